@@ -1,0 +1,3 @@
+from lojasync.entrypoints.cli.app import main
+
+main()

@@ -1,0 +1,193 @@
+"""Repositories: the queries the services need, batched so a page of 200 orders costs a few round trips."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from lojasync.adapters.nuvemshop.records import (
+    CustomerBinding, ImportFailure, OrderBinding, ProductBinding, Store,
+)
+from lojasync.domain.audit import SyncLogEntry
+from lojasync.domain.catalog import Product, StockMovement
+from lojasync.domain.customers import Customer
+from lojasync.domain.orders import Order
+from lojasync.domain.status import OrderStatus
+
+
+class StoreRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, store: Store) -> None:
+        self.session.add(store)
+
+    def get(self, store_id: int) -> Store | None:
+        return self.session.get(Store, store_id)
+
+    def by_external_id(self, external_id: str) -> Store | None:
+        return self.session.scalars(select(Store).where(Store.external_id == external_id)).first()
+
+    def list(self) -> list[Store]:
+        return list(self.session.scalars(select(Store).order_by(Store.id)))
+
+
+class CustomerRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, customer: Customer) -> None:
+        self.session.add(customer)
+
+    def by_tax_ids(self, tax_ids: Iterable[str]) -> dict[str, Customer]:
+        wanted = set(tax_ids)
+        if not wanted:
+            return {}
+        rows = self.session.scalars(select(Customer).where(Customer.tax_id.in_(wanted)))
+        return {c.tax_id: c for c in rows}
+
+    def by_tax_id(self, tax_id: str) -> Customer | None:
+        return self.by_tax_ids([tax_id]).get(tax_id)
+
+    def list(self) -> list[Customer]:
+        return list(self.session.scalars(select(Customer).order_by(Customer.name, Customer.id)))
+
+
+class ProductRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, product: Product) -> None:
+        self.session.add(product)
+
+    def by_skus(self, skus: Iterable[str]) -> dict[str, Product]:
+        wanted = set(skus)
+        if not wanted:
+            return {}
+        return {p.sku: p for p in self.session.scalars(select(Product).where(Product.sku.in_(wanted)))}
+
+    def list(self) -> list[Product]:
+        return list(self.session.scalars(select(Product).order_by(Product.sku, Product.id)))
+
+    def stock_levels(self) -> dict[int, int]:
+        """Stock on hand per product: the sum of its ledger."""
+        query = select(StockMovement.product_id, func.sum(StockMovement.quantity)).group_by(StockMovement.product_id)
+        return {pid: int(total) for pid, total in self.session.execute(query)}
+
+    def movement_count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(StockMovement)) or 0
+
+
+class OrderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, number: int) -> Order | None:
+        return self.session.get(Order, number)
+
+    def list(self, status: OrderStatus | None = None, needs_attention: bool | None = None,
+             without_customer: bool = False, limit: int | None = None) -> list[Order]:
+        query = select(Order).order_by(Order.id.desc())
+        if status is not None:
+            query = query.where(Order.status == status)
+        if needs_attention is not None:
+            query = query.where(Order.needs_attention == needs_attention)
+        if without_customer:
+            query = query.where(Order.customer_id.is_(None))
+        if limit:
+            query = query.limit(limit)
+        return list(self.session.scalars(query).unique())
+
+    def count_by_status(self) -> dict[OrderStatus, int]:
+        rows = self.session.execute(select(Order.status, func.count()).group_by(Order.status))
+        return {status: count for status, count in rows}
+
+
+class BindingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, binding: OrderBinding | CustomerBinding | ProductBinding) -> None:
+        self.session.add(binding)
+
+    def orders_by_external_ids(self, store_id: int, external_ids: Iterable[str], lock: bool = False
+                               ) -> dict[str, OrderBinding]:
+        wanted = set(external_ids)
+        if not wanted:
+            return {}
+        query = (select(OrderBinding)
+                 .where(OrderBinding.store_id == store_id, OrderBinding.external_id.in_(wanted))
+                 .options(selectinload(OrderBinding.order)))
+        if lock:
+            # PostgreSQL: a second importer of the same store order waits here (SQLite ignores it
+            # and serialises writers with BEGIN IMMEDIATE instead).
+            query = query.with_for_update(of=OrderBinding)
+        return {b.external_id: b for b in self.session.scalars(query)}
+
+    def for_order(self, order_id: int) -> OrderBinding | None:
+        return self.session.scalars(select(OrderBinding).where(OrderBinding.order_id == order_id)).first()
+
+    def for_orders(self, order_ids: Iterable[int]) -> dict[int, OrderBinding]:
+        ids = set(order_ids)
+        if not ids:
+            return {}
+        rows = self.session.scalars(select(OrderBinding).where(OrderBinding.order_id.in_(ids)))
+        return {b.order_id: b for b in rows}
+
+    def customers_by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict[str, CustomerBinding]:
+        wanted = set(external_ids)
+        if not wanted:
+            return {}
+        query = select(CustomerBinding).where(
+            CustomerBinding.store_id == store_id, CustomerBinding.external_id.in_(wanted))
+        return {b.external_id: b for b in self.session.scalars(query)}
+
+    def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict[str, ProductBinding]:
+        wanted = set(variant_ids)
+        if not wanted:
+            return {}
+        query = (select(ProductBinding)
+                 .where(ProductBinding.store_id == store_id, ProductBinding.external_variant_id.in_(wanted))
+                 .options(selectinload(ProductBinding.product)))
+        return {b.external_variant_id: b for b in self.session.scalars(query)}
+
+
+class FailureRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, failure: ImportFailure) -> None:
+        self.session.add(failure)
+
+    def by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict[str, ImportFailure]:
+        wanted = set(external_ids)
+        if not wanted:
+            return {}
+        query = select(ImportFailure).where(
+            ImportFailure.store_id == store_id, ImportFailure.external_id.in_(wanted))
+        return {f.external_id: f for f in self.session.scalars(query)}
+
+    def list(self, store_id: int | None = None) -> list[ImportFailure]:
+        query = select(ImportFailure).order_by(ImportFailure.id)
+        if store_id is not None:
+            query = query.where(ImportFailure.store_id == store_id)
+        return list(self.session.scalars(query))
+
+    def delete(self, failure: ImportFailure) -> None:
+        self.session.delete(failure)
+
+
+class SyncLogRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, entry: SyncLogEntry) -> None:
+        self.session.add(entry)
+
+    def for_store_order(self, store_id: int, external_id: str) -> list[SyncLogEntry]:
+        query = (select(SyncLogEntry)
+                 .where(SyncLogEntry.store_id == store_id, SyncLogEntry.external_id == external_id)
+                 .order_by(SyncLogEntry.id))
+        return list(self.session.scalars(query))

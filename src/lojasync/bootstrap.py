@@ -1,0 +1,70 @@
+"""Composition root: builds the real adapters from settings and hands them to the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from lojasync.adapters.db.engine import build_engine, build_session_factory
+from lojasync.adapters.db.migrate import upgrade
+from lojasync.adapters.db.orm import start_mappers
+from lojasync.adapters.nuvemshop.records import Store
+from lojasync.services.import_policy import ImportPolicy
+from lojasync.services.unit_of_work import UnitOfWork
+from lojasync.settings import Settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
+    # Tests and benchmarks plug an in-process transport here; production uses the network.
+    http_transport: httpx.BaseTransport | None = None
+    client_hooks: list[Callable] = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work for a use case that writes."""
+        return UnitOfWork(self.session_factory)
+
+    def read_uow(self) -> UnitOfWork:
+        """A unit of work for pages and listings: never waits for a writer."""
+        return UnitOfWork(self.read_session_factory)
+
+    def policy(self) -> ImportPolicy:
+        return ImportPolicy(rules=self.settings.status_rules(), unknown_sku=self.settings.unknown_sku)
+
+    def client_for(self, store: Store):
+        from lojasync.adapters.nuvemshop.client import NuvemshopClient
+
+        client = NuvemshopClient(
+            api_url=store.api_url,
+            store_id=store.external_id,
+            access_token=store.access_token,
+            user_agent=self.settings.user_agent,
+            timeout=self.settings.http_timeout,
+            max_retries=self.settings.http_max_retries,
+            transport=self.http_transport,
+        )
+        for hook in self.client_hooks:
+            hook(client)
+        return client
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Container:
+    """Build everything once per process; apply pending migrations unless told not to."""
+    settings = settings or Settings()
+    start_mappers()
+    engine = build_engine(settings.resolved_database_url)
+    if migrate:
+        upgrade(engine)
+    return Container(settings=settings, engine=engine, session_factory=build_session_factory(engine),
+                     read_session_factory=build_session_factory(engine, writer=False))

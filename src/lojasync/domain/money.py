@@ -1,0 +1,55 @@
+"""Money: Decimal amounts in reais, parsed strictly and split without losing a cent."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def to_money(value: object) -> Decimal:
+    """Parse a store amount ("5190.00", 12, Decimal) into a Decimal with two places.
+
+    Floats are refused: the JSON layer decodes numbers to Decimal, so a float here is a bug.
+    """
+    if value is None or value == "":
+        return ZERO
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError(f"valor monetário deve ser texto decimal, não {type(value).__name__}: {value!r}")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise MoneyError(f"valor monetário inválido: {value!r}") from exc
+    if not amount.is_finite():
+        raise MoneyError(f"valor monetário inválido: {value!r}")
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # too many digits for the decimal context (e.g. "1e30")
+        raise MoneyError(f"valor monetário fora do limite: {value!r}") from exc
+
+
+def split_by_weights(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split `total` in proportion to `weights` so that the parts always add up to the whole.
+
+    Largest remainder rule: every part is floored to the cent, then the missing cents go to the parts
+    that lost most in the flooring (ties to the first).
+    """
+    if not weights:
+        return []
+    cents = int((total / CENT).to_integral_value())
+    weight_sum = sum(weights, Decimal(0))
+    if weight_sum == 0:
+        weights = [Decimal(1)] * len(weights)
+        weight_sum = Decimal(len(weights))
+    exact = [Decimal(cents) * w / weight_sum for w in weights]
+    floors = [int(e.to_integral_value(rounding="ROUND_FLOOR")) for e in exact]
+    missing = cents - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:missing]:
+        floors[i] += 1
+    return [Decimal(c) * CENT for c in floors]

@@ -1,0 +1,199 @@
+"""Order (Pedido) in Pedidos/Orçamentos, with its lines, and the data an import brings for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from lojasync.domain.address import Address
+from lojasync.domain.catalog import Product
+from lojasync.domain.customers import Customer, CustomerData
+from lojasync.domain.status import OrderStatus
+
+ORIGIN_ONLINE_STORE = "nuvemshop"
+ORIGIN_LABELS = {ORIGIN_ONLINE_STORE: "Loja virtual"}
+
+
+class CustomerLink:
+    STORE = "store"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class LineData:
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: Decimal
+    store_product_id: str | None = None
+    store_variant_id: str | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class OrderData:
+    """The ERP values of a store order, produced by the mapper; nothing here is persisted yet."""
+
+    origin: str
+    origin_number: str
+    status: OrderStatus
+    customer: CustomerData | None
+    customer_problem: str | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    contact_document: str | None
+    subtotal: Decimal
+    discount: Decimal
+    freight: Decimal
+    total: Decimal
+    payment_method: str | None
+    payment_gateway: str | None
+    installments: int | None
+    billing_address: Address | None
+    shipping_address: Address | None
+    placed_at: datetime | None
+    note: str | None
+    lines: list[LineData] = field(default_factory=list)
+
+
+class OrderLine:
+    id: int | None
+    position: int
+    product_id: int | None
+    product: Product | None
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+
+    def __init__(self, position: int, sku: str | None, name: str, quantity: int, unit_price: Decimal,
+                 product: Product | None = None) -> None:
+        self.position = position
+        self.sku = sku
+        self.name = name
+        self.quantity = quantity
+        self.unit_price = unit_price
+        self.total = unit_price * quantity
+        self.product = product
+
+
+_COPIED_FIELDS = (
+    "origin", "origin_number", "contact_name", "contact_email", "contact_phone", "contact_document",
+    "subtotal", "discount", "freight", "total", "payment_method", "payment_gateway", "installments",
+    "billing_address", "shipping_address", "placed_at", "note",
+)
+
+
+class Order:
+    id: int | None
+    status: OrderStatus
+    origin: str | None
+    origin_number: str | None
+    customer_id: int | None
+    customer: Customer | None
+    customer_link: str | None
+    customer_problem: str | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    contact_document: str | None
+    subtotal: Decimal
+    discount: Decimal
+    freight: Decimal
+    total: Decimal
+    payment_method: str | None
+    payment_gateway: str | None
+    installments: int | None
+    billing_address: Address | None
+    shipping_address: Address | None
+    placed_at: datetime | None
+    note: str | None
+    needs_attention: bool
+    attention_reason: str | None
+    processed_reason: str | None
+    lines: list[OrderLine]
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    def __init__(self, status: OrderStatus = OrderStatus.OPEN) -> None:
+        self.status = status
+        self.customer = None
+        self.customer_link = None
+        self.customer_problem = None
+        self.needs_attention = False
+        self.attention_reason = None
+        self.processed_reason = None
+        self.lines = []
+
+    @property
+    def number(self) -> int | None:
+        return self.id
+
+    @property
+    def origin_label(self) -> str | None:
+        return ORIGIN_LABELS.get(self.origin or "", self.origin)
+
+    def is_processed(self) -> bool:
+        """An approved NF-e or a confirmed venda simples exists: fiscal facts an import must not undo."""
+        return self.processed_reason is not None
+
+    def apply(self, data: OrderData, customer: Customer | None, products: list[Product | None]) -> list[str]:
+        """Take the store's values; return what changed, in words for the sync log."""
+        changes: list[str] = []
+        if self.status != data.status:
+            if getattr(self, "id", None) is not None:
+                changes.append(f"situação {self.status.label} → {data.status.label}")
+            self.status = data.status
+        for name in _COPIED_FIELDS:
+            setattr(self, name, getattr(data, name))
+        changes += self._link_customer(data, customer)
+        changes += self._replace_lines(data.lines, products)
+        return changes
+
+    def link_customer_manually(self, customer: Customer) -> None:
+        self.customer = customer
+        self.customer_link = CustomerLink.MANUAL
+        self.customer_problem = None
+
+    def flag_for_attention(self, reason: str) -> None:
+        self.needs_attention = True
+        self.attention_reason = reason
+
+    def _link_customer(self, data: OrderData, customer: Customer | None) -> list[str]:
+        if customer is not None:
+            changed = self.customer is not customer
+            self.customer = customer
+            self.customer_link = CustomerLink.STORE
+            self.customer_problem = None
+            return [f"cliente vinculado: {customer.name}"] if changed else []
+        if self.customer is not None and self.customer_link == CustomerLink.MANUAL:
+            # A person linked this customer; a store without a document does not undo that.
+            return []
+        changed = self.customer is not None or self.customer_problem != data.customer_problem
+        self.customer = None
+        self.customer_link = None
+        self.customer_problem = data.customer_problem
+        return [f"sem cliente: {data.customer_problem}"] if changed else []
+
+    def _replace_lines(self, lines: list[LineData], products: list[Product | None]) -> list[str]:
+        before = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in self.lines]
+        after = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines]
+        if before == after and all(a.product is b for a, b in zip(self.lines, products)):
+            return []
+        kept = self.lines[: len(lines)]
+        for position, (data, product) in enumerate(zip(lines, products), start=1):
+            if position <= len(kept):
+                line = kept[position - 1]
+                line.sku, line.name, line.quantity, line.unit_price = data.sku, data.name, data.quantity, data.unit_price
+                line.total = data.total
+                line.product = product
+            else:
+                kept.append(OrderLine(position, data.sku, data.name, data.quantity, data.unit_price, product))
+        self.lines[:] = kept
+        return ["itens atualizados"] if before else []

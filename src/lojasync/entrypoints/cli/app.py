@@ -1,0 +1,39 @@
+"""The `lojasync` command: every subcommand builds a request and calls one service function."""
+
+from __future__ import annotations
+
+import typer
+
+from lojasync.entrypoints.cli import demo, orders, simulator, stores, sync
+from lojasync.entrypoints.cli.context import console, container, friendly_errors
+
+app = typer.Typer(
+    help="lojasync: pedidos da loja Nuvemshop em Pedidos/Orçamentos do ERP.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Banco de dados.", no_args_is_help=True)
+
+app.add_typer(stores.app, name="store")
+app.add_typer(orders.orders_app, name="orders")
+app.add_typer(orders.customers_app, name="customers")
+app.add_typer(orders.products_app, name="products")
+app.add_typer(db_app, name="db")
+app.command("sync")(sync.sync)
+app.command("simulator")(simulator.simulator)
+app.command("demo")(demo.demo)
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade() -> None:
+    """Aplica as migrações pendentes (os outros comandos também aplicam sozinhos)."""
+    from lojasync.adapters.db.migrate import current_revision
+
+    engine = container().engine
+    console.print(f"Banco atualizado (revisão {current_revision(engine)}): {engine.url.render_as_string()}",
+                  highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,66 @@
+"""The CLI's lazily built container: commands that never touch the database never open it."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from lojasync.bootstrap import Container, bootstrap
+from lojasync.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+_container: Container | None = None
+
+T = TypeVar("T")
+
+
+def container() -> Container:
+    global _container
+    if _container is None:
+        settings = Settings()
+        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        _container = bootstrap(settings)
+    return _container
+
+
+def reset_container() -> None:
+    """Forget the container (tests run many commands with different settings in one process)."""
+    global _container
+    if _container is not None:
+        _container.close()
+    _container = None
+
+
+def fail(message: str, code: int = 1) -> None:
+    err_console.print(f"[bold red]Erro:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
+    """Turn the errors a person can act on into a Portuguese message and exit code 1, not a traceback."""
+    from lojasync.adapters.nuvemshop.errors import NuvemshopError
+    from lojasync.services.link_customer import CustomerLinkError
+    from lojasync.services.order_views import OrderNotFound
+    from lojasync.services.stores import StoreNotFound
+    from lojasync.services.sync_store import StoreInactive
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except NuvemshopError as exc:
+            fail(f"{exc.message}\nResolução: {exc.resolution}" if getattr(exc, "resolution", None) else exc.message)
+        except (StoreNotFound, OrderNotFound, CustomerLinkError) as exc:
+            fail(exc.message)
+        except (StoreInactive, ValueError) as exc:
+            fail(str(exc))
+
+    return wrapper

@@ -1,0 +1,46 @@
+"""Typed outcomes of an import, counted by the sync and shown by the CLI."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"      # same or older version than the one imported: skipped
+    ATTENTION = "attention"      # processed order changed in the store: recorded and flagged, not applied
+    FAILED = "failed"
+
+
+OUTCOME_LABELS = {
+    Outcome.CREATED: "criados",
+    Outcome.UPDATED: "atualizados",
+    Outcome.UNCHANGED: "sem mudança",
+    Outcome.ATTENTION: "precisam de atenção",
+    Outcome.FAILED: "com erro",
+}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    external_id: str | None
+    outcome: Outcome
+    order_number: int | None = None
+    message: str | None = None
+
+
+@dataclass
+class ImportReport:
+    results: list[ImportResult] = field(default_factory=list)
+
+    def extend(self, other: "ImportReport") -> None:
+        self.results.extend(other.results)
+
+    def counts(self) -> Counter[Outcome]:
+        return Counter(r.outcome for r in self.results)
+
+    def failed(self) -> list[ImportResult]:
+        return [r for r in self.results if r.outcome is Outcome.FAILED]

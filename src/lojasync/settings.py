@@ -1,0 +1,56 @@
+"""Runtime configuration: one pydantic-settings object, read from `LOJASYNC_*` variables, built once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lojasync.domain.status import OrderStatus, StatusRules, default_status_rules
+from lojasync.domain.catalog import UnknownSkuPolicy
+
+DEFAULT_API_URL = "https://api.nuvemshop.com.br/2025-03"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOJASYNC_", extra="ignore")
+
+    data_dir: Path = Path("./lojasync-data")
+    database_url: str | None = None
+
+    nuvemshop_api_url: str = DEFAULT_API_URL
+    # The API answers 400 without a User-Agent; Nuvemshop asks for a contact in it.
+    user_agent: str = "lojasync/0.1 (contato@lojasync.dev)"
+    http_timeout: float = 30.0
+    http_max_retries: int = 5
+
+    # Results come sorted by created_at, not updated_at: an incremental pull re-reads a window.
+    sync_overlap_seconds: int = 600
+    sync_page_size: int = Field(default=200, ge=1, le=200)
+
+    # The status table (rule 2): order status rules win over payment status rules, then the default.
+    status_by_order_status: dict[str, OrderStatus] = Field(
+        default_factory=lambda: dict(default_status_rules().by_order_status)
+    )
+    status_by_payment_status: dict[str, OrderStatus] = Field(
+        default_factory=lambda: dict(default_status_rules().by_payment_status)
+    )
+    default_status: OrderStatus = OrderStatus.OPEN
+
+    unknown_sku: UnknownSkuPolicy = UnknownSkuPolicy.CREATE
+
+    log_level: str = "WARNING"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lojasync.db').resolve()}"
+
+    def status_rules(self) -> StatusRules:
+        return StatusRules(
+            by_order_status=dict(self.status_by_order_status),
+            by_payment_status=dict(self.status_by_payment_status),
+            default=self.default_status,
+        )

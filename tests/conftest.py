@@ -1,0 +1,74 @@
+"""Shared fixtures: one database per test session (SQLite by default, PostgreSQL when
+LOJASYNC_TEST_DATABASE_URL is set), migrated once and emptied after every test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from lojasync.adapters.db import tables
+from lojasync.bootstrap import Container, bootstrap
+from lojasync.settings import Settings
+
+PG_URL = os.environ.get("LOJASYNC_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("LOJASYNC_TEST_REDIS_URL")
+
+
+def pytest_report_header(config) -> list[str]:
+    backend = make_url(PG_URL).render_as_string() if PG_URL else "SQLite (LOJASYNC_TEST_DATABASE_URL not set)"
+    return [f"lojasync test database: {backend}"]
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if PG_URL:
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL test: set LOJASYNC_TEST_DATABASE_URL=postgresql+psycopg://... to run")
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'lojasync-test.db'}"
+        return
+    # A schema of our own per test session: parallel runs and leftovers never collide.
+    schema = f"lojasync_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_container(database_url, tmp_path_factory) -> Container:
+    settings = Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"))
+    container = bootstrap(settings)
+    yield container
+    container.close()
+
+
+@pytest.fixture()
+def app(migrated_container) -> Container:
+    """A migrated, empty database and the container around it."""
+    yield migrated_container
+    _empty(migrated_container)
+
+
+def _empty(container: Container) -> None:
+    names = [t.name for t in reversed(tables.metadata.sorted_tables)]
+    with container.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                conn.execute(text(f'DELETE FROM "{name}"'))

@@ -1,0 +1,74 @@
+"""Unique constraints hold when two importers race (threads with their own transactions).
+
+On SQLite writers queue behind BEGIN IMMEDIATE; on PostgreSQL they really run in parallel and the
+loser of a unique-key race re-runs its batch.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from lojasync.services.import_orders import import_orders
+from lojasync.services.import_policy import ImportPolicy
+from lojasync.services.order_views import list_customers, list_orders, list_products
+from lojasync.services.outcomes import Outcome
+from tests.factories import cpf, make_store, order_payload
+
+
+def _race(app, store_id: int, batches: list[list[dict]]) -> list:
+    barrier = threading.Barrier(len(batches))
+    results, errors = [], []
+
+    def run(batch):
+        try:
+            barrier.wait()
+            results.append(import_orders(app.uow, store_id, batch, ImportPolicy()))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    return results
+
+
+@pytest.mark.parametrize("rounds", range(5))
+def test_two_importers_of_the_same_order_create_it_once(app, rounds):
+    store_id = make_store(app)
+    payload = order_payload()
+    reports = _race(app, store_id, [[payload], [payload]])
+
+    outcomes = sorted(r.results[0].outcome for r in reports)
+    assert outcomes == sorted([Outcome.CREATED, Outcome.UNCHANGED])
+    assert len(list_orders(app.uow())) == 1
+    assert len(list_customers(app.uow())) == 1
+    assert len(list_products(app.uow())) == 2
+
+
+def test_two_importers_of_different_orders_of_one_new_customer_create_it_once(app):
+    store_id = make_store(app)
+    document = cpf("987654321")
+    batches = [[order_payload(identification=document) for _ in range(20)] for _ in range(2)]
+    _race(app, store_id, batches)
+
+    assert len(list_orders(app.uow())) == 40
+    assert [c["tax_id"] for c in list_customers(app.uow())] == [document]
+    assert len(list_products(app.uow())) == 2
+
+
+@pytest.mark.postgresql
+def test_four_importers_on_postgresql_overlapping_batches(app):
+    store_id = make_store(app)
+    shared = [order_payload(identification=cpf(f"{i:09d}")) for i in range(100, 130)]
+    batches = [shared[i::2] + shared for i in range(4)]
+    _race(app, store_id, batches)
+
+    orders = list_orders(app.uow())
+    assert len(orders) == 30
+    assert len({o["store_order_id"] for o in orders}) == 30
+    assert len(list_customers(app.uow())) == 30

@@ -1,0 +1,274 @@
+"""import_orders against a real database (SQLite, or PostgreSQL when LOJASYNC_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from lojasync.domain.catalog import UnknownSkuPolicy
+from lojasync.domain.status import OrderStatus, StatusRules
+from lojasync.services.import_orders import import_order, import_orders
+from lojasync.services.import_policy import ImportPolicy
+from lojasync.services.order_views import list_customers, list_orders, list_products, show_order
+from lojasync.services.outcomes import Outcome
+from tests.factories import cnpj, cpf, make_store, order_payload, ts
+
+POLICY = ImportPolicy()
+
+
+@pytest.fixture()
+def store_id(app) -> int:
+    return make_store(app)
+
+
+def _only_order(app) -> dict:
+    orders = list_orders(app.uow())
+    assert len(orders) == 1
+    return show_order(app.uow(), orders[0]["number"])
+
+
+def test_new_order_is_created_with_origin_flag_customer_and_lines(app, store_id):
+    payload = order_payload(id=1700000100, number=345)
+    result = import_order(app.uow, store_id, payload, POLICY)
+
+    assert result.outcome is Outcome.CREATED
+    order = _only_order(app)
+    assert order["number"] == result.order_number
+    assert order["origin"] == "nuvemshop" and order["origin_label"] == "Loja virtual"
+    assert order["store_order_id"] == "1700000100" and order["store_order_number"] == "345"
+    assert order["status"] == "Em Aberto"
+    assert order["customer"]["tax_id"] == "52998224725" and order["customer_problem"] is None
+    assert order["total"] == "160.00" and order["freight"] == "20.00" and order["discount"] == "10.00"
+    assert [(ln["sku"], ln["quantity"], ln["unit_price"]) for ln in order["lines"]] == [
+        ("CAM-ALG-P", 2, "50.00"), ("CAN-CER", 1, "50.00")]
+    assert order["shipping_address"]["city"] == "São Paulo"
+    assert order["store"]["status"] == "open" and order["store"]["shipping_status"] == "unpacked"
+    assert [e["event"] for e in order["log"]] == ["created"]
+
+
+@pytest.mark.parametrize("status,payment,expected", [
+    ("open", "paid", "Confirmado"),
+    ("closed", "paid", "Confirmado"),
+    ("cancelled", "paid", "Cancelado"),
+    ("cancelled", "pending", "Cancelado"),
+    ("open", "authorized", "Em Aberto"),
+    ("open", "refunded", "Em Aberto"),
+    ("closed", "voided", "Em Aberto"),
+    ("open", "some_new_status", "Em Aberto"),
+])
+def test_status_mapping(app, store_id, status, payment, expected):
+    import_order(app.uow, store_id, order_payload(status=status, payment_status=payment), POLICY)
+    assert _only_order(app)["status"] == expected
+
+
+def test_status_table_is_configurable_and_a_changed_table_remaps_on_the_next_import(app, store_id):
+    payload = order_payload(payment_status="authorized")
+    import_order(app.uow, store_id, payload, POLICY)
+    assert _only_order(app)["status"] == "Em Aberto"
+
+    custom = ImportPolicy(rules=StatusRules(by_order_status={"cancelled": OrderStatus.CANCELLED},
+                                            by_payment_status={"paid": OrderStatus.CONFIRMED,
+                                                               "authorized": OrderStatus.CONFIRMED}))
+    result = import_order(app.uow, store_id, payload, custom)
+    assert result.outcome is Outcome.UPDATED
+    assert _only_order(app)["status"] == "Confirmado"
+
+
+def test_same_version_is_skipped_and_newer_version_updates(app, store_id):
+    payload = order_payload()
+    import_order(app.uow, store_id, payload, POLICY)
+    assert import_order(app.uow, store_id, payload, POLICY).outcome is Outcome.UNCHANGED
+
+    paid = {**payload, "payment_status": "paid", "updated_at": ts(60), "paid_at": ts(60)}
+    assert import_order(app.uow, store_id, paid, POLICY).outcome is Outcome.UPDATED
+    order = _only_order(app)
+    assert order["status"] == "Confirmado"
+    assert "situação Em Aberto → Confirmado" in order["log"][-1]["message"]
+
+
+def test_older_version_arriving_late_never_overwrites_newer(app, store_id):
+    payload = order_payload()
+    newer = {**payload, "payment_status": "paid", "updated_at": ts(60)}
+    import_order(app.uow, store_id, newer, POLICY)
+    assert import_order(app.uow, store_id, payload, POLICY).outcome is Outcome.UNCHANGED
+    assert _only_order(app)["status"] == "Confirmado"
+
+
+def test_change_within_the_same_second_is_still_imported(app, store_id):
+    payload = order_payload()
+    import_order(app.uow, store_id, payload, POLICY)
+    same_second = {**payload, "status": "cancelled"}
+    assert import_order(app.uow, store_id, same_second, POLICY).outcome is Outcome.UPDATED
+    assert _only_order(app)["status"] == "Cancelado"
+
+
+def test_one_customer_per_document_across_orders_and_formats(app, store_id):
+    document = cpf("111444777")
+    formatted = f"{document[:3]}.{document[3:6]}.{document[6:9]}-{document[9:]}"
+    payloads = [order_payload(identification=document), order_payload(identification=formatted)]
+    import_orders(app.uow, store_id, payloads[:1], POLICY)
+    import_orders(app.uow, store_id, payloads[1:] + [order_payload(identification=f" {formatted} ")], POLICY)
+
+    customers = list_customers(app.uow())
+    assert [c["tax_id"] for c in customers] == [document]
+    assert all(o["customer"]["tax_id"] == document for o in list_orders(app.uow()))
+
+
+def test_customer_data_is_updated_from_the_newest_order(app, store_id):
+    first = order_payload()
+    import_order(app.uow, store_id, first, POLICY)
+    later = order_payload(updated_at=ts(300))
+    later["customer"]["email"] = "joao.novo@example.com.br"
+    later["customer"]["default_address"]["city"] = "Campinas"
+    import_order(app.uow, store_id, later, POLICY)
+    (customer,) = list_customers(app.uow())
+    assert customer["email"] == "joao.novo@example.com.br" and customer["address"]["city"] == "Campinas"
+
+
+@pytest.mark.parametrize("document,kind", [
+    (cnpj("112223330001"), "CNPJ"),
+    ("11.222.333/0001-81", "CNPJ"),
+    (cnpj("12ABC34501DE"), "CNPJ"),
+    (cnpj("12abc34501de").lower(), "CNPJ"),
+])
+def test_cnpj_numeric_and_alphanumeric_link_a_company(app, store_id, document, kind):
+    import_order(app.uow, store_id, order_payload(identification=document), POLICY)
+    (customer,) = list_customers(app.uow())
+    assert customer["kind"] == kind
+    assert customer["tax_id"] == "".join(ch for ch in document.upper() if ch.isalnum())
+
+
+@pytest.mark.parametrize("document,problem", [
+    ("", "cliente sem CPF/CNPJ na loja"),
+    (None, "cliente sem CPF/CNPJ na loja"),
+    ("123.456.789-00", "CPF inválido: 123.456.789-00"),
+    ("11.222.333/0001-00", "CNPJ inválido: 11.222.333/0001-00"),
+    ("41913703", "documento não é CPF nem CNPJ: 41913703"),
+])
+def test_order_without_valid_document_arrives_without_customer_and_says_why(app, store_id, document, problem):
+    import_order(app.uow, store_id, order_payload(identification=document), POLICY)
+    order = _only_order(app)
+    assert order["customer"] is None
+    assert order["customer_problem"] == problem
+    assert any(e["event"] == "customer_missing" and problem in e["message"] for e in order["log"])
+    assert list_customers(app.uow()) == []
+
+
+def test_contact_identification_is_the_fallback(app, store_id):
+    document = cpf("390533447")
+    import_order(app.uow, store_id, order_payload(identification="", contact_identification=document), POLICY)
+    assert _only_order(app)["customer"]["tax_id"] == document
+
+
+def test_a_later_store_update_with_a_valid_document_links_the_customer(app, store_id):
+    payload = order_payload(identification="123")
+    import_order(app.uow, store_id, payload, POLICY)
+    assert _only_order(app)["customer"] is None
+
+    fixed = order_payload(id=payload["id"], identification=cpf("123456789"), updated_at=ts(120))
+    assert import_order(app.uow, store_id, fixed, POLICY).outcome is Outcome.UPDATED
+    order = _only_order(app)
+    assert order["customer"]["tax_id"] == cpf("123456789") and order["customer_problem"] is None
+
+
+def test_products_are_created_by_sku_once_and_matched_afterwards(app, store_id):
+    import_orders(app.uow, store_id, [order_payload(), order_payload()], POLICY)
+    products = list_products(app.uow())
+    assert sorted(p["sku"] for p in products) == ["CAM-ALG-P", "CAN-CER"]
+    assert all(p["created_by_store"] for p in products)
+    product_ids = {ln["product_id"] for o in list_orders(app.uow()) for ln in o["lines"]}
+    assert product_ids == {p["id"] for p in products}
+
+
+def test_line_without_sku_is_matched_by_the_store_variant(app, store_id):
+    import_order(app.uow, store_id, order_payload(), POLICY)
+    renamed = order_payload()
+    renamed["products"][0]["sku"] = None
+    import_order(app.uow, store_id, renamed, POLICY)
+    orders = list_orders(app.uow())
+    first_lines = {o["number"]: o["lines"][0]["product_id"] for o in orders}
+    assert len(set(first_lines.values())) == 1
+    assert len(list_products(app.uow())) == 2
+
+
+def test_unknown_sku_can_be_left_unlinked(app, store_id):
+    policy = ImportPolicy(unknown_sku=UnknownSkuPolicy.UNLINKED)
+    import_order(app.uow, store_id, order_payload(), policy)
+    order = _only_order(app)
+    assert [ln["product_id"] for ln in order["lines"]] == [None, None]
+    assert [ln["name"] for ln in order["lines"]] == ["Camiseta Algodão P", "Caneca Cerâmica"]
+    warnings = [e for e in order["log"] if e["event"] == "unknown_sku"]
+    assert len(warnings) == 2 and "CAM-ALG-P" in warnings[0]["message"]
+    assert list_products(app.uow()) == []
+
+
+def test_lines_keep_the_price_as_sold_even_when_the_catalog_differs(app, store_id):
+    import_order(app.uow, store_id, order_payload(), POLICY)
+    cheaper = order_payload()
+    cheaper["products"][0]["price"] = "39.90"
+    import_order(app.uow, store_id, cheaper, POLICY)
+    prices = sorted(o["lines"][0]["unit_price"] for o in list_orders(app.uow()))
+    assert prices == ["39.90", "50.00"]
+
+
+def test_imports_never_move_stock(app, store_id):
+    import_orders(app.uow, store_id, [order_payload(payment_status="paid") for _ in range(5)], POLICY)
+    with app.uow() as uow:
+        assert uow.products.movement_count() == 0
+    assert all(p["stock"] == 0 for p in list_products(app.uow()))
+
+
+def test_processed_order_is_not_overwritten_but_flagged(app, store_id):
+    payload = order_payload(payment_status="paid")
+    result = import_order(app.uow, store_id, payload, POLICY)
+    with app.uow() as uow:
+        # What approving an NF-e will do (later issue): mark the order as processed.
+        uow.orders.get(result.order_number).processed_reason = "NF-e 1 autorizada"
+        uow.commit()
+
+    cancelled = {**payload, "status": "cancelled", "updated_at": ts(600)}
+    outcome = import_order(app.uow, store_id, cancelled, POLICY)
+    assert outcome.outcome is Outcome.ATTENTION
+    order = _only_order(app)
+    assert order["status"] == "Confirmado"
+    assert order["needs_attention"] is True
+    assert "NF-e 1 autorizada" in order["attention_reason"] and "cancelled" in order["attention_reason"]
+    assert order["store"]["status"] == "cancelled"
+    assert order["log"][-1]["event"] == "attention"
+
+
+def test_malformed_payload_is_recorded_and_recovered_later(app, store_id):
+    bad = order_payload(id=1700009999)
+    bad["products"][0]["quantity"] = "1.5"
+    results = import_orders(app.uow, store_id, [bad, order_payload()], POLICY).results
+    assert [r.outcome for r in results].count(Outcome.FAILED) == 1
+    with app.uow() as uow:
+        (failure,) = uow.failures.list(store_id)
+        assert failure.external_id == "1700009999" and "quantidade" in failure.error
+        assert failure.payload["id"] == 1700009999
+        assert failure.resolution
+
+    good = order_payload(id=1700009999, updated_at=ts(30))
+    assert import_order(app.uow, store_id, good, POLICY).outcome is Outcome.CREATED
+    with app.uow() as uow:
+        assert uow.failures.list(store_id) == []
+    recovered = [o for o in list_orders(app.uow()) if o["store_order_id"] == "1700009999"][0]
+    events = [e["event"] for e in show_order(app.uow(), recovered["number"])["log"]]
+    assert events[0] == "failed" and "recovered" in events
+
+
+def test_same_order_twice_in_one_batch_keeps_the_newest(app, store_id):
+    payload = order_payload()
+    newer = {**payload, "payment_status": "paid", "updated_at": ts(10)}
+    import_orders(app.uow, store_id, [newer, payload], POLICY)
+    assert _only_order(app)["status"] == "Confirmado"
+
+
+def test_money_is_exact(app, store_id):
+    payload = order_payload(total="0.30", subtotal="0.30", discount="0.00", shipping_cost_customer="0.00")
+    payload["products"] = [{"id": 1, "product_id": 9, "variant_id": 9, "name": "Bala", "sku": "BALA",
+                            "price": Decimal("0.10"), "quantity": 3}]
+    import_order(app.uow, store_id, payload, POLICY)
+    order = _only_order(app)
+    assert order["total"] == "0.30" and order["lines"][0]["total"] == "0.30"
