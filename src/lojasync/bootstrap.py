@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import Engine
@@ -26,7 +25,6 @@ class Container:
     read_session_factory: sessionmaker[Session]
     # Tests and benchmarks plug an in-process transport here; production uses the network.
     http_transport: httpx.BaseTransport | None = None
-    client_hooks: list[Callable] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""
@@ -51,8 +49,6 @@ class Container:
             max_retries=self.settings.http_max_retries,
             transport=self.http_transport,
         )
-        for hook in self.client_hooks:
-            hook(client)
         return client
 
     def close(self) -> None:

@@ -41,7 +41,7 @@ def split_by_weights(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     """
     if not weights:
         return []
-    cents = int((total / CENT).to_integral_value())
+    cents = int((to_money(total) / CENT).to_integral_value())
     weight_sum = sum(weights, Decimal(0))
     if weight_sum == 0:
         weights = [Decimal(1)] * len(weights)

@@ -182,6 +182,8 @@ class Order:
         return [f"sem cliente: {data.customer_problem}"] if changed else []
 
     def _replace_lines(self, lines: list[LineData], products: list[Product | None]) -> list[str]:
+        if len(products) != len(lines):
+            raise ValueError("one product (or None) per line is required")
         before = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in self.lines]
         after = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines]
         if before == after and all(a.product is b for a, b in zip(self.lines, products)):

@@ -15,6 +15,8 @@ from validate_docbr import CNPJ, CPF
 _CPF = CPF()
 _CNPJ = CNPJ()
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+# Stores sometimes keep the label in the field: "CPF: 529.982.247-25".
+_LABEL = re.compile(r"^\s*(CPF|CNPJ)(\s*/\s*(CPF|CNPJ))?\s*[:\-nº.]*\s*", re.IGNORECASE)
 
 
 class TaxIdKind(StrEnum):
@@ -47,15 +49,19 @@ class TaxIdProblem:
 
 def normalize_tax_id(raw: object) -> str:
     """Keep digits and capital letters only ('123.456.789-09' -> '12345678909')."""
-    if raw is None:
+    if raw is None or isinstance(raw, bool):
         return ""
-    return _NOT_ALNUM.sub("", str(raw).strip().upper())
+    if isinstance(raw, int):
+        # A document sent as a JSON number lost its leading zeros.
+        text = str(abs(raw))
+        return text.zfill(11) if len(text) <= 11 else text.zfill(14)
+    return _NOT_ALNUM.sub("", _LABEL.sub("", str(raw).strip()).upper())
 
 
 def parse_tax_id(raw: object) -> TaxId | TaxIdProblem:
     """Return a valid CPF/CNPJ, or the reason (in Portuguese) why there is none."""
     text = "" if raw is None else str(raw).strip()
-    value = normalize_tax_id(text)
+    value = normalize_tax_id(raw)
     if not value:
         return TaxIdProblem("cliente sem CPF/CNPJ na loja")
     shown = text[:40]

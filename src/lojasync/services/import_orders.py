@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from lojasync.adapters.nuvemshop.mapper import map_order
 from lojasync.adapters.nuvemshop.payloads import PayloadError, StoreOrder, parse_order
 from lojasync.adapters.nuvemshop.records import ImportFailure, OrderBinding
-from lojasync.domain.audit import LogLevel, SyncLogEntry
+from lojasync.domain.audit import LogLevel
 from lojasync.domain.orders import Order, OrderData
 from lojasync.domain.tax_id import CUSTOMER_PROBLEM_RESOLUTION
 from lojasync.services.import_policy import ImportPolicy
@@ -221,9 +221,7 @@ def _log_customer(uow: UnitOfWork, store_id: int, external_id: str, order: Order
 
 def _log(uow: UnitOfWork, store_id: int, external_id: str | None, order: Order | None, event: str,
          message: str, source: str, level: LogLevel = LogLevel.INFO, details: dict | None = None) -> None:
-    entry = SyncLogEntry(store_id, external_id, event, message, level, details={"source": source, **(details or {})})
-    entry.order = order
-    uow.log.add(entry)
+    uow.log.record(store_id, external_id, event, message, level.value, order, {"source": source, **(details or {})})
 
 
 def _record_failure(uow: UnitOfWork, store_id: int, failure: tuple[dict, PayloadError], source: str) -> ImportResult:

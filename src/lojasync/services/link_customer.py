@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from lojasync.domain.audit import SyncLogEntry
 from lojasync.domain.customers import Customer
 from lojasync.domain.tax_id import TaxId, parse_tax_id
 from lojasync.services.order_views import OrderNotFound, customer_ref
@@ -34,10 +33,8 @@ def link_customer(uow: UnitOfWork, number: int, tax_id: str, name: str | None = 
         order.link_customer_manually(customer)
         binding = uow.bindings.for_order(order.id)
         if binding is not None:
-            entry = SyncLogEntry(binding.store_id, binding.external_id, "customer_linked",
-                                 f"Cliente {customer.name} ({document.masked()}) vinculado manualmente.",
-                                 details={"source": "operador"})
-            entry.order = order
-            uow.log.add(entry)
+            uow.log.record(binding.store_id, binding.external_id, "customer_linked",
+                           f"Cliente {customer.name} ({document.masked()}) vinculado manualmente.",
+                           order=order, details={"source": "operador"})
         uow.commit()
         return customer_ref(customer)

@@ -33,6 +33,7 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        self.flush()
         self.session.commit()
 
     def rollback(self) -> None:
@@ -40,3 +41,4 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+        self.log.write_pending()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
+from lojasync.adapters.db.tables import sync_log, utcnow
 from lojasync.adapters.nuvemshop.records import (
     CustomerBinding, ImportFailure, OrderBinding, ProductBinding, Store,
 )
@@ -180,11 +181,26 @@ class FailureRepository:
 
 
 class SyncLogRepository:
+    """Entries are written with one Core INSERT per flush: an import writes one or two per order, and
+    ORM objects for them cost a fifth of the import time."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._pending: list[tuple[dict, Order | None]] = []
 
-    def add(self, entry: SyncLogEntry) -> None:
-        self.session.add(entry)
+    def record(self, store_id: int, external_id: str | None, event: str, message: str, level: str = "info",
+               order: Order | None = None, details: dict | None = None) -> None:
+        row = {"store_id": store_id, "external_id": external_id, "event": event, "message": message,
+               "level": level, "details": details, "created_at": utcnow()}
+        self._pending.append((row, order))
+
+    def write_pending(self) -> None:
+        """Insert what was recorded; call after the session flush, when new orders have their ids."""
+        if not self._pending:
+            return
+        rows = [{**row, "order_id": order.id if order is not None else None} for row, order in self._pending]
+        self._pending.clear()
+        self.session.execute(insert(sync_log), rows)
 
     def for_store_order(self, store_id: int, external_id: str) -> list[SyncLogEntry]:
         query = (select(SyncLogEntry)

@@ -11,7 +11,7 @@ from lojasync.domain.tax_id import TaxId, TaxIdProblem, parse_tax_id
 
 
 def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
-    tax_id = resolve_tax_id(order)
+    tax_id, document = resolve_tax_id(order)
     billing = _billing_address(order)
     customer = None
     problem = None
@@ -29,7 +29,7 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
         contact_name=_first(order.customer and order.customer.name, order.contact_name, order.billing_name),
         contact_email=_first(order.customer and order.customer.email, order.contact_email),
         contact_phone=_first(order.customer and order.customer.phone, order.contact_phone, order.billing_phone),
-        contact_document=_first(order.customer and order.customer.identification, order.contact_identification),
+        contact_document=document,
         subtotal=order.subtotal,
         discount=order.discount,
         freight=order.shipping_cost_customer,
@@ -45,20 +45,21 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
     )
 
 
-def resolve_tax_id(order: StoreOrder) -> TaxId | TaxIdProblem:
+def resolve_tax_id(order: StoreOrder) -> tuple[TaxId | TaxIdProblem, str | None]:
     """The customer's `identification` first, then the order's `contact_identification`.
 
-    When both are present and both fail, the first one's problem is the one shown.
+    Returns the result and the store's text it came from. When both are present and both fail, the
+    first one's problem is the one shown.
     """
     candidates = [order.customer.identification if order.customer else None, order.contact_identification]
-    first_problem: TaxIdProblem | None = None
+    first: tuple[TaxIdProblem, str] | None = None
     for raw in candidates:
         result = parse_tax_id(raw)
         if isinstance(result, TaxId):
-            return result
-        if raw and first_problem is None:
-            first_problem = result
-    return first_problem or parse_tax_id(None)
+            return result, raw
+        if raw and first is None:
+            first = (result, raw)
+    return first or (parse_tax_id(None), None)
 
 
 def _customer_data(order: StoreOrder, tax_id: TaxId, billing: Address | None) -> CustomerData:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from lojasync.domain.money import to_money
+from lojasync.domain.tax_id import normalize_tax_id
 
 
 def _text(value: Any) -> str | None:
@@ -33,6 +34,16 @@ def _id(value: Any) -> str | None:
     return text
 
 
+_MAX_QUANTITY = 2_147_483_647  # the order_lines.quantity column is a 32-bit INTEGER
+
+
+def _document(value: Any) -> str | None:
+    # A CPF sent as a JSON number lost its leading zeros: put them back before it becomes text.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return normalize_tax_id(value)
+    return _text(value)
+
+
 def _quantity(value: Any) -> int:
     if isinstance(value, float):
         raise ValueError("quantidade não pode ser float")
@@ -45,6 +56,8 @@ def _quantity(value: Any) -> int:
         raise ValueError(problem) from None
     if not amount.is_finite() or amount != amount.to_integral_value() or amount <= 0:
         raise ValueError(problem)
+    if amount > _MAX_QUANTITY:  # checked before int(): "1e400000" would build a huge integer
+        raise ValueError(f"quantidade acima do limite ({_MAX_QUANTITY}), veio {value!r}")
     return int(amount)
 
 
@@ -83,6 +96,7 @@ def _object_or_none(value: Any) -> Any:
 
 
 Text = Annotated[str | None, BeforeValidator(_text)]
+Document = Annotated[str | None, BeforeValidator(_document)]
 Id = Annotated[str | None, BeforeValidator(_id)]
 Money = Annotated[Decimal, BeforeValidator(to_money)]
 OptionalMoney = Annotated[Decimal | None, BeforeValidator(lambda v: None if v in (None, "") else to_money(v))]
@@ -113,7 +127,7 @@ class StoreCustomer(_Lenient):
     id: Id = None
     name: Text = None
     email: Text = None
-    identification: Text = None
+    identification: Document = None
     phone: Text = None
     default_address: Annotated[StoreAddress | None, BeforeValidator(_object_or_none)] = None
 
@@ -157,7 +171,7 @@ class StoreOrder(_Lenient):
     contact_name: Text = None
     contact_email: Text = None
     contact_phone: Text = None
-    contact_identification: Text = None
+    contact_identification: Document = None
     customer: Annotated[StoreCustomer | None, BeforeValidator(_object_or_none)] = None
 
     billing_name: Text = None
@@ -208,9 +222,26 @@ def parse_order(payload: Any) -> StoreOrder:
         order = StoreOrder.model_validate(payload)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
+            f"{'.'.join(str(p) for p in err['loc'])}: {_message(err)}" for err in exc.errors()[:5]
         )
         raise PayloadError(external_id, f"Pedido {external_id or '?'} da loja com dados inválidos: {problems}") from exc
     if not order.id:
         raise PayloadError(None, "Pedido da loja sem o campo 'id'.")
     return order
+
+
+_MESSAGES = {
+    "missing": "campo obrigatório ausente",
+    "list_type": "deveria ser uma lista",
+    "dict_type": "deveria ser um objeto",
+    "model_type": "deveria ser um objeto",
+    "string_type": "deveria ser texto",
+    "int_type": "deveria ser um número inteiro",
+}
+
+
+def _message(error: dict) -> str:
+    """Pydantic's message in Portuguese; our own validators already speak it."""
+    if error["type"] == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    return _MESSAGES.get(error["type"], error["msg"])

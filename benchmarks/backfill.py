@@ -1,0 +1,93 @@
+"""Backfill: a full sync of a large simulated store, with the default rate limit (bucket 40, 2/s).
+
+The floor is what the leaky bucket allows: one call per page of 200, the first 40 free, then 2 per
+second. Prints one JSON line: {"orders", "api_calls", "seconds", "floor_seconds", "ratio"}.
+Targets: ratio <= 1.2 and api_calls <= pages + 2. Use >= 10,000 orders so the floor is not zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import httpx  # noqa: E402
+
+from lojasync.bootstrap import bootstrap  # noqa: E402
+from lojasync.services.stores import add_store  # noqa: E402
+from lojasync.services.sync_store import sync_store  # noqa: E402
+from lojasync.settings import Settings  # noqa: E402
+
+BUCKET, LEAK, PAGE = 40, 2.0, 200
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_simulator(orders: int, port: int) -> subprocess.Popen:
+    # A separate process, as the real API is: the simulator must not share our GIL.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lojasync", "simulator", "--port", str(port), "--orders", str(orders),
+         "--bucket-size", str(BUCKET), "--leak-per-second", str(LEAK)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/_simulator/stats", timeout=1).raise_for_status()
+            return process
+        except httpx.HTTPError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode())
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("simulator did not start")
+
+
+def run(orders: int) -> dict:
+    port = free_port()
+    simulator = start_simulator(orders, port)
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            app = bootstrap(Settings(data_dir=Path(workdir)))
+            add_store(app.uow(), "1234567", "a3c0f1e2d4b5968778695a4b3c2d1e0f9a8b7c6d",
+                      f"http://127.0.0.1:{port}/2025-03")
+            httpx.post(f"http://127.0.0.1:{port}/_simulator/stats/reset")
+            report = sync_store(app.uow, app.client_for, app.policy(), full=True, page_size=PAGE)
+            stats = httpx.get(f"http://127.0.0.1:{port}/_simulator/stats").json()
+            app.close()
+    finally:
+        simulator.terminate()
+        simulator.wait(timeout=10)
+    pages = math.ceil(orders / PAGE)
+    floor = max(pages - BUCKET, 0) / LEAK
+    return {
+        "orders": report.fetched,
+        "api_calls": stats["api_calls"],
+        "pages": pages,
+        "rate_limited": stats["rate_limited"],
+        "seconds": round(report.seconds, 2),
+        "floor_seconds": round(floor, 2),
+        "ratio": round(report.seconds / floor, 3) if floor else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=20000)
+    args = parser.parse_args()
+    print(json.dumps(run(args.orders)))
+
+
+if __name__ == "__main__":
+    main()

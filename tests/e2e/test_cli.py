@@ -1,0 +1,104 @@
+"""The `lojasync` command as a person (or a script) uses it, against the simulator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
+from lojasync.simulator.config import SimulatorConfig
+from lojasync.simulator.server import SimulatorServer
+
+
+@pytest.fixture()
+def lojasync(app, monkeypatch):
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    reset_container()
+    runner = CliRunner()
+
+    def run(*args: str, expect: int = 0):
+        result = runner.invoke(cli, list(args))
+        assert result.exit_code == expect, result.output + str(result.exception or "")
+        return result
+
+    yield run
+    reset_container()
+
+
+@pytest.fixture()
+def server():
+    with SimulatorServer(config=SimulatorConfig(orders=120, seed=3, leak_per_second=50.0)) as srv:
+        yield srv
+
+
+def test_store_add_sync_and_list_orders_as_json(lojasync, server):
+    added = lojasync("store", "add", "--store-id", server.store_id, "--access-token", server.access_token,
+                     "--api-url", server.api_url)
+    assert "conectada" in added.output
+
+    synced = lojasync("sync")
+    assert "120 criados" in synced.output
+
+    orders = json.loads(lojasync("orders", "list", "--format", "json").output)
+    assert len(orders) == 120
+    sample = orders[0]
+    for key in ("number", "status", "origin", "store_order_id", "store_order_number", "customer",
+                "customer_problem", "total", "lines"):
+        assert key in sample
+    assert all(o["origin"] == "nuvemshop" for o in orders)
+    assert {o["status"] for o in orders} <= {"Em Aberto", "Confirmado", "Cancelado"}
+    for o in orders:
+        assert (o["customer"] is None) == bool(o["customer_problem"])
+        if o["customer"]:
+            assert set(o["customer"]) >= {"name", "tax_id"}
+            assert o["customer"]["tax_id"].isalnum() and o["customer"]["tax_id"].upper() == o["customer"]["tax_id"]
+        for line in o["lines"]:
+            assert set(line) >= {"sku", "name", "quantity", "unit_price"}
+            assert isinstance(line["unit_price"], str) and isinstance(line["quantity"], int)
+
+    confirmed = json.loads(lojasync("orders", "list", "--status", "confirmado", "--format", "json").output)
+    assert confirmed and all(o["status"] == "Confirmado" for o in confirmed)
+
+    without = json.loads(lojasync("orders", "list", "--sem-cliente", "--format", "json").output)
+    assert without and all(o["customer"] is None for o in without)
+
+    shown = json.loads(lojasync("orders", "show", str(without[0]["number"]), "--format", "json").output)
+    assert shown["customer_problem"] and shown["log"][0]["event"] == "created"
+    assert shown["store"]["order_id"] == without[0]["store_order_id"]
+
+    table = lojasync("orders", "show", str(without[0]["number"])).output
+    assert "Loja virtual" in table and "não vinculado" in table
+
+    customers = json.loads(lojasync("customers", "list", "--format", "json").output)
+    assert len({c["tax_id"] for c in customers}) == len(customers) > 0
+
+    again = lojasync("sync")
+    assert "criados" not in again.output
+
+
+def test_operator_links_a_customer_by_hand(lojasync, server):
+    lojasync("store", "add", "--store-id", server.store_id, "--access-token", server.access_token,
+             "--api-url", server.api_url)
+    lojasync("sync")
+    without = json.loads(lojasync("orders", "list", "--sem-cliente", "--format", "json").output)
+    number = str(without[0]["number"])
+
+    refused = lojasync("orders", "link-customer", number, "--tax-id", "123.456.789-00", expect=1)
+    assert "CPF inválido" in refused.output
+    lojasync("orders", "link-customer", number, "--tax-id", "529.982.247-25", "--name", "Ana Souza")
+    shown = json.loads(lojasync("orders", "show", number, "--format", "json").output)
+    assert shown["customer"]["tax_id"] == "52998224725" and shown["customer_link"] == "manual"
+    assert shown["log"][-1]["event"] == "customer_linked"
+
+
+def test_errors_are_portuguese_and_actionable(lojasync):
+    assert "Nenhuma loja conectada" in lojasync("sync", expect=1).output
+    assert "não encontrado" in lojasync("orders", "show", "424242", expect=1).output
+    assert "Situação desconhecida" in lojasync("orders", "list", "--status", "pago", expect=1).output
+
+
+def test_db_upgrade_reports_the_revision(lojasync):
+    assert "revisão 0001" in lojasync("db", "upgrade").output

@@ -1,0 +1,178 @@
+"""End to end: `sync_store` against the store simulator over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from lojasync.adapters.nuvemshop.errors import TemporaryError
+from lojasync.domain.tax_id import TaxId, parse_tax_id
+from lojasync.services.order_views import list_customers, list_orders
+from lojasync.services.outcomes import Outcome
+from lojasync.services.stores import add_store, list_stores
+from lojasync.services.sync_store import sync_store
+from lojasync.simulator.config import SimulatorConfig
+from lojasync.simulator.server import SimulatorServer
+
+
+def expected_status(payload: dict) -> str:
+    if payload["status"] == "cancelled":
+        return "Cancelado"
+    return "Confirmado" if payload["payment_status"] == "paid" else "Em Aberto"
+
+
+def expected_document(payload: dict) -> str | None:
+    customer = payload.get("customer") or {}
+    for raw in (customer.get("identification"), payload.get("contact_identification")):
+        parsed = parse_tax_id(raw)
+        if isinstance(parsed, TaxId):
+            return parsed.value
+    return None
+
+
+@pytest.fixture()
+def server():
+    with SimulatorServer(config=SimulatorConfig(orders=450, seed=11, leak_per_second=50.0)) as srv:
+        yield srv
+
+
+@pytest.fixture()
+def connected(app, server):
+    add_store(app.uow(), server.store_id, server.access_token, server.api_url)
+    return server
+
+
+def run_sync(app, server, page_size=200, client_factory=None, **kwargs):
+    return sync_store(app.uow, client_factory or app.client_for, app.policy(), store=server.store_id,
+                      page_size=page_size, **kwargs)
+
+
+def test_full_sync_imports_every_order_exactly_once_with_status_and_customer(app, connected):
+    report = run_sync(app, connected, page_size=100)
+
+    store_orders = {str(o["id"]): o for o in connected.simulator.orders()}
+    assert report.pages == 5 and report.fetched == 450
+    assert report.api_calls == 5  # one call per page: nothing fetched twice
+    orders = list_orders(app.read_uow())
+    assert len(orders) == 450
+    assert {o["store_order_id"] for o in orders} == set(store_orders)
+    for order in orders:
+        source = store_orders[order["store_order_id"]]
+        assert order["status"] == expected_status(source)
+        assert order["origin"] == "nuvemshop" and order["store_order_number"] == str(source["number"])
+        assert order["total"] == source["total"]
+        document = expected_document(source)
+        if document:
+            assert order["customer"]["tax_id"] == document
+        else:
+            assert order["customer"] is None and order["customer_problem"]
+    documents = [c["tax_id"] for c in list_customers(app.read_uow())]
+    assert len(documents) == len(set(documents))
+    assert any(not d.isdigit() for d in documents), "the generated store has alphanumeric CNPJs"
+    statuses = {o["status"] for o in orders}
+    assert statuses == {"Em Aberto", "Confirmado", "Cancelado"}
+
+
+def test_running_sync_again_duplicates_nothing_and_picks_up_store_changes(app, connected):
+    run_sync(app, connected)
+    sim = connected.simulator
+    pending = next(o for o in sim.orders() if o["status"] == "open" and o["payment_status"] == "pending")
+    no_document = next(o for o in sim.orders() if expected_document(o) is None and o["status"] != "cancelled")
+    sim.pay_order(pending["id"])
+    sim.set_order_identification(no_document["id"], "529.982.247-25")
+
+    report = run_sync(app, connected)
+    counts = report.imports.counts()
+    assert counts[Outcome.CREATED] == 0
+    assert counts[Outcome.UPDATED] == 2
+    assert report.since is not None  # incremental: updated_at_min with the overlap window
+    orders = {o["store_order_id"]: o for o in list_orders(app.read_uow())}
+    assert len(orders) == 450
+    assert orders[str(pending["id"])]["status"] == "Confirmado"
+    assert orders[str(no_document["id"])]["customer"]["tax_id"] == "52998224725"
+
+
+def test_new_orders_placed_in_the_store_arrive_on_the_next_sync(app, connected):
+    run_sync(app, connected)
+    new_ids = connected.simulator.create_orders(3)
+    report = run_sync(app, connected)
+    assert report.imports.counts()[Outcome.CREATED] == 3
+    assert {str(i) for i in new_ids} <= {o["store_order_id"] for o in list_orders(app.read_uow())}
+
+
+def test_interrupted_sync_resumes_where_it_stopped(app, connected):
+    calls = {"n": 0}
+
+    def flaky_client(store):
+        client = app.client_for(store)
+        real = client.list_orders_page
+
+        def list_orders_page(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise TemporaryError("Nuvemshop fora do ar (teste)")
+            return real(*args, **kwargs)
+
+        client.list_orders_page = list_orders_page
+        return client
+
+    with pytest.raises(TemporaryError):
+        run_sync(app, connected, page_size=100, client_factory=flaky_client)
+    assert len(list_orders(app.read_uow())) == 200
+    (store,) = list_stores(app.read_uow())
+    assert store.interrupted_run and store.sync_cursor is None
+
+    resumed = run_sync(app, connected, page_size=100)
+    assert resumed.resumed and resumed.pages == 3 and resumed.api_calls == 3
+    orders = list_orders(app.read_uow())
+    assert len(orders) == 450 and len({o["store_order_id"] for o in orders}) == 450
+    (store,) = list_stores(app.read_uow())
+    assert not store.interrupted_run and store.sync_cursor is not None
+
+
+def test_sync_survives_429_bursts_from_a_shared_bucket(app):
+    config = SimulatorConfig(orders=300, seed=5, bucket_size=6, leak_per_second=20.0)
+    with SimulatorServer(config=config) as srv:
+        add_store(app.uow(), srv.store_id, srv.access_token, srv.api_url)
+        stop = threading.Event()
+
+        def noisy_neighbour():
+            # Another app of the same store drains the bucket, so our client meets real 429s.
+            with httpx.Client(headers={"Authentication": f"bearer {srv.access_token}", "User-Agent": "vizinho"}) as c:
+                while not stop.is_set():
+                    for _ in range(8):  # a burst that empties the bucket, then a pause
+                        c.get(f"{srv.api_url}/{srv.store_id}/orders", params={"per_page": 1})
+                    stop.wait(0.3)
+
+        neighbour = threading.Thread(target=noisy_neighbour, daemon=True)
+        neighbour.start()
+        try:
+            report = run_sync(app, srv, page_size=20)
+        finally:
+            stop.set()
+            neighbour.join(timeout=5)
+        assert report.fetched == 300
+        assert len(list_orders(app.read_uow())) == 300
+        assert srv.simulator.stats()["rate_limited"] > 0
+
+
+def test_overlap_window_rereads_recent_changes(app, connected):
+    run_sync(app, connected)
+    (store,) = list_stores(app.read_uow())
+    report = run_sync(app, connected)
+    cursor = report.since + timedelta(seconds=app.settings.sync_overlap_seconds)
+    assert cursor.isoformat() == store.sync_cursor
+    assert report.imports.counts()[Outcome.CREATED] == 0
+
+
+def test_wrong_token_gives_a_portuguese_error_and_keeps_the_run_resumable(app, server):
+    add_store(app.uow(), server.store_id, "token-errado", server.api_url)
+    from lojasync.adapters.nuvemshop.errors import UnauthorizedError
+
+    with pytest.raises(UnauthorizedError) as error:
+        run_sync(app, server)
+    assert "token" in error.value.message.lower() and "token-errado" not in str(error.value)
+    assert list_orders(app.read_uow()) == []

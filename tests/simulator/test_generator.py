@@ -1,0 +1,157 @@
+"""Generated store data: deterministic, realistic, consistent, with the agreed quirks and document mix."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from validate_docbr import CNPJ, CPF
+
+from lojasync.simulator import Simulator, SimulatorConfig
+from lojasync.simulator.documents import DOCUMENT_MIX
+from lojasync.simulator.people import CITIES, STATES
+
+from .conftest import NOW
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+0000|-03:00)$")
+MONEY = re.compile(r"^\d+\.\d\d$")
+ORDER_KEYS = {
+    "id", "number", "token", "store_id", "contact_email", "contact_name", "contact_phone",
+    "contact_identification", "customer", "billing_name", "billing_address", "billing_number",
+    "billing_floor", "billing_locality", "billing_zipcode", "billing_city", "billing_province",
+    "billing_country", "billing_phone", "shipping_address", "products", "subtotal", "discount",
+    "discount_coupon", "discount_gateway", "shipping_cost_customer", "shipping_cost_owner", "total",
+    "currency", "language", "gateway", "gateway_name", "payment_details", "status", "payment_status",
+    "shipping_status", "cancel_reason", "storefront", "created_at", "updated_at", "paid_at",
+    "cancelled_at", "closed_at", "completed_at", "note",
+}
+ADDRESS_KEYS = {"address", "number", "floor", "locality", "zipcode", "city", "province", "country", "phone", "name"}
+
+
+@pytest.fixture(scope="module")
+def big() -> Simulator:
+    return Simulator(SimulatorConfig(orders=2000, seed=3, now=NOW, days=60))
+
+
+def test_same_seed_same_store_other_seed_other_store() -> None:
+    config = SimulatorConfig(orders=60, seed=99, now=NOW)
+    first, again = Simulator(config), Simulator(config)
+    assert first.orders() == again.orders()
+    assert first.products() == again.products()
+    other = Simulator(SimulatorConfig(orders=60, seed=100, now=NOW))
+    assert [o["id"] for o in other.orders()] != [o["id"] for o in first.orders()]
+    # Later random orders follow the same seeded stream too.
+    assert first.create_order()["token"] == again.create_order()["token"]
+
+
+def test_every_order_has_the_documented_fields(big: Simulator) -> None:
+    for order in big.orders():
+        assert ORDER_KEYS <= order.keys()
+        assert ADDRESS_KEYS <= order["customer"]["default_address"].keys()
+        assert ADDRESS_KEYS <= order["shipping_address"].keys()
+        assert {"id", "name", "email", "identification", "phone"} <= order["customer"].keys()
+        assert set(order["completed_at"]) == {"date", "timezone_type", "timezone"}
+        assert order["currency"] == "BRL" and order["language"] == "pt"
+        assert order["payment_details"]["method"] in ("pix", "credit_card", "boleto")
+        assert order["customer"]["default_address"]["country"] == "BR"
+
+
+def test_ids_numbers_and_dates(big: Simulator) -> None:
+    orders = big.orders()
+    ids = [o["id"] for o in orders]
+    assert len(set(ids)) == len(ids) and all(10**9 <= i < 10**10 for i in ids)
+    assert sorted(o["number"] for o in orders) == list(range(100, 100 + len(orders)))
+    created = [datetime.fromisoformat(o["created_at"]) for o in orders]
+    assert created == sorted(created)
+    assert min(created) >= NOW.replace(day=1, month=4) and max(created) <= NOW
+    for order in orders:
+        for key in ("created_at", "updated_at", "paid_at", "cancelled_at", "closed_at", "shipped_at"):
+            assert order[key] is None or ISO.match(order[key]), order[key]
+        assert datetime.fromisoformat(order["updated_at"]) >= datetime.fromisoformat(order["created_at"])
+        assert datetime.fromisoformat(order["updated_at"]) <= NOW
+    offsets = Counter(o["created_at"][-5:] for o in orders)
+    assert offsets["+0000"] > 100 and offsets["03:00"] > 100
+
+
+def test_totals_are_consistent_decimals(big: Simulator) -> None:
+    for order in big.orders():
+        for key in ("subtotal", "discount", "discount_coupon", "discount_gateway",
+                    "shipping_cost_customer", "shipping_cost_owner", "total"):
+            assert isinstance(order[key], str) and MONEY.match(order[key]), (key, order[key])
+        lines = sum(Decimal(p["price"]) * int(p["quantity"]) for p in order["products"])
+        assert Decimal(order["subtotal"]) == lines
+        assert Decimal(order["discount"]) == Decimal(order["discount_coupon"]) + Decimal(order["discount_gateway"])
+        assert Decimal(order["total"]) == (Decimal(order["subtotal"]) - Decimal(order["discount"])
+                                           + Decimal(order["shipping_cost_customer"]))
+        assert Decimal(order["total"]) > 0
+
+
+def test_status_mix_and_quirks(big: Simulator) -> None:
+    orders = big.orders()
+    assert {o["status"] for o in orders} == {"open", "closed", "cancelled"}
+    assert {"pending", "authorized", "paid", "abandoned", "refunded", "voided", "partially_paid"} <= {
+        o["payment_status"] for o in orders}
+    assert {"unpacked", "unshipped", "unfulfilled", "shipped", "fulfilled"} <= {o["shipping_status"] for o in orders}
+    for order in orders:
+        assert (order["cancel_reason"] in ("customer", "fraud", "inventory", "other")) == (order["status"] == "cancelled")
+        assert (order["cancelled_at"] is not None) == (order["status"] == "cancelled")
+        assert (order["closed_at"] is not None) == (order["status"] == "closed")
+        assert order["paid_at"] is None or order["payment_status"] in ("paid", "refunded")
+    lines = [p for o in orders for p in o["products"]]
+    assert any(isinstance(p["quantity"], str) for p in lines) and any(isinstance(p["quantity"], int) for p in lines)
+    assert any(isinstance(p["variant_id"], str) for p in lines)
+    assert any(p["sku"] is None for p in lines) or any(v["sku"] in (None, "") for pr in big.products() for v in pr["variants"])
+    assert any(isinstance(o["store_id"], str) for o in orders) and any(isinstance(o["store_id"], int) for o in orders)
+
+
+def test_repeat_buyers_share_a_customer(big: Simulator) -> None:
+    per_customer = Counter(o["customer"]["id"] for o in big.orders())
+    assert max(per_customer.values()) >= 3
+    assert sum(1 for n in per_customer.values() if n > 1) > 100
+
+
+def test_document_mix_matches_kinds(big: Simulator) -> None:
+    kinds: Counter[str] = Counter()
+    for order in big.orders():
+        kind = big.record(order["id"]).document_kind
+        kinds[kind] += 1
+        doc, contact = order["customer"]["identification"], order["contact_identification"]
+        if kind in ("cpf", "cpf_formatted"):
+            assert CPF().validate(doc) and (kind == "cpf") == doc.isdigit()
+        elif kind == "cnpj":
+            assert CNPJ().validate(doc) and re.sub(r"\D", "", doc).isdigit()
+        elif kind == "cnpj_alnum":
+            assert CNPJ().validate(doc) and re.search(r"[A-Z]", doc)
+        elif kind == "missing":
+            assert doc in ("", None) and contact in ("", None)
+        elif kind == "invalid":
+            assert doc and not CPF().validate(doc) and not CNPJ().validate(doc)
+        else:
+            assert doc in ("", None) and CPF().validate(contact)
+    total = sum(kinds.values())
+    for kind, percent in DOCUMENT_MIX.items():
+        assert abs(kinds[kind] / total * 100 - percent) < max(4, percent * 0.35), (kind, kinds)
+
+
+def test_addresses_agree_with_real_cities(big: Simulator) -> None:
+    ranges = {c[0]: (c[1], c[2], c[3]) for c in CITIES}
+    for order in big.orders():
+        for address in (order["customer"]["default_address"], order["shipping_address"]):
+            uf, low, high = ranges[address["city"]]
+            assert address["province"] in (uf, STATES[uf])
+            assert low <= int(address["zipcode"].replace("-", "")[:5]) <= high
+    names = " ".join(o["contact_name"] for o in big.orders())
+    assert re.search(r"[áéíóúâêôãõç]", names)
+
+
+def test_catalog_skus_prices_and_stock(big: Simulator) -> None:
+    variants = [v for p in big.products() for v in p["variants"]]
+    skus = [v["sku"] for v in variants if v["sku"]]
+    assert len(skus) == len(set(skus)) and "CAM-ALG-P" in skus
+    assert any(not v["sku"] for v in variants)
+    assert all(MONEY.match(v["price"]) for v in variants)
+    assert all(v["stock"] is None or (isinstance(v["stock"], int) and v["stock"] >= 0) for v in variants)
+    assert any("ã" in p["name"]["pt"] or "é" in p["name"]["pt"] for p in big.products())

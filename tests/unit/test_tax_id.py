@@ -1,0 +1,261 @@
+"""CPF/CNPJ parsing (rule 3): raw or formatted, numeric or alphanumeric CNPJ, with reasons in Portuguese."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lojasync.domain.tax_id import TaxId, TaxIdKind, TaxIdProblem, normalize_tax_id, parse_tax_id
+
+NO_DOCUMENT = "cliente sem CPF/CNPJ na loja"
+
+# --- an independent check-digit generator (not the library the module uses) -----------------------------
+
+
+def _mod11(values: list[int], weights: list[int]) -> int:
+    remainder = sum(v * w for v, w in zip(values, weights, strict=True)) % 11
+    return 0 if remainder < 2 else 11 - remainder
+
+
+def cpf_check_digits(base9: str) -> str:
+    digits = [int(c) for c in base9]
+    d1 = _mod11(digits, list(range(10, 1, -1)))
+    d2 = _mod11([*digits, d1], list(range(11, 1, -1)))
+    return f"{d1}{d2}"
+
+
+CNPJ_W1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
+CNPJ_W2 = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
+
+
+def cnpj_check_digits(base12: str) -> str:
+    values = [ord(c) - 48 for c in base12]
+    d1 = _mod11(values, CNPJ_W1)
+    d2 = _mod11([*values, d1], CNPJ_W2)
+    return f"{d1}{d2}"
+
+
+def _not_repeated(doc: str) -> bool:
+    return len(set(doc)) > 1
+
+
+cpfs = st.text(string.digits, min_size=9, max_size=9).map(lambda b: b + cpf_check_digits(b)).filter(_not_repeated)
+numeric_cnpjs = (
+    st.text(string.digits, min_size=12, max_size=12).map(lambda b: b + cnpj_check_digits(b)).filter(_not_repeated)
+)
+alnum_cnpjs = (
+    st.text(string.digits + string.ascii_uppercase, min_size=12, max_size=12)
+    .filter(lambda b: any(c.isalpha() for c in b))
+    .map(lambda b: b + cnpj_check_digits(b))
+)
+any_valid = st.one_of(
+    cpfs.map(lambda v: (v, TaxIdKind.CPF)),
+    numeric_cnpjs.map(lambda v: (v, TaxIdKind.CNPJ)),
+    alnum_cnpjs.map(lambda v: (v, TaxIdKind.CNPJ)),
+)
+
+
+@st.composite
+def formatted_variant(draw, value: str) -> str:
+    """The same document with random separators, surrounding spaces and letter case."""
+    separators = st.text(".-/ ", max_size=2)
+    out = [draw(separators)]
+    for char in value:
+        if char.isalpha() and draw(st.booleans()):
+            char = char.lower()
+        out.append(char)
+        out.append(draw(separators))
+    return "".join(out)
+
+
+def _flip(char: str) -> str:
+    return str((int(char) + 1) % 10)
+
+
+# --- the generator itself agrees with published examples --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "document",
+    ["52998224725", "11144477735", "11222333000181", "00000000000191", "12ABC34501DE35"],
+)
+def test_own_generator_matches_known_valid_documents(document):
+    if len(document) == 11:
+        assert cpf_check_digits(document[:9]) == document[9:]
+    else:
+        assert cnpj_check_digits(document[:12]) == document[12:]
+
+
+# --- valid documents ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "kind"),
+    [
+        ("529.982.247-25", "52998224725", TaxIdKind.CPF),
+        ("52998224725", "52998224725", TaxIdKind.CPF),
+        (" 529 982 247 25 ", "52998224725", TaxIdKind.CPF),
+        (52998224725, "52998224725", TaxIdKind.CPF),
+        ("11.222.333/0001-81", "11222333000181", TaxIdKind.CNPJ),
+        ("11222333000181", "11222333000181", TaxIdKind.CNPJ),
+        ("00.000.000/0001-91", "00000000000191", TaxIdKind.CNPJ),
+        ("12.ABC.345/01DE-35", "12ABC34501DE35", TaxIdKind.CNPJ),
+        ("12abc34501de35", "12ABC34501DE35", TaxIdKind.CNPJ),
+        ("12.abc.345/01de-35", "12ABC34501DE35", TaxIdKind.CNPJ),
+    ],
+)
+def test_parse_valid_documents(raw, value, kind):
+    result = parse_tax_id(raw)
+    assert result == TaxId(value, kind)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data(), any_valid)
+def test_any_formatting_of_a_valid_document_parses_to_the_normal_form(data, valid):
+    value, kind = valid
+    raw = data.draw(formatted_variant(value))
+    result = parse_tax_id(raw)
+    assert isinstance(result, TaxId), (raw, result)
+    assert result.value == value
+    assert result.kind is kind
+    assert normalize_tax_id(raw) == value
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_valid)
+def test_formatted_output_parses_back_and_has_the_official_mask(valid):
+    value, kind = valid
+    tax_id = parse_tax_id(value)
+    assert isinstance(tax_id, TaxId)
+    text = tax_id.formatted()
+    if kind is TaxIdKind.CPF:
+        assert re.fullmatch(r"\d{3}\.\d{3}\.\d{3}-\d{2}", text)
+    else:
+        assert re.fullmatch(r"[0-9A-Z]{2}\.[0-9A-Z]{3}\.[0-9A-Z]{3}/[0-9A-Z]{4}-\d{2}", text)
+    assert parse_tax_id(text) == tax_id
+
+
+def test_formatted_examples():
+    assert TaxId("52998224725", TaxIdKind.CPF).formatted() == "529.982.247-25"
+    assert TaxId("11222333000181", TaxIdKind.CNPJ).formatted() == "11.222.333/0001-81"
+    assert TaxId("12ABC34501DE35", TaxIdKind.CNPJ).formatted() == "12.ABC.345/01DE-35"
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_valid)
+def test_masked_hides_all_but_the_last_four_characters(valid):
+    value, kind = valid
+    masked = TaxId(value, kind).masked()
+    assert len(masked) == len(value)
+    assert masked[-4:] == value[-4:]
+    assert set(masked[:-4]) == {"*"}
+
+
+def test_masked_example():
+    assert TaxId("52998224725", TaxIdKind.CPF).masked() == "*******4725"
+
+
+# --- invalid documents ---------------------------------------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data(), any_valid, st.sampled_from([-1, -2]))
+def test_changing_a_check_digit_makes_the_document_invalid(data, valid, position):
+    value, kind = valid
+    broken = value[:position] + _flip(value[position]) + (value[position + 1 :] if position == -2 else "")
+    assert len(broken) == len(value)
+    raw = data.draw(formatted_variant(broken))
+    result = parse_tax_id(raw)
+    assert isinstance(result, TaxIdProblem)
+    prefix = "CPF inválido: " if kind is TaxIdKind.CPF else "CNPJ inválido: "
+    assert result.reason == prefix + raw.strip()[:40]
+
+
+@pytest.mark.parametrize("digit", string.digits)
+def test_repeated_digits_are_invalid_even_though_their_check_digits_match(digit):
+    cpf = digit * 11
+    cnpj = digit * 14
+    assert parse_tax_id(cpf) == TaxIdProblem(f"CPF inválido: {cpf}")
+    assert parse_tax_id(cnpj) == TaxIdProblem(f"CNPJ inválido: {cnpj}")
+    formatted_cpf = f"{digit * 3}.{digit * 3}.{digit * 3}-{digit * 2}"
+    assert parse_tax_id(formatted_cpf) == TaxIdProblem(f"CPF inválido: {formatted_cpf}")
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", "...", "./-", [], "\t\n"])
+def test_missing_document_reason(raw):
+    assert parse_tax_id(raw) == TaxIdProblem(NO_DOCUMENT)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("123.456.789-00", "CPF inválido: 123.456.789-00"),
+        ("12345678900", "CPF inválido: 12345678900"),
+        ("  123.456.789-00  ", "CPF inválido: 123.456.789-00"),
+        ("11.222.333/0001-82", "CNPJ inválido: 11.222.333/0001-82"),
+        ("12.ABC.345/01DE-36", "CNPJ inválido: 12.ABC.345/01DE-36"),
+        ("41913703", "documento não é CPF nem CNPJ: 41913703"),
+        ("123", "documento não é CPF nem CNPJ: 123"),
+        ("1234567890", "documento não é CPF nem CNPJ: 1234567890"),
+        ("123456789012", "documento não é CPF nem CNPJ: 123456789012"),
+        ("123456789012345", "documento não é CPF nem CNPJ: 123456789012345"),
+        ("12ABC34501DEAB", "documento não é CPF nem CNPJ: 12ABC34501DEAB"),  # letters in the check digits
+        ("1234567890A", "documento não é CPF nem CNPJ: 1234567890A"),  # CPF is numeric only
+        ("AR-41913703", "documento não é CPF nem CNPJ: AR-41913703"),
+    ],
+)
+def test_problem_reasons(raw, reason):
+    assert parse_tax_id(raw) == TaxIdProblem(reason)
+
+
+def test_reason_shows_at_most_40_characters_of_the_raw_text():
+    raw = "9" * 100
+    result = parse_tax_id(raw)
+    assert isinstance(result, TaxIdProblem)
+    assert result.reason == "documento não é CPF nem CNPJ: " + "9" * 40
+
+
+# --- normalisation and robustness ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        (None, ""),
+        ("", ""),
+        ("529.982.247-25", "52998224725"),
+        ("12.abc.345/01de-35", "12ABC34501DE35"),
+        (" 11 222 333 / 0001 - 81 ", "11222333000181"),
+        (52998224725, "52998224725"),
+    ],
+)
+def test_normalize_tax_id(raw, normal):
+    assert normalize_tax_id(raw) == normal
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=30), st.integers()))
+def test_parse_never_raises_and_normal_form_is_digits_and_capitals(raw):
+    normal = normalize_tax_id(raw)
+    assert re.fullmatch(r"[0-9A-Z]*", normal)
+    assert normalize_tax_id(normal) == normal
+    result = parse_tax_id(raw)
+    assert isinstance(result, (TaxId, TaxIdProblem))
+    if isinstance(result, TaxId):
+        assert result.value == normal
+        assert len(result.value) == (11 if result.kind is TaxIdKind.CPF else 14)
+    else:
+        assert result.reason
+
+
+def test_label_inside_the_field_is_ignored():
+    assert parse_tax_id("CPF: 529.982.247-25") == TaxId("52998224725", TaxIdKind.CPF)
+    assert parse_tax_id("cnpj 11.222.333/0001-81") == TaxId("11222333000181", TaxIdKind.CNPJ)
+
+
+def test_cpf_sent_as_a_number_gets_its_leading_zeros_back():
+    assert parse_tax_id(4282355069) == TaxId("04282355069", TaxIdKind.CPF)
