@@ -1,8 +1,8 @@
-"""initial schema: orders, customers, products, bindings, sync log
+"""initial schema
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 09:58:29.585159
+Create Date: 2026-11-28 10:13:17.120407
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,8 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('customers',
+    sa.Column('insert_sentinel', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tax_id', sa.String(length=14), nullable=False),
     sa.Column('kind', sa.String(length=4), nullable=False),
@@ -47,6 +48,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('external_id', name=op.f('uq_nuvemshop_stores_external_id'))
     )
     op.create_table('products',
+    sa.Column('insert_sentinel', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sku', sa.String(length=100), nullable=True),
     sa.Column('name', sa.String(length=300), nullable=False),
@@ -57,6 +59,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('sku', name=op.f('uq_products_sku'))
     )
     op.create_table('nuvemshop_customer_bindings',
+    sa.Column('insert_sentinel', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.Column('external_id', sa.String(length=40), nullable=False),
@@ -85,6 +88,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('store_id', 'external_id', name='uq_nuvemshop_import_failures_store_external')
     )
     op.create_table('nuvemshop_product_bindings',
+    sa.Column('insert_sentinel', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.Column('external_variant_id', sa.String(length=40), nullable=False),
@@ -99,6 +103,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_nuvemshop_product_bindings_product_id'), ['product_id'], unique=False)
 
     op.create_table('orders',
+    sa.Column('insert_sentinel', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('open', 'confirmed', 'cancelled', name='orderstatus', native_enum=False, length=20), nullable=False),
     sa.Column('origin', sa.String(length=40), nullable=True),
@@ -150,6 +155,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_stock_movements_product_id'), ['product_id'], unique=False)
 
     op.create_table('nuvemshop_order_bindings',
+    sa.Column('insert_sentinel', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.Column('external_id', sa.String(length=40), nullable=False),
@@ -168,6 +174,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('store_id', 'external_id', name='uq_nuvemshop_order_bindings_store_external')
     )
     op.create_table('order_lines',
+    sa.Column('insert_sentinel', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -193,7 +200,7 @@ def upgrade() -> None:
     sa.Column('level', sa.String(length=10), nullable=False),
     sa.Column('event', sa.String(length=40), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
-    sa.Column('details', lojasync.adapters.db.types.DecimalSafeJSON(), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=True),
     sa.Column('created_at', lojasync.adapters.db.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_sync_log_order_id_orders')),
     sa.ForeignKeyConstraint(['store_id'], ['nuvemshop_stores.id'], name=op.f('fk_sync_log_store_id_nuvemshop_stores')),
@@ -203,11 +210,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_sync_log_order_id'), ['order_id'], unique=False)
         batch_op.create_index('ix_sync_log_store_external', ['store_id', 'external_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('sync_log', schema=None) as batch_op:
         batch_op.drop_index('ix_sync_log_store_external')
         batch_op.drop_index(batch_op.f('ix_sync_log_order_id'))
@@ -240,4 +247,4 @@ def downgrade() -> None:
     op.drop_table('products')
     op.drop_table('nuvemshop_stores')
     op.drop_table('customers')
-    
+
