@@ -60,7 +60,7 @@ def run(orders: int) -> dict:
     try:
         with tempfile.TemporaryDirectory() as workdir:
             app = bootstrap(Settings(data_dir=Path(workdir)))
-            add_store(app.uow(), "1234567", "a3c0f1e2d4b5968778695a4b3c2d1e0f9a8b7c6d",
+            add_store(app.uow(), app.cipher, "1234567", "a3c0f1e2d4b5968778695a4b3c2d1e0f9a8b7c6d",
                       f"http://127.0.0.1:{port}/2025-03")
             httpx.post(f"http://127.0.0.1:{port}/_simulator/stats/reset")
             report = sync_store(app.uow, app.client_for, app.policy(), full=True, page_size=PAGE)

@@ -40,7 +40,7 @@ def order_payload(**overrides) -> dict:
     identification = overrides.pop("identification", cpf("529982247"))
     payload = {
         "id": order_id,
-        "number": overrides.pop("number", order_id % 100000),
+        "number": overrides.pop("number") if "number" in overrides else int(order_id) % 100000,
         "store_id": "1234567",
         "status": "open",
         "payment_status": "pending",
@@ -100,7 +100,7 @@ def order_payload(**overrides) -> dict:
 
 def make_store(app, external_id: str = "1234567", api_url: str = "http://127.0.0.1:9/2025-03") -> int:
     with app.uow() as uow:
-        store = Store(external_id, api_url, "token-de-teste")
+        store = Store(external_id, api_url, app.cipher.encrypt("token-de-teste"))
         uow.stores.add(store)
         uow.commit()
         return store.id

@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from lojasync.adapters.crypto import TokenCipher
 from lojasync.adapters.db.engine import build_engine, build_session_factory
 from lojasync.adapters.db.migrate import upgrade
 from lojasync.adapters.db.orm import start_mappers
@@ -23,6 +24,8 @@ class Container:
     engine: Engine
     session_factory: sessionmaker[Session]
     read_session_factory: sessionmaker[Session]
+    # Store tokens are kept encrypted; only client_for sees them in clear.
+    cipher: TokenCipher
     # Tests and benchmarks plug an in-process transport here; production uses the network.
     http_transport: httpx.BaseTransport | None = None
 
@@ -40,10 +43,12 @@ class Container:
     def client_for(self, store: Store):
         from lojasync.adapters.nuvemshop.client import NuvemshopClient
 
+        # An erased token (store/redact) stays empty: the client explains that one itself.
+        token = self.cipher.decrypt(store.access_token, store=store.external_id) if store.access_token else ""
         client = NuvemshopClient(
             api_url=store.api_url,
             store_id=store.external_id,
-            access_token=store.access_token,
+            access_token=token,
             user_agent=self.settings.user_agent,
             timeout=self.settings.http_timeout,
             max_retries=self.settings.http_max_retries,
@@ -63,4 +68,5 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Cont
     if migrate:
         upgrade(engine)
     return Container(settings=settings, engine=engine, session_factory=build_session_factory(engine),
-                     read_session_factory=build_session_factory(engine, writer=False))
+                     read_session_factory=build_session_factory(engine, writer=False),
+                     cipher=TokenCipher.from_settings(settings))

@@ -41,12 +41,36 @@ class Settings(BaseSettings):
     unknown_sku: UnknownSkuPolicy = UnknownSkuPolicy.CREATE
 
     log_level: str = "WARNING"
+    log_json: bool = False
+
+    # The Nuvemshop app: the client secret signs webhooks (HMAC) and, with the id, exchanges OAuth codes.
+    nuvemshop_client_id: str | None = None
+    nuvemshop_client_secret: str | None = None
+    nuvemshop_authorize_url: str = "https://www.nuvemshop.com.br/apps/{app_id}/authorize"
+    nuvemshop_token_url: str = "https://www.nuvemshop.com.br/apps/authorize/token"
+    # Where the platform reaches this service (webhooks, OAuth redirect). HTTPS in production.
+    public_url: str = "http://127.0.0.1:8000"
+    # Encrypts tokens at rest; generated into the data dir when unset (fine for the embedded setup).
+    secret_key: str | None = None
+
+    # Queue: SQLite inside the data dir by default; Redis to share it between machines.
+    redis_url: str | None = None
+    worker_threads: int = Field(default=2, ge=1, le=64)
+    # A webhook storm is read in pages: wait this long so notifications pile up before draining.
+    coalesce_seconds: float = Field(default=1.0, ge=0)
+    # Above this many pending orders of one store, read the order list instead of each order.
+    coalesce_threshold: int = Field(default=3, ge=1)
+    reconcile_minutes: float = Field(default=10.0, gt=0)
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'lojasync.db').resolve()}"
+
+    @property
+    def queue_path(self) -> Path:
+        return (self.data_dir / "queue.db").resolve()
 
     def status_rules(self) -> StatusRules:
         return StatusRules(

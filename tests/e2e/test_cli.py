@@ -16,6 +16,8 @@ from lojasync.simulator.server import SimulatorServer
 @pytest.fixture()
 def lojasync(app, monkeypatch):
     monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    # `store add` encrypts the token with the key in the data dir: keep it out of the working directory.
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
     reset_container()
     runner = CliRunner()
 
@@ -100,5 +102,11 @@ def test_errors_are_portuguese_and_actionable(lojasync):
     assert "Situação desconhecida" in lojasync("orders", "list", "--status", "pago", expect=1).output
 
 
-def test_db_upgrade_reports_the_revision(lojasync):
-    assert "revisão 0001" in lojasync("db", "upgrade").output
+def test_db_upgrade_reports_the_head_revision(lojasync):
+    from alembic.script import ScriptDirectory
+
+    from lojasync.adapters.db.migrate import MIGRATIONS_DIR, alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    assert MIGRATIONS_DIR.is_dir() and head
+    assert f"revisão {head}" in lojasync("db", "upgrade").output

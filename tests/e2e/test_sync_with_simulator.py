@@ -41,7 +41,7 @@ def server():
 
 @pytest.fixture()
 def connected(app, server):
-    add_store(app.uow(), server.store_id, server.access_token, server.api_url)
+    add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
     return server
 
 
@@ -136,7 +136,7 @@ def test_interrupted_sync_resumes_where_it_stopped(app, connected):
 def test_sync_survives_429_bursts_from_a_shared_bucket(app):
     config = SimulatorConfig(orders=300, seed=5, bucket_size=6, leak_per_second=20.0)
     with SimulatorServer(config=config) as srv:
-        add_store(app.uow(), srv.store_id, srv.access_token, srv.api_url)
+        add_store(app.uow(), app.cipher, srv.store_id, srv.access_token, srv.api_url)
         stop = threading.Event()
 
         def noisy_neighbour():
@@ -169,7 +169,7 @@ def test_overlap_window_rereads_recent_changes(app, connected):
 
 
 def test_wrong_token_gives_a_portuguese_error_and_keeps_the_run_resumable(app, server):
-    add_store(app.uow(), server.store_id, "token-errado", server.api_url)
+    add_store(app.uow(), app.cipher, server.store_id, "token-errado", server.api_url)
     from lojasync.adapters.nuvemshop.errors import UnauthorizedError
 
     with pytest.raises(UnauthorizedError) as error:

@@ -272,3 +272,73 @@ def test_money_is_exact(app, store_id):
     import_order(app.uow, store_id, payload, POLICY)
     order = _only_order(app)
     assert order["total"] == "0.30" and order["lines"][0]["total"] == "0.30"
+
+
+def test_overlong_store_texts_are_clipped_instead_of_refusing_the_order(app, store_id):
+    payload = order_payload()
+    payload["customer"]["phone"] = "+55 (11) 98765-4321 ramal 1234 falar com a Dona Maria"
+    payload["customer"]["name"] = "Nome " * 60
+    payload["products"][0]["sku"] = "S" * 150
+    result = import_order(app.uow, store_id, payload, POLICY)
+    assert result.outcome is Outcome.CREATED
+    order = _only_order(app)
+    assert len(order["contact"]["phone"]) == 40 and order["contact"]["phone"].endswith("…")
+    assert len(order["lines"][0]["sku"]) == 100
+
+
+@pytest.mark.postgresql
+def test_an_order_the_database_refuses_does_not_block_the_others(app, store_id):
+    refused = order_payload(id="9" * 60, number=555)  # longer than the id column: PostgreSQL says DataError
+    payloads = [order_payload(), refused, order_payload()]
+    results = import_orders(app.uow, store_id, payloads, POLICY).results
+    assert sorted(r.outcome for r in results) == sorted([Outcome.CREATED, Outcome.CREATED, Outcome.FAILED])
+    failed = next(r for r in results if r.outcome is Outcome.FAILED)
+    assert "não pôde ser gravado" in failed.message and "INSERT" not in failed.message
+    assert len(list_orders(app.uow())) == 2
+
+
+def test_payloads_without_id_are_kept_apart_and_do_not_block_the_batch(app, store_id):
+    first = {k: v for k, v in order_payload().items() if k != "id"}
+    second = {**first, "number": 999}
+    results = import_orders(app.uow, store_id, [first, second, order_payload()], POLICY).results
+    assert [r.outcome for r in results].count(Outcome.FAILED) == 2
+    with app.uow() as uow:
+        failures = uow.failures.list(store_id)
+        assert len(failures) == 2 and len({f.external_id for f in failures}) == 2
+        assert {f.payload["number"] for f in failures} == {first["number"], 999}
+        assert all(not f.retryable for f in failures)
+
+
+def test_customer_aggregates_changing_elsewhere_are_not_news(app, store_id):
+    payload = order_payload()
+    payload["customer"]["total_spent"] = "100.00"
+    import_order(app.uow, store_id, payload, POLICY)
+    again = order_payload(id=payload["id"], updated_at=ts(60))
+    again["customer"]["total_spent"] = "900.00"
+    again["customer"]["last_order_id"] = 123
+    assert import_order(app.uow, store_id, again, POLICY).outcome is Outcome.UNCHANGED
+    assert [e["event"] for e in _only_order(app)["log"]] == ["created"]
+
+
+def test_processed_order_shipped_in_the_store_is_not_flagged(app, store_id):
+    payload = order_payload(payment_status="paid")
+    result = import_order(app.uow, store_id, payload, POLICY)
+    with app.uow() as uow:
+        uow.orders.get(result.order_number).processed_reason = "NF-e 1 autorizada"
+        uow.commit()
+    shipped = {**payload, "shipping_status": "shipped", "updated_at": ts(60)}
+    assert import_order(app.uow, store_id, shipped, POLICY).outcome is Outcome.UNCHANGED
+    order = _only_order(app)
+    assert order["needs_attention"] is False
+    assert order["store"]["shipping_status"] == "fulfilled"
+    assert order["log"][-1]["event"] == "store_update"
+
+
+def test_linked_customer_is_kept_when_the_store_stops_sending_the_document(app, store_id):
+    payload = order_payload()
+    import_order(app.uow, store_id, payload, POLICY)
+    without = order_payload(id=payload["id"], updated_at=ts(60), customer=[], contact_identification=None)
+    assert import_order(app.uow, store_id, without, POLICY).outcome is Outcome.UPDATED
+    order = _only_order(app)
+    assert order["customer"]["tax_id"] == "52998224725" and order["customer_problem"] is None
+    assert order["log"][-1]["event"] == "customer_kept"

@@ -10,6 +10,8 @@ import pytest
 
 from lojasync.simulator import ManualClock, Simulator, SimulatorConfig, SimulatorServer
 
+from .receiver import Receiver
+
 NOW = datetime(2025, 6, 2, 15, 0, 0, tzinfo=timezone.utc)
 USER_AGENT = "lojasync-tests (dev@example.com)"
 
@@ -50,4 +52,18 @@ def live_server(clock: ManualClock) -> Iterator[SimulatorServer]:
 @pytest.fixture()
 def live_api(live_server: SimulatorServer) -> Iterator[httpx.Client]:
     with client_for(live_server) as client:
+        yield client
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 recording every POST (see receiver.Receiver)."""
+    with Receiver() as running:
+        yield running
+
+
+@pytest.fixture()
+def http() -> Iterator[httpx.Client]:
+    """A plain client (one SSL context for the test: `httpx.get` builds a new one per call, ~50 ms)."""
+    with httpx.Client(timeout=10) as client:
         yield client

@@ -159,15 +159,17 @@ def test_store_update_with_a_valid_document_relinks_to_the_store_customer():
     assert changes == ["cliente vinculado: Maria Souza"]
 
 
-def test_store_customer_link_is_dropped_when_the_document_disappears():
+def test_store_customer_link_survives_a_payload_without_document():
+    """Scope lost, customer deleted in the store, redaction: the back office keeps its link."""
     data = order_data(customer_problem=None)
     order = stored(Order())
-    order.apply(data, customer(), products(data))
+    maria = customer()
+    order.apply(data, maria, products(data))
     changes = order.apply(replace(data, customer_problem=NO_DOCUMENT), None, [ln.product for ln in order.lines])
-    assert order.customer is None
-    assert order.customer_link is None
-    assert order.customer_problem == NO_DOCUMENT
-    assert changes == [f"sem cliente: {NO_DOCUMENT}"]
+    assert order.customer is maria
+    assert order.customer_link == "store"
+    assert order.customer_problem is None
+    assert changes == []
 
 
 def test_relinking_the_same_customer_reports_nothing():

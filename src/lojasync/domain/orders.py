@@ -84,6 +84,13 @@ class OrderLine:
             self.product = product
 
 
+_FIELD_LABELS = {
+    "subtotal": "subtotal", "discount": "desconto", "freight": "frete", "total": "total",
+    "payment_method": "forma de pagamento", "installments": "parcelas",
+    "billing_address": "endereço de cobrança", "shipping_address": "endereço de entrega",
+    "contact_email": "e-mail de contato", "contact_phone": "telefone de contato", "note": "observação",
+}
+
 _COPIED_FIELDS = (
     "origin", "origin_number", "contact_name", "contact_email", "contact_phone", "contact_document",
     "subtotal", "discount", "freight", "total", "payment_method", "payment_gateway", "installments",
@@ -143,13 +150,18 @@ class Order:
 
     def apply(self, data: OrderData, customer: Customer | None, products: list[Product | None]) -> list[str]:
         """Take the store's values; return what changed, in words for the sync log."""
+        existing = getattr(self, "id", None) is not None
         changes: list[str] = []
         if self.status != data.status:
-            if getattr(self, "id", None) is not None:
+            if existing:
                 changes.append(f"situação {self.status.label} → {data.status.label}")
             self.status = data.status
         for name in _COPIED_FIELDS:
-            setattr(self, name, getattr(data, name))
+            new = getattr(data, name)
+            if getattr(self, name, None) != new:
+                if existing and name in _FIELD_LABELS:
+                    changes.append(f"{_FIELD_LABELS[name]} alterado")
+                setattr(self, name, new)
         changes += self._link_customer(data, customer)
         changes += self._replace_lines(data.lines, products)
         return changes
@@ -170,8 +182,9 @@ class Order:
             self.customer_link = CustomerLink.STORE
             self.customer_problem = None
             return [f"cliente vinculado: {customer.name}"] if changed else []
-        if self.customer is not None and self.customer_link == CustomerLink.MANUAL:
-            # A person linked this customer; a store without a document does not undo that.
+        if self.customer is not None:
+            # Once linked (by a valid document or by a person), only another valid document relinks:
+            # a payload without one (scope lost, customer deleted, redaction) must not undo the link.
             return []
         changed = self.customer is not None or self.customer_problem != data.customer_problem
         self.customer = None

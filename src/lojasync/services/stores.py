@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lojasync.adapters.crypto import TokenCipher
 from lojasync.adapters.nuvemshop.records import Store
 from lojasync.services.unit_of_work import UnitOfWork
 
@@ -29,21 +30,25 @@ class StoreView:
     interrupted_run: bool
 
 
-def add_store(uow: UnitOfWork, external_id: str, access_token: str, api_url: str, name: str | None = None
-              ) -> tuple[StoreView, bool]:
-    """Create the store, or replace its token and URL; return it and whether it was new."""
-    external_id = external_id.strip()
+def add_store(uow: UnitOfWork, cipher: TokenCipher, external_id: str, access_token: str, api_url: str,
+              name: str | None = None) -> tuple[StoreView, bool]:
+    """Create the store, or replace its token and URL; return it and whether it was new.
+
+    The token is stored encrypted with `cipher`.
+    """
+    external_id = str(external_id).strip()
     if not external_id or not access_token.strip():
         raise ValueError("Informe o id da loja e o token de acesso.")
+    sealed = cipher.encrypt(access_token.strip())
     with uow:
         store = uow.stores.by_external_id(external_id)
         created = store is None
         if store is None:
-            store = Store(external_id, api_url, access_token.strip(), name)
+            store = Store(external_id, api_url, sealed, name)
             uow.stores.add(store)
         else:
             store.api_url = api_url
-            store.access_token = access_token.strip()
+            store.access_token = sealed
             store.active = True
             store.name = name or store.name
         uow.commit()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from lojasync.adapters.db.repositories import (
-    BindingRepository, CustomerRepository, FailureRepository, OrderRepository, ProductRepository,
-    StoreRepository, SyncLogRepository,
+    BindingRepository, CustomerRepository, FailureRepository, LeaseRepository, OrderRepository,
+    ProductRepository, StoreRepository, SyncLogRepository, WebhookEventRepository,
 )
 
 
@@ -25,6 +25,8 @@ class UnitOfWork:
         self.bindings = BindingRepository(self.session)
         self.failures = FailureRepository(self.session)
         self.log = SyncLogRepository(self.session)
+        self.events = WebhookEventRepository(self.session)
+        self.leases = LeaseRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

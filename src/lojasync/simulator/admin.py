@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from lojasync.simulator.errors import invalid
+from lojasync.simulator.errors import ApiError, invalid
 from lojasync.simulator.responses import json_body
 from lojasync.simulator.state import Simulator
 
@@ -32,6 +32,69 @@ def admin_router(sim: Simulator) -> APIRouter:
     async def reset_buckets() -> Response:
         sim.buckets.reset()
         return JSONResponse({"ok": True})
+
+    # the app (OAuth redirect URL, LGPD URLs) and webhook delivery
+    @router.get("/app")
+    async def app_settings() -> Response:
+        return JSONResponse(sim.app_settings())
+
+    @router.post("/app")
+    async def set_app(request: Request) -> Response:
+        body = await body_of(request)
+        unknown = set(body) - {"redirect_url", "lgpd_urls"}
+        if unknown:
+            raise invalid("body", f"unknown field(s): {', '.join(sorted(unknown))}")
+        if "lgpd_urls" in body and not isinstance(body["lgpd_urls"], dict):
+            raise invalid("lgpd_urls", "must be an object of event -> url")
+        if "redirect_url" in body:
+            sim.set_redirect_url(body["redirect_url"])
+        if "lgpd_urls" in body:
+            sim.set_lgpd_urls(body["lgpd_urls"])
+        return JSONResponse(sim.app_settings())
+
+    @router.get("/webhooks/behaviour")
+    async def get_behaviour() -> Response:
+        return JSONResponse(sim.deliveries.behaviour_dict())
+
+    @router.post("/webhooks/behaviour")
+    async def set_behaviour(request: Request) -> Response:
+        """Body: duplicate, delay, reorder, reorder_mode, reorder_window, drop, seed; `"reset": true` first
+        turns every switch off."""
+        body = await body_of(request)
+        if body.pop("reset", False):
+            sim.reset_webhook_behaviour()
+        try:
+            return JSONResponse(sim.set_webhook_behaviour(**body))
+        except ValueError as exc:
+            raise invalid("behaviour", str(exc)) from None
+
+    @router.get("/webhooks/log")
+    async def delivery_log(since: int = 0) -> Response:
+        return JSONResponse(sim.webhook_log(since))
+
+    @router.post("/webhooks/wait")
+    def wait_idle(timeout: float = 10.0) -> Response:  # sync: runs in the thread pool while it waits
+        return JSONResponse({"idle": sim.wait_deliveries_idle(min(max(timeout, 0.0), 300.0)),
+                             **sim.deliveries.stats()})
+
+    @router.post("/{store_id}/uninstall")
+    async def uninstall(store_id: str) -> Response:
+        return JSONResponse({"store_id": store_id, "uninstalled": sim.uninstall_app(store_id)})
+
+    @router.post("/{store_id}/redact")
+    async def redact_store(store_id: str) -> Response:
+        return JSONResponse(sim.redact_store(store_id), 202)
+
+    @router.post("/{store_id}/customers/{customer_id}/redact")
+    async def redact_customer(store_id: str, customer_id: str) -> Response:
+        return JSONResponse(sim.redact_customer(customer_id, store_id), 202)
+
+    @router.post("/{store_id}/customers/{customer_id}/data_request")
+    async def data_request(request: Request, store_id: str, customer_id: str) -> Response:
+        request_id = (await body_of(request)).get("data_request_id")
+        if request_id is not None and (isinstance(request_id, bool) or not isinstance(request_id, int)):
+            raise invalid("data_request_id", "must be an integer")
+        return JSONResponse(sim.request_customer_data(customer_id, store_id, request_id), 202)
 
     @router.post("/{store_id}/orders")
     async def create_orders(request: Request, store_id: str) -> Response:

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lojasync.simulator.admin import admin_router
 from lojasync.simulator.config import API_VERSIONS
 from lojasync.simulator.errors import ApiError, api_error, not_found
+from lojasync.simulator.oauth import oauth_router
 from lojasync.simulator.orders import OrderStateError
 from lojasync.simulator.query import ListQuery, OrderQuery, link_header
 from lojasync.simulator.responses import json_body, raw_json
@@ -21,6 +22,7 @@ def create_app(simulator: Simulator) -> FastAPI:
     sim = simulator
     app = FastAPI(title="Nuvemshop simulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(admin_router(sim))  # first: its paths would also match /{version}/{store_id}/...
+    app.include_router(oauth_router(sim))
 
     @app.exception_handler(ApiError)
     async def on_api_error(request: Request, exc: ApiError) -> Response:

@@ -79,11 +79,13 @@ class SimulatorServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving and the webhook workers (queued deliveries are dropped; the log stays)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = self._thread = None
+        self.simulator.close()
 
     def __enter__(self) -> SimulatorServer:
         return self.start()
@@ -107,6 +109,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, **config) -> None:
     print(f"  Token de acesso: {cfg.access_token}")
     print(f"  URL da API:      {base}/{API_VERSION}  (também {base}/v1)")
     print(f"  Pedidos gerados: {cfg.orders} (semente {cfg.seed}, últimos {cfg.days:g} dias)")
+    print(f"  App (OAuth):     app_id {cfg.app_id}, client_id {cfg.client_id}, client_secret {cfg.client_secret}")
     print(f"  Administração:   {base}/_simulator/stats")
     print("Pressione Ctrl+C para parar.", flush=True)
     _uvicorn(simulator, "warning").run(sockets=[sock])

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from lojasync.simulator import orders as rules
 from lojasync.simulator.bucket import BucketRegistry, BucketVerdict
 from lojasync.simulator.clock import Clock, real_clock
 from lojasync.simulator.config import SimulatorConfig
-from lojasync.simulator.errors import api_error, not_found
+from lojasync.simulator.delivery import Dispatcher, encode
+from lojasync.simulator.errors import api_error, invalid, not_found
 from lojasync.simulator.generator import StoreGenerator
+from lojasync.simulator.oauth import SCOPE, CodeBook, TokenError, with_query
 from lojasync.simulator.orders import OrderRecord
 from lojasync.simulator.query import ListQuery, OrderQuery, select_fields
 from lojasync.simulator.store import StoreState
+from lojasync.simulator.webhooks import url_problem
 
 Listener = Callable[[str, str, int], None]
+LGPD_EVENTS = ("store/redact", "customers/redact", "customers/data_request")
 
 
 def bearer_token(authentication: str | None, authorization: str | None) -> str | None:
@@ -29,6 +35,10 @@ def bearer_token(authentication: str | None, authorization: str | None) -> str |
             if scheme.lower() == "bearer" and token.strip():
                 return token.strip()
     return None
+
+
+def _id_value(store_id: str) -> int | str:
+    return int(store_id) if store_id.isdigit() else store_id
 
 
 def _dumps(value) -> bytes:
@@ -49,6 +59,17 @@ class Simulator:
         self.rate_limited = 0
         self._listeners: list[Listener] = []
         c = self.config
+        self.redirect_url: str | None = None
+        self.lgpd_urls: dict[str, str] = {}
+        self.set_redirect_url(c.redirect_url)
+        self.set_lgpd_urls(c.lgpd_urls or {})
+        self._codes = CodeBook()
+        self._data_request_ids = itertools.count(7001)
+        self.deliveries = Dispatcher(c.client_secret, workers=c.webhook_workers, timeout=c.webhook_timeout,
+                                     time_scale=c.webhook_time_scale, max_attempts=c.webhook_max_attempts,
+                                     seed=c.seed)
+        if c.deliver_webhooks:
+            self.subscribe(self._deliver_event)
         self.add_store(c.store_id, c.access_token, orders=c.orders, seed=c.seed, days=c.days, now=c.now)
 
     # stores
@@ -91,6 +112,155 @@ class Simulator:
             store.suspended = value
         resource = int(store.store_id) if store.store_id.isdigit() else 0
         self._emit(store.store_id, "app/suspended" if value else "app/resumed", resource)
+
+    # the app: settings, installation (OAuth), uninstall
+    def app_settings(self) -> dict:
+        c = self.config
+        with self.lock:
+            return {"app_id": c.app_id, "client_id": c.client_id, "client_secret": c.client_secret,
+                    "redirect_url": self.redirect_url, "lgpd_urls": dict(self.lgpd_urls), "scope": SCOPE}
+
+    def set_redirect_url(self, url: str | None) -> None:
+        if url is not None and url_problem(url):
+            raise invalid("redirect_url", url_problem(url))
+        with self.lock:
+            self.redirect_url = url
+
+    def set_lgpd_urls(self, urls: Mapping[str, str | None]) -> None:
+        """Set (or, with None, remove) the URLs of store/redact, customers/redact, customers/data_request."""
+        for event, url in urls.items():
+            if event not in LGPD_EVENTS:
+                raise invalid("lgpd_urls", f"unknown event {event}; expected one of {', '.join(LGPD_EVENTS)}")
+            if url is not None and url_problem(url):
+                raise invalid("lgpd_urls", f"{event}: {url_problem(url)}")
+        with self.lock:
+            for event, url in urls.items():
+                if url is None:
+                    self.lgpd_urls.pop(event, None)
+                else:
+                    self.lgpd_urls[event] = url
+
+    def authorize(self, state: str | None = None, store_id: str | None = None) -> str:
+        """The merchant approves the app: the redirect URL with a fresh `code` (and `state`)."""
+        with self.lock:
+            store = self.store(store_id)
+            if not self.redirect_url:
+                raise api_error(400, "The app has no redirect URL configured")
+            code = self._codes.issue(store.store_id, self.clock())
+            return with_query(self.redirect_url, code=code, state=state)
+
+    def exchange_code(self, client_id: str | None, client_secret: str | None, code: str | None,
+                      grant_type: str | None = "authorization_code") -> dict:
+        """The token answer; raises oauth.TokenError. The new token replaces the store's previous ones."""
+        c = self.config
+        if not client_id or not client_secret or not code or not grant_type:
+            raise TokenError(400, "invalid_request",
+                             "client_id, client_secret, grant_type and code are required")
+        if client_id != c.client_id or client_secret != c.client_secret:
+            raise TokenError(401, "invalid_client", "Client authentication failed")
+        if grant_type != "authorization_code":
+            raise TokenError(400, "unsupported_grant_type", "grant_type must be authorization_code")
+        with self.lock:
+            store = self.store(self._codes.redeem(code, self.clock()))
+            token = secrets.token_hex(20)
+            store.tokens = {token}
+            store.installed = True
+        return {"access_token": token, "token_type": "bearer", "scope": SCOPE,
+                "user_id": _id_value(store.store_id)}
+
+    def uninstall_app(self, store_id: str | None = None) -> bool:
+        """Revoke the store's tokens, send app/uninstalled, then drop its webhooks; False if not installed."""
+        with self.lock:
+            store = self.store(store_id)
+            if not store.installed:
+                return False
+            store.installed = False
+            store.tokens.clear()
+            urls = [h["url"] for h in store.webhooks.values() if h["event"] == "app/uninstalled"]
+            store.webhooks.clear()
+        sid = store.store_id
+        self._send("webhook", sid, "app/uninstalled", _id_value(sid), urls,
+                   {"store_id": _id_value(sid), "event": "app/uninstalled", "id": _id_value(sid)})
+        self._emit(sid, "app/uninstalled", int(sid) if sid.isdigit() else 0)
+        return True
+
+    # LGPD (URLs from the partner configuration, not /webhooks)
+    def redact_store(self, store_id: str | None = None) -> dict:
+        """Send store/redact {store_id}; returns the payload."""
+        store = self.store(store_id)
+        payload = {"store_id": _id_value(store.store_id)}
+        self._send_lgpd(store.store_id, "store/redact", payload)
+        return payload
+
+    def redact_customer(self, customer_id, store_id: str | None = None) -> dict:
+        """Send customers/redact {store_id, customer, orders_to_redact}; returns the payload."""
+        store = self.store(store_id)
+        customer, orders = self._customer_data(store, customer_id)
+        payload = {"store_id": _id_value(store.store_id), "customer": customer, "orders_to_redact": orders}
+        self._send_lgpd(store.store_id, "customers/redact", payload)
+        return payload
+
+    def request_customer_data(self, customer_id, store_id: str | None = None,
+                              data_request_id: int | None = None) -> dict:
+        """Send customers/data_request {store_id, customer, orders_requested, data_request{id}}."""
+        store = self.store(store_id)
+        customer, orders = self._customer_data(store, customer_id)
+        request_id = data_request_id if data_request_id is not None else next(self._data_request_ids)
+        payload = {"store_id": _id_value(store.store_id), "customer": customer, "orders_requested": orders,
+                   "data_request": {"id": request_id}}
+        self._send_lgpd(store.store_id, "customers/data_request", payload)
+        return payload
+
+    def _customer_data(self, store: StoreState, customer_id) -> tuple[dict, list[int]]:
+        with self.lock:
+            for person in store.generator.customers:
+                if str(person.id) == str(customer_id):
+                    customer = {"id": person.id, "email": person.email, "phone": person.phone,
+                                "identification": person.identity.identification}
+                    return customer, [i for i in person.orders if i in store.records]
+        raise not_found("Customer not found")
+
+    def _send_lgpd(self, store_id: str, event: str, payload: dict) -> None:
+        with self.lock:
+            url = self.lgpd_urls.get(event)
+        if not url:
+            raise invalid("lgpd_urls", f"no URL configured for {event}")
+        self._send("lgpd", store_id, event, None, [url], payload)
+
+    # webhook delivery (runs after the lock is released; the sending happens in worker threads)
+    def _deliver_event(self, store_id: str, event: str, resource_id: int) -> None:
+        with self.lock:
+            store = self.stores.get(store_id)
+            if store is None or (store.suspended and not event.startswith("app/")):
+                return  # a suspended store sends no webhooks (except the app/* ones)
+            urls = [h["url"] for h in store.webhooks.values() if h["event"] == event]
+        if urls:
+            self._send("webhook", store_id, event, resource_id, urls,
+                       {"store_id": _id_value(store_id), "event": event, "id": resource_id})
+
+    def _send(self, kind: str, store_id: str, event: str, resource_id, urls: list[str], payload: dict) -> None:
+        if urls and self.config.deliver_webhooks:
+            body = encode(payload)
+            self.deliveries.enqueue((kind, store_id, event, resource_id, url, body) for url in urls)
+
+    def set_webhook_behaviour(self, **changes) -> dict:
+        """Delivery switches (see delivery.Dispatcher.configure); raises ValueError on bad values."""
+        return self.deliveries.configure(**changes)
+
+    def reset_webhook_behaviour(self) -> dict:
+        return self.deliveries.reset_behaviour()
+
+    def webhook_log(self, since: int = 0) -> list[dict]:
+        """One entry per attempt or drop: delivery, kind, event, id, url, attempt, copy, status, outcome, at."""
+        return self.deliveries.log(since)
+
+    def wait_deliveries_idle(self, timeout: float | None = 10.0) -> bool:
+        """True once nothing is queued, in flight or waiting for a retry; False on timeout."""
+        return self.deliveries.wait_idle(timeout)
+
+    def close(self) -> None:
+        """Stop the delivery workers, dropping queued deliveries (they restart on the next event)."""
+        self.deliveries.close()
 
     # listeners (a webhook sender subscribes here)
     def subscribe(self, listener: Listener) -> None:
@@ -246,17 +416,22 @@ class Simulator:
 
     # stats
     def stats(self) -> dict:
+        """API counters, per-store figures and the webhook delivery counters."""
+        deliveries = self.deliveries.stats()
         with self.lock:
             per_store = {
                 sid: {"api_calls": s.api_calls, "rate_limited": s.rate_limited, "orders": len(s.records),
-                      "suspended": s.suspended, "webhooks": len(s.webhooks)}
+                      "suspended": s.suspended, "installed": s.installed,
+                      "webhooks": len(s.webhooks)}
                 for sid, s in self.stores.items()
             }
             return {"api_calls": self.api_calls, "rate_limited": self.rate_limited,
-                    "orders": sum(len(s.records) for s in self.stores.values()), "stores": per_store}
+                    "orders": sum(len(s.records) for s in self.stores.values()), **deliveries,
+                    "stores": per_store}
 
     def reset_stats(self) -> None:
         with self.lock:
             self.api_calls = self.rate_limited = 0
             for store in self.stores.values():
                 store.api_calls = store.rate_limited = 0
+        self.deliveries.reset_stats()

@@ -37,6 +37,7 @@ class StoreState:
     variants: dict[int, dict] = field(default_factory=dict)
     webhooks: dict[int, dict] = field(default_factory=dict)
     suspended: bool = False
+    installed: bool = True
     api_calls: int = 0
     rate_limited: int = 0
     _next_webhook_id: int = 1000

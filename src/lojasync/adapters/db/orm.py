@@ -6,7 +6,7 @@ from sqlalchemy.orm import registry, relationship
 
 from lojasync.adapters.db import tables as t
 from lojasync.adapters.nuvemshop.records import (
-    CustomerBinding, ImportFailure, OrderBinding, ProductBinding, Store,
+    CustomerBinding, ImportFailure, OrderBinding, ProductBinding, Store, WebhookEvent,
 )
 from lojasync.domain.audit import SyncLogEntry
 from lojasync.domain.catalog import Product, StockMovement
@@ -46,6 +46,7 @@ def start_mappers() -> None:
         "product": relationship(Product),
     })
     reg.map_imperatively(ImportFailure, t.import_failures)
+    reg.map_imperatively(WebhookEvent, t.webhook_events)
     reg.map_imperatively(SyncLogEntry, t.sync_log, properties={
         "order": relationship(Order),
     })

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, insert, select
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from lojasync.adapters.db.tables import sync_log, utcnow
+from lojasync.adapters.db.tables import store_leases, sync_log, utcnow
 from lojasync.adapters.nuvemshop.records import (
-    CustomerBinding, ImportFailure, OrderBinding, ProductBinding, Store,
+    CustomerBinding, ImportFailure, OrderBinding, ProductBinding, Store, WebhookEvent, WebhookEventStatus,
 )
 from lojasync.domain.audit import SyncLogEntry
 from lojasync.domain.catalog import Product, StockMovement
@@ -207,3 +210,68 @@ class SyncLogRepository:
                  .where(SyncLogEntry.store_id == store_id, SyncLogEntry.external_id == external_id)
                  .order_by(SyncLogEntry.id))
         return list(self.session.scalars(query))
+
+
+class WebhookEventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: WebhookEvent) -> None:
+        self.session.add(event)
+
+    def get(self, event_id: int) -> WebhookEvent | None:
+        return self.session.get(WebhookEvent, event_id)
+
+    def pending_for_store(self, store_id: int, limit: int = 5000) -> list[WebhookEvent]:
+        query = (select(WebhookEvent)
+                 .where(WebhookEvent.store_id == store_id, WebhookEvent.status == WebhookEventStatus.PENDING)
+                 .order_by(WebhookEvent.id).limit(limit))
+        return list(self.session.scalars(query))
+
+    def stores_with_pending(self) -> list[int]:
+        query = (select(WebhookEvent.store_id).distinct()
+                 .where(WebhookEvent.status == WebhookEventStatus.PENDING, WebhookEvent.store_id.is_not(None)))
+        return list(self.session.scalars(query))
+
+    def list(self, status: str | None = None, limit: int = 100) -> list[WebhookEvent]:
+        query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(WebhookEvent.status == status)
+        return list(self.session.scalars(query))
+
+    def for_resource(self, store_id: int, resource_id: str) -> list[WebhookEvent]:
+        query = (select(WebhookEvent)
+                 .where(WebhookEvent.store_id == store_id, WebhookEvent.resource_id == resource_id)
+                 .order_by(WebhookEvent.id))
+        return list(self.session.scalars(query))
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self.session.execute(select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status))
+        return {status: count for status, count in rows}
+
+
+class LeaseRepository:
+    """Per-store leases in the database: one worker at a time imports a store's orders."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def acquire(self, store_id: int, holder: str, now: datetime, expires_at: datetime) -> bool:
+        taken = self.session.execute(
+            update(store_leases)
+            .where(store_leases.c.store_id == store_id,
+                   or_(store_leases.c.expires_at < now, store_leases.c.holder == holder))
+            .values(holder=holder, expires_at=expires_at))
+        if taken.rowcount:
+            return True
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(store_leases).values(
+                    store_id=store_id, holder=holder, expires_at=expires_at))
+            return True
+        except IntegrityError:
+            return False
+
+    def release(self, store_id: int, holder: str) -> None:
+        self.session.execute(delete(store_leases).where(
+            store_leases.c.store_id == store_id, store_leases.c.holder == holder))

@@ -131,6 +131,8 @@ stores = Table(
     Column("api_url", String(300), nullable=False),
     Column("access_token", String(500), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
+    # app/suspended: the API answers 402 until app/resumed; nothing is synced meanwhile.
+    Column("paused", Boolean, nullable=False, default=False, server_default="0"),
     Column("sync_cursor", UTCDateTime),
     Column("run_started_at", UTCDateTime),
     Column("run_since", UTCDateTime),
@@ -204,4 +206,30 @@ sync_log = Table(
     Column("details", JSON),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Index("ix_sync_log_store_external", "store_id", "external_id"),
+)
+
+webhook_events = Table(
+    "nuvemshop_webhook_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("store_id", ForeignKey("nuvemshop_stores.id"), index=True),
+    Column("external_store_id", String(40), nullable=False),
+    Column("event", String(60), nullable=False),
+    Column("resource_id", String(40)),
+    Column("body", JSON, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False, default=utcnow),
+    # pending -> done | failed | ignored; failed ones keep the error and what to do about it.
+    Column("status", String(10), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("resolution", Text),
+    Column("processed_at", UTCDateTime),
+    Index("ix_nuvemshop_webhook_events_status_store", "status", "store_id"),
+)
+
+store_leases = Table(
+    "nuvemshop_store_leases", metadata,
+    Column("store_id", ForeignKey("nuvemshop_stores.id"), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    # A lease, not a lock: a worker killed with SIGKILL frees the store when it expires.
+    Column("expires_at", UTCDateTime, nullable=False),
 )

@@ -22,20 +22,21 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
     installments = (order.payment_details or {}).get("installments")
     return OrderData(
         origin=ORIGIN_ONLINE_STORE,
-        origin_number=order.number or order.id,
+        origin_number=_clip(order.number or order.id, 40),
         status=rules.map(order.status, order.payment_status),
         customer=customer,
         customer_problem=problem,
-        contact_name=_first(order.customer and order.customer.name, order.contact_name, order.billing_name),
-        contact_email=_first(order.customer and order.customer.email, order.contact_email),
-        contact_phone=_first(order.customer and order.customer.phone, order.contact_phone, order.billing_phone),
-        contact_document=document,
+        contact_name=_clip(_first(order.customer and order.customer.name, order.contact_name, order.billing_name), 200),
+        contact_email=_clip(_first(order.customer and order.customer.email, order.contact_email), 200),
+        contact_phone=_clip(_first(order.customer and order.customer.phone, order.contact_phone, order.billing_phone),
+                            40),
+        contact_document=_clip(document, 40),
         subtotal=order.subtotal,
         discount=order.discount,
         freight=order.shipping_cost_customer,
         total=order.order_total,
-        payment_method=(order.payment_details or {}).get("method") or None,
-        payment_gateway=order.gateway_name or order.gateway,
+        payment_method=_clip((order.payment_details or {}).get("method") or None, 40),
+        payment_gateway=_clip(order.gateway_name or order.gateway, 80),
         installments=_int_or_none(installments),
         billing_address=billing,
         shipping_address=_address(order.shipping_address),
@@ -67,9 +68,9 @@ def _customer_data(order: StoreOrder, tax_id: TaxId, billing: Address | None) ->
     name = _first(store_customer and store_customer.name, order.contact_name, order.billing_name)
     return CustomerData(
         tax_id=tax_id,
-        name=name or f"Cliente {tax_id.formatted()}",
-        email=_first(store_customer and store_customer.email, order.contact_email),
-        phone=_first(store_customer and store_customer.phone, order.contact_phone, order.billing_phone),
+        name=_clip(name, 200) or f"Cliente {tax_id.formatted()}",
+        email=_clip(_first(store_customer and store_customer.email, order.contact_email), 200),
+        phone=_clip(_first(store_customer and store_customer.phone, order.contact_phone, order.billing_phone), 40),
         address=_address(store_customer.default_address if store_customer else None) or billing,
     )
 
@@ -77,8 +78,8 @@ def _customer_data(order: StoreOrder, tax_id: TaxId, billing: Address | None) ->
 def _line(line: StoreLine) -> LineData:
     name = line.name or f"Produto {line.product_id or '?'} (variação {line.variant_id or '?'})"
     return LineData(
-        sku=line.sku,
-        name=name,
+        sku=_clip(line.sku, 100),
+        name=_clip(name, 300),
         quantity=line.quantity,
         unit_price=line.price,
         store_product_id=line.product_id,
@@ -105,6 +106,14 @@ def _address(store: StoreAddress | None) -> Address | None:
         country=store.country, phone=store.phone,
     )
     return None if address.is_empty() else address
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    """Fit the ERP column: a store text longer than any sane value must not refuse the whole order."""
+    if value is None:
+        return None
+    value = str(value)
+    return value if len(value) <= length else value[: length - 1] + "…"
 
 
 def _first(*values: str | None) -> str | None:

@@ -15,6 +15,7 @@ class Store:
     api_url: str
     access_token: str
     active: bool
+    paused: bool
     sync_cursor: datetime | None
     # A sync run in progress: what it asked for and the next page to read, so an interrupted run resumes.
     run_started_at: datetime | None
@@ -29,6 +30,7 @@ class Store:
         self.access_token = access_token
         self.name = name
         self.active = True
+        self.paused = False
         self.sync_cursor = None
         self.run_started_at = None
         self.run_since = None
@@ -101,3 +103,50 @@ class ImportFailure:
         self.store_id = store_id
         self.external_id = external_id
         self.attempts = 0
+
+
+class WebhookEventStatus:
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    IGNORED = "ignored"
+
+
+class WebhookEvent:
+    """A notification as received: recorded before anything else, so a webhook is never lost."""
+
+    id: int | None
+    store_id: int | None
+    external_store_id: str
+    event: str
+    resource_id: str | None
+    body: dict
+    received_at: datetime | None
+    status: str
+    attempts: int
+    error: str | None
+    resolution: str | None
+    processed_at: datetime | None
+
+    def __init__(self, store_id: int | None, external_store_id: str, event: str, resource_id: str | None,
+                 body: dict, received_at: datetime | None = None) -> None:
+        self.store_id = store_id
+        self.external_store_id = external_store_id
+        self.event = event
+        self.resource_id = resource_id
+        self.body = body
+        self.status = WebhookEventStatus.PENDING
+        self.attempts = 0
+        if received_at is not None:
+            self.received_at = received_at
+
+    def mark_done(self, when: datetime, status: str = WebhookEventStatus.DONE) -> None:
+        self.status = status
+        self.processed_at = when
+        self.error = self.resolution = None
+
+    def mark_failed(self, when: datetime, error: str, resolution: str) -> None:
+        self.status = WebhookEventStatus.FAILED
+        self.processed_at = when
+        self.error = error
+        self.resolution = resolution

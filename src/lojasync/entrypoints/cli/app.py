@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lojasync.entrypoints.cli import demo, orders, simulator, stores, sync
+from lojasync.entrypoints.cli import demo, orders, serve, simulator, stores, sync
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
 
 app = typer.Typer(
@@ -22,6 +22,9 @@ app.add_typer(db_app, name="db")
 app.command("sync")(sync.sync)
 app.command("simulator")(simulator.simulator)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+app.add_typer(serve.events_app, name="events")
 
 
 @db_app.command("upgrade")

@@ -25,8 +25,9 @@ def container() -> Container:
     global _container
     if _container is None:
         settings = Settings()
-        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        from lojasync.observability.logging import configure_logging
+
+        configure_logging(settings)
         _container = bootstrap(settings)
     return _container
 

@@ -28,7 +28,8 @@ def demo(
     with SimulatorServer(config=SimulatorConfig(orders=orders, seed=seed)) as server:
         console.print(f"Simulador da Nuvemshop em {server.api_url} com {orders} pedidos (loja {server.store_id}).",
                       highlight=False)
-        add_store(app.uow(), server.store_id, server.access_token, server.api_url, name="Loja de demonstração")
+        add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url,
+                  name="Loja de demonstração")
         # Full: the simulated store is generated anew on every run.
         report = run_sync(store=server.store_id, full=True)
         print_sync_report(report)

@@ -1,4 +1,4 @@
-"""`lojasync store ...`: connect a Nuvemshop store."""
+"""`lojasync store ...`: connect a Nuvemshop store and check its webhook registrations."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from lojasync.entrypoints.cli.context import console, container, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
+from lojasync.services.install_store import WebhookState, store_webhooks, webhook_url_for
 from lojasync.services.stores import add_store, list_stores
 from lojasync.settings import DEFAULT_API_URL
 
@@ -23,7 +24,8 @@ def add(
     name: Annotated[str | None, typer.Option("--name", help="Nome para mostrar.")] = None,
 ) -> None:
     """Conecta uma loja (ou troca o token e o endereço de uma já conectada)."""
-    view, created = add_store(container().uow(), store_id, access_token, api_url, name)
+    app = container()
+    view, created = add_store(app.uow(), app.cipher, store_id, access_token, api_url, name)
     verb = "conectada" if created else "atualizada"
     console.print(f"Loja [bold]{view.external_id}[/] {verb}. API: {view.api_url}", highlight=False)
     console.print("Próximo passo: [bold]lojasync sync[/] para importar os pedidos.")
@@ -40,3 +42,34 @@ def list_(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.
     table("Lojas", ["Loja", "Nome", "API", "Ativa", "Sincronizado até", "Sincronização interrompida"],
           [[s.external_id, s.name, s.api_url, "sim" if s.active else "não", s.sync_cursor or "nunca",
             "sim" if s.interrupted_run else "não"] for s in stores])
+
+
+@app.command("webhooks")
+@friendly_errors
+def webhooks(
+    store: Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Só confere, sem criar; sai com 1 se faltar algum.")] = False,
+) -> None:
+    """Registra na loja os webhooks que faltam (ou, com --check, mostra registrados x esperados)."""
+    app = container()
+    url = webhook_url_for(app.settings.public_url)
+    report = store_webhooks(app.uow(), app.client_for, store, url, create=not check)
+    if report.error:
+        err_console.print(f"[bold red]Erro:[/] não foi possível listar os webhooks da loja {report.store_id}: "
+                          f"{report.error}", highlight=False)
+        raise typer.Exit(1)
+    table(f"Webhooks da loja {report.store_id} → {url}", ["Evento", "Situação", "Erro"],
+          [[i.event, i.state.value, i.error] for i in report.items])
+    if report.others:
+        table("Outros webhooks registrados (não esperados aqui)", ["Evento", "URL"],
+              [[event, other_url] for event, other_url in report.others])
+    counts = {state: sum(1 for i in report.items if i.state is state) for state in WebhookState}
+    console.print(f"Esperados: {len(report.items)}; registrados: {counts[WebhookState.PRESENT]}; "
+                  f"criados agora: {counts[WebhookState.CREATED]}; faltando: {counts[WebhookState.MISSING]}; "
+                  f"falharam: {counts[WebhookState.FAILED]}.", highlight=False)
+    if report.missing:
+        console.print("Rode [bold]lojasync store webhooks[/] (sem --check) para registrar os que faltam.")
+    if report.failed:
+        console.print("Confira se LOJASYNC_PUBLIC_URL é um endereço HTTPS público que a Nuvemshop alcança.")
+    if not report.complete:
+        raise typer.Exit(1)

@@ -1,0 +1,92 @@
+"""`lojasync serve`, `lojasync worker` and `lojasync events ...`: the real-time side."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
+from lojasync.services.events_admin import EventNotFound, list_events, retry_events
+
+events_app = typer.Typer(help="Notificações (webhooks) recebidas da loja.", no_args_is_help=True)
+
+
+def task_queue():
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    return TaskQueue(container())
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Só recebe; workers rodam à parte.")] = False,
+) -> None:
+    """Sobe o receptor de webhooks (e um worker embutido, por padrão)."""
+    import uvicorn
+
+    from lojasync.entrypoints.web.app import create_app
+
+    app = container()
+    queue = task_queue()
+    consumer = None
+    if not no_worker:
+        consumer = queue.consumer(app.settings.worker_threads, embedded=True)
+        consumer.start()
+    console.print(f"lojasync ouvindo em http://{host}:{port} (webhooks em /webhooks/nuvemshop)"
+                  + ("" if no_worker else f", worker embutido com {app.settings.worker_threads} threads"),
+                  highlight=False)
+    try:
+        uvicorn.run(create_app(app, queue), host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+def worker(workers: Annotated[int, typer.Option("--workers", help="Threads de trabalho.")] = 2) -> None:
+    """Processa a fila (webhooks e conferências periódicas). Rode quantos quiser, em várias máquinas."""
+    queue = task_queue()
+    console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar.")
+    # Tasks a killed worker took from the queue are not lost: their events are still pending.
+    queue.housekeeping()
+    queue.consumer(workers).run()
+
+
+@events_app.command("list")
+@friendly_errors
+def events_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Só os que falharam.")] = False,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+) -> None:
+    """Lista as notificações recebidas, das mais novas para as mais antigas."""
+    events = list_events(container().read_uow(), failed_only=failed, limit=limit)
+    if fmt is OutputFormat.JSON:
+        print_json([e.__dict__ for e in events])
+        return
+    table(f"Eventos ({len(events)})", ["ID", "Loja", "Evento", "Recurso", "Situação", "Tent.", "Recebido",
+                                       "Erro / Resolução"],
+          [[e.id, e.store, e.event, e.resource_id, e.status, e.attempts, e.received_at[:19],
+            f"{e.error}\nResolução: {e.resolution}" if e.error and e.resolution else e.error] for e in events])
+
+
+@events_app.command("retry")
+@friendly_errors
+def events_retry(
+    event_id: Annotated[int | None, typer.Argument(help="ID do evento (veja `lojasync events list --failed`).")] = None,
+    all_failed: Annotated[bool, typer.Option("--all", help="Todos os eventos com erro.")] = False,
+) -> None:
+    """Tenta de novo um evento com erro (ou todos)."""
+    if event_id is None and not all_failed:
+        fail("Informe o ID do evento ou --all.")
+    try:
+        stores = retry_events(container().uow(), event_id, all_failed)
+    except EventNotFound as exc:
+        fail(exc.message)
+    queue = task_queue()
+    for store_id in stores:
+        queue.drain_soon(store_id)
+    console.print("Eventos recolocados na fila." if stores else "Nenhum evento com erro.")

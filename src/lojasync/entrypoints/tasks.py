@@ -1,0 +1,123 @@
+"""Task queue (huey): SQLite in the data dir by default, Redis when LOJASYNC_REDIS_URL is set.
+
+Tasks only build a request and call a service. The web process enqueues; `lojasync worker` (or the
+worker embedded in `lojasync serve`) consumes, on any number of machines sharing the database and Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+from huey.consumer import Consumer
+
+from lojasync.bootstrap import Container
+from lojasync.services.drain_events import drain_store_events, retryable
+from lojasync.services.leases import store_lease
+from lojasync.services.lgpd import handle_lgpd_event
+from lojasync.services.sync_store import sync_store
+
+log = logging.getLogger("lojasync.tasks")
+
+
+def build_huey(container: Container) -> Huey:
+    settings = container.settings
+    if settings.redis_url:
+        return RedisHuey("lojasync", url=settings.redis_url)
+    settings.queue_path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("lojasync", filename=str(settings.queue_path))
+
+
+class TaskQueue:
+    """The queue and its tasks, registered on one huey instance for this process."""
+
+    def __init__(self, container: Container, huey: Huey | None = None) -> None:
+        self.container = container
+        self.huey = huey or build_huey(container)
+        self._last_drain: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._drain = self.huey.task(name="drain_store", retries=8, retry_delay=5)(self._drain_task)
+        self._sync = self.huey.task(name="sync_store", retries=3, retry_delay=30)(self._sync_task)
+        self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(self.housekeeping)
+
+    # enqueueing ------------------------------------------------------------------------------------
+    def drain_soon(self, store_id: int) -> None:
+        """Schedule a drain after the coalescing delay; skip it if one was scheduled moments ago.
+
+        Skipping is safe: the task scheduled less than half a delay ago starts after this event was
+        committed, and a drain loops until no pending event is left.
+        """
+        delay = self.container.settings.coalesce_seconds
+        now = time.monotonic()
+        with self._lock:
+            last = self._last_drain.get(store_id)
+            if last is not None and now - last < delay / 2:
+                return
+            self._last_drain[store_id] = now
+        self._drain.schedule((store_id,), delay=delay) if delay else self._drain(store_id)
+
+    def sync_soon(self, store_id: int, full: bool = False) -> None:
+        self._sync(store_id, full)
+
+    # tasks -----------------------------------------------------------------------------------------
+    def _drain_task(self, store_id: int) -> None:
+        app = self.container
+        settings = app.settings
+        try:
+            report = drain_store_events(app.uow, app.client_for, app.policy(), store_id,
+                                        threshold=settings.coalesce_threshold, lgpd_handler=_lgpd_handler(app))
+        except Exception as exc:
+            if retryable(exc):
+                log.warning("drain failed, will retry", extra={"store_id": store_id, "error": str(exc)})
+            raise
+        if report.busy:
+            # Another worker drains this store; look again shortly so nothing waits for housekeeping.
+            self._drain.schedule((store_id,), delay=max(settings.coalesce_seconds, 1.0))
+        if report.needs_sync:
+            self.sync_soon(store_id)
+
+    def _sync_task(self, store_id: int, full: bool = False) -> None:
+        app = self.container
+        with app.read_uow() as uow:
+            store = uow.stores.get(store_id)
+            if store is None or not store.active or store.paused:
+                return
+            external_id = store.external_id
+        with store_lease(app.uow, store_id, wait_seconds=30) as lease:
+            if lease is None:
+                return  # another worker is on it; the next housekeeping tries again
+            sync_store(app.uow, app.client_for, app.policy(), store=external_id, full=full,
+                       overlap_seconds=app.settings.sync_overlap_seconds, page_size=app.settings.sync_page_size)
+
+    def housekeeping(self) -> None:
+        """Every minute: reconcile stores that are due, and drain what a dead worker left pending."""
+        app = self.container
+        due_before = datetime.now(timezone.utc) - timedelta(minutes=app.settings.reconcile_minutes)
+        with app.read_uow() as uow:
+            stores = [(s.id, s.last_sync_at) for s in uow.stores.list() if s.active and not s.paused]
+            pending = uow.events.stores_with_pending()
+        for store_id, last_sync in stores:
+            if last_sync is None or last_sync < due_before:
+                self.sync_soon(store_id)
+        for store_id in pending:
+            self._drain(store_id)
+
+    # consuming -------------------------------------------------------------------------------------
+    def consumer(self, workers: int, embedded: bool = False) -> Consumer:
+        cls = EmbeddedConsumer if embedded else Consumer
+        return cls(self.huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=True)
+
+
+class EmbeddedConsumer(Consumer):
+    """A consumer inside another server's process: uvicorn owns the signals there."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def _lgpd_handler(container: Container):
+    return lambda uow, store, event: handle_lgpd_event(uow, store, event, container.settings)

@@ -1,0 +1,19 @@
+"""The web application (FastAPI): webhook receiver, store installation, health and metrics."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from lojasync.bootstrap import Container
+from lojasync.entrypoints.tasks import TaskQueue
+from lojasync.entrypoints.web import health, install, webhooks
+
+
+def create_app(container: Container, queue: TaskQueue) -> FastAPI:
+    app = FastAPI(title="lojasync", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.container = container
+    app.state.queue = queue
+    app.include_router(webhooks.router)
+    app.include_router(health.router)
+    app.include_router(install.router)
+    return app

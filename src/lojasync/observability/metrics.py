@@ -1,0 +1,196 @@
+"""Prometheus metrics of lojasync, on a registry of our own (never the global one).
+
+Two kinds of numbers live here:
+
+* **Shared truth, read from the database at scrape time** (`DatabaseCollector`): webhook events by
+  status, imports by outcome (rows of `sync_log`), queue depth (huey's pending tasks plus pending webhook
+  events) and the webhook-to-import lag of the last 15 minutes. Workers on other machines do the imports;
+  the database sees them all, so the web process's `/metrics` is right whatever process did the work.
+* **Per-process counters**: webhooks received and rejected (the web process counts those), API calls and
+  429 answers per store (whichever process made the calls). They restart at zero with the process, as
+  Prometheus counters may. A worker exposes its own on a port of its own when `LOJASYNC_METRICS_PORT` is
+  set: see `maybe_start_worker_metrics_server`. Prometheus adds them up across instances.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from datetime import datetime, timedelta, timezone
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from lojasync.adapters.db.tables import sync_log, webhook_events
+from lojasync.adapters.nuvemshop.events import KNOWN_EVENTS
+from lojasync.adapters.nuvemshop.records import WebhookEventStatus
+
+log = logging.getLogger("lojasync.metrics")
+
+registry = CollectorRegistry()
+
+EVENT_STATUSES = (WebhookEventStatus.PENDING, WebhookEventStatus.DONE, WebhookEventStatus.FAILED,
+                  WebhookEventStatus.IGNORED)
+IMPORT_OUTCOMES = ("created", "updated", "failed", "attention")
+REJECT_REASONS = {401: "signature", 400: "malformed", 404: "unknown_store", 503: "disabled"}
+LAG_WINDOW = timedelta(minutes=15)
+LAG_QUANTILES = (0.5, 0.95)
+
+webhooks_received = Counter("lojasync_webhooks_received", "Webhooks accepted by this process, by event.",
+                            ["event"], registry=registry)
+webhooks_rejected = Counter("lojasync_webhooks_rejected", "Webhooks refused by this process, by reason.",
+                            ["reason"], registry=registry)
+api_calls = Counter("lojasync_api_calls", "Nuvemshop API requests made by this process, by store.",
+                    ["store"], registry=registry)
+api_rate_limited = Counter("lojasync_api_rate_limited", "Nuvemshop 429 answers seen by this process, by store.",
+                           ["store"], registry=registry)
+for _reason in sorted(set(REJECT_REASONS.values())) + ["other"]:
+    webhooks_rejected.labels(_reason)  # every reason is a series from the start, at zero
+
+
+def observe_webhook(event: str) -> None:
+    """Count an accepted webhook; events we do not know share one label, so a sender cannot add series."""
+    webhooks_received.labels(event if event in KNOWN_EVENTS else "other").inc()
+
+
+def observe_rejected(reason: str) -> None:
+    """Count a refused webhook (signature, malformed, unknown_store, disabled)."""
+    webhooks_rejected.labels(reason if reason in REJECT_REASONS.values() else "other").inc()
+
+
+def rejection_reason(status_code: int) -> str:
+    """The reason label for the HTTP status a webhook was refused with."""
+    return REJECT_REASONS.get(status_code, "other")
+
+
+def observe_api(store_id: int | str, calls: int, rate_limited: int = 0) -> None:
+    """Add a client's request and 429 counts (e.g. `client.api_calls`, `client.rate_limited`) for a store."""
+    store = str(store_id)
+    if calls:
+        api_calls.labels(store).inc(calls)
+    if rate_limited:
+        api_rate_limited.labels(store).inc(rate_limited)
+
+
+class DatabaseCollector(Collector):
+    """Reads the cross-process numbers when Prometheus scrapes; idle until `render` gives it a source."""
+
+    def __init__(self) -> None:
+        self._source: tuple[object, object] | None = None
+
+    def describe(self):
+        return [GaugeMetricFamily("lojasync_webhook_events", ""), CounterMetricFamily("lojasync_imports", ""),
+                GaugeMetricFamily("lojasync_queue_depth", ""), GaugeMetricFamily("lojasync_webhook_lag_seconds", ""),
+                GaugeMetricFamily("lojasync_webhook_lag_window_events", ""),
+                GaugeMetricFamily("lojasync_metrics_database_up", "")]
+
+    def collect(self):
+        if self._source is None:  # a worker's own server: only its per-process counters
+            return
+        container, queue = self._source
+        up = GaugeMetricFamily("lojasync_metrics_database_up",
+                               "1 when the database answered this scrape, 0 when it did not.")
+        try:
+            families = list(_database_families(container, queue))
+        except Exception as exc:  # a scrape reports; the process counters still go out
+            log.warning("metrics: database unreachable", extra={"error": exc.__class__.__name__})
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from families
+
+
+_database = DatabaseCollector()
+registry.register(_database)
+_scrape_lock = threading.Lock()
+
+
+def render(container, queue) -> str:
+    """The exposition text for `/metrics`: process counters plus the database's view of all processes."""
+    with _scrape_lock:  # one scrape at a time: the collector's source is shared
+        _database._source = (container, queue)
+        try:
+            return generate_latest(registry).decode("utf-8")
+        finally:
+            _database._source = None
+
+
+def _database_families(container, queue, now: datetime | None = None):
+    now = now or datetime.now(timezone.utc)
+    with container.engine.connect() as conn:
+        by_status = dict(conn.execute(
+            select(webhook_events.c.status, func.count()).group_by(webhook_events.c.status)).all())
+        by_event = dict(conn.execute(
+            select(sync_log.c.event, func.count()).where(sync_log.c.event.in_(IMPORT_OUTCOMES))
+            .group_by(sync_log.c.event)).all())
+        # Clocks of different machines may disagree by a little: a lag is never negative.
+        lags = [max(0.0, (done - received).total_seconds()) for received, done in conn.execute(
+            select(webhook_events.c.received_at, webhook_events.c.processed_at)
+            .where(webhook_events.c.status == WebhookEventStatus.DONE,
+                   webhook_events.c.processed_at >= now - LAG_WINDOW))]
+
+    events = GaugeMetricFamily("lojasync_webhook_events", "Webhook events recorded, by status (all processes).",
+                               labels=["status"])
+    for status in EVENT_STATUSES:
+        events.add_metric([status], by_status.get(status, 0))
+    yield events
+
+    imports = CounterMetricFamily("lojasync_imports", "Order imports by outcome, from sync_log (all processes).",
+                                  labels=["outcome"])
+    for outcome in IMPORT_OUTCOMES:
+        imports.add_metric([outcome], by_event.get(outcome, 0))
+    yield imports
+
+    depth = GaugeMetricFamily("lojasync_queue_depth", "Tasks waiting in the queue plus pending webhook events.")
+    queued = _queued_tasks(queue)
+    if queued is not None:
+        depth.add_metric([], queued + by_status.get(WebhookEventStatus.PENDING, 0))
+    yield depth
+
+    lag = GaugeMetricFamily("lojasync_webhook_lag_seconds",
+                            "Seconds from receiving a webhook to importing it, events done in the last 15 min.",
+                            labels=["quantile"])
+    if lags:  # no sample rather than a made-up zero when nothing was imported lately
+        lags.sort()
+        for q in LAG_QUANTILES:
+            lag.add_metric([str(q)], _nearest_rank(lags, q))
+    yield lag
+    window = GaugeMetricFamily("lojasync_webhook_lag_window_events",
+                               "Webhook events done in the last 15 minutes (the lag quantiles' sample size).")
+    window.add_metric([], len(lags))
+    yield window
+
+
+def _queued_tasks(queue) -> int | None:
+    if queue is None:
+        return None
+    try:
+        return int(queue.huey.pending_count())
+    except Exception as exc:  # Redis down: no depth sample, the database numbers still go out
+        log.warning("metrics: queue unreachable", extra={"error": exc.__class__.__name__})
+        return None
+
+
+def _nearest_rank(ordered: list[float], q: float) -> float:
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+_worker_server_started = False
+
+
+def maybe_start_worker_metrics_server(port: int | str | None = None) -> bool:
+    """Serve this process's counters on `port` (default `LOJASYNC_METRICS_PORT`); no port, no server."""
+    global _worker_server_started
+    port = port if port is not None else os.environ.get("LOJASYNC_METRICS_PORT")
+    if port in (None, "", 0, "0") or _worker_server_started:
+        return False
+    start_http_server(int(port), registry=registry)
+    _worker_server_started = True
+    log.info("worker metrics server started", extra={"port": int(port)})
+    return True

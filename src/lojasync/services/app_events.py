@@ -1,0 +1,35 @@
+"""Use cases for the app's lifecycle webhooks: uninstalled, suspended, resumed."""
+
+from __future__ import annotations
+
+from lojasync.adapters.nuvemshop.records import Store
+from lojasync.services.unit_of_work import UnitOfWork
+
+
+def app_uninstalled(uow: UnitOfWork, store: Store) -> str:
+    # The token dies with the uninstall; the store's data stays until store/redact (LGPD) asks otherwise.
+    store.active = False
+    uow.log.record(store.id, None, "app_uninstalled", "App desinstalado na loja: sincronização desativada. "
+                   "Reinstale o app para voltar a receber pedidos.", "warning")
+    return "loja desativada"
+
+
+def app_suspended(uow: UnitOfWork, store: Store) -> str:
+    store.paused = True
+    uow.log.record(store.id, None, "app_suspended", "App suspenso na loja: a API responde 402 e não envia "
+                   "webhooks até a reativação; pedidos serão conferidos ao reativar.", "warning")
+    return "loja pausada"
+
+
+def app_resumed(uow: UnitOfWork, store: Store) -> str:
+    store.paused = False
+    store.active = True
+    uow.log.record(store.id, None, "app_resumed", "App reativado: conferindo os pedidos do período suspenso.")
+    return "loja reativada; conferência agendada"
+
+
+APP_HANDLERS = {
+    "app/uninstalled": app_uninstalled,
+    "app/suspended": app_suspended,
+    "app/resumed": app_resumed,
+}

@@ -1,0 +1,179 @@
+"""Use case `drain_store_events`: turn a store's pending webhook notifications into imports.
+
+Delivery is at-least-once and unordered, so a notification only says "look at order X": the worker
+always re-reads the order. Many pending orders are read through the order list (by `updated_at_min`)
+in pages of 200 instead of one `GET /orders/{id}` each; whatever the pages missed (a late retry of an
+old notification) is then fetched one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from lojasync.adapters.nuvemshop.errors import (
+    NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError,
+)
+from lojasync.adapters.nuvemshop.events import APP_EVENTS, LGPD_EVENTS, ORDER_EVENTS
+from lojasync.adapters.nuvemshop.records import Store, WebhookEvent, WebhookEventStatus
+from lojasync.services.app_events import APP_HANDLERS
+from lojasync.services.import_orders import UowFactory, import_orders
+from lojasync.services.import_policy import ImportPolicy
+from lojasync.services.leases import store_lease
+from lojasync.services.outcomes import ImportReport, Outcome
+
+log = logging.getLogger("lojasync.drain")
+
+# Orders are stamped by the store's clock, notifications by ours: read a little further back.
+CLOCK_MARGIN = timedelta(minutes=2)
+
+
+@dataclass
+class DrainReport:
+    store_id: int
+    busy: bool = False
+    events: int = 0
+    api_calls: int = 0
+    imports: ImportReport = field(default_factory=ImportReport)
+    failed_events: int = 0
+    needs_sync: bool = False   # app/resumed: a reconciliation should run now
+
+
+def drain_store_events(uow_factory: UowFactory, client_factory: Callable[[Store], object], policy: ImportPolicy,
+                       store_id: int, *, threshold: int = 3, lgpd_handler: Callable | None = None,
+                       now: Callable[[], datetime] | None = None) -> DrainReport:
+    """Process every pending event of a store under its lease; loop until none is left."""
+    now = now or (lambda: datetime.now(timezone.utc))
+    report = DrainReport(store_id)
+    with store_lease(uow_factory, store_id) as lease:
+        if lease is None:
+            report.busy = True
+            return report
+        while True:
+            with uow_factory() as uow:
+                pending = uow.events.pending_for_store(store_id)
+                store = uow.stores.get(store_id)
+                uow.session.expunge_all()
+            if not pending:
+                return report
+            report.events += len(pending)
+            others = [e for e in pending if e.event not in ORDER_EVENTS]
+            orders = [e for e in pending if e.event in ORDER_EVENTS]
+            _handle_store_events(uow_factory, store_id, others, report, lgpd_handler, now)
+            if orders:
+                if not _handle_order_events(uow_factory, client_factory, policy, store_id, orders, threshold,
+                                            report, now):
+                    return report  # paused or unreachable: the events wait, the loop must not spin
+            lease.renew()
+
+
+def _handle_store_events(uow_factory, store_id, events: list[WebhookEvent], report: DrainReport, lgpd_handler,
+                         now) -> None:
+    for event in events:
+        with uow_factory() as uow:
+            record = uow.events.get(event.id)
+            store = uow.stores.get(store_id)
+            if event.event in APP_EVENTS:
+                APP_HANDLERS[event.event](uow, store)
+                report.needs_sync |= event.event == "app/resumed"
+                record.mark_done(now())
+            elif event.event in LGPD_EVENTS and lgpd_handler is not None:
+                try:
+                    with uow.session.begin_nested():
+                        lgpd_handler(uow, store, record)
+                    record.mark_done(now())
+                except ValueError as exc:  # a malformed request: kept with what to do about it
+                    record.mark_failed(now(), str(exc), getattr(exc, "resolution", "") or
+                                       "Confira o corpo da notificação e tente de novo com `lojasync events retry`.")
+                    report.failed_events += 1
+            else:
+                record.mark_done(now(), WebhookEventStatus.IGNORED)
+            record.attempts += 1
+            uow.commit()
+
+
+def _handle_order_events(uow_factory, client_factory, policy, store_id, events: list[WebhookEvent],
+                         threshold: int, report: DrainReport, now) -> bool:
+    with uow_factory() as uow:
+        store = uow.stores.get(store_id)
+        active, paused = store.active, store.paused
+        uow.session.expunge(store)
+    if not active:
+        _finish(uow_factory, events, now, WebhookEventStatus.IGNORED,
+                error="Loja desativada (app desinstalado): pedido não importado.")
+        return True
+    if paused:
+        return False
+    wanted = {e.resource_id for e in events if e.resource_id}
+    client = client_factory(store)
+    seen: set[str] = set()
+    try:
+        if len(wanted) > threshold:
+            since = min(e.received_at for e in events) - CLOCK_MARGIN
+            params = {"updated_at_min": since.isoformat(timespec="seconds"), "per_page": 200}
+            for page in client.iter_order_pages(params):
+                batch = import_orders(uow_factory, store_id, page.orders, policy, source="webhook")
+                report.imports.extend(batch)
+                seen.update(str(o.get("id")) for o in page.orders if isinstance(o, dict))
+        missing = [oid for oid in sorted(wanted - seen)]
+        not_found: set[str] = set()
+        for order_id in missing:
+            try:
+                payload = client.get_order(order_id)
+            except NotFoundError:
+                not_found.add(order_id)
+                continue
+            report.imports.extend(import_orders(uow_factory, store_id, [payload], policy, source="webhook"))
+    except PaymentRequiredError:
+        with uow_factory() as uow:
+            uow.stores.get(store_id).paused = True
+            uow.commit()
+        return False
+    except UnauthorizedError as exc:
+        _finish(uow_factory, events, now, WebhookEventStatus.FAILED, error=exc.message, resolution=exc.resolution)
+        report.failed_events += len(events)
+        return True
+    finally:
+        report.api_calls += getattr(client, "api_calls", 0)
+        close = getattr(client, "close", None)
+        if close:
+            close()
+    failed = {r.external_id: r.message for r in report.imports.results if r.outcome is Outcome.FAILED}
+    for event in events:
+        if event.resource_id in not_found:
+            _finish(uow_factory, [event], now, WebhookEventStatus.FAILED,
+                    error=f"Pedido {event.resource_id} não existe na loja (404).",
+                    resolution="O pedido pode ter sido apagado na loja. Nada a fazer, ou tente de novo com "
+                               "`lojasync events retry ID` se ele voltar a existir.")
+            report.failed_events += 1
+        elif event.resource_id in failed:
+            _finish(uow_factory, [event], now, WebhookEventStatus.FAILED, error=failed[event.resource_id],
+                    resolution="Corrija o pedido na loja; a notificação seguinte ou `lojasync events retry ID` "
+                               "importa de novo.")
+            report.failed_events += 1
+    done = [e for e in events if e.resource_id not in not_found and e.resource_id not in failed]
+    _finish(uow_factory, done, now, WebhookEventStatus.DONE)
+    return True
+
+
+def _finish(uow_factory, events: list[WebhookEvent], now, status: str, error: str | None = None,
+            resolution: str | None = None) -> None:
+    if not events:
+        return
+    with uow_factory() as uow:
+        for event in events:
+            record = uow.events.get(event.id)
+            record.attempts += 1
+            if status == WebhookEventStatus.FAILED:
+                record.mark_failed(now(), error or "", resolution or "")
+            else:
+                record.mark_done(now(), status)
+                record.error = error
+        uow.commit()
+
+
+def retryable(exc: Exception) -> bool:
+    """Transient store errors leave the events pending and the task is retried with backoff."""
+    return isinstance(exc, NuvemshopError) and exc.retryable

@@ -1,0 +1,129 @@
+"""Webhook notifications drained against the simulator: coalescing, duplicates, reordering, failures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lojasync.adapters.nuvemshop.signature import sign
+from lojasync.services.drain_events import drain_store_events
+from lojasync.services.events_admin import list_events, retry_events
+from lojasync.services.leases import store_lease
+from lojasync.services.order_views import list_orders
+from lojasync.services.receive_webhook import receive_webhook
+from lojasync.services.stores import add_store
+from lojasync.simulator.config import SimulatorConfig
+from lojasync.simulator.server import SimulatorServer
+
+SECRET = "segredo"
+
+
+@pytest.fixture()
+def server():
+    with SimulatorServer(config=SimulatorConfig(orders=50, seed=21, leak_per_second=50.0)) as srv:
+        yield srv
+
+
+@pytest.fixture()
+def store_id(app, server) -> int:
+    view, _ = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
+    return view.id
+
+
+def notify(app, server, event: str, resource_id) -> None:
+    body = json.dumps({"store_id": int(server.store_id), "event": event, "id": resource_id}).encode()
+    receive_webhook(app.uow(), body, sign(body, SECRET), SECRET)
+
+
+def drain(app, store_id):
+    return drain_store_events(app.uow, app.client_for, app.policy(), store_id, threshold=3)
+
+
+def by_store_id(app) -> dict[str, dict]:
+    return {o["store_order_id"]: o for o in list_orders(app.read_uow())}
+
+
+def test_single_notification_reads_that_order(app, server, store_id):
+    order = server.simulator.create_order()
+    notify(app, server, "order/created", order["id"])
+    report = drain(app, store_id)
+    assert report.api_calls == 1
+    assert str(order["id"]) in by_store_id(app)
+    assert [e.status for e in list_events(app.read_uow())] == ["processado"]
+
+
+def test_storm_with_duplicates_is_read_in_pages(app, server, store_id):
+    ids = server.simulator.create_orders(300)
+    for order_id in ids:
+        notify(app, server, "order/created", order_id)
+    for order_id in ids[:100]:  # the platform may deliver twice
+        notify(app, server, "order/created", order_id)
+    report = drain(app, store_id)
+
+    orders = by_store_id(app)
+    assert {str(i) for i in ids} <= set(orders)
+    assert len(orders) == len(set(orders))
+    assert report.api_calls <= 4, report.api_calls  # two pages of 200, not 400 GETs
+    assert all(e.status == "processado" for e in list_events(app.read_uow(), limit=1000))
+
+
+def test_paid_before_created_ends_right(app, server, store_id):
+    order = server.simulator.create_order()
+    server.simulator.pay_order(order["id"])
+    notify(app, server, "order/paid", order["id"])
+    drain(app, store_id)
+    notify(app, server, "order/created", order["id"])  # the older notification arrives last
+    drain(app, store_id)
+    assert by_store_id(app)[str(order["id"])]["status"] == "Confirmado"
+
+
+def test_old_notification_outside_the_page_window_is_fetched_individually(app, server, store_id):
+    old = server.simulator.orders()[0]  # created days ago: the updated_at_min pages will not bring it
+    new_ids = server.simulator.create_orders(5)
+    for order_id in new_ids + [old["id"]]:
+        notify(app, server, "order/updated", order_id)
+    report = drain(app, store_id)
+    assert str(old["id"]) in by_store_id(app)
+    assert report.api_calls == 2  # one page + one GET
+
+
+def test_unknown_order_becomes_a_failed_event_with_a_resolution_and_can_be_retried(app, server, store_id):
+    notify(app, server, "order/created", 999999)
+    drain(app, store_id)
+    (event,) = list_events(app.read_uow(), failed_only=True)
+    assert "999999" in event.error and "404" in event.error and event.resolution
+    assert retry_events(app.uow(), event.id) == [store_id]
+    assert list_events(app.read_uow())[0].status == "pendente"
+
+
+def test_suspended_store_keeps_events_pending_until_resumed(app, server, store_id):
+    order = server.simulator.create_order()
+    notify(app, server, "app/suspended", None)
+    notify(app, server, "order/created", order["id"])
+    report = drain(app, store_id)
+    assert report.api_calls == 0
+    assert [e.status for e in list_events(app.read_uow())] == ["pendente", "processado"]
+
+    notify(app, server, "app/resumed", None)
+    report = drain(app, store_id)
+    assert report.needs_sync
+    assert str(order["id"]) in by_store_id(app)
+
+
+def test_uninstalled_store_stops_importing(app, server, store_id):
+    notify(app, server, "app/uninstalled", None)
+    drain(app, store_id)
+    order = server.simulator.create_order()
+    notify(app, server, "order/created", order["id"])
+    report = drain(app, store_id)
+    assert report.api_calls == 0 and by_store_id(app) == {}
+    assert list_events(app.read_uow())[0].status == "ignorado"
+
+
+def test_a_store_held_by_another_worker_is_left_alone(app, server, store_id):
+    order = server.simulator.create_order()
+    notify(app, server, "order/created", order["id"])
+    with store_lease(app.uow, store_id, holder="outra-maquina:1:1"):
+        assert drain(app, store_id).busy
+    assert drain(app, store_id).events == 1

@@ -1,0 +1,316 @@
+"""Store installation: OAuth against the simulator, tokens encrypted at rest, idempotent webhook registration."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from lojasync.adapters.crypto import TokenCipher, TokenDecryptError
+from lojasync.adapters.nuvemshop.events import SUBSCRIBED_EVENTS
+from lojasync.adapters.nuvemshop.oauth import OAuthError, exchange_code
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
+from lojasync.entrypoints.web.app import create_app
+from lojasync.entrypoints.web.install import STATE_COOKIE
+from lojasync.services.stores import add_store
+from lojasync.simulator.config import DEFAULT_APP_ID, DEFAULT_CLIENT_SECRET, SimulatorConfig
+from lojasync.simulator.server import SimulatorServer
+
+TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed"
+PUBLIC_URL = "http://127.0.0.1:8765"
+HOOK_URL = f"{PUBLIC_URL}/webhooks/nuvemshop"
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.huey = self
+
+    def drain_soon(self, store_id: int) -> None:  # the install never enqueues
+        raise AssertionError("unexpected drain")
+
+
+def raw_token(app, external_id: str) -> str:
+    with app.engine.connect() as conn:
+        return conn.execute(text("SELECT access_token FROM nuvemshop_stores WHERE external_id = :e"),
+                            {"e": external_id}).scalar_one()
+
+
+def store_record(app, external_id: str):
+    with app.uow() as uow:
+        store = uow.stores.by_external_id(external_id)
+        uow.session.expunge(store)
+        return store
+
+
+@pytest.fixture()
+def simulator():
+    config = SimulatorConfig(orders=2, seed=4, deliver_webhooks=False,
+                             redirect_url="https://lojasync.test/nuvemshop/callback")
+    with SimulatorServer(config=config) as server:
+        yield server
+
+
+@pytest.fixture()
+def installer(app, simulator):
+    """The app configured as the simulator's Nuvemshop app, and a browser on it."""
+    settings = app.settings.model_copy(update={
+        "nuvemshop_client_id": DEFAULT_APP_ID,
+        "nuvemshop_client_secret": DEFAULT_CLIENT_SECRET,
+        "nuvemshop_authorize_url": f"{simulator.url}/apps/{{app_id}}/authorize",
+        "nuvemshop_token_url": f"{simulator.url}/apps/authorize/token",
+        "nuvemshop_api_url": simulator.api_url,
+        "public_url": PUBLIC_URL,
+    })
+    container = dataclasses.replace(app, settings=settings)
+    browser = TestClient(create_app(container, FakeQueue()))
+    browser.container = container
+    return browser
+
+
+def authorize(browser, simulator) -> tuple[str, str]:
+    """Start an install in `browser` and let the simulated merchant approve: (code, state)."""
+    started = browser.get("/nuvemshop/install", follow_redirects=False)
+    assert started.status_code == 302
+    location = started.headers["location"]
+    assert location.startswith(f"{simulator.url}/apps/{DEFAULT_APP_ID}/authorize?state=")
+    approved = httpx.get(location, follow_redirects=False)
+    assert approved.status_code == 302
+    back = urlsplit(approved.headers["location"])
+    assert (back.netloc, back.path) == ("lojasync.test", "/nuvemshop/callback")
+    query = parse_qs(back.query)
+    assert query["state"] == parse_qs(urlsplit(location).query)["state"]
+    return query["code"][0], query["state"][0]
+
+
+# tokens at rest ----------------------------------------------------------------------------------
+
+def test_token_is_encrypted_at_rest_and_decrypted_for_api_calls(app):
+    add_store(app.uow(), app.cipher, "1234567", TOKEN, "https://api.test/2025-03")
+    stored = raw_token(app, "1234567")
+    assert stored != TOKEN and TOKEN not in stored
+    assert app.cipher.decrypt(stored) == TOKEN
+
+    seen: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["authentication"])
+        return httpx.Response(200, json=[])
+
+    container = dataclasses.replace(app, http_transport=httpx.MockTransport(api))
+    with container.client_for(store_record(app, "1234567")) as client:
+        assert client.list_webhooks() == []
+    assert seen == [f"bearer {TOKEN}"]
+
+    # Replacing the token re-encrypts it.
+    add_store(app.uow(), app.cipher, "1234567", "outro-token", "https://api.test/2025-03")
+    assert app.cipher.decrypt(raw_token(app, "1234567")) == "outro-token"
+
+
+def test_a_changed_key_gives_the_portuguese_error(app):
+    add_store(app.uow(), app.cipher, "1234567", TOKEN, "https://api.test/2025-03")
+    other = dataclasses.replace(app, cipher=TokenCipher("uma chave diferente"))
+    with pytest.raises(TokenDecryptError) as caught:
+        other.client_for(store_record(app, "1234567"))
+    assert caught.value.message == (
+        "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou? "
+        "Reinstale o app ou cadastre o token de novo com `lojasync store add`.")
+
+
+# OAuth install -----------------------------------------------------------------------------------
+
+def test_install_connects_the_store_and_registers_every_subscribed_webhook(installer, simulator):
+    app = installer.container
+    code, state = authorize(installer, simulator)
+    assert STATE_COOKIE in installer.cookies
+
+    page = installer.get("/nuvemshop/callback", params={"code": code, "state": state})
+    assert page.status_code == 200, page.text
+    assert "Loja <strong>1234567</strong> conectada" in page.text
+    for event in SUBSCRIBED_EVENTS:
+        assert f"<td>{event}</td><td>criado agora</td>" in page.text
+    assert f"Todos os {len(SUBSCRIBED_EVENTS)} webhooks estão registrados ({len(SUBSCRIBED_EVENTS)} criados" \
+        in page.text
+    assert STATE_COOKIE not in installer.cookies  # a state serves once
+
+    store = store_record(app, "1234567")
+    assert store.api_url == simulator.api_url and store.active
+    token = app.cipher.decrypt(raw_token(app, "1234567"))
+    assert raw_token(app, "1234567") != token
+    assert token != simulator.access_token  # the token the exchange issued, not the configured one
+    with app.client_for(store) as client:
+        registered = sorted((w["event"], w["url"]) for w in client.list_webhooks())
+    assert registered == sorted((event, HOOK_URL) for event in SUBSCRIBED_EVENTS)
+
+    # A second install replaces the token and registers nothing new.
+    code, state = authorize(installer, simulator)
+    again = installer.get("/nuvemshop/callback", params={"code": code, "state": state})
+    assert again.status_code == 200, again.text
+    assert "reconectada" in again.text and "criado agora" not in again.text
+    assert "(0 criados agora)" in again.text
+    new_token = app.cipher.decrypt(raw_token(app, "1234567"))
+    assert new_token != token
+    with app.client_for(store_record(app, "1234567")) as client:
+        assert len(client.list_webhooks()) == len(SUBSCRIBED_EVENTS)
+    with app.read_uow() as uow:
+        assert len(uow.stores.list()) == 1
+
+
+def test_the_install_redirect_sets_a_signed_http_only_cookie(installer, simulator):
+    started = installer.get("/nuvemshop/install", follow_redirects=False)
+    cookie = started.headers["set-cookie"]
+    assert cookie.startswith(f"{STATE_COOKIE}=")
+    assert "HttpOnly" in cookie and "Path=/nuvemshop" in cookie and "samesite=lax" in cookie.lower()
+    state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
+    assert len(state) >= 40
+    value = installer.cookies[STATE_COOKIE].strip('"')
+    assert value.startswith(state + ".")
+    # Each install gets its own state.
+    assert installer.get("/nuvemshop/install", follow_redirects=False).headers["location"] != \
+        started.headers["location"]
+
+
+def test_wrong_or_missing_state_is_rejected(installer, simulator):
+    app = installer.container
+    code, state = authorize(installer, simulator)
+
+    mismatch = installer.get("/nuvemshop/callback", params={"code": code, "state": state[:-2] + "xx"})
+    assert mismatch.status_code == 400
+    assert "não confere com a sessão deste navegador" in mismatch.text
+
+    no_state = installer.get("/nuvemshop/callback", params={"code": code})
+    assert no_state.status_code == 400 and "sem o parâmetro state" in no_state.text
+
+    # Another browser (no cookie) bringing this browser's code and state: the CSRF case.
+    stranger = TestClient(installer.app)
+    no_cookie = stranger.get("/nuvemshop/callback", params={"code": code, "state": state})
+    assert no_cookie.status_code == 400
+    assert "sessão de instalação não foi encontrada" in no_cookie.text
+
+    # A cookie made up by someone without the key.
+    stranger.cookies.set(STATE_COOKIE, f"{state}.9999999999.{'0' * 64}", path="/nuvemshop")
+    forged = stranger.get("/nuvemshop/callback", params={"code": code, "state": state})
+    assert forged.status_code == 400 and "assinatura não confere" in forged.text
+
+    with app.read_uow() as uow:
+        assert uow.stores.list() == []
+    # The code was never spent: the right browser can still finish.
+    done = installer.get("/nuvemshop/callback", params={"code": code, "state": state})
+    assert done.status_code == 200, done.text
+
+
+def test_a_spent_code_answered_with_http_200_is_rejected(installer, simulator):
+    code, state = authorize(installer, simulator)
+    assert installer.get("/nuvemshop/callback", params={"code": code, "state": state}).status_code == 200
+
+    _, fresh_state = authorize(installer, simulator)
+    # The simulator answers a used code with HTTP 200 {"error": "invalid_grant", ...}, as the platform may.
+    reused = installer.get("/nuvemshop/callback", params={"code": code, "state": fresh_state})
+    assert reused.status_code == 400
+    assert "recusou o código de autorização" in reused.text
+    assert "Abra /nuvemshop/install de novo" in reused.text
+
+
+def test_exchange_treats_an_error_body_with_http_200_as_failure():
+    calls: list[dict] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content))
+        return httpx.Response(200, json={"error": "invalid_grant",
+                                         "error_description": "The authorization code has expired"})
+
+    with pytest.raises(OAuthError) as caught:
+        exchange_code("https://plataforma.test/apps/authorize/token", "4321", "segredo", "abc",
+                      transport=httpx.MockTransport(platform))
+    assert caught.value.code == "invalid_grant"
+    assert "recusou o código de autorização" in caught.value.message
+    assert "expired" in caught.value.message and "segredo" not in caught.value.message
+    assert calls == [{"client_id": "4321", "client_secret": "segredo", "grant_type": "authorization_code",
+                      "code": "abc"}]
+
+
+def test_exchange_reads_the_grant_and_reports_missing_scopes():
+    def platform(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"access_token": TOKEN, "token_type": "bearer",
+                                         "scope": "read_orders,write_orders", "user_id": 1234567})
+
+    grant = exchange_code("https://plataforma.test/apps/authorize/token", "4321", "segredo", "abc",
+                          transport=httpx.MockTransport(platform))
+    assert (grant.access_token, grant.store_id) == (TOKEN, "1234567")
+    assert grant.missing_scopes() == ["read_customers"]
+    assert TOKEN not in repr(grant)
+
+    def refuses(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"error": "invalid_client", "error_description": "bad secret"})
+
+    with pytest.raises(OAuthError, match="credenciais do app"):
+        exchange_code("https://plataforma.test/t", "4321", "errado", "abc", transport=httpx.MockTransport(refuses))
+
+
+def test_unconfigured_app_is_explained(app):
+    browser = TestClient(create_app(app, FakeQueue()))
+    assert app.settings.nuvemshop_client_id is None
+    for path in ("/nuvemshop/install", "/nuvemshop/callback?code=a&state=b"):
+        answer = browser.get(path, follow_redirects=False)
+        assert answer.status_code == 503
+        assert "LOJASYNC_NUVEMSHOP_CLIENT_ID" in answer.text
+
+
+# lojasync store webhooks ---------------------------------------------------------------------------
+
+@pytest.fixture()
+def lojasync(app, monkeypatch):
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))  # the same key as `app`
+    monkeypatch.setenv("LOJASYNC_PUBLIC_URL", PUBLIC_URL)
+    monkeypatch.delenv("LOJASYNC_SECRET_KEY", raising=False)
+    reset_container()
+    runner = CliRunner()
+
+    def run(*args: str, expect: int = 0) -> str:
+        result = runner.invoke(cli, list(args))
+        assert result.exit_code == expect, result.output + str(result.exception or "")
+        return " ".join(result.output.split())  # rich wraps at the terminal width
+
+    yield run
+    reset_container()
+
+
+def test_store_webhooks_check_then_create_then_check(app, simulator, lojasync):
+    add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    with httpx.Client(headers={"Authentication": f"bearer {simulator.access_token}", "User-Agent": "teste"}) as api:
+        api.post(f"{simulator.api_url}/{simulator.store_id}/webhooks",
+                 json={"event": "order/paid", "url": "https://antigo.example/hook"}).raise_for_status()
+    n = len(SUBSCRIBED_EVENTS)
+
+    missing = lojasync("store", "webhooks", "--check", expect=1)
+    assert f"Esperados: {n}; registrados: 0; criados agora: 0; faltando: {n}; falharam: 0." in missing
+    assert missing.count("faltando") == n + 1
+    assert "Outros webhooks registrados" in missing and "antigo.example" in missing
+    assert "Rode lojasync store webhooks (sem --check)" in missing
+
+    created = lojasync("store", "webhooks", "--store", simulator.store_id)
+    assert f"registrados: 0; criados agora: {n}; faltando: 0; falharam: 0." in created
+
+    checked = lojasync("store", "webhooks", "--check")
+    assert f"Esperados: {n}; registrados: {n}; criados agora: 0; faltando: 0; falharam: 0." in checked
+    for event in SUBSCRIBED_EVENTS:
+        assert re.search(rf"{re.escape(event)} │ registrado │", checked), event
+    # Running it again creates nothing.
+    assert f"registrados: {n}; criados agora: 0" in lojasync("store", "webhooks")
+
+
+def test_store_webhooks_with_a_changed_key_explains(app, simulator, lojasync, monkeypatch):
+    add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    monkeypatch.setenv("LOJASYNC_SECRET_KEY", "chave trocada")
+    reset_container()
+    output = lojasync("store", "webhooks", "--check", expect=1)
+    assert "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou?" in output
+    assert simulator.access_token not in output

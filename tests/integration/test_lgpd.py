@@ -1,0 +1,354 @@
+"""LGPD webhooks against a real database (SQLite, or PostgreSQL when LOJASYNC_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from lojasync.adapters.nuvemshop.records import Store, WebhookEvent
+from lojasync.domain.audit import SyncLogEntry
+from lojasync.domain.customers import Customer
+from lojasync.services.import_orders import import_orders
+from lojasync.services.import_policy import ImportPolicy
+from lojasync.services.lgpd import ANONYMISED_NAME, LgpdRequestError, handle_lgpd_event
+from tests.factories import cpf, make_store, order_payload, ts
+
+POLICY = ImportPolicy()
+FISCAL = "mantido por obrigação fiscal (NF-e emitida)"
+JOAO = dict(customer_id=80001, name="João Redigido Souza", email="joao.redigido@example.com.br",
+            doc=cpf("111444777"), phone="+5511911112222")
+MARIA = dict(customer_id=80002, name="Maria Fiscal Lima", email="maria.fiscal@example.com.br",
+             doc=cpf("222555888"), phone="+5511933334444")
+ANA = dict(customer_id=80003, name="Ana Duas Lojas", email="ana.duas@example.com.br",
+           doc=cpf("333666999"), phone="+5521955556666")
+PEDRO = dict(customer_id=80004, name="Pedro Outro Cliente", email="pedro.outro@example.com.br",
+             doc=cpf("444777000"), phone="+5531977778888")
+
+
+def person_order(order_id: int, person: dict, **overrides) -> dict:
+    name, email, phone = person["name"], person["email"], person["phone"]
+    payload = order_payload(id=order_id, identification=overrides.pop("identification", person["doc"]),
+                            contact_name=name, contact_email=email, contact_phone=phone, billing_name=name,
+                            billing_phone=phone, note=f"Entregar para {name}", **overrides)
+    payload["customer"].update(id=person["customer_id"], name=name, email=email, phone=phone)
+    payload["shipping_address"]["name"] = name
+    return payload
+
+
+def imported(app, store_id: int, *payloads: dict) -> dict[int, int]:
+    """Import the payloads; return ERP order number by store order id."""
+    report = import_orders(app.uow, store_id, list(payloads), POLICY)
+    return {int(r.external_id): r.order_number for r in report.results}
+
+
+def mark_processed(app, number: int, reason: str = "NF-e 1 autorizada") -> None:
+    with app.uow() as uow:
+        uow.orders.get(number).processed_reason = reason
+        uow.commit()
+
+
+def add_event(app, store_id: int, name: str, body, status: str = "pending") -> int:
+    with app.uow() as uow:
+        store = uow.stores.get(store_id)
+        event = WebhookEvent(store_id, store.external_id, name, None, body)
+        event.status = status
+        uow.events.add(event)
+        uow.commit()
+        return event.id
+
+
+def handle(app, store_id: int, event_id: int, settings=None) -> str:
+    with app.uow() as uow:
+        store = uow.stores.get(store_id)
+        event = uow.events.get(event_id)
+        summary = handle_lgpd_event(uow, store, event, settings or app.settings)
+        uow.commit()
+        return summary
+
+
+def order(app, number: int):
+    with app.uow() as uow:
+        found = uow.orders.get(number)
+        uow.session.expunge_all()
+        return found
+
+
+def customer_by_id(app, customer_id: int) -> Customer:
+    with app.uow() as uow:
+        found = uow.session.get(Customer, customer_id)
+        uow.session.expunge_all()
+        return found
+
+
+def log_of(app, store_id: int, external_id: int) -> list[SyncLogEntry]:
+    with app.uow() as uow:
+        entries = uow.log.for_store_order(store_id, str(external_id))
+        uow.session.expunge_all()
+        return entries
+
+
+def log_count(app) -> int:
+    with app.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(SyncLogEntry))
+
+
+def assert_blank_order(o) -> None:
+    assert (o.contact_name, o.contact_email, o.contact_phone, o.contact_document) == (None, None, None, None)
+    assert (o.billing_address, o.shipping_address, o.note) == (None, None, None)
+
+
+@pytest.fixture()
+def store_id(app) -> int:
+    return make_store(app)
+
+
+@pytest.fixture()
+def settings(app, tmp_path):
+    return app.settings.model_copy(update={"data_dir": tmp_path})
+
+
+# -- store/redact --------------------------------------------------------------------------------------------
+
+def test_store_redact_removes_credentials_and_personal_data_but_keeps_fiscal_records(app, store_id):
+    other_store = make_store(app, external_id="7654321")
+    # João first arrives without a document, then with it: the update logs "cliente vinculado: <name>".
+    first = person_order(1800000001, JOAO, identification=None)
+    numbers = imported(app, store_id, first)
+    numbers |= imported(app, store_id, person_order(1800000001, JOAO, updated_at=ts(60)),
+                        person_order(1800000002, MARIA), person_order(1800000003, ANA),
+                        person_order(1800000004, PEDRO, identification="123.456.789-00"))
+    bad = person_order(1800000005, JOAO)
+    bad["products"][0]["quantity"] = "1.5"
+    imported(app, store_id, bad)
+    numbers |= imported(app, other_store, person_order(1800000099, ANA))
+    mark_processed(app, numbers[1800000002])
+    assert "João Redigido Souza" in " ".join(e.message for e in log_of(app, store_id, 1800000001))
+    assert "123.456.789-00" in " ".join(e.message for e in log_of(app, store_id, 1800000004))
+    old_lgpd = add_event(app, store_id, "customers/data_request",
+                         {"store_id": 1234567, "event": "customers/data_request", "data_request": {"id": 5},
+                          "customer": {"id": 80001, "email": JOAO["email"], "identification": JOAO["doc"]},
+                          "orders_requested": [1800000001]}, status="done")
+    order_event = add_event(app, store_id, "order/paid", {"store_id": 1234567, "event": "order/paid",
+                                                          "id": 1800000001}, status="done")
+    current = add_event(app, store_id, "store/redact", {"store_id": 1234567, "event": "store/redact"})
+
+    summary = handle(app, store_id, current)
+
+    assert "credenciais removidas" in summary and FISCAL in summary
+    assert "1 cliente(s) mantido(s)" in summary  # Ana also bought in the other store
+    with app.uow() as uow:
+        store = uow.stores.get(store_id)
+        assert store.access_token == "" and store.active is False
+        assert app.cipher.decrypt(uow.stores.get(other_store).access_token) == "token-de-teste"
+        joao, maria, ana = (uow.customers.by_tax_id(p["doc"]) for p in (JOAO, MARIA, ANA))
+        failure = uow.failures.list(store_id)[0]
+        assert failure.external_id == "1800000005" and failure.payload is None and failure.error
+        assert uow.events.get(old_lgpd).body == {"store_id": 1234567, "event": "customers/data_request",
+                                                 "customer": {"id": 80001}, "data_request": {"id": 5},
+                                                 "orders_requested": [1800000001]}
+        assert uow.events.get(order_event).body == {"store_id": 1234567, "event": "order/paid", "id": 1800000001}
+        assert uow.events.get(current).body == {"store_id": 1234567, "event": "store/redact"}
+        uow.session.expunge_all()
+
+    # João: only this store, nothing processed -> fully anonymised, the CPF replaced by a placeholder.
+    assert joao is None
+    o1 = order(app, numbers[1800000001])
+    anonymous = customer_by_id(app, o1.customer_id)
+    assert anonymous.name == ANONYMISED_NAME and anonymous.tax_id.startswith("LGPD")
+    assert (anonymous.email, anonymous.phone, anonymous.address) == (None, None, None)
+    assert_blank_order(o1)
+    assert o1.total == Decimal("160.00") and o1.freight == Decimal("20.00") and len(o1.lines) == 2
+    assert all("João" not in e.message for e in log_of(app, store_id, 1800000001))
+
+    # Maria: an approved NF-e keeps her name, CPF and billing address, on the order and the customer.
+    assert maria.name == MARIA["name"] and maria.tax_id == MARIA["doc"]
+    assert (maria.email, maria.phone) == (None, None) and maria.address.city == "São Paulo"
+    o2 = order(app, numbers[1800000002])
+    assert o2.contact_name == MARIA["name"] and o2.contact_document == MARIA["doc"]
+    assert o2.billing_address.street == "Rua das Flores" and o2.billing_address.phone is None
+    assert (o2.contact_email, o2.contact_phone, o2.shipping_address, o2.note) == (None, None, None, None)
+    (entry,) = [e for e in log_of(app, store_id, 1800000002) if e.event == "lgpd_store_redact"]
+    assert FISCAL in entry.message
+
+    # Ana bought in the other store too: her customer record stays; this store's order is blanked.
+    assert ana.name == ANA["name"] and ana.email == ANA["email"]
+    assert_blank_order(order(app, numbers[1800000003]))
+    assert order(app, numbers[1800000099]).contact_email == ANA["email"]
+
+    # Pedro's invalid CPF is gone from the order's problem and from its log.
+    o4 = order(app, numbers[1800000004])
+    assert o4.customer_problem == "CPF inválido: [removido (LGPD)]"
+    assert all("123.456.789-00" not in e.message for e in log_of(app, store_id, 1800000004))
+
+    # Running again changes nothing and writes nothing.
+    entries = log_count(app)
+    again = handle(app, store_id, current)
+    assert "credenciais já removidas" in again and "0 pedido(s) anonimizado(s)" in again
+    assert log_count(app) == entries
+    assert customer_by_id(app, anonymous.id).tax_id == anonymous.tax_id
+
+
+# -- customers/redact -------------------------------------------------------------------------------------
+
+def _redact_body(person: dict, orders: list) -> dict:
+    return {"store_id": 1234567, "event": "customers/redact",
+            "customer": {"id": person["customer_id"], "email": person["email"], "phone": person["phone"],
+                         "identification": person["doc"]},
+            "orders_to_redact": orders}
+
+
+def test_customers_redact_anonymises_the_customer_orders_and_keeps_issued_nfe_data(app, store_id):
+    numbers = imported(app, store_id, person_order(1800000011, JOAO), person_order(1800000012, JOAO),
+                       person_order(1800000014, PEDRO))
+    # Same store customer and e-mail, no document: not linked to João, found by e-mail.
+    numbers |= imported(app, store_id, person_order(1800000013, JOAO, identification=None))
+    mark_processed(app, numbers[1800000012])
+    event = add_event(app, store_id, "customers/redact", _redact_body(JOAO, [1800000011, 1800000999]))
+
+    summary = handle(app, store_id, event)
+
+    assert "3 pedido(s) anonimizado(s)" in summary and FISCAL in summary and "1800000999" in summary
+    with app.uow() as uow:
+        joao = uow.customers.by_tax_id(JOAO["doc"])
+        stored = uow.events.get(event).body
+        uow.session.expunge_all()
+    # A processed order needs the customer: name, CPF and address stay, contacts go.
+    assert joao.name == JOAO["name"] and (joao.email, joao.phone) == (None, None) and joao.address is not None
+    assert_blank_order(order(app, numbers[1800000011]))
+    assert_blank_order(order(app, numbers[1800000013]))
+    kept = order(app, numbers[1800000012])
+    assert kept.contact_name == JOAO["name"] and kept.contact_document == JOAO["doc"]
+    assert kept.billing_address.zipcode == "01001-000" and kept.contact_email is None and kept.note is None
+    assert order(app, numbers[1800000014]).contact_email == PEDRO["email"]
+    for external_id in (1800000011, 1800000012, 1800000013):
+        (entry,) = [e for e in log_of(app, store_id, external_id) if e.event == "lgpd_customer_redact"]
+        assert entry.message.startswith("Dados pessoais anonimizados a pedido do cliente (LGPD)")
+        assert (FISCAL in entry.message) == (external_id == 1800000012)
+    assert log_of(app, store_id, 1800000014)[-1].event == "created"
+    # The notification itself no longer carries the e-mail, phone or CPF.
+    assert stored == {"store_id": 1234567, "event": "customers/redact", "customer": {"id": 80001},
+                      "orders_to_redact": [1800000011, 1800000999]}
+
+    entries = log_count(app)
+    again = handle(app, store_id, event)
+    assert "0 pedido(s) anonimizado(s)" in again and "já anonimizado" in again
+    assert log_count(app) == entries
+
+
+def test_customers_redact_finds_the_customer_by_document_and_anonymises_it_fully(app, store_id):
+    numbers = imported(app, store_id, person_order(1800000021, MARIA, identification=MARIA["doc"][:3] + "."
+                                                   + MARIA["doc"][3:6] + "." + MARIA["doc"][6:9] + "-"
+                                                   + MARIA["doc"][9:]))
+    body = _redact_body(MARIA, [])
+    body["customer"]["id"] = 5555  # unknown to lojasync: the CPF (formatted differently) finds her
+    body["customer"]["identification"] = MARIA["doc"]
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact", body))
+
+    assert "anonimizado" in summary and "1 pedido(s) anonimizado(s)" in summary
+    with app.uow() as uow:
+        assert uow.customers.by_tax_id(MARIA["doc"]) is None
+        (customer,) = uow.session.scalars(select(Customer)).all()
+        assert customer.name == ANONYMISED_NAME and customer.tax_id == f"LGPD{customer.id:010d}"
+        assert (customer.email, customer.phone, customer.address) == (None, None, None)
+    assert_blank_order(order(app, numbers[1800000021]))
+
+
+# -- customers/data_request -------------------------------------------------------------------------------
+
+def _request_body(person: dict, orders: list, request_id) -> dict:
+    body = _redact_body(person, [])
+    del body["orders_to_redact"]
+    body.update(event="customers/data_request", orders_requested=orders, data_request={"id": request_id})
+    return body
+
+
+def test_data_request_writes_a_private_json_export_and_is_idempotent(app, store_id, settings):
+    other_store = make_store(app, external_id="7654321")
+    numbers = imported(app, store_id, person_order(1800000031, JOAO), person_order(1800000032, JOAO),
+                       person_order(1800000033, PEDRO))
+    imported(app, other_store, person_order(1800000039, JOAO))
+    mark_processed(app, numbers[1800000032])
+    event = add_event(app, store_id, "customers/data_request", _request_body(JOAO, [1800000031], 4242))
+
+    summary = handle(app, store_id, event, settings)
+
+    path = settings.data_dir / "lgpd" / "data_request_1234567_4242.json"
+    assert str(path) in summary and "2 pedido(s)" in summary
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    export = json.loads(path.read_text(encoding="utf-8"))
+    assert export["store"]["id"] == "1234567" and export["data_request_id"] == "4242"
+    customer = export["customer"]
+    assert (customer["name"], customer["tax_id"], customer["email"]) == (JOAO["name"], JOAO["doc"], JOAO["email"])
+    assert customer["store_customer_ids"] == ["80001"] and customer["address"]["city"] == "São Paulo"
+    datetime.fromisoformat(customer["created_at"])
+    assert [o["store_order_id"] for o in export["orders"]] == ["1800000031", "1800000032"]
+    first = export["orders"][0]
+    assert (first["total"], first["freight"], first["discount"]) == ("160.00", "20.00", "10.00")
+    assert first["contact"]["email"] == JOAO["email"] and first["shipping_address"]["name"] == JOAO["name"]
+    assert [(ln["sku"], ln["quantity"], ln["unit_price"]) for ln in first["lines"]] == [
+        ("CAM-ALG-P", 2, "50.00"), ("CAN-CER", 1, "50.00")]
+    assert first["note"] == f"Entregar para {JOAO['name']}"
+    assert [e["event"] for e in first["sync_log"]] == ["created"]
+    datetime.fromisoformat(first["placed_at"])
+    assert export["orders"][1]["processed_reason"] == "NF-e 1 autorizada"
+    assert export["orders_not_found"] == []
+    (entry,) = [e for e in log_of(app, store_id, 1800000031) if e.event == "lgpd_data_request"]
+    assert str(path) in entry.message
+
+    # Re-delivery of the same request: the same file, rewritten, still private; nothing else in the folder.
+    path.chmod(0o644)
+    redelivered = add_event(app, store_id, "customers/data_request", _request_body(JOAO, [1800000031], 4242))
+    handle(app, store_id, redelivered, settings)
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = json.loads(path.read_text(encoding="utf-8"))
+    assert [o["store_order_id"] for o in again["orders"]] == ["1800000031", "1800000032"]
+    assert again["orders"][0]["sync_log"][-1]["event"] == "lgpd_data_request"
+
+
+def test_data_request_for_an_unknown_customer_still_answers_with_an_empty_export(app, store_id, settings):
+    event = add_event(app, store_id, "customers/data_request", _request_body(PEDRO, [1800000777], "req-9"))
+    summary = handle(app, store_id, event, settings)
+
+    export = json.loads((settings.data_dir / "lgpd" / "data_request_1234567_req-9.json").read_text())
+    assert export["customer"] is None and export["orders"] == []
+    assert export["orders_not_found"] == ["1800000777"] and "0 pedido(s)" in summary
+    with app.uow() as uow:
+        (entry,) = uow.session.scalars(select(SyncLogEntry).where(SyncLogEntry.event == "lgpd_data_request"))
+        assert entry.external_id is None and "data_request_1234567_req-9.json" in entry.message
+
+
+# -- malformed bodies ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,body,words", [
+    ("customers/redact", {"store_id": 1234567, "orders_to_redact": []}, "sem o objeto 'customer'"),
+    ("customers/redact", {"store_id": 1234567, "customer": {"phone": "+55"}}, "sem identificação do cliente"),
+    ("customers/redact", {"store_id": 1234567, "customer": {"id": 1}, "orders_to_redact": "1,2"},
+     "'orders_to_redact' deve ser uma lista"),
+    ("customers/redact", {"store_id": 999, "customer": {"id": 1}}, "não corresponde à loja 1234567"),
+    ("store/redact", {"event": "store/redact"}, "não corresponde à loja"),
+    ("store/redact", ["not", "an", "object"], "sem corpo JSON"),
+    ("customers/data_request", {"store_id": 1234567, "customer": {"id": 1}}, "sem 'data_request.id' válido"),
+    ("customers/data_request", {"store_id": 1234567, "customer": {"id": 1}, "data_request": {"id": "../../x"}},
+     "sem 'data_request.id' válido"),
+    ("customers/delete_everything", {"store_id": 1234567}, "não é uma notificação LGPD"),
+])
+def test_malformed_bodies_raise_a_portuguese_error_and_change_nothing(app, store_id, settings, name, body, words):
+    numbers = imported(app, store_id, person_order(1800000041, JOAO))
+    event = add_event(app, store_id, name, body)
+
+    with pytest.raises(LgpdRequestError) as raised:
+        handle(app, store_id, event, settings)
+
+    assert isinstance(raised.value, ValueError) and words in str(raised.value)
+    assert LgpdRequestError.resolution.startswith("Confira")
+    with app.uow() as uow:
+        store: Store = uow.stores.get(store_id)
+        assert store.active and app.cipher.decrypt(store.access_token) == "token-de-teste"
+    assert order(app, numbers[1800000041]).contact_email == JOAO["email"]
+    assert not (settings.data_dir / "lgpd").exists()

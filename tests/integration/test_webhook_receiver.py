@@ -1,0 +1,128 @@
+"""POST /webhooks/nuvemshop: signatures, malformed bodies, unknown stores, recording and enqueueing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lojasync.adapters.nuvemshop.signature import sign
+from lojasync.entrypoints.web.app import create_app
+from lojasync.services.events_admin import list_events
+from tests.factories import make_store
+
+SECRET = "segredo-do-app-de-teste"
+
+
+class RecordingQueue:
+    """Stands in for the task queue: the receiver must only enqueue, never import."""
+
+    def __init__(self) -> None:
+        self.drains: list[int] = []
+        self.huey = self
+
+    def drain_soon(self, store_id: int) -> None:
+        self.drains.append(store_id)
+
+    def pending_count(self) -> int:
+        return len(self.drains)
+
+
+@pytest.fixture()
+def web(app, monkeypatch):
+    monkeypatch.setattr(app.settings, "nuvemshop_client_secret", SECRET)
+    queue = RecordingQueue()
+    client = TestClient(create_app(app, queue))
+    client.queue = queue
+    return client
+
+
+def post(client, body: dict | bytes, secret: str | None = SECRET, signature: str | None = None):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["X-Linkedstore-HMAC-SHA256"] = signature
+    elif secret is not None:
+        headers["X-Linkedstore-HMAC-SHA256"] = sign(raw, secret)
+    return client.post("/webhooks/nuvemshop", content=raw, headers=headers)
+
+
+def test_valid_webhook_is_recorded_and_enqueued(app, web):
+    store_id = make_store(app)
+    response = post(web, {"store_id": 1234567, "event": "order/paid", "id": 1700000001})
+    assert response.status_code == 200
+    (event,) = list_events(app.read_uow())
+    assert (event.event, event.resource_id, event.status, event.store) == (
+        "order/paid", "1700000001", "pendente", "1234567")
+    assert web.queue.drains == [store_id]
+
+
+@pytest.mark.parametrize("signature", [None, "", "00" * 32, "not-hex"])
+def test_missing_or_forged_signature_is_rejected_and_nothing_stored(app, web, signature):
+    make_store(app)
+    body = {"store_id": 1234567, "event": "order/paid", "id": 1}
+    response = post(web, body, secret=None, signature=signature) if signature is not None else post(web, body, secret=None)
+    assert response.status_code == 401
+    assert "Assinatura" in response.json()["erro"]
+    assert list_events(app.read_uow()) == []
+    assert web.queue.drains == []
+
+
+def test_signature_of_another_body_is_rejected(app, web):
+    """A replayed signature with a changed body (say, another order id) must not pass."""
+    make_store(app)
+    original = json.dumps({"store_id": 1234567, "event": "order/paid", "id": 1}).encode()
+    tampered = json.dumps({"store_id": 1234567, "event": "order/paid", "id": 2}).encode()
+    response = post(web, tampered, signature=sign(original, SECRET))
+    assert response.status_code == 401
+    assert list_events(app.read_uow()) == []
+
+
+def test_signature_with_another_secret_is_rejected(app, web):
+    make_store(app)
+    assert post(web, {"store_id": 1234567, "event": "order/paid", "id": 1}, secret="outro").status_code == 401
+
+
+def test_malformed_json_gets_400_with_a_clear_message(app, web):
+    make_store(app)
+    response = post(web, b"{not json")
+    assert response.status_code == 400 and "JSON" in response.json()["erro"]
+    response = post(web, {"event": "order/paid"})
+    assert response.status_code == 400 and "store_id" in response.json()["erro"]
+    assert list_events(app.read_uow()) == []
+
+
+def test_unknown_store_gets_404_and_is_not_stored(app, web):
+    response = post(web, {"store_id": 999, "event": "order/paid", "id": 1})
+    assert response.status_code == 404 and "999" in response.json()["erro"]
+    assert list_events(app.read_uow()) == []
+
+
+def test_unknown_event_is_acknowledged_and_kept_as_ignored(app, web):
+    make_store(app)
+    response = post(web, {"store_id": 1234567, "event": "product/created", "id": 5})
+    assert response.status_code == 200
+    (event,) = list_events(app.read_uow())
+    assert event.status == "ignorado" and "product/created" in event.error
+    assert web.queue.drains == []
+
+
+def test_duplicates_are_all_recorded(app, web):
+    make_store(app)
+    for _ in range(5):
+        assert post(web, {"store_id": 1234567, "event": "order/created", "id": 77}).status_code == 200
+    assert len(list_events(app.read_uow())) == 5
+
+
+def test_webhooks_disabled_without_client_secret(app, web, monkeypatch):
+    monkeypatch.setattr(app.settings, "nuvemshop_client_secret", None)
+    make_store(app)
+    response = post(web, {"store_id": 1234567, "event": "order/paid", "id": 1})
+    assert response.status_code == 503 and "LOJASYNC_NUVEMSHOP_CLIENT_SECRET" in response.json()["erro"]
+
+
+def test_health_and_readiness(app, web):
+    assert web.get("/healthz").json() == {"ok": True}
+    ready = web.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ok"] is True

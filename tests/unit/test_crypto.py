@@ -1,0 +1,87 @@
+"""TokenCipher: tokens encrypted at rest, the key from settings or a generated key file."""
+
+from __future__ import annotations
+
+import stat
+import threading
+
+import pytest
+from cryptography.fernet import Fernet
+
+from lojasync.adapters.crypto import KEY_FILE, TokenCipher, TokenDecryptError
+
+TOKEN = "a3c0f1e2d4b5968778695a4b3c2d1e0f9a8b7c6d"
+
+
+def test_passphrase_round_trip_and_ciphertext_hides_the_token():
+    cipher = TokenCipher("uma frase secreta qualquer")
+    first, second = cipher.encrypt(TOKEN), cipher.encrypt(TOKEN)
+    assert TOKEN not in first and first != TOKEN
+    assert first != second  # random IV: equal tokens do not look equal at rest
+    assert cipher.decrypt(first) == cipher.decrypt(second) == TOKEN
+    # The same passphrase in another process derives the same key.
+    assert TokenCipher("uma frase secreta qualquer").decrypt(first) == TOKEN
+
+
+def test_a_fernet_key_is_used_as_is():
+    key = Fernet.generate_key().decode()
+    sealed = TokenCipher(key).encrypt(TOKEN)
+    assert Fernet(key.encode()).decrypt(sealed.encode()).decode() == TOKEN
+
+
+def test_wrong_key_gives_the_portuguese_error_naming_the_store():
+    sealed = TokenCipher("chave antiga").encrypt(TOKEN)
+    with pytest.raises(TokenDecryptError) as caught:
+        TokenCipher("chave nova").decrypt(sealed, store="1234567")
+    assert str(caught.value) == (
+        "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou? "
+        "Reinstale o app ou cadastre o token de novo com `lojasync store add`.")
+    assert TOKEN not in str(caught.value)
+
+
+def test_plain_or_garbled_values_are_not_accepted_as_tokens():
+    cipher = TokenCipher("k")
+    for value in (TOKEN, "", "gAAAAAB-lixo", "çãõ"):
+        with pytest.raises(TokenDecryptError):
+            cipher.decrypt(value, store="9")
+
+
+def test_generated_key_file_is_private_and_reused(tmp_path):
+    cipher = TokenCipher(None, data_dir=tmp_path / "dados")
+    assert not (tmp_path / "dados" / KEY_FILE).exists()  # nothing is written until a key is needed
+    sealed = cipher.encrypt(TOKEN)
+    key_file = tmp_path / "dados" / KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert TokenCipher(None, data_dir=tmp_path / "dados").decrypt(sealed) == TOKEN
+    assert TOKEN not in key_file.read_text()
+    # A configured key wins over the file.
+    with pytest.raises(TokenDecryptError):
+        TokenCipher("outra", data_dir=tmp_path / "dados").decrypt(sealed)
+
+
+def test_processes_racing_for_the_key_file_agree(tmp_path):
+    ciphers = [TokenCipher(None, data_dir=tmp_path) for _ in range(8)]
+    sealed: list[str] = []
+    threads = [threading.Thread(target=lambda c=c: sealed.append(c.encrypt(TOKEN))) for c in ciphers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(c.decrypt(s) == TOKEN for c in ciphers for s in sealed)
+    assert [p.name for p in tmp_path.iterdir()] == [KEY_FILE]
+
+
+def test_signatures_depend_on_key_and_value():
+    cipher = TokenCipher("k1")
+    signature = cipher.sign("estado")
+    assert cipher.verify("estado", signature)
+    assert not cipher.verify("estadO", signature)
+    assert not TokenCipher("k2").verify("estado", signature)
+    assert not cipher.verify("estado", "")
+    assert not cipher.verify("estado", "não-hex")
+
+
+def test_no_key_and_no_data_dir_is_refused_and_repr_hides_the_key():
+    with pytest.raises(ValueError):
+        TokenCipher(None)
+    assert "segredo" not in repr(TokenCipher("segredo"))
