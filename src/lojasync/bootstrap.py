@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import Engine
@@ -28,6 +29,9 @@ class Container:
     cipher: TokenCipher
     # Tests and benchmarks plug an in-process transport here; production uses the network.
     http_transport: httpx.BaseTransport | None = None
+    # One bucket model per store for the whole process, shared by every client and thread.
+    _gates: dict = field(default_factory=dict, repr=False)
+    _gates_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""
@@ -45,7 +49,15 @@ class Container:
 
         # An erased token (store/redact) stays empty: the client explains that one itself.
         token = self.cipher.decrypt(store.access_token, store=store.external_id) if store.access_token else ""
-        client = NuvemshopClient(
+        from lojasync.adapters.nuvemshop.rate_limit import DEFAULT_BUCKET_LIMIT, LocalLeakyBucketGate
+        from lojasync.observability.metrics import observe_api
+
+        with self._gates_lock:
+            gate = self._gates.get(store.external_id)
+            if gate is None:
+                gate = LocalLeakyBucketGate(initial_level=DEFAULT_BUCKET_LIMIT)
+                self._gates[store.external_id] = gate
+        return NuvemshopClient(
             api_url=store.api_url,
             store_id=store.external_id,
             access_token=token,
@@ -53,8 +65,9 @@ class Container:
             timeout=self.settings.http_timeout,
             max_retries=self.settings.http_max_retries,
             transport=self.http_transport,
+            gate=gate,
+            on_close=lambda c: observe_api(c.store_id, c.api_calls, c.rate_limited),
         )
-        return client
 
     def close(self) -> None:
         self.engine.dispose()

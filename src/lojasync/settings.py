@@ -55,6 +55,7 @@ class Settings(BaseSettings):
 
     # Queue: SQLite inside the data dir by default; Redis to share it between machines.
     redis_url: str | None = None
+    queue_name: str = "lojasync"
     worker_threads: int = Field(default=2, ge=1, le=64)
     # A webhook storm is read in pages: wait this long so notifications pile up before draining.
     coalesce_seconds: float = Field(default=1.0, ge=0)

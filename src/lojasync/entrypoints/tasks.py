@@ -17,9 +17,8 @@ from huey.consumer import Consumer
 
 from lojasync.bootstrap import Container
 from lojasync.services.drain_events import drain_store_events, retryable
-from lojasync.services.leases import store_lease
 from lojasync.services.lgpd import handle_lgpd_event
-from lojasync.services.sync_store import sync_store
+from lojasync.services.sync_store import SyncBusy, sync_store
 
 log = logging.getLogger("lojasync.tasks")
 
@@ -27,9 +26,9 @@ log = logging.getLogger("lojasync.tasks")
 def build_huey(container: Container) -> Huey:
     settings = container.settings
     if settings.redis_url:
-        return RedisHuey("lojasync", url=settings.redis_url)
+        return RedisHuey(settings.queue_name, url=settings.redis_url)
     settings.queue_path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("lojasync", filename=str(settings.queue_path))
+    return SqliteHuey(settings.queue_name, filename=str(settings.queue_path))
 
 
 class TaskQueue:
@@ -87,11 +86,12 @@ class TaskQueue:
             if store is None or not store.active or store.paused:
                 return
             external_id = store.external_id
-        with store_lease(app.uow, store_id, wait_seconds=30) as lease:
-            if lease is None:
-                return  # another worker is on it; the next housekeeping tries again
+        try:
             sync_store(app.uow, app.client_for, app.policy(), store=external_id, full=full,
-                       overlap_seconds=app.settings.sync_overlap_seconds, page_size=app.settings.sync_page_size)
+                       overlap_seconds=app.settings.sync_overlap_seconds, page_size=app.settings.sync_page_size,
+                       lease_wait_seconds=30)
+        except SyncBusy:
+            return  # another worker is on it; the next housekeeping tries again
 
     def housekeeping(self) -> None:
         """Every minute: reconcile stores that are due, and drain what a dead worker left pending."""

@@ -49,7 +49,38 @@ def store_lease(uow_factory, store_id: int, holder: str | None = None, seconds: 
 
 def _acquire(uow: UnitOfWork, store_id: int, holder: str, seconds: int) -> bool:
     now = datetime.now(timezone.utc)
+    expires = now + timedelta(seconds=seconds)
     with uow:
-        taken = uow.leases.acquire(store_id, holder, now, now + timedelta(seconds=seconds))
+        taken = uow.leases.acquire(store_id, holder, now, expires)
+        if not taken:
+            current = uow.leases.holder(store_id)
+            # A worker of this machine that died (SIGKILL, OOM) need not be waited for.
+            if current and _dead_local_holder(current):
+                taken = uow.leases.steal(store_id, current, holder, expires)
         uow.commit()
         return taken
+
+
+def _dead_local_holder(holder: str) -> bool:
+    host, _, rest = holder.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != socket.gethostname()[: len(host)] or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return False

@@ -20,6 +20,7 @@ from lojasync.adapters.nuvemshop.records import Store
 from lojasync.services.import_orders import UowFactory, import_order, import_orders
 from lojasync.services.import_policy import ImportPolicy
 from lojasync.services.outcomes import ImportReport
+from lojasync.services.leases import store_lease
 from lojasync.services.stores import find_store
 from lojasync.services.unit_of_work import UnitOfWork
 
@@ -37,17 +38,38 @@ class SyncReport:
     api_calls: int = 0
     seconds: float = 0.0
     imports: ImportReport = field(default_factory=ImportReport)
+    retry_stopped: str | None = None   # why the retries of earlier failures stopped early
 
 
 class StoreInactive(RuntimeError):
     pass
 
 
+class SyncBusy(RuntimeError):
+    """Another process holds the store (a worker draining webhooks, another sync)."""
+
+
 def sync_store(uow_factory: UowFactory, client_factory: Callable[[Store], object], policy: ImportPolicy, *,
                store: str | None = None, full: bool = False, overlap_seconds: int = 600, page_size: int = 200,
-               progress: Progress | None = None, now: Callable[[], datetime] | None = None) -> SyncReport:
-    """Run (or resume) one sync of a store; return what it fetched and how each order ended."""
-    now = now or (lambda: datetime.now(timezone.utc))
+               progress: Progress | None = None, now: Callable[[], datetime] | None = None,
+               lease_wait_seconds: float = 60.0) -> SyncReport:
+    """Run (or resume) one sync of a store; return what it fetched and how each order ended.
+
+    The store's lease makes it the only reader of that store meanwhile: two syncs at once would
+    fight over the cursor and the resume point.
+    """
+    with uow_factory() as uow:
+        store_id = find_store(uow, store).id
+    with store_lease(uow_factory, store_id, wait_seconds=lease_wait_seconds) as lease:
+        if lease is None:
+            raise SyncBusy("Outra sincronização (ou o worker) está lendo esta loja agora. "
+                           "Tente de novo em instantes.")
+        return _run(uow_factory, client_factory, policy, store, full, overlap_seconds, page_size, progress,
+                    now or (lambda: datetime.now(timezone.utc)), lease)
+
+
+def _run(uow_factory, client_factory, policy, store, full, overlap_seconds, page_size, progress, now,
+         lease) -> SyncReport:
     started = time.perf_counter()
     snapshot, since, first_page, resumed = _begin_run(uow_factory(), store, full, overlap_seconds, now())
     report = SyncReport(store=snapshot.external_id, since=since, resumed=resumed)
@@ -65,6 +87,7 @@ def sync_store(uow_factory: UowFactory, client_factory: Callable[[Store], object
             report.imports.extend(batch)
             report.pages += 1
             report.fetched += len(page.orders)
+            lease.renew()
             if progress:
                 progress(report.fetched, total)
         _retry_failures(uow_factory, client, snapshot.id, policy, report)
@@ -105,7 +128,7 @@ def _finish_run(uow: UnitOfWork, store_id: int, finished: datetime) -> None:
     with uow:
         store = uow.stores.get(store_id)
         # The run's start, not its end: orders changed while it ran are read again next time.
-        store.sync_cursor = store.run_started_at
+        store.sync_cursor = store.run_started_at or store.sync_cursor
         store.run_started_at = store.run_since = store.run_next_page = None
         store.last_sync_at = finished
         uow.commit()
@@ -115,15 +138,29 @@ def _retry_failures(uow_factory: UowFactory, client, store_id: int, policy: Impo
     """Orders that failed before and were not fixed by this run are fetched again, one by one."""
     tried = {r.external_id for r in report.imports.results}
     with uow_factory() as uow:
-        pending = [f.external_id for f in uow.failures.list(store_id) if f.retryable and f.external_id not in tried]
+        failures = sorted((f for f in uow.failures.list(store_id) if f.retryable and f.external_id not in tried),
+                          key=lambda f: f.last_failed_at)  # oldest attempt first: nobody starves
+        pending = [f.external_id for f in failures]
     for external_id in pending[:FAILURE_RETRIES_PER_RUN]:
         try:
             payload = client.get_order(external_id)
         except NotFoundError:
+            _give_up(uow_factory, store_id, external_id)
             continue
-        except NuvemshopError:
+        except NuvemshopError as exc:
+            report.retry_stopped = exc.message
             break
         report.imports.results.append(import_order(uow_factory, store_id, payload, policy, source="retry"))
+
+
+def _give_up(uow_factory: UowFactory, store_id: int, external_id: str) -> None:
+    with uow_factory() as uow:
+        failure = uow.failures.by_external_ids(store_id, [external_id]).get(external_id)
+        if failure is not None:
+            failure.retryable = False
+            failure.resolution = ("O pedido não existe mais na loja (404): não será tentado de novo. "
+                                  "Se voltar a existir, a próxima notificação da loja o importa.")
+            uow.commit()
 
 
 def _prefetched(pages: Iterator, depth: int = 2) -> Iterator:

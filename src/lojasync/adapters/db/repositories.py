@@ -272,6 +272,16 @@ class LeaseRepository:
         except IntegrityError:
             return False
 
+    def holder(self, store_id: int) -> str | None:
+        return self.session.scalar(select(store_leases.c.holder).where(store_leases.c.store_id == store_id))
+
+    def steal(self, store_id: int, from_holder: str, holder: str, expires_at: datetime) -> bool:
+        taken = self.session.execute(
+            update(store_leases)
+            .where(store_leases.c.store_id == store_id, store_leases.c.holder == from_holder)
+            .values(holder=holder, expires_at=expires_at))
+        return bool(taken.rowcount)
+
     def release(self, store_id: int, holder: str) -> None:
         self.session.execute(delete(store_leases).where(
             store_leases.c.store_id == store_id, store_leases.c.holder == holder))

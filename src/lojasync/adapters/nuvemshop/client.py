@@ -90,6 +90,7 @@ class NuvemshopClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         gate: RateLimitGate | None = None,
+        on_close: Callable[[NuvemshopClient], None] | None = None,
     ) -> None:
         if not api_url or not api_url.strip():
             raise ValueError("api_url da Nuvemshop não informada")
@@ -111,6 +112,7 @@ class NuvemshopClient:
         self._max_retries = max_retries
         self._sleep = sleep
         self._gate: RateLimitGate = gate if gate is not None else LocalLeakyBucketGate(sleep, clock)
+        self._on_close = on_close
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -131,6 +133,9 @@ class NuvemshopClient:
 
     def close(self) -> None:
         self._http.close()
+        if self._on_close is not None:
+            on_close, self._on_close = self._on_close, None
+            on_close(self)
 
     # Orders
 

@@ -47,6 +47,7 @@ class LocalLeakyBucketGate:
         *,
         limit: int = DEFAULT_BUCKET_LIMIT,
         leak_rate: float = DEFAULT_LEAK_RATE,
+        initial_level: float = 0.0,
     ) -> None:
         if margin < 0:
             raise ValueError("margin não pode ser negativa")
@@ -58,7 +59,9 @@ class LocalLeakyBucketGate:
         self._default_leak_rate = float(leak_rate)
         self._limit = limit
         self._rate = float(leak_rate)
-        self._level = 0.0
+        # A process that takes over a store from another worker does not know how full the bucket
+        # is: starting full costs one slot's wait and never bursts over the store's limit.
+        self._level = min(float(initial_level), float(limit))
         self._updated_at = clock()
         self._in_flight = 0
         self._lock = threading.Lock()

@@ -51,7 +51,8 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
     from lojasync.services.link_customer import CustomerLinkError
     from lojasync.services.order_views import OrderNotFound
     from lojasync.services.stores import StoreNotFound
-    from lojasync.services.sync_store import StoreInactive
+    from lojasync.services.import_orders import ImportConflictError
+    from lojasync.services.sync_store import StoreInactive, SyncBusy
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -61,7 +62,10 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
             fail(f"{exc.message}\nResolução: {exc.resolution}" if getattr(exc, "resolution", None) else exc.message)
         except (StoreNotFound, OrderNotFound, CustomerLinkError) as exc:
             fail(exc.message)
-        except (StoreInactive, ValueError) as exc:
+        except (StoreInactive, SyncBusy, ValueError) as exc:
             fail(str(exc))
+        except ImportConflictError:
+            fail("Outro processo gravava os mesmos pedidos ao mesmo tempo e o lote não pôde ser gravado. "
+                 "Resolução: rode o comando de novo (nada foi perdido: a sincronização retoma de onde parou).")
 
     return wrapper

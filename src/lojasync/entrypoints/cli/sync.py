@@ -47,6 +47,9 @@ def print_sync_report(report: SyncReport) -> None:
                   highlight=False)
     parts = [f"{counts.get(o, 0)} {OUTCOME_LABELS[o]}" for o in Outcome if counts.get(o)]
     console.print("Resultado: " + (", ".join(parts) if parts else "nada a importar") + ".", highlight=False)
+    if report.retry_stopped:
+        console.print(f"[yellow]Novas tentativas de pedidos com erro interrompidas:[/] {report.retry_stopped}",
+                      highlight=False)
     for failure in report.imports.failed()[:10]:
         console.print(f"[red]Falha[/] pedido {failure.external_id or '?'}: {failure.message}", highlight=False)
     for result in report.imports.results:

@@ -1,0 +1,83 @@
+"""A whole real-time installation in one test process: the store simulator delivering signed
+webhooks over HTTP to `lojasync serve` (uvicorn) with its embedded worker (huey) on the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+
+import uvicorn
+
+from lojasync.entrypoints.tasks import TaskQueue
+from lojasync.entrypoints.web.app import create_app
+from lojasync.services.install_store import ensure_webhooks, webhook_url_for
+from lojasync.services.stores import add_store
+from lojasync.simulator.config import SimulatorConfig
+from lojasync.simulator.server import SimulatorServer
+
+SECRET = "9f2c6d0e4b8a7c1f3e5d7b9a0c2e4f6a8b0d1c3e"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout: float = 30.0, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+class LiveInstallation:
+    def __init__(self, app, tmp_path, monkeypatch, orders: int = 10, **sim) -> None:
+        settings = app.settings
+        monkeypatch.setattr(settings, "nuvemshop_client_secret", SECRET)
+        monkeypatch.setattr(settings, "coalesce_seconds", 0.3)
+        monkeypatch.setattr(settings, "data_dir", tmp_path)
+        monkeypatch.setattr(settings, "queue_name", f"lojasync-test-{uuid.uuid4().hex[:8]}")
+        monkeypatch.setattr(settings, "redis_url", os.environ.get("LOJASYNC_TEST_REDIS_URL"))
+        self.app = app
+        config = SimulatorConfig(orders=orders, seed=31, leak_per_second=50.0, client_secret=SECRET,
+                                 webhook_time_scale=0.001, **sim)
+        self.simulator_server = SimulatorServer(config=config)
+        self.queue = TaskQueue(app)
+        self.port = free_port()
+        self._server = uvicorn.Server(uvicorn.Config(create_app(app, self.queue), host="127.0.0.1", port=self.port,
+                                                     log_level="warning", access_log=False, lifespan="off"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self.consumer = self.queue.consumer(2, embedded=True)
+
+    @property
+    def simulator(self):
+        return self.simulator_server.simulator
+
+    def __enter__(self) -> "LiveInstallation":
+        self.simulator_server.start()
+        self._thread.start()
+        wait_until(lambda: self._server.started, timeout=10)
+        self.consumer.start()
+        srv = self.simulator_server
+        view, _ = add_store(self.app.uow(), self.app.cipher, srv.store_id, srv.access_token, srv.api_url)
+        self.store_id = view.id
+        with self.app.read_uow() as uow:
+            client = self.app.client_for(uow.stores.get(self.store_id))
+        report = ensure_webhooks(client, srv.store_id, webhook_url_for(f"http://127.0.0.1:{self.port}"))
+        client.close()
+        assert report.complete, report
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.consumer.stop(graceful=False)
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self.simulator_server.stop()
+        self.queue.huey.flush()
