@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 
 import uvicorn
 
@@ -64,10 +65,16 @@ class LiveInstallation:
         self.simulator_server.start()
         self._thread.start()
         wait_until(lambda: self._server.started, timeout=10)
-        self.consumer.start()
         srv = self.simulator_server
         view, _ = add_store(self.app.uow(), self.app.cipher, srv.store_id, srv.access_token, srv.api_url)
         self.store_id = view.id
+        with self.app.uow() as uow:
+            # Synced just now, before the worker starts: its periodic reconciliation is not due, so
+            # whatever arrives does so through webhooks (tests that want a reconciliation ask for it).
+            store = uow.stores.get(self.store_id)
+            store.last_sync_at = store.sync_cursor = datetime.now(timezone.utc)
+            uow.commit()
+        self.consumer.start()
         with self.app.read_uow() as uow:
             client = self.app.client_for(uow.stores.get(self.store_id))
         report = ensure_webhooks(client, srv.store_id, webhook_url_for(f"http://127.0.0.1:{self.port}"))

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from lojasync.adapters.db.inbox import DirectInbox
 from lojasync.adapters.nuvemshop.signature import sign
 from lojasync.services.drain_events import drain_store_events
 from lojasync.services.events_admin import list_events, retry_events
@@ -33,7 +34,7 @@ def store_id(app, server) -> int:
 
 def notify(app, server, event: str, resource_id) -> None:
     body = json.dumps({"store_id": int(server.store_id), "event": event, "id": resource_id}).encode()
-    receive_webhook(app.uow(), body, sign(body, SECRET), SECRET)
+    receive_webhook(DirectInbox(app.engine), body, sign(body, SECRET), SECRET)
 
 
 def drain(app, store_id):

@@ -58,10 +58,6 @@ def test_duplicated_and_reversed_deliveries_give_one_order_in_the_right_state(ap
 
 def test_a_dropped_webhook_is_healed_by_the_periodic_reconciliation(app, live):
     sim = live.simulator
-    with app.uow() as uow:  # a store synced just now: no reconciliation is due yet
-        store = uow.stores.get(live.store_id)
-        store.last_sync_at = store.sync_cursor = datetime.now(timezone.utc)
-        uow.commit()
     sim.set_webhook_behaviour(drop=1)
     lost = sim.create_order()["id"]
     assert sim.wait_deliveries_idle(10)

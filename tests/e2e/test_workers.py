@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import pytest
 
 from lojasync.adapters.crypto import TokenCipher
+from lojasync.adapters.db.inbox import DirectInbox
 from lojasync.adapters.nuvemshop.signature import sign
 from lojasync.services.events_admin import list_events
 from lojasync.services.order_views import list_customers, list_orders
@@ -58,7 +59,7 @@ def setup(app, tmp_path, monkeypatch):
         def notify(order_ids) -> None:
             for order_id in order_ids:
                 body = json.dumps({"store_id": int(server.store_id), "event": "order/created", "id": order_id})
-                receive_webhook(app.uow(), body.encode(), sign(body.encode(), SECRET), SECRET)
+                receive_webhook(DirectInbox(app.engine), body.encode(), sign(body.encode(), SECRET), SECRET)
 
         yield server, start_worker, notify
         for process in workers:

@@ -34,7 +34,10 @@ class FakeQueue:
             raise ConnectionError("redis down")
         return self.pending
 
-    def drain_soon(self, store_id: int) -> None:
+    def claim_drain(self, store_id: int) -> bool:
+        return True
+
+    def schedule_drain(self, store_id: int) -> None:
         self.drains.append(store_id)
 
 

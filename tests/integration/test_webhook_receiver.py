@@ -22,7 +22,10 @@ class RecordingQueue:
         self.drains: list[int] = []
         self.huey = self
 
-    def drain_soon(self, store_id: int) -> None:
+    def claim_drain(self, store_id: int) -> bool:
+        return True
+
+    def schedule_drain(self, store_id: int) -> None:
         self.drains.append(store_id)
 
     def pending_count(self) -> int:

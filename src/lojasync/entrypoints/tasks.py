@@ -50,14 +50,26 @@ class TaskQueue:
         Skipping is safe: the task scheduled less than half a delay ago starts after this event was
         committed, and a drain loops until no pending event is left.
         """
+        if self.claim_drain(store_id):
+            self.schedule_drain(store_id)
+
+    def claim_drain(self, store_id: int) -> bool:
+        """Whether this event must schedule a drain (no I/O: the web route asks on its event loop)."""
         delay = self.container.settings.coalesce_seconds
         now = time.monotonic()
         with self._lock:
             last = self._last_drain.get(store_id)
             if last is not None and now - last < delay / 2:
-                return
+                return False
             self._last_drain[store_id] = now
-        self._drain.schedule((store_id,), delay=delay) if delay else self._drain(store_id)
+            return True
+
+    def schedule_drain(self, store_id: int) -> None:
+        delay = self.container.settings.coalesce_seconds
+        if delay:
+            self._drain.schedule((store_id,), delay=delay)
+        else:
+            self._drain(store_id)
 
     def sync_soon(self, store_id: int, full: bool = False) -> None:
         self._sync(store_id, full)

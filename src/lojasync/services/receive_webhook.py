@@ -1,7 +1,7 @@
 """Use case `receive_webhook`: verify, record, and say whether a worker should drain the store.
 
 A webhook is a notification, not data: nothing here calls the store API. The event row is committed
-before the answer, so a delivery the platform considers done is never lost.
+(by the inbox) before the answer, so a delivery the platform considers done is never lost.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import datetime, timezone
 
 from lojasync.adapters.nuvemshop.events import KNOWN_EVENTS
-from lojasync.adapters.nuvemshop.records import WebhookEvent, WebhookEventStatus
+from lojasync.adapters.nuvemshop.records import WebhookEventStatus
 from lojasync.adapters.nuvemshop.signature import is_valid_signature
-from lojasync.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger("lojasync.webhooks")
 
@@ -28,14 +28,27 @@ class WebhookRejected(Exception):
 
 @dataclass(frozen=True)
 class ReceivedWebhook:
-    event_id: int | None
     store_id: int | None
     event: str
     status: str
 
 
-def receive_webhook(uow: UnitOfWork, body: bytes, signature: str | None, secret: str | None,
+class Inbox(Protocol):
+    def store_for_webhook(self, external_id: str) -> int | None: ...
+    def record(self, row: dict) -> None: ...
+
+
+def receive_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str | None,
                     now: datetime | None = None) -> ReceivedWebhook:
+    """Verify and record a notification; raise WebhookRejected (with the HTTP status) otherwise."""
+    received, row = accept_webhook(inbox, body, signature, secret, now)
+    inbox.record(row)
+    return received
+
+
+def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str | None,
+                   now: datetime | None = None) -> tuple[ReceivedWebhook, dict]:
+    """Verify a notification and build its row; the caller records it (and answers only after that)."""
     if not secret:
         raise WebhookRejected(503, "Webhooks desativados: configure LOJASYNC_NUVEMSHOP_CLIENT_SECRET "
                                    "com o client secret do app Nuvemshop.")
@@ -47,24 +60,25 @@ def receive_webhook(uow: UnitOfWork, body: bytes, signature: str | None, secret:
     external_store_id = str(payload["store_id"])
     resource = payload.get("id")
     now = now or datetime.now(timezone.utc)
-    with uow:
-        store = uow.stores.by_external_id(external_store_id)
-        if store is None and event != "store/redact":
-            raise WebhookRejected(404, f"Loja {external_store_id} não está conectada a este lojasync: "
-                                       "notificação ignorada. Conecte a loja (instalação do app) ou "
-                                       "remova o webhook.")
-        record = WebhookEvent(store.id if store else None, external_store_id, event,
-                              None if resource is None else str(resource), payload, now)
-        if store is None:
-            record.mark_done(now, WebhookEventStatus.IGNORED)
-            record.error = "Loja já removida: nada a apagar."
-        elif event not in KNOWN_EVENTS:
-            log.info("unknown webhook event acknowledged", extra={"event": event, "store": external_store_id})
-            record.mark_done(now, WebhookEventStatus.IGNORED)
-            record.error = f"Evento '{event}' não é tratado pelo lojasync (registrado e ignorado)."
-        uow.events.add(record)
-        uow.commit()
-        return ReceivedWebhook(record.id, record.store_id, event, record.status)
+    store_id = inbox.store_for_webhook(external_store_id)
+    if store_id is None and event != "store/redact":
+        raise WebhookRejected(404, f"Loja {external_store_id} não está conectada a este lojasync: "
+                                   "notificação ignorada. Conecte a loja (instalação do app) ou "
+                                   "remova o webhook.")
+    status, note = WebhookEventStatus.PENDING, None
+    if store_id is None:
+        status, note = WebhookEventStatus.IGNORED, "Loja já removida: nada a apagar."
+    elif event not in KNOWN_EVENTS:
+        log.info("unknown webhook event acknowledged", extra={"event": event, "store": external_store_id})
+        status = WebhookEventStatus.IGNORED
+        note = f"Evento '{event}' não é tratado pelo lojasync (registrado e ignorado)."
+    row = {
+        "store_id": store_id, "external_store_id": external_store_id[:40], "event": event[:60],
+        "resource_id": None if resource is None else str(resource)[:40], "body": payload, "received_at": now,
+        "status": status, "attempts": 0, "error": note,
+        "processed_at": now if status != WebhookEventStatus.PENDING else None,
+    }
+    return ReceivedWebhook(store_id, event, status), row
 
 
 def _decode(body: bytes) -> dict:

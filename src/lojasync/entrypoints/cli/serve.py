@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import sys
 from typing import Annotated
 
 import typer
@@ -34,6 +34,8 @@ def serve(
     queue = task_queue()
     consumer = None
     if not no_worker:
+        # Import threads are CPU-bound; a shorter GIL slice keeps webhook answers quick beside them.
+        sys.setswitchinterval(0.001)
         consumer = queue.consumer(app.settings.worker_threads, embedded=True)
         consumer.start()
     console.print(f"lojasync ouvindo em http://{host}:{port} (webhooks em /webhooks/nuvemshop)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from lojasync.adapters.db.inbox import BatchingInbox
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web import health, install, webhooks
@@ -13,6 +14,7 @@ def create_app(container: Container, queue: TaskQueue) -> FastAPI:
     app = FastAPI(title="lojasync", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.container = container
     app.state.queue = queue
+    app.state.inbox = BatchingInbox(container.engine)
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(install.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request
@@ -10,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lojasync.adapters.nuvemshop.records import WebhookEventStatus
 from lojasync.observability.metrics import observe_rejected, observe_webhook, rejection_reason
-from lojasync.services.receive_webhook import WebhookRejected, receive_webhook
+from lojasync.services.receive_webhook import WebhookRejected, accept_webhook
 
 router = APIRouter()
 log = logging.getLogger("lojasync.web")
@@ -19,17 +20,22 @@ log = logging.getLogger("lojasync.web")
 @router.post("/webhooks/nuvemshop")
 async def nuvemshop_webhook(request: Request) -> JSONResponse:
     container = request.app.state.container
-    queue = request.app.state.queue
+    inbox = request.app.state.inbox
     body = await request.body()
     signature = request.headers.get("x-linkedstore-hmac-sha256")
     try:
-        received = await run_in_threadpool(receive_webhook, container.uow(), body, signature,
-                                           container.settings.nuvemshop_client_secret)
+        # Verification is CPU-only (the store id lookup is cached): no thread hop on the hot path.
+        received, row = accept_webhook(inbox, body, signature, container.settings.nuvemshop_client_secret)
     except WebhookRejected as exc:
         observe_rejected(rejection_reason(exc.status_code))
         log.warning("webhook rejected", extra={"status": exc.status_code, "reason": exc.message})
         return JSONResponse({"erro": exc.message}, status_code=exc.status_code)
+    # Answer only once the row is committed: a 200 means the notification cannot be lost.
+    await asyncio.wrap_future(inbox.submit(row))
     observe_webhook(received.event)
-    if received.status == WebhookEventStatus.PENDING and received.store_id is not None:
-        await run_in_threadpool(queue.drain_soon, received.store_id)
-    return JSONResponse({"ok": True, "evento": received.event_id, "situacao": received.status})
+    queue = request.app.state.queue
+    if received.status == WebhookEventStatus.PENDING and received.store_id is not None \
+            and queue.claim_drain(received.store_id):
+        # Enqueueing may wait for the queue's storage: never on the event loop.
+        await run_in_threadpool(queue.schedule_drain, received.store_id)
+    return JSONResponse({"ok": True, "situacao": received.status})

@@ -1,0 +1,162 @@
+"""Webhook storm: the store simulator (its own process) sends signed webhooks, with duplicates, for N new
+orders to a running `lojasync serve` over HTTP; a `lojasync worker` process imports (or, with
+--topology embedded, the worker inside `serve`).
+
+Prints one JSON line: {"webhooks", "ingress_per_s", "ingress_p99_ms", "api_calls", "all_imported_s",
+"lag_p95_s", "orders_imported", "duplicates_in_erp", "backend"}.
+Targets: ingress >= 500 webhooks/s with p99 < 100 ms, API calls <= 5% of the webhooks, every order
+imported exactly once. `ingress_p99_ms` is measured by the sender: POST sent to 2xx received.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import httpx  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from lojasync.bootstrap import bootstrap  # noqa: E402
+from lojasync.services.install_store import ensure_webhooks, webhook_url_for  # noqa: E402
+from lojasync.services.stores import add_store  # noqa: E402
+from lojasync.settings import Settings  # noqa: E402
+from lojasync.simulator.config import DEFAULT_ACCESS_TOKEN, DEFAULT_STORE_ID  # noqa: E402
+
+SECRET = "0123456789abcdef0123456789abcdef01234567"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def start(args: list[str], env: dict, health_url: str) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "lojasync", *args], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            httpx.get(health_url, timeout=1).raise_for_status()
+            return process
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError(f"lojasync {args[0]} did not start")
+            time.sleep(0.2)
+
+
+def run(orders: int, duplicates: float, database_url: str | None, redis_url: str | None, topology: str) -> dict:
+    processes: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory() as workdir:
+        database_url = database_url or f"sqlite:///{Path(workdir) / 'lojasync.db'}"
+        env = {**os.environ, "LOJASYNC_DATA_DIR": workdir, "LOJASYNC_DATABASE_URL": database_url,
+               "LOJASYNC_NUVEMSHOP_CLIENT_SECRET": SECRET}
+        if redis_url:
+            env["LOJASYNC_REDIS_URL"] = redis_url
+        app = bootstrap(Settings(data_dir=Path(workdir), database_url=database_url, redis_url=redis_url))
+        sim_port, port = free_port(), free_port()
+        sim = f"http://127.0.0.1:{sim_port}"
+        try:
+            processes.append(start(["simulator", "--port", str(sim_port), "--orders", "1", "--client-secret",
+                                    SECRET, "--webhook-workers", "16"], env, f"{sim}/_simulator/stats"))
+            view, _ = add_store(app.uow(), app.cipher, DEFAULT_STORE_ID, DEFAULT_ACCESS_TOKEN, f"{sim}/2025-03")
+            with app.uow() as uow:  # synced just now: everything must come through the webhooks
+                store = uow.stores.get(view.id)
+                store.last_sync_at = store.sync_cursor = datetime.now(timezone.utc)
+                uow.commit()
+            with app.read_uow() as uow:
+                client = app.client_for(uow.stores.get(view.id))
+            ensure_webhooks(client, DEFAULT_STORE_ID, webhook_url_for(f"http://127.0.0.1:{port}"))
+            client.close()
+            if topology == "separate":
+                # Production shape: the web process only receives; workers import in their own process.
+                processes.append(subprocess.Popen([sys.executable, "-m", "lojasync", "worker", "--workers", "2"],
+                                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            serve_args = ["serve", "--port", str(port)] + (["--no-worker"] if topology == "separate" else [])
+            processes.append(start(serve_args, env, f"http://127.0.0.1:{port}/healthz"))
+
+            httpx.post(f"{sim}/_simulator/stats/reset").raise_for_status()
+            httpx.post(f"{sim}/_simulator/webhooks/behaviour", json={"duplicate": duplicates}).raise_for_status()
+            started = time.monotonic()
+            ids = httpx.post(f"{sim}/_simulator/{DEFAULT_STORE_ID}/orders", json={"count": orders},
+                             timeout=120).json()["ids"]
+            httpx.post(f"{sim}/_simulator/webhooks/wait", params={"timeout": 300}, timeout=310)
+            log = httpx.get(f"{sim}/_simulator/webhooks/log", timeout=60).json()
+            ok = [e for e in log if e.get("outcome") == "ok"]
+            failed = [e for e in log if e.get("outcome") == "failed"]
+            ingress_seconds = max(e["at"] + e["duration"] for e in ok) - min(e["at"] for e in ok)
+            wanted = {str(i) for i in ids}
+            while True:
+                with app.engine.connect() as conn:
+                    got = {row[0] for row in conn.execute(text("SELECT external_id FROM nuvemshop_order_bindings"))}
+                    pending = conn.execute(text(
+                        "SELECT count(*) FROM nuvemshop_webhook_events WHERE status = 'pending'")).scalar()
+                if wanted <= got and pending == 0:
+                    break
+                if time.monotonic() - started > 600:
+                    raise RuntimeError("orders not imported within 10 minutes")
+                time.sleep(0.2)
+            all_imported = time.monotonic() - started
+            stats = httpx.get(f"{sim}/_simulator/stats").json()
+            with app.engine.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT received_at, processed_at FROM nuvemshop_webhook_events WHERE status = 'done'"))
+                lags = [(_utc(p) - _utc(r)).total_seconds() for r, p in rows]
+                bound = conn.execute(text(
+                    "SELECT count(*), count(DISTINCT external_id) FROM nuvemshop_order_bindings")).one()
+        finally:
+            for process in reversed(processes):
+                process.terminate()
+                process.wait(timeout=20)
+            app.close()
+    backend = ("postgresql" if "postgresql" in database_url else "sqlite") + ("+redis" if redis_url else "")
+    return {
+        "webhooks": len(ok),
+        "ingress_per_s": round(len(ok) / ingress_seconds, 1),
+        "ingress_p99_ms": round(percentile([e["duration"] for e in ok], 0.99) * 1000, 1),
+        "failed_attempts": len(failed),
+        "api_calls": stats["api_calls"],
+        "all_imported_s": round(all_imported, 2),
+        "lag_p95_s": round(percentile(lags, 0.95), 2),
+        "orders_imported": len(wanted & got),
+        "duplicates_in_erp": bound[0] - bound[1],
+        "backend": backend,
+        "topology": topology,
+    }
+
+
+def _utc(value) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--duplicates", type=float, default=0.2, help="chance of an extra copy per webhook")
+    parser.add_argument("--database-url", help="an EMPTY database to use (default: SQLite in a temp dir)")
+    parser.add_argument("--redis-url", help="queue on Redis instead of SQLite")
+    parser.add_argument("--topology", choices=["separate", "embedded"], default="separate",
+                        help="separate: serve --no-worker + lojasync worker; embedded: serve with its worker")
+    args = parser.parse_args()
+    print(json.dumps(run(args.orders, args.duplicates, args.database_url, args.redis_url, args.topology)))
+
+
+if __name__ == "__main__":
+    main()
