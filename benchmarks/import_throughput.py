@@ -46,7 +46,8 @@ def run(count: int, seed: int) -> dict:
     gc.collect()
     gc.freeze()
     with tempfile.TemporaryDirectory() as workdir:
-        app = bootstrap(Settings(data_dir=Path(workdir) / "import"))
+        app = bootstrap(Settings(data_dir=Path(workdir) / "import",
+                                 database_url=f"sqlite:///{Path(workdir) / 'import.db'}"))
         with app.uow() as uow:
             store = Store("1234567", "http://127.0.0.1:9/2025-03", "token")
             uow.stores.add(store)
@@ -61,7 +62,8 @@ def run(count: int, seed: int) -> dict:
         with app.engine.connect() as conn:
             rows = {t.name: [dict(r._mapping) for r in conn.execute(select(t))]
                     for t in tables.metadata.sorted_tables}
-        floor = bootstrap(Settings(data_dir=Path(workdir) / "floor"))
+        floor = bootstrap(Settings(data_dir=Path(workdir) / "floor",
+                                   database_url=f"sqlite:///{Path(workdir) / 'floor.db'}"))
         total_rows = sum(len(v) for v in rows.values())
         started = time.perf_counter()
         with floor.engine.begin() as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lojasync.domain.status import OrderStatus, StatusRules, default_status_rules
@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     # Above this many pending orders of one store, read the order list instead of each order.
     coalesce_threshold: int = Field(default=3, ge=1)
     reconcile_minutes: float = Field(default=10.0, gt=0)
+
+    @field_validator("status_by_order_status", "status_by_payment_status", mode="after")
+    @classmethod
+    def _merge_with_defaults(cls, table: dict[str, OrderStatus], info) -> dict[str, OrderStatus]:
+        # An integrator who adds "authorized" must not lose "paid" by accident: entries are added to
+        # (or override) the defaults. Map a store value to "open" to neutralise a default.
+        defaults = default_status_rules()
+        base = defaults.by_order_status if info.field_name == "status_by_order_status" else defaults.by_payment_status
+        return {**base, **table}
 
     @property
     def resolved_database_url(self) -> str:

@@ -110,3 +110,17 @@ def test_db_upgrade_reports_the_head_revision(lojasync):
     head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
     assert MIGRATIONS_DIR.is_dir() and head
     assert f"revisão {head}" in lojasync("db", "upgrade").output
+
+
+def test_demo_imports_the_history_and_shows_live_orders_arriving_by_webhook(tmp_path):
+    reset_container()
+    result = CliRunner().invoke(cli, ["demo", "--orders", "40", "--live-seconds", "7", "--data-dir",
+                                      str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output + str(result.exception or "")
+    assert "40 criados" in result.output
+    live = [line for line in result.output.splitlines() if "ERP: pedido" in line]
+    assert live, result.output
+    assert "vindos da loja virtual" in result.output  # the summary table (its title may wrap)
+    assert "estoque movimentado pela importação: 0" in result.output
+    assert (tmp_path / "demo" / "lojasync.db").exists()
+    reset_container()

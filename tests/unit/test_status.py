@@ -149,3 +149,16 @@ def test_status_accepts_values_names_and_labels(text, status):
 def test_status_refuses_unknown_text(text):
     with pytest.raises(ValueError):
         OrderStatus(text)
+
+
+def test_settings_tables_add_to_the_defaults_instead_of_replacing_them(monkeypatch):
+    from lojasync.settings import Settings
+
+    monkeypatch.setenv("LOJASYNC_STATUS_BY_PAYMENT_STATUS", '{"authorized": "Confirmado"}')
+    rules = Settings().status_rules()
+    assert rules.map("open", "authorized") is OrderStatus.CONFIRMED
+    assert rules.map("open", "paid") is OrderStatus.CONFIRMED
+    assert rules.map("cancelled", "paid") is OrderStatus.CANCELLED
+
+    monkeypatch.setenv("LOJASYNC_STATUS_BY_PAYMENT_STATUS", '{"paid": "em-aberto"}')
+    assert Settings().status_rules().map("open", "paid") is OrderStatus.OPEN

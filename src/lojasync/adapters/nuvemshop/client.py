@@ -310,6 +310,9 @@ class NuvemshopClient:
                     "Limite de requisições da Nuvemshop atingido (429); aguardando para repetir",
                     extra=self._log_extra(method, path, status=429, attempt=attempt, reset_ms=reset_ms),
                 )
+                if consecutive_429 >= 2 and reset_ms:
+                    # Someone else keeps the bucket full: one slot is not enough, wait until it empties.
+                    self._sleep(reset_ms / 1000.0)
                 continue
 
             self._gate.after_response(limit, remaining, reset_ms)

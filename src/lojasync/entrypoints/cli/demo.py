@@ -1,44 +1,118 @@
-"""`lojasync demo`: simulator + connected store + sync, then a summary of what arrived."""
+"""`lojasync demo`: simulator + `serve` + worker in one process, on a data dir of its own.
+
+It connects a generated store, imports its history (sync), then lets the simulated store place and pay
+orders every few seconds while a person watches them arrive through signed webhooks.
+"""
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from lojasync.entrypoints.cli.context import console, container, friendly_errors
+from lojasync.entrypoints.cli.context import console, friendly_errors
 from lojasync.entrypoints.cli.output import table
 from lojasync.entrypoints.cli.sync import print_sync_report, run_sync
 from lojasync.services.order_views import list_customers, list_orders, list_products
 from lojasync.services.stores import add_store
 
+DEMO_SECRET = "demo-client-secret-0123456789abcdef"
+
 
 @friendly_errors
 def demo(
-    orders: Annotated[int, typer.Option("--orders", help="Pedidos da loja de demonstração.")] = 300,
+    orders: Annotated[int, typer.Option("--orders", help="Pedidos do histórico da loja de demonstração.")] = 300,
     seed: Annotated[int, typer.Option("--seed")] = 42,
+    live_seconds: Annotated[float, typer.Option("--live-seconds",
+                                                help="Quanto tempo a loja fica vendendo ao vivo (0: nada).")] = 30,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Pasta da demonstração (separada da sua).")]
+    = Path("./lojasync-demo"),
 ) -> None:
-    """Demonstração: gera uma loja no simulador, conecta, sincroniza e mostra o que foi importado."""
+    """Demonstração: loja simulada, importação do histórico e pedidos chegando ao vivo por webhook."""
+    from lojasync.bootstrap import bootstrap
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.entrypoints.web.app import create_app
+    from lojasync.entrypoints.web.server import BackgroundServer
+    from lojasync.services.install_store import ensure_webhooks, webhook_url_for
+    from lojasync.settings import Settings
     from lojasync.simulator.config import SimulatorConfig
     from lojasync.simulator.server import SimulatorServer
 
-    app = container()
+    # Never the operator's database: the demo writes fake orders.
+    app = bootstrap(Settings(data_dir=data_dir, database_url=None, redis_url=None,
+                             nuvemshop_client_secret=DEMO_SECRET, coalesce_seconds=0.5))
     console.rule("[bold]lojasync — demonstração")
-    with SimulatorServer(config=SimulatorConfig(orders=orders, seed=seed)) as server:
-        console.print(f"Simulador da Nuvemshop em {server.api_url} com {orders} pedidos (loja {server.store_id}).",
-                      highlight=False)
-        add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url,
-                  name="Loja de demonstração")
+    config = SimulatorConfig(orders=orders, seed=seed, client_secret=DEMO_SECRET, webhook_time_scale=0.01)
+    queue = TaskQueue(app)
+    consumer = queue.consumer(app.settings.worker_threads, embedded=True)
+    with SimulatorServer(config=config) as store_api, BackgroundServer(create_app(app, queue)) as web:
+        console.print(f"Simulador da Nuvemshop em {store_api.api_url} ({orders} pedidos, loja {store_api.store_id}); "
+                      f"lojasync recebendo webhooks em {web.url}/webhooks/nuvemshop.", highlight=False)
+        view, _ = add_store(app.uow(), app.cipher, store_api.store_id, store_api.access_token, store_api.api_url,
+                            name="Loja de demonstração")
+        with app.read_uow() as uow:
+            client = app.client_for(uow.stores.get(view.id))
+        hooks = ensure_webhooks(client, store_api.store_id, webhook_url_for(web.url))
+        client.close()
+        console.print(f"Webhooks registrados na loja: {len(hooks.items)} eventos.", highlight=False)
         # Full: the simulated store is generated anew on every run.
-        report = run_sync(store=server.store_id, full=True)
-        print_sync_report(report)
-        console.print("Sincronizando de novo (nada deve duplicar)...")
-        print_sync_report(run_sync(store=server.store_id))
-    _summary(app)
+        print_sync_report(run_sync(store=store_api.store_id, full=True, app=app))
+        consumer.start()
+        try:
+            if live_seconds > 0:
+                _live(app, store_api.simulator, live_seconds, seed)
+        finally:
+            consumer.stop(graceful=True)
+    _summary(app, data_dir)
+    app.close()
 
 
-def _summary(app) -> None:
+def _live(app, simulator, seconds: float, seed: int) -> None:
+    console.rule("Loja vendendo ao vivo (Ctrl+C encerra)")
+    rng = random.Random(seed)
+    placed: dict[str, float] = {}
+    seen: dict[str, str] = {}
+    deadline = time.monotonic() + seconds
+    next_sale = time.monotonic()
+    try:
+        while time.monotonic() < deadline or (placed.keys() - seen.keys() and time.monotonic() < deadline + 10):
+            # After the deadline no new sales: just wait (10 s at most) for the last ones to arrive.
+            now = time.monotonic()
+            if now >= next_sale and now < deadline:
+                order = simulator.create_order()
+                placed[str(order["id"])] = now
+                console.print(f"[dim]{_clock()} loja: pedido nº {order['number']} feito "
+                              f"(R$ {order['total']})[/]", highlight=False)
+                if seen and rng.random() < 0.6:
+                    open_ones = [oid for oid, status in seen.items() if status == "Em Aberto"]
+                    if open_ones:
+                        paid = rng.choice(open_ones)
+                        simulator.pay_order(paid)
+                        placed[paid] = now  # the lag of the payment counts from now
+                next_sale = now + rng.uniform(2.0, 4.0)
+            for order in list_orders(app.read_uow(), limit=50):
+                key = order["store_order_id"]
+                if key in placed and seen.get(key) != order["status"]:
+                    lag = time.monotonic() - placed[key]
+                    seen[key] = order["status"]
+                    who = order["customer"]["name"] if order["customer"] else f"sem cliente ({order['customer_problem']})"
+                    console.print(f"{_clock()} ERP: pedido {order['number']} (loja nº {order['store_order_number']}) "
+                                  f"[bold]{order['status']}[/] — {who} — {lag:.1f} s depois", highlight=False)
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        console.print("Encerrando a loja ao vivo.")
+
+
+def _clock() -> str:
+    return datetime.now(timezone.utc).astimezone().strftime("%H:%M:%S")
+
+
+def _summary(app, data_dir: Path) -> None:
     orders = list_orders(app.read_uow())
     from_store = [o for o in orders if o["origin"] == "nuvemshop"]
     by_status = Counter(o["status"] for o in from_store)
@@ -56,11 +130,12 @@ def _summary(app) -> None:
     console.print(f"Produtos: {len(products)}; estoque movimentado pela importação: "
                   f"{sum(p['stock'] for p in products)} (importar não baixa estoque).", highlight=False)
     example = next((o for o in from_store if o["customer"] is None), from_store[0] if from_store else None)
-    console.print("\nExperimente:", style="bold")
-    console.print("  lojasync orders list --status confirmado")
+    prefix = f"LOJASYNC_DATA_DIR={data_dir}"
+    console.print("\nExplore a demonstração (ela fica na pasta própria):", style="bold")
+    console.print(f"  {prefix} lojasync orders list --status confirmado", highlight=False)
     if example:
-        console.print(f"  lojasync orders show {example['number']}")
-    console.print("  lojasync customers list\n  lojasync orders list --sem-cliente --format json")
+        console.print(f"  {prefix} lojasync orders show {example['number']}", highlight=False)
+    console.print(f"  {prefix} lojasync customers list\n  {prefix} lojasync events list", highlight=False)
 
 
 def _reason_kind(problem: str | None) -> str:

@@ -42,7 +42,9 @@ def serve(
                   + ("" if no_worker else f", worker embutido com {app.settings.worker_threads} threads"),
                   highlight=False)
     try:
-        uvicorn.run(create_app(app, queue), host=host, port=port, log_level="warning", access_log=False)
+        # log_config=None: uvicorn's records go through our handler, which masks tokens and documents.
+        uvicorn.run(create_app(app, queue), host=host, port=port, log_level="warning", access_log=False,
+                    log_config=None)
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
@@ -50,8 +52,12 @@ def serve(
 
 def worker(workers: Annotated[int, typer.Option("--workers", help="Threads de trabalho.")] = 2) -> None:
     """Processa a fila (webhooks e conferências periódicas). Rode quantos quiser, em várias máquinas."""
+    from lojasync.observability.metrics import maybe_start_worker_metrics_server
+
     queue = task_queue()
-    console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar.")
+    metrics = maybe_start_worker_metrics_server()
+    console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar."
+                  + (" Métricas em LOJASYNC_METRICS_PORT/metrics." if metrics else ""), highlight=False)
     # Tasks a killed worker took from the queue are not lost: their events are still pending.
     queue.housekeeping()
     queue.consumer(workers).run()

@@ -24,8 +24,8 @@ def sync(
         raise typer.Exit(2)
 
 
-def run_sync(store: str | None = None, full: bool = False, show_progress: bool = True) -> SyncReport:
-    app = container()
+def run_sync(store: str | None = None, full: bool = False, show_progress: bool = True, app=None) -> SyncReport:
+    app = app or container()
     settings = app.settings
     with Progress(TextColumn("[bold]Importando pedidos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, disable=not show_progress) as bar:
