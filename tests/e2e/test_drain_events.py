@@ -128,3 +128,20 @@ def test_a_store_held_by_another_worker_is_left_alone(app, server, store_id):
     with store_lease(app.uow, store_id, holder="outra-maquina:1:1"):
         assert drain(app, store_id).busy
     assert drain(app, store_id).events == 1
+
+
+def test_an_error_that_keeps_coming_back_turns_into_failed_events(app, server, store_id):
+    notify(app, server, "order/created", server.simulator.create_order()["id"])
+
+    def broken_client(store):
+        raise RuntimeError("bug de exemplo")
+
+    for attempt in range(5):
+        with pytest.raises(RuntimeError):
+            drain_store_events(app.uow, broken_client, app.policy(), store_id)
+    (event,) = list_events(app.read_uow())
+    assert event.status == "com erro" and event.attempts == 5
+    assert "RuntimeError" in event.error and "events retry" in event.resolution
+    assert retry_events(app.uow(), all_failed=True) == [store_id]
+    assert drain(app, store_id).events == 1
+    assert list_events(app.read_uow())[0].status == "processado"

@@ -39,7 +39,7 @@ class TaskQueue:
         self.huey = huey or build_huey(container)
         self._last_drain: dict[int, float] = {}
         self._lock = threading.Lock()
-        self._drain = self.huey.task(name="drain_store", retries=8, retry_delay=5)(self._drain_task)
+        self._drain = self.huey.task(name="drain_store")(self._drain_task)
         self._sync = self.huey.task(name="sync_store", retries=3, retry_delay=30)(self._sync_task)
         self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(self.housekeeping)
 
@@ -75,16 +75,20 @@ class TaskQueue:
         self._sync(store_id, full)
 
     # tasks -----------------------------------------------------------------------------------------
-    def _drain_task(self, store_id: int) -> None:
+    def _drain_task(self, store_id: int, attempt: int = 0) -> None:
         app = self.container
         settings = app.settings
         try:
             report = drain_store_events(app.uow, app.client_for, app.policy(), store_id,
                                         threshold=settings.coalesce_threshold, lgpd_handler=_lgpd_handler(app))
         except Exception as exc:
-            if retryable(exc):
-                log.warning("drain failed, will retry", extra={"store_id": store_id, "error": str(exc)})
-            raise
+            # The events stay pending whatever happens; try again later, waiting longer each time.
+            delay = min(600.0, 5.0 * 2 ** attempt)
+            level = logging.WARNING if retryable(exc) else logging.ERROR
+            log.log(level, "drain failed, retrying later", exc_info=not retryable(exc),
+                    extra={"store_id": store_id, "error_class": type(exc).__name__, "retry_in_s": delay})
+            self._drain.schedule((store_id, attempt + 1), delay=delay)
+            return
         if report.busy:
             # Another worker drains this store; look again shortly so nothing waits for housekeeping.
             self._drain.schedule((store_id,), delay=max(settings.coalesce_seconds, 1.0))

@@ -61,11 +61,17 @@ def drain_store_events(uow_factory: UowFactory, client_factory: Callable[[Store]
             report.events += len(pending)
             others = [e for e in pending if e.event not in ORDER_EVENTS]
             orders = [e for e in pending if e.event in ORDER_EVENTS]
-            _handle_store_events(uow_factory, store_id, others, report, lgpd_handler, now)
-            if orders:
-                if not _handle_order_events(uow_factory, client_factory, policy, store_id, orders, threshold,
-                                            report, now):
+            try:
+                _handle_store_events(uow_factory, store_id, others, report, lgpd_handler, now)
+                if orders and not _handle_order_events(uow_factory, client_factory, policy, store_id, orders,
+                                                       threshold, report, now):
                     return report  # paused or unreachable: the events wait, the loop must not spin
+            except Exception as exc:
+                if not retryable(exc):
+                    # Not the store being down: an error that would come back on every try. After a
+                    # few attempts the events become failed ones a person can see and retry.
+                    _count_attempt(uow_factory, pending, exc, now)
+                raise
             lease.renew()
 
 
@@ -171,6 +177,24 @@ def _finish(uow_factory, events: list[WebhookEvent], now, status: str, error: st
             else:
                 record.mark_done(now(), status)
                 record.error = error
+        uow.commit()
+
+
+MAX_ATTEMPTS = 5
+
+
+def _count_attempt(uow_factory, events: list[WebhookEvent], exc: Exception, now) -> None:
+    with uow_factory() as uow:
+        for event in events:
+            record = uow.events.get(event.id)
+            if record is None or record.status != WebhookEventStatus.PENDING:
+                continue
+            record.attempts += 1
+            if record.attempts >= MAX_ATTEMPTS:
+                record.mark_failed(now(), f"Erro ao processar ({type(exc).__name__}) após {record.attempts} "
+                                          "tentativas.",
+                                   "Veja os logs do worker (procure o id do evento); depois de corrigir, "
+                                   "use `lojasync events retry ID` ou `--all`.")
         uow.commit()
 
 
