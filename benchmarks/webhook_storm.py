@@ -66,10 +66,11 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
     with tempfile.TemporaryDirectory() as workdir:
         database_url = database_url or f"sqlite:///{Path(workdir) / 'lojasync.db'}"
         env = {**os.environ, "LOJASYNC_DATA_DIR": workdir, "LOJASYNC_DATABASE_URL": database_url,
-               "LOJASYNC_NUVEMSHOP_CLIENT_SECRET": SECRET}
+               "LOJASYNC_NUVEMSHOP_CLIENT_SECRET": SECRET, "LOJASYNC_SECRET_KEY": SECRET}
         if redis_url:
             env["LOJASYNC_REDIS_URL"] = redis_url
-        app = bootstrap(Settings(data_dir=Path(workdir), database_url=database_url, redis_url=redis_url))
+        app = bootstrap(Settings(data_dir=Path(workdir), database_url=database_url, redis_url=redis_url,
+                                 secret_key=SECRET))
         sim_port, port = free_port(), free_port()
         sim = f"http://127.0.0.1:{sim_port}"
         try:
@@ -118,8 +119,11 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
                 rows = conn.execute(text(
                     "SELECT received_at, processed_at FROM nuvemshop_webhook_events WHERE status = 'done'"))
                 lags = [(_utc(p) - _utc(r)).total_seconds() for r, p in rows]
-                bound = conn.execute(text(
-                    "SELECT count(*), count(DISTINCT external_id) FROM nuvemshop_order_bindings")).one()
+                # Orders, not bindings (their unique key could not show a duplicate): every store order
+                # must be exactly one ERP order.
+                erp_orders = conn.execute(text("SELECT count(*) FROM orders WHERE origin = 'nuvemshop'")).scalar()
+                distinct = conn.execute(text(
+                    "SELECT count(DISTINCT external_id) FROM nuvemshop_order_bindings")).scalar()
         finally:
             for process in reversed(processes):
                 process.terminate()
@@ -135,7 +139,7 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
         "all_imported_s": round(all_imported, 2),
         "lag_p95_s": round(percentile(lags, 0.95), 2),
         "orders_imported": len(wanted & got),
-        "duplicates_in_erp": bound[0] - bound[1],
+        "duplicates_in_erp": erp_orders - distinct,
         "backend": backend,
         "topology": topology,
     }

@@ -124,3 +124,13 @@ def test_demo_imports_the_history_and_shows_live_orders_arriving_by_webhook(tmp_
     assert "estoque movimentado pela importação: 0" in result.output
     assert (tmp_path / "demo" / "lojasync.db").exists()
     reset_container()
+
+
+def test_install_link_carries_a_valid_invite(lojasync, app):
+    from lojasync.entrypoints.web.install import invite_problem
+
+    output = lojasync("store", "install-link", "--hours", "2").output
+    link = next(line for line in output.splitlines() if "/nuvemshop/install?convite=" in line)
+    invite = link.split("convite=", 1)[1].strip()
+    assert invite_problem(app.cipher, invite) is None
+    assert invite_problem(app.cipher, invite + "x") is not None

@@ -19,7 +19,7 @@ from lojasync.adapters.nuvemshop.oauth import OAuthError, exchange_code
 from lojasync.entrypoints.cli.app import app as cli
 from lojasync.entrypoints.cli.context import reset_container
 from lojasync.entrypoints.web.app import create_app
-from lojasync.entrypoints.web.install import STATE_COOKIE
+from lojasync.entrypoints.web.install import STATE_COOKIE, make_invite
 from lojasync.services.stores import add_store
 from lojasync.simulator.config import DEFAULT_APP_ID, DEFAULT_CLIENT_SECRET, SimulatorConfig
 from lojasync.simulator.server import SimulatorServer
@@ -75,9 +75,13 @@ def installer(app, simulator):
     return browser
 
 
+def install_url(browser) -> str:
+    return f"/nuvemshop/install?convite={make_invite(browser.app.state.container.cipher)}"
+
+
 def authorize(browser, simulator) -> tuple[str, str]:
     """Start an install in `browser` and let the simulated merchant approve: (code, state)."""
-    started = browser.get("/nuvemshop/install", follow_redirects=False)
+    started = browser.get(install_url(browser), follow_redirects=False)
     assert started.status_code == 302
     location = started.headers["location"]
     assert location.startswith(f"{simulator.url}/apps/{DEFAULT_APP_ID}/authorize?state=")
@@ -164,7 +168,7 @@ def test_install_connects_the_store_and_registers_every_subscribed_webhook(insta
 
 
 def test_the_install_redirect_sets_a_signed_http_only_cookie(installer, simulator):
-    started = installer.get("/nuvemshop/install", follow_redirects=False)
+    started = installer.get(install_url(installer), follow_redirects=False)
     cookie = started.headers["set-cookie"]
     assert cookie.startswith(f"{STATE_COOKIE}=")
     assert "HttpOnly" in cookie and "Path=/nuvemshop" in cookie and "samesite=lax" in cookie.lower()
@@ -173,7 +177,7 @@ def test_the_install_redirect_sets_a_signed_http_only_cookie(installer, simulato
     value = installer.cookies[STATE_COOKIE].strip('"')
     assert value.startswith(state + ".")
     # Each install gets its own state.
-    assert installer.get("/nuvemshop/install", follow_redirects=False).headers["location"] != \
+    assert installer.get(install_url(installer), follow_redirects=False).headers["location"] != \
         started.headers["location"]
 
 
@@ -252,6 +256,14 @@ def test_exchange_reads_the_grant_and_reports_missing_scopes():
 
     with pytest.raises(OAuthError, match="credenciais do app"):
         exchange_code("https://plataforma.test/t", "4321", "errado", "abc", transport=httpx.MockTransport(refuses))
+
+
+def test_install_without_a_valid_invite_is_refused(installer, simulator):
+    cipher = installer.app.state.container.cipher
+    for query in ("", "?convite=123.abc", f"?convite={make_invite(cipher, hours=-1)}"):
+        answer = installer.get(f"/nuvemshop/install{query}", follow_redirects=False)
+        assert answer.status_code == 403 and "install-link" in answer.text
+        assert STATE_COOKIE not in answer.headers.get("set-cookie", "")
 
 
 def test_unconfigured_app_is_explained(app):

@@ -129,3 +129,18 @@ def test_health_and_readiness(app, web):
     assert web.get("/healthz").json() == {"ok": True}
     ready = web.get("/readyz")
     assert ready.status_code == 200 and ready.json()["ok"] is True
+
+
+def test_non_ascii_signature_is_a_401_not_a_crash(app, web):
+    make_store(app)
+    raw = json.dumps({"store_id": 1234567, "event": "order/paid", "id": 1}).encode()
+    response = web.post("/webhooks/nuvemshop", content=raw,
+                        headers={"X-Linkedstore-HMAC-SHA256": "assinatura-çã".encode()})
+    assert response.status_code == 401
+
+
+def test_oversized_body_is_refused_before_reading_it_all(app, web):
+    make_store(app)
+    response = post(web, b"{" + b" " * (300 * 1024) + b"}")
+    assert response.status_code == 413
+    assert list_events(app.read_uow()) == []

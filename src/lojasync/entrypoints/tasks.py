@@ -105,9 +105,11 @@ class TaskQueue:
         try:
             sync_store(app.uow, app.client_for, app.policy(), store=external_id, full=full,
                        overlap_seconds=app.settings.sync_overlap_seconds, page_size=app.settings.sync_page_size,
-                       lease_wait_seconds=30)
+                       lease_wait_seconds=0)
         except SyncBusy:
-            return  # another worker is on it; the next housekeeping tries again
+            # Another worker is on this store (every consumer runs housekeeping): do not hold a
+            # worker thread waiting; the next housekeeping tries again.
+            return
 
     def housekeeping(self) -> None:
         """Every minute: reconcile stores that are due, and drain what a dead worker left pending."""
@@ -124,8 +126,12 @@ class TaskQueue:
 
     # consuming -------------------------------------------------------------------------------------
     def consumer(self, workers: int, embedded: bool = False) -> Consumer:
-        cls = EmbeddedConsumer if embedded else Consumer
-        return cls(self.huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=True)
+        if embedded:
+            return EmbeddedConsumer(self.huey, workers=workers, worker_type="thread", periodic=True,
+                                    check_worker_health=True)
+        # SIGTERM (docker, systemd, k8s) finishes the running tasks, so their leases are released.
+        return Consumer(self.huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
+                        graceful_signal="TERM")
 
 
 class EmbeddedConsumer(Consumer):

@@ -28,6 +28,8 @@ log = logging.getLogger("lojasync.drain")
 
 # Orders are stamped by the store's clock, notifications by ours: read a little further back.
 CLOCK_MARGIN = timedelta(minutes=2)
+# GETs of one pass; the rest wait for the next pass, after the lease is renewed.
+MAX_GETS_PER_PASS = 200
 
 
 @dataclass
@@ -64,7 +66,7 @@ def drain_store_events(uow_factory: UowFactory, client_factory: Callable[[Store]
             try:
                 _handle_store_events(uow_factory, store_id, others, report, lgpd_handler, now)
                 if orders and not _handle_order_events(uow_factory, client_factory, policy, store_id, orders,
-                                                       threshold, report, now):
+                                                       threshold, report, now, lease):
                     return report  # paused or unreachable: the events wait, the loop must not spin
             except Exception as exc:
                 if not retryable(exc):
@@ -72,39 +74,47 @@ def drain_store_events(uow_factory: UowFactory, client_factory: Callable[[Store]
                     # few attempts the events become failed ones a person can see and retry.
                     _count_attempt(uow_factory, pending, exc, now)
                 raise
-            lease.renew()
+            if not lease.renew():
+                return report
 
 
 def _handle_store_events(uow_factory, store_id, events: list[WebhookEvent], report: DrainReport, lgpd_handler,
                          now) -> None:
+    """App and LGPD events, each in its own transaction: one that fails never blocks the others."""
     for event in events:
-        with uow_factory() as uow:
-            record = uow.events.get(event.id)
-            store = uow.stores.get(store_id)
-            if event.event in APP_EVENTS:
-                APP_HANDLERS[event.event](uow, store)
-                report.needs_sync |= event.event == "app/resumed"
-                record.mark_done(now())
-            elif event.event in LGPD_EVENTS and lgpd_handler is not None:
-                try:
-                    with uow.session.begin_nested():
-                        lgpd_handler(uow, store, record)
+        try:
+            with uow_factory() as uow:
+                record = uow.events.get(event.id)
+                store = uow.stores.get(store_id)
+                if event.event in APP_EVENTS:
+                    APP_HANDLERS[event.event](uow, store)
+                    report.needs_sync |= event.event == "app/resumed"
                     record.mark_done(now())
-                except ValueError as exc:  # a malformed request: kept with what to do about it
-                    record.mark_failed(now(), str(exc), getattr(exc, "resolution", "") or
-                                       "Confira o corpo da notificação e tente de novo com `lojasync events retry`.")
-                    report.failed_events += 1
-            else:
-                record.mark_done(now(), WebhookEventStatus.IGNORED)
-            record.attempts += 1
-            uow.commit()
+                elif event.event in LGPD_EVENTS:
+                    if lgpd_handler is None:
+                        raise ValueError("Pedido LGPD recebido, mas este processo não trata LGPD.")
+                    lgpd_handler(uow, store, record)
+                    record.mark_done(now())
+                else:
+                    record.mark_done(now(), WebhookEventStatus.IGNORED)
+                record.attempts += 1
+                uow.commit()
+        except Exception as exc:
+            if retryable(exc):
+                raise
+            resolution = getattr(exc, "resolution", None) or (
+                "Confira o corpo da notificação e os logs do worker; depois use `lojasync events retry ID`.")
+            _finish(uow_factory, [event], now, WebhookEventStatus.FAILED,
+                    error=str(exc) if isinstance(exc, ValueError) else f"Erro ao processar ({type(exc).__name__}).",
+                    resolution=resolution)
+            report.failed_events += 1
 
 
 def _handle_order_events(uow_factory, client_factory, policy, store_id, events: list[WebhookEvent],
-                         threshold: int, report: DrainReport, now) -> bool:
+                         threshold: int, report: DrainReport, now, lease=None) -> bool:
     with uow_factory() as uow:
         store = uow.stores.get(store_id)
-        active, paused = store.active, store.paused
+        active, paused, cursor = store.active, store.paused, store.sync_cursor
         uow.session.expunge(store)
     if not active:
         _finish(uow_factory, events, now, WebhookEventStatus.IGNORED,
@@ -112,26 +122,45 @@ def _handle_order_events(uow_factory, client_factory, policy, store_id, events: 
         return True
     if paused:
         return False
+    try:
+        client = client_factory(store)
+    except ValueError as exc:  # the token cannot be decrypted (key changed) or is gone
+        _finish(uow_factory, events, now, WebhookEventStatus.FAILED, error=str(exc),
+                resolution=getattr(exc, "resolution", None) or "Reinstale o app ou cadastre o token com "
+                                                                "`lojasync store add`; depois `lojasync events retry --all`.")
+        report.failed_events += len(events)
+        return True
     wanted = {e.resource_id for e in events if e.resource_id}
-    client = client_factory(store)
     seen: set[str] = set()
+    refused: dict[str, NuvemshopError] = {}
+    not_found: set[str] = set()
     try:
         if len(wanted) > threshold:
             since = min(e.received_at for e in events) - CLOCK_MARGIN
-            params = {"updated_at_min": since.isoformat(timespec="seconds"), "per_page": 200}
-            for page in client.iter_order_pages(params):
-                batch = import_orders(uow_factory, store_id, page.orders, policy, source="webhook")
-                report.imports.extend(batch)
-                seen.update(str(o.get("id")) for o in page.orders if isinstance(o, dict))
-        missing = [oid for oid in sorted(wanted - seen)]
-        not_found: set[str] = set()
-        for order_id in missing:
+            seen |= _import_listing(client, uow_factory, store_id, policy, since, report, lease)
+            missing = wanted - seen
+            if len(missing) > threshold and cursor is not None and cursor - CLOCK_MARGIN < since:
+                # Late retries (the platform resends for 48 h) name orders changed long ago: one more
+                # listing from the last reconciliation covers them instead of one GET each.
+                seen |= _import_listing(client, uow_factory, store_id, policy, cursor - CLOCK_MARGIN, report,
+                                        lease, until=since)
+                unchanged = _already_imported(uow_factory, store_id, wanted - seen)
+                seen |= unchanged
+        for index, order_id in enumerate(sorted(wanted - seen)[:MAX_GETS_PER_PASS]):
             try:
                 payload = client.get_order(order_id)
             except NotFoundError:
                 not_found.add(order_id)
                 continue
+            except NuvemshopError as exc:
+                if exc.retryable or isinstance(exc, (PaymentRequiredError, UnauthorizedError)):
+                    raise
+                refused[order_id] = exc  # this order's answer is unusable; the others go on
+                continue
             report.imports.extend(import_orders(uow_factory, store_id, [payload], policy, source="webhook"))
+            seen.add(order_id)
+            if lease is not None and index % 20 == 19 and not lease.renew():
+                raise LeaseLost()
     except PaymentRequiredError:
         with uow_factory() as uow:
             uow.stores.get(store_id).paused = True
@@ -154,14 +183,46 @@ def _handle_order_events(uow_factory, client_factory, policy, store_id, events: 
                     resolution="O pedido pode ter sido apagado na loja. Nada a fazer, ou tente de novo com "
                                "`lojasync events retry ID` se ele voltar a existir.")
             report.failed_events += 1
+        elif event.resource_id in refused:
+            error = refused[event.resource_id]
+            _finish(uow_factory, [event], now, WebhookEventStatus.FAILED, error=error.message,
+                    resolution=error.resolution or "Tente de novo com `lojasync events retry ID`.")
+            report.failed_events += 1
         elif event.resource_id in failed:
             _finish(uow_factory, [event], now, WebhookEventStatus.FAILED, error=failed[event.resource_id],
                     resolution="Corrija o pedido na loja; a notificação seguinte ou `lojasync events retry ID` "
                                "importa de novo.")
             report.failed_events += 1
-    done = [e for e in events if e.resource_id not in not_found and e.resource_id not in failed]
+    # Orders beyond this pass's GET budget stay pending for the next pass.
+    done = [e for e in events if e.resource_id is None or e.resource_id in seen]
     _finish(uow_factory, done, now, WebhookEventStatus.DONE)
     return True
+
+
+def _import_listing(client, uow_factory, store_id, policy, since: datetime, report: DrainReport, lease,
+                    until: datetime | None = None) -> set[str]:
+    params = {"updated_at_min": since.isoformat(timespec="seconds"), "per_page": 200}
+    if until is not None:
+        params["updated_at_max"] = until.isoformat(timespec="seconds")
+    seen: set[str] = set()
+    for page in client.iter_order_pages(params):
+        report.imports.extend(import_orders(uow_factory, store_id, page.orders, policy, source="webhook"))
+        seen.update(str(o.get("id")) for o in page.orders if isinstance(o, dict))
+        if lease is not None and not lease.renew():
+            raise LeaseLost()
+    return seen
+
+
+def _already_imported(uow_factory, store_id: int, order_ids: set[str]) -> set[str]:
+    """Orders the listing since the last reconciliation did not return have not changed since it."""
+    with uow_factory() as uow:
+        return set(uow.bindings.orders_by_external_ids(store_id, order_ids))
+
+
+class LeaseLost(RuntimeError):
+    """Another worker took the store (our lease expired): stop, the events stay pending."""
+
+    retryable = True
 
 
 def _finish(uow_factory, events: list[WebhookEvent], now, status: str, error: str | None = None,
@@ -199,5 +260,5 @@ def _count_attempt(uow_factory, events: list[WebhookEvent], exc: Exception, now)
 
 
 def retryable(exc: Exception) -> bool:
-    """Transient store errors leave the events pending and the task is retried with backoff."""
-    return isinstance(exc, NuvemshopError) and exc.retryable
+    """Transient errors leave the events pending and the task is retried with backoff."""
+    return bool(getattr(exc, "retryable", False)) and isinstance(exc, (NuvemshopError, LeaseLost))

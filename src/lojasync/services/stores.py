@@ -50,6 +50,7 @@ def add_store(uow: UnitOfWork, cipher: TokenCipher, external_id: str, access_tok
             store.api_url = api_url
             store.access_token = sealed
             store.active = True
+            store.paused = False  # a reinstall ends whatever suspension a late webhook left behind
             store.name = name or store.name
         uow.commit()
         return _view(store), created

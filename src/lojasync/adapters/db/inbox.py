@@ -21,6 +21,7 @@ from lojasync.adapters.db.tables import stores, webhook_events
 log = logging.getLogger("lojasync.inbox")
 
 _STORE_TTL = 30.0
+_UNKNOWN_TTL = 5.0   # an unknown store's webhooks are retried by the platform: do not hit the DB each time
 
 
 class _StoreLookup:
@@ -33,10 +34,12 @@ class _StoreLookup:
     def store_for_webhook(self, external_id: str) -> int | None:
         cached = self._cache.get(external_id)
         now = time.monotonic()
-        if cached is not None and now - cached[1] < _STORE_TTL and cached[0] is not None:
+        if cached is not None and now - cached[1] < (_STORE_TTL if cached[0] is not None else _UNKNOWN_TTL):
             return cached[0]
         with self.engine.connect() as conn:
             store_id = conn.scalar(select(stores.c.id).where(stores.c.external_id == external_id))
+        if len(self._cache) > 10_000:  # forged store ids must not grow this forever
+            self._cache.clear()
         self._cache[external_id] = (store_id, now)
         return store_id
 
@@ -48,11 +51,13 @@ class DirectInbox(_StoreLookup):
 
 
 class BatchingInbox(_StoreLookup):
-    def __init__(self, engine: Engine, max_batch: int = 500, timeout: float = 30.0) -> None:
+    def __init__(self, engine: Engine, max_batch: int = 500, timeout: float = 30.0, capacity: int = 20_000) -> None:
         super().__init__(engine)
         self.max_batch = max_batch
         self.timeout = timeout
-        self._queue: queue.Queue[tuple[dict, Future]] = queue.Queue()
+        # Bounded: when the database stalls, new requests get 503 (the platform resends) instead of
+        # piling up in memory.
+        self._queue: queue.Queue[tuple[dict, Future]] = queue.Queue(maxsize=capacity)
         self._writer = threading.Thread(target=self._write_forever, name="lojasync-inbox", daemon=True)
         self._writer.start()
 
@@ -62,7 +67,7 @@ class BatchingInbox(_StoreLookup):
     def submit(self, row: dict) -> Future:
         """Queue a row; the future resolves once it is committed (an async caller awaits it)."""
         done: Future = Future()
-        self._queue.put((row, done))
+        self._queue.put_nowait((row, done))  # queue.Full when saturated: the caller answers 503
         return done
 
     def _write_forever(self) -> None:

@@ -14,4 +14,7 @@ def is_valid_signature(body: bytes, signature: str | None, secret: str) -> bool:
     """Constant-time comparison; any other header value (missing, wrong case of hex, base64) fails."""
     if not signature:
         return False
-    return hmac.compare_digest(sign(body, secret), signature.strip().lower())
+    candidate = signature.strip().lower()
+    if not candidate.isascii():  # compare_digest refuses non-ASCII text: that is a forgery, not a crash
+        return False
+    return hmac.compare_digest(sign(body, secret), candidate)

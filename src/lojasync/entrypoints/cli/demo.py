@@ -43,6 +43,7 @@ def demo(
     from lojasync.simulator.config import SimulatorConfig
     from lojasync.simulator.server import SimulatorServer
 
+    _start_clean(data_dir)
     # Never the operator's database: the demo writes fake orders.
     app = bootstrap(Settings(data_dir=data_dir, database_url=None, redis_url=None,
                              nuvemshop_client_secret=DEMO_SECRET, coalesce_seconds=0.5))
@@ -54,7 +55,7 @@ def demo(
         console.print(f"Simulador da Nuvemshop em {store_api.api_url} ({orders} pedidos, loja {store_api.store_id}); "
                       f"lojasync recebendo webhooks em {web.url}/webhooks/nuvemshop.", highlight=False)
         view, _ = add_store(app.uow(), app.cipher, store_api.store_id, store_api.access_token, store_api.api_url,
-                            name="Loja de demonstração")
+                            name=DEMO_STORE_NAME)
         with app.read_uow() as uow:
             client = app.client_for(uow.stores.get(view.id))
         hooks = ensure_webhooks(client, store_api.store_id, webhook_url_for(web.url))
@@ -70,6 +71,30 @@ def demo(
             consumer.stop(graceful=True)
     _summary(app, data_dir)
     app.close()
+
+
+DEMO_STORE_NAME = "Loja de demonstração"
+
+
+def _start_clean(data_dir: Path) -> None:
+    """Each run starts from scratch: the simulator makes the same store again, with the same ids.
+
+    Only a folder that holds nothing but a previous demo is wiped; anything else is refused.
+    """
+    database = data_dir / "lojasync.db"
+    if not database.exists():
+        return
+    import sqlite3
+
+    try:
+        with sqlite3.connect(database) as conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM nuvemshop_stores")}
+    except sqlite3.Error:
+        names = {None}
+    if names - {DEMO_STORE_NAME}:
+        raise ValueError(f"A pasta {data_dir} tem dados que não são da demonstração; use outra com --data-dir.")
+    for path in data_dir.glob("*.db*"):
+        path.unlink()
 
 
 def _live(app, simulator, seconds: float, seed: int) -> None:

@@ -20,6 +20,15 @@ def task_queue():
     return TaskQueue(container())
 
 
+def require_shared_key() -> None:
+    """Several machines must share the key that encrypts store tokens (and signs install cookies)."""
+    settings = container().settings
+    shared = settings.redis_url or not settings.resolved_database_url.startswith("sqlite")
+    if shared and not settings.secret_key:
+        fail("Com PostgreSQL ou Redis (vários processos ou máquinas), defina LOJASYNC_SECRET_KEY igual em "
+             "todos: sem ela cada máquina geraria a sua e não conseguiria ler os tokens das lojas.")
+
+
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
@@ -31,6 +40,7 @@ def serve(
     from lojasync.entrypoints.web.app import create_app
 
     app = container()
+    require_shared_key()
     queue = task_queue()
     consumer = None
     if not no_worker:
@@ -54,6 +64,7 @@ def worker(workers: Annotated[int, typer.Option("--workers", help="Threads de tr
     """Processa a fila (webhooks e conferências periódicas). Rode quantos quiser, em várias máquinas."""
     from lojasync.observability.metrics import maybe_start_worker_metrics_server
 
+    require_shared_key()
     queue = task_queue()
     metrics = maybe_start_worker_metrics_server()
     console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar."

@@ -73,3 +73,18 @@ def webhooks(
         console.print("Confira se LOJASYNC_PUBLIC_URL é um endereço HTTPS público que a Nuvemshop alcança.")
     if not report.complete:
         raise typer.Exit(1)
+
+
+@app.command("install-link")
+@friendly_errors
+def install_link(hours: Annotated[float, typer.Option("--hours", help="Validade do convite, em horas.")] = 24.0
+                 ) -> None:
+    """Gera o link (com convite) que o lojista abre para instalar o app e conectar a loja."""
+    from lojasync.entrypoints.web.install import make_invite
+
+    settings = container().settings
+    invite = make_invite(container().cipher, hours)
+    console.print(f"{settings.public_url.rstrip('/')}/nuvemshop/install?convite={invite}", highlight=False,
+                  soft_wrap=True)
+    console.print(f"Válido por {hours:g} h. Quem tiver o link pode conectar uma loja: envie só ao lojista.",
+                  style="dim")

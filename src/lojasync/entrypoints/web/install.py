@@ -29,14 +29,39 @@ COOKIE_PATH = "/nuvemshop"
 STATE_TTL_SECONDS = 15 * 60
 
 
+INVITE_PARAM = "convite"
+
+
+def make_invite(cipher, hours: float = 24.0, now: float | None = None) -> str:
+    """A signed, expiring invite: only who got it from the operator can connect a store here."""
+    expires = int((now or time.time()) + hours * 3600)
+    return f"{expires}.{cipher.sign(f'install-invite:{expires}')}"
+
+
+def invite_problem(cipher, invite: str | None, now: float | None = None) -> str | None:
+    expires, _, signature = (invite or "").partition(".")
+    if not expires.isdigit() or not cipher.verify(f"install-invite:{expires}", signature):
+        return ("Este endereço público recebe webhooks, mas instalar uma loja exige um convite. Peça ao "
+                "responsável pelo lojasync um link gerado com `lojasync store install-link`.")
+    if int(expires) < (now or time.time()):
+        return "O convite de instalação expirou. Gere outro com `lojasync store install-link`."
+    return None
+
+
 @router.get("/nuvemshop/install")
-def install(request: Request) -> Response:
+def install(request: Request, convite: str | None = None) -> Response:
     """Redirect to the platform's authorize page with a fresh state bound to this browser."""
     container = request.app.state.container
     settings = container.settings
     problem = _configuration_problem(settings)
     if problem:
         return _page("App da Nuvemshop não configurado", problem, status_code=503)
+    # The service URL is public (webhooks need it): without this, anyone could connect their own
+    # store and send its orders and customers into this ERP.
+    refused = invite_problem(container.cipher, convite)
+    if refused:
+        log.warning("install refused", extra={"reason": "invite"})
+        return _page("Instalação não autorizada", refused, status_code=403)
     state = secrets.token_urlsafe(32)
     expires = int(time.time()) + STATE_TTL_SECONDS
     authorize = settings.nuvemshop_authorize_url.format(app_id=settings.nuvemshop_client_id)

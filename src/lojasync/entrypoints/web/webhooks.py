@@ -14,6 +14,10 @@ from lojasync.observability.metrics import observe_rejected, observe_webhook, re
 from lojasync.services.receive_webhook import WebhookRejected, accept_webhook
 
 router = APIRouter()
+# Order notifications are ~100 bytes; LGPD ones list order ids. Anything bigger is not from the platform.
+MAX_BODY = 256 * 1024
+# Below the platform's 40 s: answer 503 (it resends) before it gives up on us.
+INBOX_TIMEOUT = 30.0
 log = logging.getLogger("lojasync.web")
 
 
@@ -21,7 +25,11 @@ log = logging.getLogger("lojasync.web")
 async def nuvemshop_webhook(request: Request) -> JSONResponse:
     container = request.app.state.container
     inbox = request.app.state.inbox
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        return JSONResponse({"erro": "Notificação grande demais."}, status_code=413)
     body = await request.body()
+    if len(body) > MAX_BODY:
+        return JSONResponse({"erro": "Notificação grande demais."}, status_code=413)
     signature = request.headers.get("x-linkedstore-hmac-sha256")
     try:
         # Verification is CPU-only (the store id lookup is cached): no thread hop on the hot path.
@@ -31,7 +39,12 @@ async def nuvemshop_webhook(request: Request) -> JSONResponse:
         log.warning("webhook rejected", extra={"status": exc.status_code, "reason": exc.message})
         return JSONResponse({"erro": exc.message}, status_code=exc.status_code)
     # Answer only once the row is committed: a 200 means the notification cannot be lost.
-    await asyncio.wrap_future(inbox.submit(row))
+    try:
+        await asyncio.wait_for(asyncio.wrap_future(inbox.submit(row)), timeout=INBOX_TIMEOUT)
+    except Exception as exc:  # queue.Full, the timeout, or the writer's database error
+        log.error("webhook not recorded", extra={"error_class": type(exc).__name__})
+        return JSONResponse({"erro": "Não foi possível registrar a notificação agora; a Nuvemshop reenviará."},
+                            status_code=503)
     observe_webhook(received.event)
     queue = request.app.state.queue
     if received.status == WebhookEventStatus.PENDING and received.store_id is not None \
