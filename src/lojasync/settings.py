@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # Above this many pending orders of one store, read the order list instead of each order.
     coalesce_threshold: int = Field(default=3, ge=1)
     reconcile_minutes: float = Field(default=10.0, gt=0)
+    # Processed notifications are kept this long for the audit trail, then deleted.
+    event_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("status_by_order_status", "status_by_payment_status", mode="after")
     @classmethod

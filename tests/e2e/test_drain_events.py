@@ -145,3 +145,35 @@ def test_an_error_that_keeps_coming_back_turns_into_failed_events(app, server, s
     assert retry_events(app.uow(), all_failed=True) == [store_id]
     assert drain(app, store_id).events == 1
     assert list_events(app.read_uow())[0].status == "processado"
+
+
+def test_a_late_suspension_is_lifted_when_the_api_answers_again(app, server, store_id):
+    from lojasync.services.app_events import recheck_paused_store
+
+    notify(app, server, "app/resumed", None)
+    drain(app, store_id)
+    notify(app, server, "app/suspended", None)  # delivered late: the app is actually active
+    drain(app, store_id)
+    with app.read_uow() as uow:
+        assert uow.stores.get(store_id).paused
+    assert recheck_paused_store(app.uow, app.client_for, store_id) is True
+    with app.read_uow() as uow:
+        assert not uow.stores.get(store_id).paused
+
+    server.simulator.suspend()
+    with app.uow() as uow:
+        uow.stores.get(store_id).paused = True
+        uow.commit()
+    assert recheck_paused_store(app.uow, app.client_for, store_id) is False  # really suspended: 402
+
+
+def test_processed_notifications_are_purged_after_the_retention_failed_ones_stay(app, server, store_id):
+    from datetime import datetime, timedelta, timezone
+
+    notify(app, server, "order/created", 999999)  # will fail (404)
+    notify(app, server, "order/created", server.simulator.create_order()["id"])
+    drain(app, store_id)
+    with app.uow() as uow:
+        assert uow.events.purge_processed(datetime.now(timezone.utc) + timedelta(days=1)) == 1
+        uow.commit()
+    assert [e.status for e in list_events(app.read_uow())] == ["com erro"]

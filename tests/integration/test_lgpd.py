@@ -352,3 +352,32 @@ def test_malformed_bodies_raise_a_portuguese_error_and_change_nothing(app, store
         assert store.active and app.cipher.decrypt(store.access_token) == "token-de-teste"
     assert order(app, numbers[1800000041]).contact_email == JOAO["email"]
     assert not (settings.data_dir / "lgpd").exists()
+
+
+def test_a_store_update_after_customers_redact_does_not_bring_the_data_back(app):
+    from lojasync.services.import_orders import import_order
+    from lojasync.services.import_policy import ImportPolicy
+    from lojasync.services.order_views import list_orders, show_order
+    from tests.factories import make_store, order_payload, ts
+
+    store_id = make_store(app, external_id="7654321")
+    payload = order_payload()
+    import_order(app.uow, store_id, payload, ImportPolicy())
+    body = {"store_id": 7654321, "customer": {"id": payload["customer"]["id"], "email": "joao@example.com.br",
+                                              "identification": payload["customer"]["identification"]},
+            "orders_to_redact": [payload["id"]]}
+    with app.uow() as uow:
+        store = uow.stores.get(store_id)
+        event = WebhookEvent(store_id, "7654321", "customers/redact", None, body)
+        uow.events.add(event)
+        handle_lgpd_event(uow, store, event, app.settings)
+        uow.commit()
+
+    paid = {**payload, "payment_status": "paid", "updated_at": ts(3600)}
+    import_order(app.uow, store_id, paid, ImportPolicy())
+    (order,) = list_orders(app.read_uow())
+    shown = show_order(app.read_uow(), order["number"])
+    assert order["status"] == "Confirmado"  # the sale itself still syncs
+    assert shown["contact"] == {"name": None, "email": None, "phone": None, "document": None}
+    assert shown["shipping_address"] is None and shown["billing_address"] is None
+    assert order["customer"] is None or "anonimizado" in order["customer"]["name"]

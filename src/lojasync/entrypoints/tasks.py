@@ -16,6 +16,7 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from lojasync.bootstrap import Container
+from lojasync.services.app_events import recheck_paused_store
 from lojasync.services.drain_events import drain_store_events, retryable
 from lojasync.services.lgpd import handle_lgpd_event
 from lojasync.services.sync_store import SyncBusy, sync_store
@@ -41,7 +42,10 @@ class TaskQueue:
         self._lock = threading.Lock()
         self._drain = self.huey.task(name="drain_store")(self._drain_task)
         self._sync = self.huey.task(name="sync_store", retries=3, retry_delay=30)(self._sync_task)
+        self._recheck = self.huey.task(name="recheck_paused_store")(self._recheck_task)
         self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(self.housekeeping)
+        self.huey.periodic_task(crontab(minute="*/5"), name="recheck_paused")(self.recheck_paused)
+        self.huey.periodic_task(crontab(minute="17", hour="*"), name="purge_events")(self.purge_events)
 
     # enqueueing ------------------------------------------------------------------------------------
     def drain_soon(self, store_id: int) -> None:
@@ -123,6 +127,25 @@ class TaskQueue:
                 self.sync_soon(store_id)
         for store_id in pending:
             self._drain(store_id)
+
+    def recheck_paused(self) -> None:
+        """Every 5 minutes: a store paused by a late or lost webhook must not stay paused for good."""
+        with self.container.read_uow() as uow:
+            paused = [s.id for s in uow.stores.list() if s.active and s.paused]
+        for store_id in paused:
+            self._recheck(store_id)
+
+    def _recheck_task(self, store_id: int) -> None:
+        if recheck_paused_store(self.container.uow, self.container.client_for, store_id):
+            self.sync_soon(store_id)
+
+    def purge_events(self) -> None:
+        days = self.container.settings.event_retention_days
+        with self.container.uow() as uow:
+            purged = uow.events.purge_processed(datetime.now(timezone.utc) - timedelta(days=days))
+            uow.commit()
+        if purged:
+            log.info("old webhook events purged", extra={"events": purged, "days": days})
 
     # consuming -------------------------------------------------------------------------------------
     def consumer(self, workers: int, embedded: bool = False) -> Consumer:

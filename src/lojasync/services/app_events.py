@@ -33,3 +33,27 @@ APP_HANDLERS = {
     "app/suspended": app_suspended,
     "app/resumed": app_resumed,
 }
+
+
+def recheck_paused_store(uow_factory, client_factory, store_id: int) -> bool:
+    """A suspension may have been left by a late `app/suspended`: ask the API. True when it is over."""
+    from lojasync.adapters.nuvemshop.errors import PaymentRequiredError
+
+    with uow_factory() as uow:
+        store = uow.stores.get(store_id)
+        if store is None or not store.paused or not store.active:
+            return False
+        client = client_factory(store)
+    try:
+        client.list_orders_page({"per_page": 1})
+    except PaymentRequiredError:
+        return False
+    finally:
+        client.close()
+    with uow_factory() as uow:
+        store = uow.stores.get(store_id)
+        store.paused = False
+        uow.log.record(store.id, None, "app_resumed", "A API da loja voltou a responder: suspensão encerrada; "
+                       "conferindo os pedidos do período.")
+        uow.commit()
+    return True

@@ -205,13 +205,17 @@ def _import_batch(uow: UnitOfWork, store_id: int, candidates: list[_Candidate], 
         else:
             todo.append(candidate)
 
-    customers = resolve_customers(uow, store_id, [(c.order, c.data) for c in todo])
+    # Orders whose customer asked for erasure (LGPD) never bring a customer back.
+    customers = resolve_customers(uow, store_id, [(c.order, c.data) for c in todo
+                                                  if not _redacted(bindings.get(c.order.id))])
     products = resolve_products(uow, store_id, [c.data for c in todo], policy.unknown_sku)
     failures = uow.failures.by_external_ids(store_id, [c.order.id for c in todo])
 
     for candidate in todo:
         external_id, data = candidate.order.id, candidate.data
         binding = bindings.get(external_id)
+        if binding is not None and binding.redacted_at is not None:
+            data = _without_personal_data(data)
         customer = customers.get(external_id)
         lines_products = [products.for_line(line) for line in data.lines]
         if binding is None:
@@ -257,6 +261,16 @@ def _import_batch(uow: UnitOfWork, store_id: int, candidates: list[_Candidate], 
         replace(result, order_number=binding.order.id) if binding is not None else result
         for result, binding in results
     ])
+
+
+def _redacted(binding: OrderBinding | None) -> bool:
+    return binding is not None and binding.redacted_at is not None
+
+
+def _without_personal_data(data: OrderData) -> OrderData:
+    return replace(data, customer=None, customer_problem="dados pessoais anonimizados a pedido do cliente (LGPD)",
+                   contact_name=None, contact_email=None, contact_phone=None, contact_document=None,
+                   billing_address=None, shipping_address=None, note=None)
 
 
 def _store_state_changes(binding: OrderBinding, store: StoreOrder) -> list[str]:

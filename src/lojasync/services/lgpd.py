@@ -72,6 +72,7 @@ def _store_redact(uow: UnitOfWork, store: Store, event: WebhookEvent, body: dict
     removed_by_order: dict[str, list[str]] = {}
     for chunk in q.chunks(q.store_order_ids(session, store.id)):
         for order, binding in q.orders_with_bindings(session, store.id, chunk):
+            binding.redacted_at = binding.redacted_at or datetime.now(timezone.utc)
             removed = _redact_order(order)
             if removed is None:
                 continue
@@ -122,6 +123,8 @@ def _customers_redact(uow: UnitOfWork, store: Store, event: WebhookEvent, body: 
     rows = _customer_orders(session, store, request, customer)
     orders, fiscal, removed_by_order = 0, 0, {}
     for order, binding in rows:
+        # Remembered on the binding: the importer keeps these orders anonymous from now on.
+        binding.redacted_at = binding.redacted_at or datetime.now(timezone.utc)
         removed = _redact_order(order)
         if removed is None:
             continue
@@ -193,6 +196,7 @@ def _data_request(uow: UnitOfWork, store: Store, event: WebhookEvent, body: dict
         _log(uow, binding, order, "lgpd_data_request", message)
     if not rows:
         uow.log.record(store.id, None, "lgpd_data_request", message, details={"source": "lgpd"})
+    _strip_bodies([event])  # the export holds the data now; the inbox need not keep e-mail and CPF
     return f"customers/data_request {request_id}: {len(rows)} pedido(s) exportado(s) em {path}."
 
 

@@ -249,6 +249,13 @@ class WebhookEventRepository:
         rows = self.session.execute(select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status))
         return {status: count for status, count in rows}
 
+    def purge_processed(self, before: datetime) -> int:
+        """Delete done and ignored notifications processed before `before`; failed ones stay."""
+        result = self.session.execute(delete(WebhookEvent).where(
+            WebhookEvent.status.in_([WebhookEventStatus.DONE, WebhookEventStatus.IGNORED]),
+            WebhookEvent.processed_at < before))
+        return result.rowcount or 0
+
 
 class LeaseRepository:
     """Per-store leases in the database: one worker at a time imports a store's orders."""

@@ -155,6 +155,8 @@ order_bindings = Table(
     Column("store_updated_at", UTCDateTime),
     Column("payload_hash", String(64)),
     Column("synced_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),
+    # LGPD: the customer asked for erasure; later store updates must not bring the data back.
+    Column("redacted_at", UTCDateTime),
     UniqueConstraint("store_id", "external_id", name="uq_nuvemshop_order_bindings_store_external"),
 )
 
@@ -224,6 +226,7 @@ webhook_events = Table(
     Column("resolution", Text),
     Column("processed_at", UTCDateTime),
     Index("ix_nuvemshop_webhook_events_status_store", "status", "store_id"),
+    Index("ix_nuvemshop_webhook_events_status_processed", "status", "processed_at"),
 )
 
 store_leases = Table(

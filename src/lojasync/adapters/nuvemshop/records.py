@@ -53,6 +53,7 @@ class OrderBinding:
     store_updated_at: datetime | None
     payload_hash: str | None
     synced_at: datetime | None
+    redacted_at: datetime | None = None
 
     def __init__(self, store_id: int, external_id: str) -> None:
         self.store_id = store_id
