@@ -113,6 +113,7 @@ def test_suspended_store_keeps_events_pending_until_resumed(app, server, store_i
 
 
 def test_uninstalled_store_stops_importing(app, server, store_id):
+    server.simulator.uninstall_app(server.store_id)  # the token dies with it
     notify(app, server, "app/uninstalled", None)
     drain(app, store_id)
     order = server.simulator.create_order()
@@ -120,6 +121,15 @@ def test_uninstalled_store_stops_importing(app, server, store_id):
     report = drain(app, store_id)
     assert report.api_calls == 0 and by_store_id(app) == {}
     assert list_events(app.read_uow())[0].status == "ignorado"
+
+
+def test_a_late_uninstall_after_a_reinstall_is_ignored(app, server, store_id):
+    notify(app, server, "app/uninstalled", None)  # old news: the token we hold still works
+    drain(app, store_id)
+    with app.read_uow() as uow:
+        assert uow.stores.get(store_id).active
+    (event,) = list_events(app.read_uow())
+    assert event.status == "ignorado" and "reinstalada" in event.error
 
 
 def test_a_store_held_by_another_worker_is_left_alone(app, server, store_id):

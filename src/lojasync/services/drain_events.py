@@ -30,6 +30,7 @@ log = logging.getLogger("lojasync.drain")
 CLOCK_MARGIN = timedelta(minutes=2)
 # GETs of one pass; the rest wait for the next pass, after the lease is renewed.
 MAX_GETS_PER_PASS = 200
+WEBHOOK_IMPORT_CHUNK = 50
 
 
 @dataclass
@@ -64,7 +65,7 @@ def drain_store_events(uow_factory: UowFactory, client_factory: Callable[[Store]
             others = [e for e in pending if e.event not in ORDER_EVENTS]
             orders = [e for e in pending if e.event in ORDER_EVENTS]
             try:
-                _handle_store_events(uow_factory, store_id, others, report, lgpd_handler, now)
+                _handle_store_events(uow_factory, client_factory, store_id, others, report, lgpd_handler, now)
                 if orders and not _handle_order_events(uow_factory, client_factory, policy, store_id, orders,
                                                        threshold, report, now, lease):
                     return report  # paused or unreachable: the events wait, the loop must not spin
@@ -78,15 +79,34 @@ def drain_store_events(uow_factory: UowFactory, client_factory: Callable[[Store]
                 return report
 
 
-def _handle_store_events(uow_factory, store_id, events: list[WebhookEvent], report: DrainReport, lgpd_handler,
-                         now) -> None:
+def _token_still_works(client_factory, store: Store) -> bool:
+    """Only a clear 'yes' counts: any failure (401, 402, network) lets the uninstall proceed."""
+    try:
+        client = client_factory(store)
+    except ValueError:
+        return False
+    try:
+        client.list_orders_page({"per_page": 1})
+        return True
+    except NuvemshopError:
+        return False
+    finally:
+        client.close()
+
+
+def _handle_store_events(uow_factory, client_factory, store_id, events: list[WebhookEvent], report: DrainReport,
+                         lgpd_handler, now) -> None:
     """App and LGPD events, each in its own transaction: one that fails never blocks the others."""
     for event in events:
         try:
             with uow_factory() as uow:
                 record = uow.events.get(event.id)
                 store = uow.stores.get(store_id)
-                if event.event in APP_EVENTS:
+                if event.event == "app/uninstalled" and _token_still_works(client_factory, store):
+                    # Delivered late, after a reinstall: the current token answers, so it is stale.
+                    record.mark_done(now(), WebhookEventStatus.IGNORED)
+                    record.error = "app/uninstalled antigo: a loja foi reinstalada depois e o token atual funciona."
+                elif event.event in APP_EVENTS:
                     APP_HANDLERS[event.event](uow, store)
                     report.needs_sync |= event.event == "app/resumed"
                     record.mark_done(now())
@@ -206,7 +226,11 @@ def _import_listing(client, uow_factory, store_id, policy, since: datetime, repo
         params["updated_at_max"] = until.isoformat(timespec="seconds")
     seen: set[str] = set()
     for page in client.iter_order_pages(params):
-        report.imports.extend(import_orders(uow_factory, store_id, page.orders, policy, source="webhook"))
+        # Smaller transactions than the sync's: on SQLite a write holds the lock that the webhook
+        # inbox needs, and answering the platform fast matters more here than bulk speed.
+        for start in range(0, len(page.orders), WEBHOOK_IMPORT_CHUNK):
+            chunk = page.orders[start:start + WEBHOOK_IMPORT_CHUNK]
+            report.imports.extend(import_orders(uow_factory, store_id, chunk, policy, source="webhook"))
         seen.update(str(o.get("id")) for o in page.orders if isinstance(o, dict))
         if lease is not None and not lease.renew():
             raise LeaseLost()
