@@ -187,3 +187,18 @@ def test_processed_notifications_are_purged_after_the_retention_failed_ones_stay
         assert uow.events.purge_processed(datetime.now(timezone.utc) + timedelta(days=1)) == 1
         uow.commit()
     assert [e.status for e in list_events(app.read_uow())] == ["com erro"]
+
+
+def test_an_order_in_a_coalesced_page_that_fails_to_import_keeps_its_event_failed(app, server, store_id):
+    ids = server.simulator.create_orders(5)
+    # The store serves a malformed payload for the first order (a line with quantity 0).
+    record = server.simulator.record(ids[0])
+    with server.simulator.lock:
+        record.data["products"][0]["quantity"] = 0
+        record.cache.clear()
+    for order_id in ids:
+        notify(app, server, "order/created", order_id)
+    drain(app, store_id)
+    statuses = {e.resource_id: e for e in list_events(app.read_uow())}
+    assert statuses[str(ids[0])].status == "com erro" and "quantidade" in statuses[str(ids[0])].error
+    assert all(statuses[str(i)].status == "processado" for i in ids[1:])

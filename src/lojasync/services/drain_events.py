@@ -57,7 +57,6 @@ def drain_store_events(uow_factory: UowFactory, client_factory: Callable[[Store]
         while True:
             with uow_factory() as uow:
                 pending = uow.events.pending_for_store(store_id)
-                store = uow.stores.get(store_id)
                 uow.session.expunge_all()
             if not pending:
                 return report
@@ -214,7 +213,9 @@ def _handle_order_events(uow_factory, client_factory, policy, store_id, events: 
                                "importa de novo.")
             report.failed_events += 1
     # Orders beyond this pass's GET budget stay pending for the next pass.
-    done = [e for e in events if e.resource_id is None or e.resource_id in seen]
+    unfinished = not_found | refused.keys() | failed.keys()
+    done = [e for e in events if e.resource_id is None
+            or (e.resource_id in seen and e.resource_id not in unfinished)]
     _finish(uow_factory, done, now, WebhookEventStatus.DONE)
     return True
 
