@@ -5,7 +5,8 @@ orders to a running `lojasync serve` over HTTP; a `lojasync worker` process impo
 Prints one JSON line: {"webhooks", "ingress_per_s", "ingress_p99_ms", "api_calls", "all_imported_s",
 "lag_p95_s", "orders_imported", "duplicates_in_erp", "backend"}.
 Targets: ingress >= 500 webhooks/s with p99 < 100 ms, API calls <= 5% of the webhooks, every order
-imported exactly once. `ingress_p99_ms` is measured by the sender: POST sent to 2xx received.
+imported exactly once. `ingress_p99_ms` is measured by the sender: POST sent to 2xx received, so it
+includes the queueing of `--senders` deliveries in flight on this 2-core machine.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def start(args: list[str], env: dict, health_url: str) -> subprocess.Popen:
             time.sleep(0.2)
 
 
-def run(orders: int, duplicates: float, database_url: str | None, redis_url: str | None, topology: str) -> dict:
+def run(orders: int, duplicates: float, database_url: str | None, redis_url: str | None, topology: str,
+        senders: int) -> dict:
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as workdir:
         database_url = database_url or f"sqlite:///{Path(workdir) / 'lojasync.db'}"
@@ -75,7 +77,7 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
         sim = f"http://127.0.0.1:{sim_port}"
         try:
             processes.append(start(["simulator", "--port", str(sim_port), "--orders", "1", "--client-secret",
-                                    SECRET, "--webhook-workers", "16"], env, f"{sim}/_simulator/stats"))
+                                    SECRET, "--webhook-workers", str(senders)], env, f"{sim}/_simulator/stats"))
             view, _ = add_store(app.uow(), app.cipher, DEFAULT_STORE_ID, DEFAULT_ACCESS_TOKEN, f"{sim}/2025-03")
             with app.uow() as uow:  # synced just now: everything must come through the webhooks
                 store = uow.stores.get(view.id)
@@ -85,11 +87,13 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
                 client = app.client_for(uow.stores.get(view.id))
             ensure_webhooks(client, DEFAULT_STORE_ID, webhook_url_for(f"http://127.0.0.1:{port}"))
             client.close()
-            if topology == "separate":
+            if topology == "ingress-only":
+                pass  # no worker: measures the receiver alone (the import is not waited for)
+            elif topology == "separate":
                 # Production shape: the web process only receives; workers import in their own process.
                 processes.append(subprocess.Popen([sys.executable, "-m", "lojasync", "worker", "--workers", "2"],
                                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            serve_args = ["serve", "--port", str(port)] + (["--no-worker"] if topology == "separate" else [])
+            serve_args = ["serve", "--port", str(port)] + (["--no-worker"] if topology != "embedded" else [])
             processes.append(start(serve_args, env, f"http://127.0.0.1:{port}/healthz"))
 
             httpx.post(f"{sim}/_simulator/stats/reset").raise_for_status()
@@ -103,7 +107,8 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
             failed = [e for e in log if e.get("outcome") == "failed"]
             ingress_seconds = max(e["at"] + e["duration"] for e in ok) - min(e["at"] for e in ok)
             wanted = {str(i) for i in ids}
-            while True:
+            got: set[str] = set()
+            while topology != "ingress-only":
                 with app.engine.connect() as conn:
                     got = {row[0] for row in conn.execute(text("SELECT external_id FROM nuvemshop_order_bindings"))}
                     pending = conn.execute(text(
@@ -142,6 +147,7 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
         "duplicates_in_erp": erp_orders - distinct,
         "backend": backend,
         "topology": topology,
+        "senders": senders,
     }
 
 
@@ -156,10 +162,13 @@ def main() -> None:
     parser.add_argument("--duplicates", type=float, default=0.2, help="chance of an extra copy per webhook")
     parser.add_argument("--database-url", help="an EMPTY database to use (default: SQLite in a temp dir)")
     parser.add_argument("--redis-url", help="queue on Redis instead of SQLite")
-    parser.add_argument("--topology", choices=["separate", "embedded"], default="separate",
+    parser.add_argument("--topology", choices=["separate", "embedded", "ingress-only"], default="separate",
                         help="separate: serve --no-worker + lojasync worker; embedded: serve with its worker")
+    parser.add_argument("--senders", type=int, default=4,
+                        help="deliveries in flight at once (the simulator's sender threads)")
     args = parser.parse_args()
-    print(json.dumps(run(args.orders, args.duplicates, args.database_url, args.redis_url, args.topology)))
+    print(json.dumps(run(args.orders, args.duplicates, args.database_url, args.redis_url, args.topology,
+                         args.senders)))
 
 
 if __name__ == "__main__":
