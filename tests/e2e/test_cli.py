@@ -134,3 +134,33 @@ def test_install_link_carries_a_valid_invite(lojasync, app):
     invite = link.split("convite=", 1)[1].strip()
     assert invite_problem(app.cipher, invite) is None
     assert invite_problem(app.cipher, invite + "x") is not None
+
+
+def test_lgpd_export_is_handed_over_from_the_database(lojasync, app, tmp_path):
+    import stat
+
+    from lojasync.adapters.nuvemshop.records import WebhookEvent
+    from lojasync.services.import_orders import import_order
+    from lojasync.services.import_policy import ImportPolicy
+    from lojasync.services.lgpd import handle_lgpd_event
+    from tests.factories import make_store, order_payload
+
+    store_id = make_store(app)
+    payload = order_payload()
+    import_order(app.uow, store_id, payload, ImportPolicy())
+    body = {"store_id": 1234567, "customer": {"id": payload["customer"]["id"],
+                                              "identification": payload["customer"]["identification"]},
+            "orders_requested": [payload["id"]], "data_request": {"id": 4242}}
+    with app.uow() as uow:
+        event = WebhookEvent(store_id, "1234567", "customers/data_request", None, body)
+        uow.events.add(event)
+        handle_lgpd_event(uow, uow.stores.get(store_id), event, app.settings)
+        uow.commit()
+
+    assert "4242" in lojasync("lgpd", "exports").output
+    target = tmp_path / "saida.json"
+    lojasync("lgpd", "export", "4242", "--output", str(target))
+    content = json.loads(target.read_text())
+    assert content["data_request_id"] == "4242" and content["orders"][0]["store_order_id"] == str(payload["id"])
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "Nenhuma exportação" in lojasync("lgpd", "export", "999", expect=1).output

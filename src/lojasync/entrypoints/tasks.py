@@ -19,6 +19,7 @@ from lojasync.bootstrap import Container
 from lojasync.services.app_events import recheck_paused_store
 from lojasync.services.drain_events import drain_store_events, retryable
 from lojasync.services.lgpd import handle_lgpd_event
+from lojasync.services.lgpd_exports import purge_exports
 from lojasync.services.sync_store import SyncBusy, sync_store
 
 log = logging.getLogger("lojasync.tasks")
@@ -142,7 +143,8 @@ class TaskQueue:
     def purge_events(self) -> None:
         days = self.container.settings.event_retention_days
         with self.container.uow() as uow:
-            purged = uow.events.purge_processed(datetime.now(timezone.utc) - timedelta(days=days))
+            before = datetime.now(timezone.utc) - timedelta(days=days)
+            purged = uow.events.purge_processed(before) + purge_exports(uow, before)
             uow.commit()
         if purged:
             log.info("old webhook events purged", extra={"events": purged, "days": days})

@@ -21,6 +21,7 @@ from lojasync.adapters.nuvemshop.records import OrderBinding, Store, WebhookEven
 from lojasync.domain.customers import Customer
 from lojasync.domain.orders import Order
 from lojasync.domain.tax_id import TaxId, normalize_tax_id, parse_tax_id
+from lojasync.services.lgpd_exports import save_export
 from lojasync.services.unit_of_work import UnitOfWork
 from lojasync.settings import Settings
 
@@ -191,7 +192,9 @@ def _data_request(uow: UnitOfWork, store: Store, event: WebhookEvent, body: dict
     }
     path = Path(settings.data_dir) / "lgpd" / f"data_request_{store.external_id}_{request_id}.json"
     _write_private(path, export)
-    message = (f"Pedido de dados LGPD {request_id}: exportação gravada em {path} para o lojista enviar ao titular.")
+    save_export(uow, store.id, request_id, export)
+    message = (f"Pedido de dados LGPD {request_id}: exportação gravada em {path} e no banco "
+               f"(`lojasync lgpd export {request_id}` a grava em qualquer máquina) para o lojista enviar ao titular.")
     for order, binding in rows:
         _log(uow, binding, order, "lgpd_data_request", message)
     if not rows:

@@ -236,3 +236,14 @@ store_leases = Table(
     # A lease, not a lock: a worker killed with SIGKILL frees the store when it expires.
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+lgpd_exports = Table(
+    "lgpd_exports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
+    Column("request_id", String(100), nullable=False),
+    # In the database, not on one worker's disk: any machine (and the operator's CLI) can hand it over.
+    Column("content", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    UniqueConstraint("store_id", "request_id", name="uq_lgpd_exports_store_request"),
+)

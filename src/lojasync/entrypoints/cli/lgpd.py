@@ -1,0 +1,39 @@
+"""`lojasync lgpd ...`: hand over the data exports that customers/data_request produced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.output import table
+from lojasync.services.lgpd_exports import ExportNotFound, list_exports, write_export
+
+app = typer.Typer(help="LGPD: exportações de dados pedidas pelos titulares.", no_args_is_help=True)
+
+
+@app.command("exports")
+@friendly_errors
+def exports() -> None:
+    """Lista as exportações guardadas (apagadas após LOJASYNC_EVENT_RETENTION_DAYS)."""
+    rows = list_exports(container().read_uow())
+    table(f"Exportações LGPD ({len(rows)})", ["Pedido", "Loja", "Gerada em"],
+          [[r["request_id"], r["store"], r["created_at"][:19]] for r in rows])
+
+
+@app.command("export")
+@friendly_errors
+def export(
+    request_id: Annotated[str, typer.Argument(help="O data_request.id enviado pela Nuvemshop.")],
+    output: Annotated[Path | None, typer.Option("--output", help="Arquivo de saída.")] = None,
+) -> None:
+    """Grava a exportação de um pedido de dados num arquivo (só o dono pode ler) para enviar ao titular."""
+    target = output or Path(f"lgpd_data_request_{request_id}.json")
+    try:
+        written = write_export(container().read_uow(), request_id, target)
+    except ExportNotFound as exc:
+        fail(exc.message)
+    console.print(f"Exportação gravada em {written}. Envie ao titular por um canal seguro e apague depois.",
+                  highlight=False)
