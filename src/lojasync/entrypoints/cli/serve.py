@@ -48,6 +48,7 @@ def serve(
         sys.setswitchinterval(0.001)
         consumer = queue.consumer(app.settings.worker_threads, embedded=True)
         consumer.start()
+        queue.housekeeping()  # what a process killed earlier left pending starts now, not at the next minute
     console.print(f"lojasync ouvindo em http://{host}:{port} (webhooks em /webhooks/nuvemshop)"
                   + ("" if no_worker else f", worker embutido com {app.settings.worker_threads} threads"),
                   highlight=False)
