@@ -7,6 +7,7 @@ orders every few seconds while a person watches them arrive through signed webho
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -155,12 +156,14 @@ def _summary(app, data_dir: Path) -> None:
     console.print(f"Produtos: {len(products)}; estoque movimentado pela importação: "
                   f"{sum(p['stock'] for p in products)} (importar não baixa estoque).", highlight=False)
     example = next((o for o in from_store if o["customer"] is None), from_store[0] if from_store else None)
-    prefix = f"LOJASYNC_DATA_DIR={data_dir}"
+    # The command as the person typed it (".venv/bin/lojasync" when the venv is not activated).
+    program = sys.argv[0] if Path(sys.argv[0]).name == "lojasync" else "lojasync"
+    prefix = f"LOJASYNC_DATA_DIR={data_dir} {program}"
     console.print("\nExplore a demonstração (ela fica na pasta própria):", style="bold")
-    console.print(f"  {prefix} lojasync orders list --status confirmado", highlight=False)
+    console.print(f"  {prefix} orders list --status confirmado", highlight=False)
     if example:
-        console.print(f"  {prefix} lojasync orders show {example['number']}", highlight=False)
-    console.print(f"  {prefix} lojasync customers list\n  {prefix} lojasync events list", highlight=False)
+        console.print(f"  {prefix} orders show {example['number']}", highlight=False)
+    console.print(f"  {prefix} customers list\n  {prefix} events list", highlight=False)
 
 
 def _reason_kind(problem: str | None) -> str:
