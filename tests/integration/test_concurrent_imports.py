@@ -72,3 +72,18 @@ def test_four_importers_on_postgresql_overlapping_batches(app):
     assert len(orders) == 30
     assert len({o["store_order_id"] for o in orders}) == 30
     assert len(list_customers(app.uow())) == 30
+
+
+def test_a_periodic_round_is_claimed_by_one_consumer_only(app):
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    claims = []
+    for _ in range(3):  # three consumers waking up for the same minute
+        with app.uow() as uow:
+            claims.append(uow.leases.claim_round("housekeeping", now, now - timedelta(seconds=50)))
+            uow.commit()
+    assert claims == [True, False, False]
+    later = now + timedelta(seconds=60)
+    with app.uow() as uow:
+        assert uow.leases.claim_round("housekeeping", later, later - timedelta(seconds=50))

@@ -44,9 +44,13 @@ class TaskQueue:
         self._drain = self.huey.task(name="drain_store")(self._drain_task)
         self._sync = self.huey.task(name="sync_store", retries=3, retry_delay=30)(self._sync_task)
         self._recheck = self.huey.task(name="recheck_paused_store")(self._recheck_task)
-        self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(self.housekeeping)
-        self.huey.periodic_task(crontab(minute="*/5"), name="recheck_paused")(self.recheck_paused)
-        self.huey.periodic_task(crontab(minute="17", hour="*"), name="purge_events")(self.purge_events)
+        # Every consumer (each worker, each serve with its worker) schedules these; one runs each round.
+        self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(
+            self._once_per_round("housekeeping", 50, self.housekeeping))
+        self.huey.periodic_task(crontab(minute="*/5"), name="recheck_paused")(
+            self._once_per_round("recheck_paused", 280, self.recheck_paused))
+        self.huey.periodic_task(crontab(minute="17", hour="*"), name="purge_events")(
+            self._once_per_round("purge_events", 3000, self.purge_events))
 
     # enqueueing ------------------------------------------------------------------------------------
     def drain_soon(self, store_id: int) -> None:
@@ -115,6 +119,16 @@ class TaskQueue:
             # Another worker is on this store (every consumer runs housekeeping): do not hold a
             # worker thread waiting; the next housekeeping tries again.
             return
+
+    def _once_per_round(self, name: str, seconds: int, job):
+        def run_once() -> None:
+            now = datetime.now(timezone.utc)
+            with self.container.uow() as uow:
+                mine = uow.leases.claim_round(name, now, now - timedelta(seconds=seconds))
+                uow.commit()
+            if mine:
+                job()
+        return run_once
 
     def housekeeping(self) -> None:
         """Every minute: reconcile stores that are due, and drain what a dead worker left pending."""

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from lojasync.adapters.db.tables import store_leases, sync_log, utcnow
+from lojasync.adapters.db.tables import periodic_runs, store_leases, sync_log, utcnow
 from lojasync.adapters.nuvemshop.records import (
     CustomerBinding, ImportFailure, OrderBinding, ProductBinding, Store, WebhookEvent, WebhookEventStatus,
 )
@@ -288,6 +288,21 @@ class LeaseRepository:
             .where(store_leases.c.store_id == store_id, store_leases.c.holder == from_holder)
             .values(holder=holder, expires_at=expires_at))
         return bool(taken.rowcount)
+
+    def claim_round(self, name: str, now: datetime, not_before: datetime) -> bool:
+        """Whether this process runs periodic job `name` now (nobody ran it since `not_before`)."""
+        taken = self.session.execute(
+            update(periodic_runs)
+            .where(periodic_runs.c.name == name, periodic_runs.c.last_run_at < not_before)
+            .values(last_run_at=now))
+        if taken.rowcount:
+            return True
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(periodic_runs).values(name=name, last_run_at=now))
+            return True
+        except IntegrityError:
+            return False
 
     def release(self, store_id: int, holder: str) -> None:
         self.session.execute(delete(store_leases).where(

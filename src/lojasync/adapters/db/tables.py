@@ -247,3 +247,10 @@ lgpd_exports = Table(
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     UniqueConstraint("store_id", "request_id", name="uq_lgpd_exports_store_request"),
 )
+
+periodic_runs = Table(
+    "periodic_runs", metadata,
+    # Every consumer schedules the periodic jobs; this row lets only the first one of each round run.
+    Column("name", String(40), primary_key=True),
+    Column("last_run_at", UTCDateTime, nullable=False),
+)
