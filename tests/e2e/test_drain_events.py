@@ -202,3 +202,38 @@ def test_an_order_in_a_coalesced_page_that_fails_to_import_keeps_its_event_faile
     statuses = {e.resource_id: e for e in list_events(app.read_uow())}
     assert statuses[str(ids[0])].status == "com erro" and "quantidade" in statuses[str(ids[0])].error
     assert all(statuses[str(i)].status == "processado" for i in ids[1:])
+
+
+def test_a_drain_that_loses_its_lease_stops_and_leaves_the_rest_pending(app, server, store_id):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from lojasync.adapters.db.tables import store_leases
+    from lojasync.services.drain_events import LeaseLost
+
+    ids = server.simulator.create_orders(450)  # three pages of 200
+    for order_id in ids:
+        notify(app, server, "order/created", order_id)
+
+    def client_whose_lease_is_taken_after_the_first_page(store):
+        client = app.client_for(store)
+        pages = client.iter_order_pages
+
+        def iter_order_pages(params, **kwargs):
+            for number, page in enumerate(pages(params, **kwargs)):
+                if number == 1:  # our lease expired and another machine took the store
+                    with app.uow() as uow:
+                        uow.session.execute(update(store_leases).values(
+                            holder="outra-maquina:1:1", expires_at=datetime.now(timezone.utc) + timedelta(minutes=2)))
+                        uow.commit()
+                yield page
+
+        client.iter_order_pages = iter_order_pages
+        return client
+
+    with pytest.raises(LeaseLost):
+        drain_store_events(app.uow, client_whose_lease_is_taken_after_the_first_page, app.policy(), store_id)
+    statuses = [e.status for e in list_events(app.read_uow(), limit=1000)]
+    assert statuses.count("pendente") == len(ids)  # nothing marked done by a reader that lost the store
+    assert 0 < len(by_store_id(app)) < len(ids) + 50
