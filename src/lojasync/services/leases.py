@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import socket
 import threading
@@ -15,28 +17,21 @@ from lojasync.services.unit_of_work import UnitOfWork
 LEASE_SECONDS = 120
 
 
-# Containers may share a hostname while their PIDs live in separate namespaces: the boot id and the
-# PID namespace make "this machine" exact, so a live lease elsewhere is never mistaken for a dead one.
+@functools.cache
 def _machine() -> str:
+    """Containers may share a hostname while their PIDs live in separate namespaces: the boot id and
+    the PID namespace make "this machine" exact, so a live lease elsewhere is never taken for dead."""
     parts = [socket.gethostname()]
-    for path in ("/proc/sys/kernel/random/boot_id",):
-        try:
-            parts.append(open(path).read().strip()[:8])
-        except OSError:
-            pass
-    try:
+    with contextlib.suppress(OSError), open("/proc/sys/kernel/random/boot_id") as boot_id:
+        parts.append(boot_id.read().strip()[:8])
+    with contextlib.suppress(OSError):
         parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
-    except OSError:
-        pass
     return "/".join(parts)[:70].replace(":", "_")
-
-
-_HOST = _machine()
 
 
 def holder_name() -> str:
     """Unique per thread of a process of a machine."""
-    return f"{_HOST}:{os.getpid()}:{threading.get_ident()}"[:100]
+    return f"{_machine()}:{os.getpid()}:{threading.get_ident()}"[:100]
 
 
 class Lease:
@@ -83,7 +78,7 @@ def _acquire(uow: UnitOfWork, store_id: int, holder: str, seconds: int) -> bool:
 def _dead_local_holder(holder: str) -> bool:
     host, _, rest = holder.partition(":")
     pid_text = rest.split(":", 1)[0]
-    if host != _HOST or not pid_text.isdigit():
+    if host != _machine() or not pid_text.isdigit():
         return False
     pid = int(pid_text)
     if pid == os.getpid():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from lojasync.simulator.errors import ApiError, invalid
+from lojasync.simulator.errors import invalid
 from lojasync.simulator.responses import json_body
 from lojasync.simulator.state import Simulator
 

@@ -264,20 +264,12 @@ class LeaseRepository:
         self.session = session
 
     def acquire(self, store_id: int, holder: str, now: datetime, expires_at: datetime) -> bool:
-        taken = self.session.execute(
+        return self._take_or_create(
             update(store_leases)
             .where(store_leases.c.store_id == store_id,
                    or_(store_leases.c.expires_at < now, store_leases.c.holder == holder))
-            .values(holder=holder, expires_at=expires_at))
-        if taken.rowcount:
-            return True
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(store_leases).values(
-                    store_id=store_id, holder=holder, expires_at=expires_at))
-            return True
-        except IntegrityError:
-            return False
+            .values(holder=holder, expires_at=expires_at),
+            insert(store_leases).values(store_id=store_id, holder=holder, expires_at=expires_at))
 
     def holder(self, store_id: int) -> str | None:
         return self.session.scalar(select(store_leases.c.holder).where(store_leases.c.store_id == store_id))
@@ -291,15 +283,19 @@ class LeaseRepository:
 
     def claim_round(self, name: str, now: datetime, not_before: datetime) -> bool:
         """Whether this process runs periodic job `name` now (nobody ran it since `not_before`)."""
-        taken = self.session.execute(
+        return self._take_or_create(
             update(periodic_runs)
             .where(periodic_runs.c.name == name, periodic_runs.c.last_run_at < not_before)
-            .values(last_run_at=now))
-        if taken.rowcount:
+            .values(last_run_at=now),
+            insert(periodic_runs).values(name=name, last_run_at=now))
+
+    def _take_or_create(self, take, create) -> bool:
+        """Take the row when its condition allows; else create it. The unique key settles races."""
+        if self.session.execute(take).rowcount:
             return True
         try:
             with self.session.begin_nested():
-                self.session.execute(insert(periodic_runs).values(name=name, last_run_at=now))
+                self.session.execute(create)
             return True
         except IntegrityError:
             return False

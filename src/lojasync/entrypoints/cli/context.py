@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
-import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,6 +10,7 @@ import typer
 from rich.console import Console
 
 from lojasync.bootstrap import Container, bootstrap
+from lojasync.observability.logging import configure_logging
 from lojasync.settings import Settings
 
 console = Console()
@@ -25,8 +24,6 @@ def container() -> Container:
     global _container
     if _container is None:
         settings = Settings()
-        from lojasync.observability.logging import configure_logging
-
         configure_logging(settings)
         _container = bootstrap(settings)
     return _container
