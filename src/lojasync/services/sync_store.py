@@ -64,14 +64,14 @@ def sync_store(uow_factory: UowFactory, client_factory: Callable[[Store], object
         if lease is None:
             raise SyncBusy("Outra sincronização (ou o worker) está lendo esta loja agora. "
                            "Tente de novo em instantes.")
-        return _run(uow_factory, client_factory, policy, store, full, overlap_seconds, page_size, progress,
+        return _run(uow_factory, client_factory, policy, store_id, full, overlap_seconds, page_size, progress,
                     now or (lambda: datetime.now(timezone.utc)), lease)
 
 
-def _run(uow_factory, client_factory, policy, store, full, overlap_seconds, page_size, progress, now,
+def _run(uow_factory, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now,
          lease) -> SyncReport:
     started = time.perf_counter()
-    snapshot, since, first_page, resumed = _begin_run(uow_factory(), store, full, overlap_seconds, now())
+    snapshot, since, first_page, resumed = _begin_run(uow_factory(), store_id, full, overlap_seconds, now())
     report = SyncReport(store=snapshot.external_id, since=since, resumed=resumed)
     params: dict[str, object] = {"per_page": page_size}
     if since is not None:
@@ -87,7 +87,11 @@ def _run(uow_factory, client_factory, policy, store, full, overlap_seconds, page
             report.imports.extend(batch)
             report.pages += 1
             report.fetched += len(page.orders)
-            lease.renew()
+            if not lease.renew():
+                # Our lease expired and another process took the store: stop; the checkpoint of
+                # every committed page is saved, so the next run resumes after it.
+                raise SyncBusy("Outro processo assumiu esta loja durante a sincronização; "
+                               "rode de novo para retomar de onde parou.")
             if progress:
                 progress(report.fetched, total)
         _retry_failures(uow_factory, client, snapshot.id, policy, report)
@@ -101,10 +105,10 @@ def _run(uow_factory, client_factory, policy, store, full, overlap_seconds, page
     return report
 
 
-def _begin_run(uow: UnitOfWork, store_ref: str | None, full: bool, overlap_seconds: int, started: datetime
+def _begin_run(uow: UnitOfWork, store_id: int, full: bool, overlap_seconds: int, started: datetime
                ) -> tuple[Store, datetime | None, int, bool]:
     with uow:
-        store = find_store(uow, store_ref)
+        store = uow.stores.get(store_id)
         if not store.active:
             raise StoreInactive(f"A loja {store.external_id} está desativada (app desinstalado ou suspenso). "
                                 "Reconecte-a com `lojasync store add`.")
