@@ -173,16 +173,16 @@ def _newer_or_same(a: StoreOrder, b: StoreOrder) -> bool:
 
 
 def _is_up_to_date(binding: OrderBinding | None, candidate: _Candidate) -> bool:
-    """Skip versions older than the imported one, and the same version with the same content."""
+    """Skip a version older than the imported one, and any version whose content is the same.
+
+    The content decides, not the stamp alone: the API has second resolution, and a newer stamp with
+    the same ERP data is no news.
+    """
     if binding is None or binding.order is None:
         return False
     stored, incoming = binding.store_updated_at, candidate.order.updated_at
-    if stored is not None and incoming is not None:
-        if incoming < stored:
-            return True
-        if incoming > stored:
-            return binding.payload_hash == candidate.digest
-    # Same second (the API has second resolution) or no dates: the content decides.
+    if stored is not None and incoming is not None and incoming < stored:
+        return True
     return binding.payload_hash == candidate.digest
 
 
@@ -275,10 +275,9 @@ def _without_personal_data(data: OrderData) -> OrderData:
 
 def _store_state_changes(binding: OrderBinding, store: StoreOrder) -> list[str]:
     labels = (("situação na loja", binding.store_status, store.status),
-              ("pagamento", binding.store_payment_status, store.payment_status),
-              ("envio", binding.store_shipping_status, store.shipping_status_normalized))
-    return [f"{label} na loja: {new}" if label != "situação na loja" else f"{label}: {new}"
-            for label, old, new in labels if old != new and new]
+              ("pagamento na loja", binding.store_payment_status, store.payment_status),
+              ("envio na loja", binding.store_shipping_status, store.shipping_status_normalized))
+    return [f"{label}: {new}" for label, old, new in labels if old != new and new]
 
 
 def _processed_order_changed(uow: UnitOfWork, store_id: int, binding: OrderBinding, candidate: _Candidate,
