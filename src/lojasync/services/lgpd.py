@@ -72,16 +72,12 @@ def _store_redact(uow: UnitOfWork, store: Store, event: WebhookEvent, body: dict
     orders = fiscal = 0
     removed_by_order: dict[str, list[str]] = {}
     for chunk in q.chunks(q.store_order_ids(session, store.id)):
-        for order, binding in q.orders_with_bindings(session, store.id, chunk):
-            binding.redacted_at = binding.redacted_at or datetime.now(timezone.utc)
-            removed = _redact_order(order)
-            if removed is None:
-                continue
-            orders += 1
-            fiscal += order.is_processed()
-            removed_by_order[binding.external_id] = removed + removed_by_customer.get(order.customer_id, [])
-            _log(uow, binding, order, "lgpd_store_redact", _order_message(
-                "Dados pessoais removidos: a loja pediu a exclusão dos dados (LGPD, store/redact).", order))
+        done, kept, removed = _redact_orders(
+            uow, q.orders_with_bindings(session, store.id, chunk), "lgpd_store_redact",
+            "Dados pessoais removidos: a loja pediu a exclusão dos dados (LGPD, store/redact).",
+            lambda order: removed_by_customer.get(order.customer_id, []))
+        orders, fiscal = orders + done, fiscal + kept
+        removed_by_order.update(removed)
         uow.flush()
     _scrub_log(session, store.id, removed_by_order)
     payloads = q.clear_failure_payloads(session, store.id)
@@ -122,18 +118,9 @@ def _customers_redact(uow: UnitOfWork, store: Store, event: WebhookEvent, body: 
             else:
                 customer_note = f"cliente {customer.id} anonimizado"
     rows = _customer_orders(session, store, request, customer)
-    orders, fiscal, removed_by_order = 0, 0, {}
-    for order, binding in rows:
-        # Remembered on the binding: the importer keeps these orders anonymous from now on.
-        binding.redacted_at = binding.redacted_at or datetime.now(timezone.utc)
-        removed = _redact_order(order)
-        if removed is None:
-            continue
-        orders += 1
-        fiscal += order.is_processed()
-        removed_by_order[binding.external_id] = removed + (customer_removed or [])
-        _log(uow, binding, order, "lgpd_customer_redact",
-             _order_message("Dados pessoais anonimizados a pedido do cliente (LGPD).", order))
+    orders, fiscal, removed_by_order = _redact_orders(
+        uow, rows, "lgpd_customer_redact", "Dados pessoais anonimizados a pedido do cliente (LGPD).",
+        lambda order: customer_removed or [])
     _scrub_log(session, store.id, removed_by_order)
     external_ids = {b.external_id for _, b in rows} | set(request.order_ids)
     failures = [f.id for f in q.import_failures_of(session, store.id) if f.payload is not None
@@ -327,6 +314,25 @@ def _customer_orders(session, store: Store, request: _CustomerRequest, customer:
                                customer_id=customer.id if customer else None, email=request.email,
                                documents=request.documents())
     return q.orders_with_bindings(session, store.id, ids)
+
+
+def _redact_orders(uow: UnitOfWork, rows, event: str, message: str, also_removed
+                   ) -> tuple[int, int, dict[str, list[str]]]:
+    """Anonymise orders and log each; return (anonymised, kept for fiscal law, removed texts by order)."""
+    now = datetime.now(timezone.utc)
+    orders = fiscal = 0
+    removed_by_order: dict[str, list[str]] = {}
+    for order, binding in rows:
+        # Remembered on the binding: the importer keeps these orders anonymous from now on.
+        binding.redacted_at = binding.redacted_at or now
+        removed = _redact_order(order)
+        if removed is None:
+            continue
+        orders += 1
+        fiscal += order.is_processed()
+        removed_by_order[binding.external_id] = removed + also_removed(order)
+        _log(uow, binding, order, event, _order_message(message, order))
+    return orders, fiscal, removed_by_order
 
 
 def _redact_customer(customer: Customer, keep_fiscal: bool) -> list[str] | None:
