@@ -12,16 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import httpx  # noqa: E402
+from local_processes import free_port, start_lojasync  # noqa: E402
 
 from lojasync.bootstrap import bootstrap  # noqa: E402
 from lojasync.services.stores import add_store  # noqa: E402
@@ -31,29 +29,9 @@ from lojasync.settings import Settings  # noqa: E402
 BUCKET, LEAK, PAGE = 40, 2.0, 200
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_simulator(orders: int, port: int) -> subprocess.Popen:
-    # A separate process, as the real API is: the simulator must not share our GIL.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lojasync", "simulator", "--port", str(port), "--orders", str(orders),
-         "--bucket-size", str(BUCKET), "--leak-per-second", str(LEAK)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/_simulator/stats", timeout=1).raise_for_status()
-            return process
-        except httpx.HTTPError:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("simulator did not start")
+def start_simulator(orders: int, port: int):
+    return start_lojasync(["simulator", "--port", str(port), "--orders", str(orders), "--bucket-size", str(BUCKET),
+                           "--leak-per-second", str(LEAK)], f"http://127.0.0.1:{port}/_simulator/stats")
 
 
 def run(orders: int) -> dict:

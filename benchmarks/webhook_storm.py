@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import httpx  # noqa: E402
+from local_processes import free_port, start_lojasync  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from lojasync.bootstrap import bootstrap  # noqa: E402
@@ -36,30 +36,9 @@ from lojasync.simulator.config import DEFAULT_ACCESS_TOKEN, DEFAULT_STORE_ID  # 
 SECRET = "0123456789abcdef0123456789abcdef01234567"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] if ordered else 0.0
-
-
-def start(args: list[str], env: dict, health_url: str) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "lojasync", *args], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            httpx.get(health_url, timeout=1).raise_for_status()
-            return process
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(f"lojasync {args[0]} did not start")
-            time.sleep(0.2)
 
 
 def run(orders: int, duplicates: float, database_url: str | None, redis_url: str | None, topology: str,
@@ -76,8 +55,8 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
         sim_port, port = free_port(), free_port()
         sim = f"http://127.0.0.1:{sim_port}"
         try:
-            processes.append(start(["simulator", "--port", str(sim_port), "--orders", "1", "--client-secret",
-                                    SECRET, "--webhook-workers", str(senders)], env, f"{sim}/_simulator/stats"))
+            processes.append(start_lojasync(["simulator", "--port", str(sim_port), "--orders", "1", "--client-secret",
+                                    SECRET, "--webhook-workers", str(senders)], f"{sim}/_simulator/stats", env))
             view, _ = add_store(app.uow(), app.cipher, DEFAULT_STORE_ID, DEFAULT_ACCESS_TOKEN, f"{sim}/2025-03")
             with app.uow() as uow:  # synced just now: everything must come through the webhooks
                 store = uow.stores.get(view.id)
@@ -94,7 +73,7 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
                 processes.append(subprocess.Popen([sys.executable, "-m", "lojasync", "worker", "--workers", "2"],
                                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             serve_args = ["serve", "--port", str(port)] + (["--no-worker"] if topology != "embedded" else [])
-            processes.append(start(serve_args, env, f"http://127.0.0.1:{port}/healthz"))
+            processes.append(start_lojasync(serve_args, f"http://127.0.0.1:{port}/healthz", env))
 
             httpx.post(f"{sim}/_simulator/stats/reset").raise_for_status()
             httpx.post(f"{sim}/_simulator/webhooks/behaviour", json={"duplicate": duplicates}).raise_for_status()

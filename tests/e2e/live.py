@@ -4,28 +4,19 @@ webhooks over HTTP to `lojasync serve` (uvicorn) with its embedded worker (huey)
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 import uuid
 from datetime import datetime, timezone
 
-import uvicorn
-
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web.app import create_app
+from lojasync.entrypoints.web.server import BackgroundServer
 from lojasync.services.install_store import ensure_webhooks, webhook_url_for
 from lojasync.services.stores import add_store
 from lojasync.simulator.config import SimulatorConfig
 from lojasync.simulator.server import SimulatorServer
 
 SECRET = "9f2c6d0e4b8a7c1f3e5d7b9a0c2e4f6a8b0d1c3e"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(condition, timeout: float = 30.0, interval: float = 0.1):
@@ -51,10 +42,8 @@ class LiveInstallation:
                                  webhook_time_scale=0.001, **sim)
         self.simulator_server = SimulatorServer(config=config)
         self.queue = TaskQueue(app)
-        self.port = free_port()
-        self._server = uvicorn.Server(uvicorn.Config(create_app(app, self.queue), host="127.0.0.1", port=self.port,
-                                                     log_level="warning", access_log=False, lifespan="off"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self.web = BackgroundServer(create_app(app, self.queue))
+        self.port = self.web.port
         self.consumer = self.queue.consumer(2, embedded=True)
 
     @property
@@ -63,8 +52,7 @@ class LiveInstallation:
 
     def __enter__(self) -> "LiveInstallation":
         self.simulator_server.start()
-        self._thread.start()
-        wait_until(lambda: self._server.started, timeout=10)
+        self.web.start()
         srv = self.simulator_server
         view, _ = add_store(self.app.uow(), self.app.cipher, srv.store_id, srv.access_token, srv.api_url)
         self.store_id = view.id
@@ -84,7 +72,6 @@ class LiveInstallation:
 
     def __exit__(self, *exc) -> None:
         self.consumer.stop(graceful=False)
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self.web.stop()
         self.simulator_server.stop()
         self.queue.huey.flush()

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import fields
 
-import uvicorn
-
+from lojasync.entrypoints.web.server import BackgroundServer, bind_socket, uvicorn_server
 from lojasync.simulator.app import create_app
 from lojasync.simulator.config import SimulatorConfig
 from lojasync.simulator.state import Simulator
 
 API_VERSION = "2025-03"
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    # proto=IPPROTO_TCP makes asyncio set TCP_NODELAY on accepted connections; without it
-    # small responses (headers and body written apart) wait ~40 ms on delayed ACKs.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(256)
-    sock.set_inheritable(True)
-    return sock
-
-
-def _uvicorn(simulator: Simulator, log_level: str) -> uvicorn.Server:
-    config = uvicorn.Config(create_app(simulator), log_level=log_level, access_log=False,
-                            timeout_graceful_shutdown=2, lifespan="off")
-    return uvicorn.Server(config)
 
 
 class SimulatorServer:
@@ -42,8 +21,7 @@ class SimulatorServer:
         self.host = host
         self._requested_port = port
         self._log_level = log_level
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self.port: int | None = None
 
     @property
@@ -64,27 +42,17 @@ class SimulatorServer:
         return self.simulator.config.access_token
 
     def start(self, timeout: float = 10.0) -> SimulatorServer:
-        sock = _bind(self.host, self._requested_port)
-        self.port = sock.getsockname()[1]
-        self._server = _uvicorn(self.simulator, self._log_level)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"nuvemshop-simulator-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("simulator server did not start")
-            time.sleep(0.01)
+        self._server = BackgroundServer(create_app(self.simulator), self.host, self._requested_port,
+                                        self._log_level, name="nuvemshop-simulator")
+        self.port = self._server.port
+        self._server.start(timeout)
         return self
 
     def stop(self) -> None:
         """Stop serving and the webhook workers (queued deliveries are dropped; the log stays)."""
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
+            self._server.stop()
+        self._server = None
         self.simulator.close()
 
     def __enter__(self) -> SimulatorServer:
@@ -101,7 +69,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, **config) -> None:
     if unknown:
         raise TypeError(f"unknown simulator option(s): {', '.join(sorted(unknown))}")
     simulator = Simulator(SimulatorConfig(**config))
-    sock = _bind(host, port)
+    sock = bind_socket(host, port)
     base = f"http://{host}:{sock.getsockname()[1]}"
     cfg = simulator.config
     print("Simulador da API Nuvemshop no ar.")
@@ -112,4 +80,4 @@ def serve(host: str = "127.0.0.1", port: int = 8000, **config) -> None:
     print(f"  App (OAuth):     app_id {cfg.app_id}, client_id {cfg.client_id}, client_secret {cfg.client_secret}")
     print(f"  Administração:   {base}/_simulator/stats")
     print("Pressione Ctrl+C para parar.", flush=True)
-    _uvicorn(simulator, "warning").run(sockets=[sock])
+    uvicorn_server(create_app(simulator)).run(sockets=[sock])
