@@ -22,8 +22,8 @@ import httpx  # noqa: E402
 from local_processes import free_port, start_lojasync  # noqa: E402
 
 from lojasync.bootstrap import bootstrap  # noqa: E402
-from lojasync.services.stores import add_store  # noqa: E402
-from lojasync.services.sync_store import sync_store  # noqa: E402
+from lojasync.nuvemshop.services.stores import add_store  # noqa: E402
+from lojasync.nuvemshop.services.sync_store import sync_store  # noqa: E402
 from lojasync.settings import Settings  # noqa: E402
 
 BUCKET, LEAK, PAGE = 40, 2.0, 200

@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from lojasync.adapters.db import tables  # noqa: E402
-from lojasync.adapters.nuvemshop.records import Store  # noqa: E402
+from lojasync.db import tables  # noqa: E402
+from lojasync.nuvemshop.model.records import Store  # noqa: E402
 from lojasync.bootstrap import bootstrap  # noqa: E402
-from lojasync.services.import_orders import import_orders  # noqa: E402
+from lojasync.nuvemshop.services.import_orders import import_orders  # noqa: E402
 from lojasync.settings import Settings  # noqa: E402
-from lojasync.simulator.generator import StoreGenerator  # noqa: E402
+from lojasync.simulators.nuvemshop.generator import StoreGenerator  # noqa: E402
 
 PAGE = 200
 

@@ -28,10 +28,10 @@ from local_processes import free_port, start_lojasync  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from lojasync.bootstrap import bootstrap  # noqa: E402
-from lojasync.services.install_store import ensure_webhooks, webhook_url_for  # noqa: E402
-from lojasync.services.stores import add_store  # noqa: E402
+from lojasync.nuvemshop.services.install_store import ensure_webhooks, webhook_url_for  # noqa: E402
+from lojasync.nuvemshop.services.stores import add_store  # noqa: E402
 from lojasync.settings import Settings  # noqa: E402
-from lojasync.simulator.config import DEFAULT_ACCESS_TOKEN, DEFAULT_STORE_ID  # noqa: E402
+from lojasync.simulators.nuvemshop.config import DEFAULT_ACCESS_TOKEN, DEFAULT_STORE_ID  # noqa: E402
 
 SECRET = "0123456789abcdef0123456789abcdef01234567"
 

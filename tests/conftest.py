@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from lojasync.adapters.db import tables
+from lojasync.db import tables
 from lojasync.bootstrap import Container, bootstrap
 from lojasync.settings import Settings
 

@@ -6,7 +6,7 @@ import copy
 import itertools
 from datetime import datetime, timedelta, timezone
 
-from lojasync.adapters.nuvemshop.records import Store
+from lojasync.nuvemshop.model.records import Store
 
 _ids = itertools.count(1_700_000_001)
 BASE_TIME = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)

@@ -9,13 +9,13 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from lojasync.adapters.crypto import TokenCipher
-from lojasync.adapters.db.engine import build_engine, build_session_factory
-from lojasync.adapters.db.migrate import upgrade
-from lojasync.adapters.db.orm import start_mappers
-from lojasync.adapters.nuvemshop.records import Store
-from lojasync.services.import_policy import ImportPolicy
-from lojasync.services.unit_of_work import UnitOfWork
+from lojasync.crypto import TokenCipher
+from lojasync.db.engine import build_engine, build_session_factory
+from lojasync.db.migrate import upgrade
+from lojasync.db.orm import start_mappers
+from lojasync.nuvemshop.model.records import Store
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.db.unit_of_work import UnitOfWork
 from lojasync.settings import Settings
 
 
@@ -45,11 +45,11 @@ class Container:
         return ImportPolicy(rules=self.settings.status_rules(), unknown_sku=self.settings.unknown_sku)
 
     def client_for(self, store: Store):
-        from lojasync.adapters.nuvemshop.client import NuvemshopClient
+        from lojasync.nuvemshop.client.resources import NuvemshopClient
 
         # An erased token (store/redact) stays empty: the client explains that one itself.
         token = self.cipher.decrypt(store.access_token, store=store.external_id) if store.access_token else ""
-        from lojasync.adapters.nuvemshop.rate_limit import DEFAULT_BUCKET_LIMIT, LocalLeakyBucketGate
+        from lojasync.nuvemshop.client.rate_limit import DEFAULT_BUCKET_LIMIT, LocalLeakyBucketGate
         from lojasync.observability.metrics import observe_api
 
         with self._gates_lock:

@@ -7,8 +7,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lojasync.domain.status import OrderStatus, StatusRules, default_status_rules
-from lojasync.domain.catalog import UnknownSkuPolicy
+from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
+from lojasync.stock.products import UnknownSkuPolicy
 
 DEFAULT_API_URL = "https://api.nuvemshop.com.br/2025-03"
 

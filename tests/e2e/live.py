@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web.app import create_app
-from lojasync.entrypoints.web.server import BackgroundServer
-from lojasync.services.install_store import ensure_webhooks, webhook_url_for
-from lojasync.services.stores import add_store
-from lojasync.simulator.config import SimulatorConfig
-from lojasync.simulator.server import SimulatorServer
+from lojasync.serving import BackgroundServer
+from lojasync.nuvemshop.services.install_store import ensure_webhooks, webhook_url_for
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
 
 SECRET = "9f2c6d0e4b8a7c1f3e5d7b9a0c2e4f6a8b0d1c3e"
 

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from lojasync.entrypoints.cli.app import app as cli
 from lojasync.entrypoints.cli.context import reset_container
-from lojasync.simulator.config import SimulatorConfig
-from lojasync.simulator.server import SimulatorServer
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
 
 
 @pytest.fixture()
@@ -105,7 +105,7 @@ def test_errors_are_portuguese_and_actionable(lojasync):
 def test_db_upgrade_reports_the_head_revision(lojasync):
     from alembic.script import ScriptDirectory
 
-    from lojasync.adapters.db.migrate import MIGRATIONS_DIR, alembic_config
+    from lojasync.db.migrate import MIGRATIONS_DIR, alembic_config
 
     head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
     assert MIGRATIONS_DIR.is_dir() and head
@@ -139,10 +139,10 @@ def test_install_link_carries_a_valid_invite(lojasync, app):
 def test_lgpd_export_is_handed_over_from_the_database(lojasync, app, tmp_path):
     import stat
 
-    from lojasync.adapters.nuvemshop.records import WebhookEvent
-    from lojasync.services.import_orders import import_order
-    from lojasync.services.import_policy import ImportPolicy
-    from lojasync.services.lgpd import handle_lgpd_event
+    from lojasync.nuvemshop.model.records import WebhookEvent
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
     from tests.factories import make_store, order_payload
 
     store_id = make_store(app)

@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from lojasync.adapters.db.inbox import DirectInbox
-from lojasync.adapters.nuvemshop.signature import sign
-from lojasync.services.drain_events import drain_store_events
-from lojasync.services.events_admin import list_events, retry_events
-from lojasync.services.leases import store_lease
-from lojasync.services.order_views import list_orders
-from lojasync.services.receive_webhook import receive_webhook
-from lojasync.services.stores import add_store
-from lojasync.simulator.config import SimulatorConfig
-from lojasync.simulator.server import SimulatorServer
+from lojasync.nuvemshop.db.inbox import DirectInbox
+from lojasync.nuvemshop.signature import sign
+from lojasync.nuvemshop.services.drain_events import drain_store_events
+from lojasync.nuvemshop.services.events_admin import list_events, retry_events
+from lojasync.nuvemshop.services.leases import store_lease
+from lojasync.sales.views import list_orders
+from lojasync.nuvemshop.services.receive_webhook import receive_webhook
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
 
 SECRET = "segredo"
 
@@ -158,7 +158,7 @@ def test_an_error_that_keeps_coming_back_turns_into_failed_events(app, server, s
 
 
 def test_a_late_suspension_is_lifted_when_the_api_answers_again(app, server, store_id):
-    from lojasync.services.app_events import recheck_paused_store
+    from lojasync.nuvemshop.services.app_events import recheck_paused_store
 
     notify(app, server, "app/resumed", None)
     drain(app, store_id)
@@ -209,8 +209,8 @@ def test_a_drain_that_loses_its_lease_stops_and_leaves_the_rest_pending(app, ser
 
     from sqlalchemy import update
 
-    from lojasync.adapters.db.tables import store_leases
-    from lojasync.services.drain_events import LeaseLost
+    from lojasync.db.tables import store_leases
+    from lojasync.nuvemshop.services.drain_events import LeaseLost
 
     ids = server.simulator.create_orders(450)  # three pages of 200
     for order_id in ids:

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lojasync.services.events_admin import list_events
-from lojasync.services.order_views import list_orders
+from lojasync.nuvemshop.services.events_admin import list_events
+from lojasync.sales.views import list_orders
 from tests.e2e.live import LiveInstallation, wait_until
 
 

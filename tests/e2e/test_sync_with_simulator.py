@@ -8,14 +8,14 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from lojasync.adapters.nuvemshop.errors import TemporaryError
-from lojasync.domain.tax_id import TaxId, parse_tax_id
-from lojasync.services.order_views import list_customers, list_orders
-from lojasync.services.outcomes import Outcome
-from lojasync.services.stores import add_store, list_stores
-from lojasync.services.sync_store import sync_store
-from lojasync.simulator.config import SimulatorConfig
-from lojasync.simulator.server import SimulatorServer
+from lojasync.nuvemshop.client.errors import TemporaryError
+from lojasync.shared.tax_id import TaxId, parse_tax_id
+from lojasync.sales.views import list_customers, list_orders
+from lojasync.nuvemshop.services.outcomes import Outcome
+from lojasync.nuvemshop.services.stores import add_store, list_stores
+from lojasync.nuvemshop.services.sync_store import sync_store
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
 
 
 def expected_status(payload: dict) -> str:
@@ -170,7 +170,7 @@ def test_overlap_window_rereads_recent_changes(app, connected):
 
 def test_wrong_token_gives_a_portuguese_error_and_keeps_the_run_resumable(app, server):
     add_store(app.uow(), app.cipher, server.store_id, "token-errado", server.api_url)
-    from lojasync.adapters.nuvemshop.errors import UnauthorizedError
+    from lojasync.nuvemshop.client.errors import UnauthorizedError
 
     with pytest.raises(UnauthorizedError) as error:
         run_sync(app, server)

@@ -12,15 +12,15 @@ from datetime import datetime, timezone
 
 import pytest
 
-from lojasync.adapters.crypto import TokenCipher
-from lojasync.adapters.db.inbox import DirectInbox
-from lojasync.adapters.nuvemshop.signature import sign
-from lojasync.services.events_admin import list_events
-from lojasync.services.order_views import list_customers, list_orders
-from lojasync.services.receive_webhook import receive_webhook
-from lojasync.services.stores import add_store
-from lojasync.simulator.config import SimulatorConfig
-from lojasync.simulator.server import SimulatorServer
+from lojasync.crypto import TokenCipher
+from lojasync.nuvemshop.db.inbox import DirectInbox
+from lojasync.nuvemshop.signature import sign
+from lojasync.nuvemshop.services.events_admin import list_events
+from lojasync.sales.views import list_customers, list_orders
+from lojasync.nuvemshop.services.receive_webhook import receive_webhook
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
 from tests.e2e.live import wait_until
 
 KEY = "chave-de-teste-dos-workers"

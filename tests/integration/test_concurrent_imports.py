@@ -10,10 +10,10 @@ import threading
 
 import pytest
 
-from lojasync.services.import_orders import import_orders
-from lojasync.services.import_policy import ImportPolicy
-from lojasync.services.order_views import list_customers, list_orders, list_products
-from lojasync.services.outcomes import Outcome
+from lojasync.nuvemshop.services.import_orders import import_orders
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.views import list_customers, list_orders, list_products
+from lojasync.nuvemshop.services.outcomes import Outcome
 from tests.factories import cpf, make_store, order_payload
 
 

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from lojasync.domain.catalog import UnknownSkuPolicy
-from lojasync.domain.status import OrderStatus, StatusRules
-from lojasync.services.import_orders import import_order, import_orders
-from lojasync.services.import_policy import ImportPolicy
-from lojasync.services.order_views import list_customers, list_orders, list_products, show_order
-from lojasync.services.outcomes import Outcome
+from lojasync.stock.products import UnknownSkuPolicy
+from lojasync.sales.status import OrderStatus, StatusRules
+from lojasync.nuvemshop.services.import_orders import import_order, import_orders
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.views import list_customers, list_orders, list_products, show_order
+from lojasync.nuvemshop.services.outcomes import Outcome
 from tests.factories import cnpj, cpf, make_store, order_payload, ts
 
 POLICY = ImportPolicy()

@@ -13,16 +13,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from lojasync.adapters.crypto import TokenCipher, TokenDecryptError
-from lojasync.adapters.nuvemshop.events import SUBSCRIBED_EVENTS
-from lojasync.adapters.nuvemshop.oauth import OAuthError, exchange_code
+from lojasync.crypto import TokenCipher, TokenDecryptError
+from lojasync.nuvemshop.webhook_topics import SUBSCRIBED_EVENTS
+from lojasync.nuvemshop.oauth import OAuthError, exchange_code
 from lojasync.entrypoints.cli.app import app as cli
 from lojasync.entrypoints.cli.context import reset_container
 from lojasync.entrypoints.web.app import create_app
 from lojasync.entrypoints.web.install import STATE_COOKIE, make_invite
-from lojasync.services.stores import add_store
-from lojasync.simulator.config import DEFAULT_APP_ID, DEFAULT_CLIENT_SECRET, SimulatorConfig
-from lojasync.simulator.server import SimulatorServer
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.simulators.nuvemshop.config import DEFAULT_APP_ID, DEFAULT_CLIENT_SECRET, SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
 
 TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed"
 PUBLIC_URL = "http://127.0.0.1:8765"

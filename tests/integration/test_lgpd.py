@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from lojasync.adapters.nuvemshop.records import Store, WebhookEvent
-from lojasync.domain.audit import SyncLogEntry
-from lojasync.domain.customers import Customer
-from lojasync.services.import_orders import import_orders
-from lojasync.services.import_policy import ImportPolicy
-from lojasync.services.lgpd import ANONYMISED_NAME, LgpdRequestError, handle_lgpd_event
+from lojasync.nuvemshop.model.records import Store, WebhookEvent
+from lojasync.sales.history import SyncLogEntry
+from lojasync.sales.customers import Customer
+from lojasync.nuvemshop.services.import_orders import import_orders
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.lgpd import ANONYMISED_NAME, LgpdRequestError, handle_lgpd_event
 from tests.factories import cpf, make_store, order_payload, ts
 
 POLICY = ImportPolicy()
@@ -355,9 +355,9 @@ def test_malformed_bodies_raise_a_portuguese_error_and_change_nothing(app, store
 
 
 def test_a_store_update_after_customers_redact_does_not_bring_the_data_back(app):
-    from lojasync.services.import_orders import import_order
-    from lojasync.services.import_policy import ImportPolicy
-    from lojasync.services.order_views import list_orders, show_order
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from lojasync.sales.views import list_orders, show_order
     from tests.factories import make_store, order_payload, ts
 
     store_id = make_store(app, external_id="7654321")

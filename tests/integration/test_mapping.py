@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
-from lojasync.adapters.db.orm import mapper_registry
+from lojasync.db.orm import mapper_registry
 
 
 def test_every_column_of_every_mapped_class_is_instrumented(app):

@@ -11,9 +11,9 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert
 
-from lojasync.adapters.db.tables import sync_log
-from lojasync.adapters.nuvemshop.records import WebhookEvent
-from lojasync.adapters.nuvemshop.signature import sign
+from lojasync.db.tables import sync_log
+from lojasync.nuvemshop.model.records import WebhookEvent
+from lojasync.nuvemshop.signature import sign
 from lojasync.entrypoints.web.app import create_app
 from lojasync.observability import metrics
 from lojasync.observability.metrics import observe_api, observe_rejected, observe_webhook, render

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from lojasync.adapters.db.tables import metadata
+from lojasync.db.tables import metadata
 
 
 def test_migrated_database_matches_the_table_definitions(app):

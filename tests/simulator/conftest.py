@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from lojasync.simulator import ManualClock, Simulator, SimulatorConfig, SimulatorServer
+from lojasync.simulators.nuvemshop import ManualClock, Simulator, SimulatorConfig, SimulatorServer
 
 from .receiver import Receiver
 

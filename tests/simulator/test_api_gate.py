@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from lojasync.simulator import SimulatorConfig, SimulatorServer
+from lojasync.simulators.nuvemshop import SimulatorConfig, SimulatorServer
 
 from .conftest import NOW, USER_AGENT, client_for
 

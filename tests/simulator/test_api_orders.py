@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import httpx
 
-from lojasync.simulator import SimulatorServer
+from lojasync.simulators.nuvemshop import SimulatorServer
 
 from .conftest import NOW, client_for
 

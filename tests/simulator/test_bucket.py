@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from lojasync.simulator.bucket import BucketRegistry, LeakyBucket
+from lojasync.simulators.nuvemshop.bucket import BucketRegistry, LeakyBucket
 
 
 class FakeTime:

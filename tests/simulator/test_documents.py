@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from validate_docbr import CNPJ, CPF
 
-from lojasync.simulator import documents
+from lojasync.simulators.nuvemshop import documents
 
 seeds = st.integers(min_value=0, max_value=2**32)
 

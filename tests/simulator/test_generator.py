@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from validate_docbr import CNPJ, CPF
 
-from lojasync.simulator import Simulator, SimulatorConfig
-from lojasync.simulator.documents import DOCUMENT_MIX
-from lojasync.simulator.people import CITIES, STATES
+from lojasync.simulators.nuvemshop import Simulator, SimulatorConfig
+from lojasync.simulators.nuvemshop.documents import DOCUMENT_MIX
+from lojasync.simulators.nuvemshop.people import CITIES, STATES
 
 from .conftest import NOW
 

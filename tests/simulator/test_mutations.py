@@ -9,7 +9,7 @@ import httpx
 import pytest
 from validate_docbr import CPF
 
-from lojasync.simulator import ManualClock, OrderStateError, SimulatorServer
+from lojasync.simulators.nuvemshop import ManualClock, OrderStateError, SimulatorServer
 
 from .conftest import NOW
 

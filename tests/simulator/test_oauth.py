@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from lojasync.simulator import (
+from lojasync.simulators.nuvemshop import (
     DEFAULT_CLIENT_SECRET, ManualClock, Simulator, SimulatorConfig, SimulatorServer, TokenError,
 )
 

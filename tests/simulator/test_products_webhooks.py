@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from lojasync.simulator import SimulatorServer
+from lojasync.simulators.nuvemshop import SimulatorServer
 
 
 def test_products_listing_and_lookup(live_api: httpx.Client, live_server: SimulatorServer) -> None:

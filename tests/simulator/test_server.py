@@ -7,7 +7,7 @@ import socket
 import httpx
 import pytest
 
-from lojasync.simulator import Simulator, SimulatorConfig, SimulatorServer, serve
+from lojasync.simulators.nuvemshop import Simulator, SimulatorConfig, SimulatorServer, serve
 
 from .conftest import NOW, USER_AGENT, client_for
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lojasync.simulator import (
+from lojasync.simulators.nuvemshop import (
     DEFAULT_CLIENT_SECRET, SIGNATURE_HEADER, Simulator, SimulatorConfig, SimulatorServer, retry_offsets,
 )
 

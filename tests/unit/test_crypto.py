@@ -8,7 +8,7 @@ import threading
 import pytest
 from cryptography.fernet import Fernet
 
-from lojasync.adapters.crypto import KEY_FILE, TokenCipher, TokenDecryptError
+from lojasync.crypto import KEY_FILE, TokenCipher, TokenDecryptError
 
 TOKEN = "a3c0f1e2d4b5968778695a4b3c2d1e0f9a8b7c6d"
 

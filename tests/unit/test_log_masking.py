@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from lojasync.domain.tax_id import parse_tax_id
+from lojasync.shared.tax_id import parse_tax_id
 from lojasync.observability.logging import (
     JsonFormatter, MaskingFilter, TextFormatter, configure_logging, mask_tax_id, mask_text,
 )

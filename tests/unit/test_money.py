@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lojasync.domain.money import CENT, ZERO, MoneyError, split_by_weights, to_money
+from lojasync.shared.money import CENT, ZERO, MoneyError, split_by_weights, to_money
 
 # --- to_money ---------------------------------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from lojasync.adapters.nuvemshop import client as client_module
-from lojasync.adapters.nuvemshop.client import NuvemshopClient, OrdersPage
-from lojasync.adapters.nuvemshop.errors import (
+from lojasync.nuvemshop.client import resources as client_module
+from lojasync.nuvemshop.client.resources import NuvemshopClient, OrdersPage
+from lojasync.nuvemshop.client.errors import (
     BadRequestError,
     ForbiddenError,
     InvalidResponseError,

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lojasync.domain.address import Address
-from lojasync.domain.catalog import Product
-from lojasync.domain.customers import Customer, CustomerData
-from lojasync.domain.orders import ORIGIN_ONLINE_STORE, CustomerLink, LineData, Order, OrderData
-from lojasync.domain.status import OrderStatus
-from lojasync.domain.tax_id import TaxId, TaxIdKind
+from lojasync.shared.address import Address
+from lojasync.stock.products import Product
+from lojasync.sales.customers import Customer, CustomerData
+from lojasync.sales.orders import ORIGIN_ONLINE_STORE, CustomerLink, LineData, Order, OrderData
+from lojasync.sales.status import OrderStatus
+from lojasync.shared.tax_id import TaxId, TaxIdKind
 
 NO_DOCUMENT = "cliente sem CPF/CNPJ na loja"
 ADDRESS = Address(street="Rua A", number="1", city="Natal", state="RN")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lojasync.adapters.nuvemshop.payloads import PayloadError, StoreOrder, parse_order, parse_store_datetime
+from lojasync.nuvemshop.payloads import PayloadError, StoreOrder, parse_order, parse_store_datetime
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nuvemshop"
 ORDER_FILES = [

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from lojasync.adapters.nuvemshop.rate_limit import LocalLeakyBucketGate, RateLimitGate
+from lojasync.nuvemshop.client.rate_limit import LocalLeakyBucketGate, RateLimitGate
 
 
 class FakeTime:

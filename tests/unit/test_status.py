@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from lojasync.domain.status import OrderStatus, StatusRules, default_status_rules
+from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 
 STORE_STATUSES = ["open", "closed", "cancelled", "archived", "", None]
 PAYMENT_STATUSES = [

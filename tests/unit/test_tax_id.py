@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lojasync.domain.tax_id import TaxId, TaxIdKind, TaxIdProblem, normalize_tax_id, parse_tax_id
+from lojasync.shared.tax_id import TaxId, TaxIdKind, TaxIdProblem, normalize_tax_id, parse_tax_id
 
 NO_DOCUMENT = "cliente sem CPF/CNPJ na loja"
 

@@ -16,11 +16,11 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from lojasync.bootstrap import Container
-from lojasync.services.app_events import recheck_paused_store
-from lojasync.services.drain_events import drain_store_events, retryable
-from lojasync.services.lgpd import handle_lgpd_event
-from lojasync.services.lgpd_exports import purge_exports
-from lojasync.services.sync_store import SyncBusy, sync_store
+from lojasync.nuvemshop.services.app_events import recheck_paused_store
+from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
+from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
+from lojasync.nuvemshop.services.lgpd_exports import purge_exports
+from lojasync.nuvemshop.services.sync_store import SyncBusy, sync_store
 
 log = logging.getLogger("lojasync.tasks")
 

@@ -25,9 +25,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from lojasync.adapters.db.tables import sync_log, webhook_events
-from lojasync.adapters.nuvemshop.events import KNOWN_EVENTS
-from lojasync.adapters.nuvemshop.records import WebhookEventStatus
+from lojasync.db.tables import sync_log, webhook_events
+from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
+from lojasync.nuvemshop.model.records import WebhookEventStatus
 
 log = logging.getLogger("lojasync.metrics")
 

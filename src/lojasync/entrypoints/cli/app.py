@@ -32,7 +32,7 @@ app.add_typer(lgpd.app, name="lgpd")
 @friendly_errors
 def db_upgrade() -> None:
     """Aplica as migrações pendentes (os outros comandos também aplicam sozinhos)."""
-    from lojasync.adapters.db.migrate import current_revision
+    from lojasync.db.migrate import current_revision
 
     engine = container().engine
     console.print(f"Banco atualizado (revisão {current_revision(engine)}): {engine.url.render_as_string()}",

@@ -44,12 +44,12 @@ def fail(message: str, code: int = 1) -> None:
 
 def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
     """Turn the errors a person can act on into a Portuguese message and exit code 1, not a traceback."""
-    from lojasync.adapters.nuvemshop.errors import NuvemshopError
-    from lojasync.services.link_customer import CustomerLinkError
-    from lojasync.services.order_views import OrderNotFound
-    from lojasync.services.stores import StoreNotFound
-    from lojasync.services.import_orders import ImportConflictError
-    from lojasync.services.sync_store import StoreInactive, SyncBusy
+    from lojasync.nuvemshop.client.errors import NuvemshopError
+    from lojasync.sales.link_customer import CustomerLinkError
+    from lojasync.sales.views import OrderNotFound
+    from lojasync.nuvemshop.services.stores import StoreNotFound
+    from lojasync.nuvemshop.services.import_orders import ImportConflictError
+    from lojasync.nuvemshop.services.sync_store import StoreInactive, SyncBusy
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):

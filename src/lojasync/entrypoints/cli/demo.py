@@ -19,8 +19,8 @@ import typer
 from lojasync.entrypoints.cli.context import console, friendly_errors
 from lojasync.entrypoints.cli.output import table
 from lojasync.entrypoints.cli.sync import print_sync_report, run_sync
-from lojasync.services.order_views import list_customers, list_orders, list_products
-from lojasync.services.stores import add_store
+from lojasync.sales.views import list_customers, list_orders, list_products
+from lojasync.nuvemshop.services.stores import add_store
 
 DEMO_SECRET = "demo-client-secret-0123456789abcdef"
 
@@ -38,11 +38,11 @@ def demo(
     from lojasync.bootstrap import bootstrap
     from lojasync.entrypoints.tasks import TaskQueue
     from lojasync.entrypoints.web.app import create_app
-    from lojasync.entrypoints.web.server import BackgroundServer
-    from lojasync.services.install_store import ensure_webhooks, webhook_url_for
+    from lojasync.serving import BackgroundServer
+    from lojasync.nuvemshop.services.install_store import ensure_webhooks, webhook_url_for
     from lojasync.settings import Settings
-    from lojasync.simulator.config import SimulatorConfig
-    from lojasync.simulator.server import SimulatorServer
+    from lojasync.simulators.nuvemshop.config import SimulatorConfig
+    from lojasync.simulators.nuvemshop.server import SimulatorServer
 
     _start_clean(data_dir)
     # Never the operator's database: the demo writes fake orders.

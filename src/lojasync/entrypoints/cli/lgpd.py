@@ -9,7 +9,7 @@ import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.output import table
-from lojasync.services.lgpd_exports import ExportNotFound, list_exports, write_export
+from lojasync.nuvemshop.services.lgpd_exports import ExportNotFound, list_exports, write_export
 
 app = typer.Typer(help="LGPD: exportações de dados pedidas pelos titulares.", no_args_is_help=True)
 

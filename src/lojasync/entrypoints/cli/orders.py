@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from lojasync.domain.status import OrderStatus
+from lojasync.sales.status import OrderStatus
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
-from lojasync.services.link_customer import link_customer
-from lojasync.services.order_views import list_customers, list_orders, list_products, show_order
+from lojasync.sales.link_customer import link_customer
+from lojasync.sales.views import list_customers, list_orders, list_products, show_order
 
 orders_app = typer.Typer(help="Pedidos/Orçamentos.", no_args_is_help=True)
 customers_app = typer.Typer(help="Clientes.", no_args_is_help=True)

@@ -9,7 +9,7 @@ import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
-from lojasync.services.events_admin import EventNotFound, list_events, retry_events
+from lojasync.nuvemshop.services.events_admin import EventNotFound, list_events, retry_events
 
 events_app = typer.Typer(help="Notificações (webhooks) recebidas da loja.", no_args_is_help=True)
 

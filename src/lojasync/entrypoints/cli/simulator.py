@@ -20,7 +20,7 @@ def simulator(
     webhook_workers: Annotated[int, typer.Option("--webhook-workers", help="Threads que entregam webhooks.")] = 8,
 ) -> None:
     """Sobe o simulador da API Nuvemshop com uma loja brasileira gerada."""
-    from lojasync.simulator.server import serve
+    from lojasync.simulators.nuvemshop.server import serve
 
     extra = {"client_secret": client_secret} if client_secret else {}
     serve(host=host, port=port, orders=orders, seed=seed, days=days, store_id=store_id,

@@ -8,8 +8,8 @@ import typer
 
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
-from lojasync.services.install_store import WebhookState, store_webhooks, webhook_url_for
-from lojasync.services.stores import add_store, list_stores
+from lojasync.nuvemshop.services.install_store import WebhookState, store_webhooks, webhook_url_for
+from lojasync.nuvemshop.services.stores import add_store, list_stores
 from lojasync.settings import DEFAULT_API_URL
 
 app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)

@@ -8,8 +8,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
-from lojasync.services.outcomes import OUTCOME_LABELS, Outcome
-from lojasync.services.sync_store import SyncReport, sync_store
+from lojasync.nuvemshop.services.outcomes import OUTCOME_LABELS, Outcome
+from lojasync.nuvemshop.services.sync_store import SyncReport, sync_store
 
 
 @friendly_errors

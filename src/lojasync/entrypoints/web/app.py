@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from lojasync.adapters.db.inbox import BatchingInbox
+from lojasync.nuvemshop.db.inbox import BatchingInbox
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web import health, install, webhooks

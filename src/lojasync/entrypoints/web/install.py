@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lojasync.adapters.nuvemshop.oauth import OAuthError, exchange_code
-from lojasync.services.install_store import InstallReport, complete_install, webhook_url_for
+from lojasync.nuvemshop.oauth import OAuthError, exchange_code
+from lojasync.nuvemshop.services.install_store import InstallReport, complete_install, webhook_url_for
 
 router = APIRouter()
 log = logging.getLogger("lojasync.web.install")

@@ -1,0 +1,90 @@
+"""The webhook inbox: where received notifications are written before the answer goes back.
+
+`BatchingInbox` is the web process's: request threads hand their row to one writer thread, which
+inserts whatever has piled up in one transaction (group commit) and only then releases the requests.
+A storm of webhooks costs a few transactions a second instead of one each, and every 200 answered
+is durable. `DirectInbox` writes one row per call (tests, CLI, one-off tools).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+
+from sqlalchemy import Engine, insert, select
+
+from lojasync.db.tables import stores, webhook_events
+
+log = logging.getLogger("lojasync.inbox")
+
+_STORE_TTL = 30.0
+_UNKNOWN_TTL = 5.0   # an unknown store's webhooks are retried by the platform: do not hit the DB each time
+
+
+class _StoreLookup:
+    """Store ids by Nuvemshop id, cached briefly: every webhook needs one, stores rarely change."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._cache: dict[str, tuple[int | None, float]] = {}
+
+    def store_for_webhook(self, external_id: str) -> int | None:
+        cached = self._cache.get(external_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < (_STORE_TTL if cached[0] is not None else _UNKNOWN_TTL):
+            return cached[0]
+        with self.engine.connect() as conn:
+            store_id = conn.scalar(select(stores.c.id).where(stores.c.external_id == external_id))
+        if len(self._cache) > 10_000:  # forged store ids must not grow this forever
+            self._cache.clear()
+        self._cache[external_id] = (store_id, now)
+        return store_id
+
+
+class DirectInbox(_StoreLookup):
+    def record(self, row: dict) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(webhook_events), [row])
+
+
+class BatchingInbox(_StoreLookup):
+    def __init__(self, engine: Engine, max_batch: int = 500, timeout: float = 30.0, capacity: int = 20_000) -> None:
+        super().__init__(engine)
+        self.max_batch = max_batch
+        self.timeout = timeout
+        # Bounded: when the database stalls, new requests get 503 (the platform resends) instead of
+        # piling up in memory.
+        self._queue: queue.Queue[tuple[dict, Future]] = queue.Queue(maxsize=capacity)
+        self._writer = threading.Thread(target=self._write_forever, name="lojasync-inbox", daemon=True)
+        self._writer.start()
+
+    def record(self, row: dict) -> None:
+        self.submit(row).result(timeout=self.timeout)  # re-raises the writer's error: the request answers 5xx
+
+    def submit(self, row: dict) -> Future:
+        """Queue a row; the future resolves once it is committed (an async caller awaits it)."""
+        done: Future = Future()
+        self._queue.put_nowait((row, done))  # queue.Full when saturated: the caller answers 503
+        return done
+
+    def _write_forever(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(webhook_events), [row for row, _ in batch])
+            except Exception as exc:  # every waiting request learns it; nothing is acknowledged
+                log.error("webhook inbox write failed", extra={"rows": len(batch), "error_class": type(exc).__name__})
+                for _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for _, done in batch:
+                done.set_result(None)

@@ -1,0 +1,127 @@
+"""Declarative mapper: a Nuvemshop order payload becomes the ERP's OrderData."""
+
+from __future__ import annotations
+
+from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
+from lojasync.shared.address import Address
+from lojasync.sales.customers import CustomerData
+from lojasync.sales.orders import ORIGIN_ONLINE_STORE, LineData, OrderData
+from lojasync.sales.status import StatusRules
+from lojasync.shared.tax_id import TaxId, TaxIdProblem, parse_tax_id
+
+
+def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
+    tax_id, document = resolve_tax_id(order)
+    billing = _billing_address(order)
+    customer = None
+    problem = None
+    if isinstance(tax_id, TaxId):
+        customer = _customer_data(order, tax_id, billing)
+    else:
+        problem = tax_id.reason
+    installments = (order.payment_details or {}).get("installments")
+    return OrderData(
+        origin=ORIGIN_ONLINE_STORE,
+        origin_number=_clip(order.number or order.id, 40),
+        status=rules.map(order.status, order.payment_status),
+        customer=customer,
+        customer_problem=problem,
+        contact_name=_clip(_first(order.customer and order.customer.name, order.contact_name, order.billing_name), 200),
+        contact_email=_clip(_first(order.customer and order.customer.email, order.contact_email), 200),
+        contact_phone=_clip(_first(order.customer and order.customer.phone, order.contact_phone, order.billing_phone),
+                            40),
+        contact_document=_clip(document, 40),
+        subtotal=order.subtotal,
+        discount=order.discount,
+        freight=order.shipping_cost_customer,
+        total=order.order_total,
+        payment_method=_clip((order.payment_details or {}).get("method") or None, 40),
+        payment_gateway=_clip(order.gateway_name or order.gateway, 80),
+        installments=_int_or_none(installments),
+        billing_address=billing,
+        shipping_address=_address(order.shipping_address),
+        placed_at=order.created_at,
+        note=order.note,
+        lines=[_line(line) for line in order.products],
+    )
+
+
+def resolve_tax_id(order: StoreOrder) -> tuple[TaxId | TaxIdProblem, str | None]:
+    """The customer's `identification` first, then the order's `contact_identification`.
+
+    Returns the result and the store's text it came from. When both are present and both fail, the
+    first one's problem is the one shown.
+    """
+    candidates = [order.customer.identification if order.customer else None, order.contact_identification]
+    first: tuple[TaxIdProblem, str] | None = None
+    for raw in candidates:
+        result = parse_tax_id(raw)
+        if isinstance(result, TaxId):
+            return result, raw
+        if raw and first is None:
+            first = (result, raw)
+    return first or (parse_tax_id(None), None)
+
+
+def _customer_data(order: StoreOrder, tax_id: TaxId, billing: Address | None) -> CustomerData:
+    store_customer = order.customer
+    name = _first(store_customer and store_customer.name, order.contact_name, order.billing_name)
+    return CustomerData(
+        tax_id=tax_id,
+        name=_clip(name, 200) or f"Cliente {tax_id.formatted()}",
+        email=_clip(_first(store_customer and store_customer.email, order.contact_email), 200),
+        phone=_clip(_first(store_customer and store_customer.phone, order.contact_phone, order.billing_phone), 40),
+        address=_address(store_customer.default_address if store_customer else None) or billing,
+    )
+
+
+def _line(line: StoreLine) -> LineData:
+    name = line.name or f"Produto {line.product_id or '?'} (variação {line.variant_id or '?'})"
+    return LineData(
+        sku=_clip(line.sku, 100),
+        name=_clip(name, 300),
+        quantity=line.quantity,
+        unit_price=line.price,
+        store_product_id=line.product_id,
+        store_variant_id=line.variant_id,
+    )
+
+
+def _billing_address(order: StoreOrder) -> Address | None:
+    address = Address(
+        name=order.billing_name, street=order.billing_address, number=order.billing_number,
+        complement=order.billing_floor, district=order.billing_locality, zipcode=order.billing_zipcode,
+        city=order.billing_city, state=order.billing_province, country=order.billing_country,
+        phone=order.billing_phone,
+    )
+    return None if address.is_empty() else address
+
+
+def _address(store: StoreAddress | None) -> Address | None:
+    if store is None:
+        return None
+    address = Address(
+        name=store.name, street=store.address, number=store.number, complement=store.floor,
+        district=store.locality, zipcode=store.zipcode, city=store.city, state=store.province,
+        country=store.country, phone=store.phone,
+    )
+    return None if address.is_empty() else address
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    """Fit the ERP column: a store text longer than any sane value must not refuse the whole order."""
+    if value is None:
+        return None
+    value = str(value)
+    return value if len(value) <= length else value[: length - 1] + "…"
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value)) if value not in (None, "") else None
+    except ValueError:
+        return None

@@ -1,0 +1,247 @@
+"""Nuvemshop order payloads, parsed defensively.
+
+The platform sends ids and quantities as strings or numbers, money as decimal strings (legacy `price`
+where `total` is missing), dates with `+0000` or `-03:00`, `completed_at` as an object, both spellings of
+`shipping_status`, and `[]` where an object is absent. Unknown enum values are kept as data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+from lojasync.shared.money import to_money
+from lojasync.shared.tax_id import normalize_tax_id
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = str(value).strip()
+    return text or None
+
+
+def _id(value: Any) -> str | None:
+    text = _text(value)
+    if text is not None and text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text
+
+
+_MAX_QUANTITY = 2_147_483_647  # the order_lines.quantity column is a 32-bit INTEGER
+
+
+def _document(value: Any) -> str | None:
+    # A CPF sent as a JSON number lost its leading zeros: put them back before it becomes text.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return normalize_tax_id(value)
+    return _text(value)
+
+
+def _quantity(value: Any) -> int:
+    if isinstance(value, float):
+        raise ValueError("quantidade não pode ser float")
+    problem = f"quantidade deve ser um inteiro positivo, veio {value!r}"
+    if isinstance(value, bool) or value is None:
+        raise ValueError(problem)
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(problem) from None
+    if not amount.is_finite() or amount != amount.to_integral_value() or amount <= 0:
+        raise ValueError(problem)
+    if amount > _MAX_QUANTITY:  # checked before int(): "1e400000" would build a huge integer
+        raise ValueError(f"quantidade acima do limite ({_MAX_QUANTITY}), veio {value!r}")
+    return int(amount)
+
+
+def parse_store_datetime(value: Any) -> datetime | None:
+    """Both ISO forms and the `{date, timezone_type, timezone}` object; naive values are UTC."""
+    if value is None or value == "" or isinstance(value, list):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, dict):
+        if not value:
+            return None
+        if not value.get("date"):
+            raise ValueError(f"data sem o campo 'date': {value!r}")
+        moment = datetime.fromisoformat(str(value["date"]))
+        if moment.tzinfo is None:
+            try:
+                zone = ZoneInfo(str(value.get("timezone") or "UTC"))
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"fuso horário desconhecido: {value.get('timezone')!r}") from exc
+            moment = moment.replace(tzinfo=zone)
+    else:
+        text = str(value).strip().replace("Z", "+00:00")
+        moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError as exc:  # e.g. year 1 with a positive offset
+        raise ValueError(f"data fora do intervalo: {value!r}") from exc
+
+
+def _object_or_none(value: Any) -> Any:
+    # PHP-style APIs send [] for an absent object.
+    return None if value == [] or value == "" else value
+
+
+Text = Annotated[str | None, BeforeValidator(_text)]
+Document = Annotated[str | None, BeforeValidator(_document)]
+Id = Annotated[str | None, BeforeValidator(_id)]
+Money = Annotated[Decimal, BeforeValidator(to_money)]
+OptionalMoney = Annotated[Decimal | None, BeforeValidator(lambda v: None if v in (None, "") else to_money(v))]
+Quantity = Annotated[int, BeforeValidator(_quantity)]
+StoreDate = Annotated[datetime | None, BeforeValidator(parse_store_datetime)]
+
+_SHIPPING_SPELLINGS = {"unshipped": "unfulfilled", "shipped": "fulfilled"}
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class StoreAddress(_Lenient):
+    name: Text = None
+    address: Text = None
+    number: Text = None
+    floor: Text = None
+    locality: Text = None
+    zipcode: Text = None
+    city: Text = None
+    province: Text = None
+    country: Text = None
+    phone: Text = None
+
+
+class StoreCustomer(_Lenient):
+    id: Id = None
+    name: Text = None
+    email: Text = None
+    identification: Document = None
+    phone: Text = None
+    default_address: Annotated[StoreAddress | None, BeforeValidator(_object_or_none)] = None
+
+
+class StoreLine(_Lenient):
+    id: Id = None
+    product_id: Id = None
+    variant_id: Id = None
+    name: Text = None
+    sku: Text = None
+    price: Money
+    quantity: Quantity
+
+
+class StoreOrder(_Lenient):
+    id: Id
+    number: Id = None
+    status: Text = None
+    payment_status: Text = None
+    shipping_status: Text = None
+    cancel_reason: Text = None
+    created_at: StoreDate = None
+    updated_at: StoreDate = None
+    paid_at: StoreDate = None
+    cancelled_at: StoreDate = None
+    completed_at: StoreDate = None
+
+    subtotal: Money = Decimal("0.00")
+    discount: Money = Decimal("0.00")
+    discount_coupon: Money = Decimal("0.00")
+    discount_gateway: Money = Decimal("0.00")
+    shipping_cost_customer: Money = Decimal("0.00")
+    total: OptionalMoney = None
+    price: OptionalMoney = None
+    currency: Text = None
+
+    gateway: Text = None
+    gateway_name: Text = None
+    payment_details: Annotated[dict | None, BeforeValidator(_object_or_none)] = None
+
+    contact_name: Text = None
+    contact_email: Text = None
+    contact_phone: Text = None
+    contact_identification: Document = None
+    customer: Annotated[StoreCustomer | None, BeforeValidator(_object_or_none)] = None
+
+    billing_name: Text = None
+    billing_address: Text = None
+    billing_number: Text = None
+    billing_floor: Text = None
+    billing_locality: Text = None
+    billing_zipcode: Text = None
+    billing_city: Text = None
+    billing_province: Text = None
+    billing_country: Text = None
+    billing_phone: Text = None
+    shipping_address: Annotated[StoreAddress | None, BeforeValidator(_object_or_none)] = None
+
+    products: list[StoreLine] = []
+    note: Text = None
+    storefront: Text = None
+
+    @property
+    def order_total(self) -> Decimal:
+        """`total`, or the legacy `price` of older payloads."""
+        if self.total is not None:
+            return self.total
+        if self.price is not None:
+            return self.price
+        return self.subtotal - self.discount + self.shipping_cost_customer
+
+    @property
+    def shipping_status_normalized(self) -> str | None:
+        return _SHIPPING_SPELLINGS.get(self.shipping_status or "", self.shipping_status)
+
+
+class PayloadError(ValueError):
+    """A store payload the importer cannot read; the message says which field and why."""
+
+    def __init__(self, external_id: str | None, message: str) -> None:
+        super().__init__(message)
+        self.external_id = external_id
+        self.message = message
+
+
+def parse_order(payload: Any) -> StoreOrder:
+    """Validate one order payload or raise PayloadError with a Portuguese explanation."""
+    external_id = _id(payload.get("id")) if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        raise PayloadError(None, f"Pedido da loja não é um objeto JSON: {str(payload)[:80]}")
+    try:
+        order = StoreOrder.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {_message(err)}" for err in exc.errors()[:5]
+        )
+        raise PayloadError(external_id, f"Pedido {external_id or '?'} da loja com dados inválidos: {problems}") from exc
+    if not order.id:
+        raise PayloadError(None, "Pedido da loja sem o campo 'id'.")
+    return order
+
+
+_MESSAGES = {
+    "missing": "campo obrigatório ausente",
+    "list_type": "deveria ser uma lista",
+    "dict_type": "deveria ser um objeto",
+    "model_type": "deveria ser um objeto",
+    "string_type": "deveria ser texto",
+    "int_type": "deveria ser um número inteiro",
+}
+
+
+def _message(error: dict) -> str:
+    """Pydantic's message in Portuguese; our own validators already speak it."""
+    if error["type"] == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    return _MESSAGES.get(error["type"], error["msg"])

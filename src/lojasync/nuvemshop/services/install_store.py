@@ -1,0 +1,164 @@
+"""Use case: complete a store's OAuth install, and keep its webhook registrations in place.
+
+Registering is idempotent: the store's webhooks are listed first and only the missing (event, URL)
+pairs are created, so an install repeated, or `lojasync store webhooks` run twice, creates nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from lojasync.crypto import TokenCipher
+from lojasync.sales.history import LogLevel
+from lojasync.nuvemshop.client.errors import NuvemshopError
+from lojasync.nuvemshop.webhook_topics import SUBSCRIBED_EVENTS
+from lojasync.nuvemshop.oauth import TokenGrant
+from lojasync.nuvemshop.model.records import Store
+from lojasync.nuvemshop.services.stores import StoreView, add_store, find_store
+from lojasync.db.unit_of_work import UnitOfWork
+
+log = logging.getLogger("lojasync.install")
+
+WEBHOOK_PATH = "/webhooks/nuvemshop"
+
+
+def webhook_url_for(public_url: str) -> str:
+    """Where the platform must deliver this service's webhooks."""
+    return public_url.rstrip("/") + WEBHOOK_PATH
+
+
+class WebhookState(StrEnum):
+    PRESENT = "registrado"
+    CREATED = "criado agora"
+    MISSING = "faltando"
+    FAILED = "falhou"
+
+
+@dataclass(frozen=True)
+class WebhookStatus:
+    event: str
+    url: str
+    state: WebhookState
+    error: str | None = None
+
+
+@dataclass
+class WebhookReport:
+    store_id: str
+    url: str
+    items: list[WebhookStatus] = field(default_factory=list)
+    # Registered for this app but not expected here (another URL, or an event lojasync does not use).
+    others: list[tuple[str, str]] = field(default_factory=list)
+    # Listing the store's webhooks failed: nothing is known about them.
+    error: str | None = None
+
+    def _with(self, state: WebhookState) -> list[WebhookStatus]:
+        return [i for i in self.items if i.state is state]
+
+    @property
+    def present(self) -> list[WebhookStatus]:
+        return self._with(WebhookState.PRESENT)
+
+    @property
+    def created(self) -> list[WebhookStatus]:
+        return self._with(WebhookState.CREATED)
+
+    @property
+    def missing(self) -> list[WebhookStatus]:
+        return self._with(WebhookState.MISSING)
+
+    @property
+    def failed(self) -> list[WebhookStatus]:
+        return self._with(WebhookState.FAILED)
+
+    @property
+    def complete(self) -> bool:
+        """Every expected webhook is registered."""
+        return self.error is None and all(i.state in (WebhookState.PRESENT, WebhookState.CREATED)
+                                          for i in self.items)
+
+
+@dataclass(frozen=True)
+class InstallReport:
+    store: StoreView
+    new_store: bool
+    missing_scopes: list[str]
+    webhooks: WebhookReport
+
+
+def ensure_webhooks(client, store_id: str, webhook_url: str, *, create: bool = True,
+                    events: Iterable[str] = SUBSCRIBED_EVENTS) -> WebhookReport:
+    """List the store's webhooks; with `create`, register the missing (event, URL) pairs."""
+    report = WebhookReport(store_id=store_id, url=webhook_url)
+    wanted = list(dict.fromkeys(events))
+    try:
+        registered = {(str(w.get("event")), str(w.get("url"))) for w in client.list_webhooks()}
+    except NuvemshopError as exc:
+        report.error = exc.message
+        report.items = [WebhookStatus(e, webhook_url, WebhookState.FAILED, exc.message) for e in wanted]
+        log.warning("webhook listing failed", extra={"store_id": store_id, "error": type(exc).__name__})
+        return report
+    expected = {(event, webhook_url) for event in wanted}
+    report.others = sorted(registered - expected)
+    for event in wanted:
+        if (event, webhook_url) in registered:
+            report.items.append(WebhookStatus(event, webhook_url, WebhookState.PRESENT))
+        elif not create:
+            report.items.append(WebhookStatus(event, webhook_url, WebhookState.MISSING))
+        else:
+            try:
+                client.create_webhook(event, webhook_url)
+            except NuvemshopError as exc:
+                detail = f"{exc.message} Resolução: {exc.resolution}" if exc.resolution else exc.message
+                report.items.append(WebhookStatus(event, webhook_url, WebhookState.FAILED, detail))
+                log.warning("webhook registration failed",
+                            extra={"store_id": store_id, "webhook_event": event, "error": type(exc).__name__})
+            else:
+                report.items.append(WebhookStatus(event, webhook_url, WebhookState.CREATED))
+    log.info("webhooks checked", extra={"store_id": store_id, "present": len(report.present),
+                                        "created": len(report.created), "missing": len(report.missing),
+                                        "failed": len(report.failed)})
+    return report
+
+
+def store_webhooks(uow: UnitOfWork, client_factory: Callable[[Store], object], store: str | None,
+                   webhook_url: str, *, create: bool = True) -> WebhookReport:
+    """`ensure_webhooks` for a connected store (the one named, or the only one)."""
+    with uow:
+        record = find_store(uow, store)
+        external_id = record.external_id
+        client = client_factory(record)
+    try:
+        return ensure_webhooks(client, external_id, webhook_url, create=create)
+    finally:
+        _close(client)
+
+
+def complete_install(uow: UnitOfWork, cipher: TokenCipher, grant: TokenGrant, api_url: str, webhook_url: str,
+                     client_factory: Callable[[Store], object]) -> InstallReport:
+    """Save the store with its (encrypted) token, then register its webhooks."""
+    view, created = add_store(uow, cipher, grant.store_id, grant.access_token, api_url)
+    missing_scopes = grant.missing_scopes()
+    with uow:
+        record = uow.stores.get(view.id)
+        message = "App instalado na loja: token salvo." if created else "App reinstalado na loja: token trocado."
+        uow.log.record(record.id, None, "app_installed", message,
+                       (LogLevel.WARNING if missing_scopes else LogLevel.INFO).value,
+                       details={"scope": grant.scope, "missing_scopes": missing_scopes})
+        uow.commit()
+        client = client_factory(record)
+    try:
+        webhooks = ensure_webhooks(client, view.external_id, webhook_url)
+    finally:
+        _close(client)
+    log.info("store installed", extra={"store_id": view.external_id, "new_store": created})
+    return InstallReport(view, created, missing_scopes, webhooks)
+
+
+def _close(client) -> None:
+    close = getattr(client, "close", None)
+    if close is not None:
+        close()

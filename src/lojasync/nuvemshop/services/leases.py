@@ -1,0 +1,100 @@
+"""Per-store leases: one worker at a time reads a store's orders (and spends its API budget)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+from lojasync.db.unit_of_work import UnitOfWork
+
+LEASE_SECONDS = 120
+
+
+@functools.cache
+def _machine() -> str:
+    """Containers may share a hostname while their PIDs live in separate namespaces: the boot id and
+    the PID namespace make "this machine" exact, so a live lease elsewhere is never taken for dead."""
+    parts = [socket.gethostname()]
+    with contextlib.suppress(OSError), open("/proc/sys/kernel/random/boot_id") as boot_id:
+        parts.append(boot_id.read().strip()[:8])
+    with contextlib.suppress(OSError):
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    return "/".join(parts)[:70].replace(":", "_")
+
+
+def holder_name() -> str:
+    """Unique per thread of a process of a machine."""
+    return f"{_machine()}:{os.getpid()}:{threading.get_ident()}"[:100]
+
+
+class Lease:
+    def __init__(self, uow_factory, store_id: int, holder: str, seconds: int) -> None:
+        self.uow_factory, self.store_id, self.holder, self.seconds = uow_factory, store_id, holder, seconds
+
+    def renew(self) -> bool:
+        return _acquire(self.uow_factory(), self.store_id, self.holder, self.seconds)
+
+
+@contextmanager
+def store_lease(uow_factory, store_id: int, holder: str | None = None, seconds: int = LEASE_SECONDS,
+                wait_seconds: float = 0.0) -> Iterator[Lease | None]:
+    """Yield a Lease, or None when another worker holds the store (after waiting up to wait_seconds)."""
+    holder = holder or holder_name()
+    deadline = time.monotonic() + wait_seconds
+    while not _acquire(uow_factory(), store_id, holder, seconds):
+        if time.monotonic() >= deadline:
+            yield None
+            return
+        time.sleep(0.2)
+    try:
+        yield Lease(uow_factory, store_id, holder, seconds)
+    finally:
+        with uow_factory() as uow:
+            uow.leases.release(store_id, holder)
+            uow.commit()
+
+
+def _acquire(uow: UnitOfWork, store_id: int, holder: str, seconds: int) -> bool:
+    now = datetime.now(timezone.utc)
+    expires = now + timedelta(seconds=seconds)
+    with uow:
+        taken = uow.leases.acquire(store_id, holder, now, expires)
+        if not taken:
+            current = uow.leases.holder(store_id)
+            # A worker of this machine that died (SIGKILL, OOM) need not be waited for.
+            if current and _dead_local_holder(current):
+                taken = uow.leases.steal(store_id, current, holder, expires)
+        uow.commit()
+        return taken
+
+
+def _dead_local_holder(holder: str) -> bool:
+    host, _, rest = holder.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != _machine() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return False

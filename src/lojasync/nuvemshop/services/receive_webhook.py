@@ -1,0 +1,91 @@
+"""Use case `receive_webhook`: verify, record, and say whether a worker should drain the store.
+
+A webhook is a notification, not data: nothing here calls the store API. The event row is committed
+(by the inbox) before the answer, so a delivery the platform considers done is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+from datetime import datetime, timezone
+
+from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
+from lojasync.nuvemshop.model.records import WebhookEventStatus
+from lojasync.nuvemshop.signature import is_valid_signature
+
+log = logging.getLogger("lojasync.webhooks")
+
+
+class WebhookRejected(Exception):
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ReceivedWebhook:
+    store_id: int | None
+    event: str
+    status: str
+
+
+class Inbox(Protocol):
+    def store_for_webhook(self, external_id: str) -> int | None: ...
+    def record(self, row: dict) -> None: ...
+
+
+def receive_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str | None,
+                    now: datetime | None = None) -> ReceivedWebhook:
+    """Verify and record a notification; raise WebhookRejected (with the HTTP status) otherwise."""
+    received, row = accept_webhook(inbox, body, signature, secret, now)
+    inbox.record(row)
+    return received
+
+
+def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str | None,
+                   now: datetime | None = None) -> tuple[ReceivedWebhook, dict]:
+    """Verify a notification and build its row; the caller records it (and answers only after that)."""
+    if not secret:
+        raise WebhookRejected(503, "Webhooks desativados: configure LOJASYNC_NUVEMSHOP_CLIENT_SECRET "
+                                   "com o client secret do app Nuvemshop.")
+    if not is_valid_signature(body, signature, secret):
+        raise WebhookRejected(401, "Assinatura X-Linkedstore-HMAC-SHA256 ausente ou inválida: "
+                                   "notificação recusada e não registrada.")
+    payload = _decode(body)
+    event = str(payload["event"])
+    external_store_id = str(payload["store_id"])
+    resource = payload.get("id")
+    now = now or datetime.now(timezone.utc)
+    store_id = inbox.store_for_webhook(external_store_id)
+    if store_id is None and event != "store/redact":
+        raise WebhookRejected(404, f"Loja {external_store_id} não está conectada a este lojasync: "
+                                   "notificação ignorada. Conecte a loja (instalação do app) ou "
+                                   "remova o webhook.")
+    status, note = WebhookEventStatus.PENDING, None
+    if store_id is None:
+        status, note = WebhookEventStatus.IGNORED, "Loja já removida: nada a apagar."
+    elif event not in KNOWN_EVENTS:
+        log.info("unknown webhook event acknowledged", extra={"event": event, "store": external_store_id})
+        status = WebhookEventStatus.IGNORED
+        note = f"Evento '{event}' não é tratado pelo lojasync (registrado e ignorado)."
+    row = {
+        "store_id": store_id, "external_store_id": external_store_id[:40], "event": event[:60],
+        "resource_id": None if resource is None else str(resource)[:40], "body": payload, "received_at": now,
+        "status": status, "attempts": 0, "error": note,
+        "processed_at": now if status != WebhookEventStatus.PENDING else None,
+    }
+    return ReceivedWebhook(store_id, event, status), row
+
+
+def _decode(body: bytes) -> dict:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WebhookRejected(400, f"Corpo da notificação não é JSON válido: {exc}") from exc
+    if not isinstance(payload, dict) or "event" not in payload or "store_id" not in payload:
+        raise WebhookRejected(400, "Notificação sem os campos 'event' e 'store_id'.")
+    return payload

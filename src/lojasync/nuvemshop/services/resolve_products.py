@@ -1,0 +1,54 @@
+"""Import dependency: the ERP product of each store line, by SKU, then by the store's variant id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lojasync.nuvemshop.model.records import ProductBinding
+from lojasync.stock.products import Product, UnknownSkuPolicy
+from lojasync.sales.orders import LineData, OrderData
+from lojasync.db.unit_of_work import UnitOfWork
+
+
+@dataclass
+class ProductResolution:
+    by_sku: dict[str, Product] = field(default_factory=dict)
+    by_variant: dict[str, Product] = field(default_factory=dict)
+
+    def for_line(self, line: LineData) -> Product | None:
+        if line.sku and line.sku in self.by_sku:
+            return self.by_sku[line.sku]
+        if line.store_variant_id:
+            return self.by_variant.get(line.store_variant_id)
+        return None
+
+
+def resolve_products(uow: UnitOfWork, store_id: int, orders: list[OrderData], policy: UnknownSkuPolicy
+                     ) -> ProductResolution:
+    lines = [line for data in orders for line in data.lines]
+    resolution = ProductResolution(by_sku=uow.products.by_skus(line.sku for line in lines if line.sku))
+    bindings = uow.bindings.products_by_variant_ids(
+        store_id, (line.store_variant_id for line in lines if line.store_variant_id))
+    resolution.by_variant = {vid: b.product for vid, b in bindings.items()}
+    for line in lines:
+        product = resolution.for_line(line)
+        if product is None and policy is UnknownSkuPolicy.CREATE and (line.sku or line.store_variant_id):
+            # Without SKU nor variant id there is nothing to match the next time: leave it unlinked.
+            product = Product(line.sku, line.name, line.unit_price, created_by_store=True)
+            uow.products.add(product)
+            if line.sku:
+                resolution.by_sku[line.sku] = product
+        if product is None or not line.store_variant_id:
+            continue
+        binding = bindings.get(line.store_variant_id)
+        if binding is None:
+            binding = ProductBinding(store_id, line.store_variant_id, line.store_product_id)
+            uow.bindings.add(binding)
+            bindings[line.store_variant_id] = binding
+        if binding.product is not product and line.sku:
+            # The SKU is the stronger key: a variant whose SKU now names another product follows it.
+            binding.product = product
+        elif binding.product is None:
+            binding.product = product
+        resolution.by_variant[line.store_variant_id] = binding.product
+    return resolution

@@ -1,0 +1,202 @@
+"""Use case `sync_store`: pull every order changed since the cursor and import it.
+
+Nuvemshop sorts results by `created_at` and has no sort option, so the pull asks for
+`updated_at_min = cursor - overlap` and lets the importer skip what it already has. A run remembers the
+next page in the same transaction as each page's import; an interrupted run resumes there, and the
+cursor moves (to the run's start) only when the whole run is committed.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
+from lojasync.nuvemshop.model.records import Store
+from lojasync.nuvemshop.services.import_orders import UowFactory, import_order, import_orders
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.outcomes import ImportReport
+from lojasync.nuvemshop.services.leases import store_lease
+from lojasync.nuvemshop.services.stores import find_store
+from lojasync.db.unit_of_work import UnitOfWork
+
+Progress = Callable[[int, int | None], None]   # (orders processed so far, total announced by the store)
+FAILURE_RETRIES_PER_RUN = 20
+
+
+@dataclass
+class SyncReport:
+    store: str
+    since: datetime | None
+    resumed: bool
+    pages: int = 0
+    fetched: int = 0
+    api_calls: int = 0
+    seconds: float = 0.0
+    imports: ImportReport = field(default_factory=ImportReport)
+    retry_stopped: str | None = None   # why the retries of earlier failures stopped early
+
+
+class StoreInactive(RuntimeError):
+    pass
+
+
+class SyncBusy(RuntimeError):
+    """Another process holds the store (a worker draining webhooks, another sync)."""
+
+
+def sync_store(uow_factory: UowFactory, client_factory: Callable[[Store], object], policy: ImportPolicy, *,
+               store: str | None = None, full: bool = False, overlap_seconds: int = 600, page_size: int = 200,
+               progress: Progress | None = None, now: Callable[[], datetime] | None = None,
+               lease_wait_seconds: float = 60.0) -> SyncReport:
+    """Run (or resume) one sync of a store; return what it fetched and how each order ended.
+
+    The store's lease makes it the only reader of that store meanwhile: two syncs at once would
+    fight over the cursor and the resume point.
+    """
+    with uow_factory() as uow:
+        store_id = find_store(uow, store).id
+    with store_lease(uow_factory, store_id, wait_seconds=lease_wait_seconds) as lease:
+        if lease is None:
+            raise SyncBusy("Outra sincronização (ou o worker) está lendo esta loja agora. "
+                           "Tente de novo em instantes.")
+        return _run(uow_factory, client_factory, policy, store_id, full, overlap_seconds, page_size, progress,
+                    now or (lambda: datetime.now(timezone.utc)), lease)
+
+
+def _run(uow_factory, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now,
+         lease) -> SyncReport:
+    started = time.perf_counter()
+    snapshot, since, first_page, resumed = _begin_run(uow_factory(), store_id, full, overlap_seconds, now())
+    report = SyncReport(store=snapshot.external_id, since=since, resumed=resumed)
+    params: dict[str, object] = {"per_page": page_size}
+    if since is not None:
+        params["updated_at_min"] = since.isoformat(timespec="seconds")
+    client = client_factory(snapshot)
+    try:
+        total = None
+        for page in _prefetched(client.iter_order_pages(params, start_page=first_page)):
+            total = page.total_count if page.total_count is not None else total
+            next_page = (page.page or first_page) + 1
+            batch = import_orders(uow_factory, snapshot.id, page.orders, policy, source="sync",
+                                  in_transaction=_checkpoint(snapshot.id, next_page))
+            report.imports.extend(batch)
+            report.pages += 1
+            report.fetched += len(page.orders)
+            if not lease.renew():
+                # Our lease expired and another process took the store: stop; the checkpoint of
+                # every committed page is saved, so the next run resumes after it.
+                raise SyncBusy("Outro processo assumiu esta loja durante a sincronização; "
+                               "rode de novo para retomar de onde parou.")
+            if progress:
+                progress(report.fetched, total)
+        _retry_failures(uow_factory, client, snapshot.id, policy, report)
+        _finish_run(uow_factory(), snapshot.id, now())
+    finally:
+        report.api_calls = getattr(client, "api_calls", 0)
+        report.seconds = time.perf_counter() - started
+        close = getattr(client, "close", None)
+        if close:
+            close()
+    return report
+
+
+def _begin_run(uow: UnitOfWork, store_id: int, full: bool, overlap_seconds: int, started: datetime
+               ) -> tuple[Store, datetime | None, int, bool]:
+    with uow:
+        store = uow.stores.get(store_id)
+        if not store.active:
+            raise StoreInactive(f"A loja {store.external_id} está desativada (app desinstalado ou suspenso). "
+                                "Reconecte-a com `lojasync store add`.")
+        if store.run_started_at is not None and not full:
+            result = (store, store.run_since, store.run_next_page or 1, True)
+        else:
+            since = None if full or store.sync_cursor is None else store.sync_cursor - timedelta(seconds=overlap_seconds)
+            store.run_started_at, store.run_since, store.run_next_page = started, since, 1
+            result = (store, since, 1, False)
+        uow.commit()
+        return result
+
+
+def _checkpoint(store_id: int, next_page: int) -> Callable[[UnitOfWork], None]:
+    def save(uow: UnitOfWork) -> None:
+        uow.stores.get(store_id).run_next_page = next_page
+    return save
+
+
+def _finish_run(uow: UnitOfWork, store_id: int, finished: datetime) -> None:
+    with uow:
+        store = uow.stores.get(store_id)
+        # The run's start, not its end: orders changed while it ran are read again next time.
+        store.sync_cursor = store.run_started_at or store.sync_cursor
+        store.run_started_at = store.run_since = store.run_next_page = None
+        store.last_sync_at = finished
+        uow.commit()
+
+
+def _retry_failures(uow_factory: UowFactory, client, store_id: int, policy: ImportPolicy, report: SyncReport) -> None:
+    """Orders that failed before and were not fixed by this run are fetched again, one by one."""
+    tried = {r.external_id for r in report.imports.results}
+    with uow_factory() as uow:
+        failures = sorted((f for f in uow.failures.list(store_id) if f.retryable and f.external_id not in tried),
+                          key=lambda f: f.last_failed_at)  # oldest attempt first: nobody starves
+        pending = [f.external_id for f in failures]
+    for external_id in pending[:FAILURE_RETRIES_PER_RUN]:
+        try:
+            payload = client.get_order(external_id)
+        except NotFoundError:
+            _give_up(uow_factory, store_id, external_id)
+            continue
+        except NuvemshopError as exc:
+            report.retry_stopped = exc.message
+            break
+        report.imports.results.append(import_order(uow_factory, store_id, payload, policy, source="retry"))
+
+
+def _give_up(uow_factory: UowFactory, store_id: int, external_id: str) -> None:
+    with uow_factory() as uow:
+        failure = uow.failures.by_external_ids(store_id, [external_id]).get(external_id)
+        if failure is not None:
+            failure.retryable = False
+            failure.resolution = ("O pedido não existe mais na loja (404): não será tentado de novo. "
+                                  "Se voltar a existir, a próxima notificação da loja o importa.")
+            uow.commit()
+
+
+def _prefetched(pages: Iterator, depth: int = 2) -> Iterator:
+    """Fetch the next pages in a thread while the current one is imported (rate-limit waits overlap work)."""
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if stop.is_set():
+                    return
+                box.put(page)
+            box.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            box.put(exc)
+
+    worker = threading.Thread(target=produce, name="lojasync-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = box.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
