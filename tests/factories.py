@@ -7,6 +7,7 @@ import itertools
 from datetime import datetime, timedelta, timezone
 
 from lojasync.nuvemshop.model.records import Store
+from lojasync.shared.tax_id import cnpj_check_digits, cpf_check_digits
 
 _ids = itertools.count(1_700_000_001)
 BASE_TIME = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
@@ -14,20 +15,12 @@ BASE_TIME = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
 
 def cpf(base9: str) -> str:
     """A valid CPF from its first nine digits."""
-    digits = [int(c) for c in base9]
-    for weight in (10, 11):
-        total = sum(d * w for d, w in zip(digits, range(weight, 1, -1)))
-        digits.append(0 if total % 11 < 2 else 11 - total % 11)
-    return "".join(map(str, digits))
+    return base9 + cpf_check_digits(base9)
 
 
 def cnpj(base12: str) -> str:
     """A valid CNPJ (numeric or alphanumeric) from its first twelve characters."""
-    chars = list(base12.upper())
-    for weights in ([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]):
-        total = sum((ord(c) - 48) * w for c, w in zip(chars, weights))
-        chars.append(str(0 if total % 11 < 2 else 11 - total % 11))
-    return "".join(chars)
+    return base12.upper() + cnpj_check_digits(base12)
 
 
 def ts(offset_seconds: int = 0) -> str:

@@ -158,7 +158,8 @@ def test_resolve_tax_id_directly():
     order = parse_order(brazilian_order(customer=None, contact_identification=CPF))
     assert resolve_tax_id(order) == (TaxId(CPF_VALUE, TaxIdKind.CPF), CPF)
     order = parse_order(brazilian_order(customer=None, contact_identification=None))
-    assert resolve_tax_id(order) == (TaxIdProblem("cliente sem CPF/CNPJ na loja"), None)
+    problem, document = resolve_tax_id(order)
+    assert (problem.reason, document) == ("cliente sem CPF/CNPJ na loja", None)
 
 
 def test_contact_document_is_the_one_that_identified_the_customer():

@@ -2,11 +2,14 @@
 
 A store sends it raw or formatted (dots, slash, dash), possibly empty or wrong. The normal form keeps
 digits and capital letters only, because the alphanumeric CNPJ (valid from July 2026) has letters.
+The mod-11 check digits live here once: the simulator and the tests generate documents with them,
+and the NF-e access key uses the same rule.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,6 +20,41 @@ _CNPJ = CNPJ()
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 # Stores sometimes keep the label in the field: "CPF: 529.982.247-25".
 _LABEL = re.compile(r"^\s*(CPF|CNPJ)(\s*/\s*(CPF|CNPJ))?\s*[:\-nº.]*\s*", re.IGNORECASE)
+
+CNPJ_WEIGHTS_1 = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+CNPJ_WEIGHTS_2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def mod11_digit(values: Sequence[int], weights: Sequence[int]) -> int:
+    """The mod-11 check digit of CPF, CNPJ and the NF-e access key: 0 when the remainder is 0 or 1."""
+    remainder = sum(v * w for v, w in zip(values, weights, strict=True)) % 11
+    return 0 if remainder < 2 else 11 - remainder
+
+
+def cpf_check_digits(base9: str) -> str:
+    """The two check digits of a CPF from its first nine digits."""
+    digits = [int(c) for c in base9]
+    first = mod11_digit(digits, range(10, 1, -1))
+    return f"{first}{mod11_digit([*digits, first], range(11, 1, -1))}"
+
+
+def cnpj_check_digits(base12: str) -> str:
+    """The two check digits of a CNPJ from its first twelve characters.
+
+    Each character counts as its code minus 48, so digits keep their value and the letters of the
+    alphanumeric CNPJ count from 17 ('A') on.
+    """
+    values = [ord(c) - 48 for c in base12.upper()]
+    first = mod11_digit(values, CNPJ_WEIGHTS_1)
+    return f"{first}{mod11_digit([*values, first], CNPJ_WEIGHTS_2)}"
+
+
+def format_cpf(value: str) -> str:
+    return f"{value[:3]}.{value[3:6]}.{value[6:9]}-{value[9:]}"
+
+
+def format_cnpj(value: str) -> str:
+    return f"{value[:2]}.{value[2:5]}.{value[5:8]}/{value[8:12]}-{value[12:]}"
 
 
 class TaxIdKind(StrEnum):
@@ -30,21 +68,45 @@ class TaxId:
     kind: TaxIdKind
 
     def formatted(self) -> str:
-        v = self.value
-        if self.kind is TaxIdKind.CPF:
-            return f"{v[:3]}.{v[3:6]}.{v[6:9]}-{v[9:]}"
-        return f"{v[:2]}.{v[2:5]}.{v[5:8]}/{v[8:12]}-{v[12:]}"
+        return format_cpf(self.value) if self.kind is TaxIdKind.CPF else format_cnpj(self.value)
 
     def masked(self) -> str:
         """Show only the last characters: logs must not carry whole documents (LGPD)."""
         return "*" * (len(self.value) - 4) + self.value[-4:]
 
 
+class TaxIdProblemCode(StrEnum):
+    """Why a store document cannot identify a customer (stable codes; the text is built from them)."""
+
+    MISSING = "missing"
+    INVALID_CPF = "invalid_cpf"
+    INVALID_CNPJ = "invalid_cnpj"
+    NOT_A_DOCUMENT = "not_a_document"
+
+    @property
+    def label(self) -> str:
+        return _PROBLEM_LABELS[self]
+
+
+_PROBLEM_LABELS = {
+    TaxIdProblemCode.MISSING: "cliente sem CPF/CNPJ na loja",
+    TaxIdProblemCode.INVALID_CPF: "CPF inválido",
+    TaxIdProblemCode.INVALID_CNPJ: "CNPJ inválido",
+    TaxIdProblemCode.NOT_A_DOCUMENT: "documento não é CPF nem CNPJ",
+}
+
+
 @dataclass(frozen=True)
 class TaxIdProblem:
-    """Why a store document cannot identify a customer, in words the operator can act on."""
+    """Why a store document cannot identify a customer, and the text as the store sent it."""
 
-    reason: str
+    code: TaxIdProblemCode
+    shown: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """In words the operator can act on: "CPF inválido: 123.456.789-00"."""
+        return f"{self.code.label}: {self.shown}" if self.shown else self.code.label
 
 
 def normalize_tax_id(raw: object) -> str:
@@ -63,17 +125,17 @@ def parse_tax_id(raw: object) -> TaxId | TaxIdProblem:
     text = "" if raw is None else str(raw).strip()
     value = normalize_tax_id(raw)
     if not value:
-        return TaxIdProblem("cliente sem CPF/CNPJ na loja")
+        return TaxIdProblem(TaxIdProblemCode.MISSING)
     shown = text[:40]
     if len(value) == 11 and value.isdigit():
         if _CPF.validate(value):
             return TaxId(value, TaxIdKind.CPF)
-        return TaxIdProblem(f"CPF inválido: {shown}")
+        return TaxIdProblem(TaxIdProblemCode.INVALID_CPF, shown)
     if len(value) == 14 and value[12:].isdigit():
         if _CNPJ.validate(value):
             return TaxId(value, TaxIdKind.CNPJ)
-        return TaxIdProblem(f"CNPJ inválido: {shown}")
-    return TaxIdProblem(f"documento não é CPF nem CNPJ: {shown}")
+        return TaxIdProblem(TaxIdProblemCode.INVALID_CNPJ, shown)
+    return TaxIdProblem(TaxIdProblemCode.NOT_A_DOCUMENT, shown)
 
 
 CUSTOMER_PROBLEM_RESOLUTION = (
