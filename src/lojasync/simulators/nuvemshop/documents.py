@@ -1,4 +1,7 @@
-"""Seeded CPF/CNPJ generation (numeric and alphanumeric CNPJ) and the store's document mix."""
+"""Seeded CPF/CNPJ generation (numeric and alphanumeric CNPJ) and the store's document mix.
+
+Check digits and masks come from lojasync.shared.tax_id: the project keeps one mod-11 implementation.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,13 @@ import random
 import string
 from dataclasses import dataclass
 
-CNPJ_WEIGHTS_1 = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
-CNPJ_WEIGHTS_2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+from lojasync.shared.tax_id import (
+    cnpj_check_digits,
+    cpf_check_digits,
+    format_cnpj,
+    format_cpf,
+)
+
 ALNUM = string.digits + string.ascii_uppercase
 
 # Kind -> weight (percent of customers). "contact_only" leaves customer.identification
@@ -31,33 +39,6 @@ class Identity:
     kind: str
     identification: str | None
     contact_identification: str | None
-
-
-def cpf_check_digits(base9: str) -> str:
-    digits = [int(c) for c in base9]
-    for _ in range(2):
-        weight = len(digits) + 1
-        total = sum(d * (weight - i) for i, d in enumerate(digits))
-        remainder = total % 11
-        digits.append(0 if remainder < 2 else 11 - remainder)
-    return f"{digits[-2]}{digits[-1]}"
-
-
-def cnpj_check_digits(base12: str) -> str:
-    """Mod 11 with char value ord(c) - 48, which also covers the alphanumeric CNPJ."""
-    values = [ord(c) - 48 for c in base12.upper()]
-    for weights in (CNPJ_WEIGHTS_1, CNPJ_WEIGHTS_2):
-        remainder = sum(v * w for v, w in zip(values, weights)) % 11
-        values.append(0 if remainder < 2 else 11 - remainder)
-    return f"{values[-2]}{values[-1]}"
-
-
-def format_cpf(raw: str) -> str:
-    return f"{raw[:3]}.{raw[3:6]}.{raw[6:9]}-{raw[9:]}"
-
-
-def format_cnpj(raw: str) -> str:
-    return f"{raw[:2]}.{raw[2:5]}.{raw[5:8]}/{raw[8:12]}-{raw[12:]}"
 
 
 def make_cpf(rng: random.Random) -> str:
