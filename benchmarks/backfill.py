@@ -43,7 +43,7 @@ def run(orders: int) -> dict:
             add_store(app.uow(), app.cipher, "1234567", "a3c0f1e2d4b5968778695a4b3c2d1e0f9a8b7c6d",
                       f"http://127.0.0.1:{port}/2025-03")
             httpx.post(f"http://127.0.0.1:{port}/_simulator/stats/reset")
-            report = sync_store(app.uow, app.client_for, app.policy(), full=True, page_size=PAGE)
+            report = sync_store(app.uow(), app.client_for, app.policy(), full=True, page_size=PAGE)
             stats = httpx.get(f"http://127.0.0.1:{port}/_simulator/stats").json()
             with app.read_uow() as uow:
                 imported = sum(uow.orders.count_by_status().values())

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from sqlalchemy import insert, select  # noqa: E402
 
 from lojasync.db import tables  # noqa: E402
-from lojasync.nuvemshop.model.records import Store  # noqa: E402
+from lojasync.nuvemshop.model.store import Store  # noqa: E402
 from lojasync.bootstrap import bootstrap  # noqa: E402
 from lojasync.nuvemshop.services.import_orders import import_orders  # noqa: E402
 from lojasync.settings import Settings  # noqa: E402
@@ -56,7 +56,7 @@ def run(count: int, seed: int) -> dict:
         policy = app.policy()
         started = time.perf_counter()
         for start in range(0, len(payloads), PAGE):
-            import_orders(app.uow, store_id, payloads[start:start + PAGE], policy)
+            import_orders(app.uow(), store_id, payloads[start:start + PAGE], policy)
         import_seconds = time.perf_counter() - started
 
         with app.engine.connect() as conn:

@@ -28,7 +28,7 @@ from local_processes import free_port, start_lojasync  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from lojasync.bootstrap import bootstrap  # noqa: E402
-from lojasync.nuvemshop.services.install_store import ensure_webhooks, webhook_url_for  # noqa: E402
+from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for  # noqa: E402
 from lojasync.nuvemshop.services.stores import add_store  # noqa: E402
 from lojasync.settings import Settings  # noqa: E402
 from lojasync.simulators.nuvemshop.config import DEFAULT_ACCESS_TOKEN, DEFAULT_STORE_ID  # noqa: E402
@@ -62,10 +62,7 @@ def run(orders: int, duplicates: float, database_url: str | None, redis_url: str
                 store = uow.stores.get(view.id)
                 store.last_sync_at = store.sync_cursor = datetime.now(timezone.utc)
                 uow.commit()
-            with app.read_uow() as uow:
-                client = app.client_for(uow.stores.get(view.id))
-            ensure_webhooks(client, DEFAULT_STORE_ID, webhook_url_for(f"http://127.0.0.1:{port}"))
-            client.close()
+            store_webhooks(app.uow(), app.client_for, DEFAULT_STORE_ID, webhook_url_for(f"http://127.0.0.1:{port}"))
             if topology == "ingress-only":
                 pass  # no worker: measures the receiver alone (the import is not waited for)
             elif topology == "separate":

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from lojasync.db import tables
+from lojasync.db.metadata import metadata
+from lojasync.nuvemshop.db import tables as _connector_tables  # noqa: F401 - registers them on the metadata
 from lojasync.bootstrap import Container, bootstrap
 from lojasync.settings import Settings
 
@@ -65,7 +66,7 @@ def app(migrated_container) -> Container:
 
 
 def _empty(container: Container) -> None:
-    names = [t.name for t in reversed(tables.metadata.sorted_tables)]
+    names = [t.name for t in reversed(metadata.sorted_tables)]
     with container.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))

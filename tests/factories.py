@@ -6,7 +6,7 @@ import copy
 import itertools
 from datetime import datetime, timedelta, timezone
 
-from lojasync.nuvemshop.model.records import Store
+from lojasync.nuvemshop.model.store import Store
 from lojasync.shared.tax_id import cnpj_check_digits, cpf_check_digits
 
 _ids = itertools.count(1_700_000_001)

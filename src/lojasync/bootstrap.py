@@ -1,4 +1,8 @@
-"""Composition root: builds the real adapters from settings and hands them to the services."""
+"""Composition root: builds the real adapters from settings and hands them to the services.
+
+The only place that knows every module: the message bus's handler table, the unit of work with the
+core's and the connector's repositories, the store client with its shared rate-limit model.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,29 @@ import threading
 from dataclasses import dataclass, field
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lojasync.crypto import TokenCipher
 from lojasync.db.engine import build_engine, build_session_factory
-from lojasync.db.migrate import upgrade
-from lojasync.db.orm import start_mappers
-from lojasync.nuvemshop.model.records import Store
+from lojasync.db.migrate import current_revision, upgrade
+from lojasync.nuvemshop.client.protocol import StoreClient
+from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
+from lojasync.nuvemshop.db.orm import start_mappers
+from lojasync.nuvemshop.db.unit_of_work import SqlConnectorUnitOfWork
+from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.sales.events import OrderEvent
+from lojasync.sales.handlers import write_history
 from lojasync.settings import Settings
+from lojasync.shared.messagebus import MessageBus
+
+
+def message_bus() -> MessageBus:
+    """Which handlers run for which domain events, in this order, inside the use case's transaction."""
+    return MessageBus({
+        OrderEvent: [write_history],
+    })
 
 
 @dataclass
@@ -27,31 +43,31 @@ class Container:
     read_session_factory: sessionmaker[Session]
     # Store tokens are kept encrypted; only client_for sees them in clear.
     cipher: TokenCipher
+    bus: MessageBus = field(default_factory=message_bus)
     # Tests and benchmarks plug an in-process transport here; production uses the network.
     http_transport: httpx.BaseTransport | None = None
     # One bucket model per store for the whole process, shared by every client and thread.
     _gates: dict = field(default_factory=dict, repr=False)
     _gates_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def uow(self) -> UnitOfWork:
+    def uow(self) -> SqlConnectorUnitOfWork:
         """A unit of work for a use case that writes."""
-        return UnitOfWork(self.session_factory)
+        return SqlConnectorUnitOfWork(self.session_factory, self.bus)
 
-    def read_uow(self) -> UnitOfWork:
+    def read_uow(self) -> SqlConnectorUnitOfWork:
         """A unit of work for pages and listings: never waits for a writer."""
-        return UnitOfWork(self.read_session_factory)
+        return SqlConnectorUnitOfWork(self.read_session_factory, self.bus)
 
     def policy(self) -> ImportPolicy:
         return ImportPolicy(rules=self.settings.status_rules(), unknown_sku=self.settings.unknown_sku)
 
-    def client_for(self, store: Store):
+    def client_for(self, store: Store) -> StoreClient:
+        from lojasync.nuvemshop.client.rate_limit import DEFAULT_BUCKET_LIMIT, LocalLeakyBucketGate
         from lojasync.nuvemshop.client.resources import NuvemshopClient
+        from lojasync.observability.metrics import observe_api
 
         # An erased token (store/redact) stays empty: the client explains that one itself.
         token = self.cipher.decrypt(store.access_token, store=store.external_id) if store.access_token else ""
-        from lojasync.nuvemshop.client.rate_limit import DEFAULT_BUCKET_LIMIT, LocalLeakyBucketGate
-        from lojasync.observability.metrics import observe_api
-
         with self._gates_lock:
             gate = self._gates.get(store.external_id)
             if gate is None:
@@ -59,15 +75,34 @@ class Container:
                 self._gates[store.external_id] = gate
         return NuvemshopClient(
             api_url=store.api_url,
-            store_id=store.external_id,
+            external_store_id=store.external_id,
             access_token=token,
             user_agent=self.settings.user_agent,
             timeout=self.settings.http_timeout,
             max_retries=self.settings.http_max_retries,
             transport=self.http_transport,
             gate=gate,
-            on_close=lambda c: observe_api(c.store_id, c.api_calls, c.rate_limited),
+            on_close=lambda c: observe_api(c.external_store_id, c.api_calls, c.rate_limited),
         )
+
+    def webhook_inbox(self, batching: bool = True) -> BatchingInbox | DirectInbox:
+        """Where received notifications are written before the answer: grouped commits for the web server."""
+        return BatchingInbox(self.engine) if batching else DirectInbox(self.engine)
+
+    def database_revision(self) -> str | None:
+        return current_revision(self.engine)
+
+    def database_problem(self) -> str | None:
+        """Why the database cannot be reached now, or None (readiness probes)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - a probe reports any failure, it does not raise
+            return f"banco de dados inacessível: {exc.__class__.__name__}"
+        return None
+
+    def database_url(self) -> str:
+        return self.engine.url.render_as_string()
 
     def close(self) -> None:
         self.engine.dispose()

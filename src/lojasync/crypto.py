@@ -19,21 +19,31 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from lojasync.shared.errors import Action, LojasyncError
+
 KEY_FILE = "secret.key"
 _ENCRYPTION_INFO = b"lojasync/token-encryption"
 _SIGNING_INFO = b"lojasync/signing"
 
 
-class TokenDecryptError(ValueError):
+class TokenDecryptError(LojasyncError):
     """A stored token that the current key cannot open (the key changed, or the value is not ours)."""
 
+    code = "secrets.token_unreadable"
+    message_template = "Não foi possível decifrar o token {which}: a LOJASYNC_SECRET_KEY mudou?"
+    resolution_template = ("Use a mesma LOJASYNC_SECRET_KEY de antes, ou reconecte a loja (reinstale o app ou "
+                           "cadastre o token de novo).")
+    action = Action.RECONNECT_STORE
+
     def __init__(self, store: str | None = None) -> None:
-        which = f"da loja {store}" if store else "da loja"
-        self.message = (
-            f"Não foi possível decifrar o token {which}: a LOJASYNC_SECRET_KEY mudou? "
-            "Reinstale o app ou cadastre o token de novo com `lojasync store add`."
-        )
-        super().__init__(self.message)
+        super().__init__(which=f"da loja {store}" if store else "da loja")
+
+
+class SecretKeyMissing(LojasyncError):
+    code = "secrets.key_missing"
+    message_template = "Nenhuma chave para cifrar os tokens das lojas."
+    resolution_template = "Defina LOJASYNC_SECRET_KEY ou uma pasta de dados (LOJASYNC_DATA_DIR) para gerar a chave."
+    action = Action.CONFIGURE
 
 
 def _hkdf(material: bytes, info: bytes) -> bytes:
@@ -78,7 +88,7 @@ class TokenCipher:
 
     def __init__(self, secret: str | None = None, *, data_dir: Path | None = None) -> None:
         if not (secret and secret.strip()) and data_dir is None:
-            raise ValueError("Informe a LOJASYNC_SECRET_KEY ou um diretório de dados para gerar a chave.")
+            raise SecretKeyMissing()
         self._secret = secret.strip() if secret and secret.strip() else None
         self._data_dir = data_dir
         self._lock = threading.Lock()

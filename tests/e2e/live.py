@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web.app import create_app
 from lojasync.serving import BackgroundServer
-from lojasync.nuvemshop.services.install_store import ensure_webhooks, webhook_url_for
+from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
 from lojasync.nuvemshop.services.stores import add_store
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
@@ -63,10 +63,8 @@ class LiveInstallation:
             store.last_sync_at = store.sync_cursor = datetime.now(timezone.utc)
             uow.commit()
         self.consumer.start()
-        with self.app.read_uow() as uow:
-            client = self.app.client_for(uow.stores.get(self.store_id))
-        report = ensure_webhooks(client, srv.store_id, webhook_url_for(f"http://127.0.0.1:{self.port}"))
-        client.close()
+        report = store_webhooks(self.app.uow(), self.app.client_for, srv.store_id,
+                                webhook_url_for(f"http://127.0.0.1:{self.port}"))
         assert report.complete, report
         return self
 

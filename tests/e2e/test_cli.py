@@ -127,7 +127,7 @@ def test_demo_imports_the_history_and_shows_live_orders_arriving_by_webhook(tmp_
 
 
 def test_install_link_carries_a_valid_invite(lojasync, app):
-    from lojasync.entrypoints.web.install import invite_problem
+    from lojasync.nuvemshop.services.install_invite import invite_problem
 
     output = lojasync("store", "install-link", "--hours", "2").output
     link = next(line for line in output.splitlines() if "/nuvemshop/install?convite=" in line)
@@ -139,7 +139,7 @@ def test_install_link_carries_a_valid_invite(lojasync, app):
 def test_lgpd_export_is_handed_over_from_the_database(lojasync, app, tmp_path):
     import stat
 
-    from lojasync.nuvemshop.model.records import WebhookEvent
+    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
     from lojasync.nuvemshop.services.import_orders import import_order
     from lojasync.nuvemshop.services.import_policy import ImportPolicy
     from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
@@ -147,14 +147,14 @@ def test_lgpd_export_is_handed_over_from_the_database(lojasync, app, tmp_path):
 
     store_id = make_store(app)
     payload = order_payload()
-    import_order(app.uow, store_id, payload, ImportPolicy())
+    import_order(app.uow(), store_id, payload, ImportPolicy())
     body = {"store_id": 1234567, "customer": {"id": payload["customer"]["id"],
                                               "identification": payload["customer"]["identification"]},
             "orders_requested": [payload["id"]], "data_request": {"id": 4242}}
     with app.uow() as uow:
         event = WebhookEvent(store_id, "1234567", "customers/data_request", None, body)
-        uow.events.add(event)
-        handle_lgpd_event(uow, uow.stores.get(store_id), event, app.settings)
+        uow.webhook_events.add(event)
+        handle_lgpd_event(uow, uow.stores.get(store_id), event)
         uow.commit()
 
     assert "4242" in lojasync("lgpd", "exports").output

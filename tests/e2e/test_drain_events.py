@@ -38,7 +38,7 @@ def notify(app, server, event: str, resource_id) -> None:
 
 
 def drain(app, store_id):
-    return drain_store_events(app.uow, app.client_for, app.policy(), store_id, threshold=3)
+    return drain_store_events(app.uow(), app.client_for, app.policy(), store_id, threshold=3)
 
 
 def by_store_id(app) -> dict[str, dict]:
@@ -135,7 +135,7 @@ def test_a_late_uninstall_after_a_reinstall_is_ignored(app, server, store_id):
 def test_a_store_held_by_another_worker_is_left_alone(app, server, store_id):
     order = server.simulator.create_order()
     notify(app, server, "order/created", order["id"])
-    with store_lease(app.uow, store_id, holder="outra-maquina:1:1"):
+    with store_lease(app.uow(), store_id, holder="outra-maquina:1:1"):
         assert drain(app, store_id).busy
     assert drain(app, store_id).events == 1
 
@@ -148,10 +148,11 @@ def test_an_error_that_keeps_coming_back_turns_into_failed_events(app, server, s
 
     for attempt in range(5):
         with pytest.raises(RuntimeError):
-            drain_store_events(app.uow, broken_client, app.policy(), store_id)
+            drain_store_events(app.uow(), broken_client, app.policy(), store_id)
     (event,) = list_events(app.read_uow())
     assert event.status == "com erro" and event.attempts == 5
-    assert "RuntimeError" in event.error and "events retry" in event.resolution
+    assert "RuntimeError" in event.error and "reprocesse o aviso" in event.resolution
+    assert event.error_code == "nuvemshop.event_failed" and event.retryable
     assert retry_events(app.uow(), all_failed=True) == [store_id]
     assert drain(app, store_id).events == 1
     assert list_events(app.read_uow())[0].status == "processado"
@@ -166,7 +167,7 @@ def test_a_late_suspension_is_lifted_when_the_api_answers_again(app, server, sto
     drain(app, store_id)
     with app.read_uow() as uow:
         assert uow.stores.get(store_id).paused
-    assert recheck_paused_store(app.uow, app.client_for, store_id) is True
+    assert recheck_paused_store(app.uow(), app.client_for, store_id) is True
     with app.read_uow() as uow:
         assert not uow.stores.get(store_id).paused
 
@@ -174,7 +175,7 @@ def test_a_late_suspension_is_lifted_when_the_api_answers_again(app, server, sto
     with app.uow() as uow:
         uow.stores.get(store_id).paused = True
         uow.commit()
-    assert recheck_paused_store(app.uow, app.client_for, store_id) is False  # really suspended: 402
+    assert recheck_paused_store(app.uow(), app.client_for, store_id) is False  # really suspended: 402
 
 
 def test_processed_notifications_are_purged_after_the_retention_failed_ones_stay(app, server, store_id):
@@ -184,7 +185,7 @@ def test_processed_notifications_are_purged_after_the_retention_failed_ones_stay
     notify(app, server, "order/created", server.simulator.create_order()["id"])
     drain(app, store_id)
     with app.uow() as uow:
-        assert uow.events.purge_processed(datetime.now(timezone.utc) + timedelta(days=1)) == 1
+        assert uow.webhook_events.purge_processed(datetime.now(timezone.utc) + timedelta(days=1)) == 1
         uow.commit()
     assert [e.status for e in list_events(app.read_uow())] == ["com erro"]
 
@@ -209,8 +210,8 @@ def test_a_drain_that_loses_its_lease_stops_and_leaves_the_rest_pending(app, ser
 
     from sqlalchemy import update
 
-    from lojasync.db.tables import store_leases
-    from lojasync.nuvemshop.services.drain_events import LeaseLost
+    from lojasync.nuvemshop.db.tables import store_leases
+    from lojasync.nuvemshop.errors import LeaseLost
 
     ids = server.simulator.create_orders(450)  # three pages of 200
     for order_id in ids:
@@ -233,7 +234,7 @@ def test_a_drain_that_loses_its_lease_stops_and_leaves_the_rest_pending(app, ser
         return client
 
     with pytest.raises(LeaseLost):
-        drain_store_events(app.uow, client_whose_lease_is_taken_after_the_first_page, app.policy(), store_id)
+        drain_store_events(app.uow(), client_whose_lease_is_taken_after_the_first_page, app.policy(), store_id)
     statuses = [e.status for e in list_events(app.read_uow(), limit=1000)]
     assert statuses.count("pendente") == len(ids)  # nothing marked done by a reader that lost the store
     assert 0 < len(by_store_id(app)) < len(ids) + 50

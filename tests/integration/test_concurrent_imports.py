@@ -12,7 +12,8 @@ import pytest
 
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.sales.views import list_customers, list_orders, list_products
+from lojasync.sales.views import list_customers, list_orders
+from lojasync.stock.views import list_products
 from lojasync.nuvemshop.services.outcomes import Outcome
 from tests.factories import cpf, make_store, order_payload
 
@@ -24,7 +25,7 @@ def _race(app, store_id: int, batches: list[list[dict]]) -> list:
     def run(batch):
         try:
             barrier.wait()
-            results.append(import_orders(app.uow, store_id, batch, ImportPolicy()))
+            results.append(import_orders(app.uow(), store_id, batch, ImportPolicy()))
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
@@ -81,9 +82,9 @@ def test_a_periodic_round_is_claimed_by_one_consumer_only(app):
     claims = []
     for _ in range(3):  # three consumers waking up for the same minute
         with app.uow() as uow:
-            claims.append(uow.leases.claim_round("housekeeping", now, now - timedelta(seconds=50)))
+            claims.append(uow.periodic_runs.claim_round("housekeeping", now, now - timedelta(seconds=50)))
             uow.commit()
     assert claims == [True, False, False]
     later = now + timedelta(seconds=60)
     with app.uow() as uow:
-        assert uow.leases.claim_round("housekeeping", later, later - timedelta(seconds=50))
+        assert uow.periodic_runs.claim_round("housekeeping", later, later - timedelta(seconds=50))

@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 
 from lojasync.stock.products import UnknownSkuPolicy
+from lojasync.sales.history import ProcessedBy
 from lojasync.sales.status import OrderStatus, StatusRules
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.sales.views import list_customers, list_orders, list_products, show_order
+from lojasync.sales.views import list_customers, list_orders, show_order
+from lojasync.stock.views import list_products
 from lojasync.nuvemshop.services.outcomes import Outcome
 from tests.factories import cnpj, cpf, make_store, order_payload, ts
 
@@ -30,7 +32,7 @@ def _only_order(app) -> dict:
 
 def test_new_order_is_created_with_origin_flag_customer_and_lines(app, store_id):
     payload = order_payload(id=1700000100, number=345)
-    result = import_order(app.uow, store_id, payload, POLICY)
+    result = import_order(app.uow(), store_id, payload, POLICY)
 
     assert result.outcome is Outcome.CREATED
     order = _only_order(app)
@@ -58,30 +60,30 @@ def test_new_order_is_created_with_origin_flag_customer_and_lines(app, store_id)
     ("open", "some_new_status", "Em Aberto"),
 ])
 def test_status_mapping(app, store_id, status, payment, expected):
-    import_order(app.uow, store_id, order_payload(status=status, payment_status=payment), POLICY)
+    import_order(app.uow(), store_id, order_payload(status=status, payment_status=payment), POLICY)
     assert _only_order(app)["status"] == expected
 
 
 def test_status_table_is_configurable_and_a_changed_table_remaps_on_the_next_import(app, store_id):
     payload = order_payload(payment_status="authorized")
-    import_order(app.uow, store_id, payload, POLICY)
+    import_order(app.uow(), store_id, payload, POLICY)
     assert _only_order(app)["status"] == "Em Aberto"
 
     custom = ImportPolicy(rules=StatusRules(by_order_status={"cancelled": OrderStatus.CANCELLED},
                                             by_payment_status={"paid": OrderStatus.CONFIRMED,
                                                                "authorized": OrderStatus.CONFIRMED}))
-    result = import_order(app.uow, store_id, payload, custom)
+    result = import_order(app.uow(), store_id, payload, custom)
     assert result.outcome is Outcome.UPDATED
     assert _only_order(app)["status"] == "Confirmado"
 
 
 def test_same_version_is_skipped_and_newer_version_updates(app, store_id):
     payload = order_payload()
-    import_order(app.uow, store_id, payload, POLICY)
-    assert import_order(app.uow, store_id, payload, POLICY).outcome is Outcome.UNCHANGED
+    import_order(app.uow(), store_id, payload, POLICY)
+    assert import_order(app.uow(), store_id, payload, POLICY).outcome is Outcome.UNCHANGED
 
     paid = {**payload, "payment_status": "paid", "updated_at": ts(60), "paid_at": ts(60)}
-    assert import_order(app.uow, store_id, paid, POLICY).outcome is Outcome.UPDATED
+    assert import_order(app.uow(), store_id, paid, POLICY).outcome is Outcome.UPDATED
     order = _only_order(app)
     assert order["status"] == "Confirmado"
     assert "situação Em Aberto → Confirmado" in order["log"][-1]["message"]
@@ -90,16 +92,16 @@ def test_same_version_is_skipped_and_newer_version_updates(app, store_id):
 def test_older_version_arriving_late_never_overwrites_newer(app, store_id):
     payload = order_payload()
     newer = {**payload, "payment_status": "paid", "updated_at": ts(60)}
-    import_order(app.uow, store_id, newer, POLICY)
-    assert import_order(app.uow, store_id, payload, POLICY).outcome is Outcome.UNCHANGED
+    import_order(app.uow(), store_id, newer, POLICY)
+    assert import_order(app.uow(), store_id, payload, POLICY).outcome is Outcome.UNCHANGED
     assert _only_order(app)["status"] == "Confirmado"
 
 
 def test_change_within_the_same_second_is_still_imported(app, store_id):
     payload = order_payload()
-    import_order(app.uow, store_id, payload, POLICY)
+    import_order(app.uow(), store_id, payload, POLICY)
     same_second = {**payload, "status": "cancelled"}
-    assert import_order(app.uow, store_id, same_second, POLICY).outcome is Outcome.UPDATED
+    assert import_order(app.uow(), store_id, same_second, POLICY).outcome is Outcome.UPDATED
     assert _only_order(app)["status"] == "Cancelado"
 
 
@@ -107,8 +109,8 @@ def test_one_customer_per_document_across_orders_and_formats(app, store_id):
     document = cpf("111444777")
     formatted = f"{document[:3]}.{document[3:6]}.{document[6:9]}-{document[9:]}"
     payloads = [order_payload(identification=document), order_payload(identification=formatted)]
-    import_orders(app.uow, store_id, payloads[:1], POLICY)
-    import_orders(app.uow, store_id, payloads[1:] + [order_payload(identification=f" {formatted} ")], POLICY)
+    import_orders(app.uow(), store_id, payloads[:1], POLICY)
+    import_orders(app.uow(), store_id, payloads[1:] + [order_payload(identification=f" {formatted} ")], POLICY)
 
     customers = list_customers(app.uow())
     assert [c["tax_id"] for c in customers] == [document]
@@ -117,11 +119,11 @@ def test_one_customer_per_document_across_orders_and_formats(app, store_id):
 
 def test_customer_data_is_updated_from_the_newest_order(app, store_id):
     first = order_payload()
-    import_order(app.uow, store_id, first, POLICY)
+    import_order(app.uow(), store_id, first, POLICY)
     later = order_payload(updated_at=ts(300))
     later["customer"]["email"] = "joao.novo@example.com.br"
     later["customer"]["default_address"]["city"] = "Campinas"
-    import_order(app.uow, store_id, later, POLICY)
+    import_order(app.uow(), store_id, later, POLICY)
     (customer,) = list_customers(app.uow())
     assert customer["email"] == "joao.novo@example.com.br" and customer["address"]["city"] == "Campinas"
 
@@ -133,7 +135,7 @@ def test_customer_data_is_updated_from_the_newest_order(app, store_id):
     (cnpj("12abc34501de").lower(), "CNPJ"),
 ])
 def test_cnpj_numeric_and_alphanumeric_link_a_company(app, store_id, document, kind):
-    import_order(app.uow, store_id, order_payload(identification=document), POLICY)
+    import_order(app.uow(), store_id, order_payload(identification=document), POLICY)
     (customer,) = list_customers(app.uow())
     assert customer["kind"] == kind
     assert customer["tax_id"] == "".join(ch for ch in document.upper() if ch.isalnum())
@@ -147,33 +149,37 @@ def test_cnpj_numeric_and_alphanumeric_link_a_company(app, store_id, document, k
     ("41913703", "documento não é CPF nem CNPJ: 41913703"),
 ])
 def test_order_without_valid_document_arrives_without_customer_and_says_why(app, store_id, document, problem):
-    import_order(app.uow, store_id, order_payload(identification=document), POLICY)
+    import_order(app.uow(), store_id, order_payload(identification=document), POLICY)
     order = _only_order(app)
     assert order["customer"] is None
     assert order["customer_problem"] == problem
-    assert any(e["event"] == "customer_missing" and problem in e["message"] for e in order["log"])
+    # The history says which kind of problem; the document as sent stays on the order, not in the history.
+    kind = problem.split(":")[0]
+    (entry,) = [e for e in order["log"] if e["event"] == "customer_missing"]
+    assert entry["message"].startswith(f"Pedido sem cliente: {kind}.") and entry["level"] == "warning"
+    assert document is None or not document.strip() or document not in entry["message"]
     assert list_customers(app.uow()) == []
 
 
 def test_contact_identification_is_the_fallback(app, store_id):
     document = cpf("390533447")
-    import_order(app.uow, store_id, order_payload(identification="", contact_identification=document), POLICY)
+    import_order(app.uow(), store_id, order_payload(identification="", contact_identification=document), POLICY)
     assert _only_order(app)["customer"]["tax_id"] == document
 
 
 def test_a_later_store_update_with_a_valid_document_links_the_customer(app, store_id):
     payload = order_payload(identification="123")
-    import_order(app.uow, store_id, payload, POLICY)
+    import_order(app.uow(), store_id, payload, POLICY)
     assert _only_order(app)["customer"] is None
 
     fixed = order_payload(id=payload["id"], identification=cpf("123456789"), updated_at=ts(120))
-    assert import_order(app.uow, store_id, fixed, POLICY).outcome is Outcome.UPDATED
+    assert import_order(app.uow(), store_id, fixed, POLICY).outcome is Outcome.UPDATED
     order = _only_order(app)
     assert order["customer"]["tax_id"] == cpf("123456789") and order["customer_problem"] is None
 
 
 def test_products_are_created_by_sku_once_and_matched_afterwards(app, store_id):
-    import_orders(app.uow, store_id, [order_payload(), order_payload()], POLICY)
+    import_orders(app.uow(), store_id, [order_payload(), order_payload()], POLICY)
     products = list_products(app.uow())
     assert sorted(p["sku"] for p in products) == ["CAM-ALG-P", "CAN-CER"]
     assert all(p["created_by_store"] for p in products)
@@ -182,10 +188,10 @@ def test_products_are_created_by_sku_once_and_matched_afterwards(app, store_id):
 
 
 def test_line_without_sku_is_matched_by_the_store_variant(app, store_id):
-    import_order(app.uow, store_id, order_payload(), POLICY)
+    import_order(app.uow(), store_id, order_payload(), POLICY)
     renamed = order_payload()
     renamed["products"][0]["sku"] = None
-    import_order(app.uow, store_id, renamed, POLICY)
+    import_order(app.uow(), store_id, renamed, POLICY)
     orders = list_orders(app.uow())
     first_lines = {o["number"]: o["lines"][0]["product_id"] for o in orders}
     assert len(set(first_lines.values())) == 1
@@ -194,7 +200,7 @@ def test_line_without_sku_is_matched_by_the_store_variant(app, store_id):
 
 def test_unknown_sku_can_be_left_unlinked(app, store_id):
     policy = ImportPolicy(unknown_sku=UnknownSkuPolicy.UNLINKED)
-    import_order(app.uow, store_id, order_payload(), policy)
+    import_order(app.uow(), store_id, order_payload(), policy)
     order = _only_order(app)
     assert [ln["product_id"] for ln in order["lines"]] == [None, None]
     assert [ln["name"] for ln in order["lines"]] == ["Camiseta Algodão P", "Caneca Cerâmica"]
@@ -204,16 +210,16 @@ def test_unknown_sku_can_be_left_unlinked(app, store_id):
 
 
 def test_lines_keep_the_price_as_sold_even_when_the_catalog_differs(app, store_id):
-    import_order(app.uow, store_id, order_payload(), POLICY)
+    import_order(app.uow(), store_id, order_payload(), POLICY)
     cheaper = order_payload()
     cheaper["products"][0]["price"] = "39.90"
-    import_order(app.uow, store_id, cheaper, POLICY)
+    import_order(app.uow(), store_id, cheaper, POLICY)
     prices = sorted(o["lines"][0]["unit_price"] for o in list_orders(app.uow()))
     assert prices == ["39.90", "50.00"]
 
 
 def test_imports_never_move_stock(app, store_id):
-    import_orders(app.uow, store_id, [order_payload(payment_status="paid") for _ in range(5)], POLICY)
+    import_orders(app.uow(), store_id, [order_payload(payment_status="paid") for _ in range(5)], POLICY)
     with app.uow() as uow:
         assert uow.products.movement_count() == 0
     assert all(p["stock"] == 0 for p in list_products(app.uow()))
@@ -221,19 +227,19 @@ def test_imports_never_move_stock(app, store_id):
 
 def test_processed_order_is_not_overwritten_but_flagged(app, store_id):
     payload = order_payload(payment_status="paid")
-    result = import_order(app.uow, store_id, payload, POLICY)
+    result = import_order(app.uow(), store_id, payload, POLICY)
     with app.uow() as uow:
         # What approving an NF-e will do (later issue): mark the order as processed.
-        uow.orders.get(result.order_number).processed_reason = "NF-e 1 autorizada"
+        uow.orders.get(result.order_number).mark_processed(ProcessedBy.NFE)
         uow.commit()
 
     cancelled = {**payload, "status": "cancelled", "updated_at": ts(600)}
-    outcome = import_order(app.uow, store_id, cancelled, POLICY)
+    outcome = import_order(app.uow(), store_id, cancelled, POLICY)
     assert outcome.outcome is Outcome.ATTENTION
     order = _only_order(app)
     assert order["status"] == "Confirmado"
     assert order["needs_attention"] is True
-    assert "NF-e 1 autorizada" in order["attention_reason"] and "cancelled" in order["attention_reason"]
+    assert "NF-e autorizada" in order["attention_reason"] and "cancelled" in order["attention_reason"]
     assert order["store"]["status"] == "cancelled"
     assert order["log"][-1]["event"] == "attention"
 
@@ -241,7 +247,7 @@ def test_processed_order_is_not_overwritten_but_flagged(app, store_id):
 def test_malformed_payload_is_recorded_and_recovered_later(app, store_id):
     bad = order_payload(id=1700009999)
     bad["products"][0]["quantity"] = "1.5"
-    results = import_orders(app.uow, store_id, [bad, order_payload()], POLICY).results
+    results = import_orders(app.uow(), store_id, [bad, order_payload()], POLICY).results
     assert [r.outcome for r in results].count(Outcome.FAILED) == 1
     with app.uow() as uow:
         (failure,) = uow.failures.list(store_id)
@@ -250,18 +256,23 @@ def test_malformed_payload_is_recorded_and_recovered_later(app, store_id):
         assert failure.resolution
 
     good = order_payload(id=1700009999, updated_at=ts(30))
-    assert import_order(app.uow, store_id, good, POLICY).outcome is Outcome.CREATED
+    assert import_order(app.uow(), store_id, good, POLICY).outcome is Outcome.CREATED
     with app.uow() as uow:
         assert uow.failures.list(store_id) == []
     recovered = [o for o in list_orders(app.uow()) if o["store_order_id"] == "1700009999"][0]
-    events = [e["event"] for e in show_order(app.uow(), recovered["number"])["log"]]
-    assert events[0] == "failed" and "recovered" in events
+    log = show_order(app.uow(), recovered["number"])["log"]
+    assert [e["event"] for e in log] == ["created", "recovered"]
+    assert log[1]["message"] == "Importado após 1 falha(s) anterior(es)."
+    with app.uow() as uow:
+        (failed,) = [e for e in uow.store_log.for_store(store_id) if e.type == "import_failed"]
+        assert failed.params == {"external_id": "1700009999", "error_code": "nuvemshop.payload_invalid",
+                                 "error": "dados inválidos no pedido da loja (products.0.quantity)"}
 
 
 def test_same_order_twice_in_one_batch_keeps_the_newest(app, store_id):
     payload = order_payload()
     newer = {**payload, "payment_status": "paid", "updated_at": ts(10)}
-    import_orders(app.uow, store_id, [newer, payload], POLICY)
+    import_orders(app.uow(), store_id, [newer, payload], POLICY)
     assert _only_order(app)["status"] == "Confirmado"
 
 
@@ -269,7 +280,7 @@ def test_money_is_exact(app, store_id):
     payload = order_payload(total="0.30", subtotal="0.30", discount="0.00", shipping_cost_customer="0.00")
     payload["products"] = [{"id": 1, "product_id": 9, "variant_id": 9, "name": "Bala", "sku": "BALA",
                             "price": Decimal("0.10"), "quantity": 3}]
-    import_order(app.uow, store_id, payload, POLICY)
+    import_order(app.uow(), store_id, payload, POLICY)
     order = _only_order(app)
     assert order["total"] == "0.30" and order["lines"][0]["total"] == "0.30"
 
@@ -279,7 +290,7 @@ def test_overlong_store_texts_are_clipped_instead_of_refusing_the_order(app, sto
     payload["customer"]["phone"] = "+55 (11) 98765-4321 ramal 1234 falar com a Dona Maria"
     payload["customer"]["name"] = "Nome " * 60
     payload["products"][0]["sku"] = "S" * 150
-    result = import_order(app.uow, store_id, payload, POLICY)
+    result = import_order(app.uow(), store_id, payload, POLICY)
     assert result.outcome is Outcome.CREATED
     order = _only_order(app)
     assert len(order["contact"]["phone"]) == 40 and order["contact"]["phone"].endswith("…")
@@ -290,7 +301,7 @@ def test_overlong_store_texts_are_clipped_instead_of_refusing_the_order(app, sto
 def test_an_order_the_database_refuses_does_not_block_the_others(app, store_id):
     refused = order_payload(id="9" * 60, number=555)  # longer than the id column: PostgreSQL says DataError
     payloads = [order_payload(), refused, order_payload()]
-    results = import_orders(app.uow, store_id, payloads, POLICY).results
+    results = import_orders(app.uow(), store_id, payloads, POLICY).results
     assert sorted(r.outcome for r in results) == sorted([Outcome.CREATED, Outcome.CREATED, Outcome.FAILED])
     failed = next(r for r in results if r.outcome is Outcome.FAILED)
     assert "não pôde ser gravado" in failed.message and "INSERT" not in failed.message
@@ -300,7 +311,7 @@ def test_an_order_the_database_refuses_does_not_block_the_others(app, store_id):
 def test_payloads_without_id_are_kept_apart_and_do_not_block_the_batch(app, store_id):
     first = {k: v for k, v in order_payload().items() if k != "id"}
     second = {**first, "number": 999}
-    results = import_orders(app.uow, store_id, [first, second, order_payload()], POLICY).results
+    results = import_orders(app.uow(), store_id, [first, second, order_payload()], POLICY).results
     assert [r.outcome for r in results].count(Outcome.FAILED) == 2
     with app.uow() as uow:
         failures = uow.failures.list(store_id)
@@ -312,22 +323,22 @@ def test_payloads_without_id_are_kept_apart_and_do_not_block_the_batch(app, stor
 def test_customer_aggregates_changing_elsewhere_are_not_news(app, store_id):
     payload = order_payload()
     payload["customer"]["total_spent"] = "100.00"
-    import_order(app.uow, store_id, payload, POLICY)
+    import_order(app.uow(), store_id, payload, POLICY)
     again = order_payload(id=payload["id"], updated_at=ts(60))
     again["customer"]["total_spent"] = "900.00"
     again["customer"]["last_order_id"] = 123
-    assert import_order(app.uow, store_id, again, POLICY).outcome is Outcome.UNCHANGED
+    assert import_order(app.uow(), store_id, again, POLICY).outcome is Outcome.UNCHANGED
     assert [e["event"] for e in _only_order(app)["log"]] == ["created"]
 
 
 def test_processed_order_shipped_in_the_store_is_not_flagged(app, store_id):
     payload = order_payload(payment_status="paid")
-    result = import_order(app.uow, store_id, payload, POLICY)
+    result = import_order(app.uow(), store_id, payload, POLICY)
     with app.uow() as uow:
-        uow.orders.get(result.order_number).processed_reason = "NF-e 1 autorizada"
+        uow.orders.get(result.order_number).mark_processed(ProcessedBy.NFE)
         uow.commit()
     shipped = {**payload, "shipping_status": "shipped", "updated_at": ts(60)}
-    assert import_order(app.uow, store_id, shipped, POLICY).outcome is Outcome.UNCHANGED
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is Outcome.UNCHANGED
     order = _only_order(app)
     assert order["needs_attention"] is False
     assert order["store"]["shipping_status"] == "fulfilled"
@@ -336,9 +347,9 @@ def test_processed_order_shipped_in_the_store_is_not_flagged(app, store_id):
 
 def test_linked_customer_is_kept_when_the_store_stops_sending_the_document(app, store_id):
     payload = order_payload()
-    import_order(app.uow, store_id, payload, POLICY)
+    import_order(app.uow(), store_id, payload, POLICY)
     without = order_payload(id=payload["id"], updated_at=ts(60), customer=[], contact_identification=None)
-    assert import_order(app.uow, store_id, without, POLICY).outcome is Outcome.UPDATED
+    assert import_order(app.uow(), store_id, without, POLICY).outcome is Outcome.UPDATED
     order = _only_order(app)
     assert order["customer"]["tax_id"] == "52998224725" and order["customer_problem"] is None
     assert order["log"][-1]["event"] == "customer_kept"

@@ -19,7 +19,8 @@ from lojasync.nuvemshop.oauth import OAuthError, exchange_code
 from lojasync.entrypoints.cli.app import app as cli
 from lojasync.entrypoints.cli.context import reset_container
 from lojasync.entrypoints.web.app import create_app
-from lojasync.entrypoints.web.install import STATE_COOKIE, make_invite
+from lojasync.entrypoints.web.install import STATE_COOKIE
+from lojasync.nuvemshop.services.install_invite import make_invite
 from lojasync.nuvemshop.services.stores import add_store
 from lojasync.simulators.nuvemshop.config import DEFAULT_APP_ID, DEFAULT_CLIENT_SECRET, SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
@@ -123,9 +124,8 @@ def test_a_changed_key_gives_the_portuguese_error(app):
     other = dataclasses.replace(app, cipher=TokenCipher("uma chave diferente"))
     with pytest.raises(TokenDecryptError) as caught:
         other.client_for(store_record(app, "1234567"))
-    assert caught.value.message == (
-        "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou? "
-        "Reinstale o app ou cadastre o token de novo com `lojasync store add`.")
+    assert caught.value.message == "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou?"
+    assert "reconecte a loja" in caught.value.resolution
 
 
 # OAuth install -----------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_exchange_treats_an_error_body_with_http_200_as_failure():
     with pytest.raises(OAuthError) as caught:
         exchange_code("https://plataforma.test/apps/authorize/token", "4321", "segredo", "abc",
                       transport=httpx.MockTransport(platform))
-    assert caught.value.code == "invalid_grant"
+    assert caught.value.api_code == "invalid_grant"
     assert "recusou o código de autorização" in caught.value.message
     assert "expired" in caught.value.message and "segredo" not in caught.value.message
     assert calls == [{"client_id": "4321", "client_secret": "segredo", "grant_type": "authorization_code",
@@ -247,7 +247,7 @@ def test_exchange_reads_the_grant_and_reports_missing_scopes():
 
     grant = exchange_code("https://plataforma.test/apps/authorize/token", "4321", "segredo", "abc",
                           transport=httpx.MockTransport(platform))
-    assert (grant.access_token, grant.store_id) == (TOKEN, "1234567")
+    assert (grant.access_token, grant.external_store_id) == (TOKEN, "1234567")
     assert grant.missing_scopes() == ["read_customers"]
     assert TOKEN not in repr(grant)
 
@@ -262,7 +262,7 @@ def test_install_without_a_valid_invite_is_refused(installer, simulator):
     cipher = installer.app.state.container.cipher
     for query in ("", "?convite=123.abc", f"?convite={make_invite(cipher, hours=-1)}"):
         answer = installer.get(f"/nuvemshop/install{query}", follow_redirects=False)
-        assert answer.status_code == 403 and "install-link" in answer.text
+        assert answer.status_code == 403 and "link de instalação" in answer.text
         assert STATE_COOKIE not in answer.headers.get("set-cookie", "")
 
 

@@ -10,12 +10,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from lojasync.nuvemshop.model.records import Store, WebhookEvent
-from lojasync.sales.history import SyncLogEntry
-from lojasync.sales.customers import Customer
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import StoreLogEntry
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.lgpd import ANONYMISED_NAME, LgpdRequestError, handle_lgpd_event
+from lojasync.nuvemshop.services.lgpd.exports import write_export
+from lojasync.sales.customers import Customer
+from lojasync.sales.history import HistoryEntry, ProcessedBy
+from lojasync.sales.views import show_order
+from lojasync.shared.errors import LojasyncError
 from tests.factories import cpf, make_store, order_payload, ts
 
 POLICY = ImportPolicy()
@@ -42,13 +47,13 @@ def person_order(order_id: int, person: dict, **overrides) -> dict:
 
 def imported(app, store_id: int, *payloads: dict) -> dict[int, int]:
     """Import the payloads; return ERP order number by store order id."""
-    report = import_orders(app.uow, store_id, list(payloads), POLICY)
+    report = import_orders(app.uow(), store_id, list(payloads), POLICY)
     return {int(r.external_id): r.order_number for r in report.results}
 
 
-def mark_processed(app, number: int, reason: str = "NF-e 1 autorizada") -> None:
+def mark_processed(app, number: int, by: ProcessedBy = ProcessedBy.NFE) -> None:
     with app.uow() as uow:
-        uow.orders.get(number).processed_reason = reason
+        uow.orders.get(number).mark_processed(by)
         uow.commit()
 
 
@@ -57,16 +62,16 @@ def add_event(app, store_id: int, name: str, body, status: str = "pending") -> i
         store = uow.stores.get(store_id)
         event = WebhookEvent(store_id, store.external_id, name, None, body)
         event.status = status
-        uow.events.add(event)
+        uow.webhook_events.add(event)
         uow.commit()
         return event.id
 
 
-def handle(app, store_id: int, event_id: int, settings=None) -> str:
+def handle(app, store_id: int, event_id: int) -> str:
     with app.uow() as uow:
         store = uow.stores.get(store_id)
-        event = uow.events.get(event_id)
-        summary = handle_lgpd_event(uow, store, event, settings or app.settings)
+        event = uow.webhook_events.get(event_id)
+        summary = handle_lgpd_event(uow, store, event)
         uow.commit()
         return summary
 
@@ -85,16 +90,21 @@ def customer_by_id(app, customer_id: int) -> Customer:
         return found
 
 
-def log_of(app, store_id: int, external_id: int) -> list[SyncLogEntry]:
+def log_of(app, number: int) -> list[dict]:
+    """The order's history as shown (text built now, from the records as they are now)."""
+    return show_order(app.uow(), number)["log"]
+
+
+def raw_params(app, number: int) -> str:
+    """What the history keeps: types and parameters, never sentences."""
     with app.uow() as uow:
-        entries = uow.log.for_store_order(store_id, str(external_id))
-        uow.session.expunge_all()
-        return entries
+        return repr([(e.type, e.params) for e in uow.order_history.for_order(number)])
 
 
 def log_count(app) -> int:
     with app.uow() as uow:
-        return uow.session.scalar(select(func.count()).select_from(SyncLogEntry))
+        return (uow.session.scalar(select(func.count()).select_from(HistoryEntry))
+                + uow.session.scalar(select(func.count()).select_from(StoreLogEntry)))
 
 
 def assert_blank_order(o) -> None:
@@ -105,11 +115,6 @@ def assert_blank_order(o) -> None:
 @pytest.fixture()
 def store_id(app) -> int:
     return make_store(app)
-
-
-@pytest.fixture()
-def settings(app, tmp_path):
-    return app.settings.model_copy(update={"data_dir": tmp_path})
 
 
 # -- store/redact --------------------------------------------------------------------------------------------
@@ -127,8 +132,12 @@ def test_store_redact_removes_credentials_and_personal_data_but_keeps_fiscal_rec
     imported(app, store_id, bad)
     numbers |= imported(app, other_store, person_order(1800000099, ANA))
     mark_processed(app, numbers[1800000002])
-    assert "João Redigido Souza" in " ".join(e.message for e in log_of(app, store_id, 1800000001))
-    assert "123.456.789-00" in " ".join(e.message for e in log_of(app, store_id, 1800000004))
+    assert "João Redigido Souza" in " ".join(e["message"] for e in log_of(app, numbers[1800000001]))
+    # The history holds a reference to João, not his name; and not Pedro's document either.
+    assert "João" not in raw_params(app, numbers[1800000001])
+    assert "123.456.789-00" not in " ".join(e["message"] for e in log_of(app, numbers[1800000004]))
+    assert "123.456.789-00" not in raw_params(app, numbers[1800000004])
+    history_before = raw_params(app, numbers[1800000001])
     old_lgpd = add_event(app, store_id, "customers/data_request",
                          {"store_id": 1234567, "event": "customers/data_request", "data_request": {"id": 5},
                           "customer": {"id": 80001, "email": JOAO["email"], "identification": JOAO["doc"]},
@@ -148,11 +157,11 @@ def test_store_redact_removes_credentials_and_personal_data_but_keeps_fiscal_rec
         joao, maria, ana = (uow.customers.by_tax_id(p["doc"]) for p in (JOAO, MARIA, ANA))
         failure = uow.failures.list(store_id)[0]
         assert failure.external_id == "1800000005" and failure.payload is None and failure.error
-        assert uow.events.get(old_lgpd).body == {"store_id": 1234567, "event": "customers/data_request",
+        assert uow.webhook_events.get(old_lgpd).body == {"store_id": 1234567, "event": "customers/data_request",
                                                  "customer": {"id": 80001}, "data_request": {"id": 5},
                                                  "orders_requested": [1800000001]}
-        assert uow.events.get(order_event).body == {"store_id": 1234567, "event": "order/paid", "id": 1800000001}
-        assert uow.events.get(current).body == {"store_id": 1234567, "event": "store/redact"}
+        assert uow.webhook_events.get(order_event).body == {"store_id": 1234567, "event": "order/paid", "id": 1800000001}
+        assert uow.webhook_events.get(current).body == {"store_id": 1234567, "event": "store/redact"}
         uow.session.expunge_all()
 
     # João: only this store, nothing processed -> fully anonymised, the CPF replaced by a placeholder.
@@ -163,7 +172,9 @@ def test_store_redact_removes_credentials_and_personal_data_but_keeps_fiscal_rec
     assert (anonymous.email, anonymous.phone, anonymous.address) == (None, None, None)
     assert_blank_order(o1)
     assert o1.total == Decimal("160.00") and o1.freight == Decimal("20.00") and len(o1.lines) == 2
-    assert all("João" not in e.message for e in log_of(app, store_id, 1800000001))
+    assert all("João" not in e["message"] for e in log_of(app, numbers[1800000001]))
+    # Nothing was rewritten: the same entries, plus the erasure's own.
+    assert raw_params(app, numbers[1800000001]).startswith(history_before[:-1])
 
     # Maria: an approved NF-e keeps her name, CPF and billing address, on the order and the customer.
     assert maria.name == MARIA["name"] and maria.tax_id == MARIA["doc"]
@@ -172,8 +183,8 @@ def test_store_redact_removes_credentials_and_personal_data_but_keeps_fiscal_rec
     assert o2.contact_name == MARIA["name"] and o2.contact_document == MARIA["doc"]
     assert o2.billing_address.street == "Rua das Flores" and o2.billing_address.phone is None
     assert (o2.contact_email, o2.contact_phone, o2.shipping_address, o2.note) == (None, None, None, None)
-    (entry,) = [e for e in log_of(app, store_id, 1800000002) if e.event == "lgpd_store_redact"]
-    assert FISCAL in entry.message
+    (entry,) = [e for e in log_of(app, numbers[1800000002]) if e["event"] == "lgpd_store_redact"]
+    assert FISCAL in entry["message"] and entry["actor"] == "store"
 
     # Ana bought in the other store too: her customer record stays; this store's order is blanked.
     assert ana.name == ANA["name"] and ana.email == ANA["email"]
@@ -183,7 +194,7 @@ def test_store_redact_removes_credentials_and_personal_data_but_keeps_fiscal_rec
     # Pedro's invalid CPF is gone from the order's problem and from its log.
     o4 = order(app, numbers[1800000004])
     assert o4.customer_problem == "CPF inválido: [removido (LGPD)]"
-    assert all("123.456.789-00" not in e.message for e in log_of(app, store_id, 1800000004))
+    assert all("123.456.789-00" not in e["message"] for e in log_of(app, numbers[1800000004]))
 
     # Running again changes nothing and writes nothing.
     entries = log_count(app)
@@ -215,7 +226,7 @@ def test_customers_redact_anonymises_the_customer_orders_and_keeps_issued_nfe_da
     assert "3 pedido(s) anonimizado(s)" in summary and FISCAL in summary and "1800000999" in summary
     with app.uow() as uow:
         joao = uow.customers.by_tax_id(JOAO["doc"])
-        stored = uow.events.get(event).body
+        stored = uow.webhook_events.get(event).body
         uow.session.expunge_all()
     # A processed order needs the customer: name, CPF and address stay, contacts go.
     assert joao.name == JOAO["name"] and (joao.email, joao.phone) == (None, None) and joao.address is not None
@@ -226,10 +237,10 @@ def test_customers_redact_anonymises_the_customer_orders_and_keeps_issued_nfe_da
     assert kept.billing_address.zipcode == "01001-000" and kept.contact_email is None and kept.note is None
     assert order(app, numbers[1800000014]).contact_email == PEDRO["email"]
     for external_id in (1800000011, 1800000012, 1800000013):
-        (entry,) = [e for e in log_of(app, store_id, external_id) if e.event == "lgpd_customer_redact"]
-        assert entry.message.startswith("Dados pessoais anonimizados a pedido do cliente (LGPD)")
-        assert (FISCAL in entry.message) == (external_id == 1800000012)
-    assert log_of(app, store_id, 1800000014)[-1].event == "created"
+        (entry,) = [e for e in log_of(app, numbers[external_id]) if e["event"] == "lgpd_customer_redact"]
+        assert entry["message"].startswith("Dados pessoais anonimizados a pedido do cliente (LGPD)")
+        assert (FISCAL in entry["message"]) == (external_id == 1800000012)
+    assert log_of(app, numbers[1800000014])[-1]["event"] == "created"
     # The notification itself no longer carries the e-mail, phone or CPF.
     assert stored == {"store_id": 1234567, "event": "customers/redact", "customer": {"id": 80001},
                       "orders_to_redact": [1800000011, 1800000999]}
@@ -267,7 +278,7 @@ def _request_body(person: dict, orders: list, request_id) -> dict:
     return body
 
 
-def test_data_request_writes_a_private_json_export_and_is_idempotent(app, store_id, settings):
+def test_data_request_keeps_the_export_in_the_database_and_is_idempotent(app, store_id, tmp_path):
     other_store = make_store(app, external_id="7654321")
     numbers = imported(app, store_id, person_order(1800000031, JOAO), person_order(1800000032, JOAO),
                        person_order(1800000033, PEDRO))
@@ -275,10 +286,11 @@ def test_data_request_writes_a_private_json_export_and_is_idempotent(app, store_
     mark_processed(app, numbers[1800000032])
     event = add_event(app, store_id, "customers/data_request", _request_body(JOAO, [1800000031], 4242))
 
-    summary = handle(app, store_id, event, settings)
+    summary = handle(app, store_id, event)
 
-    path = settings.data_dir / "lgpd" / "data_request_1234567_4242.json"
-    assert str(path) in summary and "2 pedido(s)" in summary
+    assert "2 pedido(s)" in summary and "guardada no lojasync" in summary
+    assert not (app.settings.data_dir / "lgpd").exists()  # never on one worker's disk
+    path = write_export(app.read_uow(), "4242", tmp_path / "entrega" / "4242.json")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     export = json.loads(path.read_text(encoding="utf-8"))
     assert export["store"]["id"] == "1234567" and export["data_request_id"] == "4242"
@@ -293,34 +305,36 @@ def test_data_request_writes_a_private_json_export_and_is_idempotent(app, store_
     assert [(ln["sku"], ln["quantity"], ln["unit_price"]) for ln in first["lines"]] == [
         ("CAM-ALG-P", 2, "50.00"), ("CAN-CER", 1, "50.00")]
     assert first["note"] == f"Entregar para {JOAO['name']}"
-    assert [e["event"] for e in first["sync_log"]] == ["created"]
+    assert [e["event"] for e in first["history"]] == ["created"]
     datetime.fromisoformat(first["placed_at"])
-    assert export["orders"][1]["processed_reason"] == "NF-e 1 autorizada"
+    assert export["orders"][1]["processed_by"] == "nfe"
     assert export["orders_not_found"] == []
-    (entry,) = [e for e in log_of(app, store_id, 1800000031) if e.event == "lgpd_data_request"]
-    assert str(path) in entry.message
+    (entry,) = [e for e in log_of(app, numbers[1800000031]) if e["event"] == "lgpd_data_request"]
+    assert "4242" in entry["message"]
 
-    # Re-delivery of the same request: the same file, rewritten, still private; nothing else in the folder.
+    # Re-delivery of the same request: one export, the newest; handed over again, the file stays private.
     path.chmod(0o644)
     redelivered = add_event(app, store_id, "customers/data_request", _request_body(JOAO, [1800000031], 4242))
-    handle(app, store_id, redelivered, settings)
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    handle(app, store_id, redelivered)
+    with app.uow() as uow:
+        assert [e["request_id"] for e in uow.lgpd_exports.list()] == ["4242"]
+    write_export(app.read_uow(), "4242", path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     again = json.loads(path.read_text(encoding="utf-8"))
     assert [o["store_order_id"] for o in again["orders"]] == ["1800000031", "1800000032"]
-    assert again["orders"][0]["sync_log"][-1]["event"] == "lgpd_data_request"
+    assert again["orders"][0]["history"][-1]["event"] == "lgpd_data_request"
 
 
-def test_data_request_for_an_unknown_customer_still_answers_with_an_empty_export(app, store_id, settings):
+def test_data_request_for_an_unknown_customer_still_answers_with_an_empty_export(app, store_id):
     event = add_event(app, store_id, "customers/data_request", _request_body(PEDRO, [1800000777], "req-9"))
-    summary = handle(app, store_id, event, settings)
+    summary = handle(app, store_id, event)
 
-    export = json.loads((settings.data_dir / "lgpd" / "data_request_1234567_req-9.json").read_text())
+    with app.uow() as uow:
+        export = uow.lgpd_exports.content("req-9")
+        (entry,) = [(e.type, e.params) for e in uow.store_log.for_store(store_id)]
     assert export["customer"] is None and export["orders"] == []
     assert export["orders_not_found"] == ["1800000777"] and "0 pedido(s)" in summary
-    with app.uow() as uow:
-        (entry,) = uow.session.scalars(select(SyncLogEntry).where(SyncLogEntry.event == "lgpd_data_request"))
-        assert entry.external_id is None and "data_request_1234567_req-9.json" in entry.message
+    assert entry == ("lgpd_data_request", {"request_id": "req-9", "orders": 0})
 
 
 # -- malformed bodies ---------------------------------------------------------------------------------------
@@ -338,20 +352,21 @@ def test_data_request_for_an_unknown_customer_still_answers_with_an_empty_export
      "sem 'data_request.id' válido"),
     ("customers/delete_everything", {"store_id": 1234567}, "não é uma notificação LGPD"),
 ])
-def test_malformed_bodies_raise_a_portuguese_error_and_change_nothing(app, store_id, settings, name, body, words):
+def test_malformed_bodies_raise_a_portuguese_error_and_change_nothing(app, store_id, name, body, words):
     numbers = imported(app, store_id, person_order(1800000041, JOAO))
     event = add_event(app, store_id, name, body)
 
     with pytest.raises(LgpdRequestError) as raised:
-        handle(app, store_id, event, settings)
+        handle(app, store_id, event)
 
-    assert isinstance(raised.value, ValueError) and words in str(raised.value)
-    assert LgpdRequestError.resolution.startswith("Confira")
+    assert isinstance(raised.value, LojasyncError) and words in str(raised.value)
+    assert raised.value.resolution.startswith("Confira") and raised.value.code == "nuvemshop.lgpd_request_invalid"
     with app.uow() as uow:
         store: Store = uow.stores.get(store_id)
         assert store.active and app.cipher.decrypt(store.access_token) == "token-de-teste"
     assert order(app, numbers[1800000041]).contact_email == JOAO["email"]
-    assert not (settings.data_dir / "lgpd").exists()
+    with app.uow() as uow:
+        assert uow.lgpd_exports.list() == []
 
 
 def test_a_store_update_after_customers_redact_does_not_bring_the_data_back(app):
@@ -362,19 +377,19 @@ def test_a_store_update_after_customers_redact_does_not_bring_the_data_back(app)
 
     store_id = make_store(app, external_id="7654321")
     payload = order_payload()
-    import_order(app.uow, store_id, payload, ImportPolicy())
+    import_order(app.uow(), store_id, payload, ImportPolicy())
     body = {"store_id": 7654321, "customer": {"id": payload["customer"]["id"], "email": "joao@example.com.br",
                                               "identification": payload["customer"]["identification"]},
             "orders_to_redact": [payload["id"]]}
     with app.uow() as uow:
         store = uow.stores.get(store_id)
         event = WebhookEvent(store_id, "7654321", "customers/redact", None, body)
-        uow.events.add(event)
-        handle_lgpd_event(uow, store, event, app.settings)
+        uow.webhook_events.add(event)
+        handle_lgpd_event(uow, store, event)
         uow.commit()
 
     paid = {**payload, "payment_status": "paid", "updated_at": ts(3600)}
-    import_order(app.uow, store_id, paid, ImportPolicy())
+    import_order(app.uow(), store_id, paid, ImportPolicy())
     (order,) = list_orders(app.read_uow())
     shown = show_order(app.read_uow(), order["number"])
     assert order["status"] == "Confirmado"  # the sale itself still syncs

@@ -11,8 +11,9 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert
 
-from lojasync.db.tables import sync_log
-from lojasync.nuvemshop.model.records import WebhookEvent
+from lojasync.db.tables import order_history, orders
+from lojasync.nuvemshop.db.tables import store_log
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.signature import sign
 from lojasync.entrypoints.web.app import create_app
 from lojasync.observability import metrics
@@ -58,14 +59,23 @@ def add_event(app, store_id: int, status: str, received: datetime, lag_seconds: 
             event.mark_failed(received + timedelta(seconds=lag_seconds or 0), "erro", "Resolução: tente de novo")
         elif status != "pending":
             event.mark_done(received + timedelta(seconds=lag_seconds or 0), status)
-        uow.events.add(event)
+        uow.webhook_events.add(event)
         uow.commit()
 
 
 def add_log(app, store_id: int, *events: str) -> None:
+    """History entries of one order; a failure goes to the store log (it may come before any order)."""
+    now = datetime.now(timezone.utc)
     with app.engine.begin() as conn:
-        conn.execute(insert(sync_log), [{"store_id": store_id, "external_id": str(i), "event": e, "level": "info",
-                                         "message": e} for i, e in enumerate(events)])
+        order_id = conn.execute(insert(orders).values(status="open", subtotal=0, discount=0, freight=0, total=0,
+                                                      needs_attention=False)).inserted_primary_key[0]
+        rows = [{"order_id": order_id, "type": e, "actor": "sync", "params": {}, "created_at": now}
+                for e in events if e != "failed"]
+        conn.execute(insert(order_history), rows)
+        failures = [{"store_id": store_id, "type": "import_failed", "actor": "sync", "params": {"external_id": "1"},
+                     "created_at": now} for e in events if e == "failed"]
+        if failures:
+            conn.execute(insert(store_log), failures)
 
 
 @pytest.fixture()

@@ -8,7 +8,8 @@ import threading
 import pytest
 from cryptography.fernet import Fernet
 
-from lojasync.crypto import KEY_FILE, TokenCipher, TokenDecryptError
+from lojasync.crypto import KEY_FILE, SecretKeyMissing, TokenCipher, TokenDecryptError
+from lojasync.shared.errors import Action
 
 TOKEN = "a3c0f1e2d4b5968778695a4b3c2d1e0f9a8b7c6d"
 
@@ -33,10 +34,10 @@ def test_wrong_key_gives_the_portuguese_error_naming_the_store():
     sealed = TokenCipher("chave antiga").encrypt(TOKEN)
     with pytest.raises(TokenDecryptError) as caught:
         TokenCipher("chave nova").decrypt(sealed, store="1234567")
-    assert str(caught.value) == (
-        "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou? "
-        "Reinstale o app ou cadastre o token de novo com `lojasync store add`.")
-    assert TOKEN not in str(caught.value)
+    assert str(caught.value) == "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou?"
+    assert caught.value.resolution.startswith("Use a mesma LOJASYNC_SECRET_KEY de antes, ou reconecte a loja")
+    assert caught.value.action is Action.RECONNECT_STORE and caught.value.code == "secrets.token_unreadable"
+    assert TOKEN not in caught.value.describe()
 
 
 def test_plain_or_garbled_values_are_not_accepted_as_tokens():
@@ -82,6 +83,6 @@ def test_signatures_depend_on_key_and_value():
 
 
 def test_no_key_and_no_data_dir_is_refused_and_repr_hides_the_key():
-    with pytest.raises(ValueError):
+    with pytest.raises(SecretKeyMissing):
         TokenCipher(None)
     assert "segredo" not in repr(TokenCipher("segredo"))

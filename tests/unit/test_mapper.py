@@ -148,7 +148,7 @@ def test_without_customer_object_the_contact_identification_is_used():
 def test_reason_shown_when_no_document_is_valid(identification, contact, reason):
     data = mapped(**with_customer(identification=identification), contact_identification=contact)
     assert data.customer is None
-    assert data.customer_problem == reason
+    assert data.customer_problem.reason == reason
     # the order is still imported with everything else
     assert data.total == Decimal("195.90")
     assert len(data.lines) == 2
@@ -360,7 +360,7 @@ def test_no_lines():
 def test_documented_list_example_maps_without_customer_and_says_why():
     data = map_order(parse_order(load("orders-list.json")[0]), default_status_rules())
     assert data.customer is None
-    assert data.customer_problem == "documento não é CPF nem CNPJ: 41913703"
+    assert data.customer_problem.reason == "documento não é CPF nem CNPJ: 41913703"
     assert data.status is OrderStatus.CONFIRMED  # paid
     assert data.origin_number == "10872"
     assert data.total == Decimal("5660.00")
@@ -382,6 +382,6 @@ def test_documented_single_examples_map(name, status):
     assert data.total == Decimal("58.00")  # legacy price
     assert data.origin_number == "101"
     assert data.customer is None
-    assert data.customer_problem == "cliente sem CPF/CNPJ na loja"
+    assert data.customer_problem.reason == "cliente sem CPF/CNPJ na loja"
     assert data.lines[0].name == "Produto 1234 (variação 101)"
     assert data.billing_address is not None and data.billing_address.name is None  # no billing_name there

@@ -10,10 +10,12 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from lojasync.nuvemshop.client import NuvemshopClient
 from lojasync.nuvemshop.client import resources as client_module
-from lojasync.nuvemshop.client.resources import NuvemshopClient, OrdersPage
+from lojasync.nuvemshop.client import transport as transport_module
 from lojasync.nuvemshop.client.errors import (
     BadRequestError,
+    ClientConfigurationError,
     ForbiddenError,
     InvalidResponseError,
     NotFoundError,
@@ -23,6 +25,8 @@ from lojasync.nuvemshop.client.errors import (
     TemporaryError,
     UnauthorizedError,
 )
+from lojasync.nuvemshop.client.protocol import OrdersPage, StoreClient
+from lojasync.shared.errors import Action
 
 TOKEN = "tok-SECRET-9f8e7d6c5b"
 API_URL = "https://api.nuvemshop.test/2025-03/"
@@ -50,13 +54,14 @@ def fake() -> FakeTime:
 
 @pytest.fixture
 def no_jitter(monkeypatch):
-    monkeypatch.setattr(client_module, "_full_jitter", lambda ceiling: ceiling)
+    # The backoff lives in the transport module: patch it where it is looked up.
+    monkeypatch.setattr(transport_module, "_full_jitter", lambda ceiling: ceiling)
 
 
 def make_client(handler, fake: FakeTime, **kwargs) -> NuvemshopClient:
     return NuvemshopClient(
         api_url=API_URL,
-        store_id="123456",
+        external_store_id="123456",
         access_token=TOKEN,
         user_agent=USER_AGENT,
         transport=httpx.MockTransport(handler),
@@ -91,31 +96,19 @@ def test_get_sends_auth_user_agent_and_accept_headers_without_content_type(fake)
     assert "Content-Type" not in request.headers
 
 
-def test_put_sends_json_body_with_charset_content_type(fake):
+def test_identifiers_are_one_escaped_path_segment(fake):
     seen: list[httpx.Request] = []
 
     def handler(request):
         seen.append(request)
-        return ok({"id": 20, "product_id": 10, "stock": 7, "price": "19.90"})
+        return ok({"id": 1})
 
-    with make_client(handler, fake) as client:
-        variant = client.update_variant_stock(10, 20, 7)
-    (request,) = seen
-    assert request.method == "PUT"
-    assert request.url.path == "/2025-03/123456/products/10/variants/20"
-    assert request.headers["Content-Type"] == "application/json; charset=utf-8"
-    assert request.headers["Authentication"] == f"bearer {TOKEN}"
-    assert json.loads(request.content) == {"stock": 7}
-    assert variant["price"] == "19.90"
-
-
-def test_update_variant_stock_rejects_non_integer_stock(fake):
-    client = make_client(lambda request: ok({}), fake)
-    with pytest.raises(TypeError):
-        client.update_variant_stock(1, 2, 3.0)
-    with pytest.raises(TypeError):
-        client.update_variant_stock(1, 2, Decimal("3"))
-    assert client.api_calls == 0
+    client = make_client(handler, fake)
+    client.get_order("12/3 4")
+    assert seen[0].url.raw_path == b"/2025-03/123456/orders/12%2F3%204"
+    with pytest.raises(ValueError):
+        client.get_order(" ")
+    assert client.api_calls == 1
 
 
 def test_create_webhook_posts_event_and_url(fake):
@@ -139,11 +132,47 @@ def test_list_webhooks_returns_the_list(fake):
     assert client.list_webhooks() == [{"id": 1, "event": "order/created"}]
 
 
-def test_client_requires_user_agent_and_token(fake):
-    with pytest.raises(ValueError, match="User-Agent"):
-        NuvemshopClient(api_url=API_URL, store_id="1", access_token=TOKEN, user_agent=" ")
-    with pytest.raises(ValueError, match="Token"):
-        NuvemshopClient(api_url=API_URL, store_id="1", access_token="", user_agent=USER_AGENT)
+@pytest.mark.parametrize(
+    ("settings", "expected_text", "action"),
+    [
+        ({"api_url": " "}, "API da Nuvemshop", Action.CONFIGURE),
+        ({"external_store_id": ""}, "Código da loja", Action.RECONNECT_STORE),
+        ({"access_token": ""}, "Token de acesso da Nuvemshop não informado.", Action.RECONNECT_STORE),
+        ({"user_agent": " "}, "User-Agent", Action.CONFIGURE),
+    ],
+)
+def test_missing_configuration_is_a_client_configuration_error(settings, expected_text, action):
+    arguments = {"api_url": API_URL, "external_store_id": "1", "access_token": TOKEN, "user_agent": USER_AGENT}
+    with pytest.raises(ClientConfigurationError) as info:
+        NuvemshopClient(**{**arguments, **settings})
+    error = info.value
+    assert expected_text in error.message
+    assert error.action is action
+    assert error.resolution
+    assert "lojasync store" not in error.message + error.resolution  # the product's words, not a CLI's
+
+
+def test_erased_token_tells_the_merchant_to_reconnect():
+    with pytest.raises(ClientConfigurationError) as info:
+        NuvemshopClient(api_url=API_URL, external_store_id="1", access_token="", user_agent=USER_AGENT)
+    assert info.value.message == "Token de acesso da Nuvemshop não informado."
+    assert info.value.resolution == "Reconecte a loja: reinstale o app ou cadastre o token."
+
+
+def test_negative_max_retries_is_a_programming_error():
+    with pytest.raises(ValueError):
+        NuvemshopClient(
+            api_url=API_URL, external_store_id="1", access_token=TOKEN, user_agent=USER_AGENT, max_retries=-1
+        )
+
+
+def test_exposes_the_external_store_id_and_satisfies_the_store_client_protocol(fake):
+    client: StoreClient = make_client(lambda request: ok({}), fake)
+    assert client.external_store_id == "123456"
+    assert not hasattr(client, "store_id")
+    assert (client.api_calls, client.rate_limited) == (0, 0)
+    for name in ("list_orders_page", "iter_order_pages", "get_order", "list_webhooks", "create_webhook", "close"):
+        assert callable(getattr(client, name))
 
 
 def test_token_never_appears_in_client_repr(fake):
@@ -402,7 +431,9 @@ def test_backfill_against_a_simulated_bucket_stays_near_the_theoretical_floor(fa
 
 
 def test_5xx_is_retried_with_capped_exponential_backoff_then_temporary_error(fake, no_jitter):
-    client = make_client(lambda request: httpx.Response(503, json={"error": "Service Unavailable"}), fake, max_retries=3)
+    client = make_client(
+        lambda request: httpx.Response(503, json={"error": "Service Unavailable"}), fake, max_retries=3
+    )
     with pytest.raises(TemporaryError) as info:
         client.get_order(1)
     assert client.api_calls == 4
@@ -428,7 +459,7 @@ def test_backoff_uses_full_jitter_within_the_ceiling(fake):
         client.get_order(1)
     ceilings = [0.5, 1.0, 2.0, 4.0, 8.0]
     assert len(fake.sleeps) == 5
-    assert all(0.0 <= slept <= ceiling for slept, ceiling in zip(fake.sleeps, ceilings))
+    assert all(0.0 <= slept <= ceiling for slept, ceiling in zip(fake.sleeps, ceilings, strict=True))
 
 
 def test_5xx_then_success_returns_the_answer(fake, no_jitter):
@@ -486,9 +517,14 @@ def test_post_is_not_resent_after_a_5xx_or_read_timeout(fake):
 @pytest.mark.parametrize(
     ("status", "body", "error_type", "expected_text"),
     [
-        (401, {"error": f"Invalid access token {TOKEN}"}, UnauthorizedError, "lojasync store add"),
+        (401, {"error": f"Invalid access token {TOKEN}"}, UnauthorizedError, "Token de acesso recusado"),
         (403, {"error": "Forbidden"}, ForbiddenError, "permiss"),
-        (402, {"code": 402, "message": "Payment Required", "description": "Store is suspended"}, PaymentRequiredError, "suspens"),
+        (
+            402,
+            {"code": 402, "message": "Payment Required", "description": "Store is suspended"},
+            PaymentRequiredError,
+            "suspens",
+        ),
         (404, {"code": 404, "message": "Not Found", "description": "Order not found"}, NotFoundError, "não encontrado"),
         (422, {"email": ["can't be blank"], "url": ["is invalid"]}, BadRequestError, "email: can't be blank"),
         (415, {"error": "Unsupported Media Type"}, BadRequestError, "rejeitou"),
@@ -515,10 +551,11 @@ def test_401_message_tells_the_merchant_what_to_do(fake):
     with pytest.raises(UnauthorizedError) as info:
         client.get_order(1)
     assert info.value.message.startswith(
-        "Token de acesso recusado pela Nuvemshop (401). O app pode ter sido desinstalado ou o token trocado: "
-        "reinstale o app ou cadastre o token novo com `lojasync store add`"
+        "Token de acesso recusado pela Nuvemshop (401). O app pode ter sido desinstalado ou o token trocado"
     )
     assert "123456" in info.value.message
+    assert info.value.resolution.startswith("Reconecte a loja")
+    assert info.value.action is Action.RECONNECT_STORE
 
 
 def test_payment_required_is_distinct_and_not_retryable(fake):
@@ -527,15 +564,15 @@ def test_payment_required_is_distinct_and_not_retryable(fake):
         client.list_webhooks()
     assert not isinstance(info.value, (UnauthorizedError, TemporaryError))
     assert info.value.retryable is False
-    assert "ressincronização" in info.value.resolution
+    assert "sincronize de novo" in info.value.resolution
 
 
 def test_422_exposes_field_errors(fake):
-    body = {"stock": ["must be an integer"], "variants": {"0": {"price": ["is invalid"]}}}
+    body = {"url": ["is invalid"], "event": {"0": {"name": ["is unknown"]}}}
     client = make_client(lambda request: httpx.Response(422, json=body), fake)
     with pytest.raises(BadRequestError) as info:
-        client.update_variant_stock(1, 2, 5)
-    assert info.value.field_errors == {"stock": ["must be an integer"], "variants.0.price": ["is invalid"]}
+        client.create_webhook("order/paid", "not a url")
+    assert info.value.field_errors == {"url": ["is invalid"], "event.0.name": ["is unknown"]}
     assert info.value.body == body
 
 
@@ -545,24 +582,6 @@ def test_non_json_error_body_is_kept_as_text(fake):
         client.get_order(1)
     assert "bad request for ***" in info.value.message
     assert TOKEN not in str(info.value.body)
-
-
-def test_get_product_by_sku_returns_none_on_404(fake):
-    seen: list[httpx.Request] = []
-
-    def handler(request):
-        seen.append(request)
-        return httpx.Response(404, json={"code": 404, "message": "Not Found", "description": "Product not found"})
-
-    client = make_client(handler, fake)
-    assert client.get_product_by_sku("CAM-AZ/M 1") is None
-    assert seen[0].url.raw_path == b"/2025-03/123456/products/sku/CAM-AZ%2FM%201"
-
-
-def test_get_product_by_sku_returns_the_product(fake):
-    product = {"id": 5, "variants": [{"id": 50, "sku": "ABC", "price": "10.00", "stock": 3}]}
-    client = make_client(lambda request: ok(product), fake)
-    assert client.get_product_by_sku("ABC") == product
 
 
 # Logging

@@ -10,14 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lojasync.shared.address import Address
-from lojasync.stock.products import Product
 from lojasync.sales.customers import Customer, CustomerData
+from lojasync.sales.events import CustomerLinked, OrderImported, OrderUpdated, StoreChangeFlagged
+from lojasync.sales.history import Actor, Change, ProcessedBy
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE, CustomerLink, LineData, Order, OrderData
 from lojasync.sales.status import OrderStatus
-from lojasync.shared.tax_id import TaxId, TaxIdKind
+from lojasync.shared.address import Address
+from lojasync.shared.tax_id import TaxId, TaxIdKind, TaxIdProblem, TaxIdProblemCode
+from lojasync.stock.products import Product
 
-NO_DOCUMENT = "cliente sem CPF/CNPJ na loja"
+NO_DOCUMENT = TaxIdProblem(TaxIdProblemCode.MISSING)
 ADDRESS = Address(street="Rua A", number="1", city="Natal", state="RN")
 
 
@@ -49,6 +51,10 @@ def stored(order: Order, order_id: int = 1) -> Order:
     return order
 
 
+def texts(changes: list[Change]) -> list[str]:
+    return [change.text() for change in changes]
+
+
 # --- first import --------------------------------------------------------------------------------------------
 
 
@@ -74,7 +80,7 @@ def test_first_apply_creates_lines_in_order():
         (2, "B", "Produto B", 2, Decimal("50.00"), Decimal("100.00")),
     ]
     assert [ln.product for ln in order.lines] == prods
-    assert "itens atualizados" not in changes  # a new order has no previous items
+    assert "itens atualizados" not in texts(changes)  # a new order has no previous items
 
 
 def test_first_apply_does_not_report_a_status_change():
@@ -82,7 +88,7 @@ def test_first_apply_does_not_report_a_status_change():
     order = Order()
     changes = order.apply(data, None, products(data))
     assert order.status is OrderStatus.CANCELLED
-    assert not any(c.startswith("situação") for c in changes)
+    assert not any(c.startswith("situação") for c in texts(changes))
 
 
 def test_status_change_of_a_stored_order_is_reported_with_labels():
@@ -91,7 +97,7 @@ def test_status_change_of_a_stored_order_is_reported_with_labels():
     order.apply(data, None, products(data))
     changes = order.apply(replace(data, status=OrderStatus.CONFIRMED), None, [ln.product for ln in order.lines])
     assert order.status is OrderStatus.CONFIRMED
-    assert changes == ["situação Em Aberto → Confirmado"]
+    assert texts(changes) == ["situação Em Aberto → Confirmado"]
 
 
 def test_apply_twice_with_the_same_data_changes_nothing():
@@ -100,7 +106,7 @@ def test_apply_twice_with_the_same_data_changes_nothing():
     prods = products(data)
     order.apply(data, None, prods)
     lines_before = list(order.lines)
-    assert order.apply(data, None, prods) == []
+    assert texts(order.apply(data, None, prods)) == []
     assert order.lines == lines_before
     assert all(a is b for a, b in zip(order.lines, lines_before, strict=True))
 
@@ -116,17 +122,18 @@ def test_store_customer_is_linked_when_the_document_is_valid():
     assert order.customer is maria
     assert order.customer_link == CustomerLink.STORE
     assert order.customer_problem is None
-    assert "cliente vinculado: Maria Souza" in changes
+    assert "cliente vinculado: Maria Souza" in texts(changes)
 
 
 def test_without_document_the_order_has_no_customer_and_shows_why():
-    data = order_data(customer_problem="CPF inválido: 123")
+    data = order_data(customer_problem=TaxIdProblem(TaxIdProblemCode.INVALID_CPF, "123"))
     order = Order()
     changes = order.apply(data, None, products(data))
     assert order.customer is None
     assert order.customer_link is None
     assert order.customer_problem == "CPF inválido: 123"
-    assert "sem cliente: CPF inválido: 123" in changes
+    # The history's words hold the kind of problem, never the document as sent.
+    assert texts(changes) == ["sem cliente: CPF inválido"]
 
 
 def test_manual_link_survives_a_store_update_without_document():
@@ -141,7 +148,7 @@ def test_manual_link_survives_a_store_update_without_document():
     assert order.customer is manual
     assert order.customer_link == CustomerLink.MANUAL
     assert order.customer_problem is None
-    assert not any("cliente" in c for c in changes)
+    assert not any("cliente" in c for c in texts(changes))
     assert order.note == "mudou"
 
 
@@ -156,7 +163,7 @@ def test_store_update_with_a_valid_document_relinks_to_the_store_customer():
     assert order.customer is from_store
     assert order.customer_link == CustomerLink.STORE
     assert order.customer_problem is None
-    assert changes == ["cliente vinculado: Maria Souza"]
+    assert texts(changes) == ["cliente vinculado: Maria Souza"]
 
 
 def test_store_customer_link_survives_a_payload_without_document():
@@ -169,7 +176,7 @@ def test_store_customer_link_survives_a_payload_without_document():
     assert order.customer is maria
     assert order.customer_link == "store"
     assert order.customer_problem is None
-    assert changes == []
+    assert texts(changes) == []
 
 
 def test_relinking_the_same_customer_reports_nothing():
@@ -177,7 +184,7 @@ def test_relinking_the_same_customer_reports_nothing():
     maria = customer()
     order = stored(Order())
     order.apply(data, maria, products(data))
-    assert order.apply(data, maria, [ln.product for ln in order.lines]) == []
+    assert texts(order.apply(data, maria, [ln.product for ln in order.lines])) == []
     assert order.customer is maria
 
 
@@ -204,7 +211,7 @@ def test_changed_line_is_updated_in_place():
     first, second = order.lines
     new_lines = [data.lines[0], replace(data.lines[1], quantity=5, unit_price=Decimal("9.90"))]
     changes = order.apply(replace(data, lines=new_lines), None, [ln.product for ln in order.lines])
-    assert changes == ["itens atualizados"]
+    assert texts(changes) == ["itens atualizados"]
     assert order.lines[0] is first and order.lines[1] is second
     assert (second.quantity, second.unit_price, second.total) == (5, Decimal("9.90"), Decimal("49.50"))
 
@@ -216,7 +223,7 @@ def test_added_lines_are_appended_with_their_position():
     first = order.lines[0]
     more = [*data.lines, LineData("C", "Produto C", 3, Decimal("1.00"))]
     changes = order.apply(replace(data, lines=more), None, [*[ln.product for ln in order.lines], None])
-    assert changes == ["itens atualizados"]
+    assert texts(changes) == ["itens atualizados"]
     assert [ln.position for ln in order.lines] == [1, 2, 3]
     assert order.lines[0] is first
     assert (order.lines[2].sku, order.lines[2].quantity, order.lines[2].total, order.lines[2].product) == (
@@ -230,12 +237,12 @@ def test_removed_lines_are_dropped():
     lines_list = order.lines
     first = order.lines[0]
     changes = order.apply(replace(data, lines=data.lines[:1]), None, [first.product])
-    assert changes == ["itens atualizados"]
+    assert texts(changes) == ["itens atualizados"]
     assert order.lines == [first]
     assert order.lines is lines_list  # the same collection, mutated (the ORM tracks it)
     changes = order.apply(replace(data, lines=[]), None, [])
     assert order.lines == []
-    assert changes == ["itens atualizados"]
+    assert texts(changes) == ["itens atualizados"]
 
 
 def test_a_different_product_match_updates_the_lines():
@@ -244,7 +251,7 @@ def test_a_different_product_match_updates_the_lines():
     order.apply(data, None, products(data))
     other = products(data)
     changes = order.apply(data, None, other)
-    assert changes == ["itens atualizados"]
+    assert texts(changes) == ["itens atualizados"]
     assert [ln.product for ln in order.lines] == other
 
 
@@ -267,29 +274,35 @@ def test_lines_always_end_as_the_latest_store_lines(first, second):
         (d.sku, d.name, d.quantity, d.unit_price, d.total) for d in second
     ]
     assert [ln.position for ln in order.lines] == list(range(1, len(second) + 1))
-    assert order.apply(order_data(lines=second), None, [None] * len(second)) == []
+    assert texts(order.apply(order_data(lines=second), None, [None] * len(second))) == []
 
 
 # --- processing state -------------------------------------------------------------------------------------------
 
 
 def test_is_processed_and_attention_flags():
-    order = Order()
+    order = stored(Order())
     assert order.status is OrderStatus.OPEN
     assert not order.is_processed()
     assert not order.needs_attention
-    order.processed_reason = "NF-e autorizada"
+    order.mark_processed(ProcessedBy.NFE)
     assert order.is_processed()
-    order.flag_for_attention("loja cancelou um pedido já faturado")
+    reason = order.flag_store_change(order_data(status=OrderStatus.CANCELLED), "cancelled", "paid", Actor.WEBHOOK)
     assert order.needs_attention
-    assert order.attention_reason == "loja cancelou um pedido já faturado"
+    assert order.attention_reason == reason
+    assert "depois de processado (NF-e autorizada)" in reason and "situação na loja: cancelled" in reason
+    assert "aqui seria Cancelado" in reason and "Nada foi desfeito automaticamente" in reason
+    (event,) = order.pull_events()
+    assert isinstance(event, StoreChangeFlagged)
+    assert event.params() == {"origin_number": "153", "processed_by": "nfe", "store_status": "cancelled",
+                              "payment_status": "paid", "would_be": "cancelled", "total": "160.00"}
 
 
 def test_apply_does_not_clear_processing_or_attention():
     data = order_data(status=OrderStatus.CANCELLED)
     order = stored(Order(OrderStatus.CONFIRMED))
-    order.processed_reason = "venda confirmada"
-    order.flag_for_attention("revisar")
+    order.mark_processed(ProcessedBy.SIMPLE_SALE)
+    order.flag_store_change(data, "cancelled", "paid", Actor.SYNC)
     order.apply(data, None, products(data))
     assert order.is_processed()
     assert order.needs_attention
@@ -304,3 +317,62 @@ def test_origin_label(origin, label):
 
 def test_line_data_total():
     assert LineData("X", "X", 3, Decimal("19.90")).total == Decimal("59.70")
+
+
+# --- domain events (the order's history) ---------------------------------------------------------------------
+
+
+def test_a_first_import_records_the_import_and_why_there_is_no_customer():
+    data = order_data(lines=[LineData("A", "Produto A", 1, Decimal("50.00"))])
+    order = Order()
+    order.import_new(data, None, [None], Actor.WEBHOOK)
+    events = order.pull_events()
+    assert [e.history_type.value for e in events] == ["created", "customer_missing", "unknown_sku"]
+    assert isinstance(events[0], OrderImported) and events[0].actor is Actor.WEBHOOK
+    assert events[0].params() == {"origin_number": "153", "status": "open"}
+    assert events[1].params() == {"problem": "missing"}
+    assert events[2].params() == {"position": 1, "sku": "A", "name": "Produto A"}
+    assert order.pull_events() == []  # handed over once
+
+
+def test_an_update_records_its_changes_and_holds_references_not_personal_data():
+    data = order_data()
+    order = stored(Order())
+    order.import_new(data, None, products(data), Actor.SYNC)
+    order.pull_events()
+    maria = customer()
+    maria.id = 42
+    order.update_from_store(replace(data, status=OrderStatus.CONFIRMED, customer_problem=None), maria,
+                            [ln.product for ln in order.lines], [], Actor.WEBHOOK)
+    (event,) = order.pull_events()
+    assert isinstance(event, OrderUpdated)
+    assert event.params() == {"changes": [{"kind": "status", "before": "open", "after": "confirmed"},
+                                          {"kind": "customer_linked", "customer_id": 42}]}
+    assert "Maria" not in repr(event.params())
+
+
+def test_a_manual_link_is_recorded_with_the_operator_as_actor():
+    order = stored(Order())
+    manual = customer("Cliente Manual", "11144477735")
+    manual.id = 7
+    order.link_customer_manually(manual)
+    (event,) = order.pull_events()
+    assert isinstance(event, CustomerLinked) and event.actor is Actor.OPERATOR
+    assert event.params() == {"customer_id": 7}
+
+
+def test_erasure_keeps_what_an_issued_nfe_requires_and_says_so_in_a_typed_field():
+    from lojasync.sales.history import HistoryType
+
+    data = order_data(contact_document="52998224725", shipping_address=ADDRESS, note="nota")
+    order = stored(Order())
+    order.apply(data, None, products(data))
+    order.mark_processed(ProcessedBy.NFE)
+    assert order.erase_personal_data(HistoryType.LGPD_CUSTOMER_REDACT)
+    assert (order.contact_name, order.contact_document, order.billing_address) == ("Maria", "52998224725", ADDRESS)
+    assert (order.contact_email, order.contact_phone, order.shipping_address, order.note) == (None, None, None, None)
+    (event,) = order.pull_events()
+    assert event.history_type is HistoryType.LGPD_CUSTOMER_REDACT
+    assert event.params() == {"fiscal_retention": "nfe"}
+    assert not order.erase_personal_data(HistoryType.LGPD_CUSTOMER_REDACT)  # nothing left: nothing recorded
+    assert order.pull_events() == []

@@ -1,17 +1,18 @@
-"""Classical (imperative) mapping: the domain classes stay plain Python; this module maps them."""
+"""Classical (imperative) mapping of the ERP core: the domain classes stay plain Python; this maps them.
+
+Connectors map their own records on the same registry (see `lojasync.nuvemshop.db.orm`).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import registry, relationship
 
 from lojasync.db import tables as t
-from lojasync.nuvemshop.model.records import (
-    CustomerBinding, ImportFailure, OrderBinding, ProductBinding, Store, WebhookEvent,
-)
-from lojasync.sales.history import SyncLogEntry
-from lojasync.stock.products import Product, StockMovement
 from lojasync.sales.customers import Customer
+from lojasync.sales.history import HistoryEntry
 from lojasync.sales.orders import Order, OrderLine
+from lojasync.stock.ledger import StockMovement
+from lojasync.stock.products import Product
 
 mapper_registry = registry()
 _started = False
@@ -35,18 +36,4 @@ def start_mappers() -> None:
         "lines": relationship(OrderLine, order_by=t.order_lines.c.position, cascade="all, delete-orphan",
                               lazy="selectin"),
     })
-    reg.map_imperatively(Store, t.stores)
-    reg.map_imperatively(OrderBinding, t.order_bindings, properties={
-        "order": relationship(Order),
-    })
-    reg.map_imperatively(CustomerBinding, t.customer_bindings, properties={
-        "customer": relationship(Customer),
-    })
-    reg.map_imperatively(ProductBinding, t.product_bindings, properties={
-        "product": relationship(Product),
-    })
-    reg.map_imperatively(ImportFailure, t.import_failures)
-    reg.map_imperatively(WebhookEvent, t.webhook_events)
-    reg.map_imperatively(SyncLogEntry, t.sync_log, properties={
-        "order": relationship(Order),
-    })
+    reg.map_imperatively(HistoryEntry, t.order_history)

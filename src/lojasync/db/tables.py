@@ -1,47 +1,22 @@
-"""The database schema (SQLAlchemy Core tables). Alembic migrations are generated from it."""
+"""The ERP core's tables (sales, stock). Each connector keeps its own tables beside it, on the same metadata."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
-from sqlalchemy import (
-    JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
-    insert_sentinel,
-)
-
-from lojasync.db.types import AddressJSON, DecimalSafeJSON, MoneyCents, UTCDateTime
+from lojasync.db.metadata import metadata, sentinel, timestamps, utcnow
+from lojasync.db.types import AddressJSON, MoneyCents, UTCDateTime
+from lojasync.sales.history import ProcessedBy
 from lojasync.sales.status import OrderStatus
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
-
-
-def _sentinel() -> Column:
-    """SQLite cannot match RETURNING rows to parameters by ROWID, so without a client-side sentinel
-    the ORM inserts new rows one statement at a time: a third of the import time."""
-    return insert_sentinel("insert_sentinel")
-
-
-def _timestamps() -> list[Column]:
-    return [
-        Column("created_at", UTCDateTime, nullable=False, default=utcnow),
-        Column("updated_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),
-    ]
+def _values(enum) -> list[str]:
+    return [member.value for member in enum]
 
 
 customers = Table(
     "customers", metadata,
-    _sentinel(),
+    sentinel(),
     Column("id", Integer, primary_key=True),
     Column("tax_id", String(14), nullable=False, unique=True),
     Column("kind", String(4), nullable=False),
@@ -49,12 +24,12 @@ customers = Table(
     Column("email", String(200)),
     Column("phone", String(40)),
     Column("address", AddressJSON),
-    *_timestamps(),
+    *timestamps(),
 )
 
 products = Table(
     "products", metadata,
-    _sentinel(),
+    sentinel(),
     Column("id", Integer, primary_key=True),
     Column("sku", String(100), unique=True),
     Column("name", String(300), nullable=False),
@@ -78,9 +53,9 @@ stock_movements = Table(
 
 orders = Table(
     "orders", metadata,
-    _sentinel(),
+    sentinel(),
     Column("id", Integer, primary_key=True),
-    Column("status", Enum(OrderStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+    Column("status", Enum(OrderStatus, native_enum=False, length=20, values_callable=_values),
            nullable=False, index=True),
     Column("origin", String(40)),
     Column("origin_number", String(40)),
@@ -104,13 +79,14 @@ orders = Table(
     Column("note", Text),
     Column("needs_attention", Boolean, nullable=False, default=False, index=True),
     Column("attention_reason", String(500)),
-    Column("processed_reason", String(200)),
-    *_timestamps(),
+    # nfe | simple_sale: the fiscal fact that makes the order processed (imports never undo it).
+    Column("processed_by", Enum(ProcessedBy, native_enum=False, length=20, values_callable=_values)),
+    *timestamps(),
 )
 
 order_lines = Table(
     "order_lines", metadata,
-    _sentinel(),
+    sentinel(),
     Column("id", Integer, primary_key=True),
     Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
@@ -123,134 +99,15 @@ order_lines = Table(
     UniqueConstraint("order_id", "position", name="uq_order_lines_order_position"),
 )
 
-stores = Table(
-    "nuvemshop_stores", metadata,
+order_history = Table(
+    "order_history", metadata,
     Column("id", Integer, primary_key=True),
-    Column("external_id", String(40), nullable=False, unique=True),
-    Column("name", String(200)),
-    Column("api_url", String(300), nullable=False),
-    Column("access_token", String(500), nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
-    # app/suspended: the API answers 402 until app/resumed; nothing is synced meanwhile.
-    Column("paused", Boolean, nullable=False, default=False, server_default="0"),
-    Column("sync_cursor", UTCDateTime),
-    Column("run_started_at", UTCDateTime),
-    Column("run_since", UTCDateTime),
-    Column("run_next_page", Integer),
-    Column("last_sync_at", UTCDateTime),
+    Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(40), nullable=False),
+    # store | webhook | sync | operator | system
+    Column("actor", String(20), nullable=False),
+    # References and codes only (no names, e-mails or documents): text is built when shown.
+    Column("params", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
-)
-
-order_bindings = Table(
-    "nuvemshop_order_bindings", metadata,
-    _sentinel(),
-    Column("id", Integer, primary_key=True),
-    Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
-    Column("external_id", String(40), nullable=False),
-    Column("external_number", String(40)),
-    Column("order_id", ForeignKey("orders.id"), unique=True),
-    Column("store_status", String(40)),
-    Column("store_payment_status", String(40)),
-    Column("store_shipping_status", String(40)),
-    Column("store_updated_at", UTCDateTime),
-    Column("payload_hash", String(64)),
-    Column("synced_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),
-    # LGPD: the customer asked for erasure; later store updates must not bring the data back.
-    Column("redacted_at", UTCDateTime),
-    UniqueConstraint("store_id", "external_id", name="uq_nuvemshop_order_bindings_store_external"),
-)
-
-customer_bindings = Table(
-    "nuvemshop_customer_bindings", metadata,
-    _sentinel(),
-    Column("id", Integer, primary_key=True),
-    Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
-    Column("external_id", String(40), nullable=False),
-    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
-    UniqueConstraint("store_id", "external_id", name="uq_nuvemshop_customer_bindings_store_external"),
-)
-
-product_bindings = Table(
-    "nuvemshop_product_bindings", metadata,
-    _sentinel(),
-    Column("id", Integer, primary_key=True),
-    Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
-    Column("external_variant_id", String(40), nullable=False),
-    Column("external_product_id", String(40)),
-    Column("product_id", ForeignKey("products.id"), nullable=False, index=True),
-    UniqueConstraint("store_id", "external_variant_id", name="uq_nuvemshop_product_bindings_store_variant"),
-)
-
-import_failures = Table(
-    "nuvemshop_import_failures", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
-    Column("external_id", String(40), nullable=False),
-    Column("error", Text, nullable=False),
-    Column("resolution", Text),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("retryable", Boolean, nullable=False, default=True),
-    Column("payload", DecimalSafeJSON),
-    Column("first_failed_at", UTCDateTime, nullable=False, default=utcnow),
-    Column("last_failed_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),
-    UniqueConstraint("store_id", "external_id", name="uq_nuvemshop_import_failures_store_external"),
-)
-
-sync_log = Table(
-    "sync_log", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
-    Column("external_id", String(40)),
-    Column("order_id", ForeignKey("orders.id"), index=True),
-    Column("level", String(10), nullable=False),
-    Column("event", String(40), nullable=False),
-    Column("message", Text, nullable=False),
-    Column("details", JSON),
-    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
-    Index("ix_sync_log_store_external", "store_id", "external_id"),
-)
-
-webhook_events = Table(
-    "nuvemshop_webhook_events", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("store_id", ForeignKey("nuvemshop_stores.id"), index=True),
-    Column("external_store_id", String(40), nullable=False),
-    Column("event", String(60), nullable=False),
-    Column("resource_id", String(40)),
-    Column("body", JSON, nullable=False),
-    Column("received_at", UTCDateTime, nullable=False, default=utcnow),
-    # pending -> done | failed | ignored; failed ones keep the error and what to do about it.
-    Column("status", String(10), nullable=False, default="pending"),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("error", Text),
-    Column("resolution", Text),
-    Column("processed_at", UTCDateTime),
-    Index("ix_nuvemshop_webhook_events_status_store", "status", "store_id"),
-    Index("ix_nuvemshop_webhook_events_status_processed", "status", "processed_at"),
-)
-
-store_leases = Table(
-    "nuvemshop_store_leases", metadata,
-    Column("store_id", ForeignKey("nuvemshop_stores.id"), primary_key=True),
-    Column("holder", String(100), nullable=False),
-    # A lease, not a lock: a worker killed with SIGKILL frees the store when it expires.
-    Column("expires_at", UTCDateTime, nullable=False),
-)
-
-lgpd_exports = Table(
-    "lgpd_exports", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
-    Column("request_id", String(100), nullable=False),
-    # In the database, not on one worker's disk: any machine (and the operator's CLI) can hand it over.
-    Column("content", JSON, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
-    UniqueConstraint("store_id", "request_id", name="uq_lgpd_exports_store_request"),
-)
-
-periodic_runs = Table(
-    "periodic_runs", metadata,
-    # Every consumer schedules the periodic jobs; this row lets only the first one of each round run.
-    Column("name", String(40), primary_key=True),
-    Column("last_run_at", UTCDateTime, nullable=False),
+    Index("ix_order_history_order", "order_id", "id"),
 )

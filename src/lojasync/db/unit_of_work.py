@@ -1,40 +1,59 @@
-"""Unit of work: one transaction and the repositories that share it."""
+"""Unit of work: one transaction, the repositories that share it, and the domain events it publishes.
+
+A use case takes a unit of work and enters it once per transaction it needs (`with uow: ...`); each
+entry opens a new session. On commit the events the aggregates recorded go through the message bus
+first, so their handlers (the order history, later stock and receivables) write in the same transaction.
+"""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from sqlalchemy.orm import Session, sessionmaker
 
-from lojasync.db.repositories import (
-    BindingRepository, CustomerRepository, FailureRepository, LeaseRepository, OrderRepository,
-    ProductRepository, StoreRepository, SyncLogRepository, WebhookEventRepository,
-)
+from lojasync.db.repositories import CustomerRepository, HistoryRepository, OrderRepository, ProductRepository
+from lojasync.shared.events import Aggregate, DomainEvent, pull_recorded, recording_events
+from lojasync.shared.messagebus import MessageBus
 
 
-class UnitOfWork:
+class SqlUnitOfWork:
     session: Session
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], bus: MessageBus | None = None) -> None:
         self.session_factory = session_factory
+        self.bus = bus or MessageBus()
+        self._active = False
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._active:
+            # One transaction at a time: a nested `with uow` would silently drop the outer session.
+            raise RuntimeError("unit of work already in a transaction; open another unit of work instead")
+        self._active = True
+        self._recording: AbstractContextManager[list[Aggregate]] = recording_events()
+        self._aggregates = self._recording.__enter__()
         self.session = self.session_factory()
-        self.stores = StoreRepository(self.session)
-        self.customers = CustomerRepository(self.session)
-        self.products = ProductRepository(self.session)
-        self.orders = OrderRepository(self.session)
-        self.bindings = BindingRepository(self.session)
-        self.failures = FailureRepository(self.session)
-        self.log = SyncLogRepository(self.session)
-        self.events = WebhookEventRepository(self.session)
-        self.leases = LeaseRepository(self.session)
+        self.open_repositories(self.session)
         return self
+
+    def open_repositories(self, session: Session) -> None:
+        self.customers = CustomerRepository(session)
+        self.products = ProductRepository(session)
+        self.orders = OrderRepository(session)
+        self.order_history = HistoryRepository(session)
 
     def __exit__(self, *exc_info) -> None:
         # Anything not committed explicitly is rolled back: a crash never leaves half an import.
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            # Events of a transaction that did not commit describe nothing that happened.
+            pull_recorded(self._aggregates)
+            self._recording.__exit__(None, None, None)
+            self._active = False
 
     def commit(self) -> None:
+        self.publish()
         self.flush()
         self.session.commit()
 
@@ -43,4 +62,15 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
-        self.log.write_pending()
+        self.write_pending()
+
+    def write_pending(self) -> None:
+        """Rows kept aside for a bulk insert after the flush (new orders have their ids by then)."""
+        self.order_history.write_pending()
+
+    def publish(self) -> None:
+        """Hand the recorded domain events to their handlers, in the order they were recorded."""
+        self.bus.handle(self, self.collect_new_events)
+
+    def collect_new_events(self) -> list[DomainEvent]:
+        return pull_recorded(self._aggregates)

@@ -16,11 +16,14 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from lojasync.bootstrap import Container
+from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
 from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
 from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
-from lojasync.nuvemshop.services.lgpd_exports import purge_exports
-from lojasync.nuvemshop.services.sync_store import SyncBusy, sync_store
+from lojasync.nuvemshop.services.maintenance import (
+    claim_round, due_work, paused_stores, purge_old_records, syncable_store,
+)
+from lojasync.nuvemshop.services.sync_store import sync_store
 
 log = logging.getLogger("lojasync.tasks")
 
@@ -88,8 +91,8 @@ class TaskQueue:
         app = self.container
         settings = app.settings
         try:
-            report = drain_store_events(app.uow, app.client_for, app.policy(), store_id,
-                                        threshold=settings.coalesce_threshold, lgpd_handler=_lgpd_handler(app))
+            report = drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
+                                        threshold=settings.coalesce_threshold, lgpd_handler=handle_lgpd_event)
         except Exception as exc:
             # The events stay pending whatever happens; try again later, waiting longer each time.
             delay = min(600.0, 5.0 * 2 ** attempt)
@@ -106,13 +109,11 @@ class TaskQueue:
 
     def _sync_task(self, store_id: int, full: bool = False) -> None:
         app = self.container
-        with app.read_uow() as uow:
-            store = uow.stores.get(store_id)
-            if store is None or not store.active or store.paused:
-                return
-            external_id = store.external_id
+        external_id = syncable_store(app.read_uow(), store_id)
+        if external_id is None:
+            return
         try:
-            sync_store(app.uow, app.client_for, app.policy(), store=external_id, full=full,
+            sync_store(app.uow(), app.client_for, app.policy(), store=external_id, full=full,
                        overlap_seconds=app.settings.sync_overlap_seconds, page_size=app.settings.sync_page_size,
                        lease_wait_seconds=0)
         except SyncBusy:
@@ -122,44 +123,31 @@ class TaskQueue:
 
     def _once_per_round(self, name: str, seconds: int, job):
         def run_once() -> None:
-            now = datetime.now(timezone.utc)
-            with self.container.uow() as uow:
-                mine = uow.leases.claim_round(name, now, now - timedelta(seconds=seconds))
-                uow.commit()
-            if mine:
+            if claim_round(self.container.uow(), name, datetime.now(timezone.utc), timedelta(seconds=seconds)):
                 job()
         return run_once
 
     def housekeeping(self) -> None:
         """Every minute: reconcile stores that are due, and drain what a dead worker left pending."""
         app = self.container
-        due_before = datetime.now(timezone.utc) - timedelta(minutes=app.settings.reconcile_minutes)
-        with app.read_uow() as uow:
-            stores = [(s.id, s.last_sync_at) for s in uow.stores.list() if s.active and not s.paused]
-            pending = uow.events.stores_with_pending()
-        for store_id, last_sync in stores:
-            if last_sync is None or last_sync < due_before:
-                self.sync_soon(store_id)
-        for store_id in pending:
+        due = due_work(app.read_uow(), datetime.now(timezone.utc), timedelta(minutes=app.settings.reconcile_minutes))
+        for store_id in due.stores_to_sync:
+            self.sync_soon(store_id)
+        for store_id in due.stores_to_drain:
             self._drain(store_id)
 
     def recheck_paused(self) -> None:
         """Every 5 minutes: a store paused by a late or lost webhook must not stay paused for good."""
-        with self.container.read_uow() as uow:
-            paused = [s.id for s in uow.stores.list() if s.active and s.paused]
-        for store_id in paused:
+        for store_id in paused_stores(self.container.read_uow()):
             self._recheck(store_id)
 
     def _recheck_task(self, store_id: int) -> None:
-        if recheck_paused_store(self.container.uow, self.container.client_for, store_id):
+        if recheck_paused_store(self.container.uow(), self.container.client_for, store_id):
             self.sync_soon(store_id)
 
     def purge_events(self) -> None:
         days = self.container.settings.event_retention_days
-        with self.container.uow() as uow:
-            before = datetime.now(timezone.utc) - timedelta(days=days)
-            purged = uow.events.purge_processed(before) + purge_exports(uow, before)
-            uow.commit()
+        purged = purge_old_records(self.container.uow(), datetime.now(timezone.utc) - timedelta(days=days))
         if purged:
             log.info("old webhook events purged", extra={"events": purged, "days": days})
 
@@ -179,6 +167,3 @@ class EmbeddedConsumer(Consumer):
     def _set_signal_handlers(self) -> None:
         pass
 
-
-def _lgpd_handler(container: Container):
-    return lambda uow, store, event: handle_lgpd_event(uow, store, event, container.settings)

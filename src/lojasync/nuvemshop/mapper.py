@@ -18,7 +18,7 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
     if isinstance(tax_id, TaxId):
         customer = _customer_data(order, tax_id, billing)
     else:
-        problem = tax_id.reason
+        problem = tax_id
     installments = (order.payment_details or {}).get("installments")
     return OrderData(
         origin=ORIGIN_ONLINE_STORE,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from lojasync.shared.errors import Action, LojasyncError
+
 log = logging.getLogger("lojasync.oauth")
 
 # Without read_customers the orders carry no customer; without read_orders there is nothing to import.
@@ -21,7 +23,7 @@ REQUIRED_SCOPES = ("read_orders", "read_customers")
 class TokenGrant:
     access_token: str = field(repr=False)
     scope: str
-    store_id: str
+    external_store_id: str
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -31,15 +33,15 @@ class TokenGrant:
         return [s for s in required if s not in self.scopes]
 
 
-class OAuthError(Exception):
-    """The code exchange failed; `message` and `resolution` are for a person, `code` is the API's."""
+class OAuthError(LojasyncError):
+    """The code exchange failed; `message` and `resolution` are for a person, `api_code` is the platform's."""
 
-    def __init__(self, message: str, resolution: str, code: str | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.resolution = resolution
-        self.code = code
-        self.retryable = retryable
+    code = "nuvemshop.oauth_failed"
+    action = Action.RECONNECT_STORE
+
+    def __init__(self, message: str, resolution: str, api_code: str | None = None, retryable: bool = False) -> None:
+        super().__init__(message, resolution=resolution, retryable=retryable)
+        self.api_code = api_code
 
 
 _REINSTALL = "Abra /nuvemshop/install de novo para repetir a instalação (o código vale só 30 segundos)."
@@ -87,7 +89,7 @@ def exchange_code(token_url: str, client_id: str, client_secret: str, code: str,
             "A Nuvemshop respondeu à troca do código sem o token de acesso ou sem o id da loja (user_id).",
             _REINSTALL)
     scope = data.get("scope") or ""
-    return TokenGrant(access_token=token.strip(), scope=str(scope), store_id=str(store_id).strip())
+    return TokenGrant(access_token=token.strip(), scope=str(scope), external_store_id=str(store_id).strip())
 
 
 def _error(status: int, data: dict) -> OAuthError:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.money import to_money
 from lojasync.shared.tax_id import normalize_tax_id
 
@@ -204,13 +205,19 @@ class StoreOrder(_Lenient):
         return _SHIPPING_SPELLINGS.get(self.shipping_status or "", self.shipping_status)
 
 
-class PayloadError(ValueError):
+class PayloadError(LojasyncError, ValueError):
     """A store payload the importer cannot read; the message says which field and why."""
 
-    def __init__(self, external_id: str | None, message: str) -> None:
+    code = "nuvemshop.payload_invalid"
+    resolution_template = ("Confira o pedido na loja (campos apontados no erro). A próxima sincronização tenta de "
+                           "novo; para tentar agora, sincronize a loja.")
+    action = Action.SYNC
+
+    def __init__(self, external_id: str | None, message: str, fields: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.external_id = external_id
-        self.message = message
+        # The paths of the fields at fault, without their values (the history keeps these, not the text).
+        self.fields = fields
 
 
 def parse_order(payload: Any) -> StoreOrder:
@@ -221,10 +228,11 @@ def parse_order(payload: Any) -> StoreOrder:
     try:
         order = StoreOrder.model_validate(payload)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {_message(err)}" for err in exc.errors()[:5]
-        )
-        raise PayloadError(external_id, f"Pedido {external_id or '?'} da loja com dados inválidos: {problems}") from exc
+        errors = exc.errors()[:5]
+        paths = tuple(".".join(str(p) for p in err["loc"]) for err in errors)
+        problems = "; ".join(f"{path}: {_message(err)}" for path, err in zip(paths, errors, strict=True))
+        raise PayloadError(external_id, f"Pedido {external_id or '?'} da loja com dados inválidos: {problems}",
+                           paths) from exc
     if not order.id:
         raise PayloadError(None, "Pedido da loja sem o campo 'id'.")
     return order

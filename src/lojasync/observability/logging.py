@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from datetime import datetime, timezone
@@ -181,3 +182,19 @@ def configure_logging(settings) -> logging.Handler:
             each.addFilter(MaskingFilter())
     root.setLevel(str(settings.log_level).upper())
     return handler
+
+
+def error_file_logger(path) -> logging.Logger:
+    """A logger that writes only to `path` (masked, text): where a CLI puts the traceback of a bug, so the
+    terminal shows one line and the file keeps the detail."""
+    logger = logging.getLogger("lojasync.errors")
+    target = str(path)
+    if not any(getattr(h, "baseFilename", None) == os.path.abspath(target) for h in logger.handlers):
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        handler = logging.FileHandler(target, encoding="utf-8")
+        handler.addFilter(MaskingFilter())
+        handler.setFormatter(TextFormatter())
+        logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.ERROR)
+    return logger

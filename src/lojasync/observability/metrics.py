@@ -3,7 +3,7 @@
 Two kinds of numbers live here:
 
 * **Shared truth, read from the database at scrape time** (`DatabaseCollector`): webhook events by
-  status, imports by outcome (rows of `sync_log`), queue depth (huey's pending tasks plus pending webhook
+  status, imports by outcome (entries of the orders' history and of the store log), queue depth (huey's pending tasks plus pending webhook
   events) and the webhook-to-import lag of the last 15 minutes. Workers on other machines do the imports;
   the database sees them all, so the web process's `/metrics` is right whatever process did the work.
 * **Per-process counters**: webhooks received and rejected (the web process counts those), API calls and
@@ -25,9 +25,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from lojasync.db.tables import sync_log, webhook_events
+from lojasync.db.tables import order_history
+from lojasync.nuvemshop.db.tables import store_log, webhook_events
+from lojasync.nuvemshop.model.store_log import StoreLogType
+from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
-from lojasync.nuvemshop.model.records import WebhookEventStatus
+from lojasync.sales.history import HistoryType
 
 log = logging.getLogger("lojasync.metrics")
 
@@ -36,6 +39,9 @@ registry = CollectorRegistry()
 EVENT_STATUSES = (WebhookEventStatus.PENDING, WebhookEventStatus.DONE, WebhookEventStatus.FAILED,
                   WebhookEventStatus.IGNORED)
 IMPORT_OUTCOMES = ("created", "updated", "failed", "attention")
+# Where each outcome is counted: a failure may come before the order exists, so the store log has it.
+_HISTORY_OUTCOMES = {HistoryType.CREATED: "created", HistoryType.UPDATED: "updated",
+                     HistoryType.ATTENTION: "attention"}
 REJECT_REASONS = {401: "signature", 400: "malformed", 404: "unknown_store", 503: "disabled"}
 LAG_WINDOW = timedelta(minutes=15)
 LAG_QUANTILES = (0.5, 0.95)
@@ -126,9 +132,12 @@ def _database_families(container, queue, now: datetime | None = None):
     with container.engine.connect() as conn:
         by_status = dict(conn.execute(
             select(webhook_events.c.status, func.count()).group_by(webhook_events.c.status)).all())
-        by_event = dict(conn.execute(
-            select(sync_log.c.event, func.count()).where(sync_log.c.event.in_(IMPORT_OUTCOMES))
-            .group_by(sync_log.c.event)).all())
+        by_type = dict(conn.execute(
+            select(order_history.c.type, func.count()).where(order_history.c.type.in_(list(_HISTORY_OUTCOMES)))
+            .group_by(order_history.c.type)).all())
+        by_outcome = {_HISTORY_OUTCOMES[HistoryType(k)]: v for k, v in by_type.items()}
+        by_outcome["failed"] = conn.scalar(
+            select(func.count()).select_from(store_log).where(store_log.c.type == StoreLogType.IMPORT_FAILED))
         # Clocks of different machines may disagree by a little: a lag is never negative.
         lags = [max(0.0, (done - received).total_seconds()) for received, done in conn.execute(
             select(webhook_events.c.received_at, webhook_events.c.processed_at)
@@ -141,10 +150,10 @@ def _database_families(container, queue, now: datetime | None = None):
         events.add_metric([status], by_status.get(status, 0))
     yield events
 
-    imports = CounterMetricFamily("lojasync_imports", "Order imports by outcome, from sync_log (all processes).",
+    imports = CounterMetricFamily("lojasync_imports", "Order imports by outcome, from the histories (all processes).",
                                   labels=["outcome"])
     for outcome in IMPORT_OUTCOMES:
-        imports.add_metric([outcome], by_event.get(outcome, 0))
+        imports.add_metric([outcome], by_outcome.get(outcome, 0))
     yield imports
 
     depth = GaugeMetricFamily("lojasync_queue_depth", "Tasks waiting in the queue plus pending webhook events.")

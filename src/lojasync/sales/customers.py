@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxId
+
+ANONYMISED_NAME = "Cliente anonimizado (LGPD)"
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class CustomerData:
 
 
 class Customer:
-    id: int | None
+    id: int | None = None  # class default: a customer not yet flushed has no id (mapped, the ORM sets it)
     tax_id: str
     kind: str
     name: str
@@ -53,3 +55,25 @@ class Customer:
                 setattr(self, attr, new)
                 changed.append(attr)
         return changed
+
+    def erase_personal_data(self, keep_fiscal: bool) -> bool:
+        """Anonymise (LGPD); with a processed order keep name, CPF/CNPJ and address, which the fiscal
+        document names. Return whether anything changed."""
+        changes: dict[str, object] = {"email": None, "phone": None}
+        if keep_fiscal:
+            if self.address is not None and self.address.phone:
+                changes["address"] = replace(self.address, phone=None)
+        else:
+            changes.update(name=ANONYMISED_NAME, address=None)
+            if not self.tax_id.startswith("LGPD"):
+                # tax_id is NOT NULL and unique: a placeholder that cannot be a CPF/CNPJ.
+                changes["tax_id"] = f"LGPD{self.id:010d}"
+        changed = False
+        for attr, value in changes.items():
+            if getattr(self, attr) != value:
+                setattr(self, attr, value)
+                changed = True
+        return changed
+
+    def is_anonymised(self) -> bool:
+        return self.tax_id.startswith("LGPD")

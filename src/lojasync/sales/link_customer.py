@@ -3,38 +3,30 @@
 from __future__ import annotations
 
 from lojasync.sales.customers import Customer
+from lojasync.sales.errors import CustomerNameRequired, InvalidTaxId, OrderNotFound
+from lojasync.sales.history import Actor
+from lojasync.sales.ports import SalesUnitOfWork
+from lojasync.sales.views import customer_ref
 from lojasync.shared.tax_id import TaxId, parse_tax_id
-from lojasync.sales.views import OrderNotFound, customer_ref
-from lojasync.db.unit_of_work import UnitOfWork
 
 
-class CustomerLinkError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def link_customer(uow: UnitOfWork, number: int, tax_id: str, name: str | None = None) -> dict:
+def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | None = None,
+                  actor: Actor = Actor.OPERATOR) -> dict:
     """Link the customer with this CPF/CNPJ (created when a name is given) to order `number`."""
     document = parse_tax_id(tax_id)
     if not isinstance(document, TaxId):
-        raise CustomerLinkError(f"{document.reason[0].upper()}{document.reason[1:]}. Informe um CPF ou CNPJ válido.")
+        reason = document.reason
+        raise InvalidTaxId(reason=reason[0].upper() + reason[1:])
     with uow:
         order = uow.orders.get(number)
         if order is None:
-            raise OrderNotFound(number)
+            raise OrderNotFound(number=number)
         customer = uow.customers.by_tax_id(document.value)
         if customer is None:
             if not name:
-                raise CustomerLinkError(
-                    f"Nenhum cliente com {document.kind} {document.formatted()}. Informe --name para cadastrá-lo.")
+                raise CustomerNameRequired(kind=document.kind.value, document=document.formatted())
             customer = Customer(document.value, document.kind.value, name)
             uow.customers.add(customer)
-        order.link_customer_manually(customer)
-        binding = uow.bindings.for_order(order.id)
-        if binding is not None:
-            uow.log.record(binding.store_id, binding.external_id, "customer_linked",
-                           f"Cliente {customer.name} ({document.masked()}) vinculado manualmente.",
-                           order=order, details={"source": "operador"})
+        order.link_customer_manually(customer, actor)
         uow.commit()
         return customer_ref(customer)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from lojasync.shared.address import Address
-from lojasync.stock.products import Product
 from lojasync.sales.customers import Customer, CustomerData
+from lojasync.sales.events import (
+    CustomerKept, CustomerLinked, CustomerMissing, LineWithoutProduct, OrderImported, OrderUpdated, PersonalDataErased,
+    StoreChangeFlagged, StoreStateNoted,
+)
+from lojasync.sales.history import REPORTED_FIELDS, Actor, Change, ChangeKind, HistoryType, Names, ProcessedBy, render
 from lojasync.sales.status import OrderStatus
+from lojasync.shared.address import Address
+from lojasync.shared.events import Aggregate
+from lojasync.shared.tax_id import TaxIdProblem, TaxIdProblemCode, normalize_tax_id, parse_tax_id
 
 ORIGIN_ONLINE_STORE = "nuvemshop"
 ORIGIN_LABELS = {ORIGIN_ONLINE_STORE: "Loja virtual"}
+REMOVED = "[removido (LGPD)]"
 
 
 class CustomerLink:
@@ -42,7 +50,7 @@ class OrderData:
     origin_number: str
     status: OrderStatus
     customer: CustomerData | None
-    customer_problem: str | None
+    customer_problem: TaxIdProblem | None
     contact_name: str | None
     contact_email: str | None
     contact_phone: str | None
@@ -60,12 +68,24 @@ class OrderData:
     note: str | None
     lines: list[LineData] = field(default_factory=list)
 
+    def without_personal_data(self) -> OrderData:
+        """The same sale with no one's data in it: the customer asked for erasure (LGPD)."""
+        return replace(self, customer=None, customer_problem=TaxIdProblem(TaxIdProblemCode.ERASED),
+                       contact_name=None, contact_email=None, contact_phone=None, contact_document=None,
+                       billing_address=None, shipping_address=None, note=None)
+
+
+# Copied as they are from the store; status, customer and lines have rules of their own.
+_COPIED_FIELDS = tuple(f.name for f in fields(OrderData)
+                       if f.name not in ("status", "customer", "customer_problem", "lines"))
+
 
 class OrderLine:
     id: int | None
     position: int
     product_id: int | None
-    product: Product | None = None  # class default: unmapped use (unit tests) reads it too
+    # A product of the stock module; sales keeps only the reference and a copy of what was sold.
+    product: Any = None  # class default: unmapped use (unit tests) reads it too
     sku: str | None
     name: str
     quantity: int
@@ -73,7 +93,7 @@ class OrderLine:
     total: Decimal
 
     def __init__(self, position: int, sku: str | None, name: str, quantity: int, unit_price: Decimal,
-                 product: Product | None = None) -> None:
+                 product: Any = None) -> None:
         self.position = position
         self.sku = sku
         self.name = name
@@ -84,21 +104,7 @@ class OrderLine:
             self.product = product
 
 
-_FIELD_LABELS = {
-    "subtotal": "subtotal", "discount": "desconto", "freight": "frete", "total": "total",
-    "payment_method": "forma de pagamento", "installments": "parcelas",
-    "billing_address": "endereço de cobrança", "shipping_address": "endereço de entrega",
-    "contact_email": "e-mail de contato", "contact_phone": "telefone de contato", "note": "observação",
-}
-
-_COPIED_FIELDS = (
-    "origin", "origin_number", "contact_name", "contact_email", "contact_phone", "contact_document",
-    "subtotal", "discount", "freight", "total", "payment_method", "payment_gateway", "installments",
-    "billing_address", "shipping_address", "placed_at", "note",
-)
-
-
-class Order:
+class Order(Aggregate):
     id: int | None
     # Class defaults instead of assignments in __init__: the ORM turns every assignment into events,
     # and an import creates thousands of orders a second. Mapped, the ORM supplies the same defaults.
@@ -126,7 +132,7 @@ class Order:
     note: str | None
     needs_attention: bool
     attention_reason: str | None = None
-    processed_reason: str | None = None
+    processed_by: ProcessedBy | None = None
     lines: list[OrderLine]
     created_at: datetime | None
     updated_at: datetime | None
@@ -146,61 +152,131 @@ class Order:
 
     def is_processed(self) -> bool:
         """An approved NF-e or a confirmed venda simples exists: fiscal facts an import must not undo."""
-        return self.processed_reason is not None
+        return self.processed_by is not None
 
-    def apply(self, data: OrderData, customer: Customer | None, products: list[Product | None]) -> list[str]:
-        """Take the store's values; return what changed, in words for the sync log."""
+    def mark_processed(self, by: ProcessedBy) -> None:
+        self.processed_by = by
+
+    # -- import from a store ---------------------------------------------------------------------------
+
+    def import_new(self, data: OrderData, customer: Customer | None, products: list[Any], actor: Actor) -> None:
+        """First import of a store order: take its values and record it in the history."""
+        self.apply(data, customer, products)
+        self.record(OrderImported(order=self, actor=actor, origin_number=data.origin_number, status=data.status))
+        if self.customer is None and data.customer_problem is not None:
+            self.record(CustomerMissing(order=self, actor=actor, problem=data.customer_problem.code))
+        self._note_lines_without_product(actor)
+
+    def update_from_store(self, data: OrderData, customer: Customer | None, products: list[Any],
+                          store_changes: list[Change], actor: Actor) -> None:
+        """A newer version of the store order: take its values, record what changed."""
+        changes = self.apply(data, customer, products) + store_changes
+        if changes:
+            self.record(OrderUpdated(order=self, actor=actor, changes=tuple(changes)))
+        if self.customer is None and any(c.kind is ChangeKind.CUSTOMER_MISSING for c in changes):
+            self.record(CustomerMissing(order=self, actor=actor, problem=data.customer_problem.code))
+        if self.customer is not None and data.customer is None and data.customer_problem is not None:
+            self.record(CustomerKept(order=self, actor=actor, problem=data.customer_problem.code,
+                                     customer=self.customer))
+        self._note_lines_without_product(actor)
+
+    def flag_store_change(self, data: OrderData, store_status: str | None, payment_status: str | None,
+                          actor: Actor) -> str:
+        """The store changed this order after it was processed: flag it for a person, undo nothing."""
+        event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
+                                   processed_by=self.processed_by, store_status=store_status,
+                                   payment_status=payment_status, would_be=data.status, total=data.total)
+        self.needs_attention = True
+        self.attention_reason = render(HistoryType.ATTENTION, event.params(), Names())
+        self.record(event)
+        return self.attention_reason
+
+    def note_store_states(self, changes: list[Change], actor: Actor) -> None:
+        if changes:
+            self.record(StoreStateNoted(order=self, actor=actor, changes=tuple(changes)))
+
+    def apply(self, data: OrderData, customer: Customer | None, products: list[Any]) -> list[Change]:
+        """Take the store's values; return what changed (nothing is reported for a new order)."""
         existing = getattr(self, "id", None) is not None
-        changes: list[str] = []
+        changes: list[Change] = []
         if self.status != data.status:
             if existing:
-                changes.append(f"situação {self.status.label} → {data.status.label}")
+                changes.append(Change(ChangeKind.STATUS, before=self.status.value, after=data.status.value))
             self.status = data.status
         for name in _COPIED_FIELDS:
             new = getattr(data, name)
             if getattr(self, name, None) != new:
-                if existing and name in _FIELD_LABELS:
-                    changes.append(f"{_FIELD_LABELS[name]} alterado")
+                if existing and name in REPORTED_FIELDS:
+                    changes.append(Change(ChangeKind.FIELD, name=name))
                 setattr(self, name, new)
-        changes += self._link_customer(data, customer)
+        changes += self._link_store_customer(data, customer)
         changes += self._replace_lines(data.lines, products)
         return changes
 
-    def link_customer_manually(self, customer: Customer) -> None:
+    # -- back office -----------------------------------------------------------------------------------
+
+    def link_customer_manually(self, customer: Customer, actor: Actor = Actor.OPERATOR) -> None:
         self.customer = customer
         self.customer_link = CustomerLink.MANUAL
         self.customer_problem = None
+        self.record(CustomerLinked(order=self, actor=actor, customer=customer))
 
-    def flag_for_attention(self, reason: str) -> None:
-        self.needs_attention = True
-        self.attention_reason = reason
+    # -- LGPD ------------------------------------------------------------------------------------------
 
-    def _link_customer(self, data: OrderData, customer: Customer | None) -> list[str]:
+    def erase_personal_data(self, request: HistoryType, actor: Actor = Actor.STORE) -> bool:
+        """Blank the buyer's data; a processed order keeps what its fiscal document requires (recipient's
+        name, CPF/CNPJ and billing address). Return whether anything changed (history records it)."""
+        changes: dict[str, Any] = {"contact_email": None, "contact_phone": None, "shipping_address": None,
+                                   "note": None}
+        if self.is_processed():
+            if self.billing_address is not None and self.billing_address.phone:
+                changes["billing_address"] = replace(self.billing_address, phone=None)
+        else:
+            changes.update(contact_name=None, contact_document=None, billing_address=None)
+            problem = self.customer_problem
+            if problem and ": " in problem:  # "CPF inválido: <the document as sent>"
+                changes["customer_problem"] = f"{problem.split(': ', 1)[0]}: {REMOVED}"
+        changed = False
+        for attr, value in changes.items():
+            if getattr(self, attr) != value:
+                setattr(self, attr, value)
+                changed = True
+        if changed:
+            self.record(PersonalDataErased(order=self, actor=actor, request=request,
+                                           fiscal_retention=self.processed_by))
+        return changed
+
+    # -- rules -----------------------------------------------------------------------------------------
+
+    def _link_store_customer(self, data: OrderData, customer: Customer | None) -> list[Change]:
         if customer is not None:
             changed = self.customer is not customer
             self.customer = customer
             self.customer_link = CustomerLink.STORE
             self.customer_problem = None
-            return [f"cliente vinculado: {customer.name}"] if changed else []
+            return [Change(ChangeKind.CUSTOMER_LINKED, customer=customer)] if changed else []
         if self.customer is not None:
             # Once linked (by a valid document or by a person), only another valid document relinks:
             # a payload without one (scope lost, customer deleted, redaction) must not undo the link.
             return []
-        changed = self.customer is not None or self.customer_problem != data.customer_problem
+        reason = data.customer_problem.reason if data.customer_problem is not None else None
+        changed = self.customer_problem != reason
         self.customer = None
         self.customer_link = None
-        self.customer_problem = data.customer_problem
-        return [f"sem cliente: {data.customer_problem}"] if changed else []
+        self.customer_problem = reason
+        if not changed or data.customer_problem is None:
+            return []
+        return [Change(ChangeKind.CUSTOMER_MISSING, after=data.customer_problem.code.value)]
 
-    def _replace_lines(self, lines: list[LineData], products: list[Product | None]) -> list[str]:
+    def _replace_lines(self, lines: list[LineData], products: list[Any]) -> list[Change]:
         if len(products) != len(lines):
             raise ValueError("one product (or None) per line is required")
         before = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in self.lines]
         after = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines]
-        if before == after and all(a.product is b for a, b in zip(self.lines, products)):
+        if before == after and all(a.product is b for a, b in zip(self.lines, products, strict=True)):
             return []
         kept = self.lines[: len(lines)]
-        for position, (data, product) in enumerate(zip(lines, products), start=1):
+        for position, (data, product) in enumerate(zip(lines, products, strict=True), start=1):
             if position <= len(kept):
                 line = kept[position - 1]
                 line.sku, line.name, line.quantity, line.unit_price = data.sku, data.name, data.quantity, data.unit_price
@@ -209,4 +285,21 @@ class Order:
             else:
                 kept.append(OrderLine(position, data.sku, data.name, data.quantity, data.unit_price, product))
         self.lines[:] = kept
-        return ["itens atualizados"] if before else []
+        return [Change(ChangeKind.LINES)] if before else []
+
+    def _note_lines_without_product(self, actor: Actor) -> None:
+        for line in self.lines:
+            if line.product is None:
+                self.record(LineWithoutProduct(order=self, actor=actor, position=line.position, sku=line.sku,
+                                               name=line.name))
+
+
+def document_forms(document: str | None) -> list[str]:
+    """The ways a store may have written a document on an order (as sent, normalised, formatted)."""
+    if not document:
+        return []
+    forms = {document, normalize_tax_id(document)}
+    parsed = parse_tax_id(document)
+    if not isinstance(parsed, TaxIdProblem):
+        forms.add(parsed.formatted())
+    return sorted(f for f in forms if f)

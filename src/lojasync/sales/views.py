@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-from lojasync.nuvemshop.model.records import OrderBinding
+from collections.abc import Iterable
+from typing import Any
+
 from lojasync.sales.customers import Customer
+from lojasync.sales.errors import OrderNotFound
+from lojasync.sales.history import HistoryEntry, Names, level_of, render
 from lojasync.sales.orders import Order
+from lojasync.sales.ports import OriginRef, SalesUnitOfWork
 from lojasync.sales.status import OrderStatus
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.shared.tax_id import TaxId, TaxIdKind
 
 
-class OrderNotFound(LookupError):
-    def __init__(self, number: int) -> None:
-        self.message = f"Pedido {number} não encontrado em Pedidos/Orçamentos."
-        super().__init__(self.message)
-
-
-def list_orders(uow: UnitOfWork, status: OrderStatus | None = None, without_customer: bool = False,
+def list_orders(uow: SalesUnitOfWork, status: OrderStatus | None = None, without_customer: bool = False,
                 needs_attention: bool | None = None, limit: int | None = None) -> list[dict]:
     with uow:
         orders = uow.orders.list(status=status, without_customer=without_customer,
                                  needs_attention=needs_attention, limit=limit)
-        bindings = uow.bindings.for_orders(o.id for o in orders)
-        return [order_summary(o, bindings.get(o.id)) for o in orders]
+        origins = uow.origins.for_orders(o.id for o in orders)
+        return [order_summary(o, origins.get(o.id)) for o in orders]
 
 
-def show_order(uow: UnitOfWork, number: int) -> dict:
+def show_order(uow: SalesUnitOfWork, number: int) -> dict:
     with uow:
         order = uow.orders.get(number)
         if order is None:
-            raise OrderNotFound(number)
-        binding = uow.bindings.for_order(order.id)
-        view = order_summary(order, binding)
+            raise OrderNotFound(number=number)
+        origin = uow.origins.for_orders([order.id]).get(order.id)
+        view = order_summary(order, origin)
         view.update({
             "contact": {"name": order.contact_name, "email": order.contact_email, "phone": order.contact_phone,
                         "document": order.contact_document},
@@ -43,20 +42,30 @@ def show_order(uow: UnitOfWork, number: int) -> dict:
             "shipping_address": order.shipping_address.to_dict() if order.shipping_address else None,
             "placed_at": order.placed_at.isoformat() if order.placed_at else None,
             "note": order.note,
-            "store": _store_state(binding),
-            "log": _log(uow, binding),
+            "processed_by": order.processed_by.value if order.processed_by else None,
+            "store": _store_state(origin),
+            "log": history_view(uow, uow.order_history.for_order(order.id)),
         })
         return view
 
 
-def order_summary(order: Order, binding: OrderBinding | None) -> dict:
+def history_view(uow: SalesUnitOfWork, entries: list[HistoryEntry]) -> list[dict]:
+    """The entries in words; names come from the records as they are now (erased ones stay erased)."""
+    customers = uow.customers.by_ids(_customer_ids(e.params for e in entries))
+    names = Names(customers={cid: c.name for cid, c in customers.items()},
+                  documents={cid: _masked(c) for cid, c in customers.items()})
+    return [{"at": e.created_at.isoformat(), "level": level_of(e.type).value, "event": e.type, "actor": e.actor,
+             "message": render(e.type, e.params, names)} for e in entries]
+
+
+def order_summary(order: Order, origin: OriginRef | None) -> dict:
     customer = order.customer
     return {
         "number": order.id,
         "status": order.status.label,
         "origin": order.origin,
         "origin_label": order.origin_label,
-        "store_order_id": binding.external_id if binding else None,
+        "store_order_id": origin.reference if origin else None,
         "store_order_number": order.origin_number,
         "customer": customer_ref(customer) if customer else None,
         "customer_link": order.customer_link,
@@ -78,7 +87,7 @@ def customer_ref(customer: Customer) -> dict:
     return {"id": customer.id, "name": customer.name, "tax_id": customer.tax_id}
 
 
-def list_customers(uow: UnitOfWork) -> list[dict]:
+def list_customers(uow: SalesUnitOfWork) -> list[dict]:
     with uow:
         return [
             {**customer_ref(c), "kind": c.kind, "email": c.email, "phone": c.phone,
@@ -87,35 +96,29 @@ def list_customers(uow: UnitOfWork) -> list[dict]:
         ]
 
 
-def list_products(uow: UnitOfWork) -> list[dict]:
-    with uow:
-        stock = uow.products.stock_levels()
-        return [
-            {"id": p.id, "sku": p.sku, "name": p.name, "price": str(p.price), "stock": stock.get(p.id, 0),
-             "created_by_store": p.created_by_store}
-            for p in uow.products.list()
-        ]
-
-
-def _store_state(binding: OrderBinding | None) -> dict | None:
-    if binding is None:
+def _store_state(origin: OriginRef | None) -> dict | None:
+    if origin is None:
         return None
     return {
-        "order_id": binding.external_id,
-        "number": binding.external_number,
-        "status": binding.store_status,
-        "payment_status": binding.store_payment_status,
-        "shipping_status": binding.store_shipping_status,
-        "updated_at": binding.store_updated_at.isoformat() if binding.store_updated_at else None,
-        "synced_at": binding.synced_at.isoformat() if binding.synced_at else None,
+        "order_id": origin.reference,
+        "number": origin.number,
+        **origin.states,
+        "updated_at": origin.updated_at.isoformat() if origin.updated_at else None,
+        "synced_at": origin.synced_at.isoformat() if origin.synced_at else None,
     }
 
 
-def _log(uow: UnitOfWork, binding: OrderBinding | None) -> list[dict]:
-    if binding is None:
-        return []
-    return [
-        {"at": e.created_at.isoformat(), "level": e.level, "event": e.event, "message": e.message,
-         "source": (e.details or {}).get("source")}
-        for e in uow.log.for_store_order(binding.store_id, binding.external_id)
-    ]
+def _customer_ids(all_params: Iterable[dict | None]) -> set[int]:
+    found: set[int] = set()
+    for params in all_params:
+        for item in [params or {}, *(params or {}).get("changes", [])]:
+            if isinstance(item, dict) and isinstance(item.get("customer_id"), int):
+                found.add(item["customer_id"])
+    return found
+
+
+def _masked(customer: Customer) -> str:
+    if customer.is_anonymised():
+        return "documento removido"
+    kind: Any = TaxIdKind.CPF if customer.kind == TaxIdKind.CPF else TaxIdKind.CNPJ
+    return TaxId(customer.tax_id, kind).masked()

@@ -31,15 +31,5 @@ class Address:
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in _FIELDS)
 
-    def one_line(self) -> str:
-        parts = [self.street, self.number, self.complement, self.district]
-        place = " - ".join(p for p in (self.city, self.state) if p)
-        text = ", ".join(p for p in parts if p)
-        if place:
-            text = f"{text}, {place}" if text else place
-        if self.zipcode:
-            text = f"{text}, CEP {self.zipcode}" if text else f"CEP {self.zipcode}"
-        return text
-
 
 _FIELDS = tuple(f.name for f in fields(Address))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from lojasync.shared.errors import LojasyncError
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-class MoneyError(ValueError):
-    pass
+class MoneyError(LojasyncError, ValueError):
+    """An amount that is not money. A ValueError too: payload validators report it field by field."""
+
+    code = "money.invalid"
 
 
 def to_money(value: object) -> Decimal:

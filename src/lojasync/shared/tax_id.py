@@ -82,6 +82,7 @@ class TaxIdProblemCode(StrEnum):
     INVALID_CPF = "invalid_cpf"
     INVALID_CNPJ = "invalid_cnpj"
     NOT_A_DOCUMENT = "not_a_document"
+    ERASED = "erased"  # the customer asked for erasure (LGPD): no document is kept on purpose
 
     @property
     def label(self) -> str:
@@ -93,6 +94,7 @@ _PROBLEM_LABELS = {
     TaxIdProblemCode.INVALID_CPF: "CPF inválido",
     TaxIdProblemCode.INVALID_CNPJ: "CNPJ inválido",
     TaxIdProblemCode.NOT_A_DOCUMENT: "documento não é CPF nem CNPJ",
+    TaxIdProblemCode.ERASED: "dados pessoais anonimizados a pedido do cliente (LGPD)",
 }
 
 

@@ -1,4 +1,4 @@
-"""Catalog (Produto) and the stock ledger (Estoque): stock is the sum of its movements."""
+"""Catalog (Produto): what the ERP sells, matched to store lines by SKU."""
 
 from __future__ import annotations
 
@@ -27,22 +27,3 @@ class Product:
         self.name = name
         self.price = price
         self.created_by_store = created_by_store
-
-
-class StockMovement:
-    """One entry of the stock ledger. Issues (baixas) are negative; a source document issues once."""
-
-    id: int | None
-    product_id: int
-    quantity: int
-    reason: str
-    source_type: str
-    source_id: str
-    created_at: datetime | None
-
-    def __init__(self, product_id: int, quantity: int, reason: str, source_type: str, source_id: str) -> None:
-        self.product_id = product_id
-        self.quantity = quantity
-        self.reason = reason
-        self.source_type = source_type
-        self.source_id = source_id

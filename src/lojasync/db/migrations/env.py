@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from lojasync.db.tables import metadata
+from lojasync.db.metadata import metadata
 
 config = context.config
 
@@ -12,7 +12,8 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=metadata,
+            # Every module's tables, when the caller imported them (autogenerate compares against these).
+            target_metadata=config.attributes.get("metadata", metadata),
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )

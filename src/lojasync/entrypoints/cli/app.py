@@ -32,11 +32,8 @@ app.add_typer(lgpd.app, name="lgpd")
 @friendly_errors
 def db_upgrade() -> None:
     """Aplica as migrações pendentes (os outros comandos também aplicam sozinhos)."""
-    from lojasync.db.migrate import current_revision
-
-    engine = container().engine
-    console.print(f"Banco atualizado (revisão {current_revision(engine)}): {engine.url.render_as_string()}",
-                  highlight=False)
+    app = container()
+    console.print(f"Banco atualizado (revisão {app.database_revision()}): {app.database_url()}", highlight=False)
 
 
 def main() -> None:

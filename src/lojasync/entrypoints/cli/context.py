@@ -1,23 +1,45 @@
-"""The CLI's lazily built container: commands that never touch the database never open it."""
+"""The CLI's lazily built container, and how it tells a person about errors.
+
+Commands that never touch the database never open it. A `LojasyncError` becomes its message, its
+resolution and the command that acts on it; anything else is a bug: one line with a reference, and the
+traceback in the log file of the data folder.
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
+import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
 from rich.console import Console
 
 from lojasync.bootstrap import Container, bootstrap
-from lojasync.observability.logging import configure_logging
+from lojasync.observability.logging import configure_logging, error_file_logger
 from lojasync.settings import Settings
+from lojasync.shared.errors import Action, LojasyncError
 
 console = Console()
 err_console = Console(stderr=True)
 _container: Container | None = None
+log = logging.getLogger("lojasync.cli")
 
 T = TypeVar("T")
+
+# How a person acts on an error from the terminal.
+COMMANDS = {
+    Action.SYNC: "lojasync sync",
+    Action.RETRY_EVENT: "lojasync events retry ID (ou --all)",
+    Action.CONNECT_STORE: "lojasync store install-link (ou lojasync store add --store-id ID --access-token TOKEN)",
+    Action.RECONNECT_STORE: "lojasync store install-link (ou lojasync store add --store-id ID --access-token TOKEN)",
+    Action.CHOOSE_STORE: "repita o comando com --store ID (veja lojasync store list)",
+    Action.LINK_CUSTOMER: "lojasync orders link-customer NUMERO --tax-id CPF [--name NOME]",
+    Action.TRY_AGAIN: "repita o comando",
+}
+ERROR_LOG = "lojasync-erros.log"
 
 
 def container() -> Container:
@@ -42,27 +64,45 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def explain(error: LojasyncError) -> str:
+    """The error as the terminal shows it: message, resolution, command."""
+    lines = [error.message]
+    if error.resolution:
+        lines.append(f"Resolução: {error.resolution}")
+    command = COMMANDS.get(error.action) if error.action else None
+    if command:
+        lines.append(f"No terminal: {command}")
+    return "\n".join(lines)
+
+
 def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
-    """Turn the errors a person can act on into a Portuguese message and exit code 1, not a traceback."""
-    from lojasync.nuvemshop.client.errors import NuvemshopError
-    from lojasync.sales.link_customer import CustomerLinkError
-    from lojasync.sales.views import OrderNotFound
-    from lojasync.nuvemshop.services.stores import StoreNotFound
-    from lojasync.nuvemshop.services.import_orders import ImportConflictError
-    from lojasync.nuvemshop.services.sync_store import StoreInactive, SyncBusy
+    """Errors a person can act on in Portuguese with exit code 1; bugs as one line and a log reference."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except NuvemshopError as exc:
-            fail(f"{exc.message}\nResolução: {exc.resolution}" if getattr(exc, "resolution", None) else exc.message)
-        except (StoreNotFound, OrderNotFound, CustomerLinkError) as exc:
-            fail(exc.message)
-        except (StoreInactive, SyncBusy, ValueError) as exc:
-            fail(str(exc))
-        except ImportConflictError:
-            fail("Outro processo gravava os mesmos pedidos ao mesmo tempo e o lote não pôde ser gravado. "
-                 "Resolução: rode o comando de novo (nada foi perdido: a sincronização retoma de onde parou).")
+        except LojasyncError as exc:
+            fail(explain(exc))
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug: reported with a reference, never dressed as advice
+            reference = secrets.token_hex(4)
+            where = _log_unexpected(exc, reference)
+            fail(f"Erro inesperado ({type(exc).__name__}), referência {reference}. O detalhe técnico foi gravado "
+                 f"em {where}; informe a referência a quem mantém o lojasync.")
 
     return wrapper
+
+
+def _log_unexpected(exc: Exception, reference: str) -> str:
+    """Write the traceback where a developer will find it; return where that is, in words."""
+    data_dir = _container.settings.data_dir if _container is not None else Settings().data_dir
+    path = Path(data_dir) / ERROR_LOG
+    try:
+        logger = error_file_logger(path)
+    except OSError:  # the data folder cannot be written: the log handlers (stderr) get it instead
+        log.error("unexpected error", exc_info=exc, extra={"reference": reference})
+        return "o log do processo (saída de erro)"
+    logger.error("unexpected error", exc_info=exc, extra={"reference": reference})
+    return str(path)

@@ -19,8 +19,10 @@ import typer
 from lojasync.entrypoints.cli.context import console, friendly_errors
 from lojasync.entrypoints.cli.output import table
 from lojasync.entrypoints.cli.sync import print_sync_report, run_sync
-from lojasync.sales.views import list_customers, list_orders, list_products
 from lojasync.nuvemshop.services.stores import add_store
+from lojasync.shared.errors import LojasyncError
+from lojasync.sales.views import list_customers, list_orders
+from lojasync.stock.views import list_products
 
 DEMO_SECRET = "demo-client-secret-0123456789abcdef"
 
@@ -39,7 +41,7 @@ def demo(
     from lojasync.entrypoints.tasks import TaskQueue
     from lojasync.entrypoints.web.app import create_app
     from lojasync.serving import BackgroundServer
-    from lojasync.nuvemshop.services.install_store import ensure_webhooks, webhook_url_for
+    from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
     from lojasync.settings import Settings
     from lojasync.simulators.nuvemshop.config import SimulatorConfig
     from lojasync.simulators.nuvemshop.server import SimulatorServer
@@ -55,12 +57,9 @@ def demo(
     with SimulatorServer(config=config) as store_api, BackgroundServer(create_app(app, queue)) as web:
         console.print(f"Simulador da Nuvemshop em {store_api.api_url} ({orders} pedidos, loja {store_api.store_id}); "
                       f"lojasync recebendo webhooks em {web.url}/webhooks/nuvemshop.", highlight=False)
-        view, _ = add_store(app.uow(), app.cipher, store_api.store_id, store_api.access_token, store_api.api_url,
-                            name=DEMO_STORE_NAME)
-        with app.read_uow() as uow:
-            client = app.client_for(uow.stores.get(view.id))
-        hooks = ensure_webhooks(client, store_api.store_id, webhook_url_for(web.url))
-        client.close()
+        add_store(app.uow(), app.cipher, store_api.store_id, store_api.access_token, store_api.api_url,
+                  name=DEMO_STORE_NAME)
+        hooks = store_webhooks(app.uow(), app.client_for, store_api.store_id, webhook_url_for(web.url))
         console.print(f"Webhooks registrados na loja: {len(hooks.items)} eventos.", highlight=False)
         # Full: the simulated store is generated anew on every run.
         print_sync_report(run_sync(store=store_api.store_id, full=True, app=app))
@@ -82,18 +81,23 @@ def _start_clean(data_dir: Path) -> None:
 
     Only a folder that holds nothing but a previous demo is wiped; anything else is refused.
     """
-    database = data_dir / "lojasync.db"
-    if not database.exists():
-        return
-    import sqlite3
+    from lojasync.bootstrap import bootstrap
+    from lojasync.nuvemshop.services.stores import list_stores
+    from lojasync.settings import Settings
 
+    if not (data_dir / "lojasync.db").exists():
+        return
     try:
-        with sqlite3.connect(database) as conn:
-            names = {row[0] for row in conn.execute("SELECT name FROM nuvemshop_stores")}
-    except sqlite3.Error:
+        previous = bootstrap(Settings(data_dir=data_dir, database_url=None, redis_url=None))
+        try:
+            names = {store.name for store in list_stores(previous.read_uow())}
+        finally:
+            previous.close()
+    except Exception:  # noqa: BLE001 - a database we cannot read is not known to be a demo: keep it
         names = {None}
     if names - {DEMO_STORE_NAME}:
-        raise ValueError(f"A pasta {data_dir} tem dados que não são da demonstração; use outra com --data-dir.")
+        raise LojasyncError(f"A pasta {data_dir} tem dados que não são da demonstração.",
+                            resolution="Use outra pasta com --data-dir.")
     for path in data_dir.glob("*.db*"):
         path.unlink()
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, friendly_errors
 from lojasync.entrypoints.cli.output import table
-from lojasync.nuvemshop.services.lgpd_exports import ExportNotFound, list_exports, write_export
+from lojasync.nuvemshop.services.lgpd.exports import list_exports, write_export
 
 app = typer.Typer(help="LGPD: exportações de dados pedidas pelos titulares.", no_args_is_help=True)
 
@@ -31,9 +31,6 @@ def export(
 ) -> None:
     """Grava a exportação de um pedido de dados num arquivo (só o dono pode ler) para enviar ao titular."""
     target = output or Path(f"lgpd_data_request_{request_id}.json")
-    try:
-        written = write_export(container().read_uow(), request_id, target)
-    except ExportNotFound as exc:
-        fail(exc.message)
+    written = write_export(container().read_uow(), request_id, target)
     console.print(f"Exportação gravada em {written}. Envie ao titular por um canal seguro e apague depois.",
                   highlight=False)

@@ -6,16 +6,19 @@ from typing import Annotated
 
 import typer
 
-from lojasync.sales.status import OrderStatus
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
+from lojasync.sales.history import Actor
 from lojasync.sales.link_customer import link_customer
-from lojasync.sales.views import list_customers, list_orders, list_products, show_order
+from lojasync.sales.status import OrderStatus
+from lojasync.sales.views import list_customers, list_orders, show_order
+from lojasync.stock.views import list_products
 
 orders_app = typer.Typer(help="Pedidos/Orçamentos.", no_args_is_help=True)
 customers_app = typer.Typer(help="Clientes.", no_args_is_help=True)
 products_app = typer.Typer(help="Produtos e estoque.", no_args_is_help=True)
 
+ACTOR_LABELS = {actor.value: actor.label for actor in Actor}
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table ou json.")]
 
 
@@ -77,8 +80,9 @@ def orders_show(number: int, fmt: FormatOption = OutputFormat.TABLE) -> None:
     if store:
         console.print(f"Na loja: pedido {store['order_id']} nº {store['number']}, situação {store['status']}, "
                       f"pagamento {store['payment_status']}, envio {store['shipping_status']}", highlight=False)
-    table("Histórico de sincronização", ["Quando", "Nível", "Evento", "Mensagem"],
-          [[e["at"][:19], e["level"], e["event"], e["message"]] for e in order["log"]])
+    table("Histórico do pedido", ["Quando", "Nível", "Origem", "Evento", "Mensagem"],
+          [[e["at"][:19], e["level"], ACTOR_LABELS.get(e["actor"], e["actor"]), e["event"], e["message"]]
+           for e in order["log"]])
 
 
 @orders_app.command("link-customer")

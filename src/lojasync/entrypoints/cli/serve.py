@@ -9,7 +9,7 @@ import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
-from lojasync.nuvemshop.services.events_admin import EventNotFound, list_events, retry_events
+from lojasync.nuvemshop.services.events_admin import list_events, retry_events
 
 events_app = typer.Typer(help="Notificações (webhooks) recebidas da loja.", no_args_is_help=True)
 
@@ -89,8 +89,16 @@ def events_list(
         return
     table(f"Eventos ({len(events)})", ["ID", "Loja", "Evento", "Recurso", "Situação", "Tent.", "Recebido",
                                        "Erro / Resolução"],
-          [[e.id, e.store, e.event, e.resource_id, e.status, e.attempts, e.received_at[:19],
-            f"{e.error}\nResolução: {e.resolution}" if e.error and e.resolution else e.error] for e in events])
+          [[e.id, e.store, e.event, e.resource_id, e.status, e.attempts, e.received_at[:19], _problem(e)]
+           for e in events])
+    if any(e.retryable for e in events):
+        console.print("Para reprocessar: [bold]lojasync events retry ID[/] (ou --all).")
+
+
+def _problem(event) -> str | None:
+    if not event.error:
+        return None
+    return f"{event.error}\nResolução: {event.resolution}" if event.resolution else event.error
 
 
 @events_app.command("retry")
@@ -102,10 +110,7 @@ def events_retry(
     """Tenta de novo um evento com erro (ou todos)."""
     if event_id is None and not all_failed:
         fail("Informe o ID do evento ou --all.")
-    try:
-        stores = retry_events(container().uow(), event_id, all_failed)
-    except EventNotFound as exc:
-        fail(exc.message)
+    stores = retry_events(container().uow(), event_id, all_failed)
     queue = task_queue()
     for store_id in stores:
         queue.drain_soon(store_id)

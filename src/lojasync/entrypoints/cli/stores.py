@@ -55,10 +55,10 @@ def webhooks(
     url = webhook_url_for(app.settings.public_url)
     report = store_webhooks(app.uow(), app.client_for, store, url, create=not check)
     if report.error:
-        err_console.print(f"[bold red]Erro:[/] não foi possível listar os webhooks da loja {report.store_id}: "
+        err_console.print(f"[bold red]Erro:[/] não foi possível listar os webhooks da loja {report.external_store_id}: "
                           f"{report.error}", highlight=False)
         raise typer.Exit(1)
-    table(f"Webhooks da loja {report.store_id} → {url}", ["Evento", "Situação", "Erro"],
+    table(f"Webhooks da loja {report.external_store_id} → {url}", ["Evento", "Situação", "Erro"],
           [[i.event, i.state.value, i.error] for i in report.items])
     if report.others:
         table("Outros webhooks registrados (não esperados aqui)", ["Evento", "URL"],
@@ -80,7 +80,7 @@ def webhooks(
 def install_link(hours: Annotated[float, typer.Option("--hours", help="Validade do convite, em horas.")] = 24.0
                  ) -> None:
     """Gera o link (com convite) que o lojista abre para instalar o app e conectar a loja."""
-    from lojasync.entrypoints.web.install import make_invite
+    from lojasync.nuvemshop.services.install_invite import make_invite
 
     settings = container().settings
     invite = make_invite(container().cipher, hours)

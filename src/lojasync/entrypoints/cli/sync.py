@@ -34,7 +34,7 @@ def run_sync(store: str | None = None, full: bool = False, show_progress: bool =
         def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        return sync_store(app.uow, app.client_for, app.policy(), store=store, full=full,
+        return sync_store(app.uow(), app.client_for, app.policy(), store=store, full=full,
                           overlap_seconds=settings.sync_overlap_seconds, page_size=settings.sync_page_size,
                           progress=progress)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from lojasync.nuvemshop.db.inbox import BatchingInbox
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web import health, install, webhooks
@@ -14,7 +13,7 @@ def create_app(container: Container, queue: TaskQueue) -> FastAPI:
     app = FastAPI(title="lojasync", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.container = container
     app.state.queue = queue
-    app.state.inbox = BatchingInbox(container.engine)
+    app.state.inbox = container.webhook_inbox()
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(install.router)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 router = APIRouter()
@@ -25,12 +24,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def _check(container, queue) -> list[str]:
-    problems = []
-    try:
-        with container.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # a readiness probe reports, it does not raise
-        problems.append(f"banco de dados inacessível: {exc.__class__.__name__}")
+    problems = [problem] if (problem := container.database_problem()) else []
     try:
         queue.huey.pending_count()
     except Exception as exc:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lojasync.nuvemshop.oauth import OAuthError, exchange_code
+from lojasync.nuvemshop.services.install_invite import invite_problem
 from lojasync.nuvemshop.services.install_store import InstallReport, complete_install, webhook_url_for
 
 router = APIRouter()
@@ -27,25 +28,6 @@ STATE_COOKIE = "lojasync_install_state"
 COOKIE_PATH = "/nuvemshop"
 # The merchant may have to log in to the store admin before authorizing.
 STATE_TTL_SECONDS = 15 * 60
-
-
-INVITE_PARAM = "convite"
-
-
-def make_invite(cipher, hours: float = 24.0, now: float | None = None) -> str:
-    """A signed, expiring invite: only who got it from the operator can connect a store here."""
-    expires = int((now or time.time()) + hours * 3600)
-    return f"{expires}.{cipher.sign(f'install-invite:{expires}')}"
-
-
-def invite_problem(cipher, invite: str | None, now: float | None = None) -> str | None:
-    expires, _, signature = (invite or "").partition(".")
-    if not expires.isdigit() or not cipher.verify(f"install-invite:{expires}", signature):
-        return ("Este endereço público recebe webhooks, mas instalar uma loja exige um convite. Peça ao "
-                "responsável pelo lojasync um link gerado com `lojasync store install-link`.")
-    if int(expires) < (now or time.time()):
-        return "O convite de instalação expirou. Gere outro com `lojasync store install-link`."
-    return None
 
 
 @router.get("/nuvemshop/install")
@@ -143,8 +125,8 @@ def _configuration_problem(settings) -> str | None:
     if not missing:
         return None
     return (f"Defina {' e '.join(missing)} com os dados do app no Portal de Parceiros da Nuvemshop "
-            "e reinicie o lojasync. Enquanto isso, uma loja pode ser conectada com "
-            "`lojasync store add --store-id ID --access-token TOKEN`.")
+            "e reinicie o lojasync. Enquanto isso, uma loja pode ser conectada cadastrando o id da loja e o "
+            "token de acesso.")
 
 
 # pages -------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from lojasync.nuvemshop.model.records import WebhookEventStatus
+from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.observability.metrics import observe_rejected, observe_webhook, rejection_reason
-from lojasync.nuvemshop.services.receive_webhook import WebhookRejected, accept_webhook
+from lojasync.nuvemshop.errors import WebhookRejected
+from lojasync.nuvemshop.services.receive_webhook import accept_webhook
 
 router = APIRouter()
 # Order notifications are ~100 bytes; LGPD ones list order ids. Anything bigger is not from the platform.

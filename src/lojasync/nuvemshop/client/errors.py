@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from lojasync.shared.errors import Action, LojasyncError
+
 _SUMMARY_KEYS = ("code", "message", "description", "error", "error_description")
 _MAX_DETAIL = 300
 
 
-class NuvemshopError(Exception):
-    """Base of every error the Nuvemshop adapter raises."""
+class NuvemshopError(LojasyncError):
+    """Base of every error the Nuvemshop client raises: the words come from the API's answer."""
 
-    default_retryable = False
+    code = "nuvemshop.api_error"
 
     def __init__(
         self,
@@ -21,21 +23,16 @@ class NuvemshopError(Exception):
         status_code: int | None = None,
         retryable: bool | None = None,
         resolution: str = "",
+        action: Action | None = None,
         body: Any = None,
         method: str | None = None,
         path: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, resolution=resolution, action=action, retryable=retryable)
         self.status_code = status_code
-        self.retryable = self.default_retryable if retryable is None else retryable
-        self.resolution = resolution
         self.body = body
         self.method = method
         self.path = path
-
-    def __str__(self) -> str:
-        return self.message
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code!r}, message={self.message!r})"
@@ -44,17 +41,27 @@ class NuvemshopError(Exception):
 class UnauthorizedError(NuvemshopError):
     """401: the access token is no longer valid."""
 
+    code = "nuvemshop.unauthorized"
+    action = Action.RECONNECT_STORE
+
 
 class ForbiddenError(UnauthorizedError):
     """403: the token lacks a scope; the remedy (reinstall the app) is the same as for 401."""
+
+    code = "nuvemshop.forbidden"
 
 
 class PaymentRequiredError(NuvemshopError):
     """402: the store or the app is suspended."""
 
+    code = "nuvemshop.suspended"
+    action = Action.SYNC
+
 
 class NotFoundError(NuvemshopError):
     """404: the resource does not exist (or, on listings, the page is past the last one)."""
+
+    code = "nuvemshop.not_found"
 
 
 class BadRequestError(NuvemshopError):
@@ -64,21 +71,37 @@ class BadRequestError(NuvemshopError):
         super().__init__(message, **kwargs)
         self.field_errors: dict[str, list[str]] = dict(field_errors or {})
 
+    code = "nuvemshop.bad_request"
+
 
 class RateLimitError(NuvemshopError):
     """429 kept coming back after the allowed number of waits."""
 
-    default_retryable = True
+    code = "nuvemshop.rate_limited"
+    retryable = True
+    action = Action.TRY_AGAIN
 
 
 class TemporaryError(NuvemshopError):
     """5xx, timeout or connection failure that outlived the retries."""
 
-    default_retryable = True
+    code = "nuvemshop.unavailable"
+    retryable = True
+    action = Action.TRY_AGAIN
 
 
 class InvalidResponseError(NuvemshopError):
     """The answer was not JSON, had an unexpected shape, or came from an unexpected place."""
+
+    code = "nuvemshop.invalid_response"
+    action = Action.CONFIGURE
+
+
+class ClientConfigurationError(NuvemshopError):
+    """The client cannot be built: no token, no store id, no API address, no User-Agent."""
+
+    code = "nuvemshop.client_configuration"
+    action = Action.RECONNECT_STORE
 
 
 def field_errors_from(body: Any) -> dict[str, list[str]]:
@@ -143,18 +166,17 @@ def error_for_status(
     common: dict[str, Any] = {"status_code": status_code, "body": body, "method": method, "path": path}
 
     if status_code == 401:
-        resolution = "Reinstale o app na loja ou cadastre o token novo com `lojasync store add`."
+        resolution = "Reconecte a loja: reinstale o app na loja ou cadastre o token novo."
         return UnauthorizedError(
             "Token de acesso recusado pela Nuvemshop (401). O app pode ter sido desinstalado ou o token "
-            "trocado: reinstale o app ou cadastre o token novo com `lojasync store add` "
-            f"(loja {store_id}).{suffix}",
+            f"trocado (loja {store_id}).{suffix}",
             resolution=resolution,
             **common,
         )
     if status_code == 403:
         resolution = (
             "Reinstale o app concedendo as permissões read_orders, read_customers, read_products "
-            "e write_products, e cadastre o token novo com `lojasync store add`."
+            "e write_products, e reconecte a loja com o token novo."
         )
         return ForbiddenError(
             f"A Nuvemshop negou acesso a {method} {path} (403) na loja {store_id}: o token não tem a "
@@ -164,8 +186,8 @@ def error_for_status(
         )
     if status_code == 402:
         resolution = (
-            "Regularize o plano da loja ou a assinatura do app na Nuvemshop. Quando a loja voltar, rode "
-            "uma ressincronização: durante a suspensão nenhum webhook de pedido é enviado."
+            "Regularize o plano da loja ou a assinatura do app na Nuvemshop. Quando a loja voltar, "
+            "sincronize de novo: durante a suspensão nenhum webhook de pedido é enviado."
         )
         return PaymentRequiredError(
             f"A loja {store_id} ou o app está suspenso na Nuvemshop (402) e nenhuma chamada é aceita "

@@ -16,7 +16,7 @@ from concurrent.futures import Future
 
 from sqlalchemy import Engine, insert, select
 
-from lojasync.db.tables import stores, webhook_events
+from lojasync.nuvemshop.db.tables import stores, webhook_events
 
 log = logging.getLogger("lojasync.inbox")
 

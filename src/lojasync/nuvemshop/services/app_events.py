@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from lojasync.nuvemshop.model.records import Store
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.nuvemshop.client.errors import PaymentRequiredError
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import StoreLogType
+from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
+from lojasync.sales.history import Actor
 
 
-def app_uninstalled(uow: UnitOfWork, store: Store) -> str:
+def app_uninstalled(uow: ConnectorUnitOfWork, store: Store) -> str:
     # The token dies with the uninstall; the store's data stays until store/redact (LGPD) asks otherwise.
     store.active = False
-    uow.log.record(store.id, None, "app_uninstalled", "App desinstalado na loja: sincronização desativada. "
-                   "Reinstale o app para voltar a receber pedidos.", "warning")
+    uow.store_log.record(store.id, StoreLogType.APP_UNINSTALLED, Actor.WEBHOOK.value)
     return "loja desativada"
 
 
-def app_suspended(uow: UnitOfWork, store: Store) -> str:
+def app_suspended(uow: ConnectorUnitOfWork, store: Store) -> str:
     store.paused = True
-    uow.log.record(store.id, None, "app_suspended", "App suspenso na loja: a API responde 402 e não envia "
-                   "webhooks até a reativação; pedidos serão conferidos ao reativar.", "warning")
+    uow.store_log.record(store.id, StoreLogType.APP_SUSPENDED, Actor.WEBHOOK.value)
     return "loja pausada"
 
 
-def app_resumed(uow: UnitOfWork, store: Store) -> str:
+def app_resumed(uow: ConnectorUnitOfWork, store: Store) -> str:
     store.paused = False
     store.active = True
-    uow.log.record(store.id, None, "app_resumed", "App reativado: conferindo os pedidos do período suspenso.")
+    uow.store_log.record(store.id, StoreLogType.APP_RESUMED, Actor.WEBHOOK.value, {"by": "webhook"})
     return "loja reativada; conferência agendada"
 
 
@@ -35,11 +36,9 @@ APP_HANDLERS = {
 }
 
 
-def recheck_paused_store(uow_factory, client_factory, store_id: int) -> bool:
+def recheck_paused_store(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store_id: int) -> bool:
     """A suspension may have been left by a late `app/suspended`: ask the API. True when it is over."""
-    from lojasync.nuvemshop.client.errors import PaymentRequiredError
-
-    with uow_factory() as uow:
+    with uow:
         store = uow.stores.get(store_id)
         if store is None or not store.paused or not store.active:
             return False
@@ -50,10 +49,9 @@ def recheck_paused_store(uow_factory, client_factory, store_id: int) -> bool:
         return False
     finally:
         client.close()
-    with uow_factory() as uow:
+    with uow:
         store = uow.stores.get(store_id)
         store.paused = False
-        uow.log.record(store.id, None, "app_resumed", "A API da loja voltou a responder: suspensão encerrada; "
-                       "conferindo os pedidos do período.")
+        uow.store_log.record(store.id, StoreLogType.APP_RESUMED, Actor.SYSTEM.value, {"by": "api"})
         uow.commit()
     return True

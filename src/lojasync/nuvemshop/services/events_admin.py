@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lojasync.nuvemshop.model.records import WebhookEvent, WebhookEventStatus
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.nuvemshop.errors import EventNotFound
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 
 STATUS_LABELS = {
     WebhookEventStatus.PENDING: "pendente",
@@ -13,12 +14,6 @@ STATUS_LABELS = {
     WebhookEventStatus.FAILED: "com erro",
     WebhookEventStatus.IGNORED: "ignorado",
 }
-
-
-class EventNotFound(LookupError):
-    def __init__(self, event_id: int) -> None:
-        self.message = f"Evento {event_id} não encontrado."
-        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -32,24 +27,26 @@ class EventView:
     received_at: str
     processed_at: str | None
     error: str | None
+    error_code: str | None
     resolution: str | None
+    retryable: bool
 
 
-def list_events(uow: UnitOfWork, failed_only: bool = False, limit: int = 100) -> list[EventView]:
+def list_events(uow: ConnectorUnitOfWork, failed_only: bool = False, limit: int = 100) -> list[EventView]:
     with uow:
         status = WebhookEventStatus.FAILED if failed_only else None
-        return [_view(e) for e in uow.events.list(status=status, limit=limit)]
+        return [_view(e) for e in uow.webhook_events.list(status=status, limit=limit)]
 
 
-def retry_events(uow: UnitOfWork, event_id: int | None = None, all_failed: bool = False) -> list[int]:
+def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_failed: bool = False) -> list[int]:
     """Put failed events back in the queue; return the stores to drain."""
     with uow:
         if all_failed:
-            events = uow.events.list(status=WebhookEventStatus.FAILED, limit=100_000)
+            events = uow.webhook_events.list(status=WebhookEventStatus.FAILED, limit=100_000)
         else:
-            event = uow.events.get(event_id)
+            event = uow.webhook_events.get(event_id)
             if event is None:
-                raise EventNotFound(event_id)
+                raise EventNotFound(event_id=event_id)
             events = [event]
         for event in events:
             event.status = WebhookEventStatus.PENDING
@@ -61,4 +58,5 @@ def retry_events(uow: UnitOfWork, event_id: int | None = None, all_failed: bool 
 def _view(event: WebhookEvent) -> EventView:
     return EventView(event.id, event.external_store_id, event.event, event.resource_id,
                      STATUS_LABELS.get(event.status, event.status), event.attempts, event.received_at.isoformat(),
-                     event.processed_at.isoformat() if event.processed_at else None, event.error, event.resolution)
+                     event.processed_at.isoformat() if event.processed_at else None, event.error, event.error_code,
+                     event.resolution, event.status == WebhookEventStatus.FAILED)

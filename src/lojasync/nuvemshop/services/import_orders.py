@@ -2,7 +2,7 @@
 
 The fixed sequence (OCA connector style), for a whole page at once so 200 orders cost a few queries:
 parse and map → skip what is not newer than what was imported → set aside orders the back office
-already processed → resolve customers → resolve products → create or update → bind → log.
+already processed → resolve customers → resolve products → create or update → bind → history.
 Imports never move stock or money, and never overwrite an order the back office has already processed.
 """
 
@@ -15,29 +15,31 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from lojasync.nuvemshop.errors import ImportConflictError
 from lojasync.nuvemshop.mapper import map_order
+from lojasync.nuvemshop.model.bindings import OrderBinding
+from lojasync.nuvemshop.model.import_failures import ImportFailure
+from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.payloads import PayloadError, StoreOrder, parse_order
-from lojasync.nuvemshop.model.records import ImportFailure, OrderBinding
-from lojasync.sales.history import LogLevel
-from lojasync.sales.orders import Order, OrderData
-from lojasync.shared.tax_id import CUSTOMER_PROBLEM_RESOLUTION
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.outcomes import ImportReport, ImportResult, Outcome
 from lojasync.nuvemshop.services.resolve_customers import resolve_customers
 from lojasync.nuvemshop.services.resolve_products import resolve_products
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.sales.events import ImportFailed, ImportRecovered
+from lojasync.sales.history import Actor, Change, ChangeKind
+from lojasync.sales.orders import Order, OrderData
 
 log = logging.getLogger("lojasync.import")
 
-UowFactory = Callable[[], UnitOfWork]
 # Runs inside the import's transaction, just before commit (e.g. the sync's page checkpoint).
-InTransaction = Callable[[UnitOfWork], None]
+InTransaction = Callable[[ConnectorUnitOfWork], None]
 
 _CONFLICT_RETRIES = 4
-_PAYLOAD_RESOLUTION = ("Confira o pedido na loja (campos apontados no erro). A próxima sincronização tenta de "
-                       "novo; para tentar agora use `lojasync sync`.")
 _DATABASE_RESOLUTION = ("O banco recusou os dados deste pedido (valor fora do formato aceito). Confira o pedido "
                         "na loja; os demais pedidos do lote foram importados. A próxima sincronização tenta de novo.")
+_UNREADABLE_RESOLUTION = ("O pedido foi guardado como veio da loja e será tentado de novo na próxima sincronização. "
+                          "Se o erro voltar, é uma falha do lojasync: informe o número do pedido ao suporte.")
 
 
 @dataclass
@@ -55,20 +57,18 @@ class _Failure:
     payload: object
     message: str
     resolution: str
+    code: str
+    summary: str             # data-free words for the histories ("dados inválidos: products.0.quantity")
 
 
-class ImportConflictError(RuntimeError):
-    """The batch kept colliding with other importers; nothing was written, the caller may retry."""
-
-
-def import_order(uow_factory: UowFactory, store_id: int, payload: dict, policy: ImportPolicy,
-                 source: str = "sync") -> ImportResult:
+def import_order(uow: ConnectorUnitOfWork, store_id: int, payload: dict, policy: ImportPolicy,
+                 actor: Actor = Actor.SYNC) -> ImportResult:
     """Import one store order payload (see `import_orders`)."""
-    return import_orders(uow_factory, store_id, [payload], policy, source).results[0]
+    return import_orders(uow, store_id, [payload], policy, actor).results[0]
 
 
-def import_orders(uow_factory: UowFactory, store_id: int, payloads: list, policy: ImportPolicy,
-                  source: str = "sync", in_transaction: InTransaction | None = None) -> ImportReport:
+def import_orders(uow: ConnectorUnitOfWork, store_id: int, payloads: list, policy: ImportPolicy,
+                  actor: Actor = Actor.SYNC, in_transaction: InTransaction | None = None) -> ImportReport:
     """Import a batch of store order payloads in one transaction; return one result per order.
 
     A concurrent importer may create the same order, customer or product first: the unique
@@ -78,31 +78,32 @@ def import_orders(uow_factory: UowFactory, store_id: int, payloads: list, policy
     """
     candidates, failures = _prepare(payloads, policy)
     try:
-        return _commit_batch(uow_factory, store_id, candidates, failures, policy, source, in_transaction)
+        return _commit_batch(uow, store_id, candidates, failures, policy, actor, in_transaction)
     except (DBAPIError, ImportConflictError) as exc:
         log.warning("batch refused by the database, importing order by order",
                     extra={"store_id": store_id, "error_class": type(exc).__name__})
     report = ImportReport()
     for candidate in candidates:
         try:
-            report.extend(_commit_batch(uow_factory, store_id, [candidate], [], policy, source, None))
+            report.extend(_commit_batch(uow, store_id, [candidate], [], policy, actor, None))
         except (DBAPIError, ImportConflictError) as exc:
-            failures.append(_Failure(_failure_key(candidate.order.id, candidate.payload), candidate.order.id,
-                                     candidate.payload,
-                                     f"Pedido {candidate.order.id} não pôde ser gravado ({_describe(exc)}).",
-                                     _DATABASE_RESOLUTION))
-    report.extend(_commit_batch(uow_factory, store_id, [], failures, policy, source, in_transaction))
+            external_id = candidate.order.id
+            failures.append(_Failure(
+                _failure_key(external_id, candidate.payload), external_id, candidate.payload,
+                f"Pedido {external_id} não pôde ser gravado ({_describe(exc)}).", _DATABASE_RESOLUTION,
+                "nuvemshop.database_refused", f"o banco recusou os dados ({_describe(exc)})"))
+    report.extend(_commit_batch(uow, store_id, [], failures, policy, actor, in_transaction))
     return report
 
 
-def _commit_batch(uow_factory: UowFactory, store_id: int, candidates: list[_Candidate], failures: list[_Failure],
-                  policy: ImportPolicy, source: str, in_transaction: InTransaction | None) -> ImportReport:
+def _commit_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[_Candidate], failures: list[_Failure],
+                  policy: ImportPolicy, actor: Actor, in_transaction: InTransaction | None) -> ImportReport:
     for _attempt in range(_CONFLICT_RETRIES):
         try:
-            with uow_factory() as uow:
+            with uow:
                 with uow.session.no_autoflush:
-                    report = _import_batch(uow, store_id, candidates, policy, source)
-                    report.results += _record_failures(uow, store_id, failures, source)
+                    report = _import_batch(uow, store_id, candidates, policy, actor)
+                    report.results += _record_failures(uow, store_id, failures, actor)
                 if in_transaction is not None:
                     in_transaction(uow)
                 uow.commit()
@@ -110,7 +111,7 @@ def _commit_batch(uow_factory: UowFactory, store_id: int, candidates: list[_Cand
         except (IntegrityError, OperationalError) as exc:
             # OperationalError covers PostgreSQL deadlocks/serialisation failures between importers.
             log.info("import conflict, retrying batch", extra={"store_id": store_id, "error_class": _describe(exc)})
-    raise ImportConflictError(f"lote recusado {_CONFLICT_RETRIES} vezes por conflito com outro importador")
+    raise ImportConflictError()
 
 
 def _describe(exc: Exception) -> str:
@@ -129,11 +130,22 @@ def _prepare(payloads: list, policy: ImportPolicy) -> tuple[list[_Candidate], li
         try:
             order = parse_order(payload)
             data = map_order(order, policy.rules)
-        except (PayloadError, ValueError, KeyError, TypeError) as exc:
-            external_id = getattr(exc, "external_id", None) or _raw_id(payload)
+        except PayloadError as exc:
+            external_id = exc.external_id or _raw_id(payload)
             key = _failure_key(external_id, payload)
-            message = getattr(exc, "message", None) or f"Pedido {external_id or '?'} da loja com dados inválidos: {exc}"
-            failures[key] = _Failure(key, external_id, payload, message, _PAYLOAD_RESOLUTION)
+            summary = f"dados inválidos no pedido da loja ({', '.join(exc.fields) or 'formato'})"
+            failures[key] = _Failure(key, external_id, payload, exc.message, exc.resolution, exc.code, summary)
+            continue
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            # A shape nobody foresaw: nothing the store sent may be lost, so the payload is kept as a
+            # failure to retry; the traceback goes to the log, where a developer will look for it.
+            external_id = _raw_id(payload)
+            key = _failure_key(external_id, payload)
+            log.exception("store order could not be read", extra={"external_id": external_id})
+            failures[key] = _Failure(
+                key, external_id, payload,
+                f"Pedido {external_id or '?'} da loja não pôde ser lido (erro interno {type(exc).__name__}).",
+                _UNREADABLE_RESOLUTION, "nuvemshop.payload_unreadable", f"erro interno ({type(exc).__name__})")
             continue
         seen = newest.get(order.id)
         # The same order twice in one batch (overlapping pages): keep the newest version.
@@ -186,8 +198,8 @@ def _is_up_to_date(binding: OrderBinding | None, candidate: _Candidate) -> bool:
     return binding.payload_hash == candidate.digest
 
 
-def _import_batch(uow: UnitOfWork, store_id: int, candidates: list[_Candidate], policy: ImportPolicy,
-                  source: str) -> ImportReport:
+def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[_Candidate], policy: ImportPolicy,
+                  actor: Actor) -> ImportReport:
     results: list[tuple[ImportResult, OrderBinding | None]] = []
     bindings = uow.bindings.orders_by_external_ids(store_id, [c.order.id for c in candidates], lock=True)
     todo: list[_Candidate] = []
@@ -200,7 +212,7 @@ def _import_batch(uow: UnitOfWork, store_id: int, candidates: list[_Candidate], 
         elif binding is not None and binding.order is not None and binding.order.is_processed():
             # Set aside before resolving dependencies: a processed order must not touch customers
             # or products either.
-            results.append((_processed_order_changed(uow, store_id, binding, candidate, source), None))
+            results.append((_processed_order_changed(binding, candidate, actor), None))
             _update_binding(binding, candidate)
         else:
             todo.append(candidate)
@@ -214,8 +226,8 @@ def _import_batch(uow: UnitOfWork, store_id: int, candidates: list[_Candidate], 
     for candidate in todo:
         external_id, data = candidate.order.id, candidate.data
         binding = bindings.get(external_id)
-        if binding is not None and binding.redacted_at is not None:
-            data = _without_personal_data(data)
+        if _redacted(binding):
+            data = data.without_personal_data()
         customer = customers.get(external_id)
         lines_products = [products.for_line(line) for line in data.lines]
         if binding is None:
@@ -224,35 +236,16 @@ def _import_batch(uow: UnitOfWork, store_id: int, candidates: list[_Candidate], 
         order = binding.order
         if order is None:
             order = Order()
-            order.apply(data, customer, lines_products)
+            order.import_new(data, customer, lines_products, actor)
             binding.order = order
             result = ImportResult(external_id, Outcome.CREATED)
-            _log(uow, store_id, external_id, order, "created",
-                 f"Pedido #{data.origin_number} importado da loja como {data.status.label}.", source)
-            _log_customer_problem(uow, store_id, external_id, order, data, source)
         else:
-            changes = order.apply(data, customer, lines_products)
-            changes += _store_state_changes(binding, candidate.order)
+            order.update_from_store(data, customer, lines_products, _store_state_changes(binding, candidate.order),
+                                    actor)
             result = ImportResult(external_id, Outcome.UPDATED)
-            if changes:
-                _log(uow, store_id, external_id, order, "updated",
-                     f"Pedido atualizado pela loja: {'; '.join(changes)}.", source)
-            if order.customer is None and any(c.startswith("sem cliente") for c in changes):
-                _log_customer_problem(uow, store_id, external_id, order, data, source)
-            if order.customer is not None and data.customer is None and data.customer_problem:
-                _log(uow, store_id, external_id, order, "customer_kept",
-                     f"A loja não enviou CPF/CNPJ válido ({data.customer_problem}); o cliente já vinculado "
-                     f"({order.customer.name}) foi mantido.", source, LogLevel.WARNING)
-        for line, product in zip(data.lines, lines_products):
-            if product is None:
-                _log(uow, store_id, external_id, order, "unknown_sku",
-                     f"Item '{line.name}' (SKU {line.sku or 'vazio'}) sem produto no ERP: ficou sem vínculo. "
-                     "Resolução: cadastre o produto com esse SKU ou vincule o item manualmente.",
-                     source, LogLevel.WARNING)
         _update_binding(binding, candidate)
         if external_id in failures:
-            _log(uow, store_id, external_id, order, "recovered",
-                 f"Importado após {failures[external_id].attempts} falha(s) anterior(es).", source)
+            order.record(ImportRecovered(order=order, actor=actor, attempts=failures[external_id].attempts))
             uow.failures.delete(failures[external_id])
         results.append((result, binding))
     uow.flush()
@@ -267,39 +260,22 @@ def _redacted(binding: OrderBinding | None) -> bool:
     return binding is not None and binding.redacted_at is not None
 
 
-def _without_personal_data(data: OrderData) -> OrderData:
-    return replace(data, customer=None, customer_problem="dados pessoais anonimizados a pedido do cliente (LGPD)",
-                   contact_name=None, contact_email=None, contact_phone=None, contact_document=None,
-                   billing_address=None, shipping_address=None, note=None)
+def _store_state_changes(binding: OrderBinding, store: StoreOrder) -> list[Change]:
+    states = (("status", binding.store_status, store.status),
+              ("payment_status", binding.store_payment_status, store.payment_status),
+              ("shipping_status", binding.store_shipping_status, store.shipping_status_normalized))
+    return [Change(ChangeKind.STORE_STATE, name=name, after=new) for name, old, new in states if old != new and new]
 
 
-def _store_state_changes(binding: OrderBinding, store: StoreOrder) -> list[str]:
-    labels = (("situação na loja", binding.store_status, store.status),
-              ("pagamento na loja", binding.store_payment_status, store.payment_status),
-              ("envio na loja", binding.store_shipping_status, store.shipping_status_normalized))
-    return [f"{label}: {new}" for label, old, new in labels if old != new and new]
-
-
-def _processed_order_changed(uow: UnitOfWork, store_id: int, binding: OrderBinding, candidate: _Candidate,
-                             source: str) -> ImportResult:
+def _processed_order_changed(binding: OrderBinding, candidate: _Candidate, actor: Actor) -> ImportResult:
     order, data, store = binding.order, candidate.data, candidate.order
     material = (data.status != order.status or data.total != order.total
                 or [(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
                 != [(ln.sku, ln.quantity, ln.unit_price) for ln in order.lines])
     if not material:
-        changes = _store_state_changes(binding, store)
-        if changes:
-            _log(uow, store_id, store.id, order, "store_update",
-                 f"A loja atualizou o pedido já processado sem mudar situação, itens ou total: {'; '.join(changes)}.",
-                 source)
+        order.note_store_states(_store_state_changes(binding, store), actor)
         return ImportResult(store.id, Outcome.UNCHANGED, order.id)
-    what = (f"situação na loja: {store.status or '?'}, pagamento: {store.payment_status or '?'}; "
-            f"aqui seria {data.status.label}, total {data.total}")
-    reason = (f"A loja alterou o pedido #{data.origin_number} depois de processado ({order.processed_reason}): "
-              f"{what}. Nada foi desfeito automaticamente: confira e, se for o caso, cancele a NF-e ou a venda.")
-    order.flag_for_attention(reason)
-    _log(uow, store_id, store.id, order, "attention", reason, source, LogLevel.WARNING,
-         details={"store_status": store.status, "payment_status": store.payment_status})
+    reason = order.flag_store_change(data, store.status, store.payment_status, actor)
     return ImportResult(store.id, Outcome.ATTENTION, order.id, reason)
 
 
@@ -314,24 +290,13 @@ def _update_binding(binding: OrderBinding, candidate: _Candidate) -> None:
     binding.payload_hash = candidate.digest
 
 
-def _log_customer_problem(uow: UnitOfWork, store_id: int, external_id: str, order: Order, data: OrderData,
-                          source: str) -> None:
-    if data.customer is None and order.customer is None:
-        _log(uow, store_id, external_id, order, "customer_missing",
-             f"Pedido sem cliente: {data.customer_problem}. Resolução: {CUSTOMER_PROBLEM_RESOLUTION}",
-             source, LogLevel.WARNING)
-
-
-def _log(uow: UnitOfWork, store_id: int, external_id: str | None, order: Order | None, event: str,
-         message: str, source: str, level: LogLevel = LogLevel.INFO, details: dict | None = None) -> None:
-    uow.log.record(store_id, external_id, event, message, level.value, order, {"source": source, **(details or {})})
-
-
-def _record_failures(uow: UnitOfWork, store_id: int, failures: list[_Failure], source: str) -> list[ImportResult]:
+def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[_Failure], actor: Actor
+                     ) -> list[ImportResult]:
     """Keep the payload and the error: nothing the store sent is lost, and the next sync retries it."""
     if not failures:
         return []
     known = uow.failures.by_external_ids(store_id, [f.key for f in failures])
+    existing = uow.bindings.orders_by_external_ids(store_id, [f.external_id for f in failures if f.external_id])
     results = []
     for failure in failures:
         record = known.get(failure.key)
@@ -340,11 +305,16 @@ def _record_failures(uow: UnitOfWork, store_id: int, failures: list[_Failure], s
             uow.failures.add(record)
             known[failure.key] = record
         record.error = failure.message
+        record.error_code = failure.code
         record.resolution = failure.resolution
         record.attempts = (record.attempts or 0) + 1
         record.retryable = failure.external_id == failure.key
         record.payload = failure.payload if isinstance(failure.payload, dict) else {"raw": str(failure.payload)[:2000]}
-        _log(uow, store_id, failure.key, None, "failed", f"{failure.message} Resolução: {failure.resolution}",
-             source, LogLevel.ERROR)
+        uow.store_log.record(store_id, StoreLogType.IMPORT_FAILED, actor.value,
+                             {"external_id": failure.key, "error_code": failure.code, "error": failure.summary})
+        binding = existing.get(failure.external_id or "")
+        if binding is not None and binding.order is not None:
+            # An update of an order already in the ERP: its history says so too.
+            binding.order.record(ImportFailed(order=binding.order, actor=actor, error=failure.summary))
         results.append(ImportResult(failure.external_id, Outcome.FAILED, None, failure.message))
     return results

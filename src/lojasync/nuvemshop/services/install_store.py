@@ -1,24 +1,24 @@
 """Use case: complete a store's OAuth install, and keep its webhook registrations in place.
 
 Registering is idempotent: the store's webhooks are listed first and only the missing (event, URL)
-pairs are created, so an install repeated, or `lojasync store webhooks` run twice, creates nothing new.
+pairs are created, so an install repeated, or a registration check run twice, creates nothing new.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from lojasync.crypto import TokenCipher
-from lojasync.sales.history import LogLevel
 from lojasync.nuvemshop.client.errors import NuvemshopError
-from lojasync.nuvemshop.webhook_topics import SUBSCRIBED_EVENTS
+from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.oauth import TokenGrant
-from lojasync.nuvemshop.model.records import Store
+from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.stores import StoreView, add_store, find_store
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.nuvemshop.webhook_topics import SUBSCRIBED_EVENTS
+from lojasync.sales.history import Actor
 
 log = logging.getLogger("lojasync.install")
 
@@ -47,7 +47,7 @@ class WebhookStatus:
 
 @dataclass
 class WebhookReport:
-    store_id: str
+    external_store_id: str
     url: str
     items: list[WebhookStatus] = field(default_factory=list)
     # Registered for this app but not expected here (another URL, or an event lojasync does not use).
@@ -89,10 +89,11 @@ class InstallReport:
     webhooks: WebhookReport
 
 
-def ensure_webhooks(client, store_id: str, webhook_url: str, *, create: bool = True,
+def ensure_webhooks(client: StoreClient, webhook_url: str, *, create: bool = True,
                     events: Iterable[str] = SUBSCRIBED_EVENTS) -> WebhookReport:
     """List the store's webhooks; with `create`, register the missing (event, URL) pairs."""
-    report = WebhookReport(store_id=store_id, url=webhook_url)
+    store_id = client.external_store_id
+    report = WebhookReport(external_store_id=store_id, url=webhook_url)
     wanted = list(dict.fromkeys(events))
     try:
         registered = {(str(w.get("event")), str(w.get("url"))) for w in client.list_webhooks()}
@@ -124,41 +125,31 @@ def ensure_webhooks(client, store_id: str, webhook_url: str, *, create: bool = T
     return report
 
 
-def store_webhooks(uow: UnitOfWork, client_factory: Callable[[Store], object], store: str | None,
+def store_webhooks(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: str | None,
                    webhook_url: str, *, create: bool = True) -> WebhookReport:
     """`ensure_webhooks` for a connected store (the one named, or the only one)."""
     with uow:
-        record = find_store(uow, store)
-        external_id = record.external_id
-        client = client_factory(record)
+        client = client_factory(find_store(uow, store))
     try:
-        return ensure_webhooks(client, external_id, webhook_url, create=create)
+        return ensure_webhooks(client, webhook_url, create=create)
     finally:
-        _close(client)
+        client.close()
 
 
-def complete_install(uow: UnitOfWork, cipher: TokenCipher, grant: TokenGrant, api_url: str, webhook_url: str,
-                     client_factory: Callable[[Store], object]) -> InstallReport:
+def complete_install(uow: ConnectorUnitOfWork, cipher: TokenCipher, grant: TokenGrant, api_url: str,
+                     webhook_url: str, client_factory: ClientFactory) -> InstallReport:
     """Save the store with its (encrypted) token, then register its webhooks."""
-    view, created = add_store(uow, cipher, grant.store_id, grant.access_token, api_url)
+    view, created = add_store(uow, cipher, grant.external_store_id, grant.access_token, api_url)
     missing_scopes = grant.missing_scopes()
     with uow:
         record = uow.stores.get(view.id)
-        message = "App instalado na loja: token salvo." if created else "App reinstalado na loja: token trocado."
-        uow.log.record(record.id, None, "app_installed", message,
-                       (LogLevel.WARNING if missing_scopes else LogLevel.INFO).value,
-                       details={"scope": grant.scope, "missing_scopes": missing_scopes})
+        uow.store_log.record(record.id, StoreLogType.APP_INSTALLED, Actor.STORE.value,
+                             {"reinstall": not created, "scope": grant.scope, "missing_scopes": missing_scopes})
         uow.commit()
         client = client_factory(record)
     try:
-        webhooks = ensure_webhooks(client, view.external_id, webhook_url)
+        webhooks = ensure_webhooks(client, webhook_url)
     finally:
-        _close(client)
+        client.close()
     log.info("store installed", extra={"store_id": view.external_id, "new_store": created})
     return InstallReport(view, created, missing_scopes, webhooks)
-
-
-def _close(client) -> None:
-    close = getattr(client, "close", None)
-    if close is not None:
-        close()

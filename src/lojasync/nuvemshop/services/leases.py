@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 
 LEASE_SECONDS = 120
 
@@ -35,33 +35,35 @@ def holder_name() -> str:
 
 
 class Lease:
-    def __init__(self, uow_factory, store_id: int, holder: str, seconds: int) -> None:
-        self.uow_factory, self.store_id, self.holder, self.seconds = uow_factory, store_id, holder, seconds
+    """Held between transactions: renewing it opens a transaction of its own on the same unit of work."""
+
+    def __init__(self, uow: ConnectorUnitOfWork, store_id: int, holder: str, seconds: int) -> None:
+        self.uow, self.store_id, self.holder, self.seconds = uow, store_id, holder, seconds
 
     def renew(self) -> bool:
-        return _acquire(self.uow_factory(), self.store_id, self.holder, self.seconds)
+        return _acquire(self.uow, self.store_id, self.holder, self.seconds)
 
 
 @contextmanager
-def store_lease(uow_factory, store_id: int, holder: str | None = None, seconds: int = LEASE_SECONDS,
+def store_lease(uow: ConnectorUnitOfWork, store_id: int, holder: str | None = None, seconds: int = LEASE_SECONDS,
                 wait_seconds: float = 0.0) -> Iterator[Lease | None]:
     """Yield a Lease, or None when another worker holds the store (after waiting up to wait_seconds)."""
     holder = holder or holder_name()
     deadline = time.monotonic() + wait_seconds
-    while not _acquire(uow_factory(), store_id, holder, seconds):
+    while not _acquire(uow, store_id, holder, seconds):
         if time.monotonic() >= deadline:
             yield None
             return
         time.sleep(0.2)
     try:
-        yield Lease(uow_factory, store_id, holder, seconds)
+        yield Lease(uow, store_id, holder, seconds)
     finally:
-        with uow_factory() as uow:
+        with uow:
             uow.leases.release(store_id, holder)
             uow.commit()
 
 
-def _acquire(uow: UnitOfWork, store_id: int, holder: str, seconds: int) -> bool:
+def _acquire(uow: ConnectorUnitOfWork, store_id: int, holder: str, seconds: int) -> bool:
     now = datetime.now(timezone.utc)
     expires = now + timedelta(seconds=seconds)
     with uow:

@@ -9,21 +9,17 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import datetime, timezone
+from typing import Protocol
 
-from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
-from lojasync.nuvemshop.model.records import WebhookEventStatus
+from lojasync.nuvemshop.errors import WebhookRejected
+from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.signature import is_valid_signature
+from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
 
 log = logging.getLogger("lojasync.webhooks")
 
-
-class WebhookRejected(Exception):
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
+__all__ = ["Inbox", "ReceivedWebhook", "WebhookRejected", "accept_webhook", "receive_webhook"]
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from lojasync.nuvemshop.payloads import StoreOrder
-from lojasync.nuvemshop.model.records import CustomerBinding
+from lojasync.nuvemshop.model.bindings import CustomerBinding
 from lojasync.sales.customers import Customer
 from lojasync.sales.orders import OrderData
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 
 
-def resolve_customers(uow: UnitOfWork, store_id: int, items: list[tuple[StoreOrder, OrderData]]
+def resolve_customers(uow: ConnectorUnitOfWork, store_id: int, items: list[tuple[StoreOrder, OrderData]]
                       ) -> dict[str, Customer]:
     """Return the customer of each store order id that carries a valid document.
 
@@ -34,7 +34,7 @@ def resolve_customers(uow: UnitOfWork, store_id: int, items: list[tuple[StoreOrd
     return by_order
 
 
-def _bind_store_customers(uow: UnitOfWork, store_id: int, items: list[tuple[StoreOrder, OrderData]],
+def _bind_store_customers(uow: ConnectorUnitOfWork, store_id: int, items: list[tuple[StoreOrder, OrderData]],
                           by_order: dict[str, Customer]) -> None:
     store_ids = {order.customer.id: order.id for order, _ in items if order.customer and order.customer.id}
     if not store_ids:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lojasync.nuvemshop.model.records import ProductBinding
+from lojasync.nuvemshop.model.bindings import ProductBinding
 from lojasync.stock.products import Product, UnknownSkuPolicy
 from lojasync.sales.orders import LineData, OrderData
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 
 
 @dataclass
@@ -23,7 +23,7 @@ class ProductResolution:
         return None
 
 
-def resolve_products(uow: UnitOfWork, store_id: int, orders: list[OrderData], policy: UnknownSkuPolicy
+def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[OrderData], policy: UnknownSkuPolicy
                      ) -> ProductResolution:
     lines = [line for data in orders for line in data.lines]
     resolution = ProductResolution(by_sku=uow.products.by_skus(line.sku for line in lines if line.sku))

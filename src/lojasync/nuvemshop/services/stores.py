@@ -1,22 +1,13 @@
-"""Use case: connect a Nuvemshop store (or update its token and API address)."""
+"""Use cases: connect a Nuvemshop store (or update its token and API address), list and find stores."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from lojasync.crypto import TokenCipher
-from lojasync.nuvemshop.model.records import Store
-from lojasync.db.unit_of_work import UnitOfWork
-
-
-class StoreNotFound(LookupError):
-    def __init__(self, external_id: str | None) -> None:
-        if external_id:
-            message = f"Loja {external_id} não está conectada. Use `lojasync store add --store-id {external_id} ...`."
-        else:
-            message = "Nenhuma loja conectada. Use `lojasync store add --store-id ID --access-token TOKEN`."
-        super().__init__(message)
-        self.message = message
+from lojasync.nuvemshop.errors import NoStoreConnected, StoreDetailsMissing, StoreNotChosen, StoreNotFound
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -30,21 +21,21 @@ class StoreView:
     interrupted_run: bool
 
 
-def add_store(uow: UnitOfWork, cipher: TokenCipher, external_id: str, access_token: str, api_url: str,
-              name: str | None = None) -> tuple[StoreView, bool]:
+def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: str, access_token: str,
+              api_url: str, name: str | None = None) -> tuple[StoreView, bool]:
     """Create the store, or replace its token and URL; return it and whether it was new.
 
     The token is stored encrypted with `cipher`.
     """
-    external_id = str(external_id).strip()
-    if not external_id or not access_token.strip():
-        raise ValueError("Informe o id da loja e o token de acesso.")
+    external_store_id = str(external_store_id).strip()
+    if not external_store_id or not access_token.strip():
+        raise StoreDetailsMissing()
     sealed = cipher.encrypt(access_token.strip())
     with uow:
-        store = uow.stores.by_external_id(external_id)
+        store = uow.stores.by_external_id(external_store_id)
         created = store is None
         if store is None:
-            store = Store(external_id, api_url, sealed, name)
+            store = Store(external_store_id, api_url, sealed, name)
             uow.stores.add(store)
         else:
             store.api_url = api_url
@@ -56,24 +47,23 @@ def add_store(uow: UnitOfWork, cipher: TokenCipher, external_id: str, access_tok
         return _view(store), created
 
 
-def list_stores(uow: UnitOfWork) -> list[StoreView]:
+def list_stores(uow: ConnectorUnitOfWork) -> list[StoreView]:
     with uow:
         return [_view(s) for s in uow.stores.list()]
 
 
-def find_store(uow: UnitOfWork, external_id: str | None) -> Store:
-    """The store named, or the only one connected."""
-    if external_id:
-        store = uow.stores.by_external_id(external_id)
+def find_store(uow: ConnectorUnitOfWork, external_store_id: str | None) -> Store:
+    """The store named, or the only one connected (inside the caller's transaction)."""
+    if external_store_id:
+        store = uow.stores.by_external_id(external_store_id)
         if store is None:
-            raise StoreNotFound(external_id)
+            raise StoreNotFound(external_store_id=external_store_id)
         return store
     stores = uow.stores.list()
     if not stores:
-        raise StoreNotFound(None)
+        raise NoStoreConnected()
     if len(stores) > 1:
-        ids = ", ".join(s.external_id for s in stores)
-        raise ValueError(f"Há mais de uma loja conectada ({ids}): escolha uma com --store ID.")
+        raise StoreNotChosen(stores=", ".join(s.external_id for s in stores))
     return stores[0]
 
 

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
-from lojasync.nuvemshop.model.records import Store
-from lojasync.nuvemshop.services.import_orders import UowFactory, import_order, import_orders
+from lojasync.nuvemshop.errors import StoreInactive, SyncBusy
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
+from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.nuvemshop.services.outcomes import ImportReport
 from lojasync.nuvemshop.services.leases import store_lease
+from lojasync.nuvemshop.services.outcomes import ImportReport
 from lojasync.nuvemshop.services.stores import find_store
-from lojasync.db.unit_of_work import UnitOfWork
+from lojasync.sales.history import Actor
 
 Progress = Callable[[int, int | None], None]   # (orders processed so far, total announced by the store)
 FAILURE_RETRIES_PER_RUN = 20
@@ -41,15 +43,7 @@ class SyncReport:
     retry_stopped: str | None = None   # why the retries of earlier failures stopped early
 
 
-class StoreInactive(RuntimeError):
-    pass
-
-
-class SyncBusy(RuntimeError):
-    """Another process holds the store (a worker draining webhooks, another sync)."""
-
-
-def sync_store(uow_factory: UowFactory, client_factory: Callable[[Store], object], policy: ImportPolicy, *,
+def sync_store(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy: ImportPolicy, *,
                store: str | None = None, full: bool = False, overlap_seconds: int = 600, page_size: int = 200,
                progress: Progress | None = None, now: Callable[[], datetime] | None = None,
                lease_wait_seconds: float = 60.0) -> SyncReport:
@@ -58,20 +52,19 @@ def sync_store(uow_factory: UowFactory, client_factory: Callable[[Store], object
     The store's lease makes it the only reader of that store meanwhile: two syncs at once would
     fight over the cursor and the resume point.
     """
-    with uow_factory() as uow:
+    with uow:
         store_id = find_store(uow, store).id
-    with store_lease(uow_factory, store_id, wait_seconds=lease_wait_seconds) as lease:
+    with store_lease(uow, store_id, wait_seconds=lease_wait_seconds) as lease:
         if lease is None:
-            raise SyncBusy("Outra sincronização (ou o worker) está lendo esta loja agora. "
-                           "Tente de novo em instantes.")
-        return _run(uow_factory, client_factory, policy, store_id, full, overlap_seconds, page_size, progress,
+            raise SyncBusy()
+        return _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress,
                     now or (lambda: datetime.now(timezone.utc)), lease)
 
 
-def _run(uow_factory, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now,
+def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now,
          lease) -> SyncReport:
     started = time.perf_counter()
-    snapshot, since, first_page, resumed = _begin_run(uow_factory(), store_id, full, overlap_seconds, now())
+    snapshot, since, first_page, resumed = _begin_run(uow, store_id, full, overlap_seconds, now())
     report = SyncReport(store=snapshot.external_id, since=since, resumed=resumed)
     params: dict[str, object] = {"per_page": page_size}
     if since is not None:
@@ -82,7 +75,7 @@ def _run(uow_factory, client_factory, policy, store_id, full, overlap_seconds, p
         for page in _prefetched(client.iter_order_pages(params, start_page=first_page)):
             total = page.total_count if page.total_count is not None else total
             next_page = (page.page or first_page) + 1
-            batch = import_orders(uow_factory, snapshot.id, page.orders, policy, source="sync",
+            batch = import_orders(uow, snapshot.id, page.orders, policy, Actor.SYNC,
                                   in_transaction=_checkpoint(snapshot.id, next_page))
             report.imports.extend(batch)
             report.pages += 1
@@ -90,28 +83,25 @@ def _run(uow_factory, client_factory, policy, store_id, full, overlap_seconds, p
             if not lease.renew():
                 # Our lease expired and another process took the store: stop; the checkpoint of
                 # every committed page is saved, so the next run resumes after it.
-                raise SyncBusy("Outro processo assumiu esta loja durante a sincronização; "
-                               "rode de novo para retomar de onde parou.")
+                raise SyncBusy("Outro processo assumiu esta loja durante a sincronização.",
+                               resolution="Sincronize de novo: ela retoma de onde parou.")
             if progress:
                 progress(report.fetched, total)
-        _retry_failures(uow_factory, client, snapshot.id, policy, report)
-        _finish_run(uow_factory(), snapshot.id, now())
+        _retry_failures(uow, client, snapshot.id, policy, report)
+        _finish_run(uow, snapshot.id, now())
     finally:
-        report.api_calls = getattr(client, "api_calls", 0)
+        report.api_calls = client.api_calls
         report.seconds = time.perf_counter() - started
-        close = getattr(client, "close", None)
-        if close:
-            close()
+        client.close()
     return report
 
 
-def _begin_run(uow: UnitOfWork, store_id: int, full: bool, overlap_seconds: int, started: datetime
+def _begin_run(uow: ConnectorUnitOfWork, store_id: int, full: bool, overlap_seconds: int, started: datetime
                ) -> tuple[Store, datetime | None, int, bool]:
     with uow:
         store = uow.stores.get(store_id)
         if not store.active:
-            raise StoreInactive(f"A loja {store.external_id} está desativada (app desinstalado ou suspenso). "
-                                "Reconecte-a com `lojasync store add`.")
+            raise StoreInactive(external_store_id=store.external_id)
         if store.run_started_at is not None and not full:
             result = (store, store.run_since, store.run_next_page or 1, True)
         else:
@@ -122,13 +112,13 @@ def _begin_run(uow: UnitOfWork, store_id: int, full: bool, overlap_seconds: int,
         return result
 
 
-def _checkpoint(store_id: int, next_page: int) -> Callable[[UnitOfWork], None]:
-    def save(uow: UnitOfWork) -> None:
+def _checkpoint(store_id: int, next_page: int) -> Callable[[ConnectorUnitOfWork], None]:
+    def save(uow: ConnectorUnitOfWork) -> None:
         uow.stores.get(store_id).run_next_page = next_page
     return save
 
 
-def _finish_run(uow: UnitOfWork, store_id: int, finished: datetime) -> None:
+def _finish_run(uow: ConnectorUnitOfWork, store_id: int, finished: datetime) -> None:
     with uow:
         store = uow.stores.get(store_id)
         # The run's start, not its end: orders changed while it ran are read again next time.
@@ -138,10 +128,11 @@ def _finish_run(uow: UnitOfWork, store_id: int, finished: datetime) -> None:
         uow.commit()
 
 
-def _retry_failures(uow_factory: UowFactory, client, store_id: int, policy: ImportPolicy, report: SyncReport) -> None:
+def _retry_failures(uow: ConnectorUnitOfWork, client, store_id: int, policy: ImportPolicy, report: SyncReport
+                    ) -> None:
     """Orders that failed before and were not fixed by this run are fetched again, one by one."""
     tried = {r.external_id for r in report.imports.results}
-    with uow_factory() as uow:
+    with uow:
         failures = sorted((f for f in uow.failures.list(store_id) if f.retryable and f.external_id not in tried),
                           key=lambda f: f.last_failed_at)  # oldest attempt first: nobody starves
         pending = [f.external_id for f in failures]
@@ -149,16 +140,16 @@ def _retry_failures(uow_factory: UowFactory, client, store_id: int, policy: Impo
         try:
             payload = client.get_order(external_id)
         except NotFoundError:
-            _give_up(uow_factory, store_id, external_id)
+            _give_up(uow, store_id, external_id)
             continue
         except NuvemshopError as exc:
             report.retry_stopped = exc.message
             break
-        report.imports.results.append(import_order(uow_factory, store_id, payload, policy, source="retry"))
+        report.imports.results.append(import_order(uow, store_id, payload, policy, Actor.SYNC))
 
 
-def _give_up(uow_factory: UowFactory, store_id: int, external_id: str) -> None:
-    with uow_factory() as uow:
+def _give_up(uow: ConnectorUnitOfWork, store_id: int, external_id: str) -> None:
+    with uow:
         failure = uow.failures.by_external_ids(store_id, [external_id]).get(external_id)
         if failure is not None:
             failure.retryable = False

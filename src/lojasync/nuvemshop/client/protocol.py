@@ -1,0 +1,49 @@
+"""What the connector's use cases need from a Nuvemshop client: the real one (`NuvemshopClient`) and
+the test doubles both have this shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from lojasync.nuvemshop.model.store import Store
+
+
+@dataclass(frozen=True)
+class OrdersPage:
+    orders: list[dict]
+    page: int | None
+    next_url: str | None
+    total_count: int | None
+
+
+class StoreClient(Protocol):
+    external_store_id: str
+
+    @property
+    def api_calls(self) -> int:
+        """Requests sent, retries included."""
+
+    @property
+    def rate_limited(self) -> int:
+        """429 answers seen."""
+
+    def list_orders_page(self, params: Mapping[str, Any] | None = None, *, url: str | None = None) -> OrdersPage:
+        """One page of the order list, or the page at `url` (a Link `next` address)."""
+
+    def iter_order_pages(self, params: Mapping[str, Any] | None = None, *, start_page: int = 1
+                         ) -> Iterator[OrdersPage]:
+        """Non-empty pages of the order list from `start_page` on."""
+
+    def get_order(self, order_id: int | str) -> dict: ...
+
+    def list_webhooks(self) -> list[dict]: ...
+
+    def create_webhook(self, event: str, url: str) -> dict: ...
+
+    def close(self) -> None: ...
+
+
+ClientFactory = Callable[["Store"], StoreClient]

@@ -1,0 +1,232 @@
+"""Repositories of the connector: stores, bindings, failures, webhook events, the store log, leases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from lojasync.shared.batching import chunks
+from lojasync.nuvemshop.db.tables import periodic_runs, store_leases
+from lojasync.nuvemshop.model.bindings import CustomerBinding, OrderBinding, ProductBinding
+from lojasync.nuvemshop.model.import_failures import ImportFailure
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import StoreLogEntry, StoreLogType
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
+from lojasync.sales.ports import OriginRef
+
+
+class StoreRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, store: Store) -> None:
+        self.session.add(store)
+
+    def get(self, store_id: int) -> Store | None:
+        return self.session.get(Store, store_id)
+
+    def by_external_id(self, external_id: str) -> Store | None:
+        return self.session.scalars(select(Store).where(Store.external_id == external_id)).first()
+
+    def list(self) -> list[Store]:
+        return list(self.session.scalars(select(Store).order_by(Store.id)))
+
+
+class BindingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, binding: OrderBinding | CustomerBinding | ProductBinding) -> None:
+        self.session.add(binding)
+
+    def orders_by_external_ids(self, store_id: int, external_ids: Iterable[str], lock: bool = False
+                               ) -> dict[str, OrderBinding]:
+        wanted = set(external_ids)
+        if not wanted:
+            return {}
+        query = (select(OrderBinding)
+                 .where(OrderBinding.store_id == store_id, OrderBinding.external_id.in_(wanted))
+                 .options(selectinload(OrderBinding.order)))
+        if lock:
+            # PostgreSQL: a second importer of the same store order waits here (SQLite ignores it
+            # and serialises writers with BEGIN IMMEDIATE instead).
+            query = query.with_for_update(of=OrderBinding)
+        return {b.external_id: b for b in self.session.scalars(query)}
+
+    def for_orders(self, order_ids: Iterable[int]) -> dict[int, OrderBinding]:
+        found: dict[int, OrderBinding] = {}
+        for chunk in chunks(set(order_ids)):
+            found.update((b.order_id, b) for b in
+                         self.session.scalars(select(OrderBinding).where(OrderBinding.order_id.in_(chunk))))
+        return found
+
+    def customers_by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict[str, CustomerBinding]:
+        wanted = set(external_ids)
+        if not wanted:
+            return {}
+        query = select(CustomerBinding).where(
+            CustomerBinding.store_id == store_id, CustomerBinding.external_id.in_(wanted))
+        return {b.external_id: b for b in self.session.scalars(query)}
+
+    def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict[str, ProductBinding]:
+        wanted = set(variant_ids)
+        if not wanted:
+            return {}
+        query = (select(ProductBinding)
+                 .where(ProductBinding.store_id == store_id, ProductBinding.external_variant_id.in_(wanted))
+                 .options(selectinload(ProductBinding.product)))
+        return {b.external_variant_id: b for b in self.session.scalars(query)}
+
+
+class OriginRepository:
+    """The sales module's view of where its orders came from, read from the order bindings."""
+
+    def __init__(self, bindings: BindingRepository) -> None:
+        self.bindings = bindings
+
+    def for_orders(self, order_ids: Iterable[int]) -> dict[int, OriginRef]:
+        return {order_id: OriginRef(
+            order_id=order_id, reference=b.external_id, number=b.external_number,
+            states={"status": b.store_status, "payment_status": b.store_payment_status,
+                    "shipping_status": b.store_shipping_status},
+            updated_at=b.store_updated_at, synced_at=b.synced_at,
+        ) for order_id, b in self.bindings.for_orders(order_ids).items()}
+
+
+class FailureRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, failure: ImportFailure) -> None:
+        self.session.add(failure)
+
+    def by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict[str, ImportFailure]:
+        wanted = set(external_ids)
+        if not wanted:
+            return {}
+        query = select(ImportFailure).where(
+            ImportFailure.store_id == store_id, ImportFailure.external_id.in_(wanted))
+        return {f.external_id: f for f in self.session.scalars(query)}
+
+    def list(self, store_id: int | None = None) -> list[ImportFailure]:
+        query = select(ImportFailure).order_by(ImportFailure.id)
+        if store_id is not None:
+            query = query.where(ImportFailure.store_id == store_id)
+        return list(self.session.scalars(query))
+
+    def delete(self, failure: ImportFailure) -> None:
+        self.session.delete(failure)
+
+
+class StoreLogRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, store_id: int, entry_type: StoreLogType, actor: str, params: dict | None = None) -> None:
+        self.session.add(StoreLogEntry(store_id, entry_type, actor, params))
+
+    def for_store(self, store_id: int, limit: int = 100) -> list[StoreLogEntry]:
+        query = (select(StoreLogEntry).where(StoreLogEntry.store_id == store_id)
+                 .order_by(StoreLogEntry.id.desc()).limit(limit))
+        return list(self.session.scalars(query))
+
+
+class WebhookEventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: WebhookEvent) -> None:
+        self.session.add(event)
+
+    def get(self, event_id: int) -> WebhookEvent | None:
+        return self.session.get(WebhookEvent, event_id)
+
+    def pending_for_store(self, store_id: int, limit: int = 5000) -> list[WebhookEvent]:
+        query = (select(WebhookEvent)
+                 .where(WebhookEvent.store_id == store_id, WebhookEvent.status == WebhookEventStatus.PENDING)
+                 .order_by(WebhookEvent.id).limit(limit))
+        return list(self.session.scalars(query))
+
+    def stores_with_pending(self) -> list[int]:
+        query = (select(WebhookEvent.store_id).distinct()
+                 .where(WebhookEvent.status == WebhookEventStatus.PENDING, WebhookEvent.store_id.is_not(None)))
+        return list(self.session.scalars(query))
+
+    def list(self, status: str | None = None, limit: int = 100) -> list[WebhookEvent]:
+        query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(WebhookEvent.status == status)
+        return list(self.session.scalars(query))
+
+    def of_store(self, store_id: int, events: Iterable[str], exclude_id: int | None = None) -> list[WebhookEvent]:
+        query = select(WebhookEvent).where(WebhookEvent.store_id == store_id, WebhookEvent.event.in_(list(events)))
+        if exclude_id is not None:
+            query = query.where(WebhookEvent.id != exclude_id)
+        return list(self.session.scalars(query.order_by(WebhookEvent.id)))
+
+    def purge_processed(self, before: datetime) -> int:
+        """Delete done and ignored notifications processed before `before`; failed ones stay."""
+        result = self.session.execute(delete(WebhookEvent).where(
+            WebhookEvent.status.in_([WebhookEventStatus.DONE, WebhookEventStatus.IGNORED]),
+            WebhookEvent.processed_at < before))
+        return result.rowcount or 0
+
+
+def _take_or_create(session: Session, take, create) -> bool:
+    """Take the row when its condition allows; else create it. The unique key settles races."""
+    if session.execute(take).rowcount:
+        return True
+    try:
+        with session.begin_nested():
+            session.execute(create)
+        return True
+    except IntegrityError:
+        return False
+
+
+class LeaseRepository:
+    """Per-store leases in the database: one worker at a time imports a store's orders."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def acquire(self, store_id: int, holder: str, now: datetime, expires_at: datetime) -> bool:
+        return _take_or_create(
+            self.session,
+            update(store_leases)
+            .where(store_leases.c.store_id == store_id,
+                   or_(store_leases.c.expires_at < now, store_leases.c.holder == holder))
+            .values(holder=holder, expires_at=expires_at),
+            insert(store_leases).values(store_id=store_id, holder=holder, expires_at=expires_at))
+
+    def holder(self, store_id: int) -> str | None:
+        return self.session.scalar(select(store_leases.c.holder).where(store_leases.c.store_id == store_id))
+
+    def steal(self, store_id: int, from_holder: str, holder: str, expires_at: datetime) -> bool:
+        taken = self.session.execute(
+            update(store_leases)
+            .where(store_leases.c.store_id == store_id, store_leases.c.holder == from_holder)
+            .values(holder=holder, expires_at=expires_at))
+        return bool(taken.rowcount)
+
+    def release(self, store_id: int, holder: str) -> None:
+        self.session.execute(delete(store_leases).where(
+            store_leases.c.store_id == store_id, store_leases.c.holder == holder))
+
+
+class PeriodicRunRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim_round(self, name: str, now: datetime, not_before: datetime) -> bool:
+        """Whether this process runs periodic job `name` now (nobody ran it since `not_before`)."""
+        return _take_or_create(
+            self.session,
+            update(periodic_runs)
+            .where(periodic_runs.c.name == name, periodic_runs.c.last_run_at < not_before)
+            .values(last_run_at=now),
+            insert(periodic_runs).values(name=name, last_run_at=now))

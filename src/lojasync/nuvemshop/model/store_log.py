@@ -1,0 +1,98 @@
+"""The store log: what happened to a connected store as a whole, as typed entries.
+
+Installs, suspensions, LGPD requests and imports that failed before the order existed in the ERP (an
+order's own story is its history, in the sales module). Parameters hold ids and counts, never personal
+data; text is built when shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class StoreLogType(StrEnum):
+    APP_INSTALLED = "app_installed"
+    APP_UNINSTALLED = "app_uninstalled"
+    APP_SUSPENDED = "app_suspended"
+    APP_RESUMED = "app_resumed"
+    LGPD_STORE_REDACT = "lgpd_store_redact"
+    LGPD_DATA_REQUEST = "lgpd_data_request"
+    IMPORT_FAILED = "import_failed"
+    LEGACY = "legacy"   # migrated from the old sync log: the sentence as it was written
+
+
+class StoreLogEntry:
+    id: int | None
+    store_id: int
+    type: str
+    actor: str
+    params: dict
+    created_at: datetime | None
+
+    def __init__(self, store_id: int, entry_type: StoreLogType, actor: str, params: dict | None = None) -> None:
+        self.store_id = store_id
+        self.type = entry_type.value
+        self.actor = actor
+        self.params = params or {}
+
+
+def _installed(p: Mapping[str, Any]) -> str:
+    text = "App reinstalado na loja: token trocado." if p.get("reinstall") else "App instalado na loja: token salvo."
+    if p.get("missing_scopes"):
+        text += f" Faltam as permissões {', '.join(p['missing_scopes'])}: os pedidos chegam incompletos."
+    return text
+
+
+def _redacted(p: Mapping[str, Any]) -> str:
+    parts = [("credenciais removidas, loja desativada" if p.get("credentials_removed") else "credenciais já removidas"),
+             f"{p.get('customers', 0)} cliente(s) anonimizado(s)", f"{p.get('orders', 0)} pedido(s) anonimizado(s)"]
+    if p.get("shared"):
+        parts.append(f"{p['shared']} cliente(s) mantido(s) por terem pedidos de outra origem")
+    if p.get("fiscal"):
+        parts.append(f"{p['fiscal']} pedido(s) com nome, CPF/CNPJ e endereço de cobrança do destinatário: "
+                     "mantido por obrigação fiscal (NF-e emitida)")
+    if p.get("raw_records"):
+        parts.append(f"{p['raw_records']} registro(s) brutos da loja apagados")
+    return "store/redact: " + "; ".join(parts) + "."
+
+
+_TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
+    StoreLogType.APP_INSTALLED: _installed,
+    StoreLogType.APP_UNINSTALLED: lambda p: ("App desinstalado na loja: sincronização desativada. Reinstale o app "
+                                             "para voltar a receber pedidos."),
+    StoreLogType.APP_SUSPENDED: lambda p: ("App suspenso na loja: a API responde 402 e não envia webhooks até a "
+                                           "reativação; pedidos serão conferidos ao reativar."),
+    StoreLogType.APP_RESUMED: lambda p: (
+        "A API da loja voltou a responder: suspensão encerrada; conferindo os pedidos do período."
+        if p.get("by") == "api" else "App reativado: conferindo os pedidos do período suspenso."),
+    StoreLogType.LGPD_STORE_REDACT: _redacted,
+    StoreLogType.LGPD_DATA_REQUEST: lambda p: (
+        f"Pedido de dados LGPD {p.get('request_id')}: exportação guardada no lojasync ({p.get('orders', 0)} "
+        "pedido(s)) para o lojista enviar ao titular."),
+    StoreLogType.IMPORT_FAILED: lambda p: (
+        f"Pedido {p.get('external_id') or '?'} da loja não importado: {p.get('error') or 'erro'}. A próxima "
+        "sincronização tenta de novo."),
+}
+
+WARNINGS = frozenset({StoreLogType.APP_UNINSTALLED, StoreLogType.APP_SUSPENDED, StoreLogType.LGPD_STORE_REDACT})
+
+
+def render_store_log(entry_type: str, params: Mapping[str, Any] | None) -> str:
+    params = params or {}
+    if "legacy_text" in params:
+        return params["legacy_text"] or ""
+    try:
+        return _TEXTS[StoreLogType(entry_type)](params)
+    except (ValueError, KeyError):
+        return entry_type
+
+
+def store_log_level(entry_type: str, params: Mapping[str, Any] | None = None) -> str:
+    if entry_type == StoreLogType.IMPORT_FAILED:
+        return "error"
+    if entry_type in WARNINGS or (params or {}).get("missing_scopes"):
+        return "warning"
+    return "info"

@@ -1,0 +1,41 @@
+"""What the connector's use cases need: a unit of work with the core's and the connector's repositories.
+
+The SQL one is `nuvemshop.db.unit_of_work.SqlConnectorUnitOfWork`; tests use in-memory fakes of the same
+shape. The store client's shape is `client.protocol.StoreClient`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from lojasync.nuvemshop.client.protocol import ClientFactory, StoreClient
+from lojasync.sales.ports import SalesUnitOfWork
+
+if TYPE_CHECKING:
+    from lojasync.db.repositories import ProductRepository
+    from lojasync.nuvemshop.db.lgpd_queries import ExportRepository, LgpdQueries
+    from lojasync.nuvemshop.db.repositories import (
+        BindingRepository, FailureRepository, LeaseRepository, PeriodicRunRepository, StoreLogRepository,
+        StoreRepository, WebhookEventRepository,
+    )
+
+__all__ = ["ClientFactory", "ConnectorUnitOfWork", "StoreClient"]
+
+
+class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
+    products: ProductRepository
+    stores: StoreRepository
+    bindings: BindingRepository
+    failures: FailureRepository
+    store_log: StoreLogRepository
+    webhook_events: WebhookEventRepository
+    leases: LeaseRepository
+    periodic_runs: PeriodicRunRepository
+    lgpd: LgpdQueries
+    lgpd_exports: ExportRepository
+
+    def __enter__(self) -> ConnectorUnitOfWork: ...
+
+    def flush(self) -> None: ...
+
+    def rollback(self) -> None: ...

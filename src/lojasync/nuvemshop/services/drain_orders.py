@@ -1,0 +1,180 @@
+"""Order notifications of a drain, read in bulk.
+
+Many pending orders are read through the order list (by `updated_at_min`) in pages of 200 instead of
+one `GET /orders/{id}` each; whatever the pages missed (a late retry of an old notification) is then
+fetched one by one. Each notification ends done, or failed with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError
+from lojasync.nuvemshop.errors import LeaseLost
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
+from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
+from lojasync.nuvemshop.services.import_orders import import_orders
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.leases import Lease
+from lojasync.nuvemshop.services.outcomes import ImportReport, Outcome
+from lojasync.sales.history import Actor
+from lojasync.shared.errors import LojasyncError
+
+# Orders are stamped by the store's clock, notifications by ours: read a little further back.
+CLOCK_MARGIN = timedelta(minutes=2)
+# GETs of one pass; the rest wait for the next pass, after the lease is renewed.
+MAX_GETS_PER_PASS = 200
+WEBHOOK_IMPORT_CHUNK = 50
+
+_RETRY = "Reprocesse o aviso."
+
+
+@dataclass
+class DrainReport:
+    store_id: int
+    busy: bool = False
+    events: int = 0
+    api_calls: int = 0
+    imports: ImportReport = field(default_factory=ImportReport)
+    needs_sync: bool = False   # app/resumed: a reconciliation should run now
+
+
+class Finisher:
+    """Marks events done, ignored or failed, in a transaction of their own."""
+
+    def __init__(self, uow: ConnectorUnitOfWork, now: Callable[[], datetime]) -> None:
+        self.uow, self.now = uow, now
+
+    def __call__(self, events: list[WebhookEvent], status: str, error: str | None = None,
+                 resolution: str | None = None, code: str | None = None) -> None:
+        if not events:
+            return
+        with self.uow as uow:
+            for event in events:
+                record = uow.webhook_events.get(event.id)
+                record.attempts += 1
+                if status == WebhookEventStatus.FAILED:
+                    record.mark_failed(self.now(), error or "", resolution or _RETRY, code)
+                else:
+                    record.mark_done(self.now(), status, error)
+            uow.commit()
+
+
+def handle_order_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy: ImportPolicy,
+                        store_id: int, events: list[WebhookEvent], threshold: int, report: DrainReport,
+                        finish: Finisher, lease: Lease | None = None) -> bool:
+    """Import the orders the events name; False when the store cannot be read now (the events wait)."""
+    with uow:
+        store = uow.stores.get(store_id)
+        active, paused, cursor = store.active, store.paused, store.sync_cursor
+        uow.session.expunge(store)
+    if not active:
+        finish(events, WebhookEventStatus.IGNORED, error="Loja desativada (app desinstalado): pedido não importado.")
+        return True
+    if paused:
+        return False
+    try:
+        client = client_factory(store)
+    except LojasyncError as exc:  # the token cannot be decrypted (key changed) or is gone
+        finish(events, WebhookEventStatus.FAILED, error=exc.message, code=exc.code,
+               resolution=exc.resolution or "Reconecte a loja; depois reprocesse os avisos com erro.")
+        return True
+    reader = _OrderReader(uow, client, policy, store_id, report, lease)
+    try:
+        reader.read(events, threshold, cursor)
+    except PaymentRequiredError:
+        with uow:
+            uow.stores.get(store_id).paused = True
+            uow.commit()
+        return False
+    except UnauthorizedError as exc:
+        finish(events, WebhookEventStatus.FAILED, error=exc.message, resolution=exc.resolution, code=exc.code)
+        return True
+    finally:
+        report.api_calls += client.api_calls
+        client.close()
+    reader.finish(events, finish)
+    return True
+
+
+class _OrderReader:
+    """One pass over the orders that pending notifications name."""
+
+    def __init__(self, uow: ConnectorUnitOfWork, client: StoreClient, policy: ImportPolicy, store_id: int,
+                 report: DrainReport, lease: Lease | None) -> None:
+        self.uow, self.client, self.policy, self.store_id = uow, client, policy, store_id
+        self.report, self.lease = report, lease
+        self.seen: set[str] = set()
+        self.refused: dict[str, NuvemshopError] = {}
+        self.not_found: set[str] = set()
+
+    def read(self, events: list[WebhookEvent], threshold: int, cursor: datetime | None) -> None:
+        wanted = {e.resource_id for e in events if e.resource_id}
+        if len(wanted) > threshold:
+            since = min(e.received_at for e in events) - CLOCK_MARGIN
+            self._import_listing(since)
+            missing = wanted - self.seen
+            if len(missing) > threshold and cursor is not None and cursor - CLOCK_MARGIN < since:
+                # Late retries (the platform resends for 48 h) name orders changed long ago: one more
+                # listing from the last reconciliation covers them instead of one GET each.
+                self._import_listing(cursor - CLOCK_MARGIN, until=since)
+                self.seen |= self._already_imported(wanted - self.seen)
+        for index, order_id in enumerate(sorted(wanted - self.seen)[:MAX_GETS_PER_PASS]):
+            try:
+                payload = self.client.get_order(order_id)
+            except NotFoundError:
+                self.not_found.add(order_id)
+                continue
+            except NuvemshopError as exc:
+                if exc.retryable or isinstance(exc, (PaymentRequiredError, UnauthorizedError)):
+                    raise
+                self.refused[order_id] = exc  # this order's answer is unusable; the others go on
+                continue
+            self.report.imports.extend(import_orders(self.uow, self.store_id, [payload], self.policy, Actor.WEBHOOK))
+            self.seen.add(order_id)
+            if self.lease is not None and index % 20 == 19 and not self.lease.renew():
+                raise LeaseLost()
+
+    def finish(self, events: list[WebhookEvent], finish: Finisher) -> None:
+        failed = {r.external_id: r.message for r in self.report.imports.results if r.outcome is Outcome.FAILED}
+        for event in events:
+            if event.resource_id in self.not_found:
+                finish([event], WebhookEventStatus.FAILED, code="nuvemshop.not_found",
+                       error=f"Pedido {event.resource_id} não existe na loja (404).",
+                       resolution="O pedido pode ter sido apagado na loja. Nada a fazer; se ele voltar a existir, "
+                                  "reprocesse o aviso.")
+            elif event.resource_id in self.refused:
+                error = self.refused[event.resource_id]
+                finish([event], WebhookEventStatus.FAILED, error=error.message, resolution=error.resolution or _RETRY,
+                       code=error.code)
+            elif event.resource_id in failed:
+                finish([event], WebhookEventStatus.FAILED, error=failed[event.resource_id],
+                       code="nuvemshop.import_failed",
+                       resolution="Corrija o pedido na loja; a notificação seguinte ou o reprocessamento do aviso "
+                                  "importa de novo.")
+        # Orders beyond this pass's GET budget stay pending for the next pass.
+        unfinished = self.not_found | self.refused.keys() | failed.keys()
+        done = [e for e in events if e.resource_id is None
+                or (e.resource_id in self.seen and e.resource_id not in unfinished)]
+        finish(done, WebhookEventStatus.DONE)
+
+    def _import_listing(self, since: datetime, until: datetime | None = None) -> None:
+        params = {"updated_at_min": since.isoformat(timespec="seconds"), "per_page": 200}
+        if until is not None:
+            params["updated_at_max"] = until.isoformat(timespec="seconds")
+        for page in self.client.iter_order_pages(params):
+            # Smaller transactions than the sync's: on SQLite a write holds the lock that the webhook
+            # inbox needs, and answering the platform fast matters more here than bulk speed.
+            for start in range(0, len(page.orders), WEBHOOK_IMPORT_CHUNK):
+                chunk = page.orders[start:start + WEBHOOK_IMPORT_CHUNK]
+                self.report.imports.extend(import_orders(self.uow, self.store_id, chunk, self.policy, Actor.WEBHOOK))
+            self.seen.update(str(o.get("id")) for o in page.orders if isinstance(o, dict))
+            if self.lease is not None and not self.lease.renew():
+                raise LeaseLost()
+
+    def _already_imported(self, order_ids: set[str]) -> set[str]:
+        """Orders the listing since the last reconciliation did not return have not changed since it."""
+        with self.uow:
+            return set(self.uow.bindings.orders_by_external_ids(self.store_id, order_ids))

@@ -1,0 +1,102 @@
+"""customers/data_request: gather what lojasync keeps about a customer into an export for the merchant.
+
+The export is kept in the database (any machine, and the operator's CLI, can hand it over), never on
+one worker's disk; it is purged after the retention period like processed notifications.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from lojasync.nuvemshop.errors import LgpdRequestError
+from lojasync.nuvemshop.model.bindings import OrderBinding
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import StoreLogType
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.nuvemshop.services.lgpd.requests import CustomerRequest, customer_orders, find_customer, strip_bodies
+from lojasync.sales.customers import Customer
+from lojasync.sales.events import DataExported
+from lojasync.sales.history import Actor
+from lojasync.sales.orders import Order
+from lojasync.sales.views import history_view
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def data_request(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
+    request = CustomerRequest.parse(body, "orders_requested")
+    raw = body.get("data_request")
+    request_id = str(raw.get("id", "")).strip() if isinstance(raw, dict) else ""
+    if not _SAFE_ID.match(request_id):
+        raise LgpdRequestError("customers/data_request sem 'data_request.id' válido (letras, números, - ou _).")
+    customer = find_customer(uow, store, request)
+    rows = customer_orders(uow, store, request, customer)
+    external_ids = [b.external_id for _, b in rows]
+    histories = uow.order_history.for_orders(order.id for order, _ in rows)
+    wanted = set(external_ids) | set(request.order_ids)
+    failures = [f for f in uow.lgpd.import_failures_of(store.id)
+                if f.external_id in wanted or request.matches_order_payload(f.payload)]
+    export = {
+        "description": ("Dados pessoais mantidos pelo lojasync (ERP) sobre o cliente, a pedido do titular "
+                        "(LGPD, art. 18). Valores em reais; datas em UTC (ISO 8601)."),
+        "generated_at": _iso(datetime.now(timezone.utc)),
+        "store": {"id": store.external_id, "name": store.name},
+        "data_request_id": request_id,
+        "request": {"store_customer_id": request.store_customer_id, "email": request.email,
+                    "phone": request.phone, "identification": request.identification,
+                    "orders_requested": request.order_ids},
+        "customer": _customer_export(uow, store, customer),
+        "orders": [_order_export(order, binding, history_view(uow, histories.get(order.id, [])))
+                   for order, binding in rows],
+        "orders_not_found": sorted(set(request.order_ids) - set(external_ids)),
+        "import_failures": [{"store_order_id": f.external_id, "error": f.error, "payload": f.payload,
+                             "first_failed_at": _iso(f.first_failed_at), "last_failed_at": _iso(f.last_failed_at)}
+                            for f in failures],
+    }
+    uow.lgpd_exports.save(store.id, request_id, export)
+    for order, _ in rows:
+        order.record(DataExported(order=order, actor=Actor.STORE, request_id=request_id))
+    if not rows:
+        uow.store_log.record(store.id, StoreLogType.LGPD_DATA_REQUEST, Actor.STORE.value,
+                             {"request_id": request_id, "orders": 0})
+    strip_bodies([event])  # the export holds the data now; the inbox need not keep e-mail and CPF
+    return f"customers/data_request {request_id}: {len(rows)} pedido(s) exportado(s); exportação guardada no lojasync."
+
+
+def _customer_export(uow: ConnectorUnitOfWork, store: Store, customer: Customer | None) -> dict | None:
+    if customer is None:
+        return None
+    return {
+        "id": customer.id, "name": customer.name, "tax_id": customer.tax_id, "kind": customer.kind,
+        "email": customer.email, "phone": customer.phone,
+        "address": customer.address.to_dict() if customer.address else None,
+        "store_customer_ids": uow.lgpd.store_customer_external_ids(store.id, customer.id),
+        "created_at": _iso(customer.created_at), "updated_at": _iso(customer.updated_at),
+    }
+
+
+def _order_export(order: Order, binding: OrderBinding, history: list[dict]) -> dict:
+    return {
+        "number": order.id, "store_order_id": binding.external_id, "store_order_number": order.origin_number,
+        "origin": order.origin, "status": order.status.label, "placed_at": _iso(order.placed_at),
+        "customer_id": order.customer_id,
+        "contact": {"name": order.contact_name, "email": order.contact_email, "phone": order.contact_phone,
+                    "document": order.contact_document},
+        "subtotal": str(order.subtotal), "discount": str(order.discount), "freight": str(order.freight),
+        "total": str(order.total),
+        "payment": {"method": order.payment_method, "gateway": order.payment_gateway,
+                    "installments": order.installments},
+        "billing_address": order.billing_address.to_dict() if order.billing_address else None,
+        "shipping_address": order.shipping_address.to_dict() if order.shipping_address else None,
+        "note": order.note, "processed_by": order.processed_by.value if order.processed_by else None,
+        "lines": [{"position": ln.position, "sku": ln.sku, "name": ln.name, "quantity": ln.quantity,
+                   "unit_price": str(ln.unit_price), "total": str(ln.total)} for ln in order.lines],
+        "created_at": _iso(order.created_at), "updated_at": _iso(order.updated_at),
+        "history": history,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,97 @@
+"""store/redact and customers/redact: blank what the store sent about people, keep the sales.
+
+An order the back office processed (approved NF-e, confirmed sale) keeps the recipient's name,
+CPF/CNPJ and billing address, as fiscal law requires; its history entry says so in a typed field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from lojasync.shared.batching import chunks
+from lojasync.nuvemshop.model.bindings import OrderBinding
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.nuvemshop.services.lgpd.requests import (
+    CUSTOMER_EVENTS, CustomerRequest, customer_orders, find_customer, strip_bodies,
+)
+from lojasync.sales.history import Actor, HistoryType
+from lojasync.sales.orders import Order
+
+FISCAL_KEPT = "mantido por obrigação fiscal (NF-e emitida)"
+
+
+def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
+    credentials = bool(store.access_token) or store.active
+    store.access_token = ""  # the column is NOT NULL; an empty token is "erased" to the client
+    store.active = False
+    customer_ids = uow.lgpd.store_customer_ids(store.id)
+    shared = uow.lgpd.customers_with_other_sources(customer_ids, store.id)
+    processed = uow.lgpd.customers_with_processed_orders(customer_ids)
+    customers = uow.customers.by_ids(customer_ids - shared)
+    anonymised = sum(customers[cid].erase_personal_data(keep_fiscal=cid in processed) for cid in sorted(customers))
+    orders = fiscal = 0
+    for chunk in chunks(uow.lgpd.store_order_ids(store.id)):
+        done, kept = redact_orders(uow, uow.lgpd.orders_with_bindings(store.id, chunk), HistoryType.LGPD_STORE_REDACT)
+        orders, fiscal = orders + done, fiscal + kept
+        uow.flush()
+    raw_records = uow.lgpd.clear_failure_payloads(store.id) + strip_bodies(
+        uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id))
+    params = {"credentials_removed": credentials, "customers": anonymised, "orders": orders, "shared": len(shared),
+              "fiscal": fiscal, "raw_records": raw_records}
+    if credentials or anonymised or orders or raw_records:
+        uow.store_log.record(store.id, StoreLogType.LGPD_STORE_REDACT, Actor.STORE.value, params)
+    return render_store_log(StoreLogType.LGPD_STORE_REDACT, params)
+
+
+def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
+    request = CustomerRequest.parse(body, "orders_to_redact")
+    customer = find_customer(uow, store, request)
+    customer_note = "cliente não encontrado no ERP"
+    if customer is not None:
+        if uow.lgpd.customers_with_other_sources([customer.id], store.id):
+            customer_note = f"cliente {customer.id} mantido: também tem pedidos de outra origem"
+        else:
+            keep = bool(uow.lgpd.customers_with_processed_orders([customer.id]))
+            if not customer.erase_personal_data(keep_fiscal=keep):
+                customer_note = f"cliente {customer.id} já anonimizado"
+            elif keep:
+                customer_note = f"cliente {customer.id}: e-mail e telefone removidos; nome, CPF/CNPJ e endereço {FISCAL_KEPT}"
+            else:
+                customer_note = f"cliente {customer.id} anonimizado"
+    rows = customer_orders(uow, store, request, customer)
+    orders, fiscal = redact_orders(uow, rows, HistoryType.LGPD_CUSTOMER_REDACT)
+    external_ids = {b.external_id for _, b in rows} | set(request.order_ids)
+    failures = [f.id for f in uow.lgpd.import_failures_of(store.id) if f.payload is not None
+                and (f.external_id in external_ids or request.matches_order_payload(f.payload))]
+    cleared = uow.lgpd.clear_failure_payloads(store.id, failures) if failures else 0
+    others = [e for e in uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id)
+              if isinstance(e.body, dict) and request.matches_customer(e.body.get("customer"))]
+    cleared += strip_bodies([*others, event])
+    parts = [customer_note, f"{orders} pedido(s) anonimizado(s)"]
+    if fiscal:
+        parts.append(f"{fiscal} com NF-e/venda: cadastro do destinatário {FISCAL_KEPT}")
+    missing = sorted(set(request.order_ids) - {b.external_id for _, b in rows})
+    if missing:
+        parts.append("pedidos não encontrados no lojasync: " + ", ".join(missing))
+    if cleared:
+        parts.append(f"{cleared} registro(s) brutos apagados")
+    return "customers/redact: " + "; ".join(parts) + "."
+
+
+def redact_orders(uow: ConnectorUnitOfWork, rows: list[tuple[Order, OrderBinding]], request: HistoryType
+                  ) -> tuple[int, int]:
+    """Anonymise orders (each records it in its history); return (anonymised, kept for fiscal law)."""
+    now = datetime.now(timezone.utc)
+    orders = fiscal = 0
+    for order, binding in rows:
+        # Remembered on the binding: the importer keeps these orders anonymous from now on.
+        binding.redacted_at = binding.redacted_at or now
+        if order.erase_personal_data(request, Actor.STORE):
+            orders += 1
+            fiscal += order.is_processed()
+    # Entries written before history was typed hold finished sentences, which may name the person.
+    uow.order_history.erase_legacy_texts(order.id for order, _ in rows)
+    return orders, fiscal

@@ -1,0 +1,111 @@
+"""Who an LGPD notification is about, and how to recognise that person in orders and payloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lojasync.nuvemshop.errors import LgpdRequestError
+from lojasync.nuvemshop.model.bindings import OrderBinding
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.sales.customers import Customer
+from lojasync.sales.orders import Order, document_forms
+from lojasync.shared.tax_id import normalize_tax_id
+
+CUSTOMER_EVENTS = ("customers/redact", "customers/data_request")
+_KEPT_BODY_KEYS = ("store_id", "event", "id", "orders_to_redact", "orders_requested")
+
+
+@dataclass(frozen=True)
+class CustomerRequest:
+    store_customer_id: str | None
+    email: str | None
+    phone: str | None
+    identification: str | None
+    tax_id: str | None
+    order_ids: list[str]
+
+    @classmethod
+    def parse(cls, body: dict, orders_key: str) -> CustomerRequest:
+        customer = body.get("customer")
+        if not isinstance(customer, dict):
+            raise LgpdRequestError("Notificação LGPD sem o objeto 'customer'.")
+        store_customer_id, email, phone, identification = (
+            text(customer.get(key)) for key in ("id", "email", "phone", "identification"))
+        if not (store_customer_id or email or identification):
+            raise LgpdRequestError("Notificação LGPD sem identificação do cliente (customer.id, e-mail ou CPF/CNPJ).")
+        orders = body.get(orders_key)
+        if orders is None:
+            orders = []
+        if not isinstance(orders, list) or any(text(o) is None or isinstance(o, (bool, dict, list)) for o in orders):
+            raise LgpdRequestError(f"'{orders_key}' deve ser uma lista de ids de pedidos da loja.")
+        tax_id = normalize_tax_id(identification) or None
+        return cls(store_customer_id, email, phone, identification, tax_id, [text(o) for o in orders])
+
+    def documents(self) -> list[str]:
+        """The ways a store may have written the document on an order."""
+        return document_forms(self.identification)
+
+    def matches_customer(self, person: object) -> bool:
+        """Whether a customer object (of a webhook body or an order payload) is this customer."""
+        if not isinstance(person, dict):
+            return False
+        if self.store_customer_id and text(person.get("id")) == self.store_customer_id:
+            return True
+        return self._same_contact(person.get("email"), person.get("identification"))
+
+    def matches_order_payload(self, payload: object) -> bool:
+        """Whether a raw store order payload is about this customer."""
+        if not isinstance(payload, dict):
+            return False
+        return (self.matches_customer(payload.get("customer"))
+                or self._same_contact(payload.get("contact_email"), payload.get("contact_identification")))
+
+    def _same_contact(self, email: object, document: object) -> bool:
+        email = text(email)
+        if self.email and email and email.lower() == self.email.lower():
+            return True
+        return bool(self.tax_id and document and normalize_tax_id(document) == self.tax_id)
+
+
+def find_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest) -> Customer | None:
+    if request.store_customer_id:
+        binding = uow.bindings.customers_by_external_ids(store.id, [request.store_customer_id]).get(
+            request.store_customer_id)
+        if binding is not None:
+            return binding.customer
+    if request.tax_id:
+        return uow.customers.by_tax_id(request.tax_id)
+    return None
+
+
+def customer_orders(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None
+                    ) -> list[tuple[Order, OrderBinding]]:
+    ids = uow.lgpd.customer_order_ids(store.id, external_ids=request.order_ids,
+                                      customer_id=customer.id if customer else None, email=request.email,
+                                      documents=request.documents())
+    return uow.lgpd.orders_with_bindings(store.id, ids)
+
+
+def strip_bodies(events: list[WebhookEvent]) -> int:
+    """Keep only the non-personal part of stored notification bodies (ids, not e-mails or documents)."""
+    stripped = 0
+    for event in events:
+        body = event.body if isinstance(event.body, dict) else {}
+        new = {k: body[k] for k in _KEPT_BODY_KEYS if k in body}
+        if isinstance(body.get("customer"), dict) and "id" in body["customer"]:
+            new["customer"] = {"id": body["customer"]["id"]}
+        if isinstance(body.get("data_request"), dict) and "id" in body["data_request"]:
+            new["data_request"] = {"id": body["data_request"]["id"]}
+        if new != body:
+            event.body = new  # a new dict: the JSON column does not track in-place changes
+            stripped += 1
+    return stripped
+
+
+def text(value: object) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    value = str(value).strip()
+    return value or None

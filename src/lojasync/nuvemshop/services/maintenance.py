@@ -1,0 +1,54 @@
+"""Use cases of the worker's periodic jobs: who runs a round, which stores are due, what to purge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.nuvemshop.services.lgpd.exports import purge_exports
+
+
+@dataclass(frozen=True)
+class DueWork:
+    stores_to_sync: list[int]      # active stores whose last reconciliation is older than the interval
+    stores_to_drain: list[int]     # stores with pending notifications (a dead worker may have left them)
+
+
+def claim_round(uow: ConnectorUnitOfWork, name: str, now: datetime, every: timedelta) -> bool:
+    """Whether this process runs periodic job `name` now: every consumer schedules the jobs, one runs each."""
+    with uow:
+        mine = uow.periodic_runs.claim_round(name, now, now - every)
+        uow.commit()
+        return mine
+
+
+def due_work(uow: ConnectorUnitOfWork, now: datetime, reconcile_every: timedelta) -> DueWork:
+    with uow:
+        due_before = now - reconcile_every
+        stores = [s.id for s in uow.stores.list() if s.active and not s.paused
+                  and (s.last_sync_at is None or s.last_sync_at < due_before)]
+        return DueWork(stores, uow.webhook_events.stores_with_pending())
+
+
+def paused_stores(uow: ConnectorUnitOfWork) -> list[int]:
+    """Stores paused by a suspension: a late or lost webhook must not leave them paused for good."""
+    with uow:
+        return [s.id for s in uow.stores.list() if s.active and s.paused]
+
+
+def syncable_store(uow: ConnectorUnitOfWork, store_id: int) -> str | None:
+    """The platform id of a store a sync may run on now (active, not paused), or None."""
+    with uow:
+        store = uow.stores.get(store_id)
+        if store is None or not store.active or store.paused:
+            return None
+        return store.external_id
+
+
+def purge_old_records(uow: ConnectorUnitOfWork, before: datetime) -> int:
+    """Processed notifications and LGPD exports older than the retention period; failed events stay."""
+    with uow:
+        purged = uow.webhook_events.purge_processed(before) + purge_exports(uow, before)
+        uow.commit()
+        return purged

@@ -1,0 +1,144 @@
+"""Domain events of an order. Each is written to the order's history (a handler of `OrderEvent`);
+later modules hang their own handlers on them (stock issue on "NF-e autorizada", for instance)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from lojasync.sales.history import Actor, Change, HistoryType
+from lojasync.shared.events import DomainEvent
+
+if TYPE_CHECKING:
+    from lojasync.sales.orders import Order
+
+_NOT_PARAMS = {"order", "actor", "sequence"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderEvent(DomainEvent):
+    history_type: ClassVar[HistoryType]
+    order: Order = field(repr=False, compare=False)
+    actor: Actor
+
+    def params(self) -> dict[str, Any]:
+        """The history parameters: references and codes, no personal data. Read when the entry is
+        written (after the flush), so a customer created in the same transaction has its id."""
+        params = {}
+        for f in fields(self):
+            if f.name in _NOT_PARAMS:
+                continue
+            value = getattr(self, f.name)
+            if f.name == "customer":  # a reference, never the person's data
+                params["customer_id"] = value.id
+            else:
+                params[f.name] = _plain(value)
+        return params
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Change):
+        return value.to_params()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderImported(OrderEvent):
+    history_type = HistoryType.CREATED
+    origin_number: str | None
+    status: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderUpdated(OrderEvent):
+    history_type = HistoryType.UPDATED
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerMissing(OrderEvent):
+    history_type = HistoryType.CUSTOMER_MISSING
+    problem: Any   # TaxIdProblemCode
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerKept(OrderEvent):
+    history_type = HistoryType.CUSTOMER_KEPT
+    problem: Any
+    customer: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineWithoutProduct(OrderEvent):
+    history_type = HistoryType.UNKNOWN_SKU
+    position: int
+    sku: str | None
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreChangeFlagged(OrderEvent):
+    """The store changed an order the back office already processed: recorded, not applied."""
+
+    history_type = HistoryType.ATTENTION
+    origin_number: str | None
+    processed_by: Any
+    store_status: str | None
+    payment_status: str | None
+    would_be: Any
+    total: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreStateNoted(OrderEvent):
+    """The store's own states moved on an order already processed (nothing material changed)."""
+
+    history_type = HistoryType.STORE_UPDATE
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportFailed(OrderEvent):
+    history_type = HistoryType.FAILED
+    error: str   # a short, data-free description ("dados inválidos no pedido da loja")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportRecovered(OrderEvent):
+    history_type = HistoryType.RECOVERED
+    attempts: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerLinked(OrderEvent):
+    history_type = HistoryType.CUSTOMER_LINKED
+    customer: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonalDataErased(OrderEvent):
+    """LGPD erasure. `fiscal_retention` says which fiscal document made the law keep the recipient's data."""
+
+    request: HistoryType   # LGPD_CUSTOMER_REDACT or LGPD_STORE_REDACT
+    fiscal_retention: Any = None
+
+    @property
+    def history_type(self) -> HistoryType:  # type: ignore[override]
+        return self.request
+
+    def params(self) -> dict[str, Any]:
+        return {"fiscal_retention": _plain(self.fiscal_retention)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataExported(OrderEvent):
+    history_type = HistoryType.LGPD_DATA_REQUEST
+    request_id: str

@@ -1,0 +1,70 @@
+"""What the sales use cases need from persistence (the database adapter and the test fakes provide it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from lojasync.sales.customers import Customer
+from lojasync.sales.events import OrderEvent
+from lojasync.sales.history import HistoryEntry
+from lojasync.sales.orders import Order
+from lojasync.sales.status import OrderStatus
+
+
+@dataclass(frozen=True)
+class OriginRef:
+    """Where an order came from, as the connector that brought it knows it (the store's own ids and
+    states). Sales shows it and never depends on which store platform it is."""
+
+    order_id: int
+    reference: str                    # the order's id in the store
+    number: str | None                # the order's number in the store
+    states: dict[str, str | None] = field(default_factory=dict)   # the store's own statuses
+    updated_at: datetime | None = None
+    synced_at: datetime | None = None
+
+
+class OrderRepository(Protocol):
+    def get(self, number: int) -> Order | None: ...
+
+    def list(self, status: OrderStatus | None = None, needs_attention: bool | None = None,
+             without_customer: bool = False, limit: int | None = None) -> list[Order]: ...
+
+
+class CustomerRepository(Protocol):
+    def add(self, customer: Customer) -> None: ...
+
+    def by_tax_ids(self, tax_ids: Iterable[str]) -> dict[str, Customer]: ...
+
+    def by_tax_id(self, tax_id: str) -> Customer | None: ...
+
+    def by_ids(self, customer_ids: Iterable[int]) -> dict[int, Customer]: ...
+
+    def list(self) -> list[Customer]: ...
+
+
+class HistoryRepository(Protocol):
+    def add(self, event: OrderEvent) -> None:
+        """Keep the event for the order's history; written with the transaction."""
+
+    def for_order(self, order_id: int) -> list[HistoryEntry]: ...
+
+
+class OriginRepository(Protocol):
+    def for_orders(self, order_ids: Iterable[int]) -> dict[int, OriginRef]: ...
+
+
+class SalesUnitOfWork(Protocol):
+    orders: OrderRepository
+    customers: CustomerRepository
+    order_history: HistoryRepository
+    origins: OriginRepository
+
+    def __enter__(self) -> SalesUnitOfWork: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def commit(self) -> None: ...

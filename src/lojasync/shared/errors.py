@@ -1,0 +1,58 @@
+"""Errors a person can meet: one base with a stable code, parameters, a pt-BR message and a resolution.
+
+The message and the resolution speak of the product ("sincronize de novo", "reconecte a loja"), never
+of one interface. Each interface adds its own way to act on `action`: the CLI prints its command, a web
+page shows its button. Anything that is not a `LojasyncError` is a bug and is reported as one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class Action(StrEnum):
+    """What a person can do about an error; each interface knows how (a command, a button)."""
+
+    SYNC = "sync"                        # sincronizar a loja de novo
+    RETRY_EVENT = "retry_event"          # reprocessar o aviso (webhook) com erro
+    CONNECT_STORE = "connect_store"      # conectar uma loja
+    RECONNECT_STORE = "reconnect_store"  # reinstalar o app / trocar o token
+    CHOOSE_STORE = "choose_store"        # dizer qual loja, havendo mais de uma
+    LINK_CUSTOMER = "link_customer"      # vincular um cliente ao pedido
+    TRY_AGAIN = "try_again"              # repetir a mesma operação
+    CONFIGURE = "configure"              # corrigir a configuração (variáveis LOJASYNC_*)
+
+
+class LojasyncError(Exception):
+    """Base of every error meant for a person.
+
+    Subclasses set `code` (stable: logs, metrics and API clients rely on it), the templates of the
+    message and the resolution (filled with the parameters), and the `action` that fixes it. An
+    instance may also be given finished texts, for errors whose words come from elsewhere.
+    """
+
+    code: ClassVar[str] = "lojasync.error"
+    message_template: ClassVar[str] = "Erro no lojasync."
+    resolution_template: ClassVar[str] = ""
+    action: Action | None = None
+    # Transient (the store is down, another worker holds the store): trying again later may work.
+    retryable: bool = False
+
+    def __init__(self, message: str | None = None, *, resolution: str | None = None, action: Action | None = None,
+                 retryable: bool | None = None, **params: Any) -> None:
+        self.params = params
+        self.message = message if message is not None else self.message_template.format(**params)
+        self.resolution = resolution if resolution is not None else self.resolution_template.format(**params)
+        if action is not None:
+            self.action = action
+        if retryable is not None:
+            self.retryable = retryable
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def describe(self) -> str:
+        """The message and, when there is one, the resolution: what a log line or a stored error keeps."""
+        return f"{self.message} Resolução: {self.resolution}" if self.resolution else self.message

@@ -1,0 +1,63 @@
+"""Domain events: facts an aggregate records while a use case runs ("pedido importado", "NF-e autorizada").
+
+The unit of work hands them to the message bus after the use case and before the commit, in the order
+they were recorded, so their handlers (the order history today; stock issue and receivables tomorrow)
+write in the same transaction as the change that caused them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+# One sequence for the process: events of different aggregates are handled in the order they happened.
+_sequence = itertools.count(1)
+# The aggregates that recorded events in the running unit of work (one per thread): held strongly, so
+# an ORM's weak identity map cannot drop an object, and its events, before the commit.
+_recording: ContextVar[list | None] = ContextVar("lojasync_recording", default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    sequence: int = field(default_factory=lambda: next(_sequence), repr=False, compare=False)
+
+
+class Aggregate:
+    """Mixin for aggregates that record events. Mapped classes never run __init__ on load, so the list
+    lives in the instance dict, created on the first event."""
+
+    def record(self, event: DomainEvent) -> None:
+        pending = self.__dict__.setdefault("_pending_events", [])
+        if not pending:
+            recording = _recording.get()
+            if recording is not None:
+                recording.append(self)
+        pending.append(event)
+
+    def pending_events(self) -> list[DomainEvent]:
+        return self.__dict__.get("_pending_events", [])
+
+    def pull_events(self) -> list[DomainEvent]:
+        """Take the recorded events (the bus handles each once)."""
+        return self.__dict__.pop("_pending_events", [])
+
+
+@contextmanager
+def recording_events() -> Iterator[list[Aggregate]]:
+    """Within this block, every aggregate that records an event is listed (a unit of work holds one)."""
+    aggregates: list[Aggregate] = []
+    token = _recording.set(aggregates)
+    try:
+        yield aggregates
+    finally:
+        _recording.reset(token)
+
+
+def pull_recorded(aggregates: list[Aggregate]) -> list[DomainEvent]:
+    """The events of the listed aggregates, taken once; the list is emptied for the next round."""
+    events = [event for aggregate in aggregates for event in aggregate.pull_events()]
+    aggregates.clear()
+    return events

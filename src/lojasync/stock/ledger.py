@@ -1,0 +1,24 @@
+"""The stock ledger (Estoque): stock on hand is the sum of a product's movements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class StockMovement:
+    """One entry of the stock ledger. Issues (baixas) are negative; a source document issues once."""
+
+    id: int | None
+    product_id: int
+    quantity: int
+    reason: str
+    source_type: str
+    source_id: str
+    created_at: datetime | None
+
+    def __init__(self, product_id: int, quantity: int, reason: str, source_type: str, source_id: str) -> None:
+        self.product_id = product_id
+        self.quantity = quantity
+        self.reason = reason
+        self.source_type = source_type
+        self.source_id = source_id

@@ -1,0 +1,31 @@
+"""What the stock use cases need from persistence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from lojasync.stock.products import Product
+
+
+class ProductRepository(Protocol):
+    def add(self, product: Product) -> None: ...
+
+    def by_skus(self, skus: Iterable[str]) -> dict[str, Product]: ...
+
+    def list(self) -> list[Product]: ...
+
+    def stock_levels(self) -> dict[int, int]:
+        """Stock on hand per product id: the sum of its ledger."""
+
+    def movement_count(self) -> int: ...
+
+
+class StockUnitOfWork(Protocol):
+    products: ProductRepository
+
+    def __enter__(self) -> StockUnitOfWork: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def commit(self) -> None: ...
