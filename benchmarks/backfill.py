@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import httpx  # noqa: E402
-from local_processes import free_port, start_lojasync  # noqa: E402
+import httpx
 
-from lojasync.bootstrap import bootstrap  # noqa: E402
-from lojasync.nuvemshop.services.stores import add_store  # noqa: E402
-from lojasync.nuvemshop.services.sync_store import sync_store  # noqa: E402
-from lojasync.settings import Settings  # noqa: E402
+from local_processes import free_port, start_lojasync
+from lojasync.bootstrap import bootstrap
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.nuvemshop.services.sync_store import sync_store
+from lojasync.settings import Settings
 
 BUCKET, LEAK, PAGE = 40, 2.0, 200
 

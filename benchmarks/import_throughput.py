@@ -20,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select
 
-from lojasync.db import tables  # noqa: E402
-from lojasync.nuvemshop.model.store import Store  # noqa: E402
-from lojasync.bootstrap import bootstrap  # noqa: E402
-from lojasync.nuvemshop.services.import_orders import import_orders  # noqa: E402
-from lojasync.settings import Settings  # noqa: E402
-from lojasync.simulators.nuvemshop.generator import StoreGenerator  # noqa: E402
+from lojasync.bootstrap import bootstrap
+from lojasync.db import tables
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.services.import_orders import import_orders
+from lojasync.settings import Settings
+from lojasync.simulators.nuvemshop.generator import StoreGenerator
 
 PAGE = 200
 

@@ -23,22 +23,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import httpx  # noqa: E402
-from local_processes import free_port, start_lojasync  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import httpx
+from sqlalchemy import text
 
-from lojasync.bootstrap import bootstrap  # noqa: E402
-from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for  # noqa: E402
-from lojasync.nuvemshop.services.stores import add_store  # noqa: E402
-from lojasync.settings import Settings  # noqa: E402
-from lojasync.simulators.nuvemshop.config import DEFAULT_ACCESS_TOKEN, DEFAULT_STORE_ID  # noqa: E402
+from local_processes import free_port, start_lojasync
+from lojasync.bootstrap import bootstrap
+from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.settings import Settings
+from lojasync.simulators.nuvemshop.config import DEFAULT_ACCESS_TOKEN, DEFAULT_STORE_ID
 
 SECRET = "0123456789abcdef0123456789abcdef01234567"
 
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] if ordered else 0.0
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def run(orders: int, duplicates: float, database_url: str | None, redis_url: str | None, topology: str,

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from lojasync.bootstrap import Container, bootstrap
 from lojasync.db.metadata import metadata
 from lojasync.nuvemshop.db import tables as _connector_tables  # noqa: F401 - registers them on the metadata
-from lojasync.bootstrap import Container, bootstrap
 from lojasync.settings import Settings
 
 PG_URL = os.environ.get("LOJASYNC_TEST_DATABASE_URL")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import os
@@ -74,10 +75,8 @@ def load_or_create_key_file(data_dir: Path) -> str:
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(Fernet.generate_key().decode("ascii") + "\n")
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(temp, path)
-        except FileExistsError:
-            pass
     finally:
         temp.unlink(missing_ok=True)
     return path.read_text(encoding="ascii").strip()

@@ -39,7 +39,7 @@ class BackgroundServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 15.0) -> "BackgroundServer":
+    def start(self, timeout: float = 15.0) -> BackgroundServer:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -55,7 +55,7 @@ class BackgroundServer:
             self._thread.join(timeout=10)
         self._socket.close()
 
-    def __enter__(self) -> "BackgroundServer":
+    def __enter__(self) -> BackgroundServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

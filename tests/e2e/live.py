@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web.app import create_app
-from lojasync.serving import BackgroundServer
 from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
 from lojasync.nuvemshop.services.stores import add_store
+from lojasync.serving import BackgroundServer
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 
@@ -50,7 +50,7 @@ class LiveInstallation:
     def simulator(self):
         return self.simulator_server.simulator
 
-    def __enter__(self) -> "LiveInstallation":
+    def __enter__(self) -> LiveInstallation:
         self.simulator_server.start()
         self.web.start()
         srv = self.simulator_server

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from lojasync.nuvemshop.db.inbox import DirectInbox
-from lojasync.nuvemshop.signature import sign
 from lojasync.nuvemshop.services.drain_events import drain_store_events
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
 from lojasync.nuvemshop.services.leases import store_lease
-from lojasync.sales.views import list_orders
 from lojasync.nuvemshop.services.receive_webhook import receive_webhook
 from lojasync.nuvemshop.services.stores import add_store
+from lojasync.nuvemshop.signature import sign
+from lojasync.sales.views import list_orders
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 
@@ -146,7 +146,7 @@ def test_an_error_that_keeps_coming_back_turns_into_failed_events(app, server, s
     def broken_client(store):
         raise RuntimeError("bug de exemplo")
 
-    for attempt in range(5):
+    for _attempt in range(5):
         with pytest.raises(RuntimeError):
             drain_store_events(app.uow(), broken_client, app.policy(), store_id)
     (event,) = list_events(app.read_uow())

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from lojasync.nuvemshop.client.errors import TemporaryError
-from lojasync.shared.tax_id import TaxId, parse_tax_id
-from lojasync.sales.views import list_customers, list_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.stores import add_store, list_stores
 from lojasync.nuvemshop.services.sync_store import sync_store
+from lojasync.sales.views import list_customers, list_orders
+from lojasync.shared.tax_id import TaxId, parse_tax_id
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 

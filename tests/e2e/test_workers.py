@@ -14,11 +14,11 @@ import pytest
 
 from lojasync.crypto import TokenCipher
 from lojasync.nuvemshop.db.inbox import DirectInbox
-from lojasync.nuvemshop.signature import sign
 from lojasync.nuvemshop.services.events_admin import list_events
-from lojasync.sales.views import list_customers, list_orders
 from lojasync.nuvemshop.services.receive_webhook import receive_webhook
 from lojasync.nuvemshop.services.stores import add_store
+from lojasync.nuvemshop.signature import sign
+from lojasync.sales.views import list_customers, list_orders
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 from tests.e2e.live import wait_until
@@ -50,7 +50,7 @@ def setup(app, tmp_path, monkeypatch):
         workers: list[subprocess.Popen] = []
 
         def start_worker() -> subprocess.Popen:
-            log = open(tmp_path / f"worker-{len(workers)}.log", "wb")
+            log = open(tmp_path / f"worker-{len(workers)}.log", "wb")  # noqa: SIM115 - the worker's output, closed with it
             process = subprocess.Popen([sys.executable, "-m", "lojasync", "worker", "--workers", "2"], env=env,
                                        stdout=log, stderr=subprocess.STDOUT)
             workers.append(process)

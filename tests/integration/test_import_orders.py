@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from lojasync.stock.products import UnknownSkuPolicy
-from lojasync.sales.history import ProcessedBy
-from lojasync.sales.status import OrderStatus, StatusRules
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.sales.views import list_customers, list_orders, show_order
-from lojasync.stock.views import list_products
 from lojasync.nuvemshop.services.outcomes import Outcome
+from lojasync.sales.history import ProcessedBy
+from lojasync.sales.status import OrderStatus, StatusRules
+from lojasync.sales.views import list_customers, list_orders, show_order
+from lojasync.stock.products import UnknownSkuPolicy
+from lojasync.stock.views import list_products
 from tests.factories import cnpj, cpf, make_store, order_payload, ts
 
 POLICY = ImportPolicy()

@@ -14,14 +14,14 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from lojasync.crypto import TokenCipher, TokenDecryptError
-from lojasync.nuvemshop.webhook_topics import SUBSCRIBED_EVENTS
-from lojasync.nuvemshop.oauth import OAuthError, exchange_code
 from lojasync.entrypoints.cli.app import app as cli
 from lojasync.entrypoints.cli.context import reset_container
 from lojasync.entrypoints.web.app import create_app
 from lojasync.entrypoints.web.install import STATE_COOKIE
+from lojasync.nuvemshop.oauth import OAuthError, exchange_code
 from lojasync.nuvemshop.services.install_invite import make_invite
 from lojasync.nuvemshop.services.stores import add_store
+from lojasync.nuvemshop.webhook_topics import SUBSCRIBED_EVENTS
 from lojasync.simulators.nuvemshop.config import DEFAULT_APP_ID, DEFAULT_CLIENT_SECRET, SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 

@@ -12,10 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert
 
 from lojasync.db.tables import order_history, orders
+from lojasync.entrypoints.web.app import create_app
 from lojasync.nuvemshop.db.tables import store_log
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.signature import sign
-from lojasync.entrypoints.web.app import create_app
 from lojasync.observability import metrics
 from lojasync.observability.metrics import observe_api, observe_rejected, observe_webhook, render
 from tests.factories import make_store

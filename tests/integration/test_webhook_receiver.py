@@ -7,9 +7,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from lojasync.nuvemshop.signature import sign
 from lojasync.entrypoints.web.app import create_app
 from lojasync.nuvemshop.services.events_admin import list_events
+from lojasync.nuvemshop.signature import sign
 from tests.factories import make_store
 
 SECRET = "segredo-do-app-de-teste"

@@ -45,7 +45,7 @@ class Receiver:
                 super().setup()  # answers are written in two pieces: no Nagle delay between them
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status = receiver._record(self.path, dict(self.headers.items()), body)
                 self.send_response(status)

@@ -9,7 +9,12 @@ import httpx
 import pytest
 
 from lojasync.simulators.nuvemshop import (
-    DEFAULT_CLIENT_SECRET, ManualClock, Simulator, SimulatorConfig, SimulatorServer, TokenError,
+    DEFAULT_CLIENT_SECRET,
+    ManualClock,
+    Simulator,
+    SimulatorConfig,
+    SimulatorServer,
+    TokenError,
 )
 
 from .conftest import NOW, USER_AGENT

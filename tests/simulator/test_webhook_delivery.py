@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import subprocess
 import sys
@@ -16,7 +17,12 @@ import httpx
 import pytest
 
 from lojasync.simulators.nuvemshop import (
-    DEFAULT_CLIENT_SECRET, SIGNATURE_HEADER, Simulator, SimulatorConfig, SimulatorServer, retry_offsets,
+    DEFAULT_CLIENT_SECRET,
+    SIGNATURE_HEADER,
+    Simulator,
+    SimulatorConfig,
+    SimulatorServer,
+    retry_offsets,
 )
 
 from .conftest import NOW, client_for
@@ -128,7 +134,7 @@ def test_gives_up_after_max_attempts_and_counts_unreachable(make_sim, receiver: 
 def test_platform_schedule_shape() -> None:
     offsets = retry_offsets()
     assert offsets[:5] == [0, 0, 300, 900, 1800]
-    gaps = [b - a for a, b in zip(offsets, offsets[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(offsets)]
     assert gaps[4:] == pytest.approx([g * 1.4 for g in gaps[3:-1]])
     assert offsets[-1] <= 48 * 3600 and len(offsets) <= 18
     assert retry_offsets(4) == [0, 0, 300, 900]

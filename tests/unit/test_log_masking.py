@@ -13,10 +13,15 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from lojasync.shared.tax_id import parse_tax_id
 from lojasync.observability.logging import (
-    JsonFormatter, MaskingFilter, TextFormatter, configure_logging, mask_tax_id, mask_text,
+    JsonFormatter,
+    MaskingFilter,
+    TextFormatter,
+    configure_logging,
+    mask_tax_id,
+    mask_text,
 )
+from lojasync.shared.tax_id import parse_tax_id
 from tests.factories import cnpj, cpf
 
 DIGITS = "0123456789"

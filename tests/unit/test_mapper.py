@@ -11,10 +11,10 @@ import pytest
 
 from lojasync.nuvemshop.mapper import map_order, resolve_tax_id
 from lojasync.nuvemshop.payloads import parse_order
-from lojasync.shared.address import Address
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE, LineData
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
-from lojasync.shared.tax_id import TaxId, TaxIdKind, TaxIdProblem
+from lojasync.shared.address import Address
+from lojasync.shared.tax_id import TaxId, TaxIdKind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nuvemshop"
 CPF = "529.982.247-25"

@@ -590,9 +590,8 @@ def test_non_json_error_body_is_kept_as_text(fake):
 def test_logs_are_structured_and_never_contain_the_token(fake, caplog, no_jitter):
     answers = iter([httpx.Response(500, json={"error": f"boom {TOKEN}"}), httpx.Response(401, json={"error": TOKEN})])
     client = make_client(lambda request: next(answers), fake)
-    with caplog.at_level(logging.DEBUG, logger="lojasync.nuvemshop"):
-        with pytest.raises(UnauthorizedError):
-            client.get_order(1)
+    with caplog.at_level(logging.DEBUG, logger="lojasync.nuvemshop"), pytest.raises(UnauthorizedError):
+        client.get_order(1)
     records = [r for r in caplog.records if r.name == "lojasync.nuvemshop"]
     retry = next(r for r in records if r.levelno == logging.WARNING and getattr(r, "status", None) == 500)
     assert (retry.store_id, retry.method, retry.path, retry.attempt) == ("123456", "GET", "/2025-03/123456/orders/1", 1)

@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lojasync.shared.tax_id import (
-    TaxId, TaxIdKind, TaxIdProblem, cnpj_check_digits, cpf_check_digits, mod11_digit, normalize_tax_id, parse_tax_id,
+    TaxId,
+    TaxIdKind,
+    TaxIdProblem,
+    cnpj_check_digits,
+    cpf_check_digits,
+    mod11_digit,
+    normalize_tax_id,
+    parse_tax_id,
 )
 
 NO_DOCUMENT = "cliente sem CPF/CNPJ na loja"

@@ -19,6 +19,7 @@ from lojasync.shared.batching import chunks
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.products import Product
 
+
 class CustomerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -21,7 +21,11 @@ from lojasync.nuvemshop.services.app_events import recheck_paused_store
 from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
 from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
 from lojasync.nuvemshop.services.maintenance import (
-    claim_round, due_work, paused_stores, purge_old_records, syncable_store,
+    claim_round,
+    due_work,
+    paused_stores,
+    purge_old_records,
+    syncable_store,
 )
 from lojasync.nuvemshop.services.sync_store import sync_store
 

@@ -77,7 +77,8 @@ class EventNotFound(LojasyncError):
 class ExportNotFound(LojasyncError):
     code = "nuvemshop.lgpd_export_not_found"
     message_template = "Nenhuma exportação LGPD com o pedido {request_id}."
-    resolution_template = "Confira o número na lista de exportações LGPD (elas são apagadas depois do prazo de retenção)."
+    resolution_template = ("Confira o número na lista de exportações LGPD (elas são apagadas depois do prazo de "
+                           "retenção).")
 
 
 class LgpdRequestError(LojasyncError):

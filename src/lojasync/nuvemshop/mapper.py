@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
-from lojasync.shared.address import Address
 from lojasync.sales.customers import CustomerData
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE, LineData, OrderData
 from lojasync.sales.status import StatusRules
+from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxId, TaxIdProblem, parse_tax_id
 
 

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
     from lojasync.db.repositories import ProductRepository
     from lojasync.nuvemshop.db.lgpd_queries import ExportRepository, LgpdQueries
     from lojasync.nuvemshop.db.repositories import (
-        BindingRepository, FailureRepository, LeaseRepository, PeriodicRunRepository, StoreLogRepository,
-        StoreRepository, WebhookEventRepository,
+        BindingRepository,
+        FailureRepository,
+        LeaseRepository,
+        PeriodicRunRepository,
+        StoreLogRepository,
+        StoreRepository,
+        WebhookEventRepository,
     )
 
 __all__ = ["ClientFactory", "ConnectorUnitOfWork", "StoreClient"]

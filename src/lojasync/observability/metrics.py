@@ -3,9 +3,10 @@
 Two kinds of numbers live here:
 
 * **Shared truth, read from the database at scrape time** (`DatabaseCollector`): webhook events by
-  status, imports by outcome (entries of the orders' history and of the store log), queue depth (huey's pending tasks plus pending webhook
-  events) and the webhook-to-import lag of the last 15 minutes. Workers on other machines do the imports;
-  the database sees them all, so the web process's `/metrics` is right whatever process did the work.
+  status, imports by outcome (entries of the orders' history and of the store log), queue depth (huey's
+  pending tasks plus pending webhook events) and the webhook-to-import lag of the last 15 minutes.
+  Workers on other machines do the imports; the database sees them all, so the web process's
+  `/metrics` is right whatever process did the work.
 * **Per-process counters**: webhooks received and rejected (the web process counts those), API calls and
   429 answers per store (whichever process made the calls). They restart at zero with the process, as
   Prometheus counters may. A worker exposes its own on a port of its own when `LOJASYNC_METRICS_PORT` is
@@ -102,7 +103,7 @@ class DatabaseCollector(Collector):
                                "1 when the database answered this scrape, 0 when it did not.")
         try:
             families = list(_database_families(container, queue))
-        except Exception as exc:  # a scrape reports; the process counters still go out
+        except Exception as exc:  # noqa: BLE001 - a scrape reports; the process counters still go out
             log.warning("metrics: database unreachable", extra={"error": exc.__class__.__name__})
             up.add_metric([], 0)
             yield up
@@ -181,7 +182,7 @@ def _queued_tasks(queue) -> int | None:
         return None
     try:
         return int(queue.huey.pending_count())
-    except Exception as exc:  # Redis down: no depth sample, the database numbers still go out
+    except Exception as exc:  # noqa: BLE001 - Redis down: no depth sample, the database numbers still go out
         log.warning("metrics: queue unreachable", extra={"error": exc.__class__.__name__})
         return None
 

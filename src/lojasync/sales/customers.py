@@ -43,7 +43,7 @@ class Customer:
         self.address = address
 
     @classmethod
-    def from_data(cls, data: CustomerData) -> "Customer":
+    def from_data(cls, data: CustomerData) -> Customer:
         return cls(data.tax_id.value, data.tax_id.kind.value, data.name, data.email, data.phone, data.address)
 
     def update_from(self, data: CustomerData) -> list[str]:

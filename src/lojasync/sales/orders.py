@@ -9,8 +9,15 @@ from typing import Any
 
 from lojasync.sales.customers import Customer, CustomerData
 from lojasync.sales.events import (
-    CustomerKept, CustomerLinked, CustomerMissing, LineWithoutProduct, OrderImported, OrderUpdated, PersonalDataErased,
-    StoreChangeFlagged, StoreStateNoted,
+    CustomerKept,
+    CustomerLinked,
+    CustomerMissing,
+    LineWithoutProduct,
+    OrderImported,
+    OrderUpdated,
+    PersonalDataErased,
+    StoreChangeFlagged,
+    StoreStateNoted,
 )
 from lojasync.sales.history import REPORTED_FIELDS, Actor, Change, ChangeKind, HistoryType, Names, ProcessedBy, render
 from lojasync.sales.status import OrderStatus
@@ -279,8 +286,8 @@ class Order(Aggregate):
         for position, (data, product) in enumerate(zip(lines, products, strict=True), start=1):
             if position <= len(kept):
                 line = kept[position - 1]
-                line.sku, line.name, line.quantity, line.unit_price = data.sku, data.name, data.quantity, data.unit_price
-                line.total = data.total
+                line.sku, line.name, line.quantity = data.sku, data.name, data.quantity
+                line.unit_price, line.total = data.unit_price, data.total
                 line.product = product
             else:
                 kept.append(OrderLine(position, data.sku, data.name, data.quantity, data.unit_price, product))

@@ -16,7 +16,7 @@ class OrderStatus(StrEnum):
         return _LABELS[self]
 
     @classmethod
-    def _missing_(cls, value: object) -> "OrderStatus | None":
+    def _missing_(cls, value: object) -> OrderStatus | None:
         # Integrators may write the table with the labels they see on screen ("Confirmado").
         wanted = str(value).strip().replace("-", " ").replace("_", " ").casefold()
         for status, label in _LABELS.items():

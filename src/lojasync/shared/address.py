@@ -23,7 +23,7 @@ class Address:
         return {name: getattr(self, name) for name in _FIELDS}
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Address | None":
+    def from_dict(cls, data: dict | None) -> Address | None:
         if not data:
             return None
         return cls(**{k: v for k, v in data.items() if k in _FIELDS})

@@ -23,7 +23,7 @@ def to_money(value: object) -> Decimal:
     """
     if value is None or value == "":
         return ZERO
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise MoneyError(f"valor monetário deve ser texto decimal, não {type(value).__name__}: {value!r}")
     try:
         amount = Decimal(str(value).strip())

@@ -20,8 +20,8 @@ from lojasync.entrypoints.cli.context import console, friendly_errors
 from lojasync.entrypoints.cli.output import table
 from lojasync.entrypoints.cli.sync import print_sync_report, run_sync
 from lojasync.nuvemshop.services.stores import add_store
-from lojasync.shared.errors import LojasyncError
 from lojasync.sales.views import list_customers, list_orders
+from lojasync.shared.errors import LojasyncError
 from lojasync.stock.views import list_products
 
 DEMO_SECRET = "demo-client-secret-0123456789abcdef"
@@ -40,8 +40,8 @@ def demo(
     from lojasync.bootstrap import bootstrap
     from lojasync.entrypoints.tasks import TaskQueue
     from lojasync.entrypoints.web.app import create_app
-    from lojasync.serving import BackgroundServer
     from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
+    from lojasync.serving import BackgroundServer
     from lojasync.settings import Settings
     from lojasync.simulators.nuvemshop.config import SimulatorConfig
     from lojasync.simulators.nuvemshop.server import SimulatorServer
@@ -130,7 +130,8 @@ def _live(app, simulator, seconds: float, seed: int) -> None:
                 if key in placed and seen.get(key) != order["status"]:
                     lag = time.monotonic() - placed[key]
                     seen[key] = order["status"]
-                    who = order["customer"]["name"] if order["customer"] else f"sem cliente ({order['customer_problem']})"
+                    customer = order["customer"]
+                    who = customer["name"] if customer else f"sem cliente ({order['customer_problem']})"
                     console.print(f"{_clock()} ERP: pedido {order['number']} (loja nº {order['store_order_number']}) "
                                   f"[bold]{order['status']}[/] — {who} — {lag:.1f} s depois", highlight=False)
             time.sleep(0.25)

@@ -15,8 +15,10 @@ def simulator(
     days: Annotated[float, typer.Option("--days", help="Pedidos espalhados pelos últimos N dias.")] = 30.0,
     store_id: Annotated[str, typer.Option("--store-id")] = "1234567",
     bucket_size: Annotated[int, typer.Option("--bucket-size", help="Tamanho do balde (limite de requisições).")] = 40,
-    leak_per_second: Annotated[float, typer.Option("--leak-per-second", help="Requisições liberadas por segundo.")] = 2.0,
-    client_secret: Annotated[str | None, typer.Option("--client-secret", help="Segredo do app (assina os webhooks).")] = None,
+    leak_per_second: Annotated[float, typer.Option("--leak-per-second",
+                                                   help="Requisições liberadas por segundo.")] = 2.0,
+    client_secret: Annotated[str | None, typer.Option("--client-secret",
+                                                      help="Segredo do app (assina os webhooks).")] = None,
     webhook_workers: Annotated[int, typer.Option("--webhook-workers", help="Threads que entregam webhooks.")] = 8,
 ) -> None:
     """Sobe o simulador da API Nuvemshop com uma loja brasileira gerada."""

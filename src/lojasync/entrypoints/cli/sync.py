@@ -41,7 +41,10 @@ def run_sync(store: str | None = None, full: bool = False, show_progress: bool =
 
 def print_sync_report(report: SyncReport) -> None:
     counts = report.imports.counts()
-    where = "retomada" if report.resumed else ("completa" if report.since is None else f"desde {report.since:%d/%m/%Y %H:%M:%S} UTC")
+    if report.resumed:
+        where = "retomada"
+    else:
+        where = "completa" if report.since is None else f"desde {report.since:%d/%m/%Y %H:%M:%S} UTC"
     console.print(f"Loja {report.store}: sincronização {where}. {report.fetched} pedidos lidos em "
                   f"{report.pages} página(s), {report.api_calls} chamadas à API, {report.seconds:.1f} s.",
                   highlight=False)

@@ -27,7 +27,7 @@ def _check(container, queue) -> list[str]:
     problems = [problem] if (problem := container.database_problem()) else []
     try:
         queue.huey.pending_count()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a readiness probe reports any failure, it does not raise
         problems.append(f"fila inacessível: {exc.__class__.__name__}")
     return problems
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
-from lojasync.observability.metrics import observe_rejected, observe_webhook, rejection_reason
 from lojasync.nuvemshop.errors import WebhookRejected
+from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.services.receive_webhook import accept_webhook
+from lojasync.observability.metrics import observe_rejected, observe_webhook, rejection_reason
 
 router = APIRouter()
 # Order notifications are ~100 bytes; LGPD ones list order ids. Anything bigger is not from the platform.
@@ -42,7 +42,7 @@ async def nuvemshop_webhook(request: Request) -> JSONResponse:
     # Answer only once the row is committed: a 200 means the notification cannot be lost.
     try:
         await asyncio.wait_for(asyncio.wrap_future(inbox.submit(row)), timeout=INBOX_TIMEOUT)
-    except Exception as exc:  # queue.Full, the timeout, or the writer's database error
+    except Exception as exc:  # noqa: BLE001 - queue.Full, the timeout or the writer's database error: 503
         log.error("webhook not recorded", extra={"error_class": type(exc).__name__})
         return JSONResponse({"erro": "Não foi possível registrar a notificação agora; a Nuvemshop reenviará."},
                             status_code=503)

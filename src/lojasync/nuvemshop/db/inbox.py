@@ -81,7 +81,7 @@ class BatchingInbox(_StoreLookup):
             try:
                 with self.engine.begin() as conn:
                     conn.execute(insert(webhook_events), [row for row, _ in batch])
-            except Exception as exc:  # every waiting request learns it; nothing is acknowledged
+            except Exception as exc:  # noqa: BLE001 - every waiting request learns it; nothing is acknowledged
                 log.error("webhook inbox write failed", extra={"rows": len(batch), "error_class": type(exc).__name__})
                 for _, done in batch:
                     done.set_exception(exc)

@@ -9,12 +9,11 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, insert, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from lojasync.shared.batching import chunks
 from lojasync.nuvemshop.db.tables import import_failures, lgpd_exports, stores
 from lojasync.nuvemshop.model.bindings import CustomerBinding, OrderBinding
 from lojasync.nuvemshop.model.import_failures import ImportFailure
-from lojasync.sales.customers import Customer
 from lojasync.sales.orders import Order
+from lojasync.shared.batching import chunks
 
 
 class LgpdQueries:

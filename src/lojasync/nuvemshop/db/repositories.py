@@ -9,7 +9,6 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from lojasync.shared.batching import chunks
 from lojasync.nuvemshop.db.tables import periodic_runs, store_leases
 from lojasync.nuvemshop.model.bindings import CustomerBinding, OrderBinding, ProductBinding
 from lojasync.nuvemshop.model.import_failures import ImportFailure
@@ -17,6 +16,7 @@ from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogEntry, StoreLogType
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.sales.ports import OriginRef
+from lojasync.shared.batching import chunks
 
 
 class StoreRepository:

@@ -8,7 +8,6 @@ from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String
 from lojasync.db.metadata import metadata, sentinel, utcnow
 from lojasync.db.types import DecimalSafeJSON, UTCDateTime
 
-
 stores = Table(
     "nuvemshop_stores", metadata,
     Column("id", Integer, primary_key=True),

@@ -7,8 +7,14 @@ from sqlalchemy.orm import Session
 from lojasync.db.unit_of_work import SqlUnitOfWork
 from lojasync.nuvemshop.db.lgpd_queries import ExportRepository, LgpdQueries
 from lojasync.nuvemshop.db.repositories import (
-    BindingRepository, FailureRepository, LeaseRepository, OriginRepository, PeriodicRunRepository,
-    StoreLogRepository, StoreRepository, WebhookEventRepository,
+    BindingRepository,
+    FailureRepository,
+    LeaseRepository,
+    OriginRepository,
+    PeriodicRunRepository,
+    StoreLogRepository,
+    StoreRepository,
+    WebhookEventRepository,
 )
 
 

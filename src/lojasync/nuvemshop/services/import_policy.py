@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lojasync.stock.products import UnknownSkuPolicy
 from lojasync.sales.status import StatusRules, default_status_rules
+from lojasync.stock.products import UnknownSkuPolicy
 
 
 @dataclass(frozen=True)

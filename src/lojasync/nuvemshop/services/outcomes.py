@@ -36,7 +36,7 @@ class ImportResult:
 class ImportReport:
     results: list[ImportResult] = field(default_factory=list)
 
-    def extend(self, other: "ImportReport") -> None:
+    def extend(self, other: ImportReport) -> None:
         self.results.extend(other.results)
 
     def counts(self) -> Counter[Outcome]:

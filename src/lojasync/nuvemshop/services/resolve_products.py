@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lojasync.nuvemshop.model.bindings import ProductBinding
-from lojasync.stock.products import Product, UnknownSkuPolicy
-from lojasync.sales.orders import LineData, OrderData
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.sales.orders import LineData, OrderData
+from lojasync.stock.products import Product, UnknownSkuPolicy
 
 
 @dataclass

@@ -105,7 +105,9 @@ def _begin_run(uow: ConnectorUnitOfWork, store_id: int, full: bool, overlap_seco
         if store.run_started_at is not None and not full:
             result = (store, store.run_since, store.run_next_page or 1, True)
         else:
-            since = None if full or store.sync_cursor is None else store.sync_cursor - timedelta(seconds=overlap_seconds)
+            since = None
+            if not full and store.sync_cursor is not None:
+                since = store.sync_cursor - timedelta(seconds=overlap_seconds)
             store.run_started_at, store.run_since, store.run_next_page = started, since, 1
             result = (store, since, 1, False)
         uow.commit()
@@ -171,7 +173,7 @@ def _prefetched(pages: Iterator, depth: int = 2) -> Iterator:
                     return
                 box.put(page)
             box.put(done)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
             box.put(exc)
 
     worker = threading.Thread(target=produce, name="lojasync-prefetch", daemon=True)

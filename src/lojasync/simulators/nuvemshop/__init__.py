@@ -3,7 +3,11 @@
 from lojasync.simulators.nuvemshop.app import create_app
 from lojasync.simulators.nuvemshop.clock import ManualClock
 from lojasync.simulators.nuvemshop.config import (
-    DEFAULT_ACCESS_TOKEN, DEFAULT_APP_ID, DEFAULT_CLIENT_SECRET, DEFAULT_STORE_ID, SimulatorConfig,
+    DEFAULT_ACCESS_TOKEN,
+    DEFAULT_APP_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_STORE_ID,
+    SimulatorConfig,
 )
 from lojasync.simulators.nuvemshop.delivery import SIGNATURE_HEADER, retry_offsets, sign
 from lojasync.simulators.nuvemshop.errors import ApiError

@@ -137,7 +137,7 @@ class StoreGenerator:
         subtotal = sum(Decimal(p["price"]) * int(p["quantity"]) for p in lines)
         record.data = {
             "id": self.next_id("order"),
-            "token": "%040x" % rng.getrandbits(160),
+            "token": f"{rng.getrandbits(160):040x}",
             "store_id": self._store_id_value(),
             "contact_email": customer.email,
             "contact_name": customer.name,

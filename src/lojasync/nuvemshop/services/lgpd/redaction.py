@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from lojasync.shared.batching import chunks
 from lojasync.nuvemshop.model.bindings import OrderBinding
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.lgpd.requests import (
-    CUSTOMER_EVENTS, CustomerRequest, customer_orders, find_customer, strip_bodies,
+    CUSTOMER_EVENTS,
+    CustomerRequest,
+    customer_orders,
+    find_customer,
+    strip_bodies,
 )
 from lojasync.sales.history import Actor, HistoryType
 from lojasync.sales.orders import Order
+from lojasync.shared.batching import chunks
 
 FISCAL_KEPT = "mantido por obrigação fiscal (NF-e emitida)"
 
@@ -58,7 +62,8 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
             if not customer.erase_personal_data(keep_fiscal=keep):
                 customer_note = f"cliente {customer.id} já anonimizado"
             elif keep:
-                customer_note = f"cliente {customer.id}: e-mail e telefone removidos; nome, CPF/CNPJ e endereço {FISCAL_KEPT}"
+                customer_note = (f"cliente {customer.id}: e-mail e telefone removidos; nome, CPF/CNPJ e endereço "
+                                 f"{FISCAL_KEPT}")
             else:
                 customer_note = f"cliente {customer.id} anonimizado"
     rows = customer_orders(uow, store, request, customer)
