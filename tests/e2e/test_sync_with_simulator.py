@@ -46,7 +46,7 @@ def connected(app, server):
 
 
 def run_sync(app, server, page_size=200, client_factory=None, **kwargs):
-    return sync_store(app.uow(), client_factory or app.client_for, app.policy(), store=server.store_id,
+    return sync_store(app.uow(), client_factory or app.client_for, app.policy(), external_store_id=server.store_id,
                       page_size=page_size, **kwargs)
 
 

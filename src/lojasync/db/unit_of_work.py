@@ -60,6 +60,18 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
+    def no_autoflush(self) -> AbstractContextManager:
+        """Queries inside do not flush pending objects first (a batch resolves all its lookups, then writes)."""
+        return self.session.no_autoflush
+
+    def detach(self, *objects: object) -> None:
+        """Keep these objects readable after the transaction, without reloading them."""
+        for obj in objects:
+            self.session.expunge(obj)
+
+    def detach_all(self) -> None:
+        self.session.expunge_all()
+
     def flush(self) -> None:
         self.session.flush()
         self.write_pending()

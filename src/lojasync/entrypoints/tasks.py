@@ -117,7 +117,7 @@ class TaskQueue:
         if external_id is None:
             return
         try:
-            sync_store(app.uow(), app.client_for, app.policy(), store=external_id, full=full,
+            sync_store(app.uow(), app.client_for, app.policy(), external_store_id=external_id, full=full,
                        overlap_seconds=app.settings.sync_overlap_seconds, page_size=app.settings.sync_page_size,
                        lease_wait_seconds=0)
         except SyncBusy:

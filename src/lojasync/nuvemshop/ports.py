@@ -6,6 +6,7 @@ shape. The store client's shape is `client.protocol.StoreClient`.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 from lojasync.nuvemshop.client.protocol import ClientFactory, StoreClient
@@ -44,3 +45,9 @@ class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
     def flush(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+    def no_autoflush(self) -> AbstractContextManager: ...
+
+    def detach(self, *objects: object) -> None: ...
+
+    def detach_all(self) -> None: ...

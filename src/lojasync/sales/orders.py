@@ -112,37 +112,37 @@ class OrderLine:
 
 
 class Order(Aggregate):
-    id: int | None
+    id: int | None = None
     # Class defaults instead of assignments in __init__: the ORM turns every assignment into events,
     # and an import creates thousands of orders a second. Mapped, the ORM supplies the same defaults.
     status: OrderStatus
-    origin: str | None
-    origin_number: str | None
-    customer_id: int | None
+    origin: str | None = None
+    origin_number: str | None = None
+    customer_id: int | None = None
     customer: Customer | None = None
     customer_link: str | None = None
     customer_problem: str | None = None
-    contact_name: str | None
-    contact_email: str | None
-    contact_phone: str | None
-    contact_document: str | None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    contact_document: str | None = None
     subtotal: Decimal
     discount: Decimal
     freight: Decimal
     total: Decimal
-    payment_method: str | None
-    payment_gateway: str | None
-    installments: int | None
-    billing_address: Address | None
-    shipping_address: Address | None
-    placed_at: datetime | None
-    note: str | None
+    payment_method: str | None = None
+    payment_gateway: str | None = None
+    installments: int | None = None
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    placed_at: datetime | None = None
+    note: str | None = None
     needs_attention: bool
     attention_reason: str | None = None
     processed_by: ProcessedBy | None = None
     lines: list[OrderLine]
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     def __init__(self, status: OrderStatus = OrderStatus.OPEN) -> None:
         self.status = status

@@ -62,7 +62,7 @@ def demo(
         hooks = store_webhooks(app.uow(), app.client_for, store_api.store_id, webhook_url_for(web.url))
         console.print(f"Webhooks registrados na loja: {len(hooks.items)} eventos.", highlight=False)
         # Full: the simulated store is generated anew on every run.
-        print_sync_report(run_sync(store=store_api.store_id, full=True, app=app))
+        print_sync_report(run_sync(external_store_id=store_api.store_id, full=True, app=app))
         consumer.start()
         try:
             if live_seconds > 0:

@@ -18,13 +18,14 @@ def sync(
     full: Annotated[bool, typer.Option("--full", help="Relê todos os pedidos da loja, não só os alterados.")] = False,
 ) -> None:
     """Importa os pedidos novos e alterados da loja."""
-    report = run_sync(store=store, full=full)
+    report = run_sync(external_store_id=store, full=full)
     print_sync_report(report)
     if report.imports.failed():
         raise typer.Exit(2)
 
 
-def run_sync(store: str | None = None, full: bool = False, show_progress: bool = True, app=None) -> SyncReport:
+def run_sync(external_store_id: str | None = None, full: bool = False, show_progress: bool = True,
+             app=None) -> SyncReport:
     app = app or container()
     settings = app.settings
     with Progress(TextColumn("[bold]Importando pedidos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -34,7 +35,7 @@ def run_sync(store: str | None = None, full: bool = False, show_progress: bool =
         def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        return sync_store(app.uow(), app.client_for, app.policy(), store=store, full=full,
+        return sync_store(app.uow(), app.client_for, app.policy(), external_store_id=external_store_id, full=full,
                           overlap_seconds=settings.sync_overlap_seconds, page_size=settings.sync_page_size,
                           progress=progress)
 
@@ -45,7 +46,7 @@ def print_sync_report(report: SyncReport) -> None:
         where = "retomada"
     else:
         where = "completa" if report.since is None else f"desde {report.since:%d/%m/%Y %H:%M:%S} UTC"
-    console.print(f"Loja {report.store}: sincronização {where}. {report.fetched} pedidos lidos em "
+    console.print(f"Loja {report.external_store_id}: sincronização {where}. {report.fetched} pedidos lidos em "
                   f"{report.pages} página(s), {report.api_calls} chamadas à API, {report.seconds:.1f} s.",
                   highlight=False)
     parts = [f"{counts.get(o, 0)} {OUTCOME_LABELS[o]}" for o in Outcome if counts.get(o)]

@@ -4,20 +4,24 @@ carry no Nuvemshop columns."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+# Class defaults below serve unmapped use (the in-memory fakes); mapped, the ORM supplies the same.
 
 
 class OrderBinding:
     id: int | None
     store_id: int
     external_id: str
-    external_number: str | None
-    order_id: int | None
-    store_status: str | None
-    store_payment_status: str | None
-    store_shipping_status: str | None
-    store_updated_at: datetime | None
-    payload_hash: str | None
-    synced_at: datetime | None
+    external_number: str | None = None
+    order_id: int | None = None
+    order: Any = None   # the ERP order (sales)
+    store_status: str | None = None
+    store_payment_status: str | None = None
+    store_shipping_status: str | None = None
+    store_updated_at: datetime | None = None
+    payload_hash: str | None = None
+    synced_at: datetime | None = None
     redacted_at: datetime | None = None
 
     def __init__(self, store_id: int, external_id: str) -> None:
@@ -30,6 +34,7 @@ class CustomerBinding:
     store_id: int
     external_id: str
     customer_id: int
+    customer: Any = None   # the ERP customer (sales)
 
     def __init__(self, store_id: int, external_id: str, customer_id: int | None = None) -> None:
         self.store_id = store_id
@@ -44,6 +49,7 @@ class ProductBinding:
     external_variant_id: str
     external_product_id: str | None
     product_id: int
+    product: Any = None   # the ERP product (stock)
 
     def __init__(self, store_id: int, external_variant_id: str, external_product_id: str | None) -> None:
         self.store_id = store_id

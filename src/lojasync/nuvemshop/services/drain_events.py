@@ -44,7 +44,7 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
         while True:
             with uow:
                 pending = uow.webhook_events.pending_for_store(store_id)
-                uow.session.expunge_all()
+                uow.detach_all()
             if not pending:
                 return report
             report.events += len(pending)

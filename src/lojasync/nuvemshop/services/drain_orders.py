@@ -69,7 +69,7 @@ def handle_order_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory,
     with uow:
         store = uow.stores.get(store_id)
         active, paused, cursor = store.active, store.paused, store.sync_cursor
-        uow.session.expunge(store)
+        uow.detach(store)
     if not active:
         finish(events, WebhookEventStatus.IGNORED, error="Loja desativada (app desinstalado): pedido não importado.")
         return True

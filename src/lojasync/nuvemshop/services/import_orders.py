@@ -101,7 +101,7 @@ def _commit_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[_Can
     for _attempt in range(_CONFLICT_RETRIES):
         try:
             with uow:
-                with uow.session.no_autoflush:
+                with uow.no_autoflush():
                     report = _import_batch(uow, store_id, candidates, policy, actor)
                     report.results += _record_failures(uow, store_id, failures, actor)
                 if in_transaction is not None:

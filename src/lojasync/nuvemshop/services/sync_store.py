@@ -32,7 +32,7 @@ FAILURE_RETRIES_PER_RUN = 20
 
 @dataclass
 class SyncReport:
-    store: str
+    external_store_id: str
     since: datetime | None
     resumed: bool
     pages: int = 0
@@ -44,8 +44,8 @@ class SyncReport:
 
 
 def sync_store(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy: ImportPolicy, *,
-               store: str | None = None, full: bool = False, overlap_seconds: int = 600, page_size: int = 200,
-               progress: Progress | None = None, now: Callable[[], datetime] | None = None,
+               external_store_id: str | None = None, full: bool = False, overlap_seconds: int = 600,
+               page_size: int = 200, progress: Progress | None = None, now: Callable[[], datetime] | None = None,
                lease_wait_seconds: float = 60.0) -> SyncReport:
     """Run (or resume) one sync of a store; return what it fetched and how each order ended.
 
@@ -53,7 +53,7 @@ def sync_store(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy: 
     fight over the cursor and the resume point.
     """
     with uow:
-        store_id = find_store(uow, store).id
+        store_id = find_store(uow, external_store_id).id
     with store_lease(uow, store_id, wait_seconds=lease_wait_seconds) as lease:
         if lease is None:
             raise SyncBusy()
@@ -65,7 +65,7 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
          lease) -> SyncReport:
     started = time.perf_counter()
     snapshot, since, first_page, resumed = _begin_run(uow, store_id, full, overlap_seconds, now())
-    report = SyncReport(store=snapshot.external_id, since=since, resumed=resumed)
+    report = SyncReport(external_store_id=snapshot.external_id, since=since, resumed=resumed)
     params: dict[str, object] = {"per_page": page_size}
     if since is not None:
         params["updated_at_min"] = since.isoformat(timespec="seconds")

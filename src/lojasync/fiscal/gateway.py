@@ -1,0 +1,77 @@
+"""The SEFAZ gateway's shape: what the NF-e use cases will ask of SEFAZ, and what comes back.
+
+The real SOAP client (NFeAutorizacao4, NFeRetAutorizacao4, NFeRecepcaoEvento4, NFeStatusServico4) and the
+local homologation simulator will both have this shape, as the Nuvemshop client and its simulator share
+`StoreClient`. Answers are typed by SEFAZ's status code (cStat): the use cases decide by the code, never
+by the words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class Environment(StrEnum):
+    PRODUCTION = "1"      # tpAmb 1
+    HOMOLOGATION = "2"    # tpAmb 2: no fiscal value (the default until the merchant says otherwise)
+
+
+# cStat values the use cases act on (the full table is SEFAZ's; these are the ones with a decision).
+AUTHORISED = "100"
+CANCELLATION_APPROVED = "101"
+EVENT_REGISTERED = "135"
+BATCH_RECEIVED = "103"
+BATCH_PROCESSED = "104"
+BATCH_IN_PROCESSING = "105"
+DUPLICATE_NFE = "204"
+DUPLICATE_WITH_DIFFERENT_KEY = "539"
+ALREADY_CANCELLED = "218"
+SERVICE_PARALYSED = ("108", "109")
+
+
+@dataclass(frozen=True)
+class SefazAnswer:
+    """One SEFAZ answer: its status code and words, and what identifies what it answered."""
+
+    status: str                      # cStat
+    reason: str                      # xMotivo, shown to the operator in full
+    received_at: datetime | None = None
+    protocol: str | None = None      # nProt, when authorised or the event registered
+    access_key: str | None = None    # chNFe
+    receipt: str | None = None       # nRec, for an asynchronous batch still in processing
+    xml: bytes | None = None         # the protocol (protNFe / retEvento) to store with the document
+
+    @property
+    def authorised(self) -> bool:
+        return self.status == AUTHORISED
+
+    @property
+    def in_processing(self) -> bool:
+        return self.status in (BATCH_RECEIVED, BATCH_IN_PROCESSING)
+
+    @property
+    def unavailable(self) -> bool:
+        """SEFAZ cannot answer now: keep the document "aguardando SEFAZ" and ask again later."""
+        return self.status in SERVICE_PARALYSED
+
+
+class SefazGateway(Protocol):
+    environment: Environment
+
+    def authorise(self, signed_nfe: bytes) -> SefazAnswer:
+        """Send one signed NF-e (synchronous batch); the answer may still be "in processing" (105)."""
+
+    def query_receipt(self, receipt: str) -> SefazAnswer:
+        """Ask again for a batch still in processing."""
+
+    def query_nfe(self, access_key: str) -> SefazAnswer:
+        """The NF-e's situation at SEFAZ (after a timeout, before sending again: never authorise twice)."""
+
+    def cancel(self, signed_event: bytes) -> SefazAnswer:
+        """Register a signed cancellation event (110111); 135 means cancelled."""
+
+    def service_status(self) -> SefazAnswer:
+        """Whether the UF's authoriser is up (107) or paralysed (108/109)."""

@@ -1,0 +1,331 @@
+"""Hand-written fakes of lojasync's own interfaces: a unit of work in memory and a store client.
+
+Service rules are unit-tested with these, without a database or HTTP (cosmicpython style); the
+database tests stay in tests/integration. The fake publishes domain events through the same message
+bus as the real one, so the order history is written exactly as in production.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+
+from lojasync.bootstrap import message_bus
+from lojasync.nuvemshop.client.protocol import OrdersPage
+from lojasync.nuvemshop.model.store_log import StoreLogEntry, StoreLogType
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
+from lojasync.sales.history import HistoryEntry
+from lojasync.sales.ports import OriginRef
+from lojasync.shared.events import pull_recorded, recording_events
+
+_ids = itertools.count(1)
+
+
+def _assign_id(obj) -> None:
+    if getattr(obj, "id", None) is None:
+        obj.id = next(_ids)
+
+
+class _Rows:
+    def __init__(self) -> None:
+        self.rows: list = []
+
+    def add(self, obj) -> None:
+        if obj not in self.rows:
+            self.rows.append(obj)
+
+    def list(self) -> list:
+        return list(self.rows)
+
+
+class FakeCustomers(_Rows):
+    def by_tax_ids(self, tax_ids: Iterable[str]) -> dict:
+        wanted = set(tax_ids)
+        return {c.tax_id: c for c in self.rows if c.tax_id in wanted}
+
+    def by_tax_id(self, tax_id: str):
+        return self.by_tax_ids([tax_id]).get(tax_id)
+
+    def by_ids(self, customer_ids: Iterable[int]) -> dict:
+        wanted = set(customer_ids)
+        return {c.id: c for c in self.rows if c.id in wanted}
+
+
+class FakeProducts(_Rows):
+    def by_skus(self, skus: Iterable[str]) -> dict:
+        wanted = set(skus)
+        return {p.sku: p for p in self.rows if p.sku in wanted}
+
+    def stock_levels(self) -> dict:
+        return {}
+
+    def movement_count(self) -> int:
+        return 0
+
+
+class FakeOrders(_Rows):
+    def get(self, number: int):
+        return next((o for o in self.rows if o.id == number), None)
+
+    def list(self, status=None, needs_attention=None, without_customer=False, limit=None) -> list:
+        found = [o for o in sorted(self.rows, key=lambda o: -o.id)
+                 if (status is None or o.status == status)
+                 and (needs_attention is None or o.needs_attention == needs_attention)
+                 and (not without_customer or o.customer is None)]
+        return found[:limit] if limit else found
+
+
+class FakeHistory:
+    def __init__(self) -> None:
+        self.entries: list[HistoryEntry] = []
+        self.pending: list = []
+
+    def add(self, event) -> None:
+        self.pending.append(event)
+
+    def write_pending(self) -> None:
+        for event in self.pending:
+            entry = HistoryEntry(event.order.id, event.history_type.value, event.actor.value, event.params(),
+                                 datetime.now(timezone.utc))
+            entry.id = next(_ids)
+            self.entries.append(entry)
+        self.pending.clear()
+
+    def for_order(self, order_id: int) -> list[HistoryEntry]:
+        return [e for e in self.entries if e.order_id == order_id]
+
+    def for_orders(self, order_ids: Iterable[int]) -> dict:
+        wanted = set(order_ids)
+        found: dict = {}
+        for entry in self.entries:
+            if entry.order_id in wanted:
+                found.setdefault(entry.order_id, []).append(entry)
+        return found
+
+    def erase_legacy_texts(self, order_ids: Iterable[int]) -> int:
+        return 0
+
+
+class FakeBindings(_Rows):
+    def orders_by_external_ids(self, store_id: int, external_ids: Iterable[str], lock: bool = False) -> dict:
+        wanted = set(external_ids)
+        return {b.external_id: b for b in self._of("OrderBinding")
+                if b.store_id == store_id and b.external_id in wanted}
+
+    def for_orders(self, order_ids: Iterable[int]) -> dict:
+        wanted = set(order_ids)
+        return {b.order.id: b for b in self._of("OrderBinding") if b.order is not None and b.order.id in wanted}
+
+    def customers_by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict:
+        wanted = set(external_ids)
+        return {b.external_id: b for b in self._of("CustomerBinding")
+                if b.store_id == store_id and b.external_id in wanted}
+
+    def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict:
+        wanted = set(variant_ids)
+        return {b.external_variant_id: b for b in self._of("ProductBinding")
+                if b.store_id == store_id and b.external_variant_id in wanted}
+
+    def _of(self, kind: str) -> list:
+        return [b for b in self.rows if type(b).__name__ == kind]
+
+
+class FakeOrigins:
+    def __init__(self, bindings: FakeBindings) -> None:
+        self.bindings = bindings
+
+    def for_orders(self, order_ids: Iterable[int]) -> dict:
+        return {order_id: OriginRef(order_id, b.external_id, b.external_number,
+                                    {"status": b.store_status, "payment_status": b.store_payment_status,
+                                     "shipping_status": b.store_shipping_status})
+                for order_id, b in self.bindings.for_orders(order_ids).items()}
+
+
+class FakeFailures(_Rows):
+    def by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict:
+        wanted = set(external_ids)
+        return {f.external_id: f for f in self.rows if f.store_id == store_id and f.external_id in wanted}
+
+    def list(self, store_id: int | None = None) -> list:
+        return [f for f in self.rows if store_id is None or f.store_id == store_id]
+
+    def delete(self, failure) -> None:
+        self.rows.remove(failure)
+
+
+class FakeStores(_Rows):
+    def get(self, store_id: int):
+        return next((s for s in self.rows if s.id == store_id), None)
+
+    def by_external_id(self, external_id: str):
+        return next((s for s in self.rows if s.external_id == external_id), None)
+
+
+class FakeStoreLog(_Rows):
+    def record(self, store_id: int, entry_type: StoreLogType, actor: str, params: dict | None = None) -> None:
+        self.add(StoreLogEntry(store_id, entry_type, actor, params))
+
+    def for_store(self, store_id: int, limit: int = 100) -> list:
+        return [e for e in reversed(self.rows) if e.store_id == store_id][:limit]
+
+
+class FakeWebhookEvents(_Rows):
+    def get(self, event_id: int):
+        return next((e for e in self.rows if e.id == event_id), None)
+
+    def pending_for_store(self, store_id: int, limit: int = 5000) -> list:
+        return [e for e in self.rows if e.store_id == store_id and e.status == WebhookEventStatus.PENDING][:limit]
+
+    def stores_with_pending(self) -> list:
+        return sorted({e.store_id for e in self.rows if e.status == WebhookEventStatus.PENDING})
+
+    def list(self, status: str | None = None, limit: int = 100) -> list:
+        return [e for e in reversed(self.rows) if status is None or e.status == status][:limit]
+
+
+class FakeLeases:
+    def __init__(self) -> None:
+        self.holders: dict[int, tuple[str, datetime]] = {}
+
+    def acquire(self, store_id, holder, now, expires_at) -> bool:
+        current = self.holders.get(store_id)
+        if current is None or current[0] == holder or current[1] < now:
+            self.holders[store_id] = (holder, expires_at)
+            return True
+        return False
+
+    def holder(self, store_id):
+        return self.holders.get(store_id, (None,))[0]
+
+    def steal(self, store_id, from_holder, holder, expires_at) -> bool:
+        return False
+
+    def release(self, store_id, holder) -> None:
+        if self.holder(store_id) == holder:
+            del self.holders[store_id]
+
+
+class FakePeriodicRuns:
+    def __init__(self) -> None:
+        self.last: dict[str, datetime] = {}
+
+    def claim_round(self, name: str, now: datetime, not_before: datetime) -> bool:
+        if name in self.last and self.last[name] >= not_before:
+            return False
+        self.last[name] = now
+        return True
+
+
+class FakeUnitOfWork:
+    """The connector's unit of work, in memory. Committed state is whatever was added; a rollback keeps it
+    too (enough for rules tests: transactions themselves are tested on the real databases)."""
+
+    def __init__(self) -> None:
+        self.bus = message_bus()
+        self.customers, self.products, self.orders = FakeCustomers(), FakeProducts(), FakeOrders()
+        self.order_history = FakeHistory()
+        self.bindings = FakeBindings()
+        self.origins = FakeOrigins(self.bindings)
+        self.failures, self.stores, self.store_log = FakeFailures(), FakeStores(), FakeStoreLog()
+        self.webhook_events, self.leases, self.periodic_runs = FakeWebhookEvents(), FakeLeases(), FakePeriodicRuns()
+        self.commits = 0
+        self._active = False
+
+    def __enter__(self) -> FakeUnitOfWork:
+        assert not self._active, "nested transaction"
+        self._active = True
+        self._recording = recording_events()
+        self._aggregates = self._recording.__enter__()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pull_recorded(self._aggregates)
+        self._recording.__exit__(None, None, None)
+        self._active = False
+
+    def commit(self) -> None:
+        self.bus.handle(self, lambda: pull_recorded(self._aggregates))
+        self.flush()
+        self.commits += 1
+
+    def flush(self) -> None:
+        # New orders, customers and products reach the repositories through the objects that hold them.
+        for binding in self.bindings.rows:
+            for attr in ("order", "customer", "product"):
+                target = getattr(binding, attr, None)
+                if target is not None:
+                    {"order": self.orders, "customer": self.customers, "product": self.products}[attr].add(target)
+        for repository in (self.orders, self.customers, self.products, self.stores, self.failures,
+                           self.webhook_events, self.store_log):
+            for obj in repository.rows:
+                _assign_id(obj)
+        for order in self.orders.rows:
+            if order.customer is not None:
+                self.customers.add(order.customer)
+                _assign_id(order.customer)
+                order.customer_id = order.customer.id
+        self.order_history.write_pending()
+
+    def rollback(self) -> None:
+        pass
+
+    def no_autoflush(self):
+        return contextlib.nullcontext()
+
+    def detach(self, *objects) -> None:
+        pass
+
+    def detach_all(self) -> None:
+        pass
+
+
+class FakeStoreClient:
+    """A store that answers from a dict of order payloads; counts calls like the real client."""
+
+    def __init__(self, orders: dict[str, dict] | None = None, external_store_id: str = "1234567") -> None:
+        self.external_store_id = external_store_id
+        self.orders = dict(orders or {})
+        self.api_calls = 0
+        self.rate_limited = 0
+        self.closed = False
+        self.webhooks: list[dict] = []
+
+    def list_orders_page(self, params=None, *, url=None) -> OrdersPage:
+        self.api_calls += 1
+        return OrdersPage(list(self.orders.values()), 1, None, len(self.orders))
+
+    def iter_order_pages(self, params=None, *, start_page: int = 1) -> Iterator[OrdersPage]:
+        page = self.list_orders_page(params)
+        if page.orders:
+            yield page
+
+    def get_order(self, order_id) -> dict:
+        from lojasync.nuvemshop.client.errors import NotFoundError
+
+        self.api_calls += 1
+        if str(order_id) not in self.orders:
+            raise NotFoundError(f"Pedido {order_id} não encontrado (404).")
+        return self.orders[str(order_id)]
+
+    def list_webhooks(self) -> list[dict]:
+        self.api_calls += 1
+        return list(self.webhooks)
+
+    def create_webhook(self, event: str, url: str) -> dict:
+        self.api_calls += 1
+        self.webhooks.append({"event": event, "url": url})
+        return self.webhooks[-1]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def pending_event(uow: FakeUnitOfWork, store, event: str, resource_id: str | None) -> WebhookEvent:
+    record = WebhookEvent(store.id, store.external_id, event, resource_id, {"event": event, "id": resource_id},
+                          datetime.now(timezone.utc))
+    record.id = next(_ids)
+    record.error = record.resolution = record.processed_at = None
+    uow.webhook_events.add(record)
+    return record
