@@ -97,9 +97,28 @@ def test_operator_links_a_customer_by_hand(lojasync, server):
 
 
 def test_errors_are_portuguese_and_actionable(lojasync):
-    assert "Nenhuma loja conectada" in lojasync("sync", expect=1).output
+    no_store = lojasync("sync", expect=1).output
+    assert "Nenhuma loja conectada" in no_store and "Resolução: Conecte uma loja" in no_store
+    assert "No terminal: lojasync store install-link" in no_store  # the CLI's own way to act on it
     assert "não encontrado" in lojasync("orders", "show", "424242", expect=1).output
     assert "Situação desconhecida" in lojasync("orders", "list", "--status", "pago", expect=1).output
+    missing = lojasync("events", "retry", "999", expect=1).output
+    assert "Evento 999 não encontrado" in missing and "Traceback" not in missing
+
+
+def test_a_bug_is_one_line_with_a_reference_and_the_traceback_goes_to_the_log(lojasync, app, monkeypatch):
+    from lojasync.entrypoints.cli import orders
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("um bug do lojasync")
+
+    monkeypatch.setattr(orders, "list_orders", broken)
+    output = lojasync("orders", "list", expect=1).output
+    assert "Erro inesperado (ZeroDivisionError), referência" in output
+    assert "Traceback" not in output and "Resolução" not in output  # not dressed as advice
+    reference = output.split("referência ")[1].split(".")[0]
+    log = (app.settings.data_dir / "lojasync-erros.log").read_text(encoding="utf-8")
+    assert reference in log and "Traceback" in log and "um bug do lojasync" in log
 
 
 def test_db_upgrade_reports_the_head_revision(lojasync):

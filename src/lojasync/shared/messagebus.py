@@ -1,7 +1,8 @@
 """A small in-process message bus: domain events to their handlers, in the unit of work's transaction.
 
 Handlers are registered by event class in one table (the composition root builds it); a handler of a
-base class also receives its subclasses. Handlers may record new events; those are handled in turn.
+base class also receives its subclasses, after the subclass's own handlers. Events are handled in the
+order they were recorded; handlers may record new events, handled in turn.
 """
 
 from __future__ import annotations

@@ -10,16 +10,30 @@ config = context.config
 def run_migrations_online() -> None:
     engine = config.attributes["engine"]
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration recreates a table (copy, drop, rename); with foreign keys enforced the
+            # drop fails as soon as another table has rows pointing at it. SQLite only honours this
+            # pragma outside a transaction, so it goes straight to the driver before anything begins.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             # Every module's tables, when the caller imported them (autogenerate compares against these).
             target_metadata=config.attributes.get("metadata", metadata),
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
         )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:  # the copy must keep every reference whole: refuse, the transaction rolls back
+                        raise RuntimeError(f"migration left {len(broken)} broken foreign key(s): {broken[:5]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 run_migrations_online()

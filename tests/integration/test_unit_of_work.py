@@ -1,0 +1,45 @@
+"""The SQL unit of work: one transaction per entry, events published before the commit, nothing lost."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.events import DataExported
+from lojasync.sales.history import Actor
+from tests.factories import make_store, order_payload
+
+
+def test_events_of_an_aggregate_the_session_no_longer_holds_are_still_published(app):
+    """The ORM's identity map holds unmodified objects weakly: the unit of work must hold the ones that
+    recorded events, or their history would vanish with a garbage collection (seen on PostgreSQL)."""
+    number = import_order(app.uow(), make_store(app), order_payload(), ImportPolicy()).order_number
+    with app.uow() as uow:
+        order = uow.orders.get(number)
+        order.record(DataExported(order=order, actor=Actor.STORE, request_id="r-1"))  # no column changes
+        del order
+        gc.collect()
+        uow.commit()
+    with app.uow() as uow:
+        assert [e.type for e in uow.order_history.for_order(number)] == ["created", "lgpd_data_request"]
+
+
+def test_a_rolled_back_transaction_publishes_nothing_and_leaves_no_stale_events(app):
+    number = import_order(app.uow(), make_store(app), order_payload(), ImportPolicy()).order_number
+    uow = app.uow()
+    with uow:
+        order = uow.orders.get(number)
+        order.record(DataExported(order=order, actor=Actor.STORE, request_id="nunca"))
+        # no commit: rolled back on exit
+    assert order.pending_events() == []
+    with uow:
+        assert [e.type for e in uow.order_history.for_order(number)] == ["created"]
+
+
+def test_one_transaction_at_a_time(app):
+    uow = app.uow()
+    with uow, pytest.raises(RuntimeError, match="already in a transaction"), uow:
+        pass

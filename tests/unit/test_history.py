@@ -1,0 +1,60 @@
+"""The order history: typed entries rendered in Portuguese when shown, for every kind of event."""
+
+from __future__ import annotations
+
+import pytest
+
+from lojasync.sales.history import HistoryType, Level, Names, level_of, render
+
+
+@pytest.mark.parametrize(("entry_type", "params", "text"), [
+    (HistoryType.INVOICE_GENERATED, {"number": 12, "series": 1}, "NF-e nº 12 série 1 gerada (ainda não transmitida)."),
+    (HistoryType.INVOICE_AUTHORISED, {"number": 12, "series": 1, "protocol": "135260000000001",
+                                      "access_key": "35200159594315000157550010000000012062777161"},
+     "NF-e nº 12 série 1 autorizada pela SEFAZ (protocolo 135260000000001, chave "
+     "35200159594315000157550010000000012062777161)."),
+    (HistoryType.INVOICE_REJECTED, {"number": 12, "series": 1, "code": "539",
+                                    "reason": "Duplicidade de NF-e com diferença na Chave de Acesso"},
+     "NF-e nº 12 série 1 rejeitada pela SEFAZ: 539 - Duplicidade de NF-e com diferença na Chave de Acesso."),
+    (HistoryType.INVOICE_CANCELLED, {"number": 12, "series": 1, "protocol": "1", "justification": "Pedido cancelado"},
+     "NF-e nº 12 série 1 cancelada (protocolo 1): Pedido cancelado."),
+    (HistoryType.SALE_CONFIRMED, {"sale_number": 7}, "Venda simples 7 confirmada."),
+    (HistoryType.STOCK_ISSUED, {"units": 3, "products": 2, "document": "NF-e 12"},
+     "Baixa de estoque: 3 unidade(s) de 2 produto(s) (NF-e 12)."),
+    (HistoryType.RECEIVABLES_CREATED, {"count": 2, "total": "160.00", "document": "NF-e 12"},
+     "2 conta(s) a receber criada(s), total R$ 160.00 (NF-e 12)."),
+    (HistoryType.RECEIVABLES_CANCELLED, {"count": 2, "document": "venda 7"}, "2 conta(s) a receber cancelada(s) (venda 7)."),
+])
+def test_processing_entries_are_ready_for_the_nfe_and_finance_modules(entry_type, params, text):
+    assert render(entry_type, params, Names()) == text
+
+
+def test_names_are_read_when_shown_so_an_erased_customer_stays_erased():
+    params = {"changes": [{"kind": "customer_linked", "customer_id": 5}, {"kind": "field", "name": "discount"}]}
+    before = render("updated", params, Names(customers={5: "Maria Souza"}))
+    after = render("updated", params, Names(customers={5: "Cliente anonimizado (LGPD)"}))
+    assert before == "Pedido atualizado pela loja: cliente vinculado: Maria Souza; desconto alterado."
+    assert after == "Pedido atualizado pela loja: cliente vinculado: Cliente anonimizado (LGPD); desconto alterado."
+
+
+def test_fiscal_retention_is_a_typed_field_not_a_sentence_to_search():
+    assert render("lgpd_customer_redact", {"fiscal_retention": None}, Names()) == (
+        "Dados pessoais anonimizados a pedido do cliente (LGPD).")
+    assert "mantido por obrigação fiscal (venda confirmada)" in render(
+        "lgpd_store_redact", {"fiscal_retention": "simple_sale"}, Names())
+    assert "mantido por obrigação fiscal (NF-e emitida)" in render(
+        "lgpd_customer_redact", {"fiscal_retention": "nfe"}, Names())
+
+
+def test_levels_and_unknown_types():
+    assert level_of("failed") is Level.ERROR and level_of("invoice_rejected") is Level.ERROR
+    assert level_of("customer_missing") is Level.WARNING and level_of("created") is Level.INFO
+    assert level_of("from_the_future") is Level.INFO
+    assert render("from_the_future", {}, Names()) == "from_the_future"
+    assert render("legacy", {"legacy_text": "Texto como foi gravado."}, Names()) == "Texto como foi gravado."
+
+
+def test_every_type_has_words():
+    for entry_type in HistoryType:
+        text = render(entry_type, {"legacy_text": "x"} if entry_type is HistoryType.LEGACY else {}, Names())
+        assert text and text != entry_type.value, entry_type
