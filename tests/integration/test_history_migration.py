@@ -12,7 +12,7 @@ from alembic import command
 
 from lojasync.db.engine import build_engine
 from lojasync.db.migrate import alembic_config
-from lojasync.sales.history import Names, render
+from lojasync.sales.history_text import Names, render
 
 
 def test_sync_log_rows_move_to_order_history_and_store_log(tmp_path):

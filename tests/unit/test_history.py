@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lojasync.sales.history import HistoryType, Level, Names, level_of, render
+from lojasync.sales.history import HistoryType, Level
+from lojasync.sales.history_text import Names, level_of, render
 
 
 @pytest.mark.parametrize(("entry_type", "params", "text"), [

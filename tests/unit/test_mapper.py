@@ -11,7 +11,8 @@ import pytest
 
 from lojasync.nuvemshop.mapper import map_order, resolve_tax_id
 from lojasync.nuvemshop.payloads import parse_order
-from lojasync.sales.orders import ORIGIN_ONLINE_STORE, LineData
+from lojasync.sales.order_data import LineData
+from lojasync.sales.orders import ORIGIN_ONLINE_STORE
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxId, TaxIdKind

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from lojasync.sales.customers import Customer, CustomerData
 from lojasync.sales.events import CustomerLinked, OrderImported, OrderUpdated, StoreChangeFlagged
 from lojasync.sales.history import Actor, Change, ProcessedBy
-from lojasync.sales.orders import ORIGIN_ONLINE_STORE, CustomerLink, LineData, Order, OrderData
+from lojasync.sales.history_text import change_text
+from lojasync.sales.order_data import LineData, OrderData
+from lojasync.sales.orders import ORIGIN_ONLINE_STORE, CustomerLink, Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxId, TaxIdKind, TaxIdProblem, TaxIdProblemCode
@@ -52,7 +54,7 @@ def stored(order: Order, order_id: int = 1) -> Order:
 
 
 def texts(changes: list[Change]) -> list[str]:
-    return [change.text() for change in changes]
+    return [change_text(change) for change in changes]
 
 
 # --- first import --------------------------------------------------------------------------------------------

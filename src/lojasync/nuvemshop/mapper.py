@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
 from lojasync.sales.customers import CustomerData
-from lojasync.sales.orders import ORIGIN_ONLINE_STORE, LineData, OrderData
+from lojasync.sales.order_data import LineData, OrderData
+from lojasync.sales.orders import ORIGIN_ONLINE_STORE
 from lojasync.sales.status import StatusRules
 from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxId, TaxIdProblem, parse_tax_id

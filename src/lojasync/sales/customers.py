@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from lojasync.sales.erasure import ANONYMISED_NAME, assign
 from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxId
-
-ANONYMISED_NAME = "Cliente anonimizado (LGPD)"
 
 
 @dataclass(frozen=True)
@@ -68,12 +67,7 @@ class Customer:
             if not self.tax_id.startswith("LGPD"):
                 # tax_id is NOT NULL and unique: a placeholder that cannot be a CPF/CNPJ.
                 changes["tax_id"] = f"LGPD{self.id:010d}"
-        changed = False
-        for attr, value in changes.items():
-            if getattr(self, attr) != value:
-                setattr(self, attr, value)
-                changed = True
-        return changed
+        return assign(self, changes)
 
     def is_anonymised(self) -> bool:
         return self.tax_id.startswith("LGPD")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import fields, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from lojasync.sales.customers import Customer, CustomerData
+from lojasync.sales.customers import Customer
+from lojasync.sales.erasure import REMOVED, assign
 from lojasync.sales.events import (
     CustomerKept,
     CustomerLinked,
@@ -19,67 +20,21 @@ from lojasync.sales.events import (
     StoreChangeFlagged,
     StoreStateNoted,
 )
-from lojasync.sales.history import REPORTED_FIELDS, Actor, Change, ChangeKind, HistoryType, Names, ProcessedBy, render
+from lojasync.sales.history import Actor, Change, ChangeKind, HistoryType, ProcessedBy
+from lojasync.sales.history_text import REPORTED_FIELDS, Names, render
+from lojasync.sales.order_data import LineData, OrderData
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.address import Address
 from lojasync.shared.events import Aggregate
-from lojasync.shared.tax_id import TaxIdProblem, TaxIdProblemCode, normalize_tax_id, parse_tax_id
+from lojasync.shared.tax_id import TaxIdProblem, normalize_tax_id, parse_tax_id
 
 ORIGIN_ONLINE_STORE = "nuvemshop"
 ORIGIN_LABELS = {ORIGIN_ONLINE_STORE: "Loja virtual"}
-REMOVED = "[removido (LGPD)]"
 
 
 class CustomerLink:
     STORE = "store"
     MANUAL = "manual"
-
-
-@dataclass(frozen=True)
-class LineData:
-    sku: str | None
-    name: str
-    quantity: int
-    unit_price: Decimal
-    store_product_id: str | None = None
-    store_variant_id: str | None = None
-
-    @property
-    def total(self) -> Decimal:
-        return self.unit_price * self.quantity
-
-
-@dataclass(frozen=True)
-class OrderData:
-    """The ERP values of a store order, produced by the mapper; nothing here is persisted yet."""
-
-    origin: str
-    origin_number: str
-    status: OrderStatus
-    customer: CustomerData | None
-    customer_problem: TaxIdProblem | None
-    contact_name: str | None
-    contact_email: str | None
-    contact_phone: str | None
-    contact_document: str | None
-    subtotal: Decimal
-    discount: Decimal
-    freight: Decimal
-    total: Decimal
-    payment_method: str | None
-    payment_gateway: str | None
-    installments: int | None
-    billing_address: Address | None
-    shipping_address: Address | None
-    placed_at: datetime | None
-    note: str | None
-    lines: list[LineData] = field(default_factory=list)
-
-    def without_personal_data(self) -> OrderData:
-        """The same sale with no one's data in it: the customer asked for erasure (LGPD)."""
-        return replace(self, customer=None, customer_problem=TaxIdProblem(TaxIdProblemCode.ERASED),
-                       contact_name=None, contact_email=None, contact_phone=None, contact_document=None,
-                       billing_address=None, shipping_address=None, note=None)
 
 
 # Copied as they are from the store; status, customer and lines have rules of their own.
@@ -243,11 +198,7 @@ class Order(Aggregate):
             problem = self.customer_problem
             if problem and ": " in problem:  # "CPF inválido: <the document as sent>"
                 changes["customer_problem"] = f"{problem.split(': ', 1)[0]}: {REMOVED}"
-        changed = False
-        for attr, value in changes.items():
-            if getattr(self, attr) != value:
-                setattr(self, attr, value)
-                changed = True
+        changed = assign(self, changes)
         if changed:
             self.record(PersonalDataErased(order=self, actor=actor, request=request,
                                            fiscal_retention=self.processed_by))

@@ -7,7 +7,8 @@ from typing import Any
 
 from lojasync.sales.customers import Customer
 from lojasync.sales.errors import OrderNotFound
-from lojasync.sales.history import HistoryEntry, Names, level_of, render
+from lojasync.sales.history import HistoryEntry
+from lojasync.sales.history_text import Names, level_of, render
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OriginRef, SalesUnitOfWork
 from lojasync.sales.status import OrderStatus

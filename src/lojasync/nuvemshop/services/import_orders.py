@@ -8,27 +8,26 @@ Imports never move stock or money, and never overwrite an order the back office 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from lojasync.nuvemshop.errors import ImportConflictError
-from lojasync.nuvemshop.mapper import map_order
 from lojasync.nuvemshop.model.bindings import OrderBinding
 from lojasync.nuvemshop.model.import_failures import ImportFailure
 from lojasync.nuvemshop.model.store_log import StoreLogType
-from lojasync.nuvemshop.payloads import PayloadError, StoreOrder, parse_order
+from lojasync.nuvemshop.payloads import StoreOrder
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.import_prepare import Candidate, Failure, failure_key, prepare
 from lojasync.nuvemshop.services.outcomes import ImportReport, ImportResult, Outcome
 from lojasync.nuvemshop.services.resolve_customers import resolve_customers
 from lojasync.nuvemshop.services.resolve_products import resolve_products
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind
-from lojasync.sales.orders import Order, OrderData
+from lojasync.sales.orders import Order
 
 log = logging.getLogger("lojasync.import")
 
@@ -38,27 +37,6 @@ InTransaction = Callable[[ConnectorUnitOfWork], None]
 _CONFLICT_RETRIES = 4
 _DATABASE_RESOLUTION = ("O banco recusou os dados deste pedido (valor fora do formato aceito). Confira o pedido "
                         "na loja; os demais pedidos do lote foram importados. A próxima sincronização tenta de novo.")
-_UNREADABLE_RESOLUTION = ("O pedido foi guardado como veio da loja e será tentado de novo na próxima sincronização. "
-                          "Se o erro voltar, é uma falha do lojasync: informe o número do pedido ao suporte.")
-
-
-@dataclass
-class _Candidate:
-    payload: dict
-    order: StoreOrder
-    data: OrderData
-    digest: str
-
-
-@dataclass
-class _Failure:
-    key: str                 # the store order id, or a digest of the payload when it has none
-    external_id: str | None
-    payload: object
-    message: str
-    resolution: str
-    code: str
-    summary: str             # data-free words for the histories ("dados inválidos: products.0.quantity")
 
 
 def import_order(uow: ConnectorUnitOfWork, store_id: int, payload: dict, policy: ImportPolicy,
@@ -76,7 +54,7 @@ def import_orders(uow: ConnectorUnitOfWork, store_id: int, payloads: list, polic
     database refuses one order for good, the batch is imported order by order so that one order is
     recorded as a failure and the others still arrive.
     """
-    candidates, failures = _prepare(payloads, policy)
+    candidates, failures = prepare(payloads, policy)
     try:
         return _commit_batch(uow, store_id, candidates, failures, policy, actor, in_transaction)
     except (DBAPIError, ImportConflictError) as exc:
@@ -88,15 +66,15 @@ def import_orders(uow: ConnectorUnitOfWork, store_id: int, payloads: list, polic
             report.extend(_commit_batch(uow, store_id, [candidate], [], policy, actor, None))
         except (DBAPIError, ImportConflictError) as exc:
             external_id = candidate.order.id
-            failures.append(_Failure(
-                _failure_key(external_id, candidate.payload), external_id, candidate.payload,
+            failures.append(Failure(
+                failure_key(external_id, candidate.payload), external_id, candidate.payload,
                 f"Pedido {external_id} não pôde ser gravado ({_describe(exc)}).", _DATABASE_RESOLUTION,
                 "nuvemshop.database_refused", f"o banco recusou os dados ({_describe(exc)})"))
     report.extend(_commit_batch(uow, store_id, [], failures, policy, actor, in_transaction))
     return report
 
 
-def _commit_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[_Candidate], failures: list[_Failure],
+def _commit_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Candidate], failures: list[Failure],
                   policy: ImportPolicy, actor: Actor, in_transaction: InTransaction | None) -> ImportReport:
     for _attempt in range(_CONFLICT_RETRIES):
         try:
@@ -122,69 +100,7 @@ def _describe(exc: Exception) -> str:
     return f"{kind}: {constraint}" if constraint else kind
 
 
-def _prepare(payloads: list, policy: ImportPolicy) -> tuple[list[_Candidate], list[_Failure]]:
-    newest: dict[str, _Candidate] = {}
-    failures: dict[str, _Failure] = {}
-    fingerprint = policy.fingerprint()
-    for payload in payloads:
-        try:
-            order = parse_order(payload)
-            data = map_order(order, policy.rules)
-        except PayloadError as exc:
-            external_id = exc.external_id or _raw_id(payload)
-            key = _failure_key(external_id, payload)
-            summary = f"dados inválidos no pedido da loja ({', '.join(exc.fields) or 'formato'})"
-            failures[key] = _Failure(key, external_id, payload, exc.message, exc.resolution, exc.code, summary)
-            continue
-        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
-            # A shape nobody foresaw: nothing the store sent may be lost, so the payload is kept as a
-            # failure to retry; the traceback goes to the log, where a developer will look for it.
-            external_id = _raw_id(payload)
-            key = _failure_key(external_id, payload)
-            log.exception("store order could not be read", extra={"external_id": external_id})
-            failures[key] = _Failure(
-                key, external_id, payload,
-                f"Pedido {external_id or '?'} da loja não pôde ser lido (erro interno {type(exc).__name__}).",
-                _UNREADABLE_RESOLUTION, "nuvemshop.payload_unreadable", f"erro interno ({type(exc).__name__})")
-            continue
-        seen = newest.get(order.id)
-        # The same order twice in one batch (overlapping pages): keep the newest version.
-        if seen is None or _newer_or_same(order, seen.order):
-            newest[order.id] = _Candidate(payload, order, data, _content_digest(order, data, fingerprint))
-    return list(newest.values()), list(failures.values())
-
-
-def _content_digest(order: StoreOrder, data: OrderData, fingerprint: str) -> str:
-    # What the ERP takes from the order, not the raw payload: the embedded customer aggregates
-    # (total_spent, last_order_id) change whenever the buyer orders again and are not news.
-    states = (order.status, order.payment_status, order.shipping_status_normalized)
-    return _digest(f"{data!r}|{states!r}|{fingerprint}")
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _failure_key(external_id: str | None, payload: object) -> str:
-    """The store order id, or (no id, or one too long for any id column) a digest of the payload."""
-    if external_id and len(external_id) <= 40:
-        return external_id
-    return f"{'sem-id' if not external_id else 'id-longo'}-{_digest(repr(payload))[:24]}"
-
-
-def _raw_id(payload: object) -> str | None:
-    if isinstance(payload, dict) and payload.get("id") not in (None, ""):
-        return str(payload["id"])
-    return None
-
-
-def _newer_or_same(a: StoreOrder, b: StoreOrder) -> bool:
-    if a.updated_at is None or b.updated_at is None:
-        return True
-    return a.updated_at >= b.updated_at
-
-
-def _is_up_to_date(binding: OrderBinding | None, candidate: _Candidate) -> bool:
+def _is_up_to_date(binding: OrderBinding | None, candidate: Candidate) -> bool:
     """Skip a version older than the imported one, and any version whose content is the same.
 
     The content decides, not the stamp alone: the API has second resolution, and a newer stamp with
@@ -198,11 +114,11 @@ def _is_up_to_date(binding: OrderBinding | None, candidate: _Candidate) -> bool:
     return binding.payload_hash == candidate.digest
 
 
-def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[_Candidate], policy: ImportPolicy,
+def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Candidate], policy: ImportPolicy,
                   actor: Actor) -> ImportReport:
     results: list[tuple[ImportResult, OrderBinding | None]] = []
     bindings = uow.bindings.orders_by_external_ids(store_id, [c.order.id for c in candidates], lock=True)
-    todo: list[_Candidate] = []
+    todo: list[Candidate] = []
     for candidate in candidates:
         binding = bindings.get(candidate.order.id)
         if _is_up_to_date(binding, candidate):
@@ -267,7 +183,7 @@ def _store_state_changes(binding: OrderBinding, store: StoreOrder) -> list[Chang
     return [Change(ChangeKind.STORE_STATE, name=name, after=new) for name, old, new in states if old != new and new]
 
 
-def _processed_order_changed(binding: OrderBinding, candidate: _Candidate, actor: Actor) -> ImportResult:
+def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Actor) -> ImportResult:
     order, data, store = binding.order, candidate.data, candidate.order
     material = (data.status != order.status or data.total != order.total
                 or [(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
@@ -279,7 +195,7 @@ def _processed_order_changed(binding: OrderBinding, candidate: _Candidate, actor
     return ImportResult(store.id, Outcome.ATTENTION, order.id, reason)
 
 
-def _update_binding(binding: OrderBinding, candidate: _Candidate) -> None:
+def _update_binding(binding: OrderBinding, candidate: Candidate) -> None:
     store = candidate.order
     binding.external_number = (store.number or "")[:40] or None
     # Unknown enum values are kept as data, within the column.
@@ -290,7 +206,7 @@ def _update_binding(binding: OrderBinding, candidate: _Candidate) -> None:
     binding.payload_hash = candidate.digest
 
 
-def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[_Failure], actor: Actor
+def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Failure], actor: Actor
                      ) -> list[ImportResult]:
     """Keep the payload and the error: nothing the store sent is lost, and the next sync retries it."""
     if not failures:

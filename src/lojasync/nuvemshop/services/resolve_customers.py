@@ -6,7 +6,7 @@ from lojasync.nuvemshop.model.bindings import CustomerBinding
 from lojasync.nuvemshop.payloads import StoreOrder
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.sales.customers import Customer
-from lojasync.sales.orders import OrderData
+from lojasync.sales.order_data import OrderData
 
 
 def resolve_customers(uow: ConnectorUnitOfWork, store_id: int, items: list[tuple[StoreOrder, OrderData]]

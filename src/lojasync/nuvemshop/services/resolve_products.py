@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from lojasync.nuvemshop.model.bindings import ProductBinding
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
-from lojasync.sales.orders import LineData, OrderData
+from lojasync.sales.order_data import LineData, OrderData
 from lojasync.stock.products import Product, UnknownSkuPolicy
 
 

@@ -1,0 +1,102 @@
+"""Step one of an import: parse and map each payload; what cannot be read becomes a failure to keep.
+
+The same order twice in one batch keeps its newest version; each candidate carries the digest of what
+the ERP takes from it (the skip rule compares digests, not raw payloads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from lojasync.nuvemshop.mapper import map_order
+from lojasync.nuvemshop.payloads import PayloadError, StoreOrder, parse_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.order_data import OrderData
+
+log = logging.getLogger("lojasync.import")
+
+_UNREADABLE_RESOLUTION = ("O pedido foi guardado como veio da loja e será tentado de novo na próxima sincronização. "
+                          "Se o erro voltar, é uma falha do lojasync: informe o número do pedido ao suporte.")
+
+
+@dataclass
+class Candidate:
+    payload: dict
+    order: StoreOrder
+    data: OrderData
+    digest: str
+
+
+@dataclass
+class Failure:
+    key: str                 # the store order id, or a digest of the payload when it has none
+    external_id: str | None
+    payload: object
+    message: str
+    resolution: str
+    code: str
+    summary: str             # data-free words for the histories ("dados inválidos: products.0.quantity")
+
+
+def prepare(payloads: list, policy: ImportPolicy) -> tuple[list[Candidate], list[Failure]]:
+    newest: dict[str, Candidate] = {}
+    failures: dict[str, Failure] = {}
+    fingerprint = policy.fingerprint()
+    for payload in payloads:
+        try:
+            order = parse_order(payload)
+            data = map_order(order, policy.rules)
+        except PayloadError as exc:
+            external_id = exc.external_id or _raw_id(payload)
+            key = failure_key(external_id, payload)
+            summary = f"dados inválidos no pedido da loja ({', '.join(exc.fields) or 'formato'})"
+            failures[key] = Failure(key, external_id, payload, exc.message, exc.resolution, exc.code, summary)
+            continue
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            # A shape nobody foresaw: nothing the store sent may be lost, so the payload is kept as a
+            # failure to retry; the traceback goes to the log, where a developer will look for it.
+            external_id = _raw_id(payload)
+            key = failure_key(external_id, payload)
+            log.exception("store order could not be read", extra={"external_id": external_id})
+            failures[key] = Failure(
+                key, external_id, payload,
+                f"Pedido {external_id or '?'} da loja não pôde ser lido (erro interno {type(exc).__name__}).",
+                _UNREADABLE_RESOLUTION, "nuvemshop.payload_unreadable", f"erro interno ({type(exc).__name__})")
+            continue
+        seen = newest.get(order.id)
+        # The same order twice in one batch (overlapping pages): keep the newest version.
+        if seen is None or _newer_or_same(order, seen.order):
+            newest[order.id] = Candidate(payload, order, data, _content_digest(order, data, fingerprint))
+    return list(newest.values()), list(failures.values())
+
+
+def _content_digest(order: StoreOrder, data: OrderData, fingerprint: str) -> str:
+    # What the ERP takes from the order, not the raw payload: the embedded customer aggregates
+    # (total_spent, last_order_id) change whenever the buyer orders again and are not news.
+    states = (order.status, order.payment_status, order.shipping_status_normalized)
+    return digest(f"{data!r}|{states!r}|{fingerprint}")
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def failure_key(external_id: str | None, payload: object) -> str:
+    """The store order id, or (no id, or one too long for any id column) a digest of the payload."""
+    if external_id and len(external_id) <= 40:
+        return external_id
+    return f"{'sem-id' if not external_id else 'id-longo'}-{digest(repr(payload))[:24]}"
+
+
+def _raw_id(payload: object) -> str | None:
+    if isinstance(payload, dict) and payload.get("id") not in (None, ""):
+        return str(payload["id"])
+    return None
+
+
+def _newer_or_same(a: StoreOrder, b: StoreOrder) -> bool:
+    if a.updated_at is None or b.updated_at is None:
+        return True
+    return a.updated_at >= b.updated_at

@@ -1,0 +1,59 @@
+"""What an import brings for an order: the ERP values of a store order, before they become an `Order`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+
+from lojasync.sales.customers import CustomerData
+from lojasync.sales.status import OrderStatus
+from lojasync.shared.address import Address
+from lojasync.shared.tax_id import TaxIdProblem, TaxIdProblemCode
+
+
+@dataclass(frozen=True)
+class LineData:
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: Decimal
+    store_product_id: str | None = None
+    store_variant_id: str | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class OrderData:
+    """The ERP values of a store order, produced by the mapper; nothing here is persisted yet."""
+
+    origin: str
+    origin_number: str
+    status: OrderStatus
+    customer: CustomerData | None
+    customer_problem: TaxIdProblem | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    contact_document: str | None
+    subtotal: Decimal
+    discount: Decimal
+    freight: Decimal
+    total: Decimal
+    payment_method: str | None
+    payment_gateway: str | None
+    installments: int | None
+    billing_address: Address | None
+    shipping_address: Address | None
+    placed_at: datetime | None
+    note: str | None
+    lines: list[LineData] = field(default_factory=list)
+
+    def without_personal_data(self) -> OrderData:
+        """The same sale with no one's data in it: the customer asked for erasure (LGPD)."""
+        return replace(self, customer=None, customer_problem=TaxIdProblem(TaxIdProblemCode.ERASED),
+                       contact_name=None, contact_email=None, contact_phone=None, contact_document=None,
+                       billing_address=None, shipping_address=None, note=None)
