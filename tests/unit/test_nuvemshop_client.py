@@ -594,7 +594,7 @@ def test_logs_are_structured_and_never_contain_the_token(fake, caplog, no_jitter
         client.get_order(1)
     records = [r for r in caplog.records if r.name == "lojasync.nuvemshop"]
     retry = next(r for r in records if r.levelno == logging.WARNING and getattr(r, "status", None) == 500)
-    assert (retry.store_id, retry.method, retry.path, retry.attempt) == ("123456", "GET", "/2025-03/123456/orders/1", 1)
+    assert (retry.external_store_id, retry.method, retry.path, retry.attempt) == ("123456", "GET", "/2025-03/123456/orders/1", 1)
     for record in records:
         assert TOKEN not in record.getMessage()
         assert TOKEN not in repr(record.__dict__)

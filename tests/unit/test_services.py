@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -114,6 +115,20 @@ def test_link_customer_creates_the_customer_and_the_history_names_it_when_shown(
     with uow:
         (stored,) = [e for e in uow.order_history.for_order(number) if e.type == "customer_linked"]
     assert stored.params == {"customer_id": customer["id"]}  # a reference: the name is read when shown
+
+
+def test_a_hand_made_change_on_an_order_that_never_came_from_a_store_is_in_its_history(uow):
+    from lojasync.sales.orders import Order
+
+    with uow:
+        order = Order()  # made in the back office: no store, no binding
+        order.subtotal = order.discount = order.freight = order.total = Decimal("0.00")
+        uow.orders.add(order)
+        uow.commit()
+    link_customer(uow, order.id, cpf("111444777"), name="Balcão Ltda")
+    (entry,) = show_order(uow, order.id)["log"]
+    assert entry["event"] == "customer_linked" and "Balcão Ltda" in entry["message"]
+    assert show_order(uow, order.id)["store"] is None
 
 
 def test_link_customer_errors_carry_codes_and_resolutions(uow, store):

@@ -168,7 +168,7 @@ class NuvemshopTransport:
             raise invalid_json_error(method, path, response.status_code, snippet) from exc
 
     def log_extra(self, method: str, path: str, **fields: Any) -> dict[str, Any]:
-        return {"store_id": self.external_store_id, "method": method, "path": path, **fields}
+        return {"external_store_id": self.external_store_id, "method": method, "path": path, **fields}
 
     # One request, step by step
 

@@ -92,15 +92,16 @@ class InstallReport:
 def ensure_webhooks(client: StoreClient, webhook_url: str, *, create: bool = True,
                     events: Iterable[str] = SUBSCRIBED_EVENTS) -> WebhookReport:
     """List the store's webhooks; with `create`, register the missing (event, URL) pairs."""
-    store_id = client.external_store_id
-    report = WebhookReport(external_store_id=store_id, url=webhook_url)
+    external_store_id = client.external_store_id
+    report = WebhookReport(external_store_id=external_store_id, url=webhook_url)
     wanted = list(dict.fromkeys(events))
     try:
         registered = {(str(w.get("event")), str(w.get("url"))) for w in client.list_webhooks()}
     except NuvemshopError as exc:
         report.error = exc.message
         report.items = [WebhookStatus(e, webhook_url, WebhookState.FAILED, exc.message) for e in wanted]
-        log.warning("webhook listing failed", extra={"store_id": store_id, "error": type(exc).__name__})
+        log.warning("webhook listing failed",
+                    extra={"external_store_id": external_store_id, "error": type(exc).__name__})
         return report
     expected = {(event, webhook_url) for event in wanted}
     report.others = sorted(registered - expected)
@@ -116,10 +117,11 @@ def ensure_webhooks(client: StoreClient, webhook_url: str, *, create: bool = Tru
                 detail = f"{exc.message} Resolução: {exc.resolution}" if exc.resolution else exc.message
                 report.items.append(WebhookStatus(event, webhook_url, WebhookState.FAILED, detail))
                 log.warning("webhook registration failed",
-                            extra={"store_id": store_id, "webhook_event": event, "error": type(exc).__name__})
+                            extra={"external_store_id": external_store_id, "webhook_event": event,
+                                   "error": type(exc).__name__})
             else:
                 report.items.append(WebhookStatus(event, webhook_url, WebhookState.CREATED))
-    log.info("webhooks checked", extra={"store_id": store_id, "present": len(report.present),
+    log.info("webhooks checked", extra={"external_store_id": external_store_id, "present": len(report.present),
                                         "created": len(report.created), "missing": len(report.missing),
                                         "failed": len(report.failed)})
     return report
@@ -151,5 +153,5 @@ def complete_install(uow: ConnectorUnitOfWork, cipher: TokenCipher, grant: Token
         webhooks = ensure_webhooks(client, webhook_url)
     finally:
         client.close()
-    log.info("store installed", extra={"store_id": view.external_id, "new_store": created})
+    log.info("store installed", extra={"external_store_id": view.external_id, "new_store": created})
     return InstallReport(view, created, missing_scopes, webhooks)
