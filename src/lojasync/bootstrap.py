@@ -24,7 +24,7 @@ from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.events import OrderEvent
 from lojasync.sales.handlers import write_history
-from lojasync.settings import Settings
+from lojasync.settings import Settings, load_settings
 from lojasync.shared.messagebus import MessageBus
 
 
@@ -67,7 +67,9 @@ class Container:
         from lojasync.observability.metrics import observe_api
 
         # An erased token (store/redact) stays empty: the client explains that one itself.
-        token = self.cipher.decrypt(store.access_token, store=store.external_id) if store.access_token else ""
+        token = ""
+        if store.access_token:
+            token = self.cipher.decrypt(store.access_token, external_store_id=store.external_id)
         with self._gates_lock:
             gate = self._gates.get(store.external_id)
             if gate is None:
@@ -110,7 +112,7 @@ class Container:
 
 def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Container:
     """Build everything once per process; apply pending migrations unless told not to."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     start_mappers()
     engine = build_engine(settings.resolved_database_url)
     if migrate:

@@ -36,8 +36,8 @@ class TokenDecryptError(LojasyncError):
                            "cadastre o token de novo).")
     action = Action.RECONNECT_STORE
 
-    def __init__(self, store: str | None = None) -> None:
-        super().__init__(which=f"da loja {store}" if store else "da loja")
+    def __init__(self, external_store_id: str | None = None) -> None:
+        super().__init__(which=f"da loja {external_store_id}" if external_store_id else "da loja")
 
 
 class SecretKeyMissing(LojasyncError):
@@ -121,13 +121,13 @@ class TokenCipher:
         fernet, _ = self._keys()
         return fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
-    def decrypt(self, ciphertext: str, store: str | None = None) -> str:
-        """The plaintext; `TokenDecryptError` (naming `store`) when this key cannot open it."""
+    def decrypt(self, ciphertext: str, external_store_id: str | None = None) -> str:
+        """The plaintext; `TokenDecryptError` (naming the store) when this key cannot open it."""
         fernet, _ = self._keys()
         try:
             return fernet.decrypt(ciphertext.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, AttributeError) as exc:
-            raise TokenDecryptError(store) from exc
+            raise TokenDecryptError(external_store_id) from exc
 
     def sign(self, value: str) -> str:
         """A hex HMAC-SHA256 of `value` under a key derived from the secret (not the encryption key)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
+from lojasync.shared.errors import Action, LojasyncError
 from lojasync.stock.products import UnknownSkuPolicy
 
 DEFAULT_API_URL = "https://api.nuvemshop.com.br/2025-03"
@@ -90,3 +91,32 @@ class Settings(BaseSettings):
             by_payment_status=dict(self.status_by_payment_status),
             default=self.default_status,
         )
+
+
+class SettingsError(LojasyncError):
+    code = "settings.invalid"
+    message_template = "Configuração inválida: {problems}."
+    resolution_template = "Corrija a(s) variável(is) de ambiente indicada(s) e rode o comando de novo."
+    action = Action.CONFIGURE
+
+
+_PROBLEMS = {
+    "int_parsing": "deveria ser um número inteiro", "float_parsing": "deveria ser um número",
+    "bool_parsing": "deveria ser true ou false", "greater_than_equal": "abaixo do mínimo",
+    "less_than_equal": "acima do máximo", "greater_than": "abaixo do mínimo", "enum": "valor não aceito",
+    "json_invalid": "deveria ser JSON", "dict_type": "deveria ser um objeto JSON",
+}
+
+
+def load_settings(**overrides) -> Settings:
+    """The settings from the environment; a bad value names its LOJASYNC_* variable, in Portuguese."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            limit = error.get("ctx", {}).get("ge", error.get("ctx", {}).get("le", ""))
+            words = _PROBLEMS.get(error["type"], "valor inválido")
+            problems.append(f"LOJASYNC_{field.upper()} {words}{f' ({limit})' if limit != '' else ''}")
+        raise SettingsError(problems="; ".join(problems)) from exc

@@ -183,3 +183,33 @@ def test_lgpd_export_is_handed_over_from_the_database(lojasync, app, tmp_path):
     assert content["data_request_id"] == "4242" and content["orders"][0]["store_order_id"] == str(payload["id"])
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert "Nenhuma exportação" in lojasync("lgpd", "export", "999", expect=1).output
+
+
+def test_a_bad_setting_names_its_variable_in_portuguese(lojasync, monkeypatch):
+    monkeypatch.setenv("LOJASYNC_SYNC_PAGE_SIZE", "500")
+    monkeypatch.setenv("LOJASYNC_HTTP_TIMEOUT", "abc")
+    reset_container()
+    output = lojasync("store", "list", expect=1).output
+    assert "Configuração inválida" in output and "Traceback" not in output
+    assert "LOJASYNC_SYNC_PAGE_SIZE acima do máximo (200)" in output
+    assert "LOJASYNC_HTTP_TIMEOUT deveria ser um número" in output
+
+
+def test_demo_refuses_a_folder_with_other_data_and_leaves_it_as_it_was(tmp_path):
+    from alembic import command
+
+    from lojasync.db.engine import build_engine
+    from lojasync.db.migrate import alembic_config, current_revision
+
+    folder = tmp_path / "dados"
+    engine = build_engine(f"sqlite:///{folder / 'lojasync.db'}")
+    command.upgrade(alembic_config(engine), "0005")  # a store's real data, from an older version
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO nuvemshop_stores (external_id, name, api_url, access_token, active, paused, "
+                             "created_at) VALUES ('999', 'Minha loja', 'http://x', 't', 1, 0, '2026-01-01')")
+    reset_container()
+    result = CliRunner().invoke(cli, ["demo", "--orders", "5", "--live-seconds", "0", "--data-dir", str(folder)])
+    assert result.exit_code == 1 and "não são da demonstração" in result.output
+    assert current_revision(engine) == "0005"  # not migrated: left exactly as it was
+    engine.dispose()
+    reset_container()

@@ -151,7 +151,7 @@ def test_an_error_that_keeps_coming_back_turns_into_failed_events(app, server, s
             drain_store_events(app.uow(), broken_client, app.policy(), store_id)
     (event,) = list_events(app.read_uow())
     assert event.status == "com erro" and event.attempts == 5
-    assert "RuntimeError" in event.error and "reprocesse o aviso" in event.resolution
+    assert "RuntimeError" in event.error and "reprocesse a notificação" in event.resolution
     assert event.error_code == "nuvemshop.event_failed" and event.retryable
     assert retry_events(app.uow(), all_failed=True) == [store_id]
     assert drain(app, store_id).events == 1

@@ -219,7 +219,7 @@ def test_a_spent_code_answered_with_http_200_is_rejected(installer, simulator):
     reused = installer.get("/nuvemshop/callback", params={"code": code, "state": fresh_state})
     assert reused.status_code == 400
     assert "recusou o código de autorização" in reused.text
-    assert "Abra /nuvemshop/install de novo" in reused.text
+    assert "Comece a instalação de novo pelo link de instalação" in reused.text
 
 
 def test_exchange_treats_an_error_body_with_http_200_as_failure():

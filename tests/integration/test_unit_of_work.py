@@ -34,7 +34,7 @@ def test_a_rolled_back_transaction_publishes_nothing_and_leaves_no_stale_events(
         order = uow.orders.get(number)
         order.record(DataExported(order=order, actor=Actor.STORE, request_id="nunca"))
         # no commit: rolled back on exit
-    assert order.pending_events() == []
+    assert order.pull_events() == []
     with uow:
         assert [e.type for e in uow.order_history.for_order(number)] == ["created"]
 

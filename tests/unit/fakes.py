@@ -219,8 +219,9 @@ class FakePeriodicRuns:
 
 
 class FakeUnitOfWork:
-    """The connector's unit of work, in memory. Committed state is whatever was added; a rollback keeps it
-    too (enough for rules tests: transactions themselves are tested on the real databases)."""
+    """The connector's unit of work, in memory. A transaction that does not commit forgets the rows it
+    added (changes to objects that existed before stay: transactions themselves are tested on the real
+    databases; this is enough for the services' rules)."""
 
     def __init__(self) -> None:
         self.bus = message_bus()
@@ -232,10 +233,17 @@ class FakeUnitOfWork:
         self.webhook_events, self.leases, self.periodic_runs = FakeWebhookEvents(), FakeLeases(), FakePeriodicRuns()
         self.commits = 0
         self._active = False
+        # Set by a test: raise this from the next commits whose new or changed orders match (a refusing database).
+        self.refuse = None
+
+    def _row_lists(self) -> list[list]:
+        return [repo.rows for repo in vars(self).values() if isinstance(repo, _Rows)] + [self.order_history.entries]
 
     def __enter__(self) -> FakeUnitOfWork:
         assert not self._active, "nested transaction"
         self._active = True
+        self._committed = False
+        self._before = [list(rows) for rows in self._row_lists()]
         self._recording = recording_events()
         self._aggregates = self._recording.__enter__()
         return self
@@ -244,11 +252,21 @@ class FakeUnitOfWork:
         pull_recorded(self._aggregates)
         self._recording.__exit__(None, None, None)
         self._active = False
+        if not self._committed:
+            for rows, before in zip(self._row_lists(), self._before, strict=True):
+                rows[:] = before
+            self.order_history.pending.clear()
 
     def commit(self) -> None:
-        self.bus.handle(self, lambda: pull_recorded(self._aggregates))
+        self.publish()
         self.flush()
+        if self.refuse is not None:
+            self.refuse(self)
         self.commits += 1
+        self._committed = True
+
+    def publish(self) -> None:
+        self.bus.handle(self, lambda: pull_recorded(self._aggregates))
 
     def flush(self) -> None:
         # New orders, customers and products reach the repositories through the objects that hold them.
@@ -267,9 +285,6 @@ class FakeUnitOfWork:
                 _assign_id(order.customer)
                 order.customer_id = order.customer.id
         self.order_history.write_pending()
-
-    def rollback(self) -> None:
-        pass
 
     def no_autoflush(self):
         return contextlib.nullcontext()

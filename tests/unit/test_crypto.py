@@ -33,7 +33,7 @@ def test_a_fernet_key_is_used_as_is():
 def test_wrong_key_gives_the_portuguese_error_naming_the_store():
     sealed = TokenCipher("chave antiga").encrypt(TOKEN)
     with pytest.raises(TokenDecryptError) as caught:
-        TokenCipher("chave nova").decrypt(sealed, store="1234567")
+        TokenCipher("chave nova").decrypt(sealed, external_store_id="1234567")
     assert str(caught.value) == "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou?"
     assert caught.value.resolution.startswith("Use a mesma LOJASYNC_SECRET_KEY de antes, ou reconecte a loja")
     assert caught.value.action is Action.RECONNECT_STORE and caught.value.code == "secrets.token_unreadable"
@@ -44,7 +44,7 @@ def test_plain_or_garbled_values_are_not_accepted_as_tokens():
     cipher = TokenCipher("k")
     for value in (TOKEN, "", "gAAAAAB-lixo", "çãõ"):
         with pytest.raises(TokenDecryptError):
-            cipher.decrypt(value, store="9")
+            cipher.decrypt(value, external_store_id="9")
 
 
 def test_generated_key_file_is_private_and_reused(tmp_path):

@@ -386,3 +386,21 @@ def test_documented_single_examples_map(name, status):
     assert data.customer_problem.reason == "cliente sem CPF/CNPJ na loja"
     assert data.lines[0].name == "Produto 1234 (variação 101)"
     assert data.billing_address is not None and data.billing_address.name is None  # no billing_name there
+
+
+@pytest.mark.parametrize(("payload", "stored"), [
+    (dict(id=1700000001, number=1), "d8c5ed0b07ab88ebd51355bd93461699700380deb07fc585f5d9926bb1f8389f"),
+    (dict(id=1700000002, number=2, identification="123.456.789-00"),
+     "c82070dd0ae948774c5dacb3ef0d6eb1686df0b27228db6605e6b114c24c91c2"),
+    (dict(id=1700000003, number=3, identification=""),
+     "d7cfdf08aa4eea27c265533ee3cb468abcbfd6bcc623fd02e952043a2faaab41"),
+])
+def test_content_digests_match_what_earlier_versions_stored(payload, stored):
+    """The bindings keep each order's digest: a new version computing another one for the same order
+    would import every order again after an upgrade (these were computed by version 0.1's importer)."""
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from lojasync.nuvemshop.services.import_prepare import prepare
+    from tests.factories import order_payload
+
+    (candidate,), _ = prepare([order_payload(**payload)], ImportPolicy())
+    assert candidate.digest == stored

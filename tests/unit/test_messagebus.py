@@ -69,3 +69,11 @@ def test_events_outside_a_unit_of_work_stay_on_the_aggregate_until_pulled():
     with recording_events() as aggregates:
         assert pull_recorded(aggregates) == []
     assert [e.what for e in thing.pull_events()] == ["solto"]
+
+
+def test_an_aggregate_that_recorded_outside_a_unit_of_work_is_still_collected_inside_one():
+    thing = Thing()
+    thing.record(Happened(what="antes"))
+    with recording_events() as aggregates:
+        thing.record(Happened(what="dentro"))
+        assert [e.what for e in pull_recorded(aggregates)] == ["antes", "dentro"]

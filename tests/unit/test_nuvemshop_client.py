@@ -27,6 +27,7 @@ from lojasync.nuvemshop.client.errors import (
 )
 from lojasync.nuvemshop.client.protocol import OrdersPage, StoreClient
 from lojasync.shared.errors import Action
+from tests.unit.conftest import FakeTime
 
 TOKEN = "tok-SECRET-9f8e7d6c5b"
 API_URL = "https://api.nuvemshop.test/2025-03/"
@@ -34,22 +35,6 @@ BASE = "https://api.nuvemshop.test/2025-03/123456"
 USER_AGENT = "lojasync-tests (dev@example.com)"
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def fake() -> FakeTime:
-    return FakeTime()
 
 
 @pytest.fixture
@@ -136,7 +121,7 @@ def test_list_webhooks_returns_the_list(fake):
     ("settings", "expected_text", "action"),
     [
         ({"api_url": " "}, "API da Nuvemshop", Action.CONFIGURE),
-        ({"external_store_id": ""}, "Código da loja", Action.RECONNECT_STORE),
+        ({"external_store_id": ""}, "Id da loja", Action.RECONNECT_STORE),
         ({"access_token": ""}, "Token de acesso da Nuvemshop não informado.", Action.RECONNECT_STORE),
         ({"user_agent": " "}, "User-Agent", Action.CONFIGURE),
     ],
@@ -156,7 +141,7 @@ def test_erased_token_tells_the_merchant_to_reconnect():
     with pytest.raises(ClientConfigurationError) as info:
         NuvemshopClient(api_url=API_URL, external_store_id="1", access_token="", user_agent=USER_AGENT)
     assert info.value.message == "Token de acesso da Nuvemshop não informado."
-    assert info.value.resolution == "Reconecte a loja: reinstale o app ou cadastre o token."
+    assert info.value.resolution == "Reconecte a loja: reinstale o app na loja ou cadastre o token de acesso novo."
 
 
 def test_negative_max_retries_is_a_programming_error():

@@ -9,24 +9,6 @@ import pytest
 from lojasync.nuvemshop.client.rate_limit import LocalLeakyBucketGate, RateLimitGate
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def fake() -> FakeTime:
-    return FakeTime()
-
-
 def test_implements_the_protocol(fake):
     assert isinstance(LocalLeakyBucketGate(fake.sleep, fake.clock), RateLimitGate)
 

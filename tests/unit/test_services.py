@@ -101,6 +101,23 @@ def test_a_bad_payload_is_kept_as_a_failure_with_a_code_and_the_store_log_says_s
     assert entry.type == "import_failed" and entry.params["external_id"] == "1700009999"
 
 
+def test_an_order_the_database_refuses_fails_alone_and_the_rest_of_the_page_arrives(uow, store):
+    from lojasync.shared.errors import DataRefused
+
+    def refuse_order_two(fake):
+        if any(getattr(b, "external_id", None) == "1700000002" for b in fake.bindings.rows):
+            raise DataRefused(reason="DataError")
+
+    uow.refuse = refuse_order_two
+    report = import_orders(uow, store.id, [order_payload(id=1700000001), order_payload(id=1700000002),
+                                           order_payload(id=1700000003)], POLICY)
+
+    outcomes = {r.external_id: r.outcome for r in report.results}
+    assert outcomes == {"1700000001": Outcome.CREATED, "1700000003": Outcome.CREATED, "1700000002": Outcome.FAILED}
+    (failure,) = uow.failures.list(store.id)
+    assert failure.error_code == "nuvemshop.database_refused" and "DataError" in failure.error
+
+
 # -- link a customer by hand -------------------------------------------------------------------------------------
 
 def test_link_customer_creates_the_customer_and_the_history_names_it_when_shown(uow, store):
@@ -196,7 +213,7 @@ def test_a_notification_of_a_deleted_order_fails_with_its_reason_and_can_be_retr
 
     (view,) = list_events(uow, failed_only=True)
     assert view.id == event.id and view.error_code == "nuvemshop.not_found" and view.retryable
-    assert "não existe na loja" in view.error and "reprocesse o aviso" in view.resolution
+    assert "não existe na loja" in view.error and "reprocesse a notificação" in view.resolution
     assert retry_events(uow, event.id) == [store.id]
     assert event.status == "pending"
 

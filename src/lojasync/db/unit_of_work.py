@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lojasync.db.repositories import CustomerRepository, HistoryRepository, OrderRepository, ProductRepository
+from lojasync.shared.errors import DataRefused, WriteConflict
 from lojasync.shared.events import Aggregate, DomainEvent, pull_recorded, recording_events
 from lojasync.shared.messagebus import MessageBus
 
@@ -29,7 +31,7 @@ class SqlUnitOfWork:
             # One transaction at a time: a nested `with uow` would silently drop the outer session.
             raise RuntimeError("unit of work already in a transaction; open another unit of work instead")
         self._active = True
-        self._recording: AbstractContextManager[list[Aggregate]] = recording_events()
+        self._recording: AbstractContextManager[dict[int, Aggregate]] = recording_events()
         self._aggregates = self._recording.__enter__()
         self.session = self.session_factory()
         self.open_repositories(self.session)
@@ -41,7 +43,7 @@ class SqlUnitOfWork:
         self.orders = OrderRepository(session)
         self.order_history = HistoryRepository(session)
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, exc, traceback) -> None:
         # Anything not committed explicitly is rolled back: a crash never leaves half an import.
         try:
             self.session.rollback()
@@ -51,14 +53,14 @@ class SqlUnitOfWork:
             pull_recorded(self._aggregates)
             self._recording.__exit__(None, None, None)
             self._active = False
+        if isinstance(exc, DBAPIError):
+            # The use cases speak of conflicts and refused data, not of drivers.
+            raise _translated(exc) from exc
 
     def commit(self) -> None:
         self.publish()
         self.flush()
         self.session.commit()
-
-    def rollback(self) -> None:
-        self.session.rollback()
 
     def no_autoflush(self) -> AbstractContextManager:
         """Queries inside do not flush pending objects first (a batch resolves all its lookups, then writes)."""
@@ -86,3 +88,19 @@ class SqlUnitOfWork:
 
     def collect_new_events(self) -> list[DomainEvent]:
         return pull_recorded(self._aggregates)
+
+
+def _translated(exc: DBAPIError) -> WriteConflict | DataRefused:
+    # OperationalError covers PostgreSQL deadlocks and serialisation failures between writers, and
+    # SQLite's "database is locked": all of them mean "run it again".
+    if isinstance(exc, (IntegrityError, OperationalError)):
+        return WriteConflict(reason=describe(exc))
+    return DataRefused(reason=describe(exc))
+
+
+def describe(exc: DBAPIError) -> str:
+    """The error's kind and constraint, never its SQL or parameters (they carry personal data)."""
+    original = getattr(exc, "orig", None)
+    constraint = getattr(getattr(original, "diag", None), "constraint_name", None)
+    kind = type(original or exc).__name__
+    return f"{kind}: {constraint}" if constraint else kind

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from lojasync.shared.errors import Action, LojasyncError
 
+# Said the same way wherever the store's token is missing, refused or unreadable.
+RECONNECT = "Reconecte a loja: reinstale o app na loja ou cadastre o token de acesso novo."
+RETRY_NOTIFICATION = "Reprocesse a notificação."
+
 
 class StoreNotFound(LojasyncError):
     code = "nuvemshop.store_not_found"
@@ -35,7 +39,7 @@ class StoreDetailsMissing(LojasyncError):
 class StoreInactive(LojasyncError):
     code = "nuvemshop.store_inactive"
     message_template = "A loja {external_store_id} está desativada (app desinstalado ou suspenso)."
-    resolution_template = "Reconecte a loja: reinstale o app ou cadastre o token novo."
+    resolution_template = RECONNECT
     action = Action.RECONNECT_STORE
 
 
@@ -76,7 +80,7 @@ class EventNotFound(LojasyncError):
 
 class ExportNotFound(LojasyncError):
     code = "nuvemshop.lgpd_export_not_found"
-    message_template = "Nenhuma exportação LGPD com o pedido {request_id}."
+    message_template = "Nenhuma exportação LGPD com a solicitação {request_id}."
     resolution_template = ("Confira o número na lista de exportações LGPD (elas são apagadas depois do prazo de "
                            "retenção).")
 
@@ -85,8 +89,52 @@ class LgpdRequestError(LojasyncError):
     """A malformed LGPD webhook body: the event cannot be handled as sent."""
 
     code = "nuvemshop.lgpd_request_invalid"
-    resolution_template = ("Confira o corpo da notificação enviado pela Nuvemshop; a plataforma reenvia o pedido "
-                           "LGPD, ou reprocesse o aviso.")
+    resolution_template = ("Confira o corpo da notificação enviado pela Nuvemshop; a plataforma reenvia a "
+                           "solicitação LGPD, ou reprocesse a notificação.")
+    action = Action.RETRY_EVENT
+
+
+class LgpdNotHandledHere(LojasyncError):
+    """A process without the LGPD handler drained an LGPD notification (a wiring mistake, said plainly)."""
+
+    code = "nuvemshop.lgpd_not_handled"
+    message_template = "Solicitação LGPD recebida, mas este processo não trata LGPD."
+    resolution_template = "Rode um worker completo (lojasync worker ou serve) e reprocesse a notificação."
+    action = Action.RETRY_EVENT
+
+
+class OrderImportFailed(LojasyncError):
+    """A notified order was read but could not be imported; the failure itself says why."""
+
+    code = "nuvemshop.import_failed"
+    resolution_template = ("Corrija o pedido na loja; a notificação seguinte ou o reprocessamento da notificação "
+                           "importa de novo.")
+    action = Action.RETRY_EVENT
+
+
+class OrderNotSaved(LojasyncError):
+    code = "nuvemshop.database_refused"
+    message_template = "Pedido {external_id} não pôde ser gravado ({reason})."
+    resolution_template = ("O banco recusou os dados deste pedido (valor fora do formato aceito). Confira o pedido "
+                           "na loja; os demais pedidos do lote foram importados. A próxima sincronização tenta de "
+                           "novo.")
+    action = Action.SYNC
+
+
+class PayloadUnreadable(LojasyncError):
+    code = "nuvemshop.payload_unreadable"
+    message_template = "Pedido {external_id} da loja não pôde ser lido (erro interno {kind})."
+    resolution_template = ("O pedido foi guardado como veio da loja e será tentado de novo na próxima sincronização. "
+                           "Se o erro voltar, é uma falha do lojasync: informe o número do pedido ao suporte.")
+
+
+class EventFailed(LojasyncError):
+    """Processing a notification raised something that is not a LojasyncError: a bug, kept for a person."""
+
+    code = "nuvemshop.event_failed"
+    message_template = "Erro ao processar ({kind}){attempts}."
+    resolution_template = ("Veja os logs do worker (procure o id do evento); depois de corrigir, reprocesse a "
+                           "notificação.")
     action = Action.RETRY_EVENT
 
 

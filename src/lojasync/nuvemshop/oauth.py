@@ -44,7 +44,7 @@ class OAuthError(LojasyncError):
         self.api_code = api_code
 
 
-_REINSTALL = "Abra /nuvemshop/install de novo para repetir a instalação (o código vale só 30 segundos)."
+_REINSTALL = "Comece a instalação de novo pelo link de instalação (o código de autorização vale só 30 segundos)."
 
 
 def exchange_code(token_url: str, client_id: str, client_secret: str, code: str,

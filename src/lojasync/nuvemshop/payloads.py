@@ -73,7 +73,7 @@ def parse_store_datetime(value: Any) -> datetime | None:
             return None
         if not value.get("date"):
             raise ValueError(f"data sem o campo 'date': {value!r}")
-        moment = datetime.fromisoformat(str(value["date"]))
+        moment = _iso_datetime(str(value["date"]))
         if moment.tzinfo is None:
             try:
                 zone = ZoneInfo(str(value.get("timezone") or "UTC"))
@@ -81,14 +81,20 @@ def parse_store_datetime(value: Any) -> datetime | None:
                 raise ValueError(f"fuso horário desconhecido: {value.get('timezone')!r}") from exc
             moment = moment.replace(tzinfo=zone)
     else:
-        text = str(value).strip().replace("Z", "+00:00")
-        moment = datetime.fromisoformat(text)
+        moment = _iso_datetime(str(value).strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     try:
         return moment.astimezone(timezone.utc)
     except OverflowError as exc:  # e.g. year 1 with a positive offset
         raise ValueError(f"data fora do intervalo: {value!r}") from exc
+
+
+def _iso_datetime(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"data em formato desconhecido: {text[:40]!r}") from None
 
 
 def _object_or_none(value: Any) -> Any:
@@ -252,4 +258,5 @@ def _message(error: dict) -> str:
     """Pydantic's message in Portuguese; our own validators already speak it."""
     if error["type"] == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
-    return _MESSAGES.get(error["type"], error["msg"])
+    # A kind of error not translated above still reaches a merchant: say it in Portuguese, keep the kind.
+    return _MESSAGES.get(error["type"], f"valor inválido ({error['type']})")

@@ -44,7 +44,8 @@ class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
 
     def flush(self) -> None: ...
 
-    def rollback(self) -> None: ...
+    def publish(self) -> None:
+        """Hand the events recorded so far to their handlers (commit does it too)."""
 
     def no_autoflush(self) -> AbstractContextManager: ...
 

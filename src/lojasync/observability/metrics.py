@@ -74,9 +74,9 @@ def rejection_reason(status_code: int) -> str:
     return REJECT_REASONS.get(status_code, "other")
 
 
-def observe_api(store_id: int | str, calls: int, rate_limited: int = 0) -> None:
+def observe_api(external_store_id: str, calls: int, rate_limited: int = 0) -> None:
     """Add a client's request and 429 counts (e.g. `client.api_calls`, `client.rate_limited`) for a store."""
-    store = str(store_id)
+    store = str(external_store_id)
     if calls:
         api_calls.labels(store).inc(calls)
     if rate_limited:

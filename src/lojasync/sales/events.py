@@ -8,8 +8,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from lojasync.sales.history import Actor, Change, HistoryType
+from lojasync.sales.customers import Customer
+from lojasync.sales.history import Actor, Change, HistoryType, ProcessedBy
+from lojasync.sales.status import OrderStatus
 from lojasync.shared.events import DomainEvent
+from lojasync.shared.tax_id import TaxIdProblemCode
 
 if TYPE_CHECKING:
     from lojasync.sales.orders import Order
@@ -54,7 +57,7 @@ def _plain(value: Any) -> Any:
 class OrderImported(OrderEvent):
     history_type = HistoryType.CREATED
     origin_number: str | None
-    status: Any
+    status: OrderStatus
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,22 +69,21 @@ class OrderUpdated(OrderEvent):
 @dataclass(frozen=True, kw_only=True)
 class CustomerMissing(OrderEvent):
     history_type = HistoryType.CUSTOMER_MISSING
-    problem: Any   # TaxIdProblemCode
+    problem: TaxIdProblemCode
 
 
 @dataclass(frozen=True, kw_only=True)
 class CustomerKept(OrderEvent):
     history_type = HistoryType.CUSTOMER_KEPT
-    problem: Any
-    customer: Any
+    problem: TaxIdProblemCode
+    customer: Customer
 
 
 @dataclass(frozen=True, kw_only=True)
 class LineWithoutProduct(OrderEvent):
     history_type = HistoryType.UNKNOWN_SKU
     position: int
-    sku: str | None
-    name: str
+    sku: str | None   # the line's name stays on the order: a store's free text may name a person
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,10 +92,10 @@ class StoreChangeFlagged(OrderEvent):
 
     history_type = HistoryType.ATTENTION
     origin_number: str | None
-    processed_by: Any
+    processed_by: ProcessedBy | None
     store_status: str | None
     payment_status: str | None
-    would_be: Any
+    would_be: OrderStatus
     total: Decimal
 
 
@@ -120,7 +122,7 @@ class ImportRecovered(OrderEvent):
 @dataclass(frozen=True, kw_only=True)
 class CustomerLinked(OrderEvent):
     history_type = HistoryType.CUSTOMER_LINKED
-    customer: Any
+    customer: Customer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,7 +130,7 @@ class PersonalDataErased(OrderEvent):
     """LGPD erasure. `fiscal_retention` says which fiscal document made the law keep the recipient's data."""
 
     request: HistoryType   # LGPD_CUSTOMER_REDACT or LGPD_STORE_REDACT
-    fiscal_retention: Any = None
+    fiscal_retention: ProcessedBy | None = None
 
     @property
     def history_type(self) -> HistoryType:  # type: ignore[override]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lojasync.sales.history import Change, ChangeKind, HistoryType, Level, ProcessedBy
+from lojasync.sales.history import ChangeKind, HistoryType, Level, ProcessedBy
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.tax_id import CUSTOMER_PROBLEM_RESOLUTION, TaxIdProblemCode
 
@@ -22,23 +22,24 @@ _STORE_STATE_LABELS = {"status": "situação na loja", "payment_status": "pagame
                        "shipping_status": "envio na loja"}
 
 
-def change_text(change: Change) -> str:
-    """The words of one change, with the live customer's name (for callers that hold the objects)."""
-    params = change.to_params()
-    names = {params.get("customer_id"): change.customer.name} if change.customer is not None else {}
-    return render_change(params, Names(customers=names))
+def _label(kind: type, value: Any) -> str:
+    """The Portuguese label of a stored code; an unknown code (written by a newer version) as it is."""
+    try:
+        return kind(value).label
+    except ValueError:
+        return str(value)
 
 
 def render_change(params: Mapping[str, Any], names: Names) -> str:
     kind = params.get("kind")
     if kind == ChangeKind.STATUS:
-        return f"situação {_status_label(params.get('before'))} → {_status_label(params.get('after'))}"
+        return f"situação {_label(OrderStatus, params.get('before'))} → {_label(OrderStatus, params.get('after'))}"
     if kind == ChangeKind.FIELD:
         return f"{_FIELD_LABELS.get(params.get('name'), params.get('name'))} alterado"
     if kind == ChangeKind.CUSTOMER_LINKED:
         return f"cliente vinculado: {names.customer(params.get('customer_id'))}"
     if kind == ChangeKind.CUSTOMER_MISSING:
-        return f"sem cliente: {_problem_label(params.get('after'))}"
+        return f"sem cliente: {_label(TaxIdProblemCode, params.get('after'))}"
     if kind == ChangeKind.LINES:
         return "itens atualizados"
     if kind == ChangeKind.STORE_STATE:
@@ -55,20 +56,6 @@ class Names:
 
     def customer(self, customer_id: Any) -> str:
         return self.customers.get(customer_id) or f"cliente {customer_id}"
-
-
-def _status_label(value: Any) -> str:
-    try:
-        return OrderStatus(value).label
-    except ValueError:
-        return str(value)
-
-
-def _problem_label(code: Any) -> str:
-    try:
-        return TaxIdProblemCode(code).label
-    except ValueError:
-        return str(code)
 
 
 def _fiscal_kept(params: Mapping[str, Any]) -> str:
@@ -88,16 +75,16 @@ _Renderer = Callable[[Mapping[str, Any], Names], str]
 
 _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.CREATED: lambda p, n: (
-        f"Pedido #{p.get('origin_number')} importado da loja como {_status_label(p.get('status'))}."),
+        f"Pedido #{p.get('origin_number')} importado da loja como {_label(OrderStatus, p.get('status'))}."),
     HistoryType.UPDATED: lambda p, n: (
         "Pedido atualizado pela loja: " + "; ".join(render_change(c, n) for c in p.get("changes", [])) + "."),
     HistoryType.CUSTOMER_MISSING: lambda p, n: (
-        f"Pedido sem cliente: {_problem_label(p.get('problem'))}. Resolução: {CUSTOMER_PROBLEM_RESOLUTION}"),
+        f"Pedido sem cliente: {_label(TaxIdProblemCode, p.get('problem'))}. Resolução: {CUSTOMER_PROBLEM_RESOLUTION}"),
     HistoryType.CUSTOMER_KEPT: lambda p, n: (
-        f"A loja não enviou CPF/CNPJ válido ({_problem_label(p.get('problem'))}); o cliente já vinculado "
+        f"A loja não enviou CPF/CNPJ válido ({_label(TaxIdProblemCode, p.get('problem'))}); o cliente já vinculado "
         f"({n.customer(p.get('customer_id'))}) foi mantido."),
     HistoryType.UNKNOWN_SKU: lambda p, n: (
-        f"Item '{p.get('name')}' (SKU {p.get('sku') or 'vazio'}) sem produto no ERP: ficou sem vínculo. "
+        f"Item {p.get('position')} (SKU {p.get('sku') or 'vazio'}) sem produto no ERP: ficou sem vínculo. "
         "Resolução: cadastre o produto com esse SKU ou vincule o item manualmente."),
     HistoryType.FAILED: lambda p, n: (
         f"Atualização da loja não importada: {p.get('error') or 'erro ao ler o pedido'}. A próxima "
@@ -105,8 +92,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECOVERED: lambda p, n: f"Importado após {p.get('attempts')} falha(s) anterior(es).",
     HistoryType.ATTENTION: lambda p, n: (
         f"A loja alterou o pedido #{p.get('origin_number')} depois de processado "
-        f"({_processed_label(p.get('processed_by'))}): situação na loja: {p.get('store_status') or '?'}, "
-        f"pagamento: {p.get('payment_status') or '?'}; aqui seria {_status_label(p.get('would_be'))}, "
+        f"({_label(ProcessedBy, p.get('processed_by'))}): situação na loja: {p.get('store_status') or '?'}, "
+        f"pagamento: {p.get('payment_status') or '?'}; aqui seria {_label(OrderStatus, p.get('would_be'))}, "
         f"total {p.get('total')}. Nada foi desfeito automaticamente: confira e, se for o caso, cancele a "
         "NF-e ou a venda."),
     HistoryType.STORE_UPDATE: lambda p, n: (
@@ -120,7 +107,7 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.LGPD_STORE_REDACT: lambda p, n: (
         "Dados pessoais removidos: a loja pediu a exclusão dos dados (LGPD, store/redact)." + _fiscal_kept(p)),
     HistoryType.LGPD_DATA_REQUEST: lambda p, n: (
-        f"Pedido de dados LGPD {p.get('request_id')}: exportação guardada no lojasync para o lojista enviar "
+        f"Solicitação de dados LGPD {p.get('request_id')}: exportação guardada no lojasync para o lojista enviar "
         "ao titular."),
     HistoryType.INVOICE_GENERATED: lambda p, n: f"NF-e {_invoice(p)} gerada (ainda não transmitida).",
     HistoryType.INVOICE_AUTHORISED: lambda p, n: (
@@ -151,13 +138,6 @@ _LEVELS = {
 
 def _invoice(params: Mapping[str, Any]) -> str:
     return f"nº {params.get('number')} série {params.get('series')}"
-
-
-def _processed_label(value: Any) -> str:
-    try:
-        return ProcessedBy(value).label
-    except ValueError:
-        return str(value)
 
 
 def level_of(entry_type: str) -> Level:

@@ -105,10 +105,6 @@ class Order(Aggregate):
         self.lines = []
 
     @property
-    def number(self) -> int | None:
-        return self.id
-
-    @property
     def origin_label(self) -> str | None:
         return ORIGIN_LABELS.get(self.origin or "", self.origin)
 
@@ -248,8 +244,7 @@ class Order(Aggregate):
     def _note_lines_without_product(self, actor: Actor) -> None:
         for line in self.lines:
             if line.product is None:
-                self.record(LineWithoutProduct(order=self, actor=actor, position=line.position, sku=line.sku,
-                                               name=line.name))
+                self.record(LineWithoutProduct(order=self, actor=actor, position=line.position, sku=line.sku))
 
 
 def document_forms(document: str | None) -> list[str]:

@@ -15,11 +15,10 @@ class Action(StrEnum):
     """What a person can do about an error; each interface knows how (a command, a button)."""
 
     SYNC = "sync"                        # sincronizar a loja de novo
-    RETRY_EVENT = "retry_event"          # reprocessar o aviso (webhook) com erro
+    RETRY_EVENT = "retry_event"          # reprocessar a notificação (webhook) com erro
     CONNECT_STORE = "connect_store"      # conectar uma loja
     RECONNECT_STORE = "reconnect_store"  # reinstalar o app / trocar o token
     CHOOSE_STORE = "choose_store"        # dizer qual loja, havendo mais de uma
-    LINK_CUSTOMER = "link_customer"      # vincular um cliente ao pedido
     TRY_AGAIN = "try_again"              # repetir a mesma operação
     CONFIGURE = "configure"              # corrigir a configuração (variáveis LOJASYNC_*)
 
@@ -56,3 +55,22 @@ class LojasyncError(Exception):
     def describe(self) -> str:
         """The message and, when there is one, the resolution: what a log line or a stored error keeps."""
         return f"{self.message} Resolução: {self.resolution}" if self.resolution else self.message
+
+
+class WriteConflict(LojasyncError):
+    """Another process wrote the same rows at the same time (unique key, deadlock, lock): nothing was
+    written; running the same transaction again finds their rows."""
+
+    code = "database.conflict"
+    message_template = "Outro processo gravava os mesmos dados ao mesmo tempo ({reason})."
+    resolution_template = "Tente de novo: nada foi gravado pela metade."
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+class DataRefused(LojasyncError):
+    """The database refused a value for good (format, size): the same data would fail again."""
+
+    code = "database.refused"
+    message_template = "O banco recusou os dados ({reason})."
+    resolution_template = "Confira os dados de origem; os demais registros foram gravados."

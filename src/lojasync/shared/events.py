@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 _sequence = itertools.count(1)
 # The aggregates that recorded events in the running unit of work (one per thread): held strongly, so
 # an ORM's weak identity map cannot drop an object, and its events, before the commit.
-_recording: ContextVar[list | None] = ContextVar("lojasync_recording", default=None)
+_recording: ContextVar[dict[int, Aggregate] | None] = ContextVar("lojasync_recording", default=None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,15 +30,10 @@ class Aggregate:
     lives in the instance dict, created on the first event."""
 
     def record(self, event: DomainEvent) -> None:
-        pending = self.__dict__.setdefault("_pending_events", [])
-        if not pending:
-            recording = _recording.get()
-            if recording is not None:
-                recording.append(self)
-        pending.append(event)
-
-    def pending_events(self) -> list[DomainEvent]:
-        return self.__dict__.get("_pending_events", [])
+        self.__dict__.setdefault("_pending_events", []).append(event)
+        recording = _recording.get()
+        if recording is not None:
+            recording[id(self)] = self
 
     def pull_events(self) -> list[DomainEvent]:
         """Take the recorded events (the bus handles each once)."""
@@ -46,9 +41,9 @@ class Aggregate:
 
 
 @contextmanager
-def recording_events() -> Iterator[list[Aggregate]]:
+def recording_events() -> Iterator[dict[int, Aggregate]]:
     """Within this block, every aggregate that records an event is listed (a unit of work holds one)."""
-    aggregates: list[Aggregate] = []
+    aggregates: dict[int, Aggregate] = {}
     token = _recording.set(aggregates)
     try:
         yield aggregates
@@ -56,8 +51,8 @@ def recording_events() -> Iterator[list[Aggregate]]:
         _recording.reset(token)
 
 
-def pull_recorded(aggregates: list[Aggregate]) -> list[DomainEvent]:
+def pull_recorded(aggregates: dict[int, Aggregate]) -> list[DomainEvent]:
     """The events of the listed aggregates, taken once; the list is emptied for the next round."""
-    events = [event for aggregate in aggregates for event in aggregate.pull_events()]
+    events = [event for aggregate in aggregates.values() for event in aggregate.pull_events()]
     aggregates.clear()
     return events

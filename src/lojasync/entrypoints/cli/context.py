@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from rich.console import Console
 
 from lojasync.bootstrap import Container, bootstrap
 from lojasync.observability.logging import configure_logging, error_file_logger
-from lojasync.settings import Settings
+from lojasync.settings import load_settings
 from lojasync.shared.errors import Action, LojasyncError
 
 console = Console()
@@ -36,7 +37,6 @@ COMMANDS = {
     Action.CONNECT_STORE: "lojasync store install-link (ou lojasync store add --store-id ID --access-token TOKEN)",
     Action.RECONNECT_STORE: "lojasync store install-link (ou lojasync store add --store-id ID --access-token TOKEN)",
     Action.CHOOSE_STORE: "repita o comando com --store ID (veja lojasync store list)",
-    Action.LINK_CUSTOMER: "lojasync orders link-customer NUMERO --tax-id CPF [--name NOME]",
     Action.TRY_AGAIN: "repita o comando",
 }
 ERROR_LOG = "lojasync-erros.log"
@@ -45,7 +45,7 @@ ERROR_LOG = "lojasync-erros.log"
 def container() -> Container:
     global _container
     if _container is None:
-        settings = Settings()
+        settings = load_settings()
         configure_logging(settings)
         _container = bootstrap(settings)
     return _container
@@ -97,7 +97,9 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
 
 def _log_unexpected(exc: Exception, reference: str) -> str:
     """Write the traceback where a developer will find it; return where that is, in words."""
-    data_dir = _container.settings.data_dir if _container is not None else Settings().data_dir
+    # Not the settings again: they may be what failed.
+    data_dir = _container.settings.data_dir if _container is not None else os.environ.get(
+        "LOJASYNC_DATA_DIR", "./lojasync-data")
     path = Path(data_dir) / ERROR_LOG
     try:
         logger = error_file_logger(path)

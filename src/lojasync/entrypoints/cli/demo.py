@@ -88,7 +88,8 @@ def _start_clean(data_dir: Path) -> None:
     if not (data_dir / "lojasync.db").exists():
         return
     try:
-        previous = bootstrap(Settings(data_dir=data_dir, database_url=None, redis_url=None))
+        # Read only: a folder that turns out not to be a demo's must be left exactly as it was.
+        previous = bootstrap(Settings(data_dir=data_dir, database_url=None, redis_url=None), migrate=False)
         try:
             names = {store.name for store in list_stores(previous.read_uow())}
         finally:

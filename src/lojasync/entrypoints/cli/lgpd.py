@@ -19,7 +19,7 @@ app = typer.Typer(help="LGPD: exportações de dados pedidas pelos titulares.", 
 def exports() -> None:
     """Lista as exportações guardadas (apagadas após LOJASYNC_EVENT_RETENTION_DAYS)."""
     rows = list_exports(container().read_uow())
-    table(f"Exportações LGPD ({len(rows)})", ["Pedido", "Loja", "Gerada em"],
+    table(f"Exportações LGPD ({len(rows)})", ["Solicitação", "Loja", "Gerada em"],
           [[r["request_id"], r["store"], r["created_at"][:19]] for r in rows])
 
 

@@ -18,14 +18,14 @@ app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
 @app.command("add")
 @friendly_errors
 def add(
-    store_id: Annotated[str, typer.Option("--store-id", help="Id da loja na Nuvemshop (user_id do token).")],
+    external_store_id: Annotated[str, typer.Option("--store-id", help="Id da loja na Nuvemshop (user_id do token).")],
     access_token: Annotated[str, typer.Option("--access-token", help="Token de acesso do app.")],
     api_url: Annotated[str, typer.Option("--api-url", help="Endereço base da API.")] = DEFAULT_API_URL,
     name: Annotated[str | None, typer.Option("--name", help="Nome para mostrar.")] = None,
 ) -> None:
     """Conecta uma loja (ou troca o token e o endereço de uma já conectada)."""
     app = container()
-    view, created = add_store(app.uow(), app.cipher, store_id, access_token, api_url, name)
+    view, created = add_store(app.uow(), app.cipher, external_store_id, access_token, api_url, name)
     verb = "conectada" if created else "atualizada"
     console.print(f"Loja [bold]{view.external_id}[/] {verb}. API: {view.api_url}", highlight=False)
     console.print("Próximo passo: [bold]lojasync sync[/] para importar os pedidos.")

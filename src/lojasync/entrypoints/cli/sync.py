@@ -24,12 +24,11 @@ def sync(
         raise typer.Exit(2)
 
 
-def run_sync(external_store_id: str | None = None, full: bool = False, show_progress: bool = True,
-             app=None) -> SyncReport:
+def run_sync(external_store_id: str | None = None, full: bool = False, app=None) -> SyncReport:
     app = app or container()
     settings = app.settings
     with Progress(TextColumn("[bold]Importando pedidos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not show_progress) as bar:
+                  console=console, transient=True) as bar:
         task = bar.add_task("sync", total=None)
 
         def progress(done: int, total: int | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from lojasync.nuvemshop.errors import RECONNECT
 from lojasync.shared.errors import Action, LojasyncError
 
 _SUMMARY_KEYS = ("code", "message", "description", "error", "error_description")
@@ -157,7 +158,7 @@ def error_for_status(
     *,
     method: str,
     path: str,
-    store_id: str,
+    external_store_id: str,
     redact: Callable[[str], str] = lambda text: text,
 ) -> NuvemshopError:
     """Map a non-success HTTP answer to the matching typed error."""
@@ -166,10 +167,10 @@ def error_for_status(
     common: dict[str, Any] = {"status_code": status_code, "body": body, "method": method, "path": path}
 
     if status_code == 401:
-        resolution = "Reconecte a loja: reinstale o app na loja ou cadastre o token novo."
+        resolution = RECONNECT
         return UnauthorizedError(
             "Token de acesso recusado pela Nuvemshop (401). O app pode ter sido desinstalado ou o token "
-            f"trocado (loja {store_id}).{suffix}",
+            f"trocado (loja {external_store_id}).{suffix}",
             resolution=resolution,
             **common,
         )
@@ -179,8 +180,8 @@ def error_for_status(
             "e write_products, e reconecte a loja com o token novo."
         )
         return ForbiddenError(
-            f"A Nuvemshop negou acesso a {method} {path} (403) na loja {store_id}: o token não tem a "
-            f"permissão necessária. {resolution}{suffix}",
+            f"A Nuvemshop negou acesso a {method} {path} (403) na loja {external_store_id}: o token não tem a "
+            f"permissão necessária.{suffix}",
             resolution=resolution,
             **common,
         )
@@ -190,14 +191,14 @@ def error_for_status(
             "sincronize de novo: durante a suspensão nenhum webhook de pedido é enviado."
         )
         return PaymentRequiredError(
-            f"A loja {store_id} ou o app está suspenso na Nuvemshop (402) e nenhuma chamada é aceita "
-            f"até a reativação. {resolution}{suffix}",
+            f"A loja {external_store_id} ou o app está suspenso na Nuvemshop (402) e nenhuma chamada é aceita "
+            f"até a reativação.{suffix}",
             resolution=resolution,
             **common,
         )
     if status_code == 404:
         resolution = (
-            f"Confira se o código existe e pertence à loja {store_id}; se foi apagado na Nuvemshop, "
+            f"Confira se o código existe e pertence à loja {external_store_id}; se foi apagado na Nuvemshop, "
             "não há o que sincronizar."
         )
         return NotFoundError(
@@ -219,8 +220,7 @@ def error_for_status(
     if 300 <= status_code < 400:
         resolution = "Confira se a URL da API (api_url) e a versão configuradas estão corretas."
         return InvalidResponseError(
-            f"A Nuvemshop respondeu com um redirecionamento inesperado ({status_code}) em {method} {path}. "
-            f"{resolution}{suffix}",
+            f"A Nuvemshop respondeu com um redirecionamento inesperado ({status_code}) em {method} {path}.{suffix}",
             resolution=resolution,
             **common,
         )

@@ -253,7 +253,7 @@ class NuvemshopTransport:
         status = response.status_code
         error = error_for_status(
             status, self._error_body(response), method=call.method, path=call.path,
-            store_id=self.external_store_id, redact=self._token.redact,
+            external_store_id=self.external_store_id, redact=self._token.redact,
         )
         log = logger.info if isinstance(error, NotFoundError) else logger.warning
         log(

@@ -12,9 +12,8 @@ from lojasync.nuvemshop.client.errors import (
     RateLimitError,
     TemporaryError,
 )
+from lojasync.nuvemshop.errors import RECONNECT
 from lojasync.shared.errors import Action
-
-_RECONNECT = "Reconecte a loja: reinstale o app ou cadastre o token."
 
 
 def check_configuration(api_url: str, external_store_id: str, access_token: str, user_agent: str) -> None:
@@ -27,10 +26,10 @@ def check_configuration(api_url: str, external_store_id: str, access_token: str,
             action=Action.CONFIGURE,
         )
     if external_store_id is None or not str(external_store_id).strip():
-        raise ClientConfigurationError("Código da loja na Nuvemshop não informado.", resolution=_RECONNECT)
+        raise ClientConfigurationError("Id da loja na Nuvemshop não informado.", resolution=RECONNECT)
     # An erased token (store/redact) ends up here: the merchant must connect the store again.
     if not access_token or not access_token.strip():
-        raise ClientConfigurationError("Token de acesso da Nuvemshop não informado.", resolution=_RECONNECT)
+        raise ClientConfigurationError("Token de acesso da Nuvemshop não informado.", resolution=RECONNECT)
     if not user_agent or not user_agent.strip():
         raise ClientConfigurationError(
             "User-Agent não informado: a API da Nuvemshop exige uma identificação com contato.",

@@ -52,8 +52,8 @@ def _redacted(p: Mapping[str, Any]) -> str:
     if p.get("shared"):
         parts.append(f"{p['shared']} cliente(s) mantido(s) por terem pedidos de outra origem")
     if p.get("fiscal"):
-        parts.append(f"{p['fiscal']} pedido(s) com nome, CPF/CNPJ e endereço de cobrança do destinatário: "
-                     "mantido por obrigação fiscal (NF-e emitida)")
+        parts.append(f"{p['fiscal']} pedido(s) com NF-e emitida ou venda confirmada: nome, CPF/CNPJ e endereço de "
+                     "cobrança do destinatário mantidos por obrigação fiscal")
     if p.get("raw_records"):
         parts.append(f"{p['raw_records']} registro(s) brutos da loja apagados")
     return "store/redact: " + "; ".join(parts) + "."
@@ -70,7 +70,7 @@ _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
         if p.get("by") == "api" else "App reativado: conferindo os pedidos do período suspenso."),
     StoreLogType.LGPD_STORE_REDACT: _redacted,
     StoreLogType.LGPD_DATA_REQUEST: lambda p: (
-        f"Pedido de dados LGPD {p.get('request_id')}: exportação guardada no lojasync ({p.get('orders', 0)} "
+        f"Solicitação de dados LGPD {p.get('request_id')}: exportação guardada no lojasync ({p.get('orders', 0)} "
         "pedido(s)) para o lojista enviar ao titular."),
     StoreLogType.IMPORT_FAILED: lambda p: (
         f"Pedido {p.get('external_id') or '?'} da loja não importado: {p.get('error') or 'erro'}. A próxima "

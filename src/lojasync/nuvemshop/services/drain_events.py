@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from lojasync.nuvemshop.client.errors import NuvemshopError
+from lojasync.nuvemshop.errors import EventFailed, LeaseLost, LgpdNotHandledHere
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
@@ -66,8 +67,9 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
 
 
 def retryable(exc: Exception) -> bool:
-    """Transient errors leave the events pending and the task is retried with backoff."""
-    return isinstance(exc, LojasyncError) and exc.retryable
+    """The store unreachable for now, or the store taken by another worker: the events stay pending and the
+    task is retried with backoff. Anything else counts an attempt; after a few the events fail for a person."""
+    return isinstance(exc, (NuvemshopError, LeaseLost)) and exc.retryable
 
 
 def _token_still_works(client_factory: ClientFactory, store: Store) -> bool:
@@ -104,7 +106,7 @@ def _handle_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory
                     record.mark_done(finish.now())
                 elif event.event in LGPD_EVENTS:
                     if lgpd_handler is None:
-                        raise LojasyncError("Pedido LGPD recebido, mas este processo não trata LGPD.")
+                        raise LgpdNotHandledHere()
                     lgpd_handler(uow, store, record)
                     record.mark_done(finish.now())
                 else:
@@ -114,15 +116,11 @@ def _handle_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory
         except Exception as exc:
             if retryable(exc):
                 raise
-            if isinstance(exc, LojasyncError):
-                error, code = exc.message, exc.code
-                resolution = exc.resolution or "Confira o corpo da notificação; depois reprocesse o aviso."
-            else:
+            if not isinstance(exc, LojasyncError):
                 # A bug, not advice: the traceback goes to the log, the event says where to look.
                 log.exception("webhook event failed", extra={"event_id": event.id, "webhook_event": event.event})
-                error, code = f"Erro ao processar ({type(exc).__name__}).", "nuvemshop.event_failed"
-                resolution = "Veja os logs do worker (procure o id do evento); depois de corrigir, reprocesse o aviso."
-            finish([event], WebhookEventStatus.FAILED, error=error, resolution=resolution, code=code)
+                exc = EventFailed(kind=type(exc).__name__, attempts="")
+            finish([event], WebhookEventStatus.FAILED, error=exc)
 
 
 def _count_attempt(uow: ConnectorUnitOfWork, events: list[WebhookEvent], exc: Exception,
@@ -134,8 +132,6 @@ def _count_attempt(uow: ConnectorUnitOfWork, events: list[WebhookEvent], exc: Ex
                 continue
             record.attempts += 1
             if record.attempts >= MAX_ATTEMPTS:
-                record.mark_failed(now(), f"Erro ao processar ({type(exc).__name__}) após {record.attempts} "
-                                          "tentativas.",
-                                   "Veja os logs do worker (procure o id do evento); depois de corrigir, "
-                                   "reprocesse o aviso.", getattr(exc, "code", "nuvemshop.event_failed"))
+                failed = EventFailed(kind=type(exc).__name__, attempts=f" após {record.attempts} tentativas")
+                record.mark_failed(now(), failed.message, failed.resolution, failed.code)
         uow.commit()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError
-from lojasync.nuvemshop.errors import LeaseLost
+from lojasync.nuvemshop.errors import RETRY_NOTIFICATION, LeaseLost, OrderImportFailed
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.import_orders import import_orders
@@ -27,9 +27,6 @@ CLOCK_MARGIN = timedelta(minutes=2)
 # GETs of one pass; the rest wait for the next pass, after the lease is renewed.
 MAX_GETS_PER_PASS = 200
 WEBHOOK_IMPORT_CHUNK = 50
-
-_RETRY = "Reprocesse o aviso."
-
 
 @dataclass
 class DrainReport:
@@ -47,8 +44,9 @@ class Finisher:
     def __init__(self, uow: ConnectorUnitOfWork, now: Callable[[], datetime]) -> None:
         self.uow, self.now = uow, now
 
-    def __call__(self, events: list[WebhookEvent], status: str, error: str | None = None,
-                 resolution: str | None = None, code: str | None = None) -> None:
+    def __call__(self, events: list[WebhookEvent], status: str, error: LojasyncError | None = None,
+                 note: str | None = None) -> None:
+        """`error` is why events failed (its words and code are kept); `note` says why they were ignored."""
         if not events:
             return
         with self.uow as uow:
@@ -56,9 +54,9 @@ class Finisher:
                 record = uow.webhook_events.get(event.id)
                 record.attempts += 1
                 if status == WebhookEventStatus.FAILED:
-                    record.mark_failed(self.now(), error or "", resolution or _RETRY, code)
+                    record.mark_failed(self.now(), error.message, error.resolution or RETRY_NOTIFICATION, error.code)
                 else:
-                    record.mark_done(self.now(), status, error)
+                    record.mark_done(self.now(), status, note)
             uow.commit()
 
 
@@ -71,15 +69,14 @@ def handle_order_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory,
         active, paused, cursor = store.active, store.paused, store.sync_cursor
         uow.detach(store)
     if not active:
-        finish(events, WebhookEventStatus.IGNORED, error="Loja desativada (app desinstalado): pedido não importado.")
+        finish(events, WebhookEventStatus.IGNORED, note="Loja desativada (app desinstalado): pedido não importado.")
         return True
     if paused:
         return False
     try:
         client = client_factory(store)
     except LojasyncError as exc:  # the token cannot be decrypted (key changed) or is gone
-        finish(events, WebhookEventStatus.FAILED, error=exc.message, code=exc.code,
-               resolution=exc.resolution or "Reconecte a loja; depois reprocesse os avisos com erro.")
+        finish(events, WebhookEventStatus.FAILED, error=exc)
         return True
     reader = _OrderReader(uow, client, policy, store_id, report, lease)
     try:
@@ -90,7 +87,7 @@ def handle_order_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory,
             uow.commit()
         return False
     except UnauthorizedError as exc:
-        finish(events, WebhookEventStatus.FAILED, error=exc.message, resolution=exc.resolution, code=exc.code)
+        finish(events, WebhookEventStatus.FAILED, error=exc)
         return True
     finally:
         report.api_calls += client.api_calls
@@ -141,19 +138,14 @@ class _OrderReader:
         failed = {r.external_id: r.message for r in self.report.imports.results if r.outcome is Outcome.FAILED}
         for event in events:
             if event.resource_id in self.not_found:
-                finish([event], WebhookEventStatus.FAILED, code="nuvemshop.not_found",
-                       error=f"Pedido {event.resource_id} não existe na loja (404).",
-                       resolution="O pedido pode ter sido apagado na loja. Nada a fazer; se ele voltar a existir, "
-                                  "reprocesse o aviso.")
+                finish([event], WebhookEventStatus.FAILED, NotFoundError(
+                    f"Pedido {event.resource_id} não existe na loja (404).",
+                    resolution="O pedido pode ter sido apagado na loja. Nada a fazer; se ele voltar a existir, "
+                               "reprocesse a notificação."))
             elif event.resource_id in self.refused:
-                error = self.refused[event.resource_id]
-                finish([event], WebhookEventStatus.FAILED, error=error.message, resolution=error.resolution or _RETRY,
-                       code=error.code)
+                finish([event], WebhookEventStatus.FAILED, self.refused[event.resource_id])
             elif event.resource_id in failed:
-                finish([event], WebhookEventStatus.FAILED, error=failed[event.resource_id],
-                       code="nuvemshop.import_failed",
-                       resolution="Corrija o pedido na loja; a notificação seguinte ou o reprocessamento do aviso "
-                                  "importa de novo.")
+                finish([event], WebhookEventStatus.FAILED, OrderImportFailed(failed[event.resource_id]))
         # Orders beyond this pass's GET budget stay pending for the next pass.
         unfinished = self.not_found | self.refused.keys() | failed.keys()
         done = [e for e in events if e.resource_id is None

@@ -12,9 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-
-from lojasync.nuvemshop.errors import ImportConflictError
+from lojasync.nuvemshop.errors import ImportConflictError, OrderNotSaved
 from lojasync.nuvemshop.model.bindings import OrderBinding
 from lojasync.nuvemshop.model.import_failures import ImportFailure
 from lojasync.nuvemshop.model.store_log import StoreLogType
@@ -28,6 +26,7 @@ from lojasync.nuvemshop.services.resolve_products import resolve_products
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind
 from lojasync.sales.orders import Order
+from lojasync.shared.errors import DataRefused, WriteConflict
 
 log = logging.getLogger("lojasync.import")
 
@@ -35,9 +34,6 @@ log = logging.getLogger("lojasync.import")
 InTransaction = Callable[[ConnectorUnitOfWork], None]
 
 _CONFLICT_RETRIES = 4
-_DATABASE_RESOLUTION = ("O banco recusou os dados deste pedido (valor fora do formato aceito). Confira o pedido "
-                        "na loja; os demais pedidos do lote foram importados. A próxima sincronização tenta de novo.")
-
 
 def import_order(uow: ConnectorUnitOfWork, store_id: int, payload: dict, policy: ImportPolicy,
                  actor: Actor = Actor.SYNC) -> ImportResult:
@@ -57,19 +53,19 @@ def import_orders(uow: ConnectorUnitOfWork, store_id: int, payloads: list, polic
     candidates, failures = prepare(payloads, policy)
     try:
         return _commit_batch(uow, store_id, candidates, failures, policy, actor, in_transaction)
-    except (DBAPIError, ImportConflictError) as exc:
+    except (DataRefused, ImportConflictError) as exc:
         log.warning("batch refused by the database, importing order by order",
-                    extra={"store_id": store_id, "error_class": type(exc).__name__})
+                    extra={"store_id": store_id, "error_code": exc.code})
     report = ImportReport()
     for candidate in candidates:
         try:
             report.extend(_commit_batch(uow, store_id, [candidate], [], policy, actor, None))
-        except (DBAPIError, ImportConflictError) as exc:
+        except (DataRefused, ImportConflictError) as exc:
             external_id = candidate.order.id
-            failures.append(Failure(
-                failure_key(external_id, candidate.payload), external_id, candidate.payload,
-                f"Pedido {external_id} não pôde ser gravado ({_describe(exc)}).", _DATABASE_RESOLUTION,
-                "nuvemshop.database_refused", f"o banco recusou os dados ({_describe(exc)})"))
+            reason = exc.params.get("reason", "conflito com outro importador")
+            failures.append(Failure(failure_key(external_id, candidate.payload), external_id, candidate.payload,
+                                    OrderNotSaved(external_id=external_id, reason=reason),
+                                    f"o banco recusou os dados ({reason})"))
     report.extend(_commit_batch(uow, store_id, [], failures, policy, actor, in_transaction))
     return report
 
@@ -86,18 +82,9 @@ def _commit_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
                     in_transaction(uow)
                 uow.commit()
                 return report
-        except (IntegrityError, OperationalError) as exc:
-            # OperationalError covers PostgreSQL deadlocks/serialisation failures between importers.
-            log.info("import conflict, retrying batch", extra={"store_id": store_id, "error_class": _describe(exc)})
+        except WriteConflict as exc:
+            log.info("import conflict, retrying batch", extra={"store_id": store_id, "reason": exc.params["reason"]})
     raise ImportConflictError()
-
-
-def _describe(exc: Exception) -> str:
-    """The error's kind and constraint, never its SQL or parameters (they carry personal data)."""
-    original = getattr(exc, "orig", None)
-    constraint = getattr(getattr(original, "diag", None), "constraint_name", None)
-    kind = type(original or exc).__name__
-    return f"{kind}: {constraint}" if constraint else kind
 
 
 def _is_up_to_date(binding: OrderBinding | None, candidate: Candidate) -> bool:
@@ -176,33 +163,33 @@ def _redacted(binding: OrderBinding | None) -> bool:
     return binding is not None and binding.redacted_at is not None
 
 
-def _store_state_changes(binding: OrderBinding, store: StoreOrder) -> list[Change]:
-    states = (("status", binding.store_status, store.status),
-              ("payment_status", binding.store_payment_status, store.payment_status),
-              ("shipping_status", binding.store_shipping_status, store.shipping_status_normalized))
+def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list[Change]:
+    states = (("status", binding.store_status, store_order.status),
+              ("payment_status", binding.store_payment_status, store_order.payment_status),
+              ("shipping_status", binding.store_shipping_status, store_order.shipping_status_normalized))
     return [Change(ChangeKind.STORE_STATE, name=name, after=new) for name, old, new in states if old != new and new]
 
 
 def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Actor) -> ImportResult:
-    order, data, store = binding.order, candidate.data, candidate.order
+    order, data, store_order = binding.order, candidate.data, candidate.order
     material = (data.status != order.status or data.total != order.total
                 or [(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
                 != [(ln.sku, ln.quantity, ln.unit_price) for ln in order.lines])
     if not material:
-        order.note_store_states(_store_state_changes(binding, store), actor)
-        return ImportResult(store.id, Outcome.UNCHANGED, order.id)
-    reason = order.flag_store_change(data, store.status, store.payment_status, actor)
-    return ImportResult(store.id, Outcome.ATTENTION, order.id, reason)
+        order.note_store_states(_store_state_changes(binding, store_order), actor)
+        return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
+    reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor)
+    return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
 
 
 def _update_binding(binding: OrderBinding, candidate: Candidate) -> None:
-    store = candidate.order
-    binding.external_number = (store.number or "")[:40] or None
+    store_order = candidate.order
+    binding.external_number = (store_order.number or "")[:40] or None
     # Unknown enum values are kept as data, within the column.
-    binding.store_status = (store.status or "")[:40] or None
-    binding.store_payment_status = (store.payment_status or "")[:40] or None
-    binding.store_shipping_status = (store.shipping_status_normalized or "")[:40] or None
-    binding.store_updated_at = store.updated_at
+    binding.store_status = (store_order.status or "")[:40] or None
+    binding.store_payment_status = (store_order.payment_status or "")[:40] or None
+    binding.store_shipping_status = (store_order.shipping_status_normalized or "")[:40] or None
+    binding.store_updated_at = store_order.updated_at
     binding.payload_hash = candidate.digest
 
 
@@ -220,17 +207,17 @@ def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Fai
             record = ImportFailure(store_id, failure.key)
             uow.failures.add(record)
             known[failure.key] = record
-        record.error = failure.message
-        record.error_code = failure.code
-        record.resolution = failure.resolution
+        record.error = failure.error.message
+        record.error_code = failure.error.code
+        record.resolution = failure.error.resolution
         record.attempts = (record.attempts or 0) + 1
         record.retryable = failure.external_id == failure.key
         record.payload = failure.payload if isinstance(failure.payload, dict) else {"raw": str(failure.payload)[:2000]}
         uow.store_log.record(store_id, StoreLogType.IMPORT_FAILED, actor.value,
-                             {"external_id": failure.key, "error_code": failure.code, "error": failure.summary})
+                             {"external_id": failure.key, "error_code": failure.error.code, "error": failure.summary})
         binding = existing.get(failure.external_id or "")
         if binding is not None and binding.order is not None:
             # An update of an order already in the ERP: its history says so too.
             binding.order.record(ImportFailed(order=binding.order, actor=actor, error=failure.summary))
-        results.append(ImportResult(failure.external_id, Outcome.FAILED, None, failure.message))
+        results.append(ImportResult(failure.external_id, Outcome.FAILED, None, failure.error.message))
     return results

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from lojasync.nuvemshop.errors import PayloadUnreadable
 from lojasync.nuvemshop.mapper import map_order
 from lojasync.nuvemshop.payloads import PayloadError, StoreOrder, parse_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.order_data import OrderData
+from lojasync.shared.errors import LojasyncError
 
 log = logging.getLogger("lojasync.import")
-
-_UNREADABLE_RESOLUTION = ("O pedido foi guardado como veio da loja e será tentado de novo na próxima sincronização. "
-                          "Se o erro voltar, é uma falha do lojasync: informe o número do pedido ao suporte.")
-
 
 @dataclass
 class Candidate:
@@ -34,9 +32,7 @@ class Failure:
     key: str                 # the store order id, or a digest of the payload when it has none
     external_id: str | None
     payload: object
-    message: str
-    resolution: str
-    code: str
+    error: LojasyncError     # its message, resolution and code are kept with the payload
     summary: str             # data-free words for the histories ("dados inválidos: products.0.quantity")
 
 
@@ -52,7 +48,7 @@ def prepare(payloads: list, policy: ImportPolicy) -> tuple[list[Candidate], list
             external_id = exc.external_id or _raw_id(payload)
             key = failure_key(external_id, payload)
             summary = f"dados inválidos no pedido da loja ({', '.join(exc.fields) or 'formato'})"
-            failures[key] = Failure(key, external_id, payload, exc.message, exc.resolution, exc.code, summary)
+            failures[key] = Failure(key, external_id, payload, exc, summary)
             continue
         except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
             # A shape nobody foresaw: nothing the store sent may be lost, so the payload is kept as a
@@ -60,10 +56,9 @@ def prepare(payloads: list, policy: ImportPolicy) -> tuple[list[Candidate], list
             external_id = _raw_id(payload)
             key = failure_key(external_id, payload)
             log.exception("store order could not be read", extra={"external_id": external_id})
-            failures[key] = Failure(
-                key, external_id, payload,
-                f"Pedido {external_id or '?'} da loja não pôde ser lido (erro interno {type(exc).__name__}).",
-                _UNREADABLE_RESOLUTION, "nuvemshop.payload_unreadable", f"erro interno ({type(exc).__name__})")
+            failures[key] = Failure(key, external_id, payload,
+                                    PayloadUnreadable(external_id=external_id or "?", kind=type(exc).__name__),
+                                    f"erro interno ({type(exc).__name__})")
             continue
         seen = newest.get(order.id)
         # The same order twice in one batch (overlapping pages): keep the newest version.
@@ -76,7 +71,10 @@ def _content_digest(order: StoreOrder, data: OrderData, fingerprint: str) -> str
     # What the ERP takes from the order, not the raw payload: the embedded customer aggregates
     # (total_spent, last_order_id) change whenever the buyer orders again and are not news.
     states = (order.status, order.payment_status, order.shipping_status_normalized)
-    return digest(f"{data!r}|{states!r}|{fingerprint}")
+    # Digests are stored on the bindings: the problem enters as the words it had when it was a string,
+    # so an upgrade does not make every order without a document look new.
+    problem = data.customer_problem.reason if data.customer_problem is not None else None
+    return digest(f"{replace(data, customer_problem=problem)!r}|{states!r}|{fingerprint}")
 
 
 def digest(text: str) -> str:

@@ -114,8 +114,7 @@ def ensure_webhooks(client: StoreClient, webhook_url: str, *, create: bool = Tru
             try:
                 client.create_webhook(event, webhook_url)
             except NuvemshopError as exc:
-                detail = f"{exc.message} Resolução: {exc.resolution}" if exc.resolution else exc.message
-                report.items.append(WebhookStatus(event, webhook_url, WebhookState.FAILED, detail))
+                report.items.append(WebhookStatus(event, webhook_url, WebhookState.FAILED, exc.describe()))
                 log.warning("webhook registration failed",
                             extra={"external_store_id": external_store_id, "webhook_event": event,
                                    "error": type(exc).__name__})
@@ -127,11 +126,11 @@ def ensure_webhooks(client: StoreClient, webhook_url: str, *, create: bool = Tru
     return report
 
 
-def store_webhooks(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: str | None,
+def store_webhooks(uow: ConnectorUnitOfWork, client_factory: ClientFactory, external_store_id: str | None,
                    webhook_url: str, *, create: bool = True) -> WebhookReport:
     """`ensure_webhooks` for a connected store (the one named, or the only one)."""
     with uow:
-        client = client_factory(find_store(uow, store))
+        client = client_factory(find_store(uow, external_store_id))
     try:
         return ensure_webhooks(client, webhook_url, create=create)
     finally:

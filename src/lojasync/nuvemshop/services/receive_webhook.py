@@ -65,7 +65,7 @@ def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str
     if store_id is None:
         status, note = WebhookEventStatus.IGNORED, "Loja já removida: nada a apagar."
     elif event not in KNOWN_EVENTS:
-        log.info("unknown webhook event acknowledged", extra={"event": event, "store": external_store_id})
+        log.info("unknown webhook event acknowledged", extra={"event": event, "external_store_id": external_store_id})
         status = WebhookEventStatus.IGNORED
         note = f"Evento '{event}' não é tratado pelo lojasync (registrado e ignorado)."
     row = {

@@ -36,11 +36,12 @@ def resolve_customers(uow: ConnectorUnitOfWork, store_id: int, items: list[tuple
 
 def _bind_store_customers(uow: ConnectorUnitOfWork, store_id: int, items: list[tuple[StoreOrder, OrderData]],
                           by_order: dict[str, Customer]) -> None:
-    store_ids = {order.customer.id: order.id for order, _ in items if order.customer and order.customer.id}
-    if not store_ids:
+    order_by_store_customer = {order.customer.id: order.id for order, _ in items
+                               if order.customer and order.customer.id}
+    if not order_by_store_customer:
         return
-    bindings = uow.bindings.customers_by_external_ids(store_id, store_ids)
-    for store_customer_id, order_id in store_ids.items():
+    bindings = uow.bindings.customers_by_external_ids(store_id, order_by_store_customer)
+    for store_customer_id, order_id in order_by_store_customer.items():
         customer = by_order[order_id]
         binding = bindings.get(store_customer_id)
         if binding is None:

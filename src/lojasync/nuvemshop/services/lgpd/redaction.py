@@ -24,7 +24,7 @@ from lojasync.sales.history import Actor, HistoryType
 from lojasync.sales.orders import Order
 from lojasync.shared.batching import chunks
 
-FISCAL_KEPT = "mantido por obrigação fiscal (NF-e emitida)"
+FISCAL_KEPT = "mantidos por obrigação fiscal (NF-e emitida ou venda confirmada)"
 
 
 def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
@@ -40,6 +40,9 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
     for chunk in chunks(uow.lgpd.store_order_ids(store.id)):
         done, kept = redact_orders(uow, uow.lgpd.orders_with_bindings(store.id, chunk), HistoryType.LGPD_STORE_REDACT)
         orders, fiscal = orders + done, fiscal + kept
+        # Write this chunk's history now: the unit of work stops holding these orders, so a large store is
+        # erased in bounded memory (all in the same transaction still).
+        uow.publish()
         uow.flush()
     raw_records = uow.lgpd.clear_failure_payloads(store.id) + strip_bodies(
         uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id))
