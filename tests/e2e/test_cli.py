@@ -96,6 +96,24 @@ def test_operator_links_a_customer_by_hand(lojasync, server):
     assert shown["log"][-1]["event"] == "customer_linked"
 
 
+def test_the_store_log_shows_what_happened_to_the_store(lojasync, app):
+    import json as json_module
+
+    from lojasync.nuvemshop.model.store_log import StoreLogType
+    from tests.factories import make_store
+
+    store_id = make_store(app)
+    with app.uow() as uow:
+        uow.store_log.record(store_id, StoreLogType.APP_SUSPENDED, "webhook")
+        uow.store_log.record(store_id, StoreLogType.IMPORT_FAILED, "sync",
+                             {"external_id": "77", "error": "dados inválidos no pedido da loja (products)"})
+        uow.commit()
+    entries = json_module.loads(lojasync("store", "log", "--format", "json").output)
+    assert [(e["event"], e["level"]) for e in entries] == [("import_failed", "error"), ("app_suspended", "warning")]
+    assert entries[0]["message"].startswith("Pedido 77 da loja não importado: dados inválidos")
+    assert "App suspenso na loja" in lojasync("store", "log").output
+
+
 def test_errors_are_portuguese_and_actionable(lojasync):
     no_store = lojasync("sync", expect=1).output
     assert "Nenhuma loja conectada" in no_store and "Resolução: Conecte uma loja" in no_store

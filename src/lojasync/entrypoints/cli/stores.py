@@ -9,7 +9,7 @@ import typer
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
 from lojasync.nuvemshop.services.install_store import WebhookState, store_webhooks, webhook_url_for
-from lojasync.nuvemshop.services.stores import add_store, list_stores
+from lojasync.nuvemshop.services.stores import add_store, list_stores, store_log
 from lojasync.settings import DEFAULT_API_URL
 
 app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
@@ -42,6 +42,22 @@ def list_(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.
     table("Lojas", ["Loja", "Nome", "API", "Ativa", "Sincronizado até", "Sincronização interrompida"],
           [[s.external_id, s.name, s.api_url, "sim" if s.active else "não", s.sync_cursor or "nunca",
             "sim" if s.interrupted_run else "não"] for s in stores])
+
+
+@app.command("log")
+@friendly_errors
+def log(
+    store: Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+) -> None:
+    """Mostra o que aconteceu com a loja: instalação, suspensão, LGPD, pedidos que não puderam ser importados."""
+    entries = store_log(container().read_uow(), store, limit)
+    if fmt is OutputFormat.JSON:
+        print_json(entries)
+        return
+    table(f"Registro da loja ({len(entries)})", ["Quando", "Nível", "Evento", "Mensagem"],
+          [[e["at"][:19], e["level"], e["event"], e["message"]] for e in entries])
 
 
 @app.command("webhooks")

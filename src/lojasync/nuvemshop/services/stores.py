@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from lojasync.crypto import TokenCipher
 from lojasync.nuvemshop.errors import NoStoreConnected, StoreDetailsMissing, StoreNotChosen, StoreNotFound
 from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import render_store_log, store_log_level
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 
 
@@ -50,6 +51,15 @@ def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: 
 def list_stores(uow: ConnectorUnitOfWork) -> list[StoreView]:
     with uow:
         return [_view(s) for s in uow.stores.list()]
+
+
+def store_log(uow: ConnectorUnitOfWork, external_store_id: str | None, limit: int = 50) -> list[dict]:
+    """What happened to the store as a whole (install, suspension, LGPD, failed imports), newest first."""
+    with uow:
+        store = find_store(uow, external_store_id)
+        return [{"at": e.created_at.isoformat(), "level": store_log_level(e.type, e.params), "event": e.type,
+                 "actor": e.actor, "message": render_store_log(e.type, e.params)}
+                for e in uow.store_log.for_store(store.id, limit)]
 
 
 def find_store(uow: ConnectorUnitOfWork, external_store_id: str | None) -> Store:
