@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lojasync.entrypoints.cli import demo, lgpd, orders, serve, simulator, stores, sync
+from lojasync.entrypoints.cli import demo, events, lgpd, orders, serve, simulator, stores, sync, worker
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
 
 app = typer.Typer(
@@ -23,8 +23,8 @@ app.command("sync")(sync.sync)
 app.command("simulator")(simulator.simulator)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
-app.command("worker")(serve.worker)
-app.add_typer(serve.events_app, name="events")
+app.command("worker")(worker.worker)
+app.add_typer(events.app, name="events")
 app.add_typer(lgpd.app, name="lgpd")
 
 

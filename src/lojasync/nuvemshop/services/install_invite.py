@@ -3,7 +3,9 @@ invite that only the operator can make; without it anyone could send their store
 
 from __future__ import annotations
 
+import ipaddress
 import time
+from urllib.parse import urlsplit
 
 from lojasync.crypto import TokenCipher
 
@@ -23,3 +25,28 @@ def invite_problem(cipher: TokenCipher, invite: str | None, now: float | None = 
     if int(expires) < (now or time.time()):
         return "O convite de instalação expirou. Peça ao responsável pelo lojasync um link de instalação novo."
     return None
+
+
+def setup_warnings(client_id: str | None, client_secret: str | None, public_url: str) -> list[str]:
+    """What keeps the platform from installing the app or reaching this service (empty when all is set)."""
+    warnings = []
+    missing = [name for name, value in (("LOJASYNC_NUVEMSHOP_CLIENT_ID", client_id),
+                                        ("LOJASYNC_NUVEMSHOP_CLIENT_SECRET", client_secret))
+               if not (value and value.strip())]
+    if missing:
+        warnings.append(f"{' e '.join(missing)} não definido(s): sem os dados do app a Nuvemshop não instala o app "
+                        "nem assina os webhooks (eles serão recusados).")
+    host = urlsplit(public_url).hostname or ""
+    if _is_loopback(host):
+        warnings.append(f"LOJASYNC_PUBLIC_URL aponta para {host}: a Nuvemshop não alcança este endereço. Defina o "
+                        "endereço público (HTTPS) por onde a loja chega a este serviço.")
+    return warnings
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.endswith(".localhost")

@@ -1,0 +1,20 @@
+"""What `serve` and `worker` share: the task queue, and the checks before a long-running process starts."""
+
+from __future__ import annotations
+
+from lojasync.entrypoints.cli.context import container, fail
+
+
+def task_queue():
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    return TaskQueue(container())
+
+
+def require_shared_key() -> None:
+    """Several machines must share the key that encrypts store tokens (and signs install cookies)."""
+    settings = container().settings
+    shared = settings.redis_url or not settings.resolved_database_url.startswith("sqlite")
+    if shared and not settings.secret_key:
+        fail("Com PostgreSQL ou Redis (vários processos ou máquinas), defina LOJASYNC_SECRET_KEY igual em "
+             "todos: sem ela cada máquina geraria a sua e não conseguiria ler os tokens das lojas.")
