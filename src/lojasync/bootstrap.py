@@ -14,14 +14,16 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lojasync.crypto import TokenCipher
-from lojasync.db.engine import build_engine, build_session_factory
+from lojasync.db.engine import build_session_factory
 from lojasync.db.migrate import current_revision, upgrade
+from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.nuvemshop.client.protocol import StoreClient
 from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
 from lojasync.nuvemshop.db.orm import start_mappers
 from lojasync.nuvemshop.db.unit_of_work import SqlConnectorUnitOfWork
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.sales.events import OrderEvent
 from lojasync.sales.handlers import write_history
 from lojasync.settings import Settings, load_settings
@@ -110,13 +112,24 @@ class Container:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Container:
-    """Build everything once per process; apply pending migrations unless told not to."""
+def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create: bool = True) -> Container:
+    """Build everything once per process; apply pending migrations unless told not to.
+
+    `create=False` refuses to start an empty embedded database (a command run in the wrong folder must
+    say so, not leave an empty data folder behind).
+    """
     settings = settings or load_settings()
     start_mappers()
-    engine = build_engine(settings.resolved_database_url)
+    engine = open_engine(settings.resolved_database_url, create=create)
     if migrate:
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except Exception as exc:
+            engine.dispose()
+            raise translate_open_error(exc, engine.url) from exc
+    readers = build_session_factory(engine, writer=False)
+    # A lost key file must not be silently replaced while tokens sealed with it remain.
+    cipher = TokenCipher.from_settings(
+        settings, may_create_key=lambda: not has_sealed_tokens(SqlConnectorUnitOfWork(readers)))
     return Container(settings=settings, engine=engine, session_factory=build_session_factory(engine),
-                     read_session_factory=build_session_factory(engine, writer=False),
-                     cipher=TokenCipher.from_settings(settings))
+                     read_session_factory=readers, cipher=cipher)

@@ -14,9 +14,10 @@ import hashlib
 import hmac
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -38,6 +39,17 @@ class TokenDecryptError(LojasyncError):
 
     def __init__(self, external_store_id: str | None = None) -> None:
         super().__init__(which=f"da loja {external_store_id}" if external_store_id else "da loja")
+
+
+class SecretKeyLost(LojasyncError):
+    """The key file is gone while tokens sealed with it remain: a new key would make them unreadable."""
+
+    code = "secrets.key_lost"
+    message_template = "A chave {path} não existe mais, mas há tokens de lojas cifrados com ela."
+    resolution_template = ("Restaure o arquivo secret.key de um backup (ou defina LOJASYNC_SECRET_KEY com a chave "
+                           "de antes). Sem backup, descarte os tokens antigos e reconecte cada loja (reinstale o app "
+                           "ou cadastre o token de novo).")
+    action = Action.RESET_SECRETS
 
 
 class SecretKeyMissing(LojasyncError):
@@ -82,57 +94,96 @@ def load_or_create_key_file(data_dir: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-class TokenCipher:
-    """Encrypts store tokens and signs values; the key is resolved on first use."""
+def _key_pair(secret: str) -> tuple[Fernet, bytes]:
+    """The encryption key and the signing key of one secret."""
+    raw = _fernet_key_bytes(secret)
+    if raw is not None:  # a Fernet key is used as is, so other tools can open the tokens
+        fernet_key, material = secret.encode("ascii"), raw
+    else:  # a passphrase is stretched into a key
+        material = secret.encode("utf-8")
+        fernet_key = base64.urlsafe_b64encode(_hkdf(material, _ENCRYPTION_INFO))
+    return Fernet(fernet_key), _hkdf(material, _SIGNING_INFO)
 
-    def __init__(self, secret: str | None = None, *, data_dir: Path | None = None) -> None:
-        if not (secret and secret.strip()) and data_dir is None:
+
+class TokenCipher:
+    """Encrypts store tokens and signs values; the keys are resolved on first use.
+
+    `LOJASYNC_SECRET_KEY` may list several keys separated by commas: the first encrypts and signs, all of
+    them open and verify, so a key can be rotated without losing tokens (`lojasync secrets rotate`
+    re-encrypts them with the first). Without it the key lives in `data_dir/secret.key`; `may_create_key`
+    says whether a missing file may be created (not when tokens sealed with the old one remain).
+    """
+
+    def __init__(self, secret: str | None = None, *, data_dir: Path | None = None,
+                 may_create_key: Callable[[], bool] | None = None) -> None:
+        secrets = [s.strip() for s in (secret or "").split(",") if s.strip()]
+        if not secrets and data_dir is None:
             raise SecretKeyMissing()
-        self._secret = secret.strip() if secret and secret.strip() else None
+        self._secrets = secrets
         self._data_dir = data_dir
+        self._may_create_key = may_create_key
         self._lock = threading.Lock()
-        self._fernet: Fernet | None = None
-        self._signing_key: bytes | None = None
+        self._fernet: MultiFernet | None = None
+        self._signing_keys: list[bytes] = []
 
     @classmethod
-    def from_settings(cls, settings) -> TokenCipher:
-        return cls(settings.secret_key, data_dir=settings.data_dir)
+    def from_settings(cls, settings, may_create_key: Callable[[], bool] | None = None) -> TokenCipher:
+        return cls(settings.secret_key, data_dir=settings.data_dir, may_create_key=may_create_key)
 
     def __repr__(self) -> str:  # never show the key
-        source = "LOJASYNC_SECRET_KEY" if self._secret else KEY_FILE
+        source = "LOJASYNC_SECRET_KEY" if self._secrets else KEY_FILE
         return f"TokenCipher(key from {source})"
 
-    def _keys(self) -> tuple[Fernet, bytes]:
-        if self._fernet is None or self._signing_key is None:
+    def _keys(self) -> tuple[MultiFernet, list[bytes]]:
+        if self._fernet is None:
             with self._lock:
-                if self._fernet is None or self._signing_key is None:
-                    secret = self._secret or load_or_create_key_file(self._data_dir)
-                    raw = _fernet_key_bytes(secret)
-                    if raw is not None:  # a Fernet key is used as is, so other tools can open the tokens
-                        fernet_key, material = secret.encode("ascii"), raw
-                    else:  # a passphrase is stretched into a key
-                        material = secret.encode("utf-8")
-                        fernet_key = base64.urlsafe_b64encode(_hkdf(material, _ENCRYPTION_INFO))
-                    self._signing_key = _hkdf(material, _SIGNING_INFO)
-                    self._fernet = Fernet(fernet_key)
-        return self._fernet, self._signing_key
+                if self._fernet is None:
+                    pairs = [_key_pair(secret) for secret in (self._secrets or [self._key_file()])]
+                    self._signing_keys = [signing for _, signing in pairs]
+                    self._fernet = MultiFernet([fernet for fernet, _ in pairs])
+        return self._fernet, self._signing_keys
+
+    def _key_file(self) -> str:
+        path = Path(self._data_dir) / KEY_FILE
+        if not path.exists() and self._may_create_key is not None and not self._may_create_key():
+            raise SecretKeyLost(path=path)
+        return load_or_create_key_file(self._data_dir)
+
+    @property
+    def key_count(self) -> int:
+        return len(self._keys()[1])
 
     def encrypt(self, plaintext: str) -> str:
         fernet, _ = self._keys()
         return fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
     def decrypt(self, ciphertext: str, external_store_id: str | None = None) -> str:
-        """The plaintext; `TokenDecryptError` (naming the store) when this key cannot open it."""
+        """The plaintext; `TokenDecryptError` (naming the store) when no key opens it."""
         fernet, _ = self._keys()
         try:
             return fernet.decrypt(ciphertext.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, AttributeError) as exc:
             raise TokenDecryptError(external_store_id) from exc
 
+    def rotate(self, ciphertext: str, external_store_id: str | None = None) -> str:
+        """The same plaintext sealed with the first key (what `secrets rotate` writes back)."""
+        fernet, _ = self._keys()
+        try:
+            return fernet.rotate(ciphertext.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeError, AttributeError) as exc:
+            raise TokenDecryptError(external_store_id) from exc
+
     def sign(self, value: str) -> str:
-        """A hex HMAC-SHA256 of `value` under a key derived from the secret (not the encryption key)."""
-        _, key = self._keys()
-        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        """A hex HMAC-SHA256 of `value` under a key derived from the first secret (not the encryption key)."""
+        _, keys = self._keys()
+        return _hmac(keys[0], value)
 
     def verify(self, value: str, signature: str) -> bool:
-        return hmac.compare_digest(self.sign(value).encode("ascii"), (signature or "").encode("utf-8"))
+        """Signed by any of the keys: an invite made before a rotation still works until it expires."""
+        _, keys = self._keys()
+        given = (signature or "").encode("utf-8")
+        return any(hmac.compare_digest(_hmac(key, value).encode("ascii"), given) for key in keys)
+
+
+def _hmac(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -260,7 +261,7 @@ def test_exchange_reads_the_grant_and_reports_missing_scopes():
 
 def test_install_without_a_valid_invite_is_refused(installer, simulator):
     cipher = installer.app.state.container.cipher
-    for query in ("", "?convite=123.abc", f"?convite={make_invite(cipher, hours=-1)}"):
+    for query in ("", "?convite=123.abc", f"?convite={make_invite(cipher, hours=1, now=time.time() - 7200)}"):
         answer = installer.get(f"/nuvemshop/install{query}", follow_redirects=False)
         assert answer.status_code == 403 and "link de instalação" in answer.text
         assert STATE_COOKIE not in answer.headers.get("set-cookie", "")

@@ -324,6 +324,10 @@ class FakeStoreClient:
             raise NotFoundError(f"Pedido {order_id} não encontrado (404).")
         return self.orders[str(order_id)]
 
+    def get_store(self) -> dict:
+        self.api_calls += 1
+        return {"id": int(self.external_store_id), "name": {"pt": "Loja Fake"}}
+
     def list_webhooks(self) -> list[dict]:
         self.api_calls += 1
         return list(self.webhooks)

@@ -7,6 +7,7 @@ worker embedded in `lojasync serve`) consumes, on any number of machines sharing
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -25,9 +26,11 @@ from lojasync.nuvemshop.services.maintenance import (
     due_work,
     paused_stores,
     purge_old_records,
+    stop_for_attention,
     syncable_store,
 )
 from lojasync.nuvemshop.services.sync_store import sync_store
+from lojasync.shared.errors import LojasyncError
 
 log = logging.getLogger("lojasync.tasks")
 
@@ -36,7 +39,9 @@ def build_huey(container: Container) -> Huey:
     settings = container.settings
     if settings.redis_url:
         return RedisHuey(settings.queue_name, url=settings.redis_url)
-    settings.queue_path.parent.mkdir(parents=True, exist_ok=True)
+    # The queue holds store ids and order ids: private like the database (huey would create it 0644).
+    settings.queue_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(settings.queue_path, os.O_WRONLY | os.O_CREAT, 0o600))
     return SqliteHuey(settings.queue_name, filename=str(settings.queue_path))
 
 
@@ -49,7 +54,9 @@ class TaskQueue:
         self._last_drain: dict[int, float] = {}
         self._lock = threading.Lock()
         self._drain = self.huey.task(name="drain_store")(self._drain_task)
-        self._sync = self.huey.task(name="sync_store", retries=3, retry_delay=30)(self._sync_task)
+        # No huey retries: a transient failure is tried again by the next housekeeping round anyway, and a
+        # permanent one must stop (and say so once), not be repeated with a traceback each time.
+        self._sync = self.huey.task(name="sync_store")(self._sync_task)
         self._recheck = self.huey.task(name="recheck_paused_store")(self._recheck_task)
         # Every consumer (each worker, each serve with its worker) schedules these; one runs each round.
         self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(
@@ -124,6 +131,14 @@ class TaskQueue:
             # Another worker is on this store (every consumer runs housekeeping): do not hold a
             # worker thread waiting; the next housekeeping tries again.
             return
+        except LojasyncError as exc:
+            extra = {"store_id": store_id, "error_code": exc.code}
+            if exc.retryable:
+                log.warning("sync failed, the next round tries again", extra=extra)
+            elif stop_for_attention(app.uow(), store_id, exc, datetime.now(timezone.utc)):
+                log.warning("sync stopped: the store needs attention", extra={**extra, "reason": exc.message})
+        except Exception:
+            log.exception("sync failed", extra={"store_id": store_id})  # a bug: the next round tries again
 
     def _once_per_round(self, name: str, seconds: int, job):
         def run_once() -> None:

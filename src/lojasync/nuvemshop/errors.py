@@ -30,6 +30,36 @@ class StoreNotChosen(LojasyncError):
     action = Action.CHOOSE_STORE
 
 
+class StoreIdInvalid(LojasyncError):
+    code = "nuvemshop.store_id_invalid"
+    message_template = "Id de loja inválido: {given!r}."
+    resolution_template = "O id de uma loja Nuvemshop é um número (o user_id que acompanha o token)."
+    action = Action.CONNECT_STORE
+
+
+class ApiUrlInvalid(LojasyncError):
+    code = "nuvemshop.api_url_invalid"
+    message_template = "Endereço da API inválido: {given!r}."
+    resolution_template = "Use o endereço da API da Nuvemshop, ex.: https://api.nuvemshop.com.br/2025-03."
+    action = Action.CONNECT_STORE
+
+
+class StoreCheckFailed(LojasyncError):
+    """The store's API did not confirm the id, token and address given: nothing was saved."""
+
+    code = "nuvemshop.store_check_failed"
+    message_template = "A Nuvemshop não confirmou a loja {external_store_id}: {reason}. Nada foi gravado."
+    resolution_template = "Confira o id da loja, o token de acesso e o endereço da API, e tente de novo."
+    action = Action.CONNECT_STORE
+
+
+class StoreHasOrders(LojasyncError):
+    code = "nuvemshop.store_has_orders"
+    message_template = "A loja {external_store_id} tem {orders} pedido(s) importado(s): ela não pode ser removida."
+    resolution_template = "Desative a loja: os pedidos ficam no ERP e nada mais é importado dela."
+    action = Action.DISABLE_STORE
+
+
 class StoreDetailsMissing(LojasyncError):
     code = "nuvemshop.store_details_missing"
     message_template = "Informe o id da loja e o token de acesso."

@@ -190,7 +190,9 @@ def error_file_logger(path) -> logging.Logger:
     logger = logging.getLogger("lojasync.errors")
     target = str(path)
     if not any(getattr(h, "baseFilename", None) == os.path.abspath(target) for h in logger.handlers):
-        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        # Never creates the folder (a command run in the wrong place must leave nothing behind); the
+        # file is private like the database: tracebacks may quote data.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
         handler = logging.FileHandler(target, encoding="utf-8")
         handler.addFilter(MaskingFilter())
         handler.setFormatter(TextFormatter())

@@ -19,6 +19,8 @@ class Action(StrEnum):
     CONNECT_STORE = "connect_store"      # conectar uma loja
     RECONNECT_STORE = "reconnect_store"  # reinstalar o app / trocar o token
     CHOOSE_STORE = "choose_store"        # dizer qual loja, havendo mais de uma
+    DISABLE_STORE = "disable_store"      # desativar uma loja (para de importar, os pedidos ficam)
+    RESET_SECRETS = "reset_secrets"      # descartar tokens que nenhuma chave abre mais
     TRY_AGAIN = "try_again"              # repetir a mesma operação
     CONFIGURE = "configure"              # corrigir a configuração (variáveis LOJASYNC_*)
 

@@ -38,16 +38,19 @@ COMMANDS = {
     Action.RECONNECT_STORE: "lojasync store install-link (ou lojasync store add --store-id ID --access-token TOKEN)",
     Action.CHOOSE_STORE: "repita o comando com --store ID (veja lojasync store list)",
     Action.TRY_AGAIN: "repita o comando",
+    Action.DISABLE_STORE: "lojasync store disable ID",
+    Action.RESET_SECRETS: "restaure secret.key; sem backup: lojasync secrets reset (e reconecte as lojas)",
 }
 ERROR_LOG = "lojasync-erros.log"
-
-
-def container() -> Container:
+def container(create: bool = False) -> Container:
+    """The process's container. Only the commands that start something (store add, install-link, serve,
+    worker, db upgrade) pass `create`: any other, run in the wrong folder, says no database was found
+    instead of leaving an empty one behind."""
     global _container
     if _container is None:
         settings = load_settings()
         configure_logging(settings)
-        _container = bootstrap(settings)
+        _container = bootstrap(settings, create=create)
     return _container
 
 
@@ -83,19 +86,22 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
         try:
             return func(*args, **kwargs)
         except LojasyncError as exc:
+            if exc.__cause__ is not None:
+                # The driver's or library's words help whoever maintains the machine, not the screen.
+                _log_detail(exc, "error with a technical cause", reference=exc.code)
             fail(explain(exc))
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug: reported with a reference, never dressed as advice
             reference = secrets.token_hex(4)
-            where = _log_unexpected(exc, reference)
+            where = _log_detail(exc, "unexpected error", reference)
             fail(f"Erro inesperado ({type(exc).__name__}), referência {reference}. O detalhe técnico foi gravado "
                  f"em {where}; informe a referência a quem mantém o lojasync.")
 
     return wrapper
 
 
-def _log_unexpected(exc: Exception, reference: str) -> str:
+def _log_detail(exc: Exception, what: str, reference: str) -> str:
     """Write the traceback where a developer will find it; return where that is, in words."""
     # Not the settings again: they may be what failed.
     data_dir = _container.settings.data_dir if _container is not None else os.environ.get(
@@ -103,8 +109,8 @@ def _log_unexpected(exc: Exception, reference: str) -> str:
     path = Path(data_dir) / ERROR_LOG
     try:
         logger = error_file_logger(path)
-    except OSError:  # the data folder cannot be written: the log handlers (stderr) get it instead
-        log.error("unexpected error", exc_info=exc, extra={"reference": reference})
-        return "o log do processo (saída de erro)"
-    logger.error("unexpected error", exc_info=exc, extra={"reference": reference})
+    except OSError:  # the data folder cannot be written: the log (stderr) gets it, at a level hidden by default
+        log.debug(what, exc_info=exc, extra={"reference": reference})
+        return "o log do processo (LOJASYNC_LOG_LEVEL=DEBUG)"
+    logger.error(what, exc_info=exc, extra={"reference": reference})
     return str(path)

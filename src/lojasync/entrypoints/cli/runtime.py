@@ -1,4 +1,7 @@
-"""What `serve` and `worker` share: the task queue, and the checks before a long-running process starts."""
+"""What `serve` and `worker` share: the task queue, and the checks before a long-running process starts.
+
+Both start something, so they may create the data folder (the other commands only open it).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,12 @@ from lojasync.entrypoints.cli.context import container, fail
 def task_queue():
     from lojasync.entrypoints.tasks import TaskQueue
 
-    return TaskQueue(container())
+    return TaskQueue(container(create=True))
 
 
 def require_shared_key() -> None:
     """Several machines must share the key that encrypts store tokens (and signs install cookies)."""
-    settings = container().settings
+    settings = container(create=True).settings
     shared = settings.redis_url or not settings.resolved_database_url.startswith("sqlite")
     if shared and not settings.secret_key:
         fail("Com PostgreSQL ou Redis (vários processos ou máquinas), defina LOJASYNC_SECRET_KEY igual em "

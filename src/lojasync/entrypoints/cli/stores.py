@@ -8,8 +8,9 @@ import typer
 
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
+from lojasync.nuvemshop.services.install_invite import make_invite, setup_warnings
 from lojasync.nuvemshop.services.install_store import WebhookState, store_webhooks, webhook_url_for
-from lojasync.nuvemshop.services.stores import add_store, list_stores, store_log
+from lojasync.nuvemshop.services.stores import add_store, list_stores, remove_store, set_store_enabled, store_log
 from lojasync.settings import DEFAULT_API_URL
 
 app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
@@ -22,10 +23,13 @@ def add(
     access_token: Annotated[str, typer.Option("--access-token", help="Token de acesso do app.")],
     api_url: Annotated[str, typer.Option("--api-url", help="Endereço base da API.")] = DEFAULT_API_URL,
     name: Annotated[str | None, typer.Option("--name", help="Nome para mostrar.")] = None,
+    no_check: Annotated[bool, typer.Option("--no-check", help="Não confere o token com a loja antes de gravar.")]
+    = False,
 ) -> None:
-    """Conecta uma loja (ou troca o token e o endereço de uma já conectada)."""
-    app = container()
-    view, created = add_store(app.uow(), app.cipher, external_store_id, access_token, api_url, name)
+    """Conecta uma loja (ou troca o token e o endereço de uma já conectada), depois de conferir com a loja."""
+    app = container(create=True)
+    view, created = add_store(app.uow(), app.cipher, external_store_id, access_token, api_url, name,
+                              check=None if no_check else app.client_for)
     verb = "conectada" if created else "atualizada"
     console.print(f"Loja [bold]{view.external_id}[/] {verb}. API: {view.api_url}", highlight=False)
     console.print("Próximo passo: [bold]lojasync sync[/] para importar os pedidos.")
@@ -96,11 +100,38 @@ def webhooks(
 def install_link(hours: Annotated[float, typer.Option("--hours", help="Validade do convite, em horas.")] = 24.0
                  ) -> None:
     """Gera o link (com convite) que o lojista abre para instalar o app e conectar a loja."""
-    from lojasync.nuvemshop.services.install_invite import make_invite
-
-    settings = container().settings
-    invite = make_invite(container().cipher, hours)
+    app = container(create=True)
+    settings = app.settings
+    invite = make_invite(app.cipher, hours)
+    for warning in setup_warnings(settings.nuvemshop_client_id, settings.nuvemshop_client_secret,
+                                  settings.public_url):
+        err_console.print(f"[yellow]Atenção:[/] {warning}", highlight=False)
     console.print(f"{settings.public_url.rstrip('/')}/nuvemshop/install?convite={invite}", highlight=False,
                   soft_wrap=True)
     console.print(f"Válido por {hours:g} h. Quem tiver o link pode conectar uma loja: envie só ao lojista.",
                   style="dim")
+
+
+@app.command("disable")
+@friendly_errors
+def disable(store: Annotated[str, typer.Argument(help="Id da loja na Nuvemshop.")]) -> None:
+    """Desativa uma loja: nada mais é importado dela; os pedidos já importados ficam."""
+    view = set_store_enabled(container().uow(), store, enabled=False)
+    console.print(f"Loja [bold]{view.external_id}[/] desativada. Para voltar: lojasync store enable "
+                  f"{view.external_id}", highlight=False)
+
+
+@app.command("enable")
+@friendly_errors
+def enable(store: Annotated[str, typer.Argument(help="Id da loja na Nuvemshop.")]) -> None:
+    """Reativa uma loja desativada."""
+    view = set_store_enabled(container().uow(), store, enabled=True)
+    console.print(f"Loja [bold]{view.external_id}[/] reativada.", highlight=False)
+
+
+@app.command("remove")
+@friendly_errors
+def remove(store: Annotated[str, typer.Argument(help="Id da loja na Nuvemshop.")]) -> None:
+    """Remove uma loja que nunca importou pedidos (um id digitado errado, um teste)."""
+    removed = remove_store(container().uow(), store)
+    console.print(f"Loja [bold]{removed}[/] removida.", highlight=False)

@@ -6,19 +6,50 @@ from typing import Annotated
 
 import typer
 
-from lojasync.entrypoints.cli.context import console
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.runtime import require_shared_key, task_queue
 
+QUEUE_WAIT_SECONDS = 120.0
 
-def worker(workers: Annotated[int, typer.Option("--workers", help="Threads de trabalho.")] = 2) -> None:
+
+@friendly_errors
+def worker(
+    workers: Annotated[int, typer.Option("--workers", help="Threads de trabalho.")] = 2,
+    queue_wait: Annotated[float, typer.Option("--queue-wait", help="Segundos esperando a fila (Redis) voltar antes "
+                                                                  "de desistir.")] = QUEUE_WAIT_SECONDS,
+) -> None:
     """Processa a fila (webhooks e conferências periódicas). Rode quantos quiser, em várias máquinas."""
+    from lojasync.entrypoints.queue_watch import QueueOutage, wait_for_queue
     from lojasync.observability.metrics import maybe_start_worker_metrics_server
 
     require_shared_key()
     queue = task_queue()
+    where = _where(container().settings)
+    if not wait_for_queue(queue.huey, where, queue_wait, lambda line: console.print(line, highlight=False)):
+        fail(f"A fila em {where} continua inacessível após {queue_wait:.0f} s: o worker desistiu. Confira "
+             "LOJASYNC_REDIS_URL e se o Redis está no ar; um supervisor (systemd, docker) pode reiniciar o worker.")
     metrics = maybe_start_worker_metrics_server()
     console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar."
                   + (" Métricas em LOJASYNC_METRICS_PORT/metrics." if metrics else ""), highlight=False)
     # Tasks a killed worker took from the queue are not lost: their events are still pending.
     queue.housekeeping()
-    queue.consumer(workers).run()
+    consumer = queue.consumer(workers)
+    outage = QueueOutage(queue.huey, where, queue_wait, give_up=lambda: consumer.stop(graceful=True))
+    outage.install()
+    try:
+        consumer.run()
+    finally:
+        outage.uninstall()
+    if outage.gave_up:
+        fail(f"A fila em {where} ficou inacessível por mais de {queue_wait:.0f} s: o worker parou. Confira "
+             "LOJASYNC_REDIS_URL e se o Redis está no ar.")
+
+
+def _where(settings) -> str:
+    """The queue's address without a password."""
+    if not settings.redis_url:
+        return str(settings.queue_path)
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.redis_url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"

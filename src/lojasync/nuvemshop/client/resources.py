@@ -159,6 +159,10 @@ class NuvemshopClient:
     def get_order(self, order_id: int | str) -> dict:
         return self._get_object(self._url("orders", order_id))
 
+    def get_store(self) -> dict:
+        """`GET /store`: the store itself (id, name, ...); one cheap call that proves id, token and address."""
+        return self._get_object(self._url("store"))
+
     # Webhooks
 
     def list_webhooks(self) -> list[dict]:

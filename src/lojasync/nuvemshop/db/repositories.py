@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from lojasync.nuvemshop.db.tables import periodic_runs, store_leases
+from lojasync.nuvemshop.db.tables import (
+    customer_bindings,
+    import_failures,
+    lgpd_exports,
+    order_bindings,
+    periodic_runs,
+    product_bindings,
+    store_leases,
+    store_log,
+    webhook_events,
+)
 from lojasync.nuvemshop.model.bindings import CustomerBinding, OrderBinding, ProductBinding
 from lojasync.nuvemshop.model.import_failures import ImportFailure
 from lojasync.nuvemshop.model.store import Store
@@ -34,6 +44,17 @@ class StoreRepository:
 
     def list(self) -> list[Store]:
         return list(self.session.scalars(select(Store).order_by(Store.id)))
+
+    def imported_orders(self, store_id: int) -> int:
+        return self.session.scalar(select(func.count()).select_from(OrderBinding).where(
+            OrderBinding.store_id == store_id, OrderBinding.order_id.is_not(None))) or 0
+
+    def delete(self, store: Store) -> None:
+        """The store and everything the connector kept about it (the caller checked it imported nothing)."""
+        for table in (order_bindings, customer_bindings, product_bindings, import_failures, store_log,
+                      webhook_events, store_leases, lgpd_exports):
+            self.session.execute(delete(table).where(table.c.store_id == store.id))
+        self.session.delete(store)
 
 
 class BindingRepository:

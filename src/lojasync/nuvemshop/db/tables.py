@@ -23,6 +23,11 @@ stores = Table(
     Column("run_since", UTCDateTime),
     Column("run_next_page", Integer),
     Column("last_sync_at", UTCDateTime),
+    # A permanent error stopped the automatic sync: what happened and what a person should do.
+    Column("attention_code", String(60)),
+    Column("attention", Text),
+    Column("attention_resolution", Text),
+    Column("attention_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 

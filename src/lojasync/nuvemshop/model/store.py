@@ -6,7 +6,7 @@ from datetime import datetime
 
 
 class Store:
-    id: int | None
+    id: int | None = None  # class default: a store being checked before it is saved has no id yet
     external_id: str
     name: str | None
     api_url: str
@@ -19,6 +19,12 @@ class Store:
     run_since: datetime | None
     run_next_page: int | None
     last_sync_at: datetime | None
+    # A permanent error stopped the automatic sync (token refused, store not found): what and what to do.
+    # Cleared by the next sync that works, a reconnection or the operator enabling the store.
+    attention_code: str | None = None
+    attention: str | None = None
+    attention_resolution: str | None = None
+    attention_at: datetime | None = None
     created_at: datetime | None
 
     def __init__(self, external_id: str, api_url: str, access_token: str, name: str | None = None) -> None:
@@ -33,6 +39,21 @@ class Store:
         self.run_since = None
         self.run_next_page = None
         self.last_sync_at = None
+
+    def needs_attention(self) -> bool:
+        return self.attention is not None
+
+    def flag(self, code: str, message: str, resolution: str, when: datetime) -> bool:
+        """Stop automatic syncs until a person acts; False when the same problem was already flagged."""
+        if self.attention_code == code and self.attention == message:
+            return False
+        self.attention_code, self.attention, self.attention_resolution, self.attention_at = (
+            code, message, resolution, when)
+        return True
+
+    def clear_attention(self) -> None:
+        if self.attention is not None:
+            self.attention_code = self.attention = self.attention_resolution = self.attention_at = None
 
     def __repr__(self) -> str:  # never show the token
         return f"Store(id={self.id!r}, external_id={self.external_id!r})"

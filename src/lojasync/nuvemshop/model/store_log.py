@@ -18,6 +18,9 @@ class StoreLogType(StrEnum):
     APP_UNINSTALLED = "app_uninstalled"
     APP_SUSPENDED = "app_suspended"
     APP_RESUMED = "app_resumed"
+    STORE_DISABLED = "store_disabled"
+    STORE_ENABLED = "store_enabled"
+    NEEDS_ATTENTION = "needs_attention"
     LGPD_STORE_REDACT = "lgpd_store_redact"
     LGPD_DATA_REQUEST = "lgpd_data_request"
     IMPORT_FAILED = "import_failed"
@@ -68,6 +71,10 @@ _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
     StoreLogType.APP_RESUMED: lambda p: (
         "A API da loja voltou a responder: suspensão encerrada; conferindo os pedidos do período."
         if p.get("by") == "api" else "App reativado: conferindo os pedidos do período suspenso."),
+    StoreLogType.STORE_DISABLED: lambda p: "Loja desativada pelo operador: nada mais é importado dela.",
+    StoreLogType.STORE_ENABLED: lambda p: "Loja reativada pelo operador.",
+    StoreLogType.NEEDS_ATTENTION: lambda p: (
+        f"A sincronização parou e precisa de atenção: {p.get('error')} Resolução: {p.get('resolution')}"),
     StoreLogType.LGPD_STORE_REDACT: _redacted,
     StoreLogType.LGPD_DATA_REQUEST: lambda p: (
         f"Solicitação de dados LGPD {p.get('request_id')}: exportação guardada no lojasync ({p.get('orders', 0)} "
@@ -77,7 +84,8 @@ _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
         "sincronização tenta de novo."),
 }
 
-WARNINGS = frozenset({StoreLogType.APP_UNINSTALLED, StoreLogType.APP_SUSPENDED, StoreLogType.LGPD_STORE_REDACT})
+WARNINGS = frozenset({StoreLogType.APP_UNINSTALLED, StoreLogType.APP_SUSPENDED, StoreLogType.LGPD_STORE_REDACT,
+                      StoreLogType.STORE_DISABLED})
 
 
 def render_store_log(entry_type: str, params: Mapping[str, Any] | None) -> str:
@@ -91,7 +99,7 @@ def render_store_log(entry_type: str, params: Mapping[str, Any] | None) -> str:
 
 
 def store_log_level(entry_type: str, params: Mapping[str, Any] | None = None) -> str:
-    if entry_type == StoreLogType.IMPORT_FAILED:
+    if entry_type in (StoreLogType.IMPORT_FAILED, StoreLogType.NEEDS_ATTENTION):
         return "error"
     if entry_type in WARNINGS or (params or {}).get("missing_scopes"):
         return "warning"

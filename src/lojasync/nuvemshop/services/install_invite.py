@@ -8,10 +8,21 @@ import time
 from urllib.parse import urlsplit
 
 from lojasync.crypto import TokenCipher
+from lojasync.shared.errors import LojasyncError
+
+MAX_INVITE_HOURS = 24 * 30
+
+
+class InviteHoursInvalid(LojasyncError):
+    code = "nuvemshop.invite_hours_invalid"
+    message_template = "Validade do convite inválida: {hours} h."
+    resolution_template = f"Informe uma validade maior que zero e de no máximo {MAX_INVITE_HOURS} horas (30 dias)."
 
 
 def make_invite(cipher: TokenCipher, hours: float = 24.0, now: float | None = None) -> str:
-    """A signed invite valid for `hours`."""
+    """A signed invite valid for `hours` (a link that never works, or works for ever, is refused)."""
+    if not 0 < hours <= MAX_INVITE_HOURS:
+        raise InviteHoursInvalid(hours=f"{hours:g}")
     expires = int((now or time.time()) + hours * 3600)
     return f"{expires}.{cipher.sign(f'install-invite:{expires}')}"
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lojasync.nuvemshop.client.errors import PaymentRequiredError
+from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.lgpd.exports import purge_exports
+from lojasync.sales.history import Actor
+from lojasync.shared.errors import LojasyncError
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,9 @@ def claim_round(uow: ConnectorUnitOfWork, name: str, now: datetime, every: timed
 def due_work(uow: ConnectorUnitOfWork, now: datetime, reconcile_every: timedelta) -> DueWork:
     with uow:
         due_before = now - reconcile_every
-        stores = [s.id for s in uow.stores.list() if s.active and not s.paused
+        # A store that needs attention waits for a person: retrying a refused token every round only
+        # fills the logs.
+        stores = [s.id for s in uow.stores.list() if s.active and not s.paused and not s.needs_attention()
                   and (s.last_sync_at is None or s.last_sync_at < due_before)]
         return DueWork(stores, uow.webhook_events.stores_with_pending())
 
@@ -52,3 +58,22 @@ def purge_old_records(uow: ConnectorUnitOfWork, before: datetime) -> int:
         purged = uow.webhook_events.purge_processed(before) + purge_exports(uow, before)
         uow.commit()
         return purged
+
+
+def stop_for_attention(uow: ConnectorUnitOfWork, store_id: int, error: LojasyncError, now: datetime) -> bool:
+    """A permanent error stopped the automatic sync: flag the store for a person (a suspension pauses it
+    instead: the periodic recheck lifts that by itself). False when nothing new was flagged."""
+    with uow:
+        store = uow.stores.get(store_id)
+        if store is None:
+            return False
+        if isinstance(error, PaymentRequiredError):
+            changed = not store.paused
+            store.paused = True
+        else:
+            changed = store.flag(error.code, error.message, error.resolution, now)
+            if changed:
+                uow.store_log.record(store.id, StoreLogType.NEEDS_ATTENTION, Actor.SYSTEM.value,
+                                     {"code": error.code, "error": error.message, "resolution": error.resolution})
+        uow.commit()
+        return changed

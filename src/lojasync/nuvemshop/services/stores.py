@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from lojasync.crypto import TokenCipher
-from lojasync.nuvemshop.errors import NoStoreConnected, StoreDetailsMissing, StoreNotChosen, StoreNotFound
+from lojasync.nuvemshop.client.errors import (
+    InvalidResponseError,
+    NotFoundError,
+    NuvemshopError,
+    TemporaryError,
+    UnauthorizedError,
+)
+from lojasync.nuvemshop.errors import (
+    ApiUrlInvalid,
+    NoStoreConnected,
+    StoreCheckFailed,
+    StoreDetailsMissing,
+    StoreHasOrders,
+    StoreIdInvalid,
+    StoreNotChosen,
+    StoreNotFound,
+)
 from lojasync.nuvemshop.model.store import Store
-from lojasync.nuvemshop.model.store_log import render_store_log, store_log_level
-from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log, store_log_level
+from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
+from lojasync.sales.history import Actor
 
 
 @dataclass(frozen=True)
@@ -20,18 +38,28 @@ class StoreView:
     active: bool
     sync_cursor: str | None
     interrupted_run: bool
+    attention: str | None = None            # why the automatic sync stopped, for a person
+    attention_resolution: str | None = None
 
 
 def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: str, access_token: str,
-              api_url: str, name: str | None = None) -> tuple[StoreView, bool]:
+              api_url: str, name: str | None = None, check: ClientFactory | None = None) -> tuple[StoreView, bool]:
     """Create the store, or replace its token and URL; return it and whether it was new.
 
-    The token is stored encrypted with `cipher`.
+    The token is stored encrypted with `cipher`. With `check`, one call to the store (GET /store) must
+    confirm the id, the token and the address first: a typo never becomes a store that fails for good.
     """
     external_store_id = str(external_store_id).strip()
     if not external_store_id or not access_token.strip():
         raise StoreDetailsMissing()
+    if not external_store_id.isdigit() or len(external_store_id) > 20:
+        raise StoreIdInvalid(given=external_store_id[:40])
+    address = urlsplit(api_url.strip())
+    if address.scheme not in ("http", "https") or not address.hostname:
+        raise ApiUrlInvalid(given=api_url[:80])
     sealed = cipher.encrypt(access_token.strip())
+    if check is not None:
+        name = name or _confirmed_name(check(Store(external_store_id, api_url, sealed)), external_store_id)
     with uow:
         store = uow.stores.by_external_id(external_store_id)
         created = store is None
@@ -43,9 +71,62 @@ def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: 
             store.access_token = sealed
             store.active = True
             store.paused = False  # a reinstall ends whatever suspension a late webhook left behind
+            store.clear_attention()  # a new token or address is what a flagged store was waiting for
             store.name = name or store.name
         uow.commit()
         return _view(store), created
+
+
+def _confirmed_name(client, external_store_id: str) -> str | None:
+    """The store's name as the platform gives it; StoreCheckFailed (with the reason) otherwise."""
+    try:
+        info = client.get_store()
+    except UnauthorizedError:
+        raise StoreCheckFailed(external_store_id=external_store_id, reason="token de acesso recusado") from None
+    except NotFoundError:
+        raise StoreCheckFailed(external_store_id=external_store_id,
+                               reason="loja não encontrada nesse endereço de API") from None
+    except TemporaryError as exc:
+        raise StoreCheckFailed(external_store_id=external_store_id,
+                               reason=f"o endereço da API não respondeu ({exc.message})") from exc
+    except InvalidResponseError:
+        raise StoreCheckFailed(external_store_id=external_store_id,
+                               reason="o endereço não responde como uma API da Nuvemshop") from None
+    except NuvemshopError as exc:
+        raise StoreCheckFailed(external_store_id=external_store_id, reason=exc.message) from exc
+    finally:
+        client.close()
+    if str(info.get("id", external_store_id)) != external_store_id:
+        raise StoreCheckFailed(external_store_id=external_store_id,
+                               reason=f"o token é da loja {info.get('id')}, não desta")
+    name = info.get("name")
+    return (name.get("pt") or next(iter(name.values()), None)) if isinstance(name, dict) and name else None
+
+
+def set_store_enabled(uow: ConnectorUnitOfWork, external_store_id: str, enabled: bool) -> StoreView:
+    """The operator turns a store off (nothing more is imported; its orders stay) or back on."""
+    with uow:
+        store = find_store(uow, external_store_id)
+        store.active = enabled
+        if enabled:
+            store.paused = False
+            store.clear_attention()
+        uow.store_log.record(store.id, StoreLogType.STORE_ENABLED if enabled else StoreLogType.STORE_DISABLED,
+                             Actor.OPERATOR.value)
+        uow.commit()
+        return _view(store)
+
+
+def remove_store(uow: ConnectorUnitOfWork, external_store_id: str) -> str:
+    """Remove a store that never imported an order (a typo, a test); one with orders can only be disabled."""
+    with uow:
+        store = find_store(uow, external_store_id)
+        orders = uow.stores.imported_orders(store.id)
+        if orders:
+            raise StoreHasOrders(external_store_id=store.external_id, orders=orders)
+        uow.stores.delete(store)
+        uow.commit()
+        return store.external_id
 
 
 def list_stores(uow: ConnectorUnitOfWork) -> list[StoreView]:
@@ -62,6 +143,12 @@ def store_log(uow: ConnectorUnitOfWork, external_store_id: str | None, limit: in
                 for e in uow.store_log.for_store(store.id, limit)]
 
 
+def has_sealed_tokens(uow: ConnectorUnitOfWork) -> bool:
+    """Whether any store keeps a token encrypted with the current key (a lost key would strand it)."""
+    with uow:
+        return any(store.access_token for store in uow.stores.list())
+
+
 def find_store(uow: ConnectorUnitOfWork, external_store_id: str | None) -> Store:
     """The store named, or the only one connected (inside the caller's transaction)."""
     if external_store_id:
@@ -72,12 +159,15 @@ def find_store(uow: ConnectorUnitOfWork, external_store_id: str | None) -> Store
     stores = uow.stores.list()
     if not stores:
         raise NoStoreConnected()
-    if len(stores) > 1:
-        raise StoreNotChosen(stores=", ".join(s.external_id for s in stores))
-    return stores[0]
+    # A disabled store is not "the" store: with one active store left, that one is meant.
+    active = [s for s in stores if s.active]
+    candidates = active if active else stores
+    if len(candidates) > 1:
+        raise StoreNotChosen(stores=", ".join(s.external_id for s in candidates))
+    return candidates[0]
 
 
 def _view(store: Store) -> StoreView:
     return StoreView(store.id, store.external_id, store.name, store.api_url, store.active,
                      store.sync_cursor.isoformat() if store.sync_cursor else None,
-                     store.run_started_at is not None)
+                     store.run_started_at is not None, store.attention, store.attention_resolution)

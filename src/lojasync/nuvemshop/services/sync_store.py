@@ -127,6 +127,7 @@ def _finish_run(uow: ConnectorUnitOfWork, store_id: int, finished: datetime) -> 
         store.sync_cursor = store.run_started_at or store.sync_cursor
         store.run_started_at = store.run_since = store.run_next_page = None
         store.last_sync_at = finished
+        store.clear_attention()  # whatever stopped it before is over
         uow.commit()
 
 

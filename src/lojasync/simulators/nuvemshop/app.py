@@ -56,6 +56,11 @@ def create_app(simulator: Simulator) -> FastAPI:
 
     prefix = "/{version}/{store_id}"
 
+    @app.get(prefix + "/store")
+    async def get_store(request: Request, version: str, store_id: str) -> Response:
+        headers = gate(request, version, store_id)
+        return raw_json(sim.read(lambda store: store.info(), store_id), headers)
+
     @app.get(prefix + "/orders")
     async def list_orders(request: Request, version: str, store_id: str) -> Response:
         headers = gate(request, version, store_id)

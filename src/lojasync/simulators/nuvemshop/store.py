@@ -54,6 +54,14 @@ class StoreState:
             record.json("2025-03")  # serialize up front: pages of 200 then cost a join
         return store
 
+    def info(self) -> dict:
+        """`GET /store`: what the platform says about the store itself (the cheap credentials check)."""
+        sid = int(self.store_id) if self.store_id.isdigit() else self.store_id
+        return {"id": sid, "name": {"pt": f"Loja Simulada {self.store_id}"},
+                "email": f"loja{self.store_id}@example.com", "country": "BR", "main_currency": "BRL",
+                "main_language": "pt",
+                "original_domain": f"loja{self.store_id}.lojavirtualnuvem.com.br"}
+
     # orders
     def add_order(self, record: OrderRecord) -> None:
         self.records[record.id] = record

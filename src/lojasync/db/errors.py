@@ -1,0 +1,44 @@
+"""Why the database cannot be opened, in words an operator can act on (the traceback goes to the log)."""
+
+from __future__ import annotations
+
+from lojasync.shared.errors import Action, LojasyncError
+
+
+class DatabaseUrlInvalid(LojasyncError):
+    code = "database.url_invalid"
+    message_template = "LOJASYNC_DATABASE_URL inválida: {reason}."
+    resolution_template = ("Use sqlite:///caminho/lojasync.db ou postgresql://usuario@servidor/banco (ou deixe a "
+                           "variável vazia para o SQLite na pasta de dados).")
+    action = Action.CONFIGURE
+
+
+class DatabaseUnavailable(LojasyncError):
+    code = "database.unavailable"
+    message_template = "Não foi possível abrir o banco de dados {where}: {reason}."
+    resolution_template = "{resolution}"
+    action = Action.CONFIGURE
+    retryable = True
+
+
+class DatabaseCorrupt(LojasyncError):
+    code = "database.corrupt"
+    message_template = "O arquivo {path} não é um banco de dados do lojasync (SQLite ilegível ou corrompido)."
+    resolution_template = ("Restaure o arquivo de um backup, ou aponte LOJASYNC_DATA_DIR para a pasta certa; o "
+                           "lojasync não apaga nem sobrescreve esse arquivo.")
+    action = Action.CONFIGURE
+
+
+class DataFolderProblem(LojasyncError):
+    code = "database.data_folder"
+    message_template = "A pasta de dados {path} {reason}."
+    resolution_template = "{resolution}"
+    action = Action.CONFIGURE
+
+
+class NoDataFolder(LojasyncError):
+    code = "database.no_data_folder"
+    message_template = "Nenhum banco do lojasync em {path}."
+    resolution_template = ("Rode o comando na pasta onde está a pasta de dados, ou defina LOJASYNC_DATA_DIR; para "
+                           "começar do zero, conecte uma loja.")
+    action = Action.CONNECT_STORE

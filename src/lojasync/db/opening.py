@@ -1,0 +1,132 @@
+"""Opening the database as an operator meets it: URLs as people write them, a data folder that may be
+missing, a file, unwritable or private, a server that may be down. Every failure becomes one error in
+Portuguese (see `db.errors`); the driver's traceback stays on the exception's cause, for the log."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+
+from lojasync.db.engine import build_engine
+from lojasync.db.errors import (
+    DatabaseCorrupt,
+    DatabaseUnavailable,
+    DatabaseUrlInvalid,
+    DataFolderProblem,
+    NoDataFolder,
+)
+
+# Written as people write them (and as Heroku-style platforms hand them out); the driver lojasync ships.
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg2", "postgres+psycopg"}
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+_SQLITE_COMPANIONS = ("", "-wal", "-shm")
+
+
+def normalize_database_url(database_url: str) -> URL:
+    try:
+        url = make_url(database_url.strip())
+    except ArgumentError:
+        raise DatabaseUrlInvalid(reason="não é um endereço de banco (ex.: postgresql://usuario@servidor/banco)") \
+            from None
+    if url.drivername in _POSTGRES_SCHEMES:
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseUrlInvalid(reason=f"o tipo de banco '{url.get_backend_name()}' não é suportado")
+    return url
+
+
+def open_engine(database_url: str, *, create: bool = True) -> Engine:
+    """An engine whose database answered; `create=False` refuses to start an empty SQLite database."""
+    url = normalize_database_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        _prepare_sqlite_file(Path(url.database), create)
+    try:
+        engine = build_engine(url.render_as_string(hide_password=False))
+    except NoSuchModuleError as exc:
+        raise DatabaseUrlInvalid(reason=f"driver não disponível ({url.drivername})") from exc
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        engine.dispose()
+        raise translate_open_error(exc, url) from exc
+    return engine
+
+
+def translate_open_error(exc: Exception, url: URL) -> Exception:
+    """The driver's failure as an operator's error (or the exception itself when it is something else)."""
+    if url.get_backend_name() == "sqlite":
+        if isinstance(exc, DatabaseError) and "not a database" in str(exc.orig or exc):
+            return DatabaseCorrupt(path=url.database)
+        if isinstance(exc, OperationalError):
+            return DatabaseUnavailable(where=url.database, reason=str(exc.orig or exc)[:120],
+                                       resolution="Confira as permissões do arquivo e da pasta de dados.")
+        return exc
+    if not isinstance(exc, OperationalError):
+        return exc
+    detail = str(exc.orig or exc)
+    where = f"em {url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+    for words, reason, resolution in _POSTGRES_PROBLEMS:
+        if any(w in detail for w in words):
+            return DatabaseUnavailable(where=where, reason=reason, resolution=resolution)
+    return DatabaseUnavailable(where=where, reason="o servidor recusou a conexão",
+                               resolution="Confira LOJASYNC_DATABASE_URL e se o PostgreSQL está no ar.")
+
+
+# The driver's words (English, from libpq) to what an operator reads; checked in this order.
+_POSTGRES_PROBLEMS = (
+    (("Connection refused", "No such file or directory"), "o servidor PostgreSQL não está no ar (conexão recusada)",
+     "Inicie o PostgreSQL ou confira servidor e porta em LOJASYNC_DATABASE_URL; depois rode o comando de novo."),
+    (("failed to resolve host", "could not translate host name"), "o nome do servidor não foi encontrado",
+     "Confira o servidor em LOJASYNC_DATABASE_URL."),
+    (("role \"", "password authentication failed", "no password supplied"), "usuário ou senha recusados",
+     "Confira usuário e senha em LOJASYNC_DATABASE_URL."),
+    (("database \"",), "o banco não existe nesse servidor",
+     "Crie o banco (createdb) ou confira o nome em LOJASYNC_DATABASE_URL."),
+    (("timeout expired", "timed out"), "o servidor não respondeu a tempo",
+     "Confira a rede até o PostgreSQL e rode o comando de novo."),
+)
+
+
+def _prepare_sqlite_file(database: Path, create: bool) -> None:
+    folder = database.parent
+    if folder.exists() and not folder.is_dir():
+        raise DataFolderProblem(path=folder, reason="é um arquivo, não uma pasta",
+                                resolution="Aponte LOJASYNC_DATA_DIR para uma pasta (ou remova o arquivo).")
+    if not database.exists():
+        if not create:
+            raise NoDataFolder(path=folder)
+        try:
+            # Private from the start: the database holds CPFs, addresses and the store's orders.
+            folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+        except OSError as exc:
+            raise DataFolderProblem(path=folder, reason=f"não pode ser criada ou escrita ({exc.strerror})",
+                                    resolution="Dê permissão de escrita ao usuário do lojasync ou use outra "
+                                               "pasta em LOJASYNC_DATA_DIR.") from exc
+    if not os.access(folder, os.W_OK) or not os.access(database, os.R_OK | os.W_OK):
+        raise DataFolderProblem(path=folder, reason="não pode ser escrita pelo usuário do lojasync",
+                                resolution="Dê permissão de escrita ao usuário do lojasync ou use outra pasta em "
+                                           "LOJASYNC_DATA_DIR.")
+    make_private(database)
+
+
+def make_private(database: Path) -> None:
+    """Files of earlier versions were created readable by everyone: tighten them (ours only)."""
+    _tighten(database.parent, PRIVATE_DIR)
+    for suffix in _SQLITE_COMPANIONS:
+        _tighten(database.with_name(database.name + suffix), PRIVATE_FILE)
+
+
+def _tighten(path: Path, private: int) -> None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    if stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.getuid():
+        path.chmod(private)

@@ -1,0 +1,143 @@
+"""Broken environments as an operator meets them: one Portuguese line each, exit 1, the detail in the log."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from typer.testing import CliRunner
+
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
+
+PG_URL = os.environ.get("LOJASYNC_TEST_DATABASE_URL")
+
+
+@pytest.fixture()
+def run(monkeypatch, tmp_path):
+    """Run `lojasync` in an empty folder of its own, with no database or data folder configured."""
+    for name in list(os.environ):
+        if name.startswith("LOJASYNC_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    reset_container()
+
+    def invoke(*args: str, expect: int = 1, **env: str):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        reset_container()
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == expect, result.output + str(result.exception or "")
+        assert "Traceback" not in result.output
+        return " ".join(result.output.split())  # the terminal wraps long lines
+
+    yield invoke
+    reset_container()
+
+
+def test_a_read_command_in_the_wrong_folder_says_there_is_no_database_and_creates_nothing(run, tmp_path):
+    output = run("orders", "list")
+    assert "Nenhum banco do lojasync em" in output and "LOJASYNC_DATA_DIR" in output
+    assert not (tmp_path / "lojasync-data").exists()
+
+
+def test_a_bad_database_url_is_named(run):
+    assert "LOJASYNC_DATABASE_URL inválida" in run("store", "list", LOJASYNC_DATABASE_URL="foo://x/y")
+    assert "LOJASYNC_DATABASE_URL inválida" in run("store", "list", LOJASYNC_DATABASE_URL="isto não é um endereço")
+    assert "não é suportado" in run("store", "list", LOJASYNC_DATABASE_URL="mysql://u@h/db")
+
+
+def test_postgresql_down_is_one_line_and_the_detail_goes_to_the_log(run, tmp_path):
+    (tmp_path / "dados").mkdir()
+    output = run("store", "list", LOJASYNC_DATABASE_URL="postgresql://postgres@127.0.0.1:1/lojasync",
+                 LOJASYNC_DATA_DIR=str(tmp_path / "dados"))
+    assert "não está no ar" in output and "Resolução: Inicie o PostgreSQL" in output
+    log = (tmp_path / "dados" / "lojasync-erros.log").read_text(encoding="utf-8")
+    assert "Connection refused" in log and "Traceback" in log  # the driver's words, for whoever maintains it
+
+
+@pytest.mark.postgresql
+def test_postgres_urls_as_people_write_them_are_accepted(run):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_URL)
+    plain = url.set(drivername="postgres").render_as_string(hide_password=False)
+    assert "Lojas" in run("store", "list", expect=0, LOJASYNC_DATABASE_URL=plain)
+    missing = url.set(drivername="postgresql", database="lojasync_nao_existe").render_as_string(hide_password=False)
+    assert "o banco não existe nesse servidor" in run("store", "list", LOJASYNC_DATABASE_URL=missing)
+
+
+def test_a_corrupt_database_file_is_named_and_left_alone(run, tmp_path):
+    folder = tmp_path / "dados"
+    folder.mkdir()
+    (folder / "lojasync.db").write_bytes(b"isto nao e um banco sqlite " * 100)
+    output = run("store", "list", LOJASYNC_DATA_DIR=str(folder))
+    assert "não é um banco de dados do lojasync" in output
+    assert (folder / "lojasync.db").read_bytes().startswith(b"isto nao e")
+
+
+def test_a_data_folder_that_is_a_file_or_cannot_be_created(run, tmp_path):
+    (tmp_path / "arquivo").write_text("x")
+    assert "é um arquivo, não uma pasta" in run("store", "list", LOJASYNC_DATA_DIR=str(tmp_path / "arquivo"))
+    # Root may write anywhere it can reach; /proc refuses everyone.
+    output = run("store", "install-link", LOJASYNC_DATA_DIR="/proc/lojasync-nao-pode")
+    assert "não pode ser criada ou escrita" in output
+
+
+def test_a_new_data_folder_and_its_files_are_private(run, tmp_path):
+    folder = tmp_path / "novo"
+    run("store", "install-link", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    database = folder / "lojasync.db"
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    for companion in (folder / "lojasync.db-wal", folder / "lojasync.db-shm"):
+        if companion.exists():  # SQLite gives them the database file's mode
+            assert stat.S_IMODE(companion.stat().st_mode) == 0o600
+
+
+def test_files_left_readable_by_an_earlier_version_are_made_private(run, tmp_path):
+    folder = tmp_path / "antigo"
+    run("store", "install-link", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    folder.chmod(0o755)
+    (folder / "lojasync.db").chmod(0o644)
+    run("store", "list", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "lojasync.db").stat().st_mode) == 0o600
+
+
+def test_the_sqlite_queue_is_private(tmp_path):
+    from lojasync.bootstrap import bootstrap
+    from lojasync.entrypoints.tasks import build_huey
+    from lojasync.settings import Settings
+
+    app = bootstrap(Settings(data_dir=tmp_path / "fila"))
+    build_huey(app)
+    assert stat.S_IMODE((tmp_path / "fila" / "queue.db").stat().st_mode) == 0o600
+    app.close()
+
+
+def test_install_link_refuses_a_validity_that_never_works_and_warns_about_the_setup(run, tmp_path):
+    folder = str(tmp_path / "dados")
+    assert "Validade do convite inválida: -1 h" in run("store", "install-link", "--hours", "-1",
+                                                       LOJASYNC_DATA_DIR=folder)
+    output = run("store", "install-link", expect=0, LOJASYNC_DATA_DIR=folder)
+    assert "LOJASYNC_NUVEMSHOP_CLIENT_ID e LOJASYNC_NUVEMSHOP_CLIENT_SECRET não definido(s)" in output
+    assert "LOJASYNC_PUBLIC_URL aponta para 127.0.0.1" in output and "convite=" in output
+
+
+def test_a_worker_without_its_queue_says_so_once_and_gives_up_after_a_bounded_wait(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOJASYNC_")}
+    env.update(LOJASYNC_DATA_DIR=str(tmp_path / "dados"), LOJASYNC_REDIS_URL="redis://127.0.0.1:1/0",
+               LOJASYNC_SECRET_KEY="chave de teste")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "lojasync", "worker", "--queue-wait", "3"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    output = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 1 and time.monotonic() - started < 30
+    assert output.count("Fila inacessível em redis://127.0.0.1:1/0") == 1
+    assert "o worker desistiu" in output and "Traceback" not in output

@@ -1,0 +1,125 @@
+"""Connecting a store from the terminal: credentials checked with the store first; remove, disable, enable;
+a permanent error stops the automatic sync and flags the store instead of retrying for ever."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
+
+
+@pytest.fixture()
+def lojasync(app, monkeypatch):
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
+    monkeypatch.setenv("LOJASYNC_HTTP_MAX_RETRIES", "0")  # an unreachable address answers at once
+    reset_container()
+
+    def run(*args: str, expect: int = 0) -> str:
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == expect, result.output + str(result.exception or "")
+        assert "Traceback" not in result.output
+        return " ".join(result.output.split())
+
+    yield run
+    reset_container()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SimulatorServer(config=SimulatorConfig(orders=5, seed=4, leak_per_second=50.0)) as srv:
+        yield srv
+
+
+def stores(lojasync) -> list[dict]:
+    return json.loads(lojasync("store", "list", "--format", "json"))
+
+
+def test_store_add_checks_the_credentials_with_the_store_before_saving(lojasync, server):
+    base = ("store", "add", "--api-url", server.api_url)
+    checked = [  # the store was asked and said no
+        (("--store-id", server.store_id, "--access-token", "token-errado"), "token de acesso recusado"),
+        (("--store-id", "7777777", "--access-token", server.access_token), "loja não encontrada"),
+    ]
+    for args, words in checked:
+        output = lojasync(*base, *args, expect=1)
+        assert words in output and "Nada foi gravado" in output
+    for store_id in ("abc", "1 OR 1=1; --"):  # refused before asking anyone
+        assert f"Id de loja inválido: {store_id!r}" in lojasync(*base, "--store-id", store_id, "--access-token", "x",
+                                                               expect=1)
+    assert "Endereço da API inválido: 'ftp://api.test/2025-03'" in lojasync(
+        "store", "add", "--store-id", "1", "--access-token", "x", "--api-url", "ftp://api.test/2025-03", expect=1)
+    assert "não respondeu" in lojasync("store", "add", "--store-id", "1", "--access-token", "x",
+                                       "--api-url", "http://127.0.0.1:9/2025-03", expect=1)
+    assert stores(lojasync) == []
+
+    added = lojasync(*base, "--store-id", server.store_id, "--access-token", server.access_token)
+    assert "conectada" in added
+    (store,) = stores(lojasync)
+    assert store["name"] == f"Loja Simulada {server.store_id}"  # as the store calls itself
+
+
+def test_no_check_saves_without_asking_the_store(lojasync):
+    lojasync("store", "add", "--store-id", "123", "--access-token", "t", "--api-url", "http://127.0.0.1:9/x",
+             "--no-check")
+    assert [s["external_id"] for s in stores(lojasync)] == ["123"]
+
+
+def test_a_mistyped_store_is_removed_and_a_store_with_orders_can_only_be_disabled(lojasync, server):
+    lojasync("store", "add", "--store-id", server.store_id, "--access-token", server.access_token,
+             "--api-url", server.api_url)
+    lojasync("store", "add", "--store-id", "999", "--access-token", "t", "--api-url", server.api_url, "--no-check")
+    assert "mais de uma loja" in lojasync("sync", expect=1)  # the typo gets in the way of every command
+
+    assert "Loja 999 removida" in lojasync("store", "remove", "999")
+    lojasync("sync")
+    refused = lojasync("store", "remove", server.store_id, expect=1)
+    assert "pedido(s) importado(s)" in refused and "lojasync store disable" in refused
+
+    assert "desativada" in lojasync("store", "disable", server.store_id)
+    assert stores(lojasync)[0]["active"] is False
+    assert "desativada" in lojasync("sync", expect=1)
+    assert "reativada" in lojasync("store", "enable", server.store_id)
+    lojasync("sync")
+
+
+def test_a_permanent_error_flags_the_store_once_and_stops_the_automatic_sync(app, server):
+    from datetime import datetime, timezone
+
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.nuvemshop.services.maintenance import due_work
+    from lojasync.nuvemshop.services.stores import add_store, list_stores, store_log
+
+    view, _ = add_store(app.uow(), app.cipher, server.store_id, "token-revogado", server.api_url)
+    queue = TaskQueue(app, huey=_memory_huey())
+    for _ in range(3):
+        queue._sync_task(view.id)  # no huey retry, no exception: a person must act
+
+    (flagged,) = list_stores(app.read_uow())
+    assert flagged.attention.startswith("Token de acesso recusado pela Nuvemshop (401)")
+    assert flagged.attention_resolution.startswith("Reconecte a loja")
+    entries = [e for e in store_log(app.read_uow(), server.store_id) if e["event"] == "needs_attention"]
+    assert len(entries) == 1 and entries[0]["level"] == "error"  # said once, not at every round
+    assert due_work(app.read_uow(), datetime.now(timezone.utc), _minutes(10)).stores_to_sync == []
+
+    add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)  # reconnected
+    (fixed,) = list_stores(app.read_uow())
+    assert fixed.attention is None
+
+
+def _memory_huey():
+    from huey import MemoryHuey
+
+    return MemoryHuey("test", immediate=False)
+
+
+def _minutes(n: int):
+    from datetime import timedelta
+
+    return timedelta(minutes=n)

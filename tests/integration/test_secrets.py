@@ -1,0 +1,60 @@
+"""The key that seals the stores' tokens: rotated without losing a token, never silently replaced when lost."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+
+from lojasync.bootstrap import bootstrap
+from lojasync.crypto import KEY_FILE, SecretKeyLost, TokenCipher, TokenDecryptError
+from lojasync.nuvemshop.services.secrets import discard_unreadable_tokens, rotate_tokens
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.settings import Settings
+
+
+def token_of(app, external_id: str) -> str:
+    with app.read_uow() as uow:
+        return uow.stores.by_external_id(external_id).access_token
+
+
+def test_listing_an_old_key_after_the_new_one_opens_old_tokens_and_rotate_reseals_them(app):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    add_store(app.uow(), TokenCipher(old), "111", "token-da-loja", "http://127.0.0.1:9/x")
+    invite_signature = TokenCipher(old).sign("convite")
+
+    both = TokenCipher(f"{new}, {old}")
+    assert both.decrypt(token_of(app, "111")) == "token-da-loja"
+    assert both.verify("convite", invite_signature)  # an invite made before the rotation still works
+    with pytest.raises(TokenDecryptError):
+        TokenCipher(new).decrypt(token_of(app, "111"))
+
+    report = rotate_tokens(app.uow(), both)
+    assert (report.rotated, report.unreadable) == (1, [])
+    assert TokenCipher(new).decrypt(token_of(app, "111")) == "token-da-loja"  # the old key may go now
+
+
+def test_a_lost_key_file_is_not_replaced_while_tokens_sealed_with_it_remain(tmp_path):
+    settings = Settings(data_dir=tmp_path / "dados")
+    first = bootstrap(settings)
+    add_store(first.uow(), first.cipher, "222", "token", "http://127.0.0.1:9/x")
+    first.close()
+    (tmp_path / "dados" / KEY_FILE).unlink()  # a careless clean-up
+
+    again = bootstrap(settings)
+    with pytest.raises(SecretKeyLost) as lost:
+        again.cipher.encrypt("qualquer coisa")
+    assert "há tokens de lojas cifrados com ela" in lost.value.message
+    assert not (tmp_path / "dados" / KEY_FILE).exists()
+
+    # Without a backup: give up the unreadable tokens, then a new key may be made and stores reconnected.
+    assert discard_unreadable_tokens(again.uow(), again.cipher) == ["222"]
+    add_store(again.uow(), again.cipher, "222", "token-novo", "http://127.0.0.1:9/x")
+    assert again.cipher.decrypt(token_of(again, "222")) == "token-novo"
+    again.close()
+
+
+def test_a_fresh_setup_still_creates_its_key_by_itself(tmp_path):
+    app = bootstrap(Settings(data_dir=tmp_path / "novo"))
+    assert app.cipher.decrypt(app.cipher.encrypt("x")) == "x"
+    assert (tmp_path / "novo" / KEY_FILE).exists()
+    app.close()
