@@ -64,8 +64,10 @@ def test_store_add_sync_and_list_orders_as_json(lojasync, server):
     confirmed = json.loads(lojasync("orders", "list", "--status", "confirmado", "--format", "json").output)
     assert confirmed and all(o["status"] == "Confirmado" for o in confirmed)
 
-    without = json.loads(lojasync("orders", "list", "--sem-cliente", "--format", "json").output)
+    without = json.loads(lojasync("orders", "list", "--without-customer", "--format", "json").output)
     assert without and all(o["customer"] is None for o in without)
+    # The first spelling (0.1) still works for scripts that use it.
+    assert json.loads(lojasync("orders", "list", "--sem-cliente", "--format", "json").output) == without
 
     shown = json.loads(lojasync("orders", "show", str(without[0]["number"]), "--format", "json").output)
     assert shown["customer_problem"] and shown["log"][0]["event"] == "created"
@@ -85,7 +87,7 @@ def test_operator_links_a_customer_by_hand(lojasync, server):
     lojasync("store", "add", "--store-id", server.store_id, "--access-token", server.access_token,
              "--api-url", server.api_url)
     lojasync("sync")
-    without = json.loads(lojasync("orders", "list", "--sem-cliente", "--format", "json").output)
+    without = json.loads(lojasync("orders", "list", "--without-customer", "--format", "json").output)
     number = str(without[0]["number"])
 
     refused = lojasync("orders", "link-customer", number, "--tax-id", "123.456.789-00", expect=1)
@@ -130,7 +132,7 @@ def test_a_bug_is_one_line_with_a_reference_and_the_traceback_goes_to_the_log(lo
     def broken(*args, **kwargs):
         raise ZeroDivisionError("um bug do lojasync")
 
-    monkeypatch.setattr(orders, "list_orders", broken)
+    monkeypatch.setattr(orders, "search_store_orders", broken)
     output = lojasync("orders", "list", expect=1).output
     assert "Erro inesperado (ZeroDivisionError), referência" in output
     assert "Traceback" not in output and "Resolução" not in output  # not dressed as advice

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lojasync.nuvemshop.mapper import map_order, resolve_tax_id
+from lojasync.nuvemshop.mapper import map_order, resolve_tax_id, state_code
 from lojasync.nuvemshop.payloads import parse_order
 from lojasync.sales.order_data import LineData
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE
@@ -388,19 +388,71 @@ def test_documented_single_examples_map(name, status):
     assert data.billing_address is not None and data.billing_address.name is None  # no billing_name there
 
 
+def _with_uf(payload: dict) -> dict:
+    payload["billing_province"] = "SP"
+    payload["customer"]["default_address"]["province"] = "SP"
+    payload["shipping_address"]["province"] = "SP"
+    return payload
+
+
 @pytest.mark.parametrize(("payload", "stored"), [
-    (dict(id=1700000001, number=1), "d8c5ed0b07ab88ebd51355bd93461699700380deb07fc585f5d9926bb1f8389f"),
+    (dict(id=1700000001, number=1), "15f313439c9f899ded3f6e692160aaf0d3a6fbbf23992a83d36f0c6043ec205d"),
     (dict(id=1700000002, number=2, identification="123.456.789-00"),
-     "c82070dd0ae948774c5dacb3ef0d6eb1686df0b27228db6605e6b114c24c91c2"),
+     "e206c76bc8f8526e7a4d0bb790c4175ab0a66c262bed1e9c62c755e433812924"),
     (dict(id=1700000003, number=3, identification=""),
-     "d7cfdf08aa4eea27c265533ee3cb468abcbfd6bcc623fd02e952043a2faaab41"),
+     "61b93b19d95bd873e728c042b20052a2fa192d63d2fac0a0168f9d878f13d597"),
 ])
 def test_content_digests_match_what_earlier_versions_stored(payload, stored):
     """The bindings keep each order's digest: a new version computing another one for the same order
-    would import every order again after an upgrade (these were computed by version 0.1's importer)."""
+    would import every order again after an upgrade. These were computed by version 0.1's importer for
+    orders whose provinces came as UFs ("SP").
+
+    An order whose province came as the state's name ("São Paulo") now maps to the UF, so its digest is
+    the one it would have had with "SP": such an order is updated once, the next time the store sends it,
+    and so gets the UF the NF-e needs. Deliberate, and the only change of digest in this version.
+    """
     from lojasync.nuvemshop.services.import_policy import ImportPolicy
     from lojasync.nuvemshop.services.import_prepare import prepare
     from tests.factories import order_payload
 
-    (candidate,), _ = prepare([order_payload(**payload)], ImportPolicy())
-    assert candidate.digest == stored
+    (with_uf,), _ = prepare([_with_uf(order_payload(**payload))], ImportPolicy())
+    (with_name,), _ = prepare([order_payload(**payload)], ImportPolicy())
+    assert with_uf.digest == stored
+    assert with_name.digest == stored
+
+
+# --- the state (UF) of addresses ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("province", "uf"), [
+    ("São Paulo", "SP"), ("SP", "SP"), ("sp", "SP"), ("sao paulo", "SP"), ("SAO PAULO", "SP"),
+    ("  São   Paulo ", "SP"), ("Rio Grande do Sul", "RS"), ("Rio-Grande-do-Sul", "RS"), ("Pará", "PA"),
+    ("Paraná", "PR"), ("Paraíba", "PB"), ("Espirito Santo", "ES"), ("Distrito Federal", "DF"),
+    ("Estado de São Paulo", "SP"), ("SP - São Paulo", "SP"), ("Minas Gerais (MG)", "MG"), ("Amapá", "AP"),
+    ("Roraima", "RR"), ("Acre", "AC"), ("Mato Grosso do Sul", "MS"), ("Mato Grosso", "MT"),
+])
+def test_the_province_becomes_the_uf(province, uf):
+    assert state_code(province, "BR") == uf
+    assert state_code(province, None) == uf
+    data = mapped(billing_province=province, shipping_address={**brazilian_order()["shipping_address"],
+                                                               "province": province})
+    assert data.billing_address.state == uf and data.shipping_address.state == uf
+
+
+@pytest.mark.parametrize("province", ["Springfield", "SP - Rio de Janeiro", "Bahía Blanca", "XX", "", None])
+def test_a_province_not_recognised_stays_as_sent(province):
+    assert state_code(province, "BR") == province
+
+
+def test_a_province_of_another_country_stays_as_sent():
+    assert state_code("SP", "AR") == "SP"
+    assert state_code("Buenos Aires", "Argentina") == "Buenos Aires"
+    assert state_code("São Paulo", "Brasil") == "SP"
+    data = mapped(billing_province="Santa Fe", billing_country="AR")
+    assert data.billing_address.state == "Santa Fe"
+
+
+def test_the_customer_address_gets_the_uf_too():
+    customer = brazilian_order()["customer"]
+    data = mapped(customer={**customer, "default_address": {**customer["default_address"], "province": "Bahia"}})
+    assert data.customer.address.state == "BA"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
 from lojasync.sales.customers import CustomerData
 from lojasync.sales.order_data import LineData, OrderData
@@ -92,7 +95,8 @@ def _billing_address(order: StoreOrder) -> Address | None:
     address = Address(
         name=order.billing_name, street=order.billing_address, number=order.billing_number,
         complement=order.billing_floor, district=order.billing_locality, zipcode=order.billing_zipcode,
-        city=order.billing_city, state=order.billing_province, country=order.billing_country,
+        city=order.billing_city, state=state_code(order.billing_province, order.billing_country),
+        country=order.billing_country,
         phone=order.billing_phone,
     )
     return None if address.is_empty() else address
@@ -103,10 +107,51 @@ def _address(store: StoreAddress | None) -> Address | None:
         return None
     address = Address(
         name=store.name, street=store.address, number=store.number, complement=store.floor,
-        district=store.locality, zipcode=store.zipcode, city=store.city, state=store.province,
-        country=store.country, phone=store.phone,
+        district=store.locality, zipcode=store.zipcode, city=store.city,
+        state=state_code(store.province, store.country), country=store.country, phone=store.phone,
     )
     return None if address.is_empty() else address
+
+
+# The NF-e wants the two-letter UF; stores send "São Paulo", "SP", "sao paulo", "Estado de São Paulo"...
+_UF_NAMES = {
+    "AC": "Acre", "AL": "Alagoas", "AP": "Amapá", "AM": "Amazonas", "BA": "Bahia", "CE": "Ceará",
+    "DF": "Distrito Federal", "ES": "Espírito Santo", "GO": "Goiás", "MA": "Maranhão", "MT": "Mato Grosso",
+    "MS": "Mato Grosso do Sul", "MG": "Minas Gerais", "PA": "Pará", "PB": "Paraíba", "PR": "Paraná",
+    "PE": "Pernambuco", "PI": "Piauí", "RJ": "Rio de Janeiro", "RN": "Rio Grande do Norte",
+    "RS": "Rio Grande do Sul", "RO": "Rondônia", "RR": "Roraima", "SC": "Santa Catarina", "SP": "São Paulo",
+    "SE": "Sergipe", "TO": "Tocantins",
+}
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_STATE_PREFIX = re.compile(r"^(estado|est) (de |do |da )?")
+_BRAZIL = {"br", "bra", "brasil", "brazil"}
+
+
+def _key(text: str) -> str:
+    """Lower case, no accents, single spaces: how a state name is compared."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    return _NOT_WORD.sub(" ", plain).strip()
+
+
+_UF_BY_KEY = {**{_key(name): uf for uf, name in _UF_NAMES.items()}, **{uf.lower(): uf for uf in _UF_NAMES}}
+
+
+def state_code(province: str | None, country: str | None = None) -> str | None:
+    """The UF of a Brazilian address's state ("Rio Grande do Sul" -> "RS"); anything not recognised, or a
+    province of another country, stays as the store sent it."""
+    if not province:
+        return province
+    if country and _key(country) not in _BRAZIL:
+        return province
+    key = _STATE_PREFIX.sub("", _key(province))
+    if key in _UF_BY_KEY:
+        return _UF_BY_KEY[key]
+    # "SP - São Paulo", "São Paulo (SP)": every part must name the same state.
+    parts = {_UF_BY_KEY.get(_STATE_PREFIX.sub("", _key(part))) for part in re.split(r"[-()/,]", province)
+             if _key(part)}
+    if len(parts) == 1 and None not in parts:
+        return parts.pop()
+    return province
 
 
 def _clip(value: str | None, length: int) -> str | None:

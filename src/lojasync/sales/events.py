@@ -34,8 +34,9 @@ class OrderEvent(DomainEvent):
             if f.name in _NOT_PARAMS:
                 continue
             value = getattr(self, f.name)
-            if f.name == "customer":  # a reference, never the person's data
-                params["customer_id"] = value.id
+            if isinstance(value, Customer) or f.name.endswith("customer"):
+                # A reference, never the person's data: `customer` -> `customer_id`.
+                params[f"{f.name}_id"] = value.id if value is not None else None
             else:
                 params[f.name] = _plain(value)
         return params
@@ -121,8 +122,17 @@ class ImportRecovered(OrderEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class CustomerLinked(OrderEvent):
+    """A person linked the customer by hand; `previous_customer` is the one it replaced, if any."""
+
     history_type = HistoryType.CUSTOMER_LINKED
     customer: Customer
+    previous_customer: Customer | None = None
+
+    def params(self) -> dict[str, Any]:
+        params = super().params()
+        if params.get("previous_customer_id") is None:  # a first link: nothing was replaced
+            params.pop("previous_customer_id", None)
+        return params
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,6 +21,31 @@ REPORTED_FIELDS = frozenset(_FIELD_LABELS)
 _STORE_STATE_LABELS = {"status": "situação na loja", "payment_status": "pagamento na loja",
                        "shipping_status": "envio na loja"}
 
+# The online store's own states and codes in words. They are the store's vocabulary (Nuvemshop's codes,
+# which the other platforms largely share); sales only shows them and never decides anything by them.
+# An unknown code (a newer API) is shown as it came.
+STORE_STATE_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "status": {"open": "aberto", "closed": "arquivado", "cancelled": "cancelado"},
+    "payment_status": {"pending": "pendente", "authorized": "autorizado", "paid": "pago", "voided": "anulado",
+                       "refunded": "reembolsado", "abandoned": "abandonado", "partially_paid": "pago em parte",
+                       "partially_refunded": "reembolsado em parte"},
+    "shipping_status": {"unpacked": "não embalado", "unfulfilled": "não enviado", "unshipped": "não enviado",
+                        "partially_fulfilled": "enviado em parte", "fulfilled": "enviado", "shipped": "enviado",
+                        "delivered": "entregue"},
+    "cancel_reason": {"customer": "a pedido do cliente", "fraud": "suspeita de fraude",
+                      "inventory": "falta de estoque", "other": "outro motivo"},
+    "payment_method": {"credit_card": "cartão de crédito", "debit_card": "cartão de débito", "boleto": "boleto",
+                       "pix": "Pix", "wire_transfer": "transferência bancária", "cash": "dinheiro",
+                       "other": "outro", "custom": "forma personalizada"},
+}
+
+
+def store_state_label(kind: str, value: str | None) -> str | None:
+    """A store state (`payment_status`, `paid`) in words (`pago`); None stays None."""
+    if value is None:
+        return None
+    return STORE_STATE_VALUE_LABELS.get(kind, {}).get(value, value)
+
 
 def _label(kind: type, value: Any) -> str:
     """The Portuguese label of a stored code; an unknown code (written by a newer version) as it is."""
@@ -47,12 +72,18 @@ def render_change(params: Mapping[str, Any], names: Names) -> str:
     return str(kind)
 
 
+def _plain_money(value: Any) -> str:
+    return f"R$ {value}"
+
+
 @dataclass(frozen=True)
 class Names:
-    """What rendering may look up: customers' current names and masked documents, by id."""
+    """What rendering may look up: customers' current names and masked documents, by id, and how the
+    interface writes money (each one formats it its own way; the plain form is the default)."""
 
     customers: Mapping[Any, str] = field(default_factory=dict)
     documents: Mapping[Any, str] = field(default_factory=dict)
+    money: Callable[[Any], str] = _plain_money
 
     def customer(self, customer_id: Any) -> str:
         return self.customers.get(customer_id) or f"cliente {customer_id}"
@@ -65,10 +96,6 @@ def _fiscal_kept(params: Mapping[str, Any]) -> str:
     why = "NF-e emitida" if retention == ProcessedBy.NFE else "venda confirmada"
     return (" O cadastro do destinatário (nome, CPF/CNPJ e endereço de cobrança) foi mantido por obrigação "
             f"fiscal ({why}).")
-
-
-def _money(value: Any) -> str:
-    return f"R$ {value}" if value is not None else "?"
 
 
 _Renderer = Callable[[Mapping[str, Any], Names], str]
@@ -94,14 +121,15 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"A loja alterou o pedido #{p.get('origin_number')} depois de processado "
         f"({_label(ProcessedBy, p.get('processed_by'))}): situação na loja: {p.get('store_status') or '?'}, "
         f"pagamento: {p.get('payment_status') or '?'}; aqui seria {_label(OrderStatus, p.get('would_be'))}, "
-        f"total {p.get('total')}. Nada foi desfeito automaticamente: confira e, se for o caso, cancele a "
+        f"total {_money(n, p.get('total'))}. Nada foi desfeito automaticamente: confira e, se for o caso, cancele a "
         "NF-e ou a venda."),
     HistoryType.STORE_UPDATE: lambda p, n: (
         "A loja atualizou o pedido já processado sem mudar situação, itens ou total: "
         + "; ".join(render_change(c, n) for c in p.get("changes", [])) + "."),
     HistoryType.CUSTOMER_LINKED: lambda p, n: (
         f"Cliente {n.customer(p.get('customer_id'))} ({n.documents.get(p.get('customer_id'), '?')}) "
-        "vinculado manualmente."),
+        "vinculado manualmente"
+        + (f" (substituiu {n.customer(p['previous_customer_id'])})." if p.get("previous_customer_id") else ".")),
     HistoryType.LGPD_CUSTOMER_REDACT: lambda p, n: (
         "Dados pessoais anonimizados a pedido do cliente (LGPD)." + _fiscal_kept(p)),
     HistoryType.LGPD_STORE_REDACT: lambda p, n: (
@@ -124,7 +152,7 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.STOCK_RETURNED: lambda p, n: (
         f"Estoque devolvido: {p.get('units')} unidade(s) de {p.get('products')} produto(s) ({p.get('document')})."),
     HistoryType.RECEIVABLES_CREATED: lambda p, n: (
-        f"{p.get('count')} conta(s) a receber criada(s), total {_money(p.get('total'))} ({p.get('document')})."),
+        f"{p.get('count')} conta(s) a receber criada(s), total {_money(n, p.get('total'))} ({p.get('document')})."),
     HistoryType.RECEIVABLES_CANCELLED: lambda p, n: (
         f"{p.get('count')} conta(s) a receber cancelada(s) ({p.get('document')})."),
 }
@@ -136,8 +164,45 @@ _LEVELS = {
 }
 
 
+def _money(names: Names, value: Any) -> str:
+    return names.money(value) if value is not None else "?"
+
+
 def _invoice(params: Mapping[str, Any]) -> str:
     return f"nº {params.get('number')} série {params.get('series')}"
+
+
+LEVEL_LABELS = {Level.INFO: "informação", Level.WARNING: "aviso", Level.ERROR: "erro"}
+TYPE_LABELS = {
+    HistoryType.CREATED: "importado", HistoryType.UPDATED: "atualizado pela loja",
+    HistoryType.CUSTOMER_MISSING: "sem cliente", HistoryType.CUSTOMER_KEPT: "cliente mantido",
+    HistoryType.UNKNOWN_SKU: "produto não encontrado", HistoryType.FAILED: "falha na importação",
+    HistoryType.RECOVERED: "importação recuperada", HistoryType.ATTENTION: "precisa de atenção",
+    HistoryType.STORE_UPDATE: "atualização da loja", HistoryType.CUSTOMER_LINKED: "cliente vinculado",
+    HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
+    HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
+    HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
+    HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.SALE_GENERATED: "venda simples gerada",
+    HistoryType.SALE_CONFIRMED: "venda simples confirmada", HistoryType.SALE_CANCELLED: "venda simples cancelada",
+    HistoryType.STOCK_ISSUED: "baixa de estoque", HistoryType.STOCK_RETURNED: "estoque devolvido",
+    HistoryType.RECEIVABLES_CREATED: "contas a receber criadas",
+    HistoryType.RECEIVABLES_CANCELLED: "contas a receber canceladas", HistoryType.LEGACY: "registro anterior",
+}
+
+
+def type_label(entry_type: str) -> str:
+    """The entry's type in words; a type written by a newer version as it is."""
+    try:
+        return TYPE_LABELS[HistoryType(entry_type)]
+    except (ValueError, KeyError):
+        return entry_type
+
+
+def level_label(level: str) -> str:
+    try:
+        return LEVEL_LABELS[Level(level)]
+    except ValueError:
+        return level
 
 
 def level_of(entry_type: str) -> Level:

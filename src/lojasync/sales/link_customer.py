@@ -1,4 +1,5 @@
-"""Use case: the operator links a customer by hand to an order that arrived without one (rule 3)."""
+"""Use case: the operator links a customer by hand to an order (rule 3): one that arrived without a
+customer, or, when told so, one whose customer was wrong."""
 
 from __future__ import annotations
 
@@ -7,12 +8,26 @@ from lojasync.sales.errors import CustomerNameRequired, InvalidTaxId, OrderNotFo
 from lojasync.sales.history import Actor
 from lojasync.sales.ports import SalesUnitOfWork
 from lojasync.sales.views import customer_ref
+from lojasync.shared.errors import LojasyncError
 from lojasync.shared.tax_id import TaxId, parse_tax_id
 
 
+class CustomerAlreadyLinked(LojasyncError):
+    """Replacing a customer is a deliberate act: a typo in the order number must not relink someone else's order."""
+
+    code = "sales.customer_already_linked"
+    message_template = "O pedido {number} já tem cliente: {current}."
+    resolution_template = ("Confira o número do pedido. Para trocar o cliente mesmo assim, repita o comando com "
+                           "--force (o histórico do pedido guarda o cliente anterior).")
+
+
 def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | None = None,
-                  actor: Actor = Actor.OPERATOR) -> dict:
-    """Link the customer with this CPF/CNPJ (created when a name is given) to order `number`."""
+                  actor: Actor = Actor.OPERATOR, force: bool = False) -> dict:
+    """Link the customer with this CPF/CNPJ (created when a name is given) to order `number`.
+
+    An order that already has another customer keeps it unless `force` is given; linking the customer the
+    order already has changes nothing. The returned dict says which customer was replaced, if any.
+    """
     document = parse_tax_id(tax_id)
     if not isinstance(document, TaxId):
         reason = document.reason
@@ -21,6 +36,11 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
         order = uow.orders.get(number)
         if order is None:
             raise OrderNotFound(number=number)
+        current = order.customer
+        if current is not None and current.tax_id == document.value:
+            return {**customer_ref(current), "previous": None, "changed": False}
+        if current is not None and not force:
+            raise CustomerAlreadyLinked(number=number, current=current.name)
         customer = uow.customers.by_tax_id(document.value)
         if customer is None:
             if not name:
@@ -29,4 +49,4 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
             uow.customers.add(customer)
         order.link_customer_manually(customer, actor)
         uow.commit()
-        return customer_ref(customer)
+        return {**customer_ref(customer), "previous": customer_ref(current) if current else None, "changed": True}

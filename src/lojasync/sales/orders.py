@@ -174,10 +174,12 @@ class Order(Aggregate):
     # -- back office -----------------------------------------------------------------------------------
 
     def link_customer_manually(self, customer: Customer, actor: Actor = Actor.OPERATOR) -> None:
+        """Link `customer`; the history keeps the one it replaced (a reference, not the person's data)."""
+        previous = self.customer if self.customer is not customer else None
         self.customer = customer
         self.customer_link = CustomerLink.MANUAL
         self.customer_problem = None
-        self.record(CustomerLinked(order=self, actor=actor, customer=customer))
+        self.record(CustomerLinked(order=self, actor=actor, customer=customer, previous_customer=previous))
 
     # -- LGPD ------------------------------------------------------------------------------------------
 

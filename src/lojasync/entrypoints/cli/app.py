@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
 import typer
 
-from lojasync.entrypoints.cli import demo, events, lgpd, orders, serve, simulator, stores, sync, worker
+from lojasync.entrypoints.cli import (
+    demo,
+    events,
+    lgpd,
+    orders,
+    secrets,
+    serve,
+    simulator,
+    stores,
+    sync,
+    typer_texts,
+    worker,
+)
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
+
+# Typer prints its own words (usage, help panels, parsing errors) when the command runs: Portuguese from
+# the start. Only Typer's module-level texts change; nothing is opened or connected here.
+typer_texts.install()
 
 app = typer.Typer(
     help="lojasync: pedidos da loja Nuvemshop em Pedidos/Orçamentos do ERP.",
@@ -26,6 +45,28 @@ app.command("serve")(serve.serve)
 app.command("worker")(worker.worker)
 app.add_typer(events.app, name="events")
 app.add_typer(lgpd.app, name="lgpd")
+app.add_typer(secrets.app, name="secrets")
+
+
+def package_version() -> str:
+    try:
+        return version("lojasync")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "desconhecida (pacote não instalado)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"lojasync {package_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def lojasync(
+    _version: Annotated[bool, typer.Option("--version", help="Mostra a versão do lojasync e sai.",
+                                           callback=_print_version, is_eager=True)] = False,
+) -> None:
+    """lojasync: pedidos da loja Nuvemshop em Pedidos/Orçamentos do ERP."""
 
 
 @db_app.command("upgrade")

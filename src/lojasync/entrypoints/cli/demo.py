@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, friendly_errors
-from lojasync.entrypoints.cli.output import table
+from lojasync.entrypoints.cli.output import Column, table
 from lojasync.entrypoints.cli.sync import print_sync_report, run_sync
 from lojasync.nuvemshop.services.stores import add_store
 from lojasync.sales.views import list_customers, list_orders
@@ -62,7 +64,8 @@ def demo(
         hooks = store_webhooks(app.uow(), app.client_for, store_api.store_id, webhook_url_for(web.url))
         console.print(f"Webhooks registrados na loja: {len(hooks.items)} eventos.", highlight=False)
         # Full: the simulated store is generated anew on every run.
-        print_sync_report(run_sync(external_store_id=store_api.store_id, full=True, app=app))
+        print_sync_report(run_sync(external_store_id=store_api.store_id, full=True, app=app,
+                                   resume_command="lojasync demo"))
         consumer.start()
         try:
             if live_seconds > 0:
@@ -118,7 +121,7 @@ def _live(app, simulator, seconds: float, seed: int) -> None:
                 order = simulator.create_order()
                 placed[str(order["id"])] = now
                 console.print(f"[dim]{_clock()} loja: pedido nº {order['number']} feito "
-                              f"(R$ {order['total']})[/]", highlight=False)
+                              f"({formats.money(order['total'])})[/]", highlight=False)
                 if seen and rng.random() < 0.6:
                     open_ones = [oid for oid, status in seen.items() if status == "Em Aberto"]
                     if open_ones:
@@ -133,34 +136,40 @@ def _live(app, simulator, seconds: float, seed: int) -> None:
                     seen[key] = order["status"]
                     customer = order["customer"]
                     who = customer["name"] if customer else f"sem cliente ({order['customer_problem']})"
+                    seconds = formats.format_decimal_places(lag, 1)
                     console.print(f"{_clock()} ERP: pedido {order['number']} (loja nº {order['store_order_number']}) "
-                                  f"[bold]{order['status']}[/] — {who} — {lag:.1f} s depois", highlight=False)
+                                  f"[bold]{order['status']}[/] — {escape(who)} — {seconds} s depois", highlight=False)
             time.sleep(0.25)
     except KeyboardInterrupt:
         console.print("Encerrando a loja ao vivo.")
 
 
 def _clock() -> str:
-    return datetime.now(timezone.utc).astimezone().strftime("%H:%M:%S")
+    # Seconds: the point of the live part is how soon an order arrives.
+    return datetime.now(timezone.utc).astimezone(formats.store_zone()).strftime("%H:%M:%S")
 
 
 def _summary(app, data_dir: Path) -> None:
     orders = list_orders(app.read_uow())
     from_store = [o for o in orders if o["origin"] == "nuvemshop"]
     by_status = Counter(o["status"] for o in from_store)
-    table("Pedidos/Orçamentos vindos da loja virtual", ["Situação", "Pedidos"],
-          [[status, by_status.get(status, 0)] for status in ("Em Aberto", "Confirmado", "Cancelado")]
-          + [["Total", len(from_store)]])
+    count = Column("Pedidos", justify="right")
+    table("Pedidos/Orçamentos vindos da loja virtual", ["Situação", count],
+          [[status, formats.number(by_status.get(status, 0))] for status in ("Em Aberto", "Confirmado", "Cancelado")]
+          + [["Total", formats.number(len(from_store))]])
     reasons = Counter(_reason_kind(o["customer_problem"]) for o in from_store if o["customer"] is None)
-    table("Pedidos sem cliente, e por quê", ["Motivo", "Pedidos"], [[r, n] for r, n in reasons.most_common()])
+    table("Pedidos sem cliente, e por quê", ["Motivo", count],
+          [[r, formats.number(n)] for r, n in reasons.most_common()])
     customers = list_customers(app.read_uow())
     kinds = Counter(c["kind"] for c in customers)
     alnum = sum(1 for c in customers if c["kind"] == "CNPJ" and not c["tax_id"].isdigit())
     products = list_products(app.read_uow())
-    console.print(f"Clientes: {len(customers)} (CPF {kinds.get('CPF', 0)}, CNPJ {kinds.get('CNPJ', 0)}, "
-                  f"dos quais {alnum} alfanuméricos), um por documento.", highlight=False)
-    console.print(f"Produtos: {len(products)}; estoque movimentado pela importação: "
-                  f"{sum(p['stock'] for p in products)} (importar não baixa estoque).", highlight=False)
+    console.print(f"Clientes: {formats.number(len(customers))} (CPF {formats.number(kinds.get('CPF', 0))}, "
+                  f"CNPJ {formats.number(kinds.get('CNPJ', 0))}, dos quais {formats.number(alnum)} alfanuméricos), "
+                  "um por documento.", highlight=False)
+    console.print(f"Produtos: {formats.number(len(products))}; estoque movimentado pela importação: "
+                  f"{formats.number(sum(p['stock'] for p in products))} (importar não baixa estoque).",
+                  highlight=False)
     example = next((o for o in from_store if o["customer"] is None), from_store[0] if from_store else None)
     # The command as the person typed it (".venv/bin/lojasync" when the venv is not activated).
     program = sys.argv[0] if Path(sys.argv[0]).name == "lojasync" else "lojasync"
@@ -169,7 +178,9 @@ def _summary(app, data_dir: Path) -> None:
     console.print(f"  {prefix} orders list --status confirmado", highlight=False)
     if example:
         console.print(f"  {prefix} orders show {example['number']}", highlight=False)
-    console.print(f"  {prefix} customers list\n  {prefix} events list", highlight=False)
+        console.print(f"  {prefix} orders show --store-number {example['store_order_number']}", highlight=False)
+    console.print(f"  {prefix} orders list --search NOME_OU_CPF\n  {prefix} customers list\n  {prefix} events list",
+                  highlight=False)
 
 
 def _reason_kind(problem: str | None) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
-from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
+from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
 from lojasync.entrypoints.cli.runtime import task_queue
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
 
@@ -18,32 +20,42 @@ app = typer.Typer(help="Notificações (webhooks) recebidas da loja.", no_args_i
 @friendly_errors
 def events_list(
     failed: Annotated[bool, typer.Option("--failed", help="Só os que falharam.")] = False,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
-    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, help="Quantos, dos mais novos.")] = 50,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+    = OutputFormat.TABLE,
 ) -> None:
     """Lista as notificações recebidas, das mais novas para as mais antigas."""
     events = list_events(container().read_uow(), failed_only=failed, limit=limit)
     if fmt is OutputFormat.JSON:
         print_json([e.__dict__ for e in events])
         return
-    table(f"Eventos ({len(events)})", ["ID", "Loja", "Evento", "Recurso", "Situação", "Tent.", "Recebido",
-                                       "Erro / Resolução"],
-          [[e.id, e.store, e.event, e.resource_id, e.status, e.attempts, e.received_at[:19], _problem(e)]
-           for e in events])
+    several_stores = len({e.store for e in events}) > 1
+    # Eighty columns: the errors, long by nature, go under the table instead of in a column of it.
+    table(f"Notificações ({formats.number(len(events))})",
+          [Column("ID", justify="right", no_wrap=True), time_column("Recebida"), Column("Evento", max_width=22),
+           Column("Pedido", justify="right", no_wrap=True), Column("Situação", no_wrap=True),
+           Column("Tent.", justify="right", no_wrap=True)]
+          + ([Column("Loja", no_wrap=True)] if several_stores else []),
+          [[e.id, formats.when(e.received_at), e.event, e.order_number or "—", _status(e), e.attempts]
+           + ([e.store] if several_stores else []) for e in events])
+    for event in events:
+        if event.error:
+            console.print(f"[red]{event.id}[/] {escape(event.error)}", highlight=False)
+            if event.resolution:
+                console.print(f"   Resolução: {escape(event.resolution)}", highlight=False)
     if any(e.retryable for e in events):
-        console.print("Para reprocessar: [bold]lojasync events retry ID[/] (ou --all).")
+        console.print("Para tentar de novo: [bold]lojasync events retry ID[/] (ou --all).")
 
 
-def _problem(event) -> str | None:
-    if not event.error:
-        return None
-    return f"{event.error}\nResolução: {event.resolution}" if event.resolution else event.error
+def _status(event) -> str:
+    return f"[red]{event.status}[/]" if event.retryable else event.status
 
 
 @app.command("retry")
 @friendly_errors
 def events_retry(
-    event_id: Annotated[int | None, typer.Argument(help="ID do evento (veja `lojasync events list --failed`).")] = None,
+    event_id: Annotated[int | None, typer.Argument(metavar="ID",
+                                                   help="ID do evento (veja `lojasync events list --failed`).")] = None,
     all_failed: Annotated[bool, typer.Option("--all", help="Todos os eventos com erro.")] = False,
 ) -> None:
     """Tenta de novo um evento com erro (ou todos)."""

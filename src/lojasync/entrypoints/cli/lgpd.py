@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
-from lojasync.entrypoints.cli.output import table
+from lojasync.entrypoints.cli.output import table, time_column
 from lojasync.nuvemshop.services.lgpd.exports import list_exports, write_export
 
 app = typer.Typer(help="LGPD: exportações de dados pedidas pelos titulares.", no_args_is_help=True)
@@ -19,15 +20,15 @@ app = typer.Typer(help="LGPD: exportações de dados pedidas pelos titulares.", 
 def exports() -> None:
     """Lista as exportações guardadas (apagadas após LOJASYNC_EVENT_RETENTION_DAYS)."""
     rows = list_exports(container().read_uow())
-    table(f"Exportações LGPD ({len(rows)})", ["Solicitação", "Loja", "Gerada em"],
-          [[r["request_id"], r["store"], r["created_at"][:19]] for r in rows])
+    table(f"Exportações LGPD ({formats.number(len(rows))})", ["Solicitação", "Loja", time_column("Gerada em")],
+          [[r["request_id"], r["store"], formats.when(r["created_at"])] for r in rows])
 
 
 @app.command("export")
 @friendly_errors
 def export(
-    request_id: Annotated[str, typer.Argument(help="O data_request.id enviado pela Nuvemshop.")],
-    output: Annotated[Path | None, typer.Option("--output", help="Arquivo de saída.")] = None,
+    request_id: Annotated[str, typer.Argument(metavar="ID", help="O data_request.id enviado pela Nuvemshop.")],
+    output: Annotated[Path | None, typer.Option("--output", metavar="ARQUIVO", help="Arquivo de saída.")] = None,
 ) -> None:
     """Grava a exportação de um pedido de dados num arquivo (só o dono pode ler) para enviar ao titular."""
     target = output or Path(f"lgpd_data_request_{request_id}.json")

@@ -5,21 +5,28 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
-from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
-from lojasync.sales.history import Actor
+from lojasync.entrypoints.cli.order_page import print_order
+from lojasync.entrypoints.cli.output import Column, OutputFormat, money_column, print_json, table, time_column
+from lojasync.nuvemshop.services.order_search import order_number_for_store_number, search_store_orders
+from lojasync.nuvemshop.services.outcomes import Outcome
+from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
-from lojasync.sales.views import list_customers, list_orders, show_order
+from lojasync.sales.views import OrderFilter, list_customers, show_order
 from lojasync.stock.views import list_products
 
 orders_app = typer.Typer(help="Pedidos/Orçamentos.", no_args_is_help=True)
 customers_app = typer.Typer(help="Clientes.", no_args_is_help=True)
 products_app = typer.Typer(help="Produtos e estoque.", no_args_is_help=True)
 
-ACTOR_LABELS = {actor.value: actor.label for actor in Actor}
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table ou json.")]
+PAGE_SIZE = 50
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+StoreOption = Annotated[str | None, typer.Option("--store", metavar="ID",
+                                                 help="Só pedidos desta loja (id na Nuvemshop).")]
 
 
 def _parse_status(value: str | None) -> OrderStatus | None:
@@ -34,67 +41,122 @@ def _parse_status(value: str | None) -> OrderStatus | None:
 @orders_app.command("list")
 @friendly_errors
 def orders_list(
-    status: Annotated[str | None, typer.Option("--status", help="em-aberto, confirmado ou cancelado.")] = None,
-    without_customer: Annotated[bool, typer.Option("--sem-cliente", help="Só pedidos sem cliente.")] = False,
-    attention: Annotated[bool, typer.Option("--atencao", help="Só pedidos que precisam de atenção.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit")] = None,
+    status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO",
+                                               help="em-aberto, confirmado ou cancelado.")] = None,
+    without_customer: Annotated[bool, typer.Option("--without-customer", help="Só pedidos sem cliente.")] = False,
+    attention: Annotated[bool, typer.Option("--needs-attention", help="Só pedidos que precisam de atenção.")] = False,
+    store: StoreOption = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DD/MM/AAAA",
+                                              help="Feitos a partir deste dia (inclusive).")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="DD/MM/AAAA",
+                                              help="Feitos até este dia (inclusive).")] = None,
+    search: Annotated[str | None, typer.Option("--search", metavar="TEXTO", help=(
+        "Número do pedido, número na loja, nome do cliente ou CPF/CNPJ."))] = None,
+    page: Annotated[int, typer.Option("--page", metavar="N", min=1, help="Página da tabela.")] = 1,
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, help=(
+        f"Pedidos por página ({PAGE_SIZE} na tabela; o JSON traz todos, a menos que --limit seja dado)."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
+    # The first spellings (0.1): still accepted, no longer shown.
+    old_without_customer: Annotated[bool, typer.Option("--sem-cliente", hidden=True)] = False,
+    old_attention: Annotated[bool, typer.Option("--atencao", hidden=True)] = False,
 ) -> None:
-    """Lista os pedidos, do mais novo para o mais antigo."""
-    orders = list_orders(container().read_uow(), status=_parse_status(status), without_customer=without_customer,
-                         needs_attention=True if attention else None, limit=limit)
-    if fmt is OutputFormat.JSON:
-        print_json(orders)
+    """Lista os pedidos, do mais novo para o mais antigo, em páginas."""
+    criteria = OrderFilter(
+        status=_parse_status(status), without_customer=without_customer or old_without_customer,
+        needs_attention=True if attention or old_attention else None,
+        placed_from=formats.day_start(formats.parse_day(since, "--since")) if since else None,
+        placed_before=formats.day_end(formats.parse_day(until, "--until")) if until else None,
+        text=search)
+    as_json = fmt is OutputFormat.JSON
+    # Scripts get every match unless they ask for pages; people get pages.
+    per_page = limit or (None if as_json and page == 1 else PAGE_SIZE)
+    result = search_store_orders(container().read_uow(), criteria, store, page, per_page)
+    if as_json:
+        print_json(result.items)
         return
     rows = []
-    for o in orders:
-        origin = f"{o['origin_label']} #{o['store_order_number']}" if o["origin"] else "ERP"
-        customer = o["customer"]["name"] if o["customer"] else f"[dim]— {o['customer_problem'] or ''}[/]"
+    for o in result.items:
+        origin = f"{o['origin_label']} #{escape(o['store_order_number'] or '')}" if o["origin"] else "ERP"
+        customer = (escape(o["customer"]["name"]) if o["customer"]
+                    else f"[dim]— {escape(o['customer_problem'] or 'sem cliente')}[/]")
         flag = " [yellow]⚠[/]" if o["needs_attention"] else ""
-        rows.append([o["number"], o["status"] + flag, origin, customer, o["total"]])
-    table(f"Pedidos/Orçamentos ({len(orders)})", ["Nº", "Situação", "Origem", "Cliente", "Total (R$)"], rows)
+        rows.append([o["number"], formats.when(o["placed_at"]), o["status"] + flag, origin, customer,
+                     formats.money(o["total"])])
+    title = f"Pedidos/Orçamentos ({formats.number(result.total)})"
+    table(title, [Column("Nº", justify="right", no_wrap=True), time_column("Data"), Column("Situação", no_wrap=True),
+                  Column("Origem", no_wrap=True), Column("Cliente", ratio=1), money_column("Total")], rows,
+          caption=_page_caption(result))
+
+
+def _page_caption(result) -> str | None:
+    if result.page > result.pages:
+        return f"Não há página {result.page}: são {formats.number(result.pages)}."
+    if result.pages <= 1:
+        return None
+    caption = f"Página {result.page} de {formats.number(result.pages)}."
+    if result.page < result.pages:
+        caption += f" Próxima: a mesma busca com --page {result.page + 1}."
+    return caption
 
 
 @orders_app.command("show")
 @friendly_errors
-def orders_show(number: int, fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Mostra um pedido: itens, cliente (ou por que não há), situação na loja e histórico."""
-    order = show_order(container().read_uow(), number)
-    if fmt is OutputFormat.JSON:
+def orders_show(
+    number: Annotated[int | None, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")] = None,
+    store_number: Annotated[str | None, typer.Option("--store-number", metavar="N",
+                                                     help="Em vez do número do ERP: o número do pedido na loja.")]
+    = None,
+    store: StoreOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Mostra um pedido: data, itens, cliente (ou por que não há), pagamento, entrega, situação na loja e histórico."""
+    if number is None and store_number is None:
+        fail("Informe o número do pedido (lojasync orders show NUMERO) ou o número na loja (--store-number N).")
+    if number is None:
+        number = order_number_for_store_number(container().read_uow(), store_number, store)
+    as_json = fmt is OutputFormat.JSON
+    order = show_order(container().read_uow(), number, money=None if as_json else formats.money)
+    if as_json:
         print_json(order)
         return
-    origin = f" [reverse] {order['origin_label']} #{order['store_order_number']} [/]" if order["origin"] else ""
-    console.print(f"[bold]Pedido {order['number']}[/] — {order['status']}{origin}", highlight=False)
-    if order["needs_attention"]:
-        console.print(f"[yellow]Atenção:[/] {order['attention_reason']}", highlight=False)
-    if order["customer"]:
-        c = order["customer"]
-        console.print(f"Cliente: {c['name']} ({c['tax_id']})", highlight=False)
-    else:
-        console.print(f"Cliente: [red]não vinculado[/] — {order['customer_problem']}", highlight=False)
-    table(None, ["SKU", "Produto", "Qtd", "Unitário (R$)", "Total (R$)"],
-          [[ln["sku"], ln["name"], ln["quantity"], ln["unit_price"], ln["total"]] for ln in order["lines"]])
-    console.print(f"Subtotal {order['subtotal']}  Desconto {order['discount']}  Frete {order['freight']}  "
-                  f"[bold]Total {order['total']}[/]", highlight=False)
-    store = order["store"]
-    if store:
-        console.print(f"Na loja: pedido {store['order_id']} nº {store['number']}, situação {store['status']}, "
-                      f"pagamento {store['payment_status']}, envio {store['shipping_status']}", highlight=False)
-    table("Histórico do pedido", ["Quando", "Nível", "Origem", "Evento", "Mensagem"],
-          [[e["at"][:19], e["level"], ACTOR_LABELS.get(e["actor"], e["actor"]), e["event"], e["message"]]
-           for e in order["log"]])
+    print_order(order)
 
 
 @orders_app.command("link-customer")
 @friendly_errors
 def orders_link_customer(
-    number: int,
-    tax_id: Annotated[str, typer.Option("--tax-id", help="CPF ou CNPJ do cliente.")],
-    name: Annotated[str | None, typer.Option("--name", help="Nome, para cadastrar um cliente novo.")] = None,
+    number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")],
+    tax_id: Annotated[str, typer.Option("--tax-id", metavar="CPF/CNPJ", help="CPF ou CNPJ do cliente.")],
+    name: Annotated[str | None, typer.Option("--name", metavar="NOME",
+                                             help="Nome, para cadastrar um cliente novo.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Troca o cliente de um pedido que já tem um.")] = False,
 ) -> None:
-    """Vincula manualmente um cliente a um pedido que chegou sem cliente."""
-    customer = link_customer(container().uow(), number, tax_id, name)
-    console.print(f"Pedido {number} vinculado a {customer['name']} ({customer['tax_id']}).", highlight=False)
+    """Vincula manualmente um cliente a um pedido (sem cliente; ou, com --force, troca o cliente)."""
+    linked = link_customer(container().uow(), number, tax_id, name, force=force)
+    who = f"{escape(linked['name'])} ({formats.tax_id(linked['tax_id'])})"
+    if not linked["changed"]:
+        console.print(f"O pedido {number} já estava vinculado a {who}: nada mudou.", highlight=False)
+        return
+    replaced = f" (substituiu {escape(linked['previous']['name'])})" if linked["previous"] else ""
+    console.print(f"Pedido {number} vinculado a {who}{replaced}.", highlight=False)
+
+
+@orders_app.command("resync")
+@friendly_errors
+def orders_resync(number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")]) -> None:
+    """Relê o pedido na loja agora e atualiza o ERP (o "reprocessar" de outros ERPs)."""
+    app = container()
+    result = resync_order(app.uow(), app.client_for, app.policy(), number)
+    if result.outcome is Outcome.FAILED:
+        fail(f"Pedido {number} relido da loja, mas não importado: {result.message}", code=2)
+    said = {
+        Outcome.UPDATED: "atualizado com o que está na loja.",
+        Outcome.CREATED: "importado.",
+        Outcome.UNCHANGED: "nada mudou desde a última importação.",
+        Outcome.ATTENTION: f"precisa de atenção: {result.message}",
+    }[result.outcome]
+    console.print(f"Pedido {number} relido da loja: {said}", highlight=False)
+    console.print(f"Para ver: lojasync orders show {number}", style="dim", highlight=False)
 
 
 @customers_app.command("list")
@@ -105,9 +167,15 @@ def customers_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
     if fmt is OutputFormat.JSON:
         print_json(customers)
         return
-    table(f"Clientes ({len(customers)})", ["Nome", "CPF/CNPJ", "Tipo", "E-mail", "Cidade"],
-          [[c["name"], c["tax_id"], c["kind"], c["email"],
-            (c["address"] or {}).get("city")] for c in customers])
+    table(f"Clientes ({formats.number(len(customers))})",
+          [Column("Nome", ratio=1), Column("CPF/CNPJ", no_wrap=True), "E-mail", "Cidade"],
+          [[escape(c["name"]), formats.tax_id(c["tax_id"]), escape(c["email"] or ""), _city(c["address"])]
+           for c in customers])
+
+
+def _city(address: dict | None) -> str:
+    address = address or {}
+    return escape("/".join(p for p in (address.get("city"), address.get("state")) if p))
 
 
 @products_app.command("list")
@@ -118,5 +186,8 @@ def products_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
     if fmt is OutputFormat.JSON:
         print_json(products)
         return
-    table(f"Produtos ({len(products)})", ["SKU", "Nome", "Preço (R$)", "Estoque", "Criado pela loja"],
-          [[p["sku"], p["name"], p["price"], p["stock"], "sim" if p["created_by_store"] else ""] for p in products])
+    table(f"Produtos ({formats.number(len(products))})",
+          ["SKU", Column("Nome", ratio=1), money_column("Preço"), Column("Estoque", justify="right"),
+           "Criado pela loja"],
+          [[escape(p["sku"] or ""), escape(p["name"]), formats.money(p["price"]), formats.number(p["stock"]),
+            "sim" if p["created_by_store"] else ""] for p in products])

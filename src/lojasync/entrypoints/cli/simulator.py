@@ -8,22 +8,27 @@ import typer
 
 
 def simulator(
-    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="0 escolhe uma porta livre.")] = 8765,
-    orders: Annotated[int, typer.Option("--orders", help="Pedidos gerados na loja.")] = 300,
-    seed: Annotated[int, typer.Option("--seed", help="Mesma semente, mesma loja.")] = 42,
-    days: Annotated[float, typer.Option("--days", help="Pedidos espalhados pelos últimos N dias.")] = 30.0,
-    store_id: Annotated[str, typer.Option("--store-id")] = "1234567",
-    bucket_size: Annotated[int, typer.Option("--bucket-size", help="Tamanho do balde (limite de requisições).")] = 40,
-    leak_per_second: Annotated[float, typer.Option("--leak-per-second",
+    host: Annotated[str, typer.Option("--host", metavar="ENDEREÇO", help="Onde escutar.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="N", help="0 escolhe uma porta livre.")] = 8765,
+    orders: Annotated[int, typer.Option("--orders", metavar="N", help="Pedidos gerados na loja.")] = 300,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Mesma semente, mesma loja.")] = 42,
+    days: Annotated[float, typer.Option("--days", metavar="N",
+                                        help="Pedidos espalhados pelos últimos N dias.")] = 30.0,
+    store: Annotated[str, typer.Option("--store", metavar="ID", help="Id da loja simulada.")] = "1234567",
+    bucket_size: Annotated[int, typer.Option("--bucket-size", metavar="N",
+                                             help="Tamanho do balde (limite de requisições).")] = 40,
+    leak_per_second: Annotated[float, typer.Option("--leak-per-second", metavar="N",
                                                    help="Requisições liberadas por segundo.")] = 2.0,
-    client_secret: Annotated[str | None, typer.Option("--client-secret",
+    client_secret: Annotated[str | None, typer.Option("--client-secret", metavar="SEGREDO",
                                                       help="Segredo do app (assina os webhooks).")] = None,
-    webhook_workers: Annotated[int, typer.Option("--webhook-workers", help="Threads que entregam webhooks.")] = 8,
+    webhook_workers: Annotated[int, typer.Option("--webhook-workers", metavar="N",
+                                                 help="Threads que entregam webhooks.")] = 8,
+    # The first spelling (0.1): still accepted, no longer shown.
+    old_store_id: Annotated[str | None, typer.Option("--store-id", hidden=True)] = None,
 ) -> None:
-    """Sobe o simulador da API Nuvemshop com uma loja brasileira gerada."""
+    """Sobe o simulador da API Nuvemshop com uma loja brasileira gerada (e mostra como conectar o lojasync a ela)."""
     from lojasync.simulators.nuvemshop.server import serve
 
     extra = {"client_secret": client_secret} if client_secret else {}
-    serve(host=host, port=port, orders=orders, seed=seed, days=days, store_id=store_id,
+    serve(host=host, port=port, orders=orders, seed=seed, days=days, store_id=old_store_id or store,
           bucket_size=bucket_size, leak_per_second=leak_per_second, webhook_workers=webhook_workers, **extra)

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
 from lojasync.nuvemshop.services.outcomes import OUTCOME_LABELS, Outcome
 from lojasync.nuvemshop.services.sync_store import SyncReport, sync_store
 
+# The shell's code for "stopped by Ctrl-C" (128 + SIGINT).
+INTERRUPTED = 130
+
 
 @friendly_errors
 def sync(
-    store: Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")] = None,
+    store: Annotated[str | None, typer.Option("--store", metavar="ID",
+                                              help="Id da loja (se houver mais de uma).")] = None,
     full: Annotated[bool, typer.Option("--full", help="Relê todos os pedidos da loja, não só os alterados.")] = False,
 ) -> None:
     """Importa os pedidos novos e alterados da loja."""
@@ -24,19 +37,42 @@ def sync(
         raise typer.Exit(2)
 
 
-def run_sync(external_store_id: str | None = None, full: bool = False, app=None) -> SyncReport:
+@dataclass
+class _Done:
+    saved: int = 0
+    total: int | None = None
+
+
+def run_sync(external_store_id: str | None = None, full: bool = False, app=None,
+             resume_command: str = "lojasync sync") -> SyncReport:
+    """Run the sync with a progress bar; Ctrl-C stops it and says how far it got and how to go on."""
     app = app or container()
     settings = app.settings
-    with Progress(TextColumn("[bold]Importando pedidos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task("sync", total=None)
+    done = _Done()
+    columns = (TextColumn("[bold]Importando pedidos"), BarColumn(), TextColumn("{task.fields[shown]}"),
+               TimeElapsedColumn(), TextColumn("falta"), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("sync", total=None, shown="")
 
-        def progress(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+            def progress(saved: int, total: int | None) -> None:
+                done.saved, done.total = saved, total
+                shown = formats.number(saved) + (f" de {formats.number(total)}" if total is not None else "")
+                bar.update(task, completed=saved, total=total, shown=shown)
 
-        return sync_store(app.uow(), app.client_for, app.policy(), external_store_id=external_store_id, full=full,
-                          overlap_seconds=settings.sync_overlap_seconds, page_size=settings.sync_page_size,
-                          progress=progress)
+            return sync_store(app.uow(), app.client_for, app.policy(), external_store_id=external_store_id,
+                              full=full, overlap_seconds=settings.sync_overlap_seconds,
+                              page_size=settings.sync_page_size, progress=progress)
+    except KeyboardInterrupt:
+        # Each page is committed with the point to resume from: what was saved stays, the next run goes on.
+        console.print(interrupted_message(done.saved, done.total, resume_command), highlight=False)
+        raise typer.Exit(INTERRUPTED) from None
+
+
+def interrupted_message(saved: int, total: int | None, resume_command: str = "lojasync sync") -> str:
+    """`Interrompida: 850 de 2.005 gravados; rode `lojasync sync` para continuar.`"""
+    of_total = f" de {formats.number(total)}" if total is not None else ""
+    return f"Interrompida: {formats.number(saved)}{of_total} gravados; rode `{resume_command}` para continuar."
 
 
 def print_sync_report(report: SyncReport) -> None:
@@ -44,17 +80,20 @@ def print_sync_report(report: SyncReport) -> None:
     if report.resumed:
         where = "retomada"
     else:
-        where = "completa" if report.since is None else f"desde {report.since:%d/%m/%Y %H:%M:%S} UTC"
-    console.print(f"Loja {report.external_store_id}: sincronização {where}. {report.fetched} pedidos lidos em "
-                  f"{report.pages} página(s), {report.api_calls} chamadas à API, {report.seconds:.1f} s.",
-                  highlight=False)
-    parts = [f"{counts.get(o, 0)} {OUTCOME_LABELS[o]}" for o in Outcome if counts.get(o)]
+        where = "completa" if report.since is None else f"desde {formats.when(report.since)}"
+    seconds = formats.format_decimal_places(report.seconds, 1)
+    console.print(f"Loja {report.external_store_id}: sincronização {where}. {formats.number(report.fetched)} "
+                  f"pedidos lidos em {formats.number(report.pages)} página(s), {formats.number(report.api_calls)} "
+                  f"chamadas à API, {seconds} s.", highlight=False)
+    parts = [f"{formats.number(counts.get(o, 0))} {OUTCOME_LABELS[o]}" for o in Outcome if counts.get(o)]
     console.print("Resultado: " + (", ".join(parts) if parts else "nada a importar") + ".", highlight=False)
     if report.retry_stopped:
-        console.print(f"[yellow]Novas tentativas de pedidos com erro interrompidas:[/] {report.retry_stopped}",
+        console.print(f"[yellow]Novas tentativas de pedidos com erro interrompidas:[/] {escape(report.retry_stopped)}",
                       highlight=False)
     for failure in report.imports.failed()[:10]:
-        console.print(f"[red]Falha[/] pedido {failure.external_id or '?'}: {failure.message}", highlight=False)
+        console.print(f"[red]Falha[/] pedido {failure.external_id or '?'}: {escape(failure.message or '')}",
+                      highlight=False)
     for result in report.imports.results:
         if result.outcome is Outcome.ATTENTION:
-            console.print(f"[yellow]Atenção[/] pedido {result.order_number}: {result.message}", highlight=False)
+            console.print(f"[yellow]Atenção[/] pedido {result.order_number}: {escape(result.message or '')}",
+                          highlight=False)

@@ -30,12 +30,29 @@ class EventView:
     error_code: str | None
     resolution: str | None
     retryable: bool
+    order_number: int | None = None   # the ERP order the notification is about, once imported
 
 
 def list_events(uow: ConnectorUnitOfWork, failed_only: bool = False, limit: int = 100) -> list[EventView]:
     with uow:
         status = WebhookEventStatus.FAILED if failed_only else None
-        return [_view(e) for e in uow.webhook_events.list(status=status, limit=limit)]
+        events = uow.webhook_events.list(status=status, limit=limit)
+        numbers = _order_numbers(uow, events)
+        return [_view(e, numbers.get((e.store_id, e.resource_id))) for e in events]
+
+
+def _order_numbers(uow: ConnectorUnitOfWork, events: list[WebhookEvent]) -> dict[tuple[int, str], int]:
+    """ERP order numbers of the order notifications, by (store, store order id): one query per store."""
+    wanted: dict[int, set[str]] = {}
+    for event in events:
+        if event.event.startswith("order/") and event.store_id is not None and event.resource_id:
+            wanted.setdefault(event.store_id, set()).add(event.resource_id)
+    numbers: dict[tuple[int, str], int] = {}
+    for store_id, external_ids in wanted.items():
+        for external_id, binding in uow.bindings.orders_by_external_ids(store_id, external_ids).items():
+            if binding.order is not None:
+                numbers[(store_id, external_id)] = binding.order.id
+    return numbers
 
 
 def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_failed: bool = False) -> list[int]:
@@ -55,8 +72,8 @@ def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_fail
         return stores
 
 
-def _view(event: WebhookEvent) -> EventView:
+def _view(event: WebhookEvent, order_number: int | None = None) -> EventView:
     return EventView(event.id, event.external_store_id, event.event, event.resource_id,
                      STATUS_LABELS.get(event.status, event.status), event.attempts, event.received_at.isoformat(),
                      event.processed_at.isoformat() if event.processed_at else None, event.error, event.error_code,
-                     event.resolution, event.status == WebhookEventStatus.FAILED)
+                     event.resolution, event.status == WebhookEventStatus.FAILED, order_number)

@@ -71,13 +71,56 @@ def serve(host: str = "127.0.0.1", port: int = 8000, **config) -> None:
     simulator = Simulator(SimulatorConfig(**config))
     sock = bind_socket(host, port)
     base = f"http://{host}:{sock.getsockname()[1]}"
-    cfg = simulator.config
-    print("Simulador da API Nuvemshop no ar.")
-    print(f"  Loja (store_id): {cfg.store_id}")
-    print(f"  Token de acesso: {cfg.access_token}")
-    print(f"  URL da API:      {base}/{API_VERSION}  (também {base}/v1)")
-    print(f"  Pedidos gerados: {cfg.orders} (semente {cfg.seed}, últimos {cfg.days:g} dias)")
-    print(f"  App (OAuth):     app_id {cfg.app_id}, client_id {cfg.client_id}, client_secret {cfg.client_secret}")
-    print(f"  Administração:   {base}/_simulator/stats")
-    print("Pressione Ctrl+C para parar.", flush=True)
+    print(startup_text(simulator.config, base), flush=True)
     uvicorn_server(create_app(simulator)).run(sockets=[sock])
+
+
+# (method, path, what it does): the admin routes of `admin.py`, for the startup text.
+ADMIN_ROUTES = (
+    ("GET", "/stats", "chamadas recebidas, por rota e loja"),
+    ("POST", "/stats/reset", "zera as contagens"),
+    ("POST", "/buckets/reset", "esvazia os baldes do limite de requisições"),
+    ("GET", "/app", "configuração do app (URL de retorno do OAuth, URLs LGPD)"),
+    ("POST", "/app", 'muda a configuração: {"redirect_url": ..., "lgpd_urls": {...}}'),
+    ("GET", "/webhooks/behaviour", "como os webhooks estão sendo entregues"),
+    ("POST", "/webhooks/behaviour", "duplicar, atrasar, reordenar ou perder webhooks ({\"reset\": true} desliga)"),
+    ("GET", "/webhooks/log?since=N", "entregas de webhooks, com as respostas"),
+    ("POST", "/webhooks/wait?timeout=10", "espera as entregas pendentes terminarem"),
+    ("POST", "/{store}/orders", 'a loja vende pedidos novos: {"count": 5}'),
+    ("POST", "/{store}/orders/{id}/pay", "o comprador paga o pedido"),
+    ("POST", "/{store}/orders/{id}/cancel", 'cancela: {"reason": "customer|fraud|inventory|other"}'),
+    ("POST", "/{store}/orders/{id}/edit", "altera campos do pedido (corpo JSON com os campos)"),
+    ("POST", "/{store}/suspend", "suspende o app na loja (webhook app/suspended)"),
+    ("POST", "/{store}/resume", "reativa o app (webhook app/resumed)"),
+    ("POST", "/{store}/uninstall", "desinstala o app (webhook app/uninstalled)"),
+    ("POST", "/{store}/redact", "LGPD: a loja pede a exclusão dos dados (store/redact)"),
+    ("POST", "/{store}/customers/{id}/redact", "LGPD: o cliente pede a exclusão (customers/redact)"),
+    ("POST", "/{store}/customers/{id}/data_request", "LGPD: o cliente pede seus dados (customers/data_request)"),
+)
+
+
+def startup_text(cfg: SimulatorConfig, base: str) -> str:
+    """What the `lojasync simulator` command prints: the store, the command that connects lojasync to it, and
+    the admin routes that make the store act."""
+    api_url = f"{base}/{API_VERSION}"
+    admin = f"{base}/_simulator"
+    lines = [
+        f"Simulador da API Nuvemshop no ar em {base}.",
+        f"  Loja (store_id): {cfg.store_id}",
+        f"  Token de acesso: {cfg.access_token}",
+        f"  URL da API:      {api_url}  (também {base}/v1)",
+        f"  Pedidos gerados: {cfg.orders} (semente {cfg.seed}, últimos {cfg.days:g} dias)",
+        f"  App (OAuth):     app_id {cfg.app_id}, client_id {cfg.client_id}, client_secret {cfg.client_secret}",
+        "",
+        "Para conectar o lojasync a esta loja, cole:",
+        f"  lojasync store add --store-id {cfg.store_id} --access-token {cfg.access_token} --api-url {api_url}",
+        "",
+        f"Administração (sem autenticação e fora do limite de requisições), em {admin}:",
+    ]
+    routes = [(f"{method:<4} {path.replace('{store}', cfg.store_id)}", what) for method, path, what in ADMIN_ROUTES]
+    width = max(len(route) for route, _ in routes)
+    lines += [f"  {route:<{width}}  {what}" for route, what in routes]
+    lines.append(f"Exemplo: curl -X POST {admin}/{cfg.store_id}/orders -H 'Content-Type: application/json' "
+                 "-d '{\"count\": 5}'")
+    lines += ["", "Pressione Ctrl+C para parar."]
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""How the CLI writes values for people: money and numbers in pt-BR, dates in the store's time zone,
+CPF/CNPJ with their punctuation.
+
+Only the table output goes through here; `--format json` keeps machine values (ISO dates in UTC,
+decimal strings, documents as stored) because scripts rely on them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_currency, format_decimal
+
+from lojasync.shared.errors import LojasyncError
+from lojasync.shared.tax_id import TaxId, parse_tax_id
+
+LOCALE = "pt_BR"
+# The store's time zone. Brazilian stores run on Brasília time; a setting will come for the others.
+STORE_TIME_ZONE = "America/Sao_Paulo"
+# One format for every time in the tables.
+DATE_TIME_PATTERN = "dd/MM/yyyy HH:mm"
+DATE_PATTERN = "dd/MM/yyyy"
+EMPTY = "—"
+
+
+class InvalidDate(LojasyncError):
+    code = "cli.invalid_date"
+    message_template = "Data inválida em {option}: {value}."
+    resolution_template = "Use o formato DD/MM/AAAA (por exemplo 30/11/2026)."
+
+
+def money(value: Any) -> str:
+    """`R$ 1.117,14`. Babel separates the symbol with a no-break space; a plain one is what people type
+    and search for (and rich wraps on both anyway)."""
+    if value is None or value == "":
+        return EMPTY
+    return format_currency(Decimal(str(value)), "BRL", locale=LOCALE).replace("\xa0", " ")
+
+
+def number(value: int | None) -> str:
+    """`2.005`."""
+    return EMPTY if value is None else format_decimal(value, locale=LOCALE)
+
+
+def format_decimal_places(value: float, places: int) -> str:
+    """`12,5` (seconds, rates): a measure, not money."""
+    return format_decimal(round(value, places), format=f"#,##0.{'0' * places}", locale=LOCALE)
+
+
+def store_zone() -> ZoneInfo:
+    return ZoneInfo(STORE_TIME_ZONE)
+
+
+def when(value: datetime | str | None) -> str:
+    """`30/11/2026 07:40` in the store's time zone; stored times without a zone are UTC."""
+    moment = _moment(value)
+    if moment is None:
+        return EMPTY
+    return format_datetime(moment, DATE_TIME_PATTERN, tzinfo=store_zone(), locale=LOCALE)
+
+
+def day(value: datetime | str | None) -> str:
+    """`30/11/2026`, the store's calendar day of that moment."""
+    moment = _moment(value)
+    if moment is None:
+        return EMPTY
+    return format_datetime(moment, DATE_PATTERN, tzinfo=store_zone(), locale=LOCALE)
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def tax_id(value: str | None) -> str:
+    """A stored CPF/CNPJ with its punctuation (`529.982.247-25`); anything else as it is."""
+    if not value:
+        return EMPTY
+    parsed = parse_tax_id(value)
+    return parsed.formatted() if isinstance(parsed, TaxId) else value
+
+
+def parse_day(value: str, option: str) -> date:
+    """A day as a person types it: `30/11/2026` (or `30/11/26`, or ISO `2026-11-30`)."""
+    text = value.strip()
+    for pattern in ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise InvalidDate(option=option, value=value)
+
+
+def day_start(value: date) -> datetime:
+    """The first moment of that day in the store's time zone (as an aware datetime)."""
+    return datetime.combine(value, time.min).replace(tzinfo=store_zone())
+
+
+def day_end(value: date) -> datetime:
+    """The first moment of the next day: periods include their last day."""
+    return day_start(value + timedelta(days=1))

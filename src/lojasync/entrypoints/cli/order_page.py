@@ -1,0 +1,115 @@
+"""`lojasync orders show`: one order as the back office reads it, in pt-BR."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console
+from lojasync.entrypoints.cli.output import Column, money_column, table, time_column
+from lojasync.sales.history import Actor
+from lojasync.sales.history_text import level_label, store_state_label, type_label
+
+ACTOR_LABELS = {actor.value: actor.label for actor in Actor}
+_LEVEL_STYLES = {"warning": "yellow", "error": "red"}
+
+
+def _say(text: str) -> None:
+    console.print(text, highlight=False)
+
+
+def print_order(order: dict) -> None:
+    origin = (f" [reverse] {order['origin_label']} #{escape(order['store_order_number'] or '')} [/]"
+              if order["origin"] else "")
+    _say(f"[bold]Pedido {order['number']}[/] — {order['status']}{origin}")
+    _say(f"Data: {formats.when(order['placed_at'])}")
+    if order["needs_attention"]:
+        _say(f"[yellow]Atenção:[/] {escape(order['attention_reason'] or '')}")
+    _print_customer(order)
+    _print_payment(order)
+    _print_addresses(order)
+    table(None, ["SKU", Column("Produto", ratio=1), Column("Qtd", justify="right"), money_column("Unitário"),
+                 money_column("Total")],
+          [[escape(ln["sku"] or ""), escape(ln["name"]), formats.number(ln["quantity"]),
+            formats.money(ln["unit_price"]), formats.money(ln["total"])] for ln in order["lines"]])
+    _say(f"Subtotal {formats.money(order['subtotal'])}  Desconto {formats.money(order['discount'])}  "
+         f"Frete {formats.money(order['freight'])}  [bold]Total {formats.money(order['total'])}[/]")
+    if order["note"]:
+        _say(f"Observação do comprador: {escape(order['note'])}")
+    _print_store(order["store"])
+    # Three columns, so the message keeps room in 80 columns: what happened, its level and who did it share one.
+    table("Histórico do pedido", [time_column(), Column("Evento", max_width=24), Column("Mensagem", ratio=1)],
+          [[formats.when(e["at"]), _event(e), escape(e["message"])] for e in order["log"]])
+
+
+def _event(entry: dict) -> str:
+    """`sem cliente` over `aviso · sincronização`."""
+    style = _LEVEL_STYLES.get(entry["level"], "dim")
+    return (f"{type_label(entry['event'])}\n[{style}]{level_label(entry['level'])}[/] [dim]·[/] "
+            f"[dim]{ACTOR_LABELS.get(entry['actor'], entry['actor'])}[/]")
+
+
+def _print_customer(order: dict) -> None:
+    customer = order["customer"]
+    if customer:
+        how = " [dim](vinculado manualmente)[/]" if order.get("customer_link") == "manual" else ""
+        _say(f"Cliente: {escape(customer['name'])} ({formats.tax_id(customer['tax_id'])}){how}")
+    else:
+        _say(f"Cliente: [red]não vinculado[/] — {escape(order['customer_problem'] or '')}")
+    contact = order["contact"]
+    reach = [c for c in (contact.get("email"), contact.get("phone")) if c]
+    if reach:
+        _say(f"Contato: {escape(', '.join(reach))}")
+
+
+def _print_payment(order: dict) -> None:
+    payment = order["payment"]
+    method = store_state_label("payment_method", payment["method"]) or "forma não informada"
+    installments = payment["installments"]
+    if installments and installments > 1:
+        method += f" em {installments}x"
+    gateway = f" ({escape(payment['gateway'])})" if payment["gateway"] else ""
+    paid = ""
+    if order["store"] and order["store"].get("payment_status"):
+        paid = f" — na loja: {store_state_label('payment_status', order['store']['payment_status'])}"
+    _say(f"Pagamento: {escape(method)}{gateway}{paid}")
+
+
+def _print_addresses(order: dict) -> None:
+    store = order["store"] or {}
+    shipping = store_state_label("shipping_status", store.get("shipping_status"))
+    where = address_line(order["shipping_address"]) or "sem endereço de entrega"
+    _say(f"Entrega: {escape(where)}" + (f" — envio na loja: {shipping}" if shipping else ""))
+    billing = address_line(order["billing_address"])
+    if billing and billing != address_line(order["shipping_address"]):
+        _say(f"Cobrança: {escape(billing)}")
+
+
+def address_line(address: dict | None) -> str | None:
+    """`Rua do Porto, 7, apto 2 — Ponta Negra — Natal/RN — CEP 59090-000`."""
+    if not address:
+        return None
+    street = ", ".join(p for p in (address.get("street"), address.get("number"), address.get("complement")) if p)
+    city = "/".join(p for p in (address.get("city"), address.get("state")) if p)
+    zipcode = f"CEP {cep(address['zipcode'])}" if address.get("zipcode") else ""
+    return " — ".join(p for p in (street, address.get("district"), city, zipcode) if p) or None
+
+
+def cep(value: str) -> str:
+    """`01001000` -> `01001-000`; anything else as it came."""
+    digits = "".join(c for c in value if c.isdigit())
+    return f"{digits[:5]}-{digits[5:]}" if len(digits) == 8 else value
+
+
+def _print_store(store: dict | None) -> None:
+    if not store:
+        return
+    states = [f"{label} {store_state_label(kind, store.get(kind))}"
+              for kind, label in (("status", "situação"), ("payment_status", "pagamento"),
+                                  ("shipping_status", "envio")) if store.get(kind)]
+    changed = f"; alterado na loja em {formats.when(store['updated_at'])}" if store.get("updated_at") else ""
+    _say(f"Na loja: pedido nº {escape(store['number'] or '?')} (id {escape(store['order_id'])}), "
+         f"{', '.join(states) or 'sem situação'}{changed}.")
+    # Shown once the store's bindings keep it (they do not yet).
+    if store.get("cancel_reason"):
+        _say(f"Motivo do cancelamento na loja: {store_state_label('cancel_reason', store['cancel_reason'])}.")
