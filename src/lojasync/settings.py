@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     # Processed notifications are kept this long for the audit trail, then deleted.
     event_retention_days: int = Field(default=30, ge=1)
 
+    # `serve` against hostile clients: a request (headers and body) must arrive within this many seconds
+    # of the connection, and connections beyond the limit are refused at once (file descriptors stay bounded).
+    http_header_timeout: float = Field(default=10.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
+    # /metrics and /readyz reveal store ids and counts: on the public port only with this bearer token;
+    # without a token, on their own port (`serve`; a worker serves its counters there too).
+    metrics_token: str | None = None
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # 0 or unset: no metrics port
+
     @field_validator("status_by_order_status", "status_by_payment_status", mode="after")
     @classmethod
     def _merge_with_defaults(cls, table: dict[str, OrderStatus], info) -> dict[str, OrderStatus]:

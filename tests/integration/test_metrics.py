@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert
 
 from lojasync.db.tables import order_history, orders
-from lojasync.entrypoints.web.app import create_app
+from lojasync.entrypoints.web.app import create_app, create_metrics_app
 from lojasync.nuvemshop.db.tables import store_log
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.signature import sign
@@ -21,6 +21,7 @@ from lojasync.observability.metrics import observe_api, observe_rejected, observ
 from tests.factories import make_store
 
 SECRET = "segredo-do-app-de-teste"
+TOKEN = "token-de-metricas-0123456789"
 
 
 class FakeQueue:
@@ -169,7 +170,8 @@ def test_worker_metrics_server_starts_only_with_a_port(monkeypatch):
 
 def test_webhook_route_counts_received_and_rejected_and_serves_metrics(app, store_id, monkeypatch):
     monkeypatch.setattr(app.settings, "nuvemshop_client_secret", SECRET)
-    client = TestClient(create_app(app, FakeQueue(pending=1)))
+    monkeypatch.setattr(app.settings, "metrics_token", TOKEN)
+    client = TestClient(create_app(app, FakeQueue(pending=1)), headers={"Authorization": f"Bearer {TOKEN}"})
     before = samples(client.get("/metrics").text)
     body = json.dumps({"store_id": 1234567, "event": "order/created", "id": 1700000009}).encode()
 
@@ -202,3 +204,43 @@ def test_webhook_route_counts_received_and_rejected_and_serves_metrics(app, stor
         "signature": 1, "malformed": 1, "unknown_store": 1, "disabled": 1, "other": 0}
     assert after[("lojasync_webhook_events", (("status", "pending"),))] == 1
     assert after[("lojasync_queue_depth", ())] == 1 + 1
+
+
+# who may read them ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/metrics", "/readyz"])
+@pytest.mark.parametrize("authorization", [None, "Bearer errado", f"Basic {TOKEN}", f"Bearer {TOKEN}x", "Bearer "])
+def test_public_port_hides_metrics_and_readiness_without_the_token(app, monkeypatch, path, authorization):
+    """They name stores and count their notifications: a stranger on the webhook port gets a plain 404."""
+    monkeypatch.setattr(app.settings, "metrics_token", TOKEN)
+    client = TestClient(create_app(app, FakeQueue()))
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    response = client.get(path, headers=headers)
+    assert response.status_code == 404
+    assert response.json() == client.get("/nada-aqui").json()  # the same answer as a route that does not exist
+    assert client.get("/healthz").json() == {"ok": True}  # liveness stays public
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/readyz"])
+def test_no_token_configured_means_never_on_the_public_port(app, monkeypatch, path):
+    monkeypatch.setattr(app.settings, "metrics_token", None)
+    client = TestClient(create_app(app, FakeQueue()))
+    assert client.get(path).status_code == 404
+    assert client.get(path, headers={"Authorization": "Bearer "}).status_code == 404
+
+
+def test_the_token_opens_metrics_and_readiness_on_the_public_port(app, store_id, monkeypatch):
+    monkeypatch.setattr(app.settings, "metrics_token", TOKEN)
+    client = TestClient(create_app(app, FakeQueue()), headers={"Authorization": f"bearer {TOKEN}"})
+    metrics_text = client.get("/metrics")
+    assert metrics_text.status_code == 200 and value(metrics_text.text, "lojasync_metrics_database_up") == 1
+    assert client.get("/readyz").json()["ok"] is True
+
+
+def test_the_metrics_port_app_serves_without_a_token(app, store_id, monkeypatch):
+    monkeypatch.setattr(app.settings, "metrics_token", None)
+    client = TestClient(create_metrics_app(app, FakeQueue(pending=2)))
+    assert value(client.get("/metrics").text, "lojasync_queue_depth") == 2
+    assert client.get("/readyz").json()["ok"] is True
+    assert client.get("/healthz").json() == {"ok": True}
+    assert client.post("/webhooks/nuvemshop", content=b"{}").status_code == 404  # only health and metrics there

@@ -125,9 +125,11 @@ def test_webhooks_disabled_without_client_secret(app, web, monkeypatch):
     assert response.status_code == 503 and "LOJASYNC_NUVEMSHOP_CLIENT_SECRET" in response.json()["erro"]
 
 
-def test_health_and_readiness(app, web):
+def test_health_and_readiness(app, web, monkeypatch):
     assert web.get("/healthz").json() == {"ok": True}
-    ready = web.get("/readyz")
+    assert web.get("/readyz").status_code == 404  # public port, no token: as if it did not exist
+    monkeypatch.setattr(app.settings, "metrics_token", "token-de-metricas")
+    ready = web.get("/readyz", headers={"Authorization": "Bearer token-de-metricas"})
     assert ready.status_code == 200 and ready.json()["ok"] is True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from lojasync.nuvemshop.payloads import PayloadError, StoreOrder, parse_order, parse_store_datetime
+from lojasync.nuvemshop.payloads import (
+    PayloadError,
+    StoreOrder,
+    clean_text,
+    clean_tree,
+    parse_order,
+    parse_store_datetime,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nuvemshop"
 ORDER_FILES = [
@@ -466,3 +474,53 @@ def test_any_json_either_parses_or_is_a_payload_error(fields, line_fields):
         assert error.message
     else:
         assert order.id
+
+
+# --- text a database refuses ------------------------------------------------------------------------------
+
+def test_nul_and_lone_surrogates_are_cleaned_at_the_boundary(caplog):
+    """PostgreSQL refuses NUL in text and no backend can encode a lone surrogate: cleaned where the
+    payload comes in, the order imports on every database."""
+    payload = minimal(
+        contact_name="Jo\u0000ão \ud800Silva", note="entregar\u0000 à tarde", id="1001\u0000",
+        customer={"name": "Ma\u0000ria", "identification": "529.982.247-25\u0000", "email": "m\udc00@x.com"},
+        shipping_address={"city": "São\u0000 Paulo"},
+        payment_details={"method": "pi\u0000x", "extra": [{"k\u0000": "\ud83d"}]},
+        products=[line(name="Camiseta\u0000 \udfff", sku="CAM\u0000-P")],
+    )
+    with caplog.at_level(logging.INFO, logger="lojasync.payloads"):
+        order = parse_order(payload)
+
+    assert order.id == "1001"
+    assert order.contact_name == "João \ufffdSilva" and order.note == "entregar à tarde"
+    assert (order.customer.name, order.customer.identification, order.customer.email) == (
+        "Maria", "529.982.247-25", "m\ufffd@x.com")
+    assert order.shipping_address.city == "São Paulo"
+    assert order.payment_details == {"method": "pix", "extra": [{"k": "\ufffd"}]}
+    assert (order.products[0].name, order.products[0].sku) == ("Camiseta \ufffd", "CAM-P")
+    (record,) = [r for r in caplog.records if r.name == "lojasync.payloads"]  # once per order, not per field
+    assert record.levelno == logging.WARNING and record.external_id == "1001"
+    assert {"contact_name", "note", "name", "identification", "payment_details", "sku"} <= set(record.fields)
+    logged = record.getMessage() + repr(record.__dict__)
+    assert "Silva" not in logged and "Maria" not in logged and "tarde" not in logged  # never the text itself
+
+
+def test_ordinary_text_is_left_alone_and_nothing_is_logged(caplog):
+    with caplog.at_level(logging.INFO, logger="lojasync.payloads"):
+        order = parse_order(minimal(contact_name="José 🙂 d'Ávila", note="ok"))
+    assert order.contact_name == "José 🙂 d'Ávila"
+    assert [r for r in caplog.records if r.name == "lojasync.payloads"] == []
+
+
+def test_clean_tree_keeps_structure_and_survives_deep_nesting():
+    assert clean_tree({"a\u0000": [1, "x\u0000", {"b": "\ud800"}], "n": None}) == (
+        {"a": [1, "x", {"b": "\ufffd"}], "n": None}, True)
+    untouched = {"a": ["b", {"c": 1.5}]}
+    assert clean_tree(untouched) == (untouched, False)
+    deep: list = []
+    node = deep
+    for _ in range(100_000):
+        node.append([])
+        node = node[0]
+    assert clean_tree(deep)[1] is False
+    assert clean_text("a\u0000b\udbff") == "ab\ufffd"

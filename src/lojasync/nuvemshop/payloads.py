@@ -2,34 +2,88 @@
 
 The platform sends ids and quantities as strings or numbers, money as decimal strings (legacy `price`
 where `total` is missing), dates with `+0000` or `-03:00`, `completed_at` as an object, both spellings of
-`shipping_status`, and `[]` where an object is absent. Unknown enum values are kept as data.
+`shipping_status`, and `[]` where an object is absent. Unknown enum values are kept as data. Text
+loses NUL characters and lone surrogates here, at the boundary, so no database ever sees them.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.money import to_money
 from lojasync.shared.tax_id import normalize_tax_id
 
+log = logging.getLogger("lojasync.payloads")
 
-def _text(value: Any) -> str | None:
+# PostgreSQL text refuses NUL, and a lone surrogate (JSON lets "\ud800" through) cannot be encoded as
+# UTF-8 by either backend: an order carrying one would fail to import on every sync, forever.
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without NUL characters and with each lone surrogate replaced by U+FFFD."""
+    if "\x00" not in text and (text.isascii() or _UNSAFE.search(text) is None):
+        return text
+    return _UNSAFE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
+
+
+def clean_tree(value: Any) -> tuple[Any, bool]:
+    """A copy of a JSON value with every string, keys included, passed through `clean_text`, and whether
+    any changed. Iterative: a deeply nested value must not exhaust the stack."""
+    changed = False
+    pending: list = []
+
+    def clean(item: Any) -> Any:
+        nonlocal changed
+        if isinstance(item, str):
+            text = clean_text(item)
+            changed = changed or text is not item
+            return text
+        if isinstance(item, dict):
+            copy: Any = {clean(key): child for key, child in item.items()}
+        elif isinstance(item, list):
+            copy = list(item)
+        else:
+            return item
+        pending.append(copy)
+        return copy
+
+    root = clean(value)
+    while pending:
+        node = pending.pop()
+        for key, child in (node.items() if isinstance(node, dict) else enumerate(node)):
+            node[key] = clean(child)
+    return root, changed
+
+
+def _note_cleaned(info: ValidationInfo | None) -> None:
+    # parse_order passes a context: the fields cleaned are logged once per order, without their text.
+    if info is not None and isinstance(info.context, dict) and "cleaned" in info.context:
+        info.context["cleaned"].add(info.field_name or "?")
+
+
+def _text(value: Any, info: ValidationInfo | None) -> str | None:
     if value is None or isinstance(value, (list, dict)):
         return None
     if isinstance(value, bool):
         return str(value).lower()
-    text = str(value).strip()
-    return text or None
+    raw = str(value)
+    text = clean_text(raw)
+    if text is not raw:
+        _note_cleaned(info)
+    return text.strip() or None
 
 
-def _id(value: Any) -> str | None:
-    text = _text(value)
+def _id(value: Any, info: ValidationInfo | None) -> str | None:
+    text = _text(value, info)
     if text is not None and text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
     return text
@@ -38,11 +92,11 @@ def _id(value: Any) -> str | None:
 _MAX_QUANTITY = 2_147_483_647  # the order_lines.quantity column is a 32-bit INTEGER
 
 
-def _document(value: Any) -> str | None:
+def _document(value: Any, info: ValidationInfo) -> str | None:
     # A CPF sent as a JSON number lost its leading zeros: put them back before it becomes text.
     if isinstance(value, int) and not isinstance(value, bool):
         return normalize_tax_id(value)
-    return _text(value)
+    return _text(value, info)
 
 
 def _quantity(value: Any) -> int:
@@ -100,6 +154,14 @@ def _iso_datetime(text: str) -> datetime:
 def _object_or_none(value: Any) -> Any:
     # PHP-style APIs send [] for an absent object.
     return None if value == [] or value == "" else value
+
+
+def _free_object(value: Any, info: ValidationInfo) -> Any:
+    """An object kept as the store sent it (payment details), its text cleaned like the fields'."""
+    value, changed = clean_tree(_object_or_none(value))
+    if changed:
+        _note_cleaned(info)
+    return value
 
 
 Text = Annotated[str | None, BeforeValidator(_text)]
@@ -173,7 +235,7 @@ class StoreOrder(_Lenient):
 
     gateway: Text = None
     gateway_name: Text = None
-    payment_details: Annotated[dict | None, BeforeValidator(_object_or_none)] = None
+    payment_details: Annotated[dict | None, BeforeValidator(_free_object)] = None
 
     contact_name: Text = None
     contact_email: Text = None
@@ -228,11 +290,12 @@ class PayloadError(LojasyncError, ValueError):
 
 def parse_order(payload: Any) -> StoreOrder:
     """Validate one order payload or raise PayloadError with a Portuguese explanation."""
-    external_id = _id(payload.get("id")) if isinstance(payload, dict) else None
+    external_id = _id(payload.get("id"), None) if isinstance(payload, dict) else None
     if not isinstance(payload, dict):
-        raise PayloadError(None, f"Pedido da loja não é um objeto JSON: {str(payload)[:80]}")
+        raise PayloadError(None, f"Pedido da loja não é um objeto JSON: {clean_text(str(payload)[:80])}")
+    cleaned: set[str] = set()
     try:
-        order = StoreOrder.model_validate(payload)
+        order = StoreOrder.model_validate(payload, context={"cleaned": cleaned})
     except ValidationError as exc:
         errors = exc.errors()[:5]
         paths = tuple(".".join(str(p) for p in err["loc"]) for err in errors)
@@ -241,6 +304,10 @@ def parse_order(payload: Any) -> StoreOrder:
                            paths) from exc
     if not order.id:
         raise PayloadError(None, "Pedido da loja sem o campo 'id'.")
+    if cleaned:
+        # Which fields, never their text: it may be a customer's name or address.
+        log.warning("store order text cleaned (NUL or lone surrogate)",
+                    extra={"external_id": order.id, "fields": sorted(cleaned)})
     return order
 
 

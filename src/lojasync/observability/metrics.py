@@ -11,6 +11,9 @@ Two kinds of numbers live here:
   429 answers per store (whichever process made the calls). They restart at zero with the process, as
   Prometheus counters may. A worker exposes its own on a port of its own when `LOJASYNC_METRICS_PORT` is
   set: see `maybe_start_worker_metrics_server`. Prometheus adds them up across instances.
+
+The numbers name stores: `lojasync serve` answers `/metrics` on its public port only to a bearer of
+`LOJASYNC_METRICS_TOKEN`, and serves it openly on `LOJASYNC_METRICS_PORT` (entrypoints/web/health.py).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ IMPORT_OUTCOMES = ("created", "updated", "failed", "attention")
 # Where each outcome is counted: a failure may come before the order exists, so the store log has it.
 _HISTORY_OUTCOMES = {HistoryType.CREATED: "created", HistoryType.UPDATED: "updated",
                      HistoryType.ATTENTION: "attention"}
-REJECT_REASONS = {401: "signature", 400: "malformed", 404: "unknown_store", 503: "disabled"}
+REJECT_REASONS = {401: "signature", 400: "malformed", 404: "unknown_store", 413: "too_large", 503: "disabled"}
 LAG_WINDOW = timedelta(minutes=15)
 LAG_QUANTILES = (0.5, 0.95)
 
@@ -65,7 +68,7 @@ def observe_webhook(event: str) -> None:
 
 
 def observe_rejected(reason: str) -> None:
-    """Count a refused webhook (signature, malformed, unknown_store, disabled)."""
+    """Count a refused webhook (signature, malformed, unknown_store, too_large, disabled)."""
     webhooks_rejected.labels(reason if reason in REJECT_REASONS.values() else "other").inc()
 
 

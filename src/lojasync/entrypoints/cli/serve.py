@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
 
-from lojasync.entrypoints.cli.context import console, container
+from lojasync.entrypoints.cli.context import console, container, fail
 from lojasync.entrypoints.cli.runtime import require_shared_key, task_queue
+
+# Long enough for a request waiting on the inbox's commit to be answered; a second Ctrl+C stops at once.
+GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
 def serve(
@@ -17,27 +23,61 @@ def serve(
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Só recebe; workers rodam à parte.")] = False,
 ) -> None:
     """Sobe o receptor de webhooks (e um worker embutido, por padrão)."""
-    import uvicorn
-
-    from lojasync.entrypoints.web.app import create_app
+    from lojasync.entrypoints.web.app import create_app, create_metrics_app
+    from lojasync.nuvemshop.services.install_invite import setup_warnings
+    from lojasync.serving import BackgroundServer, ConnectionLimits, descriptor_budget, uvicorn_server
 
     app = container()
+    settings = app.settings
     require_shared_key()
+    for warning in setup_warnings(settings.nuvemshop_client_id, settings.nuvemshop_client_secret,
+                                  settings.public_url):
+        console.print(f"Atenção: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
+    connections, open_files = descriptor_budget(settings.max_connections)
+    if open_files is not None:
+        console.print(f"Atenção: o limite de arquivos abertos deste processo ({open_files}, ulimit -n) só comporta "
+                      f"{connections} conexões; LOJASYNC_MAX_CONNECTIONS={settings.max_connections} foi reduzido. "
+                      "Aumente o limite (ulimit -n ou LimitNOFILE no systemd) para aceitar mais.",
+                      style="yellow", markup=False, highlight=False, soft_wrap=True)
+    limits = ConnectionLimits(request_timeout=settings.http_header_timeout, max_connections=connections)
     queue = task_queue()
+    metrics_server = None
+    if settings.metrics_port:
+        try:
+            metrics_server = BackgroundServer(create_metrics_app(app, queue), host, settings.metrics_port,
+                                              name="lojasync-metrics", limits=limits).start()
+        except OSError as exc:
+            fail(f"Não foi possível abrir a porta de métricas {host}:{settings.metrics_port} ({exc.strerror or exc}). "
+                 "Escolha outra em LOJASYNC_METRICS_PORT.")
     consumer = None
     if not no_worker:
         # Import threads are CPU-bound; a shorter GIL slice keeps webhook answers quick beside them.
         sys.setswitchinterval(0.001)
-        consumer = queue.consumer(app.settings.worker_threads, embedded=True)
+        consumer = queue.consumer(settings.worker_threads, embedded=True)
         consumer.start()
         queue.housekeeping()  # what a process killed earlier left pending starts now, not at the next minute
+    metrics = f"; métricas e /readyz em http://{host}:{settings.metrics_port}" if metrics_server else ""
     console.print(f"lojasync ouvindo em http://{host}:{port} (webhooks em /webhooks/nuvemshop)"
-                  + ("" if no_worker else f", worker embutido com {app.settings.worker_threads} threads"),
-                  highlight=False)
+                  + ("" if no_worker else f", worker embutido com {settings.worker_threads} threads") + metrics,
+                  highlight=False, soft_wrap=True)
+    # uvicorn stops on SIGTERM and then raises it again: with the default action the process would die
+    # there, before the embedded worker and the metrics server below are stopped.
+    if threading.current_thread() is threading.main_thread():  # only there may a handler be set
+        signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
-        # log_config=None: uvicorn's records go through our handler, which masks tokens and documents.
-        uvicorn.run(create_app(app, queue), host=host, port=port, log_level="warning", access_log=False,
-                    log_config=None)
+        # own_logging: uvicorn's records go through our handler, which masks tokens and documents.
+        server = uvicorn_server(create_app(app, queue), host=host, port=port, limits=limits, own_logging=True,
+                                graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl+C it caught, once stopped
+            server.run()
+        if not server.started:
+            raise typer.Exit(1)  # uvicorn logged why (the port in use, most often)
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+        if metrics_server is not None:
+            metrics_server.stop()
+
+
+def _exit_cleanly(signum, frame) -> None:
+    raise SystemExit(0)

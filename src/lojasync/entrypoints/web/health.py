@@ -1,9 +1,17 @@
-"""Liveness, readiness (database and queue reachable) and Prometheus metrics."""
+"""Liveness, readiness (database and queue reachable) and Prometheus metrics.
+
+`/healthz` is public: it says nothing but "up". `/readyz` and `/metrics` name stores and count their
+notifications, so on the public app they answer 404 (as if absent) unless `LOJASYNC_METRICS_TOKEN` is set
+and presented as `Authorization: Bearer`; `lojasync serve` also serves them, without a token, on
+`LOJASYNC_METRICS_PORT`, a port kept off the internet (`create_metrics_app`).
+"""
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 router = APIRouter()
@@ -15,7 +23,9 @@ def healthz() -> dict:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> Response:
+    if not _allowed(request):
+        return _not_found()
     container = request.app.state.container
     queue = request.app.state.queue
     problems = await run_in_threadpool(_check, container, queue)
@@ -33,8 +43,27 @@ def _check(container, queue) -> list[str]:
 
 
 @router.get("/metrics")
-def metrics(request: Request) -> PlainTextResponse:
+def metrics(request: Request) -> Response:
     from lojasync.observability.metrics import render
 
+    if not _allowed(request):
+        return _not_found()
     return PlainTextResponse(render(request.app.state.container, request.app.state.queue),
                              media_type="text/plain; version=0.0.4")
+
+
+def _allowed(request: Request) -> bool:
+    """The private app (metrics port) always; the public one only with the configured bearer token."""
+    if getattr(request.app.state, "private", False):
+        return True
+    token = request.app.state.container.settings.metrics_token
+    if not token:
+        return False
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    # Constant time: the comparison must not tell a guesser how much of the token was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())
+
+
+def _not_found() -> Response:
+    # The same answer as a route that does not exist: a scanner learns nothing about this service.
+    return JSONResponse({"detail": "Not Found"}, status_code=404)

@@ -8,6 +8,7 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from lojasync.nuvemshop.errors import WebhookRejected
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
@@ -26,11 +27,15 @@ log = logging.getLogger("lojasync.web")
 async def nuvemshop_webhook(request: Request) -> JSONResponse:
     container = request.app.state.container
     inbox = request.app.state.inbox
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        return JSONResponse({"erro": "Notificação grande demais."}, status_code=413)
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return JSONResponse({"erro": "Notificação grande demais."}, status_code=413)
+    try:
+        body = await _read_body(request)
+    except ClientDisconnect:
+        return JSONResponse({"erro": "Conexão encerrada antes do fim da notificação."}, status_code=400)
+    if body is None:
+        observe_rejected(rejection_reason(413))
+        # Connection: close makes uvicorn drop the connection after answering instead of reading (and
+        # discarding) the rest of a body that may never end.
+        return JSONResponse({"erro": "Notificação grande demais."}, status_code=413, headers={"Connection": "close"})
     signature = request.headers.get("x-linkedstore-hmac-sha256")
     try:
         # Verification is CPU-only (the store id lookup is cached): no thread hop on the hot path.
@@ -53,3 +58,17 @@ async def nuvemshop_webhook(request: Request) -> JSONResponse:
         # Enqueueing may wait for the queue's storage: never on the event loop.
         await run_in_threadpool(queue.schedule_drain, received.store_id)
     return JSONResponse({"ok": True, "situacao": received.status})
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The body, or None as soon as it passes MAX_BODY: a chunked body has no Content-Length to check
+    first, so it is read piece by piece and never held past the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)

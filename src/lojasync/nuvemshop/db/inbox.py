@@ -4,6 +4,9 @@
 inserts whatever has piled up in one transaction (group commit) and only then releases the requests.
 A storm of webhooks costs a few transactions a second instead of one each, and every 200 answered
 is durable. `DirectInbox` writes one row per call (tests, CLI, one-off tools).
+
+Rows are cleaned before they are written (PostgreSQL refuses NUL in text), and a batch that fails is
+written again row by row, so one bad notification fails alone instead of taking its neighbours along.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from concurrent.futures import Future
 from sqlalchemy import Engine, insert, select
 
 from lojasync.nuvemshop.db.tables import stores, webhook_events
+from lojasync.nuvemshop.payloads import clean_text, clean_tree
 
 log = logging.getLogger("lojasync.inbox")
 
@@ -44,10 +48,17 @@ class _StoreLookup:
         return store_id
 
 
+def clean_row(row: dict) -> dict:
+    """The row with NUL removed from its text and lone surrogates replaced, the JSON body included."""
+    cleaned = {key: clean_text(value) if isinstance(value, str) else value for key, value in row.items()}
+    cleaned["body"] = clean_tree(row["body"])[0]
+    return cleaned
+
+
 class DirectInbox(_StoreLookup):
     def record(self, row: dict) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(webhook_events), [row])
+            conn.execute(insert(webhook_events), [clean_row(row)])
 
 
 class BatchingInbox(_StoreLookup):
@@ -67,7 +78,7 @@ class BatchingInbox(_StoreLookup):
     def submit(self, row: dict) -> Future:
         """Queue a row; the future resolves once it is committed (an async caller awaits it)."""
         done: Future = Future()
-        self._queue.put_nowait((row, done))  # queue.Full when saturated: the caller answers 503
+        self._queue.put_nowait((clean_row(row), done))  # queue.Full when saturated: the caller answers 503
         return done
 
     def _write_forever(self) -> None:
@@ -81,10 +92,40 @@ class BatchingInbox(_StoreLookup):
             try:
                 with self.engine.begin() as conn:
                     conn.execute(insert(webhook_events), [row for row, _ in batch])
-            except Exception as exc:  # noqa: BLE001 - every waiting request learns it; nothing is acknowledged
+            except Exception as exc:  # noqa: BLE001 - retried row by row below; nothing is acknowledged yet
                 log.error("webhook inbox write failed", extra={"rows": len(batch), "error_class": type(exc).__name__})
-                for _, done in batch:
-                    done.set_exception(exc)
+                self._write_one_by_one(batch, exc)
                 continue
             for _, done in batch:
+                done.set_result(None)
+
+    def _write_one_by_one(self, batch: list[tuple[dict, Future]], error: Exception) -> None:
+        """Each row in a savepoint of one transaction: a row the database refuses fails alone and the
+        others commit. When the database itself is the trouble (down, connection lost), the transaction
+        fails as a whole and every request learns it: nothing is acknowledged that was not committed."""
+        if len(batch) == 1:
+            batch[0][1].set_exception(error)
+            return
+        refused: list[tuple[Future, Exception]] = []
+        try:
+            with self.engine.begin() as conn:
+                for row, done in batch:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(webhook_events), [row])
+                    except Exception as exc:  # noqa: BLE001 - this row's own problem; a dead connection
+                        refused.append((done, exc))  # fails the savepoint's rollback and the whole batch
+        except Exception as exc:  # noqa: BLE001 - every waiting request learns it; nothing is acknowledged
+            log.error("webhook inbox write failed again", extra={"rows": len(batch),
+                                                                 "error_class": type(exc).__name__})
+            for _, done in batch:
+                done.set_exception(exc)
+            return
+        log.error("webhook inbox rows refused", extra={"rows": len(refused), "committed": len(batch) - len(refused),
+                                                       "error_class": type(refused[0][1]).__name__ if refused else ""})
+        failed = {id(done): exc for done, exc in refused}
+        for _, done in batch:
+            if id(done) in failed:
+                done.set_exception(failed[id(done)])
+            else:
                 done.set_result(None)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
 from lojasync.nuvemshop.errors import WebhookRejected
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
+from lojasync.nuvemshop.payloads import clean_text
 from lojasync.nuvemshop.signature import is_valid_signature
 from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
 
@@ -52,11 +54,13 @@ def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str
         raise WebhookRejected(401, "Assinatura X-Linkedstore-HMAC-SHA256 ausente ou inválida: "
                                    "notificação recusada e não registrada.")
     payload = _decode(body)
-    event = str(payload["event"])
-    external_store_id = str(payload["store_id"])
+    # Cleaned before anything reads them: the status, the log and the stored row agree on one spelling.
+    event = clean_text(str(payload["event"]))
+    external_store_id = clean_text(str(payload["store_id"]))
     resource = payload.get("id")
     now = now or datetime.now(timezone.utc)
-    store_id = inbox.store_for_webhook(external_store_id)
+    # Longer than the column, it cannot be a connected store: no lookup, and no giant key in its cache.
+    store_id = inbox.store_for_webhook(external_store_id) if len(external_store_id) <= 40 else None
     if store_id is None and event != "store/redact":
         raise WebhookRejected(404, f"Loja {external_store_id} não está conectada a este lojasync: "
                                    "notificação ignorada. Conecte a loja (instalação do app) ou "
@@ -70,8 +74,8 @@ def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str
         note = f"Evento '{event}' não é tratado pelo lojasync (registrado e ignorado)."
     row = {
         "store_id": store_id, "external_store_id": external_store_id[:40], "event": event[:60],
-        "resource_id": None if resource is None else str(resource)[:40], "body": payload, "received_at": now,
-        "status": status, "attempts": 0, "error": note,
+        "resource_id": None if resource is None else clean_text(str(resource))[:40], "body": payload,
+        "received_at": now, "status": status, "attempts": 0, "error": note,
         "processed_at": now if status != WebhookEventStatus.PENDING else None,
     }
     return ReceivedWebhook(store_id, event, status), row
@@ -79,9 +83,24 @@ def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str
 
 def _decode(body: bytes) -> dict:
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError as exc:  # thousands of nested brackets: a hostile body, not a notification
+        raise WebhookRejected(400, "Corpo da notificação aninhado demais: notificação recusada.") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookRejected(400, f"Corpo da notificação não é JSON válido: {exc}") from exc
     if not isinstance(payload, dict) or "event" not in payload or "store_id" not in payload:
         raise WebhookRejected(400, "Notificação sem os campos 'event' e 'store_id'.")
     return payload
+
+
+def _refuse_constant(name: str) -> float:
+    # NaN and Infinity are not JSON: SQLite would store them, PostgreSQL refuses the whole row. Refused
+    # here, both backends answer the same 400.
+    raise ValueError(f"{name} não é um número JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as infinity: the same trouble as "Infinity"
+        raise ValueError(f"número fora do intervalo: {text[:20]}")
+    return value
