@@ -76,15 +76,17 @@ def orders_list(
         return
     rows = []
     for o in result.items:
-        origin = f"{o['origin_label']} #{escape(o['store_order_number'] or '')}" if o["origin"] else "ERP"
-        customer = (escape(o["customer"]["name"]) if o["customer"]
-                    else f"[dim]— {escape(o['customer_problem'] or 'sem cliente')}[/]")
+        # The store's number marks an order of the online store ("Loja virtual"); orders made here have none.
+        origin = f"#{escape(o['store_order_number'] or '?')}" if o["origin"] else "—"
+        # The kind of problem only ("CPF inválido"): the document as sent is on the order's page.
+        problem = (o["customer_problem"] or "sem cliente").split(":")[0]
+        customer = escape(o["customer"]["name"]) if o["customer"] else f"[dim]— {escape(problem)}[/]"
         flag = " [yellow]⚠[/]" if o["needs_attention"] else ""
         rows.append([o["number"], formats.when(o["placed_at"]), o["status"] + flag, origin, customer,
                      formats.money(o["total"])])
     title = f"Pedidos/Orçamentos ({formats.number(result.total)})"
     table(title, [Column("Nº", justify="right", no_wrap=True), time_column("Data"), Column("Situação", no_wrap=True),
-                  Column("Origem", no_wrap=True), Column("Cliente", ratio=1), money_column("Total")], rows,
+                  Column("Nº loja", no_wrap=True), Column("Cliente", ratio=1), money_column("Total")], rows,
           caption=_page_caption(result))
 
 
