@@ -37,7 +37,7 @@ def server():
 
 
 def test_store_add_sync_and_list_orders_as_json(lojasync, server):
-    added = lojasync("store", "add", "--store-id", server.store_id, "--access-token", server.access_token,
+    added = lojasync("store", "add", "--store", server.store_id, "--access-token", server.access_token,
                      "--api-url", server.api_url)
     assert "conectada" in added.output
 
@@ -84,7 +84,7 @@ def test_store_add_sync_and_list_orders_as_json(lojasync, server):
 
 
 def test_operator_links_a_customer_by_hand(lojasync, server):
-    lojasync("store", "add", "--store-id", server.store_id, "--access-token", server.access_token,
+    lojasync("store", "add", "--store", server.store_id, "--access-token", server.access_token,
              "--api-url", server.api_url)
     lojasync("sync")
     without = json.loads(lojasync("orders", "list", "--without-customer", "--format", "json").output)

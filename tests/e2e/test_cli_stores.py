@@ -44,37 +44,37 @@ def stores(lojasync) -> list[dict]:
 def test_store_add_checks_the_credentials_with_the_store_before_saving(lojasync, server):
     base = ("store", "add", "--api-url", server.api_url)
     checked = [  # the store was asked and said no
-        (("--store-id", server.store_id, "--access-token", "token-errado"), "token de acesso recusado"),
-        (("--store-id", "7777777", "--access-token", server.access_token), "loja não encontrada"),
+        (("--store", server.store_id, "--access-token", "token-errado"), "token de acesso recusado"),
+        (("--store", "7777777", "--access-token", server.access_token), "loja não encontrada"),
     ]
     for args, words in checked:
         output = lojasync(*base, *args, expect=1)
         assert words in output and "Nada foi gravado" in output
     for store_id in ("abc", "1 OR 1=1; --"):  # refused before asking anyone
-        assert f"Id de loja inválido: {store_id!r}" in lojasync(*base, "--store-id", store_id, "--access-token", "x",
+        assert f"Id de loja inválido: {store_id!r}" in lojasync(*base, "--store", store_id, "--access-token", "x",
                                                                expect=1)
     assert "Endereço da API inválido: 'ftp://api.test/2025-03'" in lojasync(
-        "store", "add", "--store-id", "1", "--access-token", "x", "--api-url", "ftp://api.test/2025-03", expect=1)
-    assert "não respondeu" in lojasync("store", "add", "--store-id", "1", "--access-token", "x",
+        "store", "add", "--store", "1", "--access-token", "x", "--api-url", "ftp://api.test/2025-03", expect=1)
+    assert "não respondeu" in lojasync("store", "add", "--store", "1", "--access-token", "x",
                                        "--api-url", "http://127.0.0.1:9/2025-03", expect=1)
     assert stores(lojasync) == []
 
-    added = lojasync(*base, "--store-id", server.store_id, "--access-token", server.access_token)
+    added = lojasync(*base, "--store", server.store_id, "--access-token", server.access_token)
     assert "conectada" in added
     (store,) = stores(lojasync)
     assert store["name"] == f"Loja Simulada {server.store_id}"  # as the store calls itself
 
 
 def test_no_check_saves_without_asking_the_store(lojasync):
-    lojasync("store", "add", "--store-id", "123", "--access-token", "t", "--api-url", "http://127.0.0.1:9/x",
+    lojasync("store", "add", "--store", "123", "--access-token", "t", "--api-url", "http://127.0.0.1:9/x",
              "--no-check")
     assert [s["external_id"] for s in stores(lojasync)] == ["123"]
 
 
 def test_a_mistyped_store_is_removed_and_a_store_with_orders_can_only_be_disabled(lojasync, server):
-    lojasync("store", "add", "--store-id", server.store_id, "--access-token", server.access_token,
+    lojasync("store", "add", "--store", server.store_id, "--access-token", server.access_token,
              "--api-url", server.api_url)
-    lojasync("store", "add", "--store-id", "999", "--access-token", "t", "--api-url", server.api_url, "--no-check")
+    lojasync("store", "add", "--store", "999", "--access-token", "t", "--api-url", server.api_url, "--no-check")
     assert "mais de uma loja" in lojasync("sync", expect=1)  # the typo gets in the way of every command
 
     assert "Loja 999 removida" in lojasync("store", "remove", "999")

@@ -239,7 +239,7 @@ def test_processed_order_is_not_overwritten_but_flagged(app, store_id):
     order = _only_order(app)
     assert order["status"] == "Confirmado"
     assert order["needs_attention"] is True
-    assert "NF-e autorizada" in order["attention_reason"] and "cancelled" in order["attention_reason"]
+    assert "NF-e autorizada" in order["attention_reason"] and "cancelado" in order["attention_reason"]
     assert order["store"]["status"] == "cancelled"
     assert order["log"][-1]["event"] == "attention"
 
@@ -353,3 +353,9 @@ def test_linked_customer_is_kept_when_the_store_stops_sending_the_document(app, 
     order = _only_order(app)
     assert order["customer"]["tax_id"] == "52998224725" and order["customer_problem"] is None
     assert order["log"][-1]["event"] == "customer_kept"
+
+
+def test_the_store_cancel_reason_is_kept_with_the_store_states(app, store_id):
+    import_order(app.uow(), store_id, order_payload(status="cancelled", cancel_reason="inventory"), POLICY)
+    order = _only_order(app)
+    assert order["status"] == "Cancelado" and order["store"]["cancel_reason"] == "inventory"

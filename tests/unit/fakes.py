@@ -139,7 +139,8 @@ class FakeOrigins:
     def for_orders(self, order_ids: Iterable[int]) -> dict:
         return {order_id: OriginRef(order_id, b.external_id, b.external_number,
                                     {"status": b.store_status, "payment_status": b.store_payment_status,
-                                     "shipping_status": b.store_shipping_status})
+                                     "shipping_status": b.store_shipping_status,
+                                     "cancel_reason": b.store_cancel_reason})
                 for order_id, b in self.bindings.for_orders(order_ids).items()}
 
 

@@ -148,7 +148,7 @@ def test_the_simulator_prints_the_command_to_connect_and_every_admin_route():
 
     config = SimulatorConfig(orders=1, store_id="7654321", deliver_webhooks=False)
     text = startup_text(config, "http://127.0.0.1:8765")
-    assert (f"lojasync store add --store-id 7654321 --access-token {config.access_token} "
+    assert (f"lojasync store add --store 7654321 --access-token {config.access_token} "
             "--api-url http://127.0.0.1:8765/2025-03") in text
     simulator = Simulator(config)
     try:

@@ -69,7 +69,7 @@ def test_an_update_is_recorded_with_its_changes_and_the_same_version_is_skipped(
     log = show_order(uow, order["number"])["log"]
     assert [e["event"] for e in log] == ["created", "updated"]
     assert log[1]["message"] == ("Pedido atualizado pela loja: situação Em Aberto → Confirmado; "
-                                 "pagamento na loja: paid.")
+                                 "pagamento na loja: pago.")
 
 
 def test_a_processed_order_is_flagged_not_overwritten(uow, store):

@@ -68,7 +68,8 @@ def render_change(params: Mapping[str, Any], names: Names) -> str:
     if kind == ChangeKind.LINES:
         return "itens atualizados"
     if kind == ChangeKind.STORE_STATE:
-        return f"{_STORE_STATE_LABELS.get(params.get('name'), params.get('name'))}: {params.get('after')}"
+        name = params.get("name")
+        return f"{_STORE_STATE_LABELS.get(name, name)}: {store_state_label(name, params.get('after'))}"
     return str(kind)
 
 
@@ -119,8 +120,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECOVERED: lambda p, n: f"Importado após {p.get('attempts')} falha(s) anterior(es).",
     HistoryType.ATTENTION: lambda p, n: (
         f"A loja alterou o pedido #{p.get('origin_number')} depois de processado "
-        f"({_label(ProcessedBy, p.get('processed_by'))}): situação na loja: {p.get('store_status') or '?'}, "
-        f"pagamento: {p.get('payment_status') or '?'}; aqui seria {_label(OrderStatus, p.get('would_be'))}, "
+        f"({_label(ProcessedBy, p.get('processed_by'))}): situação na loja: "
+        f"{store_state_label('status', p.get('store_status')) or '?'}, "
+        f"pagamento: {store_state_label('payment_status', p.get('payment_status')) or '?'}; "
+        f"aqui seria {_label(OrderStatus, p.get('would_be'))}, "
         f"total {_money(n, p.get('total'))}. Nada foi desfeito automaticamente: confira e, se for o caso, cancele a "
         "NF-e ou a venda."),
     HistoryType.STORE_UPDATE: lambda p, n: (

@@ -34,8 +34,8 @@ T = TypeVar("T")
 COMMANDS = {
     Action.SYNC: "lojasync sync",
     Action.RETRY_EVENT: "lojasync events retry ID (ou --all)",
-    Action.CONNECT_STORE: "lojasync store install-link (ou lojasync store add --store-id ID --access-token TOKEN)",
-    Action.RECONNECT_STORE: "lojasync store install-link (ou lojasync store add --store-id ID --access-token TOKEN)",
+    Action.CONNECT_STORE: "lojasync store install-link (ou lojasync store add --store ID --access-token TOKEN)",
+    Action.RECONNECT_STORE: "lojasync store install-link (ou lojasync store add --store ID --access-token TOKEN)",
     Action.CHOOSE_STORE: "repita o comando com --store ID (veja lojasync store list)",
     Action.TRY_AGAIN: "repita o comando",
     Action.DISABLE_STORE: "lojasync store disable ID",

@@ -36,6 +36,6 @@ def reset(yes: Annotated[bool, typer.Option("--yes", help="Confirma: os tokens i
     discarded = discard_unreadable_tokens(container().uow(), container().cipher)
     if discarded:
         console.print(f"Tokens apagados: {', '.join(discarded)}. Reconecte cada loja (lojasync store install-link, "
-                      "ou lojasync store add --store-id ID --access-token TOKEN).", highlight=False)
+                      "ou lojasync store add --store ID --access-token TOKEN).", highlight=False)
     else:
         console.print("Todos os tokens abrem com a chave atual: nada foi apagado.")

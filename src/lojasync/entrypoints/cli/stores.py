@@ -6,11 +6,13 @@ from typing import Annotated
 
 import typer
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
 from lojasync.nuvemshop.services.install_invite import make_invite, setup_warnings
 from lojasync.nuvemshop.services.install_store import WebhookState, store_webhooks, webhook_url_for
 from lojasync.nuvemshop.services.stores import add_store, list_stores, remove_store, set_store_enabled, store_log
+from lojasync.sales.history_text import level_label
 from lojasync.settings import DEFAULT_API_URL
 
 app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
@@ -19,17 +21,21 @@ app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
 @app.command("add")
 @friendly_errors
 def add(
-    external_store_id: Annotated[str, typer.Option("--store-id", help="Id da loja na Nuvemshop (user_id do token).")],
-    access_token: Annotated[str, typer.Option("--access-token", help="Token de acesso do app.")],
+    external_store_id: Annotated[str | None, typer.Option("--store", metavar="ID",
+                                                          help="Id da loja na Nuvemshop (user_id do token).")] = None,
+    access_token: Annotated[str | None, typer.Option("--access-token", metavar="TOKEN",
+                                                     help="Token de acesso do app.")] = None,
     api_url: Annotated[str, typer.Option("--api-url", help="Endereço base da API.")] = DEFAULT_API_URL,
     name: Annotated[str | None, typer.Option("--name", help="Nome para mostrar.")] = None,
     no_check: Annotated[bool, typer.Option("--no-check", help="Não confere o token com a loja antes de gravar.")]
     = False,
+    # The first spelling (0.1): still accepted, no longer shown (--store everywhere).
+    old_store_id: Annotated[str | None, typer.Option("--store-id", hidden=True)] = None,
 ) -> None:
     """Conecta uma loja (ou troca o token e o endereço de uma já conectada), depois de conferir com a loja."""
     app = container(create=True)
-    view, created = add_store(app.uow(), app.cipher, external_store_id, access_token, api_url, name,
-                              check=None if no_check else app.client_for)
+    view, created = add_store(app.uow(), app.cipher, external_store_id or old_store_id or "", access_token or "",
+                              api_url, name, check=None if no_check else app.client_for)
     verb = "conectada" if created else "atualizada"
     console.print(f"Loja [bold]{view.external_id}[/] {verb}. API: {view.api_url}", highlight=False)
     console.print("Próximo passo: [bold]lojasync sync[/] para importar os pedidos.")
@@ -43,9 +49,13 @@ def list_(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.
     if fmt is OutputFormat.JSON:
         print_json([s.__dict__ for s in stores])
         return
-    table("Lojas", ["Loja", "Nome", "API", "Ativa", "Sincronizado até", "Sincronização interrompida"],
-          [[s.external_id, s.name, s.api_url, "sim" if s.active else "não", s.sync_cursor or "nunca",
-            "sim" if s.interrupted_run else "não"] for s in stores])
+    table("Lojas", ["Loja", "Nome", "Ativa", "Sincronizado até", "Interrompida", "Precisa de atenção"],
+          [[s.external_id, s.name, "sim" if s.active else "não", formats.when(s.sync_cursor) if s.sync_cursor
+            else "nunca", "sim" if s.interrupted_run else "não", s.attention or ""] for s in stores])
+    for s in stores:
+        if s.attention:
+            err_console.print(f"[yellow]Loja {s.external_id}:[/] {s.attention} Resolução: {s.attention_resolution}",
+                              highlight=False)
 
 
 @app.command("log")
@@ -60,8 +70,8 @@ def log(
     if fmt is OutputFormat.JSON:
         print_json(entries)
         return
-    table(f"Registro da loja ({len(entries)})", ["Quando", "Nível", "Evento", "Mensagem"],
-          [[e["at"][:19], e["level"], e["event"], e["message"]] for e in entries])
+    table(f"Registro da loja ({len(entries)})", ["Quando", "Nível", "Mensagem"],
+          [[formats.when(e["at"]), level_label(e["level"]), e["message"]] for e in entries])
 
 
 @app.command("webhooks")
@@ -114,7 +124,7 @@ def install_link(hours: Annotated[float, typer.Option("--hours", help="Validade 
 
 @app.command("disable")
 @friendly_errors
-def disable(store: Annotated[str, typer.Argument(help="Id da loja na Nuvemshop.")]) -> None:
+def disable(store: Annotated[str, typer.Argument(metavar="ID", help="Id da loja na Nuvemshop.")]) -> None:
     """Desativa uma loja: nada mais é importado dela; os pedidos já importados ficam."""
     view = set_store_enabled(container().uow(), store, enabled=False)
     console.print(f"Loja [bold]{view.external_id}[/] desativada. Para voltar: lojasync store enable "
@@ -123,7 +133,7 @@ def disable(store: Annotated[str, typer.Argument(help="Id da loja na Nuvemshop."
 
 @app.command("enable")
 @friendly_errors
-def enable(store: Annotated[str, typer.Argument(help="Id da loja na Nuvemshop.")]) -> None:
+def enable(store: Annotated[str, typer.Argument(metavar="ID", help="Id da loja na Nuvemshop.")]) -> None:
     """Reativa uma loja desativada."""
     view = set_store_enabled(container().uow(), store, enabled=True)
     console.print(f"Loja [bold]{view.external_id}[/] reativada.", highlight=False)
@@ -131,7 +141,7 @@ def enable(store: Annotated[str, typer.Argument(help="Id da loja na Nuvemshop.")
 
 @app.command("remove")
 @friendly_errors
-def remove(store: Annotated[str, typer.Argument(help="Id da loja na Nuvemshop.")]) -> None:
+def remove(store: Annotated[str, typer.Argument(metavar="ID", help="Id da loja na Nuvemshop.")]) -> None:
     """Remove uma loja que nunca importou pedidos (um id digitado errado, um teste)."""
     removed = remove_store(container().uow(), store)
     console.print(f"Loja [bold]{removed}[/] removida.", highlight=False)

@@ -113,7 +113,7 @@ class OriginRepository:
         return {order_id: OriginRef(
             order_id=order_id, reference=b.external_id, number=b.external_number,
             states={"status": b.store_status, "payment_status": b.store_payment_status,
-                    "shipping_status": b.store_shipping_status},
+                    "shipping_status": b.store_shipping_status, "cancel_reason": b.store_cancel_reason},
             updated_at=b.store_updated_at, synced_at=b.synced_at,
         ) for order_id, b in self.bindings.for_orders(order_ids).items()}
 

@@ -42,6 +42,7 @@ order_bindings = Table(
     Column("store_status", String(40)),
     Column("store_payment_status", String(40)),
     Column("store_shipping_status", String(40)),
+    Column("store_cancel_reason", String(40)),
     Column("store_updated_at", UTCDateTime),
     Column("payload_hash", String(64)),
     Column("synced_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),

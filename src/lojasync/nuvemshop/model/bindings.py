@@ -19,6 +19,7 @@ class OrderBinding:
     store_status: str | None = None
     store_payment_status: str | None = None
     store_shipping_status: str | None = None
+    store_cancel_reason: str | None = None
     store_updated_at: datetime | None = None
     payload_hash: str | None = None
     synced_at: datetime | None = None

@@ -189,6 +189,7 @@ def _update_binding(binding: OrderBinding, candidate: Candidate) -> None:
     binding.store_status = (store_order.status or "")[:40] or None
     binding.store_payment_status = (store_order.payment_status or "")[:40] or None
     binding.store_shipping_status = (store_order.shipping_status_normalized or "")[:40] or None
+    binding.store_cancel_reason = (store_order.cancel_reason or "")[:40] or None
     binding.store_updated_at = store_order.updated_at
     binding.payload_hash = candidate.digest
 

@@ -113,7 +113,7 @@ def startup_text(cfg: SimulatorConfig, base: str) -> str:
         f"  App (OAuth):     app_id {cfg.app_id}, client_id {cfg.client_id}, client_secret {cfg.client_secret}",
         "",
         "Para conectar o lojasync a esta loja, cole:",
-        f"  lojasync store add --store-id {cfg.store_id} --access-token {cfg.access_token} --api-url {api_url}",
+        f"  lojasync store add --store {cfg.store_id} --access-token {cfg.access_token} --api-url {api_url}",
         "",
         f"Administração (sem autenticação e fora do limite de requisições), em {admin}:",
     ]
