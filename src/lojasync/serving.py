@@ -37,6 +37,8 @@ class ConnectionLimits:
 _REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
             b"content-length: 19\r\nconnection: close\r\n\r\nService Unavailable")
 _REPORT_EVERY = 60.0
+# A deadline that fires later than this means the event loop was held up, not (only) the client.
+_STALL = 1.0
 
 
 class _CutReport:
@@ -67,6 +69,7 @@ class _Guard:
 
     limits: ConnectionLimits = ConnectionLimits()
     _deadline: asyncio.TimerHandle | None = None
+    _deadline_due = 0.0
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)  # registers the connection: connection_lost expects it
@@ -83,6 +86,7 @@ class _Guard:
 
     def _arm(self) -> None:
         if self._deadline is None:
+            self._deadline_due = self.loop.time() + self.limits.request_timeout
             self._deadline = self.loop.call_later(self.limits.request_timeout, self._expire)
 
     def _disarm(self) -> None:
@@ -92,6 +96,13 @@ class _Guard:
 
     def _expire(self) -> None:
         self._deadline = None
+        late = self.loop.time() - self._deadline_due
+        if late > _STALL:
+            # The event loop itself was stalled, and uvloop runs due timers before reading sockets: the
+            # request may be waiting unread. One short grace lets the read happen first.
+            self._deadline_due = self.loop.time() + _STALL
+            self._deadline = self.loop.call_later(_STALL, self._expire)
+            return
         if not self.transport.is_closing():
             _cuts.add("stalled")
             # abort, not close: close would wait for a write buffer a stalled client may never read.

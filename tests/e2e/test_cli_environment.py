@@ -141,3 +141,8 @@ def test_a_worker_without_its_queue_says_so_once_and_gives_up_after_a_bounded_wa
     assert done.returncode == 1 and time.monotonic() - started < 30
     assert output.count("Fila inacessível em redis://127.0.0.1:1/0") == 1
     assert "o worker desistiu" in output and "Traceback" not in output
+
+
+def test_db_upgrade_starts_a_new_installation(run, tmp_path):
+    output = run("db", "upgrade", expect=0, LOJASYNC_DATA_DIR=str(tmp_path / "nova"))
+    assert "Banco atualizado" in output and (tmp_path / "nova" / "lojasync.db").exists()

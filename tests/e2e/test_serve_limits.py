@@ -16,13 +16,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from lojasync.bootstrap import bootstrap
 from lojasync.entrypoints.web.app import create_app
 from lojasync.serving import BackgroundServer, ConnectionLimits
-from lojasync.settings import Settings
 from tests.integration.test_webhook_receiver import RecordingQueue
 
 TIMEOUT = 1.0
+LIMIT = 4
+SERVE_TIMEOUT = 3.0  # `lojasync serve`: its stalled connections must outlive the check of the next one
 HALF_HEADER = b"POST /webhooks/nuvemshop HTTP/1.1\r\nHost: lojasync\r\nContent-Le"
 
 
@@ -40,6 +40,25 @@ def seconds_until_closed(sock: socket.socket, limit: float = 10.0) -> float:
     return time.monotonic() - started
 
 
+def held(host: str, port: int, limit: float = 10.0) -> socket.socket:
+    """A stalled connection the server has accepted and keeps (not one refused because connections
+    closed just before were not yet released by a busy server)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        sock = socket.create_connection((host, port))
+        sock.sendall(HALF_HEADER)
+        sock.settimeout(0.3)
+        try:
+            sock.recv(1)  # the 503 of a refusal, or its end
+        except TimeoutError:
+            return sock
+        except ConnectionResetError:
+            pass
+        sock.close()
+        time.sleep(0.1)
+    pytest.fail("the server refused every connection")
+
+
 def stalled(server, payload: bytes = HALF_HEADER) -> socket.socket:
     sock = socket.create_connection((server.host, server.port))
     if payload:
@@ -49,7 +68,7 @@ def stalled(server, payload: bytes = HALF_HEADER) -> socket.socket:
 
 @pytest.fixture(params=["httptools", "h11"])
 def server(request, app):
-    limits = ConnectionLimits(request_timeout=TIMEOUT, max_connections=4)
+    limits = ConnectionLimits(request_timeout=TIMEOUT, max_connections=LIMIT)
     with BackgroundServer(create_app(app, RecordingQueue()), limits=limits, http=request.param) as srv:
         yield srv
 
@@ -64,22 +83,29 @@ def test_a_client_that_stalls_is_cut_within_the_timeout(server, payload):
         assert seconds_until_closed(sock) < TIMEOUT + 2
 
 
-def test_connections_beyond_the_limit_are_refused_at_once_and_service_resumes(server):
-    held = [stalled(server) for _ in range(4)]
+def refused_quickly(url: str) -> None:
+    started = time.monotonic()
     try:
-        time.sleep(0.2)  # all four accepted
-        started = time.monotonic()
-        try:
-            refused = httpx.get(f"{server.url}/healthz", timeout=5).status_code
-        except httpx.TransportError:  # closed before the client could read the 503: refused all the same
-            refused = "closed"
-        assert refused in (503, "closed") and time.monotonic() - started < 1.0
-        for sock in held:
-            assert seconds_until_closed(sock) < TIMEOUT + 2
-    finally:
-        for sock in held:
-            sock.close()
-    assert httpx.get(f"{server.url}/healthz", timeout=5).status_code == 200
+        outcome = httpx.get(f"{url}/healthz", timeout=5).status_code
+    except httpx.TransportError:  # closed before the client could read the 503: refused all the same
+        outcome = "closed"
+    assert outcome in (503, "closed") and time.monotonic() - started < 1.0
+
+
+def test_connections_beyond_the_limit_are_refused_at_once_and_service_resumes(app):
+    # A longer deadline here: the held connections must outlive the check of the next one.
+    limits = ConnectionLimits(request_timeout=3.0, max_connections=LIMIT)
+    for http in ("httptools", "h11"):
+        with BackgroundServer(create_app(app, RecordingQueue()), limits=limits, http=http) as server:
+            sockets = [held(server.host, server.port) for _ in range(LIMIT)]
+            try:
+                refused_quickly(server.url)
+                for sock in sockets:
+                    assert seconds_until_closed(sock) < 3.0 + 2
+            finally:
+                for sock in sockets:
+                    sock.close()
+            assert httpx.get(f"{server.url}/healthz", timeout=5).status_code == 200
 
 
 def test_kept_alive_requests_each_get_their_own_deadline(server):
@@ -114,12 +140,14 @@ def free_port() -> int:
 @pytest.fixture()
 def lojasync_serve(tmp_path):
     port, metrics_port = free_port(), free_port()
-    bootstrap(Settings(data_dir=tmp_path)).close()  # a data folder with its database, as after `db upgrade`
     env = {key: value for key, value in os.environ.items() if not key.startswith("LOJASYNC_")}
-    env.update(LOJASYNC_DATA_DIR=str(tmp_path), LOJASYNC_HTTP_HEADER_TIMEOUT=str(TIMEOUT),
-               LOJASYNC_MAX_CONNECTIONS="4", LOJASYNC_METRICS_PORT=str(metrics_port),
+    # A fresh data folder: `lojasync serve` alone must start the embedded setup from nothing.
+    env.update(LOJASYNC_DATA_DIR=str(tmp_path / "dados"), LOJASYNC_HTTP_HEADER_TIMEOUT=str(SERVE_TIMEOUT),
+               LOJASYNC_MAX_CONNECTIONS=str(LIMIT), LOJASYNC_METRICS_PORT=str(metrics_port),
                LOJASYNC_METRICS_TOKEN="token-de-metricas", FORCE_COLOR="1")
-    out = (tmp_path / "out.txt").open("w+")
+    printed = tmp_path / "out.txt"
+    # Append mode: the child's writes land at the end whatever the reader does with its own offset.
+    out = printed.open("ab")
     process = subprocess.Popen([sys.executable, "-m", "lojasync", "serve", "--port", str(port), "--no-worker"],
                                env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -129,12 +157,11 @@ def lojasync_serve(tmp_path):
             httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
             break
         except httpx.HTTPError:
-            out.seek(0)
-            assert process.poll() is None, f"lojasync serve did not start: {out.read()[-2000:]}"
+            assert process.poll() is None, f"lojasync serve did not start: {printed.read_text()[-2000:]}"
             assert time.monotonic() < deadline, "lojasync serve did not start within 60 s"
             time.sleep(0.2)
     try:
-        yield process, url, f"http://127.0.0.1:{metrics_port}", out
+        yield process, url, f"http://127.0.0.1:{metrics_port}", printed
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -146,10 +173,9 @@ def lojasync_serve(tmp_path):
 
 
 def test_lojasync_serve_warns_guards_and_keeps_metrics_private(lojasync_serve):
-    process, url, metrics_url, out = lojasync_serve
+    process, url, metrics_url, output = lojasync_serve
 
-    out.seek(0)
-    printed = out.read()
+    printed = output.read_text()
     warnings = [line for line in printed.splitlines() if "Atenção:" in line]
     assert len(warnings) == 2, printed  # no app id/secret; a loopback public URL
     assert all("\x1b[33m" in line for line in warnings)  # yellow
@@ -167,20 +193,13 @@ def test_lojasync_serve_warns_guards_and_keeps_metrics_private(lojasync_serve):
 
     # The embedded default cuts a stalled client and refuses connections beyond LOJASYNC_MAX_CONNECTIONS.
     host, port = url.removeprefix("http://").split(":")
-    held = [socket.create_connection((host, int(port))) for _ in range(4)]
+    sockets = [held(host, int(port)) for _ in range(LIMIT)]
     try:
-        for sock in held:
-            sock.sendall(HALF_HEADER)
-        time.sleep(0.2)
-        try:
-            refused = httpx.get(f"{url}/healthz", timeout=5).status_code
-        except httpx.TransportError:
-            refused = "closed"
-        assert refused in (503, "closed")
-        for sock in held:
-            assert seconds_until_closed(sock) < TIMEOUT + 2
+        refused_quickly(url)
+        for sock in sockets:
+            assert seconds_until_closed(sock) < SERVE_TIMEOUT + 2
     finally:
-        for sock in held:
+        for sock in sockets:
             sock.close()
     assert httpx.get(f"{url}/healthz").status_code == 200
 

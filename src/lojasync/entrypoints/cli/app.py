@@ -73,7 +73,7 @@ def lojasync(
 @friendly_errors
 def db_upgrade() -> None:
     """Aplica as migrações pendentes (os outros comandos também aplicam sozinhos)."""
-    app = container()
+    app = container(create=True)  # the first step of a new installation
     console.print(f"Banco atualizado (revisão {app.database_revision()}): {app.database_url()}", highlight=False)
 
 

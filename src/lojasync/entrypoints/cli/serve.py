@@ -27,7 +27,7 @@ def serve(
     from lojasync.nuvemshop.services.install_invite import setup_warnings
     from lojasync.serving import BackgroundServer, ConnectionLimits, descriptor_budget, uvicorn_server
 
-    app = container()
+    app = container(create=True)  # serve may start a new data folder (the embedded setup)
     settings = app.settings
     require_shared_key()
     for warning in setup_warnings(settings.nuvemshop_client_id, settings.nuvemshop_client_secret,
