@@ -146,3 +146,10 @@ def test_a_worker_without_its_queue_says_so_once_and_gives_up_after_a_bounded_wa
 def test_db_upgrade_starts_a_new_installation(run, tmp_path):
     output = run("db", "upgrade", expect=0, LOJASYNC_DATA_DIR=str(tmp_path / "nova"))
     assert "Banco atualizado" in output and (tmp_path / "nova" / "lojasync.db").exists()
+
+
+def test_serve_with_its_database_down_is_one_line(run, tmp_path):
+    (tmp_path / "dados").mkdir()
+    output = run("serve", "--port", "0", LOJASYNC_DATABASE_URL="postgresql://postgres@127.0.0.1:1/lojasync",
+                 LOJASYNC_DATA_DIR=str(tmp_path / "dados"), LOJASYNC_SECRET_KEY="chave")
+    assert "não está no ar" in output

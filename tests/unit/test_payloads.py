@@ -13,14 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from lojasync.nuvemshop.payloads import (
-    PayloadError,
-    StoreOrder,
-    clean_text,
-    clean_tree,
-    parse_order,
-    parse_store_datetime,
-)
+from lojasync.nuvemshop.payloads import PayloadError, StoreOrder, parse_order, parse_store_datetime
+from lojasync.shared.text import clean_text, clean_tree
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nuvemshop"
 ORDER_FILES = [

@@ -9,7 +9,6 @@ loses NUL characters and lone surrogates here, at the boundary, so no database e
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -20,49 +19,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.money import to_money
 from lojasync.shared.tax_id import normalize_tax_id
+from lojasync.shared.text import clean_text, clean_tree
 
 log = logging.getLogger("lojasync.payloads")
-
-# PostgreSQL text refuses NUL, and a lone surrogate (JSON lets "\ud800" through) cannot be encoded as
-# UTF-8 by either backend: an order carrying one would fail to import on every sync, forever.
-_UNSAFE = re.compile("[\x00\ud800-\udfff]")
-
-
-def clean_text(text: str) -> str:
-    """`text` without NUL characters and with each lone surrogate replaced by U+FFFD."""
-    if "\x00" not in text and (text.isascii() or _UNSAFE.search(text) is None):
-        return text
-    return _UNSAFE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
-
-
-def clean_tree(value: Any) -> tuple[Any, bool]:
-    """A copy of a JSON value with every string, keys included, passed through `clean_text`, and whether
-    any changed. Iterative: a deeply nested value must not exhaust the stack."""
-    changed = False
-    pending: list = []
-
-    def clean(item: Any) -> Any:
-        nonlocal changed
-        if isinstance(item, str):
-            text = clean_text(item)
-            changed = changed or text is not item
-            return text
-        if isinstance(item, dict):
-            copy: Any = {clean(key): child for key, child in item.items()}
-        elif isinstance(item, list):
-            copy = list(item)
-        else:
-            return item
-        pending.append(copy)
-        return copy
-
-    root = clean(value)
-    while pending:
-        node = pending.pop()
-        for key, child in (node.items() if isinstance(node, dict) else enumerate(node)):
-            node[key] = clean(child)
-    return root, changed
-
 
 def _note_cleaned(info: ValidationInfo | None) -> None:
     # parse_order passes a context: the fields cleaned are logged once per order, without their text.

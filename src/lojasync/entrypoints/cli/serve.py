@@ -10,13 +10,14 @@ from typing import Annotated
 
 import typer
 
-from lojasync.entrypoints.cli.context import console, container, fail
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.runtime import require_shared_key, task_queue
 
 # Long enough for a request waiting on the inbox's commit to be answered; a second Ctrl+C stops at once.
 GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
+@friendly_errors  # a database down at start is one line in Portuguese, not a traceback
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,

@@ -28,7 +28,7 @@ def worker(
     if not wait_for_queue(queue.huey, where, queue_wait, lambda line: console.print(line, highlight=False)):
         fail(f"A fila em {where} continua inacessível após {queue_wait:.0f} s: o worker desistiu. Confira "
              "LOJASYNC_REDIS_URL e se o Redis está no ar; um supervisor (systemd, docker) pode reiniciar o worker.")
-    metrics = maybe_start_worker_metrics_server()
+    metrics = maybe_start_worker_metrics_server(container().settings.metrics_port)
     console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar."
                   + (" Métricas em LOJASYNC_METRICS_PORT/metrics." if metrics else ""), highlight=False)
     # Tasks a killed worker took from the queue are not lost: their events are still pending.

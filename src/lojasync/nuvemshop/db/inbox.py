@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from sqlalchemy import Engine, insert, select
 
 from lojasync.nuvemshop.db.tables import stores, webhook_events
-from lojasync.nuvemshop.payloads import clean_text, clean_tree
+from lojasync.shared.text import clean_text, clean_tree
 
 log = logging.getLogger("lojasync.inbox")
 

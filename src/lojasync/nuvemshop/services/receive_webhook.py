@@ -15,9 +15,9 @@ from typing import Protocol
 
 from lojasync.nuvemshop.errors import WebhookRejected
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
-from lojasync.nuvemshop.payloads import clean_text
 from lojasync.nuvemshop.signature import is_valid_signature
 from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
+from lojasync.shared.text import clean_text
 
 log = logging.getLogger("lojasync.webhooks")
 
