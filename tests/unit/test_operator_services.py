@@ -21,8 +21,8 @@ from lojasync.nuvemshop.services.order_search import (
 )
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.resync_order import OrderNotFromStore, StoreOrderGone, resync_order
-from lojasync.sales.errors import OrderNotFound
-from lojasync.sales.link_customer import CustomerAlreadyLinked, link_customer
+from lojasync.sales.errors import CustomerAlreadyLinked, OrderNotFound
+from lojasync.sales.link_customer import link_customer
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import OrderFilter, find_orders, show_order
@@ -173,7 +173,7 @@ def test_replacing_a_customer_needs_force_and_the_history_keeps_the_previous_one
 
     with pytest.raises(CustomerAlreadyLinked) as refused:
         link_customer(uow, number, "111.444.777-35", name="Balcão Ltda")
-    assert refused.value.code == "sales.customer_already_linked" and "--force" in refused.value.resolution
+    assert refused.value.code == "sales.customer_already_linked" and "confirme a troca" in refused.value.resolution
     assert show_order(uow, number)["customer"] == before
 
     linked = link_customer(uow, number, "111.444.777-35", name="Balcão Ltda", force=True)

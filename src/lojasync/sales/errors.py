@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import Action, LojasyncError
 
 
 class OrderNotFound(LojasyncError):
@@ -15,6 +15,16 @@ class InvalidTaxId(LojasyncError):
     code = "sales.invalid_tax_id"
     message_template = "{reason}."
     resolution_template = "Informe um CPF ou CNPJ válido."
+
+
+class CustomerAlreadyLinked(LojasyncError):
+    """Replacing a customer is a deliberate act: a typo in the order number must not relink someone else's order."""
+
+    code = "sales.customer_already_linked"
+    message_template = "O pedido {number} já tem cliente: {current}."
+    resolution_template = ("Confira o número do pedido. Para trocar o cliente mesmo assim, confirme a troca (o "
+                           "histórico do pedido guarda o cliente anterior).")
+    action = Action.CONFIRM
 
 
 class CustomerNameRequired(LojasyncError):

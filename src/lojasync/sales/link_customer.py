@@ -4,21 +4,11 @@ customer, or, when told so, one whose customer was wrong."""
 from __future__ import annotations
 
 from lojasync.sales.customers import Customer
-from lojasync.sales.errors import CustomerNameRequired, InvalidTaxId, OrderNotFound
+from lojasync.sales.errors import CustomerAlreadyLinked, CustomerNameRequired, InvalidTaxId, OrderNotFound
 from lojasync.sales.history import Actor
 from lojasync.sales.ports import SalesUnitOfWork
 from lojasync.sales.views import customer_ref
-from lojasync.shared.errors import LojasyncError
 from lojasync.shared.tax_id import TaxId, parse_tax_id
-
-
-class CustomerAlreadyLinked(LojasyncError):
-    """Replacing a customer is a deliberate act: a typo in the order number must not relink someone else's order."""
-
-    code = "sales.customer_already_linked"
-    message_template = "O pedido {number} já tem cliente: {current}."
-    resolution_template = ("Confira o número do pedido. Para trocar o cliente mesmo assim, repita o comando com "
-                           "--force (o histórico do pedido guarda o cliente anterior).")
 
 
 def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | None = None,

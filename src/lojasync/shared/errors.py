@@ -22,6 +22,7 @@ class Action(StrEnum):
     DISABLE_STORE = "disable_store"      # desativar uma loja (para de importar, os pedidos ficam)
     RESET_SECRETS = "reset_secrets"      # descartar tokens que nenhuma chave abre mais
     TRY_AGAIN = "try_again"              # repetir a mesma operação
+    CONFIRM = "confirm"                  # repetir confirmando o que muda algo já feito
     CONFIGURE = "configure"              # corrigir a configuração (variáveis LOJASYNC_*)
 
 

@@ -38,6 +38,7 @@ COMMANDS = {
     Action.RECONNECT_STORE: "lojasync store install-link (ou lojasync store add --store ID --access-token TOKEN)",
     Action.CHOOSE_STORE: "repita o comando com --store ID (veja lojasync store list)",
     Action.TRY_AGAIN: "repita o comando",
+    Action.CONFIRM: "repita o comando com --force",
     Action.DISABLE_STORE: "lojasync store disable ID",
     Action.RESET_SECRETS: "restaure secret.key; sem backup: lojasync secrets reset (e reconecte as lojas)",
 }
