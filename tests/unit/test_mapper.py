@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from lojasync.nuvemshop.mapper import map_order, resolve_tax_id, state_code
+from lojasync.nuvemshop.mapper import map_order, resolve_tax_id
 from lojasync.nuvemshop.payloads import parse_order
 from lojasync.sales.order_data import LineData
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
-from lojasync.shared.address import Address
+from lojasync.shared.address import Address, state_code
 from lojasync.shared.tax_id import TaxId, TaxIdKind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nuvemshop"

@@ -115,6 +115,24 @@ def test_apply_twice_with_the_same_data_changes_nothing():
     assert all(a is b for a, b in zip(order.lines, lines_before, strict=True))
 
 
+
+def test_a_state_written_as_its_uf_is_taken_without_calling_it_a_change():
+    """Orders imported before the UF mapping kept "Rio Grande do Norte"; the next update sends "RN"."""
+    spelled = replace(ADDRESS, state="Rio Grande do Norte")
+    data = order_data(billing_address=spelled)
+    order = stored(Order())
+    order.apply(data, None, products(data))
+    assert texts(order.apply(order_data(), None, [ln.product for ln in order.lines])) == []
+    assert order.billing_address == ADDRESS
+    moved = replace(ADDRESS, city="Mossoró")
+    assert texts(order.apply(order_data(billing_address=moved), None, [ln.product for ln in order.lines])) != []
+
+
+def test_customer_address_in_uf_form_is_taken_without_calling_it_a_change():
+    cust = Customer("52998224725", "CPF", "Maria", None, None, replace(ADDRESS, state="rio grande do norte"))
+    assert cust.update_from(CustomerData(TaxId("52998224725", TaxIdKind.CPF), "Maria", None, None, ADDRESS)) == []
+    assert cust.address == ADDRESS
+
 # --- customer link (rule 3) ---------------------------------------------------------------------------------------
 
 

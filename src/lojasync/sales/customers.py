@@ -50,9 +50,12 @@ class Customer:
         changed = []
         for attr in ("name", "email", "phone", "address"):
             new = getattr(data, attr)
-            if new and new != getattr(self, attr):
+            old = getattr(self, attr)
+            if new and new != old:
                 setattr(self, attr, new)
-                changed.append(attr)
+                # An address kept by an earlier version as "São Paulo" and now sent as "SP" is no change.
+                if not (attr == "address" and old is not None and old.with_uf() == new.with_uf()):
+                    changed.append(attr)
         return changed
 
     def erase_personal_data(self, keep_fiscal: bool) -> bool:

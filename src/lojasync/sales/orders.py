@@ -163,8 +163,9 @@ class Order(Aggregate):
             self.status = data.status
         for name in _COPIED_FIELDS:
             new = getattr(data, name)
-            if getattr(self, name, None) != new:
-                if existing and name in REPORTED_FIELDS:
+            old = getattr(self, name, None)
+            if old != new:
+                if existing and name in REPORTED_FIELDS and not _same_place(old, new):
                     changes.append(Change(ChangeKind.FIELD, name=name))
                 setattr(self, name, new)
         changes += self._link_store_customer(data, customer)
@@ -247,6 +248,12 @@ class Order(Aggregate):
         for line in self.lines:
             if line.product is None:
                 self.record(LineWithoutProduct(order=self, actor=actor, position=line.position, sku=line.sku))
+
+
+def _same_place(old: Any, new: Any) -> bool:
+    """Two addresses that differ only in how the state is written ("São Paulo" then "SP", as imports of
+    earlier versions kept it): the ERP takes the new form without calling it a change."""
+    return isinstance(old, Address) and isinstance(new, Address) and old.with_uf() == new.with_uf()
 
 
 def document_forms(document: str | None) -> list[str]:

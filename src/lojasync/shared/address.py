@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import re
+import unicodedata
+from dataclasses import dataclass, fields, replace
 
 
 @dataclass(frozen=True)
@@ -31,5 +33,51 @@ class Address:
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in _FIELDS)
 
+    def with_uf(self) -> Address:
+        """The same address with its state as the two-letter UF (when it is a Brazilian state)."""
+        uf = state_code(self.state, self.country)
+        return self if uf == self.state else replace(self, state=uf)
+
 
 _FIELDS = tuple(f.name for f in fields(Address))
+
+
+# The NF-e wants the two-letter UF; stores send "São Paulo", "SP", "sao paulo", "Estado de São Paulo"...
+_UF_NAMES = {
+    "AC": "Acre", "AL": "Alagoas", "AP": "Amapá", "AM": "Amazonas", "BA": "Bahia", "CE": "Ceará",
+    "DF": "Distrito Federal", "ES": "Espírito Santo", "GO": "Goiás", "MA": "Maranhão", "MT": "Mato Grosso",
+    "MS": "Mato Grosso do Sul", "MG": "Minas Gerais", "PA": "Pará", "PB": "Paraíba", "PR": "Paraná",
+    "PE": "Pernambuco", "PI": "Piauí", "RJ": "Rio de Janeiro", "RN": "Rio Grande do Norte",
+    "RS": "Rio Grande do Sul", "RO": "Rondônia", "RR": "Roraima", "SC": "Santa Catarina", "SP": "São Paulo",
+    "SE": "Sergipe", "TO": "Tocantins",
+}
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_STATE_PREFIX = re.compile(r"^(estado|est) (de |do |da )?")
+_BRAZIL = {"br", "bra", "brasil", "brazil"}
+
+
+def _key(text: str) -> str:
+    """Lower case, no accents, single spaces: how a state name is compared."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    return _NOT_WORD.sub(" ", plain).strip()
+
+
+_UF_BY_KEY = {**{_key(name): uf for uf, name in _UF_NAMES.items()}, **{uf.lower(): uf for uf in _UF_NAMES}}
+
+
+def state_code(province: str | None, country: str | None = None) -> str | None:
+    """The UF of a Brazilian address's state ("Rio Grande do Sul" -> "RS"); anything not recognised, or a
+    province of another country, stays as the store sent it."""
+    if not province:
+        return province
+    if country and _key(country) not in _BRAZIL:
+        return province
+    key = _STATE_PREFIX.sub("", _key(province))
+    if key in _UF_BY_KEY:
+        return _UF_BY_KEY[key]
+    # "SP - São Paulo", "São Paulo (SP)": every part must name the same state.
+    parts = {_UF_BY_KEY.get(_STATE_PREFIX.sub("", _key(part))) for part in re.split(r"[-()/,]", province)
+             if _key(part)}
+    if len(parts) == 1 and None not in parts:
+        return parts.pop()
+    return province
