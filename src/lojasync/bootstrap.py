@@ -120,7 +120,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     """
     settings = settings or load_settings()
     start_mappers()
-    engine = open_engine(settings.resolved_database_url, create=create)
+    engine = open_engine(settings.resolved_database_url, create=create, data_dir=settings.data_dir)
     if migrate:
         try:
             upgrade(engine)

@@ -106,15 +106,44 @@ def test_files_left_readable_by_an_earlier_version_are_made_private(run, tmp_pat
     assert stat.S_IMODE((folder / "lojasync.db").stat().st_mode) == 0o600
 
 
-def test_the_sqlite_queue_is_private(tmp_path):
+def test_a_database_placed_in_a_shared_folder_leaves_that_folder_alone(run, tmp_path):
+    """Only lojasync's data folder is tightened; a folder named in LOJASYNC_DATABASE_URL is the operator's."""
+    shared = tmp_path / "compartilhada"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    url = f"sqlite:///{shared / 'loja.db'}"
+    run("store", "install-link", expect=0, LOJASYNC_DATABASE_URL=url, LOJASYNC_DATA_DIR=str(tmp_path / "dados"))
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert stat.S_IMODE((shared / "loja.db").stat().st_mode) == 0o600
+
+
+def test_the_sqlite_queue_is_private_even_when_an_earlier_version_left_it_readable(tmp_path):
     from lojasync.bootstrap import bootstrap
     from lojasync.entrypoints.tasks import build_huey
     from lojasync.settings import Settings
 
     app = bootstrap(Settings(data_dir=tmp_path / "fila"))
     build_huey(app)
-    assert stat.S_IMODE((tmp_path / "fila" / "queue.db").stat().st_mode) == 0o600
+    queue = tmp_path / "fila" / "queue.db"
+    assert stat.S_IMODE(queue.stat().st_mode) == 0o600
+    queue.chmod(0o644)
+    build_huey(app)
+    assert stat.S_IMODE(queue.stat().st_mode) == 0o600
     app.close()
+
+
+def test_an_error_log_left_readable_is_made_private(tmp_path):
+    from lojasync.observability.logging import error_file_logger
+
+    log = tmp_path / "lojasync-erros.log"
+    log.write_text("antigo\n")
+    log.chmod(0o644)
+    logger = error_file_logger(log)
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    for handler in list(logger.handlers):
+        if getattr(handler, "baseFilename", None) == str(log):
+            logger.removeHandler(handler)
+            handler.close()
 
 
 def test_install_link_refuses_a_validity_that_never_works_and_warns_about_the_setup(run, tmp_path):

@@ -5,7 +5,6 @@ Portuguese (see `db.errors`); the driver's traceback stays on the exception's ca
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -20,11 +19,10 @@ from lojasync.db.errors import (
     DataFolderProblem,
     NoDataFolder,
 )
+from lojasync.shared.private_files import PRIVATE_DIR, PRIVATE_FILE, make_private, tighten
 
 # Written as people write them (and as Heroku-style platforms hand them out); the driver lojasync ships.
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg2", "postgres+psycopg"}
-PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
-_SQLITE_COMPANIONS = ("", "-wal", "-shm")
 
 
 def normalize_database_url(database_url: str) -> URL:
@@ -40,11 +38,14 @@ def normalize_database_url(database_url: str) -> URL:
     return url
 
 
-def open_engine(database_url: str, *, create: bool = True) -> Engine:
-    """An engine whose database answered; `create=False` refuses to start an empty SQLite database."""
+def open_engine(database_url: str, *, create: bool = True, data_dir: Path | None = None) -> Engine:
+    """An engine whose database answered; `create=False` refuses to start an empty SQLite database.
+
+    `data_dir` is lojasync's own folder: the only folder it tightens to 0700 (a database placed by hand in
+    some shared folder leaves that folder's mode alone)."""
     url = normalize_database_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        _prepare_sqlite_file(Path(url.database), create)
+        _prepare_sqlite_file(Path(url.database), create, data_dir)
     try:
         engine = build_engine(url.render_as_string(hide_password=False))
     except NoSuchModuleError as exc:
@@ -93,7 +94,7 @@ _POSTGRES_PROBLEMS = (
 )
 
 
-def _prepare_sqlite_file(database: Path, create: bool) -> None:
+def _prepare_sqlite_file(database: Path, create: bool, data_dir: Path | None) -> None:
     folder = database.parent
     if folder.exists() and not folder.is_dir():
         raise DataFolderProblem(path=folder, reason="é um arquivo, não uma pasta",
@@ -113,20 +114,13 @@ def _prepare_sqlite_file(database: Path, create: bool) -> None:
         raise DataFolderProblem(path=folder, reason="não pode ser escrita pelo usuário do lojasync",
                                 resolution="Dê permissão de escrita ao usuário do lojasync ou use outra pasta em "
                                            "LOJASYNC_DATA_DIR.")
+    if data_dir is not None and _same_folder(folder, data_dir):
+        tighten(folder, PRIVATE_DIR)
     make_private(database)
 
 
-def make_private(database: Path) -> None:
-    """Files of earlier versions were created readable by everyone: tighten them (ours only)."""
-    _tighten(database.parent, PRIVATE_DIR)
-    for suffix in _SQLITE_COMPANIONS:
-        _tighten(database.with_name(database.name + suffix), PRIVATE_FILE)
-
-
-def _tighten(path: Path, private: int) -> None:
+def _same_folder(a: Path, b: Path) -> bool:
     try:
-        info = path.stat()
-    except FileNotFoundError:
-        return
-    if stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.getuid():
-        path.chmod(private)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False

@@ -31,6 +31,7 @@ from lojasync.nuvemshop.services.maintenance import (
 )
 from lojasync.nuvemshop.services.sync_store import sync_store
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.private_files import make_private
 
 log = logging.getLogger("lojasync.tasks")
 
@@ -42,6 +43,7 @@ def build_huey(container: Container) -> Huey:
     # The queue holds store ids and order ids: private like the database (huey would create it 0644).
     settings.queue_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.close(os.open(settings.queue_path, os.O_WRONLY | os.O_CREAT, 0o600))
+    make_private(settings.queue_path)  # a queue left 0644 by an earlier version
     return SqliteHuey(settings.queue_name, filename=str(settings.queue_path))
 
 

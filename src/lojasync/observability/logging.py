@@ -13,7 +13,10 @@ import os
 import re
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
+
+from lojasync.shared.private_files import PRIVATE_FILE, tighten
 
 REDACTED = "***"
 
@@ -193,6 +196,7 @@ def error_file_logger(path) -> logging.Logger:
         # Never creates the folder (a command run in the wrong place must leave nothing behind); the
         # file is private like the database: tracebacks may quote data.
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        tighten(Path(target), PRIVATE_FILE)  # a log left readable by an earlier version
         handler = logging.FileHandler(target, encoding="utf-8")
         handler.addFilter(MaskingFilter())
         handler.setFormatter(TextFormatter())
