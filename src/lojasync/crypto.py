@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -56,6 +56,14 @@ class SecretKeyMissing(LojasyncError):
     code = "secrets.key_missing"
     message_template = "Nenhuma chave para cifrar os tokens das lojas."
     resolution_template = "Defina LOJASYNC_SECRET_KEY ou uma pasta de dados (LOJASYNC_DATA_DIR) para gerar a chave."
+    action = Action.CONFIGURE
+
+
+class NothingToRotate(LojasyncError):
+    code = "secrets.nothing_to_rotate"
+    message_template = "Só há uma chave configurada: não há o que trocar."
+    resolution_template = ("Para trocar a chave, defina a nova em LOJASYNC_SECRET_KEY e a de antes em "
+                           "LOJASYNC_OLD_SECRET_KEYS (em todos os processos) e rode o comando de novo.")
     action = Action.CONFIGURE
 
 
@@ -108,18 +116,21 @@ def _key_pair(secret: str) -> tuple[Fernet, bytes]:
 class TokenCipher:
     """Encrypts store tokens and signs values; the keys are resolved on first use.
 
-    `LOJASYNC_SECRET_KEY` may list several keys separated by commas: the first encrypts and signs, all of
-    them open and verify, so a key can be rotated without losing tokens (`lojasync secrets rotate`
-    re-encrypts them with the first). Without it the key lives in `data_dir/secret.key`; `may_create_key`
-    says whether a missing file may be created (not when tokens sealed with the old one remain).
+    The current key (`LOJASYNC_SECRET_KEY`, any text: a passphrase may hold commas) encrypts and signs; the
+    old keys (`LOJASYNC_OLD_SECRET_KEYS`) still open and verify, so a key can be rotated without losing
+    tokens (`lojasync secrets rotate` re-encrypts them with the current one). Without a current key it lives
+    in `data_dir/secret.key`; `may_create_key` says whether a missing file may be created (not when tokens
+    sealed with the old one remain). With a current key set, a key file left in the data folder by the
+    embedded setup counts as an old key: setting a key never strands the tokens sealed before it.
     """
 
-    def __init__(self, secret: str | None = None, *, data_dir: Path | None = None,
+    def __init__(self, secret: str | None = None, *, old_secrets: Sequence[str] = (), data_dir: Path | None = None,
                  may_create_key: Callable[[], bool] | None = None) -> None:
-        secrets = [s.strip() for s in (secret or "").split(",") if s.strip()]
-        if not secrets and data_dir is None:
+        secret = (secret or "").strip() or None
+        if secret is None and data_dir is None:
             raise SecretKeyMissing()
-        self._secrets = secrets
+        self._secret = secret
+        self._old_secrets = [old.strip() for old in old_secrets if old.strip()]
         self._data_dir = data_dir
         self._may_create_key = may_create_key
         self._lock = threading.Lock()
@@ -128,17 +139,28 @@ class TokenCipher:
 
     @classmethod
     def from_settings(cls, settings, may_create_key: Callable[[], bool] | None = None) -> TokenCipher:
-        return cls(settings.secret_key, data_dir=settings.data_dir, may_create_key=may_create_key)
+        return cls(settings.secret_key, old_secrets=settings.old_secret_keys, data_dir=settings.data_dir,
+                   may_create_key=may_create_key)
 
     def __repr__(self) -> str:  # never show the key
-        source = "LOJASYNC_SECRET_KEY" if self._secrets else KEY_FILE
+        source = "LOJASYNC_SECRET_KEY" if self._secret else KEY_FILE
         return f"TokenCipher(key from {source})"
+
+    def _all_secrets(self) -> list[str]:
+        if self._secret is None:
+            return [self._key_file(), *self._old_secrets]
+        left_behind = []
+        if self._data_dir is not None:
+            with contextlib.suppress(OSError, UnicodeError):
+                left_behind = [(Path(self._data_dir) / KEY_FILE).read_text(encoding="ascii").strip()]
+        unique = dict.fromkeys([self._secret, *self._old_secrets, *filter(None, left_behind)])
+        return list(unique)
 
     def _keys(self) -> tuple[MultiFernet, list[bytes]]:
         if self._fernet is None:
             with self._lock:
                 if self._fernet is None:
-                    pairs = [_key_pair(secret) for secret in (self._secrets or [self._key_file()])]
+                    pairs = [_key_pair(secret) for secret in self._all_secrets()]
                     self._signing_keys = [signing for _, signing in pairs]
                     self._fernet = MultiFernet([fernet for fernet, _ in pairs])
         return self._fernet, self._signing_keys
@@ -151,6 +173,7 @@ class TokenCipher:
 
     @property
     def key_count(self) -> int:
+        """How many keys open tokens (the current one and the old ones)."""
         return len(self._keys()[1])
 
     def encrypt(self, plaintext: str) -> str:

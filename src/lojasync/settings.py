@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import Action, LojasyncError
@@ -53,6 +57,9 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Encrypts tokens at rest; generated into the data dir when unset (fine for the embedded setup).
     secret_key: str | None = None
+    # Keys used before (comma-separated, or a JSON list when a passphrase holds a comma): they still open
+    # tokens and invites sealed with them until `lojasync secrets rotate` re-seals everything.
+    old_secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Queue: SQLite inside the data dir by default; Redis to share it between machines.
     redis_url: str | None = None
@@ -74,6 +81,18 @@ class Settings(BaseSettings):
     # without a token, on their own port (`serve`; a worker serves its counters there too).
     metrics_token: str | None = None
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # 0 or unset: no metrics port
+
+    @field_validator("old_secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value):
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                value = json.loads(text) if text.startswith("[") else text.split(",")
+            except json.JSONDecodeError:
+                raise ValueError("deveria ser chaves separadas por vírgula ou uma lista JSON") from None
+        return [key.strip() for key in value if isinstance(key, str) and key.strip()] if isinstance(value, list) \
+            else value
 
     @field_validator("status_by_order_status", "status_by_payment_status", mode="after")
     @classmethod
@@ -121,11 +140,17 @@ def load_settings(**overrides) -> Settings:
     """The settings from the environment; a bad value names its LOJASYNC_* variable, in Portuguese."""
     try:
         return Settings(**overrides)
+    except SourceError as exc:  # a JSON variable that is not JSON: pydantic-settings names the field in English
+        match = re.search(r'field "(\w+)"', str(exc))
+        field = match.group(1).upper() if match else "?"
+        raise SettingsError(problems=f"LOJASYNC_{field} deveria ser JSON") from exc
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
             limit = error.get("ctx", {}).get("ge", error.get("ctx", {}).get("le", ""))
             words = _PROBLEMS.get(error["type"], "valor inválido")
+            if error["type"] == "value_error":  # raised by our validators, already in Portuguese
+                words = str(error.get("ctx", {}).get("error", words))
             problems.append(f"LOJASYNC_{field.upper()} {words}{f' ({limit})' if limit != '' else ''}")
         raise SettingsError(problems="; ".join(problems)) from exc

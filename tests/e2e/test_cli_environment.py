@@ -182,3 +182,16 @@ def test_serve_with_its_database_down_is_one_line(run, tmp_path):
     output = run("serve", "--port", "0", LOJASYNC_DATABASE_URL="postgresql://postgres@127.0.0.1:1/lojasync",
                  LOJASYNC_DATA_DIR=str(tmp_path / "dados"), LOJASYNC_SECRET_KEY="chave")
     assert "não está no ar" in output
+
+
+def test_secrets_rotate_with_a_single_key_says_how_to_rotate(run, tmp_path):
+    folder = str(tmp_path / "dados")
+    run("store", "install-link", expect=0, LOJASYNC_DATA_DIR=folder)
+    output = run("secrets", "rotate", LOJASYNC_DATA_DIR=folder)
+    assert "Só há uma chave configurada" in output
+    assert "LOJASYNC_OLD_SECRET_KEYS" in output
+
+
+def test_a_variable_that_should_be_json_is_named_in_portuguese(run, tmp_path):
+    output = run("store", "list", LOJASYNC_DATA_DIR=str(tmp_path), LOJASYNC_STATUS_BY_PAYMENT_STATUS="{paid")
+    assert "LOJASYNC_STATUS_BY_PAYMENT_STATUS deveria ser JSON" in output

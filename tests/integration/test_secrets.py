@@ -6,10 +6,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from lojasync.bootstrap import bootstrap
-from lojasync.crypto import KEY_FILE, SecretKeyLost, TokenCipher, TokenDecryptError
+from lojasync.crypto import KEY_FILE, NothingToRotate, SecretKeyLost, TokenCipher, TokenDecryptError
 from lojasync.nuvemshop.services.secrets import discard_unreadable_tokens, rotate_tokens
 from lojasync.nuvemshop.services.stores import add_store
-from lojasync.settings import Settings
+from lojasync.settings import Settings, load_settings
 
 
 def token_of(app, external_id: str) -> str:
@@ -22,7 +22,7 @@ def test_listing_an_old_key_after_the_new_one_opens_old_tokens_and_rotate_reseal
     add_store(app.uow(), TokenCipher(old), "111", "token-da-loja", "http://127.0.0.1:9/x")
     invite_signature = TokenCipher(old).sign("convite")
 
-    both = TokenCipher(f"{new}, {old}")
+    both = TokenCipher(new, old_secrets=[old])
     assert both.decrypt(token_of(app, "111")) == "token-da-loja"
     assert both.verify("convite", invite_signature)  # an invite made before the rotation still works
     with pytest.raises(TokenDecryptError):
@@ -31,6 +31,44 @@ def test_listing_an_old_key_after_the_new_one_opens_old_tokens_and_rotate_reseal
     report = rotate_tokens(app.uow(), both)
     assert (report.rotated, report.unreadable) == (1, [])
     assert TokenCipher(new).decrypt(token_of(app, "111")) == "token-da-loja"  # the old key may go now
+
+
+def test_a_passphrase_with_commas_is_one_key():
+    cipher = TokenCipher("uma frase, com vírgulas, inteira")
+    assert cipher.key_count == 1
+    assert TokenCipher("uma frase, com vírgulas, inteira").decrypt(cipher.encrypt("x")) == "x"
+    with pytest.raises(TokenDecryptError):
+        TokenCipher("uma frase").decrypt(cipher.encrypt("x"))
+
+
+def test_old_keys_come_from_their_own_variable(monkeypatch):
+    monkeypatch.setenv("LOJASYNC_SECRET_KEY", "nova, com vírgula")
+    monkeypatch.setenv("LOJASYNC_OLD_SECRET_KEYS", '["antiga, com vírgula", "mais antiga"]')
+    settings = load_settings()
+    assert settings.old_secret_keys == ["antiga, com vírgula", "mais antiga"]
+    sealed = TokenCipher("mais antiga").encrypt("token")
+    assert TokenCipher.from_settings(settings).decrypt(sealed) == "token"
+    monkeypatch.setenv("LOJASYNC_OLD_SECRET_KEYS", "a,b")
+    assert load_settings().old_secret_keys == ["a", "b"]
+
+
+def test_rotate_with_a_single_key_explains_how_to_rotate(app):
+    with pytest.raises(NothingToRotate) as nothing:
+        rotate_tokens(app.uow(), TokenCipher("só uma"))
+    assert "LOJASYNC_OLD_SECRET_KEYS" in nothing.value.resolution
+
+
+def test_setting_a_key_after_the_embedded_setup_keeps_the_old_tokens_readable(tmp_path):
+    settings = Settings(data_dir=tmp_path / "dados")
+    first = bootstrap(settings)
+    add_store(first.uow(), first.cipher, "333", "token", "http://127.0.0.1:9/x")
+    first.close()
+
+    later = bootstrap(Settings(data_dir=tmp_path / "dados", secret_key="chave escolhida"))
+    assert later.cipher.decrypt(token_of(later, "333")) == "token"  # the secret.key left behind still opens it
+    assert rotate_tokens(later.uow(), later.cipher).rotated == 1
+    assert TokenCipher("chave escolhida").decrypt(token_of(later, "333")) == "token"
+    later.close()
 
 
 def test_a_lost_key_file_is_not_replaced_while_tokens_sealed_with_it_remain(tmp_path):

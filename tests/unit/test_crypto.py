@@ -55,9 +55,11 @@ def test_generated_key_file_is_private_and_reused(tmp_path):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert TokenCipher(None, data_dir=tmp_path / "dados").decrypt(sealed) == TOKEN
     assert TOKEN not in key_file.read_text()
-    # A configured key wins over the file.
-    with pytest.raises(TokenDecryptError):
-        TokenCipher("outra", data_dir=tmp_path / "dados").decrypt(sealed)
+    # A configured key wins over the file for what is sealed from then on; the file left behind still
+    # opens what it sealed, until `secrets rotate`.
+    configured = TokenCipher("outra", data_dir=tmp_path / "dados")
+    assert configured.decrypt(sealed) == TOKEN
+    assert TokenCipher("outra").decrypt(configured.encrypt(TOKEN)) == TOKEN
 
 
 def test_processes_racing_for_the_key_file_agree(tmp_path):

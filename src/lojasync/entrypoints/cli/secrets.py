@@ -15,14 +15,15 @@ app = typer.Typer(help="Chave que cifra os tokens das lojas.", no_args_is_help=T
 @app.command("rotate")
 @friendly_errors
 def rotate() -> None:
-    """Cifra de novo os tokens com a primeira chave de LOJASYNC_SECRET_KEY (liste a nova antes da antiga)."""
+    """Cifra de novo os tokens com a chave atual (LOJASYNC_SECRET_KEY); as antigas ficam em LOJASYNC_OLD_SECRET_KEYS."""
     app_ = container()
     report = rotate_tokens(app_.uow(), app_.cipher)
     console.print(f"{report.rotated} token(s) cifrado(s) com a chave nova. Quando todos os processos usarem a "
-                  "lista nova, a chave antiga pode sair de LOJASYNC_SECRET_KEY.", highlight=False)
+                  "chave nova, LOJASYNC_OLD_SECRET_KEYS pode ser apagada (convites feitos antes dela deixam de "
+                  "valer).", highlight=False)
     if report.unreadable:
         fail("Nenhuma chave configurada abre o token da(s) loja(s) "
-             f"{', '.join(report.unreadable)}: inclua a chave antiga em LOJASYNC_SECRET_KEY e rode de novo.")
+             f"{', '.join(report.unreadable)}: inclua a chave antiga em LOJASYNC_OLD_SECRET_KEYS e rode de novo.")
 
 
 @app.command("reset")

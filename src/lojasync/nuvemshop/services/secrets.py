@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lojasync.crypto import SecretKeyLost, TokenCipher, TokenDecryptError
+from lojasync.crypto import NothingToRotate, SecretKeyLost, TokenCipher, TokenDecryptError
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 
 
 @dataclass(frozen=True)
 class RotationReport:
-    rotated: int        # tokens now sealed with the first key
+    rotated: int        # tokens now sealed with the current key
     unreadable: list[str]  # stores whose token no configured key opens (left as they were)
 
 
 def rotate_tokens(uow: ConnectorUnitOfWork, cipher: TokenCipher) -> RotationReport:
-    """Seal every stored token again with the first key of LOJASYNC_SECRET_KEY (the old ones may then go)."""
+    """Seal every stored token again with the current key (LOJASYNC_OLD_SECRET_KEYS may then go)."""
+    if cipher.key_count < 2:
+        raise NothingToRotate()
     rotated, unreadable = 0, []
     with uow:
         for store in uow.stores.list():
