@@ -158,10 +158,15 @@ def _h11_guard() -> type[asyncio.Protocol]:
 def bind_socket(host: str, port: int) -> socket.socket:
     # proto=IPPROTO_TCP makes asyncio set TCP_NODELAY on accepted connections; without it small
     # responses (headers and body written apart) wait ~40 ms on delayed ACKs.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # "::" or "::1" asked for IPv6
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(256)
+    try:
+        sock.bind((host, port))
+        sock.listen(256)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 

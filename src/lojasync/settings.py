@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # without a token, on their own port (`serve`; a worker serves its counters there too).
     metrics_token: str | None = None
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # 0 or unset: no metrics port
+    # The metrics port listens on this address only: loopback unless an internal network is chosen.
+    metrics_host: str = "127.0.0.1"
 
     @field_validator("old_secret_keys", mode="before")
     @classmethod

@@ -195,3 +195,29 @@ def test_secrets_rotate_with_a_single_key_says_how_to_rotate(run, tmp_path):
 def test_a_variable_that_should_be_json_is_named_in_portuguese(run, tmp_path):
     output = run("store", "list", LOJASYNC_DATA_DIR=str(tmp_path), LOJASYNC_STATUS_BY_PAYMENT_STATUS="{paid")
     assert "LOJASYNC_STATUS_BY_PAYMENT_STATUS deveria ser JSON" in output
+
+
+@pytest.fixture()
+def taken_port():
+    """A port another process is listening on."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield sock.getsockname()[1]
+
+
+def test_serve_on_a_port_in_use_is_one_line_before_anything_starts(run, tmp_path, taken_port):
+    output = run("serve", "--port", str(taken_port), LOJASYNC_DATA_DIR=str(tmp_path / "dados"))
+    assert f"Não foi possível abrir 127.0.0.1:{taken_port}" in output
+    assert "--port" in output
+    assert not (tmp_path / "dados" / "queue.db").exists()  # refused before the queue and the worker
+
+
+def test_a_metrics_port_in_use_names_the_variable(run, tmp_path, taken_port):
+    folder = str(tmp_path / "dados")
+    output = run("serve", "--port", "0", LOJASYNC_DATA_DIR=folder, LOJASYNC_METRICS_PORT=str(taken_port))
+    assert f"porta de métricas 127.0.0.1:{taken_port}" in output and "LOJASYNC_METRICS_PORT" in output
+    output = run("worker", LOJASYNC_DATA_DIR=folder, LOJASYNC_METRICS_PORT=str(taken_port))
+    assert f"porta de métricas 127.0.0.1:{taken_port}" in output and "LOJASYNC_METRICS_PORT" in output

@@ -61,6 +61,20 @@ def test_valid_webhook_is_recorded_and_enqueued(app, web):
     assert web.queue.drains == [store_id]
 
 
+
+def test_a_queue_down_still_answers_200_once_the_event_is_recorded(app, web, monkeypatch):
+    """Redis down: the notification is kept (pending) and drained by a later round, not refused with a 500."""
+    make_store(app)
+
+    def queue_down(store_id: int) -> None:
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(web.queue, "schedule_drain", queue_down)
+    response = post(web, {"store_id": 1234567, "event": "order/paid", "id": 1700000002})
+    assert response.status_code == 200
+    (event,) = list_events(app.read_uow())
+    assert (event.resource_id, event.status) == ("1700000002", "pendente")
+
 @pytest.mark.parametrize("signature", [None, "", "00" * 32, "not-hex"])
 def test_missing_or_forged_signature_is_rejected_and_nothing_stored(app, web, signature):
     make_store(app)

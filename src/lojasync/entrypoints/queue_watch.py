@@ -46,9 +46,9 @@ def wait_for_queue(huey: Huey, where: str, give_up_seconds: float, say: Callable
 class QueueOutage(logging.Filter):
     """Attached to huey's consumer loggers while a worker runs: the first queue error of an outage becomes one
     line without a traceback, the next ones are silent; a watcher thread notices the queue back (one line)
-    or, after `give_up_seconds`, calls `give_up` (the worker stops and says so)."""
+    or, after `give_up_seconds` (None: never), calls `give_up` (the worker stops and says so)."""
 
-    def __init__(self, huey: Huey, where: str, give_up_seconds: float, give_up: Callable[[], None],
+    def __init__(self, huey: Huey, where: str, give_up_seconds: float | None, give_up: Callable[[], None],
                  check_every: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.huey, self.where, self.give_up_seconds, self._give_up = huey, where, give_up_seconds, give_up
@@ -68,11 +68,17 @@ class QueueOutage(logging.Filter):
         if not first:
             return False
         error = record.exc_info[1] if record.exc_info else None
+        limit = "" if self.give_up_seconds is None else f"; desistem após {self.give_up_seconds:.0f} s"
         record.msg = (f"Fila inacessível em {self.where} ({type(error).__name__ if error else 'erro'}): os workers "
-                      f"tentam de novo com espera crescente; desistem após {self.give_up_seconds:.0f} s.")
+                      f"tentam de novo com espera crescente{limit}.")
         record.args, record.exc_info, record.exc_text, record.levelno, record.levelname = (
             None, None, None, logging.WARNING, "WARNING")
         return True
+
+    def already_reported(self) -> None:
+        """The outage was said before the consumer started: stay quiet until the queue is back."""
+        with self._lock:
+            self.since = self.clock()
 
     def install(self) -> None:
         for name in _HUEY_LOGGERS:
@@ -94,7 +100,7 @@ class QueueOutage(logging.Filter):
                 with self._lock:
                     self.since = None
                 log.warning("Fila acessível de novo: os workers voltaram a trabalhar.")
-            elif self.clock() - since > self.give_up_seconds:
+            elif self.give_up_seconds is not None and self.clock() - since > self.give_up_seconds:
                 self.gave_up = True
                 self._give_up()
                 return

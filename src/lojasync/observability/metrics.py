@@ -197,13 +197,14 @@ def _nearest_rank(ordered: list[float], q: float) -> float:
 _worker_server_started = False
 
 
-def maybe_start_worker_metrics_server(port: int | str | None = None) -> bool:
-    """Serve this process's counters on `port` (default `LOJASYNC_METRICS_PORT`); no port, no server."""
+def maybe_start_worker_metrics_server(port: int | str | None = None, host: str = "127.0.0.1") -> bool:
+    """Serve this process's counters on `host:port` (default `LOJASYNC_METRICS_PORT`); no port, no server.
+    A port already taken raises OSError (the caller says so)."""
     global _worker_server_started
     port = port if port is not None else os.environ.get("LOJASYNC_METRICS_PORT")
     if port in (None, "", 0, "0") or _worker_server_started:
         return False
-    start_http_server(int(port), registry=registry)
+    start_http_server(int(port), addr=host, registry=registry)
     _worker_server_started = True
     log.info("worker metrics server started", extra={"port": int(port)})
     return True

@@ -21,3 +21,13 @@ def require_shared_key() -> None:
     if shared and not settings.secret_key:
         fail("Com PostgreSQL ou Redis (vários processos ou máquinas), defina LOJASYNC_SECRET_KEY igual em "
              "todos: sem ela cada máquina geraria a sua e não conseguiria ler os tokens das lojas.")
+
+
+def queue_address(settings) -> str:
+    """The queue's address without a password (what a message about the queue names)."""
+    if not settings.redis_url:
+        return str(settings.queue_path)
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.redis_url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
-from lojasync.entrypoints.cli.runtime import require_shared_key, task_queue
+from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue
 
 # Long enough for a request waiting on the inbox's commit to be answered; a second Ctrl+C stops at once.
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -24,9 +24,10 @@ def serve(
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Só recebe; workers rodam à parte.")] = False,
 ) -> None:
     """Sobe o receptor de webhooks (e um worker embutido, por padrão)."""
+    from lojasync.entrypoints.queue_watch import QueueOutage, queue_problem
     from lojasync.entrypoints.web.app import create_app, create_metrics_app
     from lojasync.nuvemshop.services.install_invite import setup_warnings
-    from lojasync.serving import BackgroundServer, ConnectionLimits, descriptor_budget, uvicorn_server
+    from lojasync.serving import BackgroundServer, ConnectionLimits, bind_socket, descriptor_budget, uvicorn_server
 
     app = container(create=True)  # serve may start a new data folder (the embedded setup)
     settings = app.settings
@@ -41,24 +42,43 @@ def serve(
                       "Aumente o limite (ulimit -n ou LimitNOFILE no systemd) para aceitar mais.",
                       style="yellow", markup=False, highlight=False, soft_wrap=True)
     limits = ConnectionLimits(request_timeout=settings.http_header_timeout, max_connections=connections)
+    # The port first: taken by another process, it is one line before any worker starts.
+    try:
+        listening = bind_socket(host, port)
+    except OSError as exc:
+        fail(f"Não foi possível abrir {host}:{port} ({exc.strerror or exc}): outro processo já usa a porta? "
+             "Pare-o ou escolha outra com --port.")
     queue = task_queue()
     metrics_server = None
     if settings.metrics_port:
         try:
-            metrics_server = BackgroundServer(create_metrics_app(app, queue), host, settings.metrics_port,
-                                              name="lojasync-metrics", limits=limits).start()
+            metrics_server = BackgroundServer(create_metrics_app(app, queue), settings.metrics_host,
+                                              settings.metrics_port, name="lojasync-metrics", limits=limits).start()
         except OSError as exc:
-            fail(f"Não foi possível abrir a porta de métricas {host}:{settings.metrics_port} ({exc.strerror or exc}). "
-                 "Escolha outra em LOJASYNC_METRICS_PORT.")
+            listening.close()
+            fail(f"Não foi possível abrir a porta de métricas {settings.metrics_host}:{settings.metrics_port} "
+                 f"({exc.strerror or exc}). Escolha outra em LOJASYNC_METRICS_PORT.")
     consumer = None
+    # Queue down (Redis): one line, then quiet until it is back; the receiver keeps accepting webhooks (they
+    # wait in the database), so serve never gives up on it.
+    outage = QueueOutage(queue.huey, queue_address(settings), None, give_up=lambda: None)
     if not no_worker:
         # Import threads are CPU-bound; a shorter GIL slice keeps webhook answers quick beside them.
         sys.setswitchinterval(0.001)
         consumer = queue.consumer(settings.worker_threads, embedded=True)
+        problem = queue_problem(queue.huey)
+        if problem is not None:
+            outage.already_reported()
+            console.print(f"Atenção: fila inacessível em {queue_address(settings)} ({problem}). Os webhooks continuam "
+                          "sendo recebidos e guardados; o worker embutido volta sozinho quando a fila voltar.",
+                          style="yellow", markup=False, highlight=False, soft_wrap=True)
+        outage.install()
         consumer.start()
-        queue.housekeeping()  # what a process killed earlier left pending starts now, not at the next minute
-    metrics = f"; métricas e /readyz em http://{host}:{settings.metrics_port}" if metrics_server else ""
-    console.print(f"lojasync ouvindo em http://{host}:{port} (webhooks em /webhooks/nuvemshop)"
+        if problem is None:
+            queue.housekeeping()  # what a process killed earlier left pending starts now, not at the next minute
+    metrics = (f"; métricas e /readyz em http://{settings.metrics_host}:{settings.metrics_port}" if metrics_server
+               else "")
+    console.print(f"lojasync ouvindo em http://{host}:{listening.getsockname()[1]} (webhooks em /webhooks/nuvemshop)"
                   + ("" if no_worker else f", worker embutido com {settings.worker_threads} threads") + metrics,
                   highlight=False, soft_wrap=True)
     # uvicorn stops on SIGTERM and then raises it again: with the default action the process would die
@@ -70,12 +90,14 @@ def serve(
         server = uvicorn_server(create_app(app, queue), host=host, port=port, limits=limits, own_logging=True,
                                 graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl+C it caught, once stopped
-            server.run()
+            server.run(sockets=[listening])
         if not server.started:
             raise typer.Exit(1)  # uvicorn logged why (the port in use, most often)
     finally:
+        listening.close()
         if consumer is not None:
             consumer.stop(graceful=True)
+            outage.uninstall()
         if metrics_server is not None:
             metrics_server.stop()
 

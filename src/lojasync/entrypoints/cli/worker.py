@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
-from lojasync.entrypoints.cli.runtime import require_shared_key, task_queue
+from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue
 
 QUEUE_WAIT_SECONDS = 120.0
 
@@ -24,13 +24,20 @@ def worker(
 
     require_shared_key()
     queue = task_queue()
-    where = _where(container().settings)
+    settings = container().settings
+    where = queue_address(settings)
     if not wait_for_queue(queue.huey, where, queue_wait, lambda line: console.print(line, highlight=False)):
         fail(f"A fila em {where} continua inacessível após {queue_wait:.0f} s: o worker desistiu. Confira "
              "LOJASYNC_REDIS_URL e se o Redis está no ar; um supervisor (systemd, docker) pode reiniciar o worker.")
-    metrics = maybe_start_worker_metrics_server(container().settings.metrics_port)
+    try:
+        metrics = maybe_start_worker_metrics_server(settings.metrics_port, settings.metrics_host)
+    except OSError as exc:
+        fail(f"Não foi possível abrir a porta de métricas {settings.metrics_host}:{settings.metrics_port} "
+             f"({exc.strerror or exc}). Escolha outra em LOJASYNC_METRICS_PORT (cada worker da mesma máquina "
+             "precisa da sua) ou deixe-a vazia.")
     console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar."
-                  + (" Métricas em LOJASYNC_METRICS_PORT/metrics." if metrics else ""), highlight=False)
+                  + (f" Métricas em http://{settings.metrics_host}:{settings.metrics_port}/metrics." if metrics
+                     else ""), highlight=False)
     # Tasks a killed worker took from the queue are not lost: their events are still pending.
     queue.housekeeping()
     consumer = queue.consumer(workers)
@@ -44,12 +51,3 @@ def worker(
         fail(f"A fila em {where} ficou inacessível por mais de {queue_wait:.0f} s: o worker parou. Confira "
              "LOJASYNC_REDIS_URL e se o Redis está no ar.")
 
-
-def _where(settings) -> str:
-    """The queue's address without a password."""
-    if not settings.redis_url:
-        return str(settings.queue_path)
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(settings.redis_url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"

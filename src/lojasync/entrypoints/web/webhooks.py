@@ -56,7 +56,12 @@ async def nuvemshop_webhook(request: Request) -> JSONResponse:
     if received.status == WebhookEventStatus.PENDING and received.store_id is not None \
             and queue.claim_drain(received.store_id):
         # Enqueueing may wait for the queue's storage: never on the event loop.
-        await run_in_threadpool(queue.schedule_drain, received.store_id)
+        try:
+            await run_in_threadpool(queue.schedule_drain, received.store_id)
+        except Exception as exc:  # noqa: BLE001 - the queue (Redis) is down: the event is recorded all the same
+            # 200 all the same: the row is committed, and the housekeeping round drains it once the queue
+            # answers again; a 500 would only make the platform resend what is already kept.
+            log.warning("webhook recorded, queue unreachable", extra={"error_class": type(exc).__name__})
     return JSONResponse({"ok": True, "situacao": received.status})
 
 
