@@ -89,6 +89,23 @@ def test_a_mistyped_store_is_removed_and_a_store_with_orders_can_only_be_disable
     lojasync("sync")
 
 
+def test_a_store_being_synced_is_not_removed_under_the_worker(app, server):
+    """The check for imported orders and the delete happen under the store's lease."""
+    import pytest
+
+    from lojasync.nuvemshop.errors import SyncBusy
+    from lojasync.nuvemshop.services.leases import store_lease
+    from lojasync.nuvemshop.services.stores import add_store, list_stores, remove_store
+
+    view, _ = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
+    with store_lease(app.uow(), view.id, holder="outra-maquina:1:1") as lease:
+        assert lease is not None
+        with pytest.raises(SyncBusy):
+            remove_store(app.uow(), server.store_id)
+    assert [s.external_id for s in list_stores(app.read_uow())] == [server.store_id]
+    assert remove_store(app.uow(), server.store_id) == server.store_id
+    assert list_stores(app.read_uow()) == []
+
 def test_a_permanent_error_flags_the_store_once_and_stops_the_automatic_sync(app, server):
     from datetime import datetime, timezone
 
@@ -112,6 +129,22 @@ def test_a_permanent_error_flags_the_store_once_and_stops_the_automatic_sync(app
     (fixed,) = list_stores(app.read_uow())
     assert fixed.attention is None
 
+
+def test_a_token_this_process_cannot_open_does_not_flag_the_store(app, server, caplog):
+    """A worker started with another LOJASYNC_SECRET_KEY: its own misconfiguration, not the store's."""
+    import dataclasses
+
+    from lojasync.crypto import TokenCipher
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.nuvemshop.services.stores import add_store, list_stores
+
+    view, _ = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
+    wrong_key = dataclasses.replace(app, cipher=TokenCipher("outra chave"))
+    with caplog.at_level("ERROR", logger="lojasync"):
+        TaskQueue(wrong_key, huey=_memory_huey())._sync_task(view.id)
+    (store,) = list_stores(app.read_uow())
+    assert store.attention is None
+    assert any(getattr(r, "error_code", "") == "secrets.token_unreadable" for r in caplog.records)
 
 def _memory_huey():
     from huey import MemoryHuey

@@ -36,6 +36,10 @@ from lojasync.shared.private_files import make_private
 log = logging.getLogger("lojasync.tasks")
 
 
+# Errors that belong to this process's configuration, not to the store: never flag the store for them.
+PROCESS_PROBLEMS = ("secrets.", "settings.")
+
+
 def build_huey(container: Container) -> Huey:
     settings = container.settings
     if settings.redis_url:
@@ -137,6 +141,11 @@ class TaskQueue:
             extra = {"store_id": store_id, "error_code": exc.code}
             if exc.retryable:
                 log.warning("sync failed, the next round tries again", extra=extra)
+            elif exc.code.startswith(PROCESS_PROBLEMS):
+                # This process's key cannot open the token (a machine with another LOJASYNC_SECRET_KEY, a lost
+                # secret.key): the store is fine, and flagging it would stop the processes that can read it.
+                log.error("sync impossible in this process", extra={**extra, "reason": exc.message,
+                                                                     "resolution": exc.resolution})
             elif stop_for_attention(app.uow(), store_id, exc, datetime.now(timezone.utc)):
                 log.warning("sync stopped: the store needs attention", extra={**extra, "reason": exc.message})
         except Exception:

@@ -22,10 +22,12 @@ from lojasync.nuvemshop.errors import (
     StoreIdInvalid,
     StoreNotChosen,
     StoreNotFound,
+    SyncBusy,
 )
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log, store_log_level
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
+from lojasync.nuvemshop.services.leases import store_lease
 from lojasync.sales.history import Actor
 
 
@@ -118,15 +120,25 @@ def set_store_enabled(uow: ConnectorUnitOfWork, external_store_id: str, enabled:
 
 
 def remove_store(uow: ConnectorUnitOfWork, external_store_id: str) -> str:
-    """Remove a store that never imported an order (a typo, a test); one with orders can only be disabled."""
+    """Remove a store that never imported an order (a typo, a test); one with orders can only be disabled.
+
+    Under the store's lease: a sync or drain running now could import an order between the check and the
+    delete."""
     with uow:
-        store = find_store(uow, external_store_id)
-        orders = uow.stores.imported_orders(store.id)
-        if orders:
-            raise StoreHasOrders(external_store_id=store.external_id, orders=orders)
-        uow.stores.delete(store)
-        uow.commit()
-        return store.external_id
+        store_id = find_store(uow, external_store_id).id
+    with store_lease(uow, store_id, wait_seconds=0) as lease:
+        if lease is None:
+            raise SyncBusy()
+        with uow:
+            store = uow.stores.get(store_id)
+            if store is None:  # removed meanwhile by another command
+                raise StoreNotFound(external_store_id=external_store_id or str(store_id))
+            orders = uow.stores.imported_orders(store.id)
+            if orders:
+                raise StoreHasOrders(external_store_id=store.external_id, orders=orders)
+            uow.stores.delete(store)
+            uow.commit()
+            return store.external_id
 
 
 def list_stores(uow: ConnectorUnitOfWork) -> list[StoreView]:
