@@ -221,3 +221,9 @@ def test_a_metrics_port_in_use_names_the_variable(run, tmp_path, taken_port):
     assert f"porta de métricas 127.0.0.1:{taken_port}" in output and "LOJASYNC_METRICS_PORT" in output
     output = run("worker", LOJASYNC_DATA_DIR=folder, LOJASYNC_METRICS_PORT=str(taken_port))
     assert f"porta de métricas 127.0.0.1:{taken_port}" in output and "LOJASYNC_METRICS_PORT" in output
+
+
+def test_store_add_with_a_typo_creates_no_data_folder(run, tmp_path):
+    output = run("store", "add", "--store", "12a", "--access-token", "x", LOJASYNC_DATA_DIR=str(tmp_path / "nova"))
+    assert "Id de loja inválido" in output
+    assert not (tmp_path / "nova").exists()

@@ -50,7 +50,7 @@ def test_store_add_checks_the_credentials_with_the_store_before_saving(lojasync,
     for args, words in checked:
         output = lojasync(*base, *args, expect=1)
         assert words in output and "Nada foi gravado" in output
-    for store_id in ("abc", "1 OR 1=1; --"):  # refused before asking anyone
+    for store_id in ("abc", "1 OR 1=1; --", "١٢٣"):  # refused before asking anyone ("١٢٣": not ASCII digits)
         assert f"Id de loja inválido: {store_id!r}" in lojasync(*base, "--store", store_id, "--access-token", "x",
                                                                expect=1)
     assert "Endereço da API inválido: 'ftp://api.test/2025-03'" in lojasync(
@@ -84,7 +84,9 @@ def test_a_mistyped_store_is_removed_and_a_store_with_orders_can_only_be_disable
 
     assert "desativada" in lojasync("store", "disable", server.store_id)
     assert stores(lojasync)[0]["active"] is False
-    assert "desativada" in lojasync("sync", expect=1)
+    refused = lojasync("sync", expect=1)
+    assert "foi desativada no lojasync" in refused and "lojasync store enable ID" in refused
+    assert "install-link" not in refused  # nothing to reconnect: enabling is enough
     assert "reativada" in lojasync("store", "enable", server.store_id)
     lojasync("sync")
 

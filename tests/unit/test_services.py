@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from lojasync.crypto import TokenCipher
-from lojasync.nuvemshop.errors import NoStoreConnected, StoreNotChosen, StoreNotFound
+from lojasync.nuvemshop.errors import NoStoreConnected, StoreDisabled, StoreNotChosen, StoreNotFound
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.app_events import app_resumed, app_suspended, app_uninstalled
 from lojasync.nuvemshop.services.drain_events import drain_store_events
@@ -18,7 +18,7 @@ from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.install_store import ensure_webhooks
 from lojasync.nuvemshop.services.maintenance import claim_round, due_work
 from lojasync.nuvemshop.services.outcomes import Outcome
-from lojasync.nuvemshop.services.stores import add_store, find_store
+from lojasync.nuvemshop.services.stores import add_store, find_store, inactive_error, set_store_enabled
 from lojasync.nuvemshop.webhook_topics import SUBSCRIBED_EVENTS
 from lojasync.sales.errors import CustomerNameRequired, InvalidTaxId, OrderNotFound
 from lojasync.sales.history import ProcessedBy
@@ -188,6 +188,21 @@ def test_app_events_write_the_store_log(uow, store):
     assert [e.type for e in reversed(uow.store_log.for_store(store.id))] == [
         "app_suspended", "app_resumed", "app_uninstalled"]
     assert store.active is False and store.paused is False
+
+
+
+def test_an_inactive_store_says_whether_to_reconnect_or_to_enable_it(uow, store):
+    with uow:
+        app_uninstalled(uow, store)
+        uow.commit()
+    with uow:
+        uninstalled = inactive_error(uow, store)
+    assert uninstalled.action is Action.RECONNECT_STORE and "desinstalado" in uninstalled.message
+    set_store_enabled(uow, store.external_id, False)
+    with uow:
+        disabled = inactive_error(uow, store)
+    assert isinstance(disabled, StoreDisabled) and disabled.action is Action.ENABLE_STORE
+    assert disabled.code == "nuvemshop.store_disabled"
 
 
 # -- webhooks: drain, retry ----------------------------------------------------------------------------------------

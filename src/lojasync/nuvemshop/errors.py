@@ -68,9 +68,18 @@ class StoreDetailsMissing(LojasyncError):
 
 class StoreInactive(LojasyncError):
     code = "nuvemshop.store_inactive"
-    message_template = "A loja {external_store_id} está desativada (app desinstalado ou suspenso)."
+    message_template = "A loja {external_store_id} está desativada (o app foi desinstalado da loja)."
     resolution_template = RECONNECT
     action = Action.RECONNECT_STORE
+
+
+class StoreDisabled(StoreInactive):
+    """Disabled here by an operator (`store disable`): re-enabling is enough, no reconnection."""
+
+    code = "nuvemshop.store_disabled"
+    message_template = "A loja {external_store_id} foi desativada no lojasync (os pedidos importados ficam)."
+    resolution_template = "Reative a loja para voltar a importar."
+    action = Action.ENABLE_STORE
 
 
 class SyncBusy(LojasyncError):

@@ -20,6 +20,7 @@ class Action(StrEnum):
     RECONNECT_STORE = "reconnect_store"  # reinstalar o app / trocar o token
     CHOOSE_STORE = "choose_store"        # dizer qual loja, havendo mais de uma
     DISABLE_STORE = "disable_store"      # desativar uma loja (para de importar, os pedidos ficam)
+    ENABLE_STORE = "enable_store"        # reativar uma loja desativada pelo operador
     RESET_SECRETS = "reset_secrets"      # descartar tokens que nenhuma chave abre mais
     TRY_AGAIN = "try_again"              # repetir a mesma operação
     CONFIRM = "confirm"                  # repetir confirmando o que muda algo já feito

@@ -40,6 +40,7 @@ COMMANDS = {
     Action.TRY_AGAIN: "repita o comando",
     Action.CONFIRM: "repita o comando com --force",
     Action.DISABLE_STORE: "lojasync store disable ID",
+    Action.ENABLE_STORE: "lojasync store enable ID",
     Action.RESET_SECRETS: "restaure secret.key; sem backup: lojasync secrets reset (e reconecte as lojas)",
 }
 ERROR_LOG = "lojasync-erros.log"

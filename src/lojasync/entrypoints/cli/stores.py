@@ -11,7 +11,14 @@ from lojasync.entrypoints.cli.context import console, container, err_console, fr
 from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
 from lojasync.nuvemshop.services.install_invite import make_invite, setup_warnings
 from lojasync.nuvemshop.services.install_store import WebhookState, store_webhooks, webhook_url_for
-from lojasync.nuvemshop.services.stores import add_store, list_stores, remove_store, set_store_enabled, store_log
+from lojasync.nuvemshop.services.stores import (
+    add_store,
+    check_store_details,
+    list_stores,
+    remove_store,
+    set_store_enabled,
+    store_log,
+)
 from lojasync.sales.history_text import level_label
 from lojasync.settings import DEFAULT_API_URL
 
@@ -33,9 +40,10 @@ def add(
     old_store_id: Annotated[str | None, typer.Option("--store-id", hidden=True)] = None,
 ) -> None:
     """Conecta uma loja (ou troca o token e o endereço de uma já conectada), depois de conferir com a loja."""
+    # A typo is said before a data folder is created for it.
+    details = check_store_details(external_store_id or old_store_id or "", access_token or "", api_url)
     app = container(create=True)
-    view, created = add_store(app.uow(), app.cipher, external_store_id or old_store_id or "", access_token or "",
-                              api_url, name, check=None if no_check else app.client_for)
+    view, created = add_store(app.uow(), app.cipher, *details, name, check=None if no_check else app.client_for)
     verb = "conectada" if created else "atualizada"
     console.print(f"Loja [bold]{view.external_id}[/] {verb}. API: {view.api_url}", highlight=False)
     console.print("Próximo passo: [bold]lojasync sync[/] para importar os pedidos.")

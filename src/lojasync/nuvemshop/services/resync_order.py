@@ -8,11 +8,11 @@ the back office already processed is flagged, never overwritten.
 from __future__ import annotations
 
 from lojasync.nuvemshop.client.errors import NotFoundError
-from lojasync.nuvemshop.errors import StoreInactive
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.outcomes import ImportResult
+from lojasync.nuvemshop.services.stores import inactive_error
 from lojasync.sales.errors import OrderNotFound
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import Action, LojasyncError
@@ -44,7 +44,7 @@ def resync_order(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy
             raise OrderNotFromStore(number=number)
         store = uow.stores.get(binding.store_id)
         if not store.active:
-            raise StoreInactive(external_store_id=store.external_id)
+            raise inactive_error(uow, store)
         store_id, external_id = store.id, binding.external_id
         store_number = binding.external_number or order.origin_number or external_id
         client = client_factory(store)

@@ -18,8 +18,10 @@ from lojasync.nuvemshop.errors import (
     NoStoreConnected,
     StoreCheckFailed,
     StoreDetailsMissing,
+    StoreDisabled,
     StoreHasOrders,
     StoreIdInvalid,
+    StoreInactive,
     StoreNotChosen,
     StoreNotFound,
     SyncBusy,
@@ -44,6 +46,21 @@ class StoreView:
     attention_resolution: str | None = None
 
 
+def check_store_details(external_store_id: str, access_token: str, api_url: str) -> tuple[str, str, str]:
+    """The id, token and address as they will be stored, or the error a person can fix; needs no database
+    (the CLI checks before it creates a data folder)."""
+    external_store_id, access_token, api_url = str(external_store_id).strip(), access_token.strip(), api_url.strip()
+    if not external_store_id or not access_token:
+        raise StoreDetailsMissing()
+    # isascii: "١٢٣" is digits to Python, not a Nuvemshop id.
+    if not (external_store_id.isascii() and external_store_id.isdigit()) or len(external_store_id) > 20:
+        raise StoreIdInvalid(given=external_store_id[:40])
+    address = urlsplit(api_url)
+    if address.scheme not in ("http", "https") or not address.hostname:
+        raise ApiUrlInvalid(given=api_url[:80])
+    return external_store_id, access_token, api_url
+
+
 def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: str, access_token: str,
               api_url: str, name: str | None = None, check: ClientFactory | None = None) -> tuple[StoreView, bool]:
     """Create the store, or replace its token and URL; return it and whether it was new.
@@ -51,15 +68,8 @@ def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: 
     The token is stored encrypted with `cipher`. With `check`, one call to the store (GET /store) must
     confirm the id, the token and the address first: a typo never becomes a store that fails for good.
     """
-    external_store_id = str(external_store_id).strip()
-    if not external_store_id or not access_token.strip():
-        raise StoreDetailsMissing()
-    if not external_store_id.isdigit() or len(external_store_id) > 20:
-        raise StoreIdInvalid(given=external_store_id[:40])
-    address = urlsplit(api_url.strip())
-    if address.scheme not in ("http", "https") or not address.hostname:
-        raise ApiUrlInvalid(given=api_url[:80])
-    sealed = cipher.encrypt(access_token.strip())
+    external_store_id, access_token, api_url = check_store_details(external_store_id, access_token, api_url)
+    sealed = cipher.encrypt(access_token)
     if check is not None:
         name = name or _confirmed_name(check(Store(external_store_id, api_url, sealed)), external_store_id)
     with uow:
@@ -159,6 +169,22 @@ def has_sealed_tokens(uow: ConnectorUnitOfWork) -> bool:
     """Whether any store keeps a token encrypted with the current key (a lost key would strand it)."""
     with uow:
         return any(store.access_token for store in uow.stores.list())
+
+
+# The store log entries that change whether a store is active, newest first decides why it is inactive.
+_ACTIVE_CHANGES = {StoreLogType.STORE_DISABLED, StoreLogType.STORE_ENABLED, StoreLogType.APP_UNINSTALLED,
+                   StoreLogType.APP_INSTALLED, StoreLogType.LGPD_STORE_REDACT}
+
+
+def inactive_error(uow: ConnectorUnitOfWork, store: Store) -> StoreInactive:
+    """Why an inactive store is inactive, as the error to raise (inside the caller's transaction): disabled
+    here by an operator (enable it again) or uninstalled from the store (reconnect it)."""
+    for entry in uow.store_log.for_store(store.id, 100):
+        if entry.type in _ACTIVE_CHANGES:
+            if entry.type == StoreLogType.STORE_DISABLED:
+                return StoreDisabled(external_store_id=store.external_id)
+            break
+    return StoreInactive(external_store_id=store.external_id)
 
 
 def find_store(uow: ConnectorUnitOfWork, external_store_id: str | None) -> Store:

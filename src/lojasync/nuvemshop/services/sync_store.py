@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
-from lojasync.nuvemshop.errors import StoreInactive, SyncBusy
+from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.leases import store_lease
 from lojasync.nuvemshop.services.outcomes import ImportReport
-from lojasync.nuvemshop.services.stores import find_store
+from lojasync.nuvemshop.services.stores import find_store, inactive_error
 from lojasync.sales.history import Actor
 
 Progress = Callable[[int, int | None], None]   # (orders processed so far, total announced by the store)
@@ -101,7 +101,7 @@ def _begin_run(uow: ConnectorUnitOfWork, store_id: int, full: bool, overlap_seco
     with uow:
         store = uow.stores.get(store_id)
         if not store.active:
-            raise StoreInactive(external_store_id=store.external_id)
+            raise inactive_error(uow, store)
         if store.run_started_at is not None and not full:
             result = (store, store.run_since, store.run_next_page or 1, True)
         else:
