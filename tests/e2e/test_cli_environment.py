@@ -227,3 +227,12 @@ def test_store_add_with_a_typo_creates_no_data_folder(run, tmp_path):
     output = run("store", "add", "--store", "12a", "--access-token", "x", LOJASYNC_DATA_DIR=str(tmp_path / "nova"))
     assert "Id de loja inválido" in output
     assert not (tmp_path / "nova").exists()
+
+
+def test_data_dir_option_chooses_the_folder_like_the_variable(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(tmp_path / "da-variavel"))  # restored after the test
+    run("--data-dir", str(tmp_path / "da-opcao"), "store", "install-link", expect=0)
+    assert (tmp_path / "da-opcao" / "lojasync.db").exists()
+    assert not (tmp_path / "da-variavel").exists()
+    assert "Nenhuma loja conectada" in run("--data-dir", str(tmp_path / "da-opcao"), "store", "list", expect=0)
+    assert "--data-dir PASTA" in run("--data-dir", str(tmp_path / "outra"), "store", "list")

@@ -39,6 +39,6 @@ class DataFolderProblem(LojasyncError):
 class NoDataFolder(LojasyncError):
     code = "database.no_data_folder"
     message_template = "Nenhum banco do lojasync em {path}."
-    resolution_template = ("Rode o comando na pasta onde está a pasta de dados, ou defina LOJASYNC_DATA_DIR; para "
-                           "começar do zero, conecte uma loja.")
+    resolution_template = ("Rode o comando na pasta onde está a pasta de dados, ou indique-a (--data-dir PASTA ou "
+                           "LOJASYNC_DATA_DIR); para começar do zero, conecte uma loja.")
     action = Action.CONNECT_STORE

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -65,8 +67,14 @@ def _print_version(value: bool) -> None:
 def lojasync(
     _version: Annotated[bool, typer.Option("--version", help="Mostra a versão do lojasync e sai.",
                                            callback=_print_version, is_eager=True)] = False,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", metavar="PASTA", help="Pasta de dados (banco, fila, chave); o mesmo que LOJASYNC_DATA_DIR.",
+        file_okay=True, dir_okay=True)] = None,
 ) -> None:
     """lojasync: pedidos da loja Nuvemshop em Pedidos/Orçamentos do ERP."""
+    if data_dir is not None:
+        # Through the environment: the settings read it, and so do the processes a command starts (demo).
+        os.environ["LOJASYNC_DATA_DIR"] = str(data_dir.expanduser())
 
 
 @db_app.command("upgrade")

@@ -57,6 +57,10 @@ def list_(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.
     if fmt is OutputFormat.JSON:
         print_json([s.__dict__ for s in stores])
         return
+    if not stores:
+        console.print("Nenhuma loja conectada. Para conectar: lojasync store install-link (ou lojasync store add).",
+                      highlight=False)
+        return
     table("Lojas", ["Loja", "Nome", "Ativa", "Sincronizado até", "Interrompida", "Precisa de atenção"],
           [[s.external_id, s.name, "sim" if s.active else "não", formats.when(s.sync_cursor) if s.sync_cursor
             else "nunca", "sim" if s.interrupted_run else "não", s.attention or ""] for s in stores])
