@@ -321,7 +321,8 @@ def test_store_webhooks_check_then_create_then_check(app, simulator, lojasync):
 
 
 def test_store_webhooks_with_a_changed_key_explains(app, simulator, lojasync, monkeypatch):
-    add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    # Sealed with a LOJASYNC_SECRET_KEY that is then replaced by another (without listing it as old).
+    add_store(app.uow(), TokenCipher("chave de antes"), simulator.store_id, simulator.access_token, simulator.api_url)
     monkeypatch.setenv("LOJASYNC_SECRET_KEY", "chave trocada")
     reset_container()
     output = lojasync("store", "webhooks", "--check", expect=1)
