@@ -1,0 +1,153 @@
+"""Inscrição estadual: the form the NF-e takes, and each UF's rule (erpbrasil.base's, called the way it works)."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lojasync.fiscal.municipalities import UF_CODES, UnknownState
+from lojasync.fiscal.state_registration import (
+    ISENTO,
+    InvalidStateRegistration,
+    check_ie,
+    is_valid_ie,
+    normalise_ie,
+)
+
+# Valid registrations per UF, from erpbrasil.base 2.5.1's own tests (tests/test_fiscal_ie_validar.py), and the
+# same numbers with the last digit changed (their DV no longer matches).
+VALID = {
+    "AC": "0102190200165", "AL": "241065550", "AM": "042933684", "AP": "030380340", "BA": "41902653",
+    "CE": "063873770", "DF": "0732709900174", "ES": "082376123", "GO": "103450599", "MA": "121498298",
+    "MG": "2615950220092", "MS": "283370645", "MT": "00133337413", "PA": "151925941", "PB": "161435947",
+    "PE": "18171203059328", "PI": "169609154", "PR": "4100161414", "RJ": "78890169", "RN": "2074337760",
+    "RO": "00000001656554", "RR": "240151303", "RS": "0240130111", "SC": "255830696", "SE": "271126973",
+    "SP": "110042490114", "TO": "290021014",
+}
+
+
+def _last_digit_changed(ie: str) -> str:
+    return ie[:-1] + str((int(ie[-1]) + 1) % 10)
+
+
+def test_every_uf_has_an_example():
+    assert set(VALID) == set(UF_CODES)
+
+
+@pytest.mark.parametrize(("uf", "ie"), sorted(VALID.items()))
+def test_valid_registrations(uf, ie):
+    check_ie(ie, uf)
+    assert is_valid_ie(ie, uf.lower())
+
+
+@pytest.mark.parametrize(("uf", "ie"), sorted(VALID.items()))
+def test_a_wrong_check_digit_is_refused_in_portuguese(uf, ie):
+    wrong = _last_digit_changed(ie)
+    with pytest.raises(InvalidStateRegistration) as raised:
+        check_ie(wrong, uf)
+    error = raised.value
+    assert error.code == "fiscal.invalid_state_registration"
+    assert error.message == f"Inscrição estadual {wrong} inválida para {uf}."
+    assert "cadastro do cliente" in error.resolution
+
+
+@pytest.mark.parametrize(("uf", "other"), [("SP", "MG"), ("MG", "SP"), ("RJ", "SP"), ("SP", "RJ"), ("BA", "PE")])
+def test_a_registration_of_another_uf_is_refused(uf, other):
+    assert not is_valid_ie(VALID[uf], other)
+
+
+def test_a_short_number_is_refused():
+    with pytest.raises(InvalidStateRegistration) as raised:
+        check_ie("123", "SP")
+    assert raised.value.message == "Inscrição estadual 123 inválida para SP."
+
+
+def test_formatted_registrations_and_state_names():
+    check_ie("110.042.490.114", "SP")
+    check_ie("110.042.490.114", "São Paulo")
+    check_ie("261.595.022.0092", "minas gerais")
+
+
+@pytest.mark.parametrize("uf", sorted(UF_CODES))
+def test_all_zeros_is_refused_everywhere(uf):
+    # erpbrasil.base pads short values with zeros: "0" and "000000000" pass its rule in many UFs.
+    for zeros in ("0", "00", "0" * 9, "0" * 13, "0" * 14):
+        assert not is_valid_ie(zeros, uf)
+
+
+def test_too_long_is_refused():
+    assert not is_valid_ie("0" + VALID["PE"], "PE")  # 15 digits: the schema takes 14 at most
+
+
+@pytest.mark.parametrize("value", ["ISENTO", "isento", " Isento ", "ISENTA", "isento."])
+def test_isento_is_valid_in_any_uf(value):
+    assert normalise_ie(value) == ISENTO
+    for uf in UF_CODES:
+        check_ie(value, uf)
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_no_registration_is_not_valid(value):
+    with pytest.raises(InvalidStateRegistration) as raised:
+        check_ie(value, "SP")
+    assert raised.value.message == "Inscrição estadual não informada para SP."
+
+
+def test_an_unknown_uf():
+    with pytest.raises(UnknownState):
+        check_ie(VALID["SP"], "XX")
+
+
+def test_sao_paulo_rural_producer():
+    # Rural producer: "P", then 0, seven digits, a DV, and three digits (erpbrasil.base's example).
+    check_ie("P-04527418.2/118", "SP")
+    check_ie("P045274182118", "sp")
+    assert normalise_ie("P-04527418.2/118") == "045274182118"  # what the NF-e carries
+    assert not is_valid_ie("045274182118", "SP")  # without the P it is read as a commercial IE
+    assert not is_valid_ie("P-04527418.3/118", "SP")  # its DV (ninth digit) changed
+
+
+# --- normalising ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("110.042.490.114", "110042490114"), (" 110042490114 ", "110042490114"), ("IE: 110042490114", "110042490114"),
+    ("isento", ISENTO), ("Isenta", ISENTO), (None, None), ("", None), ("  ", None), ("-", None),
+    ("não tenho", None), ("Não contribuinte", None),
+])
+def test_normalise_ie(raw, expected):
+    assert normalise_ie(raw) == expected
+
+
+@given(st.text(string.digits + string.ascii_letters + " .-/", max_size=20))
+def test_normalise_gives_digits_isento_or_nothing_and_is_idempotent(raw):
+    value = normalise_ie(raw)
+    assert value is None or value == ISENTO or value.isdigit()
+    assert normalise_ie(value) == value
+
+
+# --- São Paulo's rule computed here, independently of erpbrasil.base ----------------------------------------
+
+def _sp_dv(digits: str, weights: tuple[int, ...]) -> str:
+    # SEFAZ-SP: the DV is the rightmost digit of the remainder of the weighted sum by 11.
+    return str(sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 % 10)
+
+
+@st.composite
+def sp_registrations(draw) -> str:
+    base = draw(st.text(string.digits, min_size=8, max_size=8))
+    first = base + _sp_dv(base, (1, 3, 4, 5, 6, 7, 8, 10))
+    middle = first + draw(st.text(string.digits, min_size=2, max_size=2))
+    ie = middle + _sp_dv(middle, (3, 2, 10, 9, 8, 7, 6, 5, 4, 3, 2))
+    if set(ie) == {"0"}:
+        ie = "110042490114"
+    return ie
+
+
+@given(sp_registrations(), st.sampled_from([8, 11]), st.integers(1, 9))
+def test_sao_paulo_rule(ie, position, shift):
+    check_ie(ie, "SP")
+    changed = ie[:position] + str((int(ie[position]) + shift) % 10) + ie[position + 1:]
+    assert not is_valid_ie(changed, "SP")
