@@ -6,6 +6,7 @@ core's and the connector's repositories, the store client with its shared rate-l
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 
@@ -17,6 +18,8 @@ from lojasync.crypto import TokenCipher
 from lojasync.db.engine import build_session_factory
 from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
+from lojasync.fiscal.effects import apply_effects, reverse_effects
+from lojasync.fiscal.events import DocumentApproved, DocumentCancelled
 from lojasync.nuvemshop.client.protocol import StoreClient
 from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
 from lojasync.nuvemshop.db.orm import start_mappers
@@ -30,9 +33,13 @@ from lojasync.settings import Settings, load_settings
 from lojasync.shared.messagebus import MessageBus
 
 
-def message_bus() -> MessageBus:
-    """Which handlers run for which domain events, in this order, inside the use case's transaction."""
+def message_bus(settings: Settings | None = None) -> MessageBus:
+    """Which handlers run for which domain events, in this order, inside the use case's transaction.
+    A handler of a base class runs after the subclass's own: an approval's effects, then its history."""
+    rules = settings.installment_rules() if settings is not None else None
     return MessageBus({
+        DocumentApproved: [functools.partial(apply_effects, rules=rules)],
+        DocumentCancelled: [reverse_effects],
         OrderEvent: [write_history],
     })
 
@@ -132,4 +139,4 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     cipher = TokenCipher.from_settings(
         settings, may_create_key=lambda: not has_sealed_tokens(SqlConnectorUnitOfWork(readers)))
     return Container(settings=settings, engine=engine, session_factory=build_session_factory(engine),
-                     read_session_factory=readers, cipher=cipher)
+                     read_session_factory=readers, cipher=cipher, bus=message_bus(settings))

@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
+from lojasync.finance.plans import DEFAULT_RULES, InstallmentRule
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.stock.products import UnknownSkuPolicy
@@ -44,6 +45,10 @@ class Settings(BaseSettings):
     default_status: OrderStatus = OrderStatus.OPEN
 
     unknown_sku: UnknownSkuPolicy = UnknownSkuPolicy.CREATE
+
+    # Due dates of receivables per payment method, added to (or overriding) the defaults, e.g.
+    # {"credit_card": {"first_days": 30, "every_days": 30}, "boleto": {"first_days": 5}}.
+    receivable_rules: dict[str, InstallmentRule] = Field(default_factory=dict)
 
     log_level: str = "WARNING"
     log_json: bool = False
@@ -114,6 +119,9 @@ class Settings(BaseSettings):
     @property
     def queue_path(self) -> Path:
         return (self.data_dir / "queue.db").resolve()
+
+    def installment_rules(self) -> dict[str, InstallmentRule]:
+        return {**DEFAULT_RULES, **self.receivable_rules}
 
     def status_rules(self) -> StatusRules:
         return StatusRules(

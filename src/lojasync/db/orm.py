@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry, relationship
 
+from lojasync.db import finance_tables, fiscal_tables
 from lojasync.db import tables as t
+from lojasync.finance.receivables import Receivable
+from lojasync.fiscal.company import Company
+from lojasync.fiscal.invoices import Invoice
+from lojasync.fiscal.simple_sales import SimpleSale
 from lojasync.sales.customers import Customer
 from lojasync.sales.history import HistoryEntry
 from lojasync.sales.orders import Order, OrderLine
@@ -37,3 +42,7 @@ def start_mappers() -> None:
                               lazy="selectin"),
     })
     reg.map_imperatively(HistoryEntry, t.order_history)
+    reg.map_imperatively(Company, fiscal_tables.company)
+    reg.map_imperatively(Invoice, fiscal_tables.invoices)
+    reg.map_imperatively(SimpleSale, fiscal_tables.simple_sales)
+    reg.map_imperatively(Receivable, finance_tables.receivables)

@@ -76,7 +76,11 @@ class OrderRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, number: int) -> Order | None:
+    def get(self, number: int, *, for_update: bool = False) -> Order | None:
+        if for_update:
+            # Generating a document locks the order: two generations at once cannot both find it free.
+            query = select(Order).where(Order.id == number).with_for_update(of=Order)  # not the joined customer
+            return self.session.scalars(query).unique().first()
         return self.session.get(Order, number)
 
     def list(self, status: OrderStatus | None = None, needs_attention: bool | None = None,

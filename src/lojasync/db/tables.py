@@ -36,6 +36,13 @@ products = Table(
     Column("price", MoneyCents, nullable=False),
     Column("created_by_store", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    # Fiscal data (NCM, CEST, origem, unidade, GTIN, CFOP): empty ones take the company's defaults.
+    Column("ncm", String(8)),
+    Column("cest", String(7)),
+    Column("origin", String(1)),
+    Column("unit", String(6)),
+    Column("gtin", String(14)),
+    Column("cfop", String(4)),
 )
 
 stock_movements = Table(
@@ -46,9 +53,10 @@ stock_movements = Table(
     Column("reason", String(200), nullable=False),
     Column("source_type", String(40), nullable=False),
     Column("source_id", String(64), nullable=False),
+    Column("source_line", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
-    # A source document (NF-e, venda simples) moves each product once: retries cannot issue twice.
-    UniqueConstraint("source_type", "source_id", "product_id", name="uq_stock_movements_source"),
+    # A source document (NF-e, venda simples) moves each of its lines once: retries cannot issue twice.
+    UniqueConstraint("source_type", "source_id", "source_line", name="uq_stock_movements_source"),
 )
 
 orders = Table(

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, DateTime
+from sqlalchemy import JSON, BigInteger, DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 from lojasync.shared.address import Address
@@ -72,3 +72,16 @@ class DecimalSafeJSON(TypeDecorator):
         if value is None:
             return None
         return json.loads(json.dumps(value, default=str))
+
+
+class DecimalText(TypeDecorator):
+    """A rate or quantity kept exactly as written ("0.9", "18.00"): text on every database, Decimal in code."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)

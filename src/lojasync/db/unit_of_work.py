@@ -12,6 +12,13 @@ from contextlib import AbstractContextManager
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from lojasync.db.processing_repositories import (
+    CompanyRepository,
+    InvoiceRepository,
+    ReceivableRepository,
+    SimpleSaleRepository,
+    StockMovementRepository,
+)
 from lojasync.db.repositories import CustomerRepository, HistoryRepository, OrderRepository, ProductRepository
 from lojasync.shared.errors import DataRefused, WriteConflict
 from lojasync.shared.events import Aggregate, DomainEvent, pull_recorded, recording_events
@@ -42,6 +49,11 @@ class SqlUnitOfWork:
         self.products = ProductRepository(session)
         self.orders = OrderRepository(session)
         self.order_history = HistoryRepository(session)
+        self.stock_movements = StockMovementRepository(session)
+        self.simple_sales = SimpleSaleRepository(session)
+        self.invoices = InvoiceRepository(session)
+        self.receivables = ReceivableRepository(session)
+        self.company = CompanyRepository(session)
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         # Anything not committed explicitly is rolled back: a crash never leaves half an import.

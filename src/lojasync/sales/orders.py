@@ -115,6 +115,15 @@ class Order(Aggregate):
     def mark_processed(self, by: ProcessedBy) -> None:
         self.processed_by = by
 
+    def unmark_processed(self) -> None:
+        """Its NF-e or sale was cancelled: the store's changes apply again, and it may be processed anew."""
+        self.processed_by = None
+
+    def ask_for_a_person(self, reason: str) -> None:
+        """Flag the order for the back office with what to look at (kept until a person clears it)."""
+        self.needs_attention = True
+        self.attention_reason = reason
+
     # -- import from a store ---------------------------------------------------------------------------
 
     def import_new(self, data: OrderData, customer: Customer | None, products: list[Any], actor: Actor) -> None:

@@ -6,7 +6,8 @@ from datetime import datetime
 
 
 class StockMovement:
-    """One entry of the stock ledger. Issues (baixas) are negative; a source document issues once."""
+    """One entry of the stock ledger. Issues (baixas) are negative; a source document moves each of its
+    lines once (unique per source type, source id and line)."""
 
     id: int | None
     product_id: int
@@ -14,11 +15,14 @@ class StockMovement:
     reason: str
     source_type: str
     source_id: str
+    source_line: int
     created_at: datetime | None
 
-    def __init__(self, product_id: int, quantity: int, reason: str, source_type: str, source_id: str) -> None:
+    def __init__(self, product_id: int, quantity: int, reason: str, source_type: str, source_id: str,
+                 source_line: int = 0) -> None:
         self.product_id = product_id
         self.quantity = quantity
         self.reason = reason
         self.source_type = source_type
         self.source_id = source_id
+        self.source_line = source_line

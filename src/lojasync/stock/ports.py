@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from lojasync.stock.ledger import StockMovement
 from lojasync.stock.products import Product
 
 
@@ -21,8 +22,17 @@ class ProductRepository(Protocol):
     def movement_count(self) -> int: ...
 
 
+class StockMovementRepository(Protocol):
+    def add(self, movement: StockMovement) -> None: ...
+
+    def for_source(self, source_type: str, source_id: str) -> list[StockMovement]: ...
+
+    def for_product(self, product_id: int) -> list[StockMovement]: ...
+
+
 class StockUnitOfWork(Protocol):
     products: ProductRepository
+    stock_movements: StockMovementRepository
 
     def __enter__(self) -> StockUnitOfWork: ...
 

@@ -21,6 +21,13 @@ class Product:
     price: Decimal
     created_by_store: bool
     created_at: datetime | None
+    # Fiscal data the NF-e needs; empty ones fall back to the company's defaults when invoicing.
+    ncm: str | None = None          # 8 digits
+    cest: str | None = None         # 7 digits, when the product is under tax substitution
+    origin: str | None = None       # origem da mercadoria, 0..8 (0 = nacional)
+    unit: str | None = None         # unidade comercial (UN, KG, CX...)
+    gtin: str | None = None         # EAN/GTIN; none means "SEM GTIN"
+    cfop: str | None = None         # overrides the CFOP the rules would choose
 
     def __init__(self, sku: str | None, name: str, price: Decimal, created_by_store: bool = False) -> None:
         self.sku = sku

@@ -1,8 +1,15 @@
-"""Read side of the stock module: products with their stock on hand."""
+"""Read side of the stock module: products with their stock on hand, and a product's ledger."""
 
 from __future__ import annotations
 
+from lojasync.shared.errors import LojasyncError
 from lojasync.stock.ports import StockUnitOfWork
+
+
+class ProductNotFound(LojasyncError):
+    code = "stock.product_not_found"
+    message_template = "Nenhum produto com o SKU {sku}."
+    resolution_template = "Confira o SKU na lista de produtos (lojasync stock list)."
 
 
 def list_products(uow: StockUnitOfWork) -> list[dict]:
@@ -13,3 +20,26 @@ def list_products(uow: StockUnitOfWork) -> list[dict]:
              "created_by_store": p.created_by_store}
             for p in uow.products.list()
         ]
+
+
+def stock_levels(uow: StockUnitOfWork) -> list[dict]:
+    """Every product with its stock on hand (the sum of its movements): what `stock list` shows."""
+    with uow:
+        stock = uow.products.stock_levels()
+        return [{"product_id": p.id, "sku": p.sku, "name": p.name, "quantity": stock.get(p.id, 0)}
+                for p in uow.products.list()]
+
+
+def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:
+    """The ledger of one product, oldest first: each movement with the document that caused it."""
+    with uow:
+        product = uow.products.by_skus([sku]).get(sku)
+        if product is None:
+            raise ProductNotFound(sku=sku)
+        balance, rows = 0, []
+        for movement in uow.stock_movements.for_product(product.id):
+            balance += movement.quantity
+            rows.append({"id": movement.id, "at": movement.created_at, "quantity": movement.quantity,
+                         "balance": balance, "reason": movement.reason, "source_type": movement.source_type,
+                         "source_id": movement.source_id, "line": movement.source_line})
+        return rows

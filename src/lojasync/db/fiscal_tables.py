@@ -1,0 +1,109 @@
+"""Tables of processing an order: the company that issues, its NF-e, its vendas simples."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+
+from lojasync.db.metadata import metadata, timestamps
+from lojasync.db.types import DecimalText, MoneyCents, UTCDateTime
+from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.simple_sales import SaleStatus
+
+
+def _status(enum) -> Enum:
+    return Enum(enum, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+# One row: the merchant's company (emitente). Lengths are the NF-e's own limits.
+company = Table(
+    "company", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("legal_name", String(60)),
+    Column("trade_name", String(60)),
+    Column("cnpj", String(14)),
+    Column("ie", String(14)),
+    Column("crt", Integer, nullable=False, default=1),
+    Column("street", String(60)),
+    Column("number", String(60)),
+    Column("complement", String(60)),
+    Column("district", String(60)),
+    Column("city", String(60)),
+    Column("city_code", String(7)),
+    Column("uf", String(2)),
+    Column("zipcode", String(8)),
+    Column("phone", String(14)),
+    Column("series", Integer, nullable=False, default=1),
+    Column("next_number", Integer, nullable=False, default=1),
+    Column("environment", String(1), nullable=False, default="2"),
+    Column("default_ncm", String(8)),
+    Column("default_origin", String(1), nullable=False, default="0"),
+    Column("default_unit", String(6), nullable=False, default="UN"),
+    Column("icms_rate", DecimalText),
+    Column("pis_rate", DecimalText),
+    Column("cofins_rate", DecimalText),
+    Column("cbs_rate", DecimalText),
+    Column("ibs_rate", DecimalText),
+    Column("ibs_cbs_for_simples", Boolean, nullable=False, default=False),
+    Column("tech_cnpj", String(14)),
+    Column("tech_contact", String(60)),
+    Column("tech_email", String(60)),
+    Column("tech_phone", String(14)),
+    # The A1 certificate (PKCS#12) and its password, sealed with the secret key like the stores' tokens.
+    Column("certificate", Text),
+    Column("certificate_password", Text),
+    Column("certificate_subject", String(300)),
+    Column("certificate_cnpj", String(14)),
+    Column("certificate_not_after", UTCDateTime),
+    Column("certificate_is_test", Boolean, nullable=False, default=False),
+    *timestamps(),
+)
+
+invoices = Table(
+    "invoices", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("status", _status(InvoiceStatus), nullable=False, index=True),
+    Column("environment", String(1), nullable=False),
+    Column("series", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("access_key", String(44), unique=True),
+    Column("issued_at", UTCDateTime),
+    Column("customer_id", ForeignKey("customers.id")),
+    Column("lines_data", JSON, nullable=False),
+    Column("total", MoneyCents, nullable=False),
+    Column("payment_method", String(40)),
+    Column("installments", Integer),
+    Column("xml", Text),                 # the signed NF-e, as sent
+    Column("proc_xml", Text),            # nfeProc: the NF-e with SEFAZ's protocol
+    Column("protocol", String(20)),
+    Column("authorised_at", UTCDateTime),
+    Column("simulated", Boolean, nullable=False, default=False),   # authorised by the SEFAZ simulator
+    Column("rejection_code", String(5)),
+    Column("rejection_reason", String(500)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("sent_at", UTCDateTime),
+    Column("cancel_justification", String(255)),
+    Column("cancel_protocol", String(20)),
+    Column("cancelled_at", UTCDateTime),
+    Column("cancel_xml", Text),          # procEventoNFe of the cancellation
+    *timestamps(),
+    # A number is used once per series and environment: two generations at once cannot share it.
+    UniqueConstraint("environment", "series", "number", name="uq_invoices_number"),
+    Index("ix_invoices_order", "order_id"),
+)
+
+simple_sales = Table(
+    "simple_sales", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("status", _status(SaleStatus), nullable=False, index=True),
+    Column("customer_id", ForeignKey("customers.id")),
+    Column("lines_data", JSON, nullable=False),
+    Column("total", MoneyCents, nullable=False),
+    Column("payment_method", String(40)),
+    Column("installments", Integer),
+    Column("confirmed_at", UTCDateTime),
+    Column("cancelled_at", UTCDateTime),
+    *timestamps(),
+    Index("ix_simple_sales_order", "order_id"),
+)

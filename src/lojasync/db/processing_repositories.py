@@ -1,0 +1,121 @@
+"""Repositories of processing an order: stock movements, NF-e, vendas simples, receivables, the company."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lojasync.finance.receivables import Receivable, ReceivableStatus
+from lojasync.fiscal.company import Company
+from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
+from lojasync.stock.ledger import StockMovement
+
+
+class StockMovementRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, movement: StockMovement) -> None:
+        self.session.add(movement)
+
+    def for_source(self, source_type: str, source_id: str) -> list[StockMovement]:
+        query = (select(StockMovement).where(StockMovement.source_type == source_type,
+                                             StockMovement.source_id == source_id)
+                 .order_by(StockMovement.source_line))
+        return list(self.session.scalars(query))
+
+    def for_product(self, product_id: int) -> list[StockMovement]:
+        query = select(StockMovement).where(StockMovement.product_id == product_id).order_by(StockMovement.id)
+        return list(self.session.scalars(query))
+
+
+class SimpleSaleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, sale: SimpleSale) -> None:
+        self.session.add(sale)
+
+    def get(self, sale_id: int, *, for_update: bool = False) -> SimpleSale | None:
+        query = select(SimpleSale).where(SimpleSale.id == sale_id)
+        if for_update:  # two confirmations at once: the second waits, then sees the first's result
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def for_order(self, order_id: int) -> list[SimpleSale]:
+        query = select(SimpleSale).where(SimpleSale.order_id == order_id).order_by(SimpleSale.id)
+        return list(self.session.scalars(query))
+
+    def list(self, status: SaleStatus | None = None, limit: int | None = None) -> list[SimpleSale]:
+        query = select(SimpleSale).order_by(SimpleSale.id.desc())
+        if status is not None:
+            query = query.where(SimpleSale.status == status)
+        if limit:
+            query = query.limit(limit)
+        return list(self.session.scalars(query))
+
+
+class InvoiceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, invoice: Invoice) -> None:
+        self.session.add(invoice)
+
+    def get(self, invoice_id: int, *, for_update: bool = False) -> Invoice | None:
+        query = select(Invoice).where(Invoice.id == invoice_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def for_order(self, order_id: int) -> list[Invoice]:
+        query = select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.id)
+        return list(self.session.scalars(query))
+
+    def list(self, status: InvoiceStatus | None = None, limit: int | None = None) -> list[Invoice]:
+        query = select(Invoice).order_by(Invoice.id.desc())
+        if status is not None:
+            query = query.where(Invoice.status == status)
+        if limit:
+            query = query.limit(limit)
+        return list(self.session.scalars(query))
+
+
+class ReceivableRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, receivable: Receivable) -> None:
+        self.session.add(receivable)
+
+    def get(self, receivable_id: int) -> Receivable | None:
+        return self.session.get(Receivable, receivable_id)
+
+    def for_source(self, source_type: str, source_id: str) -> list[Receivable]:
+        query = (select(Receivable).where(Receivable.source_type == source_type, Receivable.source_id == source_id)
+                 .order_by(Receivable.installment))
+        return list(self.session.scalars(query))
+
+    def list(self, status: ReceivableStatus | None = None, order_id: int | None = None) -> list[Receivable]:
+        query = select(Receivable).order_by(Receivable.due_date, Receivable.id)
+        if status is not None:
+            query = query.where(Receivable.status == status)
+        if order_id is not None:
+            query = query.where(Receivable.order_id == order_id)
+        return list(self.session.scalars(query))
+
+
+class CompanyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, *, for_update: bool = False) -> Company | None:
+        """The company (one row); locked when the caller takes an NF-e number from it."""
+        query = select(Company).order_by(Company.id).limit(1)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def add(self, company: Company) -> None:
+        self.session.add(company)

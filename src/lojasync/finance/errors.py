@@ -1,0 +1,24 @@
+"""Errors of the receivables, for the person who reads them."""
+
+from __future__ import annotations
+
+from lojasync.shared.errors import LojasyncError
+
+
+class ReceivableNotFound(LojasyncError):
+    code = "finance.receivable_not_found"
+    message_template = "Conta a receber {receivable_id} não encontrada."
+    resolution_template = "Confira o número na lista de contas a receber."
+
+
+class ReceivableCancelled(LojasyncError):
+    code = "finance.receivable_cancelled"
+    message_template = "A conta a receber {receivable_id} está cancelada: não pode ser recebida."
+    resolution_template = "O documento que a gerou foi cancelado; registre o recebimento em outro lançamento."
+
+
+class InstallmentRuleInvalid(LojasyncError):
+    code = "finance.installment_rule_invalid"
+    message_template = "Regra de vencimento inválida para {method}: {reason}."
+    resolution_template = ("Corrija LOJASYNC_RECEIVABLE_RULES (ex.: {{\"credit_card\": {{\"first_days\": 30, "
+                           "\"every_days\": 30}}}}).")

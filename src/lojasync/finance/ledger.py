@@ -1,0 +1,36 @@
+"""Receivables written and cancelled for a document: what the fiscal handlers call, in their transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from lojasync.finance.plans import InstallmentRule, installment_plan
+from lojasync.finance.ports import ReceivableRepository
+from lojasync.finance.receivables import Receivable
+
+
+def create_receivables(repo: ReceivableRepository, *, order_id: int | None, source_type: str, source_id: str,
+                       total: Decimal, installments: int | None, payment_method: str | None, start: date,
+                       rules: dict[str, InstallmentRule] | None = None) -> list[Receivable]:
+    """The document's receivables; nothing new when it already has them (the unique key backs this up
+    against a concurrent writer)."""
+    if repo.for_source(source_type, source_id):
+        return []
+    plan = installment_plan(total, installments, payment_method, start, rules)
+    created = [Receivable(order_id, source_type, source_id, part.number, len(plan), part.amount, part.due_date,
+                          payment_method) for part in plan]
+    for receivable in created:
+        repo.add(receivable)
+    return created
+
+
+def cancel_receivables(repo: ReceivableRepository, source_type: str, source_id: str) -> tuple[int, int]:
+    """Cancel the document's open receivables; received ones are flagged. Returns (cancelled, flagged)."""
+    cancelled = flagged = 0
+    for receivable in repo.for_source(source_type, source_id):
+        if receivable.cancel():
+            cancelled += 1
+        elif receivable.needs_attention:
+            flagged += 1
+    return cancelled, flagged

@@ -1,0 +1,48 @@
+"""When each installment falls due: a rule per payment method (a table the integrator can change).
+
+Card installments are paid by the acquirer month by month (30, 60, 90 days); Pix and cash are received at
+once; a boleto falls due a few days after issue. Amounts are split by the largest remainder, so the
+installments always add up to the document's total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from lojasync.shared.money import split_by_weights
+
+
+@dataclass(frozen=True)
+class InstallmentRule:
+    first_days: int = 0     # days from the approval to the first due date
+    every_days: int = 30    # days between installments
+
+
+DEFAULT_RULES: dict[str, InstallmentRule] = {
+    "credit_card": InstallmentRule(first_days=30, every_days=30),
+    "debit_card": InstallmentRule(first_days=1, every_days=30),
+    "boleto": InstallmentRule(first_days=3, every_days=30),
+    "pix": InstallmentRule(first_days=0, every_days=30),
+    "wire_transfer": InstallmentRule(first_days=0, every_days=30),
+    "cash": InstallmentRule(first_days=0, every_days=30),
+}
+OTHER = InstallmentRule(first_days=0, every_days=30)
+
+
+@dataclass(frozen=True)
+class Installment:
+    number: int
+    amount: Decimal
+    due_date: date
+
+
+def installment_plan(total: Decimal, installments: int | None, method: str | None, start: date,
+                     rules: dict[str, InstallmentRule] | None = None) -> list[Installment]:
+    """The installments of `total`; one when the store gave none (or nonsense)."""
+    count = installments if installments and 0 < installments <= 48 else 1
+    rule = (rules or DEFAULT_RULES).get((method or "").lower(), OTHER)
+    amounts = split_by_weights(total, [Decimal(1)] * count)
+    return [Installment(n + 1, amount, start + timedelta(days=rule.first_days + n * rule.every_days))
+            for n, amount in enumerate(amounts)]

@@ -1,0 +1,17 @@
+"""What the finance use cases need from persistence."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from lojasync.finance.receivables import Receivable, ReceivableStatus
+
+
+class ReceivableRepository(Protocol):
+    def add(self, receivable: Receivable) -> None: ...
+
+    def get(self, receivable_id: int) -> Receivable | None: ...
+
+    def for_source(self, source_type: str, source_id: str) -> list[Receivable]: ...
+
+    def list(self, status: ReceivableStatus | None = None, order_id: int | None = None) -> list[Receivable]: ...

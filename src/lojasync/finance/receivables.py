@@ -1,0 +1,84 @@
+"""Receivable (conta a receber, lançamento financeiro): one installment of what a customer owes for a sale.
+
+Created only by an approved document (an authorised NF-e, a confirmed venda simples), unique per document
+and installment, so a retry or a second approval cannot create it twice. Cancelling the document cancels
+the open ones; one already received is never deleted: it is flagged for a person (a refund is a decision).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from lojasync.finance.errors import ReceivableCancelled
+
+
+class ReceivableStatus(StrEnum):
+    OPEN = "open"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {ReceivableStatus.OPEN: "em aberto", ReceivableStatus.RECEIVED: "recebida",
+           ReceivableStatus.CANCELLED: "cancelada"}
+
+RECEIVED_BEFORE_CANCEL = ("Recebida antes do cancelamento do documento que a gerou: confira se é preciso "
+                          "devolver o valor ao cliente (nada foi estornado automaticamente).")
+
+
+class Receivable:
+    id: int | None
+    order_id: int | None
+    source_type: str              # the document that created it: "nfe" or "simple_sale"
+    source_id: str
+    installment: int              # 1..installments
+    installments: int
+    amount: Decimal
+    due_date: date
+    payment_method: str | None
+    status: ReceivableStatus
+    needs_attention: bool
+    attention_reason: str | None
+    received_at: datetime | None
+    created_at: datetime | None
+
+    def __init__(self, order_id: int | None, source_type: str, source_id: str, installment: int, installments: int,
+                 amount: Decimal, due_date: date, payment_method: str | None = None) -> None:
+        self.order_id = order_id
+        self.source_type = source_type
+        self.source_id = source_id
+        self.installment = installment
+        self.installments = installments
+        self.amount = amount
+        self.due_date = due_date
+        self.payment_method = payment_method
+        self.status = ReceivableStatus.OPEN
+        self.needs_attention = False
+        self.attention_reason = None
+        self.received_at = None
+
+    def cancel(self) -> bool:
+        """Cancel for the document's cancellation: True when cancelled, False when it must be looked at
+        (already received: flagged) or was cancelled before."""
+        if self.status is ReceivableStatus.OPEN:
+            self.status = ReceivableStatus.CANCELLED
+            return True
+        if self.status is ReceivableStatus.RECEIVED and not self.needs_attention:
+            self.needs_attention = True
+            self.attention_reason = RECEIVED_BEFORE_CANCEL
+        return False
+
+    def receive(self, when: datetime) -> bool:
+        """Mark as received (baixa do título); False when it already was."""
+        if self.status is ReceivableStatus.RECEIVED:
+            return False
+        if self.status is ReceivableStatus.CANCELLED:
+            raise ReceivableCancelled(receivable_id=self.id)
+        self.status = ReceivableStatus.RECEIVED
+        self.received_at = when
+        return True

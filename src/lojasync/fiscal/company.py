@@ -1,0 +1,97 @@
+"""The company that issues (emitente): identity, address, NF-e numbering, tax regime and its A1 certificate.
+
+One row. Everything the NF-e needs from the issuer is checked at once (`problems`), in Portuguese, before any
+document is built: a half-configured company is a list of what to fill in, not a SEFAZ rejection later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+# NF-e 4.00, tag CRT.
+SIMPLES_NACIONAL = 1
+REGIME_NORMAL = 3
+HOMOLOGATION, PRODUCTION = "2", "1"
+
+
+class Company:
+    id: int | None
+    legal_name: str | None = None
+    trade_name: str | None = None
+    cnpj: str | None = None
+    ie: str | None = None
+    crt: int
+    street: str | None = None
+    number: str | None = None
+    complement: str | None = None
+    district: str | None = None
+    city: str | None = None
+    city_code: str | None = None
+    uf: str | None = None
+    zipcode: str | None = None
+    phone: str | None = None
+    series: int
+    next_number: int
+    environment: str
+    default_ncm: str | None = None
+    default_origin: str
+    default_unit: str
+    icms_rate: Decimal | None = None
+    pis_rate: Decimal | None = None
+    cofins_rate: Decimal | None = None
+    cbs_rate: Decimal | None = None
+    ibs_rate: Decimal | None = None
+    ibs_cbs_for_simples: bool
+    tech_cnpj: str | None = None
+    tech_contact: str | None = None
+    tech_email: str | None = None
+    tech_phone: str | None = None
+    certificate: str | None = None            # sealed PKCS#12 (base64 inside the seal)
+    certificate_password: str | None = None   # sealed
+    certificate_subject: str | None = None
+    certificate_cnpj: str | None = None
+    certificate_not_after: datetime | None = None
+    certificate_is_test: bool
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def __init__(self) -> None:
+        self.crt = SIMPLES_NACIONAL
+        self.series = 1
+        self.next_number = 1
+        self.environment = HOMOLOGATION
+        self.default_origin = "0"
+        self.default_unit = "UN"
+        self.ibs_cbs_for_simples = False
+        self.certificate_is_test = False
+
+    @property
+    def in_production(self) -> bool:
+        return self.environment == PRODUCTION
+
+    def take_number(self) -> int:
+        """The next NF-e number of the series (the caller holds the row locked)."""
+        number = self.next_number
+        self.next_number = number + 1
+        return number
+
+    def problems(self, now: datetime) -> list[str]:
+        """What is missing for this company to issue an NF-e, in Portuguese (empty when ready)."""
+        missing = [label for attr, label in _REQUIRED if not getattr(self, attr)]
+        problems = [f"empresa sem {', '.join(missing)} (lojasync company set)"] if missing else []
+        if not self.certificate:
+            problems.append("empresa sem certificado A1 (lojasync company certificate ARQUIVO --password SENHA, ou "
+                            "--test para um de teste em homologação)")
+        elif self.certificate_not_after is not None and self.certificate_not_after <= now:
+            problems.append(f"certificado A1 vencido em {self.certificate_not_after:%d/%m/%Y}: instale um novo")
+        elif self.certificate_is_test and self.in_production:
+            problems.append("certificado de teste não vale em produção: instale o certificado A1 da empresa")
+        return problems
+
+
+_REQUIRED = (
+    ("legal_name", "razão social"), ("cnpj", "CNPJ"), ("ie", "inscrição estadual"), ("street", "logradouro"),
+    ("number", "número"), ("district", "bairro"), ("city", "cidade"), ("city_code", "código IBGE da cidade"),
+    ("uf", "UF"), ("zipcode", "CEP"),
+)

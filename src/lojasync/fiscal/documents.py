@@ -1,0 +1,68 @@
+"""What an NF-e and a venda simples share: the order's lines as they were when the document was generated.
+
+A document keeps its own copy of the lines (Saleor's habit: a sale keeps the product data of its time), so
+the stock it issues and the receivables it creates are those of the document, whatever the order becomes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from lojasync.shared.money import to_money
+
+
+class DocumentKind(StrEnum):
+    NFE = "nfe"
+    SIMPLE_SALE = "simple_sale"
+
+    @property
+    def label(self) -> str:
+        return "NF-e" if self is DocumentKind.NFE else "venda simples"
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    position: int
+    product_id: int
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"position": self.position, "product_id": self.product_id, "sku": self.sku, "name": self.name,
+                "quantity": self.quantity, "unit_price": str(self.unit_price), "total": str(self.total)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocumentLine:
+        return cls(int(data["position"]), int(data["product_id"]), data.get("sku"), data["name"],
+                   int(data["quantity"]), to_money(data["unit_price"]), to_money(data["total"]))
+
+
+def lines_from_order(order) -> tuple[list[DocumentLine], list[str]]:
+    """The order's lines as document lines, and the problems that keep a line out (no product: stock
+    could not be issued for it)."""
+    lines, problems = [], []
+    for line in order.lines:
+        if line.product_id is None and getattr(line, "product", None) is None:
+            problems.append(f"item {line.position} (SKU {line.sku or 'vazio'}) sem produto cadastrado: cadastre o "
+                            "produto com esse SKU")
+            continue
+        product_id = line.product_id if line.product_id is not None else line.product.id
+        lines.append(DocumentLine(line.position, product_id, line.sku, line.name, line.quantity, line.unit_price,
+                                  line.total))
+    if not order.lines:
+        problems.append("o pedido não tem itens")
+    return lines, problems
+
+
+def same_lines(document_lines: list[DocumentLine], order) -> bool:
+    """Whether the order still has the lines the document was generated from (the store may have changed it
+    before the document was approved)."""
+    current, _ = lines_from_order(order)
+    key = [(x.position, x.product_id, x.quantity, x.unit_price) for x in current]
+    return key == [(x.position, x.product_id, x.quantity, x.unit_price) for x in document_lines]

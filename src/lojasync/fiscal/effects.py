@@ -1,0 +1,72 @@
+"""The effects of approving and cancelling a document, as handlers of its domain events.
+
+They run in the approval's own transaction (the unit of work hands the events to the bus before the
+commit), so "authorised" and "stock issued + receivables created" are written together or not at all;
+the ledgers' unique keys make a second run a no-op, whatever retried it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from lojasync.finance.ledger import cancel_receivables, create_receivables
+from lojasync.finance.plans import InstallmentRule
+from lojasync.fiscal.documents import DocumentKind
+from lojasync.fiscal.events import (
+    DocumentApproved,
+    DocumentCancelled,
+    ReceivablesCancelled,
+    ReceivablesCreated,
+    StockIssued,
+    StockReturned,
+)
+from lojasync.sales.history import ProcessedBy
+from lojasync.shared.money import ZERO
+from lojasync.stock.issues import LineToMove, issue_stock, return_stock
+
+# Due dates are calendar days where the merchant is.
+LOCAL = ZoneInfo("America/Sao_Paulo")
+_PROCESSED_BY = {DocumentKind.NFE: ProcessedBy.NFE, DocumentKind.SIMPLE_SALE: ProcessedBy.SIMPLE_SALE}
+
+
+def local_date(when: datetime | None) -> date:
+    return (when or datetime.now(LOCAL)).astimezone(LOCAL).date()
+
+
+def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule] | None = None) -> None:
+    """Stock down for every line, the receivables created, the order marked processed."""
+    document, order = event.document, event.order
+    source = (document.kind.value, str(document.id))
+    lines = [LineToMove(line.position, line.product_id, line.quantity) for line in document.lines]
+    issued = issue_stock(uow.stock_movements, *source, lines, reason=f"Baixa: {document.label}")
+    if issued:
+        order.record(StockIssued(order=order, actor=event.actor, units=-sum(m.quantity for m in issued),
+                                 products=len({m.product_id for m in issued}), document=document.label))
+    created = create_receivables(uow.receivables, order_id=order.id, source_type=source[0], source_id=source[1],
+                                 total=document.total, installments=document.installments,
+                                 payment_method=document.payment_method, start=local_date(document.approved_at),
+                                 rules=rules)
+    if created:
+        order.record(ReceivablesCreated(order=order, actor=event.actor, count=len(created),
+                                        total=sum((r.amount for r in created), ZERO),
+                                        document=document.label))
+    order.mark_processed(_PROCESSED_BY[document.kind])
+
+
+def reverse_effects(event: DocumentCancelled, uow) -> None:
+    """Stock back, open receivables cancelled, received ones flagged; the order is no longer processed."""
+    document, order = event.document, event.order
+    source = (document.kind.value, str(document.id))
+    returned = return_stock(uow.stock_movements, *source, reason=f"Devolução: {document.label} cancelada")
+    if returned:
+        order.record(StockReturned(order=order, actor=event.actor, units=sum(m.quantity for m in returned),
+                                   products=len({m.product_id for m in returned}), document=document.label))
+    cancelled, flagged = cancel_receivables(uow.receivables, *source)
+    if cancelled or flagged:
+        order.record(ReceivablesCancelled(order=order, actor=event.actor, count=cancelled, flagged=flagged,
+                                          document=document.label))
+    if flagged:
+        order.ask_for_a_person(f"{document.label.capitalize()} cancelada com {flagged} conta(s) a receber já "
+                               "recebida(s): confira se é preciso devolver o valor ao cliente.")
+    order.unmark_processed()

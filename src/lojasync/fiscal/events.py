@@ -1,0 +1,125 @@
+"""Domain events of processing an order. Each is an order event, so the order's history records it; the
+approval and cancellation events also have the effects' handlers (stock, receivables) hung on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from lojasync.sales.events import OrderEvent
+from lojasync.sales.history import HistoryType
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentEvent(OrderEvent):
+    """An event about an NF-e or a sale; `document` is the aggregate itself (for handlers, not history)."""
+
+    document: Any = field(repr=False, compare=False)
+
+    def params(self) -> dict[str, Any]:
+        params = super().params()
+        params.pop("document", None)
+        return params
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentApproved(DocumentEvent):
+    """NF-e authorised or sale confirmed: stock goes down and receivables are created, once."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentCancelled(DocumentEvent):
+    """NF-e or sale cancelled after approval: stock comes back and open receivables are cancelled."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaleGenerated(DocumentEvent):
+    history_type = HistoryType.SALE_GENERATED
+    sale_number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaleConfirmed(DocumentApproved):
+    history_type = HistoryType.SALE_CONFIRMED
+    sale_number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaleCancelled(DocumentCancelled):
+    history_type = HistoryType.SALE_CANCELLED
+    sale_number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaleDiscarded(DocumentEvent):
+    """A sale cancelled before it was confirmed: the history says so; nothing had moved."""
+
+    history_type = HistoryType.SALE_CANCELLED
+    sale_number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceGenerated(DocumentEvent):
+    history_type = HistoryType.INVOICE_GENERATED
+    number: int
+    series: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceAuthorised(DocumentApproved):
+    history_type = HistoryType.INVOICE_AUTHORISED
+    number: int
+    series: int
+    protocol: str
+    access_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceRejected(DocumentEvent):
+    history_type = HistoryType.INVOICE_REJECTED
+    number: int
+    series: int
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceCancelled(DocumentCancelled):
+    history_type = HistoryType.INVOICE_CANCELLED
+    number: int
+    series: int
+    protocol: str | None
+    justification: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockIssued(OrderEvent):
+    history_type = HistoryType.STOCK_ISSUED
+    units: int
+    products: int
+    document: str      # "NF-e nº 12 série 1", "venda simples 3"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockReturned(OrderEvent):
+    history_type = HistoryType.STOCK_RETURNED
+    units: int
+    products: int
+    document: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceivablesCreated(OrderEvent):
+    history_type = HistoryType.RECEIVABLES_CREATED
+    count: int
+    total: Decimal
+    document: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceivablesCancelled(OrderEvent):
+    history_type = HistoryType.RECEIVABLES_CANCELLED
+    count: int
+    flagged: int
+    document: str

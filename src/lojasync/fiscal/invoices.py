@@ -1,0 +1,171 @@
+"""NF-e (modelo 55) of an order, as the ERP keeps it: its number and key, the signed XML, and its life at SEFAZ.
+
+    pending ──approve──▶ awaiting SEFAZ ──100──▶ authorised ──cancel (135)──▶ cancelled
+       │                     │  ▲
+       │                     │  └── timeout / 108-109: asked again by key, never resent blind
+       └──discard            └──rejection──▶ rejected ──approve (rebuilt, same number)──▶ awaiting SEFAZ
+
+Only "authorised" moves stock and money (handlers of `InvoiceAuthorised`); only cancelling an authorised
+NF-e reverses them. A pending or rejected NF-e may be discarded: nothing moved, the number stays unused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from lojasync.fiscal.documents import DocumentKind, DocumentLine
+from lojasync.fiscal.errors import DocumentStateRefused
+from lojasync.fiscal.events import InvoiceAuthorised, InvoiceCancelled, InvoiceGenerated, InvoiceRejected
+from lojasync.sales.history import Actor
+from lojasync.shared.events import Aggregate
+
+
+class InvoiceStatus(StrEnum):
+    PENDING = "pending"
+    AWAITING = "awaiting_sefaz"
+    AUTHORISED = "authorised"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    DISCARDED = "discarded"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {InvoiceStatus.PENDING: "pendente", InvoiceStatus.AWAITING: "aguardando SEFAZ",
+           InvoiceStatus.AUTHORISED: "autorizada", InvoiceStatus.REJECTED: "rejeitada",
+           InvoiceStatus.CANCELLED: "cancelada", InvoiceStatus.DISCARDED: "descartada"}
+# The order's document while in one of these: a second one is refused.
+ACTIVE = frozenset({InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.AUTHORISED,
+                    InvoiceStatus.REJECTED})
+
+
+class Invoice(Aggregate):
+    kind = DocumentKind.NFE
+    id: int | None
+    order_id: int
+    status: InvoiceStatus
+    environment: str
+    series: int
+    number: int
+    access_key: str | None
+    issued_at: datetime | None
+    customer_id: int | None
+    lines_data: list[dict]
+    total: Decimal
+    payment_method: str | None
+    installments: int | None
+    xml: str | None
+    proc_xml: str | None
+    protocol: str | None
+    authorised_at: datetime | None
+    simulated: bool
+    rejection_code: str | None
+    rejection_reason: str | None
+    attempts: int
+    sent_at: datetime | None
+    cancel_justification: str | None
+    cancel_protocol: str | None
+    cancelled_at: datetime | None
+    cancel_xml: str | None
+    created_at: datetime | None
+
+    def __init__(self, order, lines: list[DocumentLine], environment: str, series: int, number: int) -> None:
+        self.order_id = order.id
+        self.status = InvoiceStatus.PENDING
+        self.environment = environment
+        self.series = series
+        self.number = number
+        self.access_key = None
+        self.issued_at = None
+        self.customer_id = order.customer_id
+        self.lines_data = [line.to_dict() for line in lines]
+        self.total = order.total
+        self.payment_method = order.payment_method
+        self.installments = order.installments
+        self.xml = self.proc_xml = self.protocol = None
+        self.authorised_at = None
+        self.simulated = False
+        self.rejection_code = self.rejection_reason = None
+        self.attempts = 0
+        self.sent_at = None
+        self.cancel_justification = self.cancel_protocol = self.cancel_xml = None
+        self.cancelled_at = None
+
+    @property
+    def lines(self) -> list[DocumentLine]:
+        return [DocumentLine.from_dict(data) for data in self.lines_data]
+
+    @property
+    def label(self) -> str:
+        return f"NF-e nº {self.number} série {self.series}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def approved_at(self) -> datetime | None:
+        return self.authorised_at
+
+    def _ids(self) -> dict:
+        return {"document": self, "number": self.number, "series": self.series}
+
+    def signed(self, order, actor: Actor, access_key: str, xml: str, issued_at: datetime) -> None:
+        """The XML is built, signed and valid: keep it (the first time, say so in the order's history)."""
+        first = self.access_key is None
+        self.access_key, self.xml, self.issued_at = access_key, xml, issued_at
+        if first:
+            self.record(InvoiceGenerated(order=order, actor=actor, **self._ids()))
+
+    def sending(self, when: datetime) -> None:
+        """About to be sent: from now on an unanswered send is settled by asking SEFAZ by key."""
+        self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED}, "transmitir")
+        self.status = InvoiceStatus.AWAITING
+        self.attempts += 1
+        self.sent_at = when
+
+    def authorise(self, order, actor: Actor, protocol: str, proc_xml: str, when: datetime, simulated: bool) -> bool:
+        """SEFAZ authorised it (100): the handlers issue stock and create receivables. False when it
+        already was (a second answer, a concurrent approval)."""
+        if self.status is InvoiceStatus.AUTHORISED:
+            return False
+        self._refuse_unless({InvoiceStatus.AWAITING, InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "autorizar")
+        self.status = InvoiceStatus.AUTHORISED
+        self.protocol, self.proc_xml, self.authorised_at, self.simulated = protocol, proc_xml, when, simulated
+        self.rejection_code = self.rejection_reason = None
+        self.record(InvoiceAuthorised(order=order, actor=actor, protocol=protocol, access_key=self.access_key,
+                                      **self._ids()))
+        return True
+
+    def reject(self, order, actor: Actor, code: str, reason: str) -> None:
+        """SEFAZ refused it: nothing moved; the operator fixes the data and approves again (same number)."""
+        self.status = InvoiceStatus.REJECTED
+        self.rejection_code, self.rejection_reason = code, reason[:500]
+        self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
+
+    def cancel(self, order, actor: Actor, protocol: str | None, justification: str, event_xml: str | None,
+               when: datetime) -> bool:
+        """SEFAZ registered the cancellation event: the handlers reverse stock and receivables."""
+        if self.status is InvoiceStatus.CANCELLED:
+            return False
+        self._refuse_unless({InvoiceStatus.AUTHORISED}, "cancelar")
+        self.status = InvoiceStatus.CANCELLED
+        self.cancel_protocol, self.cancel_justification = protocol, justification
+        self.cancel_xml, self.cancelled_at = event_xml, when
+        self.record(InvoiceCancelled(order=order, actor=actor, protocol=protocol, justification=justification,
+                                     **self._ids()))
+        return True
+
+    def discard(self, when: datetime) -> None:
+        """Give up a document SEFAZ never authorised (pending or rejected): nothing moved."""
+        self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "descartar")
+        self.status = InvoiceStatus.DISCARDED
+        self.cancelled_at = when
+
+    def _refuse_unless(self, allowed: set[InvoiceStatus], action: str) -> None:
+        if self.status not in allowed:
+            raise DocumentStateRefused(document="NF-e", number=self.number, status=self.status.label, what=action)

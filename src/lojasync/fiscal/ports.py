@@ -1,0 +1,58 @@
+"""What processing an order needs from persistence (the database adapter and the test fakes provide it)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from lojasync.finance.ports import ReceivableRepository
+from lojasync.fiscal.company import Company
+from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
+from lojasync.sales.ports import CustomerRepository, HistoryRepository
+from lojasync.stock.ports import ProductRepository, StockMovementRepository
+
+
+class SimpleSaleRepository(Protocol):
+    def add(self, sale: SimpleSale) -> None: ...
+
+    def get(self, sale_id: int, *, for_update: bool = False) -> SimpleSale | None: ...
+
+    def for_order(self, order_id: int) -> list[SimpleSale]: ...
+
+    def list(self, status: SaleStatus | None = None, limit: int | None = None) -> list[SimpleSale]: ...
+
+
+class InvoiceRepository(Protocol):
+    def add(self, invoice: Invoice) -> None: ...
+
+    def get(self, invoice_id: int, *, for_update: bool = False) -> Invoice | None: ...
+
+    def for_order(self, order_id: int) -> list[Invoice]: ...
+
+    def list(self, status: InvoiceStatus | None = None, limit: int | None = None) -> list[Invoice]: ...
+
+
+class CompanyRepository(Protocol):
+    def get(self, *, for_update: bool = False) -> Company | None: ...
+
+    def add(self, company: Company) -> None: ...
+
+
+class ProcessingUnitOfWork(Protocol):
+    orders: object            # sales' OrderRepository, with get(number, for_update=...)
+    customers: CustomerRepository
+    products: ProductRepository
+    order_history: HistoryRepository
+    stock_movements: StockMovementRepository
+    simple_sales: SimpleSaleRepository
+    invoices: InvoiceRepository
+    receivables: ReceivableRepository
+    company: CompanyRepository
+
+    def __enter__(self) -> ProcessingUnitOfWork: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def flush(self) -> None: ...

@@ -1,0 +1,32 @@
+"""What generating either document checks first: the order exists, is not cancelled, and has no other
+active document (one NF-e or sale per order: a second would issue the stock twice)."""
+
+from __future__ import annotations
+
+from lojasync.fiscal.documents import lines_from_order
+from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.sales.errors import OrderNotFound
+from lojasync.sales.status import OrderStatus
+
+
+def order_to_process(uow: ProcessingUnitOfWork, order_number: int, document: str):
+    """The order, locked, with its lines as a document's lines; refusals list every problem at once."""
+    order = uow.orders.get(order_number, for_update=True)
+    if order is None:
+        raise OrderNotFound(number=order_number)
+    refuse_second_document(uow, order)
+    lines, problems = lines_from_order(order)
+    if order.status is OrderStatus.CANCELLED:
+        problems.insert(0, "o pedido está Cancelado")
+    if problems:
+        raise DocumentNotPossible(document, order.id, problems)
+    return order, lines
+
+
+def refuse_second_document(uow: ProcessingUnitOfWork, order) -> None:
+    for existing in [*uow.invoices.for_order(order.id), *uow.simple_sales.for_order(order.id)]:
+        if existing.is_active:
+            raise OrderAlreadyProcessing(order_number=order.id, document=existing.label,
+                                         status=existing.status.label)
+

@@ -1,0 +1,65 @@
+"""Venda simples: generate from an order, confirm (stock and receivables, once), cancel (reversed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from lojasync.fiscal.documents import same_lines
+from lojasync.fiscal.errors import OrderChangedSinceGenerated, SaleNotFound
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.services.documents import order_to_process
+from lojasync.fiscal.services.views import SaleView, sale_view
+from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
+from lojasync.sales.history import Actor
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def generate_sale(uow: ProcessingUnitOfWork, order_number: int, actor: Actor = Actor.OPERATOR) -> SaleView:
+    """A pending venda simples with the order's lines; nothing moves yet."""
+    with uow:
+        order, lines = order_to_process(uow, order_number, "a venda simples")
+        sale = SimpleSale(order, lines)
+        uow.simple_sales.add(sale)
+        uow.flush()  # the sale's number, for the history
+        sale.generated(order, actor)
+        uow.commit()
+        return sale_view(sale, order)
+
+
+def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Actor = Actor.OPERATOR,
+                 now: Clock = _now) -> tuple[SaleView, bool]:
+    """Confirm: stock down and receivables created in this transaction. Returns the sale and whether
+    this call confirmed it (False: it already was; nothing moved twice)."""
+    with uow:
+        sale = _sale(uow, sale_id)
+        order = uow.orders.get(sale.order_id)
+        if sale.status is SaleStatus.PENDING and not same_lines(sale.lines, order):
+            raise OrderChangedSinceGenerated(order_number=order.id, document="a venda simples")
+        changed = sale.confirm(order, actor, now())
+        uow.commit()
+        return sale_view(sale, order), changed
+
+
+def cancel_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Actor = Actor.OPERATOR,
+                now: Clock = _now) -> tuple[SaleView, bool]:
+    """Cancel: when it was confirmed, the stock comes back and open receivables are cancelled."""
+    with uow:
+        sale = _sale(uow, sale_id)
+        order = uow.orders.get(sale.order_id)
+        changed = sale.cancel(order, actor, now())
+        uow.commit()
+        return sale_view(sale, order), changed
+
+
+def _sale(uow: ProcessingUnitOfWork, sale_id: int) -> SimpleSale:
+    # Locked: two confirmations at once queue here, and the second finds the sale confirmed.
+    sale = uow.simple_sales.get(sale_id, for_update=True)
+    if sale is None:
+        raise SaleNotFound(sale_id=sale_id)
+    return sale

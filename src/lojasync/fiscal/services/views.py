@@ -1,0 +1,103 @@
+"""What the CLI, the pages and the API show of NF-e and vendas simples: plain data, no ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from lojasync.fiscal.errors import InvoiceNotFound, SaleNotFound
+from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
+
+
+@dataclass(frozen=True)
+class SaleView:
+    id: int
+    status: str              # code (pending, confirmed, cancelled)
+    status_label: str        # in Portuguese
+    order_number: int
+    store_number: str | None
+    total: Decimal
+    payment_method: str | None
+    installments: int | None
+    customer_id: int | None
+    lines: list[dict[str, Any]]
+    created_at: datetime | None
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    id: int
+    status: str
+    status_label: str
+    order_number: int
+    store_number: str | None
+    number: int
+    series: int
+    access_key: str | None
+    environment: str         # "1" produção, "2" homologação
+    total: Decimal
+    protocol: str | None
+    simulated: bool          # authorised by the SEFAZ simulator: no fiscal value
+    rejection_code: str | None
+    rejection_reason: str | None
+    attempts: int
+    issued_at: datetime | None
+    authorised_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_justification: str | None
+    lines: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sale_view(sale: SimpleSale, order) -> SaleView:
+    return SaleView(sale.id, sale.status.value, sale.status.label, sale.order_id,
+                    getattr(order, "origin_number", None), sale.total, sale.payment_method, sale.installments,
+                    sale.customer_id, list(sale.lines_data), sale.created_at, sale.confirmed_at, sale.cancelled_at)
+
+
+def invoice_view(invoice: Invoice, order) -> InvoiceView:
+    return InvoiceView(invoice.id, invoice.status.value, invoice.status.label, invoice.order_id,
+                       getattr(order, "origin_number", None), invoice.number, invoice.series, invoice.access_key,
+                       invoice.environment, invoice.total, invoice.protocol, invoice.simulated, invoice.rejection_code,
+                       invoice.rejection_reason, invoice.attempts, invoice.issued_at, invoice.authorised_at,
+                       invoice.cancelled_at, invoice.cancel_justification, list(invoice.lines_data))
+
+
+def list_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None = None, limit: int | None = None) -> list[SaleView]:
+    with uow:
+        sales = uow.simple_sales.list(status, limit)
+        return [sale_view(s, uow.orders.get(s.order_id)) for s in sales]
+
+
+def show_sale(uow: ProcessingUnitOfWork, sale_id: int) -> SaleView:
+    with uow:
+        sale = uow.simple_sales.get(sale_id)
+        if sale is None:
+            raise SaleNotFound(sale_id=sale_id)
+        return sale_view(sale, uow.orders.get(sale.order_id))
+
+
+def list_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None = None,
+                  limit: int | None = None) -> list[InvoiceView]:
+    with uow:
+        invoices = uow.invoices.list(status, limit)
+        return [invoice_view(i, uow.orders.get(i.order_id)) for i in invoices]
+
+
+def show_invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> InvoiceView:
+    with uow:
+        invoice = uow.invoices.get(invoice_id)
+        if invoice is None:
+            raise InvoiceNotFound(invoice_id=invoice_id)
+        return invoice_view(invoice, uow.orders.get(invoice.order_id))

@@ -1,0 +1,103 @@
+"""Venda simples: the order sold without an NF-e. Generated from the order (moves nothing), confirmed (stock
+goes down, receivables are created) or cancelled (both reversed when it had been confirmed). It needs no
+customer: without one it is a sale to the consumidor final."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from lojasync.fiscal.documents import DocumentKind, DocumentLine
+from lojasync.fiscal.errors import DocumentStateRefused
+from lojasync.fiscal.events import SaleCancelled, SaleConfirmed, SaleDiscarded, SaleGenerated
+from lojasync.sales.history import Actor
+from lojasync.shared.events import Aggregate
+
+
+class SaleStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {SaleStatus.PENDING: "pendente", SaleStatus.CONFIRMED: "confirmada", SaleStatus.CANCELLED: "cancelada"}
+
+
+class SimpleSale(Aggregate):
+    kind = DocumentKind.SIMPLE_SALE
+    id: int | None
+    order_id: int
+    status: SaleStatus
+    customer_id: int | None
+    lines_data: list[dict]
+    total: Decimal
+    payment_method: str | None
+    installments: int | None
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime | None
+
+    def __init__(self, order, lines: list[DocumentLine]) -> None:
+        self.order_id = order.id
+        self.status = SaleStatus.PENDING
+        self.customer_id = order.customer_id
+        self.lines_data = [line.to_dict() for line in lines]
+        self.total = order.total
+        self.payment_method = order.payment_method
+        self.installments = order.installments
+        self.confirmed_at = None
+        self.cancelled_at = None
+
+    @property
+    def lines(self) -> list[DocumentLine]:
+        return [DocumentLine.from_dict(data) for data in self.lines_data]
+
+    @property
+    def label(self) -> str:
+        return f"venda simples {self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is not SaleStatus.CANCELLED
+
+    @property
+    def approved_at(self) -> datetime | None:
+        return self.confirmed_at
+
+    def generated(self, order, actor: Actor) -> None:
+        """Say so in the order's history (once the sale has its number)."""
+        self.record(SaleGenerated(order=order, actor=actor, document=self, sale_number=self.id))
+
+    def confirm(self, order, actor: Actor, when: datetime) -> bool:
+        """Confirm the sale; False when it already was (a double click changes nothing)."""
+        if self.status is SaleStatus.CONFIRMED:
+            return False
+        self._refuse_unless(SaleStatus.PENDING, "confirmar")
+        self.status = SaleStatus.CONFIRMED
+        self.confirmed_at = when
+        self.record(SaleConfirmed(order=order, actor=actor, document=self, sale_number=self.id))
+        return True
+
+    def cancel(self, order, actor: Actor, when: datetime) -> bool:
+        """Cancel; a confirmed sale's effects are reversed by the handlers. False when already cancelled."""
+        if self.status is SaleStatus.CANCELLED:
+            return False
+        was_confirmed = self.status is SaleStatus.CONFIRMED
+        self.status = SaleStatus.CANCELLED
+        self.cancelled_at = when
+        if was_confirmed:
+            self.record(SaleCancelled(order=order, actor=actor, document=self, sale_number=self.id))
+        else:  # nothing moved: only the history says it
+            self.record(SaleDiscarded(order=order, actor=actor, document=self, sale_number=self.id))
+        return True
+
+    def _refuse_unless(self, status: SaleStatus, action: str) -> None:
+        if self.status is not status:
+            raise DocumentStateRefused(document="Venda simples", number=self.id, status=self.status.label,
+                                       what=action)
+

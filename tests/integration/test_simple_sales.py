@@ -1,0 +1,187 @@
+"""Venda simples end to end on a real database: generating moves nothing; confirming issues stock and creates
+receivables exactly once; cancelling reverses both (SQLite, or PostgreSQL when LOJASYNC_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from lojasync.finance.receivables import ReceivableStatus
+from lojasync.finance.services import list_receivables, receive
+from lojasync.fiscal.errors import (
+    DocumentNotPossible,
+    DocumentStateRefused,
+    OrderAlreadyProcessing,
+    OrderChangedSinceGenerated,
+)
+from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+from lojasync.fiscal.services.views import list_sales
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.views import show_order
+from lojasync.stock.products import UnknownSkuPolicy
+from lojasync.stock.views import stock_levels, stock_movements
+from tests.factories import make_store, order_payload, ts
+
+POLICY = ImportPolicy()
+NOON = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)   # 12:00 in São Paulo
+
+
+@pytest.fixture()
+def store_id(app) -> int:
+    return make_store(app)
+
+
+def imported(app, store_id, **payload) -> int:
+    return import_order(app.uow(), store_id, order_payload(**payload), POLICY).order_number
+
+
+def stock(app) -> dict[str, int]:
+    return {row["sku"]: row["quantity"] for row in stock_levels(app.uow())}
+
+
+def history_types(app, number: int) -> list[str]:
+    return [entry["event"] for entry in show_order(app.uow(), number)["log"]]
+
+
+def test_generating_moves_nothing_and_confirming_issues_stock_and_creates_the_receivable(app, store_id):
+    number = imported(app, store_id, id=1800000001)
+    sale = generate_sale(app.uow(), number)
+    assert (sale.status, sale.order_number, sale.total) == ("pending", number, Decimal("160.00"))
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert list_receivables(app.uow()) == []
+
+    confirmed, changed = confirm_sale(app.uow(), sale.id, now=lambda: NOON)
+    assert changed and confirmed.status == "confirmed"
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    (receivable,) = list_receivables(app.uow())
+    assert (receivable["amount"], receivable["due_date"], receivable["status"]) == (
+        Decimal("160.00"), date(2026, 12, 1), "open")   # Pix: due the day it was confirmed
+    order = show_order(app.uow(), number)
+    assert order["processed_by"] == "simple_sale"
+    assert history_types(app, number)[-4:] == ["sale_generated", "sale_confirmed", "stock_issued",
+                                               "receivables_created"]
+    movement = stock_movements(app.uow(), "CAM-ALG-P")[0]
+    assert (movement["quantity"], movement["source_type"], movement["source_id"]) == (-2, "simple_sale",
+                                                                                     str(sale.id))
+
+
+def test_a_second_confirmation_moves_nothing_twice(app, store_id):
+    sale = generate_sale(app.uow(), imported(app, store_id, id=1800000002))
+    confirm_sale(app.uow(), sale.id)
+    _, changed = confirm_sale(app.uow(), sale.id)
+    assert not changed
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert len(list_receivables(app.uow())) == 1
+
+
+def test_one_active_document_per_order(app, store_id):
+    number = imported(app, store_id, id=1800000003)
+    sale = generate_sale(app.uow(), number)
+    with pytest.raises(OrderAlreadyProcessing) as twice:
+        generate_sale(app.uow(), number)
+    assert f"venda simples {sale.id}" in twice.value.message and "pendente" in twice.value.message
+    cancel_sale(app.uow(), sale.id)  # a pending sale cancelled: the order is free again
+    assert generate_sale(app.uow(), number).id != sale.id
+
+
+def test_cancelling_a_confirmed_sale_returns_the_stock_and_cancels_the_receivables(app, store_id):
+    number = imported(app, store_id, id=1800000004)
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    cancelled, changed = cancel_sale(app.uow(), sale.id)
+    assert changed and cancelled.status == "cancelled"
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
+    assert show_order(app.uow(), number)["processed_by"] is None
+    assert history_types(app, number)[-3:] == ["sale_cancelled", "stock_returned", "receivables_cancelled"]
+    assert not cancel_sale(app.uow(), sale.id)[1]  # twice: nothing returns twice
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    with pytest.raises(DocumentStateRefused):
+        confirm_sale(app.uow(), sale.id)
+
+
+def test_card_installments_fall_due_month_by_month_and_add_up(app, store_id):
+    payment = {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}
+    sale = generate_sale(app.uow(), imported(app, store_id, id=1800000005, payment_details=payment))
+    confirm_sale(app.uow(), sale.id, now=lambda: NOON)
+    parts = list_receivables(app.uow())
+    assert [p["amount"] for p in parts] == [Decimal("53.34"), Decimal("53.33"), Decimal("53.33")]
+    assert sum(p["amount"] for p in parts) == Decimal("160.00")
+    assert [p["due_date"] for p in parts] == [date(2026, 12, 31), date(2027, 1, 30), date(2027, 3, 1)]
+
+
+def test_a_received_installment_is_flagged_not_deleted_when_the_sale_is_cancelled(app, store_id):
+    number = imported(app, store_id, id=1800000006)
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    (receivable,) = list_receivables(app.uow())
+    receive(app.uow(), receivable["id"])
+    cancel_sale(app.uow(), sale.id)
+    (kept,) = list_receivables(app.uow())
+    assert kept["status"] == ReceivableStatus.RECEIVED and kept["needs_attention"]
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and "já recebida" in order["attention_reason"]
+
+
+def test_an_order_changed_by_the_store_after_generation_is_not_confirmed_blind(app, store_id):
+    number = imported(app, store_id, id=1800000007)
+    sale = generate_sale(app.uow(), number)
+    changed = order_payload(id=1800000007, updated_at=ts(60), products=[
+        {"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta Algodão P", "sku": "CAM-ALG-P",
+         "price": "50.00", "quantity": 3}])
+    import_order(app.uow(), store_id, changed, POLICY)
+    with pytest.raises(OrderChangedSinceGenerated):
+        confirm_sale(app.uow(), sale.id)
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+
+
+def test_lines_without_a_product_and_cancelled_orders_are_refused_with_every_reason(app, store_id):
+    policy = ImportPolicy(unknown_sku=UnknownSkuPolicy.UNLINKED)
+    payload = order_payload(id=1800000008, status="cancelled")
+    number = import_order(app.uow(), store_id, payload, policy).order_number
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_sale(app.uow(), number)
+    assert refused.value.problems[0] == "o pedido está Cancelado"
+    assert any("SKU CAM-ALG-P" in p for p in refused.value.problems)
+    assert list_sales(app.uow()) == []
+
+
+def test_a_sale_needs_no_customer(app, store_id):
+    number = imported(app, store_id, id=1800000009, identification=None)
+    sale = generate_sale(app.uow(), number)
+    assert sale.customer_id is None
+    assert confirm_sale(app.uow(), sale.id)[1]
+
+
+@pytest.mark.postgresql
+def test_concurrent_confirmations_issue_the_stock_once(app, store_id):
+    sale = generate_sale(app.uow(), imported(app, store_id, id=1800000010))
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def confirm() -> None:
+        barrier.wait()
+        try:
+            results.append(confirm_sale(app.uow(), sale.id)[1])
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=confirm) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and sorted(results) == [False, False, False, True]
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert len(list_receivables(app.uow())) == 1
+
+
+def test_due_dates_are_local_calendar_days():
+    from lojasync.fiscal.effects import local_date
+
+    late_evening = datetime(2026, 12, 2, 1, 30, tzinfo=timezone.utc)  # 22:30 of the 1st in São Paulo
+    assert local_date(late_evening) == date(2026, 12, 1)
+    assert local_date(late_evening + timedelta(hours=3)) == date(2026, 12, 2)
