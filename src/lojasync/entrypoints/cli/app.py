@@ -14,9 +14,12 @@ from lojasync.entrypoints.cli import (
     events,
     lgpd,
     orders,
+    receivables,
+    sales,
     secrets,
     serve,
     simulator,
+    stock,
     stores,
     sync,
     typer_texts,
@@ -48,6 +51,9 @@ app.command("worker")(worker.worker)
 app.add_typer(events.app, name="events")
 app.add_typer(lgpd.app, name="lgpd")
 app.add_typer(secrets.app, name="secrets")
+app.add_typer(sales.app, name="sales")
+app.add_typer(stock.app, name="stock")
+app.add_typer(receivables.app, name="receivables")
 
 
 def package_version() -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from lojasync.shared.errors import LojasyncError
@@ -63,8 +63,10 @@ def when(value: datetime | str | None) -> str:
     return format_datetime(moment, DATE_TIME_PATTERN, tzinfo=store_zone(), locale=LOCALE)
 
 
-def day(value: datetime | str | None) -> str:
-    """`30/11/2026`, the store's calendar day of that moment."""
+def day(value: datetime | date | str | None) -> str:
+    """`30/11/2026`, the store's calendar day of that moment (a date is already a calendar day)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return format_date(value, DATE_PATTERN, locale=LOCALE)
     moment = _moment(value)
     if moment is None:
         return EMPTY

@@ -1,0 +1,59 @@
+"""`lojasync receivables ...`: contas a receber created by approved NF-e and confirmed sales."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
+from lojasync.finance.receivables import ReceivableStatus
+from lojasync.finance.services import list_receivables, receive
+
+app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+_STATUS = {"em-aberto": ReceivableStatus.OPEN, "recebida": ReceivableStatus.RECEIVED,
+           "cancelada": ReceivableStatus.CANCELLED}
+_DOCUMENTS = {"nfe": "NF-e", "simple_sale": "venda simples"}
+
+
+@app.command("list")
+@friendly_errors
+def list_(
+    status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO",
+                                               help="em-aberto, recebida ou cancelada.")] = None,
+    order: Annotated[int | None, typer.Option("--order", metavar="NÚMERO", help="Só deste pedido.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Lista as contas a receber por vencimento."""
+    if status is not None and status not in _STATUS:
+        fail(f"Situação desconhecida: {status}. Use em-aberto, recebida ou cancelada.")
+    rows = list_receivables(container().read_uow(), _STATUS.get(status or ""), order)
+    if fmt is OutputFormat.JSON:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("Nenhuma conta a receber: elas nascem quando uma NF-e é autorizada ou uma venda simples é "
+                      "confirmada.", highlight=False)
+        return
+    table("Contas a receber", ["Conta", "Pedido", "Documento", "Parcela", money_column("Valor"), "Vencimento",
+                               "Situação"],
+          [[r["id"], r["order_number"], f"{_DOCUMENTS.get(r['document'], r['document'])} {r['document_id']}",
+            f"{r['installment']}/{r['installments']}", formats.money(r["amount"]), formats.day(r["due_date"]),
+            r["status_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows])
+    for r in rows:
+        if r["needs_attention"]:
+            console.print(f"[yellow]Conta {r['id']}:[/] {r['attention_reason']}", highlight=False)
+
+
+@app.command("receive")
+@friendly_errors
+def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """Registra o recebimento de uma conta (baixa do título)."""
+    row, changed = receive(container().uow(), receivable_id)
+    if changed:
+        console.print(f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", highlight=False)
+    else:
+        console.print(f"Conta {row['id']} já estava recebida.", highlight=False)

@@ -1,0 +1,87 @@
+"""`lojasync sales ...`: vendas simples (generated from an order with `lojasync orders sale NUMBER`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table, time_column
+from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
+from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
+from lojasync.fiscal.simple_sales import SaleStatus
+
+app = typer.Typer(help="Vendas simples (sem NF-e).", no_args_is_help=True)
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+_STATUS = {"pendente": SaleStatus.PENDING, "confirmada": SaleStatus.CONFIRMED, "cancelada": SaleStatus.CANCELLED}
+
+
+def print_sales(sales: list[SaleView], title: str = "Vendas simples") -> None:
+    table(title, ["Venda", "Pedido", "Pedido na loja", "Situação", money_column("Total"), time_column("Criada")],
+          [[s.id, s.order_number, s.store_number, s.status_label, formats.money(s.total), formats.when(s.created_at)]
+           for s in sales])
+
+
+@app.command("list")
+@friendly_errors
+def list_(
+    status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO",
+                                               help="pendente, confirmada ou cancelada.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Lista as vendas simples, da mais nova para a mais antiga."""
+    if status is not None and status not in _STATUS:
+        fail(f"Situação desconhecida: {status}. Use pendente, confirmada ou cancelada.")
+    sales = list_sales(container().read_uow(), _STATUS.get(status or ""))
+    if fmt is OutputFormat.JSON:
+        print_json([s.to_dict() for s in sales])
+    elif not sales:
+        console.print("Nenhuma venda simples. Gere uma a partir de um pedido: lojasync orders sale NÚMERO.",
+                      highlight=False)
+    else:
+        print_sales(sales)
+
+
+@app.command("show")
+@friendly_errors
+def show(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Mostra uma venda simples com seus itens."""
+    sale = show_sale(container().read_uow(), sale_id)
+    if fmt is OutputFormat.JSON:
+        print_json(sale.to_dict())
+        return
+    console.print(f"[bold]Venda simples {sale.id}[/] — pedido {sale.order_number} — {sale.status_label} — "
+                  f"total {formats.money(sale.total)}", highlight=False)
+    table(None, ["Item", "SKU", "Produto", "Qtd.", money_column("Unitário"), money_column("Total")],
+          [[line["position"], line["sku"], line["name"], line["quantity"], formats.money(line["unit_price"]),
+            formats.money(line["total"])] for line in sale.lines])
+
+
+@app.command("confirm")
+@friendly_errors
+def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Confirma a venda: baixa o estoque e cria as contas a receber (uma vez só)."""
+    sale, changed = confirm_sale(container().uow(), sale_id)
+    if fmt is OutputFormat.JSON:
+        print_json(sale.to_dict())
+    elif changed:
+        console.print(f"Venda simples {sale.id} confirmada: estoque baixado e contas a receber criadas.",
+                      highlight=False)
+    else:
+        console.print(f"Venda simples {sale.id} já estava confirmada: nada foi feito de novo.", highlight=False)
+
+
+@app.command("cancel")
+@friendly_errors
+def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Cancela a venda; se estava confirmada, devolve o estoque e cancela as contas a receber em aberto."""
+    sale, changed = cancel_sale(container().uow(), sale_id)
+    if fmt is OutputFormat.JSON:
+        print_json(sale.to_dict())
+    elif changed:
+        console.print(f"Venda simples {sale.id} cancelada.", highlight=False)
+    else:
+        console.print(f"Venda simples {sale.id} já estava cancelada: nada foi feito de novo.", highlight=False)

@@ -1,0 +1,47 @@
+"""`lojasync stock ...`: stock on hand per product, and one product's movements."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console, container, friendly_errors
+from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
+from lojasync.stock.views import stock_levels, stock_movements
+
+app = typer.Typer(help="Estoque.", no_args_is_help=True)
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+_SOURCES = {"nfe": "NF-e", "nfe_cancel": "NF-e cancelada", "simple_sale": "venda simples",
+            "simple_sale_cancel": "venda simples cancelada"}
+
+
+@app.command("list")
+@friendly_errors
+def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Estoque de cada produto (a soma das suas movimentações)."""
+    rows = stock_levels(container().read_uow())
+    if fmt is OutputFormat.JSON:
+        print_json(rows)
+    elif not rows:
+        console.print("Nenhum produto cadastrado ainda: os produtos chegam com os pedidos da loja.", highlight=False)
+    else:
+        table("Estoque", ["SKU", "Produto", Column("Estoque", justify="right", no_wrap=True)],
+              [[r["sku"], r["name"], formats.number(r["quantity"])] for r in rows])
+
+
+@app.command("movements")
+@friendly_errors
+def movements(sku: Annotated[str, typer.Argument(metavar="SKU")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """As movimentações de um produto, da mais antiga para a mais nova, com o saldo."""
+    rows = stock_movements(container().read_uow(), sku)
+    if fmt is OutputFormat.JSON:
+        print_json(rows)
+    elif not rows:
+        console.print(f"O produto {sku} ainda não teve movimentações.", highlight=False)
+    else:
+        table(f"Movimentações de {sku}", [time_column(), Column("Qtd.", justify="right"),
+                                          Column("Saldo", justify="right"), "Documento", "Motivo"],
+              [[formats.when(r["at"]), r["quantity"], r["balance"],
+                f"{_SOURCES.get(r['source_type'], r['source_type'])} {r['source_id']}", r["reason"]] for r in rows])

@@ -1,0 +1,74 @@
+"""Processing an order from the terminal: venda simples, stock and receivables, scriptable with --format json."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from typer.testing import CliRunner
+
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.factories import make_store, order_payload
+
+
+@pytest.fixture()
+def lojasync(app, monkeypatch):
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
+    reset_container()
+
+    def run(*args: str, expect: int = 0) -> str:
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == expect, result.output + str(result.exception or "")
+        assert "Traceback" not in result.output
+        return " ".join(result.output.split())
+
+    yield run
+    reset_container()
+
+
+@pytest.fixture()
+def order_number(app) -> int:
+    payment = {"method": "credit_card", "credit_card_company": "visa", "installments": "2"}
+    payload = order_payload(id=1900000001, payment_details=payment)
+    return import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+
+
+def test_a_sale_from_generation_to_cancellation_in_json(lojasync, order_number):
+    sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
+    assert (sale["status"], sale["order_number"]) == ("pending", order_number)
+    assert {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))} == {
+        "CAM-ALG-P": 0, "CAN-CER": 0}
+    assert json.loads(lojasync("receivables", "list", "--format", "json")) == []
+
+    assert "confirmada" in lojasync("sales", "confirm", str(sale["id"]))
+    assert "já estava confirmada" in lojasync("sales", "confirm", str(sale["id"]))
+    stock = {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}
+    assert stock == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    receivables = json.loads(lojasync("receivables", "list", "--format", "json"))
+    assert [Decimal(r["amount"]) for r in receivables] == [Decimal("80.00"), Decimal("80.00")]
+    assert {(r["status"], r["order_number"]) for r in receivables} == {("open", order_number)}
+    assert all(len(r["due_date"]) == 10 for r in receivables)  # ISO dates, for scripts
+
+    movements = lojasync("stock", "movements", "CAM-ALG-P")
+    assert "venda simples" in movements and "-2" in movements
+    refused = lojasync("orders", "sale", str(order_number), expect=1)
+    assert "já tem venda simples" in refused
+
+    assert "cancelada" in lojasync("sales", "cancel", str(sale["id"]))
+    assert {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))} == {
+        "CAM-ALG-P": 0, "CAN-CER": 0}
+    listed = json.loads(lojasync("sales", "list", "--format", "json"))
+    assert [(s["id"], s["status"]) for s in listed] == [(sale["id"], "cancelled")]
+    assert "cancelada" in lojasync("receivables", "list", "--status", "cancelada")
+
+
+def test_unknown_ids_and_statuses_are_one_line(lojasync, order_number):
+    assert "Venda simples 999 não encontrada" in lojasync("sales", "show", "999", expect=1)
+    assert "Situação desconhecida" in lojasync("sales", "list", "--status", "paga", expect=1)
+    assert "Nenhum produto com o SKU NAO-EXISTE" in lojasync("stock", "movements", "NAO-EXISTE", expect=1)
+    assert "Pedido 4242 não encontrado" in lojasync("orders", "sale", "4242", expect=1)
