@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli import (
+    company,
     demo,
     events,
     lgpd,
@@ -51,6 +52,7 @@ app.command("worker")(worker.worker)
 app.add_typer(events.app, name="events")
 app.add_typer(lgpd.app, name="lgpd")
 app.add_typer(secrets.app, name="secrets")
+app.add_typer(company.app, name="company")
 app.add_typer(sales.app, name="sales")
 app.add_typer(stock.app, name="stock")
 app.add_typer(receivables.app, name="receivables")

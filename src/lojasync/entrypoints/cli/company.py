@@ -1,0 +1,114 @@
+"""`lojasync company ...`: the company that issues the NF-e (emitente) and its A1 certificate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.output import OutputFormat, print_json
+from lojasync.fiscal.services.company import (
+    CompanyData,
+    CompanyView,
+    install_certificate,
+    install_test_certificate,
+    set_company,
+    show_company,
+)
+
+app = typer.Typer(help="Empresa emitente (NF-e) e certificado A1.", no_args_is_help=True)
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+
+
+def _opt(flag: str, help_: str, metavar: str | None = None):
+    return typer.Option(flag, help=help_, metavar=metavar)
+
+
+@app.command("set")
+@friendly_errors
+def set_(
+    name: Annotated[str | None, _opt("--name", "Razão social.")] = None,
+    trade_name: Annotated[str | None, _opt("--trade-name", "Nome fantasia.")] = None,
+    cnpj: Annotated[str | None, _opt("--cnpj", "CNPJ (numérico ou alfanumérico).")] = None,
+    ie: Annotated[str | None, _opt("--ie", "Inscrição estadual (ou ISENTO).")] = None,
+    crt: Annotated[int | None, _opt("--crt", "1 Simples Nacional, 3 regime normal.")] = None,
+    street: Annotated[str | None, _opt("--street", "Logradouro.")] = None,
+    number: Annotated[str | None, _opt("--number", "Número.")] = None,
+    complement: Annotated[str | None, _opt("--complement", "Complemento.")] = None,
+    district: Annotated[str | None, _opt("--district", "Bairro.")] = None,
+    city: Annotated[str | None, _opt("--city", "Cidade (o código IBGE é encontrado pelo nome e UF).")] = None,
+    city_code: Annotated[str | None, _opt("--city-code", "Código IBGE do município (7 dígitos).")] = None,
+    uf: Annotated[str | None, _opt("--uf", "UF (SP, RJ...).")] = None,
+    zipcode: Annotated[str | None, _opt("--zipcode", "CEP.")] = None,
+    phone: Annotated[str | None, _opt("--phone", "Telefone.")] = None,
+    default_ncm: Annotated[str | None, _opt("--default-ncm", "NCM para produtos sem NCM próprio.")] = None,
+    series: Annotated[int | None, _opt("--series", "Série da NF-e.")] = None,
+    next_number: Annotated[int | None, _opt("--next-number", "Próximo número de NF-e.")] = None,
+    environment: Annotated[str | None, _opt("--environment", "homologacao (padrão) ou producao.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Cadastra ou altera a empresa; só muda o que for informado."""
+    data = CompanyData(legal_name=name, trade_name=trade_name, cnpj=cnpj, ie=ie, crt=crt, street=street,
+                       number=number, complement=complement, district=district, city=city, city_code=city_code,
+                       uf=uf, zipcode=zipcode, phone=phone, series=series, next_number=next_number,
+                       environment=environment, default_ncm=default_ncm)
+    _print(set_company(container(create=True).uow(), data), fmt, "Empresa gravada.")
+
+
+@app.command("show")
+@friendly_errors
+def show(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Mostra a empresa, o certificado e o que falta para emitir NF-e."""
+    _print(show_company(container().read_uow()), fmt)
+
+
+@app.command("certificate")
+@friendly_errors
+def certificate(
+    file: Annotated[Path | None, typer.Argument(metavar="ARQUIVO", help="Certificado A1 (.pfx ou .p12).")] = None,
+    password: Annotated[str | None, typer.Option("--password", metavar="SENHA", help="Senha do certificado.")] = None,
+    test: Annotated[bool, typer.Option("--test", help="Gera um certificado de teste (só homologação).")] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Instala o certificado A1 da empresa (guardado cifrado com LOJASYNC_SECRET_KEY)."""
+    app_ = container()
+    if test:
+        view = install_test_certificate(app_.uow(), app_.cipher)
+        _print(view, fmt, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.")
+        return
+    if file is None:
+        fail("Informe o arquivo do certificado (lojasync company certificate ARQUIVO --password SENHA) ou --test.")
+    if password is None:
+        fail("Informe a senha do certificado com --password SENHA.")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        fail(f"Não foi possível ler {file}: {exc.strerror or exc}.")
+    _print(install_certificate(app_.uow(), app_.cipher, data, password), fmt, "Certificado instalado.")
+
+
+def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> None:
+    if fmt is OutputFormat.JSON:
+        print_json(view.to_dict())
+        return
+    if done:
+        console.print(done, highlight=False)
+    regime = {1: "Simples Nacional", 3: "regime normal"}.get(view.crt, str(view.crt))
+    rows = [("Razão social", view.legal_name), ("Nome fantasia", view.trade_name),
+            ("CNPJ", formats.tax_id(view.cnpj) if view.cnpj else None), ("IE", view.ie), ("Regime", regime),
+            ("Endereço", view.address), ("Cidade", f"{view.city or '?'}/{view.uf or '?'} ({view.city_code or '?'})"),
+            ("CEP", view.zipcode), ("NF-e", f"série {view.series}, próximo número {view.next_number}"),
+            ("Ambiente", view.environment), ("NCM padrão", view.default_ncm),
+            ("Certificado", f"{view.certificate_subject} ({formats.tax_id(view.certificate_cnpj)}), válido até "
+                            f"{formats.day(view.certificate_not_after)}" if view.certificate_subject else "nenhum")]
+    for label, value in rows:
+        console.print(f"[bold]{label}:[/] {value if value not in (None, '') else '—'}", highlight=False)
+    for warning in view.warnings:
+        console.print(f"[yellow]Atenção:[/] {warning}", highlight=False)
+    if view.problems:
+        console.print("[yellow]Para emitir NF-e falta:[/] " + "; ".join(view.problems), highlight=False)
+    else:
+        console.print("Pronta para emitir NF-e.", highlight=False)

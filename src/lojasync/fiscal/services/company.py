@@ -1,0 +1,253 @@
+"""Use cases of the company that issues: its data, and its A1 certificate (sealed with the secret key)."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from lojasync.fiscal.certificate import Certificate, make_test_certificate
+from lojasync.fiscal.company import HOMOLOGATION, PRODUCTION, REGIME_NORMAL, SIMPLES_NACIONAL, Company
+from lojasync.fiscal.municipalities import find_municipality, municipality_by_code, uf_of
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.state_registration import check_ie, normalise_ie
+from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.tax_id import TaxIdKind, parse_tax_id
+
+EXPIRY_WARNING = timedelta(days=30)
+TEST_PASSWORD = "lojasync-teste"
+
+
+class SecretBox(Protocol):
+    """Seals text with the secret key (the stores' tokens use the same)."""
+
+    def encrypt(self, plaintext: str) -> str: ...
+
+    def decrypt(self, ciphertext: str) -> str: ...
+
+
+class CompanyDataInvalid(LojasyncError):
+    code = "fiscal.company_invalid"
+    message_template = "Dados da empresa não gravados: {problems}."
+    resolution_template = "Corrija o que foi indicado e rode o comando de novo."
+    action = Action.CONFIGURE
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems="; ".join(problems))
+        self.problems = problems
+
+
+class CompanyMissing(LojasyncError):
+    code = "fiscal.company_missing"
+    message_template = "A empresa emitente ainda não foi cadastrada."
+    resolution_template = ("Cadastre-a com lojasync company set --name ... --cnpj ... --ie ... (veja lojasync "
+                           "company set --help).")
+    action = Action.CONFIGURE
+
+
+class CertificateForTestsOnly(LojasyncError):
+    code = "fiscal.test_certificate_refused"
+    message_template = "Certificado de teste não é aceito {reason}."
+    resolution_template = "Instale o certificado A1 da empresa: lojasync company certificate ARQUIVO --password SENHA."
+    action = Action.CONFIGURE
+
+
+@dataclass(frozen=True)
+class CompanyData:
+    """What `company set` may change; None leaves the field as it is."""
+
+    legal_name: str | None = None
+    trade_name: str | None = None
+    cnpj: str | None = None
+    ie: str | None = None
+    crt: int | None = None
+    street: str | None = None
+    number: str | None = None
+    complement: str | None = None
+    district: str | None = None
+    city: str | None = None
+    city_code: str | None = None
+    uf: str | None = None
+    zipcode: str | None = None
+    phone: str | None = None
+    series: int | None = None
+    next_number: int | None = None
+    environment: str | None = None     # "homologacao" / "producao" or "2" / "1"
+    default_ncm: str | None = None
+
+
+@dataclass(frozen=True)
+class CompanyView:
+    legal_name: str | None
+    trade_name: str | None
+    cnpj: str | None
+    ie: str | None
+    crt: int
+    address: str
+    city: str | None
+    city_code: str | None
+    uf: str | None
+    zipcode: str | None
+    series: int
+    next_number: int
+    environment: str            # "homologacao" / "producao"
+    default_ncm: str | None
+    certificate_subject: str | None
+    certificate_cnpj: str | None
+    certificate_not_after: datetime | None
+    certificate_is_test: bool
+    warnings: list[str]
+    problems: list[str]         # what keeps it from issuing an NF-e now
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_ENVIRONMENTS = {"homologacao": HOMOLOGATION, "homologação": HOMOLOGATION, "2": HOMOLOGATION,
+                 "producao": PRODUCTION, "produção": PRODUCTION, "1": PRODUCTION}
+
+
+def set_company(uow: ProcessingUnitOfWork, data: CompanyData, now: datetime | None = None) -> CompanyView:
+    """Create or update the company; every problem is listed at once and nothing is written if any."""
+    now = now or datetime.now(timezone.utc)
+    with uow:
+        company = uow.company.get(for_update=True)
+        if company is None:
+            company = Company()
+            uow.company.add(company)
+        _apply(company, data)
+        uow.commit()
+        return company_view(company, now)
+
+
+def _apply(company: Company, data: CompanyData) -> None:
+    problems: list[str] = []
+    given = {f.name: getattr(data, f.name) for f in fields(data) if getattr(data, f.name) is not None}
+    if "cnpj" in given:
+        parsed = parse_tax_id(given["cnpj"])
+        if getattr(parsed, "kind", None) is not TaxIdKind.CNPJ:
+            problems.append(f"CNPJ inválido: {given['cnpj']}")
+        else:
+            given["cnpj"] = parsed.value
+    uf_known = True
+    if "uf" in given:
+        try:
+            given["uf"] = uf_of(given["uf"])
+        except LojasyncError as exc:
+            problems.append(exc.message.rstrip("."))
+            uf_known = False
+    if "crt" in given and given["crt"] not in (SIMPLES_NACIONAL, REGIME_NORMAL):
+        problems.append("CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)")
+    if "environment" in given:
+        environment = _ENVIRONMENTS.get(str(given["environment"]).strip().lower())
+        if environment is None:
+            problems.append("ambiente deve ser homologacao ou producao")
+        given["environment"] = environment
+    for name in ("series", "next_number"):
+        if name in given and not 0 < given[name] < (1000 if name == "series" else 1_000_000_000):
+            problems.append(f"{'série' if name == 'series' else 'próximo número'} fora do intervalo permitido")
+    if "default_ncm" in given and not (given["default_ncm"].isdigit() and len(given["default_ncm"]) == 8):
+        problems.append(f"NCM padrão deve ter 8 dígitos: {given['default_ncm']}")
+    if "zipcode" in given:
+        given["zipcode"] = "".join(c for c in given["zipcode"] if c.isdigit())
+        if len(given["zipcode"]) != 8:
+            problems.append(f"CEP deve ter 8 dígitos: {data.zipcode}")
+    uf = given.get("uf", company.uf) if uf_known else None
+    if "ie" in given:
+        given["ie"] = normalise_ie(given["ie"])
+        if uf and given["ie"]:
+            try:
+                check_ie(given["ie"], uf)
+            except LojasyncError as exc:
+                problems.append(exc.message.rstrip("."))
+    city = given.get("city", company.city)
+    if "city_code" in given:
+        found = municipality_by_code(given["city_code"])
+        if found is None:
+            problems.append(f"código IBGE de município desconhecido: {given['city_code']}")
+    elif ("city" in given or "uf" in given) and city and uf:
+        try:  # the code follows the city, found without guessing
+            given["city_code"] = find_municipality(city, uf).code
+        except LojasyncError as exc:
+            problems.append(exc.message.rstrip("."))
+    if problems:
+        raise CompanyDataInvalid(problems)
+    for name, value in given.items():
+        setattr(company, name, value)
+
+
+def install_certificate(uow: ProcessingUnitOfWork, box: SecretBox, pfx: bytes, password: str,
+                        now: datetime | None = None) -> CompanyView:
+    """Keep the A1 certificate (checked first: password, private key, validity) sealed with the secret key."""
+    now = now or datetime.now(timezone.utc)
+    certificate = Certificate.load(pfx, password)
+    certificate.ensure_valid(now)
+    with uow:
+        company = _company(uow)
+        if certificate.is_test_certificate and company.in_production:
+            raise CertificateForTestsOnly(reason="em produção")
+        _keep(company, box, certificate, pfx, password)
+        uow.commit()
+        return company_view(company, now)
+
+
+def install_test_certificate(uow: ProcessingUnitOfWork, box: SecretBox, now: datetime | None = None) -> CompanyView:
+    """A self-signed certificate with the company's CNPJ, for homologação against the SEFAZ simulator."""
+    now = now or datetime.now(timezone.utc)
+    with uow:
+        company = _company(uow)
+        if company.in_production:
+            raise CertificateForTestsOnly(reason="em produção")
+        if not company.cnpj or not company.legal_name:
+            raise CompanyDataInvalid(["cadastre razão social e CNPJ antes do certificado de teste"])
+        pfx = make_test_certificate(company.cnpj, company.legal_name, password=TEST_PASSWORD, now=now)
+        _keep(company, box, Certificate.load(pfx, TEST_PASSWORD), pfx, TEST_PASSWORD)
+        uow.commit()
+        return company_view(company, now)
+
+
+def load_certificate(company: Company, box: SecretBox) -> Certificate:
+    """The company's certificate, unsealed (the caller checked that there is one)."""
+    pfx = base64.b64decode(box.decrypt(company.certificate))
+    return Certificate.load(pfx, box.decrypt(company.certificate_password))
+
+
+def show_company(uow: ProcessingUnitOfWork, now: datetime | None = None) -> CompanyView:
+    with uow:
+        return company_view(_company(uow), now or datetime.now(timezone.utc))
+
+
+def _company(uow: ProcessingUnitOfWork) -> Company:
+    company = uow.company.get(for_update=True)
+    if company is None:
+        raise CompanyMissing()
+    return company
+
+
+def _keep(company: Company, box: SecretBox, certificate: Certificate, pfx: bytes, password: str) -> None:
+    company.certificate = box.encrypt(base64.b64encode(pfx).decode("ascii"))
+    company.certificate_password = box.encrypt(password)
+    company.certificate_subject = certificate.subject_name[:300]
+    company.certificate_cnpj = certificate.cnpj
+    company.certificate_not_after = certificate.not_after
+    company.certificate_is_test = certificate.is_test_certificate
+
+
+def company_view(company: Company, now: datetime) -> CompanyView:
+    warnings = []
+    if company.certificate_not_after is not None and now < company.certificate_not_after <= now + EXPIRY_WARNING:
+        days = (company.certificate_not_after - now).days
+        warnings.append(f"o certificado A1 vence em {days} dia(s) ({company.certificate_not_after:%d/%m/%Y}): "
+                        "renove-o com a certificadora")
+    if company.certificate_cnpj and company.cnpj and company.certificate_cnpj[:8] != company.cnpj[:8]:
+        warnings.append(f"o certificado é do CNPJ {company.certificate_cnpj}, não da empresa ({company.cnpj}): a "
+                        "SEFAZ rejeitaria as notas (213)")
+    if company.certificate_is_test:
+        warnings.append("certificado de teste: as notas só valem no simulador da SEFAZ (homologação)")
+    address = ", ".join(p for p in (company.street, company.number, company.complement, company.district) if p)
+    return CompanyView(company.legal_name, company.trade_name, company.cnpj, company.ie, company.crt, address,
+                       company.city, company.city_code, company.uf, company.zipcode, company.series,
+                       company.next_number, "producao" if company.in_production else "homologacao",
+                       company.default_ncm, company.certificate_subject, company.certificate_cnpj,
+                       company.certificate_not_after, company.certificate_is_test, warnings, company.problems(now))

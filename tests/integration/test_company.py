@@ -1,0 +1,86 @@
+"""The company that issues: data checked all at once, the IBGE code found from the city, the A1 certificate
+sealed with the secret key and read back, expiry warned ahead, the test certificate only in homologação."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from lojasync.fiscal.certificate import make_test_certificate
+from lojasync.fiscal.certificate_errors import CertificateExpired, CertificatePasswordWrong
+from lojasync.fiscal.services.company import (
+    CompanyData,
+    CompanyDataInvalid,
+    CompanyMissing,
+    CertificateForTestsOnly,
+    install_certificate,
+    install_test_certificate,
+    load_certificate,
+    set_company,
+    show_company,
+)
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
+                      number="10", district="Centro", city="sao paulo", uf="São Paulo", zipcode="01001-000")
+
+
+def test_a_complete_company_has_its_city_code_and_needs_only_a_certificate(app):
+    view = set_company(app.uow(), COMPANY, NOW)
+    assert (view.cnpj, view.uf, view.city_code, view.zipcode) == ("11222333000181", "SP", "3550308", "01001000")
+    assert view.environment == "homologacao" and view.crt == 1
+    assert len(view.problems) == 1 and "certificado A1" in view.problems[0]
+
+
+def test_every_problem_is_listed_and_nothing_is_written(app):
+    set_company(app.uow(), COMPANY, NOW)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(cnpj="123", crt=2, ie="999", default_ncm="12", city="Atlântida",
+                                           zipcode="1"), NOW)
+    words = " | ".join(refused.value.problems)
+    for expected in ("CNPJ inválido", "CRT", "Inscrição estadual 999", "NCM padrão", "Atlântida", "CEP"):
+        assert expected in words
+    assert show_company(app.uow(), NOW).cnpj == "11222333000181"  # unchanged
+
+
+def test_the_certificate_is_sealed_and_read_back(app):
+    set_company(app.uow(), COMPANY, NOW)
+    pfx = make_test_certificate("11222333000181", "Loja Exemplo Ltda", password="senha", now=NOW)
+    with pytest.raises(CertificatePasswordWrong):
+        install_certificate(app.uow(), app.cipher, pfx, "errada", NOW)
+    view = install_certificate(app.uow(), app.cipher, pfx, "senha", NOW)
+    assert view.problems == [] and view.certificate_cnpj == "11222333000181"
+    with app.read_uow() as uow:
+        company = uow.company.get()
+        assert b"senha" not in company.certificate_password.encode()
+        assert load_certificate(company, app.cipher).cnpj == "11222333000181"
+
+
+def test_expiry_is_warned_30_days_ahead_and_an_expired_certificate_refused(app):
+    set_company(app.uow(), COMPANY, NOW)
+    soon = make_test_certificate("11222333000181", "Loja Exemplo Ltda", days=20, password="s", now=NOW)
+    view = install_certificate(app.uow(), app.cipher, soon, "s", NOW)
+    assert any("vence em 19 dia(s)" in w or "vence em 20 dia(s)" in w for w in view.warnings)
+    with pytest.raises(CertificateExpired):
+        install_certificate(app.uow(), app.cipher, soon, "s", NOW + timedelta(days=30))
+    assert any("vencido" in p for p in show_company(app.uow(), NOW + timedelta(days=30)).problems)
+
+
+def test_a_certificate_of_another_cnpj_is_warned(app):
+    set_company(app.uow(), COMPANY, NOW)
+    other = make_test_certificate("11444777000161", "Outra Empresa", password="s", now=NOW)
+    view = install_certificate(app.uow(), app.cipher, other, "s", NOW)
+    assert any("(213)" in w for w in view.warnings)
+
+
+def test_the_test_certificate_is_for_homologation_only(app):
+    with pytest.raises(CompanyMissing):
+        install_test_certificate(app.uow(), app.cipher, NOW)
+    set_company(app.uow(), COMPANY, NOW)
+    view = install_test_certificate(app.uow(), app.cipher, NOW)
+    assert view.certificate_is_test and view.problems == []
+    set_company(app.uow(), CompanyData(environment="producao"), NOW)
+    assert any("teste não vale em produção" in p for p in show_company(app.uow(), NOW).problems)
+    with pytest.raises(CertificateForTestsOnly):
+        install_test_certificate(app.uow(), app.cipher, NOW)
