@@ -72,3 +72,15 @@ def test_unknown_ids_and_statuses_are_one_line(lojasync, order_number):
     assert "Situação desconhecida" in lojasync("sales", "list", "--status", "paga", expect=1)
     assert "Nenhum produto com o SKU NAO-EXISTE" in lojasync("stock", "movements", "NAO-EXISTE", expect=1)
     assert "Pedido 4242 não encontrado" in lojasync("orders", "sale", "4242", expect=1)
+
+
+def test_product_fiscal_data_is_checked_and_kept(lojasync, order_number):
+    refused = lojasync("products", "set", "CAM-ALG-P", "--ncm", "6109", "--gtin", "7891234567890", "--origin", "9",
+                       expect=1)
+    assert "NCM deve ter 8 dígitos" in refused and "GTIN/EAN inválido" in refused and "origem" in refused
+    kept = json.loads(lojasync("products", "set", "CAM-ALG-P", "--ncm", "6109.10.00", "--gtin", "7891234567895",
+                               "--unit", "pc", "--format", "json"))
+    assert (kept["ncm"], kept["gtin"], kept["unit"], kept["origin"]) == ("61091000", "7891234567895", "PC", None)
+    cleared = json.loads(lojasync("products", "set", "CAM-ALG-P", "--gtin", "", "--format", "json"))
+    assert cleared["gtin"] is None and cleared["ncm"] == "61091000"
+    assert "Nenhum produto com o SKU X" in lojasync("products", "set", "X", "--ncm", "61091000", expect=1)

@@ -18,6 +18,7 @@ from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import OrderFilter, list_customers, show_order
+from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import list_products
 
 orders_app = typer.Typer(help="Pedidos/Orçamentos.", no_args_is_help=True)
@@ -210,3 +211,27 @@ def products_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
            "Criado pela loja"],
           [[escape(p["sku"] or ""), escape(p["name"]), formats.money(p["price"]), formats.number(p["stock"]),
             "sim" if p["created_by_store"] else ""] for p in products])
+
+
+@products_app.command("set")
+@friendly_errors
+def products_set(
+    sku: Annotated[str, typer.Argument(metavar="SKU")],
+    ncm: Annotated[str | None, typer.Option("--ncm", help="NCM (8 dígitos).")] = None,
+    cest: Annotated[str | None, typer.Option("--cest", help="CEST (7 dígitos), quando houver.")] = None,
+    origin: Annotated[str | None, typer.Option("--origin", help="Origem da mercadoria, 0 a 8 (0 = nacional).")]
+    = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unidade comercial (UN, KG, CX...).")] = None,
+    gtin: Annotated[str | None, typer.Option("--gtin", help="GTIN/EAN; vazio para SEM GTIN.")] = None,
+    cfop: Annotated[str | None, typer.Option("--cfop", help="CFOP fixo para este produto (opcional).")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Grava os dados fiscais do produto para a NF-e; os vazios usam o padrão da empresa."""
+    product = set_fiscal_data(container().uow(), sku, ProductFiscalData(ncm, cest, origin, unit, gtin, cfop))
+    if fmt is OutputFormat.JSON:
+        print_json(product)
+        return
+    shown = ", ".join(f"{label} {product[key]}" for key, label in (("ncm", "NCM"), ("cest", "CEST"),
+                      ("origin", "origem"), ("unit", "unidade"), ("gtin", "GTIN"), ("cfop", "CFOP")) if product[key])
+    shown = shown or "sem dados fiscais próprios (usa o padrão da empresa)"
+    console.print(f"Produto {escape(product['sku'])}: {shown}.", highlight=False)

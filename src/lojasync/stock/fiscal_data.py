@@ -1,0 +1,69 @@
+"""A product's fiscal data (what its NF-e item needs), checked before it is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from lojasync.shared.errors import LojasyncError
+from lojasync.stock.ports import StockUnitOfWork
+from lojasync.stock.views import ProductNotFound
+
+
+class FiscalDataInvalid(LojasyncError):
+    code = "stock.fiscal_data_invalid"
+    message_template = "Dados fiscais do produto {sku} não gravados: {problems}."
+    resolution_template = "Corrija o que foi indicado e rode o comando de novo."
+
+
+@dataclass(frozen=True)
+class ProductFiscalData:
+    """None leaves a field as it is; "" clears it (the company's default applies again)."""
+
+    ncm: str | None = None
+    cest: str | None = None
+    origin: str | None = None
+    unit: str | None = None
+    gtin: str | None = None
+    cfop: str | None = None
+
+
+def gtin_is_valid(gtin: str) -> bool:
+    """GTIN-8/12/13/14: digits, with the GS1 mod-10 check digit."""
+    if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
+        return False
+    body, check = gtin[:-1], int(gtin[-1])
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def _problems(data: ProductFiscalData) -> list[str]:
+    checks = (
+        ("ncm", lambda v: v.isdigit() and len(v) == 8, "NCM deve ter 8 dígitos"),
+        ("cest", lambda v: v.isdigit() and len(v) == 7, "CEST deve ter 7 dígitos"),
+        ("origin", lambda v: v in "012345678" and len(v) == 1, "origem deve ser de 0 a 8"),
+        ("unit", lambda v: 0 < len(v) <= 6, "unidade deve ter até 6 caracteres"),
+        ("gtin", gtin_is_valid, "GTIN/EAN inválido (dígito verificador)"),
+        ("cfop", lambda v: v.isdigit() and len(v) == 4 and v[0] in "5678", "CFOP de saída deve ter 4 dígitos (5xxx ou "
+                                                                             "6xxx)"),
+    )
+    return [f"{words}: {getattr(data, name)}" for name, ok, words in checks
+            if getattr(data, name) and not ok(getattr(data, name))]
+
+
+def set_fiscal_data(uow: StockUnitOfWork, sku: str, data: ProductFiscalData) -> dict:
+    """Keep the product's NCM, CEST, origem, unidade, GTIN and CFOP (all checked first)."""
+    cleaned = ProductFiscalData(**{f.name: (v.strip().upper() if f.name == "unit" else v.strip().replace(".", ""))
+                                   if isinstance(v := getattr(data, f.name), str) else None for f in fields(data)})
+    problems = _problems(cleaned)
+    if problems:
+        raise FiscalDataInvalid(sku=sku, problems="; ".join(problems))
+    with uow:
+        product = uow.products.by_skus([sku]).get(sku)
+        if product is None:
+            raise ProductNotFound(sku=sku)
+        for f in fields(cleaned):
+            value = getattr(cleaned, f.name)
+            if value is not None:
+                setattr(product, f.name, value or None)
+        uow.commit()
+        return {"sku": product.sku, "name": product.name, **{f.name: getattr(product, f.name) for f in fields(cleaned)}}
