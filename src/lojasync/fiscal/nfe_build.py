@@ -1,0 +1,231 @@
+"""An `InvoiceDraft` as nfelib's NF-e 4.00 binding (`Nfe`): the tags of the layout filled from the draft, the
+tax rules and the money; writing it as XML is `nfe_xml`'s part.
+
+Fixed choices of an online store selling its own goods: natOp "Venda de mercadoria", finNFe 1 (normal),
+indFinal 1 (consumer), indPres 2 (internet), indIntermed 0 (the merchant's own store, no marketplace),
+tpImp 1 (portrait DANFE), tpEmis 1 (normal issue), procEmi 0 (the taxpayer's own software).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from decimal import Decimal
+
+from nfelib.nfe.bindings.v4_0 import dfe_tipos_basicos_v1_00 as dfe
+from nfelib.nfe.bindings.v4_0 import leiaute_nfe_v4_00 as nfe
+from nfelib.nfe.bindings.v4_0 import tipos_basico_v4_00 as basic
+from nfelib.nfe.bindings.v4_0.nfe_v4_00 import Nfe
+
+from lojasync.fiscal import nfe_format as fmt
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.municipalities import UF_CODES
+from lojasync.fiscal.nfe_checks import NfeIncomplete, draft_problems, key_mismatches
+from lojasync.fiscal.nfe_data import Crt, InvoiceDraft, InvoiceItem
+from lojasync.fiscal.nfe_money import InvoiceAmounts, LineAmounts, NfeTotals, cents, invoice_amounts
+from lojasync.fiscal.nfe_taxes import imposto
+from lojasync.fiscal.state_registration import normalise_ie
+from lojasync.fiscal.tax_rules import (
+    Contributor,
+    Destination,
+    LineTaxRule,
+    contributor_of,
+    destination,
+    item_cfop,
+    line_tax_rule,
+    payment_type,
+)
+
+Inf = nfe.Tnfe.InfNfe
+ZERO_MONEY = "0.00"
+NATURE_OF_OPERATION = "Venda de mercadoria"
+# Rejection 598: in homologação the recipient's name must be exactly this.
+HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
+# LC 123/2006 art. 23 and Resolução CGSN 140/2018 art. 59: the notice every Simples Nacional document carries.
+SIMPLES_NOTICE = ("Documento emitido por ME ou EPP optante pelo Simples Nacional. Não gera direito a crédito "
+                  "fiscal de IPI.")
+
+
+@functools.cache
+def _software_version() -> str:
+    try:
+        return f"lojasync {importlib.metadata.version('lojasync')}"
+    except importlib.metadata.PackageNotFoundError:   # running from a source tree that was never installed
+        return "lojasync"
+
+
+def _ide(draft: InvoiceDraft, dest: Destination) -> Inf.Ide:
+    issuer = draft.issuer
+    return Inf.Ide(
+        cUF=basic.TcodUfIbge(draft.access_key[:2]), cNF=draft.random_code, natOp=NATURE_OF_OPERATION,
+        mod=basic.Tmod.VALUE_55, serie=str(draft.series), nNF=str(draft.number),
+        dhEmi=fmt.date_time(draft.issued_at), tpNF=nfe.IdeTpNf("1"), idDest=nfe.IdeIdDest(dest.id_dest),
+        cMunFG=fmt.digits(issuer.address.municipality_code), tpImp=nfe.IdeTpImp("1"), tpEmis=nfe.IdeTpEmis("1"),
+        cDV=draft.access_key[-1], tpAmb=basic.Tamb(draft.environment.value), finNFe=nfe.TfinNfe("1"),
+        indFinal=nfe.IdeIndFinal("1"), indPres=nfe.IdeIndPres("2"), indIntermed=nfe.IdeIndIntermed("0"),
+        procEmi=nfe.TprocEmi("0"), verProc=fmt.text(draft.software_version or _software_version(), 20))
+
+
+def _phone(value: str | None) -> str | None:
+    phone = fmt.digits(value)
+    return phone if 6 <= len(phone) <= 14 else None
+
+
+def _emit(draft: InvoiceDraft) -> Inf.Emit:
+    issuer, address = draft.issuer, draft.issuer.address
+    return Inf.Emit(
+        CNPJ=fmt.document(issuer.cnpj), xNome=fmt.text(issuer.legal_name, 60),
+        xFant=fmt.optional_text(issuer.trade_name, 60),
+        enderEmit=nfe.TenderEmi(
+            xLgr=fmt.text(address.street, 60), nro=fmt.text(address.number, 60) or "S/N",
+            xCpl=fmt.optional_text(address.complement, 60), xBairro=fmt.text(address.district, 60),
+            cMun=fmt.digits(address.municipality_code), xMun=fmt.text(address.municipality, 60),
+            UF=basic.TufEmi(address.uf.upper()), CEP=fmt.digits(address.zipcode), cPais=nfe.TenderEmiCPais("1058"),
+            xPais=nfe.TenderEmiXPais("Brasil"), fone=_phone(address.phone)),
+        IE=normalise_ie(issuer.state_registration), CRT=nfe.EmitCrt(issuer.crt.value))
+
+
+def _dest(draft: InvoiceDraft, dest: Destination) -> Inf.Dest:
+    recipient = draft.recipient
+    address = recipient.address
+    document = fmt.document(recipient.tax_id)
+    homologation = draft.environment is Environment.HOMOLOGATION
+    zipcode = fmt.digits(address.zipcode)
+    contributor = contributor_of(recipient.state_registration) is Contributor.CONTRIBUTOR
+    return Inf.Dest(
+        CNPJ=document if len(document) == 14 else None, CPF=document if len(document) == 11 else None,
+        xNome=HOMOLOGATION_NAME if homologation else fmt.text(recipient.name, 60),
+        enderDest=nfe.Tendereco(
+            xLgr=fmt.text(address.street, 60), nro=fmt.text(address.number, 60) or "S/N",
+            xCpl=fmt.optional_text(address.complement, 60), xBairro=fmt.text(address.district, 60),
+            cMun=fmt.digits(address.municipality_code), xMun=fmt.text(address.municipality, 60),
+            UF=basic.Tuf(address.uf.upper()), CEP=zipcode if len(zipcode) == 8 else None, cPais="1058",
+            xPais="Brasil", fone=_phone(address.phone)),
+        indIEDest=nfe.DestIndIedest(dest.ie_indicator),
+        # An exempt recipient (indIEDest 2) and a non-contributor (9) carry no IE.
+        IE=normalise_ie(recipient.state_registration) if contributor else None,
+        email=fmt.optional_text(recipient.email, 60))
+
+
+def _at_least_two(value: str | None) -> str | None:
+    """An optional name of 2 to 60 characters, or None."""
+    name = fmt.text(value, 60)
+    return name if len(name) >= 2 else None
+
+
+def _positive(value: Decimal) -> str | None:
+    """Item freight, discount and other charges: the XSD refuses zero there, so zero is left out."""
+    return fmt.money(value) if value > 0 else None
+
+
+def _det(position: int, item: InvoiceItem, amounts: LineAmounts, rule: LineTaxRule, cfop: str) -> Inf.Det:
+    gtin = item.gtin or "SEM GTIN"
+    unit = fmt.text(item.unit, 6)
+    prod = Inf.Det.Prod(
+        cProd=fmt.text(item.code, 60), cEAN=gtin, xProd=fmt.text(item.description, 120), NCM=item.ncm,
+        CEST=item.cest or None, CFOP=cfop, uCom=unit, qCom=fmt.quantity(item.quantity),
+        vUnCom=fmt.unit_price(item.unit_price), vProd=fmt.money(amounts.goods), cEANTrib=gtin, uTrib=unit,
+        qTrib=fmt.quantity(item.quantity), vUnTrib=fmt.unit_price(item.unit_price),
+        vFrete=_positive(amounts.freight), vDesc=_positive(amounts.discount), vOutro=_positive(amounts.other),
+        indTot=nfe.ProdIndTot("1"))
+    return Inf.Det(prod=prod, imposto=imposto(rule, amounts), nItem=str(position))
+
+
+def _total(totals: NfeTotals) -> Inf.Total:
+    m = fmt.money
+    icms_tot = Inf.Total.Icmstot(
+        vBC=m(totals.icms_base), vICMS=m(totals.icms), vICMSDeson=ZERO_MONEY,
+        vFCPUFDest=ZERO_MONEY if totals.has_difal else None,
+        vICMSUFDest=m(totals.difal) if totals.has_difal else None,
+        vICMSUFRemet=ZERO_MONEY if totals.has_difal else None,
+        vFCP=ZERO_MONEY, vBCST=ZERO_MONEY, vST=ZERO_MONEY, vFCPST=ZERO_MONEY, vFCPSTRet=ZERO_MONEY,
+        vProd=m(totals.goods), vFrete=m(totals.freight), vSeg=ZERO_MONEY, vDesc=m(totals.discount), vII=ZERO_MONEY,
+        vIPI=ZERO_MONEY, vIPIDevol=ZERO_MONEY, vPIS=m(totals.pis), vCOFINS=m(totals.cofins), vOutro=m(totals.other),
+        vNF=m(totals.invoice_total))
+    ibs_cbs_tot = None
+    if totals.has_ibs_cbs:
+        tot = dfe.TibscbsmonoTot
+        ibs_cbs_tot = tot(
+            vBCIBSCBS=m(totals.ibs_cbs_base),
+            gIBS=tot.GIbs(
+                gIBSUF=tot.GIbs.GIbsuf(vDif=ZERO_MONEY, vDevTrib=ZERO_MONEY, vIBSUF=m(totals.ibs_uf)),
+                gIBSMun=tot.GIbs.GIbsmun(vDif=ZERO_MONEY, vDevTrib=ZERO_MONEY, vIBSMun=m(totals.ibs_municipal)),
+                vIBS=m(totals.ibs), vCredPres=ZERO_MONEY, vCredPresCondSus=ZERO_MONEY),
+            gCBS=tot.GCbs(vDif=ZERO_MONEY, vDevTrib=ZERO_MONEY, vCBS=m(totals.cbs), vCredPres=ZERO_MONEY,
+                          vCredPresCondSus=ZERO_MONEY))
+    return Inf.Total(ICMSTot=icms_tot, IBSCBSTot=ibs_cbs_tot)
+
+
+# modFrete 0, "contratação do frete por conta do remetente (CIF)": in an online store the merchant buys the
+# shipping (Correios or a carrier, label bought by the store) and charges it to the buyer inside the NF-e
+# (vFrete). Who hires the carrier decides the mode, not who ends up paying: 1 (FOB) would say the buyer hired
+# it, which they did not. A pickup at the store moves no goods: 9, "sem ocorrência de transporte".
+FREIGHT_BY_SENDER = "0"
+NO_TRANSPORT = "9"
+
+
+def _transp(draft: InvoiceDraft) -> Inf.Transp:
+    carrier = draft.carrier
+    carrier_tag = None
+    if carrier is not None and not draft.pickup:
+        document = fmt.document(carrier.tax_id)
+        ie = normalise_ie(carrier.state_registration)
+        carrier_tag = Inf.Transp.Transporta(
+            CNPJ=document if len(document) == 14 else None, CPF=document if len(document) == 11 else None,
+            xNome=_at_least_two(carrier.name), IE=ie if ie == "ISENTO" or 2 <= len(ie or "") <= 14 else None,
+            xEnder=fmt.optional_text(carrier.address, 60), xMun=fmt.optional_text(carrier.municipality, 60),
+            UF=basic.Tuf(carrier.uf.upper()) if carrier.uf and carrier.uf.upper() in UF_CODES else None)
+    mode = NO_TRANSPORT if draft.pickup else FREIGHT_BY_SENDER
+    return Inf.Transp(modFrete=nfe.TranspModFrete(mode), transporta=carrier_tag)
+
+
+def _pag(draft: InvoiceDraft, invoice_total: Decimal) -> Inf.Pag:
+    details = []
+    for payment in draft.payments:
+        kind = payment_type(payment.method)
+        described = fmt.text(kind.description, 60)
+        # xPag takes 2 to 60 characters: a method the cleaning leaves shorter is "Outros".
+        description = (described if len(described) >= 2 else "Outros") if kind.description else None
+        details.append(Inf.Pag.DetPag(tPag=kind.code, xPag=description, vPag=fmt.money(cents(payment.amount))))
+    paid = sum((cents(p.amount) for p in draft.payments), Decimal(0))
+    change = paid - invoice_total
+    return Inf.Pag(detPag=details, vTroco=fmt.money(change) if change > 0 else None)
+
+
+def _inf_adic(draft: InvoiceDraft) -> Inf.InfAdic:
+    notes = [f"Pedido da loja virtual nº {fmt.text(draft.order_number, 60)}."]
+    if draft.issuer.crt is Crt.SIMPLES_NACIONAL:
+        notes.append(SIMPLES_NOTICE)
+    return Inf.InfAdic(infCpl=fmt.text(" ".join(notes), 5000))
+
+
+def _resp_tec(draft: InvoiceDraft) -> nfe.TinfRespTec | None:
+    tech = draft.technical_responsible
+    if tech is None:
+        return None
+    return nfe.TinfRespTec(CNPJ=fmt.document(tech.cnpj), xContato=fmt.text(tech.contact, 60),
+                           email=fmt.text(tech.email, 60), fone=fmt.digits(tech.phone))
+
+
+def build_nfe(draft: InvoiceDraft) -> Nfe:
+    """The unsigned NF-e binding of `draft`. Raises `NfeIncomplete` listing every gap in the data, and
+    ValueError when the access key disagrees with the draft."""
+    problems = draft_problems(draft)
+    if problems:
+        raise NfeIncomplete(problems)
+    mismatches = key_mismatches(draft)
+    if mismatches:
+        raise ValueError("chave de acesso não confere com a NF-e: " + "; ".join(mismatches))
+    issuer_uf, recipient_uf = draft.issuer.address.uf.upper(), draft.recipient.address.uf.upper()
+    dest = destination(issuer_uf, recipient_uf, draft.recipient.state_registration)
+    rules = [line_tax_rule(draft.issuer.crt, draft.taxes, dest, issuer_uf, recipient_uf, item.origin)
+             for item in draft.items]
+    amounts: InvoiceAmounts = invoice_amounts(draft.items, rules, freight=draft.freight, discount=draft.discount,
+                                              other=draft.other_costs)
+    det = [_det(position, item, line, rule, item_cfop(dest, item.cfop))
+           for position, (item, line, rule) in enumerate(zip(draft.items, amounts.lines, rules, strict=True), 1)]
+    info = Inf(
+        ide=_ide(draft, dest), emit=_emit(draft), dest=_dest(draft, dest), det=det, total=_total(amounts.totals),
+        transp=_transp(draft), pag=_pag(draft, amounts.totals.invoice_total), infAdic=_inf_adic(draft),
+        infRespTec=_resp_tec(draft), versao="4.00", Id=f"NFe{draft.access_key}")
+    return Nfe(infNFe=info)

@@ -1,0 +1,211 @@
+"""What must be true before an NF-e is written: every gap in the company, the customer, the products and the
+amounts, listed at once in Portuguese, so the merchant fixes them in one go instead of meeting one SEFAZ
+rejection after another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from lojasync.fiscal import nfe_format as fmt
+from lojasync.fiscal.access_key import check_digit
+from lojasync.fiscal.municipalities import UF_CODES
+from lojasync.fiscal.nfe_data import (
+    FiscalAddress,
+    InvoiceDraft,
+    InvoiceItem,
+    Issuer,
+    Payment,
+    Recipient,
+    TaxSettings,
+    TechnicalResponsible,
+)
+from lojasync.fiscal.nfe_money import amount_problems
+from lojasync.fiscal.state_registration import is_valid_ie, normalise_ie
+from lojasync.fiscal.tax_rules import cfop_problem, destination, difal_problem
+from lojasync.shared.errors import LojasyncError
+from lojasync.shared.money import ZERO
+from lojasync.shared.tax_id import TaxId, TaxIdKind, parse_tax_id
+
+_NCM = re.compile(r"\d{8}")
+_CEST = re.compile(r"\d{7}")
+_KEY = re.compile(r"[0-9]{6}[0-9A-Z]{12}[0-9]{26}")
+_MAX_ITEMS = 990
+
+
+class NfeIncomplete(LojasyncError):
+    """The NF-e cannot be valid with the data at hand; `problems` lists every gap."""
+
+    code = "nfe.incomplete"
+    message_template = "A NF-e não pode ser emitida: {summary}."
+    resolution_template = "Complete os dados indicados (empresa, cliente, produtos ou pedido) e gere a NF-e de novo."
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(summary="; ".join(self.problems), problems=self.problems)
+
+
+def gtin_is_valid(gtin: str) -> bool:
+    """GTIN-8/12/13/14 with a correct check digit (SEFAZ checks it: rejection 611)."""
+    if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
+        return False
+    body = [int(c) for c in reversed(gtin[:-1])]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(body))
+    return (10 - total % 10) % 10 == int(gtin[-1])
+
+
+def _address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool) -> list[str]:
+    problems = []
+    for label, value in (("rua", address.street), ("bairro", address.district), ("município", address.municipality)):
+        if len(fmt.text(value, 60)) < 2:
+            problems.append(f"{who}: {label} do endereço não informado(a)")
+    uf = (address.uf or "").upper()
+    code = fmt.digits(address.municipality_code)
+    if uf not in UF_CODES:
+        problems.append(f"{who}: UF do endereço inválida ou não informada ({address.uf or 'vazia'})")
+    if len(code) != 7:
+        problems.append(f"{who}: código IBGE do município não informado ou inválido (7 dígitos)")
+    elif uf in UF_CODES and code[:2] != UF_CODES[uf]:
+        problems.append(f"{who}: o código IBGE do município ({code}) não é de {uf}")
+    zipcode = fmt.digits(address.zipcode)
+    if (zipcode or zipcode_required) and len(zipcode) != 8:
+        problems.append(f"{who}: CEP inválido ou não informado (8 dígitos)")
+    return problems
+
+
+def _issuer_problems(issuer: Issuer | None) -> list[str]:
+    if issuer is None:
+        return ["Empresa: dados da empresa (emitente) não cadastrados"]
+    problems = []
+    if len(fmt.text(issuer.legal_name, 60)) < 2:
+        problems.append("Empresa: razão social não informada")
+    tax_id = parse_tax_id(issuer.cnpj)
+    if not isinstance(tax_id, TaxId) or tax_id.kind is not TaxIdKind.CNPJ:
+        problems.append("Empresa: CNPJ inválido ou não informado")
+    uf = (issuer.address.uf or "").upper()
+    if normalise_ie(issuer.state_registration) is None:
+        problems.append("Empresa: inscrição estadual não informada")
+    elif uf in UF_CODES and not is_valid_ie(issuer.state_registration, uf):
+        problems.append(f"Empresa: inscrição estadual {issuer.state_registration} inválida para {uf}")
+    problems += _address_problems(issuer.address, "Empresa", zipcode_required=True)
+    return problems
+
+
+def _recipient_problems(recipient: Recipient | None) -> list[str]:
+    if recipient is None:
+        return ["Cliente: pedido sem cliente identificado (CPF/CNPJ): cadastre o CPF/CNPJ do cliente na loja ou "
+                "vincule um cliente"]
+    problems = []
+    if len(fmt.text(recipient.name, 60)) < 2:
+        problems.append("Cliente: nome não informado")
+    if not isinstance(parse_tax_id(recipient.tax_id), TaxId):
+        problems.append("Cliente: CPF/CNPJ inválido ou não informado")
+    uf = (recipient.address.uf or "").upper() if recipient.address else ""
+    if normalise_ie(recipient.state_registration) and uf in UF_CODES \
+            and not is_valid_ie(recipient.state_registration, uf):
+        problems.append(f"Cliente: inscrição estadual {recipient.state_registration} inválida para {uf} (se o "
+                        "cliente não é contribuinte do ICMS, deixe em branco)")
+    if recipient.address is None:
+        problems.append("Cliente: endereço não informado")
+    else:
+        problems += _address_problems(recipient.address, "Cliente", zipcode_required=False)
+    return problems
+
+
+def _item_problems(position: int, item: InvoiceItem) -> list[str]:
+    who = f"Item {position} ({fmt.text(item.code, 60) or 'sem código'})"
+    problems = []
+    if not fmt.text(item.code, 60):
+        problems.append(f"{who}: produto sem código (SKU)")
+    if not fmt.text(item.description, 120):
+        problems.append(f"{who}: produto sem descrição")
+    if not item.ncm:
+        problems.append(f"{who}: produto sem NCM: cadastre o NCM do produto ou um NCM padrão da empresa")
+    elif not _NCM.fullmatch(item.ncm):
+        problems.append(f"{who}: NCM {item.ncm} inválido (8 dígitos)")
+    if item.cest and not _CEST.fullmatch(item.cest):
+        problems.append(f"{who}: CEST {item.cest} inválido (7 dígitos)")
+    if item.origin not in range(9):
+        problems.append(f"{who}: origem da mercadoria {item.origin} inválida (0 a 8)")
+    if not fmt.text(item.unit, 6):
+        problems.append(f"{who}: unidade comercial não informada")
+    if item.gtin and not gtin_is_valid(item.gtin):
+        problems.append(f"{who}: GTIN/EAN {item.gtin} inválido (deixe vazio para \"SEM GTIN\")")
+    return problems
+
+
+def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: Sequence[InvoiceItem], *,
+                    payments: Sequence[Payment] = (), freight: Decimal = ZERO, discount: Decimal = ZERO,
+                    other: Decimal = ZERO, order_total: Decimal | None = None, taxes: TaxSettings | None = None,
+                    series: int = 1, number: int = 1) -> list[str]:
+    """Everything that keeps these data from making a valid NF-e, in Portuguese; empty when nothing does."""
+    problems = _issuer_problems(issuer) + _recipient_problems(recipient)
+    if not items:
+        problems.append("Pedido: o pedido não tem itens")
+    elif len(items) > _MAX_ITEMS:
+        problems.append(f"Pedido: {len(items)} itens; uma NF-e leva no máximo {_MAX_ITEMS}")
+    for position, item in enumerate(items, start=1):
+        problems += _item_problems(position, item)
+    problems += [f"Pedido: {p}" for p in amount_problems(items, freight=freight, discount=discount, other=other,
+                                                          order_total=order_total, payments=payments)]
+    if not 0 <= series <= 999:
+        problems.append(f"Empresa: série da NF-e {series} inválida (0 a 999)")
+    if not 1 <= number <= 999_999_999:
+        problems.append(f"Empresa: número da NF-e {number} inválido (1 a 999999999)")
+    # The rules that depend on where the goods go, once both UFs are known.
+    issuer_uf = (issuer.address.uf or "").upper() if issuer else ""
+    recipient_uf = (recipient.address.uf or "").upper() if recipient and recipient.address else ""
+    if issuer is not None and recipient is not None and issuer_uf in UF_CODES and recipient_uf in UF_CODES:
+        dest = destination(issuer_uf, recipient_uf, recipient.state_registration)
+        for position, item in enumerate(items, start=1):
+            problem = cfop_problem(dest, item.cfop)
+            if problem:
+                problems.append(f"Item {position} ({fmt.text(item.code, 60)}): {problem}")
+        problem = difal_problem(issuer.crt, taxes or TaxSettings(), dest, recipient_uf)
+        if problem:
+            problems.append(f"Empresa: {problem}")
+    return problems
+
+
+def _technical_responsible_problems(tech: TechnicalResponsible | None) -> list[str]:
+    if tech is None:
+        return []
+    problems = []
+    if not isinstance(parse_tax_id(tech.cnpj), TaxId) or len(fmt.document(tech.cnpj)) != 14:
+        problems.append("Empresa: CNPJ do responsável técnico inválido")
+    if len(fmt.text(tech.contact, 60)) < 2:
+        problems.append("Empresa: contato do responsável técnico não informado")
+    if len(fmt.text(tech.email, 60)) < 6 or "@" not in tech.email:
+        problems.append("Empresa: e-mail do responsável técnico inválido")
+    if not 6 <= len(fmt.digits(tech.phone)) <= 14:
+        problems.append("Empresa: telefone do responsável técnico inválido (6 a 14 dígitos)")
+    return problems
+
+
+def draft_problems(draft: InvoiceDraft) -> list[str]:
+    """`missing_for_nfe` of a whole draft, and its technical responsible (infRespTec) when there is one."""
+    return missing_for_nfe(draft.issuer, draft.recipient, draft.items, payments=draft.payments,
+                           freight=draft.freight, discount=draft.discount, other=draft.other_costs,
+                           order_total=draft.order_total, taxes=draft.taxes, series=draft.series,
+                           number=draft.number) + _technical_responsible_problems(draft.technical_responsible)
+
+
+def key_mismatches(draft: InvoiceDraft) -> list[str]:
+    """Where the access key disagrees with the draft (a bug of whoever drew the key, not the merchant's)."""
+    key = draft.access_key
+    if not _KEY.fullmatch(key):
+        return [f"chave de acesso malformada: {key!r}"]
+    expected = {
+        "cUF": (key[:2], UF_CODES.get(draft.issuer.address.uf.upper(), "?")),
+        "AAMM": (key[2:6], draft.issued_at.strftime("%y%m")),
+        "CNPJ": (key[6:20], fmt.document(draft.issuer.cnpj)),
+        "mod": (key[20:22], "55"),
+        "série": (key[22:25], f"{draft.series:03d}"),
+        "nNF": (key[25:34], f"{draft.number:09d}"),
+        "tpEmis": (key[34], "1"),
+        "cNF": (key[35:43], draft.random_code),
+        "cDV": (key[43], check_digit(key[:43])),
+    }
+    return [f"{name} da chave é {got}, esperado {want}" for name, (got, want) in expected.items() if got != want]

@@ -1,0 +1,235 @@
+"""The NF-e's tax decisions, as tables: destination and CFOP, the taxes of each regime, the payment codes.
+
+Each decision is one lookup in a table a reader can check against the law; the amounts themselves are worked
+out in `nfe_money`. Sources: Manual de Orientação do Contribuinte 7.0, NT 2025.002 (IBS/CBS), Resoluções do
+Senado 22/1989 and 13/2012 (interstate ICMS), EC 87/2015 and LC 190/2022 (DIFAL).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from lojasync.fiscal.nfe_data import Crt, TaxSettings
+from lojasync.fiscal.state_registration import ISENTO, normalise_ie
+
+
+class Contributor(StrEnum):
+    """What the recipient is for ICMS, from its state registration (IE)."""
+
+    CONTRIBUTOR = "contributor"          # has an IE
+    EXEMPT = "exempt"                    # IE "ISENTO": registered as exempt
+    NON_CONTRIBUTOR = "non_contributor"  # no IE: a consumer
+
+
+def contributor_of(state_registration: str | None) -> Contributor:
+    ie = normalise_ie(state_registration)
+    if ie is None:
+        return Contributor.NON_CONTRIBUTOR
+    return Contributor.EXEMPT if ie == ISENTO else Contributor.CONTRIBUTOR
+
+
+@dataclass(frozen=True)
+class Destination:
+    id_dest: str         # ide/idDest: 1 inside the UF, 2 interstate
+    cfop: str            # the CFOP of a resale of goods bought from third parties
+    ie_indicator: str    # dest/indIEDest: 1 contributor, 2 exempt, 9 non-contributor
+
+
+# (same UF?, contributor kind) -> destination. 5102/6102: venda de mercadoria adquirida de terceiros;
+# 6108: the same to a non-contributor in another UF (the e-commerce case since EC 87/2015).
+_DESTINATIONS: dict[tuple[bool, Contributor], Destination] = {
+    (True, Contributor.CONTRIBUTOR): Destination("1", "5102", "1"),
+    (True, Contributor.EXEMPT): Destination("1", "5102", "2"),
+    (True, Contributor.NON_CONTRIBUTOR): Destination("1", "5102", "9"),
+    (False, Contributor.CONTRIBUTOR): Destination("2", "6102", "1"),
+    (False, Contributor.EXEMPT): Destination("2", "6108", "2"),
+    (False, Contributor.NON_CONTRIBUTOR): Destination("2", "6108", "9"),
+}
+
+# The first digit of an output CFOP says where the goods go: 5 inside the UF, 6 to another UF.
+_CFOP_FIRST_DIGIT = {"1": "5", "2": "6"}
+_CFOP = re.compile(r"[1235-7]\d{3}")
+
+
+def destination(issuer_uf: str, recipient_uf: str, recipient_ie: str | None) -> Destination:
+    """idDest, the default CFOP and indIEDest of a sale from `issuer_uf` to a recipient in `recipient_uf`."""
+    return _DESTINATIONS[(issuer_uf.upper() == recipient_uf.upper(), contributor_of(recipient_ie))]
+
+
+def item_cfop(dest: Destination, override: str | None) -> str:
+    """The CFOP of one item: the product's own when it has one, the destination's otherwise."""
+    return override.strip() if override and override.strip() else dest.cfop
+
+
+def cfop_problem(dest: Destination, override: str | None) -> str | None:
+    """Why a product's CFOP cannot be used in this sale (in Portuguese), or None."""
+    if not override or not override.strip():
+        return None
+    cfop = override.strip()
+    if not _CFOP.fullmatch(cfop):
+        return f"CFOP {cfop} inválido (4 dígitos)"
+    expected = _CFOP_FIRST_DIGIT[dest.id_dest]
+    if cfop[0] != expected:
+        where = "dentro do estado" if dest.id_dest == "1" else "para outro estado"
+        return f"CFOP {cfop} não serve para venda {where} (use um CFOP {expected}xxx)"
+    return None
+
+
+# --- Interstate ICMS (Resolução do Senado 22/1989 and 13/2012) -------------------------------------------
+
+# From the South and Southeast (except ES) to the North, Northeast, Centre-West and ES the rate is 7%;
+# every other interstate sale is 12%.
+_SOUTH_SOUTHEAST = frozenset({"SP", "RJ", "MG", "PR", "SC", "RS"})
+# Origins 1, 2, 3 and 8 are imported goods (or with import content above 40%): 4% (Res. 13/2012).
+# Origins 6 and 7 (no national equivalent, CAMEX list) are outside that rule.
+_IMPORTED_ORIGINS = frozenset({1, 2, 3, 8})
+
+
+def interstate_icms_rate(origin_uf: str, destination_uf: str, goods_origin: int) -> Decimal:
+    if goods_origin in _IMPORTED_ORIGINS:
+        return Decimal("4")
+    if origin_uf.upper() in _SOUTH_SOUTHEAST and destination_uf.upper() not in _SOUTH_SOUTHEAST:
+        return Decimal("7")
+    return Decimal("12")
+
+
+# --- The taxes of each regime ------------------------------------------------------------------------------
+
+# Simples Nacional issuers pay PIS and COFINS inside the DAS (LC 123/2006, art. 13), never per document, so
+# their NF-e carries the PIS/COFINS groups with zero base, rate and value. The CST is 49 "Outras operações
+# de saída": this is a sale (an output), and 49 is the code for outputs that none of 01-09 describes; 99
+# "Outras operações" is the catch-all for anything, inputs included. Both are accepted by SEFAZ, and both
+# sit in the PISOutr/COFINSOutr groups, whose XSD requires vBC and pPIS (zeros) besides vPIS. Accountants
+# differ, so the company may choose 99 in `TaxSettings.simples_pis_cofins_cst`.
+SIMPLES_PIS_COFINS_CST = "49"
+
+
+class IcmsGroup(StrEnum):
+    SIMPLES_102 = "ICMSSN102"    # CSOSN 102: Simples Nacional without permission for ICMS credit
+    TAXED_00 = "ICMS00"          # CST 00: taxed in full
+
+
+class PisCofinsGroup(StrEnum):
+    OTHER = "Outr"               # PISOutr / COFINSOutr
+    RATE = "Aliq"                # PISAliq / COFINSAliq
+
+
+@dataclass(frozen=True)
+class RegimeRule:
+    icms_group: IcmsGroup
+    icms_code: str               # CSOSN (Simples) or CST
+    pis_cofins_group: PisCofinsGroup
+    pis_cofins_cst: str | None   # None: the company's `simples_pis_cofins_cst`
+    charges_taxes: bool          # ICMS, PIS and COFINS computed per document
+    ibs_cbs_by_default: bool     # 2026: required for regime normal, optional for Simples
+
+
+REGIMES: dict[Crt, RegimeRule] = {
+    Crt.SIMPLES_NACIONAL: RegimeRule(IcmsGroup.SIMPLES_102, "102", PisCofinsGroup.OTHER, None, False, False),
+    Crt.REGIME_NORMAL: RegimeRule(IcmsGroup.TAXED_00, "00", PisCofinsGroup.RATE, "01", True, True),
+}
+
+
+@dataclass(frozen=True)
+class IbsCbsRule:
+    cst: str
+    class_code: str              # cClassTrib
+    ibs_uf_rate: Decimal
+    ibs_municipal_rate: Decimal
+    cbs_rate: Decimal
+
+
+@dataclass(frozen=True)
+class Difal:
+    """ICMS owed to the destination UF on an interstate sale to a non-contributor (ICMSUFDest)."""
+
+    destination_rate: Decimal    # pICMSUFDest: the destination's internal rate
+    interstate_rate: Decimal     # pICMSInter
+
+
+@dataclass(frozen=True)
+class LineTaxRule:
+    """Which tax groups one item carries, and at which rates (percent); `nfe_money` applies them."""
+
+    regime: RegimeRule
+    origin: int
+    icms_rate: Decimal           # zero under Simples (CSOSN 102 carries no rate)
+    pis_cofins_cst: str
+    pis_rate: Decimal
+    cofins_rate: Decimal
+    difal: Difal | None
+    ibs_cbs: IbsCbsRule | None
+
+
+def line_tax_rule(crt: Crt, settings: TaxSettings, dest: Destination, issuer_uf: str, recipient_uf: str,
+                  goods_origin: int) -> LineTaxRule:
+    """The taxes of one item sold under `crt` to `dest`."""
+    regime = REGIMES[crt]
+    ibs_cbs = None
+    if regime.ibs_cbs_by_default or settings.ibs_cbs_for_simples:
+        ibs_cbs = IbsCbsRule(settings.ibs_cbs_cst, settings.ibs_cbs_class, settings.ibs_uf_rate,
+                             settings.ibs_municipal_rate, settings.cbs_rate)
+    if not regime.charges_taxes:
+        zero = Decimal(0)
+        return LineTaxRule(regime, goods_origin, zero, settings.simples_pis_cofins_cst, zero, zero, None, ibs_cbs)
+    interstate = dest.id_dest == "2"
+    rate = interstate_icms_rate(issuer_uf, recipient_uf, goods_origin) if interstate else settings.icms_rate
+    difal = None
+    # DIFAL: interstate sale of a regime-normal issuer to a non-contributor (rejection 694 without it).
+    if interstate and dest.ie_indicator == "9":
+        destination_rate = settings.destination_icms_rates.get(recipient_uf.upper())
+        difal = Difal(destination_rate if destination_rate is not None else Decimal(0), rate)
+    return LineTaxRule(regime, goods_origin, rate, regime.pis_cofins_cst or "01", settings.pis_rate,
+                       settings.cofins_rate, difal, ibs_cbs)
+
+
+def difal_problem(crt: Crt, settings: TaxSettings, dest: Destination, recipient_uf: str) -> str | None:
+    """What is missing to compute the DIFAL of this sale (in Portuguese), or None."""
+    if crt is not Crt.REGIME_NORMAL or dest.id_dest != "2" or dest.ie_indicator != "9":
+        return None
+    if recipient_uf.upper() in settings.destination_icms_rates:
+        return None
+    return (f"alíquota interna de ICMS de {recipient_uf.upper()} não configurada (necessária para o DIFAL "
+            "de vendas a consumidor de outro estado)")
+
+
+# --- Payment (detPag/tPag) ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaymentType:
+    code: str                    # tPag
+    description: str | None      # xPag: required with 99, left out otherwise
+
+
+# The store's method (Nuvemshop's `payment_details.method`) -> tPag. PIX in an online checkout is a QR code
+# made for that sale: 17 "PIX dinâmico" (20 would be a fixed, reusable QR code).
+_PAYMENT_CODES: dict[str, str] = {
+    "credit_card": "03", "debit_card": "04", "boleto": "15", "pix": "17", "wire_transfer": "18", "cash": "01",
+}
+# Words in a free-text method, tried in order (debit before credit: "cartão de débito" is no credit).
+_PAYMENT_WORDS: tuple[tuple[str, str], ...] = (
+    ("debit", "04"), ("debito", "04"), ("credit", "03"), ("credito", "03"), ("boleto", "15"),
+    ("bank billet", "15"), ("pix", "17"), ("transferencia", "18"), ("transfer", "18"), ("dinheiro", "01"),
+)
+OTHER_PAYMENT = "99"
+
+
+def _words(text: str) -> str:
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    return " ".join(re.split(r"[^a-z0-9]+", plain)).strip()
+
+
+def payment_type(method: str | None) -> PaymentType:
+    """tPag (and xPag for "99 outros") of a payment method as the store names it."""
+    text = (method or "").strip()
+    code = _PAYMENT_CODES.get(text.lower())
+    if code is None:
+        padded = f" {_words(text)} "
+        code = next((c for word, c in _PAYMENT_WORDS if f" {word} " in padded), OTHER_PAYMENT)
+    if code != OTHER_PAYMENT:
+        return PaymentType(code, None)
+    return PaymentType(OTHER_PAYMENT, text if len(text) >= 2 else "Outros")
