@@ -1,9 +1,10 @@
 """The SEFAZ gateway's shape: what the NF-e use cases will ask of SEFAZ, and what comes back.
 
-The real SOAP client (NFeAutorizacao4, NFeRetAutorizacao4, NFeRecepcaoEvento4, NFeStatusServico4) and the
-local homologation simulator will both have this shape, as the Nuvemshop client and its simulator share
-`StoreClient`. Answers are typed by SEFAZ's status code (cStat): the use cases decide by the code, never
-by the words.
+The real SOAP client (`fiscal.sefaz.SefazSoapClient`: NFeAutorizacao4, NFeRetAutorizacao4,
+NFeConsultaProtocolo4, NFeRecepcaoEvento4, NFeStatusServico4) has this shape, and talks to SEFAZ or to the
+local simulator with only its URL changed, as the Nuvemshop client and its simulator share `StoreClient`.
+Answers are typed by SEFAZ's status code (cStat): the use cases decide by the code, never by the words.
+No answer at all (network, timeout) is not a `SefazAnswer` but a retryable error (`SefazUnreachable`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ EVENT_REGISTERED = "135"
 BATCH_RECEIVED = "103"
 BATCH_PROCESSED = "104"
 BATCH_IN_PROCESSING = "105"
+SERVICE_IN_OPERATION = "107"
+EVENT_BATCH_PROCESSED = "128"
+NFE_UNKNOWN = "217"               # a query by key: SEFAZ never authorised it, sending it is safe
 DUPLICATE_NFE = "204"
 DUPLICATE_WITH_DIFFERENT_KEY = "539"
 ALREADY_CANCELLED = "218"
@@ -43,10 +47,17 @@ class SefazAnswer:
     access_key: str | None = None    # chNFe
     receipt: str | None = None       # nRec, for an asynchronous batch still in processing
     xml: bytes | None = None         # the protocol (protNFe / retEvento) to store with the document
+    digest: str | None = None        # digVal: the DigestValue of the NF-e SEFAZ authorised
+    events: tuple[bytes, ...] = ()   # procEventoNFe of the NF-e's events (a query of a cancelled NF-e)
 
     @property
     def authorised(self) -> bool:
         return self.status == AUTHORISED
+
+    @property
+    def cancelled(self) -> bool:
+        """A query's answer for an NF-e whose cancellation SEFAZ registered."""
+        return self.status == CANCELLATION_APPROVED
 
     @property
     def in_processing(self) -> bool:
@@ -68,10 +79,11 @@ class SefazGateway(Protocol):
         """Ask again for a batch still in processing."""
 
     def query_nfe(self, access_key: str) -> SefazAnswer:
-        """The NF-e's situation at SEFAZ (after a timeout, before sending again: never authorise twice)."""
+        """The NF-e's situation at SEFAZ (after a timeout, before sending again: never authorise twice):
+        100 with its protNFe, 101 cancelled (with the events), 217 unknown (sending it is safe)."""
 
     def cancel(self, signed_event: bytes) -> SefazAnswer:
-        """Register a signed cancellation event (110111); 135 means cancelled."""
+        """Register a signed cancellation event (110111: an envEvento, or one evento); 135 means cancelled."""
 
     def service_status(self) -> SefazAnswer:
         """Whether the UF's authoriser is up (107) or paralysed (108/109)."""

@@ -1,0 +1,35 @@
+"""What can go wrong talking to SEFAZ before it gives an answer with a cStat.
+
+No answer (network down, timeout) and an answer that is not SEFAZ's (a proxy's error page, a SOAP Fault)
+are retryable: the NF-e stays "aguardando SEFAZ" and the next attempt first asks SEFAZ by key, because
+SEFAZ may have authorised it even though the answer never arrived. A configuration error is not.
+"""
+
+from __future__ import annotations
+
+from lojasync.shared.errors import Action, LojasyncError
+
+WAITING = "A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente."
+
+
+class SefazUnreachable(LojasyncError):
+    code = "sefaz.unreachable"
+    message_template = "SEFAZ não respondeu ({service}: {reason})."
+    resolution_template = WAITING
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+class SefazInvalidAnswer(LojasyncError):
+    code = "sefaz.invalid_answer"
+    message_template = "SEFAZ respondeu algo que não é uma resposta do serviço ({service}: {reason})."
+    resolution_template = WAITING
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+class SefazConfigurationError(LojasyncError):
+    code = "sefaz.configuration"
+    message_template = "Não é possível falar com a SEFAZ: {reason}."
+    resolution_template = "Confira a UF, o ambiente e o certificado digital da empresa."
+    action = Action.CONFIGURE

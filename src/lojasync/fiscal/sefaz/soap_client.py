@@ -1,0 +1,143 @@
+"""The SEFAZ gateway over SEFAZ's SOAP 1.2 web services, on httpx: SEFAZ itself, or the simulator by URL.
+
+One NF-e per batch, synchronous (indSinc 1). An authoriser that still answers 103 (received) is asked
+again by receipt a few times; what is still in processing after that comes back as 105 with its receipt,
+for the caller to ask later. A call that gets no answer raises `SefazUnreachable` (retryable): the caller
+must then query by key before sending the same NF-e again, since SEFAZ may have authorised it.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from lxml import etree
+
+from lojasync.fiscal.gateway import BATCH_PROCESSED, EVENT_BATCH_PROCESSED, Environment, SefazAnswer
+from lojasync.fiscal.sefaz import answers, envelope, messages
+from lojasync.fiscal.sefaz.endpoints import Service, service_url, uf_code
+from lojasync.fiscal.sefaz.errors import SefazConfigurationError, SefazInvalidAnswer, SefazUnreachable
+from lojasync.fiscal.sefaz.tls import ClientCertificate, tls_context
+
+# SEFAZ's own guidance is to wait up to a minute; the connection either opens fast or not at all.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+_RECEIPT = re.compile(r"[0-9]{15}")
+_KEY = re.compile(r"[0-9]{6}[0-9A-Z]{12}[0-9]{26}")
+
+
+class SefazSoapClient:
+    """`SefazGateway` for one UF and environment.
+
+    `base_url` replaces the national URL table (each service at `{base_url}/{Service}`): the simulator on
+    127.0.0.1, plain HTTP. Without it the real authoriser of `uf` is used, which requires `certificate`
+    (the company's A1, presented as TLS client certificate).
+    """
+
+    def __init__(self, uf: str, environment: Environment = Environment.HOMOLOGATION, *,
+                 certificate: ClientCertificate | None = None, base_url: str | None = None,
+                 timeout: float | httpx.Timeout = DEFAULT_TIMEOUT, polls: int = 3, poll_interval: float = 1.0,
+                 verify: bool = True, ca_bundle: str | Path | None = None,
+                 transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        try:
+            self.uf_code = uf_code(uf)
+        except ValueError as exc:
+            raise SefazConfigurationError(reason=str(exc)) from None
+        self.uf = uf
+        self.environment = Environment(environment)
+        self.base_url = base_url
+        if base_url is None and certificate is None:
+            raise SefazConfigurationError(reason="a SEFAZ exige o certificado digital A1 da empresa na conexão")
+        self.polls = polls
+        self.poll_interval = poll_interval
+        self._sleep = sleep
+        secure = base_url is None or base_url.lower().startswith("https:")
+        try:
+            tls = tls_context(certificate, verify=verify, ca_bundle=ca_bundle) if secure else False
+        except (ssl.SSLError, OSError) as exc:
+            raise SefazConfigurationError(reason=f"certificado ou cadeia TLS ilegível ({exc})") from None
+        self._http = httpx.Client(verify=tls, timeout=timeout, transport=transport,
+                                  headers={"User-Agent": "lojasync"})
+
+    # SefazGateway
+    def authorise(self, signed_nfe: bytes) -> SefazAnswer:
+        body = messages.envi_nfe(signed_nfe, messages.batch_id(), synchronous=True)
+        answer = self._ask(Service.AUTHORISATION, body, answers.from_authorisation)
+        for _ in range(self.polls):
+            if not (answer.in_processing and answer.receipt):
+                break
+            self._sleep(self.poll_interval)
+            answer = self.query_receipt(answer.receipt)
+        return answer
+
+    def query_receipt(self, receipt: str) -> SefazAnswer:
+        if not _RECEIPT.fullmatch(receipt):
+            raise ValueError(f"recibo inválido (15 dígitos): {receipt!r}")
+        body = messages.cons_reci_nfe(self.environment.value, receipt)
+        return self._ask(Service.RECEIPT, body, lambda message: answers.from_receipt(message, receipt))
+
+    def query_nfe(self, access_key: str) -> SefazAnswer:
+        if not _KEY.fullmatch(access_key):
+            raise ValueError(f"chave de acesso inválida: {access_key!r}")
+        body = messages.cons_sit_nfe(self.environment.value, access_key)
+        return self._ask(Service.QUERY, body, answers.from_query)
+
+    def cancel(self, signed_event: bytes) -> SefazAnswer:
+        body = messages.env_evento(signed_event, messages.batch_id())
+        return self._ask(Service.EVENTS, body, answers.from_events)
+
+    def service_status(self) -> SefazAnswer:
+        body = messages.cons_stat_serv(self.environment.value, self.uf_code)
+        return self._ask(Service.STATUS, body, answers.from_status)
+
+    # transport
+    def _ask(self, service: Service, content: bytes, read: Callable[[etree._Element], SefazAnswer]) -> SefazAnswer:
+        answer = read(self._call(service, content))
+        if not answer.status.isdigit():
+            raise SefazInvalidAnswer(service=service.value, reason="resposta sem cStat")
+        # A processed batch always carries the document's own answer; one without it answered nothing.
+        if answer.status in (BATCH_PROCESSED, EVENT_BATCH_PROCESSED):
+            raise SefazInvalidAnswer(service=service.value, reason=f"lote processado ({answer.status}) sem o protocolo")
+        return answer
+
+    def _call(self, service: Service, content: bytes) -> etree._Element:
+        url = service_url(self.uf, self.environment, service, self.base_url)
+        try:
+            response = self._http.post(url, content=envelope.request(service, content),
+                                       headers={"Content-Type": envelope.content_type(service)})
+        except httpx.TimeoutException as exc:
+            raise SefazUnreachable(service=service.value, reason=f"tempo esgotado: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            if _server_not_trusted(exc):
+                raise SefazConfigurationError(
+                    reason="o certificado TLS do servidor da SEFAZ não foi reconhecido",
+                    resolution="Instale a cadeia de certificados ICP-Brasil (ca_bundle) e tente de novo.") from exc
+            raise SefazUnreachable(service=service.value, reason=str(exc) or type(exc).__name__) from exc
+        try:
+            content_answer = envelope.answer(service, response.content)
+        except envelope.NotAnAnswer as exc:
+            raise SefazInvalidAnswer(service=service.value, reason=f"HTTP {response.status_code}, {exc}") from None
+        if response.status_code != 200:
+            raise SefazInvalidAnswer(service=service.value, reason=f"HTTP {response.status_code}")
+        return content_answer
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SefazSoapClient:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _server_not_trusted(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,0 +1,48 @@
+"""TLS for SEFAZ: the company's A1 certificate as the client certificate, the server always verified.
+
+`ssl.SSLContext.load_cert_chain` only reads files, so the certificate and its key are written to a
+private temporary folder (0700, files 0600), loaded, and deleted before this function returns: the
+context keeps them in memory, and the key spends milliseconds on disk, readable by no other user.
+
+SEFAZ's servers present ICP-Brasil certificates, whose roots most systems do not trust: production needs
+`ca_bundle`, a PEM file with the ICP-Brasil chain (published by ITI), added to the system's roots.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+
+class ClientCertificate(Protocol):
+    def pem_pair(self) -> tuple[bytes, bytes]:
+        """(certificate with its chain, unencrypted private key), both PEM."""
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+
+
+def tls_context(certificate: ClientCertificate | None = None, *, verify: bool = True,
+                ca_bundle: str | Path | None = None) -> ssl.SSLContext:
+    """A client context (TLS 1.2 or later) presenting `certificate`; `verify=False` is for tests only."""
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ca_bundle is not None:
+        context.load_verify_locations(cafile=str(ca_bundle))
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if certificate is not None:
+        chain, key = certificate.pem_pair()
+        with tempfile.TemporaryDirectory(prefix="lojasync-tls-") as folder:  # created 0700
+            cert_path, key_path = Path(folder, "cert.pem"), Path(folder, "key.pem")
+            _write_private(cert_path, chain)
+            _write_private(key_path, key)
+            context.load_cert_chain(cert_path, key_path)
+    return context

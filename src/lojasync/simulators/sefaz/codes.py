@@ -1,0 +1,95 @@
+"""SEFAZ's answer codes (cStat) and their words (xMotivo), as the authorisers send them.
+
+The words follow the MOC's table in SEFAZ's own spelling on the wire: no accents, "Rejeicao: " before a
+rejection. A `Rejection` carries the code and, where SEFAZ adds one, the bracketed detail
+("[chNFe:...]") that tells the sender what it collided with.
+"""
+
+from __future__ import annotations
+
+REASONS: dict[str, str] = {
+    "100": "Autorizado o uso da NF-e",
+    "101": "Cancelamento de NF-e homologado",
+    "103": "Lote recebido com sucesso",
+    "104": "Lote processado",
+    "105": "Lote em processamento",
+    "106": "Lote nao localizado",
+    "107": "Servico em Operacao",
+    "108": "Servico Paralisado Momentaneamente (curto prazo)",
+    "109": "Servico Paralisado sem Previsao",
+    "110": "Uso Denegado",
+    "128": "Lote de Evento Processado",
+    "135": "Evento registrado e vinculado a NF-e",
+    "155": "Cancelamento homologado fora de prazo",
+    "204": "Rejeicao: Duplicidade de NF-e",
+    "213": "Rejeicao: CNPJ-Base do Emitente difere do CNPJ-Base do Certificado Digital",
+    "214": "Rejeicao: Tamanho da mensagem excedeu o limite estabelecido",
+    "215": "Rejeicao: Falha no schema XML",
+    "217": "Rejeicao: NF-e nao consta na base de dados da SEFAZ",
+    "218": "Rejeicao: NF-e ja esta cancelada na base de dados da SEFAZ",
+    "222": "Rejeicao: Protocolo de Autorizacao de Uso difere do cadastrado",
+    "225": "Rejeicao: Falha no Schema XML do lote de NFe",
+    "228": "Rejeicao: Data de Emissao muito atrasada",
+    "236": "Rejeicao: Chave de Acesso com digito verificador invalido",
+    "252": "Rejeicao: Ambiente informado diverge do Ambiente de recebimento",
+    "290": "Rejeicao: Certificado Assinatura invalido",
+    "291": "Rejeicao: Certificado Assinatura Data Validade",
+    "297": "Rejeicao: Assinatura difere do calculado",
+    "298": "Rejeicao: Assinatura difere do padrao do Sistema",
+    "301": "Uso Denegado: Irregularidade fiscal do emitente",
+    "302": "Uso Denegado: Irregularidade fiscal do destinatario",
+    "303": "Uso Denegado: Destinatario nao habilitado a operar na UF",
+    "404": "Rejeicao: Uso de prefixo de namespace nao permitido",
+    "452": "Rejeicao: Solicitada resposta sincrona para Lote com mais de uma NF-e (indSinc=1)",
+    "494": "Rejeicao: Chave de Acesso inexistente",
+    "501": "Rejeicao: Prazo de Cancelamento superior ao previsto na Legislacao",
+    "502": "Rejeicao: Erro na Chave de Acesso - Campo Id nao corresponde a concatenacao dos campos "
+           "correspondentes",
+    "539": "Rejeicao: Duplicidade de NF-e com diferenca na Chave de Acesso",
+    "561": "Rejeicao: Mes de Emissao informado na Chave de Acesso difere do Mes de Emissao da NF-e",
+    "562": "Rejeicao: Codigo Numerico informado na Chave de Acesso difere do Codigo Numerico da NF-e",
+    "572": "Rejeicao: Erro Atributo ID do evento nao corresponde a concatenacao dos campos (ID + tpEvento + "
+           "chNFe + nSeqEvento)",
+    "573": "Rejeicao: Duplicidade de Evento",
+    "574": "Rejeicao: O autor do evento diverge do emissor da NF-e",
+    "578": "Rejeicao: A data do evento nao pode ser maior que a data de processamento",
+    "579": "Rejeicao: A data do evento nao pode ser menor que a data de autorizacao para NF-e nao emitida em "
+           "contingencia",
+    "580": "Rejeicao: O evento exige uma NF-e autorizada",
+    "598": "Rejeicao: NF-e emitida em ambiente de homologacao com Razao Social do destinatario diferente de "
+           "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL",
+    "703": "Rejeicao: Data-Hora de Emissao posterior ao horario de recebimento",
+    "999": "Rejeicao: Erro nao catalogado",
+}
+
+# Denials (uso denegado) are stored by SEFAZ with a protocol: the number is spent, the NF-e has no value.
+DENIALS = frozenset({"110", "301", "302", "303"})
+# TMotivo: at most 255 characters.
+_MOTIVO_MAX = 255
+
+
+def reason(status: str, detail: str = "") -> str:
+    """xMotivo for `status`, with SEFAZ's bracketed detail when there is one."""
+    words = REASONS.get(status, f"Rejeicao: codigo {status}")
+    text = f"{words} {detail}".strip() if detail else words
+    return plain(text)[:_MOTIVO_MAX].rstrip()
+
+
+def plain(text: str) -> str:
+    """Printable Latin-1 on one line, as TString allows (library error texts may carry anything)."""
+    cleaned = "".join(c if " " <= c <= "\xff" and c != "\x7f" else " " for c in text)
+    return " ".join(cleaned.split())
+
+
+class Rejection(Exception):
+    """A check failed: SEFAZ answers `status` (with `detail` appended to its words, or other `words`)."""
+
+    def __init__(self, status: str, detail: str = "", words: str | None = None) -> None:
+        super().__init__(f"{status} {detail}".strip())
+        self.status = status
+        self.detail = detail
+        self.words = words
+
+    @property
+    def reason(self) -> str:
+        return plain(self.words)[:_MOTIVO_MAX] if self.words else reason(self.status, self.detail)

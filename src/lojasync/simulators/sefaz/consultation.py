@@ -1,0 +1,55 @@
+"""NFeConsultaProtocolo4 (consSitNFe -> retConsSitNFe): the situation of one NF-e by its key.
+
+This is what a sender asks after a timeout, before sending again: an NF-e authorised whose answer was lost
+comes back here with its protNFe (100), a cancelled one with its cancellation event (101).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from lojasync.simulators.sefaz import answers
+from lojasync.simulators.sefaz.access_key import AccessKey
+from lojasync.simulators.sefaz.codes import reason
+from lojasync.simulators.sefaz.schemas import schema_errors
+from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
+
+if TYPE_CHECKING:
+    from lojasync.simulators.sefaz.simulator import SefazSimulator
+
+_NO_KEY = "35" + "0" * 42
+
+
+def query_nfe(sim: SefazSimulator, content: etree._Element) -> etree._Element:
+    now = sim.clock()
+    env = sim.config.environment
+    key = (content.findtext(f"{{{NFE}}}chNFe") or "").strip()
+    shown = key if len(key) == 44 and key.isalnum() else _NO_KEY
+    uf = shown[:2]
+
+    def answer(status: str, motive: str | None = None, **more) -> etree._Element:
+        return answers.ret_cons_sit_nfe(env, uf, now, shown, status, motive, **more)
+
+    switches = sim.switches_now()
+    if switches.out_of_service:
+        return answer(switches.out_of_service)
+    if prefixed_elements(content):
+        return answer("404")
+    problem = schema_errors("consSitNFe", content)
+    if problem is not None:
+        return answer("215", reason("215", f"[{problem}]"))
+    if content.findtext(f"{{{NFE}}}tpAmb") != env:
+        return answer("252")
+    if not AccessKey(key).digit_ok:
+        return answer("236")
+    with sim.state.lock:
+        record = sim.state.nfe.get(key)
+        if record is None:
+            return answer("217")
+        protocol = etree.fromstring(record.prot_xml)
+        events = [etree.fromstring(e.proc_xml) for e in record.events]
+        status = record.status
+    motive = protocol.findtext(f"{{{NFE}}}infProt/{{{NFE}}}xMotivo") if status != "101" else None
+    return answer(status, motive, protocol=protocol, events=events)

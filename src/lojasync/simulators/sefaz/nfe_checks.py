@@ -1,0 +1,80 @@
+"""The checks one NF-e of a batch goes through, each failing with the code SEFAZ answers.
+
+Order as in the MOC: the signature (and whose certificate made it), then the business rules that need no
+database (environment, the access key against the fields it is made of, the homologação name, dates).
+The rules that need the database (duplicates) run in `authorisation` under the state's lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from lxml import etree
+
+from lojasync.simulators.sefaz.access_key import AccessKey
+from lojasync.simulators.sefaz.clock import parse_sefaz_time
+from lojasync.simulators.sefaz.codes import Rejection
+from lojasync.simulators.sefaz.signature import check_signature, check_signer
+from lojasync.simulators.sefaz.soap import NFE
+
+HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
+
+
+@dataclass(frozen=True)
+class CheckedNFe:
+    key: str
+    issuer: str                       # emitter CNPJ (or CPF padded to 14 as in the key)
+    model: str
+    series: str
+    number: str
+    digest: str
+    recipient: tuple[str, str] | None
+
+
+def _text(parent: etree._Element, path: str) -> str:
+    return (parent.findtext("/".join(f"{{{NFE}}}{step}" for step in path.split("/"))) or "").strip()
+
+
+def nfe_key(nfe: etree._Element) -> str:
+    """The key in infNFe/@Id (without "NFe"), what every protNFe names."""
+    info = nfe.find(f"{{{NFE}}}infNFe")
+    return (info.get("Id") or "")[3:] if info is not None else ""
+
+
+def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: timedelta) -> CheckedNFe:
+    """All the checks of one schema-valid NF-e; raises Rejection with the first that fails."""
+    info = nfe.find(f"{{{NFE}}}infNFe")
+    signature = check_signature(nfe, "infNFe", now)
+    cnpj, cpf = _text(info, "emit/CNPJ"), _text(info, "emit/CPF")
+    if cnpj:
+        check_signer(signature, cnpj)
+    if _text(info, "ide/tpAmb") != environment:
+        raise Rejection("252")
+    key = AccessKey(nfe_key(nfe))
+    issued_at = parse_sefaz_time(_text(info, "ide/dhEmi"))
+    _check_key(key, info, issued_at, cnpj or cpf.zfill(14))
+    recipient = next(((kind, _text(info, f"dest/{kind}")) for kind in ("CNPJ", "CPF") if _text(info, f"dest/{kind}")),
+                     None)
+    if environment == "2" and info.find(f"{{{NFE}}}dest") is not None \
+            and _text(info, "dest/xNome") != HOMOLOGATION_NAME:
+        raise Rejection("598")
+    if issued_at > now:
+        raise Rejection("703")
+    if issued_at < now - max_age:
+        raise Rejection("228")
+    return CheckedNFe(key.value, key.issuer, key.model, key.series, key.number, signature.digest, recipient)
+
+
+def _check_key(key: AccessKey, info: etree._Element, issued_at: datetime, issuer: str) -> None:
+    if key.year_month != f"{issued_at:%y%m}":
+        raise Rejection("561")
+    if key.code != _text(info, "ide/cNF").zfill(8):
+        raise Rejection("562")
+    fields = (_text(info, "ide/cUF"), f"{issued_at:%y%m}", issuer, _text(info, "ide/mod"),
+              _text(info, "ide/serie").zfill(3), _text(info, "ide/nNF").zfill(9), _text(info, "ide/tpEmis"),
+              _text(info, "ide/cNF").zfill(8), _text(info, "ide/cDV"))
+    if "".join(fields) != key.value:
+        raise Rejection("502")
+    if not key.digit_ok:
+        raise Rejection("236")

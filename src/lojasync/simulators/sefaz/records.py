@@ -1,0 +1,50 @@
+"""What the simulated SEFAZ keeps: NF-e it authorised (or denied), their events, and batch receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+AUTHORISED = "100"
+CANCELLED = "101"
+
+
+@dataclass
+class StoredEvent:
+    event_id: str            # ID + tpEvento + chNFe + nSeqEvento
+    event_type: str
+    sequence: str
+    protocol: str
+    registered_at: datetime
+    proc_xml: bytes          # procEventoNFe
+
+
+@dataclass
+class StoredNFe:
+    key: str
+    status: str              # 100 authorised, 101 cancelled, or the denial code (110, 301, 302, 303)
+    protocol: str
+    digest: str              # digVal: the NF-e's DigestValue
+    received_at: datetime
+    prot_xml: bytes          # protNFe as answered
+    recipient: tuple[str, str] | None = None  # ("CNPJ" | "CPF", number), for the events' answers
+    events: list[StoredEvent] = field(default_factory=list)
+
+    @property
+    def authorised(self) -> bool:
+        return self.status == AUTHORISED
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == CANCELLED
+
+
+@dataclass
+class Receipt:
+    """An asynchronous batch: its answers are ready at reception; `polls_left` answers 105 first."""
+
+    number: str
+    uf: str
+    received_at: datetime
+    protocols: list[bytes]
+    polls_left: int = 0

@@ -1,0 +1,211 @@
+"""The SOAP client against the simulated SEFAZ over real HTTP: authorisation, and each rejection a crafted
+NF-e produces, with SEFAZ's code and words."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from importlib.resources import files
+
+import pytest
+from lxml import etree
+
+from lojasync.fiscal.certificate import TEST_CERTIFICATE_PASSWORD, Certificate, make_test_certificate
+from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.signing import sign
+from lojasync.simulators.sefaz import BackgroundSefaz
+
+from .documents import (
+    ALPHANUMERIC_COMPANY,
+    COMPANY,
+    DS,
+    OTHER_COMPANY,
+    digest_of,
+    key_digit,
+    key_of,
+    now,
+    q,
+    signed_nfe,
+    unsigned_nfe,
+)
+
+_PROC_SCHEMA = etree.XMLSchema(etree.parse(str(files("nfelib").joinpath("nfe/schemas/v4_0/procNFe_v4.00.xsd"))))
+
+
+def nfe_proc(signed: bytes, protocol_xml: bytes) -> etree._Element:
+    proc = etree.Element(q("nfeProc"), versao="4.00", nsmap={None: "http://www.portalfiscal.inf.br/nfe"})
+    proc.append(etree.fromstring(signed))
+    proc.append(etree.fromstring(protocol_xml))
+    return proc
+
+
+def test_authorises_a_valid_nfe_with_a_protocol_marked_simulator(client: SefazSoapClient) -> None:
+    document = signed_nfe(number=1)
+    answer = client.authorise(document)
+    assert (answer.status, answer.reason) == ("100", "Autorizado o uso da NF-e")
+    assert answer.authorised and not answer.in_processing
+    assert answer.access_key == key_of(document)
+    assert re.fullmatch(rf"141{now():%y}[0-9]{{10}}", answer.protocol)  # 1 + cUF + year + sequence
+    assert answer.digest == digest_of(document)
+    assert answer.received_at is not None and abs(answer.received_at - now()) < timedelta(seconds=5)
+    info = etree.fromstring(answer.xml).find(q("infProt"))
+    assert info.findtext(q("verAplic")) == "SIMULADOR-LOJASYNC"
+    assert info.findtext(q("digVal")) == digest_of(document) and info.findtext(q("nProt")) == answer.protocol
+    # NF-e + protNFe is a valid nfeProc: what lojasync keeps and the DANFE is printed from.
+    proc = nfe_proc(document, answer.xml)
+    assert _PROC_SCHEMA.validate(proc), _PROC_SCHEMA.error_log
+
+
+def test_the_alphanumeric_cnpj_is_authorised(client: SefazSoapClient) -> None:
+    document = signed_nfe(cnpj=ALPHANUMERIC_COMPANY, number=2)
+    answer = client.authorise(document)
+    assert answer.status == "100", answer.reason
+    assert answer.access_key[6:20] == ALPHANUMERIC_COMPANY
+
+
+def _remove(path: str):
+    def change(info: etree._Element) -> None:
+        element = info.find("/".join(q(step) for step in path.split("/")))
+        element.getparent().remove(element)
+    return change
+
+
+def _set(path: str, value: str):
+    def change(info: etree._Element) -> None:
+        info.find("/".join(q(step) for step in path.split("/"))).text = value
+    return change
+
+
+def _wrong_check_digit(info: etree._Element) -> None:
+    """cDV and the key's last character agree with each other, not with the mod-11 rule."""
+    key = info.get("Id")[3:]
+    wrong = str((int(key[-1]) + 1) % 10)
+    info.set("Id", f"NFe{key[:-1]}{wrong}")
+    info.find(f"{q('ide')}/{q('cDV')}").text = wrong
+
+
+@pytest.mark.parametrize(("fields", "status", "words"), [
+    (dict(change=_remove("ide/natOp")), "225", "Rejeicao: Falha no Schema XML do lote de NFe"),
+    (dict(environment="1"), "252", "Rejeicao: Ambiente informado diverge do Ambiente de recebimento"),
+    (dict(dest_name="MARIA DA SILVA"), "598", "Rejeicao: NF-e emitida em ambiente de homologacao com Razao Social do destinatario diferente de NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"),
+    (dict(issued_at=now() + timedelta(hours=1)), "703", "Rejeicao: Data-Hora de Emissao posterior ao horario de recebimento"),
+    (dict(issued_at=now() - timedelta(days=31)), "228", "Rejeicao: Data de Emissao muito atrasada"),
+    (dict(after_key=_set("ide/dhEmi", "2025-01-15T10:00:00-03:00")), "561", "Rejeicao: Mes de Emissao informado na Chave de Acesso difere do Mes de Emissao da NF-e"),
+    (dict(after_key=_set("ide/cNF", "99999999")), "562", "Rejeicao: Codigo Numerico informado na Chave de Acesso difere do Codigo Numerico da NF-e"),
+    (dict(after_key=_set("ide/nNF", "999")), "502", "Rejeicao: Erro na Chave de Acesso - Campo Id nao corresponde a concatenacao dos campos correspondentes"),
+    (dict(after_key=_wrong_check_digit), "236", "Rejeicao: Chave de Acesso com digito verificador invalido"),
+    (dict(signer=OTHER_COMPANY), "213", "Rejeicao: CNPJ-Base do Emitente difere do CNPJ-Base do Certificado Digital"),
+], ids=["225-schema", "252-environment", "598-homologation-name", "703-future", "228-too-old", "561-key-month",
+        "562-key-code", "502-key-fields", "236-key-digit", "213-certificate-cnpj"])
+def test_each_crafted_document_gets_sefaz_rejection(client: SefazSoapClient, sefaz: BackgroundSefaz, fields: dict,
+                                                    status: str, words: str) -> None:
+    answer = client.authorise(signed_nfe(number=10, **fields))
+    assert answer.status == status
+    assert answer.reason.startswith(words)
+    assert not answer.authorised and answer.protocol is None
+    assert sefaz.simulator.stats()["nfe_conhecidas"] == 0  # a rejected NF-e is not kept
+
+
+def test_the_schema_rejection_names_what_failed(client: SefazSoapClient) -> None:
+    answer = client.authorise(signed_nfe(change=_remove("ide/natOp")))
+    assert answer.status == "225"
+    assert answer.reason.startswith("Rejeicao: Falha no Schema XML do lote de NFe [Element ")
+    assert "Expected is ( {http://www.portalfiscal.inf.br/nfe}natOp )" in answer.reason
+    assert answer.access_key is None  # a batch rejection: no protNFe
+
+
+def _tampered(document: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in document
+    return document.replace(old, new, 1)
+
+
+def test_content_changed_after_signing_is_297(client: SefazSoapClient) -> None:
+    document = _tampered(signed_nfe(), b"<xNome>AKRETION LTDA</xNome>", b"<xNome>OUTRA LTDA</xNome>")
+    answer = client.authorise(document)
+    assert (answer.status, answer.reason) == ("297", "Rejeicao: Assinatura difere do calculado")
+
+
+def test_a_signature_value_that_does_not_match_the_certificate_is_297(client: SefazSoapClient) -> None:
+    document = signed_nfe()
+    value = etree.fromstring(document).findtext(f"{{{DS}}}Signature/{{{DS}}}SignatureValue")
+    forged = value[:10] + ("A" if value[10] != "A" else "B") + value[11:]
+    answer = client.authorise(_tampered(document, value.encode(), forged.encode()))
+    assert answer.status == "297"
+
+
+def test_signed_by_another_key_with_the_same_cnpj_is_297(client: SefazSoapClient) -> None:
+    """A second certificate of the same company: its key did not make this signature."""
+    other = Certificate.load(make_test_certificate(COMPANY, "LOJA DE TESTE LTDA"), TEST_CERTIFICATE_PASSWORD)
+    document = signed_nfe()
+    root = etree.fromstring(document)
+    root.find(f"{{{DS}}}Signature/{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate").text = other.x509_base64
+    assert client.authorise(etree.tostring(root)).status == "297"
+
+
+def test_a_reference_to_another_id_is_298(client: SefazSoapClient) -> None:
+    document = signed_nfe()
+    key = key_of(document)
+    answer = client.authorise(_tampered(document, f'URI="#NFe{key}"'.encode(), f'URI="#NFe{key[:-1]}X"'.encode()))
+    assert (answer.status, answer.reason) == ("298", "Rejeicao: Assinatura difere do padrao do Sistema")
+
+
+def test_a_certificate_that_is_not_one_is_290(client: SefazSoapClient) -> None:
+    root = etree.fromstring(signed_nfe())
+    root.find(f"{{{DS}}}Signature/{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate").text = "bm90IGEgY2VydGlmaWNhdGU="
+    assert client.authorise(etree.tostring(root)).status == "290"
+
+
+def test_an_expired_certificate_is_291(client: SefazSoapClient) -> None:
+    expired = Certificate.load(make_test_certificate(COMPANY, "LOJA DE TESTE LTDA", days=-1), TEST_CERTIFICATE_PASSWORD)
+    document = sign(unsigned_nfe(), expired, element="infNFe", now=now() - timedelta(days=1, hours=12))
+    assert client.authorise(document).status == "291"
+
+
+def test_a_ds_prefix_is_404(client: SefazSoapClient) -> None:
+    document = signed_nfe()
+    prefixed = re.sub(rb"<(/?)(Signature|SignedInfo|CanonicalizationMethod|SignatureMethod|Reference|Transforms|"
+                      rb"Transform|DigestMethod|DigestValue|SignatureValue|KeyInfo|X509Data|X509Certificate)\b",
+                      rb"<\1ds:\2", document)
+    prefixed = prefixed.replace(b'<ds:Signature xmlns="', b'<ds:Signature xmlns:ds="')
+    assert etree.fromstring(prefixed).find(f"{{{DS}}}Signature").prefix == "ds"
+    answer = client.authorise(prefixed)
+    assert (answer.status, answer.reason) == ("404", "Rejeicao: Uso de prefixo de namespace nao permitido")
+
+
+def test_the_same_nfe_twice_is_204_with_the_first_protocol(client: SefazSoapClient) -> None:
+    document = signed_nfe(number=20)
+    first = client.authorise(document)
+    again = client.authorise(document)
+    assert again.status == "204"
+    assert again.reason.startswith("Rejeicao: Duplicidade de NF-e")
+    assert f"[nProt:{first.protocol}]" in again.reason
+
+
+def test_the_same_number_with_another_key_is_539_naming_the_first(client: SefazSoapClient) -> None:
+    first = signed_nfe(number=21, code="11111111")
+    assert client.authorise(first).status == "100"
+    answer = client.authorise(signed_nfe(number=21, code="22222222"))
+    assert answer.status == "539"
+    assert answer.reason == f"Rejeicao: Duplicidade de NF-e com diferenca na Chave de Acesso [chNFe:{key_of(first)}]"
+    # Another series is another number.
+    assert client.authorise(signed_nfe(number=21, series=2, code="22222222")).status == "100"
+
+
+def test_a_rejected_number_can_be_sent_again_corrected(client: SefazSoapClient) -> None:
+    assert client.authorise(signed_nfe(number=30, dest_name="JOSE")).status == "598"
+    assert client.authorise(signed_nfe(number=30)).status == "100"
+
+
+def test_a_too_large_message_is_214() -> None:
+    from lojasync.simulators.sefaz import SefazConfig
+
+    with BackgroundSefaz(config=SefazConfig(max_message_bytes=2_000)) as small, \
+            SefazSoapClient("PR", base_url=small.url, timeout=5) as gateway:
+        answer = gateway.authorise(signed_nfe())
+    assert (answer.status, answer.reason) == ("214", "Rejeicao: Tamanho da mensagem excedeu o limite estabelecido")
+
+
+def test_key_digit_helper_matches_published_keys() -> None:
+    """The test documents' keys follow the published rule (nfelib's sample keys)."""
+    for key in ("35200159594315000157550010000000012062777161", "41170706117473000150550010000463202612756525"):
+        assert key_digit(key[:43]) == key[43]

@@ -1,0 +1,121 @@
+"""The SOAP client's own behaviour against canned answers (httpx's MockTransport): what it sends, how it
+reads SEFAZ's messages, polling by receipt, and what is not an answer."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from lxml import etree
+
+from lojasync.fiscal.sefaz import SefazInvalidAnswer, SefazSoapClient, SefazUnreachable
+
+SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+NFE = "http://www.portalfiscal.inf.br/nfe"
+KEY = "35200159594315000157550010000000012062777161"
+
+
+def soap_answer(service: str, content: str) -> bytes:
+    return (f'<soap:Envelope xmlns:soap="{SOAP12}"><soap:Body>'
+            f'<nfeResultMsg xmlns="http://www.portalfiscal.inf.br/nfe/wsdl/{service}">{content}</nfeResultMsg>'
+            "</soap:Body></soap:Envelope>").encode()
+
+
+def prot(status: str, reason: str, protocol: str | None = "135200000000001") -> str:
+    number = f"<nProt>{protocol}</nProt><digVal>AAAAAAAAAAAAAAAAAAAAAAAAAAA=</digVal>" if protocol else ""
+    return (f'<protNFe versao="4.00"><infProt><tpAmb>2</tpAmb><verAplic>SP_NFE_PL009_V4</verAplic><chNFe>{KEY}</chNFe>'
+            f"<dhRecbto>2026-12-01T10:00:00-03:00</dhRecbto>{number}<cStat>{status}</cStat>"
+            f"<xMotivo>{reason}</xMotivo></infProt></protNFe>")
+
+
+def ret_envi(status: str, inner: str = "") -> str:
+    return (f'<retEnviNFe xmlns="{NFE}" versao="4.00"><tpAmb>2</tpAmb><verAplic>SP</verAplic><cStat>{status}</cStat>'
+            f"<xMotivo>x</xMotivo><cUF>35</cUF><dhRecbto>2026-12-01T10:00:00-03:00</dhRecbto>{inner}</retEnviNFe>")
+
+
+def ret_reci(status: str, inner: str = "") -> str:
+    return (f'<retConsReciNFe xmlns="{NFE}" versao="4.00"><tpAmb>2</tpAmb><verAplic>SP</verAplic>'
+            f"<nRec>351000000000001</nRec><cStat>{status}</cStat><xMotivo>x</xMotivo><cUF>35</cUF>"
+            f"<dhRecbto>2026-12-01T10:00:00-03:00</dhRecbto>{inner}</retConsReciNFe>")
+
+
+class Canned:
+    """Answers in order, and what the client sent."""
+
+    def __init__(self, *replies: tuple[int, bytes] | Exception) -> None:
+        self.replies = list(replies)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return httpx.Response(reply[0], content=reply[1])
+
+
+def client(canned: Canned, **options) -> SefazSoapClient:
+    return SefazSoapClient("SP", base_url="http://sefaz.invalid", transport=httpx.MockTransport(canned), **options)
+
+
+def test_the_request_is_a_soap_12_call_of_the_service() -> None:
+    canned = Canned((200, soap_answer("NFeStatusServico4", f'<retConsStatServ xmlns="{NFE}" versao="4.00"><tpAmb>2</tpAmb>'
+                                      "<verAplic>SP</verAplic><cStat>107</cStat><xMotivo>Servico em Operacao</xMotivo>"
+                                      "<cUF>35</cUF><dhRecbto>2026-12-01T10:00:00-03:00</dhRecbto></retConsStatServ>")))
+    answer = client(canned).service_status()
+    assert (answer.status, answer.reason) == ("107", "Servico em Operacao")
+    (request,) = canned.requests
+    assert str(request.url) == "http://sefaz.invalid/NFeStatusServico4"
+    assert request.headers["content-type"] == ('application/soap+xml; charset=utf-8; '
+                                               'action="http://www.portalfiscal.inf.br/nfe/wsdl/NFeStatusServico4/nfeStatusServicoNF"')
+    sent = etree.fromstring(request.content)
+    message = sent.find(f"{{{SOAP12}}}Body/{{http://www.portalfiscal.inf.br/nfe/wsdl/NFeStatusServico4}}nfeDadosMsg")
+    (content,) = list(message)
+    assert content.tag == f"{{{NFE}}}consStatServ" and content.get("versao") == "4.00"
+    assert [(c.tag.split("}")[1], c.text) for c in content] == [("tpAmb", "2"), ("cUF", "35"), ("xServ", "STATUS")]
+
+
+def test_the_documents_answer_not_the_batchs_is_what_counts() -> None:
+    canned = Canned((200, soap_answer("NFeAutorizacao4", ret_envi("104", prot("204", "Rejeicao: Duplicidade de NF-e", None)))))
+    answer = client(canned).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert (answer.status, answer.access_key, answer.protocol) == ("204", KEY, None)
+
+
+def test_a_received_batch_is_polled_then_handed_back_with_its_receipt(fake) -> None:
+    receipt = ret_envi("103", "<infRec><nRec>351000000000001</nRec><tMed>1</tMed></infRec>")
+    canned = Canned((200, soap_answer("NFeAutorizacao4", receipt)),
+                    *[(200, soap_answer("NFeRetAutorizacao4", ret_reci("105")))] * 2)
+    answer = client(canned, polls=2, poll_interval=1.5, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert (answer.status, answer.receipt, answer.in_processing) == ("105", "351000000000001", True)
+    assert fake.sleeps == [1.5, 1.5]
+    polled = etree.fromstring(canned.requests[1].content)
+    assert polled.findtext(f".//{{{NFE}}}nRec") == "351000000000001"
+
+
+def test_a_processed_batch_without_the_protocol_is_not_an_answer() -> None:
+    canned = Canned((200, soap_answer("NFeRetAutorizacao4", ret_reci("104"))))
+    with pytest.raises(SefazInvalidAnswer, match="lote processado"):
+        client(canned).query_receipt("351000000000001")
+
+
+@pytest.mark.parametrize(("reply", "words"), [
+    ((200, b"<html>Service Unavailable</html>"), "sem nfeResultMsg"),
+    ((502, b"Bad Gateway"), "HTTP 502, não é XML: 'Bad Gateway'"),
+    ((200, b""), "resposta vazia"),
+    ((500, f'<soap:Envelope xmlns:soap="{SOAP12}"><soap:Body><soap:Fault><soap:Code><soap:Value>soap:Receiver'
+           "</soap:Value></soap:Code><soap:Reason><soap:Text>Server was unable to process request</soap:Text>"
+           "</soap:Reason></soap:Fault></soap:Body></soap:Envelope>".encode()),
+     "HTTP 500, SOAP Fault: soap:Receiver Server was unable to process request"),
+    ((200, soap_answer("NFeStatusServico4", f'<retConsStatServ xmlns="{NFE}"/>')), "resposta sem cStat"),
+])
+def test_what_is_not_an_answer_is_a_retryable_error(reply: tuple[int, bytes], words: str) -> None:
+    with pytest.raises(SefazInvalidAnswer) as caught:
+        client(Canned(reply)).service_status()
+    assert caught.value.retryable and words in str(caught.value)
+
+
+@pytest.mark.parametrize("failure", [httpx.ReadTimeout("slow"), httpx.ConnectError("refused"),
+                                     httpx.RemoteProtocolError("closed")])
+def test_no_answer_is_unreachable_and_retryable(failure: Exception) -> None:
+    with pytest.raises(SefazUnreachable) as caught:
+        client(Canned(failure)).query_nfe(KEY)
+    assert caught.value.retryable and caught.value.params["service"] == "NFeConsultaProtocolo4"
