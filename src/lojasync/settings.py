@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     # tokens and invites sealed with them until `lojasync secrets rotate` re-seals everything.
     old_secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # SEFAZ: the embedded homologation simulator until the company switches to the real one ("real", with the
+    # company's UF and environment). `sefaz_url` points at a `lojasync sefaz-simulator` already running.
+    sefaz: Literal["simulator", "real"] = "simulator"
+    sefaz_url: str | None = None
+    sefaz_timeout: float = Field(default=60.0, gt=0)
+    # The ICP-Brasil chain that signs SEFAZ's TLS certificates (not shipped; the operating system's otherwise).
+    sefaz_ca_bundle: str | None = None
+
     # Queue: SQLite inside the data dir by default; Redis to share it between machines.
     redis_url: str | None = None
     queue_name: str = "lojasync"
@@ -117,6 +125,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'lojasync.db').resolve()}"
 
     @property
+    def sefaz_state_path(self) -> Path:
+        """Where the embedded SEFAZ simulator keeps what it authorised (shared by every lojasync process)."""
+        return (self.data_dir / "sefaz-simulador.json").resolve()
+
+    @property
     def queue_path(self) -> Path:
         return (self.data_dir / "queue.db").resolve()
 
@@ -140,7 +153,7 @@ class SettingsError(LojasyncError):
 
 _PROBLEMS = {
     "int_parsing": "deveria ser um número inteiro", "float_parsing": "deveria ser um número",
-    "bool_parsing": "deveria ser true ou false", "greater_than_equal": "abaixo do mínimo",
+    "bool_parsing": "deveria ser true ou false", "literal_error": "valor não aceito", "greater_than_equal": "abaixo do mínimo",
     "less_than_equal": "acima do máximo", "greater_than": "abaixo do mínimo", "enum": "valor não aceito",
     "json_invalid": "deveria ser JSON", "dict_type": "deveria ser um objeto JSON",
 }

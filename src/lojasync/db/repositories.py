@@ -60,6 +60,12 @@ class ProductRepository:
             return {}
         return {p.sku: p for p in self.session.scalars(select(Product).where(Product.sku.in_(wanted)))}
 
+    def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]:
+        found: dict[int, Product] = {}
+        for chunk in chunks(sorted(set(product_ids))):
+            found.update((p.id, p) for p in self.session.scalars(select(Product).where(Product.id.in_(chunk))))
+        return found
+
     def list(self) -> list[Product]:
         return list(self.session.scalars(select(Product).order_by(Product.sku, Product.id)))
 

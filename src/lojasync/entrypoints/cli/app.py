@@ -13,7 +13,9 @@ from lojasync.entrypoints.cli import (
     company,
     demo,
     events,
+    invoices,
     lgpd,
+    order_processing,
     orders,
     receivables,
     sales,
@@ -53,6 +55,9 @@ app.add_typer(events.app, name="events")
 app.add_typer(lgpd.app, name="lgpd")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(company.app, name="company")
+app.add_typer(invoices.app, name="invoices")
+orders.orders_app.command("invoice")(order_processing.invoice)
+orders.orders_app.command("sale")(order_processing.sale)
 app.add_typer(sales.app, name="sales")
 app.add_typer(stock.app, name="stock")
 app.add_typer(receivables.app, name="receivables")

@@ -11,7 +11,6 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.order_page import print_order
 from lojasync.entrypoints.cli.output import Column, OutputFormat, money_column, print_json, table, time_column
-from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.nuvemshop.services.order_search import order_number_for_store_number, search_store_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.resync_order import resync_order
@@ -124,22 +123,6 @@ def orders_show(
         print_json(order)
         return
     print_order(order)
-
-
-@orders_app.command("sale")
-@friendly_errors
-def orders_sale(
-    number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")],
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """Gera uma venda simples do pedido (pendente: não mexe em estoque nem no financeiro até ser confirmada)."""
-    sale = generate_sale(container().uow(), number)
-    if fmt is OutputFormat.JSON:
-        print_json(sale.to_dict())
-        return
-    console.print(f"Venda simples {sale.id} gerada do pedido {sale.order_number} ({formats.money(sale.total)}). "
-                  f"Para baixar o estoque e criar as contas a receber: lojasync sales confirm {sale.id}",
-                  highlight=False)
 
 
 @orders_app.command("link-customer")

@@ -64,7 +64,8 @@ class SefazSimulator:
             content = request_content(service, content_type, body)
         except SoapFault as error:
             return Reply(error.status, fault(error), delay)
-        answer = _HANDLERS[service.name](self, content, len(body))
+        with self.state.shared():
+            answer = _HANDLERS[service.name](self, content, len(body))
         return Reply(200, response(service, answer), delay, self._take_drop(service))
 
     def _take_drop(self, service: Service) -> bool:

@@ -7,9 +7,12 @@ hand out numbers it already gave (unless it authorised more than 100 documents a
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -68,6 +71,27 @@ class SefazState:
             self.save()
 
     # the optional JSON file
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        """One request at a time across processes: with a state file, several processes may run a simulator
+        on the same file (lojasync embeds one in each command), so each request reads the file under an
+        exclusive lock first and its changes are saved before the lock is released."""
+        if self.state_file is None:
+            yield
+            return
+        lock_path = self.state_file.with_name(self.state_file.name + ".lock")
+        with self.lock, open(lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                self.nfe.clear()
+                self.numbers.clear()
+                self.event_ids.clear()
+                if self.state_file.exists():
+                    self._load()
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def save(self) -> None:
         if self.state_file is None:
             return

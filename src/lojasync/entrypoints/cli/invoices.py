@@ -1,0 +1,166 @@
+"""`lojasync invoices ...`: NF-e (generated from orders with `lojasync orders invoice NUMBER`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
+from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
+from lojasync.fiscal.services.invoices import approve_invoice, cancel_invoice
+from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
+
+app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Id da NF-e (lojasync invoices list).")]
+_STATUS = {"pendente": InvoiceStatus.PENDING, "aguardando": InvoiceStatus.AWAITING,
+           "autorizada": InvoiceStatus.AUTHORISED, "rejeitada": InvoiceStatus.REJECTED,
+           "cancelada": InvoiceStatus.CANCELLED, "descartada": InvoiceStatus.DISCARDED}
+
+
+def status_words(invoice: InvoiceView) -> str:
+    words = invoice.status_label
+    if invoice.simulated and invoice.status in ("authorised", "cancelled"):
+        words += " (simulador)"
+    if invoice.environment == "2":
+        words += " [homologação]"
+    return words
+
+
+def print_invoices(invoices: list[InvoiceView], title: str = "NF-e") -> None:
+    table(title, ["Id", "Nº", "Série", "Pedido", "Situação", money_column("Total"), "Chave de acesso"],
+          [[i.id, i.number, i.series, i.order_number, status_words(i), formats.money(i.total), i.access_key]
+           for i in invoices])
+
+
+def print_invoice(invoice: InvoiceView) -> None:
+    console.print(f"[bold]NF-e nº {invoice.number} série {invoice.series}[/] (id {invoice.id}) — pedido "
+                  f"{invoice.order_number} — {status_words(invoice)} — total {formats.money(invoice.total)}",
+                  highlight=False)
+    console.print(f"Chave de acesso: {invoice.access_key or '—'}", highlight=False)
+    if invoice.protocol:
+        console.print(f"Protocolo: {invoice.protocol} em {formats.when(invoice.authorised_at)}", highlight=False)
+    if invoice.rejection_code:
+        console.print(f"[red]Rejeição {invoice.rejection_code}:[/] {invoice.rejection_reason}", highlight=False)
+    if invoice.status == "cancelled":
+        console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {invoice.cancel_justification}",
+                      highlight=False)
+    if invoice.simulated:
+        console.print("[yellow]Autorizada pelo simulador da SEFAZ: sem valor fiscal.[/]", highlight=False)
+
+
+@app.command("list")
+@friendly_errors
+def list_(
+    status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
+        "pendente, aguardando, autorizada, rejeitada, cancelada ou descartada."))] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Lista as NF-e, da mais nova para a mais antiga."""
+    if status is not None and status not in _STATUS:
+        fail(f"Situação desconhecida: {status}. Use {', '.join(_STATUS)}.")
+    invoices = list_invoices(container().read_uow(), _STATUS.get(status or ""))
+    if fmt is OutputFormat.JSON:
+        print_json([i.to_dict() for i in invoices])
+    elif not invoices:
+        console.print("Nenhuma NF-e. Gere uma a partir de um pedido: lojasync orders invoice NÚMERO.", highlight=False)
+    else:
+        print_invoices(invoices)
+
+
+@app.command("show")
+@friendly_errors
+def show(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Mostra uma NF-e: número, chave, situação na SEFAZ, protocolo ou rejeição."""
+    invoice = show_invoice(container().read_uow(), invoice_id)
+    if fmt is OutputFormat.JSON:
+        print_json(invoice.to_dict())
+    else:
+        print_invoice(invoice)
+
+
+@app.command("approve")
+@friendly_errors
+def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Transmite a NF-e à SEFAZ e espera a resposta; autorizada, baixa o estoque e cria as contas a receber."""
+    app_ = container()
+    invoice, changed = approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id)
+    if fmt is OutputFormat.JSON:
+        print_json(invoice.to_dict())
+        if invoice.status == "rejected":
+            raise typer.Exit(1)
+        return
+    if invoice.status == "authorised":
+        console.print(("NF-e autorizada: estoque baixado e contas a receber criadas." if changed
+                       else "A NF-e já estava autorizada: nada foi feito de novo."), highlight=False)
+    print_invoice(invoice)
+    if invoice.status == "rejected":
+        console.print("Corrija o que a SEFAZ indicou e transmita de novo (o número é mantido), ou descarte a nota "
+                      f"(lojasync invoices cancel {invoice.id}).", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command("cancel")
+@friendly_errors
+def cancel(
+    invoice_id: IdArgument,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXTO",
+                                               help="Justificativa (15 a 255 caracteres).")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Cancela a NF-e na SEFAZ (devolve o estoque e cancela as contas a receber); uma pendente é descartada."""
+    app_ = container()
+    invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "")
+    if fmt is OutputFormat.JSON:
+        print_json(invoice.to_dict())
+    elif not changed:
+        console.print(f"A NF-e nº {invoice.number} já estava cancelada.", highlight=False)
+    elif invoice.status == "discarded":
+        console.print(f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).",
+                      highlight=False)
+    else:
+        console.print(f"NF-e nº {invoice.number} cancelada: estoque devolvido e contas a receber canceladas.",
+                      highlight=False)
+
+
+@app.command("xml")
+@friendly_errors
+def xml(
+    invoice_id: IdArgument,
+    output: Annotated[Path | None, typer.Option("--output", metavar="ARQUIVO", help="Grava em vez de mostrar.")]
+    = None,
+    cancellation: Annotated[bool, typer.Option("--cancellation", help="O XML do evento de cancelamento.")] = False,
+) -> None:
+    """O XML da NF-e (nfeProc quando autorizada; a NF-e assinada antes disso)."""
+    uow = container().read_uow()
+    data = cancellation_xml(uow, invoice_id) if cancellation else invoice_xml(uow, invoice_id)
+    if data is None:
+        fail("Esta NF-e não tem evento de cancelamento.")
+    if output is None:
+        print(data.decode("utf-8"))
+        return
+    _write(output, data)
+
+
+@app.command("danfe")
+@friendly_errors
+def danfe(
+    invoice_id: IdArgument,
+    output: Annotated[Path, typer.Option("--output", metavar="ARQUIVO", help="Arquivo PDF a gravar.")],
+) -> None:
+    """Gera o DANFE (PDF) de uma NF-e autorizada."""
+    _write(output, invoice_danfe(container().read_uow(), invoice_id))
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        fail(f"Não foi possível gravar {path}: {exc.strerror or exc}.")
+    console.print(f"Gravado em {path} ({formats.number(len(data))} bytes).", highlight=False)

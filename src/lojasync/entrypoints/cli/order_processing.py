@@ -1,0 +1,85 @@
+"""`lojasync orders invoice|sale`: process orders (NF-e, venda simples); registered on the `orders` group."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.invoices import print_invoices
+from lojasync.entrypoints.cli.output import OutputFormat, print_json
+from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.services.batch import BatchItem, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.simple_sales import generate_sale
+from lojasync.sales.status import OrderStatus
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+_STATUS = {"em-aberto": OrderStatus.OPEN, "confirmado": OrderStatus.CONFIRMED, "cancelado": OrderStatus.CANCELLED}
+
+
+@friendly_errors
+def invoice(
+    numbers: Annotated[list[int] | None, typer.Argument(metavar="NUMERO...", help="Números dos pedidos no ERP.")]
+    = None,
+    status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
+        "Em vez dos números: todos os pedidos nesta situação ainda sem NF-e (ex.: confirmado)."))] = None,
+    approve: Annotated[bool, typer.Option("--approve/--no-approve", help=(
+        "Transmite à SEFAZ logo após gerar (padrão); --no-approve só gera (pendente)."))] = True,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Gera a NF-e de cada pedido e a transmite à SEFAZ; no fim, o resumo do que foi autorizado e do que não foi."""
+    if bool(numbers) == bool(status):
+        fail("Informe os números dos pedidos ou --status SITUAÇÃO (um dos dois).")
+    if status is not None and status not in _STATUS:
+        fail(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
+    app_ = container()
+    targets = list(numbers or orders_to_invoice(app_.read_uow(), _STATUS[status]))
+    if not targets:
+        console.print(f"Nenhum pedido {status} sem NF-e.", highlight=False)
+        return
+    sefaz = sefaz_for(app_.settings)
+    quiet = fmt is OutputFormat.JSON or len(targets) == 1
+    with Progress(TextColumn("Emitindo NF-e"), BarColumn(), MofNCompleteColumn(), console=console,
+                  disable=quiet, transient=True) as progress:
+        task = progress.add_task("nfe", total=len(targets))
+        report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve,
+                                progress=lambda item: progress.advance(task))
+    if fmt is OutputFormat.JSON:
+        print_json([_item_json(item) for item in report.items])
+    else:
+        created = [item.invoice for item in report.items if item.invoice is not None]
+        if created:
+            print_invoices(created)
+        wanted = "autorizada(s)" if approve else "gerada(s)"
+        done = len(report.authorised) if approve else len(created)
+        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(len(targets))} pedido(s).",
+                      highlight=False)
+        for item in report.items:
+            if item.error:
+                console.print(f"[red]Pedido {item.order_number}:[/] {item.error}", highlight=False)
+    failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
+    if failed:
+        raise typer.Exit(1)
+
+
+def _item_json(item: BatchItem) -> dict:
+    data = item.invoice.to_dict() if item.invoice is not None else {"order_number": item.order_number}
+    return {**data, "error": item.error}
+
+
+@friendly_errors
+def sale(
+    number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Gera uma venda simples do pedido (pendente: não mexe em estoque nem no financeiro até ser confirmada)."""
+    sale_ = generate_sale(container().uow(), number)
+    if fmt is OutputFormat.JSON:
+        print_json(sale_.to_dict())
+        return
+    console.print(f"Venda simples {sale_.id} gerada do pedido {sale_.order_number} ({formats.money(sale_.total)}). "
+                  f"Para baixar o estoque e criar as contas a receber: lojasync sales confirm {sale_.id}",
+                  highlight=False)

@@ -1,0 +1,48 @@
+"""How this process reaches SEFAZ: the real web services, a `lojasync sefaz-simulator` by URL, or (the
+default) a simulator embedded in the process, started on 127.0.0.1 the first time an NF-e is sent.
+
+The embedded simulator keeps what it authorised in the data folder, shared by every lojasync command on
+this machine, so `invoices cancel` in one command finds what `invoices approve` authorised in another.
+Only entrypoints may start a simulator (architecture contract); the services receive a `Sefaz`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.services.invoices import Sefaz
+from lojasync.settings import Settings
+
+_embedded = None
+_lock = threading.Lock()
+
+
+def sefaz_for(settings: Settings) -> Sefaz:
+    timeout = settings.sefaz_timeout
+    if settings.sefaz == "real":
+        def connect_real(uf: str, environment: str, certificate) -> SefazSoapClient:
+            return SefazSoapClient(uf, Environment(environment), certificate=certificate, timeout=timeout,
+                                   ca_bundle=settings.sefaz_ca_bundle)
+        return Sefaz(connect_real, simulated=False)
+
+    def connect_simulator(uf: str, environment: str, certificate) -> SefazSoapClient:
+        url = settings.sefaz_url or embedded_simulator_url(settings)
+        return SefazSoapClient(uf, Environment(environment), certificate=certificate, base_url=url, timeout=timeout)
+    return Sefaz(connect_simulator, simulated=True)
+
+
+def embedded_simulator_url(settings: Settings) -> str:
+    """Start the process's simulator once (thread on 127.0.0.1, OS-chosen port) and return its URL."""
+    global _embedded
+    with _lock:
+        if _embedded is None:
+            from lojasync.simulators.sefaz.config import SefazConfig
+            from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+            settings.sefaz_state_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _embedded = BackgroundSefaz(config=SefazConfig(state_file=settings.sefaz_state_path)).start()
+            atexit.register(_embedded.stop)
+        return _embedded.url

@@ -1,0 +1,135 @@
+"""From the ERP's records to the NF-e's data: the company as issuer, the order's customer as recipient, the
+document's lines with their products' fiscal data. Every gap is a problem in Portuguese, listed at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from lojasync.fiscal.access_key import build_access_key, parse_access_key
+from lojasync.fiscal.company import Company
+from lojasync.fiscal.documents import DocumentLine
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.municipalities import UF_CODES, find_municipality, uf_of
+from lojasync.fiscal.nfe_checks import missing_for_nfe
+from lojasync.fiscal.nfe_data import (
+    Crt,
+    FiscalAddress,
+    InvoiceDraft,
+    InvoiceItem,
+    Issuer,
+    Payment,
+    Recipient,
+    TaxSettings,
+    TechnicalResponsible,
+)
+from lojasync.shared.address import Address
+from lojasync.shared.errors import LojasyncError
+
+BRASILIA = ZoneInfo("America/Sao_Paulo")
+
+
+@dataclass(frozen=True)
+class DraftInputs:
+    issuer: Issuer | None
+    recipient: Recipient | None
+    items: tuple[InvoiceItem, ...]
+    payments: tuple[Payment, ...]
+    taxes: TaxSettings
+    problems: list[str]
+
+
+def issuer_of(company: Company) -> Issuer:
+    address = FiscalAddress(company.street or "", company.number or "", company.district or "",
+                            company.city_code or "", company.city or "", company.uf or "", company.zipcode or "",
+                            complement=company.complement, phone=company.phone)
+    return Issuer(company.legal_name or "", company.cnpj or "", company.ie or "", address,
+                  trade_name=company.trade_name, crt=Crt(str(company.crt)))
+
+
+def taxes_of(company: Company) -> TaxSettings:
+    given = {"icms_rate": company.icms_rate, "pis_rate": company.pis_rate, "cofins_rate": company.cofins_rate,
+             "cbs_rate": company.cbs_rate, "ibs_uf_rate": company.ibs_rate}
+    return TaxSettings(**{k: v for k, v in given.items() if v is not None},
+                       ibs_cbs_for_simples=company.ibs_cbs_for_simples)
+
+
+def recipient_of(order) -> tuple[Recipient | None, list[str]]:
+    customer = order.customer
+    if customer is None:
+        why = f" ({order.customer_problem})" if order.customer_problem else ""
+        return None, [f"pedido sem cliente com CPF/CNPJ{why}: vincule um cliente (lojasync orders link-customer "
+                      f"{order.id} --tax-id CPF/CNPJ)"]
+    place = next((a for a in (customer.address, order.billing_address, order.shipping_address)
+                  if a is not None and not a.is_empty()), None)
+    if place is None:
+        return None, ["cliente sem endereço: a NF-e precisa do endereço do destinatário"]
+    address, problems = fiscal_address(place, "endereço do cliente")
+    return Recipient(customer.name, customer.tax_id, address, email=customer.email), problems
+
+
+def fiscal_address(place: Address, who: str) -> tuple[FiscalAddress | None, list[str]]:
+    try:
+        uf = uf_of(place.state)
+        municipality = find_municipality(place.city, uf)
+    except LojasyncError as exc:
+        return None, [f"{who}: {exc.message.rstrip('.')}"]
+    return FiscalAddress(place.street or "", place.number or "S/N", place.district or "", municipality.code,
+                         municipality.name, uf, place.zipcode or "", complement=place.complement,
+                         phone=place.phone), []
+
+
+def items_of(lines: list[DocumentLine], products: dict, company: Company) -> tuple[tuple[InvoiceItem, ...], list[str]]:
+    items, problems = [], []
+    for line in lines:
+        product = products.get(line.product_id)
+        ncm = (product.ncm if product is not None else None) or company.default_ncm
+        if not ncm:
+            problems.append(f"produto {line.sku or line.product_id} sem NCM: lojasync products set {line.sku} --ncm "
+                            "NNNNNNNN (ou um NCM padrão da empresa: company set --default-ncm)")
+            continue
+        items.append(InvoiceItem(
+            line.sku or str(line.product_id), line.name, ncm, Decimal(line.quantity), line.unit_price,
+            origin=int((product.origin if product is not None else None) or company.default_origin or 0),
+            unit=(product.unit if product is not None else None) or company.default_unit or "UN",
+            gtin=product.gtin if product is not None else None, cest=product.cest if product is not None else None,
+            cfop=product.cfop if product is not None else None))
+    return tuple(items), problems
+
+
+def draft_inputs(company: Company | None, order, lines: list[DocumentLine], products: dict,
+                 now: datetime) -> DraftInputs:
+    """Everything the NF-e needs, and every problem found on the way (company, customer, products, money)."""
+    if company is None:
+        missing = ["empresa emitente não cadastrada (lojasync company set)"]
+        return DraftInputs(None, None, (), (), TaxSettings(), missing)
+    problems = list(company.problems(now))
+    issuer = issuer_of(company)
+    recipient, found = recipient_of(order)
+    problems += found
+    items, found = items_of(lines, products, company)
+    problems += found
+    payments = (Payment(order.payment_method or "outro", order.total, order.installments or 1),)
+    taxes = taxes_of(company)
+    problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=order.freight,
+                                discount=order.discount, order_total=order.total, taxes=taxes,
+                                series=company.series, number=company.next_number)
+    return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)))
+
+
+def tech_of(company: Company) -> TechnicalResponsible | None:
+    values = (company.tech_cnpj, company.tech_contact, company.tech_email, company.tech_phone)
+    return TechnicalResponsible(*values) if all(values) else None
+
+
+def new_draft(company: Company, order, inputs: DraftInputs, series: int, number: int, now: datetime) -> InvoiceDraft:
+    """The NF-e's data with a fresh access key (a new cNF each time it is built)."""
+    issued_at = now.astimezone(BRASILIA).replace(microsecond=0)
+    key = build_access_key(UF_CODES[company.uf], issued_at, company.cnpj, series, number)
+    return InvoiceDraft(inputs.issuer, inputs.recipient, inputs.items, inputs.payments, series, number, key,
+                        parse_access_key(key).random_code, issued_at, order.origin_number or str(order.id),
+                        freight=order.freight, discount=order.discount, order_total=order.total,
+                        environment=Environment(company.environment), taxes=inputs.taxes,
+                        technical_responsible=tech_of(company))

@@ -1,0 +1,45 @@
+"""The files of an NF-e: its XML (the nfeProc once authorised, the signed NF-e before) and its DANFE."""
+
+from __future__ import annotations
+
+from lojasync.fiscal.danfe import danfe_pdf
+from lojasync.fiscal.errors import InvoiceNotFound
+from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.shared.errors import LojasyncError
+
+
+class DanfeNotAvailable(LojasyncError):
+    code = "fiscal.danfe_not_available"
+    message_template = "A NF-e nº {number} está {status}: só uma NF-e autorizada tem DANFE."
+    resolution_template = "Transmita a NF-e (lojasync invoices approve {invoice_id}) e gere o DANFE depois."
+
+
+def invoice_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
+    """The nfeProc (NF-e + SEFAZ's protocol) when authorised; the signed NF-e otherwise."""
+    with uow:
+        invoice = uow.invoices.get(invoice_id)
+        if invoice is None:
+            raise InvoiceNotFound(invoice_id=invoice_id)
+        return (invoice.proc_xml or invoice.xml or "").encode("utf-8")
+
+
+def cancellation_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes | None:
+    with uow:
+        invoice = uow.invoices.get(invoice_id)
+        if invoice is None:
+            raise InvoiceNotFound(invoice_id=invoice_id)
+        return invoice.cancel_xml.encode("utf-8") if invoice.cancel_xml else None
+
+
+def invoice_danfe(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
+    """The DANFE as PDF, made on demand from the nfeProc (a cancelled NF-e is marked so)."""
+    with uow:
+        invoice = uow.invoices.get(invoice_id)
+        if invoice is None:
+            raise InvoiceNotFound(invoice_id=invoice_id)
+        if invoice.status not in (InvoiceStatus.AUTHORISED, InvoiceStatus.CANCELLED) or not invoice.proc_xml:
+            raise DanfeNotAvailable(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id)
+        proc, simulated = invoice.proc_xml, invoice.simulated
+        cancelled = invoice.status is InvoiceStatus.CANCELLED
+    return danfe_pdf(proc, simulated=simulated, cancelled=cancelled)

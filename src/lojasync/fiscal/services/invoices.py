@@ -1,0 +1,297 @@
+"""NF-e use cases: generate from an order (built, signed, validated; nothing moves), approve (transmit to
+SEFAZ; authorised means stock and receivables, once), cancel (event 110111; both reversed), discard.
+
+SEFAZ is called outside any database transaction: the NF-e is first marked "aguardando SEFAZ" and
+committed, then sent, then the answer is recorded in a new transaction. A send without an answer is
+settled by asking SEFAZ by key before sending again, never by sending the same number blind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from lojasync.fiscal.certificate import Certificate
+from lojasync.fiscal.company import Company
+from lojasync.fiscal.documents import same_lines
+from lojasync.fiscal.errors import (
+    DocumentNotPossible,
+    DocumentStateRefused,
+    InvoiceNotFound,
+    OrderChangedSinceGenerated,
+)
+from lojasync.fiscal.gateway import (
+    ALREADY_CANCELLED,
+    DUPLICATE_NFE,
+    EVENT_REGISTERED,
+    NFE_UNKNOWN,
+    Environment,
+    SefazAnswer,
+    SefazGateway,
+)
+from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.municipalities import UF_CODES
+from lojasync.fiscal.nfe_checks import NfeIncomplete
+from lojasync.fiscal.nfe_events import build_cancellation_event_xml
+from lojasync.fiscal.nfe_proc import event_proc, nfe_proc
+from lojasync.fiscal.nfe_schema import event_schema_errors, validate_signed
+from lojasync.fiscal.nfe_xml import build_nfe_xml
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
+from lojasync.fiscal.services.documents import order_to_process
+from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft
+from lojasync.fiscal.services.views import InvoiceView, invoice_view
+from lojasync.fiscal.signing import sign
+from lojasync.sales.history import Actor
+from lojasync.shared.errors import Action, LojasyncError
+
+Clock = Callable[[], datetime]
+# Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
+SENDING_WINDOW = timedelta(seconds=90)
+EVENT_REGISTERED_LATE = "155"   # cancellation registered outside the deadline (still a cancellation)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Sefaz:
+    """How this process reaches SEFAZ: a gateway for a UF, environment and certificate, and whether it is
+    the simulator (its authorisations have no fiscal value and are labelled so everywhere)."""
+
+    connect: Callable[[str, str, Certificate], SefazGateway]
+    simulated: bool
+
+
+class InvoiceBeingSent(LojasyncError):
+    code = "fiscal.invoice_being_sent"
+    message_template = "A NF-e nº {number} foi enviada à SEFAZ há instantes e ainda aguarda a resposta."
+    resolution_template = "Aguarde um minuto e consulte de novo (lojasync invoices approve {invoice_id})."
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+class SefazNotDecided(LojasyncError):
+    """SEFAZ answered, but without a decision (out of service, batch still in processing)."""
+
+    code = "fiscal.sefaz_not_decided"
+    message_template = "SEFAZ ainda não decidiu a NF-e nº {number}: {status} - {reason}."
+    resolution_template = "A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente."
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+class SimulatorInProduction(LojasyncError):
+    code = "fiscal.simulator_in_production"
+    message_template = "A empresa está em produção, mas as notas iriam para o simulador da SEFAZ."
+    resolution_template = ("Defina LOJASYNC_SEFAZ=real para transmitir à SEFAZ (com o certificado A1 da empresa), "
+                           "ou volte a empresa para homologação (lojasync company set --environment homologacao).")
+    action = Action.CONFIGURE
+
+
+class CancellationRefused(LojasyncError):
+    code = "fiscal.cancellation_refused"
+    message_template = "SEFAZ recusou o cancelamento da NF-e nº {number}: {status} - {reason}."
+    resolution_template = "A NF-e continua autorizada; corrija o motivo indicado e tente de novo."
+
+
+@lru_cache(maxsize=8)
+def _open_certificate(sealed: str, sealed_password: str, box: SecretBox) -> Certificate:
+    # Opening a PKCS#12 costs ~50 ms: once per process and certificate, not once per NF-e.
+    holder = Company()
+    holder.certificate, holder.certificate_password = sealed, sealed_password
+    return load_certificate(holder, box)
+
+
+def certificate_for(company: Company, box: SecretBox) -> Certificate:
+    return _open_certificate(company.certificate, company.certificate_password, box)
+
+
+def generate_invoice(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Actor = Actor.OPERATOR,
+                     now: Clock = _now) -> InvoiceView:
+    """A pending NF-e for the order: numbered, built, signed and valid against the schema; nothing moves."""
+    with uow:
+        order, lines = order_to_process(uow, order_number, "a NF-e")
+        company = uow.company.get(for_update=True)  # the number is taken under this lock
+        moment = now()
+        inputs = draft_inputs(company, order, lines, uow.products.by_ids(line.product_id for line in lines), moment)
+        if inputs.problems:
+            raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
+        invoice = Invoice(order, lines, company.environment, company.series, company.take_number())
+        uow.invoices.add(invoice)
+        uow.flush()
+        _seal(invoice, company, order, inputs, box, actor, moment)
+        uow.commit()
+        return invoice_view(invoice, order)
+
+
+def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, actor: Actor, moment: datetime) -> None:
+    """Build, sign and validate the NF-e's XML (a new key each time: a rejected NF-e is rebuilt)."""
+    draft = new_draft(company, order, inputs, invoice.series, invoice.number, moment)
+    try:
+        xml = build_nfe_xml(draft)
+    except NfeIncomplete as exc:
+        raise DocumentNotPossible("a NF-e", order.id, exc.problems) from exc
+    certificate = certificate_for(company, box)
+    certificate.ensure_issuer(company.cnpj)
+    signed = sign(xml, certificate)
+    errors = validate_signed(signed)
+    if errors:  # our data broke the schema: say where, send nothing
+        raise DocumentNotPossible("a NF-e", order.id, [f"XML fora do leiaute: {e}" for e in errors[:5]])
+    invoice.signed(order, actor, draft.access_key, signed.decode("utf-8"), draft.issued_at)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    key: str
+    xml: bytes
+    ask_first: bool
+    uf: str
+    environment: str
+    certificate: Certificate
+
+
+def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
+                    actor: Actor = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+    """Transmit and record SEFAZ's answer. Returns the NF-e and whether this call authorised it.
+
+    Rejected: SEFAZ's code and reason are kept in full and nothing moves; approving again rebuilds it with
+    the same number. No answer: it stays "aguardando SEFAZ" and a retryable error says so."""
+    claim = _claim(uow, box, sefaz, invoice_id, actor, now)
+    if claim is None:
+        return show_after(uow, invoice_id), False
+    answer = _transmit(sefaz, claim)
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        order = uow.orders.get(invoice.order_id)
+        changed = False
+        if answer.authorised:
+            proc = nfe_proc(claim.xml, answer.xml) if answer.xml else claim.xml
+            changed = invoice.authorise(order, actor, answer.protocol or "", proc.decode("utf-8"), now(),
+                                        sefaz.simulated)
+        elif answer.unavailable or answer.in_processing or answer.status == NFE_UNKNOWN:
+            raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
+        elif invoice.status is not InvoiceStatus.AUTHORISED:
+            invoice.reject(order, actor, answer.status, answer.reason)
+        uow.commit()
+        return invoice_view(invoice, order), changed
+
+
+def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, actor: Actor,
+           now: Clock) -> _Claim | None:
+    """Mark the NF-e as being sent (committed before SEFAZ is called); None when it is already authorised."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        if invoice.status is InvoiceStatus.AUTHORISED:
+            return None
+        if invoice.status in (InvoiceStatus.CANCELLED, InvoiceStatus.DISCARDED):
+            raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
+                                       what="transmitir")
+        moment = now()
+        if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
+            raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id)
+        order = uow.orders.get(invoice.order_id)
+        company = uow.company.get()
+        if company is None:
+            raise CompanyMissing()
+        if sefaz.simulated and company.in_production:
+            raise SimulatorInProduction()
+        ask_first = invoice.status is InvoiceStatus.AWAITING
+        if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED) and not same_lines(invoice.lines, order):
+            raise OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
+        if invoice.status is InvoiceStatus.REJECTED:  # corrected data, same number, new key
+            lines = invoice.lines
+            inputs = draft_inputs(company, order, lines, uow.products.by_ids(x.product_id for x in lines), moment)
+            if inputs.problems:
+                raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
+            _seal(invoice, company, order, inputs, box, actor, moment)
+        invoice.sending(moment)
+        claim = _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, company.environment,
+                       certificate_for(company, box))
+        uow.commit()
+        return claim
+
+
+def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
+    gateway = sefaz.connect(claim.uf, claim.environment, claim.certificate)
+    try:
+        if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
+            answer = gateway.query_nfe(claim.key)
+            if answer.status != NFE_UNKNOWN:
+                return answer
+        answer = gateway.authorise(claim.xml)
+        if answer.status == DUPLICATE_NFE:  # this very key is already there: take its protocol
+            answer = gateway.query_nfe(claim.key)
+        return answer
+    finally:
+        close = getattr(gateway, "close", None)
+        if close is not None:
+            close()
+
+
+def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, reason: str,
+                   actor: Actor = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+    """Register the cancellation event at SEFAZ; then the stock comes back and open receivables are cancelled.
+    A pending or rejected NF-e is discarded instead (nothing was authorised)."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        order = uow.orders.get(invoice.order_id)
+        if invoice.status is InvoiceStatus.CANCELLED:
+            return invoice_view(invoice, order), False
+        if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
+            invoice.discard(now())
+            uow.commit()
+            return invoice_view(invoice, order), True
+        if invoice.status is not InvoiceStatus.AUTHORISED:
+            raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
+                                       what="cancelar")
+        company = uow.company.get()
+        certificate = certificate_for(company, box)
+        moment = now()
+        event = build_cancellation_event_xml(invoice.access_key, company.cnpj, invoice.protocol, reason, when=moment,
+                                             environment=Environment(invoice.environment), uf_code=UF_CODES[company.uf])
+        signed = sign(event, certificate, element="infEvento")
+        errors = event_schema_errors(signed, signed=True)
+        if errors:
+            raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
+        uf, environment, number = company.uf, company.environment, invoice.number
+    gateway = sefaz.connect(uf, environment, certificate)
+    try:
+        answer = gateway.cancel(signed)
+    finally:
+        close = getattr(gateway, "close", None)
+        if close is not None:
+            close()
+    if answer.status not in (EVENT_REGISTERED, EVENT_REGISTERED_LATE, ALREADY_CANCELLED):
+        raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        order = uow.orders.get(invoice.order_id)
+        proc = event_proc(signed, answer.xml).decode("utf-8") if answer.xml and answer.protocol else None
+        changed = invoice.cancel(order, actor, answer.protocol, reason.strip(), proc, now())
+        uow.commit()
+        return invoice_view(invoice, order), changed
+
+
+def discard_invoice(uow: ProcessingUnitOfWork, invoice_id: int, now: Clock = _now) -> InvoiceView:
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        invoice.discard(now())
+        uow.commit()
+        return invoice_view(invoice, uow.orders.get(invoice.order_id))
+
+
+def show_after(uow: ProcessingUnitOfWork, invoice_id: int) -> InvoiceView:
+    with uow:
+        invoice = _invoice(uow, invoice_id, lock=False)
+        return invoice_view(invoice, uow.orders.get(invoice.order_id))
+
+
+def _invoice(uow: ProcessingUnitOfWork, invoice_id: int, lock: bool = True) -> Invoice:
+    invoice = uow.invoices.get(invoice_id, for_update=lock)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id=invoice_id)
+    return invoice

@@ -1,0 +1,153 @@
+"""NF-e end to end against the SEFAZ simulator over real HTTP: generated (moves nothing), authorised (stock and
+receivables once), rejected (SEFAZ's code in full, nothing moves, corrected and sent again with the same number),
+unanswered (settled by a query, never sent blind), cancelled (both reversed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+
+from lojasync.finance.services import list_receivables
+from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.nfe_schema import validate_signed
+from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
+from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
+from lojasync.fiscal.services.invoices import InvoiceBeingSent, Sefaz, approve_invoice, cancel_invoice, \
+    generate_invoice
+from lojasync.fiscal.signing import verify
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.views import show_order
+from lojasync.simulators.sefaz.server import BackgroundSefaz
+from lojasync.stock.views import stock_levels
+from tests.factories import make_store, order_payload
+
+NS = {"n": "http://www.portalfiscal.inf.br/nfe"}
+COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
+                      number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001-000",
+                      default_ncm="61091000")
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    with BackgroundSefaz() as sefaz:
+        yield sefaz
+
+
+@pytest.fixture()
+def sefaz(simulator) -> Sefaz:
+    simulator.simulator.reset()
+    return Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=simulator.url,
+                                                       timeout=2), simulated=True)
+
+
+@pytest.fixture()
+def company(app):
+    set_company(app.uow(), COMPANY)
+    install_test_certificate(app.uow(), app.cipher)
+
+
+def imported(app, **payload) -> int:
+    return import_order(app.uow(), make_store(app) if not _stores(app) else _stores(app)[0],
+                        order_payload(**payload), ImportPolicy()).order_number
+
+
+def _stores(app) -> list[int]:
+    with app.read_uow() as uow:
+        return [s.id for s in uow.stores.list()]
+
+
+def stock(app) -> dict[str, int]:
+    return {row["sku"]: row["quantity"] for row in stock_levels(app.uow())}
+
+
+def test_generate_then_authorise_issues_stock_and_receivables_once(app, company, sefaz, simulator):
+    number = imported(app, id=2000000001)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    assert (invoice.status, invoice.number, invoice.series) == ("pending", 1, 1)
+    assert len(invoice.access_key) == 44 and stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    signed = invoice_xml(app.uow(), invoice.id)
+    assert verify(signed) and validate_signed(signed) == []
+
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and authorised.status == "authorised" and authorised.protocol and authorised.simulated
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    (receivable,) = list_receivables(app.uow())
+    assert receivable["amount"] == Decimal("160.00") and receivable["document"] == "nfe"
+    proc = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+    assert etree.QName(proc).localname == "nfeProc"
+    assert proc.findtext(".//n:protNFe/n:infProt/n:cStat", namespaces=NS) == "100"
+    assert proc.findtext(".//n:protNFe/n:infProt/n:verAplic", namespaces=NS).startswith("SIMULADOR")
+    assert proc.findtext(".//n:ide/n:indPres", namespaces=NS) == "2"
+    assert proc.findtext(".//n:total/n:ICMSTot/n:vNF", namespaces=NS) == "160.00"
+    assert show_order(app.uow(), number)["processed_by"] == "nfe"
+
+    again, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert not changed and again.status == "authorised"
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1} and len(list_receivables(app.uow())) == 1
+    assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
+    with pytest.raises(OrderAlreadyProcessing):
+        generate_invoice(app.uow(), app.cipher, number)
+
+
+def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, company, sefaz, simulator):
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000002))
+    simulator.simulator.set_switches(reject_with="999", reject_reason="Rejeicao: Erro nao catalogado")
+    rejected, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert not changed and (rejected.status, rejected.rejection_code) == ("rejected", "999")
+    assert "Erro nao catalogado" in rejected.rejection_reason
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
+
+    simulator.simulator.reset_switches()
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and authorised.number == invoice.number and authorised.access_key != invoice.access_key
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_an_unanswered_send_is_settled_by_asking_sefaz_not_by_sending_again(app, company, sefaz, simulator):
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000003))
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    with pytest.raises(InvoiceBeingSent):  # moments later: still in flight, not sent again
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    sends_before = simulator.simulator.stats()
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert changed and settled.status == "authorised"
+    sent = simulator.simulator.stats()["chamadas"]
+    assert sent.get("NFeAutorizacao4") == sends_before["chamadas"].get("NFeAutorizacao4")  # asked, not resent
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, sefaz):
+    number = imported(app, id=2000000004)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id,
+                                        "Cliente desistiu da compra antes do envio")
+    assert changed and cancelled.status == "cancelled"
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
+    assert show_order(app.uow(), number)["processed_by"] is None
+    assert not cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra")[1]
+    assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
+
+
+def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):
+    number = imported(app, id=2000000005, identification=None)
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert any("empresa emitente não cadastrada" in p for p in refused.value.problems)
+    set_company(app.uow(), COMPANY)
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    words = " | ".join(refused.value.problems)
+    assert "certificado A1" in words and "sem cliente com CPF/CNPJ" in words
+    with app.read_uow() as uow:
+        assert uow.company.get().next_number == 1  # nothing numbered
