@@ -84,3 +84,33 @@ def test_product_fiscal_data_is_checked_and_kept(lojasync, order_number):
     cleared = json.loads(lojasync("products", "set", "CAM-ALG-P", "--gtin", "", "--format", "json"))
     assert cleared["gtin"] is None and cleared["ncm"] == "61091000"
     assert "Nenhum produto com o SKU X" in lojasync("products", "set", "X", "--ncm", "61091000", expect=1)
+
+
+def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync, order_number, tmp_path):
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000")
+    assert "certificado A1" in lojasync("orders", "invoice", str(order_number), expect=1)
+    assert "Certificado de TESTE instalado" in lojasync("company", "certificate", "--test")
+
+    (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))
+    assert (created["status"], created["order_number"], created["number"], created["series"]) == (
+        "authorised", order_number, 1, 1)
+    assert len(created["access_key"]) == 44 and created["simulated"] and created["error"] is None
+    stock = {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}
+    assert stock == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    listed = json.loads(lojasync("invoices", "list", "--format", "json"))
+    assert [(i["id"], i["status"], i["simulated"]) for i in listed] == [(created["id"], "authorised", True)]
+    assert "autorizada" in lojasync("invoices", "list")
+    assert "Autorizada pelo simulador da SEFAZ" in lojasync("invoices", "show", str(created["id"]))
+    assert "<nfeProc" in lojasync("invoices", "xml", str(created["id"]))
+    pdf = tmp_path / "danfe.pdf"
+    assert "Gravado em" in lojasync("invoices", "danfe", str(created["id"]), "--output", str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    assert "15 a 255" in lojasync("invoices", "cancel", str(created["id"]), "--reason", "curto", expect=1)
+    assert "cancelada" in lojasync("invoices", "cancel", str(created["id"]), "--reason",
+                                   "Cliente desistiu da compra antes do envio")
+    stock = {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}
+    assert stock == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert "<procEventoNFe" in lojasync("invoices", "xml", str(created["id"]), "--cancellation")

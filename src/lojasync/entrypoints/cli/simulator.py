@@ -1,7 +1,10 @@
-"""`lojasync simulator`: the local stand-in for the Nuvemshop API (demo, tests, benchmarks)."""
+"""`lojasync simulator` and `lojasync sefaz-simulator`: the local stand-ins for the Nuvemshop API and for SEFAZ
+(demo, tests, benchmarks)."""
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,3 +35,17 @@ def simulator(
     extra = {"client_secret": client_secret} if client_secret else {}
     serve(host=host, port=port, orders=orders, seed=seed, days=days, store_id=old_store_id or store,
           bucket_size=bucket_size, leak_per_second=leak_per_second, webhook_workers=webhook_workers, **extra)
+
+
+def sefaz_simulator(
+    host: Annotated[str, typer.Option("--host", metavar="ENDEREÇO", help="Onde escutar.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="N", help="0 escolhe uma porta livre.")] = 8790,
+    state_file: Annotated[Path | None, typer.Option("--state-file", metavar="ARQUIVO", help=(
+        "Guarda o que autorizou (sem isso, esquece ao reiniciar)."))] = None,
+) -> None:
+    """Sobe o simulador da SEFAZ (homologação, NF-e 4.00). Aponte o lojasync para ele com LOJASYNC_SEFAZ_URL."""
+    from lojasync.simulators.sefaz.config import SefazConfig
+    from lojasync.simulators.sefaz.server import run
+
+    with contextlib.suppress(KeyboardInterrupt):
+        run(host=host, port=port, config=SefazConfig(state_file=state_file))
