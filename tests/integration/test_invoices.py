@@ -151,3 +151,29 @@ def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):
     assert "certificado A1" in words and "sem cliente com CPF/CNPJ" in words
     with app.read_uow() as uow:
         assert uow.company.get().next_number == 1  # nothing numbered
+
+
+def test_the_worker_settles_an_nfe_left_awaiting_sefaz(app, company, sefaz, simulator, monkeypatch):
+    from datetime import timedelta
+
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.fiscal.services.invoices import invoices_awaiting_sefaz
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)   # the store (127.0.0.1:9) answers at once
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000006))
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert invoices_awaiting_sefaz(app.read_uow()) == []   # still inside the sending window
+    with app.uow() as uow:   # a few minutes later
+        stale = uow.invoices.get(invoice.id)
+        stale.sent_at = stale.sent_at - timedelta(minutes=5)
+        uow.commit()
+    assert invoices_awaiting_sefaz(app.read_uow()) == [invoice.id]
+    TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "authorised"
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}

@@ -17,6 +17,8 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from lojasync.bootstrap import Container
+from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.services.invoices import approve_invoice, invoices_awaiting_sefaz
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
 from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
@@ -30,6 +32,7 @@ from lojasync.nuvemshop.services.maintenance import (
     syncable_store,
 )
 from lojasync.nuvemshop.services.sync_store import sync_store
+from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.private_files import make_private
 
@@ -64,6 +67,7 @@ class TaskQueue:
         # permanent one must stop (and say so once), not be repeated with a traceback each time.
         self._sync = self.huey.task(name="sync_store")(self._sync_task)
         self._recheck = self.huey.task(name="recheck_paused_store")(self._recheck_task)
+        self._settle = self.huey.task(name="settle_invoice")(self._settle_task)
         # Every consumer (each worker, each serve with its worker) schedules these; one runs each round.
         self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(
             self._once_per_round("housekeeping", 50, self.housekeeping))
@@ -165,6 +169,19 @@ class TaskQueue:
             self.sync_soon(store_id)
         for store_id in due.stores_to_drain:
             self._drain(store_id)
+        for invoice_id in invoices_awaiting_sefaz(app.read_uow()):
+            self._settle(invoice_id)
+
+    def _settle_task(self, invoice_id: int) -> None:
+        """An NF-e left "aguardando SEFAZ": ask SEFAZ by key (or send it, if SEFAZ never got it)."""
+        app = self.container
+        try:
+            invoice, _ = approve_invoice(app.uow(), app.cipher, sefaz_for(app.settings), invoice_id, Actor.SYSTEM)
+        except LojasyncError as exc:
+            # Still undecided (SEFAZ down, in processing): the next housekeeping round asks again.
+            log.warning("invoice still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code})
+            return
+        log.info("invoice settled", extra={"invoice_id": invoice_id, "status": invoice.status})
 
     def recheck_paused(self) -> None:
         """Every 5 minutes: a store paused by a late or lost webhook must not stay paused for good."""

@@ -295,3 +295,12 @@ def _invoice(uow: ProcessingUnitOfWork, invoice_id: int, lock: bool = True) -> I
     if invoice is None:
         raise InvoiceNotFound(invoice_id=invoice_id)
     return invoice
+
+
+def invoices_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None = None) -> list[int]:
+    """NF-e sent without a decision for longer than the sending window: the worker settles them (a query by
+    key first, so an NF-e SEFAZ authorised without our hearing is recorded, never sent twice)."""
+    moment = now or _now()
+    with uow:
+        return [i.id for i in uow.invoices.list(InvoiceStatus.AWAITING)
+                if i.sent_at is None or moment - i.sent_at >= SENDING_WINDOW]
