@@ -177,3 +177,18 @@ def test_the_worker_settles_an_nfe_left_awaiting_sefaz(app, company, sefaz, simu
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "authorised"
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_a_store_cancellation_of_an_invoiced_order_flags_it_and_undoes_nothing(app, company, sefaz):
+    from tests.factories import ts
+
+    number = imported(app, id=2000000007, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    cancelled = order_payload(id=2000000007, payment_status="paid", status="cancelled", updated_at=ts(600))
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())
+    order = show_order(app.uow(), number)
+    assert order["attention_reason"].startswith("Pedido cancelado na loja: cancele a NF-e.")
+    assert order["status"] == "Confirmado" and order["processed_by"] == "nfe"
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert [r["status"] for r in list_receivables(app.uow())] == ["open"]

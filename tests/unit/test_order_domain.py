@@ -312,6 +312,7 @@ def test_is_processed_and_attention_flags():
     reason = order.flag_store_change(order_data(status=OrderStatus.CANCELLED), "cancelled", "paid", Actor.WEBHOOK)
     assert order.needs_attention
     assert order.attention_reason == reason
+    assert reason.startswith("Pedido cancelado na loja: cancele a NF-e. ")
     assert "depois de processado (NF-e autorizada)" in reason and "situação na loja: cancelado" in reason
     assert "aqui seria Cancelado" in reason and "Nada foi desfeito automaticamente" in reason
     (event,) = order.pull_events()

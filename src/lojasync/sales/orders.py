@@ -155,6 +155,10 @@ class Order(Aggregate):
                                    payment_status=payment_status, would_be=data.status, total=data.total)
         self.needs_attention = True
         self.attention_reason = render(HistoryType.ATTENTION, event.params(), Names())
+        if data.status is OrderStatus.CANCELLED:
+            # What the back office must do comes first: the fiscal document stands until a person cancels it.
+            document = "a NF-e" if self.processed_by is ProcessedBy.NFE else "a venda simples"
+            self.attention_reason = f"Pedido cancelado na loja: cancele {document}. {self.attention_reason}"
         self.record(event)
         return self.attention_reason
 
