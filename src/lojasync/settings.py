@@ -153,7 +153,8 @@ class SettingsError(LojasyncError):
 
 _PROBLEMS = {
     "int_parsing": "deveria ser um número inteiro", "float_parsing": "deveria ser um número",
-    "bool_parsing": "deveria ser true ou false", "literal_error": "valor não aceito", "greater_than_equal": "abaixo do mínimo",
+    "bool_parsing": "deveria ser true ou false", "literal_error": "valor não aceito",
+    "greater_than_equal": "abaixo do mínimo",
     "less_than_equal": "acima do máximo", "greater_than": "abaixo do mínimo", "enum": "valor não aceito",
     "json_invalid": "deveria ser JSON", "dict_type": "deveria ser um objeto JSON",
 }

@@ -10,10 +10,10 @@ import pytest
 from lojasync.fiscal.certificate import make_test_certificate
 from lojasync.fiscal.certificate_errors import CertificateExpired, CertificatePasswordWrong
 from lojasync.fiscal.services.company import (
+    CertificateForTestsOnly,
     CompanyData,
     CompanyDataInvalid,
     CompanyMissing,
-    CertificateForTestsOnly,
     install_certificate,
     install_test_certificate,
     load_certificate,

@@ -17,8 +17,7 @@ from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import InvoiceBeingSent, Sefaz, approve_invoice, cancel_invoice, \
-    generate_invoice
+from lojasync.fiscal.services.invoices import InvoiceBeingSent, Sefaz, approve_invoice, cancel_invoice, generate_invoice
 from lojasync.fiscal.signing import verify
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
