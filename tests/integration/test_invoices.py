@@ -191,3 +191,29 @@ def test_a_store_cancellation_of_an_invoiced_order_flags_it_and_undoes_nothing(a
     assert order["status"] == "Confirmado" and order["processed_by"] == "nfe"
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
     assert [r["status"] for r in list_receivables(app.uow())] == ["open"]
+
+
+@pytest.mark.postgresql
+def test_concurrent_approvals_authorise_and_issue_once(app, company, sefaz):
+    import threading
+
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000008))
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def approve() -> None:
+        barrier.wait()
+        try:
+            results.append(approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[1])
+        except InvoiceBeingSent:
+            results.append("in flight")   # another approval is talking to SEFAZ: refused, nothing sent twice
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=approve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and results.count(True) == 1
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert len(list_receivables(app.uow())) == 1
