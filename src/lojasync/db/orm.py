@@ -5,7 +5,7 @@ Connectors map their own records on the same registry (see `lojasync.nuvemshop.d
 
 from __future__ import annotations
 
-from sqlalchemy.orm import registry, relationship
+from sqlalchemy.orm import deferred, registry, relationship
 
 from lojasync.db import finance_tables, fiscal_tables
 from lojasync.db import tables as t
@@ -43,6 +43,8 @@ def start_mappers() -> None:
     })
     reg.map_imperatively(HistoryEntry, t.order_history)
     reg.map_imperatively(Company, fiscal_tables.company)
-    reg.map_imperatively(Invoice, fiscal_tables.invoices)
+    # The XML columns are a few kB each: read when used (sending, the files), not with every status check.
+    reg.map_imperatively(Invoice, fiscal_tables.invoices, properties={
+        name: deferred(fiscal_tables.invoices.c[name]) for name in ("xml", "proc_xml", "cancel_xml")})
     reg.map_imperatively(SimpleSale, fiscal_tables.simple_sales)
     reg.map_imperatively(Receivable, finance_tables.receivables)

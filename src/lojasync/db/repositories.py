@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Text, cast, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from lojasync.db.metadata import utcnow
 from lojasync.db.tables import order_history
@@ -82,7 +82,10 @@ class OrderRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, number: int, *, for_update: bool = False) -> Order | None:
+    def get(self, number: int, *, for_update: bool = False, lines: bool = True) -> Order | None:
+        if not lines:  # a use case that only records on the order (history, flags) need not read its lines
+            return self.session.scalars(select(Order).where(Order.id == number)
+                                        .options(lazyload(Order.lines))).unique().first()
         if for_update:
             # Generating a document locks the order: two generations at once cannot both find it free.
             query = select(Order).where(Order.id == number).with_for_update(of=Order)  # not the joined customer

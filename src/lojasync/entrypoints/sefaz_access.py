@@ -16,7 +16,7 @@ from lojasync.fiscal.sefaz import SefazSoapClient
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.settings import Settings
 
-_embedded = None
+_embedded: dict = {}   # state file -> the simulator serving it in this process
 _lock = threading.Lock()
 
 
@@ -36,13 +36,13 @@ def sefaz_for(settings: Settings) -> Sefaz:
 
 def embedded_simulator_url(settings: Settings) -> str:
     """Start the process's simulator once (thread on 127.0.0.1, OS-chosen port) and return its URL."""
-    global _embedded
+    path = settings.sefaz_state_path
     with _lock:
-        if _embedded is None:
+        if path not in _embedded:
             from lojasync.simulators.sefaz.config import SefazConfig
             from lojasync.simulators.sefaz.server import BackgroundSefaz
 
-            settings.sefaz_state_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _embedded = BackgroundSefaz(config=SefazConfig(state_file=settings.sefaz_state_path)).start()
-            atexit.register(_embedded.stop)
-        return _embedded.url
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _embedded[path] = BackgroundSefaz(config=SefazConfig(state_file=path)).start()
+            atexit.register(_embedded[path].stop)
+        return _embedded[path].url

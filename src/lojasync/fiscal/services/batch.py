@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.company import SecretBox
-from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice
-from lojasync.fiscal.services.views import InvoiceView
+from lojasync.fiscal.services.invoices import Sefaz, generate_invoice, issue_invoice
+from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.sales.history import Actor
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import LojasyncError
@@ -50,17 +50,14 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     report = BatchReport()
     for number in order_numbers:
         try:
-            invoice = generate_invoice(uow_factory(), box, number, actor)
-        except LojasyncError as exc:
-            item = BatchItem(number, None, exc.message)
-        else:
-            item = BatchItem(number, invoice)
             if approve:
-                try:
-                    invoice, _ = approve_invoice(uow_factory(), box, sefaz, invoice.id, actor)
-                    item = BatchItem(number, invoice, _rejection(invoice))
-                except LojasyncError as exc:
-                    item = BatchItem(number, invoice, exc.message)
+                invoice, _ = issue_invoice(uow_factory(), box, sefaz, number, actor)
+                item = BatchItem(number, invoice, _rejection(invoice))
+            else:
+                item = BatchItem(number, generate_invoice(uow_factory(), box, number, actor))
+        except LojasyncError as exc:
+            # Generation refused (nothing numbered), or SEFAZ undecided (the NF-e stays awaiting SEFAZ).
+            item = BatchItem(number, _latest_invoice(uow_factory(), number), exc.message)
         report.items.append(item)
         if progress is not None:
             progress(item)
@@ -71,3 +68,9 @@ def _rejection(invoice: InvoiceView) -> str | None:
     if invoice.status == "rejected":
         return f"rejeitada pela SEFAZ: {invoice.rejection_code} - {invoice.rejection_reason}"
     return None
+
+
+def _latest_invoice(uow: ProcessingUnitOfWork, order_number: int) -> InvoiceView | None:
+    with uow:
+        invoices = uow.invoices.for_order(order_number)
+        return invoice_view(invoices[-1], uow.orders.get(order_number, lines=False)) if invoices else None

@@ -114,18 +114,22 @@ def generate_invoice(uow: ProcessingUnitOfWork, box: SecretBox, order_number: in
                      now: Clock = _now) -> InvoiceView:
     """A pending NF-e for the order: numbered, built, signed and valid against the schema; nothing moves."""
     with uow:
-        order, lines = order_to_process(uow, order_number, "a NF-e")
-        company = uow.company.get(for_update=True)  # the number is taken under this lock
-        moment = now()
-        inputs = draft_inputs(company, order, lines, uow.products.by_ids(line.product_id for line in lines), moment)
-        if inputs.problems:
-            raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
-        invoice = Invoice(order, lines, company.environment, company.series, company.take_number())
-        uow.invoices.add(invoice)
-        uow.flush()
-        _seal(invoice, company, order, inputs, box, actor, moment)
+        invoice, order = _generate(uow, box, order_number, actor, now())
         uow.commit()
         return invoice_view(invoice, order)
+
+
+def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Actor, moment: datetime):
+    order, lines = order_to_process(uow, order_number, "a NF-e")
+    company = uow.company.get(for_update=True)  # the number is taken under this lock
+    inputs = draft_inputs(company, order, lines, uow.products.by_ids(line.product_id for line in lines), moment)
+    if inputs.problems:
+        raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
+    invoice = Invoice(order, lines, company.environment, company.series, company.take_number())
+    uow.invoices.add(invoice)
+    uow.flush()
+    _seal(invoice, company, order, inputs, box, actor, moment)
+    return invoice, order
 
 
 def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, actor: Actor, moment: datetime) -> None:
@@ -160,13 +164,34 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
 
     Rejected: SEFAZ's code and reason are kept in full and nothing moves; approving again rebuilds it with
     the same number. No answer: it stays "aguardando SEFAZ" and a retryable error says so."""
-    claim = _claim(uow, box, sefaz, invoice_id, actor, now)
-    if claim is None:
-        return show_after(uow, invoice_id), False
-    answer = _transmit(sefaz, claim)
     with uow:
         invoice = _invoice(uow, invoice_id)
-        order = uow.orders.get(invoice.order_id)
+        if invoice.status is InvoiceStatus.AUTHORISED:
+            return invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)), False
+        claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id), actor, now())
+        uow.commit()
+    return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim), actor, now)
+
+
+def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
+                  actor: Actor = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+    """Generate and transmit in one go (the batch, `orders invoice`): the NF-e is numbered, sealed and marked
+    as being sent in one transaction, then sent, then SEFAZ's answer recorded."""
+    with uow:
+        invoice, order = _generate(uow, box, order_number, actor, now())
+        claim = _claim(uow, box, sefaz, invoice, order, actor, now())
+        uow.commit()
+        invoice_id = invoice.id
+    return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim), actor, now)
+
+
+def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Claim, answer: SefazAnswer,
+            actor: Actor, now: Clock) -> tuple[InvoiceView, bool]:
+    """SEFAZ's answer, in a transaction of its own: authorised (the effects' handlers run here), rejected, or
+    still undecided (a retryable error; the NF-e stays "aguardando SEFAZ")."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        order = uow.orders.get(invoice.order_id, lines=False)  # the effects read the NF-e's own lines
         changed = False
         if answer.authorised:
             proc = nfe_proc(claim.xml, answer.xml) if answer.xml else claim.xml
@@ -180,39 +205,31 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
         return invoice_view(invoice, order), changed
 
 
-def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, actor: Actor,
-           now: Clock) -> _Claim | None:
-    """Mark the NF-e as being sent (committed before SEFAZ is called); None when it is already authorised."""
-    with uow:
-        invoice = _invoice(uow, invoice_id)
-        if invoice.status is InvoiceStatus.AUTHORISED:
-            return None
-        if invoice.status in (InvoiceStatus.CANCELLED, InvoiceStatus.DISCARDED):
-            raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
-                                       what="transmitir")
-        moment = now()
-        if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
-            raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id)
-        order = uow.orders.get(invoice.order_id)
-        company = uow.company.get()
-        if company is None:
-            raise CompanyMissing()
-        if sefaz.simulated and company.in_production:
-            raise SimulatorInProduction()
-        ask_first = invoice.status is InvoiceStatus.AWAITING
-        if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED) and not same_lines(invoice.lines, order):
-            raise OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
-        if invoice.status is InvoiceStatus.REJECTED:  # corrected data, same number, new key
-            lines = invoice.lines
-            inputs = draft_inputs(company, order, lines, uow.products.by_ids(x.product_id for x in lines), moment)
-            if inputs.problems:
-                raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
-            _seal(invoice, company, order, inputs, box, actor, moment)
-        invoice.sending(moment)
-        claim = _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, company.environment,
-                       certificate_for(company, box))
-        uow.commit()
-        return claim
+def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Actor,
+           moment: datetime) -> _Claim:
+    """Mark the NF-e as being sent, inside the caller's transaction (committed before SEFAZ is called)."""
+    if invoice.status in (InvoiceStatus.CANCELLED, InvoiceStatus.DISCARDED):
+        raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
+                                   what="transmitir")
+    if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
+        raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id)
+    company = uow.company.get()
+    if company is None:
+        raise CompanyMissing()
+    if sefaz.simulated and company.in_production:
+        raise SimulatorInProduction()
+    ask_first = invoice.status is InvoiceStatus.AWAITING
+    if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED) and not same_lines(invoice.lines, order):
+        raise OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
+    if invoice.status is InvoiceStatus.REJECTED:  # corrected data, same number, new key
+        lines = invoice.lines
+        inputs = draft_inputs(company, order, lines, uow.products.by_ids(x.product_id for x in lines), moment)
+        if inputs.problems:
+            raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
+        _seal(invoice, company, order, inputs, box, actor, moment)
+    invoice.sending(moment)
+    return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, company.environment,
+                  certificate_for(company, box))
 
 
 def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
@@ -281,12 +298,6 @@ def discard_invoice(uow: ProcessingUnitOfWork, invoice_id: int, now: Clock = _no
         invoice = _invoice(uow, invoice_id)
         invoice.discard(now())
         uow.commit()
-        return invoice_view(invoice, uow.orders.get(invoice.order_id))
-
-
-def show_after(uow: ProcessingUnitOfWork, invoice_id: int) -> InvoiceView:
-    with uow:
-        invoice = _invoice(uow, invoice_id, lock=False)
         return invoice_view(invoice, uow.orders.get(invoice.order_id))
 
 

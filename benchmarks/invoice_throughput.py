@@ -1,0 +1,123 @@
+"""NF-e throughput: generate + sign + validate + authorise in the SEFAZ simulator (over HTTP on 127.0.0.1) +
+effects (stock issue, receivables, history), single process, SQLite.
+
+Beside it, the floor: the same documents built with nfelib (build + serialize), signed and validated, with
+nothing else (no database, no SEFAZ). Prints one JSON line:
+{"invoices", "per_s", "ms_p50", "ms_p99", "bare_per_s", "ratio"}   (ratio = per-document time / floor time)
+Targets on the 2-core CI machine: >= 50 NF-e/s end to end and ratio <= 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from lojasync.bootstrap import bootstrap
+from lojasync.fiscal.documents import lines_from_order
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.nfe_schema import validate_signed
+from lojasync.fiscal.nfe_xml import build_nfe_xml
+from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft
+from lojasync.fiscal.services.invoices import Sefaz, certificate_for, issue_invoice
+from lojasync.fiscal.signing import sign
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.services.import_orders import import_orders
+from lojasync.settings import Settings
+from lojasync.simulators.nuvemshop.generator import StoreGenerator
+from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+COMPANY = CompanyData(legal_name="Loja Benchmark Ltda", cnpj="11222333000181", ie="110042490114", street="Rua A",
+                      number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001000",
+                      default_ncm="61091000")
+
+
+def invoiceable_orders(app, count: int, seed: int) -> list[int]:
+    """Import store orders until `count` of them have a customer and are not cancelled."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    records = StoreGenerator("1234567", seed, now).history(count * 3, 30, now)
+    payloads = [json.loads(r.json("2025-03"), parse_float=Decimal) for r in records]
+    with app.uow() as uow:
+        store = Store("1234567", "http://127.0.0.1:9/2025-03", "token")
+        uow.stores.add(store)
+        uow.commit()
+        store_id = store.id
+    for start in range(0, len(payloads), 200):
+        import_orders(app.uow(), store_id, payloads[start:start + 200], app.policy())
+    with app.read_uow() as uow:
+        orders = [o for o in uow.orders.list() if o.customer is not None and o.status.value != "cancelled"]
+        return sorted(o.id for o in orders)[:count]
+
+
+def bare_documents(app, numbers: list[int]) -> list:
+    """The drafts of the same orders, for the floor (what nfelib + signing + validation cost alone)."""
+    drafts = []
+    with app.read_uow() as uow:
+        company = uow.company.get()
+        for number in numbers:
+            order = uow.orders.get(number)
+            lines, _ = lines_from_order(order)
+            now = datetime.now(timezone.utc)
+            inputs = draft_inputs(company, order, lines, uow.products.by_ids(x.product_id for x in lines), now)
+            drafts.append(new_draft(company, order, inputs, 1, 900000 + number, now))
+        certificate = certificate_for(company, app.cipher)
+    return drafts, certificate
+
+
+def run(count: int, seed: int) -> dict:
+    with tempfile.TemporaryDirectory() as workdir, BackgroundSefaz() as simulator:
+        app = bootstrap(Settings(data_dir=Path(workdir), database_url=f"sqlite:///{Path(workdir) / 'nfe.db'}"))
+        set_company(app.uow(), COMPANY)
+        install_test_certificate(app.uow(), app.cipher)
+        numbers = invoiceable_orders(app, count, seed)
+
+        def connect(uf, environment, certificate):
+            # A client per transmission, as `entrypoints.sefaz_access` makes them.
+            return SefazSoapClient(uf, Environment(environment), certificate=certificate, base_url=simulator.url)
+
+        sefaz = Sefaz(connect, simulated=True)
+        drafts, certificate = bare_documents(app, numbers)
+
+        latencies = []
+        started = time.perf_counter()
+        for number in numbers:
+            begun = time.perf_counter()
+            # What `lojasync orders invoice` does for each order: generate and transmit.
+            authorised, _ = issue_invoice(app.uow(), app.cipher, sefaz, number)
+            assert authorised.status == "authorised", authorised
+            latencies.append(time.perf_counter() - begun)
+        total = time.perf_counter() - started
+
+        bare_started = time.perf_counter()
+        for draft in drafts:
+            signed = sign(build_nfe_xml(draft), certificate)
+            assert validate_signed(signed) == []
+        bare = time.perf_counter() - bare_started
+        app.close()
+    latencies.sort()
+    return {"invoices": len(numbers), "per_s": round(len(numbers) / total, 1),
+            "ms_p50": round(statistics.median(latencies) * 1000, 1),
+            "ms_p99": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
+            "bare_per_s": round(len(drafts) / bare, 1), "ratio": round(total / bare, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    print(json.dumps(run(args.invoices, args.seed)))
+
+
+if __name__ == "__main__":
+    main()
