@@ -162,6 +162,11 @@ def test_demo_imports_the_history_and_shows_live_orders_arriving_by_webhook(tmp_
     assert "vindos da loja virtual" in result.output  # the summary table (its title may wrap)
     assert "estoque movimentado pela importação: 0" in result.output
     assert (tmp_path / "demo" / "lojasync.db").exists()
+    # Then the back office: NF-e to the SEFAZ simulator, a venda simples, a cancellation.
+    processed = " ".join(result.output.split())
+    assert "certificado A1 de TESTE" in processed
+    assert "NF-e autorizadas: " in processed and "NF-e autorizadas: 0 de" not in processed
+    assert "cancelada na SEFAZ (simulador)" in processed
     reset_container()
 
 

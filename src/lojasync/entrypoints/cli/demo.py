@@ -37,6 +37,8 @@ def demo(
                                                 help="Quanto tempo a loja fica vendendo ao vivo (0: nada).")] = 30,
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Pasta da demonstração (separada da sua).")]
     = Path("./lojasync-demo"),
+    invoices: Annotated[int, typer.Option("--invoices", help=(
+        "Pedidos confirmados que viram NF-e no simulador da SEFAZ ao fim (0: nenhum)."))] = 5,
 ) -> None:
     """Demonstração: loja simulada, importação do histórico e pedidos chegando ao vivo por webhook."""
     from lojasync.bootstrap import bootstrap
@@ -73,6 +75,7 @@ def demo(
         finally:
             consumer.stop(graceful=True)
     _summary(app, data_dir)
+    _process(app, invoices, data_dir)
     app.close()
 
 
@@ -102,7 +105,7 @@ def _start_clean(data_dir: Path) -> None:
     if names - {DEMO_STORE_NAME}:
         raise LojasyncError(f"A pasta {data_dir} tem dados que não são da demonstração.",
                             resolution="Use outra pasta com --data-dir.")
-    for path in data_dir.glob("*.db*"):
+    for path in [*data_dir.glob("*.db*"), *data_dir.glob("sefaz-simulador.json*")]:
         path.unlink()
 
 
@@ -186,3 +189,59 @@ def _summary(app, data_dir: Path) -> None:
 def _reason_kind(problem: str | None) -> str:
     # "CPF inválido: 123..." -> "CPF inválido": group by the kind of problem, not the document.
     return (problem or "sem motivo registrado").split(":")[0]
+
+
+DEMO_COMPANY = {"legal_name": "Loja de Demonstracao Ltda", "cnpj": "11222333000181", "ie": "110042490114",
+                "street": "Rua das Flores", "number": "100", "district": "Centro", "city": "São Paulo", "uf": "SP",
+                "zipcode": "01001000", "default_ncm": "61091000"}
+
+
+def _process(app, count: int, data_dir: Path) -> None:
+    """The back office's part: NF-e for confirmed orders (SEFAZ simulator), a venda simples, a cancellation."""
+    if count <= 0:
+        return
+    from lojasync.entrypoints.cli.invoices import print_invoices
+    from lojasync.entrypoints.sefaz_access import sefaz_for
+    from lojasync.finance.services import list_receivables
+    from lojasync.fiscal.services.batch import invoice_orders, orders_to_invoice
+    from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+    from lojasync.fiscal.services.invoices import cancel_invoice
+    from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+    from lojasync.sales.status import OrderStatus
+    from lojasync.stock.views import stock_levels
+
+    console.rule("Processando pedidos: NF-e e venda simples")
+    set_company(app.uow(), CompanyData(**DEMO_COMPANY))
+    install_test_certificate(app.uow(), app.cipher)
+    console.print("Empresa de teste (CNPJ 11.222.333/0001-81) com um certificado A1 de TESTE, autoassinado: as notas "
+                  "vão para o simulador da SEFAZ (homologação) e não têm valor fiscal.", highlight=False)
+    sefaz = sefaz_for(app.settings)
+    candidates = orders_to_invoice(app.read_uow(), OrderStatus.CONFIRMED)
+    report = invoice_orders(app.uow, app.cipher, sefaz, candidates[:count])
+    created = [item.invoice for item in report.items if item.invoice is not None]
+    if created:
+        print_invoices(created, "NF-e dos pedidos confirmados")
+    for item in report.items:
+        if item.error:
+            console.print(f"[yellow]Pedido {item.order_number}:[/] {escape(item.error)}", highlight=False)
+    open_orders = orders_to_invoice(app.read_uow(), OrderStatus.OPEN)
+    if open_orders:
+        sale = generate_sale(app.uow(), open_orders[0])
+        confirm_sale(app.uow(), sale.id)
+        console.print(f"Venda simples {sale.id} do pedido {sale.order_number} confirmada.", highlight=False)
+    if report.authorised:
+        first = report.authorised[0].invoice
+        cancel_invoice(app.uow(), app.cipher, sefaz, first.id, "Cancelamento de demonstracao do lojasync")
+        console.print(f"NF-e nº {first.number} cancelada na SEFAZ (simulador): estoque devolvido e contas a receber "
+                      "canceladas.", highlight=False)
+    moved = sum(1 for row in stock_levels(app.read_uow()) if row["quantity"])
+    receivables = list_receivables(app.read_uow())
+    opened = [r for r in receivables if r["status"] == "open"]
+    console.print(f"NF-e autorizadas: {formats.number(len(report.authorised))} de {formats.number(len(report.items))}; "
+                  f"produtos com estoque baixado: {formats.number(moved)}; contas a receber em aberto: "
+                  f"{formats.number(len(opened))} ({formats.money(sum((r['amount'] for r in opened), 0))}).",
+                  highlight=False)
+    program = sys.argv[0] if Path(sys.argv[0]).name == "lojasync" else "lojasync"
+    prefix = f"LOJASYNC_DATA_DIR={data_dir} {program}"
+    console.print(f"  {prefix} invoices list\n  {prefix} stock list\n  {prefix} receivables list\n"
+                  f"  {prefix} invoices danfe 2 --output danfe.pdf", highlight=False)
