@@ -28,6 +28,7 @@ from lojasync.fiscal.tax_rules import cfop_problem, destination, difal_problem
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.money import ZERO
 from lojasync.shared.tax_id import TaxId, TaxIdKind, parse_tax_id
+from lojasync.stock.fiscal_data import gtin_is_valid  # the product's own check (rejection 611)
 
 _NCM = re.compile(r"\d{8}")
 _CEST = re.compile(r"\d{7}")
@@ -45,15 +46,6 @@ class NfeIncomplete(LojasyncError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__(summary="; ".join(self.problems), problems=self.problems)
-
-
-def gtin_is_valid(gtin: str) -> bool:
-    """GTIN-8/12/13/14 with a correct check digit (SEFAZ checks it: rejection 611)."""
-    if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
-        return False
-    body = [int(c) for c in reversed(gtin[:-1])]
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(body))
-    return (10 - total % 10) % 10 == int(gtin[-1])
 
 
 def _address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool) -> list[str]:

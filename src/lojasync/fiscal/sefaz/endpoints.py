@@ -15,6 +15,7 @@ from enum import StrEnum
 from nfelib.nfe.client.v4_0.servers import Endpoint, servers
 
 from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.municipalities import UF_CODES  # cUF: the first two digits of every access key
 
 
 class Service(StrEnum):
@@ -51,12 +52,6 @@ _NFELIB_ENDPOINT = {
     Service.STATUS: Endpoint.NFESTATUSSERVICO,
 }
 
-# IBGE codes of the UFs (cUF): the first two digits of every access key.
-UF_CODES = {
-    "RO": "11", "AC": "12", "AM": "13", "RR": "14", "PA": "15", "AP": "16", "TO": "17", "MA": "21", "PI": "22",
-    "CE": "23", "RN": "24", "PB": "25", "PE": "26", "AL": "27", "SE": "28", "BA": "29", "MG": "31", "ES": "32",
-    "RJ": "33", "SP": "35", "PR": "41", "SC": "42", "RS": "43", "MS": "50", "MT": "51", "GO": "52", "DF": "53",
-}
 OWN_AUTHORISER = frozenset({"AM", "BA", "GO", "MG", "MS", "MT", "PE", "PR", "RS", "SP"})
 SVAN_USERS = frozenset({"MA"})
 
