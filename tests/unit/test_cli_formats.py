@@ -160,3 +160,25 @@ def test_the_simulator_prints_the_command_to_connect_and_every_admin_route():
                .replace("customers/{id}", "customers/{customer_id}")) for method, path, _ in ADMIN_ROUTES}
     assert listed == served
     assert "POST /7654321/orders/{id}/pay" in text
+
+
+def test_the_sync_progress_shows_what_is_saved_and_an_estimate_of_what_is_left():
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from lojasync.entrypoints.cli.sync import progress_columns
+
+    clock = [0.0]
+    out = io.StringIO()
+    with Progress(*progress_columns(), console=Console(file=out, force_terminal=True, width=120, color_system=None),
+                  auto_refresh=False, get_time=lambda: clock[0]) as bar:
+        task = bar.add_task("sync", total=2005, shown="0 de 2.005")
+        for second, saved in ((5.0, 425), (10.0, 850)):   # 85 a second, 1.155 to go
+            clock[0] = second
+            bar.update(task, completed=saved, shown=f"{saved} de 2.005")
+        bar.refresh()
+    shown = out.getvalue()
+    assert "Importando pedidos" in shown and "850 de 2.005" in shown
+    assert "falta 0:00:14" in shown   # 1.155 / 85 = 13,6 s

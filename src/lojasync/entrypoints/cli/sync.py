@@ -43,16 +43,20 @@ class _Done:
     total: int | None = None
 
 
+def progress_columns() -> tuple:
+    """Saved of total, time elapsed and the estimate of what is left ("falta")."""
+    return (TextColumn("[bold]Importando pedidos"), BarColumn(), TextColumn("{task.fields[shown]}"),
+            TimeElapsedColumn(), TextColumn("falta"), TimeRemainingColumn())
+
+
 def run_sync(external_store_id: str | None = None, full: bool = False, app=None,
              resume_command: str = "lojasync sync") -> SyncReport:
     """Run the sync with a progress bar; Ctrl-C stops it and says how far it got and how to go on."""
     app = app or container()
     settings = app.settings
     done = _Done()
-    columns = (TextColumn("[bold]Importando pedidos"), BarColumn(), TextColumn("{task.fields[shown]}"),
-               TimeElapsedColumn(), TextColumn("falta"), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=console, transient=True) as bar:
+        with Progress(*progress_columns(), console=console, transient=True) as bar:
             task = bar.add_task("sync", total=None, shown="")
 
             def progress(saved: int, total: int | None) -> None:
