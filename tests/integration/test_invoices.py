@@ -11,13 +11,14 @@ import pytest
 from lxml import etree
 
 from lojasync.finance.services import list_receivables
-from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing
+from lojasync.fiscal.errors import DocumentNotPossible, InvoiceBeingSent, OrderAlreadyProcessing
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import InvoiceBeingSent, Sefaz, approve_invoice, cancel_invoice, generate_invoice
+from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice
 from lojasync.fiscal.signing import verify
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -96,10 +97,10 @@ def test_generate_then_authorise_issues_stock_and_receivables_once(app, company,
 
 def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, company, sefaz, simulator):
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000002))
-    simulator.simulator.set_switches(reject_with="999", reject_reason="Rejeicao: Erro nao catalogado")
+    simulator.simulator.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")
     rejected, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    assert not changed and (rejected.status, rejected.rejection_code) == ("rejected", "999")
-    assert "Erro nao catalogado" in rejected.rejection_reason
+    assert not changed and (rejected.status, rejected.rejection_code) == ("rejected", "611")
+    assert "GTIN invalido" in rejected.rejection_reason
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
 
     simulator.simulator.reset_switches()
@@ -217,3 +218,56 @@ def test_concurrent_approvals_authorise_and_issue_once(app, company, sefaz):
     assert errors == [] and results.count(True) == 1
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
     assert len(list_receivables(app.uow())) == 1
+
+
+def test_a_cancellation_whose_answer_was_lost_is_recorded_not_refused(app, company, sefaz, simulator):
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000009))
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ registers the event; its answer never arrives
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
+    assert changed and cancelled.status == "cancelled"   # settled by asking SEFAZ about the NF-e
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
+
+
+def test_an_order_cancelled_in_the_store_after_generation_is_not_approved(app, company, sefaz):
+    from lojasync.fiscal.errors import OrderCancelledInStore
+    from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+    from tests.factories import ts
+
+    number = imported(app, id=2000000010)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000010, status="cancelled", updated_at=ts(60)),
+                 ImportPolicy())
+    with pytest.raises(OrderCancelledInStore):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    other = imported(app, id=2000000011)
+    sale = generate_sale(app.uow(), other)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000011, status="cancelled", updated_at=ts(60)),
+                 ImportPolicy())
+    with pytest.raises(OrderCancelledInStore):
+        confirm_sale(app.uow(), sale.id)
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
+
+
+def test_a_discarded_nfe_says_its_number_is_left_unused(app, company, sefaz):
+    number = imported(app, id=2000000012)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    discarded, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")
+    assert changed and discarded.status == "discarded"
+    last = show_order(app.uow(), number)["log"][-1]
+    assert last["event"] == "invoice_discarded" and "inutilize" in last["message"]
+
+
+def test_each_environment_and_series_keeps_its_own_sequence_and_a_used_number_is_refused(app, company, sefaz):
+    from lojasync.fiscal.services.company import EnvironmentChangeRefused, NumberAlreadyUsed
+
+    first = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000013))
+    with pytest.raises(EnvironmentChangeRefused):   # a pending NF-e belongs to homologação
+        set_company(app.uow(), CompanyData(environment="producao"))
+    with pytest.raises(NumberAlreadyUsed):
+        set_company(app.uow(), CompanyData(next_number=first.number))
+    assert set_company(app.uow(), CompanyData(series=2)).next_number == 1         # a new series starts at 1
+    assert set_company(app.uow(), CompanyData(series=1)).next_number == first.number + 1   # and back, no gap
+    approve_invoice(app.uow(), app.cipher, sefaz, first.id)
+    assert set_company(app.uow(), CompanyData(environment="producao")).next_number == 1

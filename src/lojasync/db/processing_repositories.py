@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lojasync.finance.receivables import Receivable, ReceivableStatus
@@ -73,6 +73,11 @@ class InvoiceRepository:
         query = select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.id)
         return list(self.session.scalars(query))
 
+    def highest_number(self, environment: str, series: int) -> int:
+        """The highest NF-e number used in this environment and series (0 when none)."""
+        return self.session.scalar(select(func.max(Invoice.number)).where(
+            Invoice.environment == environment, Invoice.series == series)) or 0
+
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None) -> list[Invoice]:
         query = select(Invoice).order_by(Invoice.id.desc())
         if status is not None:
@@ -89,12 +94,17 @@ class ReceivableRepository:
     def add(self, receivable: Receivable) -> None:
         self.session.add(receivable)
 
-    def get(self, receivable_id: int) -> Receivable | None:
-        return self.session.get(Receivable, receivable_id)
+    def get(self, receivable_id: int, *, for_update: bool = False) -> Receivable | None:
+        query = select(Receivable).where(Receivable.id == receivable_id)
+        if for_update:  # receiving and cancelling the same one at once: the second sees the first's result
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
 
-    def for_source(self, source_type: str, source_id: str) -> list[Receivable]:
+    def for_source(self, source_type: str, source_id: str, *, for_update: bool = False) -> list[Receivable]:
         query = (select(Receivable).where(Receivable.source_type == source_type, Receivable.source_id == source_id)
                  .order_by(Receivable.installment))
+        if for_update:
+            query = query.with_for_update()
         return list(self.session.scalars(query))
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None) -> list[Receivable]:

@@ -28,7 +28,7 @@ def create_receivables(repo: ReceivableRepository, *, order_id: int | None, sour
 def cancel_receivables(repo: ReceivableRepository, source_type: str, source_id: str) -> tuple[int, int]:
     """Cancel the document's open receivables; received ones are flagged. Returns (cancelled, flagged)."""
     cancelled = flagged = 0
-    for receivable in repo.for_source(source_type, source_id):
+    for receivable in repo.for_source(source_type, source_id, for_update=True):
         if receivable.cancel():
             cancelled += 1
         elif receivable.needs_attention:

@@ -37,7 +37,7 @@ def list_receivables(uow: FinanceUnitOfWork, status: ReceivableStatus | None = N
 def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = None) -> tuple[dict[str, Any], bool]:
     """Mark a receivable received (baixa); returns it and whether this call changed it."""
     with uow:
-        receivable = uow.receivables.get(receivable_id)
+        receivable = uow.receivables.get(receivable_id, for_update=True)
         if receivable is None:
             raise ReceivableNotFound(receivable_id=receivable_id)
         changed = receivable.receive(when or datetime.now(timezone.utc))

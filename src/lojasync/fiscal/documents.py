@@ -60,9 +60,11 @@ def lines_from_order(order) -> tuple[list[DocumentLine], list[str]]:
     return lines, problems
 
 
-def same_lines(document_lines: list[DocumentLine], order) -> bool:
-    """Whether the order still has the lines the document was generated from (the store may have changed it
-    before the document was approved)."""
+def same_sale(document, order) -> bool:
+    """Whether the order is still the sale the document was generated from: its lines, its total (freight and
+    discount included), its payment. The store may change an order before the document is approved."""
     current, _ = lines_from_order(order)
     key = [(x.position, x.product_id, x.quantity, x.unit_price) for x in current]
-    return key == [(x.position, x.product_id, x.quantity, x.unit_price) for x in document_lines]
+    return (key == [(x.position, x.product_id, x.quantity, x.unit_price) for x in document.lines]
+            and order.total == document.total and order.payment_method == document.payment_method
+            and order.installments == document.installments)

@@ -52,3 +52,68 @@ class OrderChangedSinceGenerated(LojasyncError):
                         "preços): aprovar agora baixaria o estoque errado.")
     resolution_template = "Descarte (cancele) o documento pendente e gere outro a partir do pedido atualizado."
     action = Action.CONFIRM
+
+
+class OrderCancelledInStore(LojasyncError):
+    code = "fiscal.order_cancelled"
+    message_template = ("O pedido {order_number} foi cancelado depois de gerar {document}: aprovar baixaria "
+                        "estoque de uma venda que não existe.")
+    resolution_template = "Descarte (cancele) o documento pendente; se a venda continua, reative o pedido na loja."
+
+
+class InvoiceBeingSent(LojasyncError):
+    code = "fiscal.invoice_being_sent"
+    message_template = "A NF-e nº {number} foi enviada à SEFAZ há instantes e ainda aguarda a resposta."
+    resolution_template = "Aguarde um minuto e consulte de novo (lojasync invoices approve {invoice_id})."
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+class SefazNotDecided(LojasyncError):
+    """SEFAZ answered, but without a decision (out of service, batch still in processing, asked too often)."""
+
+    code = "fiscal.sefaz_not_decided"
+    message_template = "SEFAZ ainda não decidiu a NF-e nº {number}: {status} - {reason}."
+    resolution_template = "A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente."
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+class SefazNeedsAPerson(LojasyncError):
+    """SEFAZ holds something about this number that the ERP cannot settle alone (cancelled there, another
+    key with the same number): nothing is changed here, the order is flagged."""
+
+    code = "fiscal.sefaz_needs_a_person"
+    message_template = "A SEFAZ respondeu {status} - {reason} para a NF-e nº {number}."
+    resolution_template = ("Consulte a chave no portal da SEFAZ e acerte a nota: nada foi alterado aqui (a NF-e "
+                           "segue aguardando SEFAZ).")
+
+
+class SimulatorInProduction(LojasyncError):
+    code = "fiscal.simulator_in_production"
+    message_template = "A empresa está em produção, mas as notas iriam para o simulador da SEFAZ."
+    resolution_template = ("Defina LOJASYNC_SEFAZ=real para transmitir à SEFAZ (com o certificado A1 da empresa), "
+                           "ou volte a empresa para homologação (lojasync company set --environment homologacao).")
+    action = Action.CONFIGURE
+
+
+class EnvironmentChanged(LojasyncError):
+    code = "fiscal.environment_changed"
+    message_template = ("A NF-e nº {number} foi gerada em {was}, e a empresa agora está em {now}: ela não pode ser "
+                        "refeita no outro ambiente.")
+    resolution_template = "Descarte a NF-e (lojasync invoices cancel {invoice_id}) e gere outra do pedido."
+
+
+class CancellationRefused(LojasyncError):
+    code = "fiscal.cancellation_refused"
+    message_template = "SEFAZ recusou o cancelamento da NF-e nº {number}: {status} - {reason}."
+    resolution_template = "A NF-e continua autorizada (estoque e contas a receber como estavam)."
+
+
+class CancellationUnanswered(LojasyncError):
+    code = "fiscal.cancellation_unanswered"
+    message_template = "SEFAZ não respondeu ao cancelamento da NF-e nº {number} ({reason})."
+    resolution_template = ("Rode o cancelamento de novo: antes de reenviar, o lojasync consulta a NF-e na SEFAZ e "
+                           "registra o cancelamento se ele já tiver sido aceito.")
+    action = Action.TRY_AGAIN
+    retryable = True

@@ -85,6 +85,13 @@ class InvoiceRejected(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceDiscarded(DocumentEvent):
+    history_type = HistoryType.INVOICE_DISCARDED
+    number: int
+    series: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceCancelled(DocumentCancelled):
     history_type = HistoryType.INVOICE_CANCELLED
     number: int

@@ -1,12 +1,14 @@
 """NF-e (modelo 55) of an order, as the ERP keeps it: its number and key, the signed XML, and its life at SEFAZ.
 
     pending ──approve──▶ awaiting SEFAZ ──100──▶ authorised ──cancel (135)──▶ cancelled
-       │                     │  ▲
-       │                     │  └── timeout / 108-109: asked again by key, never resent blind
+       │                     │  ▲        └──110/301/302/303──▶ denied (final: kept as SEFAZ registered it)
+       │                     │  └── no answer, 108/109, 105: asked again by key, never resent blind
        └──discard            └──rejection──▶ rejected ──approve (rebuilt, same number)──▶ awaiting SEFAZ
 
 Only "authorised" moves stock and money (handlers of `InvoiceAuthorised`); only cancelling an authorised
-NF-e reverses them. A pending or rejected NF-e may be discarded: nothing moved, the number stays unused.
+NF-e reverses them. A pending or rejected NF-e may be discarded: nothing moved, the number stays unused
+(the history says so: it must be inutilizado at SEFAZ). An authorisation SEFAZ gave is never refused here,
+whatever state a late answer finds: it is recorded, and a person is asked to look.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from enum import StrEnum
 
 from lojasync.fiscal.documents import DocumentKind, DocumentLine
 from lojasync.fiscal.errors import DocumentStateRefused
-from lojasync.fiscal.events import InvoiceAuthorised, InvoiceCancelled, InvoiceGenerated, InvoiceRejected
+from lojasync.fiscal.events import (
+    InvoiceAuthorised,
+    InvoiceCancelled,
+    InvoiceDiscarded,
+    InvoiceGenerated,
+    InvoiceRejected,
+)
 from lojasync.sales.history import Actor
 from lojasync.shared.events import Aggregate
 
@@ -27,6 +35,7 @@ class InvoiceStatus(StrEnum):
     AWAITING = "awaiting_sefaz"
     AUTHORISED = "authorised"
     REJECTED = "rejected"
+    DENIED = "denied"
     CANCELLED = "cancelled"
     DISCARDED = "discarded"
 
@@ -37,7 +46,8 @@ class InvoiceStatus(StrEnum):
 
 _LABELS = {InvoiceStatus.PENDING: "pendente", InvoiceStatus.AWAITING: "aguardando SEFAZ",
            InvoiceStatus.AUTHORISED: "autorizada", InvoiceStatus.REJECTED: "rejeitada",
-           InvoiceStatus.CANCELLED: "cancelada", InvoiceStatus.DISCARDED: "descartada"}
+           InvoiceStatus.DENIED: "denegada", InvoiceStatus.CANCELLED: "cancelada",
+           InvoiceStatus.DISCARDED: "descartada"}
 # The order's document while in one of these: a second one is refused.
 ACTIVE = frozenset({InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.AUTHORISED,
                     InvoiceStatus.REJECTED})
@@ -128,12 +138,21 @@ class Invoice(Aggregate):
         self.attempts += 1
         self.sent_at = when
 
-    def authorise(self, order, actor: Actor, protocol: str, proc_xml: str, when: datetime, simulated: bool) -> bool:
+    def authorise(self, order, actor: Actor, protocol: str, proc_xml: str, when: datetime, simulated: bool,
+                  access_key: str | None = None, xml: str | None = None) -> bool:
         """SEFAZ authorised it (100): the handlers issue stock and create receivables. False when it
-        already was (a second answer, a concurrent approval)."""
+        already was (a second answer, a concurrent approval).
+
+        `access_key`/`xml` are those of the document SEFAZ authorised, when the NF-e was rebuilt meanwhile:
+        the authorised one is the NF-e. A late authorisation of a discarded or cancelled-here NF-e is
+        recorded all the same (SEFAZ holds it) and the order is flagged for a person."""
         if self.status is InvoiceStatus.AUTHORISED:
             return False
-        self._refuse_unless({InvoiceStatus.AWAITING, InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "autorizar")
+        if self.status in (InvoiceStatus.DISCARDED, InvoiceStatus.DENIED, InvoiceStatus.CANCELLED):
+            order.ask_for_a_person(f"A SEFAZ autorizou a {self.label}, que aqui estava {self.status.label}: "
+                                   "confira o pedido; se a venda não existe, cancele a NF-e.")
+        if access_key is not None:
+            self.access_key, self.xml = access_key, xml or self.xml
         self.status = InvoiceStatus.AUTHORISED
         self.protocol, self.proc_xml, self.authorised_at, self.simulated = protocol, proc_xml, when, simulated
         self.rejection_code = self.rejection_reason = None
@@ -141,11 +160,26 @@ class Invoice(Aggregate):
                                       **self._ids()))
         return True
 
-    def reject(self, order, actor: Actor, code: str, reason: str) -> None:
-        """SEFAZ refused it: nothing moved; the operator fixes the data and approves again (same number)."""
+    def reject(self, order, actor: Actor, code: str, reason: str) -> bool:
+        """SEFAZ refused it: nothing moved; the operator fixes the data and approves again (same number).
+        Only an NF-e waiting for SEFAZ takes a rejection: a late answer never reopens a finished one."""
+        if self.status is not InvoiceStatus.AWAITING:
+            return False
         self.status = InvoiceStatus.REJECTED
         self.rejection_code, self.rejection_reason = code, reason[:500]
         self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
+        return True
+
+    def deny(self, order, actor: Actor, code: str, reason: str, protocol: str | None, proc_xml: str | None) -> bool:
+        """Uso denegado (110, 301-303): SEFAZ registered the NF-e and refused its use. Final, kept as it is
+        (the law requires it); nothing moved, and the order is free for another document."""
+        if self.status is not InvoiceStatus.AWAITING:
+            return False
+        self.status = InvoiceStatus.DENIED
+        self.rejection_code, self.rejection_reason = code, reason[:500]
+        self.protocol, self.proc_xml = protocol, proc_xml
+        self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
+        return True
 
     def cancel(self, order, actor: Actor, protocol: str | None, justification: str, event_xml: str | None,
                when: datetime) -> bool:
@@ -160,11 +194,13 @@ class Invoice(Aggregate):
                                      **self._ids()))
         return True
 
-    def discard(self, when: datetime) -> None:
-        """Give up a document SEFAZ never authorised (pending or rejected): nothing moved."""
+    def discard(self, order, actor: Actor, when: datetime) -> None:
+        """Give up a document SEFAZ never authorised (pending or rejected): nothing moved, and its number stays
+        unused (the history says so: it is to be inutilizado at SEFAZ)."""
         self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "descartar")
         self.status = InvoiceStatus.DISCARDED
         self.cancelled_at = when
+        self.record(InvoiceDiscarded(order=order, actor=actor, **self._ids()))
 
     def _refuse_unless(self, allowed: set[InvoiceStatus], action: str) -> None:
         if self.status not in allowed:

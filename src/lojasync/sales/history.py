@@ -60,6 +60,7 @@ class HistoryType(StrEnum):
     INVOICE_AUTHORISED = "invoice_authorised"
     INVOICE_REJECTED = "invoice_rejected"
     INVOICE_CANCELLED = "invoice_cancelled"
+    INVOICE_DISCARDED = "invoice_discarded"
     SALE_GENERATED = "sale_generated"
     SALE_CONFIRMED = "sale_confirmed"
     SALE_CANCELLED = "sale_cancelled"

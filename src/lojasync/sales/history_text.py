@@ -147,6 +147,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"NF-e {_invoice(p)} rejeitada pela SEFAZ: {p.get('code')} - {p.get('reason')}."),
     HistoryType.INVOICE_CANCELLED: lambda p, n: (
         f"NF-e {_invoice(p)} cancelada (protocolo {p.get('protocol')}): {p.get('justification')}."),
+    HistoryType.INVOICE_DISCARDED: lambda p, n: (
+        f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; o número fica sem uso "
+        "(inutilize-o na SEFAZ)."),
     HistoryType.SALE_GENERATED: lambda p, n: f"Venda simples {p.get('sale_number')} gerada.",
     HistoryType.SALE_CONFIRMED: lambda p, n: f"Venda simples {p.get('sale_number')} confirmada.",
     HistoryType.SALE_CANCELLED: lambda p, n: f"Venda simples {p.get('sale_number')} cancelada.",
@@ -187,7 +190,8 @@ TYPE_LABELS = {
     HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
-    HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.SALE_GENERATED: "venda simples gerada",
+    HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.INVOICE_DISCARDED: "NF-e descartada",
+    HistoryType.SALE_GENERATED: "venda simples gerada",
     HistoryType.SALE_CONFIRMED: "venda simples confirmada", HistoryType.SALE_CANCELLED: "venda simples cancelada",
     HistoryType.STOCK_ISSUED: "baixa de estoque", HistoryType.STOCK_RETURNED: "estoque devolvido",
     HistoryType.RECEIVABLES_CREATED: "contas a receber criadas",

@@ -205,7 +205,7 @@ def _process(app, count: int, data_dir: Path) -> None:
     from lojasync.finance.services import list_receivables
     from lojasync.fiscal.services.batch import invoice_orders, orders_to_invoice
     from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
-    from lojasync.fiscal.services.invoices import cancel_invoice
+    from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
     from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
     from lojasync.sales.status import OrderStatus
     from lojasync.stock.views import stock_levels

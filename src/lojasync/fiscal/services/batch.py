@@ -3,6 +3,7 @@ failure named and the run going on, a summary of what was authorised and what wa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,8 @@ from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.sales.history import Actor
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import LojasyncError
+
+log = logging.getLogger("lojasync.fiscal")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,11 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 item = BatchItem(number, generate_invoice(uow_factory(), box, number, actor))
         except LojasyncError as exc:
             # Generation refused (nothing numbered), or SEFAZ undecided (the NF-e stays awaiting SEFAZ).
-            item = BatchItem(number, _latest_invoice(uow_factory(), number), exc.message)
+            item = BatchItem(number, _latest_invoice(uow_factory(), number), f"{exc.message} {exc.resolution}".strip())
+        except Exception as exc:  # one order's defect must not stop the others' invoices (logged in full)
+            log.exception("invoicing an order failed", extra={"order_number": number})
+            item = BatchItem(number, _latest_invoice(uow_factory(), number),
+                             f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync")
         report.items.append(item)
         if progress is not None:
             progress(item)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from lojasync.fiscal.certificate import Certificate, make_test_certificate
 from lojasync.fiscal.company import HOMOLOGATION, PRODUCTION, REGIME_NORMAL, SIMPLES_NACIONAL, Company
+from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.municipalities import find_municipality, municipality_by_code, uf_of
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.state_registration import check_ie, normalise_ie
@@ -116,7 +117,11 @@ def set_company(uow: ProcessingUnitOfWork, data: CompanyData, now: datetime | No
         if company is None:
             company = Company()
             uow.company.add(company)
+        previous_environment = company.environment
         _apply(company, data)
+        if company.environment != previous_environment:
+            _refuse_while_in_flight(uow)
+        _number_from_what_was_used(uow, company, data)
         uow.commit()
         return company_view(company, now)
 
@@ -175,6 +180,44 @@ def _apply(company: Company, data: CompanyData) -> None:
         raise CompanyDataInvalid(problems)
     for name, value in given.items():
         setattr(company, name, value)
+
+
+class NumberAlreadyUsed(LojasyncError):
+    code = "fiscal.number_used"
+    message_template = ("A NF-e nº {number} da série {series} ({environment}) já foi usada: o maior número usado é "
+                        "{used}.")
+    resolution_template = "Informe um próximo número maior que {used} (ou deixe que o lojasync continue a sequência)."
+    action = Action.CONFIGURE
+
+
+def _number_from_what_was_used(uow: ProcessingUnitOfWork, company: Company, data: CompanyData) -> None:
+    """Each environment and series has its own sequence: switching to another continues where that one
+    stopped (production starts at 1 after the tests in homologação), and a number already used is refused."""
+    used = uow.invoices.highest_number(company.environment, company.series)
+    if data.next_number is not None:
+        if data.next_number <= used:
+            raise NumberAlreadyUsed(number=data.next_number, series=company.series, used=used,
+                                    environment=_ENVIRONMENT_NAMES[company.environment])
+    elif data.series is not None or data.environment is not None:
+        company.next_number = used + 1
+
+
+_ENVIRONMENT_NAMES = {HOMOLOGATION: "homologação", PRODUCTION: "produção"}
+
+
+class EnvironmentChangeRefused(LojasyncError):
+    code = "fiscal.environment_change_refused"
+    message_template = "Há NF-e ainda não resolvidas ({count}: pendentes, aguardando SEFAZ ou rejeitadas)."
+    resolution_template = ("Transmita ou descarte essas notas (lojasync invoices list) antes de trocar de ambiente: "
+                           "cada uma pertence ao ambiente em que foi gerada.")
+    action = Action.CONFIGURE
+
+
+def _refuse_while_in_flight(uow: ProcessingUnitOfWork) -> None:
+    unsettled = [i for status in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
+                 for i in uow.invoices.list(status)]
+    if unsettled:
+        raise EnvironmentChangeRefused(count=len(unsettled))
 
 
 def install_certificate(uow: ProcessingUnitOfWork, box: SecretBox, pfx: bytes, password: str,

@@ -1,9 +1,10 @@
-"""NF-e use cases: generate from an order (built, signed, validated; nothing moves), approve (transmit to
-SEFAZ; authorised means stock and receivables, once), cancel (event 110111; both reversed), discard.
+"""NF-e use cases: generate from an order (built, signed, validated; nothing moves) and approve (transmit to
+SEFAZ; authorised means stock and receivables, once). Cancelling and discarding: `invoice_cancellation`.
 
 SEFAZ is called outside any database transaction: the NF-e is first marked "aguardando SEFAZ" and
 committed, then sent, then the answer is recorded in a new transaction. A send without an answer is
-settled by asking SEFAZ by key before sending again, never by sending the same number blind.
+settled by asking SEFAZ by key before sending again, never by sending the same number blind; only a
+documented rejection lets the NF-e be rebuilt (`fiscal.sefaz_outcomes`).
 """
 
 from __future__ import annotations
@@ -15,42 +16,39 @@ from functools import lru_cache
 
 from lojasync.fiscal.certificate import Certificate
 from lojasync.fiscal.company import Company
-from lojasync.fiscal.documents import same_lines
+from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.errors import (
     DocumentNotPossible,
     DocumentStateRefused,
+    EnvironmentChanged,
+    InvoiceBeingSent,
     InvoiceNotFound,
+    OrderCancelledInStore,
     OrderChangedSinceGenerated,
+    SefazNeedsAPerson,
+    SefazNotDecided,
+    SimulatorInProduction,
 )
-from lojasync.fiscal.gateway import (
-    ALREADY_CANCELLED,
-    DUPLICATE_NFE,
-    EVENT_REGISTERED,
-    NFE_UNKNOWN,
-    Environment,
-    SefazAnswer,
-    SefazGateway,
-)
+from lojasync.fiscal.gateway import SefazAnswer, SefazGateway
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
-from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.nfe_checks import NfeIncomplete
-from lojasync.fiscal.nfe_events import build_cancellation_event_xml
-from lojasync.fiscal.nfe_proc import event_proc, nfe_proc
-from lojasync.fiscal.nfe_schema import event_schema_errors, validate_signed
+from lojasync.fiscal.nfe_proc import nfe_proc
+from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
 from lojasync.fiscal.services.documents import order_to_process
 from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor
-from lojasync.shared.errors import Action, LojasyncError
+from lojasync.sales.status import OrderStatus
 
 Clock = Callable[[], datetime]
 # Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
-SENDING_WINDOW = timedelta(seconds=90)
-EVENT_REGISTERED_LATE = "155"   # cancellation registered outside the deadline (still a cancellation)
+# Longer than the slowest transmission (a query, the send and its receipt polls, each up to the timeout).
+SENDING_WINDOW = timedelta(minutes=5)
 
 
 def _now() -> datetime:
@@ -64,38 +62,6 @@ class Sefaz:
 
     connect: Callable[[str, str, Certificate], SefazGateway]
     simulated: bool
-
-
-class InvoiceBeingSent(LojasyncError):
-    code = "fiscal.invoice_being_sent"
-    message_template = "A NF-e nº {number} foi enviada à SEFAZ há instantes e ainda aguarda a resposta."
-    resolution_template = "Aguarde um minuto e consulte de novo (lojasync invoices approve {invoice_id})."
-    action = Action.TRY_AGAIN
-    retryable = True
-
-
-class SefazNotDecided(LojasyncError):
-    """SEFAZ answered, but without a decision (out of service, batch still in processing)."""
-
-    code = "fiscal.sefaz_not_decided"
-    message_template = "SEFAZ ainda não decidiu a NF-e nº {number}: {status} - {reason}."
-    resolution_template = "A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente."
-    action = Action.TRY_AGAIN
-    retryable = True
-
-
-class SimulatorInProduction(LojasyncError):
-    code = "fiscal.simulator_in_production"
-    message_template = "A empresa está em produção, mas as notas iriam para o simulador da SEFAZ."
-    resolution_template = ("Defina LOJASYNC_SEFAZ=real para transmitir à SEFAZ (com o certificado A1 da empresa), "
-                           "ou volte a empresa para homologação (lojasync company set --environment homologacao).")
-    action = Action.CONFIGURE
-
-
-class CancellationRefused(LojasyncError):
-    code = "fiscal.cancellation_refused"
-    message_template = "SEFAZ recusou o cancelamento da NF-e nº {number}: {status} - {reason}."
-    resolution_template = "A NF-e continua autorizada; corrija o motivo indicado e tente de novo."
 
 
 @lru_cache(maxsize=8)
@@ -163,12 +129,12 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
     """Transmit and record SEFAZ's answer. Returns the NF-e and whether this call authorised it.
 
     Rejected: SEFAZ's code and reason are kept in full and nothing moves; approving again rebuilds it with
-    the same number. No answer: it stays "aguardando SEFAZ" and a retryable error says so."""
+    the same number. No answer or no decision: it stays "aguardando SEFAZ" and a retryable error says so."""
     with uow:
         invoice = _invoice(uow, invoice_id)
         if invoice.status is InvoiceStatus.AUTHORISED:
             return invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)), False
-        claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id), actor, now())
+        claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, now())
         uow.commit()
     return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim), actor, now)
 
@@ -185,30 +151,10 @@ def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order
     return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim), actor, now)
 
 
-def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Claim, answer: SefazAnswer,
-            actor: Actor, now: Clock) -> tuple[InvoiceView, bool]:
-    """SEFAZ's answer, in a transaction of its own: authorised (the effects' handlers run here), rejected, or
-    still undecided (a retryable error; the NF-e stays "aguardando SEFAZ")."""
-    with uow:
-        invoice = _invoice(uow, invoice_id)
-        order = uow.orders.get(invoice.order_id, lines=False)  # the effects read the NF-e's own lines
-        changed = False
-        if answer.authorised:
-            proc = nfe_proc(claim.xml, answer.xml) if answer.xml else claim.xml
-            changed = invoice.authorise(order, actor, answer.protocol or "", proc.decode("utf-8"), now(),
-                                        sefaz.simulated)
-        elif answer.unavailable or answer.in_processing or answer.status == NFE_UNKNOWN:
-            raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
-        elif invoice.status is not InvoiceStatus.AUTHORISED:
-            invoice.reject(order, actor, answer.status, answer.reason)
-        uow.commit()
-        return invoice_view(invoice, order), changed
-
-
 def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Actor,
            moment: datetime) -> _Claim:
     """Mark the NF-e as being sent, inside the caller's transaction (committed before SEFAZ is called)."""
-    if invoice.status in (InvoiceStatus.CANCELLED, InvoiceStatus.DISCARDED):
+    if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
         raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
     if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
@@ -216,20 +162,31 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     company = uow.company.get()
     if company is None:
         raise CompanyMissing()
-    if sefaz.simulated and company.in_production:
+    if sefaz.simulated and invoice.environment == "1":
         raise SimulatorInProduction()
     ask_first = invoice.status is InvoiceStatus.AWAITING
-    if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED) and not same_lines(invoice.lines, order):
-        raise OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
+    if invoice.status is not InvoiceStatus.AWAITING:  # not yet at SEFAZ: the order must still be this sale
+        if order.status is OrderStatus.CANCELLED:
+            raise OrderCancelledInStore(order_number=order.id, document=invoice.label)
+        if not same_sale(invoice, order):
+            raise OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
     if invoice.status is InvoiceStatus.REJECTED:  # corrected data, same number, new key
+        if company.environment != invoice.environment:
+            raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id, was=_env(invoice.environment),
+                                     now=_env(company.environment))
         lines = invoice.lines
         inputs = draft_inputs(company, order, lines, uow.products.by_ids(x.product_id for x in lines), moment)
         if inputs.problems:
             raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
         _seal(invoice, company, order, inputs, box, actor, moment)
     invoice.sending(moment)
-    return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, company.environment,
+    # The NF-e's own environment, whatever the company says now: it was numbered and built for it.
+    return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, invoice.environment,
                   certificate_for(company, box))
+
+
+def _env(code: str) -> str:
+    return "produção" if code == "1" else "homologação"
 
 
 def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
@@ -237,10 +194,10 @@ def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
     try:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
             answer = gateway.query_nfe(claim.key)
-            if answer.status != NFE_UNKNOWN:
+            if outcome_of(answer) is not Outcome.UNKNOWN:
                 return answer
         answer = gateway.authorise(claim.xml)
-        if answer.status == DUPLICATE_NFE:  # this very key is already there: take its protocol
+        if outcome_of(answer) is Outcome.DUPLICATE_KEY:  # this very key is already there: take its protocol
             answer = gateway.query_nfe(claim.key)
         return answer
     finally:
@@ -249,63 +206,36 @@ def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
             close()
 
 
-def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, reason: str,
-                   actor: Actor = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
-    """Register the cancellation event at SEFAZ; then the stock comes back and open receivables are cancelled.
-    A pending or rejected NF-e is discarded instead (nothing was authorised)."""
+def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Claim, answer: SefazAnswer,
+            actor: Actor, now: Clock) -> tuple[InvoiceView, bool]:
+    """SEFAZ's answer, in a transaction of its own: authorised (the effects' handlers run here), denied,
+    rejected, or no decision (a retryable error; the NF-e stays "aguardando SEFAZ")."""
+    outcome = outcome_of(answer)
     with uow:
         invoice = _invoice(uow, invoice_id)
-        order = uow.orders.get(invoice.order_id)
-        if invoice.status is InvoiceStatus.CANCELLED:
-            return invoice_view(invoice, order), False
-        if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
-            invoice.discard(now())
+        # Locked: an import of the same order waits, then sees it processed (rule 7).
+        order = uow.orders.get(invoice.order_id, for_update=True)
+        current = claim.key == invoice.access_key  # not rebuilt since this claim
+        changed = False
+        if outcome is Outcome.AUTHORISED:
+            proc = nfe_proc(claim.xml, answer.xml) if answer.xml else claim.xml
+            changed = invoice.authorise(order, actor, answer.protocol or "", proc.decode("utf-8"),
+                                        answer.received_at or now(), sefaz.simulated, access_key=claim.key,
+                                        xml=claim.xml.decode("utf-8"))
+        elif outcome is Outcome.DENIED and current:
+            proc = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
+            invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc)
+        elif outcome is Outcome.REJECTED and current:
+            invoice.reject(order, actor, answer.status, answer.reason)
+        elif outcome in (Outcome.CANCELLED_THERE, Outcome.OTHER_KEY):
+            order.ask_for_a_person(f"{invoice.label}: a SEFAZ respondeu {answer.status} - {answer.reason}. "
+                                   "Consulte a chave no portal da SEFAZ.")
             uow.commit()
-            return invoice_view(invoice, order), True
-        if invoice.status is not InvoiceStatus.AUTHORISED:
-            raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
-                                       what="cancelar")
-        company = uow.company.get()
-        certificate = certificate_for(company, box)
-        moment = now()
-        event = build_cancellation_event_xml(invoice.access_key, company.cnpj, invoice.protocol, reason, when=moment,
-                                             environment=Environment(invoice.environment), uf_code=UF_CODES[company.uf])
-        signed = sign(event, certificate, element="infEvento")
-        errors = event_schema_errors(signed, signed=True)
-        if errors:
-            raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
-        uf, environment, number = company.uf, company.environment, invoice.number
-    gateway = sefaz.connect(uf, environment, certificate)
-    try:
-        answer = gateway.cancel(signed)
-    finally:
-        close = getattr(gateway, "close", None)
-        if close is not None:
-            close()
-    if answer.status not in (EVENT_REGISTERED, EVENT_REGISTERED_LATE, ALREADY_CANCELLED):
-        raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)
-    with uow:
-        invoice = _invoice(uow, invoice_id)
-        order = uow.orders.get(invoice.order_id)
-        proc = event_proc(signed, answer.xml).decode("utf-8") if answer.xml and answer.protocol else None
-        changed = invoice.cancel(order, actor, answer.protocol, reason.strip(), proc, now())
+            raise SefazNeedsAPerson(number=invoice.number, status=answer.status, reason=answer.reason)
+        elif outcome is not Outcome.REJECTED and outcome is not Outcome.DENIED:
+            raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
         uow.commit()
         return invoice_view(invoice, order), changed
-
-
-def discard_invoice(uow: ProcessingUnitOfWork, invoice_id: int, now: Clock = _now) -> InvoiceView:
-    with uow:
-        invoice = _invoice(uow, invoice_id)
-        invoice.discard(now())
-        uow.commit()
-        return invoice_view(invoice, uow.orders.get(invoice.order_id))
-
-
-def _invoice(uow: ProcessingUnitOfWork, invoice_id: int, lock: bool = True) -> Invoice:
-    invoice = uow.invoices.get(invoice_id, for_update=lock)
-    if invoice is None:
-        raise InvoiceNotFound(invoice_id=invoice_id)
-    return invoice
 
 
 def invoices_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None = None) -> list[int]:
@@ -315,3 +245,10 @@ def invoices_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None = No
     with uow:
         return [i.id for i in uow.invoices.list(InvoiceStatus.AWAITING)
                 if i.sent_at is None or moment - i.sent_at >= SENDING_WINDOW]
+
+
+def _invoice(uow: ProcessingUnitOfWork, invoice_id: int, lock: bool = True) -> Invoice:
+    invoice = uow.invoices.get(invoice_id, for_update=lock)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id=invoice_id)
+    return invoice

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from lojasync.fiscal.documents import same_lines
-from lojasync.fiscal.errors import OrderChangedSinceGenerated, SaleNotFound
+from lojasync.fiscal.documents import same_sale
+from lojasync.fiscal.errors import OrderCancelledInStore, OrderChangedSinceGenerated, SaleNotFound
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.documents import order_to_process
 from lojasync.fiscal.services.views import SaleView, sale_view
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.history import Actor
+from lojasync.sales.status import OrderStatus
 
 Clock = Callable[[], datetime]
 
@@ -38,9 +39,13 @@ def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Actor = Actor.O
     this call confirmed it (False: it already was; nothing moved twice)."""
     with uow:
         sale = _sale(uow, sale_id)
-        order = uow.orders.get(sale.order_id)
-        if sale.status is SaleStatus.PENDING and not same_lines(sale.lines, order):
-            raise OrderChangedSinceGenerated(order_number=order.id, document="a venda simples")
+        # Locked: an import of the same order waits, then sees it processed (rule 7).
+        order = uow.orders.get(sale.order_id, for_update=True)
+        if sale.status is SaleStatus.PENDING:
+            if order.status is OrderStatus.CANCELLED:
+                raise OrderCancelledInStore(order_number=order.id, document=sale.label)
+            if not same_sale(sale, order):
+                raise OrderChangedSinceGenerated(order_number=order.id, document="a venda simples")
         changed = sale.confirm(order, actor, now())
         uow.commit()
         return sale_view(sale, order), changed
@@ -51,7 +56,7 @@ def cancel_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Actor = Actor.OP
     """Cancel: when it was confirmed, the stock comes back and open receivables are cancelled."""
     with uow:
         sale = _sale(uow, sale_id)
-        order = uow.orders.get(sale.order_id)
+        order = uow.orders.get(sale.order_id, for_update=True)
         changed = sale.cancel(order, actor, now())
         uow.commit()
         return sale_view(sale, order), changed

@@ -1,0 +1,51 @@
+"""What an answer of SEFAZ means for the NF-e, as a table of cStat, not scattered ifs.
+
+Only a code that SEFAZ documents as a rejection of *this* document makes it "rejected" (to be corrected
+and sent again with a new key). Anything else that is not a decision — out of service, in processing,
+"consumo indevido" (656: asked too often), an unknown code — leaves the NF-e awaiting SEFAZ, to be asked
+again by key: rebuilding after such an answer could orphan an authorisation SEFAZ did give.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from lojasync.fiscal.gateway import SefazAnswer
+
+
+class Outcome(Enum):
+    AUTHORISED = "authorised"
+    DENIED = "denied"                  # uso denegado: registered, use refused; final
+    CANCELLED_THERE = "cancelled"      # a query says SEFAZ holds it cancelled: a person must look
+    UNKNOWN = "unknown"                # 217: SEFAZ never got it; sending is safe
+    DUPLICATE_KEY = "duplicate"        # 204: this very key is there; ask for its protocol
+    OTHER_KEY = "other_key"            # 539: this number with another key is there; a person must look
+    REJECTED = "rejected"
+    UNDECIDED = "undecided"
+
+
+AUTHORISED = frozenset({"100", "150"})
+DENIED = frozenset({"110", "205", "301", "302", "303"})
+CANCELLED_THERE = frozenset({"101", "151", "155"})
+UNDECIDED = frozenset({"103", "104", "105", "106", "108", "109", "656", "678", "999"})
+
+
+def outcome_of(answer: SefazAnswer) -> Outcome:
+    status = answer.status
+    if status in AUTHORISED:
+        return Outcome.AUTHORISED
+    if status in DENIED:
+        return Outcome.DENIED
+    if status in CANCELLED_THERE:
+        return Outcome.CANCELLED_THERE
+    if status == "217":
+        return Outcome.UNKNOWN
+    if status == "204":
+        return Outcome.DUPLICATE_KEY
+    if status == "539":
+        return Outcome.OTHER_KEY
+    # SEFAZ's rejections of a document are 2xx-8xx (with the exceptions above); 999 is "erro não
+    # catalogado", which says nothing about the document.
+    if status.isdigit() and 200 <= int(status) < 900 and status not in UNDECIDED:
+        return Outcome.REJECTED
+    return Outcome.UNDECIDED

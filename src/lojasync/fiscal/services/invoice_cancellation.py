@@ -1,0 +1,122 @@
+"""Cancelling an authorised NF-e (event 110111 at SEFAZ; stock back, open receivables cancelled) and
+discarding one SEFAZ never authorised.
+
+A cancellation whose answer is lost may have been registered: before sending the event again, SEFAZ is
+asked about the NF-e, and a cancellation it already holds is recorded here (a second send would only get
+573, "duplicidade de evento", and the ERP would never learn the NF-e is cancelled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from lojasync.fiscal.errors import (
+    CancellationRefused,
+    CancellationUnanswered,
+    DocumentNotPossible,
+    DocumentStateRefused,
+    InvoiceNotFound,
+)
+from lojasync.fiscal.gateway import ALREADY_CANCELLED, EVENT_REGISTERED, Environment, SefazAnswer
+from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.municipalities import UF_CODES
+from lojasync.fiscal.nfe_events import build_cancellation_event_xml
+from lojasync.fiscal.nfe_proc import event_proc
+from lojasync.fiscal.nfe_schema import event_schema_errors
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.services.company import SecretBox
+from lojasync.fiscal.services.invoices import Sefaz, certificate_for
+from lojasync.fiscal.services.views import InvoiceView, invoice_view
+from lojasync.fiscal.signing import sign
+from lojasync.sales.history import Actor
+from lojasync.shared.errors import LojasyncError
+
+Clock = Callable[[], datetime]
+EVENT_REGISTERED_LATE = "155"   # registered outside the deadline: still a cancellation
+DUPLICATE_EVENT = "573"         # this very event was registered before (its answer was lost)
+REGISTERED = (EVENT_REGISTERED, EVENT_REGISTERED_LATE)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, reason: str,
+                   actor: Actor = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+    """Register the cancellation at SEFAZ; then the stock comes back and open receivables are cancelled. A
+    pending or rejected NF-e is discarded instead (nothing was authorised). Returns whether this call changed it."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        order = uow.orders.get(invoice.order_id, for_update=True)
+        if invoice.status is InvoiceStatus.CANCELLED:
+            return invoice_view(invoice, order), False
+        if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
+            invoice.discard(order, actor, now())
+            uow.commit()
+            return invoice_view(invoice, order), True
+        if invoice.status is not InvoiceStatus.AUTHORISED:
+            raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
+                                       what="cancelar")
+        company = uow.company.get()
+        certificate = certificate_for(company, box)
+        event = build_cancellation_event_xml(invoice.access_key, company.cnpj, invoice.protocol, reason, when=now(),
+                                             environment=Environment(invoice.environment),
+                                             uf_code=UF_CODES[company.uf])
+        signed = sign(event, certificate, element="infEvento")
+        errors = event_schema_errors(signed, signed=True)
+        if errors:
+            raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
+        uf, environment, number, key = company.uf, invoice.environment, invoice.number, invoice.access_key
+    answer, proc = _send(sefaz.connect(uf, environment, certificate), signed, key, number)
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        order = uow.orders.get(invoice.order_id, for_update=True)
+        changed = invoice.cancel(order, actor, answer.protocol, reason.strip(), proc, answer.received_at or now())
+        uow.commit()
+        return invoice_view(invoice, order), changed
+
+
+def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, str | None]:
+    """The registered cancellation and its procEventoNFe; raises when SEFAZ refused it or never answered."""
+    try:
+        try:
+            answer = gateway.cancel(signed)
+        except LojasyncError as exc:
+            if not exc.retryable:
+                raise
+            settled = _already_cancelled(gateway, key)   # registered, but the answer was lost?
+            if settled is None:
+                raise CancellationUnanswered(number=number, reason=exc.message) from exc
+            return settled
+        if answer.status in REGISTERED:
+            return answer, event_proc(signed, answer.xml).decode("utf-8") if answer.xml else None
+        if answer.status in (DUPLICATE_EVENT, ALREADY_CANCELLED):
+            settled = _already_cancelled(gateway, key)
+            if settled is not None:
+                return settled
+        raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)
+    finally:
+        close = getattr(gateway, "close", None)
+        if close is not None:
+            close()
+
+
+def _already_cancelled(gateway, key: str) -> tuple[SefazAnswer, str | None] | None:
+    """SEFAZ's record of the NF-e, when it holds it cancelled: the answer and the cancellation's
+    procEventoNFe (None when SEFAZ does not say it is cancelled, or cannot be asked now)."""
+    try:
+        answer = gateway.query_nfe(key)
+    except LojasyncError:
+        return None
+    if not answer.cancelled:
+        return None
+    proc = next((e.decode("utf-8") for e in answer.events if b"110111" in e), None)
+    return answer, proc
+
+
+def _invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> Invoice:
+    invoice = uow.invoices.get(invoice_id, for_update=True)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id=invoice_id)
+    return invoice
