@@ -12,8 +12,9 @@ from lojasync.entrypoints.cli.context import console, container, fail, friendly_
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import approve_invoice, cancel_invoice
+from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
