@@ -134,7 +134,7 @@ class Settings(BaseSettings):
         return (self.data_dir / "queue.db").resolve()
 
     def installment_rules(self) -> dict[str, InstallmentRule]:
-        return {**DEFAULT_RULES, **self.receivable_rules}
+        return {**DEFAULT_RULES, **{method.lower(): rule for method, rule in self.receivable_rules.items()}}
 
     def status_rules(self) -> StatusRules:
         return StatusRules(

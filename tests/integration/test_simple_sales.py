@@ -185,3 +185,27 @@ def test_due_dates_are_local_calendar_days():
     late_evening = datetime(2026, 12, 2, 1, 30, tzinfo=timezone.utc)  # 22:30 of the 1st in São Paulo
     assert local_date(late_evening) == date(2026, 12, 1)
     assert local_date(late_evening + timedelta(hours=3)) == date(2026, 12, 2)
+
+
+def test_receivable_rules_come_from_the_settings_and_nonsense_is_refused(monkeypatch):
+    from lojasync.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("LOJASYNC_RECEIVABLE_RULES", '{"Boleto": {"first_days": 5}}')
+    rules = load_settings().installment_rules()
+    assert (rules["boleto"].first_days, rules["boleto"].every_days) == (5, 30)
+    assert rules["credit_card"].first_days == 30   # the defaults stay
+    monkeypatch.setenv("LOJASYNC_RECEIVABLE_RULES", '{"pix": {"every_days": 0}}')
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert "LOJASYNC_RECEIVABLE_RULES" in refused.value.message
+
+
+def test_a_free_order_creates_no_receivable(app, store_id):
+    free = order_payload(id=1800000011, subtotal="0.00", discount="0.00", discount_coupon="0.00",
+                         shipping_cost_customer="0.00", total="0.00", products=[
+                             {"id": 1, "product_id": 501, "variant_id": 601, "name": "Brinde", "sku": "BRINDE",
+                              "price": "0.00", "quantity": 1}])
+    number = import_order(app.uow(), store_id, free, POLICY).order_number
+    sale = generate_sale(app.uow(), number)
+    assert confirm_sale(app.uow(), sale.id)[1]
+    assert list_receivables(app.uow()) == [] and stock(app) == {"BRINDE": -1}

@@ -16,9 +16,3 @@ class ReceivableCancelled(LojasyncError):
     message_template = "A conta a receber {receivable_id} está cancelada: não pode ser recebida."
     resolution_template = "O documento que a gerou foi cancelado; registre o recebimento em outro lançamento."
 
-
-class InstallmentRuleInvalid(LojasyncError):
-    code = "finance.installment_rule_invalid"
-    message_template = "Regra de vencimento inválida para {method}: {reason}."
-    resolution_template = ("Corrija LOJASYNC_RECEIVABLE_RULES (ex.: {{\"credit_card\": {{\"first_days\": 30, "
-                           "\"every_days\": 30}}}}).")

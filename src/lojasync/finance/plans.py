@@ -19,6 +19,12 @@ class InstallmentRule:
     first_days: int = 0     # days from the approval to the first due date
     every_days: int = 30    # days between installments
 
+    def __post_init__(self) -> None:
+        # Read from LOJASYNC_RECEIVABLE_RULES: a due date before the sale, or installments on the same day,
+        # is a typo, said where the setting is read.
+        if self.first_days < 0 or self.every_days < 1:
+            raise ValueError("dias inválidos: first_days deve ser 0 ou mais e every_days 1 ou mais")
+
 
 DEFAULT_RULES: dict[str, InstallmentRule] = {
     "credit_card": InstallmentRule(first_days=30, every_days=30),
