@@ -19,7 +19,7 @@ from lojasync.db.engine import build_session_factory
 from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.fiscal.effects import apply_effects, reverse_effects
-from lojasync.fiscal.events import DocumentApproved, DocumentCancelled
+from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised, InvoiceCancelled
 from lojasync.nuvemshop.client.protocol import StoreClient
 from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
 from lojasync.nuvemshop.db.orm import start_mappers
@@ -27,19 +27,26 @@ from lojasync.nuvemshop.db.unit_of_work import SqlConnectorUnitOfWork
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
+from lojasync.nuvemshop.services.write_back import invoice_authorised, invoice_cancelled, stock_counted, stock_moved
 from lojasync.sales.events import OrderEvent
 from lojasync.sales.handlers import write_history
 from lojasync.settings import Settings, load_settings
+from lojasync.shared.errors import LojasyncError
 from lojasync.shared.messagebus import MessageBus
+from lojasync.stock.counts import StockCounted
 
 
 def message_bus(settings: Settings | None = None) -> MessageBus:
     """Which handlers run for which domain events, in this order, inside the use case's transaction.
-    A handler of a base class runs after the subclass's own: an approval's effects, then its history."""
+    A handler of a base class runs after the subclass's own: an approval's effects, then its history.
+    The connector's handlers only queue what the store must be told; the worker pushes it after the commit."""
     rules = settings.installment_rules() if settings is not None else None
     return MessageBus({
-        DocumentApproved: [functools.partial(apply_effects, rules=rules)],
-        DocumentCancelled: [reverse_effects],
+        InvoiceAuthorised: [invoice_authorised],
+        InvoiceCancelled: [invoice_cancelled],
+        DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
+        DocumentCancelled: [reverse_effects, stock_moved],
+        StockCounted: [stock_counted],
         OrderEvent: [write_history],
     })
 
@@ -131,6 +138,9 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     if migrate:
         try:
             upgrade(engine)
+        except LojasyncError:
+            engine.dispose()
+            raise
         except Exception as exc:
             engine.dispose()
             raise translate_open_error(exc, engine.url) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import uuid
 
 import pytest
 from typer.testing import CliRunner
@@ -57,16 +58,49 @@ def test_postgresql_down_is_one_line_and_the_detail_goes_to_the_log(run, tmp_pat
     assert "Connection refused" in log and "Traceback" in log  # the driver's words, for whoever maintains it
 
 
+@pytest.fixture()
+def own_schema():
+    """A PostgreSQL schema of this test's own: the server's public schema may hold anyone's leftovers."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"lojasync_urls_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield schema
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
 @pytest.mark.postgresql
-def test_postgres_urls_as_people_write_them_are_accepted(run):
+def test_postgres_urls_as_people_write_them_are_accepted(run, own_schema):
     from sqlalchemy.engine import make_url
 
     url = make_url(PG_URL)
-    plain = url.set(drivername="postgres").render_as_string(hide_password=False)
+    plain = (url.set(drivername="postgres").update_query_dict({"options": f"-csearch_path={own_schema}"})
+             .render_as_string(hide_password=False))
     listed = run("store", "list", expect=0, LOJASYNC_DATABASE_URL=plain)
-    assert "Lojas" in listed or "Nenhuma loja conectada" in listed
+    assert "Nenhuma loja conectada" in listed
     missing = url.set(drivername="postgresql", database="lojasync_nao_existe").render_as_string(hide_password=False)
     assert "o banco não existe nesse servidor" in run("store", "list", LOJASYNC_DATABASE_URL=missing)
+
+
+def test_a_database_migrated_by_a_newer_version_is_named_and_left_alone(run, tmp_path):
+    import sqlite3
+
+    from lojasync.bootstrap import bootstrap
+    from lojasync.settings import Settings
+
+    folder = tmp_path / "dados"
+    bootstrap(Settings(data_dir=folder)).close()  # created and migrated by this version
+    with sqlite3.connect(folder / "lojasync.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    output = run("store", "list", LOJASYNC_DATA_DIR=str(folder))
+    assert "versão mais nova do lojasync (revisão 9999_from_the_future)" in output
+    assert "Erro inesperado" not in output
+    with sqlite3.connect(folder / "lojasync.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == ("9999_from_the_future",)
 
 
 def test_a_corrupt_database_file_is_named_and_left_alone(run, tmp_path):

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from lojasync.bootstrap import message_bus
 from lojasync.nuvemshop.client.protocol import OrdersPage
 from lojasync.nuvemshop.model.store_log import StoreLogEntry, StoreLogType
+from lojasync.nuvemshop.model.store_updates import StoreUpdate, UpdateKind
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.sales.history import HistoryEntry
 from lojasync.sales.ports import OriginRef
@@ -54,12 +55,25 @@ class FakeCustomers(_Rows):
 
 
 class FakeProducts(_Rows):
-    def by_skus(self, skus: Iterable[str]) -> dict:
+    def __init__(self) -> None:
+        super().__init__()
+        # Set by a test: the ledger's balances and the counted (ERP-managed) products.
+        self.balances: dict[int, int] = {}
+        self.counted_ids: set[int] = set()
+
+    def by_skus(self, skus: Iterable[str], for_update: bool = False) -> dict:
         wanted = set(skus)
         return {p.sku: p for p in self.rows if p.sku in wanted}
 
-    def stock_levels(self) -> dict:
-        return {}
+    def by_ids(self, product_ids: Iterable[int]) -> dict:
+        wanted = set(product_ids)
+        return {p.id: p for p in self.rows if p.id in wanted}
+
+    def stock_levels(self, product_ids: Iterable[int] | None = None) -> dict:
+        return {pid: q for pid, q in self.balances.items() if product_ids is None or pid in set(product_ids)}
+
+    def counted(self, product_ids: Iterable[int] | None = None) -> set[int]:
+        return set(self.counted_ids) if product_ids is None else self.counted_ids & set(product_ids)
 
     def movement_count(self) -> int:
         return 0
@@ -219,6 +233,89 @@ class FakePeriodicRuns:
         return True
 
 
+class FakeStoreUpdates:
+    """The outbox in memory, with the SQL repository's rules: one row per (store, kind, ref), a change bumps
+    the revision, a push finishes only the revision it read."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, str, str], dict] = {}
+
+    def want_stock(self, targets, now) -> None:
+        for t in targets:
+            self._upsert(t.store_id, UpdateKind.STOCK.value, t.variant_ref, now, parent_ref=t.product_ref,
+                         product_id=t.product_id, value=None)
+
+    def want_invoice_key(self, store_id, order_ref, key, now) -> None:
+        self._upsert(store_id, UpdateKind.NFE_KEY.value, order_ref, now, parent_ref=None, product_id=None, value=key)
+
+    def withdraw_invoice_key(self, store_id, order_ref, now) -> bool:
+        row = self.rows.get((store_id, UpdateKind.NFE_KEY.value, order_ref))
+        if row is None:
+            return False
+        row.update(value=None, **self._requeued(row, now))
+        return True
+
+    def _upsert(self, store_id, kind, ref, now, **data) -> None:
+        row = self.rows.get((store_id, kind, ref))
+        if row is None:
+            self.rows[(store_id, kind, ref)] = {
+                "id": next(_ids), "store_id": store_id, "kind": kind, "ref": ref, **data, "remote_id": None,
+                "sent_value": None, "status": "pending", "revision": 1, "attempts": 0, "next_attempt_at": None,
+                "last_error": None, "resolution": None, "pushed_at": None, "created_at": now, "updated_at": now}
+        else:
+            row.update(**data, **self._requeued(row, now))
+
+    @staticmethod
+    def _requeued(row, now) -> dict:
+        return {"status": "pending", "revision": row["revision"] + 1, "attempts": 0, "next_attempt_at": None,
+                "last_error": None, "resolution": None, "updated_at": now}
+
+    def _due(self, row, now) -> bool:
+        return row["status"] == "pending" and (row["next_attempt_at"] is None or row["next_attempt_at"] <= now)
+
+    def due(self, store_id, now, limit=500) -> list[StoreUpdate]:
+        rows = sorted((r for r in self.rows.values() if r["store_id"] == store_id and self._due(r, now)),
+                      key=lambda r: (r["kind"], r["parent_ref"] or "", r["id"]))
+        return [StoreUpdate(**r) for r in rows[:limit]]
+
+    def stores_due(self, now) -> list[int]:
+        return sorted({r["store_id"] for r in self.rows.values() if self._due(r, now)})
+
+    def _row(self, update: StoreUpdate) -> dict:
+        return next(r for r in self.rows.values() if r["id"] == update.id)
+
+    def finish(self, update, now, sent_value, remote_id) -> bool:
+        row = self._row(update)
+        if row["revision"] == update.revision:
+            row.update(status="done", attempts=0)
+        row.update(next_attempt_at=None, last_error=None, resolution=None, sent_value=sent_value,
+                   remote_id=remote_id, pushed_at=now, updated_at=now)
+        return True
+
+    def fail(self, update, now, error, resolution) -> bool:
+        row = self._row(update)
+        if row["revision"] != update.revision:
+            return False
+        row.update(status="failed", attempts=row["attempts"] + 1, last_error=error, resolution=resolution,
+                   updated_at=now)
+        return True
+
+    def postpone(self, updates, now, error, retry_at) -> None:
+        for update in updates:
+            row = self._row(update)
+            if row["status"] == "pending":
+                row.update(attempts=row["attempts"] + 1, last_error=error, next_attempt_at=retry_at, updated_at=now)
+
+    def retry_failed(self, store_id, now) -> int:
+        failed = [r for r in self.rows.values() if r["store_id"] == store_id and r["status"] == "failed"]
+        for row in failed:
+            row.update(self._requeued(row, now))
+        return len(failed)
+
+    def list(self, store_id, statuses, limit=200) -> list[StoreUpdate]:
+        return [StoreUpdate(**r) for r in self.rows.values() if r["store_id"] == store_id and r["status"] in statuses]
+
+
 class FakeUnitOfWork:
     """The connector's unit of work, in memory. A transaction that does not commit forgets the rows it
     added (changes to objects that existed before stay: transactions themselves are tested on the real
@@ -232,6 +329,7 @@ class FakeUnitOfWork:
         self.origins = FakeOrigins(self.bindings)
         self.failures, self.stores, self.store_log = FakeFailures(), FakeStores(), FakeStoreLog()
         self.webhook_events, self.leases, self.periodic_runs = FakeWebhookEvents(), FakeLeases(), FakePeriodicRuns()
+        self.store_updates = FakeStoreUpdates()
         self.commits = 0
         self._active = False
         # Set by a test: raise this from the next commits whose new or changed orders match (a refusing database).
@@ -307,6 +405,14 @@ class FakeStoreClient:
         self.rate_limited = 0
         self.closed = False
         self.webhooks: list[dict] = []
+        # Writing back: what the store holds, every stock write as (method, product, {variant: stock}), and
+        # switches a test sets (the store down, variants deleted in the store, a hook run after a write).
+        self.variant_stock: dict[str, int] = {}
+        self.writes: list[tuple[str, str, dict]] = []
+        self.metafields: dict[int, dict] = {}
+        self.down = False
+        self.gone_variants: set[str] = set()
+        self.on_write = None
 
     def list_orders_page(self, params=None, *, url=None) -> OrdersPage:
         self.api_calls += 1
@@ -337,6 +443,56 @@ class FakeStoreClient:
         self.api_calls += 1
         self.webhooks.append({"event": event, "url": url})
         return self.webhooks[-1]
+
+    # writing back: the store's variants' stock and its orders' metafields, as a store would keep them
+    def set_variants_stock(self, product_id, stock) -> list[dict]:
+        self._write("PATCH", product_id, stock)
+        return [{"id": int(vid), "stock": quantity} for vid, quantity in stock.items()]
+
+    def set_variant_stock(self, product_id, variant_id, stock) -> dict:
+        self._write("PUT", product_id, {variant_id: stock})
+        return {"id": int(variant_id), "stock": stock}
+
+    def _write(self, method, product_id, stock) -> None:
+        from lojasync.nuvemshop.client.errors import NotFoundError, TemporaryError
+
+        self.api_calls += 1
+        self.writes.append((method, str(product_id), {str(k): v for k, v in stock.items()}))
+        if self.down:
+            raise TemporaryError("A Nuvemshop não respondeu (HTTP 503).", status_code=503)
+        gone = set(map(str, stock)) & self.gone_variants
+        if gone:
+            raise NotFoundError(f"Recurso não encontrado na Nuvemshop (404): variante {sorted(gone)[0]}.",
+                                status_code=404, body={"code": 404, "description": "Variant not found"})
+        for vid, quantity in stock.items():
+            self.variant_stock[str(vid)] = quantity
+        if self.on_write is not None:
+            self.on_write()
+
+    def find_order_metafields(self, order_id, namespace, key) -> list[dict]:
+        self.api_calls += 1
+        return [dict(m) for m in self.metafields.values()
+                if (m["owner_id"], m["namespace"], m["key"]) == (int(order_id), namespace, key)]
+
+    def create_order_metafield(self, order_id, namespace, key, value, description=None) -> dict:
+        self.api_calls += 1
+        metafield = {"id": next(_ids), "owner_resource": "Order", "owner_id": int(order_id), "namespace": namespace,
+                     "key": key, "value": value}
+        self.metafields[metafield["id"]] = metafield
+        return dict(metafield)
+
+    def update_metafield(self, metafield_id, value) -> dict:
+        from lojasync.nuvemshop.client.errors import NotFoundError
+
+        self.api_calls += 1
+        if int(metafield_id) not in self.metafields:
+            raise NotFoundError("Recurso não encontrado na Nuvemshop (404).", status_code=404)
+        self.metafields[int(metafield_id)]["value"] = value
+        return dict(self.metafields[int(metafield_id)])
+
+    def delete_metafield(self, metafield_id) -> None:
+        self.api_calls += 1
+        self.metafields.pop(int(metafield_id), None)
 
     def close(self) -> None:
         self.closed = True

@@ -583,3 +583,41 @@ def test_logs_are_structured_and_never_contain_the_token(fake, caplog, no_jitter
     for record in records:
         assert TOKEN not in record.getMessage()
         assert TOKEN not in repr(record.__dict__)
+
+
+def test_stock_is_written_per_product_in_one_patch_or_per_variant_by_put(fake):
+    seen: list[httpx.Request] = []
+
+    def handler(request):
+        seen.append(request)
+        return ok([{"id": 601, "stock": 5}] if request.method == "PATCH" else {"id": 602, "stock": 0})
+
+    client = make_client(handler, fake)
+    client.set_variants_stock("501", {"601": 5, "602": 0})
+    client.set_variant_stock(501, 602, 0)
+    assert [(r.method, r.url.path.removeprefix("/2025-03/123456")) for r in seen] == [
+        ("PATCH", "/products/501/variants"), ("PUT", "/products/501/variants/602")]
+    assert json.loads(seen[0].content) == [{"id": 601, "stock": 5}, {"id": 602, "stock": 0}]   # ids as numbers
+    assert json.loads(seen[1].content) == {"stock": 0}
+
+
+def test_order_metafields_are_found_created_changed_and_deleted(fake):
+    seen: list[httpx.Request] = []
+
+    def handler(request):
+        seen.append(request)
+        if request.method in ("GET", "DELETE"):
+            return ok([] if request.method == "GET" else {})
+        return ok({"id": 77, "value": "x"}, status=201 if request.method == "POST" else 200)
+
+    client = make_client(handler, fake)
+    assert client.find_order_metafields(1700000100, "nfe", "key") == []
+    assert client.create_order_metafield("1700000100", "nfe", "key", "3" * 44, description="Chave")["id"] == 77
+    client.update_metafield(77, "4" * 44)
+    client.delete_metafield(77)
+    assert [(r.method, r.url.path.removeprefix("/2025-03/123456")) for r in seen] == [
+        ("GET", "/metafields/orders"), ("POST", "/metafields"), ("PUT", "/metafields/77"), ("DELETE", "/metafields/77")]
+    assert dict(seen[0].url.params) == {"owner_id": "1700000100", "namespace": "nfe", "key": "key"}
+    assert json.loads(seen[1].content) == {"namespace": "nfe", "key": "key", "value": "3" * 44,
+                                           "owner_resource": "Order", "owner_id": 1700000100, "description": "Chave"}
+    assert json.loads(seen[2].content) == {"value": "4" * 44}

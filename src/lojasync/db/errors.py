@@ -42,3 +42,14 @@ class NoDataFolder(LojasyncError):
     resolution_template = ("Rode o comando na pasta onde está a pasta de dados, ou indique-a (--data-dir PASTA ou "
                            "LOJASYNC_DATA_DIR); para começar do zero, conecte uma loja.")
     action = Action.CONNECT_STORE
+
+
+class DatabaseFromNewerVersion(LojasyncError):
+    """The schema carries a revision this code does not know: opening it would risk writing an old shape."""
+
+    code = "database.newer_version"
+    message_template = ("O banco de dados {where} foi atualizado por uma versão mais nova do lojasync (revisão "
+                        "{revision}); esta versão conhece até a revisão {head}.")
+    resolution_template = ("Use a versão do lojasync que atualizou o banco (ou mais nova), ou aponte para outro "
+                           "banco; esta versão não altera esse banco.")
+    action = Action.CONFIGURE

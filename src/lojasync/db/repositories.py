@@ -16,6 +16,7 @@ from lojasync.sales.history import HistoryEntry
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.batching import chunks
+from lojasync.stock.counts import COUNT_SOURCE
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.products import Product
 
@@ -54,11 +55,14 @@ class ProductRepository:
     def add(self, product: Product) -> None:
         self.session.add(product)
 
-    def by_skus(self, skus: Iterable[str]) -> dict[str, Product]:
+    def by_skus(self, skus: Iterable[str], for_update: bool = False) -> dict[str, Product]:
         wanted = set(skus)
         if not wanted:
             return {}
-        return {p.sku: p for p in self.session.scalars(select(Product).where(Product.sku.in_(wanted)))}
+        query = select(Product).where(Product.sku.in_(wanted))
+        if for_update:
+            query = query.with_for_update()
+        return {p.sku: p for p in self.session.scalars(query)}
 
     def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]:
         found: dict[int, Product] = {}
@@ -69,10 +73,26 @@ class ProductRepository:
     def list(self) -> list[Product]:
         return list(self.session.scalars(select(Product).order_by(Product.sku, Product.id)))
 
-    def stock_levels(self) -> dict[int, int]:
-        """Stock on hand per product: the sum of its ledger."""
+    def stock_levels(self, product_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """Stock on hand per product (all, or these): the sum of its ledger."""
         query = select(StockMovement.product_id, func.sum(StockMovement.quantity)).group_by(StockMovement.product_id)
-        return {pid: int(total) for pid, total in self.session.execute(query)}
+        if product_ids is None:
+            return {pid: int(total) for pid, total in self.session.execute(query)}
+        found: dict[int, int] = {}
+        for chunk in chunks(sorted(set(product_ids))):
+            found.update((pid, int(total)) for pid, total in
+                         self.session.execute(query.where(StockMovement.product_id.in_(chunk))))
+        return found
+
+    def counted(self, product_ids: Iterable[int] | None = None) -> set[int]:
+        """Products that had a stock count (managed by the ERP), all or among these."""
+        query = select(StockMovement.product_id).distinct().where(StockMovement.source_type == COUNT_SOURCE)
+        if product_ids is None:
+            return set(self.session.scalars(query))
+        found: set[int] = set()
+        for chunk in chunks(sorted(set(product_ids))):
+            found.update(self.session.scalars(query.where(StockMovement.product_id.in_(chunk))))
+        return found
 
     def movement_count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(StockMovement)) or 0

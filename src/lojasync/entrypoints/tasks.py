@@ -31,6 +31,8 @@ from lojasync.nuvemshop.services.maintenance import (
     stop_for_attention,
     syncable_store,
 )
+from lojasync.nuvemshop.services.push_updates import push_store_updates
+from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 from lojasync.nuvemshop.services.sync_store import sync_store
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
@@ -41,6 +43,7 @@ log = logging.getLogger("lojasync.tasks")
 
 # Errors that belong to this process's configuration, not to the store: never flag the store for them.
 PROCESS_PROBLEMS = ("secrets.", "settings.")
+PUSH_BUSY_TRIES = 12
 
 
 def build_huey(container: Container) -> Huey:
@@ -68,6 +71,7 @@ class TaskQueue:
         self._sync = self.huey.task(name="sync_store")(self._sync_task)
         self._recheck = self.huey.task(name="recheck_paused_store")(self._recheck_task)
         self._settle = self.huey.task(name="settle_invoice")(self._settle_task)
+        self._push = self.huey.task(name="push_store_updates")(self._push_task)
         # Every consumer (each worker, each serve with its worker) schedules these; one runs each round.
         self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(
             self._once_per_round("housekeeping", 50, self.housekeeping))
@@ -106,6 +110,17 @@ class TaskQueue:
 
     def sync_soon(self, store_id: int, full: bool = False) -> None:
         self._sync(store_id, full)
+
+    def push_soon(self, store_id: int) -> None:
+        """Write the store's pending updates (stock, NF-e keys) shortly. Called after the commit that queued
+        them (an approval, a count): handlers inside the transaction cannot enqueue, since a rollback would
+        leave a task for nothing. Housekeeping picks up whatever a failed enqueue or a dead worker left."""
+        delay = self.container.settings.coalesce_seconds
+        if delay:
+            # A short delay: the other approvals of a batch join the same push.
+            self._push.schedule((store_id,), delay=delay)
+        else:
+            self._push(store_id)
 
     # tasks -----------------------------------------------------------------------------------------
     def _drain_task(self, store_id: int, attempt: int = 0) -> None:
@@ -162,7 +177,8 @@ class TaskQueue:
         return run_once
 
     def housekeeping(self) -> None:
-        """Every minute: reconcile stores that are due, and drain what a dead worker left pending."""
+        """Every minute: reconcile stores that are due, drain what a dead worker left pending, settle NF-e
+        awaiting SEFAZ, and push store updates no task is pushing (a failed enqueue, a dead worker)."""
         app = self.container
         due = due_work(app.read_uow(), datetime.now(timezone.utc), timedelta(minutes=app.settings.reconcile_minutes))
         for store_id in due.stores_to_sync:
@@ -171,6 +187,8 @@ class TaskQueue:
             self._drain(store_id)
         for invoice_id in invoices_awaiting_sefaz(app.read_uow()):
             self._settle(invoice_id)
+        for store_id in stores_with_due_updates(app.read_uow()):
+            self._push(store_id)
 
     def _settle_task(self, invoice_id: int) -> None:
         """An NF-e left "aguardando SEFAZ": ask SEFAZ by key (or send it, if SEFAZ never got it)."""
@@ -182,6 +200,25 @@ class TaskQueue:
             log.warning("invoice still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code})
             return
         log.info("invoice settled", extra={"invoice_id": invoice_id, "status": invoice.status})
+        for store_id in stores_with_due_updates(app.read_uow()):
+            self.push_soon(store_id)
+
+    def _push_task(self, store_id: int, busy_tries: int = 0) -> None:
+        """Push a store's due updates. The rows keep their own attempts and next time, so housekeeping and
+        this task's own retries never push one twice nor hammer a store that is down."""
+        app = self.container
+        report = push_store_updates(app.uow(), app.client_for, store_id)
+        if report.busy and busy_tries < PUSH_BUSY_TRIES:
+            # Another worker holds the store (a drain, a sync): look again shortly; after a minute of that,
+            # housekeeping's next round takes over (so a long sync cannot pile up waiting tasks).
+            self._push.schedule((store_id, busy_tries + 1), delay=5.0)
+        elif report.retry_in is not None:
+            self._push.schedule((store_id,), delay=report.retry_in)
+        elif report.more:
+            self._push(store_id)
+        if report.pushed or report.failed:
+            log.info("store updates pushed", extra={"store_id": store_id, "pushed": report.pushed,
+                                                    "failed": report.failed, "api_calls": report.calls})
 
     def recheck_paused(self) -> None:
         """Every 5 minutes: a store paused by a late or lost webhook must not stay paused for good."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         StoreRepository,
         WebhookEventRepository,
     )
+    from lojasync.nuvemshop.db.store_updates import StoreUpdateRepository
 
 __all__ = ["ClientFactory", "ConnectorUnitOfWork", "StoreClient"]
 
@@ -39,6 +40,7 @@ class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
     periodic_runs: PeriodicRunRepository
     lgpd: LgpdQueries
     lgpd_exports: ExportRepository
+    store_updates: StoreUpdateRepository
 
     def __enter__(self) -> ConnectorUnitOfWork: ...
 

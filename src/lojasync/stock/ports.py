@@ -12,14 +12,17 @@ from lojasync.stock.products import Product
 class ProductRepository(Protocol):
     def add(self, product: Product) -> None: ...
 
-    def by_skus(self, skus: Iterable[str]) -> dict[str, Product]: ...
+    def by_skus(self, skus: Iterable[str], for_update: bool = False) -> dict[str, Product]: ...
 
     def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]: ...
 
     def list(self) -> list[Product]: ...
 
-    def stock_levels(self) -> dict[int, int]:
-        """Stock on hand per product id: the sum of its ledger."""
+    def stock_levels(self, product_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """Stock on hand per product id (all, or these): the sum of its ledger."""
+
+    def counted(self, product_ids: Iterable[int] | None = None) -> set[int]:
+        """The products (all, or of these) that had a stock count: their stock is managed by the ERP."""
 
     def movement_count(self) -> int: ...
 

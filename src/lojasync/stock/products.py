@@ -6,6 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from lojasync.shared.events import Aggregate
+
 
 class UnknownSkuPolicy(StrEnum):
     """What an import does with a store line whose product the ERP does not know."""
@@ -14,7 +16,7 @@ class UnknownSkuPolicy(StrEnum):
     UNLINKED = "unlinked"  # keep the line with the store's data and no product, for a person to link
 
 
-class Product:
+class Product(Aggregate):
     id: int | None
     sku: str | None
     name: str

@@ -23,11 +23,12 @@ def list_products(uow: StockUnitOfWork) -> list[dict]:
 
 
 def stock_levels(uow: StockUnitOfWork) -> list[dict]:
-    """Every product with its stock on hand (the sum of its movements): what `stock list` shows."""
+    """Every product with its stock on hand (the sum of its movements) and whether the ERP manages it (it
+    was counted: only then is its stock written back to the store): what `stock list` shows."""
     with uow:
-        stock = uow.products.stock_levels()
-        return [{"product_id": p.id, "sku": p.sku, "name": p.name, "quantity": stock.get(p.id, 0)}
-                for p in uow.products.list()]
+        stock, managed = uow.products.stock_levels(), uow.products.counted()
+        return [{"product_id": p.id, "sku": p.sku, "name": p.name, "quantity": stock.get(p.id, 0),
+                 "managed": p.id in managed} for p in uow.products.list()]
 
 
 def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:

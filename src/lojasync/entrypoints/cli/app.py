@@ -23,6 +23,7 @@ from lojasync.entrypoints.cli import (
     serve,
     simulator,
     stock,
+    store_updates,
     stores,
     sync,
     typer_texts,
@@ -42,6 +43,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Banco de dados.", no_args_is_help=True)
 
 app.add_typer(stores.app, name="store")
+stores.app.command("updates")(store_updates.updates)
+stores.app.command("push")(store_updates.push)
 app.add_typer(orders.orders_app, name="orders")
 app.add_typer(orders.customers_app, name="customers")
 app.add_typer(orders.products_app, name="products")

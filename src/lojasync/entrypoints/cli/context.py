@@ -98,7 +98,7 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
             reference = secrets.token_hex(4)
             where = _log_detail(exc, "unexpected error", reference)
             fail(f"Erro inesperado ({type(exc).__name__}), referência {reference}. O detalhe técnico foi gravado "
-                 f"em {where}; informe a referência a quem mantém o lojasync.")
+                 f"{where}; informe a referência a quem mantém o lojasync.")
 
     return wrapper
 
@@ -113,6 +113,6 @@ def _log_detail(exc: Exception, what: str, reference: str) -> str:
         logger = error_file_logger(path)
     except OSError:  # the data folder cannot be written: the log (stderr) gets it, at a level hidden by default
         log.debug(what, exc_info=exc, extra={"reference": reference})
-        return "o log do processo (LOJASYNC_LOG_LEVEL=DEBUG)"
+        return "no log do processo (LOJASYNC_LOG_LEVEL=DEBUG)"
     logger.error(what, exc_info=exc, extra={"reference": reference})
-    return str(path)
+    return f"em {path}"

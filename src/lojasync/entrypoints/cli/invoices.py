@@ -10,6 +10,7 @@ import typer
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
+from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
@@ -92,6 +93,8 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
     """Transmite a NF-e à SEFAZ e espera a resposta; autorizada, baixa o estoque e cria as contas a receber."""
     app_ = container()
     invoice, changed = approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id)
+    if changed:
+        push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
         print_json(invoice.to_dict())
         if invoice.status == "rejected":
@@ -118,6 +121,8 @@ def cancel(
     """Cancela a NF-e na SEFAZ (devolve o estoque e cancela as contas a receber); uma pendente é descartada."""
     app_ = container()
     invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "")
+    if changed:
+        push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
         print_json(invoice.to_dict())
     elif not changed:

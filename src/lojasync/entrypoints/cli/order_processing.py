@@ -11,6 +11,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import OutputFormat, print_json
+from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.services.batch import BatchItem, invoice_orders, orders_to_invoice
 from lojasync.fiscal.services.simple_sales import generate_sale
@@ -47,6 +48,8 @@ def invoice(
         task = progress.add_task("nfe", total=len(targets))
         report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve,
                                 progress=lambda item: progress.advance(task))
+    if report.authorised:
+        push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     if fmt is OutputFormat.JSON:
         print_json([_item_json(item) for item in report.items])
     else:

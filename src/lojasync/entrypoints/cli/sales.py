@@ -9,6 +9,7 @@ import typer
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table, time_column
+from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
@@ -64,7 +65,8 @@ def show(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOptio
 @friendly_errors
 def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Confirma a venda: baixa o estoque e cria as contas a receber (uma vez só)."""
-    sale, changed = confirm_sale(container().uow(), sale_id)
+    app_ = container()
+    sale, changed = confirm_sale(app_.uow(), sale_id)
     if fmt is OutputFormat.JSON:
         print_json(sale.to_dict())
     elif changed:
@@ -72,16 +74,21 @@ def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOp
                       highlight=False)
     else:
         console.print(f"Venda simples {sale.id} já estava confirmada: nada foi feito de novo.", highlight=False)
+    if changed:
+        push_soon(app_, quiet=fmt is OutputFormat.JSON)
 
 
 @app.command("cancel")
 @friendly_errors
 def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Cancela a venda; se estava confirmada, devolve o estoque e cancela as contas a receber em aberto."""
-    sale, changed = cancel_sale(container().uow(), sale_id)
+    app_ = container()
+    sale, changed = cancel_sale(app_.uow(), sale_id)
     if fmt is OutputFormat.JSON:
         print_json(sale.to_dict())
     elif changed:
         console.print(f"Venda simples {sale.id} cancelada.", highlight=False)
     else:
         console.print(f"Venda simples {sale.id} já estava cancelada: nada foi feito de novo.", highlight=False)
+    if changed:
+        push_soon(app_, quiet=fmt is OutputFormat.JSON)

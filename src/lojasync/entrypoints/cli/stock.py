@@ -1,4 +1,4 @@
-"""`lojasync stock ...`: stock on hand per product, and one product's movements."""
+"""`lojasync stock ...`: stock on hand per product, one product's movements, and counting a product."""
 
 from __future__ import annotations
 
@@ -9,26 +9,49 @@ import typer
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
 from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
+from lojasync.entrypoints.cli.write_back import push_soon
+from lojasync.stock.counts import count_stock
 from lojasync.stock.views import stock_levels, stock_movements
 
 app = typer.Typer(help="Estoque.", no_args_is_help=True)
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 _SOURCES = {"nfe": "NF-e", "nfe_cancel": "NF-e cancelada", "simple_sale": "venda simples",
-            "simple_sale_cancel": "venda simples cancelada"}
+            "simple_sale_cancel": "venda simples cancelada", "count": "contagem"}
 
 
 @app.command("list")
 @friendly_errors
 def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Estoque de cada produto (a soma das suas movimentações)."""
+    """Estoque de cada produto (a soma das suas movimentações) e se o ERP controla o estoque dele."""
     rows = stock_levels(container().read_uow())
     if fmt is OutputFormat.JSON:
         print_json(rows)
     elif not rows:
         console.print("Nenhum produto cadastrado ainda: os produtos chegam com os pedidos da loja.", highlight=False)
     else:
-        table("Estoque", ["SKU", "Produto", Column("Estoque", justify="right", no_wrap=True)],
-              [[r["sku"], r["name"], formats.number(r["quantity"])] for r in rows])
+        table("Estoque", ["SKU", "Produto", Column("Estoque", justify="right", no_wrap=True), "Controlado pelo ERP"],
+              [[r["sku"], r["name"], formats.number(r["quantity"]), "sim" if r["managed"] else "não (fica com a loja)"]
+               for r in rows])
+
+
+@app.command("count")
+@friendly_errors
+def count(
+    sku: Annotated[str, typer.Argument(metavar="SKU")],
+    quantity: Annotated[int, typer.Option("--quantity", metavar="N", help="Quantas unidades há em estoque.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Registra a contagem de estoque de um produto: o saldo passa a ser N, e dali em diante o ERP controla o
+    estoque dele e o envia à loja a cada movimentação."""
+    app_ = container()
+    result = count_stock(app_.uow(), sku, quantity)
+    if fmt is OutputFormat.JSON:
+        print_json(result)
+    else:
+        console.print(f"Contagem de {result['sku']} registrada: estoque {formats.number(result['quantity'])} "
+                      f"(era {formats.number(result['previous'])}; ajuste de {result['adjustment']:+d}).",
+                      highlight=False)
+    push_soon(app_, quiet=fmt is OutputFormat.JSON)
 
 
 @app.command("movements")

@@ -1,4 +1,5 @@
-"""The Nuvemshop REST resources the connector uses (orders, webhooks), on top of `NuvemshopTransport`."""
+"""The Nuvemshop REST resources the connector uses (orders, webhooks, variant stock, order metafields), on top
+of `NuvemshopTransport`."""
 
 from __future__ import annotations
 
@@ -177,6 +178,53 @@ class NuvemshopClient:
         response = self._transport.request("POST", target, json_body={"event": event, "url": url})
         return _expect_object(self._transport.decode(response, "POST", target.path), "POST", target.path)
 
+    # Writing back: variant stock and order metafields
+
+    def set_variants_stock(self, product_id: int | str, stock: Mapping[int | str, int]) -> list[dict]:
+        """`PATCH /products/{id}/variants` with `[{id, stock}]`: the stock of several variants of one product in
+        one call. (Never `PUT` the collection: it deletes the variants missing from the body.)"""
+        target = self._url("products", product_id, "variants")
+        body = [{"id": _numeric(vid), "stock": quantity} for vid, quantity in stock.items()]
+        response = self._transport.request("PATCH", target, json_body=body)
+        data = self._transport.decode(response, "PATCH", target.path)
+        if not isinstance(data, list):
+            raise _shape_error("PATCH", target.path, "uma lista de variantes", data)
+        return data
+
+    def set_variant_stock(self, product_id: int | str, variant_id: int | str, stock: int) -> dict:
+        """`PUT /products/{id}/variants/{variant_id}` with `{"stock": N}`: one variant."""
+        target = self._url("products", product_id, "variants", variant_id)
+        response = self._transport.request("PUT", target, json_body={"stock": stock})
+        return _expect_object(self._transport.decode(response, "PUT", target.path), "PUT", target.path)
+
+    def find_order_metafields(self, order_id: int | str, namespace: str, key: str) -> list[dict]:
+        """`GET /metafields/orders?owner_id=...&namespace=...&key=...`: the order's metafields under that name."""
+        target = self._url("metafields", "orders")
+        params = {"owner_id": order_id, "namespace": namespace, "key": key}
+        data = self._transport.decode(self._transport.request("GET", target, params=params), "GET", target.path)
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise _shape_error("GET", target.path, "uma lista de metafields", data)
+        return data
+
+    def create_order_metafield(self, order_id: int | str, namespace: str, key: str, value: str,
+                               description: str | None = None) -> dict:
+        """`POST /metafields` with `owner_resource: "Order"`."""
+        target = self._url("metafields")
+        body = {"namespace": namespace, "key": key, "value": value, "owner_resource": "Order",
+                "owner_id": _numeric(order_id)}
+        if description:
+            body["description"] = description
+        response = self._transport.request("POST", target, json_body=body)
+        return _expect_object(self._transport.decode(response, "POST", target.path), "POST", target.path)
+
+    def update_metafield(self, metafield_id: int | str, value: str) -> dict:
+        target = self._url("metafields", metafield_id)
+        response = self._transport.request("PUT", target, json_body={"value": value})
+        return _expect_object(self._transport.decode(response, "PUT", target.path), "PUT", target.path)
+
+    def delete_metafield(self, metafield_id: int | str) -> None:
+        self._transport.request("DELETE", self._url("metafields", metafield_id))
+
     # Helpers
 
     def _get_object(self, url: httpx.URL) -> dict:
@@ -222,6 +270,12 @@ class NuvemshopClient:
                 path=response.request.url.path,
             )
         return str(next_url)
+
+
+def _numeric(value: int | str) -> int | str:
+    """Ids go in bodies as the API sends them: numbers."""
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text
 
 
 def _expect_object(data: Any, method: str, path: str) -> dict:

@@ -18,6 +18,7 @@ from lojasync.nuvemshop.db.tables import (
     product_bindings,
     store_leases,
     store_log,
+    store_updates,
     webhook_events,
 )
 from lojasync.nuvemshop.model.bindings import CustomerBinding, OrderBinding, ProductBinding
@@ -52,7 +53,7 @@ class StoreRepository:
     def delete(self, store: Store) -> None:
         """The store and everything the connector kept about it (the caller checked it imported nothing)."""
         for table in (order_bindings, customer_bindings, product_bindings, import_failures, store_log,
-                      webhook_events, store_leases, lgpd_exports):
+                      webhook_events, store_leases, lgpd_exports, store_updates):
             self.session.execute(delete(table).where(table.c.store_id == store.id))
         self.session.delete(store)
 
@@ -85,6 +86,12 @@ class BindingRepository:
                          self.session.scalars(select(OrderBinding).where(OrderBinding.order_id.in_(chunk))))
         return found
 
+    def order_ref(self, order_id: int) -> tuple[int, str] | None:
+        """(store id, the order's id in the store) of an ERP order that came from a store, else None."""
+        row = self.session.execute(select(order_bindings.c.store_id, order_bindings.c.external_id)
+                                   .where(order_bindings.c.order_id == order_id)).first()
+        return (row.store_id, row.external_id) if row else None
+
     def customers_by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict[str, CustomerBinding]:
         wanted = set(external_ids)
         if not wanted:
@@ -92,6 +99,14 @@ class BindingRepository:
         query = select(CustomerBinding).where(
             CustomerBinding.store_id == store_id, CustomerBinding.external_id.in_(wanted))
         return {b.external_id: b for b in self.session.scalars(query)}
+
+    def products_for(self, product_ids: Iterable[int]) -> list[ProductBinding]:
+        """Every store variant bound to these ERP products (in any store)."""
+        found: list[ProductBinding] = []
+        for chunk in chunks(sorted(set(product_ids))):
+            found.extend(self.session.scalars(select(ProductBinding).where(ProductBinding.product_id.in_(chunk))
+                                              .order_by(ProductBinding.id)))
+        return found
 
     def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict[str, ProductBinding]:
         wanted = set(variant_ids)

@@ -1,5 +1,6 @@
 """The Nuvemshop connector's tables: connected stores, bindings from store ids to ERP rows, webhook
-events, import failures, the store log, leases and LGPD exports. ERP tables carry no Nuvemshop column."""
+events, import failures, the store log, leases, LGPD exports and the updates waiting to be written to the
+store. ERP tables carry no Nuvemshop column."""
 
 from __future__ import annotations
 
@@ -145,4 +146,32 @@ periodic_runs = Table(
     # Every consumer schedules the periodic jobs; this row lets only the first one of each round run.
     Column("name", String(40), primary_key=True),
     Column("last_run_at", UTCDateTime, nullable=False),
+)
+
+store_updates = Table(
+    # What the ERP must write to the store (a variant's stock, an NF-e key on an order): written in the
+    # transaction of the change that causes it, pushed by the worker afterwards. One row per (store, kind,
+    # target): a second change before the push only bumps the revision, so it costs no second call.
+    "nuvemshop_store_updates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
+    Column("kind", String(10), nullable=False),            # stock | nfe_key
+    Column("ref", String(40), nullable=False),             # the variant's id, or the order's id, in the store
+    Column("parent_ref", String(40)),                      # stock: the variant's product id in the store
+    Column("product_id", ForeignKey("products.id"), index=True),   # stock: the ERP product whose balance goes
+    Column("value", String(60)),                           # nfe_key: the access key; none: take the key away
+    Column("remote_id", String(40)),                       # nfe_key: the store's metafield id, once created
+    Column("sent_value", String(60)),                      # what the last successful push wrote
+    # pending -> done | failed; a change after the push makes it pending again (revision + 1).
+    Column("status", String(10), nullable=False, default="pending"),
+    Column("revision", Integer, nullable=False, default=1),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("resolution", Text),
+    Column("pushed_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("updated_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),
+    UniqueConstraint("store_id", "kind", "ref", name="uq_nuvemshop_store_updates_store_kind_ref"),
+    Index("ix_nuvemshop_store_updates_status_store", "status", "store_id"),
 )

@@ -16,6 +16,7 @@ from lojasync.nuvemshop.db.repositories import (
     StoreRepository,
     WebhookEventRepository,
 )
+from lojasync.nuvemshop.db.store_updates import StoreUpdateRepository
 
 
 class SqlConnectorUnitOfWork(SqlUnitOfWork):
@@ -31,3 +32,4 @@ class SqlConnectorUnitOfWork(SqlUnitOfWork):
         self.periodic_runs = PeriodicRunRepository(session)
         self.lgpd = LgpdQueries(session)
         self.lgpd_exports = ExportRepository(session)
+        self.store_updates = StoreUpdateRepository(session)

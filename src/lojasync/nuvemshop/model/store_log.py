@@ -1,8 +1,8 @@
 """The store log: what happened to a connected store as a whole, as typed entries.
 
-Installs, suspensions, LGPD requests and imports that failed before the order existed in the ERP (an
-order's own story is its history, in the sales module). Parameters hold ids and counts, never personal
-data; text is built when shown.
+Installs, suspensions, LGPD requests, imports that failed before the order existed in the ERP and writes
+the store refused (an order's own story is its history, in the sales module). Parameters hold ids and
+counts, never personal data; text is built when shown.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class StoreLogType(StrEnum):
     LGPD_STORE_REDACT = "lgpd_store_redact"
     LGPD_DATA_REQUEST = "lgpd_data_request"
     IMPORT_FAILED = "import_failed"
+    STORE_UPDATE_FAILED = "store_update_failed"   # the store refused a stock or NF-e key write for good
     LEGACY = "legacy"   # migrated from the old sync log: the sentence as it was written
 
 
@@ -62,6 +63,18 @@ def _redacted(p: Mapping[str, Any]) -> str:
     return "store/redact: " + "; ".join(parts) + "."
 
 
+def _update_failed(p: Mapping[str, Any]) -> str:
+    if p.get("kind") == "all":
+        what = f"{p.get('count', 0)} atualização(ões) para a loja (estoque, chave da NF-e) não enviada(s)"
+    elif p.get("kind") == "nfe_key":
+        what = f"Chave da NF-e não gravada no pedido {p.get('number') or p.get('ref') or '?'} da loja"
+    else:
+        sku = f" (SKU {p['sku']})" if p.get("sku") else ""
+        what = f"Estoque da variante {p.get('ref') or '?'}{sku} não atualizado na loja"
+    text = f"{what}: {p.get('error') or 'erro'}"
+    return f"{text} Resolução: {p['resolution']}" if p.get("resolution") else text
+
+
 _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
     StoreLogType.APP_INSTALLED: _installed,
     StoreLogType.APP_UNINSTALLED: lambda p: ("App desinstalado na loja: sincronização desativada. Reinstale o app "
@@ -82,7 +95,9 @@ _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
     StoreLogType.IMPORT_FAILED: lambda p: (
         f"Pedido {p.get('external_id') or '?'} da loja não importado: {p.get('error') or 'erro'}. A próxima "
         "sincronização tenta de novo."),
+    StoreLogType.STORE_UPDATE_FAILED: _update_failed,
 }
+
 
 WARNINGS = frozenset({StoreLogType.APP_UNINSTALLED, StoreLogType.APP_SUSPENDED, StoreLogType.LGPD_STORE_REDACT,
                       StoreLogType.STORE_DISABLED})
@@ -99,7 +114,7 @@ def render_store_log(entry_type: str, params: Mapping[str, Any] | None) -> str:
 
 
 def store_log_level(entry_type: str, params: Mapping[str, Any] | None = None) -> str:
-    if entry_type in (StoreLogType.IMPORT_FAILED, StoreLogType.NEEDS_ATTENTION):
+    if entry_type in (StoreLogType.IMPORT_FAILED, StoreLogType.NEEDS_ATTENTION, StoreLogType.STORE_UPDATE_FAILED):
         return "error"
     if entry_type in WARNINGS or (params or {}).get("missing_scopes"):
         return "warning"

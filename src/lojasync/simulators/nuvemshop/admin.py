@@ -96,6 +96,14 @@ def admin_router(sim: Simulator) -> APIRouter:
             raise invalid("data_request_id", "must be an integer")
         return JSONResponse(sim.request_customer_data(customer_id, store_id, request_id), 202)
 
+    @router.get("/{store_id}/variant-writes")
+    async def variant_writes(store_id: str) -> Response:
+        return JSONResponse(sim.variant_writes(store_id))
+
+    @router.get("/{store_id}/metafields")
+    async def metafields(store_id: str) -> Response:
+        return JSONResponse(sim.metafields(store_id))
+
     @router.post("/{store_id}/orders")
     async def create_orders(request: Request, store_id: str) -> Response:
         count = (await body_of(request)).get("count", 1)

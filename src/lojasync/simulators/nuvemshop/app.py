@@ -1,4 +1,5 @@
-"""The FastAPI app: the Nuvemshop REST API under /{version}/{store_id}/ plus the admin routes."""
+"""The FastAPI app: the Nuvemshop REST API under /{version}/{store_id}/ (orders, products and variants,
+metafields, webhooks) plus the admin routes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lojasync.simulators.nuvemshop.admin import admin_router
 from lojasync.simulators.nuvemshop.config import API_VERSIONS
-from lojasync.simulators.nuvemshop.errors import ApiError, api_error, not_found
+from lojasync.simulators.nuvemshop.errors import ApiError, api_error, invalid, not_found
+from lojasync.simulators.nuvemshop.metafields import owner_from_path
 from lojasync.simulators.nuvemshop.oauth import oauth_router
 from lojasync.simulators.nuvemshop.orders import OrderStateError
 from lojasync.simulators.nuvemshop.query import ListQuery, OrderQuery, link_header
@@ -131,6 +133,39 @@ def create_app(simulator: Simulator) -> FastAPI:
         result = sim.mutate_store(lambda s, now: s.patch_variants(product_id, body, now), store_id)
         sim.notify(store_id, "product/updated", product_id)
         return raw_json(result, headers)
+
+    @app.post(prefix + "/metafields")
+    async def create_metafield(request: Request, version: str, store_id: str) -> Response:
+        headers = gate(request, version, store_id)
+        body = await json_body(request)
+        return raw_json(sim.mutate_store(lambda s, now: s.metafields.create(body, now), store_id), headers, 201)
+
+    @app.get(prefix + "/metafields/{target}")
+    async def read_metafields(request: Request, version: str, store_id: str, target: str) -> Response:
+        """`/metafields/{id}` is one metafield; `/metafields/{owner_resource}` lists them, filtered."""
+        headers = gate(request, version, store_id)
+        if target.isdigit():
+            return raw_json(sim.read(lambda s: s.metafields.get(target), store_id), headers)
+        owner, query = owner_from_path(target), request.query_params
+        owner_id = query.get("owner_id")
+        if owner_id is not None and not owner_id.isdigit():
+            raise invalid("owner_id", "must be an integer")
+        return raw_json(sim.read(lambda s: s.metafields.find(owner, int(owner_id) if owner_id else None,
+                                                             query.get("namespace"), query.get("key")),
+                                 store_id), headers)
+
+    @app.put(prefix + "/metafields/{metafield_id}")
+    async def update_metafield(request: Request, version: str, store_id: str, metafield_id: str) -> Response:
+        headers = gate(request, version, store_id)
+        body = await json_body(request)
+        return raw_json(sim.mutate_store(lambda s, now: s.metafields.update(metafield_id, body, now), store_id),
+                        headers)
+
+    @app.delete(prefix + "/metafields/{metafield_id}")
+    async def delete_metafield(request: Request, version: str, store_id: str, metafield_id: str) -> Response:
+        headers = gate(request, version, store_id)
+        sim.mutate_store(lambda s, now: s.metafields.delete(metafield_id), store_id)
+        return raw_json(b"{}", headers)
 
     @app.get(prefix + "/webhooks")
     async def list_webhooks(request: Request, version: str, store_id: str) -> Response:

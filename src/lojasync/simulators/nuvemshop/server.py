@@ -86,6 +86,8 @@ ADMIN_ROUTES = (
     ("POST", "/webhooks/behaviour", "duplicar, atrasar, reordenar ou perder webhooks ({\"reset\": true} desliga)"),
     ("GET", "/webhooks/log?since=N", "entregas de webhooks, com as respostas"),
     ("POST", "/webhooks/wait?timeout=10", "espera as entregas pendentes terminarem"),
+    ("GET", "/{store}/variant-writes", "estoque de variantes gravado pela API (PUT e PATCH), em ordem"),
+    ("GET", "/{store}/metafields", "metafields gravados (a chave da NF-e nos pedidos: nfe/key)"),
     ("POST", "/{store}/orders", 'a loja vende pedidos novos: {"count": 5}'),
     ("POST", "/{store}/orders/{id}/pay", "o comprador paga o pedido"),
     ("POST", "/{store}/orders/{id}/cancel", 'cancela: {"reason": "customer|fraud|inventory|other"}'),

@@ -145,6 +145,16 @@ class Simulator(InstallMixin, DeliveryMixin, OrdersMixin):
         with self.lock:
             return [dict(hook) for hook in self.store(store_id).webhooks.values()]
 
+    def variant_writes(self, store_id: str | None = None) -> list[dict]:
+        """Every variant write the API received (PUT one, PATCH several), oldest first (copies)."""
+        with self.lock:
+            return json.loads(dumps(self.store(store_id).variant_writes))
+
+    def metafields(self, store_id: str | None = None) -> list[dict]:
+        """Every metafield in the store (copies)."""
+        with self.lock:
+            return json.loads(dumps(list(self.store(store_id).metafields.items.values())))
+
     def products_page(self, store_id: str, query: ListQuery) -> tuple[int, int, bytes]:
         with self.lock:
             items = [p for p in self.store(store_id).products.values()

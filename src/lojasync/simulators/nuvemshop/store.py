@@ -11,6 +11,7 @@ from lojasync.simulators.nuvemshop import webhooks
 from lojasync.simulators.nuvemshop.clock import STYLE_BRT, format_ts
 from lojasync.simulators.nuvemshop.errors import ApiError, invalid, not_found
 from lojasync.simulators.nuvemshop.generator import StoreGenerator
+from lojasync.simulators.nuvemshop.metafields import Metafields
 from lojasync.simulators.nuvemshop.orders import OrderRecord, money
 
 
@@ -36,11 +37,21 @@ class StoreState:
     products: dict[int, dict] = field(default_factory=dict)
     variants: dict[int, dict] = field(default_factory=dict)
     webhooks: dict[int, dict] = field(default_factory=dict)
+    metafields: Metafields = field(init=False)
+    # Every variant write through the API, in order: what a test asserts the store was told (and how often).
+    variant_writes: list[dict] = field(default_factory=list)
     suspended: bool = False
     installed: bool = True
     api_calls: int = 0
     rate_limited: int = 0
     _next_webhook_id: int = 1000
+
+    def __post_init__(self) -> None:
+        self.metafields = Metafields(self._owner_exists)
+
+    def _owner_exists(self, resource: str, owner_id: int) -> bool:
+        found = {"Order": self.records, "Product": self.products, "Product_Variant": self.variants}.get(resource)
+        return found is None or owner_id in found   # categories, pages, customers: not modelled, accepted
 
     @classmethod
     def build(cls, store_id: str, token: str, generator: StoreGenerator, records: list[OrderRecord]) -> StoreState:
@@ -110,6 +121,7 @@ class StoreState:
         variant = self.variant(product_id, variant_id)
         self._check_variant_changes(changes)
         self._apply_variant_changes(variant, changes, now)
+        self._log_write("PUT", variant["product_id"], [{**changes, "id": variant["id"]}], now)
         return variant
 
     def patch_variants(self, product_id, items: list, now: datetime) -> list[dict]:
@@ -121,7 +133,12 @@ class StoreState:
             self._check_variant_changes(item)
         for variant, item in targets:
             self._apply_variant_changes(variant, item, now)
+        self._log_write("PATCH", product["id"], [{**item, "id": variant["id"]} for variant, item in targets], now)
         return product["variants"]
+
+    def _log_write(self, method: str, product_id: int, variants: list[dict], now: datetime) -> None:
+        self.variant_writes.append({"method": method, "product_id": product_id, "variants": variants,
+                                    "at": format_ts(now, STYLE_BRT)})
 
     @staticmethod
     def _check_variant_changes(changes: dict) -> None:

@@ -1,0 +1,68 @@
+"""`lojasync store updates|push`: what waits to be written to the store (stock, NF-e keys), and sending it now.
+Registered on the `store` group."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
+from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
+from lojasync.nuvemshop.services.store_updates import list_store_updates, push_now
+
+StoreOption = Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")]
+_SKIPPED = {"inactive": "a loja está desativada", "paused": "a loja está suspensa na Nuvemshop",
+            "attention": "a loja precisa de atenção (veja lojasync store list)"}
+
+
+@friendly_errors
+def updates(
+    store: StoreOption = None,
+    include_done: Annotated[bool, typer.Option("--all", help="Inclui as já enviadas.")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+) -> None:
+    """O que espera para ser gravado na loja (estoque das variantes, chave da NF-e nos pedidos) e o que a loja
+    recusou."""
+    rows = list_store_updates(container().read_uow(), store, include_done)
+    if fmt is OutputFormat.JSON:
+        print_json([r.to_dict() for r in rows])
+        return
+    if not rows:
+        console.print("Nada esperando para ser enviado à loja.", highlight=False)
+        return
+    table(f"Atualizações para a loja ({len(rows)})",
+          ["Tipo", "Variante / pedido", "Situação", Column("Enviado", justify="right"),
+           Column("Tentativas", justify="right"), time_column("Atualizada"), "Erro"],
+          [[r.kind_label, r.ref, r.status_label, r.sent_value if r.kind == "stock" else r.value, r.attempts,
+            formats.when(r.updated_at), f"{r.error} Resolução: {r.resolution}" if r.resolution else r.error]
+           for r in rows])
+
+
+@friendly_errors
+def push(
+    store: StoreOption = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Reenvia também as que a loja recusou.")] = False,
+) -> None:
+    """Envia agora à loja o estoque e as chaves de NF-e pendentes (o worker faz isso sozinho)."""
+    app = container()
+    report, again = push_now(app.uow(), app.client_for, store, retry_failed=failed)
+    if report.skipped:
+        err_console.print(f"[yellow]Nada enviado:[/] {_SKIPPED[report.skipped]}.", highlight=False)
+        raise typer.Exit(1)
+    if report.busy:
+        err_console.print("[yellow]Nada enviado agora:[/] outro processo está usando esta loja; tente de novo em "
+                          "instantes.", highlight=False)
+        raise typer.Exit(1)
+    if again:
+        console.print(f"{formats.number(again)} atualização(ões) com erro recolocada(s) na fila.", highlight=False)
+    console.print(f"Enviadas: {formats.number(report.pushed)}; recusadas pela loja: {formats.number(report.failed)}; "
+                  f"chamadas à API: {formats.number(report.calls)}.", highlight=False)
+    if report.failed:
+        console.print("Veja os motivos em lojasync store updates (ou lojasync store log).", highlight=False)
+    if report.error:
+        err_console.print(f"[yellow]Ficaram para depois:[/] {report.error}", highlight=False)
+        raise typer.Exit(1)
+    if report.more:
+        console.print("Há mais atualizações: rode o comando de novo (ou deixe o worker enviar).", highlight=False)

@@ -1,0 +1,120 @@
+"""The store updates (outbox) table: upserts that coalesce, and a push that only finishes what it saw.
+
+An upsert is `INSERT ... ON CONFLICT DO UPDATE` (PostgreSQL and SQLite both have it): two approvals that
+move the same variant at once both succeed, and the row ends pending with its revision bumped twice,
+instead of one approval failing on the unique key.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lojasync.nuvemshop.db.tables import store_updates as t
+from lojasync.nuvemshop.model.store_updates import StockTarget, StoreUpdate, UpdateKind, UpdateStatus
+
+_PENDING = UpdateStatus.PENDING.value
+
+
+class StoreUpdateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # written by the domain events' handlers, inside the use case's transaction
+    def want_stock(self, targets: Iterable[StockTarget], now: datetime) -> None:
+        """These variants must get their product's current balance (read when pushed)."""
+        rows = {(x.store_id, UpdateKind.STOCK.value, x.variant_ref): {
+            "parent_ref": x.product_ref, "product_id": x.product_id, "value": None} for x in targets}
+        self._upsert(rows, now)
+
+    def want_invoice_key(self, store_id: int, order_ref: str, key: str, now: datetime) -> None:
+        self._upsert({(store_id, UpdateKind.NFE_KEY.value, order_ref): {
+            "parent_ref": None, "product_id": None, "value": key}}, now)
+
+    def withdraw_invoice_key(self, store_id: int, order_ref: str, now: datetime) -> bool:
+        """The NF-e was cancelled: its key must leave the store order (only if it was ever queued)."""
+        result = self.session.execute(
+            update(t).where(t.c.store_id == store_id, t.c.kind == UpdateKind.NFE_KEY.value, t.c.ref == order_ref)
+            .values(value=None, **_requeued(now)))
+        return bool(result.rowcount)
+
+    def _upsert(self, rows: dict[tuple[int, str, str], dict], now: datetime) -> None:
+        if not rows:
+            return
+        # Sorted: two transactions that lock the same rows (PostgreSQL) take them in the same order.
+        values = [{"store_id": store_id, "kind": kind, "ref": ref, **data, "status": _PENDING, "revision": 1,
+                   "attempts": 0, "created_at": now, "updated_at": now}
+                  for (store_id, kind, ref), data in sorted(rows.items())]
+        self.session.execute(_upsert_statement(self.session.get_bind().dialect.name), values)
+
+    # read and finished by the push
+    def due(self, store_id: int, now: datetime, limit: int = 500) -> list[StoreUpdate]:
+        query = (select(t).where(t.c.store_id == store_id, t.c.status == _PENDING, _is_due(now))
+                 .order_by(t.c.kind, t.c.parent_ref, t.c.id).limit(limit))
+        return [StoreUpdate(**row._mapping) for row in self.session.execute(query)]
+
+    def stores_due(self, now: datetime) -> list[int]:
+        query = select(t.c.store_id).distinct().where(t.c.status == _PENDING, _is_due(now))
+        return sorted(self.session.scalars(query))
+
+    def finish(self, row: StoreUpdate, now: datetime, sent_value: str | None, remote_id: str | None) -> bool:
+        """Pushed: done, unless it changed since it was read (then it stays pending for the next push). The
+        remote id is kept either way: the metafield exists now."""
+        same = t.c.revision == row.revision
+        result = self.session.execute(update(t).where(t.c.id == row.id).values(
+            status=case((same, UpdateStatus.DONE.value), else_=t.c.status),
+            attempts=case((same, 0), else_=t.c.attempts), next_attempt_at=None, last_error=None, resolution=None,
+            sent_value=sent_value, remote_id=remote_id, pushed_at=now, updated_at=now))
+        return bool(result.rowcount)
+
+    def fail(self, row: StoreUpdate, now: datetime, error: str, resolution: str) -> bool:
+        """Refused for good: failed with the reason, unless a newer change already asks to try again."""
+        result = self.session.execute(update(t).where(t.c.id == row.id, t.c.revision == row.revision).values(
+            status=UpdateStatus.FAILED.value, attempts=t.c.attempts + 1, last_error=error, resolution=resolution,
+            updated_at=now))
+        return bool(result.rowcount)
+
+    def postpone(self, rows: Iterable[StoreUpdate], now: datetime, error: str, retry_at: datetime) -> None:
+        """Not pushed this time (the store unreachable, a bug): counted, tried again at `retry_at`."""
+        ids = [row.id for row in rows]
+        if ids:
+            self.session.execute(update(t).where(t.c.id.in_(ids), t.c.status == _PENDING).values(
+                attempts=t.c.attempts + 1, last_error=error, next_attempt_at=retry_at, updated_at=now))
+
+    def retry_failed(self, store_id: int, now: datetime) -> int:
+        result = self.session.execute(update(t).where(t.c.store_id == store_id,
+                                                      t.c.status == UpdateStatus.FAILED.value)
+                                      .values(**_requeued(now)))
+        return result.rowcount or 0
+
+    def list(self, store_id: int, statuses: Iterable[str], limit: int = 200) -> list[StoreUpdate]:
+        query = (select(t).where(t.c.store_id == store_id, t.c.status.in_(list(statuses)))
+                 .order_by(t.c.updated_at.desc(), t.c.id.desc()).limit(limit))
+        return [StoreUpdate(**row._mapping) for row in self.session.execute(query)]
+
+
+@functools.cache
+def _upsert_statement(dialect: str):
+    """One statement per dialect, with parameters: SQLAlchemy compiles it once (an approval runs it every time)."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t)
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.store_id, t.c.kind, t.c.ref],
+        set_={"parent_ref": statement.excluded.parent_ref, "product_id": statement.excluded.product_id,
+              "value": statement.excluded.value, "updated_at": statement.excluded.updated_at,
+              **_requeued(None)})
+
+
+def _requeued(now: datetime | None) -> dict:
+    """Pending again, as a new change: a push in flight will not mark it done (the revision moved)."""
+    changes = {"status": _PENDING, "revision": t.c.revision + 1, "attempts": 0, "next_attempt_at": None,
+               "last_error": None, "resolution": None}
+    return changes if now is None else {**changes, "updated_at": now}
+
+
+def _is_due(now: datetime):
+    return (t.c.next_attempt_at.is_(None)) | (t.c.next_attempt_at <= now)

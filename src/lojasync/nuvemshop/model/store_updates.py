@@ -1,0 +1,60 @@
+"""Store updates: what the ERP owes the store (the connector's outbox).
+
+After stock moves, the store must show the ERP's stock for the products the ERP manages; after an NF-e is
+authorised, the store order must carry its access key. Each is a row written in the same transaction as
+the change that causes it, and pushed later by the worker, inside the store's rate limit: a crash between
+the two loses nothing, a rolled-back approval leaves nothing to push.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class UpdateKind(StrEnum):
+    STOCK = "stock"        # ref: the variant's id; the value is read when pushed (the balance then)
+    NFE_KEY = "nfe_key"    # ref: the order's id; value: the access key, or none to take it away
+
+
+class UpdateStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"      # the store refused it for good: kept, with the reason, until a person acts
+
+
+# Metafield of the store order that holds the NF-e's access key (the platform has no invoice field).
+NFE_NAMESPACE, NFE_KEY = "nfe", "key"
+
+
+@dataclass(frozen=True)
+class StoreUpdate:
+    id: int
+    store_id: int
+    kind: str
+    ref: str
+    parent_ref: str | None
+    product_id: int | None
+    value: str | None
+    remote_id: str | None
+    sent_value: str | None
+    status: str
+    revision: int
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    resolution: str | None
+    pushed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StockTarget:
+    """A store variant bound to a product whose stock the ERP manages."""
+
+    store_id: int
+    variant_ref: str
+    product_ref: str | None
+    product_id: int

@@ -1,0 +1,300 @@
+"""Use case `push_store_updates`: write a store's pending updates (variant stock, NF-e keys) to the store.
+
+It runs under the store's lease: one worker at a time spends a store's API budget, and two pushes never
+create the same metafield twice. Stock is read when pushed, so ten sales of a product before the push cost
+one call: the product's variants in one PATCH (each variant by PUT when the PATCH is refused, so one gone
+variant does not block the others). What the store refuses for good (a variant deleted there, data it
+rejects) becomes a failed update whose reason goes to the store log; what fails for now (the store down,
+the rate limit) waits, and is tried again later with growing delays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from itertools import groupby
+
+from lojasync.nuvemshop.client.errors import (
+    BadRequestError,
+    ForbiddenError,
+    NotFoundError,
+    NuvemshopError,
+    error_detail,
+)
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import StoreLogType
+from lojasync.nuvemshop.model.store_updates import NFE_KEY, NFE_NAMESPACE, StoreUpdate, UpdateKind
+from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
+from lojasync.nuvemshop.services.leases import store_lease
+from lojasync.sales.history import Actor
+from lojasync.shared.errors import LojasyncError
+
+log = logging.getLogger("lojasync.push")
+
+BATCH = 500
+# An unexpected error (a bug) is tried this many times, then the update fails where a person sees it.
+MAX_ATTEMPTS = 5
+# The store refused this update itself (not the store being down): retrying the same thing cannot help.
+REFUSED = (NotFoundError, BadRequestError)
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class PushReport:
+    store_id: int
+    pushed: int = 0
+    failed: int = 0
+    calls: int = 0
+    busy: bool = False                 # another worker holds the store: try again shortly
+    skipped: str | None = None         # why nothing was tried: "inactive", "paused", "attention"
+    retry_in: float | None = None      # the store failed for now: the updates wait this long
+    more: bool = False                 # more updates were due than one batch
+    error: str | None = None           # what made the updates wait
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    error: str
+    resolution: str
+
+
+def retry_delay(attempts: int) -> float:
+    """5 s, 10 s, 20 s ... up to 10 minutes, like the drain's retries."""
+    return min(600.0, 5.0 * 2 ** max(attempts - 1, 0))
+
+
+def push_store_updates(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store_id: int,
+                       now: Clock | None = None) -> PushReport:
+    """Push the store's due updates (one batch); see the report for what to do next."""
+    clock = now or (lambda: datetime.now(timezone.utc))
+    report = PushReport(store_id)
+    with uow:
+        store = uow.stores.get(store_id)
+        report.skipped = _why_not(store)
+        if report.skipped:
+            return report
+        uow.detach(store)
+    with store_lease(uow, store_id) as lease:
+        if lease is None:
+            report.busy = True
+            return report
+        with uow:
+            rows = uow.store_updates.due(store_id, clock(), BATCH)
+            stock = _stock_to_write(uow, rows)
+        report.more = len(rows) == BATCH
+        if not rows:
+            return report
+        remaining = list(rows)
+        client = None
+        try:
+            client = client_factory(store)
+            for group in _groups(rows):
+                _push_group(uow, client, group, stock, report, clock)
+                remaining = remaining[len(group):]
+                if not lease.renew():
+                    break  # another worker took the store: it pushes what is left
+        except Exception as exc:  # noqa: BLE001 - whatever stopped the push, the updates left must wait, counted
+            _postpone(uow, remaining, exc, stock, report, clock)
+        finally:
+            if client is not None:
+                report.calls = client.api_calls
+                client.close()
+    return report
+
+
+def _why_not(store: Store | None) -> str | None:
+    if store is None or not store.active:
+        return "inactive"
+    if store.paused:
+        return "paused"
+    return "attention" if store.needs_attention() else None
+
+
+@dataclass(frozen=True)
+class _Stock:
+    quantity: dict[int, int]    # product id -> what the store must show (never below zero)
+    skus: dict[int, str | None]
+
+
+def _stock_to_write(uow: ConnectorUnitOfWork, rows: list[StoreUpdate]) -> _Stock:
+    """The balance of each product now. Read after the rows (on purpose): a move committed in between shows in
+    the balance and, having bumped the row's revision, keeps the row pending; the worst case is one write too
+    many, never a stale one marked done."""
+    ids = {row.product_id for row in rows if row.kind == UpdateKind.STOCK and row.product_id is not None}
+    if not ids:
+        return _Stock({}, {})
+    levels, managed = uow.products.stock_levels(ids), uow.products.counted(ids)
+    # An ERP balance below zero (sold before it was counted again) means none on the shelf.
+    return _Stock({pid: max(levels.get(pid, 0), 0) for pid in managed},
+                  {pid: p.sku for pid, p in uow.products.by_ids(ids).items()})
+
+
+def _groups(rows: list[StoreUpdate]) -> Iterator[list[StoreUpdate]]:
+    """Stock rows by store product (one PATCH each); each NF-e key on its own."""
+    for (kind, parent), group in groupby(rows, key=lambda r: (r.kind, r.parent_ref)):
+        if kind == UpdateKind.STOCK and parent is not None:
+            yield list(group)
+        else:
+            yield from ([row] for row in group)
+
+
+def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[StoreUpdate], stock: _Stock,
+                report: PushReport, clock: Clock) -> None:
+    if group[0].kind == UpdateKind.NFE_KEY:
+        outcomes = {group[0].id: _push_key(client, group[0])}
+    else:
+        outcomes = _push_stock(client, group, stock)
+    with uow:
+        for row in group:
+            outcome = outcomes[row.id]
+            if isinstance(outcome, _Refusal):
+                _fail(uow, row, outcome, stock, report, clock())
+            else:
+                sent, remote_id = outcome
+                uow.store_updates.finish(row, clock(), sent, remote_id)
+                report.pushed += 1
+        uow.commit()
+
+
+def _fail(uow: ConnectorUnitOfWork, row: StoreUpdate, refusal: _Refusal, stock: _Stock, report: PushReport,
+          moment: datetime) -> None:
+    """Failed for good, and said in the store log (unless a newer change already asks to try again)."""
+    if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution):
+        report.failed += 1
+        uow.store_log.record(row.store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
+                             {"kind": row.kind, "ref": row.ref, "sku": stock.skus.get(row.product_id),
+                              "error": refusal.error, "resolution": refusal.resolution})
+
+
+Outcome = tuple[str | None, str | None] | _Refusal   # (value written, metafield id) or why the store refused
+
+
+def _push_stock(client: StoreClient, group: list[StoreUpdate], stock: _Stock) -> dict[int, Outcome]:
+    outcomes: dict[int, Outcome] = {}
+    product = group[0].parent_ref
+    wanted = {}
+    for row in group:
+        if row.product_id in stock.quantity:
+            wanted[row.ref] = stock.quantity[row.product_id]
+        else:  # no longer bound to a managed product (rebound to another): nothing of ours to write
+            outcomes[row.id] = (None, None)
+    writing = [row for row in group if row.ref in wanted]
+    if not writing:
+        return outcomes
+    if product is None:   # the order line that bound the variant did not say its product: no URL to write to
+        outcomes.update((row.id, _Refusal("a loja não informou o produto desta variante",
+                                          "Confira a variante na Nuvemshop; o vínculo é refeito quando um pedido "
+                                          "com ela for importado.")) for row in writing)
+        return outcomes
+    try:
+        client.set_variants_stock(product, wanted)
+        outcomes.update((row.id, (str(wanted[row.ref]), None)) for row in writing)
+        return outcomes
+    except REFUSED as exc:
+        if len(writing) == 1:
+            outcomes[writing[0].id] = _stock_refusal(exc, product, wanted[writing[0].ref])
+            return outcomes
+    # One refused variant must not hold the others back: each on its own.
+    for row in writing:
+        try:
+            client.set_variant_stock(product, row.ref, wanted[row.ref])
+            outcomes[row.id] = (str(wanted[row.ref]), None)
+        except REFUSED as exc:
+            outcomes[row.id] = _stock_refusal(exc, product, wanted[row.ref])
+    return outcomes
+
+
+def _stock_refusal(exc: NuvemshopError, product: str | None, quantity: int) -> _Refusal:
+    if isinstance(exc, NotFoundError):
+        return _Refusal(f"a variante não existe mais no produto {product} da loja",
+                        "Se a variante foi apagada na Nuvemshop, nada a fazer: o estoque dela deixa de ser enviado. "
+                        "Se foi engano, recrie-a na loja e reenvie (lojasync store push --failed).")
+    return _Refusal(f"a loja recusou o estoque {quantity}: {_detail(exc)}",
+                    "Confira a variante na Nuvemshop e reenvie as atualizações com erro (lojasync store push "
+                    "--failed).")
+
+
+def _push_key(client: StoreClient, row: StoreUpdate) -> Outcome:
+    """The order's `nfe/key` metafield set to the key (found first, so a lost answer never makes two), or
+    deleted when the key was withdrawn."""
+    try:
+        if row.value is None:
+            for metafield_id in _key_metafields(client, row):
+                with contextlib.suppress(NotFoundError):  # already gone: what we wanted
+                    client.delete_metafield(metafield_id)
+            return (None, None)
+        if row.remote_id:
+            try:
+                client.update_metafield(row.remote_id, row.value)
+                return (row.value, row.remote_id)
+            except NotFoundError:
+                pass  # deleted in the store meanwhile: look for it, or create it again
+        for found in client.find_order_metafields(row.ref, NFE_NAMESPACE, NFE_KEY):
+            if str(found.get("value")) != row.value:
+                client.update_metafield(found["id"], row.value)
+            return (row.value, str(found["id"]))
+        created = client.create_order_metafield(row.ref, NFE_NAMESPACE, NFE_KEY, row.value,
+                                                description="Chave de acesso da NF-e")
+        return (row.value, str(created["id"]))
+    except REFUSED as exc:
+        return _Refusal(f"a loja recusou a chave da NF-e: {_detail(exc)}",
+                        "Confira se o pedido existe na loja e se o app tem a permissão write_orders (sem ela, "
+                        "reinstale o app); depois reenvie as atualizações com erro (lojasync store push --failed).")
+
+
+def _key_metafields(client: StoreClient, row: StoreUpdate) -> list[str]:
+    if row.remote_id:
+        return [row.remote_id]
+    return [str(m["id"]) for m in client.find_order_metafields(row.ref, NFE_NAMESPACE, NFE_KEY)]
+
+
+def _detail(exc: NuvemshopError) -> str:
+    return error_detail(exc.body) or f"HTTP {exc.status_code}"
+
+
+def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception, stock: _Stock,
+              report: PushReport, clock: Clock) -> None:
+    """Not pushed now: each waits for its next attempt. A token without the write permissions, or an
+    unexpected error that keeps coming back, fails them instead (retrying could not help)."""
+    bug = not isinstance(exc, LojasyncError)
+    if bug:
+        log.exception("store updates push failed", extra={"store_id": report.store_id})
+    if not rows:
+        return
+    error = f"erro inesperado ({type(exc).__name__})" if bug else str(exc)
+    attempts = max(row.attempts for row in rows) + 1
+    delay = retry_delay(attempts)
+    report.retry_in, report.error = delay, error
+    moment = clock()
+    with uow:
+        if isinstance(exc, ForbiddenError):
+            _give_up(uow, rows, _Refusal(error, NO_PERMISSION), report, moment)
+        elif bug and attempts >= MAX_ATTEMPTS:
+            _give_up(uow, rows, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
+                                                "as atualizações com erro (lojasync store push --failed)."),
+                     report, moment)
+        else:
+            uow.store_updates.postpone(rows, moment, error[:500], moment + timedelta(seconds=delay))
+        uow.commit()
+    if report.retry_in is not None and not bug:
+        log.warning("store updates postponed", extra={"store_id": report.store_id, "updates": len(rows),
+                                                      "error_code": getattr(exc, "code", None), "retry_in_s": delay})
+
+
+NO_PERMISSION = ("Reinstale o app concedendo as permissões write_products (estoque) e write_orders (chave da NF-e) "
+                 "e reconecte a loja; depois reenvie as atualizações com erro (lojasync store push --failed).")
+
+
+def _give_up(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusal, report: PushReport,
+             moment: datetime) -> None:
+    """Fail them all, with one entry in the store log (not one per variant)."""
+    failed = sum(1 for row in rows if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution))
+    report.failed += failed
+    report.retry_in = None
+    if failed:
+        uow.store_log.record(rows[0].store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
+                             {"kind": "all", "count": failed, "error": refusal.error,
+                              "resolution": refusal.resolution})

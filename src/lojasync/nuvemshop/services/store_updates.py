@@ -1,0 +1,79 @@
+"""Use cases around the store updates queue: which stores have something to push, what is waiting or
+failed (for a person), sending the failed ones again, and pushing from the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+from lojasync.nuvemshop.model.store_updates import StoreUpdate, UpdateKind, UpdateStatus
+from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
+from lojasync.nuvemshop.services.push_updates import PushReport, push_store_updates
+from lojasync.nuvemshop.services.stores import find_store
+
+Clock = Callable[[], datetime]
+
+_KIND_LABELS = {UpdateKind.STOCK: "estoque", UpdateKind.NFE_KEY: "chave da NF-e"}
+_STATUS_LABELS = {UpdateStatus.PENDING: "pendente", UpdateStatus.DONE: "enviada", UpdateStatus.FAILED: "com erro"}
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    id: int
+    kind: str
+    kind_label: str
+    ref: str                  # the variant (stock) or the order (NF-e key) in the store
+    value: str | None         # NF-e key; stock is read when pushed (sent_value: the last written)
+    sent_value: str | None
+    status: str
+    status_label: str
+    attempts: int
+    error: str | None
+    resolution: str | None
+    updated_at: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def stores_with_due_updates(uow: ConnectorUnitOfWork, now: datetime | None = None) -> list[int]:
+    """Stores with updates to push now, among those the worker may call (active, not paused, not waiting
+    for a person): what housekeeping and the commands that move stock hand to the queue."""
+    with uow:
+        due = set(uow.store_updates.stores_due(now or _now()))
+        return [s.id for s in uow.stores.list()
+                if s.id in due and s.active and not s.paused and not s.needs_attention()]
+
+
+def list_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None, include_done: bool = False
+                       ) -> list[UpdateView]:
+    """What waits to be written to the store and what it refused (newest first); with `include_done`, what
+    was written too."""
+    statuses = [UpdateStatus.PENDING, UpdateStatus.FAILED] + ([UpdateStatus.DONE] if include_done else [])
+    with uow:
+        store = find_store(uow, external_store_id)
+        return [_view(row) for row in uow.store_updates.list(store.id, [s.value for s in statuses])]
+
+
+def push_now(uow: ConnectorUnitOfWork, client_factory: ClientFactory, external_store_id: str | None,
+             retry_failed: bool = False, now: Clock = _now) -> tuple[PushReport, int]:
+    """Push the store's updates from the terminal, failed ones first put back when asked; returns the
+    report and how many failed updates were put back."""
+    with uow:
+        store = find_store(uow, external_store_id)
+        store_id = store.id
+        again = uow.store_updates.retry_failed(store_id, now()) if retry_failed else 0
+        uow.commit()
+    return push_store_updates(uow, client_factory, store_id, now=now), again
+
+
+def _view(row: StoreUpdate) -> UpdateView:
+    kind, status = UpdateKind(row.kind), UpdateStatus(row.status)
+    return UpdateView(row.id, row.kind, _KIND_LABELS[kind], row.ref, row.value, row.sent_value, row.status,
+                      _STATUS_LABELS[status], row.attempts, row.last_error, row.resolution,
+                      row.updated_at.isoformat())

@@ -1,0 +1,151 @@
+"""Writing back to the store, over real HTTP with the store simulator: after a count and a sale the store's variant
+shows the ERP's stock (the moves before a push cost one call), an authorised NF-e's key lands on the store order
+(and leaves it when the NF-e is cancelled), what the store refuses is kept and told, and the worker pushes by
+itself."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from typer.testing import CliRunner
+
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
+from lojasync.nuvemshop.client.resources import NuvemshopClient
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
+
+
+@pytest.fixture()
+def store():
+    # A store of its own per test: its variants' stock is what the tests read.
+    with SimulatorServer(config=SimulatorConfig(orders=30, seed=11, leak_per_second=50.0,
+                                                deliver_webhooks=False)) as srv:
+        yield srv
+
+
+@pytest.fixture()
+def lojasync(app, monkeypatch):
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
+    (app.settings.data_dir / "sefaz-simulador.json").unlink(missing_ok=True)
+    reset_container()
+
+    def run(*args: str, expect: int = 0) -> str:
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == expect, result.output + str(result.exception or "")
+        assert "Traceback" not in result.output
+        return result.output
+
+    yield run
+    reset_container()
+
+
+def synced(lojasync, store) -> list[dict]:
+    lojasync("store", "add", "--store", store.store_id, "--access-token", store.access_token,
+             "--api-url", store.api_url)
+    lojasync("sync")
+    orders = json.loads(lojasync("orders", "list", "--format", "json"))
+    return [json.loads(lojasync("orders", "show", str(o["number"]), "--format", "json")) for o in orders
+            if o["status"] != "Cancelado"]
+
+
+def variant_by_sku(store, sku: str) -> dict:
+    (variant,) = [v for p in store.simulator.products() for v in p["variants"] if v["sku"] == sku]
+    return variant
+
+
+def sold_in(order: dict) -> Counter:
+    sold = Counter()
+    for line in order["lines"]:
+        sold[line["sku"]] += line["quantity"]
+    return sold
+
+
+def test_a_counted_product_sold_in_a_venda_simples_shows_the_erp_stock_in_the_store(lojasync, store):
+    order = next(o for o in synced(lojasync, store) if o["lines"] and all(line["sku"] for line in o["lines"]))
+    sold = sold_in(order)
+    sku, *others = sorted(sold)
+    before = {s: variant_by_sku(store, s)["stock"] for s in others}
+
+    lojasync("stock", "count", sku, "--quantity", "50")
+    assert {r["sku"]: r["managed"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}[sku] is True
+    sale = json.loads(lojasync("orders", "sale", str(order["number"]), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    pushed = lojasync("store", "push")
+
+    variant = variant_by_sku(store, sku)
+    assert variant["stock"] == 50 - sold[sku]
+    # The count and the sale both moved it before the push: one write, of the balance at push time.
+    writes = [w for w in store.simulator.variant_writes() if w["product_id"] == variant["product_id"]]
+    assert writes == [{"method": "PATCH", "product_id": variant["product_id"], "at": writes[0]["at"],
+                       "variants": [{"id": variant["id"], "stock": 50 - sold[sku]}]}]
+    assert "Enviadas: 1; recusadas pela loja: 0" in pushed
+    # Products never counted are the store's: their stock there is untouched.
+    assert {s: variant_by_sku(store, s)["stock"] for s in others} == before
+    assert "Nada esperando" in lojasync("store", "updates")
+
+
+def test_the_authorised_nfe_key_goes_to_the_store_order_and_leaves_when_cancelled(lojasync, store):
+    orders = [o for o in synced(lojasync, store) if o["customer"]]
+    lojasync("company", "set", "--name", "Loja Simulada Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000")
+    lojasync("company", "certificate", "--test")
+    (invoice,) = json.loads(lojasync("orders", "invoice", str(orders[0]["number"]), "--format", "json"))
+    assert invoice["status"] == "authorised", invoice["error"]
+    lojasync("store", "push")
+
+    store_order = int(orders[0]["store_order_id"])
+    with NuvemshopClient(api_url=store.api_url, external_store_id=store.store_id, access_token=store.access_token,
+                         user_agent="lojasync-testes") as client:
+        (metafield,) = client.find_order_metafields(store_order, "nfe", "key")
+        assert (metafield["owner_resource"], metafield["value"]) == ("Order", invoice["access_key"])
+        assert len(invoice["access_key"]) == 44
+
+        lojasync("invoices", "cancel", str(invoice["id"]), "--reason", "Pedido devolvido pelo cliente na loja")
+        lojasync("store", "push")
+        assert client.find_order_metafields(store_order, "nfe", "key") == []
+
+
+def test_a_variant_deleted_in_the_store_is_kept_as_failed_and_told_in_the_store_log(lojasync, store):
+    order = next(o for o in synced(lojasync, store) if o["lines"] and o["lines"][0]["sku"])
+    sku = order["lines"][0]["sku"]
+    variant = variant_by_sku(store, sku)
+    sim_store = store.simulator.store()
+    with store.simulator.lock:   # deleted in the store's admin after the sync bound it
+        product = sim_store.products[variant["product_id"]]
+        product["variants"] = [v for v in product["variants"] if v["id"] != variant["id"]]
+        del sim_store.variants[variant["id"]]
+
+    lojasync("stock", "count", sku, "--quantity", "5")
+    assert "recusadas pela loja: 1" in lojasync("store", "push")
+
+    (failed,) = json.loads(lojasync("store", "updates", "--format", "json"))
+    assert (failed["kind"], failed["ref"], failed["status"]) == ("stock", str(variant["id"]), "failed")
+    assert "não existe mais" in failed["error"] and failed["resolution"]
+    log = json.loads(lojasync("store", "log", "--format", "json"))
+    assert log[0]["level"] == "error"
+    assert log[0]["message"].startswith(f"Estoque da variante {variant['id']} (SKU {sku}) não atualizado na loja: "
+                                        "a variante não existe mais")
+
+
+def test_the_worker_pushes_what_a_confirmation_queued_by_itself(app, lojasync, store):
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    order = next(o for o in synced(lojasync, store) if o["lines"] and o["lines"][0]["sku"])
+    sku = order["lines"][0]["sku"]
+    lojasync("stock", "count", sku, "--quantity", "20")
+    sale = json.loads(lojasync("orders", "sale", str(order["number"]), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    waiting = json.loads(lojasync("store", "updates", "--format", "json"))
+    assert [(u["ref"], u["status"]) for u in waiting] == [(str(variant_by_sku(store, sku)["id"]), "pending")]
+
+    TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
+
+    assert variant_by_sku(store, sku)["stock"] == 20 - sold_in(order)[sku]
+    assert json.loads(lojasync("store", "updates", "--format", "json")) == []

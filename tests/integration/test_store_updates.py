@@ -1,0 +1,129 @@
+"""Stock count and the store updates it and approvals queue, on a real database: the count's movement, which
+products are managed, one row per variant whatever moves it, nothing queued by a transaction that rolls back
+(SQLite, or PostgreSQL when LOJASYNC_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from lojasync.bootstrap import message_bus
+from lojasync.fiscal.events import DocumentApproved
+from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+from lojasync.nuvemshop.db.unit_of_work import SqlConnectorUnitOfWork
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.store_updates import list_store_updates, stores_with_due_updates
+from lojasync.shared.messagebus import MessageBus
+from lojasync.stock.counts import CountInvalid, count_stock
+from lojasync.stock.views import ProductNotFound, stock_levels, stock_movements
+from tests.factories import make_store, order_payload
+
+
+@pytest.fixture()
+def store_id(app) -> int:
+    return make_store(app)
+
+
+def imported(app, store_id, order_id: int) -> int:
+    return import_order(app.uow(), store_id, order_payload(id=order_id), ImportPolicy()).order_number
+
+
+def levels(app) -> dict[str, tuple[int, bool]]:
+    return {r["sku"]: (r["quantity"], r["managed"]) for r in stock_levels(app.read_uow())}
+
+
+def queued(app) -> list[tuple[str, str, str]]:
+    return sorted((u.kind, u.ref, u.status) for u in list_store_updates(app.read_uow(), None, include_done=True))
+
+
+def test_a_count_sets_the_balance_and_makes_the_product_managed(app, store_id):
+    number = imported(app, store_id, 1900000001)
+    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)   # sold before any count: -2 and -1
+    assert levels(app) == {"CAM-ALG-P": (-2, False), "CAN-CER": (-1, False)}
+
+    counted = count_stock(app.uow(), "CAM-ALG-P", 10)
+    assert (counted["previous"], counted["adjustment"], counted["quantity"]) == (-2, 12, 10)
+    assert levels(app) == {"CAM-ALG-P": (10, True), "CAN-CER": (-1, False)}
+    again = count_stock(app.uow(), "CAM-ALG-P", 10)   # the balance was right: a movement of 0, still recorded
+    assert again["adjustment"] == 0
+    movement = stock_movements(app.read_uow(), "CAM-ALG-P")[-1]
+    assert (movement["quantity"], movement["balance"], movement["source_type"]) == (0, 10, "count")
+    assert movement["reason"] == "Contagem: 10 em estoque"
+
+
+def test_a_count_refuses_what_cannot_be_a_quantity_or_a_product(app, store_id):
+    imported(app, store_id, 1900000002)
+    with pytest.raises(CountInvalid) as negative:
+        count_stock(app.uow(), "CAM-ALG-P", -1)
+    assert "Quantidade contada inválida" in negative.value.message
+    with pytest.raises(ProductNotFound):
+        count_stock(app.uow(), "NAO-EXISTE", 3)
+    assert levels(app) == {"CAM-ALG-P": (0, False), "CAN-CER": (0, False)}
+
+
+def test_only_managed_bound_products_are_queued_one_row_per_variant(app, store_id):
+    number = imported(app, store_id, 1900000003)
+    count_stock(app.uow(), "CAM-ALG-P", 10)   # bound to variant 601; CAN-CER (602) stays the store's
+    assert queued(app) == [("stock", "601", "pending")]
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    cancel_sale(app.uow(), sale.id)
+    assert queued(app) == [("stock", "601", "pending")]   # three moves, still one update
+    with app.read_uow() as uow:
+        (row,) = uow.store_updates.due(store_id, _far_future())
+    assert (row.revision, row.parent_ref, row.value) == (3, "501", None)
+    assert stores_with_due_updates(app.read_uow()) == [store_id]
+
+
+def test_an_approval_that_rolls_back_queues_nothing(app, store_id):
+    number = imported(app, store_id, 1900000004)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    with app.uow() as uow:   # pushed already: nothing pending before the approval
+        (row,) = uow.store_updates.due(store_id, _far_future())
+        uow.store_updates.finish(row, _far_future(), "10", None)
+        uow.commit()
+    sale = generate_sale(app.uow(), number)
+
+    def fails_after_the_effects(event, uow) -> None:
+        raise RuntimeError("o banco caiu no meio da aprovação")
+
+    handlers = dict(message_bus()._handlers)
+    handlers[DocumentApproved] = [*handlers[DocumentApproved], fails_after_the_effects]
+    with pytest.raises(RuntimeError):
+        confirm_sale(SqlConnectorUnitOfWork(app.session_factory, MessageBus(handlers)), sale.id)
+
+    assert queued(app) == [("stock", "601", "done")]
+    assert levels(app)["CAM-ALG-P"] == (10, True)
+    confirm_sale(app.uow(), sale.id)
+    assert queued(app) == [("stock", "601", "pending")]
+
+
+@pytest.mark.postgresql
+def test_concurrent_approvals_of_the_same_variant_both_commit_into_one_update(app, store_id):
+    sales = [generate_sale(app.uow(), imported(app, store_id, order_id)).id for order_id in (1900000005, 1900000006)]
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    barrier, errors = threading.Barrier(2), []
+
+    def confirm(sale_id: int) -> None:
+        barrier.wait()
+        try:
+            confirm_sale(app.uow(), sale_id)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=confirm, args=(sale_id,)) for sale_id in sales]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert levels(app)["CAM-ALG-P"] == (6, True)
+    assert queued(app) == [("stock", "601", "pending")]
+
+
+def _far_future():
+    from datetime import datetime, timezone
+
+    return datetime(2100, 1, 1, tzinfo=timezone.utc)

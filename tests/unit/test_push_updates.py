@@ -1,0 +1,240 @@
+"""Pushing store updates (variant stock, NF-e keys) against the in-memory unit of work and store client: what
+is written, how often, and what happens when the store refuses or is down."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import render_store_log
+from lojasync.nuvemshop.model.store_updates import StockTarget
+from lojasync.nuvemshop.services.push_updates import MAX_ATTEMPTS, push_store_updates
+from lojasync.nuvemshop.services.store_updates import list_store_updates, push_now, stores_with_due_updates
+from lojasync.stock.products import Product
+from tests.unit.fakes import FakeStoreClient, FakeUnitOfWork
+
+NOW = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture()
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+@pytest.fixture()
+def store(uow) -> Store:
+    with uow:
+        record = Store("1234567", "http://127.0.0.1:9/2025-03", "token-cifrado")
+        uow.stores.add(record)
+        uow.commit()
+    return record
+
+
+@pytest.fixture()
+def client() -> FakeStoreClient:
+    return FakeStoreClient()
+
+
+def product(uow, product_id: int, sku: str, balance: int, counted: bool = True) -> None:
+    item = Product(sku, f"Produto {sku}", 0)
+    item.id = product_id
+    uow.products.add(item)
+    uow.products.balances[product_id] = balance
+    if counted:
+        uow.products.counted_ids.add(product_id)
+
+
+def want_stock(uow, store, *variants: tuple[str, str, int]) -> None:
+    uow.store_updates.want_stock([StockTarget(store.id, v, p, pid) for v, p, pid in variants], NOW)
+
+
+def push(uow, client, store, clock=None):
+    return push_store_updates(uow, lambda s: client, store.id, now=clock or Clock())
+
+
+def statuses(uow) -> dict[str, str]:
+    return {row["ref"]: row["status"] for row in uow.store_updates.rows.values()}
+
+
+def test_the_variants_of_one_product_get_their_balance_in_one_call(uow, store, client):
+    product(uow, 1, "CAM-P", 7)
+    product(uow, 2, "CAM-M", -2)   # sold before it was counted again: none on the shelf, not -2
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 2))
+
+    report = push(uow, client, store)
+
+    assert client.writes == [("PATCH", "501", {"601": 7, "602": 0})]
+    assert (report.pushed, report.failed, report.retry_in) == (2, 0, None)
+    assert statuses(uow) == {"601": "done", "602": "done"}
+    assert {r["ref"]: r["sent_value"] for r in uow.store_updates.rows.values()} == {"601": "7", "602": "0"}
+    assert push(uow, client, store).pushed == 0 and len(client.writes) == 1   # nothing left to push
+
+
+def test_moves_before_the_push_coalesce_into_one_write_of_the_balance_then(uow, store, client):
+    product(uow, 1, "CAM-P", 9)
+    want_stock(uow, store, ("601", "501", 1))
+    uow.products.balances[1] = 8
+    want_stock(uow, store, ("601", "501", 1))   # a second sale before the push
+
+    push(uow, client, store)
+
+    assert len(uow.store_updates.rows) == 1
+    assert client.writes == [("PATCH", "501", {"601": 8})]
+
+
+def test_a_move_during_the_push_leaves_the_update_pending_for_the_next(uow, store, client):
+    product(uow, 1, "CAM-P", 9)
+    want_stock(uow, store, ("601", "501", 1))
+
+    def another_sale() -> None:
+        uow.products.balances[1] = 8
+        want_stock(uow, store, ("601", "501", 1))
+        client.on_write = None
+
+    client.on_write = another_sale
+    push(uow, client, store)
+    assert statuses(uow) == {"601": "pending"}   # the 9 written is already old
+    push(uow, client, store)
+    assert client.variant_stock == {"601": 8} and statuses(uow) == {"601": "done"}
+
+
+def test_a_variant_deleted_in_the_store_fails_alone_with_the_reason_in_the_store_log(uow, store, client):
+    product(uow, 1, "CAM-P", 3)
+    product(uow, 2, "CAM-M", 4)
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 2))
+    client.gone_variants = {"602"}
+
+    report = push(uow, client, store)
+
+    assert [w[0] for w in client.writes] == ["PATCH", "PUT", "PUT"]   # refused together: one by one
+    assert client.variant_stock == {"601": 3}
+    assert statuses(uow) == {"601": "done", "602": "failed"}
+    assert (report.pushed, report.failed) == (1, 1)
+    (entry,) = uow.store_log.rows
+    text = render_store_log(entry.type, entry.params)
+    assert text.startswith("Estoque da variante 602 (SKU CAM-M) não atualizado na loja: a variante não existe mais")
+    assert "Resolução:" in text
+    (failed,) = [v for v in list_store_updates(uow, None) if v.status == "failed"]
+    assert failed.status_label == "com erro" and "não existe mais" in failed.error
+
+
+def test_a_store_that_is_down_keeps_the_updates_and_is_tried_again_later(uow, store, client):
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    client.down = True
+    clock = Clock()
+
+    report = push(uow, client, store, clock)
+
+    assert report.retry_in == 5.0 and "503" in report.error
+    (row,) = uow.store_updates.rows.values()
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert stores_with_due_updates(uow, NOW) == []          # not due yet: housekeeping leaves it
+    assert push(uow, client, store, clock).pushed == 0 and len(client.writes) == 1
+    client.down = False
+    clock.now = NOW + timedelta(seconds=6)
+    assert stores_with_due_updates(uow, clock.now) == [store.id]
+    assert push(uow, client, store, clock).pushed == 1 and client.variant_stock == {"601": 3}
+
+
+def test_an_unexpected_error_fails_the_updates_after_a_few_attempts(uow, store, client):
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    clock = Clock()
+
+    def broken() -> None:
+        raise RuntimeError("bug")
+
+    client.set_variants_stock = lambda product_id, stock: broken()
+    reports = []
+    for _ in range(MAX_ATTEMPTS):
+        reports.append(push(uow, client, store, clock))
+        clock.now += timedelta(hours=1)
+    assert [r.retry_in for r in reports] == [5.0, 10.0, 20.0, 40.0, None]
+    assert reports[-1].failed == 1 and statuses(uow) == {"601": "failed"}
+    assert "erro inesperado (RuntimeError)" in render_store_log(uow.store_log.rows[0].type, uow.store_log.rows[0].params)
+
+
+def test_a_token_without_write_permission_fails_the_batch_at_once_with_one_log_entry(uow, store, client):
+    from lojasync.nuvemshop.client.errors import ForbiddenError
+
+    product(uow, 1, "CAM-P", 3)
+    product(uow, 2, "CAN-CER", 4)
+    want_stock(uow, store, ("601", "501", 1), ("701", "502", 2))
+
+    def forbidden(product_id, stock):
+        client.api_calls += 1
+        raise ForbiddenError("A Nuvemshop negou acesso (403): o token não tem a permissão necessária.",
+                             status_code=403)
+
+    client.set_variants_stock = forbidden
+    report = push(uow, client, store)
+
+    assert client.api_calls == 1   # the second product is not tried: the token is the problem
+    assert (report.failed, report.retry_in) == (2, None)
+    assert statuses(uow) == {"601": "failed", "701": "failed"}
+    (entry,) = uow.store_log.rows
+    text = render_store_log(entry.type, entry.params)
+    assert text.startswith("2 atualização(ões) para a loja (estoque, chave da NF-e) não enviada(s): A Nuvemshop "
+                           "negou acesso")
+    assert "write_products (estoque) e write_orders (chave da NF-e)" in text
+
+
+def test_the_nfe_key_is_created_once_then_updated_and_taken_away_when_cancelled(uow, store, client):
+    uow.store_updates.want_invoice_key(store.id, "1700000100", "3" * 44, NOW)
+    push(uow, client, store)
+    (metafield,) = client.metafields.values()
+    assert (metafield["owner_id"], metafield["namespace"], metafield["key"], metafield["value"]) == (
+        1700000100, "nfe", "key", "3" * 44)
+
+    uow.store_updates.want_invoice_key(store.id, "1700000100", "4" * 44, NOW)   # a new NF-e for the order
+    calls = client.api_calls
+    push(uow, client, store)
+    assert client.api_calls == calls + 1   # the metafield's id was kept: one PUT
+    assert [m["value"] for m in client.metafields.values()] == ["4" * 44]
+
+    assert uow.store_updates.withdraw_invoice_key(store.id, "1700000100", NOW)
+    push(uow, client, store)
+    assert client.metafields == {}
+
+
+def test_a_key_whose_first_answer_was_lost_is_found_not_created_twice(uow, store, client):
+    # The POST reached the store but its answer did not: the store has the metafield, the row no id.
+    client.create_order_metafield("1700000100", "nfe", "key", "3" * 44)
+    uow.store_updates.want_invoice_key(store.id, "1700000100", "3" * 44, NOW)
+    push(uow, client, store)
+    assert len(client.metafields) == 1
+    (row,) = uow.store_updates.rows.values()
+    assert row["status"] == "done" and row["remote_id"] == str(next(iter(client.metafields)))
+
+
+def test_nothing_is_pushed_to_a_paused_store_or_one_another_worker_holds(uow, store, client):
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    store.paused = True
+    assert push(uow, client, store).skipped == "paused"
+    store.paused = False
+    uow.leases.holders[store.id] = ("outro-worker", NOW + timedelta(days=1))
+    assert push(uow, client, store).busy
+    assert client.writes == [] and statuses(uow) == {"601": "pending"}
+
+
+def test_failed_updates_are_sent_again_when_asked(uow, store, client):
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    client.gone_variants = {"601"}
+    push(uow, client, store)
+    assert statuses(uow) == {"601": "failed"}
+    client.gone_variants = set()   # the variant was recreated in the store
+    report, again = push_now(uow, lambda s: client, None, retry_failed=True)
+    assert again == 1 and report.pushed == 1 and client.variant_stock == {"601": 3}
