@@ -77,6 +77,29 @@ def test_only_managed_bound_products_are_queued_one_row_per_variant(app, store_i
     assert stores_with_due_updates(app.read_uow()) == [store_id]
 
 
+def test_open_orders_placed_since_the_count_reserve_their_units_until_issued(app, store_id):
+    from datetime import datetime, timedelta, timezone
+
+    old = imported(app, store_id, 1900000010)   # placed long before the count: taken as in the count
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    just_now = (datetime.now(timezone.utc) + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    new = import_order(app.uow(), store_id, order_payload(id=1900000011, created_at=just_now),
+                       ImportPolicy()).order_number
+    cancelled = import_order(app.uow(), store_id, order_payload(id=1900000012, created_at=just_now,
+                                                                status="cancelled"), ImportPolicy()).order_number
+
+    def reserved() -> dict:
+        with app.read_uow() as uow:
+            product_id = uow.products.by_skus(["CAM-ALG-P"])["CAM-ALG-P"].id
+            return uow.products.reserved([product_id]).get(product_id, 0)
+
+    assert (old, cancelled) and reserved() == 2          # only the new, open order's 2 units
+    sale = generate_sale(app.uow(), new)
+    assert reserved() == 2                                # generated, not confirmed: still reserved
+    confirm_sale(app.uow(), sale.id)
+    assert reserved() == 0 and levels(app)["CAM-ALG-P"] == (8, True)   # now on the ledger instead
+
+
 def test_an_approval_that_rolls_back_queues_nothing(app, store_id):
     number = imported(app, store_id, 1900000004)
     count_stock(app.uow(), "CAM-ALG-P", 10)

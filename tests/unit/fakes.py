@@ -60,6 +60,7 @@ class FakeProducts(_Rows):
         # Set by a test: the ledger's balances and the counted (ERP-managed) products.
         self.balances: dict[int, int] = {}
         self.counted_ids: set[int] = set()
+        self.reservations: dict[int, int] = {}   # units on open orders placed since the last count
 
     def by_skus(self, skus: Iterable[str], for_update: bool = False) -> dict:
         wanted = set(skus)
@@ -74,6 +75,10 @@ class FakeProducts(_Rows):
 
     def counted(self, product_ids: Iterable[int] | None = None) -> set[int]:
         return set(self.counted_ids) if product_ids is None else self.counted_ids & set(product_ids)
+
+    def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:
+        wanted = set(product_ids) & self.counted_ids
+        return {pid: q for pid, q in self.reservations.items() if pid in wanted}
 
     def movement_count(self) -> int:
         return 0

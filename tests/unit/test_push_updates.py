@@ -80,6 +80,18 @@ def test_the_variants_of_one_product_get_their_balance_in_one_call(uow, store, c
     assert push(uow, client, store).pushed == 0 and len(client.writes) == 1   # nothing left to push
 
 
+def test_units_on_orders_not_yet_issued_are_not_given_back_to_the_store(uow, store, client):
+    # Counted 10; the store sold 3 (and took them off its own stock); the NF-e is not approved yet.
+    product(uow, 1, "CAM-P", 10)
+    product(uow, 2, "CAM-M", 2)
+    uow.products.reservations.update({1: 3, 2: 5})   # CAM-M: more on open orders than the balance
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 2))
+
+    push(uow, client, store)
+
+    assert client.writes == [("PATCH", "501", {"601": 7, "602": 0})]
+
+
 def test_moves_before_the_push_coalesce_into_one_write_of_the_balance_then(uow, store, client):
     product(uow, 1, "CAM-P", 9)
     want_stock(uow, store, ("601", "501", 1))

@@ -9,7 +9,8 @@ from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from lojasync.db.metadata import utcnow
-from lojasync.db.tables import order_history
+from lojasync.db.tables import order_history, order_lines
+from lojasync.db.tables import orders as order_table
 from lojasync.sales.customers import Customer
 from lojasync.sales.events import OrderEvent
 from lojasync.sales.history import HistoryEntry
@@ -92,6 +93,28 @@ class ProductRepository:
         found: set[int] = set()
         for chunk in chunks(sorted(set(product_ids))):
             found.update(self.session.scalars(query.where(StockMovement.product_id.in_(chunk))))
+        return found
+
+    def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:
+        """Units of these counted products on orders not cancelled and not yet issued, placed since the
+        product's last count: sold in the store (which took them off its own stock) but still on the ERP's
+        balance until the NF-e or sale is approved. Orders placed before the count are taken as already
+        reflected in it (shipped, or counted as sold): old history imported later reserves nothing."""
+        counted_at = (select(StockMovement.product_id.label("product_id"),
+                             func.max(StockMovement.created_at).label("at"))
+                      .where(StockMovement.source_type == COUNT_SOURCE).group_by(StockMovement.product_id)
+                      .subquery())
+        lines, orders = order_lines, order_table
+        query = (select(lines.c.product_id, func.sum(lines.c.quantity))
+                 .join(orders, orders.c.id == lines.c.order_id)
+                 .join(counted_at, counted_at.c.product_id == lines.c.product_id)
+                 .where(orders.c.status != OrderStatus.CANCELLED.value, orders.c.processed_by.is_(None),
+                        func.coalesce(orders.c.placed_at, orders.c.created_at) >= counted_at.c.at)
+                 .group_by(lines.c.product_id))
+        found: dict[int, int] = {}
+        for chunk in chunks(sorted(set(product_ids))):
+            found.update((pid, int(total)) for pid, total in
+                         self.session.execute(query.where(lines.c.product_id.in_(chunk))))
         return found
 
     def movement_count(self) -> int:

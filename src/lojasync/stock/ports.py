@@ -24,6 +24,10 @@ class ProductRepository(Protocol):
     def counted(self, product_ids: Iterable[int] | None = None) -> set[int]:
         """The products (all, or of these) that had a stock count: their stock is managed by the ERP."""
 
+    def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:
+        """Units of these counted products on open orders (not cancelled, not yet issued) placed since the
+        product's last count."""
+
     def movement_count(self) -> int: ...
 
 

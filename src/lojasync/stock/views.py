@@ -27,8 +27,12 @@ def stock_levels(uow: StockUnitOfWork) -> list[dict]:
     was counted: only then is its stock written back to the store): what `stock list` shows."""
     with uow:
         stock, managed = uow.products.stock_levels(), uow.products.counted()
+        reserved = uow.products.reserved(managed) if managed else {}
+        # available: what the store is told it may sell (the balance less open orders placed since the count)
         return [{"product_id": p.id, "sku": p.sku, "name": p.name, "quantity": stock.get(p.id, 0),
-                 "managed": p.id in managed} for p in uow.products.list()]
+                 "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
+                 "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None}
+                for p in uow.products.list()]
 
 
 def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:

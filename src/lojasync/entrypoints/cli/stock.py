@@ -22,16 +22,20 @@ _SOURCES = {"nfe": "NF-e", "nfe_cancel": "NF-e cancelada", "simple_sale": "venda
 @app.command("list")
 @friendly_errors
 def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Estoque de cada produto (a soma das suas movimentações) e se o ERP controla o estoque dele."""
+    """Estoque de cada produto (a soma das suas movimentações), o reservado por pedidos ainda sem NF-e ou venda
+    confirmada, e se o ERP controla o estoque dele (o disponível é o que vai para a loja)."""
     rows = stock_levels(container().read_uow())
     if fmt is OutputFormat.JSON:
         print_json(rows)
     elif not rows:
         console.print("Nenhum produto cadastrado ainda: os produtos chegam com os pedidos da loja.", highlight=False)
     else:
-        table("Estoque", ["SKU", "Produto", Column("Estoque", justify="right", no_wrap=True), "Controlado pelo ERP"],
-              [[r["sku"], r["name"], formats.number(r["quantity"]), "sim" if r["managed"] else "não (fica com a loja)"]
-               for r in rows])
+        table("Estoque", ["SKU", "Produto", Column("Estoque", justify="right", no_wrap=True),
+                          Column("Reservado", justify="right"), Column("Disponível na loja", justify="right"),
+                          "Controlado pelo ERP"],
+              [[r["sku"], r["name"], formats.number(r["quantity"]), formats.number(r["reserved"]),
+                formats.number(r["available"]) if r["managed"] else "—",
+                "sim" if r["managed"] else "não (fica com a loja)"] for r in rows])
 
 
 @app.command("count")

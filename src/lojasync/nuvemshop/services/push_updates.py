@@ -127,8 +127,11 @@ def _stock_to_write(uow: ConnectorUnitOfWork, rows: list[StoreUpdate]) -> _Stock
     if not ids:
         return _Stock({}, {})
     levels, managed = uow.products.stock_levels(ids), uow.products.counted(ids)
-    # An ERP balance below zero (sold before it was counted again) means none on the shelf.
-    return _Stock({pid: max(levels.get(pid, 0), 0) for pid in managed},
+    # What the store may still sell: the balance less the units on orders not yet issued (the store took
+    # them off its own stock when they were placed; writing the bare balance would give them back and
+    # oversell). Below zero (sold before it was counted again) means none.
+    reserved = uow.products.reserved(managed)
+    return _Stock({pid: max(levels.get(pid, 0) - reserved.get(pid, 0), 0) for pid in managed},
                   {pid: p.sku for pid, p in uow.products.by_ids(ids).items()})
 
 
