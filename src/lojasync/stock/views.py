@@ -48,3 +48,35 @@ def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:
                          "balance": balance, "reason": movement.reason, "source_type": movement.source_type,
                          "source_id": movement.source_id, "line": movement.source_line})
         return rows
+
+
+def stock_overview(uow: StockUnitOfWork) -> list[dict]:
+    """What the Estoque page lists: every product with its stock on hand, whether the ERP manages it (it was
+    counted) and whether the store created it (an unknown SKU arrived with an order)."""
+    with uow:
+        stock, managed = uow.products.stock_levels(), uow.products.counted()
+        return [{"product_id": p.id, "sku": p.sku, "name": p.name, "price": p.price, "quantity": stock.get(p.id, 0),
+                 "managed": p.id in managed, "created_by_store": p.created_by_store, "ncm": p.ncm}
+                for p in sorted(uow.products.list(), key=lambda p: ((p.name or "").casefold(), p.sku or ""))]
+
+
+FISCAL_FIELDS = ("ncm", "cest", "origin", "unit", "gtin", "cfop")
+
+
+def product_detail(uow: StockUnitOfWork, sku: str) -> dict:
+    """One product for its page: identity, stock on hand, who manages it, its fiscal data and its ledger
+    (oldest first, with the running balance and the document that moved it)."""
+    with uow:
+        product = uow.products.by_skus([sku]).get(sku)
+        if product is None:
+            raise ProductNotFound(sku=sku)
+        balance, movements = 0, []
+        for movement in uow.stock_movements.for_product(product.id):
+            balance += movement.quantity
+            movements.append({"id": movement.id, "at": movement.created_at, "quantity": movement.quantity,
+                              "balance": balance, "reason": movement.reason, "source_type": movement.source_type,
+                              "source_id": movement.source_id, "line": movement.source_line})
+        return {"product_id": product.id, "sku": product.sku, "name": product.name, "price": product.price,
+                "created_by_store": product.created_by_store, "quantity": balance,
+                "managed": product.id in uow.products.counted([product.id]),
+                "fiscal": {name: getattr(product, name) for name in FISCAL_FIELDS}, "movements": movements}

@@ -1,0 +1,31 @@
+"""The company's data field by field, as a form edits it (`CompanyView` joins the address for reading)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from lojasync.fiscal.company import PRODUCTION
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.services.company import CompanyData
+
+
+def company_fields(uow: ProcessingUnitOfWork) -> dict[str, Any] | None:
+    """Every field `set_company` takes, with its current value (the environment as "homologacao"/"producao"),
+    or None when no company was registered yet."""
+    with uow:
+        company = uow.company.get()
+        if company is None:
+            return None
+        values = {f.name: getattr(company, f.name) for f in fields(CompanyData) if f.name != "environment"}
+        values["environment"] = "producao" if company.environment == PRODUCTION else "homologacao"
+        return values
+
+
+def changed_only(current: dict[str, Any] | None, given: dict[str, Any]) -> CompanyData:
+    """The `CompanyData` of what a submitted form changes: blank fields and fields equal to what is kept are left
+    out, so saving a form never re-applies a value nobody touched (a next number copied across environments)."""
+    current = current or {}
+    changed = {name: value for name, value in given.items()
+               if value not in (None, "") and str(value).strip() != str(current.get(name) or "").strip()}
+    return CompanyData(**changed)

@@ -1,0 +1,102 @@
+"""Read side and small operator actions of the Integração page: each connected store with its state, last sync
+and how far behind the import is, and putting the updates the store refused back in the queue."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_updates import UpdateStatus
+from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.nuvemshop.services.stores import find_store, inactive_error
+
+# Counting pending notifications reads them; past this many the page says "more than" instead.
+PENDING_SHOWN = 1000
+
+_STATE_LABELS = {"active": "ativa", "paused": "suspensa na Nuvemshop", "attention": "precisa de atenção",
+                 "inactive": "desativada"}
+_PAUSED = ("A Nuvemshop suspendeu o app nesta loja: nada é importado até ela reativá-lo.",
+           "Reative o app no painel da Nuvemshop; o lojasync retoma sozinho quando a loja avisar.")
+
+
+@dataclass(frozen=True)
+class StoreState:
+    id: int
+    external_id: str
+    name: str | None
+    api_url: str
+    state: str                    # active, paused, attention, inactive
+    state_label: str
+    reason: str | None            # why it is not importing, for a person
+    resolution: str | None
+    attention_at: datetime | None
+    last_sync_at: datetime | None
+    sync_cursor: datetime | None  # the store's updated_at the sync reached
+    interrupted_run: bool
+    seconds_since_sync: float | None
+    pending_events: int           # capped at PENDING_SHOWN + 1
+    oldest_pending_at: datetime | None
+    lag_seconds: float | None     # age of the oldest notification not imported yet (None: nothing waits)
+    failed_events: int
+    pending_updates: int
+    failed_updates: int
+
+    @property
+    def pending_events_capped(self) -> bool:
+        return self.pending_events > PENDING_SHOWN
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    # SQLite gives naive datetimes back; they were written in UTC.
+    return when.replace(tzinfo=timezone.utc) if when is not None and when.tzinfo is None else when
+
+
+def store_states(uow: ConnectorUnitOfWork, now: datetime | None = None) -> list[StoreState]:
+    """Every connected store with its state, last sync, pending and failed notifications and store updates."""
+    now = now or datetime.now(timezone.utc)
+    with uow:
+        failed: dict[int, int] = {}
+        for event in uow.webhook_events.list(status=WebhookEventStatus.FAILED, limit=100_000):
+            if event.store_id is not None:
+                failed[event.store_id] = failed.get(event.store_id, 0) + 1
+        return [_state(uow, store, now, failed.get(store.id, 0)) for store in uow.stores.list()]
+
+
+def _state(uow: ConnectorUnitOfWork, store: Store, now: datetime, failed_events: int) -> StoreState:
+    if not store.active:
+        error = inactive_error(uow, store)
+        state, reason, resolution = "inactive", error.message, error.resolution
+    elif store.needs_attention():
+        state, reason, resolution = "attention", store.attention, store.attention_resolution
+    elif store.paused:
+        state, (reason, resolution) = "paused", _PAUSED
+    else:
+        state, reason, resolution = "active", None, None
+    pending = uow.webhook_events.pending_for_store(store.id, limit=PENDING_SHOWN + 1)
+    oldest = min((_aware(e.received_at) for e in pending if e.received_at), default=None)
+    last_sync = _aware(store.last_sync_at)
+    updates = uow.store_updates.list(store.id, [UpdateStatus.PENDING.value, UpdateStatus.FAILED.value],
+                                     limit=100_000)
+    return StoreState(
+        store.id, store.external_id, store.name, store.api_url, state, _STATE_LABELS[state], reason, resolution,
+        _aware(store.attention_at), last_sync, _aware(store.sync_cursor), store.run_started_at is not None,
+        max(0.0, (now - last_sync).total_seconds()) if last_sync else None, len(pending), oldest,
+        max(0.0, (now - oldest).total_seconds()) if oldest else None, failed_events,
+        sum(1 for u in updates if u.status == UpdateStatus.PENDING.value),
+        sum(1 for u in updates if u.status == UpdateStatus.FAILED.value))
+
+
+def retry_failed_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,
+                         now: datetime | None = None) -> tuple[int, int]:
+    """Put the updates the store refused back in the queue (the worker sends them); returns the store's id
+    (to wake the worker) and how many went back."""
+    with uow:
+        store = find_store(uow, external_store_id)
+        again = uow.store_updates.retry_failed(store.id, now or datetime.now(timezone.utc))
+        uow.commit()
+        return store.id, again

@@ -1,0 +1,158 @@
+"""The read models behind the back-office pages (Estoque, Financeiro, Integração, Configurações), on a real
+database: what each one shows follows from what the services did."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from lojasync.finance.services import receive
+from lojasync.finance.views import DueRangeInvalid, ReceivableFilter, Situation, find_receivables, local_today
+from lojasync.fiscal.services.company import CompanyData, set_company
+from lojasync.fiscal.services.company_form import changed_only, company_fields
+from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.integration_views import retry_failed_updates, store_states
+from lojasync.nuvemshop.services.stores import set_store_enabled
+from lojasync.stock.counts import count_stock
+from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
+from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
+from tests.factories import make_store, order_payload
+
+NOON = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)   # 12:00 in São Paulo
+
+
+@pytest.fixture()
+def store_id(app) -> int:
+    return make_store(app)
+
+
+def confirmed_sale(app, store_id, order_id: int, **payload) -> int:
+    number = import_order(app.uow(), store_id, order_payload(id=order_id, **payload), ImportPolicy()).order_number
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id, now=lambda: NOON)
+    return sale.id
+
+
+# Estoque ------------------------------------------------------------------------------------------------------
+
+def test_the_overview_flags_store_created_products_and_counted_ones(app, store_id):
+    sale_id = confirmed_sale(app, store_id, 2100000001)
+    count_stock(app.uow(), "CAN-CER", 7)
+    rows = {r["sku"]: r for r in stock_overview(app.uow())}
+    assert set(rows) == {"CAM-ALG-P", "CAN-CER"}
+    assert (rows["CAM-ALG-P"]["quantity"], rows["CAM-ALG-P"]["managed"]) == (-2, False)
+    assert (rows["CAN-CER"]["quantity"], rows["CAN-CER"]["managed"]) == (7, True)
+    assert all(r["created_by_store"] for r in rows.values())   # unknown SKUs arrived with the order
+    detail = product_detail(app.uow(), "CAM-ALG-P")
+    (movement,) = detail["movements"]
+    assert (movement["quantity"], movement["balance"], movement["source_type"], movement["source_id"]) == (
+        -2, -2, "simple_sale", str(sale_id))
+    assert detail["quantity"] == -2 and not detail["managed"]
+
+
+def test_the_product_page_shows_the_fiscal_data_kept_and_the_count(app, store_id):
+    confirmed_sale(app, store_id, 2100000002)
+    set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(ncm="6912.00.00", origin="0", gtin="7891234567895"))
+    count_stock(app.uow(), "CAN-CER", 3)
+    detail = product_detail(app.uow(), "CAN-CER")
+    assert detail["fiscal"] == {"ncm": "69120000", "cest": None, "origin": "0", "unit": None,
+                                "gtin": "7891234567895", "cfop": None}
+    assert [m["balance"] for m in detail["movements"]] == [-1, 3]
+    assert detail["managed"] and detail["quantity"] == 3
+    with pytest.raises(ProductNotFound):
+        product_detail(app.uow(), "NAO-EXISTE")
+
+
+# Financeiro ---------------------------------------------------------------------------------------------------
+
+def _card_order(app, store_id, order_id: int) -> None:
+    confirmed_sale(app, store_id, order_id, payment_details={
+        "method": "credit_card", "credit_card_company": "visa", "installments": 3})
+
+
+def test_receivables_tell_overdue_from_open_and_add_up_per_situation(app, store_id):
+    _card_order(app, store_id, 2100000003)            # three installments, due 31/12, 30/01, 01/03
+    rows = find_receivables(app.uow(), ReceivableFilter(), today=date(2027, 1, 15)).items
+    assert [r["situation"] for r in rows] == ["vencida", "em-aberto", "em-aberto"]
+    receive(app.uow(), rows[1]["id"])
+    listing = find_receivables(app.uow(), ReceivableFilter(), today=date(2027, 1, 15))
+    assert [r["situation_label"] for r in listing.items] == ["vencida", "recebida", "em aberto"]
+    assert listing.total == sum((r["amount"] for r in listing.items), Decimal("0")) == Decimal("160.00")
+    assert {k: v["count"] for k, v in listing.totals.items()} == {"em-aberto": 1, "vencida": 1, "recebida": 1,
+                                                                    "cancelada": 0}
+    assert listing.totals["vencida"]["amount"] == rows[0]["amount"]
+
+
+def test_receivables_filter_by_situation_and_due_dates(app, store_id):
+    _card_order(app, store_id, 2100000004)
+    today = date(2027, 1, 15)
+    overdue = find_receivables(app.uow(), ReceivableFilter(Situation.OVERDUE), today=today).items
+    assert [r["due_date"] for r in overdue] == [date(2026, 12, 31)]
+    still_open = find_receivables(app.uow(), ReceivableFilter(Situation.OPEN), today=today).items
+    assert [r["due_date"] for r in still_open] == [date(2027, 1, 30), date(2027, 3, 1)]
+    window = ReceivableFilter(due_from=date(2027, 1, 1), due_to=date(2027, 1, 30))
+    assert [r["due_date"] for r in find_receivables(app.uow(), window, today=today).items] == [date(2027, 1, 30)]
+    with pytest.raises(DueRangeInvalid) as refused:
+        find_receivables(app.uow(), ReceivableFilter(due_from=date(2027, 2, 1), due_to=date(2027, 1, 1)))
+    assert "01/02/2027" in refused.value.message
+
+
+def test_today_is_the_calendar_day_in_sao_paulo():
+    assert local_today(datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)) == date(2026, 12, 1)
+
+
+# Integração ---------------------------------------------------------------------------------------------------
+
+def test_store_states_count_pending_and_failed_notifications_and_say_why_a_store_stops(app, store_id):
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        for minutes, failed in ((30, False), (5, False), (2, True)):
+            event = WebhookEvent(store_id, "1234567", "order/paid", "1", {}, received_at=now - timedelta(minutes=minutes))
+            if failed:
+                event.mark_failed(now, "Pedido inválido.", "Corrija na loja.")
+            uow.webhook_events.add(event)
+        uow.commit()
+    (state,) = store_states(app.uow(), now)
+    assert (state.state, state.state_label, state.reason) == ("active", "ativa", None)
+    assert (state.pending_events, state.failed_events) == (2, 1)
+    assert 29 * 60 < state.lag_seconds < 31 * 60
+    assert state.last_sync_at is None and state.seconds_since_sync is None
+
+    set_store_enabled(app.uow(), "1234567", enabled=False)
+    (state,) = store_states(app.uow(), now)
+    assert state.state == "inactive" and "desativada no lojasync" in state.reason
+    assert state.resolution == "Reative a loja para voltar a importar."
+
+
+def test_refused_store_updates_go_back_to_the_queue(app, store_id):
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        uow.store_updates.want_invoice_key(store_id, "555", "3526" + "0" * 40, now)
+        (row,) = uow.store_updates.due(store_id, now)
+        uow.store_updates.fail(row, now, "Pedido não existe na loja.", "Confira o pedido.")
+        uow.commit()
+    (state,) = store_states(app.uow(), now)
+    assert (state.pending_updates, state.failed_updates) == (0, 1)
+    assert retry_failed_updates(app.uow(), "1234567", now) == (store_id, 1)
+    (state,) = store_states(app.uow(), now)
+    assert (state.pending_updates, state.failed_updates) == (1, 0)
+
+
+# Configurações ------------------------------------------------------------------------------------------------
+
+def test_the_company_form_has_every_field_and_saves_only_what_changed(app):
+    assert company_fields(app.uow()) is None
+    set_company(app.uow(), CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81",
+                                       ie="110042490114", street="Rua A", number="10", district="Centro",
+                                       city="São Paulo", uf="SP", zipcode="01001-000"))
+    current = company_fields(app.uow())
+    assert (current["street"], current["number"], current["cnpj"], current["city_code"]) == (
+        "Rua A", "10", "11222333000181", "3550308")
+    assert (current["series"], current["next_number"], current["environment"]) == (1, 1, "homologacao")
+    given = {**current, "number": "12", "complement": "", "next_number": 1}
+    assert changed_only(current, given) == CompanyData(number="12")
