@@ -179,6 +179,39 @@ def test_the_worker_settles_an_nfe_left_awaiting_sefaz(app, company, sefaz, simu
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 
+def test_an_nfe_the_worker_cannot_settle_by_retrying_flags_its_order_once(app, company, sefaz, simulator,
+                                                                           monkeypatch, caplog):
+    from datetime import timedelta
+
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)
+    number = imported(app, id=2000000016)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    with app.uow() as uow:   # minutes later, and the certificate's password no longer opens it
+        stale = uow.invoices.get(invoice.id)
+        stale.sent_at = stale.sent_at - timedelta(minutes=5)
+        uow.company.get().certificate_password = app.cipher.encrypt("senha errada")
+        uow.commit()
+    queue = TaskQueue(app, huey=MemoryHuey("test", immediate=True))
+    with caplog.at_level("ERROR", logger="lojasync.tasks"):
+        queue.housekeeping()
+        queue.housekeeping()   # the next round: the same problem is not flagged again
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] is True
+    assert order["attention_reason"].startswith(f"NF-e nº {invoice.number} série 1 aguardando SEFAZ: A senha do "
+                                                "certificado digital A1 está errada. Resolução: ")
+    assert [r.message for r in caplog.records if r.name == "lojasync.tasks"] == ["invoice awaiting SEFAZ needs a person"]
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"   # nothing decided blind
+
+
 def test_a_store_cancellation_of_an_invoiced_order_flags_it_and_undoes_nothing(app, company, sefaz):
     from tests.factories import ts
 

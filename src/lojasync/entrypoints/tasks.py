@@ -18,7 +18,8 @@ from huey.consumer import Consumer
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.fiscal.services.invoices import approve_invoice, invoices_awaiting_sefaz
+from lojasync.fiscal.errors import DocumentStateRefused, InvoiceNotFound, SefazNeedsAPerson
+from lojasync.fiscal.services.invoices import approve_invoice, flag_stuck_invoice, invoices_awaiting_sefaz
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
 from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
@@ -44,6 +45,8 @@ log = logging.getLogger("lojasync.tasks")
 # Errors that belong to this process's configuration, not to the store: never flag the store for them.
 PROCESS_PROBLEMS = ("secrets.", "settings.")
 PUSH_BUSY_TRIES = 12
+# What settling an NF-e may meet that needs nothing more from the worker.
+SETTLED_ELSEWHERE = (InvoiceNotFound, DocumentStateRefused, SefazNeedsAPerson)
 
 
 def build_huey(container: Container) -> Huey:
@@ -196,8 +199,18 @@ class TaskQueue:
         try:
             invoice, _ = approve_invoice(app.uow(), app.cipher, sefaz_for(app.settings), invoice_id, Actor.SYSTEM)
         except LojasyncError as exc:
-            # Still undecided (SEFAZ down, in processing): the next housekeeping round asks again.
-            log.warning("invoice still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code})
+            if isinstance(exc, SETTLED_ELSEWHERE):
+                return   # settled, discarded or already flagged by another hand meanwhile
+            if exc.retryable:
+                # Still undecided (SEFAZ down, in processing): the next housekeeping round asks again.
+                log.warning("invoice still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code})
+                return
+            # Retrying cannot help (no certificate, company incomplete, the simulator refused in production):
+            # a person must act, so the order says so instead of waiting silently. Asked again each round, in
+            # case the person fixed it; flagged once.
+            if flag_stuck_invoice(app.uow(), invoice_id, exc):
+                log.error("invoice awaiting SEFAZ needs a person",
+                          extra={"invoice_id": invoice_id, "error_code": exc.code})
             return
         log.info("invoice settled", extra={"invoice_id": invoice_id, "status": invoice.status})
         for store_id in stores_with_due_updates(app.read_uow()):

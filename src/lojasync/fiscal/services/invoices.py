@@ -44,6 +44,7 @@ from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor
 from lojasync.sales.status import OrderStatus
+from lojasync.shared.errors import LojasyncError
 
 Clock = Callable[[], datetime]
 # Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
@@ -245,6 +246,24 @@ def invoices_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None = No
     with uow:
         return [i.id for i in uow.invoices.list(InvoiceStatus.AWAITING)
                 if i.sent_at is None or moment - i.sent_at >= SENDING_WINDOW]
+
+
+def flag_stuck_invoice(uow: ProcessingUnitOfWork, invoice_id: int, problem: LojasyncError) -> bool:
+    """An NF-e awaiting SEFAZ that the worker cannot settle by retrying (no certificate, company incomplete,
+    SEFAZ misconfigured): flag its order for a person with the reason and what to do, instead of waiting
+    silently for ever. Returns True when the flag is new (the same problem every minute is flagged once)."""
+    with uow:
+        invoice = _invoice(uow, invoice_id, lock=False)
+        order = uow.orders.get(invoice.order_id, for_update=True)
+        reason = f"{invoice.label} aguardando SEFAZ: {problem.message}"
+        if problem.resolution:
+            reason += f" Resolução: {problem.resolution}"
+        reason = reason[:500]
+        if order is None or (order.needs_attention and order.attention_reason == reason):
+            return False
+        order.ask_for_a_person(reason)
+        uow.commit()
+        return True
 
 
 def _invoice(uow: ProcessingUnitOfWork, invoice_id: int, lock: bool = True) -> Invoice:
