@@ -46,7 +46,7 @@ def test_the_overview_flags_store_created_products_and_counted_ones(app, store_i
     rows = {r["sku"]: r for r in stock_overview(app.uow())}
     assert set(rows) == {"CAM-ALG-P", "CAN-CER"}
     assert (rows["CAM-ALG-P"]["quantity"], rows["CAM-ALG-P"]["managed"]) == (-2, False)
-    assert (rows["CAN-CER"]["quantity"], rows["CAN-CER"]["managed"]) == (7, True)
+    assert (rows["CAN-CER"]["quantity"], rows["CAN-CER"]["managed"], rows["CAN-CER"]["available"]) == (7, True, 7)
     assert all(r["created_by_store"] for r in rows.values())   # unknown SKUs arrived with the order
     detail = product_detail(app.uow(), "CAM-ALG-P")
     (movement,) = detail["movements"]

@@ -55,8 +55,11 @@ def stock_overview(uow: StockUnitOfWork) -> list[dict]:
     counted) and whether the store created it (an unknown SKU arrived with an order)."""
     with uow:
         stock, managed = uow.products.stock_levels(), uow.products.counted()
+        reserved = uow.products.reserved(managed) if managed else {}
         return [{"product_id": p.id, "sku": p.sku, "name": p.name, "price": p.price, "quantity": stock.get(p.id, 0),
-                 "managed": p.id in managed, "created_by_store": p.created_by_store, "ncm": p.ncm}
+                 "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
+                 "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None,
+                 "created_by_store": p.created_by_store, "ncm": p.ncm}
                 for p in sorted(uow.products.list(), key=lambda p: ((p.name or "").casefold(), p.sku or ""))]
 
 
@@ -76,7 +79,9 @@ def product_detail(uow: StockUnitOfWork, sku: str) -> dict:
             movements.append({"id": movement.id, "at": movement.created_at, "quantity": movement.quantity,
                               "balance": balance, "reason": movement.reason, "source_type": movement.source_type,
                               "source_id": movement.source_id, "line": movement.source_line})
+        managed = product.id in uow.products.counted([product.id])
+        reserved = uow.products.reserved([product.id]).get(product.id, 0) if managed else 0
         return {"product_id": product.id, "sku": product.sku, "name": product.name, "price": product.price,
-                "created_by_store": product.created_by_store, "quantity": balance,
-                "managed": product.id in uow.products.counted([product.id]),
+                "created_by_store": product.created_by_store, "quantity": balance, "managed": managed,
+                "reserved": reserved, "available": max(balance - reserved, 0) if managed else None,
                 "fiscal": {name: getattr(product, name) for name in FISCAL_FIELDS}, "movements": movements}

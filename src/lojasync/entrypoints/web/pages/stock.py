@@ -1,0 +1,111 @@
+"""Estoque: products with their stock on hand, and one product's page: its ledger (which document moved it),
+a stock count and its fiscal data (NCM, CEST, origem, unidade, GTIN, CFOP)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
+from lojasync.shared.errors import LojasyncError
+from lojasync.stock.counts import CountInvalid, count_stock
+from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
+from lojasync.stock.views import product_detail, stock_overview
+
+router = APIRouter(dependencies=[Depends(page_user)])
+log = logging.getLogger("lojasync.web.stock")
+
+# The document behind each kind of movement: its words and where its page is.
+SOURCES = {"nfe": ("NF-e", "/nfe/{id}"), "nfe_cancel": ("NF-e cancelada", "/nfe/{id}"),
+           "simple_sale": ("Venda simples", "/vendas/{id}"),
+           "simple_sale_cancel": ("Venda simples cancelada", "/vendas/{id}"), "count": ("Contagem", None)}
+ORIGINS = [("", "— (padrão da empresa)"), ("0", "0 - Nacional"), ("1", "1 - Estrangeira, importação direta"),
+           ("2", "2 - Estrangeira, adquirida no mercado interno"), ("3", "3 - Nacional, conteúdo importado > 40%"),
+           ("4", "4 - Nacional, processos produtivos básicos"), ("5", "5 - Nacional, conteúdo importado ≤ 40%"),
+           ("6", "6 - Estrangeira, importação direta sem similar"),
+           ("7", "7 - Estrangeira, mercado interno sem similar"), ("8", "8 - Nacional, conteúdo importado > 70%")]
+
+
+@router.get("/estoque", include_in_schema=False)
+def stock_page(request: Request, busca: str = "", filtro: str = "") -> Response:
+    rows = stock_overview(request.app.state.container.read_uow())
+    wanted = busca.strip().casefold()
+    shown = [r for r in rows
+             if (not wanted or wanted in (r["sku"] or "").casefold() or wanted in (r["name"] or "").casefold())
+             and (filtro != "loja" or r["created_by_store"]) and (filtro != "erp" or r["managed"])
+             and (filtro != "sem-ncm" or not r["ncm"])]
+    return render(request, "stock/list.html", {"rows": shown, "total": len(rows), "busca": busca,
+                                               "filtro": filtro})
+
+
+def _product_page(request: Request, sku: str, status_code: int = 200, **context) -> Response:
+    product = product_detail(request.app.state.container.read_uow(), sku)
+    movements = [{**m, "document": _document(m["source_type"], m["source_id"])} for m in product["movements"]]
+    values = context.pop("fiscal_values", None) or {k: v or "" for k, v in product["fiscal"].items()}
+    return render(request, "stock/product.html", {
+        "product": product, "movements": list(reversed(movements)), "origins": ORIGINS, "fiscal_values": values,
+        "count_error": None, "fiscal_error": None, "quantity": "", **context}, status_code=status_code)
+
+
+def _document(source_type: str, source_id: str) -> dict:
+    label, url = SOURCES.get(source_type, (source_type, None))
+    return {"label": label, "number": source_id if url else None, "url": url.format(id=source_id) if url else None}
+
+
+@router.get("/estoque/{sku:path}", include_in_schema=False)
+def product_page(request: Request, sku: str) -> Response:
+    return _product_page(request, sku)
+
+
+@router.post("/estoque/{sku:path}/contagem", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "") -> Response:
+    """The stock count: the balance becomes what was counted and the ERP manages the product from then on."""
+    container = request.app.state.container
+    try:
+        quantity = int(quantidade.strip().replace(".", ""))
+    except ValueError:
+        error = CountInvalid(sku=sku, quantity=quantidade.strip() or "(vazio)")
+        return _product_page(request, sku, 422, count_error=error, quantity=quantidade)
+    try:
+        result = count_stock(container.uow(), sku, quantity)
+    except LojasyncError as exc:
+        return _product_page(request, sku, 422, count_error=exc, quantity=quantidade)
+    _push_soon(request)
+    flash(request, f"Contagem de {result['sku']} registrada: estoque {result['quantity']} (era {result['previous']};"
+                   f" ajuste de {result['adjustment']:+d}).", "success")
+    return redirect(request, _product_url(sku))
+
+
+@router.post("/estoque/{sku:path}/dados-fiscais", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def fiscal_data(request: Request, sku: str, ncm: Annotated[str, Form()] = "", cest: Annotated[str, Form()] = "",
+                origin: Annotated[str, Form()] = "", unit: Annotated[str, Form()] = "",
+                gtin: Annotated[str, Form()] = "", cfop: Annotated[str, Form()] = "") -> Response:
+    """The product's fiscal data; a field left blank is cleared (the company's default applies again)."""
+    values = {"ncm": ncm, "cest": cest, "origin": origin, "unit": unit, "gtin": gtin, "cfop": cfop}
+    try:
+        set_fiscal_data(request.app.state.container.uow(), sku, ProductFiscalData(**values))
+    except LojasyncError as exc:
+        return _product_page(request, sku, 422, fiscal_error=exc, fiscal_values=values)
+    flash(request, f"Dados fiscais de {sku} gravados.", "success")
+    return redirect(request, _product_url(sku) + "#dados-fiscais")
+
+
+def _product_url(sku: str) -> str:
+    return "/estoque/" + quote(sku, safe="")
+
+
+def _push_soon(request: Request) -> None:
+    """A count moved stock: wake the worker to write it to the store (housekeeping does it anyway)."""
+    try:
+        stores = stores_with_due_updates(request.app.state.container.read_uow())
+        for store_id in stores:
+            request.app.state.queue.push_soon(store_id)
+    except Exception as exc:  # noqa: BLE001 - the count is kept; the worker's housekeeping sends it within a minute
+        log.warning("store updates not queued", extra={"error_class": type(exc).__name__})
+

@@ -1,0 +1,113 @@
+"""Estoque pages over the real services: the list with its flags, a product's ledger linked to the documents
+that moved it, the stock count and the fiscal data forms (changes checked through the services)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.stock.views import product_detail, stock_overview
+from tests.factories import make_store, order_payload
+from tests.web.conftest import csrf_of
+
+
+@pytest.fixture()
+def sale_id(app) -> int:
+    """An order of the store (two unknown SKUs, created by the store) sold as a confirmed venda simples."""
+    store_id = make_store(app)
+    number = import_order(app.uow(), store_id, order_payload(id=2200000001), ImportPolicy()).order_number
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id, now=lambda: datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc))
+    return sale.id
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_pages_need_a_login(web):
+    for path in ("/estoque", "/estoque/CAN-CER"):
+        answer = web.get(path)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=")
+
+
+def test_the_list_shows_stock_and_who_controls_it(logged_in, app, sale_id):
+    page = logged_in.get("/estoque")
+    assert page.status_code == 200
+    assert "<h1>Estoque</h1>" in page.text
+    words = text_of(page.text)
+    assert "CAM-ALG-P" in words and "Camiseta Algodão P" in words and "criado pela loja" in words
+    assert re.search(r"Camiseta Algodão P .*? -2 ", words)
+    assert "controlado pelo ERP" not in words.split("Origem do cadastro", 1)[1]   # none counted yet
+    assert 'href="/estoque/CAM-ALG-P"' in page.text
+
+    only_erp = logged_in.get("/estoque", params={"filtro": "erp"})
+    assert "Nenhum produto com esse filtro" in only_erp.text
+    search = logged_in.get("/estoque", params={"busca": "caneca"})
+    assert "CAN-CER" in search.text and "CAM-ALG-P" not in search.text
+
+
+def test_the_product_page_links_each_movement_to_its_document(logged_in, sale_id):
+    page = logged_in.get("/estoque/CAM-ALG-P")
+    assert page.status_code == 200
+    assert f'href="/vendas/{sale_id}"' in page.text
+    words = text_of(page.text)
+    assert f"Venda simples {sale_id}" in words and "Baixa:" in words
+    assert re.search(r"-2 -2 Venda simples", words)   # quantity, balance, document
+    assert "fica com a loja" in words
+
+
+def test_an_unknown_product_is_a_page_in_portuguese(logged_in, app):
+    page = logged_in.get("/estoque/NAO-EXISTE")
+    assert page.status_code == 404
+    assert "Nenhum produto com o SKU NAO-EXISTE." in page.text and "Resolução" in page.text
+
+
+def test_a_count_sets_the_balance_and_makes_the_erp_control_the_product(logged_in, app, sale_id):
+    token = csrf_of(logged_in.get("/estoque/CAN-CER").text)
+    answer = logged_in.post("/estoque/CAN-CER/contagem", data={"csrf_token": token, "quantidade": "12"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/estoque/CAN-CER"
+    detail = product_detail(app.uow(), "CAN-CER")
+    assert (detail["quantity"], detail["managed"]) == (12, True)
+    page = logged_in.get("/estoque/CAN-CER")
+    assert "Contagem de CAN-CER registrada: estoque 12 (era -1; ajuste de +13)." in page.text
+    assert "controlado pelo ERP" in page.text
+    listing = {r["sku"]: r for r in stock_overview(app.uow())}
+    assert listing["CAN-CER"]["available"] == 12
+
+
+def test_a_count_that_is_not_a_quantity_is_refused_next_to_the_form(logged_in, app, sale_id):
+    token = csrf_of(logged_in.get("/estoque/CAN-CER").text)
+    for typed in ("-3", "dois", ""):
+        answer = logged_in.post("/estoque/CAN-CER/contagem", data={"csrf_token": token, "quantidade": typed})
+        assert answer.status_code == 422
+        assert "Quantidade contada inválida para CAN-CER" in answer.text
+        assert "Informe quantas unidades há em estoque" in answer.text   # the Resolução
+    assert product_detail(app.uow(), "CAN-CER")["managed"] is False
+
+
+def test_a_count_without_the_csrf_token_is_refused(logged_in, app, sale_id):
+    answer = logged_in.post("/estoque/CAN-CER/contagem", data={"quantidade": "5"})
+    assert answer.status_code == 403
+    assert product_detail(app.uow(), "CAN-CER")["managed"] is False
+
+
+def test_fiscal_data_is_kept_checked_and_refused_in_portuguese(logged_in, app, sale_id):
+    token = csrf_of(logged_in.get("/estoque/CAM-ALG-P").text)
+    form = {"csrf_token": token, "ncm": "6109.10.00", "cest": "", "origin": "0", "unit": "un",
+            "gtin": "7891234567895", "cfop": ""}
+    answer = logged_in.post("/estoque/CAM-ALG-P/dados-fiscais", data=form)
+    assert answer.status_code == 303
+    assert product_detail(app.uow(), "CAM-ALG-P")["fiscal"] == {
+        "ncm": "61091000", "cest": None, "origin": "0", "unit": "UN", "gtin": "7891234567895", "cfop": None}
+
+    refused = logged_in.post("/estoque/CAM-ALG-P/dados-fiscais", data={**form, "ncm": "123", "gtin": "7891234567890"})
+    assert refused.status_code == 422
+    assert "NCM deve ter 8 dígitos: 123" in refused.text and "GTIN/EAN inválido" in refused.text
+    assert 'value="123"' in refused.text                       # what was typed stays in the form
+    assert product_detail(app.uow(), "CAM-ALG-P")["fiscal"]["ncm"] == "61091000"
