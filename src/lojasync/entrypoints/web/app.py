@@ -1,12 +1,19 @@
-"""The web application (FastAPI): webhook receiver, store installation, health and metrics."""
+"""The web application (FastAPI): webhook receiver, store installation, health and metrics, and the back
+office (pages behind the login, `/api/v1` behind a token or the login)."""
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web import health, install, webhooks
+from lojasync.entrypoints.web.errors import install_error_handlers
+from lojasync.entrypoints.web.routers import ROUTERS
+from lojasync.entrypoints.web.templating import STATIC_DIR
 
 
 def create_app(container: Container, queue: TaskQueue) -> FastAPI:
@@ -15,9 +22,14 @@ def create_app(container: Container, queue: TaskQueue) -> FastAPI:
     app.state.container = container
     app.state.queue = queue
     app.state.inbox = container.webhook_inbox()
+    app.state.session_key = secrets.token_bytes(32)
+    install_error_handlers(app)
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(install.router)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 

@@ -9,8 +9,9 @@ and presented as `Authorization: Bearer`; `lojasync serve` also serves them, wit
 from __future__ import annotations
 
 import hmac
+from typing import NoReturn
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -64,6 +65,6 @@ def _allowed(request: Request) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())
 
 
-def _not_found() -> Response:
-    # The same answer as a route that does not exist: a scanner learns nothing about this service.
-    return JSONResponse({"detail": "Not Found"}, status_code=404)
+def _not_found() -> NoReturn:
+    # The same answer as a route that does not exist (the app's 404 handler): a scanner learns nothing.
+    raise HTTPException(status_code=404)

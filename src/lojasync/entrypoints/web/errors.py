@@ -1,0 +1,132 @@
+"""How the web app answers what went wrong: pages in Portuguese for people, JSON for `/api/`.
+
+A `LojasyncError` shows its message and "Resolução" (status by kind: not found 404, try again later 503,
+otherwise 422); anything else is a defect: a 500 page with a reference, the traceback in the log, never
+on the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lojasync.entrypoints.web.auth import ApiUnauthorized, CsrfRefused, LoginRequired, login_url
+from lojasync.entrypoints.web.templating import render
+from lojasync.shared.errors import LojasyncError
+
+log = logging.getLogger("lojasync.web")
+
+# Paths whose answers are JSON for programs, not pages: the API and the platform's callbacks.
+API_PREFIX = "/api/"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def error_status(error: LojasyncError) -> int:
+    """The HTTP status of an error a person can act on."""
+    if error.code.endswith("not_found"):
+        return 404
+    if error.retryable:
+        return 503
+    return 422
+
+
+def api_error(code: str, message: str, resolution: str, status_code: int, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"erro": message, "codigo": code, "resolucao": resolution}, status_code=status_code,
+                        headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)
+    app.add_exception_handler(ApiUnauthorized, _api_unauthorized)
+    app.add_exception_handler(LojasyncError, _lojasync_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def _login_required(request: Request, exc: LoginRequired) -> Response:
+    target = login_url(exc.next_url)
+    if request.headers.get("hx-request"):
+        # htmx would swap the login page into a fragment; tell it to load the whole page instead.
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
+    message = "O formulário expirou ou não veio desta página (token de segurança ausente ou inválido)."
+    resolution = "Volte à página, recarregue-a e envie o formulário de novo."
+    if is_api(request):
+        return api_error("web.csrf", message, resolution, 403)
+    return render(request, "error.html", {"title": "Formulário recusado", "message": message,
+                                          "resolution": resolution}, status_code=403)
+
+
+def _api_unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
+    return api_error("web.unauthorized", "Acesso à API sem token válido.",
+                     "Envie o cabeçalho 'Authorization: Bearer TOKEN' com um token criado por "
+                     "'lojasync tokens add NOME', ou entre pelo navegador.", 401,
+                     headers={"WWW-Authenticate": "Bearer"})
+
+
+def _lojasync_error(request: Request, exc: LojasyncError) -> Response:
+    status_code = error_status(exc)
+    if is_api(request):
+        return api_error(exc.code, exc.message, exc.resolution, status_code)
+    return render(request, "error.html", {"title": "Não foi possível concluir", "error": exc},
+                  status_code=status_code)
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 404:
+        message, resolution = "Página não encontrada.", "Confira o endereço ou volte para a lista de pedidos."
+        if is_api(request):
+            return api_error("web.not_found", "Recurso não encontrado.", "Confira o endereço e o identificador.",
+                             404, headers)
+        return render(request, "error.html", {"title": "Página não encontrada", "message": message,
+                                              "resolution": resolution}, status_code=404, headers=headers)
+    if exc.status_code == 405:
+        message, resolution = "Método não permitido neste endereço.", "Use o botão ou o formulário da página."
+    else:
+        message = str(exc.detail) if isinstance(exc.detail, str) else "Requisição recusada."
+        resolution = ""
+    if is_api(request):
+        return api_error(f"web.http_{exc.status_code}", message, resolution, exc.status_code, headers)
+    return render(request, "error.html", {"title": "Requisição recusada", "message": message,
+                                          "resolution": resolution}, status_code=exc.status_code, headers=headers)
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    fields = sorted({".".join(str(p) for p in error.get("loc", ())[1:]) or "corpo" for error in exc.errors()})
+    message = f"Dados inválidos em: {', '.join(fields)}."
+    resolution = "Corrija os campos indicados e envie de novo."
+    if is_api(request):
+        response = api_error("web.invalid_request", message, resolution, 422)
+        return response
+    return render(request, "error.html", {"title": "Dados inválidos", "message": message, "resolution": resolution},
+                  status_code=422)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    reference = secrets.token_hex(4)
+    log.error("unexpected error in a web request", exc_info=exc,
+              extra={"reference": reference, "path": request.url.path})
+    message = f"Erro inesperado, referência {reference}."
+    resolution = "Tente de novo; se repetir, informe a referência a quem mantém o lojasync."
+    if is_api(request):
+        return api_error("web.unexpected", message, resolution, 500)
+    try:
+        return render(request, "error.html", {"title": "Erro inesperado", "message": message,
+                                              "resolution": resolution, "reference": reference}, status_code=500)
+    except Exception:  # noqa: BLE001 - the error page itself failed (the database is down): plain text then
+        return Response(f"Erro inesperado, referência {reference}.", status_code=500,
+                        media_type="text/plain; charset=utf-8")

@@ -1,0 +1,15 @@
+"""The page and API routers of the back office, included by `create_app`.
+
+Each helper's module adds one import and one entry here; the webhook, health and install routers stay in
+`app.py` because they are not behind the login.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lojasync.entrypoints.web import login
+
+ROUTERS: list[APIRouter] = [
+    login.router,
+]

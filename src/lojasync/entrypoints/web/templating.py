@@ -1,0 +1,97 @@
+"""The pages' templates (Jinja2) with pt-BR filters, and `render`, which every page uses.
+
+The filters are the CLI's formatters (babel): a value reads the same in the terminal and in the browser.
+Flash messages live in a short-lived cookie: a page that redirects after a POST says what happened on the
+next page, and nothing about it is kept on the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from lojasync.entrypoints.cli import formats
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+FLASH_COOKIE = "lojasync_avisos"
+FLASH_LEVELS = ("info", "sucesso", "aviso", "erro")
+# Levels as callers say them in English, mapped to the words shown (and the CSS classes).
+_LEVEL_NAMES = {"info": "info", "success": "sucesso", "warning": "aviso", "error": "erro"}
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.filters.update({
+    "money": formats.money,
+    "date": formats.day,
+    "datetime": formats.when,
+    "tax_id": formats.tax_id,
+    "number": formats.number,
+})
+# Jinja2Templates turns autoescape on for .html: every value is escaped unless a template says otherwise.
+
+
+def flash(request: Request, text: str, level: str = "info") -> None:
+    """Keep a message for the next page (shown by base.html): set on the response by `render`/`redirect`."""
+    level = _LEVEL_NAMES.get(level, level if level in FLASH_LEVELS else "info")
+    pending = request.state.__dict__.setdefault("flash_out", [])
+    pending.append({"text": text, "level": level})
+
+
+def redirect(request: Request, url: str, status_code: int = 303) -> Response:
+    """A redirect after a form (303: the browser follows with GET), carrying the flash messages."""
+    from fastapi.responses import RedirectResponse
+
+    response = RedirectResponse(url, status_code=status_code)
+    _write_flash(request, response)
+    return response
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Render a page with the logged-in user, the CSRF token and the pending flash messages."""
+    from lojasync.entrypoints.web.auth import csrf_token_for, optional_user
+
+    user = optional_user(request)
+    shown = _read_flash(request) + request.state.__dict__.pop("flash_out", [])
+    full = {
+        "user": user,
+        "csrf_token": csrf_token_for(request),
+        "flashes": shown,
+        "current_path": request.url.path,
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
+    response.headers.setdefault("Cache-Control", "no-store")
+    if request.cookies.get(FLASH_COOKIE):
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def _read_flash(request: Request) -> list[dict[str, str]]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return []
+    try:
+        items = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except ValueError:
+        return []
+    if not isinstance(items, list):
+        return []
+    # Anyone can write this cookie: only strings of a known level are kept (and escaped when shown).
+    return [{"text": str(i.get("text", ""))[:500], "level": i.get("level") if i.get("level") in FLASH_LEVELS
+             else "info"} for i in items[:10] if isinstance(i, dict)]
+
+
+def _write_flash(request: Request, response: Response) -> None:
+    pending = request.state.__dict__.pop("flash_out", [])
+    if pending:
+        # Base64: a cookie value cannot hold JSON's quotes and commas as they are.
+        value = base64.urlsafe_b64encode(json.dumps(pending).encode()).decode()
+        response.set_cookie(FLASH_COOKIE, value, max_age=120, path="/",
+                            httponly=True, samesite="lax", secure=request.url.scheme == "https")

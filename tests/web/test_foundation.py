@@ -1,0 +1,148 @@
+"""The web foundation: pt-BR filters, the layout, flash messages, error pages and JSON errors, static files."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from fastapi import Depends, Request
+
+from lojasync.entrypoints.web.auth import api_caller, csrf_protect, page_user
+from lojasync.entrypoints.web.templating import flash, redirect, render, templates
+from lojasync.sales.errors import OrderNotFound
+from lojasync.shared.errors import LojasyncError
+from tests.web.conftest import csrf_of
+
+
+class StoreBusy(LojasyncError):
+    code = "test.busy"
+    message_template = "A loja {store} está ocupada."
+    resolution_template = "Espere um minuto e tente de novo."
+
+
+def test_filters_write_money_dates_and_documents_in_pt_br():
+    env = templates.env
+    out = env.from_string("{{ v|money }}|{{ d|date }}|{{ t|datetime }}|{{ c|tax_id }}|{{ n|tax_id }}").render(
+        v=Decimal("1234.56"), d=date(2026, 11, 30), t=datetime(2026, 11, 30, 13, 5, tzinfo=timezone.utc),
+        c="52998224725", n="11222333000181")
+    assert out == "R$ 1.234,56|30/11/2026|30/11/2026 10:05|529.982.247-25|11.222.333/0001-81"
+
+
+def test_templates_escape_what_they_show():
+    assert templates.env.from_string("{{ x }}").render(x="<script>") == "&lt;script&gt;"
+
+
+def add_pages(web):
+    """Routes of a test: a page with a form, its POST (flash + redirect), pages that fail."""
+    app = web.app
+
+    @app.get("/teste")
+    def page(request: Request, user=Depends(page_user)):
+        return render(request, "error.html", {"title": "Teste", "message": f"Olá {user.email}"})
+
+    @app.post("/teste", dependencies=[Depends(csrf_protect)])
+    def post(request: Request, user=Depends(page_user)):
+        flash(request, "Pedido salvo <com cuidado>.", "success")
+        return redirect(request, "/teste")
+
+    @app.get("/teste/erro")
+    def failing(user=Depends(page_user)):
+        raise StoreBusy(store="Loja X")
+
+    @app.get("/teste/sumiu")
+    def missing(user=Depends(page_user)):
+        raise OrderNotFound(number=42)
+
+    @app.get("/api/v1/teste/erro")
+    def api_failing(caller=Depends(api_caller)):
+        raise StoreBusy(store="Loja X")
+
+    @app.get("/teste/defeito")
+    def defect(user=Depends(page_user)):
+        raise RuntimeError("segredo interno")
+
+
+def test_layout_has_navigation_skip_link_logout_and_the_csrf_token(logged_in):
+    add_pages(logged_in)
+    html = logged_in.get("/teste").text
+    for label in ("Pedidos/Orçamentos", "NF-e", "Vendas simples", "Estoque", "Financeiro", "Integração",
+                  "Configurações", "Pular para o conteúdo", "Sair", "operador@loja.com.br"):
+        assert label in html
+    assert 'lang="pt-BR"' in html and 'name="viewport"' in html
+    assert "/static/htmx.min.js" in html and "/static/app.css" in html
+    assert csrf_of(html)
+
+
+def test_a_flash_message_survives_the_redirect_and_is_shown_once(logged_in):
+    add_pages(logged_in)
+    token = csrf_of(logged_in.get("/teste").text)
+    response = logged_in.post("/teste", data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["location"] == "/teste"
+    shown = logged_in.get("/teste").text
+    assert "Pedido salvo &lt;com cuidado&gt;." in shown and "flash-sucesso" in shown
+    assert "Pedido salvo" not in logged_in.get("/teste").text
+
+
+def test_post_without_or_with_a_wrong_csrf_token_is_refused(logged_in):
+    add_pages(logged_in)
+    assert logged_in.post("/teste", data={}).status_code == 403
+    refused = logged_in.post("/teste", data={"csrf_token": "forjado"})
+    assert refused.status_code == 403 and "Formulário recusado" in refused.text
+    token = csrf_of(logged_in.get("/teste").text)
+    assert logged_in.post("/teste", headers={"X-CSRF-Token": token}).status_code == 303
+
+
+def test_pages_without_a_session_redirect_to_login_with_the_way_back(web):
+    add_pages(web)
+    response = web.get("/teste?pagina=2")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/teste%3Fpagina%3D2"
+    htmx = web.get("/teste", headers={"HX-Request": "true"})
+    assert htmx.headers["HX-Redirect"].startswith("/login?next=")
+
+
+def test_a_lojasync_error_is_a_page_with_its_resolution_or_json_for_the_api(logged_in, api_token):
+    add_pages(logged_in)
+    page = logged_in.get("/teste/erro")
+    assert page.status_code == 422
+    assert "A loja Loja X está ocupada." in page.text and "Resolução:" in page.text
+    assert "Espere um minuto e tente de novo." in page.text
+    missing = logged_in.get("/teste/sumiu")
+    assert missing.status_code == 404 and "Resolução:" in missing.text
+    api = logged_in.get("/api/v1/teste/erro", headers={"Authorization": f"Bearer {api_token}"})
+    assert api.status_code == 422
+    assert api.json() == {"erro": "A loja Loja X está ocupada.", "codigo": "test.busy",
+                          "resolucao": "Espere um minuto e tente de novo."}
+
+
+def test_unknown_pages_get_a_portuguese_404_and_the_api_json(logged_in):
+    page = logged_in.get("/nao-existe")
+    assert page.status_code == 404 and "Página não encontrada" in page.text
+    api = logged_in.get("/api/v1/nao-existe")
+    assert api.status_code == 404 and api.json()["codigo"] == "web.not_found"
+
+
+def test_a_defect_is_a_500_page_with_a_reference_and_no_trace(logged_in):
+    from fastapi.testclient import TestClient
+
+    add_pages(logged_in)
+    client = TestClient(logged_in.app, raise_server_exceptions=False, cookies=dict(logged_in.cookies))
+    response = client.get("/teste/defeito")
+    assert response.status_code == 500
+    assert "Erro inesperado" in response.text and "referência" in response.text
+    assert "segredo interno" not in response.text and "Traceback" not in response.text
+
+
+def test_the_api_without_a_token_is_401_json_in_portuguese(web):
+    add_pages(web)
+    response = web.get("/api/v1/teste/erro")
+    assert response.status_code == 401
+    assert response.json()["codigo"] == "web.unauthorized" and "token" in response.json()["erro"]
+    assert web.get("/api/v1/teste/erro", headers={"Authorization": "Bearer forjado"}).status_code == 401
+
+
+def test_root_goes_to_the_order_list_and_htmx_is_served_from_the_package(logged_in, web):
+    assert logged_in.get("/").headers["location"] == "/pedidos"
+    htmx = web.get("/static/htmx.min.js")
+    assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
+    assert web.get("/static/app.css").status_code == 200
