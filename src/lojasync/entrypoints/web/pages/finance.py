@@ -1,0 +1,94 @@
+"""Financeiro: contas a receber (em aberto, vencida, recebida, cancelada), filtered by situation and due date,
+with totals, the order each belongs to, and marking one received (baixa)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.finance.services import receive
+from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
+from lojasync.shared.errors import LojasyncError
+
+router = APIRouter(dependencies=[Depends(page_user)])
+
+DOCUMENTS = {"nfe": ("NF-e", "/nfe/{id}"), "simple_sale": ("Venda simples", "/vendas/{id}")}
+SITUATIONS = [("", "Todas")] + [(s.value, s.label.capitalize()) for s in Situation]
+FILTERS = ("situacao", "vencimento_de", "vencimento_ate", "pedido")
+PAYMENT_METHODS = {"credit_card": "cartão de crédito", "debit_card": "cartão de débito", "boleto": "boleto",
+                   "pix": "Pix", "wire_transfer": "transferência", "cash": "dinheiro"}
+
+
+class FilterInvalid(LojasyncError):
+    code = "web.finance_filter_invalid"
+    message_template = "{field} inválido: {given}."
+    resolution_template = "{hint}"
+
+
+def _day(value: str, field: str) -> date | None:
+    """A date input sends 2026-12-31; typed by hand (a browser without a date picker) it is 31/12/2026."""
+    return formats.parse_day(value, field) if value.strip() else None
+
+
+def _criteria(situacao: str, vencimento_de: str, vencimento_ate: str, pedido: str) -> ReceivableFilter:
+    try:
+        situation = Situation(situacao) if situacao else None
+    except ValueError:
+        raise FilterInvalid(field="Situação", given=situacao,
+                            hint="Escolha em aberto, vencida, recebida ou cancelada.") from None
+    number = None
+    if pedido.strip():
+        if not pedido.strip().lstrip("#").isdigit():
+            raise FilterInvalid(field="Número do pedido", given=pedido, hint="Informe só o número do pedido.")
+        number = int(pedido.strip().lstrip("#"))
+    return ReceivableFilter(situation, _day(vencimento_de, "Vencimento a partir de"),
+                            _day(vencimento_ate, "Vencimento até"), number)
+
+
+@router.get("/financeiro", include_in_schema=False)
+def finance_page(request: Request, situacao: str = "", vencimento_de: str = "", vencimento_ate: str = "",
+                 pedido: str = "") -> Response:
+    return _page(request, {"situacao": situacao, "vencimento_de": vencimento_de, "vencimento_ate": vencimento_ate,
+                           "pedido": pedido})
+
+
+def _page(request: Request, filters: dict[str, str], error: LojasyncError | None = None,
+          status_code: int = 200) -> Response:
+    listing, filter_error = None, None
+    try:
+        listing = find_receivables(request.app.state.container.read_uow(), _criteria(**filters))
+    except LojasyncError as exc:
+        filter_error, status_code = exc, 422
+    rows = [{**r, "document_label": DOCUMENTS.get(r["document"], (r["document"], None))[0],
+             "document_url": (DOCUMENTS.get(r["document"], (None, None))[1] or "").format(id=r["document_id"]) or None,
+             "method": PAYMENT_METHODS.get((r["payment_method"] or "").lower(), r["payment_method"])}
+            for r in (listing.items if listing else [])]
+    query = request.url.query
+    return render(request, "finance/list.html", {
+        "rows": rows, "listing": listing, "filters": filters, "situations": SITUATIONS, "error": error,
+        "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else "")},
+        status_code=status_code)
+
+
+@router.post("/financeiro/{receivable_id}/receber", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def mark_received(request: Request, receivable_id: int, voltar: Annotated[str, Form()] = "/financeiro") -> Response:
+    """Baixa: the receivable is received now (a second click changes nothing)."""
+    back = voltar if voltar.startswith("/financeiro") and not voltar.startswith("//") else "/financeiro"
+    try:
+        row, changed = receive(request.app.state.container.uow(), receivable_id)
+    except LojasyncError as exc:
+        # The list as it was shown (its filters travel in `voltar`), with the error above it.
+        shown = parse_qs(urlsplit(back).query)
+        return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=409)
+    if changed:
+        flash(request, f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", "success")
+    else:
+        flash(request, f"Conta {row['id']} já estava recebida.", "info")
+    return redirect(request, back)

@@ -1,0 +1,113 @@
+"""Financeiro page over the real services: contas a receber with their situation ("vencida" = open and past
+due), filters by situation and due date, totals, the order's link, and marking one received."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from lojasync.entrypoints.cli import formats
+from lojasync.finance.services import list_receivables
+from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.factories import make_store, order_payload
+from tests.web.conftest import csrf_of
+
+CARD = {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}
+
+
+@pytest.fixture()
+def order_number(app) -> int:
+    """A card order in three installments, sold 45 days ago: the first installment (30 days) is overdue,
+    the other two are still open."""
+    store_id = make_store(app)
+    number = import_order(app.uow(), store_id, order_payload(id=2300000001, payment_details=CARD),
+                          ImportPolicy()).order_number
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id, now=lambda: datetime.now(timezone.utc) - timedelta(days=45))
+    return number
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def rows_of(html: str) -> list[str]:
+    """The text of each receivable's row."""
+    return [text_of(row) for row in re.findall(r'<tr id="conta-\d+">(.*?)</tr>', html, re.S)]
+
+
+def test_the_page_needs_a_login(web):
+    answer = web.get("/financeiro")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_the_list_shows_each_installment_with_its_order_situation_and_totals(logged_in, app, order_number):
+    page = logged_in.get("/financeiro")
+    assert page.status_code == 200 and "<h1>Financeiro</h1>" in page.text
+    rows = rows_of(page.text)
+    assert len(rows) == 3
+    assert "vencida" in rows[0] and "em aberto" in rows[1] and "em aberto" in rows[2]
+    assert all(f"Pedido {order_number}" in row and "cartão de crédito" in row for row in rows)
+    assert [row.split("/3")[0].split()[-1] for row in rows] == ["1", "2", "3"]   # installment 1/3, 2/3, 3/3
+    assert page.text.count(f'href="/pedidos/{order_number}"') == 3
+    assert re.search(r'<td class="num" id="total-mostrado">R\$ 160,00</td>', page.text)
+    totals = text_of(page.text.split('id="totais-titulo"')[1].split("</table>")[0])
+    first = list_receivables(app.uow())[0]["amount"]
+    assert f"Vencida 1 {formats.money(first)}" in totals and "Em aberto 2" in totals
+
+
+def test_filters_by_situation_and_due_date(logged_in, order_number):
+    overdue = rows_of(logged_in.get("/financeiro", params={"situacao": "vencida"}).text)
+    assert len(overdue) == 1 and "vencida" in overdue[0]
+    today = datetime.now(timezone.utc).date()
+    window = {"vencimento_de": (today + timedelta(days=1)).isoformat(),
+              "vencimento_ate": (today + timedelta(days=30)).isoformat()}
+    assert len(rows_of(logged_in.get("/financeiro", params=window).text)) == 1
+    typed = {"vencimento_de": (today + timedelta(days=1)).strftime("%d/%m/%Y")}   # a browser without a date picker
+    assert len(rows_of(logged_in.get("/financeiro", params=typed).text)) == 2
+    assert rows_of(logged_in.get("/financeiro", params={"situacao": "cancelada"}).text) == []
+
+
+def test_bad_filters_are_refused_in_portuguese(logged_in, order_number):
+    page = logged_in.get("/financeiro", params={"vencimento_de": "31/02/2026"})
+    assert page.status_code == 422
+    assert "Data inválida em Vencimento a partir de: 31/02/2026." in page.text and "Resolução" in page.text
+    backwards = logged_in.get("/financeiro", params={"vencimento_de": "2027-02-01", "vencimento_ate": "2027-01-01"})
+    assert backwards.status_code == 422 and "Período de vencimento inválido" in backwards.text
+
+
+def test_marking_received_changes_the_receivable_and_returns_to_the_same_list(logged_in, app, order_number):
+    page = logged_in.get("/financeiro", params={"situacao": "vencida"})
+    receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
+    answer = logged_in.post(f"/financeiro/{receivable_id}/receber",
+                            data={"csrf_token": csrf_of(page.text), "voltar": "/financeiro?situacao=vencida"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/financeiro?situacao=vencida"
+    received = {r["id"]: r for r in list_receivables(app.uow())}[receivable_id]
+    assert received["status"] == "received" and received["received_at"] is not None
+    after = logged_in.get(answer.headers["location"])
+    assert f"Conta {receivable_id} recebida: R$" in after.text
+    assert rows_of(after.text) == []   # no longer overdue
+    assert "recebida" in rows_of(logged_in.get("/financeiro", params={"situacao": "recebida"}).text)[0]
+
+
+def test_a_cancelled_receivable_cannot_be_received(logged_in, app, order_number):
+    sale_id = int(list_receivables(app.uow())[0]["document_id"])
+    cancel_sale(app.uow(), sale_id)
+    receivable_id = list_receivables(app.uow())[0]["id"]
+    token = csrf_of(logged_in.get("/financeiro").text)
+    answer = logged_in.post(f"/financeiro/{receivable_id}/receber", data={"csrf_token": token})
+    assert answer.status_code == 409
+    assert f"A conta a receber {receivable_id} está cancelada: não pode ser recebida." in answer.text
+    assert "registre o recebimento em outro lançamento" in answer.text
+    assert list_receivables(app.uow())[0]["status"] == "cancelled"
+    assert "Marcar como recebida" not in answer.text   # cancelled ones offer no button
+
+
+def test_receiving_needs_the_csrf_token(logged_in, app, order_number):
+    receivable_id = list_receivables(app.uow())[0]["id"]
+    assert logged_in.post(f"/financeiro/{receivable_id}/receber", data={}).status_code == 403
+    assert list_receivables(app.uow())[0]["status"] == "open"
