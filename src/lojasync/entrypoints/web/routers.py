@@ -9,7 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lojasync.entrypoints.web import login
+from lojasync.entrypoints.web.pages import finance, stock
 
 ROUTERS: list[APIRouter] = [
     login.router,
+    stock.router,
+    finance.router,
 ]
