@@ -359,3 +359,39 @@ def test_the_store_cancel_reason_is_kept_with_the_store_states(app, store_id):
     import_order(app.uow(), store_id, order_payload(status="cancelled", cancel_reason="inventory"), POLICY)
     order = _only_order(app)
     assert order["status"] == "Cancelado" and order["store"]["cancel_reason"] == "inventory"
+
+
+@pytest.mark.postgresql
+def test_an_import_that_waits_for_an_approval_sees_the_order_processed(app, store_id):
+    """Rule 7 under a race: the approval holds the order's lock and commits while the import waits for it;
+    the import must then read the order as processed (flag the change), not apply the store's values."""
+    import threading
+
+    from sqlalchemy import text
+
+    payload = order_payload(payment_status="paid")
+    number = import_order(app.uow(), store_id, payload, POLICY).order_number
+    changed = {**payload, "total": "999.00", "subtotal": "989.00", "updated_at": ts(60)}
+
+    approval = app.engine.connect()
+    approving = approval.begin()
+    approval.execute(text("SELECT id FROM orders WHERE id = :n FOR UPDATE"), {"n": number})
+    approval.execute(text("UPDATE orders SET processed_by = 'nfe' WHERE id = :n"), {"n": number})
+    results = []
+    importer = threading.Thread(target=lambda: results.append(import_order(app.uow(), store_id, changed, POLICY)))
+    importer.start()
+    with app.engine.connect() as watcher:   # wait until the import is blocked on the order's lock
+        for _ in range(500):
+            waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                           "AND datname = current_database()")).scalar()
+            if waiting or not importer.is_alive():
+                break
+            threading.Event().wait(0.01)
+    approving.commit()
+    approval.close()
+    importer.join(timeout=30)
+
+    order = _only_order(app)
+    assert results and results[0].outcome is not Outcome.UPDATED
+    assert order["total"] != "R$ 999,00" and str(order["total"]) != "999.00"
+    assert order["needs_attention"] is True

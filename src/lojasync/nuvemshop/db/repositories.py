@@ -26,6 +26,7 @@ from lojasync.nuvemshop.model.import_failures import ImportFailure
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogEntry, StoreLogType
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
+from lojasync.sales.orders import Order
 from lojasync.sales.ports import OriginRef
 from lojasync.shared.batching import chunks
 
@@ -77,7 +78,16 @@ class BindingRepository:
             # PostgreSQL: a second importer of the same store order waits here (SQLite ignores it
             # and serialises writers with BEGIN IMMEDIATE instead).
             query = query.with_for_update(of=OrderBinding)
-        return {b.external_id: b for b in self.session.scalars(query)}
+        found = {b.external_id: b for b in self.session.scalars(query)}
+        if lock and self.session.get_bind().dialect.name == "postgresql":
+            # The orders too, read again once locked: an NF-e approved or a sale confirmed while this import
+            # waited (the fiscal side locks the order) must be seen as processed, or the store's changes
+            # would be applied over a processed order (rule 7).
+            order_ids = sorted(b.order_id for b in found.values() if b.order_id is not None)
+            for chunk in chunks(order_ids):
+                self.session.scalars(select(Order).where(Order.id.in_(chunk)).with_for_update(of=Order)
+                                     .execution_options(populate_existing=True)).unique().all()
+        return found
 
     def for_orders(self, order_ids: Iterable[int]) -> dict[int, OrderBinding]:
         found: dict[int, OrderBinding] = {}
