@@ -1,0 +1,199 @@
+"""Integração: the connected stores and their state, connecting one (the install link, or its id and token),
+webhook registration, last sync and lag, failed notifications with their Resolução and Reprocessar,
+Sincronizar agora, and the updates waiting for the store (stock, NF-e keys) with Reenviar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from babel.dates import format_timedelta
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.nuvemshop.errors import StoreNotFound
+from lojasync.nuvemshop.services.events_admin import list_events, retry_events
+from lojasync.nuvemshop.services.install_invite import make_invite, setup_warnings
+from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
+from lojasync.nuvemshop.services.integration_views import StoreState, retry_failed_updates, store_states
+from lojasync.nuvemshop.services.store_updates import list_store_updates
+from lojasync.nuvemshop.services.stores import add_store, set_store_enabled, store_log
+from lojasync.sales.history_text import level_label
+from lojasync.settings import DEFAULT_API_URL
+from lojasync.shared.errors import LojasyncError
+
+router = APIRouter(dependencies=[Depends(page_user)])
+
+FAILED_EVENTS_SHOWN = 50
+UPDATES_SHOWN = 20
+
+
+def duration(seconds: float | None) -> str:
+    """`5 minutos`, `2 horas`: how long, in words."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return "menos de 1 minuto"
+    return format_timedelta(timedelta(seconds=seconds), locale="pt_BR", threshold=1.5)
+
+
+def _page(request: Request, status_code: int = 200, **context) -> Response:
+    container = request.app.state.container
+    stores = store_states(container.read_uow())
+    updates = {s.external_id: list_store_updates(container.read_uow(), s.external_id)[:UPDATES_SHOWN]
+               for s in stores if s.pending_updates or s.failed_updates}
+    events = list_events(container.read_uow(), failed_only=True, limit=FAILED_EVENTS_SHOWN)
+    return render(request, "integration/index.html", {
+        "stores": stores, "updates": updates, "events": events, "duration": duration,
+        "several_stores": len(stores) > 1, "error": None, "error_title": None, "connect_values": {},
+        "default_api_url": DEFAULT_API_URL, **context}, status_code=status_code)
+
+
+@router.get("/integracao", include_in_schema=False)
+def integration_page(request: Request) -> Response:
+    return _page(request)
+
+
+def _store(request: Request, external_id: str) -> StoreState:
+    for store in store_states(request.app.state.container.read_uow()):
+        if store.external_id == external_id:
+            return store
+    raise StoreNotFound(external_store_id=external_id)
+
+
+# connecting a store ----------------------------------------------------------------------------------------
+
+@router.post("/integracao/conectar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def install_link(request: Request, horas: Annotated[str, Form()] = "24") -> Response:
+    """Conectar loja: the link with a signed invite the merchant opens to install the app (as `store
+    install-link`). Shown once on this answer; a new one can be made at any time."""
+    container = request.app.state.container
+    settings = container.settings
+    try:
+        hours = float(horas.replace(",", "."))
+    except ValueError:
+        hours = -1.0   # make_invite refuses it with its own words
+    try:
+        invite = make_invite(container.cipher, hours)
+    except LojasyncError as exc:
+        return _page(request, 422, error=exc, error_title="Link não gerado")
+    link = f"{settings.public_url.rstrip('/')}/nuvemshop/install?convite={invite}"
+    warnings = setup_warnings(settings.nuvemshop_client_id, settings.nuvemshop_client_secret, settings.public_url)
+    return render(request, "integration/connect.html", {"link": link, "hours": hours, "warnings": warnings},
+                  headers={"Cache-Control": "no-store"})
+
+
+@router.post("/integracao/lojas", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def connect_with_token(request: Request, loja: Annotated[str, Form()] = "", token: Annotated[str, Form()] = "",
+                       api: Annotated[str, Form()] = DEFAULT_API_URL, nome: Annotated[str, Form()] = "") -> Response:
+    """Connect a store by its id and access token (as `store add`), checked with the store first."""
+    container = request.app.state.container
+    try:
+        view, created = add_store(container.uow(), container.cipher, loja, token, api or DEFAULT_API_URL,
+                                  nome.strip() or None, check=container.client_for)
+    except LojasyncError as exc:
+        # The token is never sent back to the page.
+        return _page(request, 422, error=exc, error_title="Loja não conectada",
+                     connect_values={"loja": loja, "api": api, "nome": nome})
+    flash(request, f"Loja {view.external_id} {'conectada' if created else 'atualizada'}. Use Sincronizar agora "
+                   "para importar os pedidos que já existem.", "success")
+    return redirect(request, "/integracao")
+
+
+# store actions ---------------------------------------------------------------------------------------------
+
+@router.post("/integracao/lojas/{external_id}/sincronizar", include_in_schema=False,
+             dependencies=[Depends(csrf_protect)])
+def sync_now(request: Request, external_id: str, completa: Annotated[str, Form()] = "") -> Response:
+    """Sincronizar agora: a sync of the store's changed orders (all of them with `completa`) for the worker."""
+    store = _store(request, external_id)
+    if store.state in ("inactive", "paused"):
+        flash(request, f"Loja {external_id} não sincronizada: {store.reason} Resolução: {store.resolution}", "warning")
+        return redirect(request, "/integracao")
+    request.app.state.queue.sync_soon(store.id, full=bool(completa))
+    flash(request, f"Sincronização {'completa ' if completa else ''}da loja {external_id} na fila: os pedidos novos e "
+                   "alterados aparecem em Pedidos/Orçamentos em instantes.", "success")
+    return redirect(request, "/integracao")
+
+
+@router.post("/integracao/lojas/{external_id}/reenviar", include_in_schema=False,
+             dependencies=[Depends(csrf_protect)])
+def resend_updates(request: Request, external_id: str) -> Response:
+    """Reenviar: the updates the store refused go back in the queue, and the worker is woken to send them."""
+    store_id, again = retry_failed_updates(request.app.state.container.uow(), external_id)
+    request.app.state.queue.push_soon(store_id)
+    flash(request, f"{again} atualização(ões) recolocada(s) na fila da loja {external_id}." if again
+              else f"Nenhuma atualização recusada pela loja {external_id}; as pendentes foram enviadas ao worker.",
+          "success" if again else "info")
+    return redirect(request, "/integracao#atualizacoes")
+
+
+@router.post("/integracao/lojas/{external_id}/desativar", include_in_schema=False,
+             dependencies=[Depends(csrf_protect)])
+def disable(request: Request, external_id: str) -> Response:
+    set_store_enabled(request.app.state.container.uow(), external_id, enabled=False)
+    flash(request, f"Loja {external_id} desativada: nada mais é importado dela; os pedidos já importados ficam.",
+          "success")
+    return redirect(request, "/integracao")
+
+
+@router.post("/integracao/lojas/{external_id}/reativar", include_in_schema=False,
+             dependencies=[Depends(csrf_protect)])
+def enable(request: Request, external_id: str) -> Response:
+    view = set_store_enabled(request.app.state.container.uow(), external_id, enabled=True)
+    request.app.state.queue.sync_soon(view.id)
+    flash(request, f"Loja {external_id} reativada; uma sincronização foi colocada na fila.", "success")
+    return redirect(request, "/integracao")
+
+
+@router.get("/integracao/lojas/{external_id}/webhooks", include_in_schema=False)
+def webhooks_page(request: Request, external_id: str) -> Response:
+    """What the store has registered against what lojasync expects (asks the store: one API call)."""
+    return _webhooks(request, external_id, create=False)
+
+
+@router.post("/integracao/lojas/{external_id}/webhooks", include_in_schema=False,
+             dependencies=[Depends(csrf_protect)])
+def register_webhooks(request: Request, external_id: str) -> Response:
+    """Register in the store the webhooks that are missing (as `store webhooks`)."""
+    return _webhooks(request, external_id, create=True)
+
+
+def _webhooks(request: Request, external_id: str, create: bool) -> Response:
+    container = request.app.state.container
+    url = webhook_url_for(container.settings.public_url)
+    report = store_webhooks(container.uow(), container.client_for, external_id, url, create=create)
+    return render(request, "integration/webhooks.html", {"store": external_id, "report": report, "created_now": create},
+                  status_code=200 if report.error is None else 502)
+
+
+@router.get("/integracao/lojas/{external_id}/registro", include_in_schema=False)
+def store_log_page(request: Request, external_id: str) -> Response:
+    entries = store_log(request.app.state.container.read_uow(), external_id, limit=200)
+    return render(request, "integration/log.html", {"store": external_id, "entries": entries,
+                                                    "level_label": level_label})
+
+
+# notifications -------------------------------------------------------------------------------------------
+
+@router.post("/integracao/eventos/{event_id}/reprocessar", include_in_schema=False,
+             dependencies=[Depends(csrf_protect)])
+def retry_event(request: Request, event_id: int) -> Response:
+    """Reprocessar: the failed notification goes back to the queue and the store's drain is scheduled."""
+    stores = retry_events(request.app.state.container.uow(), event_id)
+    for store_id in stores:
+        request.app.state.queue.drain_soon(store_id)
+    flash(request, f"Notificação {event_id} recolocada na fila: o pedido será lido de novo da loja.", "success")
+    return redirect(request, "/integracao#eventos")
+
+
+@router.post("/integracao/eventos/reprocessar-todos", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def retry_all_events(request: Request) -> Response:
+    stores = retry_events(request.app.state.container.uow(), all_failed=True)
+    for store_id in stores:
+        request.app.state.queue.drain_soon(store_id)
+    flash(request, "Notificações com erro recolocadas na fila." if stores else "Nenhuma notificação com erro.",
+          "success" if stores else "info")
+    return redirect(request, "/integracao#eventos")

@@ -1,0 +1,202 @@
+"""Integração pages over the real services: stores with their state and reason, failed notifications with
+their Resolução and Reprocessar, Sincronizar agora, the install link, connecting by token and the webhooks
+(checked against the store simulator on 127.0.0.1), and Reenviar for the updates the store refused."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+from lojasync.nuvemshop.services.events_admin import list_events
+from lojasync.nuvemshop.services.install_invite import invite_problem
+from lojasync.nuvemshop.services.integration_views import store_states
+from lojasync.nuvemshop.services.stores import list_stores
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
+from tests.factories import make_store
+from tests.web.conftest import csrf_of
+
+STORE = "1234567"
+
+
+@pytest.fixture()
+def store_id(app) -> int:
+    return make_store(app, STORE)
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    with SimulatorServer(config=SimulatorConfig(orders=3, seed=9, leak_per_second=50.0)) as server:
+        yield server
+
+
+def failed_event(app, store_id: int) -> int:
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        event = WebhookEvent(store_id, STORE, "order/paid", "987654", {"id": 987654}, received_at=now)
+        event.mark_failed(now, "Pedido 987654 com total inválido na loja.", "Corrija o pedido na loja e reprocesse.",
+                          code="nuvemshop.payload_invalid")
+        uow.webhook_events.add(event)
+        uow.commit()
+        return event.id
+
+
+def text_of(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_page_needs_a_login(web):
+    assert web.get("/integracao").headers["location"].startswith("/login")
+
+
+def test_the_page_shows_each_store_its_state_and_the_failed_notifications(logged_in, app, store_id):
+    event_id = failed_event(app, store_id)
+    with app.uow() as uow:
+        uow.webhook_events.add(WebhookEvent(store_id, STORE, "order/created", "1", {},
+                                            received_at=datetime.now(timezone.utc) - timedelta(minutes=7)))
+        uow.commit()
+    page = logged_in.get("/integracao")
+    assert page.status_code == 200 and "<h1>Integração</h1>" in page.text
+    words = text_of(page.text)
+    assert f"Loja {STORE}" in words and "ativa" in words
+    assert "Última sincronização nunca" in words
+    assert "Notificações esperando importação 1; atraso de 7 minutos" in words
+    assert "Pedido 987654 com total inválido na loja." in words
+    assert "Resolução: Corrija o pedido na loja e reprocesse." in words
+    assert f'action="/integracao/eventos/{event_id}/reprocessar"' in page.text
+    assert ">Sincronizar agora<" in page.text and ">Conectar loja<" in page.text
+
+
+def test_a_store_that_needs_attention_shows_the_reason_and_resolution(logged_in, app, store_id):
+    with app.uow() as uow:
+        store = uow.stores.get(store_id)
+        store.flag("nuvemshop.unauthorized", "A loja recusou o token de acesso.", "Reinstale o app na loja.",
+                   datetime.now(timezone.utc))
+        uow.commit()
+    words = text_of(logged_in.get("/integracao").text)
+    assert "precisa de atenção" in words
+    assert "A loja recusou o token de acesso. Resolução: Reinstale o app na loja." in words
+
+
+def test_reprocessar_puts_the_event_back_and_wakes_the_worker(logged_in, app, store_id):
+    event_id = failed_event(app, store_id)
+    token = csrf_of(logged_in.get("/integracao").text)
+    answer = logged_in.post(f"/integracao/eventos/{event_id}/reprocessar", data={"csrf_token": token})
+    assert answer.status_code == 303
+    (event,) = list_events(app.uow())
+    assert (event.id, event.status, event.retryable) == (event_id, "pendente", False)
+    assert ("drain_soon", (store_id,), {}) in logged_in.queue.calls
+    after = logged_in.get("/integracao")
+    assert f"Notificação {event_id} recolocada na fila" in after.text
+    assert "Nenhuma notificação (webhook) com erro." in after.text
+
+
+def test_reprocessar_an_unknown_event_is_a_page_in_portuguese(logged_in, store_id):
+    token = csrf_of(logged_in.get("/integracao").text)
+    answer = logged_in.post("/integracao/eventos/999999/reprocessar", data={"csrf_token": token})
+    assert answer.status_code == 404 and "Resolução" in answer.text and "Traceback" not in answer.text
+
+
+def test_sync_now_queues_a_sync_of_that_store(logged_in, app, store_id):
+    token = csrf_of(logged_in.get("/integracao").text)
+    answer = logged_in.post(f"/integracao/lojas/{STORE}/sincronizar", data={"csrf_token": token})
+    assert answer.status_code == 303
+    assert ("sync_soon", (store_id,), {"full": False}) in logged_in.queue.calls
+    assert f"Sincronização da loja {STORE} na fila" in logged_in.get("/integracao").text
+    logged_in.post(f"/integracao/lojas/{STORE}/sincronizar", data={"csrf_token": token, "completa": "1"})
+    assert ("sync_soon", (store_id,), {"full": True}) in logged_in.queue.calls
+
+
+def test_a_disabled_store_is_not_synced_and_says_why(logged_in, app, store_id):
+    token = csrf_of(logged_in.get("/integracao").text)
+    logged_in.post(f"/integracao/lojas/{STORE}/desativar", data={"csrf_token": token})
+    assert [s.active for s in list_stores(app.uow())] == [False]
+    page = logged_in.get("/integracao")
+    assert "desativada no lojasync" in page.text and ">Reativar loja<" in page.text
+    assert ">Sincronizar agora<" not in page.text
+    logged_in.post(f"/integracao/lojas/{STORE}/sincronizar", data={"csrf_token": token})
+    assert not any(name == "sync_soon" for name, *_ in logged_in.queue.__dict__.get("calls", []))
+    assert "não sincronizada" in logged_in.get("/integracao").text
+    logged_in.post(f"/integracao/lojas/{STORE}/reativar", data={"csrf_token": token})
+    assert [s.active for s in list_stores(app.uow())] == [True]
+
+
+def test_conectar_loja_shows_a_working_install_link(logged_in, app):
+    page = logged_in.get("/integracao")
+    assert "Nenhuma loja conectada" in page.text
+    answer = logged_in.post("/integracao/conectar", data={"csrf_token": csrf_of(page.text), "horas": "24"})
+    assert answer.status_code == 200 and "<h1>Conectar loja</h1>" in answer.text
+    link = html.unescape(re.search(r'id="link-instalacao"[^>]*value="([^"]+)"', answer.text).group(1))
+    address = urlsplit(link)
+    assert address.path == "/nuvemshop/install"
+    assert invite_problem(app.cipher, parse_qs(address.query)["convite"][0]) is None
+    assert "Válido por 24 h" in answer.text
+    refused = logged_in.post("/integracao/conectar", data={"csrf_token": csrf_of(page.text), "horas": "0"})
+    assert refused.status_code == 422 and "Resolução" in refused.text
+
+
+def test_connecting_by_token_is_checked_with_the_store(logged_in, app, simulator):
+    token = csrf_of(logged_in.get("/integracao").text)
+    wrong = logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": simulator.store_id,
+                                                      "token": "token-errado", "api": simulator.api_url})
+    assert wrong.status_code == 422 and "token de acesso recusado" in wrong.text
+    assert "token-errado" not in wrong.text          # the token never comes back to the page
+    assert list_stores(app.uow()) == []
+    bad_id = logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": "abc", "token": "x"})
+    assert bad_id.status_code == 422 and "Id de loja inválido" in bad_id.text
+
+    done = logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": simulator.store_id,
+                                                     "token": simulator.access_token, "api": simulator.api_url})
+    assert done.status_code == 303
+    assert [s.external_id for s in list_stores(app.uow())] == [str(simulator.store_id)]
+    assert f"Loja {simulator.store_id} conectada" in logged_in.get("/integracao").text
+
+
+def test_webhooks_are_checked_and_the_missing_ones_registered(logged_in, app, simulator):
+    token = csrf_of(logged_in.get("/integracao").text)
+    logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": simulator.store_id,
+                                              "token": simulator.access_token, "api": simulator.api_url})
+    check = logged_in.get(f"/integracao/lojas/{simulator.store_id}/webhooks")
+    assert check.status_code == 200 and "<h1>Webhooks da loja" in check.text
+    assert "faltando" in check.text and ">Registrar os webhooks que faltam<" in check.text
+    created = logged_in.post(f"/integracao/lojas/{simulator.store_id}/webhooks", data={"csrf_token": token})
+    assert created.status_code == 200 and "criado agora" in created.text
+    again = logged_in.get(f"/integracao/lojas/{simulator.store_id}/webhooks")
+    assert "faltando: 0" in text_of(again.text) and "Todos os webhooks estão registrados" in again.text
+
+
+def test_webhooks_of_an_unreachable_store_say_so(logged_in, app, store_id):
+    page = logged_in.get(f"/integracao/lojas/{STORE}/webhooks")
+    assert page.status_code == 502
+    assert "Não foi possível consultar os webhooks da loja" in page.text and "Resolução" in page.text
+
+
+def test_reenviar_puts_refused_updates_back_and_wakes_the_worker(logged_in, app, store_id):
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        uow.store_updates.want_invoice_key(store_id, "555", "3526" + "0" * 40, now)
+        (row,) = uow.store_updates.due(store_id, now)
+        uow.store_updates.fail(row, now, "Pedido 555 não existe na loja.", "Confira o pedido na loja.")
+        uow.commit()
+    page = logged_in.get("/integracao")
+    words = text_of(page.text)
+    assert "chave da NF-e 555 com erro" in words
+    assert "Pedido 555 não existe na loja. Resolução: Confira o pedido na loja." in words
+    answer = logged_in.post(f"/integracao/lojas/{STORE}/reenviar", data={"csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 303
+    (state,) = store_states(app.uow())
+    assert (state.pending_updates, state.failed_updates) == (1, 0)
+    assert ("push_soon", (store_id,), {}) in logged_in.queue.calls
+
+
+def test_the_store_log_page(logged_in, app, store_id):
+    token = csrf_of(logged_in.get("/integracao").text)
+    logged_in.post(f"/integracao/lojas/{STORE}/desativar", data={"csrf_token": token})
+    page = logged_in.get(f"/integracao/lojas/{STORE}/registro")
+    assert page.status_code == 200 and f"<h1>Registro da loja {STORE}</h1>" in page.text
+    assert "desativada" in page.text.lower()
