@@ -9,10 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lojasync.entrypoints.web import login
-from lojasync.entrypoints.web.pages import finance, stock
+from lojasync.entrypoints.web.pages import finance, integration, stock
 
 ROUTERS: list[APIRouter] = [
     login.router,
     stock.router,
     finance.router,
+    integration.router,
 ]
