@@ -1,0 +1,179 @@
+"""Configurações: the company and its fiscal data (as `company set`, with the same checks), the A1 certificate
+(upload, or a test one in homologação), NF-e series and numbering, the environment, and, for reading, the rules
+that come from the environment variables (status mapping, unknown SKU, reconciliation) and the users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from lojasync.accounts.services.users import list_users
+from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.fiscal.company import REGIME_NORMAL, SIMPLES_NACIONAL
+from lojasync.fiscal.municipalities import UF_CODES
+from lojasync.fiscal.services.company import (
+    CompanyDataInvalid,
+    CompanyMissing,
+    install_certificate,
+    install_test_certificate,
+    show_company,
+)
+from lojasync.fiscal.services.company import set_company as save_company
+from lojasync.fiscal.services.company_form import changed_only, company_fields
+from lojasync.shared.errors import LojasyncError
+from lojasync.stock.products import UnknownSkuPolicy
+
+router = APIRouter(dependencies=[Depends(page_user)])
+
+# A real A1 file is a few kilobytes; anything far larger is not a certificate.
+MAX_CERTIFICATE_BYTES = 512 * 1024
+COMPANY_FIELDS = ("legal_name", "trade_name", "cnpj", "ie", "crt", "street", "number", "complement", "district",
+                  "city", "uf", "zipcode", "phone", "default_ncm")
+REGIMES = [(str(SIMPLES_NACIONAL), "1 - Simples Nacional"), (str(REGIME_NORMAL), "3 - Regime normal")]
+ENVIRONMENTS = [("homologacao", "Homologação (testes, sem valor fiscal)"),
+                ("producao", "Produção (notas com valor fiscal)")]
+UNKNOWN_SKU = {UnknownSkuPolicy.CREATE: "cria o produto (marcado \"criado pela loja\") a partir do item do pedido",
+               UnknownSkuPolicy.UNLINKED: "deixa o item sem produto vinculado e registra no histórico do pedido"}
+
+
+class NumberInvalid(LojasyncError):
+    code = "web.number_invalid"
+    message_template = "{field} deve ser um número inteiro: {given}."
+    resolution_template = "Informe só dígitos."
+
+
+def _int(value: str, field: str) -> int | None:
+    value = value.strip().replace(".", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise NumberInvalid(field=field, given=value)
+    return int(value)
+
+
+def _page(request: Request, status_code: int = 200, **context) -> Response:
+    container = request.app.state.container
+    settings = container.settings
+    try:
+        company = show_company(container.read_uow())
+    except CompanyMissing:
+        company = None
+    fields = company_fields(container.read_uow()) or {}
+    values = context.pop("values", None) or {k: ("" if fields.get(k) is None else fields[k]) for k in COMPANY_FIELDS}
+    rules = settings.status_rules()
+    return render(request, "settings/index.html", {
+        "company": company, "fields": fields, "values": values, "regimes": REGIMES,
+        "ufs": [("", "—")] + [(uf, uf) for uf in sorted(UF_CODES)], "environments": ENVIRONMENTS,
+        "status_rules": rules, "unknown_sku": settings.unknown_sku, "unknown_sku_text": UNKNOWN_SKU,
+        "reconcile_minutes": settings.reconcile_minutes, "sefaz": settings.sefaz,
+        "users": list_users(container.accounts_uow()),
+        "errors": {}, **context}, status_code=status_code)
+
+
+@router.get("/configuracoes", include_in_schema=False)
+def settings_page(request: Request) -> Response:
+    return _page(request)
+
+
+async def form_text(request: Request) -> dict[str, str]:
+    """The submitted form's text fields (files aside), each as typed."""
+    return {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+
+
+@router.post("/configuracoes/empresa", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def set_company(request: Request, form: Annotated[dict[str, str], Depends(form_text)]) -> Response:
+    """The company's identity, address and tax regime (`company set`): only what changed is sent, every
+    problem is listed at once, and nothing is written if there is any."""
+    typed = {name: form.get(name, "") for name in COMPANY_FIELDS}
+    container = request.app.state.container
+    crt = typed["crt"].strip()
+    given = {**typed, "crt": int(crt) if crt.isdigit() else (crt or None)}
+    try:
+        if given["crt"] is not None and not isinstance(given["crt"], int):
+            raise CompanyDataInvalid(["CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)"])
+        data = changed_only(company_fields(container.read_uow()), given)
+        save_company(container.uow(), data)
+    except LojasyncError as exc:
+        return _page(request, 422, values=typed, errors={"company": exc})
+    flash(request, "Dados da empresa gravados.", "success")
+    return redirect(request, "/configuracoes#empresa")
+
+
+@router.post("/configuracoes/numeracao", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def set_numbering(request: Request, series: Annotated[str, Form()] = "",
+                  next_number: Annotated[str, Form()] = "") -> Response:
+    """NF-e series and next number; a number already used in this environment and series is refused."""
+    container = request.app.state.container
+    try:
+        given = {"series": _int(series, "Série"), "next_number": _int(next_number, "Próximo número")}
+        save_company(container.uow(), changed_only(company_fields(container.read_uow()), given))
+    except LojasyncError as exc:
+        return _page(request, 422, errors={"numbering": exc}, numbering={"series": series, "next_number": next_number})
+    flash(request, "Numeração da NF-e gravada.", "success")
+    return redirect(request, "/configuracoes#numeracao")
+
+
+@router.post("/configuracoes/ambiente", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def set_environment(request: Request, environment: Annotated[str, Form()] = "") -> Response:
+    """Homologação or produção: each keeps its own numbering; refused while an NF-e is unresolved."""
+    container = request.app.state.container
+    try:
+        current = company_fields(container.read_uow())
+        save_company(container.uow(), changed_only(current, {"environment": environment}))
+    except LojasyncError as exc:
+        return _page(request, 422, errors={"environment": exc})
+    flash(request, f"Ambiente: {dict(ENVIRONMENTS).get(environment, environment)}.", "success")
+    return redirect(request, "/configuracoes#ambiente")
+
+
+@router.post("/configuracoes/certificado", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def upload_certificate(request: Request, arquivo: Annotated[UploadFile | None, File()] = None,
+                       senha: Annotated[str, Form()] = "") -> Response:
+    """The company's A1 certificate (.pfx/.p12 and its password), checked and kept sealed with the secret key."""
+    container = request.app.state.container
+    try:
+        content = arquivo.file.read(MAX_CERTIFICATE_BYTES + 1) if arquivo is not None else b""
+        if not content:
+            raise CertificateFileMissing()
+        if len(content) > MAX_CERTIFICATE_BYTES:
+            raise CertificateFileTooLarge()
+        if not senha:
+            raise CertificatePasswordMissing()
+        view = install_certificate(container.uow(), container.cipher, content, senha)
+    except LojasyncError as exc:
+        return _page(request, 422, errors={"certificate": exc})
+    flash(request, f"Certificado instalado: {view.certificate_subject}.", "success")
+    return redirect(request, "/configuracoes#certificado")
+
+
+@router.post("/configuracoes/certificado-teste", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def test_certificate(request: Request) -> Response:
+    """A self-signed certificate with the company's CNPJ, for homologação against the SEFAZ simulator only."""
+    container = request.app.state.container
+    try:
+        install_test_certificate(container.uow(), container.cipher)
+    except LojasyncError as exc:
+        return _page(request, 422, errors={"certificate": exc})
+    flash(request, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.", "warning")
+    return redirect(request, "/configuracoes#certificado")
+
+
+class CertificateFileMissing(LojasyncError):
+    code = "web.certificate_file_missing"
+    message_template = "Nenhum arquivo de certificado foi enviado."
+    resolution_template = "Escolha o arquivo .pfx (ou .p12) do certificado A1 da empresa e envie de novo."
+
+
+class CertificateFileTooLarge(LojasyncError):
+    code = "web.certificate_file_too_large"
+    message_template = "O arquivo enviado é grande demais para um certificado A1."
+    resolution_template = "Confira se escolheu o arquivo .pfx (ou .p12) certo: um A1 tem poucos kilobytes."
+
+
+class CertificatePasswordMissing(LojasyncError):
+    code = "web.certificate_password_missing"
+    message_template = "Informe a senha do certificado."
+    resolution_template = "A senha é a que a certificadora forneceu com o arquivo .pfx."

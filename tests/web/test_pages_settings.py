@@ -1,0 +1,162 @@
+"""Configurações pages over the real services: the company form (the same checks as `company set`), the A1
+certificate upload (a test .pfx), the test certificate, series and numbering, the environment, and the rules
+read from the settings (status mapping, unknown SKU, reconciliation) and the users."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from lojasync.fiscal.certificate import make_test_certificate
+from lojasync.fiscal.services.company import CompanyData, set_company, show_company
+from lojasync.fiscal.services.company_form import company_fields
+from tests.web.conftest import csrf_of
+
+CNPJ = "11222333000181"
+COMPANY_FORM = {"legal_name": "Loja Exemplo Ltda", "trade_name": "Loja Exemplo", "cnpj": "11.222.333/0001-81",
+                "ie": "110042490114", "crt": "1", "street": "Rua A", "number": "10", "complement": "",
+                "district": "Centro", "city": "São Paulo", "uf": "SP", "zipcode": "01001-000", "phone": "",
+                "default_ncm": "61091000"}
+
+
+def text_of(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def post(client, path: str, data: dict | None = None, **kwargs):
+    token = csrf_of(client.get("/configuracoes").text)
+    return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+def registered(app) -> None:
+    set_company(app.uow(), CompanyData(legal_name="Loja Exemplo Ltda", cnpj=CNPJ, ie="110042490114", street="Rua A",
+                                       number="10", district="Centro", city="São Paulo", uf="SP",
+                                       zipcode="01001000"))
+
+
+def test_the_page_needs_a_login(web):
+    assert web.get("/configuracoes").headers["location"].startswith("/login")
+
+
+def test_a_new_company_is_registered_through_the_form(logged_in, app):
+    page = logged_in.get("/configuracoes")
+    assert page.status_code == 200 and "<h1>Configurações</h1>" in page.text
+    assert "A empresa emitente ainda não foi cadastrada" in page.text
+    answer = post(logged_in, "/configuracoes/empresa", COMPANY_FORM)
+    assert answer.status_code == 303
+    fields = company_fields(app.uow())
+    assert (fields["cnpj"], fields["city_code"], fields["zipcode"], fields["default_ncm"]) == (
+        CNPJ, "3550308", "01001000", "61091000")
+    page = logged_in.get("/configuracoes")
+    assert "Dados da empresa gravados." in page.text
+    assert "certificado A1" in text_of(page.text.split('id="falta-para-emitir"')[1].split("</ul>")[0])
+
+
+def test_bad_company_data_is_refused_with_every_problem_and_nothing_is_written(logged_in, app):
+    registered(app)
+    answer = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "cnpj": "123", "ie": "999",
+                                                       "city": "Atlântida", "zipcode": "1"})
+    assert answer.status_code == 422
+    words = text_of(answer.text)
+    for expected in ("Dados da empresa não gravados", "CNPJ inválido: 123", "Inscrição estadual 999", "Atlântida",
+                     "CEP deve ter 8 dígitos", "Resolução:"):
+        assert expected in words
+    assert 'value="Atlântida"' in answer.text          # what was typed stays in the form
+    assert show_company(app.uow()).cnpj == CNPJ          # unchanged
+
+
+def test_only_what_changed_is_saved(logged_in, app):
+    registered(app)
+    current = company_fields(app.uow())
+    form = {k: "" if current.get(k) is None else str(current[k]) for k in COMPANY_FORM}
+    answer = post(logged_in, "/configuracoes/empresa", {**form, "number": "12", "ie": "ISENTO"})
+    assert answer.status_code == 303
+    after = company_fields(app.uow())
+    assert (after["number"], after["ie"], after["cnpj"], after["city_code"]) == ("12", "ISENTO", CNPJ, "3550308")
+
+
+def test_a_certificate_is_uploaded_and_its_validity_and_cnpj_shown(logged_in, app):
+    registered(app)
+    pfx = make_test_certificate(CNPJ, "Loja Exemplo Ltda", days=20, password="senha-do-a1")
+    wrong = post(logged_in, "/configuracoes/certificado", {"senha": "errada"},
+                 files={"arquivo": ("empresa.pfx", pfx, "application/x-pkcs12")})
+    assert wrong.status_code == 422 and "Certificado não instalado" in wrong.text and "Resolução" in wrong.text
+    assert show_company(app.uow()).certificate_subject is None
+
+    answer = post(logged_in, "/configuracoes/certificado", {"senha": "senha-do-a1"},
+                  files={"arquivo": ("empresa.pfx", pfx, "application/x-pkcs12")})
+    assert answer.status_code == 303
+    view = show_company(app.uow())
+    assert view.certificate_cnpj == CNPJ and view.problems == []
+    page = logged_in.get("/configuracoes")
+    words = text_of(page.text)
+    assert "CNPJ do certificado 11.222.333/0001-81" in words
+    assert f"Válido até {view.certificate_not_after:%d/%m/%Y}" in words
+    assert "o certificado A1 vence em" in words             # warned 30 days ahead
+    assert "pronta para emitir NF-e" in words
+
+
+def test_an_upload_without_a_file_or_password_is_refused(logged_in, app):
+    registered(app)
+    no_file = post(logged_in, "/configuracoes/certificado", {"senha": "x"},
+                   files={"arquivo": ("vazio.pfx", b"", "application/x-pkcs12")})
+    assert no_file.status_code == 422 and "Nenhum arquivo de certificado foi enviado." in no_file.text
+    pfx = make_test_certificate(CNPJ, "Loja Exemplo Ltda", password="s")
+    no_password = post(logged_in, "/configuracoes/certificado", {"senha": ""},
+                       files={"arquivo": ("empresa.pfx", pfx, "application/x-pkcs12")})
+    assert no_password.status_code == 422 and "Informe a senha do certificado." in no_password.text
+
+
+def test_the_test_certificate_is_labelled_and_only_for_homologation(logged_in, app):
+    registered(app)
+    page = logged_in.get("/configuracoes")
+    assert "Certificado de teste (só homologação)" in page.text and ">Gerar certificado de teste<" in page.text
+    answer = post(logged_in, "/configuracoes/certificado-teste")
+    assert answer.status_code == 303
+    assert show_company(app.uow()).certificate_is_test
+    words = text_of(logged_in.get("/configuracoes").text)
+    assert "certificado de TESTE" in words and "Certificado de TESTE instalado" in words
+
+    set_company(app.uow(), CompanyData(environment="producao"))
+    page = logged_in.get("/configuracoes")
+    assert ">Gerar certificado de teste<" not in page.text
+    refused = post(logged_in, "/configuracoes/certificado-teste")
+    assert refused.status_code == 422 and "Certificado de teste não é aceito em produção." in refused.text
+
+
+def test_series_numbering_and_environment(logged_in, app):
+    registered(app)
+    answer = post(logged_in, "/configuracoes/numeracao", {"series": "2", "next_number": "150"})
+    assert answer.status_code == 303
+    fields = company_fields(app.uow())
+    assert (fields["series"], fields["next_number"]) == (2, 150)
+    bad = post(logged_in, "/configuracoes/numeracao", {"series": "dois", "next_number": "150"})
+    assert bad.status_code == 422 and "Série deve ser um número inteiro: dois." in bad.text
+    assert 'value="dois"' in bad.text
+
+    switched = post(logged_in, "/configuracoes/ambiente", {"environment": "producao"})
+    assert switched.status_code == 303
+    fields = company_fields(app.uow())
+    assert (fields["environment"], fields["next_number"]) == ("producao", 1)   # production has its own sequence
+    assert "Produção" in text_of(logged_in.get("/configuracoes").text.split('id="ambiente-atual"')[1][:40])
+    nonsense = post(logged_in, "/configuracoes/ambiente", {"environment": "teste"})
+    assert nonsense.status_code == 422 and "ambiente deve ser homologacao ou producao" in nonsense.text
+
+
+def test_the_rules_from_the_settings_and_the_users_are_shown(logged_in, app):
+    page = logged_in.get("/configuracoes")
+    table = text_of(page.text.split('id="tabela-situacoes"')[1].split("</table>")[0])
+    assert "cancelled Cancelado" in table and "paid Confirmado" in table and "Em Aberto" in table
+    assert "LOJASYNC_STATUS_BY_PAYMENT_STATUS" in table
+    words = text_of(page.text)
+    assert app.settings.unknown_sku.value == "create"
+    assert re.search(r"create ?: cria o produto", words) and "LOJASYNC_UNKNOWN_SKU" in words
+    assert "LOJASYNC_RECONCILE_MINUTES" in words and "a cada 10 minuto(s)" in words
+    users = text_of(page.text.split('id="usuarios-titulo"')[1])
+    assert logged_in.user_email in users and "ativo" in users
+
+
+def test_forms_without_the_csrf_token_are_refused(logged_in, app):
+    answer = logged_in.post("/configuracoes/empresa", data=COMPANY_FORM)
+    assert answer.status_code == 403
+    assert company_fields(app.uow()) is None
