@@ -20,6 +20,7 @@ from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventSt
 from lojasync.sales.history import HistoryEntry
 from lojasync.sales.ports import OriginRef
 from lojasync.shared.events import pull_recorded, recording_events
+from tests.unit.fake_order_search import FakeOrderSearch
 
 _ids = itertools.count(1)
 
@@ -332,6 +333,7 @@ class FakeUnitOfWork:
         self.order_history = FakeHistory()
         self.bindings = FakeBindings()
         self.origins = FakeOrigins(self.bindings)
+        self.order_search = FakeOrderSearch(self.orders, self.bindings)
         self.failures, self.stores, self.store_log = FakeFailures(), FakeStores(), FakeStoreLog()
         self.webhook_events, self.leases, self.periodic_runs = FakeWebhookEvents(), FakeLeases(), FakePeriodicRuns()
         self.store_updates = FakeStoreUpdates()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import deferred, registry, relationship
 
 from lojasync.db import finance_tables, fiscal_tables
 from lojasync.db import tables as t
+from lojasync.db.search_columns import maintain_search_columns
 from lojasync.finance.receivables import Receivable
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import Invoice
@@ -48,3 +49,4 @@ def start_mappers() -> None:
         name: deferred(fiscal_tables.invoices.c[name]) for name in ("xml", "proc_xml", "cancel_xml")})
     reg.map_imperatively(SimpleSale, fiscal_tables.simple_sales)
     reg.map_imperatively(Receivable, finance_tables.receivables)
+    maintain_search_columns()

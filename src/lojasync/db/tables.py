@@ -24,6 +24,8 @@ customers = Table(
     Column("email", String(200)),
     Column("phone", String(40)),
     Column("address", AddressJSON),
+    # The name folded (lower case, no accents) on every write, so a search compares it as it is on any database.
+    Column("search_name", String(200), nullable=False, default="", server_default=""),
     *timestamps(),
 )
 
@@ -66,7 +68,7 @@ orders = Table(
     Column("status", Enum(OrderStatus, native_enum=False, length=20, values_callable=_values),
            nullable=False, index=True),
     Column("origin", String(40)),
-    Column("origin_number", String(40)),
+    Column("origin_number", String(40), index=True),
     Column("customer_id", ForeignKey("customers.id"), index=True),
     Column("customer_link", String(10)),
     Column("customer_problem", String(300)),
@@ -83,12 +85,16 @@ orders = Table(
     Column("installments", Integer),
     Column("billing_address", AddressJSON),
     Column("shipping_address", AddressJSON),
-    Column("placed_at", UTCDateTime),
+    Column("placed_at", UTCDateTime, index=True),
     Column("note", Text),
     Column("needs_attention", Boolean, nullable=False, default=False, index=True),
     Column("attention_reason", String(500)),
     # nfe | simple_sale: the fiscal fact that makes the order processed (imports never undo it).
     Column("processed_by", Enum(ProcessedBy, native_enum=False, length=20, values_callable=_values)),
+    # For the order search, written with every change (lojasync.db.search_columns): the contact's name folded
+    # (lower case, no accents) and the contact's CPF/CNPJ without punctuation.
+    Column("search_name", String(200), nullable=False, default="", server_default=""),
+    Column("search_document", String(40), nullable=False, default="", server_default=""),
     *timestamps(),
 )
 

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from lojasync.db.order_search import OrderSearchRepository
 from lojasync.db.processing_repositories import (
     CompanyRepository,
     InvoiceRepository,
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
         self.customers = CustomerRepository(session)
         self.products = ProductRepository(session)
         self.orders = OrderRepository(session)
+        self.order_search = OrderSearchRepository(session)
         self.order_history = HistoryRepository(session)
         self.stock_movements = StockMovementRepository(session)
         self.simple_sales = SimpleSaleRepository(session)

@@ -15,6 +15,7 @@ from lojasync.sales.ports import SalesUnitOfWork
 if TYPE_CHECKING:
     from lojasync.db.repositories import ProductRepository
     from lojasync.nuvemshop.db.lgpd_queries import ExportRepository, LgpdQueries
+    from lojasync.nuvemshop.db.order_search import StoreOrderSearchRepository
     from lojasync.nuvemshop.db.repositories import (
         BindingRepository,
         FailureRepository,
@@ -31,6 +32,7 @@ __all__ = ["ClientFactory", "ConnectorUnitOfWork", "StoreClient"]
 
 class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
     products: ProductRepository
+    order_search: StoreOrderSearchRepository   # the core's search, narrowed to one store on request
     stores: StoreRepository
     bindings: BindingRepository
     failures: FailureRepository

@@ -10,6 +10,7 @@ from typing import Protocol
 from lojasync.sales.customers import Customer
 from lojasync.sales.events import OrderEvent
 from lojasync.sales.history import HistoryEntry
+from lojasync.sales.order_filter import OrderFilter
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 
@@ -32,6 +33,17 @@ class OrderRepository(Protocol):
 
     def list(self, status: OrderStatus | None = None, needs_attention: bool | None = None,
              without_customer: bool = False, limit: int | None = None) -> list[Order]: ...
+
+
+class OrderSearch(Protocol):
+    """The order listing's queries: a filter answered by the database, a page at a time."""
+
+    def page(self, criteria: OrderFilter, offset: int, limit: int | None) -> tuple[list[Order], int]:
+        """The matching orders from `offset` (at most `limit`; all when None), newest first, and how many
+        match in all."""
+
+    def with_origin_number(self, number: str) -> list[Order]:
+        """Orders whose number in their store is `number` (several stores may use the same)."""
 
 
 class CustomerRepository(Protocol):
@@ -59,6 +71,7 @@ class OriginRepository(Protocol):
 
 class SalesUnitOfWork(Protocol):
     orders: OrderRepository
+    order_search: OrderSearch
     customers: CustomerRepository
     order_history: HistoryRepository
     origins: OriginRepository

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from lojasync.sales.customers import Customer
 from lojasync.sales.errors import OrderNotFound
 from lojasync.sales.history import HistoryEntry
 from lojasync.sales.history_text import Names, level_of, render
+from lojasync.sales.order_filter import OrderFilter
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OriginRef, SalesUnitOfWork
 from lojasync.sales.status import OrderStatus
-from lojasync.shared.tax_id import TaxId, TaxIdKind, normalize_tax_id
+from lojasync.shared.tax_id import TaxId, TaxIdKind
 
 MoneyFormat = Callable[[Any], str]
-
-
-@dataclass(frozen=True)
-class OrderFilter:
-    """Which orders a listing shows. `text` matches the order's number, the store's number, the customer's
-    name (without regard to case or accents) and the CPF/CNPJ (with or without punctuation)."""
-
-    status: OrderStatus | None = None
-    without_customer: bool = False
-    needs_attention: bool | None = None
-    placed_from: datetime | None = None     # inclusive
-    placed_before: datetime | None = None   # exclusive
-    text: str | None = None
-    order_ids: Collection[int] | None = None  # e.g. one store's orders (the connector knows which)
 
 
 @dataclass(frozen=True)
@@ -57,86 +42,23 @@ def list_orders(uow: SalesUnitOfWork, status: OrderStatus | None = None, without
 
 
 def find_orders(uow: SalesUnitOfWork, criteria: OrderFilter, page: int = 1, per_page: int | None = None
-                ) -> OrderPage:
-    """One page of the orders that match, newest first, and how many match in all."""
+               ) -> OrderPage:
+    """One page of the orders that match, newest first, and how many match in all (the database filters)."""
     with uow:
-        return page_of(uow, matching_orders(uow, criteria), page, per_page)
+        page, offset = page_start(page, per_page)
+        orders, total = uow.order_search.page(criteria, offset, per_page)
+        return OrderPage(order_summaries(uow, orders), total, page, per_page)
 
 
-def page_of(uow: SalesUnitOfWork, matches: list[Order], page: int, per_page: int | None) -> OrderPage:
-    """Page `page` (from 1) of `matches`, summarised; everything when `per_page` is None."""
+def page_start(page: int, per_page: int | None) -> tuple[int, int]:
+    """The page asked for (from 1) and the offset of its first order; everything when `per_page` is None."""
     page = max(page, 1)
-    start = (page - 1) * per_page if per_page else 0
-    chosen = matches[start:start + per_page] if per_page else matches
-    return OrderPage(order_summaries(uow, chosen), len(matches), page, per_page)
-
-
-def matching_orders(uow: SalesUnitOfWork, criteria: OrderFilter) -> list[Order]:
-    """The orders that match, newest first (inside the caller's transaction).
-
-    Status, customer and attention are asked of the repository; period and text are checked here for
-    now, which reads every order of those: the repository will take them too.
-    """
-    orders = uow.orders.list(status=criteria.status, without_customer=criteria.without_customer,
-                             needs_attention=criteria.needs_attention)
-    wanted = _text_matcher(criteria.text)
-    ids = set(criteria.order_ids) if criteria.order_ids is not None else None
-    return [o for o in orders
-            if (ids is None or o.id in ids)
-            and _in_period(o.placed_at, criteria.placed_from, criteria.placed_before)
-            and (wanted is None or wanted(o))]
-
-
-def orders_with_store_number(uow: SalesUnitOfWork, store_number: str) -> list[Order]:
-    """Orders whose number in the store is `store_number` (more than one store may use the same)."""
-    wanted = store_number.strip().lstrip("#")
-    return [o for o in uow.orders.list() if o.origin_number == wanted]
+    return page, (page - 1) * per_page if per_page else 0
 
 
 def order_summaries(uow: SalesUnitOfWork, orders: list[Order]) -> list[dict]:
     origins = uow.origins.for_orders(o.id for o in orders)
     return [order_summary(o, origins.get(o.id)) for o in orders]
-
-
-def _in_period(placed_at: datetime | None, start: datetime | None, end: datetime | None) -> bool:
-    if start is None and end is None:
-        return True
-    if placed_at is None:
-        return False
-    if placed_at.tzinfo is None:  # stored in UTC
-        placed_at = placed_at.replace(tzinfo=timezone.utc)
-    return (start is None or placed_at >= start) and (end is None or placed_at < end)
-
-
-def _fold(text: str | None) -> str:
-    """Lower case without accents: "João" and "joao" are the same search."""
-    if not text:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _text_matcher(text: str | None) -> Callable[[Order], bool] | None:
-    if not text or not text.strip():
-        return None
-    words = _fold(text.strip())
-    number = text.strip().lstrip("#")
-    document = normalize_tax_id(text)
-    # A document is searched from three characters on: fewer would match almost every order.
-    document = document if len(document) >= 3 and any(c.isdigit() for c in document) else ""
-
-    def matches(order: Order) -> bool:
-        if number == str(order.id) or number == order.origin_number:
-            return True
-        customer = order.customer
-        if words in _fold(customer.name if customer else None) or words in _fold(order.contact_name):
-            return True
-        if document:
-            documents = (customer.tax_id if customer else "", normalize_tax_id(order.contact_document))
-            return any(document in d for d in documents if d)
-        return False
-
-    return matches
 
 
 def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = None) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lojasync.entrypoints.web import login
+from lojasync.entrypoints.web import api, login
 from lojasync.entrypoints.web.pages import finance, integration, stock
 
 ROUTERS: list[APIRouter] = [
@@ -16,4 +16,5 @@ ROUTERS: list[APIRouter] = [
     stock.router,
     finance.router,
     integration.router,
+    api.router,
 ]

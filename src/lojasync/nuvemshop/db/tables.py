@@ -50,6 +50,8 @@ order_bindings = Table(
     # LGPD: the customer asked for erasure; later store updates must not bring the data back.
     Column("redacted_at", UTCDateTime),
     UniqueConstraint("store_id", "external_id", name="uq_nuvemshop_order_bindings_store_external"),
+    # One store's orders (the order list filtered by store) from the index alone.
+    Index("ix_nuvemshop_order_bindings_store_order", "store_id", "order_id"),
 )
 
 customer_bindings = Table(

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from lojasync.db.unit_of_work import SqlUnitOfWork
 from lojasync.nuvemshop.db.lgpd_queries import ExportRepository, LgpdQueries
+from lojasync.nuvemshop.db.order_search import StoreOrderSearchRepository
 from lojasync.nuvemshop.db.repositories import (
     BindingRepository,
     FailureRepository,
@@ -22,6 +23,7 @@ from lojasync.nuvemshop.db.store_updates import StoreUpdateRepository
 class SqlConnectorUnitOfWork(SqlUnitOfWork):
     def open_repositories(self, session: Session) -> None:
         super().open_repositories(session)
+        self.order_search = StoreOrderSearchRepository(session)
         self.stores = StoreRepository(session)
         self.bindings = BindingRepository(session)
         self.origins = OriginRepository(self.bindings)

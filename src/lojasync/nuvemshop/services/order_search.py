@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.stores import find_store
-from lojasync.sales.views import OrderFilter, OrderPage, matching_orders, orders_with_store_number, page_of
+from lojasync.sales.views import OrderFilter, OrderPage, order_summaries, page_start
 from lojasync.shared.errors import Action, LojasyncError
 
 
@@ -28,24 +28,18 @@ def search_store_orders(uow: ConnectorUnitOfWork, criteria: OrderFilter, externa
                         page: int = 1, per_page: int | None = None) -> OrderPage:
     """One page of the orders that match, newest first; only one store's with `external_store_id`."""
     with uow:
-        matches = matching_orders(uow, criteria)
-        if external_store_id:
-            store = find_store(uow, external_store_id)
-            # Every match's binding is read to learn its store: the bindings will be asked by store.
-            bindings = uow.bindings.for_orders(o.id for o in matches)
-            matches = [o for o in matches if o.id in bindings and bindings[o.id].store_id == store.id]
-        return page_of(uow, matches, page, per_page)
+        store_id = find_store(uow, external_store_id).id if external_store_id else None
+        page, offset = page_start(page, per_page)
+        orders, total = uow.order_search.page(criteria, offset, per_page, store_id=store_id)
+        return OrderPage(order_summaries(uow, orders), total, page, per_page)
 
 
 def order_number_for_store_number(uow: ConnectorUnitOfWork, store_number: str,
                                   external_store_id: str | None = None) -> int:
     """The ERP number of the order the store numbered `store_number` (in that store, when given)."""
     with uow:
-        found = orders_with_store_number(uow, store_number)
-        if external_store_id:
-            store = find_store(uow, external_store_id)
-            bindings = uow.bindings.for_orders(o.id for o in found)
-            found = [o for o in found if o.id in bindings and bindings[o.id].store_id == store.id]
+        store_id = find_store(uow, external_store_id).id if external_store_id else None
+        found = uow.order_search.with_origin_number(store_number.strip().lstrip("#"), store_id=store_id)
         if not found:
             raise StoreNumberNotFound(number=store_number)
         if len(found) > 1:

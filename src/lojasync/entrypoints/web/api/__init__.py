@@ -1,0 +1,12 @@
+"""The JSON API `/api/v1`: one router per resource, each route behind `api_caller` and calling the same
+service function as the CLI and the pages (never a repository)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lojasync.entrypoints.web.api import docs, events, invoices, orders, receivables, sales, stock
+
+router = APIRouter()
+for _resource in (orders, invoices, sales, stock, receivables, events, docs):
+    router.include_router(_resource.router)

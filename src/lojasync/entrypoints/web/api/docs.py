@@ -1,0 +1,69 @@
+"""`/api/v1/openapi.json` and `/api/v1/docs` (Swagger UI), behind a token or a session like the rest of the
+API. The schema describes `/api/v1` only (the pages, the webhook and the install routes stay out of it), and
+Swagger UI's files come from the installed package `fastapi_offline`: no CDN, the product runs offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.routing import iter_route_contexts
+
+from lojasync.entrypoints.web.api.routing import PREFIX, ApiRoute
+from lojasync.entrypoints.web.auth import api_caller
+
+ASSETS = Path(fastapi_offline.__file__).parent / "static"
+_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css", "favicon.png": "image/png"}
+
+DESCRIPTION = """
+API JSON do lojasync: os mesmos serviços das páginas e da linha de comando.
+
+**Acesso:** cabeçalho `Authorization: Bearer TOKEN`, com um token criado por `lojasync tokens add NOME` (mostrado
+uma vez só, revogável), ou a sessão de quem entrou pelo navegador.
+
+**Erros:** JSON `{"erro", "codigo", "resolucao"}` em português: 404 não encontrado, 409 a situação atual não
+permite a operação, 422 dados inválidos, 503 tente de novo mais tarde.
+
+**Dinheiro:** texto com duas casas decimais (`"123.45"`), nunca número de ponto flutuante.
+"""
+
+router = APIRouter(prefix=PREFIX, route_class=ApiRoute, dependencies=[Depends(api_caller)],
+                   include_in_schema=False)
+
+
+def api_schema(request: Request) -> dict:
+    """The OpenAPI schema of `/api/v1` (built once per app)."""
+    app = request.app
+    cached = getattr(app.state, "api_schema", None)
+    if cached is None:
+        routes = [r for r in iter_route_contexts(app.routes) if (r.path or "").startswith(PREFIX + "/")]
+        cached = get_openapi(title="lojasync API", version="1", description=DESCRIPTION, routes=routes)
+        cached.setdefault("components", {})["securitySchemes"] = {
+            "token": {"type": "http", "scheme": "bearer", "description": "Token de `lojasync tokens add NOME`."}}
+        cached["security"] = [{"token": []}]
+        app.state.api_schema = cached
+    return cached
+
+
+@router.get("/openapi.json")
+def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(api_schema(request))
+
+
+@router.get("/docs")
+def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url=f"{PREFIX}/openapi.json", title="lojasync API",
+                               swagger_js_url=f"{PREFIX}/docs/swagger-ui-bundle.js",
+                               swagger_css_url=f"{PREFIX}/docs/swagger-ui.css",
+                               swagger_favicon_url=f"{PREFIX}/docs/favicon.png")
+
+
+@router.get("/docs/{name}")
+def asset(name: str) -> FileResponse:
+    if name not in _FILES:
+        raise HTTPException(status_code=404)
+    return FileResponse(ASSETS / name, media_type=_FILES[name])

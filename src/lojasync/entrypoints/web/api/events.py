@@ -1,0 +1,62 @@
+"""`/api/v1/events`: the notifications (webhooks) received from the store, with the error and "Resolução" of
+the failed ones, and retrying them (back in the queue, the store drained): what `lojasync events` does."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from pydantic import Field
+
+from lojasync.bootstrap import Container
+from lojasync.entrypoints.web.api.deps import container
+from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.types import ApiModel, Id
+from lojasync.nuvemshop.services.events_admin import list_events, retry_events
+
+router = api_router("/events", "Notificações da loja")
+
+
+class EventOut(ApiModel):
+    id: int
+    store: str = Field(description="Id da loja na Nuvemshop.")
+    event: str = Field(examples=["order/paid"])
+    resource_id: str | None
+    status: str = Field(description="pendente, processado, com erro ou ignorado.")
+    attempts: int
+    received_at: str
+    processed_at: str | None
+    error: str | None
+    error_code: str | None
+    resolution: str | None
+    retryable: bool = Field(description="Falhou: pode ser reprocessado.")
+    order_number: int | None = Field(description="O pedido no ERP de que a notificação trata, quando importado.")
+
+
+class RetryOut(ApiModel):
+    stores: list[int] = Field(description="Lojas cuja fila foi reprocessada.")
+    retried: bool = Field(description="Falso: não havia evento com erro.")
+
+
+@router.get("", response_model=list[EventOut], summary="Lista as notificações, das mais novas para as mais antigas")
+def list_(failed: Annotated[bool, Query(description="Só as que falharam.")] = False,
+          limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 50,
+          app: Container = Depends(container)) -> list[EventOut]:
+    return [EventOut.model_validate(e) for e in list_events(app.read_uow(), failed_only=failed, limit=limit)]
+
+
+@router.post("/retry", response_model=RetryOut, summary="Reprocessa todas as notificações com erro")
+def retry_all(request: Request, app: Container = Depends(container)) -> RetryOut:
+    return _drain(request, retry_events(app.uow(), None, all_failed=True))
+
+
+@router.post("/{event_id}/retry", response_model=RetryOut, summary="Reprocessa uma notificação com erro")
+def retry(event_id: Id, request: Request, app: Container = Depends(container)) -> RetryOut:
+    return _drain(request, retry_events(app.uow(), event_id))
+
+
+def _drain(request: Request, stores: list[int]) -> RetryOut:
+    queue = request.app.state.queue
+    for store_id in stores:
+        queue.drain_soon(store_id)
+    return RetryOut(stores=stores, retried=bool(stores))

@@ -1,0 +1,145 @@
+"""`/api/v1/invoices`: NF-e generated from orders. List, show, approve (transmit to SEFAZ), cancel with a
+justification, the XML and the DANFE: the services `lojasync invoices` calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import Field
+
+from lojasync.bootstrap import Container
+from lojasync.entrypoints.web.api.deps import container, push_soon, sefaz
+from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
+from lojasync.fiscal.services.invoices import Sefaz, approve_invoice
+from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
+from lojasync.shared.errors import LojasyncError
+
+router = api_router("/invoices", "NF-e")
+
+
+class CancellationXmlMissing(LojasyncError):
+    code = "fiscal.cancellation_xml_not_found"
+    message_template = "A NF-e {invoice_id} não tem evento de cancelamento."
+    resolution_template = "Só uma NF-e cancelada na SEFAZ tem o XML do cancelamento; peça o XML da própria nota."
+
+
+class InvoiceSituation(StrEnum):
+    """As `lojasync invoices list --status` takes it."""
+
+    PENDING = "pendente"
+    AWAITING = "aguardando"
+    AUTHORISED = "autorizada"
+    REJECTED = "rejeitada"
+    CANCELLED = "cancelada"
+    DISCARDED = "descartada"
+
+
+_STORED = {InvoiceSituation.PENDING: InvoiceStatus.PENDING, InvoiceSituation.AWAITING: InvoiceStatus.AWAITING,
+           InvoiceSituation.AUTHORISED: InvoiceStatus.AUTHORISED, InvoiceSituation.REJECTED: InvoiceStatus.REJECTED,
+           InvoiceSituation.CANCELLED: InvoiceStatus.CANCELLED, InvoiceSituation.DISCARDED: InvoiceStatus.DISCARDED}
+
+
+class DocumentLineOut(ApiModel):
+    position: int
+    product_id: int
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: Money
+    total: Money
+
+
+class InvoiceOut(ApiModel):
+    id: int
+    status: str = Field(description="pending, awaiting, authorised, rejected, cancelled ou discarded.")
+    status_label: str
+    order_number: int
+    store_number: str | None = Field(description="Número do pedido na loja.")
+    number: int
+    series: int
+    access_key: str | None
+    environment: str = Field(description='"1" produção, "2" homologação.')
+    total: Money
+    protocol: str | None
+    simulated: bool = Field(description="Autorizada pelo simulador da SEFAZ: sem valor fiscal.")
+    rejection_code: str | None
+    rejection_reason: str | None
+    attempts: int
+    issued_at: datetime | None
+    authorised_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_justification: str | None
+    lines: list[DocumentLineOut]
+
+
+class InvoiceChange(ApiModel):
+    invoice: InvoiceOut
+    changed: bool = Field(description="Se esta chamada mudou a NF-e (falso: já estava assim).")
+
+
+class Cancellation(ApiModel):
+    reason: str = Field(max_length=1000, description="Justificativa, de 15 a 255 caracteres.",
+                        examples=["Pedido cancelado pelo cliente antes do envio."])
+
+
+def invoice_out(view: InvoiceView) -> InvoiceOut:
+    return InvoiceOut.model_validate(view)
+
+
+@router.get("", response_model=list[InvoiceOut], summary="Lista as NF-e, da mais nova para a mais antiga")
+def list_(status: Annotated[InvoiceSituation | None, Query(description="Situação.")] = None,
+          limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
+          app: Container = Depends(container)) -> list[InvoiceOut]:
+    return [invoice_out(i) for i in list_invoices(app.read_uow(), _STORED.get(status), limit)]
+
+
+@router.get("/{invoice_id}", response_model=InvoiceOut, summary="Uma NF-e: chave, situação, protocolo ou rejeição")
+def show(invoice_id: Id, app: Container = Depends(container)) -> InvoiceOut:
+    return invoice_out(show_invoice(app.read_uow(), invoice_id))
+
+
+@router.post("/{invoice_id}/approve", response_model=InvoiceChange,
+             summary="Transmite a NF-e à SEFAZ (autorizada: baixa o estoque e cria as contas a receber)")
+def approve(invoice_id: Id, request: Request, app: Container = Depends(container),
+            gateway: Sefaz = Depends(sefaz)) -> InvoiceChange:
+    """Rejeitada: a resposta traz `status` "rejected" com o código e o motivo da SEFAZ, e nada se move."""
+    invoice, changed = approve_invoice(app.uow(), app.cipher, gateway, invoice_id)
+    if changed:
+        push_soon(request)
+    return InvoiceChange(invoice=invoice_out(invoice), changed=changed)
+
+
+@router.post("/{invoice_id}/cancel", response_model=InvoiceChange,
+             summary="Cancela a NF-e na SEFAZ (devolve o estoque, cancela as contas a receber); pendente: descarta")
+def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container = Depends(container),
+           gateway: Sefaz = Depends(sefaz)) -> InvoiceChange:
+    invoice, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice_id, body.reason)
+    if changed:
+        push_soon(request)
+    return InvoiceChange(invoice=invoice_out(invoice), changed=changed)
+
+
+@router.get("/{invoice_id}/xml", response_class=Response, summary="O XML (nfeProc quando autorizada)",
+            responses={200: {"content": {"application/xml": {}}}})
+def xml(invoice_id: Id, cancellation: Annotated[bool, Query(description="O XML do evento de cancelamento.")] = False,
+        app: Container = Depends(container)) -> Response:
+    data = cancellation_xml(app.read_uow(), invoice_id) if cancellation else invoice_xml(app.read_uow(), invoice_id)
+    if data is None:
+        raise CancellationXmlMissing(invoice_id=invoice_id)
+    return Response(data, media_type="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="nfe-{invoice_id}.xml"'})
+
+
+@router.get("/{invoice_id}/danfe", response_class=Response, summary="O DANFE (PDF) de uma NF-e autorizada",
+            responses={200: {"content": {"application/pdf": {}}}})
+def danfe(invoice_id: Id, app: Container = Depends(container)) -> Response:
+    return Response(invoice_danfe(app.read_uow(), invoice_id), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="danfe-{invoice_id}.pdf"'})

@@ -1,0 +1,194 @@
+"""`/api/v1/orders`: Pedidos/Orçamentos. The filtered list (a page at a time, newest first), one order with
+its lines, payment, customer (or why there is none), store states, history and documents; generate an NF-e
+or a venda simples from it; read it again from the store. The services `lojasync orders` calls."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from pydantic import Field
+
+from lojasync.bootstrap import Container
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.web.api.deps import container
+from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
+from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
+from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.fiscal.services.invoices import generate_invoice
+from lojasync.fiscal.services.order_documents import order_documents
+from lojasync.fiscal.services.simple_sales import generate_sale
+from lojasync.nuvemshop.services.order_search import search_store_orders
+from lojasync.nuvemshop.services.resync_order import resync_order
+from lojasync.sales.order_filter import OrderFilter
+from lojasync.sales.status import OrderStatus
+from lojasync.sales.views import show_order
+from lojasync.shared.errors import LojasyncError
+
+router = api_router("/orders", "Pedidos")
+MAX_PER_PAGE = 200
+# Days a period may name: beyond them a day's first moment in UTC would not fit in a datetime.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+class PeriodInvalid(LojasyncError):
+    code = "web.period_invalid"
+    message_template = "Período inválido: {reason}."
+    resolution_template = "Informe dias entre 01/01/1900 e 31/12/2999, o inicial antes do final (AAAA-MM-DD)."
+
+
+class Situation(StrEnum):
+    """As `lojasync orders list --status` takes it."""
+
+    OPEN = "em-aberto"
+    CONFIRMED = "confirmado"
+    CANCELLED = "cancelado"
+
+
+_STATUS = {Situation.OPEN: OrderStatus.OPEN, Situation.CONFIRMED: OrderStatus.CONFIRMED,
+           Situation.CANCELLED: OrderStatus.CANCELLED}
+_SITUATION = {status: situation for situation, status in _STATUS.items()}
+
+
+class OrderLineOut(ApiModel):
+    sku: str | None
+    name: str
+    quantity: int
+    unit_price: Money
+    total: Money
+    product_id: int | None
+
+
+class CustomerOut(ApiModel):
+    id: int
+    name: str
+    tax_id: str = Field(description="CPF ou CNPJ, só dígitos (e letras, no CNPJ alfanumérico).")
+
+
+class OrderSummaryOut(ApiModel):
+    number: int = Field(description="Número do pedido no ERP.")
+    status: Situation
+    status_label: str
+    origin: str | None = Field(description='De onde veio: "nuvemshop" (Loja virtual) ou nada (feito no ERP).')
+    origin_label: str | None
+    store_order_id: str | None = Field(description="Id do pedido na loja.")
+    store_order_number: str | None = Field(description="Número do pedido na loja.")
+    customer: CustomerOut | None
+    customer_link: str | None = Field(description='"store" (veio da loja) ou "manual".')
+    customer_problem: str | None = Field(description="Sem cliente: por quê (ex.: CPF inválido).")
+    contact_name: str | None
+    total: Money
+    needs_attention: bool
+    attention_reason: str | None
+    placed_at: datetime | None
+    lines: list[OrderLineOut]
+
+
+class OrderPageOut(ApiModel):
+    items: list[OrderSummaryOut]
+    total: int = Field(description="Quantos pedidos atendem ao filtro, em todas as páginas.")
+    page: int
+    per_page: int
+    pages: int
+
+
+class HistoryEntryOut(ApiModel):
+    at: datetime
+    level: str
+    event: str
+    actor: str = Field(description="store, webhook, sync, operator ou system.")
+    message: str
+
+
+class DocumentsOut(ApiModel):
+    invoices: list[InvoiceOut]
+    sales: list[SaleOut]
+
+
+class OrderOut(OrderSummaryOut):
+    contact: dict[str, Any]
+    subtotal: Money
+    discount: Money
+    freight: Money
+    payment: dict[str, Any] = Field(description="method, gateway, installments.")
+    billing_address: dict[str, Any] | None
+    shipping_address: dict[str, Any] | None
+    note: str | None
+    processed_by: str | None = Field(description='"nfe" ou "simple_sale": o documento que processou o pedido.')
+    store: dict[str, Any] | None = Field(description="Situações do pedido na loja.")
+    history: list[HistoryEntryOut]
+    documents: DocumentsOut
+
+
+class ResyncOut(ApiModel):
+    order_number: int | None
+    outcome: str = Field(description="created, updated, unchanged, attention ou failed.")
+    message: str | None
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    status = OrderStatus(row["status"])  # the label ("Confirmado")
+    return {**row, "status": _SITUATION[status], "status_label": status.label}
+
+
+@router.get("", response_model=OrderPageOut, summary="Lista os pedidos, do mais novo para o mais antigo, em páginas")
+def list_(
+    status: Annotated[Situation | None, Query(description="Situação.")] = None,
+    origin: Annotated[str | None, Query(max_length=40, description='Origem ("nuvemshop": Loja virtual).')] = None,
+    store: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}$", description="Só desta loja (id na Nuvemshop).")]
+    = None,
+    placed_from: Annotated[date | None, Query(description="Feitos a partir deste dia (inclusive).")] = None,
+    placed_to: Annotated[date | None, Query(description="Feitos até este dia (inclusive).")] = None,
+    needs_attention: Annotated[bool | None, Query(description="Só os que precisam (ou não) de atenção.")] = None,
+    without_customer: Annotated[bool, Query(description="Só pedidos sem cliente.")] = False,
+    q: Annotated[str | None, Query(max_length=200, description=(
+        "Busca: número do pedido, número na loja, nome do cliente (sem acentos ou maiúsculas) ou CPF/CNPJ "
+        "(com ou sem pontuação)."))] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
+    app: Container = Depends(container),
+) -> OrderPageOut:
+    for day in (placed_from, placed_to):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise PeriodInvalid(reason=f"{day:%d/%m/%Y} fora do intervalo aceito")
+    if placed_from and placed_to and placed_from > placed_to:
+        raise PeriodInvalid(reason=f"de {placed_from:%d/%m/%Y} até {placed_to:%d/%m/%Y}")
+    criteria = OrderFilter(status=_STATUS.get(status), origin=origin or None, without_customer=without_customer,
+                           needs_attention=needs_attention,
+                           placed_from=formats.day_start(placed_from) if placed_from else None,
+                           placed_before=formats.day_end(placed_to) if placed_to else None, text=q)
+    result = search_store_orders(app.read_uow(), criteria, store, page, per_page)
+    return OrderPageOut(items=[OrderSummaryOut.model_validate(_summary(o)) for o in result.items],
+                        total=result.total, page=result.page, per_page=per_page, pages=result.pages)
+
+
+@router.get("/{number}", response_model=OrderOut,
+            summary="Um pedido: itens, totais, pagamento, cliente (ou por que não há), histórico e documentos")
+def show(number: Id, app: Container = Depends(container)) -> OrderOut:
+    order = show_order(app.read_uow(), number, money=formats.money)
+    documents = order_documents(app.read_uow(), number)
+    return OrderOut.model_validate({
+        **_summary(order), "history": order["log"],
+        "documents": {"invoices": [invoice_out(i) for i in documents.invoices],
+                      "sales": [sale_out(s) for s in documents.sales]}})
+
+
+@router.post("/{number}/nfe", response_model=InvoiceOut, status_code=201,
+             summary="Gera a NF-e do pedido (pendente: numerada, assinada e validada; nada se move até a aprovação)")
+def generate_nfe(number: Id, app: Container = Depends(container)) -> InvoiceOut:
+    return invoice_out(generate_invoice(app.uow(), app.cipher, number))
+
+
+@router.post("/{number}/simple-sale", response_model=SaleOut, status_code=201,
+             summary="Gera uma venda simples do pedido (pendente: nada se move até ser confirmada)")
+def generate_simple_sale(number: Id, app: Container = Depends(container)) -> SaleOut:
+    return sale_out(generate_sale(app.uow(), number))
+
+
+@router.post("/{number}/resync", response_model=ResyncOut, summary="Relê o pedido na loja agora e atualiza o ERP")
+def resync(number: Id, app: Container = Depends(container)) -> ResyncOut:
+    result = resync_order(app.uow(), app.client_for, app.policy(), number)
+    return ResyncOut(order_number=result.order_number, outcome=result.outcome.value, message=result.message)

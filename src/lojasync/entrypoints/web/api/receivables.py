@@ -1,0 +1,77 @@
+"""`/api/v1/receivables`: contas a receber created by approved NF-e and confirmed vendas simples, filtered by
+situation ("vencida": open and past due) and due date, with totals; mark one received. The services of the
+Financeiro page and `lojasync receivables receive`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import Field
+
+from lojasync.bootstrap import Container
+from lojasync.entrypoints.web.api.deps import container
+from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
+from lojasync.finance.services import receive
+from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, local_today, situation_of
+
+router = api_router("/receivables", "Contas a receber")
+
+
+class ReceivableOut(ApiModel):
+    id: int
+    order_number: int
+    document: str = Field(description='"nfe" ou "simple_sale".')
+    document_id: str
+    installment: int
+    installments: int
+    amount: Money
+    due_date: date
+    status: str = Field(description="open, received ou cancelled (como guardada).")
+    status_label: str
+    situation: Situation = Field(description='Como o Financeiro mostra: "vencida" é em aberto e já vencida.')
+    payment_method: str | None
+    needs_attention: bool
+    attention_reason: str | None
+    received_at: datetime | None
+
+
+class TotalOut(ApiModel):
+    label: str
+    count: int
+    amount: Money
+
+
+class ReceivableListOut(ApiModel):
+    items: list[ReceivableOut]
+    today: date = Field(description="O dia de hoje na loja (America/Sao_Paulo), que decide o que está vencido.")
+    total: Money
+    totals: dict[str, TotalOut] = Field(description="Quantidade e valor por situação, do que foi listado.")
+
+
+class ReceiveOut(ApiModel):
+    receivable: ReceivableOut
+    changed: bool = Field(description="Se esta chamada registrou o recebimento (falso: já estava recebida).")
+
+
+@router.get("", response_model=ReceivableListOut, summary="Lista as contas a receber por vencimento")
+def list_(
+    situation: Annotated[Situation | None, Query(description="em-aberto, vencida, recebida ou cancelada.")] = None,
+    due_from: Annotated[date | None, Query(description="Vencimento a partir deste dia (inclusive).")] = None,
+    due_to: Annotated[date | None, Query(description="Vencimento até este dia (inclusive).")] = None,
+    order: Annotated[int | None, Query(ge=1, le=LARGEST_ID, description="Só deste pedido.")] = None,
+    app: Container = Depends(container),
+) -> ReceivableListOut:
+    found = find_receivables(app.read_uow(), ReceivableFilter(situation, due_from, due_to, order))
+    return ReceivableListOut(items=[ReceivableOut.model_validate(row) for row in found.items], today=found.today,
+                             total=found.total, totals={k: TotalOut.model_validate(v) for k, v in found.totals.items()})
+
+
+@router.post("/{receivable_id}/receive", response_model=ReceiveOut,
+             summary="Registra o recebimento de uma conta (baixa)")
+def receive_(receivable_id: Id, app: Container = Depends(container)) -> ReceiveOut:
+    row, changed = receive(app.uow(), receivable_id)
+    situated = {**row, "situation": situation_of(row, local_today())}
+    return ReceiveOut(receivable=ReceivableOut.model_validate(situated), changed=changed)

@@ -1,0 +1,74 @@
+"""How every `/api/v1` route is declared: behind `api_caller`, and a `LojasyncError` answered as JSON
+`{"erro", "codigo", "resolucao"}` with a status that says what kind of problem it is.
+
+The page routes answer the same errors with a page (`web.errors`); an API client needs the kind too:
+404 the thing does not exist, 409 it exists but its state does not allow this (already cancelled, the
+company is not set up), 422 what was sent is wrong, 503 try again later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
+
+from lojasync.entrypoints.web.api.types import ApiErrorBody
+from lojasync.entrypoints.web.auth import api_caller
+from lojasync.entrypoints.web.errors import api_error
+from lojasync.shared.errors import LojasyncError
+
+PREFIX = "/api/v1"
+
+# Errors about what the caller sent (422); other errors of things that exist are about their state (409).
+INVALID_INPUT = frozenset({
+    "money.invalid", "sales.invalid_tax_id", "sales.customer_name_required", "nfe.cancellation_reason",
+    "finance.due_range_invalid", "stock.count_invalid", "stock.fiscal_data_invalid", "nuvemshop.store_id_invalid",
+    "fiscal.invalid_access_key", "fiscal.invalid_state_registration", "fiscal.company_invalid",
+    "cli.invalid_date", "web.finance_filter_invalid", "web.period_invalid", "nuvemshop.store_not_chosen",
+    "nuvemshop.store_number_ambiguous",
+})
+
+
+def status_of(error: LojasyncError) -> int:
+    if error.code.endswith("not_found") or error.code == "nuvemshop.store_order_gone":
+        return 404
+    if error.code in INVALID_INPUT:
+        return 422
+    if error.retryable:
+        return 503
+    return 409
+
+
+class ApiRoute(APIRoute):
+    """A route whose `LojasyncError`s become the API's JSON error with `status_of`'s status."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LojasyncError as error:
+                return api_error(error.code, error.message, error.resolution, status_of(error))
+        return answer
+
+
+def api_router(prefix: str, tag: str) -> APIRouter:
+    """The router of one resource: under `/api/v1`, every route behind a token or a session."""
+    return APIRouter(prefix=PREFIX + prefix, tags=[tag], route_class=ApiRoute, dependencies=[Depends(api_caller)],
+                     responses=ERROR_RESPONSES)
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "model": ApiErrorBody}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _error("Sem token válido nem sessão."),
+    404: _error("Não encontrado."),
+    409: _error("A situação atual não permite a operação."),
+    422: _error("Dados inválidos."),
+    503: _error("Indisponível agora: tente de novo."),
+}

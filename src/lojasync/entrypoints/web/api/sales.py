@@ -1,0 +1,89 @@
+"""`/api/v1/sales`: vendas simples (a sale without NF-e) generated from orders. List, show, confirm (stock down,
+receivables up, once) and cancel: the services `lojasync sales` calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from pydantic import Field
+
+from lojasync.bootstrap import Container
+from lojasync.entrypoints.web.api.deps import container, push_soon
+from lojasync.entrypoints.web.api.invoices import DocumentLineOut
+from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
+from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
+from lojasync.fiscal.simple_sales import SaleStatus
+
+router = api_router("/sales", "Vendas simples")
+
+
+class SaleSituation(StrEnum):
+    """As `lojasync sales list --status` takes it."""
+
+    PENDING = "pendente"
+    CONFIRMED = "confirmada"
+    CANCELLED = "cancelada"
+
+
+_STORED = {SaleSituation.PENDING: SaleStatus.PENDING, SaleSituation.CONFIRMED: SaleStatus.CONFIRMED,
+           SaleSituation.CANCELLED: SaleStatus.CANCELLED}
+
+
+class SaleOut(ApiModel):
+    id: int
+    status: str = Field(description="pending, confirmed ou cancelled.")
+    status_label: str
+    order_number: int
+    store_number: str | None = Field(description="Número do pedido na loja.")
+    total: Money
+    payment_method: str | None
+    installments: int | None
+    customer_id: int | None
+    lines: list[DocumentLineOut]
+    created_at: datetime | None
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class SaleChange(ApiModel):
+    sale: SaleOut
+    changed: bool = Field(description="Se esta chamada mudou a venda (falso: já estava assim).")
+
+
+def sale_out(view: SaleView) -> SaleOut:
+    return SaleOut.model_validate(view)
+
+
+@router.get("", response_model=list[SaleOut], summary="Lista as vendas simples, da mais nova para a mais antiga")
+def list_(status: Annotated[SaleSituation | None, Query(description="Situação.")] = None,
+          limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
+          app: Container = Depends(container)) -> list[SaleOut]:
+    return [sale_out(s) for s in list_sales(app.read_uow(), _STORED.get(status), limit)]
+
+
+@router.get("/{sale_id}", response_model=SaleOut, summary="Uma venda simples com seus itens")
+def show(sale_id: Id, app: Container = Depends(container)) -> SaleOut:
+    return sale_out(show_sale(app.read_uow(), sale_id))
+
+
+@router.post("/{sale_id}/confirm", response_model=SaleChange,
+             summary="Confirma a venda: baixa o estoque e cria as contas a receber (uma vez só)")
+def confirm(sale_id: Id, request: Request, app: Container = Depends(container)) -> SaleChange:
+    sale, changed = confirm_sale(app.uow(), sale_id)
+    if changed:
+        push_soon(request)
+    return SaleChange(sale=sale_out(sale), changed=changed)
+
+
+@router.post("/{sale_id}/cancel", response_model=SaleChange,
+             summary="Cancela a venda; confirmada, devolve o estoque e cancela as contas a receber em aberto")
+def cancel(sale_id: Id, request: Request, app: Container = Depends(container)) -> SaleChange:
+    sale, changed = cancel_sale(app.uow(), sale_id)
+    if changed:
+        push_soon(request)
+    return SaleChange(sale=sale_out(sale), changed=changed)

@@ -1,0 +1,49 @@
+"""`/api/v1/stock`: each product's stock on hand (the sum of its ledger) and one product's movements with the
+document that caused each: the services `lojasync stock list|movements` calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import Field
+
+from lojasync.bootstrap import Container
+from lojasync.entrypoints.web.api.deps import container
+from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.types import ApiModel
+from lojasync.stock.views import stock_levels, stock_movements
+
+router = api_router("/stock", "Estoque")
+
+
+class StockLevelOut(ApiModel):
+    product_id: int
+    sku: str | None
+    name: str
+    quantity: int = Field(description="Estoque: a soma das movimentações.")
+    managed: bool = Field(description="O ERP controla o estoque (houve contagem) e o envia à loja.")
+
+
+class MovementOut(ApiModel):
+    id: int
+    at: datetime
+    quantity: int
+    balance: int = Field(description="Saldo depois desta movimentação.")
+    reason: str
+    source_type: str = Field(description="nfe, nfe_cancel, simple_sale, simple_sale_cancel ou count.")
+    source_id: str
+    line: int
+
+
+@router.get("", response_model=list[StockLevelOut], summary="Estoque de cada produto")
+def levels(app: Container = Depends(container)) -> list[StockLevelOut]:
+    return [StockLevelOut.model_validate(row) for row in stock_levels(app.read_uow())]
+
+
+@router.get("/movements", response_model=list[MovementOut],
+            summary="As movimentações de um produto, da mais antiga para a mais nova, com o saldo")
+def movements(sku: Annotated[str, Query(min_length=1, max_length=100, description="SKU do produto.")],
+              app: Container = Depends(container)) -> list[MovementOut]:
+    return [MovementOut.model_validate(row) for row in stock_movements(app.read_uow(), sku)]

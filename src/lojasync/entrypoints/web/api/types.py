@@ -1,0 +1,40 @@
+"""What the API's JSON is made of: money as a string with two decimals ("123.45": exact, never a float), the
+error body, and the ids a path accepts (the databases keep them in 32 bits: a larger one is a 422, not a
+database error)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+
+from lojasync.shared.money import CENT
+
+LARGEST_ID = 2**31 - 1
+
+
+def _money_text(value: Decimal) -> str:
+    return str(Decimal(value).quantize(CENT))
+
+
+Money = Annotated[
+    Decimal,
+    PlainSerializer(_money_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["123.45"]}),
+]
+
+Id = Annotated[int, Path(ge=1, le=LARGEST_ID, description="Número (id) no ERP.")]
+
+
+class ApiModel(BaseModel):
+    """A response body: built from the services' dicts and views, extra keys ignored."""
+
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+
+class ApiErrorBody(BaseModel):
+    erro: str
+    codigo: str
+    resolucao: str

@@ -1,0 +1,132 @@
+"""The order list answered by the database (SQLite and PostgreSQL): every filter, the text search (numbers,
+names without accents or case, CPF/CNPJ with or without punctuation), one store's orders, pages; the query
+agrees with the filter's own rule (`sales.order_filter.matches`) on the same orders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.order_search import (
+    StoreNumberAmbiguous,
+    order_number_for_store_number,
+    search_store_orders,
+)
+from lojasync.sales.link_customer import link_customer
+from lojasync.sales.order_filter import OrderFilter, matches
+from lojasync.sales.status import OrderStatus
+from lojasync.sales.views import find_orders
+from tests.factories import cnpj, cpf, make_store, order_payload
+
+POLICY = ImportPolicy()
+
+
+def at(day: int) -> str:
+    return datetime(2026, 11, day, 15, tzinfo=timezone.utc).isoformat()
+
+
+def customer(name: str, document: str, customer_id: int) -> dict:
+    return {**order_payload()["customer"], "id": customer_id, "name": name, "identification": document}
+
+
+@pytest.fixture()
+def orders(app) -> dict[str, int]:
+    """Six orders of two stores: names with accents, a CNPJ, an invalid CPF (no customer), statuses, days."""
+    first, second = make_store(app), make_store(app, "7654321")
+
+    def add(store: int, key: str, **fields) -> tuple[str, int]:
+        return key, import_order(app.uow(), store, order_payload(**fields), POLICY).order_number
+
+    return dict([
+        add(first, "ana", id=1800000001, number=501, created_at=at(1), updated_at=at(1),
+            contact_name="Ana Júlia Souza", customer=customer("Ana Júlia Souza", cpf("529982247"), 1)),
+        add(first, "bob", id=1800000002, number=502, created_at=at(2), updated_at=at(2), payment_status="paid",
+            contact_name="Roberto Lima", customer=customer("ROBERTO LIMA", cpf("111444777"), 2)),
+        add(first, "shop", id=1800000003, number=503, created_at=at(3), updated_at=at(3), payment_status="paid",
+            customer=customer("Comércio Ação Ltda", cnpj("112223330001"), 3)),
+        add(first, "nodoc", id=1800000004, number=504, created_at=at(4), updated_at=at(4),
+            contact_name="Cláudia 50%_off", customer=customer("Cláudia 50%_off", "123.456.789-00", 4)),
+        add(second, "other", id=1800000005, number=501, created_at=at(5), updated_at=at(5), status="cancelled",
+            contact_name="Ana Júlia Souza", customer=customer("Ana Júlia Souza", cpf("529982247"), 5)),
+        add(second, "late", id=1800000006, number=777, created_at=at(9), updated_at=at(9),
+            contact_name="Zé Müller", customer=customer("Zé Müller", cpf("987654321"), 6)),
+    ])
+
+
+def numbers(app, criteria: OrderFilter, **kwargs) -> list[int]:
+    return [o["number"] for o in find_orders(app.read_uow(), criteria, **kwargs).items]
+
+
+def test_text_search_by_numbers_names_and_documents(app, orders):
+    def found(text: str) -> set[int]:
+        return set(numbers(app, OrderFilter(text=text)))
+
+    assert found("ana julia") == {orders["ana"], orders["other"]}      # no regard to accents or case
+    assert found("ANA JÚLIA") == found("ana julia")
+    assert found("roberto") == {orders["bob"]}
+    assert found("comercio acao") == {orders["shop"]}
+    assert found("claudia") == {orders["nodoc"]}                        # the contact's name: no customer
+    assert found("zé mül") == {orders["late"]} and found("ze mul") == {orders["late"]}
+    assert found("#502") == {orders["bob"]} and found("501") == {orders["ana"], orders["other"]}
+    assert found(str(orders["late"])) == {orders["late"]}               # the ERP's number
+    assert found("529.982.247-25") == {orders["ana"], orders["other"]} == found("52998224725")
+    assert found("11.222.333/0001-81") == {orders["shop"]} == found("112223330001")
+    assert found("123.456.789-00") == {orders["nodoc"]}                 # the contact's document, no customer
+    assert found("50%_") == {orders["nodoc"]} and found("%") == {orders["nodoc"]}   # wildcards are text
+    assert found("ninguém") == set() and found("   ") == set(orders.values())
+
+
+def test_filters_and_pages(app, orders):
+    every = numbers(app, OrderFilter(), per_page=None)
+    assert every == sorted(orders.values(), reverse=True)               # newest first
+
+    assert set(numbers(app, OrderFilter(status=OrderStatus.CONFIRMED))) == {orders["bob"], orders["shop"]}
+    assert numbers(app, OrderFilter(status=OrderStatus.CANCELLED)) == [orders["other"]]
+    assert numbers(app, OrderFilter(without_customer=True)) == [orders["nodoc"]]
+    assert numbers(app, OrderFilter(needs_attention=True)) == []
+    assert len(numbers(app, OrderFilter(origin="nuvemshop"))) == 6 and numbers(app, OrderFilter(origin="pdv")) == []
+    period = OrderFilter(placed_from=datetime(2026, 11, 2, tzinfo=timezone.utc),
+                         placed_before=datetime(2026, 11, 5, tzinfo=timezone.utc))
+    assert numbers(app, period) == [orders["nodoc"], orders["shop"], orders["bob"]]
+    assert numbers(app, OrderFilter(order_ids=[orders["ana"], 999999])) == [orders["ana"]]
+    assert numbers(app, OrderFilter(order_ids=[])) == []
+
+    second = find_orders(app.read_uow(), OrderFilter(), page=2, per_page=4)
+    assert (second.total, second.pages, second.page) == (6, 2, 2)
+    assert [o["number"] for o in second.items] == every[4:]
+    beyond = find_orders(app.read_uow(), OrderFilter(), page=9, per_page=4)
+    assert beyond.items == [] and beyond.total == 6
+
+
+def test_one_stores_orders_and_its_numbers(app, orders):
+    mine = search_store_orders(app.read_uow(), OrderFilter(text="ana"), "1234567", 1, 10)
+    assert [o["number"] for o in mine.items] == [orders["ana"]] and mine.total == 1
+    theirs = search_store_orders(app.read_uow(), OrderFilter(), "7654321", 1, 1)
+    assert theirs.total == 2 and [o["number"] for o in theirs.items] == [orders["late"]]
+
+    assert order_number_for_store_number(app.read_uow(), "#502") == orders["bob"]
+    assert order_number_for_store_number(app.read_uow(), "501", "7654321") == orders["other"]
+    with pytest.raises(StoreNumberAmbiguous):
+        order_number_for_store_number(app.read_uow(), "501")
+
+
+def test_a_name_written_later_is_found_by_its_new_name(app, orders):
+    # A customer linked by hand is searched by its own name (the contact's stays searchable too).
+    link_customer(app.uow(), orders["nodoc"], cpf("390533447"), "Mônica Ñandú", force=True)
+    assert numbers(app, OrderFilter(text="monica nandu")) == [orders["nodoc"]]
+    assert numbers(app, OrderFilter(text="claudia")) == [orders["nodoc"]]
+
+
+@pytest.mark.parametrize("criteria", [
+    OrderFilter(text="ana"), OrderFilter(text="529"), OrderFilter(text="50"), OrderFilter(text="lima"),
+    OrderFilter(status=OrderStatus.OPEN, text="a"), OrderFilter(without_customer=True, text="cl"),
+    OrderFilter(placed_from=datetime(2026, 11, 3, tzinfo=timezone.utc), text="o"), OrderFilter(text="#777"),
+])
+def test_the_query_agrees_with_the_filters_rule(app, orders, criteria):
+    with app.read_uow() as uow:
+        everything, _ = uow.order_search.page(OrderFilter(), 0, None)
+        expected = [o.id for o in everything if matches(criteria, o)]
+    assert numbers(app, criteria, per_page=None) == expected

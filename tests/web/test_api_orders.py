@@ -1,0 +1,181 @@
+"""`/api/v1/orders` over the real services and the test database: who may call it, the filtered and paginated
+list, one order in full, the errors as JSON in Portuguese with the right status, reading an order again from
+the store simulator."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.nuvemshop.services.sync_store import sync_store
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
+from tests.factories import cpf, make_store, order_payload
+
+POLICY = ImportPolicy()
+
+
+def at(day: int) -> str:
+    return datetime(2026, 11, day, 15, tzinfo=timezone.utc).isoformat()
+
+
+@pytest.fixture()
+def api(web, api_token):
+    web.headers["Authorization"] = f"Bearer {api_token}"
+    return web
+
+
+@pytest.fixture()
+def orders(app) -> dict[str, int]:
+    first, second = make_store(app), make_store(app, "7654321")
+
+    def add(store: int, **fields) -> int:
+        return import_order(app.uow(), store, order_payload(**fields), POLICY).order_number
+
+    person = order_payload()["customer"]
+    return {
+        "ana": add(first, id=1900000001, number=501, created_at=at(1), updated_at=at(1),
+                   customer={**person, "id": 1, "name": "Ana Júlia Souza", "identification": cpf("529982247")}),
+        "paid": add(first, id=1900000002, number=502, created_at=at(2), updated_at=at(2), payment_status="paid",
+                    customer={**person, "id": 2, "name": "Roberto Lima", "identification": cpf("111444777")}),
+        "nodoc": add(first, id=1900000003, number=503, created_at=at(3), updated_at=at(3),
+                     customer={**person, "id": 3, "name": "Cláudia Reis", "identification": "123.456.789-00"}),
+        "other": add(second, id=1900000004, number=501, created_at=at(9), updated_at=at(9),
+                     customer={**person, "id": 4, "name": "Zé Müller", "identification": cpf("987654321")}),
+    }
+
+
+def numbers(api, **params) -> list[int]:
+    response = api.get("/api/v1/orders", params=params)
+    assert response.status_code == 200, response.text
+    return [o["number"] for o in response.json()["items"]]
+
+
+def test_without_a_token_or_a_session_the_api_answers_401(web, logged_in_api_paths):
+    for path in logged_in_api_paths:
+        response = web.get(path)
+        assert response.status_code == 401, path
+        assert response.json()["codigo"] == "web.unauthorized" and "Bearer" in response.json()["resolucao"]
+    forged = web.get("/api/v1/orders", headers={"Authorization": "Bearer nao-e-um-token"})
+    assert forged.status_code == 401
+
+
+@pytest.fixture()
+def logged_in_api_paths() -> list[str]:
+    return ["/api/v1/orders", "/api/v1/orders/1", "/api/v1/invoices", "/api/v1/stock", "/api/v1/receivables",
+            "/api/v1/events", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/swagger-ui-bundle.js"]
+
+
+def test_a_logged_in_session_may_call_the_api_and_read_its_docs(logged_in):
+    assert logged_in.get("/api/v1/orders").json()["total"] == 0
+    schema = logged_in.get("/api/v1/openapi.json").json()
+    assert schema["info"]["title"] == "lojasync API" and "/api/v1/orders/{number}/nfe" in schema["paths"]
+    assert not any(not path.startswith("/api/v1/") for path in schema["paths"])   # pages and webhooks stay out
+    assert schema["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+    docs = logged_in.get("/api/v1/docs")
+    assert docs.status_code == 200 and "/api/v1/docs/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower() and "http://" not in docs.text and "https://" not in docs.text
+    bundle = logged_in.get("/api/v1/docs/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000
+    assert logged_in.get("/api/v1/docs/secret.key").status_code == 404
+
+
+def test_the_list_filters_searches_and_pages(api, orders):
+    everything = api.get("/api/v1/orders").json()
+    assert everything["total"] == 4 and everything["pages"] == 1
+    assert [o["number"] for o in everything["items"]] == sorted(orders.values(), reverse=True)
+    first = everything["items"][-1]
+    assert first["total"] == "160.00" and first["lines"][0]["unit_price"] == "50.00"   # money as text
+    assert (first["status"], first["status_label"], first["origin_label"]) == ("em-aberto", "Em Aberto",
+                                                                                 "Loja virtual")
+    assert first["store_order_number"] == "501" and first["customer"]["tax_id"] == "52998224725"
+
+    assert numbers(api, status="confirmado") == [orders["paid"]]
+    assert numbers(api, q="ana julia") == [orders["ana"]] and numbers(api, q="ZE MULLER") == [orders["other"]]
+    assert numbers(api, q="529.982.247-25") == [orders["ana"]]
+    assert numbers(api, q="#501") == [orders["other"], orders["ana"]]
+    assert numbers(api, q="501", store="7654321") == [orders["other"]]
+    assert numbers(api, without_customer="true") == [orders["nodoc"]]
+    assert numbers(api, needs_attention="true") == []
+    assert numbers(api, origin="nuvemshop") == numbers(api)
+    assert numbers(api, placed_from="2026-11-02", placed_to="2026-11-03") == [orders["nodoc"], orders["paid"]]
+
+    page = api.get("/api/v1/orders", params={"per_page": 3, "page": 2}).json()
+    assert (page["total"], page["pages"], page["page"], page["per_page"]) == (4, 2, 2, 3)
+    assert [o["number"] for o in page["items"]] == [orders["ana"]]
+
+
+def test_one_order_in_full(api, orders):
+    order = api.get(f"/api/v1/orders/{orders['ana']}").json()
+    assert (order["subtotal"], order["discount"], order["freight"], order["total"]) == ("150.00", "10.00", "20.00",
+                                                                                       "160.00")
+    assert order["payment"] == {"method": "pix", "gateway": "PagSeguro", "installments": 1}
+    assert [(line["sku"], line["quantity"], line["total"]) for line in order["lines"]] == [
+        ("CAM-ALG-P", 2, "100.00"), ("CAN-CER", 1, "50.00")]
+    assert order["customer"]["name"] == "Ana Júlia Souza" and order["shipping_address"]["city"] == "São Paulo"
+    assert order["store"]["status"] == "open" and order["documents"] == {"invoices": [], "sales": []}
+    assert [(h["event"], h["actor"]) for h in order["history"]] == [("created", "sync")]
+    assert "importado da loja" in order["history"][0]["message"]
+
+    without = api.get(f"/api/v1/orders/{orders['nodoc']}").json()
+    assert without["customer"] is None and without["customer_problem"].startswith("CPF inválido")
+    assert any(h["event"] == "customer_missing" for h in without["history"])
+
+
+@pytest.mark.parametrize(("path", "status", "code"), [
+    ("/api/v1/orders/424242", 404, "sales.order_not_found"),
+    ("/api/v1/orders/99999999999", 422, "web.invalid_request"),
+    ("/api/v1/orders/abc", 422, "web.invalid_request"),
+    ("/api/v1/orders/0", 422, "web.invalid_request"),
+    ("/api/v1/orders?status=pago", 422, "web.invalid_request"),
+    ("/api/v1/orders?per_page=0", 422, "web.invalid_request"),
+    ("/api/v1/orders?per_page=1000", 422, "web.invalid_request"),
+    ("/api/v1/orders?placed_from=2026-13-01", 422, "web.invalid_request"),
+    ("/api/v1/orders?placed_from=9999-12-31", 422, "web.period_invalid"),
+    ("/api/v1/orders?placed_from=2026-11-05&placed_to=2026-11-01", 422, "web.period_invalid"),
+    ("/api/v1/orders?store=abc", 422, "web.invalid_request"),
+    ("/api/v1/orders?store=999", 404, "nuvemshop.store_not_found"),
+    ("/api/v1/nada", 404, "web.not_found"),
+])
+def test_errors_are_json_in_portuguese_with_a_status_of_their_kind(api, path, status, code):
+    response = api.get(path)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["codigo"] == code and body["erro"] and set(body) == {"erro", "codigo", "resolucao"}
+
+
+def test_a_document_the_state_does_not_allow_is_a_409(api, orders):
+    response = api.post(f"/api/v1/orders/{orders['ana']}/nfe")   # no company (emitente) set up yet
+    assert response.status_code == 409
+    assert response.json()["codigo"] == "fiscal.document_not_possible"
+    assert "empresa emitente não cadastrada" in response.json()["erro"]
+    assert api.post("/api/v1/orders/424242/simple-sale").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def store_server():
+    with SimulatorServer(config=SimulatorConfig(orders=3, seed=5, leak_per_second=50.0)) as server:
+        yield server
+
+
+def test_resync_reads_the_order_from_the_store_again(app, api, store_server):
+    add_store(app.uow(), app.cipher, store_server.store_id, store_server.access_token, store_server.api_url)
+    sync_store(app.uow(), app.client_for, app.policy(), external_store_id=store_server.store_id)
+    number = api.get("/api/v1/orders").json()["items"][0]["number"]
+
+    response = api.post(f"/api/v1/orders/{number}/resync")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"order_number": number, "outcome": "unchanged", "message": None}
+    history = api.get(f"/api/v1/orders/{number}").json()["history"]
+    assert history[0]["event"] == "created"
+    assert api.post("/api/v1/orders/424242/resync").status_code == 404
+
+
+def test_resync_with_the_store_unreachable_is_a_503_not_a_500(app, api, orders):
+    response = api.post(f"/api/v1/orders/{orders['ana']}/resync")   # the store's API is 127.0.0.1:9
+    assert response.status_code == 503, response.text
+    assert response.json()["resolucao"]
