@@ -9,12 +9,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lojasync.entrypoints.web import api, login
-from lojasync.entrypoints.web.pages import finance, integration, stock
+from lojasync.entrypoints.web.pages import finance, integration, invoices, orders, sales, stock
 
 ROUTERS: list[APIRouter] = [
     login.router,
     stock.router,
     finance.router,
     integration.router,
+    orders.router,
+    invoices.router,
+    sales.router,
     api.router,
 ]

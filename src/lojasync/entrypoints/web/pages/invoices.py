@@ -1,0 +1,134 @@
+"""NF-e: the list, one NF-e's page (Transmitir, Cancelar with its justification, SEFAZ's answer in full), and
+its files (XML, DANFE). The same services as `lojasync invoices ...`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
+from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
+from lojasync.fiscal.services.invoices import approve_invoice
+from lojasync.fiscal.services.views import list_invoices, show_invoice
+from lojasync.shared.errors import LojasyncError
+
+router = APIRouter(dependencies=[Depends(page_user)])
+LIST_LIMIT = 500
+STATUSES = {"pendente": InvoiceStatus.PENDING, "aguardando": InvoiceStatus.AWAITING,
+            "autorizada": InvoiceStatus.AUTHORISED, "rejeitada": InvoiceStatus.REJECTED,
+            "denegada": InvoiceStatus.DENIED, "cancelada": InvoiceStatus.CANCELLED,
+            "descartada": InvoiceStatus.DISCARDED}
+STATUS_OPTIONS = [("", "Todas")] + [(value, status.label) for value, status in STATUSES.items()]
+# What can be done in each state (the services refuse the rest anyway; the page shows only what applies).
+TRANSMITTABLE = {"pending", "awaiting_sefaz", "rejected"}
+DISCARDABLE = {"pending", "rejected"}
+
+
+@router.get("/nfe", include_in_schema=False)
+def invoices_page(request: Request, situacao: str = "") -> Response:
+    status = STATUSES.get(situacao)
+    invoices = list_invoices(request.app.state.container.read_uow(), status, LIST_LIMIT)
+    return render(request, "invoices/list.html", {
+        "invoices": invoices, "situacao": situacao if status else "", "status_options": STATUS_OPTIONS,
+        "limit": LIST_LIMIT})
+
+
+def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **context) -> Response:
+    invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
+    return render(request, "invoices/detail.html", {
+        "invoice": invoice, "transmittable": invoice.status in TRANSMITTABLE,
+        "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
+        "justificativa": "", **context}, status_code=status_code)
+
+
+@router.get("/nfe/{invoice_id}", include_in_schema=False)
+def invoice_page(request: Request, invoice_id: int) -> Response:
+    return _invoice_page(request, invoice_id)
+
+
+@router.post("/nfe/{invoice_id}/transmitir", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def invoice_approve(request: Request, invoice_id: int) -> Response:
+    """Transmitir/Aprovar: send to SEFAZ and record its answer (`invoices approve`)."""
+    container = request.app.state.container
+    try:
+        invoice, changed = approve_invoice(container.uow(), container.cipher, sefaz_of(request), invoice_id)
+    except LojasyncError as exc:
+        # No answer or no decision yet: the NF-e shows "aguardando SEFAZ" and the worker asks again.
+        title = "NF-e ainda não autorizada" if exc.retryable else "Não foi possível transmitir"
+        return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, action_error=exc, action_title=title)
+    if changed:
+        push_soon(request)
+    if invoice.status == "authorised":
+        flash(request, (f"NF-e nº {invoice.number} autorizada: estoque baixado e contas a receber criadas." if changed
+                        else f"A NF-e nº {invoice.number} já estava autorizada: nada foi feito de novo."), "success")
+    elif invoice.status == "rejected":
+        flash(request, f"NF-e nº {invoice.number} rejeitada pela SEFAZ ({invoice.rejection_code}): corrija o que ela "
+                       "indicou e transmita de novo (o número é mantido), ou descarte a nota.", "error")
+    else:
+        flash(request, f"NF-e nº {invoice.number}: {invoice.status_label}.", "warning")
+    return redirect(request, f"/nfe/{invoice_id}")
+
+
+@router.post("/nfe/{invoice_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def invoice_cancel(request: Request, invoice_id: int, justificativa: Annotated[str, Form()] = "") -> Response:
+    """Cancelar (event 110111 at SEFAZ: stock back, receivables cancelled); a pending or rejected one is
+    discarded (`invoices cancel`)."""
+    container = request.app.state.container
+    try:
+        invoice, changed = cancel_invoice(container.uow(), container.cipher, sefaz_of(request), invoice_id,
+                                          justificativa)
+    except LojasyncError as exc:
+        return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, cancel_error=exc,
+                             justificativa=justificativa)
+    if changed:
+        push_soon(request)
+    if not changed:
+        flash(request, f"A NF-e nº {invoice.number} já estava cancelada.")
+    elif invoice.status == "discarded":
+        flash(request, f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).", "success")
+    else:
+        flash(request, f"NF-e nº {invoice.number} cancelada: estoque devolvido e contas a receber canceladas.",
+              "success")
+    return redirect(request, f"/nfe/{invoice_id}")
+
+
+@router.get("/nfe/{invoice_id}/xml", include_in_schema=False)
+def invoice_xml_file(request: Request, invoice_id: int) -> Response:
+    """The nfeProc once authorised (the signed NF-e before), as a download."""
+    invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
+    data = invoice_xml(request.app.state.container.read_uow(), invoice_id)
+    return _download(data, "application/xml", f"{invoice.access_key or f'nfe-{invoice.id}'}-nfe.xml")
+
+
+@router.get("/nfe/{invoice_id}/xml-cancelamento", include_in_schema=False)
+def invoice_cancellation_xml_file(request: Request, invoice_id: int) -> Response:
+    invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
+    data = cancellation_xml(request.app.state.container.read_uow(), invoice_id)
+    if data is None:
+        flash(request, "Esta NF-e não tem evento de cancelamento.", "warning")
+        return redirect(request, f"/nfe/{invoice_id}")
+    return _download(data, "application/xml", f"{invoice.access_key}-cancelamento.xml")
+
+
+@router.get("/nfe/{invoice_id}/danfe", include_in_schema=False)
+def invoice_danfe_file(request: Request, invoice_id: int) -> Response:
+    """The DANFE (PDF) of an authorised or cancelled NF-e; otherwise the reason, on the NF-e's page."""
+    invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
+    try:
+        data = invoice_danfe(request.app.state.container.read_uow(), invoice_id)
+    except LojasyncError as exc:
+        return _invoice_page(request, invoice_id, 409, action_error=exc, action_title="DANFE indisponível")
+    return _download(data, "application/pdf", f"{invoice.access_key}-danfe.pdf", inline=True)
+
+
+def _download(data: bytes, media_type: str, filename: str, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(data, media_type=media_type,
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"',
+                             "Cache-Control": "no-store"})

@@ -1,0 +1,86 @@
+"""The filter form of Pedidos/Orçamentos: the query string as typed (to fill the form again and keep it in the
+pagination links and the table's refresh) and the `OrderFilter` it asks the search service for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from lojasync.entrypoints.cli import formats
+from lojasync.sales.status import OrderStatus
+from lojasync.sales.views import OrderFilter
+from lojasync.shared.errors import LojasyncError
+
+PER_PAGE = 50
+STATUSES = {"em-aberto": OrderStatus.OPEN, "confirmado": OrderStatus.CONFIRMED, "cancelado": OrderStatus.CANCELLED}
+STATUS_OPTIONS = [("", "Todas"), ("em-aberto", "Em Aberto"), ("confirmado", "Confirmado"),
+                  ("cancelado", "Cancelado")]
+# Orders come from a store today; the ERP's own orders (none yet) would be a second origin.
+ORIGINS = {"loja-virtual": "nuvemshop"}
+ORIGIN_OPTIONS = [("", "Todas"), ("loja-virtual", "Loja virtual")]
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """The form's fields, by the names in the address bar (pt-BR: a person may read and share the link)."""
+
+    situacao: str = ""
+    origem: str = ""
+    loja: str = ""
+    de: str = ""
+    ate: str = ""
+    busca: str = ""
+    sem_cliente: str = ""
+    atencao: str = ""
+    pagina: int = 1
+    errors: dict[str, str] = field(default_factory=dict, compare=False)  # field -> why it was ignored
+
+    @classmethod
+    def from_params(cls, params: QueryParams) -> OrderQuery:
+        values = {f.name: params.get(f.name, "").strip() for f in fields(cls) if f.name not in ("pagina", "errors")}
+        page = params.get("pagina", "1").strip()
+        return cls(**values, pagina=int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1)
+
+    def criteria(self) -> OrderFilter:
+        """What to ask the service; a value that makes no sense is ignored and named in `errors`."""
+        status = STATUSES.get(self.situacao)
+        if self.situacao and status is None:
+            self.errors["situacao"] = "Situação desconhecida: escolha uma da lista."
+        origin = ORIGINS.get(self.origem)
+        if self.origem and origin is None:
+            self.errors["origem"] = "Origem desconhecida: escolha uma da lista."
+        start, end = self._day("de", "De"), self._day("ate", "Até")
+        return OrderFilter(status=status, origin=origin, without_customer=bool(self.sem_cliente),
+                           needs_attention=True if self.atencao else None,
+                           placed_from=formats.day_start(start) if start else None,
+                           placed_before=formats.day_end(end) if end else None,
+                           text=self.busca or None)
+
+    def _day(self, name: str, label: str):
+        value = getattr(self, name)
+        if not value:
+            return None
+        try:
+            return formats.parse_day(value, label)
+        except LojasyncError as exc:
+            self.errors[name] = f"{exc.message} {exc.resolution}"
+            return None
+
+    @property
+    def store(self) -> str | None:
+        return self.loja or None
+
+    def query_string(self, **changes) -> str:
+        """The filters as a query string (page 1 is left out), with `changes` applied."""
+        chosen = replace(self, **changes)
+        pairs = [(f.name, getattr(chosen, f.name)) for f in fields(self) if f.name not in ("pagina", "errors")]
+        pairs = [(k, v) for k, v in pairs if v]
+        if chosen.pagina > 1:
+            pairs.append(("pagina", chosen.pagina))
+        return urlencode(pairs)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.query_string(pagina=1))

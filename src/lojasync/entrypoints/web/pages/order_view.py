@@ -1,0 +1,76 @@
+"""The order's page in words: the labels and lines the template shows, built from `show_order`'s dict (the
+same data the CLI prints), so the template only lays them out."""
+
+from __future__ import annotations
+
+from lojasync.fiscal.services.views import InvoiceView
+from lojasync.sales.history import Actor
+from lojasync.sales.history_text import level_label, store_state_label, type_label
+
+ACTOR_LABELS = {actor.value: actor.label for actor in Actor}
+# The badge of each order status (label as the services give it -> CSS class of app.css).
+STATUS_BADGES = {"Em Aberto": "badge-open", "Confirmado": "badge-confirmed", "Cancelado": "badge-cancelled"}
+
+
+def address_line(address: dict | None) -> str | None:
+    """`Rua do Porto, 7, apto 2 — Ponta Negra — Natal/RN — CEP 59090-000`."""
+    if not address:
+        return None
+    street = ", ".join(p for p in (address.get("street"), address.get("number"), address.get("complement")) if p)
+    city = "/".join(p for p in (address.get("city"), address.get("state")) if p)
+    zipcode = f"CEP {cep(address['zipcode'])}" if address.get("zipcode") else ""
+    return " — ".join(p for p in (street, address.get("district"), city, zipcode) if p) or None
+
+
+def cep(value: str) -> str:
+    """`01001000` -> `01001-000`; anything else as it came."""
+    digits = "".join(c for c in value if c.isdigit())
+    return f"{digits[:5]}-{digits[5:]}" if len(digits) == 8 else value
+
+
+def payment_words(order: dict) -> str:
+    """`Pix (PagSeguro)`, `cartão de crédito em 3x`."""
+    payment = order["payment"]
+    words = store_state_label("payment_method", payment["method"]) or "forma não informada"
+    if payment["installments"] and payment["installments"] > 1:
+        words += f" em {payment['installments']}x"
+    if payment["gateway"]:
+        words += f" ({payment['gateway']})"
+    return words
+
+
+def store_states(store: dict | None) -> list[tuple[str, str]]:
+    """The store's own states of the order, in words: [("Situação", "aberto"), ("Pagamento", "pago"), ...]."""
+    if not store:
+        return []
+    shown = [(label, store_state_label(kind, store.get(kind)))
+             for kind, label in (("status", "Situação"), ("payment_status", "Pagamento"),
+                                 ("shipping_status", "Envio"), ("cancel_reason", "Motivo do cancelamento"))
+             if store.get(kind)]
+    return [(label, value) for label, value in shown if value]
+
+
+def history_rows(log: list[dict]) -> list[dict]:
+    """The history newest first, each entry with its type, level and actor in words."""
+    return [{**entry, "type_label": type_label(entry["event"]), "level_label": level_label(entry["level"]),
+             "actor_label": ACTOR_LABELS.get(entry["actor"], entry["actor"])} for entry in reversed(log)]
+
+
+def document_words(document) -> str:
+    """`a NF-e nº 12 (autorizada)`, `a venda simples 3 (pendente)`."""
+    if isinstance(document, InvoiceView):
+        return f"a NF-e nº {document.number} ({document.status_label})"
+    return f"a venda simples {document.id} ({document.status_label})"
+
+
+def order_page_data(order: dict) -> dict:
+    """What the template shows beyond the order's own fields."""
+    shipping, billing = address_line(order["shipping_address"]), address_line(order["billing_address"])
+    return {
+        "status_badge": STATUS_BADGES.get(order["status"], "badge-neutral"),
+        "payment_words": payment_words(order),
+        "shipping_line": shipping,
+        "billing_line": billing if billing != shipping else None,
+        "store_states": store_states(order["store"]),
+        "history": history_rows(order["log"]),
+    }

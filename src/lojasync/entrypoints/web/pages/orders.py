@@ -1,0 +1,169 @@
+"""Pedidos/Orçamentos: the order list (filters, pages, new orders without a reload, NF-e in batch) and one
+order's page (customer link, Reprocessar, Mais ações → Gerar NF-e or venda simples, its documents, history).
+
+Every action ends in the service the CLI calls for it; an error a person can act on is shown on the page it
+came from with its message and "Resolução".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
+from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
+from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_words, order_page_data
+from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.fiscal.services.batch import invoice_orders
+from lojasync.fiscal.services.invoices import generate_invoice
+from lojasync.fiscal.services.order_documents import order_documents
+from lojasync.fiscal.services.simple_sales import generate_sale
+from lojasync.nuvemshop.services.order_search import search_store_orders
+from lojasync.nuvemshop.services.outcomes import Outcome
+from lojasync.nuvemshop.services.resync_order import resync_order
+from lojasync.nuvemshop.services.stores import list_stores
+from lojasync.sales.link_customer import link_customer
+from lojasync.sales.views import show_order
+from lojasync.shared.errors import LojasyncError
+
+router = APIRouter(dependencies=[Depends(page_user)])
+POLL_SECONDS = 5
+# How many orders one batch may take: each is generated and transmitted while the operator waits.
+BATCH_LIMIT = 200
+
+_RESYNC_WORDS = {
+    Outcome.UPDATED: ("atualizado com o que está na loja.", "success"),
+    Outcome.CREATED: ("importado.", "success"),
+    Outcome.UNCHANGED: ("nada mudou desde a última importação.", "info"),
+    Outcome.ATTENTION: ("precisa de atenção: {message}", "warning"),
+    Outcome.FAILED: ("não importado: {message}", "error"),
+}
+
+
+# --- the list ------------------------------------------------------------------------------------------
+
+def _orders_context(request: Request) -> dict:
+    query = OrderQuery.from_params(request.query_params)
+    criteria = query.criteria()
+    container = request.app.state.container
+    error = None
+    try:
+        result = search_store_orders(container.read_uow(), criteria, query.store, query.pagina, PER_PAGE)
+    except LojasyncError as exc:  # an unknown store in the link: the list without it, and why
+        error, result = exc, None
+    return {"query": query, "result": result, "list_error": error, "badges": STATUS_BADGES,
+            "poll_seconds": POLL_SECONDS, "table_url": f"/pedidos/tabela?{query.query_string(pagina=query.pagina)}"}
+
+
+@router.get("/pedidos", include_in_schema=False)
+def orders_page(request: Request) -> Response:
+    context = _orders_context(request)
+    stores = list_stores(request.app.state.container.read_uow())
+    store_options = [("", "Todas")] + [(s.external_id, s.name or f"Loja {s.external_id}") for s in stores]
+    return render(request, "orders/list.html", {
+        **context, "status_options": STATUS_OPTIONS, "origin_options": ORIGIN_OPTIONS,
+        "store_options": store_options if len(stores) > 1 or context["query"].loja else None})
+
+
+@router.get("/pedidos/tabela", include_in_schema=False)
+def orders_table(request: Request) -> Response:
+    """The table alone, with the same filters: what the list page's htmx polling swaps in."""
+    return render(request, "orders/_table.html", _orders_context(request))
+
+
+@router.post("/pedidos/nfe-em-lote", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
+                  voltar: Annotated[str, Form()] = "") -> Response:
+    """Generate and transmit an NF-e for each chosen order (the CLI's `orders invoice`), then the summary."""
+    numbers = list(dict.fromkeys(int(p) for p in pedidos if p.strip().isdigit()))
+    back = voltar if voltar.startswith("/pedidos") else "/pedidos"
+    if not numbers:
+        flash(request, "Selecione ao menos um pedido para gerar NF-e em lote.", "warning")
+        return redirect(request, back)
+    if len(numbers) > BATCH_LIMIT:
+        flash(request, f"Selecione no máximo {BATCH_LIMIT} pedidos por lote (foram {len(numbers)}).", "warning")
+        return redirect(request, back)
+    container = request.app.state.container
+    report = invoice_orders(container.uow, container.cipher, sefaz_of(request), numbers)
+    if report.authorised:
+        push_soon(request)
+    return render(request, "orders/batch.html", {"report": report, "back": back})
+
+
+# --- one order -----------------------------------------------------------------------------------------
+
+def _order_page(request: Request, number: int, status_code: int = 200, **context) -> Response:
+    container = request.app.state.container
+    order = show_order(container.read_uow(), number, money=formats.money)
+    documents = order_documents(container.read_uow(), number)
+    return render(request, "orders/detail.html", {
+        "order": order, **order_page_data(order), "documents": documents, "action_error": None,
+        "active_words": document_words(documents.active) if documents.active else None,
+        "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, **context}, status_code=status_code)
+
+
+@router.get("/pedidos/{number}", include_in_schema=False)
+def order_page(request: Request, number: int) -> Response:
+    return _order_page(request, number)
+
+
+@router.post("/pedidos/{number}/cliente", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def order_link_customer(request: Request, number: int, cpf_cnpj: Annotated[str, Form()] = "",
+                        nome: Annotated[str, Form()] = "", trocar: Annotated[str, Form()] = "") -> Response:
+    """Link a customer by CPF/CNPJ (created with the name given when none has it), as `orders link-customer`."""
+    try:
+        linked = link_customer(request.app.state.container.uow(), number, cpf_cnpj, nome.strip() or None,
+                               force=bool(trocar))
+    except LojasyncError as exc:
+        return _order_page(request, number, 422, link_error=exc,
+                           link_values={"cpf_cnpj": cpf_cnpj, "nome": nome, "trocar": trocar})
+    who = f"{linked['name']} ({formats.tax_id(linked['tax_id'])})"
+    if not linked["changed"]:
+        flash(request, f"O pedido {number} já estava vinculado a {who}: nada mudou.")
+    else:
+        replaced = f" (substituiu {linked['previous']['name']})" if linked["previous"] else ""
+        flash(request, f"Pedido {number} vinculado a {who}{replaced}.", "success")
+    return redirect(request, f"/pedidos/{number}")
+
+
+@router.post("/pedidos/{number}/reprocessar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def order_resync(request: Request, number: int) -> Response:
+    """Read the order from the store again and import it (`orders resync`)."""
+    container = request.app.state.container
+    try:
+        result = resync_order(container.uow(), container.client_for, container.policy(), number)
+    except LojasyncError as exc:
+        return _order_page(request, number, 422, action_error=exc, action_title="Não foi possível reprocessar")
+    words, level = _RESYNC_WORDS[result.outcome]
+    flash(request, f"Pedido {number} relido da loja: {words.format(message=result.message or '')}", level)
+    return redirect(request, f"/pedidos/{number}")
+
+
+@router.post("/pedidos/{number}/gerar-nfe", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def order_generate_invoice(request: Request, number: int) -> Response:
+    """Mais ações → Gerar → NF-e: a pending NF-e (numbered, signed; nothing moves until it is transmitted)."""
+    container = request.app.state.container
+    try:
+        invoice = generate_invoice(container.uow(), container.cipher, number)
+    except LojasyncError as exc:
+        return _order_page(request, number, 422, action_error=exc, action_title="Não foi possível gerar a NF-e")
+    flash(request, f"NF-e nº {invoice.number} gerada do pedido {number} (pendente). Para baixar o estoque e criar "
+                   "as contas a receber, transmita-a à SEFAZ.", "success")
+    return redirect(request, f"/nfe/{invoice.id}")
+
+
+@router.post("/pedidos/{number}/gerar-venda", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def order_generate_sale(request: Request, number: int) -> Response:
+    """Mais ações → Gerar → Venda simples: a pending sale (nothing moves until it is confirmed)."""
+    try:
+        sale = generate_sale(request.app.state.container.uow(), number)
+    except LojasyncError as exc:
+        return _order_page(request, number, 422, action_error=exc,
+                           action_title="Não foi possível gerar a venda simples")
+    flash(request, f"Venda simples {sale.id} gerada do pedido {number} ({formats.money(sale.total)}). Para baixar o "
+                   "estoque e criar as contas a receber, confirme-a.", "success")
+    return redirect(request, f"/vendas/{sale.id}")

@@ -1,0 +1,69 @@
+"""Vendas simples: the list and one sale's page with Confirmar (stock down, receivables created, once) and
+Cancelar (both reversed). The same services as `lojasync sales ...`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.fiscal_access import push_soon
+from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
+from lojasync.fiscal.services.views import list_sales, show_sale
+from lojasync.fiscal.simple_sales import SaleStatus
+from lojasync.shared.errors import LojasyncError
+
+router = APIRouter(dependencies=[Depends(page_user)])
+LIST_LIMIT = 500
+STATUSES = {"pendente": SaleStatus.PENDING, "confirmada": SaleStatus.CONFIRMED, "cancelada": SaleStatus.CANCELLED}
+STATUS_OPTIONS = [("", "Todas")] + [(value, status.label) for value, status in STATUSES.items()]
+
+
+@router.get("/vendas", include_in_schema=False)
+def sales_page(request: Request, situacao: str = "") -> Response:
+    status = STATUSES.get(situacao)
+    sales = list_sales(request.app.state.container.read_uow(), status, LIST_LIMIT)
+    return render(request, "sales/list.html", {"sales": sales, "situacao": situacao if status else "",
+                                               "status_options": STATUS_OPTIONS, "limit": LIST_LIMIT})
+
+
+def _sale_page(request: Request, sale_id: int, status_code: int = 200, **context) -> Response:
+    sale = show_sale(request.app.state.container.read_uow(), sale_id)
+    return render(request, "sales/detail.html", {"sale": sale, "action_error": None, **context},
+                  status_code=status_code)
+
+
+@router.get("/vendas/{sale_id}", include_in_schema=False)
+def sale_page(request: Request, sale_id: int) -> Response:
+    return _sale_page(request, sale_id)
+
+
+@router.post("/vendas/{sale_id}/confirmar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def sale_confirm(request: Request, sale_id: int) -> Response:
+    try:
+        sale, changed = confirm_sale(request.app.state.container.uow(), sale_id)
+    except LojasyncError as exc:
+        return _sale_page(request, sale_id, 422, action_error=exc, action_title="Venda simples não confirmada")
+    if changed:
+        push_soon(request)
+        flash(request, f"Venda simples {sale.id} confirmada: estoque baixado e contas a receber criadas.", "success")
+    else:
+        flash(request, f"A venda simples {sale.id} já estava confirmada: nada foi feito de novo.")
+    return redirect(request, f"/vendas/{sale_id}")
+
+
+@router.post("/vendas/{sale_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def sale_cancel(request: Request, sale_id: int) -> Response:
+    try:
+        sale, changed = cancel_sale(request.app.state.container.uow(), sale_id)
+    except LojasyncError as exc:
+        return _sale_page(request, sale_id, 422, action_error=exc, action_title="Venda simples não cancelada")
+    if changed:
+        push_soon(request)
+        flash(request, f"Venda simples {sale.id} cancelada"
+                       f"{': estoque devolvido e contas a receber canceladas' if sale.confirmed_at else ''}.",
+              "success")
+    else:
+        flash(request, f"A venda simples {sale.id} já estava cancelada: nada foi feito de novo.")
+    return redirect(request, f"/vendas/{sale_id}")

@@ -1,0 +1,214 @@
+"""Pedidos/Orçamentos in the browser, over the real services: the list (filters, pages, the table refreshed
+by htmx), an order's page (customer link, documents, history, refusals in words) and NF-e in batch."""
+
+from __future__ import annotations
+
+import re
+
+from lojasync.sales.views import show_order
+from tests.factories import cpf, ts
+from tests.web import documents_setup as setup
+from tests.web.conftest import csrf_of
+from tests.web.documents_setup import imported, post, receivables, stock, text_of
+
+# The shared fixtures, used by name below.
+company, sefaz, sefaz_simulator, store_id = setup.company, setup.sefaz, setup.sefaz_simulator, setup.store_id
+
+ROW = re.compile(r'data-testid="pedido-(\d+)"')
+
+
+def rows(html: str) -> list[int]:
+    return [int(n) for n in ROW.findall(html)]
+
+
+def test_the_list_is_newest_first_in_pages_that_keep_the_filters(app, logged_in, store_id):
+    numbers = imported(app, store_id, *[{"id": 2200000000 + i, "number": 500 + i, "created_at": ts(i * 60),
+                                         "payment_status": "paid"} for i in range(55)])
+    page = logged_in.get("/pedidos?situacao=confirmado")
+    assert page.status_code == 200
+    assert rows(page.text) == list(reversed(numbers))[:50]
+    assert "55 pedido(s), página 1 de 2" in text_of(page.text)
+    assert 'href="/pedidos?situacao=confirmado&amp;pagina=2"' in page.text
+    second = logged_in.get("/pedidos?situacao=confirmado&pagina=2")
+    assert rows(second.text) == list(reversed(numbers))[50:]
+    assert "Página anterior" in second.text and "Próxima página" not in second.text
+
+
+def test_filters_by_status_search_and_period(app, logged_in, store_id):
+    paid, open_, other = imported(
+        app, store_id,
+        {"id": 2200001001, "number": 7001, "payment_status": "paid", "created_at": "2026-11-20T15:00:00+0000"},
+        {"id": 2200001002, "number": 7002, "created_at": "2026-11-25T15:00:00+0000"},
+        {"id": 2200001003, "number": 7003, "identification": cpf("111444777"), "contact_name": "Maria Souza",
+         "customer": {"id": 90002, "name": "Maria Souza", "email": "maria@example.com.br",
+                      "identification": cpf("111444777")}, "created_at": "2026-11-26T15:00:00+0000"})
+    assert rows(logged_in.get("/pedidos?situacao=confirmado").text) == [paid]
+    assert rows(logged_in.get("/pedidos?situacao=em-aberto").text) == [other, open_]
+    assert rows(logged_in.get("/pedidos?busca=7002").text) == [open_]             # the store's number
+    assert rows(logged_in.get("/pedidos?busca=maria").text) == [other]            # the customer, any case
+    assert rows(logged_in.get("/pedidos?busca=111.444.777").text) == [other]      # CPF with punctuation
+    assert rows(logged_in.get("/pedidos?de=2026-11-21&ate=2026-11-25").text) == [open_]
+    assert rows(logged_in.get("/pedidos?de=21/11/2026").text) == [other, open_]   # as a person types it
+    assert rows(logged_in.get("/pedidos?origem=loja-virtual").text) == [other, open_, paid]
+
+    wrong = logged_in.get("/pedidos?de=31/02/2026")
+    assert wrong.status_code == 200 and "Data inválida em De: 31/02/2026" in wrong.text
+    assert rows(wrong.text) == [other, open_, paid]                                # the filter left out, and why
+    assert "Nenhum pedido com esse filtro" in logged_in.get("/pedidos?busca=ninguem-com-esse-nome").text
+
+
+def test_badges_say_status_origin_and_attention(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200002001, "number": 4321, "payment_status": "paid"})
+    html = logged_in.get("/pedidos").text
+    row = html[html.index(f'data-testid="pedido-{number}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Confirmado" in row and "Loja virtual #4321" in row and "R$ 160,00" in row
+    assert "precisa de atenção" not in row
+
+
+def test_the_table_fragment_keeps_the_filters_and_shows_new_orders(app, logged_in, store_id):
+    imported(app, store_id, {"id": 2200003001, "payment_status": "paid"})
+    page = logged_in.get("/pedidos?situacao=confirmado&busca=Jo%C3%A3o").text
+    assert 'hx-get="/pedidos/tabela?situacao=confirmado&amp;busca=Jo%C3%A3o"' in page
+    assert 'hx-trigger="every 5s' in page
+
+    before = logged_in.get("/pedidos/tabela?situacao=confirmado&busca=Jo%C3%A3o")
+    assert before.status_code == 200 and "<html" not in before.text and len(rows(before.text)) == 1
+    (new,) = imported(app, store_id, {"id": 2200003002, "payment_status": "paid", "created_at": ts(3600)})
+    imported(app, store_id, {"id": 2200003003})   # open: not in this filter
+    after = logged_in.get("/pedidos/tabela?situacao=confirmado&busca=Jo%C3%A3o")
+    assert rows(after.text)[0] == new and len(rows(after.text)) == 2
+
+
+def test_pages_need_a_login(web):
+    for url in ("/pedidos", "/pedidos/tabela", "/pedidos/1", "/nfe", "/nfe/1", "/vendas", "/vendas/1"):
+        answer = web.get(url)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next="), url
+
+
+def test_an_order_without_cpf_shows_why_and_is_linked_by_hand(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200004001, "identification": None})
+    page = logged_in.get(f"/pedidos/{number}")
+    assert "Sem cliente vinculado: cliente sem CPF/CNPJ na loja" in text_of(page.text)
+    assert "CPF ou CNPJ do cliente" in page.text and "Vincular cliente" in page.text
+
+    # No customer with that CPF yet and no name: refused, saying what to do, the typed CPF kept in the form.
+    refused = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente", cpf_cnpj="390.533.447-05")
+    assert refused.status_code == 422
+    assert "Nenhum cliente com CPF 390.533.447-05" in refused.text and "Resolução:" in refused.text
+    assert 'value="390.533.447-05"' in refused.text and "Traceback" not in refused.text
+    invalid = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente", cpf_cnpj="123.456.789-00")
+    assert invalid.status_code == 422 and "Informe um CPF ou CNPJ válido" in invalid.text
+
+    linked = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente", cpf_cnpj="390.533.447-05",
+                  nome="Ana Pereira")
+    assert linked.status_code == 303 and linked.headers["location"] == f"/pedidos/{number}"
+    after = logged_in.get(f"/pedidos/{number}")
+    assert "Ana Pereira (390.533.447-05)" in text_of(after.text) and "vinculado manualmente" in after.text
+    assert f"Pedido {number} vinculado a Ana Pereira (390.533.447-05)." in text_of(after.text)   # the flash
+    assert show_order(app.uow(), number)["customer"]["tax_id"] == "39053344705"
+    assert "cliente vinculado" in text_of(after.text)                                            # in the history
+
+
+def test_a_form_without_the_csrf_token_is_refused(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200005001, "identification": None})
+    answer = logged_in.post(f"/pedidos/{number}/cliente", data={"cpf_cnpj": "390.533.447-05", "nome": "Ana"})
+    assert answer.status_code == 403
+    assert show_order(app.uow(), number)["customer"] is None
+
+
+def test_the_order_page_shows_lines_totals_payment_addresses_store_and_history(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200006001, "number": 9876, "payment_status": "paid",
+                                         "payment_details": {"method": "credit_card", "installments": "3"}})
+    text = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert f"Pedido {number}" in text and "Loja virtual #9876" in text and "Confirmado" in text
+    assert "Camiseta Algodão P" in text and "R$ 50,00" in text and "R$ 160,00" in text
+    assert "Desconto R$ 10,00" in text and "Frete R$ 20,00" in text
+    assert "cartão de crédito em 3x (PagSeguro)" in text
+    assert "Rua das Flores, 123, apto 4 — Centro — São Paulo/SP — CEP 01001-000" in text
+    assert "Pagamento pago" in text and "nº 9876" in text
+    assert "Histórico do pedido" in text and "sincronização" in text     # who imported it
+    assert "Mais ações" in text and "Reprocessar" in text
+    assert "Nenhum documento gerado" in text
+
+
+def test_generating_without_a_company_shows_the_message_and_the_resolution(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200007001})
+    answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-nfe")
+    assert answer.status_code == 422
+    text = text_of(answer.text)
+    assert "Não foi possível gerar a NF-e" in text
+    assert f"Não é possível gerar a NF-e do pedido {number}: empresa emitente não cadastrada" in text
+    assert "Resolução:" in text and "Traceback" not in answer.text
+    assert f"Pedido {number}" in text          # still the order's page, with its buttons
+
+
+def test_a_cancelled_order_lists_why_no_document_can_be_generated(app, logged_in, store_id, company):
+    (number,) = imported(app, store_id, {"id": 2200008001, "status": "cancelled"})
+    answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-venda")
+    assert answer.status_code == 422
+    text = text_of(answer.text)
+    assert f"Não é possível gerar a venda simples do pedido {number}: o pedido está Cancelado" in text
+    assert "Resolução: Corrija os itens indicados e gere de novo; nada foi criado." in text
+
+
+def test_generate_nfe_from_the_order_then_transmit_moves_stock_and_receivables(app, logged_in, store_id, company,
+                                                                               sefaz):
+    (number,) = imported(app, store_id, {"id": 2200009001, "payment_status": "paid"})
+    generated = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-nfe")
+    assert generated.status_code == 303
+    invoice_url = generated.headers["location"]
+    assert re.fullmatch(r"/nfe/\d+", invoice_url)
+    pending = logged_in.get(invoice_url).text
+    assert "pendente" in pending and "Transmitir" in pending
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}                  # generating moves nothing
+
+    transmitted = post(logged_in, invoice_url, f"{invoice_url}/transmitir")
+    assert transmitted.status_code == 303
+    page = text_of(logged_in.get(invoice_url).text)
+    assert "autorizada: estoque baixado e contas a receber criadas" in page and "simulador" in page
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert receivables(app, number) == [("160.00", "open")]
+    assert ("push_soon", (store_id,), {}) in logged_in.queue.calls      # the store hears of the new stock
+
+    order_page = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "NF-e nº 1 série 1 autorizada" in order_page
+    assert "Este pedido já tem a NF-e nº 1 (autorizada)" in order_page  # no second document offered
+    assert "NF-e autorizada" in order_page                               # the history
+
+
+def test_batch_of_three_orders_reports_each(app, logged_in, store_id, company, sefaz):
+    numbers = imported(app, store_id, *[{"id": 2200010001 + i, "payment_status": "paid"} for i in range(3)])
+    (cancelled,) = imported(app, store_id, {"id": 2200010009, "status": "cancelled"})
+    token_page = logged_in.get("/pedidos").text
+    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(token_page),
+                                                         "pedidos": [str(n) for n in [*numbers, cancelled]],
+                                                         "voltar": "/pedidos?situacao=confirmado"})
+    assert answer.status_code == 200
+    text = text_of(answer.text)
+    assert "3 NF-e autorizada(s) de 4 pedido(s); 1 não autorizada(s)." in text
+    for number in numbers:
+        assert f'data-testid="lote-autorizada-{number}"' in answer.text
+        assert receivables(app, number) == [("160.00", "open")]
+    assert f'data-testid="lote-recusada-{cancelled}"' in answer.text and "o pedido está Cancelado" in text
+    assert stock(app) == {"CAM-ALG-P": -6, "CAN-CER": -3}
+    assert 'href="/pedidos?situacao=confirmado"' in answer.text
+
+
+def test_a_batch_without_orders_says_to_choose_some(logged_in):
+    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text)})
+    assert answer.status_code == 303
+    assert "Selecione ao menos um pedido" in text_of(logged_in.get(answer.headers["location"]).text)
+
+
+def test_reprocessar_with_the_store_unreachable_says_what_to_do(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200011001})
+    answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/reprocessar")
+    assert answer.status_code == 422
+    text = text_of(answer.text)
+    assert "Não foi possível reprocessar" in text and "Resolução:" in text and "Traceback" not in answer.text
+
+
+def test_an_unknown_order_is_a_page_in_portuguese(logged_in):
+    answer = logged_in.get("/pedidos/987654")
+    assert answer.status_code == 404 and "Pedido 987654 não encontrado" in answer.text
