@@ -34,6 +34,7 @@ def sefaz_simulator():
 def sefaz(logged_in, sefaz_simulator):
     """The pages transmit to the simulator, emptied for each test (the database starts again at NF-e 1)."""
     sefaz_simulator.simulator.reset()
+    sefaz_simulator.simulator.reset_switches()
     logged_in.app.state.sefaz = Sefaz(
         lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=sefaz_simulator.url,
                                               timeout=2), simulated=True)
@@ -49,6 +50,13 @@ def company(app):
 @pytest.fixture()
 def store_id(app) -> int:
     return make_store(app)
+
+
+def invoice_for(app, client, order_number: int) -> str:
+    """Mais ações → Gerar → NF-e on the order's page; the NF-e page's address."""
+    answer = post(client, f"/pedidos/{order_number}", f"/pedidos/{order_number}/gerar-nfe")
+    assert answer.status_code == 303, text_of(answer.text)
+    return answer.headers["location"]
 
 
 def imported(app, store_id: int, *payloads: dict) -> list[int]:

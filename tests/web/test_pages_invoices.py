@@ -1,0 +1,126 @@
+"""NF-e in the browser, against the SEFAZ simulator on 127.0.0.1: transmit, SEFAZ's rejection in full,
+"aguardando SEFAZ", cancel with a justification of 15 to 255 characters, discard, and the XML and DANFE files."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from tests.web import documents_setup as setup
+from tests.web.documents_setup import imported, invoice_for, post, receivables, stock, text_of
+
+# The shared fixtures, used by name below.
+company, sefaz, sefaz_simulator, store_id = setup.company, setup.sefaz, setup.sefaz_simulator, setup.store_id
+
+
+def authorised(app, client, order_id: int) -> tuple[int, str]:
+    (number,) = imported(app, client.store_id, {"id": order_id, "payment_status": "paid"})
+    url = invoice_for(app, client, number)
+    assert post(client, url, f"{url}/transmitir").status_code == 303
+    return number, url
+
+
+def test_cancel_with_a_short_justification_is_refused_and_a_valid_one_cancels(app, logged_in, store_id, company,
+                                                                              sefaz):
+    logged_in.store_id = store_id
+    number, url = authorised(app, logged_in, 2300000001)
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    page = logged_in.get(url).text
+    assert "Cancelar NF-e" in page and 'minlength="15"' in page and 'maxlength="255"' in page
+
+    short = post(logged_in, url, f"{url}/cancelar", justificativa="desistiu")
+    assert short.status_code == 422
+    text = text_of(short.text)
+    assert "A justificativa do cancelamento deve ter de 15 a 255 caracteres (tem 8)." in text
+    assert "Resolução:" in text and 'aria-invalid="true"' in short.text and ">desistiu</textarea>" in short.text
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1} and receivables(app, number) == [("160.00", "open")]
+
+    cancelled = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
+    assert cancelled.status_code == 303
+    text = text_of(logged_in.get(url).text)
+    assert "cancelada: estoque devolvido e contas a receber canceladas" in text
+    assert "Justificativa Cliente desistiu da compra antes do envio" in text and "XML do cancelamento" in text
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert receivables(app, number) == [("160.00", "cancelled")]
+    cancel_xml = logged_in.get(f"{url}/xml-cancelamento")
+    assert cancel_xml.status_code == 200 and b"110111" in cancel_xml.content
+
+
+def test_xml_and_danfe_downloads(app, logged_in, store_id, company, sefaz):
+    logged_in.store_id = store_id
+    _, url = authorised(app, logged_in, 2300000002)
+    xml = logged_in.get(f"{url}/xml")
+    assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
+    assert "attachment" in xml.headers["content-disposition"] and "-nfe.xml" in xml.headers["content-disposition"]
+    assert etree.QName(etree.fromstring(xml.content)).localname == "nfeProc"
+    danfe = logged_in.get(f"{url}/danfe")
+    assert danfe.status_code == 200 and danfe.headers["content-type"] == "application/pdf"
+    assert danfe.content.startswith(b"%PDF")
+
+
+def test_a_pending_nfe_has_no_danfe_yet_and_says_why(app, logged_in, store_id, company):
+    (number,) = imported(app, store_id, {"id": 2300000003})
+    url = invoice_for(app, logged_in, number)
+    answer = logged_in.get(f"{url}/danfe")
+    assert answer.status_code == 409
+    assert "só uma NF-e autorizada tem DANFE" in answer.text and "Resolução:" in answer.text
+    signed = logged_in.get(f"{url}/xml")                      # the signed NF-e, before SEFAZ
+    assert etree.QName(etree.fromstring(signed.content)).localname == "NFe"
+
+
+def test_a_rejection_shows_sefaz_code_and_reason_and_moves_nothing(app, logged_in, store_id, company, sefaz):
+    (number,) = imported(app, store_id, {"id": 2300000004, "payment_status": "paid"})
+    url = invoice_for(app, logged_in, number)
+    sefaz.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN do produto invalido (campo cEAN)")
+    answer = post(logged_in, url, f"{url}/transmitir")
+    assert answer.status_code == 303
+    text = text_of(logged_in.get(url).text)
+    assert "Rejeitada pela SEFAZ 611 - Rejeicao: GTIN do produto invalido (campo cEAN)" in text
+    assert "rejeitada pela SEFAZ (611)" in text                # the flash says what to do
+    assert "Transmitir" in text and "Descartar NF-e" in text
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and receivables(app, number) == []
+
+    sefaz.reset_switches()                                     # corrected: sent again with the same number
+    post(logged_in, url, f"{url}/transmitir")
+    assert "NF-e nº 1 autorizada" in text_of(logged_in.get(url).text)
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_an_unanswered_send_shows_aguardando_sefaz(app, logged_in, store_id, company, sefaz):
+    (number,) = imported(app, store_id, {"id": 2300000005, "payment_status": "paid"})
+    url = invoice_for(app, logged_in, number)
+    sefaz.set_switches(drop_answers=1)                         # SEFAZ authorises; the answer never arrives
+    answer = post(logged_in, url, f"{url}/transmitir")
+    assert answer.status_code == 503
+    text = text_of(answer.text)
+    assert "NF-e ainda não autorizada" in text and "SEFAZ não respondeu" in text and "Resolução:" in text
+    assert "Aguardando SEFAZ:" in text and "Traceback" not in answer.text
+    listed = text_of(logged_in.get("/nfe?situacao=aguardando").text)
+    assert "aguardando SEFAZ" in listed and f"{number}" in listed
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+
+
+def test_discarding_a_pending_nfe_frees_the_order(app, logged_in, store_id, company):
+    (number,) = imported(app, store_id, {"id": 2300000006})
+    url = invoice_for(app, logged_in, number)
+    answer = post(logged_in, url, f"{url}/cancelar")
+    assert answer.status_code == 303
+    assert "descartada (não tinha sido autorizada: nada a devolver)" in text_of(logged_in.get(url).text)
+    order_page = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "descartada" in order_page and "Venda simples" in order_page     # Gerar offered again
+
+
+def test_the_list_filters_by_status_and_labels_the_simulator(app, logged_in, store_id, company, sefaz):
+    logged_in.store_id = store_id
+    authorised(app, logged_in, 2300000007)
+    (other,) = imported(app, store_id, {"id": 2300000008})
+    invoice_for(app, logged_in, other)
+    everything = text_of(logged_in.get("/nfe").text)
+    assert "2 NF-e" in everything and "autorizada simulador homologação" in everything and "pendente" in everything
+    only = logged_in.get("/nfe?situacao=pendente").text
+    assert 'data-testid="nfe-2"' in only and 'data-testid="nfe-1"' not in only
+    assert 'value="pendente" selected' in only
+
+
+def test_an_unknown_nfe_is_a_page_in_portuguese(logged_in):
+    answer = logged_in.get("/nfe/424242")
+    assert answer.status_code == 404 and "NF-e 424242 não encontrada" in answer.text

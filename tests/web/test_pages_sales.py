@@ -1,0 +1,68 @@
+"""Vendas simples in the browser: generated from the order (moves nothing), confirmed (stock down, receivables
+created, once), cancelled (both back)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web import documents_setup as setup
+from tests.web.documents_setup import imported, post, receivables, stock, text_of
+
+store_id = setup.store_id   # the shared fixture, used by name below
+
+
+def sale_for(client, number: int) -> str:
+    answer = post(client, f"/pedidos/{number}", f"/pedidos/{number}/gerar-venda")
+    assert answer.status_code == 303, text_of(answer.text)
+    assert re.fullmatch(r"/vendas/\d+", answer.headers["location"])
+    return answer.headers["location"]
+
+
+def test_generate_confirm_and_cancel_a_sale(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2400000001, "payment_status": "paid"})
+    url = sale_for(logged_in, number)
+    page = text_of(logged_in.get(url).text)
+    assert "gerada do pedido" in page and "pendente" in page and "Confirmar" in page
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and receivables(app, number) == []
+
+    assert post(logged_in, url, f"{url}/confirmar").status_code == 303
+    page = text_of(logged_in.get(url).text)
+    assert "confirmada: estoque baixado e contas a receber criadas" in page and "Confirmada em" in page
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert receivables(app, number) == [("160.00", "open")]
+
+    again = post(logged_in, url, f"{url}/confirmar")          # a second click moves nothing
+    assert again.status_code == 303 and "já estava confirmada" in text_of(logged_in.get(url).text)
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+    assert post(logged_in, url, f"{url}/cancelar").status_code == 303
+    page = text_of(logged_in.get(url).text)
+    assert "cancelada: estoque devolvido e contas a receber canceladas" in page and "Confirmar" not in page
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert receivables(app, number) == [("160.00", "cancelled")]
+
+    listed = logged_in.get("/vendas?situacao=cancelada").text
+    assert f'href="{url}"' in listed and "Loja virtual #" in listed
+    assert "Nenhuma venda simples nessa situação" in logged_in.get("/vendas?situacao=pendente").text
+
+
+def test_confirming_a_sale_whose_order_was_cancelled_says_why(app, logged_in, store_id):
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from tests.factories import order_payload, ts
+
+    (number,) = imported(app, store_id, {"id": 2400000002})
+    url = sale_for(logged_in, number)
+    import_order(app.uow(), store_id, order_payload(id=2400000002, status="cancelled", updated_at=ts(60)),
+                 ImportPolicy())
+    answer = post(logged_in, url, f"{url}/confirmar")
+    assert answer.status_code == 422
+    text = text_of(answer.text)
+    assert "Venda simples não confirmada" in text and f"O pedido {number} foi cancelado depois de gerar" in text
+    assert "Resolução:" in text and "Traceback" not in answer.text
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+
+
+def test_an_unknown_sale_is_a_page_in_portuguese(logged_in):
+    answer = logged_in.get("/vendas/31337")
+    assert answer.status_code == 404 and "Venda simples 31337 não encontrada" in answer.text
