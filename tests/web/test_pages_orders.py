@@ -212,3 +212,25 @@ def test_reprocessar_with_the_store_unreachable_says_what_to_do(app, logged_in, 
 def test_an_unknown_order_is_a_page_in_portuguese(logged_in):
     answer = logged_in.get("/pedidos/987654")
     assert answer.status_code == 404 and "Pedido 987654 não encontrado" in answer.text
+
+
+def test_reprocessar_reads_the_order_from_the_store_again(app, logged_in):
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from lojasync.nuvemshop.services.stores import add_store
+    from lojasync.simulators.nuvemshop.config import SimulatorConfig
+    from lojasync.simulators.nuvemshop.server import SimulatorServer
+
+    with SimulatorServer(config=SimulatorConfig(orders=0, seed=5)) as server:
+        view, _ = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
+        placed = server.simulator.create_order()
+        number = import_order(app.uow(), view.id, placed, ImportPolicy()).order_number
+        assert "Em Aberto" in logged_in.get(f"/pedidos/{number}").text
+        server.simulator.pay_order(placed["id"])   # paid in the store; no webhook reached the ERP
+
+        answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/reprocessar")
+        assert answer.status_code == 303
+        page = text_of(logged_in.get(f"/pedidos/{number}").text)
+        assert f"Pedido {number} relido da loja: atualizado com o que está na loja." in page
+        assert "Situação Confirmado" in page and "Pagamento pago" in page
+        assert "operador" in page                    # the history names who asked
