@@ -19,7 +19,15 @@ from lojasync.nuvemshop.services.stores import list_stores
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 from tests.factories import make_store
-from tests.web.conftest import csrf_of
+
+
+def csrf_of(page: str) -> str:
+    """The token the page's forms send back: read from the hidden field itself (a browser without JavaScript
+    sends only that), and the same in every form of the page."""
+    tokens = set(re.findall(r'<input type="hidden" name="csrf_token" value="([^"]*)">', page))
+    assert len(tokens) == 1 and "" not in tokens, f"formulários sem o token CSRF: {tokens}"
+    return tokens.pop()
+
 
 STORE = "1234567"
 

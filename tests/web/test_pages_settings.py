@@ -10,7 +10,15 @@ import re
 from lojasync.fiscal.certificate import make_test_certificate
 from lojasync.fiscal.services.company import CompanyData, set_company, show_company
 from lojasync.fiscal.services.company_form import company_fields
-from tests.web.conftest import csrf_of
+
+
+def csrf_of(page: str) -> str:
+    """The token the page's forms send back: read from the hidden field itself (a browser without JavaScript
+    sends only that), and the same in every form of the page."""
+    tokens = set(re.findall(r'<input type="hidden" name="csrf_token" value="([^"]*)">', page))
+    assert len(tokens) == 1 and "" not in tokens, f"formulários sem o token CSRF: {tokens}"
+    return tokens.pop()
+
 
 CNPJ = "11222333000181"
 COMPANY_FORM = {"legal_name": "Loja Exemplo Ltda", "trade_name": "Loja Exemplo", "cnpj": "11.222.333/0001-81",

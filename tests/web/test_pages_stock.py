@@ -13,7 +13,14 @@ from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.stock.views import product_detail, stock_overview
 from tests.factories import make_store, order_payload
-from tests.web.conftest import csrf_of
+
+
+def csrf_of(page: str) -> str:
+    """The token the page's forms send back: read from the hidden field itself (a browser without JavaScript
+    sends only that), and the same in every form of the page."""
+    tokens = set(re.findall(r'<input type="hidden" name="csrf_token" value="([^"]*)">', page))
+    assert len(tokens) == 1 and "" not in tokens, f"formulários sem o token CSRF: {tokens}"
+    return tokens.pop()
 
 
 @pytest.fixture()
