@@ -15,6 +15,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lojasync.crypto import TokenCipher
+from lojasync.db.accounts_orm import start_mappers as start_account_mappers
+from lojasync.db.accounts_unit_of_work import SqlAccountsUnitOfWork
 from lojasync.db.engine import build_session_factory
 from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
@@ -73,6 +75,14 @@ class Container:
     def read_uow(self) -> SqlConnectorUnitOfWork:
         """A unit of work for pages and listings: never waits for a writer."""
         return SqlConnectorUnitOfWork(self.read_session_factory, self.bus)
+
+    def accounts_uow(self) -> SqlAccountsUnitOfWork:
+        """A unit of work for users, logins, sessions and API tokens."""
+        return SqlAccountsUnitOfWork(self.session_factory, self.bus)
+
+    def accounts_read_uow(self) -> SqlAccountsUnitOfWork:
+        """Recognising a session on every page: a reader, never waiting for a writer."""
+        return SqlAccountsUnitOfWork(self.read_session_factory, self.bus)
 
     def policy(self) -> ImportPolicy:
         return ImportPolicy(rules=self.settings.status_rules(), unknown_sku=self.settings.unknown_sku)
@@ -134,6 +144,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     """
     settings = settings or load_settings()
     start_mappers()
+    start_account_mappers()
     engine = open_engine(settings.resolved_database_url, create=create, data_dir=settings.data_dir)
     if migrate:
         try:

@@ -7,11 +7,23 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from lojasync.accounts import passwords
+from lojasync.accounts.services.api_tokens import add_token
+from lojasync.accounts.services.users import add_user
 from lojasync.entrypoints.web.app import create_app
-from lojasync.entrypoints.web.auth import SESSION_COOKIE, issue_api_token, issue_session
 
 USER_EMAIL = "operador@loja.com.br"
 USER_PASSWORD = "senha-de-teste-1234"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing():
+    """argon2 with its production costs takes up to a second per hash on a busy 2-core machine; the web
+    tests log in hundreds of times. Same algorithm (argon2id), tiny costs; the production parameters are
+    tested on their own (tests/integration/test_accounts.py)."""
+    previous = passwords.use_parameters(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords.restore(previous)
 
 
 class RecordingQueue:
@@ -50,18 +62,29 @@ def web(app) -> TestClient:
     return client
 
 
+def log_in(client: TestClient, email: str, password: str, next_url: str = "/pedidos"):
+    """Log in through the login form, as a browser does (its CSRF cookie and field included)."""
+    token = csrf_of(client.get("/login").text)
+    return client.post("/login", data={"email": email, "password": password, "next": next_url,
+                                       "csrf_token": token})
+
+
 @pytest.fixture()
-def logged_in(web) -> TestClient:
-    """The same client with a logged-in user (`logged_in.user_email`)."""
-    web.cookies.set(SESSION_COOKIE, issue_session(web.app, 1, USER_EMAIL))
+def logged_in(app, web) -> TestClient:
+    """The same client with a user created through the accounts service and logged in through the form
+    (`logged_in.user_email`)."""
+    add_user(app.accounts_uow(), USER_EMAIL, USER_PASSWORD)
+    response = log_in(web, USER_EMAIL, USER_PASSWORD)
+    assert response.status_code == 303, response.text
     web.user_email = USER_EMAIL
     return web
 
 
 @pytest.fixture()
-def api_token(web) -> str:
-    """A bearer token for `/api/v1` (send it as `Authorization: Bearer <token>`)."""
-    return issue_api_token(web.app, "integracao-testes")
+def api_token(app) -> str:
+    """A bearer token for `/api/v1` created through the service (send `Authorization: Bearer <token>`)."""
+    secret, _ = add_token(app.accounts_uow(), "integracao-testes")
+    return secret
 
 
 _CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"|name="csrf-token"\s+content="([^"]+)"')

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli import (
+    accounts,
     company,
     demo,
     events,
@@ -65,6 +66,8 @@ orders.orders_app.command("sale")(order_processing.sale)
 app.add_typer(sales.app, name="sales")
 app.add_typer(stock.app, name="stock")
 app.add_typer(receivables.app, name="receivables")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.tokens_app, name="tokens")
 
 
 def package_version() -> str:

@@ -3,8 +3,6 @@ office (pages behind the login, `/api/v1` behind a token or the login)."""
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -22,7 +20,7 @@ def create_app(container: Container, queue: TaskQueue) -> FastAPI:
     app.state.container = container
     app.state.queue = queue
     app.state.inbox = container.webhook_inbox()
-    app.state.session_key = secrets.token_bytes(32)
+    app.state.clock = None  # the accounts' clock (UTC now); tests set their own
     install_error_handlers(app)
     app.include_router(webhooks.router)
     app.include_router(health.router)

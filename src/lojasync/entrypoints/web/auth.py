@@ -3,24 +3,30 @@
 Pages depend on `page_user` (no session: a redirect to /login), their POST routes on `csrf_protect`
 (a form field `csrf_token` or the header `X-CSRF-Token` equal to the session's), and `/api/v1` on
 `api_caller` (a bearer API token or a page session; otherwise 401 JSON in Portuguese).
+
+The session cookie holds a random token; the server keeps only its hash (accounts module), so a forged,
+expired or logged-out cookie opens nothing. Before login, the login form's CSRF token is a random value in
+a cookie of its own, compared with the form's (double submit): no site can log a browser in as someone else.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import secrets
-import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
+
+from lojasync.accounts.services.api_tokens import token_caller
+from lojasync.accounts.services.clock import utc_now
+from lojasync.accounts.services.login import signed_in
 
 SESSION_COOKIE = "lojasync_sessao"
-SESSION_SECONDS = 12 * 3600
+LOGIN_CSRF_COOKIE = "lojasync_csrf_login"
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class WebUser:
 
 @dataclass(frozen=True)
 class ApiCaller:
-    """Who called the API: a token (by its name) or a logged-in person."""
+    """Who called the API: a token (by its name) or a logged-in person (by e-mail)."""
 
     kind: str  # "token" | "session"
     name: str
@@ -56,9 +62,27 @@ class ApiUnauthorized(Exception):
     """An API call without a valid token or session: answered 401 JSON."""
 
 
+def now(request: Request) -> datetime:
+    """The app's clock (tests replace `app.state.clock` to move time without sleeping)."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else utc_now()
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address. Behind a proxy, uvicorn already took it from X-Forwarded-For when the proxy is
+    trusted (FORWARDED_ALLOW_IPS; 127.0.0.1 by default)."""
+    return request.client.host if request.client else None
+
+
+def is_https(request: Request) -> bool:
+    # Same rule for the scheme: X-Forwarded-Proto from a trusted proxy becomes request.url.scheme.
+    return request.url.scheme == "https"
+
+
 def optional_user(request: Request) -> WebUser | None:
-    """The logged-in person, or None; read once per request."""
-    if "web_user" not in request.state.__dict__:
+    """The logged-in person, or None; looked up once per request."""
+    # request.state lives in the ASGI scope: every Request object of this request shares it.
+    if not hasattr(request.state, "web_user"):
         request.state.web_user = _session_user(request)
     return request.state.web_user
 
@@ -73,21 +97,49 @@ def page_user(request: Request) -> WebUser:
 
 
 def csrf_token_for(request: Request) -> str:
-    """The token the page's forms must send back ("" without a session)."""
+    """The token this page's forms must send back: the session's, or before login the login cookie's."""
     user = optional_user(request)
-    return user.csrf_token if user is not None else ""
+    if user is not None:
+        return user.csrf_token
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or getattr(request.state, "new_login_csrf", None)
+    if not token or len(token) > 100:
+        token = secrets.token_urlsafe(32)
+        request.state.new_login_csrf = token
+    return token
+
+
+def finish_response(request: Request, response: Response) -> None:
+    """Set the cookies this request decided on (the login form's CSRF token when it was just made)."""
+    token = getattr(request.state, "new_login_csrf", None)
+    if token and optional_user(request) is None:
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", secure=is_https(request),
+                            path="/")
 
 
 async def csrf_protect(request: Request) -> None:
     """Dependency of every page's POST: the form field `csrf_token` or header `X-CSRF-Token` must match."""
-    expected = csrf_token_for(request)
+    user = optional_user(request)
+    _check(await _sent_token(request), user.csrf_token if user is not None else request.cookies.get(LOGIN_CSRF_COOKIE))
+
+
+async def login_csrf_protect(request: Request) -> None:
+    """The login form's check: always the pre-session token (a stale tab may still carry an old session)."""
+    _check(await _sent_token(request), request.cookies.get(LOGIN_CSRF_COOKIE))
+
+
+async def _sent_token(request: Request) -> str | None:
     sent = request.headers.get("x-csrf-token")
-    if not sent:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            value = form.get("csrf_token")
-            sent = value if isinstance(value, str) else None
+    if sent:
+        return sent
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _check(sent: str | None, expected: str | None) -> None:
     # Constant time: a guesser learns nothing from how long a wrong token took.
     if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise CsrfRefused()
@@ -97,14 +149,21 @@ def api_caller(request: Request) -> ApiCaller:
     """Dependency of `/api/v1`: `Authorization: Bearer <token>`, or a logged-in session."""
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and presented.strip():
-        name = _token_name(request, presented.strip())
-        if name is None:
+        container = request.app.state.container
+        token = token_caller(container.accounts_uow(), presented.strip(), now(request))
+        if token is None:
             raise ApiUnauthorized()
-        return ApiCaller(kind="token", name=name)
+        return ApiCaller(kind="token", name=token.name)
     user = optional_user(request)
     if user is None:
         raise ApiUnauthorized()
     return ApiCaller(kind="session", name=user.email)
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    # No max-age: the browser forgets it when closed; the server ends it after SESSION_LIFETIME anyway.
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=is_https(request), path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
 
 
 def login_url(next_url: str) -> str:
@@ -113,52 +172,20 @@ def login_url(next_url: str) -> str:
 
 def safe_next(next_url: str | None) -> str:
     """Only a path of this site: `//evil.example` or `https://...` would send the person away after login."""
-    if not next_url or not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url:
+    if not next_url or not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url \
+            or any(ord(c) < 32 for c in next_url):
         return "/pedidos"
     return next_url
 
 
-# --- the session mechanism (simple signed cookie; replaced by server-side sessions of the accounts module) ---
-
-def issue_session(app, user_id: int, email: str) -> str:
-    """A cookie value for this person, signed with the app's key, valid for SESSION_SECONDS."""
-    payload = {"uid": user_id, "email": email, "csrf": secrets.token_urlsafe(32),
-               "exp": int(time.time()) + SESSION_SECONDS}
-    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
-    return f"{body}.{_sign(app, body)}"
-
-
-def issue_api_token(app, name: str) -> str:
-    body = base64.urlsafe_b64encode(json.dumps({"token": name}).encode()).decode()
-    return f"{body}.{_sign(app, body)}"
-
-
 def _session_user(request: Request) -> WebUser | None:
-    payload = _verified(request.app, request.cookies.get(SESSION_COOKIE))
-    if payload is None or payload.get("exp", 0) < time.time():
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
         return None
-    return WebUser(id=payload["uid"], email=payload["email"], csrf_token=payload["csrf"])
-
-
-def _token_name(request: Request, token: str) -> str | None:
-    payload = _verified(request.app, token)
-    return payload.get("token") if payload else None
-
-
-def _verified(app, value: str | None) -> dict | None:
-    if not value or "." not in value:
+    found = signed_in(request.app.state.container.accounts_read_uow(), token, now(request))
+    if found is None:
         return None
-    body, _, signature = value.rpartition(".")
-    if not hmac.compare_digest(signature.encode(), _sign(app, body).encode()):
-        return None
-    try:
-        return json.loads(base64.urlsafe_b64decode(body.encode()))
-    except ValueError:
-        return None
-
-
-def _sign(app, body: str) -> str:
-    return hmac.new(app.state.session_key, body.encode(), hashlib.sha256).hexdigest()
+    return WebUser(id=found.user_id, email=found.email, csrf_token=found.csrf_token)
 
 
 # Shorthands for route signatures: `def page(user: PageUser)`, `def endpoint(caller: ApiUser)`.

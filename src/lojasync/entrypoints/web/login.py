@@ -2,31 +2,70 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from lojasync.entrypoints.web.auth import WebUser, csrf_protect, optional_user, page_user, safe_next
-from lojasync.entrypoints.web.templating import render
+from lojasync.accounts.errors import LoginThrottled, UserDisabled
+from lojasync.accounts.services.login import log_in, log_out
+from lojasync.entrypoints.web.auth import (
+    SESSION_COOKIE,
+    PageUser,
+    client_address,
+    csrf_protect,
+    login_csrf_protect,
+    now,
+    optional_user,
+    safe_next,
+    set_session_cookie,
+)
+from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.shared.errors import LojasyncError
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
+
+# How each refusal is answered: too many tries is 429 (with Retry-After), a disabled user 403, else 401.
+_STATUS = {LoginThrottled: 429, UserDisabled: 403}
 
 
-@router.get("/", include_in_schema=False)
-def home(user: WebUser = Depends(page_user)) -> Response:
+@router.get("/")
+def home(user: PageUser) -> Response:
     return RedirectResponse("/pedidos", status_code=303)
 
 
-@router.get("/login", include_in_schema=False)
+@router.get("/login")
 def login_page(request: Request, next_url: str | None = Query(None, alias="next")) -> Response:
     if optional_user(request) is not None:
         return RedirectResponse(safe_next(next_url), status_code=303)
     return render(request, "login.html", {"next_url": safe_next(next_url), "email": "", "error": None})
 
 
-@router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def logout(request: Request) -> Response:
-    from lojasync.entrypoints.web.auth import SESSION_COOKIE
+@router.post("/login", dependencies=[Depends(login_csrf_protect)])
+async def login(request: Request, email: str = Form(""), password: str = Form(""),
+                next_url: str = Form("", alias="next")) -> Response:
+    container = request.app.state.container
+    try:
+        # argon2 takes tens of milliseconds of CPU: off the event loop.
+        opened = await run_in_threadpool(log_in, container.accounts_uow(), email, password,
+                                         client_address(request), now(request))
+    except LojasyncError as exc:
+        status_code = _STATUS.get(type(exc), 401)
+        seconds = exc.params.get("seconds")
+        return render(request, "login.html", {"next_url": safe_next(next_url), "email": email[:254], "error": exc},
+                      status_code=status_code, headers={"Retry-After": str(seconds)} if seconds else None)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        # A new login replaces whatever session this browser had (no session fixation).
+        await run_in_threadpool(log_out, container.accounts_uow(), previous)
+    response = RedirectResponse(safe_next(next_url), status_code=303)
+    set_session_cookie(request, response, opened.token)
+    return response
 
-    response = RedirectResponse("/login", status_code=303)
+
+@router.post("/logout", dependencies=[Depends(csrf_protect)])
+async def logout(request: Request) -> Response:
+    await run_in_threadpool(log_out, request.app.state.container.accounts_uow(), request.cookies.get(SESSION_COOKIE))
+    flash(request, "Você saiu do lojasync.", "info")
+    response = redirect(request, "/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -39,8 +39,10 @@ templates.env.filters.update({
 def flash(request: Request, text: str, level: str = "info") -> None:
     """Keep a message for the next page (shown by base.html): set on the response by `render`/`redirect`."""
     level = _LEVEL_NAMES.get(level, level if level in FLASH_LEVELS else "info")
-    pending = request.state.__dict__.setdefault("flash_out", [])
-    pending.append({"text": text, "level": level})
+    # request.state lives in the ASGI scope: the route's and render's Request objects share it.
+    if not hasattr(request.state, "flash_out"):
+        request.state.flash_out = []
+    request.state.flash_out.append({"text": text, "level": level})
 
 
 def redirect(request: Request, url: str, status_code: int = 303) -> Response:
@@ -55,10 +57,10 @@ def redirect(request: Request, url: str, status_code: int = 303) -> Response:
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
            headers: dict[str, str] | None = None) -> HTMLResponse:
     """Render a page with the logged-in user, the CSRF token and the pending flash messages."""
-    from lojasync.entrypoints.web.auth import csrf_token_for, optional_user
+    from lojasync.entrypoints.web.auth import csrf_token_for, finish_response, optional_user
 
     user = optional_user(request)
-    shown = _read_flash(request) + request.state.__dict__.pop("flash_out", [])
+    shown = _read_flash(request) + _take_flash(request)
     full = {
         "user": user,
         "csrf_token": csrf_token_for(request),
@@ -70,7 +72,14 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     response.headers.setdefault("Cache-Control", "no-store")
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path="/")
+    finish_response(request, response)
     return response
+
+
+def _take_flash(request: Request) -> list[dict[str, str]]:
+    pending = getattr(request.state, "flash_out", [])
+    request.state.flash_out = []
+    return pending
 
 
 def _read_flash(request: Request) -> list[dict[str, str]]:
@@ -89,7 +98,7 @@ def _read_flash(request: Request) -> list[dict[str, str]]:
 
 
 def _write_flash(request: Request, response: Response) -> None:
-    pending = request.state.__dict__.pop("flash_out", [])
+    pending = _take_flash(request)
     if pending:
         # Base64: a cookie value cannot hold JSON's quotes and commas as they are.
         value = base64.urlsafe_b64encode(json.dumps(pending).encode()).decode()

@@ -1,0 +1,70 @@
+"""Errors of users, logins and API tokens, for the person who reads them."""
+
+from __future__ import annotations
+
+from lojasync.shared.errors import Action, LojasyncError
+
+
+class InvalidEmail(LojasyncError):
+    code = "accounts.invalid_email"
+    message_template = "E-mail inválido: {email}."
+    resolution_template = "Informe um e-mail como nome@empresa.com.br."
+
+
+class WeakPassword(LojasyncError):
+    code = "accounts.weak_password"
+    message_template = "Senha fraca: {reason}."
+    resolution_template = "Use pelo menos {minimum} caracteres (uma frase serve), ou gere uma senha com --generate."
+
+
+class UserExists(LojasyncError):
+    code = "accounts.user_exists"
+    message_template = "Já existe um usuário com o e-mail {email}."
+    resolution_template = "Use outro e-mail, ou reative o usuário existente com 'users enable'."
+
+
+class UserNotFound(LojasyncError):
+    code = "accounts.user_not_found"
+    message_template = "Usuário {email} não encontrado."
+    resolution_template = "Confira o e-mail na lista de usuários (lojasync users list)."
+
+
+class InvalidLogin(LojasyncError):
+    code = "accounts.invalid_login"
+    message_template = "E-mail ou senha incorretos."
+    resolution_template = ("Confira o e-mail e a senha. Esqueceu a senha? Peça a quem administra o lojasync "
+                           "para definir uma nova.")
+    action = Action.TRY_AGAIN
+
+
+class UserDisabled(LojasyncError):
+    code = "accounts.user_disabled"
+    message_template = "Este usuário está desativado."
+    resolution_template = "Peça a quem administra o lojasync para reativá-lo (lojasync users enable EMAIL)."
+
+
+class LoginThrottled(LojasyncError):
+    code = "accounts.login_throttled"
+    message_template = "Muitas tentativas de entrada sem sucesso. Aguarde {wait} para tentar de novo."
+    resolution_template = ("Espere o tempo indicado e confira o e-mail e a senha; cada nova tentativa errada "
+                           "aumenta a espera.")
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+class TokenExists(LojasyncError):
+    code = "accounts.token_exists"
+    message_template = "Já existe um token ativo chamado {name}."
+    resolution_template = "Escolha outro nome, ou revogue o antigo com 'lojasync tokens revoke {name}'."
+
+
+class TokenNotFound(LojasyncError):
+    code = "accounts.token_not_found"
+    message_template = "Token {reference} não encontrado."
+    resolution_template = "Confira o nome ou o número na lista de tokens (lojasync tokens list)."
+
+
+class InvalidTokenName(LojasyncError):
+    code = "accounts.invalid_token_name"
+    message_template = "Nome de token inválido: {name}."
+    resolution_template = "Use de 1 a 80 letras, números, pontos, hífens ou sublinhados (ex.: erp-contabil)."

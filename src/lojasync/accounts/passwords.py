@@ -1,0 +1,73 @@
+"""Password hashing with argon2id (argon2-cffi's defaults, RFC 9106's low-memory profile), and the rules
+a new password must meet."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from lojasync.accounts.errors import WeakPassword
+
+MIN_LENGTH = 10
+MAX_LENGTH = 256  # argon2 takes anything; a cap keeps a megabyte "password" from costing the server
+_hasher = PasswordHasher()
+
+
+def use_parameters(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    """Hash new passwords with other argon2 costs (tests use tiny ones; a machine may want more); returns
+    the hasher in use before. Existing hashes keep verifying: each carries its own parameters."""
+    global _hasher
+    previous = _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _dummy_hash.cache_clear()
+    return previous
+
+
+def restore(hasher: PasswordHasher) -> None:
+    global _hasher
+    _hasher = hasher
+    _dummy_hash.cache_clear()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong password and the
+    timing does not tell which e-mails have an account. Made on first use, not at import (~0.1 s)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def check_rules(password: str) -> None:
+    """Refuse a password too short or too long (length is what matters; no composition rules, per NIST)."""
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(reason=f"tem {len(password)} caracteres, o mínimo é {MIN_LENGTH}", minimum=MIN_LENGTH)
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(reason=f"passa de {MAX_LENGTH} caracteres", minimum=MIN_LENGTH)
+    if not password.strip():
+        raise WeakPassword(reason="só tem espaços", minimum=MIN_LENGTH)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when `password` matches; a missing hash still costs one verification (constant timing)."""
+    if len(password) > MAX_LENGTH:
+        return False
+    try:
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """The hash was made with older parameters: hash again after a successful login."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def generate_password() -> str:
+    """A password to print once: 20 URL-safe characters (about 120 bits)."""
+    return secrets.token_urlsafe(15)

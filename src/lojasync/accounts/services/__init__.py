@@ -1,0 +1,1 @@
+"""The accounts use cases: users, logins and sessions, API tokens."""

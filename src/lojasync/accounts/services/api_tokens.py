@@ -1,0 +1,82 @@
+"""API tokens: created with a name and shown once, listed, revoked, and recognised on each API call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from lojasync.accounts.api_tokens import ApiToken, check_name
+from lojasync.accounts.errors import TokenExists, TokenNotFound
+from lojasync.accounts.ports import AccountsUnitOfWork
+from lojasync.accounts.services.clock import utc_now
+from lojasync.accounts.tokens import digest, new_api_token
+
+MAX_TOKEN_LENGTH = 200
+# Shown in lists to tell tokens apart (the prefix plus 4 characters: far too few to guess the rest).
+SHOWN_PREFIX = 8
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+def add_token(uow: AccountsUnitOfWork, name: str, now: datetime | None = None) -> tuple[str, TokenView]:
+    """A new token: returns it in clear (to show once) and what is kept of it."""
+    now = now or utc_now()
+    name = check_name(name)
+    secret = new_api_token()
+    with uow:
+        if uow.api_tokens.active_by_name(name) is not None:
+            raise TokenExists(name=name)
+        token = ApiToken(name, digest(secret), secret[:SHOWN_PREFIX], now)
+        uow.api_tokens.add(token)
+        uow.commit()
+        return secret, _view(token)
+
+
+def list_tokens(uow: AccountsUnitOfWork) -> list[TokenView]:
+    with uow:
+        return [_view(t) for t in uow.api_tokens.list()]
+
+
+def revoke_token(uow: AccountsUnitOfWork, reference: str, now: datetime | None = None) -> TokenView:
+    """Revoke by name (the active one) or by number; the token stops working at once."""
+    now = now or utc_now()
+    reference = reference.strip()
+    with uow:
+        token = uow.api_tokens.by_id(int(reference)) if reference.isdigit() else \
+            uow.api_tokens.active_by_name(reference)
+        if token is None or not token.active:
+            raise TokenNotFound(reference=reference)
+        token.revoked_at = now
+        uow.commit()
+        return _view(token)
+
+
+def token_caller(uow: AccountsUnitOfWork, secret: str | None, now: datetime | None = None) -> TokenView | None:
+    """The active token with this secret (noting its use now and then), or None."""
+    if not secret or len(secret) > MAX_TOKEN_LENGTH:
+        return None
+    now = now or utc_now()
+    with uow:
+        token = uow.api_tokens.by_hash(digest(secret))
+        if token is None or not token.active:
+            return None
+        if token.used(now):
+            uow.commit()
+        return _view(token)
+
+
+def _view(token: ApiToken) -> TokenView:
+    return TokenView(id=token.id, name=token.name, prefix=token.prefix, created_at=token.created_at,
+                     last_used_at=token.last_used_at, revoked_at=token.revoked_at)

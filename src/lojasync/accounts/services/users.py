@@ -1,0 +1,88 @@
+"""Users: add (with a given or generated password), list, disable (ends their sessions), enable, new password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from lojasync.accounts.errors import UserExists, UserNotFound
+from lojasync.accounts.passwords import check_rules, hash_password
+from lojasync.accounts.ports import AccountsUnitOfWork
+from lojasync.accounts.services.clock import utc_now
+from lojasync.accounts.users import User, normalize_email
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    email: str
+    active: bool
+    created_at: datetime | None
+    last_login_at: datetime | None
+    disabled_at: datetime | None
+    open_sessions: int = 0
+
+
+def add_user(uow: AccountsUnitOfWork, email: str, password: str, now: datetime | None = None) -> UserView:
+    """Create a user who can log in with `password` (kept only as an argon2 hash)."""
+    now = now or utc_now()
+    address = normalize_email(email)
+    check_rules(password)
+    password_hash = hash_password(password)  # before the transaction: ~50 ms of CPU holding no lock
+    with uow:
+        if uow.users.by_email(address) is not None:
+            raise UserExists(email=address)
+        user = User(address, password_hash, created_at=now)
+        uow.users.add(user)
+        uow.commit()
+        return _view(user)
+
+
+def list_users(uow: AccountsUnitOfWork, now: datetime | None = None) -> list[UserView]:
+    now = now or utc_now()
+    with uow:
+        return [_view(u, uow.web_sessions.count_of_user(u.id, now)) for u in uow.users.list()]
+
+
+def disable_user(uow: AccountsUnitOfWork, email: str, now: datetime | None = None) -> tuple[UserView, int]:
+    """The user can no longer log in and every open session of theirs ends now; returns how many ended."""
+    now = now or utc_now()
+    with uow:
+        user = _get(uow, email)
+        user.disable(now)
+        ended = uow.web_sessions.delete_of_user(user.id)
+        uow.commit()
+        return _view(user), ended
+
+
+def enable_user(uow: AccountsUnitOfWork, email: str) -> UserView:
+    with uow:
+        user = _get(uow, email)
+        user.enable()
+        uow.commit()
+        return _view(user)
+
+
+def set_password(uow: AccountsUnitOfWork, email: str, password: str) -> tuple[UserView, int]:
+    """A new password; sessions opened with the old one end (whoever knew it is logged out)."""
+    check_rules(password)
+    password_hash = hash_password(password)
+    with uow:
+        user = _get(uow, email)
+        user.password_hash = password_hash
+        ended = uow.web_sessions.delete_of_user(user.id)
+        uow.commit()
+        return _view(user), ended
+
+
+def _get(uow: AccountsUnitOfWork, email: str) -> User:
+    address = normalize_email(email)
+    user = uow.users.by_email(address)
+    if user is None:
+        raise UserNotFound(email=address)
+    return user
+
+
+def _view(user: User, open_sessions: int = 0) -> UserView:
+    return UserView(id=user.id, email=user.email, active=user.active, created_at=user.created_at,
+                    last_login_at=user.last_login_at, disabled_at=user.disabled_at, open_sessions=open_sessions)

@@ -1,0 +1,93 @@
+"""`lojasync users ...` and `lojasync tokens ...` as an administrator uses them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lojasync.accounts import passwords
+from lojasync.accounts.services.api_tokens import token_caller
+from lojasync.accounts.services.login import log_in
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
+
+
+@pytest.fixture()
+def lojasync(app, monkeypatch):
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
+    previous = passwords.use_parameters(time_cost=1, memory_cost=8, parallelism=1)  # speed only
+    reset_container()
+    runner = CliRunner()
+
+    def run(*args: str, expect: int = 0, input: str | None = None):
+        result = runner.invoke(cli, list(args), input=input)
+        assert result.exit_code == expect, result.output + str(result.exception or "")
+        return result
+
+    yield run
+    reset_container()
+    passwords.restore(previous)
+
+
+def test_users_add_with_a_password_list_disable_enable(app, lojasync):
+    added = lojasync("users", "add", "Ana@Loja.com.br", "--password", "uma frase de senha")
+    assert "Usuário ana@loja.com.br criado." in added.output and "uma frase de senha" not in added.output
+    log_in(app.accounts_uow(), "ana@loja.com.br", "uma frase de senha", None)
+
+    listed = json.loads(lojasync("users", "list", "--format", "json").output)
+    assert [(u["email"], u["active"], u["open_sessions"]) for u in listed] == [("ana@loja.com.br", True, 1)]
+    assert "password" not in json.dumps(listed)
+    table = lojasync("users", "list").output
+    assert "ana@loja.com.br" in table and "ativo" in table
+
+    disabled = lojasync("users", "disable", "ana@loja.com.br")
+    assert "desativado; 1 sessão encerrada(s)" in disabled.output
+    assert json.loads(lojasync("users", "list", "--format", "json").output)[0]["active"] is False
+    assert "reativado" in lojasync("users", "enable", "ana@loja.com.br").output
+
+
+def test_users_add_asks_the_password_twice_or_generates_one(app, lojasync):
+    asked = lojasync("users", "add", "bia@loja.com.br", input="frase de senha boa\nfrase de senha boa\n")
+    assert "criado" in asked.output and "Repita a senha" in asked.output
+    log_in(app.accounts_uow(), "bia@loja.com.br", "frase de senha boa", None)
+
+    mismatch = lojasync("users", "add", "caio@loja.com.br", input="frase de senha boa\noutra frase qualquer\n",
+                        expect=1)
+    assert "diferentes" in mismatch.output
+
+    generated = lojasync("users", "add", "davi@loja.com.br", "--generate")
+    password = next(line.split("Senha: ", 1)[1].strip() for line in generated.output.splitlines()
+                    if line.startswith("Senha: "))
+    assert len(password) >= 20 and "não será mostrada de novo" in generated.output
+    log_in(app.accounts_uow(), "davi@loja.com.br", password, None)
+
+
+def test_user_errors_are_explained_in_portuguese(lojasync):
+    lojasync("users", "add", "ana@loja.com.br", "--password", "uma frase de senha")
+    again = lojasync("users", "add", "ana@loja.com.br", "--password", "uma frase de senha", expect=1)
+    assert "Já existe um usuário com o e-mail ana@loja.com.br" in again.output and "Resolução" in again.output
+    weak = lojasync("users", "add", "bia@loja.com.br", "--password", "123", expect=1)
+    assert "Senha fraca" in weak.output
+    missing = lojasync("users", "disable", "ninguem@loja.com.br", expect=1)
+    assert "não encontrado" in missing.output
+
+
+def test_tokens_add_shows_the_token_once_list_and_revoke(app, lojasync):
+    added = lojasync("tokens", "add", "erp-contabil")
+    secret = next(line.strip() for line in added.output.splitlines() if line.startswith("lsk_"))
+    assert token_caller(app.accounts_uow(), secret).name == "erp-contabil"
+
+    listed = json.loads(lojasync("tokens", "list", "--format", "json").output)
+    assert [(t["name"], t["active"], t["prefix"]) for t in listed] == [("erp-contabil", True, secret[:8])]
+    assert secret not in lojasync("tokens", "list").output
+
+    second = lojasync("tokens", "add", "bi")
+    second_secret = next(line.strip() for line in second.output.splitlines() if line.startswith("lsk_"))
+    assert "revogado" in lojasync("tokens", "revoke", "erp-contabil").output
+    assert "revogado" in lojasync("tokens", "revoke", str(listed[0]["id"] + 1)).output
+    assert token_caller(app.accounts_uow(), secret) is None
+    assert token_caller(app.accounts_uow(), second_secret) is None
+    assert "não encontrado" in lojasync("tokens", "revoke", "nada", expect=1).output

@@ -1,0 +1,115 @@
+"""The accounts use cases on the database: users, passwords, sessions, tokens (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from lojasync.accounts import passwords
+from lojasync.accounts.errors import (
+    InvalidEmail,
+    InvalidLogin,
+    InvalidTokenName,
+    TokenExists,
+    TokenNotFound,
+    UserDisabled,
+    UserExists,
+    UserNotFound,
+    WeakPassword,
+)
+from lojasync.accounts.services.api_tokens import add_token, list_tokens, revoke_token, token_caller
+from lojasync.accounts.services.login import log_in, log_out, signed_in
+from lojasync.accounts.services.users import add_user, disable_user, enable_user, list_users, set_password
+
+T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+PASSWORD = "uma frase longa de senha"
+
+
+def test_a_user_is_kept_with_an_argon2id_hash_at_production_cost(app):
+    add_user(app.accounts_uow(), "  Ana@Loja.com.BR ", PASSWORD, now=T0)
+    with app.engine.connect() as conn:
+        email, password_hash, active = conn.execute(text("SELECT email, password_hash, active FROM users")).one()
+    assert email == "ana@loja.com.br" and active
+    # argon2-cffi's defaults (RFC 9106, low-memory profile): 64 MiB, 3 passes, 4 lanes.
+    assert password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert PASSWORD not in password_hash
+
+
+def test_new_users_are_checked(app):
+    add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+    with pytest.raises(UserExists):
+        add_user(app.accounts_uow(), "ANA@loja.com.br", PASSWORD)
+    with pytest.raises(InvalidEmail):
+        add_user(app.accounts_uow(), "ana-sem-arroba", PASSWORD)
+    with pytest.raises(WeakPassword, match="mínimo é 10"):
+        add_user(app.accounts_uow(), "bia@loja.com.br", "curta")
+    assert [u.email for u in list_users(app.accounts_read_uow())] == ["ana@loja.com.br"]
+
+
+def test_login_session_and_logout(app):
+    add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+    opened = log_in(app.accounts_uow(), "ANA@loja.com.br", PASSWORD, "10.0.0.1", now=T0)
+    found = signed_in(app.accounts_read_uow(), opened.token, now=T0 + timedelta(hours=1))
+    assert found is not None and found.email == "ana@loja.com.br" and found.csrf_token == opened.user.csrf_token
+    assert signed_in(app.accounts_read_uow(), opened.token, now=T0 + timedelta(hours=12)) is None
+    assert log_out(app.accounts_uow(), opened.token)
+    assert signed_in(app.accounts_read_uow(), opened.token, now=T0) is None
+    assert not log_out(app.accounts_uow(), opened.token)
+
+
+def test_a_hash_made_with_lower_costs_is_upgraded_at_the_next_login(app):
+    previous = passwords.use_parameters(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+    finally:
+        passwords.restore(previous)
+    log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
+    with app.engine.connect() as conn:
+        assert conn.execute(text("SELECT password_hash FROM users")).scalar().startswith("$argon2id$v=19$m=65536,")
+
+
+def test_disable_ends_sessions_enable_lets_in_again_and_a_new_password_logs_everyone_out(app):
+    add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+    first = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
+    second = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
+    assert list_users(app.accounts_read_uow(), now=T0)[0].open_sessions == 2
+    user, ended = disable_user(app.accounts_uow(), "ana@loja.com.br", now=T0)
+    assert ended == 2 and not user.active and user.disabled_at == T0
+    assert signed_in(app.accounts_read_uow(), first.token, now=T0) is None
+    with pytest.raises(UserDisabled):
+        log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
+    assert enable_user(app.accounts_uow(), "ana@loja.com.br").active
+    third = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
+    _, ended = set_password(app.accounts_uow(), "ana@loja.com.br", "outra frase de senha")
+    assert ended == 1 and signed_in(app.accounts_read_uow(), third.token, now=T0) is None
+    with pytest.raises(InvalidLogin):
+        log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
+    assert second.token != first.token
+    with pytest.raises(UserNotFound):
+        disable_user(app.accounts_uow(), "ninguem@loja.com.br")
+
+
+def test_api_tokens_are_shown_once_listed_by_prefix_and_revoked_by_name_or_number(app):
+    secret, view = add_token(app.accounts_uow(), "erp-contabil", now=T0)
+    assert secret.startswith("lsk_") and len(secret) > 40 and view.prefix == secret[:8]
+    with pytest.raises(TokenExists):
+        add_token(app.accounts_uow(), "erp-contabil")
+    with pytest.raises(InvalidTokenName):
+        add_token(app.accounts_uow(), "nome com espaço")
+    other, other_view = add_token(app.accounts_uow(), "bi", now=T0)
+
+    assert token_caller(app.accounts_uow(), secret, now=T0 + timedelta(minutes=1)).name == "erp-contabil"
+    assert token_caller(app.accounts_uow(), secret + "x", now=T0) is None
+    listed = {t.name: t for t in list_tokens(app.accounts_read_uow())}
+    assert listed["erp-contabil"].last_used_at == T0 + timedelta(minutes=1) and listed["bi"].last_used_at is None
+
+    revoke_token(app.accounts_uow(), "erp-contabil", now=T0)
+    revoke_token(app.accounts_uow(), str(other_view.id), now=T0)
+    assert token_caller(app.accounts_uow(), secret) is None and token_caller(app.accounts_uow(), other) is None
+    with pytest.raises(TokenNotFound):
+        revoke_token(app.accounts_uow(), "erp-contabil")
+    # The name is free again once revoked.
+    add_token(app.accounts_uow(), "erp-contabil")
+    assert [t.active for t in list_tokens(app.accounts_read_uow())] == [False, False, True]
