@@ -9,13 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lojasync.entrypoints.web import api, login
-from lojasync.entrypoints.web.pages import finance, integration, invoices, orders, sales, stock
+from lojasync.entrypoints.web.pages import finance, integration, invoices, orders, sales, settings, stock
 
 ROUTERS: list[APIRouter] = [
     login.router,
     stock.router,
     finance.router,
     integration.router,
+    settings.router,
     orders.router,
     invoices.router,
     sales.router,
