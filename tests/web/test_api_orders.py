@@ -175,7 +175,8 @@ def test_resync_reads_the_order_from_the_store_again(app, api, store_server):
     assert api.post("/api/v1/orders/424242/resync").status_code == 404
 
 
-def test_resync_with_the_store_unreachable_is_a_503_not_a_500(app, api, orders):
+def test_resync_with_the_store_unreachable_is_a_503_not_a_500(app, api, orders, monkeypatch):
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)   # refused at once: no need to wait for retries
     response = api.post(f"/api/v1/orders/{orders['ana']}/resync")   # the store's API is 127.0.0.1:9
     assert response.status_code == 503, response.text
     assert response.json()["resolucao"]

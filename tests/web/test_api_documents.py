@@ -1,0 +1,164 @@
+"""The whole flow through `/api/v1` over the real services, with the SEFAZ simulator on 127.0.0.1: an imported
+order → generate an NF-e → approve (stock down, receivables up) → XML and DANFE → cancel (both back); a venda
+simples confirmed and cancelled; a receivable received; states that forbid an operation answer 409."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from lojasync.entrypoints.web.api import deps
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.invoices import Sefaz
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.simulators.sefaz.server import BackgroundSefaz
+from tests.factories import make_store, order_payload
+
+COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
+                      number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001-000",
+                      default_ncm="61091000")
+REASON = "Pedido devolvido pelo cliente na loja"
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    with BackgroundSefaz() as sefaz:
+        yield sefaz
+
+
+@pytest.fixture()
+def api(app, web, api_token, simulator):
+    """The API with a company, its test certificate and the SEFAZ simulator (as `sefaz_for` would give)."""
+    simulator.simulator.reset()
+    set_company(app.uow(), COMPANY)
+    install_test_certificate(app.uow(), app.cipher)
+    gateway = Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert,
+                                                          base_url=simulator.url, timeout=2), simulated=True)
+    web.app.dependency_overrides[deps.sefaz] = lambda: gateway
+    web.headers["Authorization"] = f"Bearer {api_token}"
+    yield web
+    web.app.dependency_overrides.clear()
+
+
+def imported(app, order_id: int) -> int:
+    with app.read_uow() as uow:
+        stores = [s.id for s in uow.stores.list()]
+    store = stores[0] if stores else make_store(app)
+    return import_order(app.uow(), store, order_payload(id=order_id), ImportPolicy()).order_number
+
+
+def stock(api) -> dict[str, int]:
+    response = api.get("/api/v1/stock")
+    assert response.status_code == 200
+    return {row["sku"]: row["quantity"] for row in response.json()}
+
+
+def receivables(api, **params) -> dict:
+    response = api.get("/api/v1/receivables", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_order_to_authorised_nfe_and_back(app, api):
+    number = imported(app, 2100000001)
+
+    created = api.post(f"/api/v1/orders/{number}/nfe")
+    assert created.status_code == 201, created.text
+    invoice = created.json()
+    assert (invoice["status"], invoice["number"], invoice["total"]) == ("pending", 1, "160.00")
+    assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}                # generated: nothing moves yet
+    again = api.post(f"/api/v1/orders/{number}/nfe")
+    assert again.status_code == 409 and again.json()["codigo"] == "fiscal.order_has_document"
+
+    approved = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["changed"] and approved.json()["invoice"]["status"] == "authorised"
+    assert approved.json()["invoice"]["simulated"] and approved.json()["invoice"]["protocol"]
+    assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    # The NF-e key waits to be written to the store: the worker is asked to push it (as the CLI asks).
+    with app.read_uow() as uow:
+        store_ids = [(s.id,) for s in uow.stores.list()]
+    assert [args for name, args, _ in getattr(api.queue, "calls", []) if name == "push_soon"] == store_ids
+    moves = api.get("/api/v1/stock/movements", params={"sku": "CAM-ALG-P"}).json()
+    assert [(m["quantity"], m["balance"], m["source_type"]) for m in moves] == [(-2, -2, "nfe")]
+    (receivable,) = receivables(api, order=number)["items"]
+    assert (receivable["amount"], receivable["status"], receivable["document"]) == ("160.00", "open", "nfe")
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()["changed"] is False   # once
+
+    order = api.get(f"/api/v1/orders/{number}").json()
+    assert order["processed_by"] == "nfe" and order["documents"]["invoices"][0]["status"] == "authorised"
+    xml = api.get(f"/api/v1/invoices/{invoice['id']}/xml")
+    assert xml.headers["content-type"].startswith("application/xml")
+    assert etree.QName(etree.fromstring(xml.content)).localname == "nfeProc"
+    danfe = api.get(f"/api/v1/invoices/{invoice['id']}/danfe")
+    assert danfe.headers["content-type"] == "application/pdf" and danfe.content.startswith(b"%PDF")
+    assert api.get(f"/api/v1/invoices/{invoice['id']}/xml", params={"cancellation": "true"}).status_code == 404
+
+    short = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": "curta"})
+    assert short.status_code == 422 and short.json()["codigo"] == "nfe.cancellation_reason"
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={}).status_code == 422
+    cancelled = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["invoice"]["status"] == "cancelled"
+    assert cancelled.json()["invoice"]["cancel_justification"] == REASON
+    assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert [r["status"] for r in receivables(api, order=number)["items"]] == ["cancelled"]
+    event = api.get(f"/api/v1/invoices/{invoice['id']}/xml", params={"cancellation": "true"})
+    assert event.status_code == 200 and b"110111" in event.content
+
+    refused = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    assert refused.status_code == 409 and refused.json()["codigo"] == "fiscal.state_refused"
+    listed = api.get("/api/v1/invoices", params={"status": "cancelada"}).json()
+    assert [i["id"] for i in listed] == [invoice["id"]]
+    assert api.get("/api/v1/invoices", params={"status": "autorizada"}).json() == []
+    assert api.get("/api/v1/invoices/424242").status_code == 404
+
+
+def test_a_rejection_is_answered_in_full_and_moves_nothing(app, api, simulator):
+    invoice = api.post(f"/api/v1/orders/{imported(app, 2100000002)}/nfe").json()
+    simulator.simulator.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")
+    rejected = api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()
+    assert rejected["changed"] is False and rejected["invoice"]["status"] == "rejected"
+    assert rejected["invoice"]["rejection_code"] == "611" and "GTIN invalido" in rejected["invoice"]["rejection_reason"]
+    assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0} and receivables(api)["items"] == []
+
+
+def test_simple_sale_confirmed_then_cancelled(app, api):
+    number = imported(app, 2100000003)
+    created = api.post(f"/api/v1/orders/{number}/simple-sale")
+    assert created.status_code == 201, created.text
+    sale = created.json()
+    assert (sale["status"], sale["total"], sale["lines"][0]["unit_price"]) == ("pending", "160.00", "50.00")
+
+    confirmed = api.post(f"/api/v1/sales/{sale['id']}/confirm").json()
+    assert confirmed["changed"] and confirmed["sale"]["status"] == "confirmed"
+    assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert api.post(f"/api/v1/sales/{sale['id']}/confirm").json()["changed"] is False
+    assert [s["id"] for s in api.get("/api/v1/sales", params={"status": "confirmada"}).json()] == [sale["id"]]
+    assert api.get(f"/api/v1/sales/{sale['id']}").json()["order_number"] == number
+
+    cancelled = api.post(f"/api/v1/sales/{sale['id']}/cancel").json()
+    assert cancelled["changed"] and cancelled["sale"]["status"] == "cancelled"
+    assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert api.post("/api/v1/sales/424242/confirm").status_code == 404
+
+
+def test_receivables_filtered_received_once(app, api):
+    sale = api.post(f"/api/v1/orders/{imported(app, 2100000004)}/simple-sale").json()
+    api.post(f"/api/v1/sales/{sale['id']}/confirm")
+    listed = receivables(api, situation="em-aberto")
+    (row,) = listed["items"]
+    assert listed["total"] == "160.00" and listed["totals"]["em-aberto"] == {"label": "em aberto", "count": 1,
+                                                                             "amount": "160.00"}
+    assert receivables(api, due_to="2000-01-01")["items"] == []
+    bad = api.get("/api/v1/receivables", params={"due_from": "2026-12-31", "due_to": "2026-01-01"})
+    assert bad.status_code == 422 and bad.json()["codigo"] == "finance.due_range_invalid"
+
+    received = api.post(f"/api/v1/receivables/{row['id']}/receive").json()
+    assert received["changed"] and received["receivable"]["situation"] == "recebida"
+    assert api.post(f"/api/v1/receivables/{row['id']}/receive").json()["changed"] is False
+    assert [r["id"] for r in receivables(api, situation="recebida")["items"]] == [row["id"]]
+    assert api.post("/api/v1/receivables/424242/receive").status_code == 404

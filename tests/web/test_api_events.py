@@ -1,0 +1,56 @@
+"""`/api/v1/events`: the store's notifications with the error and "Resolução" of the failed ones; retrying one
+or all puts them back in the queue and asks the worker to drain their store (what `lojasync events retry` does)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+from tests.factories import make_store
+
+ERROR = "O pedido 1700000001 não pôde ser importado: SKU desconhecido."
+RESOLUTION = "Cadastre o produto com esse SKU e reprocesse."
+
+
+@pytest.fixture()
+def events(app) -> dict[str, int]:
+    """A processed notification and a failed one of the same store (recorded as the receiver records them)."""
+    store = make_store(app)
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        done = WebhookEvent(store, "1234567", "order/created", "1700000000", {"id": 1700000000}, now)
+        done.mark_done(now)
+        failed = WebhookEvent(store, "1234567", "order/paid", "1700000001", {"id": 1700000001}, now)
+        failed.mark_failed(now, ERROR, RESOLUTION, code="nuvemshop.import_failed")
+        uow.webhook_events.add(done)
+        uow.webhook_events.add(failed)
+        uow.commit()
+        return {"store": store, "done": done.id, "failed": failed.id}
+
+
+@pytest.fixture()
+def api(web, api_token):
+    web.headers["Authorization"] = f"Bearer {api_token}"
+    return web
+
+
+def test_failed_events_show_their_error_and_resolution(api, events):
+    listed = api.get("/api/v1/events").json()
+    assert {e["id"] for e in listed} == {events["done"], events["failed"]}
+    (failed,) = api.get("/api/v1/events", params={"failed": "true"}).json()
+    assert (failed["id"], failed["status"], failed["retryable"]) == (events["failed"], "com erro", True)
+    assert (failed["error"], failed["resolution"], failed["event"]) == (ERROR, RESOLUTION, "order/paid")
+    assert api.get("/api/v1/events", params={"limit": 0}).status_code == 422
+
+
+def test_retrying_puts_the_event_back_and_drains_its_store(api, events):
+    answer = api.post(f"/api/v1/events/{events['failed']}/retry")
+    assert answer.status_code == 200 and answer.json() == {"stores": [events["store"]], "retried": True}
+    assert api.get("/api/v1/events", params={"failed": "true"}).json() == []
+    assert [args for name, args, _ in api.queue.calls if name == "drain_soon"] == [(events["store"],)]
+
+    assert api.post("/api/v1/events/retry").json() == {"stores": [], "retried": False}   # none failed now
+    missing = api.post("/api/v1/events/424242/retry")
+    assert missing.status_code == 404 and missing.json()["codigo"] == "nuvemshop.event_not_found"
