@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import pytest
 
 from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.stock.products import Product
 from lojasync.stock.views import product_detail, stock_overview
 from tests.factories import make_store, order_payload
 
@@ -118,3 +120,17 @@ def test_fiscal_data_is_kept_checked_and_refused_in_portuguese(logged_in, app, s
     assert "NCM deve ter 8 dígitos: 123" in refused.text and "GTIN/EAN inválido" in refused.text
     assert 'value="123"' in refused.text                       # what was typed stays in the form
     assert product_detail(app.uow(), "CAM-ALG-P")["fiscal"]["ncm"] == "61091000"
+
+
+def test_a_long_list_comes_in_pages_that_keep_the_filter(logged_in, app):
+    with app.uow() as uow:
+        for i in range(105):
+            uow.products.add(Product(f"SKU-{i:03d}", f"Produto {i:03d}", Decimal("10.00"), created_by_store=True))
+        uow.commit()
+    first = logged_in.get("/estoque", params={"filtro": "loja"})
+    assert first.text.count('href="/estoque/SKU-') == 100
+    assert 'href="/estoque?filtro=loja&amp;pagina=2" rel="next">Próxima página</a>' in first.text
+    second = logged_in.get("/estoque", params={"filtro": "loja", "pagina": "2"})
+    assert second.text.count('href="/estoque/SKU-') == 5 and "Página 2 de 2" in second.text
+    assert 'rel="prev">Página anterior</a>' in second.text
+    assert logged_in.get("/estoque", params={"pagina": "99"}).text.count('href="/estoque/SKU-') == 5   # the last

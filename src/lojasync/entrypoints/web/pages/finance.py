@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
@@ -54,13 +55,13 @@ def _criteria(situacao: str, vencimento_de: str, vencimento_ate: str, pedido: st
 
 @router.get("/financeiro", include_in_schema=False)
 def finance_page(request: Request, situacao: str = "", vencimento_de: str = "", vencimento_ate: str = "",
-                 pedido: str = "") -> Response:
+                 pedido: str = "", pagina: str = "1") -> Response:
     return _page(request, {"situacao": situacao, "vencimento_de": vencimento_de, "vencimento_ate": vencimento_ate,
-                           "pedido": pedido})
+                           "pedido": pedido}, page=pagina)
 
 
 def _page(request: Request, filters: dict[str, str], error: LojasyncError | None = None,
-          status_code: int = 200) -> Response:
+          status_code: int = 200, page: str = "1") -> Response:
     listing, filter_error = None, None
     try:
         listing = find_receivables(request.app.state.container.read_uow(), _criteria(**filters))
@@ -70,9 +71,12 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
              "document_url": (DOCUMENTS.get(r["document"], (None, None))[1] or "").format(id=r["document_id"]) or None,
              "method": PAYMENT_METHODS.get((r["payment_method"] or "").lower(), r["payment_method"])}
             for r in (listing.items if listing else [])]
-    query = request.url.query
+    result = page_of(request, rows, page, path="/financeiro", params=filters)
+    # Where "Marcar como recebida" comes back to: this list, with its filters and page.
+    query = urlencode([(k, v) for k, v in filters.items() if v] + ([("pagina", str(result.page))] if result.page > 1
+                                                                    else []))
     return render(request, "finance/list.html", {
-        "rows": rows, "listing": listing, "filters": filters, "situations": SITUATIONS, "error": error,
+        "result": result, "listing": listing, "filters": filters, "situations": SITUATIONS, "error": error,
         "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else "")},
         status_code=status_code)
 
@@ -86,7 +90,8 @@ def mark_received(request: Request, receivable_id: int, voltar: Annotated[str, F
     except LojasyncError as exc:
         # The list as it was shown (its filters travel in `voltar`), with the error above it.
         shown = parse_qs(urlsplit(back).query)
-        return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=409)
+        return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=409,
+                     page=shown.get("pagina", ["1"])[0])
     if changed:
         flash(request, f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", "success")
     else:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 from lojasync.shared.errors import LojasyncError
@@ -33,15 +34,15 @@ ORIGINS = [("", "— (padrão da empresa)"), ("0", "0 - Nacional"), ("1", "1 - E
 
 
 @router.get("/estoque", include_in_schema=False)
-def stock_page(request: Request, busca: str = "", filtro: str = "") -> Response:
+def stock_page(request: Request, busca: str = "", filtro: str = "", pagina: str = "1") -> Response:
     rows = stock_overview(request.app.state.container.read_uow())
     wanted = busca.strip().casefold()
     shown = [r for r in rows
              if (not wanted or wanted in (r["sku"] or "").casefold() or wanted in (r["name"] or "").casefold())
              and (filtro != "loja" or r["created_by_store"]) and (filtro != "erp" or r["managed"])
              and (filtro != "sem-ncm" or not r["ncm"])]
-    return render(request, "stock/list.html", {"rows": shown, "total": len(rows), "busca": busca,
-                                               "filtro": filtro})
+    return render(request, "stock/list.html", {"result": page_of(request, shown, pagina), "total": len(rows),
+                                               "busca": busca, "filtro": filtro})
 
 
 def _product_page(request: Request, sku: str, status_code: int = 200, **context) -> Response:

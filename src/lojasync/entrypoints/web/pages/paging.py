@@ -1,0 +1,42 @@
+"""One page of a list that is read whole (products, receivables), and the links to the pages around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+
+PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    page: int
+    pages: int
+    total: int
+    previous_url: str | None
+    next_url: str | None
+
+
+def page_of(request: Request, items: list[Any], page: int | str | None, per_page: int = PER_PAGE,
+            path: str | None = None, params: dict[str, str] | None = None) -> Page:
+    """Page `page` (from 1; out of range is brought back in) of `items`. The links go to `path` with `params`
+    (by default: this request's path and filters)."""
+    try:
+        number = int(page or 1)
+    except (TypeError, ValueError):
+        number = 1
+    pages = max(1, -(-len(items) // per_page))
+    number = min(max(number, 1), pages)
+    chosen = items[(number - 1) * per_page:number * per_page]
+
+    def url(target: int) -> str:
+        given = params.items() if params is not None else request.query_params.multi_items()
+        query = [(k, v) for k, v in given if k != "pagina" and v]
+        return f"{path or request.url.path}?{urlencode(query + [('pagina', str(target))])}"
+
+    return Page(chosen, number, pages, len(items), url(number - 1) if number > 1 else None,
+                url(number + 1) if number < pages else None)
