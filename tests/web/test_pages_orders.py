@@ -234,3 +234,18 @@ def test_reprocessar_reads_the_order_from_the_store_again(app, logged_in):
         assert f"Pedido {number} relido da loja: atualizado com o que está na loja." in page
         assert "Situação Confirmado" in page and "Pagamento pago" in page
         assert "operador" in page                    # the history names who asked
+
+
+def test_every_gap_that_keeps_the_nfe_from_being_generated_is_listed(app, logged_in, store_id):
+    from dataclasses import replace
+
+    from lojasync.fiscal.services.company import set_company
+
+    set_company(app.uow(), replace(setup.COMPANY, default_ncm=None))   # and no certificate
+    (number,) = imported(app, store_id, {"id": 2200012001})
+    answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-nfe")
+    assert answer.status_code == 422
+    problems = re.findall(r"<li>([^<]+)</li>", answer.text[answer.text.index("A corrigir"):])
+    assert len(problems) >= 2, problems                  # no certificate, no NCM: all at once
+    assert any("certificado" in p for p in problems) and any("NCM" in p for p in problems)
+    assert "Resolução:" in answer.text and "Traceback" not in answer.text
