@@ -153,7 +153,7 @@ def test_db_upgrade_reports_the_head_revision(lojasync):
 
 def test_demo_imports_the_history_and_shows_live_orders_arriving_by_webhook(tmp_path):
     reset_container()
-    result = CliRunner().invoke(cli, ["demo", "--orders", "40", "--live-seconds", "7", "--data-dir",
+    result = CliRunner().invoke(cli, ["demo", "--orders", "40", "--live-seconds", "7", "--minutes", "0", "--data-dir",
                                       str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output + str(result.exception or "")
     assert "40 criados" in result.output

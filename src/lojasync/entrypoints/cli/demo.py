@@ -1,12 +1,17 @@
 """`lojasync demo`: simulator + `serve` + worker in one process, on a data dir of its own.
 
-It connects a generated store, imports its history (sync), then lets the simulated store place and pay
-orders every few seconds while a person watches them arrive through signed webhooks.
+It connects a generated store, imports its history (sync), lets the simulated store place and pay orders
+every few seconds while a person watches them arrive through signed webhooks, and runs the back office's
+part once (NF-e in the SEFAZ simulator, a venda simples, a cancellation). Then it keeps the whole product
+open in the browser, with a login made for the demo, while the store goes on selling: until Ctrl+C, or
+for `--minutes N` (0: end right after the scripted part).
 """
 
 from __future__ import annotations
 
+import math
 import random
+import secrets
 import sys
 import time
 from collections import Counter
@@ -39,13 +44,16 @@ def demo(
     = Path("./lojasync-demo"),
     invoices: Annotated[int, typer.Option("--invoices", help=(
         "Pedidos confirmados que viram NF-e no simulador da SEFAZ ao fim (0: nenhum)."))] = 5,
+    minutes: Annotated[float | None, typer.Option("--minutes", min=0, help=(
+        "Depois da parte automática, quantos minutos o back office fica aberto no navegador com a loja "
+        "vendendo (padrão: até Ctrl+C; 0: encerra logo)."))] = None,
+    port: Annotated[int, typer.Option("--port", help="Porta do back office (ocupada: outra livre).")] = 8000,
 ) -> None:
     """Demonstração: loja simulada, importação do histórico e pedidos chegando ao vivo por webhook."""
     from lojasync.bootstrap import bootstrap
     from lojasync.entrypoints.tasks import TaskQueue
     from lojasync.entrypoints.web.app import create_app
     from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
-    from lojasync.serving import BackgroundServer
     from lojasync.settings import Settings
     from lojasync.simulators.nuvemshop.config import SimulatorConfig
     from lojasync.simulators.nuvemshop.server import SimulatorServer
@@ -58,7 +66,7 @@ def demo(
     config = SimulatorConfig(orders=orders, seed=seed, client_secret=DEMO_SECRET, webhook_time_scale=0.01)
     queue = TaskQueue(app)
     consumer = queue.consumer(app.settings.worker_threads, embedded=True)
-    with SimulatorServer(config=config) as store_api, BackgroundServer(create_app(app, queue)) as web:
+    with SimulatorServer(config=config) as store_api, _web_server(create_app(app, queue), port) as web:
         console.print(f"Simulador da Nuvemshop em {store_api.api_url} ({orders} pedidos, loja {store_api.store_id}); "
                       f"lojasync recebendo webhooks em {web.url}/webhooks/nuvemshop.", highlight=False)
         add_store(app.uow(), app.cipher, store_api.store_id, store_api.access_token, store_api.api_url,
@@ -72,14 +80,28 @@ def demo(
         try:
             if live_seconds > 0:
                 _live(app, store_api.simulator, live_seconds, seed)
+            _summary(app, data_dir)
+            _process(app, invoices, data_dir)
+            if minutes != 0:
+                open_back_office(app, store_api.simulator, web.url, minutes, seed)
         finally:
             consumer.stop(graceful=True)
-    _summary(app, data_dir)
-    _process(app, invoices, data_dir)
     app.close()
 
 
 DEMO_STORE_NAME = "Loja de demonstração"
+
+
+def _web_server(asgi_app, port: int):
+    """The back office on `port` on 127.0.0.1; when that port is taken (a `serve` running), on a free one."""
+    from lojasync.serving import BackgroundServer
+
+    try:
+        return BackgroundServer(asgi_app, port=port)
+    except OSError:
+        console.print(f"A porta {port} está ocupada: o back office usa outra (veja o endereço abaixo).",
+                      style="yellow", highlight=False)
+        return BackgroundServer(asgi_app)
 
 
 def _start_clean(data_dir: Path) -> None:
@@ -111,40 +133,80 @@ def _start_clean(data_dir: Path) -> None:
 
 def _live(app, simulator, seconds: float, seed: int) -> None:
     console.rule("Loja vendendo ao vivo (Ctrl+C encerra)")
-    rng = random.Random(seed)
-    placed: dict[str, float] = {}
-    seen: dict[str, str] = {}
-    deadline = time.monotonic() + seconds
-    next_sale = time.monotonic()
     try:
-        while time.monotonic() < deadline or (placed.keys() - seen.keys() and time.monotonic() < deadline + 10):
-            # After the deadline no new sales: just wait (10 s at most) for the last ones to arrive.
-            now = time.monotonic()
-            if now >= next_sale and now < deadline:
-                order = simulator.create_order()
-                placed[str(order["id"])] = now
-                console.print(f"[dim]{_clock()} loja: pedido nº {order['number']} feito "
-                              f"({formats.money(order['total'])})[/]", highlight=False)
-                if seen and rng.random() < 0.6:
-                    open_ones = [oid for oid, status in seen.items() if status == "Em Aberto"]
-                    if open_ones:
-                        paid = rng.choice(open_ones)
-                        simulator.pay_order(paid)
-                        placed[paid] = now  # the lag of the payment counts from now
-                next_sale = now + rng.uniform(2.0, 4.0)
-            for order in list_orders(app.read_uow(), limit=50):
-                key = order["store_order_id"]
-                if key in placed and seen.get(key) != order["status"]:
-                    lag = time.monotonic() - placed[key]
-                    seen[key] = order["status"]
-                    customer = order["customer"]
-                    who = customer["name"] if customer else f"sem cliente ({order['customer_problem']})"
-                    seconds = formats.format_decimal_places(lag, 1)
-                    console.print(f"{_clock()} ERP: pedido {order['number']} (loja nº {order['store_order_number']}) "
-                                  f"[bold]{order['status']}[/] — {escape(who)} — {seconds} s depois", highlight=False)
-            time.sleep(0.25)
+        _sell(app, simulator, random.Random(seed), time.monotonic() + seconds, pace=(2.0, 4.0))
     except KeyboardInterrupt:
         console.print("Encerrando a loja ao vivo.")
+
+
+def _sell(app, simulator, rng: random.Random, deadline: float, pace: tuple[float, float]) -> None:
+    """Place an order every `pace` seconds (paying some open ones) until `deadline`, showing each arrival."""
+    placed: dict[str, float] = {}
+    seen: dict[str, str] = {}
+    next_sale = time.monotonic()
+    while time.monotonic() < deadline or (placed.keys() - seen.keys() and time.monotonic() < deadline + 10):
+        # After the deadline no new sales: just wait (10 s at most) for the last ones to arrive.
+        now = time.monotonic()
+        if now >= next_sale and now < deadline:
+            order = simulator.create_order()
+            placed[str(order["id"])] = now
+            console.print(f"[dim]{_clock()} loja: pedido nº {order['number']} feito "
+                          f"({formats.money(order['total'])})[/]", highlight=False)
+            if seen and rng.random() < 0.6:
+                open_ones = [oid for oid, status in seen.items() if status == "Em Aberto"]
+                if open_ones:
+                    paid = rng.choice(open_ones)
+                    simulator.pay_order(paid)
+                    placed[paid] = now  # the lag of the payment counts from now
+            next_sale = now + rng.uniform(*pace)
+        for order in list_orders(app.read_uow(), limit=50):
+            key = order["store_order_id"]
+            if key in placed and seen.get(key) != order["status"]:
+                lag = time.monotonic() - placed[key]
+                seen[key] = order["status"]
+                customer = order["customer"]
+                who = customer["name"] if customer else f"sem cliente ({order['customer_problem']})"
+                seconds = formats.format_decimal_places(lag, 1)
+                console.print(f"{_clock()} ERP: pedido {order['number']} (loja nº {order['store_order_number']}) "
+                              f"[bold]{order['status']}[/] — {escape(who)} — {seconds} s depois", highlight=False)
+        time.sleep(0.25)
+
+
+DEMO_USER = "demo@lojasync.local"
+# The operator works by hand now: an order every 10-20 s keeps the list moving without burying it.
+BACK_OFFICE_PACE = (10.0, 20.0)
+
+
+def open_back_office(app, simulator, url: str, minutes: float | None, seed: int) -> None:
+    """The operator's part, by hand in the browser, while the store goes on placing and paying orders."""
+    password = _demo_login(app)
+    console.rule("[bold]Back office no navegador")
+    console.print(f"Abra [bold]{url}/pedidos[/] e entre com\n  e-mail: [bold]{DEMO_USER}[/]\n"
+                  f"  senha:  [bold]{escape(password)}[/]  (gerada agora para esta demonstração; só aparece aqui)",
+                  highlight=False)
+    console.print("Faça o caminho de um pedido: Pedidos/Orçamentos → um pedido Confirmado → Mais ações → Gerar → "
+                  "NF-e → Transmitir; veja o estoque baixar em Estoque e as contas em Financeiro; cancele a NF-e e "
+                  "veja os dois voltarem. Um pedido sem cliente mostra por quê e pode ser vinculado à mão.",
+                  highlight=False)
+    ending = ("[bold]Ctrl+C encerra a demonstração.[/]" if minutes is None else
+              f"A demonstração encerra sozinha em {formats.format_decimal_places(minutes, 1)} min (ou com Ctrl+C).")
+    console.print(f"A loja continua vendendo: um pedido novo a cada 10 a 20 s, parte deles pagos, e o simulador da "
+                  f"SEFAZ responde às NF-e. {ending}", highlight=False)
+    deadline = math.inf if minutes is None else time.monotonic() + minutes * 60
+    try:
+        _sell(app, simulator, random.Random(seed + 1), deadline, pace=BACK_OFFICE_PACE)
+        console.print("Tempo encerrado: demonstração terminada.")
+    except KeyboardInterrupt:
+        console.print("Demonstração encerrada (Ctrl+C).")
+
+
+def _demo_login(app) -> str:
+    """A user for the demo's browser, with a password made now (the demo's folder starts clean each run)."""
+    from lojasync.accounts.services.users import add_user
+
+    password = secrets.token_urlsafe(12)
+    add_user(app.accounts_uow(), DEMO_USER, password)
+    return password
 
 
 def _clock() -> str:
