@@ -88,6 +88,8 @@ def test_a_count_sets_the_balance_and_makes_the_erp_control_the_product(logged_i
     assert "controlado pelo ERP" in page.text
     listing = {r["sku"]: r for r in stock_overview(app.uow())}
     assert listing["CAN-CER"]["available"] == 12
+    # The product is bound to a variant of the store: its new stock waits for the worker, which was woken.
+    assert [name for name, *_ in logged_in.queue.calls] == ["push_soon"]
 
 
 def test_a_count_that_is_not_a_quantity_is_refused_next_to_the_form(logged_in, app, sale_id):
@@ -134,3 +136,18 @@ def test_a_long_list_comes_in_pages_that_keep_the_filter(logged_in, app):
     assert second.text.count('href="/estoque/SKU-') == 5 and "Página 2 de 2" in second.text
     assert 'rel="prev">Página anterior</a>' in second.text
     assert logged_in.get("/estoque", params={"pagina": "99"}).text.count('href="/estoque/SKU-') == 5   # the last
+
+
+def test_a_sku_with_spaces_and_slashes_has_its_own_page(logged_in, app):
+    with app.uow() as uow:
+        uow.products.add(Product("KIT 2/3 #A", "Kit de canecas", Decimal("30.00")))
+        uow.commit()
+    listing = logged_in.get("/estoque")
+    assert 'href="/estoque/KIT%202/3%20%23A"' in listing.text
+    page = logged_in.get("/estoque/KIT%202/3%20%23A")
+    assert page.status_code == 200 and "Kit de canecas" in page.text and "cadastro do ERP" in listing.text
+    answer = logged_in.post("/estoque/KIT%202/3%20%23A/contagem", data={"csrf_token": csrf_of(page.text),
+                                                                          "quantidade": "4"})
+    assert answer.status_code == 303
+    assert logged_in.get(answer.headers["location"]).status_code == 200
+    assert product_detail(app.uow(), "KIT 2/3 #A")["quantity"] == 4
