@@ -62,6 +62,7 @@ def test_the_list_shows_each_installment_with_its_order_situation_and_totals(log
     assert all(f"Pedido {order_number}" in row and "cartão de crédito" in row for row in rows)
     assert [row.split("/3")[0].split()[-1] for row in rows] == ["1", "2", "3"]   # installment 1/3, 2/3, 3/3
     assert page.text.count(f'href="/pedidos/{order_number}"') == 3
+    assert logged_in.get(f"/pedidos/{order_number}").status_code == 200   # the order's page
     assert re.search(r'<td class="num" id="total-mostrado">R\$ 160,00</td>', page.text)
     totals = text_of(page.text.split('id="totais-titulo"')[1].split("</table>")[0])
     first = list_receivables(app.uow())[0]["amount"]

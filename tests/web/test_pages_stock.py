@@ -68,6 +68,7 @@ def test_the_product_page_links_each_movement_to_its_document(logged_in, sale_id
     words = text_of(page.text)
     assert f"Venda simples {sale_id}" in words and "Baixa:" in words
     assert re.search(r"-2 -2 Venda simples", words)   # quantity, balance, document
+    assert logged_in.get(f"/vendas/{sale_id}").status_code == 200   # the link leads to the sale's page
     assert "fica com a loja" in words
 
 
