@@ -191,3 +191,37 @@ def test_three_orders_are_invoiced_in_one_batch(page, shots, back_office):
         expect(invoice).to_have_count(1)
         expect(invoice.get_by_text("autorizada", exact=True)).to_be_visible()
     shots(page, "nfe-lista")
+
+
+SECTIONS = [("Pedidos/Orçamentos", "/pedidos"), ("NF-e", "/nfe"), ("Vendas simples", "/vendas"),
+            ("Estoque", "/estoque"), ("Financeiro", "/financeiro"), ("Integração", "/integracao"),
+            ("Configurações", "/configuracoes")]
+
+
+def test_every_section_opens_from_the_menu_by_keyboard_and_fits_a_phone(page, shots, back_office):
+    store_order = back_office.place_order(paid=True)
+    back_office.erp_order(store_order, status="Confirmado")
+    log_in(page, back_office)
+    menu = page.get_by_role("navigation", name="Menu principal")
+    for name, path in SECTIONS:
+        menu.get_by_role("link", name=name, exact=True).click()
+        expect(page).to_have_url(back_office.url + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        expect(menu.get_by_role("link", name=name, exact=True)).to_have_attribute("aria-current", "page")
+        shots(page, path.strip("/"))
+
+    # The keyboard: the first Tab reaches the skip link, which takes focus to the content.
+    page.goto(back_office.url + "/pedidos")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Pular para o conteúdo")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#conteudo")).to_be_focused()
+
+    # A phone: the pages fit the screen's width (wide tables scroll inside their own box).
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name, path in SECTIONS:
+        page.goto(back_office.url + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name}: a página passa {overflow} px da largura do celular"
+        shots(page, "celular-" + path.strip("/"))
