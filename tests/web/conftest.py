@@ -87,15 +87,22 @@ def api_token(app) -> str:
     return secret
 
 
-_CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"|name="csrf-token"\s+content="([^"]+)"')
+_FIELD = re.compile(r'name="csrf_token"\s+value="([^"]*)"')
+_META = re.compile(r'name="csrf-token"\s+content="([^"]+)"')
 
 
 def csrf_of(html: str) -> str:
-    """The CSRF token of a page (its forms' hidden field, or the meta tag)."""
-    match = _CSRF.search(html)
+    """The CSRF token of a page: its forms' hidden field (what a browser sends; an empty one is a bug and
+    fails here), or the meta tag htmx uses when the page has no form."""
+    fields = _FIELD.findall(html)
+    if fields:
+        assert all(fields), "formulário com o campo csrf_token vazio"
+        assert len(set(fields)) == 1, "formulários da mesma página com tokens diferentes"
+        return fields[0]
+    match = _META.search(html)
     if match is None:
         raise AssertionError("página sem token CSRF")
-    return match.group(1) or match.group(2)
+    return match.group(1)
 
 
 @pytest.fixture(name="csrf_of")

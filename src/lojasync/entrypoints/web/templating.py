@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,11 @@ templates.env.filters.update({
     "number": formats.number,
 })
 # Jinja2Templates turns autoescape on for .html: every value is escaped unless a template says otherwise.
+
+# The CSRF token of the page being rendered. Macros imported without context (`{% from "_forms.html" import
+# csrf_field %}`, Jinja's default) cannot see the page's variables, only globals: this one reads it here.
+_rendering_csrf: ContextVar[str] = ContextVar("rendering_csrf", default="")
+templates.env.globals["current_csrf_token"] = lambda: _rendering_csrf.get()
 
 
 def flash(request: Request, text: str, level: str = "info") -> None:
@@ -68,7 +74,12 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "current_path": request.url.path,
         **(context or {}),
     }
-    response = templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
+    # TemplateResponse renders at once, inside this block.
+    rendering = _rendering_csrf.set(full["csrf_token"])
+    try:
+        response = templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
+    finally:
+        _rendering_csrf.reset(rendering)
     response.headers.setdefault("Cache-Control", "no-store")
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path="/")
