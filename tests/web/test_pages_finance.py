@@ -14,6 +14,10 @@ from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, gen
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from tests.factories import make_store, order_payload
+from tests.web import documents_setup as setup
+
+# The order and document pages' fixtures: the company with a test certificate and the SEFAZ simulator.
+company, sefaz, sefaz_simulator, store_id = setup.company, setup.sefaz, setup.sefaz_simulator, setup.store_id
 
 
 def csrf_of(page: str) -> str:
@@ -120,3 +124,19 @@ def test_receiving_needs_the_csrf_token(logged_in, app, order_number):
     receivable_id = list_receivables(app.uow())[0]["id"]
     assert logged_in.post(f"/financeiro/{receivable_id}/receber", data={}).status_code == 403
     assert list_receivables(app.uow())[0]["status"] == "open"
+
+
+def test_an_authorised_nfe_creates_the_receivable_and_its_cancellation_cancels_it(app, logged_in, store_id, company,
+                                                                                 sefaz):
+    (number,) = setup.imported(app, store_id, {"id": 2300000009, "payment_status": "paid"})
+    url = setup.invoice_for(app, logged_in, number)
+    assert setup.post(logged_in, url, f"{url}/transmitir").status_code == 303
+    invoice_id = url.rsplit("/", 1)[1]
+    (row,) = rows_of(logged_in.get("/financeiro", params={"pedido": str(number)}).text)
+    assert f"Pedido {number}" in row and f"NF-e {invoice_id}" in row and "R$ 160,00" in row and "em aberto" in row
+    assert f'href="/nfe/{invoice_id}"' in logged_in.get("/financeiro").text
+
+    assert setup.post(logged_in, url, f"{url}/cancelar",
+                      justificativa="Cliente desistiu da compra antes do envio").status_code == 303
+    (row,) = rows_of(logged_in.get("/financeiro", params={"situacao": "cancelada"}).text)
+    assert f"NF-e {invoice_id}" in row and "cancelada" in row and "Marcar como recebida" not in row

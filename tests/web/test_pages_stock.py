@@ -15,6 +15,10 @@ from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.stock.products import Product
 from lojasync.stock.views import product_detail, stock_overview
 from tests.factories import make_store, order_payload
+from tests.web import documents_setup as setup
+
+# The order and document pages' fixtures: the company with a test certificate and the SEFAZ simulator.
+company, sefaz, sefaz_simulator, store_id = setup.company, setup.sefaz, setup.sefaz_simulator, setup.store_id
 
 
 def csrf_of(page: str) -> str:
@@ -152,3 +156,19 @@ def test_a_sku_with_spaces_and_slashes_has_its_own_page(logged_in, app):
     assert answer.status_code == 303
     assert logged_in.get(answer.headers["location"]).status_code == 200
     assert product_detail(app.uow(), "KIT 2/3 #A")["quantity"] == 4
+
+
+def test_an_authorised_then_cancelled_nfe_is_in_the_ledger_with_its_link(app, logged_in, store_id, company, sefaz):
+    (number,) = setup.imported(app, store_id, {"id": 2200000009, "payment_status": "paid"})
+    url = setup.invoice_for(app, logged_in, number)
+    assert setup.post(logged_in, url, f"{url}/transmitir").status_code == 303
+    invoice_id = url.rsplit("/", 1)[1]
+    page = logged_in.get("/estoque/CAM-ALG-P")
+    assert f'href="/nfe/{invoice_id}">NF-e {invoice_id}</a>' in page.text
+    assert re.search(rf"-2 -2 NF-e {invoice_id} Baixa: NF-e", text_of(page.text))
+
+    cancelled = setup.post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
+    assert cancelled.status_code == 303
+    words = text_of(logged_in.get("/estoque/CAM-ALG-P").text)
+    assert re.search(rf"\+2 0 NF-e cancelada {invoice_id} Devolução: NF-e .* cancelada", words)
+    assert product_detail(app.uow(), "CAM-ALG-P")["quantity"] == 0
