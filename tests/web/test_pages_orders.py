@@ -249,3 +249,10 @@ def test_every_gap_that_keeps_the_nfe_from_being_generated_is_listed(app, logged
     assert len(problems) >= 2, problems                  # no certificate, no NCM: all at once
     assert any("certificado" in p for p in problems) and any("NCM" in p for p in problems)
     assert "Resolução:" in answer.text and "Traceback" not in answer.text
+
+
+def test_a_store_filter_of_a_store_not_connected_is_left_out_and_said(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200013001})
+    answer = logged_in.get("/pedidos?loja=999999")
+    assert answer.status_code == 200 and rows(answer.text) == [number]
+    assert "Filtro de loja ignorado" in answer.text and "Resolução:" in answer.text

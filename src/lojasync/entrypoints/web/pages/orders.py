@@ -53,8 +53,9 @@ def _orders_context(request: Request) -> dict:
     error = None
     try:
         result = search_store_orders(container.read_uow(), criteria, query.store, query.pagina, PER_PAGE)
-    except LojasyncError as exc:  # an unknown store in the link: the list without it, and why
-        error, result = exc, None
+    except LojasyncError as exc:  # a store that is no longer connected, in an old link: the list without it
+        error = exc
+        result = search_store_orders(container.read_uow(), criteria, None, query.pagina, PER_PAGE)
     return {"query": query, "result": result, "list_error": error, "badges": STATUS_BADGES,
             "poll_seconds": POLL_SECONDS, "table_url": f"/pedidos/tabela?{query.query_string(pagina=query.pagina)}"}
 
