@@ -23,7 +23,7 @@ def csrf_of(page: str) -> str:
 CNPJ = "11222333000181"
 COMPANY_FORM = {"legal_name": "Loja Exemplo Ltda", "trade_name": "Loja Exemplo", "cnpj": "11.222.333/0001-81",
                 "ie": "110042490114", "crt": "1", "street": "Rua A", "number": "10", "complement": "",
-                "district": "Centro", "city": "São Paulo", "uf": "SP", "zipcode": "01001-000", "phone": "",
+                "district": "Centro", "city": "São Paulo", "uf": "SP", "city_code": "", "zipcode": "01001-000", "phone": "",
                 "default_ncm": "61091000"}
 
 
@@ -81,6 +81,11 @@ def test_only_what_changed_is_saved(logged_in, app):
     assert answer.status_code == 303
     after = company_fields(app.uow())
     assert (after["number"], after["ie"], after["cnpj"], after["city_code"]) == ("12", "ISENTO", CNPJ, "3550308")
+    moved = post(logged_in, "/configuracoes/empresa", {**form, "city": "Campinas", "ie": "ISENTO"})
+    assert moved.status_code == 303
+    assert company_fields(app.uow())["city_code"] == "3509502"     # the code follows the city
+    coded = post(logged_in, "/configuracoes/empresa", {**form, "city": "Campinas", "city_code": "9999999"})
+    assert coded.status_code == 422 and "código IBGE de município desconhecido: 9999999" in coded.text
 
 
 def test_a_certificate_is_uploaded_and_its_validity_and_cnpj_shown(logged_in, app):

@@ -31,7 +31,7 @@ router = APIRouter(dependencies=[Depends(page_user)])
 # A real A1 file is a few kilobytes; anything far larger is not a certificate.
 MAX_CERTIFICATE_BYTES = 512 * 1024
 COMPANY_FIELDS = ("legal_name", "trade_name", "cnpj", "ie", "crt", "street", "number", "complement", "district",
-                  "city", "uf", "zipcode", "phone", "default_ncm")
+                  "city", "uf", "city_code", "zipcode", "phone", "default_ncm")
 REGIMES = [(str(SIMPLES_NACIONAL), "1 - Simples Nacional"), (str(REGIME_NORMAL), "3 - Regime normal")]
 ENVIRONMENTS = [("homologacao", "Homologação (testes, sem valor fiscal)"),
                 ("producao", "Produção (notas com valor fiscal)")]
