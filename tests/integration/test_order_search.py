@@ -5,6 +5,7 @@ agrees with the filter's own rule (`sales.order_filter.matches`) on the same ord
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -91,6 +92,9 @@ def test_filters_and_pages(app, orders):
     period = OrderFilter(placed_from=datetime(2026, 11, 2, tzinfo=timezone.utc),
                          placed_before=datetime(2026, 11, 5, tzinfo=timezone.utc))
     assert numbers(app, period) == [orders["nodoc"], orders["shop"], orders["bob"]]
+    # The last day there is, where the store is: its first moment does not exist in UTC (nothing is that late).
+    last = datetime(9999, 12, 31, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    assert numbers(app, OrderFilter(placed_from=last)) == [] and len(numbers(app, OrderFilter(placed_before=last))) == 6
     assert numbers(app, OrderFilter(order_ids=[orders["ana"], 999999])) == [orders["ana"]]
     assert numbers(app, OrderFilter(order_ids=[])) == []
 

@@ -8,12 +8,14 @@ first) and the page's orders with their lines. Names and documents are compared 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, func, or_, select
-from sqlalchemy.orm import Session
+from datetime import datetime, timezone
+
+from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from lojasync.db.tables import customers, orders
 from lojasync.sales.order_filter import OrderFilter, SearchTerms
-from lojasync.sales.orders import Order
+from lojasync.sales.orders import Order, OrderLine
 from lojasync.shared.batching import chunks
 
 
@@ -38,8 +40,11 @@ class OrderSearchRepository:
     def by_ids(self, ids: list[int]) -> list[Order]:
         """These orders with their lines and customers, in the order of `ids`."""
         found: dict[int, Order] = {}
+        # A listing shows each line's product id, which the line holds: its product is not loaded.
+        lines = selectinload(Order.lines).options(lazyload(OrderLine.product))
         for chunk in chunks(ids):
-            found.update((o.id, o) for o in self.session.scalars(select(Order).where(Order.id.in_(chunk))).unique())
+            query = select(Order).where(Order.id.in_(chunk)).options(lines)
+            found.update((o.id, o) for o in self.session.scalars(query).unique())
         return [found[i] for i in ids if i in found]
 
     def with_origin_number(self, number: str) -> list[Order]:
@@ -63,9 +68,9 @@ def order_conditions(criteria: OrderFilter) -> list[ColumnElement[bool]]:
     if criteria.needs_attention is not None:
         conditions.append(orders.c.needs_attention == criteria.needs_attention)
     if criteria.placed_from is not None:
-        conditions.append(orders.c.placed_at >= criteria.placed_from)
+        conditions.append(_since(criteria.placed_from))
     if criteria.placed_before is not None:
-        conditions.append(orders.c.placed_at < criteria.placed_before)
+        conditions.append(_until(criteria.placed_before))
     if criteria.order_ids is not None:
         wanted = sorted(set(criteria.order_ids))
         conditions.append(orders.c.id.in_(wanted) if wanted else false())
@@ -73,6 +78,27 @@ def order_conditions(criteria: OrderFilter) -> list[ColumnElement[bool]]:
     if terms is not None:
         conditions.append(text_condition(terms))
     return conditions
+
+
+def _since(moment: datetime) -> ColumnElement[bool]:
+    if _in_range(moment):
+        return orders.c.placed_at >= moment
+    return false() if moment.year > 1 else true()     # after the end of time / from its beginning
+
+
+def _until(moment: datetime) -> ColumnElement[bool]:
+    if _in_range(moment):
+        return orders.c.placed_at < moment
+    return true() if moment.year > 1 else false()
+
+
+def _in_range(moment: datetime) -> bool:
+    """Whether the moment exists in UTC, as the column keeps it (31/12/9999 in São Paulo does not)."""
+    try:
+        moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return False
+    return True
 
 
 def text_condition(terms: SearchTerms) -> ColumnElement[bool]:
