@@ -69,6 +69,33 @@ def test_every_page_redirects_to_login_without_a_session(web, path):
     assert response.headers["location"].startswith("/login?next=")
 
 
+# What a stranger may reach: the platform's webhook and install callback, health, the login itself.
+PUBLIC = {"/webhooks/nuvemshop", "/healthz", "/readyz", "/metrics", "/nuvemshop/install", "/nuvemshop/callback",
+          "/login"}
+
+
+def test_every_route_but_the_public_ones_needs_a_login_or_a_token(web):
+    """Walks the app's routes, so a page added later without `page_user` (or an API route without
+    `api_caller`) fails here."""
+    checked = 0
+    for path, route in page_routes(web.app.routes):
+        if path in PUBLIC:
+            continue
+        concrete = re.sub(r"{[^}]+}", "1", path)
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            response = web.request(method, concrete)
+            checked += 1
+            if path.startswith("/api/"):
+                assert response.status_code == 401, (method, path, response.status_code)
+            elif method == "GET":
+                assert response.status_code == 303, (method, path, response.status_code)
+                assert response.headers["location"].startswith("/login?next="), path
+            else:
+                # A form without a session: refused (no CSRF token can match) or sent to the login.
+                assert response.status_code in (303, 403), (method, path, response.status_code)
+    assert checked >= 2
+
+
 def test_public_routes_stay_public(web):
     assert web.get("/healthz").status_code == 200
     assert web.get("/login").status_code == 200

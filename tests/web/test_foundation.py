@@ -69,6 +69,8 @@ def test_layout_has_navigation_skip_link_logout_and_the_csrf_token(logged_in):
                   "Configurações", "Pular para o conteúdo", "Sair", "operador@loja.com.br"):
         assert label in html
     assert 'lang="pt-BR"' in html and 'name="viewport"' in html
+    headers = logged_in.get("/teste").headers
+    assert headers["x-frame-options"] == "DENY" and headers["cache-control"] == "no-store"
     assert "/static/htmx.min.js" in html and "/static/app.css" in html
     assert csrf_of(html)
 

@@ -26,6 +26,11 @@ FLASH_LEVELS = ("info", "sucesso", "aviso", "erro")
 # Levels as callers say them in English, mapped to the words shown (and the CSS classes).
 _LEVEL_NAMES = {"info": "info", "success": "sucesso", "warning": "aviso", "error": "erro"}
 
+# Every page: never inside another site's frame (clickjacking a "Cancelar NF-e" button), no content-type
+# guessing, and no page address (order numbers, filters) sent to other sites.
+PAGE_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters.update({
     "money": formats.money,
@@ -81,6 +86,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     finally:
         _rendering_csrf.reset(rendering)
     response.headers.setdefault("Cache-Control", "no-store")
+    for header, value in PAGE_HEADERS.items():
+        response.headers.setdefault(header, value)
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path="/")
     finish_response(request, response)
