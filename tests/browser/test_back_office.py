@@ -5,6 +5,7 @@ without CPF says why and is linked by hand; three orders are invoiced in one go;
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from playwright.sync_api import expect
 
@@ -54,20 +55,22 @@ def order_row(page, store_order: dict):
 
 
 def stock_by_sku(page, back_office, skus) -> dict[str, int]:
-    page.goto(back_office.url + "/estoque")
-    expect(page.get_by_role("heading", name="Estoque", exact=True)).to_be_visible()
+    """The Estoque column of each product, found with the page's own search (the list is paginated)."""
     found = {}
     for sku in skus:
+        page.goto(f"{back_office.url}/estoque?busca={quote(sku)}")
+        expect(page.get_by_role("heading", name="Estoque", exact=True)).to_be_visible()
         row = page.locator("tbody tr").filter(has=page.get_by_role("link", name=sku, exact=True))
         found[sku] = number(row.locator("td").nth(2).inner_text())
     return found
 
 
 def order_lines(page) -> dict[str, int]:
-    """SKU → quantity from the Itens table of the order's page."""
+    """SKU → quantity from the Itens table of the order's page (lines with a SKU: the store sells a few
+    variants without one, which Estoque cannot be searched by)."""
     section = page.locator("section").filter(has=page.get_by_role("heading", name="Itens"))
     lines: dict[str, int] = {}
-    for row in section.locator("tbody tr").all():
+    for row in section.locator("tbody tr").filter(has=page.locator("td:first-child a")).all():
         cells = row.locator("td")
         sku = cells.nth(0).inner_text().strip()
         lines[sku] = lines.get(sku, 0) + number(cells.nth(2).inner_text())
