@@ -113,3 +113,29 @@ def test_api_tokens_are_shown_once_listed_by_prefix_and_revoked_by_name_or_numbe
     # The name is free again once revoked.
     add_token(app.accounts_uow(), "erp-contabil")
     assert [t.active for t in list_tokens(app.accounts_read_uow())] == [False, False, True]
+
+
+def test_simultaneous_failures_all_count(app):
+    """Wrong passwords at the same moment from several addresses: none is lost (row locks on PostgreSQL,
+    the writer lock on SQLite, one retry when two create the account's counter together)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    previous = passwords.use_parameters(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+
+        def wrong(n: int) -> str:
+            try:
+                log_in(app.accounts_uow(), "ana@loja.com.br", "senha errada demais", f"10.0.0.{n}", now=T0)
+            except InvalidLogin:
+                return "recusado"
+            return "entrou"
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            assert list(pool.map(wrong, range(4))) == ["recusado"] * 4
+    finally:
+        passwords.restore(previous)
+    with app.engine.connect() as conn:
+        failures = dict(conn.execute(text("SELECT key, failures FROM login_attempts")).all())
+    assert failures["conta:ana@loja.com.br"] == 4
+    assert sorted(v for k, v in failures.items() if k.startswith("ip:")) == [1, 1, 1, 1]

@@ -24,6 +24,7 @@ from lojasync.accounts.throttle import (
 )
 from lojasync.accounts.tokens import digest, new_secret
 from lojasync.accounts.users import normalize_email
+from lojasync.shared.errors import WriteConflict
 
 # A cookie longer than this is not one of ours: no need to hash it or look it up.
 MAX_TOKEN_LENGTH = 200
@@ -95,6 +96,19 @@ def _refuse_if_blocked(attempts, now: datetime) -> None:
 
 
 def _record_failure(uow: AccountsUnitOfWork, policies: dict, now: datetime) -> None:
+    # Two first failures of a key at the same moment both insert its row: the loser finds it on a second try.
+    for attempt in range(2):
+        try:
+            found = _count_failure(uow, policies, now)
+            break
+        except WriteConflict:
+            if attempt:
+                raise
+    # The failure that starts a block already says how long to wait.
+    _refuse_if_blocked(found.values(), now)
+
+
+def _count_failure(uow: AccountsUnitOfWork, policies: dict, now: datetime) -> dict[str, LoginAttempts]:
     with uow:
         found = uow.login_attempts.get(list(policies), for_update=True)
         for key, policy in policies.items():
@@ -107,5 +121,4 @@ def _record_failure(uow: AccountsUnitOfWork, policies: dict, now: datetime) -> N
         # Keys quiet for a day are forgotten: the table never grows with every name a guesser tried.
         uow.login_attempts.delete_stale(now - ACCOUNT_POLICY.max_delay * 24)
         uow.commit()
-    # The failure that starts a block already says how long to wait.
-    _refuse_if_blocked(found.values(), now)
+    return found
