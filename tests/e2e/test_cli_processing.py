@@ -116,3 +116,15 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     stock = {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}
     assert stock == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert "<procEventoNFe" in lojasync("invoices", "xml", str(created["id"]), "--cancellation")
+
+
+def test_a_flagged_order_is_marked_resolved_from_the_terminal(lojasync, app, order_number):
+    from lojasync.sales.views import show_order
+
+    with app.uow() as uow:
+        uow.orders.get(order_number).ask_for_a_person("Pedido cancelado na loja: cancele a NF-e.")
+        uow.commit()
+    assert f"Pedido {order_number}: atenção marcada como resolvida." in lojasync("orders", "resolve", str(order_number))
+    assert show_order(app.uow(), order_number)["needs_attention"] is False
+    assert "não estava marcado" in lojasync("orders", "resolve", str(order_number))
+    assert "Pedido 999999 não encontrado" in lojasync("orders", "resolve", "999999", expect=1)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.history import ProcessedBy
 from lojasync.sales.views import show_order
-from tests.factories import cpf, ts
+from tests.factories import cpf, order_payload, ts
 from tests.web import documents_setup as setup
 from tests.web.conftest import csrf_of
 from tests.web.documents_setup import imported, post, receivables, stock, text_of
@@ -256,3 +259,24 @@ def test_a_store_filter_of_a_store_not_connected_is_left_out_and_said(app, logge
     answer = logged_in.get("/pedidos?loja=999999")
     assert answer.status_code == 200 and rows(answer.text) == [number]
     assert "Filtro de loja ignorado" in answer.text and "Resolução:" in answer.text
+
+
+def test_a_flagged_order_is_marked_resolved_and_the_history_says_so(app, logged_in, store_id):
+    payload = {"id": 2200009001, "payment_status": "paid"}
+    (number,) = imported(app, store_id, payload)
+    with app.uow() as uow:   # processed, then the store cancels it: flagged, nothing undone
+        uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+        uow.commit()
+    import_order(app.uow(), store_id, order_payload(**payload, status="cancelled", updated_at=ts(600)), ImportPolicy())
+    page = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "Precisa de atenção: Pedido cancelado na loja" in page and "Marcar como resolvido" in page
+
+    answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/atencao-resolvida")
+    assert answer.status_code == 303
+    assert "atenção marcada como resolvida" in text_of(logged_in.get(answer.headers["location"]).text)
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] is False and order["attention_reason"] is None
+    assert order["processed_by"] == "nfe"   # nothing undone
+    assert "Atenção resolvida: marcado como conferido." in text_of(logged_in.get(f"/pedidos/{number}").text)
+    again = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/atencao-resolvida")
+    assert "já não precisava de atenção" in text_of(logged_in.get(again.headers["location"]).text)

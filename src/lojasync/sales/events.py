@@ -136,6 +136,14 @@ class CustomerLinked(OrderEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AttentionCleared(OrderEvent):
+    """A person looked at what flagged the order and marked it resolved (the flag's text is not kept here:
+    it was shown when the flag was raised, and may have named the buyer)."""
+
+    history_type = HistoryType.ATTENTION_CLEARED
+
+
+@dataclass(frozen=True, kw_only=True)
 class PersonalDataErased(OrderEvent):
     """LGPD erasure. `fiscal_retention` says which fiscal document made the law keep the recipient's data."""
 

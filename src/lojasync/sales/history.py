@@ -51,6 +51,7 @@ class HistoryType(StrEnum):
     STORE_UPDATE = "store_update"
     # back office
     CUSTOMER_LINKED = "customer_linked"
+    ATTENTION_CLEARED = "attention_cleared"
     # LGPD
     LGPD_CUSTOMER_REDACT = "lgpd_customer_redact"
     LGPD_STORE_REDACT = "lgpd_store_redact"

@@ -133,6 +133,7 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"Cliente {n.customer(p.get('customer_id'))} ({n.documents.get(p.get('customer_id'), '?')}) "
         "vinculado manualmente"
         + (f" (substituiu {n.customer(p['previous_customer_id'])})." if p.get("previous_customer_id") else ".")),
+    HistoryType.ATTENTION_CLEARED: lambda p, n: "Atenção resolvida: marcado como conferido.",
     HistoryType.LGPD_CUSTOMER_REDACT: lambda p, n: (
         "Dados pessoais anonimizados a pedido do cliente (LGPD)." + _fiscal_kept(p)),
     HistoryType.LGPD_STORE_REDACT: lambda p, n: (
@@ -187,6 +188,7 @@ TYPE_LABELS = {
     HistoryType.UNKNOWN_SKU: "produto não encontrado", HistoryType.FAILED: "falha na importação",
     HistoryType.RECOVERED: "importação recuperada", HistoryType.ATTENTION: "precisa de atenção",
     HistoryType.STORE_UPDATE: "atualização da loja", HistoryType.CUSTOMER_LINKED: "cliente vinculado",
+    HistoryType.ATTENTION_CLEARED: "atenção resolvida",
     HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",

@@ -10,6 +10,7 @@ from typing import Any
 from lojasync.sales.customers import Customer
 from lojasync.sales.erasure import REMOVED, assign
 from lojasync.sales.events import (
+    AttentionCleared,
     CustomerKept,
     CustomerLinked,
     CustomerMissing,
@@ -123,6 +124,15 @@ class Order(Aggregate):
         """Flag the order for the back office with what to look at (kept until a person clears it)."""
         self.needs_attention = True
         self.attention_reason = reason
+
+    def clear_attention(self, actor: Actor = Actor.OPERATOR) -> bool:
+        """A person dealt with what flagged the order; False when it was not flagged (nothing recorded)."""
+        if not self.needs_attention:
+            return False
+        self.needs_attention = False
+        self.attention_reason = None
+        self.record(AttentionCleared(order=self, actor=actor))
+        return True
 
     # -- import from a store ---------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from lojasync.entrypoints.cli.output import Column, OutputFormat, money_column, 
 from lojasync.nuvemshop.services.order_search import order_number_for_store_number, search_store_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.resync_order import resync_order
+from lojasync.sales.attention import clear_attention
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import OrderFilter, list_customers, show_order
@@ -142,6 +143,17 @@ def orders_link_customer(
         return
     replaced = f" (substituiu {escape(linked['previous']['name'])})" if linked["previous"] else ""
     console.print(f"Pedido {number} vinculado a {who}{replaced}.", highlight=False)
+
+
+@orders_app.command("resolve")
+@friendly_errors
+def orders_resolve(number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")]) -> None:
+    """Marca como resolvido o que fez o pedido precisar de atenção (fica no histórico; nada é desfeito)."""
+    if clear_attention(container().uow(), number):
+        console.print(f"Pedido {number}: atenção marcada como resolvida.", highlight=False)
+    else:
+        console.print(f"O pedido {number} não estava marcado como precisando de atenção: nada mudou.",
+                      highlight=False)
 
 
 @orders_app.command("resync")

@@ -26,6 +26,7 @@ from lojasync.nuvemshop.services.order_search import search_store_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.nuvemshop.services.stores import list_stores
+from lojasync.sales.attention import clear_attention
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.views import show_order
 from lojasync.shared.errors import LojasyncError
@@ -141,6 +142,15 @@ def order_resync(request: Request, number: int) -> Response:
         return _order_page(request, number, 422, action_error=exc, action_title="Não foi possível reprocessar")
     words, level = _RESYNC_WORDS[result.outcome]
     flash(request, f"Pedido {number} relido da loja: {words.format(message=result.message or '')}", level)
+    return redirect(request, f"/pedidos/{number}")
+
+
+@router.post("/pedidos/{number}/atencao-resolvida", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def order_attention_cleared(request: Request, number: int) -> Response:
+    """The operator dealt with what flagged the order (`orders resolve`): recorded, nothing undone."""
+    cleared = clear_attention(request.app.state.container.uow(), number)   # an unknown order: the 404 page
+    flash(request, f"Pedido {number}: atenção marcada como resolvida." if cleared
+          else f"O pedido {number} já não precisava de atenção.", "success" if cleared else "info")
     return redirect(request, f"/pedidos/{number}")
 
 
