@@ -285,6 +285,14 @@ def test_everything_missing_is_listed_at_once_before_any_xml():
     ]
 
 
+def test_lines_left_out_of_the_items_do_not_make_count_or_money_nonsense():
+    # Every line lacked an NCM (listed where they were left out): no "no items", no money checks of nothing.
+    problems = missing_for_nfe(issuer(), person(), (), payments=(Payment("pix", D("50.90")),), discount=D("10"),
+                               order_total=D("50.90"), lines_left_out=2)
+    assert not any("não tem itens" in p or "maior que o valor" in p or "não soma" in p for p in problems), problems
+    assert "Pedido: o pedido não tem itens" in missing_for_nfe(issuer(), person(), (), payments=())
+
+
 def test_recipient_problems():
     no_address = replace(person(), address=None, tax_id="123.456.789-00", state_registration="999")
     assert missing_for_nfe(issuer(), no_address, shirts(1), payments=(Payment("pix", D("50.90")),)) == [

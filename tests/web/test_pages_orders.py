@@ -251,6 +251,8 @@ def test_every_gap_that_keeps_the_nfe_from_being_generated_is_listed(app, logged
     problems = re.findall(r"<li>([^<]+)</li>", answer.text[answer.text.index("A corrigir"):])
     assert len(problems) >= 2, problems                  # no certificate, no NCM: all at once
     assert any("certificado" in p for p in problems) and any("NCM" in p for p in problems)
+    # Nothing about the items left out: no "no items", no discount greater than goods of R$ 0,00.
+    assert not any("não tem itens" in p or "maior que o valor" in p for p in problems), problems
     assert "Resolução:" in answer.text and "Traceback" not in answer.text
 
 

@@ -131,17 +131,23 @@ def _item_problems(position: int, item: InvoiceItem) -> list[str]:
 def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: Sequence[InvoiceItem], *,
                     payments: Sequence[Payment] = (), freight: Decimal = ZERO, discount: Decimal = ZERO,
                     other: Decimal = ZERO, order_total: Decimal | None = None, taxes: TaxSettings | None = None,
-                    series: int = 1, number: int = 1) -> list[str]:
-    """Everything that keeps these data from making a valid NF-e, in Portuguese; empty when nothing does."""
+                    series: int = 1, number: int = 1, lines_left_out: int = 0) -> list[str]:
+    """Everything that keeps these data from making a valid NF-e, in Portuguese; empty when nothing does.
+
+    `lines_left_out`: order lines that could not become items (their problem is already listed). The count
+    and money checks are then skipped: about a partial set of items they would report nonsense ("no items",
+    "discount greater than the goods") that goes away once those lines are fixed.
+    """
     problems = _issuer_problems(issuer) + _recipient_problems(recipient)
-    if not items:
+    if not items and not lines_left_out:
         problems.append("Pedido: o pedido não tem itens")
-    elif len(items) > _MAX_ITEMS:
-        problems.append(f"Pedido: {len(items)} itens; uma NF-e leva no máximo {_MAX_ITEMS}")
+    elif len(items) + lines_left_out > _MAX_ITEMS:
+        problems.append(f"Pedido: {len(items) + lines_left_out} itens; uma NF-e leva no máximo {_MAX_ITEMS}")
     for position, item in enumerate(items, start=1):
         problems += _item_problems(position, item)
-    problems += [f"Pedido: {p}" for p in amount_problems(items, freight=freight, discount=discount, other=other,
-                                                          order_total=order_total, payments=payments)]
+    if not lines_left_out:
+        problems += [f"Pedido: {p}" for p in amount_problems(items, freight=freight, discount=discount, other=other,
+                                                              order_total=order_total, payments=payments)]
     if not 0 <= series <= 999:
         problems.append(f"Empresa: série da NF-e {series} inválida (0 a 999)")
     if not 1 <= number <= 999_999_999:

@@ -115,7 +115,8 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     taxes = taxes_of(company)
     problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=order.freight,
                                 discount=order.discount, order_total=order.total, taxes=taxes,
-                                series=company.series, number=company.next_number)
+                                series=company.series, number=company.next_number,
+                                lines_left_out=len(lines) - len(items))
     return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)))
 
 
