@@ -115,8 +115,14 @@ def test_an_order_paid_in_the_store_becomes_an_nfe_that_moves_stock_and_money_an
     page.get_by_role("button", name="Transmitir").click()
     expect(page.locator(".page-head .badge").first).to_have_text(re.compile("autorizada", re.I))
     expect(page.get_by_text("estoque baixado e contas a receber criadas")).to_be_visible()
-    expect(page.get_by_role("link", name="DANFE (PDF)")).to_be_visible()
     shots(page, "nfe-autorizada")
+    access_key = page.locator("dl.facts dt:text-is('Chave de acesso') + dd").inner_text().strip()
+    assert re.fullmatch(r"\d{44}", access_key), access_key
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Baixar XML").click()
+    assert f"NFe{access_key}" in download.value.path().read_text(encoding="utf-8")
+    danfe = page.request.get(back_office.url + page.get_by_role("link", name="DANFE (PDF)").get_attribute("href"))
+    assert danfe.ok and danfe.headers["content-type"] == "application/pdf" and danfe.body().startswith(b"%PDF")
 
     assert stock_by_sku(page, back_office, lines) == {sku: before[sku] - qty for sku, qty in lines.items()}
     shots(page, "estoque-baixado")
@@ -228,3 +234,34 @@ def test_every_section_opens_from_the_menu_by_keyboard_and_fits_a_phone(page, sh
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name}: a página passa {overflow} px da largura do celular"
         shots(page, "celular-" + path.strip("/"))
+
+
+def test_a_venda_simples_moves_stock_only_when_confirmed_and_gives_it_back_when_cancelled(page, shots, back_office):
+    store_order = back_office.place_order()
+    erp = back_office.erp_order(store_order, status="Em Aberto")
+    log_in(page, back_office, f"/pedidos/{erp['number']}")
+    lines = order_lines(page)
+    before = stock_by_sku(page, back_office, lines)
+
+    page.goto(f"{back_office.url}/pedidos/{erp['number']}")
+    page.get_by_text("Mais ações", exact=True).click()
+    page.get_by_role("button", name="Venda simples", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/vendas/\d+$"))
+    sale_url = page.url
+    expect(page.locator(".page-head .badge")).to_have_text(re.compile("pendente", re.I))
+    shots(page, "venda-gerada")
+    assert stock_by_sku(page, back_office, lines) == before
+
+    page.goto(sale_url)
+    page.get_by_role("button", name="Confirmar").click()
+    expect(page.locator(".page-head .badge")).to_have_text(re.compile("confirmada", re.I))
+    shots(page, "venda-confirmada")
+    assert stock_by_sku(page, back_office, lines) == {sku: before[sku] - qty for sku, qty in lines.items()}
+    page.goto(f"{back_office.url}/financeiro?pedido={erp['number']}")
+    expect(page.locator("tbody tr[id^='conta-']").first).to_be_visible()
+
+    page.goto(sale_url)
+    page.get_by_role("button", name="Cancelar").click()
+    expect(page.locator(".page-head .badge")).to_have_text(re.compile("cancelada", re.I))
+    shots(page, "venda-cancelada")
+    assert stock_by_sku(page, back_office, lines) == before
