@@ -218,6 +218,8 @@ def test_every_section_opens_from_the_menu_by_keyboard_and_fits_a_phone(page, sh
         expect(page.get_by_role("heading", level=1)).to_have_text(name)
         expect(menu.get_by_role("link", name=name, exact=True)).to_have_attribute("aria-current", "page")
         shots(page, path.strip("/"))
+    # The company of the harness, with its test certificate, is ready to issue.
+    expect(page.get_by_text("pronta para emitir NF-e", exact=True)).to_be_visible()
 
     # The keyboard: the first Tab reaches the skip link, which takes focus to the content.
     page.goto(back_office.url + "/pedidos")
@@ -265,3 +267,19 @@ def test_a_venda_simples_moves_stock_only_when_confirmed_and_gives_it_back_when_
     expect(page.locator(".page-head .badge")).to_have_text(re.compile("cancelada", re.I))
     shots(page, "venda-cancelada")
     assert stock_by_sku(page, back_office, lines) == before
+
+
+def test_integracao_shows_the_store_and_a_full_sync_brings_its_history(page, shots, back_office):
+    store_id = back_office.live.simulator_server.store_id
+    history = len(back_office.simulator.orders())
+    log_in(page, back_office, "/integracao")
+    store = page.locator(f"article#loja-{store_id}")
+    expect(store.get_by_role("heading")).to_contain_text("ativa")
+    shots(page, "integracao")
+
+    store.get_by_role("button", name=f"Sincronização completa da loja {store_id}").click()
+    expect(page.get_by_text(re.compile(r"Sincronização completa da loja \d+ na fila"))).to_be_visible()
+    page.goto(back_office.url + "/pedidos")
+    # The worker reads the store's history; the table refreshes itself as the orders arrive.
+    expect(page.locator("#tabela-pedidos caption")).to_contain_text(f"{history} pedido(s)", timeout=60_000)
+    shots(page, "pedidos-historico")
