@@ -79,7 +79,8 @@ def test_the_product_page_links_each_movement_to_its_document(logged_in, sale_id
 def test_an_unknown_product_is_a_page_in_portuguese(logged_in, app):
     page = logged_in.get("/estoque/NAO-EXISTE")
     assert page.status_code == 404
-    assert "Nenhum produto com o SKU NAO-EXISTE." in page.text and "Resolução" in page.text
+    assert "Nenhum produto com o SKU NAO-EXISTE." in page.text
+    assert "Confira o SKU na lista de produtos do Estoque." in page.text   # the Resolução, in the product's words
 
 
 def test_a_count_sets_the_balance_and_makes_the_erp_control_the_product(logged_in, app, sale_id):
@@ -125,6 +126,7 @@ def test_fiscal_data_is_kept_checked_and_refused_in_portuguese(logged_in, app, s
     refused = logged_in.post("/estoque/CAM-ALG-P/dados-fiscais", data={**form, "ncm": "123", "gtin": "7891234567890"})
     assert refused.status_code == 422
     assert "NCM deve ter 8 dígitos: 123" in refused.text and "GTIN/EAN inválido" in refused.text
+    assert "Corrija o que foi indicado e tente de novo." in refused.text
     assert 'value="123"' in refused.text                       # what was typed stays in the form
     assert product_detail(app.uow(), "CAM-ALG-P")["fiscal"]["ncm"] == "61091000"
 

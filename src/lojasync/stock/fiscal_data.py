@@ -12,7 +12,7 @@ from lojasync.stock.views import ProductNotFound
 class FiscalDataInvalid(LojasyncError):
     code = "stock.fiscal_data_invalid"
     message_template = "Dados fiscais do produto {sku} não gravados: {problems}."
-    resolution_template = "Corrija o que foi indicado e rode o comando de novo."
+    resolution_template = "Corrija o que foi indicado e tente de novo."
 
 
 @dataclass(frozen=True)

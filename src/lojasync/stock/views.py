@@ -9,7 +9,7 @@ from lojasync.stock.ports import StockUnitOfWork
 class ProductNotFound(LojasyncError):
     code = "stock.product_not_found"
     message_template = "Nenhum produto com o SKU {sku}."
-    resolution_template = "Confira o SKU na lista de produtos (lojasync stock list)."
+    resolution_template = "Confira o SKU na lista de produtos do Estoque."
 
 
 def list_products(uow: StockUnitOfWork) -> list[dict]:
