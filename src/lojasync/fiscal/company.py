@@ -79,10 +79,11 @@ class Company:
     def problems(self, now: datetime) -> list[str]:
         """What is missing for this company to issue an NF-e, in Portuguese (empty when ready)."""
         missing = [label for attr, label in _REQUIRED if not getattr(self, attr)]
-        problems = [f"empresa sem {', '.join(missing)} (lojasync company set)"] if missing else []
+        problems = ([f"empresa sem {', '.join(missing)} (Configurações; no terminal: lojasync company set)"]
+                    if missing else [])
         if not self.certificate:
-            problems.append("empresa sem certificado A1 (lojasync company certificate ARQUIVO --password SENHA, ou "
-                            "--test para um de teste em homologação)")
+            problems.append("empresa sem certificado A1 (Configurações → certificado; no terminal: lojasync company "
+                            "certificate ARQUIVO --password SENHA, ou --test para um de teste em homologação)")
         elif self.certificate_not_after is not None and self.certificate_not_after <= now:
             problems.append(f"certificado A1 vencido em {self.certificate_not_after:%d/%m/%Y}: instale um novo")
         elif self.certificate_is_test and self.in_production:

@@ -29,13 +29,15 @@ class DocumentNotPossible(LojasyncError):
 class SaleNotFound(LojasyncError):
     code = "fiscal.sale_not_found"
     message_template = "Venda simples {sale_id} não encontrada."
-    resolution_template = "Confira o número na lista de vendas (lojasync sales list)."
+    resolution_template = "Confira o número na lista de vendas simples."
+    action = Action.SEE_SALES
 
 
 class InvoiceNotFound(LojasyncError):
     code = "fiscal.invoice_not_found"
     message_template = "NF-e {invoice_id} não encontrada."
-    resolution_template = "Confira o número na lista de notas (lojasync invoices list)."
+    resolution_template = "Confira o número na lista de NF-e."
+    action = Action.SEE_INVOICES
 
 
 class DocumentStateRefused(LojasyncError):
@@ -64,8 +66,8 @@ class OrderCancelledInStore(LojasyncError):
 class InvoiceBeingSent(LojasyncError):
     code = "fiscal.invoice_being_sent"
     message_template = "A NF-e nº {number} foi enviada à SEFAZ há instantes e ainda aguarda a resposta."
-    resolution_template = "Aguarde um minuto e consulte de novo (lojasync invoices approve {invoice_id})."
-    action = Action.TRY_AGAIN
+    resolution_template = "Aguarde um minuto e transmita de novo: o lojasync consulta a SEFAZ antes de reenviar."
+    action = Action.APPROVE_INVOICE
     retryable = True
 
 
@@ -93,7 +95,7 @@ class SimulatorInProduction(LojasyncError):
     code = "fiscal.simulator_in_production"
     message_template = "A empresa está em produção, mas as notas iriam para o simulador da SEFAZ."
     resolution_template = ("Defina LOJASYNC_SEFAZ=real para transmitir à SEFAZ (com o certificado A1 da empresa), "
-                           "ou volte a empresa para homologação (lojasync company set --environment homologacao).")
+                           "ou volte a empresa para o ambiente de homologação nos dados da empresa.")
     action = Action.CONFIGURE
 
 
@@ -101,7 +103,8 @@ class EnvironmentChanged(LojasyncError):
     code = "fiscal.environment_changed"
     message_template = ("A NF-e nº {number} foi gerada em {was}, e a empresa agora está em {now}: ela não pode ser "
                         "refeita no outro ambiente.")
-    resolution_template = "Descarte a NF-e (lojasync invoices cancel {invoice_id}) e gere outra do pedido."
+    resolution_template = "Descarte a NF-e e gere outra do pedido."
+    action = Action.DISCARD_INVOICE
 
 
 class CancellationRefused(LojasyncError):

@@ -25,6 +25,12 @@ class Action(StrEnum):
     TRY_AGAIN = "try_again"              # repetir a mesma operação
     CONFIRM = "confirm"                  # repetir confirmando o que muda algo já feito
     CONFIGURE = "configure"              # corrigir a configuração (variáveis LOJASYNC_*)
+    SET_COMPANY = "set_company"          # cadastrar ou corrigir a empresa emitente
+    INSTALL_CERTIFICATE = "install_certificate"   # instalar o certificado A1 da empresa
+    SEE_INVOICES = "see_invoices"        # ver a lista de NF-e
+    SEE_SALES = "see_sales"              # ver a lista de vendas simples
+    APPROVE_INVOICE = "approve_invoice"  # transmitir a NF-e (ou consultar de novo a SEFAZ)
+    DISCARD_INVOICE = "discard_invoice"  # descartar a NF-e pendente ou rejeitada
 
 
 class LojasyncError(Exception):

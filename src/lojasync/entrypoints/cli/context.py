@@ -42,6 +42,12 @@ COMMANDS = {
     Action.DISABLE_STORE: "lojasync store disable ID",
     Action.ENABLE_STORE: "lojasync store enable ID",
     Action.RESET_SECRETS: "restaure secret.key; sem backup: lojasync secrets reset (e reconecte as lojas)",
+    Action.SET_COMPANY: "lojasync company set --name ... --cnpj ... --ie ... (veja lojasync company set --help)",
+    Action.INSTALL_CERTIFICATE: "lojasync company certificate ARQUIVO --password SENHA",
+    Action.SEE_INVOICES: "lojasync invoices list",
+    Action.SEE_SALES: "lojasync sales list",
+    Action.APPROVE_INVOICE: "lojasync invoices approve {invoice_id}",
+    Action.DISCARD_INVOICE: "lojasync invoices cancel {invoice_id}",
 }
 ERROR_LOG = "lojasync-erros.log"
 def container(create: bool = False) -> Container:
@@ -69,6 +75,13 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+class _Known(dict):
+    """A command's placeholders filled from the error's parameters; one it lacks stays as written (ID)."""
+
+    def __missing__(self, key: str) -> str:
+        return key.split("_")[-1].upper()
+
+
 def explain(error: LojasyncError) -> str:
     """The error as the terminal shows it: message, resolution, command."""
     lines = [error.message]
@@ -76,6 +89,7 @@ def explain(error: LojasyncError) -> str:
         lines.append(f"Resolução: {error.resolution}")
     command = COMMANDS.get(error.action) if error.action else None
     if command:
+        command = command.format_map(_Known(error.params))
         lines.append(f"No terminal: {command}")
     return "\n".join(lines)
 

@@ -42,16 +42,16 @@ class CompanyDataInvalid(LojasyncError):
 class CompanyMissing(LojasyncError):
     code = "fiscal.company_missing"
     message_template = "A empresa emitente ainda não foi cadastrada."
-    resolution_template = ("Cadastre-a com lojasync company set --name ... --cnpj ... --ie ... (veja lojasync "
-                           "company set --help).")
-    action = Action.CONFIGURE
+    resolution_template = ("Cadastre a empresa emitente: razão social, CNPJ, inscrição estadual, endereço e regime "
+                           "tributário.")
+    action = Action.SET_COMPANY
 
 
 class CertificateForTestsOnly(LojasyncError):
     code = "fiscal.test_certificate_refused"
     message_template = "Certificado de teste não é aceito {reason}."
-    resolution_template = "Instale o certificado A1 da empresa: lojasync company certificate ARQUIVO --password SENHA."
-    action = Action.CONFIGURE
+    resolution_template = "Instale o certificado A1 da empresa (o arquivo .pfx e a senha)."
+    action = Action.INSTALL_CERTIFICATE
 
 
 @dataclass(frozen=True)
@@ -208,9 +208,9 @@ _ENVIRONMENT_NAMES = {HOMOLOGATION: "homologação", PRODUCTION: "produção"}
 class EnvironmentChangeRefused(LojasyncError):
     code = "fiscal.environment_change_refused"
     message_template = "Há NF-e ainda não resolvidas ({count}: pendentes, aguardando SEFAZ ou rejeitadas)."
-    resolution_template = ("Transmita ou descarte essas notas (lojasync invoices list) antes de trocar de ambiente: "
+    resolution_template = ("Transmita ou descarte essas notas (na lista de NF-e) antes de trocar de ambiente: "
                            "cada uma pertence ao ambiente em que foi gerada.")
-    action = Action.CONFIGURE
+    action = Action.SEE_INVOICES
 
 
 def _refuse_while_in_flight(uow: ProcessingUnitOfWork) -> None:

@@ -6,13 +6,14 @@ from lojasync.fiscal.danfe import danfe_pdf
 from lojasync.fiscal.errors import InvoiceNotFound
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import Action, LojasyncError
 
 
 class DanfeNotAvailable(LojasyncError):
     code = "fiscal.danfe_not_available"
     message_template = "A NF-e nº {number} está {status}: só uma NF-e autorizada tem DANFE."
-    resolution_template = "Transmita a NF-e (lojasync invoices approve {invoice_id}) e gere o DANFE depois."
+    resolution_template = "Transmita a NF-e e gere o DANFE depois da autorização."
+    action = Action.APPROVE_INVOICE
 
 
 def invoice_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:

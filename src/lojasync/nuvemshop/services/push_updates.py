@@ -40,6 +40,8 @@ MAX_ATTEMPTS = 5
 # The store refused this update itself (not the store being down): retrying the same thing cannot help.
 REFUSED = (NotFoundError, BadRequestError)
 Clock = Callable[[], datetime]
+# Kept with the failed update and shown by the page and the terminal alike: both ways to send it again.
+RESEND = "(Integração → Reenviar; no terminal: lojasync store push --failed)"
 
 
 @dataclass
@@ -214,10 +216,9 @@ def _stock_refusal(exc: NuvemshopError, product: str | None, quantity: int) -> _
     if isinstance(exc, NotFoundError):
         return _Refusal(f"a variante não existe mais no produto {product} da loja",
                         "Se a variante foi apagada na Nuvemshop, nada a fazer: o estoque dela deixa de ser enviado. "
-                        "Se foi engano, recrie-a na loja e reenvie (lojasync store push --failed).")
+                        f"Se foi engano, recrie-a na loja e reenvie {RESEND}.")
     return _Refusal(f"a loja recusou o estoque {quantity}: {_detail(exc)}",
-                    "Confira a variante na Nuvemshop e reenvie as atualizações com erro (lojasync store push "
-                    "--failed).")
+                    f"Confira a variante na Nuvemshop e reenvie as atualizações com erro {RESEND}.")
 
 
 def _push_key(client: StoreClient, row: StoreUpdate) -> Outcome:
@@ -245,7 +246,7 @@ def _push_key(client: StoreClient, row: StoreUpdate) -> Outcome:
     except REFUSED as exc:
         return _Refusal(f"a loja recusou a chave da NF-e: {_detail(exc)}",
                         "Confira se o pedido existe na loja e se o app tem a permissão write_orders (sem ela, "
-                        "reinstale o app); depois reenvie as atualizações com erro (lojasync store push --failed).")
+                        f"reinstale o app); depois reenvie as atualizações com erro {RESEND}.")
 
 
 def _key_metafields(client: StoreClient, row: StoreUpdate) -> list[str]:
@@ -277,7 +278,7 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
             _give_up(uow, rows, _Refusal(error, NO_PERMISSION), report, moment)
         elif bug and attempts >= MAX_ATTEMPTS:
             _give_up(uow, rows, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
-                                                "as atualizações com erro (lojasync store push --failed)."),
+                                                f"as atualizações com erro {RESEND}."),
                      report, moment)
         else:
             uow.store_updates.postpone(rows, moment, error[:500], moment + timedelta(seconds=delay))
@@ -288,7 +289,7 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
 
 
 NO_PERMISSION = ("Reinstale o app concedendo as permissões write_products (estoque) e write_orders (chave da NF-e) "
-                 "e reconecte a loja; depois reenvie as atualizações com erro (lojasync store push --failed).")
+                 f"e reconecte a loja; depois reenvie as atualizações com erro {RESEND}.")
 
 
 def _give_up(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusal, report: PushReport,
