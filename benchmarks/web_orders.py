@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from lojasync.accounts.services.api_tokens import add_token
 from lojasync.accounts.services.users import add_user
 from lojasync.bootstrap import bootstrap
-from lojasync.db.search_columns import customer_search_name, order_search_values
+from lojasync.db.search_columns import order_search_values
 from lojasync.db.tables import customers, order_lines, orders, products
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web.app import create_app
@@ -88,8 +88,8 @@ class Filler:
                                           for n, external in enumerate(STORES)])
             _bulk(conn, products, [{"id": pid, "sku": sku, "name": name, "price": price, "created_by_store": False}
                                    for pid, sku, name, price in catalog])
-            _bulk(conn, customers, [{"id": cid, "tax_id": doc, "kind": "CPF", "name": name,
-                                     "search_name": customer_search_name(name)} for cid, doc, name in people])
+            _bulk(conn, customers, [{"id": cid, "tax_id": doc, "kind": "CPF", "name": name}
+                                    for cid, doc, name in people])
         start = self.now - timedelta(days=730)
         step = timedelta(days=730) / count
         order_rows, line_rows, binding_rows = [], [], []
@@ -110,7 +110,7 @@ class Filler:
                 "contact_document": document, "subtotal": subtotal, "discount": Decimal("0"), "freight": freight,
                 "total": subtotal + freight, "payment_method": "pix", "installments": 1,
                 "placed_at": start + step * i, "needs_attention": rng.random() < 0.01,
-                **order_search_values(contact, document)})
+                **order_search_values(contact, document, person and person[2], person and person[1])})
             line_rows.extend({"order_id": number, "position": p + 1, "product_id": product[0], "sku": product[1],
                               "name": product[2], "quantity": quantity, "unit_price": product[3],
                               "total": product[3] * quantity} for p, (product, quantity) in enumerate(lines))

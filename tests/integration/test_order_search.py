@@ -124,6 +124,16 @@ def test_a_name_written_later_is_found_by_its_new_name(app, orders):
     assert numbers(app, OrderFilter(text="claudia")) == [orders["nodoc"]]
 
 
+def test_a_customer_renamed_by_the_store_is_found_by_the_new_name_on_all_its_orders(app, orders):
+    store = make_store(app, "5555555")
+    later = order_payload(id=1800000009, number=901, created_at=at(10), updated_at=at(10),
+                          customer=customer("Roberta Lima Nogueira", cpf("111444777"), 2))
+    newest = import_order(app.uow(), store, later, POLICY).order_number
+    # The customer of "bob" (same CPF) now has the new name: both of its orders are found by it.
+    assert set(numbers(app, OrderFilter(text="nogueira"))) == {orders["bob"], newest}
+    assert numbers(app, OrderFilter(text="roberto")) == [orders["bob"]]   # the contact's name, as placed
+
+
 @pytest.mark.parametrize("criteria", [
     OrderFilter(text="ana"), OrderFilter(text="529"), OrderFilter(text="50"), OrderFilter(text="lima"),
     OrderFilter(status=OrderStatus.OPEN, text="a"), OrderFilter(without_customer=True, text="cl"),

@@ -1,44 +1,65 @@
-"""The search columns of orders and customers, written with every change by the ORM: the name folded (lower
-case, no accents) and the document without punctuation. A search then compares plain text with LIKE on
-SQLite and PostgreSQL alike, instead of folding 100,000 names per query (or needing `unaccent`)."""
+"""The search columns of an order, written with every change by the ORM: the names (the contact's and the
+linked customer's) folded to lower case without accents, and the documents (the contact's and the customer's
+CPF/CNPJ) without punctuation, each pair joined by a separator no search text contains.
+
+A search then compares plain text with one LIKE per kind on SQLite and PostgreSQL alike, over a covering
+index, instead of folding 100,000 names per query (or needing `unaccent`) or joining the customers. A
+customer's new name or document is written to its orders when the customer changes.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, inspect, select, update
 
+from lojasync.db.tables import orders
 from lojasync.sales.customers import Customer
 from lojasync.sales.orders import Order
-from lojasync.shared.search_text import fold
+from lojasync.shared.search_text import SEPARATOR, fold
 from lojasync.shared.tax_id import normalize_tax_id
 
-NAME_LENGTH = 200       # the columns' sizes: a folded name can grow ("ß" is "ss")
+NAME_LENGTH = 200       # each part's size: a folded name can grow ("ß" is "ss")
 DOCUMENT_LENGTH = 40
 
 
-def order_search_values(contact_name: str | None, contact_document: str | None) -> dict[str, str]:
-    """The search columns of an order with this contact (the migration and the benchmark write them too)."""
-    return {"search_name": fold(contact_name)[:NAME_LENGTH],
-            "search_document": normalize_tax_id(contact_document)[:DOCUMENT_LENGTH]}
-
-
-def customer_search_name(name: str | None) -> str:
-    return fold(name)[:NAME_LENGTH]
+def order_search_values(contact_name: str | None, contact_document: str | None, customer_name: str | None = None,
+                        customer_tax_id: str | None = None) -> dict[str, str]:
+    """The search columns of an order (the migration and the benchmark write them too)."""
+    return {"search_name": fold(contact_name)[:NAME_LENGTH] + SEPARATOR + fold(customer_name)[:NAME_LENGTH],
+            "search_document": (normalize_tax_id(contact_document)[:DOCUMENT_LENGTH] + SEPARATOR
+                                + (customer_tax_id or "")[:DOCUMENT_LENGTH])}
 
 
 def _order_written(mapper, connection, order: Order) -> None:
-    for column, value in order_search_values(order.contact_name, order.contact_document).items():
+    customer = order.customer
+    values = order_search_values(order.contact_name, order.contact_document, customer.name if customer else None,
+                                 customer.tax_id if customer else None)
+    for column, value in values.items():
         if getattr(order, column, None) != value:
             setattr(order, column, value)
 
 
-def _customer_written(mapper, connection, customer: Customer) -> None:
-    value = customer_search_name(customer.name)
-    if getattr(customer, "search_name", None) != value:
-        customer.search_name = value
+def _customer_changed(mapper, connection, customer: Customer) -> None:
+    """A new name or document (the store sent it, LGPD erased it) is written to the customer's orders."""
+    state = inspect(customer)
+    if not (state.attrs.name.history.has_changes() or state.attrs.tax_id.history.has_changes()):
+        return
+    rows = connection.execute(select(orders.c.id, orders.c.contact_name, orders.c.contact_document)
+                              .where(orders.c.customer_id == customer.id)).all()
+    if rows:
+        connection.execute(
+            update(orders).where(orders.c.id == bindparam("order_id"))
+            .values(search_name=bindparam("name"), search_document=bindparam("document")),
+            [{"order_id": row.id, **_renamed(order_search_values(row.contact_name, row.contact_document,
+                                                                 customer.name, customer.tax_id))}
+             for row in rows])
+
+
+def _renamed(values: dict[str, str]) -> dict[str, str]:
+    return {"name": values["search_name"], "document": values["search_document"]}
 
 
 def maintain_search_columns() -> None:
     """Register the listeners (once, when the mappers are set up)."""
-    for moment in ("before_insert", "before_update"):
-        event.listen(Order, moment, _order_written)
-        event.listen(Customer, moment, _customer_written)
+    event.listen(Order, "before_insert", _order_written)
+    event.listen(Order, "before_update", _order_written)
+    event.listen(Customer, "after_update", _customer_changed)
