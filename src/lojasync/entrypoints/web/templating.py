@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.web.error_actions import error_link
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -45,6 +46,7 @@ templates.env.filters.update({
 # csrf_field %}`, Jinja's default) cannot see the page's variables, only globals: this one reads it here.
 _rendering_csrf: ContextVar[str] = ContextVar("rendering_csrf", default="")
 templates.env.globals["current_csrf_token"] = lambda: _rendering_csrf.get()
+templates.env.globals["error_link"] = error_link
 
 
 def flash(request: Request, text: str, level: str = "info") -> None:
