@@ -163,6 +163,15 @@ def test_an_order_without_cpf_says_why_and_is_linked_by_hand(page, shots, back_o
     expect(customer.get_by_text("cliente sem CPF/CNPJ na loja")).to_be_visible()
     shots(page, "pedido-sem-cliente")
 
+    # An NF-e needs the customer: the refusal says what is missing and what to do, in Portuguese.
+    page.get_by_text("Mais ações", exact=True).click()
+    page.get_by_role("button", name="NF-e", exact=True).click()
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_contain_text("CPF/CNPJ")
+    expect(refusal).to_contain_text("Resolução:")
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    shots(page, "nfe-recusada-sem-cliente")
+
     customer.get_by_label("CPF ou CNPJ do cliente").fill("529.982.247-25")
     customer.get_by_label("Nome (para cadastrar um cliente novo)").fill("Maria das Dores")
     customer.get_by_role("button", name="Vincular cliente").click()
