@@ -9,9 +9,10 @@ its matches in one pass instead of the first two. Names and documents are compar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from lojasync.db.tables import orders
@@ -19,27 +20,31 @@ from lojasync.sales.order_filter import OrderFilter, SearchTerms
 from lojasync.sales.orders import Order, OrderLine
 from lojasync.shared.batching import chunks
 
+# Narrows a query on the orders table (a join and its condition): how a connector keeps one store's orders.
+Scope = Callable[[Select], Select]
+
 
 class OrderSearchRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def page(self, criteria: OrderFilter, offset: int, limit: int | None) -> tuple[list[Order], int]:
-        return self.page_within(criteria, offset, limit, [])
+        return self.page_within(criteria, offset, limit, None)
 
-    def page_within(self, criteria: OrderFilter, offset: int, limit: int | None,
-                    scope: list[ColumnElement[bool]]) -> tuple[list[Order], int]:
-        """The page, among the orders `scope` allows (a connector narrows it to one store's)."""
-        conditions = order_conditions(criteria) + scope
+    def page_within(self, criteria: OrderFilter, offset: int, limit: int | None, scope: Scope | None
+                    ) -> tuple[list[Order], int]:
+        """The page, among the orders `scope` keeps (a connector narrows the query to one store's)."""
+        conditions = order_conditions(criteria)
+        narrow = scope or (lambda query: query)
         if criteria.terms() is not None:
             # A text search reads every row (of the covering index): once, for the count and the page alike.
-            matching = sorted(self.session.scalars(select(orders.c.id).where(*conditions)), reverse=True)
+            matching = sorted(self.session.scalars(narrow(select(orders.c.id).where(*conditions))), reverse=True)
             chosen = matching[offset:offset + limit] if limit else matching[offset:]
             return self.by_ids(chosen), len(matching)
-        total = self.session.scalar(select(func.count()).select_from(orders).where(*conditions)) or 0
+        total = self.session.scalar(narrow(select(func.count()).select_from(orders).where(*conditions))) or 0
         if total <= offset:
             return [], total
-        ids_query = select(orders.c.id).where(*conditions).order_by(orders.c.id.desc()).offset(offset or None)
+        ids_query = narrow(select(orders.c.id).where(*conditions)).order_by(orders.c.id.desc()).offset(offset or None)
         ids = list(self.session.scalars(ids_query.limit(limit) if limit else ids_query))
         return self.by_ids(ids), total
 
@@ -54,11 +59,11 @@ class OrderSearchRepository:
         return [found[i] for i in ids if i in found]
 
     def with_origin_number(self, number: str) -> list[Order]:
-        return self.origin_number_within(number, [])
+        return self.origin_number_within(number, None)
 
-    def origin_number_within(self, number: str, scope: list[ColumnElement[bool]]) -> list[Order]:
-        ids = self.session.scalars(select(orders.c.id).where(orders.c.origin_number == number, *scope)
-                                   .order_by(orders.c.id.desc()))
+    def origin_number_within(self, number: str, scope: Scope | None) -> list[Order]:
+        query = select(orders.c.id).where(orders.c.origin_number == number)
+        ids = self.session.scalars((scope(query) if scope else query).order_by(orders.c.id.desc()))
         return self.by_ids(list(ids))
 
 
