@@ -49,7 +49,8 @@ def demo(
         "vendendo (padrão: até Ctrl+C; 0: encerra logo)."))] = None,
     port: Annotated[int, typer.Option("--port", help="Porta do back office (ocupada: outra livre).")] = 8000,
 ) -> None:
-    """Demonstração: loja simulada, importação do histórico e pedidos chegando ao vivo por webhook."""
+    """Demonstração: loja simulada, importação do histórico, pedidos chegando ao vivo por webhook e o back office
+    aberto no navegador (até Ctrl+C)."""
     from lojasync.bootstrap import bootstrap
     from lojasync.entrypoints.tasks import TaskQueue
     from lojasync.entrypoints.web.app import create_app
@@ -188,8 +189,11 @@ def open_back_office(app, simulator, url: str, minutes: float | None, seed: int)
                   "NF-e → Transmitir; veja o estoque baixar em Estoque e as contas em Financeiro; cancele a NF-e e "
                   "veja os dois voltarem. Um pedido sem cliente mostra por quê e pode ser vinculado à mão.",
                   highlight=False)
-    ending = ("[bold]Ctrl+C encerra a demonstração.[/]" if minutes is None else
-              f"A demonstração encerra sozinha em {formats.format_decimal_places(minutes, 1)} min (ou com Ctrl+C).")
+    if minutes is None:
+        ending = "[bold]Ctrl+C encerra a demonstração.[/]"
+    else:
+        shown = formats.number(int(minutes)) if minutes == int(minutes) else formats.format_decimal_places(minutes, 1)
+        ending = f"A demonstração encerra sozinha em {shown} min (ou com Ctrl+C)."
     console.print(f"A loja continua vendendo: um pedido novo a cada 10 a 20 s, parte deles pagos, e o simulador da "
                   f"SEFAZ responde às NF-e. {ending}", highlight=False)
     deadline = math.inf if minutes is None else time.monotonic() + minutes * 60
