@@ -14,19 +14,22 @@ class InvalidEmail(LojasyncError):
 class WeakPassword(LojasyncError):
     code = "accounts.weak_password"
     message_template = "Senha fraca: {reason}."
-    resolution_template = "Use pelo menos {minimum} caracteres (uma frase serve), ou gere uma senha com --generate."
+    resolution_template = ("Use pelo menos {minimum} caracteres (uma frase serve), ou gere uma senha "
+                           "(\"Gerar senha\" em Configurações → Usuários, ou --generate no terminal).")
 
 
 class UserExists(LojasyncError):
     code = "accounts.user_exists"
     message_template = "Já existe um usuário com o e-mail {email}."
-    resolution_template = "Use outro e-mail, ou reative o usuário existente com 'users enable'."
+    resolution_template = ("Use outro e-mail, ou reative o usuário existente (Configurações → Usuários, ou "
+                           "'lojasync users enable EMAIL').")
 
 
 class UserNotFound(LojasyncError):
     code = "accounts.user_not_found"
     message_template = "Usuário {email} não encontrado."
-    resolution_template = "Confira o e-mail na lista de usuários (lojasync users list)."
+    resolution_template = ("Confira o e-mail na lista de usuários (Configurações → Usuários, ou "
+                           "'lojasync users list').")
 
 
 class InvalidLogin(LojasyncError):
@@ -40,7 +43,8 @@ class InvalidLogin(LojasyncError):
 class UserDisabled(LojasyncError):
     code = "accounts.user_disabled"
     message_template = "Este usuário está desativado."
-    resolution_template = "Peça a quem administra o lojasync para reativá-lo (lojasync users enable EMAIL)."
+    resolution_template = ("Peça a quem administra o lojasync para reativá-lo (Configurações → Usuários, ou "
+                           "'lojasync users enable EMAIL').")
 
 
 class LoginThrottled(LojasyncError):

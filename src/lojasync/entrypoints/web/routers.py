@@ -9,7 +9,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lojasync.entrypoints.web import api, login
-from lojasync.entrypoints.web.pages import finance, integration, invoices, orders, sales, settings, stock
+from lojasync.entrypoints.web.pages import (
+    finance,
+    integration,
+    invoices,
+    orders,
+    sales,
+    settings,
+    settings_users,
+    stock,
+)
 
 ROUTERS: list[APIRouter] = [
     login.router,
@@ -17,6 +26,7 @@ ROUTERS: list[APIRouter] = [
     finance.router,
     integration.router,
     settings.router,
+    settings_users.router,
     orders.router,
     invoices.router,
     sales.router,

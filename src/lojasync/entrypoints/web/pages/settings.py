@@ -1,6 +1,7 @@
 """Configurações: the company and its fiscal data (as `company set`, with the same checks), the A1 certificate
 (upload, or a test one in homologação), NF-e series and numbering, the environment, and, for reading, the rules
-that come from the environment variables (status mapping, unknown SKU, reconciliation) and the users."""
+that come from the environment variables (status mapping, unknown SKU, reconciliation); the users (their forms
+are in settings_users.py)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def _int(value: str, field: str) -> int | None:
     return int(value)
 
 
-def _page(request: Request, status_code: int = 200, **context) -> Response:
+def settings_view(request: Request, status_code: int = 200, **context) -> Response:
+    """The whole Configurações page; `context` adds a form's errors and what was typed (`errors={...}`)."""
     container = request.app.state.container
     settings = container.settings
     try:
@@ -75,7 +77,7 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
 
 @router.get("/configuracoes", include_in_schema=False)
 def settings_page(request: Request) -> Response:
-    return _page(request)
+    return settings_view(request)
 
 
 async def form_text(request: Request) -> dict[str, str]:
@@ -97,7 +99,7 @@ def set_company(request: Request, form: Annotated[dict[str, str], Depends(form_t
         data = changed_only(company_fields(container.read_uow()), given)
         save_company(container.uow(), data)
     except LojasyncError as exc:
-        return _page(request, 422, values=typed, errors={"company": exc})
+        return settings_view(request, 422, values=typed, errors={"company": exc})
     flash(request, "Dados da empresa gravados.", "success")
     return redirect(request, "/configuracoes#empresa")
 
@@ -111,7 +113,8 @@ def set_numbering(request: Request, series: Annotated[str, Form()] = "",
         given = {"series": _int(series, "Série"), "next_number": _int(next_number, "Próximo número")}
         save_company(container.uow(), changed_only(company_fields(container.read_uow()), given))
     except LojasyncError as exc:
-        return _page(request, 422, errors={"numbering": exc}, numbering={"series": series, "next_number": next_number})
+        return settings_view(request, 422, errors={"numbering": exc},
+                             numbering={"series": series, "next_number": next_number})
     flash(request, "Numeração da NF-e gravada.", "success")
     return redirect(request, "/configuracoes#numeracao")
 
@@ -124,7 +127,7 @@ def set_environment(request: Request, environment: Annotated[str, Form()] = "") 
         current = company_fields(container.read_uow())
         save_company(container.uow(), changed_only(current, {"environment": environment}))
     except LojasyncError as exc:
-        return _page(request, 422, errors={"environment": exc})
+        return settings_view(request, 422, errors={"environment": exc})
     flash(request, f"Ambiente: {dict(ENVIRONMENTS).get(environment, environment)}.", "success")
     return redirect(request, "/configuracoes#ambiente")
 
@@ -144,7 +147,7 @@ def upload_certificate(request: Request, arquivo: Annotated[UploadFile | None, F
             raise CertificatePasswordMissing()
         view = install_certificate(container.uow(), container.cipher, content, senha)
     except LojasyncError as exc:
-        return _page(request, 422, errors={"certificate": exc})
+        return settings_view(request, 422, errors={"certificate": exc})
     flash(request, f"Certificado instalado: {view.certificate_subject}.", "success")
     return redirect(request, "/configuracoes#certificado")
 
@@ -156,7 +159,7 @@ def test_certificate(request: Request) -> Response:
     try:
         install_test_certificate(container.uow(), container.cipher)
     except LojasyncError as exc:
-        return _page(request, 422, errors={"certificate": exc})
+        return settings_view(request, 422, errors={"certificate": exc})
     flash(request, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.", "warning")
     return redirect(request, "/configuracoes#certificado")
 

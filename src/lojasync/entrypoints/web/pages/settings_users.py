@@ -1,0 +1,117 @@
+"""Configurações → Usuários: add a user (password typed twice, or generated and shown once), disable or enable
+one, set a new password; the same account services as `lojasync users ...`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from lojasync.accounts.passwords import generate_password
+from lojasync.accounts.services.users import add_user, disable_user, enable_user, set_password
+from lojasync.accounts.users import normalize_email
+from lojasync.entrypoints.web.auth import PageUser, csrf_protect, login_url, page_user
+from lojasync.entrypoints.web.pages.settings import settings_view
+from lojasync.entrypoints.web.templating import flash, redirect
+from lojasync.shared.errors import LojasyncError
+
+router = APIRouter(dependencies=[Depends(page_user)])
+SECTION = "/configuracoes#usuarios"
+
+
+class PasswordsDiffer(LojasyncError):
+    code = "web.passwords_differ"
+    message_template = "As duas senhas digitadas são diferentes; nada foi gravado."
+    resolution_template = "Digite a mesma senha nos dois campos, ou use \"Gerar senha\"."
+
+
+class CannotDisableYourself(LojasyncError):
+    code = "web.cannot_disable_yourself"
+    message_template = "Você não pode desativar o seu próprio usuário ({email})."
+    resolution_template = ("Peça a outra pessoa com acesso ao back office para desativá-lo, ou use "
+                           "'lojasync users disable EMAIL' no terminal do servidor.")
+
+
+def _chosen_password(password: str, confirmation: str, generate: str) -> tuple[str, bool]:
+    """The password generated ("Gerar senha") or the one typed twice; True when generated."""
+    if generate:
+        return generate_password(), True
+    if password != confirmation:
+        raise PasswordsDiffer()
+    return password, False
+
+
+def _sessions(count: int) -> str:
+    return f"{count} sessão encerrada" if count == 1 else f"{count} sessões encerradas"
+
+
+@router.post("/configuracoes/usuarios", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def user_add(request: Request, email: Annotated[str, Form()] = "", senha: Annotated[str, Form()] = "",
+             senha_repetida: Annotated[str, Form()] = "", gerar: Annotated[str, Form()] = "") -> Response:
+    container = request.app.state.container
+    try:
+        secret, generated = _chosen_password(senha, senha_repetida, gerar)
+        user = add_user(container.accounts_uow(), email, secret)
+    except LojasyncError as exc:
+        return settings_view(request, 422, errors={"user_add": exc}, user_add_email=email)
+    if generated:
+        # Shown on this answer itself, never put in the flash cookie: the password is not stored anywhere
+        # (render sends no-store), and a reload does not show it again.
+        return settings_view(request, 200, generated={"email": user.email, "password": secret, "created": True})
+    flash(request, f"Usuário {user.email} criado.", "success")
+    return redirect(request, SECTION)
+
+
+@router.post("/configuracoes/usuarios/desativar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def user_disable(request: Request, me: PageUser, email: Annotated[str, Form()] = "") -> Response:
+    container = request.app.state.container
+    try:
+        if _same(email, me.email):
+            raise CannotDisableYourself(email=me.email)
+        user, ended = disable_user(container.accounts_uow(), email)
+    except LojasyncError as exc:
+        return settings_view(request, 422, errors={"user_action": exc})
+    flash(request, f"Usuário {user.email} desativado; {_sessions(ended)}.", "success")
+    return redirect(request, SECTION)
+
+
+@router.post("/configuracoes/usuarios/reativar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def user_enable(request: Request, email: Annotated[str, Form()] = "") -> Response:
+    container = request.app.state.container
+    try:
+        user = enable_user(container.accounts_uow(), email)
+    except LojasyncError as exc:
+        return settings_view(request, 422, errors={"user_action": exc})
+    flash(request, f"Usuário {user.email} reativado.", "success")
+    return redirect(request, SECTION)
+
+
+@router.post("/configuracoes/usuarios/senha", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def user_password(request: Request, me: PageUser, usuario: Annotated[str, Form()] = "",
+                  nova_senha: Annotated[str, Form()] = "", nova_senha_repetida: Annotated[str, Form()] = "",
+                  gerar: Annotated[str, Form()] = "") -> Response:
+    container = request.app.state.container
+    try:
+        secret, generated = _chosen_password(nova_senha, nova_senha_repetida, gerar)
+        user, ended = set_password(container.accounts_uow(), usuario, secret)
+    except LojasyncError as exc:
+        return settings_view(request, 422, errors={"user_password": exc}, user_password_email=usuario)
+    if _same(user.email, me.email):
+        # The service ends every session of the user, this one included: log in again with the new password
+        # (a generated one is still shown first, or it would be lost).
+        if generated:
+            return settings_view(request, 200, generated={"email": user.email, "password": secret, "own": True})
+        flash(request, "Sua senha foi trocada: entre de novo com a nova senha.", "success")
+        return redirect(request, login_url("/configuracoes"))
+    if generated:
+        return settings_view(request, 200, generated={"email": user.email, "password": secret, "ended": ended})
+    flash(request, f"Senha de {user.email} trocada; {_sessions(ended)}.", "success")
+    return redirect(request, SECTION)
+
+
+def _same(email: str, other: str) -> bool:
+    try:
+        return normalize_email(email) == normalize_email(other)
+    except LojasyncError:
+        return False
