@@ -47,13 +47,23 @@ class SimpleSaleRepository:
         query = select(SimpleSale).where(SimpleSale.order_id == order_id).order_by(SimpleSale.id)
         return list(self.session.scalars(query))
 
-    def list(self, status: SaleStatus | None = None, limit: int | None = None) -> list[SimpleSale]:
+    def list(self, status: SaleStatus | None = None, limit: int | None = None,
+             offset: int = 0) -> list[SimpleSale]:
+        """Newest first; `offset`/`limit` give one page of the list."""
         query = select(SimpleSale).order_by(SimpleSale.id.desc())
         if status is not None:
             query = query.where(SimpleSale.status == status)
+        if offset:
+            query = query.offset(offset)
         if limit:
             query = query.limit(limit)
         return list(self.session.scalars(query))
+
+    def count(self, status: SaleStatus | None = None) -> int:
+        query = select(func.count()).select_from(SimpleSale)
+        if status is not None:
+            query = query.where(SimpleSale.status == status)
+        return self.session.scalar(query) or 0
 
 
 class InvoiceRepository:
@@ -78,13 +88,23 @@ class InvoiceRepository:
         return self.session.scalar(select(func.max(Invoice.number)).where(
             Invoice.environment == environment, Invoice.series == series)) or 0
 
-    def list(self, status: InvoiceStatus | None = None, limit: int | None = None) -> list[Invoice]:
+    def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
+             offset: int = 0) -> list[Invoice]:
+        """Newest first; `offset`/`limit` give one page of the list."""
         query = select(Invoice).order_by(Invoice.id.desc())
         if status is not None:
             query = query.where(Invoice.status == status)
+        if offset:
+            query = query.offset(offset)
         if limit:
             query = query.limit(limit)
         return list(self.session.scalars(query))
+
+    def count(self, status: InvoiceStatus | None = None) -> int:
+        query = select(func.count()).select_from(Invoice)
+        if status is not None:
+            query = query.where(Invoice.status == status)
+        return self.session.scalar(query) or 0
 
 
 class ReceivableRepository:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from lojasync.fiscal.errors import InvoiceNotFound, SaleNotFound
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
@@ -74,10 +74,40 @@ def invoice_view(invoice: Invoice, order) -> InvoiceView:
                        invoice.cancelled_at, invoice.cancel_justification, list(invoice.lines_data))
 
 
-def list_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None = None, limit: int | None = None) -> list[SaleView]:
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ListPage(Generic[T]):
+    """One page of a list, newest first: `page` from 1 (brought back into range), `total` of the whole list."""
+
+    items: list[T]
+    page: int
+    pages: int
+    total: int
+    per_page: int
+
+
+def _page_numbers(total: int, page: int, per_page: int) -> tuple[int, int]:
+    pages = max(1, -(-total // per_page))
+    return min(max(page, 1), pages), pages
+
+
+def list_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None = None, limit: int | None = None,
+               offset: int = 0) -> list[SaleView]:
     with uow:
-        sales = uow.simple_sales.list(status, limit)
+        sales = uow.simple_sales.list(status, limit, offset)
         return [sale_view(s, uow.orders.get(s.order_id)) for s in sales]
+
+
+def page_of_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None, page: int,
+                  per_page: int) -> ListPage[SaleView]:
+    """Page `page` of the vendas simples (in `status`): counted and cut in the database, in one transaction."""
+    with uow:
+        total = uow.simple_sales.count(status)
+        number, pages = _page_numbers(total, page, per_page)
+        sales = uow.simple_sales.list(status, per_page, (number - 1) * per_page)
+        return ListPage([sale_view(s, uow.orders.get(s.order_id)) for s in sales], number, pages, total, per_page)
 
 
 def show_sale(uow: ProcessingUnitOfWork, sale_id: int) -> SaleView:
@@ -89,10 +119,21 @@ def show_sale(uow: ProcessingUnitOfWork, sale_id: int) -> SaleView:
 
 
 def list_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None = None,
-                  limit: int | None = None) -> list[InvoiceView]:
+                  limit: int | None = None, offset: int = 0) -> list[InvoiceView]:
     with uow:
-        invoices = uow.invoices.list(status, limit)
+        invoices = uow.invoices.list(status, limit, offset)
         return [invoice_view(i, uow.orders.get(i.order_id)) for i in invoices]
+
+
+def page_of_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None, page: int,
+                     per_page: int) -> ListPage[InvoiceView]:
+    """Page `page` of the NF-e (in `status`): counted and cut in the database, in one transaction."""
+    with uow:
+        total = uow.invoices.count(status)
+        number, pages = _page_numbers(total, page, per_page)
+        invoices = uow.invoices.list(status, per_page, (number - 1) * per_page)
+        return ListPage([invoice_view(i, uow.orders.get(i.order_id)) for i in invoices], number, pages, total,
+                        per_page)
 
 
 def show_invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> InvoiceView:

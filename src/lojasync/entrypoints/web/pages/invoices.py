@@ -10,16 +10,17 @@ from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
+from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
-from lojasync.fiscal.services.views import list_invoices, show_invoice
+from lojasync.fiscal.services.views import page_of_invoices, show_invoice
 from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(dependencies=[Depends(page_user)])
-LIST_LIMIT = 500
+PER_PAGE = 50
 STATUSES = {"pendente": InvoiceStatus.PENDING, "aguardando": InvoiceStatus.AWAITING,
             "autorizada": InvoiceStatus.AUTHORISED, "rejeitada": InvoiceStatus.REJECTED,
             "denegada": InvoiceStatus.DENIED, "cancelada": InvoiceStatus.CANCELLED,
@@ -31,12 +32,14 @@ DISCARDABLE = {"pending", "rejected"}
 
 
 @router.get("/nfe", include_in_schema=False)
-def invoices_page(request: Request, situacao: str = "") -> Response:
+def invoices_page(request: Request, situacao: str = "", pagina: str = "") -> Response:
     status = STATUSES.get(situacao)
-    invoices = list_invoices(request.app.state.container.read_uow(), status, LIST_LIMIT)
+    found = page_of_invoices(request.app.state.container.read_uow(), status, page_number(pagina), PER_PAGE)
+    result = counted_page(request, found.items, found.page, found.pages, found.total, path="/nfe",
+                          params={"situacao": situacao if status else ""})
     return render(request, "invoices/list.html", {
-        "invoices": invoices, "situacao": situacao if status else "", "status_options": STATUS_OPTIONS,
-        "limit": LIST_LIMIT})
+        "invoices": found.items, "result": result, "situacao": situacao if status else "",
+        "status_options": STATUS_OPTIONS, "per_page": PER_PAGE})
 
 
 def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **context) -> Response:

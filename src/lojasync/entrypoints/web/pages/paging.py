@@ -1,4 +1,5 @@
-"""One page of a list that is read whole (products, receivables), and the links to the pages around it."""
+"""One page of a list, and the links to the pages around it (keeping the filters): cut here from a list read
+whole (products, receivables), or already cut by the database (NF-e, vendas simples)."""
 
 from __future__ import annotations
 
@@ -32,11 +33,25 @@ def page_of(request: Request, items: list[Any], page: int | str | None, per_page
     pages = max(1, -(-len(items) // per_page))
     number = min(max(number, 1), pages)
     chosen = items[(number - 1) * per_page:number * per_page]
+    return counted_page(request, chosen, number, pages, len(items), path, params)
+
+
+def counted_page(request: Request, items: list[Any], page: int, pages: int, total: int, path: str | None = None,
+                 params: dict[str, str] | None = None) -> Page:
+    """A page already cut (and counted) by the database, with the links to the pages around it."""
 
     def url(target: int) -> str:
         given = params.items() if params is not None else request.query_params.multi_items()
         query = [(k, v) for k, v in given if k != "pagina" and v]
         return f"{path or request.url.path}?{urlencode(query + [('pagina', str(target))])}"
 
-    return Page(chosen, number, pages, len(items), url(number - 1) if number > 1 else None,
-                url(number + 1) if number < pages else None)
+    return Page(items, page, pages, total, url(page - 1) if page > 1 else None,
+                url(page + 1) if page < pages else None)
+
+
+def page_number(value: int | str | None) -> int:
+    """The `pagina` asked for: anything but a positive number is the first page."""
+    try:
+        return max(1, int(value or 1))
+    except (TypeError, ValueError):
+        return 1

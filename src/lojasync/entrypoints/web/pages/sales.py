@@ -8,24 +8,28 @@ from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon
+from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
-from lojasync.fiscal.services.views import list_sales, show_sale
+from lojasync.fiscal.services.views import page_of_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(dependencies=[Depends(page_user)])
-LIST_LIMIT = 500
+PER_PAGE = 50
 STATUSES = {"pendente": SaleStatus.PENDING, "confirmada": SaleStatus.CONFIRMED, "cancelada": SaleStatus.CANCELLED}
 STATUS_OPTIONS = [("", "Todas")] + [(value, status.label) for value, status in STATUSES.items()]
 
 
 @router.get("/vendas", include_in_schema=False)
-def sales_page(request: Request, situacao: str = "") -> Response:
+def sales_page(request: Request, situacao: str = "", pagina: str = "") -> Response:
     status = STATUSES.get(situacao)
-    sales = list_sales(request.app.state.container.read_uow(), status, LIST_LIMIT)
-    return render(request, "sales/list.html", {"sales": sales, "situacao": situacao if status else "",
-                                               "status_options": STATUS_OPTIONS, "limit": LIST_LIMIT})
+    found = page_of_sales(request.app.state.container.read_uow(), status, page_number(pagina), PER_PAGE)
+    result = counted_page(request, found.items, found.page, found.pages, found.total, path="/vendas",
+                          params={"situacao": situacao if status else ""})
+    return render(request, "sales/list.html", {"sales": found.items, "result": result,
+                                               "situacao": situacao if status else "",
+                                               "status_options": STATUS_OPTIONS, "per_page": PER_PAGE})
 
 
 def _sale_page(request: Request, sale_id: int, status_code: int = 200, **context) -> Response:

@@ -1,0 +1,92 @@
+"""The NF-e (/nfe) and vendas simples (/vendas) lists in pages of 50, counted and cut in the database by the
+list services (page_of_invoices, page_of_sales), with links that keep the filter."""
+
+from __future__ import annotations
+
+import re
+
+from lojasync.fiscal.services.invoices import generate_invoice
+from lojasync.fiscal.services.simple_sales import cancel_sale, generate_sale
+from lojasync.fiscal.services.views import list_invoices, list_sales, page_of_invoices, page_of_sales
+from lojasync.fiscal.simple_sales import SaleStatus
+from tests.web import documents_setup as setup
+from tests.web.documents_setup import imported, text_of
+
+store_id = setup.store_id   # the shared fixtures, used by name below
+company = setup.company
+
+
+def sales(app, store_id: int, count: int) -> list[int]:
+    """`count` vendas simples, one per imported order; their ids, oldest first."""
+    numbers = imported(app, store_id, *[{"id": 2500000000 + i} for i in range(count)])
+    return [generate_sale(app.uow(), number).id for number in numbers]
+
+
+def shown(page: str, prefix: str) -> list[int]:
+    return [int(found) for found in re.findall(rf'data-testid="{prefix}-(\d+)"', page)]
+
+
+def test_the_sales_service_counts_and_cuts_pages_in_the_database(app, store_id):
+    ids = sales(app, store_id, 7)
+    cancel_sale(app.uow(), ids[0])
+    first = page_of_sales(app.read_uow(), None, 1, 3)
+    assert (first.total, first.pages, first.page) == (7, 3, 1)
+    assert [s.id for s in first.items] == ids[::-1][:3]                   # newest first
+    last = page_of_sales(app.read_uow(), None, 3, 3)
+    assert [s.id for s in last.items] == [ids[0]]
+    assert page_of_sales(app.read_uow(), None, 99, 3).page == 3           # beyond the end: the last page
+    assert page_of_sales(app.read_uow(), None, 0, 3).page == 1
+    pending = page_of_sales(app.read_uow(), SaleStatus.PENDING, 2, 3)
+    assert (pending.total, pending.pages, [s.id for s in pending.items]) == (6, 2, ids[1:4][::-1])
+    # The CLI's call (no limit) still lists everything; limit/offset give the same pages.
+    assert [s.id for s in list_sales(app.read_uow())] == ids[::-1]
+    assert [s.id for s in list_sales(app.read_uow(), None, 3, 3)] == ids[::-1][3:6]
+
+
+def test_the_sales_list_has_pages_of_50_that_keep_the_filter(app, logged_in, store_id):
+    ids = sales(app, store_id, 53)
+    for sale_id in ids[:2]:
+        cancel_sale(app.uow(), sale_id)
+    newest_first = ids[::-1]
+
+    first = logged_in.get("/vendas")
+    assert shown(first.text, "venda") == newest_first[:50]
+    words = text_of(first.text)
+    assert "53 venda(s) simples" in words and "página 1 de 2" in words
+    assert 'href="/vendas?pagina=2"' in first.text and 'rel="prev"' not in first.text
+
+    second = logged_in.get("/vendas?pagina=2")
+    assert shown(second.text, "venda") == newest_first[50:]
+    assert 'href="/vendas?pagina=1"' in second.text and 'rel="next"' not in second.text
+
+    pending = logged_in.get("/vendas?situacao=pendente")
+    assert "51 venda(s) simples" in text_of(pending.text)
+    assert 'href="/vendas?situacao=pendente&amp;pagina=2"' in pending.text
+    assert shown(logged_in.get("/vendas?situacao=pendente&pagina=2").text, "venda") == [ids[2]]
+
+    cancelled = logged_in.get("/vendas?situacao=cancelada")
+    assert shown(cancelled.text, "venda") == ids[1::-1] and 'class="pagination"' not in cancelled.text
+
+    # A page beyond the end shows the last one; a page that is not a number, the first.
+    assert shown(logged_in.get("/vendas?pagina=9").text, "venda") == newest_first[50:]
+    assert shown(logged_in.get("/vendas?pagina=abc").text, "venda") == newest_first[:50]
+
+
+def test_the_invoices_list_has_pages_of_50_that_keep_the_filter(app, logged_in, store_id, company):
+    numbers = imported(app, store_id, *[{"id": 2600000000 + i} for i in range(51)])
+    ids = [generate_invoice(app.uow(), app.cipher, number).id for number in numbers]
+    newest_first = ids[::-1]
+
+    found = page_of_invoices(app.read_uow(), None, 2, 50)
+    assert (found.total, found.pages, [i.id for i in found.items]) == (51, 2, [ids[0]])
+    assert [i.id for i in list_invoices(app.read_uow())] == newest_first     # the CLI's call, unchanged
+
+    first = logged_in.get("/nfe")
+    assert shown(first.text, "nfe") == newest_first[:50]
+    assert "51 NF-e" in text_of(first.text) and 'href="/nfe?pagina=2"' in first.text
+    assert shown(logged_in.get("/nfe?pagina=2").text, "nfe") == [ids[0]]
+
+    pending = logged_in.get("/nfe?situacao=pendente")
+    assert 'href="/nfe?situacao=pendente&amp;pagina=2"' in pending.text
+    assert shown(logged_in.get("/nfe?situacao=pendente&pagina=2").text, "nfe") == [ids[0]]
+    assert "Nenhuma NF-e nessa situação" in logged_in.get("/nfe?situacao=autorizada&pagina=3").text
