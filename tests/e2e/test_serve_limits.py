@@ -181,6 +181,9 @@ def test_lojasync_serve_warns_guards_and_keeps_metrics_private(lojasync_serve):
     assert all("\x1b[33m" in line for line in warnings)  # yellow
     assert "LOJASYNC_NUVEMSHOP_CLIENT_ID e LOJASYNC_NUVEMSHOP_CLIENT_SECRET" in warnings[0]
     assert "LOJASYNC_PUBLIC_URL aponta para 127.0.0.1" in warnings[1]
+    # The back office's address, and how to create its first user (a fresh data folder has none).
+    assert f"Back office: {url}/login" in printed
+    assert "crie o primeiro com 'lojasync users add EMAIL'" in printed
 
     # Metrics and readiness: hidden on the public port without the token, open on their own port.
     assert httpx.get(f"{url}/metrics").status_code == 404

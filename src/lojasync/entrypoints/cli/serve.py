@@ -78,9 +78,12 @@ def serve(
             queue.housekeeping()  # what a process killed earlier left pending starts now, not at the next minute
     metrics = (f"; métricas e /readyz em http://{settings.metrics_host}:{settings.metrics_port}" if metrics_server
                else "")
-    console.print(f"lojasync ouvindo em http://{host}:{listening.getsockname()[1]} (webhooks em /webhooks/nuvemshop)"
+    bound_port = listening.getsockname()[1]
+    console.print(f"lojasync ouvindo em http://{_url_host(host)}:{bound_port} (webhooks em /webhooks/nuvemshop)"
                   + ("" if no_worker else f", worker embutido com {settings.worker_threads} threads") + metrics,
                   highlight=False, soft_wrap=True)
+    for line in back_office_lines(app, host, bound_port):
+        console.print(line, highlight=False, soft_wrap=True)
     # uvicorn stops on SIGTERM and then raises it again: with the default action the process would die
     # there, before the embedded worker and the metrics server below are stopped.
     if threading.current_thread() is threading.main_thread():  # only there may a handler be set
@@ -100,6 +103,32 @@ def serve(
             outage.uninstall()
         if metrics_server is not None:
             metrics_server.stop()
+
+
+def back_office_lines(app, host: str, port: int) -> list[str]:
+    """Where to open the back office, and, while nobody can log in, how to create the first user."""
+    from lojasync.accounts.services.users import list_users
+
+    lines = [f"Back office: {back_office_url(host, port)}"]
+    users = list_users(app.accounts_read_uow())
+    if not users:
+        lines.append("Nenhum usuário para entrar no back office: crie o primeiro com 'lojasync users add EMAIL'.")
+    elif not any(user.active for user in users):
+        lines.append("Todos os usuários estão desativados: reative um com 'lojasync users enable EMAIL' ou crie "
+                     "outro com 'lojasync users add EMAIL'.")
+    return lines
+
+
+def back_office_url(host: str, port: int) -> str:
+    """The login page's address. Listening on every interface (0.0.0.0, ::), this machine opens it at
+    127.0.0.1; other machines use this machine's address."""
+    if host in ("0.0.0.0", "", "::"):
+        return f"http://127.0.0.1:{port}/login (ou o endereço desta máquina na rede, na porta {port})"
+    return f"http://{_url_host(host)}:{port}/login"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets in a URL
 
 
 def _exit_cleanly(signum, frame) -> None:
