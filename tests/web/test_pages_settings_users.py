@@ -41,7 +41,7 @@ def can_log_in(web: TestClient, email: str, password: str) -> bool:
 
 def test_a_user_is_added_with_a_password_typed_twice(logged_in, app, csrf_of):
     answer = post(logged_in, csrf_of, "/configuracoes/usuarios",
-                  {"email": " Vendas@Loja.com.br ", "senha": OTHER_PASSWORD, "senha_repetida": OTHER_PASSWORD})
+                  {"email": " Vendas@Loja.com.br ", "senha_usuario": OTHER_PASSWORD, "senha_usuario_repetida": OTHER_PASSWORD})
     assert answer.status_code == 303 and answer.headers["location"] == "/configuracoes#usuarios"
     assert users_of(app)[OTHER].active
     assert can_log_in(logged_in, OTHER, OTHER_PASSWORD)
@@ -65,11 +65,11 @@ def test_a_generated_password_is_shown_once_and_works(logged_in, app, csrf_of):
 
 def test_bad_new_users_are_refused_in_portuguese_next_to_the_form(logged_in, app, csrf_of):
     cases = [
-        ({"email": OTHER, "senha": OTHER_PASSWORD, "senha_repetida": OTHER_PASSWORD + "x"},
+        ({"email": OTHER, "senha_usuario": OTHER_PASSWORD, "senha_usuario_repetida": OTHER_PASSWORD + "x"},
          "As duas senhas digitadas são diferentes"),
-        ({"email": OTHER, "senha": "curta", "senha_repetida": "curta"}, "Senha fraca: tem 5 caracteres"),
-        ({"email": "não-é-email", "senha": OTHER_PASSWORD, "senha_repetida": OTHER_PASSWORD}, "E-mail inválido"),
-        ({"email": logged_in.user_email, "senha": OTHER_PASSWORD, "senha_repetida": OTHER_PASSWORD},
+        ({"email": OTHER, "senha_usuario": "curta", "senha_usuario_repetida": "curta"}, "Senha fraca: tem 5 caracteres"),
+        ({"email": "não-é-email", "senha_usuario": OTHER_PASSWORD, "senha_usuario_repetida": OTHER_PASSWORD}, "E-mail inválido"),
+        ({"email": logged_in.user_email, "senha_usuario": OTHER_PASSWORD, "senha_usuario_repetida": OTHER_PASSWORD},
          f"Já existe um usuário com o e-mail {logged_in.user_email}"),
     ]
     for form, message in cases:
@@ -189,3 +189,9 @@ def test_the_forms_need_a_login(web):
     answer = web.post("/configuracoes/usuarios", data={"email": OTHER, "gerar": "1"})
     assert answer.status_code in (303, 403)
     assert OTHER not in answer.text
+
+
+def test_the_page_has_no_two_fields_with_the_same_id(logged_in, app):
+    add_user(app.accounts_uow(), OTHER, OTHER_PASSWORD)
+    ids = re.findall(r'\bid="([^"]+)"', logged_in.get("/configuracoes").text)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)

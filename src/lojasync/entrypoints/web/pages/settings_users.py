@@ -47,11 +47,12 @@ def _sessions(count: int) -> str:
 
 
 @router.post("/configuracoes/usuarios", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def user_add(request: Request, email: Annotated[str, Form()] = "", senha: Annotated[str, Form()] = "",
-             senha_repetida: Annotated[str, Form()] = "", gerar: Annotated[str, Form()] = "") -> Response:
+def user_add(request: Request, email: Annotated[str, Form()] = "", senha_usuario: Annotated[str, Form()] = "",
+             senha_usuario_repetida: Annotated[str, Form()] = "", gerar: Annotated[str, Form()] = "") -> Response:
+    # Field names of their own: the certificate form on the same page already has a "senha".
     container = request.app.state.container
     try:
-        secret, generated = _chosen_password(senha, senha_repetida, gerar)
+        secret, generated = _chosen_password(senha_usuario, senha_usuario_repetida, gerar)
         user = add_user(container.accounts_uow(), email, secret)
     except LojasyncError as exc:
         return settings_view(request, 422, errors={"user_add": exc}, user_add_email=email)
