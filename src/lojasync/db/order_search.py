@@ -115,7 +115,9 @@ def _in_range(moment: datetime) -> bool:
 def text_condition(terms: SearchTerms) -> ColumnElement[bool]:
     """The order's number, the store's number, a part of the contact's or the customer's name, or a part of
     either's CPF/CNPJ (any of them): one LIKE per kind over the search columns, which hold both."""
-    either = [orders.c.origin_number == terms.number, orders.c.search_name.contains(terms.words, autoescape=True)]
+    either = [orders.c.origin_number == terms.number]
+    if terms.words:
+        either.append(orders.c.search_name.contains(terms.words, autoescape=True))
     if terms.erp_number is not None:
         either.append(orders.c.id == terms.erp_number)
     if terms.document:

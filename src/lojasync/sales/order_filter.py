@@ -20,7 +20,8 @@ _LARGEST_NUMBER = 2**31 - 1
 @dataclass(frozen=True)
 class OrderFilter:
     """Which orders a listing shows. `text` matches the order's number, the store's number, the customer's
-    name (without regard to case or accents) and the CPF/CNPJ (with or without punctuation)."""
+    name (without regard to case or accents; a text with a letter) and the CPF/CNPJ (with or without
+    punctuation); "#1234" is a number only."""
 
     status: OrderStatus | None = None
     origin: str | None = None               # where the orders came from ("nuvemshop": Loja virtual)
@@ -41,20 +42,25 @@ class SearchTerms:
 
     number: str             # the order's number in the store, as typed without "#"
     erp_number: int | None  # the same text as the ERP's order number, when it is one
-    words: str              # folded (lower case, no accents): part of the customer's or the contact's name
+    words: str              # folded (lower case, no accents): part of a name; "" when the text has no letter
     document: str           # part of a CPF/CNPJ without punctuation; "" when the text cannot be one
 
     @classmethod
     def of(cls, text: str | None) -> SearchTerms | None:
         if not text or not text.strip():
             return None
-        number = text.strip().lstrip("#")
+        text = text.strip()
+        number = text.lstrip("#")
         erp_number = int(number) if number.isascii() and number.isdigit() and str(int(number)) == number else None
+        erp_number = erp_number if erp_number is not None and erp_number <= _LARGEST_NUMBER else None
+        if text.startswith("#"):   # "#1234": the order's number, as the store and the ERP show it
+            return cls(number, erp_number, "", "")
+        # A name has a letter: a text of digits and punctuation is a number or a document, not a name.
+        words = fold(text) if any(c.isalpha() for c in text) else ""
         document = normalize_tax_id(text)
         # A document is searched from three characters on: fewer would match almost every order.
         document = document if len(document) >= 3 and any(c.isdigit() for c in document) else ""
-        return cls(number, erp_number if erp_number is not None and erp_number <= _LARGEST_NUMBER else None,
-                   fold(text.strip()), document)
+        return cls(number, erp_number, words, document)
 
 
 def matches(criteria: OrderFilter, order: Order) -> bool:
@@ -93,7 +99,8 @@ def _matches_text(terms: SearchTerms, order: Order) -> bool:
     if order.id == terms.erp_number or order.origin_number == terms.number:
         return True
     customer = order.customer
-    if terms.words in fold(customer.name if customer else None) or terms.words in fold(order.contact_name):
+    if terms.words and (terms.words in fold(customer.name if customer else None)
+                        or terms.words in fold(order.contact_name)):
         return True
     if terms.document:
         documents = (customer.tax_id if customer else "", normalize_tax_id(order.contact_document))
