@@ -145,8 +145,8 @@ def list_(
     needs_attention: Annotated[bool | None, Query(description="Só os que precisam (ou não) de atenção.")] = None,
     without_customer: Annotated[bool, Query(description="Só pedidos sem cliente.")] = False,
     q: Annotated[str | None, Query(max_length=200, description=(
-        "Busca: número do pedido, número na loja, nome do cliente (sem acentos ou maiúsculas) ou CPF/CNPJ "
-        "(com ou sem pontuação)."))] = None,
+        "Busca: número do pedido, número na loja (#1234: só o número), parte do nome do cliente (sem acentos "
+        "ou maiúsculas) ou CPF/CNPJ (com ou sem pontuação)."))] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
     app: Container = Depends(container),
