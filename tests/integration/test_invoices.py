@@ -149,6 +149,7 @@ def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):
         generate_invoice(app.uow(), app.cipher, number)
     words = " | ".join(refused.value.problems)
     assert "certificado A1" in words and "sem cliente com CPF/CNPJ" in words
+    assert "sem cliente identificado" not in words   # the missing customer is said once
     with app.read_uow() as uow:
         assert uow.company.get().next_number == 1  # nothing numbered
 

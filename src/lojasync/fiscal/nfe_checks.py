@@ -131,14 +131,18 @@ def _item_problems(position: int, item: InvoiceItem) -> list[str]:
 def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: Sequence[InvoiceItem], *,
                     payments: Sequence[Payment] = (), freight: Decimal = ZERO, discount: Decimal = ZERO,
                     other: Decimal = ZERO, order_total: Decimal | None = None, taxes: TaxSettings | None = None,
-                    series: int = 1, number: int = 1, lines_left_out: int = 0) -> list[str]:
+                    series: int = 1, number: int = 1, lines_left_out: int = 0,
+                    recipient_reported: bool = False) -> list[str]:
     """Everything that keeps these data from making a valid NF-e, in Portuguese; empty when nothing does.
 
     `lines_left_out`: order lines that could not become items (their problem is already listed). The count
     and money checks are then skipped: about a partial set of items they would report nonsense ("no items",
-    "discount greater than the goods") that goes away once those lines are fixed.
+    "discount greater than the goods") that goes away once those lines are fixed. `recipient_reported`: the
+    caller already said why there is no recipient (no customer, no address): not said twice.
     """
-    problems = _issuer_problems(issuer) + _recipient_problems(recipient)
+    problems = _issuer_problems(issuer)
+    if not (recipient is None and recipient_reported):
+        problems += _recipient_problems(recipient)
     if not items and not lines_left_out:
         problems.append("Pedido: o pedido não tem itens")
     elif len(items) + lines_left_out > _MAX_ITEMS:

@@ -110,6 +110,7 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     issuer = issuer_of(company)
     recipient, found = recipient_of(order)
     problems += found
+    recipient_reported = recipient is None and bool(found)
     items, found = items_of(lines, products, company)
     problems += found
     payments = (Payment(order.payment_method or "outro", order.total, order.installments or 1),)
@@ -117,7 +118,7 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=order.freight,
                                 discount=order.discount, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,
-                                lines_left_out=len(lines) - len(items))
+                                lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported)
     return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)))
 
 
