@@ -128,7 +128,12 @@ class Filler:
                 for table in ("customers", "orders", "order_lines", "nuvemshop_order_bindings"):
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                       f"(SELECT max(id) FROM {table}))"))
-            conn.execute(text("ANALYZE"))   # what PostgreSQL's autovacuum does by itself after such a load
+        # SQLite: no ANALYZE, as lojasync runs none: the plans are the ones a store's database gets.
+        if engine.dialect.name == "postgresql":
+            # What autovacuum does by itself after such a load (statistics, and the visibility map that lets
+            # a count or a text search read an index instead of every row); outside a transaction.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
         sample = rng.choice([o for o in order_rows if o["customer_id"]])
         person = people[sample["customer_id"] - 1]
         return {"name": person[2], "last_name": person[2].split()[-1], "document": punctuated(person[1]),
