@@ -28,6 +28,14 @@ from lojasync.nuvemshop.db.orm import start_mappers
 from lojasync.nuvemshop.db.unit_of_work import SqlConnectorUnitOfWork
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.import_settings import (
+    RECONCILE_MINUTES,
+    STATUS_RULES,
+    UNKNOWN_SKU,
+    ImportDefaults,
+    ImportSettings,
+    current_import_settings,
+)
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import invoice_authorised, invoice_cancelled, stock_counted, stock_moved
 from lojasync.sales.events import OrderEvent
@@ -84,8 +92,18 @@ class Container:
         """Recognising a session on every page: a reader, never waiting for a writer."""
         return SqlAccountsUnitOfWork(self.read_session_factory, self.bus)
 
+    @functools.cached_property
+    def import_defaults(self) -> ImportDefaults:
+        """The import rules of the LOJASYNC_* variables (or the defaults): those the lojasync's own values override."""
+        return import_defaults(self.settings)
+
+    def import_settings(self) -> ImportSettings:
+        """The import rules in force now: the lojasync's values (Configurações) over the variables."""
+        return current_import_settings(self.read_uow(), self.import_defaults)
+
     def policy(self) -> ImportPolicy:
-        return ImportPolicy(rules=self.settings.status_rules(), unknown_sku=self.settings.unknown_sku)
+        # Read once per call (an import batch), so a rule changed in Configurações applies from the next batch.
+        return self.import_settings().policy()
 
     def client_for(self, store: Store) -> StoreClient:
         from lojasync.nuvemshop.client.rate_limit import DEFAULT_BUCKET_LIMIT, LocalLeakyBucketGate
@@ -134,6 +152,16 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def import_defaults(settings: Settings) -> ImportDefaults:
+    fields = {STATUS_RULES: ("status_by_order_status", "status_by_payment_status", "default_status"),
+              UNKNOWN_SKU: ("unknown_sku",), RECONCILE_MINUTES: ("reconcile_minutes",)}
+    variables = {key: tuple(f"LOJASYNC_{name.upper()}" for name in names if name in settings.model_fields_set)
+                 for key, names in fields.items()}
+    return ImportDefaults(rules=settings.status_rules(), unknown_sku=settings.unknown_sku,
+                          reconcile_minutes=settings.reconcile_minutes,
+                          variables={key: names for key, names in variables.items() if names})
 
 
 def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create: bool = True) -> Container:

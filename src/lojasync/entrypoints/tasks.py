@@ -183,7 +183,8 @@ class TaskQueue:
         """Every minute: reconcile stores that are due, drain what a dead worker left pending, settle NF-e
         awaiting SEFAZ, and push store updates no task is pushing (a failed enqueue, a dead worker)."""
         app = self.container
-        due = due_work(app.read_uow(), datetime.now(timezone.utc), timedelta(minutes=app.settings.reconcile_minutes))
+        # The interval as set now (Configurações, `import-rules set`, else LOJASYNC_RECONCILE_MINUTES): no restart.
+        due = due_work(app.read_uow(), datetime.now(timezone.utc), app.import_settings().reconcile_every)
         for store_id in due.stores_to_sync:
             self.sync_soon(store_id)
         for store_id in due.stores_to_drain:

@@ -14,6 +14,7 @@ from lojasync.sales.ports import SalesUnitOfWork
 
 if TYPE_CHECKING:
     from lojasync.db.repositories import ProductRepository
+    from lojasync.nuvemshop.db.import_settings import ImportSettingRepository
     from lojasync.nuvemshop.db.lgpd_queries import ExportRepository, LgpdQueries
     from lojasync.nuvemshop.db.order_search import StoreOrderSearchRepository
     from lojasync.nuvemshop.db.repositories import (
@@ -43,6 +44,7 @@ class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
     lgpd: LgpdQueries
     lgpd_exports: ExportRepository
     store_updates: StoreUpdateRepository
+    import_settings: ImportSettingRepository
 
     def __enter__(self) -> ConnectorUnitOfWork: ...
 

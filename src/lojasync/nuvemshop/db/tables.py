@@ -177,3 +177,14 @@ store_updates = Table(
     UniqueConstraint("store_id", "kind", "ref", name="uq_nuvemshop_store_updates_store_kind_ref"),
     Index("ix_nuvemshop_store_updates_status_store", "status", "store_id"),
 )
+
+import_settings = Table(
+    # The import rules the operator changed in the lojasync (Configurações, `lojasync import-rules set`): one
+    # row per rule (status_rules, unknown_sku, reconcile_minutes). A row wins over the LOJASYNC_* variable, so
+    # nobody restarts the service to change a rule; no row: the variable, else the default.
+    "import_settings", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("updated_by", String(254)),
+)

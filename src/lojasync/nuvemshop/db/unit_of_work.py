@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from lojasync.db.unit_of_work import SqlUnitOfWork
+from lojasync.nuvemshop.db.import_settings import ImportSettingRepository
 from lojasync.nuvemshop.db.lgpd_queries import ExportRepository, LgpdQueries
 from lojasync.nuvemshop.db.order_search import StoreOrderSearchRepository
 from lojasync.nuvemshop.db.repositories import (
@@ -35,3 +36,4 @@ class SqlConnectorUnitOfWork(SqlUnitOfWork):
         self.lgpd = LgpdQueries(session)
         self.lgpd_exports = ExportRepository(session)
         self.store_updates = StoreUpdateRepository(session)
+        self.import_settings = ImportSettingRepository(session)

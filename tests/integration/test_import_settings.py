@@ -1,0 +1,152 @@
+"""The import rules set in the lojasync (Configurações, `import-rules set`) over the LOJASYNC_* variables: checks,
+precedence, and the next import and housekeeping round using them without a restart. SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from huey import MemoryHuey
+
+from lojasync.bootstrap import import_defaults
+from lojasync.entrypoints.tasks import TaskQueue
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_settings import (
+    ImportSettingsChange,
+    ImportSettingsInvalid,
+    set_import_settings,
+    show_import_settings,
+)
+from lojasync.nuvemshop.services.outcomes import Outcome
+from lojasync.sales.status import OrderStatus
+from lojasync.sales.views import list_orders, show_order
+from lojasync.settings import Settings
+from lojasync.stock.products import UnknownSkuPolicy
+from lojasync.stock.views import list_products
+from tests.factories import make_store, order_payload
+
+
+def _set(app, **change):
+    return set_import_settings(app.uow(), app.import_defaults, ImportSettingsChange(**change), "op@loja.com.br")
+
+
+def _with_variables(app, **variables):
+    """The same database seen by a process started with these LOJASYNC_* values."""
+    settings = Settings(database_url=app.settings.database_url, data_dir=app.settings.data_dir, **variables)
+    return dataclasses.replace(app, settings=settings)
+
+
+def _status(app) -> str:
+    (order,) = list_orders(app.uow())
+    return show_order(app.uow(), order["number"])["status"]
+
+
+def test_without_anything_set_the_defaults_apply_and_say_so(app):
+    view = show_import_settings(app.read_uow(), app.import_defaults)
+    assert {key: s.label for key, s in view.sources.items()} == {
+        "status_rules": "padrão", "unknown_sku": "padrão", "reconcile_minutes": "padrão"}
+    assert view.current.rules.map("open", "paid") is OrderStatus.CONFIRMED
+    assert view.current.unknown_sku is UnknownSkuPolicy.CREATE and view.current.reconcile_minutes == 10
+
+
+def test_lojasync_value_wins_over_the_variable_which_wins_over_the_default(app):
+    env = _with_variables(app, reconcile_minutes=30, unknown_sku="unlinked",
+                          status_by_payment_status={"authorized": "Confirmado"})
+    view = show_import_settings(env.read_uow(), env.import_defaults)
+    assert view.sources["reconcile_minutes"].label == "variável LOJASYNC_RECONCILE_MINUTES"
+    assert view.sources["status_rules"].label == "variável LOJASYNC_STATUS_BY_PAYMENT_STATUS"
+    assert view.current.reconcile_minutes == 30 and view.current.unknown_sku is UnknownSkuPolicy.UNLINKED
+    assert view.current.rules.map("open", "authorized") is OrderStatus.CONFIRMED
+
+    changed = set_import_settings(env.uow(), env.import_defaults,
+                                  ImportSettingsChange(reconcile_minutes="5", unknown_sku="create"), "op@loja.com.br")
+    assert changed.current.reconcile_minutes == 5 and changed.current.unknown_sku is UnknownSkuPolicy.CREATE
+    source = changed.sources["reconcile_minutes"]
+    assert (source.label, source.updated_by) == ("configurado no lojasync", "op@loja.com.br")
+    assert changed.sources["status_rules"].source == "variable"     # untouched: still the variable's
+    assert env.import_settings().reconcile_minutes == 5
+
+    back = set_import_settings(env.uow(), env.import_defaults, ImportSettingsChange(reset=frozenset({"reconcile_minutes"})),
+                               "op@loja.com.br")
+    assert back.current.reconcile_minutes == 30 and back.sources["reconcile_minutes"].source == "variable"
+    # Without the variable (another process, the default settings), "voltar ao padrão" means the default.
+    assert app.import_settings().reconcile_minutes == 10 and app.import_settings().unknown_sku is UnknownSkuPolicy.CREATE
+
+
+def test_every_problem_is_listed_and_nothing_is_written(app):
+    with pytest.raises(ImportSettingsInvalid) as caught:
+        _set(app, by_payment_status={"paid": "Cancelado", "pago": "Confirmado", "pending": "Enviado"},
+             default_status="talvez", unknown_sku="ignore", reconcile_minutes="0")
+    problems = caught.value.problems
+    assert any("pagamento 'pago' não existe na loja" in p for p in problems)
+    assert any("'Enviado' não é Em Aberto, Confirmado nem Cancelado" in p for p in problems)
+    assert any("situação padrão" in p for p in problems)
+    assert any("SKU desconhecido deve ser create ou unlinked" in p for p in problems)
+    assert any("entre 1 e 1440" in p for p in problems)
+    assert "Resolução" not in caught.value.message and "nada foi gravado" in caught.value.resolution
+    assert all(s.source == "default" for s in show_import_settings(app.read_uow(), app.import_defaults).sources.values())
+    for minutes in ("1441", "abc", 2.5, "-3"):
+        with pytest.raises(ImportSettingsInvalid):
+            _set(app, reconcile_minutes=minutes)
+    assert _set(app, reconcile_minutes=1440).current.reconcile_minutes == 1440
+
+
+def test_a_status_left_without_rule_falls_through_to_the_next_rule(app):
+    view = _set(app, by_order_status={"cancelled": ""}, by_payment_status={"refunded": "cancelado"},
+                default_status="Em Aberto")
+    rules = view.current.rules
+    assert "cancelled" not in rules.by_order_status
+    assert rules.map("cancelled", "paid") is OrderStatus.CONFIRMED      # the payment rule applies now
+    assert rules.map("open", "refunded") is OrderStatus.CANCELLED
+    assert view.to_dict()["status_rules"]["value"]["by_payment_status"] == {"paid": "confirmed",
+                                                                            "refunded": "cancelled"}
+
+
+def test_an_import_after_a_change_uses_the_new_table_and_remaps(app):
+    store_id = make_store(app)
+    payload = order_payload(payment_status="authorized")
+    import_order(app.uow(), store_id, payload, app.policy())
+    assert _status(app) == "Em Aberto"
+
+    _set(app, by_payment_status={"authorized": "Confirmado"})
+    result = import_order(app.uow(), store_id, payload, app.policy())   # the same payload, re-read
+    assert result.outcome is Outcome.UPDATED and _status(app) == "Confirmado"
+
+    _set(app, reset=frozenset({"status_rules"}))
+    assert import_order(app.uow(), store_id, payload, app.policy()).outcome is Outcome.UPDATED
+    assert _status(app) == "Em Aberto"
+
+
+def test_an_import_after_a_change_uses_the_new_unknown_sku_rule(app):
+    store_id = make_store(app)
+    _set(app, unknown_sku="unlinked")
+    import_order(app.uow(), store_id, order_payload(), app.policy())
+    assert list_products(app.uow()) == []
+    (order,) = list_orders(app.uow())
+    assert all(line["product_id"] is None for line in show_order(app.uow(), order["number"])["lines"])
+
+
+def test_housekeeping_uses_the_interval_set_in_the_lojasync(app):
+    store_id = make_store(app)
+    with app.uow() as uow:
+        uow.stores.get(store_id).last_sync_at = datetime.now(timezone.utc) - timedelta(minutes=7)
+        uow.commit()
+    queue = TaskQueue(app, huey=MemoryHuey("test", immediate=True))
+    synced: list[int] = []
+    queue.sync_soon = lambda store, full=False: synced.append(store)
+    queue.housekeeping()
+    assert synced == []                              # the default: every 10 minutes
+    _set(app, reconcile_minutes=5)
+    queue.housekeeping()
+    assert synced == [store_id]                      # no restart: the next round reads the new interval
+    _set(app, reconcile_minutes=60)
+    queue.housekeeping()
+    assert synced == [store_id]
+
+
+def test_import_defaults_name_only_the_variables_that_were_set():
+    defaults = import_defaults(Settings(default_status="Confirmado", reconcile_minutes=3))
+    assert defaults.variables == {"status_rules": ("LOJASYNC_DEFAULT_STATUS",),
+                                  "reconcile_minutes": ("LOJASYNC_RECONCILE_MINUTES",)}
+    assert defaults.rules.default is OrderStatus.CONFIRMED and defaults.reconcile_minutes == 3
