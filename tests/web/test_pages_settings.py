@@ -1,6 +1,6 @@
 """Configurações pages over the real services: the company form (the same checks as `company set`), the A1
-certificate upload (a test .pfx), the test certificate, series and numbering, the environment, and the rules
-read from the settings (status mapping, unknown SKU, reconciliation) and the users."""
+certificate upload (a test .pfx), the test certificate, series and numbering, the environment, and the import
+rules shown with their origin (their forms: test_pages_settings_import.py) and the users."""
 
 from __future__ import annotations
 
@@ -156,15 +156,18 @@ def test_series_numbering_and_environment(logged_in, app):
     assert nonsense.status_code == 422 and "ambiente deve ser homologacao ou producao" in nonsense.text
 
 
-def test_the_rules_from_the_settings_and_the_users_are_shown(logged_in, app):
+def test_the_import_rules_and_the_users_are_shown(logged_in, app):
     page = logged_in.get("/configuracoes")
-    table = text_of(page.text.split('id="tabela-situacoes"')[1].split("</table>")[0])
-    assert "cancelled Cancelado" in table and "paid Confirmado" in table and "Em Aberto" in table
-    assert "LOJASYNC_STATUS_BY_PAYMENT_STATUS" in table
+    table = page.text.split('id="tabela-situacoes"')[1].split("</table>")[0]
+    assert re.search(r'name="pedido_cancelled"[^>]*>.*?<option value="cancelled" selected>', table, re.S)
+    assert re.search(r'name="pagamento_paid"[^>]*>.*?<option value="confirmed" selected>', table, re.S)
+    assert re.search(r'name="padrao"[^>]*>.*?<option value="open" selected>', table, re.S)
     words = text_of(page.text)
     assert app.settings.unknown_sku.value == "create"
+    assert re.search(r'id="campo-sku-create" name="unknown_sku" value="create" checked', page.text)
     assert re.search(r"create ?: cria o produto", words) and "LOJASYNC_UNKNOWN_SKU" in words
     assert "LOJASYNC_RECONCILE_MINUTES" in words and "a cada 10 minuto(s)" in words
+    assert "Origem: padrão" in words
     users = text_of(page.text.split('id="usuarios-titulo"')[1])
     assert logged_in.user_email in users and "ativo" in users
 

@@ -16,6 +16,7 @@ from lojasync.entrypoints.web.pages import (
     orders,
     sales,
     settings,
+    settings_import,
     settings_users,
     stock,
 )
@@ -27,6 +28,7 @@ ROUTERS: list[APIRouter] = [
     integration.router,
     settings.router,
     settings_users.router,
+    settings_import.router,
     orders.router,
     invoices.router,
     sales.router,

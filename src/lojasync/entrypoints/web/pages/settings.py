@@ -1,7 +1,7 @@
 """Configurações: the company and its fiscal data (as `company set`, with the same checks), the A1 certificate
-(upload, or a test one in homologação), NF-e series and numbering, the environment, and, for reading, the rules
-that come from the environment variables (status mapping, unknown SKU, reconciliation); the users (their forms
-are in settings_users.py)."""
+(upload, or a test one in homologação), NF-e series and numbering, the environment, the import rules (status
+mapping, unknown SKU, reconciliation: their forms are in settings_import.py) and the users (their forms are in
+settings_users.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from lojasync.accounts.services.users import list_users
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.import_rules_view import import_rules_context
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.company import REGIME_NORMAL, SIMPLES_NACIONAL
 from lojasync.fiscal.municipalities import UF_CODES
@@ -25,7 +26,6 @@ from lojasync.fiscal.services.company import (
 from lojasync.fiscal.services.company import set_company as save_company
 from lojasync.fiscal.services.company_form import changed_only, company_fields
 from lojasync.shared.errors import LojasyncError
-from lojasync.stock.products import UnknownSkuPolicy
 
 router = APIRouter(dependencies=[Depends(page_user)])
 
@@ -36,8 +36,6 @@ COMPANY_FIELDS = ("legal_name", "trade_name", "cnpj", "ie", "crt", "street", "nu
 REGIMES = [(str(SIMPLES_NACIONAL), "1 - Simples Nacional"), (str(REGIME_NORMAL), "3 - Regime normal")]
 ENVIRONMENTS = [("homologacao", "Homologação (testes, sem valor fiscal)"),
                 ("producao", "Produção (notas com valor fiscal)")]
-UNKNOWN_SKU = {UnknownSkuPolicy.CREATE: "cria o produto (marcado \"criado pela loja\") a partir do item do pedido",
-               UnknownSkuPolicy.UNLINKED: "deixa o item sem produto vinculado e registra no histórico do pedido"}
 
 
 class NumberInvalid(LojasyncError):
@@ -65,12 +63,10 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
         company = None
     fields = company_fields(container.read_uow()) or {}
     values = context.pop("values", None) or {k: ("" if fields.get(k) is None else fields[k]) for k in COMPANY_FIELDS}
-    rules = settings.status_rules()
     return render(request, "settings/index.html", {
         "company": company, "fields": fields, "values": values, "regimes": REGIMES,
         "ufs": [("", "—")] + [(uf, uf) for uf in sorted(UF_CODES)], "environments": ENVIRONMENTS,
-        "status_rules": rules, "unknown_sku": settings.unknown_sku, "unknown_sku_text": UNKNOWN_SKU,
-        "reconcile_minutes": settings.reconcile_minutes, "sefaz": settings.sefaz,
+        **import_rules_context(container), "import_typed": {}, "sefaz": settings.sefaz,
         "users": list_users(container.accounts_uow()),
         "errors": {}, **context}, status_code=status_code)
 
