@@ -26,8 +26,10 @@ def _of_store(store_id: int | None) -> Scope | None:
         return None
 
     def narrow(query: Select) -> Select:
-        # A join, not `id IN (the store's orders)`: the database may then start from a period's index and
-        # look each order's binding up, instead of reading every order of the store (20 times faster).
+        # A join, not `id IN (the store's orders)`: the orders are read first (newest first, or from a
+        # period's index) and each one's binding is looked up by its unique order id. "+ 0" keeps SQLite,
+        # which has no statistics here, from starting with every binding of the store instead: 30 ms for a
+        # month's count and 37 ms for a first page on 100,000 orders, against 3 ms and under 1 ms.
         return query.join(order_bindings, order_bindings.c.order_id == orders.c.id).where(
-            order_bindings.c.store_id == store_id)
+            order_bindings.c.store_id + 0 == store_id)
     return narrow
