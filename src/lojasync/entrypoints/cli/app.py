@@ -14,6 +14,7 @@ from lojasync.entrypoints.cli import (
     company,
     demo,
     events,
+    import_rules,
     invoices,
     lgpd,
     order_processing,
@@ -68,6 +69,7 @@ app.add_typer(stock.app, name="stock")
 app.add_typer(receivables.app, name="receivables")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(accounts.tokens_app, name="tokens")
+app.add_typer(import_rules.app, name="import-rules")
 
 
 def package_version() -> str:
