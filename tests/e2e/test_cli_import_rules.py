@@ -32,7 +32,7 @@ def lojasync(app, monkeypatch):
 
 def test_show_says_where_each_rule_comes_from(lojasync):
     shown = json.loads(lojasync("import-rules", "show", "--format", "json").output)
-    assert shown["reconcile_minutes"]["value"] == 20
+    assert shown["reconcile_minutes"]["value"] == 20 and isinstance(shown["reconcile_minutes"]["value"], int)
     assert shown["reconcile_minutes"]["source_label"] == "variável LOJASYNC_RECONCILE_MINUTES"
     assert shown["unknown_sku"] == {"value": "create", "source": "default", "source_label": "padrão",
                                     "updated_at": None, "updated_by": None}

@@ -22,6 +22,7 @@ from lojasync.nuvemshop.services.import_settings import (
     ImportSettingsView,
     set_import_settings,
     show_import_settings,
+    whole_minutes,
 )
 
 app = typer.Typer(help="Regras de importação: tabela de situações, SKU desconhecido e conferência periódica.",
@@ -125,7 +126,6 @@ def _print(view: ImportSettingsView, fmt: OutputFormat, done: str | None = None)
     sku = view.current.unknown_sku
     console.print(f"[bold]SKU desconhecido:[/] {sku.value}: {UNKNOWN_SKU_TEXT[sku]} {origin(UNKNOWN_SKU)}",
                   highlight=False)
-    minutes = view.current.reconcile_minutes
-    shown = int(minutes) if float(minutes).is_integer() else minutes
-    console.print(f"[bold]Conferência periódica:[/] a cada {shown} minuto(s) {origin(RECONCILE_MINUTES)}",
+    minutes = whole_minutes(view.current.reconcile_minutes)
+    console.print(f"[bold]Conferência periódica:[/] a cada {minutes} minuto(s) {origin(RECONCILE_MINUTES)}",
                   highlight=False)

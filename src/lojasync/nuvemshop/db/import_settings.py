@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lojasync.nuvemshop.db.tables import import_settings
@@ -28,9 +29,14 @@ class ImportSettingRepository:
 
     def put(self, key: str, value: object, updated_by: str | None, now: datetime) -> None:
         values = {"value": value, "updated_at": now, "updated_by": updated_by}
-        if not self.session.execute(update(import_settings).where(import_settings.c.key == key).values(**values)
-                                    ).rowcount:
-            self.session.execute(insert(import_settings).values(key=key, **values))
+        change = update(import_settings).where(import_settings.c.key == key).values(**values)
+        if self.session.execute(change).rowcount:
+            return
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(import_settings).values(key=key, **values))
+        except IntegrityError:   # two people saved the same rule at once: the later one wins
+            self.session.execute(change)
 
     def remove(self, key: str) -> bool:
         return bool(self.session.execute(delete(import_settings).where(import_settings.c.key == key)).rowcount)

@@ -113,7 +113,7 @@ class ImportSettingsView:
                            "by_payment_status": {k: v.value for k, v in rules.by_payment_status.items()},
                            "default": rules.default.value},
             UNKNOWN_SKU: self.current.unknown_sku.value,
-            RECONCILE_MINUTES: self.current.reconcile_minutes,
+            RECONCILE_MINUTES: whole_minutes(self.current.reconcile_minutes),
         }
         return {key: {"value": values[key], "source": s.source, "source_label": s.label,
                       "updated_at": s.updated_at.isoformat() if s.updated_at else None, "updated_by": s.updated_by}
@@ -146,7 +146,7 @@ def show_import_settings(uow: ConnectorUnitOfWork, defaults: ImportDefaults) -> 
     with uow:
         rows = uow.import_settings.all()
     current = _resolve({key: row.value for key, row in rows.items()}, defaults)
-    return ImportSettingsView(current, _sources(rows, current, defaults))
+    return ImportSettingsView(current, _sources(rows, defaults))
 
 
 def set_import_settings(uow: ConnectorUnitOfWork, defaults: ImportDefaults, change: ImportSettingsChange,
@@ -185,7 +185,12 @@ def set_import_settings(uow: ConnectorUnitOfWork, defaults: ImportDefaults, chan
         uow.commit()
         rows = uow.import_settings.all()
     current = _resolve({key: row.value for key, row in rows.items()}, defaults)
-    return ImportSettingsView(current, _sources(rows, current, defaults))
+    return ImportSettingsView(current, _sources(rows, defaults))
+
+
+def whole_minutes(minutes: float) -> int | float:
+    """10.0 (a variable read as a number) shown as 10; 0.5 stays."""
+    return int(minutes) if float(minutes).is_integer() else minutes
 
 
 def parse_status(text: str | None) -> OrderStatus | None:
@@ -276,7 +281,7 @@ def _resolve(stored: dict[str, Any], defaults: ImportDefaults) -> ImportSettings
                           reconcile_minutes=minutes if minutes is not None else defaults.reconcile_minutes)
 
 
-def _sources(rows: dict, current: ImportSettings, defaults: ImportDefaults) -> dict[str, SettingSource]:
+def _sources(rows: dict, defaults: ImportDefaults) -> dict[str, SettingSource]:
     sources = {}
     for key in KEYS:
         row = rows.get(key)

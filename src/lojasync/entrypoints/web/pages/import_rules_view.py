@@ -12,6 +12,7 @@ from lojasync.nuvemshop.services.import_settings import (
     VARIABLES,
     ImportSettingsView,
     show_import_settings,
+    whole_minutes,
 )
 from lojasync.sales.status import OrderStatus
 
@@ -35,8 +36,7 @@ def status_rows(view: ImportSettingsView) -> list[dict]:
 
 def import_rules_context(container) -> dict:
     view = show_import_settings(container.read_uow(), container.import_defaults)
-    minutes = view.current.reconcile_minutes
     return {"import_rules": view, "status_rows": status_rows(view), "status_choices": STATUS_CHOICES,
             "default_field": DEFAULT_FIELD, "unknown_sku_text": UNKNOWN_SKU_TEXT, "rule_variables": VARIABLES,
-            "reconcile_minutes": int(minutes) if float(minutes).is_integer() else minutes,
+            "reconcile_minutes": whole_minutes(view.current.reconcile_minutes),
             "min_minutes": MIN_MINUTES, "max_minutes": MAX_MINUTES}
