@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     sync_page_size: int = Field(default=200, ge=1, le=200)
 
     # The status table (rule 2): order status rules win over payment status rules, then the default.
-    # These three rules and reconcile_minutes are only the starting point: a value set in Configurações or with
-    # `lojasync import-rules set` (table import_settings) wins over the variable, without a restart.
+    # The status table, unknown_sku and reconcile_minutes are only the starting point: a value set in Configurações or
+    # with `lojasync import-rules set` (table import_settings) wins over the variable, without a restart.
     status_by_order_status: dict[str, OrderStatus] = Field(
         default_factory=lambda: dict(default_status_rules().by_order_status)
     )
