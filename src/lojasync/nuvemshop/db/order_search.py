@@ -15,21 +15,23 @@ class StoreOrderSearchRepository(OrderSearchRepository):
     def page(self, criteria: OrderFilter, offset: int, limit: int | None, store_id: int | None = None
              ) -> tuple[list[Order], int]:
         """The core's page; only the orders of store `store_id` when given."""
-        return self.page_within(criteria, offset, limit, _of_store(store_id))
+        return self.page_within(criteria, offset, limit, self._of_store(store_id))
 
     def with_origin_number(self, number: str, store_id: int | None = None) -> list[Order]:
-        return self.origin_number_within(number, _of_store(store_id))
+        return self.origin_number_within(number, self._of_store(store_id))
 
+    def _of_store(self, store_id: int | None) -> Scope | None:
+        if store_id is None:
+            return None
+        store = order_bindings.c.store_id
+        if self.session.get_bind().dialect.name == "sqlite":
+            # SQLite has no statistics here and would start with every binding of the store; "+ 0" makes it
+            # read the orders first (newest first, or a period's index) and look each binding up by its
+            # order: 3 ms instead of 30 for a month's count on 100,000 orders, under 1 ms instead of 37 for
+            # a first page. PostgreSQL plans it well as it is (and worse with the hint).
+            store = store + 0
 
-def _of_store(store_id: int | None) -> Scope | None:
-    if store_id is None:
-        return None
-
-    def narrow(query: Select) -> Select:
-        # A join, not `id IN (the store's orders)`: the orders are read first (newest first, or from a
-        # period's index) and each one's binding is looked up by its unique order id. "+ 0" keeps SQLite,
-        # which has no statistics here, from starting with every binding of the store instead: 30 ms for a
-        # month's count and 37 ms for a first page on 100,000 orders, against 3 ms and under 1 ms.
-        return query.join(order_bindings, order_bindings.c.order_id == orders.c.id).where(
-            order_bindings.c.store_id + 0 == store_id)
-    return narrow
+        def narrow(query: Select) -> Select:
+            # A join, not `id IN (the store's orders)`: the database may start from the orders' own indexes.
+            return query.join(order_bindings, order_bindings.c.order_id == orders.c.id).where(store == store_id)
+        return narrow
