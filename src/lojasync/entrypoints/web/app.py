@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web import health, install, webhooks
+from lojasync.entrypoints.web.body_limit import BodyLimit
 from lojasync.entrypoints.web.errors import install_error_handlers
 from lojasync.entrypoints.web.routers import ROUTERS
 from lojasync.entrypoints.web.templating import STATIC_DIR
@@ -22,6 +23,8 @@ def create_app(container: Container, queue: TaskQueue) -> FastAPI:
     app.state.inbox = container.webhook_inbox()
     app.state.clock = None  # the accounts' clock (UTC now); tests set their own
     install_error_handlers(app)
+    # Before any route reads a body (and so before the login check): see body_limit.py.
+    app.add_middleware(BodyLimit)
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(install.router)
