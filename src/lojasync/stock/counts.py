@@ -32,12 +32,16 @@ class StockCounted(DomainEvent):
 class CountInvalid(LojasyncError):
     code = "stock.count_invalid"
     message_template = "Quantidade contada inválida para {sku}: {quantity}."
-    resolution_template = "Informe quantas unidades há em estoque: um número inteiro, 0 ou mais."
+    resolution_template = "Informe quantas unidades há em estoque: um número inteiro de 0 a 1.000.000.000."
+
+
+# No shelf holds more; a larger number is a typo, and past 64 bits it would overflow the database.
+MAX_COUNT = 10**9
 
 
 def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None = None) -> dict:
     """Bring the product's balance to `quantity` with one adjustment movement (source "count")."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_COUNT:
         raise CountInvalid(sku=sku, quantity=quantity)
     with uow:
         # Locked: two counts of one product at once would each add their own adjustment to the same balance.

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lojasync.nuvemshop.oauth import OAuthError, exchange_code
 from lojasync.nuvemshop.services.install_invite import invite_problem
 from lojasync.nuvemshop.services.install_store import InstallReport, complete_install, webhook_url_for
+from lojasync.shared.numbers import ascii_digits
 
 router = APIRouter()
 log = logging.getLogger("lojasync.web.install")
@@ -100,7 +101,7 @@ def _state_problem(cipher, cookie: str | None, state: str | None) -> str | None:
     if not state:
         return "A Nuvemshop voltou sem o parâmetro state."
     parts = cookie.split(".")
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or not ascii_digits(parts[1], 12):
         return "A sessão de instalação é inválida."
     expected, expires, signature = parts[0], int(parts[1]), parts[2]
     if not cipher.verify(f"install-state|{expected}|{expires}", signature):

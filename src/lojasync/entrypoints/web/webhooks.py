@@ -69,7 +69,7 @@ async def _read_body(request: Request) -> bytes | None:
     """The body, or None as soon as it passes MAX_BODY: a chunked body has no Content-Length to check
     first, so it is read piece by piece and never held past the limit."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         return None
     body = bytearray()
     async for chunk in request.stream():

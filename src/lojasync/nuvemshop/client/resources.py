@@ -275,7 +275,7 @@ class NuvemshopClient:
 def _numeric(value: int | str) -> int | str:
     """Ids go in bodies as the API sends them: numbers."""
     text = str(value).strip()
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 def _expect_object(data: Any, method: str, path: str) -> dict:

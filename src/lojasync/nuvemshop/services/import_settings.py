@@ -17,6 +17,7 @@ from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.numbers import ascii_digits
 from lojasync.stock.products import UnknownSkuPolicy
 
 STATUS_RULES = "status_rules"
@@ -238,7 +239,7 @@ def _minutes(value: str | int | float) -> int | None:
     if isinstance(value, float) and not value.is_integer():
         return None
     text = str(int(value) if isinstance(value, float) else value).strip()
-    if not text.isdigit():
+    if not ascii_digits(text, 9):
         return None
     minutes = int(text)
     return minutes if MIN_MINUTES <= minutes <= MAX_MINUTES else None

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from lojasync.crypto import TokenCipher
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.numbers import ascii_digits
 
 MAX_INVITE_HOURS = 24 * 30
 
@@ -30,7 +31,7 @@ def make_invite(cipher: TokenCipher, hours: float = 24.0, now: float | None = No
 def invite_problem(cipher: TokenCipher, invite: str | None, now: float | None = None) -> str | None:
     """Why this invite does not allow an install (in words for the person holding it), or None."""
     expires, _, signature = (invite or "").partition(".")
-    if not expires.isdigit() or not cipher.verify(f"install-invite:{expires}", signature):
+    if not ascii_digits(expires, 12) or not cipher.verify(f"install-invite:{expires}", signature):
         return ("Este endereço público recebe webhooks, mas instalar uma loja exige um convite. Peça ao "
                 "responsável pelo lojasync um link de instalação.")
     if int(expires) < (now or time.time()):

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.shared.numbers import ascii_digits
 
 LEASE_SECONDS = 120
 
@@ -80,7 +81,7 @@ def _acquire(uow: ConnectorUnitOfWork, store_id: int, holder: str, seconds: int)
 def _dead_local_holder(holder: str) -> bool:
     host, _, rest = holder.partition(":")
     pid_text = rest.split(":", 1)[0]
-    if host != _machine() or not pid_text.isdigit():
+    if host != _machine() or not ascii_digits(pid_text, 10):
         return False
     pid = int(pid_text)
     if pid == os.getpid():

@@ -12,11 +12,13 @@ from fastapi.responses import Response
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.numbers import id_or_none
 
 router = APIRouter(dependencies=[Depends(page_user)])
 
@@ -46,9 +48,9 @@ def _criteria(situacao: str, vencimento_de: str, vencimento_ate: str, pedido: st
                             hint="Escolha em aberto, vencida, recebida ou cancelada.") from None
     number = None
     if pedido.strip():
-        if not pedido.strip().lstrip("#").isdigit():
+        number = id_or_none(pedido.strip().lstrip("#"))
+        if number is None:
             raise FilterInvalid(field="Número do pedido", given=pedido, hint="Informe só o número do pedido.")
-        number = int(pedido.strip().lstrip("#"))
     return ReceivableFilter(situation, _day(vencimento_de, "Vencimento a partir de"),
                             _day(vencimento_ate, "Vencimento até"), number)
 
@@ -82,7 +84,7 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
 
 
 @router.post("/financeiro/{receivable_id}/receber", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def mark_received(request: Request, receivable_id: int, voltar: Annotated[str, Form()] = "/financeiro") -> Response:
+def mark_received(request: Request, receivable_id: PageId, voltar: Annotated[str, Form()] = "/financeiro") -> Response:
     """Baixa: the receivable is received now (a second click changes nothing)."""
     back = voltar if voltar.startswith("/financeiro") and not voltar.startswith("//") else "/financeiro"
     try:

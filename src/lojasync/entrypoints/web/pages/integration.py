@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.nuvemshop.errors import StoreNotFound
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
@@ -180,7 +181,7 @@ def store_log_page(request: Request, external_id: str) -> Response:
 
 @router.post("/integracao/eventos/{event_id}/reprocessar", include_in_schema=False,
              dependencies=[Depends(csrf_protect)])
-def retry_event(request: Request, event_id: int) -> Response:
+def retry_event(request: Request, event_id: PageId) -> Response:
     """Reprocessar: the failed notification goes back to the queue and the store's drain is scheduled."""
     stores = retry_events(request.app.state.container.uow(), event_id)
     for store_id in stores:

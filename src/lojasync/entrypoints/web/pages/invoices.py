@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
+from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.invoices import InvoiceStatus
@@ -51,12 +52,12 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
 
 
 @router.get("/nfe/{invoice_id}", include_in_schema=False)
-def invoice_page(request: Request, invoice_id: int) -> Response:
+def invoice_page(request: Request, invoice_id: PageId) -> Response:
     return _invoice_page(request, invoice_id)
 
 
 @router.post("/nfe/{invoice_id}/transmitir", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def invoice_approve(request: Request, invoice_id: int) -> Response:
+def invoice_approve(request: Request, invoice_id: PageId) -> Response:
     """Transmitir/Aprovar: send to SEFAZ and record its answer (`invoices approve`)."""
     container = request.app.state.container
     try:
@@ -79,7 +80,7 @@ def invoice_approve(request: Request, invoice_id: int) -> Response:
 
 
 @router.post("/nfe/{invoice_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def invoice_cancel(request: Request, invoice_id: int, justificativa: Annotated[str, Form()] = "") -> Response:
+def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotated[str, Form()] = "") -> Response:
     """Cancelar (event 110111 at SEFAZ: stock back, receivables cancelled); a pending or rejected one is
     discarded (`invoices cancel`)."""
     container = request.app.state.container
@@ -102,7 +103,7 @@ def invoice_cancel(request: Request, invoice_id: int, justificativa: Annotated[s
 
 
 @router.get("/nfe/{invoice_id}/xml", include_in_schema=False)
-def invoice_xml_file(request: Request, invoice_id: int) -> Response:
+def invoice_xml_file(request: Request, invoice_id: PageId) -> Response:
     """The nfeProc once authorised (the signed NF-e before), as a download."""
     invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
     data = invoice_xml(request.app.state.container.read_uow(), invoice_id)
@@ -110,7 +111,7 @@ def invoice_xml_file(request: Request, invoice_id: int) -> Response:
 
 
 @router.get("/nfe/{invoice_id}/xml-cancelamento", include_in_schema=False)
-def invoice_cancellation_xml_file(request: Request, invoice_id: int) -> Response:
+def invoice_cancellation_xml_file(request: Request, invoice_id: PageId) -> Response:
     invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
     data = cancellation_xml(request.app.state.container.read_uow(), invoice_id)
     if data is None:
@@ -120,7 +121,7 @@ def invoice_cancellation_xml_file(request: Request, invoice_id: int) -> Response
 
 
 @router.get("/nfe/{invoice_id}/danfe", include_in_schema=False)
-def invoice_danfe_file(request: Request, invoice_id: int) -> Response:
+def invoice_danfe_file(request: Request, invoice_id: PageId) -> Response:
     """The DANFE (PDF) of an authorised or cancelled NF-e; otherwise the reason, on the NF-e's page."""
     invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
     try:

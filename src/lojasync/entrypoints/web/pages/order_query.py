@@ -11,7 +11,9 @@ from starlette.datastructures import QueryParams
 from lojasync.entrypoints.cli import formats
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import OrderFilter
+from lojasync.shared.day_bounds import bounds_text, within_bounds
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.numbers import page_or_first
 
 PER_PAGE = 50
 STATUSES = {"em-aberto": OrderStatus.OPEN, "confirmado": OrderStatus.CONFIRMED, "cancelado": OrderStatus.CANCELLED}
@@ -40,8 +42,7 @@ class OrderQuery:
     @classmethod
     def from_params(cls, params: QueryParams) -> OrderQuery:
         values = {f.name: params.get(f.name, "").strip() for f in fields(cls) if f.name not in ("pagina", "errors")}
-        page = params.get("pagina", "1").strip()
-        return cls(**values, pagina=int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1)
+        return cls(**values, pagina=page_or_first(params.get("pagina", "1")))
 
     def criteria(self) -> OrderFilter:
         """What to ask the service; a value that makes no sense is ignored and named in `errors`."""
@@ -63,10 +64,14 @@ class OrderQuery:
         if not value:
             return None
         try:
-            return formats.parse_day(value, label)
+            day = formats.parse_day(value, label)
         except LojasyncError as exc:
             self.errors[name] = f"{exc.message} {exc.resolution}"
             return None
+        if not within_bounds(day):
+            self.errors[name] = f"Data fora do intervalo: {value}. {bounds_text()}"
+            return None
+        return day
 
     @property
     def store(self) -> str | None:

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
+from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
 from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_words, order_page_data
 from lojasync.entrypoints.web.templating import flash, redirect, render
@@ -30,6 +31,7 @@ from lojasync.sales.attention import clear_attention
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.views import show_order
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.numbers import id_or_none
 
 router = APIRouter(dependencies=[Depends(page_user)])
 POLL_SECONDS = 5
@@ -81,7 +83,7 @@ def orders_table(request: Request) -> Response:
 def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
                   voltar: Annotated[str, Form()] = "") -> Response:
     """Generate and transmit an NF-e for each chosen order (the CLI's `orders invoice`), then the summary."""
-    numbers = list(dict.fromkeys(int(p) for p in pedidos if p.strip().isdigit()))
+    numbers = list(dict.fromkeys(n for n in map(id_or_none, pedidos) if n is not None))
     back = voltar if voltar.startswith("/pedidos") else "/pedidos"
     if not numbers:
         flash(request, "Selecione ao menos um pedido para gerar NF-e em lote.", "warning")
@@ -109,12 +111,12 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
 
 
 @router.get("/pedidos/{number}", include_in_schema=False)
-def order_page(request: Request, number: int) -> Response:
+def order_page(request: Request, number: PageId) -> Response:
     return _order_page(request, number)
 
 
 @router.post("/pedidos/{number}/cliente", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def order_link_customer(request: Request, number: int, cpf_cnpj: Annotated[str, Form()] = "",
+def order_link_customer(request: Request, number: PageId, cpf_cnpj: Annotated[str, Form()] = "",
                         nome: Annotated[str, Form()] = "", trocar: Annotated[str, Form()] = "") -> Response:
     """Link a customer by CPF/CNPJ (created with the name given when none has it), as `orders link-customer`."""
     try:
@@ -133,7 +135,7 @@ def order_link_customer(request: Request, number: int, cpf_cnpj: Annotated[str, 
 
 
 @router.post("/pedidos/{number}/reprocessar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def order_resync(request: Request, number: int) -> Response:
+def order_resync(request: Request, number: PageId) -> Response:
     """Read the order from the store again and import it (`orders resync`)."""
     container = request.app.state.container
     try:
@@ -146,7 +148,7 @@ def order_resync(request: Request, number: int) -> Response:
 
 
 @router.post("/pedidos/{number}/atencao-resolvida", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def order_attention_cleared(request: Request, number: int) -> Response:
+def order_attention_cleared(request: Request, number: PageId) -> Response:
     """The operator dealt with what flagged the order (`orders resolve`): recorded, nothing undone."""
     cleared = clear_attention(request.app.state.container.uow(), number)   # an unknown order: the 404 page
     flash(request, f"Pedido {number}: atenção marcada como resolvida." if cleared
@@ -155,7 +157,7 @@ def order_attention_cleared(request: Request, number: int) -> Response:
 
 
 @router.post("/pedidos/{number}/gerar-nfe", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def order_generate_invoice(request: Request, number: int) -> Response:
+def order_generate_invoice(request: Request, number: PageId) -> Response:
     """Mais ações → Gerar → NF-e: a pending NF-e (numbered, signed; nothing moves until it is transmitted)."""
     container = request.app.state.container
     try:
@@ -168,7 +170,7 @@ def order_generate_invoice(request: Request, number: int) -> Response:
 
 
 @router.post("/pedidos/{number}/gerar-venda", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def order_generate_sale(request: Request, number: int) -> Response:
+def order_generate_sale(request: Request, number: PageId) -> Response:
     """Mais ações → Gerar → Venda simples: a pending sale (nothing moves until it is confirmed)."""
     try:
         sale = generate_sale(request.app.state.container.uow(), number)

@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
+from lojasync.shared.numbers import page_or_first
+
 PER_PAGE = 100
 
 
@@ -26,10 +28,7 @@ def page_of(request: Request, items: list[Any], page: int | str | None, per_page
             path: str | None = None, params: dict[str, str] | None = None) -> Page:
     """Page `page` (from 1; out of range is brought back in) of `items`. The links go to `path` with `params`
     (by default: this request's path and filters)."""
-    try:
-        number = int(page or 1)
-    except (TypeError, ValueError):
-        number = 1
+    number = page_or_first(page)
     pages = max(1, -(-len(items) // per_page))
     number = min(max(number, 1), pages)
     chosen = items[(number - 1) * per_page:number * per_page]
@@ -51,7 +50,4 @@ def counted_page(request: Request, items: list[Any], page: int, pages: int, tota
 
 def page_number(value: int | str | None) -> int:
     """The `pagina` asked for: anything but a positive number is the first page."""
-    try:
-        return max(1, int(value or 1))
-    except (TypeError, ValueError):
-        return 1
+    return page_or_first(value)

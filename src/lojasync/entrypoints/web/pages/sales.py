@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon
+from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
@@ -39,12 +40,12 @@ def _sale_page(request: Request, sale_id: int, status_code: int = 200, **context
 
 
 @router.get("/vendas/{sale_id}", include_in_schema=False)
-def sale_page(request: Request, sale_id: int) -> Response:
+def sale_page(request: Request, sale_id: PageId) -> Response:
     return _sale_page(request, sale_id)
 
 
 @router.post("/vendas/{sale_id}/confirmar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def sale_confirm(request: Request, sale_id: int) -> Response:
+def sale_confirm(request: Request, sale_id: PageId) -> Response:
     try:
         sale, changed = confirm_sale(request.app.state.container.uow(), sale_id)
     except LojasyncError as exc:
@@ -58,7 +59,7 @@ def sale_confirm(request: Request, sale_id: int) -> Response:
 
 
 @router.post("/vendas/{sale_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def sale_cancel(request: Request, sale_id: int) -> Response:
+def sale_cancel(request: Request, sale_id: PageId) -> Response:
     try:
         sale, changed = cancel_sale(request.app.state.container.uow(), sale_id)
     except LojasyncError as exc:

@@ -26,6 +26,7 @@ from lojasync.fiscal.services.company import (
 from lojasync.fiscal.services.company import set_company as save_company
 from lojasync.fiscal.services.company_form import changed_only, company_fields
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.numbers import ascii_digits
 
 router = APIRouter(dependencies=[Depends(page_user)])
 
@@ -48,7 +49,7 @@ def _int(value: str, field: str) -> int | None:
     value = value.strip().replace(".", "")
     if not value:
         return None
-    if not value.isdigit():
+    if not ascii_digits(value, 12):
         raise NumberInvalid(field=field, given=value)
     return int(value)
 
@@ -88,7 +89,7 @@ def set_company(request: Request, form: Annotated[dict[str, str], Depends(form_t
     typed = {name: form.get(name, "") for name in COMPANY_FIELDS}
     container = request.app.state.container
     crt = typed["crt"].strip()
-    given = {**typed, "crt": int(crt) if crt.isdigit() else (crt or None)}
+    given = {**typed, "crt": int(crt) if ascii_digits(crt, 2) else (crt or None)}
     try:
         if given["crt"] is not None and not isinstance(given["crt"], int):
             raise CompanyDataInvalid(["CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)"])

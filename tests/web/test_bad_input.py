@@ -1,0 +1,121 @@
+"""Input a person (or a forged link) can send that once gave a 500: ids past 32 bits, "²" (a digit for
+`str.isdigit()` that `int()` refuses), days whose next day overflows, counts past 64 bits. Each is a page in
+Portuguese (404/422 or the form with its error), never the "Erro inesperado" page."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lojasync.entrypoints.web.app import create_app
+from lojasync.entrypoints.web.install import STATE_COOKIE
+from lojasync.shared.numbers import ascii_digits, id_or_none, page_or_first
+from lojasync.stock.products import Product
+from lojasync.stock.views import product_detail
+from tests.web.conftest import RecordingQueue, csrf_of
+
+HUGE = "99999999999999999999"   # 20 digits: past 64 bits
+SUPERSCRIPT = "²"               # isdigit() is True, int() raises
+ARABIC = "١"                    # isdigit() is True; int() reads it, but nobody types it on purpose
+
+
+def assert_portuguese_refusal(answer, statuses=(404, 422)) -> None:
+    assert answer.status_code in statuses, (answer.status_code, answer.text[:300])
+    assert "Erro inesperado" not in answer.text and "Traceback" not in answer.text
+    assert "Resolução" in answer.text or "Corrija" in answer.text or "Confira" in answer.text
+
+
+def token(client) -> str:
+    return csrf_of(client.get("/configuracoes").text)
+
+
+def test_the_number_helpers_accept_only_ascii_digits_that_fit():
+    assert ascii_digits("123") and not ascii_digits(SUPERSCRIPT) and not ascii_digits(ARABIC)
+    assert not ascii_digits("") and not ascii_digits("12345678901") and ascii_digits("12345678901", 11)
+    assert id_or_none(" 42 ") == 42 and id_or_none(HUGE) is None and id_or_none("0") is None
+    assert id_or_none(str(2**31)) is None and id_or_none(str(2**31 - 1)) == 2**31 - 1
+    assert [page_or_first(v) for v in ("3", SUPERSCRIPT, HUGE, "-1", "", None)] == [3, 1, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("path", ["/pedidos", "/nfe", "/vendas"])
+@pytest.mark.parametrize("given", [HUGE, str(2**31), "0", SUPERSCRIPT])
+def test_an_id_out_of_range_in_the_address_is_a_page_in_portuguese(logged_in, path, given):
+    assert_portuguese_refusal(logged_in.get(f"{path}/{given}"))
+
+
+@pytest.mark.parametrize("path", ["/financeiro/{}/receber", "/integracao/eventos/{}/reprocessar",
+                                  "/pedidos/{}/reprocessar", "/pedidos/{}/gerar-nfe", "/nfe/{}/transmitir", "/vendas/{}/confirmar"])
+def test_a_form_sent_to_an_id_out_of_range_is_refused_in_portuguese(logged_in, path):
+    csrf = token(logged_in)
+    for given in (HUGE, SUPERSCRIPT):
+        answer = logged_in.post(path.format(given), data={"csrf_token": csrf}, follow_redirects=False)
+        assert_portuguese_refusal(answer)
+
+
+def test_order_list_filters_that_cannot_be_read_are_ignored_and_named(logged_in):
+    for page in (SUPERSCRIPT, HUGE, "-4"):
+        assert logged_in.get("/pedidos", params={"pagina": page}).status_code == 200
+    for day in ("31/12/9999", "01/01/0001", "9999-12-31"):
+        answer = logged_in.get("/pedidos", params={"ate": day})
+        assert answer.status_code == 200
+        assert "Data fora do intervalo" in answer.text and "31/12/2999" in answer.text
+        assert logged_in.get("/pedidos", params={"de": day}).status_code == 200
+    for listing in ("/nfe", "/vendas", "/estoque", "/financeiro"):
+        assert logged_in.get(listing, params={"pagina": HUGE}).status_code == 200
+        assert logged_in.get(listing, params={"pagina": SUPERSCRIPT}).status_code == 200
+
+
+@pytest.mark.parametrize("given", [SUPERSCRIPT, HUGE, ARABIC])
+def test_a_receivable_filter_by_an_order_that_is_not_a_number_is_explained(logged_in, given):
+    answer = logged_in.get("/financeiro", params={"pedido": given})
+    assert answer.status_code == 422 and "Erro inesperado" not in answer.text
+    assert "Informe só o número do pedido." in answer.text
+
+
+def test_a_batch_of_orders_that_are_not_numbers_is_an_empty_selection(logged_in):
+    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": token(logged_in),
+                                                          "pedidos": [SUPERSCRIPT, HUGE]})
+    assert answer.status_code == 303
+    assert "Selecione ao menos um pedido" in logged_in.get(answer.headers["location"]).text
+
+
+def test_a_count_past_a_billion_is_refused_next_to_the_form(logged_in, app):
+    with app.uow() as uow:
+        uow.products.add(Product("CAN-XL", "Caneca XL", Decimal("30.00")))
+        uow.commit()
+    csrf = csrf_of(logged_in.get("/estoque/CAN-XL").text)
+    for typed in (HUGE, "1000000001", SUPERSCRIPT):
+        answer = logged_in.post("/estoque/CAN-XL/contagem", data={"csrf_token": csrf, "quantidade": typed})
+        assert answer.status_code == 422 and "Quantidade contada inválida para CAN-XL" in answer.text
+        assert "de 0 a 1.000.000.000" in answer.text
+    assert product_detail(app.uow(), "CAN-XL")["managed"] is False
+    assert logged_in.post("/estoque/CAN-XL/contagem", data={"csrf_token": csrf, "quantidade": "1.000.000.000"}
+                          ).status_code == 303
+    assert product_detail(app.uow(), "CAN-XL")["quantity"] == 10**9
+
+
+def test_settings_numbers_that_are_not_ascii_digits_are_refused_in_the_form(logged_in, app):
+    series = logged_in.post("/configuracoes/numeracao", data={"csrf_token": token(logged_in),
+                                                               "series": SUPERSCRIPT, "next_number": "1"})
+    assert series.status_code == 422 and f"Série deve ser um número inteiro: {SUPERSCRIPT}." in series.text
+    crt = logged_in.post("/configuracoes/empresa", data={"csrf_token": token(logged_in), "crt": SUPERSCRIPT})
+    assert crt.status_code == 422 and "CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)" in crt.text
+    before = app.import_settings().reconcile_minutes
+    for typed in (SUPERSCRIPT, HUGE):
+        minutes = logged_in.post("/configuracoes/conferencia", data={"csrf_token": token(logged_in),
+                                                                      "reconcile_minutes": typed})
+        assert minutes.status_code == 422 and "Erro inesperado" not in minutes.text
+    assert app.import_settings().reconcile_minutes == before
+
+
+def test_an_install_state_cookie_with_a_strange_expiry_is_refused_not_a_500(app):
+    settings = app.settings.model_copy(update={"nuvemshop_client_id": "123", "nuvemshop_client_secret": "s3cr3t"})
+    browser = TestClient(create_app(dataclasses.replace(app, settings=settings), RecordingQueue()))
+    for expiry in (SUPERSCRIPT, HUGE + HUGE):
+        # Headers travel as Latin-1: the server reads b"\xb2" back as "²".
+        cookie = f"{STATE_COOKIE}=abc.{expiry}.sig".encode("latin-1")
+        answer = browser.get("/nuvemshop/callback", params={"code": "x", "state": "abc"}, headers={"cookie": cookie})
+        assert answer.status_code == 400 and "A sessão de instalação é inválida." in answer.text
