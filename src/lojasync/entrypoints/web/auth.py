@@ -2,7 +2,8 @@
 
 Pages depend on `page_user` (no session: a redirect to /login), their POST routes on `csrf_protect`
 (a form field `csrf_token` or the header `X-CSRF-Token` equal to the session's), and `/api/v1` on
-`api_caller` (a bearer API token or a page session; otherwise 401 JSON in Portuguese).
+`api_caller` (a bearer API token or a page session; otherwise 401 JSON in Portuguese; with a session, a call
+that is not GET/HEAD/OPTIONS must also send the header `X-CSRF-Token`, otherwise 403 JSON).
 
 The session cookie holds a random token; the server keeps only its hash (accounts module), so a forged,
 expired or logged-out cookie opens nothing. Before login, the login form's CSRF token is a random value in
@@ -27,6 +28,8 @@ from lojasync.accounts.services.login import signed_in
 
 SESSION_COOKIE = "lojasync_sessao"
 LOGIN_CSRF_COOKIE = "lojasync_csrf_login"
+# Methods that change nothing: an API call with the session cookie needs no CSRF header for them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,11 @@ class CsrfRefused(Exception):
 
 class ApiUnauthorized(Exception):
     """An API call without a valid token or session: answered 401 JSON."""
+
+
+class ApiCsrfRefused(Exception):
+    """An API call that changes something, made with the session cookie but without the session's
+    `X-CSRF-Token` header: answered 403 JSON."""
 
 
 def now(request: Request) -> datetime:
@@ -157,6 +165,13 @@ def api_caller(request: Request) -> ApiCaller:
     user = optional_user(request)
     if user is None:
         raise ApiUnauthorized()
+    # The browser sends the session cookie with any site's form or script: a call that changes something
+    # must also carry the session's CSRF token, which only this site's pages know. A bearer token is never
+    # sent by the browser on its own, so token callers need no such header.
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token", "")
+        if not sent or not hmac.compare_digest(sent.encode(), user.csrf_token.encode()):
+            raise ApiCsrfRefused()
     return ApiCaller(kind="session", name=user.email)
 
 

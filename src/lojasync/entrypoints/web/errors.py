@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lojasync.entrypoints.web.auth import ApiUnauthorized, CsrfRefused, LoginRequired, login_url
+from lojasync.entrypoints.web.auth import ApiCsrfRefused, ApiUnauthorized, CsrfRefused, LoginRequired, login_url
 from lojasync.entrypoints.web.templating import render
 from lojasync.shared.errors import LojasyncError
 
@@ -47,6 +47,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     app.add_exception_handler(ApiUnauthorized, _api_unauthorized)
+    app.add_exception_handler(ApiCsrfRefused, _api_csrf_refused)
     app.add_exception_handler(LojasyncError, _lojasync_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -75,6 +76,13 @@ def _api_unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
                      "Envie o cabeçalho 'Authorization: Bearer TOKEN' com um token criado por "
                      "'lojasync tokens add NOME', ou entre pelo navegador.", 401,
                      headers={"WWW-Authenticate": "Bearer"})
+
+
+def _api_csrf_refused(request: Request, exc: ApiCsrfRefused) -> Response:
+    return api_error("web.api_csrf", "Chamada à API com a sessão do navegador sem o token de segurança (CSRF).",
+                     "Envie o cabeçalho 'X-CSRF-Token' com o token da sessão (o da meta tag 'csrf-token' das "
+                     "páginas) ou use 'Authorization: Bearer TOKEN' com um token criado por "
+                     "'lojasync tokens add NOME'.", 403)
 
 
 def _lojasync_error(request: Request, exc: LojasyncError) -> Response:
