@@ -100,7 +100,7 @@ def _content_length(scope: Scope) -> int | None:
         if name == b"content-length":
             text = value.decode("latin-1").strip()
             # A malformed length is the server's problem (uvicorn refuses it); here only a number counts.
-            return int(text) if text.isdigit() else None
+            return int(text) if text.isascii() and text.isdigit() else None
     return None
 
 
