@@ -150,11 +150,12 @@ def test_a_sku_with_spaces_and_slashes_has_its_own_page(logged_in, app):
         uow.products.add(Product("KIT 2/3 #A", "Kit de canecas", Decimal("30.00")))
         uow.commit()
     listing = logged_in.get("/estoque")
-    assert 'href="/estoque/KIT%202/3%20%23A"' in listing.text
-    page = logged_in.get("/estoque/KIT%202/3%20%23A")
+    assert 'href="/estoque/KIT%202%2F3%20%23A"' in listing.text   # one path segment: "/" is %2F
+    page = logged_in.get("/estoque/KIT%202%2F3%20%23A")
     assert page.status_code == 200 and "Kit de canecas" in page.text and "cadastro do ERP" in listing.text
-    answer = logged_in.post("/estoque/KIT%202/3%20%23A/contagem", data={"csrf_token": csrf_of(page.text),
-                                                                          "quantidade": "4"})
+    assert 'action="/estoque/KIT%202%2F3%20%23A/contagem"' in page.text
+    answer = logged_in.post("/estoque/KIT%202%2F3%20%23A/contagem", data={"csrf_token": csrf_of(page.text),
+                                                                            "quantidade": "4"})
     assert answer.status_code == 303
     assert logged_in.get(answer.headers["location"]).status_code == 200
     assert product_detail(app.uow(), "KIT 2/3 #A")["quantity"] == 4
@@ -174,3 +175,20 @@ def test_an_authorised_then_cancelled_nfe_is_in_the_ledger_with_its_link(app, lo
     words = text_of(logged_in.get("/estoque/CAM-ALG-P").text)
     assert re.search(rf"\+2 0 NF-e cancelada {invoice_id} Devolução: NF-e .* cancelada", words)
     assert product_detail(app.uow(), "CAM-ALG-P")["quantity"] == 0
+
+
+def test_a_sku_with_dot_segments_links_to_its_own_page_not_another(logged_in, app):
+    """`urlencode` kept "/" and ".": the browser would resolve /estoque/A/../../x to /x. As one segment
+    (%2F) the link stays on the product, and the `{sku:path}` routes read the SKU back as it was."""
+    sku = "A/../../x #1"
+    with app.uow() as uow:
+        uow.products.add(Product(sku, "Produto com barras", Decimal("5.00")))
+        uow.commit()
+    link = "/estoque/A%2F..%2F..%2Fx%20%231"
+    assert f'href="{link}"' in logged_in.get("/estoque").text
+    page = logged_in.get(link)
+    assert page.status_code == 200 and "Produto com barras" in page.text
+    assert f'action="{link}/contagem"' in page.text and f'action="{link}/dados-fiscais"' in page.text
+    answer = logged_in.post(f"{link}/contagem", data={"csrf_token": csrf_of(page.text), "quantidade": "7"})
+    assert answer.status_code == 303 and answer.headers["location"] == link
+    assert product_detail(app.uow(), sku)["quantity"] == 7

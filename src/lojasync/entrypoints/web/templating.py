@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.error_actions import error_link
+from lojasync.entrypoints.web.url_filters import sku_path
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -39,6 +40,7 @@ templates.env.filters.update({
     "datetime": formats.when,
     "tax_id": formats.tax_id,
     "number": formats.number,
+    "sku_path": sku_path,
 })
 # Jinja2Templates turns autoescape on for .html: every value is escaped unless a template says otherwise.
 
