@@ -139,3 +139,69 @@ def test_simultaneous_failures_all_count(app):
         failures = dict(conn.execute(text("SELECT key, failures FROM login_attempts")).all())
     assert failures["conta:ana@loja.com.br"] == 4
     assert sorted(v for k, v in failures.items() if k.startswith("ip:")) == [1, 1, 1, 1]
+
+
+def test_parallel_attempts_beyond_the_free_ones_are_refused_without_a_password_check(app, monkeypatch):
+    """Many wrong passwords at the same moment (from many addresses): each is counted before its password is
+    checked, so only the account's free attempts reach argon2; all others are refused as blocked."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lojasync.accounts.errors import LoginThrottled
+    from lojasync.accounts.services import login as login_service
+    from lojasync.accounts.throttle import ACCOUNT_POLICY
+
+    previous = passwords.use_parameters(time_cost=1, memory_cost=8, parallelism=1)
+    checks = []
+    lock = threading.Lock()
+
+    def slow_verify(password_hash, password):
+        with lock:
+            checks.append(password)
+        time.sleep(0.05)  # a production argon2 check takes this long: the window the old order left open
+        return passwords.verify_password(password_hash, password)
+
+    monkeypatch.setattr(login_service, "verify_password", slow_verify)
+    try:
+        add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+        start = threading.Barrier(8)
+
+        def wrong(n: int) -> str:
+            if n < 8:
+                start.wait()
+            try:
+                log_in(app.accounts_uow(), "ana@loja.com.br", "senha errada demais", f"10.0.1.{n}", now=T0)
+            except InvalidLogin:
+                return "recusado"
+            except LoginThrottled:
+                return "bloqueado"
+            return "entrou"
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(wrong, range(30)))
+    finally:
+        passwords.restore(previous)
+    assert len(checks) == ACCOUNT_POLICY.free_failures          # 5 checks, not one per request
+    assert answers.count("recusado") == ACCOUNT_POLICY.free_failures - 1
+    assert answers.count("bloqueado") == 30 - answers.count("recusado") and "entrou" not in answers
+    with app.engine.connect() as conn:
+        failures = dict(conn.execute(text("SELECT key, failures FROM login_attempts")).all())
+    assert failures["conta:ana@loja.com.br"] == ACCOUNT_POLICY.free_failures
+
+
+def test_a_successful_login_takes_back_its_counted_attempt(app):
+    """Counted before the check, a success is then taken back: an office behind one address is never
+    blocked by its own correct logins, and the account's count starts over."""
+    previous = passwords.use_parameters(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+        with pytest.raises(InvalidLogin):
+            log_in(app.accounts_uow(), "ana@loja.com.br", "senha errada demais", "10.0.2.1", now=T0)
+        for _ in range(25):  # more than the address's 20 free failures
+            log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, "10.0.2.1", now=T0)
+    finally:
+        passwords.restore(previous)
+    with app.engine.connect() as conn:
+        failures = dict(conn.execute(text("SELECT key, failures FROM login_attempts")).all())
+    assert failures == {"ip:10.0.2.1": 1}                        # only the real failure is left

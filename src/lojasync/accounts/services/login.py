@@ -1,12 +1,16 @@
 """Logging in and out, and recognising a session cookie.
 
 A blocked account or address is refused before its password is even checked, so a guesser learns nothing
-while blocked. The password is verified outside any transaction (argon2 costs ~50 ms of CPU).
+while blocked. Every attempt is counted as a failure *before* its password is checked (in the same locked
+transaction that looks for a block): attempts made at the same moment cannot all pass the check first and
+count afterwards, so no more than the free ones ever reach the password check. A success then takes its
+attempt back. The password is verified outside any transaction (argon2 costs ~50 ms of CPU).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
 from lojasync.accounts.errors import InvalidEmail, InvalidLogin, LoginThrottled, UserDisabled
@@ -36,12 +40,11 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
     now = now or utc_now()
     login = _login_name(email)
     policies = {account_key(login): ACCOUNT_POLICY, address_key(address): ADDRESS_POLICY}
-    with uow:
-        _refuse_if_blocked(uow.login_attempts.get(list(policies)).values(), now)
-        user = uow.users.by_email(login)
-        password_hash = user.password_hash if user is not None else None
+    counted = _record_failure(uow, login, policies, now)
+    password_hash = counted.password_hash
     if not verify_password(password_hash, password):
-        _record_failure(uow, policies, now)
+        # The failure that starts a block already says how long to wait.
+        _refuse_if_blocked(counted.attempts, now)
         raise InvalidLogin()
     with uow:
         user = uow.users.by_email(login)
@@ -50,6 +53,8 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
         if not user.active:
             raise UserDisabled()
         uow.login_attempts.delete(account_key(login))
+        _take_back(uow, address_key(address), counted.before[address_key(address)],
+                   counted.failures[address_key(address)])
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.last_login_at = now
@@ -95,22 +100,34 @@ def _refuse_if_blocked(attempts, now: datetime) -> None:
         raise LoginThrottled(wait=wait_text(longest), seconds=math.ceil(longest.total_seconds()))
 
 
-def _record_failure(uow: AccountsUnitOfWork, policies: dict, now: datetime) -> None:
+@dataclass
+class _Counted:
+    """An attempt counted before its password check: the keys' counters after it (and their failures), what
+    they were before (None: no row yet), and the password hash to check (None: no such user)."""
+
+    attempts: list[LoginAttempts]
+    failures: dict[str, int]
+    before: dict[str, tuple | None]
+    password_hash: str | None
+
+
+def _record_failure(uow: AccountsUnitOfWork, login: str, policies: dict, now: datetime) -> _Counted:
     # Two first failures of a key at the same moment both insert its row: the loser finds it on a second try.
     for attempt in range(2):
         try:
-            found = _count_failure(uow, policies, now)
-            break
+            return _count_failure(uow, login, policies, now)
         except WriteConflict:
             if attempt:
                 raise
-    # The failure that starts a block already says how long to wait.
-    _refuse_if_blocked(found.values(), now)
+    raise AssertionError("unreachable")
 
 
-def _count_failure(uow: AccountsUnitOfWork, policies: dict, now: datetime) -> dict[str, LoginAttempts]:
+def _count_failure(uow: AccountsUnitOfWork, login: str, policies: dict, now: datetime) -> _Counted:
+    """In one locked transaction: refuse if blocked, else count this attempt as a failure of every key."""
     with uow:
         found = uow.login_attempts.get(list(policies), for_update=True)
+        _refuse_if_blocked(found.values(), now)
+        before = {key: _state(found[key]) if key in found else None for key in policies}
         for key, policy in policies.items():
             attempts = found.get(key)
             if attempts is None:
@@ -120,5 +137,28 @@ def _count_failure(uow: AccountsUnitOfWork, policies: dict, now: datetime) -> di
             attempts.failed(now, policy)
         # Keys quiet for a day are forgotten: the table never grows with every name a guesser tried.
         uow.login_attempts.delete_stale(now - ACCOUNT_POLICY.max_delay * 24)
+        user = uow.users.by_email(login)
+        password_hash = user.password_hash if user is not None else None
+        counted = _Counted(list(found.values()), {key: a.failures for key, a in found.items()}, before,
+                           password_hash)
         uow.commit()
-    return found
+    return counted
+
+
+def _state(attempts: LoginAttempts) -> tuple:
+    return attempts.failures, attempts.last_failure_at, attempts.blocked_until
+
+
+def _take_back(uow: AccountsUnitOfWork, key: str, before: tuple | None, counted_failures: int) -> None:
+    """A successful login takes back the failure counted for its address (an office behind one address logs
+    in many times a day). When nothing else was counted since, the counter is put back as it was; otherwise
+    only the count goes down (the blocks of the other attempts stand)."""
+    attempts = uow.login_attempts.get([key], for_update=True).get(key)
+    if attempts is None:
+        return
+    if attempts.failures != counted_failures:
+        attempts.failures = max(0, attempts.failures - 1)
+    elif before is None:
+        uow.login_attempts.delete(key)
+    else:
+        attempts.failures, attempts.last_failure_at, attempts.blocked_until = before
