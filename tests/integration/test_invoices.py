@@ -15,6 +15,7 @@ from lojasync.fiscal.errors import DocumentNotPossible, InvoiceBeingSent, OrderA
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
+from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
@@ -123,6 +124,23 @@ def test_an_unanswered_send_is_settled_by_asking_sefaz_not_by_sending_again(app,
     sent = simulator.simulator.stats()["chamadas"]
     assert sent.get("NFeAutorizacao4") == sends_before["chamadas"].get("NFeAutorizacao4")  # asked, not resent
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_a_batch_sends_nothing_more_once_sefaz_does_not_answer(app, company, sefaz, simulator):
+    """With SEFAZ silent each send waits for the timeout: after the first one, the batch only generates."""
+    numbers = [imported(app, id=2000000100 + i) for i in range(3)]
+    before = stock(app)
+    simulator.simulator.set_switches(drop_answers=10)  # every answer is lost (the client times out)
+    try:
+        report = invoice_orders(app.uow, app.cipher, sefaz, numbers)
+    finally:
+        simulator.simulator.reset_switches()
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") == 1
+    first, *rest = report.items
+    assert first.invoice.status == "awaiting_sefaz" and "SEFAZ não respondeu" in first.error and not first.not_sent
+    assert [(i.invoice.status, i.error, i.not_sent) for i in rest] == [("pending", NOT_SENT, True)] * 2
+    assert report.not_sent == rest and report.authorised == []
+    assert stock(app) == before                        # nothing authorised here: stock untouched
 
 
 def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, sefaz):

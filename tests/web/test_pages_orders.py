@@ -198,6 +198,37 @@ def test_batch_of_three_orders_reports_each(app, logged_in, store_id, company, s
     assert 'href="/pedidos?situacao=confirmado"' in answer.text
 
 
+def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in, store_id, company, sefaz):
+    """SEFAZ out of service (108): the first NF-e stays awaiting SEFAZ; the others are only generated, never
+    sent blind (each send would wait for the timeout), and the summary says to transmit them later."""
+    numbers = imported(app, store_id, *[{"id": 2200012001 + i, "payment_status": "paid"} for i in range(3)])
+    stock_before = stock(app)
+    sefaz.set_switches(out_of_service="108")
+    calls_before = sum(sefaz.stats()["chamadas"].values())
+    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
+                                                         "pedidos": [str(n) for n in numbers]})
+    assert answer.status_code == 200
+    text = text_of(answer.text)
+    assert "0 NF-e autorizada(s) de 3 pedido(s); 3 não autorizada(s)." in text
+    assert "2 não transmitida(s): SEFAZ fora do ar, transmita depois." in text
+    assert sum(sefaz.stats()["chamadas"].values()) - calls_before == 1     # only the first order reached SEFAZ
+    first, *rest = numbers
+    assert "SEFAZ ainda não decidiu" in text_of(answer.text.split(f'data-testid="lote-recusada-{first}"')[1]
+                                                .split("</tr>")[0])
+    for number in rest:
+        row = text_of(answer.text.split(f'data-testid="lote-recusada-{number}"')[1].split("</tr>")[0])
+        assert "não transmitida: SEFAZ fora do ar, transmita depois" in row and "pendente" in row
+        assert receivables(app, number) == []                          # nothing happened but the NF-e's draft
+    assert stock(app) == stock_before                                  # no NF-e authorised: no stock moved
+
+    sefaz.reset_switches()                                             # SEFAZ is back: each one is transmitted
+    for number in rest:
+        invoice_url = re.search(rf'data-testid="lote-recusada-{number}">.*?href="(/nfe/\d+)"', answer.text,
+                                re.S).group(1)
+        assert setup.post(logged_in, invoice_url, f"{invoice_url}/transmitir").status_code == 303
+        assert receivables(app, number) == [("160.00", "open")]
+
+
 def test_a_batch_without_orders_says_to_choose_some(logged_in):
     answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text)})
     assert answer.status_code == 303

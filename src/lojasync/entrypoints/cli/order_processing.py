@@ -63,6 +63,10 @@ def invoice(
         for item in report.items:
             if item.error:
                 console.print(f"[red]Pedido {item.order_number}:[/] {item.error}", highlight=False)
+        if report.not_sent:
+            console.print(f"[yellow]{formats.number(len(report.not_sent))} não transmitida(s): SEFAZ fora do ar, "
+                          "transmita depois[/] (geradas e pendentes; quando a SEFAZ voltar: "
+                          "lojasync invoices approve ID).", highlight=False)
     failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
     if failed:
         raise typer.Exit(1)

@@ -1,5 +1,9 @@
 """Invoicing many orders in one run (Black Friday's morning after): each order in its own transactions, a
-failure named and the run going on, a summary of what was authorised and what was not, and why."""
+failure named and the run going on, a summary of what was authorised and what was not, and why.
+
+Once SEFAZ fails to decide (no answer, not its answer, out of service), the rest are only generated and left
+pending: each send would wait for the timeout (200 orders x 60 s held a web request for hours), and an NF-e
+sent blind to a SEFAZ that is down only piles up "aguardando SEFAZ". The summary names them, to transmit later."""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from lojasync.fiscal.errors import SefazNotDecided
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import Sefaz, generate_invoice, issue_invoice
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -17,12 +23,17 @@ from lojasync.shared.errors import LojasyncError
 
 log = logging.getLogger("lojasync.fiscal")
 
+# SEFAZ itself gave no decision: the next orders would meet the same SEFAZ.
+SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided)
+NOT_SENT = "não transmitida: SEFAZ fora do ar, transmita depois"
+
 
 @dataclass(frozen=True)
 class BatchItem:
     order_number: int
     invoice: InvoiceView | None     # None when it could not even be generated
     error: str | None = None        # why it is not authorised (generation refused, SEFAZ's rejection...)
+    not_sent: bool = False          # left pending, not transmitted: SEFAZ had failed earlier in the batch
 
 
 @dataclass
@@ -36,6 +47,11 @@ class BatchReport:
     @property
     def not_authorised(self) -> list[BatchItem]:
         return [i for i in self.items if i.invoice is None or i.invoice.status != "authorised"]
+
+    @property
+    def not_sent(self) -> list[BatchItem]:
+        """Orders not transmitted because SEFAZ was down: transmit them later (NF-e page or `invoices approve`)."""
+        return [i for i in self.items if i.not_sent]
 
 
 def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[int]:
@@ -51,15 +67,19 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                    progress: Callable[[BatchItem], None] | None = None) -> BatchReport:
     """Generate (and transmit, unless `approve` is False) an NF-e for each order."""
     report = BatchReport()
+    sefaz_down = False
     for number in order_numbers:
         try:
-            if approve:
+            if approve and not sefaz_down:
                 invoice, _ = issue_invoice(uow_factory(), box, sefaz, number, actor)
                 item = BatchItem(number, invoice, _rejection(invoice))
+            elif approve:
+                item = BatchItem(number, generate_invoice(uow_factory(), box, number, actor), NOT_SENT, not_sent=True)
             else:
                 item = BatchItem(number, generate_invoice(uow_factory(), box, number, actor))
         except LojasyncError as exc:
             # Generation refused (nothing numbered), or SEFAZ undecided (the NF-e stays awaiting SEFAZ).
+            sefaz_down = sefaz_down or (approve and isinstance(exc, SEFAZ_DOWN))
             item = BatchItem(number, _latest_invoice(uow_factory(), number), f"{exc.message} {exc.resolution}".strip())
         except Exception as exc:  # one order's defect must not stop the others' invoices (logged in full)
             log.exception("invoicing an order failed", extra={"order_number": number})
