@@ -14,7 +14,6 @@ from lojasync.accounts.errors import (
     InvalidTokenName,
     TokenExists,
     TokenNotFound,
-    UserDisabled,
     UserExists,
     UserNotFound,
     WeakPassword,
@@ -78,7 +77,8 @@ def test_disable_ends_sessions_enable_lets_in_again_and_a_new_password_logs_ever
     user, ended = disable_user(app.accounts_uow(), "ana@loja.com.br", now=T0)
     assert ended == 2 and not user.active and user.disabled_at == T0
     assert signed_in(app.accounts_read_uow(), first.token, now=T0) is None
-    with pytest.raises(UserDisabled):
+    # Refused like a wrong password: the answer does not confirm that the password is right.
+    with pytest.raises(InvalidLogin):
         log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
     assert enable_user(app.accounts_uow(), "ana@loja.com.br").active
     third = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)

@@ -5,6 +5,9 @@ while blocked. Every attempt is counted as a failure *before* its password is ch
 transaction that looks for a block): attempts made at the same moment cannot all pass the check first and
 count afterwards, so no more than the free ones ever reach the password check. A success then takes its
 attempt back. The password is verified outside any transaction (argon2 costs ~50 ms of CPU).
+
+A disabled account is refused with the same answer as a wrong password, and only after the password check:
+the answer never confirms that a guessed password was right.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from lojasync.accounts.errors import InvalidEmail, InvalidLogin, LoginThrottled, UserDisabled
+from lojasync.accounts.errors import InvalidEmail, InvalidLogin, LoginThrottled
 from lojasync.accounts.passwords import hash_password, needs_rehash, verify_password
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
@@ -48,10 +51,10 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
         raise InvalidLogin()
     with uow:
         user = uow.users.by_email(login)
-        if user is None or user.password_hash != password_hash:
-            raise InvalidLogin()  # deleted or given a new password meanwhile
-        if not user.active:
-            raise UserDisabled()
+        if user is None or user.password_hash != password_hash or not user.active:
+            # Deleted or given a new password meanwhile, or disabled: the same answer as a wrong password (and
+            # the attempt stays counted), so a guesser never learns that a disabled account's password is right.
+            raise InvalidLogin()
         uow.login_attempts.delete(account_key(login))
         _take_back(uow, address_key(address), counted.before[address_key(address)],
                    counted.failures[address_key(address)])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from lojasync.accounts.errors import LoginThrottled, UserDisabled
+from lojasync.accounts.errors import LoginThrottled
 from lojasync.accounts.services.login import log_in, log_out
 from lojasync.entrypoints.web.auth import (
     SESSION_COOKIE,
@@ -24,8 +24,9 @@ from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(include_in_schema=False)
 
-# How each refusal is answered: too many tries is 429 (with Retry-After), a disabled user 403, else 401.
-_STATUS = {LoginThrottled: 429, UserDisabled: 403}
+# How each refusal is answered: too many tries is 429 (with Retry-After), else 401 (a disabled user too: the
+# service answers it like a wrong password, so the page never confirms that password).
+_STATUS = {LoginThrottled: 429}
 
 
 @router.get("/")
