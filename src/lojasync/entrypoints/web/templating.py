@@ -25,6 +25,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 FLASH_COOKIE = "lojasync_avisos"
 FLASH_LEVELS = ("info", "sucesso", "aviso", "erro")
+MAX_FLASH_COOKIE = 4096  # a browser keeps at most ~4 KB per cookie anyway
 # Levels as callers say them in English, mapped to the words shown (and the CSS classes).
 _LEVEL_NAMES = {"info": "info", "success": "sucesso", "warning": "aviso", "error": "erro"}
 
@@ -106,11 +107,14 @@ def _take_flash(request: Request) -> list[dict[str, str]]:
 
 def _read_flash(request: Request) -> list[dict[str, str]]:
     raw = request.cookies.get(FLASH_COOKIE)
-    if not raw:
+    # Ours are a few hundred bytes; anything larger was written by someone else and is not worth decoding.
+    if not raw or len(raw) > MAX_FLASH_COOKIE:
         return []
     try:
         items = json.loads(base64.urlsafe_b64decode(raw.encode()))
-    except ValueError:
+    except (ValueError, RecursionError):
+        # A crafted cookie (bad base64 or JSON, or "[[[[..." nested past Python's recursion limit) must not
+        # break every page of that browser: it is ignored (and deleted by `render`).
         return []
     if not isinstance(items, list):
         return []
