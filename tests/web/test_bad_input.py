@@ -103,6 +103,9 @@ def test_settings_numbers_that_are_not_ascii_digits_are_refused_in_the_form(logg
     assert series.status_code == 422 and f"Série deve ser um número inteiro: {SUPERSCRIPT}." in series.text
     crt = logged_in.post("/configuracoes/empresa", data={"csrf_token": token(logged_in), "crt": SUPERSCRIPT})
     assert crt.status_code == 422 and "CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)" in crt.text
+    ncm = logged_in.post("/configuracoes/empresa", data={"csrf_token": token(logged_in),
+                                                          "default_ncm": SUPERSCRIPT * 8})
+    assert ncm.status_code == 422 and f"NCM padrão deve ter 8 dígitos: {SUPERSCRIPT * 8}" in ncm.text
     before = app.import_settings().reconcile_minutes
     for typed in (SUPERSCRIPT, HUGE):
         minutes = logged_in.post("/configuracoes/conferencia", data={"csrf_token": token(logged_in),
@@ -119,3 +122,24 @@ def test_an_install_state_cookie_with_a_strange_expiry_is_refused_not_a_500(app)
         cookie = f"{STATE_COOKIE}=abc.{expiry}.sig".encode("latin-1")
         answer = browser.get("/nuvemshop/callback", params={"code": "x", "state": "abc"}, headers={"cookie": cookie})
         assert answer.status_code == 400 and "A sessão de instalação é inválida." in answer.text
+
+
+@pytest.mark.parametrize("params", [{"vencimento_ate": "31/12/9999"}, {"vencimento_de": "01/01/0001"},
+                                    {"situacao": SUPERSCRIPT}])
+def test_receivable_filters_at_the_ends_of_the_calendar_are_not_a_500(logged_in, params):
+    answer = logged_in.get("/financeiro", params=params)
+    assert answer.status_code in (200, 422) and "Erro inesperado" not in answer.text
+
+
+def test_fiscal_codes_in_other_digits_are_refused_not_a_500(logged_in, app):
+    """"²²²²²²²²" passed `isdigit()` as a GTIN and then broke `int()`: now a problem listed in the form."""
+    with app.uow() as uow:
+        uow.products.add(Product("CAN-GT", "Caneca GTIN", Decimal("30.00")))
+        uow.commit()
+    csrf = csrf_of(logged_in.get("/estoque/CAN-GT").text)
+    answer = logged_in.post("/estoque/CAN-GT/dados-fiscais", data={
+        "csrf_token": csrf, "ncm": SUPERSCRIPT * 8, "cest": ARABIC * 7, "gtin": SUPERSCRIPT * 8, "cfop": "5١٠٢"})
+    assert answer.status_code == 422 and "Erro inesperado" not in answer.text
+    for words in ("NCM deve ter 8 dígitos", "CEST deve ter 7 dígitos", "GTIN/EAN inválido", "CFOP de saída"):
+        assert words in answer.text
+    assert product_detail(app.uow(), "CAN-GT")["fiscal"]["ncm"] != SUPERSCRIPT * 8

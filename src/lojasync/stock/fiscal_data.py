@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.numbers import ascii_digits
 from lojasync.stock.ports import StockUnitOfWork
 from lojasync.stock.views import ProductNotFound
 
@@ -29,7 +30,7 @@ class ProductFiscalData:
 
 def gtin_is_valid(gtin: str) -> bool:
     """GTIN-8/12/13/14: digits, with the GS1 mod-10 check digit."""
-    if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
+    if not ascii_digits(gtin, 14) or len(gtin) not in (8, 12, 13, 14):
         return False
     body, check = gtin[:-1], int(gtin[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
@@ -38,13 +39,13 @@ def gtin_is_valid(gtin: str) -> bool:
 
 def _problems(data: ProductFiscalData) -> list[str]:
     checks = (
-        ("ncm", lambda v: v.isdigit() and len(v) == 8, "NCM deve ter 8 dígitos"),
-        ("cest", lambda v: v.isdigit() and len(v) == 7, "CEST deve ter 7 dígitos"),
+        ("ncm", lambda v: ascii_digits(v, 8) and len(v) == 8, "NCM deve ter 8 dígitos"),
+        ("cest", lambda v: ascii_digits(v, 7) and len(v) == 7, "CEST deve ter 7 dígitos"),
         ("origin", lambda v: v in "012345678" and len(v) == 1, "origem deve ser de 0 a 8"),
         ("unit", lambda v: 0 < len(v) <= 6, "unidade deve ter até 6 caracteres"),
         ("gtin", gtin_is_valid, "GTIN/EAN inválido (dígito verificador)"),
-        ("cfop", lambda v: v.isdigit() and len(v) == 4 and v[0] in "5678", "CFOP de saída deve ter 4 dígitos (5xxx ou "
-                                                                             "6xxx)"),
+        ("cfop", lambda v: ascii_digits(v, 4) and len(v) == 4 and v[0] in "5678",
+         "CFOP de saída deve ter 4 dígitos (5xxx ou 6xxx)"),
     )
     return [f"{words}: {getattr(data, name)}" for name, ok, words in checks
             if getattr(data, name) and not ok(getattr(data, name))]

@@ -14,6 +14,7 @@ from lojasync.fiscal.municipalities import find_municipality, municipality_by_co
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.state_registration import check_ie, normalise_ie
 from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.numbers import ascii_digits
 from lojasync.shared.tax_id import TaxIdKind, parse_tax_id
 
 EXPIRY_WARNING = timedelta(days=30)
@@ -152,10 +153,10 @@ def _apply(company: Company, data: CompanyData) -> None:
     for name in ("series", "next_number"):
         if name in given and not 0 < given[name] < (1000 if name == "series" else 1_000_000_000):
             problems.append(f"{'série' if name == 'series' else 'próximo número'} fora do intervalo permitido")
-    if "default_ncm" in given and not (given["default_ncm"].isdigit() and len(given["default_ncm"]) == 8):
+    if "default_ncm" in given and not (ascii_digits(given["default_ncm"], 8) and len(given["default_ncm"]) == 8):
         problems.append(f"NCM padrão deve ter 8 dígitos: {given['default_ncm']}")
     if "zipcode" in given:
-        given["zipcode"] = "".join(c for c in given["zipcode"] if c.isdigit())
+        given["zipcode"] = "".join(c for c in given["zipcode"] if ascii_digits(c))
         if len(given["zipcode"]) != 8:
             problems.append(f"CEP deve ter 8 dígitos: {data.zipcode}")
     uf = given.get("uf", company.uf) if uf_known else None
