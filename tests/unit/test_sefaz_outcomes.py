@@ -22,6 +22,8 @@ from lojasync.sales.orders import Order
     # No decision about the document: ask again later, never rebuild.
     ("105", Outcome.UNDECIDED), ("108", Outcome.UNDECIDED), ("109", Outcome.UNDECIDED),
     ("656", Outcome.UNDECIDED), ("999", Outcome.UNDECIDED), ("", Outcome.UNDECIDED),
+    # Not SEFAZ's digits ("²" passes isdigit() but breaks int()): no decision, never an exception.
+    ("²²²", Outcome.UNDECIDED), ("١٠٠", Outcome.UNDECIDED),
 ])
 def test_every_answer_has_one_meaning(status, outcome):
     assert outcome_of(SefazAnswer(status=status, reason="x")) is outcome

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import Enum
 
 from lojasync.fiscal.gateway import SefazAnswer
+from lojasync.shared.numbers import ascii_digits
 
 
 class Outcome(Enum):
@@ -46,6 +47,6 @@ def outcome_of(answer: SefazAnswer) -> Outcome:
         return Outcome.OTHER_KEY
     # SEFAZ's rejections of a document are 2xx-8xx (with the exceptions above); 999 is "erro não
     # catalogado", which says nothing about the document.
-    if status.isdigit() and 200 <= int(status) < 900 and status not in UNDECIDED:
+    if ascii_digits(status, 3) and 200 <= int(status) < 900 and status not in UNDECIDED:
         return Outcome.REJECTED
     return Outcome.UNDECIDED

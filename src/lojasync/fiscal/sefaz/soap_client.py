@@ -22,6 +22,7 @@ from lojasync.fiscal.sefaz import answers, envelope, messages
 from lojasync.fiscal.sefaz.endpoints import Service, service_url, uf_code
 from lojasync.fiscal.sefaz.errors import SefazConfigurationError, SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.sefaz.tls import ClientCertificate, tls_context
+from lojasync.shared.numbers import ascii_digits
 
 # SEFAZ's own guidance is to wait up to a minute; the connection either opens fast or not at all.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -96,7 +97,7 @@ class SefazSoapClient:
     # transport
     def _ask(self, service: Service, content: bytes, read: Callable[[etree._Element], SefazAnswer]) -> SefazAnswer:
         answer = read(self._call(service, content))
-        if not answer.status.isdigit():
+        if not ascii_digits(answer.status, 3):
             raise SefazInvalidAnswer(service=service.value, reason="resposta sem cStat")
         # A processed batch always carries the document's own answer; one without it answered nothing.
         if answer.status in (BATCH_PROCESSED, EVENT_BATCH_PROCESSED):
