@@ -128,3 +128,29 @@ def test_a_flagged_order_is_marked_resolved_from_the_terminal(lojasync, app, ord
     assert show_order(app.uow(), order_number)["needs_attention"] is False
     assert "não estava marcado" in lojasync("orders", "resolve", str(order_number))
     assert "Pedido 999999 não encontrado" in lojasync("orders", "resolve", "999999", expect=1)
+
+
+def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lojasync, app, order_number,
+                                                                                monkeypatch):
+    from lojasync.entrypoints.cli import order_processing
+    from lojasync.fiscal.gateway import Environment
+    from lojasync.fiscal.sefaz import SefazSoapClient
+    from lojasync.fiscal.services.invoices import Sefaz
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+    second = import_order(app.uow(), make_store(app, "7654321"), order_payload(id=1900000002),
+                          ImportPolicy()).order_number
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000")
+    lojasync("company", "certificate", "--test")
+    with BackgroundSefaz() as server:
+        server.simulator.set_switches(out_of_service="108")
+        monkeypatch.setattr(order_processing, "sefaz_for", lambda settings: Sefaz(
+            lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=server.url,
+                                                  timeout=2), simulated=True))
+        output = lojasync("orders", "invoice", str(order_number), str(second), expect=1)
+        assert server.simulator.stats()["chamadas"].get("NFeAutorizacao4") == 1   # the second was not sent
+    assert "0 NF-e autorizada(s) de 2 pedido(s)." in output
+    assert f"Pedido {second}: não transmitida: SEFAZ fora do ar, transmita depois" in output
+    assert "1 não transmitida(s): SEFAZ fora do ar, transmita depois" in output
