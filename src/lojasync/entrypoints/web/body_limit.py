@@ -67,15 +67,19 @@ class BodyLimit:
         received = 0
         exceeded = False
         started = False
+        body_done = declared == 0 or (declared is None and not _has_header(scope, b"transfer-encoding"))
 
         async def limited_receive() -> Message:
-            nonlocal received, exceeded
+            nonlocal received, exceeded, body_done
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     exceeded = True
                     raise BodyTooLarge()
+                body_done = body_done or not message.get("more_body", False)
+            elif message["type"] == "http.disconnect":
+                body_done = True
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -86,6 +90,11 @@ class BodyLimit:
                 return
             if message["type"] == "http.response.start":
                 started = True
+                if not body_done:
+                    # Answered before the body was read (the login redirect, a 401, a malformed form): close
+                    # the connection after the answer, or the server would go on reading and discarding a
+                    # body that may never end just to keep the connection alive.
+                    message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
         # The reader stopped by the cap may let the exception through: the 413 below answers instead.
@@ -93,6 +102,10 @@ class BodyLimit:
             await self.app(scope, limited_receive, guarded_send)
         if exceeded and not started:
             await too_large(scope, limit)(scope, receive, send)
+
+
+def _has_header(scope: Scope, wanted: bytes) -> bool:
+    return any(name == wanted for name, _ in scope.get("headers", ()))
 
 
 def _content_length(scope: Scope) -> int | None:
