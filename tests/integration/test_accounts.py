@@ -110,6 +110,9 @@ def test_api_tokens_are_shown_once_listed_by_prefix_and_revoked_by_name_or_numbe
     assert token_caller(app.accounts_uow(), secret) is None and token_caller(app.accounts_uow(), other) is None
     with pytest.raises(TokenNotFound):
         revoke_token(app.accounts_uow(), "erp-contabil")
+    for odd in ("²", "99999999999999999999"):   # not a number the database could hold: a name, not found
+        with pytest.raises(TokenNotFound):
+            revoke_token(app.accounts_uow(), odd)
     # The name is free again once revoked.
     add_token(app.accounts_uow(), "erp-contabil")
     assert [t.active for t in list_tokens(app.accounts_read_uow())] == [False, False, True]

@@ -10,6 +10,7 @@ from lojasync.accounts.errors import TokenExists, TokenNotFound
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
 from lojasync.accounts.tokens import digest, new_api_token
+from lojasync.shared.numbers import id_or_none
 
 MAX_TOKEN_LENGTH = 200
 # Shown in lists to tell tokens apart (the prefix plus 4 characters: far too few to guess the rest).
@@ -54,8 +55,8 @@ def revoke_token(uow: AccountsUnitOfWork, reference: str, now: datetime | None =
     now = now or utc_now()
     reference = reference.strip()
     with uow:
-        token = uow.api_tokens.by_id(int(reference)) if reference.isdigit() else \
-            uow.api_tokens.active_by_name(reference)
+        number = id_or_none(reference)
+        token = uow.api_tokens.by_id(number) if number is not None else uow.api_tokens.active_by_name(reference)
         if token is None or not token.active:
             raise TokenNotFound(reference=reference)
         token.revoked_at = now
