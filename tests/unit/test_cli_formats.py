@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.order_page import address_line, cep
+from lojasync.entrypoints.cli.formats import address_line, cep
 from lojasync.entrypoints.cli.sync import interrupted_message
 from lojasync.sales.history import HistoryType, Level
 from lojasync.sales.history_text import (

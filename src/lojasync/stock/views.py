@@ -41,13 +41,18 @@ def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:
         product = uow.products.by_skus([sku]).get(sku)
         if product is None:
             raise ProductNotFound(sku=sku)
-        balance, rows = 0, []
-        for movement in uow.stock_movements.for_product(product.id):
-            balance += movement.quantity
-            rows.append({"id": movement.id, "at": movement.created_at, "quantity": movement.quantity,
-                         "balance": balance, "reason": movement.reason, "source_type": movement.source_type,
-                         "source_id": movement.source_id, "line": movement.source_line})
-        return rows
+        return _ledger(uow, product.id)
+
+
+def _ledger(uow: StockUnitOfWork, product_id: int) -> list[dict]:
+    """The product's movements, oldest first, each with the running balance and the document that caused it."""
+    balance, rows = 0, []
+    for movement in uow.stock_movements.for_product(product_id):
+        balance += movement.quantity
+        rows.append({"id": movement.id, "at": movement.created_at, "quantity": movement.quantity,
+                     "balance": balance, "reason": movement.reason, "source_type": movement.source_type,
+                     "source_id": movement.source_id, "line": movement.source_line})
+    return rows
 
 
 def stock_overview(uow: StockUnitOfWork) -> list[dict]:
@@ -73,12 +78,8 @@ def product_detail(uow: StockUnitOfWork, sku: str) -> dict:
         product = uow.products.by_skus([sku]).get(sku)
         if product is None:
             raise ProductNotFound(sku=sku)
-        balance, movements = 0, []
-        for movement in uow.stock_movements.for_product(product.id):
-            balance += movement.quantity
-            movements.append({"id": movement.id, "at": movement.created_at, "quantity": movement.quantity,
-                              "balance": balance, "reason": movement.reason, "source_type": movement.source_type,
-                              "source_id": movement.source_id, "line": movement.source_line})
+        movements = _ledger(uow, product.id)
+        balance = movements[-1]["balance"] if movements else 0
         managed = product.id in uow.products.counted([product.id])
         reserved = uow.products.reserved([product.id]).get(product.id, 0) if managed else 0
         return {"product_id": product.id, "sku": product.sku, "name": product.name, "price": product.price,

@@ -107,3 +107,19 @@ def day_start(value: date) -> datetime:
 def day_end(value: date) -> datetime:
     """The first moment of the next day: periods include their last day."""
     return day_start(value + timedelta(days=1))
+
+
+def address_line(address: dict | None) -> str | None:
+    """`Rua do Porto, 7, apto 2 — Ponta Negra — Natal/RN — CEP 59090-000`."""
+    if not address:
+        return None
+    street = ", ".join(p for p in (address.get("street"), address.get("number"), address.get("complement")) if p)
+    city = "/".join(p for p in (address.get("city"), address.get("state")) if p)
+    zipcode = f"CEP {cep(address['zipcode'])}" if address.get("zipcode") else ""
+    return " — ".join(p for p in (street, address.get("district"), city, zipcode) if p) or None
+
+
+def cep(value: str) -> str:
+    """`01001000` -> `01001-000`; anything else as it came."""
+    digits = "".join(c for c in value if c.isdigit())
+    return f"{digits[:5]}-{digits[5:]}" if len(digits) == 8 else value

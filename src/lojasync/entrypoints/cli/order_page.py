@@ -6,6 +6,7 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console
+from lojasync.entrypoints.cli.formats import address_line
 from lojasync.entrypoints.cli.output import Column, money_column, table, time_column
 from lojasync.sales.history import Actor
 from lojasync.sales.history_text import level_label, store_state_label, type_label
@@ -85,20 +86,6 @@ def _print_addresses(order: dict) -> None:
         _say(f"Cobrança: {escape(billing)}")
 
 
-def address_line(address: dict | None) -> str | None:
-    """`Rua do Porto, 7, apto 2 — Ponta Negra — Natal/RN — CEP 59090-000`."""
-    if not address:
-        return None
-    street = ", ".join(p for p in (address.get("street"), address.get("number"), address.get("complement")) if p)
-    city = "/".join(p for p in (address.get("city"), address.get("state")) if p)
-    zipcode = f"CEP {cep(address['zipcode'])}" if address.get("zipcode") else ""
-    return " — ".join(p for p in (street, address.get("district"), city, zipcode) if p) or None
-
-
-def cep(value: str) -> str:
-    """`01001000` -> `01001-000`; anything else as it came."""
-    digits = "".join(c for c in value if c.isdigit())
-    return f"{digits[:5]}-{digits[5:]}" if len(digits) == 8 else value
 
 
 def _print_store(store: dict | None) -> None:

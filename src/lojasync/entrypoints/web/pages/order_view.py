@@ -3,6 +3,7 @@ same data the CLI prints), so the template only lays them out."""
 
 from __future__ import annotations
 
+from lojasync.entrypoints.cli.formats import address_line
 from lojasync.fiscal.services.views import InvoiceView
 from lojasync.sales.history import Actor
 from lojasync.sales.history_text import level_label, store_state_label, type_label
@@ -12,20 +13,6 @@ ACTOR_LABELS = {actor.value: actor.label for actor in Actor}
 STATUS_BADGES = {"Em Aberto": "badge-open", "Confirmado": "badge-confirmed", "Cancelado": "badge-cancelled"}
 
 
-def address_line(address: dict | None) -> str | None:
-    """`Rua do Porto, 7, apto 2 — Ponta Negra — Natal/RN — CEP 59090-000`."""
-    if not address:
-        return None
-    street = ", ".join(p for p in (address.get("street"), address.get("number"), address.get("complement")) if p)
-    city = "/".join(p for p in (address.get("city"), address.get("state")) if p)
-    zipcode = f"CEP {cep(address['zipcode'])}" if address.get("zipcode") else ""
-    return " — ".join(p for p in (street, address.get("district"), city, zipcode) if p) or None
-
-
-def cep(value: str) -> str:
-    """`01001000` -> `01001-000`; anything else as it came."""
-    digits = "".join(c for c in value if c.isdigit())
-    return f"{digits[:5]}-{digits[5:]}" if len(digits) == 8 else value
 
 
 def payment_words(order: dict) -> str:
