@@ -23,6 +23,8 @@ def test_generate_confirm_and_cancel_a_sale(app, logged_in, store_id):
     url = sale_for(logged_in, number)
     page = text_of(logged_in.get(url).text)
     assert "gerada do pedido" in page and "pendente" in page and "Confirmar" in page
+    assert ("Total 1 CAM-ALG-P Camiseta Algodão P 2 R$ 50,00 R$ 100,00 2 CAN-CER Caneca Cerâmica 1 R$ 50,00 R$ 50,00"
+            in page)   # the lines, as the sale keeps them
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and receivables(app, number) == []
 
     assert post(logged_in, url, f"{url}/confirmar").status_code == 303
