@@ -9,10 +9,7 @@ import json
 from collections import Counter
 
 import pytest
-from typer.testing import CliRunner
 
-from lojasync.entrypoints.cli.app import app as cli
-from lojasync.entrypoints.cli.context import reset_container
 from lojasync.nuvemshop.client.resources import NuvemshopClient
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
@@ -25,22 +22,6 @@ def store():
                                                 deliver_webhooks=False)) as srv:
         yield srv
 
-
-@pytest.fixture()
-def lojasync(app, monkeypatch):
-    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
-    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
-    (app.settings.data_dir / "sefaz-simulador.json").unlink(missing_ok=True)
-    reset_container()
-
-    def run(*args: str, expect: int = 0) -> str:
-        result = CliRunner().invoke(cli, list(args))
-        assert result.exit_code == expect, result.output + str(result.exception or "")
-        assert "Traceback" not in result.output
-        return result.output
-
-    yield run
-    reset_container()
 
 
 def synced(lojasync, store) -> list[dict]:

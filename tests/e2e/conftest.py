@@ -1,0 +1,32 @@
+"""The `lojasync` command against the test database, for the end-to-end tests that drive the CLI.
+
+A module that wants the output otherwise (whitespace folded, say) defines its own `lojasync` fixture, which
+takes precedence over this one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
+
+
+@pytest.fixture()
+def lojasync(app, monkeypatch):
+    """Run `lojasync ARGS` on the test database; returns the output as printed (exit code checked)."""
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
+    # The database is emptied between tests (NF-e numbers start again at 1): so is the embedded SEFAZ.
+    (app.settings.data_dir / "sefaz-simulador.json").unlink(missing_ok=True)
+    reset_container()
+
+    def run(*args: str, expect: int = 0) -> str:
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == expect, result.output + str(result.exception or "")
+        assert "Traceback" not in result.output
+        return result.output
+
+    yield run
+    reset_container()
