@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from decimal import Decimal
 
@@ -125,7 +126,11 @@ def test_a_flagged_order_is_marked_resolved_from_the_terminal(lojasync, app, ord
         uow.orders.get(order_number).ask_for_a_person("Pedido cancelado na loja: cancele a NF-e.")
         uow.commit()
     assert f"Pedido {order_number}: atenção marcada como resolvida." in lojasync("orders", "resolve", str(order_number))
-    assert show_order(app.uow(), order_number)["needs_attention"] is False
+    order = show_order(app.uow(), order_number)
+    assert order["needs_attention"] is False
+    (cleared,) = [e for e in order["log"] if e["event"] == "attention_cleared"]
+    assert cleared["actor_name"] == f"terminal ({getpass.getuser()})"
+    assert f"terminal ({getpass.getuser()})" in lojasync("orders", "show", str(order_number))
     assert "não estava marcado" in lojasync("orders", "resolve", str(order_number))
     assert "Pedido 999999 não encontrado" in lojasync("orders", "resolve", "999999", expect=1)
 

@@ -17,7 +17,7 @@ from lojasync.nuvemshop.client.protocol import OrdersPage
 from lojasync.nuvemshop.model.store_log import StoreLogEntry, StoreLogType
 from lojasync.nuvemshop.model.store_updates import StoreUpdate, UpdateKind
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
-from lojasync.sales.history import HistoryEntry
+from lojasync.sales.history import HistoryEntry, actor_name
 from lojasync.sales.ports import OriginRef
 from lojasync.shared.events import pull_recorded, recording_events
 from tests.unit.fake_order_search import FakeOrderSearch
@@ -108,7 +108,7 @@ class FakeHistory:
     def write_pending(self) -> None:
         for event in self.pending:
             entry = HistoryEntry(event.order.id, event.history_type.value, event.actor.value, event.params(),
-                                 datetime.now(timezone.utc))
+                                 datetime.now(timezone.utc), actor_name(event.actor))
             entry.id = next(_ids)
             self.entries.append(entry)
         self.pending.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lojasync.sales.history import HistoryType, Level
+from lojasync.sales.history import Actor, HistoryType, Level, Person, actor_label, actor_name
 from lojasync.sales.history_text import Names, level_of, render
 
 
@@ -59,3 +59,28 @@ def test_every_type_has_words():
     for entry_type in HistoryType:
         text = render(entry_type, {"legacy_text": "x"} if entry_type is HistoryType.LEGACY else {}, Names())
         assert text and text != entry_type.value, entry_type
+
+
+def test_a_person_is_an_operator_with_a_name():
+    ana = Person.user("ana@loja.com.br")
+    assert (ana.value, ana.label, actor_name(ana)) == ("operator", "operador ana@loja.com.br", "ana@loja.com.br")
+    assert Person.api_token("erp").name == "token de API erp"
+    assert Person.terminal("maria").name == "terminal (maria)" and Person.terminal(None).name == "terminal"
+    assert actor_name(Actor.WEBHOOK) is None and actor_name(Actor.OPERATOR) is None
+
+
+def test_a_name_is_kept_on_one_line_and_within_the_column():
+    assert Person.user("ana\n\t silva").name == "ana silva"
+    assert len(Person.api_token("x" * 400).name) == 254
+    assert Person.user("   ").name == "?"
+
+
+@pytest.mark.parametrize(("actor", "name", "label"), [
+    ("operator", "ana@loja.com.br", "operador ana@loja.com.br"),
+    ("operator", None, "operador"),          # entries written before names were kept
+    ("webhook", None, "webhook"),
+    ("sync", None, "sincronização"),
+    ("something-new", None, "something-new"),  # a category from a newer version: shown as stored
+])
+def test_the_author_in_words(actor, name, label):
+    assert actor_label(actor, name) == label

@@ -144,6 +144,11 @@ def test_simple_sale_confirmed_then_cancelled(app, api):
     assert cancelled["changed"] and cancelled["sale"]["status"] == "cancelled"
     assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert api.post("/api/v1/sales/424242/confirm").status_code == 404
+    # The history names the token that did each step (its name, never the secret).
+    history = api.get(f"/api/v1/orders/{number}").json()["history"]
+    by_event = {e["event"]: (e["actor"], e["actor_name"]) for e in history}
+    for event in ("sale_generated", "sale_confirmed", "sale_cancelled", "stock_issued", "stock_returned"):
+        assert by_event[event] == ("operator", "token de API integracao-testes"), event
 
 
 def test_receivables_filtered_received_once(app, api):

@@ -313,3 +313,14 @@ def test_a_flagged_order_is_marked_resolved_and_the_history_says_so(app, logged_
     assert "Atenção resolvida: marcado como conferido." in text_of(logged_in.get(f"/pedidos/{number}").text)
     again = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/atencao-resolvida")
     assert "já não precisava de atenção" in text_of(logged_in.get(again.headers["location"]).text)
+
+
+def test_the_history_names_the_user_who_acted(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200014001, "payment_status": "paid"})
+    answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-venda")
+    assert answer.status_code == 303
+    (generated,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "sale_generated"]
+    assert (generated["actor"], generated["actor_name"]) == ("operator", logged_in.user_email)
+    imported_entry = show_order(app.uow(), number)["log"][0]
+    assert imported_entry["actor_name"] is None   # the store's import is nobody's action
+    assert f"operador {logged_in.user_email}" in text_of(logged_in.get(f"/pedidos/{number}").text)

@@ -13,7 +13,7 @@ from lojasync.db.tables import order_history, order_lines
 from lojasync.db.tables import orders as order_table
 from lojasync.sales.customers import Customer
 from lojasync.sales.events import OrderEvent
-from lojasync.sales.history import HistoryEntry
+from lojasync.sales.history import HistoryEntry, actor_name
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.batching import chunks
@@ -168,8 +168,8 @@ class HistoryRepository:
         if not self._pending:
             return
         now = utcnow()
-        rows = [{"order_id": e.order.id, "type": e.history_type.value, "actor": e.actor.value, "params": e.params(),
-                 "created_at": now} for e in self._pending]
+        rows = [{"order_id": e.order.id, "type": e.history_type.value, "actor": e.actor.value,
+                 "actor_name": actor_name(e.actor), "params": e.params(), "created_at": now} for e in self._pending]
         self._pending.clear()
         self.session.execute(insert(order_history), rows)
 

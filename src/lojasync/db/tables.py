@@ -121,6 +121,9 @@ order_history = Table(
     Column("type", String(40), nullable=False),
     # store | webhook | sync | operator | system
     Column("actor", String(20), nullable=False),
+    # Who, when a person did it: a user's e-mail, an API token's name, "terminal (login)". An employee's
+    # working identity, kept on purpose (an audit trail), not a customer's data: LGPD erasure leaves it.
+    Column("actor_name", String(254)),
     # References and codes only (no names, e-mails or documents): text is built when shown.
     Column("params", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),

@@ -26,7 +26,7 @@ from lojasync.fiscal.events import (
     InvoiceGenerated,
     InvoiceRejected,
 )
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Who
 from lojasync.shared.events import Aggregate
 
 
@@ -124,7 +124,7 @@ class Invoice(Aggregate):
     def _ids(self) -> dict:
         return {"document": self, "number": self.number, "series": self.series}
 
-    def signed(self, order, actor: Actor, access_key: str, xml: str, issued_at: datetime) -> None:
+    def signed(self, order, actor: Who, access_key: str, xml: str, issued_at: datetime) -> None:
         """The XML is built, signed and valid: keep it (the first time, say so in the order's history)."""
         first = self.access_key is None
         self.access_key, self.xml, self.issued_at = access_key, xml, issued_at
@@ -138,7 +138,7 @@ class Invoice(Aggregate):
         self.attempts += 1
         self.sent_at = when
 
-    def authorise(self, order, actor: Actor, protocol: str, proc_xml: str, when: datetime, simulated: bool,
+    def authorise(self, order, actor: Who, protocol: str, proc_xml: str, when: datetime, simulated: bool,
                   access_key: str | None = None, xml: str | None = None) -> bool:
         """SEFAZ authorised it (100): the handlers issue stock and create receivables. False when it
         already was (a second answer, a concurrent approval).
@@ -160,7 +160,7 @@ class Invoice(Aggregate):
                                       **self._ids()))
         return True
 
-    def reject(self, order, actor: Actor, code: str, reason: str) -> bool:
+    def reject(self, order, actor: Who, code: str, reason: str) -> bool:
         """SEFAZ refused it: nothing moved; the operator fixes the data and approves again (same number).
         Only an NF-e waiting for SEFAZ takes a rejection: a late answer never reopens a finished one."""
         if self.status is not InvoiceStatus.AWAITING:
@@ -170,7 +170,7 @@ class Invoice(Aggregate):
         self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
 
-    def deny(self, order, actor: Actor, code: str, reason: str, protocol: str | None, proc_xml: str | None) -> bool:
+    def deny(self, order, actor: Who, code: str, reason: str, protocol: str | None, proc_xml: str | None) -> bool:
         """Uso denegado (110, 301-303): SEFAZ registered the NF-e and refused its use. Final, kept as it is
         (the law requires it); nothing moved, and the order is free for another document."""
         if self.status is not InvoiceStatus.AWAITING:
@@ -181,7 +181,7 @@ class Invoice(Aggregate):
         self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
 
-    def cancel(self, order, actor: Actor, protocol: str | None, justification: str, event_xml: str | None,
+    def cancel(self, order, actor: Who, protocol: str | None, justification: str, event_xml: str | None,
                when: datetime) -> bool:
         """SEFAZ registered the cancellation event: the handlers reverse stock and receivables."""
         if self.status is InvoiceStatus.CANCELLED:
@@ -194,7 +194,7 @@ class Invoice(Aggregate):
                                      **self._ids()))
         return True
 
-    def discard(self, order, actor: Actor, when: datetime) -> None:
+    def discard(self, order, actor: Who, when: datetime) -> None:
         """Give up a document SEFAZ never authorised (pending or rejected): nothing moved, and its number stays
         unused (the history says so: it is to be inutilizado at SEFAZ)."""
         self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "descartar")

@@ -11,7 +11,7 @@ from enum import StrEnum
 from lojasync.fiscal.documents import DocumentKind, DocumentLine
 from lojasync.fiscal.errors import DocumentStateRefused
 from lojasync.fiscal.events import SaleCancelled, SaleConfirmed, SaleDiscarded, SaleGenerated
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Who
 from lojasync.shared.events import Aggregate
 
 
@@ -69,11 +69,11 @@ class SimpleSale(Aggregate):
     def approved_at(self) -> datetime | None:
         return self.confirmed_at
 
-    def generated(self, order, actor: Actor) -> None:
+    def generated(self, order, actor: Who) -> None:
         """Say so in the order's history (once the sale has its number)."""
         self.record(SaleGenerated(order=order, actor=actor, document=self, sale_number=self.id))
 
-    def confirm(self, order, actor: Actor, when: datetime) -> bool:
+    def confirm(self, order, actor: Who, when: datetime) -> bool:
         """Confirm the sale; False when it already was (a double click changes nothing)."""
         if self.status is SaleStatus.CONFIRMED:
             return False
@@ -83,7 +83,7 @@ class SimpleSale(Aggregate):
         self.record(SaleConfirmed(order=order, actor=actor, document=self, sale_number=self.id))
         return True
 
-    def cancel(self, order, actor: Actor, when: datetime) -> bool:
+    def cancel(self, order, actor: Who, when: datetime) -> bool:
         """Cancel; a confirmed sale's effects are reversed by the handlers. False when already cancelled."""
         if self.status is SaleStatus.CANCELLED:
             return False

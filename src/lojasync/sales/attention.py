@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from lojasync.sales.errors import OrderNotFound
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
 
 
-def clear_attention(uow: SalesUnitOfWork, number: int, actor: Actor = Actor.OPERATOR) -> bool:
+def clear_attention(uow: SalesUnitOfWork, number: int, actor: Who = Actor.OPERATOR) -> bool:
     """Clear order `number`'s flag, recorded in its history; False when it was not flagged.
 
     Clearing undoes nothing and decides nothing: it only says a person looked. A new problem (another store

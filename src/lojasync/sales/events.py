@@ -9,7 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lojasync.sales.customers import Customer
-from lojasync.sales.history import Actor, Change, HistoryType, ProcessedBy
+from lojasync.sales.history import Change, HistoryType, ProcessedBy, Who
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.events import DomainEvent
 from lojasync.shared.tax_id import TaxIdProblemCode
@@ -24,7 +24,7 @@ _NOT_PARAMS = {"order", "actor", "sequence"}
 class OrderEvent(DomainEvent):
     history_type: ClassVar[HistoryType]
     order: Order = field(repr=False, compare=False)
-    actor: Actor
+    actor: Who
 
     def params(self) -> dict[str, Any]:
         """The history parameters: references and codes, no personal data. Read when the entry is

@@ -31,6 +31,62 @@ class Actor(StrEnum):
 _ACTOR_LABELS = {Actor.STORE: "loja", Actor.WEBHOOK: "webhook", Actor.SYNC: "sincronização",
                  Actor.OPERATOR: "operador", Actor.SYSTEM: "sistema"}
 
+# Longest name kept with an entry (the column's size); e-mails are at most 254 characters.
+PERSON_NAME_MAX = 254
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person in the back office, by name: the history says who did it, not only that "an operator" did.
+
+    Entrypoints build it from what identifies the caller: the logged-in user's e-mail on the pages, the API
+    token's name (or the session's e-mail) on the API, the system login of whoever typed a CLI command. Stored
+    as the category `operator` plus the name, so everything that reads only the category keeps working.
+    """
+
+    name: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", " ".join(self.name.split())[:PERSON_NAME_MAX] or "?")
+
+    @classmethod
+    def user(cls, email: str) -> Person:
+        return cls(email)
+
+    @classmethod
+    def api_token(cls, token_name: str) -> Person:
+        return cls(f"token de API {token_name}")
+
+    @classmethod
+    def terminal(cls, login: str | None) -> Person:
+        return cls(f"terminal ({login})" if login else "terminal")
+
+    @property
+    def value(self) -> str:
+        return Actor.OPERATOR.value
+
+    @property
+    def label(self) -> str:
+        return f"{Actor.OPERATOR.label} {self.name}"
+
+
+# Who caused an entry: a category, or a named person (always an operator).
+Who = Actor | Person
+
+
+def actor_name(who: Who) -> str | None:
+    """The name stored beside the category (None for the store, the worker, lojasync itself)."""
+    return who.name if isinstance(who, Person) else None
+
+
+def actor_label(actor: str, name: str | None) -> str:
+    """The entry's author in words, from what was stored: "operador ana@loja.com.br", "webhook"."""
+    try:
+        category = Actor(actor).label
+    except ValueError:
+        category = actor
+    return f"{category} {name}" if name else category
+
 
 class Level(StrEnum):
     INFO = "info"
@@ -123,14 +179,16 @@ class HistoryEntry:
     order_id: int
     type: str
     actor: str
+    actor_name: str | None
     params: dict
     created_at: datetime | None
 
     def __init__(self, order_id: int, entry_type: str, actor: str, params: dict,
-                 created_at: datetime | None = None) -> None:
+                 created_at: datetime | None = None, actor_name: str | None = None) -> None:
         self.order_id = order_id
         self.type = entry_type
         self.actor = actor
+        self.actor_name = actor_name
         self.params = params
         if created_at is not None:
             self.created_at = created_at

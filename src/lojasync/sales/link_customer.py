@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from lojasync.sales.customers import Customer
 from lojasync.sales.errors import CustomerAlreadyLinked, CustomerNameRequired, InvalidTaxId, OrderNotFound
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
 from lojasync.sales.views import customer_ref
 from lojasync.shared.tax_id import TaxId, parse_tax_id
 
 
 def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | None = None,
-                  actor: Actor = Actor.OPERATOR, force: bool = False) -> dict:
+                  actor: Who = Actor.OPERATOR, force: bool = False) -> dict:
     """Link the customer with this CPF/CNPJ (created when a name is given) to order `number`.
 
     An order that already has another customer keeps it unless `force` is given; linking the customer the

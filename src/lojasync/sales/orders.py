@@ -21,7 +21,7 @@ from lojasync.sales.events import (
     StoreChangeFlagged,
     StoreStateNoted,
 )
-from lojasync.sales.history import Actor, Change, ChangeKind, HistoryType, ProcessedBy
+from lojasync.sales.history import Actor, Change, ChangeKind, HistoryType, ProcessedBy, Who
 from lojasync.sales.history_text import REPORTED_FIELDS, Names, render
 from lojasync.sales.order_data import LineData, OrderData
 from lojasync.sales.status import OrderStatus
@@ -125,7 +125,7 @@ class Order(Aggregate):
         self.needs_attention = True
         self.attention_reason = reason
 
-    def clear_attention(self, actor: Actor = Actor.OPERATOR) -> bool:
+    def clear_attention(self, actor: Who = Actor.OPERATOR) -> bool:
         """A person dealt with what flagged the order; False when it was not flagged (nothing recorded)."""
         if not self.needs_attention:
             return False
@@ -136,7 +136,7 @@ class Order(Aggregate):
 
     # -- import from a store ---------------------------------------------------------------------------
 
-    def import_new(self, data: OrderData, customer: Customer | None, products: list[Any], actor: Actor) -> None:
+    def import_new(self, data: OrderData, customer: Customer | None, products: list[Any], actor: Who) -> None:
         """First import of a store order: take its values and record it in the history."""
         self.apply(data, customer, products)
         self.record(OrderImported(order=self, actor=actor, origin_number=data.origin_number, status=data.status))
@@ -145,7 +145,7 @@ class Order(Aggregate):
         self._note_lines_without_product(actor)
 
     def update_from_store(self, data: OrderData, customer: Customer | None, products: list[Any],
-                          store_changes: list[Change], actor: Actor) -> None:
+                          store_changes: list[Change], actor: Who) -> None:
         """A newer version of the store order: take its values, record what changed."""
         changes = self.apply(data, customer, products) + store_changes
         if changes:
@@ -158,7 +158,7 @@ class Order(Aggregate):
         self._note_lines_without_product(actor)
 
     def flag_store_change(self, data: OrderData, store_status: str | None, payment_status: str | None,
-                          actor: Actor) -> str:
+                          actor: Who) -> str:
         """The store changed this order after it was processed: flag it for a person, undo nothing."""
         event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
                                    processed_by=self.processed_by, store_status=store_status,
@@ -172,7 +172,7 @@ class Order(Aggregate):
         self.record(event)
         return self.attention_reason
 
-    def note_store_states(self, changes: list[Change], actor: Actor) -> None:
+    def note_store_states(self, changes: list[Change], actor: Who) -> None:
         if changes:
             self.record(StoreStateNoted(order=self, actor=actor, changes=tuple(changes)))
 
@@ -197,7 +197,7 @@ class Order(Aggregate):
 
     # -- back office -----------------------------------------------------------------------------------
 
-    def link_customer_manually(self, customer: Customer, actor: Actor = Actor.OPERATOR) -> None:
+    def link_customer_manually(self, customer: Customer, actor: Who = Actor.OPERATOR) -> None:
         """Link `customer`; the history keeps the one it replaced (a reference, not the person's data)."""
         previous = self.customer if self.customer is not customer else None
         self.customer = customer
@@ -207,7 +207,7 @@ class Order(Aggregate):
 
     # -- LGPD ------------------------------------------------------------------------------------------
 
-    def erase_personal_data(self, request: HistoryType, actor: Actor = Actor.STORE) -> bool:
+    def erase_personal_data(self, request: HistoryType, actor: Who = Actor.STORE) -> bool:
         """Blank the buyer's data; a processed order keeps what its fiscal document requires (recipient's
         name, CPF/CNPJ and billing address). Return whether anything changed (history records it)."""
         changes: dict[str, Any] = {"contact_email": None, "contact_phone": None, "shipping_address": None,
@@ -267,7 +267,7 @@ class Order(Aggregate):
         self.lines[:] = kept
         return [Change(ChangeKind.LINES)] if before else []
 
-    def _note_lines_without_product(self, actor: Actor) -> None:
+    def _note_lines_without_product(self, actor: Who) -> None:
         for line in self.lines:
             if line.product is None:
                 self.record(LineWithoutProduct(order=self, actor=actor, position=line.position, sku=line.sku))

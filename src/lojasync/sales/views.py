@@ -97,7 +97,7 @@ def history_view(uow: SalesUnitOfWork, entries: list[HistoryEntry], money: Money
                   documents={cid: _masked(c) for cid, c in customers.items()},
                   **({"money": money} if money else {}))
     return [{"at": e.created_at.isoformat(), "level": level_of(e.type).value, "event": e.type, "actor": e.actor,
-             "message": render(e.type, e.params, names)} for e in entries]
+             "actor_name": e.actor_name, "message": render(e.type, e.params, names)} for e in entries]
 
 
 def order_summary(order: Order, origin: OriginRef | None) -> dict:

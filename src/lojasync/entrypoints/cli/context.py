@@ -8,6 +8,7 @@ traceback in the log file of the data folder.
 from __future__ import annotations
 
 import functools
+import getpass
 import logging
 import os
 import secrets
@@ -20,6 +21,7 @@ from rich.console import Console
 
 from lojasync.bootstrap import Container, bootstrap
 from lojasync.observability.logging import configure_logging, error_file_logger
+from lojasync.sales.history import Person
 from lojasync.settings import load_settings
 from lojasync.shared.errors import Action, LojasyncError
 
@@ -60,6 +62,16 @@ def container(create: bool = False) -> Container:
         configure_logging(settings)
         _container = bootstrap(settings, create=create)
     return _container
+
+
+def terminal_person() -> Person:
+    """Who the order history names for a command typed here: the system login running it (the CLI has no
+    lojasync login; whoever can run it can read the data folder anyway)."""
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):   # no USER/LOGNAME and no passwd entry (some containers)
+        login = None
+    return Person.terminal(login)
 
 
 def reset_container() -> None:

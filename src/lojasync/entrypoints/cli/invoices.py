@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
@@ -92,7 +92,8 @@ def show(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None
 def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Transmite a NF-e à SEFAZ e espera a resposta; autorizada, baixa o estoque e cria as contas a receber."""
     app_ = container()
-    invoice, changed = approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id)
+    invoice, changed = approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id,
+                                       terminal_person())
     if changed:
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
@@ -120,7 +121,8 @@ def cancel(
 ) -> None:
     """Cancela a NF-e na SEFAZ (devolve o estoque e cancela as contas a receber); uma pendente é descartada."""
     app_ = container()
-    invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "")
+    invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
+                                      terminal_person())
     if changed:
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:

@@ -8,10 +8,9 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console
 from lojasync.entrypoints.cli.formats import address_line
 from lojasync.entrypoints.cli.output import Column, money_column, table, time_column
-from lojasync.sales.history import Actor
+from lojasync.sales.history import actor_label
 from lojasync.sales.history_text import level_label, store_state_label, type_label
 
-ACTOR_LABELS = {actor.value: actor.label for actor in Actor}
 _LEVEL_STYLES = {"warning": "yellow", "error": "red"}
 
 
@@ -47,7 +46,7 @@ def _event(entry: dict) -> str:
     """`sem cliente` over `aviso · sincronização`."""
     style = _LEVEL_STYLES.get(entry["level"], "dim")
     return (f"{type_label(entry['event'])}\n[{style}]{level_label(entry['level'])}[/] [dim]·[/] "
-            f"[dim]{ACTOR_LABELS.get(entry['actor'], entry['actor'])}[/]")
+            f"[dim]{escape(actor_label(entry['actor'], entry.get('actor_name')))}[/]")
 
 
 def _print_customer(order: dict) -> None:

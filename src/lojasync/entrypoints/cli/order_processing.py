@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import OutputFormat, print_json
 from lojasync.entrypoints.cli.write_back import push_soon
@@ -46,7 +46,7 @@ def invoice(
     with Progress(TextColumn("Emitindo NF-e"), BarColumn(), MofNCompleteColumn(), console=console,
                   disable=quiet, transient=True) as progress:
         task = progress.add_task("nfe", total=len(targets))
-        report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve,
+        report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve, actor=terminal_person(),
                                 progress=lambda item: progress.advance(task))
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
@@ -83,7 +83,7 @@ def sale(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Gera uma venda simples do pedido (pendente: não mexe em estoque nem no financeiro até ser confirmada)."""
-    sale_ = generate_sale(container().uow(), number)
+    sale_ = generate_sale(container().uow(), number, terminal_person())
     if fmt is OutputFormat.JSON:
         print_json(sale_.to_dict())
         return

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.order_page import print_order
 from lojasync.entrypoints.cli.output import Column, OutputFormat, money_column, print_json, table, time_column
 from lojasync.nuvemshop.services.order_search import order_number_for_store_number, search_store_orders
@@ -136,7 +136,7 @@ def orders_link_customer(
     force: Annotated[bool, typer.Option("--force", help="Troca o cliente de um pedido que já tem um.")] = False,
 ) -> None:
     """Vincula manualmente um cliente a um pedido (sem cliente; ou, com --force, troca o cliente)."""
-    linked = link_customer(container().uow(), number, tax_id, name, force=force)
+    linked = link_customer(container().uow(), number, tax_id, name, actor=terminal_person(), force=force)
     who = f"{escape(linked['name'])} ({formats.tax_id(linked['tax_id'])})"
     if not linked["changed"]:
         console.print(f"O pedido {number} já estava vinculado a {who}: nada mudou.", highlight=False)
@@ -149,7 +149,7 @@ def orders_link_customer(
 @friendly_errors
 def orders_resolve(number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")]) -> None:
     """Marca como resolvido o que fez o pedido precisar de atenção (fica no histórico; nada é desfeito)."""
-    if clear_attention(container().uow(), number):
+    if clear_attention(container().uow(), number, terminal_person()):
         console.print(f"Pedido {number}: atenção marcada como resolvida.", highlight=False)
     else:
         console.print(f"O pedido {number} não estava marcado como precisando de atenção: nada mudou.",
@@ -161,7 +161,7 @@ def orders_resolve(number: Annotated[int, typer.Argument(metavar="NUMERO", help=
 def orders_resync(number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")]) -> None:
     """Relê o pedido na loja agora e atualiza o ERP (o "reprocessar" de outros ERPs)."""
     app = container()
-    result = resync_order(app.uow(), app.client_for, app.policy(), number)
+    result = resync_order(app.uow(), app.client_for, app.policy(), number, actor=terminal_person())
     if result.outcome is Outcome.FAILED:
         fail(f"Pedido {number} relido da loja, mas não importado: {result.message}", code=2)
     said = {

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table, time_column
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
@@ -66,7 +66,7 @@ def show(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOptio
 def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Confirma a venda: baixa o estoque e cria as contas a receber (uma vez só)."""
     app_ = container()
-    sale, changed = confirm_sale(app_.uow(), sale_id)
+    sale, changed = confirm_sale(app_.uow(), sale_id, terminal_person())
     if fmt is OutputFormat.JSON:
         print_json(sale.to_dict())
     elif changed:
@@ -83,7 +83,7 @@ def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOp
 def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Cancela a venda; se estava confirmada, devolve o estoque e cancela as contas a receber em aberto."""
     app_ = container()
-    sale, changed = cancel_sale(app_.uow(), sale_id)
+    sale, changed = cancel_sale(app_.uow(), sale_id, terminal_person())
     if fmt is OutputFormat.JSON:
         print_json(sale.to_dict())
     elif changed:

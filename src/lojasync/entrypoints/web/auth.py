@@ -25,6 +25,7 @@ from fastapi.responses import Response
 from lojasync.accounts.services.api_tokens import token_caller
 from lojasync.accounts.services.clock import utc_now
 from lojasync.accounts.services.login import signed_in
+from lojasync.sales.history import Person
 
 SESSION_COOKIE = "lojasync_sessao"
 LOGIN_CSRF_COOKIE = "lojasync_csrf_login"
@@ -173,6 +174,18 @@ def api_caller(request: Request) -> ApiCaller:
         if not sent or not hmac.compare_digest(sent.encode(), user.csrf_token.encode()):
             raise ApiCsrfRefused()
     return ApiCaller(kind="session", name=user.email)
+
+
+def api_person(caller: ApiCaller = Depends(api_caller)) -> Person:
+    """Who the order history names for an API call: the token by its name, or the logged-in user. The router
+    already depends on `api_caller`; FastAPI runs it once per request and hands both the same caller."""
+    return Person.api_token(caller.name) if caller.kind == "token" else Person.user(caller.name)
+
+
+def page_person(request: Request) -> Person:
+    """Who the order history names for a page's action: the logged-in user (the router's `page_user` has
+    already refused a request without one)."""
+    return Person.user(page_user(request).email)
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:

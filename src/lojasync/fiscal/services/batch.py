@@ -17,7 +17,7 @@ from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import Sefaz, generate_invoice, issue_invoice
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Actor, Who
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import LojasyncError
 
@@ -63,7 +63,7 @@ def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[in
 
 
 def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, sefaz: Sefaz,
-                   order_numbers: Iterable[int], *, approve: bool = True, actor: Actor = Actor.OPERATOR,
+                   order_numbers: Iterable[int], *, approve: bool = True, actor: Who = Actor.OPERATOR,
                    progress: Callable[[BatchItem], None] | None = None) -> BatchReport:
     """Generate (and transmit, unless `approve` is False) an NF-e for each order."""
     report = BatchReport()

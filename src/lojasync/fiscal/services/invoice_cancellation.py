@@ -29,7 +29,7 @@ from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import Sefaz, certificate_for
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Actor, Who
 from lojasync.shared.errors import LojasyncError
 
 Clock = Callable[[], datetime]
@@ -43,7 +43,7 @@ def _now() -> datetime:
 
 
 def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, reason: str,
-                   actor: Actor = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+                   actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
     """Register the cancellation at SEFAZ; then the stock comes back and open receivables are cancelled. A
     pending or rejected NF-e is discarded instead (nothing was authorised). Returns whether this call changed it."""
     with uow:

@@ -42,7 +42,7 @@ from lojasync.fiscal.services.documents import order_to_process
 from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Actor, Who
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import LojasyncError
 
@@ -77,7 +77,7 @@ def certificate_for(company: Company, box: SecretBox) -> Certificate:
     return _open_certificate(company.certificate, company.certificate_password, box)
 
 
-def generate_invoice(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Actor = Actor.OPERATOR,
+def generate_invoice(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Who = Actor.OPERATOR,
                      now: Clock = _now) -> InvoiceView:
     """A pending NF-e for the order: numbered, built, signed and valid against the schema; nothing moves."""
     with uow:
@@ -86,7 +86,7 @@ def generate_invoice(uow: ProcessingUnitOfWork, box: SecretBox, order_number: in
         return invoice_view(invoice, order)
 
 
-def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Actor, moment: datetime):
+def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Who, moment: datetime):
     order, lines = order_to_process(uow, order_number, "a NF-e")
     company = uow.company.get(for_update=True)  # the number is taken under this lock
     inputs = draft_inputs(company, order, lines, uow.products.by_ids(line.product_id for line in lines), moment)
@@ -99,7 +99,7 @@ def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, acto
     return invoice, order
 
 
-def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, actor: Actor, moment: datetime) -> None:
+def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, actor: Who, moment: datetime) -> None:
     """Build, sign and validate the NF-e's XML (a new key each time: a rejected NF-e is rebuilt)."""
     draft = new_draft(company, order, inputs, invoice.series, invoice.number, moment)
     try:
@@ -126,7 +126,7 @@ class _Claim:
 
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
-                    actor: Actor = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+                    actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
     """Transmit and record SEFAZ's answer. Returns the NF-e and whether this call authorised it.
 
     Rejected: SEFAZ's code and reason are kept in full and nothing moves; approving again rebuilds it with
@@ -141,7 +141,7 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
 
 
 def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
-                  actor: Actor = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+                  actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
     """Generate and transmit in one go (the batch, `orders invoice`): the NF-e is numbered, sealed and marked
     as being sent in one transaction, then sent, then SEFAZ's answer recorded."""
     with uow:
@@ -152,7 +152,7 @@ def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order
     return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim), actor, now)
 
 
-def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Actor,
+def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Who,
            moment: datetime) -> _Claim:
     """Mark the NF-e as being sent, inside the caller's transaction (committed before SEFAZ is called)."""
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
@@ -208,7 +208,7 @@ def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
 
 
 def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Claim, answer: SefazAnswer,
-            actor: Actor, now: Clock) -> tuple[InvoiceView, bool]:
+            actor: Who, now: Clock) -> tuple[InvoiceView, bool]:
     """SEFAZ's answer, in a transaction of its own: authorised (the effects' handlers run here), denied,
     rejected, or no decision (a retryable error; the NF-e stays "aguardando SEFAZ")."""
     outcome = outcome_of(answer)

@@ -11,7 +11,7 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.documents import order_to_process
 from lojasync.fiscal.services.views import SaleView, sale_view
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Actor, Who
 from lojasync.sales.status import OrderStatus
 
 Clock = Callable[[], datetime]
@@ -21,7 +21,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def generate_sale(uow: ProcessingUnitOfWork, order_number: int, actor: Actor = Actor.OPERATOR) -> SaleView:
+def generate_sale(uow: ProcessingUnitOfWork, order_number: int, actor: Who = Actor.OPERATOR) -> SaleView:
     """A pending venda simples with the order's lines; nothing moves yet."""
     with uow:
         order, lines = order_to_process(uow, order_number, "a venda simples")
@@ -33,7 +33,7 @@ def generate_sale(uow: ProcessingUnitOfWork, order_number: int, actor: Actor = A
         return sale_view(sale, order)
 
 
-def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Actor = Actor.OPERATOR,
+def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Who = Actor.OPERATOR,
                  now: Clock = _now) -> tuple[SaleView, bool]:
     """Confirm: stock down and receivables created in this transaction. Returns the sale and whether
     this call confirmed it (False: it already was; nothing moved twice)."""
@@ -51,7 +51,7 @@ def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Actor = Actor.O
         return sale_view(sale, order), changed
 
 
-def cancel_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Actor = Actor.OPERATOR,
+def cancel_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Who = Actor.OPERATOR,
                 now: Clock = _now) -> tuple[SaleView, bool]:
     """Cancel: when it was confirmed, the stock comes back and open receivables are cancelled."""
     with uow:

@@ -24,7 +24,7 @@ from lojasync.nuvemshop.services.outcomes import ImportReport, ImportResult, Out
 from lojasync.nuvemshop.services.resolve_customers import resolve_customers
 from lojasync.nuvemshop.services.resolve_products import resolve_products
 from lojasync.sales.events import ImportFailed, ImportRecovered
-from lojasync.sales.history import Actor, Change, ChangeKind
+from lojasync.sales.history import Actor, Change, ChangeKind, Who
 from lojasync.sales.orders import Order
 from lojasync.shared.errors import DataRefused, WriteConflict
 
@@ -36,13 +36,13 @@ InTransaction = Callable[[ConnectorUnitOfWork], None]
 _CONFLICT_RETRIES = 4
 
 def import_order(uow: ConnectorUnitOfWork, store_id: int, payload: dict, policy: ImportPolicy,
-                 actor: Actor = Actor.SYNC) -> ImportResult:
+                 actor: Who = Actor.SYNC) -> ImportResult:
     """Import one store order payload (see `import_orders`)."""
     return import_orders(uow, store_id, [payload], policy, actor).results[0]
 
 
 def import_orders(uow: ConnectorUnitOfWork, store_id: int, payloads: list, policy: ImportPolicy,
-                  actor: Actor = Actor.SYNC, in_transaction: InTransaction | None = None) -> ImportReport:
+                  actor: Who = Actor.SYNC, in_transaction: InTransaction | None = None) -> ImportReport:
     """Import a batch of store order payloads in one transaction; return one result per order.
 
     A concurrent importer may create the same order, customer or product first: the unique
@@ -71,7 +71,7 @@ def import_orders(uow: ConnectorUnitOfWork, store_id: int, payloads: list, polic
 
 
 def _commit_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Candidate], failures: list[Failure],
-                  policy: ImportPolicy, actor: Actor, in_transaction: InTransaction | None) -> ImportReport:
+                  policy: ImportPolicy, actor: Who, in_transaction: InTransaction | None) -> ImportReport:
     for _attempt in range(_CONFLICT_RETRIES):
         try:
             with uow:
@@ -102,7 +102,7 @@ def _is_up_to_date(binding: OrderBinding | None, candidate: Candidate) -> bool:
 
 
 def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Candidate], policy: ImportPolicy,
-                  actor: Actor) -> ImportReport:
+                  actor: Who) -> ImportReport:
     results: list[tuple[ImportResult, OrderBinding | None]] = []
     bindings = uow.bindings.orders_by_external_ids(store_id, [c.order.id for c in candidates], lock=True)
     todo: list[Candidate] = []
@@ -170,7 +170,7 @@ def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list
     return [Change(ChangeKind.STORE_STATE, name=name, after=new) for name, old, new in states if old != new and new]
 
 
-def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Actor) -> ImportResult:
+def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who) -> ImportResult:
     order, data, store_order = binding.order, candidate.data, candidate.order
     material = (data.status != order.status or data.total != order.total
                 or [(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
@@ -194,7 +194,7 @@ def _update_binding(binding: OrderBinding, candidate: Candidate) -> None:
     binding.payload_hash = candidate.digest
 
 
-def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Failure], actor: Actor
+def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Failure], actor: Who
                      ) -> list[ImportResult]:
     """Keep the payload and the error: nothing the store sent is lost, and the next sync retries it."""
     if not failures:

@@ -14,7 +14,7 @@ from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.outcomes import ImportResult
 from lojasync.nuvemshop.services.stores import inactive_error
 from lojasync.sales.errors import OrderNotFound
-from lojasync.sales.history import Actor
+from lojasync.sales.history import Actor, Who
 from lojasync.shared.errors import Action, LojasyncError
 
 
@@ -33,7 +33,7 @@ class StoreOrderGone(LojasyncError):
 
 
 def resync_order(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy: ImportPolicy, number: int,
-                 actor: Actor = Actor.OPERATOR) -> ImportResult:
+                 actor: Who = Actor.OPERATOR) -> ImportResult:
     """Fetch order `number` (the ERP's number) from its store and import it; return how it ended."""
     with uow:
         order = uow.orders.get(number)

@@ -15,11 +15,13 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, push_soon, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
+from lojasync.sales.history import Person
 from lojasync.shared.errors import LojasyncError
 
 router = api_router("/invoices", "NF-e")
@@ -109,9 +111,9 @@ def show(invoice_id: Id, app: Container = Depends(container)) -> InvoiceOut:
 @router.post("/{invoice_id}/approve", response_model=InvoiceChange,
              summary="Transmite a NF-e à SEFAZ (autorizada: baixa o estoque e cria as contas a receber)")
 def approve(invoice_id: Id, request: Request, app: Container = Depends(container),
-            gateway: Sefaz = Depends(sefaz)) -> InvoiceChange:
+            gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceChange:
     """Rejeitada: a resposta traz `status` "rejected" com o código e o motivo da SEFAZ, e nada se move."""
-    invoice, changed = approve_invoice(app.uow(), app.cipher, gateway, invoice_id)
+    invoice, changed = approve_invoice(app.uow(), app.cipher, gateway, invoice_id, who)
     if changed:
         push_soon(request)
     return InvoiceChange(invoice=invoice_out(invoice), changed=changed)
@@ -120,8 +122,8 @@ def approve(invoice_id: Id, request: Request, app: Container = Depends(container
 @router.post("/{invoice_id}/cancel", response_model=InvoiceChange,
              summary="Cancela a NF-e na SEFAZ (devolve o estoque, cancela as contas a receber); pendente: descarta")
 def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container = Depends(container),
-           gateway: Sefaz = Depends(sefaz)) -> InvoiceChange:
-    invoice, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice_id, body.reason)
+           gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceChange:
+    invoice, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice_id, body.reason, who)
     if changed:
         push_soon(request)
     return InvoiceChange(invoice=invoice_out(invoice), changed=changed)

@@ -18,11 +18,13 @@ from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
 from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.nuvemshop.services.order_search import search_store_orders
 from lojasync.nuvemshop.services.resync_order import resync_order
+from lojasync.sales.history import Person
 from lojasync.sales.order_filter import OrderFilter
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import show_order
@@ -100,6 +102,9 @@ class HistoryEntryOut(ApiModel):
     level: str
     event: str
     actor: str = Field(description="store, webhook, sync, operator ou system.")
+    actor_name: str | None = Field(None, description="Quem, quando foi uma pessoa (actor operator): o e-mail do "
+                                   "usuário, \"token de API <nome>\" ou \"terminal (<login>)\"; vazio nas "
+                                   "entradas anteriores a este campo.")
     message: str
 
 
@@ -178,17 +183,17 @@ def show(number: Id, app: Container = Depends(container)) -> OrderOut:
 
 @router.post("/{number}/nfe", response_model=InvoiceOut, status_code=201,
              summary="Gera a NF-e do pedido (pendente: numerada, assinada e validada; nada se move até a aprovação)")
-def generate_nfe(number: Id, app: Container = Depends(container)) -> InvoiceOut:
-    return invoice_out(generate_invoice(app.uow(), app.cipher, number))
+def generate_nfe(number: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> InvoiceOut:
+    return invoice_out(generate_invoice(app.uow(), app.cipher, number, who))
 
 
 @router.post("/{number}/simple-sale", response_model=SaleOut, status_code=201,
              summary="Gera uma venda simples do pedido (pendente: nada se move até ser confirmada)")
-def generate_simple_sale(number: Id, app: Container = Depends(container)) -> SaleOut:
-    return sale_out(generate_sale(app.uow(), number))
+def generate_simple_sale(number: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> SaleOut:
+    return sale_out(generate_sale(app.uow(), number, who))
 
 
 @router.post("/{number}/resync", response_model=ResyncOut, summary="Relê o pedido na loja agora e atualiza o ERP")
-def resync(number: Id, app: Container = Depends(container)) -> ResyncOut:
-    result = resync_order(app.uow(), app.client_for, app.policy(), number)
+def resync(number: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> ResyncOut:
+    result = resync_order(app.uow(), app.client_for, app.policy(), number, actor=who)
     return ResyncOut(order_number=result.order_number, outcome=result.outcome.value, message=result.message)

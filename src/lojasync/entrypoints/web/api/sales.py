@@ -15,9 +15,11 @@ from lojasync.entrypoints.web.api.deps import container, push_soon
 from lojasync.entrypoints.web.api.invoices import DocumentLineOut
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
+from lojasync.sales.history import Person
 
 router = api_router("/sales", "Vendas simples")
 
@@ -73,8 +75,9 @@ def show(sale_id: Id, app: Container = Depends(container)) -> SaleOut:
 
 @router.post("/{sale_id}/confirm", response_model=SaleChange,
              summary="Confirma a venda: baixa o estoque e cria as contas a receber (uma vez só)")
-def confirm(sale_id: Id, request: Request, app: Container = Depends(container)) -> SaleChange:
-    sale, changed = confirm_sale(app.uow(), sale_id)
+def confirm(sale_id: Id, request: Request, app: Container = Depends(container),
+            who: Person = Depends(api_person)) -> SaleChange:
+    sale, changed = confirm_sale(app.uow(), sale_id, who)
     if changed:
         push_soon(request)
     return SaleChange(sale=sale_out(sale), changed=changed)
@@ -82,8 +85,9 @@ def confirm(sale_id: Id, request: Request, app: Container = Depends(container)) 
 
 @router.post("/{sale_id}/cancel", response_model=SaleChange,
              summary="Cancela a venda; confirmada, devolve o estoque e cancela as contas a receber em aberto")
-def cancel(sale_id: Id, request: Request, app: Container = Depends(container)) -> SaleChange:
-    sale, changed = cancel_sale(app.uow(), sale_id)
+def cancel(sale_id: Id, request: Request, app: Container = Depends(container),
+           who: Person = Depends(api_person)) -> SaleChange:
+    sale, changed = cancel_sale(app.uow(), sale_id, who)
     if changed:
         push_soon(request)
     return SaleChange(sale=sale_out(sale), changed=changed)

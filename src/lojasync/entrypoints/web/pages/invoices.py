@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
@@ -61,7 +61,8 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
     """Transmitir/Aprovar: send to SEFAZ and record its answer (`invoices approve`)."""
     container = request.app.state.container
     try:
-        invoice, changed = approve_invoice(container.uow(), container.cipher, sefaz_of(request), invoice_id)
+        invoice, changed = approve_invoice(container.uow(), container.cipher, sefaz_of(request), invoice_id,
+                                           page_person(request))
     except LojasyncError as exc:
         # No answer or no decision yet: the NF-e shows "aguardando SEFAZ" and the worker asks again.
         title = "NF-e ainda não autorizada" if exc.retryable else "Não foi possível transmitir"
@@ -86,7 +87,7 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
     container = request.app.state.container
     try:
         invoice, changed = cancel_invoice(container.uow(), container.cipher, sefaz_of(request), invoice_id,
-                                          justificativa)
+                                          justificativa, page_person(request))
     except LojasyncError as exc:
         return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, cancel_error=exc,
                              justificativa=justificativa)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from lojasync.entrypoints.cli.formats import address_line
 from lojasync.fiscal.services.views import InvoiceView
-from lojasync.sales.history import Actor
+from lojasync.sales.history import actor_label
 from lojasync.sales.history_text import level_label, store_state_label, type_label
 
-ACTOR_LABELS = {actor.value: actor.label for actor in Actor}
 # The badge of each order status (label as the services give it -> CSS class of app.css).
 STATUS_BADGES = {"Em Aberto": "badge-open", "Confirmado": "badge-confirmed", "Cancelado": "badge-cancelled"}
 
@@ -40,7 +39,7 @@ def store_states(store: dict | None) -> list[tuple[str, str]]:
 def history_rows(log: list[dict]) -> list[dict]:
     """The history newest first, each entry with its type, level and actor in words."""
     return [{**entry, "type_label": type_label(entry["event"]), "level_label": level_label(entry["level"]),
-             "actor_label": ACTOR_LABELS.get(entry["actor"], entry["actor"])} for entry in reversed(log)]
+             "actor_label": actor_label(entry["actor"], entry.get("actor_name"))} for entry in reversed(log)]
 
 
 def document_words(document) -> str:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
@@ -92,7 +92,8 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
         flash(request, f"Selecione no máximo {BATCH_LIMIT} pedidos por lote (foram {len(numbers)}).", "warning")
         return redirect(request, back)
     container = request.app.state.container
-    report = invoice_orders(container.uow, container.cipher, sefaz_of(request), numbers)
+    report = invoice_orders(container.uow, container.cipher, sefaz_of(request), numbers,
+                            actor=page_person(request))
     if report.authorised:
         push_soon(request)
     return render(request, "orders/batch.html", {"report": report, "back": back})
@@ -121,7 +122,7 @@ def order_link_customer(request: Request, number: PageId, cpf_cnpj: Annotated[st
     """Link a customer by CPF/CNPJ (created with the name given when none has it), as `orders link-customer`."""
     try:
         linked = link_customer(request.app.state.container.uow(), number, cpf_cnpj, nome.strip() or None,
-                               force=bool(trocar))
+                               actor=page_person(request), force=bool(trocar))
     except LojasyncError as exc:
         return _order_page(request, number, 422, link_error=exc,
                            link_values={"cpf_cnpj": cpf_cnpj, "nome": nome, "trocar": trocar})
@@ -139,7 +140,8 @@ def order_resync(request: Request, number: PageId) -> Response:
     """Read the order from the store again and import it (`orders resync`)."""
     container = request.app.state.container
     try:
-        result = resync_order(container.uow(), container.client_for, container.policy(), number)
+        result = resync_order(container.uow(), container.client_for, container.policy(), number,
+                              actor=page_person(request))
     except LojasyncError as exc:
         return _order_page(request, number, 422, action_error=exc, action_title="Não foi possível reprocessar")
     words, level = _RESYNC_WORDS[result.outcome]
@@ -150,7 +152,8 @@ def order_resync(request: Request, number: PageId) -> Response:
 @router.post("/pedidos/{number}/atencao-resolvida", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def order_attention_cleared(request: Request, number: PageId) -> Response:
     """The operator dealt with what flagged the order (`orders resolve`): recorded, nothing undone."""
-    cleared = clear_attention(request.app.state.container.uow(), number)   # an unknown order: the 404 page
+    # An unknown order: the 404 page.
+    cleared = clear_attention(request.app.state.container.uow(), number, page_person(request))
     flash(request, f"Pedido {number}: atenção marcada como resolvida." if cleared
           else f"O pedido {number} já não precisava de atenção.", "success" if cleared else "info")
     return redirect(request, f"/pedidos/{number}")
@@ -161,7 +164,7 @@ def order_generate_invoice(request: Request, number: PageId) -> Response:
     """Mais ações → Gerar → NF-e: a pending NF-e (numbered, signed; nothing moves until it is transmitted)."""
     container = request.app.state.container
     try:
-        invoice = generate_invoice(container.uow(), container.cipher, number)
+        invoice = generate_invoice(container.uow(), container.cipher, number, page_person(request))
     except LojasyncError as exc:
         return _order_page(request, number, 422, action_error=exc, action_title="Não foi possível gerar a NF-e")
     flash(request, f"NF-e nº {invoice.number} gerada do pedido {number} (pendente). Para baixar o estoque e criar "
@@ -173,7 +176,7 @@ def order_generate_invoice(request: Request, number: PageId) -> Response:
 def order_generate_sale(request: Request, number: PageId) -> Response:
     """Mais ações → Gerar → Venda simples: a pending sale (nothing moves until it is confirmed)."""
     try:
-        sale = generate_sale(request.app.state.container.uow(), number)
+        sale = generate_sale(request.app.state.container.uow(), number, page_person(request))
     except LojasyncError as exc:
         return _order_page(request, number, 422, action_error=exc,
                            action_title="Não foi possível gerar a venda simples")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
@@ -47,7 +47,7 @@ def sale_page(request: Request, sale_id: PageId) -> Response:
 @router.post("/vendas/{sale_id}/confirmar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def sale_confirm(request: Request, sale_id: PageId) -> Response:
     try:
-        sale, changed = confirm_sale(request.app.state.container.uow(), sale_id)
+        sale, changed = confirm_sale(request.app.state.container.uow(), sale_id, page_person(request))
     except LojasyncError as exc:
         return _sale_page(request, sale_id, 422, action_error=exc, action_title="Venda simples não confirmada")
     if changed:
@@ -61,7 +61,7 @@ def sale_confirm(request: Request, sale_id: PageId) -> Response:
 @router.post("/vendas/{sale_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def sale_cancel(request: Request, sale_id: PageId) -> Response:
     try:
-        sale, changed = cancel_sale(request.app.state.container.uow(), sale_id)
+        sale, changed = cancel_sale(request.app.state.container.uow(), sale_id, page_person(request))
     except LojasyncError as exc:
         return _sale_page(request, sale_id, 422, action_error=exc, action_title="Venda simples não cancelada")
     if changed:
