@@ -25,6 +25,8 @@ from lojasync.sales.history_text import Names, level_of, render
     (HistoryType.RECEIVABLES_CREATED, {"count": 2, "total": "160.00", "document": "NF-e 12"},
      "2 conta(s) a receber criada(s), total R$ 160.00 (NF-e 12)."),
     (HistoryType.RECEIVABLES_CANCELLED, {"count": 2, "document": "venda 7"}, "2 conta(s) a receber cancelada(s) (venda 7)."),
+    (HistoryType.RECEIVABLE_RECEIVED, {"receivable_id": 3, "installment": 2, "installments": 3, "amount": "53.33"},
+     "Conta a receber 2/3 de R$ 53.33 marcada como recebida."),
 ])
 def test_processing_entries_are_ready_for_the_nfe_and_finance_modules(entry_type, params, text):
     assert render(entry_type, params, Names()) == text

@@ -166,4 +166,9 @@ def test_receivables_filtered_received_once(app, api):
     assert received["changed"] and received["receivable"]["situation"] == "recebida"
     assert api.post(f"/api/v1/receivables/{row['id']}/receive").json()["changed"] is False
     assert [r["id"] for r in receivables(api, situation="recebida")["items"]] == [row["id"]]
+    # The order's history says who received it, once (the second call changed nothing).
+    history = api.get(f"/api/v1/orders/{sale['order_number']}").json()["history"]
+    (entry,) = [e for e in history if e["event"] == "receivable_received"]
+    assert entry["actor_name"] == "token de API integracao-testes"
+    assert entry["message"] == "Conta a receber 1/1 de R$ 160,00 marcada como recebida."
     assert api.post("/api/v1/receivables/424242/receive").status_code == 404

@@ -6,12 +6,16 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from lojasync.finance.errors import ReceivableNotFound
+from lojasync.finance.events import ReceivableReceived
 from lojasync.finance.ports import ReceivableRepository
 from lojasync.finance.receivables import Receivable, ReceivableStatus
+from lojasync.sales.history import Actor, Who
+from lojasync.sales.ports import OrderRepository
 
 
 class FinanceUnitOfWork(Protocol):
     receivables: ReceivableRepository
+    orders: OrderRepository   # to record on the order's history who received what
 
     def __enter__(self) -> FinanceUnitOfWork: ...
 
@@ -34,12 +38,19 @@ def list_receivables(uow: FinanceUnitOfWork, status: ReceivableStatus | None = N
         return [receivable_view(r) for r in uow.receivables.list(status, order_number)]
 
 
-def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = None) -> tuple[dict[str, Any], bool]:
-    """Mark a receivable received (baixa); returns it and whether this call changed it."""
+def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = None,
+            actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
+    """Mark a receivable received (baixa); returns it and whether this call changed it. The order's history
+    says who did it, in the same transaction."""
     with uow:
         receivable = uow.receivables.get(receivable_id, for_update=True)
         if receivable is None:
             raise ReceivableNotFound(receivable_id=receivable_id)
         changed = receivable.receive(when or datetime.now(timezone.utc))
+        order = uow.orders.get(receivable.order_id) if changed and receivable.order_id is not None else None
+        if order is not None:
+            order.record(ReceivableReceived(order=order, actor=actor, receivable_id=receivable.id,
+                                            installment=receivable.installment,
+                                            installments=receivable.installments, amount=receivable.amount))
         uow.commit()
         return receivable_view(receivable), changed

@@ -125,6 +125,7 @@ class HistoryType(StrEnum):
     STOCK_RETURNED = "stock_returned"
     RECEIVABLES_CREATED = "receivables_created"
     RECEIVABLES_CANCELLED = "receivables_cancelled"
+    RECEIVABLE_RECEIVED = "receivable_received"
     # rows written before history had types (migrated from the old sync log)
     LEGACY = "legacy"
 

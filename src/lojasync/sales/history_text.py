@@ -164,6 +164,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"{p.get('count')} conta(s) a receber cancelada(s) ({p.get('document')})."
         + (f" {p['flagged']} já recebida(s): ficaram como estavam, marcadas para conferir a devolução ao cliente."
            if p.get("flagged") else "")),
+    HistoryType.RECEIVABLE_RECEIVED: lambda p, n: (
+        f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))} "
+        "marcada como recebida."),
 }
 
 _LEVELS = {
@@ -197,7 +200,8 @@ TYPE_LABELS = {
     HistoryType.SALE_CONFIRMED: "venda simples confirmada", HistoryType.SALE_CANCELLED: "venda simples cancelada",
     HistoryType.STOCK_ISSUED: "baixa de estoque", HistoryType.STOCK_RETURNED: "estoque devolvido",
     HistoryType.RECEIVABLES_CREATED: "contas a receber criadas",
-    HistoryType.RECEIVABLES_CANCELLED: "contas a receber canceladas", HistoryType.LEGACY: "registro anterior",
+    HistoryType.RECEIVABLES_CANCELLED: "contas a receber canceladas",
+    HistoryType.RECEIVABLE_RECEIVED: "conta recebida", HistoryType.LEGACY: "registro anterior",
 }
 
 

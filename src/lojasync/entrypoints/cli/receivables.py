@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
 from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import list_receivables, receive
@@ -52,7 +52,7 @@ def list_(
 @friendly_errors
 def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Registra o recebimento de uma conta (baixa do título)."""
-    row, changed = receive(container().uow(), receivable_id)
+    row, changed = receive(container().uow(), receivable_id, actor=terminal_person())
     if changed:
         console.print(f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", highlight=False)
     else:

@@ -14,8 +14,10 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
+from lojasync.entrypoints.web.auth import api_person
 from lojasync.finance.services import receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, local_today, situation_of
+from lojasync.sales.history import Person
 
 router = api_router("/receivables", "Contas a receber")
 
@@ -71,7 +73,8 @@ def list_(
 
 @router.post("/{receivable_id}/receive", response_model=ReceiveOut,
              summary="Registra o recebimento de uma conta (baixa)")
-def receive_(receivable_id: Id, app: Container = Depends(container)) -> ReceiveOut:
-    row, changed = receive(app.uow(), receivable_id)
+def receive_(receivable_id: Id, app: Container = Depends(container),
+             who: Person = Depends(api_person)) -> ReceiveOut:
+    row, changed = receive(app.uow(), receivable_id, actor=who)
     situated = {**row, "situation": situation_of(row, local_today())}
     return ReceiveOut(receivable=ReceivableOut.model_validate(situated), changed=changed)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
@@ -88,7 +88,7 @@ def mark_received(request: Request, receivable_id: PageId, voltar: Annotated[str
     """Baixa: the receivable is received now (a second click changes nothing)."""
     back = voltar if voltar.startswith("/financeiro") and not voltar.startswith("//") else "/financeiro"
     try:
-        row, changed = receive(request.app.state.container.uow(), receivable_id)
+        row, changed = receive(request.app.state.container.uow(), receivable_id, actor=page_person(request))
     except LojasyncError as exc:
         # The list as it was shown (its filters travel in `voltar`), with the error above it.
         shown = parse_qs(urlsplit(back).query)

@@ -1,0 +1,19 @@
+"""What finance records on the order's history: a receivable marked received by a person (the creation and the
+cancellation are recorded by the document that caused them, in `fiscal.events`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lojasync.sales.events import OrderEvent
+from lojasync.sales.history import HistoryType
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceivableReceived(OrderEvent):
+    history_type = HistoryType.RECEIVABLE_RECEIVED
+    receivable_id: int
+    installment: int
+    installments: int
+    amount: Decimal
