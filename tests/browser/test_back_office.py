@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from playwright.sync_api import expect
 
+from tests.browser.accessibility import accessibility_problems
+
 
 def log_in(page, back_office, path: str = "/pedidos") -> None:
     page.goto(back_office.url + path)
@@ -221,14 +223,23 @@ def test_every_section_opens_from_the_menu_by_keyboard_and_fits_a_phone(page, sh
     back_office.erp_order(store_order, status="Confirmado")
     log_in(page, back_office)
     menu = page.get_by_role("navigation", name="Menu principal")
+    problems = {}
     for name, path in SECTIONS:
         menu.get_by_role("link", name=name, exact=True).click()
         expect(page).to_have_url(back_office.url + path)
         expect(page.get_by_role("heading", level=1)).to_have_text(name)
         expect(menu.get_by_role("link", name=name, exact=True)).to_have_attribute("aria-current", "page")
         shots(page, path.strip("/"))
+        problems[path] = accessibility_problems(page)
     # The company of the harness, with its test certificate, is ready to issue.
     expect(page.get_by_text("pronta para emitir NF-e", exact=True)).to_be_visible()
+
+    # The order's page has most forms (customer link, Mais ações): checked too.
+    page.goto(f"{back_office.url}/pedidos")
+    order_row(page, store_order).get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/pedidos/\d+$"))
+    problems["pedido"] = accessibility_problems(page)
+    assert not any(problems.values()), {path: found for path, found in problems.items() if found}
 
     # The keyboard: the first Tab reaches the skip link, which takes focus to the content.
     page.goto(back_office.url + "/pedidos")
