@@ -303,3 +303,18 @@ def test_integracao_shows_the_store_and_a_full_sync_brings_its_history(page, sho
     # The worker reads the store's history; the table refreshes itself as the orders arrive.
     expect(page.locator("#tabela-pedidos caption")).to_contain_text(f"{history} pedido(s)", timeout=60_000)
     shots(page, "pedidos-historico")
+
+
+def test_swagger_opened_with_the_session_can_call_what_changes_something(page, shots, back_office):
+    log_in(page, back_office)
+    page.goto(back_office.url + "/api/v1/docs")
+    expect(page.get_by_role("heading", name=re.compile("lojasync API"))).to_be_visible()
+    shots(page, "api-docs")
+    # The request "Try it out" would send, through Swagger UI's own interceptor, then sent for real.
+    statuses = page.evaluate("""async () => {
+        const call = headers => fetch('/api/v1/receivables/424242/receive', {method: 'POST', headers})
+            .then(answer => answer.status);
+        const intercepted = ui.getConfigs().requestInterceptor({method: 'POST', headers: {}});
+        return [await call(intercepted.headers), await call({})];
+    }""")
+    assert statuses == [404, 403]   # past the CSRF check (no such receivable); refused without the token

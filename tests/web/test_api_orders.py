@@ -15,6 +15,7 @@ from lojasync.nuvemshop.services.sync_store import sync_store
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 from tests.factories import cpf, make_store, order_payload
+from tests.web.conftest import csrf_of
 
 POLICY = ImportPolicy()
 
@@ -82,6 +83,21 @@ def test_a_logged_in_session_may_call_the_api_and_read_its_docs(logged_in):
     bundle = logged_in.get("/api/v1/docs/swagger-ui-bundle.js")
     assert bundle.status_code == 200 and len(bundle.content) > 100_000
     assert logged_in.get("/api/v1/docs/secret.key").status_code == 404
+
+
+def test_the_docs_opened_with_a_session_send_its_csrf_token_and_with_a_token_none(logged_in, api_token):
+    """Swagger's "Try it out" with the session: the calls that change something carry the session's CSRF token
+    (the API refuses them without it); opened with a bearer token, the page holds no CSRF token at all."""
+    session_token = csrf_of(logged_in.get("/pedidos").text)
+    docs = logged_in.get("/api/v1/docs")
+    assert f'const csrfToken = "{session_token}";' in docs.text and "requestInterceptor" in docs.text
+    assert docs.headers["cache-control"] == "no-store" and docs.headers["x-frame-options"] == "DENY"
+    # What the interceptor adds is what the API wants: past the CSRF check (404: no such receivable).
+    answer = logged_in.post("/api/v1/receivables/424242/receive", headers={"X-CSRF-Token": session_token})
+    assert answer.status_code == 404
+    logged_in.cookies.clear()
+    by_token = logged_in.get("/api/v1/docs", headers={"Authorization": f"Bearer {api_token}"})
+    assert by_token.status_code == 200 and "const csrfToken = null;" in by_token.text
 
 
 def test_the_list_filters_searches_and_pages(api, orders):

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import fastapi_offline
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.routing import iter_route_contexts
 
 from lojasync.entrypoints.web.api.routing import PREFIX, ApiRoute
-from lojasync.entrypoints.web.auth import api_caller
+from lojasync.entrypoints.web.auth import ApiCaller, api_caller, optional_user
+from lojasync.entrypoints.web.templating import PAGE_HEADERS, templates
 
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 _FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css", "favicon.png": "image/png"}
@@ -55,11 +55,16 @@ def openapi(request: Request) -> JSONResponse:
 
 
 @router.get("/docs")
-def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url=f"{PREFIX}/openapi.json", title="lojasync API",
-                               swagger_js_url=f"{PREFIX}/docs/swagger-ui-bundle.js",
-                               swagger_css_url=f"{PREFIX}/docs/swagger-ui.css",
-                               swagger_favicon_url=f"{PREFIX}/docs/favicon.png")
+def docs(request: Request, caller: ApiCaller = Depends(api_caller)) -> HTMLResponse:
+    """Swagger UI. Opened from the browser's session, it carries that session's CSRF token so that "Try it out"
+    works for the calls that change something too (a page of this site, like the others, so it may know it)."""
+    user = optional_user(request) if caller.kind == "session" else None
+    response = templates.TemplateResponse(request, "api/docs.html", {
+        "prefix": PREFIX, "csrf_token": user.csrf_token if user else None})
+    response.headers["Cache-Control"] = "no-store"   # it holds the session's CSRF token
+    for header, value in PAGE_HEADERS.items():
+        response.headers.setdefault(header, value)
+    return response
 
 
 @router.get("/docs/{name}")
