@@ -27,6 +27,7 @@ from lojasync.entrypoints.cli.context import console, friendly_errors
 from lojasync.entrypoints.cli.output import Column, table
 from lojasync.entrypoints.cli.sync import print_sync_report, run_sync
 from lojasync.nuvemshop.services.stores import add_store
+from lojasync.sales.history import Person
 from lojasync.sales.views import list_customers, list_orders
 from lojasync.shared.errors import LojasyncError
 from lojasync.stock.views import list_products
@@ -283,7 +284,9 @@ def _process(app, count: int, data_dir: Path) -> None:
                   "vão para o simulador da SEFAZ (homologação) e não têm valor fiscal.", highlight=False)
     sefaz = sefaz_for(app.settings)
     candidates = orders_to_invoice(app.read_uow(), OrderStatus.CONFIRMED)
-    report = invoice_orders(app.uow, app.cipher, sefaz, candidates[:count])
+    # What the demo does by itself is said so in each order's history.
+    demo = Person("demonstração do lojasync")
+    report = invoice_orders(app.uow, app.cipher, sefaz, candidates[:count], actor=demo)
     created = [item.invoice for item in report.items if item.invoice is not None]
     if created:
         print_invoices(created, "NF-e dos pedidos confirmados")
@@ -292,12 +295,12 @@ def _process(app, count: int, data_dir: Path) -> None:
             console.print(f"[yellow]Pedido {item.order_number}:[/] {escape(item.error)}", highlight=False)
     open_orders = orders_to_invoice(app.read_uow(), OrderStatus.OPEN)
     if open_orders:
-        sale = generate_sale(app.uow(), open_orders[0])
-        confirm_sale(app.uow(), sale.id)
+        sale = generate_sale(app.uow(), open_orders[0], demo)
+        confirm_sale(app.uow(), sale.id, demo)
         console.print(f"Venda simples {sale.id} do pedido {sale.order_number} confirmada.", highlight=False)
     if report.authorised:
         first = report.authorised[0].invoice
-        cancel_invoice(app.uow(), app.cipher, sefaz, first.id, "Cancelamento de demonstracao do lojasync")
+        cancel_invoice(app.uow(), app.cipher, sefaz, first.id, "Cancelamento de demonstracao do lojasync", demo)
         console.print(f"NF-e nº {first.number} cancelada na SEFAZ (simulador): estoque devolvido e contas a receber "
                       "canceladas.", highlight=False)
     moved = sum(1 for row in stock_levels(app.read_uow()) if row["quantity"])
