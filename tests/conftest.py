@@ -69,7 +69,22 @@ def _empty(container: Container) -> None:
     names = [t.name for t in reversed(metadata.sorted_tables)]
     with container.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            _empty_postgresql(conn, names)
         else:
             for name in names:
                 conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+def _empty_postgresql(conn, names: list[str]) -> None:
+    """What a test wrote, deleted, and the ids it drew started again at 1 (as on SQLite). A TRUNCATE of every
+    table costs about 90 ms a test (a new file per table); a test writes a handful of tables, so: one query
+    finds them and the sequences drawn from, then plain DELETEs (children first) and RESTARTs."""
+    probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names)
+    written = {row[0] for row in conn.execute(text(probe))}
+    for name in names:
+        if name in written:
+            conn.execute(text(f'DELETE FROM "{name}"'))
+    drawn = conn.execute(text("SELECT sequencename FROM pg_sequences "
+                              "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).scalars()
+    for sequence in drawn:
+        conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
