@@ -150,3 +150,76 @@ def _far_future():
     from datetime import datetime, timezone
 
     return datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+# --- a new store order and the pushes that may not have known it ----------------------------------------------
+
+def _stamp(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _pushed(app, store_id: int, at) -> None:
+    """The worker wrote every due stock row of the store at `at`."""
+    with app.uow() as uow:
+        for row in uow.store_updates.due(store_id, _far_future()):
+            uow.store_updates.finish(row, at, "10", None)
+        uow.commit()
+
+
+def _store_order(app, store_id: int, order_id: int, placed_at, **fields) -> int:
+    return import_order(app.uow(), store_id, order_payload(id=order_id, created_at=_stamp(placed_at), **fields),
+                        ImportPolicy()).order_number
+
+
+def test_an_order_placed_before_a_push_landed_has_its_variant_pushed_again(app, store_id):
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    imported(app, store_id, 1900000020)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    _pushed(app, store_id, now)                 # the push worked out 10 before the order below was imported
+    assert queued(app) == [("stock", "601", "done")]
+    _store_order(app, store_id, 1900000021, now - timedelta(minutes=1))   # placed while that push was on its way
+    assert queued(app) == [("stock", "601", "pending")]   # CAN-CER (602) is the store's own: never queued
+
+
+def test_an_order_placed_after_the_last_push_leaves_the_store_to_count_it(app, store_id):
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    imported(app, store_id, 1900000030)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    _pushed(app, store_id, now - timedelta(hours=1))
+    _store_order(app, store_id, 1900000031, now)          # the store took its 2 units off itself: nothing to say
+    _store_order(app, store_id, 1900000032, now - timedelta(hours=2), status="cancelled")   # reserves nothing
+    assert queued(app) == [("stock", "601", "done")]
+
+
+def test_a_push_in_flight_when_an_order_arrives_is_not_marked_done(app, store_id):
+    from datetime import datetime, timezone
+
+    imported(app, store_id, 1900000040)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    with app.read_uow() as uow:                          # the worker read the row and works out the stock...
+        (in_flight,) = uow.store_updates.due(store_id, _far_future())
+    _store_order(app, store_id, 1900000041, datetime.now(timezone.utc))   # ...an order arrives meanwhile...
+    with app.uow() as uow:                               # ...and its write lands: not done, pushed again
+        uow.store_updates.finish(in_flight, datetime.now(timezone.utc), "10", None)
+        uow.commit()
+    assert queued(app) == [("stock", "601", "pending")]
+
+
+def test_an_order_in_one_store_tells_the_other_stores_selling_the_product(app, store_id):
+    from datetime import datetime, timedelta, timezone
+
+    other = make_store(app, "7654321")
+    imported(app, store_id, 1900000050)
+    imported(app, other, 1900000051)                     # the same SKUs, bound to the other store's variants
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    _pushed(app, store_id, long_ago)
+    _pushed(app, other, long_ago)
+    _store_order(app, store_id, 1900000052, datetime.now(timezone.utc))
+    by_store = {external: [(u.ref, u.status) for u in list_store_updates(app.read_uow(), external, include_done=True)]
+                for external in ("1234567", "7654321")}
+    assert by_store == {"1234567": [("601", "done")], "7654321": [("601", "pending")]}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from lojasync.nuvemshop.db.tables import store_updates as t
 from lojasync.nuvemshop.model.store_updates import StockTarget, StoreUpdate, UpdateKind, UpdateStatus
+from lojasync.shared.batching import chunks
 
 _PENDING = UpdateStatus.PENDING.value
 
@@ -51,6 +52,15 @@ class StoreUpdateRepository:
                    "attempts": 0, "created_at": now, "updated_at": now}
                   for (store_id, kind, ref), data in sorted(rows.items())]
         self.session.execute(_upsert_statement(self.session.get_bind().dialect.name), values)
+
+    def stock_push_states(self, store_id: int, variant_refs: Iterable[str]) -> dict[str, tuple[bool, datetime | None]]:
+        """Each of these variants' stock update, as (pending, last written to the store); none: absent."""
+        found: dict[str, tuple[bool, datetime | None]] = {}
+        for chunk in chunks(sorted(set(variant_refs))):
+            query = select(t.c.ref, t.c.status, t.c.pushed_at).where(
+                t.c.store_id == store_id, t.c.kind == UpdateKind.STOCK.value, t.c.ref.in_(chunk))
+            found.update((ref, (status == _PENDING, at)) for ref, status, at in self.session.execute(query))
+        return found
 
     # read and finished by the push
     def due(self, store_id: int, now: datetime, limit: int = 500) -> list[StoreUpdate]:

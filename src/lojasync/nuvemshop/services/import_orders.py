@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 from lojasync.nuvemshop.errors import ImportConflictError, OrderNotSaved
 from lojasync.nuvemshop.model.bindings import OrderBinding
@@ -23,9 +24,11 @@ from lojasync.nuvemshop.services.import_prepare import Candidate, Failure, failu
 from lojasync.nuvemshop.services.outcomes import ImportReport, ImportResult, Outcome
 from lojasync.nuvemshop.services.resolve_customers import resolve_customers
 from lojasync.nuvemshop.services.resolve_products import resolve_products
+from lojasync.nuvemshop.services.write_back import orders_arrived
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind, Who
 from lojasync.sales.orders import Order
+from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import DataRefused, WriteConflict
 
 log = logging.getLogger("lojasync.import")
@@ -125,6 +128,7 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
                                                   if not _redacted(bindings.get(c.order.id))])
     products = resolve_products(uow, store_id, [c.data for c in todo], policy.unknown_sku)
     failures = uow.failures.by_external_ids(store_id, [c.order.id for c in todo])
+    reserving: list[tuple[datetime | None, int]] = []   # (placed at, product) of each new order's lines
 
     for candidate in todo:
         external_id, data = candidate.order.id, candidate.data
@@ -142,6 +146,8 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             order.import_new(data, customer, lines_products, actor)
             binding.order = order
             result = ImportResult(external_id, Outcome.CREATED)
+            if order.status is not OrderStatus.CANCELLED:
+                reserving.extend((order.placed_at, p.id) for p in lines_products if getattr(p, "id", None))
         else:
             order.update_from_store(data, customer, lines_products, _store_state_changes(binding, candidate.order),
                                     actor)
@@ -151,6 +157,7 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             order.record(ImportRecovered(order=order, actor=actor, attempts=failures[external_id].attempts))
             uow.failures.delete(failures[external_id])
         results.append((result, binding))
+    orders_arrived(uow, store_id, reserving)
     uow.flush()
     # Order numbers exist only after the flush.
     return ImportReport([

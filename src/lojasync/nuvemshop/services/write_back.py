@@ -12,7 +12,7 @@ own stock for it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.events import DocumentEvent, InvoiceAuthorised, InvoiceCancelled
 from lojasync.nuvemshop.model.store_updates import StockTarget
@@ -43,6 +43,62 @@ def want_stock(uow: ConnectorUnitOfWork, managed: Iterable[int]) -> None:
     targets = [StockTarget(b.store_id, b.external_variant_id, b.external_product_id, b.product_id)
                for b in uow.bindings.products_for(managed)]
     uow.store_updates.want_stock(targets, _now())
+
+
+# How far the store's clock and ours may disagree: a push that landed up to this long before an order was
+# placed (by the store's clock) is still taken as one that may not have known it.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def orders_arrived(uow: ConnectorUnitOfWork, store_id: int, placed: Iterable[tuple[datetime | None, int]]) -> None:
+    """New orders from store `store_id` reserve units of managed products: (placed_at, product id) per line.
+
+    The store where an order was placed took the units off its own stock, so it is told nothing, except when
+    a push of the variant landed after the order was placed: that push was worked out before this import
+    (webhooks and the reconciliation arrive seconds to minutes late) and wrote back the units the store had
+    just taken off, so it must be pushed again. So must a variant whose push is pending: it may be in flight
+    right now, worked out without this order; asking again bumps the row's revision, so the push in flight
+    does not mark it done and the next one sends the stock with this order reserved. Every other store selling
+    the product is told at once: the ERP's stock is one for all stores, and the order made less of it
+    available to them too.
+    """
+    earliest: dict[int, datetime | None] = {}
+    for placed_at, product_id in placed:
+        if product_id in earliest and (earliest[product_id] is None or placed_at is None):
+            earliest[product_id] = None
+        elif product_id in earliest:
+            earliest[product_id] = min(earliest[product_id], placed_at)
+        else:
+            earliest[product_id] = placed_at
+    if not earliest:
+        return
+    with uow.no_autoflush():
+        managed = uow.products.counted(earliest)
+        if not managed:
+            return
+        variants = uow.bindings.products_for(managed)
+        own = [b.external_variant_id for b in variants if b.store_id == store_id]
+        states = uow.store_updates.stock_push_states(store_id, own) if own else {}
+    targets = []
+    for binding in variants:
+        if binding.store_id == store_id and not _may_have_raced(states.get(binding.external_variant_id),
+                                                                earliest[binding.product_id]):
+            continue
+        targets.append(StockTarget(binding.store_id, binding.external_variant_id, binding.external_product_id,
+                                   binding.product_id))
+    uow.store_updates.want_stock(targets, _now())
+
+
+def _may_have_raced(state: tuple[bool, datetime | None] | None, placed_at: datetime | None) -> bool:
+    if state is None:
+        return False          # never queued: the store keeps its own count, decremented by this order
+    pending, last_push = state
+    if pending:
+        return True
+    if last_push is None:
+        return False
+    # No date on the order: it cannot be told apart from a raced one, so it is pushed again.
+    return placed_at is None or last_push >= placed_at - CLOCK_SKEW
 
 
 def invoice_authorised(event: InvoiceAuthorised, uow: ConnectorUnitOfWork) -> None:
