@@ -52,6 +52,18 @@ def store_record(app, external_id: str):
         return store
 
 
+def words(html: str) -> str:
+    """The page's text as a person reads it (tags dropped, spaces collapsed)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" .", ".").replace(" ,", ",").strip()
+
+
+def assert_no_cli(html: str) -> None:
+    """A person in the browser is never told to run a command."""
+    assert not re.search(r"lojasync (store|sync|users|tokens|import-rules|company|orders|invoices|products)\b",
+                         words(html)), words(html)
+    assert "<code>lojasync" not in html and "Traceback" not in html
+
+
 @pytest.fixture()
 def simulator():
     config = SimulatorConfig(orders=2, seed=4, deliver_webhooks=False,
@@ -138,11 +150,16 @@ def test_install_connects_the_store_and_registers_every_subscribed_webhook(insta
 
     page = installer.get("/nuvemshop/callback", params={"code": code, "state": state})
     assert page.status_code == 200, page.text
-    assert "Loja <strong>1234567</strong> conectada" in page.text
+    said = words(page.text)
+    assert re.search(r"Loja 1234567( \([^)]*\))? conectada ao lojasync\.", said), said
     for event in SUBSCRIBED_EVENTS:
-        assert f"<td>{event}</td><td>criado agora</td>" in page.text
+        assert f'<tr data-testid="webhook-{event}"><td>{event}</td><td>criado agora</td>' in page.text
     assert f"Todos os {len(SUBSCRIBED_EVENTS)} webhooks estão registrados ({len(SUBSCRIBED_EVENTS)} criados" \
-        in page.text
+        in said
+    # What comes next is a page of the back office, never a command for a terminal.
+    assert "Sincronizar agora" in said and 'href="/integracao"' in page.text
+    assert_no_cli(page.text)
+    assert 'href="/static/app.css"' in page.text or "/static/app.css" in page.text   # the product's look
     assert STATE_COOKIE not in installer.cookies  # a state serves once
 
     store = store_record(app, "1234567")
@@ -158,7 +175,7 @@ def test_install_connects_the_store_and_registers_every_subscribed_webhook(insta
     code, state = authorize(installer, simulator)
     again = installer.get("/nuvemshop/callback", params={"code": code, "state": state})
     assert again.status_code == 200, again.text
-    assert "reconectada" in again.text and "criado agora" not in again.text
+    assert "reconectada (token atualizado)" in again.text and "criado agora" not in again.text
     assert "(0 criados agora)" in again.text
     new_token = app.cipher.decrypt(raw_token(app, "1234567"))
     assert new_token != token
@@ -166,6 +183,33 @@ def test_install_connects_the_store_and_registers_every_subscribed_webhook(insta
         assert len(client.list_webhooks()) == len(SUBSCRIBED_EVENTS)
     with app.read_uow() as uow:
         assert len(uow.stores.list()) == 1
+
+
+class WebhooksRefused(httpx.BaseTransport):
+    """The real network (127.0.0.1 simulator) except the store's webhook list, which the store refuses."""
+
+    def __init__(self) -> None:
+        self.real = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/webhooks"):
+            return httpx.Response(403, json={"code": 403, "message": "Forbidden", "description": "no scope"})
+        return self.real.handle_request(request)
+
+
+def test_missing_webhooks_point_to_the_integration_page(installer, simulator):
+    container = dataclasses.replace(installer.container, http_transport=WebhooksRefused())
+    browser = TestClient(create_app(container, FakeQueue()))
+    browser.container = container
+    code, state = authorize(browser, simulator)
+
+    page = browser.get("/nuvemshop/callback", params={"code": code, "state": state})
+    assert page.status_code == 200, page.text
+    said = words(page.text)
+    assert "Não foi possível consultar os webhooks da loja:" in said
+    assert "Faltam webhooks: corrija o problema indicado e registre-os em Integração → Conferir webhooks" in said
+    assert 'href="/integracao/lojas/1234567/webhooks"' in page.text
+    assert_no_cli(page.text)
 
 
 def test_the_install_redirect_sets_a_signed_http_only_cookie(installer, simulator):
@@ -189,6 +233,12 @@ def test_wrong_or_missing_state_is_rejected(installer, simulator):
     mismatch = installer.get("/nuvemshop/callback", params={"code": code, "state": state[:-2] + "xx"})
     assert mismatch.status_code == 400
     assert "não confere com a sessão deste navegador" in mismatch.text
+    # Starting again needs a new invite: the page says who makes one and where, not a bare install URL.
+    said = words(mismatch.text)
+    assert "Resolução: Comece de novo pelo link de instalação, neste mesmo navegador." in said
+    assert "Integração → Conectar loja" in said and 'href="/integracao#conectar"' in mismatch.text
+    assert 'href="/nuvemshop/install"' not in mismatch.text
+    assert_no_cli(mismatch.text)
 
     no_state = installer.get("/nuvemshop/callback", params={"code": code})
     assert no_state.status_code == 400 and "sem o parâmetro state" in no_state.text
@@ -264,6 +314,7 @@ def test_install_without_a_valid_invite_is_refused(installer, simulator):
     for query in ("", "?convite=123.abc", f"?convite={make_invite(cipher, hours=1, now=time.time() - 7200)}"):
         answer = installer.get(f"/nuvemshop/install{query}", follow_redirects=False)
         assert answer.status_code == 403 and "link de instalação" in answer.text
+        assert "Integração → Conectar loja" in words(answer.text)
         assert STATE_COOKIE not in answer.headers.get("set-cookie", "")
 
 
@@ -273,7 +324,15 @@ def test_unconfigured_app_is_explained(app):
     for path in ("/nuvemshop/install", "/nuvemshop/callback?code=a&state=b"):
         answer = browser.get(path, follow_redirects=False)
         assert answer.status_code == 503
-        assert "LOJASYNC_NUVEMSHOP_CLIENT_ID" in answer.text
+        said = words(answer.text)
+        # A server setting: said to the person who installed the server, by name; the operator's way meanwhile.
+        assert ("Para quem instalou o servidor do lojasync: defina LOJASYNC_NUVEMSHOP_CLIENT_ID e "
+                "LOJASYNC_NUVEMSHOP_CLIENT_SECRET com os dados do app") in said
+        assert "conectar a loja com o id da loja e o token de acesso, em Integração → Conectar loja" in said
+        assert 'href="/integracao#conectar"' in answer.text
+        assert_no_cli(answer.text)
+        assert answer.headers["cache-control"] == "no-store" and answer.headers["x-frame-options"] == "DENY"
+        assert "set-cookie" not in answer.headers    # a public page: no session, no CSRF cookie
 
 
 # lojasync store webhooks ---------------------------------------------------------------------------

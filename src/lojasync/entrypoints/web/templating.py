@@ -99,6 +99,17 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     return response
 
 
+def render_public(request: Request, name: str, context: dict[str, Any] | None = None,
+                  status_code: int = 200) -> HTMLResponse:
+    """Render a page of `public.html` (no login: the store's install flow): no session is looked up and no
+    cookie is set, the page headers and `no-store` still apply."""
+    response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    for header, value in PAGE_HEADERS.items():
+        response.headers.setdefault(header, value)
+    return response
+
+
 def _take_flash(request: Request) -> list[dict[str, str]]:
     pending = getattr(request.state, "flash_out", [])
     request.state.flash_out = []

@@ -29,8 +29,7 @@ class PasswordsDiffer(LojasyncError):
 class CannotDisableYourself(LojasyncError):
     code = "web.cannot_disable_yourself"
     message_template = "Você não pode desativar o seu próprio usuário ({email})."
-    resolution_template = ("Peça a outra pessoa com acesso ao back office para desativá-lo, ou use "
-                           "'lojasync users disable EMAIL' no terminal do servidor.")
+    resolution_template = "Peça a outra pessoa com acesso ao back office para desativá-lo em Configurações → Usuários."
 
 
 def _chosen_password(password: str, confirmation: str, generate: str) -> tuple[str, bool]:
