@@ -31,3 +31,9 @@ class CustomerNameRequired(LojasyncError):
     code = "sales.customer_name_required"
     message_template = "Nenhum cliente com {kind} {document}."
     resolution_template = "Informe o nome do cliente para cadastrá-lo junto com o vínculo."
+
+
+class CustomerNameTooLong(LojasyncError):
+    code = "sales.customer_name_too_long"
+    message_template = "Nome do cliente longo demais ({length} caracteres)."
+    resolution_template = "Informe um nome com até {maximum} caracteres."

@@ -4,11 +4,21 @@ customer, or, when told so, one whose customer was wrong."""
 from __future__ import annotations
 
 from lojasync.sales.customers import Customer
-from lojasync.sales.errors import CustomerAlreadyLinked, CustomerNameRequired, InvalidTaxId, OrderNotFound
+from lojasync.sales.errors import (
+    CustomerAlreadyLinked,
+    CustomerNameRequired,
+    CustomerNameTooLong,
+    InvalidTaxId,
+    OrderNotFound,
+)
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
 from lojasync.sales.views import customer_ref
 from lojasync.shared.tax_id import TaxId, parse_tax_id
+from lojasync.shared.text import clean_text
+
+# The customers table's name column.
+MAX_NAME = 200
 
 
 def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | None = None,
@@ -18,7 +28,12 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
     An order that already has another customer keeps it unless `force` is given; linking the customer the
     order already has changes nothing. The returned dict says which customer was replaced, if any.
     """
-    document = parse_tax_id(tax_id)
+    # Typed by a person or sent by an integrator: NUL (refused by PostgreSQL), lone surrogates (no UTF-8) and
+    # blanks are not a name.
+    name = (clean_text(name).strip() or None) if name else None
+    if name and len(name) > MAX_NAME:
+        raise CustomerNameTooLong(length=len(name), maximum=MAX_NAME)
+    document = parse_tax_id(clean_text(tax_id))   # the refusal repeats what was typed
     if not isinstance(document, TaxId):
         reason = document.reason
         raise InvalidTaxId(reason=reason[0].upper() + reason[1:])

@@ -24,16 +24,32 @@ from lojasync.shared.errors import LojasyncError
 log = logging.getLogger("lojasync.fiscal")
 
 # SEFAZ itself gave no decision: the next orders would meet the same SEFAZ.
+UNEXPECTED = "fiscal.batch_unexpected"
+UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise quem mantém o lojasync (o detalhe "
+                         "está no log).")
 SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided)
 NOT_SENT = "não transmitida: SEFAZ fora do ar, transmita depois"
+# How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
+# transmitted while the caller waits.
+BATCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The error that kept an order from an authorised NF-e, as it was raised: code, message, resolution."""
+
+    code: str
+    message: str
+    resolution: str
 
 
 @dataclass(frozen=True)
 class BatchItem:
     order_number: int
-    invoice: InvoiceView | None     # None when it could not even be generated
+    invoice: InvoiceView | None     # the NF-e this run made; None when it could not even be generated
     error: str | None = None        # why it is not authorised (generation refused, SEFAZ's rejection...)
     not_sent: bool = False          # left pending, not transmitted: SEFAZ had failed earlier in the batch
+    refusal: Refusal | None = None  # the error behind `error` (None for SEFAZ's rejection: see the invoice)
 
 
 @dataclass
@@ -69,6 +85,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     report = BatchReport()
     sefaz_down = False
     for number in order_numbers:
+        # An order refused because it already has an NF-e must not report that older NF-e as this run's
+        # (an authorised one would be counted as authorised by this batch).
+        known = _latest_invoice_id(uow_factory(), number)
         try:
             if approve and not sefaz_down:
                 invoice, _ = issue_invoice(uow_factory(), box, sefaz, number, actor)
@@ -80,11 +99,15 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         except LojasyncError as exc:
             # Generation refused (nothing numbered), or SEFAZ undecided (the NF-e stays awaiting SEFAZ).
             sefaz_down = sefaz_down or (approve and isinstance(exc, SEFAZ_DOWN))
-            item = BatchItem(number, _latest_invoice(uow_factory(), number), f"{exc.message} {exc.resolution}".strip())
+            item = BatchItem(number, _invoice_made(uow_factory(), number, known),
+                             f"{exc.message} {exc.resolution}".strip(), refusal=Refusal(exc.code, exc.message,
+                                                                                         exc.resolution))
         except Exception as exc:  # one order's defect must not stop the others' invoices (logged in full)
             log.exception("invoicing an order failed", extra={"order_number": number})
-            item = BatchItem(number, _latest_invoice(uow_factory(), number),
-                             f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync")
+            item = BatchItem(number, _invoice_made(uow_factory(), number, known),
+                             f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync",
+                             refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e "
+                                             f"do pedido {number}.", UNEXPECTED_RESOLUTION))
         report.items.append(item)
         if progress is not None:
             progress(item)
@@ -97,7 +120,16 @@ def _rejection(invoice: InvoiceView) -> str | None:
     return None
 
 
-def _latest_invoice(uow: ProcessingUnitOfWork, order_number: int) -> InvoiceView | None:
+def _latest_invoice_id(uow: ProcessingUnitOfWork, order_number: int) -> int:
     with uow:
         invoices = uow.invoices.for_order(order_number)
-        return invoice_view(invoices[-1], uow.orders.get(order_number, lines=False)) if invoices else None
+        return invoices[-1].id if invoices else 0
+
+
+def _invoice_made(uow: ProcessingUnitOfWork, order_number: int, known: int) -> InvoiceView | None:
+    """The order's NF-e made by this attempt (it failed at SEFAZ, after the NF-e was committed), or None."""
+    with uow:
+        invoices = uow.invoices.for_order(order_number)
+        if not invoices or invoices[-1].id <= known:
+            return None
+        return invoice_view(invoices[-1], uow.orders.get(order_number, lines=False))

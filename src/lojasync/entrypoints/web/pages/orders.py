@@ -19,7 +19,7 @@ from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
 from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_words, order_page_data
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.fiscal.services.batch import invoice_orders
+from lojasync.fiscal.services.batch import BATCH_LIMIT, invoice_orders
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.fiscal.services.simple_sales import generate_sale
@@ -35,8 +35,6 @@ from lojasync.shared.numbers import id_or_none
 
 router = APIRouter(dependencies=[Depends(page_user)])
 POLL_SECONDS = 5
-# How many orders one batch may take: each is generated and transmitted while the operator waits.
-BATCH_LIMIT = 200
 
 _RESYNC_WORDS = {
     Outcome.UPDATED: ("atualizado com o que está na loja.", "success"),
