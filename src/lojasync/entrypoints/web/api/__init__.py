@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lojasync.entrypoints.web.api import docs, events, invoices, orders, receivables, sales, stock
+from lojasync.entrypoints.web.api import (
+    docs,
+    events,
+    invoice_batch,
+    invoices,
+    order_customer,
+    orders,
+    receivables,
+    sales,
+    stock,
+)
 
 router = APIRouter()
-for _resource in (orders, invoices, sales, stock, receivables, events, docs):
+for _resource in (orders, order_customer, invoices, invoice_batch, sales, stock, receivables, events, docs):
     router.include_router(_resource.router)

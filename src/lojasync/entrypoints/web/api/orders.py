@@ -50,9 +50,9 @@ class Situation(StrEnum):
     CANCELLED = "cancelado"
 
 
-_STATUS = {Situation.OPEN: OrderStatus.OPEN, Situation.CONFIRMED: OrderStatus.CONFIRMED,
+STATUS_OF = {Situation.OPEN: OrderStatus.OPEN, Situation.CONFIRMED: OrderStatus.CONFIRMED,
            Situation.CANCELLED: OrderStatus.CANCELLED}
-_SITUATION = {status: situation for situation, status in _STATUS.items()}
+_SITUATION = {status: situation for situation, status in STATUS_OF.items()}
 
 
 class OrderLineOut(ApiModel):
@@ -161,7 +161,7 @@ def list_(
             raise PeriodInvalid(reason=f"{day:%d/%m/%Y} fora do intervalo aceito")
     if placed_from and placed_to and placed_from > placed_to:
         raise PeriodInvalid(reason=f"de {placed_from:%d/%m/%Y} até {placed_to:%d/%m/%Y}")
-    criteria = OrderFilter(status=_STATUS.get(status), origin=origin or None, without_customer=without_customer,
+    criteria = OrderFilter(status=STATUS_OF.get(status), origin=origin or None, without_customer=without_customer,
                            needs_attention=needs_attention,
                            placed_from=formats.day_start(placed_from) if placed_from else None,
                            placed_before=formats.day_end(placed_to) if placed_to else None, text=q)

@@ -1,0 +1,127 @@
+"""`/api/v1/invoices/batch`: NF-e for many orders in one call, as Pedidos/Orçamentos' "Gerar NF-e em lote" and
+`lojasync orders invoice` do (the same service): each order generated and transmitted on its own, a failure
+named and the run going on, and the summary per order: authorised, rejected by SEFAZ (code and reason), not
+transmitted because SEFAZ was down, or refused (the error's code, message and resolution)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import Field
+
+from lojasync.bootstrap import Container
+from lojasync.entrypoints.web.api.deps import container, push_soon, sefaz
+from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
+from lojasync.entrypoints.web.api.orders import STATUS_OF, Situation
+from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiModel
+from lojasync.entrypoints.web.auth import api_person
+from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.services.batch import BATCH_LIMIT, BatchItem, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.invoices import Sefaz
+from lojasync.sales.history import Person
+from lojasync.shared.errors import LojasyncError
+
+router = api_router("/invoices", "NF-e")
+
+OrderNumber = Annotated[int, Field(ge=1, le=LARGEST_ID)]
+
+
+class BatchChoiceInvalid(LojasyncError):
+    code = "web.batch_choice_invalid"
+    message_template = "Lote de NF-e sem escolha clara dos pedidos: {reason}."
+    resolution_template = ('Envie "orders" com os números dos pedidos (até {limit}) ou "status" com a situação '
+                           "(em-aberto, confirmado ou cancelado), um dos dois.")
+
+
+class InvoiceBatch(ApiModel):
+    orders: list[OrderNumber] | None = Field(None, min_length=1, max_length=BATCH_LIMIT, description=(
+        f"Números dos pedidos no ERP, até {BATCH_LIMIT} (repetidos contam uma vez)."), examples=[[1021, 1022]])
+    status: Situation | None = Field(None, description=(
+        "Em vez dos números: os pedidos nesta situação ainda sem NF-e nem venda simples, dos mais antigos aos "
+        f"mais novos, até {BATCH_LIMIT} por chamada (\"remaining\" diz quantos ficaram para a próxima)."))
+    approve: bool = Field(True, description="Transmite cada NF-e à SEFAZ logo após gerá-la (padrão); falso só "
+                          "gera (pendentes, nada se move até a aprovação).")
+
+
+class BatchOutcome(StrEnum):
+    AUTHORISED = "authorised"
+    REJECTED = "rejected"
+    DENIED = "denied"
+    AWAITING = "awaiting_sefaz"
+    NOT_SENT = "not_sent"
+    GENERATED = "generated"
+    REFUSED = "refused"
+
+
+class BatchItemOut(ApiModel):
+    order_number: int
+    outcome: BatchOutcome = Field(description=(
+        "authorised: autorizada (estoque baixado, contas a receber criadas); rejected/denied: rejeitada ou "
+        "denegada pela SEFAZ (sefaz_code e sefaz_reason); awaiting_sefaz: enviada, a SEFAZ ainda não decidiu "
+        "(o lojasync consulta de novo); not_sent: gerada e não transmitida porque a SEFAZ estava fora do ar "
+        "(transmita depois); generated: só gerada (approve falso); refused: não gerada (veja error)."))
+    invoice: InvoiceOut | None = Field(description="A NF-e gerada por esta chamada (nenhuma quando recusada).")
+    sefaz_code: str | None = Field(None, description="Código da rejeição ou denegação da SEFAZ (cStat).")
+    sefaz_reason: str | None = Field(None, description="Motivo da SEFAZ, por extenso (xMotivo).")
+    error: ApiErrorBody | None = Field(None, description="Por que o pedido não teve NF-e autorizada: o código, a "
+                                       "mensagem e a resolução do erro, como nas respostas de erro da API.")
+
+
+class InvoiceBatchOut(ApiModel):
+    authorised: int = Field(description="Quantas NF-e foram autorizadas.")
+    not_authorised: int = Field(description="Quantos pedidos ficaram sem NF-e autorizada.")
+    not_sent: int = Field(description="Quantas foram só geradas porque a SEFAZ estava fora do ar: transmita "
+                          "cada uma depois (POST /api/v1/invoices/{id}/approve).")
+    remaining: int = Field(description=f"Com \"status\": pedidos da situação que passaram do limite de "
+                           f"{BATCH_LIMIT} e ficaram para a próxima chamada.")
+    items: list[BatchItemOut]
+
+
+@router.post("/batch", response_model=InvoiceBatchOut,
+             summary="Gera (e transmite) a NF-e de vários pedidos; o resumo diz, pedido a pedido, o que houve")
+def batch(body: InvoiceBatch, request: Request, app: Container = Depends(container),
+          gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceBatchOut:
+    """Cada pedido em suas próprias transações: uma recusa não interrompe os demais. Se a SEFAZ não decide
+    (fora do ar, sem resposta), os pedidos seguintes são só gerados, sem esperar cada um pelo tempo limite."""
+    if (body.orders is None) == (body.status is None):
+        raise BatchChoiceInvalid(reason="nenhum dos dois" if body.orders is None else "os dois ao mesmo tempo",
+                                 limit=BATCH_LIMIT)
+    remaining = 0
+    if body.orders is not None:
+        numbers = list(dict.fromkeys(body.orders))
+    else:
+        candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status])
+        numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
+    report = invoice_orders(app.uow, app.cipher, gateway, numbers, approve=body.approve, actor=who)
+    if report.authorised:
+        push_soon(request)
+    items = [_item_out(item) for item in report.items]
+    return InvoiceBatchOut(authorised=len(report.authorised), not_authorised=len(report.not_authorised),
+                           not_sent=len(report.not_sent), remaining=remaining, items=items)
+
+
+_SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.REJECTED: BatchOutcome.REJECTED,
+               InvoiceStatus.DENIED: BatchOutcome.DENIED, InvoiceStatus.AWAITING: BatchOutcome.AWAITING,
+               InvoiceStatus.PENDING: BatchOutcome.GENERATED}
+
+
+def _item_out(item: BatchItem) -> BatchItemOut:
+    invoice = item.invoice
+    if invoice is None:
+        outcome = BatchOutcome.REFUSED
+    elif item.not_sent:
+        outcome = BatchOutcome.NOT_SENT
+    else:
+        # Pending: only generated (approve false), or generated and then not transmitted (see error).
+        outcome = _SEFAZ_SAID.get(InvoiceStatus(invoice.status), BatchOutcome.REFUSED)
+    refused_by_sefaz = outcome in (BatchOutcome.REJECTED, BatchOutcome.DENIED)
+    refusal = item.refusal
+    return BatchItemOut(
+        order_number=item.order_number, outcome=outcome, invoice=invoice_out(invoice) if invoice else None,
+        sefaz_code=invoice.rejection_code if refused_by_sefaz else None,
+        sefaz_reason=invoice.rejection_reason if refused_by_sefaz else None,
+        error=ApiErrorBody(erro=refusal.message, codigo=refusal.code, resolucao=refusal.resolution)
+        if refusal else None)

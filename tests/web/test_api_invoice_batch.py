@@ -1,0 +1,190 @@
+"""`POST /api/v1/invoices/batch`: what "Gerar NF-e em lote" does, for an integrator, over the real services and
+the SEFAZ simulator on 127.0.0.1: the summary per order (authorised; rejected with SEFAZ's code and reason; not
+transmitted while SEFAZ is down; refused with the error's code, message and resolution), by numbers or by a
+status like the CLI's `--status`."""
+
+from __future__ import annotations
+
+import pytest
+
+from lojasync.entrypoints.web.api import deps
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.services.batch import BATCH_LIMIT
+from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.invoices import Sefaz
+from lojasync.nuvemshop.services.import_orders import import_orders
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.simulators.sefaz.server import BackgroundSefaz
+from lojasync.stock.views import stock_levels
+from tests.factories import make_store, order_payload
+from tests.web.conftest import csrf_of
+
+COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
+                      number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001-000",
+                      default_ncm="61091000")
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    with BackgroundSefaz() as sefaz:
+        yield sefaz
+
+
+@pytest.fixture()
+def sefaz(app, web, simulator):
+    """The company with its test certificate, and the API transmitting to the simulator (emptied per test)."""
+    simulator.simulator.reset()
+    simulator.simulator.reset_switches()
+    set_company(app.uow(), COMPANY)
+    install_test_certificate(app.uow(), app.cipher)
+    gateway = Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert,
+                                                          base_url=simulator.url, timeout=2), simulated=True)
+    web.app.dependency_overrides[deps.sefaz] = lambda: gateway
+    yield simulator.simulator
+    web.app.dependency_overrides.clear()
+
+
+@pytest.fixture()
+def api(web, api_token, sefaz):
+    web.headers["Authorization"] = f"Bearer {api_token}"
+    return web
+
+
+def imported(app, *payloads: dict) -> list[int]:
+    with app.read_uow() as uow:
+        stores = [s.id for s in uow.stores.list()]
+    report = import_orders(app.uow(), stores[0] if stores else make_store(app),
+                           [order_payload(**p) for p in payloads], ImportPolicy())
+    return [r.order_number for r in report.results]
+
+
+def paid(first_id: int, count: int) -> list[dict]:
+    return [{"id": first_id + i, "payment_status": "paid"} for i in range(count)]
+
+
+def stock(app) -> dict[str, int]:
+    return {row["sku"]: row["quantity"] for row in stock_levels(app.uow())}
+
+
+def batch(client, **body):
+    answer = client.post("/api/v1/invoices/batch", json=body)
+    return answer
+
+
+def by_order(answer) -> dict[int, dict]:
+    return {item["order_number"]: item for item in answer.json()["items"]}
+
+
+def test_each_order_is_reported_and_refusals_do_not_stop_the_others(app, api):
+    numbers = imported(app, *paid(2400001001, 3))
+    (cancelled, processed) = imported(app, {"id": 2400001009, "status": "cancelled"}, {"id": 2400001010})
+    existing = api.post(f"/api/v1/orders/{processed}/nfe").json()
+    assert api.post(f"/api/v1/invoices/{existing['id']}/approve").json()["invoice"]["status"] == "authorised"
+    stock_before = stock(app)
+
+    answer = batch(api, orders=[*numbers, cancelled, processed, 424242, numbers[0]])
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()
+    assert (summary["authorised"], summary["not_authorised"], summary["not_sent"], summary["remaining"]) == (3, 3, 0, 0)
+    items = by_order(answer)
+    assert [i["order_number"] for i in summary["items"]] == [*numbers, cancelled, processed, 424242]   # once each
+    for number in numbers:
+        item = items[number]
+        assert (item["outcome"], item["invoice"]["status"], item["error"]) == ("authorised", "authorised", None)
+        assert item["invoice"]["order_number"] == number and item["invoice"]["protocol"]
+    assert {sku: stock_before[sku] - stock(app)[sku] for sku in stock_before} == {"CAM-ALG-P": 6, "CAN-CER": 3}
+
+    refused = items[cancelled]
+    assert refused["outcome"] == "refused" and refused["invoice"] is None
+    assert "Cancelado" in refused["error"]["erro"] and refused["error"]["codigo"] and refused["error"]["resolucao"]
+    # The order's NF-e from before is not this batch's: refused, never counted as authorised.
+    active = items[processed]
+    assert (active["outcome"], active["invoice"]) == ("refused", None)
+    assert active["error"]["codigo"] == "fiscal.order_has_document"
+    assert "cancele (ou descarte)" in active["error"]["resolucao"]
+    assert items[424242]["outcome"] == "refused" and items[424242]["error"]["codigo"].endswith("order_not_found")
+
+    listed = api.get("/api/v1/invoices", params={"status": "autorizada"}).json()
+    assert len(listed) == 4                                # the three of the batch and the one from before
+
+
+def test_a_rejection_carries_sefazs_code_and_reason_and_moves_nothing(app, api, sefaz):
+    (number,) = imported(app, *paid(2400002001, 1))
+    stock_before = stock(app)
+    sefaz.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")
+    answer = batch(api, orders=[number])
+    assert answer.status_code == 200, answer.text
+    item = by_order(answer)[number]
+    assert (item["outcome"], item["sefaz_code"], item["invoice"]["status"]) == ("rejected", "611", "rejected")
+    assert "GTIN invalido" in item["sefaz_reason"] and item["error"] is None
+    assert answer.json()["authorised"] == 0 and stock(app) == stock_before
+
+
+def test_once_sefaz_is_down_the_rest_are_only_generated(app, api, sefaz):
+    numbers = imported(app, *paid(2400003001, 3))
+    sefaz.set_switches(out_of_service="108")
+    calls_before = sum(sefaz.stats()["chamadas"].values())
+    answer = batch(api, orders=numbers)
+    assert answer.status_code == 200, answer.text
+    assert sum(sefaz.stats()["chamadas"].values()) - calls_before == 1      # only the first reached SEFAZ
+    summary = answer.json()
+    assert (summary["authorised"], summary["not_authorised"], summary["not_sent"]) == (0, 3, 2)
+    first, *rest = numbers
+    items = by_order(answer)
+    assert items[first]["outcome"] == "awaiting_sefaz" and items[first]["invoice"]["status"] == "awaiting_sefaz"
+    assert items[first]["error"]["codigo"] and items[first]["error"]["resolucao"]
+    for number in rest:
+        assert (items[number]["outcome"], items[number]["invoice"]["status"]) == ("not_sent", "pending")
+
+    sefaz.reset_switches()                                 # SEFAZ is back: each one is transmitted by its id
+    for number in rest:
+        approved = api.post(f"/api/v1/invoices/{items[number]['invoice']['id']}/approve")
+        assert approved.json()["invoice"]["status"] == "authorised"
+
+
+def test_a_status_takes_the_orders_without_a_document(app, api):
+    confirmed = imported(app, *paid(2400004001, 2))
+    (open_order,) = imported(app, {"id": 2400004009})
+    answer = batch(api, status="confirmado", approve=False)
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()
+    assert [i["order_number"] for i in summary["items"]] == sorted(confirmed)
+    assert all(i["outcome"] == "generated" and i["invoice"]["status"] == "pending" for i in summary["items"])
+    assert summary["authorised"] == 0 and summary["remaining"] == 0
+    # Generated orders have a document now: the same call finds nothing left.
+    again = batch(api, status="confirmado")
+    assert again.status_code == 200 and again.json()["items"] == []
+    assert open_order not in [i["order_number"] for i in again.json()["items"]]
+
+
+def test_the_choice_of_orders_must_be_clear(app, api):
+    (number,) = imported(app, *paid(2400005001, 1))
+    for body in ({}, {"orders": [number], "status": "confirmado"}, {"approve": True}):
+        answer = batch(api, **body)
+        assert answer.status_code == 422 and answer.json()["codigo"] == "web.batch_choice_invalid", body
+        assert '"orders"' in answer.json()["resolucao"] and '"status"' in answer.json()["resolucao"]
+    assert batch(api, orders=[]).status_code == 422
+    assert batch(api, orders=list(range(1, BATCH_LIMIT + 2))).status_code == 422
+    assert batch(api, orders=[0]).status_code == 422 and batch(api, status="pago").status_code == 422
+    assert api.get("/api/v1/invoices").json() == []       # nothing generated by a refused call
+
+
+def test_without_a_token_the_call_is_refused(app, web, sefaz):
+    (number,) = imported(app, *paid(2400006001, 1))
+    answer = batch(web, orders=[number])
+    assert answer.status_code == 401 and answer.json()["codigo"] == "web.unauthorized"
+
+
+def test_with_a_session_the_csrf_header_is_required(app, logged_in, sefaz):
+    (number,) = imported(app, *paid(2400007001, 1))
+    refused = batch(logged_in, orders=[number])
+    assert refused.status_code == 403 and refused.json()["codigo"] == "web.api_csrf"
+    assert logged_in.get("/api/v1/invoices").json() == []
+
+    token = csrf_of(logged_in.get("/pedidos").text)
+    answer = logged_in.post("/api/v1/invoices/batch", json={"orders": [number]}, headers={"X-CSRF-Token": token})
+    assert answer.status_code == 200, answer.text
+    assert by_order(answer)[number]["outcome"] == "authorised"
+    entry = logged_in.get(f"/api/v1/orders/{number}").json()["history"][-1]
+    assert entry["actor_name"] == logged_in.user_email
