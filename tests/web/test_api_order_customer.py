@@ -123,3 +123,20 @@ def test_with_a_session_the_csrf_header_is_required(app, logged_in):
     assert answer.status_code == 200, answer.text
     entry = logged_in.get(f"/api/v1/orders/{number}").json()["history"][-1]
     assert entry["actor_name"] == logged_in.user_email
+
+
+def test_an_order_with_an_authorised_nfe_or_confirmed_sale_keeps_its_customer(app, api):
+    from lojasync.sales.history import ProcessedBy
+
+    (number,) = imported(app, {"id": 2300005001})
+    current = show_order(app.uow(), number)["customer"]
+    with app.uow() as uow:   # what an authorised NF-e leaves on the order
+        uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+        uow.commit()
+    refused = link(api, number, tax_id=ANA, name="Ana Pereira", replace=True)
+    assert refused.status_code == 409 and refused.json()["codigo"] == "sales.customer_fixed_by_document"
+    assert "NF-e autorizada" in refused.json()["erro"] and "cancele o documento" in refused.json()["resolucao"]
+    assert show_order(app.uow(), number)["customer"] == current
+    # Linking the customer it already has is still "nothing changed", not a refusal.
+    same = link(api, number, tax_id=current["tax_id"])
+    assert same.status_code == 200 and same.json()["changed"] is False

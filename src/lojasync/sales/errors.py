@@ -27,6 +27,15 @@ class CustomerAlreadyLinked(LojasyncError):
     action = Action.CONFIRM
 
 
+class CustomerFixedByDocument(LojasyncError):
+    """The authorised NF-e (or confirmed sale) names its recipient: the order cannot say someone else."""
+
+    code = "sales.customer_fixed_by_document"
+    message_template = "O pedido {number} já tem {document}: o cliente {current} não pode ser trocado."
+    resolution_template = ("Para faturar para outra pessoa, cancele o documento na página dele, vincule o cliente "
+                           "certo e gere outro.")
+
+
 class CustomerNameRequired(LojasyncError):
     code = "sales.customer_name_required"
     message_template = "Nenhum cliente com {kind} {document}."

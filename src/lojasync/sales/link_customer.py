@@ -6,6 +6,7 @@ from __future__ import annotations
 from lojasync.sales.customers import Customer
 from lojasync.sales.errors import (
     CustomerAlreadyLinked,
+    CustomerFixedByDocument,
     CustomerNameRequired,
     CustomerNameTooLong,
     InvalidTaxId,
@@ -44,6 +45,8 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
         current = order.customer
         if current is not None and current.tax_id == document.value:
             return {**customer_ref(current), "previous": None, "changed": False}
+        if current is not None and order.is_processed():
+            raise CustomerFixedByDocument(number=number, document=order.processed_by.label, current=current.name)
         if current is not None and not force:
             raise CustomerAlreadyLinked(number=number, current=current.name)
         customer = uow.customers.by_tax_id(document.value)
