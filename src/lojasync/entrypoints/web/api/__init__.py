@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lojasync.entrypoints.web.api import docs, events, invoices, orders, receivables, sales, stock
+from lojasync.entrypoints.web.api import customers, docs, events, invoices, orders, receivables, sales, stock
 
 router = APIRouter()
-for _resource in (orders, invoices, sales, stock, receivables, events, docs):
+for _resource in (orders, customers, invoices, sales, stock, receivables, events, docs):
     router.include_router(_resource.router)

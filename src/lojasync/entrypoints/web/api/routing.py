@@ -27,7 +27,7 @@ INVALID_INPUT = frozenset({
     "finance.due_range_invalid", "stock.count_invalid", "stock.fiscal_data_invalid", "nuvemshop.store_id_invalid",
     "fiscal.invalid_access_key", "fiscal.invalid_state_registration", "fiscal.company_invalid",
     "cli.invalid_date", "web.finance_filter_invalid", "web.period_invalid", "nuvemshop.store_not_chosen",
-    "nuvemshop.store_number_ambiguous",
+    "nuvemshop.store_number_ambiguous", "fiscal.exempt_not_admitted", "fiscal.state_registration_needs_state",
 })
 
 
