@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.nuvemshop.model.store import Store
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.customers import Customer
 from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, InvalidTaxId, OrderNotFound

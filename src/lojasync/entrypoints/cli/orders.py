@@ -184,7 +184,7 @@ def customers_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
         print_json(customers)
         return
     table(f"Clientes ({formats.number(len(customers))})",
-          [Column("Nome", ratio=1), Column("CPF/CNPJ", no_wrap=True), "IE", "E-mail", "Cidade"],
+          [Column("Nome", ratio=1), Column("CPF/CNPJ", no_wrap=True), Column("IE", no_wrap=True), "E-mail", "Cidade"],
           [[escape(c["name"]), formats.tax_id(c["tax_id"]), escape(c["state_registration"] or ""),
             escape(c["email"] or ""), _city(c["address"])] for c in customers])
 
