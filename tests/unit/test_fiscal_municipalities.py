@@ -21,12 +21,12 @@ from lojasync.fiscal.municipalities import (
     MunicipalityAmbiguous,
     MunicipalityNotFound,
     MunicipalityTable,
-    UnknownState,
     city_key,
     find_municipality,
     municipalities,
     municipality_by_code,
 )
+from lojasync.shared.address import UnknownState
 
 KNOWN = [
     ("3550308", "São Paulo", "SP"), ("3304557", "Rio de Janeiro", "RJ"), ("2408102", "Natal", "RN"),
@@ -82,7 +82,7 @@ def test_unknown_code():
 def test_the_table_is_read_once_and_not_at_import():
     assert municipalities() is municipalities()
     code = ("import lojasync.fiscal.municipalities as m, lojasync.fiscal.access_key, "
-            "lojasync.fiscal.state_registration; print(m.municipalities.cache_info().currsize)")
+            "lojasync.shared.state_registration; print(m.municipalities.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"
 

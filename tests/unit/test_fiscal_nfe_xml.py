@@ -135,7 +135,8 @@ def test_regime_normal_sale_to_a_contributor_inside_the_uf():
 
 
 def test_simples_nacional_sale_to_a_company_in_another_uf_exempt_from_ie():
-    root = valid(draft(recipient=company(BELO_HORIZONTE, "ISENTO"), method="credit_card"))
+    # Rio de Janeiro admits a recipient "contribuinte isento"; Minas Gerais does not (rejection 805, below).
+    root = valid(draft(recipient=company(RIO, "ISENTO"), method="credit_card"))
     assert set(all_of(root, "//n:prod/n:CFOP")) == {"6108"}
     assert one(root, "//n:dest/n:indIEDest") == "2" and not root.xpath("//n:dest/n:IE", namespaces=NS)
     assert all_of(root, "//n:detPag/n:tPag") == ["03"]
@@ -300,6 +301,9 @@ def test_recipient_problems():
     bad_ie = company(RIO, "12345678")
     [problem] = missing_for_nfe(issuer(), bad_ie, shirts(1), payments=(Payment("pix", D("50.90")),))
     assert problem.startswith("Cliente: inscrição estadual 12345678 inválida para RJ")
+    exempt_in_mg = company(BELO_HORIZONTE, "ISENTO")
+    [problem] = missing_for_nfe(issuer(), exempt_in_mg, shirts(1), payments=(Payment("pix", D("50.90")),))
+    assert problem.startswith("Cliente: MG não admite contribuinte isento de inscrição estadual (rejeição 805)")
     no_city = replace(person(), address=replace(RIO, municipality_code="", district=""))
     assert missing_for_nfe(issuer(), no_city, shirts(1), payments=(Payment("pix", D("50.90")),)) == [
         "Cliente: bairro do endereço não informado(a)",

@@ -24,6 +24,8 @@ customers = Table(
     Column("email", String(200)),
     Column("phone", String(40)),
     Column("address", AddressJSON),
+    # Inscrição estadual, set by the operator (the store sends none): empty = not an ICMS contributor.
+    Column("state_registration", String(16)),
     *timestamps(),
 )
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from lojasync.shared.address import state_code
+from lojasync.shared.address import uf_of
 from lojasync.shared.errors import LojasyncError
 
 # IBGE's code of each UF: the cUF of the NF-e (and the first two digits of its municipalities' codes).
@@ -67,12 +67,6 @@ DF_REGIONS = (
 _RESOLUTION = "Corrija a cidade no endereço do cliente ou informe o código IBGE."
 
 
-class UnknownState(LojasyncError):
-    code = "fiscal.unknown_state"
-    message_template = "Estado (UF) \"{uf}\" não é um estado brasileiro."
-    resolution_template = "Corrija o estado no endereço do cliente (a sigla, como SP, ou o nome)."
-
-
 class MunicipalityNotFound(LojasyncError):
     code = "fiscal.municipality_not_found"
     message_template = "Município \"{city}\" não encontrado em {uf} na tabela do IBGE."
@@ -90,14 +84,6 @@ class Municipality:
     code: str   # IBGE, 7 digits (cMun)
     name: str   # IBGE's spelling (xMun)
     uf: str
-
-
-def uf_of(state: str | None) -> str:
-    """The two-letter UF of a Brazilian state given as "SP", "sp" or "São Paulo"; UnknownState otherwise."""
-    uf = state_code(state.strip()) if state else state
-    if not uf or uf not in UF_CODES:
-        raise UnknownState(uf=(state or "").strip())
-    return uf
 
 
 def city_key(text: str) -> str:

@@ -24,17 +24,8 @@ from lojasync.fiscal.nfe_checks import NfeIncomplete, draft_problems, key_mismat
 from lojasync.fiscal.nfe_data import Crt, InvoiceDraft, InvoiceItem
 from lojasync.fiscal.nfe_money import InvoiceAmounts, LineAmounts, NfeTotals, cents, invoice_amounts
 from lojasync.fiscal.nfe_taxes import imposto
-from lojasync.fiscal.state_registration import normalise_ie
-from lojasync.fiscal.tax_rules import (
-    Contributor,
-    Destination,
-    LineTaxRule,
-    contributor_of,
-    destination,
-    item_cfop,
-    line_tax_rule,
-    payment_type,
-)
+from lojasync.fiscal.tax_rules import Destination, LineTaxRule, destination, item_cfop, line_tax_rule, payment_type
+from lojasync.shared.state_registration import Contributor, contributor_of, normalise_ie
 
 Inf = nfe.Tnfe.InfNfe
 ZERO_MONEY = "0.00"

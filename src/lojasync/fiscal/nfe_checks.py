@@ -23,10 +23,10 @@ from lojasync.fiscal.nfe_data import (
     TechnicalResponsible,
 )
 from lojasync.fiscal.nfe_money import amount_problems
-from lojasync.fiscal.state_registration import is_valid_ie, normalise_ie
 from lojasync.fiscal.tax_rules import cfop_problem, destination, difal_problem
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.money import ZERO
+from lojasync.shared.state_registration import EXEMPT_NOT_ADMITTED, ISENTO, is_valid_ie, normalise_ie
 from lojasync.shared.tax_id import TaxId, TaxIdKind, parse_tax_id
 from lojasync.stock.fiscal_data import gtin_is_valid  # the product's own check (rejection 611)
 
@@ -95,8 +95,11 @@ def _recipient_problems(recipient: Recipient | None) -> list[str]:
     if not isinstance(parse_tax_id(recipient.tax_id), TaxId):
         problems.append("Cliente: CPF/CNPJ inválido ou não informado")
     uf = (recipient.address.uf or "").upper() if recipient.address else ""
-    if normalise_ie(recipient.state_registration) and uf in UF_CODES \
-            and not is_valid_ie(recipient.state_registration, uf):
+    ie = normalise_ie(recipient.state_registration)
+    if ie == ISENTO and uf in EXEMPT_NOT_ADMITTED:
+        problems.append(f"Cliente: {uf} não admite contribuinte isento de inscrição estadual (rejeição 805): informe "
+                        "a inscrição do cliente ou deixe o campo em branco (não contribuinte)")
+    elif ie and uf in UF_CODES and not is_valid_ie(recipient.state_registration, uf):
         problems.append(f"Cliente: inscrição estadual {recipient.state_registration} inválida para {uf} (se o "
                         "cliente não é contribuinte do ICMS, deixe em branco)")
     if recipient.address is None:

@@ -14,22 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from lojasync.fiscal.nfe_data import Crt, TaxSettings
-from lojasync.fiscal.state_registration import ISENTO, normalise_ie
-
-
-class Contributor(StrEnum):
-    """What the recipient is for ICMS, from its state registration (IE)."""
-
-    CONTRIBUTOR = "contributor"          # has an IE
-    EXEMPT = "exempt"                    # IE "ISENTO": registered as exempt
-    NON_CONTRIBUTOR = "non_contributor"  # no IE: a consumer
-
-
-def contributor_of(state_registration: str | None) -> Contributor:
-    ie = normalise_ie(state_registration)
-    if ie is None:
-        return Contributor.NON_CONTRIBUTOR
-    return Contributor.EXEMPT if ie == ISENTO else Contributor.CONTRIBUTOR
+from lojasync.shared.state_registration import Contributor, contributor_of
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Customer (Cliente): one per CPF/CNPJ, kept up to date from the store."""
+"""Customer (Cliente): one per CPF/CNPJ, kept up to date from the store.
+
+The inscrição estadual (IE) is the operator's: the store has no such field, so an import never touches it.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ class Customer:
     email: str | None
     phone: str | None
     address: Address | None
+    # None: not an ICMS contributor; "ISENTO"; or the registration's digits (see shared.state_registration).
+    state_registration: str | None
     created_at: datetime | None
     updated_at: datetime | None
 
@@ -40,6 +45,7 @@ class Customer:
         self.email = email
         self.phone = phone
         self.address = address
+        self.state_registration = None
 
     @classmethod
     def from_data(cls, data: CustomerData) -> Customer:
@@ -58,10 +64,18 @@ class Customer:
                     changed.append(attr)
         return changed
 
+    def set_state_registration(self, value: str | None) -> bool:
+        """Keep the IE (already checked against the address's UF); return whether it changed."""
+        return assign(self, {"state_registration": value})
+
     def erase_personal_data(self, keep_fiscal: bool) -> bool:
         """Anonymise (LGPD); with a processed order keep name, CPF/CNPJ and address, which the fiscal
-        document names. Return whether anything changed."""
-        changes: dict[str, object] = {"email": None, "phone": None}
+        document names. Return whether anything changed.
+
+        The IE goes in every case: an NF-e already authorised keeps it in its own XML, and an erased customer
+        is never invoiced again as a contributor on the strength of a record they asked to have removed.
+        """
+        changes: dict[str, object] = {"email": None, "phone": None, "state_registration": None}
         if keep_fiscal:
             if self.address is not None and self.address.phone:
                 changes["address"] = replace(self.address, phone=None)

@@ -46,3 +46,18 @@ class CustomerNameTooLong(LojasyncError):
     code = "sales.customer_name_too_long"
     message_template = "Nome do cliente longo demais ({length} caracteres)."
     resolution_template = "Informe um nome com até {maximum} caracteres."
+
+
+class CustomerNotFound(LojasyncError):
+    code = "sales.customer_not_found"
+    message_template = "Nenhum cliente com {kind} {document}."
+    resolution_template = ("Confira o documento na lista de clientes; um cliente é cadastrado quando um pedido dele "
+                           "chega da loja ou é vinculado a um pedido.")
+
+
+class CustomerNotOnOrder(LojasyncError):
+    """A form shown before the order's customer was changed elsewhere must not write to the new one."""
+
+    code = "sales.customer_not_on_order"
+    message_template = "O cliente {document} não é mais o cliente do pedido {number}."
+    resolution_template = "Abra o pedido de novo para ver o cliente atual e repita a alteração."

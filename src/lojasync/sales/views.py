@@ -14,6 +14,7 @@ from lojasync.sales.order_filter import OrderFilter
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OriginRef, SalesUnitOfWork
 from lojasync.sales.status import OrderStatus
+from lojasync.shared.state_registration import contributor_of
 from lojasync.shared.tax_id import TaxId, TaxIdKind
 
 MoneyFormat = Callable[[Any], str]
@@ -71,6 +72,7 @@ def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = No
         origin = uow.origins.for_orders([order.id]).get(order.id)
         view = order_summary(order, origin)
         view.update({
+            "customer": customer_details(order.customer) if order.customer else None,
             "contact": {"name": order.contact_name, "email": order.contact_email, "phone": order.contact_phone,
                         "document": order.contact_document},
             "subtotal": str(order.subtotal),
@@ -136,10 +138,17 @@ def customer_ref(customer: Customer) -> dict:
     return {"id": customer.id, "name": customer.name, "tax_id": customer.tax_id}
 
 
+def customer_details(customer: Customer) -> dict:
+    """The reference plus what the NF-e makes of the customer: the IE and contributor kind (indIEDest)."""
+    contributor = contributor_of(customer.state_registration)
+    return {**customer_ref(customer), "kind": customer.kind, "state_registration": customer.state_registration,
+            "contributor": contributor.value, "contributor_label": contributor.label}
+
+
 def list_customers(uow: SalesUnitOfWork) -> list[dict]:
     with uow:
         return [
-            {**customer_ref(c), "kind": c.kind, "email": c.email, "phone": c.phone,
+            {**customer_details(c), "email": c.email, "phone": c.phone,
              "address": c.address.to_dict() if c.address else None}
             for c in uow.customers.list()
         ]

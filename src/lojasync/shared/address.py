@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields, replace
 
+from lojasync.shared.errors import LojasyncError
+
 
 @dataclass(frozen=True)
 class Address:
@@ -81,3 +83,17 @@ def state_code(province: str | None, country: str | None = None) -> str | None:
     if len(parts) == 1 and None not in parts:
         return parts.pop()
     return province
+
+
+class UnknownState(LojasyncError):
+    code = "fiscal.unknown_state"  # the code it had when the NF-e was its only user: API clients rely on it
+    message_template = "Estado (UF) \"{uf}\" não é um estado brasileiro."
+    resolution_template = "Corrija o estado no endereço do cliente (a sigla, como SP, ou o nome)."
+
+
+def uf_of(state: str | None) -> str:
+    """The two-letter UF of a Brazilian state given as "SP", "sp" or "São Paulo"; UnknownState otherwise."""
+    uf = state_code(state.strip()) if state else state
+    if not uf or uf not in _UF_NAMES:
+        raise UnknownState(uf=(state or "").strip())
+    return uf

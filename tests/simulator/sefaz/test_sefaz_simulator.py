@@ -106,6 +106,25 @@ def test_each_crafted_document_gets_sefaz_rejection(client: SefazSoapClient, sef
     assert sefaz.simulator.stats()["nfe_conhecidas"] == 0  # a rejected NF-e is not kept
 
 
+def _exempt_recipient_in(uf: str):
+    """The sample's recipient as "contribuinte isento" (indIEDest 2, no IE) in `uf`."""
+    def change(info: etree._Element) -> None:
+        _set("dest/enderDest/UF", uf)(info)
+        _set("dest/indIEDest", "2")(info)
+        _remove("dest/IE")(info)
+    return change
+
+
+@pytest.mark.parametrize(("uf", "status"), [("SP", "805"), ("MG", "805"), ("RJ", "100"), ("PR", "100")])
+def test_an_exempt_recipient_is_refused_where_its_state_does_not_admit_one(client: SefazSoapClient, uf: str,
+                                                                            status: str) -> None:
+    answer = client.authorise(signed_nfe(number=60, change=_exempt_recipient_in(uf)))
+    assert answer.status == status, answer.reason
+    if status == "805":
+        assert answer.reason == ("Rejeicao: A SEFAZ do destinatario nao permite Contribuinte Isento de Inscricao "
+                                 "Estadual")
+
+
 def test_the_schema_rejection_names_what_failed(client: SefazSoapClient) -> None:
     answer = client.authorise(signed_nfe(change=_remove("ide/natOp")))
     assert answer.status == "225"

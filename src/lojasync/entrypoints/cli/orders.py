@@ -15,6 +15,7 @@ from lojasync.nuvemshop.services.order_search import order_number_for_store_numb
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.sales.attention import clear_attention
+from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import OrderFilter, list_customers, show_order
@@ -183,9 +184,36 @@ def customers_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
         print_json(customers)
         return
     table(f"Clientes ({formats.number(len(customers))})",
-          [Column("Nome", ratio=1), Column("CPF/CNPJ", no_wrap=True), "E-mail", "Cidade"],
-          [[escape(c["name"]), formats.tax_id(c["tax_id"]), escape(c["email"] or ""), _city(c["address"])]
-           for c in customers])
+          [Column("Nome", ratio=1), Column("CPF/CNPJ", no_wrap=True), Column("IE", no_wrap=True), "E-mail", "Cidade"],
+          [[escape(c["name"]), formats.tax_id(c["tax_id"]), escape(c["state_registration"] or ""),
+            escape(c["email"] or ""), _city(c["address"])] for c in customers])
+
+
+@customers_app.command("ie")
+@friendly_errors
+def customers_ie(
+    document: Annotated[str, typer.Argument(metavar="CPF/CNPJ", help="Documento do cliente.")],
+    ie: Annotated[str | None, typer.Argument(metavar="IE", help=(
+        "Inscrição estadual (com ou sem pontuação) ou ISENTO."))] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Apaga a IE: o cliente passa a não contribuinte.")] = False,
+    order: Annotated[int | None, typer.Option("--order", metavar="N", min=1, help=(
+        "Pedido do cliente cujo endereço confere a IE, quando o cadastro do cliente não tem endereço."))] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Grava a inscrição estadual do cliente (a loja não a envia): decide o CFOP e o indIEDest da NF-e."""
+    if (ie is None or not ie.strip()) != clear:
+        fail("Informe a inscrição estadual (ou ISENTO) ou --clear para apagá-la, um dos dois. Exemplos: lojasync "
+             "customers ie 11.222.333/0001-81 110.042.490.114; lojasync customers ie 11222333000181 --clear.")
+    customer = set_state_registration(container().uow(), document, None if clear else ie, order_number=order)
+    if fmt is OutputFormat.JSON:
+        print_json(customer)
+        return
+    who = f"{escape(customer['name'])} ({formats.tax_id(customer['tax_id'])})"
+    ie_words = f"IE {customer['state_registration']}" if customer["state_registration"] else "sem IE"
+    change = "" if customer["changed"] else " Nada mudou."
+    console.print(f"Cliente {who}: {ie_words}, {customer['contributor_label']}.{change} Vale para as NF-e geradas "
+                  "daqui em diante; uma NF-e pendente já gerada fica como está: descarte-a e gere de novo.",
+                  highlight=False)
 
 
 def _city(address: dict | None) -> str:

@@ -10,11 +10,12 @@ from typing import Any, Protocol
 from lojasync.fiscal.certificate import Certificate, make_test_certificate
 from lojasync.fiscal.company import HOMOLOGATION, PRODUCTION, REGIME_NORMAL, SIMPLES_NACIONAL, Company
 from lojasync.fiscal.invoices import InvoiceStatus
-from lojasync.fiscal.municipalities import find_municipality, municipality_by_code, uf_of
+from lojasync.fiscal.municipalities import find_municipality, municipality_by_code
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.state_registration import check_ie, normalise_ie
+from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.numbers import ascii_digits
+from lojasync.shared.state_registration import check_ie, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, parse_tax_id
 
 EXPIRY_WARNING = timedelta(days=30)

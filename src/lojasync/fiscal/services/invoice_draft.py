@@ -12,7 +12,7 @@ from lojasync.fiscal.access_key import build_access_key, parse_access_key
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
-from lojasync.fiscal.municipalities import UF_CODES, find_municipality, uf_of
+from lojasync.fiscal.municipalities import UF_CODES, find_municipality
 from lojasync.fiscal.nfe_checks import missing_for_nfe
 from lojasync.fiscal.nfe_data import (
     Crt,
@@ -25,7 +25,7 @@ from lojasync.fiscal.nfe_data import (
     TaxSettings,
     TechnicalResponsible,
 )
-from lojasync.shared.address import Address
+from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import LojasyncError
 
 BRASILIA = ZoneInfo("America/Sao_Paulo")
@@ -67,7 +67,9 @@ def recipient_of(order) -> tuple[Recipient | None, list[str]]:
     if place is None:
         return None, ["cliente sem endereço: a NF-e precisa do endereço do destinatário"]
     address, problems = fiscal_address(place, "endereço do cliente")
-    return Recipient(customer.name, customer.tax_id, address, email=customer.email), problems
+    # The IE as the customer record has it now; an NF-e already generated keeps the one it was made with.
+    return Recipient(customer.name, customer.tax_id, address, email=customer.email,
+                     state_registration=customer.state_registration), problems
 
 
 def fiscal_address(place: Address, who: str) -> tuple[FiscalAddress | None, list[str]]:

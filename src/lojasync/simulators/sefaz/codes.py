@@ -59,6 +59,7 @@ REASONS: dict[str, str] = {
     "598": "Rejeicao: NF-e emitida em ambiente de homologacao com Razao Social do destinatario diferente de "
            "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL",
     "703": "Rejeicao: Data-Hora de Emissao posterior ao horario de recebimento",
+    "805": "Rejeicao: A SEFAZ do destinatario nao permite Contribuinte Isento de Inscricao Estadual",
     "999": "Rejeicao: Erro nao catalogado",
 }
 

@@ -20,6 +20,12 @@ from lojasync.simulators.sefaz.soap import NFE
 
 HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 
+# Rule 805 (NT 2015.003): the UFs that do not admit a recipient "contribuinte isento" (indIEDest 2), unless an
+# item carries ICMS-ST (vICMSST, vICMSSTRet) or is exempt, immune or not taxed (CST 40/41, CSOSN 103/300/400).
+EXEMPT_RECIPIENT_REFUSED = frozenset({"AM", "BA", "CE", "GO", "MG", "MS", "MT", "PA", "PE", "RN", "SE", "SP"})
+_UNTAXED_CST = frozenset({"40", "41"})
+_UNTAXED_CSOSN = frozenset({"103", "300", "400"})
+
 
 @dataclass(frozen=True)
 class CheckedNFe:
@@ -59,6 +65,8 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
     if environment == "2" and info.find(f"{{{NFE}}}dest") is not None \
             and _text(info, "dest/xNome") != HOMOLOGATION_NAME:
         raise Rejection("598")
+    if _exempt_recipient_refused(info):
+        raise Rejection("805")
     if issued_at > now:
         raise Rejection("703")
     if issued_at < now - max_age:
@@ -78,3 +86,16 @@ def _check_key(key: AccessKey, info: etree._Element, issued_at: datetime, issuer
         raise Rejection("502")
     if not key.digit_ok:
         raise Rejection("236")
+
+
+def _exempt_recipient_refused(info: etree._Element) -> bool:
+    if _text(info, "dest/indIEDest") != "2" or _text(info, "dest/enderDest/UF") not in EXEMPT_RECIPIENT_REFUSED:
+        return False
+    for icms in info.iterfind(f"{{{NFE}}}det/{{{NFE}}}imposto/{{{NFE}}}ICMS/*"):
+        st = icms.findtext(f"{{{NFE}}}vICMSST")
+        if (st and float(st) > 0) or icms.find(f"{{{NFE}}}vICMSSTRet") is not None:
+            return False
+        if (icms.findtext(f"{{{NFE}}}CST") in _UNTAXED_CST
+                or icms.findtext(f"{{{NFE}}}CSOSN") in _UNTAXED_CSOSN):
+            return False
+    return True

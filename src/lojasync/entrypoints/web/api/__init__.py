@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lojasync.entrypoints.web.api import (
+    customers,
     docs,
     events,
     invoice_batch,
@@ -18,5 +19,6 @@ from lojasync.entrypoints.web.api import (
 )
 
 router = APIRouter()
-for _resource in (orders, order_customer, invoices, invoice_batch, sales, stock, receivables, events, docs):
+for _resource in (orders, order_customer, customers, invoices, invoice_batch, sales, stock, receivables, events,
+                  docs):
     router.include_router(_resource.router)

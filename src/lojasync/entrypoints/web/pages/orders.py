@@ -28,6 +28,7 @@ from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.nuvemshop.services.stores import list_stores
 from lojasync.sales.attention import clear_attention
+from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.views import show_order
 from lojasync.shared.errors import LojasyncError
@@ -106,7 +107,8 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
     return render(request, "orders/detail.html", {
         "order": order, **order_page_data(order), "documents": documents, "action_error": None,
         "active_words": document_words(documents.active) if documents.active else None,
-        "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, **context}, status_code=status_code)
+        "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, "ie_error": None, "ie_value": "",
+        **context}, status_code=status_code)
 
 
 @router.get("/pedidos/{number}", include_in_schema=False)
@@ -131,6 +133,26 @@ def order_link_customer(request: Request, number: PageId, cpf_cnpj: Annotated[st
         replaced = f" (substituiu {linked['previous']['name']})" if linked["previous"] else ""
         flash(request, f"Pedido {number} vinculado a {who}{replaced}.", "success")
     return redirect(request, f"/pedidos/{number}")
+
+
+@router.post("/pedidos/{number}/cliente/ie", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def order_customer_ie(request: Request, number: PageId, cpf_cnpj: Annotated[str, Form()] = "",
+                      ie: Annotated[str, Form()] = "") -> Response:
+    """Set or clear the inscrição estadual of the order's customer (`customers ie`); the order's address checks
+    it when the customer record has none."""
+    try:
+        customer = set_state_registration(request.app.state.container.uow(), cpf_cnpj, ie, order_number=number)
+    except LojasyncError as exc:
+        return _order_page(request, number, 422, ie_error=exc, ie_value=ie)
+    ie_kept = customer["state_registration"]
+    if not customer["changed"]:
+        shown = f"com a inscrição estadual {ie_kept}" if ie_kept else "sem inscrição estadual"
+        flash(request, f"{customer['name']} já estava {shown}: nada mudou.")
+    else:
+        done = f"inscrição estadual {ie_kept} gravada" if ie_kept else "inscrição estadual apagada"
+        flash(request, f"{customer['name']}: {done} ({customer['contributor_label']}). Vale para as NF-e geradas "
+                       "daqui em diante.", "success")
+    return redirect(request, f"/pedidos/{number}#cliente")
 
 
 @router.post("/pedidos/{number}/reprocessar", include_in_schema=False, dependencies=[Depends(csrf_protect)])

@@ -72,6 +72,7 @@ def _customer_export(uow: ConnectorUnitOfWork, store: Store, customer: Customer 
         "id": customer.id, "name": customer.name, "tax_id": customer.tax_id, "kind": customer.kind,
         "email": customer.email, "phone": customer.phone,
         "address": customer.address.to_dict() if customer.address else None,
+        "state_registration": customer.state_registration,  # set in the back office: also data held about them
         "store_customer_ids": uow.lgpd.store_customer_external_ids(store.id, customer.id),
         "created_at": _iso(customer.created_at), "updated_at": _iso(customer.updated_at),
     }

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lojasync.fiscal.municipalities import UF_CODES, UnknownState
-from lojasync.fiscal.state_registration import (
+from lojasync.fiscal.municipalities import UF_CODES
+from lojasync.shared.address import UnknownState
+from lojasync.shared.state_registration import (
     ISENTO,
     InvalidStateRegistration,
     check_ie,

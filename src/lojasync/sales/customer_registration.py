@@ -1,0 +1,48 @@
+"""Use case: the operator sets or clears a customer's inscrição estadual (IE), which decides how the NF-e treats
+them: a contributor (the registration's digits: indIEDest 1, CFOP 6102 to another UF), exempt ("ISENTO": 2) or
+not a contributor (empty: 9, CFOP 6108). The store has no such field, so this is the only way it changes.
+
+The IE belongs to the state of the customer's address, the one the NF-e names: the customer's own address or,
+on an order's page, that order's address when the customer has none (what the NF-e would then use).
+"""
+
+from __future__ import annotations
+
+from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, InvalidTaxId, OrderNotFound
+from lojasync.sales.ports import SalesUnitOfWork
+from lojasync.sales.views import customer_details
+from lojasync.shared.state_registration import registration_to_keep
+from lojasync.shared.tax_id import TaxId, parse_tax_id
+
+
+def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
+                           order_number: int | None = None) -> dict:
+    """Keep `ie` (blank or None clears it) for the customer with this CPF/CNPJ, checked against their UF.
+
+    With `order_number` the customer must be that order's, and the order's address stands in for a customer
+    without one. A CPF may have an IE (a rural producer) and is checked like a CNPJ. Returns the customer
+    with `state_registration`, `contributor` (what the NF-e will say) and whether anything changed.
+    """
+    document = parse_tax_id(tax_id)
+    if not isinstance(document, TaxId):
+        reason = document.reason
+        raise InvalidTaxId(reason=reason[0].upper() + reason[1:])
+    with uow:
+        places = []
+        if order_number is not None:
+            order = uow.orders.get(order_number)
+            if order is None:
+                raise OrderNotFound(number=order_number)
+            if order.customer is None or order.customer.tax_id != document.value:
+                raise CustomerNotOnOrder(document=document.formatted(), number=order_number)
+            places = [order.billing_address, order.shipping_address]
+        customer = uow.customers.by_tax_id(document.value)
+        if customer is None:
+            raise CustomerNotFound(kind=document.kind.value, document=document.formatted())
+        # The NF-e's own order of preference (fiscal.services.invoice_draft.recipient_of).
+        place = next((a for a in (customer.address, *places) if a is not None and not a.is_empty()), None)
+        kept = registration_to_keep(ie, place.state if place is not None else None)
+        changed = customer.set_state_registration(kept)
+        if changed:
+            uow.commit()
+        return {**customer_details(customer), "changed": changed}

@@ -1,0 +1,151 @@
+"""Inscrição estadual (IE): a company's or customer's ICMS registration, in the form the NF-e takes and checked
+by its UF's rule. Like the CPF/CNPJ it is a Brazilian document with check digits, so it lives beside `tax_id`:
+the customer record (sales) and the NF-e (fiscal) both check it.
+
+The NF-e carries digits only, or the word ISENTO for a contributor exempt from registration; a customer with
+no IE is not an ICMS contributor. The rules per UF (lengths, prefixes, check digits) are erpbrasil.base's
+`fiscal.ie.validar`, which wants the UF in lower case: in capitals it finds no rule and accepts anything.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+from erpbrasil.base.fiscal import ie as ie_rules
+
+from lojasync.shared.address import UnknownState, uf_of
+from lojasync.shared.errors import LojasyncError
+
+ISENTO = "ISENTO"
+
+# UFs whose SEFAZ refuses a recipient "contribuinte isento" (indIEDest 2): rejection 805, in internal and
+# interstate sales alike (NT 2015.003). Its exceptions (ICMS-ST on an item, CST 40/41, CSOSN 103/300/400) never
+# apply to this product's NF-e, whose items are CSOSN 102 or CST 00: there an exempt customer has to be given
+# as a non-contributor (no IE) or with the registration number.
+EXEMPT_NOT_ADMITTED = frozenset({"AM", "BA", "CE", "GO", "MG", "MS", "MT", "PA", "PE", "RN", "SE", "SP"})
+
+
+
+class Contributor(StrEnum):
+    """What a customer is for ICMS, from its state registration (IE): the NF-e's indIEDest 1, 2 or 9."""
+
+    CONTRIBUTOR = "contributor"          # has an IE
+    EXEMPT = "exempt"                    # IE "ISENTO": registered as exempt
+    NON_CONTRIBUTOR = "non_contributor"  # no IE: a consumer
+
+    @property
+    def label(self) -> str:
+        return _CONTRIBUTOR_LABELS[self]
+
+
+_CONTRIBUTOR_LABELS = {
+    Contributor.CONTRIBUTOR: "contribuinte do ICMS",
+    Contributor.EXEMPT: "contribuinte isento de inscrição estadual",
+    Contributor.NON_CONTRIBUTOR: "não contribuinte do ICMS",
+}
+
+_ISENTO = re.compile(r"isent[oa]\W*")
+_NOT_DIGIT = re.compile(r"\D+")
+
+
+class InvalidStateRegistration(LojasyncError):
+    code = "fiscal.invalid_state_registration"
+    message_template = "Inscrição estadual {ie} inválida para {uf}."
+    resolution_template = ("Corrija a inscrição estadual no cadastro do cliente (ela é do estado do endereço, com "
+                           "os dígitos verificadores desse estado); se ele é isento de inscrição, informe ISENTO; "
+                           "se não é contribuinte do ICMS, deixe o campo em branco.")
+
+
+class ExemptNotAdmitted(LojasyncError):
+    code = "fiscal.exempt_not_admitted"
+    message_template = ("{uf} não admite contribuinte isento de inscrição estadual: a SEFAZ rejeita a NF-e com "
+                        "destinatário ISENTO nesse estado (rejeição 805).")
+    resolution_template = ("Informe o número da inscrição estadual do cliente; se ele não tem inscrição, deixe o "
+                           "campo em branco (não contribuinte do ICMS).")
+
+
+class StateRegistrationNeedsState(LojasyncError):
+    code = "fiscal.state_registration_needs_state"
+    message_template = ("A inscrição estadual {ie} não pode ser conferida: o endereço do cliente não tem um estado "
+                        "(UF) brasileiro.")
+    resolution_template = ("Corrija o endereço do cliente na loja e reprocesse o pedido, depois informe a inscrição "
+                           "de novo; na página do pedido vale o endereço do pedido.")
+
+
+def normalise_ie(value: str | None) -> str | None:
+    """The IE as the NF-e takes it: "ISENTO", or its digits ("110.042.490.114" -> "110042490114").
+
+    None when there is none: blank, or words without a digit ("-", "não tenho") that mean no registration.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    if _ISENTO.fullmatch(plain):
+        return ISENTO
+    return _NOT_DIGIT.sub("", text) or None
+
+
+def contributor_of(state_registration: str | None) -> Contributor:
+    ie = normalise_ie(state_registration)
+    if ie is None:
+        return Contributor.NON_CONTRIBUTOR
+    return Contributor.EXEMPT if ie == ISENTO else Contributor.CONTRIBUTOR
+
+
+def check_ie(ie: str | None, uf: str) -> None:
+    """Raise InvalidStateRegistration unless `ie` is ISENTO or a registration the UF's rule accepts.
+
+    `uf` may be the UF ("SP") or the state's name; an unknown one raises UnknownState. In São Paulo a rural
+    producer's IE starts with "P" and has its own rule: keep the "P" in the value given here.
+    """
+    state = uf_of(uf)
+    value = normalise_ie(ie)
+    shown = " ".join(str(ie or "").split())[:40]
+    if value is None:
+        raise InvalidStateRegistration(f"Inscrição estadual não informada para {state}.", ie=shown, uf=state)
+    if value == ISENTO:
+        return
+    rural_sp = state == "SP" and shown.upper().startswith("P")
+    # The schema takes 2 to 14 digits; the library pads short values with zeros, so all zeros would pass.
+    valid = (2 <= len(value) <= 14 and value.strip("0") != ""
+             and ie_rules.validar(state.lower(), "P" + value if rural_sp else value))
+    if not valid:
+        raise InvalidStateRegistration(ie=shown, uf=state)
+
+
+def is_valid_ie(ie: str | None, uf: str) -> bool:
+    try:
+        check_ie(ie, uf)
+    except InvalidStateRegistration:
+        return False
+    return True
+
+
+def registration_to_keep(ie: str | None, uf: str | None) -> str | None:
+    """What a customer record keeps for the IE typed by a person, checked against the UF of its address.
+
+    None (blank: not an ICMS contributor), "ISENTO", or the digits; a rural producer of São Paulo keeps its
+    "P", which its rule needs (the NF-e carries the digits: `normalise_ie`). ISENTO is refused where the UF
+    does not admit it; a number needs a UF to be checked against.
+    """
+    value = normalise_ie(ie)
+    state = None
+    if uf:
+        try:
+            state = uf_of(uf)
+        except UnknownState:
+            state = None
+    if value is None:
+        return None
+    if value == ISENTO:
+        if state in EXEMPT_NOT_ADMITTED:
+            raise ExemptNotAdmitted(uf=state)
+        return ISENTO
+    shown = " ".join(str(ie).split())[:40]
+    if state is None:
+        raise StateRegistrationNeedsState(ie=shown)
+    check_ie(ie, state)
+    return "P" + value if state == "SP" and shown.upper().startswith("P") else value

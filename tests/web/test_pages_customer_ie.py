@@ -1,0 +1,80 @@
+"""The order page's customer block: the inscrição estadual shown with what the NF-e will make of it, and the
+small form that sets or clears it (CSRF, refusals in Portuguese with the typed value kept)."""
+
+from __future__ import annotations
+
+from lojasync.sales.views import show_order
+from tests.factories import cnpj
+from tests.web import documents_setup as setup
+from tests.web.documents_setup import imported, post, text_of
+
+store_id = setup.store_id
+
+BUYER = cnpj("998887770001")
+RIO = {"customer": {"id": 70001, "name": "Papelaria Boa Vista Ltda", "identification": BUYER,
+                    "default_address": {"address": "Av. Atlântica", "number": "500", "locality": "Copacabana",
+                                        "zipcode": "22010-000", "city": "Rio de Janeiro",
+                                        "province": "Rio de Janeiro", "country": "BR"}}}
+
+
+def order_of_company(app, store_id, order_id: int) -> int:
+    (number,) = imported(app, store_id, {"id": order_id, "identification": BUYER, **RIO})
+    return number
+
+
+def test_the_page_shows_the_ie_and_the_form_sets_and_clears_it(app, logged_in, store_id):
+    number = order_of_company(app, store_id, 2300000001)
+    page = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "Inscrição estadual: não informada — não contribuinte do ICMS" in page
+    assert "Alterar inscrição estadual" in page
+
+    done = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER, ie="78.890.169")
+    assert done.status_code == 303 and done.headers["location"] == f"/pedidos/{number}#cliente"
+    after = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "Inscrição estadual: 78890169 — contribuinte do ICMS" in after
+    assert "Papelaria Boa Vista Ltda: inscrição estadual 78890169 gravada (contribuinte do ICMS)." in after
+    assert show_order(app.uow(), number)["customer"]["state_registration"] == "78890169"
+
+    exempt = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER, ie="isento")
+    assert exempt.status_code == 303
+    assert "Inscrição estadual: ISENTO — contribuinte isento de inscrição estadual" in text_of(
+        logged_in.get(f"/pedidos/{number}").text)
+
+    cleared = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER, ie="")
+    assert cleared.status_code == 303
+    assert "inscrição estadual apagada (não contribuinte do ICMS)" in text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert show_order(app.uow(), number)["customer"]["state_registration"] is None
+
+
+def test_an_invalid_ie_is_refused_in_portuguese_with_the_typed_value_kept(app, logged_in, store_id):
+    number = order_of_company(app, store_id, 2300000002)
+    refused = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER,
+                   ie="110.042.490.114")   # São Paulo's, for a customer in Rio de Janeiro
+    assert refused.status_code == 422
+    words = text_of(refused.text)
+    assert "Inscrição estadual não gravada" in words
+    assert "Inscrição estadual 110.042.490.114 inválida para RJ." in words and "Resolução:" in words
+    assert 'value="110.042.490.114"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert "Traceback" not in refused.text
+    assert show_order(app.uow(), number)["customer"]["state_registration"] is None
+
+
+def test_a_form_for_a_customer_no_longer_on_the_order_writes_nothing(app, logged_in, store_id):
+    number = order_of_company(app, store_id, 2300000003)
+    (other,) = imported(app, store_id, {"id": 2300000004})   # João, a CPF customer in São Paulo
+    stale = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie",
+                 cpf_cnpj=show_order(app.uow(), other)["customer"]["tax_id"], ie="110042490114")
+    assert stale.status_code == 422 and "não é mais o cliente do pedido" in text_of(stale.text)
+
+
+def test_the_ie_form_needs_the_csrf_token(app, logged_in, store_id):
+    number = order_of_company(app, store_id, 2300000005)
+    answer = logged_in.post(f"/pedidos/{number}/cliente/ie", data={"cpf_cnpj": BUYER, "ie": "78890169"})
+    assert answer.status_code == 403
+    assert show_order(app.uow(), number)["customer"]["state_registration"] is None
+
+
+def test_an_order_without_customer_shows_no_ie_form(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2300000006, "identification": None})
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert "Alterar inscrição estadual" not in page and 'data-testid="cliente-ie"' not in page
