@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -68,6 +69,9 @@ class Settings(BaseSettings):
     # tokens and invites sealed with them until `lojasync secrets rotate` re-seals everything.
     old_secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # A back-office session ends after this many minutes without a request (and 12 hours after the login anyway).
+    session_idle_minutes: int = Field(default=480, ge=1)
+
     # SEFAZ: the embedded homologation simulator until the company switches to the real one ("real", with the
     # company's UF and environment). `sefaz_url` points at a `lojasync sefaz-simulator` already running.
     sefaz: Literal["simulator", "real"] = "simulator"
@@ -125,6 +129,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'lojasync.db').resolve()}"
+
+    @property
+    def session_idle_timeout(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
 
     @property
     def sefaz_state_path(self) -> Path:

@@ -208,3 +208,54 @@ def test_a_successful_login_takes_back_its_counted_attempt(app):
     with app.engine.connect() as conn:
         failures = dict(conn.execute(text("SELECT key, failures FROM login_attempts")).all())
     assert failures == {"ip:10.0.2.1": 1}                        # only the real failure is left
+
+
+def test_idle_sessions_are_refused_not_counted_and_cleaned_up_at_the_next_login(app):
+    from lojasync.accounts.services.login import recognise_session
+
+    add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+    idle = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
+    busy = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
+    later = T0 + timedelta(hours=7)
+    assert recognise_session(app.accounts_read_uow(), app.accounts_uow, busy.token, later).user is not None
+    after = T0 + timedelta(hours=8)
+    assert signed_in(app.accounts_read_uow(), idle.token, now=after) is None
+    assert signed_in(app.accounts_read_uow(), busy.token, now=after) is not None
+    assert list_users(app.accounts_read_uow(), now=after)[0].open_sessions == 1
+    # With a longer timeout configured, the same session is still open.
+    assert list_users(app.accounts_read_uow(), now=after, idle_timeout=timedelta(hours=10))[0].open_sessions == 2
+    log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=after)
+    with app.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM web_sessions")).scalar() == 2  # the idle one is gone
+    check = recognise_session(app.accounts_read_uow(), app.accounts_uow, idle.token, after)
+    assert check.user is None and not check.idle
+
+
+def test_a_login_from_a_known_device_is_counted_under_the_device_only(app):
+    """The service on both databases: with a signer, the device's key is locked and counted, not the
+    account's or the address's."""
+    from lojasync.accounts.errors import LoginThrottled
+
+    previous = passwords.use_parameters(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+        first = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, "10.0.3.1", now=T0, signer=app.cipher)
+        for _ in range(5):  # a stranger locks the account
+            with pytest.raises((InvalidLogin, LoginThrottled)):
+                log_in(app.accounts_uow(), "ana@loja.com.br", "senha errada demais", "10.0.3.9", now=T0,
+                       signer=app.cipher)
+        with pytest.raises(LoginThrottled):
+            log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, "10.0.3.1", now=T0, signer=app.cipher)
+        with pytest.raises(InvalidLogin):
+            log_in(app.accounts_uow(), "ana@loja.com.br", "senha errada demais", "10.0.3.1", now=T0,
+                   device_cookie=first.device_cookie, signer=app.cipher)
+        again = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, "10.0.3.1", now=T0,
+                       device_cookie=first.device_cookie, signer=app.cipher)
+    finally:
+        passwords.restore(previous)
+    assert again.device_cookie and again.device_cookie != first.device_cookie
+    with app.engine.connect() as conn:
+        failures = dict(conn.execute(text("SELECT key, failures FROM login_attempts")).all())
+    # The account stays locked for the stranger; the device's failure was cleared by its success; the
+    # operator's address counted only her attempt without the cookie (refused while blocked: not counted).
+    assert failures == {"conta:ana@loja.com.br": 5, "ip:10.0.3.9": 5}

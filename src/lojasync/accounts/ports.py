@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from lojasync.accounts.api_tokens import ApiToken
@@ -23,15 +23,20 @@ class SessionRepository(Protocol):
     def add(self, session: WebSession) -> None: ...
 
     def signed_in(self, token_hash: str, now: datetime) -> SignedIn | None:
-        """The active user of an unexpired session with this token hash."""
+        """The active user of an unexpired session with this token hash (with its last-seen time: idleness
+        is the caller's rule)."""
+
+    def touch(self, session_id: int, now: datetime, precision: timedelta) -> int:
+        """Record a request at `now` unless one was recorded less than `precision` ago."""
 
     def delete(self, token_hash: str) -> int: ...
 
     def delete_of_user(self, user_id: int) -> int: ...
 
-    def delete_expired(self, now: datetime) -> int: ...
+    def delete_expired(self, now: datetime, idle_before: datetime) -> int:
+        """Delete sessions past their lifetime, or not seen since `idle_before`."""
 
-    def count_of_user(self, user_id: int, now: datetime) -> int: ...
+    def count_of_user(self, user_id: int, now: datetime, idle_before: datetime) -> int: ...
 
 
 class ApiTokenRepository(Protocol):

@@ -1,10 +1,20 @@
-"""Slowing down failed logins, per account and per client address.
+"""Slowing down failed logins: per account and client address, or per known device.
 
-Each key ("conta:<e-mail>", "ip:<address>") counts its failures; a few are free, then every further failure
-blocks the key for a delay that doubles (1 min, 2, 4... up to 1 h). The count starts over only after a
-quiet window without failures, counted from the end of any block, so a steady guesser keeps meeting longer
-waits. A successful login clears its account's count, not its address's: otherwise one valid account would
-let an address guess at the others.
+Each key counts its failures; a few are free, then every further failure blocks the key for a delay that
+doubles (1 min, 2, 4... up to 1 h). The count starts over only after a quiet window without failures,
+counted from the end of any block, so a steady guesser keeps meeting longer waits.
+
+Which keys an attempt counts under depends on the browser (OWASP's device cookies, see devices.py):
+- without a valid device cookie for the e-mail typed: the account ("conta:<e-mail>") and the address
+  ("ip:<address>"), as always. A successful login clears its account's count, not its address's: otherwise
+  one valid account would let an address guess at the others.
+- with one: only that device ("aparelho:<nonce>"). So a stranger who knows an operator's e-mail can lock the
+  account for unknown browsers, never for the operator's own; and the operator's success does not clear the
+  account's count (the guesser would get fresh tries). Nor is the address counted: a guesser behind the
+  shop's own address (NAT) must not lock its devices out either. A device that keeps failing
+  (`DEVICE_TRUST_FAILURES`, with its own waits in between) stops being trusted until its cookie expires: from
+  then on its attempts are counted like an unknown browser's. A stolen device cookie is thus worth a few
+  slowed-down guesses, not a way around the account's block.
 """
 
 from __future__ import annotations
@@ -32,6 +42,11 @@ class ThrottlePolicy:
 # One person mistyping: 5 tries. An office behind one address (NAT) has several people: 20 tries.
 ACCOUNT_POLICY = ThrottlePolicy(5, timedelta(minutes=15), timedelta(minutes=1), timedelta(hours=1))
 ADDRESS_POLICY = ThrottlePolicy(20, timedelta(minutes=15), timedelta(minutes=1), timedelta(hours=1))
+# A known device is one person mistyping, like an account.
+DEVICE_POLICY = ThrottlePolicy(5, timedelta(minutes=15), timedelta(minutes=1), timedelta(hours=1))
+# Five free failures and five slowed ones (1+2+4+8 minutes of waiting between them): then the device's
+# cookie is no longer believed.
+DEVICE_TRUST_FAILURES = 10
 
 
 def account_key(email: str) -> str:
@@ -40,6 +55,10 @@ def account_key(email: str) -> str:
 
 def address_key(address: str | None) -> str:
     return f"ip:{address or 'desconhecido'}"[:320]
+
+
+def device_key(nonce: str) -> str:
+    return f"aparelho:{nonce}"
 
 
 class LoginAttempts:
@@ -62,6 +81,15 @@ class LoginAttempts:
         if self.blocked_until is not None and self.blocked_until > now:
             return self.blocked_until - now
         return None
+
+    def distrusted(self) -> bool:
+        """A device key that failed too often: its cookie no longer spares the browser the account's rules."""
+        return self.failures >= DEVICE_TRUST_FAILURES
+
+    def distrust_until(self, expires_at: datetime) -> None:
+        """Keep a distrusted device's row (failures and all) until its cookie expires: stale rows are deleted
+        only a day after their block ends, so the cookie can never become trusted again."""
+        self.blocked_until = max(self.blocked_until or expires_at, expires_at)
 
     def failed(self, now: datetime, policy: ThrottlePolicy) -> None:
         # Quiet since the last failure or, when blocked, since the block ended: waiting out a long block is

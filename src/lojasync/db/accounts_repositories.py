@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lojasync.accounts.api_tokens import ApiToken
@@ -38,15 +38,22 @@ class SessionRepository:
     def signed_in(self, token_hash: str, now: datetime) -> SignedIn | None:
         # One indexed round trip per page: the session, its user, and that the user may still log in.
         row = self.session.execute(
-            select(web_sessions.c.id, web_sessions.c.csrf_token, web_sessions.c.expires_at, users.c.id,
-                   users.c.email)
+            select(web_sessions.c.id, web_sessions.c.csrf_token, web_sessions.c.expires_at,
+                   web_sessions.c.last_seen_at, users.c.id, users.c.email)
             .join(users, users.c.id == web_sessions.c.user_id)
             .where(web_sessions.c.token_hash == token_hash, web_sessions.c.expires_at > now,
                    users.c.active.is_(True))).one_or_none()
         if row is None:
             return None
-        session_id, csrf, expires_at, user_id, email = row
-        return SignedIn(user_id=user_id, email=email, session_id=session_id, csrf_token=csrf, expires_at=expires_at)
+        session_id, csrf, expires_at, last_seen_at, user_id, email = row
+        return SignedIn(user_id=user_id, email=email, session_id=session_id, csrf_token=csrf, expires_at=expires_at,
+                        last_seen_at=last_seen_at)
+
+    def touch(self, session_id: int, now: datetime, precision: timedelta) -> int:
+        # Conditional: of several requests of one session in the same minute, one writes.
+        return self.session.execute(update(web_sessions).where(
+            web_sessions.c.id == session_id, web_sessions.c.last_seen_at <= now - precision)
+            .values(last_seen_at=now)).rowcount
 
     def delete(self, token_hash: str) -> int:
         return self.session.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash)).rowcount
@@ -54,12 +61,14 @@ class SessionRepository:
     def delete_of_user(self, user_id: int) -> int:
         return self.session.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id)).rowcount
 
-    def delete_expired(self, now: datetime) -> int:
-        return self.session.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now)).rowcount
+    def delete_expired(self, now: datetime, idle_before: datetime) -> int:
+        return self.session.execute(delete(web_sessions).where(
+            (web_sessions.c.expires_at <= now) | (web_sessions.c.last_seen_at <= idle_before))).rowcount
 
-    def count_of_user(self, user_id: int, now: datetime) -> int:
+    def count_of_user(self, user_id: int, now: datetime, idle_before: datetime) -> int:
         return self.session.scalar(select(func.count()).select_from(web_sessions).where(
-            web_sessions.c.user_id == user_id, web_sessions.c.expires_at > now)) or 0
+            web_sessions.c.user_id == user_id, web_sessions.c.expires_at > now,
+            web_sessions.c.last_seen_at > idle_before)) or 0
 
 
 class ApiTokenRepository:

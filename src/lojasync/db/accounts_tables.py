@@ -28,6 +28,8 @@ web_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False, index=True),
+    # The last request's time, written at most once a minute: the session ends after the idle timeout.
+    Column("last_seen_at", UTCDateTime, nullable=False),
     Column("address", String(64)),
 )
 

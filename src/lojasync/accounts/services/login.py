@@ -1,7 +1,9 @@
 """Logging in and out, and recognising a session cookie.
 
-A blocked account or address is refused before its password is even checked, so a guesser learns nothing
-while blocked. Every attempt is counted as a failure *before* its password is checked (in the same locked
+An attempt is counted under its device's key when the browser sends a valid device cookie for the e-mail
+typed, else under the account's and the address's (throttle.py explains why; devices.py what the cookie
+is). A blocked key is refused before its password is even checked, so a guesser learns nothing while
+blocked. Every attempt is counted as a failure *before* its password is checked (in the same locked
 transaction that looks for a block): attempts made at the same moment cannot all pass the check first and
 count afterwards, so no more than the free ones ever reach the password check. A success then takes its
 attempt back. The password is verified outside any transaction (argon2 costs ~50 ms of CPU).
@@ -13,20 +15,33 @@ the answer never confirms that a guessed password was right.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from lojasync.accounts.devices import Device, Signer, recognised_device, remember_device
 from lojasync.accounts.errors import InvalidEmail, InvalidLogin, LoginThrottled
 from lojasync.accounts.passwords import hash_password, needs_rehash, verify_password
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
-from lojasync.accounts.sessions import NewSession, SignedIn, WebSession
+from lojasync.accounts.sessions import (
+    LAST_SEEN_PRECISION,
+    SESSION_IDLE_TIMEOUT,
+    NewSession,
+    SessionCheck,
+    SignedIn,
+    WebSession,
+    is_idle,
+    needs_touch,
+)
 from lojasync.accounts.throttle import (
     ACCOUNT_POLICY,
     ADDRESS_POLICY,
+    DEVICE_POLICY,
     LoginAttempts,
     account_key,
     address_key,
+    device_key,
     wait_text,
 )
 from lojasync.accounts.tokens import digest, new_secret
@@ -38,12 +53,15 @@ MAX_TOKEN_LENGTH = 200
 
 
 def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | None,
-           now: datetime | None = None) -> NewSession:
-    """Check the e-mail and password and open a session; refuse while the account or address is blocked."""
+           now: datetime | None = None, *, device_cookie: str | None = None, signer: Signer | None = None,
+           idle_timeout: timedelta = SESSION_IDLE_TIMEOUT) -> NewSession:
+    """Check the e-mail and password and open a session; refuse while the keys counting this attempt are
+    blocked. With a `signer`, `device_cookie` (the browser's) may vouch for the browser, and the new session
+    carries the device cookie to send back."""
     now = now or utc_now()
     login = _login_name(email)
-    policies = {account_key(login): ACCOUNT_POLICY, address_key(address): ADDRESS_POLICY}
-    counted = _record_failure(uow, login, policies, now)
+    device = recognised_device(signer, device_cookie, login, now) if signer is not None else None
+    counted = _record_failure(uow, login, address, device, now)
     password_hash = counted.password_hash
     if not verify_password(password_hash, password):
         # The failure that starts a block already says how long to wait.
@@ -55,27 +73,63 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
             # Deleted or given a new password meanwhile, or disabled: the same answer as a wrong password (and
             # the attempt stays counted), so a guesser never learns that a disabled account's password is right.
             raise InvalidLogin()
-        uow.login_attempts.delete(account_key(login))
-        _take_back(uow, address_key(address), counted.before[address_key(address)],
-                   counted.failures[address_key(address)])
+        if counted.device is not None:
+            # The account's count stays: clearing it would hand a guesser who locked it fresh tries.
+            uow.login_attempts.delete(device_key(counted.device.nonce))
+        else:
+            uow.login_attempts.delete(account_key(login))
+            _take_back(uow, address_key(address), counted.before[address_key(address)],
+                       counted.failures[address_key(address)])
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.last_login_at = now
-        uow.web_sessions.delete_expired(now)
+        uow.web_sessions.delete_expired(now, idle_before=now - idle_timeout)
         token = new_secret()
         session = WebSession(user.id, digest(token), new_secret(), now, address=address)
         uow.web_sessions.add(session)
         uow.commit()
-        return NewSession(token=token, user=SignedIn(user_id=user.id, email=user.email, session_id=session.id,
-                                                     csrf_token=session.csrf_token, expires_at=session.expires_at))
+        signed = SignedIn(user_id=user.id, email=user.email, session_id=session.id, csrf_token=session.csrf_token,
+                          expires_at=session.expires_at, last_seen_at=now)
+    cookie = remember_device(signer, device_cookie, login, now) if signer is not None else None
+    return NewSession(token=token, user=signed, device_cookie=cookie)
 
 
-def signed_in(uow: AccountsUnitOfWork, token: str | None, now: datetime | None = None) -> SignedIn | None:
-    """Whose session this cookie opens: None when forged, expired, logged out or of a disabled user."""
+def signed_in(uow: AccountsUnitOfWork, token: str | None, now: datetime | None = None,
+              idle_timeout: timedelta = SESSION_IDLE_TIMEOUT) -> SignedIn | None:
+    """Whose session this cookie opens: None when forged, expired, idle, logged out or of a disabled user."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
+    now = now or utc_now()
     with uow:
-        return uow.web_sessions.signed_in(digest(token), now or utc_now())
+        found = uow.web_sessions.signed_in(digest(token), now)
+    if found is None or is_idle(found.last_seen_at, now, idle_timeout):
+        return None
+    return found
+
+
+def recognise_session(reader: AccountsUnitOfWork, writer: Callable[[], AccountsUnitOfWork], token: str | None,
+                      now: datetime | None = None, idle_timeout: timedelta = SESSION_IDLE_TIMEOUT) -> SessionCheck:
+    """A request's session (every page and API call): looked up with `reader`, which never waits for a
+    writer; a unit of work from `writer` records the request's time when the stored one is a minute old, or
+    deletes the session when it was idle too long."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return SessionCheck(None)
+    now = now or utc_now()
+    token_hash = digest(token)
+    with reader:
+        found = reader.web_sessions.signed_in(token_hash, now)
+    if found is None:
+        return SessionCheck(None)
+    if is_idle(found.last_seen_at, now, idle_timeout):
+        with writer() as uow:
+            uow.web_sessions.delete(token_hash)
+            uow.commit()
+        return SessionCheck(None, idle=True)
+    if needs_touch(found.last_seen_at, now):
+        with writer() as uow:
+            uow.web_sessions.touch(found.session_id, now, LAST_SEEN_PRECISION)
+            uow.commit()
+    return SessionCheck(found)
 
 
 def log_out(uow: AccountsUnitOfWork, token: str | None) -> bool:
@@ -105,29 +159,41 @@ def _refuse_if_blocked(attempts, now: datetime) -> None:
 
 @dataclass
 class _Counted:
-    """An attempt counted before its password check: the keys' counters after it (and their failures), what
-    they were before (None: no row yet), and the password hash to check (None: no such user)."""
+    """An attempt counted before its password check: the counters it was counted under after it (and their
+    failures), what they were before (None: no row yet), the password hash to check (None: no such user), and
+    the device it was counted as (None: counted under the account and address)."""
 
     attempts: list[LoginAttempts]
     failures: dict[str, int]
     before: dict[str, tuple | None]
     password_hash: str | None
+    device: Device | None
 
 
-def _record_failure(uow: AccountsUnitOfWork, login: str, policies: dict, now: datetime) -> _Counted:
+def _record_failure(uow: AccountsUnitOfWork, login: str, address: str | None, device: Device | None,
+                    now: datetime) -> _Counted:
     # Two first failures of a key at the same moment both insert its row: the loser finds it on a second try.
     for attempt in range(2):
         try:
-            return _count_failure(uow, login, policies, now)
+            return _count_failure(uow, login, address, device, now)
         except WriteConflict:
             if attempt:
                 raise
     raise AssertionError("unreachable")
 
 
-def _count_failure(uow: AccountsUnitOfWork, login: str, policies: dict, now: datetime) -> _Counted:
-    """In one locked transaction: refuse if blocked, else count this attempt as a failure of every key."""
+def _count_failure(uow: AccountsUnitOfWork, login: str, address: str | None, device: Device | None,
+                   now: datetime) -> _Counted:
+    """In one locked transaction: choose the keys (device, or account and address), refuse if one is blocked,
+    else count this attempt as a failure of each."""
+    untrusted = {account_key(login): ACCOUNT_POLICY, address_key(address): ADDRESS_POLICY}
     with uow:
+        if device is not None:
+            key = device_key(device.nonce)
+            known = uow.login_attempts.get([key], for_update=True).get(key)
+            if known is not None and known.distrusted():
+                device = None
+        policies = {device_key(device.nonce): DEVICE_POLICY} if device is not None else untrusted
         found = uow.login_attempts.get(list(policies), for_update=True)
         _refuse_if_blocked(found.values(), now)
         before = {key: _state(found[key]) if key in found else None for key in policies}
@@ -138,12 +204,17 @@ def _count_failure(uow: AccountsUnitOfWork, login: str, policies: dict, now: dat
                 uow.login_attempts.add(attempts)
                 found[key] = attempts
             attempts.failed(now, policy)
+        reported = list(found.values())
+        if device is not None and found[device_key(device.nonce)].distrusted():
+            # From the next attempt on, this browser is counted like an unknown one; this one is answered as a
+            # plain wrong password, not with the cookie's remaining life as a wait.
+            found[device_key(device.nonce)].distrust_until(device.expires_at)
+            reported = []
         # Keys quiet for a day are forgotten: the table never grows with every name a guesser tried.
         uow.login_attempts.delete_stale(now - ACCOUNT_POLICY.max_delay * 24)
         user = uow.users.by_email(login)
         password_hash = user.password_hash if user is not None else None
-        counted = _Counted(list(found.values()), {key: a.failures for key, a in found.items()}, before,
-                           password_hash)
+        counted = _Counted(reported, {key: a.failures for key, a in found.items()}, before, password_hash, device)
         uow.commit()
     return counted
 

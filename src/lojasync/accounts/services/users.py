@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lojasync.accounts.errors import UserExists, UserNotFound
 from lojasync.accounts.passwords import check_rules, hash_password
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
+from lojasync.accounts.sessions import SESSION_IDLE_TIMEOUT
 from lojasync.accounts.users import User, normalize_email
 
 
@@ -38,10 +39,12 @@ def add_user(uow: AccountsUnitOfWork, email: str, password: str, now: datetime |
         return _view(user)
 
 
-def list_users(uow: AccountsUnitOfWork, now: datetime | None = None) -> list[UserView]:
+def list_users(uow: AccountsUnitOfWork, now: datetime | None = None,
+               idle_timeout: timedelta = SESSION_IDLE_TIMEOUT) -> list[UserView]:
+    """Every user, with how many sessions are still open (neither expired nor idle)."""
     now = now or utc_now()
     with uow:
-        return [_view(u, uow.web_sessions.count_of_user(u.id, now)) for u in uow.users.list()]
+        return [_view(u, uow.web_sessions.count_of_user(u.id, now, now - idle_timeout)) for u in uow.users.list()]
 
 
 def disable_user(uow: AccountsUnitOfWork, email: str, now: datetime | None = None) -> tuple[UserView, int]:

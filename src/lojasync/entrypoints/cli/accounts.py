@@ -56,7 +56,8 @@ def users_add(email: Annotated[str, typer.Argument(metavar="EMAIL")], password: 
 @friendly_errors
 def users_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Lista os usuários, se estão ativos, o último acesso e as sessões abertas."""
-    users = list_users(container().accounts_read_uow())
+    app = container()
+    users = list_users(app.accounts_read_uow(), idle_timeout=app.settings.session_idle_timeout)
     if fmt is OutputFormat.JSON:
         print_json([asdict(u) for u in users])
         return

@@ -6,7 +6,9 @@ Pages depend on `page_user` (no session: a redirect to /login), their POST route
 that is not GET/HEAD/OPTIONS must also send the header `X-CSRF-Token`, otherwise 403 JSON).
 
 The session cookie holds a random token; the server keeps only its hash (accounts module), so a forged,
-expired or logged-out cookie opens nothing. Before login, the login form's CSRF token is a random value in
+expired, idle or logged-out cookie opens nothing; a session that just ended for idleness is told apart, so
+the login page (or the API's 401) can say why. The device cookie (accounts/devices.py) lives only on
+/login: it is sent with login attempts and nothing else. Before login, the login form's CSRF token is a random value in
 a cookie of its own, compared with the form's (double submit): no site can log a browser in as someone else.
 """
 
@@ -15,20 +17,24 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from lojasync.accounts.devices import DEVICE_LIFETIME
 from lojasync.accounts.services.api_tokens import token_caller
 from lojasync.accounts.services.clock import utc_now
-from lojasync.accounts.services.login import signed_in
+from lojasync.accounts.services.login import recognise_session
 from lojasync.sales.history import Person
 
 SESSION_COOKIE = "lojasync_sessao"
 LOGIN_CSRF_COOKIE = "lojasync_csrf_login"
+DEVICE_COOKIE = "lojasync_aparelho"
+DEVICE_COOKIE_PATH = "/login"
+IDLE_MESSAGE = "Sua sessão expirou por inatividade. Entre novamente."
 # Methods that change nothing: an API call with the session cookie needs no CSRF header for them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -51,10 +57,12 @@ class ApiCaller:
 
 
 class LoginRequired(Exception):
-    """No valid session on a page: the handler answers with a redirect to the login page."""
+    """No valid session on a page: the handler answers with a redirect to the login page (saying why when
+    the session has just ended for idleness)."""
 
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, idle: bool = False) -> None:
         self.next_url = next_url
+        self.idle = idle
         super().__init__(next_url)
 
 
@@ -64,6 +72,10 @@ class CsrfRefused(Exception):
 
 class ApiUnauthorized(Exception):
     """An API call without a valid token or session: answered 401 JSON."""
+
+    def __init__(self, idle: bool = False) -> None:
+        self.idle = idle
+        super().__init__()
 
 
 class ApiCsrfRefused(Exception):
@@ -88,6 +100,10 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+def idle_timeout(request: Request) -> timedelta:
+    return request.app.state.container.settings.session_idle_timeout
+
+
 def optional_user(request: Request) -> WebUser | None:
     """The logged-in person, or None; looked up once per request."""
     # request.state lives in the ASGI scope: every Request object of this request shares it.
@@ -96,12 +112,18 @@ def optional_user(request: Request) -> WebUser | None:
     return request.state.web_user
 
 
+def session_went_idle(request: Request) -> bool:
+    """This request's session cookie named a session that has just ended for lack of use."""
+    optional_user(request)
+    return getattr(request.state, "session_idle", False)
+
+
 def page_user(request: Request) -> WebUser:
     """Dependency of every page: the logged-in person, or a redirect to `/login?next=<this page>`."""
     user = optional_user(request)
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(target)
+        raise LoginRequired(target, idle=session_went_idle(request))
     return user
 
 
@@ -165,7 +187,7 @@ def api_caller(request: Request) -> ApiCaller:
         return ApiCaller(kind="token", name=token.name)
     user = optional_user(request)
     if user is None:
-        raise ApiUnauthorized()
+        raise ApiUnauthorized(idle=session_went_idle(request))
     # The browser sends the session cookie with any site's form or script: a call that changes something
     # must also carry the session's CSRF token, which only this site's pages know. A bearer token is never
     # sent by the browser on its own, so token callers need no such header.
@@ -194,6 +216,12 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
 
 
+def set_device_cookie(request: Request, response: Response, value: str) -> None:
+    # Long-lived (a browser stays known for months), sent only to /login.
+    response.set_cookie(DEVICE_COOKIE, value, max_age=int(DEVICE_LIFETIME.total_seconds()), httponly=True,
+                        samesite="lax", secure=is_https(request), path=DEVICE_COOKIE_PATH)
+
+
 def login_url(next_url: str) -> str:
     return f"/login?next={quote(safe_next(next_url), safe='/')}"
 
@@ -210,7 +238,11 @@ def _session_user(request: Request) -> WebUser | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    found = signed_in(request.app.state.container.accounts_read_uow(), token, now(request))
+    container = request.app.state.container
+    check = recognise_session(container.accounts_read_uow(), container.accounts_uow, token, now(request),
+                              idle_timeout(request))
+    request.state.session_idle = check.idle
+    found = check.user
     if found is None:
         return None
     return WebUser(id=found.user_id, email=found.email, csrf_token=found.csrf_token)

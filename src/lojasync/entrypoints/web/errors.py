@@ -12,11 +12,19 @@ import secrets
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lojasync.entrypoints.web.auth import ApiCsrfRefused, ApiUnauthorized, CsrfRefused, LoginRequired, login_url
-from lojasync.entrypoints.web.templating import render
+from lojasync.entrypoints.web.auth import (
+    IDLE_MESSAGE,
+    SESSION_COOKIE,
+    ApiCsrfRefused,
+    ApiUnauthorized,
+    CsrfRefused,
+    LoginRequired,
+    login_url,
+)
+from lojasync.entrypoints.web.templating import flash, redirect, render, write_flash
 from lojasync.shared.errors import LojasyncError
 
 log = logging.getLogger("lojasync.web")
@@ -56,10 +64,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def _login_required(request: Request, exc: LoginRequired) -> Response:
     target = login_url(exc.next_url)
+    if exc.idle:
+        flash(request, IDLE_MESSAGE, "warning")
     if request.headers.get("hx-request"):
         # htmx would swap the login page into a fragment; tell it to load the whole page instead.
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+        response = Response(status_code=204, headers={"HX-Redirect": target})
+        write_flash(request, response)
+    else:
+        response = redirect(request, target)
+    if exc.idle:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
@@ -72,6 +87,10 @@ def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
 
 
 def _api_unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
+    if exc.idle:
+        return api_error("web.session_idle", IDLE_MESSAGE,
+                         "Entre de novo pelo navegador, ou use 'Authorization: Bearer TOKEN' com um token criado "
+                         "por 'lojasync tokens add NOME'.", 401, headers={"WWW-Authenticate": "Bearer"})
     return api_error("web.unauthorized", "Acesso à API sem token válido.",
                      "Envie o cabeçalho 'Authorization: Bearer TOKEN' com um token criado por "
                      "'lojasync tokens add NOME', ou entre pelo navegador.", 401,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -9,14 +11,17 @@ from starlette.concurrency import run_in_threadpool
 from lojasync.accounts.errors import LoginThrottled
 from lojasync.accounts.services.login import log_in, log_out
 from lojasync.entrypoints.web.auth import (
+    DEVICE_COOKIE,
     SESSION_COOKIE,
     PageUser,
     client_address,
     csrf_protect,
+    idle_timeout,
     login_csrf_protect,
     now,
     optional_user,
     safe_next,
+    set_device_cookie,
     set_session_cookie,
 )
 from lojasync.entrypoints.web.templating import flash, redirect, render
@@ -47,8 +52,10 @@ async def login(request: Request, email: str = Form(""), password: str = Form(""
     container = request.app.state.container
     try:
         # argon2 takes tens of milliseconds of CPU: off the event loop.
-        opened = await run_in_threadpool(log_in, container.accounts_uow(), email, password,
-                                         client_address(request), now(request))
+        opened = await run_in_threadpool(partial(
+            log_in, container.accounts_uow(), email, password, client_address(request), now(request),
+            device_cookie=request.cookies.get(DEVICE_COOKIE), signer=container.cipher,
+            idle_timeout=idle_timeout(request)))
     except LojasyncError as exc:
         status_code = _STATUS.get(type(exc), 401)
         seconds = exc.params.get("seconds")
@@ -60,6 +67,8 @@ async def login(request: Request, email: str = Form(""), password: str = Form(""
         await run_in_threadpool(log_out, container.accounts_uow(), previous)
     response = RedirectResponse(safe_next(next_url), status_code=303)
     set_session_cookie(request, response, opened.token)
+    if opened.device_cookie:
+        set_device_cookie(request, response, opened.device_cookie)
     return response
 
 

@@ -66,7 +66,7 @@ def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     from fastapi.responses import RedirectResponse
 
     response = RedirectResponse(url, status_code=status_code)
-    _write_flash(request, response)
+    write_flash(request, response)
     return response
 
 
@@ -134,7 +134,8 @@ def _read_flash(request: Request) -> list[dict[str, str]]:
              else "info"} for i in items[:10] if isinstance(i, dict)]
 
 
-def _write_flash(request: Request, response: Response) -> None:
+def write_flash(request: Request, response: Response) -> None:
+    """Put the pending flash messages in the cookie of `response` (`redirect` does it for its own)."""
     pending = _take_flash(request)
     if pending:
         # Base64: a cookie value cannot hold JSON's quotes and commas as they are.

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from lojasync.accounts.services.users import list_users
-from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.auth import csrf_protect, now, page_user
 from lojasync.entrypoints.web.pages.import_rules_view import import_rules_context
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.company import REGIME_NORMAL, SIMPLES_NACIONAL
@@ -68,7 +68,7 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
         "company": company, "fields": fields, "values": values, "regimes": REGIMES,
         "ufs": [("", "—")] + [(uf, uf) for uf in sorted(UF_CODES)], "environments": ENVIRONMENTS,
         **import_rules_context(container), "import_typed": {}, "sefaz": settings.sefaz,
-        "users": list_users(container.accounts_uow()),
+        "users": list_users(container.accounts_uow(), now(request), settings.session_idle_timeout),
         "errors": {}, **context}, status_code=status_code)
 
 

@@ -1,0 +1,129 @@
+"""The session's idle timeout through the web app, on an injected clock: 8 hours without a request ends the
+session (pages say why on the login page, the API answers 401), and keeping it alive costs at most one
+database write a minute, not one per request."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, text
+
+from lojasync.accounts.tokens import digest
+from lojasync.db.accounts_tables import web_sessions
+from lojasync.entrypoints.web.auth import IDLE_MESSAGE, SESSION_COOKIE
+from lojasync.settings import Settings
+from tests.web.conftest import USER_EMAIL, USER_PASSWORD, log_in
+from tests.web.test_auth import Clock, add_whoami
+
+
+@pytest.fixture()
+def clock(web) -> Clock:
+    web.app.state.clock = clock = Clock()
+    return clock
+
+
+@pytest.fixture()
+def signed_in(app, logged_in, clock):
+    """Logged in at the clock's start (the fixture's own login ran before the clock was set: log in again)."""
+    logged_in.cookies.delete(SESSION_COOKIE)
+    with app.engine.begin() as conn:
+        conn.execute(text("DELETE FROM web_sessions"))
+    assert log_in(logged_in, USER_EMAIL, USER_PASSWORD).status_code == 303
+    return logged_in
+
+
+@pytest.fixture()
+def session_writes(app):
+    """The statements that write web_sessions, as the database sees them."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("UPDATE WEB_SESSIONS", "DELETE FROM WEB_SESSIONS")):
+            seen.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(app.engine, "before_cursor_execute", record)
+
+
+def last_seen(app, client):
+    with app.engine.connect() as conn:
+        return conn.execute(select(web_sessions.c.last_seen_at).where(
+            web_sessions.c.token_hash == digest(client.cookies.get(SESSION_COOKIE)))).scalar_one()
+
+
+def test_eight_hours_without_a_request_end_the_session_with_a_message(app, signed_in, clock):
+    clock.advance(hours=2)
+    assert signed_in.get("/pedidos").status_code == 200          # this request counts, not the login
+    clock.advance(hours=8)                                        # 10 h after the login: idle, not expired
+    answer = signed_in.get("/estoque?pagina=2")
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/estoque%3Fpagina%3D2"
+    assert f"{SESSION_COOKIE}=" in answer.headers["set-cookie"]  # the browser forgets it
+    login_page = signed_in.get(answer.headers["location"])
+    assert login_page.status_code == 200 and IDLE_MESSAGE in login_page.text
+    with app.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM web_sessions")).scalar() == 0  # ended on the server too
+    # Logging in again works, and the message is not shown twice.
+    assert log_in(signed_in, USER_EMAIL, USER_PASSWORD, next_url="/estoque").headers["location"] == "/estoque"
+    assert IDLE_MESSAGE not in signed_in.get("/estoque").text
+    clock.advance(hours=7, minutes=59)
+    assert signed_in.get("/estoque").status_code == 200          # a minute short of the timeout
+
+
+def test_a_busy_session_still_ends_at_its_absolute_lifetime(signed_in, clock):
+    for _ in range(12):
+        assert signed_in.get("/pedidos").status_code == 200
+        clock.advance(minutes=59)
+    clock.advance(minutes=13)  # 12h01 after the login, 14 minutes after the last request
+    answer = signed_in.get("/pedidos")
+    assert answer.headers["location"].startswith("/login")
+    # Not idle: no idleness message for a session that simply reached its end.
+    assert IDLE_MESSAGE not in signed_in.get("/login").text
+
+
+def test_the_last_request_is_written_at_most_once_a_minute(app, signed_in, clock, session_writes):
+    start = last_seen(app, signed_in)
+    for _ in range(20):
+        clock.advance(seconds=2)
+        assert signed_in.get("/pedidos").status_code == 200
+    assert session_writes == [] and last_seen(app, signed_in) == start     # 40 seconds of requests: no write
+    clock.advance(seconds=20)
+    signed_in.get("/pedidos")
+    signed_in.get("/pedidos")
+    assert len(session_writes) == 1 and last_seen(app, signed_in) == clock.now
+
+
+def test_the_api_answers_401_for_an_idle_session(app, signed_in, clock):
+    add_whoami(signed_in)
+    assert signed_in.get("/api/v1/teste/quem").json()["tipo"] == "session"
+    clock.advance(hours=8)
+    answer = signed_in.get("/api/v1/teste/quem")
+    assert answer.status_code == 401
+    assert answer.json()["codigo"] == "web.session_idle" and answer.json()["erro"] == IDLE_MESSAGE
+    assert signed_in.get("/api/v1/teste/quem").json()["codigo"] == "web.unauthorized"  # it is gone now
+
+
+def test_htmx_is_sent_to_the_login_page_with_the_message(signed_in, clock):
+    clock.advance(hours=8)
+    answer = signed_in.get("/pedidos", headers={"HX-Request": "true"})
+    assert answer.status_code == 204 and answer.headers["hx-redirect"].startswith("/login?next=")
+    assert IDLE_MESSAGE in signed_in.get("/login").text
+
+
+def test_the_idle_timeout_is_a_setting(app, signed_in, clock, monkeypatch):
+    monkeypatch.setattr(app.settings, "session_idle_minutes", 30)
+    clock.advance(minutes=29)
+    assert signed_in.get("/pedidos").status_code == 200
+    clock.advance(minutes=30)
+    assert signed_in.get("/pedidos").headers["location"].startswith("/login")
+
+
+def test_the_setting_is_read_from_the_environment_and_checked(monkeypatch):
+    from pydantic import ValidationError
+
+    monkeypatch.delenv("LOJASYNC_SESSION_IDLE_MINUTES", raising=False)
+    assert Settings().session_idle_minutes == 480
+    monkeypatch.setenv("LOJASYNC_SESSION_IDLE_MINUTES", "45")
+    assert Settings().session_idle_timeout.total_seconds() == 45 * 60
+    monkeypatch.setenv("LOJASYNC_SESSION_IDLE_MINUTES", "0")
+    with pytest.raises(ValidationError):
+        Settings()
