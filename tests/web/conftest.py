@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -52,6 +53,19 @@ class RecordingQueue:
         return record
 
 
+class Clock:
+    """A clock the test moves by hand: throttling and expiry without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture()
 def web(app) -> TestClient:
     """A client over `create_app` for the migrated, empty test database; not logged in.
@@ -60,6 +74,14 @@ def web(app) -> TestClient:
     client = TestClient(create_app(app, queue), follow_redirects=False)
     client.queue = queue
     return client
+
+
+@pytest.fixture()
+def clock(web) -> Clock:
+    """The app's clock (`app.state.clock`), moved by hand; ask for it before `logged_in` so that the login
+    happens on it."""
+    web.app.state.clock = clock = Clock()
+    return clock
 
 
 def log_in(client: TestClient, email: str, password: str, next_url: str = "/pedidos"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,25 +19,6 @@ from tests.web.conftest import USER_EMAIL, USER_PASSWORD, RecordingQueue, csrf_o
 # built yet answer 404 for a logged-in user; for a stranger even a missing page is behind the login.
 PAGES = ["/", "/pedidos", "/pedidos/1", "/nfe", "/nfe/1", "/vendas", "/vendas/1", "/estoque", "/financeiro",
          "/integracao", "/configuracoes"]
-
-
-class Clock:
-    """A clock the test moves by hand: throttling and expiry without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture()
-def clock(web) -> Clock:
-    web.app.state.clock = clock = Clock()
-    return clock
 
 
 @pytest.fixture()

@@ -10,15 +10,9 @@ from lojasync.accounts.services.users import add_user, disable_user
 from lojasync.entrypoints.web.app import create_app
 from lojasync.entrypoints.web.auth import DEVICE_COOKIE, SESSION_COOKIE
 from tests.web.conftest import USER_EMAIL, USER_PASSWORD, RecordingQueue, log_in
-from tests.web.test_auth import Clock, new_client
+from tests.web.test_auth import new_client
 
 WRONG = "senha-errada-123"
-
-
-@pytest.fixture()
-def clock(web) -> Clock:
-    web.app.state.clock = clock = Clock()
-    return clock
 
 
 @pytest.fixture()

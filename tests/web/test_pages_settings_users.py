@@ -1,6 +1,6 @@
 """Configurações → Usuários over the real accounts services: add a user (password typed twice, or generated
 and shown once), disable and enable one (never oneself), set a new password; bad input refused in Portuguese
-next to its form, and every form needs the CSRF token."""
+next to its form, and every form needs the CSRF token and the acting person's own password again."""
 
 from __future__ import annotations
 
@@ -20,9 +20,13 @@ def text_of(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
+# Each form's "Sua senha" field (the acting person's own password, asked again): the logged-in user's.
+CONFIRMED = {"sua_senha": USER_PASSWORD, "sua_senha_novo": USER_PASSWORD, "sua_senha_troca": USER_PASSWORD}
+
+
 def post(client: TestClient, csrf_of, path: str, data: dict):
     token = csrf_of(client.get("/configuracoes").text)
-    return client.post(path, data={"csrf_token": token, **data})
+    return client.post(path, data={"csrf_token": token, **CONFIRMED, **data})
 
 
 def users_of(app) -> dict[str, object]:
@@ -195,3 +199,61 @@ def test_the_page_has_no_two_fields_with_the_same_id(logged_in, app):
     add_user(app.accounts_uow(), OTHER, OTHER_PASSWORD)
     ids = re.findall(r'\bid="([^"]+)"', logged_in.get("/configuracoes").text)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+# Each form, what it sends besides the confirmation, the title of its error box, and how to tell that it did
+# nothing.
+FORMS = {
+    "/configuracoes/usuarios": ({"email": "novo@loja.com.br", "senha_usuario": OTHER_PASSWORD,
+                                 "senha_usuario_repetida": OTHER_PASSWORD}, "Usuário não criado", "sua_senha_novo"),
+    "/configuracoes/usuarios/desativar": ({"email": OTHER}, "Usuário não alterado", "sua_senha"),
+    "/configuracoes/usuarios/reativar": ({"email": "parado@loja.com.br"}, "Usuário não alterado", "sua_senha"),
+    "/configuracoes/usuarios/senha": ({"usuario": OTHER, "nova_senha": "nova-senha-do-vendedor",
+                                       "nova_senha_repetida": "nova-senha-do-vendedor"}, "Senha não trocada",
+                                      "sua_senha_troca"),
+}
+
+
+def unchanged(app, web) -> bool:
+    users = users_of(app)
+    return ("novo@loja.com.br" not in users and users[OTHER].active and not users["parado@loja.com.br"].active
+            and can_log_in(web, OTHER, OTHER_PASSWORD))
+
+
+def test_every_change_asks_for_the_acting_persons_own_password(app, clock, logged_in, csrf_of):
+    add_user(app.accounts_uow(), OTHER, OTHER_PASSWORD)
+    add_user(app.accounts_uow(), "parado@loja.com.br", OTHER_PASSWORD)
+    disable_user(app.accounts_uow(), "parado@loja.com.br")
+    page = logged_in.get("/configuracoes").text
+    for path, (form, title, field) in FORMS.items():
+        assert f'name="{field}"' in page.split(f'action="{path}"')[1].split("</form>")[0], path
+        # Missing, wrong, or the password of the user being changed: refused next to the form, nothing done.
+        for confirmation in ("", "senha-errada-123", OTHER_PASSWORD):
+            answer = post(logged_in, csrf_of, path, {**form, field: confirmation})
+            assert answer.status_code == 422, (path, confirmation)
+            box = text_of(answer.text.split(title)[1].split("</section>")[0])
+            assert "A sua senha não confere; nada foi alterado." in box and "Resolução:" in box
+        assert unchanged(app, logged_in), path
+        clock.advance(minutes=16)  # three mistakes per form; together they would be throttled (next test)
+    # With it, each goes through.
+    for path, (form, _, _) in FORMS.items():
+        assert post(logged_in, csrf_of, path, form).status_code == 303, path
+    users = users_of(app)
+    assert "novo@loja.com.br" in users and not users[OTHER].active and users["parado@loja.com.br"].active
+
+
+def test_wrong_confirmations_are_throttled_without_locking_the_login(app, clock, logged_in, csrf_of):
+    add_user(app.accounts_uow(), OTHER, OTHER_PASSWORD)
+    path, (form, _, field) = "/configuracoes/usuarios/desativar", FORMS["/configuracoes/usuarios/desativar"]
+    answers = [post(logged_in, csrf_of, path, {**form, field: f"tentativa-{n}-errada"}) for n in range(5)]
+    assert [a.status_code for a in answers] == [422] * 5
+    assert "Muitas confirmações de senha erradas. Aguarde 1 minuto" in text_of(answers[-1].text)
+    # Blocked: even the right password is not checked now...
+    blocked = post(logged_in, csrf_of, path, form)
+    assert blocked.status_code == 422 and "Muitas confirmações" in text_of(blocked.text)
+    assert users_of(app)[OTHER].active
+    # ...but whoever holds this session has not locked the person out of logging in.
+    assert can_log_in(logged_in, logged_in.user_email, USER_PASSWORD)
+    clock.advance(minutes=1, seconds=1)
+    assert post(logged_in, csrf_of, path, form).status_code == 303
+    assert not users_of(app)[OTHER].active

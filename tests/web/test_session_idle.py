@@ -12,17 +12,11 @@ from lojasync.db.accounts_tables import web_sessions
 from lojasync.entrypoints.web.auth import IDLE_MESSAGE, SESSION_COOKIE
 from lojasync.settings import Settings
 from tests.web.conftest import USER_EMAIL, USER_PASSWORD, log_in
-from tests.web.test_auth import Clock, add_whoami
+from tests.web.test_auth import add_whoami
 
 
 @pytest.fixture()
-def clock(web) -> Clock:
-    web.app.state.clock = clock = Clock()
-    return clock
-
-
-@pytest.fixture()
-def signed_in(app, logged_in, clock):
+def signed_in(app, clock, logged_in):
     """Logged in at the clock's start (the fixture's own login ran before the clock was set: log in again)."""
     logged_in.cookies.delete(SESSION_COOKIE)
     with app.engine.begin() as conn:

@@ -72,3 +72,19 @@ class InvalidTokenName(LojasyncError):
     code = "accounts.invalid_token_name"
     message_template = "Nome de token inválido: {name}."
     resolution_template = "Use de 1 a 80 letras, números, pontos, hífens ou sublinhados (ex.: erp-contabil)."
+
+
+class PasswordNotConfirmed(LojasyncError):
+    code = "accounts.password_not_confirmed"
+    message_template = "A sua senha não confere; nada foi alterado."
+    resolution_template = ("Digite a senha com que você entrou no lojasync (a sua, não a do usuário que está sendo "
+                           "alterado) no campo \"Sua senha\" e envie de novo.")
+
+
+class ConfirmationThrottled(LojasyncError):
+    code = "accounts.confirmation_throttled"
+    message_template = "Muitas confirmações de senha erradas. Aguarde {wait} para tentar de novo."
+    resolution_template = ("Espere o tempo indicado e digite a sua própria senha; se não a lembra, saia e peça a "
+                           "quem administra o lojasync uma nova.")
+    action = Action.TRY_AGAIN
+    retryable = True

@@ -1,5 +1,6 @@
 """Configurações → Usuários: add a user (password typed twice, or generated and shown once), disable or enable
-one, set a new password; the same account services as `lojasync users ...`."""
+one, set a new password; the same account services as `lojasync users ...`. Each form also asks for the
+acting person's own password ("Sua senha"), checked before anything changes (accounts/services/reauth.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.accounts.passwords import generate_password
+from lojasync.accounts.services.reauth import confirm_password
 from lojasync.accounts.services.users import add_user, disable_user, enable_user, set_password
 from lojasync.accounts.users import normalize_email
-from lojasync.entrypoints.web.auth import PageUser, csrf_protect, login_url, page_user
+from lojasync.entrypoints.web.auth import PageUser, WebUser, csrf_protect, login_url, now, page_user
 from lojasync.entrypoints.web.pages.settings import settings_view
 from lojasync.entrypoints.web.templating import flash, redirect
 from lojasync.shared.errors import LojasyncError
@@ -41,16 +43,24 @@ def _chosen_password(password: str, confirmation: str, generate: str) -> tuple[s
     return password, False
 
 
+def _confirm(request: Request, me: WebUser, password: str) -> None:
+    """The acting person's own password, again (argon2: off the event loop, as these routes are sync)."""
+    confirm_password(request.app.state.container.accounts_uow(), me.email, password, now(request))
+
+
 def _sessions(count: int) -> str:
     return f"{count} sessão encerrada" if count == 1 else f"{count} sessões encerradas"
 
 
 @router.post("/configuracoes/usuarios", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def user_add(request: Request, email: Annotated[str, Form()] = "", senha_usuario: Annotated[str, Form()] = "",
-             senha_usuario_repetida: Annotated[str, Form()] = "", gerar: Annotated[str, Form()] = "") -> Response:
-    # Field names of their own: the certificate form on the same page already has a "senha".
+def user_add(request: Request, me: PageUser, email: Annotated[str, Form()] = "",
+             senha_usuario: Annotated[str, Form()] = "", senha_usuario_repetida: Annotated[str, Form()] = "",
+             gerar: Annotated[str, Form()] = "", sua_senha_novo: Annotated[str, Form()] = "") -> Response:
+    # Field names of their own: the certificate form on the same page already has a "senha", and each form's
+    # field has its own id.
     container = request.app.state.container
     try:
+        _confirm(request, me, sua_senha_novo)
         secret, generated = _chosen_password(senha_usuario, senha_usuario_repetida, gerar)
         user = add_user(container.accounts_uow(), email, secret)
     except LojasyncError as exc:
@@ -64,11 +74,13 @@ def user_add(request: Request, email: Annotated[str, Form()] = "", senha_usuario
 
 
 @router.post("/configuracoes/usuarios/desativar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def user_disable(request: Request, me: PageUser, email: Annotated[str, Form()] = "") -> Response:
+def user_disable(request: Request, me: PageUser, email: Annotated[str, Form()] = "",
+                 sua_senha: Annotated[str, Form()] = "") -> Response:
     container = request.app.state.container
     try:
         if _same(email, me.email):
             raise CannotDisableYourself(email=me.email)
+        _confirm(request, me, sua_senha)
         user, ended = disable_user(container.accounts_uow(), email)
     except LojasyncError as exc:
         return settings_view(request, 422, errors={"user_action": exc})
@@ -77,9 +89,11 @@ def user_disable(request: Request, me: PageUser, email: Annotated[str, Form()] =
 
 
 @router.post("/configuracoes/usuarios/reativar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def user_enable(request: Request, email: Annotated[str, Form()] = "") -> Response:
+def user_enable(request: Request, me: PageUser, email: Annotated[str, Form()] = "",
+                sua_senha: Annotated[str, Form()] = "") -> Response:
     container = request.app.state.container
     try:
+        _confirm(request, me, sua_senha)
         user = enable_user(container.accounts_uow(), email)
     except LojasyncError as exc:
         return settings_view(request, 422, errors={"user_action": exc})
@@ -90,9 +104,10 @@ def user_enable(request: Request, email: Annotated[str, Form()] = "") -> Respons
 @router.post("/configuracoes/usuarios/senha", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def user_password(request: Request, me: PageUser, usuario: Annotated[str, Form()] = "",
                   nova_senha: Annotated[str, Form()] = "", nova_senha_repetida: Annotated[str, Form()] = "",
-                  gerar: Annotated[str, Form()] = "") -> Response:
+                  gerar: Annotated[str, Form()] = "", sua_senha_troca: Annotated[str, Form()] = "") -> Response:
     container = request.app.state.container
     try:
+        _confirm(request, me, sua_senha_troca)
         secret, generated = _chosen_password(nova_senha, nova_senha_repetida, gerar)
         user, ended = set_password(container.accounts_uow(), usuario, secret)
     except LojasyncError as exc:
