@@ -19,7 +19,8 @@ from lojasync.accounts.errors import (
     WeakPassword,
 )
 from lojasync.accounts.services.api_tokens import add_token, list_tokens, revoke_token, token_caller
-from lojasync.accounts.services.login import log_in, log_out, signed_in
+from lojasync.accounts.services.login import log_in, log_out
+from lojasync.accounts.services.sessions import recognise_session, signed_in
 from lojasync.accounts.services.users import add_user, disable_user, enable_user, list_users, set_password
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
@@ -211,8 +212,6 @@ def test_a_successful_login_takes_back_its_counted_attempt(app):
 
 
 def test_idle_sessions_are_refused_not_counted_and_cleaned_up_at_the_next_login(app):
-    from lojasync.accounts.services.login import recognise_session
-
     add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
     idle = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
     busy = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)

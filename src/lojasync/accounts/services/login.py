@@ -1,4 +1,4 @@
-"""Logging in and out, and recognising a session cookie.
+"""Logging in and out (recognising a session cookie on each request: services/sessions.py).
 
 An attempt is counted under its device's key when the browser sends a valid device cookie for the e-mail
 typed, else under the account's and the address's (throttle.py explains why; devices.py what the cookie
@@ -15,7 +15,6 @@ the answer never confirms that a guessed password was right.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,16 +23,8 @@ from lojasync.accounts.errors import InvalidEmail, InvalidLogin, LoginThrottled
 from lojasync.accounts.passwords import hash_password, needs_rehash, verify_password
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
-from lojasync.accounts.sessions import (
-    LAST_SEEN_PRECISION,
-    SESSION_IDLE_TIMEOUT,
-    NewSession,
-    SessionCheck,
-    SignedIn,
-    WebSession,
-    is_idle,
-    needs_touch,
-)
+from lojasync.accounts.services.sessions import MAX_TOKEN_LENGTH
+from lojasync.accounts.sessions import SESSION_IDLE_TIMEOUT, NewSession, SignedIn, WebSession
 from lojasync.accounts.throttle import (
     ACCOUNT_POLICY,
     ADDRESS_POLICY,
@@ -47,9 +38,6 @@ from lojasync.accounts.throttle import (
 from lojasync.accounts.tokens import digest, new_secret
 from lojasync.accounts.users import normalize_email
 from lojasync.shared.errors import WriteConflict
-
-# A cookie longer than this is not one of ours: no need to hash it or look it up.
-MAX_TOKEN_LENGTH = 200
 
 
 def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | None,
@@ -92,44 +80,6 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
                           expires_at=session.expires_at, last_seen_at=now)
     cookie = remember_device(signer, device_cookie, login, now) if signer is not None else None
     return NewSession(token=token, user=signed, device_cookie=cookie)
-
-
-def signed_in(uow: AccountsUnitOfWork, token: str | None, now: datetime | None = None,
-              idle_timeout: timedelta = SESSION_IDLE_TIMEOUT) -> SignedIn | None:
-    """Whose session this cookie opens: None when forged, expired, idle, logged out or of a disabled user."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    now = now or utc_now()
-    with uow:
-        found = uow.web_sessions.signed_in(digest(token), now)
-    if found is None or is_idle(found.last_seen_at, now, idle_timeout):
-        return None
-    return found
-
-
-def recognise_session(reader: AccountsUnitOfWork, writer: Callable[[], AccountsUnitOfWork], token: str | None,
-                      now: datetime | None = None, idle_timeout: timedelta = SESSION_IDLE_TIMEOUT) -> SessionCheck:
-    """A request's session (every page and API call): looked up with `reader`, which never waits for a
-    writer; a unit of work from `writer` records the request's time when the stored one is a minute old, or
-    deletes the session when it was idle too long."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return SessionCheck(None)
-    now = now or utc_now()
-    token_hash = digest(token)
-    with reader:
-        found = reader.web_sessions.signed_in(token_hash, now)
-    if found is None:
-        return SessionCheck(None)
-    if is_idle(found.last_seen_at, now, idle_timeout):
-        with writer() as uow:
-            uow.web_sessions.delete(token_hash)
-            uow.commit()
-        return SessionCheck(None, idle=True)
-    if needs_touch(found.last_seen_at, now):
-        with writer() as uow:
-            uow.web_sessions.touch(found.session_id, now, LAST_SEEN_PRECISION)
-            uow.commit()
-    return SessionCheck(found)
 
 
 def log_out(uow: AccountsUnitOfWork, token: str | None) -> bool:

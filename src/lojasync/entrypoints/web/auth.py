@@ -27,7 +27,7 @@ from fastapi.responses import Response
 from lojasync.accounts.devices import DEVICE_LIFETIME
 from lojasync.accounts.services.api_tokens import token_caller
 from lojasync.accounts.services.clock import utc_now
-from lojasync.accounts.services.login import recognise_session
+from lojasync.accounts.services.sessions import recognise_session
 from lojasync.sales.history import Person
 
 SESSION_COOKIE = "lojasync_sessao"
