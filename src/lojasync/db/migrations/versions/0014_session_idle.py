@@ -1,7 +1,7 @@
 """sessions end when idle: the time of a session's last request
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0016
 Create Date: 2026-11-30 19:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import lojasync.db.types
 
 
 revision = '0014'
-down_revision = '0013'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
