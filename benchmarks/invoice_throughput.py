@@ -22,14 +22,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from lojasync.bootstrap import bootstrap
+from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.documents import lines_from_order
-from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml
-from lojasync.fiscal.sefaz import SefazSoapClient
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft
-from lojasync.fiscal.services.invoices import Sefaz, certificate_for, issue_invoice
+from lojasync.fiscal.services.invoices import certificate_for, issue_invoice
 from lojasync.fiscal.signing import sign
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_orders import import_orders
@@ -76,16 +75,14 @@ def bare_documents(app, numbers: list[int]) -> list:
 
 def run(count: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as workdir, BackgroundSefaz() as simulator:
-        app = bootstrap(Settings(data_dir=Path(workdir), database_url=f"sqlite:///{Path(workdir) / 'nfe.db'}"))
+        settings = Settings(data_dir=Path(workdir), database_url=f"sqlite:///{Path(workdir) / 'nfe.db'}",
+                            sefaz_url=simulator.url)
+        app = bootstrap(settings)
         set_company(app.uow(), COMPANY)
         install_test_certificate(app.uow(), app.cipher)
         numbers = invoiceable_orders(app, count, seed)
-
-        def connect(uf, environment, certificate):
-            # A client per transmission, as `entrypoints.sefaz_access` makes them.
-            return SefazSoapClient(uf, Environment(environment), certificate=certificate, base_url=simulator.url)
-
-        sefaz = Sefaz(connect, simulated=True)
+        # SEFAZ as the CLI, the pages and the worker reach it (a `lojasync sefaz-simulator` by URL).
+        sefaz = sefaz_for(settings)
         drafts, certificate = bare_documents(app, numbers)
 
         latencies = []

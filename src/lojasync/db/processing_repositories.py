@@ -1,8 +1,15 @@
-"""Repositories of processing an order: stock movements, NF-e, vendas simples, receivables, the company."""
+"""Repositories of processing an order: stock movements, NF-e, vendas simples, receivables, the company.
+
+The lookups that every NF-e runs (generation and approval) use statements built once per process, with
+bind parameters: building a select and computing its cache key costs about 0.1 ms each time, more than
+SQLite takes to answer it (benchmarks/invoice_throughput.py).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import functools
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lojasync.finance.receivables import Receivable, ReceivableStatus
@@ -10,6 +17,38 @@ from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.stock.ledger import StockMovement
+
+
+@functools.cache
+def _movements_of_source():
+    return (select(StockMovement).where(StockMovement.source_type == bindparam("source_type"),
+                                        StockMovement.source_id == bindparam("source_id"))
+            .order_by(StockMovement.source_line))
+
+
+@functools.cache
+def _by_id(entity, for_update: bool):
+    query = select(entity).where(entity.id == bindparam("id"))
+    return query.with_for_update() if for_update else query
+
+
+@functools.cache
+def _of_order(entity):
+    return select(entity).where(entity.order_id == bindparam("order_id")).order_by(entity.id)
+
+
+@functools.cache
+def _receivables_of_source(for_update: bool):
+    query = (select(Receivable).where(Receivable.source_type == bindparam("source_type"),
+                                      Receivable.source_id == bindparam("source_id"))
+             .order_by(Receivable.installment))
+    return query.with_for_update() if for_update else query
+
+
+@functools.cache
+def _company(for_update: bool):
+    query = select(Company).order_by(Company.id).limit(1)
+    return query.with_for_update() if for_update else query
 
 
 class StockMovementRepository:
@@ -20,10 +59,8 @@ class StockMovementRepository:
         self.session.add(movement)
 
     def for_source(self, source_type: str, source_id: str) -> list[StockMovement]:
-        query = (select(StockMovement).where(StockMovement.source_type == source_type,
-                                             StockMovement.source_id == source_id)
-                 .order_by(StockMovement.source_line))
-        return list(self.session.scalars(query))
+        return list(self.session.scalars(_movements_of_source(), {"source_type": source_type,
+                                                                  "source_id": source_id}))
 
     def for_product(self, product_id: int) -> list[StockMovement]:
         query = select(StockMovement).where(StockMovement.product_id == product_id).order_by(StockMovement.id)
@@ -44,8 +81,7 @@ class SimpleSaleRepository:
         return self.session.scalars(query).first()
 
     def for_order(self, order_id: int) -> list[SimpleSale]:
-        query = select(SimpleSale).where(SimpleSale.order_id == order_id).order_by(SimpleSale.id)
-        return list(self.session.scalars(query))
+        return list(self.session.scalars(_of_order(SimpleSale), {"order_id": order_id}))
 
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]:
@@ -74,14 +110,10 @@ class InvoiceRepository:
         self.session.add(invoice)
 
     def get(self, invoice_id: int, *, for_update: bool = False) -> Invoice | None:
-        query = select(Invoice).where(Invoice.id == invoice_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+        return self.session.scalars(_by_id(Invoice, for_update), {"id": invoice_id}).first()
 
     def for_order(self, order_id: int) -> list[Invoice]:
-        query = select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.id)
-        return list(self.session.scalars(query))
+        return list(self.session.scalars(_of_order(Invoice), {"order_id": order_id}))
 
     def highest_number(self, environment: str, series: int) -> int:
         """The highest NF-e number used in this environment and series (0 when none)."""
@@ -121,11 +153,8 @@ class ReceivableRepository:
         return self.session.scalars(query).first()
 
     def for_source(self, source_type: str, source_id: str, *, for_update: bool = False) -> list[Receivable]:
-        query = (select(Receivable).where(Receivable.source_type == source_type, Receivable.source_id == source_id)
-                 .order_by(Receivable.installment))
-        if for_update:
-            query = query.with_for_update()
-        return list(self.session.scalars(query))
+        return list(self.session.scalars(_receivables_of_source(for_update), {"source_type": source_type,
+                                                                              "source_id": source_id}))
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None) -> list[Receivable]:
         query = select(Receivable).order_by(Receivable.due_date, Receivable.id)
@@ -142,10 +171,7 @@ class CompanyRepository:
 
     def get(self, *, for_update: bool = False) -> Company | None:
         """The company (one row); locked when the caller takes an NF-e number from it."""
-        query = select(Company).order_by(Company.id).limit(1)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+        return self.session.scalars(_company(for_update)).first()
 
     def add(self, company: Company) -> None:
         self.session.add(company)

@@ -3,9 +3,10 @@ few round trips."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy import Text, bindparam, cast, func, insert, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from lojasync.db.metadata import utcnow
@@ -20,6 +21,30 @@ from lojasync.shared.batching import chunks
 from lojasync.stock.counts import COUNT_SOURCE
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.products import Product
+
+
+# The lookups every NF-e and sale runs use statements built once per process, with bind parameters:
+# building a select and computing its cache key costs about 0.1 ms each time, more than SQLite takes to
+# answer it (benchmarks/invoice_throughput.py).
+@functools.cache
+def _order(lines: bool, for_update: bool):
+    query = select(Order).where(Order.id == bindparam("number"))
+    if not lines:
+        query = query.options(lazyload(Order.lines))
+    # Generating a document locks the order: two generations at once cannot both find it free.
+    return query.with_for_update(of=Order) if for_update else query  # not the joined customer
+
+
+@functools.cache
+def _products_by_ids():
+    return select(Product).where(Product.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _counted_among():
+    return (select(StockMovement.product_id).distinct()
+            .where(StockMovement.source_type == COUNT_SOURCE, StockMovement.product_id.in_(bindparam("ids",
+                                                                                                    expanding=True))))
 
 
 class CustomerRepository:
@@ -68,7 +93,7 @@ class ProductRepository:
     def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]:
         found: dict[int, Product] = {}
         for chunk in chunks(sorted(set(product_ids))):
-            found.update((p.id, p) for p in self.session.scalars(select(Product).where(Product.id.in_(chunk))))
+            found.update((p.id, p) for p in self.session.scalars(_products_by_ids(), {"ids": chunk}))
         return found
 
     def list(self) -> list[Product]:
@@ -92,7 +117,7 @@ class ProductRepository:
             return set(self.session.scalars(query))
         found: set[int] = set()
         for chunk in chunks(sorted(set(product_ids))):
-            found.update(self.session.scalars(query.where(StockMovement.product_id.in_(chunk))))
+            found.update(self.session.scalars(_counted_among(), {"ids": chunk}))
         return found
 
     def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:
@@ -126,13 +151,9 @@ class OrderRepository:
         self.session = session
 
     def get(self, number: int, *, for_update: bool = False, lines: bool = True) -> Order | None:
-        if not lines:  # a use case that only records on the order (history, flags) need not read its lines
-            return self.session.scalars(select(Order).where(Order.id == number)
-                                        .options(lazyload(Order.lines))).unique().first()
-        if for_update:
-            # Generating a document locks the order: two generations at once cannot both find it free.
-            query = select(Order).where(Order.id == number).with_for_update(of=Order)  # not the joined customer
-            return self.session.scalars(query).unique().first()
+        # Without lines: a use case that only records on the order (history, flags) need not read them.
+        if not lines or for_update:
+            return self.session.scalars(_order(lines, for_update), {"number": number}).unique().first()
         return self.session.get(Order, number)
 
     def list(self, status: OrderStatus | None = None, needs_attention: bool | None = None,

@@ -13,11 +13,15 @@ import threading
 
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.sefaz.connections import SefazConnections
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.settings import Settings
 
 _embedded: dict = {}   # state file -> the simulator serving it in this process
 _lock = threading.Lock()
+# Every transmission of the process goes through these kept connections (one TLS context per certificate).
+_connections = SefazConnections()
+atexit.register(_connections.close)
 
 
 def sefaz_for(settings: Settings) -> Sefaz:
@@ -25,12 +29,13 @@ def sefaz_for(settings: Settings) -> Sefaz:
     if settings.sefaz == "real":
         def connect_real(uf: str, environment: str, certificate) -> SefazSoapClient:
             return SefazSoapClient(uf, Environment(environment), certificate=certificate, timeout=timeout,
-                                   ca_bundle=settings.sefaz_ca_bundle)
+                                   ca_bundle=settings.sefaz_ca_bundle, connections=_connections)
         return Sefaz(connect_real, simulated=False)
 
     def connect_simulator(uf: str, environment: str, certificate) -> SefazSoapClient:
         url = settings.sefaz_url or embedded_simulator_url(settings)
-        return SefazSoapClient(uf, Environment(environment), certificate=certificate, base_url=url, timeout=timeout)
+        return SefazSoapClient(uf, Environment(environment), certificate=certificate, base_url=url, timeout=timeout,
+                               connections=_connections)
     return Sefaz(connect_simulator, simulated=True)
 
 

@@ -19,6 +19,7 @@ from lxml import etree
 
 from lojasync.fiscal.gateway import BATCH_PROCESSED, EVENT_BATCH_PROCESSED, Environment, SefazAnswer
 from lojasync.fiscal.sefaz import answers, envelope, messages
+from lojasync.fiscal.sefaz.connections import SefazConnections
 from lojasync.fiscal.sefaz.endpoints import Service, service_url, uf_code
 from lojasync.fiscal.sefaz.errors import SefazConfigurationError, SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.sefaz.tls import ClientCertificate, tls_context
@@ -42,7 +43,8 @@ class SefazSoapClient:
                  certificate: ClientCertificate | None = None, base_url: str | None = None,
                  timeout: float | httpx.Timeout = DEFAULT_TIMEOUT, polls: int = 3, poll_interval: float = 1.0,
                  verify: bool = True, ca_bundle: str | Path | None = None,
-                 transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep,
+                 connections: SefazConnections | None = None) -> None:
         try:
             self.uf_code = uf_code(uf)
         except ValueError as exc:
@@ -56,12 +58,19 @@ class SefazSoapClient:
         self.poll_interval = poll_interval
         self._sleep = sleep
         secure = base_url is None or base_url.lower().startswith("https:")
+        # With `connections` the HTTP client (TLS context, idle connections) is the process's, borrowed:
+        # `close` leaves it open for the next transmission.
+        self._owns_http = connections is None or transport is not None
         try:
-            tls = tls_context(certificate, verify=verify, ca_bundle=ca_bundle) if secure else False
+            if self._owns_http:
+                tls = tls_context(certificate, verify=verify, ca_bundle=ca_bundle) if secure else False
+                self._http = httpx.Client(verify=tls, timeout=timeout, transport=transport,
+                                          headers={"User-Agent": "lojasync"})
+            else:
+                self._http = connections.client(certificate, secure=secure, verify=verify, ca_bundle=ca_bundle,
+                                                timeout=timeout)
         except (ssl.SSLError, OSError) as exc:
             raise SefazConfigurationError(reason=f"certificado ou cadeia TLS ilegível ({exc})") from None
-        self._http = httpx.Client(verify=tls, timeout=timeout, transport=transport,
-                                  headers={"User-Agent": "lojasync"})
 
     # SefazGateway
     def authorise(self, signed_nfe: bytes) -> SefazAnswer:
@@ -126,7 +135,8 @@ class SefazSoapClient:
         return content_answer
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> SefazSoapClient:
         return self

@@ -81,12 +81,15 @@ def generate_invoice(uow: ProcessingUnitOfWork, box: SecretBox, order_number: in
                      now: Clock = _now) -> InvoiceView:
     """A pending NF-e for the order: numbered, built, signed and valid against the schema; nothing moves."""
     with uow:
-        invoice, order = _generate(uow, box, order_number, actor, now())
+        invoice, order, _ = _generate(uow, box, order_number, actor, now())
+        uow.flush()  # the history's handler, run at commit, needs the NF-e's id
         uow.commit()
         return invoice_view(invoice, order)
 
 
 def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Who, moment: datetime):
+    """The new NF-e, sealed and added to the session but not flushed: the caller flushes once, when the
+    row is complete (one INSERT rather than an INSERT and an UPDATE of the XML)."""
     order, lines = order_to_process(uow, order_number, "a NF-e")
     company = uow.company.get(for_update=True)  # the number is taken under this lock
     inputs = draft_inputs(company, order, lines, uow.products.by_ids(line.product_id for line in lines), moment)
@@ -94,9 +97,8 @@ def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, acto
         raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
     invoice = Invoice(order, lines, company.environment, company.series, company.take_number())
     uow.invoices.add(invoice)
-    uow.flush()
     _seal(invoice, company, order, inputs, box, actor, moment)
-    return invoice, order
+    return invoice, order, company
 
 
 def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, actor: Who, moment: datetime) -> None:
@@ -145,22 +147,24 @@ def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order
     """Generate and transmit in one go (the batch, `orders invoice`): the NF-e is numbered, sealed and marked
     as being sent in one transaction, then sent, then SEFAZ's answer recorded."""
     with uow:
-        invoice, order = _generate(uow, box, order_number, actor, now())
-        claim = _claim(uow, box, sefaz, invoice, order, actor, now())
+        invoice, order, company = _generate(uow, box, order_number, actor, now())
+        claim = _claim(uow, box, sefaz, invoice, order, actor, now(), company)
+        uow.flush()  # the history's handler, run at commit, needs the NF-e's id
         uow.commit()
         invoice_id = invoice.id
     return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim), actor, now)
 
 
 def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Who,
-           moment: datetime) -> _Claim:
-    """Mark the NF-e as being sent, inside the caller's transaction (committed before SEFAZ is called)."""
+           moment: datetime, company: Company | None = None) -> _Claim:
+    """Mark the NF-e as being sent, inside the caller's transaction (committed before SEFAZ is called).
+    `company`: the one the caller already read (and locked) in this transaction."""
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
         raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
     if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
         raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id)
-    company = uow.company.get()
+    company = company or uow.company.get()
     if company is None:
         raise CompanyMissing()
     if sefaz.simulated and invoice.environment == "1":
@@ -214,8 +218,9 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
     outcome = outcome_of(answer)
     with uow:
         invoice = _invoice(uow, invoice_id)
-        # Locked: an import of the same order waits, then sees it processed (rule 7).
-        order = uow.orders.get(invoice.order_id, for_update=True)
+        # Locked: an import of the same order waits, then sees it processed (rule 7). Its lines are not
+        # read: the effects work from the NF-e's own lines.
+        order = uow.orders.get(invoice.order_id, for_update=True, lines=False)
         current = claim.key == invoice.access_key  # not rebuilt since this claim
         changed = False
         if outcome is Outcome.AUTHORISED:

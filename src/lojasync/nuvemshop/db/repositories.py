@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -29,6 +30,13 @@ from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventSt
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OriginRef
 from lojasync.shared.batching import chunks
+
+
+@functools.cache
+def _order_ref():
+    # Built once: every NF-e approval asks it, and building a select costs more than SQLite's answer.
+    return (select(order_bindings.c.store_id, order_bindings.c.external_id)
+            .where(order_bindings.c.order_id == bindparam("order_id")))
 
 
 class StoreRepository:
@@ -98,8 +106,7 @@ class BindingRepository:
 
     def order_ref(self, order_id: int) -> tuple[int, str] | None:
         """(store id, the order's id in the store) of an ERP order that came from a store, else None."""
-        row = self.session.execute(select(order_bindings.c.store_id, order_bindings.c.external_id)
-                                   .where(order_bindings.c.order_id == order_id)).first()
+        row = self.session.execute(_order_ref(), {"order_id": order_id}).first()
         return (row.store_id, row.external_id) if row else None
 
     def customers_by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict[str, CustomerBinding]:
