@@ -21,9 +21,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from lojasync.fiscal.sefaz import SefazConfigurationError, SefazSoapClient, SefazUnreachable, tls_context
+from lojasync.fiscal.sefaz.connections import SefazConnections
 from lojasync.simulators.sefaz import SefazSimulator
 
 from .documents import COMPANY, certificate
+
+OTHER_COMPANY = "34128745000152"
 
 
 def _server_certificate(folder: Path) -> tuple[Path, Path]:
@@ -53,6 +56,10 @@ class _TlsSefaz(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections += 1  # a handler per TCP (and TLS) connection
+
     def do_POST(self) -> None:
         self.server.peers.append(self.connection.getpeercert())
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -67,13 +74,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _KeepAliveHandler(_Handler):
+    protocol_version = "HTTP/1.1"  # as SEFAZ's servers: the connection stays open between requests
+
+
 @pytest.fixture(scope="module")
 def server_files(tmp_path_factory) -> tuple[Path, Path]:
     return _server_certificate(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture()
-def tls_sefaz(tmp_path: Path, server_files: tuple[Path, Path]) -> Iterator[tuple[str, Path, _TlsSefaz]]:
+@pytest.fixture(params=[_Handler])
+def tls_sefaz(request, tmp_path: Path, server_files: tuple[Path, Path]) -> Iterator[tuple[str, Path, _TlsSefaz]]:
     server_cert, server_key = server_files
     client_chain, _ = certificate(COMPANY).pem_pair()
     (tmp_path / "client-ca.pem").write_bytes(client_chain)  # the test A1 is self-signed: it is its own CA
@@ -81,9 +92,9 @@ def tls_sefaz(tmp_path: Path, server_files: tuple[Path, Path]) -> Iterator[tuple
     context.load_cert_chain(server_cert, server_key)
     context.verify_mode = ssl.CERT_REQUIRED
     context.load_verify_locations(tmp_path / "client-ca.pem")
-    server = _TlsSefaz(("127.0.0.1", 0), _Handler)
+    server = _TlsSefaz(("127.0.0.1", 0), request.param)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    server.peers, server.simulator = [], SefazSimulator()
+    server.peers, server.simulator, server.connections = [], SefazSimulator(), 0
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -127,3 +138,53 @@ def test_the_key_leaves_no_file_behind(tmp_path: Path, monkeypatch) -> None:
     assert list(tmp_path.iterdir()) == []
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+
+
+@pytest.mark.parametrize("tls_sefaz", [_KeepAliveHandler], indirect=True)
+def test_kept_connections_send_many_nfe_over_one_tls_handshake(tls_sefaz) -> None:
+    """A gateway per transmission, as the services make them, over the process's connections: the A1 is
+    presented once, not once per NF-e, and closing a gateway leaves the connection for the next one."""
+    url, server_cert, server = tls_sefaz
+    connections = SefazConnections()
+    try:
+        for _ in range(3):
+            with SefazSoapClient("PR", base_url=url, certificate=certificate(COMPANY), ca_bundle=server_cert,
+                                 timeout=5, connections=connections) as client:
+                assert client.service_status().status == "107"
+    finally:
+        connections.close()
+    assert len(server.peers) == 3 and server.connections == 1
+    subject = {name: value for rdn in server.peers[0]["subject"] for name, value in rdn}
+    assert subject["commonName"] == f"LOJA DE TESTE LTDA:{COMPANY}"
+
+
+@pytest.mark.parametrize("tls_sefaz", [_KeepAliveHandler], indirect=True)
+def test_each_certificate_goes_on_its_own_connection(tls_sefaz) -> None:
+    """Another company's A1 (or a renewed one) is presented on a connection of its own, never sent down the
+    kept one: here the server trusts only the first company's, so the other is refused at the handshake,
+    and the first company's kept connection carries on."""
+    url, server_cert, server = tls_sefaz
+    connections = SefazConnections()
+    try:
+        for cnpj in (COMPANY, OTHER_COMPANY, COMPANY):
+            with SefazSoapClient("PR", base_url=url, certificate=certificate(cnpj), ca_bundle=server_cert,
+                                 timeout=5, connections=connections) as client:
+                if cnpj == OTHER_COMPANY:
+                    with pytest.raises(SefazUnreachable):
+                        client.service_status()
+                else:
+                    assert client.service_status().status == "107"
+    finally:
+        connections.close()
+    assert len(server.peers) == 2 and server.connections == 1
+
+
+def test_a_closed_set_of_connections_opens_new_ones() -> None:
+    connections = SefazConnections()
+    first = connections.client(None, secure=False, verify=True, ca_bundle=None, timeout=5)
+    assert connections.client(None, secure=False, verify=True, ca_bundle=None, timeout=5) is first
+    assert connections.client(None, secure=False, verify=True, ca_bundle=None, timeout=9) is not first
+    connections.close()
+    assert first.is_closed
+    assert connections.client(None, secure=False, verify=True, ca_bundle=None, timeout=5) is not first
+    connections.close()
