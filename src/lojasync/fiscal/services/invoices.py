@@ -92,13 +92,20 @@ def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, acto
     row is complete (one INSERT rather than an INSERT and an UPDATE of the XML)."""
     order, lines = order_to_process(uow, order_number, "a NF-e")
     company = uow.company.get(for_update=True)  # the number is taken under this lock
-    inputs = draft_inputs(company, order, lines, uow.products.by_ids(line.product_id for line in lines), moment)
+    inputs = draft_inputs(company, order, lines, _products(uow, order, lines), moment)
     if inputs.problems:
         raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
     invoice = Invoice(order, lines, company.environment, company.series, company.take_number())
     uow.invoices.add(invoice)
     _seal(invoice, company, order, inputs, box, actor, moment)
     return invoice, order, company
+
+
+def _products(uow: ProcessingUnitOfWork, order, lines) -> dict:
+    """The lines' products: those the order's lines were read with, the others (if any) asked for."""
+    attached = {line.product.id: line.product for line in order.lines if getattr(line, "product", None) is not None}
+    missing = [line.product_id for line in lines if line.product_id not in attached]
+    return {**attached, **uow.products.by_ids(missing)} if missing else attached
 
 
 def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, actor: Who, moment: datetime) -> None:
