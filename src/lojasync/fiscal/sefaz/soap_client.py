@@ -36,7 +36,9 @@ class SefazSoapClient:
 
     `base_url` replaces the national URL table (each service at `{base_url}/{Service}`): the simulator on
     127.0.0.1, plain HTTP. Without it the real authoriser of `uf` is used, which requires `certificate`
-    (the company's A1, presented as TLS client certificate).
+    (the company's A1, presented as TLS client certificate). With `connections` (the process's kept
+    connections, `fiscal.sefaz.connections`) the HTTP client is borrowed from them and `close` leaves it
+    open for the next transmission; a `transport` (tests) always gets a client of its own.
     """
 
     def __init__(self, uf: str, environment: Environment = Environment.HOMOLOGATION, *,
@@ -58,8 +60,6 @@ class SefazSoapClient:
         self.poll_interval = poll_interval
         self._sleep = sleep
         secure = base_url is None or base_url.lower().startswith("https:")
-        # With `connections` the HTTP client (TLS context, idle connections) is the process's, borrowed:
-        # `close` leaves it open for the next transmission.
         self._owns_http = connections is None or transport is not None
         try:
             if self._owns_http:
