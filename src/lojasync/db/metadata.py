@@ -33,3 +33,14 @@ def timestamps() -> list[Column]:
         Column("created_at", UTCDateTime, nullable=False, default=utcnow),
         Column("updated_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),
     ]
+
+
+def objects_of(dialect: str):
+    """Alembic's `include_object` for a database of `dialect`: leaves out what the tables declare for another
+    database only (an index with `.ddl_if(dialect=...)`), which autogenerate would otherwise ask to create."""
+
+    def include(item, name, type_, reflected, compare_to) -> bool:
+        only = getattr(item, "_ddl_if", None)   # where SQLAlchemy keeps `.ddl_if()`: it has no public reader
+        return only is None or only.dialect is None or only.dialect == dialect
+
+    return include

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from lojasync.db.metadata import metadata, sentinel, timestamps, utcnow
+from lojasync.db.trigram import INDEXED, SCHEMA
 from lojasync.db.types import AddressJSON, MoneyCents, UTCDateTime
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.status import OrderStatus
@@ -99,6 +100,9 @@ orders = Table(
     # A text search reads this index, not the orders' rows (a tenth of the pages), filtered by status or period.
     Index("ix_orders_search", "search_name", "search_document", "origin_number", "customer_id", "status",
           "placed_at"),
+    # PostgreSQL answers LIKE '%...%' from these (with pg_trgm; lojasync.db.trigram, migration 0015).
+    *(Index(name, column, postgresql_using="gin", postgresql_ops={column: f"{SCHEMA}.gin_trgm_ops"})
+      .ddl_if(dialect="postgresql") for column, name in INDEXED.items()),
 )
 
 order_lines = Table(

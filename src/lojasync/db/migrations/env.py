@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from lojasync.db.metadata import metadata
+from lojasync.db.metadata import metadata, objects_of
 
 config = context.config
 
@@ -21,6 +21,7 @@ def run_migrations_online() -> None:
             # Every module's tables, when the caller imported them (autogenerate compares against these).
             target_metadata=config.attributes.get("metadata", metadata),
             render_as_batch=sqlite,
+            include_object=objects_of(connection.dialect.name),
             compare_type=True,
         )
         try:
