@@ -109,6 +109,18 @@ def test_filters_and_pages(app, orders):
     assert beyond.items == [] and beyond.total == 6
 
 
+def test_a_text_search_in_pages(app, orders):
+    # The count and the page come from one query: every page agrees with the whole list, past the last too.
+    everything = numbers(app, OrderFilter(text="a"), per_page=None)
+    assert len(everything) == 5
+    pages = [find_orders(app.read_uow(), OrderFilter(text="a"), page=n, per_page=2) for n in (1, 2, 3, 4)]
+    assert [[o["number"] for o in p.items] for p in pages] == [everything[:2], everything[2:4], everything[4:], []]
+    assert {(p.total, p.pages) for p in pages} == {(5, 3)}
+    assert find_orders(app.read_uow(), OrderFilter(text="ninguém"), page=1, per_page=2).total == 0
+    mine = search_store_orders(app.read_uow(), OrderFilter(text="a"), "1234567", 2, 2)   # "zé" is the other's
+    assert mine.total == 4 and [o["number"] for o in mine.items] == [orders["bob"], orders["ana"]]
+
+
 def test_one_stores_orders_and_its_numbers(app, orders):
     mine = search_store_orders(app.read_uow(), OrderFilter(text="ana"), "1234567", 1, 10)
     assert [o["number"] for o in mine.items] == [orders["ana"]] and mine.total == 1
