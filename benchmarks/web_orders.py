@@ -80,7 +80,8 @@ class Filler:
         rng = self.rng
         return f"{rng.choice(self.first)} {rng.choice(self.last)} {rng.choice(self.last)}"
 
-    def fill(self, engine) -> dict:
+    def fill(self, engine, access_token: str) -> dict:
+        """Fill the database; `access_token` is the stores' token as kept (encrypted with the data folder's key)."""
         rng, count = self.rng, self.count
         customer_count = max(count * 6 // 10, 1)
         people = [(i + 1, cpf(100_000_000 + i * 7919 % 800_000_000), self.name()) for i in range(customer_count)]
@@ -88,7 +89,7 @@ class Filler:
                    for i in range(500)]
         with engine.begin() as conn:
             conn.execute(insert(stores), [{"id": n + 1, "external_id": external, "name": f"Loja {n + 1}",
-                                           "api_url": "http://127.0.0.1:9/2025-03", "access_token": "bench"}
+                                           "api_url": "http://127.0.0.1:9/2025-03", "access_token": access_token}
                                           for n, external in enumerate(STORES)])
             _bulk(conn, products, [{"id": pid, "sku": sku, "name": name, "price": price, "created_by_store": False}
                                    for pid, sku, name, price in catalog])
@@ -231,7 +232,7 @@ def run(orders_count: int, requests: int, database_url: str | None, seed: int) -
     with tempfile.TemporaryDirectory() as workdir, _database(database_url, Path(workdir)) as url:
         begun = time.perf_counter()
         app = bootstrap(Settings(data_dir=Path(workdir), database_url=url))
-        found = Filler(orders_count, seed).fill(app.engine)
+        found = Filler(orders_count, seed).fill(app.engine, app.cipher.encrypt("bench"))
         filled = time.perf_counter() - begun
         add_user(app.accounts_uow(), EMAIL, PASSWORD)
         token, _ = add_token(app.accounts_uow(), "benchmark")
