@@ -43,7 +43,7 @@ from lojasync.db.tables import customers, order_lines, orders, products
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web.app import create_app
 from lojasync.nuvemshop.db.tables import order_bindings, stores
-from lojasync.serving import BackgroundServer
+from lojasync.serving import BackgroundServer, settle_startup_heap
 from lojasync.settings import Settings
 
 BATCH = 5000
@@ -237,7 +237,9 @@ def run(orders_count: int, requests: int, database_url: str | None, seed: int) -
         add_user(app.accounts_uow(), EMAIL, PASSWORD)
         token, _ = add_token(app.accounts_uow(), "benchmark")
         results, clock = [], StatementClock(app.engine)
-        with BackgroundServer(create_app(app, TaskQueue(app))) as server:
+        web = create_app(app, TaskQueue(app))
+        settle_startup_heap()   # as `lojasync serve` does before it answers
+        with BackgroundServer(web) as server:
             pages = logged_in_client(server.url)
             api = httpx.Client(base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
             has_page = pages.get("/pedidos").status_code == 200

@@ -27,7 +27,14 @@ def serve(
     from lojasync.entrypoints.queue_watch import QueueOutage, queue_problem
     from lojasync.entrypoints.web.app import create_app, create_metrics_app
     from lojasync.nuvemshop.services.install_invite import setup_warnings
-    from lojasync.serving import BackgroundServer, ConnectionLimits, bind_socket, descriptor_budget, uvicorn_server
+    from lojasync.serving import (
+        BackgroundServer,
+        ConnectionLimits,
+        bind_socket,
+        descriptor_budget,
+        settle_startup_heap,
+        uvicorn_server,
+    )
 
     app = container(create=True)  # serve may start a new data folder (the embedded setup)
     settings = app.settings
@@ -92,6 +99,7 @@ def serve(
         # own_logging: uvicorn's records go through our handler, which masks tokens and documents.
         server = uvicorn_server(create_app(app, queue), host=host, port=port, limits=limits, own_logging=True,
                                 graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+        settle_startup_heap()
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl+C it caught, once stopped
             server.run(sockets=[listening])
         if not server.started:
