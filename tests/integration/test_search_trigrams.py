@@ -1,4 +1,4 @@
-"""PostgreSQL's trigram indexes for the order search (migration 0015, `lojasync.db.trigram`): a server where
+"""PostgreSQL's trigram indexes for the order search (migration 0016, `lojasync.db.trigram`): a server where
 `pg_trgm` cannot be created still migrates and searches, and says so once; an extension installed elsewhere is
 used where it is; two databases migrated at once both end with the extension. Each test has a database of its
 own: the test session's shares the extension with every other session."""

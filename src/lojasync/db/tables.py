@@ -100,7 +100,7 @@ orders = Table(
     # A text search reads this index, not the orders' rows (a tenth of the pages), filtered by status or period.
     Index("ix_orders_search", "search_name", "search_document", "origin_number", "customer_id", "status",
           "placed_at"),
-    # PostgreSQL answers LIKE '%...%' from these (with pg_trgm; lojasync.db.trigram, migration 0015).
+    # PostgreSQL answers LIKE '%...%' from these (with pg_trgm; lojasync.db.trigram, migration 0016).
     *(Index(name, column, postgresql_using="gin", postgresql_ops={column: f"{SCHEMA}.gin_trgm_ops"})
       .ddl_if(dialect="postgresql") for column, name in INDEXED.items()),
 )

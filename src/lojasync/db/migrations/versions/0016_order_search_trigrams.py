@@ -1,7 +1,7 @@
 """order search: trigram (GIN) indexes on the search columns on PostgreSQL, when pg_trgm can be created
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30 19:00:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ from alembic import op
 from lojasync.db.trigram import INDEXED, index_statements, trigram_schema
 
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
