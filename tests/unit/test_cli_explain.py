@@ -24,3 +24,19 @@ def test_messages_and_resolutions_name_no_command_the_terminal_adds_it():
     for error in (CompanyMissing(), InvoiceNotFound(invoice_id=4)):
         assert "lojasync" not in error.message + error.resolution
         assert "No terminal: lojasync " in explain(error)
+
+
+def test_a_gap_list_keeps_its_commands_apart_for_the_terminal():
+    from lojasync.fiscal.errors import DocumentNotPossible
+    from lojasync.shared.errors import Gap
+
+    error = DocumentNotPossible("a NF-e", 5, [
+        Gap("pedido sem cliente com CPF/CNPJ: vincule um cliente na página do pedido",
+            "lojasync orders link-customer 5 --tax-id CPF/CNPJ"),
+        "cliente sem endereço: a NF-e precisa do endereço do destinatário",
+        Gap("empresa sem CNPJ (Configurações)", "lojasync company set"),
+        Gap("empresa sem IE (Configurações)", "lojasync company set"),   # one command, said once
+    ])
+    assert "lojasync" not in error.message + error.resolution          # what the pages show
+    assert explain(error).splitlines()[-2:] == ["No terminal: lojasync orders link-customer 5 --tax-id CPF/CNPJ",
+                                                "No terminal: lojasync company set"]

@@ -285,6 +285,7 @@ def test_every_gap_that_keeps_the_nfe_from_being_generated_is_listed(app, logged
     # Nothing about the items left out: no "no items", no discount greater than goods of R$ 0,00.
     assert not any("não tem itens" in p or "maior que o valor" in p for p in problems), problems
     assert "Resolução:" in answer.text and "Traceback" not in answer.text
+    assert "no terminal" not in answer.text.lower() and "lojasync company" not in answer.text   # the page's words
 
 
 def test_a_store_filter_of_a_store_not_connected_is_left_out_and_said(app, logged_in, store_id):

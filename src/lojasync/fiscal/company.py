@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from lojasync.shared.errors import Gap
+
 # NF-e 4.00, tag CRT.
 SIMPLES_NACIONAL = 1
 REGIME_NORMAL = 3
@@ -79,11 +81,12 @@ class Company:
     def problems(self, now: datetime) -> list[str]:
         """What is missing for this company to issue an NF-e, in Portuguese (empty when ready)."""
         missing = [label for attr, label in _REQUIRED if not getattr(self, attr)]
-        problems = ([f"empresa sem {', '.join(missing)} (Configurações; no terminal: lojasync company set)"]
+        problems = ([Gap(f"empresa sem {', '.join(missing)} (Configurações)", "lojasync company set")]
                     if missing else [])
         if not self.certificate:
-            problems.append("empresa sem certificado A1 (Configurações → certificado; no terminal: lojasync company "
-                            "certificate ARQUIVO --password SENHA, ou --test para um de teste em homologação)")
+            problems.append(Gap("empresa sem certificado A1 (Configurações → certificado)",
+                                "lojasync company certificate ARQUIVO --password SENHA (ou --test para um de teste "
+                                "em homologação)"))
         elif self.certificate_not_after is not None and self.certificate_not_after <= now:
             problems.append(f"certificado A1 vencido em {self.certificate_not_after:%d/%m/%Y}: instale um novo")
         elif self.certificate_is_test and self.in_production:

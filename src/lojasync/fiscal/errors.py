@@ -24,6 +24,8 @@ class DocumentNotPossible(LojasyncError):
     def __init__(self, document: str, order_number: int, problems: list[str]) -> None:
         super().__init__(document=document, order_number=order_number, problems="; ".join(problems))
         self.problems = list(problems)
+        commands = (getattr(p, "terminal", None) for p in problems)
+        self.terminal_commands = tuple(dict.fromkeys(c for c in commands if c))
 
 
 class SaleNotFound(LojasyncError):

@@ -33,6 +33,18 @@ class Action(StrEnum):
     DISCARD_INVOICE = "discard_invoice"  # descartar a NF-e pendente ou rejeitada
 
 
+class Gap(str):
+    """One thing that keeps something from being done, in words a person reads on a page or in the terminal,
+    with the terminal command that fixes it, when there is one, kept apart (the CLI adds it; pages do not)."""
+
+    terminal: str | None
+
+    def __new__(cls, text: str, terminal: str | None = None) -> Gap:
+        gap = super().__new__(cls, text)
+        gap.terminal = terminal
+        return gap
+
+
 class LojasyncError(Exception):
     """Base of every error meant for a person.
 
@@ -47,6 +59,9 @@ class LojasyncError(Exception):
     action: Action | None = None
     # Transient (the store is down, another worker holds the store): trying again later may work.
     retryable: bool = False
+    # Commands, beyond the action's, that fix parts of this error from the terminal (filled in); the pages
+    # show their own buttons and never these.
+    terminal_commands: tuple[str, ...] = ()
 
     def __init__(self, message: str | None = None, *, resolution: str | None = None, action: Action | None = None,
                  retryable: bool | None = None, **params: Any) -> None:

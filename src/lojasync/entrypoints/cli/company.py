@@ -110,5 +110,7 @@ def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> Non
         console.print(f"[yellow]Atenção:[/] {warning}", highlight=False)
     if view.problems:
         console.print("[yellow]Para emitir NF-e falta:[/] " + "; ".join(view.problems), highlight=False)
+        for command in dict.fromkeys(c for c in (getattr(p, "terminal", None) for p in view.problems) if c):
+            console.print(f"No terminal: {command}", highlight=False)
     else:
         console.print("Pronta para emitir NF-e.", highlight=False)

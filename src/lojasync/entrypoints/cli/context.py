@@ -103,6 +103,7 @@ def explain(error: LojasyncError) -> str:
     if command:
         command = command.format_map(_Known(error.params))
         lines.append(f"No terminal: {command}")
+    lines.extend(f"No terminal: {extra}" for extra in error.terminal_commands)
     return "\n".join(lines)
 
 

@@ -26,7 +26,7 @@ from lojasync.fiscal.nfe_data import (
     TechnicalResponsible,
 )
 from lojasync.shared.address import Address, uf_of
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import Gap, LojasyncError
 
 BRASILIA = ZoneInfo("America/Sao_Paulo")
 
@@ -60,8 +60,8 @@ def recipient_of(order) -> tuple[Recipient | None, list[str]]:
     customer = order.customer
     if customer is None:
         why = f" ({order.customer_problem})" if order.customer_problem else ""
-        return None, [f"pedido sem cliente com CPF/CNPJ{why}: vincule um cliente na página do pedido (no terminal: "
-                      f"lojasync orders link-customer {order.id} --tax-id CPF/CNPJ)"]
+        return None, [Gap(f"pedido sem cliente com CPF/CNPJ{why}: vincule um cliente na página do pedido",
+                          f"lojasync orders link-customer {order.id} --tax-id CPF/CNPJ")]
     place = next((a for a in (customer.address, order.billing_address, order.shipping_address)
                   if a is not None and not a.is_empty()), None)
     if place is None:
@@ -89,9 +89,10 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company) -> tup
         product = products.get(line.product_id)
         ncm = (product.ncm if product is not None else None) or company.default_ncm
         if not ncm:
-            problems.append(f"produto {line.sku or line.product_id} sem NCM: informe-o nos dados fiscais do produto "
-                            "(Estoque) ou defina um NCM padrão da empresa (Configurações); no terminal: lojasync "
-                            f"products set {line.sku} --ncm NNNNNNNN ou lojasync company set --default-ncm NNNNNNNN")
+            problems.append(Gap(f"produto {line.sku or line.product_id} sem NCM: informe-o nos dados fiscais do "
+                                "produto (Estoque) ou defina um NCM padrão da empresa (Configurações)",
+                                f"lojasync products set {line.sku or 'SKU'} --ncm NNNNNNNN (ou lojasync company set "
+                                "--default-ncm NNNNNNNN)"))
             continue
         items.append(InvoiceItem(
             line.sku or str(line.product_id), line.name, ncm, Decimal(line.quantity), line.unit_price,
@@ -106,7 +107,7 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
                  now: datetime) -> DraftInputs:
     """Everything the NF-e needs, and every problem found on the way (company, customer, products, money)."""
     if company is None:
-        missing = ["empresa emitente não cadastrada (Configurações; no terminal: lojasync company set)"]
+        missing = [Gap("empresa emitente não cadastrada (Configurações)", "lojasync company set")]
         return DraftInputs(None, None, (), (), TaxSettings(), missing)
     problems = list(company.problems(now))
     issuer = issuer_of(company)
