@@ -44,6 +44,20 @@ def test_the_page_shows_the_ie_and_the_form_sets_and_clears_it(app, logged_in, s
     assert cleared.status_code == 303
     assert "inscrição estadual apagada (não contribuinte do ICMS)" in text_of(logged_in.get(f"/pedidos/{number}").text)
     assert show_order(app.uow(), number)["customer"]["state_registration"] is None
+    # The order's history says who changed it and what the NF-e makes of it, never the number itself.
+    changes = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "customer_registration"]
+    assert [e["message"] for e in changes] == [
+        "Inscrição estadual do cliente Papelaria Boa Vista Ltda alterada: era não contribuinte do ICMS, agora "
+        "contribuinte do ICMS.",
+        "Inscrição estadual do cliente Papelaria Boa Vista Ltda alterada: era contribuinte do ICMS, agora "
+        "contribuinte isento de inscrição estadual.",
+        "Inscrição estadual do cliente Papelaria Boa Vista Ltda alterada: era contribuinte isento de inscrição "
+        "estadual, agora não contribuinte do ICMS."]
+    assert {e["actor_name"] for e in changes} == {logged_in.user_email}
+    with app.read_uow() as uow:   # what is stored: references and kinds only
+        stored = [e.params for e in uow.order_history.for_order(number) if e.type == "customer_registration"]
+    assert stored[0] == {"customer_id": show_order(app.uow(), number)["customer"]["id"],
+                         "before": "non_contributor", "after": "contributor"}
 
 
 def test_an_invalid_ie_is_refused_in_portuguese_with_the_typed_value_kept(app, logged_in, store_id):

@@ -9,14 +9,16 @@ on an order's page, that order's address when the customer has none (what the NF
 from __future__ import annotations
 
 from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, InvalidTaxId, OrderNotFound
+from lojasync.sales.events import CustomerRegistrationSet
+from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
 from lojasync.sales.views import customer_details
-from lojasync.shared.state_registration import registration_to_keep
+from lojasync.shared.state_registration import contributor_of, registration_to_keep
 from lojasync.shared.tax_id import TaxId, parse_tax_id
 
 
 def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
-                           order_number: int | None = None) -> dict:
+                           order_number: int | None = None, actor: Who = Actor.OPERATOR) -> dict:
     """Keep `ie` (blank or None clears it) for the customer with this CPF/CNPJ, checked against their UF.
 
     With `order_number` the customer must be that order's, and the order's address stands in for a customer
@@ -28,7 +30,7 @@ def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
         reason = document.reason
         raise InvalidTaxId(reason=reason[0].upper() + reason[1:])
     with uow:
-        places = []
+        places, order = [], None
         if order_number is not None:
             order = uow.orders.get(order_number)
             if order is None:
@@ -42,7 +44,11 @@ def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
         # The NF-e's own order of preference (fiscal.services.invoice_draft.recipient_of).
         place = next((a for a in (customer.address, *places) if a is not None and not a.is_empty()), None)
         kept = registration_to_keep(ie, place.state if place is not None else None)
+        before = contributor_of(customer.state_registration)
         changed = customer.set_state_registration(kept)
+        if changed and order is not None:   # changed from an order's page: its history says who and what
+            order.record(CustomerRegistrationSet(order=order, actor=actor, customer=customer, before=before.value,
+                                                 after=contributor_of(kept).value))
         if changed:
             uow.commit()
         return {**customer_details(customer), "changed": changed}

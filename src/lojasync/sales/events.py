@@ -121,6 +121,17 @@ class ImportRecovered(OrderEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CustomerRegistrationSet(OrderEvent):
+    """A person set the customer's IE from this order. Kept: what the NF-e makes of it (indIEDest), not the
+    number itself (a rural producer's IE names a person)."""
+
+    history_type = HistoryType.CUSTOMER_REGISTRATION
+    customer: Customer
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CustomerLinked(OrderEvent):
     """A person linked the customer by hand; `previous_customer` is the one it replaced, if any."""
 

@@ -107,6 +107,7 @@ class HistoryType(StrEnum):
     STORE_UPDATE = "store_update"
     # back office
     CUSTOMER_LINKED = "customer_linked"
+    CUSTOMER_REGISTRATION = "customer_registration"
     ATTENTION_CLEARED = "attention_cleared"
     # LGPD
     LGPD_CUSTOMER_REDACT = "lgpd_customer_redact"

@@ -8,6 +8,7 @@ from typing import Any
 
 from lojasync.sales.history import ChangeKind, HistoryType, Level, ProcessedBy
 from lojasync.sales.status import OrderStatus
+from lojasync.shared.state_registration import Contributor
 from lojasync.shared.tax_id import CUSTOMER_PROBLEM_RESOLUTION, TaxIdProblemCode
 
 _FIELD_LABELS = {
@@ -133,6 +134,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"Cliente {n.customer(p.get('customer_id'))} ({n.documents.get(p.get('customer_id'), '?')}) "
         "vinculado manualmente"
         + (f" (substituiu {n.customer(p['previous_customer_id'])})." if p.get("previous_customer_id") else ".")),
+    HistoryType.CUSTOMER_REGISTRATION: lambda p, n: (
+        f"Inscrição estadual do cliente {n.customer(p.get('customer_id'))} alterada: era "
+        f"{_contributor(p.get('before'))}, agora {_contributor(p.get('after'))}."),
     HistoryType.ATTENTION_CLEARED: lambda p, n: "Atenção resolvida: marcado como conferido.",
     HistoryType.LGPD_CUSTOMER_REDACT: lambda p, n: (
         "Dados pessoais anonimizados a pedido do cliente (LGPD)." + _fiscal_kept(p)),
@@ -176,6 +180,13 @@ _LEVELS = {
 }
 
 
+def _contributor(kind: Any) -> str:
+    try:
+        return Contributor(kind).label
+    except ValueError:
+        return str(kind)
+
+
 def _money(names: Names, value: Any) -> str:
     return names.money(value) if value is not None else "?"
 
@@ -191,6 +202,7 @@ TYPE_LABELS = {
     HistoryType.UNKNOWN_SKU: "produto não encontrado", HistoryType.FAILED: "falha na importação",
     HistoryType.RECOVERED: "importação recuperada", HistoryType.ATTENTION: "precisa de atenção",
     HistoryType.STORE_UPDATE: "atualização da loja", HistoryType.CUSTOMER_LINKED: "cliente vinculado",
+    HistoryType.CUSTOMER_REGISTRATION: "IE do cliente",
     HistoryType.ATTENTION_CLEARED: "atenção resolvida",
     HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",

@@ -204,7 +204,8 @@ def customers_ie(
     if (ie is None or not ie.strip()) != clear:
         fail("Informe a inscrição estadual (ou ISENTO) ou --clear para apagá-la, um dos dois. Exemplos: lojasync "
              "customers ie 11.222.333/0001-81 110.042.490.114; lojasync customers ie 11222333000181 --clear.")
-    customer = set_state_registration(container().uow(), document, None if clear else ie, order_number=order)
+    customer = set_state_registration(container().uow(), document, None if clear else ie, order_number=order,
+                                      actor=terminal_person())
     if fmt is OutputFormat.JSON:
         print_json(customer)
         return

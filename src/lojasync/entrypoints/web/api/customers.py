@@ -12,7 +12,9 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiModel
+from lojasync.entrypoints.web.auth import api_person
 from lojasync.sales.customer_registration import set_state_registration
+from lojasync.sales.history import Person
 
 router = api_router("/customers", "Clientes")
 
@@ -44,6 +46,8 @@ class CustomerFiscalOut(ApiModel):
 @router.put("/{document}/ie", response_model=CustomerFiscalOut,
             summary="Grava ou apaga a inscrição estadual do cliente (vale para as NF-e geradas daqui em diante)")
 def put_state_registration(document: Document, body: Annotated[StateRegistrationIn, Body()],
-                           app: Container = Depends(container)) -> CustomerFiscalOut:
-    customer = set_state_registration(app.uow(), document, body.state_registration, order_number=body.order)
+                           app: Container = Depends(container),
+                           who: Person = Depends(api_person)) -> CustomerFiscalOut:
+    customer = set_state_registration(app.uow(), document, body.state_registration, order_number=body.order,
+                                      actor=who)
     return CustomerFiscalOut.model_validate(customer)

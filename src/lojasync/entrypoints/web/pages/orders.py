@@ -141,7 +141,8 @@ def order_customer_ie(request: Request, number: PageId, cpf_cnpj: Annotated[str,
     """Set or clear the inscrição estadual of the order's customer (`customers ie`); the order's address checks
     it when the customer record has none."""
     try:
-        customer = set_state_registration(request.app.state.container.uow(), cpf_cnpj, ie, order_number=number)
+        customer = set_state_registration(request.app.state.container.uow(), cpf_cnpj, ie, order_number=number,
+                                          actor=page_person(request))
     except LojasyncError as exc:
         return _order_page(request, number, 422, ie_error=exc, ie_value=ie)
     ie_kept = customer["state_registration"]
