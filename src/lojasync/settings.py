@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     old_secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # A back-office session ends after this many minutes without a request (and 12 hours after the login anyway).
-    session_idle_minutes: int = Field(default=480, ge=1)
+    # At most the session's own 12 h: a longer idle limit means nothing (and a huge one overflows the clock).
+    session_idle_minutes: int = Field(default=480, ge=1, le=720)
 
     # SEFAZ: the embedded homologation simulator until the company switches to the real one ("real", with the
     # company's UF and environment). `sefaz_url` points at a `lojasync sefaz-simulator` already running.

@@ -93,7 +93,8 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
              "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
              "--zipcode", "01001-000", "--default-ncm", "61091000")
-    assert "certificado A1" in lojasync("orders", "invoice", str(order_number), expect=1)
+    refused = lojasync("orders", "invoice", str(order_number), expect=1)
+    assert "certificado A1" in refused and "No terminal: lojasync company certificate ARQUIVO" in refused
     assert "Certificado de TESTE instalado" in lojasync("company", "certificate", "--test")
 
     (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))

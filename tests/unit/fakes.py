@@ -86,7 +86,7 @@ class FakeProducts(_Rows):
 
 
 class FakeOrders(_Rows):
-    def get(self, number: int):
+    def get(self, number: int, *, for_update: bool = False, lines: bool = True):
         return next((o for o in self.rows if o.id == number), None)
 
     def list(self, status=None, needs_attention=None, without_customer=False, limit=None) -> list:

@@ -151,3 +151,29 @@ def test_a_disabled_user_with_a_device_cookie_is_answered_like_a_wrong_password(
     assert refused.status_code == wrong.status_code == 401
     assert "E-mail ou senha incorretos." in refused.text and "desativado" not in refused.text
 
+
+
+def test_paced_failures_of_a_device_still_add_up_to_distrust(app, operator, clock):
+    """Nine tries, then a quiet quarter of an hour, again and again: the device's count never starts over (the
+    account's would), so a stolen cookie's slow guesses end its trust all the same."""
+    for _ in range(10):
+        answer = log_in(operator, USER_EMAIL, WRONG)
+        assert answer.status_code in (401, 429)
+        clock.advance(seconds=int(answer.headers.get("retry-after", 0)) + 20 * 60)   # well past 15 quiet minutes
+    assert log_in(operator, USER_EMAIL, WRONG).status_code == 401
+    assert keys(app)["conta:" + USER_EMAIL] == 1   # no longer trusted: counted like an unknown browser
+
+
+def test_a_signing_key_that_cannot_be_read_does_not_refuse_a_right_password(app, operator, clock, monkeypatch):
+    """The device cookie is the throttle's convenience: with the app's key unreadable (lost, say), the right
+    password still opens a session, only without recognising or remembering the browser."""
+    from lojasync.crypto import SecretKeyLost
+
+    def lost(*args, **kwargs):
+        raise SecretKeyLost(path="/dados/secret.key")
+
+    monkeypatch.setattr(type(app.cipher), "sign", lost)
+    monkeypatch.setattr(type(app.cipher), "verify", lost)
+    answer = log_in(operator, USER_EMAIL, USER_PASSWORD)
+    assert answer.status_code == 303 and answer.cookies.get(SESSION_COOKIE)
+    assert "secret.key" not in answer.text

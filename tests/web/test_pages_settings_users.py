@@ -246,11 +246,14 @@ def test_wrong_confirmations_are_throttled_without_locking_the_login(app, clock,
     add_user(app.accounts_uow(), OTHER, OTHER_PASSWORD)
     path, (form, _, field) = "/configuracoes/usuarios/desativar", FORMS["/configuracoes/usuarios/desativar"]
     answers = [post(logged_in, csrf_of, path, {**form, field: f"tentativa-{n}-errada"}) for n in range(5)]
-    assert [a.status_code for a in answers] == [422] * 5
+    # The fifth starts the wait and says so: 429 with Retry-After, as the login answers its own throttle.
+    assert [a.status_code for a in answers] == [422] * 4 + [429]
     assert "Muitas confirmações de senha erradas. Aguarde 1 minuto" in text_of(answers[-1].text)
+    assert answers[-1].headers["retry-after"] == "60"
     # Blocked: even the right password is not checked now...
     blocked = post(logged_in, csrf_of, path, form)
-    assert blocked.status_code == 422 and "Muitas confirmações" in text_of(blocked.text)
+    assert blocked.status_code == 429 and "Muitas confirmações" in text_of(blocked.text)
+    assert 0 < int(blocked.headers["retry-after"]) <= 60
     assert users_of(app)[OTHER].active
     # ...but whoever holds this session has not locked the person out of logging in.
     assert can_log_in(logged_in, logged_in.user_email, USER_PASSWORD)

@@ -121,3 +121,17 @@ def test_the_setting_is_read_from_the_environment_and_checked(monkeypatch):
     monkeypatch.setenv("LOJASYNC_SESSION_IDLE_MINUTES", "0")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_the_pages_own_refreshes_do_not_keep_an_idle_session_open(app, signed_in, clock):
+    """Pedidos/Orçamentos left open on the counter refreshes its table every few seconds by itself (htmx, with
+    the poll header): served, but not use. Eight hours of nothing but refreshes end the session."""
+    page = signed_in.get("/pedidos")
+    assert 'hx-headers=\'{"X-Lojasync-Poll": "1"}\'' in page.text
+    for _ in range(15):                              # 7 h 30 min of refreshes: still served
+        clock.advance(minutes=30)
+        assert signed_in.get("/pedidos/tabela", headers={"X-Lojasync-Poll": "1"}).status_code == 200
+    clock.advance(minutes=31)                        # 8 h 01 min since the person's last request
+    answer = signed_in.get("/pedidos/tabela", headers={"X-Lojasync-Poll": "1"})
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    assert IDLE_MESSAGE in signed_in.get(answer.headers["location"]).text

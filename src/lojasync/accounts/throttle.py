@@ -30,6 +30,8 @@ class ThrottlePolicy:
     quiet_window: timedelta
     first_delay: timedelta
     max_delay: timedelta
+    # False: the count never starts over after a quiet window (only a successful login clears it).
+    forgets: bool = True
 
     def delay_after(self, failures: int) -> timedelta | None:
         """How long the key is blocked after its `failures`-th failure (None while still free)."""
@@ -42,8 +44,10 @@ class ThrottlePolicy:
 # One person mistyping: 5 tries. An office behind one address (NAT) has several people: 20 tries.
 ACCOUNT_POLICY = ThrottlePolicy(5, timedelta(minutes=15), timedelta(minutes=1), timedelta(hours=1))
 ADDRESS_POLICY = ThrottlePolicy(20, timedelta(minutes=15), timedelta(minutes=1), timedelta(hours=1))
-# A known device is one person mistyping, like an account.
-DEVICE_POLICY = ThrottlePolicy(5, timedelta(minutes=15), timedelta(minutes=1), timedelta(hours=1))
+# A known device is one person mistyping, like an account, but its count does not start over after a quiet
+# quarter of an hour: a stolen cookie's paced guesses add up to DEVICE_TRUST_FAILURES (only a day without any
+# try, when the row is forgotten, starts it over: nine guesses a day at most).
+DEVICE_POLICY = ThrottlePolicy(5, timedelta(minutes=15), timedelta(minutes=1), timedelta(hours=1), forgets=False)
 # Five free failures and five slowed ones (1+2+4+8 minutes of waiting between them): then the device's
 # cookie is no longer believed.
 DEVICE_TRUST_FAILURES = 10
@@ -95,7 +99,7 @@ class LoginAttempts:
         # Quiet since the last failure or, when blocked, since the block ended: waiting out a long block is
         # not a quiet window.
         quiet_since = max(self.last_failure_at, self.blocked_until or self.last_failure_at)
-        if now - quiet_since > policy.quiet_window:
+        if policy.forgets and now - quiet_since > policy.quiet_window:
             self.failures = 0
         self.failures += 1
         self.last_failure_at = now

@@ -39,7 +39,8 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
         reason = document.reason
         raise InvalidTaxId(reason=reason[0].upper() + reason[1:])
     with uow:
-        order = uow.orders.get(number)
+        # Locked: an NF-e authorised meanwhile (which fixes the customer) is seen, not written over (PostgreSQL).
+        order = uow.orders.get(number, for_update=True)
         if order is None:
             raise OrderNotFound(number=number)
         current = order.customer

@@ -29,7 +29,8 @@ class OriginRef:
 
 
 class OrderRepository(Protocol):
-    def get(self, number: int) -> Order | None: ...
+    # for_update: locked until the transaction ends (PostgreSQL); lines=False: without reading its lines.
+    def get(self, number: int, *, for_update: bool = False, lines: bool = True) -> Order | None: ...
 
     def list(self, status: OrderStatus | None = None, needs_attention: bool | None = None,
              without_customer: bool = False, limit: int | None = None) -> list[Order]: ...

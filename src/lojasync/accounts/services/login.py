@@ -14,6 +14,7 @@ the answer never confirms that a guessed password was right.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +38,9 @@ from lojasync.accounts.throttle import (
 )
 from lojasync.accounts.tokens import digest, new_secret
 from lojasync.accounts.users import normalize_email
-from lojasync.shared.errors import WriteConflict
+from lojasync.shared.errors import LojasyncError, WriteConflict
+
+log = logging.getLogger("lojasync.accounts")
 
 
 def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | None,
@@ -48,7 +51,7 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
     carries the device cookie to send back."""
     now = now or utc_now()
     login = _login_name(email)
-    device = recognised_device(signer, device_cookie, login, now) if signer is not None else None
+    device = _device_of(signer, device_cookie, login, now)
     counted = _record_failure(uow, login, address, device, now)
     password_hash = counted.password_hash
     if not verify_password(password_hash, password):
@@ -78,8 +81,30 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
         uow.commit()
         signed = SignedIn(user_id=user.id, email=user.email, session_id=session.id, csrf_token=session.csrf_token,
                           expires_at=session.expires_at, last_seen_at=now)
-    cookie = remember_device(signer, device_cookie, login, now) if signer is not None else None
+    cookie = _remembered(signer, device_cookie, login, now)
     return NewSession(token=token, user=signed, device_cookie=cookie)
+
+
+# The device cookie is a convenience of the throttle: a signing key that cannot be read (lost, unreadable) must
+# not turn every correct password into a refusal. Without it, the browser is simply not recognised.
+def _device_of(signer: Signer | None, cookie: str | None, login: str, now: datetime) -> Device | None:
+    if signer is None:
+        return None
+    try:
+        return recognised_device(signer, cookie, login, now)
+    except (LojasyncError, OSError) as exc:
+        log.warning("device cookie not checked", extra={"error_class": type(exc).__name__})
+        return None
+
+
+def _remembered(signer: Signer | None, cookie: str | None, login: str, now: datetime) -> str | None:
+    if signer is None:
+        return None
+    try:
+        return remember_device(signer, cookie, login, now)
+    except (LojasyncError, OSError) as exc:
+        log.warning("device cookie not issued", extra={"error_class": type(exc).__name__})
+        return None
 
 
 def log_out(uow: AccountsUnitOfWork, token: str | None) -> bool:

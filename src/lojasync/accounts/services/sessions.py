@@ -40,10 +40,12 @@ def signed_in(uow: AccountsUnitOfWork, token: str | None, now: datetime | None =
 
 
 def recognise_session(reader: AccountsUnitOfWork, writer: Callable[[], AccountsUnitOfWork], token: str | None,
-                      now: datetime | None = None, idle_timeout: timedelta = SESSION_IDLE_TIMEOUT) -> SessionCheck:
+                      now: datetime | None = None, idle_timeout: timedelta = SESSION_IDLE_TIMEOUT, *,
+                      by_person: bool = True) -> SessionCheck:
     """A request's session (every page and API call): looked up with `reader`, which never waits for a
     writer; a unit of work from `writer` records the request's time when the stored one is a minute old, or
-    deletes the session when it was idle too long."""
+    deletes the session when it was idle too long. A request the page makes by itself (`by_person` False: the
+    list refreshing every few seconds) is served but is not use: a page left open all night still goes idle."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return SessionCheck(None)
     now = now or utc_now()
@@ -53,11 +55,14 @@ def recognise_session(reader: AccountsUnitOfWork, writer: Callable[[], AccountsU
     if found is None:
         return SessionCheck(None)
     if is_idle(found.last_seen_at, now, idle_timeout):
-        with writer() as uow:
-            uow.web_sessions.delete(token_hash)
-            uow.commit()
+        try:
+            with writer() as uow:
+                uow.web_sessions.delete(token_hash)
+                uow.commit()
+        except WriteConflict:
+            pass   # refused all the same; a later request, or the next login's cleanup, deletes it
         return SessionCheck(None, idle=True)
-    if needs_touch(found.last_seen_at, now):
+    if by_person and needs_touch(found.last_seen_at, now):
         try:
             with writer() as uow:
                 uow.web_sessions.touch(found.session_id, now, LAST_SEEN_PRECISION)

@@ -63,6 +63,8 @@ def invoice(
         for item in report.items:
             if item.error:
                 console.print(f"[red]Pedido {item.order_number}:[/] {item.error}", highlight=False)
+                for command in item.refusal.terminal if item.refusal else ():
+                    console.print(f"  No terminal: {command}", highlight=False)
         if report.not_sent:
             console.print(f"[yellow]{formats.number(len(report.not_sent))} não transmitida(s): SEFAZ fora do ar, "
                           "transmita depois[/] (geradas e pendentes; quando a SEFAZ voltar: "

@@ -35,6 +35,8 @@ LOGIN_CSRF_COOKIE = "lojasync_csrf_login"
 DEVICE_COOKIE = "lojasync_aparelho"
 DEVICE_COOKIE_PATH = "/login"
 IDLE_MESSAGE = "Sua sessão expirou por inatividade. Entre novamente."
+# Sent by the pages' own periodic refreshes (htmx polling): served, but not counted as the person's use.
+POLL_HEADER = "x-lojasync-poll"
 # Methods that change nothing: an API call with the session cookie needs no CSRF header for them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -240,7 +242,7 @@ def _session_user(request: Request) -> WebUser | None:
         return None
     container = request.app.state.container
     check = recognise_session(container.accounts_read_uow(), container.accounts_uow, token, now(request),
-                              idle_timeout(request))
+                              idle_timeout(request), by_person=request.headers.get(POLL_HEADER) != "1")
     request.state.session_idle = check.idle
     found = check.user
     if found is None:

@@ -41,6 +41,7 @@ class Refusal:
     code: str
     message: str
     resolution: str
+    terminal: tuple[str, ...] = ()   # the commands that fix it from the terminal (the CLI prints them)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             sefaz_down = sefaz_down or (approve and isinstance(exc, SEFAZ_DOWN))
             item = BatchItem(number, _invoice_made(uow_factory(), number, known),
                              f"{exc.message} {exc.resolution}".strip(), refusal=Refusal(exc.code, exc.message,
-                                                                                         exc.resolution))
+                                                                                         exc.resolution,
+                                                                                         exc.terminal_commands))
         except Exception as exc:  # one order's defect must not stop the others' invoices (logged in full)
             log.exception("invoicing an order failed", extra={"order_number": number})
             item = BatchItem(number, _invoice_made(uow_factory(), number, known),

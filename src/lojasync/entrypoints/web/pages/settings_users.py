@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from lojasync.accounts.errors import ConfirmationThrottled
 from lojasync.accounts.passwords import generate_password
 from lojasync.accounts.services.reauth import confirm_password
 from lojasync.accounts.services.users import add_user, disable_user, enable_user, set_password
@@ -64,7 +65,7 @@ def user_add(request: Request, me: PageUser, email: Annotated[str, Form()] = "",
         secret, generated = _chosen_password(senha_usuario, senha_usuario_repetida, gerar)
         user = add_user(container.accounts_uow(), email, secret)
     except LojasyncError as exc:
-        return settings_view(request, 422, errors={"user_add": exc}, user_add_email=email)
+        return _refused(request, exc, errors={"user_add": exc}, user_add_email=email)
     if generated:
         # Shown on this answer itself, never put in the flash cookie: the password is not stored anywhere
         # (render sends no-store), and a reload does not show it again.
@@ -83,7 +84,7 @@ def user_disable(request: Request, me: PageUser, email: Annotated[str, Form()] =
         _confirm(request, me, sua_senha)
         user, ended = disable_user(container.accounts_uow(), email)
     except LojasyncError as exc:
-        return settings_view(request, 422, errors={"user_action": exc})
+        return _refused(request, exc, errors={"user_action": exc})
     flash(request, f"Usuário {user.email} desativado; {_sessions(ended)}.", "success")
     return redirect(request, SECTION)
 
@@ -96,7 +97,7 @@ def user_enable(request: Request, me: PageUser, email: Annotated[str, Form()] = 
         _confirm(request, me, sua_senha)
         user = enable_user(container.accounts_uow(), email)
     except LojasyncError as exc:
-        return settings_view(request, 422, errors={"user_action": exc})
+        return _refused(request, exc, errors={"user_action": exc})
     flash(request, f"Usuário {user.email} reativado.", "success")
     return redirect(request, SECTION)
 
@@ -111,7 +112,7 @@ def user_password(request: Request, me: PageUser, usuario: Annotated[str, Form()
         secret, generated = _chosen_password(nova_senha, nova_senha_repetida, gerar)
         user, ended = set_password(container.accounts_uow(), usuario, secret)
     except LojasyncError as exc:
-        return settings_view(request, 422, errors={"user_password": exc}, user_password_email=usuario)
+        return _refused(request, exc, errors={"user_password": exc}, user_password_email=usuario)
     if _same(user.email, me.email):
         # The service ends every session of the user, this one included: log in again with the new password
         # (a generated one is still shown first, or it would be lost).
@@ -123,6 +124,16 @@ def user_password(request: Request, me: PageUser, usuario: Annotated[str, Form()
         return settings_view(request, 200, generated={"email": user.email, "password": secret, "ended": ended})
     flash(request, f"Senha de {user.email} trocada; {_sessions(ended)}.", "success")
     return redirect(request, SECTION)
+
+
+def _refused(request: Request, exc: LojasyncError, **context) -> Response:
+    """The page again with the error by its form: 422, or 429 with Retry-After while wrong confirmations of
+    the operator's own password wait (as the login answers its own throttle)."""
+    if isinstance(exc, ConfirmationThrottled):
+        response = settings_view(request, 429, **context)
+        response.headers["Retry-After"] = str(exc.params["seconds"])
+        return response
+    return settings_view(request, 422, **context)
 
 
 def _same(email: str, other: str) -> bool:
