@@ -22,6 +22,7 @@ from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.fiscal.effects import apply_effects, reverse_effects
 from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised, InvoiceCancelled
+from lojasync.fiscal.recipient_guard import customer_replaced
 from lojasync.nuvemshop.client.protocol import StoreClient
 from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
 from lojasync.nuvemshop.db.orm import start_mappers
@@ -38,7 +39,7 @@ from lojasync.nuvemshop.services.import_settings import (
 )
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import invoice_authorised, invoice_cancelled, stock_counted, stock_moved
-from lojasync.sales.events import OrderEvent
+from lojasync.sales.events import CustomerLinked, OrderEvent
 from lojasync.sales.handlers import write_history
 from lojasync.settings import Settings, load_settings
 from lojasync.shared.errors import LojasyncError
@@ -57,6 +58,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
         DocumentCancelled: [reverse_effects, stock_moved],
         StockCounted: [stock_counted],
+        CustomerLinked: [customer_replaced],
         OrderEvent: [write_history],
     })
 

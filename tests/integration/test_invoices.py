@@ -323,3 +323,21 @@ def test_each_environment_and_series_keeps_its_own_sequence_and_a_used_number_is
     assert set_company(app.uow(), CompanyData(series=1)).next_number == first.number + 1   # and back, no gap
     approve_invoice(app.uow(), app.cipher, sefaz, first.id)
     assert set_company(app.uow(), CompanyData(environment="producao")).next_number == 1
+
+
+def test_the_customer_of_an_order_with_an_nfe_waiting_or_standing_cannot_be_replaced(app, company, sefaz):
+    """The NF-e names the customer it was made for: replacing the order's customer while it is pending would
+    authorise it for someone the order no longer shows. Refused, nothing changed; after discarding, allowed."""
+    from lojasync.fiscal.errors import RecipientFixedByInvoice
+    from lojasync.sales.link_customer import link_customer
+
+    number = imported(app, id=2000000990)
+    before = show_order(app.uow(), number)["customer"]
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    with pytest.raises(RecipientFixedByInvoice) as refused:
+        link_customer(app.uow(), number, "390.533.447-05", "Ana Pereira", force=True)
+    assert f"NF-e nº {invoice.number}" in refused.value.message and "Descarte a NF-e" in refused.value.resolution
+    assert show_order(app.uow(), number)["customer"] == before
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")   # pending: discarded, nothing was authorised
+    linked = link_customer(app.uow(), number, "390.533.447-05", "Ana Pereira", force=True)
+    assert linked["changed"] and show_order(app.uow(), number)["customer"]["name"] == "Ana Pereira"

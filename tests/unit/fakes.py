@@ -322,6 +322,13 @@ class FakeStoreUpdates:
         return [StoreUpdate(**r) for r in self.rows.values() if r["store_id"] == store_id and r["status"] in statuses]
 
 
+class FakeInvoices(_Rows):
+    """NF-e by order: the fiscal handlers ask (a customer replaced while an NF-e stands is refused)."""
+
+    def for_order(self, order_id: int) -> list:
+        return [i for i in self.rows if i.order_id == order_id]
+
+
 class FakeUnitOfWork:
     """The connector's unit of work, in memory. A transaction that does not commit forgets the rows it
     added (changes to objects that existed before stay: transactions themselves are tested on the real
@@ -337,6 +344,7 @@ class FakeUnitOfWork:
         self.failures, self.stores, self.store_log = FakeFailures(), FakeStores(), FakeStoreLog()
         self.webhook_events, self.leases, self.periodic_runs = FakeWebhookEvents(), FakeLeases(), FakePeriodicRuns()
         self.store_updates = FakeStoreUpdates()
+        self.invoices = FakeInvoices()
         self.commits = 0
         self._active = False
         # Set by a test: raise this from the next commits whose new or changed orders match (a refusing database).

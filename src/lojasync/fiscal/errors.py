@@ -5,6 +5,18 @@ from __future__ import annotations
 from lojasync.shared.errors import Action, LojasyncError
 
 
+class RecipientFixedByInvoice(LojasyncError):
+    """The NF-e names the customer it was generated for: the order cannot start naming someone else while it
+    waits or stands (it would be authorised, or stay authorised, for a customer the order no longer shows)."""
+
+    code = "fiscal.recipient_fixed"
+    message_template = ("O pedido {order_number} tem a {document} ({status}), feita para o cliente atual: o cliente "
+                        "não pode ser trocado agora.")
+    resolution_template = ("Descarte a NF-e (pendente ou rejeitada) ou cancele-a (autorizada) na página dela, troque "
+                           "o cliente e gere outra; se ela aguarda a SEFAZ, espere a resposta.")
+    action = Action.SEE_INVOICES
+
+
 class OrderAlreadyProcessing(LojasyncError):
     """One active document per order: a second NF-e or sale would issue stock twice."""
 
