@@ -7,17 +7,14 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from lojasync.fiscal.gateway import Environment
-from lojasync.fiscal.sefaz import SefazSoapClient
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import invoice_xml
-from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice
+from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.views import show_order
-from lojasync.simulators.sefaz.server import BackgroundSefaz
 from tests.factories import cnpj, make_store, order_payload, ts
 from tests.integration.test_lgpd import _redact_body, add_event, handle, mark_processed
 
@@ -28,19 +25,6 @@ SELLER = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", 
 BUYER = cnpj("998887770001")
 RJ_IE, SP_IE = "78890169", "110042490114"
 RIO = {"city": "Rio de Janeiro", "province": "Rio de Janeiro", "zipcode": "22010-000"}
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    with BackgroundSefaz() as sefaz:
-        yield sefaz
-
-
-@pytest.fixture()
-def sefaz(simulator) -> Sefaz:
-    simulator.simulator.reset()
-    return Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=simulator.url,
-                                                       timeout=2), simulated=True)
 
 
 @pytest.fixture()

@@ -12,19 +12,17 @@ from lxml import etree
 
 from lojasync.finance.services import list_receivables
 from lojasync.fiscal.errors import DocumentNotPossible, InvoiceBeingSent, OrderAlreadyProcessing
-from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.nfe_schema import validate_signed
-from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
+from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice
+from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.fiscal.signing import verify
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.views import show_order
-from lojasync.simulators.sefaz.server import BackgroundSefaz
 from lojasync.stock.views import stock_levels
 from tests.factories import make_store, order_payload
 
@@ -32,19 +30,6 @@ NS = {"n": "http://www.portalfiscal.inf.br/nfe"}
 COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
                       number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001-000",
                       default_ncm="61091000")
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    with BackgroundSefaz() as sefaz:
-        yield sefaz
-
-
-@pytest.fixture()
-def sefaz(simulator) -> Sefaz:
-    simulator.simulator.reset()
-    return Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=simulator.url,
-                                                       timeout=2), simulated=True)
 
 
 @pytest.fixture()
