@@ -1,8 +1,12 @@
-"""Fixtures of the unit tests: a clock the test moves by hand."""
+"""Fixtures of the unit tests: a clock the test moves by hand, the connector's unit of work in memory and a
+store in it."""
 
 from __future__ import annotations
 
 import pytest
+
+from lojasync.nuvemshop.model.store import Store
+from tests.unit.fakes import FakeUnitOfWork
 
 
 class FakeTime:
@@ -23,3 +27,17 @@ class FakeTime:
 @pytest.fixture
 def fake() -> FakeTime:
     return FakeTime()
+
+
+@pytest.fixture()
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+@pytest.fixture()
+def store(uow) -> Store:
+    with uow:
+        record = Store("1234567", "http://127.0.0.1:9/2025-03", "token-cifrado")
+        uow.stores.add(record)
+        uow.commit()
+    return record

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.customer_registration import set_state_registration
@@ -19,24 +18,9 @@ from lojasync.shared.state_registration import (
     StateRegistrationNeedsState,
 )
 from tests.factories import cnpj, cpf, order_payload, ts
-from tests.unit.fakes import FakeUnitOfWork
 
 COMPANY = cnpj("112223330001")
 SP_IE, MG_IE, RJ_IE = "110042490114", "2615950220092", "78890169"
-
-
-@pytest.fixture()
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture()
-def store(uow) -> Store:
-    with uow:
-        record = Store("1234567", "http://127.0.0.1:9/2025-03", "token-cifrado")
-        uow.stores.add(record)
-        uow.commit()
-    return record
 
 
 def buyer_in(province: str, identification: str = COMPANY) -> dict:

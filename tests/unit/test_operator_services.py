@@ -27,14 +27,9 @@ from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import OrderFilter, find_orders, show_order
 from tests.factories import cpf, order_payload, ts
-from tests.unit.fakes import FakeStoreClient, FakeUnitOfWork, pending_event
+from tests.unit.fakes import FakeStoreClient, pending_event
 
 POLICY = ImportPolicy()
-
-
-@pytest.fixture()
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
 
 
 def add_store(uow, external_id: str = "1234567") -> Store:

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import render_store_log
 from lojasync.nuvemshop.model.store_updates import StockTarget
 from lojasync.nuvemshop.services.push_updates import MAX_ATTEMPTS, push_store_updates
 from lojasync.nuvemshop.services.store_updates import list_store_updates, push_now, stores_with_due_updates
 from lojasync.stock.products import Product
-from tests.unit.fakes import FakeStoreClient, FakeUnitOfWork
+from tests.unit.fakes import FakeStoreClient
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
 
@@ -24,20 +23,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture()
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture()
-def store(uow) -> Store:
-    with uow:
-        record = Store("1234567", "http://127.0.0.1:9/2025-03", "token-cifrado")
-        uow.stores.add(record)
-        uow.commit()
-    return record
 
 
 @pytest.fixture()

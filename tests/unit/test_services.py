@@ -9,7 +9,6 @@ import pytest
 
 from lojasync.crypto import TokenCipher
 from lojasync.nuvemshop.errors import NoStoreConnected, StoreDisabled, StoreNotChosen, StoreNotFound
-from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.app_events import app_resumed, app_suspended, app_uninstalled
 from lojasync.nuvemshop.services.drain_events import drain_store_events
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
@@ -26,23 +25,9 @@ from lojasync.sales.link_customer import link_customer
 from lojasync.sales.views import list_orders, show_order
 from lojasync.shared.errors import Action, LojasyncError
 from tests.factories import cpf, order_payload, ts
-from tests.unit.fakes import FakeStoreClient, FakeUnitOfWork, pending_event
+from tests.unit.fakes import FakeStoreClient, pending_event
 
 POLICY = ImportPolicy()
-
-
-@pytest.fixture()
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture()
-def store(uow) -> Store:
-    with uow:
-        record = Store("1234567", "http://127.0.0.1:9/2025-03", "token-cifrado")
-        uow.stores.add(record)
-        uow.commit()
-    return record
 
 
 # -- import ---------------------------------------------------------------------------------------------------
