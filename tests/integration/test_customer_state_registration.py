@@ -66,30 +66,22 @@ def destination(root: etree._Element) -> tuple:
             texts(root, "//n:dest/n:indIEDest")[0], ie[0] if ie else None)
 
 
-def test_a_contributor_in_another_uf_gets_6102_indiedest_1_and_its_ie_and_is_authorised(app, company, sefaz):
-    (number,) = imported(app, buyer_order(2100000001, RIO))
-    set_state_registration(app.uow(), BUYER, "78.890.169")
+@pytest.mark.parametrize(("order_id", "place", "ie", "expected"), [
+    # A contributor in another UF: 6102, indIEDest 1 and its IE.
+    (2100000001, RIO, "78.890.169", ("2", {"6102"}, "1", RJ_IE)),
+    # An exempt company: indIEDest 2 and no IE (6108, as to a non-contributor).
+    (2100000002, RIO, "ISENTO", ("2", {"6108"}, "2", None)),
+    # A contributor inside the UF: 5102.
+    (2100000003, None, SP_IE, ("1", {"5102"}, "1", SP_IE)),
+], ids=["contribuinte-outra-uf", "isento", "contribuinte-mesma-uf"])
+def test_the_destination_follows_the_customers_ie_and_sefaz_authorises_it(app, company, sefaz, order_id, place, ie,
+                                                                           expected):
+    (number,) = imported(app, buyer_order(order_id, place))
+    set_state_registration(app.uow(), BUYER, ie)
     invoice = generate_invoice(app.uow(), app.cipher, number)
-    assert destination(nfe_of(app, invoice.id)) == ("2", {"6102"}, "1", RJ_IE)
+    assert destination(nfe_of(app, invoice.id)) == expected
     authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert authorised.status == "authorised", authorised.rejection_reason
-
-
-def test_an_exempt_company_gets_indiedest_2_and_no_ie_and_is_authorised(app, company, sefaz):
-    (number,) = imported(app, buyer_order(2100000002, RIO))
-    set_state_registration(app.uow(), BUYER, "ISENTO")
-    invoice = generate_invoice(app.uow(), app.cipher, number)
-    assert destination(nfe_of(app, invoice.id)) == ("2", {"6108"}, "2", None)
-    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    assert authorised.status == "authorised", authorised.rejection_reason
-
-
-def test_a_contributor_inside_the_uf_gets_5102(app, company, sefaz):
-    (number,) = imported(app, buyer_order(2100000003))
-    set_state_registration(app.uow(), BUYER, SP_IE)
-    invoice = generate_invoice(app.uow(), app.cipher, number)
-    assert destination(nfe_of(app, invoice.id)) == ("1", {"5102"}, "1", SP_IE)
-    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
 
 
 def test_a_pending_nfe_keeps_the_ie_it_was_made_with_until_discarded_and_generated_again(app, company, sefaz):
