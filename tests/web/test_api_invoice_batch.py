@@ -11,32 +11,26 @@ from lojasync.entrypoints.web.api import deps
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.sefaz import SefazSoapClient
 from lojasync.fiscal.services.batch import BATCH_LIMIT
-from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.company import install_test_certificate, set_company
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.simulators.sefaz.server import BackgroundSefaz
 from lojasync.stock.views import stock_levels
 from tests.factories import make_store, order_payload
+from tests.web import documents_setup as setup
 from tests.web.conftest import csrf_of
 
-COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
-                      number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001-000",
-                      default_ncm="61091000")
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    with BackgroundSefaz() as sefaz:
-        yield sefaz
+# The shared fixture, used by name below.
+sefaz_simulator = setup.sefaz_simulator
 
 
 @pytest.fixture()
-def sefaz(app, web, simulator):
+def sefaz(app, web, sefaz_simulator):
     """The company with its test certificate, and the API transmitting to the simulator (emptied per test)."""
+    simulator = sefaz_simulator
     simulator.simulator.reset()
     simulator.simulator.reset_switches()
-    set_company(app.uow(), COMPANY)
+    set_company(app.uow(), setup.COMPANY)
     install_test_certificate(app.uow(), app.cipher)
     gateway = Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert,
                                                           base_url=simulator.url, timeout=2), simulated=True)
