@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 
 
 class RecipientFixedByInvoice(LojasyncError):
@@ -36,8 +36,7 @@ class DocumentNotPossible(LojasyncError):
     def __init__(self, document: str, order_number: int, problems: list[str]) -> None:
         super().__init__(document=document, order_number=order_number, problems="; ".join(problems))
         self.problems = list(problems)
-        commands = (getattr(p, "terminal", None) for p in problems)
-        self.terminal_commands = tuple(dict.fromkeys(c for c in commands if c))
+        self.terminal_commands = terminal_commands(problems)
 
 
 class SaleNotFound(LojasyncError):

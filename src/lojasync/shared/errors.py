@@ -7,6 +7,7 @@ page shows its button. Anything that is not a `LojasyncError` is a bug and is re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -43,6 +44,11 @@ class Gap(str):
         gap = super().__new__(cls, text)
         gap.terminal = terminal
         return gap
+
+
+def terminal_commands(gaps: Iterable[str]) -> tuple[str, ...]:
+    """The terminal commands of these gaps, each once, in order (plain strings have none)."""
+    return tuple(dict.fromkeys(c for c in (getattr(gap, "terminal", None) for gap in gaps) if c))
 
 
 class LojasyncError(Exception):

@@ -18,6 +18,7 @@ from lojasync.fiscal.services.company import (
     set_company,
     show_company,
 )
+from lojasync.shared.errors import terminal_commands
 
 app = typer.Typer(help="Empresa emitente (NF-e) e certificado A1.", no_args_is_help=True)
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
@@ -110,7 +111,7 @@ def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> Non
         console.print(f"[yellow]Atenção:[/] {warning}", highlight=False)
     if view.problems:
         console.print("[yellow]Para emitir NF-e falta:[/] " + "; ".join(view.problems), highlight=False)
-        for command in dict.fromkeys(c for c in (getattr(p, "terminal", None) for p in view.problems) if c):
+        for command in terminal_commands(view.problems):
             console.print(f"No terminal: {command}", highlight=False)
     else:
         console.print("Pronta para emitir NF-e.", highlight=False)

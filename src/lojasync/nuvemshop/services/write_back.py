@@ -62,14 +62,10 @@ def orders_arrived(uow: ConnectorUnitOfWork, store_id: int, placed: Iterable[tup
     the product is told at once: the ERP's stock is one for all stores, and the order made less of it
     available to them too.
     """
-    earliest: dict[int, datetime | None] = {}
+    earliest: dict[int, datetime | None] = {}   # per product; None (an order without a date) wins
     for placed_at, product_id in placed:
-        if product_id in earliest and (earliest[product_id] is None or placed_at is None):
-            earliest[product_id] = None
-        elif product_id in earliest:
-            earliest[product_id] = min(earliest[product_id], placed_at)
-        else:
-            earliest[product_id] = placed_at
+        known = earliest.get(product_id, placed_at)
+        earliest[product_id] = None if known is None or placed_at is None else min(known, placed_at)
     if not earliest:
         return
     with uow.no_autoflush():
