@@ -15,13 +15,12 @@ def create_receivables(repo: ReceivableRepository, *, order_id: int | None, sour
                        rules: dict[str, InstallmentRule] | None = None) -> list[Receivable]:
     """The document's receivables; nothing new when it already has them (the unique key backs this up
     against a concurrent writer)."""
-    if total <= 0 or repo.for_source(source_type, source_id):  # nothing owed (a free order), or already there
+    if total <= 0 or repo.exist_for(source_type, source_id):  # nothing owed (a free order), or already there
         return []
     plan = installment_plan(total, installments, payment_method, start, rules)
     created = [Receivable(order_id, source_type, source_id, part.number, len(plan), part.amount, part.due_date,
                           payment_method) for part in plan]
-    for receivable in created:
-        repo.add(receivable)
+    repo.add_all(created)
     return created
 
 

@@ -19,6 +19,9 @@ class SimpleSaleRepository(Protocol):
 
     def for_order(self, order_id: int) -> list[SimpleSale]: ...
 
+    def active_for_order(self, order_id: int) -> SimpleSale | None:
+        """The order's venda simples that is pending or confirmed, if any."""
+
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]: ...
 
@@ -30,7 +33,13 @@ class InvoiceRepository(Protocol):
 
     def get(self, invoice_id: int, *, for_update: bool = False) -> Invoice | None: ...
 
+    def get_with_order(self, invoice_id: int) -> tuple[Invoice, object] | None:
+        """The NF-e and its order (without its lines), both locked, in one round trip; None: no such NF-e."""
+
     def for_order(self, order_id: int) -> list[Invoice]: ...
+
+    def active_for_order(self, order_id: int) -> Invoice | None:
+        """The order's NF-e that is pending, awaiting SEFAZ, authorised or rejected, if any."""
 
     def highest_number(self, environment: str, series: int) -> int: ...
 

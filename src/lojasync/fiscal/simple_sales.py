@@ -26,6 +26,8 @@ class SaleStatus(StrEnum):
 
 
 _LABELS = {SaleStatus.PENDING: "pendente", SaleStatus.CONFIRMED: "confirmada", SaleStatus.CANCELLED: "cancelada"}
+# The order's document while in one of these: a second one is refused.
+ACTIVE = frozenset({SaleStatus.PENDING, SaleStatus.CONFIRMED})
 
 
 class SimpleSale(Aggregate):
@@ -63,7 +65,7 @@ class SimpleSale(Aggregate):
 
     @property
     def is_active(self) -> bool:
-        return self.status is not SaleStatus.CANCELLED
+        return self.status in ACTIVE
 
     @property
     def approved_at(self) -> datetime | None:

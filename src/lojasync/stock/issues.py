@@ -38,13 +38,13 @@ def return_stock(repo: StockMovementRepository, source_type: str, source_id: str
 
 def _move(repo: StockMovementRepository, source_type: str, source_id: str, lines: Iterable[LineToMove],
           reason: str, sign: int) -> list[StockMovement]:
-    done = {m.source_line for m in repo.for_source(source_type, source_id)}
+    done = repo.lines_moved(source_type, source_id)
     created = []
     for line in lines:
         if line.position in done or line.quantity == 0:
             continue
         movement = StockMovement(line.product_id, sign * abs(line.quantity), reason, source_type, source_id,
                                  line.position)
-        repo.add(movement)
         created.append(movement)
+    repo.add_all(created)
     return created

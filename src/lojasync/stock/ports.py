@@ -34,7 +34,13 @@ class ProductRepository(Protocol):
 class StockMovementRepository(Protocol):
     def add(self, movement: StockMovement) -> None: ...
 
+    def add_all(self, movements: list[StockMovement]) -> None:
+        """Write these movements (one statement for all of a document's lines)."""
+
     def for_source(self, source_type: str, source_id: str) -> list[StockMovement]: ...
+
+    def lines_moved(self, source_type: str, source_id: str) -> set[int]:
+        """The document lines this source already moved."""
 
     def for_product(self, product_id: int) -> list[StockMovement]: ...
 

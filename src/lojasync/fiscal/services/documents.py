@@ -25,8 +25,7 @@ def order_to_process(uow: ProcessingUnitOfWork, order_number: int, document: str
 
 
 def refuse_second_document(uow: ProcessingUnitOfWork, order) -> None:
-    for existing in [*uow.invoices.for_order(order.id), *uow.simple_sales.for_order(order.id)]:
-        if existing.is_active:
-            raise OrderAlreadyProcessing(order_number=order.id, document=existing.label,
-                                         status=existing.status.label)
+    existing = uow.invoices.active_for_order(order.id) or uow.simple_sales.active_for_order(order.id)
+    if existing is not None:
+        raise OrderAlreadyProcessing(order_number=order.id, document=existing.label, status=existing.status.label)
 

@@ -224,17 +224,21 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
     rejected, or no decision (a retryable error; the NF-e stays "aguardando SEFAZ")."""
     outcome = outcome_of(answer)
     with uow:
-        invoice = _invoice(uow, invoice_id)
-        # Locked: an import of the same order waits, then sees it processed (rule 7). Its lines are not
-        # read: the effects work from the NF-e's own lines.
-        order = uow.orders.get(invoice.order_id, for_update=True, lines=False)
+        # Both locked: an import of the same order waits, then sees it processed (rule 7). The order's lines
+        # are not read: the effects work from the NF-e's own lines.
+        found = uow.invoices.get_with_order(invoice_id)
+        if found is None:
+            raise InvoiceNotFound(invoice_id=invoice_id)
+        invoice, order = found
         current = claim.key == invoice.access_key  # not rebuilt since this claim
         changed = False
         if outcome is Outcome.AUTHORISED:
             proc = nfe_proc(claim.xml, answer.xml) if answer.xml else claim.xml
+            # The claim's key and XML only when the NF-e was rebuilt since: else they are already its own
+            # (rewriting a few kB of the same XML costs more than the rest of the UPDATE).
+            rebuilt = {} if current else {"access_key": claim.key, "xml": claim.xml.decode("utf-8")}
             changed = invoice.authorise(order, actor, answer.protocol or "", proc.decode("utf-8"),
-                                        answer.received_at or now(), sefaz.simulated, access_key=claim.key,
-                                        xml=claim.xml.decode("utf-8"))
+                                        answer.received_at or now(), sefaz.simulated, **rebuilt)
         elif outcome is Outcome.DENIED and current:
             proc = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
             invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc)
