@@ -44,6 +44,25 @@ def test_every_problem_is_listed_and_nothing_is_written(app):
     assert show_company(app.uow(), NOW).cnpj == "11222333000181"  # unchanged
 
 
+@pytest.mark.parametrize(("changes", "said"), [
+    ({"city_code": "3304557"}, "3304557 é de Rio de Janeiro/RJ, não de um município de SP"),  # another UF
+    ({"city": "Campinas", "city_code": "3550308"}, "3550308 é de São Paulo/SP, não de Campinas"),  # another city
+])
+def test_a_city_code_of_another_municipality_is_refused(app, changes, said):
+    set_company(app.uow(), COMPANY, NOW)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(**changes), NOW)
+    assert any(said in problem for problem in refused.value.problems), refused.value.problems
+    assert show_company(app.uow(), NOW).city_code == "3550308"  # unchanged
+
+
+def test_a_city_code_agrees_with_the_city_as_typed_or_formerly_named(app):
+    set_company(app.uow(), COMPANY, NOW)
+    assert set_company(app.uow(), CompanyData(city="CAMPINAS", city_code="3509502"), NOW).city_code == "3509502"
+    # Embu (the former name of Embu das Artes) still names it; the code given with it is accepted.
+    assert set_company(app.uow(), CompanyData(city="Embu", city_code="3515004"), NOW).city_code == "3515004"
+
+
 def test_the_certificate_is_sealed_and_read_back(app):
     set_company(app.uow(), COMPANY, NOW)
     pfx = make_test_certificate("11222333000181", "Loja Exemplo Ltda", password="senha", now=NOW)

@@ -118,6 +118,18 @@ class MunicipalityTable:
     def by_code(self, code: str | int) -> Municipality | None:
         return self._by_code.get(str(code).strip())
 
+    def is_named(self, city: str, code: str) -> bool:
+        """Whether `city` names the municipality `code` in its UF: its name, a former one, or one of the
+        municipalities an ambiguous name may be (the code is what settles those)."""
+        found = self._by_code.get(str(code).strip())
+        if found is None:
+            return False
+        key = city_key(" ".join(city.split()))
+        codes = self._by_key.get((found.uf, key), set())
+        if found.uf == "DF" and key in _DF_KEYS:
+            codes = codes | {BRASILIA}
+        return found.code in codes
+
     def find(self, city: str | None, state: str | None) -> Municipality:
         """The municipality the address names; MunicipalityNotFound / MunicipalityAmbiguous, never a guess."""
         uf = uf_of(state)
@@ -159,3 +171,7 @@ def find_municipality(city: str | None, uf: str | None) -> Municipality:
 
 def municipality_by_code(code: str | int) -> Municipality | None:
     return municipalities().by_code(code)
+
+
+def city_names_municipality(city: str, code: str) -> bool:
+    return municipalities().is_named(city, code)

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from lojasync.fiscal.certificate import Certificate, make_test_certificate
 from lojasync.fiscal.company import HOMOLOGATION, PRODUCTION, REGIME_NORMAL, SIMPLES_NACIONAL, Company
 from lojasync.fiscal.invoices import InvoiceStatus
-from lojasync.fiscal.municipalities import find_municipality, municipality_by_code
+from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, LojasyncError
@@ -173,6 +173,13 @@ def _apply(company: Company, data: CompanyData) -> None:
         found = municipality_by_code(given["city_code"])
         if found is None:
             problems.append(f"código IBGE de município desconhecido: {given['city_code']}")
+        # The code must be the company's own city: SEFAZ checks cMun against the UF, and the DANFE and the
+        # protocol would show one city while the XML names another.
+        elif uf and found.uf != uf:
+            problems.append(f"o código IBGE {found.code} é de {found.name}/{found.uf}, não de um município de {uf}")
+        elif city and not city_names_municipality(city, found.code):
+            problems.append(f"o código IBGE {found.code} é de {found.name}/{found.uf}, não de {city}: informe a "
+                            "cidade e o código do mesmo município (ou só a cidade, e o código é encontrado)")
     elif ("city" in given or "uf" in given) and city and uf:
         try:  # the code follows the city, found without guessing
             given["city_code"] = find_municipality(city, uf).code
