@@ -91,6 +91,8 @@ def test_a_certificate_of_another_cnpj_is_warned(app):
     other = make_test_certificate("11444777000161", "Outra Empresa", password="s", now=NOW)
     view = install_certificate(app.uow(), app.cipher, other, "s", NOW)
     assert any("(213)" in w for w in view.warnings)
+    # ...and is what keeps the company from issuing (generation refuses it), not "ready".
+    assert [p for p in view.problems if "outro CNPJ (11444777000161)" in p] != []
 
 
 def test_the_test_certificate_is_for_homologation_only(app):
