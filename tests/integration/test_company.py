@@ -3,6 +3,7 @@ sealed with the secret key and read back, expiry warned ahead, the test certific
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,6 +21,10 @@ from lojasync.fiscal.services.company import (
     set_company,
     show_company,
 )
+from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.factories import make_store, order_payload
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
@@ -105,3 +110,17 @@ def test_the_test_certificate_is_for_homologation_only(app):
     assert any("teste não vale em produção" in p for p in show_company(app.uow(), NOW).problems)
     with pytest.raises(CertificateForTestsOnly):
         install_test_certificate(app.uow(), app.cipher, NOW)
+
+
+def test_serie_zero_is_the_serie_unica_and_1000_is_refused(app, sefaz):
+    set_company(app.uow(), replace(COMPANY, default_ncm="61091000"), NOW)
+    assert set_company(app.uow(), CompanyData(series=0), NOW).series == 0
+    install_test_certificate(app.uow(), app.cipher)
+    number = import_order(app.uow(), make_store(app), order_payload(id=2100000001), ImportPolicy()).order_number
+    invoice = generate_invoice(app.uow(), app.cipher, number)     # valid against the schema, série 0 in the key
+    assert invoice.series == 0 and invoice.access_key[22:25] == "000"
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(series=1000, next_number=0), NOW)
+    assert refused.value.problems == ["série fora do intervalo permitido (0 a 999)",
+                                      "próximo número fora do intervalo permitido (1 a 999.999.999)"]

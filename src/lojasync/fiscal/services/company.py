@@ -151,9 +151,11 @@ def _apply(company: Company, data: CompanyData) -> None:
         if environment is None:
             problems.append("ambiente deve ser homologacao ou producao")
         given["environment"] = environment
-    for name in ("series", "next_number"):
-        if name in given and not 0 < given[name] < (1000 if name == "series" else 1_000_000_000):
-            problems.append(f"{'série' if name == 'series' else 'próximo número'} fora do intervalo permitido")
+    # The layout's limits: série 0 to 999 (0 is the série única), nNF 1 to 999.999.999.
+    if "series" in given and not 0 <= given["series"] <= 999:
+        problems.append("série fora do intervalo permitido (0 a 999)")
+    if "next_number" in given and not 0 < given["next_number"] < 1_000_000_000:
+        problems.append("próximo número fora do intervalo permitido (1 a 999.999.999)")
     if "default_ncm" in given and not (ascii_digits(given["default_ncm"], 8) and len(given["default_ncm"]) == 8):
         problems.append(f"NCM padrão deve ter 8 dígitos: {given['default_ncm']}")
     if "zipcode" in given:
