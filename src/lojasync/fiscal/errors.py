@@ -125,6 +125,18 @@ class CancellationRefused(LojasyncError):
     message_template = "SEFAZ recusou o cancelamento da NF-e nº {number}: {status} - {reason}."
     resolution_template = "A NF-e continua autorizada (estoque e contas a receber como estavam)."
 
+    def __init__(self, *, number: int, status: str, reason: str) -> None:
+        # Past the deadline, cancelling again can never work: say what can.
+        resolution = (f"{self.resolution_template} {PAST_CANCELLATION_DEADLINE}"
+                      if status == CANCELLATION_DEADLINE_PASSED else None)
+        super().__init__(number=number, status=status, reason=reason, resolution=resolution)
+
+
+CANCELLATION_DEADLINE_PASSED = "501"
+PAST_CANCELLATION_DEADLINE = ("O prazo de cancelamento (24 horas da autorização) passou: para desfazer a venda, "
+                              "emita uma NF-e de devolução (entrada) ou, com o contador, peça o cancelamento "
+                              "extemporâneo à SEFAZ do seu estado.")
+
 
 class CancellationUnanswered(LojasyncError):
     code = "fiscal.cancellation_unanswered"
