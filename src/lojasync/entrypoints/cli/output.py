@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Literal
 
@@ -40,7 +41,17 @@ def time_column(name: str = "Quando") -> Column:
 
 def print_json(data: object) -> None:
     # Plain print: rich would wrap long lines and break the JSON for a pipe.
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
+
+
+def _json_value(value: object) -> str:
+    """Moments as ISO 8601 in UTC, whichever clock gave them (SEFAZ answers in Brasília time, the database in
+    UTC): a script compares them as they come. Days ISO too; money (Decimal) as its exact text."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def table(title: str | None, columns: list[str | Column], rows: list[list[object]],
