@@ -326,3 +326,22 @@ def test_the_customer_of_an_order_with_an_nfe_waiting_or_standing_cannot_be_repl
     cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")   # pending: discarded, nothing was authorised
     linked = link_customer(app.uow(), number, "390.533.447-05", "Ana Pereira", force=True)
     assert linked["changed"] and show_order(app.uow(), number)["customer"]["name"] == "Ana Pereira"
+
+
+def test_a_cancellation_settled_after_a_lost_answer_keeps_the_events_protocol_and_time(app, company, sefaz,
+                                                                                       simulator):
+    """audit h/sefaz: the query's protocol is the authorisation's; the cancellation's is in its procEventoNFe."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000019))
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    simulator.simulator.advance_clock(2 * 3600)         # the cancellation comes two hours after the authorisation
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ registers the event; its answer never arrives
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
+    assert changed and cancelled.status == "cancelled"
+    with app.uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        proc = etree.fromstring(stored.cancel_xml.encode())
+        event_protocol = proc.findtext(".//n:retEvento/n:infEvento/n:nProt", namespaces=NS)
+        registered = datetime.fromisoformat(proc.findtext(".//n:retEvento/n:infEvento/n:dhRegEvento", namespaces=NS))
+        assert stored.cancel_protocol != authorised.protocol
+        assert stored.cancel_protocol == event_protocol
+        assert abs(stored.cancelled_at - registered).total_seconds() < 60
