@@ -345,3 +345,32 @@ def test_a_cancellation_settled_after_a_lost_answer_keeps_the_events_protocol_an
         assert stored.cancel_protocol != authorised.protocol
         assert stored.cancel_protocol == event_protocol
         assert abs(stored.cancelled_at - registered).total_seconds() < 60
+
+
+def test_a_refused_query_after_a_lost_answer_does_not_mark_the_nfe_rejected(app, company, sefaz, simulator):
+    """audit h/sefaz: the query's own rejection (here 226) says nothing about the NF-e, which SEFAZ authorised;
+    marking it "rejected" lets the operator discard (or rebuild) an NF-e SEFAZ holds as authorised."""
+    from lojasync.fiscal.gateway import SefazAnswer
+    from lojasync.fiscal.services.invoices import Sefaz
+
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000020))
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert simulator.simulator.nfe(invoice.access_key)["cStat"] == "100"
+
+    class RefusingQuery:
+        def query_nfe(self, key):
+            return SefazAnswer("226", "Rejeicao: Codigo da UF do Emitente diverge da UF autorizadora")
+
+        def authorise(self, xml):  # pragma: no cover - must not be reached
+            raise AssertionError("sent again blind")
+
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    refusing = Sefaz(lambda uf, env, cert: RefusingQuery(), simulated=True)
+    try:
+        view, _ = approve_invoice(app.uow(), app.cipher, refusing, invoice.id, now=later)
+    except Exception:  # an undecided answer is fine: the NF-e stays awaiting
+        view = None
+    if view is not None:
+        assert view.status == "awaiting_sefaz", view.status
