@@ -11,14 +11,21 @@ import pytest
 from lxml import etree
 
 from lojasync.finance.services import list_receivables
-from lojasync.fiscal.errors import DocumentNotPossible, InvoiceBeingSent, OrderAlreadyProcessing
+from lojasync.fiscal.errors import (
+    DocumentNotPossible,
+    InvoiceBeingSent,
+    OrderAlreadyProcessing,
+    SefazNotDecided,
+    SefazQueryRefused,
+)
+from lojasync.fiscal.gateway import SefazAnswer
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
+from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice
 from lojasync.fiscal.signing import verify
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -350,9 +357,6 @@ def test_a_cancellation_settled_after_a_lost_answer_keeps_the_events_protocol_an
 def test_a_refused_query_after_a_lost_answer_does_not_mark_the_nfe_rejected(app, company, sefaz, simulator):
     """audit h/sefaz: the query's own rejection (here 226) says nothing about the NF-e, which SEFAZ authorised;
     marking it "rejected" lets the operator discard (or rebuild) an NF-e SEFAZ holds as authorised."""
-    from lojasync.fiscal.gateway import SefazAnswer
-    from lojasync.fiscal.services.invoices import Sefaz
-
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000020))
     simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
     with pytest.raises(SefazUnreachable):
@@ -368,9 +372,33 @@ def test_a_refused_query_after_a_lost_answer_does_not_mark_the_nfe_rejected(app,
 
     later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
     refusing = Sefaz(lambda uf, env, cert: RefusingQuery(), simulated=True)
-    try:
-        view, _ = approve_invoice(app.uow(), app.cipher, refusing, invoice.id, now=later)
-    except Exception:  # an undecided answer is fine: the NF-e stays awaiting
-        view = None
-    if view is not None:
-        assert view.status == "awaiting_sefaz", view.status
+    with pytest.raises(SefazQueryRefused) as refused:   # a person must look: retrying as is gets the same 226
+        approve_invoice(app.uow(), app.cipher, refusing, invoice.id, now=later)
+    assert not refused.value.retryable and "226" in refused.value.message
+    assert "aguardando SEFAZ" in refused.value.resolution
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"
+    fixed = lambda: datetime.now(timezone.utc).replace(year=2100)  # noqa: E731 - the company fixed, a round later
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=fixed)   # asked again
+    assert changed and settled.status == "authorised"
+
+
+@pytest.mark.parametrize(("query_status", "error"), [("252", SefazQueryRefused), ("656", SefazNotDecided)])
+def test_a_query_after_204_that_is_not_about_the_nfe_leaves_it_awaiting(app, company, sefaz, simulator,
+                                                                         query_status, error):
+    """204 "duplicidade": the query for the protocol is refused (252) or not answered now (656); neither is
+    SEFAZ's decision on the NF-e, so it is not recorded as rejected."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000021))
+
+    class DuplicateThenRefusedQuery:
+        def authorise(self, xml):
+            return SefazAnswer("204", "Rejeicao: Duplicidade de NF-e")
+
+        def query_nfe(self, key):
+            return SefazAnswer(query_status, "Rejeicao: a consulta, nao a NF-e")
+
+    odd = Sefaz(lambda uf, env, cert: DuplicateThenRefusedQuery(), simulated=True)
+    with pytest.raises(error):
+        approve_invoice(app.uow(), app.cipher, odd, invoice.id)
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"

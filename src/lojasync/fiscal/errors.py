@@ -94,6 +94,18 @@ class SefazNotDecided(LojasyncError):
     retryable = True
 
 
+class SefazQueryRefused(LojasyncError):
+    """SEFAZ refused the query by key itself (UF, environment, certificate, key): it said nothing about the NF-e,
+    which may be authorised there, so the NF-e stays awaiting SEFAZ and is not sent again blind."""
+
+    code = "fiscal.sefaz_query_refused"
+    message_template = "A SEFAZ recusou a consulta da NF-e nº {number}: {status} - {reason}."
+    resolution_template = ("A NF-e segue aguardando SEFAZ (ela pode já estar autorizada lá). Confira a UF, o ambiente "
+                           "e o certificado digital da empresa e transmita de novo; se a recusa continuar, consulte "
+                           "a chave no portal da SEFAZ.")
+    action = Action.SET_COMPANY
+
+
 class SefazNeedsAPerson(LojasyncError):
     """SEFAZ holds something about this number that the ERP cannot settle alone (cancelled there, another
     key with the same number): nothing is changed here, the order is flagged."""
