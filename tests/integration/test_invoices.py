@@ -402,3 +402,29 @@ def test_a_query_after_204_that_is_not_about_the_nfe_leaves_it_awaiting(app, com
         approve_invoice(app.uow(), app.cipher, odd, invoice.id)
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"
+
+
+def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_authorisations_protocol(app, company,
+                                                                                                   sefaz, simulator):
+    """218 "já cancelada", and the query says 101 but brings no procEventoNFe: the cancellation is recorded (stock
+    back), with no protocol rather than the authorisation's, and the time it was learned rather than the
+    authorisation's."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000022))
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    long_ago = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+    class AlreadyCancelled:
+        def cancel(self, signed):
+            return SefazAnswer("218", "Rejeicao: NF-e ja esta cancelada na base de dados da SEFAZ")
+
+        def query_nfe(self, key):   # the query's nProt and dhRecbto are the authorisation's
+            return SefazAnswer("101", "Cancelamento de NF-e homologado", received_at=long_ago,
+                               protocol=authorised.protocol, access_key=key)
+
+    gateway = Sefaz(lambda uf, env, cert: AlreadyCancelled(), simulated=True)
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice.id, "Cliente desistiu da compra toda")
+    assert changed and cancelled.status == "cancelled"
+    with app.read_uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        assert stored.cancel_protocol is None and stored.cancel_xml is None
+        assert stored.cancelled_at.year > 2020
