@@ -4,7 +4,7 @@ unanswered (settled by a query, never sent blind), cancelled (both reversed)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -107,8 +107,13 @@ def test_an_unanswered_send_is_settled_by_asking_sefaz_not_by_sending_again(app,
     simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
     with pytest.raises(SefazUnreachable):
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    with pytest.raises(InvoiceBeingSent):  # moments later: still in flight, not sent again
+    with pytest.raises(InvoiceBeingSent) as being_sent:  # moments later: still in flight, not sent again
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert being_sent.value.resolution.startswith("Aguarde 5 minutos e transmita de novo")   # the sending window
+    almost = lambda: datetime.now(timezone.utc) + timedelta(minutes=4, seconds=30)  # noqa: E731
+    with pytest.raises(InvoiceBeingSent) as being_sent:
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=almost)
+    assert being_sent.value.resolution.startswith("Aguarde 1 minuto e transmita de novo")   # what is left of it
     later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
     sends_before = simulator.simulator.stats()
     settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)

@@ -77,9 +77,17 @@ class OrderCancelledInStore(LojasyncError):
 
 
 class InvoiceBeingSent(LojasyncError):
+    """Sent moments ago, maybe still waiting for SEFAZ: `minutes` is what is left of the sending window
+    (`services.invoices.SENDING_WINDOW`), after which it may be transmitted again."""
+
     code = "fiscal.invoice_being_sent"
     message_template = "A NF-e nº {number} foi enviada à SEFAZ há instantes e ainda aguarda a resposta."
-    resolution_template = "Aguarde um minuto e transmita de novo: o lojasync consulta a SEFAZ antes de reenviar."
+    resolution_template = ("Aguarde {minutes} {minutes_word} e transmita de novo: o lojasync consulta a SEFAZ antes "
+                           "de reenviar.")
+
+    def __init__(self, number: int, invoice_id: int, minutes: int) -> None:
+        super().__init__(number=number, invoice_id=invoice_id, minutes=minutes,
+                         minutes_word="minuto" if minutes == 1 else "minutos")
     action = Action.APPROVE_INVOICE
     retryable = True
 

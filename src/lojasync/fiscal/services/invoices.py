@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from math import ceil
 
 from lojasync.fiscal.certificate import Certificate
 from lojasync.fiscal.company import Company
@@ -51,6 +52,7 @@ Clock = Callable[[], datetime]
 # Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
 # Longer than the slowest transmission (a query, the send and its receipt polls, each up to the timeout).
 SENDING_WINDOW = timedelta(minutes=5)
+MINUTE = timedelta(minutes=1)
 
 
 def _now() -> datetime:
@@ -172,7 +174,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
     if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
-        raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id)
+        left = SENDING_WINDOW - (moment - invoice.sent_at)
+        raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)))
     company = company or uow.company.get()
     if company is None:
         raise CompanyMissing()
