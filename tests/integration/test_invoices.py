@@ -4,21 +4,28 @@ unanswered (settled by a query, never sent blind), cancelled (both reversed)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from lxml import etree
 
 from lojasync.finance.services import list_receivables
-from lojasync.fiscal.errors import DocumentNotPossible, InvoiceBeingSent, OrderAlreadyProcessing
+from lojasync.fiscal.errors import (
+    DocumentNotPossible,
+    InvoiceBeingSent,
+    OrderAlreadyProcessing,
+    SefazNotDecided,
+    SefazQueryRefused,
+)
+from lojasync.fiscal.gateway import SefazAnswer
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
+from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice
 from lojasync.fiscal.signing import verify
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -100,8 +107,13 @@ def test_an_unanswered_send_is_settled_by_asking_sefaz_not_by_sending_again(app,
     simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
     with pytest.raises(SefazUnreachable):
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    with pytest.raises(InvoiceBeingSent):  # moments later: still in flight, not sent again
+    with pytest.raises(InvoiceBeingSent) as being_sent:  # moments later: still in flight, not sent again
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert being_sent.value.resolution.startswith("Aguarde 5 minutos e transmita de novo")   # the sending window
+    almost = lambda: datetime.now(timezone.utc) + timedelta(minutes=4, seconds=30)  # noqa: E731
+    with pytest.raises(InvoiceBeingSent) as being_sent:
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=almost)
+    assert being_sent.value.resolution.startswith("Aguarde 1 minuto e transmita de novo")   # what is left of it
     later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
     sends_before = simulator.simulator.stats()
     settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
@@ -326,3 +338,98 @@ def test_the_customer_of_an_order_with_an_nfe_waiting_or_standing_cannot_be_repl
     cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")   # pending: discarded, nothing was authorised
     linked = link_customer(app.uow(), number, "390.533.447-05", "Ana Pereira", force=True)
     assert linked["changed"] and show_order(app.uow(), number)["customer"]["name"] == "Ana Pereira"
+
+
+def test_a_cancellation_settled_after_a_lost_answer_keeps_the_events_protocol_and_time(app, company, sefaz,
+                                                                                       simulator):
+    """audit h/sefaz: the query's protocol is the authorisation's; the cancellation's is in its procEventoNFe."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000019))
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    simulator.simulator.advance_clock(2 * 3600)         # the cancellation comes two hours after the authorisation
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ registers the event; its answer never arrives
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
+    assert changed and cancelled.status == "cancelled"
+    with app.uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        proc = etree.fromstring(stored.cancel_xml.encode())
+        event_protocol = proc.findtext(".//n:retEvento/n:infEvento/n:nProt", namespaces=NS)
+        registered = datetime.fromisoformat(proc.findtext(".//n:retEvento/n:infEvento/n:dhRegEvento", namespaces=NS))
+        assert stored.cancel_protocol != authorised.protocol
+        assert stored.cancel_protocol == event_protocol
+        assert abs(stored.cancelled_at - registered).total_seconds() < 60
+
+
+def test_a_refused_query_after_a_lost_answer_does_not_mark_the_nfe_rejected(app, company, sefaz, simulator):
+    """audit h/sefaz: the query's own rejection (here 226) says nothing about the NF-e, which SEFAZ authorised;
+    marking it "rejected" lets the operator discard (or rebuild) an NF-e SEFAZ holds as authorised."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000020))
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert simulator.simulator.nfe(invoice.access_key)["cStat"] == "100"
+
+    class RefusingQuery:
+        def query_nfe(self, key):
+            return SefazAnswer("226", "Rejeicao: Codigo da UF do Emitente diverge da UF autorizadora")
+
+        def authorise(self, xml):  # pragma: no cover - must not be reached
+            raise AssertionError("sent again blind")
+
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    refusing = Sefaz(lambda uf, env, cert: RefusingQuery(), simulated=True)
+    with pytest.raises(SefazQueryRefused) as refused:   # a person must look: retrying as is gets the same 226
+        approve_invoice(app.uow(), app.cipher, refusing, invoice.id, now=later)
+    assert not refused.value.retryable and "226" in refused.value.message
+    assert "aguardando SEFAZ" in refused.value.resolution
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"
+    fixed = lambda: datetime.now(timezone.utc).replace(year=2100)  # noqa: E731 - the company fixed, a round later
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=fixed)   # asked again
+    assert changed and settled.status == "authorised"
+
+
+@pytest.mark.parametrize(("query_status", "error"), [("252", SefazQueryRefused), ("656", SefazNotDecided)])
+def test_a_query_after_204_that_is_not_about_the_nfe_leaves_it_awaiting(app, company, sefaz, simulator,
+                                                                         query_status, error):
+    """204 "duplicidade": the query for the protocol is refused (252) or not answered now (656); neither is
+    SEFAZ's decision on the NF-e, so it is not recorded as rejected."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000021))
+
+    class DuplicateThenRefusedQuery:
+        def authorise(self, xml):
+            return SefazAnswer("204", "Rejeicao: Duplicidade de NF-e")
+
+        def query_nfe(self, key):
+            return SefazAnswer(query_status, "Rejeicao: a consulta, nao a NF-e")
+
+    odd = Sefaz(lambda uf, env, cert: DuplicateThenRefusedQuery(), simulated=True)
+    with pytest.raises(error):
+        approve_invoice(app.uow(), app.cipher, odd, invoice.id)
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"
+
+
+def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_authorisations_protocol(app, company,
+                                                                                                   sefaz, simulator):
+    """218 "já cancelada", and the query says 101 but brings no procEventoNFe: the cancellation is recorded (stock
+    back), with no protocol rather than the authorisation's, and the time it was learned rather than the
+    authorisation's."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000022))
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    long_ago = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+    class AlreadyCancelled:
+        def cancel(self, signed):
+            return SefazAnswer("218", "Rejeicao: NF-e ja esta cancelada na base de dados da SEFAZ")
+
+        def query_nfe(self, key):   # the query's nProt and dhRecbto are the authorisation's
+            return SefazAnswer("101", "Cancelamento de NF-e homologado", received_at=long_ago,
+                               protocol=authorised.protocol, access_key=key)
+
+    gateway = Sefaz(lambda uf, env, cert: AlreadyCancelled(), simulated=True)
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice.id, "Cliente desistiu da compra toda")
+    assert changed and cancelled.status == "cancelled"
+    with app.read_uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        assert stored.cancel_protocol is None and stored.cancel_xml is None
+        assert stored.cancelled_at.year > 2020

@@ -77,9 +77,17 @@ class OrderCancelledInStore(LojasyncError):
 
 
 class InvoiceBeingSent(LojasyncError):
+    """Sent moments ago, maybe still waiting for SEFAZ: `minutes` is what is left of the sending window
+    (`services.invoices.SENDING_WINDOW`), after which it may be transmitted again."""
+
     code = "fiscal.invoice_being_sent"
     message_template = "A NF-e nº {number} foi enviada à SEFAZ há instantes e ainda aguarda a resposta."
-    resolution_template = "Aguarde um minuto e transmita de novo: o lojasync consulta a SEFAZ antes de reenviar."
+    resolution_template = ("Aguarde {minutes} {minutes_word} e transmita de novo: o lojasync consulta a SEFAZ antes "
+                           "de reenviar.")
+
+    def __init__(self, number: int, invoice_id: int, minutes: int) -> None:
+        super().__init__(number=number, invoice_id=invoice_id, minutes=minutes,
+                         minutes_word="minuto" if minutes == 1 else "minutos")
     action = Action.APPROVE_INVOICE
     retryable = True
 
@@ -92,6 +100,18 @@ class SefazNotDecided(LojasyncError):
     resolution_template = "A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente."
     action = Action.TRY_AGAIN
     retryable = True
+
+
+class SefazQueryRefused(LojasyncError):
+    """SEFAZ refused the query by key itself (UF, environment, certificate, key): it said nothing about the NF-e,
+    which may be authorised there, so the NF-e stays awaiting SEFAZ and is not sent again blind."""
+
+    code = "fiscal.sefaz_query_refused"
+    message_template = "A SEFAZ recusou a consulta da NF-e nº {number}: {status} - {reason}."
+    resolution_template = ("A NF-e segue aguardando SEFAZ (ela pode já estar autorizada lá). Confira a UF, o ambiente "
+                           "e o certificado digital da empresa e transmita de novo; se a recusa continuar, consulte "
+                           "a chave no portal da SEFAZ.")
+    action = Action.SET_COMPANY
 
 
 class SefazNeedsAPerson(LojasyncError):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from lxml import etree
+
 from lojasync.fiscal.errors import (
     CancellationRefused,
     CancellationUnanswered,
@@ -21,8 +23,8 @@ from lojasync.fiscal.errors import (
 from lojasync.fiscal.gateway import ALREADY_CANCELLED, EVENT_REGISTERED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.municipalities import UF_CODES
-from lojasync.fiscal.nfe_events import build_cancellation_event_xml
-from lojasync.fiscal.nfe_proc import event_proc
+from lojasync.fiscal.nfe_events import CANCELLATION, build_cancellation_event_xml
+from lojasync.fiscal.nfe_proc import NFE_NS, event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.company import SecretBox
@@ -103,16 +105,49 @@ def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, s
 
 
 def _already_cancelled(gateway, key: str) -> tuple[SefazAnswer, str | None] | None:
-    """SEFAZ's record of the NF-e, when it holds it cancelled: the answer and the cancellation's
-    procEventoNFe (None when SEFAZ does not say it is cancelled, or cannot be asked now)."""
+    """SEFAZ's registration of the cancellation, when it holds the NF-e cancelled: the event's answer (its
+    protocol and time, read from the retEvento in the procEventoNFe) and that procEventoNFe (None when SEFAZ
+    does not say it is cancelled, or cannot be asked now)."""
     try:
         answer = gateway.query_nfe(key)
     except LojasyncError:
         return None
     if not answer.cancelled:
         return None
-    proc = next((e.decode("utf-8") for e in answer.events if b"110111" in e), None)
-    return answer, proc
+    for proc in answer.events:
+        registered = _registration(proc)
+        if registered is not None:
+            return registered, proc.decode("utf-8")
+    # Cancelled there, but the query brought no event: the cancellation's protocol and time are unknown here
+    # (the query's nProt and dhRecbto are the authorisation's, never to be recorded as the cancellation's).
+    return SefazAnswer(status=answer.status, reason=answer.reason, access_key=answer.access_key), None
+
+
+def _registration(proc: bytes) -> SefazAnswer | None:
+    """The retEvento of a procEventoNFe when it registers a cancellation (110111, 135 or 155), else None."""
+    try:
+        root = etree.fromstring(proc)
+    except etree.XMLSyntaxError:
+        return None
+    sent = root.find(f"{{{NFE_NS}}}evento/{{{NFE_NS}}}infEvento")
+    info = root.find(f"{{{NFE_NS}}}retEvento/{{{NFE_NS}}}infEvento")
+    if info is None:
+        return None
+
+    def text(element: etree._Element | None, name: str) -> str | None:
+        if element is None:
+            return None
+        return (element.findtext(f"{{{NFE_NS}}}{name}") or "").strip() or None
+
+    # The event's type is required in the evento, optional in SEFAZ's retEvento.
+    if (text(sent, "tpEvento") or text(info, "tpEvento")) != CANCELLATION or text(info, "cStat") not in REGISTERED:
+        return None
+    try:
+        registered_at = datetime.fromisoformat(text(info, "dhRegEvento") or "")
+    except ValueError:
+        registered_at = None
+    return SefazAnswer(status=text(info, "cStat") or "", reason=text(info, "xMotivo") or "",
+                       received_at=registered_at, protocol=text(info, "nProt"), access_key=text(info, "chNFe"))
 
 
 def _invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> Invoice:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from math import ceil
 
 from lojasync.fiscal.certificate import Certificate
 from lojasync.fiscal.company import Company
@@ -27,6 +28,7 @@ from lojasync.fiscal.errors import (
     OrderChangedSinceGenerated,
     SefazNeedsAPerson,
     SefazNotDecided,
+    SefazQueryRefused,
     SimulatorInProduction,
 )
 from lojasync.fiscal.gateway import SefazAnswer, SefazGateway
@@ -50,6 +52,7 @@ Clock = Callable[[], datetime]
 # Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
 # Longer than the slowest transmission (a query, the send and its receipt polls, each up to the timeout).
 SENDING_WINDOW = timedelta(minutes=5)
+MINUTE = timedelta(minutes=1)
 
 
 def _now() -> datetime:
@@ -132,6 +135,7 @@ class _Claim:
     uf: str
     environment: str
     certificate: Certificate
+    number: int
 
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -170,7 +174,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
     if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
-        raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id)
+        left = SENDING_WINDOW - (moment - invoice.sent_at)
+        raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)))
     company = company or uow.company.get()
     if company is None:
         raise CompanyMissing()
@@ -194,7 +199,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     invoice.sending(moment)
     # The NF-e's own environment, whatever the company says now: it was numbered and built for it.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, invoice.environment,
-                  certificate_for(company, box))
+                  certificate_for(company, box), invoice.number)
 
 
 def _env(code: str) -> str:
@@ -205,17 +210,34 @@ def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
     gateway = sefaz.connect(claim.uf, claim.environment, claim.certificate)
     try:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
-            answer = gateway.query_nfe(claim.key)
+            answer = _query(gateway, claim)
             if outcome_of(answer) is not Outcome.UNKNOWN:
                 return answer
         answer = gateway.authorise(claim.xml)
         if outcome_of(answer) is Outcome.DUPLICATE_KEY:  # this very key is already there: take its protocol
-            answer = gateway.query_nfe(claim.key)
+            answer = _query(gateway, claim)
         return answer
     finally:
         close = getattr(gateway, "close", None)
         if close is not None:
             close()
+
+
+# What a query by key may say about the NF-e itself. Any other answer is about the query (refused: 226 UF,
+# 252 environment, 236 key, 215 schema...; or not answered now: 656, 108, 999): it says nothing of the NF-e,
+# which SEFAZ may hold authorised, so it must never be recorded as the NF-e's rejection.
+QUERY_DECISIONS = frozenset({Outcome.AUTHORISED, Outcome.DENIED, Outcome.CANCELLED_THERE, Outcome.UNKNOWN})
+
+
+def _query(gateway: SefazGateway, claim: _Claim) -> SefazAnswer:
+    """SEFAZ's record of the NF-e by key; raises (the NF-e stays "aguardando SEFAZ") when the answer is not one."""
+    answer = gateway.query_nfe(claim.key)
+    outcome = outcome_of(answer)
+    if outcome in QUERY_DECISIONS:
+        return answer
+    if outcome is Outcome.REJECTED:  # our request was refused: asking again as is gets the same refusal
+        raise SefazQueryRefused(number=claim.number, status=answer.status, reason=answer.reason)
+    raise SefazNotDecided(number=claim.number, status=answer.status, reason=answer.reason)
 
 
 def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Claim, answer: SefazAnswer,
