@@ -304,6 +304,8 @@ def test_a_discarded_nfe_says_its_number_is_left_unused(app, company, sefaz):
     invoice = generate_invoice(app.uow(), app.cipher, number)
     discarded, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")
     assert changed and discarded.status == "discarded"
+    again, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")   # a retry: the same outcome
+    assert not changed and again.status == "discarded"
     last = show_order(app.uow(), number)["log"][-1]
     assert last["event"] == "invoice_discarded" and "inutilize" in last["message"]
 

@@ -51,7 +51,8 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
     with uow:
         invoice = _invoice(uow, invoice_id)
         order = uow.orders.get(invoice.order_id, for_update=True)
-        if invoice.status is InvoiceStatus.CANCELLED:
+        # Done already (a retry, a double click): the same outcome again, nothing changed.
+        if invoice.status in (InvoiceStatus.CANCELLED, InvoiceStatus.DISCARDED):
             return invoice_view(invoice, order), False
         if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
             invoice.discard(order, actor, now())
