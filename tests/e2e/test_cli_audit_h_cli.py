@@ -1,0 +1,71 @@
+"""Audit of the CLI of issue 8 (helper h/cli): each test reproduces a defect found by hand; all fail today."""
+
+from __future__ import annotations
+
+import pytest
+
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.simulators.sefaz.server import BackgroundSefaz
+from tests.factories import make_store, order_payload
+
+COMPANY = ["company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+           "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+           "--zipcode", "01001-000", "--default-ncm", "61091000"]
+
+
+@pytest.fixture()
+def lojasync(lojasync):
+    return lambda *args, expect=0: " ".join(lojasync(*args, expect=expect).split())
+
+
+@pytest.fixture()
+def order_number(app) -> int:
+    payload = order_payload(id=1900000001, payment_details={"method": "pix"})
+    return import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+
+
+@pytest.fixture()
+def denying_sefaz(monkeypatch):
+    with BackgroundSefaz() as sefaz:
+        sefaz.simulator.set_switches(reject_with="301")     # Uso Denegado
+        monkeypatch.setenv("LOJASYNC_SEFAZ_URL", sefaz.url)
+        yield sefaz
+
+
+def test_a_denied_nfe_is_a_failure_with_its_reason(lojasync, order_number, denying_sefaz):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    out = lojasync("orders", "invoice", str(order_number), expect=1)   # today: exit 0, no reason printed
+    assert "301" in out
+
+
+def test_invoices_approve_of_a_denied_nfe_exits_non_zero(lojasync, order_number, denying_sefaz):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number), "--no-approve")
+    out = lojasync("invoices", "approve", "1", expect=1)               # today: exit 0
+    assert "301" in out
+
+
+def test_invoices_show_says_homologacao(lojasync, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number))
+    assert "homologação" in lojasync("invoices", "show", "1")   # " [homologação]" is eaten as rich markup
+    assert "homologação" in lojasync("invoices", "list")
+
+
+def test_company_set_refuses_a_city_code_of_another_uf(lojasync):
+    lojasync(*COMPANY)
+    lojasync("company", "set", "--city-code", "3304557", expect=1)   # Rio de Janeiro's code for a company in SP
+
+
+def test_company_set_refuses_a_city_code_that_is_not_the_city(lojasync):
+    lojasync(*COMPANY[:-4], "--city-code", "3509502", "--zipcode", "01001-000", "--default-ncm", "61091000",
+             expect=1)   # Campinas' code, city São Paulo
+
+
+def test_a_huge_id_is_not_found_not_an_unexpected_error(lojasync):
+    out = lojasync("invoices", "show", "99999999999999999999", expect=1)
+    assert "não encontrada" in out and "inesperado" not in out
