@@ -37,7 +37,8 @@ def test_a_denied_nfe_is_a_failure_with_its_reason(lojasync, order_number, denyi
     lojasync(*COMPANY)
     lojasync("company", "certificate", "--test")
     out = lojasync("orders", "invoice", str(order_number), expect=1)   # today: exit 0, no reason printed
-    assert "301" in out
+    assert "301" in out and "1 denegada(s)" in out and "denegada pela SEFAZ" in out
+    assert "denegada" in lojasync("invoices", "list", "--status", "denegada")
 
 
 def test_invoices_approve_of_a_denied_nfe_exits_non_zero(lojasync, order_number, denying_sefaz):
@@ -45,7 +46,15 @@ def test_invoices_approve_of_a_denied_nfe_exits_non_zero(lojasync, order_number,
     lojasync("company", "certificate", "--test")
     lojasync("orders", "invoice", str(order_number), "--no-approve")
     out = lojasync("invoices", "approve", "1", expect=1)               # today: exit 0
-    assert "301" in out
+    assert "301" in out and "Uso denegado" in out
+
+
+def test_invoices_approve_json_of_a_denied_nfe_exits_non_zero(lojasync, order_number, denying_sefaz):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number), "--no-approve")
+    out = lojasync("invoices", "approve", "1", "--format", "json", expect=1)
+    assert '"denied"' in out and "301" in out
 
 
 def test_invoices_show_says_homologacao(lojasync, order_number):
@@ -54,16 +63,6 @@ def test_invoices_show_says_homologacao(lojasync, order_number):
     lojasync("orders", "invoice", str(order_number))
     assert "homologação" in lojasync("invoices", "show", "1")   # " [homologação]" is eaten as rich markup
     assert "homologação" in lojasync("invoices", "list")
-
-
-def test_company_set_refuses_a_city_code_of_another_uf(lojasync):
-    lojasync(*COMPANY)
-    lojasync("company", "set", "--city-code", "3304557", expect=1)   # Rio de Janeiro's code for a company in SP
-
-
-def test_company_set_refuses_a_city_code_that_is_not_the_city(lojasync):
-    lojasync(*COMPANY[:-4], "--city-code", "3509502", "--zipcode", "01001-000", "--default-ncm", "61091000",
-             expect=1)   # Campinas' code, city São Paulo
 
 
 def test_a_huge_id_is_not_found_not_an_unexpected_error(lojasync):

@@ -58,7 +58,8 @@ def invoice(
             print_invoices(created)
         wanted = "autorizada(s)" if approve else "gerada(s)"
         done = len(report.authorised) if approve else len(created)
-        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(len(targets))} pedido(s).",
+        denied = f"; {formats.number(len(report.denied))} denegada(s)" if report.denied else ""
+        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(len(targets))} pedido(s){denied}.",
                       highlight=False)
         for item in report.items:
             if item.error:

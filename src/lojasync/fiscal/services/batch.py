@@ -66,6 +66,11 @@ class BatchReport:
         return [i for i in self.items if i.invoice is None or i.invoice.status != "authorised"]
 
     @property
+    def denied(self) -> list[BatchItem]:
+        """Uso denegado: SEFAZ registered the NF-e and refused its use (its number is spent); not a success."""
+        return [i for i in self.items if i.invoice is not None and i.invoice.status == "denied"]
+
+    @property
     def not_sent(self) -> list[BatchItem]:
         """Orders not transmitted because SEFAZ was down: transmit them later (NF-e page or `invoices approve`)."""
         return [i for i in self.items if i.not_sent]
@@ -119,6 +124,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
 def _rejection(invoice: InvoiceView) -> str | None:
     if invoice.status == "rejected":
         return f"rejeitada pela SEFAZ: {invoice.rejection_code} - {invoice.rejection_reason}"
+    if invoice.status == "denied":
+        # Final: the number is spent and the NF-e has no value; the order needs another document.
+        return f"denegada pela SEFAZ: {invoice.rejection_code} - {invoice.rejection_reason}"
     return None
 
 

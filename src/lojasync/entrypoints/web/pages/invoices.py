@@ -75,6 +75,10 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
     elif invoice.status == "rejected":
         flash(request, f"NF-e nº {invoice.number} rejeitada pela SEFAZ ({invoice.rejection_code}): corrija o que ela "
                        "indicou e transmita de novo (o número é mantido), ou descarte a nota.", "error")
+    elif invoice.status == "denied":
+        flash(request, f"NF-e nº {invoice.number} com uso denegado pela SEFAZ ({invoice.rejection_code} - "
+                       f"{invoice.rejection_reason}): ela não tem valor e o número foi usado; resolva a situação "
+                       "cadastral indicada e emita outra NF-e para o pedido.", "error")
     else:
         flash(request, f"NF-e nº {invoice.number}: {invoice.status_label}.", "warning")
     return redirect(request, f"/nfe/{invoice_id}")
