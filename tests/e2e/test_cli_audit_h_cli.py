@@ -68,3 +68,19 @@ def test_invoices_show_says_homologacao(lojasync, order_number):
 def test_a_huge_id_is_not_found_not_an_unexpected_error(lojasync):
     out = lojasync("invoices", "show", "99999999999999999999", expect=1)
     assert "não encontrada" in out and "inesperado" not in out
+
+
+def test_a_huge_order_number_in_a_batch_is_not_found_and_the_summary_is_printed(lojasync, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    out = lojasync("orders", "invoice", str(order_number), "99999999999999999999", expect=1)
+    assert "1 NF-e autorizada(s) de 2 pedido(s)" in out
+    assert "Pedido 99999999999999999999 não encontrado" in out and "inesperado" not in out
+
+
+@pytest.mark.parametrize("command", [["sales", "show"], ["orders", "show"], ["invoices", "approve"],
+                                     ["invoices", "cancel"], ["receivables", "receive"], ["orders", "sale"],
+                                     ["events", "retry"], ["sales", "confirm"]])
+def test_a_huge_id_is_not_found_in_every_command(lojasync, command):
+    out = lojasync(*command, "99999999999999999999", expect=1)
+    assert "não encontrad" in out and "inesperado" not in out

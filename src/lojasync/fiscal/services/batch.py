@@ -92,9 +92,11 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     sefaz_down = False
     for number in order_numbers:
         # An order refused because it already has an NF-e must not report that older NF-e as this run's
-        # (an authorised one would be counted as authorised by this batch).
-        known = _latest_invoice_id(uow_factory(), number)
+        # (an authorised one would be counted as authorised by this batch). Read inside the try: a failure
+        # there is this order's, and the run goes on to the others and to its summary.
+        known: int | None = None
         try:
+            known = _latest_invoice_id(uow_factory(), number)
             if approve and not sefaz_down:
                 invoice, _ = issue_invoice(uow_factory(), box, sefaz, number, actor)
                 item = BatchItem(number, invoice, _rejection(invoice))
@@ -136,8 +138,11 @@ def _latest_invoice_id(uow: ProcessingUnitOfWork, order_number: int) -> int:
         return invoices[-1].id if invoices else 0
 
 
-def _invoice_made(uow: ProcessingUnitOfWork, order_number: int, known: int) -> InvoiceView | None:
-    """The order's NF-e made by this attempt (it failed at SEFAZ, after the NF-e was committed), or None."""
+def _invoice_made(uow: ProcessingUnitOfWork, order_number: int, known: int | None) -> InvoiceView | None:
+    """The order's NF-e made by this attempt (it failed at SEFAZ, after the NF-e was committed), or None.
+    `known` is None when even the order's NF-e could not be read before: nothing was attempted."""
+    if known is None:
+        return None
     with uow:
         invoices = uow.invoices.for_order(order_number)
         if not invoices or invoices[-1].id <= known:
