@@ -84,3 +84,21 @@ def test_a_huge_order_number_in_a_batch_is_not_found_and_the_summary_is_printed(
 def test_a_huge_id_is_not_found_in_every_command(lojasync, command):
     out = lojasync(*command, "99999999999999999999", expect=1)
     assert "não encontrad" in out and "inesperado" not in out
+
+
+def test_cancelling_an_nfe_with_a_received_receivable_says_it_was_kept_for_a_check(lojasync, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number))
+    lojasync("receivables", "receive", "1")
+    out = lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio")
+    assert "contas a receber canceladas" not in out
+    assert "nenhuma conta a receber cancelada; 1 já recebida(s) mantida(s) como recebida (conferir)" in out
+    assert "devolver o valor ao cliente" in out
+
+
+def test_cancelling_a_confirmed_sale_says_what_became_of_its_receivables(lojasync, order_number):
+    lojasync("orders", "sale", str(order_number))
+    lojasync("sales", "confirm", "1")
+    out = lojasync("sales", "cancel", "1")
+    assert "Venda simples 1 cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in out

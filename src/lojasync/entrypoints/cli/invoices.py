@@ -13,6 +13,7 @@ from lojasync.entrypoints.cli.context import console, container, fail, friendly_
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.finance.services import reversal_words
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
@@ -142,8 +143,8 @@ def cancel(
         console.print(f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).",
                       highlight=False)
     else:
-        console.print(f"NF-e nº {invoice.number} cancelada: estoque devolvido e contas a receber canceladas.",
-                      highlight=False)
+        words = reversal_words(app_.read_uow(), "nfe", str(invoice.id))
+        console.print(f"NF-e nº {invoice.number} cancelada: estoque devolvido; {words}.", highlight=False)
 
 
 @app.command("xml")

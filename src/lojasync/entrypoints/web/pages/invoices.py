@@ -13,6 +13,7 @@ from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.finance.services import reversal_words
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
@@ -102,8 +103,8 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
     elif invoice.status == "discarded":
         flash(request, f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).", "success")
     else:
-        flash(request, f"NF-e nº {invoice.number} cancelada: estoque devolvido e contas a receber canceladas.",
-              "success")
+        words = reversal_words(container.read_uow(), "nfe", str(invoice.id))
+        flash(request, f"NF-e nº {invoice.number} cancelada: estoque devolvido; {words}.", "success")
     return redirect(request, f"/nfe/{invoice_id}")
 
 
