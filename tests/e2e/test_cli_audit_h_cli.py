@@ -102,3 +102,19 @@ def test_cancelling_a_confirmed_sale_says_what_became_of_its_receivables(lojasyn
     lojasync("sales", "confirm", "1")
     out = lojasync("sales", "cancel", "1")
     assert "Venda simples 1 cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in out
+
+
+def test_files_that_cannot_be_written_or_read_are_explained_in_portuguese(lojasync, order_number, tmp_path):
+    def said(*args) -> str:   # long paths are wrapped at the terminal's width: compare without spaces
+        return lojasync(*args, expect=1).replace(" ", "")
+
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number))
+    missing = tmp_path / "nao-existe" / "nota.pdf"
+    out = said("invoices", "danfe", "1", "--output", str(missing))
+    assert f"Nãofoipossívelgravar{missing}:oarquivoouapastanãoexiste." in out
+    out = said("invoices", "xml", "1", "--output", str(tmp_path))
+    assert f"Nãofoipossívelgravar{tmp_path}:éumapasta,nãoumarquivo." in out
+    out = said("company", "certificate", str(tmp_path / "cert.pfx"), "--password", "x")
+    assert f"Nãofoipossíveller{tmp_path / 'cert.pfx'}:oarquivoouapastanãoexiste." in out

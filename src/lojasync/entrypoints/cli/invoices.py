@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
+from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
@@ -180,5 +181,5 @@ def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        fail(f"Não foi possível gravar {path}: {exc.strerror or exc}.")
+        fail(f"Não foi possível gravar {path}: {in_portuguese(exc)}.")
     console.print(f"Gravado em {path} ({formats.number(len(data))} bytes).", highlight=False)
