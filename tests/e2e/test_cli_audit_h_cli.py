@@ -118,3 +118,17 @@ def test_files_that_cannot_be_written_or_read_are_explained_in_portuguese(lojasy
     assert f"Nãofoipossívelgravar{tmp_path}:éumapasta,nãoumarquivo." in out
     out = said("company", "certificate", str(tmp_path / "cert.pfx"), "--password", "x")
     assert f"Nãofoipossíveller{tmp_path / 'cert.pfx'}:oarquivoouapastanãoexiste." in out
+
+
+def test_confirming_a_sale_does_not_speak_of_an_nfe_key(lojasync, order_number, monkeypatch):
+    from lojasync.entrypoints.cli import write_back
+
+    class Queue:   # the store has stock updates due: the command hands them to the worker's queue
+        def push_soon(self, store_id: int) -> None:
+            pass
+
+    monkeypatch.setattr(write_back, "stores_with_due_updates", lambda uow: [1])
+    monkeypatch.setattr(write_back, "task_queue", Queue)
+    lojasync("orders", "sale", str(order_number))
+    out = lojasync("sales", "confirm", "1")
+    assert "Estoque na fila para a loja" in out and "chave da NF-e" not in out
