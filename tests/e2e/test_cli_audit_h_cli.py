@@ -132,3 +132,15 @@ def test_confirming_a_sale_does_not_speak_of_an_nfe_key(lojasync, order_number, 
     lojasync("orders", "sale", str(order_number))
     out = lojasync("sales", "confirm", "1")
     assert "Estoque na fila para a loja" in out and "chave da NF-e" not in out
+
+
+def test_status_names_are_taken_in_any_case(lojasync, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    assert "Nenhum pedido confirmado sem NF-e" in lojasync("orders", "invoice", "--status", "Confirmado")
+    out = lojasync("orders", "invoice", "--status", "Em Aberto")      # the order is open (payment pending)
+    assert "1 NF-e autorizada(s) de 1 pedido(s)" in out
+    assert "autorizada" in lojasync("invoices", "list", "--status", "Autorizada")
+    assert "em aberto" in lojasync("receivables", "list", "--status", "Em Aberto")
+    lojasync("sales", "list", "--status", "Pendente")
+    lojasync("orders", "invoice", "--status", "confirmada", expect=1)   # a typo is still refused

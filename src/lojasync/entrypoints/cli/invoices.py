@@ -11,7 +11,7 @@ from rich.markup import escape
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.os_errors import in_portuguese
-from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
+from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.finance.services import reversal_words
@@ -70,9 +70,9 @@ def list_(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as NF-e, da mais nova para a mais antiga."""
-    if status is not None and status not in _STATUS:
+    if status is not None and status_key(status) not in _STATUS:
         fail(f"Situação desconhecida: {status}. Use {', '.join(_STATUS)}.")
-    invoices = list_invoices(container().read_uow(), _STATUS.get(status or ""))
+    invoices = list_invoices(container().read_uow(), _STATUS.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([i.to_dict() for i in invoices])
     elif not invoices:

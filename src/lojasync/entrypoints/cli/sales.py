@@ -8,7 +8,7 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
-from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table, time_column
+from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table, time_column
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.finance.services import reversal_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
@@ -35,9 +35,9 @@ def list_(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as vendas simples, da mais nova para a mais antiga."""
-    if status is not None and status not in _STATUS:
+    if status is not None and status_key(status) not in _STATUS:
         fail(f"Situação desconhecida: {status}. Use pendente, confirmada ou cancelada.")
-    sales = list_sales(container().read_uow(), _STATUS.get(status or ""))
+    sales = list_sales(container().read_uow(), _STATUS.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([s.to_dict() for s in sales])
     elif not sales:
