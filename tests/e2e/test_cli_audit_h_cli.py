@@ -1,4 +1,4 @@
-"""Audit of the CLI of issue 8 (helper h/cli): each test reproduces a defect found by hand; all fail today."""
+"""Audit of the CLI of issue 8 (helper h/cli): each test reproduces a defect found by hand, now fixed."""
 
 from __future__ import annotations
 
