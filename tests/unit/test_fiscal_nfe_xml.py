@@ -380,9 +380,10 @@ def test_cancellation_event_of_a_published_numeric_key_and_its_signature(certifi
 
 @pytest.mark.parametrize("reason", ["curto demais", " " * 20, "x" * 256])
 def test_cancellation_justification_is_15_to_255_characters(reason):
-    with pytest.raises(CancellationReasonInvalid, match="de 15 a 255 caracteres"):
+    with pytest.raises(CancellationReasonInvalid, match="de 15 a 255 caracteres") as refused:
         build_cancellation_event_xml(draft().access_key, ALPHANUMERIC_CNPJ, "135260000012345", reason,
                                      when=ISSUED_AT, environment=Environment.HOMOLOGATION, uf_code="35")
+    assert "entre 15 e 255 caracteres" in refused.value.resolution     # not "pelo menos 15" to a text too long
 
 
 # --- values as the XSD writes them -----------------------------------------------------------------------------

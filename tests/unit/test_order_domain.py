@@ -315,6 +315,7 @@ def test_is_processed_and_attention_flags():
     assert reason.startswith("Pedido cancelado na loja: cancele a NF-e. ")
     assert "depois de processado (NF-e autorizada)" in reason and "situação na loja: cancelado" in reason
     assert "aqui seria Cancelado" in reason and "Nada foi desfeito automaticamente" in reason
+    assert "total R$ 160,00." in reason                         # pt-BR money, not Decimal's "160.00"
     (event,) = order.pull_events()
     assert isinstance(event, StoreChangeFlagged)
     assert event.params() == {"origin_number": "153", "processed_by": "nfe", "store_status": "cancelled",

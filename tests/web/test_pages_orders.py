@@ -229,6 +229,18 @@ def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in,
         assert receivables(app, number) == [("160.00", "open")]
 
 
+def test_a_batch_reports_a_denied_nfe_with_sefaz_code_and_reason(app, logged_in, store_id, company, sefaz):
+    (number,) = imported(app, store_id, {"id": 2200013001, "payment_status": "paid"})
+    sefaz.set_switches(reject_with="301")                              # Uso Denegado
+    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
+                                                         "pedidos": [str(number)]})
+    text = text_of(answer.text)
+    assert "0 NF-e autorizada(s) de 1 pedido(s); 1 não autorizada(s), das quais 1 denegada(s)." in text
+    row = text_of(answer.text.split(f'data-testid="lote-recusada-{number}"')[1].split("</tr>")[0])
+    assert "denegada pela SEFAZ: 301" in row
+    assert receivables(app, number) == []
+
+
 def test_a_batch_without_orders_says_to_choose_some(logged_in):
     answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text)})
     assert answer.status_code == 303

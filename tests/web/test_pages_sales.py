@@ -39,7 +39,7 @@ def test_generate_confirm_and_cancel_a_sale(app, logged_in, store_id):
 
     assert post(logged_in, url, f"{url}/cancelar").status_code == 303
     page = text_of(logged_in.get(url).text)
-    assert "cancelada: estoque devolvido e contas a receber canceladas" in page and "Confirmar" not in page
+    assert "cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in page and "Confirmar" not in page
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert receivables(app, number) == [("160.00", "cancelled")]
 

@@ -27,6 +27,7 @@ from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.simple_sales import ACTIVE as ACTIVE_SALE
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.orders import Order
+from lojasync.shared.numbers import can_be_an_id
 from lojasync.stock.ledger import StockMovement
 
 _INSERT_MOVEMENTS = insert(movement_table)
@@ -129,15 +130,21 @@ class SimpleSaleRepository:
         self.session.add(sale)
 
     def get(self, sale_id: int, *, for_update: bool = False) -> SimpleSale | None:
+        if not can_be_an_id(sale_id):
+            return None
         query = select(SimpleSale).where(SimpleSale.id == sale_id)
         if for_update:  # two confirmations at once: the second waits, then sees the first's result
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
     def for_order(self, order_id: int) -> list[SimpleSale]:
+        if not can_be_an_id(order_id):
+            return []
         return list(self.session.scalars(_of_order(SimpleSale), {"order_id": order_id}))
 
     def active_for_order(self, order_id: int) -> SimpleSale | None:
+        if not can_be_an_id(order_id):
+            return None
         found = self.session.connection().scalar(_active_of_order(sale_table, ACTIVE_SALE), {"order_id": order_id})
         return None if found is None else self.session.get(SimpleSale, found)
 
@@ -168,16 +175,24 @@ class InvoiceRepository:
         self.session.add(invoice)
 
     def get(self, invoice_id: int, *, for_update: bool = False) -> Invoice | None:
+        if not can_be_an_id(invoice_id):
+            return None
         return self.session.scalars(_by_id(Invoice, for_update), {"id": invoice_id}).first()
 
     def get_with_order(self, invoice_id: int) -> tuple[Invoice, Order] | None:
+        if not can_be_an_id(invoice_id):
+            return None
         row = self.session.execute(_invoice_with_order(), {"id": invoice_id}).unique().first()
         return (row[0], row[1]) if row else None
 
     def for_order(self, order_id: int) -> list[Invoice]:
+        if not can_be_an_id(order_id):
+            return []
         return list(self.session.scalars(_of_order(Invoice), {"order_id": order_id}))
 
     def active_for_order(self, order_id: int) -> Invoice | None:
+        if not can_be_an_id(order_id):
+            return None
         found = self.session.connection().scalar(_active_of_order(invoice_table, ACTIVE_INVOICE),
                                                  {"order_id": order_id})
         return None if found is None else self.session.get(Invoice, found)
@@ -224,6 +239,8 @@ class ReceivableRepository:
                  "received_at": r.received_at} for r in receivables])
 
     def get(self, receivable_id: int, *, for_update: bool = False) -> Receivable | None:
+        if not can_be_an_id(receivable_id):
+            return None
         query = select(Receivable).where(Receivable.id == receivable_id)
         if for_update:  # receiving and cancelling the same one at once: the second sees the first's result
             query = query.with_for_update()

@@ -18,6 +18,7 @@ from lojasync.sales.history import HistoryEntry, actor_name
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.batching import chunks
+from lojasync.shared.numbers import can_be_an_id
 from lojasync.stock.counts import COUNT_SOURCE
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.products import Product
@@ -156,6 +157,8 @@ class OrderRepository:
         self.session = session
 
     def get(self, number: int, *, for_update: bool = False, lines: bool = True) -> Order | None:
+        if not can_be_an_id(number):
+            return None
         # Without lines: a use case that only records on the order (history, flags) need not read them.
         if not lines or for_update:
             return self.session.scalars(_order(lines, for_update), {"number": number}).unique().first()
@@ -201,6 +204,8 @@ class HistoryRepository:
         self.session.connection().execute(_INSERT_HISTORY, rows)
 
     def for_order(self, order_id: int) -> list[HistoryEntry]:
+        if not can_be_an_id(order_id):
+            return []
         query = select(HistoryEntry).where(HistoryEntry.order_id == order_id).order_by(HistoryEntry.id)
         return list(self.session.scalars(query))
 

@@ -54,3 +54,18 @@ def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = 
                                             installments=receivable.installments, amount=receivable.amount))
         uow.commit()
         return receivable_view(receivable), changed
+
+
+def reversal_words(uow: FinanceUnitOfWork, source_type: str, source_id: str) -> str:
+    """What a cancelled document's cancellation did to its receivables, in words: how many were cancelled and
+    how many, already received, were kept as received and flagged (the money may have to go back to the
+    customer). A bare "contas a receber canceladas" would hide those."""
+    with uow:
+        statuses = [(r.status, r.needs_attention) for r in uow.receivables.for_source(source_type, source_id)]
+    cancelled = sum(1 for status, _ in statuses if status is ReceivableStatus.CANCELLED)
+    kept = sum(1 for status, flagged in statuses if status is ReceivableStatus.RECEIVED and flagged)
+    words = f"{cancelled} conta(s) a receber cancelada(s)" if cancelled else "nenhuma conta a receber cancelada"
+    if kept:
+        words += (f"; {kept} já recebida(s) mantida(s) como recebida (conferir): confira se é preciso devolver "
+                  "o valor ao cliente")
+    return words

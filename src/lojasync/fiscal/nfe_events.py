@@ -26,7 +26,8 @@ class CancellationReasonInvalid(LojasyncError):
 
     code = "nfe.cancellation_reason"
     message_template = "A justificativa do cancelamento deve ter de 15 a 255 caracteres (tem {length})."
-    resolution_template = "Escreva o motivo do cancelamento com pelo menos 15 caracteres."
+    # Said for a text too long as well as too short: "pelo menos 15" would mislead the one over 255.
+    resolution_template = "Escreva um motivo do cancelamento que tenha entre 15 e 255 caracteres."
 
 
 def cancellation_event_id(access_key: str, sequence: int = 1) -> str:

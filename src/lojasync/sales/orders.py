@@ -27,6 +27,7 @@ from lojasync.sales.order_data import LineData, OrderData
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.address import Address
 from lojasync.shared.events import Aggregate
+from lojasync.shared.money import brl
 from lojasync.shared.tax_id import TaxIdProblem, normalize_tax_id, parse_tax_id
 
 ORIGIN_ONLINE_STORE = "nuvemshop"
@@ -164,7 +165,8 @@ class Order(Aggregate):
                                    processed_by=self.processed_by, store_status=store_status,
                                    payment_status=payment_status, would_be=data.status, total=data.total)
         self.needs_attention = True
-        self.attention_reason = render(HistoryType.ATTENTION, event.params(), Names())
+        # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
+        self.attention_reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
         if data.status is OrderStatus.CANCELLED:
             # What the back office must do comes first: the fiscal document stands until a person cancels it.
             document = "a NF-e" if self.processed_by is ProcessedBy.NFE else "a venda simples"

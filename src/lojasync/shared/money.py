@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import format_currency
 
 from lojasync.shared.errors import LojasyncError
 
@@ -35,6 +38,12 @@ def to_money(value: object) -> Decimal:
         return amount.quantize(CENT, rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:  # too many digits for the decimal context (e.g. "1e30")
         raise MoneyError(f"valor monetário fora do limite: {value!r}") from exc
+
+
+def brl(value: Any) -> str:
+    """`R$ 1.117,14`, as a Brazilian reads money (texts the domain stores, the CLI, the pages). Babel
+    separates the symbol with a no-break space; a plain one is what people type and search for."""
+    return format_currency(Decimal(str(value)), "BRL", locale="pt_BR").replace("\xa0", " ")
 
 
 def split_by_weights(total: Decimal, weights: list[Decimal]) -> list[Decimal]:

@@ -17,6 +17,12 @@ def ascii_digits(value: str, max_len: int = ID_DIGITS) -> bool:
     return 0 < len(value) <= max_len and value.isascii() and value.isdigit()
 
 
+def can_be_an_id(number: int) -> bool:
+    """False for a number no row can have (the databases overflow on it: SQLite beyond 64 bits, PostgreSQL
+    beyond the 32-bit column): a lookup of it finds nothing, like any unknown id."""
+    return 1 <= number <= LARGEST_ID
+
+
 def id_or_none(value: str) -> int | None:
     """The id written in `value` (1 to LARGEST_ID), or None when it is not one."""
     value = value.strip()

@@ -9,6 +9,7 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import OutputFormat, print_json
 from lojasync.fiscal.services.company import (
     CompanyData,
@@ -87,7 +88,7 @@ def certificate(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        fail(f"Não foi possível ler {file}: {exc.strerror or exc}.")
+        fail(f"Não foi possível ler {file}: {in_portuguese(exc)}.")
     _print(install_certificate(app_.uow(), app_.cipher, data, password), fmt, "Certificado instalado.")
 
 

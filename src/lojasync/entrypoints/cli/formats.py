@@ -8,14 +8,14 @@ decimal strings, documents as stored) because scripts rely on them.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.money import brl
 from lojasync.shared.tax_id import TaxId, parse_tax_id
 
 LOCALE = "pt_BR"
@@ -34,11 +34,10 @@ class InvalidDate(LojasyncError):
 
 
 def money(value: Any) -> str:
-    """`R$ 1.117,14`. Babel separates the symbol with a no-break space; a plain one is what people type
-    and search for (and rich wraps on both anyway)."""
+    """`R$ 1.117,14` (shared.money.brl); the dash when there is none."""
     if value is None or value == "":
         return EMPTY
-    return format_currency(Decimal(str(value)), "BRL", locale=LOCALE).replace("\xa0", " ")
+    return brl(value)
 
 
 def number(value: int | None) -> str:

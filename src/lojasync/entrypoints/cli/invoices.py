@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
-from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
+from lojasync.entrypoints.cli.os_errors import in_portuguese
+from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.finance.services import reversal_words
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
@@ -23,7 +26,8 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (par
 IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Id da NF-e (lojasync invoices list).")]
 _STATUS = {"pendente": InvoiceStatus.PENDING, "aguardando": InvoiceStatus.AWAITING,
            "autorizada": InvoiceStatus.AUTHORISED, "rejeitada": InvoiceStatus.REJECTED,
-           "cancelada": InvoiceStatus.CANCELLED, "descartada": InvoiceStatus.DISCARDED}
+           "denegada": InvoiceStatus.DENIED, "cancelada": InvoiceStatus.CANCELLED,
+           "descartada": InvoiceStatus.DISCARDED}
 
 
 def status_words(invoice: InvoiceView) -> str:
@@ -31,7 +35,7 @@ def status_words(invoice: InvoiceView) -> str:
     if invoice.simulated and invoice.status in ("authorised", "cancelled"):
         words += " (simulador)"
     if invoice.environment == "2":
-        words += " [homologação]"
+        words += escape(" [homologação]")   # Rich would take the brackets for a markup tag and drop them
     return words
 
 
@@ -49,7 +53,8 @@ def print_invoice(invoice: InvoiceView) -> None:
     if invoice.protocol:
         console.print(f"Protocolo: {invoice.protocol} em {formats.when(invoice.authorised_at)}", highlight=False)
     if invoice.rejection_code:
-        console.print(f"[red]Rejeição {invoice.rejection_code}:[/] {invoice.rejection_reason}", highlight=False)
+        what = "Uso denegado" if invoice.status == "denied" else "Rejeição"
+        console.print(f"[red]{what} {invoice.rejection_code}:[/] {invoice.rejection_reason}", highlight=False)
     if invoice.status == "cancelled":
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {invoice.cancel_justification}",
                       highlight=False)
@@ -61,13 +66,13 @@ def print_invoice(invoice: InvoiceView) -> None:
 @friendly_errors
 def list_(
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
-        "pendente, aguardando, autorizada, rejeitada, cancelada ou descartada."))] = None,
+        "pendente, aguardando, autorizada, rejeitada, denegada, cancelada ou descartada."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as NF-e, da mais nova para a mais antiga."""
-    if status is not None and status not in _STATUS:
+    if status is not None and status_key(status) not in _STATUS:
         fail(f"Situação desconhecida: {status}. Use {', '.join(_STATUS)}.")
-    invoices = list_invoices(container().read_uow(), _STATUS.get(status or ""))
+    invoices = list_invoices(container().read_uow(), _STATUS.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([i.to_dict() for i in invoices])
     elif not invoices:
@@ -98,7 +103,7 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
         print_json(invoice.to_dict())
-        if invoice.status == "rejected":
+        if invoice.status in ("rejected", "denied"):
             raise typer.Exit(1)
         return
     if invoice.status == "authorised":
@@ -108,6 +113,12 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
     if invoice.status == "rejected":
         console.print("Corrija o que a SEFAZ indicou e transmita de novo (o número é mantido), ou descarte a nota "
                       f"(lojasync invoices cancel {invoice.id}).", highlight=False)
+        raise typer.Exit(1)
+    if invoice.status == "denied":
+        # Uso denegado is final: the number is spent and this NF-e can never be authorised.
+        console.print("[red]Uso denegado pela SEFAZ:[/] esta NF-e não tem valor e não pode ser transmitida de novo "
+                      "(o número foi usado). Resolva a situação cadastral indicada na SEFAZ e emita outra NF-e "
+                      f"para o pedido (lojasync orders invoice {invoice.order_number}).", highlight=False)
         raise typer.Exit(1)
 
 
@@ -133,8 +144,8 @@ def cancel(
         console.print(f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).",
                       highlight=False)
     else:
-        console.print(f"NF-e nº {invoice.number} cancelada: estoque devolvido e contas a receber canceladas.",
-                      highlight=False)
+        words = reversal_words(app_.read_uow(), "nfe", str(invoice.id))
+        console.print(f"NF-e nº {invoice.number} cancelada: estoque devolvido; {words}.", highlight=False)
 
 
 @app.command("xml")
@@ -170,5 +181,5 @@ def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        fail(f"Não foi possível gravar {path}: {exc.strerror or exc}.")
+        fail(f"Não foi possível gravar {path}: {in_portuguese(exc)}.")
     console.print(f"Gravado em {path} ({formats.number(len(data))} bytes).", highlight=False)

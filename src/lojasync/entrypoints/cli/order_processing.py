@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.invoices import print_invoices
-from lojasync.entrypoints.cli.output import OutputFormat, print_json
+from lojasync.entrypoints.cli.output import OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.services.batch import BatchItem, invoice_orders, orders_to_invoice
@@ -34,12 +34,12 @@ def invoice(
     """Gera a NF-e de cada pedido e a transmite à SEFAZ; no fim, o resumo do que foi autorizado e do que não foi."""
     if bool(numbers) == bool(status):
         fail("Informe os números dos pedidos ou --status SITUAÇÃO (um dos dois).")
-    if status is not None and status not in _STATUS:
+    if status is not None and status_key(status) not in _STATUS:
         fail(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
     app_ = container()
-    targets = list(numbers or orders_to_invoice(app_.read_uow(), _STATUS[status]))
+    targets = list(numbers or orders_to_invoice(app_.read_uow(), _STATUS[status_key(status)]))
     if not targets:
-        console.print(f"Nenhum pedido {status} sem NF-e.", highlight=False)
+        console.print(f"Nenhum pedido {status_key(status)} sem NF-e.", highlight=False)
         return
     sefaz = sefaz_for(app_.settings)
     quiet = fmt is OutputFormat.JSON or len(targets) == 1
@@ -58,7 +58,8 @@ def invoice(
             print_invoices(created)
         wanted = "autorizada(s)" if approve else "gerada(s)"
         done = len(report.authorised) if approve else len(created)
-        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(len(targets))} pedido(s).",
+        denied = f"; {formats.number(len(report.denied))} denegada(s)" if report.denied else ""
+        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(len(targets))} pedido(s){denied}.",
                       highlight=False)
         for item in report.items:
             if item.error:

@@ -13,6 +13,12 @@ from rich.table import Table
 from lojasync.entrypoints.cli.context import console
 
 
+def status_key(value: str | None) -> str:
+    """A --status value as the choices are written: any case ("Confirmado"), spaces as hyphens ("em aberto").
+    "" when there is none."""
+    return "-".join((value or "").split()).casefold()
+
+
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"

@@ -8,7 +8,7 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
-from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table
+from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table
 from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import list_receivables, receive
 
@@ -28,9 +28,9 @@ def list_(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as contas a receber por vencimento."""
-    if status is not None and status not in _STATUS:
+    if status is not None and status_key(status) not in _STATUS:
         fail(f"Situação desconhecida: {status}. Use em-aberto, recebida ou cancelada.")
-    rows = list_receivables(container().read_uow(), _STATUS.get(status or ""), order)
+    rows = list_receivables(container().read_uow(), _STATUS.get(status_key(status)), order)
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return

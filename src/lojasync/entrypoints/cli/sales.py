@@ -8,8 +8,9 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
-from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, table, time_column
+from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table, time_column
 from lojasync.entrypoints.cli.write_back import push_soon
+from lojasync.finance.services import reversal_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
@@ -34,9 +35,9 @@ def list_(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as vendas simples, da mais nova para a mais antiga."""
-    if status is not None and status not in _STATUS:
+    if status is not None and status_key(status) not in _STATUS:
         fail(f"Situação desconhecida: {status}. Use pendente, confirmada ou cancelada.")
-    sales = list_sales(container().read_uow(), _STATUS.get(status or ""))
+    sales = list_sales(container().read_uow(), _STATUS.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([s.to_dict() for s in sales])
     elif not sales:
@@ -87,7 +88,10 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
     if fmt is OutputFormat.JSON:
         print_json(sale.to_dict())
     elif changed:
-        console.print(f"Venda simples {sale.id} cancelada.", highlight=False)
+        # A confirmed sale had moved stock and created receivables: say what became of them.
+        undone = (f": estoque devolvido; {reversal_words(app_.read_uow(), 'simple_sale', str(sale.id))}"
+                  if sale.confirmed_at else "")
+        console.print(f"Venda simples {sale.id} cancelada{undone}.", highlight=False)
     else:
         console.print(f"Venda simples {sale.id} já estava cancelada: nada foi feito de novo.", highlight=False)
     if changed:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue
 
 # Long enough for a request waiting on the inbox's commit to be answered; a second Ctrl+C stops at once.
@@ -53,7 +54,7 @@ def serve(
     try:
         listening = bind_socket(host, port)
     except OSError as exc:
-        fail(f"Não foi possível abrir {host}:{port} ({exc.strerror or exc}): outro processo já usa a porta? "
+        fail(f"Não foi possível abrir {host}:{port} ({in_portuguese(exc)}): outro processo já usa a porta? "
              "Pare-o ou escolha outra com --port.")
     queue = task_queue()
     metrics_server = None

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue
 
 QUEUE_WAIT_SECONDS = 120.0
@@ -33,7 +34,7 @@ def worker(
         metrics = maybe_start_worker_metrics_server(settings.metrics_port, settings.metrics_host)
     except OSError as exc:
         fail(f"Não foi possível abrir a porta de métricas {settings.metrics_host}:{settings.metrics_port} "
-             f"({exc.strerror or exc}). Escolha outra em LOJASYNC_METRICS_PORT (cada worker da mesma máquina "
+             f"({in_portuguese(exc)}). Escolha outra em LOJASYNC_METRICS_PORT (cada worker da mesma máquina "
              "precisa da sua) ou deixe-a vazia.")
     console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar."
                   + (f" Métricas em http://{settings.metrics_host}:{settings.metrics_port}/metrics." if metrics

@@ -16,8 +16,9 @@ from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 log = logging.getLogger("lojasync.cli")
 
 
-def push_soon(app: Container, quiet: bool = False) -> None:
-    """Queue a push for every store with updates waiting; say so unless `quiet` (JSON output)."""
+def push_soon(app: Container, quiet: bool = False, what: str = "Estoque") -> None:
+    """Queue a push for every store with updates waiting; say so unless `quiet` (JSON output). `what` names
+    what the command queued (the NF-e commands, which also queue the access key, print their own summary)."""
     try:
         stores = stores_with_due_updates(app.read_uow())
         if not stores:
@@ -29,5 +30,5 @@ def push_soon(app: Container, quiet: bool = False) -> None:
         log.warning("store updates not queued", extra={"error_class": type(exc).__name__})
         return
     if not quiet:
-        console.print("Estoque e chave da NF-e na fila para a loja (enviados pelo worker; para enviar agora: "
-                      "lojasync store push).", style="dim", highlight=False)
+        console.print(f"{what} na fila para a loja (enviado pelo worker; para enviar agora: lojasync store push).",
+                      style="dim", highlight=False)

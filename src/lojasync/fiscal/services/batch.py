@@ -66,6 +66,11 @@ class BatchReport:
         return [i for i in self.items if i.invoice is None or i.invoice.status != "authorised"]
 
     @property
+    def denied(self) -> list[BatchItem]:
+        """Uso denegado: SEFAZ registered the NF-e and refused its use (its number is spent); not a success."""
+        return [i for i in self.items if i.invoice is not None and i.invoice.status == "denied"]
+
+    @property
     def not_sent(self) -> list[BatchItem]:
         """Orders not transmitted because SEFAZ was down: transmit them later (NF-e page or `invoices approve`)."""
         return [i for i in self.items if i.not_sent]
@@ -87,9 +92,11 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     sefaz_down = False
     for number in order_numbers:
         # An order refused because it already has an NF-e must not report that older NF-e as this run's
-        # (an authorised one would be counted as authorised by this batch).
-        known = _latest_invoice_id(uow_factory(), number)
+        # (an authorised one would be counted as authorised by this batch). Read inside the try: a failure
+        # there is this order's, and the run goes on to the others and to its summary.
+        known: int | None = None
         try:
+            known = _latest_invoice_id(uow_factory(), number)
             if approve and not sefaz_down:
                 invoice, _ = issue_invoice(uow_factory(), box, sefaz, number, actor)
                 item = BatchItem(number, invoice, _rejection(invoice))
@@ -119,6 +126,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
 def _rejection(invoice: InvoiceView) -> str | None:
     if invoice.status == "rejected":
         return f"rejeitada pela SEFAZ: {invoice.rejection_code} - {invoice.rejection_reason}"
+    if invoice.status == "denied":
+        # Final: the number is spent and the NF-e has no value; the order needs another document.
+        return f"denegada pela SEFAZ: {invoice.rejection_code} - {invoice.rejection_reason}"
     return None
 
 
@@ -128,8 +138,11 @@ def _latest_invoice_id(uow: ProcessingUnitOfWork, order_number: int) -> int:
         return invoices[-1].id if invoices else 0
 
 
-def _invoice_made(uow: ProcessingUnitOfWork, order_number: int, known: int) -> InvoiceView | None:
-    """The order's NF-e made by this attempt (it failed at SEFAZ, after the NF-e was committed), or None."""
+def _invoice_made(uow: ProcessingUnitOfWork, order_number: int, known: int | None) -> InvoiceView | None:
+    """The order's NF-e made by this attempt (it failed at SEFAZ, after the NF-e was committed), or None.
+    `known` is None when even the order's NF-e could not be read before: nothing was attempted."""
+    if known is None:
+        return None
     with uow:
         invoices = uow.invoices.for_order(order_number)
         if not invoices or invoices[-1].id <= known:

@@ -30,6 +30,7 @@ from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventSt
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OriginRef
 from lojasync.shared.batching import chunks
+from lojasync.shared.numbers import can_be_an_id
 
 
 @functools.cache
@@ -198,6 +199,8 @@ class WebhookEventRepository:
         self.session.add(event)
 
     def get(self, event_id: int) -> WebhookEvent | None:
+        if not can_be_an_id(event_id):
+            return None
         return self.session.get(WebhookEvent, event_id)
 
     def pending_for_store(self, store_id: int, limit: int = 5000) -> list[WebhookEvent]:

@@ -13,6 +13,7 @@ from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.finance.services import reversal_words
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
@@ -75,6 +76,10 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
     elif invoice.status == "rejected":
         flash(request, f"NF-e nº {invoice.number} rejeitada pela SEFAZ ({invoice.rejection_code}): corrija o que ela "
                        "indicou e transmita de novo (o número é mantido), ou descarte a nota.", "error")
+    elif invoice.status == "denied":
+        flash(request, f"NF-e nº {invoice.number} com uso denegado pela SEFAZ ({invoice.rejection_code} - "
+                       f"{invoice.rejection_reason}): ela não tem valor e o número foi usado; resolva a situação "
+                       "cadastral indicada e emita outra NF-e para o pedido.", "error")
     else:
         flash(request, f"NF-e nº {invoice.number}: {invoice.status_label}.", "warning")
     return redirect(request, f"/nfe/{invoice_id}")
@@ -98,8 +103,8 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
     elif invoice.status == "discarded":
         flash(request, f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).", "success")
     else:
-        flash(request, f"NF-e nº {invoice.number} cancelada: estoque devolvido e contas a receber canceladas.",
-              "success")
+        words = reversal_words(container.read_uow(), "nfe", str(invoice.id))
+        flash(request, f"NF-e nº {invoice.number} cancelada: estoque devolvido; {words}.", "success")
     return redirect(request, f"/nfe/{invoice_id}")
 
 

@@ -11,6 +11,7 @@ from lojasync.entrypoints.web.pages.fiscal_access import push_soon
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.finance.services import reversal_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import page_of_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
@@ -66,9 +67,10 @@ def sale_cancel(request: Request, sale_id: PageId) -> Response:
         return _sale_page(request, sale_id, 422, action_error=exc, action_title="Venda simples não cancelada")
     if changed:
         push_soon(request)
-        flash(request, f"Venda simples {sale.id} cancelada"
-                       f"{': estoque devolvido e contas a receber canceladas' if sale.confirmed_at else ''}.",
-              "success")
+        read_uow = request.app.state.container.read_uow()
+        undone = (f": estoque devolvido; {reversal_words(read_uow, 'simple_sale', str(sale.id))}"
+                  if sale.confirmed_at else "")
+        flash(request, f"Venda simples {sale.id} cancelada{undone}.", "success")
     else:
         flash(request, f"A venda simples {sale.id} já estava cancelada: nada foi feito de novo.")
     return redirect(request, f"/vendas/{sale_id}")

@@ -1,0 +1,146 @@
+"""Audit of the CLI of issue 8 (helper h/cli): each test reproduces a defect found by hand, now fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.simulators.sefaz.server import BackgroundSefaz
+from tests.factories import make_store, order_payload
+
+COMPANY = ["company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+           "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+           "--zipcode", "01001-000", "--default-ncm", "61091000"]
+
+
+@pytest.fixture()
+def lojasync(lojasync):
+    return lambda *args, expect=0: " ".join(lojasync(*args, expect=expect).split())
+
+
+@pytest.fixture()
+def order_number(app) -> int:
+    payload = order_payload(id=1900000001, payment_details={"method": "pix"})
+    return import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+
+
+@pytest.fixture()
+def denying_sefaz(monkeypatch):
+    with BackgroundSefaz() as sefaz:
+        sefaz.simulator.set_switches(reject_with="301")     # Uso Denegado
+        monkeypatch.setenv("LOJASYNC_SEFAZ_URL", sefaz.url)
+        yield sefaz
+
+
+def test_a_denied_nfe_is_a_failure_with_its_reason(lojasync, order_number, denying_sefaz):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    out = lojasync("orders", "invoice", str(order_number), expect=1)   # today: exit 0, no reason printed
+    assert "301" in out and "1 denegada(s)" in out and "denegada pela SEFAZ" in out
+    assert "denegada" in lojasync("invoices", "list", "--status", "denegada")
+
+
+def test_invoices_approve_of_a_denied_nfe_exits_non_zero(lojasync, order_number, denying_sefaz):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number), "--no-approve")
+    out = lojasync("invoices", "approve", "1", expect=1)               # today: exit 0
+    assert "301" in out and "Uso denegado" in out
+
+
+def test_invoices_approve_json_of_a_denied_nfe_exits_non_zero(lojasync, order_number, denying_sefaz):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number), "--no-approve")
+    out = lojasync("invoices", "approve", "1", "--format", "json", expect=1)
+    assert '"denied"' in out and "301" in out
+
+
+def test_invoices_show_says_homologacao(lojasync, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number))
+    assert "homologação" in lojasync("invoices", "show", "1")   # " [homologação]" is eaten as rich markup
+    assert "homologação" in lojasync("invoices", "list")
+
+
+def test_a_huge_id_is_not_found_not_an_unexpected_error(lojasync):
+    out = lojasync("invoices", "show", "99999999999999999999", expect=1)
+    assert "não encontrada" in out and "inesperado" not in out
+
+
+def test_a_huge_order_number_in_a_batch_is_not_found_and_the_summary_is_printed(lojasync, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    out = lojasync("orders", "invoice", str(order_number), "99999999999999999999", expect=1)
+    assert "1 NF-e autorizada(s) de 2 pedido(s)" in out
+    assert "Pedido 99999999999999999999 não encontrado" in out and "inesperado" not in out
+
+
+@pytest.mark.parametrize("command", [["sales", "show"], ["orders", "show"], ["invoices", "approve"],
+                                     ["invoices", "cancel"], ["receivables", "receive"], ["orders", "sale"],
+                                     ["events", "retry"], ["sales", "confirm"]])
+def test_a_huge_id_is_not_found_in_every_command(lojasync, command):
+    out = lojasync(*command, "99999999999999999999", expect=1)
+    assert "não encontrad" in out and "inesperado" not in out
+
+
+def test_cancelling_an_nfe_with_a_received_receivable_says_it_was_kept_for_a_check(lojasync, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number))
+    lojasync("receivables", "receive", "1")
+    out = lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio")
+    assert "contas a receber canceladas" not in out
+    assert "nenhuma conta a receber cancelada; 1 já recebida(s) mantida(s) como recebida (conferir)" in out
+    assert "devolver o valor ao cliente" in out
+
+
+def test_cancelling_a_confirmed_sale_says_what_became_of_its_receivables(lojasync, order_number):
+    lojasync("orders", "sale", str(order_number))
+    lojasync("sales", "confirm", "1")
+    out = lojasync("sales", "cancel", "1")
+    assert "Venda simples 1 cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in out
+
+
+def test_files_that_cannot_be_written_or_read_are_explained_in_portuguese(lojasync, order_number, tmp_path):
+    def said(*args) -> str:   # long paths are wrapped at the terminal's width: compare without spaces
+        return lojasync(*args, expect=1).replace(" ", "")
+
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number))
+    missing = tmp_path / "nao-existe" / "nota.pdf"
+    out = said("invoices", "danfe", "1", "--output", str(missing))
+    assert f"Nãofoipossívelgravar{missing}:oarquivoouapastanãoexiste." in out
+    out = said("invoices", "xml", "1", "--output", str(tmp_path))
+    assert f"Nãofoipossívelgravar{tmp_path}:éumapasta,nãoumarquivo." in out
+    out = said("company", "certificate", str(tmp_path / "cert.pfx"), "--password", "x")
+    assert f"Nãofoipossíveller{tmp_path / 'cert.pfx'}:oarquivoouapastanãoexiste." in out
+
+
+def test_confirming_a_sale_does_not_speak_of_an_nfe_key(lojasync, order_number, monkeypatch):
+    from lojasync.entrypoints.cli import write_back
+
+    class Queue:   # the store has stock updates due: the command hands them to the worker's queue
+        def push_soon(self, store_id: int) -> None:
+            pass
+
+    monkeypatch.setattr(write_back, "stores_with_due_updates", lambda uow: [1])
+    monkeypatch.setattr(write_back, "task_queue", Queue)
+    lojasync("orders", "sale", str(order_number))
+    out = lojasync("sales", "confirm", "1")
+    assert "Estoque na fila para a loja" in out and "chave da NF-e" not in out
+
+
+def test_status_names_are_taken_in_any_case(lojasync, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    assert "Nenhum pedido confirmado sem NF-e" in lojasync("orders", "invoice", "--status", "Confirmado")
+    out = lojasync("orders", "invoice", "--status", "Em Aberto")      # the order is open (payment pending)
+    assert "1 NF-e autorizada(s) de 1 pedido(s)" in out
+    assert "autorizada" in lojasync("invoices", "list", "--status", "Autorizada")
+    assert "em aberto" in lojasync("receivables", "list", "--status", "Em Aberto")
+    lojasync("sales", "list", "--status", "Pendente")
+    lojasync("orders", "invoice", "--status", "confirmada", expect=1)   # a typo is still refused
