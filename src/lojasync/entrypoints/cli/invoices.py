@@ -139,7 +139,7 @@ def cancel(
     if fmt is OutputFormat.JSON:
         print_json(invoice.to_dict())
     elif not changed:
-        console.print(f"A NF-e nº {invoice.number} já estava cancelada.", highlight=False)
+        console.print(f"A NF-e nº {invoice.number} já estava {invoice.status_label}.", highlight=False)
     elif invoice.status == "discarded":
         console.print(f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).",
                       highlight=False)

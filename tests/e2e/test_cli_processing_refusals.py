@@ -1,9 +1,10 @@
-"""Audit of the CLI of issue 8 (helper h/cli): each test reproduces a defect found by hand, now fixed."""
+"""The NF-e and sale commands when things go wrong: denials, huge ids, refunds to check, OS errors, status names."""
 
 from __future__ import annotations
 
 import pytest
 
+from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.simulators.sefaz.server import BackgroundSefaz
@@ -144,3 +145,12 @@ def test_status_names_are_taken_in_any_case(lojasync, order_number):
     assert "em aberto" in lojasync("receivables", "list", "--status", "Em Aberto")
     lojasync("sales", "list", "--status", "Pendente")
     lojasync("orders", "invoice", "--status", "confirmada", expect=1)   # a typo is still refused
+
+
+def test_cancelling_a_discarded_nfe_again_says_so_and_succeeds(lojasync, app, order_number):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    invoice = generate_invoice(app.uow(), app.cipher, order_number)     # pending: cancelling discards it
+    lojasync("invoices", "cancel", str(invoice.id))
+    out = lojasync("invoices", "cancel", str(invoice.id))                # a retry: exit 0
+    assert f"A NF-e nº {invoice.number} já estava descartada." in out
