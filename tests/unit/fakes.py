@@ -328,6 +328,9 @@ class FakeInvoices(_Rows):
     def for_order(self, order_id: int) -> list:
         return [i for i in self.rows if i.order_id == order_id]
 
+    def active_for_order(self, order_id: int):
+        return next((i for i in self.for_order(order_id) if i.is_active), None)
+
 
 class FakeUnitOfWork:
     """The connector's unit of work, in memory. A transaction that does not commit forgets the rows it

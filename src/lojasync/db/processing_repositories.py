@@ -69,10 +69,18 @@ def _invoice_with_order():
 
 @functools.cache
 def _active_of_order(table, statuses: frozenset):
-    # The id only, on the connection: asked before every generation, and almost always finds nothing.
     return (select(table.c.id).where(table.c.order_id == bindparam("order_id"),
                                      table.c.status.in_(sorted(s.value for s in statuses)))
             .order_by(table.c.id).limit(1))
+
+
+def _first_active(session: Session, entity, table, statuses: frozenset, order_id: int):
+    """The order's first document of `entity` in one of `statuses`, or None. The id only, on the connection:
+    asked before every generation, and almost always finds nothing."""
+    if not can_be_an_id(order_id):
+        return None
+    found = session.connection().scalar(_active_of_order(table, statuses), {"order_id": order_id})
+    return None if found is None else session.get(entity, found)
 
 
 @functools.cache
@@ -143,10 +151,7 @@ class SimpleSaleRepository:
         return list(self.session.scalars(_of_order(SimpleSale), {"order_id": order_id}))
 
     def active_for_order(self, order_id: int) -> SimpleSale | None:
-        if not can_be_an_id(order_id):
-            return None
-        found = self.session.connection().scalar(_active_of_order(sale_table, ACTIVE_SALE), {"order_id": order_id})
-        return None if found is None else self.session.get(SimpleSale, found)
+        return _first_active(self.session, SimpleSale, sale_table, ACTIVE_SALE, order_id)
 
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]:
@@ -191,11 +196,7 @@ class InvoiceRepository:
         return list(self.session.scalars(_of_order(Invoice), {"order_id": order_id}))
 
     def active_for_order(self, order_id: int) -> Invoice | None:
-        if not can_be_an_id(order_id):
-            return None
-        found = self.session.connection().scalar(_active_of_order(invoice_table, ACTIVE_INVOICE),
-                                                 {"order_id": order_id})
-        return None if found is None else self.session.get(Invoice, found)
+        return _first_active(self.session, Invoice, invoice_table, ACTIVE_INVOICE, order_id)
 
     def highest_number(self, environment: str, series: int) -> int:
         """The highest NF-e number used in this environment and series (0 when none)."""

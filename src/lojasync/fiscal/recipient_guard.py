@@ -13,7 +13,7 @@ from lojasync.sales.events import CustomerLinked
 def customer_replaced(event: CustomerLinked, uow: ProcessingUnitOfWork) -> None:
     if event.previous_customer is None:
         return   # an order without a customer has no NF-e (it cannot be generated without one)
-    for invoice in uow.invoices.for_order(event.order.id):
-        if invoice.is_active:
-            raise RecipientFixedByInvoice(order_number=event.order.id, document=invoice.label,
-                                          status=invoice.status.label)
+    invoice = uow.invoices.active_for_order(event.order.id)
+    if invoice is not None:
+        raise RecipientFixedByInvoice(order_number=event.order.id, document=invoice.label,
+                                      status=invoice.status.label)

@@ -29,7 +29,7 @@ def id_or_none(value: str) -> int | None:
     if not ascii_digits(value):
         return None
     number = int(value)
-    return number if 1 <= number <= LARGEST_ID else None
+    return number if can_be_an_id(number) else None
 
 # Pages beyond this one are never asked for by a person; a larger "pagina" is read as the first page
 # (an offset that large would overflow the database).

@@ -11,8 +11,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 from lojasync.shared.money import CENT
-
-LARGEST_ID = 2**31 - 1
+from lojasync.shared.numbers import LARGEST_ID
 
 
 def _money_text(value: Decimal) -> str:
