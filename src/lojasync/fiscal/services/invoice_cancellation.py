@@ -27,6 +27,7 @@ from lojasync.fiscal.nfe_events import CANCELLATION, build_cancellation_event_xm
 from lojasync.fiscal.nfe_proc import NFE_NS, event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.sefaz import answers
 from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import Sefaz, certificate_for
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -130,25 +131,12 @@ def _registration(proc: bytes) -> SefazAnswer | None:
         root = etree.fromstring(proc)
     except etree.XMLSyntaxError:
         return None
-    sent = root.find(f"{{{NFE_NS}}}evento/{{{NFE_NS}}}infEvento")
-    info = root.find(f"{{{NFE_NS}}}retEvento/{{{NFE_NS}}}infEvento")
-    if info is None:
-        return None
-
-    def text(element: etree._Element | None, name: str) -> str | None:
-        if element is None:
-            return None
-        return (element.findtext(f"{{{NFE_NS}}}{name}") or "").strip() or None
-
+    # A procEventoNFe holds the retEvento the events service answered: read it as that answer.
+    answer = answers.from_events(root)
     # The event's type is required in the evento, optional in SEFAZ's retEvento.
-    if (text(sent, "tpEvento") or text(info, "tpEvento")) != CANCELLATION or text(info, "cStat") not in REGISTERED:
-        return None
-    try:
-        registered_at = datetime.fromisoformat(text(info, "dhRegEvento") or "")
-    except ValueError:
-        registered_at = None
-    return SefazAnswer(status=text(info, "cStat") or "", reason=text(info, "xMotivo") or "",
-                       received_at=registered_at, protocol=text(info, "nProt"), access_key=text(info, "chNFe"))
+    kind = (root.findtext(f"{{{NFE_NS}}}evento/{{{NFE_NS}}}infEvento/{{{NFE_NS}}}tpEvento")
+            or root.findtext(f"{{{NFE_NS}}}retEvento/{{{NFE_NS}}}infEvento/{{{NFE_NS}}}tpEvento") or "").strip()
+    return answer if kind == CANCELLATION and answer.status in REGISTERED else None
 
 
 def _invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> Invoice:
