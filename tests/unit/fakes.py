@@ -385,6 +385,9 @@ class FakeUnitOfWork:
     def publish(self) -> None:
         self.bus.handle(self, lambda: pull_recorded(self._aggregates))
 
+    def redoable(self) -> None:
+        """Nothing to relax in memory."""
+
     def flush(self) -> None:
         # New orders, customers and products reach the repositories through the objects that hold them.
         for binding in self.bindings.rows:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from zoneinfo import ZoneInfo
 
 from lojasync.fiscal.certificate import make_test_certificate
 from lojasync.fiscal.services.company import CompanyData, set_company, show_company
@@ -104,7 +105,8 @@ def test_a_certificate_is_uploaded_and_its_validity_and_cnpj_shown(logged_in, ap
     page = logged_in.get("/configuracoes")
     words = text_of(page.text)
     assert "CNPJ do certificado 11.222.333/0001-81" in words
-    assert f"Válido até {view.certificate_not_after:%d/%m/%Y}" in words
+    # The page speaks the merchant's time: near midnight UTC the date is still the day before there.
+    assert f"Válido até {view.certificate_not_after.astimezone(ZoneInfo('America/Sao_Paulo')):%d/%m/%Y}" in words
     assert "o certificado A1 vence em" in words             # warned 30 days ahead
     assert "pronta para emitir NF-e" in words
 

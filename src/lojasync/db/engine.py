@@ -18,7 +18,9 @@ def build_engine(database_url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "begin", _server_begin)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -39,11 +41,26 @@ def _sqlite_begin(conn) -> None:
     # A writer takes the write lock at BEGIN, so two writers queue on busy_timeout instead of one
     # failing with "database is locked" when it upgrades a read lock. Readers begin deferred and,
     # with WAL, never wait for writers.
-    immediate = conn.get_execution_options().get(WRITER_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    # The safety level cannot change inside a transaction: it is set before BEGIN, and only when this
+    # connection's last transaction had the other one (it is kept per connection, between checkouts).
+    synchronous = "NORMAL" if options.get(REDOABLE_OPTION, False) else "FULL"
+    if conn.info.get("synchronous", "FULL") != synchronous:
+        conn.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+        conn.info["synchronous"] = synchronous
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITER_OPTION, False) else "BEGIN")
+
+
+def _server_begin(conn) -> None:
+    # On PostgreSQL the setting lasts until this transaction ends, whatever ends it.
+    if conn.get_execution_options().get(REDOABLE_OPTION, False):
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 WRITER_OPTION = "lojasync_writer"
+# A transaction that a later run redoes if it is lost (see `SqlUnitOfWork.redoable`): its commit returns
+# without waiting for the disk. Lost only to a power cut or an OS crash, never to a crash of the process.
+REDOABLE_OPTION = "lojasync_redoable"
 
 
 def build_session_factory(engine: Engine, writer: bool = True) -> sessionmaker[Session]:

@@ -64,7 +64,7 @@ def _invoice_with_order():
     # Both rows locked (not the order's joined customer: PostgreSQL refuses FOR UPDATE on an outer join's
     # nullable side), the order's lines not read.
     return (select(Invoice, Order).join(Order, Order.id == Invoice.order_id).where(Invoice.id == bindparam("id"))
-            .options(lazyload(Order.lines)).with_for_update(of=[Invoice, Order]))
+            .options(lazyload(Order.lines), lazyload(Order.customer)).with_for_update(of=[Invoice, Order]))
 
 
 @functools.cache

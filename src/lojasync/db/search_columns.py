@@ -29,7 +29,15 @@ def order_search_values(contact_name: str | None, contact_document: str | None, 
                                 + (customer_tax_id or "")[:DOCUMENT_LENGTH])}
 
 
+# What the search columns are made of: an UPDATE that changes none of them (an order marked processed,
+# flagged, its status changed) keeps them, and need not read the linked customer to know it.
+_SEARCHED = ("contact_name", "contact_document", "customer_id", "customer")
+
+
 def _order_written(mapper, connection, order: Order) -> None:
+    state = inspect(order)
+    if state.persistent and not any(state.attrs[name].history.has_changes() for name in _SEARCHED):
+        return
     customer = order.customer
     values = order_search_values(order.contact_name, order.contact_document, customer.name if customer else None,
                                  customer.tax_id if customer else None)

@@ -73,3 +73,7 @@ class ProcessingUnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def flush(self) -> None: ...
+
+    def redoable(self) -> None:
+        """This transaction, if lost to a power cut, is redone by a later run: its commit need not wait
+        for the disk. Called before anything else in the transaction."""

@@ -246,6 +246,9 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
     rejected, or no decision (a retryable error; the NF-e stays "aguardando SEFAZ")."""
     outcome = outcome_of(answer)
     with uow:
+        # Lost to a power cut, this transaction is redone: the NF-e is still "aguardando SEFAZ" (that was
+        # committed for good before sending) and the worker asks SEFAZ by key, which answers the same.
+        uow.redoable()
         # Both locked: an import of the same order waits, then sees it processed (rule 7). The order's lines
         # are not read: the effects work from the NF-e's own lines.
         found = uow.invoices.get_with_order(invoice_id)
