@@ -44,9 +44,8 @@ def authorise(sim: SefazSimulator, content: etree._Element, size: int) -> etree.
     if synchronous and switches.sync:
         return answers.ret_envi_nfe(env, uf, now, "104", protocol=protocols[0])
     receipt = sim.state.next_receipt(uf)
-    with sim.state.lock:
-        sim.state.receipts[receipt] = Receipt(receipt, uf, now, [etree.tostring(p) for p in protocols],
-                                              switches.processing_polls)
+    sim.state.add_receipt(Receipt(receipt, uf, now, [etree.tostring(p) for p in protocols],
+                                  switches.processing_polls))
     return answers.ret_envi_nfe(env, uf, now, "103", receipt=receipt)
 
 
@@ -70,11 +69,10 @@ def _process(sim: SefazSimulator, nfe: etree._Element, now) -> etree._Element:
     except Rejection as rejection:
         sim.count(rejection.status)
         return answers.prot_nfe(env, key, now, rejection.status, rejection.reason)
-    with sim.state.lock:
-        number = (checked.issuer, checked.model, checked.series, checked.number)
-        existing = sim.state.numbers.get(number)
+    with sim.state.shared():
+        existing = sim.state.key_for_number(checked.issuer, checked.model, checked.series, checked.number)
         if existing == key:
-            stored = sim.state.nfe[key]
+            stored = sim.state.get_nfe(key)
             rejection = Rejection("204", f"[nProt:{stored.protocol}][dhAut:{sefaz_time(stored.received_at)}]")
         elif existing is not None:
             rejection = Rejection("539", f"[chNFe:{existing}]")
@@ -98,5 +96,4 @@ def _stored(sim: SefazSimulator, checked: CheckedNFe, status: str, motive: str, 
     prot = answers.prot_nfe(sim.config.environment, checked.key, now, status, motive, protocol, checked.digest)
     record = StoredNFe(checked.key, status, protocol, checked.digest, now, etree.tostring(prot), checked.recipient)
     sim.state.add_nfe(record, checked.issuer, checked.model, checked.series, checked.number)
-    sim.state.save()
     return prot

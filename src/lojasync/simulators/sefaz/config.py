@@ -10,8 +10,8 @@ from pathlib import Path
 class SefazConfig:
     """`environment` is the tpAmb this "SEFAZ" receives (2 homologação; a document with the other is 252).
 
-    `state_file` keeps what was authorised across restarts (JSON, rewritten after each change); without it
-    everything lives in memory and a restart forgets it: an NF-e authorised before could then be
+    `state_file` keeps what was authorised across restarts (SQLite, which several processes may share: see
+    state.py); without it everything lives in memory and a restart forgets it: an NF-e authorised before could then be
     authorised again, and a query for it would answer 217.
     """
 

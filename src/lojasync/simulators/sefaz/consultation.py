@@ -44,12 +44,11 @@ def query_nfe(sim: SefazSimulator, content: etree._Element) -> etree._Element:
         return answer("252")
     if not AccessKey(key).digit_ok:
         return answer("236")
-    with sim.state.lock:
-        record = sim.state.nfe.get(key)
-        if record is None:
-            return answer("217")
-        protocol = etree.fromstring(record.prot_xml)
-        events = [etree.fromstring(e.proc_xml) for e in record.events]
-        status = record.status
+    record = sim.state.get_nfe(key)
+    if record is None:
+        return answer("217")
+    protocol = etree.fromstring(record.prot_xml)
+    events = [etree.fromstring(e.proc_xml) for e in record.events]
+    status = record.status
     motive = protocol.findtext(f"{{{NFE}}}infProt/{{{NFE}}}xMotivo") if status != "101" else None
     return answer(status, motive, protocol=protocol, events=events)

@@ -1,7 +1,7 @@
 """The checks of one cancellation event (110111), each failing with the code SEFAZ answers.
 
 First what the event says of itself (signature, environment, its Id, the key's check digit, author,
-date); then, under the state's lock, what it says of the NF-e (`check_against`): it must exist (494), be
+date); then, in the state's transaction, what it says of the NF-e (`check_against`): it must exist (494), be
 authorised (580), not be cancelled already (218), and the event must not repeat (573), quote the right
 authorisation protocol (222), come after the authorisation (579) and within the deadline (501).
 """
@@ -66,7 +66,7 @@ def check_event(event: etree._Element, environment: str, now: datetime) -> Check
 
 def check_against(checked: CheckedEvent, record: StoredNFe | None, known_event: bool, now: datetime,
                   deadline: timedelta) -> None:
-    """The rules that read the NF-e's record; call under the state's lock."""
+    """The rules that read the NF-e's record; call inside the state's transaction (`shared()`)."""
     if record is None:
         raise Rejection("494")
     if not (record.authorised or record.cancelled):

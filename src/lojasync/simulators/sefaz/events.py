@@ -61,10 +61,11 @@ def _register(sim: SefazSimulator, event: etree._Element) -> etree._Element:
     except Rejection as rejection:
         return rejected(rejection)
     deadline = timedelta(hours=sim.config.cancel_deadline_hours)
-    with sim.state.lock:
-        record = sim.state.nfe.get(checked.key)
+    with sim.state.shared():
+        record = sim.state.get_nfe(checked.key)
         try:
-            check_against(checked, record, checked.event_id in sim.state.event_ids, now, deadline)
+            known_event = sim.state.key_for_event(checked.event_id) is not None
+            check_against(checked, record, known_event, now, deadline)
             switches = sim.switches_now()
             if switches.reject_with:
                 raise Rejection(switches.reject_with, words=switches.reject_reason)
@@ -77,7 +78,6 @@ def _register(sim: SefazSimulator, event: etree._Element) -> etree._Element:
         proc = answers.proc_evento(copy.deepcopy(event), copy.deepcopy(answer))
         stored = StoredEvent(checked.event_id, checked.event_type, checked.sequence, protocol, now,
                              etree.tostring(proc))
-        sim.state.add_event(record, stored, CANCELLED)
-        sim.state.save()
+        sim.state.add_event(record.key, stored, CANCELLED)
     sim.count("135")
     return answer

@@ -2,7 +2,7 @@
 
 Order as in the MOC: the signature (and whose certificate made it), then the business rules that need no
 database (environment, the access key against the fields it is made of, the homologação name, dates).
-The rules that need the database (duplicates) run in `authorisation` under the state's lock.
+The rules that need the database (duplicates) run in `authorisation` inside the state's transaction.
 """
 
 from __future__ import annotations

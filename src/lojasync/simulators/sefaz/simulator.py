@@ -96,17 +96,16 @@ class SefazSimulator:
     # what it knows
     def nfe(self, key: str) -> dict | None:
         """An NF-e's record as JSON-ready data (None when SEFAZ does not know the key)."""
-        with self.state.lock:
-            record = self.state.nfe.get(key)
-            if record is None:
-                return None
-            return {
-                "chave": record.key, "cStat": record.status, "nProt": record.protocol, "digVal": record.digest,
-                "dhRecbto": record.received_at.isoformat(), "protNFe": record.prot_xml.decode("utf-8"),
-                "eventos": [{"id": e.event_id, "tpEvento": e.event_type, "nSeqEvento": e.sequence,
-                             "nProt": e.protocol, "dhRegEvento": e.registered_at.isoformat(),
-                             "procEventoNFe": e.proc_xml.decode("utf-8")} for e in record.events],
-            }
+        record = self.state.get_nfe(key)
+        if record is None:
+            return None
+        return {
+            "chave": record.key, "cStat": record.status, "nProt": record.protocol, "digVal": record.digest,
+            "dhRecbto": record.received_at.isoformat(), "protNFe": record.prot_xml.decode("utf-8"),
+            "eventos": [{"id": e.event_id, "tpEvento": e.event_type, "nSeqEvento": e.sequence,
+                         "nProt": e.protocol, "dhRegEvento": e.registered_at.isoformat(),
+                         "procEventoNFe": e.proc_xml.decode("utf-8")} for e in record.events],
+        }
 
     def count(self, status: str) -> None:
         with self._switch_lock:
@@ -115,9 +114,7 @@ class SefazSimulator:
     def stats(self) -> dict:
         with self._switch_lock:
             calls, counts = dict(self._calls), dict(self._counts)
-        with self.state.lock:
-            known = len(self.state.nfe)
-            cancelled = sum(1 for r in self.state.nfe.values() if r.cancelled)
+        known, cancelled = self.state.counts()
         return {"chamadas": calls, "respostas": counts, "nfe_conhecidas": known, "nfe_canceladas": cancelled,
                 "relogio_adiantado_segundos": self.clock.offset_seconds}
 

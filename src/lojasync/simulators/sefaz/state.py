@@ -1,23 +1,32 @@
-"""What the simulated SEFAZ remembers, behind one lock: NF-e by key and by number, events, receipts.
+"""What the simulated SEFAZ remembers: NF-e by key and by number, their events, the protocol sequence.
+
+It lives in SQLite (standard library): in memory without a state file, else in that file, which several
+processes may share (lojasync embeds a simulator in each command, all on the data folder's file). Each SOAP
+request is one `BEGIN IMMEDIATE` transaction (`shared()`), so requests of all processes run one at a time and
+read and write only the rows they touch: the cost of a request does not grow with the NF-e ever authorised
+(the earlier JSON file was read and rewritten whole on every request).
 
 Protocol numbers follow SEFAZ's shape (15 digits: 1, cUF, year, a 10-digit sequence). The sequence starts
 from the seconds elapsed in the year times 100, so a simulator restarted without its state file does not
-hand out numbers it already gave (unless it authorised more than 100 documents a second).
+hand out numbers it already gave (unless it authorised more than 100 documents a second). With a state file
+the sequence is a row taken in the request's transaction: unique across the processes sharing the file.
+
+Receipts (asynchronous batches, answered 103) stay in this process's memory: the sender polls the simulator
+it sent the batch to.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lojasync.simulators.sefaz.records import Receipt, StoredEvent, StoredNFe
+from lojasync.simulators.sefaz.records import CANCELLED, Receipt, StoredEvent, StoredNFe
+from lojasync.simulators.sefaz.state_file import open_state_file
+from lojasync.simulators.sefaz.state_tables import SCHEMA, insert_event, insert_nfe, nfe_from_rows
 
 
 def _sequence_start(moment: datetime) -> int:
@@ -27,110 +36,110 @@ def _sequence_start(moment: datetime) -> int:
 
 class SefazState:
     def __init__(self, state_file: Path | None = None) -> None:
+        # One connection per simulator, used by one thread at a time (the lock); other processes are kept
+        # out by the transaction. In memory, the lock alone makes a request atomic.
         self.lock = threading.RLock()
         self.state_file = Path(state_file) if state_file else None
-        self.nfe: dict[str, StoredNFe] = {}
-        # (issuer CNPJ/CPF, model, series, number) -> key: SEFAZ's duplicate check (204 / 539)
-        self.numbers: dict[tuple[str, str, str, str], str] = {}
-        self.event_ids: dict[str, str] = {}   # event Id -> key
+        self.db = open_state_file(self.state_file) if self.state_file else _in_memory()
         self.receipts: dict[str, Receipt] = {}
-        self._sequence = _sequence_start(datetime.now(timezone.utc))
-        if self.state_file and self.state_file.exists():
-            self._load()
+        self._sequence_floor = _sequence_start(datetime.now(timezone.utc))
+        self._depth = 0   # shared() is re-entrant: only the outermost one begins and commits
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        """One request at a time, across threads and processes; its changes are committed at the end (all
+        or nothing: an error rolls them back). Nested calls join the enclosing transaction."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            else:
+                self.db.execute("COMMIT")
+            finally:
+                self._depth = 0
 
     # numbers
     def next_protocol(self, uf: str, moment: datetime) -> str:
-        with self.lock:
-            self._sequence += 1
-            return f"1{uf}{moment:%y}{self._sequence % 10**10:010d}"
+        return f"1{uf}{moment:%y}{self._next_sequence() % 10**10:010d}"
 
     def next_receipt(self, uf: str) -> str:
-        with self.lock:
-            self._sequence += 1
-            return f"{uf}1{self._sequence % 10**12:012d}"
+        return f"{uf}1{self._next_sequence() % 10**12:012d}"
 
-    # records
+    def _next_sequence(self) -> int:
+        with self.shared():
+            (value,) = self.db.execute(
+                "UPDATE counters SET value = MAX(value, ?) + 1 WHERE name = 'sequence' RETURNING value",
+                (self._sequence_floor,)).fetchone()
+        return value
+
+    # NF-e and events
+    def get_nfe(self, key: str) -> StoredNFe | None:
+        """The record with its events (None when SEFAZ does not know the key)."""
+        with self.shared():
+            row = self.db.execute(
+                "SELECT key, status, protocol, digest, received_at, prot_xml, recipient_kind, recipient_number "
+                "FROM nfe WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            events = self.db.execute(
+                "SELECT event_id, event_type, sequence, protocol, registered_at, proc_xml FROM nfe_events "
+                "WHERE key = ? ORDER BY position", (key,)).fetchall()
+        return nfe_from_rows(row, events)
+
+    def key_for_number(self, issuer: str, model: str, series: str, number: str) -> str | None:
+        with self.shared():
+            row = self.db.execute("SELECT key FROM nfe_numbers WHERE issuer = ? AND model = ? AND series = ? "
+                                  "AND number = ?", (issuer, model, series, number)).fetchone()
+        return row[0] if row else None
+
+    def key_for_event(self, event_id: str) -> str | None:
+        with self.shared():
+            row = self.db.execute("SELECT key FROM nfe_events WHERE event_id = ?", (event_id,)).fetchone()
+        return row[0] if row else None
+
     def add_nfe(self, record: StoredNFe, issuer: str, model: str, series: str, number: str) -> None:
-        with self.lock:
-            self.nfe[record.key] = record
-            self.numbers[(issuer, model, series, number)] = record.key
+        with self.shared():
+            insert_nfe(self.db, record)
+            self.db.execute("INSERT OR REPLACE INTO nfe_numbers (issuer, model, series, number, key) "
+                            "VALUES (?, ?, ?, ?, ?)", (issuer, model, series, number, record.key))
 
-    def add_event(self, record: StoredNFe, event: StoredEvent, status: str | None = None) -> None:
-        with self.lock:
-            record.events.append(event)
-            self.event_ids[event.event_id] = record.key
+    def add_event(self, key: str, event: StoredEvent, status: str | None = None) -> None:
+        with self.shared():
+            insert_event(self.db, key, event)
             if status is not None:
-                record.status = status
+                self.db.execute("UPDATE nfe SET status = ? WHERE key = ?", (status, key))
+
+    def counts(self) -> tuple[int, int]:
+        """(NF-e known, of which cancelled): for the admin stats only (it counts every record)."""
+        with self.shared():
+            known, cancelled = self.db.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE status = ?) FROM nfe", (CANCELLED,)).fetchone()
+        return known, cancelled
+
+    # receipts (this process only)
+    def add_receipt(self, receipt: Receipt) -> None:
+        with self.lock:
+            self.receipts[receipt.number] = receipt
 
     def clear(self) -> None:
-        with self.lock:
-            self.nfe.clear()
-            self.numbers.clear()
-            self.event_ids.clear()
+        with self.shared():
+            for table in ("nfe", "nfe_numbers", "nfe_events"):
+                self.db.execute(f"DELETE FROM {table}")
             self.receipts.clear()
-            self.save()
-
-    # the optional JSON file
-    @contextmanager
-    def shared(self) -> Iterator[None]:
-        """One request at a time across processes: with a state file, several processes may run a simulator
-        on the same file (lojasync embeds one in each command), so each request reads the file under an
-        exclusive lock first and its changes are saved before the lock is released."""
-        if self.state_file is None:
-            yield
-            return
-        lock_path = self.state_file.with_name(self.state_file.name + ".lock")
-        with self.lock, open(lock_path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                self.nfe.clear()
-                self.numbers.clear()
-                self.event_ids.clear()
-                if self.state_file.exists():
-                    self._load()
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def save(self) -> None:
-        if self.state_file is None:
-            return
-        with self.lock:
-            data = {
-                "sequence": self._sequence,
-                "nfe": [_dump_nfe(r) for r in self.nfe.values()],
-                "numbers": [[*number, key] for number, key in self.numbers.items()],
-            }
-        temporary = self.state_file.with_name(self.state_file.name + ".tmp")
-        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self.state_file)
-
-    def _load(self) -> None:
-        data = json.loads(self.state_file.read_text(encoding="utf-8"))
-        self._sequence = max(self._sequence, int(data.get("sequence", 0)))
-        for item in data.get("nfe", []):
-            record = _load_nfe(item)
-            self.nfe[record.key] = record
-            for event in record.events:
-                self.event_ids[event.event_id] = record.key
-        for *number, key in data.get("numbers", []):
-            self.numbers[tuple(number)] = key
 
 
-def _dump_nfe(record: StoredNFe) -> dict:
-    item = asdict(record)
-    item["received_at"] = record.received_at.isoformat()
-    item["prot_xml"] = record.prot_xml.decode("utf-8")
-    for event, source in zip(item["events"], record.events, strict=True):
-        event["registered_at"] = source.registered_at.isoformat()
-        event["proc_xml"] = source.proc_xml.decode("utf-8")
-    return item
-
-
-def _load_nfe(item: dict) -> StoredNFe:
-    events = [StoredEvent(**{**e, "registered_at": datetime.fromisoformat(e["registered_at"]),
-                             "proc_xml": e["proc_xml"].encode("utf-8")}) for e in item.pop("events", [])]
-    recipient = item.pop("recipient", None)
-    return StoredNFe(**{**item, "received_at": datetime.fromisoformat(item["received_at"]),
-                        "prot_xml": item["prot_xml"].encode("utf-8"),
-                        "recipient": tuple(recipient) if recipient else None, "events": events})
+def _in_memory() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    db.executescript(SCHEMA)
+    return db
