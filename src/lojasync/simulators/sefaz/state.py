@@ -41,6 +41,7 @@ class SefazState:
         self.lock = threading.RLock()
         self.state_file = Path(state_file) if state_file else None
         self.db = open_state_file(self.state_file) if self.state_file else _in_memory()
+        self._inode = self.state_file.stat().st_ino if self.state_file else None
         self.receipts: dict[str, Receipt] = {}
         self._sequence_floor = _sequence_start(datetime.now(timezone.utc))
         self._depth = 0   # shared() is re-entrant: only the outermost one begins and commits
@@ -57,6 +58,7 @@ class SefazState:
                 finally:
                     self._depth -= 1
                 return
+            self._reopen_if_replaced()
             self.db.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
@@ -68,6 +70,20 @@ class SefazState:
                 self.db.execute("COMMIT")
             finally:
                 self._depth = 0
+
+    def _reopen_if_replaced(self) -> None:
+        # Deleting the state file starts afresh, as with the JSON file read on every request (tests reset
+        # the data folder's simulator that way): a connection kept on the deleted file would not see it.
+        if self.state_file is None:
+            return
+        try:
+            inode = self.state_file.stat().st_ino
+        except FileNotFoundError:
+            inode = None
+        if inode != self._inode:
+            self.db.close()
+            self.db = open_state_file(self.state_file)
+            self._inode = self.state_file.stat().st_ino
 
     # numbers
     def next_protocol(self, uf: str, moment: datetime) -> str:
