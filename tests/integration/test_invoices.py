@@ -435,3 +435,76 @@ def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_autho
         stored = uow.invoices.get(invoice.id)
         assert stored.cancel_protocol is None and stored.cancel_xml is None
         assert stored.cancelled_at.year > 2020
+
+
+def test_an_nfe_authorised_after_the_store_cancelled_its_order_while_awaiting_sefaz_flags_it(app, company, sefaz,
+                                                                                           simulator):
+    """audit h/effects: the store cancels the order while its NF-e awaits SEFAZ's answer (not yet processed, so
+    the import applies); SEFAZ had authorised it: the stock is issued and the order must say what to do."""
+    from tests.factories import ts
+
+    number = imported(app, id=2000000030, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000030, payment_status="paid", status="cancelled",
+                                                           updated_at=ts(600)), ImportPolicy())
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert changed and settled.status == "authorised"
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and order["processed_by"] == "nfe"
+    assert order["attention_reason"].startswith("Pedido cancelado na loja: cancele a NF-e")
+
+
+def test_an_nfe_authorised_after_the_store_changed_its_order_while_awaiting_sefaz_flags_it(app, company, sefaz,
+                                                                                         simulator):
+    from tests.factories import ts
+
+    number = imported(app, id=2000000031)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    changed_lines = order_payload(id=2000000031, updated_at=ts(600), total="210.00")
+    changed_lines["products"][0]["quantity"] = 3
+    import_order(app.uow(), _stores(app)[0], changed_lines, ImportPolicy())
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    settled, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert settled.status == "authorised"
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}   # what the NF-e says, not the order now
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and "alterado na loja" in order["attention_reason"]
+
+
+def test_an_nfe_sefaz_never_got_is_not_sent_as_it_was_when_the_store_changed_the_order(app, company, sefaz,
+                                                                                      simulator):
+    """audit h/effects: the first send never reached SEFAZ; meanwhile the store changed the order's lines. After
+    the sending window the query says SEFAZ does not know the NF-e (217): sending the old XML then would invoice
+    and issue the stock of a sale that no longer exists. It is refused, the NF-e is pending again (discardable)."""
+    from lojasync.fiscal.errors import OrderChangedSinceGenerated
+    from lojasync.fiscal.sefaz import SefazUnreachable as Unreachable
+    from tests.factories import ts
+
+    number = imported(app, id=2000000032)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+
+    class Unreached:
+        def authorise(self, xml):
+            raise Unreachable(service="NFeAutorizacao4", reason="conexão recusada")
+
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert: Unreached(), simulated=True), invoice.id)
+    changed_lines = order_payload(id=2000000032, updated_at=ts(600), total="210.00")
+    changed_lines["products"][0]["quantity"] = 3
+    import_order(app.uow(), _stores(app)[0], changed_lines, ImportPolicy())
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    with pytest.raises(OrderChangedSinceGenerated):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None   # nothing sent
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "pending"
+    discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido alterado na loja")
+    assert discarded.status == "discarded"
