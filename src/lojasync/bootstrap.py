@@ -22,6 +22,7 @@ from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.fiscal.effects import apply_effects, reverse_effects
 from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised, InvoiceCancelled
+from lojasync.fiscal.order_drift import flag_order_changed_meanwhile
 from lojasync.fiscal.recipient_guard import customer_replaced
 from lojasync.nuvemshop.client.protocol import StoreClient
 from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
@@ -53,7 +54,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
     The connector's handlers only queue what the store must be told; the worker pushes it after the commit."""
     rules = settings.installment_rules() if settings is not None else None
     return MessageBus({
-        InvoiceAuthorised: [invoice_authorised],
+        InvoiceAuthorised: [flag_order_changed_meanwhile, invoice_authorised],
         InvoiceCancelled: [invoice_cancelled],
         DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
         DocumentCancelled: [reverse_effects, stock_moved],

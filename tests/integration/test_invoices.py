@@ -506,5 +506,42 @@ def test_an_nfe_sefaz_never_got_is_not_sent_as_it_was_when_the_store_changed_the
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "pending"
+    reason = show_order(app.uow(), number)["attention_reason"]
+    assert reason.startswith("NF-e nº 1 série 1 não foi enviada: O pedido") and "Resolução: Descarte" in reason
     discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido alterado na loja")
     assert discarded.status == "discarded"
+
+
+def test_the_worker_leaves_an_unsent_nfe_of_a_changed_order_to_a_person(app, company, sefaz, simulator, monkeypatch,
+                                                                        caplog):
+    """The worker's round meets the same: the NF-e is pending again, the order says why, and the worker neither
+    sends it nor flags the order a second time with an "aguardando SEFAZ" it no longer is."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.fiscal.sefaz import SefazUnreachable as Unreachable
+    from tests.factories import ts
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)   # the store (127.0.0.1:9) answers at once
+    number = imported(app, id=2000000033)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+
+    class Unreached:
+        def authorise(self, xml):
+            raise Unreachable(service="NFeAutorizacao4", reason="conexão recusada")
+
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert: Unreached(), simulated=True), invoice.id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000033, status="cancelled", updated_at=ts(600)),
+                 ImportPolicy())
+    with app.uow() as uow:   # a few minutes later
+        stale = uow.invoices.get(invoice.id)
+        stale.sent_at = stale.sent_at - timedelta(minutes=5)
+        uow.commit()
+    TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "pending"
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None
+    assert "foi cancelado depois de gerar" in show_order(app.uow(), number)["attention_reason"]
+    assert [r for r in caplog.records if r.message == "invoice awaiting SEFAZ needs a person"] == []
