@@ -545,3 +545,27 @@ def test_the_worker_leaves_an_unsent_nfe_of_a_changed_order_to_a_person(app, com
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None
     assert "foi cancelado depois de gerar" in show_order(app.uow(), number)["attention_reason"]
     assert [r for r in caplog.records if r.message == "invoice awaiting SEFAZ needs a person"] == []
+
+
+def test_a_store_cancellation_set_aside_for_an_invoiced_order_applies_once_the_nfe_is_cancelled(app, company, sefaz):
+    """audit h/effects: the store cancels an invoiced order; the ERP flags it and keeps it Confirmado (rule 7).
+    The operator then cancels the NF-e, as the flag says: the store's version must now apply. Before, it had been
+    taken as imported, so the order stayed Confirmado for good (and `orders invoice --status confirmado` invoiced
+    it again): the cancellation queues a re-read of the store order, and that re-read applies it."""
+    from lojasync.fiscal.errors import DocumentNotPossible as Refused
+    from tests.factories import ts
+
+    number = imported(app, id=2000000034, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    cancelled = order_payload(id=2000000034, payment_status="paid", status="cancelled", updated_at=ts(600))
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())
+    assert show_order(app.uow(), number)["status"] == "Confirmado"
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido cancelado pelo cliente na loja")
+    with app.read_uow() as uow:   # the store order is to be read again (the worker drains it)
+        (event,) = uow.webhook_events.pending_for_store(_stores(app)[0])
+        assert (event.event, event.resource_id) == ("order/updated", "2000000034")
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())   # what that re-read brings
+    assert show_order(app.uow(), number)["status"] == "Cancelado"
+    with pytest.raises(Refused):
+        generate_invoice(app.uow(), app.cipher, number)
