@@ -38,6 +38,7 @@ from lojasync.nuvemshop.services.import_settings import (
     ImportSettings,
     current_import_settings,
 )
+from lojasync.nuvemshop.services.reread_order import reread_released_order
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import invoice_authorised, invoice_cancelled, stock_counted, stock_moved
 from lojasync.sales.events import CustomerLinked, OrderEvent
@@ -57,7 +58,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         InvoiceAuthorised: [flag_order_changed_meanwhile, invoice_authorised],
         InvoiceCancelled: [invoice_cancelled],
         DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
-        DocumentCancelled: [reverse_effects, stock_moved],
+        DocumentCancelled: [reverse_effects, stock_moved, reread_released_order],
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
         OrderEvent: [write_history],
