@@ -233,3 +233,15 @@ def test_the_ledgers_unique_keys_refuse_a_second_set_even_past_the_checks(app, s
         uow.commit()
     assert {r["sku"]: r["quantity"] for r in stock_levels(app.uow())} == {"CAM-ALG-P": -2, "CAN-CER": -1}
     assert len(list_receivables(app.uow())) == 1
+
+
+def test_a_freight_change_after_generation_is_named_in_the_refusal(app, store_id):
+    """audit h/effects: the refusal said "itens, quantidades ou preços" when only the freight (or the discount,
+    or the payment) had changed: the merchant compared the items, found them equal, and could not tell why."""
+    number = imported(app, store_id, id=1800000021)
+    sale = generate_sale(app.uow(), number)
+    import_order(app.uow(), store_id, order_payload(id=1800000021, updated_at=ts(60), shipping_cost_customer="35.00",
+                                                    total="175.00"), POLICY)
+    with pytest.raises(OrderChangedSinceGenerated) as refused:
+        confirm_sale(app.uow(), sale.id)
+    assert "frete" in refused.value.message and "pagamento" in refused.value.message
