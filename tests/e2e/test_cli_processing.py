@@ -158,3 +158,11 @@ def test_a_flagged_receivable_is_marked_checked_from_the_terminal(lojasync, orde
     assert f"Conta {first['id']} conferida" in lojasync("receivables", "check", str(first["id"]))
     assert "(conferir)" not in lojasync("receivables", "list")
     assert "Conta a receber 999 não encontrada" in lojasync("receivables", "check", "999", expect=1)
+
+
+def test_a_sale_without_a_customer_shows_the_consumidor_final(lojasync, app):
+    payload = order_payload(id=1900000009, customer=None, contact_identification=None)
+    number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+    sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
+    assert sale["customer_id"] is None
+    assert "consumidor final" in lojasync("sales", "show", str(sale["id"]))
