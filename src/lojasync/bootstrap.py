@@ -22,6 +22,7 @@ from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.fiscal.effects import apply_effects, reverse_effects
 from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised, InvoiceCancelled
+from lojasync.fiscal.order_drift import flag_order_changed_meanwhile
 from lojasync.fiscal.recipient_guard import customer_replaced
 from lojasync.nuvemshop.client.protocol import StoreClient
 from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
@@ -37,6 +38,7 @@ from lojasync.nuvemshop.services.import_settings import (
     ImportSettings,
     current_import_settings,
 )
+from lojasync.nuvemshop.services.reread_order import reread_released_order
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import invoice_authorised, invoice_cancelled, stock_counted, stock_moved
 from lojasync.sales.events import CustomerLinked, OrderEvent
@@ -53,10 +55,10 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
     The connector's handlers only queue what the store must be told; the worker pushes it after the commit."""
     rules = settings.installment_rules() if settings is not None else None
     return MessageBus({
-        InvoiceAuthorised: [invoice_authorised],
+        InvoiceAuthorised: [flag_order_changed_meanwhile, invoice_authorised],
         InvoiceCancelled: [invoice_cancelled],
         DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
-        DocumentCancelled: [reverse_effects, stock_moved],
+        DocumentCancelled: [reverse_effects, stock_moved, reread_released_order],
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
         OrderEvent: [write_history],

@@ -145,3 +145,24 @@ def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lo
     assert "0 NF-e autorizada(s) de 2 pedido(s)." in output
     assert f"Pedido {second}: não transmitida: SEFAZ fora do ar, transmita depois" in output
     assert "1 não transmitida(s): SEFAZ fora do ar, transmita depois" in output
+
+
+def test_a_flagged_receivable_is_marked_checked_from_the_terminal(lojasync, order_number):
+    sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    first = json.loads(lojasync("receivables", "list", "--format", "json"))[0]
+    lojasync("receivables", "receive", str(first["id"]))
+    assert f"Conta {first['id']} não está marcada para conferir" in lojasync("receivables", "check", str(first["id"]))
+    lojasync("sales", "cancel", str(sale["id"]))
+    assert "(conferir)" in lojasync("receivables", "list")
+    assert f"Conta {first['id']} conferida" in lojasync("receivables", "check", str(first["id"]))
+    assert "(conferir)" not in lojasync("receivables", "list")
+    assert "Conta a receber 999 não encontrada" in lojasync("receivables", "check", "999", expect=1)
+
+
+def test_a_sale_without_a_customer_shows_the_consumidor_final(lojasync, app):
+    payload = order_payload(id=1900000009, customer=None, contact_identification=None)
+    number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+    sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
+    assert sale["customer_id"] is None
+    assert "consumidor final" in lojasync("sales", "show", str(sale["id"]))

@@ -130,3 +130,25 @@ def test_the_worker_pushes_what_a_confirmation_queued_by_itself(app, lojasync, s
 
     assert variant_by_sku(store, sku)["stock"] == 20 - sold_in(order)[sku]
     assert json.loads(lojasync("store", "updates", "--format", "json")) == []
+
+
+def test_a_store_cancellation_set_aside_applies_once_the_sale_is_cancelled(app, lojasync, store):
+    """Rule 7 over real HTTP: the store cancels an order whose venda simples is confirmed; the ERP flags it and
+    keeps it. Cancelling the sale (what the flag asks) queues a re-read, and the worker's drain makes the order
+    Cancelado, as the store has it (before, it stayed Confirmado for good)."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    order = next(o for o in synced(lojasync, store) if o["lines"] and o["status"] != "Cancelado")
+    sale = json.loads(lojasync("orders", "sale", str(order["number"]), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    store.simulator.cancel_order(order["store_order_id"])
+    lojasync("sync")
+    flagged = json.loads(lojasync("orders", "show", str(order["number"]), "--format", "json"))
+    assert flagged["status"] == order["status"]
+    assert flagged["attention_reason"].startswith("Pedido cancelado na loja: cancele a venda simples")
+
+    lojasync("sales", "cancel", str(sale["id"]))
+    TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
+    assert json.loads(lojasync("orders", "show", str(order["number"]), "--format", "json"))["status"] == "Cancelado"

@@ -244,7 +244,7 @@ def test_a_store_cancellation_of_an_invoiced_order_flags_it_and_undoes_nothing(a
 
 
 @pytest.mark.postgresql
-def test_concurrent_approvals_authorise_and_issue_once(app, company, sefaz):
+def test_concurrent_approvals_authorise_and_issue_once(app, company, sefaz, simulator):
     import threading
 
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000008))
@@ -265,6 +265,8 @@ def test_concurrent_approvals_authorise_and_issue_once(app, company, sefaz):
     for thread in threads:
         thread.join(timeout=30)
     assert errors == [] and results.count(True) == 1
+    # Sent once: a second send would be answered 204 and settled by a query, passing the asserts above too.
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") == 1
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
     assert len(list_receivables(app.uow())) == 1
 
@@ -435,3 +437,137 @@ def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_autho
         stored = uow.invoices.get(invoice.id)
         assert stored.cancel_protocol is None and stored.cancel_xml is None
         assert stored.cancelled_at.year > 2020
+
+
+def test_an_nfe_authorised_after_the_store_cancelled_its_order_while_awaiting_sefaz_flags_it(app, company, sefaz,
+                                                                                           simulator):
+    """audit h/effects: the store cancels the order while its NF-e awaits SEFAZ's answer (not yet processed, so
+    the import applies); SEFAZ had authorised it: the stock is issued and the order must say what to do."""
+    from tests.factories import ts
+
+    number = imported(app, id=2000000030, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000030, payment_status="paid", status="cancelled",
+                                                           updated_at=ts(600)), ImportPolicy())
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert changed and settled.status == "authorised"
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and order["processed_by"] == "nfe"
+    assert order["attention_reason"].startswith("Pedido cancelado na loja: cancele a NF-e")
+
+
+def test_an_nfe_authorised_after_the_store_changed_its_order_while_awaiting_sefaz_flags_it(app, company, sefaz,
+                                                                                         simulator):
+    from tests.factories import ts
+
+    number = imported(app, id=2000000031)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    changed_lines = order_payload(id=2000000031, updated_at=ts(600), total="210.00")
+    changed_lines["products"][0]["quantity"] = 3
+    import_order(app.uow(), _stores(app)[0], changed_lines, ImportPolicy())
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    settled, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert settled.status == "authorised"
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}   # what the NF-e says, not the order now
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and "alterado na loja" in order["attention_reason"]
+
+
+def test_an_nfe_sefaz_never_got_is_not_sent_as_it_was_when_the_store_changed_the_order(app, company, sefaz,
+                                                                                      simulator):
+    """audit h/effects: the first send never reached SEFAZ; meanwhile the store changed the order's lines. After
+    the sending window the query says SEFAZ does not know the NF-e (217): sending the old XML then would invoice
+    and issue the stock of a sale that no longer exists. It is refused, the NF-e is pending again (discardable)."""
+    from lojasync.fiscal.errors import OrderChangedSinceGenerated
+    from lojasync.fiscal.sefaz import SefazUnreachable as Unreachable
+    from tests.factories import ts
+
+    number = imported(app, id=2000000032)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+
+    class Unreached:
+        def authorise(self, xml):
+            raise Unreachable(service="NFeAutorizacao4", reason="conexão recusada")
+
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert: Unreached(), simulated=True), invoice.id)
+    changed_lines = order_payload(id=2000000032, updated_at=ts(600), total="210.00")
+    changed_lines["products"][0]["quantity"] = 3
+    import_order(app.uow(), _stores(app)[0], changed_lines, ImportPolicy())
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    with pytest.raises(OrderChangedSinceGenerated):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None   # nothing sent
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "pending"
+    reason = show_order(app.uow(), number)["attention_reason"]
+    assert reason.startswith("NF-e nº 1 série 1 não foi enviada: O pedido") and "Resolução: Descarte" in reason
+    discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido alterado na loja")
+    assert discarded.status == "discarded"
+
+
+def test_the_worker_leaves_an_unsent_nfe_of_a_changed_order_to_a_person(app, company, sefaz, simulator, monkeypatch,
+                                                                        caplog):
+    """The worker's round meets the same: the NF-e is pending again, the order says why, and the worker neither
+    sends it nor flags the order a second time with an "aguardando SEFAZ" it no longer is."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.fiscal.sefaz import SefazUnreachable as Unreachable
+    from tests.factories import ts
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)   # the store (127.0.0.1:9) answers at once
+    number = imported(app, id=2000000033)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+
+    class Unreached:
+        def authorise(self, xml):
+            raise Unreachable(service="NFeAutorizacao4", reason="conexão recusada")
+
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert: Unreached(), simulated=True), invoice.id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000033, status="cancelled", updated_at=ts(600)),
+                 ImportPolicy())
+    with app.uow() as uow:   # a few minutes later
+        stale = uow.invoices.get(invoice.id)
+        stale.sent_at = stale.sent_at - timedelta(minutes=5)
+        uow.commit()
+    TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "pending"
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None
+    assert "foi cancelado depois de gerar" in show_order(app.uow(), number)["attention_reason"]
+    assert [r for r in caplog.records if r.message == "invoice awaiting SEFAZ needs a person"] == []
+
+
+def test_a_store_cancellation_set_aside_for_an_invoiced_order_applies_once_the_nfe_is_cancelled(app, company, sefaz):
+    """audit h/effects: the store cancels an invoiced order; the ERP flags it and keeps it Confirmado (rule 7).
+    The operator then cancels the NF-e, as the flag says: the store's version must now apply. Before, it had been
+    taken as imported, so the order stayed Confirmado for good (and `orders invoice --status confirmado` invoiced
+    it again): the cancellation queues a re-read of the store order, and that re-read applies it."""
+    from lojasync.fiscal.errors import DocumentNotPossible as Refused
+    from tests.factories import ts
+
+    number = imported(app, id=2000000034, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    cancelled = order_payload(id=2000000034, payment_status="paid", status="cancelled", updated_at=ts(600))
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())
+    assert show_order(app.uow(), number)["status"] == "Confirmado"
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido cancelado pelo cliente na loja")
+    with app.read_uow() as uow:   # the store order is to be read again (the worker drains it)
+        (event,) = uow.webhook_events.pending_for_store(_stores(app)[0])
+        assert (event.event, event.resource_id) == ("order/updated", "2000000034")
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())   # what that re-read brings
+    assert show_order(app.uow(), number)["status"] == "Cancelado"
+    with pytest.raises(Refused):
+        generate_invoice(app.uow(), app.cipher, number)

@@ -209,3 +209,39 @@ def test_a_free_order_creates_no_receivable(app, store_id):
     sale = generate_sale(app.uow(), number)
     assert confirm_sale(app.uow(), sale.id)[1]
     assert list_receivables(app.uow()) == [] and stock(app) == {"BRINDE": -1}
+
+
+def test_the_ledgers_unique_keys_refuse_a_second_set_even_past_the_checks(app, store_id):
+    """audit h/effects: the locks make concurrent approvals queue (tests above); this proves the other half of
+    "exactly once": a writer that skipped the checks (lines already moved, receivables already there) still
+    cannot write a second set, on SQLite and PostgreSQL alike."""
+    from lojasync.finance.receivables import Receivable
+    from lojasync.shared.errors import WriteConflict
+    from lojasync.stock.ledger import StockMovement
+
+    sale = generate_sale(app.uow(), imported(app, store_id, id=1800000020))
+    confirm_sale(app.uow(), sale.id)
+    with app.uow() as uow:
+        (product_id,) = {m.product_id for m in uow.stock_movements.for_source("simple_sale", str(sale.id))
+                         if m.source_line == 1}
+    with pytest.raises(WriteConflict), app.uow() as uow:
+        uow.stock_movements.add_all([StockMovement(product_id, -2, "de novo", "simple_sale", str(sale.id), 1)])
+        uow.commit()
+    with pytest.raises(WriteConflict), app.uow() as uow:
+        uow.receivables.add_all([Receivable(None, "simple_sale", str(sale.id), 1, 1, Decimal("160.00"),
+                                            date(2026, 12, 1))])
+        uow.commit()
+    assert {r["sku"]: r["quantity"] for r in stock_levels(app.uow())} == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert len(list_receivables(app.uow())) == 1
+
+
+def test_a_freight_change_after_generation_is_named_in_the_refusal(app, store_id):
+    """audit h/effects: the refusal said "itens, quantidades ou preços" when only the freight (or the discount,
+    or the payment) had changed: the merchant compared the items, found them equal, and could not tell why."""
+    number = imported(app, store_id, id=1800000021)
+    sale = generate_sale(app.uow(), number)
+    import_order(app.uow(), store_id, order_payload(id=1800000021, updated_at=ts(60), shipping_cost_customer="35.00",
+                                                    total="175.00"), POLICY)
+    with pytest.raises(OrderChangedSinceGenerated) as refused:
+        confirm_sale(app.uow(), sale.id)
+    assert "frete" in refused.value.message and "pagamento" in refused.value.message

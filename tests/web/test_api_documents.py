@@ -172,3 +172,20 @@ def test_receivables_filtered_received_once(app, api):
     assert entry["actor_name"] == "token de API integracao-testes"
     assert entry["message"] == "Conta a receber 1/1 de R$ 160,00 marcada como recebida."
     assert api.post("/api/v1/receivables/424242/receive").status_code == 404
+
+
+def test_a_receivable_flagged_by_a_cancellation_is_checked_once(app, api):
+    sale = api.post(f"/api/v1/orders/{imported(app, 2100000014)}/simple-sale").json()
+    api.post(f"/api/v1/sales/{sale['id']}/confirm")
+    (row,) = receivables(api)["items"]
+    api.post(f"/api/v1/receivables/{row['id']}/receive")
+    api.post(f"/api/v1/sales/{sale['id']}/cancel")
+    assert receivables(api)["items"][0]["needs_attention"] is True
+    checked = api.post(f"/api/v1/receivables/{row['id']}/check").json()
+    assert checked["changed"] and checked["receivable"]["needs_attention"] is False
+    assert checked["receivable"]["status"] == "received"
+    assert api.post(f"/api/v1/receivables/{row['id']}/check").json()["changed"] is False
+    history = api.get(f"/api/v1/orders/{sale['order_number']}").json()["history"]
+    (entry,) = [e for e in history if e["event"] == "receivable_checked"]
+    assert entry["actor_name"] == "token de API integracao-testes"
+    assert api.post("/api/v1/receivables/424242/check").status_code == 404

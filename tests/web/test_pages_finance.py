@@ -140,3 +140,22 @@ def test_an_authorised_nfe_creates_the_receivable_and_its_cancellation_cancels_i
                       justificativa="Cliente desistiu da compra antes do envio").status_code == 303
     (row,) = rows_of(logged_in.get("/financeiro", params={"situacao": "cancelada"}).text)
     assert f"NF-e {invoice_id}" in row and "cancelada" in row and "Marcar como recebida" not in row
+
+
+def test_a_received_receivable_flagged_by_a_cancellation_can_be_marked_checked(logged_in, app, order_number):
+    """audit h/effects: a receivable received before its document was cancelled is flagged "conferir"; once a person
+    has decided (money given back, or kept), nothing took the flag away: it stayed on every list for good."""
+    first = list_receivables(app.uow())[0]
+    logged_in.post(f"/financeiro/{first['id']}/receber", data={"csrf_token": csrf_of(logged_in.get("/financeiro").text)})
+    cancel_sale(app.uow(), int(first["document_id"]))
+    page = logged_in.get("/financeiro", params={"situacao": "recebida"})
+    assert "conferir" in rows_of(page.text)[0] and "Marcar como conferida" in page.text
+    answer = logged_in.post(f"/financeiro/{first['id']}/conferida",
+                            data={"csrf_token": csrf_of(page.text), "voltar": "/financeiro?situacao=recebida"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/financeiro?situacao=recebida"
+    checked = {r["id"]: r for r in list_receivables(app.uow())}[first["id"]]
+    assert (checked["status"], checked["needs_attention"], checked["attention_reason"]) == ("received", False, None)
+    after = logged_in.get(answer.headers["location"])
+    assert f"Conta {first['id']} conferida." in after.text and "Marcar como conferida" not in after.text
+    history = logged_in.get(f"/pedidos/{order_number}").text
+    assert "conferida" in text_of(history)

@@ -68,3 +68,12 @@ def test_confirming_a_sale_whose_order_was_cancelled_says_why(app, logged_in, st
 def test_an_unknown_sale_is_a_page_in_portuguese(logged_in):
     answer = logged_in.get("/vendas/31337")
     assert answer.status_code == 404 and "Venda simples 31337 não encontrada" in answer.text
+
+
+def test_a_sale_without_a_customer_says_it_is_to_the_consumidor_final(app, logged_in, store_id):
+    """audit h/effects: a venda simples needs no customer (consumidor final); its page said nothing of the buyer."""
+    (number,) = imported(app, store_id, {"id": 2400000009, "customer": None, "contact_identification": None})
+    page = text_of(logged_in.get(sale_for(logged_in, number)).text)
+    assert "Cliente Consumidor final (venda sem cliente)" in page
+    (other,) = imported(app, store_id, {"id": 2400000010})
+    assert "Cliente o do pedido" in text_of(logged_in.get(sale_for(logged_in, other)).text)

@@ -18,7 +18,13 @@ from huey.consumer import Consumer
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.fiscal.errors import DocumentStateRefused, InvoiceNotFound, SefazNeedsAPerson
+from lojasync.fiscal.errors import (
+    DocumentStateRefused,
+    InvoiceNotFound,
+    OrderCancelledInStore,
+    OrderChangedSinceGenerated,
+    SefazNeedsAPerson,
+)
 from lojasync.fiscal.services.invoices import approve_invoice, flag_stuck_invoice, invoices_awaiting_sefaz
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
@@ -45,8 +51,10 @@ log = logging.getLogger("lojasync.tasks")
 # Errors that belong to this process's configuration, not to the store: never flag the store for them.
 PROCESS_PROBLEMS = ("secrets.", "settings.")
 PUSH_BUSY_TRIES = 12
-# What settling an NF-e may meet that needs nothing more from the worker.
-SETTLED_ELSEWHERE = (InvoiceNotFound, DocumentStateRefused, SefazNeedsAPerson)
+# What settling an NF-e may meet that needs nothing more from the worker (the order changed in the store: the
+# NF-e SEFAZ never got is pending again and its order already says so).
+SETTLED_ELSEWHERE = (InvoiceNotFound, DocumentStateRefused, SefazNeedsAPerson, OrderCancelledInStore,
+                     OrderChangedSinceGenerated)
 
 
 def build_huey(container: Container) -> Huey:

@@ -1,5 +1,5 @@
-"""What finance records on the order's history: a receivable marked received by a person (the creation and the
-cancellation are recorded by the document that caused them, in `fiscal.events`)."""
+"""What finance records on the order's history: a receivable marked received, or checked, by a person (the
+creation and the cancellation are recorded by the document that caused them, in `fiscal.events`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,17 @@ from lojasync.sales.history import HistoryType
 @dataclass(frozen=True, kw_only=True)
 class ReceivableReceived(OrderEvent):
     history_type = HistoryType.RECEIVABLE_RECEIVED
+    receivable_id: int
+    installment: int
+    installments: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceivableChecked(OrderEvent):
+    """A person took away the "conferir" of a receivable received before its document was cancelled."""
+
+    history_type = HistoryType.RECEIVABLE_CHECKED
     receivable_id: int
     installment: int
     installments: int

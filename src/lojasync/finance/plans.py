@@ -48,6 +48,8 @@ def installment_plan(total: Decimal, installments: int | None, method: str | Non
                      rules: dict[str, InstallmentRule] | None = None) -> list[Installment]:
     """The installments of `total`; one when the store gave none (or nonsense)."""
     count = installments if installments and 0 < installments <= 48 else 1
+    # Never an installment of R$ 0,00 (R$ 0,02 in 3 times is 2 of R$ 0,01): nobody pays or chases nothing.
+    count = max(1, min(count, int(total * 100)))
     rule = (rules or DEFAULT_RULES).get((method or "").lower(), OTHER)
     amounts = split_by_weights(total, [Decimal(1)] * count)
     return [Installment(n + 1, amount, start + timedelta(days=rule.first_days + n * rule.every_days))

@@ -73,6 +73,15 @@ class Receivable:
             self.attention_reason = RECEIVED_BEFORE_CANCEL
         return False
 
+    def checked(self) -> bool:
+        """A person dealt with the flag (the money given back, or kept on purpose): it leaves the lists'
+        "conferir". False when it was not flagged."""
+        if not self.needs_attention:
+            return False
+        self.needs_attention = False
+        self.attention_reason = None
+        return True
+
     def receive(self, when: datetime) -> bool:
         """Mark as received (baixa do título); False when it already was."""
         if self.status is ReceivableStatus.RECEIVED:

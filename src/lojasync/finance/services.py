@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from lojasync.finance.errors import ReceivableNotFound
-from lojasync.finance.events import ReceivableReceived
+from lojasync.finance.events import ReceivableChecked, ReceivableReceived
 from lojasync.finance.ports import ReceivableRepository
 from lojasync.finance.receivables import Receivable, ReceivableStatus
 from lojasync.sales.history import Actor, Who
@@ -52,6 +52,24 @@ def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = 
             order.record(ReceivableReceived(order=order, actor=actor, receivable_id=receivable.id,
                                             installment=receivable.installment,
                                             installments=receivable.installments, amount=receivable.amount))
+        uow.commit()
+        return receivable_view(receivable), changed
+
+
+def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
+                     actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
+    """Take away the "conferir" of a receivable (received before its document was cancelled) once a person has
+    decided what to do with the money; returns it and whether it was flagged. The order's history says who."""
+    with uow:
+        receivable = uow.receivables.get(receivable_id, for_update=True)
+        if receivable is None:
+            raise ReceivableNotFound(receivable_id=receivable_id)
+        changed = receivable.checked()
+        order = uow.orders.get(receivable.order_id) if changed and receivable.order_id is not None else None
+        if order is not None:
+            order.record(ReceivableChecked(order=order, actor=actor, receivable_id=receivable.id,
+                                           installment=receivable.installment,
+                                           installments=receivable.installments, amount=receivable.amount))
         uow.commit()
         return receivable_view(receivable), changed
 

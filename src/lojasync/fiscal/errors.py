@@ -63,8 +63,10 @@ class DocumentStateRefused(LojasyncError):
 
 class OrderChangedSinceGenerated(LojasyncError):
     code = "fiscal.order_changed"
-    message_template = ("O pedido {order_number} mudou depois de gerar {document} (itens, quantidades ou "
-                        "preços): aprovar agora baixaria o estoque errado.")
+    # What `same_sale` compares, all of it: a merchant who finds the items equal must know where else to look.
+    message_template = ("O pedido {order_number} mudou na loja depois de gerar {document} (itens, quantidades, "
+                        "preços, frete, desconto, total ou pagamento): aprovar agora registraria uma venda que não "
+                        "é mais a do pedido.")
     resolution_template = "Descarte (cancele) o documento pendente e gere outro a partir do pedido atualizado."
     action = Action.CONFIRM
 

@@ -138,6 +138,12 @@ class Invoice(Aggregate):
         self.attempts += 1
         self.sent_at = when
 
+    def unsent(self) -> None:
+        """SEFAZ never got it (its query by key says so) and it will not be sent as it is: pending again, so it
+        can be discarded; nothing moved."""
+        self._refuse_unless({InvoiceStatus.AWAITING}, "devolver a pendente")
+        self.status = InvoiceStatus.PENDING
+
     def authorise(self, order, actor: Who, protocol: str, proc_xml: str, when: datetime, simulated: bool,
                   access_key: str | None = None, xml: str | None = None) -> bool:
         """SEFAZ authorised it (100): the handlers issue stock and create receivables. False when it

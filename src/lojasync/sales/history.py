@@ -127,6 +127,7 @@ class HistoryType(StrEnum):
     RECEIVABLES_CREATED = "receivables_created"
     RECEIVABLES_CANCELLED = "receivables_cancelled"
     RECEIVABLE_RECEIVED = "receivable_received"
+    RECEIVABLE_CHECKED = "receivable_checked"
     # rows written before history had types (migrated from the old sync log)
     LEGACY = "legacy"
 

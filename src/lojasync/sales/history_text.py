@@ -171,6 +171,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECEIVABLE_RECEIVED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))} "
         "marcada como recebida."),
+    HistoryType.RECEIVABLE_CHECKED: lambda p, n: (
+        f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))}, recebida "
+        "antes do cancelamento, conferida (devolução ao cliente decidida)."),
 }
 
 _LEVELS = {
@@ -213,7 +216,8 @@ TYPE_LABELS = {
     HistoryType.STOCK_ISSUED: "baixa de estoque", HistoryType.STOCK_RETURNED: "estoque devolvido",
     HistoryType.RECEIVABLES_CREATED: "contas a receber criadas",
     HistoryType.RECEIVABLES_CANCELLED: "contas a receber canceladas",
-    HistoryType.RECEIVABLE_RECEIVED: "conta recebida", HistoryType.LEGACY: "registro anterior",
+    HistoryType.RECEIVABLE_RECEIVED: "conta recebida", HistoryType.RECEIVABLE_CHECKED: "conta conferida",
+    HistoryType.LEGACY: "registro anterior",
 }
 
 

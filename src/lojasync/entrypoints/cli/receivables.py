@@ -10,7 +10,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table
 from lojasync.finance.receivables import ReceivableStatus
-from lojasync.finance.services import list_receivables, receive
+from lojasync.finance.services import check_receivable, list_receivables, receive
 
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
@@ -57,3 +57,14 @@ def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")]) -> Non
         console.print(f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", highlight=False)
     else:
         console.print(f"Conta {row['id']} já estava recebida.", highlight=False)
+
+
+@app.command("check")
+@friendly_errors
+def check_(receivable_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """Marca como conferida uma conta recebida antes do cancelamento do documento (devolução decidida)."""
+    row, changed = check_receivable(container().uow(), receivable_id, actor=terminal_person())
+    if changed:
+        console.print(f"Conta {row['id']} conferida: sai da lista do que conferir.", highlight=False)
+    else:
+        console.print(f"Conta {row['id']} não está marcada para conferir: nada mudou.", highlight=False)

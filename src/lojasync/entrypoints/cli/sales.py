@@ -55,8 +55,10 @@ def show(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOptio
     if fmt is OutputFormat.JSON:
         print_json(sale.to_dict())
         return
+    # A sale needs no customer: without one it is to the consumidor final, and says so.
+    buyer = "cliente do pedido" if sale.customer_id is not None else "consumidor final (venda sem cliente)"
     console.print(f"[bold]Venda simples {sale.id}[/] — pedido {sale.order_number} — {sale.status_label} — "
-                  f"total {formats.money(sale.total)}", highlight=False)
+                  f"total {formats.money(sale.total)} — {buyer}", highlight=False)
     table(None, ["Item", "SKU", "Produto", "Qtd.", money_column("Unitário"), money_column("Total")],
           [[line["position"], line["sku"], line["name"], line["quantity"], formats.money(line["unit_price"]),
             formats.money(line["total"])] for line in sale.lines])

@@ -136,6 +136,9 @@ class _Claim:
     environment: str
     certificate: Certificate
     number: int
+    # Sent before without an answer, and the order is no longer the sale it describes: the refusal to raise
+    # when SEFAZ says it never got it (then it is not sent as it is).
+    drift: LojasyncError | None = None
 
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -182,11 +185,9 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     if sefaz.simulated and invoice.environment == "1":
         raise SimulatorInProduction()
     ask_first = invoice.status is InvoiceStatus.AWAITING
-    if invoice.status is not InvoiceStatus.AWAITING:  # not yet at SEFAZ: the order must still be this sale
-        if order.status is OrderStatus.CANCELLED:
-            raise OrderCancelledInStore(order_number=order.id, document=invoice.label)
-        if not same_sale(invoice, order):
-            raise OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
+    drift = _drift(invoice, order)
+    if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
+        raise drift
     if invoice.status is InvoiceStatus.REJECTED:  # corrected data, same number, new key
         if company.environment != invoice.environment:
             raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id, was=_env(invoice.environment),
@@ -199,7 +200,17 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     invoice.sending(moment)
     # The NF-e's own environment, whatever the company says now: it was numbered and built for it.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, invoice.environment,
-                  certificate_for(company, box), invoice.number)
+                  certificate_for(company, box), invoice.number, drift)
+
+
+def _drift(invoice: Invoice, order) -> LojasyncError | None:
+    """Why the order is no longer the sale the NF-e was generated from (the store cancelled or changed it);
+    None while it still is."""
+    if order.status is OrderStatus.CANCELLED:
+        return OrderCancelledInStore(order_number=order.id, document=invoice.label)
+    if not same_sale(invoice, order):
+        return OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
+    return None
 
 
 def _env(code: str) -> str:
@@ -211,7 +222,8 @@ def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
     try:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
             answer = _query(gateway, claim)
-            if outcome_of(answer) is not Outcome.UNKNOWN:
+            # SEFAZ's decision; or it never got the NF-e and the order changed since: not sent as it is.
+            if outcome_of(answer) is not Outcome.UNKNOWN or claim.drift is not None:
                 return answer
         answer = gateway.authorise(claim.xml)
         if outcome_of(answer) is Outcome.DUPLICATE_KEY:  # this very key is already there: take its protocol
@@ -274,6 +286,12 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
                                    "Consulte a chave no portal da SEFAZ.")
             uow.commit()
             raise SefazNeedsAPerson(number=invoice.number, status=answer.status, reason=answer.reason)
+        elif outcome is Outcome.UNKNOWN and claim.drift is not None and current:
+            invoice.unsent()   # never at SEFAZ: pending again, to be discarded
+            order.ask_for_a_person(f"{invoice.label} não foi enviada: {claim.drift.message} "
+                                   f"Resolução: {claim.drift.resolution}"[:500])
+            uow.commit()
+            raise claim.drift
         elif outcome is not Outcome.REJECTED and outcome is not Outcome.DENIED:
             raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
         uow.commit()

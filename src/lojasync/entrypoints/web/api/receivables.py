@@ -1,6 +1,7 @@
 """`/api/v1/receivables`: contas a receber created by approved NF-e and confirmed vendas simples, filtered by
-situation ("vencida": open and past due) and due date, with totals; mark one received. The services of the
-Financeiro page and `lojasync receivables receive`."""
+situation ("vencida": open and past due) and due date, with totals; mark one received, or checked (received
+before its document was cancelled, the refund decided). The services of the Financeiro page and
+`lojasync receivables receive|check`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
-from lojasync.finance.services import receive
+from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, local_today, situation_of
 from lojasync.sales.history import Person
 
@@ -78,3 +79,16 @@ def receive_(receivable_id: Id, app: Container = Depends(container),
     row, changed = receive(app.uow(), receivable_id, actor=who)
     situated = {**row, "situation": situation_of(row, local_today())}
     return ReceiveOut(receivable=ReceivableOut.model_validate(situated), changed=changed)
+
+
+class CheckOut(ApiModel):
+    receivable: ReceivableOut
+    changed: bool = Field(description="Se esta chamada tirou o \"conferir\" (falso: a conta não estava marcada).")
+
+
+@router.post("/{receivable_id}/check", response_model=CheckOut,
+             summary="Marca como conferida uma conta recebida antes do cancelamento do documento")
+def check_(receivable_id: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> CheckOut:
+    row, changed = check_receivable(app.uow(), receivable_id, actor=who)
+    situated = {**row, "situation": situation_of(row, local_today())}
+    return CheckOut(receivable=ReceivableOut.model_validate(situated), changed=changed)

@@ -1,5 +1,6 @@
 """Financeiro: contas a receber (em aberto, vencida, recebida, cancelada), filtered by situation and due date,
-with totals, the order each belongs to, and marking one received (baixa)."""
+with totals, the order each belongs to, marking one received (baixa), and marking checked one received before its
+document was cancelled."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.finance.services import receive
+from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import id_or_none
@@ -86,16 +87,39 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
 @router.post("/financeiro/{receivable_id}/receber", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def mark_received(request: Request, receivable_id: PageId, voltar: Annotated[str, Form()] = "/financeiro") -> Response:
     """Baixa: the receivable is received now (a second click changes nothing)."""
-    back = voltar if voltar.startswith("/financeiro") and not voltar.startswith("//") else "/financeiro"
+    back = _back(voltar)
     try:
         row, changed = receive(request.app.state.container.uow(), receivable_id, actor=page_person(request))
     except LojasyncError as exc:
-        # The list as it was shown (its filters travel in `voltar`), with the error above it.
-        shown = parse_qs(urlsplit(back).query)
-        return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=409,
-                     page=shown.get("pagina", ["1"])[0])
+        return _refused(request, back, exc)
     if changed:
         flash(request, f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", "success")
     else:
         flash(request, f"Conta {row['id']} já estava recebida.", "info")
     return redirect(request, back)
+
+
+@router.post("/financeiro/{receivable_id}/conferida", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def mark_checked(request: Request, receivable_id: PageId, voltar: Annotated[str, Form()] = "/financeiro") -> Response:
+    """A person decided about a receivable received before its document was cancelled: it is no longer "conferir"."""
+    back = _back(voltar)
+    try:
+        row, changed = check_receivable(request.app.state.container.uow(), receivable_id, actor=page_person(request))
+    except LojasyncError as exc:
+        return _refused(request, back, exc)
+    if changed:
+        flash(request, f"Conta {row['id']} conferida.", "success")
+    else:
+        flash(request, f"Conta {row['id']} não estava marcada para conferir.", "info")
+    return redirect(request, back)
+
+
+def _back(voltar: str) -> str:
+    return voltar if voltar.startswith("/financeiro") and not voltar.startswith("//") else "/financeiro"
+
+
+def _refused(request: Request, back: str, exc: LojasyncError) -> Response:
+    # The list as it was shown (its filters travel in `voltar`), with the error above it.
+    shown = parse_qs(urlsplit(back).query)
+    return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=409,
+                 page=shown.get("pagina", ["1"])[0])

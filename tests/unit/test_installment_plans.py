@@ -1,0 +1,39 @@
+"""The installments of a receivable plan: they add up to the total to the cent, none is R$ 0,00, and the due
+dates follow the payment method's rule."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from lojasync.finance.plans import DEFAULT_RULES, InstallmentRule, installment_plan
+
+START = date(2026, 12, 1)
+
+
+@given(cents=st.integers(min_value=1, max_value=10**9), installments=st.integers(min_value=-2, max_value=60),
+       method=st.sampled_from([*DEFAULT_RULES, "other", None, "CREDIT_CARD"]))
+@example(cents=1, installments=2, method="pix")
+def test_installments_add_up_to_the_total_and_none_is_zero(cents, installments, method):
+    total = Decimal(cents) / 100
+    plan = installment_plan(total, installments, method, START)
+    assert sum(part.amount for part in plan) == total
+    assert all(part.amount > 0 for part in plan)
+    assert [part.number for part in plan] == list(range(1, len(plan) + 1))
+    assert 1 <= len(plan) <= max(1, installments)
+
+
+def test_a_total_smaller_than_the_installments_makes_fewer_installments_of_at_least_a_cent():
+    plan = installment_plan(Decimal("0.02"), 3, "credit_card", START)
+    assert [part.amount for part in plan] == [Decimal("0.01"), Decimal("0.01")]
+
+
+def test_card_installments_fall_due_every_30_days_and_the_rule_is_the_integrators():
+    plan = installment_plan(Decimal("100.00"), 3, "credit_card", START)
+    assert [p.amount for p in plan] == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    assert [p.due_date for p in plan] == [START + timedelta(days=d) for d in (30, 60, 90)]
+    boleto = installment_plan(Decimal("10.00"), 2, "boleto", START, {"boleto": InstallmentRule(5, 15)})
+    assert [p.due_date for p in boleto] == [START + timedelta(days=5), START + timedelta(days=20)]
