@@ -43,3 +43,26 @@ def test_one_transaction_at_a_time(app):
     uow = app.uow()
     with uow, pytest.raises(RuntimeError, match="already in a transaction"), uow:
         pass
+
+
+def _durability(uow) -> str:
+    """The running transaction's commit durability, as the database reports it."""
+    connection = uow.session.connection()
+    if connection.dialect.name == "sqlite":
+        return {0: "off", 1: "normal", 2: "full", 3: "extra"}[connection.exec_driver_sql("PRAGMA synchronous").scalar()]
+    return connection.exec_driver_sql("SHOW synchronous_commit").scalar()
+
+
+def test_a_redoable_transaction_alone_commits_without_waiting_for_the_disk(app):
+    """Recording SEFAZ's answer may be lost to a power cut (the query by key redoes it); nothing else may:
+    the transactions before and after it on the same pooled connection wait for the disk again."""
+    with app.uow() as uow:
+        assert _durability(uow) in ("full", "on")
+    with app.uow() as uow:
+        uow.redoable()
+        assert _durability(uow) in ("normal", "off")
+        uow.commit()
+    for _ in range(3):  # whichever pooled connection comes next
+        with app.uow() as uow:
+            assert _durability(uow) in ("full", "on")
+            uow.commit()
