@@ -46,10 +46,12 @@ def _products_by_ids():
 
 
 @functools.cache
-def _counted_among():
+def _counted_among(size: int):
+    # One parameter per id, one cached statement per size: an "expanding" IN is rendered again at every
+    # execution (measured 100 µs against 34 µs, on every approval).
+    ids = [bindparam(f"id_{n}") for n in range(size)]
     return (select(StockMovement.product_id).distinct()
-            .where(StockMovement.source_type == COUNT_SOURCE, StockMovement.product_id.in_(bindparam("ids",
-                                                                                                    expanding=True))))
+            .where(StockMovement.source_type == COUNT_SOURCE, StockMovement.product_id.in_(ids)))
 
 
 class CustomerRepository:
@@ -123,7 +125,8 @@ class ProductRepository:
         found: set[int] = set()
         for chunk in chunks(sorted(set(product_ids))):
             # On the connection: every approval asks, and through the ORM session it costs twice as much.
-            found.update(self.session.connection().scalars(_counted_among(), {"ids": chunk}))
+            found.update(self.session.connection().scalars(_counted_among(len(chunk)),
+                                                           {f"id_{n}": pid for n, pid in enumerate(chunk)}))
         return found
 
     def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:
