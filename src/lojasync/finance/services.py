@@ -1,7 +1,8 @@
-"""Use cases of receivables: list them, mark one received."""
+"""Use cases of receivables: list them, mark one received, mark one checked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -42,34 +43,30 @@ def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = 
             actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
     """Mark a receivable received (baixa); returns it and whether this call changed it. The order's history
     says who did it, in the same transaction."""
-    with uow:
-        receivable = uow.receivables.get(receivable_id, for_update=True)
-        if receivable is None:
-            raise ReceivableNotFound(receivable_id=receivable_id)
-        changed = receivable.receive(when or datetime.now(timezone.utc))
-        order = uow.orders.get(receivable.order_id) if changed and receivable.order_id is not None else None
-        if order is not None:
-            order.record(ReceivableReceived(order=order, actor=actor, receivable_id=receivable.id,
-                                            installment=receivable.installment,
-                                            installments=receivable.installments, amount=receivable.amount))
-        uow.commit()
-        return receivable_view(receivable), changed
+    moment = when or datetime.now(timezone.utc)
+    return _change(uow, receivable_id, lambda receivable: receivable.receive(moment), ReceivableReceived, actor)
 
 
 def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
                      actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
     """Take away the "conferir" of a receivable (received before its document was cancelled) once a person has
     decided what to do with the money; returns it and whether it was flagged. The order's history says who."""
+    return _change(uow, receivable_id, Receivable.checked, ReceivableChecked, actor)
+
+
+def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],
+            event: type[ReceivableReceived] | type[ReceivableChecked], actor: Who) -> tuple[dict[str, Any], bool]:
+    """One change of a receivable, locked; when it changed, its order's history says who, in the same commit."""
     with uow:
         receivable = uow.receivables.get(receivable_id, for_update=True)
         if receivable is None:
             raise ReceivableNotFound(receivable_id=receivable_id)
-        changed = receivable.checked()
+        changed = change(receivable)
         order = uow.orders.get(receivable.order_id) if changed and receivable.order_id is not None else None
         if order is not None:
-            order.record(ReceivableChecked(order=order, actor=actor, receivable_id=receivable.id,
-                                           installment=receivable.installment,
-                                           installments=receivable.installments, amount=receivable.amount))
+            order.record(event(order=order, actor=actor, receivable_id=receivable.id,
+                               installment=receivable.installment, installments=receivable.installments,
+                               amount=receivable.amount))
         uow.commit()
         return receivable_view(receivable), changed
 
