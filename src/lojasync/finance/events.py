@@ -11,8 +11,9 @@ from lojasync.sales.history import HistoryType
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReceivableReceived(OrderEvent):
-    history_type = HistoryType.RECEIVABLE_RECEIVED
+class ReceivableEvent(OrderEvent):
+    """A person did something to one receivable: which one, and its installment and amount, for the history."""
+
     receivable_id: int
     installment: int
     installments: int
@@ -20,11 +21,12 @@ class ReceivableReceived(OrderEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReceivableChecked(OrderEvent):
+class ReceivableReceived(ReceivableEvent):
+    history_type = HistoryType.RECEIVABLE_RECEIVED
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceivableChecked(ReceivableEvent):
     """A person took away the "conferir" of a receivable received before its document was cancelled."""
 
     history_type = HistoryType.RECEIVABLE_CHECKED
-    receivable_id: int
-    installment: int
-    installments: int
-    amount: Decimal

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from lojasync.finance.errors import ReceivableNotFound
-from lojasync.finance.events import ReceivableChecked, ReceivableReceived
+from lojasync.finance.events import ReceivableChecked, ReceivableEvent, ReceivableReceived
 from lojasync.finance.ports import ReceivableRepository
 from lojasync.finance.receivables import Receivable, ReceivableStatus
 from lojasync.sales.history import Actor, Who
@@ -55,7 +55,7 @@ def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
 
 
 def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],
-            event: type[ReceivableReceived] | type[ReceivableChecked], actor: Who) -> tuple[dict[str, Any], bool]:
+            event: type[ReceivableEvent], actor: Who) -> tuple[dict[str, Any], bool]:
     """One change of a receivable, locked; when it changed, its order's history says who, in the same commit."""
     with uow:
         receivable = uow.receivables.get(receivable_id, for_update=True)
