@@ -262,7 +262,8 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
         # committed for good before sending) and the worker asks SEFAZ by key, which answers the same.
         uow.redoable()
         # Both locked: an import of the same order waits, then sees it processed (rule 7). The order's lines
-        # are not read: the effects work from the NF-e's own lines.
+        # are not read here: the effects work from the NF-e's own lines (only `fiscal.order_drift` reads them,
+        # to flag an order the store changed while SEFAZ was asked).
         found = uow.invoices.get_with_order(invoice_id)
         if found is None:
             raise InvoiceNotFound(invoice_id=invoice_id)
@@ -288,8 +289,7 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             raise SefazNeedsAPerson(number=invoice.number, status=answer.status, reason=answer.reason)
         elif outcome is Outcome.UNKNOWN and claim.drift is not None and current:
             invoice.unsent()   # never at SEFAZ: pending again, to be discarded
-            order.ask_for_a_person(f"{invoice.label} não foi enviada: {claim.drift.message} "
-                                   f"Resolução: {claim.drift.resolution}"[:500])
+            order.ask_for_a_person(_for_a_person(f"{invoice.label} não foi enviada", claim.drift))
             uow.commit()
             raise claim.drift
         elif outcome is not Outcome.REJECTED and outcome is not Outcome.DENIED:
@@ -314,15 +314,20 @@ def flag_stuck_invoice(uow: ProcessingUnitOfWork, invoice_id: int, problem: Loja
     with uow:
         invoice = _invoice(uow, invoice_id, lock=False)
         order = uow.orders.get(invoice.order_id, for_update=True)
-        reason = f"{invoice.label} aguardando SEFAZ: {problem.message}"
-        if problem.resolution:
-            reason += f" Resolução: {problem.resolution}"
-        reason = reason[:500]
+        reason = _for_a_person(f"{invoice.label} aguardando SEFAZ", problem)
         if order is None or (order.needs_attention and order.attention_reason == reason):
             return False
         order.ask_for_a_person(reason)
         uow.commit()
         return True
+
+
+def _for_a_person(what: str, problem: LojasyncError) -> str:
+    """An order's attention text for an NF-e problem: what happened, why, and what to do (500 characters kept)."""
+    reason = f"{what}: {problem.message}"
+    if problem.resolution:
+        reason += f" Resolução: {problem.resolution}"
+    return reason[:500]
 
 
 def _invoice(uow: ProcessingUnitOfWork, invoice_id: int, lock: bool = True) -> Invoice:
