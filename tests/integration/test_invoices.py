@@ -480,24 +480,28 @@ def test_an_nfe_authorised_after_the_store_changed_its_order_while_awaiting_sefa
     assert order["needs_attention"] and "alterado na loja" in order["attention_reason"]
 
 
+def _sent_without_answer(app, invoice_id: int) -> None:
+    """A first send that never reached SEFAZ: the NF-e is left "aguardando SEFAZ"."""
+    class Unreached:
+        def authorise(self, xml):
+            raise SefazUnreachable(service="NFeAutorizacao4", reason="conexão recusada")
+
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert: Unreached(), simulated=True), invoice_id)
+
+
 def test_an_nfe_sefaz_never_got_is_not_sent_as_it_was_when_the_store_changed_the_order(app, company, sefaz,
                                                                                       simulator):
     """audit h/effects: the first send never reached SEFAZ; meanwhile the store changed the order's lines. After
     the sending window the query says SEFAZ does not know the NF-e (217): sending the old XML then would invoice
     and issue the stock of a sale that no longer exists. It is refused, the NF-e is pending again (discardable)."""
     from lojasync.fiscal.errors import OrderChangedSinceGenerated
-    from lojasync.fiscal.sefaz import SefazUnreachable as Unreachable
     from tests.factories import ts
 
     number = imported(app, id=2000000032)
     invoice = generate_invoice(app.uow(), app.cipher, number)
 
-    class Unreached:
-        def authorise(self, xml):
-            raise Unreachable(service="NFeAutorizacao4", reason="conexão recusada")
-
-    with pytest.raises(SefazUnreachable):
-        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert: Unreached(), simulated=True), invoice.id)
+    _sent_without_answer(app, invoice.id)
     changed_lines = order_payload(id=2000000032, updated_at=ts(600), total="210.00")
     changed_lines["products"][0]["quantity"] = 3
     import_order(app.uow(), _stores(app)[0], changed_lines, ImportPolicy())
@@ -521,7 +525,6 @@ def test_the_worker_leaves_an_unsent_nfe_of_a_changed_order_to_a_person(app, com
     from huey import MemoryHuey
 
     from lojasync.entrypoints.tasks import TaskQueue
-    from lojasync.fiscal.sefaz import SefazUnreachable as Unreachable
     from tests.factories import ts
 
     monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
@@ -529,12 +532,7 @@ def test_the_worker_leaves_an_unsent_nfe_of_a_changed_order_to_a_person(app, com
     number = imported(app, id=2000000033)
     invoice = generate_invoice(app.uow(), app.cipher, number)
 
-    class Unreached:
-        def authorise(self, xml):
-            raise Unreachable(service="NFeAutorizacao4", reason="conexão recusada")
-
-    with pytest.raises(SefazUnreachable):
-        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert: Unreached(), simulated=True), invoice.id)
+    _sent_without_answer(app, invoice.id)
     import_order(app.uow(), _stores(app)[0], order_payload(id=2000000033, status="cancelled", updated_at=ts(600)),
                  ImportPolicy())
     with app.uow() as uow:   # a few minutes later
