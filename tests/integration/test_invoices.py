@@ -480,6 +480,33 @@ def test_an_nfe_authorised_after_the_store_changed_its_order_while_awaiting_sefa
     assert order["needs_attention"] and "alterado na loja" in order["attention_reason"]
 
 
+@pytest.mark.parametrize("store_change", ["quantities swapped, same total", "none"])
+def test_only_the_order_lines_changed_while_awaiting_sefaz_is_caught_too(app, company, sefaz, simulator,
+                                                                        store_change):
+    """The drift check reads the order's lines apart from the ORM (OrderRepository.sale_lines): a change of the
+    lines alone, total and payment equal, must still flag the order; an unchanged order must not be flagged."""
+    from tests.factories import ts
+
+    number = imported(app, id=2000000032)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    payload = order_payload(id=2000000032, updated_at=ts(600))
+    if store_change != "none":   # both items cost 50,00: 1 + 2 instead of 2 + 1 keeps every total
+        payload["products"][0]["quantity"], payload["products"][1]["quantity"] = 1, 2
+    import_order(app.uow(), _stores(app)[0], payload, ImportPolicy())
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    settled, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert settled.status == "authorised"
+    order = show_order(app.uow(), number)
+    if store_change == "none":
+        assert not order["needs_attention"] and order["attention_reason"] is None
+    else:
+        assert order["total"] == "160.00" and order["needs_attention"]
+        assert "alterado na loja" in order["attention_reason"]
+
+
 def _sent_without_answer(app, invoice_id: int) -> None:
     """A first send that never reached SEFAZ: the NF-e is left "aguardando SEFAZ"."""
     class Unreached:

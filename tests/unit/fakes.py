@@ -96,6 +96,12 @@ class FakeOrders(_Rows):
                  and (not without_customer or o.customer is None)]
         return found[:limit] if limit else found
 
+    def sale_lines(self, order_id: int) -> list[tuple]:
+        order = self.get(order_id)
+        return [(x.position, x.product_id if x.product_id is not None else x.product.id, x.quantity, x.unit_price)
+                for x in sorted(order.lines, key=lambda x: x.position)
+                if x.product_id is not None or getattr(x, "product", None) is not None]
+
 
 class FakeHistory:
     def __init__(self) -> None:

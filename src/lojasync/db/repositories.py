@@ -39,6 +39,12 @@ def _order(lines: bool, for_update: bool):
 
 _INSERT_HISTORY = insert(order_history)
 
+# What `same_sale` compares of an order's lines, as `lines_from_order` keeps them (lines with a product).
+_SALE_LINES = (select(order_lines.c.position, order_lines.c.product_id, order_lines.c.quantity,
+                      order_lines.c.unit_price)
+               .where(order_lines.c.order_id == bindparam("order_id"), order_lines.c.product_id.is_not(None))
+               .order_by(order_lines.c.position))
+
 
 @functools.cache
 def _products_by_ids():
@@ -166,6 +172,11 @@ class OrderRepository:
         if not lines or for_update:
             return self.session.scalars(_order(lines, for_update), {"number": number}).unique().first()
         return self.session.get(Order, number)
+
+    def sale_lines(self, order_id: int) -> list[tuple]:
+        """The order's lines as `fiscal.documents.sale_key` gives them, read as stored (no ORM objects, and
+        nothing pending is flushed first)."""
+        return [tuple(row) for row in self.session.connection().execute(_SALE_LINES, {"order_id": order_id})]
 
     def list(self, status: OrderStatus | None = None, needs_attention: bool | None = None,
              without_customer: bool = False, limit: int | None = None) -> list[Order]:

@@ -60,11 +60,17 @@ def lines_from_order(order) -> tuple[list[DocumentLine], list[str]]:
     return lines, problems
 
 
-def same_sale(document, order) -> bool:
+def sale_key(lines) -> list[tuple]:
+    """What of a sale's lines must not change under its document: item, product, quantity, price."""
+    return [(x.position, x.product_id, x.quantity, x.unit_price) for x in lines]
+
+
+def same_sale(document, order, line_keys: list[tuple] | None = None) -> bool:
     """Whether the order is still the sale the document was generated from: its lines, its total (freight and
-    discount included), its payment. The store may change an order before the document is approved."""
-    current, _ = lines_from_order(order)
-    key = [(x.position, x.product_id, x.quantity, x.unit_price) for x in current]
-    return (key == [(x.position, x.product_id, x.quantity, x.unit_price) for x in document.lines]
+    discount included), its payment. The store may change an order before the document is approved.
+    `line_keys`: the order's lines as `sale_key` gives them, when the caller read them without the ORM."""
+    if line_keys is None:
+        line_keys = sale_key(lines_from_order(order)[0])
+    return (line_keys == sale_key(document.lines)
             and order.total == document.total and order.payment_method == document.payment_method
             and order.installments == document.installments)

@@ -35,6 +35,10 @@ class OrderRepository(Protocol):
     def list(self, status: OrderStatus | None = None, needs_attention: bool | None = None,
              without_customer: bool = False, limit: int | None = None) -> list[Order]: ...
 
+    def sale_lines(self, order_id: int) -> list[tuple]:
+        """(position, product_id, quantity, unit_price) of the order's lines that have a product, by position,
+        as stored: without loading the lines."""
+
 
 class OrderSearch(Protocol):
     """The order listing's queries: a filter answered by the database, a page at a time."""
