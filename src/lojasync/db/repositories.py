@@ -125,9 +125,9 @@ class ProductRepository:
 
     def counted(self, product_ids: Iterable[int] | None = None) -> set[int]:
         """Products that had a stock count (managed by the ERP), all or among these."""
-        query = select(StockMovement.product_id).distinct().where(StockMovement.source_type == COUNT_SOURCE)
         if product_ids is None:
-            return set(self.session.scalars(query))
+            return set(self.session.scalars(select(StockMovement.product_id).distinct()
+                                            .where(StockMovement.source_type == COUNT_SOURCE)))
         found: set[int] = set()
         for chunk in chunks(sorted(set(product_ids))):
             # On the connection: every approval asks, and through the ORM session it costs twice as much.
