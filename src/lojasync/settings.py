@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     sefaz: Literal["simulator", "real"] = "simulator"
     sefaz_url: str | None = None
     sefaz_timeout: float = Field(default=60.0, gt=0)
+    # How many NF-e of a batch wait for SEFAZ's answer at once (each answer takes from a fraction of a second to
+    # a few seconds). Their numbers still follow the orders: only the sending runs side by side.
+    sefaz_parallel: int = Field(default=4, ge=1, le=16)
     # The ICP-Brasil chain that signs SEFAZ's TLS certificates (not shipped; the operating system's otherwise).
     sefaz_ca_bundle: str | None = None
 

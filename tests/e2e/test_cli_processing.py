@@ -140,7 +140,8 @@ def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lo
         monkeypatch.setattr(order_processing, "sefaz_for", lambda settings: Sefaz(
             lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=server.url,
                                                   timeout=2), simulated=True))
-        output = lojasync("orders", "invoice", str(order_number), str(second), expect=1)
+        # One at a time (--parallel 1): the first one's failure is in before the second would be sent.
+        output = lojasync("orders", "invoice", str(order_number), str(second), "--parallel", "1", expect=1)
         assert server.simulator.stats()["chamadas"].get("NFeAutorizacao4") == 1   # the second was not sent
     assert "0 NF-e autorizada(s) de 2 pedido(s)." in output
     assert f"Pedido {second}: não transmitida: SEFAZ fora do ar, transmita depois" in output

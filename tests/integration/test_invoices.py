@@ -140,6 +140,45 @@ def test_a_batch_sends_nothing_more_once_sefaz_does_not_answer(app, company, sef
     assert stock(app) == before                        # nothing authorised here: stock untouched
 
 
+def test_a_parallel_batch_has_several_nfe_at_sefaz_at_once_numbered_in_the_orders_order(app, company, sefaz):
+    """`parallel=3`: three transmissions wait for SEFAZ together. The proof is a barrier in front of SEFAZ that
+    lets a send through only when three are there (one at a time, the first would wait for ever: the barrier
+    breaks after 10 s and the test fails). The NF-e are generated one after the other, so their numbers
+    follow the orders; an order refused in the middle is reported in its place."""
+    import threading
+
+    numbers = [imported(app, id=2000000200 + i) for i in range(6)]
+    refused = imported(app, id=2000000299, status="cancelled")
+    barrier = threading.Barrier(3, timeout=10)
+
+    class AllTogether:
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def authorise(self, xml: bytes):
+            barrier.wait()
+            return self.gateway.authorise(xml)
+
+        def __getattr__(self, name: str):
+            return getattr(self.gateway, name)
+
+    together = Sefaz(lambda uf, env, cert: AllTogether(sefaz.connect(uf, env, cert)), simulated=True)
+    asked = [*numbers[:3], refused, *numbers[3:]]
+    report = invoice_orders(app.uow, app.cipher, together, asked, parallel=3)
+
+    assert [item.order_number for item in report.items] == asked           # the summary keeps the given order
+    assert [item.invoice.status for item in report.authorised] == ["authorised"] * 6
+    assert [item.order_number for item in report.authorised] == numbers
+    nfe_numbers = [item.invoice.number for item in report.authorised]
+    assert nfe_numbers == list(range(nfe_numbers[0], nfe_numbers[0] + 6))   # in the orders' order, no gap
+    (not_done,) = report.not_authorised
+    assert not_done.order_number == refused and not_done.invoice is None and "Cancelado" in not_done.error
+    assert stock(app) == {"CAM-ALG-P": -12, "CAN-CER": -6}                  # each NF-e's lines, once
+    for number in numbers:
+        assert [(r["amount"], r["status"]) for r in list_receivables(app.uow(), order_number=number)] \
+            == [(Decimal("160.00"), "open")]
+
+
 def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, sefaz):
     number = imported(app, id=2000000004)
     invoice = generate_invoice(app.uow(), app.cipher, number)

@@ -115,19 +115,25 @@ def test_a_rejection_carries_sefazs_code_and_reason_and_moves_nothing(app, api, 
     assert answer.json()["authorised"] == 0 and stock(app) == stock_before
 
 
-def test_once_sefaz_is_down_the_rest_are_only_generated(app, api, sefaz):
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_once_sefaz_is_down_the_rest_are_only_generated(app, api, sefaz, monkeypatch, parallel):
+    """One at a time, only the first NF-e reaches a SEFAZ that is down. With several on their way at once
+    (`sefaz_parallel`), those already sent stay awaiting SEFAZ, and none is sent after the failure is in."""
+    monkeypatch.setattr(app.settings, "sefaz_parallel", parallel)
     numbers = imported(app, *paid(2400003001, 3))
     sefaz.set_switches(out_of_service="108")
     calls_before = sum(sefaz.stats()["chamadas"].values())
     answer = batch(api, orders=numbers)
     assert answer.status_code == 200, answer.text
-    assert sum(sefaz.stats()["chamadas"].values()) - calls_before == 1      # only the first reached SEFAZ
+    sent = sum(sefaz.stats()["chamadas"].values()) - calls_before
+    assert 1 <= sent <= parallel                                    # one at a time: only the first reached SEFAZ
     summary = answer.json()
-    assert (summary["authorised"], summary["not_authorised"], summary["not_sent"]) == (0, 3, 2)
-    first, *rest = numbers
+    assert (summary["authorised"], summary["not_authorised"], summary["not_sent"]) == (0, 3, 3 - sent)
+    reached, rest = numbers[:sent], numbers[sent:]                  # generated in the orders' order
     items = by_order(answer)
-    assert items[first]["outcome"] == "awaiting_sefaz" and items[first]["invoice"]["status"] == "awaiting_sefaz"
-    assert items[first]["error"]["codigo"] and items[first]["error"]["resolucao"]
+    for number in reached:
+        assert items[number]["outcome"] == "awaiting_sefaz" and items[number]["invoice"]["status"] == "awaiting_sefaz"
+        assert items[number]["error"]["codigo"] and items[number]["error"]["resolucao"]
     for number in rest:
         assert (items[number]["outcome"], items[number]["invoice"]["status"]) == ("not_sent", "pending")
 

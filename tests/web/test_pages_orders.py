@@ -198,9 +198,12 @@ def test_batch_of_three_orders_reports_each(app, logged_in, store_id, company, s
     assert 'href="/pedidos?situacao=confirmado"' in answer.text
 
 
-def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in, store_id, company, sefaz):
+def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in, store_id, company, sefaz,
+                                                                 monkeypatch):
     """SEFAZ out of service (108): the first NF-e stays awaiting SEFAZ; the others are only generated, never
     sent blind (each send would wait for the timeout), and the summary says to transmit them later."""
+    # One at a time, so that exactly one reaches SEFAZ (several at once: the API's test of the same rule).
+    monkeypatch.setattr(app.settings, "sefaz_parallel", 1)
     numbers = imported(app, store_id, *[{"id": 2200012001 + i, "payment_status": "paid"} for i in range(3)])
     stock_before = stock(app)
     sefaz.set_switches(out_of_service="108")

@@ -286,7 +286,8 @@ def _process(app, count: int, data_dir: Path) -> None:
     candidates = orders_to_invoice(app.read_uow(), OrderStatus.CONFIRMED)
     # What the demo does by itself is said so in each order's history.
     demo = Person("demonstração do lojasync")
-    report = invoice_orders(app.uow, app.cipher, sefaz, candidates[:count], actor=demo)
+    report = invoice_orders(app.uow, app.cipher, sefaz, candidates[:count], actor=demo,
+                            parallel=app.settings.sefaz_parallel)
     created = [item.invoice for item in report.items if item.invoice is not None]
     if created:
         print_invoices(created, "NF-e dos pedidos confirmados")

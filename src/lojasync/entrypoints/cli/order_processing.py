@@ -29,6 +29,9 @@ def invoice(
         "Em vez dos números: todos os pedidos nesta situação ainda sem NF-e (ex.: confirmado)."))] = None,
     approve: Annotated[bool, typer.Option("--approve/--no-approve", help=(
         "Transmite à SEFAZ logo após gerar (padrão); --no-approve só gera (pendente)."))] = True,
+    parallel: Annotated[int | None, typer.Option("--parallel", min=1, max=16, metavar="N", help=(
+        "Quantas NF-e aguardam a resposta da SEFAZ ao mesmo tempo (padrão: LOJASYNC_SEFAZ_PARALLEL, 4). "
+        "A numeração segue a ordem dos pedidos."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Gera a NF-e de cada pedido e a transmite à SEFAZ; no fim, o resumo do que foi autorizado e do que não foi."""
@@ -47,7 +50,8 @@ def invoice(
                   disable=quiet, transient=True) as progress:
         task = progress.add_task("nfe", total=len(targets))
         report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve, actor=terminal_person(),
-                                progress=lambda item: progress.advance(task))
+                                progress=lambda item: progress.advance(task),
+                                parallel=parallel or app_.settings.sefaz_parallel)
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     if fmt is OutputFormat.JSON:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from lojasync.fiscal.errors import SefazNotDecided
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import SecretBox
-from lojasync.fiscal.services.invoices import Sefaz, generate_invoice, issue_invoice
+from lojasync.fiscal.services.invoices import Sefaz, generate_invoice, prepare_invoice, send_invoice
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.status import OrderStatus
@@ -86,41 +87,74 @@ def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[in
 
 def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, sefaz: Sefaz,
                    order_numbers: Iterable[int], *, approve: bool = True, actor: Who = Actor.OPERATOR,
-                   progress: Callable[[BatchItem], None] | None = None) -> BatchReport:
-    """Generate (and transmit, unless `approve` is False) an NF-e for each order."""
-    report = BatchReport()
+                   progress: Callable[[BatchItem], None] | None = None, parallel: int = 1) -> BatchReport:
+    """Generate (and transmit, unless `approve` is False) an NF-e for each order.
+
+    `parallel`: how many NF-e may wait for SEFAZ at once. SEFAZ takes from a fraction of a second to a few
+    seconds to answer each one, so a batch of hundreds sent one by one waits minutes for nothing. The NF-e are
+    still generated here one after the other, so their numbers follow the orders; only the transmission and
+    the recording of SEFAZ's answer (a transaction of its own) run side by side. Once SEFAZ fails to decide,
+    nothing more is sent: the NF-e already on their way (at most `parallel`) settle as any unanswered one."""
+    items: dict[int, BatchItem] = {}
+    sending: dict[Future, tuple[int, int, int]] = {}   # transmission -> (position, order number, known NF-e)
     sefaz_down = False
-    for number in order_numbers:
-        # An order refused because it already has an NF-e must not report that older NF-e as this run's
-        # (an authorised one would be counted as authorised by this batch). Read inside the try: a failure
-        # there is this order's, and the run goes on to the others and to its summary.
-        known: int | None = None
-        try:
-            known = _latest_invoice_id(uow_factory(), number)
-            if approve and not sefaz_down:
-                invoice, _ = issue_invoice(uow_factory(), box, sefaz, number, actor)
-                item = BatchItem(number, invoice, _rejection(invoice))
-            elif approve:
-                item = BatchItem(number, generate_invoice(uow_factory(), box, number, actor), NOT_SENT, not_sent=True)
-            else:
-                item = BatchItem(number, generate_invoice(uow_factory(), box, number, actor))
-        except LojasyncError as exc:
-            # Generation refused (nothing numbered), or SEFAZ undecided (the NF-e stays awaiting SEFAZ).
-            sefaz_down = sefaz_down or (approve and isinstance(exc, SEFAZ_DOWN))
-            item = BatchItem(number, _invoice_made(uow_factory(), number, known),
-                             f"{exc.message} {exc.resolution}".strip(), refusal=Refusal(exc.code, exc.message,
-                                                                                         exc.resolution,
-                                                                                         exc.terminal_commands))
-        except Exception as exc:  # one order's defect must not stop the others' invoices (logged in full)
-            log.exception("invoicing an order failed", extra={"order_number": number})
-            item = BatchItem(number, _invoice_made(uow_factory(), number, known),
-                             f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync",
-                             refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e "
-                                             f"do pedido {number}.", UNEXPECTED_RESOLUTION))
-        report.items.append(item)
+
+    def finished(position: int, item: BatchItem) -> None:
+        items[position] = item
         if progress is not None:
-            progress(item)
-    return report
+            progress(item)   # always from this thread: a progress bar need not be thread-safe
+
+    def collect(done: Iterable[Future]) -> None:
+        nonlocal sefaz_down
+        for future in done:
+            position, number, known = sending.pop(future)
+            try:
+                invoice, _ = future.result()
+                item = BatchItem(number, invoice, _rejection(invoice))
+            except Exception as exc:  # noqa: BLE001 - one order's failure is reported, the run goes on
+                sefaz_down = sefaz_down or isinstance(exc, SEFAZ_DOWN)
+                item = _failure(uow_factory, number, known, exc)
+            finished(position, item)
+
+    places = max(1, parallel)
+    with ThreadPoolExecutor(max_workers=places, thread_name_prefix="lojasync-nfe") as pool:
+        for position, number in enumerate(order_numbers):
+            # News of SEFAZ before sending more: the answers already in, then a free place (waiting for one).
+            collect([future for future in sending if future.done()])
+            while len(sending) >= places:
+                collect(wait(sending, return_when=FIRST_COMPLETED).done)
+            # An order refused because it already has an NF-e must not report that older NF-e as this run's
+            # (an authorised one would be counted as authorised by this batch). Read inside the try: a failure
+            # there is this order's, and the run goes on to the others and to its summary.
+            known: int | None = None
+            try:
+                known = _latest_invoice_id(uow_factory(), number)
+                if approve and not sefaz_down:
+                    ready = prepare_invoice(uow_factory(), box, sefaz, number, actor)
+                    sending[pool.submit(send_invoice, uow_factory(), sefaz, ready, actor)] = (position, number, known)
+                    continue
+                invoice = generate_invoice(uow_factory(), box, number, actor)
+                item = BatchItem(number, invoice, NOT_SENT, not_sent=True) if approve else BatchItem(number, invoice)
+            except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
+                item = _failure(uow_factory, number, known, exc)
+            finished(position, item)
+        while sending:
+            collect(wait(sending, return_when=FIRST_COMPLETED).done)
+    return BatchReport([items[position] for position in sorted(items)])
+
+
+def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known: int | None,
+             exc: Exception) -> BatchItem:
+    """Why the order has no authorised NF-e: generation refused (nothing numbered), SEFAZ undecided (the NF-e
+    stays awaiting SEFAZ), or an unexpected error (logged in full, named in the summary)."""
+    made = _invoice_made(uow_factory(), number, known)
+    if isinstance(exc, LojasyncError):
+        return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
+                         refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands))
+    log.error("invoicing an order failed", exc_info=exc, extra={"order_number": number})
+    return BatchItem(number, made, f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync",
+                     refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e do "
+                                     f"pedido {number}.", UNEXPECTED_RESOLUTION))
 
 
 def _rejection(invoice: InvoiceView) -> str | None:

@@ -158,15 +158,35 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
 
 def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
                   actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
-    """Generate and transmit in one go (the batch, `orders invoice`): the NF-e is numbered, sealed and marked
-    as being sent in one transaction, then sent, then SEFAZ's answer recorded."""
+    """Generate and transmit in one go (`orders invoice`): the NF-e is numbered, sealed and marked as being
+    sent in one transaction, then sent, then SEFAZ's answer recorded."""
+    return send_invoice(uow, sefaz, prepare_invoice(uow, box, sefaz, order_number, actor, now), actor, now)
+
+
+@dataclass(frozen=True)
+class ReadyToSend:
+    """An NF-e numbered, sealed and committed as "aguardando SEFAZ": what `send_invoice` transmits."""
+
+    invoice_id: int
+    claim: _Claim
+
+
+def prepare_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
+                    actor: Who = Actor.OPERATOR, now: Clock = _now) -> ReadyToSend:
+    """The first half of `issue_invoice`, one transaction: generate the order's NF-e and mark it as being sent.
+    A batch prepares its NF-e one after the other (their numbers follow the orders) and sends them side by side."""
     with uow:
         invoice, order, company = _generate(uow, box, order_number, actor, now())
         claim = _claim(uow, box, sefaz, invoice, order, actor, now(), company)
         uow.flush()  # the history's handler, run at commit, needs the NF-e's id
         uow.commit()
-        invoice_id = invoice.id
-    return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim), actor, now)
+        return ReadyToSend(invoice.id, claim)
+
+
+def send_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, actor: Who = Actor.OPERATOR,
+                 now: Clock = _now) -> tuple[InvoiceView, bool]:
+    """The second half: transmit a prepared NF-e and record SEFAZ's answer (its own transaction)."""
+    return _record(uow, sefaz, ready.invoice_id, ready.claim, _transmit(sefaz, ready.claim), actor, now)
 
 
 def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Who,

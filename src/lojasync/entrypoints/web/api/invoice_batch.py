@@ -95,7 +95,8 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
     else:
         candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status])
         numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
-    report = invoice_orders(app.uow, app.cipher, gateway, numbers, approve=body.approve, actor=who)
+    report = invoice_orders(app.uow, app.cipher, gateway, numbers, approve=body.approve, actor=who,
+                            parallel=app.settings.sefaz_parallel)
     if report.authorised:
         push_soon(request)
     items = [_item_out(item) for item in report.items]

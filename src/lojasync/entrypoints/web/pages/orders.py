@@ -92,7 +92,7 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
         return redirect(request, back)
     container = request.app.state.container
     report = invoice_orders(container.uow, container.cipher, sefaz_of(request), numbers,
-                            actor=page_person(request))
+                            actor=page_person(request), parallel=container.settings.sefaz_parallel)
     if report.authorised:
         push_soon(request)
     return render(request, "orders/batch.html", {"report": report, "back": back})
