@@ -114,6 +114,21 @@ def test_card_installments_fall_due_month_by_month_and_add_up(app, store_id):
     assert [p["due_date"] for p in parts] == [date(2026, 12, 31), date(2027, 1, 30), date(2027, 3, 1)]
 
 
+def test_installments_count_from_the_day_the_store_received_the_payment(app, store_id):
+    """A card paid on 20 November and sold (confirmed) on 1 December: the acquirer pays 30 days after the
+    purchase, so the first installment falls due on 20 December, not on the 31st. The payment date comes with
+    the store's update that says "paid"; 22:30 in São Paulo is still the 20th there."""
+    payment = {"method": "credit_card", "credit_card_company": "visa", "installments": "2"}
+    number = imported(app, store_id, id=1800000015, payment_details=payment)       # not paid yet
+    assert show_order(app.uow(), number)["paid_at"] is None
+    imported(app, store_id, id=1800000015, payment_details=payment, payment_status="paid",
+             paid_at="2026-11-21T01:30:00+0000", updated_at=ts(600))
+    assert show_order(app.uow(), number)["paid_at"] == "2026-11-21T01:30:00+00:00"
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id, now=lambda: NOON)
+    assert [p["due_date"] for p in list_receivables(app.uow())] == [date(2026, 12, 20), date(2027, 1, 19)]
+
+
 def test_a_received_installment_is_flagged_not_deleted_when_the_sale_is_cancelled(app, store_id):
     number = imported(app, store_id, id=1800000006)
     sale = generate_sale(app.uow(), number)

@@ -87,6 +87,7 @@ orders = Table(
     Column("billing_address", AddressJSON),
     Column("shipping_address", AddressJSON),
     Column("placed_at", UTCDateTime, index=True),
+    Column("paid_at", UTCDateTime),
     Column("note", Text),
     Column("needs_attention", Boolean, nullable=False, default=False, index=True),
     Column("attention_reason", String(500)),

@@ -16,7 +16,7 @@ from lojasync.shared.money import split_by_weights
 
 @dataclass(frozen=True)
 class InstallmentRule:
-    first_days: int = 0     # days from the approval to the first due date
+    first_days: int = 0     # days from the payment (or, unpaid, the approval) to the first due date
     every_days: int = 30    # days between installments
 
     def __post_init__(self) -> None:

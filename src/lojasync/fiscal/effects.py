@@ -34,6 +34,13 @@ def local_date(when: datetime | None) -> date:
     return (when or datetime.now(LOCAL)).astimezone(LOCAL).date()
 
 
+def _first_day(order, document) -> date:
+    """Where the installments count from: the day the store received the payment (a card's acquirer pays
+    30 days after the purchase, not after the NF-e); the document's approval when the store gave no payment
+    date (unpaid, or imported before lojasync kept it)."""
+    return local_date(order.paid_at or document.approved_at)
+
+
 def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule] | None = None) -> None:
     """Stock down for every line, the receivables created, the order marked processed."""
     document, order = event.document, event.order
@@ -46,7 +53,7 @@ def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule
         created = create_receivables(uow.receivables, order_id=order.id, source_type=source[0],
                                      source_id=source[1], total=document.total,
                                      installments=document.installments, payment_method=document.payment_method,
-                                     start=local_date(document.approved_at), rules=rules)
+                                     start=_first_day(order, document), rules=rules)
     if issued:
         order.record(StockIssued(order=order, actor=event.actor, units=-sum(m.quantity for m in issued),
                                  products=len({m.product_id for m in issued}), document=document.label))

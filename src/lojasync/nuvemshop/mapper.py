@@ -44,6 +44,7 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
         placed_at=order.created_at,
         note=order.note,
         lines=[_line(line) for line in order.products],
+        paid_at=order.paid_at,
     )
 
 

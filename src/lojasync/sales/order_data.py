@@ -51,6 +51,11 @@ class OrderData:
     placed_at: datetime | None
     note: str | None
     lines: list[LineData] = field(default_factory=list)
+    # When the store received the payment (None while unpaid): receivables fall due counting from it.
+    # Out of the repr, which the import's content digest is made of: the digests stored before it existed
+    # stay valid (else every order would look changed after an upgrade, and every processed one be flagged).
+    # It never changes alone: the payment status, which the digest has, changes with it.
+    paid_at: datetime | None = field(default=None, repr=False)
 
     def without_personal_data(self) -> OrderData:
         """The same sale with no one's data in it: the customer asked for erasure (LGPD)."""

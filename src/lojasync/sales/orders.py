@@ -93,6 +93,7 @@ class Order(Aggregate):
     billing_address: Address | None = None
     shipping_address: Address | None = None
     placed_at: datetime | None = None
+    paid_at: datetime | None = None
     note: str | None = None
     needs_attention: bool
     attention_reason: str | None = None

@@ -83,6 +83,7 @@ def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = No
             "billing_address": order.billing_address.to_dict() if order.billing_address else None,
             "shipping_address": order.shipping_address.to_dict() if order.shipping_address else None,
             "placed_at": order.placed_at.isoformat() if order.placed_at else None,
+            "paid_at": order.paid_at.isoformat() if order.paid_at else None,
             "note": order.note,
             "processed_by": order.processed_by.value if order.processed_by else None,
             "store": _store_state(origin),
