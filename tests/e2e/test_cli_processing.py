@@ -110,7 +110,11 @@ def test_a_flagged_order_is_marked_resolved_from_the_terminal(lojasync, app, ord
 
     with app.uow() as uow:
         uow.orders.get(order_number).ask_for_a_person("Pedido cancelado na loja: cancele a NF-e.")
+        uow.orders.get(order_number).ask_for_a_person("NF-e nº 3 série 1 aguardando SEFAZ: o certificado venceu.")
         uow.commit()
+    # Every pending reason, each as an item of its own (this fixture gives the output with its spaces folded).
+    assert ("Atenção: - Pedido cancelado na loja: cancele a NF-e. - NF-e nº 3 série 1 aguardando SEFAZ: o "
+            "certificado venceu. Cliente:") in lojasync("orders", "show", str(order_number))
     assert f"Pedido {order_number}: atenção marcada como resolvida." in lojasync("orders", "resolve", str(order_number))
     order = show_order(app.uow(), order_number)
     assert order["needs_attention"] is False

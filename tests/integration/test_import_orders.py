@@ -244,6 +244,27 @@ def test_processed_order_is_not_overwritten_but_flagged(app, store_id):
     assert order["log"][-1]["event"] == "attention"
 
 
+def test_a_flagged_order_keeps_every_pending_reason_whole(app, store_id):
+    """audit: a second reason replaced the first (a store cancellation, then an NF-e problem: the cancellation was
+    never seen), and the column had room for one reason of 500 characters, which an NF-e problem alone may take."""
+    payload = order_payload(payment_status="paid")
+    number = import_order(app.uow(), store_id, payload, POLICY).order_number
+    with app.uow() as uow:
+        uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+        uow.commit()
+    import_order(app.uow(), store_id, {**payload, "status": "cancelled", "updated_at": ts(600)}, POLICY)
+    (cancelled,) = _only_order(app)["attention_reasons"]
+    stuck = ("NF-e nº 7 série 1 aguardando SEFAZ: o certificado digital A1 venceu. Resolução: " + "cadastre um "
+             "certificado válido em Configurações; " * 12)[:500]
+    with app.uow() as uow:
+        assert uow.orders.get(number).ask_for_a_person(stuck)
+        uow.commit()
+    order = _only_order(app)
+    assert order["attention_reasons"] == [cancelled, stuck]
+    assert order["attention_reason"] == f"{cancelled}\n{stuck}"
+    assert cancelled.startswith("Pedido cancelado na loja: cancele a NF-e.")
+
+
 def test_malformed_payload_is_recorded_and_recovered_later(app, store_id):
     bad = order_payload(id=1700009999)
     bad["products"][0]["quantity"] = "1.5"

@@ -322,6 +322,25 @@ def test_is_processed_and_attention_flags():
                               "payment_status": "paid", "would_be": "cancelled", "total": "160.00"}
 
 
+def test_a_second_reason_is_added_to_the_pending_one_not_put_in_its_place():
+    """audit: a second reason (an NF-e problem after a store change) replaced the first, which the back office then
+    never saw. Each pending reason is kept, one per line, the same one once; clearing takes them all."""
+    order = stored(Order())
+    order.mark_processed(ProcessedBy.NFE)
+    first = order.flag_store_change(order_data(status=OrderStatus.CANCELLED), "cancelled", "paid", Actor.WEBHOOK)
+    second = "NF-e 12 aguardando SEFAZ: sem certificado.\nResolução: cadastre o certificado A1."
+    assert order.ask_for_a_person(second)
+    assert order.attention_reasons == [first, "NF-e 12 aguardando SEFAZ: sem certificado. Resolução: cadastre o "
+                                              "certificado A1."]
+    assert order.attention_reason == "\n".join(order.attention_reasons)
+    assert not order.ask_for_a_person(second)                   # already pending: not repeated
+    assert len(order.attention_reasons) == 2
+    assert order.clear_attention()
+    assert (order.needs_attention, order.attention_reason, order.attention_reasons) == (False, None, [])
+    order.ask_for_a_person("Outro motivo.")                      # after a clear, a new flag starts afresh
+    assert order.attention_reasons == ["Outro motivo."]
+
+
 def test_apply_does_not_clear_processing_or_attention():
     data = order_data(status=OrderStatus.CANCELLED)
     order = stored(Order(OrderStatus.CONFIRMED))

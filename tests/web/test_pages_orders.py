@@ -310,6 +310,34 @@ def test_a_store_filter_of_a_store_not_connected_is_left_out_and_said(app, logge
     assert "Filtro de loja ignorado" in answer.text and "Resolução:" in answer.text
 
 
+def test_every_pending_reason_is_shown_one_per_line_and_resolved_together(app, logged_in, store_id):
+    """audit: a second reason replaced the first; the page (and the API) now show each one, and the button clears
+    them all."""
+    payload = {"id": 2200009002, "payment_status": "paid"}
+    (number,) = imported(app, store_id, payload)
+    with app.uow() as uow:
+        uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+        uow.commit()
+    import_order(app.uow(), store_id, order_payload(**payload, status="cancelled", updated_at=ts(600)), ImportPolicy())
+    with app.uow() as uow:
+        uow.orders.get(number).ask_for_a_person("NF-e nº 3 série 1 aguardando SEFAZ: o certificado venceu.")
+        uow.commit()
+    page = logged_in.get(f"/pedidos/{number}").text
+    items = [text_of(item).strip() for item in re.findall(r"<li>(.*?)</li>", page.split("Precisa de atenção:")[1]
+                                                          .split("</ul>")[0], re.S)]
+    assert len(items) == 2
+    assert items[0].startswith("Pedido cancelado na loja: cancele a NF-e.")
+    assert items[1] == "NF-e nº 3 série 1 aguardando SEFAZ: o certificado venceu."
+    shown = logged_in.get(f"/api/v1/orders/{number}").json()
+    assert shown["attention_reasons"] == show_order(app.uow(), number)["attention_reasons"]
+    assert [r[:24] for r in shown["attention_reasons"]] == ["Pedido cancelado na loja", "NF-e nº 3 série 1 aguard"]
+    assert shown["attention_reason"] == "\n".join(shown["attention_reasons"])
+
+    post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/atencao-resolvida")
+    order = show_order(app.uow(), number)
+    assert (order["needs_attention"], order["attention_reason"], order["attention_reasons"]) == (False, None, [])
+
+
 def test_a_flagged_order_is_marked_resolved_and_the_history_says_so(app, logged_in, store_id):
     payload = {"id": 2200009001, "payment_status": "paid"}
     (number,) = imported(app, store_id, payload)

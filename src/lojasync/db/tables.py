@@ -90,7 +90,9 @@ orders = Table(
     Column("paid_at", UTCDateTime),
     Column("note", Text),
     Column("needs_attention", Boolean, nullable=False, default=False, index=True),
-    Column("attention_reason", String(500)),
+    # Every reason pending for a person, one per line (each NF-e problem's is up to 500 characters): unbounded,
+    # so a second problem never pushes out the first.
+    Column("attention_reason", Text),
     # nfe | simple_sale: the fiscal fact that makes the order processed (imports never undo it).
     Column("processed_by", Enum(ProcessedBy, native_enum=False, length=20, values_callable=_values)),
     # For the order search, written with every change (lojasync.db.search_columns): the contact's and the

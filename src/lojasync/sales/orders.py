@@ -32,6 +32,8 @@ from lojasync.shared.tax_id import TaxIdProblem, normalize_tax_id, parse_tax_id
 
 ORIGIN_ONLINE_STORE = "nuvemshop"
 ORIGIN_LABELS = {ORIGIN_ONLINE_STORE: "Loja virtual"}
+# Between the pending reasons of an order's attention text: pages, the terminal and the API show one per line.
+_REASON_SEPARATOR = "\n"
 
 
 class CustomerLink:
@@ -122,10 +124,24 @@ class Order(Aggregate):
         """Its NF-e or sale was cancelled: the store's changes apply again, and it may be processed anew."""
         self.processed_by = None
 
-    def ask_for_a_person(self, reason: str) -> None:
-        """Flag the order for the back office with what to look at (kept until a person clears it)."""
+    @property
+    def attention_reasons(self) -> list[str]:
+        """What is pending for a person, oldest first (the stored text holds one reason per line)."""
+        if not self.needs_attention or not self.attention_reason:
+            return []
+        return self.attention_reason.split(_REASON_SEPARATOR)
+
+    def ask_for_a_person(self, reason: str) -> bool:
+        """Flag the order for the back office with what to look at, after the reasons already pending: a second
+        problem (an NF-e stuck after a store change) must not hide the first. Each is kept until a person
+        clears the flag; False when that very reason is pending already (not repeated)."""
+        reason = " ".join(reason.splitlines())   # one line: lines separate the reasons
+        pending = self.attention_reasons
         self.needs_attention = True
-        self.attention_reason = reason
+        if reason in pending:
+            return False
+        self.attention_reason = _REASON_SEPARATOR.join([*pending, reason])
+        return True
 
     def clear_attention(self, actor: Who = Actor.OPERATOR) -> bool:
         """A person dealt with what flagged the order; False when it was not flagged (nothing recorded)."""
@@ -165,15 +181,15 @@ class Order(Aggregate):
         event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
                                    processed_by=self.processed_by, store_status=store_status,
                                    payment_status=payment_status, would_be=data.status, total=data.total)
-        self.needs_attention = True
         # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
-        self.attention_reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
+        reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
         if data.status is OrderStatus.CANCELLED:
             # What the back office must do comes first: the fiscal document stands until a person cancels it.
             document = "a NF-e" if self.processed_by is ProcessedBy.NFE else "a venda simples"
-            self.attention_reason = f"Pedido cancelado na loja: cancele {document}. {self.attention_reason}"
+            reason = f"Pedido cancelado na loja: cancele {document}. {reason}"
+        self.ask_for_a_person(reason)
         self.record(event)
-        return self.attention_reason
+        return reason
 
     def note_store_states(self, changes: list[Change], actor: Who) -> None:
         if changes:

@@ -118,7 +118,8 @@ def order_summary(order: Order, origin: OriginRef | None) -> dict:
         "contact_name": order.contact_name,
         "total": str(order.total),
         "needs_attention": order.needs_attention,
-        "attention_reason": order.attention_reason,
+        "attention_reason": order.attention_reason,     # every reason pending, one per line
+        "attention_reasons": order.attention_reasons,
         "placed_at": order.placed_at.isoformat() if order.placed_at else None,
         "lines": [
             {"sku": line.sku, "name": line.name, "quantity": line.quantity, "unit_price": str(line.unit_price),

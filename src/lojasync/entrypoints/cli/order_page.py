@@ -24,7 +24,13 @@ def print_order(order: dict) -> None:
     _say(f"[bold]Pedido {order['number']}[/] — {order['status']}{origin}")
     _say(f"Data: {formats.when(order['placed_at'])}")
     if order["needs_attention"]:
-        _say(f"[yellow]Atenção:[/] {escape(order['attention_reason'] or '')}")
+        reasons = order["attention_reasons"]
+        if len(reasons) > 1:   # one per line, so the second never reads as the end of the first
+            _say("[yellow]Atenção:[/]")
+            for reason in reasons:
+                _say(f"  - {escape(reason)}")
+        else:
+            _say(f"[yellow]Atenção:[/] {escape(order['attention_reason'] or '')}")
     _print_customer(order)
     _print_payment(order)
     _print_addresses(order)

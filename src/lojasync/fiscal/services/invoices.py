@@ -335,9 +335,8 @@ def flag_stuck_invoice(uow: ProcessingUnitOfWork, invoice_id: int, problem: Loja
         invoice = _invoice(uow, invoice_id, lock=False)
         order = uow.orders.get(invoice.order_id, for_update=True)
         reason = _for_a_person(f"{invoice.label} aguardando SEFAZ", problem)
-        if order is None or (order.needs_attention and order.attention_reason == reason):
+        if order is None or not order.ask_for_a_person(reason):
             return False
-        order.ask_for_a_person(reason)
         uow.commit()
         return True
 

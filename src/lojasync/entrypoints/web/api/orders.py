@@ -84,7 +84,8 @@ class OrderSummaryOut(ApiModel):
     contact_name: str | None
     total: Money
     needs_attention: bool
-    attention_reason: str | None
+    attention_reason: str | None = Field(description="O que precisa de atenção: um motivo por linha.")
+    attention_reasons: list[str] = Field(description="Os mesmos motivos, um por item, do mais antigo ao mais novo.")
     placed_at: datetime | None
     lines: list[OrderLineOut]
 
