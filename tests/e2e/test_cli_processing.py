@@ -59,6 +59,15 @@ def test_unknown_ids_and_statuses_are_one_line(lojasync, order_number):
     assert "Venda simples 999 não encontrada" in lojasync("sales", "show", "999", expect=1)
     assert "Situação desconhecida" in lojasync("sales", "list", "--status", "paga", expect=1)
     assert "Nenhum produto com o SKU NAO-EXISTE" in lojasync("stock", "movements", "NAO-EXISTE", expect=1)
+
+
+def test_an_empty_sku_is_said_to_be_empty(lojasync, order_number):
+    """audit: `stock movements ''` answered "Nenhum produto com o SKU ." (the SKU missing from the sentence)."""
+    for command in (("stock", "movements", ""), ("stock", "movements", "  "), ("stock", "count", "", "--quantity", "3"),
+                    ("products", "set", "", "--ncm", "61091000")):
+        said = lojasync(*command, expect=1)
+        assert "O SKU do produto está vazio." in said and "Nenhum produto" not in said, command
+        assert "No terminal: lojasync stock list" in said, command
     assert "Pedido 4242 não encontrado" in lojasync("orders", "sale", "4242", expect=1)
 
 

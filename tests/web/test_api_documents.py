@@ -189,3 +189,11 @@ def test_a_receivable_flagged_by_a_cancellation_is_checked_once(app, api):
     (entry,) = [e for e in history if e["event"] == "receivable_checked"]
     assert entry["actor_name"] == "token de API integracao-testes"
     assert api.post("/api/v1/receivables/424242/check").status_code == 404
+
+
+def test_a_blank_sku_is_refused_as_what_was_sent(api):
+    """audit: a blank SKU was looked up and answered "Nenhum produto com o SKU ." (409, as a state problem)."""
+    blank = api.get("/api/v1/stock/movements", params={"sku": "  "})
+    assert blank.status_code == 422
+    assert (blank.json()["codigo"], blank.json()["erro"]) == ("stock.sku_missing", "O SKU do produto está vazio.")
+    assert api.get("/api/v1/stock/movements", params={"sku": "NAO-EXISTE"}).status_code == 404

@@ -15,7 +15,7 @@ from lojasync.shared.errors import LojasyncError
 from lojasync.shared.events import DomainEvent
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.ports import StockUnitOfWork
-from lojasync.stock.views import ProductNotFound
+from lojasync.stock.views import ProductNotFound, required_sku
 
 COUNT_SOURCE = "count"   # the movements' source type; each count has a source id of its own
 
@@ -41,6 +41,7 @@ MAX_COUNT = 10**9
 
 def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None = None) -> dict:
     """Bring the product's balance to `quantity` with one adjustment movement (source "count")."""
+    required_sku(sku)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_COUNT:
         raise CountInvalid(sku=sku, quantity=quantity)
     with uow:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import ascii_digits
 from lojasync.stock.ports import StockUnitOfWork
-from lojasync.stock.views import ProductNotFound
+from lojasync.stock.views import ProductNotFound, required_sku
 
 
 class FiscalDataInvalid(LojasyncError):
@@ -53,6 +53,7 @@ def _problems(data: ProductFiscalData) -> list[str]:
 
 def set_fiscal_data(uow: StockUnitOfWork, sku: str, data: ProductFiscalData) -> dict:
     """Keep the product's NCM, CEST, origem, unidade, GTIN and CFOP (all checked first)."""
+    required_sku(sku)
     cleaned = ProductFiscalData(**{f.name: (v.strip().upper() if f.name == "unit" else v.strip().replace(".", ""))
                                    if isinstance(v := getattr(data, f.name), str) else None for f in fields(data)})
     problems = _problems(cleaned)

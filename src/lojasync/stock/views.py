@@ -12,6 +12,20 @@ class ProductNotFound(LojasyncError):
     resolution_template = "Confira o SKU na lista de produtos do Estoque."
 
 
+class SkuMissing(LojasyncError):
+    code = "stock.sku_missing"
+    message_template = "O SKU do produto está vazio."
+    resolution_template = "Informe o SKU do produto como aparece na lista de produtos do Estoque."
+    terminal_commands = ("lojasync stock list",)
+
+
+def required_sku(sku: str) -> str:
+    """The SKU a person gave, refused when blank: "Nenhum produto com o SKU ." would not say what is wrong."""
+    if not sku.strip():
+        raise SkuMissing()
+    return sku
+
+
 def list_products(uow: StockUnitOfWork) -> list[dict]:
     with uow:
         stock = uow.products.stock_levels()
@@ -38,7 +52,7 @@ def stock_levels(uow: StockUnitOfWork) -> list[dict]:
 def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:
     """The ledger of one product, oldest first: each movement with the document that caused it."""
     with uow:
-        product = uow.products.by_skus([sku]).get(sku)
+        product = uow.products.by_skus([required_sku(sku)]).get(sku)
         if product is None:
             raise ProductNotFound(sku=sku)
         return _ledger(uow, product.id)
@@ -75,7 +89,7 @@ def product_detail(uow: StockUnitOfWork, sku: str) -> dict:
     """One product for its page: identity, stock on hand, who manages it, its fiscal data and its ledger
     (oldest first, with the running balance and the document that moved it)."""
     with uow:
-        product = uow.products.by_skus([sku]).get(sku)
+        product = uow.products.by_skus([required_sku(sku)]).get(sku)
         if product is None:
             raise ProductNotFound(sku=sku)
         movements = _ledger(uow, product.id)
