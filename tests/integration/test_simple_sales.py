@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from lojasync.finance.receivables import ReceivableStatus
-from lojasync.finance.services import list_receivables, receive
+from lojasync.finance.services import check_receivable, list_receivables, receive
 from lojasync.fiscal.errors import (
     DocumentNotPossible,
     DocumentStateRefused,
@@ -140,6 +140,51 @@ def test_a_received_installment_is_flagged_not_deleted_when_the_sale_is_cancelle
     assert kept["status"] == ReceivableStatus.RECEIVED and kept["needs_attention"]
     order = show_order(app.uow(), number)
     assert order["needs_attention"] and "já recebida" in order["attention_reason"]
+
+
+def test_checking_the_last_flagged_receivable_takes_its_reason_off_the_order_and_only_that(app, store_id):
+    """audit: checking the receivables flagged by a cancellation left the order's own "confira se é preciso devolver"
+    for good. Once the last of the order's is checked that reason goes (the history says so); the others stay."""
+    payload = {"id": 1800000016, "payment_status": "paid",
+               "payment_details": {"method": "credit_card", "credit_card_company": "visa", "installments": "2"}}
+    number = imported(app, store_id, **payload)
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    first, second = list_receivables(app.uow())
+    receive(app.uow(), first["id"])
+    receive(app.uow(), second["id"])
+    # The store cancels the order, then the back office cancels the sale: two reasons on the order.
+    import_order(app.uow(), store_id, order_payload(**payload, status="cancelled", updated_at=ts(600)), POLICY)
+    cancel_sale(app.uow(), sale.id)
+    store_reason, refund_reason = show_order(app.uow(), number)["attention_reasons"]
+    assert store_reason.startswith("Pedido cancelado na loja") and "2 conta(s) a receber já recebida(s)" in refund_reason
+
+    assert check_receivable(app.uow(), first["id"])[1]
+    assert show_order(app.uow(), number)["attention_reasons"] == [store_reason, refund_reason]   # one still to check
+    assert check_receivable(app.uow(), second["id"])[1]
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and order["attention_reasons"] == [store_reason]
+    entry = order["log"][-1]
+    assert (entry["event"], entry["actor"]) == ("refund_check_settled", "operator")
+    assert entry["message"] == ("Contas a receber já recebidas de documento cancelado todas conferidas: o pedido não "
+                                "pede mais para conferir a devolução; 1 outro motivo de atenção continua pendente.")
+    assert not check_receivable(app.uow(), second["id"])[1]                 # twice: nothing more happens
+    assert show_order(app.uow(), number)["log"][-1] == entry
+
+
+def test_checking_the_only_flagged_receivable_clears_the_order_flagged_for_it_alone(app, store_id):
+    number = imported(app, store_id, id=1800000017)
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    (receivable,) = list_receivables(app.uow())
+    receive(app.uow(), receivable["id"])
+    cancel_sale(app.uow(), sale.id)
+    assert show_order(app.uow(), number)["needs_attention"]
+    check_receivable(app.uow(), receivable["id"])
+    order = show_order(app.uow(), number)
+    assert (order["needs_attention"], order["attention_reason"], order["attention_reasons"]) == (False, None, [])
+    assert order["log"][-1]["message"].endswith("o pedido não precisa mais de atenção.")
+    assert history_types(app, number)[-2:] == ["receivable_checked", "refund_check_settled"]
 
 
 def test_an_order_changed_by_the_store_after_generation_is_not_confirmed_blind(app, store_id):

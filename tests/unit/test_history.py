@@ -27,6 +27,9 @@ from lojasync.sales.history_text import Names, level_of, render
     (HistoryType.RECEIVABLES_CANCELLED, {"count": 2, "document": "venda 7"}, "2 conta(s) a receber cancelada(s) (venda 7)."),
     (HistoryType.RECEIVABLE_RECEIVED, {"receivable_id": 3, "installment": 2, "installments": 3, "amount": "53.33"},
      "Conta a receber 2/3 de R$ 53.33 marcada como recebida."),
+    (HistoryType.REFUND_CHECK_SETTLED, {"still_pending": 2},
+     "Contas a receber já recebidas de documento cancelado todas conferidas: o pedido não pede mais para conferir a "
+     "devolução; 2 outros motivos de atenção continuam pendentes."),
 ])
 def test_processing_entries_are_ready_for_the_nfe_and_finance_modules(entry_type, params, text):
     assert render(entry_type, params, Names()) == text

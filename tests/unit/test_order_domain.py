@@ -341,6 +341,19 @@ def test_a_second_reason_is_added_to_the_pending_one_not_put_in_its_place():
     assert order.attention_reasons == ["Outro motivo."]
 
 
+def test_reasons_dealt_with_elsewhere_go_and_the_others_stay():
+    order = stored(Order())
+    order.ask_for_a_person("Pedido cancelado na loja: cancele a venda simples.")
+    order.ask_for_a_person("Venda simples 4 cancelada com 1 conta(s) a receber já recebida(s): confira.")
+    settled = lambda reason: reason.startswith("Venda simples 4")  # noqa: E731
+    assert order.withdraw_attention(settled)
+    assert order.needs_attention and order.attention_reasons == ["Pedido cancelado na loja: cancele a venda simples."]
+    assert not order.withdraw_attention(settled)                 # none of them pending: nothing changes
+    assert order.withdraw_attention(lambda reason: True)
+    assert (order.needs_attention, order.attention_reason) == (False, None)
+    assert order.pull_events() == []                            # the caller says why they went
+
+
 def test_apply_does_not_clear_processing_or_attention():
     data = order_data(status=OrderStatus.CANCELLED)
     order = stored(Order(OrderStatus.CONFIRMED))

@@ -185,9 +185,11 @@ def test_a_receivable_flagged_by_a_cancellation_is_checked_once(app, api):
     assert checked["changed"] and checked["receivable"]["needs_attention"] is False
     assert checked["receivable"]["status"] == "received"
     assert api.post(f"/api/v1/receivables/{row['id']}/check").json()["changed"] is False
-    history = api.get(f"/api/v1/orders/{sale['order_number']}").json()["history"]
-    (entry,) = [e for e in history if e["event"] == "receivable_checked"]
+    order = api.get(f"/api/v1/orders/{sale['order_number']}").json()
+    (entry,) = [e for e in order["history"] if e["event"] == "receivable_checked"]
     assert entry["actor_name"] == "token de API integracao-testes"
+    (settled,) = [e for e in order["history"] if e["event"] == "refund_check_settled"]   # the order's flag went too
+    assert settled["actor_name"] == entry["actor_name"] and order["needs_attention"] is False
     assert api.post("/api/v1/receivables/424242/check").status_code == 404
 
 

@@ -159,3 +159,5 @@ def test_a_received_receivable_flagged_by_a_cancellation_can_be_marked_checked(l
     assert f"Conta {first['id']} conferida." in after.text and "Marcar como conferida" not in after.text
     history = logged_in.get(f"/pedidos/{order_number}").text
     assert "conferida" in text_of(history)
+    # Its order had been flagged for the same money: that went with it (the only reason, so the whole flag).
+    assert "Precisa de atenção:" not in text_of(history) and "o pedido não precisa mais de atenção" in text_of(history)

@@ -1,5 +1,6 @@
-"""What finance records on the order's history: a receivable marked received, or checked, by a person (the
-creation and the cancellation are recorded by the document that caused them, in `fiscal.events`)."""
+"""What finance records on the order's history: a receivable marked received, or checked, by a person, and the
+order's reason to check a refund going with the last of them (the creation and the cancellation are recorded
+by the document that caused them, in `fiscal.events`)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,12 @@ class ReceivableChecked(ReceivableEvent):
     """A person took away the "conferir" of a receivable received before its document was cancelled."""
 
     history_type = HistoryType.RECEIVABLE_CHECKED
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefundCheckSettled(OrderEvent):
+    """The order's last receivable flagged by a cancellation was checked: the order's reason asking to check a
+    refund went with it; `still_pending` counts its other reasons (0: the order is no longer flagged)."""
+
+    history_type = HistoryType.REFUND_CHECK_SETTLED
+    still_pending: int

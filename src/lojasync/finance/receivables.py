@@ -29,6 +29,18 @@ _LABELS = {ReceivableStatus.OPEN: "em aberto", ReceivableStatus.RECEIVED: "receb
 
 RECEIVED_BEFORE_CANCEL = ("Recebida antes do cancelamento do documento que a gerou: confira se é preciso "
                           "devolver o valor ao cliente (nada foi estornado automaticamente).")
+# The end of the order's own reason for them: it goes when the last of the order's flagged receivables is checked.
+_ORDER_REFUND_CHECK = "conta(s) a receber já recebida(s): confira se é preciso devolver o valor ao cliente."
+
+
+def refund_check_reason(document: str, flagged: int) -> str:
+    """The order's attention text when cancelling `document` (its label) kept `flagged` received receivables."""
+    return f"{document[:1].upper()}{document[1:]} cancelada com {flagged} {_ORDER_REFUND_CHECK}"
+
+
+def is_refund_check_reason(reason: str) -> bool:
+    """Whether an order's pending reason is `refund_check_reason`'s (whatever the document and count)."""
+    return reason.endswith(_ORDER_REFUND_CHECK)
 
 
 class Receivable:

@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from lojasync.finance.errors import ReceivableNotFound
-from lojasync.finance.events import ReceivableChecked, ReceivableEvent, ReceivableReceived
+from lojasync.finance.events import ReceivableChecked, ReceivableEvent, ReceivableReceived, RefundCheckSettled
 from lojasync.finance.ports import ReceivableRepository
-from lojasync.finance.receivables import Receivable, ReceivableStatus
+from lojasync.finance.receivables import Receivable, ReceivableStatus, is_refund_check_reason
 from lojasync.sales.history import Actor, Who
+from lojasync.sales.orders import Order
 from lojasync.sales.ports import OrderRepository
 
 
@@ -50,25 +51,40 @@ def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = 
 def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
                      actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
     """Take away the "conferir" of a receivable (received before its document was cancelled) once a person has
-    decided what to do with the money; returns it and whether it was flagged. The order's history says who."""
-    return _change(uow, receivable_id, Receivable.checked, ReceivableChecked, actor)
+    decided what to do with the money; returns it and whether it was flagged. The order's history says who.
+    The last of the order's to check takes the order's own reason for them away too (its others stay)."""
+    return _change(uow, receivable_id, Receivable.checked, ReceivableChecked, actor, then=_settle_refund_check)
 
 
 def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],
-            event: type[ReceivableEvent], actor: Who) -> tuple[dict[str, Any], bool]:
-    """One change of a receivable, locked; when it changed, its order's history says who, in the same commit."""
+            event: type[ReceivableEvent], actor: Who,
+            then: Callable[[FinanceUnitOfWork, Order, Who], None] | None = None) -> tuple[dict[str, Any], bool]:
+    """One change of a receivable, locked; when it changed, its order's history says who, and `then` does what
+    follows on the order, in the same commit."""
     with uow:
         receivable = uow.receivables.get(receivable_id, for_update=True)
         if receivable is None:
             raise ReceivableNotFound(receivable_id=receivable_id)
         changed = change(receivable)
-        order = uow.orders.get(receivable.order_id) if changed and receivable.order_id is not None else None
+        # Locked when `then` may change it: an import flagging the order at the same time must not lose its reason.
+        order = (uow.orders.get(receivable.order_id, for_update=then is not None)
+                 if changed and receivable.order_id is not None else None)
         if order is not None:
             order.record(event(order=order, actor=actor, receivable_id=receivable.id,
                                installment=receivable.installment, installments=receivable.installments,
                                amount=receivable.amount))
+            if then is not None:
+                then(uow, order, actor)
         uow.commit()
         return receivable_view(receivable), changed
+
+
+def _settle_refund_check(uow: FinanceUnitOfWork, order: Order, actor: Who) -> None:
+    """None of the order's receivables is left to check: its reason asking to check a refund goes."""
+    if any(r.needs_attention for r in uow.receivables.list(order_id=order.id)):
+        return
+    if order.withdraw_attention(is_refund_check_reason):
+        order.record(RefundCheckSettled(order=order, actor=actor, still_pending=len(order.attention_reasons)))
 
 
 def reversal_words(uow: FinanceUnitOfWork, source_type: str, source_id: str) -> str:

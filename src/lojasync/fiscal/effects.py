@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from lojasync.finance.ledger import cancel_receivables, create_receivables
 from lojasync.finance.plans import InstallmentRule
+from lojasync.finance.receivables import refund_check_reason
 from lojasync.fiscal.documents import DocumentKind
 from lojasync.fiscal.events import (
     DocumentApproved,
@@ -77,6 +78,5 @@ def reverse_effects(event: DocumentCancelled, uow) -> None:
         order.record(ReceivablesCancelled(order=order, actor=event.actor, count=cancelled, flagged=flagged,
                                           document=document.label))
     if flagged:
-        order.ask_for_a_person(f"{document.label.capitalize()} cancelada com {flagged} conta(s) a receber já "
-                               "recebida(s): confira se é preciso devolver o valor ao cliente.")
+        order.ask_for_a_person(refund_check_reason(document.label, flagged))
     order.unmark_processed()

@@ -128,6 +128,7 @@ class HistoryType(StrEnum):
     RECEIVABLES_CANCELLED = "receivables_cancelled"
     RECEIVABLE_RECEIVED = "receivable_received"
     RECEIVABLE_CHECKED = "receivable_checked"
+    REFUND_CHECK_SETTLED = "refund_check_settled"
     # rows written before history had types (migrated from the old sync log)
     LEGACY = "legacy"
 

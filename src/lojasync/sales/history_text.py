@@ -174,6 +174,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECEIVABLE_CHECKED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))}, recebida "
         "antes do cancelamento, conferida (devolução ao cliente decidida)."),
+    HistoryType.REFUND_CHECK_SETTLED: lambda p, n: (
+        "Contas a receber já recebidas de documento cancelado todas conferidas: o pedido não pede mais para "
+        f"conferir a devolução; {_still_pending(p.get('still_pending') or 0)}."),
 }
 
 _LEVELS = {
@@ -188,6 +191,14 @@ def _contributor(kind: Any) -> str:
         return Contributor(kind).label
     except ValueError:
         return str(kind)
+
+
+def _still_pending(count: int) -> str:
+    if not count:
+        return "o pedido não precisa mais de atenção"
+    if count == 1:
+        return "1 outro motivo de atenção continua pendente"
+    return f"{count} outros motivos de atenção continuam pendentes"
 
 
 def _money(names: Names, value: Any) -> str:
@@ -217,6 +228,7 @@ TYPE_LABELS = {
     HistoryType.RECEIVABLES_CREATED: "contas a receber criadas",
     HistoryType.RECEIVABLES_CANCELLED: "contas a receber canceladas",
     HistoryType.RECEIVABLE_RECEIVED: "conta recebida", HistoryType.RECEIVABLE_CHECKED: "conta conferida",
+    HistoryType.REFUND_CHECK_SETTLED: "devolução conferida",
     HistoryType.LEGACY: "registro anterior",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import datetime
 from decimal import Decimal
@@ -141,6 +142,18 @@ class Order(Aggregate):
         if reason in pending:
             return False
         self.attention_reason = _REASON_SEPARATOR.join([*pending, reason])
+        return True
+
+    def withdraw_attention(self, settled: Callable[[str], bool]) -> bool:
+        """What raised some of the pending reasons was dealt with elsewhere (say, the receivables checked): take
+        those away and keep the others; the flag goes with the last. False when none of them was pending (the
+        caller records why they went)."""
+        pending = self.attention_reasons
+        kept = [reason for reason in pending if not settled(reason)]
+        if len(kept) == len(pending):
+            return False
+        self.needs_attention = bool(kept)
+        self.attention_reason = _REASON_SEPARATOR.join(kept) or None
         return True
 
     def clear_attention(self, actor: Who = Actor.OPERATOR) -> bool:
