@@ -140,8 +140,9 @@ class Settings(BaseSettings):
 
     @property
     def sefaz_state_path(self) -> Path:
-        """Where the embedded SEFAZ simulator keeps what it authorised (shared by every lojasync process)."""
-        return (self.data_dir / "sefaz-simulador.json").resolve()
+        """Where the embedded SEFAZ simulator keeps what it authorised (shared by every lojasync process; SQLite).
+        Earlier versions named it `sefaz-simulador.json`: the simulator's start moves that one here."""
+        return (self.data_dir / "sefaz-simulador.sqlite3").resolve()
 
     @property
     def queue_path(self) -> Path:

@@ -19,7 +19,7 @@ def lojasync(app, monkeypatch):
     monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
     monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
     # The database is emptied between tests (NF-e numbers start again at 1): so is the embedded SEFAZ.
-    (app.settings.data_dir / "sefaz-simulador.json").unlink(missing_ok=True)
+    app.settings.sefaz_state_path.unlink(missing_ok=True)
     reset_container()
 
     def run(*args: str, expect: int = 0) -> str:

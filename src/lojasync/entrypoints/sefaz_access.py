@@ -18,6 +18,8 @@ from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.settings import Settings
 
 _embedded: dict = {}   # state file -> the simulator serving it in this process
+# The data folder's state file as earlier versions named it (JSON, then SQLite under the same name).
+EARLIER_STATE_NAME = "sefaz-simulador.json"
 _lock = threading.Lock()
 # Every transmission of the process goes through these kept connections (one TLS context per certificate).
 _connections = SefazConnections()
@@ -46,8 +48,10 @@ def embedded_simulator_url(settings: Settings) -> str:
         if path not in _embedded:
             from lojasync.simulators.sefaz.config import SefazConfig
             from lojasync.simulators.sefaz.server import BackgroundSefaz
+            from lojasync.simulators.sefaz.state_file import adopt_state_file
 
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _embedded[path] = BackgroundSefaz(config=SefazConfig(state_file=path)).start()
+            state_file = adopt_state_file(path, path.with_name(EARLIER_STATE_NAME))
+            _embedded[path] = BackgroundSefaz(config=SefazConfig(state_file=state_file)).start()
             atexit.register(_embedded[path].stop)
         return _embedded[path].url

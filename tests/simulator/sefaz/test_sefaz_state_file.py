@@ -14,15 +14,19 @@ import pytest
 from lojasync.fiscal.sefaz import SefazSoapClient
 from lojasync.simulators.sefaz import BackgroundSefaz, SefazConfig, SefazSimulator
 from lojasync.simulators.sefaz.records import StoredNFe
+from lojasync.simulators.sefaz.state_file import adopt_state_file
 
 from .documents import cancellation, key_of, signed_nfe
 
 
 @contextmanager
 def _served(config: SefazConfig) -> Iterator[tuple[BackgroundSefaz, SefazSoapClient]]:
+    """A simulator serving over HTTP, as in a process of its own: its state file is closed at the end, as the
+    process's end would."""
     with BackgroundSefaz(config=config) as server, \
             SefazSoapClient("PR", base_url=server.url, timeout=10, poll_interval=0.01) as gateway:
         yield server, gateway
+    server.simulator.state.db.close()
 
 
 def test_two_simulators_on_one_state_file_see_each_others_nfe_and_events(tmp_path) -> None:
@@ -151,3 +155,82 @@ def test_a_request_reads_the_rows_it_needs_whatever_the_number_of_nfe_stored(tmp
         many = rounds(102)
     # The same requests with 500 more NF-e stored: the same work (a B-tree seek is one step).
     assert many == few
+
+
+def test_the_data_folders_state_moves_from_its_earlier_json_name_once(tmp_path) -> None:
+    """audit: the data folder's state is SQLite but was still named `.json`. The earlier file (SQLite under that
+    name, as the last version left it, with its -wal) moves to the new name once, nothing lost."""
+    earlier, path = tmp_path / "sefaz-simulador.json", tmp_path / "sefaz-simulador.sqlite3"
+    document = signed_nfe(number=95)
+    with _served(SefazConfig(state_file=earlier)) as (_, gateway):
+        authorisation = gateway.authorise(document)
+        assert authorisation.status == "100"
+        assert (tmp_path / "sefaz-simulador.json-wal").exists()   # what it wrote may still be there only
+    assert adopt_state_file(path, earlier) == path
+    assert not earlier.exists() and not (tmp_path / "sefaz-simulador.json-wal").exists()
+    with _served(SefazConfig(state_file=path)) as (moved, gateway):
+        assert gateway.query_nfe(key_of(document)).protocol == authorisation.protocol
+        assert gateway.authorise(signed_nfe(number=95, code="55667788")).status == "539"
+        assert moved.simulator.stats()["nfe_conhecidas"] == 1
+    earlier.write_text("uma versão anterior ainda rodando recriou o arquivo", encoding="utf-8")
+    assert adopt_state_file(path, earlier) == path      # once: the new file is never overwritten
+    assert earlier.read_text(encoding="utf-8").startswith("uma versão anterior")
+
+
+def test_a_json_state_under_the_earlier_name_is_migrated_then_moved(tmp_path) -> None:
+    with _served(SefazConfig()) as (earlier_simulator, gateway):
+        document = signed_nfe(number=96)
+        assert gateway.authorise(document).status == "100"
+        records = [earlier_simulator.simulator.state.get_nfe(key_of(document))]
+        numbers = [list(row) for row in earlier_simulator.simulator.state.db.execute(
+            "SELECT issuer, model, series, number, key FROM nfe_numbers")]
+    earlier, path = tmp_path / "sefaz-simulador.json", tmp_path / "sefaz-simulador.sqlite3"
+    _earlier_version_file(earlier, records, numbers, sequence=7_000_000_000)
+    original = earlier.read_bytes()
+    assert adopt_state_file(path, earlier) == path
+    assert not earlier.exists() and (tmp_path / "sefaz-simulador.json.json-backup").read_bytes() == original
+    with _served(SefazConfig(state_file=path)) as (_, gateway):
+        assert gateway.authorise(document).status == "204"
+        assert gateway.authorise(signed_nfe(number=97)).protocol[-10:] == "7000000001"
+
+
+def test_a_state_file_still_open_under_the_earlier_name_is_kept_there(tmp_path) -> None:
+    """A process of the earlier version running on keeps its connection: moving the file under it would leave it
+    starting an empty state at the old name. The new process uses the earlier file until a later start."""
+    earlier, path = tmp_path / "sefaz-simulador.json", tmp_path / "sefaz-simulador.sqlite3"
+    with _served(SefazConfig(state_file=earlier)) as (_, gateway):
+        document = signed_nfe(number=98)
+        assert gateway.authorise(document).status == "100"
+        assert adopt_state_file(path, earlier) == earlier
+        assert earlier.exists() and not path.exists()
+        with _served(SefazConfig(state_file=earlier)) as (_, other):
+            assert other.authorise(document).status == "204"
+    assert adopt_state_file(path, earlier) == path       # no one has it open any more
+    with _served(SefazConfig(state_file=path)) as (_, gateway):
+        assert gateway.authorise(document).status == "204"
+
+
+def test_lojasyncs_embedded_simulator_keeps_its_state_under_the_new_name(tmp_path) -> None:
+    from lojasync.entrypoints import sefaz_access
+    from lojasync.settings import Settings
+
+    fresh = Settings(data_dir=tmp_path / "nova", database_url=None, redis_url=None)
+    sefaz_access.embedded_simulator_url(fresh)
+    try:
+        names = {p.name for p in fresh.data_dir.iterdir()}   # a new data folder: nothing of the earlier name
+        assert "sefaz-simulador.sqlite3" in names and not [name for name in names if ".json" in name]
+    finally:
+        sefaz_access._embedded.pop(fresh.sefaz_state_path).stop()
+    settings = Settings(data_dir=tmp_path, database_url=None, redis_url=None)
+    assert settings.sefaz_state_path == (tmp_path / "sefaz-simulador.sqlite3").resolve()
+    earlier = settings.sefaz_state_path.with_name(sefaz_access.EARLIER_STATE_NAME)
+    document = signed_nfe(number=99)
+    with _served(SefazConfig(state_file=earlier)) as (_, gateway):
+        assert gateway.authorise(document).status == "100"
+    url = sefaz_access.embedded_simulator_url(settings)
+    try:
+        with SefazSoapClient("PR", base_url=url, timeout=10) as gateway:
+            assert gateway.authorise(document).status == "204"
+        assert settings.sefaz_state_path.exists() and not earlier.exists()
+    finally:
+        sefaz_access._embedded.pop(settings.sefaz_state_path).stop()

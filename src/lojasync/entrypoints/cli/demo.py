@@ -129,7 +129,7 @@ def _start_clean(data_dir: Path) -> None:
     if names - {DEMO_STORE_NAME}:
         raise LojasyncError(f"A pasta {data_dir} tem dados que não são da demonstração.",
                             resolution="Use outra pasta com --data-dir.")
-    for path in [*data_dir.glob("*.db*"), *data_dir.glob("sefaz-simulador.json*")]:
+    for path in [*data_dir.glob("*.db*"), *data_dir.glob("sefaz-simulador.*")]:   # .sqlite3, and .json before
         path.unlink()
 
 

@@ -1,4 +1,5 @@
-"""Opening the simulated SEFAZ's state file (SQLite, WAL), and importing the JSON file of earlier versions.
+"""Opening the simulated SEFAZ's state file (SQLite, WAL), importing the JSON file of earlier versions, and
+moving the data folder's file from its earlier name.
 
 Earlier versions kept the state as one JSON document at the same path (the data folder's
 `sefaz-simulador.json`). Such a file is migrated in place, once: its records go into a new SQLite file that
@@ -7,6 +8,10 @@ a new name so that the path a merchant configured (`--state-file`) keeps meaning
 and no second file can be forgotten behind. The migration runs under the `.lock` file the JSON version
 locked on every request, so neither another new process nor a still-running old one works on the file
 meanwhile.
+
+The data folder's file is lojasync's own: it kept the `.json` name while holding SQLite, and is
+`sefaz-simulador.sqlite3` now. `adopt_state_file` moves the earlier one there, once (migrating a JSON document
+first, as above), when no process still has it open.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -28,17 +35,53 @@ _BUSY_TIMEOUT_SECONDS = 30.0
 
 
 def open_state_file(path: Path) -> sqlite3.Connection:
-    lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a") as handle:
+    with _locked(path):
+        return _open(path)
+
+
+def adopt_state_file(path: Path, earlier: Path) -> Path:
+    """The state file to open at `path`, after moving there, once, the state kept at `earlier` (its name in
+    earlier versions: a JSON document, or SQLite under that name). While another connection still has `earlier`
+    open (a process of the earlier version, running on), it stays where it is and is the one returned: moving
+    it under that process would split the state in two (it would start an empty one at the old name). It
+    moves at a later start, when no one has it open."""
+    if path.exists() or not earlier.exists():   # the usual start: not even the earlier one's lock file is made
+        return path
+    with _locked(earlier):   # what the earlier versions take to open (and migrate) it
+        if path.exists() or not earlier.exists():   # another process moved it meanwhile
+            return path
+        db = _open(earlier)   # a JSON document becomes SQLite first, its backup kept beside it
+        try:
+            db.execute("PRAGMA busy_timeout = 0")
+            # Out of WAL (its -wal file folded into the file, which then moves alone) only when no other
+            # connection has it open: SQLite refuses ("database is locked") otherwise.
+            moved = db.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+        except sqlite3.OperationalError:
+            moved = False
+        finally:
+            db.close()
+        if not moved:
+            return earlier
+        os.replace(earlier, path)
+        return path
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            if _holds_json(path):
-                _migrate_json(path)
-            db = _connect(path)
-            db.execute("PRAGMA journal_mode = WAL")
-            db.executescript(f"BEGIN IMMEDIATE; {SCHEMA} COMMIT;")
+            yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    if _holds_json(path):
+        _migrate_json(path)
+    db = _connect(path)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.executescript(f"BEGIN IMMEDIATE; {SCHEMA} COMMIT;")
     return db
 
 
