@@ -1,0 +1,108 @@
+"""How the simulator reads an authorisation request, called in-process: a namespace prefix anywhere in the
+batch is 404, and a signed element is canonicalised with exactly the namespaces in scope where it was
+signed."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from lxml import etree
+
+from lojasync.fiscal.sefaz import Service, envelope, messages
+from lojasync.fiscal.signing import sign
+from lojasync.simulators.sefaz.signature import canonical
+from lojasync.simulators.sefaz.simulator import SefazSimulator
+
+from .documents import DS, NFE, certificate, q, signed_nfe, unsigned_nfe
+
+
+def _authorise(simulator: SefazSimulator, batch: bytes) -> list[bytes]:
+    """The cStat values of the answer: the batch's, then the NF-e's when there is one."""
+    body = envelope.request(Service.AUTHORISATION, batch)
+    reply = simulator.handle("NFeAutorizacao4", envelope.content_type(Service.AUTHORISATION), body)
+    assert reply.status == 200, reply.body
+    return re.findall(rb"<cStat>([0-9]+)</cStat>", reply.body)
+
+
+def _batch(document: bytes) -> bytes:
+    return messages.envi_nfe(document, "1")
+
+
+@pytest.mark.parametrize("prefixed", [
+    # the Signature in a ds: prefix
+    lambda doc: re.sub(rb"<(/?)(Signature|SignedInfo|CanonicalizationMethod|SignatureMethod|Reference|Transforms|"
+                       rb"Transform|DigestMethod|DigestValue|SignatureValue|KeyInfo|X509Data|X509Certificate)\b",
+                       rb"<\1ds:\2", doc).replace(b'<ds:Signature xmlns="', b'<ds:Signature xmlns:ds="'),
+    # one element deep inside infNFe, in the NF-e namespace under a prefix
+    lambda doc: doc.replace(b"<xNome>", b'<nfe:xNome xmlns:nfe="' + NFE.encode() + b'">', 1)
+                   .replace(b"</xNome>", b"</nfe:xNome>", 1),
+    # the NFe element itself
+    lambda doc: doc.replace(b'<NFe xmlns="', b'<n:NFe xmlns:n="', 1).replace(b"</NFe>", b"</n:NFe>"),
+], ids=["ds-signature", "deep-element", "nfe-root"])
+def test_a_namespace_prefix_anywhere_in_the_batch_is_404(prefixed) -> None:
+    document = prefixed(signed_nfe())
+    assert document != signed_nfe()
+    assert _authorise(SefazSimulator(), _batch(document)) == [b"404"]
+
+
+def test_a_declared_but_unused_prefix_is_no_prefixed_element() -> None:
+    """404 is about elements written with a prefix; a declaration alone (here on NFe) is not one."""
+    document = sign(unsigned_nfe().replace(b'<NFe xmlns="', b'<NFe xmlns:x="urn:x" xmlns="', 1), certificate(),
+                    element="infNFe")
+    assert _authorise(SefazSimulator(), _batch(document)) == [b"104", b"100"]
+
+
+def _with_processing_instruction(info: etree._Element) -> None:
+    info.find(q("ide")).append(etree.ProcessingInstruction("lojasync", "teste"))
+
+
+def _with_namespace_on_a_descendant(info: etree._Element) -> None:
+    total = info.find(q("total"))
+    replacement = etree.Element(q("total"), nsmap={None: NFE, "x": "urn:x"})
+    replacement.extend(list(total))
+    total.getparent().replace(total, replacement)
+
+
+# Each document as its signer wrote it: the simulator must find the digest the signer computed.
+VARIANTS = {
+    "as-lojasync-signs": lambda: signed_nfe(),
+    # inclusive C14N keeps a namespace declared on NFe even though infNFe never uses it
+    "unused-namespace-on-nfe": lambda: sign(unsigned_nfe().replace(b'<NFe xmlns="', b'<NFe xmlns:x="urn:x" xmlns="', 1),
+                                            certificate(), element="infNFe"),
+    "namespace-on-a-descendant": lambda: signed_nfe(change=_with_namespace_on_a_descendant),
+    "pretty-printed": lambda: sign(etree.tostring(etree.fromstring(unsigned_nfe()), pretty_print=True), certificate(),
+                                   element="infNFe"),
+    "processing-instruction": lambda: signed_nfe(change=_with_processing_instruction),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_a_document_signed_with_any_namespaces_in_scope_is_authorised(variant) -> None:
+    assert _authorise(SefazSimulator(), _batch(variant())) == [b"104", b"100"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_a_change_after_signing_is_297_whatever_the_namespaces(variant) -> None:
+    document = variant()
+    changed = document.replace(b"<natOp>", b"<natOp>X", 1)
+    assert changed != document
+    assert _authorise(SefazSimulator(), _batch(changed)) == [b"104", b"297"]
+
+
+def _element_by_element(element: etree._Element) -> bytes:
+    """C14N the slow, obvious way: a detached copy declaring every namespace in scope, child by child."""
+    detached = etree.Element(element.tag, attrib=dict(element.attrib), nsmap=element.nsmap)
+    detached.text = element.text
+    detached.extend(copy.deepcopy(child) for child in element)
+    return etree.tostring(detached, method="c14n", exclusive=False, with_comments=False)
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_canonical_form_is_the_same_as_the_element_by_element_copy(variant) -> None:
+    # Inside a SOAP envelope and a batch, as the simulator reads it, then taken out as SEFAZ does.
+    body = envelope.request(Service.AUTHORISATION, _batch(variant()))
+    nfe = copy.deepcopy(etree.fromstring(body).find(f".//{q('NFe')}"))
+    for element in (nfe.find(q("infNFe")), nfe.find(f"{{{DS}}}Signature/{{{DS}}}SignedInfo")):
+        assert canonical(element) == _element_by_element(element)
