@@ -1,6 +1,6 @@
 """How the simulator reads an authorisation request, called in-process: a namespace prefix anywhere in the
-batch is 404, and a signed element is canonicalised with exactly the namespaces in scope where it was
-signed."""
+batch is 404, a signed element is canonicalised with exactly the namespaces in scope where it was signed,
+and the answer's envelope is the same bytes as the tree it stands for."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from lxml import etree
 
 from lojasync.fiscal.sefaz import Service, envelope, messages
 from lojasync.fiscal.signing import sign
+from lojasync.simulators.sefaz import answers, soap
 from lojasync.simulators.sefaz.signature import canonical
 from lojasync.simulators.sefaz.simulator import SefazSimulator
 
-from .documents import DS, NFE, certificate, q, signed_nfe, unsigned_nfe
+from .documents import DS, NFE, cancellation, certificate, now, q, signed_nfe, unsigned_nfe
 
 
 def _authorise(simulator: SefazSimulator, batch: bytes) -> list[bytes]:
@@ -106,3 +107,19 @@ def test_canonical_form_is_the_same_as_the_element_by_element_copy(variant) -> N
     nfe = copy.deepcopy(etree.fromstring(body).find(f".//{q('NFe')}"))
     for element in (nfe.find(q("infNFe")), nfe.find(f"{{{DS}}}Signature/{{{DS}}}SignedInfo")):
         assert canonical(element) == _element_by_element(element)
+
+
+def test_the_answer_envelope_is_the_answer_tree_serialised() -> None:
+    """The envelope is written as text around the answer: the same bytes as building it as elements."""
+    event = etree.fromstring(cancellation("41" + "0" * 42, "141260000000001"))[1]  # evento, with its Signature
+    registered = answers.ret_evento("2", "41", "135", "Evento registrado", now(), key="41" + "0" * 42,
+                                    protocol="141260000000002")
+    content = answers.ret_cons_sit_nfe("2", "41", now(), "41" + "0" * 42, "101",
+                                       events=[answers.proc_evento(event, registered)])
+    service = soap.SERVICES["NFeConsultaProtocolo4"]
+
+    tree = etree.Element(f"{{{soap.SOAP12}}}Envelope", nsmap={"soap": soap.SOAP12})
+    body = etree.SubElement(tree, f"{{{soap.SOAP12}}}Body")
+    result = etree.SubElement(body, f"{{{service.namespace}}}nfeResultMsg", nsmap={None: service.namespace})
+    result.append(copy.deepcopy(content))
+    assert soap.response(service, content) == etree.tostring(tree, xml_declaration=True, encoding="utf-8")

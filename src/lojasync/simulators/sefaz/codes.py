@@ -7,6 +7,8 @@ rejection. A `Rejection` carries the code and, where SEFAZ adds one, the bracket
 
 from __future__ import annotations
 
+import functools
+
 REASONS: dict[str, str] = {
     "100": "Autorizado o uso da NF-e",
     "101": "Cancelamento de NF-e homologado",
@@ -76,6 +78,7 @@ def reason(status: str, detail: str = "") -> str:
     return plain(text)[:_MOTIVO_MAX].rstrip()
 
 
+@functools.lru_cache(maxsize=256)  # the same few texts on every answer ("Lote processado", "Autorizado ...")
 def plain(text: str) -> str:
     """Printable Latin-1 on one line, as TString allows (library error texts may carry anything)."""
     cleaned = "".join(c if " " <= c <= "\xff" and c != "\x7f" else " " for c in text)

@@ -79,13 +79,17 @@ def request_content(service: Service, content_type: str | None, body: bytes) -> 
     return children[0]
 
 
+_ENVELOPE_START = (b"<?xml version='1.0' encoding='utf-8'?>\n"
+                   b'<soap:Envelope xmlns:soap="' + SOAP12.encode() + b'"><soap:Body>')
+_ENVELOPE_END = b"</nfeResultMsg></soap:Body></soap:Envelope>"
+
+
 def response(service: Service, content: etree._Element) -> bytes:
     """nfeResultMsg around the answer element, in a SOAP 1.2 envelope."""
-    envelope = etree.Element(f"{{{SOAP12}}}Envelope", nsmap={"soap": SOAP12})
-    body = etree.SubElement(envelope, f"{{{SOAP12}}}Body")
-    result = etree.SubElement(body, f"{{{service.namespace}}}nfeResultMsg", nsmap={None: service.namespace})
-    result.append(content)
-    return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+    # The envelope is the same text on every answer: written around the answer's bytes rather than built
+    # as elements and serialised with it (the bytes are the same either way).
+    return (_ENVELOPE_START + b'<nfeResultMsg xmlns="' + service.namespace.encode() + b'">'
+            + etree.tostring(content, encoding="utf-8", with_tail=False) + _ENVELOPE_END)
 
 
 def fault(fault_error: SoapFault) -> bytes:
