@@ -13,6 +13,7 @@ from lxml import etree
 from lojasync.fiscal.sefaz import SefazInvalidAnswer, SefazSoapClient, Service, messages
 from lojasync.fiscal.sefaz import envelope as soap
 from lojasync.simulators.sefaz import BackgroundSefaz
+from lojasync.simulators.sefaz.soap import MAX_BODY
 
 from .documents import NFE, cancellation, key_of, q, signed_nfe
 
@@ -114,6 +115,26 @@ def test_a_request_that_is_not_soap_12_gets_a_fault(http: httpx.Client, sefaz: B
     assert crossed.status_code == 500 and b"nfeDadosMsg" in crossed.content
     assert http.post(f"{sefaz.url}/NFeInutilizacao4", content=body,
                      headers={"Content-Type": soap.content_type(Service.STATUS)}).status_code == 404
+
+
+def test_an_answer_says_its_length_and_soap_12_type(http: httpx.Client, sefaz: BackgroundSefaz) -> None:
+    response = http.post(f"{sefaz.url}/{Service.STATUS.value}",
+                         content=soap.request(Service.STATUS, messages.cons_stat_serv("2", "41")),
+                         headers={"Content-Type": soap.content_type(Service.STATUS)})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/soap+xml; charset=utf-8"
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert "transfer-encoding" not in response.headers
+
+
+def test_a_body_over_the_limit_is_cut_with_413_and_a_fault(http: httpx.Client, sefaz: BackgroundSefaz) -> None:
+    """The server stops reading at 2 MB (SEFAZ's own limit, 500 KB, is answered 214 in the message)."""
+    response = http.post(f"{sefaz.url}/{Service.AUTHORISATION.value}", content=b"<" * (MAX_BODY + 1),
+                         headers={"Content-Type": soap.content_type(Service.AUTHORISATION)})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/soap+xml; charset=utf-8"
+    fault = etree.fromstring(response.content).find(f"{{{SOAP12}}}Body/{{{SOAP12}}}Fault")
+    assert fault.findtext(f"{{{SOAP12}}}Reason/{{{SOAP12}}}Text") == "Mensagem muito grande"
 
 
 def test_the_client_reports_what_is_not_a_sefaz_answer(sefaz: BackgroundSefaz) -> None:
