@@ -16,17 +16,26 @@ from lxml import etree
 from lojasync.fiscal.gateway import SefazAnswer
 from lojasync.fiscal.sefaz.envelope import NFE
 
+_ANY_NFE = f"{{{NFE}}}*"
+_NAME_START = len(NFE) + 2
 
-def _find(element: etree._Element, path: str) -> etree._Element | None:
-    return element.find("/".join(f"{{{NFE}}}{step}" for step in path.split("/")))
+
+def _child(element: etree._Element, name: str) -> etree._Element | None:
+    """The first child `name` in the NF-e namespace (what `find` answers, without parsing a path)."""
+    return next(element.iterchildren(f"{{{NFE}}}{name}"), None)
 
 
-def _text(element: etree._Element | None, path: str) -> str | None:
+def _texts(element: etree._Element | None) -> dict[str, str]:
+    """The text of each NF-e child of `element` by local name (the first of a name), stripped, only when
+    not empty: one pass over the children instead of a `find` for each field."""
+    texts: dict[str, str] = {}
     if element is None:
-        return None
-    found = _find(element, path)
-    value = found.text.strip() if found is not None and found.text else None
-    return value or None
+        return texts
+    for child in element.iterchildren(_ANY_NFE):
+        name = child.tag[_NAME_START:]
+        if name not in texts:
+            texts[name] = (child.text or "").strip()
+    return {name: text for name, text in texts.items() if text}
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -41,39 +50,40 @@ def _xml(element: etree._Element) -> bytes:
 
 
 def _outer(message: etree._Element, **more) -> SefazAnswer:
-    return SefazAnswer(status=_text(message, "cStat") or "", reason=_text(message, "xMotivo") or "",
-                       received_at=_moment(_text(message, "dhRecbto")), **more)
+    texts = _texts(message)
+    return SefazAnswer(status=texts.get("cStat", ""), reason=texts.get("xMotivo", ""),
+                       received_at=_moment(texts.get("dhRecbto")), **more)
 
 
 def _from_protocol(prot: etree._Element, **more) -> SefazAnswer:
-    return SefazAnswer(status=_text(prot, "infProt/cStat") or "", reason=_text(prot, "infProt/xMotivo") or "",
-                       received_at=_moment(_text(prot, "infProt/dhRecbto")), protocol=_text(prot, "infProt/nProt"),
-                       access_key=_text(prot, "infProt/chNFe"), digest=_text(prot, "infProt/digVal"),
-                       xml=_xml(prot), **more)
+    info = _texts(_child(prot, "infProt"))
+    return SefazAnswer(status=info.get("cStat", ""), reason=info.get("xMotivo", ""),
+                       received_at=_moment(info.get("dhRecbto")), protocol=info.get("nProt"),
+                       access_key=info.get("chNFe"), digest=info.get("digVal"), xml=_xml(prot), **more)
 
 
 def from_authorisation(message: etree._Element) -> SefazAnswer:
     """retEnviNFe: protNFe (indSinc 1), a receipt (103), or the batch's rejection."""
-    prot = _find(message, "protNFe")
+    prot = _child(message, "protNFe")
     if prot is not None:
         return _from_protocol(prot)
-    return _outer(message, receipt=_text(message, "infRec/nRec"))
+    return _outer(message, receipt=_texts(_child(message, "infRec")).get("nRec"))
 
 
 def from_receipt(message: etree._Element, receipt: str) -> SefazAnswer:
     """retConsReciNFe: the batch's protNFe (104; one NF-e per batch here), or 105 / 106 / a rejection."""
-    prot = _find(message, "protNFe")
+    prot = _child(message, "protNFe")
     if prot is not None:
         return _from_protocol(prot)
-    return _outer(message, receipt=_text(message, "nRec") or receipt)
+    return _outer(message, receipt=_texts(message).get("nRec") or receipt)
 
 
 def from_query(message: etree._Element) -> SefazAnswer:
     """retConsSitNFe: the NF-e's situation (100, 101 cancelled, 217 unknown, ...), with its protocol and
     events when SEFAZ has them."""
-    prot = _find(message, "protNFe")
-    events = tuple(_xml(e) for e in message.findall(f"{{{NFE}}}procEventoNFe"))
-    answer = _outer(message, access_key=_text(message, "chNFe"), events=events)
+    prot = _child(message, "protNFe")
+    events = tuple(_xml(e) for e in message.iterchildren(f"{{{NFE}}}procEventoNFe"))
+    answer = _outer(message, access_key=_texts(message).get("chNFe"), events=events)
     if prot is None:
         return answer
     from_prot = _from_protocol(prot)
@@ -84,13 +94,14 @@ def from_query(message: etree._Element) -> SefazAnswer:
 
 def from_events(message: etree._Element) -> SefazAnswer:
     """retEnvEvento: the first retEvento (135 registered, or its rejection), or the batch's rejection."""
-    result = _find(message, "retEvento")
+    result = _child(message, "retEvento")
     if result is None:
-        return SefazAnswer(status=_text(message, "cStat") or "", reason=_text(message, "xMotivo") or "")
-    return SefazAnswer(status=_text(result, "infEvento/cStat") or "", reason=_text(result, "infEvento/xMotivo") or "",
-                       received_at=_moment(_text(result, "infEvento/dhRegEvento")),
-                       protocol=_text(result, "infEvento/nProt"), access_key=_text(result, "infEvento/chNFe"),
-                       xml=_xml(result))
+        texts = _texts(message)
+        return SefazAnswer(status=texts.get("cStat", ""), reason=texts.get("xMotivo", ""))
+    info = _texts(_child(result, "infEvento"))
+    return SefazAnswer(status=info.get("cStat", ""), reason=info.get("xMotivo", ""),
+                       received_at=_moment(info.get("dhRegEvento")), protocol=info.get("nProt"),
+                       access_key=info.get("chNFe"), xml=_xml(result))
 
 
 def from_status(message: etree._Element) -> SefazAnswer:

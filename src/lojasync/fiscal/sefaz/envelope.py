@@ -56,9 +56,8 @@ def answer(service: Service, body: bytes) -> etree._Element:
         raise NotAnAnswer(f"SOAP Fault: {words[:300]}")
     # Some authorisers answer nfeResultMsg in the service's namespace, a few in another prefix of it:
     # the element's local name is what counts.
-    result = next((el for el in envelope.iter() if isinstance(el.tag, str)
-                   and etree.QName(el).localname == "nfeResultMsg"), None)
-    content = next((el for el in result if isinstance(el.tag, str)), None) if result is not None else None
+    result = next(envelope.iter("{*}nfeResultMsg"), None)
+    content = next(result.iterchildren(etree.Element), None) if result is not None else None
     if content is None:
         raise NotAnAnswer("sem nfeResultMsg no corpo SOAP")
     return copy.deepcopy(content)
