@@ -74,6 +74,20 @@ def test_the_request_is_a_soap_12_call_of_the_service() -> None:
     assert [(c.tag.split("}")[1], c.text) for c in content] == [("tpAmb", "2"), ("cUF", "35"), ("xServ", "STATUS")]
 
 
+def test_each_client_posts_to_its_own_address() -> None:
+    """The parsed URLs are kept per UF, environment, service and base URL: never one client's for another."""
+    status = soap_answer("NFeStatusServico4", f'<retConsStatServ xmlns="{NFE}" versao="4.00"><cStat>107</cStat>'
+                                              "</retConsStatServ>")
+    sent = []
+    for base_url in ("http://a.invalid", "http://b.invalid/simulador/", "http://a.invalid"):
+        canned = Canned((200, status))
+        gateway = SefazSoapClient("SP", base_url=base_url, transport=httpx.MockTransport(canned))
+        gateway.service_status()
+        sent += [str(request.url) for request in canned.requests]
+    assert sent == ["http://a.invalid/NFeStatusServico4", "http://b.invalid/simulador/NFeStatusServico4",
+                    "http://a.invalid/NFeStatusServico4"]
+
+
 def test_the_documents_answer_not_the_batchs_is_what_counts() -> None:
     canned = Canned((200, soap_answer("NFeAutorizacao4", ret_envi("104", prot("204", "Rejeicao: Duplicidade de NF-e", None)))))
     answer = client(canned).authorise(f'<NFe xmlns="{NFE}"/>'.encode())

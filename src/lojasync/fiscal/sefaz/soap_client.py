@@ -8,6 +8,7 @@ must then query by key before sending the same NF-e again, since SEFAZ may have 
 
 from __future__ import annotations
 
+import functools
 import re
 import ssl
 import time
@@ -114,7 +115,7 @@ class SefazSoapClient:
         return answer
 
     def _call(self, service: Service, content: bytes) -> etree._Element:
-        url = service_url(self.uf, self.environment, service, self.base_url)
+        url = _url(self.uf, self.environment, service, self.base_url)
         try:
             response = self._http.post(url, content=envelope.request(service, content),
                                        headers={"Content-Type": envelope.content_type(service)})
@@ -143,6 +144,12 @@ class SefazSoapClient:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+@functools.lru_cache(maxsize=256)
+def _url(uf: str, environment: Environment, service: Service, base_url: str | None) -> httpx.URL:
+    """The service's URL, parsed once: httpx parses a URL given as text on every request (~15 us)."""
+    return httpx.URL(service_url(uf, environment, service, base_url))
 
 
 def _server_not_trusted(error: BaseException) -> bool:
