@@ -92,6 +92,25 @@ def test_a_change_after_signing_is_297_whatever_the_namespaces(variant) -> None:
     assert _authorise(SefazSimulator(), _batch(changed)) == [b"104", b"297"]
 
 
+def _batch_declaring(declaration: str, document: bytes) -> bytes:
+    return (f'<enviNFe xmlns="{NFE}" {declaration} versao="4.00"><idLote>1</idLote><indSinc>1</indSinc>'.encode()
+            + document + b"</enviNFe>")
+
+
+def test_what_the_batch_declares_is_not_signed_but_the_same_declared_on_nfe_is() -> None:
+    """The NF-e is checked as its sender signed it alone: a namespace the batch declares is out of its
+    canonical form, the same namespace declared (again) on NFe is in it."""
+    plain = signed_nfe()
+    redeclared = sign(unsigned_nfe().replace(b'<NFe xmlns="', b'<NFe xmlns:x="urn:x" xmlns="', 1), certificate(),
+                      element="infNFe")
+    for document in (plain, redeclared):
+        assert _authorise(SefazSimulator(), _batch_declaring('xmlns:x="urn:x"', document)) == [b"104", b"100"]
+    # The converse: had the simulator kept (or dropped) the batch's declaration, one of them would be 297.
+    assert _authorise(SefazSimulator(), _batch_declaring('xmlns:x="urn:x"',
+                                                         redeclared.replace(b'xmlns:x="urn:x" ', b"", 1))) \
+        == [b"104", b"297"]
+
+
 def _element_by_element(element: etree._Element) -> bytes:
     """C14N the slow, obvious way: a detached copy declaring every namespace in scope, child by child."""
     detached = etree.Element(element.tag, attrib=dict(element.attrib), nsmap=element.nsmap)
@@ -102,11 +121,16 @@ def _element_by_element(element: etree._Element) -> bytes:
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
 def test_canonical_form_is_the_same_as_the_element_by_element_copy(variant) -> None:
-    # Inside a SOAP envelope and a batch, as the simulator reads it, then taken out as SEFAZ does.
+    # Inside a SOAP envelope and a batch, as the simulator reads it, then taken out (a copy, or the NF-e
+    # itself removed from the batch): the same canonical form either way.
     body = envelope.request(Service.AUTHORISATION, _batch(variant()))
-    nfe = copy.deepcopy(etree.fromstring(body).find(f".//{q('NFe')}"))
-    for element in (nfe.find(q("infNFe")), nfe.find(f"{{{DS}}}Signature/{{{DS}}}SignedInfo")):
-        assert canonical(element) == _element_by_element(element)
+    copied = copy.deepcopy(etree.fromstring(body).find(f".//{q('NFe')}"))
+    removed = etree.fromstring(body).find(f".//{q('NFe')}")
+    removed.getparent().remove(removed)
+    for nfe in (copied, removed):
+        signed, signed_info = nfe.find(q("infNFe")), nfe.find(f"{{{DS}}}Signature/{{{DS}}}SignedInfo")
+        assert canonical(signed) == _element_by_element(signed) == _element_by_element(copied.find(q("infNFe")))
+        assert canonical(signed_info) == _element_by_element(signed_info)
 
 
 def test_the_answer_envelope_is_the_answer_tree_serialised() -> None:

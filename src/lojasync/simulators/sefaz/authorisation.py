@@ -40,6 +40,10 @@ def authorise(sim: SefazSimulator, content: etree._Element, size: int) -> etree.
     synchronous = content.findtext(f"{{{NFE}}}indSinc") == "1"
     if synchronous and len(nfes) > 1:
         return answers.ret_envi_nfe(env, uf, now, "452")
+    # Each NF-e is checked as the document its sender signed: taken out of the batch (nothing reads the
+    # batch after its own checks), it needs no copy for its signature to be checked (signature.py).
+    for nfe in nfes:
+        content.remove(nfe)
     protocols = [_process(sim, nfe, now) for nfe in nfes]
     if synchronous and switches.sync:
         return answers.ret_envi_nfe(env, uf, now, "104", protocol=protocols[0])

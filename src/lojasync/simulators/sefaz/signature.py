@@ -53,8 +53,10 @@ def canonical(element: etree._Element) -> bytes:
 
 
 def check_signature(document: etree._Element, signed_name: str, now: datetime) -> CheckedSignature:
-    """`document` (NFe, evento) holds the Signature of its child `signed_name` (infNFe, infEvento)."""
-    document = copy.deepcopy(document)
+    """`document` (NFe, evento) holds the Signature of its child `signed_name` (infNFe, infEvento); one still
+    inside its batch is checked on a copy taken out of it."""
+    if document.getparent() is not None:
+        document = copy.deepcopy(document)
     signed = document.find(f"{{{NFE}}}{signed_name}")
     signature = document.find(f"{{{DS}}}Signature")
     signed_info = signature.find(f"{{{DS}}}SignedInfo") if signature is not None else None
