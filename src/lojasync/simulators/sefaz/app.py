@@ -94,7 +94,7 @@ class SoapServices:
         await self.rest(scope, receive, send)
 
     async def _soap(self, scope: Scope, receive: Receive, send: Send, service: str) -> None:
-        # Raw ASGI messages rather than Starlette's Request and Response: about 40 us less a call, and
+        # Raw ASGI messages rather than Starlette's Request and Response: about 30 us less a call (of ~45), and
         # the same headers and bytes on the wire.
         body = await _capped_body(receive)
         if body is None:
