@@ -281,6 +281,16 @@ def test_a_store_cancellation_of_an_invoiced_order_flags_it_and_undoes_nothing(a
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
     assert [r["status"] for r in list_receivables(app.uow())] == ["open"]
 
+    # Another reason comes up meanwhile; then the operator does what was asked and cancels the NF-e: that
+    # reason goes (it was done), the other stays for a person.
+    with app.uow() as uow:
+        uow.orders.get(number).ask_for_a_person("Cliente pediu nota em outro CNPJ.")
+        uow.commit()
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido cancelado pelo cliente na loja virtual")
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and order["attention_reason"] == "Cliente pediu nota em outro CNPJ."
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+
 
 @pytest.mark.postgresql
 def test_concurrent_approvals_authorise_and_issue_once(app, company, sefaz, simulator):

@@ -129,6 +129,19 @@ def test_installments_count_from_the_day_the_store_received_the_payment(app, sto
     assert [p["due_date"] for p in list_receivables(app.uow())] == [date(2026, 12, 20), date(2027, 1, 19)]
 
 
+def test_cancelling_the_sale_the_store_cancellation_asked_for_takes_that_reason_away(app, store_id):
+    number = imported(app, store_id, id=1800000017, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    import_order(app.uow(), store_id, order_payload(id=1800000017, payment_status="paid", status="cancelled",
+                                                    updated_at=ts(600)), POLICY)
+    assert show_order(app.uow(), number)["attention_reason"].startswith("Pedido cancelado na loja: cancele a "
+                                                                        "venda simples.")
+    cancel_sale(app.uow(), sale.id)
+    order = show_order(app.uow(), number)
+    assert not order["needs_attention"] and order["attention_reason"] is None
+
+
 def test_a_received_installment_is_flagged_not_deleted_when_the_sale_is_cancelled(app, store_id):
     number = imported(app, store_id, id=1800000006)
     sale = generate_sale(app.uow(), number)
@@ -153,17 +166,19 @@ def test_checking_the_last_flagged_receivable_takes_its_reason_off_the_order_and
     first, second = list_receivables(app.uow())
     receive(app.uow(), first["id"])
     receive(app.uow(), second["id"])
-    # The store cancels the order, then the back office cancels the sale: two reasons on the order.
-    import_order(app.uow(), store_id, order_payload(**payload, status="cancelled", updated_at=ts(600)), POLICY)
+    # Something else needs a person, then the back office cancels the sale: two reasons on the order.
+    with app.uow() as uow:
+        uow.orders.get(number).ask_for_a_person("Cliente pediu nota em outro CNPJ.")
+        uow.commit()
     cancel_sale(app.uow(), sale.id)
-    store_reason, refund_reason = show_order(app.uow(), number)["attention_reasons"]
-    assert store_reason.startswith("Pedido cancelado na loja") and "2 conta(s) a receber já recebida(s)" in refund_reason
+    other_reason, refund_reason = show_order(app.uow(), number)["attention_reasons"]
+    assert other_reason == "Cliente pediu nota em outro CNPJ." and "2 conta(s) a receber já recebida(s)" in refund_reason
 
     assert check_receivable(app.uow(), first["id"])[1]
-    assert show_order(app.uow(), number)["attention_reasons"] == [store_reason, refund_reason]   # one still to check
+    assert show_order(app.uow(), number)["attention_reasons"] == [other_reason, refund_reason]   # one still to check
     assert check_receivable(app.uow(), second["id"])[1]
     order = show_order(app.uow(), number)
-    assert order["needs_attention"] and order["attention_reasons"] == [store_reason]
+    assert order["needs_attention"] and order["attention_reasons"] == [other_reason]
     entry = order["log"][-1]
     assert (entry["event"], entry["actor"]) == ("refund_check_settled", "operator")
     assert entry["message"] == ("Contas a receber já recebidas de documento cancelado todas conferidas: o pedido não "

@@ -23,6 +23,7 @@ from lojasync.fiscal.events import (
     StockReturned,
 )
 from lojasync.sales.history import ProcessedBy
+from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.shared.money import ZERO
 from lojasync.stock.issues import LineToMove, issue_stock, return_stock
 
@@ -77,6 +78,9 @@ def reverse_effects(event: DocumentCancelled, uow) -> None:
     if cancelled or flagged:
         order.record(ReceivablesCancelled(order=order, actor=event.actor, count=cancelled, flagged=flagged,
                                           document=document.label))
+    # The store cancelled the order and asked for this cancellation: that reason is dealt with (others stay).
+    prefix = cancel_in_store_reason(_PROCESSED_BY[document.kind])
+    order.withdraw_attention(lambda reason: reason.startswith(prefix))
     if flagged:
         order.ask_for_a_person(refund_check_reason(document.label, flagged))
     order.unmark_processed()

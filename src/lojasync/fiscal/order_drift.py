@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
+from lojasync.sales.history import ProcessedBy
+from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.sales.status import OrderStatus
 
 
 def flag_order_changed_meanwhile(event: InvoiceAuthorised, uow) -> None:
     document, order = event.document, event.order
     if order.status is OrderStatus.CANCELLED:
-        order.ask_for_a_person(f"Pedido cancelado na loja: cancele a NF-e. A {document.label} foi autorizada pela "
+        order.ask_for_a_person(f"{cancel_in_store_reason(ProcessedBy.NFE)} A {document.label} foi autorizada pela "
                                "SEFAZ depois do cancelamento na loja e baixou o estoque; cancelá-la devolve o "
                                "estoque e cancela as contas a receber.")
         return

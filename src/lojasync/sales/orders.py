@@ -37,6 +37,13 @@ ORIGIN_LABELS = {ORIGIN_ONLINE_STORE: "Loja virtual"}
 _REASON_SEPARATOR = "\n"
 
 
+def cancel_in_store_reason(processed_by: ProcessedBy | None) -> str:
+    """How the reason begins that asks a person to cancel the order's document, the store having cancelled the
+    order: cancelling that document settles it (`fiscal.effects.reverse_effects` takes it away)."""
+    document = "a venda simples" if processed_by is ProcessedBy.SIMPLE_SALE else "a NF-e"
+    return f"Pedido cancelado na loja: cancele {document}."
+
+
 class CustomerLink:
     STORE = "store"
     MANUAL = "manual"
@@ -198,8 +205,7 @@ class Order(Aggregate):
         reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
         if data.status is OrderStatus.CANCELLED:
             # What the back office must do comes first: the fiscal document stands until a person cancels it.
-            document = "a NF-e" if self.processed_by is ProcessedBy.NFE else "a venda simples"
-            reason = f"Pedido cancelado na loja: cancele {document}. {reason}"
+            reason = f"{cancel_in_store_reason(self.processed_by)} {reason}"
         self.ask_for_a_person(reason)
         self.record(event)
         return reason
