@@ -19,22 +19,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from invoice_throughput import COMPANY, invoiceable_orders
-from lojasync.bootstrap import bootstrap
+from invoice_throughput import company_app, invoiceable_orders
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.services.batch import invoice_orders
-from lojasync.fiscal.services.company import install_test_certificate, set_company
-from lojasync.settings import Settings
 from lojasync.simulators.sefaz.server import BackgroundSefaz
 
 
 def run(count: int, delay: float, parallel: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as workdir, BackgroundSefaz() as simulator:
-        settings = Settings(data_dir=Path(workdir), database_url=f"sqlite:///{Path(workdir) / 'nfe.db'}",
-                            sefaz_url=simulator.url)
-        app = bootstrap(settings)
-        set_company(app.uow(), COMPANY)
-        install_test_certificate(app.uow(), app.cipher)
+        settings, app = company_app(workdir, simulator.url)
         numbers = invoiceable_orders(app, count, seed)
         simulator.simulator.set_switches(delay=delay)
         begun = time.perf_counter()

@@ -41,6 +41,17 @@ COMPANY = CompanyData(legal_name="Loja Benchmark Ltda", cnpj="11222333000181", i
                       default_ncm="61091000")
 
 
+def company_app(workdir: str, sefaz_url: str):
+    """Settings and container on a new SQLite database in `workdir`: the benchmark company with a test
+    certificate, SEFAZ at `sefaz_url` (the NF-e benchmarks share it)."""
+    settings = Settings(data_dir=Path(workdir), database_url=f"sqlite:///{Path(workdir) / 'nfe.db'}",
+                        sefaz_url=sefaz_url)
+    app = bootstrap(settings)
+    set_company(app.uow(), COMPANY)
+    install_test_certificate(app.uow(), app.cipher)
+    return settings, app
+
+
 def invoiceable_orders(app, count: int, seed: int) -> list[int]:
     """Import store orders until `count` of them have a customer and are not cancelled."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
@@ -75,11 +86,7 @@ def bare_documents(app, numbers: list[int]) -> list:
 
 def run(count: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as workdir, BackgroundSefaz() as simulator:
-        settings = Settings(data_dir=Path(workdir), database_url=f"sqlite:///{Path(workdir) / 'nfe.db'}",
-                            sefaz_url=simulator.url)
-        app = bootstrap(settings)
-        set_company(app.uow(), COMPANY)
-        install_test_certificate(app.uow(), app.cipher)
+        settings, app = company_app(workdir, simulator.url)
         numbers = invoiceable_orders(app, count, seed)
         # SEFAZ as the CLI, the pages and the worker reach it (a `lojasync sefaz-simulator` by URL).
         sefaz = sefaz_for(settings)

@@ -22,25 +22,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from invoice_throughput import COMPANY, bare_documents, invoiceable_orders
-from lojasync.bootstrap import bootstrap
+from invoice_throughput import bare_documents, company_app, invoiceable_orders
 from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.sefaz import SefazSoapClient, Service, envelope, messages
 from lojasync.fiscal.sefaz.connections import SefazConnections
-from lojasync.fiscal.services.company import install_test_certificate, set_company
 from lojasync.fiscal.signing import sign
-from lojasync.settings import Settings
 from lojasync.simulators.sefaz.server import BackgroundSefaz
 from lojasync.simulators.sefaz.simulator import SefazSimulator
 
 
 def signed_documents(count: int, seed: int) -> list[bytes]:
     with tempfile.TemporaryDirectory() as workdir:
-        settings = Settings(data_dir=Path(workdir), database_url=f"sqlite:///{Path(workdir) / 'nfe.db'}",
-                            sefaz_url="http://127.0.0.1:9")
-        app = bootstrap(settings)
-        set_company(app.uow(), COMPANY)
-        install_test_certificate(app.uow(), app.cipher)
+        _, app = company_app(workdir, "http://127.0.0.1:9")
         drafts, certificate = bare_documents(app, invoiceable_orders(app, count, seed))
         app.close()
     return [sign(build_nfe_xml(draft), certificate) for draft in drafts]
