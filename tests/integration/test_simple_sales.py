@@ -130,10 +130,10 @@ def test_installments_count_from_the_day_the_store_received_the_payment(app, sto
 
 
 def test_cancelling_the_sale_the_store_cancellation_asked_for_takes_that_reason_away(app, store_id):
-    number = imported(app, store_id, id=1800000017, payment_status="paid")
+    number = imported(app, store_id, id=1800000030, payment_status="paid")
     sale = generate_sale(app.uow(), number)
     confirm_sale(app.uow(), sale.id)
-    import_order(app.uow(), store_id, order_payload(id=1800000017, payment_status="paid", status="cancelled",
+    import_order(app.uow(), store_id, order_payload(id=1800000030, payment_status="paid", status="cancelled",
                                                     updated_at=ts(600)), POLICY)
     assert show_order(app.uow(), number)["attention_reason"].startswith("Pedido cancelado na loja: cancele a "
                                                                         "venda simples.")
