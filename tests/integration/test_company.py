@@ -21,6 +21,7 @@ from lojasync.fiscal.services.company import (
     set_company,
     show_company,
 )
+from lojasync.fiscal.services.invoice_files import invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -66,6 +67,22 @@ def test_a_city_code_agrees_with_the_city_as_typed_or_formerly_named(app):
     assert set_company(app.uow(), CompanyData(city="CAMPINAS", city_code="3509502"), NOW).city_code == "3509502"
     # Embu (the former name of Embu das Artes) still names it; the code given with it is accepted.
     assert set_company(app.uow(), CompanyData(city="Embu", city_code="3515004"), NOW).city_code == "3515004"
+
+
+def test_the_city_is_kept_as_ibge_spells_it_and_the_nfe_names_it_so(app, sefaz):
+    # Typed without accents (or by a former name): the company, its page and the emitente of the NF-e show
+    # IBGE's name of the municipality found, not the words typed.
+    assert set_company(app.uow(), replace(COMPANY, default_ncm="61091000"), NOW).city == "São Paulo"
+    assert set_company(app.uow(), CompanyData(city="Embu", city_code="3515004"), NOW).city == "Embu das Artes"
+    set_company(app.uow(), CompanyData(city="SAO PAULO", uf="SP"), NOW)
+    install_test_certificate(app.uow(), app.cipher)
+    with app.uow() as uow:  # kept as typed by an earlier version: the NF-e still names it by its code
+        uow.company.get(for_update=True).city = "sao paulo"
+        uow.commit()
+    number = import_order(app.uow(), make_store(app), order_payload(id=2100000002), ImportPolicy()).order_number
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    xml = invoice_xml(app.uow(), invoice.id).decode("utf-8")
+    assert "<cMun>3550308</cMun><xMun>São Paulo</xMun>" in xml.split("<enderEmit>")[1].split("</enderEmit>")[0]
 
 
 def test_the_certificate_is_sealed_and_read_back(app):

@@ -182,9 +182,12 @@ def _apply(company: Company, data: CompanyData) -> None:
         elif city and not city_names_municipality(city, found.code):
             problems.append(f"o código IBGE {found.code} é de {found.name}/{found.uf}, não de {city}: informe a "
                             "cidade e o código do mesmo município (ou só a cidade, e o código é encontrado)")
+        else:  # the NF-e's xMun, the DANFE and the page name it as IBGE does, not as typed ("sao paulo")
+            given["city"] = found.name
     elif ("city" in given or "uf" in given) and city and uf:
         try:  # the code follows the city, found without guessing
-            given["city_code"] = find_municipality(city, uf).code
+            found = find_municipality(city, uf)
+            given["city_code"], given["city"] = found.code, found.name
         except LojasyncError as exc:
             problems.append(exc.message.rstrip("."))
     if problems:
