@@ -85,6 +85,14 @@ def test_the_city_is_kept_as_ibge_spells_it_and_the_nfe_names_it_so(app, sefaz):
     assert "<cMun>3550308</cMun><xMun>São Paulo</xMun>" in xml.split("<enderEmit>")[1].split("</enderEmit>")[0]
 
 
+def test_the_default_ncm_is_taken_with_its_dots_as_a_product_ncm_is(app):
+    # "6109.10.00" is how the NCM is written on tables and invoices; products set accepts it that way too.
+    assert set_company(app.uow(), replace(COMPANY, default_ncm="6109.10.00"), NOW).default_ncm == "61091000"
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(default_ncm="6109.10"), NOW)
+    assert refused.value.problems == ["NCM padrão deve ter 8 dígitos: 6109.10"]
+
+
 def test_the_certificate_is_sealed_and_read_back(app):
     set_company(app.uow(), COMPANY, NOW)
     pfx = make_test_certificate("11222333000181", "Loja Exemplo Ltda", password="senha", now=NOW)

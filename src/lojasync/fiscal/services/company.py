@@ -156,8 +156,10 @@ def _apply(company: Company, data: CompanyData) -> None:
         problems.append("série fora do intervalo permitido (0 a 999)")
     if "next_number" in given and not 0 < given["next_number"] < 1_000_000_000:
         problems.append("próximo número fora do intervalo permitido (1 a 999.999.999)")
-    if "default_ncm" in given and not (ascii_digits(given["default_ncm"], 8) and len(given["default_ncm"]) == 8):
-        problems.append(f"NCM padrão deve ter 8 dígitos: {given['default_ncm']}")
+    if "default_ncm" in given:  # with or without its dots (6109.10.00), as products set takes it
+        given["default_ncm"] = given["default_ncm"].strip().replace(".", "")
+        if not (ascii_digits(given["default_ncm"], 8) and len(given["default_ncm"]) == 8):
+            problems.append(f"NCM padrão deve ter 8 dígitos: {data.default_ncm}")
     if "zipcode" in given:
         given["zipcode"] = "".join(c for c in given["zipcode"] if ascii_digits(c))
         if len(given["zipcode"]) != 8:
