@@ -12,6 +12,7 @@ import getpass
 import logging
 import os
 import secrets
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -114,6 +115,8 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:
+            _reader_gone()
         except LojasyncError as exc:
             if exc.__cause__ is not None:
                 # The driver's or library's words help whoever maintains the machine, not the screen.
@@ -126,8 +129,18 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
             where = _log_detail(exc, "unexpected error", reference)
             fail(f"Erro inesperado ({type(exc).__name__}), referência {reference}. O detalhe técnico foi gravado "
                  f"{where}; informe a referência a quem mantém o lojasync.")
+        finally:
+            try:  # what print() left in the buffer: a reader gone (| head) shows here, not as a message at exit
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _reader_gone()
 
     return wrapper
+
+
+def _reader_gone() -> None:
+    """Whoever piped the output chose to read less: no message, exit 1, as rich does for its own output."""
+    console.on_broken_pipe()
 
 
 def _log_detail(exc: Exception, what: str, reference: str) -> str:

@@ -1,0 +1,34 @@
+"""A command's output piped into a reader that stops early (`lojasync invoices xml 7 | head`): no error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def _lojasync(data_dir, *args: str, buffered: bool = True, reader: bool = True) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOJASYNC_", "PYTHONUNBUFFERED"))}
+    env.update(LOJASYNC_DATA_DIR=str(data_dir))
+    if not buffered:  # each print() written at once (as under some supervisors) rather than at exit
+        env.update(PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "lojasync", *args], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    if not reader:
+        process.stdout.close()   # the reader is gone before the command writes anything, as head's is after a line
+    _, errors = process.communicate(timeout=60)
+    return process.returncode, errors
+
+
+def test_a_reader_that_stops_early_is_not_reported_as_a_bug(tmp_path):
+    data_dir = tmp_path / "dados"
+    assert _lojasync(data_dir, "db", "upgrade") == (0, "")
+    for args, buffered in [
+        (("company", "set", "--name", "Loja Exemplo Ltda", "--format", "json"), True),   # print(): for scripts
+        (("company", "set", "--name", "Loja Exemplo Ltda", "--format", "json"), False),
+        (("company", "show"), True),                                                     # rich: for people
+        (("orders", "invoice", "999", "--format", "json"), True),                        # exit 1 after printing
+    ]:
+        code, errors = _lojasync(data_dir, *args, buffered=buffered, reader=False)
+        assert errors == "" and code == 1, (args, buffered, errors)  # whoever piped it chose to read less
+    assert not (data_dir / "lojasync-erros.log").exists()
