@@ -71,6 +71,19 @@ def test_an_empty_sku_is_said_to_be_empty(lojasync, order_number):
     assert "Pedido 4242 não encontrado" in lojasync("orders", "sale", "4242", expect=1)
 
 
+def test_an_empty_filtered_list_names_the_filter_instead_of_saying_there_is_nothing(lojasync, order_number):
+    sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    # There are documents and receivables: only none in that situation (or of that order).
+    assert lojasync("sales", "list", "--status", "cancelada") == "Nenhuma venda simples cancelada."
+    assert lojasync("receivables", "list", "--status", "recebida") == "Nenhuma conta a receber recebida."
+    assert lojasync("receivables", "list", "--order", "4242") == "Nenhuma conta a receber do pedido 4242."
+    assert lojasync("receivables", "list", "--status", "em-aberto", "--order", "4242") == (
+        "Nenhuma conta a receber em aberto do pedido 4242.")
+    assert lojasync("invoices", "list", "--status", "aguardando") == "Nenhuma NF-e aguardando SEFAZ."
+    assert "Gere uma a partir de um pedido" in lojasync("invoices", "list")  # none at all: how to make one
+
+
 def test_product_fiscal_data_is_checked_and_kept(lojasync, order_number):
     refused = lojasync("products", "set", "CAM-ALG-P", "--ncm", "6109", "--gtin", "7891234567890", "--origin", "9",
                        expect=1)

@@ -75,6 +75,8 @@ def list_(
     invoices = list_invoices(container().read_uow(), _STATUS.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([i.to_dict() for i in invoices])
+    elif not invoices and status is not None:  # there may be others: say which were asked for
+        console.print(f"Nenhuma NF-e {_STATUS[status_key(status)].label}.", highlight=False)
     elif not invoices:
         console.print("Nenhuma NF-e. Gere uma a partir de um pedido: lojasync orders invoice NÚMERO.", highlight=False)
     else:

@@ -34,6 +34,11 @@ def list_(
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return
+    if not rows and (status is not None or order is not None):  # there may be others: say which were asked for
+        asked = [_STATUS[status_key(status)].label] if status is not None else []
+        asked += [f"do pedido {order}"] if order is not None else []
+        console.print(f"Nenhuma conta a receber {' '.join(asked)}.", highlight=False)
+        return
     if not rows:
         console.print("Nenhuma conta a receber: elas nascem quando uma NF-e é autorizada ou uma venda simples é "
                       "confirmada.", highlight=False)

@@ -40,6 +40,8 @@ def list_(
     sales = list_sales(container().read_uow(), _STATUS.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([s.to_dict() for s in sales])
+    elif not sales and status is not None:  # there may be others: say which were asked for
+        console.print(f"Nenhuma venda simples {_STATUS[status_key(status)].label}.", highlight=False)
     elif not sales:
         console.print("Nenhuma venda simples. Gere uma a partir de um pedido: lojasync orders sale NÚMERO.",
                       highlight=False)
