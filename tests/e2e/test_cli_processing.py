@@ -96,6 +96,16 @@ def test_product_fiscal_data_is_checked_and_kept(lojasync, order_number):
     assert "Nenhum produto com o SKU X" in lojasync("products", "set", "X", "--ncm", "61091000", expect=1)
 
 
+def test_company_show_writes_the_environment_and_the_cep_as_a_person_does(lojasync):
+    shown = lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--city", "sao paulo", "--uf", "SP",
+                     "--zipcode", "01001000")
+    assert "Ambiente: homologação" in shown and "CEP: 01001-000" in shown and "Cidade: São Paulo/SP" in shown
+    assert "Ambiente: produção" in lojasync("company", "set", "--environment", "producao")
+    # Scripts keep the machine values.
+    as_json = json.loads(lojasync("company", "show", "--format", "json"))
+    assert (as_json["environment"], as_json["zipcode"]) == ("producao", "01001000")
+
+
 def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync, order_number, tmp_path):
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
              "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",

@@ -22,6 +22,7 @@ from lojasync.fiscal.services.company import (
 from lojasync.shared.errors import terminal_commands
 
 app = typer.Typer(help="Empresa emitente (NF-e) e certificado A1.", no_args_is_help=True)
+_ENVIRONMENTS = {"homologacao": "homologação", "producao": "produção"}   # the JSON keeps the option's spelling
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 
 
@@ -102,8 +103,9 @@ def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> Non
     rows = [("Razão social", view.legal_name), ("Nome fantasia", view.trade_name),
             ("CNPJ", formats.tax_id(view.cnpj) if view.cnpj else None), ("IE", view.ie), ("Regime", regime),
             ("Endereço", view.address), ("Cidade", f"{view.city or '?'}/{view.uf or '?'} ({view.city_code or '?'})"),
-            ("CEP", view.zipcode), ("NF-e", f"série {view.series}, próximo número {view.next_number}"),
-            ("Ambiente", view.environment), ("NCM padrão", view.default_ncm),
+            ("CEP", formats.cep(view.zipcode) if view.zipcode else None),
+            ("NF-e", f"série {view.series}, próximo número {view.next_number}"),
+            ("Ambiente", _ENVIRONMENTS.get(view.environment, view.environment)), ("NCM padrão", view.default_ncm),
             ("Certificado", f"{view.certificate_subject} ({formats.tax_id(view.certificate_cnpj)}), válido até "
                             f"{formats.day(view.certificate_not_after)}" if view.certificate_subject else "nenhum")]
     for label, value in rows:
