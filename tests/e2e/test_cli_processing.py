@@ -106,6 +106,15 @@ def test_company_show_writes_the_environment_and_the_cep_as_a_person_does(lojasy
     assert (as_json["environment"], as_json["zipcode"]) == ("producao", "01001000")
 
 
+def test_an_incomplete_company_is_told_which_options_complete_it(lojasync, order_number):
+    refused = lojasync("orders", "invoice", str(order_number), expect=1)
+    assert ("No terminal: lojasync company set --name NOME --cnpj CNPJ --ie IE --street RUA --number NÚMERO "
+            "--district BAIRRO --city CIDADE --uf UF --zipcode CEP") in refused
+    shown = lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--uf", "SP", "--zipcode", "01001000")
+    assert ("No terminal: lojasync company set --cnpj CNPJ --ie IE --street RUA --number NÚMERO --district BAIRRO "
+            "--city CIDADE") in shown
+
+
 def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync, order_number, tmp_path):
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
              "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",

@@ -80,9 +80,11 @@ class Company:
 
     def problems(self, now: datetime) -> list[str]:
         """What is missing for this company to issue an NF-e, in Portuguese (empty when ready)."""
-        missing = [label for attr, label in _REQUIRED if not getattr(self, attr)]
-        problems = ([Gap(f"empresa sem {', '.join(missing)} (Configurações)", "lojasync company set")]
-                    if missing else [])
+        missing = [(label, option) for attr, label, option in _REQUIRED if not getattr(self, attr)]
+        # The command names the options still needed: `lojasync company set` alone changes nothing.
+        options = " ".join(dict.fromkeys(option for _, option in missing))
+        problems = ([Gap(f"empresa sem {', '.join(label for label, _ in missing)} (Configurações)",
+                         f"lojasync company set {options}")] if missing else [])
         if not self.certificate:
             problems.append(Gap("empresa sem certificado A1 (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO --password SENHA (ou --test para um de teste "
@@ -99,8 +101,11 @@ class Company:
         return problems
 
 
-_REQUIRED = (
-    ("legal_name", "razão social"), ("cnpj", "CNPJ"), ("ie", "inscrição estadual"), ("street", "logradouro"),
-    ("number", "número"), ("district", "bairro"), ("city", "cidade"), ("city_code", "código IBGE da cidade"),
-    ("uf", "UF"), ("zipcode", "CEP"),
+_REQUIRED = (  # attribute, as a person names it, the option of `lojasync company set` that fills it
+    ("legal_name", "razão social", "--name NOME"), ("cnpj", "CNPJ", "--cnpj CNPJ"),
+    ("ie", "inscrição estadual", "--ie IE"), ("street", "logradouro", "--street RUA"),
+    ("number", "número", "--number NÚMERO"), ("district", "bairro", "--district BAIRRO"),
+    ("city", "cidade", "--city CIDADE"), ("city_code", "código IBGE da cidade", "--city CIDADE"),
+    ("uf", "UF", "--uf UF"), ("zipcode", "CEP", "--zipcode CEP"),
 )
+SET_EVERYTHING = "lojasync company set " + " ".join(dict.fromkeys(option for *_, option in _REQUIRED))
