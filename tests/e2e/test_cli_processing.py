@@ -133,6 +133,10 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     assert [(i["id"], i["status"], i["simulated"]) for i in listed] == [(created["id"], "authorised", True)]
     assert "autorizada" in lojasync("invoices", "list")
     assert "Autorizada pelo simulador da SEFAZ" in lojasync("invoices", "show", str(created["id"]))
+    # The order's history says who authorised it too (sem valor fiscal), as the NF-e's page does.
+    history = json.loads(lojasync("orders", "show", str(order_number), "--format", "json"))["log"]
+    assert [e["message"][:81] for e in history if e["event"] == "invoice_authorised"] == [
+        "NF-e nº 1 série 1 autorizada pelo simulador da SEFAZ, sem valor fiscal (protocolo"]
     assert "<nfeProc" in lojasync("invoices", "xml", str(created["id"]))
     pdf = tmp_path / "danfe.pdf"
     assert "Gravado em" in lojasync("invoices", "danfe", str(created["id"]), "--output", str(pdf))

@@ -14,6 +14,10 @@ from lojasync.sales.history_text import Names, level_of, render
                                       "access_key": "35200159594315000157550010000000012062777161"},
      "NF-e nº 12 série 1 autorizada pela SEFAZ (protocolo 135260000000001, chave "
      "35200159594315000157550010000000012062777161)."),
+    (HistoryType.INVOICE_AUTHORISED, {"number": 12, "series": 1, "protocol": "135260000000001",
+                                      "access_key": "35200159594315000157550010000000012062777161", "simulated": True},
+     "NF-e nº 12 série 1 autorizada pelo simulador da SEFAZ, sem valor fiscal (protocolo 135260000000001, chave "
+     "35200159594315000157550010000000012062777161)."),
     (HistoryType.INVOICE_REJECTED, {"number": 12, "series": 1, "code": "539",
                                     "reason": "Duplicidade de NF-e com diferença na Chave de Acesso"},
      "NF-e nº 12 série 1 rejeitada pela SEFAZ: 539 - Duplicidade de NF-e com diferença na Chave de Acesso."),

@@ -73,6 +73,7 @@ class InvoiceAuthorised(DocumentApproved):
     series: int
     protocol: str
     access_key: str
+    simulated: bool = False     # by the SEFAZ simulator: the history says so, as the NF-e's page does
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -163,7 +163,7 @@ class Invoice(Aggregate):
         self.protocol, self.proc_xml, self.authorised_at, self.simulated = protocol, proc_xml, when, simulated
         self.rejection_code = self.rejection_reason = None
         self.record(InvoiceAuthorised(order=order, actor=actor, protocol=protocol, access_key=self.access_key,
-                                      **self._ids()))
+                                      simulated=simulated, **self._ids()))
         return True
 
     def reject(self, order, actor: Who, code: str, reason: str) -> bool:

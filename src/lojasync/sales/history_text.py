@@ -147,7 +147,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         "ao titular."),
     HistoryType.INVOICE_GENERATED: lambda p, n: f"NF-e {_invoice(p)} gerada (ainda não transmitida).",
     HistoryType.INVOICE_AUTHORISED: lambda p, n: (
-        f"NF-e {_invoice(p)} autorizada pela SEFAZ (protocolo {p.get('protocol')}, chave {p.get('access_key')})."),
+        f"NF-e {_invoice(p)} autorizada "
+        + ("pelo simulador da SEFAZ, sem valor fiscal" if p.get("simulated") else "pela SEFAZ")
+        + f" (protocolo {p.get('protocol')}, chave {p.get('access_key')})."),
     HistoryType.INVOICE_REJECTED: lambda p, n: (
         f"NF-e {_invoice(p)} rejeitada pela SEFAZ: {p.get('code')} - {p.get('reason')}."),
     HistoryType.INVOICE_CANCELLED: lambda p, n: (
