@@ -46,6 +46,10 @@ def test_a_sale_from_generation_to_cancellation_in_json(lojasync, order_number):
     assert "venda simples" in movements and "-2" in movements
     refused = lojasync("orders", "sale", str(order_number), expect=1)
     assert "já tem venda simples" in refused
+    # The document that stands is one command away (by its id, which the lists show).
+    assert f"No terminal: lojasync sales show {sale['id']}" in refused
+    assert f"No terminal: lojasync sales show {sale['id']}" in lojasync("orders", "invoice", str(order_number),
+                                                                        expect=1)
 
     assert "cancelada" in lojasync("sales", "cancel", str(sale["id"]))
     assert {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))} == {
@@ -132,6 +136,8 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     listed = json.loads(lojasync("invoices", "list", "--format", "json"))
     assert [(i["id"], i["status"], i["simulated"]) for i in listed] == [(created["id"], "authorised", True)]
     assert "autorizada" in lojasync("invoices", "list")
+    assert f"No terminal: lojasync invoices show {created['id']}" in lojasync("orders", "sale", str(order_number),
+                                                                             expect=1)
     assert "Autorizada pelo simulador da SEFAZ" in lojasync("invoices", "show", str(created["id"]))
     # The order's history says who authorised it too (sem valor fiscal), as the NF-e's page does.
     history = json.loads(lojasync("orders", "show", str(order_number), "--format", "json"))["log"]

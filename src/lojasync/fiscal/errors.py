@@ -25,6 +25,11 @@ class OrderAlreadyProcessing(LojasyncError):
     resolution_template = ("Use o documento que já existe; para gerar outro, cancele (ou descarte) esse "
                            "primeiro.")
 
+    def __init__(self, *, shown_by: str | None = None, **params) -> None:
+        super().__init__(**params)
+        # The message names the NF-e by its number; the terminal finds it by its id.
+        self.terminal_commands = (shown_by,) if shown_by else ()
+
 
 class DocumentNotPossible(LojasyncError):
     """Everything that keeps the document from being generated, listed at once."""

@@ -3,7 +3,7 @@ active document (one NF-e or sale per order: a second would issue the stock twic
 
 from __future__ import annotations
 
-from lojasync.fiscal.documents import lines_from_order
+from lojasync.fiscal.documents import DocumentKind, lines_from_order
 from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.sales.errors import OrderNotFound
@@ -27,5 +27,7 @@ def order_to_process(uow: ProcessingUnitOfWork, order_number: int, document: str
 def refuse_second_document(uow: ProcessingUnitOfWork, order) -> None:
     existing = uow.invoices.active_for_order(order.id) or uow.simple_sales.active_for_order(order.id)
     if existing is not None:
-        raise OrderAlreadyProcessing(order_number=order.id, document=existing.label, status=existing.status.label)
+        command = "invoices" if existing.kind is DocumentKind.NFE else "sales"
+        raise OrderAlreadyProcessing(order_number=order.id, document=existing.label, status=existing.status.label,
+                                     shown_by=f"lojasync {command} show {existing.id}")
 
