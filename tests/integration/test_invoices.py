@@ -25,11 +25,12 @@ from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice
+from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice, invoices_awaiting_sefaz
 from lojasync.fiscal.signing import verify
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.views import show_order
+from lojasync.shared.errors import Action
 from lojasync.stock.views import stock_levels
 from tests.factories import make_store, order_payload
 
@@ -120,6 +121,27 @@ def test_an_unanswered_send_is_settled_by_asking_sefaz_not_by_sending_again(app,
     assert changed and settled.status == "authorised"
     sent = simulator.simulator.stats()["chamadas"]
     assert sent.get("NFeAutorizacao4") == sends_before["chamadas"].get("NFeAutorizacao4")  # asked, not resent
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+@pytest.mark.parametrize("status", ["108", "109"])
+def test_sefaz_out_of_service_took_nothing_so_the_nfe_may_be_sent_again_at_once(app, company, sefaz, simulator,
+                                                                                 status):
+    # 108/109 is SEFAZ saying it processed nothing (unlike a lost answer): the operator told to repeat the
+    # command is not then told to wait out a sending window, and the worker retries at its next round.
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000004))
+    simulator.simulator.set_switches(out_of_service=status)
+    with pytest.raises(SefazNotDecided) as undecided:
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert undecided.value.action is Action.TRY_AGAIN
+    assert invoices_awaiting_sefaz(app.uow()) == [invoice.id]
+    with pytest.raises(SefazNotDecided):  # still out: its query by key says so, and the next try is free too
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert invoices_awaiting_sefaz(app.uow()) == [invoice.id]
+    simulator.simulator.reset_switches()
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and settled.status == "authorised" and settled.number == invoice.number
+    assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4") == 2   # asked first, then sent
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 

@@ -138,6 +138,12 @@ class Invoice(Aggregate):
         self.attempts += 1
         self.sent_at = when
 
+    def sending_over(self) -> None:
+        """The send ended without a decision and without SEFAZ taking the NF-e (out of service): still awaiting
+        SEFAZ, but no longer in flight, so another attempt may start now."""
+        self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
+        self.sent_at = None
+
     def unsent(self) -> None:
         """SEFAZ never got it (its query by key says so) and it will not be sent as it is: pending again, so it
         can be discarded; nothing moved."""

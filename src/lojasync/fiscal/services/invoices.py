@@ -52,6 +52,8 @@ Clock = Callable[[], datetime]
 # Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
 # Longer than the slowest transmission (a query, the send and its receipt polls, each up to the timeout).
 SENDING_WINDOW = timedelta(minutes=5)
+# "Serviço paralisado" (momentaneamente / sem previsão): SEFAZ processed nothing of what was sent.
+OUT_OF_SERVICE = frozenset({"108", "109"})
 MINUTE = timedelta(minutes=1)
 
 
@@ -265,7 +267,7 @@ def _query(gateway: SefazGateway, claim: _Claim) -> SefazAnswer:
     """SEFAZ's record of the NF-e by key; raises (the NF-e stays "aguardando SEFAZ") when the answer is not one."""
     answer = gateway.query_nfe(claim.key)
     outcome = outcome_of(answer)
-    if outcome in QUERY_DECISIONS:
+    if outcome in QUERY_DECISIONS or answer.status in OUT_OF_SERVICE:  # the latter: recorded as no decision
         return answer
     if outcome is Outcome.REJECTED:  # our request was refused: asking again as is gets the same refusal
         raise SefazQueryRefused(number=claim.number, status=answer.status, reason=answer.reason)
@@ -313,6 +315,11 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             uow.commit()
             raise claim.drift
         elif outcome is not Outcome.REJECTED and outcome is not Outcome.DENIED:
+            if answer.status in OUT_OF_SERVICE and current:
+                # SEFAZ took nothing: no send is in flight, so the next attempt (a query first) need not wait
+                # out the sending window; it stays awaiting SEFAZ, for the worker's next round.
+                invoice.sending_over()
+                uow.commit()
             raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
         uow.commit()
         return invoice_view(invoice, order), changed
