@@ -138,6 +138,13 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     assert "autorizada" in lojasync("invoices", "list")
     assert f"No terminal: lojasync invoices show {created['id']}" in lojasync("orders", "sale", str(order_number),
                                                                              expect=1)
+    # The order shows its documents, as its page and the API do: by number, with the id the commands take.
+    shown = lojasync("orders", "show", str(order_number))
+    assert (f"Documentos: NF-e nº 1 série 1 (id {created['id']}): autorizada (simulador) [homologação]"
+            in shown), shown
+    documents = json.loads(lojasync("orders", "show", str(order_number), "--format", "json"))["documents"]
+    assert [(i["id"], i["status"]) for i in documents["invoices"]] == [(created["id"], "authorised")]
+    assert documents["sales"] == []
     assert "Autorizada pelo simulador da SEFAZ" in lojasync("invoices", "show", str(created["id"]))
     # The order's history says who authorised it too (sem valor fiscal), as the NF-e's page does.
     history = json.loads(lojasync("orders", "show", str(order_number), "--format", "json"))["log"]

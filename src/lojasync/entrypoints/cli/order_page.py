@@ -7,7 +7,9 @@ from rich.markup import escape
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console
 from lojasync.entrypoints.cli.formats import address_line
+from lojasync.entrypoints.cli.invoices import status_words
 from lojasync.entrypoints.cli.output import Column, money_column, table, time_column
+from lojasync.fiscal.services.order_documents import OrderDocuments
 from lojasync.sales.history import actor_label
 from lojasync.sales.history_text import level_label, store_state_label, type_label
 
@@ -18,7 +20,7 @@ def _say(text: str) -> None:
     console.print(text, highlight=False)
 
 
-def print_order(order: dict) -> None:
+def print_order(order: dict, documents: OrderDocuments) -> None:
     origin = (f" [reverse] {order['origin_label']} #{escape(order['store_order_number'] or '')} [/]"
               if order["origin"] else "")
     _say(f"[bold]Pedido {order['number']}[/] — {order['status']}{origin}")
@@ -42,10 +44,19 @@ def print_order(order: dict) -> None:
          f"Frete {formats.money(order['freight'])}  [bold]Total {formats.money(order['total'])}[/]")
     if order["note"]:
         _say(f"Observação do comprador: {escape(order['note'])}")
+    _print_documents(documents)
     _print_store(order["store"])
     # Three columns, so the message keeps room in 80 columns: what happened, its level and who did it share one.
     table("Histórico do pedido", [time_column(), Column("Evento", max_width=24), Column("Mensagem", ratio=1)],
           [[formats.when(e["at"]), _event(e), escape(e["message"])] for e in order["log"]])
+
+
+def _print_documents(documents: OrderDocuments) -> None:
+    """Each NF-e by its number and each sale, with the id that `invoices`/`sales` commands take."""
+    words = [f"NF-e nº {i.number} série {i.series} (id {i.id}): {status_words(i)}" for i in documents.invoices]
+    words += [f"venda simples {s.id}: {s.status_label}" for s in documents.sales]
+    if words:
+        _say("Documentos: " + "; ".join(words))
 
 
 def _event(entry: dict) -> str:

@@ -11,6 +11,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.order_page import print_order
 from lojasync.entrypoints.cli.output import Column, OutputFormat, money_column, print_json, table, time_column
+from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.nuvemshop.services.order_search import order_number_for_store_number, search_store_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.resync_order import resync_order
@@ -121,10 +122,12 @@ def orders_show(
         number = order_number_for_store_number(container().read_uow(), store_number, store)
     as_json = fmt is OutputFormat.JSON
     order = show_order(container().read_uow(), number, money=None if as_json else formats.money)
-    if as_json:
-        print_json(order)
+    documents = order_documents(container().read_uow(), number)
+    if as_json:  # as GET /api/v1/orders/N has them
+        print_json({**order, "documents": {"invoices": [i.to_dict() for i in documents.invoices],
+                                           "sales": [s.to_dict() for s in documents.sales]}})
         return
-    print_order(order)
+    print_order(order, documents)
 
 
 @orders_app.command("link-customer")
