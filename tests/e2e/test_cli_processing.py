@@ -52,6 +52,8 @@ def test_a_sale_from_generation_to_cancellation_in_json(lojasync, order_number):
                                                                         expect=1)
 
     assert "cancelada" in lojasync("sales", "cancel", str(sale["id"]))
+    # What came back reads as an entry, as on the product's page: +2 beside the -2.
+    assert "│ +2 │ 0 │ venda simples" in lojasync("stock", "movements", "CAM-ALG-P")
     assert {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))} == {
         "CAM-ALG-P": 0, "CAN-CER": 0}
     listed = json.loads(lojasync("sales", "list", "--format", "json"))

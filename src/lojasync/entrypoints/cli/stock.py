@@ -70,5 +70,5 @@ def movements(sku: Annotated[str, typer.Argument(metavar="SKU")], fmt: FormatOpt
     else:
         table(f"Movimentações de {sku}", [time_column(), Column("Qtd.", justify="right"),
                                           Column("Saldo", justify="right"), "Documento", "Motivo"],
-              [[formats.when(r["at"]), r["quantity"], r["balance"],
+              [[formats.when(r["at"]), f"{r['quantity']:+d}", r["balance"],   # +2 back, -2 out (as the page)
                 f"{_SOURCES.get(r['source_type'], r['source_type'])} {r['source_id']}", r["reason"]] for r in rows])
