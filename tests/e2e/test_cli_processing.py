@@ -90,6 +90,16 @@ def test_an_empty_filtered_list_names_the_filter_instead_of_saying_there_is_noth
     assert "Gere uma a partir de um pedido" in lojasync("invoices", "list")  # none at all: how to make one
 
 
+def test_a_count_reads_as_a_count_in_the_movements(lojasync, order_number):
+    lojasync("stock", "count", "CAM-ALG-P", "--quantity", "7")
+    (count,) = json.loads(lojasync("stock", "movements", "CAM-ALG-P", "--format", "json"))
+    assert (count["quantity"], count["source_type"]) == (7, "count")
+    shown = lojasync("stock", "movements", "CAM-ALG-P")
+    # The count's internal reference is no document a person can look up: the page shows "Contagem" alone.
+    assert "│ +7 │ 7 │ contagem" in shown
+    assert count["source_id"][:8] not in shown   # however the table folds it
+
+
 def test_product_fiscal_data_is_checked_and_kept(lojasync, order_number):
     refused = lojasync("products", "set", "CAM-ALG-P", "--ncm", "6109", "--gtin", "7891234567890", "--origin", "9",
                        expect=1)

@@ -71,4 +71,10 @@ def movements(sku: Annotated[str, typer.Argument(metavar="SKU")], fmt: FormatOpt
         table(f"Movimentações de {sku}", [time_column(), Column("Qtd.", justify="right"),
                                           Column("Saldo", justify="right"), "Documento", "Motivo"],
               [[formats.when(r["at"]), f"{r['quantity']:+d}", r["balance"],   # +2 back, -2 out (as the page)
-                f"{_SOURCES.get(r['source_type'], r['source_type'])} {r['source_id']}", r["reason"]] for r in rows])
+                _document(r), r["reason"]] for r in rows])
+
+
+def _document(movement: dict) -> str:
+    """The document by its id, which `invoices show`/`sales show` take; a count's reference is internal."""
+    words = _SOURCES.get(movement["source_type"], movement["source_type"])
+    return words if movement["source_type"] == "count" else f"{words} {movement['source_id']}"
