@@ -21,6 +21,7 @@ from lojasync.fiscal.services.company import (
     set_company,
     show_company,
 )
+from lojasync.fiscal.services.company_form import changed_only, company_fields
 from lojasync.fiscal.services.invoice_files import invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.nuvemshop.services.import_orders import import_order
@@ -83,6 +84,17 @@ def test_the_city_is_kept_as_ibge_spells_it_and_the_nfe_names_it_so(app, sefaz):
     invoice = generate_invoice(app.uow(), app.cipher, number)
     xml = invoice_xml(app.uow(), invoice.id).decode("utf-8")
     assert "<cMun>3550308</cMun><xMun>São Paulo</xMun>" in xml.split("<enderEmit>")[1].split("</enderEmit>")[0]
+
+
+def test_a_city_kept_as_typed_by_an_earlier_version_is_shown_as_ibge_spells_it(app):
+    set_company(app.uow(), COMPANY, NOW)
+    with app.uow() as uow:
+        uow.company.get(for_update=True).city = "sao paulo"
+        uow.commit()
+    assert show_company(app.uow(), NOW).city == "São Paulo"
+    # The form shows it so too, and saving it unchanged changes nothing.
+    assert company_fields(app.uow())["city"] == "São Paulo"
+    assert changed_only(company_fields(app.uow()), {"city": "São Paulo", "uf": "SP"}) == CompanyData()
 
 
 def test_the_default_ncm_is_taken_with_its_dots_as_a_product_ncm_is(app):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from lojasync.fiscal.municipalities import municipality_by_code
 from lojasync.shared.errors import Gap
 
 # NF-e 4.00, tag CRT.
@@ -71,6 +72,12 @@ class Company:
     @property
     def in_production(self) -> bool:
         return self.environment == PRODUCTION
+
+    @property
+    def city_name(self) -> str | None:
+        """The city as IBGE spells its code's municipality (xMun): earlier versions kept it as typed ("sao paulo")."""
+        found = municipality_by_code(self.city_code) if self.city_code else None
+        return found.name if found is not None else self.city
 
     def take_number(self) -> int:
         """The next NF-e number of the series (the caller holds the row locked)."""

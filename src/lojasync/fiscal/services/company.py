@@ -306,7 +306,7 @@ def company_view(company: Company, now: datetime) -> CompanyView:
         warnings.append("certificado de teste: as notas só valem no simulador da SEFAZ (homologação)")
     address = ", ".join(p for p in (company.street, company.number, company.complement, company.district) if p)
     return CompanyView(company.legal_name, company.trade_name, company.cnpj, company.ie, company.crt, address,
-                       company.city, company.city_code, company.uf, company.zipcode, company.series,
+                       company.city_name, company.city_code, company.uf, company.zipcode, company.series,
                        company.next_number, "producao" if company.in_production else "homologacao",
                        company.default_ncm, company.certificate_subject, company.certificate_cnpj,
                        company.certificate_not_after, company.certificate_is_test, warnings, company.problems(now))

@@ -19,6 +19,7 @@ def company_fields(uow: ProcessingUnitOfWork) -> dict[str, Any] | None:
             return None
         values = {f.name: getattr(company, f.name) for f in fields(CompanyData) if f.name != "environment"}
         values["environment"] = "producao" if company.environment == PRODUCTION else "homologacao"
+        values["city"] = company.city_name
         return values
 
 

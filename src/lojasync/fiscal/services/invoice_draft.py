@@ -12,7 +12,7 @@ from lojasync.fiscal.access_key import build_access_key, parse_access_key
 from lojasync.fiscal.company import SET_EVERYTHING, Company
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
-from lojasync.fiscal.municipalities import UF_CODES, find_municipality, municipality_by_code
+from lojasync.fiscal.municipalities import UF_CODES, find_municipality
 from lojasync.fiscal.nfe_checks import missing_for_nfe
 from lojasync.fiscal.nfe_data import (
     Crt,
@@ -42,11 +42,8 @@ class DraftInputs:
 
 
 def issuer_of(company: Company) -> Issuer:
-    # xMun as IBGE spells the code's municipality (earlier versions kept the city as typed: "sao paulo").
-    municipality = municipality_by_code(company.city_code) if company.city_code else None
-    city = municipality.name if municipality is not None else company.city or ""
     address = FiscalAddress(company.street or "", company.number or "", company.district or "",
-                            company.city_code or "", city, company.uf or "", company.zipcode or "",
+                            company.city_code or "", company.city_name or "", company.uf or "", company.zipcode or "",
                             complement=company.complement, phone=company.phone)
     return Issuer(company.legal_name or "", company.cnpj or "", company.ie or "", address,
                   trade_name=company.trade_name, crt=Crt(str(company.crt)))
