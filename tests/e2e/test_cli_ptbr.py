@@ -62,6 +62,12 @@ def test_help_is_portuguese_without_type_tags(run):
     assert "[padrão: table]" in run("orders", "list", "--help")
 
 
+def test_the_demo_help_names_a_folder_and_explains_every_option(run):
+    shown = " ".join(run("demo", "--help").split())
+    assert "--data-dir PASTA Pasta da demonstração" in shown and "ARQUIVO" not in shown
+    assert "--seed N Mesma semente, mesma loja" in shown
+
+
 def test_a_wrong_option_and_a_missing_argument_are_explained_in_portuguese(run):
     wrong = run("orders", "list", "--sem-clientes", expect=2)
     assert "Opção desconhecida: --sem-clientes." in wrong and "Erro" in wrong

@@ -38,10 +38,11 @@ DEMO_SECRET = "demo-client-secret-0123456789abcdef"
 @friendly_errors
 def demo(
     orders: Annotated[int, typer.Option("--orders", help="Pedidos do histórico da loja de demonstração.")] = 300,
-    seed: Annotated[int, typer.Option("--seed")] = 42,
+    seed: Annotated[int, typer.Option("--seed", help="Mesma semente, mesma loja.")] = 42,
     live_seconds: Annotated[float, typer.Option("--live-seconds",
                                                 help="Quanto tempo a loja fica vendendo ao vivo (0: nada).")] = 30,
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="Pasta da demonstração (separada da sua).")]
+    data_dir: Annotated[Path, typer.Option("--data-dir", metavar="PASTA",
+                                           help="Pasta da demonstração (separada da sua).")]
     = Path("./lojasync-demo"),
     invoices: Annotated[int, typer.Option("--invoices", help=(
         "Pedidos confirmados que viram NF-e no simulador da SEFAZ ao fim (0: nenhum)."))] = 5,
