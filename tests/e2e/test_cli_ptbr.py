@@ -68,6 +68,22 @@ def test_the_demo_help_names_a_folder_and_explains_every_option(run):
     assert "--seed N Mesma semente, mesma loja" in shown
 
 
+def test_every_option_of_every_command_says_what_it_does():
+    import typer
+    from typer.core import TyperOption
+
+    def commands(command, path):
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from commands(sub, [*path, name])
+
+    silent = [f"lojasync {' '.join(path)} {option.opts[0]}"
+              for path, command in commands(typer.main.get_command(cli), [])
+              for option in command.params
+              if isinstance(option, TyperOption) and not option.hidden and not (option.help or "").strip()]
+    assert silent == []
+
+
 def test_a_wrong_option_and_a_missing_argument_are_explained_in_portuguese(run):
     wrong = run("orders", "list", "--sem-clientes", expect=2)
     assert "Opção desconhecida: --sem-clientes." in wrong and "Erro" in wrong

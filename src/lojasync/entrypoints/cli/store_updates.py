@@ -15,13 +15,14 @@ from lojasync.nuvemshop.services.store_updates import list_store_updates, push_n
 StoreOption = Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")]
 _SKIPPED = {"inactive": "a loja está desativada", "paused": "a loja está suspensa na Nuvemshop",
             "attention": "a loja precisa de atenção (veja lojasync store list)"}
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 
 
 @friendly_errors
 def updates(
     store: StoreOption = None,
     include_done: Annotated[bool, typer.Option("--all", help="Inclui as já enviadas.")] = False,
-    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """O que espera para ser gravado na loja (estoque das variantes, chave da NF-e nos pedidos) e o que a loja
     recusou."""

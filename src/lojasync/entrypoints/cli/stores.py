@@ -23,6 +23,7 @@ from lojasync.sales.history_text import level_label
 from lojasync.settings import DEFAULT_API_URL
 
 app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 
 
 @app.command("add")
@@ -51,7 +52,7 @@ def add(
 
 @app.command("list")
 @friendly_errors
-def list_(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE) -> None:
+def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Lista as lojas conectadas."""
     stores = list_stores(container().read_uow())
     if fmt is OutputFormat.JSON:
@@ -74,8 +75,8 @@ def list_(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.
 @friendly_errors
 def log(
     store: Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")] = None,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
-    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+    limit: Annotated[int, typer.Option("--limit", help="Quantos registros mostrar.")] = 50,
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Mostra o que aconteceu com a loja: instalação, suspensão, LGPD, pedidos que não puderam ser importados."""
     entries = store_log(container().read_uow(), store, limit)
