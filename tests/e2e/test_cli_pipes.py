@@ -32,3 +32,12 @@ def test_a_reader_that_stops_early_is_not_reported_as_a_bug(tmp_path):
         code, errors = _lojasync(data_dir, *args, buffered=buffered, reader=False)
         assert errors == "" and code == 1, (args, buffered, errors)  # whoever piped it chose to read less
     assert not (data_dir / "lojasync-erros.log").exists()
+
+
+def test_an_output_closed_from_the_start_is_no_error_either(tmp_path):
+    # `lojasync company show >&-`: Python starts with no stdout at all; the command runs, nothing is shown.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOJASYNC_")}
+    env.update(LOJASYNC_DATA_DIR=str(tmp_path / "dados"))
+    done = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m lojasync company set --name "Loja Exemplo" >&-'],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")

@@ -131,7 +131,8 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
                  f"{where}; informe a referência a quem mantém o lojasync.")
         finally:
             try:  # what print() left in the buffer: a reader gone (| head) shows here, not as a message at exit
-                sys.stdout.flush()
+                if sys.stdout is not None:   # None when started with the output closed (>&-)
+                    sys.stdout.flush()
             except BrokenPipeError:
                 _reader_gone()
 
