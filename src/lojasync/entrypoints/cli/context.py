@@ -54,9 +54,9 @@ COMMANDS = {
 }
 ERROR_LOG = "lojasync-erros.log"
 def container(create: bool = False) -> Container:
-    """The process's container. Only the commands that start something (store add, install-link, serve,
-    worker, db upgrade) pass `create`: any other, run in the wrong folder, says no database was found
-    instead of leaving an empty one behind."""
+    """The process's container. Only the first steps of an installation (store add, install-link, company set,
+    users add, tokens add, serve, worker, db upgrade) pass `create`: any other, run in the wrong folder, says no
+    database was found instead of leaving an empty one behind."""
     global _container
     if _container is None:
         settings = load_settings()
