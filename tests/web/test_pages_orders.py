@@ -153,6 +153,10 @@ def test_a_cancelled_order_lists_why_no_document_can_be_generated(app, logged_in
     text = text_of(answer.text)
     assert f"Não é possível gerar a venda simples do pedido {number}: o pedido está Cancelado" in text
     assert "Resolução: Corrija os itens indicados e gere de novo; nada foi criado." in text
+    # The page does not offer what it would refuse: the menu says why instead.
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert 'data-testid="gerar-nfe"' not in page and 'data-testid="gerar-venda"' not in page
+    assert "Pedido Cancelado: não se gera NF-e nem venda simples dele." in text_of(page)
 
 
 def test_generate_nfe_from_the_order_then_transmit_moves_stock_and_receivables(app, logged_in, store_id, company,

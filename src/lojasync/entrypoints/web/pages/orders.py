@@ -30,6 +30,7 @@ from lojasync.nuvemshop.services.stores import list_stores
 from lojasync.sales.attention import clear_attention
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
+from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import show_order
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import id_or_none
@@ -107,6 +108,8 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
     return render(request, "orders/detail.html", {
         "order": order, **order_page_data(order), "documents": documents, "action_error": None,
         "active_words": document_words(documents.active) if documents.active else None,
+        # Generating from a cancelled order is refused: the menu says so instead of offering it.
+        "cancelled": order["status"] == OrderStatus.CANCELLED.label,
         "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, "ie_error": None, "ie_value": "",
         **context}, status_code=status_code)
 
