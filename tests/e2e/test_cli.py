@@ -92,6 +92,9 @@ def test_operator_links_a_customer_by_hand(lojasync, server):
 
     refused = lojasync("orders", "link-customer", number, "--tax-id", "123.456.789-00", expect=1)
     assert "CPF inválido" in refused.output
+    nameless = " ".join(lojasync("orders", "link-customer", number, "--tax-id", "529.982.247-25", expect=1)
+                        .output.split())
+    assert f"No terminal: lojasync orders link-customer {number} --tax-id 529.982.247-25 --name NOME" in nameless
     lojasync("orders", "link-customer", number, "--tax-id", "529.982.247-25", "--name", "Ana Souza")
     shown = json.loads(lojasync("orders", "show", number, "--format", "json").output)
     assert shown["customer"]["tax_id"] == "52998224725" and shown["customer_link"] == "manual"

@@ -41,6 +41,10 @@ class CustomerNameRequired(LojasyncError):
     message_template = "Nenhum cliente com {kind} {document}."
     resolution_template = "Informe o nome do cliente para cadastrá-lo junto com o vínculo."
 
+    def __init__(self, *, number: int, **params) -> None:
+        super().__init__(number=number, **params)
+        self.terminal_commands = (f"lojasync orders link-customer {number} --tax-id {params['document']} --name NOME",)
+
 
 class CustomerNameTooLong(LojasyncError):
     code = "sales.customer_name_too_long"

@@ -53,7 +53,7 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
         customer = uow.customers.by_tax_id(document.value)
         if customer is None:
             if not name:
-                raise CustomerNameRequired(kind=document.kind.value, document=document.formatted())
+                raise CustomerNameRequired(number=number, kind=document.kind.value, document=document.formatted())
             customer = Customer(document.value, document.kind.value, name)
             uow.customers.add(customer)
         order.link_customer_manually(customer, actor)
