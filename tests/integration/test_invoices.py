@@ -201,6 +201,25 @@ def test_a_parallel_batch_has_several_nfe_at_sefaz_at_once_numbered_in_the_order
             == [(Decimal("160.00"), "open")]
 
 
+def test_a_batch_by_status_leaves_out_orders_whose_nfe_was_cancelled(app, company, sefaz):
+    """dogfood: `orders invoice --status confirmado` gave a new NF-e to an order whose NF-e had been cancelled
+    (the store still said paid): its stock went down and its receivables came again. By status, only orders
+    that never had a document are taken (a discarded NF-e moved nothing); by number it can still be invoiced."""
+    from lojasync.fiscal.services.batch import orders_to_invoice
+    from lojasync.sales.status import OrderStatus
+
+    cancelled, discarded, never = (imported(app, id=2000000400 + i, payment_status="paid") for i in range(3))
+    invoice = generate_invoice(app.uow(), app.cipher, cancelled)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente devolveu toda a mercadoria")
+    pending = generate_invoice(app.uow(), app.cipher, discarded)
+    cancel_invoice(app.uow(), app.cipher, sefaz, pending.id, "Gerada por engano, descartar")   # pending: discarded
+
+    assert orders_to_invoice(app.uow(), OrderStatus.CONFIRMED) == [discarded, never]
+    report = invoice_orders(app.uow, app.cipher, sefaz, [cancelled])      # asked for by its number: invoiced
+    assert [item.invoice.status for item in report.items] == ["authorised"]
+
+
 def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, sefaz):
     number = imported(app, id=2000000004)
     invoice = generate_invoice(app.uow(), app.cipher, number)

@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from lojasync.fiscal.errors import SefazNotDecided
+from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import SecretBox
@@ -78,11 +79,15 @@ class BatchReport:
 
 
 def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[int]:
-    """The orders in `status` that have no NF-e or sale yet (oldest first)."""
+    """The orders in `status` that never had an NF-e or a sale (oldest first); a discarded NF-e, which moved
+    nothing, does not count. An order whose NF-e or sale was cancelled (or denied) while the store still says
+    paid is left to a person, who invoices it again by its number if the sale still stands: picked by status,
+    it would have its stock issued and its receivables created a second time."""
     with uow:
         orders = uow.orders.list(status=status)
-        busy = {doc.order_id for doc in [*uow.invoices.list(), *uow.simple_sales.list()] if doc.is_active}
-        return sorted(o.id for o in orders if o.id not in busy and not o.is_processed())
+        had = {doc.order_id for doc in [*uow.invoices.list(), *uow.simple_sales.list()]
+               if doc.status is not InvoiceStatus.DISCARDED}
+        return sorted(o.id for o in orders if o.id not in had and not o.is_processed())
 
 
 def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, sefaz: Sefaz,

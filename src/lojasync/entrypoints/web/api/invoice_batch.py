@@ -40,7 +40,8 @@ class InvoiceBatch(ApiModel):
     orders: list[OrderNumber] | None = Field(None, min_length=1, max_length=BATCH_LIMIT, description=(
         f"Números dos pedidos no ERP, até {BATCH_LIMIT} (repetidos contam uma vez)."), examples=[[1021, 1022]])
     status: Situation | None = Field(None, description=(
-        "Em vez dos números: os pedidos nesta situação ainda sem NF-e nem venda simples, dos mais antigos aos "
+        "Em vez dos números: os pedidos nesta situação que nunca tiveram NF-e nem venda simples (um com NF-e ou "
+        "venda cancelada, só pelo número), dos mais antigos aos "
         f"mais novos, até {BATCH_LIMIT} por chamada (\"remaining\" diz quantos ficaram para a próxima)."))
     approve: bool = Field(True, description="Transmite cada NF-e à SEFAZ logo após gerá-la (padrão); falso só "
                           "gera (pendentes, nada se move até a aprovação).")
