@@ -241,3 +241,20 @@ def test_a_sale_without_a_customer_shows_the_consumidor_final(lojasync, app):
     sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
     assert sale["customer_id"] is None
     assert "consumidor final" in lojasync("sales", "show", str(sale["id"]))
+
+
+def test_receivables_past_due_are_listed_as_vencida_as_financeiro_shows_them(lojasync, app):
+    """dogfood: the terminal could not list what is overdue (Financeiro and the API can). A card paid in January
+    falls due in February and March: both are "vencida" now, none "em aberto" (not yet due)."""
+    payment = {"method": "credit_card", "credit_card_company": "visa", "installments": "2"}
+    payload = order_payload(id=1900000003, payment_details=payment, payment_status="paid",
+                            paid_at="2026-01-10T15:00:00+0000")
+    number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+    sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    overdue = json.loads(lojasync("receivables", "list", "--status", "vencida", "--format", "json"))
+    assert [(r["due_date"], r["situation"]) for r in overdue] == [("2026-02-09", "vencida"), ("2026-03-11", "vencida")]
+    assert "vencida" in lojasync("receivables", "list")
+    assert lojasync("receivables", "list", "--status", "em aberto") == "Nenhuma conta a receber em aberto."
+    assert "Use em-aberto, vencida, recebida ou cancelada" in lojasync("receivables", "list", "--status", "x",
+                                                                        expect=1)

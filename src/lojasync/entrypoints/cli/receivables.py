@@ -9,28 +9,29 @@ import typer
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table
-from lojasync.finance.receivables import ReceivableStatus
-from lojasync.finance.services import check_receivable, list_receivables, receive
+from lojasync.finance.services import check_receivable, receive
+from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
 
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
-_STATUS = {"em-aberto": ReceivableStatus.OPEN, "recebida": ReceivableStatus.RECEIVED,
-           "cancelada": ReceivableStatus.CANCELLED}
+# As Financeiro and the API filter: "vencida" is open and past due, "em-aberto" open and not yet due.
+_STATUS = {s.value: s for s in Situation}
 _DOCUMENTS = {"nfe": "NF-e", "simple_sale": "venda simples"}
 
 
 @app.command("list")
 @friendly_errors
 def list_(
-    status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO",
-                                               help="em-aberto, recebida ou cancelada.")] = None,
+    status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
+        "em-aberto (ainda não vencida), vencida, recebida ou cancelada."))] = None,
     order: Annotated[int | None, typer.Option("--order", metavar="NÚMERO", help="Só deste pedido.")] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as contas a receber por vencimento."""
     if status is not None and status_key(status) not in _STATUS:
-        fail(f"Situação desconhecida: {status}. Use em-aberto, recebida ou cancelada.")
-    rows = list_receivables(container().read_uow(), _STATUS.get(status_key(status)), order)
+        fail(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada.")
+    rows = find_receivables(container().read_uow(),
+                            ReceivableFilter(_STATUS.get(status_key(status)), order_number=order)).items
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return
@@ -47,7 +48,7 @@ def list_(
                                "Situação"],
           [[r["id"], r["order_number"], f"{_DOCUMENTS.get(r['document'], r['document'])} {r['document_id']}",
             f"{r['installment']}/{r['installments']}", formats.money(r["amount"]), formats.day(r["due_date"]),
-            r["status_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows])
+            r["situation_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows])
     for r in rows:
         if r["needs_attention"]:
             console.print(f"[yellow]Conta {r['id']}:[/] {r['attention_reason']}", highlight=False)
