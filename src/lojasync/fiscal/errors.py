@@ -54,7 +54,8 @@ class SaleNotFound(LojasyncError):
 class InvoiceNotFound(LojasyncError):
     code = "fiscal.invoice_not_found"
     message_template = "NF-e {invoice_id} não encontrada."
-    resolution_template = "Confira o número na lista de NF-e."
+    # The commands and pages take the NF-e's id, which the list shows beside its number (nº): not the same.
+    resolution_template = "Confira o id (coluna Id) na lista de NF-e: o nº da NF-e é outro."
     action = Action.SEE_INVOICES
 
 
