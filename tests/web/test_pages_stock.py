@@ -192,3 +192,17 @@ def test_a_sku_with_dot_segments_links_to_its_own_page_not_another(logged_in, ap
     answer = logged_in.post(f"{link}/contagem", data={"csrf_token": csrf_of(page.text), "quantidade": "7"})
     assert answer.status_code == 303 and answer.headers["location"] == link
     assert product_detail(app.uow(), sku)["quantity"] == 7
+
+
+def test_a_product_without_its_own_ncm_says_whether_the_company_default_covers_it(logged_in, app, sale_id):
+    """dogfood: the list said "sem NCM" even when the company's default NCM lets the product be invoiced."""
+    from lojasync.fiscal.services.company import CompanyData, set_company
+
+    without = text_of(logged_in.get("/estoque").text)
+    assert "Camiseta Algodão P sem NCM" in without and "NCM padrão" not in without
+    set_company(app.uow(), CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11222333000181", ie="110042490114",
+                                       street="Rua A", number="10", district="Centro", city="São Paulo", uf="SP",
+                                       zipcode="01001000", default_ncm="61091000"))
+    page = logged_in.get("/estoque").text
+    assert "Camiseta Algodão P NCM padrão" in text_of(page) and "sem NCM" not in text_of(page)
+    assert "a NF-e usa o NCM padrão da empresa (61091000)" in page

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.fiscal.services.company import CompanyMissing, show_company
 from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 from lojasync.shared.errors import LojasyncError
 from lojasync.stock.counts import CountInvalid, count_stock
@@ -42,7 +43,16 @@ def stock_page(request: Request, busca: str = "", filtro: str = "", pagina: str 
              and (filtro != "loja" or r["created_by_store"]) and (filtro != "erp" or r["managed"])
              and (filtro != "sem-ncm" or not r["ncm"])]
     return render(request, "stock/list.html", {"result": page_of(request, shown, pagina), "total": len(rows),
-                                               "busca": busca, "filtro": filtro})
+                                               "busca": busca, "filtro": filtro,
+                                               "default_ncm": _default_ncm(request.app.state.container)})
+
+
+def _default_ncm(container) -> str | None:
+    """The company's NCM for products without their own: with it, such a product can be invoiced as it is."""
+    try:
+        return show_company(container.read_uow()).default_ncm
+    except CompanyMissing:
+        return None
 
 
 def _product_page(request: Request, sku: str, status_code: int = 200, **context) -> Response:
