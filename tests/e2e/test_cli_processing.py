@@ -258,3 +258,9 @@ def test_receivables_past_due_are_listed_as_vencida_as_financeiro_shows_them(loj
     assert lojasync("receivables", "list", "--status", "em aberto") == "Nenhuma conta a receber em aberto."
     assert "Use em-aberto, vencida, recebida ou cancelada" in lojasync("receivables", "list", "--status", "x",
                                                                         expect=1)
+
+
+def test_sales_show_says_how_the_items_add_up_to_the_total(lojasync, order_number):
+    sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
+    assert "Itens R$ 150,00; frete menos descontos R$ 10,00; total R$ 160,00." in lojasync("sales", "show",
+                                                                                          str(sale["id"]))

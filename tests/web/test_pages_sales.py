@@ -77,3 +77,15 @@ def test_a_sale_without_a_customer_says_it_is_to_the_consumidor_final(app, logge
     assert "Cliente Consumidor final (venda sem cliente)" in page
     (other,) = imported(app, store_id, {"id": 2400000010})
     assert "Cliente o do pedido" in text_of(logged_in.get(sale_for(logged_in, other)).text)
+
+
+def test_a_sale_page_shows_how_its_items_add_up_to_its_total(app, logged_in, store_id):
+    """dogfood: items R$ 150,00 and total R$ 160,00 with nothing between them. The order's freight (R$ 20,00)
+    less its discount (R$ 10,00) is shown, so the total adds up; a sale without either shows no such line."""
+    (number,) = imported(app, store_id, {"id": 2400000011})
+    page = text_of(logged_in.get(sale_for(logged_in, number)).text)
+    assert "Itens R$ 150,00 Frete menos descontos R$ 10,00 Total R$ 160,00" in page
+    (plain,) = imported(app, store_id, {"id": 2400000012, "discount": "0.00", "shipping_cost_customer": "0.00",
+                                        "total": "150.00"})
+    page = text_of(logged_in.get(sale_for(logged_in, plain)).text)
+    assert "Itens R$ 150,00 Total R$ 150,00" in page and "Frete menos descontos" not in page

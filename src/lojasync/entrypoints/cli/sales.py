@@ -64,6 +64,10 @@ def show(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOptio
     table(None, ["Item", "SKU", "Produto", "Qtd.", money_column("Unitário"), money_column("Total")],
           [[line["position"], line["sku"], line["name"], line["quantity"], formats.money(line["unit_price"]),
             formats.money(line["total"])] for line in sale.lines])
+    if sale.total != sale.items_total:   # so the total adds up: the order's freight less its discounts
+        console.print(f"Itens {formats.money(sale.items_total)}; frete menos descontos "
+                      f"{formats.money(sale.total - sale.items_total)}; total {formats.money(sale.total)}.",
+                      highlight=False)
 
 
 @app.command("confirm")

@@ -32,6 +32,10 @@ class SaleView:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def items_total(self) -> Decimal:
+        return items_total(self.lines)
+
 
 @dataclass(frozen=True)
 class InvoiceView:
@@ -58,6 +62,16 @@ class InvoiceView:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def items_total(self) -> Decimal:
+        return items_total(self.lines)
+
+
+def items_total(lines: list[dict[str, Any]]) -> Decimal:
+    """What the document's items add up to. Its total differs by the order's freight less its discounts (the
+    document keeps the total, not the two apart): pages show the difference, so the total adds up."""
+    return sum((Decimal(str(line["total"])) for line in lines), Decimal("0"))
 
 
 def sale_view(sale: SimpleSale, order) -> SaleView:
