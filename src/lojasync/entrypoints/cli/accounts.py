@@ -12,11 +12,10 @@ from lojasync.accounts.services.api_tokens import add_token, list_tokens, revoke
 from lojasync.accounts.services.users import add_user, disable_user, enable_user, list_users, set_password
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
-from lojasync.entrypoints.cli.output import OutputFormat, print_json, table, time_column
+from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, table, time_column
 
 users_app = typer.Typer(help="Usuários do back office (entrar pelo navegador).", no_args_is_help=True)
 tokens_app = typer.Typer(help="Tokens da API /api/v1 (para integrações).", no_args_is_help=True)
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 PasswordOption = Annotated[str | None, typer.Option(
     "--password", metavar="SENHA", help="A senha (sem ela, é perguntada duas vezes sem aparecer na tela).")]
 GenerateOption = Annotated[bool, typer.Option(

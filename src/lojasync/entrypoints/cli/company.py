@@ -10,7 +10,7 @@ import typer
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.os_errors import in_portuguese
-from lojasync.entrypoints.cli.output import OutputFormat, print_json
+from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json
 from lojasync.fiscal.services.company import (
     CompanyData,
     CompanyView,
@@ -23,7 +23,6 @@ from lojasync.shared.errors import terminal_commands
 
 app = typer.Typer(help="Empresa emitente (NF-e) e certificado A1.", no_args_is_help=True)
 _ENVIRONMENTS = {"homologacao": "homologação", "producao": "produção"}   # the JSON keeps the option's spelling
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 
 
 def _opt(flag: str, help_: str, metavar: str | None = None):

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
-from lojasync.entrypoints.cli.output import OutputFormat, print_json
+from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json
 from lojasync.nuvemshop.services.import_settings import (
     KEYS,
     ORDER_STATUSES,
@@ -27,7 +27,6 @@ from lojasync.nuvemshop.services.import_settings import (
 
 app = typer.Typer(help="Regras de importação: tabela de situações, SKU desconhecido e conferência periódica.",
                   no_args_is_help=True)
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 # The names a person types for --reset, with dashes as the other options.
 RESET_NAMES = {key.replace("_", "-"): key for key in KEYS}
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.os_errors import in_portuguese
-from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table
+from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, money_column, print_json, status_key, table
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.finance.services import reversal_words
@@ -22,7 +22,6 @@ from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Id da NF-e (lojasync invoices list).")]
 _STATUS = {"pendente": InvoiceStatus.PENDING, "aguardando": InvoiceStatus.AWAITING,
            "autorizada": InvoiceStatus.AUTHORISED, "rejeitada": InvoiceStatus.REJECTED,

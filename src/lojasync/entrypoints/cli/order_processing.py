@@ -10,14 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.invoices import print_invoices
-from lojasync.entrypoints.cli.output import OutputFormat, print_json, status_key
+from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.services.batch import BatchItem, invoice_orders, orders_to_invoice
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.sales.status import OrderStatus
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 _STATUS = {"em-aberto": OrderStatus.OPEN, "confirmado": OrderStatus.CONFIRMED, "cancelado": OrderStatus.CANCELLED}
 
 

@@ -10,7 +10,15 @@ from rich.markup import escape
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.order_page import print_order
-from lojasync.entrypoints.cli.output import Column, OutputFormat, money_column, print_json, table, time_column
+from lojasync.entrypoints.cli.output import (
+    Column,
+    FormatOption,
+    OutputFormat,
+    money_column,
+    print_json,
+    table,
+    time_column,
+)
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.nuvemshop.services.order_search import order_number_for_store_number, search_store_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
@@ -28,7 +36,6 @@ customers_app = typer.Typer(help="Clientes.", no_args_is_help=True)
 products_app = typer.Typer(help="Produtos e estoque.", no_args_is_help=True)
 
 PAGE_SIZE = 50
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 StoreOption = Annotated[str | None, typer.Option("--store", metavar="ID",
                                                  help="Só pedidos desta loja (id na Nuvemshop).")]
 

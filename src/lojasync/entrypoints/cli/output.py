@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
+import typer
 from rich.table import Table
 
 from lojasync.entrypoints.cli.context import console
@@ -22,6 +23,10 @@ def status_key(value: str | None) -> str:
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+
+
+# The --format option, as every command that has one declares it.
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,11 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
-from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table
+from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, money_column, print_json, status_key, table
 from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
 
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 # As Financeiro and the API filter: "vencida" is open and past due, "em-aberto" open and not yet due.
 _STATUS = {s.value: s for s in Situation}
 _DOCUMENTS = {"nfe": "NF-e", "simple_sale": "venda simples"}

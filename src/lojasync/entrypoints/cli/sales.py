@@ -8,7 +8,15 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
-from lojasync.entrypoints.cli.output import OutputFormat, money_column, print_json, status_key, table, time_column
+from lojasync.entrypoints.cli.output import (
+    FormatOption,
+    OutputFormat,
+    money_column,
+    print_json,
+    status_key,
+    table,
+    time_column,
+)
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.finance.services import reversal_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
@@ -17,7 +25,6 @@ from lojasync.fiscal.simple_sales import SaleStatus
 
 app = typer.Typer(help="Vendas simples (sem NF-e).", no_args_is_help=True)
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 _STATUS = {"pendente": SaleStatus.PENDING, "confirmada": SaleStatus.CONFIRMED, "cancelada": SaleStatus.CANCELLED}
 
 

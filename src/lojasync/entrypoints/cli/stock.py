@@ -8,13 +8,12 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
-from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
+from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table, time_column
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.stock.counts import count_stock
 from lojasync.stock.views import stock_levels, stock_movements
 
 app = typer.Typer(help="Estoque.", no_args_is_help=True)
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 _SOURCES = {"nfe": "NF-e", "nfe_cancel": "NF-e cancelada", "simple_sale": "venda simples",
             "simple_sale_cancel": "venda simples cancelada", "count": "contagem"}
 

@@ -9,13 +9,12 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
-from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
+from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table, time_column
 from lojasync.nuvemshop.services.store_updates import list_store_updates, push_now
 
 StoreOption = Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")]
 _SKIPPED = {"inactive": "a loja está desativada", "paused": "a loja está suspensa na Nuvemshop",
             "attention": "a loja precisa de atenção (veja lojasync store list)"}
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 
 
 @friendly_errors

@@ -8,7 +8,7 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
-from lojasync.entrypoints.cli.output import OutputFormat, print_json, table
+from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, table
 from lojasync.nuvemshop.services.install_invite import make_invite, setup_warnings
 from lojasync.nuvemshop.services.install_store import WebhookState, store_webhooks, webhook_url_for
 from lojasync.nuvemshop.services.stores import (
@@ -23,7 +23,6 @@ from lojasync.sales.history_text import level_label
 from lojasync.settings import DEFAULT_API_URL
 
 app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 
 
 @app.command("add")
