@@ -95,8 +95,14 @@ def _wrong_check_digit(info: etree._Element) -> None:
     (dict(after_key=_set("ide/nNF", "999")), "502", "Rejeicao: Erro na Chave de Acesso - Campo Id nao corresponde a concatenacao dos campos correspondentes"),
     (dict(after_key=_wrong_check_digit), "236", "Rejeicao: Chave de Acesso com digito verificador invalido"),
     (dict(signer=OTHER_COMPANY), "213", "Rejeicao: CNPJ-Base do Emitente difere do CNPJ-Base do Certificado Digital"),
+    (dict(code="33333333"), "897", "Rejeicao: Codigo numerico em formato invalido"),
+    (dict(code="90123456"), "897", "Rejeicao: Codigo numerico em formato invalido"),
+    (dict(code="65432109"), "897", "Rejeicao: Codigo numerico em formato invalido"),
+    (dict(code="00000010"), "897", "Rejeicao: Codigo numerico em formato invalido"),
+    (dict(change=_set("ide/indPres", "2")), "434", "Rejeicao: Nao informado o Indicador de Intermediador/Marketplace"),
 ], ids=["225-schema", "252-environment", "598-homologation-name", "703-future", "228-too-old", "561-key-month",
-        "562-key-code", "502-key-fields", "236-key-digit", "213-certificate-cnpj"])
+        "562-key-code", "502-key-fields", "236-key-digit", "213-certificate-cnpj", "897-repeated-code",
+        "897-ascending-code", "897-descending-code", "897-code-is-the-number", "434-no-intermediary"])
 def test_each_crafted_document_gets_sefaz_rejection(client: SefazSoapClient, sefaz: BackgroundSefaz, fields: dict,
                                                     status: str, words: str) -> None:
     answer = client.authorise(signed_nfe(number=10, **fields))
@@ -104,6 +110,25 @@ def test_each_crafted_document_gets_sefaz_rejection(client: SefazSoapClient, sef
     assert answer.reason.startswith(words)
     assert not answer.authorised and answer.protocol is None
     assert sefaz.simulator.stats()["nfe_conhecidas"] == 0  # a rejected NF-e is not kept
+
+
+def _sold_online(intermediary: str):
+    def change(info: etree._Element) -> None:
+        ide = info.find(q("ide"))
+        ide.find(q("indPres")).text = "2"
+        indicator = etree.Element(q("indIntermed"))
+        indicator.text = intermediary
+        ide.find(q("indPres")).addnext(indicator)
+    return change
+
+
+def test_an_online_sale_that_says_it_had_no_marketplace_is_authorised(client: SefazSoapClient) -> None:
+    assert client.authorise(signed_nfe(number=11, change=_sold_online("0"))).status == "100"
+
+
+@pytest.mark.parametrize("code", ["12345679", "10000010", "00000100"])
+def test_a_code_near_a_guessable_one_is_authorised(client: SefazSoapClient, code: str) -> None:
+    assert client.authorise(signed_nfe(number=10, code=code)).status == "100"
 
 
 def _exempt_recipient_in(uf: str):
@@ -201,13 +226,13 @@ def test_the_same_nfe_twice_is_204_with_the_first_protocol(client: SefazSoapClie
 
 
 def test_the_same_number_with_another_key_is_539_naming_the_first(client: SefazSoapClient) -> None:
-    first = signed_nfe(number=21, code="11111111")
+    first = signed_nfe(number=21, code="11213141")
     assert client.authorise(first).status == "100"
-    answer = client.authorise(signed_nfe(number=21, code="22222222"))
+    answer = client.authorise(signed_nfe(number=21, code="22324252"))
     assert answer.status == "539"
     assert answer.reason == f"Rejeicao: Duplicidade de NF-e com diferenca na Chave de Acesso [chNFe:{key_of(first)}]"
     # Another series is another number.
-    assert client.authorise(signed_nfe(number=21, series=2, code="22222222")).status == "100"
+    assert client.authorise(signed_nfe(number=21, series=2, code="22324252")).status == "100"
 
 
 def test_a_rejected_number_can_be_sent_again_corrected(client: SefazSoapClient) -> None:

@@ -42,6 +42,7 @@ REASONS: dict[str, str] = {
     "302": "Uso Denegado: Irregularidade fiscal do destinatario",
     "303": "Uso Denegado: Destinatario nao habilitado a operar na UF",
     "404": "Rejeicao: Uso de prefixo de namespace nao permitido",
+    "434": "Rejeicao: Nao informado o Indicador de Intermediador/Marketplace",
     "452": "Rejeicao: Solicitada resposta sincrona para Lote com mais de uma NF-e (indSinc=1)",
     "494": "Rejeicao: Chave de Acesso inexistente",
     "501": "Rejeicao: Prazo de Cancelamento superior ao previsto na Legislacao",
@@ -62,6 +63,7 @@ REASONS: dict[str, str] = {
            "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL",
     "703": "Rejeicao: Data-Hora de Emissao posterior ao horario de recebimento",
     "805": "Rejeicao: A SEFAZ do destinatario nao permite Contribuinte Isento de Inscricao Estadual",
+    "897": "Rejeicao: Codigo numerico em formato invalido",
     "999": "Rejeicao: Erro nao catalogado",
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from lxml import etree
 
@@ -25,6 +26,9 @@ HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 EXEMPT_RECIPIENT_REFUSED = frozenset({"AM", "BA", "CE", "GO", "MG", "MS", "MT", "PA", "PE", "RN", "SE", "SP"})
 _UNTAXED_CST = frozenset({"40", "41"})
 _UNTAXED_CSOSN = frozenset({"103", "300", "400"})
+# Rule 434 (NT 2020.006): a sale not made in person (internet, phone, delivery, other) must say whether a
+# marketplace intermediated it (indIntermed), even though the schema leaves the field optional.
+_NOT_IN_PERSON = frozenset({"2", "3", "4", "9"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,8 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
     issued_at = parse_sefaz_time(ide["dhEmi"])
     _check_key(key, ide, issued_at, cnpj or cpf.zfill(14))
     recipient = next(((kind, dest[kind]) for kind in ("CNPJ", "CPF") if dest[kind]), None)
+    if ide["indPres"] in _NOT_IN_PERSON and not ide["indIntermed"]:
+        raise Rejection("434")
     if environment == "2" and dest_element is not None and dest["xNome"] != HOMOLOGATION_NAME:
         raise Rejection("598")
     if _exempt_recipient_refused(info, dest_element, dest):
@@ -105,6 +111,19 @@ def _check_key(key: AccessKey, ide: _Fields, issued_at: datetime, issuer: str) -
         raise Rejection("502")
     if not key.digit_ok:
         raise Rejection("236")
+    if _guessable_code(key.code, key.number):
+        raise Rejection("897")
+
+
+def _guessable_code(code: str, number: str) -> bool:
+    """Rule 897 (NT 2019.001): a cNF that could be guessed: the NF-e's own number, one digit repeated, or a
+    run up or down (12345678, 90123456, 87654321), which is what a careless emitter fills it with."""
+    if not (code.isdigit() and number.isdigit()):
+        return False  # not the layout's digits: the key checks above already refused it
+    if int(code) == int(number):
+        return True
+    steps = {(int(after) - int(before)) % 10 for before, after in pairwise(code)}
+    return steps in ({0}, {1}, {9})
 
 
 def _exempt_recipient_refused(info: etree._Element, dest_element: etree._Element | None, dest: _Fields) -> bool:
