@@ -40,6 +40,8 @@ def test_a_sale_from_generation_to_cancellation_in_json(lojasync, order_number):
     receivables = json.loads(lojasync("receivables", "list", "--format", "json"))
     assert [Decimal(r["amount"]) for r in receivables] == [Decimal("80.00"), Decimal("80.00")]
     assert {(r["status"], r["order_number"]) for r in receivables} == {("open", order_number)}
+    # The sale's id as `sales show` takes it: an integer in JSON, as the other ids.
+    assert {(r["document"], r["document_id"]) for r in receivables} == {("simple_sale", sale["id"])}
     assert all(len(r["due_date"]) == 10 for r in receivables)  # ISO dates, for scripts
 
     movements = lojasync("stock", "movements", "CAM-ALG-P")

@@ -86,6 +86,8 @@ def test_order_to_authorised_nfe_and_back(app, api):
     assert [(m["quantity"], m["balance"], m["source_type"]) for m in moves] == [(-2, -2, "nfe")]
     (receivable,) = receivables(api, order=number)["items"]
     assert (receivable["amount"], receivable["status"], receivable["document"]) == ("160.00", "open", "nfe")
+    # The document's id as the NF-e routes take it: an integer, as every other id the API gives.
+    assert receivable["document_id"] == invoice["id"]
     assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()["changed"] is False   # once
 
     order = api.get(f"/api/v1/orders/{number}").json()
@@ -156,6 +158,7 @@ def test_receivables_filtered_received_once(app, api):
     api.post(f"/api/v1/sales/{sale['id']}/confirm")
     listed = receivables(api, situation="em-aberto")
     (row,) = listed["items"]
+    assert row["document"] == "simple_sale" and row["document_id"] == sale["id"]   # an integer, as the sale's id
     assert listed["total"] == "160.00" and listed["totals"]["em-aberto"] == {"label": "em aberto", "count": 1,
                                                                              "amount": "160.00"}
     assert receivables(api, due_to="2000-01-01")["items"] == []

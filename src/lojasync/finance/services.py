@@ -27,7 +27,9 @@ class FinanceUnitOfWork(Protocol):
 
 
 def receivable_view(r: Receivable) -> dict[str, Any]:
-    return {"id": r.id, "order_number": r.order_id, "document": r.source_type, "document_id": r.source_id,
+    # The ledger keeps the source's id as text (its key is generic); a receivable's source is always an NF-e or a
+    # venda simples, whose ids are integers: shown as one, as every other id in the JSON and the API.
+    return {"id": r.id, "order_number": r.order_id, "document": r.source_type, "document_id": int(r.source_id),
             "installment": r.installment, "installments": r.installments, "amount": r.amount,
             "due_date": r.due_date, "status": r.status.value, "status_label": r.status.label,
             "payment_method": r.payment_method, "needs_attention": r.needs_attention,

@@ -27,7 +27,7 @@ class ReceivableOut(ApiModel):
     id: int
     order_number: int
     document: str = Field(description='"nfe" ou "simple_sale".')
-    document_id: str
+    document_id: int = Field(description="Id do documento, como /invoices/{id} ou /sales/{id} o recebem.")
     installment: int
     installments: int
     amount: Money
