@@ -12,7 +12,7 @@ from lojasync.finance.services import receive
 from lojasync.finance.views import DueRangeInvalid, ReceivableFilter, Situation, find_receivables, local_today
 from lojasync.fiscal.services.company import CompanyData, set_company
 from lojasync.fiscal.services.company_form import changed_only, company_fields
-from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -86,6 +86,12 @@ def test_receivables_tell_overdue_from_open_and_add_up_per_situation(app, store_
     assert {k: v["count"] for k, v in listing.totals.items()} == {"em-aberto": 1, "vencida": 1, "recebida": 1,
                                                                     "cancelada": 0}
     assert listing.totals["vencida"]["amount"] == rows[0]["amount"]
+    # A cancelled one is listed and counted in its situation, never in the total (money no longer expected).
+    cancel_sale(app.uow(), int(rows[0]["document_id"]))
+    listing = find_receivables(app.uow(), ReceivableFilter(), today=date(2027, 1, 15))
+    assert [r["situation"] for r in listing.items] == ["cancelada", "recebida", "cancelada"]
+    assert (listing.total, listing.count) == (rows[1]["amount"], 1)
+    assert listing.totals["cancelada"]["amount"] == rows[0]["amount"] + rows[2]["amount"]
 
 
 def test_receivables_filter_by_situation_and_due_dates(app, store_id):

@@ -73,6 +73,24 @@ def test_the_list_shows_each_installment_with_its_order_situation_and_totals(log
     assert f"Vencida 1 {formats.money(first)}" in totals and "Em aberto 2" in totals
 
 
+def test_the_total_shown_leaves_cancelled_receivables_out_and_says_so(logged_in, app, order_number):
+    """walk-through: with "Todas", "Total mostrado" added the cancelled receivables to what the merchant will
+    receive. A second order's sale, confirmed then cancelled: its R$ 160,00 is no longer money to receive."""
+    number = import_order(app.uow(), make_store(app, "7654321"), order_payload(id=2300000002, payment_details=CARD),
+                          ImportPolicy()).order_number
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    cancel_sale(app.uow(), sale.id)
+    page = logged_in.get("/financeiro")
+    assert len(rows_of(page.text)) == 6
+    totals = text_of(page.text.split('id="totais-titulo"')[1].split("</section>")[0])
+    assert "Cancelada 3 R$ 160,00" in totals
+    # The three open ones only (count and amount), and the page says what the total adds up.
+    assert "Total sem as canceladas 3 R$ 160,00" in totals
+    assert re.search(r'<td class="num" id="total-mostrado">R\$ 160,00</td>', page.text)
+    assert "soma as contas em aberto, vencidas e recebidas" in totals
+
+
 def test_filters_by_situation_and_due_date(logged_in, order_number):
     overdue = rows_of(logged_in.get("/financeiro", params={"situacao": "vencida"}).text)
     assert len(overdue) == 1 and "vencida" in overdue[0]

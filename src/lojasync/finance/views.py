@@ -61,7 +61,17 @@ class ReceivableList:
 
     @property
     def total(self) -> Decimal:
-        return sum((row["amount"] for row in self.items), Decimal("0"))
+        """What the rows shown add up to, cancelled ones left out: money no longer expected would overstate what
+        the merchant receives (their amount is in `totals`, under "cancelada")."""
+        return sum((row["amount"] for row in self._counted()), Decimal("0"))
+
+    @property
+    def count(self) -> int:
+        """How many rows the total adds up (the cancelled ones are not)."""
+        return len(self._counted())
+
+    def _counted(self) -> list[dict[str, Any]]:
+        return [row for row in self.items if row["situation"] != Situation.CANCELLED]
 
 
 def local_today(now: datetime | None = None) -> date:

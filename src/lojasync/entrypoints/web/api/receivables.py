@@ -50,7 +50,8 @@ class TotalOut(ApiModel):
 class ReceivableListOut(ApiModel):
     items: list[ReceivableOut]
     today: date = Field(description="O dia de hoje na loja (America/Sao_Paulo), que decide o que está vencido.")
-    total: Money
+    total: Money = Field(description="Soma das contas listadas, sem as canceladas (o valor delas está em "
+                                     "totals.cancelada).")
     totals: dict[str, TotalOut] = Field(description="Quantidade e valor por situação, do que foi listado.")
 
 
