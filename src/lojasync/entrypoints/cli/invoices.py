@@ -11,7 +11,16 @@ from rich.markup import escape
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.os_errors import in_portuguese
-from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, money_column, print_json, status_key, table
+from lojasync.entrypoints.cli.output import (
+    Column,
+    FormatOption,
+    OutputFormat,
+    fits,
+    money_column,
+    print_json,
+    status_key,
+    table,
+)
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.finance.services import reversal_words
@@ -39,9 +48,18 @@ def status_words(invoice: InvoiceView) -> str:
 
 
 def print_invoices(invoices: list[InvoiceView], title: str = "NF-e") -> None:
-    table(title, ["Id", "Nº", "Série", "Pedido", "Situação", money_column("Total"), "Chave de acesso"],
-          [[i.id, i.number, i.series, i.order_number, status_words(i), formats.money(i.total), i.access_key]
-           for i in invoices])
+    """The NF-e as a table. The access key (44 digits) is copied whole or not at all: folded over lines it is
+    unreadable, so a terminal too narrow for it (80 columns) gets the table without it and where to find it."""
+    columns: list[str | Column] = ["Id", "Nº", "Série", "Pedido", "Situação", money_column("Total")]
+    rows: list[list[object]] = [[i.id, i.number, i.series, i.order_number, status_words(i), formats.money(i.total)]
+                                for i in invoices]
+    with_key = columns + [Column("Chave de acesso", no_wrap=True)]
+    keyed = [row + [invoice.access_key] for row, invoice in zip(rows, invoices, strict=True)]
+    if fits(with_key, keyed):
+        table(title, with_key, keyed)
+    else:
+        table(title, columns, rows, caption=("Chave de acesso: lojasync invoices show ID, ou a lista com "
+                                             "--format json (não cabe na largura deste terminal)."))
 
 
 def print_invoice(invoice: InvoiceView) -> None:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 import typer
+from rich.measure import Measurement
 from rich.table import Table
 
 from lojasync.entrypoints.cli.context import console
@@ -67,6 +68,24 @@ def _json_value(value: object) -> str:
 
 def table(title: str | None, columns: list[str | Column], rows: list[list[object]],
           caption: str | None = None) -> None:
+    console.print(_table(title, columns, rows, caption))
+
+
+def fits(columns: list[str | Column], rows: list[list[object]]) -> bool:
+    """Whether the table fits the terminal with its no_wrap columns whole (free text folding at its spaces):
+    rich would otherwise cut those too, to the width left."""
+    measured = _table(None, columns, rows)
+    for index, column in enumerate(measured.columns):
+        if column.no_wrap:   # rich measures it by its longest word ("R$ 274,25": 6): the whole value counts
+            cells = [column.header] + [row[index] for row in rows]
+            column.min_width = max(console.render_str("" if v is None else str(v)).cell_len for v in cells)
+    # Measured without the terminal's limit: rich clamps a measurement to the width it is given.
+    unbounded = console.options.update(max_width=1_000_000)
+    return Measurement.get(console, unbounded, measured).minimum <= console.width
+
+
+def _table(title: str | None, columns: list[str | Column], rows: list[list[object]],
+           caption: str | None = None) -> Table:
     result = Table(title=title, caption=caption, show_lines=False, header_style="bold", caption_justify="left")
     for column in columns:
         spec = column if isinstance(column, Column) else Column(column)
@@ -74,4 +93,4 @@ def table(title: str | None, columns: list[str | Column], rows: list[list[object
                           max_width=spec.max_width, ratio=spec.ratio, overflow="fold")
     for row in rows:
         result.add_row(*["" if v is None else str(v) for v in row])
-    console.print(result)
+    return result
