@@ -266,3 +266,28 @@ def test_sales_show_says_how_the_items_add_up_to_the_total(lojasync, order_numbe
     sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
     assert "Itens R$ 150,00; frete menos descontos R$ 10,00; total R$ 160,00." in lojasync("sales", "show",
                                                                                           str(sale["id"]))
+
+
+def test_a_sku_typed_in_another_case_finds_its_product_unless_two_differ_only_in_case(lojasync, app, order_number):
+    """walk-through: `stock movements cam-alg-p` said there was no product CAM-ALG-P. The exact SKU first; then the
+    only product whose SKU differs just in case; two such are named, for the operator to type one exactly."""
+    assert "Contagem de CAM-ALG-P registrada: estoque 7" in lojasync("stock", "count", "cam-alg-p", "--quantity", "7")
+    assert "│ +7 │ 7 │ contagem" in lojasync("stock", "movements", "Cam-Alg-P")
+    assert json.loads(lojasync("products", "set", "cam-alg-p", "--ncm", "61091000", "--format", "json"))[
+        "sku"] == "CAM-ALG-P"
+    # The store sells a "can-cer" too (another variant): imports match exactly, so it is a product of its own.
+    other = {"id": 3, "product_id": 503, "variant_id": 603, "name": "Caneca Pequena", "sku": "can-cer",
+             "price": "50.00", "quantity": 1}
+    import_order(app.uow(), make_store(app, "7654321"), order_payload(id=1900000003, products=[other]),
+                 ImportPolicy())
+    skus = {r["sku"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}
+    assert {"CAN-CER", "can-cer"} <= skus
+    lojasync("stock", "count", "can-cer", "--quantity", "2")   # exact: that one, not CAN-CER
+    assert {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}[
+        "CAN-CER"] == 0
+    for command in (("stock", "movements", "Can-Cer"), ("stock", "count", "Can-Cer", "--quantity", "1"),
+                    ("products", "set", "Can-Cer", "--ncm", "69120000")):
+        refused = lojasync(*command, expect=1)
+        assert ("O SKU Can-Cer corresponde a 2 produtos que diferem só em maiúsculas e minúsculas: CAN-CER, can-cer."
+                in refused), refused
+        assert "Informe o SKU exatamente como está cadastrado" in refused and "lojasync stock list" in refused

@@ -67,6 +67,9 @@ class FakeProducts(_Rows):
         wanted = set(skus)
         return {p.sku: p for p in self.rows if p.sku in wanted}
 
+    def by_sku_ignoring_case(self, sku: str, for_update: bool = False) -> list:
+        return sorted((p for p in self.rows if p.sku and p.sku.lower() == sku.lower()), key=lambda p: p.sku)
+
     def by_ids(self, product_ids: Iterable[int]) -> dict:
         wanted = set(product_ids)
         return {p.id: p for p in self.rows if p.id in wanted}

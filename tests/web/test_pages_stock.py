@@ -83,6 +83,25 @@ def test_an_unknown_product_is_a_page_in_portuguese(logged_in, app):
     assert "Confira o SKU na lista de produtos do Estoque." in page.text   # the Resolução, in the product's words
 
 
+def test_a_sku_in_another_case_opens_its_product_and_two_that_differ_only_in_case_are_named(logged_in, app,
+                                                                                            api_token, sale_id):
+    def api(path: str, **params):
+        return logged_in.get(path, params=params, headers={"Authorization": f"Bearer {api_token}"})
+
+    page = logged_in.get("/estoque/cam-alg-p")
+    assert page.status_code == 200 and re.search(r"-2 -2 Venda simples", text_of(page.text))
+    assert [m["quantity"] for m in api("/api/v1/stock/movements", sku="Cam-Alg-P").json()] == [-2]
+    with app.uow() as uow:
+        uow.products.add(Product("cam-alg-p", "Camiseta Algodão P (outra)", Decimal("50.00")))
+        uow.commit()
+    assert "Camiseta Algodão P (outra)" in logged_in.get("/estoque/cam-alg-p").text   # the exact one
+    page = logged_in.get("/estoque/Cam-Alg-P")
+    assert page.status_code == 422
+    assert "O SKU Cam-Alg-P corresponde a 2 produtos que diferem só em maiúsculas e minúsculas" in page.text
+    answer = api("/api/v1/stock/movements", sku="Cam-Alg-P")
+    assert answer.status_code == 422 and answer.json()["codigo"] == "stock.sku_ambiguous"
+
+
 def test_a_count_sets_the_balance_and_makes_the_erp_control_the_product(logged_in, app, sale_id):
     token = csrf_of(logged_in.get("/estoque/CAN-CER").text)
     answer = logged_in.post("/estoque/CAN-CER/contagem", data={"csrf_token": token, "quantidade": "12"})

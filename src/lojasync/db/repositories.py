@@ -103,6 +103,14 @@ class ProductRepository:
             query = query.with_for_update()
         return {p.sku: p for p in self.session.scalars(query)}
 
+    def by_sku_ignoring_case(self, sku: str, for_update: bool = False) -> list[Product]:
+        """The products whose SKU is `sku` but for case. SQLite's lower() folds ASCII letters only: enough for
+        SKUs, which stores write in ASCII (an accented one is still found when typed exactly)."""
+        query = select(Product).where(func.lower(Product.sku) == sku.lower()).order_by(Product.sku, Product.id)
+        if for_update:
+            query = query.with_for_update()
+        return list(self.session.scalars(query))
+
     def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]:
         found: dict[int, Product] = {}
         for chunk in chunks(sorted(set(product_ids))):

@@ -15,7 +15,7 @@ from lojasync.shared.errors import LojasyncError
 from lojasync.shared.events import DomainEvent
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.ports import StockUnitOfWork
-from lojasync.stock.views import ProductNotFound, required_sku
+from lojasync.stock.views import product_by_sku, required_sku
 
 COUNT_SOURCE = "count"   # the movements' source type; each count has a source id of its own
 
@@ -46,9 +46,7 @@ def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | N
         raise CountInvalid(sku=sku, quantity=quantity)
     with uow:
         # Locked: two counts of one product at once would each add their own adjustment to the same balance.
-        product = uow.products.by_skus([sku], for_update=True).get(sku)
-        if product is None:
-            raise ProductNotFound(sku=sku)
+        product = product_by_sku(uow, sku, for_update=True)
         previous = uow.products.stock_levels([product.id]).get(product.id, 0)
         adjustment = quantity - previous
         # Written even when nothing changes: the movement is what makes the product managed by the ERP.

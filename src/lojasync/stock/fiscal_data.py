@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import ascii_digits
 from lojasync.stock.ports import StockUnitOfWork
-from lojasync.stock.views import ProductNotFound, required_sku
+from lojasync.stock.views import product_by_sku, required_sku
 
 
 class FiscalDataInvalid(LojasyncError):
@@ -60,9 +60,7 @@ def set_fiscal_data(uow: StockUnitOfWork, sku: str, data: ProductFiscalData) -> 
     if problems:
         raise FiscalDataInvalid(sku=sku, problems="; ".join(problems))
     with uow:
-        product = uow.products.by_skus([sku]).get(sku)
-        if product is None:
-            raise ProductNotFound(sku=sku)
+        product = product_by_sku(uow, sku)
         for f in fields(cleaned):
             value = getattr(cleaned, f.name)
             if value is not None:

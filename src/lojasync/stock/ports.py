@@ -14,6 +14,9 @@ class ProductRepository(Protocol):
 
     def by_skus(self, skus: Iterable[str], for_update: bool = False) -> dict[str, Product]: ...
 
+    def by_sku_ignoring_case(self, sku: str, for_update: bool = False) -> list[Product]:
+        """The products whose SKU equals `sku` but for upper and lower case."""
+
     def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]: ...
 
     def list(self) -> list[Product]: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lojasync.shared.errors import LojasyncError
 from lojasync.stock.ports import StockUnitOfWork
+from lojasync.stock.products import Product
 
 
 class ProductNotFound(LojasyncError):
@@ -19,11 +20,34 @@ class SkuMissing(LojasyncError):
     terminal_commands = ("lojasync stock list",)
 
 
+class SkuAmbiguous(LojasyncError):
+    code = "stock.sku_ambiguous"
+    message_template = ("O SKU {sku} corresponde a {count} produtos que diferem só em maiúsculas e minúsculas: "
+                        "{skus}.")
+    resolution_template = "Informe o SKU exatamente como está cadastrado no produto que você quer."
+    terminal_commands = ("lojasync stock list",)
+
+
 def required_sku(sku: str) -> str:
     """The SKU a person gave, refused when blank: "Nenhum produto com o SKU ." would not say what is wrong."""
     if not sku.strip():
         raise SkuMissing()
     return sku
+
+
+def product_by_sku(uow: StockUnitOfWork, sku: str, for_update: bool = False) -> Product:
+    """The product a person means by the SKU typed: that exact SKU, else the only one that differs just in case
+    ("abc-1" for "ABC-1"). The store keeps SKUs as written, so two products may differ only in case: then the
+    person is asked to type one exactly. Imports never come here; they match SKUs exactly (`by_skus`)."""
+    product = uow.products.by_skus([required_sku(sku)], for_update=for_update).get(sku)
+    if product is not None:
+        return product
+    candidates = uow.products.by_sku_ignoring_case(sku, for_update=for_update)
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        raise SkuAmbiguous(sku=sku, count=len(candidates), skus=", ".join(p.sku for p in candidates))
+    raise ProductNotFound(sku=sku)
 
 
 def list_products(uow: StockUnitOfWork) -> list[dict]:
@@ -52,9 +76,7 @@ def stock_levels(uow: StockUnitOfWork) -> list[dict]:
 def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:
     """The ledger of one product, oldest first: each movement with the document that caused it."""
     with uow:
-        product = uow.products.by_skus([required_sku(sku)]).get(sku)
-        if product is None:
-            raise ProductNotFound(sku=sku)
+        product = product_by_sku(uow, sku)
         return _ledger(uow, product.id)
 
 
@@ -89,9 +111,7 @@ def product_detail(uow: StockUnitOfWork, sku: str) -> dict:
     """One product for its page: identity, stock on hand, who manages it, its fiscal data and its ledger
     (oldest first, with the running balance and the document that moved it)."""
     with uow:
-        product = uow.products.by_skus([required_sku(sku)]).get(sku)
-        if product is None:
-            raise ProductNotFound(sku=sku)
+        product = product_by_sku(uow, sku)
         movements = _ledger(uow, product.id)
         balance = movements[-1]["balance"] if movements else 0
         managed = product.id in uow.products.counted([product.id])

@@ -25,6 +25,7 @@ PREFIX = "/api/v1"
 INVALID_INPUT = frozenset({
     "money.invalid", "sales.invalid_tax_id", "sales.customer_name_required", "nfe.cancellation_reason",
     "finance.due_range_invalid", "stock.count_invalid", "stock.fiscal_data_invalid", "stock.sku_missing",
+    "stock.sku_ambiguous",
     "nuvemshop.store_id_invalid", "fiscal.invalid_access_key", "fiscal.invalid_state_registration",
     "fiscal.company_invalid",
     "cli.invalid_date", "web.finance_filter_invalid", "web.period_invalid", "nuvemshop.store_not_chosen",
