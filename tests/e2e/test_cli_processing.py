@@ -291,3 +291,20 @@ def test_a_sku_typed_in_another_case_finds_its_product_unless_two_differ_only_in
         assert ("O SKU Can-Cer corresponde a 2 produtos que diferem só em maiúsculas e minúsculas: CAN-CER, can-cer."
                 in refused), refused
         assert "Informe o SKU exatamente como está cadastrado" in refused and "lojasync stock list" in refused
+
+
+def test_the_ledger_names_an_nfe_by_its_number_and_the_id_the_commands_take(lojasync, order_number, monkeypatch):
+    """walk-through: `stock movements` showed "NF-e 1" (its id) beside "Baixa: NF-e nº 41 série 1": two numbers for
+    one document, neither labelled."""
+    from lojasync.entrypoints.cli.context import console
+    monkeypatch.setattr(console, "width", 160)   # each row on one line, to read it whole
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000", "--next-number", "41")
+    lojasync("company", "certificate", "--test")
+    (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))
+    assert (created["number"], created["id"]) == (41, 1)
+    assert "│ -2 │ -2 │ NF-e nº 41 (id 1) │ Baixa: NF-e nº 41 série 1" in lojasync("stock", "movements", "CAM-ALG-P")
+    lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio")
+    assert "│ +2 │ 0 │ NF-e nº 41 cancelada (id 1) │ Devolução: NF-e nº 41 série 1 cancelada" in lojasync(
+        "stock", "movements", "CAM-ALG-P")

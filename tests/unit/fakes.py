@@ -340,6 +340,10 @@ class FakeInvoices(_Rows):
     def active_for_order(self, order_id: int):
         return next((i for i in self.for_order(order_id) if i.is_active), None)
 
+    def numbers(self, invoice_ids: Iterable[int]) -> dict[int, int]:
+        wanted = set(invoice_ids)
+        return {i.id: i.number for i in self.rows if i.id in wanted}
+
 
 class FakeUnitOfWork:
     """The connector's unit of work, in memory. A transaction that does not commit forgets the rows it

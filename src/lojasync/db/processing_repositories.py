@@ -12,6 +12,7 @@ and the ORM's flush of each costs about 0.2 ms, several times what the database 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, lazyload
@@ -27,6 +28,7 @@ from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.simple_sales import ACTIVE as ACTIVE_SALE
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.orders import Order
+from lojasync.shared.batching import chunks
 from lojasync.shared.numbers import can_be_an_id
 from lojasync.stock.ledger import StockMovement
 
@@ -197,6 +199,15 @@ class InvoiceRepository:
 
     def active_for_order(self, order_id: int) -> Invoice | None:
         return _first_active(self.session, Invoice, invoice_table, ACTIVE_INVOICE, order_id)
+
+    def numbers(self, invoice_ids: Iterable[int]) -> dict[int, int]:
+        """The nº of these NF-e, by id: the columns alone (a ledger names hundreds of them; their XML stays out)."""
+        found: dict[int, int] = {}
+        for chunk in chunks(sorted({i for i in invoice_ids if can_be_an_id(i)})):
+            rows = self.session.execute(select(invoice_table.c.id, invoice_table.c.number)
+                                        .where(invoice_table.c.id.in_(chunk)))
+            found.update((invoice_id, number) for invoice_id, number in rows)
+        return found
 
     def highest_number(self, environment: str, series: int) -> int:
         """The highest NF-e number used in this environment and series (0 when none)."""

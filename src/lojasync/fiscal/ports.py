@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from lojasync.finance.ports import ReceivableRepository
@@ -40,6 +41,9 @@ class InvoiceRepository(Protocol):
 
     def active_for_order(self, order_id: int) -> Invoice | None:
         """The order's NF-e that is pending, awaiting SEFAZ, authorised or rejected, if any."""
+
+    def numbers(self, invoice_ids: Iterable[int]) -> dict[int, int]:
+        """The nº of these NF-e, by id (the unknown ones left out)."""
 
     def highest_number(self, environment: str, series: int) -> int: ...
 

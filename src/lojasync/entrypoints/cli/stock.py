@@ -10,12 +10,14 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table, time_column
 from lojasync.entrypoints.cli.write_back import push_soon
+from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.stock.counts import count_stock
 from lojasync.stock.views import stock_levels, stock_movements
 
 app = typer.Typer(help="Estoque.", no_args_is_help=True)
 _SOURCES = {"nfe": "NF-e", "nfe_cancel": "NF-e cancelada", "simple_sale": "venda simples",
             "simple_sale_cancel": "venda simples cancelada", "count": "contagem"}
+_NFE, _SALE = ("nfe", "nfe_cancel"), ("simple_sale", "simple_sale_cancel")
 
 
 @app.command("list")
@@ -61,19 +63,30 @@ def count(
 @friendly_errors
 def movements(sku: Annotated[str, typer.Argument(metavar="SKU")], fmt: FormatOption = OutputFormat.TABLE) -> None:
     """As movimentações de um produto, da mais antiga para a mais nova, com o saldo."""
-    rows = stock_movements(container().read_uow(), sku)
+    app_ = container()
+    rows = stock_movements(app_.read_uow(), sku)
     if fmt is OutputFormat.JSON:
         print_json(rows)
     elif not rows:
         console.print(f"O produto {sku} ainda não teve movimentações.", highlight=False)
     else:
+        numbers = invoice_numbers(app_.read_uow(), [(r["source_type"], r["source_id"]) for r in rows])
         table(f"Movimentações de {sku}", [time_column(), Column("Qtd.", justify="right"),
                                           Column("Saldo", justify="right"), "Documento", "Motivo"],
               [[formats.when(r["at"]), f"{r['quantity']:+d}", r["balance"],   # +2 back, -2 out (as the page)
-                _document(r), r["reason"]] for r in rows])
+                _document(r, numbers), r["reason"]] for r in rows])
 
 
-def _document(movement: dict) -> str:
-    """The document by its id, which `invoices show`/`sales show` take; a count's reference is internal."""
-    words = _SOURCES.get(movement["source_type"], movement["source_type"])
-    return words if movement["source_type"] == "count" else f"{words} {movement['source_id']}"
+def _document(movement: dict, numbers: dict[str, int]) -> str:
+    """The document as the reason names it, with the id that `invoices show`/`sales show` take: an NF-e's nº and
+    id are two numbers ("NF-e nº 41 (id 1)"); a venda simples' number is its id. A count's reference is internal."""
+    kind, source_id = movement["source_type"], movement["source_id"]
+    if kind == "count":
+        return _SOURCES[kind]
+    if kind in _NFE:
+        number = numbers.get(source_id)
+        named = f"NF-e nº {number}" if number is not None else "NF-e"
+        return f"{named}{' cancelada' if kind == 'nfe_cancel' else ''} (id {source_id})"
+    if kind in _SALE:
+        return f"venda simples {source_id}{' cancelada' if kind == 'simple_sale_cancel' else ''}"
+    return f"{_SOURCES.get(kind, kind)} {source_id}"

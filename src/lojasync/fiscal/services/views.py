@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -148,6 +149,21 @@ def page_of_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None, pa
         invoices = uow.invoices.list(status, per_page, (number - 1) * per_page)
         return ListPage([invoice_view(i, uow.orders.get(i.order_id)) for i in invoices], number, pages, total,
                         per_page)
+
+
+# The ledgers' documents that are NF-e (issued, and returned by its cancellation): their source is the NF-e's id.
+_INVOICE_SOURCES = frozenset({"nfe", "nfe_cancel"})
+
+
+def invoice_numbers(uow: ProcessingUnitOfWork, sources: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """The nº of the NF-e among these ledger sources (type, id), by id as the ledger keeps it: a person knows an
+    NF-e by its nº (the list, the DANFE, the movement's reason), the commands and links take its id."""
+    ids = {int(source_id) for source_type, source_id in sources
+           if source_type in _INVOICE_SOURCES and source_id.isdigit()}
+    if not ids:
+        return {}
+    with uow:
+        return {str(invoice_id): number for invoice_id, number in uow.invoices.numbers(ids).items()}
 
 
 def show_invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> InvoiceView:

@@ -14,6 +14,7 @@ from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.company import CompanyMissing, show_company
+from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 from lojasync.shared.errors import LojasyncError
 from lojasync.stock.counts import CountInvalid, count_stock
@@ -56,17 +57,29 @@ def _default_ncm(container) -> str | None:
 
 
 def _product_page(request: Request, sku: str, status_code: int = 200, **context) -> Response:
-    product = product_detail(request.app.state.container.read_uow(), sku)
-    movements = [{**m, "document": _document(m["source_type"], m["source_id"])} for m in product["movements"]]
+    container = request.app.state.container
+    product = product_detail(container.read_uow(), sku)
+    numbers = invoice_numbers(container.read_uow(), [(m["source_type"], m["source_id"]) for m in product["movements"]])
+    movements = [{**m, "document": _document(m["source_type"], m["source_id"], numbers)} for m in product["movements"]]
     values = context.pop("fiscal_values", None) or {k: v or "" for k, v in product["fiscal"].items()}
     return render(request, "stock/product.html", {
         "product": product, "movements": list(reversed(movements)), "origins": ORIGINS, "fiscal_values": values,
         "count_error": None, "fiscal_error": None, "quantity": "", **context}, status_code=status_code)
 
 
-def _document(source_type: str, source_id: str) -> dict:
+def _document(source_type: str, source_id: str, numbers: dict[str, int]) -> dict:
+    """The document as the pages name it: an NF-e by its nº, as its list and the movement's reason do (its id is
+    in the link only); a venda simples by its number, which is its id."""
     label, url = SOURCES.get(source_type, (source_type, None))
-    return {"label": label, "number": source_id if url else None, "url": url.format(id=source_id) if url else None}
+    if url is None:
+        return {"label": label, "url": None}
+    if source_type in ("nfe", "nfe_cancel") and source_id in numbers:
+        label = label.replace("NF-e", f"NF-e nº {numbers[source_id]}", 1)
+    elif source_type in ("simple_sale", "simple_sale_cancel"):
+        label = label.replace("Venda simples", f"Venda simples {source_id}", 1)
+    else:
+        label = f"{label} (id {source_id})"
+    return {"label": label, "url": url.format(id=source_id)}
 
 
 @router.get("/estoque/{sku:path}", include_in_schema=False)
