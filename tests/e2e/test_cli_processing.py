@@ -305,6 +305,7 @@ def test_the_ledger_names_an_nfe_by_its_number_and_the_id_the_commands_take(loja
     (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))
     assert (created["number"], created["id"]) == (41, 1)
     assert "│ -2 │ -2 │ NF-e nº 41 (id 1) │ Baixa: NF-e nº 41 série 1" in lojasync("stock", "movements", "CAM-ALG-P")
+    assert f"│ 1 │ {order_number} │ NF-e nº 41 (id 1) │ 1/2 │" in lojasync("receivables", "list")
     lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio")
     assert "│ +2 │ 0 │ NF-e nº 41 cancelada (id 1) │ Devolução: NF-e nº 41 série 1 cancelada" in lojasync(
         "stock", "movements", "CAM-ALG-P")

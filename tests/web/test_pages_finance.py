@@ -10,6 +10,7 @@ import pytest
 
 from lojasync.entrypoints.cli import formats
 from lojasync.finance.services import list_receivables
+from lojasync.fiscal.services.company import CompanyData, set_company
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -146,18 +147,20 @@ def test_receiving_needs_the_csrf_token(logged_in, app, order_number):
 
 def test_an_authorised_nfe_creates_the_receivable_and_its_cancellation_cancels_it(app, logged_in, store_id, company,
                                                                                  sefaz):
+    set_company(app.uow(), CompanyData(next_number=41))   # the NF-e's nº is not its id
     (number,) = setup.imported(app, store_id, {"id": 2300000009, "payment_status": "paid"})
     url = setup.invoice_for(app, logged_in, number)
     assert setup.post(logged_in, url, f"{url}/transmitir").status_code == 303
     invoice_id = url.rsplit("/", 1)[1]
     (row,) = rows_of(logged_in.get("/financeiro", params={"pedido": str(number)}).text)
-    assert f"Pedido {number}" in row and f"NF-e {invoice_id}" in row and "R$ 160,00" in row and "em aberto" in row
-    assert f'href="/nfe/{invoice_id}"' in logged_in.get("/financeiro").text
+    assert f"Pedido {number}" in row and "R$ 160,00" in row and "em aberto" in row
+    # Named by its nº, as the NF-e list names it (the id is in the link only).
+    assert f'href="/nfe/{invoice_id}">NF-e nº 41</a>' in logged_in.get("/financeiro").text
 
     assert setup.post(logged_in, url, f"{url}/cancelar",
                       justificativa="Cliente desistiu da compra antes do envio").status_code == 303
     (row,) = rows_of(logged_in.get("/financeiro", params={"situacao": "cancelada"}).text)
-    assert f"NF-e {invoice_id}" in row and "cancelada" in row and "Marcar como recebida" not in row
+    assert "NF-e nº 41" in row and "cancelada" in row and "Marcar como recebida" not in row
 
 
 def test_a_received_receivable_flagged_by_a_cancellation_can_be_marked_checked(logged_in, app, order_number):

@@ -11,6 +11,7 @@ from lojasync.entrypoints.cli.context import console, container, fail, friendly_
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, money_column, print_json, status_key, table
 from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
+from lojasync.fiscal.services.views import invoice_numbers
 
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
 # As Financeiro and the API filter: "vencida" is open and past due, "em-aberto" open and not yet due.
@@ -29,8 +30,9 @@ def list_(
     """Lista as contas a receber por vencimento."""
     if status is not None and status_key(status) not in _STATUS:
         fail(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada.")
-    rows = find_receivables(container().read_uow(),
-                            ReceivableFilter(_STATUS.get(status_key(status)), order_number=order)).items
+    app_ = container()
+    criteria = ReceivableFilter(_STATUS.get(status_key(status)), order_number=order)
+    rows = find_receivables(app_.read_uow(), criteria).items
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return
@@ -43,14 +45,23 @@ def list_(
         console.print("Nenhuma conta a receber: elas nascem quando uma NF-e é autorizada ou uma venda simples é "
                       "confirmada.", highlight=False)
         return
+    numbers = invoice_numbers(app_.read_uow(), [(r["document"], str(r["document_id"])) for r in rows])
     table("Contas a receber", ["Conta", "Pedido", "Documento", "Parcela", money_column("Valor"), "Vencimento",
                                "Situação"],
-          [[r["id"], r["order_number"], f"{_DOCUMENTS.get(r['document'], r['document'])} {r['document_id']}",
+          [[r["id"], r["order_number"], _document(r, numbers),
             f"{r['installment']}/{r['installments']}", formats.money(r["amount"]), formats.day(r["due_date"]),
             r["situation_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows])
     for r in rows:
         if r["needs_attention"]:
             console.print(f"[yellow]Conta {r['id']}:[/] {r['attention_reason']}", highlight=False)
+
+
+def _document(row: dict, numbers: dict[str, int]) -> str:
+    """An NF-e by its nº with the id `invoices show` takes ("NF-e nº 41 (id 1)"); a venda simples' number is its id."""
+    number = numbers.get(str(row["document_id"])) if row["document"] == "nfe" else None
+    if number is not None:
+        return f"NF-e nº {number} (id {row['document_id']})"
+    return f"{_DOCUMENTS.get(row['document'], row['document'])} {row['document_id']}"
 
 
 @app.command("receive")

@@ -18,6 +18,7 @@ from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
+from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import id_or_none
 
@@ -70,10 +71,13 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
         listing = find_receivables(request.app.state.container.read_uow(), _criteria(**filters))
     except LojasyncError as exc:
         filter_error, status_code = exc, 422
-    rows = [{**r, "document_label": DOCUMENTS.get(r["document"], (r["document"], None))[0],
+    items = listing.items if listing else []
+    numbers = invoice_numbers(request.app.state.container.read_uow(),
+                              [(r["document"], str(r["document_id"])) for r in items])
+    rows = [{**r, "document_label": _document_label(r, numbers),
              "document_url": (DOCUMENTS.get(r["document"], (None, None))[1] or "").format(id=r["document_id"]) or None,
              "method": PAYMENT_METHODS.get((r["payment_method"] or "").lower(), r["payment_method"])}
-            for r in (listing.items if listing else [])]
+            for r in items]
     result = page_of(request, rows, page, path="/financeiro", params=filters)
     # Where "Marcar como recebida" comes back to: this list, with its filters and page.
     query = urlencode([(k, v) for k, v in filters.items() if v] + ([("pagina", str(result.page))] if result.page > 1
@@ -82,6 +86,14 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
         "result": result, "listing": listing, "filters": filters, "situations": SITUATIONS, "error": error,
         "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else "")},
         status_code=status_code)
+
+
+def _document_label(row: dict, numbers: dict[str, int]) -> str:
+    """An NF-e by its nº, as the NF-e list names it (its id is in the link); a venda simples' number is its id."""
+    number = numbers.get(str(row["document_id"])) if row["document"] == "nfe" else None
+    if number is not None:
+        return f"NF-e nº {number}"
+    return f"{DOCUMENTS.get(row['document'], (row['document'], None))[0]} {row['document_id']}"
 
 
 @router.post("/financeiro/{receivable_id}/receber", include_in_schema=False, dependencies=[Depends(csrf_protect)])
