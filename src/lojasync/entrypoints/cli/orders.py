@@ -14,6 +14,7 @@ from lojasync.entrypoints.cli.output import (
     Column,
     FormatOption,
     OutputFormat,
+    SkuArgument,
     money_column,
     print_json,
     table,
@@ -250,7 +251,7 @@ def products_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
 @products_app.command("set")
 @friendly_errors
 def products_set(
-    sku: Annotated[str, typer.Argument(metavar="SKU")],
+    sku: SkuArgument,
     ncm: Annotated[str | None, typer.Option("--ncm", help="NCM (8 dígitos).")] = None,
     cest: Annotated[str | None, typer.Option("--cest", help="CEST (7 dígitos), quando houver.")] = None,
     origin: Annotated[str | None, typer.Option("--origin", help="Origem da mercadoria, 0 a 8 (0 = nacional).")]

@@ -28,6 +28,9 @@ class OutputFormat(StrEnum):
 
 # The --format option, as every command that has one declares it.
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
+# A product's SKU, as every command that takes one declares it.
+SkuArgument = Annotated[str, typer.Argument(metavar="SKU", help=(
+    "SKU do produto (lojasync stock list); em maiúsculas ou minúsculas, se só um produto tiver esse SKU."))]
 
 
 @dataclass(frozen=True)

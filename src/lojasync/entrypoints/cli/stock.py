@@ -8,7 +8,15 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
-from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table, time_column
+from lojasync.entrypoints.cli.output import (
+    Column,
+    FormatOption,
+    OutputFormat,
+    SkuArgument,
+    print_json,
+    table,
+    time_column,
+)
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.stock.counts import count_stock
@@ -42,7 +50,7 @@ def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
 @app.command("count")
 @friendly_errors
 def count(
-    sku: Annotated[str, typer.Argument(metavar="SKU")],
+    sku: SkuArgument,
     quantity: Annotated[int, typer.Option("--quantity", metavar="N", help="Quantas unidades há em estoque.")],
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
@@ -61,7 +69,7 @@ def count(
 
 @app.command("movements")
 @friendly_errors
-def movements(sku: Annotated[str, typer.Argument(metavar="SKU")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+def movements(sku: SkuArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """As movimentações de um produto, da mais antiga para a mais nova, com o saldo."""
     app_ = container()
     rows = stock_movements(app_.read_uow(), sku)
