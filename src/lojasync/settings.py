@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     # How many NF-e of a batch wait for SEFAZ's answer at once (each answer takes from a fraction of a second to
     # a few seconds). Their numbers still follow the orders: only the sending runs side by side.
     sefaz_parallel: int = Field(default=4, ge=1, le=16)
-    # The ICP-Brasil chain that signs SEFAZ's TLS certificates (not shipped; the operating system's otherwise).
+    # A PEM file of CAs trusted for SEFAZ's servers besides the system's roots and the shipped ICP-Brasil chain
+    # (fiscal/data/icp_brasil.pem): a newer chain from ITI.
     sefaz_ca_bundle: str | None = None
 
     # Queue: SQLite inside the data dir by default; Redis to share it between machines.

@@ -125,7 +125,9 @@ class SefazSoapClient:
             if _server_not_trusted(exc):
                 raise SefazConfigurationError(
                     reason="o certificado TLS do servidor da SEFAZ não foi reconhecido",
-                    resolution="Instale a cadeia de certificados ICP-Brasil (ca_bundle) e tente de novo.") from exc
+                    resolution=("O servidor não encadeia às raízes do sistema nem à cadeia ICP-Brasil que acompanha o "
+                                "lojasync: aponte em LOJASYNC_SEFAZ_CA_BUNDLE um PEM com a cadeia atual do ITI "
+                                "(acraiz.icpbrasil.gov.br) e tente de novo.")) from exc
             raise SefazUnreachable(service=service.value, reason=str(exc) or type(exc).__name__) from exc
         try:
             content_answer = envelope.answer(service, response.content)

@@ -4,15 +4,19 @@
 private temporary folder (0700, files 0600), loaded, and deleted before this function returns: the
 context keeps them in memory, and the key spends milliseconds on disk, readable by no other user.
 
-SEFAZ's servers present ICP-Brasil certificates, whose roots most systems do not trust: production needs
-`ca_bundle`, a PEM file with the ICP-Brasil chain (published by ITI), added to the system's roots.
+SEFAZ's servers present ICP-Brasil certificates (or, some of them, ones of public CAs), and most systems do
+not trust ICP-Brasil's roots: the server is checked against the system's roots plus the ICP-Brasil chain
+shipped in `fiscal/data/icp_brasil.pem` (roots v5 and v10, the ones TLS certificates chain to, and the CAs
+under them; see the README there). `ca_bundle` adds a PEM file of the operator's (a newer chain from ITI).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import ssl
 import tempfile
+from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
 
@@ -28,11 +32,19 @@ def _write_private(path: Path, data: bytes) -> None:
         file.write(data)
 
 
+@functools.cache
+def icp_brasil_chain() -> str:
+    """The shipped ICP-Brasil CAs, PEM (read once: a context is built once per company and process)."""
+    return files("lojasync.fiscal").joinpath("data/icp_brasil.pem").read_text(encoding="ascii")
+
+
 def tls_context(certificate: ClientCertificate | None = None, *, verify: bool = True,
                 ca_bundle: str | Path | None = None) -> ssl.SSLContext:
     """A client context (TLS 1.2 or later) presenting `certificate`; `verify=False` is for tests only."""
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if verify:
+        context.load_verify_locations(cadata=icp_brasil_chain())
     if ca_bundle is not None:
         context.load_verify_locations(cafile=str(ca_bundle))
     if not verify:
