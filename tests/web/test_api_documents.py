@@ -128,6 +128,22 @@ def test_a_rejection_is_answered_in_full_and_moves_nothing(app, api, simulator):
     assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0} and receivables(api)["items"] == []
 
 
+def test_cancelling_an_nfe_awaiting_sefaz_says_to_transmit_it_first(app, api, simulator):
+    """dogfood: cancelling an NF-e SEFAZ had not decided answered 'gere outro a partir do pedido', which the order
+    refuses (it has that NF-e) and an NF-e SEFAZ may have authorised is not discarded: it must be settled first."""
+    invoice = api.post(f"/api/v1/orders/{imported(app, 2100000004)}/nfe").json()
+    simulator.simulator.set_switches(out_of_service="108")
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").status_code == 503
+    refused = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["codigo"] == "fiscal.invoice_awaiting_sefaz"
+    assert body["erro"] == "A NF-e nº 1 aguarda a decisão da SEFAZ: ainda não pode ser cancelada nem descartada."
+    assert body["resolucao"].startswith("Transmita de novo") and "gere outro" not in body["resolucao"]
+    assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["status"] == "awaiting_sefaz"
+
+
 def test_simple_sale_confirmed_then_cancelled(app, api):
     number = imported(app, 2100000003)
     created = api.post(f"/api/v1/orders/{number}/simple-sale")

@@ -100,6 +100,18 @@ class InvoiceBeingSent(LojasyncError):
     retryable = True
 
 
+class InvoiceAwaitingSefaz(LojasyncError):
+    """Cancel or discard an NF-e SEFAZ has not decided: it may be authorised there (an answer lost), so it is
+    neither discarded nor cancelled until a transmission (a query by key first) settles what SEFAZ holds."""
+
+    code = "fiscal.invoice_awaiting_sefaz"
+    message_template = ("A NF-e nº {number} aguarda a decisão da SEFAZ: ainda não pode ser cancelada nem "
+                        "descartada.")
+    resolution_template = ("Transmita de novo (o lojasync consulta a SEFAZ antes de reenviar; o worker também "
+                           "consulta a cada minuto): autorizada, cancele-a; rejeitada, descarte-a.")
+    action = Action.APPROVE_INVOICE
+
+
 class SefazNotDecided(LojasyncError):
     """SEFAZ answered, but without a decision (out of service, batch still in processing, asked too often)."""
 

@@ -18,6 +18,7 @@ from lojasync.fiscal.errors import (
     CancellationUnanswered,
     DocumentNotPossible,
     DocumentStateRefused,
+    InvoiceAwaitingSefaz,
     InvoiceNotFound,
 )
 from lojasync.fiscal.gateway import ALREADY_CANCELLED, EVENT_REGISTERED, Environment, SefazAnswer
@@ -59,6 +60,8 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
             invoice.discard(order, actor, now())
             uow.commit()
             return invoice_view(invoice, order), True
+        if invoice.status is InvoiceStatus.AWAITING:
+            raise InvoiceAwaitingSefaz(number=invoice.number, invoice_id=invoice.id)
         if invoice.status is not InvoiceStatus.AUTHORISED:
             raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                        what="cancelar")
