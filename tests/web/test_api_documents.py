@@ -33,6 +33,7 @@ def simulator():
 def api(app, web, api_token, simulator):
     """The API with a company, its test certificate and the SEFAZ simulator (as `sefaz_for` would give)."""
     simulator.simulator.reset()
+    simulator.simulator.reset_switches()   # a test's switch (out of service, rejecting) is not the next one's
     set_company(app.uow(), COMPANY)
     install_test_certificate(app.uow(), app.cipher)
     gateway = Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert,
@@ -142,6 +143,30 @@ def test_cancelling_an_nfe_awaiting_sefaz_says_to_transmit_it_first(app, api, si
     assert body["resolucao"].startswith("Transmita de novo") and "gere outro" not in body["resolucao"]
     assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["status"] == "awaiting_sefaz"
+
+
+def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusal(app, api, simulator):
+    """dogfood: SEFAZ paralysed (108/109) registered nothing; the cancellation was answered 409 'SEFAZ recusou o
+    cancelamento', as if the NF-e could not be cancelled, with nothing to do next."""
+    number = imported(app, 2100000005)
+    invoice = api.post(f"/api/v1/orders/{number}/nfe").json()
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()["invoice"]["status"] == "authorised"
+    simulator.simulator.set_switches(out_of_service="109")
+    postponed = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
+    assert postponed.status_code == 503, postponed.text
+    body = postponed.json()
+    assert body["codigo"] == "fiscal.cancellation_not_processed"
+    assert body["erro"] == ("SEFAZ fora do ar: o cancelamento da NF-e nº 1 não foi registrado (109 - Servico "
+                            "Paralisado sem Previsao).")
+    assert "recusou" not in body["erro"] and "cancele de novo quando a SEFAZ voltar" in body["resolucao"]
+    assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["status"] == "authorised"
+    assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+    simulator.simulator.reset_switches()
+    again = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
+    assert again.status_code == 200, again.text
+    assert again.json()["invoice"]["status"] == "cancelled"
+    assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
 
 
 def test_simple_sale_confirmed_then_cancelled(app, api):

@@ -172,6 +172,19 @@ class CancellationRefused(LojasyncError):
         super().__init__(number=number, status=status, reason=reason, resolution=resolution)
 
 
+class CancellationNotProcessed(LojasyncError):
+    """SEFAZ answered the event "serviço paralisado" (108/109): it registered nothing, so the NF-e stays
+    authorised and the same cancellation may simply be sent again later (not a refusal of it)."""
+
+    code = "fiscal.cancellation_not_processed"
+    message_template = ("SEFAZ fora do ar: o cancelamento da NF-e nº {number} não foi registrado ({status} - "
+                        "{reason}).")
+    resolution_template = ("A NF-e continua autorizada (estoque e contas a receber como estavam): cancele de novo "
+                           "quando a SEFAZ voltar.")
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
 CANCELLATION_DEADLINE_PASSED = "501"
 PAST_CANCELLATION_DEADLINE = ("O prazo de cancelamento (24 horas da autorização) passou: para desfazer a venda, "
                               "emita uma NF-e de devolução (entrada) ou, com o contador, peça o cancelamento "

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from lojasync.fiscal.errors import (
+    CancellationNotProcessed,
     CancellationRefused,
     CancellationUnanswered,
     DocumentNotPossible,
@@ -30,7 +31,7 @@ from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz import answers
 from lojasync.fiscal.services.company import SecretBox
-from lojasync.fiscal.services.invoices import Sefaz, certificate_for
+from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, Sefaz, certificate_for
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
@@ -102,6 +103,8 @@ def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, s
             settled = _already_cancelled(gateway, key)
             if settled is not None:
                 return settled
+        if answer.status in OUT_OF_SERVICE:   # SEFAZ took nothing: not a refusal, send it again later
+            raise CancellationNotProcessed(number=number, status=answer.status, reason=answer.reason)
         raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)
     finally:
         close = getattr(gateway, "close", None)
