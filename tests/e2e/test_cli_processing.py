@@ -222,6 +222,31 @@ def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lo
     assert "0 NF-e autorizada(s) de 2 pedido(s)." in output
     assert f"Pedido {second}: não transmitida: SEFAZ fora do ar, transmita depois" in output
     assert "1 não transmitida(s): SEFAZ fora do ar, transmita depois" in output
+    # dogfood: the summary named the orders but the command takes the NF-e's id, which only the table above had.
+    ids = {i["order_number"]: i["id"] for i in json.loads(lojasync("invoices", "list", "--format", "json"))}
+    assert (f"Pedido {second}: não transmitida: SEFAZ fora do ar, transmita depois No terminal: lojasync invoices "
+            f"approve {ids[second]}") in output
+    assert f"No terminal: lojasync invoices approve {ids[order_number]}" in output   # awaiting: asked again
+
+
+def test_a_batch_from_the_terminal_names_the_commands_for_a_rejected_nfe(lojasync, app, order_number, monkeypatch):
+    """dogfood: a rejection in the summary said only SEFAZ's code and reason, not what to do with the NF-e."""
+    from lojasync.entrypoints.cli.context import reset_container
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+    with BackgroundSefaz() as server:
+        monkeypatch.setenv("LOJASYNC_SEFAZ_URL", server.url)
+        reset_container()
+        lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie",
+                 "110042490114", "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo",
+                 "--uf", "SP", "--zipcode", "01001-000", "--default-ncm", "61091000")
+        lojasync("company", "certificate", "--test")
+        server.simulator.set_switches(reject_with="778", reject_reason="Rejeicao: NCM inexistente")
+        output = lojasync("orders", "invoice", str(order_number), expect=1)
+    (invoice,) = json.loads(lojasync("invoices", "list", "--format", "json"))
+    assert (f"Pedido {order_number}: rejeitada pela SEFAZ: 778 - Rejeicao: NCM inexistente No terminal: lojasync "
+            f"invoices approve {invoice['id']} (corrigido o que a SEFAZ indicou) ou lojasync invoices cancel "
+            f"{invoice['id']} (descarta)") in output
 
 
 def test_a_flagged_receivable_is_marked_checked_from_the_terminal(lojasync, order_number):

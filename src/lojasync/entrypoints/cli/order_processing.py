@@ -68,7 +68,7 @@ def invoice(
         for item in report.items:
             if item.error:
                 console.print(f"[red]Pedido {item.order_number}:[/] {item.error}", highlight=False)
-                for command in item.refusal.terminal if item.refusal else ():
+                for command in (*(item.refusal.terminal if item.refusal else ()), *_next_steps(item)):
                     console.print(f"  No terminal: {command}", highlight=False)
         if report.not_sent:
             console.print(f"[yellow]{formats.number(len(report.not_sent))} não transmitida(s): SEFAZ fora do ar, "
@@ -77,6 +77,18 @@ def invoice(
     failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
     if failed:
         raise typer.Exit(1)
+
+
+def _next_steps(item: BatchItem) -> tuple[str, ...]:
+    """The commands for the NF-e this run left unauthorised, by the id they take (the summary names the order):
+    transmit it (again: an NF-e awaiting SEFAZ is asked by key first), or discard a rejected one."""
+    invoice = item.invoice
+    if invoice is None or invoice.status in ("authorised", "denied"):
+        return ()
+    if invoice.status == "rejected":
+        return (f"lojasync invoices approve {invoice.id} (corrigido o que a SEFAZ indicou) ou lojasync invoices "
+                f"cancel {invoice.id} (descarta)",)
+    return (f"lojasync invoices approve {invoice.id}",)
 
 
 def _item_json(item: BatchItem) -> dict:
