@@ -45,6 +45,22 @@ def test_cancel_with_a_short_justification_is_refused_and_a_valid_one_cancels(ap
     assert cancel_xml.status_code == 200 and b"110111" in cancel_xml.content
 
 
+def test_sefaz_failing_a_cancellation_is_not_told_as_a_wrong_justification(app, logged_in, store_id, company, sefaz):
+    """dogfood: any failure of the cancellation (SEFAZ out of service, its refusal) was also written under the
+    justification field, marked invalid, as if the text were the problem; only a wrong length is the field's."""
+    logged_in.store_id = store_id
+    _, url = authorised(app, logged_in, 2300000011)
+    sefaz.set_switches(out_of_service="109")
+    reason = "Cliente desistiu da compra antes do envio"
+    answer = post(logged_in, url, f"{url}/cancelar", justificativa=reason)
+    assert answer.status_code == 503
+    text = text_of(answer.text)
+    said = "SEFAZ fora do ar: o cancelamento da NF-e nº 1 não foi registrado"
+    assert text.count(said) == 1 and "cancele de novo quando a SEFAZ voltar" in text
+    assert 'aria-invalid="true"' not in answer.text and f">{reason}</textarea>" in answer.text   # kept, not blamed
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
 def test_xml_and_danfe_downloads(app, logged_in, store_id, company, sefaz):
     logged_in.store_id = store_id
     _, url = authorised(app, logged_in, 2300000002)

@@ -15,6 +15,7 @@ from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import reversal_words
 from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.nfe_events import CancellationReasonInvalid
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
@@ -49,7 +50,7 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
     return render(request, "invoices/detail.html", {
         "invoice": invoice, "transmittable": invoice.status in TRANSMITTABLE,
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
-        "justificativa": "", **context}, status_code=status_code)
+        "justificativa": "", "justificativa_error": None, **context}, status_code=status_code)
 
 
 @router.get("/nfe/{invoice_id}", include_in_schema=False)
@@ -94,8 +95,10 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
         invoice, changed = cancel_invoice(container.uow(), container.cipher, sefaz_of(request), invoice_id,
                                           justificativa, page_person(request))
     except LojasyncError as exc:
+        # Only a justification of the wrong length is the field's fault; SEFAZ's refusal or absence is not.
+        field_error = exc.message if isinstance(exc, CancellationReasonInvalid) else None
         return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, cancel_error=exc,
-                             justificativa=justificativa)
+                             justificativa=justificativa, justificativa_error=field_error)
     if changed:
         push_soon(request)
     if not changed:
