@@ -184,6 +184,27 @@ def test_generate_nfe_from_the_order_then_transmit_moves_stock_and_receivables(a
     assert "NF-e autorizada" in order_page                               # the history
 
 
+def test_the_menu_says_what_frees_the_order_for_another_document_in_each_state(app, logged_in, store_id, company,
+                                                                              sefaz):
+    """dogfood: the menu said 'cancele-a antes' whatever the NF-e's state: one awaiting SEFAZ cannot be cancelled
+    (nor discarded) until SEFAZ decides, and a pending or rejected one is discarded, not cancelled."""
+    (number,) = imported(app, store_id, {"id": 2200020001, "payment_status": "paid"})
+    invoice_url = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-nfe").headers["location"]
+    menu = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "Este pedido já tem a NF-e nº 1 (pendente): para gerar outro documento, descarte-a antes." in menu
+
+    sefaz.set_switches(out_of_service="108")
+    assert post(logged_in, invoice_url, f"{invoice_url}/transmitir").status_code == 503
+    menu = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert ("Este pedido já tem a NF-e nº 1 (aguardando SEFAZ): a SEFAZ ainda não a decidiu; transmita-a de novo "
+            "na página da NF-e (autorizada, cancele-a; rejeitada, descarte-a) para gerar outro documento.") in menu
+
+    sefaz.reset_switches()
+    assert post(logged_in, invoice_url, f"{invoice_url}/transmitir").status_code == 303
+    menu = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "Este pedido já tem a NF-e nº 1 (autorizada): para gerar outro documento, cancele-a antes." in menu
+
+
 def test_batch_of_three_orders_reports_each(app, logged_in, store_id, company, sefaz):
     numbers = imported(app, store_id, *[{"id": 2200010001 + i, "payment_status": "paid"} for i in range(3)])
     (cancelled,) = imported(app, store_id, {"id": 2200010009, "status": "cancelled"})

@@ -49,6 +49,17 @@ def document_words(document) -> str:
     return f"a venda simples {document.id} ({document.status_label})"
 
 
+def document_step(document) -> str:
+    """What frees the order for another document, by the one that stands: a pending or rejected NF-e is discarded;
+    one awaiting SEFAZ can be neither cancelled nor discarded before SEFAZ decides; the rest are cancelled."""
+    if isinstance(document, InvoiceView) and document.status in ("pending", "rejected"):
+        return "para gerar outro documento, descarte-a antes"
+    if isinstance(document, InvoiceView) and document.status == "awaiting_sefaz":
+        return ("a SEFAZ ainda não a decidiu; transmita-a de novo na página da NF-e (autorizada, cancele-a; "
+                "rejeitada, descarte-a) para gerar outro documento")
+    return "para gerar outro documento, cancele-a antes"
+
+
 def order_page_data(order: dict) -> dict:
     """What the template shows beyond the order's own fields."""
     shipping, billing = address_line(order["shipping_address"]), address_line(order["billing_address"])

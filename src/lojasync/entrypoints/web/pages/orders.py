@@ -17,7 +17,7 @@ from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
-from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_words, order_page_data
+from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_step, document_words, order_page_data
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.batch import BATCH_LIMIT, invoice_orders
 from lojasync.fiscal.services.invoices import generate_invoice
@@ -108,6 +108,7 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
     return render(request, "orders/detail.html", {
         "order": order, **order_page_data(order), "documents": documents, "action_error": None,
         "active_words": document_words(documents.active) if documents.active else None,
+        "active_step": document_step(documents.active) if documents.active else None,
         # Generating from a cancelled order is refused: the menu says so instead of offering it.
         "cancelled": order["status"] == OrderStatus.CANCELLED.label,
         "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, "ie_error": None, "ie_value": "",
