@@ -143,6 +143,10 @@ def test_cancelling_an_nfe_awaiting_sefaz_says_to_transmit_it_first(app, api, si
     assert body["resolucao"].startswith("Transmita de novo") and "gere outro" not in body["resolucao"]
     assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["status"] == "awaiting_sefaz"
+    # Another NF-e for the order is refused the same way: not 'cancele (ou descarte) esse primeiro', refused too.
+    second = api.post(f"/api/v1/orders/{invoice['order_number']}/nfe")
+    assert second.status_code == 409 and second.json()["codigo"] == "fiscal.order_has_document"
+    assert second.json()["resolucao"].startswith("Essa NF-e aguarda a decisão da SEFAZ: transmita-a de novo")
 
 
 def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusal(app, api, simulator):

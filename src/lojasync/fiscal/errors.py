@@ -24,9 +24,13 @@ class OrderAlreadyProcessing(LojasyncError):
     message_template = "O pedido {order_number} já tem {document} ({status})."
     resolution_template = ("Use o documento que já existe; para gerar outro, cancele (ou descarte) esse "
                            "primeiro.")
+    # An NF-e awaiting SEFAZ can be neither cancelled nor discarded before SEFAZ decides (it may be authorised).
+    AWAITING_RESOLUTION = ("Essa NF-e aguarda a decisão da SEFAZ: transmita-a de novo (o lojasync consulta a SEFAZ "
+                           "antes de reenviar); autorizada, use-a ou cancele-a; rejeitada, descarte-a antes de gerar "
+                           "outro documento.")
 
-    def __init__(self, *, shown_by: str | None = None, **params) -> None:
-        super().__init__(**params)
+    def __init__(self, *, shown_by: str | None = None, awaiting_sefaz: bool = False, **params) -> None:
+        super().__init__(resolution=self.AWAITING_RESOLUTION if awaiting_sefaz else None, **params)
         # The message names the NF-e by its number; the terminal finds it by its id.
         self.terminal_commands = (shown_by,) if shown_by else ()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lojasync.fiscal.documents import DocumentKind, lines_from_order
 from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing
+from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.sales.errors import OrderNotFound
 from lojasync.sales.status import OrderStatus
@@ -29,5 +30,6 @@ def refuse_second_document(uow: ProcessingUnitOfWork, order) -> None:
     if existing is not None:
         command = "invoices" if existing.kind is DocumentKind.NFE else "sales"
         raise OrderAlreadyProcessing(order_number=order.id, document=existing.label, status=existing.status.label,
-                                     shown_by=f"lojasync {command} show {existing.id}")
+                                     shown_by=f"lojasync {command} show {existing.id}",
+                                     awaiting_sefaz=existing.status is InvoiceStatus.AWAITING)
 
