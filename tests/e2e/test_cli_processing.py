@@ -255,8 +255,12 @@ def test_a_flagged_receivable_is_marked_checked_from_the_terminal(lojasync, orde
     first = json.loads(lojasync("receivables", "list", "--format", "json"))[0]
     lojasync("receivables", "receive", str(first["id"]))
     assert f"Conta {first['id']} não está marcada para conferir" in lojasync("receivables", "check", str(first["id"]))
-    lojasync("sales", "cancel", str(sale["id"]))
-    assert "(conferir)" in lojasync("receivables", "list")
+    cancelled = lojasync("sales", "cancel", str(sale["id"]))
+    # dogfood: both said 'confira se é preciso devolver o valor' and nothing of how to mark it done.
+    assert f"Para conferir: lojasync receivables list --order {order_number}" in cancelled
+    listed = lojasync("receivables", "list")
+    assert "(conferir)" in listed
+    assert f"Devolução decidida: lojasync receivables check {first['id']}" in listed
     assert f"Conta {first['id']} conferida" in lojasync("receivables", "check", str(first["id"]))
     assert "(conferir)" not in lojasync("receivables", "list")
     assert "Conta a receber 999 não encontrada" in lojasync("receivables", "check", "999", expect=1)

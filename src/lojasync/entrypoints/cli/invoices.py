@@ -21,6 +21,7 @@ from lojasync.entrypoints.cli.output import (
     status_key,
     table,
 )
+from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.finance.services import reversal_words
@@ -165,6 +166,7 @@ def cancel(
     else:
         words = reversal_words(app_.read_uow(), "nfe", str(invoice.id))
         console.print(f"NF-e nº {invoice.number} cancelada: estoque devolvido; {words}.", highlight=False)
+        print_refund_check_hint(invoice.order_number)
 
 
 @app.command("xml")

@@ -53,7 +53,16 @@ def list_(
             r["situation_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows])
     for r in rows:
         if r["needs_attention"]:
-            console.print(f"[yellow]Conta {r['id']}:[/] {r['attention_reason']}", highlight=False)
+            console.print(f"[yellow]Conta {r['id']}:[/] {r['attention_reason']} Devolução decidida: lojasync "
+                          f"receivables check {r['id']}", highlight=False)
+
+
+def print_refund_check_hint(order_number: int) -> None:
+    """After a cancellation that kept received receivables flagged: where they are, and (in the list) the command
+    that marks each checked; the cancellation's words alone said to check without saying how."""
+    rows = find_receivables(container().read_uow(), ReceivableFilter(None, order_number=order_number)).items
+    if any(r["needs_attention"] for r in rows):
+        console.print(f"Para conferir: lojasync receivables list --order {order_number}", highlight=False)
 
 
 def _document(row: dict, numbers: dict[str, int]) -> str:

@@ -17,6 +17,7 @@ from lojasync.entrypoints.cli.output import (
     table,
     time_column,
 )
+from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.finance.services import reversal_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
@@ -107,6 +108,8 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
         undone = (f": estoque devolvido; {reversal_words(app_.read_uow(), 'simple_sale', str(sale.id))}"
                   if sale.confirmed_at else "")
         console.print(f"Venda simples {sale.id} cancelada{undone}.", highlight=False)
+        if sale.confirmed_at:
+            print_refund_check_hint(sale.order_number)
     else:
         console.print(f"Venda simples {sale.id} já estava cancelada: nada foi feito de novo.", highlight=False)
     if changed:
