@@ -48,6 +48,8 @@ def test_invoices_approve_of_a_denied_nfe_exits_non_zero(lojasync, order_number,
     lojasync("orders", "invoice", str(order_number), "--no-approve")
     out = lojasync("invoices", "approve", "1", expect=1)               # today: exit 0
     assert "301" in out and "Uso denegado" in out
+    # dogfood: a denial's protocol has no authorisation time; it read "Protocolo: N em —" (the page shows N alone).
+    assert "Protocolo:" in out and " em —" not in out
 
 
 def test_invoices_approve_json_of_a_denied_nfe_exits_non_zero(lojasync, order_number, denying_sefaz):

@@ -69,7 +69,9 @@ def print_invoice(invoice: InvoiceView) -> None:
                   highlight=False)
     console.print(f"Chave de acesso: {invoice.access_key or '—'}", highlight=False)
     if invoice.protocol:
-        console.print(f"Protocolo: {invoice.protocol} em {formats.when(invoice.authorised_at)}", highlight=False)
+        # A denial's protocol has no authorisation time: the number alone, as the NF-e's page shows it.
+        when = f" em {formats.when(invoice.authorised_at)}" if invoice.authorised_at else ""
+        console.print(f"Protocolo: {invoice.protocol}{when}", highlight=False)
     if invoice.rejection_code:
         what = "Uso denegado" if invoice.status == "denied" else "Rejeição"
         console.print(f"[red]{what} {invoice.rejection_code}:[/] {invoice.rejection_reason}", highlight=False)
