@@ -633,6 +633,9 @@ def test_an_nfe_sefaz_never_got_is_not_sent_as_it_was_when_the_store_changed_the
     assert reason.startswith("NF-e nº 1 série 1 não foi enviada: O pedido") and "Resolução: Descarte" in reason
     discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido alterado na loja")
     assert discarded.status == "discarded"
+    # dogfood: discarding it, as the reason asks, takes that reason off the order (it stayed, flag and all).
+    order = show_order(app.uow(), number)
+    assert "não foi enviada" not in (order["attention_reason"] or "") and order["needs_attention"] is False
 
 
 def test_the_worker_leaves_an_unsent_nfe_of_a_changed_order_to_a_person(app, company, sefaz, simulator, monkeypatch,
