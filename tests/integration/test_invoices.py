@@ -307,6 +307,18 @@ def test_an_nfe_the_worker_cannot_settle_by_retrying_flags_its_order_once(app, c
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"   # nothing decided blind
 
+    # dogfood: the operator does what it says (the certificate again) and the worker settles the NF-e: the reason
+    # goes with it (it stayed on the authorised NF-e's order, flag and all); the order's other reasons stay.
+    install_test_certificate(app.uow(), app.cipher)
+    with app.uow() as uow:
+        uow.orders.get(number).ask_for_a_person("Pedido cancelado na loja: cancele a NF-e.")
+        uow.commit()
+    queue.housekeeping()
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "authorised"
+    order = show_order(app.uow(), number)
+    assert order["attention_reason"] == "Pedido cancelado na loja: cancele a NF-e." and order["needs_attention"]
+
 
 def test_a_store_cancellation_of_an_invoiced_order_flags_it_and_undoes_nothing(app, company, sefaz):
     from tests.factories import ts

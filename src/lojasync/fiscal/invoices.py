@@ -168,6 +168,9 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.AUTHORISED
         self.protocol, self.proc_xml, self.authorised_at, self.simulated = protocol, proc_xml, when, simulated
         self.rejection_code = self.rejection_reason = None
+        # What the order was flagged for while this NF-e awaited SEFAZ (stuck: `services.invoices`) is settled by
+        # SEFAZ's decision; the order's other reasons stay.
+        order.withdraw_attention(lambda reason: reason.startswith(f"{self.label} aguardando SEFAZ:"))
         self.record(InvoiceAuthorised(order=order, actor=actor, protocol=protocol, access_key=self.access_key,
                                       simulated=simulated, **self._ids()))
         return True
