@@ -223,6 +223,18 @@ def test_batch_of_three_orders_reports_each(app, logged_in, store_id, company, s
     assert 'href="/pedidos?situacao=confirmado"' in answer.text
 
 
+def test_a_batch_says_what_to_do_with_an_nfe_sefaz_rejected(app, logged_in, store_id, company, sefaz):
+    """dogfood: a rejected NF-e's row said SEFAZ's code and reason alone, not that it is corrected and transmitted
+    again (same number) or discarded, as the NF-e's page and the terminal say."""
+    (number,) = imported(app, store_id, {"id": 2200040001, "payment_status": "paid"})
+    sefaz.set_switches(reject_with="778", reject_reason="Rejeicao: NCM inexistente")
+    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
+                                                         "pedidos": [str(number)]})
+    assert answer.status_code == 200
+    assert ("rejeitada pela SEFAZ: 778 - Rejeicao: NCM inexistente Resolução: corrija o que a SEFAZ indicou e "
+            "transmita de novo na página da NF-e (o número é mantido), ou descarte-a.") in text_of(answer.text)
+
+
 def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in, store_id, company, sefaz,
                                                                  monkeypatch):
     """SEFAZ out of service (108): the first NF-e stays awaiting SEFAZ; the others are only generated, never
