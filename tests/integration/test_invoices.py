@@ -701,3 +701,40 @@ def test_a_store_cancellation_set_aside_for_an_invoiced_order_applies_once_the_n
     assert show_order(app.uow(), number)["status"] == "Cancelado"
     with pytest.raises(Refused):
         generate_invoice(app.uow(), app.cipher, number)
+
+
+def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_takes_the_next_number(
+        app, company, sefaz, simulator):
+    """A restored backup (or another program on the same series) already used nº 1 at SEFAZ: 539. That NF-e can
+    never be authorised; it stayed "aguardando SEFAZ" for good, the worker sending it every minute to hear 539
+    again, and it could be neither transmitted, cancelled nor discarded."""
+    from lojasync.fiscal.errors import NumberTakenAtSefaz
+    from lojasync.fiscal.sefaz import SefazSoapClient
+    from tests.simulator.sefaz.documents import signed_nfe
+
+    def in_sao_paulo(info) -> None:
+        info.find("{http://www.portalfiscal.inf.br/nfe}ide/{http://www.portalfiscal.inf.br/nfe}cUF").text = "35"
+
+    with SefazSoapClient("SP", base_url=simulator.url, timeout=2) as elsewhere:   # the other program's nº 1
+        assert elsewhere.authorise(signed_nfe(cnpj="11222333000181", number=1, change=in_sao_paulo)).status == "100"
+    number = imported(app, id=2000000090)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    assert invoice.number == 1
+
+    rejected, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert not changed and (rejected.status, rejected.rejection_code) == ("rejected", "539")
+    assert "outra chave" in rejected.rejection_resolution and "próximo número" in rejected.rejection_resolution
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and "539" in order["attention_reason"]
+    assert invoices_awaiting_sefaz(app.uow(), datetime.now(timezone.utc) + timedelta(hours=1)) == []  # no rounds
+
+    with pytest.raises(NumberTakenAtSefaz) as refused:   # the same number would get 539 again
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert refused.value.action is Action.DISCARD_INVOICE
+    discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")
+    assert discarded.status == "discarded"
+    again = generate_invoice(app.uow(), app.cipher, number)
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, again.id)
+    assert changed and authorised.status == "authorised" and authorised.number == 2
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}

@@ -231,8 +231,9 @@ def test_a_batch_says_what_to_do_with_an_nfe_sefaz_rejected(app, logged_in, stor
     answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
                                                          "pedidos": [str(number)]})
     assert answer.status_code == 200
-    assert ("rejeitada pela SEFAZ: 778 - Rejeicao: NCM inexistente Resolução: corrija o que a SEFAZ indicou e "
-            "transmita de novo na página da NF-e (o número é mantido), ou descarte-a.") in text_of(answer.text)
+    assert ("rejeitada pela SEFAZ: 778 - Rejeicao: NCM inexistente Resolução: Corrija o que a SEFAZ indicou (dados "
+            "da empresa, do produto ou do cliente) e transmita de novo: o número é mantido. Ou descarte a nota."
+            ) in text_of(answer.text)
 
 
 def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in, store_id, company, sefaz,

@@ -139,13 +139,30 @@ class SefazQueryRefused(LojasyncError):
 
 
 class SefazNeedsAPerson(LojasyncError):
-    """SEFAZ holds something about this number that the ERP cannot settle alone (cancelled there, another
-    key with the same number): nothing is changed here, the order is flagged."""
+    """SEFAZ holds something about this number that the ERP cannot settle alone (cancelled there; another key
+    with the same number, answered for a send since rebuilt): nothing is changed here, the order is flagged."""
 
     code = "fiscal.sefaz_needs_a_person"
     message_template = "A SEFAZ respondeu {status} - {reason} para a NF-e nº {number}."
     resolution_template = ("Consulte a chave no portal da SEFAZ e acerte a nota: nada foi alterado aqui (a NF-e "
                            "segue aguardando SEFAZ).")
+
+
+class NumberTakenAtSefaz(LojasyncError):
+    """SEFAZ rejected the NF-e with 539: its number is there under another key (a restored backup, another program
+    on the same series). Sent again, the number gets the same rejection: only another NF-e, with the next
+    number, can go."""
+
+    code = "fiscal.number_taken_at_sefaz"
+    message_template = ("A NF-e nº {number} não pode ser transmitida de novo: a SEFAZ já tem o número {number} com "
+                        "outra chave (rejeição 539).")
+    resolution_template = ("Descarte esta NF-e e gere outra a partir do pedido: ela terá o próximo número. Consulte a "
+                           "outra chave no portal da SEFAZ: se for uma NF-e desta empresa, ela vale e precisa ser "
+                           "conferida.")
+    action = Action.DISCARD_INVOICE
+
+    def __init__(self, number: int, invoice_id: int) -> None:
+        super().__init__(number=number, invoice_id=invoice_id)
 
 
 class SimulatorInProduction(LojasyncError):

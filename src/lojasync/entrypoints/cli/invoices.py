@@ -133,8 +133,8 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
                        else "A NF-e já estava autorizada: nada foi feito de novo."), highlight=False)
     print_invoice(invoice)
     if invoice.status == "rejected":
-        console.print("Corrija o que a SEFAZ indicou e transmita de novo (o número é mantido), ou descarte a nota "
-                      f"(lojasync invoices cancel {invoice.id}).", highlight=False)
+        console.print(f"{invoice.rejection_resolution} Para descartar: lojasync invoices cancel {invoice.id}",
+                      highlight=False)
         raise typer.Exit(1)
     if invoice.status == "denied":
         # Uso denegado is final: the number is spent and this NF-e can never be authorised.

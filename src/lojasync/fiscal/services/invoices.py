@@ -24,6 +24,7 @@ from lojasync.fiscal.errors import (
     EnvironmentChanged,
     InvoiceBeingSent,
     InvoiceNotFound,
+    NumberTakenAtSefaz,
     OrderCancelledInStore,
     OrderChangedSinceGenerated,
     SefazNeedsAPerson,
@@ -31,7 +32,7 @@ from lojasync.fiscal.errors import (
     SefazQueryRefused,
     SimulatorInProduction,
 )
-from lojasync.fiscal.gateway import SefazAnswer, SefazGateway
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, SefazAnswer, SefazGateway
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.nfe_checks import NfeIncomplete
 from lojasync.fiscal.nfe_proc import nfe_proc
@@ -210,6 +211,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     drift = _drift(invoice, order)
     if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
         raise drift
+    if invoice.status is InvoiceStatus.REJECTED and invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
+        raise NumberTakenAtSefaz(number=invoice.number, invoice_id=invoice.id)  # the same number would get 539 again
     if invoice.status is InvoiceStatus.REJECTED:  # corrected data, same number, new key
         if company.environment != invoice.environment:
             raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id, was=_env(invoice.environment),
@@ -304,6 +307,14 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc)
         elif outcome is Outcome.REJECTED and current:
             invoice.reject(order, actor, answer.status, answer.reason)
+        elif outcome is Outcome.OTHER_KEY and current:
+            # The number is at SEFAZ under another key (a restored backup, another program on this series). This
+            # key is not there (that would be 204) and can never be authorised: a rejection, which stops the
+            # worker's rounds; only another NF-e, with the next number, can go (`NumberTakenAtSefaz`).
+            invoice.reject(order, actor, answer.status, answer.reason)
+            taken = NumberTakenAtSefaz(number=invoice.number, invoice_id=invoice.id)
+            order.ask_for_a_person(f"{invoice.label} rejeitada: {answer.status} - {answer.reason}. "
+                                   f"Resolução: {taken.resolution}"[:500])
         elif outcome in (Outcome.CANCELLED_THERE, Outcome.OTHER_KEY):
             order.ask_for_a_person(f"{invoice.label}: a SEFAZ respondeu {answer.status} - {answer.reason}. "
                                    "Consulte a chave no portal da SEFAZ.")

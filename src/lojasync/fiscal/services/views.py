@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from lojasync.fiscal.errors import InvoiceNotFound, SaleNotFound
+from lojasync.fiscal.errors import InvoiceNotFound, NumberTakenAtSefaz, SaleNotFound
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
@@ -67,6 +68,14 @@ class InvoiceView:
     @property
     def items_total(self) -> Decimal:
         return items_total(self.lines)
+
+    @property
+    def rejection_resolution(self) -> str:
+        """What to do with a rejected NF-e, as the pages and the terminal say it."""
+        if self.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
+            return NumberTakenAtSefaz.resolution_template
+        return ("Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente) e transmita de novo: o "
+                "número é mantido. Ou descarte a nota.")
 
 
 def items_total(lines: list[dict[str, Any]]) -> Decimal:

@@ -75,8 +75,8 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
         flash(request, (f"NF-e nº {invoice.number} autorizada: estoque baixado e contas a receber criadas." if changed
                         else f"A NF-e nº {invoice.number} já estava autorizada: nada foi feito de novo."), "success")
     elif invoice.status == "rejected":
-        flash(request, f"NF-e nº {invoice.number} rejeitada pela SEFAZ ({invoice.rejection_code}): corrija o que ela "
-                       "indicou e transmita de novo (o número é mantido), ou descarte a nota.", "error")
+        flash(request, f"NF-e nº {invoice.number} rejeitada pela SEFAZ ({invoice.rejection_code}). "
+                       f"{invoice.rejection_resolution}", "error")
     elif invoice.status == "denied":
         flash(request, f"NF-e nº {invoice.number} com uso denegado pela SEFAZ ({invoice.rejection_code} - "
                        f"{invoice.rejection_reason}): ela não tem valor e o número foi usado; resolva a situação "
