@@ -251,14 +251,14 @@ def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in,
     assert answer.status_code == 200
     text = text_of(answer.text)
     assert "0 NF-e autorizada(s) de 3 pedido(s); 3 não autorizada(s)." in text
-    assert "2 não transmitida(s): SEFAZ fora do ar, transmita depois." in text
+    assert "2 não transmitida(s): a SEFAZ não respondeu (ou está fora do ar), transmita depois." in text
     assert sum(sefaz.stats()["chamadas"].values()) - calls_before == 1     # only the first order reached SEFAZ
     first, *rest = numbers
     assert "SEFAZ ainda não decidiu" in text_of(answer.text.split(f'data-testid="lote-recusada-{first}"')[1]
                                                 .split("</tr>")[0])
     for number in rest:
         row = text_of(answer.text.split(f'data-testid="lote-recusada-{number}"')[1].split("</tr>")[0])
-        assert "não transmitida: SEFAZ fora do ar, transmita depois" in row and "pendente" in row
+        assert "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois" in row and "pendente" in row
         assert receivables(app, number) == []                          # nothing happened but the NF-e's draft
     assert stock(app) == stock_before                                  # no NF-e authorised: no stock moved
 

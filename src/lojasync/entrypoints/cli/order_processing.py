@@ -71,9 +71,9 @@ def invoice(
                 for command in (*(item.refusal.terminal if item.refusal else ()), *_next_steps(item)):
                     console.print(f"  No terminal: {command}", highlight=False)
         if report.not_sent:
-            console.print(f"[yellow]{formats.number(len(report.not_sent))} não transmitida(s): SEFAZ fora do ar, "
-                          "transmita depois[/] (geradas e pendentes; quando a SEFAZ voltar: "
-                          "lojasync invoices approve ID).", highlight=False)
+            console.print(f"[yellow]{formats.number(len(report.not_sent))} não transmitida(s): a SEFAZ não "
+                          "respondeu (ou está fora do ar), transmita depois[/] (geradas e pendentes; quando a "
+                          "SEFAZ voltar: lojasync invoices approve ID).", highlight=False)
     failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
     if failed:
         raise typer.Exit(1)

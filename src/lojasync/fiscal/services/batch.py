@@ -30,7 +30,8 @@ UNEXPECTED = "fiscal.batch_unexpected"
 UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise quem mantém o lojasync (o detalhe "
                          "está no log).")
 SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided)
-NOT_SENT = "não transmitida: SEFAZ fora do ar, transmita depois"
+# "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
+NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
 # How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
 # transmitted while the caller waits.
 BATCH_LIMIT = 200
