@@ -22,7 +22,7 @@ from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.fiscal.effects import apply_effects, reverse_effects
 from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised, InvoiceCancelled
-from lojasync.fiscal.order_drift import flag_order_changed_meanwhile
+from lojasync.fiscal.order_drift import flag_order_changed_meanwhile, flag_unsent_nfe_of_cancelled_order
 from lojasync.fiscal.recipient_guard import customer_replaced
 from lojasync.nuvemshop.client.protocol import StoreClient
 from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
@@ -41,7 +41,7 @@ from lojasync.nuvemshop.services.import_settings import (
 from lojasync.nuvemshop.services.reread_order import reread_released_order
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import invoice_authorised, invoice_cancelled, stock_counted, stock_moved
-from lojasync.sales.events import CustomerLinked, OrderEvent
+from lojasync.sales.events import CustomerLinked, OrderEvent, OrderUpdated
 from lojasync.sales.handlers import write_history
 from lojasync.settings import Settings, load_settings
 from lojasync.shared.errors import LojasyncError
@@ -61,6 +61,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         DocumentCancelled: [reverse_effects, stock_moved, reread_released_order],
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
+        OrderUpdated: [flag_unsent_nfe_of_cancelled_order],
         OrderEvent: [write_history],
     })
 

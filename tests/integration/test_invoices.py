@@ -738,3 +738,22 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
     authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, again.id)
     assert changed and authorised.status == "authorised" and authorised.number == 2
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_a_store_cancellation_of_an_order_with_an_unsent_nfe_asks_for_it_to_be_discarded(app, company, sefaz):
+    """dogfood: the order became Cancelado with no word about its pending NF-e, which can no longer be sent and
+    stayed in the list holding its number."""
+    from tests.factories import ts
+
+    number = imported(app, id=2000000091, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    cancelled = order_payload(id=2000000091, payment_status="paid", status="cancelled", updated_at=ts(600))
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())
+    order = show_order(app.uow(), number)
+    assert order["status"] == "Cancelado" and order["needs_attention"]
+    assert order["attention_reason"] == (f"NF-e nº {invoice.number} série 1 não foi enviada: o pedido foi cancelado "
+                                         f"na loja. Resolução: descarte a NF-e (lojasync invoices cancel "
+                                         f"{invoice.id}, ou na página da NF-e).")
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")   # discarded: what was asked is done
+    order = show_order(app.uow(), number)
+    assert not order["needs_attention"] and order["attention_reason"] is None

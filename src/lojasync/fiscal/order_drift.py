@@ -1,4 +1,4 @@
-"""An NF-e authorised for an order the store cancelled or changed while the NF-e was at SEFAZ.
+"""An order the store cancelled or changed under its NF-e: authorised while it was at SEFAZ, or still pending.
 
 Before sending, the approval checks that the order is still the sale the NF-e describes; but the store may
 change it while SEFAZ is being asked (an answer lost, settled minutes later by a query). The fiscal fact
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
-from lojasync.sales.history import ProcessedBy
+from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.sales.events import OrderUpdated
+from lojasync.sales.history import ChangeKind, ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.sales.status import OrderStatus
 
@@ -28,3 +30,16 @@ def flag_order_changed_meanwhile(event: InvoiceAuthorised, uow) -> None:
         order.ask_for_a_person(f"Pedido alterado na loja depois do envio da {document.label}, que a SEFAZ autorizou "
                                "com os itens e valores de antes: confira o pedido; se a venda mudou, cancele a NF-e "
                                "e gere outra.")
+
+
+def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
+    """The store cancelled an order whose NF-e was generated and not sent (pending, or rejected): nothing moved
+    and it can no longer be sent (the approval refuses a cancelled order), but it stays in the list holding its
+    number; the order says so, and discarding the NF-e takes the reason away (`invoice_cancellation`)."""
+    order = event.order
+    if order.status is not OrderStatus.CANCELLED or not any(c.kind is ChangeKind.STATUS for c in event.changes):
+        return
+    invoice = uow.invoices.active_for_order(order.id)
+    if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
+        order.ask_for_a_person(f"{invoice.label} não foi enviada: o pedido foi cancelado na loja. Resolução: "
+                               f"descarte a NF-e (lojasync invoices cancel {invoice.id}, ou na página da NF-e).")
