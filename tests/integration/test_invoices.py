@@ -800,3 +800,186 @@ def test_an_approval_that_waited_for_an_import_of_the_same_order_sees_its_new_li
     assert [type(e) for e in errors] == [OrderChangedSinceGenerated]
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None   # nothing sent
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+
+
+def test_an_nfe_whose_process_died_between_prepare_and_send_is_asked_by_key_then_sent_once(app, company, sefaz,
+                                                                                         simulator, monkeypatch):
+    """h/racecheck: a batch (or `orders invoice`) commits the NF-e numbered and "aguardando SEFAZ", then the process
+    dies before sending. Nothing numbers the order again; the worker, past the sending window, asks SEFAZ by key
+    first and sends the same NF-e (same number, same key) once."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.fiscal.services.batch import orders_to_invoice
+    from lojasync.fiscal.services.invoices import prepare_invoice
+    from lojasync.sales.status import OrderStatus
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)   # the store (127.0.0.1:9) answers at once
+    number = imported(app, id=2000000041, payment_status="paid")
+    ready = prepare_invoice(app.uow(), app.cipher, sefaz, number)   # ...and the process dies here
+    assert orders_to_invoice(app.uow(), OrderStatus.CONFIRMED) == []   # a batch by status leaves it out
+    with pytest.raises(OrderAlreadyProcessing):   # invoicing the order again is refused: no second number
+        prepare_invoice(app.uow(), app.cipher, sefaz, number)
+    with app.uow() as uow:   # past the sending window
+        stale = uow.invoices.get(ready.invoice_id)
+        stale.sent_at = stale.sent_at - timedelta(minutes=5)
+        uow.commit()
+    TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
+    with app.read_uow() as uow:
+        (invoice,) = uow.invoices.for_order(number)
+        assert (invoice.id, invoice.status.value) == (ready.invoice_id, "authorised")
+        assert (invoice.number, invoice.access_key) == (ready.claim.number, ready.claim.key)
+    assert simulator.simulator.stats()["chamadas"] == {"NFeConsultaProtocolo4": 1, "NFeAutorizacao4": 1}
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def _holding_the_authorisation(app, monkeypatch):
+    """The authorisation's transaction held open (its locks taken, its effects written) until `release` is set."""
+    import threading
+
+    from lojasync.bootstrap import message_bus
+    from lojasync.fiscal.events import InvoiceAuthorised
+
+    inside, release = threading.Event(), threading.Event()
+    bus = message_bus(app.settings)
+    handlers_for = bus.handlers_for
+
+    def hold(event, uow) -> None:
+        inside.set()
+        release.wait(10)
+
+    monkeypatch.setattr(bus, "handlers_for", lambda kind: [hold, *handlers_for(kind)] if kind is InvoiceAuthorised
+                        else handlers_for(kind))
+    monkeypatch.setattr(app, "bus", bus)
+    return inside, release
+
+
+def _while_authorising(app, sefaz, invoice_id: int, monkeypatch, other) -> list[Exception]:
+    """Run `other` once the approval's recording of SEFAZ's authorisation holds its locks; both to the end."""
+    import threading
+
+    inside, release = _holding_the_authorisation(app, monkeypatch)
+    errors: list[Exception] = []
+
+    def run(job) -> None:
+        try:
+            job()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted by the caller
+            errors.append(exc)
+
+    approving = threading.Thread(target=run, args=(lambda: approve_invoice(app.uow(), app.cipher, sefaz, invoice_id),))
+    approving.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=run, args=(other,))
+    second.start()
+    second.join(timeout=1)   # it waits for the authorisation's locks (SQLite: for the write lock)
+    release.set()
+    approving.join(timeout=30)
+    second.join(timeout=30)
+    return errors
+
+
+def test_a_store_cancellation_imported_while_the_authorisation_is_recorded_flags_the_order(app, company, sefaz,
+                                                                                           monkeypatch):
+    """h/racecheck: the import waits for the order the authorisation locked, then finds it processed (rule 7)."""
+    from tests.factories import ts
+
+    number = imported(app, id=2000000042, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    cancelled = order_payload(id=2000000042, payment_status="paid", status="cancelled", updated_at=ts(600))
+    errors = _while_authorising(app, sefaz, invoice.id, monkeypatch,
+                                lambda: import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy()))
+    assert errors == []
+    order = show_order(app.uow(), number)
+    assert order["status"] == "Confirmado" and order["processed_by"] == "nfe"
+    assert order["attention_reason"].startswith("Pedido cancelado na loja: cancele a NF-e.")
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_a_cancellation_asked_while_the_authorisation_is_recorded_waits_and_cancels_it(app, company, sefaz,
+                                                                                       monkeypatch):
+    """h/racecheck: the cancellation waits for the NF-e the authorisation locked, then cancels it: stock back once."""
+    number = imported(app, id=2000000043)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    errors = _while_authorising(app, sefaz, invoice.id, monkeypatch, lambda: cancel_invoice(
+        app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda"))
+    assert errors == []
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "cancelled"
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
+
+
+def test_a_batch_send_overtaken_by_the_workers_settling_records_the_authorisation_once(app, company, sefaz, simulator):
+    """h/racecheck: a batch's transmission outlasts the sending window (held here before SEFAZ) and the worker's
+    settling of the same NF-e asks by key, sends and records it first; the batch's own answer (204, settled by a
+    query) then finds it authorised: one NF-e, one stock issue, one set of receivables."""
+    import threading
+
+    number = imported(app, id=2000000044)
+    at_sefaz, go = threading.Event(), threading.Event()
+
+    class Held:
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def authorise(self, xml: bytes):
+            at_sefaz.set()
+            go.wait(10)
+            return self.gateway.authorise(xml)
+
+        def __getattr__(self, name: str):
+            return getattr(self.gateway, name)
+
+    held = Sefaz(lambda uf, env, cert: Held(sefaz.connect(uf, env, cert)), simulated=True)
+    reports = []
+    batch = threading.Thread(target=lambda: reports.append(invoice_orders(app.uow, app.cipher, held, [number],
+                                                                          parallel=2)))
+    batch.start()
+    assert at_sefaz.wait(10)
+    with app.read_uow() as uow:
+        (invoice_id,) = [invoice.id for invoice in uow.invoices.for_order(number)]
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice_id, now=later)
+    assert changed and settled.status == "authorised"
+    go.set()
+    batch.join(timeout=30)
+    (item,) = reports[0].items
+    assert item.invoice.status == "authorised" and item.invoice.protocol == settled.protocol and item.error is None
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    assert len(list_receivables(app.uow())) == 1
+
+
+def test_a_resend_answered_204_after_a_lost_answer_takes_the_original_authorisation(app, company, sefaz, simulator):
+    """h/racecheck: the first send's answer is lost; the settling query misses it (SEFAZ's query service lagging
+    behind its authoriser: 217), so the NF-e is sent again and SEFAZ answers 204 "duplicidade". It is settled by
+    a query as authorised with the first send's protocol, never recorded as rejected."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000045))
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    first = simulator.simulator.nfe(invoice.access_key)
+    queries = []
+
+    class LaggingQuery:
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def query_nfe(self, key: str) -> SefazAnswer:
+            queries.append(key)
+            if len(queries) == 1:
+                return SefazAnswer("217", "Rejeicao: NF-e nao consta na base de dados da SEFAZ")
+            return self.gateway.query_nfe(key)
+
+        def __getattr__(self, name: str):
+            return getattr(self.gateway, name)
+
+    lagging = Sefaz(lambda uf, env, cert: LaggingQuery(sefaz.connect(uf, env, cert)), simulated=True)
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    settled, changed = approve_invoice(app.uow(), app.cipher, lagging, invoice.id, now=later)
+    assert changed and settled.status == "authorised" and settled.protocol == first["nProt"]
+    assert len(queries) == 2 and simulator.simulator.stats()["chamadas"]["NFeAutorizacao4"] == 2
+    with app.read_uow() as uow:
+        assert first["nProt"] in uow.invoices.get(invoice.id).proc_xml
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
