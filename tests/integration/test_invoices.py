@@ -983,3 +983,58 @@ def test_a_resend_answered_204_after_a_lost_answer_takes_the_original_authorisat
     with app.read_uow() as uow:
         assert first["nProt"] in uow.invoices.get(invoice.id).proc_xml
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+@pytest.mark.postgresql
+def test_a_cancellation_registered_at_sefaz_is_recorded_through_a_deadlock_with_an_import(app, company, sefaz,
+                                                                                         monkeypatch):
+    """h/racecheck: recording the cancellation locks the NF-e and the order, then (a handler: the store's version
+    is to be read again) writes the order's store binding; an import of the same order locks that binding, then
+    waits for the order. PostgreSQL breaks the deadlock by failing one of them. Failing the cancellation's
+    recording left an NF-e cancelled at SEFAZ "autorizada" here, its stock out, until someone thought of
+    cancelling it again; it is recorded again instead (the import, which waited, is done by then)."""
+    import threading
+    import time
+
+    from lojasync.bootstrap import message_bus
+    from lojasync.fiscal.events import DocumentCancelled
+    from tests.factories import ts
+
+    number = imported(app, id=2000000046, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    inside, release = threading.Event(), threading.Event()
+    bus = message_bus(app.settings)
+    handlers_for = bus.handlers_for
+
+    def hold(event, uow) -> None:   # the order locked, the binding not yet written
+        inside.set()
+        release.wait(10)
+
+    monkeypatch.setattr(bus, "handlers_for", lambda kind: [hold, *handlers_for(kind)]
+                        if issubclass(kind, DocumentCancelled) else handlers_for(kind))
+    monkeypatch.setattr(app, "bus", bus)
+    errors: list[Exception] = []
+
+    def run(job) -> None:
+        try:
+            job()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    cancelling = threading.Thread(target=run, args=(lambda: cancel_invoice(
+        app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda"),))
+    cancelling.start()
+    assert inside.wait(10)
+    payload = order_payload(id=2000000046, payment_status="paid", status="cancelled", updated_at=ts(600))
+    store = threading.Thread(target=run, args=(lambda: import_order(app.uow(), _stores(app)[0], payload,
+                                                                    ImportPolicy()),))
+    store.start()
+    time.sleep(2)   # past PostgreSQL's deadlock_timeout (1 s): the import's own check finds no cycle yet
+    release.set()
+    cancelling.join(timeout=30)
+    store.join(timeout=30)
+    assert errors == []
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "cancelled"
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}

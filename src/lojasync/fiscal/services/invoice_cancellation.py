@@ -35,12 +35,13 @@ from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, Sefaz, certificate
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import LojasyncError, WriteConflict
 
 Clock = Callable[[], datetime]
 EVENT_REGISTERED_LATE = "155"   # registered outside the deadline: still a cancellation
 DUPLICATE_EVENT = "573"         # this very event was registered before (its answer was lost)
 REGISTERED = (EVENT_REGISTERED, EVENT_REGISTERED_LATE)
+RECORD_ATTEMPTS = 3   # recording a cancellation SEFAZ registered, through write conflicts
 
 
 def _now() -> datetime:
@@ -81,6 +82,19 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
             raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
         uf, environment, number, key = company.uf, invoice.environment, invoice.number, invoice.access_key
     answer, proc = _send(sefaz.connect(uf, environment, certificate), signed, key, number)
+    # SEFAZ holds the NF-e cancelled now: a write conflict must not leave it "autorizada" here. Recording it
+    # locks the NF-e and the order and then (a handler) writes the order's store binding, while an import of
+    # the order locks the binding and then the order: PostgreSQL may end that deadlock by failing this side.
+    for _ in range(RECORD_ATTEMPTS - 1):
+        try:
+            return _record(uow, invoice_id, answer, proc, reason, actor, now)
+        except WriteConflict:
+            continue
+    return _record(uow, invoice_id, answer, proc, reason, actor, now)
+
+
+def _record(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, proc: str | None, reason: str,
+            actor: Who, now: Clock) -> tuple[InvoiceView, bool]:
     with uow:
         invoice = _invoice(uow, invoice_id)
         order = uow.orders.get(invoice.order_id, for_update=True)
