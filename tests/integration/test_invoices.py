@@ -1038,3 +1038,40 @@ def test_a_cancellation_registered_at_sefaz_is_recorded_through_a_deadlock_with_
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "cancelled"
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+
+
+@pytest.mark.postgresql
+def test_the_worker_and_the_operator_settling_an_nfe_awaiting_sefaz_at_once_ask_sefaz_once(app, company, sefaz,
+                                                                                           simulator):
+    """h/racecheck: past the sending window, the worker's round and the operator's "Transmitir" reach the same NF-e
+    awaiting SEFAZ together: one claims it (under the NF-e's lock) and asks SEFAZ by key, the other is told it is
+    being sent; authorised once, never sent again."""
+    import threading
+
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000047))
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def settle(actor) -> None:
+        barrier.wait()
+        try:
+            results.append(approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, actor, now=later)[1])
+        except InvoiceBeingSent:
+            results.append("in flight")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    from lojasync.sales.history import Actor
+
+    threads = [threading.Thread(target=settle, args=(actor,)) for actor in (Actor.SYSTEM, Actor.OPERATOR)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and sorted(map(str, results)) == ["True", "in flight"]
+    calls = simulator.simulator.stats()["chamadas"]
+    assert (calls["NFeAutorizacao4"], calls["NFeConsultaProtocolo4"]) == (1, 1)   # the first send; one query
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
