@@ -28,15 +28,15 @@ from lojasync.stock.products import Product
 # building a select and computing its cache key costs about 0.1 ms each time, more than SQLite takes to
 # answer it (benchmarks/invoice_throughput.py).
 @functools.cache
-def _order(lines: bool, for_update: bool):
+def _order(lines: bool, for_update: bool, lines_after_lock: bool = False):
     query = select(Order).where(Order.id == bindparam("number"))
     # With its lines (and their products) in the same query: one round trip instead of the selectin's two,
-    # ~0.25 ms less per NF-e generated. Not when locking: on PostgreSQL a read that waited for the lock
-    # re-reads the order row, but the lines joined to it stay those of the snapshot taken before the wait
-    # (an import that changed them meanwhile would go unseen); the selectin's own query, run once the lock
-    # is held, reads them as committed.
+    # ~0.25 ms less per NF-e generated. `lines_after_lock` (PostgreSQL, locking): a read that waited for the
+    # lock re-reads the order row, but the lines joined to it stay those of the snapshot taken before the wait
+    # (an import that changed them meanwhile would go unseen); the selectin's own query, run once the lock is
+    # held, reads them as committed.
     if lines:
-        query = query.options(selectinload(Order.lines) if for_update else joinedload(Order.lines))
+        query = query.options(selectinload(Order.lines) if lines_after_lock else joinedload(Order.lines))
     else:
         query = query.options(lazyload(Order.lines))
     # Generating a document locks the order: two generations at once cannot both find it free.
@@ -184,7 +184,10 @@ class OrderRepository:
             return None
         # Without lines: a use case that only records on the order (history, flags) need not read them.
         if not lines or for_update:
-            return self.session.scalars(_order(lines, for_update), {"number": number}).unique().first()
+            # SQLite needs no second query: a writer holds the database's write lock from its BEGIN IMMEDIATE,
+            # before this read, so nothing can change the lines between the order and them.
+            after_lock = for_update and lines and self.session.get_bind().dialect.name != "sqlite"
+            return self.session.scalars(_order(lines, for_update, after_lock), {"number": number}).unique().first()
         return self.session.get(Order, number)
 
     def sale_lines(self, order_id: int) -> list[tuple]:
