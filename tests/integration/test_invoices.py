@@ -1075,3 +1075,21 @@ def test_the_worker_and_the_operator_settling_an_nfe_awaiting_sefaz_at_once_ask_
     calls = simulator.simulator.stats()["chamadas"]
     assert (calls["NFeAutorizacao4"], calls["NFeConsultaProtocolo4"]) == (1, 1)   # the first send; one query
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_a_late_undecided_answer_for_an_nfe_settled_meanwhile_reports_it_as_it_is(app, company, sefaz, simulator):
+    """racecheck: a transmission slower than the sending window is overtaken by another that gets the NF-e
+    authorised; its own late answer (SEFAZ out of service) then tried to mark the NF-e as no longer in flight and
+    failed with 'NF-e autorizada não pode ser transmitida', about an NF-e that was fine."""
+    from lojasync.fiscal.services.invoices import prepare_invoice, send_invoice
+
+    number = imported(app, id=2000000092, payment_status="paid")
+    ready = prepare_invoice(app.uow(), app.cipher, sefaz, number)   # the slow one: numbered, marked as being sent
+    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=10)  # noqa: E731 - past the sending window
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, ready.invoice_id, now=later)
+    assert changed and settled.status == "authorised"
+
+    simulator.simulator.set_switches(out_of_service="108")   # what the slow one finally hears
+    late, changed = send_invoice(app.uow(), sefaz, ready)
+    assert not changed and late.status == "authorised" and late.protocol == settled.protocol
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}

@@ -293,6 +293,10 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
         if found is None:
             raise InvoiceNotFound(invoice_id=invoice_id)
         invoice, order = found
+        if invoice.status is not InvoiceStatus.AWAITING and outcome is not Outcome.AUTHORISED:
+            # Settled meanwhile (a transmission slower than the sending window was overtaken by the worker's or
+            # a person's, which asked SEFAZ by key): this late answer adds nothing to what the NF-e is now.
+            return invoice_view(invoice, order), False
         current = claim.key == invoice.access_key  # not rebuilt since this claim
         changed = False
         if outcome is Outcome.AUTHORISED:
