@@ -764,39 +764,16 @@ def test_an_approval_that_waited_for_an_import_of_the_same_order_sees_its_new_li
     import's lock on the order. On PostgreSQL the locking read re-reads the order row once the import commits,
     but the lines joined to it came from the snapshot taken before: the NF-e went to SEFAZ for the lines of
     before, and only the authorisation's after-the-fact check flagged the order."""
-    import threading
-
     from lojasync.fiscal.errors import OrderChangedSinceGenerated
-    from lojasync.nuvemshop.services.import_orders import import_orders
     from tests.factories import ts
+    from tests.integration.races import errors_while_an_import_holds_the_order
 
     number = imported(app, id=2000000040)
     invoice = generate_invoice(app.uow(), app.cipher, number)
     payload = order_payload(id=2000000040, updated_at=ts(600))
     payload["products"][0]["quantity"], payload["products"][1]["quantity"] = 1, 2   # both cost 50,00
-    importing, go = threading.Event(), threading.Event()
-    errors: list[Exception] = []
-
-    def hold(uow) -> None:   # inside the import's transaction: the order's new lines written, not committed
-        importing.set()
-        go.wait(10)
-
-    def approve() -> None:
-        try:
-            approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-
-    store = threading.Thread(target=import_orders, args=(app.uow(), _stores(app)[0], [payload], ImportPolicy()),
-                             kwargs={"in_transaction": hold})
-    store.start()
-    assert importing.wait(10)
-    approving = threading.Thread(target=approve)
-    approving.start()
-    approving.join(timeout=1)   # it waits for the import's lock on the order (SQLite: for the write lock)
-    go.set()
-    store.join(timeout=30)
-    approving.join(timeout=30)
+    errors = errors_while_an_import_holds_the_order(
+        app, _stores(app)[0], payload, lambda: approve_invoice(app.uow(), app.cipher, sefaz, invoice.id))
     assert [type(e) for e in errors] == [OrderChangedSinceGenerated]
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None   # nothing sent
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}

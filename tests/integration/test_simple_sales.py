@@ -25,6 +25,7 @@ from lojasync.sales.views import show_order
 from lojasync.stock.products import UnknownSkuPolicy
 from lojasync.stock.views import stock_levels, stock_movements
 from tests.factories import make_store, order_payload, ts
+from tests.integration.races import errors_while_an_import_holds_the_order
 
 POLICY = ImportPolicy()
 NOON = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)   # 12:00 in São Paulo
@@ -327,35 +328,12 @@ def test_a_confirmation_that_waited_for_an_import_of_the_same_order_sees_its_new
     the import's lock on the order. On PostgreSQL the locking read re-reads the order row once the import
     commits, but the lines joined to it come from the snapshot taken before: the confirmation compared the sale
     with the lines of before, found them equal and issued the stock of a sale the order no longer is."""
-    from lojasync.nuvemshop.services.import_orders import import_orders
-
     number = imported(app, store_id, id=1800000020)
     sale = generate_sale(app.uow(), number)
     payload = order_payload(id=1800000020, updated_at=ts(60))
     payload["products"][0]["quantity"], payload["products"][1]["quantity"] = 1, 2   # both cost 50,00
-    importing, go = threading.Event(), threading.Event()
-    errors: list[Exception] = []
-
-    def hold(uow) -> None:   # inside the import's transaction: the order's new lines written, not committed
-        importing.set()
-        go.wait(10)
-
-    def confirm() -> None:
-        try:
-            confirm_sale(app.uow(), sale.id)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-
-    store = threading.Thread(target=import_orders, args=(app.uow(), store_id, [payload], POLICY),
-                             kwargs={"in_transaction": hold})
-    store.start()
-    assert importing.wait(10)
-    confirming = threading.Thread(target=confirm)
-    confirming.start()
-    confirming.join(timeout=1)   # it waits for the import's lock on the order (SQLite: for the write lock)
-    go.set()
-    store.join(timeout=30)
-    confirming.join(timeout=30)
+    errors = errors_while_an_import_holds_the_order(app, store_id, payload, lambda: confirm_sale(app.uow(), sale.id),
+                                                    POLICY)
     assert [type(e) for e in errors] == [OrderChangedSinceGenerated]
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert list_receivables(app.uow()) == []
