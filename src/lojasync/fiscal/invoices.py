@@ -29,6 +29,11 @@ from lojasync.fiscal.events import (
 from lojasync.sales.history import Who
 from lojasync.shared.events import Aggregate
 
+# How an order's attention reasons about one of its NF-e begin, after its label ("NF-e nº 3 série 1 não foi
+# enviada: ..."): the NF-e's authorisation or discard takes them away by that beginning (`Invoice.about`).
+NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
+STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
+
 
 class InvoiceStatus(StrEnum):
     PENDING = "pending"
@@ -113,6 +118,15 @@ class Invoice(Aggregate):
     def label(self) -> str:
         return f"NF-e nº {self.number} série {self.series}"
 
+    def about(self, what: str) -> str:
+        """The beginning of an order's attention reason about this NF-e (`NOT_SENT`, `STUCK`)."""
+        return f"{self.label} {what}"
+
+    def _settled(self, order, *whats: str) -> None:
+        """Take away the order's reasons about this NF-e that its new state deals with; other reasons stay."""
+        beginnings = tuple(f"{self.about(what)}:" for what in whats)
+        order.withdraw_attention(lambda reason: reason.startswith(beginnings))
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
@@ -168,9 +182,7 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.AUTHORISED
         self.protocol, self.proc_xml, self.authorised_at, self.simulated = protocol, proc_xml, when, simulated
         self.rejection_code = self.rejection_reason = None
-        # What the order was flagged for while this NF-e awaited SEFAZ (stuck: `services.invoices`) is settled by
-        # SEFAZ's decision; the order's other reasons stay.
-        order.withdraw_attention(lambda reason: reason.startswith(f"{self.label} aguardando SEFAZ:"))
+        self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
         self.record(InvoiceAuthorised(order=order, actor=actor, protocol=protocol, access_key=self.access_key,
                                       simulated=simulated, **self._ids()))
         return True
@@ -215,6 +227,7 @@ class Invoice(Aggregate):
         self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "descartar")
         self.status = InvoiceStatus.DISCARDED
         self.cancelled_at = when
+        self._settled(order, NOT_SENT, STUCK)   # what the order was flagged for about it is dealt with
         self.record(InvoiceDiscarded(order=order, actor=actor, **self._ids()))
 
     def _refuse_unless(self, allowed: set[InvoiceStatus], action: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
-from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.invoices import NOT_SENT, InvoiceStatus
 from lojasync.sales.events import OrderUpdated
 from lojasync.sales.history import ChangeKind, ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
@@ -41,5 +41,5 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
         return
     invoice = uow.invoices.active_for_order(order.id)
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
-        order.ask_for_a_person(f"{invoice.label} não foi enviada: o pedido foi cancelado na loja. Resolução: "
+        order.ask_for_a_person(f"{invoice.about(NOT_SENT)}: o pedido foi cancelado na loja. Resolução: "
                                f"descarte a NF-e (lojasync invoices cancel {invoice.id}, ou na página da NF-e).")

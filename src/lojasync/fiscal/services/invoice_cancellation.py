@@ -60,10 +60,6 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
             return invoice_view(invoice, order), False
         if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
             invoice.discard(order, actor, now())
-            # What the order was flagged for about this NF-e (not sent because the store changed the order, stuck
-            # awaiting SEFAZ: `services.invoices`) is dealt with once it is discarded; other reasons stay.
-            settled = tuple(f"{invoice.label} {what}:" for what in ("não foi enviada", "aguardando SEFAZ"))
-            order.withdraw_attention(lambda reason: reason.startswith(settled))
             uow.commit()
             return invoice_view(invoice, order), True
         if invoice.status is InvoiceStatus.AWAITING:

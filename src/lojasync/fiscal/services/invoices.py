@@ -33,7 +33,7 @@ from lojasync.fiscal.errors import (
     SimulatorInProduction,
 )
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, SefazAnswer, SefazGateway
-from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.invoices import NOT_SENT, STUCK, Invoice, InvoiceStatus
 from lojasync.fiscal.nfe_checks import NfeIncomplete
 from lojasync.fiscal.nfe_proc import nfe_proc
 from lojasync.fiscal.nfe_schema import validate_signed
@@ -326,7 +326,7 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             raise SefazNeedsAPerson(number=invoice.number, status=answer.status, reason=answer.reason)
         elif outcome is Outcome.UNKNOWN and claim.drift is not None and current:
             invoice.unsent()   # never at SEFAZ: pending again, to be discarded
-            order.ask_for_a_person(_for_a_person(f"{invoice.label} não foi enviada", claim.drift))
+            order.ask_for_a_person(_for_a_person(invoice.about(NOT_SENT), claim.drift))
             uow.commit()
             raise claim.drift
         elif outcome is not Outcome.REJECTED and outcome is not Outcome.DENIED:
@@ -356,7 +356,7 @@ def flag_stuck_invoice(uow: ProcessingUnitOfWork, invoice_id: int, problem: Loja
     with uow:
         invoice = _invoice(uow, invoice_id, lock=False)
         order = uow.orders.get(invoice.order_id, for_update=True)
-        reason = _for_a_person(f"{invoice.label} aguardando SEFAZ", problem)
+        reason = _for_a_person(invoice.about(STUCK), problem)
         if order is None or not order.ask_for_a_person(reason):
             return False
         uow.commit()
