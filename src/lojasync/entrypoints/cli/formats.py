@@ -122,3 +122,21 @@ def cep(value: str) -> str:
     """`01001000` -> `01001-000`; anything else as it came."""
     digits = "".join(c for c in value if c.isdigit())
     return f"{digits[:5]}-{digits[5:]}" if len(digits) == 8 else value
+
+
+_SOURCES = {"nfe": "NF-e", "nfe_cancel": "NF-e cancelada", "simple_sale": "venda simples",
+            "simple_sale_cancel": "venda simples cancelada", "count": "contagem"}
+
+
+def document(source_type: str, source_id: str, numbers: dict[str, int]) -> str:
+    """The document a ledger row (stock movement, receivable) comes from, as its reason names it, with the id that
+    `invoices show`/`sales show` take: an NF-e's nº and id are two numbers ("NF-e nº 41 (id 1)", `numbers` by id);
+    a venda simples' number is its id. A count's reference is internal."""
+    words = _SOURCES.get(source_type, source_type)
+    if source_type == "count":
+        return words
+    if source_type in ("nfe", "nfe_cancel"):
+        number = numbers.get(source_id)
+        named = f"NF-e nº {number}" if number is not None else "NF-e"
+        return f"{named}{' cancelada' if source_type == 'nfe_cancel' else ''} (id {source_id})"
+    return f"{words} {source_id}"

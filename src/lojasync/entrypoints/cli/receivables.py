@@ -16,7 +16,6 @@ from lojasync.fiscal.services.views import invoice_numbers
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
 # As Financeiro and the API filter: "vencida" is open and past due, "em-aberto" open and not yet due.
 _STATUS = {s.value: s for s in Situation}
-_DOCUMENTS = {"nfe": "NF-e", "simple_sale": "venda simples"}
 
 
 @app.command("list")
@@ -48,7 +47,7 @@ def list_(
     numbers = invoice_numbers(app_.read_uow(), [(r["document"], str(r["document_id"])) for r in rows])
     table("Contas a receber", ["Conta", "Pedido", "Documento", "Parcela", money_column("Valor"), "Vencimento",
                                "Situação"],
-          [[r["id"], r["order_number"], _document(r, numbers),
+          [[r["id"], r["order_number"], formats.document(r["document"], str(r["document_id"]), numbers),
             f"{r['installment']}/{r['installments']}", formats.money(r["amount"]), formats.day(r["due_date"]),
             r["situation_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows])
     for r in rows:
@@ -64,13 +63,6 @@ def print_refund_check_hint(order_number: int) -> None:
     if any(r["needs_attention"] for r in rows):
         console.print(f"Para conferir: lojasync receivables list --order {order_number}", highlight=False)
 
-
-def _document(row: dict, numbers: dict[str, int]) -> str:
-    """An NF-e by its nº with the id `invoices show` takes ("NF-e nº 41 (id 1)"); a venda simples' number is its id."""
-    number = numbers.get(str(row["document_id"])) if row["document"] == "nfe" else None
-    if number is not None:
-        return f"NF-e nº {number} (id {row['document_id']})"
-    return f"{_DOCUMENTS.get(row['document'], row['document'])} {row['document_id']}"
 
 
 @app.command("receive")

@@ -82,19 +82,5 @@ def movements(sku: SkuArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
         table(f"Movimentações de {sku}", [time_column(), Column("Qtd.", justify="right"),
                                           Column("Saldo", justify="right"), "Documento", "Motivo"],
               [[formats.when(r["at"]), f"{r['quantity']:+d}", r["balance"],   # +2 back, -2 out (as the page)
-                _document(r, numbers), r["reason"]] for r in rows])
+                formats.document(r["source_type"], r["source_id"], numbers), r["reason"]] for r in rows])
 
-
-def _document(movement: dict, numbers: dict[str, int]) -> str:
-    """The document as the reason names it, with the id that `invoices show`/`sales show` take: an NF-e's nº and
-    id are two numbers ("NF-e nº 41 (id 1)"); a venda simples' number is its id. A count's reference is internal."""
-    kind, source_id = movement["source_type"], movement["source_id"]
-    if kind == "count":
-        return _SOURCES[kind]
-    if kind in _NFE:
-        number = numbers.get(source_id)
-        named = f"NF-e nº {number}" if number is not None else "NF-e"
-        return f"{named}{' cancelada' if kind == 'nfe_cancel' else ''} (id {source_id})"
-    if kind in _SALE:
-        return f"venda simples {source_id}{' cancelada' if kind == 'simple_sale_cancel' else ''}"
-    return f"{_SOURCES.get(kind, kind)} {source_id}"

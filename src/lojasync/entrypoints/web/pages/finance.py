@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.inputs import PageId
+from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import check_receivable, receive
@@ -24,7 +25,6 @@ from lojasync.shared.numbers import id_or_none
 
 router = APIRouter(dependencies=[Depends(page_user)])
 
-DOCUMENTS = {"nfe": ("NF-e", "/nfe/{id}"), "simple_sale": ("Venda simples", "/vendas/{id}")}
 SITUATIONS = [("", "Todas")] + [(s.value, s.label.capitalize()) for s in Situation]
 FILTERS = ("situacao", "vencimento_de", "vencimento_ate", "pedido")
 PAYMENT_METHODS = {"credit_card": "cartão de crédito", "debit_card": "cartão de débito", "boleto": "boleto",
@@ -74,10 +74,10 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
     items = listing.items if listing else []
     numbers = invoice_numbers(request.app.state.container.read_uow(),
                               [(r["document"], str(r["document_id"])) for r in items])
-    rows = [{**r, "document_label": _document_label(r, numbers),
-             "document_url": (DOCUMENTS.get(r["document"], (None, None))[1] or "").format(id=r["document_id"]) or None,
+    documents = [ledger_document(r["document"], str(r["document_id"]), numbers) for r in items]
+    rows = [{**r, "document_label": document["label"], "document_url": document["url"],
              "method": PAYMENT_METHODS.get((r["payment_method"] or "").lower(), r["payment_method"])}
-            for r in items]
+            for r, document in zip(items, documents, strict=True)]
     result = page_of(request, rows, page, path="/financeiro", params=filters)
     # Where "Marcar como recebida" comes back to: this list, with its filters and page.
     query = urlencode([(k, v) for k, v in filters.items() if v] + ([("pagina", str(result.page))] if result.page > 1
@@ -87,13 +87,6 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
         "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else "")},
         status_code=status_code)
 
-
-def _document_label(row: dict, numbers: dict[str, int]) -> str:
-    """An NF-e by its nº, as the NF-e list names it (its id is in the link); a venda simples' number is its id."""
-    number = numbers.get(str(row["document_id"])) if row["document"] == "nfe" else None
-    if number is not None:
-        return f"NF-e nº {number}"
-    return f"{DOCUMENTS.get(row['document'], (row['document'], None))[0]} {row['document_id']}"
 
 
 @router.post("/financeiro/{receivable_id}/receber", include_in_schema=False, dependencies=[Depends(csrf_protect)])

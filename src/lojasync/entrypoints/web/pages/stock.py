@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.company import CompanyMissing, show_company
@@ -25,9 +26,6 @@ router = APIRouter(dependencies=[Depends(page_user)])
 log = logging.getLogger("lojasync.web.stock")
 
 # The document behind each kind of movement: its words and where its page is.
-SOURCES = {"nfe": ("NF-e", "/nfe/{id}"), "nfe_cancel": ("NF-e cancelada", "/nfe/{id}"),
-           "simple_sale": ("Venda simples", "/vendas/{id}"),
-           "simple_sale_cancel": ("Venda simples cancelada", "/vendas/{id}"), "count": ("Contagem", None)}
 ORIGINS = [("", "— (padrão da empresa)"), ("0", "0 - Nacional"), ("1", "1 - Estrangeira, importação direta"),
            ("2", "2 - Estrangeira, adquirida no mercado interno"), ("3", "3 - Nacional, conteúdo importado > 40%"),
            ("4", "4 - Nacional, processos produtivos básicos"), ("5", "5 - Nacional, conteúdo importado ≤ 40%"),
@@ -60,26 +58,13 @@ def _product_page(request: Request, sku: str, status_code: int = 200, **context)
     container = request.app.state.container
     product = product_detail(container.read_uow(), sku)
     numbers = invoice_numbers(container.read_uow(), [(m["source_type"], m["source_id"]) for m in product["movements"]])
-    movements = [{**m, "document": _document(m["source_type"], m["source_id"], numbers)} for m in product["movements"]]
+    movements = [{**m, "document": ledger_document(m["source_type"], m["source_id"], numbers)}
+                 for m in product["movements"]]
     values = context.pop("fiscal_values", None) or {k: v or "" for k, v in product["fiscal"].items()}
     return render(request, "stock/product.html", {
         "product": product, "movements": list(reversed(movements)), "origins": ORIGINS, "fiscal_values": values,
         "count_error": None, "fiscal_error": None, "quantity": "", **context}, status_code=status_code)
 
-
-def _document(source_type: str, source_id: str, numbers: dict[str, int]) -> dict:
-    """The document as the pages name it: an NF-e by its nº, as its list and the movement's reason do (its id is
-    in the link only); a venda simples by its number, which is its id."""
-    label, url = SOURCES.get(source_type, (source_type, None))
-    if url is None:
-        return {"label": label, "url": None}
-    if source_type in ("nfe", "nfe_cancel") and source_id in numbers:
-        label = label.replace("NF-e", f"NF-e nº {numbers[source_id]}", 1)
-    elif source_type in ("simple_sale", "simple_sale_cancel"):
-        label = label.replace("Venda simples", f"Venda simples {source_id}", 1)
-    else:
-        label = f"{label} (id {source_id})"
-    return {"label": label, "url": url.format(id=source_id)}
 
 
 @router.get("/estoque/{sku:path}", include_in_schema=False)
