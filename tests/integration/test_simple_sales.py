@@ -311,6 +311,29 @@ def test_the_ledgers_unique_keys_refuse_a_second_set_even_past_the_checks(app, s
     assert len(list_receivables(app.uow())) == 1
 
 
+def test_the_effects_run_again_for_the_same_document_write_nothing_and_say_so(app, store_id):
+    """The ledgers' INSERT checks their unique keys itself (no lookup first): a second run of a confirmed sale's
+    effects writes no movement and no receivable, and returns none (so no second "baixa" in the history)."""
+    from lojasync.finance.ledger import create_receivables
+    from lojasync.stock.issues import LineToMove, issue_stock
+
+    sale = generate_sale(app.uow(), imported(app, store_id, id=1800000021))
+    confirm_sale(app.uow(), sale.id)
+    with app.uow() as uow:
+        moved = uow.stock_movements.for_source("simple_sale", str(sale.id))
+        again = issue_stock(uow.stock_movements, "simple_sale", str(sale.id),
+                            [LineToMove(m.source_line, m.product_id, -m.quantity) for m in moved]
+                            + [LineToMove(99, moved[0].product_id, 1)], reason="de novo")
+        owed = create_receivables(uow.receivables, order_id=None, source_type="simple_sale", source_id=str(sale.id),
+                                  total=Decimal("160.00"), installments=1, payment_method=None,
+                                  start=date(2026, 12, 1))
+        uow.commit()
+    assert [(m.source_line, m.quantity) for m in again] == [(99, -1)]   # only the line never moved
+    assert owed == []
+    assert stock(app) == {"CAM-ALG-P": -3, "CAN-CER": -1}
+    assert len(list_receivables(app.uow())) == 1
+
+
 def test_a_freight_change_after_generation_is_named_in_the_refusal(app, store_id):
     """audit h/effects: the refusal said "itens, quantidades ou preços" when only the freight (or the discount,
     or the payment) had changed: the merchant compared the items, found them equal, and could not tell why."""

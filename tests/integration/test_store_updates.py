@@ -223,3 +223,27 @@ def test_an_order_in_one_store_tells_the_other_stores_selling_the_product(app, s
     by_store = {external: [(u.ref, u.status) for u in list_store_updates(app.read_uow(), external, include_done=True)]
                 for external in ("1234567", "7654321")}
     assert by_store == {"1234567": [("601", "done")], "7654321": [("601", "pending")]}
+
+
+def test_the_key_of_an_order_goes_to_its_store_order_requeued_by_a_new_key_nothing_without_a_binding(app, store_id):
+    # One statement reads the binding and upserts the row (every authorisation runs it).
+    from datetime import datetime, timezone
+
+    number = imported(app, store_id, 1900000060)
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        uow.store_updates.want_invoice_key_of_order(number, "3" * 44, now)
+        uow.store_updates.want_invoice_key_of_order(number + 1000, "9" * 44, now)   # no such order: no row
+        uow.commit()
+    with app.read_uow() as uow:
+        (row,) = uow.store_updates.due(store_id, _far_future())
+    assert (row.kind, row.ref, row.value, row.revision, row.status) == ("nfe_key", "1900000060", "3" * 44, 1,
+                                                                         "pending")
+    _pushed(app, store_id, now)
+    with app.uow() as uow:   # a new NF-e for the order after the first key was written: pending again, new key
+        uow.store_updates.want_invoice_key_of_order(number, "4" * 44, now)
+        uow.commit()
+    with app.read_uow() as uow:
+        (row,) = uow.store_updates.due(store_id, _far_future())
+    assert (row.value, row.revision, row.status, row.parent_ref, row.product_id) == ("4" * 44, 2, "pending", None,
+                                                                                      None)

@@ -252,8 +252,9 @@ class FakeStoreUpdates:
     """The outbox in memory, with the SQL repository's rules: one row per (store, kind, ref), a change bumps
     the revision, a push finishes only the revision it read."""
 
-    def __init__(self) -> None:
+    def __init__(self, bindings: FakeBindings | None = None) -> None:
         self.rows: dict[tuple[int, str, str], dict] = {}
+        self._bindings = bindings
 
     def want_stock(self, targets, now) -> None:
         for t in targets:
@@ -262,6 +263,11 @@ class FakeStoreUpdates:
 
     def want_invoice_key(self, store_id, order_ref, key, now) -> None:
         self._upsert(store_id, UpdateKind.NFE_KEY.value, order_ref, now, parent_ref=None, product_id=None, value=key)
+
+    def want_invoice_key_of_order(self, order_id, key, now) -> None:
+        binding = self._bindings.for_orders([order_id]).get(order_id) if self._bindings else None
+        if binding is not None:
+            self.want_invoice_key(binding.store_id, binding.external_id, key, now)
 
     def withdraw_invoice_key(self, store_id, order_ref, now) -> bool:
         row = self.rows.get((store_id, UpdateKind.NFE_KEY.value, order_ref))
@@ -359,7 +365,7 @@ class FakeUnitOfWork:
         self.order_search = FakeOrderSearch(self.orders, self.bindings)
         self.failures, self.stores, self.store_log = FakeFailures(), FakeStores(), FakeStoreLog()
         self.webhook_events, self.leases, self.periodic_runs = FakeWebhookEvents(), FakeLeases(), FakePeriodicRuns()
-        self.store_updates = FakeStoreUpdates()
+        self.store_updates = FakeStoreUpdates(self.bindings)
         self.invoices = FakeInvoices()
         self.commits = 0
         self._active = False

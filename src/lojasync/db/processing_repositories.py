@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
 from lojasync.db.finance_tables import receivables as receivable_table
@@ -37,22 +38,20 @@ _INSERT_RECEIVABLES = insert(receivable_table)
 
 
 @functools.cache
+def _insert_new(table, dialect: str, key: str):
+    """INSERT of rows whose unique key (source type, source id, `key`) is not taken yet, returning the `key`
+    of those written: a document's effects are written and checked in one statement, not a lookup and an
+    INSERT (every approval runs both ledgers')."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_nothing(
+        index_elements=[table.c.source_type, table.c.source_id, table.c[key]]).returning(table.c[key])
+
+
+@functools.cache
 def _movements_of_source():
     return (select(StockMovement).where(StockMovement.source_type == bindparam("source_type"),
                                         StockMovement.source_id == bindparam("source_id"))
             .order_by(StockMovement.source_line))
-
-
-@functools.cache
-def _lines_of_source():
-    return select(movement_table.c.source_line).where(movement_table.c.source_type == bindparam("source_type"),
-                                                      movement_table.c.source_id == bindparam("source_id"))
-
-
-@functools.cache
-def _has_receivables():
-    return select(receivable_table.c.id).where(receivable_table.c.source_type == bindparam("source_type"),
-                                               receivable_table.c.source_id == bindparam("source_id")).limit(1)
 
 
 @functools.cache
@@ -83,6 +82,18 @@ def _first_active(session: Session, entity, table, statuses: frozenset, order_id
         return None
     found = session.connection().scalar(_active_of_order(table, statuses), {"order_id": order_id})
     return None if found is None else session.get(entity, found)
+
+
+@functools.cache
+def _active_documents_of_order():
+    # Both kinds in one round trip: asked before every generation, and almost always finds nothing.
+    return union_all(
+        select(literal("nfe").label("kind"), invoice_table.c.id).where(
+            invoice_table.c.order_id == bindparam("order_id"),
+            invoice_table.c.status.in_(sorted(s.value for s in ACTIVE_INVOICE))),
+        select(literal("sale").label("kind"), sale_table.c.id).where(
+            sale_table.c.order_id == bindparam("order_id"),
+            sale_table.c.status.in_(sorted(s.value for s in ACTIVE_SALE))))
 
 
 @functools.cache
@@ -119,13 +130,19 @@ class StockMovementRepository:
                  "source_type": m.source_type, "source_id": m.source_id, "source_line": m.source_line}
                 for m in movements])
 
+    def add_new(self, movements: list[StockMovement]) -> list[StockMovement]:
+        """Write the movements whose (source, line) has none yet; returns those written."""
+        if not movements:
+            return []
+        connection = self.session.connection()
+        written = set(connection.scalars(_insert_new(movement_table, connection.dialect.name, "source_line"), [
+            {"product_id": m.product_id, "quantity": m.quantity, "reason": m.reason, "source_type": m.source_type,
+             "source_id": m.source_id, "source_line": m.source_line} for m in movements]))
+        return [m for m in movements if m.source_line in written]
+
     def for_source(self, source_type: str, source_id: str) -> list[StockMovement]:
         return list(self.session.scalars(_movements_of_source(), {"source_type": source_type,
                                                                   "source_id": source_id}))
-
-    def lines_moved(self, source_type: str, source_id: str) -> set[int]:
-        return set(self.session.connection().scalars(_lines_of_source(), {"source_type": source_type,
-                                                                          "source_id": source_id}))
 
     def for_product(self, product_id: int) -> list[StockMovement]:
         query = select(StockMovement).where(StockMovement.product_id == product_id).order_by(StockMovement.id)
@@ -250,6 +267,19 @@ class ReceivableRepository:
                  "needs_attention": r.needs_attention, "attention_reason": r.attention_reason,
                  "received_at": r.received_at} for r in receivables])
 
+    def add_new(self, receivables: list[Receivable]) -> list[Receivable]:
+        """Write the installments the document has none of yet; returns those written."""
+        if not receivables:
+            return []
+        connection = self.session.connection()
+        written = set(connection.scalars(_insert_new(receivable_table, connection.dialect.name, "installment"), [
+            {"order_id": r.order_id, "source_type": r.source_type, "source_id": r.source_id,
+             "installment": r.installment, "installments": r.installments, "amount": r.amount,
+             "due_date": r.due_date, "payment_method": r.payment_method, "status": r.status,
+             "needs_attention": r.needs_attention, "attention_reason": r.attention_reason,
+             "received_at": r.received_at} for r in receivables]))
+        return [r for r in receivables if r.installment in written]
+
     def get(self, receivable_id: int, *, for_update: bool = False) -> Receivable | None:
         if not can_be_an_id(receivable_id):
             return None
@@ -262,10 +292,6 @@ class ReceivableRepository:
         return list(self.session.scalars(_receivables_of_source(for_update), {"source_type": source_type,
                                                                               "source_id": source_id}))
 
-    def exist_for(self, source_type: str, source_id: str) -> bool:
-        return self.session.connection().scalar(_has_receivables(), {"source_type": source_type,
-                                                                     "source_id": source_id}) is not None
-
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None) -> list[Receivable]:
         query = select(Receivable).order_by(Receivable.due_date, Receivable.id)
         if status is not None:
@@ -273,6 +299,23 @@ class ReceivableRepository:
         if order_id is not None:
             query = query.where(Receivable.order_id == order_id)
         return list(self.session.scalars(query))
+
+
+class DocumentRepository:
+    """An order's documents of either kind (NF-e, venda simples)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def active_for_order(self, order_id: int) -> Invoice | SimpleSale | None:
+        """The order's active document, NF-e first (an order has at most one; see the ports)."""
+        if not can_be_an_id(order_id):
+            return None
+        found = sorted(self.session.connection().execute(_active_documents_of_order(), {"order_id": order_id}),
+                       key=lambda row: (row.kind != "nfe", row.id))
+        if not found:
+            return None
+        return self.session.get(Invoice if found[0].kind == "nfe" else SimpleSale, found[0].id)
 
 
 class CompanyRepository:

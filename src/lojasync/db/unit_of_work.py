@@ -16,6 +16,7 @@ from lojasync.db.engine import REDOABLE_OPTION
 from lojasync.db.order_search import OrderSearchRepository
 from lojasync.db.processing_repositories import (
     CompanyRepository,
+    DocumentRepository,
     InvoiceRepository,
     ReceivableRepository,
     SimpleSaleRepository,
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.stock_movements = StockMovementRepository(session)
         self.simple_sales = SimpleSaleRepository(session)
         self.invoices = InvoiceRepository(session)
+        self.documents = DocumentRepository(session)
         self.receivables = ReceivableRepository(session)
         self.company = CompanyRepository(session)
 

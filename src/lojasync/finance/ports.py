@@ -13,11 +13,12 @@ class ReceivableRepository(Protocol):
     def add_all(self, receivables: list[Receivable]) -> None:
         """Write these receivables (one statement for all of a document's installments)."""
 
+    def add_new(self, receivables: list[Receivable]) -> list[Receivable]:
+        """Write the installments whose (source type, source id, installment) is not there yet, in one
+        statement; returns those written (the unique key decides: a second run writes nothing)."""
+
     def get(self, receivable_id: int, *, for_update: bool = False) -> Receivable | None: ...
 
     def for_source(self, source_type: str, source_id: str, *, for_update: bool = False) -> list[Receivable]: ...
-
-    def exist_for(self, source_type: str, source_id: str) -> bool:
-        """Whether this document already has receivables."""
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None) -> list[Receivable]: ...

@@ -53,6 +53,12 @@ class InvoiceRepository(Protocol):
     def count(self, status: InvoiceStatus | None = None) -> int: ...
 
 
+class DocumentRepository(Protocol):
+    def active_for_order(self, order_id: int) -> Invoice | SimpleSale | None:
+        """The order's active document of either kind (an NF-e pending, awaiting SEFAZ, authorised or rejected;
+        a venda simples pending or confirmed), the NF-e first should both exist; None when the order is free."""
+
+
 class CompanyRepository(Protocol):
     def get(self, *, for_update: bool = False) -> Company | None: ...
 
@@ -67,6 +73,7 @@ class ProcessingUnitOfWork(Protocol):
     stock_movements: StockMovementRepository
     simple_sales: SimpleSaleRepository
     invoices: InvoiceRepository
+    documents: DocumentRepository
     receivables: ReceivableRepository
     company: CompanyRepository
 

@@ -2,7 +2,8 @@
 
 The document's lines say which product and how many; the movements carry the document as their source,
 and the ledger's unique key (source type, source id, line) makes a second issue impossible, not just
-unlikely: a retry finds the movements already there, a concurrent writer fails on the key.
+unlikely: the movements are written with that key checked by the INSERT itself, so a retry, or a concurrent
+writer once the first commits, writes nothing for the lines already moved.
 """
 
 from __future__ import annotations
@@ -38,13 +39,6 @@ def return_stock(repo: StockMovementRepository, source_type: str, source_id: str
 
 def _move(repo: StockMovementRepository, source_type: str, source_id: str, lines: Iterable[LineToMove],
           reason: str, sign: int) -> list[StockMovement]:
-    done = repo.lines_moved(source_type, source_id)
-    created = []
-    for line in lines:
-        if line.position in done or line.quantity == 0:
-            continue
-        movement = StockMovement(line.product_id, sign * abs(line.quantity), reason, source_type, source_id,
-                                 line.position)
-        created.append(movement)
-    repo.add_all(created)
-    return created
+    wanted = [StockMovement(line.product_id, sign * abs(line.quantity), reason, source_type, source_id, line.position)
+              for line in lines if line.quantity != 0]
+    return repo.add_new(wanted)

@@ -40,10 +40,11 @@ class StockMovementRepository(Protocol):
     def add_all(self, movements: list[StockMovement]) -> None:
         """Write these movements (one statement for all of a document's lines)."""
 
-    def for_source(self, source_type: str, source_id: str) -> list[StockMovement]: ...
+    def add_new(self, movements: list[StockMovement]) -> list[StockMovement]:
+        """Write those whose (source type, source id, line) has no movement yet, in one statement; returns
+        those written (the unique key decides, so a second run or a concurrent one writes nothing)."""
 
-    def lines_moved(self, source_type: str, source_id: str) -> set[int]:
-        """The document lines this source already moved."""
+    def for_source(self, source_type: str, source_id: str) -> list[StockMovement]: ...
 
     def for_product(self, product_id: int) -> list[StockMovement]: ...
 

@@ -26,7 +26,7 @@ def order_to_process(uow: ProcessingUnitOfWork, order_number: int, document: str
 
 
 def refuse_second_document(uow: ProcessingUnitOfWork, order) -> None:
-    existing = uow.invoices.active_for_order(order.id) or uow.simple_sales.active_for_order(order.id)
+    existing = uow.documents.active_for_order(order.id)
     if existing is not None:
         command = "invoices" if existing.kind is DocumentKind.NFE else "sales"
         raise OrderAlreadyProcessing(order_number=order.id, document=existing.label, status=existing.status.label,

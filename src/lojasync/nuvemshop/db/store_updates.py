@@ -11,10 +11,11 @@ import functools
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lojasync.nuvemshop.db.tables import order_bindings
 from lojasync.nuvemshop.db.tables import store_updates as t
 from lojasync.nuvemshop.model.store_updates import StockTarget, StoreUpdate, UpdateKind, UpdateStatus
 from lojasync.shared.batching import chunks
@@ -36,6 +37,13 @@ class StoreUpdateRepository:
     def want_invoice_key(self, store_id: int, order_ref: str, key: str, now: datetime) -> None:
         self._upsert({(store_id, UpdateKind.NFE_KEY.value, order_ref): {
             "parent_ref": None, "product_id": None, "value": key}}, now)
+
+    def want_invoice_key_of_order(self, order_id: int, key: str, now: datetime) -> None:
+        """The key goes to the store order this ERP order came from; nothing when it came from no store. One
+        statement, the binding read inside it (every authorisation runs it)."""
+        connection = self.session.connection()
+        connection.execute(_key_of_order_statement(connection.dialect.name),
+                           {"order_id": order_id, "key": key, "now": now})
 
     def withdraw_invoice_key(self, store_id: int, order_ref: str, now: datetime) -> bool:
         """The NF-e was cancelled: its key must leave the store order (only if it was ever queued)."""
@@ -120,6 +128,22 @@ def _upsert_statement(dialect: str):
         set_={"parent_ref": statement.excluded.parent_ref, "product_id": statement.excluded.product_id,
               "value": statement.excluded.value, "updated_at": statement.excluded.updated_at,
               **_requeued(None)})
+
+
+@functools.cache
+def _key_of_order_statement(dialect: str):
+    """`want_invoice_key` for the store order bound to an ERP order, the binding looked up by the INSERT."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t)
+    now = bindparam("now", type_=t.c.created_at.type)
+    source = select(order_bindings.c.store_id, literal(UpdateKind.NFE_KEY.value), order_bindings.c.external_id,
+                    bindparam("key", type_=t.c.value.type), literal(_PENDING), literal(1), literal(0), now, now
+                    ).where(order_bindings.c.order_id == bindparam("order_id"))
+    statement = statement.from_select(["store_id", "kind", "ref", "value", "status", "revision", "attempts",
+                                       "created_at", "updated_at"], source)
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.store_id, t.c.kind, t.c.ref],
+        set_={"parent_ref": None, "product_id": None, "value": statement.excluded.value,
+              "updated_at": statement.excluded.updated_at, **_requeued(None)})
 
 
 def _requeued(now: datetime | None) -> dict:

@@ -100,9 +100,7 @@ def _may_have_raced(state: tuple[bool, datetime | None] | None, placed_at: datet
 def invoice_authorised(event: InvoiceAuthorised, uow: ConnectorUnitOfWork) -> None:
     """The access key goes to the store order (orders that did not come from a store have none to get it)."""
     with uow.no_autoflush():  # the upsert too: through the session it would flush the approval first
-        origin = uow.bindings.order_ref(event.order.id)
-        if origin is not None:
-            uow.store_updates.want_invoice_key(*origin, event.access_key, _now())
+        uow.store_updates.want_invoice_key_of_order(event.order.id, event.access_key, _now())
 
 
 def invoice_cancelled(event: InvoiceCancelled, uow: ConnectorUnitOfWork) -> None:
