@@ -779,6 +779,29 @@ def test_an_approval_that_waited_for_an_import_of_the_same_order_sees_its_new_li
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
 
 
+def test_a_generation_that_waited_for_an_import_of_the_same_order_uses_the_customer_it_wrote(app, company):
+    """The store changes the customer's address while a generation waits for the import's lock on the order. On
+    PostgreSQL the locking read re-read the order row once the import committed, but the customer joined to it
+    came from the snapshot taken before the wait: the NF-e was addressed to where the customer no longer is."""
+    import copy
+
+    from tests.factories import ts
+    from tests.integration.races import errors_while_an_import_holds_the_order
+
+    number = imported(app, id=2000000042)
+    payload = order_payload(id=2000000042, updated_at=ts(600))
+    moved = copy.deepcopy(payload["customer"])
+    moved["default_address"].update(address="Avenida Paulista", number="1000", floor="", locality="Bela Vista",
+                                    zipcode="01310-100")
+    payload["customer"] = moved
+    made = []
+    errors = errors_while_an_import_holds_the_order(
+        app, _stores(app)[0], payload, lambda: made.append(generate_invoice(app.uow(), app.cipher, number)))
+    assert errors == []
+    xml = invoice_xml(app.uow(), made[0].id).decode("utf-8")
+    assert "<xLgr>Avenida Paulista</xLgr>" in xml and "<nro>1000</nro>" in xml and "Rua das Flores" not in xml
+
+
 def test_an_nfe_whose_process_died_between_prepare_and_send_is_asked_by_key_then_sent_once(app, company, sefaz,
                                                                                          simulator, monkeypatch):
     """h/racecheck: a batch (or `orders invoice`) commits the NF-e numbered and "aguardando SEFAZ", then the process

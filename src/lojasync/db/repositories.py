@@ -28,17 +28,19 @@ from lojasync.stock.products import Product
 # building a select and computing its cache key costs about 0.1 ms each time, more than SQLite takes to
 # answer it (benchmarks/invoice_throughput.py).
 @functools.cache
-def _order(lines: bool, for_update: bool, lines_after_lock: bool = False):
+def _order(lines: bool, for_update: bool, after_lock: bool = False):
     query = select(Order).where(Order.id == bindparam("number"))
     # With its lines (and their products) in the same query: one round trip instead of the selectin's two,
-    # ~0.25 ms less per NF-e generated. `lines_after_lock` (PostgreSQL, locking): a read that waited for the
-    # lock re-reads the order row, but the lines joined to it stay those of the snapshot taken before the wait
-    # (an import that changed them meanwhile would go unseen); the selectin's own query, run once the lock is
-    # held, reads them as committed.
+    # ~0.25 ms less per NF-e generated. `after_lock` (PostgreSQL, locking): a read that waited for the lock
+    # re-reads the order row, but the rows joined to it (lines, customer) stay those of the snapshot taken
+    # before the wait (an import that changed them meanwhile would go unseen); the selectins' own queries,
+    # run once the lock is held, read them as committed.
     if lines:
-        query = query.options(selectinload(Order.lines) if lines_after_lock else joinedload(Order.lines))
+        query = query.options(selectinload(Order.lines) if after_lock else joinedload(Order.lines))
     else:
         query = query.options(lazyload(Order.lines))
+    if after_lock:
+        query = query.options(selectinload(Order.customer))
     # Generating a document locks the order: two generations at once cannot both find it free.
     return query.with_for_update(of=Order) if for_update else query  # not the joined customer
 
@@ -185,7 +187,7 @@ class OrderRepository:
         # Without lines: a use case that only records on the order (history, flags) need not read them.
         if not lines or for_update:
             # SQLite needs no second query: a writer holds the database's write lock from its BEGIN IMMEDIATE,
-            # before this read, so nothing can change the lines between the order and them.
+            # before this read, so nothing can change the lines or the customer between the order and them.
             after_lock = for_update and lines and self.session.get_bind().dialect.name != "sqlite"
             return self.session.scalars(_order(lines, for_update, after_lock), {"number": number}).unique().first()
         return self.session.get(Order, number)
