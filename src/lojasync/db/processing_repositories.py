@@ -115,6 +115,19 @@ def _company(for_update: bool):
     return query.with_for_update() if for_update else query
 
 
+def _movement_row(m: StockMovement) -> dict:
+    return {"product_id": m.product_id, "quantity": m.quantity, "reason": m.reason, "source_type": m.source_type,
+            "source_id": m.source_id, "source_line": m.source_line}
+
+
+def _receivable_row(r: Receivable) -> dict:
+    return {"order_id": r.order_id, "source_type": r.source_type, "source_id": r.source_id,
+            "installment": r.installment, "installments": r.installments, "amount": r.amount,
+            "due_date": r.due_date, "payment_method": r.payment_method, "status": r.status,
+            "needs_attention": r.needs_attention, "attention_reason": r.attention_reason,
+            "received_at": r.received_at}
+
+
 class StockMovementRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -125,19 +138,15 @@ class StockMovementRepository:
     def add_all(self, movements: list[StockMovement]) -> None:
         """Written now, in the session's transaction (the movements get no ids: nothing needs them)."""
         if movements:
-            self.session.connection().execute(_INSERT_MOVEMENTS, [
-                {"product_id": m.product_id, "quantity": m.quantity, "reason": m.reason,
-                 "source_type": m.source_type, "source_id": m.source_id, "source_line": m.source_line}
-                for m in movements])
+            self.session.connection().execute(_INSERT_MOVEMENTS, [_movement_row(m) for m in movements])
 
     def add_new(self, movements: list[StockMovement]) -> list[StockMovement]:
         """Write the movements whose (source, line) has none yet; returns those written."""
         if not movements:
             return []
         connection = self.session.connection()
-        written = set(connection.scalars(_insert_new(movement_table, connection.dialect.name, "source_line"), [
-            {"product_id": m.product_id, "quantity": m.quantity, "reason": m.reason, "source_type": m.source_type,
-             "source_id": m.source_id, "source_line": m.source_line} for m in movements]))
+        written = set(connection.scalars(_insert_new(movement_table, connection.dialect.name, "source_line"),
+                                         [_movement_row(m) for m in movements]))
         return [m for m in movements if m.source_line in written]
 
     def for_source(self, source_type: str, source_id: str) -> list[StockMovement]:
@@ -260,24 +269,15 @@ class ReceivableRepository:
     def add_all(self, receivables: list[Receivable]) -> None:
         """Written now, in the session's transaction (the receivables get no ids: nothing needs them)."""
         if receivables:
-            self.session.connection().execute(_INSERT_RECEIVABLES, [
-                {"order_id": r.order_id, "source_type": r.source_type, "source_id": r.source_id,
-                 "installment": r.installment, "installments": r.installments, "amount": r.amount,
-                 "due_date": r.due_date, "payment_method": r.payment_method, "status": r.status,
-                 "needs_attention": r.needs_attention, "attention_reason": r.attention_reason,
-                 "received_at": r.received_at} for r in receivables])
+            self.session.connection().execute(_INSERT_RECEIVABLES, [_receivable_row(r) for r in receivables])
 
     def add_new(self, receivables: list[Receivable]) -> list[Receivable]:
         """Write the installments the document has none of yet; returns those written."""
         if not receivables:
             return []
         connection = self.session.connection()
-        written = set(connection.scalars(_insert_new(receivable_table, connection.dialect.name, "installment"), [
-            {"order_id": r.order_id, "source_type": r.source_type, "source_id": r.source_id,
-             "installment": r.installment, "installments": r.installments, "amount": r.amount,
-             "due_date": r.due_date, "payment_method": r.payment_method, "status": r.status,
-             "needs_attention": r.needs_attention, "attention_reason": r.attention_reason,
-             "received_at": r.received_at} for r in receivables]))
+        written = set(connection.scalars(_insert_new(receivable_table, connection.dialect.name, "installment"),
+                                         [_receivable_row(r) for r in receivables]))
         return [r for r in receivables if r.installment in written]
 
     def get(self, receivable_id: int, *, for_update: bool = False) -> Receivable | None:
