@@ -18,6 +18,9 @@ from lojasync.shared.errors import Action, LojasyncError
 from lojasync.stock.products import UnknownSkuPolicy
 
 DEFAULT_API_URL = "https://api.nuvemshop.com.br/2025-03"
+# A whole transmission of an NF-e ends within a minute (fiscal.services.invoices.TRANSMISSION_TIME, which keeps
+# it inside the sending window); one call may not be given longer than the whole.
+MAX_SEFAZ_TIMEOUT = 60
 
 
 class Settings(BaseSettings):
@@ -77,6 +80,7 @@ class Settings(BaseSettings):
     # company's UF and environment). `sefaz_url` points at a `lojasync sefaz-simulator` already running.
     sefaz: Literal["simulator", "real"] = "simulator"
     sefaz_url: str | None = None
+    # Seconds each call to SEFAZ may wait; a transmission as a whole ends within MAX_SEFAZ_TIMEOUT anyway.
     sefaz_timeout: float = Field(default=60.0, gt=0)
     # How many NF-e of a batch wait for SEFAZ's answer at once (each answer takes from a fraction of a second to
     # a few seconds). Their numbers still follow the orders: only the sending runs side by side.
@@ -119,6 +123,15 @@ class Settings(BaseSettings):
                 raise ValueError("deveria ser chaves separadas por vírgula ou uma lista JSON") from None
         return [key.strip() for key in value if isinstance(key, str) and key.strip()] if isinstance(value, list) \
             else value
+
+    @field_validator("sefaz_timeout", mode="after")
+    @classmethod
+    def _within_a_transmission(cls, value: float) -> float:
+        if value > MAX_SEFAZ_TIMEOUT:
+            raise ValueError(f"acima do máximo ({MAX_SEFAZ_TIMEOUT} segundos): a transmissão inteira de uma NF-e "
+                             f"termina em {MAX_SEFAZ_TIMEOUT} segundos, e sem resposta a NF-e fica aguardando SEFAZ "
+                             "e é consultada depois")
+        return value
 
     @field_validator("status_by_order_status", "status_by_payment_status", mode="after")
     @classmethod

@@ -214,7 +214,7 @@ def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lo
     with BackgroundSefaz() as server:
         server.simulator.set_switches(out_of_service="108")
         monkeypatch.setattr(order_processing, "sefaz_for", lambda settings: Sefaz(
-            lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=server.url,
+            lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline, base_url=server.url,
                                                   timeout=2), simulated=True))
         # One at a time (--parallel 1): the first one's failure is in before the second would be sent.
         output = lojasync("orders", "invoice", str(order_number), str(second), "--parallel", "1", expect=1)

@@ -20,5 +20,5 @@ def simulator():
 @pytest.fixture()
 def sefaz(simulator) -> Sefaz:
     simulator.simulator.reset()
-    return Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=simulator.url,
+    return Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline, base_url=simulator.url,
                                                        timeout=2), simulated=True)

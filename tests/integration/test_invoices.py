@@ -184,7 +184,7 @@ def test_a_parallel_batch_has_several_nfe_at_sefaz_at_once_numbered_in_the_order
         def __getattr__(self, name: str):
             return getattr(self.gateway, name)
 
-    together = Sefaz(lambda uf, env, cert: AllTogether(sefaz.connect(uf, env, cert)), simulated=True)
+    together = Sefaz(lambda uf, env, cert, deadline=None: AllTogether(sefaz.connect(uf, env, cert, deadline=deadline)), simulated=True)
     asked = [*numbers[:3], refused, *numbers[3:]]
     report = invoice_orders(app.uow, app.cipher, together, asked, parallel=3)
 
@@ -482,7 +482,7 @@ def test_a_refused_query_after_a_lost_answer_does_not_mark_the_nfe_rejected(app,
             raise AssertionError("sent again blind")
 
     later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
-    refusing = Sefaz(lambda uf, env, cert: RefusingQuery(), simulated=True)
+    refusing = Sefaz(lambda uf, env, cert, deadline=None: RefusingQuery(), simulated=True)
     with pytest.raises(SefazQueryRefused) as refused:   # a person must look: retrying as is gets the same 226
         approve_invoice(app.uow(), app.cipher, refusing, invoice.id, now=later)
     assert not refused.value.retryable and "226" in refused.value.message
@@ -508,7 +508,7 @@ def test_a_query_after_204_that_is_not_about_the_nfe_leaves_it_awaiting(app, com
         def query_nfe(self, key):
             return SefazAnswer(query_status, "Rejeicao: a consulta, nao a NF-e")
 
-    odd = Sefaz(lambda uf, env, cert: DuplicateThenRefusedQuery(), simulated=True)
+    odd = Sefaz(lambda uf, env, cert, deadline=None: DuplicateThenRefusedQuery(), simulated=True)
     with pytest.raises(error):
         approve_invoice(app.uow(), app.cipher, odd, invoice.id)
     with app.read_uow() as uow:
@@ -532,7 +532,7 @@ def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_autho
             return SefazAnswer("101", "Cancelamento de NF-e homologado", received_at=long_ago,
                                protocol=authorised.protocol, access_key=key)
 
-    gateway = Sefaz(lambda uf, env, cert: AlreadyCancelled(), simulated=True)
+    gateway = Sefaz(lambda uf, env, cert, deadline=None: AlreadyCancelled(), simulated=True)
     cancelled, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice.id, "Cliente desistiu da compra toda")
     assert changed and cancelled.status == "cancelled"
     with app.read_uow() as uow:
@@ -616,7 +616,7 @@ def _sent_without_answer(app, invoice_id: int) -> None:
             raise SefazUnreachable(service="NFeAutorizacao4", reason="conexão recusada")
 
     with pytest.raises(SefazUnreachable):
-        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert: Unreached(), simulated=True), invoice_id)
+        approve_invoice(app.uow(), app.cipher, Sefaz(lambda uf, env, cert, deadline=None: Unreached(), simulated=True), invoice_id)
 
 
 def test_an_nfe_sefaz_never_got_is_not_sent_as_it_was_when_the_store_changed_the_order(app, company, sefaz,
@@ -932,7 +932,7 @@ def test_a_batch_send_overtaken_by_the_workers_settling_records_the_authorisatio
         def __getattr__(self, name: str):
             return getattr(self.gateway, name)
 
-    held = Sefaz(lambda uf, env, cert: Held(sefaz.connect(uf, env, cert)), simulated=True)
+    held = Sefaz(lambda uf, env, cert, deadline=None: Held(sefaz.connect(uf, env, cert, deadline=deadline)), simulated=True)
     reports = []
     batch = threading.Thread(target=lambda: reports.append(invoice_orders(app.uow, app.cipher, held, [number],
                                                                           parallel=2)))
@@ -975,7 +975,7 @@ def test_a_resend_answered_204_after_a_lost_answer_takes_the_original_authorisat
         def __getattr__(self, name: str):
             return getattr(self.gateway, name)
 
-    lagging = Sefaz(lambda uf, env, cert: LaggingQuery(sefaz.connect(uf, env, cert)), simulated=True)
+    lagging = Sefaz(lambda uf, env, cert, deadline=None: LaggingQuery(sefaz.connect(uf, env, cert, deadline=deadline)), simulated=True)
     later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
     settled, changed = approve_invoice(app.uow(), app.cipher, lagging, invoice.id, now=later)
     assert changed and settled.status == "authorised" and settled.protocol == first["nProt"]

@@ -133,3 +133,41 @@ def test_no_answer_is_unreachable_and_retryable(failure: Exception) -> None:
     with pytest.raises(SefazUnreachable) as caught:
         client(Canned(failure)).query_nfe(KEY)
     assert caught.value.retryable and caught.value.params["service"] == "NFeConsultaProtocolo4"
+
+
+# A transmission's deadline (fiscal.services.invoices.TRANSMISSION_TIME): every call waits at most what is left.
+RECEIVED = soap_answer("NFeAutorizacao4", ret_envi("103", "<infRec><nRec>351000000000001</nRec><tMed>1</tMed></infRec>"))
+IN_PROCESSING = soap_answer("NFeRetAutorizacao4", ret_reci("105"))
+
+
+def test_each_call_waits_at_most_what_is_left_before_the_deadline(fake) -> None:
+    canned = Canned((200, RECEIVED), (200, IN_PROCESSING))
+    gateway = client(canned, timeout=httpx.Timeout(30.0, connect=10.0), polls=1, poll_interval=1.0,
+                     sleep=fake.sleep, clock=fake.clock, deadline=fake.now + 12.0)
+    gateway.authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    sent, polled = (request.extensions["timeout"] for request in canned.requests)
+    assert sent == {"connect": 10.0, "read": 12.0, "write": 12.0, "pool": 12.0}
+    assert polled == {"connect": 10.0, "read": 11.0, "write": 11.0, "pool": 11.0}   # 1 s of it went in waiting
+
+
+def test_without_a_deadline_each_call_has_the_configured_timeouts(fake) -> None:
+    canned = Canned((200, RECEIVED))
+    client(canned, timeout=httpx.Timeout(30.0, connect=10.0), polls=0, clock=fake.clock).authorise(b"<NFe/>")
+    assert canned.requests[0].extensions["timeout"] == {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+
+
+def test_no_call_starts_once_the_deadline_has_passed(fake) -> None:
+    canned = Canned((200, RECEIVED))
+    gateway = client(canned, clock=fake.clock, deadline=fake.now)
+    with pytest.raises(SefazUnreachable) as caught:
+        gateway.authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert canned.requests == [] and caught.value.retryable   # nothing sent: it stays awaiting SEFAZ
+    assert "prazo da transmissão esgotado" in caught.value.message
+
+
+def test_receipt_polls_stop_before_waiting_past_the_deadline(fake) -> None:
+    canned = Canned((200, RECEIVED), *[(200, IN_PROCESSING)] * 5)
+    gateway = client(canned, polls=5, poll_interval=1.5, sleep=fake.sleep, clock=fake.clock, deadline=fake.now + 4.0)
+    answer = gateway.authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert (answer.status, answer.receipt) == ("105", "351000000000001")   # in processing: asked again later
+    assert fake.sleeps == [1.5, 1.5] and len(canned.requests) == 3   # a third wait would end at 4.5 s

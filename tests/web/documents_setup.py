@@ -36,7 +36,7 @@ def sefaz(logged_in, sefaz_simulator):
     sefaz_simulator.simulator.reset()
     sefaz_simulator.simulator.reset_switches()
     logged_in.app.state.sefaz = Sefaz(
-        lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert, base_url=sefaz_simulator.url,
+        lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline, base_url=sefaz_simulator.url,
                                               timeout=2), simulated=True)
     return sefaz_simulator.simulator
 

@@ -36,7 +36,7 @@ def api(app, web, api_token, simulator):
     simulator.simulator.reset_switches()   # a test's switch (out of service, rejecting) is not the next one's
     set_company(app.uow(), COMPANY)
     install_test_certificate(app.uow(), app.cipher)
-    gateway = Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert,
+    gateway = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline,
                                                           base_url=simulator.url, timeout=2), simulated=True)
     web.app.dependency_overrides[deps.sefaz] = lambda: gateway
     web.headers["Authorization"] = f"Bearer {api_token}"

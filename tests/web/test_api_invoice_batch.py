@@ -32,7 +32,7 @@ def sefaz(app, web, sefaz_simulator):
     simulator.simulator.reset_switches()
     set_company(app.uow(), setup.COMPANY)
     install_test_certificate(app.uow(), app.cipher)
-    gateway = Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert,
+    gateway = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline,
                                                           base_url=simulator.url, timeout=2), simulated=True)
     web.app.dependency_overrides[deps.sefaz] = lambda: gateway
     yield simulator.simulator

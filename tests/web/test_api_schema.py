@@ -53,7 +53,7 @@ def api_schema(app, web, api_token, simulator, store_server):
     install_test_certificate(app.uow(), app.cipher)
     generate_invoice(app.uow(), app.cipher, numbers[0])
     generate_sale(app.uow(), numbers[1])
-    gateway = Sefaz(lambda uf, env, cert: SefazSoapClient(uf, Environment(env), certificate=cert,
+    gateway = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline,
                                                           base_url=simulator.url, timeout=2), simulated=True)
     web.app.dependency_overrides[deps.sefaz] = lambda: gateway
     auth = {"Authorization": f"Bearer {api_token}"}

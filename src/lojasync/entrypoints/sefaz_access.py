@@ -29,15 +29,16 @@ atexit.register(_connections.close)
 def sefaz_for(settings: Settings) -> Sefaz:
     timeout = settings.sefaz_timeout
     if settings.sefaz == "real":
-        def connect_real(uf: str, environment: str, certificate) -> SefazSoapClient:
+        def connect_real(uf: str, environment: str, certificate, *, deadline: float | None = None) -> SefazSoapClient:
             return SefazSoapClient(uf, Environment(environment), certificate=certificate, timeout=timeout,
-                                   ca_bundle=settings.sefaz_ca_bundle, connections=_connections)
+                                   ca_bundle=settings.sefaz_ca_bundle, connections=_connections, deadline=deadline)
         return Sefaz(connect_real, simulated=False)
 
-    def connect_simulator(uf: str, environment: str, certificate) -> SefazSoapClient:
+    def connect_simulator(uf: str, environment: str, certificate, *,
+                          deadline: float | None = None) -> SefazSoapClient:
         url = settings.sefaz_url or embedded_simulator_url(settings)
         return SefazSoapClient(uf, Environment(environment), certificate=certificate, base_url=url, timeout=timeout,
-                               connections=_connections)
+                               connections=_connections, deadline=deadline)
     return Sefaz(connect_simulator, simulated=True)
 
 

@@ -4,6 +4,12 @@ One NF-e per batch, synchronous (indSinc 1). An authoriser that still answers 10
 again by receipt a few times; what is still in processing after that comes back as 105 with its receipt,
 for the caller to ask later. A call that gets no answer raises `SefazUnreachable` (retryable): the caller
 must then query by key before sending the same NF-e again, since SEFAZ may have authorised it.
+
+A `deadline` (time.monotonic) bounds a whole transmission, whatever its calls: each call waits at most
+what is left of it (its timeouts are the configured ones or the time left, the shorter), no call starts
+once it has passed (`SefazUnreachable`, as if unanswered), and no receipt poll waits beyond it (the
+batch comes back 105, in processing). httpx bounds each network operation (connecting, sending, reading),
+not a request as a whole: a call started with L seconds left ends within a few times L.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ class SefazSoapClient:
                  timeout: float | httpx.Timeout = DEFAULT_TIMEOUT, polls: int = 3, poll_interval: float = 1.0,
                  verify: bool = True, ca_bundle: str | Path | None = None,
                  transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep,
-                 connections: SefazConnections | None = None) -> None:
+                 connections: SefazConnections | None = None, deadline: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         try:
             self.uf_code = uf_code(uf)
         except ValueError as exc:
@@ -60,6 +67,9 @@ class SefazSoapClient:
         self.polls = polls
         self.poll_interval = poll_interval
         self._sleep = sleep
+        self.deadline = deadline
+        self._clock = clock
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         secure = base_url is None or base_url.lower().startswith("https:")
         self._owns_http = connections is None or transport is not None
         try:
@@ -79,6 +89,8 @@ class SefazSoapClient:
         answer = self._ask(Service.AUTHORISATION, body, answers.from_authorisation)
         for _ in range(self.polls):
             if not (answer.in_processing and answer.receipt):
+                break
+            if not self._time_for(self.poll_interval):  # still in processing: the caller asks again later
                 break
             self._sleep(self.poll_interval)
             answer = self.query_receipt(answer.receipt)
@@ -118,7 +130,8 @@ class SefazSoapClient:
         url = _url(self.uf, self.environment, service, self.base_url)
         try:
             response = self._http.post(url, content=envelope.request(service, content),
-                                       headers={"Content-Type": envelope.content_type(service)})
+                                       headers={"Content-Type": envelope.content_type(service)},
+                                       timeout=self._timeout_now(service))
         except httpx.TimeoutException as exc:
             raise SefazUnreachable(service=service.value, reason=f"tempo esgotado: {type(exc).__name__}") from exc
         except httpx.TransportError as exc:
@@ -137,6 +150,22 @@ class SefazSoapClient:
             raise SefazInvalidAnswer(service=service.value, reason=f"HTTP {response.status_code}")
         return content_answer
 
+    def _time_for(self, seconds: float) -> bool:
+        """Whether `seconds` of waiting still leave time before the deadline."""
+        return self.deadline is None or self._clock() + seconds < self.deadline
+
+    def _timeout_now(self, service: Service):
+        """This call's timeouts: the configured ones, none longer than what is left before the deadline.
+        Raises `SefazUnreachable` when nothing is left: the call is not made (nothing sent)."""
+        if self.deadline is None:
+            return httpx.USE_CLIENT_DEFAULT
+        left = self.deadline - self._clock()
+        if left <= 0:
+            raise SefazUnreachable(service=service.value, reason="prazo da transmissão esgotado, nada foi enviado")
+        configured = self._timeout
+        return httpx.Timeout(connect=_shorter(configured.connect, left), read=_shorter(configured.read, left),
+                             write=_shorter(configured.write, left), pool=_shorter(configured.pool, left))
+
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
@@ -152,6 +181,10 @@ class SefazSoapClient:
 def _url(uf: str, environment: Environment, service: Service, base_url: str | None) -> httpx.URL:
     """The service's URL, parsed once: httpx parses a URL given as text on every request (~15 us)."""
     return httpx.URL(service_url(uf, environment, service, base_url))
+
+
+def _shorter(configured: float | None, left: float) -> float:
+    return left if configured is None else min(configured, left)
 
 
 def _server_not_trusted(error: BaseException) -> bool:

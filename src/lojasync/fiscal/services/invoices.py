@@ -9,11 +9,13 @@ documented rejection lets the NF-e be rebuilt (`fiscal.sefaz_outcomes`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from math import ceil
+from typing import Protocol
 
 from lojasync.fiscal.certificate import Certificate
 from lojasync.fiscal.company import Company
@@ -51,8 +53,17 @@ from lojasync.shared.errors import LojasyncError
 
 Clock = Callable[[], datetime]
 # Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
-# Longer than the slowest transmission (a query, the send and its receipt polls, each up to the timeout).
 SENDING_WINDOW = timedelta(minutes=5)
+# A whole transmission (maybe a query by key, the send, its receipt polls, maybe a query after 204) ends within
+# this time of the NF-e being marked "aguardando SEFAZ", so that no transmission outlasts the sending window and
+# is overtaken by another process's. Each call waits at most what is left of it, none starts once it is spent,
+# and the NF-e then stays awaiting SEFAZ, settled later by a query by key (never sent blind): see
+# SefazSoapClient's deadline. httpx bounds each network operation, not a request: the last call, started with
+# L seconds left, may take L to connect, L to send and L to read the answer (a few kB: SEFAZ sends it in one
+# go), so a transmission ends within 3 x 60 s = 3 min, inside the window with 2 min to spare for a TLS
+# handshake or a second read. One minute is also what SEFAZ asks a sender to wait for an answer, which is why
+# LOJASYNC_SEFAZ_TIMEOUT (each call's timeout) may not exceed it (settings.MAX_SEFAZ_TIMEOUT).
+TRANSMISSION_TIME = timedelta(seconds=60)
 # "Serviço paralisado" (momentaneamente / sem previsão): SEFAZ processed nothing of what was sent.
 OUT_OF_SERVICE = frozenset({"108", "109"})
 MINUTE = timedelta(minutes=1)
@@ -62,13 +73,26 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class Connect(Protocol):
+    def __call__(self, uf: str, environment: str, certificate: Certificate, *,
+                 deadline: float | None = None) -> SefazGateway:
+        """A gateway to the UF's authoriser; `deadline` (time.monotonic): none of its calls starts after it,
+        or waits longer than what is left of it (SefazSoapClient)."""
+
+
 @dataclass(frozen=True)
 class Sefaz:
     """How this process reaches SEFAZ: a gateway for a UF, environment and certificate, and whether it is
-    the simulator (its authorisations have no fiscal value and are labelled so everywhere)."""
+    the simulator (its authorisations have no fiscal value and are labelled so everywhere).
+    `transmission_time`: TRANSMISSION_TIME, or shorter (tests); never longer, or the sending window breaks."""
 
-    connect: Callable[[str, str, Certificate], SefazGateway]
+    connect: Connect
     simulated: bool
+    transmission_time: timedelta = TRANSMISSION_TIME
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) < self.transmission_time <= TRANSMISSION_TIME:
+            raise ValueError(f"transmission_time must be within (0, {TRANSMISSION_TIME}]")
 
 
 @lru_cache(maxsize=8)
@@ -139,6 +163,8 @@ class _Claim:
     environment: str
     certificate: Certificate
     number: int
+    # time.monotonic() by which the transmission ends, counted from the mark "aguardando SEFAZ" (sent_at).
+    deadline: float
     # Sent before without an answer, and the order is no longer the sale it describes: the refusal to raise
     # when SEFAZ says it never got it (then it is not sent as it is).
     drift: LojasyncError | None = None
@@ -223,9 +249,10 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
             raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
         _seal(invoice, company, order, inputs, box, actor, moment)
     invoice.sending(moment)
+    deadline = time.monotonic() + sefaz.transmission_time.total_seconds()  # from now, when sent_at is set
     # The NF-e's own environment, whatever the company says now: it was numbered and built for it.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, invoice.environment,
-                  certificate_for(company, box), invoice.number, drift)
+                  certificate_for(company, box), invoice.number, deadline, drift)
 
 
 def _drift(invoice: Invoice, order) -> LojasyncError | None:
@@ -243,7 +270,7 @@ def _env(code: str) -> str:
 
 
 def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
-    gateway = sefaz.connect(claim.uf, claim.environment, claim.certificate)
+    gateway = sefaz.connect(claim.uf, claim.environment, claim.certificate, deadline=claim.deadline)
     try:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
             answer = _query(gateway, claim)
