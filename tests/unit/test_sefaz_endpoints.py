@@ -41,9 +41,14 @@ def test_known_urls() -> None:
     assert service_url("MA", Environment.HOMOLOGATION, Service.RECEIPT).startswith("https://hom.sefazvirtual.fazenda.gov.br/")
 
 
-def test_base_url_replaces_the_table() -> None:
+def test_base_url_replaces_the_table_keeping_the_authoriser() -> None:
+    # The simulator answers as the authoriser in the path (226 for another UF's NF-e), as SEFAZ's own addresses do.
     assert service_url("SP", Environment.PRODUCTION, Service.QUERY, "http://127.0.0.1:9/") == \
-        "http://127.0.0.1:9/NFeConsultaProtocolo4"
+        "http://127.0.0.1:9/SP/NFeConsultaProtocolo4"
+    assert service_url("RJ", Environment.HOMOLOGATION, Service.AUTHORISATION, "http://127.0.0.1:9") == \
+        "http://127.0.0.1:9/SVRS/NFeAutorizacao4"
+    assert service_url("21", Environment.HOMOLOGATION, Service.QUERY, "http://127.0.0.1:9") == \
+        "http://127.0.0.1:9/SVAN/NFeConsultaProtocolo4"
 
 
 def test_uf_codes() -> None:

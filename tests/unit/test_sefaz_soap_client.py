@@ -64,7 +64,7 @@ def test_the_request_is_a_soap_12_call_of_the_service() -> None:
     answer = client(canned).service_status()
     assert (answer.status, answer.reason) == ("107", "Servico em Operacao")
     (request,) = canned.requests
-    assert str(request.url) == "http://sefaz.invalid/NFeStatusServico4"
+    assert str(request.url) == "http://sefaz.invalid/SP/NFeStatusServico4"
     assert request.headers["content-type"] == ('application/soap+xml; charset=utf-8; '
                                                'action="http://www.portalfiscal.inf.br/nfe/wsdl/NFeStatusServico4/nfeStatusServicoNF"')
     sent = etree.fromstring(request.content)
@@ -84,8 +84,8 @@ def test_each_client_posts_to_its_own_address() -> None:
         gateway = SefazSoapClient("SP", base_url=base_url, transport=httpx.MockTransport(canned))
         gateway.service_status()
         sent += [str(request.url) for request in canned.requests]
-    assert sent == ["http://a.invalid/NFeStatusServico4", "http://b.invalid/simulador/NFeStatusServico4",
-                    "http://a.invalid/NFeStatusServico4"]
+    assert sent == ["http://a.invalid/SP/NFeStatusServico4", "http://b.invalid/simulador/SP/NFeStatusServico4",
+                    "http://a.invalid/SP/NFeStatusServico4"]
 
 
 def test_the_documents_answer_not_the_batchs_is_what_counts() -> None:

@@ -25,7 +25,9 @@ def lojasync_nfe(cnpj: str, number: int, issued_at: datetime) -> tuple[str, byte
     return key, sign(document, certificate(cnpj), element="infNFe")
 
 
-def test_lojasync_documents_are_authorised_and_cancelled(client: SefazSoapClient) -> None:
+def test_lojasync_documents_are_authorised_and_cancelled(sefaz) -> None:
+    # The issuer is in SP: its client calls SP's authoriser, which receives SP's NF-e only (else 226).
+    client = SefazSoapClient("SP", base_url=sefaz.url, timeout=5.0, poll_interval=0.01)
     for cnpj in (NUMERIC_CNPJ, ALPHANUMERIC_COMPANY):
         key, signed = lojasync_nfe(cnpj, 77, now())
         answer = client.authorise(signed)

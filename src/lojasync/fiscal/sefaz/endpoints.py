@@ -80,9 +80,11 @@ def authoriser(uf: str) -> str:
 
 
 def service_url(uf: str, environment: Environment, service: Service, base_url: str | None = None) -> str:
-    """The URL to POST `service` to; with `base_url` (the simulator) it is `{base_url}/{service}`."""
+    """The URL to POST `service` to; with `base_url` (the simulator) it is `{base_url}/{authoriser}/{service}`:
+    the simulator then answers as that authoriser, refusing (226) an NF-e of a UF it does not serve, as SEFAZ
+    does when a document reaches another UF's web service."""
     if base_url:
-        return f"{base_url.rstrip('/')}/{service.value}"
+        return f"{base_url.rstrip('/')}/{authoriser(uf)}/{service.value}"
     table = servers[authoriser(uf)]
     endpoints = table["prod_endpoints"] if environment is Environment.PRODUCTION else table["dev_endpoints"]
     url = endpoints.get(_NFELIB_ENDPOINT[service])

@@ -41,8 +41,8 @@ _KEY = re.compile(r"[0-9]{6}[0-9A-Z]{12}[0-9]{26}")
 class SefazSoapClient:
     """`SefazGateway` for one UF and environment.
 
-    `base_url` replaces the national URL table (each service at `{base_url}/{Service}`): the simulator on
-    127.0.0.1, plain HTTP. Without it the real authoriser of `uf` is used, which requires `certificate`
+    `base_url` replaces the national URL table (each service at `{base_url}/{authoriser}/{Service}`): the
+    simulator on 127.0.0.1, plain HTTP. Without it the real authoriser of `uf` is used, which requires `certificate`
     (the company's A1, presented as TLS client certificate). With `connections` (the process's kept
     connections, `fiscal.sefaz.connections`) the HTTP client is borrowed from them and `close` leaves it
     open for the next transmission; a `transport` (tests) always gets a client of its own.

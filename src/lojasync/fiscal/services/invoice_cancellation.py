@@ -24,7 +24,6 @@ from lojasync.fiscal.errors import (
 )
 from lojasync.fiscal.gateway import ALREADY_CANCELLED, EVENT_REGISTERED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
-from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.nfe_events import CANCELLATION, build_cancellation_event_xml
 from lojasync.fiscal.nfe_proc import NFE_NS, event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
@@ -69,14 +68,16 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
                                        what="cancelar")
         company = uow.company.get()
         certificate = certificate_for(company, box)
+        # The NF-e's own UF (its key's cUF), whatever the company says now: its authoriser holds it, and
+        # another one refuses a query by its key (226).
+        uf = invoice.access_key[:2]
         event = build_cancellation_event_xml(invoice.access_key, company.cnpj, invoice.protocol, reason, when=now(),
-                                             environment=Environment(invoice.environment),
-                                             uf_code=UF_CODES[company.uf])
+                                             environment=Environment(invoice.environment), uf_code=uf)
         signed = sign(event, certificate, element="infEvento")
         errors = event_schema_errors(signed, signed=True)
         if errors:
             raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
-        uf, environment, number, key = company.uf, invoice.environment, invoice.number, invoice.access_key
+        environment, number, key = invoice.environment, invoice.number, invoice.access_key
     answer, proc = _send(sefaz.connect(uf, environment, certificate), signed, key, number)
     # SEFAZ holds the NF-e cancelled now: a write conflict must not leave it "autorizada" here. Recording it
     # locks the NF-e and the order and then (a handler) writes the order's store binding, while an import of

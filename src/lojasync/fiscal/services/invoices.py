@@ -250,9 +250,10 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         _seal(invoice, company, order, inputs, box, actor, moment)
     invoice.sending(moment)
     deadline = time.monotonic() + sefaz.transmission_time.total_seconds()  # from now, when sent_at is set
-    # The NF-e's own environment, whatever the company says now: it was numbered and built for it.
-    return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, company.uf, invoice.environment,
-                  certificate_for(company, box), invoice.number, deadline, drift)
+    # The NF-e's own UF (its key's cUF) and environment, whatever the company says now: it was numbered and
+    # built for them, and another UF's authoriser refuses it, or a query by its key, with 226.
+    return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, invoice.access_key[:2],
+                  invoice.environment, certificate_for(company, box), invoice.number, deadline, drift)
 
 
 def _drift(invoice: Invoice, order) -> LojasyncError | None:

@@ -1,4 +1,5 @@
-"""The web app: POST /<Service> for the five SOAP services, and the admin routes under /_simulator.
+"""The web app: POST /<Service> (or /<authoriser>/<Service>: authorisers.py) for the five SOAP services, and
+the admin routes under /_simulator.
 
 The SOAP calls are answered by a plain ASGI function ahead of FastAPI: FastAPI's routing and request
 handling cost about 0.5 ms a call, a sixth of an NF-e's round trip to the simulator
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lojasync.simulators.sefaz.admin import admin_router
+from lojasync.simulators.sefaz.authorisers import split_path
 from lojasync.simulators.sefaz.simulator import CONTENT_TYPE, Reply, SefazSimulator
 from lojasync.simulators.sefaz.soap import MAX_BODY, SoapFault, fault
 
@@ -88,7 +90,8 @@ class SoapServices:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and scope["method"] == "POST" and path.count("/") == 1 and len(path) > 1:
+        if scope["type"] == "http" and scope["method"] == "POST" and len(path) > 1 \
+                and (path.count("/") == 1 or split_path(path[1:])[0] is not None):
             await self._soap(scope, receive, send, path[1:])
             return
         await self.rest(scope, receive, send)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from lojasync.simulators.sefaz.simulator import SefazSimulator
 
 
-def authorise(sim: SefazSimulator, content: etree._Element, size: int) -> etree._Element:
+def authorise(sim: SefazSimulator, content: etree._Element, size: int, authoriser: str | None = None) -> etree._Element:
+    """`authoriser`: the one called (its NF-e of other UFs are 226), None for the simulator of every UF."""
     now = sim.clock()
     env = sim.config.environment
     nfes = content.findall(f"{{{NFE}}}NFe")
@@ -44,7 +45,7 @@ def authorise(sim: SefazSimulator, content: etree._Element, size: int) -> etree.
     # batch after its own checks), it needs no copy for its signature to be checked (signature.py).
     for nfe in nfes:
         content.remove(nfe)
-    protocols = [_process(sim, nfe, now) for nfe in nfes]
+    protocols = [_process(sim, nfe, now, authoriser) for nfe in nfes]
     if synchronous and switches.sync:
         return answers.ret_envi_nfe(env, uf, now, "104", protocol=protocols[0])
     receipt = sim.state.next_receipt(uf)
@@ -64,12 +65,12 @@ def _batch_problem(content: etree._Element, size: int, limit: int) -> Rejection 
     return None
 
 
-def _process(sim: SefazSimulator, nfe: etree._Element, now) -> etree._Element:
+def _process(sim: SefazSimulator, nfe: etree._Element, now, authoriser: str | None) -> etree._Element:
     """One NF-e: its protNFe (authorised, denied or rejected), the state changed accordingly."""
     env = sim.config.environment
     key = nfe_key(nfe)
     try:
-        checked = check_nfe(nfe, env, now, timedelta(days=sim.config.emission_max_age_days))
+        checked = check_nfe(nfe, env, now, timedelta(days=sim.config.emission_max_age_days), authoriser)
     except Rejection as rejection:
         sim.count(rejection.status)
         return answers.prot_nfe(env, key, now, rejection.status, rejection.reason)

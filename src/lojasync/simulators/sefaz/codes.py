@@ -31,6 +31,7 @@ REASONS: dict[str, str] = {
     "218": "Rejeicao: NF-e ja esta cancelada na base de dados da SEFAZ",
     "222": "Rejeicao: Protocolo de Autorizacao de Uso difere do cadastrado",
     "225": "Rejeicao: Falha no Schema XML do lote de NFe",
+    "226": "Rejeicao: Codigo da UF do Emitente diverge da UF autorizadora",
     "228": "Rejeicao: Data de Emissao muito atrasada",
     "236": "Rejeicao: Chave de Acesso com digito verificador invalido",
     "252": "Rejeicao: Ambiente informado diverge do Ambiente de recebimento",

@@ -12,6 +12,7 @@ from lxml import etree
 
 from lojasync.simulators.sefaz import answers
 from lojasync.simulators.sefaz.access_key import AccessKey
+from lojasync.simulators.sefaz.authorisers import serves
 from lojasync.simulators.sefaz.codes import reason
 from lojasync.simulators.sefaz.schemas import schema_errors
 from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 _NO_KEY = "35" + "0" * 42
 
 
-def query_nfe(sim: SefazSimulator, content: etree._Element) -> etree._Element:
+def query_nfe(sim: SefazSimulator, content: etree._Element, authoriser: str | None = None) -> etree._Element:
+    """`authoriser`: the one asked (a key of another UF is 226), None for the simulator of every UF."""
     now = sim.clock()
     env = sim.config.environment
     key = (content.findtext(f"{{{NFE}}}chNFe") or "").strip()
@@ -44,6 +46,8 @@ def query_nfe(sim: SefazSimulator, content: etree._Element) -> etree._Element:
         return answer("252")
     if not AccessKey(key).digit_ok:
         return answer("236")
+    if not serves(authoriser, key[:2]):  # an NF-e of another UF: this authoriser cannot know it
+        return answer("226")
     record = sim.state.get_nfe(key)
     if record is None:
         return answer("217")

@@ -1,7 +1,8 @@
 """The checks one NF-e of a batch goes through, each failing with the code SEFAZ answers.
 
 Order as in the MOC: the signature (and whose certificate made it), then the business rules that need no
-database (environment, the access key against the fields it is made of, the homologação name, dates).
+database (environment, the emitter's UF against the authoriser's, the access key against the fields it is
+made of, the homologação name, dates).
 The rules that need the database (duplicates) run in `authorisation` inside the state's transaction.
 """
 
@@ -14,6 +15,7 @@ from itertools import pairwise
 from lxml import etree
 
 from lojasync.simulators.sefaz.access_key import AccessKey
+from lojasync.simulators.sefaz.authorisers import serves
 from lojasync.simulators.sefaz.clock import parse_sefaz_time
 from lojasync.simulators.sefaz.codes import Rejection
 from lojasync.simulators.sefaz.signature import check_signature, check_signer
@@ -71,8 +73,10 @@ def nfe_key(nfe: etree._Element) -> str:
     return (info.get("Id") or "")[3:] if info is not None else ""
 
 
-def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: timedelta) -> CheckedNFe:
-    """All the checks of one schema-valid NF-e; raises Rejection with the first that fails."""
+def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: timedelta,
+              authoriser: str | None = None) -> CheckedNFe:
+    """All the checks of one schema-valid NF-e; raises Rejection with the first that fails. `authoriser`: the
+    one it was sent to (None: the simulator of every UF)."""
     info = nfe.find(_q("infNFe"))
     signature = check_signature(nfe, "infNFe", now)
     ide, emit = _Fields(info.find(_q("ide"))), _Fields(info.find(_q("emit")))
@@ -83,6 +87,8 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
         check_signer(signature, cnpj)
     if ide["tpAmb"] != environment:
         raise Rejection("252")
+    if not serves(authoriser, ide["cUF"]):  # sent to another UF's web service (the key's UF is checked by 502)
+        raise Rejection("226")
     key = AccessKey((info.get("Id") or "")[3:])
     issued_at = parse_sefaz_time(ide["dhEmi"])
     _check_key(key, ide, issued_at, cnpj or cpf.zfill(14))

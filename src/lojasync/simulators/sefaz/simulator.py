@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from lojasync.simulators.sefaz.authorisation import authorise
+from lojasync.simulators.sefaz.authorisers import split_path
 from lojasync.simulators.sefaz.clock import SimulatorClock
 from lojasync.simulators.sefaz.config import SefazConfig
 from lojasync.simulators.sefaz.consultation import query_nfe
@@ -22,12 +23,13 @@ from lojasync.simulators.sefaz.state import SefazState
 from lojasync.simulators.sefaz.status import service_status
 from lojasync.simulators.sefaz.switches import Switches
 
+# (simulator, request content, its size, the authoriser called or None for every UF) -> the answer.
 _HANDLERS: dict[str, Callable] = {
-    "NFeAutorizacao4": lambda sim, content, size: authorise(sim, content, size),
-    "NFeRetAutorizacao4": lambda sim, content, size: query_receipt(sim, content),
-    "NFeConsultaProtocolo4": lambda sim, content, size: query_nfe(sim, content),
-    "NFeRecepcaoEvento4": lambda sim, content, size: register_events(sim, content),
-    "NFeStatusServico4": lambda sim, content, size: service_status(sim, content),
+    "NFeAutorizacao4": lambda sim, content, size, authoriser: authorise(sim, content, size, authoriser),
+    "NFeRetAutorizacao4": lambda sim, content, size, authoriser: query_receipt(sim, content),
+    "NFeConsultaProtocolo4": lambda sim, content, size, authoriser: query_nfe(sim, content, authoriser),
+    "NFeRecepcaoEvento4": lambda sim, content, size, authoriser: register_events(sim, content),
+    "NFeStatusServico4": lambda sim, content, size, authoriser: service_status(sim, content),
 }
 # The calls whose answer the "drop" switch withholds: those that change SEFAZ's state.
 _DROPPABLE = frozenset({"NFeAutorizacao4", "NFeRecepcaoEvento4"})
@@ -53,7 +55,9 @@ class SefazSimulator:
         self._calls: Counter[str] = Counter()     # calls by service
 
     # the SOAP services
-    def handle(self, service_name: str, content_type: str | None, body: bytes) -> Reply:
+    def handle(self, path: str, content_type: str | None, body: bytes) -> Reply:
+        """`path`: "NFeAutorizacao4" (a SEFAZ for every UF) or "SP/NFeAutorizacao4" (that authoriser's)."""
+        authoriser, service_name = split_path(path)
         service = SERVICES.get(service_name)
         if service is None:
             return Reply(404, fault(SoapFault(f"Servico {service_name} desconhecido")))
@@ -65,7 +69,7 @@ class SefazSimulator:
         except SoapFault as error:
             return Reply(error.status, fault(error), delay)
         with self.state.shared():
-            answer = _HANDLERS[service.name](self, content, len(body))
+            answer = _HANDLERS[service.name](self, content, len(body), authoriser)
         return Reply(200, response(service, answer), delay, self._take_drop(service))
 
     def _take_drop(self, service: Service) -> bool:
