@@ -11,7 +11,8 @@ from lojasync.accounts.tokens import digest
 from lojasync.db.accounts_tables import web_sessions
 from lojasync.entrypoints.web.auth import IDLE_MESSAGE, SESSION_COOKIE
 from lojasync.settings import Settings
-from tests.web.conftest import USER_EMAIL, USER_PASSWORD, log_in
+NOT_SENT_MESSAGE = "Nada do que você enviou foi feito"
+from tests.web.conftest import USER_EMAIL, USER_PASSWORD, csrf_of, log_in
 from tests.web.test_auth import add_whoami
 
 
@@ -135,3 +136,31 @@ def test_the_pages_own_refreshes_do_not_keep_an_idle_session_open(app, signed_in
     answer = signed_in.get("/pedidos/tabela", headers={"X-Lojasync-Poll": "1"})
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
     assert IDLE_MESSAGE in signed_in.get(answer.headers["location"]).text
+
+
+def test_a_form_sent_after_the_session_went_idle_leads_back_to_its_page_and_says_nothing_was_done(
+        app, signed_in, clock):
+    # The operator typed on Pedidos/Orçamentos (page 2), went to lunch, and clicked "Gerar NF-e em lote".
+    page = signed_in.get("/pedidos?pagina=2")
+    token = csrf_of(page.text)
+    clock.advance(hours=9)
+    answer = signed_in.post("/pedidos/nfe-em-lote", data={"csrf_token": token, "pedidos": ["1"]},
+                            headers={"Referer": "http://testserver/pedidos?pagina=2"})
+    # Back to the page the form was on (its address answers only POST: a GET there after login was a 405).
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/pedidos%3Fpagina%3D2"
+    login_page = signed_in.get(answer.headers["location"])
+    assert IDLE_MESSAGE in login_page.text and NOT_SENT_MESSAGE in login_page.text
+    again = log_in(signed_in, USER_EMAIL, USER_PASSWORD, next_url="/pedidos?pagina=2")
+    assert again.headers["location"] == "/pedidos?pagina=2"
+    assert signed_in.get(again.headers["location"]).status_code == 200
+
+
+def test_a_form_sent_without_a_referer_after_the_session_ended_leads_to_the_page_above_its_action(
+        signed_in, clock):
+    page = signed_in.get("/pedidos")
+    clock.advance(hours=13)                                       # past the 12 hours: ended, not idle
+    answer = signed_in.post("/nfe/9/cancelar", data={"csrf_token": csrf_of(page.text),
+                                                     "justificativa": "Pedido devolvido pelo cliente"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/nfe/9"
+    login_page = signed_in.get(answer.headers["location"]).text
+    assert NOT_SENT_MESSAGE in login_page and IDLE_MESSAGE not in login_page

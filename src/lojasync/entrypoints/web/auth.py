@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -35,6 +35,9 @@ LOGIN_CSRF_COOKIE = "lojasync_csrf_login"
 DEVICE_COOKIE = "lojasync_aparelho"
 DEVICE_COOKIE_PATH = "/login"
 IDLE_MESSAGE = "Sua sessão expirou por inatividade. Entre novamente."
+# Said on the login page when the session ended between showing a form and sending it.
+NOT_SENT_MESSAGE = ("Nada do que você enviou foi feito: a sessão terminou antes. Entre novamente e repita a ação "
+                    "na página.")
 # Sent by the pages' own periodic refreshes (htmx polling): served, but not counted as the person's use.
 POLL_HEADER = "x-lojasync-poll"
 # Methods that change nothing: an API call with the session cookie needs no CSRF header for them.
@@ -62,9 +65,10 @@ class LoginRequired(Exception):
     """No valid session on a page: the handler answers with a redirect to the login page (saying why when
     the session has just ended for idleness)."""
 
-    def __init__(self, next_url: str, idle: bool = False) -> None:
+    def __init__(self, next_url: str, idle: bool = False, form_lost: bool = False) -> None:
         self.next_url = next_url
         self.idle = idle
+        self.form_lost = form_lost
         super().__init__(next_url)
 
 
@@ -124,9 +128,21 @@ def page_user(request: Request) -> WebUser:
     """Dependency of every page: the logged-in person, or a redirect to `/login?next=<this page>`."""
     user = optional_user(request)
     if user is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(target, idle=session_went_idle(request))
+        if request.method in SAFE_METHODS:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginRequired(target, idle=session_went_idle(request))
+        # A form's action answers only POST: after login, a GET there was a 405. Back to the form's page.
+        raise LoginRequired(form_page(request), idle=session_went_idle(request), form_lost=True)
     return user
+
+
+def form_page(request: Request) -> str:
+    """The page a form was sent from: the Referer when it is this site, else the path above the action
+    (`/nfe/9/cancelar` -> `/nfe/9`)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return request.url.path.rstrip("/").rsplit("/", 1)[0] or "/pedidos"
 
 
 def csrf_token_for(request: Request) -> str:

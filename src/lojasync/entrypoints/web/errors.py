@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lojasync.entrypoints.web.auth import (
     IDLE_MESSAGE,
+    NOT_SENT_MESSAGE,
     SESSION_COOKIE,
     ApiCsrfRefused,
     ApiUnauthorized,
@@ -66,6 +67,8 @@ def _login_required(request: Request, exc: LoginRequired) -> Response:
     target = login_url(exc.next_url)
     if exc.idle:
         flash(request, IDLE_MESSAGE, "warning")
+    if exc.form_lost:
+        flash(request, NOT_SENT_MESSAGE, "warning")
     if request.headers.get("hx-request"):
         # htmx would swap the login page into a fragment; tell it to load the whole page instead.
         response = Response(status_code=204, headers={"HX-Redirect": target})
