@@ -283,7 +283,7 @@ def test_a_venda_simples_moves_stock_only_when_confirmed_and_gives_it_back_when_
     expect(page.locator("tbody tr[id^='conta-']").first).to_be_visible()
 
     page.goto(sale_url)
-    page.get_by_role("button", name="Cancelar").click()
+    page.get_by_role("button", name="Cancelar venda simples").click()
     expect(page.locator(".page-head .badge")).to_have_text(re.compile("cancelada", re.I))
     shots(page, "venda-cancelada")
     assert stock_by_sku(page, back_office, lines) == before

@@ -89,3 +89,28 @@ def test_a_sale_page_shows_how_its_items_add_up_to_its_total(app, logged_in, sto
                                         "total": "150.00"})
     page = text_of(logged_in.get(sale_for(logged_in, plain)).text)
     assert "Itens R$ 150,00 Total R$ 150,00" in page and "Frete menos descontos" not in page
+
+
+def cancel_section(html: str) -> str:
+    found = re.search(r'<section[^>]*id="cancelar".*?</section>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_cancelling_a_sale_is_its_own_section_that_says_what_it_undoes(app, logged_in, store_id):
+    """dogfood: 'Confirmar' and 'Cancelar' sat side by side (read as OK / Cancel), and once the sale was
+    confirmed 'Cancelar' took the place 'Confirmar' had: a slow double click confirmed and then cancelled it,
+    giving the stock back and cancelling the receivables, without a word of warning."""
+    (number,) = imported(app, store_id, {"id": 2400000011, "payment_status": "paid"})
+    url = sale_for(logged_in, number)
+    pending = logged_in.get(url).text
+    actions = re.search(r'<div class="actions">.*?</div>', pending, re.S).group(0)
+    assert "/confirmar" in actions and "/cancelar" not in actions
+    section = text_of(cancel_section(pending))
+    assert "Cancelar venda simples" in section and "nada muda no estoque nem no financeiro" in section
+    assert post(logged_in, url, f"{url}/confirmar").status_code == 303
+    confirmed = logged_in.get(url).text
+    section = text_of(cancel_section(confirmed))
+    assert "o estoque volta e as contas a receber em aberto são canceladas" in section
+    assert re.search(r'<button[^>]*>\s*Cancelar venda simples\s*</button>', cancel_section(confirmed))
+    assert post(logged_in, url, f"{url}/cancelar").status_code == 303
+    assert cancel_section(logged_in.get(url).text) == ""
