@@ -143,3 +143,21 @@ def test_fiscal_codes_in_other_digits_are_refused_not_a_500(logged_in, app):
     for words in ("NCM deve ter 8 dígitos", "CEST deve ter 7 dígitos", "GTIN/EAN inválido", "CFOP de saída"):
         assert words in answer.text
     assert product_detail(app.uow(), "CAN-GT")["fiscal"]["ncm"] != SUPERSCRIPT * 8
+
+
+@pytest.mark.parametrize("path", ["/pedidos/abc", "/nfe/1x", "/vendas/-3"])
+def test_an_address_whose_number_is_not_one_says_so_without_naming_code_parameters(logged_in, path):
+    """dogfood: '/pedidos/abc' answered 'Dados inválidos em: number.' (the route's English parameter)."""
+    answer = logged_in.get(path)
+    assert_portuguese_refusal(answer)
+    for name in ("number", "sale_id", "invoice_id"):
+        assert f"em: {name}" not in answer.text
+    assert "Endereço inválido" in answer.text and "número inteiro" in answer.text
+
+
+def test_an_api_body_that_is_not_json_says_so(web, api_token):
+    """dogfood: a malformed JSON body answered 'Dados inválidos em: 0.'"""
+    answer = web.post("/api/v1/invoices/1/cancel", content=b"{x", headers={
+        "Authorization": f"Bearer {api_token}", "Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert "JSON" in answer.json()["erro"] and "em: 0" not in answer.json()["erro"]

@@ -135,10 +135,21 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
                                           "resolution": resolution}, status_code=exc.status_code, headers=headers)
 
 
+def _where(error: dict) -> str:
+    if error.get("type") == "json_invalid":
+        return "corpo (não é um JSON válido)"
+    return ".".join(str(p) for p in error.get("loc", ())[1:]) or "corpo"
+
+
 def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-    fields = sorted({".".join(str(p) for p in error.get("loc", ())[1:]) or "corpo" for error in exc.errors()})
+    fields = sorted({_where(error) for error in exc.errors()})
     message = f"Dados inválidos em: {', '.join(fields)}."
     resolution = "Corrija os campos indicados e envie de novo."
+    if not is_api(request) and any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+        # A page's address carries ids only; the route's parameter name ("number") means nothing to a person.
+        message = f"Endereço inválido: {request.url.path}."
+        resolution = ("O número no endereço deve ser um número inteiro a partir de 1. Confira o endereço ou volte "
+                      "para a lista.")
     if is_api(request):
         response = api_error("web.invalid_request", message, resolution, 422)
         return response
