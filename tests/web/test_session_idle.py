@@ -11,9 +11,11 @@ from lojasync.accounts.tokens import digest
 from lojasync.db.accounts_tables import web_sessions
 from lojasync.entrypoints.web.auth import IDLE_MESSAGE, SESSION_COOKIE
 from lojasync.settings import Settings
-NOT_SENT_MESSAGE = "Nada do que você enviou foi feito"
 from tests.web.conftest import USER_EMAIL, USER_PASSWORD, csrf_of, log_in
 from tests.web.test_auth import add_whoami
+
+# The login page's word, after a form sent once the session had ended, that the form did nothing.
+NOT_SENT_MESSAGE = "Nada do que você enviou foi feito"
 
 
 @pytest.fixture()
