@@ -182,3 +182,11 @@ def test_a_received_receivable_flagged_by_a_cancellation_can_be_marked_checked(l
     assert "conferida" in text_of(history)
     # Its order had been flagged for the same money: that went with it (the only reason, so the whole flag).
     assert "Precisa de atenção:" not in text_of(history) and "o pedido não precisa mais de atenção" in text_of(history)
+
+
+def test_an_unknown_situation_filter_is_named_in_correct_portuguese(logged_in):
+    """dogfood: the refusal read 'Situação inválido: xx.' (the template agreed with a masculine field)."""
+    answer = logged_in.get("/financeiro", params={"situacao": "xx"})
+    assert answer.status_code == 422
+    assert "Situação inválido" not in answer.text and "Valor inválido em Situação: xx." in answer.text
+    assert "Valor inválido em Número do pedido: abc." in logged_in.get("/financeiro", params={"pedido": "abc"}).text

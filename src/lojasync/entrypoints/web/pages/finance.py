@@ -33,7 +33,7 @@ PAYMENT_METHODS = {"credit_card": "cartão de crédito", "debit_card": "cartão 
 
 class FilterInvalid(LojasyncError):
     code = "web.finance_filter_invalid"
-    message_template = "{field} inválido: {given}."
+    message_template = "Valor inválido em {field}: {given}."
     resolution_template = "{hint}"
 
 
