@@ -1,0 +1,26 @@
+// A form of the back office is sent once: the second click of a double click (or a second Enter) while the
+// first request is on its way is dropped. Otherwise the browser shows the second request's answer: for
+// "Transmitir" that was "aguardando SEFAZ, aguarde 5 minutos" while the first click's NF-e was authorised.
+// The button is not disabled (a disabled submitter would leave its name and value out of the form).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (event.defaultPrevented || form.method.toLowerCase() !== "post" || form.hasAttribute("hx-post")) {
+    return;
+  }
+  if (form.dataset.enviando) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.enviando = "1";
+  form.setAttribute("aria-busy", "true");
+});
+
+// Back to a page from the browser's cache (the back button): its forms can be sent again.
+window.addEventListener("pageshow", function (event) {
+  if (event.persisted) {
+    document.querySelectorAll("form[data-enviando]").forEach(function (form) {
+      delete form.dataset.enviando;
+      form.removeAttribute("aria-busy");
+    });
+  }
+});
