@@ -146,3 +146,17 @@ def test_an_nfe_page_shows_how_its_items_add_up_to_its_total(app, logged_in, sto
     (number,) = imported(app, store_id, {"id": 2300000009})
     page = text_of(logged_in.get(invoice_for(app, logged_in, number)).text)
     assert "Itens R$ 150,00 Frete menos descontos R$ 10,00 Total R$ 160,00" in page
+
+
+def test_discarding_says_the_number_is_left_unused_and_must_be_inutilizado(app, logged_in, store_id, company):
+    """dogfood: the order's history said 'o número fica sem uso (inutilize-o na SEFAZ)', but the page the
+    operator was looking at only said 'nada a devolver': a gap in the numbering nobody was told to close."""
+    (number,) = imported(app, store_id, {"id": 2300000016})
+    url = invoice_for(app, logged_in, number)
+    pending = text_of(logged_in.get(url).text)
+    assert "Descartar: a NF-e não vale e o número dela fica sem uso" in pending
+    assert post(logged_in, url, f"{url}/cancelar").status_code == 303
+    page = text_of(logged_in.get(url).text)
+    invoice_number = page.split("NF-e nº ")[1].split()[0]
+    assert f"O número {invoice_number} (série 1) fica sem uso: inutilize-o na SEFAZ" in page   # the message
+    assert "Descartada: o número desta NF-e ficou sem uso; inutilize-o na SEFAZ" in page       # and the page, later

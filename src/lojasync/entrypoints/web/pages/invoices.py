@@ -86,6 +86,12 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
     return redirect(request, f"/nfe/{invoice_id}")
 
 
+def _unused_number_words(invoice) -> str:
+    # A number SEFAZ never authorised is a gap in the series, which the issuer must close ("inutilização")
+    # at SEFAZ; lojasync does not send that request yet, so the person is told.
+    return f"O número {invoice.number} (série {invoice.series}) fica sem uso: inutilize-o na SEFAZ."
+
+
 @router.post("/nfe/{invoice_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotated[str, Form()] = "") -> Response:
     """Cancelar (event 110111 at SEFAZ: stock back, receivables cancelled); a pending or rejected one is
@@ -104,7 +110,8 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
     if not changed:
         flash(request, f"A NF-e nº {invoice.number} já estava cancelada.")
     elif invoice.status == "discarded":
-        flash(request, f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).", "success")
+        flash(request, f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver). "
+                       f"{_unused_number_words(invoice)}", "success")
     else:
         words = reversal_words(container.read_uow(), "nfe", str(invoice.id))
         flash(request, f"NF-e nº {invoice.number} cancelada: estoque devolvido; {words}.", "success")
