@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+import socket
+
 from lxml import etree
+
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.services.invoices import Sefaz
 
 from tests.web import documents_setup as setup
 from tests.web.documents_setup import imported, invoice_for, post, receivables, stock, text_of
@@ -160,3 +166,20 @@ def test_discarding_says_the_number_is_left_unused_and_must_be_inutilizado(app, 
     invoice_number = page.split("NF-e nº ")[1].split()[0]
     assert f"O número {invoice_number} (série 1) fica sem uso: inutilize-o na SEFAZ" in page   # the message
     assert "Descartada: o número desta NF-e ficou sem uso; inutilize-o na SEFAZ" in page       # and the page, later
+
+
+def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words(app, logged_in, store_id, company,
+                                                                                   sefaz):
+    """dogfood: the resolution read 'Rode o cancelamento de novo' (the terminal's words) on the NF-e page."""
+    logged_in.store_id = store_id
+    _, url = authorised(app, logged_in, 2300000017)
+    # SEFAZ unreachable for the cancellation and for the query after it (a port where nothing listens).
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{free.getsockname()[1]}"
+    logged_in.app.state.sefaz = Sefaz(lambda uf, env, cert: SefazSoapClient(
+        uf, Environment(env), certificate=cert, base_url=nowhere, timeout=2), simulated=True)
+    answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
+    text = text_of(answer.text)
+    assert "SEFAZ não respondeu ao cancelamento" in text, (answer.status_code, answer.headers, answer.text[:300])
+    assert "Rode o cancelamento" not in text and "Peça o cancelamento de novo" in text

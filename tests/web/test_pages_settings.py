@@ -72,6 +72,8 @@ def test_bad_company_data_is_refused_with_every_problem_and_nothing_is_written(l
         assert expected in words
     assert 'value="Atlântida"' in answer.text          # what was typed stays in the form
     assert show_company(app.uow()).cnpj == CNPJ          # unchanged
+    # dogfood: the page said "rode o comando de novo", the terminal's words.
+    assert "comando" not in words and "Corrija o que foi indicado e grave de novo" in words
 
 
 def test_only_what_changed_is_saved(logged_in, app):

@@ -215,7 +215,7 @@ PAST_CANCELLATION_DEADLINE = ("O prazo de cancelamento (24 horas da autorizaçã
 class CancellationUnanswered(LojasyncError):
     code = "fiscal.cancellation_unanswered"
     message_template = "SEFAZ não respondeu ao cancelamento da NF-e nº {number} ({reason})."
-    resolution_template = ("Rode o cancelamento de novo: antes de reenviar, o lojasync consulta a NF-e na SEFAZ e "
+    resolution_template = ("Peça o cancelamento de novo: antes de reenviar, o lojasync consulta a NF-e na SEFAZ e "
                            "registra o cancelamento se ele já tiver sido aceito.")
     action = Action.TRY_AGAIN
     retryable = True

@@ -33,7 +33,7 @@ class SecretBox(Protocol):
 class CompanyDataInvalid(LojasyncError):
     code = "fiscal.company_invalid"
     message_template = "Dados da empresa não gravados: {problems}."
-    resolution_template = "Corrija o que foi indicado e rode o comando de novo."
+    resolution_template = "Corrija o que foi indicado e grave de novo."
     action = Action.CONFIGURE
 
     def __init__(self, problems: list[str]) -> None:
