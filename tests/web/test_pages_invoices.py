@@ -10,7 +10,6 @@ from lxml import etree
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.sefaz import SefazSoapClient
 from lojasync.fiscal.services.invoices import Sefaz
-
 from tests.web import documents_setup as setup
 from tests.web.documents_setup import imported, invoice_for, post, receivables, stock, text_of
 
