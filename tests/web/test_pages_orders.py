@@ -406,3 +406,18 @@ def test_the_history_names_the_user_who_acted(app, logged_in, store_id):
     imported_entry = show_order(app.uow(), number)["log"][0]
     assert imported_entry["actor_name"] is None   # the store's import is nobody's action
     assert f"operador {logged_in.user_email}" in text_of(logged_in.get(f"/pedidos/{number}").text)
+
+
+def test_the_order_page_leads_back_to_the_list_as_it_was_filtered(app, logged_in, store_id):
+    """dogfood: searched 'agatha', opened an order, clicked '← Pedidos/Orçamentos': the whole list again, the
+    search gone (only the browser's back button kept it)."""
+    (number,) = imported(app, store_id, {"id": 2200008001, "payment_status": "paid"})
+    listed = logged_in.get("/pedidos", params={"situacao": "confirmado", "busca": str(number)}).text
+    link = re.search(rf'href="(/pedidos/{number}\?[^"]+)"', listed)
+    assert link, "the order's link does not carry the list's filters"
+    page = logged_in.get(link.group(1).replace("&amp;", "&")).text
+    assert f'href="/pedidos?situacao=confirmado&amp;busca={number}">← Pedidos/Orçamentos' in page
+    # Opened without it (a link from elsewhere), or with something that is not the list's filters: the list.
+    assert 'href="/pedidos">← Pedidos/Orçamentos' in logged_in.get(f"/pedidos/{number}").text
+    odd = logged_in.get(f"/pedidos/{number}", params={"lista": "//evil.example/?x=1&busca=a\"b"}).text
+    assert 'href="/pedidos?busca=a%22b">← Pedidos/Orçamentos' in odd

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from starlette.datastructures import QueryParams
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
@@ -60,7 +61,8 @@ def _orders_context(request: Request) -> dict:
         error = exc
         result = search_store_orders(container.read_uow(), criteria, None, query.pagina, PER_PAGE)
     return {"query": query, "result": result, "list_error": error, "badges": STATUS_BADGES,
-            "poll_seconds": POLL_SECONDS, "table_url": f"/pedidos/tabela?{query.query_string(pagina=query.pagina)}"}
+            "poll_seconds": POLL_SECONDS, "table_url": f"/pedidos/tabela?{query.query_string(pagina=query.pagina)}",
+            "list_query": query.query_string(pagina=query.pagina)}
 
 
 @router.get("/pedidos", include_in_schema=False)
@@ -112,12 +114,16 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
         # Generating from a cancelled order is refused: the menu says so instead of offering it.
         "cancelled": order["status"] == OrderStatus.CANCELLED.label,
         "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, "ie_error": None, "ie_value": "",
-        **context}, status_code=status_code)
+        "back_url": "/pedidos", **context}, status_code=status_code)
 
 
 @router.get("/pedidos/{number}", include_in_schema=False)
-def order_page(request: Request, number: PageId) -> Response:
-    return _order_page(request, number)
+def order_page(request: Request, number: PageId, lista: str = "") -> Response:
+    # The list's filters, as the list's link passed them: "← Pedidos/Orçamentos" returns to the same search.
+    # Read again as filters (never used as an address), so only the list's own fields come back.
+    query = OrderQuery.from_params(QueryParams(lista))
+    kept = query.query_string(pagina=query.pagina)
+    return _order_page(request, number, back_url=f"/pedidos?{kept}" if kept else "/pedidos")
 
 
 @router.post("/pedidos/{number}/cliente", include_in_schema=False, dependencies=[Depends(csrf_protect)])
