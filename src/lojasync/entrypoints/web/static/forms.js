@@ -4,7 +4,8 @@
 // The button is not disabled (a disabled submitter would leave its name and value out of the form).
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  if (event.defaultPrevented || form.method.toLowerCase() !== "post" || form.hasAttribute("hx-post")) {
+  if (event.defaultPrevented || (form.getAttribute("method") || "get").toLowerCase() !== "post" ||
+      form.hasAttribute("hx-post")) {
     return;
   }
   if (form.dataset.enviando) {
