@@ -166,3 +166,13 @@ def test_a_form_sent_without_a_referer_after_the_session_ended_leads_to_the_page
     assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/nfe/9"
     login_page = signed_in.get(answer.headers["location"]).text
     assert NOT_SENT_MESSAGE in login_page and IDLE_MESSAGE not in login_page
+
+
+def test_a_form_sent_from_a_refusal_shown_at_its_own_action_leads_to_the_page_above(signed_in, clock):
+    """A refusal (a justification too short) is rendered at the form's address, /nfe/9/cancelar: sent again
+    from there after the session ended, the Referer is that address, a GET there is a 405."""
+    page = signed_in.get("/pedidos")
+    clock.advance(hours=9)
+    answer = signed_in.post("/nfe/9/cancelar", data={"csrf_token": csrf_of(page.text), "justificativa": "curta"},
+                            headers={"Referer": "http://testserver/nfe/9/cancelar"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/nfe/9"

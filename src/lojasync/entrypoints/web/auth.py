@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from starlette.routing import Match
 
 from lojasync.accounts.devices import DEVICE_LIFETIME
 from lojasync.accounts.services.api_tokens import token_caller
@@ -137,12 +138,23 @@ def page_user(request: Request) -> WebUser:
 
 
 def form_page(request: Request) -> str:
-    """The page a form was sent from: the Referer when it is this site, else the path above the action
-    (`/nfe/9/cancelar` -> `/nfe/9`)."""
+    """The page a form was sent from: the Referer when it is a page of this site, else the path above the
+    action (`/nfe/9/cancelar` -> `/nfe/9`). A form's answer shown at the action's own address (a refusal
+    rendered by the POST) is no page to come back to: a GET there is a 405."""
     referer = urlsplit(request.headers.get("referer", ""))
-    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+    if referer.netloc == request.url.netloc and _opens_with_get(request, referer.path):
         return referer.path + (f"?{referer.query}" if referer.query else "")
-    return request.url.path.rstrip("/").rsplit("/", 1)[0] or "/pedidos"
+    path = request.url.path.rstrip("/")
+    while "/" in path.lstrip("/"):
+        path = path.rsplit("/", 1)[0]
+        if _opens_with_get(request, path):
+            return path
+    return "/pedidos"
+
+
+def _opens_with_get(request: Request, path: str) -> bool:
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+    return path.startswith("/") and any(route.matches(scope)[0] == Match.FULL for route in request.app.routes)
 
 
 def csrf_token_for(request: Request) -> str:
