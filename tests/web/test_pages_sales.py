@@ -114,3 +114,12 @@ def test_cancelling_a_sale_is_its_own_section_that_says_what_it_undoes(app, logg
     assert re.search(r'<button[^>]*>\s*Cancelar venda simples\s*</button>', cancel_section(confirmed))
     assert post(logged_in, url, f"{url}/cancelar").status_code == 303
     assert cancel_section(logged_in.get(url).text) == ""
+
+
+def test_an_unknown_status_in_the_lists_filter_is_named_not_silently_ignored(app, logged_in, store_id):
+    """dogfood3: /nfe and /vendas with a status that is none of theirs listed everything without a word, while
+    Pedidos/Orçamentos and Financeiro named the bad value."""
+    for path in ("/vendas", "/nfe"):
+        page = text_of(logged_in.get(f"{path}?situacao=xpto").text)
+        assert "Situação desconhecida: escolha uma da lista." in page, path
+        assert "Situação desconhecida" not in text_of(logged_in.get(path).text), path

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
+from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import reversal_words
@@ -37,12 +38,13 @@ DISCARDABLE = {"pending", "rejected"}
 @router.get("/nfe", include_in_schema=False)
 def invoices_page(request: Request, situacao: str = "", pagina: str = "") -> Response:
     status = STATUSES.get(situacao)
+    situacao_error = UNKNOWN_SITUATION if situacao and status is None else None
     found = page_of_invoices(request.app.state.container.read_uow(), status, page_number(pagina), PER_PAGE)
     result = counted_page(request, found.items, found.page, found.pages, found.total, path="/nfe",
                           params={"situacao": situacao if status else ""})
     return render(request, "invoices/list.html", {
         "invoices": found.items, "result": result, "situacao": situacao if status else "",
-        "status_options": STATUS_OPTIONS, "per_page": PER_PAGE})
+        "situacao_error": situacao_error, "status_options": STATUS_OPTIONS, "per_page": PER_PAGE})
 
 
 def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **context) -> Response:

@@ -24,6 +24,10 @@ ORIGINS = {"loja-virtual": "nuvemshop"}
 ORIGIN_OPTIONS = [("", "Todas"), ("loja-virtual", "Loja virtual")]
 
 
+# A list's status filter with a value of no status: the list shows every status and the field says why.
+UNKNOWN_SITUATION = "Situação desconhecida: escolha uma da lista."
+
+
 @dataclass(frozen=True)
 class OrderQuery:
     """The form's fields, by the names in the address bar (pt-BR: a person may read and share the link)."""
@@ -48,7 +52,7 @@ class OrderQuery:
         """What to ask the service; a value that makes no sense is ignored and named in `errors`."""
         status = STATUSES.get(self.situacao)
         if self.situacao and status is None:
-            self.errors["situacao"] = "Situação desconhecida: escolha uma da lista."
+            self.errors["situacao"] = UNKNOWN_SITUATION
         origin = ORIGINS.get(self.origem)
         if self.origem and origin is None:
             self.errors["origem"] = "Origem desconhecida: escolha uma da lista."

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon
 from lojasync.entrypoints.web.pages.inputs import PageId
+from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import reversal_words
@@ -26,11 +27,12 @@ STATUS_OPTIONS = [("", "Todas")] + [(value, status.label) for value, status in S
 @router.get("/vendas", include_in_schema=False)
 def sales_page(request: Request, situacao: str = "", pagina: str = "") -> Response:
     status = STATUSES.get(situacao)
+    situacao_error = UNKNOWN_SITUATION if situacao and status is None else None
     found = page_of_sales(request.app.state.container.read_uow(), status, page_number(pagina), PER_PAGE)
     result = counted_page(request, found.items, found.page, found.pages, found.total, path="/vendas",
                           params={"situacao": situacao if status else ""})
     return render(request, "sales/list.html", {"sales": found.items, "result": result,
-                                               "situacao": situacao if status else "",
+                                               "situacao": situacao if status else "", "situacao_error": situacao_error,
                                                "status_options": STATUS_OPTIONS, "per_page": PER_PAGE})
 
 
