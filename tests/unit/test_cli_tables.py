@@ -52,3 +52,102 @@ def test_at_any_width_the_key_is_whole_or_left_out_and_nothing_else_is_cut_in_a_
     whole = sum(KEY in line for line in shown.splitlines()) == 1
     assert whole or (KEY[:10] not in shown and "lojasync invoices show ID" in " ".join(shown.split()))
     assert "[homologação]" in shown and "autorizada" in shown
+
+
+# -- stock and receivables: one row a line at 80 columns -----------------------------------------------------------
+
+LONG_NAME = "Café Especial Torrado em Grãos (Moído médio)"
+LEVELS = [{"sku": "CAF-ESP-MOI-MED", "name": LONG_NAME, "quantity": 1234, "reserved": 2, "available": 1232,
+           "managed": True},
+          {"sku": "CAN-CER", "name": "Caneca Cerâmica", "quantity": 0, "reserved": 0, "available": 0,
+           "managed": False}]
+MOVEMENTS = [{"at": "2026-11-30T10:40:00+00:00", "quantity": -2, "balance": -2, "source_type": "nfe",
+              "source_id": "12", "reason": "Baixa: NF-e nº 1041 série 1"},
+             {"at": "2026-11-30T11:40:00+00:00", "quantity": 2, "balance": 0, "source_type": "nfe_cancel",
+              "source_id": "12", "reason": "Devolução: NF-e nº 1041 série 1 cancelada"},
+             {"at": "2026-11-30T12:40:00+00:00", "quantity": 9, "balance": 9, "source_type": "count",
+              "source_id": "9f1c2e", "reason": "Contagem: 9 em estoque"}]
+RECEIVABLES = [{"id": 1041, "order_number": 10412, "document": "nfe", "document_id": 12, "installment": 1,
+                "installments": 3, "amount": Decimal("1234.56"), "due_date": "2026-12-30",
+                "situation_label": "recebida", "needs_attention": True, "attention_reason": "Confira a devolução."},
+               {"id": 1042, "order_number": 10413, "document": "simple_sale_cancel", "document_id": 5,
+                "installment": 2, "installments": 3, "amount": Decimal("80"), "due_date": "2027-01-30",
+                "situation_label": "cancelada", "needs_attention": False, "attention_reason": None}]
+
+
+def print_levels():
+    from lojasync.entrypoints.cli.stock import print_stock_levels
+    print_stock_levels(LEVELS)
+
+
+def print_movements():
+    from lojasync.entrypoints.cli.stock import print_movements
+    print_movements("CAF-ESP-MOI-MED", MOVEMENTS, {"12": 1041})
+
+
+def print_receivables():
+    from lojasync.entrypoints.cli.receivables import print_receivables
+    print_receivables(RECEIVABLES, {"12": 1041})
+
+
+def rows_of(shown: str) -> list[str]:
+    """The table's body lines (between the header's ┡ rule and the bottom └ rule)."""
+    lines = shown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("┡"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("└"))
+    return lines[start + 1:end]
+
+
+def shown_at(monkeypatch, capsys, width: int, printer) -> str:
+    monkeypatch.setattr(console, "width", width)
+    printer()
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("printer", "count", "dropped", "where"), [
+    (print_levels, len(LEVELS), "Controlado pelo ERP", "Disponível na loja é —"),
+    (print_movements, len(MOVEMENTS), "Motivo", "lojasync stock movements CAF-ESP-MOI-MED --format json"),
+    (print_receivables, len(RECEIVABLES), "Documento", "lojasync orders show PEDIDO"),
+])
+def test_at_80_columns_each_row_is_one_line_and_the_caption_says_where_the_dropped_column_is(
+        monkeypatch, capsys, printer, count, dropped, where):
+    """walk-through: at 80 columns these rows folded over two to four lines ("não (fica / com a / loja)")."""
+    shown = shown_at(monkeypatch, capsys, 80, printer)
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert len(rows_of(shown)) == count
+    header = next(line for line in shown.splitlines() if line.startswith("┃"))
+    assert dropped not in header
+    caption = " ".join(shown.split())
+    assert f"{dropped}: " in caption and where in caption and "não cabe na largura deste terminal" in caption
+
+
+@pytest.mark.parametrize(("printer", "count", "whole"), [
+    (print_levels, len(LEVELS), ["Controlado pelo ERP", "não (fica com a loja)", LONG_NAME]),
+    (print_movements, len(MOVEMENTS), ["Motivo", "Devolução: NF-e nº 1041 série 1 cancelada",
+                                       "NF-e nº 1041 cancelada (id 12)"]),
+    (print_receivables, len(RECEIVABLES), ["Documento", "NF-e nº 1041 (id 12)", "venda simples cancelada 5"]),
+])
+def test_a_wide_terminal_shows_every_column_whole_and_no_caption(monkeypatch, capsys, printer, count, whole):
+    shown = shown_at(monkeypatch, capsys, 200, printer)
+    assert len(rows_of(shown)) == count
+    assert all(any(value in line for line in shown.splitlines()) for value in whole)
+    assert "não cabe na largura deste terminal" not in shown
+
+
+def test_a_long_product_name_is_cut_on_its_line_and_the_numbers_stay_whole(monkeypatch, capsys):
+    rows = rows_of(shown_at(monkeypatch, capsys, 80, print_levels))
+    assert "Café Especial" in rows[0] and "…" in rows[0] and LONG_NAME not in rows[0]
+    assert "CAF-ESP-MOI-MED" in rows[0] and "1.234" in rows[0] and "1.232" in rows[0]
+    assert "Caneca Cerâmica" in rows[1] and "—" in rows[1]
+
+
+@pytest.mark.parametrize("width", range(60, 201, 7))
+def test_at_any_width_a_row_is_one_line_or_folds_only_when_even_the_narrow_table_cannot_fit(monkeypatch, capsys,
+                                                                                           width):
+    """Between the two, the whole table is kept only if every row stays on one line."""
+    for printer, count in ((print_levels, len(LEVELS)), (print_movements, len(MOVEMENTS)),
+                           (print_receivables, len(RECEIVABLES))):
+        shown = shown_at(monkeypatch, capsys, width, printer)
+        if width >= 80:
+            assert len(rows_of(shown)) == count, (printer.__name__, width, shown)
+        assert all(len(line) <= width for line in rows_of(shown))

@@ -15,11 +15,10 @@ from lojasync.entrypoints.cli.output import (
     Column,
     FormatOption,
     OutputFormat,
-    fits,
     money_column,
     print_json,
     status_key,
-    table,
+    table_fitting,
 )
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
@@ -51,16 +50,11 @@ def status_words(invoice: InvoiceView) -> str:
 def print_invoices(invoices: list[InvoiceView], title: str = "NF-e") -> None:
     """The NF-e as a table. The access key (44 digits) is copied whole or not at all: folded over lines it is
     unreadable, so a terminal too narrow for it (80 columns) gets the table without it and where to find it."""
-    columns: list[str | Column] = ["Id", "Nº", "Série", "Pedido", "Situação", money_column("Total")]
-    rows: list[list[object]] = [[i.id, i.number, i.series, i.order_number, status_words(i), formats.money(i.total)]
-                                for i in invoices]
-    with_key = columns + [Column("Chave de acesso", no_wrap=True)]
-    keyed = [row + [invoice.access_key] for row, invoice in zip(rows, invoices, strict=True)]
-    if fits(with_key, keyed):
-        table(title, with_key, keyed)
-    else:
-        table(title, columns, rows, caption=("Chave de acesso: lojasync invoices show ID, ou a lista com "
-                                             "--format json (não cabe na largura deste terminal)."))
+    columns: list[str | Column] = ["Id", "Nº", "Série", "Pedido", "Situação", money_column("Total"),
+                                   Column("Chave de acesso", no_wrap=True)]
+    rows: list[list[object]] = [[i.id, i.number, i.series, i.order_number, status_words(i), formats.money(i.total),
+                                 i.access_key] for i in invoices]
+    table_fitting(title, columns, rows, "Chave de acesso", "lojasync invoices show ID, ou a lista com --format json")
 
 
 def print_invoice(invoice: InvoiceView) -> None:

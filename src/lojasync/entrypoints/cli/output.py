@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import typer
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from lojasync.entrypoints.cli.context import console
 
@@ -36,7 +37,8 @@ SkuArgument = Annotated[str, typer.Argument(metavar="SKU", help=(
 @dataclass(frozen=True)
 class Column:
     """A table column with how it behaves when the terminal is narrow: amounts and dates never wrap,
-    free text folds."""
+    free text folds, and a `cut` column (a name beside the key that identifies the row) stays on one line, cut
+    with "…" when the terminal is too narrow for it."""
 
     name: str
     justify: Literal["left", "right", "center"] = "left"
@@ -44,6 +46,7 @@ class Column:
     min_width: int | None = None
     max_width: int | None = None
     ratio: int | None = None
+    cut: bool = False
 
 
 def money_column(name: str) -> Column:
@@ -74,9 +77,21 @@ def table(title: str | None, columns: list[str | Column], rows: list[list[object
     console.print(_table(title, columns, rows, caption))
 
 
+def table_fitting(title: str | None, columns: list[str | Column], rows: list[list[object]], optional: str,
+                  where: str) -> None:
+    """The table whole when it fits the terminal (see `fits`); else without the column named `optional`, and a
+    caption saying where its values are (`where`). Columns whose values must stay on one line are no_wrap."""
+    if fits(columns, rows):
+        table(title, columns, rows)
+        return
+    index = [_spec(c).name for c in columns].index(optional)
+    table(title, columns[:index] + columns[index + 1:], [row[:index] + row[index + 1:] for row in rows],
+          caption=f"{optional}: {where} (não cabe na largura deste terminal).")
+
+
 def fits(columns: list[str | Column], rows: list[list[object]]) -> bool:
-    """Whether the table fits the terminal with its no_wrap columns whole (free text folding at its spaces):
-    rich would otherwise cut those too, to the width left."""
+    """Whether the table fits the terminal with its no_wrap columns whole (free text folding at its spaces, a cut
+    column shrinking to its min_width): rich would otherwise cut those too, to the width left."""
     measured = _table(None, columns, rows)
     for index, column in enumerate(measured.columns):
         if column.no_wrap:   # rich measures it by its longest word ("R$ 274,25": 6): the whole value counts
@@ -87,13 +102,27 @@ def fits(columns: list[str | Column], rows: list[list[object]]) -> bool:
     return Measurement.get(console, unbounded, measured).minimum <= console.width
 
 
+def _spec(column: str | Column) -> Column:
+    return column if isinstance(column, Column) else Column(column)
+
+
 def _table(title: str | None, columns: list[str | Column], rows: list[list[object]],
            caption: str | None = None) -> Table:
     result = Table(title=title, caption=caption, show_lines=False, header_style="bold", caption_justify="left")
-    for column in columns:
-        spec = column if isinstance(column, Column) else Column(column)
+    for spec in map(_spec, columns):
         result.add_column(spec.name, justify=spec.justify, no_wrap=spec.no_wrap, min_width=spec.min_width,
                           max_width=spec.max_width, ratio=spec.ratio, overflow="fold")
+    cut = [_spec(c).cut for c in columns]
     for row in rows:
-        result.add_row(*["" if v is None else str(v) for v in row])
+        result.add_row(*[_cell(v, cut_it) for v, cut_it in zip(row, cut, strict=True)])
     return result
+
+
+def _cell(value: object, cut: bool) -> str | Text:
+    text = "" if value is None else str(value)
+    if not cut:
+        return text
+    # The column still shrinks with the terminal (it is not no_wrap for rich); the text in it does not fold.
+    cell = Text.from_markup(text, overflow="ellipsis")
+    cell.no_wrap = True
+    return cell

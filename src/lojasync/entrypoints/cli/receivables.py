@@ -8,7 +8,15 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
-from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, money_column, print_json, status_key, table
+from lojasync.entrypoints.cli.output import (
+    Column,
+    FormatOption,
+    OutputFormat,
+    money_column,
+    print_json,
+    status_key,
+    table_fitting,
+)
 from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
 from lojasync.fiscal.services.views import invoice_numbers
@@ -45,11 +53,20 @@ def list_(
                       "confirmada.", highlight=False)
         return
     numbers = invoice_numbers(app_.read_uow(), [(r["document"], str(r["document_id"])) for r in rows])
-    table("Contas a receber", ["Conta", "Pedido", "Documento", "Parcela", money_column("Valor"), "Vencimento",
-                               "Situação"],
-          [[r["id"], r["order_number"], formats.document(r["document"], str(r["document_id"]), numbers),
-            f"{r['installment']}/{r['installments']}", formats.money(r["amount"]), formats.day(r["due_date"]),
-            r["situation_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows])
+    print_receivables(rows, numbers)
+
+
+def print_receivables(rows: list[dict], numbers: dict[str, int]) -> None:
+    """One receivable a line. A narrow terminal (80 columns) gets the table without the document, which the
+    order's page names; then the receivables to check, each with the command that marks it checked."""
+    table_fitting("Contas a receber", [
+        Column("Conta", no_wrap=True), Column("Pedido", no_wrap=True), Column("Documento", no_wrap=True),
+        Column("Parcela", no_wrap=True), money_column("Valor"), Column("Vencimento", no_wrap=True),
+        Column("Situação", no_wrap=True)],
+        [[r["id"], r["order_number"], formats.document(r["document"], str(r["document_id"]), numbers),
+          f"{r['installment']}/{r['installments']}", formats.money(r["amount"]), formats.day(r["due_date"]),
+          r["situation_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows],
+        "Documento", "lojasync orders show PEDIDO, ou a lista com --format json")
     for r in rows:
         if r["needs_attention"]:
             console.print(f"[yellow]Conta {r['id']}:[/] {r['attention_reason']} Devolução decidida: lojasync "

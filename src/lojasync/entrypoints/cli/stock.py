@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
@@ -14,7 +15,7 @@ from lojasync.entrypoints.cli.output import (
     OutputFormat,
     SkuArgument,
     print_json,
-    table,
+    table_fitting,
     time_column,
 )
 from lojasync.entrypoints.cli.write_back import push_soon
@@ -23,9 +24,6 @@ from lojasync.stock.counts import count_stock
 from lojasync.stock.views import stock_levels, stock_movements
 
 app = typer.Typer(help="Estoque.", no_args_is_help=True)
-_SOURCES = {"nfe": "NF-e", "nfe_cancel": "NF-e cancelada", "simple_sale": "venda simples",
-            "simple_sale_cancel": "venda simples cancelada", "count": "contagem"}
-_NFE, _SALE = ("nfe", "nfe_cancel"), ("simple_sale", "simple_sale_cancel")
 
 
 @app.command("list")
@@ -39,12 +37,22 @@ def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
     elif not rows:
         console.print("Nenhum produto cadastrado ainda: os produtos chegam com os pedidos da loja.", highlight=False)
     else:
-        table("Estoque", ["SKU", "Produto", Column("Estoque", justify="right", no_wrap=True),
-                          Column("Reservado", justify="right"), Column("Disponível na loja", justify="right"),
-                          "Controlado pelo ERP"],
-              [[r["sku"], r["name"], formats.number(r["quantity"]), formats.number(r["reserved"]),
-                formats.number(r["available"]) if r["managed"] else "—",
-                "sim" if r["managed"] else "não (fica com a loja)"] for r in rows])
+        print_stock_levels(rows)
+
+
+def print_stock_levels(rows: list[dict]) -> None:
+    """One product a line. A narrow terminal (80 columns) gets the table without "Controlado pelo ERP", which the
+    dash in "Disponível na loja" already says, and long names cut with "…" (the SKU names the product)."""
+    quantity = {"justify": "right", "no_wrap": True}
+    columns: list[str | Column] = [
+        Column("SKU", no_wrap=True), Column("Produto", cut=True, min_width=16), Column("Estoque", **quantity),
+        Column("Reservado", **quantity), Column("Disponível na loja", **quantity),
+        Column("Controlado pelo ERP", no_wrap=True)]
+    table_fitting("Estoque", columns,
+                  [[escape(r["sku"] or ""), escape(r["name"]), formats.number(r["quantity"]),
+                    formats.number(r["reserved"]), formats.number(r["available"]) if r["managed"] else "—",
+                    "sim" if r["managed"] else "não (fica com a loja)"] for r in rows],
+                  "Controlado pelo ERP", "não onde Disponível na loja é — (o estoque fica com a loja), sim nos outros")
 
 
 @app.command("count")
@@ -79,8 +87,16 @@ def movements(sku: SkuArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
         console.print(f"O produto {sku} ainda não teve movimentações.", highlight=False)
     else:
         numbers = invoice_numbers(app_.read_uow(), [(r["source_type"], r["source_id"]) for r in rows])
-        table(f"Movimentações de {sku}", [time_column(), Column("Qtd.", justify="right"),
-                                          Column("Saldo", justify="right"), "Documento", "Motivo"],
-              [[formats.when(r["at"]), f"{r['quantity']:+d}", r["balance"],   # +2 back, -2 out (as the page)
-                formats.document(r["source_type"], r["source_id"], numbers), r["reason"]] for r in rows])
+        print_movements(sku, rows, numbers)
 
+
+def print_movements(sku: str, rows: list[dict], numbers: dict[str, int]) -> None:
+    """One movement a line. A narrow terminal (80 columns) gets the table without "Motivo" (baixa, devolução,
+    contagem), which the sign and the document mostly say, and the command that has it."""
+    table_fitting(f"Movimentações de {escape(sku)}",
+                  [time_column(), Column("Qtd.", justify="right", no_wrap=True),
+                   Column("Saldo", justify="right", no_wrap=True), Column("Documento", no_wrap=True),
+                   Column("Motivo", no_wrap=True)],
+                  [[formats.when(r["at"]), f"{r['quantity']:+d}", r["balance"],   # +2 back, -2 out (as the page)
+                    formats.document(r["source_type"], r["source_id"], numbers), escape(r["reason"])] for r in rows],
+                  "Motivo", f"lojasync stock movements {escape(sku)} --format json")

@@ -1,0 +1,58 @@
+"""The stock and receivables tables in an 80-column terminal and in a wide one: one line per row, and what is left
+out at 80 columns is named with the command that shows it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.factories import make_store, order_payload
+
+
+@pytest.fixture()
+def processed(lojasync, app) -> int:
+    """An order sold and cancelled (stock out and back, receivables cancelled), then a product counted."""
+    payment = {"method": "credit_card", "credit_card_company": "visa", "installments": "2"}
+    number = import_order(app.uow(), make_store(app), order_payload(id=1900000001, payment_details=payment),
+                          ImportPolicy()).order_number
+    sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    lojasync("sales", "cancel", str(sale["id"]))
+    lojasync("stock", "count", "CAM-ALG-P", "--quantity", "7")
+    return number
+
+
+def body(shown: str) -> list[str]:
+    """The table's rows: the lines between the header's rule (┡) and the bottom (└)."""
+    lines = shown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("┡"))
+    return lines[start + 1:next(i for i, line in enumerate(lines) if line.startswith("└"))]
+
+
+COMMANDS = [  # command, rows, the column left out at 80 columns, where the caption says it is
+    (("stock", "list"), 2, "Controlado pelo ERP", "Disponível na loja é —"),
+    (("stock", "movements", "CAM-ALG-P"), 3, "Motivo", "lojasync stock movements CAM-ALG-P --format json"),
+    (("receivables", "list"), 2, "Documento", "lojasync orders show PEDIDO"),
+]
+
+
+@pytest.mark.parametrize(("command", "rows", "dropped", "where"), COMMANDS)
+def test_at_80_columns_each_row_is_one_line(lojasync, processed, monkeypatch, command, rows, dropped, where):
+    """walk-through: at COLUMNS=80 these rows folded over two to four lines each."""
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = lojasync(*command)
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert len(body(shown)) == rows
+    assert f"{dropped}: " in " ".join(shown.split()) and where in " ".join(shown.split())
+
+
+@pytest.mark.parametrize(("command", "rows", "dropped", "where"), COMMANDS)
+def test_a_wide_terminal_keeps_every_column(lojasync, processed, monkeypatch, command, rows, dropped, where):
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = lojasync(*command)
+    assert len(body(shown)) == rows
+    assert dropped in next(line for line in shown.splitlines() if line.startswith("┃"))
+    assert "não cabe na largura deste terminal" not in shown
