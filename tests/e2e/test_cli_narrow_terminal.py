@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from lojasync.entrypoints.cli.context import console
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from tests.factories import make_store, order_payload
@@ -23,6 +24,12 @@ def processed(lojasync, app) -> int:
     lojasync("sales", "cancel", str(sale["id"]))
     lojasync("stock", "count", "CAM-ALG-P", "--quantity", "7")
     return number
+
+
+def terminal(monkeypatch, columns: int) -> None:
+    """A terminal of that width, as rich finds it: COLUMNS, with no width fixed on the console by another test."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setattr(console, "_width", None)
 
 
 def body(shown: str) -> list[str]:
@@ -42,7 +49,7 @@ COMMANDS = [  # command, rows, the column left out at 80 columns, where the capt
 @pytest.mark.parametrize(("command", "rows", "dropped", "where"), COMMANDS)
 def test_at_80_columns_each_row_is_one_line(lojasync, processed, monkeypatch, command, rows, dropped, where):
     """walk-through: at COLUMNS=80 these rows folded over two to four lines each."""
-    monkeypatch.setenv("COLUMNS", "80")
+    terminal(monkeypatch, 80)
     shown = lojasync(*command)
     assert all(len(line) <= 80 for line in shown.splitlines())
     assert len(body(shown)) == rows
@@ -51,7 +58,7 @@ def test_at_80_columns_each_row_is_one_line(lojasync, processed, monkeypatch, co
 
 @pytest.mark.parametrize(("command", "rows", "dropped", "where"), COMMANDS)
 def test_a_wide_terminal_keeps_every_column(lojasync, processed, monkeypatch, command, rows, dropped, where):
-    monkeypatch.setenv("COLUMNS", "200")
+    terminal(monkeypatch, 200)
     shown = lojasync(*command)
     assert len(body(shown)) == rows
     assert dropped in next(line for line in shown.splitlines() if line.startswith("┃"))

@@ -23,7 +23,7 @@ def invoice(id_: int, number: int, key: str | None = KEY) -> InvoiceView:
 
 
 def printed(monkeypatch, capsys, width: int, invoices: list[InvoiceView]) -> str:
-    monkeypatch.setattr(console, "width", width)
+    monkeypatch.setattr(console, "_width", width)   # "width" would be left set to its old value on undo
     print_invoices(invoices)
     return capsys.readouterr().out
 
@@ -99,7 +99,7 @@ def rows_of(shown: str) -> list[str]:
 
 
 def shown_at(monkeypatch, capsys, width: int, printer) -> str:
-    monkeypatch.setattr(console, "width", width)
+    monkeypatch.setattr(console, "_width", width)   # "width" would be left set to its old value on undo
     printer()
     return capsys.readouterr().out
 
