@@ -326,7 +326,7 @@ def test_the_ledger_names_an_nfe_by_its_number_and_the_id_the_commands_take(loja
     """walk-through: `stock movements` showed "NF-e 1" (its id) beside "Baixa: NF-e nº 41 série 1": two numbers for
     one document, neither labelled."""
     from lojasync.entrypoints.cli.context import console
-    monkeypatch.setattr(console, "width", 160)   # each row on one line, to read it whole
+    monkeypatch.setattr(console, "_width", 160)   # each row on one line, to read it whole
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
              "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
              "--zipcode", "01001-000", "--default-ncm", "61091000", "--next-number", "41")
@@ -338,3 +338,16 @@ def test_the_ledger_names_an_nfe_by_its_number_and_the_id_the_commands_take(loja
     lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio")
     assert "│ +2 │ 0 │ NF-e nº 41 cancelada (id 1) │ Devolução: NF-e nº 41 série 1 cancelada" in lojasync(
         "stock", "movements", "CAM-ALG-P")
+
+
+def test_the_ie_and_phones_read_as_brazilians_write_them_and_json_keeps_the_digits(lojasync, order_number):
+    """audit: `company show` said 'IE: 110042490114' and `orders show` 'Contato: ..., +5511987654321'."""
+    shown = lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--ie", "110042490114", "--uf", "SP",
+                     "--phone", "1134567890")
+    assert "IE: 110.042.490.114" in shown and "Telefone: (11) 3456-7890" in shown
+    as_json = json.loads(lojasync("company", "show", "--format", "json"))
+    assert (as_json["ie"], as_json["phone"]) == ("110042490114", "1134567890")
+
+    assert "Contato: joao@example.com.br, (11) 98765-4321" in lojasync("orders", "show", str(order_number))
+    order = json.loads(lojasync("orders", "show", str(order_number), "--format", "json"))
+    assert order["contact"]["phone"] == "+5511987654321"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lojasync.fiscal.municipalities import UF_CODES
@@ -14,6 +14,7 @@ from lojasync.shared.state_registration import (
     ISENTO,
     InvalidStateRegistration,
     check_ie,
+    format_ie,
     is_valid_ie,
     normalise_ie,
 )
@@ -152,3 +153,53 @@ def test_sao_paulo_rule(ie, position, shift):
     check_ie(ie, "SP")
     changed = ie[:position] + str((int(ie[position]) + shift) % 10) + ie[position + 1:]
     assert not is_valid_ie(changed, "SP")
+
+
+# -- shown to people -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("ie", "uf", "shown"), [
+    ("110042490114", "SP", "110.042.490.114"), ("110042490114", "São Paulo", "110.042.490.114"),
+    ("2615950220092", "MG", "261.595.022/0092"), ("78890169", "RJ", "78.890.16-9"),
+    ("0240130111", "RS", "024/0130111"), ("255830696", "SC", "255.830.696"),
+    # Without the UF (or with one we cannot read), the number decides when it is valid in one UF only.
+    ("110042490114", None, "110.042.490.114"), ("78890169", None, "78.890.16-9"),
+    ("110042490114", "Atlântida", "110.042.490.114"),
+])
+def test_an_ie_is_shown_with_the_punctuation_of_its_uf(ie, uf, shown):
+    assert format_ie(ie, uf) == shown
+    assert normalise_ie(shown) == ie   # typed back as shown, it is the same registration
+
+
+@pytest.mark.parametrize(("ie", "uf"), [
+    ("41902653", "BA"), ("18171203059328", "PE"),   # two lengths in the UF: no single mask
+    ("0240130111", None), ("255830696", None),       # valid in more than one UF: which mask is not certain
+    ("110042490114", "MG"), ("78890169", "SP"),      # not a registration of that UF
+    ("110042490115", "SP"), ("110042490115", None),  # wrong check digit
+    ("ISENTO", "SP"), ("P011004243002", "SP"),        # exempt, rural producer
+])
+def test_an_ie_is_shown_as_stored_when_its_mask_is_not_certain(ie, uf):
+    assert format_ie(ie, uf) == ie
+
+
+# The length of each UF's mask and where its check digits are (SP: the 9th and the 12th).
+_MASKED = {"SP": (12, (8, 11)), "MG": (13, (11, 12)), "RJ": (8, (6, 7)), "RS": (10, (8, 9)), "SC": (9, (7, 8))}
+
+
+def _with_check_digits(uf: str, base: str) -> str | None:
+    """`base` with the check digits that make it a valid registration of `uf` (found by trying them all)."""
+    first, second = _MASKED[uf][1]
+    for a in range(10):
+        for b in range(10):
+            ie = "".join(str(a) if i == first else str(b) if i == second else c for i, c in enumerate(base))
+            if is_valid_ie(ie, uf):
+                return ie
+    return None
+
+
+@given(st.sampled_from(sorted(_MASKED)), st.data())
+def test_formatting_a_valid_ie_keeps_its_digits_and_normalises_back(uf, data):
+    base = data.draw(st.from_regex(rf"[0-9]{{{_MASKED[uf][0]}}}", fullmatch=True))
+    ie = _with_check_digits(uf, base)
+    assume(ie is not None)
+    shown = format_ie(ie, uf)
+    assert shown != ie and "".join(c for c in shown if c.isdigit()) == ie and normalise_ie(shown) == ie

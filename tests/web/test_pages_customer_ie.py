@@ -31,8 +31,9 @@ def test_the_page_shows_the_ie_and_the_form_sets_and_clears_it(app, logged_in, s
     done = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER, ie="78.890.169")
     assert done.status_code == 303 and done.headers["location"] == f"/pedidos/{number}#cliente"
     after = text_of(logged_in.get(f"/pedidos/{number}").text)
-    assert "Inscrição estadual: 78890169 — contribuinte do ICMS" in after
-    assert "Papelaria Boa Vista Ltda: inscrição estadual 78890169 gravada (contribuinte do ICMS)." in after
+    # Shown as Rio de Janeiro writes it; stored as digits.
+    assert "Inscrição estadual: 78.890.16-9 — contribuinte do ICMS" in after
+    assert "Papelaria Boa Vista Ltda: inscrição estadual 78.890.16-9 gravada (contribuinte do ICMS)." in after
     assert show_order(app.uow(), number)["customer"]["state_registration"] == "78890169"
 
     exempt = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER, ie="isento")
@@ -92,3 +93,16 @@ def test_an_order_without_customer_shows_no_ie_form(app, logged_in, store_id):
     (number,) = imported(app, store_id, {"id": 2300000006, "identification": None})
     page = logged_in.get(f"/pedidos/{number}").text
     assert "Alterar inscrição estadual" not in page and 'data-testid="cliente-ie"' not in page
+
+
+def test_the_contact_phone_and_an_sp_ie_read_as_brazilians_write_them(app, logged_in, store_id):
+    """audit: the page showed 'Contato: joao@example.com.br, +5511987654321' and the IE as bare digits."""
+    (number,) = imported(app, store_id, {"id": 2300000007})   # João, a CPF customer in São Paulo
+    customer = show_order(app.uow(), number)["customer"]
+    post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=customer["tax_id"],
+         ie="110042490114")
+    page = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "Contato: joao@example.com.br, (11) 98765-4321" in page
+    assert "Inscrição estadual: 110.042.490.114 — contribuinte do ICMS" in page
+    order = show_order(app.uow(), number)   # the records (and the API) keep what came
+    assert (order["contact"]["phone"], order["customer"]["state_registration"]) == ("+5511987654321", "110042490114")

@@ -180,3 +180,17 @@ def test_forms_without_the_csrf_token_are_refused(logged_in, app):
     answer = logged_in.post("/configuracoes/empresa", data=COMPANY_FORM)
     assert answer.status_code == 403
     assert company_fields(app.uow()) is None
+
+
+def test_the_company_ie_and_phone_are_shown_punctuated_and_saving_them_so_changes_nothing(logged_in, app):
+    """audit: the form showed the IE as '110042490114'; shown as São Paulo writes it, sent back unchanged it must
+    not count as a change (nor be stored with its punctuation)."""
+    registered(app)
+    set_company(app.uow(), CompanyData(phone="11987654321"))
+    page = logged_in.get("/configuracoes").text
+    assert 'value="110.042.490.114"' in page and 'value="(11) 98765-4321"' in page
+    current = company_fields(app.uow())
+    form = {k: "" if current.get(k) is None else str(current[k]) for k in COMPANY_FORM}
+    answer = post(logged_in, "/configuracoes/empresa", {**form, "ie": "110.042.490.114", "phone": "(11) 98765-4321"})
+    assert answer.status_code == 303
+    assert (company_fields(app.uow())["ie"], company_fields(app.uow())["phone"]) == ("110042490114", "11987654321")

@@ -64,6 +64,8 @@ def _key(text: str) -> str:
     return _NOT_WORD.sub(" ", plain).strip()
 
 
+# The 27 UFs (26 states and the Distrito Federal).
+UFS = tuple(_UF_NAMES)
 _UF_BY_KEY = {**{_key(name): uf for uf, name in _UF_NAMES.items()}, **{uf.lower(): uf for uf in _UF_NAMES}}
 
 

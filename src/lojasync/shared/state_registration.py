@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from erpbrasil.base.fiscal import ie as ie_rules
 
-from lojasync.shared.address import UnknownState, uf_of
+from lojasync.shared.address import UFS, UnknownState, uf_of
 from lojasync.shared.errors import LojasyncError
 
 ISENTO = "ISENTO"
@@ -149,3 +149,33 @@ def registration_to_keep(ie: str | None, uf: str | None) -> str | None:
         raise StateRegistrationNeedsState(ie=shown)
     check_ie(ie, state)
     return "P" + value if state == "SP" and shown.upper().startswith("P") else value
+
+
+# How each UF writes its IE, for the UFs whose number has one length and one mask ("#" a digit). Others are shown
+# as stored: BA, PE, RO, TO and RN have two lengths, and a wrong mask would mislead more than none.
+_MASKS = {
+    "SP": "###.###.###.###",   # 110.042.490.114 (a rural producer's "P..." is shown as stored)
+    "MG": "###.###.###/####",  # 062.307.904/0081
+    "RJ": "##.###.##-#",       # 99.999.99-3
+    "RS": "###/#######",       # 224/3658792
+    "SC": "###.###.###",       # 251.040.852
+}
+
+
+def format_ie(ie: str, uf: str | None = None) -> str:
+    """The IE with its UF's punctuation ("110042490114" -> "110.042.490.114") when the number is valid in exactly
+    one UF, that UF has a single mask and the number has its length; otherwise as stored (ISENTO, a rural
+    producer's "P...", a number of no UF or of several). `uf` ("SP", "São Paulo"), when known, is the only UF
+    tried. For reading only: records, JSON and the NF-e keep the digits."""
+    if not ie.isdigit():
+        return ie
+    try:
+        states = UFS if uf is None else (uf_of(uf),)
+    except UnknownState:   # an address's state we cannot read: the number alone decides
+        states = UFS
+    valid = [state for state in states if is_valid_ie(ie, state)]
+    mask = _MASKS.get(valid[0]) if len(valid) == 1 else None
+    if mask is None or len(ie) != mask.count("#"):
+        return ie
+    digits = iter(ie)
+    return "".join(next(digits) if c == "#" else c for c in mask)

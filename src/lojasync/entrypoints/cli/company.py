@@ -100,9 +100,11 @@ def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> Non
         console.print(done, highlight=False)
     regime = {1: "Simples Nacional", 3: "regime normal"}.get(view.crt, str(view.crt))
     rows = [("Razão social", view.legal_name), ("Nome fantasia", view.trade_name),
-            ("CNPJ", formats.tax_id(view.cnpj) if view.cnpj else None), ("IE", view.ie), ("Regime", regime),
+            ("CNPJ", formats.tax_id(view.cnpj) if view.cnpj else None),
+            ("IE", formats.ie(view.ie, view.uf) if view.ie else None), ("Regime", regime),
             ("Endereço", view.address), ("Cidade", f"{view.city or '?'}/{view.uf or '?'} ({view.city_code or '?'})"),
             ("CEP", formats.cep(view.zipcode) if view.zipcode else None),
+            ("Telefone", formats.phone(view.phone) if view.phone else None),
             ("NF-e", f"série {view.series}, próximo número {view.next_number}"),
             ("Ambiente", _ENVIRONMENTS.get(view.environment, view.environment)), ("NCM padrão", view.default_ncm),
             ("Certificado", f"{view.certificate_subject} ({formats.tax_id(view.certificate_cnpj)}), válido até "

@@ -1,5 +1,5 @@
 """How the CLI writes values for people: money and numbers in pt-BR, dates in the store's time zone,
-CPF/CNPJ with their punctuation.
+CPF/CNPJ, IE and phones with their punctuation.
 
 Only the table output goes through here; `--format json` keeps machine values (ISO dates in UTC,
 decimal strings, documents as stored) because scripts rely on them.
@@ -16,6 +16,8 @@ from babel.numbers import format_decimal
 
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.money import brl
+from lojasync.shared.phone import format_phone
+from lojasync.shared.state_registration import format_ie
 from lojasync.shared.tax_id import TaxId, parse_tax_id
 
 LOCALE = "pt_BR"
@@ -85,6 +87,17 @@ def tax_id(value: str | None) -> str:
         return EMPTY
     parsed = parse_tax_id(value)
     return parsed.formatted() if isinstance(parsed, TaxId) else value
+
+
+def phone(value: str | None) -> str:
+    """A Brazilian phone as people read it (`(11) 98765-4321`); anything else as it is."""
+    return format_phone(value) if value else EMPTY
+
+
+def ie(value: str | None, uf: str | None = None) -> str:
+    """A stored IE with the punctuation of its UF when that is unambiguous (`110.042.490.114`); else as stored.
+    Give the UF when known: without it every UF's rule is tried."""
+    return format_ie(value, uf) if value else EMPTY
 
 
 def parse_day(value: str, option: str) -> date:

@@ -74,7 +74,7 @@ def _print_customer(order: dict) -> None:
     else:
         _say(f"Cliente: [red]não vinculado[/] — {escape(order['customer_problem'] or '')}")
     contact = order["contact"]
-    reach = [c for c in (contact.get("email"), contact.get("phone")) if c]
+    reach = [c for c in (contact.get("email"), contact.get("phone") and formats.phone(contact["phone"])) if c]
     if reach:
         _say(f"Contato: {escape(', '.join(reach))}")
 

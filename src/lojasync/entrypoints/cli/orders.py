@@ -196,8 +196,14 @@ def customers_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
         return
     table(f"Clientes ({formats.number(len(customers))})",
           [Column("Nome", ratio=1), Column("CPF/CNPJ", no_wrap=True), Column("IE", no_wrap=True), "E-mail", "Cidade"],
-          [[escape(c["name"]), formats.tax_id(c["tax_id"]), escape(c["state_registration"] or ""),
-            escape(c["email"] or ""), _city(c["address"])] for c in customers])
+          [[escape(c["name"]), formats.tax_id(c["tax_id"]), escape(_ie(c)), escape(c["email"] or ""),
+            _city(c["address"])] for c in customers])
+
+
+def _ie(customer: dict) -> str:
+    """The IE with its UF's punctuation (the UF of the customer's address, which it was checked against)."""
+    ie = customer["state_registration"]
+    return formats.ie(ie, (customer["address"] or {}).get("state")) if ie else ""
 
 
 @customers_app.command("ie")
@@ -221,7 +227,7 @@ def customers_ie(
         print_json(customer)
         return
     who = f"{escape(customer['name'])} ({formats.tax_id(customer['tax_id'])})"
-    ie_words = f"IE {customer['state_registration']}" if customer["state_registration"] else "sem IE"
+    ie_words = f"IE {formats.ie(customer['state_registration'])}" if customer["state_registration"] else "sem IE"
     change = "" if customer["changed"] else " Nada mudou."
     console.print(f"Cliente {who}: {ie_words}, {customer['contributor_label']}.{change} Vale para as NF-e geradas "
                   "daqui em diante; uma NF-e pendente já gerada fica como está: descarte-a e gere de novo.",

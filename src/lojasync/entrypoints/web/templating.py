@@ -40,6 +40,8 @@ templates.env.filters.update({
     "date": formats.day,
     "datetime": formats.when,
     "tax_id": formats.tax_id,
+    "phone": formats.phone,
+    "ie": formats.ie,
     "number": formats.number,
     "sku_path": sku_path,
 })

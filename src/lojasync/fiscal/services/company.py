@@ -102,6 +102,7 @@ class CompanyView:
     certificate_is_test: bool
     warnings: list[str]
     problems: list[str]         # what keeps it from issuing an NF-e now
+    phone: str | None = None    # as typed (the NF-e takes its digits)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -309,4 +310,5 @@ def company_view(company: Company, now: datetime) -> CompanyView:
                        company.city_name, company.city_code, company.uf, company.zipcode, company.series,
                        company.next_number, "producao" if company.in_production else "homologacao",
                        company.default_ncm, company.certificate_subject, company.certificate_cnpj,
-                       company.certificate_not_after, company.certificate_is_test, warnings, company.problems(now))
+                       company.certificate_not_after, company.certificate_is_test, warnings, company.problems(now),
+                       company.phone)

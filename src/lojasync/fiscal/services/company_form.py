@@ -8,6 +8,11 @@ from typing import Any
 from lojasync.fiscal.company import PRODUCTION
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.company import CompanyData
+from lojasync.shared.phone import national_digits
+from lojasync.shared.state_registration import normalise_ie
+
+# Fields a form shows with punctuation (`formats.ie`, `formats.phone`): the same number is no change.
+_SAME_WHEN = {"ie": normalise_ie, "phone": lambda value: national_digits(value) or value.strip()}
 
 
 def company_fields(uow: ProcessingUnitOfWork) -> dict[str, Any] | None:
@@ -28,5 +33,10 @@ def changed_only(current: dict[str, Any] | None, given: dict[str, Any]) -> Compa
     out, so saving a form never re-applies a value nobody touched (a next number copied across environments)."""
     current = current or {}
     changed = {name: value for name, value in given.items()
-               if value not in (None, "") and str(value).strip() != str(current.get(name) or "").strip()}
+               if value not in (None, "") and not _same(name, str(value), str(current.get(name) or ""))}
     return CompanyData(**changed)
+
+
+def _same(name: str, given: str, kept: str) -> bool:
+    same_when = _SAME_WHEN.get(name, str.strip)
+    return same_when(given) == same_when(kept)

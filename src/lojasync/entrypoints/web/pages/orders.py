@@ -155,7 +155,7 @@ def order_customer_ie(request: Request, number: PageId, cpf_cnpj: Annotated[str,
                                           actor=page_person(request))
     except LojasyncError as exc:
         return _order_page(request, number, 422, ie_error=exc, ie_value=ie)
-    ie_kept = customer["state_registration"]
+    ie_kept = formats.ie(customer["state_registration"]) if customer["state_registration"] else None
     if not customer["changed"]:
         shown = f"com a inscrição estadual {ie_kept}" if ie_kept else "sem inscrição estadual"
         flash(request, f"{customer['name']} já estava {shown}: nada mudou.")

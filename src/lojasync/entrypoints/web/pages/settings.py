@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from lojasync.accounts.services.users import list_users
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_user
 from lojasync.entrypoints.web.pages.import_rules_view import import_rules_context
 from lojasync.entrypoints.web.templating import flash, redirect, render
@@ -63,13 +64,22 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
     except CompanyMissing:
         company = None
     fields = company_fields(container.read_uow()) or {}
-    values = context.pop("values", None) or {k: ("" if fields.get(k) is None else fields[k]) for k in COMPANY_FIELDS}
+    values = context.pop("values", None) or _shown(fields)
     return render(request, "settings/index.html", {
         "company": company, "fields": fields, "values": values, "regimes": REGIMES,
         "ufs": [("", "—")] + [(uf, uf) for uf in sorted(UF_CODES)], "environments": ENVIRONMENTS,
         **import_rules_context(container), "import_typed": {}, "sefaz": settings.sefaz,
         "users": list_users(container.accounts_uow(), now(request), settings.session_idle_timeout),
         "errors": {}, **context}, status_code=status_code)
+
+
+def _shown(fields: dict) -> dict[str, object]:
+    """The company's fields as the form shows them: the IE and the phone punctuated as people read them (saving
+    them so is no change: `changed_only`)."""
+    values = {k: ("" if fields.get(k) is None else fields[k]) for k in COMPANY_FIELDS}
+    values["ie"] = formats.ie(values["ie"], fields.get("uf")) if values["ie"] else ""
+    values["phone"] = formats.phone(values["phone"]) if values["phone"] else ""
+    return values
 
 
 @router.get("/configuracoes", include_in_schema=False)
