@@ -152,7 +152,9 @@ def test_a_cancelled_order_lists_why_no_document_can_be_generated(app, logged_in
     assert answer.status_code == 422
     text = text_of(answer.text)
     assert f"Não é possível gerar a venda simples do pedido {number}: o pedido está Cancelado" in text
-    assert "Resolução: Corrija os itens indicados e gere de novo; nada foi criado." in text
+    # dogfood3: it said "Corrija os itens indicados", with nothing to correct.
+    assert ("Resolução: Um pedido cancelado não gera NF-e nem venda simples; nada foi criado. Se a venda continua, "
+            "ela precisa de um pedido em aberto na loja.") in text and "Corrija" not in text
     # The page does not offer what it would refuse: the menu says why instead.
     page = logged_in.get(f"/pedidos/{number}").text
     assert 'data-testid="gerar-nfe"' not in page and 'data-testid="gerar-venda"' not in page

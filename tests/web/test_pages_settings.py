@@ -74,6 +74,7 @@ def test_bad_company_data_is_refused_with_every_problem_and_nothing_is_written(l
     assert show_company(app.uow()).cnpj == CNPJ          # unchanged
     # dogfood: the page said "rode o comando de novo", the terminal's words.
     assert "comando" not in words and "Corrija o que foi indicado e grave de novo" in words
+    assert words.count("Dados da empresa não gravados") == 1   # dogfood3: the box's title said it too
 
 
 def test_only_what_changed_is_saved(logged_in, app):

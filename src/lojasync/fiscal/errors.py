@@ -42,8 +42,9 @@ class DocumentNotPossible(LojasyncError):
     message_template = "Não é possível gerar {document} do pedido {order_number}: {problems}."
     resolution_template = "Corrija os itens indicados e gere de novo; nada foi criado."
 
-    def __init__(self, document: str, order_number: int, problems: list[str]) -> None:
-        super().__init__(document=document, order_number=order_number, problems="; ".join(problems))
+    def __init__(self, document: str, order_number: int, problems: list[str], resolution: str | None = None) -> None:
+        super().__init__(document=document, order_number=order_number, problems="; ".join(problems),
+                         resolution=resolution)
         self.problems = list(problems)
         self.terminal_commands = terminal_commands(problems)
 
@@ -58,8 +59,10 @@ class SaleNotFound(LojasyncError):
 class InvoiceNotFound(LojasyncError):
     code = "fiscal.invoice_not_found"
     message_template = "NF-e {invoice_id} não encontrada."
-    # The commands and pages take the NF-e's id, which the list shows beside its number (nº): not the same.
-    resolution_template = "Confira o id (coluna Id) na lista de NF-e: o nº da NF-e é outro."
+    # The commands and the page's address take the NF-e's id, not its number (nº): the terminal's list shows
+    # both; the web's list links each nº to its NF-e.
+    resolution_template = ("Abra a NF-e pela lista de NF-e (no terminal, o id é a coluna Id): o id não é o nº da "
+                           "NF-e.")
     action = Action.SEE_INVOICES
 
 

@@ -10,6 +10,9 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.sales.errors import OrderNotFound
 from lojasync.sales.status import OrderStatus
 
+CANCELLED_ORDER_RESOLUTION = ("Um pedido cancelado não gera NF-e nem venda simples; nada foi criado. Se a venda "
+                              "continua, ela precisa de um pedido em aberto na loja.")
+
 
 def order_to_process(uow: ProcessingUnitOfWork, order_number: int, document: str):
     """The order, locked, with its lines as a document's lines; refusals list every problem at once."""
@@ -19,7 +22,9 @@ def order_to_process(uow: ProcessingUnitOfWork, order_number: int, document: str
     refuse_second_document(uow, order)
     lines, problems = lines_from_order(order)
     if order.status is OrderStatus.CANCELLED:
-        problems.insert(0, "o pedido está Cancelado")
+        # Nothing to correct here: the store cancelled the sale.
+        raise DocumentNotPossible(document, order.id, ["o pedido está Cancelado", *problems],
+                                  resolution=CANCELLED_ORDER_RESOLUTION)
     if problems:
         raise DocumentNotPossible(document, order.id, problems)
     return order, lines
