@@ -93,16 +93,20 @@ class OrderCancelledInStore(LojasyncError):
 
 class InvoiceBeingSent(LojasyncError):
     """Sent moments ago, maybe still waiting for SEFAZ: `minutes` is what is left of the sending window
-    (`services.invoices.SENDING_WINDOW`), after which it may be transmitted again."""
+    (`services.invoices.SENDING_WINDOW`), after which it may be transmitted again; `within`, the minutes a
+    transmission may last (`services.invoices.TRANSMISSION_TIME`): one still on its way records SEFAZ's answer
+    by then (two people, two tabs or the API transmitting the same NF-e at once)."""
 
     code = "fiscal.invoice_being_sent"
     message_template = "A NF-e nº {number} foi enviada à SEFAZ há instantes e ainda aguarda a resposta."
-    resolution_template = ("Aguarde {minutes} {minutes_word} e transmita de novo: o lojasync consulta a SEFAZ antes "
-                           "de reenviar.")
+    resolution_template = ("Se ela está sendo enviada agora (por outra pessoa, outra aba ou a API), a resposta da "
+                           "SEFAZ aparece na NF-e em até {within} {within_word}. Se não, transmita de novo daqui a "
+                           "{minutes} {minutes_word}: o lojasync consulta a SEFAZ antes de reenviar.")
 
-    def __init__(self, number: int, invoice_id: int, minutes: int) -> None:
+    def __init__(self, number: int, invoice_id: int, minutes: int, within: int = 1) -> None:
         super().__init__(number=number, invoice_id=invoice_id, minutes=minutes,
-                         minutes_word="minuto" if minutes == 1 else "minutos")
+                         minutes_word="minuto" if minutes == 1 else "minutos", within=within,
+                         within_word="minuto" if within == 1 else "minutos")
     action = Action.APPROVE_INVOICE
     retryable = True
 

@@ -227,7 +227,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
                                    what="transmitir")
     if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
         left = SENDING_WINDOW - (moment - invoice.sent_at)
-        raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)))
+        raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)),
+                               within=ceil(sefaz.transmission_time / MINUTE))
     company = company or uow.company.get()
     if company is None:
         raise CompanyMissing()
