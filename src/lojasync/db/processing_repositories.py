@@ -115,6 +115,16 @@ def _company(for_update: bool):
     return query.with_for_update() if for_update else query
 
 
+def _add_new(session: Session, table, key: str, items: list, row) -> list:
+    """`items` whose (source type, source id, `key`) the table has no row for, written in one statement
+    (`_insert_new`); returns those written. `key` is both the column and the items' attribute."""
+    if not items:
+        return []
+    connection = session.connection()
+    written = set(connection.scalars(_insert_new(table, connection.dialect.name, key), [row(i) for i in items]))
+    return [i for i in items if getattr(i, key) in written]
+
+
 def _movement_row(m: StockMovement) -> dict:
     return {"product_id": m.product_id, "quantity": m.quantity, "reason": m.reason, "source_type": m.source_type,
             "source_id": m.source_id, "source_line": m.source_line}
@@ -142,12 +152,7 @@ class StockMovementRepository:
 
     def add_new(self, movements: list[StockMovement]) -> list[StockMovement]:
         """Write the movements whose (source, line) has none yet; returns those written."""
-        if not movements:
-            return []
-        connection = self.session.connection()
-        written = set(connection.scalars(_insert_new(movement_table, connection.dialect.name, "source_line"),
-                                         [_movement_row(m) for m in movements]))
-        return [m for m in movements if m.source_line in written]
+        return _add_new(self.session, movement_table, "source_line", movements, _movement_row)
 
     def for_source(self, source_type: str, source_id: str) -> list[StockMovement]:
         return list(self.session.scalars(_movements_of_source(), {"source_type": source_type,
@@ -273,12 +278,7 @@ class ReceivableRepository:
 
     def add_new(self, receivables: list[Receivable]) -> list[Receivable]:
         """Write the installments the document has none of yet; returns those written."""
-        if not receivables:
-            return []
-        connection = self.session.connection()
-        written = set(connection.scalars(_insert_new(receivable_table, connection.dialect.name, "installment"),
-                                         [_receivable_row(r) for r in receivables]))
-        return [r for r in receivables if r.installment in written]
+        return _add_new(self.session, receivable_table, "installment", receivables, _receivable_row)
 
     def get(self, receivable_id: int, *, for_update: bool = False) -> Receivable | None:
         if not can_be_an_id(receivable_id):
