@@ -68,11 +68,14 @@ def _invoice_with_order():
             .options(lazyload(Order.lines), lazyload(Order.customer)).with_for_update(of=[Invoice, Order]))
 
 
+def _active_of(table, statuses: frozenset) -> tuple:
+    """The conditions of an order's document (bound `order_id`) in one of `statuses`."""
+    return table.c.order_id == bindparam("order_id"), table.c.status.in_(sorted(s.value for s in statuses))
+
+
 @functools.cache
 def _active_of_order(table, statuses: frozenset):
-    return (select(table.c.id).where(table.c.order_id == bindparam("order_id"),
-                                     table.c.status.in_(sorted(s.value for s in statuses)))
-            .order_by(table.c.id).limit(1))
+    return select(table.c.id).where(*_active_of(table, statuses)).order_by(table.c.id).limit(1)
 
 
 def _first_active(session: Session, entity, table, statuses: frozenset, order_id: int):
@@ -88,12 +91,8 @@ def _first_active(session: Session, entity, table, statuses: frozenset, order_id
 def _active_documents_of_order():
     # Both kinds in one round trip: asked before every generation, and almost always finds nothing.
     return union_all(
-        select(literal("nfe").label("kind"), invoice_table.c.id).where(
-            invoice_table.c.order_id == bindparam("order_id"),
-            invoice_table.c.status.in_(sorted(s.value for s in ACTIVE_INVOICE))),
-        select(literal("sale").label("kind"), sale_table.c.id).where(
-            sale_table.c.order_id == bindparam("order_id"),
-            sale_table.c.status.in_(sorted(s.value for s in ACTIVE_SALE))))
+        select(literal("nfe").label("kind"), invoice_table.c.id).where(*_active_of(invoice_table, ACTIVE_INVOICE)),
+        select(literal("sale").label("kind"), sale_table.c.id).where(*_active_of(sale_table, ACTIVE_SALE)))
 
 
 @functools.cache
@@ -182,9 +181,6 @@ class SimpleSaleRepository:
         if not can_be_an_id(order_id):
             return []
         return list(self.session.scalars(_of_order(SimpleSale), {"order_id": order_id}))
-
-    def active_for_order(self, order_id: int) -> SimpleSale | None:
-        return _first_active(self.session, SimpleSale, sale_table, ACTIVE_SALE, order_id)
 
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]:

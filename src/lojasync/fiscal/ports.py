@@ -20,9 +20,6 @@ class SimpleSaleRepository(Protocol):
 
     def for_order(self, order_id: int) -> list[SimpleSale]: ...
 
-    def active_for_order(self, order_id: int) -> SimpleSale | None:
-        """The order's venda simples that is pending or confirmed, if any."""
-
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]: ...
 
