@@ -989,13 +989,13 @@ def test_a_resend_answered_204_after_a_lost_answer_takes_the_original_authorisat
 
 
 @pytest.mark.postgresql
-def test_a_cancellation_registered_at_sefaz_is_recorded_through_a_deadlock_with_an_import(app, company, sefaz,
-                                                                                         monkeypatch):
+def test_a_cancellation_and_an_import_of_its_order_at_once_take_their_locks_in_one_order(app, company, sefaz,
+                                                                                        monkeypatch):
     """h/racecheck: recording the cancellation locks the NF-e and the order, then (a handler: the store's version
-    is to be read again) writes the order's store binding; an import of the same order locks that binding, then
-    waits for the order. PostgreSQL breaks the deadlock by failing one of them. Failing the cancellation's
-    recording left an NF-e cancelled at SEFAZ "autorizada" here, its stock out, until someone thought of
-    cancelling it again; it is recorded again instead (the import, which waited, is done by then)."""
+    is to be read again) writes the order's store binding. An import of the same order locked that binding first,
+    then waited for the order: PostgreSQL broke the deadlock by failing one of them after a second (the
+    cancellation's recording was retried for it). The import now locks the order before its binding, as every
+    writer does: it waits for the cancellation, then applies the store's version, nothing failing on the way."""
     import threading
     import time
 
@@ -1017,6 +1017,8 @@ def test_a_cancellation_registered_at_sefaz_is_recorded_through_a_deadlock_with_
     monkeypatch.setattr(bus, "handlers_for", lambda kind: [hold, *handlers_for(kind)]
                         if issubclass(kind, DocumentCancelled) else handlers_for(kind))
     monkeypatch.setattr(app, "bus", bus)
+    # One attempt: a deadlock (or any write conflict) would be an error below, not a retry.
+    monkeypatch.setattr("lojasync.fiscal.services.invoice_cancellation.RECORD_ATTEMPTS", 1)
     errors: list[Exception] = []
 
     def run(job) -> None:
@@ -1033,13 +1035,16 @@ def test_a_cancellation_registered_at_sefaz_is_recorded_through_a_deadlock_with_
     store = threading.Thread(target=run, args=(lambda: import_order(app.uow(), _stores(app)[0], payload,
                                                                     ImportPolicy()),))
     store.start()
-    time.sleep(2)   # past PostgreSQL's deadlock_timeout (1 s): the import's own check finds no cycle yet
+    time.sleep(2)   # past PostgreSQL's deadlock_timeout (1 s): a cycle, if any, is found and broken by now
     release.set()
     cancelling.join(timeout=30)
     store.join(timeout=30)
     assert errors == []
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "cancelled"
+        # The import waited for the cancellation, then applied the store's version: no longer processed, the
+        # order takes the store's cancellation.
+        assert uow.orders.get(number).status.value == "cancelled"
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
 
 

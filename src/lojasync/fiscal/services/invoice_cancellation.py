@@ -80,8 +80,9 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         environment, number, key = invoice.environment, invoice.number, invoice.access_key
     answer, proc = _send(sefaz.connect(uf, environment, certificate), signed, key, number)
     # SEFAZ holds the NF-e cancelled now: a write conflict must not leave it "autorizada" here. Recording it
-    # locks the NF-e and the order and then (a handler) writes the order's store binding, while an import of
-    # the order locks the binding and then the order: PostgreSQL may end that deadlock by failing this side.
+    # locks the NF-e, the order and then (a handler) the order's store binding, in the order an import takes
+    # the last two; should another writer still meet it in a deadlock, PostgreSQL may fail this side: it is
+    # recorded again.
     for _ in range(RECORD_ATTEMPTS - 1):
         try:
             return _record(uow, invoice_id, answer, proc, reason, actor, now)

@@ -83,19 +83,23 @@ class BindingRepository:
         query = (select(OrderBinding)
                  .where(OrderBinding.store_id == store_id, OrderBinding.external_id.in_(wanted))
                  .options(selectinload(OrderBinding.order)))
-        if lock:
-            # PostgreSQL: a second importer of the same store order waits here (SQLite ignores it
-            # and serialises writers with BEGIN IMMEDIATE instead).
-            query = query.with_for_update(of=OrderBinding)
         found = {b.external_id: b for b in self.session.scalars(query)}
         if lock and self.session.get_bind().dialect.name == "postgresql":
-            # The orders too, read again once locked: an NF-e approved or a sale confirmed while this import
-            # waited (the fiscal side locks the order) must be seen as processed, or the store's changes
-            # would be applied over a processed order (rule 7).
+            # Locked in the order every writer takes them: the ERP order first, then its binding. The fiscal
+            # side locks the order and then, in a handler (a cancelled NF-e's order is to be read from the
+            # store again), writes the binding; locking the binding first here made the two wait for each
+            # other until PostgreSQL failed one (SQLite serialises writers at BEGIN IMMEDIATE instead).
+            # Both are read again once locked: an NF-e approved or cancelled while this import waited must
+            # be seen (a processed order keeps the store's changes aside: rule 7), and so must the binding's
+            # version it may have reset. A second importer of the same store order waits here too.
             order_ids = sorted(b.order_id for b in found.values() if b.order_id is not None)
             for chunk in chunks(order_ids):
                 self.session.scalars(select(Order).where(Order.id.in_(chunk)).with_for_update(of=Order)
                                      .execution_options(populate_existing=True)).unique().all()
+            for chunk in chunks(sorted(b.id for b in found.values())):
+                self.session.scalars(select(OrderBinding).where(OrderBinding.id.in_(chunk))
+                                     .with_for_update(of=OrderBinding)
+                                     .execution_options(populate_existing=True)).all()
         return found
 
     def for_orders(self, order_ids: Iterable[int]) -> dict[int, OrderBinding]:
