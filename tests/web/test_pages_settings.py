@@ -195,3 +195,49 @@ def test_the_company_ie_and_phone_are_shown_punctuated_and_saving_them_so_change
     answer = post(logged_in, "/configuracoes/empresa", {**form, "ie": "110.042.490.114", "phone": "(11) 98765-4321"})
     assert answer.status_code == 303
     assert (company_fields(app.uow())["ie"], company_fields(app.uow())["phone"]) == ("110042490114", "11987654321")
+
+
+def test_the_tax_settings_are_shown_and_changed_through_their_form(logged_in, app):
+    from decimal import Decimal
+
+    from lojasync.fiscal.services.company_taxes import show_company_taxes
+
+    registered(app)
+    page = logged_in.get("/configuracoes")
+    section = page.text.split('id="tributos"')[1].split("</section>")[0]
+    assert 'name="icms_rate"' in section and 'value="18"' in section and 'value="0,65"' in section
+    answer = post(logged_in, "/configuracoes/tributos", {
+        "icms_rate": "19,5", "pis_rate": "1,65", "cofins_rate": "7,6", "cbs_rate": "0,9", "ibs_rate": "0,1",
+        "ibs_cbs_cst": "000", "ibs_cbs_class": "000001", "destination": "RJ=20\nmg: 18\n\n"})
+    assert answer.status_code == 303 and answer.headers["location"].endswith("/configuracoes#tributos")
+    taxes = show_company_taxes(app.read_uow())
+    assert (taxes.icms_rate, taxes.pis_rate, taxes.cofins_rate) == (Decimal("19.5"), Decimal("1.65"), Decimal("7.6"))
+    assert taxes.destination_icms_rates == {"MG": Decimal("18"), "RJ": Decimal("20")}
+    assert not taxes.ibs_cbs_for_simples   # the box left unticked
+    shown = logged_in.get("/configuracoes").text
+    assert "Tributos gravados." in shown and "MG=18\nRJ=20</textarea>" in shown and 'value="19,5"' in shown
+
+    # A UF taken off the list is forgotten; the box ticked puts the IBS/CBS group in a Simples NF-e.
+    post(logged_in, "/configuracoes/tributos", {"icms_rate": "19,5", "destination": "RJ=20",
+                                                "ibs_cbs_for_simples": "1"})
+    taxes = show_company_taxes(app.read_uow())
+    assert taxes.destination_icms_rates == {"RJ": Decimal("20")} and taxes.ibs_cbs_for_simples
+
+
+def test_bad_tax_settings_are_refused_with_every_problem_and_what_was_typed_kept(logged_in, app):
+    from decimal import Decimal
+
+    from lojasync.fiscal.services.company_taxes import show_company_taxes
+
+    registered(app)
+    answer = post(logged_in, "/configuracoes/tributos", {"icms_rate": "dezoito", "cbs_rate": "200",
+                                                          "destination": "RJ=20\nRio de Janeiro 20"})
+    assert answer.status_code == 422
+    words = text_of(answer.text)
+    assert "Confira os tributos" in words and 'linha "Rio de Janeiro 20"' in words and "como RJ=20" in words
+    assert 'value="dezoito"' in answer.text and "Rio de Janeiro 20</textarea>" in answer.text
+    answer = post(logged_in, "/configuracoes/tributos", {"icms_rate": "dezoito", "cbs_rate": "200"})
+    words = text_of(answer.text)
+    assert "alíquota de ICMS inválida: dezoito" in words and "alíquota de CBS deve estar entre 0 e 100" in words
+    assert "comando" not in words
+    assert show_company_taxes(app.read_uow()).icms_rate == Decimal("18")   # nothing written

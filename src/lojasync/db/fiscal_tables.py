@@ -44,6 +44,10 @@ company = Table(
     Column("cbs_rate", DecimalText),
     Column("ibs_rate", DecimalText),
     Column("ibs_cbs_for_simples", Boolean, nullable=False, default=False),
+    Column("ibs_cbs_cst", String(3)),
+    Column("ibs_cbs_class", String(6)),
+    # CRT 3, DIFAL: {"RJ": "20", ...}, the internal ICMS rate of each destination UF the company sells to.
+    Column("destination_icms_rates", JSON),
     Column("tech_cnpj", String(14)),
     Column("tech_contact", String(60)),
     Column("tech_email", String(60)),

@@ -46,6 +46,9 @@ class Company:
     cbs_rate: Decimal | None = None
     ibs_rate: Decimal | None = None
     ibs_cbs_for_simples: bool
+    ibs_cbs_cst: str | None = None
+    ibs_cbs_class: str | None = None               # cClassTrib
+    destination_icms_rates: dict[str, str] | None = None   # UF -> rate (a Decimal's text), for the DIFAL
     tech_cnpj: str | None = None
     tech_contact: str | None = None
     tech_email: str | None = None

@@ -24,7 +24,7 @@ from lojasync.fiscal.nfe_data import (
 )
 from lojasync.fiscal.nfe_money import amount_problems
 from lojasync.fiscal.tax_rules import cfop_problem, destination, difal_problem
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import Gap, LojasyncError
 from lojasync.shared.money import ZERO
 from lojasync.shared.state_registration import EXEMPT_NOT_ADMITTED, ISENTO, is_valid_ie, normalise_ie
 from lojasync.shared.tax_id import TaxId, TaxIdKind, parse_tax_id
@@ -169,8 +169,8 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
             if problem:
                 problems.append(f"Item {position} ({fmt.text(item.code, 60)}): {problem}")
         problem = difal_problem(issuer.crt, taxes or TaxSettings(), dest, recipient_uf)
-        if problem:
-            problems.append(f"Empresa: {problem}")
+        if problem:   # with the command that sets the rate, for the terminal
+            problems.append(Gap(f"Empresa: {problem}", getattr(problem, "terminal", None)))
     return problems
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from lojasync.fiscal.nfe_data import Crt, TaxSettings
+from lojasync.shared.errors import Gap
 from lojasync.shared.state_registration import Contributor, contributor_of
 
 
@@ -178,8 +179,10 @@ def difal_problem(crt: Crt, settings: TaxSettings, dest: Destination, recipient_
         return None
     if recipient_uf.upper() in settings.destination_icms_rates:
         return None
-    return (f"alíquota interna de ICMS de {recipient_uf.upper()} não configurada (necessária para o DIFAL "
-            "de vendas a consumidor de outro estado)")
+    uf = recipient_uf.upper()
+    return Gap(f"alíquota interna de ICMS de {uf} não configurada (necessária para o DIFAL de vendas a consumidor "
+               "de outro estado): informe-a em Configurações → Tributos",
+               f"lojasync company taxes --difal {uf}=ALÍQUOTA")
 
 
 # --- Payment (detPag/tPag) ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from lojasync.fiscal.services.company import (
     set_company,
     show_company,
 )
+from lojasync.fiscal.services.company_taxes import CompanyTaxes, TaxesView, set_company_taxes, show_company_taxes
 from lojasync.shared.errors import terminal_commands
 
 app = typer.Typer(help="Empresa emitente (NF-e) e certificado A1.", no_args_is_help=True)
@@ -90,6 +92,65 @@ def certificate(
     except OSError as exc:
         fail(f"Não foi possível ler {file}: {in_portuguese(exc)}.")
     _print(install_certificate(app_.uow(), app_.cipher, data, password), fmt, "Certificado instalado.")
+
+
+@app.command("taxes")
+@friendly_errors
+def taxes(
+    icms_rate: Annotated[str | None, _opt("--icms-rate", "Regime normal: alíquota de ICMS nas vendas dentro da UF (%).",
+                                          "ALÍQUOTA")] = None,
+    difal: Annotated[list[str] | None, _opt("--difal", "Regime normal: alíquota interna de ICMS de uma UF de destino, "
+                                            "para o DIFAL de vendas a consumidor de outra UF (RJ=20; RJ= esquece a "
+                                            "UF). Repita para várias UFs.", "UF=ALÍQUOTA")] = None,
+    pis_rate: Annotated[str | None, _opt("--pis-rate", "Regime normal: alíquota de PIS (%).", "ALÍQUOTA")] = None,
+    cofins_rate: Annotated[str | None, _opt("--cofins-rate", "Regime normal: alíquota de COFINS (%).",
+                                            "ALÍQUOTA")] = None,
+    cbs_rate: Annotated[str | None, _opt("--cbs-rate", "Alíquota de CBS (%).", "ALÍQUOTA")] = None,
+    ibs_rate: Annotated[str | None, _opt("--ibs-rate", "Alíquota de IBS da UF (%).", "ALÍQUOTA")] = None,
+    ibs_cbs_cst: Annotated[str | None, _opt("--ibs-cbs-cst", "CST do IBS/CBS (3 dígitos).", "CST")] = None,
+    ibs_cbs_class: Annotated[str | None, _opt("--ibs-cbs-class", "cClassTrib do IBS/CBS (6 dígitos).",
+                                              "CÓDIGO")] = None,
+    ibs_cbs_simples: Annotated[bool | None, typer.Option(
+        "--ibs-cbs-simples/--no-ibs-cbs-simples",
+        help="Simples Nacional: inclui o grupo IBS/CBS na NF-e (opcional em 2026).")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Mostra ou altera os tributos que as NF-e aplicam; só muda o que for informado."""
+    rates: dict[str, str] | None = None
+    if difal:
+        rates = {}
+        for item in difal:
+            uf, equals, rate = item.partition("=")
+            if not equals:
+                fail(f"--difal {item}: informe UF=ALÍQUOTA, como RJ=20 (ou RJ= para esquecer a UF).")
+            rates[uf.strip()] = rate
+    given = CompanyTaxes(icms_rate=icms_rate, pis_rate=pis_rate, cofins_rate=cofins_rate, cbs_rate=cbs_rate,
+                         ibs_rate=ibs_rate, ibs_cbs_cst=ibs_cbs_cst, ibs_cbs_class=ibs_cbs_class,
+                         ibs_cbs_for_simples=ibs_cbs_simples, destination_icms_rates=rates)
+    if given == CompanyTaxes():
+        _print_taxes(show_company_taxes(container().read_uow()), fmt)
+        return
+    _print_taxes(set_company_taxes(container().uow(), given), fmt, "Tributos gravados.")
+
+
+def _print_taxes(view: TaxesView, fmt: OutputFormat, done: str | None = None) -> None:
+    if fmt is OutputFormat.JSON:
+        print_json(asdict(view))
+        return
+    if done:
+        console.print(done, highlight=False)
+    regime = {1: "Simples Nacional", 3: "regime normal"}.get(view.crt, str(view.crt))
+    destinations = ", ".join(f"{uf} {formats.percent(rate)}" for uf, rate in view.destination_icms_rates.items())
+    rows = [("Regime", regime), ("ICMS (dentro da UF)", formats.percent(view.icms_rate)),
+            ("ICMS interno das UFs de destino (DIFAL)", destinations or "nenhuma"),
+            ("PIS", formats.percent(view.pis_rate)), ("COFINS", formats.percent(view.cofins_rate)),
+            ("CBS", formats.percent(view.cbs_rate)), ("IBS (UF)", formats.percent(view.ibs_rate)),
+            ("IBS/CBS", f"CST {view.ibs_cbs_cst}, cClassTrib {view.ibs_cbs_class}"
+                        + ("" if view.crt == 3 else ", na NF-e" if view.ibs_cbs_for_simples else ", fora da NF-e"))]
+    for label, value in rows:
+        console.print(f"[bold]{label}:[/] {value}", highlight=False)
+    for note in view.notes:
+        console.print(f"Obs.: {note}", highlight=False)
 
 
 def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> None:

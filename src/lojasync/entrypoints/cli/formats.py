@@ -8,6 +8,7 @@ decimal strings, documents as stored) because scripts rely on them.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,11 @@ def money(value: Any) -> str:
 def number(value: int | None) -> str:
     """`2.005`."""
     return EMPTY if value is None else format_decimal(value, locale=LOCALE)
+
+
+def percent(value: Decimal) -> str:
+    """`18%`, `7,6%`, `0,65%`: a tax rate as the company typed it (no places added or dropped)."""
+    return f"{format_decimal(value, format='#,##0.####', locale=LOCALE)}%"
 
 
 def format_decimal_places(value: float, places: int) -> str:

@@ -1,4 +1,5 @@
-"""Configurações: the company and its fiscal data (as `company set`, with the same checks), the A1 certificate
+"""Configurações: the company and its fiscal data (as `company set`, with the same checks), its tax settings (as
+`company taxes`), the A1 certificate
 (upload, or a test one in homologação), NF-e series and numbering, the environment, the import rules (status
 mapping, unknown SKU, reconciliation: their forms are in settings_import.py) and the users (their forms are in
 settings_users.py)."""
@@ -26,6 +27,13 @@ from lojasync.fiscal.services.company import (
 )
 from lojasync.fiscal.services.company import set_company as save_company
 from lojasync.fiscal.services.company_form import changed_only, company_fields
+from lojasync.fiscal.services.company_taxes import (
+    CompanyTaxes,
+    TaxesView,
+    destination_rates_from_lines,
+    set_company_taxes,
+    show_company_taxes,
+)
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import ascii_digits
 
@@ -65,8 +73,11 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
         company = None
     fields = company_fields(container.read_uow()) or {}
     values = context.pop("values", None) or _shown(fields)
+    taxes = show_company_taxes(container.read_uow()) if company is not None else None
+    taxes_typed = context.pop("taxes_typed", None) or (_taxes_shown(taxes) if taxes else {})
     return render(request, "settings/index.html", {
-        "company": company, "fields": fields, "values": values, "regimes": REGIMES,
+        "company": company, "fields": fields, "values": values, "regimes": REGIMES, "taxes": taxes,
+        "taxes_typed": taxes_typed,
         "ufs": [("", "—")] + [(uf, uf) for uf in sorted(UF_CODES)], "environments": ENVIRONMENTS,
         **import_rules_context(container), "import_typed": {}, "sefaz": settings.sefaz,
         "users": list_users(container.accounts_uow(), now(request), settings.session_idle_timeout),
@@ -80,6 +91,19 @@ def _shown(fields: dict) -> dict[str, object]:
     values["ie"] = formats.ie(values["ie"], fields.get("uf")) if values["ie"] else ""
     values["phone"] = formats.phone(values["phone"]) if values["phone"] else ""
     return values
+
+
+TAX_RATES = ("icms_rate", "pis_rate", "cofins_rate", "cbs_rate", "ibs_rate")
+
+
+def _taxes_shown(view: TaxesView) -> dict[str, object]:
+    """The tax settings as the form shows them: rates as Brazilians write them ("7,6"), a UF per line."""
+    shown: dict[str, object] = {name: formats.percent(getattr(view, name)).removesuffix("%") for name in TAX_RATES}
+    shown["destination"] = "\n".join(f"{uf}={formats.percent(rate).removesuffix('%')}"
+                                     for uf, rate in view.destination_icms_rates.items())
+    shown.update(ibs_cbs_cst=view.ibs_cbs_cst, ibs_cbs_class=view.ibs_cbs_class,
+                 ibs_cbs_for_simples=view.ibs_cbs_for_simples)
+    return shown
 
 
 @router.get("/configuracoes", include_in_schema=False)
@@ -109,6 +133,28 @@ def set_company(request: Request, form: Annotated[dict[str, str], Depends(form_t
         return settings_view(request, 422, values=typed, errors={"company": exc})
     flash(request, "Dados da empresa gravados.", "success")
     return redirect(request, "/configuracoes#empresa")
+
+
+@router.post("/configuracoes/tributos", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def set_taxes(request: Request, form: Annotated[dict[str, str], Depends(form_text)]) -> Response:
+    """The rates and classes the NF-e apply (`company taxes`); the destination UFs' rates are the list typed,
+    a UF taken off the list is forgotten. Every problem is listed at once and nothing is written if any."""
+    container = request.app.state.container
+    typed = {name: form.get(name, "") for name in (*TAX_RATES, "ibs_cbs_cst", "ibs_cbs_class", "destination")}
+    typed["ibs_cbs_for_simples"] = form.get("ibs_cbs_for_simples") == "1"
+    try:
+        current = show_company_taxes(container.read_uow())
+        rates = {name: typed[name].strip() or None for name in TAX_RATES}
+        given = CompanyTaxes(**rates, ibs_cbs_cst=typed["ibs_cbs_cst"].strip() or None,
+                             ibs_cbs_class=typed["ibs_cbs_class"].strip() or None,
+                             ibs_cbs_for_simples=typed["ibs_cbs_for_simples"],
+                             destination_icms_rates=destination_rates_from_lines(typed["destination"],
+                                                                                 current.destination_icms_rates))
+        set_company_taxes(container.uow(), given)
+    except LojasyncError as exc:
+        return settings_view(request, 422, taxes_typed=typed, errors={"taxes": exc})
+    flash(request, "Tributos gravados.", "success")
+    return redirect(request, "/configuracoes#tributos")
 
 
 @router.post("/configuracoes/numeracao", include_in_schema=False, dependencies=[Depends(csrf_protect)])

@@ -1,0 +1,167 @@
+"""The company's tax settings: the rates and classes its NF-e apply (`lojasync company taxes`).
+
+They existed with defaults (TaxSettings) but nothing could change them: a regime-normal company paid 18% ICMS
+whatever its UF's rate, and its sales to consumers in another UF could never be invoiced, for want of that UF's
+internal rate (DIFAL). Rates are percentages, as the NF-e writes them ("18" is 18%), typed with a comma or a dot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from lojasync.fiscal.company import REGIME_NORMAL
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.services.company import CompanyDataInvalid, CompanyMissing
+from lojasync.fiscal.services.invoice_draft import taxes_of
+from lojasync.shared.address import uf_of
+from lojasync.shared.errors import LojasyncError
+from lojasync.shared.numbers import ascii_digits
+
+# The layout's pICMS, pPIS, pCBS...: up to 4 decimal places.
+RATE_PLACES = 4
+
+
+@dataclass(frozen=True)
+class CompanyTaxes:
+    """What `company taxes` may change; None leaves a setting as it is. Rates as typed ("18", "7,6")."""
+
+    icms_rate: str | None = None
+    pis_rate: str | None = None
+    cofins_rate: str | None = None
+    cbs_rate: str | None = None
+    ibs_rate: str | None = None
+    ibs_cbs_cst: str | None = None
+    ibs_cbs_class: str | None = None
+    ibs_cbs_for_simples: bool | None = None
+    # UF -> its internal ICMS rate for the DIFAL; an empty rate forgets the UF.
+    destination_icms_rates: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class TaxesView:
+    """The settings the next NF-e applies (the defaults where the company set nothing)."""
+
+    crt: int
+    icms_rate: Decimal
+    pis_rate: Decimal
+    cofins_rate: Decimal
+    cbs_rate: Decimal
+    ibs_rate: Decimal
+    ibs_cbs_cst: str
+    ibs_cbs_class: str
+    ibs_cbs_for_simples: bool
+    destination_icms_rates: dict[str, Decimal]
+    notes: list[str]
+
+
+_RATES = (("icms_rate", "alíquota de ICMS"), ("pis_rate", "alíquota de PIS"), ("cofins_rate", "alíquota de COFINS"),
+          ("cbs_rate", "alíquota de CBS"), ("ibs_rate", "alíquota de IBS"))
+
+
+def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesView:
+    """Change the settings given; every problem is listed at once and nothing is written if any."""
+    with uow:
+        company = uow.company.get(for_update=True)
+        if company is None:
+            raise CompanyMissing()
+        problems: list[str] = []
+        changes: dict[str, object] = {}
+        for name, label in _RATES:
+            text = getattr(taxes, name)
+            if text is not None:
+                changes[name] = _rate(text, label, problems)
+        for name, label, size in (("ibs_cbs_cst", "CST do IBS/CBS", 3), ("ibs_cbs_class", "cClassTrib do IBS/CBS", 6)):
+            text = getattr(taxes, name)
+            if text is not None:
+                code = text.strip()
+                if not (len(code) == size and ascii_digits(code)):
+                    problems.append(f"{label} deve ter {size} dígitos: {text}")
+                changes[name] = code
+        if taxes.ibs_cbs_for_simples is not None:
+            changes["ibs_cbs_for_simples"] = taxes.ibs_cbs_for_simples
+        if taxes.destination_icms_rates is not None:
+            rates = dict(company.destination_icms_rates or {})
+            for typed_uf, text in taxes.destination_icms_rates.items():
+                try:
+                    uf = uf_of(typed_uf)
+                except LojasyncError as exc:
+                    problems.append(exc.message.rstrip("."))
+                    continue
+                if not text.strip():
+                    rates.pop(uf, None)
+                    continue
+                rate = _rate(text, f"alíquota interna de ICMS de {uf}", problems)
+                if rate is not None:
+                    rates[uf] = str(rate)
+            changes["destination_icms_rates"] = dict(sorted(rates.items()))
+        if problems:
+            raise CompanyDataInvalid(problems)
+        for name, value in changes.items():
+            setattr(company, name, value)
+        uow.commit()
+        return taxes_view(company)
+
+
+def destination_rates_from_lines(text: str, current: dict[str, Decimal]) -> dict[str, str]:
+    """The form's "UF=alíquota" lines (one per line; "RJ 20" and "RJ: 20" too) as the changes to make: every UF
+    listed with its rate, every UF kept before and no longer listed forgotten."""
+    typed: dict[str, str] = {}
+    problems = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = line.replace("=", " ").replace(":", " ").split()
+        if len(parts) != 2:
+            problems.append(f"linha \"{line.strip()}\" das alíquotas das UFs de destino: escreva UF=ALÍQUOTA, "
+                            "como RJ=20")
+            continue
+        typed[parts[0].upper()] = parts[1]
+    if problems:
+        raise CompanyDataInvalid(problems)
+    return {**{uf: "" for uf in current if uf not in typed}, **typed}
+
+
+def show_company_taxes(uow: ProcessingUnitOfWork) -> TaxesView:
+    with uow:
+        company = uow.company.get()
+        if company is None:
+            raise CompanyMissing()
+        return taxes_view(company)
+
+
+def taxes_view(company) -> TaxesView:
+    settings = taxes_of(company)
+    notes = []
+    if company.crt == REGIME_NORMAL:
+        notes.append("regime normal: ICMS 00 com a alíquota de ICMS nas vendas dentro da UF; nas vendas a consumidor "
+                     "de outra UF, a alíquota interestadual e o DIFAL com a alíquota interna da UF de destino")
+        if not settings.destination_icms_rates:
+            notes.append("nenhuma alíquota interna de UF de destino: vendas a consumidor de outra UF não geram NF-e "
+                         "até que a UF seja informada (--difal UF=ALÍQUOTA)")
+    else:
+        notes.append("Simples Nacional: ICMS, PIS e COFINS são recolhidos no DAS (CSOSN 102); essas alíquotas e as "
+                     "da UF de destino não entram na NF-e")
+        if not settings.ibs_cbs_for_simples:
+            notes.append("grupo IBS/CBS fora da NF-e (opcional para o Simples Nacional em 2026)")
+    return TaxesView(company.crt, settings.icms_rate, settings.pis_rate, settings.cofins_rate, settings.cbs_rate,
+                     settings.ibs_uf_rate, settings.ibs_cbs_cst, settings.ibs_cbs_class, settings.ibs_cbs_for_simples,
+                     dict(settings.destination_icms_rates), notes)
+
+
+def _rate(text: str, label: str, problems: list[str]) -> Decimal | None:
+    """A percentage between 0 and 100 with at most 4 decimal places, typed as a Brazilian does ("7,6")."""
+    cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
+    try:
+        rate = Decimal(cleaned)
+    except InvalidOperation:
+        problems.append(f"{label} inválida: {text} (informe um percentual, como 18 ou 7,6)")
+        return None
+    if not rate.is_finite() or not 0 <= rate <= 100:
+        problems.append(f"{label} deve estar entre 0 e 100: {text}")
+        return None
+    if rate.as_tuple().exponent < -RATE_PLACES:
+        problems.append(f"{label} com mais de {RATE_PLACES} casas decimais: {text}")
+        return None
+    # Kept as a person writes it: "18", not "18.00" (nor normalize()'s "1E+2" for 100).
+    return Decimal(int(rate)) if rate == rate.to_integral_value() else rate.normalize()

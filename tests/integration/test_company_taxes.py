@@ -1,0 +1,136 @@
+"""The company's tax settings (`lojasync company taxes`): defaults until changed, every problem listed at once,
+and the NF-e applying what was set: the ICMS rate inside the UF, the destination UF's internal rate for the
+DIFAL (without it a regime-normal sale to a consumer in another UF cannot be invoiced), the IBS/CBS group."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+
+from lojasync.fiscal.errors import DocumentNotPossible
+from lojasync.fiscal.services.company import (
+    CompanyData,
+    CompanyDataInvalid,
+    CompanyMissing,
+    install_test_certificate,
+    set_company,
+)
+from lojasync.fiscal.services.company_taxes import CompanyTaxes, set_company_taxes, show_company_taxes
+from lojasync.fiscal.services.invoice_files import invoice_xml
+from lojasync.fiscal.services.invoices import generate_invoice
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.shared.errors import terminal_commands
+from tests.factories import make_store, order_payload
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+NS = {"n": "http://www.portalfiscal.inf.br/nfe"}
+COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11222333000181", ie="110042490114", crt=3,
+                      street="Rua A", number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001000",
+                      default_ncm="61091000")
+RIO = {"address": "Rua do Ouvidor", "number": "50", "floor": "", "locality": "Centro", "zipcode": "20040-030",
+       "city": "Rio de Janeiro", "province": "Rio de Janeiro", "country": "BR"}
+
+
+def company(app, **changes) -> None:
+    set_company(app.uow(), replace(COMPANY, **changes), NOW)
+    install_test_certificate(app.uow(), app.cipher)
+
+
+def order_from_rio(app, order_id: int) -> int:
+    payload = order_payload(id=order_id)
+    payload["customer"]["default_address"] = RIO
+    payload["shipping_address"] = {"name": "João da Silva Araújo", **RIO}
+    payload.update(billing_address=RIO["address"], billing_number=RIO["number"], billing_floor="",
+                   billing_locality=RIO["locality"], billing_zipcode=RIO["zipcode"], billing_city=RIO["city"],
+                   billing_province=RIO["province"])
+    return import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+
+
+def nfe(app, invoice_id: int) -> etree._Element:
+    return etree.fromstring(invoice_xml(app.uow(), invoice_id))
+
+
+def test_the_defaults_until_changed_and_only_what_is_given_changes(app):
+    with pytest.raises(CompanyMissing):
+        show_company_taxes(app.read_uow())
+    company(app)
+    shown = show_company_taxes(app.read_uow())
+    assert (shown.icms_rate, shown.pis_rate, shown.cofins_rate) == (Decimal("18"), Decimal("0.65"), Decimal("3.00"))
+    assert (shown.cbs_rate, shown.ibs_rate, shown.ibs_cbs_cst, shown.ibs_cbs_class) == (
+        Decimal("0.90"), Decimal("0.10"), "000", "000001")
+    assert shown.destination_icms_rates == {}
+    assert any("vendas a consumidor de outra UF não geram NF-e" in note for note in shown.notes)
+
+    changed = set_company_taxes(app.uow(), CompanyTaxes(icms_rate="19,5", pis_rate="1.65", cofins_rate="7,60",
+                                                        destination_icms_rates={"rj": "20", "Minas Gerais": "18"}))
+    assert (changed.icms_rate, changed.pis_rate, changed.cofins_rate) == (
+        Decimal("19.5"), Decimal("1.65"), Decimal("7.6"))
+    assert changed.destination_icms_rates == {"MG": Decimal("18"), "RJ": Decimal("20")}
+    assert changed.cbs_rate == Decimal("0.90")   # not given: as it was
+    # A UF given empty is forgotten; the others stay.
+    after = set_company_taxes(app.uow(), CompanyTaxes(destination_icms_rates={"MG": ""}, cbs_rate="0.9"))
+    assert after.destination_icms_rates == {"RJ": Decimal("20")} and after.icms_rate == Decimal("19.5")
+    assert show_company_taxes(app.read_uow()) == after
+
+
+def test_every_problem_is_listed_and_nothing_is_written(app):
+    company(app)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company_taxes(app.uow(), CompanyTaxes(icms_rate="dezoito", pis_rate="101", cofins_rate="3.12345",
+                                                  ibs_cbs_cst="0", ibs_cbs_class="abcdef", ibs_rate="0.5",
+                                                  destination_icms_rates={"XX": "18", "RJ": "-1"}))
+    assert refused.value.problems == [
+        "alíquota de ICMS inválida: dezoito (informe um percentual, como 18 ou 7,6)",
+        "alíquota de PIS deve estar entre 0 e 100: 101",
+        "alíquota de COFINS com mais de 4 casas decimais: 3.12345",
+        "CST do IBS/CBS deve ter 3 dígitos: 0",
+        "cClassTrib do IBS/CBS deve ter 6 dígitos: abcdef",
+        'Estado (UF) "XX" não é um estado brasileiro',
+        "alíquota interna de ICMS de RJ deve estar entre 0 e 100: -1",
+    ]
+    assert show_company_taxes(app.read_uow()).ibs_rate == Decimal("0.10")   # the valid one was not written either
+
+
+def test_a_sale_to_a_consumer_in_another_uf_needs_that_ufs_rate_then_carries_the_difal(app):
+    company(app)
+    number = order_from_rio(app, 2500000001)
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert "alíquota interna de ICMS de RJ não configurada" in refused.value.message
+    assert terminal_commands(refused.value.problems) == ("lojasync company taxes --difal RJ=ALÍQUOTA",)
+
+    set_company_taxes(app.uow(), CompanyTaxes(destination_icms_rates={"RJ": "20"}))
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    xml = nfe(app, invoice.id)
+    assert xml.findtext(".//n:det/n:prod/n:CFOP", namespaces=NS) == "6108"
+    assert Decimal(xml.findtext(".//n:ICMS00/n:pICMS", namespaces=NS)) == Decimal("12")   # SP to RJ: interstate
+    assert {Decimal(x) for x in xml.xpath(".//n:ICMSUFDest/n:pICMSUFDest/text()", namespaces=NS)} == {Decimal("20")}
+    # DIFAL: (20% - 12%) of what the consumer pays, goods and freight: R$ 160,00.
+    assert Decimal(xml.findtext(".//n:ICMSTot/n:vICMSUFDest", namespaces=NS)) == Decimal("12.80")
+
+
+def test_the_rates_set_are_the_ones_the_nfe_applies(app):
+    company(app)
+    set_company_taxes(app.uow(), CompanyTaxes(icms_rate="19,5", pis_rate="1,65", cofins_rate="7,6", cbs_rate="1",
+                                              ibs_cbs_class="000001"))
+    number = import_order(app.uow(), make_store(app), order_payload(id=2500000002), ImportPolicy()).order_number
+    xml = nfe(app, generate_invoice(app.uow(), app.cipher, number).id)
+    rates = {tag: {Decimal(x) for x in xml.xpath(f".//n:det/n:imposto//n:{tag}/text()", namespaces=NS)}
+             for tag in ("pICMS", "pPIS", "pCOFINS", "pCBS")}
+    assert rates == {"pICMS": {Decimal("19.5")}, "pPIS": {Decimal("1.65")}, "pCOFINS": {Decimal("7.6")},
+                     "pCBS": {Decimal("1")}}
+
+
+def test_a_simples_nacional_company_may_put_the_ibs_cbs_group_in_its_nfe(app):
+    company(app, crt=1)
+    store = make_store(app)
+    first = import_order(app.uow(), store, order_payload(id=2500000003), ImportPolicy()).order_number
+    assert nfe(app, generate_invoice(app.uow(), app.cipher, first).id).find(".//n:IBSCBS", NS) is None
+    assert set_company_taxes(app.uow(), CompanyTaxes(ibs_cbs_for_simples=True)).ibs_cbs_for_simples
+    second = import_order(app.uow(), store, order_payload(id=2500000004), ImportPolicy()).order_number
+    assert nfe(app, generate_invoice(app.uow(), app.cipher, second).id).find(".//n:IBSCBS", NS) is not None
