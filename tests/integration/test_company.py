@@ -161,3 +161,35 @@ def test_serie_zero_is_the_serie_unica_and_1000_is_refused(app, sefaz):
         set_company(app.uow(), CompanyData(series=1000, next_number=0), NOW)
     assert refused.value.problems == ["série fora do intervalo permitido (0 a 999)",
                                       "próximo número fora do intervalo permitido (1 a 999.999.999)"]
+
+
+def test_the_technical_responsible_set_goes_in_the_nfe_and_an_incomplete_one_is_a_problem(app):
+    set_company(app.uow(), replace(COMPANY, default_ncm="61091000", tech_cnpj="11.222.333/0001-81",
+                                   tech_contact="Suporte Lojasync"), NOW)
+    install_test_certificate(app.uow(), app.cipher)
+    problems = show_company(app.uow(), NOW).problems
+    assert any("responsável técnico incompleto" in p for p in problems)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(tech_email="sem-arroba", tech_phone="12"), NOW)
+    assert refused.value.problems == ["e-mail do responsável técnico inválido: sem-arroba",
+                                      "telefone do responsável técnico deve ter de 6 a 14 dígitos: 12"]
+    shown = set_company(app.uow(), CompanyData(tech_email="suporte@exemplo.com.br", tech_phone="(11) 3333-4444"), NOW)
+    assert shown.problems == [] and (shown.tech_cnpj, shown.tech_phone) == ("11222333000181", "1133334444")
+
+    number = import_order(app.uow(), make_store(app), order_payload(id=2100000010), ImportPolicy()).order_number
+    xml = invoice_xml(app.uow(), generate_invoice(app.uow(), app.cipher, number).id).decode("utf-8")
+    assert ("<infRespTec><CNPJ>11222333000181</CNPJ><xContato>Suporte Lojasync</xContato>"
+            "<email>suporte@exemplo.com.br</email><fone>1133334444</fone></infRespTec>") in xml
+    # Cleared field by field ("" in `company set`): none left, none in the NF-e, nothing missing.
+    cleared = set_company(app.uow(), CompanyData(tech_cnpj="", tech_contact="", tech_email="", tech_phone=""), NOW)
+    assert cleared.problems == [] and cleared.tech_cnpj is None
+
+
+def test_products_without_their_own_origin_and_unit_take_the_companys(app):
+    set_company(app.uow(), replace(COMPANY, default_ncm="61091000", default_origin="2", default_unit="pc"), NOW)
+    install_test_certificate(app.uow(), app.cipher)
+    with pytest.raises(CompanyDataInvalid, match="origem padrão deve ser de 0 a 8"):
+        set_company(app.uow(), CompanyData(default_origin="9"), NOW)
+    number = import_order(app.uow(), make_store(app), order_payload(id=2100000011), ImportPolicy()).order_number
+    xml = invoice_xml(app.uow(), generate_invoice(app.uow(), app.cipher, number).id).decode("utf-8")
+    assert xml.count("<uCom>PC</uCom>") == 2 and xml.count("<orig>2</orig>") == 2

@@ -241,3 +241,23 @@ def test_bad_tax_settings_are_refused_with_every_problem_and_what_was_typed_kept
     assert "alíquota de ICMS inválida: dezoito" in words and "alíquota de CBS deve estar entre 0 e 100" in words
     assert "comando" not in words
     assert show_company_taxes(app.read_uow()).icms_rate == Decimal("18")   # nothing written
+
+
+def test_the_company_form_takes_the_technical_responsible_and_the_product_defaults(logged_in, app):
+    registered(app)
+    answer = post(logged_in, "/configuracoes/empresa", {
+        **COMPANY_FORM, "default_origin": "1", "default_unit": "kg", "tech_cnpj": "11.222.333/0001-81",
+        "tech_contact": "Suporte", "tech_email": "suporte@exemplo.com.br", "tech_phone": "(11) 3333-4444"})
+    assert answer.status_code == 303
+    fields = company_fields(app.uow())
+    assert (fields["default_origin"], fields["default_unit"], fields["tech_cnpj"], fields["tech_phone"]) == (
+        "1", "KG", CNPJ, "1133334444")
+    page = logged_in.get("/configuracoes").text
+    assert 'value="(11) 3333-4444"' in page and '<option value="1" selected>' in page
+    # Saved again untouched (the phone as the form shows it): nothing changes, nothing is refused.
+    again = post(logged_in, "/configuracoes/empresa", {
+        **COMPANY_FORM, "default_origin": "1", "default_unit": "KG", "tech_cnpj": "11.222.333/0001-81",
+        "tech_contact": "Suporte", "tech_email": "suporte@exemplo.com.br", "tech_phone": "(11) 3333-4444"})
+    assert again.status_code == 303
+    refused = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "tech_email": "x"})
+    assert refused.status_code == 422 and "e-mail do responsável técnico inválido: x" in text_of(refused.text)

@@ -108,6 +108,13 @@ class Company:
             problems.append(Gap(f"o certificado A1 é de outro CNPJ ({self.certificate_cnpj}): instale o certificado "
                                 "da empresa (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO --password SENHA"))
+        technical = (self.tech_cnpj, self.tech_contact, self.tech_email, self.tech_phone)
+        if any(technical) and not all(technical):
+            # Left out of the NF-e while incomplete: the UFs that require it would reject them all.
+            problems.append(Gap("responsável técnico incompleto: informe CNPJ, contato, e-mail e telefone (ou "
+                                "nenhum) (Configurações → Empresa)",
+                                "lojasync company set --tech-cnpj CNPJ --tech-contact NOME --tech-email E-MAIL "
+                                "--tech-phone TELEFONE"))
         return problems
 
 

@@ -49,6 +49,16 @@ def set_(
     zipcode: Annotated[str | None, _opt("--zipcode", "CEP.")] = None,
     phone: Annotated[str | None, _opt("--phone", "Telefone.")] = None,
     default_ncm: Annotated[str | None, _opt("--default-ncm", "NCM para produtos sem NCM próprio.")] = None,
+    default_origin: Annotated[str | None, _opt("--default-origin", "Origem (0 a 8) para produtos sem origem própria.",
+                                               "N")] = None,
+    default_unit: Annotated[str | None, _opt("--default-unit", "Unidade (UN, PC...) para produtos sem unidade "
+                                             "própria.", "UNIDADE")] = None,
+    tech_cnpj: Annotated[str | None, _opt("--tech-cnpj", "Responsável técnico (infRespTec): CNPJ; \"\" apaga.",
+                                          "CNPJ")] = None,
+    tech_contact: Annotated[str | None, _opt("--tech-contact", "Responsável técnico: nome do contato.",
+                                             "NOME")] = None,
+    tech_email: Annotated[str | None, _opt("--tech-email", "Responsável técnico: e-mail.", "E-MAIL")] = None,
+    tech_phone: Annotated[str | None, _opt("--tech-phone", "Responsável técnico: telefone.", "TELEFONE")] = None,
     series: Annotated[int | None, _opt("--series", "Série da NF-e.")] = None,
     next_number: Annotated[int | None, _opt("--next-number", "Próximo número de NF-e.")] = None,
     environment: Annotated[str | None, _opt("--environment", "homologacao (padrão) ou producao.")] = None,
@@ -58,7 +68,9 @@ def set_(
     data = CompanyData(legal_name=name, trade_name=trade_name, cnpj=cnpj, ie=ie, crt=crt, street=street,
                        number=number, complement=complement, district=district, city=city, city_code=city_code,
                        uf=uf, zipcode=zipcode, phone=phone, series=series, next_number=next_number,
-                       environment=environment, default_ncm=default_ncm)
+                       environment=environment, default_ncm=default_ncm, default_origin=default_origin,
+                       default_unit=default_unit, tech_cnpj=tech_cnpj, tech_contact=tech_contact,
+                       tech_email=tech_email, tech_phone=tech_phone)
     _print(set_company(container(create=True).uow(), data), fmt, "Empresa gravada.")
 
 
@@ -168,6 +180,10 @@ def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> Non
             ("Telefone", formats.phone(view.phone) if view.phone else None),
             ("NF-e", f"série {view.series}, próximo número {view.next_number}"),
             ("Ambiente", _ENVIRONMENTS.get(view.environment, view.environment)), ("NCM padrão", view.default_ncm),
+            ("Produtos sem dados próprios", f"origem {view.default_origin}, unidade {view.default_unit}"),
+            ("Responsável técnico", ", ".join(x for x in (
+                formats.tax_id(view.tech_cnpj) if view.tech_cnpj else None, view.tech_contact, view.tech_email,
+                formats.phone(view.tech_phone) if view.tech_phone else None) if x) or None),
             ("Certificado", f"{view.certificate_subject} ({formats.tax_id(view.certificate_cnpj)}), válido até "
                             f"{formats.day(view.certificate_not_after)}" if view.certificate_subject else "nenhum")]
     for label, value in rows:

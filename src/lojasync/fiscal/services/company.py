@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -78,6 +79,13 @@ class CompanyData:
     next_number: int | None = None
     environment: str | None = None     # "homologacao" / "producao" or "2" / "1"
     default_ncm: str | None = None
+    default_origin: str | None = None  # origem (0-8) of products without their own
+    default_unit: str | None = None    # unidade of products without their own
+    # infRespTec: the NF-e carry it once all four are set; "" clears one.
+    tech_cnpj: str | None = None
+    tech_contact: str | None = None
+    tech_email: str | None = None
+    tech_phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,12 @@ class CompanyView:
     warnings: list[str]
     problems: list[str]         # what keeps it from issuing an NF-e now
     phone: str | None = None    # as typed (the NF-e takes its digits)
+    default_origin: str = "0"
+    default_unit: str = "UN"
+    tech_cnpj: str | None = None
+    tech_contact: str | None = None
+    tech_email: str | None = None
+    tech_phone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,6 +175,15 @@ def _apply(company: Company, data: CompanyData) -> None:
         given["default_ncm"] = given["default_ncm"].strip().replace(".", "")
         if not (ascii_digits(given["default_ncm"], 8) and len(given["default_ncm"]) == 8):
             problems.append(f"NCM padrão deve ter 8 dígitos: {data.default_ncm}")
+    if "default_origin" in given:
+        given["default_origin"] = given["default_origin"].strip()
+        if given["default_origin"] not in _ORIGINS:
+            problems.append(f"origem padrão deve ser de 0 a 8 (0 = nacional): {data.default_origin}")
+    if "default_unit" in given:
+        given["default_unit"] = given["default_unit"].strip().upper()
+        if not 1 <= len(given["default_unit"]) <= 6:
+            problems.append(f"unidade padrão deve ter de 1 a 6 caracteres (UN, PC, KG...): {data.default_unit}")
+    problems += _technical_responsible(given)
     if "zipcode" in given:
         given["zipcode"] = "".join(c for c in given["zipcode"] if ascii_digits(c))
         if len(given["zipcode"]) != 8:
@@ -197,6 +220,37 @@ def _apply(company: Company, data: CompanyData) -> None:
         raise CompanyDataInvalid(problems)
     for name, value in given.items():
         setattr(company, name, value)
+
+
+_ORIGINS = frozenset("012345678")
+
+
+def _technical_responsible(given: dict[str, Any]) -> list[str]:
+    """infRespTec's fields, checked as the NF-e takes them (an empty one is cleared)."""
+    problems = []
+    for name in ("tech_cnpj", "tech_contact", "tech_email", "tech_phone"):
+        if name in given:
+            given[name] = given[name].strip() or None
+    if given.get("tech_cnpj"):
+        parsed = parse_tax_id(given["tech_cnpj"])
+        if getattr(parsed, "kind", None) is not TaxIdKind.CNPJ:
+            problems.append(f"CNPJ do responsável técnico inválido: {given['tech_cnpj']}")
+        else:
+            given["tech_cnpj"] = parsed.value
+    if given.get("tech_contact") and not 2 <= len(given["tech_contact"]) <= 60:
+        problems.append("contato do responsável técnico deve ter de 2 a 60 caracteres")
+    email = given.get("tech_email")
+    if email and (len(email) > 60 or not _EMAIL.fullmatch(email)):
+        problems.append(f"e-mail do responsável técnico inválido: {email}")
+    if given.get("tech_phone"):
+        digits = "".join(c for c in given["tech_phone"] if ascii_digits(c))
+        if not 6 <= len(digits) <= 14:
+            problems.append(f"telefone do responsável técnico deve ter de 6 a 14 dígitos: {given['tech_phone']}")
+        given["tech_phone"] = digits
+    return problems
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class NumberAlreadyUsed(LojasyncError):
@@ -311,4 +365,5 @@ def company_view(company: Company, now: datetime) -> CompanyView:
                        company.next_number, "producao" if company.in_production else "homologacao",
                        company.default_ncm, company.certificate_subject, company.certificate_cnpj,
                        company.certificate_not_after, company.certificate_is_test, warnings, company.problems(now),
-                       company.phone)
+                       company.phone, company.default_origin, company.default_unit, company.tech_cnpj,
+                       company.tech_contact, company.tech_email, company.tech_phone)

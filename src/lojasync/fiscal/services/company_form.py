@@ -12,7 +12,8 @@ from lojasync.shared.phone import national_digits
 from lojasync.shared.state_registration import normalise_ie
 
 # Fields a form shows with punctuation (`formats.ie`, `formats.phone`): the same number is no change.
-_SAME_WHEN = {"ie": normalise_ie, "phone": lambda value: national_digits(value) or value.strip()}
+_SAME_WHEN = {"ie": normalise_ie, "phone": lambda value: national_digits(value) or value.strip(),
+              "tech_phone": lambda value: national_digits(value) or "".join(c for c in value if c.isdigit())}
 
 
 def company_fields(uow: ProcessingUnitOfWork) -> dict[str, Any] | None:

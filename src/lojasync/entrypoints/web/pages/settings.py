@@ -15,6 +15,7 @@ from lojasync.accounts.services.users import list_users
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_user
 from lojasync.entrypoints.web.pages.import_rules_view import import_rules_context
+from lojasync.entrypoints.web.pages.stock import ORIGINS
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.company import REGIME_NORMAL, SIMPLES_NACIONAL
 from lojasync.fiscal.municipalities import UF_CODES
@@ -42,7 +43,8 @@ router = APIRouter(dependencies=[Depends(page_user)])
 # A real A1 file is a few kilobytes; anything far larger is not a certificate.
 MAX_CERTIFICATE_BYTES = 512 * 1024
 COMPANY_FIELDS = ("legal_name", "trade_name", "cnpj", "ie", "crt", "street", "number", "complement", "district",
-                  "city", "uf", "city_code", "zipcode", "phone", "default_ncm")
+                  "city", "uf", "city_code", "zipcode", "phone", "default_ncm", "default_origin", "default_unit",
+                  "tech_cnpj", "tech_contact", "tech_email", "tech_phone")
 REGIMES = [(str(SIMPLES_NACIONAL), "1 - Simples Nacional"), (str(REGIME_NORMAL), "3 - Regime normal")]
 ENVIRONMENTS = [("homologacao", "Homologação (testes, sem valor fiscal)"),
                 ("producao", "Produção (notas com valor fiscal)")]
@@ -77,6 +79,7 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
     taxes_typed = context.pop("taxes_typed", None) or (_taxes_shown(taxes) if taxes else {})
     return render(request, "settings/index.html", {
         "company": company, "fields": fields, "values": values, "regimes": REGIMES, "taxes": taxes,
+        "origins": ORIGINS[1:],
         "taxes_typed": taxes_typed,
         "ufs": [("", "—")] + [(uf, uf) for uf in sorted(UF_CODES)], "environments": ENVIRONMENTS,
         **import_rules_context(container), "import_typed": {}, "sefaz": settings.sefaz,
@@ -90,6 +93,7 @@ def _shown(fields: dict) -> dict[str, object]:
     values = {k: ("" if fields.get(k) is None else fields[k]) for k in COMPANY_FIELDS}
     values["ie"] = formats.ie(values["ie"], fields.get("uf")) if values["ie"] else ""
     values["phone"] = formats.phone(values["phone"]) if values["phone"] else ""
+    values["tech_phone"] = formats.phone(values["tech_phone"]) if values["tech_phone"] else ""
     return values
 
 
