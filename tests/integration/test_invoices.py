@@ -715,8 +715,10 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
     from lojasync.fiscal.sefaz import SefazSoapClient
     from tests.simulator.sefaz.documents import signed_nfe
 
-    def in_sao_paulo(info) -> None:
+    def in_sao_paulo(info) -> None:   # cUF and the emitter's address UF agree, or SP's authoriser says 247
         info.find("{http://www.portalfiscal.inf.br/nfe}ide/{http://www.portalfiscal.inf.br/nfe}cUF").text = "35"
+        info.find("{http://www.portalfiscal.inf.br/nfe}emit/{http://www.portalfiscal.inf.br/nfe}enderEmit/"
+                  "{http://www.portalfiscal.inf.br/nfe}UF").text = "SP"
 
     with SefazSoapClient("SP", base_url=simulator.url, timeout=2) as elsewhere:   # the other program's nº 1
         assert elsewhere.authorise(signed_nfe(cnpj="11222333000181", number=1, change=in_sao_paulo)).status == "100"

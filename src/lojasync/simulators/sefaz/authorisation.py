@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from lojasync.simulators.sefaz import answers
+from lojasync.simulators.sefaz.authorisers import receipt_uf
 from lojasync.simulators.sefaz.clock import sefaz_time
 from lojasync.simulators.sefaz.codes import DENIALS, Rejection, plain, reason
 from lojasync.simulators.sefaz.nfe_checks import CheckedNFe, check_nfe, nfe_key
@@ -48,7 +49,7 @@ def authorise(sim: SefazSimulator, content: etree._Element, size: int, authorise
     protocols = [_process(sim, nfe, now, authoriser) for nfe in nfes]
     if synchronous and switches.sync:
         return answers.ret_envi_nfe(env, uf, now, "104", protocol=protocols[0])
-    receipt = sim.state.next_receipt(uf)
+    receipt = sim.state.next_receipt(receipt_uf(authoriser, uf))
     sim.state.add_receipt(Receipt(receipt, uf, now, [etree.tostring(p) for p in protocols],
                                   switches.processing_polls))
     return answers.ret_envi_nfe(env, uf, now, "103", receipt=receipt)

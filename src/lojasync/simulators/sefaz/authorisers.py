@@ -2,13 +2,21 @@
 
 SEFAZ has one web service address per authoriser, not per UF: ten UFs run their own (AM, BA, GO, MG, MS,
 MT, PE, PR, RS, SP), MA uses the national SVAN and the remaining sixteen SVRS (the national portal's list as
-published in 2025). An authoriser refuses with 226 ("Código da UF do Emitente diverge da UF autorizadora")
-an NF-e whose cUF is not one of its UFs, and a query by a key whose UF is not. The simulator keeps its own
-copy of the table (it stands apart from lojasync's code), so a client that sends a UF's NF-e to another
-authoriser is caught rather than mirrored.
+published in 2025). An authoriser refuses what belongs to a UF it does not serve, each service with its own
+code (MOC 7.0, rule tables of each web service):
+  NFeAutorizacao4        226 an NF-e whose cUF is not one of its UFs (247: enderEmit/UF not its cUF's UF)
+  NFeConsultaProtocolo4  226 a query by a key of another UF
+  NFeRetAutorizacao4     248 a receipt of another UF (a receipt begins with the cUF of its batch; rule E02)
+  NFeRecepcaoEvento4     250 an event whose cOrgao is not one of its UFs (P08-10), 249 a key of another UF
+                         (P12-40), 250 again a cOrgao that is not the key's UF (a cancellation's organ is
+                         the NF-e's UF)
+  NFeStatusServico4      289 a cUF that is not one of its UFs (K02)
+The simulator keeps its own copy of the table (it stands apart from lojasync's code), so a client that sends
+a UF's document to another authoriser is caught rather than mirrored.
 
 A service called at `/<authoriser>/<Service>` answers as that authoriser; at `/<Service>` it answers for every
-UF at once (no 226), as a convenience for tools that know no authoriser.
+UF at once (none of the codes above but 247 and the cOrgao/key agreement, which need no authoriser), as a
+convenience for tools that know no authoriser.
 """
 
 from __future__ import annotations
@@ -30,6 +38,11 @@ AUTHORISERS: dict[str, frozenset[str]] = {
 }
 
 
+def ibge_code(abbreviation: str) -> str | None:
+    """IBGE's code of a UF given as "SP" ("35"); None for anything else."""
+    return _CODES.get(abbreviation)
+
+
 def split_path(path: str) -> tuple[str | None, str]:
     """("SP", "NFeAutorizacao4") for "SP/NFeAutorizacao4", (None, name) for a bare service name; a prefix
     that is no authoriser stays in the name (an unknown service)."""
@@ -37,6 +50,15 @@ def split_path(path: str) -> tuple[str | None, str]:
     if slash and authoriser in AUTHORISERS:
         return authoriser, service
     return None, path
+
+
+def receipt_uf(authoriser: str | None, uf_code: str) -> str:
+    """The UF a receipt of this authoriser begins with: the batch's cUF when it serves it; otherwise (a batch
+    of another UF, whose NF-e it refuses with 226 behind the receipt) one of its own, so that polling the same
+    authoriser finds the refusal instead of 248."""
+    if serves(authoriser, uf_code):
+        return uf_code
+    return min(AUTHORISERS[authoriser])
 
 
 def serves(authoriser: str | None, uf_code: str) -> bool:

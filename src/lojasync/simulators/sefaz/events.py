@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 DESCRIPTION = "Cancelamento registrado"
 
 
-def register_events(sim: SefazSimulator, content: etree._Element) -> etree._Element:
+def register_events(sim: SefazSimulator, content: etree._Element, authoriser: str | None = None) -> etree._Element:
+    """`authoriser`: the one called (250/249 for another UF's event: event_checks), None for every UF."""
     env = sim.config.environment
     batch = (content.findtext(f"{{{NFE}}}idLote") or "").strip()
     batch = batch if batch.isdigit() and len(batch) <= 15 else "0"
@@ -42,11 +43,11 @@ def register_events(sim: SefazSimulator, content: etree._Element) -> etree._Elem
     problem = schema_errors("envEvento", content)
     if problem is not None:
         return answers.ret_env_evento(batch, env, organ, "215", motive=reason("215", f"[{problem}]"))
-    results = [_register(sim, event) for event in content.findall(f"{{{NFE}}}evento")]
+    results = [_register(sim, event, authoriser) for event in content.findall(f"{{{NFE}}}evento")]
     return answers.ret_env_evento(batch, env, organ, "128", results)
 
 
-def _register(sim: SefazSimulator, event: etree._Element) -> etree._Element:
+def _register(sim: SefazSimulator, event: etree._Element, authoriser: str | None) -> etree._Element:
     now = sim.clock()
     env = sim.config.environment
 
@@ -57,7 +58,7 @@ def _register(sim: SefazSimulator, event: etree._Element) -> etree._Element:
                                   sequence=event_text(event, "nSeqEvento"))
 
     try:
-        checked = check_event(event, env, now)
+        checked = check_event(event, env, now, authoriser)
     except Rejection as rejection:
         return rejected(rejection)
     deadline = timedelta(hours=sim.config.cancel_deadline_hours)

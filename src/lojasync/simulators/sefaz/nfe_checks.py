@@ -2,7 +2,7 @@
 
 Order as in the MOC: the signature (and whose certificate made it), then the business rules that need no
 database (environment, the emitter's UF against the authoriser's, the access key against the fields it is
-made of, the homologação name, dates).
+made of, the emitter's address UF, the homologação name, dates).
 The rules that need the database (duplicates) run in `authorisation` inside the state's transaction.
 """
 
@@ -15,7 +15,7 @@ from itertools import pairwise
 from lxml import etree
 
 from lojasync.simulators.sefaz.access_key import AccessKey
-from lojasync.simulators.sefaz.authorisers import serves
+from lojasync.simulators.sefaz.authorisers import ibge_code, serves
 from lojasync.simulators.sefaz.clock import parse_sefaz_time
 from lojasync.simulators.sefaz.codes import Rejection
 from lojasync.simulators.sefaz.signature import check_signature, check_signer
@@ -95,6 +95,11 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
     recipient = next(((kind, dest[kind]) for kind in ("CNPJ", "CPF") if dest[kind]), None)
     if ide["indPres"] in _NOT_IN_PERSON and not ide["indIntermed"]:
         raise Rejection("434")
+    # Rule C12-10: the emitter's address UF (a sigla) must be the web service's UF. cUF already is one the
+    # authoriser serves (226), and at SVRS the UF a document is received for is its cUF: so the sigla must
+    # name cUF's UF (an SC company's NF-e with an RJ address is refused at SVRS too, though SVRS serves RJ).
+    if ibge_code(_Fields(info.find(f"{_q('emit')}/{_q('enderEmit')}"))["UF"]) != ide["cUF"]:
+        raise Rejection("247")
     if environment == "2" and dest_element is not None and dest["xNome"] != HOMOLOGATION_NAME:
         raise Rejection("598")
     if _exempt_recipient_refused(info, dest_element, dest):

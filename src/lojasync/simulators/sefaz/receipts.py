@@ -1,4 +1,7 @@
-"""NFeRetAutorizacao4 (consReciNFe -> retConsReciNFe): the outcome of an asynchronous batch, by receipt."""
+"""NFeRetAutorizacao4 (consReciNFe -> retConsReciNFe): the outcome of an asynchronous batch, by receipt.
+
+A receipt begins with the cUF of its batch (state.next_receipt): an authoriser asked for a receipt of a UF it
+does not serve answers 248 (rule E02), before looking for it."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from lojasync.simulators.sefaz import answers
+from lojasync.simulators.sefaz.authorisers import serves
 from lojasync.simulators.sefaz.codes import reason
 from lojasync.simulators.sefaz.schemas import schema_errors
 from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
@@ -17,7 +21,8 @@ if TYPE_CHECKING:
 _NO_RECEIPT = "0" * 15
 
 
-def query_receipt(sim: SefazSimulator, content: etree._Element) -> etree._Element:
+def query_receipt(sim: SefazSimulator, content: etree._Element, authoriser: str | None = None) -> etree._Element:
+    """`authoriser`: the one asked (another UF's receipt is 248), None for the simulator of every UF."""
     now = sim.clock()
     env = sim.config.environment
     number = (content.findtext(f"{{{NFE}}}nRec") or "").strip()
@@ -33,6 +38,8 @@ def query_receipt(sim: SefazSimulator, content: etree._Element) -> etree._Elemen
         return answers.ret_cons_reci_nfe(env, shown, uf, now, "215", motive=reason("215", f"[{problem}]"))
     if content.findtext(f"{{{NFE}}}tpAmb") != env:
         return answers.ret_cons_reci_nfe(env, shown, uf, now, "252")
+    if not serves(authoriser, uf):
+        return answers.ret_cons_reci_nfe(env, shown, uf, now, "248")
     with sim.state.lock:
         receipt = sim.state.receipts.get(number)
         if receipt is None:

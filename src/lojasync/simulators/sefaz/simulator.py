@@ -26,10 +26,10 @@ from lojasync.simulators.sefaz.switches import Switches
 # (simulator, request content, its size, the authoriser called or None for every UF) -> the answer.
 _HANDLERS: dict[str, Callable] = {
     "NFeAutorizacao4": lambda sim, content, size, authoriser: authorise(sim, content, size, authoriser),
-    "NFeRetAutorizacao4": lambda sim, content, size, authoriser: query_receipt(sim, content),
+    "NFeRetAutorizacao4": lambda sim, content, size, authoriser: query_receipt(sim, content, authoriser),
     "NFeConsultaProtocolo4": lambda sim, content, size, authoriser: query_nfe(sim, content, authoriser),
-    "NFeRecepcaoEvento4": lambda sim, content, size, authoriser: register_events(sim, content),
-    "NFeStatusServico4": lambda sim, content, size, authoriser: service_status(sim, content),
+    "NFeRecepcaoEvento4": lambda sim, content, size, authoriser: register_events(sim, content, authoriser),
+    "NFeStatusServico4": lambda sim, content, size, authoriser: service_status(sim, content, authoriser),
 }
 # The calls whose answer the "drop" switch withholds: those that change SEFAZ's state.
 _DROPPABLE = frozenset({"NFeAutorizacao4", "NFeRecepcaoEvento4"})
