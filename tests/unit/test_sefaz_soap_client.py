@@ -7,7 +7,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from lojasync.fiscal.sefaz import SefazInvalidAnswer, SefazSoapClient, SefazUnreachable
+from lojasync.fiscal.sefaz import SefazInvalidAnswer, SefazReceiptRefused, SefazSoapClient, SefazUnreachable
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 NFE = "http://www.portalfiscal.inf.br/nfe"
@@ -32,9 +32,9 @@ def ret_envi(status: str, inner: str = "") -> str:
             f"<xMotivo>x</xMotivo><cUF>35</cUF><dhRecbto>2026-12-01T10:00:00-03:00</dhRecbto>{inner}</retEnviNFe>")
 
 
-def ret_reci(status: str, inner: str = "") -> str:
+def ret_reci(status: str, inner: str = "", reason: str = "x") -> str:
     return (f'<retConsReciNFe xmlns="{NFE}" versao="4.00"><tpAmb>2</tpAmb><verAplic>SP</verAplic>'
-            f"<nRec>351000000000001</nRec><cStat>{status}</cStat><xMotivo>x</xMotivo><cUF>35</cUF>"
+            f"<nRec>351000000000001</nRec><cStat>{status}</cStat><xMotivo>{reason}</xMotivo><cUF>35</cUF>"
             f"<dhRecbto>2026-12-01T10:00:00-03:00</dhRecbto>{inner}</retConsReciNFe>")
 
 
@@ -103,6 +103,29 @@ def test_a_received_batch_is_polled_then_handed_back_with_its_receipt(fake) -> N
     assert fake.sleeps == [1.5, 1.5]
     polled = etree.fromstring(canned.requests[1].content)
     assert polled.findtext(f".//{{{NFE}}}nRec") == "351000000000001"
+
+
+def test_a_refused_receipt_poll_is_no_answer_about_the_nfe(fake) -> None:
+    """248 (a receipt of another authoriser), 252...: SEFAZ refused the poll, not the NF-e, which it received
+    (103) and may authorise: never handed back as the NF-e's rejection (that would rebuild it with a new key)."""
+    received = ret_envi("103", "<infRec><nRec>351000000000001</nRec><tMed>1</tMed></infRec>")
+    reason = "Rejeicao: UF do Recibo diverge da UF autorizadora"
+    canned = Canned((200, soap_answer("NFeAutorizacao4", received)),
+                    (200, soap_answer("NFeRetAutorizacao4", ret_reci("248", reason=reason))))
+    with pytest.raises(SefazReceiptRefused) as refused:
+        client(canned, polls=2, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert refused.value.retryable and len(canned.requests) == 2   # not polled again: the same refusal
+    assert f"248 - {reason}" in refused.value.message and "351000000000001" in refused.value.message
+    assert "pela chave de acesso" in refused.value.resolution
+
+
+def test_an_invalid_batch_at_the_poll_is_the_nfes_answer(fake) -> None:
+    """225 (and 565, 568) outside a protNFe: the batch itself was refused, which is the NF-e's rejection."""
+    received = ret_envi("103", "<infRec><nRec>351000000000001</nRec><tMed>1</tMed></infRec>")
+    canned = Canned((200, soap_answer("NFeAutorizacao4", received)),
+                    (200, soap_answer("NFeRetAutorizacao4", ret_reci("225"))))
+    answer = client(canned, polls=2, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert answer.status == "225"
 
 
 def test_a_processed_batch_without_the_protocol_is_not_an_answer() -> None:

@@ -66,6 +66,22 @@ def test_sefaz_failing_a_cancellation_is_not_told_as_a_wrong_justification(app, 
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 
+def test_a_cancellation_refused_for_the_nfes_uf_shows_sefazs_code_and_who_can_fix_it(app, logged_in, store_id,
+                                                                                        company, sefaz):
+    """250 ("UF diverge da UF autorizadora"): the event reached an authoriser that does not serve the NF-e's UF.
+    Shown on the NF-e like any refusal (SEFAZ's code and words), with what the operator can do about it."""
+    logged_in.store_id = store_id
+    _, url = authorised(app, logged_in, 2300000012)
+    sefaz.set_switches(reject_with="250")   # what a wrongly routed event gets
+    answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
+    assert answer.status_code == 422
+    text = text_of(answer.text)
+    assert "NF-e não cancelada" in text
+    assert "SEFAZ recusou o cancelamento da NF-e nº 1: 250 - Rejeicao: UF diverge da UF autorizadora." in text
+    assert "não atende a UF desta NF-e" in text and "Avise quem instalou o lojasync" in text
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
 def test_xml_and_danfe_downloads(app, logged_in, store_id, company, sefaz):
     logged_in.store_id = store_id
     _, url = authorised(app, logged_in, 2300000002)

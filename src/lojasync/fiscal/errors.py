@@ -194,9 +194,10 @@ class CancellationRefused(LojasyncError):
     resolution_template = "A NF-e continua autorizada (estoque e contas a receber como estavam)."
 
     def __init__(self, *, number: int, status: str, reason: str) -> None:
-        # Past the deadline, cancelling again can never work: say what can.
-        resolution = (f"{self.resolution_template} {PAST_CANCELLATION_DEADLINE}"
-                      if status == CANCELLATION_DEADLINE_PASSED else None)
+        # Past the deadline, cancelling again can never work: say what can. Sent to the wrong authoriser
+        # (or to the right one with another UF as cOrgao), nothing the operator types changes it: say who can.
+        more = _CANCELLATION_REFUSAL_ADVICE.get(status)
+        resolution = f"{self.resolution_template} {more}" if more else None
         super().__init__(number=number, status=status, reason=reason, resolution=resolution)
 
 
@@ -217,6 +218,20 @@ CANCELLATION_DEADLINE_PASSED = "501"
 PAST_CANCELLATION_DEADLINE = ("O prazo de cancelamento (24 horas da autorização) passou: para desfazer a venda, "
                               "emita uma NF-e de devolução (entrada) ou, com o contador, peça o cancelamento "
                               "extemporâneo à SEFAZ do seu estado.")
+
+# 249 "UF da Chave de Acesso diverge da UF autorizadora", 250 "UF diverge da UF autorizadora" (cOrgao): the
+# event went to an authoriser that does not hold the NF-e's UF. lojasync sends it to the authoriser of the
+# key's UF with that UF as cOrgao, so either SEFAZ moved the UF to another authoriser (its table here is out
+# of date) or LOJASYNC_SEFAZ_URL points elsewhere.
+WRONG_AUTHORISER = ("O pedido chegou a um autorizador da SEFAZ que não atende a UF desta NF-e (a UF da chave "
+                    "de acesso): cancelar de novo dá a mesma recusa. Avise quem instalou o lojasync para "
+                    "conferir o endereço da SEFAZ e a tabela de autorizadores por UF; o prazo do cancelamento "
+                    "é de 24 horas da autorização.")
+_CANCELLATION_REFUSAL_ADVICE = {
+    CANCELLATION_DEADLINE_PASSED: PAST_CANCELLATION_DEADLINE,
+    "249": WRONG_AUTHORISER,
+    "250": WRONG_AUTHORISER,
+}
 
 
 class CancellationUnanswered(LojasyncError):

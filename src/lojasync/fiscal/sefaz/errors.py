@@ -33,3 +33,18 @@ class SefazConfigurationError(LojasyncError):
     message_template = "Não é possível falar com a SEFAZ: {reason}."
     resolution_template = "Confira a UF, o ambiente e o certificado digital da empresa."
     action = Action.CONFIGURE
+
+
+class SefazReceiptRefused(LojasyncError):
+    """SEFAZ refused the poll of a batch's receipt itself (248: a receipt of another authoriser; 252, 215...):
+    it said nothing about the NF-e, which is in a batch SEFAZ received and may be authorised there. Recording
+    the refusal as the NF-e's rejection would rebuild it with a new key and orphan that authorisation, so it
+    stays "aguardando SEFAZ" and is settled by a query by key at its UF's authoriser."""
+
+    code = "sefaz.receipt_refused"
+    message_template = ("A SEFAZ recusou a consulta do recibo {receipt} ({status} - {reason}): a recusa é da "
+                        "consulta, não da NF-e.")
+    resolution_template = ("A NF-e fica aguardando SEFAZ (ela pode já estar autorizada lá) e é consultada de novo "
+                           "automaticamente pela chave de acesso, no autorizador da UF dela.")
+    action = Action.TRY_AGAIN
+    retryable = True

@@ -28,14 +28,23 @@ from lojasync.fiscal.gateway import BATCH_PROCESSED, EVENT_BATCH_PROCESSED, Envi
 from lojasync.fiscal.sefaz import answers, envelope, messages
 from lojasync.fiscal.sefaz.connections import SefazConnections
 from lojasync.fiscal.sefaz.endpoints import Service, service_url, uf_code
-from lojasync.fiscal.sefaz.errors import SefazConfigurationError, SefazInvalidAnswer, SefazUnreachable
+from lojasync.fiscal.sefaz.errors import (
+    SefazConfigurationError,
+    SefazInvalidAnswer,
+    SefazReceiptRefused,
+    SefazUnreachable,
+)
 from lojasync.fiscal.sefaz.tls import ClientCertificate, tls_context
+from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.shared.numbers import ascii_digits
 
 # SEFAZ's own guidance is to wait up to a minute; the connection either opens fast or not at all.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _RECEIPT = re.compile(r"[0-9]{15}")
 _KEY = re.compile(r"[0-9]{6}[0-9A-Z]{12}[0-9]{26}")
+# retConsReciNFe's cStat for a batch that was itself invalid (MOC, BR05): the NF-e's answer. Any other
+# rejection outside a protNFe (248 another authoriser's receipt, 252, 215, 223...) refuses the poll alone.
+_INVALID_BATCH = frozenset({"225", "565", "568"})
 
 
 class SefazSoapClient:
@@ -93,7 +102,10 @@ class SefazSoapClient:
             if not self._time_for(self.poll_interval):  # still in processing: the caller asks again later
                 break
             self._sleep(self.poll_interval)
-            answer = self.query_receipt(answer.receipt)
+            receipt = answer.receipt
+            answer = self.query_receipt(receipt)
+            if answer.xml is None and answer.status not in _INVALID_BATCH and outcome_of(answer) is Outcome.REJECTED:
+                raise SefazReceiptRefused(receipt=receipt, status=answer.status, reason=answer.reason)
         return answer
 
     def query_receipt(self, receipt: str) -> SefazAnswer:
