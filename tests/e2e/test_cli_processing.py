@@ -133,6 +133,19 @@ def test_an_incomplete_company_is_told_which_options_complete_it(lojasync, order
             "--city CIDADE") in shown
 
 
+def test_a_batch_for_a_company_without_certificate_says_so_once(lojasync, app, order_number):
+    second = import_order(app.uow(), make_store(app, external_id="7654321"), order_payload(id=2300000099),
+                          ImportPolicy()).order_number
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11222333000181", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001000")
+    refused = lojasync("orders", "invoice", str(order_number), str(second), expect=1)
+    assert refused.count("Erro:") == 1 and "A empresa ainda não pode emitir NF-e: empresa sem certificado A1" in refused
+    # The certificate's own command, not the company's general one.
+    assert "lojasync company certificate ARQUIVO --password SENHA (ou --test" in refused
+    assert "lojasync company set" not in refused
+
+
 def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync, order_number, tmp_path):
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
              "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",

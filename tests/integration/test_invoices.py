@@ -148,6 +148,31 @@ def test_sefaz_out_of_service_took_nothing_so_the_nfe_may_be_sent_again_at_once(
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 
+def test_a_batch_for_a_company_that_cannot_issue_is_refused_once_before_any_order(app, sefaz, simulator):
+    """Dogfood: with no company (or no certificate) the batch gave the same refusal once per order, 25 times in
+    a row for `orders invoice --status confirmado`; it is said once now, with what completes the company."""
+    from lojasync.fiscal.services.company import CompanyNotReady
+
+    numbers = [imported(app, id=2000000120 + i) for i in range(3)]
+    with pytest.raises(CompanyNotReady) as missing:
+        invoice_orders(app.uow, app.cipher, sefaz, numbers)
+    assert missing.value.problems == ["empresa emitente não cadastrada (Configurações)"]
+    assert missing.value.terminal_commands[0].startswith("lojasync company set --name NOME --cnpj CNPJ")
+    assert missing.value.action is Action.SET_COMPANY and "Nenhum pedido foi processado" in missing.value.resolution
+
+    set_company(app.uow(), COMPANY)
+    with pytest.raises(CompanyNotReady) as no_certificate:
+        invoice_orders(app.uow, app.cipher, sefaz, numbers, approve=False)
+    assert "empresa sem certificado A1" in no_certificate.value.message
+    assert no_certificate.value.action is Action.INSTALL_CERTIFICATE
+    with app.read_uow() as uow:
+        assert uow.invoices.list() == []                     # nothing generated, no number spent
+    assert invoice_orders(app.uow, app.cipher, sefaz, []).items == []   # nothing asked: nothing to refuse
+    (alone,) = invoice_orders(app.uow, app.cipher, sefaz, numbers[:1]).items   # one order: its own refusal
+    assert alone.invoice is None and "empresa sem certificado A1" in alone.error
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None
+
+
 def test_a_batch_sends_nothing_more_once_sefaz_does_not_answer(app, company, sefaz, simulator):
     """With SEFAZ silent each send waits for the timeout: after the first one, the batch only generates."""
     numbers = [imported(app, id=2000000100 + i) for i in range(3)]

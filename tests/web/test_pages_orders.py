@@ -284,6 +284,16 @@ def test_a_batch_reports_a_denied_nfe_with_sefaz_code_and_reason(app, logged_in,
     assert receivables(app, number) == []
 
 
+def test_a_batch_for_a_company_that_cannot_issue_says_so_once_and_where_to_fix_it(app, logged_in, store_id):
+    numbers = imported(app, store_id, *[{"id": 2200050001 + i, "payment_status": "paid"} for i in range(3)])
+    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
+                                                         "pedidos": [str(n) for n in numbers]})
+    assert answer.status_code == 422
+    text = text_of(answer.text)
+    assert text.count("empresa emitente não cadastrada") == 1 and "Nenhum pedido foi processado" in text
+    assert 'href="/configuracoes#empresa"' in answer.text and "lojasync company" not in text
+
+
 def test_a_batch_without_orders_says_to_choose_some(logged_in):
     answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text)})
     assert answer.status_code == 303

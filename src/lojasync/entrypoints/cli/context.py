@@ -101,11 +101,17 @@ def explain(error: LojasyncError) -> str:
     if error.resolution:
         lines.append(f"Resolução: {error.resolution}")
     command = COMMANDS.get(error.action) if error.action else None
-    if command:
+    # The error's own command for the same subcommand, filled in for this case, replaces the action's general one.
+    if command and not any(_subcommand(extra) == _subcommand(command) for extra in error.terminal_commands):
         command = command.format_map(_Known(error.params))
         lines.append(f"No terminal: {command}")
     lines.extend(f"No terminal: {extra}" for extra in error.terminal_commands)
     return "\n".join(lines)
+
+
+def _subcommand(command: str) -> tuple[str, ...]:
+    """("lojasync", "company", "set") of "lojasync company set --name ..."."""
+    return tuple(command.split()[:3])
 
 
 def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:

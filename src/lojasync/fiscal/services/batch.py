@@ -16,7 +16,7 @@ from lojasync.fiscal.errors import SefazNotDecided
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
-from lojasync.fiscal.services.company import SecretBox
+from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import Sefaz, generate_invoice, prepare_invoice, send_invoice
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.sales.history import Actor, Who
@@ -100,7 +100,13 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     seconds to answer each one, so a batch of hundreds sent one by one waits minutes for nothing. The NF-e are
     still generated here one after the other, so their numbers follow the orders; only the transmission and
     the recording of SEFAZ's answer (a transaction of its own) run side by side. Once SEFAZ fails to decide,
-    nothing more is sent: the NF-e already on their way (at most `parallel`) settle as any unanswered one."""
+    nothing more is sent: the NF-e already on their way (at most `parallel`) settle as any unanswered one.
+    A company that cannot issue at all (`CompanyNotReady`) refuses a batch of several orders at once."""
+    order_numbers = list(order_numbers)
+    if len(order_numbers) > 1:
+        # A company that cannot issue would refuse every order alike: said once, before any is touched. One
+        # order alone keeps its own refusal, which may say more (it already has a document, it was cancelled).
+        ensure_ready_to_issue(uow_factory())
     items: dict[int, BatchItem] = {}
     sending: dict[Future, tuple[int, int, int]] = {}   # transmission -> (position, order number, known NF-e)
     sefaz_down = False

@@ -9,12 +9,19 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from lojasync.fiscal.certificate import Certificate, make_test_certificate
-from lojasync.fiscal.company import HOMOLOGATION, PRODUCTION, REGIME_NORMAL, SIMPLES_NACIONAL, Company
+from lojasync.fiscal.company import (
+    HOMOLOGATION,
+    PRODUCTION,
+    REGIME_NORMAL,
+    SET_EVERYTHING,
+    SIMPLES_NACIONAL,
+    Company,
+)
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
-from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.errors import Action, Gap, LojasyncError, terminal_commands
 from lojasync.shared.numbers import ascii_digits
 from lojasync.shared.state_registration import check_ie, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, parse_tax_id
@@ -48,6 +55,34 @@ class CompanyMissing(LojasyncError):
     resolution_template = ("Cadastre a empresa emitente: razão social, CNPJ, inscrição estadual, endereço e regime "
                            "tributário.")
     action = Action.SET_COMPANY
+
+
+class CompanyNotReady(LojasyncError):
+    """What keeps the company from issuing any NF-e (a batch says it once, not once per order)."""
+
+    code = "fiscal.company_not_ready"
+    message_template = "A empresa ainda não pode emitir NF-e: {problems}."
+    resolution_template = "Nenhum pedido foi processado. Complete o que falta (Configurações) e gere de novo."
+    action = Action.SET_COMPANY
+
+    def __init__(self, problems: list[str]) -> None:
+        # Only the certificate missing (or expired, or of another CNPJ): the way out is the certificate's.
+        only_certificate = all("certificado" in problem for problem in problems)
+        super().__init__(problems="; ".join(problems),
+                         action=Action.INSTALL_CERTIFICATE if only_certificate else Action.SET_COMPANY)
+        self.problems = list(problems)
+        self.terminal_commands = terminal_commands(problems)
+
+
+def ensure_ready_to_issue(uow: ProcessingUnitOfWork, now: datetime | None = None) -> None:
+    """Raise `CompanyNotReady` when the company cannot issue any NF-e now (not registered, data or certificate
+    missing), with the same words and commands an order's generation gives."""
+    with uow:
+        company = uow.company.get()
+        problems = ([Gap("empresa emitente não cadastrada (Configurações)", SET_EVERYTHING)] if company is None
+                    else company.problems(now or datetime.now(timezone.utc)))
+        if problems:
+            raise CompanyNotReady(problems)
 
 
 class CertificateForTestsOnly(LojasyncError):
