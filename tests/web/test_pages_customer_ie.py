@@ -101,8 +101,15 @@ def test_the_contact_phone_and_an_sp_ie_read_as_brazilians_write_them(app, logge
     customer = show_order(app.uow(), number)["customer"]
     post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=customer["tax_id"],
          ie="110042490114")
-    page = text_of(logged_in.get(f"/pedidos/{number}").text)
+    html = logged_in.get(f"/pedidos/{number}").text
+    page = text_of(html)
     assert "Contato: joao@example.com.br, (11) 98765-4321" in page
     assert "Inscrição estadual: 110.042.490.114 — contribuinte do ICMS" in page
+    assert 'name="ie" type="text" value="110.042.490.114"' in html   # the form shows it as the page does
+    # Saved again as shown: the same IE, nothing changes.
+    again = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=customer["tax_id"],
+                 ie="110.042.490.114")
+    assert again.status_code == 303 and show_order(app.uow(), number)["customer"]["state_registration"] == (
+        "110042490114")
     order = show_order(app.uow(), number)   # the records (and the API) keep what came
     assert (order["contact"]["phone"], order["customer"]["state_registration"]) == ("+5511987654321", "110042490114")
