@@ -13,6 +13,10 @@ class Node:
 
 
 def test_the_startup_heap_is_frozen_and_later_garbage_still_collected():
+    # No automatic collection meanwhile: run after other suites, their servers' threads allocate, and a
+    # collection they trigger could free the cycle before the one asked for here counts it.
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         settle_startup_heap()
         frozen = gc.get_freeze_count()
@@ -22,3 +26,5 @@ def test_the_startup_heap_is_frozen_and_later_garbage_still_collected():
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()               # the test process goes on as before
+        if was_enabled:
+            gc.enable()
