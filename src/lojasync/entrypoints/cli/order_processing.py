@@ -13,11 +13,15 @@ from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.fiscal.services.batch import BatchItem, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.batch import BatchItem, awaiting_in, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.invoices import MINUTE, SENDING_WINDOW
 from lojasync.fiscal.services.simple_sales import generate_sale
+from lojasync.fiscal.services.views import InvoiceView
 from lojasync.sales.status import OrderStatus
 
 _STATUS = {"em-aberto": OrderStatus.OPEN, "confirmado": OrderStatus.CONFIRMED, "cancelado": OrderStatus.CANCELLED}
+# NF-e left awaiting SEFAZ by an earlier run named one by one after a run by status; past this, the list command.
+AWAITING_SHOWN = 10
 
 
 @friendly_errors
@@ -41,8 +45,12 @@ def invoice(
         fail(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
     app_ = container()
     targets = list(numbers or orders_to_invoice(app_.read_uow(), _STATUS[status_key(status)]))
+    # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent).
+    earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)]) if status and fmt is OutputFormat.TABLE \
+        else []
     if not targets:
         console.print(f"Nenhum pedido {status_key(status)} sem NF-e.", highlight=False)
+        _print_awaiting(earlier)
         return
     sefaz = sefaz_for(app_.settings)
     quiet = fmt is OutputFormat.JSON or len(targets) == 1
@@ -74,9 +82,29 @@ def invoice(
             console.print(f"[yellow]{formats.number(len(report.not_sent))} não transmitida(s): a SEFAZ não "
                           "respondeu (ou está fora do ar), transmita depois[/] (geradas e pendentes; quando a "
                           "SEFAZ voltar: lojasync invoices approve ID).", highlight=False)
+        _print_awaiting(earlier)
     failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
     if failed:
         raise typer.Exit(1)
+
+
+def _print_awaiting(invoices: list[InvoiceView]) -> None:
+    """The NF-e an earlier run left awaiting SEFAZ, whose orders this run by status left out: without this, a run
+    again after a crash said only what it did, and those orders looked invoiced (they are, once SEFAZ's answer
+    is recorded, which needs the worker or a person)."""
+    if not invoices:
+        return
+    console.print(f"[yellow]{formats.number(len(invoices))} NF-e de uma emissão anterior aguardando a SEFAZ[/] (não "
+                  "foram emitidas de novo): o worker consulta a SEFAZ pela chave, sem reenviar, "
+                  f"{SENDING_WINDOW // MINUTE} minutos depois do envio; no terminal, a mesma consulta:",
+                  highlight=False)
+    ordered = sorted(invoices, key=lambda i: (i.series, i.number))
+    for invoice in ordered[:AWAITING_SHOWN]:
+        console.print(f"  Pedido {invoice.order_number}, NF-e nº {invoice.number}: lojasync invoices approve "
+                      f"{invoice.id}", highlight=False)
+    if len(ordered) > AWAITING_SHOWN:
+        console.print(f"  e mais {formats.number(len(ordered) - AWAITING_SHOWN)}: lojasync invoices list --status "
+                      "aguardando", highlight=False)
 
 
 def _next_steps(item: BatchItem) -> tuple[str, ...]:

@@ -91,6 +91,19 @@ def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[in
         return sorted(o.id for o in orders if o.id not in had and not o.is_processed())
 
 
+def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceView]:
+    """The NF-e of orders in `status` still awaiting SEFAZ: an earlier run interrupted (killed, SEFAZ silent)
+    left them sent without an answer. A run by status does not invoice those orders again (`orders_to_invoice`),
+    so it names them: SEFAZ is asked for them by key, by the worker or a person, never sent them blind."""
+    with uow:
+        found = []
+        for invoice in uow.invoices.list(InvoiceStatus.AWAITING):
+            order = uow.orders.get(invoice.order_id, lines=False)
+            if order is not None and order.status is status:
+                found.append(invoice_view(invoice, order))
+        return found
+
+
 def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, sefaz: Sefaz,
                    order_numbers: Iterable[int], *, approve: bool = True, actor: Who = Actor.OPERATOR,
                    progress: Callable[[BatchItem], None] | None = None, parallel: int = 1) -> BatchReport:

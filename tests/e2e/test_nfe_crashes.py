@@ -1,0 +1,269 @@
+"""NF-e processing survives kill -9, as the import does (test_workers.py): the `lojasync` process that transmits
+an NF-e (or the worker that settles one) is killed while SEFAZ holds the NF-e authorised and its answer is on the
+way; SEFAZ is then asked by key, never sent the same number blind, and stock and receivables move once.
+
+Everything here is a real process: `lojasync sefaz-simulator` (its switches and records read over HTTP), the
+`lojasync` commands and `lojasync worker`. The in-process `lojasync` fixture only sets up and reads. The five
+minutes of the sending window pass by moving the NF-e's `sent_at` back (`window_passes`), not by waiting."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from lojasync.accounts.services.users import add_user
+from lojasync.crypto import TokenCipher
+from lojasync.db.fiscal_tables import invoices as invoices_table
+from lojasync.entrypoints.web.app import create_app
+from lojasync.fiscal.services.invoices import SENDING_WINDOW
+from lojasync.fiscal.services.views import list_invoices
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.e2e.processes import Lojasync, SefazProcess, kill, output_of, wait_until
+from tests.factories import order_payload
+from tests.web.conftest import USER_EMAIL, USER_PASSWORD, RecordingQueue, log_in
+from tests.web.documents_setup import post, text_of
+
+KEY = "chave-de-teste-das-nfe-interrompidas"
+COMPANY = ["company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+           "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+           "--zipcode", "01001-000", "--default-ncm", "61091000"]
+# What one order of `order_payload` sells, and is worth.
+SOLD = {"CAM-ALG-P": 2, "CAN-CER": 1}
+TOTAL = Decimal("160.00")
+
+
+@pytest.fixture()
+def sefaz(tmp_path):
+    server = SefazProcess(tmp_path / "sefaz-simulator.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def shop(app, lojasync, sefaz, tmp_path, monkeypatch):
+    """The company (with the test certificate) and a store, set up in this process; `shop.processes` runs
+    `lojasync` commands and workers on the same database, key, SEFAZ and queue."""
+    env = {"LOJASYNC_DATABASE_URL": app.settings.resolved_database_url, "LOJASYNC_DATA_DIR": str(tmp_path / "dados"),
+           "LOJASYNC_SECRET_KEY": KEY, "LOJASYNC_SEFAZ_URL": sefaz.url,
+           "LOJASYNC_QUEUE_NAME": f"lojasync-nfe-{uuid.uuid4().hex[:8]}", "LOJASYNC_COALESCE_SECONDS": "0.2"}
+    if os.environ.get("LOJASYNC_TEST_REDIS_URL"):
+        env["LOJASYNC_REDIS_URL"] = os.environ["LOJASYNC_TEST_REDIS_URL"]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)   # the in-process `lojasync` too: the certificate sealed with KEY
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    with app.uow() as uow:
+        store = Store("1234567", "http://127.0.0.1:9/2025-03", TokenCipher(KEY).encrypt("token-de-teste"))
+        # Synced just now: a worker started here has no reconciliation due, only NF-e to settle.
+        store.last_sync_at = store.sync_cursor = datetime.now(timezone.utc)
+        uow.stores.add(store)
+        uow.commit()
+        store_id = store.id
+    logs = tmp_path / "processos"
+    logs.mkdir()
+    processes = Lojasync(env, logs)
+
+    class Shop:
+        def __init__(self) -> None:
+            self.processes = processes
+
+        def paid_orders(self, count: int) -> list[int]:
+            """Paid orders of the store (Confirmado), each with the two lines of SOLD."""
+            return [import_order(app.uow(), store_id, order_payload(id=2400000000 + i, payment_status="paid"),
+                                 ImportPolicy()).order_number for i in range(1, count + 1)]
+
+    yield Shop()
+    processes.stop_all()
+
+
+@pytest.fixture()
+def back_office(app, sefaz, monkeypatch) -> TestClient:
+    """The web pages on the same database and SEFAZ, logged in."""
+    monkeypatch.setattr(app.settings, "sefaz_url", sefaz.url)
+    client = TestClient(create_app(app, RecordingQueue()), follow_redirects=False)
+    add_user(app.accounts_uow(), USER_EMAIL, USER_PASSWORD)
+    assert log_in(client, USER_EMAIL, USER_PASSWORD).status_code == 303
+    return client
+
+
+def invoice(lojasync, invoice_id: int) -> dict:
+    return json.loads(lojasync("invoices", "show", str(invoice_id), "--format", "json"))
+
+
+def stock(lojasync) -> dict[str, int]:
+    return {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}
+
+
+def receivables(lojasync, order_number: int) -> list[dict]:
+    return json.loads(lojasync("receivables", "list", "--order", str(order_number), "--format", "json"))
+
+
+def movements(lojasync, sku: str) -> list[dict]:
+    return json.loads(lojasync("stock", "movements", sku, "--format", "json"))
+
+
+def history(lojasync, order_number: int) -> Counter:
+    log = json.loads(lojasync("orders", "show", str(order_number), "--format", "json"))["log"]
+    return Counter(e["event"] for e in log if e["event"].startswith("invoice_"))
+
+
+def window_passes(app, invoice_id: int) -> None:
+    """The sending window's five minutes go by for this NF-e (the last send is that long ago)."""
+    with app.engine.begin() as conn:
+        conn.execute(update(invoices_table).where(invoices_table.c.id == invoice_id)
+                     .values(sent_at=datetime.now(timezone.utc) - SENDING_WINDOW - timedelta(seconds=1)))
+
+
+def test_an_approval_killed_while_sefaz_answers_is_settled_by_asking_sefaz_never_by_sending_again(
+        app, shop, sefaz, lojasync, back_office):
+    (number,) = shop.paid_orders(1)
+    (pending,) = json.loads(lojasync("orders", "invoice", str(number), "--no-approve", "--format", "json"))
+    before = stock(lojasync)
+
+    sefaz.switches(delay=60)   # SEFAZ takes the NF-e, authorises it, and takes its time to say so
+    approving = shop.processes.start("invoices", "approve", str(pending["id"]))
+    wait_until(lambda: sefaz.stats()["nfe_conhecidas"] == 1, timeout=60)
+    kill(approving)
+    sefaz.switches(reset=True)
+    key = pending["access_key"]
+    assert sefaz.nfe(key)["cStat"] == "100"   # authorised there; here, nobody heard it
+    assert invoice(lojasync, pending["id"])["status"] == "awaiting_sefaz"
+    assert stock(lojasync) == before and receivables(lojasync, number) == []
+
+    # The operator tries again at once: within the sending window nothing is sent, and what to do is said.
+    said = shop.processes.run("invoices", "approve", str(pending["id"]), expect=1)
+    assert "A NF-e nº 1 foi enviada à SEFAZ há instantes e ainda aguarda a resposta." in said, said
+    assert "o lojasync consulta a SEFAZ antes de reenviar" in said, said
+    assert (sefaz.calls("NFeAutorizacao4"), sefaz.calls("NFeConsultaProtocolo4")) == (1, 0)
+    assert "aguardando SEFAZ" in " ".join(lojasync("invoices", "show", str(pending["id"])).split())
+    # The NF-e's page says the same: sent, SEFAZ asked again without sending twice; Transmitir says when.
+    page = text_of(back_office.get(f"/nfe/{pending['id']}").text)
+    assert "Aguardando SEFAZ: a NF-e foi enviada e a SEFAZ ainda não respondeu" in page, page
+    answer = post(back_office, f"/nfe/{pending['id']}", f"/nfe/{pending['id']}/transmitir")
+    assert answer.status_code == 503
+    page = text_of(answer.text)
+    assert "A NF-e nº 1 foi enviada à SEFAZ há instantes e ainda aguarda a resposta." in page, page
+    assert (sefaz.calls("NFeAutorizacao4"), sefaz.calls("NFeConsultaProtocolo4")) == (1, 0)
+
+    window_passes(app, pending["id"])
+    said = shop.processes.run("invoices", "approve", str(pending["id"]))
+    assert "NF-e autorizada: estoque baixado e contas a receber criadas." in said, said
+    # Asked by key, not sent again: one authorisation request for this number, ever.
+    assert (sefaz.calls("NFeAutorizacao4"), sefaz.calls("NFeConsultaProtocolo4")) == (1, 1)
+    assert sefaz.stats()["nfe_conhecidas"] == 1
+    settled = invoice(lojasync, pending["id"])
+    assert (settled["status"], settled["access_key"], settled["protocol"]) == ("authorised", key,
+                                                                               sefaz.nfe(key)["nProt"])
+    assert "já estava autorizada" in lojasync("invoices", "approve", str(pending["id"]))
+
+    assert {sku: before[sku] - quantity for sku, quantity in stock(lojasync).items()} == SOLD
+    assert all(len(movements(lojasync, sku)) == 1 for sku in SOLD)
+    assert sum(Decimal(r["amount"]) for r in receivables(lojasync, number)) == TOTAL
+    assert history(lojasync, number) == {"invoice_generated": 1, "invoice_authorised": 1}
+    assert output_of(approving) == ""   # killed before it printed anything (no half-told story)
+
+
+def test_a_worker_killed_while_settling_an_nfe_and_restarted_sends_it_once(app, shop, sefaz, lojasync):
+    """Settling NF-e left "aguardando SEFAZ" is the worker's (its housekeeping, on start and every minute);
+    generating and transmitting run in the process that asked (CLI, page, API)."""
+    (number,) = shop.paid_orders(1)
+    (pending,) = json.loads(lojasync("orders", "invoice", str(number), "--no-approve", "--format", "json"))
+    sefaz.switches(out_of_service="108")   # SEFAZ takes nothing: the NF-e is left to the worker
+    said = " ".join(lojasync("invoices", "approve", str(pending["id"]), expect=1).split())
+    assert "SEFAZ ainda não decidiu a NF-e nº 1: 108" in said, said
+    assert invoice(lojasync, pending["id"])["status"] == "awaiting_sefaz"
+    before, sends = stock(lojasync), sefaz.calls("NFeAutorizacao4")
+
+    # SEFAZ is back; the worker asks by key (unknown there), sends, SEFAZ authorises, and the worker dies
+    # before the answer is in (it never arrives: dropped).
+    sefaz.switches(reset=True, drop_answers=1)
+    worker = shop.processes.start("worker", "--workers", "2")
+    wait_until(lambda: sefaz.stats()["nfe_conhecidas"] == 1, timeout=60)
+    kill(worker)
+    key = pending["access_key"]
+    assert sefaz.nfe(key)["cStat"] == "100"
+    assert (sefaz.calls("NFeConsultaProtocolo4"), sefaz.calls("NFeAutorizacao4") - sends) == (1, 1)
+    assert invoice(lojasync, pending["id"])["status"] == "awaiting_sefaz"
+    assert stock(lojasync) == before and receivables(lojasync, number) == []
+
+    window_passes(app, pending["id"])
+    shop.processes.start("worker", "--workers", "2")
+    wait_until(lambda: invoice(lojasync, pending["id"])["status"] == "authorised", timeout=60, interval=0.2)
+    # The restarted worker asked by key and took SEFAZ's authorisation: the number was sent once.
+    assert (sefaz.calls("NFeConsultaProtocolo4"), sefaz.calls("NFeAutorizacao4") - sends) == (2, 1)
+    assert sefaz.stats()["respostas"].get("204", 0) == 0
+    assert invoice(lojasync, pending["id"])["protocol"] == sefaz.nfe(key)["nProt"]
+    assert {sku: before[sku] - quantity for sku, quantity in stock(lojasync).items()} == SOLD
+    assert all(len(movements(lojasync, sku)) == 1 for sku in SOLD)
+    assert sum(Decimal(r["amount"]) for r in receivables(lojasync, number)) == TOTAL
+    assert history(lojasync, number) == {"invoice_generated": 1, "invoice_authorised": 1}
+
+
+def invoices_by_status(app) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for view in list_invoices(app.read_uow()):
+        found.setdefault(view.status, []).append(view)
+    return found
+
+
+def test_a_batch_killed_midway_and_run_again_gives_each_order_one_nfe_and_each_number_one_send(
+        app, shop, sefaz, lojasync):
+    orders = shop.paid_orders(8)
+    sefaz.switches(delay=0.3)
+    batch = shop.processes.start("orders", "invoice", "--status", "confirmado", "--parallel", "2")
+    wait_until(lambda: len(invoices_by_status(app).get("authorised", [])) >= 2, timeout=60, interval=0.05)
+    sefaz.switches(delay=60)   # from now on SEFAZ authorises and answers late
+    # Both places of the batch taken by NF-e SEFAZ authorised and lojasync has not heard of: kill it there.
+    wait_until(lambda: sum(1 for v in invoices_by_status(app).get("awaiting_sefaz", [])
+                           if sefaz.nfe(v.access_key)) == 2, timeout=60, interval=0.05)
+    kill(batch)
+    sefaz.switches(reset=True)
+    left = invoices_by_status(app)
+    awaiting = left["awaiting_sefaz"]
+    assert len(awaiting) == 2 and len(left["authorised"]) >= 2
+    assert sum(map(len, left.values())) < len(orders), "the batch must die with orders not yet invoiced"
+
+    # Run again: the orders never invoiced get theirs; the two awaiting SEFAZ are not invoiced a second time.
+    again = shop.processes.run("orders", "invoice", "--status", "confirmado")
+    rest = len(orders) - sum(map(len, left.values()))
+    assert f"{rest} NF-e autorizada(s) de {rest} pedido(s)." in again, again
+    # ... and says which were left out, awaiting SEFAZ, and how they are settled (they looked invoiced before).
+    assert ("2 NF-e de uma emissão anterior aguardando a SEFAZ (não foram emitidas de novo): o worker consulta a "
+            "SEFAZ pela chave, sem reenviar, 5 minutos depois do envio") in again, again
+    for view in awaiting:
+        assert (f"Pedido {view.order_number}, NF-e nº {view.number}: lojasync invoices approve {view.id}"
+                in again), again
+
+    for view in awaiting:   # the sending window passes; the operator transmits them again
+        window_passes(app, view.id)
+        assert "NF-e autorizada" in lojasync("invoices", "approve", str(view.id))
+
+    final = list_invoices(app.read_uow())
+    assert {v.status for v in final} == {"authorised"}
+    assert sorted(v.order_number for v in final) == sorted(orders)       # one NF-e per order
+    assert sorted(v.number for v in final) == list(range(1, len(orders) + 1))   # none skipped, none twice
+    for view in final:
+        at_sefaz = sefaz.nfe(view.access_key)
+        assert (at_sefaz["cStat"], at_sefaz["nProt"]) == ("100", view.protocol)
+        assert int(view.access_key[25:34]) == view.number
+    stats = sefaz.stats()
+    # Each number went to SEFAZ once: no second send, no duplicate (204) nor other key (539) answered.
+    assert stats["chamadas"]["NFeAutorizacao4"] == len(orders) and stats["nfe_conhecidas"] == len(orders)
+    assert stats["respostas"] == {"100": len(orders)}
+    assert stats["chamadas"].get("NFeConsultaProtocolo4", 0) == len(awaiting)
+
+    assert stock(lojasync) == {sku: -quantity * len(orders) for sku, quantity in SOLD.items()}
+    assert all(len(movements(lojasync, sku)) == len(orders) for sku in SOLD)
+    for number in orders:
+        assert sum(Decimal(r["amount"]) for r in receivables(lojasync, number)) == TOTAL
+        assert history(lojasync, number) == {"invoice_generated": 1, "invoice_authorised": 1}
