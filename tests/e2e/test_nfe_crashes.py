@@ -22,6 +22,7 @@ from sqlalchemy import update
 from lojasync.accounts.services.users import add_user
 from lojasync.crypto import TokenCipher
 from lojasync.db.fiscal_tables import invoices as invoices_table
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.app import create_app
 from lojasync.fiscal.services.invoices import SENDING_WINDOW
 from lojasync.fiscal.services.views import list_invoices
@@ -149,6 +150,11 @@ def test_an_approval_killed_while_sefaz_answers_is_settled_by_asking_sefaz_never
     # The NF-e's page says the same: sent, SEFAZ asked again without sending twice; Transmitir says when.
     page = text_of(back_office.get(f"/nfe/{pending['id']}").text)
     assert "Aguardando SEFAZ: a NF-e foi enviada e a SEFAZ ainda não respondeu" in page, page
+    # When Transmitir will ask, not "consulte agora" (which Transmitir then refused for five minutes).
+    asks_from = formats.when(datetime.fromisoformat(invoice(lojasync, pending["id"])["sent_at"]) + SENDING_WINDOW)
+    assert (f"Como a resposta ainda pode estar a caminho, o lojasync só consulta a SEFAZ a partir de {asks_from} "
+            "(sozinho ou com Transmitir), sem enviar a nota duas vezes.") in page, page
+    assert "consultar agora" not in page
     answer = post(back_office, f"/nfe/{pending['id']}", f"/nfe/{pending['id']}/transmitir")
     assert answer.status_code == 503
     page = text_of(answer.text)
@@ -156,6 +162,7 @@ def test_an_approval_killed_while_sefaz_answers_is_settled_by_asking_sefaz_never
     assert (sefaz.calls("NFeAutorizacao4"), sefaz.calls("NFeConsultaProtocolo4")) == (1, 0)
 
     window_passes(app, pending["id"])
+    assert "você também pode consultar agora com Transmitir" in text_of(back_office.get(f"/nfe/{pending['id']}").text)
     said = shop.processes.run("invoices", "approve", str(pending["id"]))
     assert "NF-e autorizada: estoque baixado e contas a receber criadas." in said, said
     # Asked by key, not sent again: one authorisation request for this number, ever.

@@ -61,6 +61,9 @@ class InvoiceView:
     cancelled_at: datetime | None
     cancel_justification: str | None
     lines: list[dict[str, Any]]
+    # The last time it was marked as being sent: while awaiting SEFAZ, it is not sent again (nor asked) before
+    # the sending window after this has passed (`services.invoices.SENDING_WINDOW`).
+    sent_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,7 +98,7 @@ def invoice_view(invoice: Invoice, order) -> InvoiceView:
                        getattr(order, "origin_number", None), invoice.number, invoice.series, invoice.access_key,
                        invoice.environment, invoice.total, invoice.protocol, invoice.simulated, invoice.rejection_code,
                        invoice.rejection_reason, invoice.attempts, invoice.issued_at, invoice.authorised_at,
-                       invoice.cancelled_at, invoice.cancel_justification, list(invoice.lines_data))
+                       invoice.cancelled_at, invoice.cancel_justification, list(invoice.lines_data), invoice.sent_at)
 
 
 T = TypeVar("T")

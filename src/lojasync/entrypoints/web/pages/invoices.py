@@ -3,12 +3,13 @@ its files (XML, DANFE). The same services as `lojasync invoices ...`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
+from lojasync.entrypoints.web.auth import csrf_protect, now, page_person, page_user
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
@@ -19,7 +20,7 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import approve_invoice
+from lojasync.fiscal.services.invoices import SENDING_WINDOW, approve_invoice
 from lojasync.fiscal.services.views import page_of_invoices, show_invoice
 from lojasync.shared.errors import LojasyncError
 
@@ -50,9 +51,18 @@ def invoices_page(request: Request, situacao: str = "", pagina: str = "") -> Res
 def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **context) -> Response:
     invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
     return render(request, "invoices/detail.html", {
-        "invoice": invoice, "transmittable": invoice.status in TRANSMITTABLE,
+        "invoice": invoice, "asks_from": _asks_from(request, invoice), "transmittable": invoice.status in TRANSMITTABLE,
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
         "justificativa": "", "justificativa_error": None, **context}, status_code=status_code)
+
+
+def _asks_from(request: Request, invoice) -> datetime | None:
+    """When SEFAZ may be asked about an NF-e sent without an answer moments ago (its answer may still be on its
+    way, so neither the worker nor Transmitir sends or asks before); None when it may be asked now."""
+    if invoice.status != "awaiting_sefaz" or invoice.sent_at is None:
+        return None
+    due = invoice.sent_at + SENDING_WINDOW
+    return due if due > now(request) else None
 
 
 @router.get("/nfe/{invoice_id}", include_in_schema=False)
