@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from lojasync.accounts import passwords
 from lojasync.accounts.services.users import add_user
 from lojasync.crypto import TokenCipher
 from lojasync.db.fiscal_tables import invoices as invoices_table
@@ -92,8 +93,12 @@ def back_office(app, sefaz, monkeypatch) -> TestClient:
     """The web pages on the same database and SEFAZ, logged in."""
     monkeypatch.setattr(app.settings, "sefaz_url", sefaz.url)
     client = TestClient(create_app(app, RecordingQueue()), follow_redirects=False)
-    add_user(app.accounts_uow(), USER_EMAIL, USER_PASSWORD)
-    assert log_in(client, USER_EMAIL, USER_PASSWORD).status_code == 303
+    previous = passwords.use_parameters(time_cost=1, memory_cost=8, parallelism=1)   # as tests/web: cheap argon2
+    try:
+        add_user(app.accounts_uow(), USER_EMAIL, USER_PASSWORD)
+        assert log_in(client, USER_EMAIL, USER_PASSWORD).status_code == 303
+    finally:
+        passwords.restore(previous)
     return client
 
 
@@ -274,3 +279,32 @@ def test_a_batch_killed_midway_and_run_again_gives_each_order_one_nfe_and_each_n
     for number in orders:
         assert sum(Decimal(r["amount"]) for r in receivables(lojasync, number)) == TOTAL
         assert history(lojasync, number) == {"invoice_generated": 1, "invoice_authorised": 1}
+
+
+def test_a_cancellation_killed_while_sefaz_answers_is_recorded_once_when_asked_again(app, shop, sefaz, lojasync):
+    (number,) = shop.paid_orders(1)
+    before = stock(lojasync)
+    (authorised,) = json.loads(lojasync("orders", "invoice", str(number), "--format", "json"))
+    reason = "Cliente desistiu da compra antes do envio"
+
+    sefaz.switches(delay=60)   # SEFAZ registers the cancellation and takes its time to say so
+    cancelling = shop.processes.start("invoices", "cancel", str(authorised["id"]), "--reason", reason)
+    wait_until(lambda: sefaz.stats()["nfe_canceladas"] == 1, timeout=60)
+    kill(cancelling)
+    sefaz.switches(reset=True)
+    assert invoice(lojasync, authorised["id"])["status"] == "authorised"   # here nobody heard it yet
+    assert stock(lojasync) != before
+
+    # The operator cancels again: SEFAZ refuses a second event, is asked, and its registration is recorded.
+    said = shop.processes.run("invoices", "cancel", str(authorised["id"]), "--reason", reason)
+    assert "NF-e nº 1 cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in said, said
+    cancelled = invoice(lojasync, authorised["id"])
+    (event,) = sefaz.nfe(authorised["access_key"])["eventos"]   # one cancellation at SEFAZ, recorded here
+    assert cancelled["status"] == "cancelled"
+    assert f"<nProt>{event['nProt']}</nProt>" in lojasync("invoices", "xml", str(authorised["id"]), "--cancellation")
+    assert stock(lojasync) == before
+    assert all(len(movements(lojasync, sku)) == 2 for sku in SOLD)   # the issue and its return, once each
+    assert {r["status"] for r in receivables(lojasync, number)} == {"cancelled"}
+    assert history(lojasync, number) == {"invoice_generated": 1, "invoice_authorised": 1, "invoice_cancelled": 1}
+    again = " ".join(lojasync("invoices", "cancel", str(authorised["id"]), "--reason", reason).split())
+    assert again == "A NF-e nº 1 já estava cancelada." and stock(lojasync) == before
