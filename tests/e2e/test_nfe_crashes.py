@@ -24,6 +24,7 @@ from lojasync.accounts.services.users import add_user
 from lojasync.crypto import TokenCipher
 from lojasync.db.fiscal_tables import invoices as invoices_table
 from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import reset_container
 from lojasync.entrypoints.web.app import create_app
 from lojasync.fiscal.services.invoices import SENDING_WINDOW
 from lojasync.fiscal.services.views import list_invoices
@@ -308,3 +309,26 @@ def test_a_cancellation_killed_while_sefaz_answers_is_recorded_once_when_asked_a
     assert history(lojasync, number) == {"invoice_generated": 1, "invoice_authorised": 1, "invoice_cancelled": 1}
     again = " ".join(lojasync("invoices", "cancel", str(authorised["id"]), "--reason", reason).split())
     assert again == "A NF-e nº 1 já estava cancelada." and stock(lojasync) == before
+
+
+def test_a_lost_answer_tells_when_sefaz_will_be_asked_not_to_repeat_the_command(app, shop, sefaz, lojasync,
+                                                                                  monkeypatch):
+    """It said 'A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente. No terminal: repita o comando',
+    and the command repeated was refused for five minutes (the sending window)."""
+    (number,) = shop.paid_orders(1)
+    (pending,) = json.loads(lojasync("orders", "invoice", str(number), "--no-approve", "--format", "json"))
+    monkeypatch.setenv("LOJASYNC_SEFAZ_TIMEOUT", "1")
+    reset_container()
+    sefaz.switches(drop_answers=1)   # SEFAZ authorises; its answer never arrives
+    said = " ".join(lojasync("invoices", "approve", str(pending["id"]), expect=1).split())
+    assert "SEFAZ não respondeu (NFeAutorizacao4" in said, said
+    assert ("A NF-e nº 1 fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. 5 minutos "
+            "depois do envio, o lojasync consulta a SEFAZ pela chave, sem enviar a nota de novo: o worker faz isso "
+            "sozinho, e transmitir de novo a partir daí faz o mesmo.") in said, said
+    assert f"No terminal: lojasync invoices approve {pending['id']}" in said and "repita o comando" not in said
+    # As said: within the window, nothing is sent; after it, SEFAZ is asked and its authorisation recorded.
+    assert "transmita de novo daqui a 5 minutos" in " ".join(
+        lojasync("invoices", "approve", str(pending["id"]), expect=1).split())
+    window_passes(app, pending["id"])
+    assert "NF-e autorizada" in lojasync("invoices", "approve", str(pending["id"]))
+    assert (sefaz.calls("NFeAutorizacao4"), sefaz.calls("NFeConsultaProtocolo4")) == (1, 1)

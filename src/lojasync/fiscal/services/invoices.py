@@ -41,6 +41,7 @@ from lojasync.fiscal.nfe_proc import nfe_proc
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
 from lojasync.fiscal.services.documents import order_to_process
@@ -49,7 +50,7 @@ from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.status import OrderStatus
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import Action, LojasyncError
 
 Clock = Callable[[], datetime]
 # Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
@@ -182,7 +183,7 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
             return invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)), False
         claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, now())
         uow.commit()
-    return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim), actor, now)
+    return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim, invoice_id), actor, now)
 
 
 def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
@@ -215,7 +216,8 @@ def prepare_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, ord
 def send_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, actor: Who = Actor.OPERATOR,
                  now: Clock = _now) -> tuple[InvoiceView, bool]:
     """The second half: transmit a prepared NF-e and record SEFAZ's answer (its own transaction)."""
-    return _record(uow, sefaz, ready.invoice_id, ready.claim, _transmit(sefaz, ready.claim), actor, now)
+    return _record(uow, sefaz, ready.invoice_id, ready.claim, _transmit(sefaz, ready.claim, ready.invoice_id), actor,
+                   now)
 
 
 def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Who,
@@ -271,7 +273,24 @@ def _env(code: str) -> str:
     return "produção" if code == "1" else "homologação"
 
 
-def _transmit(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
+def _transmit(sefaz: Sefaz, claim: _Claim, invoice_id: int) -> SefazAnswer:
+    try:
+        return _exchange(sefaz, claim)
+    except (SefazUnreachable, SefazInvalidAnswer) as exc:
+        # The gateway's words say only "consultada de novo automaticamente", and each interface adds "try again"
+        # (the CLI: "repita o comando"), which the sending window then refuses for five minutes: say when SEFAZ
+        # will be asked, and the command that asks it (this NF-e's).
+        raise type(exc)(exc.message, resolution=UNANSWERED.format(number=claim.number,
+                                                                   minutes=SENDING_WINDOW // MINUTE),
+                        action=Action.APPROVE_INVOICE, **{**exc.params, "invoice_id": invoice_id}) from exc
+
+
+UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. "
+              "{minutes} minutos depois do envio, o lojasync consulta a SEFAZ pela chave, sem enviar a nota de novo: o "
+              "worker faz isso sozinho, e transmitir de novo a partir daí faz o mesmo.")
+
+
+def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
     gateway = sefaz.connect(claim.uf, claim.environment, claim.certificate, deadline=claim.deadline)
     try:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
