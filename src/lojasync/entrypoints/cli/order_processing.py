@@ -90,8 +90,8 @@ def invoice(
 
 def _print_awaiting(invoices: list[InvoiceView]) -> None:
     """The NF-e an earlier run left awaiting SEFAZ, whose orders this run by status left out: without this, a run
-    again after a crash said only what it did, and those orders looked invoiced (they are, once SEFAZ's answer
-    is recorded, which needs the worker or a person)."""
+    again after a crash said only what it did, and those orders looked done while SEFAZ's answer for their NF-e
+    was still to be recorded (by the worker's or a person's query by key)."""
     if not invoices:
         return
     console.print(f"[yellow]{formats.number(len(invoices))} NF-e de uma emissão anterior aguardando a SEFAZ[/] (não "

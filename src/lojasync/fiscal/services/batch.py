@@ -94,7 +94,7 @@ def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[in
 def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceView]:
     """The NF-e of orders in `status` still awaiting SEFAZ: an earlier run interrupted (killed, SEFAZ silent)
     left them sent without an answer. A run by status does not invoice those orders again (`orders_to_invoice`),
-    so it names them: SEFAZ is asked for them by key, by the worker or a person, never sent them blind."""
+    so it names them: SEFAZ is asked about them by key (the worker, a person); they are never sent again blind."""
     with uow:
         found = []
         for invoice in uow.invoices.list(InvoiceStatus.AWAITING):
