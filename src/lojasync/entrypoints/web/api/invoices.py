@@ -133,15 +133,28 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
             responses={200: {"content": {"application/xml": {}}}})
 def xml(invoice_id: Id, cancellation: Annotated[bool, Query(description="O XML do evento de cancelamento.")] = False,
         app: Container = Depends(container)) -> Response:
+    invoice = show_invoice(app.read_uow(), invoice_id)
     data = cancellation_xml(app.read_uow(), invoice_id) if cancellation else invoice_xml(app.read_uow(), invoice_id)
     if data is None:
         raise CancellationXmlMissing(invoice_id=invoice_id)
-    return Response(data, media_type="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="nfe-{invoice_id}.xml"'})
+    return _download(data, "application/xml", file_name(invoice, "cancelamento.xml" if cancellation else "nfe.xml"))
 
 
 @router.get("/{invoice_id}/danfe", response_class=Response, summary="O DANFE (PDF) de uma NF-e autorizada",
             responses={200: {"content": {"application/pdf": {}}}})
 def danfe(invoice_id: Id, app: Container = Depends(container)) -> Response:
-    return Response(invoice_danfe(app.read_uow(), invoice_id), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="danfe-{invoice_id}.pdf"'})
+    invoice = show_invoice(app.read_uow(), invoice_id)
+    return _download(invoice_danfe(app.read_uow(), invoice_id), "application/pdf", file_name(invoice, "danfe.pdf"))
+
+
+def file_name(invoice: InvoiceView, suffix: str) -> str:
+    """As the NF-e page names its downloads and as accountants file them: the access key, then what the file is
+    ("...-nfe.xml", "...-cancelamento.xml", "...-danfe.pdf"). By the id alone, the NF-e's XML and its
+    cancellation's would both be "nfe-7.xml", the second download overwriting the first."""
+    return f"{invoice.access_key or f'nfe-{invoice.id}'}-{suffix}"
+
+
+def _download(data: bytes, media_type: str, filename: str) -> Response:
+    # no-store: the files name the customer (CPF, address); no proxy or shared cache keeps a copy.
+    return Response(data, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

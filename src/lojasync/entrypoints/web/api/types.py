@@ -1,14 +1,15 @@
-"""What the API's JSON is made of: money as a string with two decimals ("123.45": exact, never a float), the
-error body, and the ids a path accepts (the databases keep them in 32 bits: a larger one is a 422, not a
-database error)."""
+"""What the API's JSON is made of: money as a string with two decimals ("123.45": exact, never a float), moments
+in UTC, the error body, and the ids a path accepts (the databases keep them in 32 bits: a larger one is a 422,
+not a database error)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, model_validator
 
 from lojasync.shared.money import CENT
 from lojasync.shared.numbers import LARGEST_ID
@@ -31,6 +32,17 @@ class ApiModel(BaseModel):
     """A response body: built from the services' dicts and views, extra keys ignored."""
 
     model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    @model_validator(mode="after")
+    def _moments_in_utc(self) -> ApiModel:
+        """Every moment in UTC ("...Z"), whichever clock gave it: the document a call has just changed carries the
+        Brasília time it was stamped with, the same document read back the database's UTC; a client comparing
+        the two as text would see two moments (the CLI's JSON does the same, `output._json_value`)."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, datetime):
+                moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+                setattr(self, name, moment.astimezone(timezone.utc))
+        return self
 
 
 class ApiErrorBody(BaseModel):

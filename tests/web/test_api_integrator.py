@@ -1,0 +1,69 @@
+"""`/api/v1` as an integrator's script meets it: a document a call has just changed reads the same as when it is
+read back, downloads named so that they do not overwrite each other, and refusals that say what to send."""
+
+from __future__ import annotations
+
+from tests.web.test_api_documents import REASON, api, imported, simulator  # noqa: F401 - the fixtures used here
+
+MOMENTS = ("issued_at", "authorised_at", "cancelled_at")
+
+
+def test_a_document_just_changed_carries_the_same_moments_as_when_read_back(app, api):  # noqa: F811
+    """dogfood: POST .../nfe answered "issued_at": "...T09:34:46-03:00" and GET the same NF-e "...T12:34:46Z":
+    a script comparing them (or storing the first) saw two moments."""
+    number = imported(app, 2100000301)
+    created = api.post(f"/api/v1/orders/{number}/nfe").json()
+    approved = api.post(f"/api/v1/invoices/{created['id']}/approve").json()["invoice"]
+    cancelled = api.post(f"/api/v1/invoices/{created['id']}/cancel", json={"reason": REASON}).json()["invoice"]
+    read_back = api.get(f"/api/v1/invoices/{created['id']}").json()
+
+    assert created["issued_at"] == read_back["issued_at"] and created["issued_at"].endswith("Z")
+    assert approved["authorised_at"] == read_back["authorised_at"] and approved["authorised_at"].endswith("Z")
+    assert {k: cancelled[k] for k in MOMENTS} == {k: read_back[k] for k in MOMENTS}
+    batch = api.post("/api/v1/invoices/batch", json={"orders": [number]}).json()["items"][0]["invoice"]
+    assert batch["authorised_at"] == api.get(f"/api/v1/invoices/{batch['id']}").json()["authorised_at"]
+
+
+def test_the_xml_the_cancellation_and_the_danfe_download_under_names_of_their_own(app, api):  # noqa: F811
+    """dogfood: the NF-e's XML and its cancellation's both came as "nfe-1.xml" (the second download overwrote the
+    first); the NF-e page names them by the access key."""
+    number = imported(app, 2100000302)
+    invoice = api.post(f"/api/v1/orders/{number}/nfe").json()
+    api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    key = invoice["access_key"]
+    danfe = api.get(f"/api/v1/invoices/{invoice['id']}/danfe")
+    api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
+    xml = api.get(f"/api/v1/invoices/{invoice['id']}/xml")
+    cancellation = api.get(f"/api/v1/invoices/{invoice['id']}/xml", params={"cancellation": "true"})
+
+    for answer, media_type, name in [(xml, "application/xml", f"{key}-nfe.xml"),
+                                     (cancellation, "application/xml", f"{key}-cancelamento.xml"),
+                                     (danfe, "application/pdf", f"{key}-danfe.pdf")]:
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"] == media_type
+        assert answer.headers["content-disposition"] == f'attachment; filename="{name}"'
+        assert answer.headers["cache-control"] == "no-store"   # the customer's CPF and address are in them
+    assert b"<procEventoNFe" in cancellation.content and b"<nfeProc" in xml.content
+
+
+def test_a_method_an_api_address_does_not_take_says_which_it_does(api):  # noqa: F811
+    """dogfood: DELETE /api/v1/orders/1 answered "Use o botão ou o formulário da página" to a program."""
+    answer = api.delete("/api/v1/orders/1")
+    assert answer.status_code == 405 and answer.headers["allow"] == "GET"
+    body = answer.json()
+    assert body["codigo"] == "web.http_405" and "DELETE" in body["erro"]
+    assert "Use GET" in body["resolucao"] and "botão" not in body["resolucao"]
+
+
+def test_a_refused_field_says_what_it_takes(api):  # noqa: F811
+    """dogfood: GET /invoices?status=authorised (the value the API itself answers) said only "Dados inválidos em:
+    status."; the integrator had to guess the Portuguese values."""
+    status = api.get("/api/v1/invoices", params={"status": "authorised"})
+    assert status.status_code == 422
+    assert "'pendente'" in status.json()["erro"] and "'autorizada'" in status.json()["erro"]
+    assert " or " not in status.json()["erro"]
+
+    page = api.get("/api/v1/orders", params={"per_page": 500, "page": "x"}).json()["erro"]
+    assert "per_page (no máximo 200)" in page and "page (número inteiro)" in page
+    missing = api.post("/api/v1/invoices/1/cancel", json={}).json()["erro"]
+    assert missing == "Dados inválidos em: reason (obrigatório)."
