@@ -136,7 +136,7 @@ def test_a_bug_is_one_line_with_a_reference_and_the_traceback_goes_to_the_log(lo
         raise ZeroDivisionError("um bug do lojasync")
 
     monkeypatch.setattr(orders, "search_store_orders", broken)
-    output = lojasync("orders", "list", expect=1).output
+    output = lojasync("orders", "list", expect=70).output   # EX_SOFTWARE: a defect, not a refusal (1)
     assert "Erro inesperado (ZeroDivisionError), referência" in output
     assert "Traceback" not in output and "Resolução" not in output  # not dressed as advice
     reference = output.split("referência ")[1].split(".")[0]

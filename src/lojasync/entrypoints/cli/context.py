@@ -53,6 +53,14 @@ COMMANDS = {
     Action.DISCARD_INVOICE: "lojasync invoices cancel {invoice_id}",
 }
 ERROR_LOG = "lojasync-erros.log"
+
+# Exit codes a script can switch on (sysexits.h names the last two): 1 the command was refused (not found, a state
+# that does not allow it, wrong data: a person acts), 2 the command line itself is wrong (Typer), 70 a defect of
+# lojasync (the reference is in the log), 75 something outside is unavailable right now (SEFAZ, the store, another
+# process writing the same rows): the same command may work later, nothing was done by half.
+EXIT_REFUSED = 1
+EXIT_UNEXPECTED = 70
+EXIT_TRY_AGAIN = 75
 def container(create: bool = False) -> Container:
     """The process's container. Only the first steps of an installation (store add, install-link, company set,
     users add, tokens add, serve, worker, db upgrade) pass `create`: any other, run in the wrong folder, says no
@@ -84,7 +92,9 @@ def reset_container() -> None:
 
 
 def fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]Erro:[/] {message}", highlight=False)
+    # Into a pipe or a file (a script's log), one line per line of the message: folded at rich's 80 columns, a
+    # sentence broke in the middle ("o pedido está\nCancelado.") for whoever greps or parses it.
+    err_console.print(f"[bold red]Erro:[/] {message}", highlight=False, soft_wrap=not err_console.is_terminal)
     raise typer.Exit(code)
 
 
@@ -127,14 +137,14 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
             if exc.__cause__ is not None:
                 # The driver's or library's words help whoever maintains the machine, not the screen.
                 _log_detail(exc, "error with a technical cause", reference=exc.code)
-            fail(explain(exc))
+            fail(explain(exc), exit_code(exc))
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug: reported with a reference, never dressed as advice
             reference = secrets.token_hex(4)
             where = _log_detail(exc, "unexpected error", reference)
             fail(f"Erro inesperado ({type(exc).__name__}), referência {reference}. O detalhe técnico foi gravado "
-                 f"{where}; informe a referência a quem mantém o lojasync.")
+                 f"{where}; informe a referência a quem mantém o lojasync.", EXIT_UNEXPECTED)
         finally:
             try:  # what print() left in the buffer: a reader gone (| head) shows here, not as a message at exit
                 if sys.stdout is not None:   # None when started with the output closed (>&-)
@@ -143,6 +153,14 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
                 _reader_gone()
 
     return wrapper
+
+
+def exit_code(error: LojasyncError) -> int:
+    """75 when trying again later may work; a broken configuration (a database URL, a folder) is retryable for the
+    worker that waits for it, but from the terminal a person fixes it first (README: "saída com código 1")."""
+    if error.retryable and error.action is not Action.CONFIGURE:
+        return EXIT_TRY_AGAIN
+    return EXIT_REFUSED
 
 
 def _reader_gone() -> None:

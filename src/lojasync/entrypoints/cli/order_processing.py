@@ -49,8 +49,11 @@ def invoice(
     earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)]) if status and fmt is OutputFormat.TABLE \
         else []
     if not targets:
-        console.print(f"Nenhum pedido {status_key(status)} sem NF-e.", highlight=False)
-        _print_awaiting(earlier)
+        if fmt is OutputFormat.JSON:   # a script reads an empty list, not a sentence
+            print_json([])
+        else:
+            console.print(f"Nenhum pedido {status_key(status)} sem NF-e.", highlight=False)
+            _print_awaiting(earlier)
         return
     sefaz = sefaz_for(app_.settings)
     quiet = fmt is OutputFormat.JSON or len(targets) == 1
@@ -120,8 +123,12 @@ def _next_steps(item: BatchItem) -> tuple[str, ...]:
 
 
 def _item_json(item: BatchItem) -> dict:
-    data = item.invoice.to_dict() if item.invoice is not None else {"order_number": item.order_number}
-    return {**data, "error": item.error}
+    """The NF-e as `invoices show --format json` gives it, or, for an order that got none, the same first keys
+    (`id` and `status` null) so that a script reads every row alike; `error_code` is the error's stable code
+    (the API's `codigo`) for a script to switch on, null for SEFAZ's rejection (see `rejection_code`)."""
+    data = item.invoice.to_dict() if item.invoice is not None else {
+        "id": None, "status": None, "order_number": item.order_number}
+    return {**data, "error": item.error, "error_code": item.refusal.code if item.refusal else None}
 
 
 @friendly_errors

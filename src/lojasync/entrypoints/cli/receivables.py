@@ -18,7 +18,7 @@ from lojasync.entrypoints.cli.output import (
     table_fitting,
 )
 from lojasync.finance.services import check_receivable, receive
-from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
+from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, local_today, situation_of
 from lojasync.fiscal.services.views import invoice_numbers
 
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
@@ -84,10 +84,13 @@ def print_refund_check_hint(order_number: int) -> None:
 
 @app.command("receive")
 @friendly_errors
-def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
+             fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Registra o recebimento de uma conta (baixa do título)."""
     row, changed = receive(container().uow(), receivable_id, actor=terminal_person())
-    if changed:
+    if fmt is OutputFormat.JSON:
+        print_json(_changed_json(row, changed))
+    elif changed:
         console.print(f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", highlight=False)
     else:
         console.print(f"Conta {row['id']} já estava recebida.", highlight=False)
@@ -95,10 +98,19 @@ def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")]) -> Non
 
 @app.command("check")
 @friendly_errors
-def check_(receivable_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+def check_(receivable_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Marca como conferida uma conta recebida antes do cancelamento do documento (devolução decidida)."""
     row, changed = check_receivable(container().uow(), receivable_id, actor=terminal_person())
-    if changed:
+    if fmt is OutputFormat.JSON:
+        print_json(_changed_json(row, changed))
+    elif changed:
         console.print(f"Conta {row['id']} conferida: sai da lista do que conferir.", highlight=False)
     else:
         console.print(f"Conta {row['id']} não está marcada para conferir: nada mudou.", highlight=False)
+
+
+def _changed_json(row: dict, changed: bool) -> dict:
+    """The receivable as `receivables list --format json` gives it, and whether this call changed it (false: it
+    already was so; the API's `changed`): a script that repeats the command after a timeout can tell."""
+    situation = situation_of(row, local_today())
+    return {**row, "situation": situation.value, "situation_label": situation.label, "changed": changed}

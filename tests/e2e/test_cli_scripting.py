@@ -1,0 +1,95 @@
+"""`lojasync ... --format json` as a script runs it, in a real process with its output piped: JSON and only JSON
+on stdout, errors on stderr one line per line, and exit codes that tell "refused" from "try again later" from
+"a defect"."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.factories import make_store, order_payload
+
+COMPANY = ("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+           "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+           "--zipcode", "01001-000", "--default-ncm", "61091000")
+
+
+@pytest.fixture()
+def lojasync(app):
+    """`lojasync ARGS` in its own process on the test database, stdout and stderr piped apart (as a script reads
+    them); returns (exit code, stdout, stderr)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOJASYNC_", "COLUMNS"))}
+    env.update(LOJASYNC_DATABASE_URL=app.settings.resolved_database_url, LOJASYNC_DATA_DIR=str(app.settings.data_dir))
+    app.settings.sefaz_state_path.unlink(missing_ok=True)   # the database starts again at NF-e 1: so does SEFAZ
+
+    def run(*args: str, **more_env: str) -> tuple[int, str, str]:
+        done = subprocess.run([sys.executable, "-m", "lojasync", *args], env={**env, **more_env},
+                              capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stdout, done.stderr
+    return run
+
+
+@pytest.fixture()
+def order_number(app) -> int:
+    return import_order(app.uow(), make_store(app), order_payload(id=1950000001, payment_details={"method": "pix"}),
+                        ImportPolicy()).order_number
+
+
+def test_json_mode_answers_json_on_stdout_and_errors_on_stderr_unfolded(lojasync, order_number):
+    # dogfood: with nothing to invoice, --format json printed the sentence "Nenhum pedido confirmado sem NF-e."
+    assert lojasync("orders", "invoice", "--status", "cancelado", "--format", "json") == (0, "[]\n", "")
+
+    # dogfood: the error came folded at rich's 80 columns ("...o pedido está\nCancelado.") into the script's log.
+    code, out, err = lojasync("orders", "sale", "999999", "--format", "json")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == ["Erro: Pedido 999999 não encontrado em Pedidos/Orçamentos.",
+                                "Resolução: Confira o número do pedido na lista de Pedidos/Orçamentos."]
+    assert "\x1b[" not in err   # no colours into a pipe
+
+
+def test_a_batch_row_of_an_order_without_nfe_reads_like_the_others_with_a_stable_code(lojasync, order_number):
+    """dogfood: an order the batch could not invoice came as {"order_number", "error"} only: no `status` to read
+    and a sentence, not a code, to switch on."""
+    code, out, err = lojasync("orders", "invoice", str(order_number), "999999", "--no-approve", "--format", "json")
+    assert (code, err) == (1, "")
+    (refused, missing) = json.loads(out)
+    for row in (refused, missing):
+        assert row["id"] is None and row["status"] is None and row["error"]
+    assert (refused["order_number"], refused["error_code"]) == (order_number, "fiscal.document_not_possible")
+    assert (missing["order_number"], missing["error_code"]) == (999999, "sales.order_not_found")
+
+
+def test_exit_codes_tell_refused_from_try_again_later(lojasync, order_number):
+    """dogfood: SEFAZ unreachable and "NF-e not found" both exited 1; a script could not tell which to retry."""
+    assert lojasync(*COMPANY)[0] == 0
+    assert lojasync("company", "certificate", "--test")[0] == 0
+    code, out, _ = lojasync("orders", "invoice", str(order_number), "--no-approve", "--format", "json")
+    assert code == 0
+    invoice_id = json.loads(out)[0]["id"]
+
+    code, out, err = lojasync("invoices", "approve", str(invoice_id), "--format", "json",
+                              LOJASYNC_SEFAZ_URL="http://127.0.0.1:9", LOJASYNC_SEFAZ_TIMEOUT="2")
+    assert (code, out) == (75, ""), err
+    assert "SEFAZ" in err
+    assert lojasync("invoices", "approve", "424242", "--format", "json")[0] == 1
+
+
+def test_receiving_from_a_script_says_whether_this_call_changed_it(lojasync, order_number):
+    """`receivables receive` had no --format json: a script that repeats it after a timeout could not tell."""
+    code, out, _ = lojasync("orders", "sale", str(order_number), "--format", "json")
+    assert code == 0
+    assert lojasync("sales", "confirm", str(json.loads(out)["id"]), "--format", "json")[0] == 0
+    (receivable,) = json.loads(lojasync("receivables", "list", "--format", "json")[1])
+
+    first = json.loads(lojasync("receivables", "receive", str(receivable["id"]), "--format", "json")[1])
+    again = json.loads(lojasync("receivables", "receive", str(receivable["id"]), "--format", "json")[1])
+    assert (first["changed"], again["changed"]) == (True, False)
+    for row in (first, again):
+        assert (row["id"], row["status"], row["situation"], row["amount"], row["order_number"]) == (
+            receivable["id"], "received", "recebida", receivable["amount"], order_number)
