@@ -67,3 +67,38 @@ def test_a_refused_field_says_what_it_takes(api):  # noqa: F811
     assert "per_page (no máximo 200)" in page and "page (número inteiro)" in page
     missing = api.post("/api/v1/invoices/1/cancel", json={}).json()["erro"]
     assert missing == "Dados inválidos em: reason (obrigatório)."
+
+
+def test_a_retried_generation_creates_nothing_and_points_at_the_document_that_stands(app, api):  # noqa: F811
+    """A POST .../nfe retried after a timeout (the first one did create the NF-e) is a 409 with a stable code, no
+    second document, and Location naming the one there is; the same for a venda simples."""
+    number = imported(app, 2100000303)
+    first = api.post(f"/api/v1/orders/{number}/nfe").json()
+    for path in ("nfe", "simple-sale"):
+        again = api.post(f"/api/v1/orders/{number}/{path}")
+        assert (again.status_code, again.json()["codigo"]) == (409, "fiscal.order_has_document")
+        assert again.headers["location"] == f"/api/v1/invoices/{first['id']}"
+        assert api.get(again.headers["location"]).json()["id"] == first["id"]
+    assert [i["id"] for i in api.get(f"/api/v1/orders/{number}").json()["documents"]["invoices"]] == [first["id"]]
+
+    other = imported(app, 2100000304)
+    sale = api.post(f"/api/v1/orders/{other}/simple-sale").json()
+    assert api.post(f"/api/v1/orders/{other}/nfe").headers["location"] == f"/api/v1/sales/{sale['id']}"
+
+
+def test_the_nfe_and_sale_lists_go_past_their_first_page_and_filter_denied_ones(app, api, simulator):  # noqa: F811
+    """dogfood: GET /invoices took only `limit` (the newest up to 1000): an integrator could never read the 1001st;
+    and status=denegada, which the CLI takes, was a 422 (an NF-e the SEFAZ denied could not be listed alone)."""
+    numbers = [imported(app, 2100000310 + i) for i in range(3)]
+    ids = [api.post(f"/api/v1/orders/{n}/nfe").json()["id"] for n in numbers]
+    pages = [[i["id"] for i in api.get("/api/v1/invoices", params={"limit": 2, "offset": offset}).json()]
+             for offset in (0, 2, 4)]
+    assert pages == [ids[:0:-1], ids[:1], []]
+    sales = [api.post(f"/api/v1/orders/{imported(app, 2100000320 + i)}/simple-sale").json()["id"] for i in range(2)]
+    assert [s["id"] for s in api.get("/api/v1/sales", params={"limit": 1, "offset": 1}).json()] == sales[:1]
+
+    simulator.simulator.set_switches(reject_with="301")    # Uso Denegado
+    api.post(f"/api/v1/invoices/{ids[0]}/approve")
+    denied = api.get("/api/v1/invoices", params={"status": "denegada"})
+    assert denied.status_code == 200, denied.text
+    assert [(i["id"], i["status"]) for i in denied.json()] == [(ids[0], "denied")]

@@ -36,5 +36,6 @@ def refuse_second_document(uow: ProcessingUnitOfWork, order) -> None:
         command = "invoices" if existing.kind is DocumentKind.NFE else "sales"
         raise OrderAlreadyProcessing(order_number=order.id, document=existing.label, status=existing.status.label,
                                      shown_by=f"lojasync {command} show {existing.id}",
+                                     document_kind=existing.kind.value, document_id=existing.id,
                                      awaiting_sefaz=existing.status is InvoiceStatus.AWAITING)
 

@@ -14,7 +14,7 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, push_soon, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
@@ -40,13 +40,15 @@ class InvoiceSituation(StrEnum):
     AWAITING = "aguardando"
     AUTHORISED = "autorizada"
     REJECTED = "rejeitada"
+    DENIED = "denegada"
     CANCELLED = "cancelada"
     DISCARDED = "descartada"
 
 
 _STORED = {InvoiceSituation.PENDING: InvoiceStatus.PENDING, InvoiceSituation.AWAITING: InvoiceStatus.AWAITING,
            InvoiceSituation.AUTHORISED: InvoiceStatus.AUTHORISED, InvoiceSituation.REJECTED: InvoiceStatus.REJECTED,
-           InvoiceSituation.CANCELLED: InvoiceStatus.CANCELLED, InvoiceSituation.DISCARDED: InvoiceStatus.DISCARDED}
+           InvoiceSituation.DENIED: InvoiceStatus.DENIED, InvoiceSituation.CANCELLED: InvoiceStatus.CANCELLED,
+           InvoiceSituation.DISCARDED: InvoiceStatus.DISCARDED}
 
 
 class DocumentLineOut(ApiModel):
@@ -61,7 +63,7 @@ class DocumentLineOut(ApiModel):
 
 class InvoiceOut(ApiModel):
     id: int
-    status: str = Field(description="pending, awaiting, authorised, rejected, cancelled ou discarded.")
+    status: str = Field(description="pending, awaiting, authorised, rejected, denied, cancelled ou discarded.")
     status_label: str
     order_number: int
     store_number: str | None = Field(description="Número do pedido na loja.")
@@ -99,8 +101,10 @@ def invoice_out(view: InvoiceView) -> InvoiceOut:
 @router.get("", response_model=list[InvoiceOut], summary="Lista as NF-e, da mais nova para a mais antiga")
 def list_(status: Annotated[InvoiceSituation | None, Query(description="Situação.")] = None,
           limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
+          offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
+              "Quantas pular, das mais novas: a próxima página é offset + limit."))] = 0,
           app: Container = Depends(container)) -> list[InvoiceOut]:
-    return [invoice_out(i) for i in list_invoices(app.read_uow(), _STORED.get(status), limit)]
+    return [invoice_out(i) for i in list_invoices(app.read_uow(), _STORED.get(status), limit, offset)]
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, summary="Uma NF-e: chave, situação, protocolo ou rejeição")

@@ -54,8 +54,22 @@ class ApiRoute(APIRoute):
             try:
                 return await handler(request)
             except LojasyncError as error:
-                return api_error(error.code, error.message, error.resolution, status_of(error))
+                return api_error(error.code, error.message, error.resolution, status_of(error),
+                                 headers=_location_of_existing(error))
         return answer
+
+
+_PATH_OF_DOCUMENT = {"nfe": "/invoices", "simple_sale": "/sales"}
+
+
+def _location_of_existing(error: LojasyncError) -> dict[str, str] | None:
+    """The 409 of a second document for an order points at the one that stands: a client that retries
+    POST /orders/N/nfe after a timeout (the first call did create it) finds the NF-e it asked for by following
+    Location, without searching the order's documents."""
+    path = _PATH_OF_DOCUMENT.get(error.params.get("document_kind", ""))
+    if error.code != "fiscal.order_has_document" or path is None or "document_id" not in error.params:
+        return None
+    return {"Location": f"{PREFIX}{path}/{error.params['document_id']}"}
 
 
 def api_router(prefix: str, tag: str) -> APIRouter:

@@ -14,7 +14,7 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, push_soon
 from lojasync.entrypoints.web.api.invoices import DocumentLineOut
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
@@ -64,8 +64,10 @@ def sale_out(view: SaleView) -> SaleOut:
 @router.get("", response_model=list[SaleOut], summary="Lista as vendas simples, da mais nova para a mais antiga")
 def list_(status: Annotated[SaleSituation | None, Query(description="Situação.")] = None,
           limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
+          offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
+              "Quantas pular, das mais novas: a próxima página é offset + limit."))] = 0,
           app: Container = Depends(container)) -> list[SaleOut]:
-    return [sale_out(s) for s in list_sales(app.read_uow(), _STORED.get(status), limit)]
+    return [sale_out(s) for s in list_sales(app.read_uow(), _STORED.get(status), limit, offset)]
 
 
 @router.get("/{sale_id}", response_model=SaleOut, summary="Uma venda simples com seus itens")
