@@ -102,3 +102,17 @@ def test_the_nfe_and_sale_lists_go_past_their_first_page_and_filter_denied_ones(
     denied = api.get("/api/v1/invoices", params={"status": "denegada"})
     assert denied.status_code == 200, denied.text
     assert [(i["id"], i["status"]) for i in denied.json()] == [(ids[0], "denied")]
+
+
+def test_stock_rows_carry_what_the_store_is_sent_as_the_cli_does(app, api):  # noqa: F811
+    """dogfood: `stock list --format json` gave reserved and available (what is written to the store); the API
+    dropped them, and an integrator syncing another channel had only the balance."""
+    from lojasync.stock.counts import count_stock
+    from lojasync.stock.views import stock_levels
+
+    imported(app, 2100000330)
+    count_stock(app.uow(), "CAM-ALG-P", 7)
+    rows = {row["sku"]: row for row in api.get("/api/v1/stock").json()}
+    assert rows == {row["sku"]: row for row in stock_levels(app.read_uow())}   # the CLI's JSON, key for key
+    assert (rows["CAM-ALG-P"]["managed"], rows["CAM-ALG-P"]["available"]) == (True, 7)
+    assert (rows["CAN-CER"]["managed"], rows["CAN-CER"]["reserved"], rows["CAN-CER"]["available"]) == (False, 0, None)

@@ -24,6 +24,10 @@ class StockLevelOut(ApiModel):
     name: str
     quantity: int = Field(description="Estoque: a soma das movimentações.")
     managed: bool = Field(description="O ERP controla o estoque (houve contagem) e o envia à loja.")
+    reserved: int = Field(description="Unidades de pedidos ainda sem NF-e autorizada ou venda confirmada, feitos "
+                          "depois da última contagem (a loja já as tirou do estoque dela).")
+    available: int | None = Field(description="O que vai para a loja: o estoque menos o reservado (nunca "
+                                  "negativo); nulo quando o ERP não controla o estoque do produto.")
 
 
 class MovementOut(ApiModel):
