@@ -116,3 +116,20 @@ def test_stock_rows_carry_what_the_store_is_sent_as_the_cli_does(app, api):  # n
     assert rows == {row["sku"]: row for row in stock_levels(app.read_uow())}   # the CLI's JSON, key for key
     assert (rows["CAM-ALG-P"]["managed"], rows["CAM-ALG-P"]["available"]) == (True, 7)
     assert (rows["CAN-CER"]["managed"], rows["CAN-CER"]["reserved"], rows["CAN-CER"]["available"]) == (False, 0, None)
+
+
+def test_try_again_later_says_when_and_statuses_are_listed_in_the_schema(app, api, simulator):  # noqa: F811
+    """dogfood: SEFAZ out of service answered 503 with no Retry-After; the schema described the NF-e status as
+    "pending, awaiting, ..." while the API answers "awaiting_sefaz"."""
+    number = imported(app, 2100000340)
+    invoice = api.post(f"/api/v1/orders/{number}/nfe").json()
+    simulator.simulator.set_switches(out_of_service="108")
+    answer = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    assert (answer.status_code, answer.headers["retry-after"]) == (503, "60")
+    shown = api.get(f"/api/v1/invoices/{invoice['id']}").json()["status"]
+
+    schemas = api.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert shown in schemas["InvoiceStatus"]["enum"]
+    assert set(schemas["InvoiceStatus"]["enum"]) >= {"awaiting_sefaz", "denied", "authorised"}
+    assert schemas["SaleStatus"]["enum"] == ["pending", "confirmed", "cancelled"]
+    assert schemas["ReceivableStatus"]["enum"] == ["open", "received", "cancelled"]

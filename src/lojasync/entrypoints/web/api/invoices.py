@@ -63,7 +63,9 @@ class DocumentLineOut(ApiModel):
 
 class InvoiceOut(ApiModel):
     id: int
-    status: str = Field(description="pending, awaiting, authorised, rejected, denied, cancelled ou discarded.")
+    # The stored status, typed so that the schema lists its values (the description once said "awaiting" for the
+    # "awaiting_sefaz" the API answers).
+    status: InvoiceStatus = Field(description="Situação guardada (em inglês, estável para programas).")
     status_label: str
     order_number: int
     store_number: str | None = Field(description="Número do pedido na loja.")

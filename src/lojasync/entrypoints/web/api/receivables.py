@@ -16,6 +16,7 @@ from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
+from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, local_today, situation_of
 from lojasync.sales.history import Person
@@ -32,7 +33,7 @@ class ReceivableOut(ApiModel):
     installments: int
     amount: Money
     due_date: date
-    status: str = Field(description="open, received ou cancelled (como guardada).")
+    status: ReceivableStatus = Field(description="Situação guardada (em inglês, estável para programas).")
     status_label: str
     situation: Situation = Field(description='Como o Financeiro mostra: "vencida" é em aberto e já vencida.')
     payment_method: str | None

@@ -54,9 +54,17 @@ class ApiRoute(APIRoute):
             try:
                 return await handler(request)
             except LojasyncError as error:
-                return api_error(error.code, error.message, error.resolution, status_of(error),
-                                 headers=_location_of_existing(error))
+                status = status_of(error)
+                headers = _location_of_existing(error) or {}
+                if status == 503:
+                    # HTTP clients that retry by themselves read when; the worker asks SEFAZ and the store again
+                    # every minute.
+                    headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                return api_error(error.code, error.message, error.resolution, status, headers=headers or None)
         return answer
+
+
+RETRY_AFTER_SECONDS = 60
 
 
 _PATH_OF_DOCUMENT = {"nfe": "/invoices", "simple_sale": "/sales"}

@@ -38,7 +38,7 @@ _STORED = {SaleSituation.PENDING: SaleStatus.PENDING, SaleSituation.CONFIRMED: S
 
 class SaleOut(ApiModel):
     id: int
-    status: str = Field(description="pending, confirmed ou cancelled.")
+    status: SaleStatus = Field(description="Situação guardada (em inglês, estável para programas).")
     status_label: str
     order_number: int
     store_number: str | None = Field(description="Número do pedido na loja.")
