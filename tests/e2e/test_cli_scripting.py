@@ -93,3 +93,21 @@ def test_receiving_from_a_script_says_whether_this_call_changed_it(lojasync, ord
     for row in (first, again):
         assert (row["id"], row["status"], row["situation"], row["amount"], row["order_number"]) == (
             receivable["id"], "received", "recebida", receivable["amount"], order_number)
+
+
+def test_a_deployment_script_creates_a_token_and_calls_the_api_with_it(lojasync, app):
+    """`tokens add` printed the token between two sentences: a script had to cut the second line out."""
+    from fastapi.testclient import TestClient
+
+    from lojasync.entrypoints.web.app import create_app
+    from tests.web.conftest import RecordingQueue
+
+    code, out, err = lojasync("tokens", "add", "erp-integracao", "--format", "json")
+    assert (code, err) == (0, "")
+    created = json.loads(out)
+    assert (created["name"], created["active"]) == ("erp-integracao", True) and created["token"].startswith("lsk_")
+    client = TestClient(create_app(app, RecordingQueue()))
+    answer = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {created['token']}"})
+    assert answer.status_code == 200, answer.text
+    (listed,) = json.loads(lojasync("tokens", "list", "--format", "json")[1])
+    assert listed["id"] == created["id"] and "token" not in listed

@@ -99,9 +99,13 @@ def users_password(email: Annotated[str, typer.Argument(metavar="EMAIL")], passw
 
 @tokens_app.command("add")
 @friendly_errors
-def tokens_add(name: Annotated[str, typer.Argument(metavar="NOME")]) -> None:
+def tokens_add(name: Annotated[str, typer.Argument(metavar="NOME")], fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Cria um token para a API (mostrado uma única vez)."""
     secret, token = add_token(container(create=True).accounts_uow(), name)
+    if fmt is OutputFormat.JSON:
+        # A deployment script keeps it in its secrets store: the token as `tokens list` shows it, plus the secret.
+        print_json({**asdict(token), "active": token.active, "token": secret})
+        return
     console.print(f"Token {token.name} (nº {token.id}) criado:", highlight=False)
     # Plain print: the token must be copied whole, never wrapped or styled.
     print(secret)
