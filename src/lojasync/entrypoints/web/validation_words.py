@@ -1,0 +1,52 @@
+"""The words of a refused request's fields: where (the field's path, without pydantic's "body"/"query") and what
+the field takes, in Portuguese, by pydantic's error type."""
+
+from __future__ import annotations
+
+
+def _where(error: dict) -> str:
+    if error.get("type") == "json_invalid":
+        return "corpo (não é um JSON válido)"
+    return ".".join(str(p) for p in error.get("loc", ())[1:]) or "corpo"
+
+
+def _expected_values(ctx: dict) -> str:
+    # pydantic writes the choices "'a', 'b' or 'c'"; read in Portuguese.
+    return "use " + str(ctx.get("expected", "")).replace(" or ", " ou ")
+
+
+# What a field of the wrong kind should hold, by pydantic's error type: an integrator reads "status (use
+# 'pendente' ou 'autorizada')" instead of guessing from the field's name.
+_EXPECTED = {
+    "missing": lambda ctx: "obrigatório",
+    "enum": _expected_values,
+    "literal_error": _expected_values,
+    "int_parsing": lambda ctx: "número inteiro",
+    "int_type": lambda ctx: "número inteiro",
+    "int_from_float": lambda ctx: "número inteiro",
+    "greater_than_equal": lambda ctx: f"a partir de {ctx.get('ge')}",
+    "greater_than": lambda ctx: f"maior que {ctx.get('gt')}",
+    "less_than_equal": lambda ctx: f"no máximo {ctx.get('le')}",
+    "less_than": lambda ctx: f"menor que {ctx.get('lt')}",
+    "bool_parsing": lambda ctx: "true ou false",
+    "bool_type": lambda ctx: "true ou false",
+    "date_parsing": lambda ctx: "dia AAAA-MM-DD",
+    "date_from_datetime_parsing": lambda ctx: "dia AAAA-MM-DD",
+    "date_type": lambda ctx: "dia AAAA-MM-DD",
+    "string_type": lambda ctx: "texto",
+    "string_too_short": lambda ctx: f"ao menos {ctx.get('min_length')} caractere(s)",
+    "string_too_long": lambda ctx: f"até {ctx.get('max_length')} caracteres",
+    "string_pattern_mismatch": lambda ctx: "formato inválido",
+    "list_type": lambda ctx: "lista",
+    "too_short": lambda ctx: f"ao menos {ctx.get('min_length')} item(ns)",
+    "too_long": lambda ctx: f"até {ctx.get('max_length')} itens",
+    "model_attributes_type": lambda ctx: "objeto JSON",
+    "dict_type": lambda ctx: "objeto JSON",
+}
+
+
+def field_problem(error: dict) -> str:
+    """'status (use 'pendente' ou 'autorizada')', 'per_page (no máximo 200)', 'reason (obrigatório)'."""
+    where = _where(error)
+    expected = _EXPECTED.get(error.get("type", ""))
+    return f"{where} ({expected(error.get('ctx') or {})})" if expected else where
