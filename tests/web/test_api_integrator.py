@@ -73,7 +73,9 @@ def test_a_retried_generation_creates_nothing_and_points_at_the_document_that_st
     """A POST .../nfe retried after a timeout (the first one did create the NF-e) is a 409 with a stable code, no
     second document, and Location naming the one there is; the same for a venda simples."""
     number = imported(app, 2100000303)
-    first = api.post(f"/api/v1/orders/{number}/nfe").json()
+    created = api.post(f"/api/v1/orders/{number}/nfe")
+    first = created.json()
+    assert (created.status_code, created.headers["location"]) == (201, f"/api/v1/invoices/{first['id']}")
     for path in ("nfe", "simple-sale"):
         again = api.post(f"/api/v1/orders/{number}/{path}")
         assert (again.status_code, again.json()["codigo"]) == (409, "fiscal.order_has_document")
@@ -82,7 +84,9 @@ def test_a_retried_generation_creates_nothing_and_points_at_the_document_that_st
     assert [i["id"] for i in api.get(f"/api/v1/orders/{number}").json()["documents"]["invoices"]] == [first["id"]]
 
     other = imported(app, 2100000304)
-    sale = api.post(f"/api/v1/orders/{other}/simple-sale").json()
+    created = api.post(f"/api/v1/orders/{other}/simple-sale")
+    sale = created.json()
+    assert (created.status_code, created.headers["location"]) == (201, f"/api/v1/sales/{sale['id']}")
     assert api.post(f"/api/v1/orders/{other}/nfe").headers["location"] == f"/api/v1/sales/{sale['id']}"
 
 

@@ -8,14 +8,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
-from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.routing import PREFIX, api_router
 from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
 from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
@@ -184,14 +184,21 @@ def show(number: Id, app: Container = Depends(container)) -> OrderOut:
 
 @router.post("/{number}/nfe", response_model=InvoiceOut, status_code=201,
              summary="Gera a NF-e do pedido (pendente: numerada, assinada e validada; nada se move até a aprovação)")
-def generate_nfe(number: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> InvoiceOut:
-    return invoice_out(generate_invoice(app.uow(), app.cipher, number, who))
+def generate_nfe(number: Id, response: Response, app: Container = Depends(container),
+                 who: Person = Depends(api_person)) -> InvoiceOut:
+    invoice = invoice_out(generate_invoice(app.uow(), app.cipher, number, who))
+    # Where the new NF-e lives, as the 409 of a repeated call says it (routing._location_of_existing).
+    response.headers["Location"] = f"{PREFIX}/invoices/{invoice.id}"
+    return invoice
 
 
 @router.post("/{number}/simple-sale", response_model=SaleOut, status_code=201,
              summary="Gera uma venda simples do pedido (pendente: nada se move até ser confirmada)")
-def generate_simple_sale(number: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> SaleOut:
-    return sale_out(generate_sale(app.uow(), number, who))
+def generate_simple_sale(number: Id, response: Response, app: Container = Depends(container),
+                         who: Person = Depends(api_person)) -> SaleOut:
+    sale = sale_out(generate_sale(app.uow(), number, who))
+    response.headers["Location"] = f"{PREFIX}/sales/{sale.id}"
+    return sale
 
 
 @router.post("/{number}/resync", response_model=ResyncOut, summary="Relê o pedido na loja agora e atualiza o ERP")
