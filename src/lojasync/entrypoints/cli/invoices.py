@@ -118,7 +118,7 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
     if changed:
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
-        print_json(invoice.to_dict())
+        print_json({**invoice.to_dict(), "changed": changed})
         if invoice.status in ("rejected", "denied"):
             raise typer.Exit(1)
         return
@@ -153,7 +153,7 @@ def cancel(
     if changed:
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
-        print_json(invoice.to_dict())
+        print_json({**invoice.to_dict(), "changed": changed})
     elif not changed:
         console.print(f"A NF-e nº {invoice.number} já estava {invoice.status_label}.", highlight=False)
     elif invoice.status == "discarded":

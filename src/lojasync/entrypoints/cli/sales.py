@@ -85,7 +85,7 @@ def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOp
     app_ = container()
     sale, changed = confirm_sale(app_.uow(), sale_id, terminal_person())
     if fmt is OutputFormat.JSON:
-        print_json(sale.to_dict())
+        print_json({**sale.to_dict(), "changed": changed})
     elif changed:
         console.print(f"Venda simples {sale.id} confirmada: estoque baixado e contas a receber criadas.",
                       highlight=False)
@@ -102,7 +102,7 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
     app_ = container()
     sale, changed = cancel_sale(app_.uow(), sale_id, terminal_person())
     if fmt is OutputFormat.JSON:
-        print_json(sale.to_dict())
+        print_json({**sale.to_dict(), "changed": changed})
     elif changed:
         # A confirmed sale had moved stock and created receivables: say what became of them.
         undone = (f": estoque devolvido; {reversal_words(app_.read_uow(), 'simple_sale', str(sale.id))}"
