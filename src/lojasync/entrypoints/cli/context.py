@@ -61,6 +61,8 @@ ERROR_LOG = "lojasync-erros.log"
 EXIT_REFUSED = 1
 EXIT_UNEXPECTED = 70
 EXIT_TRY_AGAIN = 75
+
+
 def container(create: bool = False) -> Container:
     """The process's container. Only the first steps of an installation (store add, install-link, company set,
     users add, tokens add, serve, worker, db upgrade) pass `create`: any other, run in the wrong folder, says no
