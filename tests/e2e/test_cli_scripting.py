@@ -53,9 +53,14 @@ def test_json_mode_answers_json_on_stdout_and_errors_on_stderr_unfolded(lojasync
     assert "\x1b[" not in err   # no colours into a pipe
 
 
-def test_a_batch_row_of_an_order_without_nfe_reads_like_the_others_with_a_stable_code(lojasync, order_number):
+def test_a_batch_row_of_an_order_without_nfe_reads_like_the_others_with_a_stable_code(lojasync, app):
     """dogfood: an order the batch could not invoice came as {"order_number", "error"} only: no `status` to read
     and a sentence, not a code, to switch on."""
+    assert lojasync(*COMPANY)[0] == 0
+    assert lojasync("company", "certificate", "--test")[0] == 0
+    # The company can issue (a batch for one that cannot is refused once, before any order): this order cannot.
+    order_number = import_order(app.uow(), make_store(app), order_payload(id=1950000002, identification=None),
+                                ImportPolicy()).order_number
     code, out, err = lojasync("orders", "invoice", str(order_number), "999999", "--no-approve", "--format", "json")
     assert (code, err) == (1, "")
     (refused, missing) = json.loads(out)
