@@ -121,17 +121,21 @@ def test_a_deployment_script_creates_a_token_and_calls_the_api_with_it(lojasync,
 def test_repeating_a_change_from_a_script_says_it_changed_nothing(lojasync, app, order_number):
     """dogfood: `invoices approve|cancel` and `sales confirm|cancel --format json` gave the document only; the API's
     "changed" was missing, so a script repeating one after a timeout could not tell whether its first run did it."""
+    def answer(*args: str):   # the JSON of a command that must succeed; if not, what it said on stderr
+        code, out, err = lojasync(*args, "--format", "json")
+        assert code == 0, err
+        return json.loads(out)
+
     assert lojasync(*COMPANY)[0] == 0 and lojasync("company", "certificate", "--test")[0] == 0
-    invoice = json.loads(lojasync("orders", "invoice", str(order_number), "--no-approve", "--format", "json")[1])[0]
-    runs = [json.loads(lojasync("invoices", "approve", str(invoice["id"]), "--format", "json")[1]) for _ in range(2)]
+    invoice = answer("orders", "invoice", str(order_number), "--no-approve")[0]
+    runs = [answer("invoices", "approve", str(invoice["id"])) for _ in range(2)]
     assert [(r["status"], r["changed"]) for r in runs] == [("authorised", True), ("authorised", False)]
     reason = ("--reason", "Pedido devolvido pelo cliente na loja")
-    runs = [json.loads(lojasync("invoices", "cancel", str(invoice["id"]), *reason, "--format", "json")[1])
-            for _ in range(2)]
+    runs = [answer("invoices", "cancel", str(invoice["id"]), *reason) for _ in range(2)]
     assert [(r["status"], r["changed"]) for r in runs] == [("cancelled", True), ("cancelled", False)]
 
-    sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json")[1])
+    sale = answer("orders", "sale", str(order_number))
     for command, status in (("confirm", "confirmed"), ("cancel", "cancelled")):
-        runs = [json.loads(lojasync("sales", command, str(sale["id"]), "--format", "json")[1]) for _ in range(2)]
+        runs = [answer("sales", command, str(sale["id"])) for _ in range(2)]
         assert [(r["id"], r["status"], r["changed"]) for r in runs] == [(sale["id"], status, True),
                                                                          (sale["id"], status, False)]
