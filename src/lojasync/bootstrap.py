@@ -40,8 +40,14 @@ from lojasync.nuvemshop.services.import_settings import (
 )
 from lojasync.nuvemshop.services.reread_order import reread_released_order
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
-from lojasync.nuvemshop.services.write_back import invoice_authorised, invoice_cancelled, stock_counted, stock_moved
-from lojasync.sales.events import CustomerLinked, OrderEvent, OrderUpdated
+from lojasync.nuvemshop.services.write_back import (
+    invoice_authorised,
+    invoice_cancelled,
+    stock_counted,
+    stock_moved,
+    tracking_recorded,
+)
+from lojasync.sales.events import CustomerLinked, OrderEvent, OrderUpdated, TrackingRecorded
 from lojasync.sales.handlers import write_history
 from lojasync.settings import Settings, load_settings
 from lojasync.shared.errors import LojasyncError
@@ -62,6 +68,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
         OrderUpdated: [flag_unsent_nfe_of_cancelled_order],
+        TrackingRecorded: [tracking_recorded],
         OrderEvent: [write_history],
     })
 

@@ -152,3 +152,64 @@ def test_a_store_cancellation_set_aside_applies_once_the_sale_is_cancelled(app, 
     lojasync("sales", "cancel", str(sale["id"]))
     TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
     assert json.loads(lojasync("orders", "show", str(order["number"]), "--format", "json"))["status"] == "Cancelado"
+
+
+TRACKING_URL = "https://rastreamento.correios.com.br/app/index.php?objeto="
+
+
+def test_a_tracking_code_recorded_on_an_order_marks_the_store_order_shipped_once(lojasync, store):
+    order = next(o for o in synced(lojasync, store) if o["status"] != "Cancelado")
+    number, store_order = str(order["number"]), int(order["store_order_id"])
+    said = lojasync("orders", "tracking", number, "AA123456789BR")
+    assert f"Pedido {number}: código de rastreio AA123456789BR registrado." in said
+    assert "Na fila para a loja" in said
+    # Corrected before the push (the link added): one call, with what the order has at push time.
+    fixed = json.loads(lojasync("orders", "tracking", number, "AA123456789BR", "--url", TRACKING_URL + "AA123456789BR",
+                                "--format", "json"))
+    assert (fixed["changed"], fixed["from_store"]) == (True, True)
+    (waiting,) = json.loads(lojasync("store", "updates", "--format", "json"))
+    assert (waiting["kind"], waiting["kind_label"], waiting["ref"], waiting["value"], waiting["status"]) == (
+        "tracking", "código de rastreio", str(store_order), "AA123456789BR", "pending")
+
+    assert "Enviadas: 1; recusadas pela loja: 0" in lojasync("store", "push")
+    shipped = store.simulator.get_order(store_order)
+    assert (shipped["shipping_status"], shipped["shipping_tracking_number"], shipped["shipping_tracking_url"]) == (
+        "shipped", "AA123456789BR", TRACKING_URL + "AA123456789BR")
+    assert [(c["order_id"], c["shipping_tracking_number"], c["notify_customer"])
+            for c in store.simulator.fulfillments()] == [(store_order, "AA123456789BR", True)]
+    assert json.loads(lojasync("store", "updates", "--format", "json")) == []
+
+    # The same code again: nothing recorded, nothing sent.
+    again = lojasync("orders", "tracking", number, "AA123456789BR", "--url", TRACKING_URL + "AA123456789BR")
+    assert f"O pedido {number} já tinha o código de rastreio AA123456789BR" in again
+    assert "nada mudou" in " ".join(again.split())   # the terminal wraps the long link
+    lojasync("store", "push")
+    assert len(store.simulator.fulfillments()) == 1
+    shown = json.loads(lojasync("orders", "show", number, "--format", "json"))
+    assert shown["tracking"] == {"code": "AA123456789BR", "url": TRACKING_URL + "AA123456789BR"}
+    assert [e["message"] for e in shown["log"] if e["event"] == "tracking_recorded"] == [
+        "Código de rastreio AA123456789BR registrado.",
+        f"Código de rastreio AA123456789BR registrado (rastreio em {TRACKING_URL}AA123456789BR)."]
+    assert "Rastreio: AA123456789BR" in lojasync("orders", "show", number)
+
+
+def test_a_tracking_code_the_store_refuses_is_kept_as_failed_with_the_reason(lojasync, store):
+    order = next(o for o in synced(lojasync, store) if o["status"] != "Cancelado")
+    lojasync("orders", "tracking", str(order["number"]), "AA123456789BR")
+    store.simulator.cancel_order(order["store_order_id"])   # cancelled in the store before the push
+    assert "recusadas pela loja: 1" in lojasync("store", "push")
+    (failed,) = json.loads(lojasync("store", "updates", "--format", "json"))
+    assert (failed["kind"], failed["status"]) == ("tracking", "failed")
+    assert failed["error"].startswith("a loja recusou o código de rastreio AA123456789BR")
+    assert "não está cancelado" in failed["resolution"]
+    assert store.simulator.fulfillments() == []
+
+
+def test_tracking_refusals_in_the_terminal_say_what_to_do(lojasync, store):
+    order = next(o for o in synced(lojasync, store) if o["status"] != "Cancelado")
+    bad = lojasync("orders", "tracking", str(order["number"]), "AA 123", expect=1)
+    assert "Código de rastreio inválido" in bad and "AA123456789BR" in bad
+    bad_url = lojasync("orders", "tracking", str(order["number"]), "AA123", "--url", "rastreio.com/x", expect=1)
+    assert "Link de rastreio inválido: não é um endereço http:// ou https://" in bad_url
+    assert "Pedido 999999 não encontrado" in lojasync("orders", "tracking", "999999", "AA123", expect=1)
+    assert json.loads(lojasync("store", "updates", "--format", "json")) == []

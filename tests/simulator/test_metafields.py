@@ -60,3 +60,36 @@ def test_variant_writes_are_recorded_in_order(live_api: httpx.Client, live_serve
         ("PUT", [{"id": first, "stock": 2}]),
     ]
     assert httpx.get(f"{live_server.url}/_simulator/{live_server.store_id}/variant-writes").json() == writes
+
+
+def test_an_order_is_fulfilled_with_its_tracking_under_v1_only(live_server: SimulatorServer) -> None:
+    order = next(o for o in live_server.simulator.orders() if o["status"] != "cancelled")
+    body = {"shipping_tracking_number": "AA123456789BR", "shipping_tracking_url": "https://rastreio.example/AA1",
+            "notify_customer": True}
+    with client_for(live_server) as current:   # 2025-03 moved shipping to fulfillment orders
+        assert current.post(f"/orders/{order['id']}/fulfill", json=body).status_code == 404
+    with client_for(live_server, "v1") as v1:
+        done = v1.post(f"/orders/{order['id']}/fulfill", json=body)
+        assert done.status_code == 200, done.text
+        assert {k: done.json()[k] for k in ("shipping_status", "shipping_tracking_number", "shipping_tracking_url")} \
+            == {"shipping_status": "shipped", "shipping_tracking_number": "AA123456789BR",
+                "shipping_tracking_url": "https://rastreio.example/AA1"}
+        assert done.json()["shipped_at"]
+        # A corrected code replaces the first one; both calls are kept, in order.
+        assert v1.post(f"/orders/{order['id']}/fulfill", json={"shipping_tracking_number": "BB1"}).status_code == 200
+    stored = live_server.simulator.get_order(order["id"])
+    assert (stored["shipping_tracking_number"], stored["shipping_tracking_url"]) == ("BB1", None)
+    calls = live_server.simulator.fulfillments()
+    assert [(c["order_id"], c["shipping_tracking_number"], c["notify_customer"]) for c in calls] == [
+        (order["id"], "AA123456789BR", True), (order["id"], "BB1", True)]
+    admin = httpx.get(f"{live_server.url}/_simulator/{live_server.store_id}/fulfillments", timeout=10).json()
+    assert admin == calls
+
+
+def test_a_cancelled_order_cannot_be_fulfilled(live_server: SimulatorServer) -> None:
+    order = next(o for o in live_server.simulator.orders() if o["status"] != "cancelled")
+    live_server.simulator.cancel_order(order["id"], "customer")
+    with client_for(live_server, "v1") as v1:
+        refused = v1.post(f"/orders/{order['id']}/fulfill", json={"shipping_tracking_number": "AA1"})
+    assert refused.status_code == 422 and refused.json() == {"status": ["cancelled orders cannot be fulfilled"]}
+    assert live_server.simulator.fulfillments() == []

@@ -269,6 +269,14 @@ class FakeStoreUpdates:
         if binding is not None:
             self.want_invoice_key(binding.store_id, binding.external_id, key, now)
 
+    def want_tracking_of_order(self, order_id, code, now) -> bool:
+        binding = self._bindings.for_orders([order_id]).get(order_id) if self._bindings else None
+        if binding is None:
+            return False
+        self._upsert(binding.store_id, UpdateKind.TRACKING.value, binding.external_id, now, parent_ref=None,
+                     product_id=None, value=code)
+        return True
+
     def withdraw_invoice_key(self, store_id, order_ref, now) -> bool:
         row = self.rows.get((store_id, UpdateKind.NFE_KEY.value, order_ref))
         if row is None:
@@ -450,6 +458,7 @@ class FakeStoreClient:
         self.variant_stock: dict[str, int] = {}
         self.writes: list[tuple[str, str, dict]] = []
         self.metafields: dict[int, dict] = {}
+        self.fulfilled: list[dict] = []   # every fulfill call's body, with the order id
         self.down = False
         self.gone_variants: set[str] = set()
         self.on_write = None
@@ -533,6 +542,12 @@ class FakeStoreClient:
     def delete_metafield(self, metafield_id) -> None:
         self.api_calls += 1
         self.metafields.pop(int(metafield_id), None)
+
+    def fulfill_order(self, order_id, tracking_number, tracking_url=None, notify_customer=True) -> dict:
+        self.api_calls += 1
+        self.fulfilled.append({"order_id": str(order_id), "shipping_tracking_number": tracking_number,
+                               "shipping_tracking_url": tracking_url, "notify_customer": notify_customer})
+        return {"id": int(order_id), "shipping_status": "shipped", "shipping_tracking_number": tracking_number}
 
     def close(self) -> None:
         self.closed = True

@@ -621,3 +621,22 @@ def test_order_metafields_are_found_created_changed_and_deleted(fake):
     assert json.loads(seen[1].content) == {"namespace": "nfe", "key": "key", "value": "3" * 44,
                                            "owner_resource": "Order", "owner_id": 1700000100, "description": "Chave"}
     assert json.loads(seen[2].content) == {"value": "4" * 44}
+
+
+def test_an_order_is_fulfilled_with_its_tracking_through_api_v1_whatever_the_configured_version(fake):
+    seen: list[httpx.Request] = []
+
+    def handler(request):
+        seen.append(request)
+        return ok({"id": 1700000100, "shipping_status": "shipped"})
+
+    client = make_client(handler, fake)
+    assert client.fulfill_order("1700000100", "AA123456789BR", "https://rastreio.example/AA1")["id"] == 1700000100
+    client.fulfill_order(1700000100, "BB1", None, notify_customer=False)
+    # The store's api_url names 2025-03; fulfill is a v1 call (2025-03 moved shipping to fulfillment orders).
+    assert [(r.method, r.url.host, r.url.path) for r in seen] == [
+        ("POST", httpx.URL(API_URL).host, "/v1/123456/orders/1700000100/fulfill")] * 2
+    assert json.loads(seen[0].content) == {"shipping_tracking_number": "AA123456789BR", "notify_customer": True,
+                                           "shipping_tracking_url": "https://rastreio.example/AA1"}
+    assert json.loads(seen[1].content) == {"shipping_tracking_number": "BB1", "notify_customer": False}
+    assert seen[0].headers["Authentication"] == f"bearer {TOKEN}"

@@ -95,6 +95,10 @@ orders = Table(
     Column("attention_reason", Text),
     # nfe | simple_sale: the fiscal fact that makes the order processed (imports never undo it).
     Column("processed_by", Enum(ProcessedBy, native_enum=False, length=20, values_callable=_values)),
+    # The shipment's tracking code and its page, as the back office recorded them (sales.tracking): the store
+    # learns them through the store updates queue; imports never touch them.
+    Column("tracking_code", String(60)),
+    Column("tracking_url", String(500)),
     # For the order search, written with every change (lojasync.db.search_columns): the contact's and the
     # customer's names folded (lower case, no accents), and their CPF/CNPJ without punctuation.
     Column("search_name", String(410), nullable=False, default="", server_default=""),

@@ -65,3 +65,23 @@ class CustomerNotOnOrder(LojasyncError):
     code = "sales.customer_not_on_order"
     message_template = "O cliente {document} não é mais o cliente do pedido {number}."
     resolution_template = "Abra o pedido de novo para ver o cliente atual e repita a alteração."
+
+
+class InvalidTrackingCode(LojasyncError):
+    code = "sales.invalid_tracking_code"
+    message_template = "Código de rastreio inválido: {reason}."
+    resolution_template = ("Informe o código como a transportadora o deu (até {maximum} letras, números, '-', '.', "
+                           "'_' ou '/'; ex.: AA123456789BR).")
+
+
+class InvalidTrackingUrl(LojasyncError):
+    code = "sales.invalid_tracking_url"
+    message_template = "Link de rastreio inválido: {reason}."
+    resolution_template = ("Informe o endereço completo da página de rastreio, começando por https:// ou http:// "
+                           "(até {maximum} caracteres), ou deixe o link em branco.")
+
+
+class TrackingOnCancelledOrder(LojasyncError):
+    code = "sales.tracking_on_cancelled_order"
+    message_template = "O pedido {number} está cancelado: não recebe código de rastreio."
+    resolution_template = "Confira o número do pedido; um pedido cancelado não é enviado ao cliente."

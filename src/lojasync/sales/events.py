@@ -147,6 +147,17 @@ class CustomerLinked(OrderEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TrackingRecorded(OrderEvent):
+    """A person recorded the shipment's tracking code (or changed it, or its link): the connector hands it to
+    the store the order came from. A carrier's code names a parcel, not a person: kept as it is."""
+
+    history_type = HistoryType.TRACKING_RECORDED
+    code: str
+    url: str | None
+    previous_code: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class AttentionCleared(OrderEvent):
     """A person looked at what flagged the order and marked it resolved (the flag's text is not kept here:
     it was shown when the flag was raised, and may have named the buyer)."""

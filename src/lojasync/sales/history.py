@@ -109,6 +109,7 @@ class HistoryType(StrEnum):
     CUSTOMER_LINKED = "customer_linked"
     CUSTOMER_REGISTRATION = "customer_registration"
     ATTENTION_CLEARED = "attention_cleared"
+    TRACKING_RECORDED = "tracking_recorded"
     # LGPD
     LGPD_CUSTOMER_REDACT = "lgpd_customer_redact"
     LGPD_STORE_REDACT = "lgpd_store_redact"

@@ -138,6 +138,7 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"Inscrição estadual do cliente {n.customer(p.get('customer_id'))} alterada: era "
         f"{_contributor(p.get('before'))}, agora {_contributor(p.get('after'))}."),
     HistoryType.ATTENTION_CLEARED: lambda p, n: "Atenção resolvida: marcado como conferido.",
+    HistoryType.TRACKING_RECORDED: lambda p, n: _tracking(p),
     HistoryType.LGPD_CUSTOMER_REDACT: lambda p, n: (
         "Dados pessoais anonimizados a pedido do cliente (LGPD)." + _fiscal_kept(p)),
     HistoryType.LGPD_STORE_REDACT: lambda p, n: (
@@ -207,6 +208,13 @@ def _money(names: Names, value: Any) -> str:
     return names.money(value) if value is not None else "?"
 
 
+def _tracking(params: Mapping[str, Any]) -> str:
+    link = f" (rastreio em {params['url']})" if params.get("url") else ""
+    before = params.get("previous_code")
+    replaced = f", no lugar de {before}" if before and before != params.get("code") else ""
+    return f"Código de rastreio {params.get('code')} registrado{link}{replaced}."
+
+
 def _invoice(params: Mapping[str, Any]) -> str:
     return f"nº {params.get('number')} série {params.get('series')}"
 
@@ -220,6 +228,7 @@ TYPE_LABELS = {
     HistoryType.STORE_UPDATE: "atualização da loja", HistoryType.CUSTOMER_LINKED: "cliente vinculado",
     HistoryType.CUSTOMER_REGISTRATION: "IE do cliente",
     HistoryType.ATTENTION_CLEARED: "atenção resolvida",
+    HistoryType.TRACKING_RECORDED: "código de rastreio",
     HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",

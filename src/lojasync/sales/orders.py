@@ -108,6 +108,8 @@ class Order(Aggregate):
     needs_attention: bool
     attention_reason: str | None = None
     processed_by: ProcessedBy | None = None
+    tracking_code: str | None = None
+    tracking_url: str | None = None
     lines: list[OrderLine]
     created_at: datetime | None = None
     updated_at: datetime | None = None

@@ -86,6 +86,7 @@ def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = No
             "paid_at": order.paid_at.isoformat() if order.paid_at else None,
             "note": order.note,
             "processed_by": order.processed_by.value if order.processed_by else None,
+            "tracking": ({"code": order.tracking_code, "url": order.tracking_url} if order.tracking_code else None),
             "store": _store_state(origin),
             "log": history_view(uow, uow.order_history.for_order(order.id), money),
         })

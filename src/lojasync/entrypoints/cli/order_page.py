@@ -97,6 +97,10 @@ def _print_addresses(order: dict) -> None:
     shipping = store_state_label("shipping_status", store.get("shipping_status"))
     where = address_line(order["shipping_address"]) or "sem endereço de entrega"
     _say(f"Entrega: {escape(where)}" + (f" — envio na loja: {shipping}" if shipping else ""))
+    tracking = order.get("tracking")
+    if tracking:
+        link = f" ({escape(tracking['url'])})" if tracking["url"] else ""
+        _say(f"Rastreio: {escape(tracking['code'])}{link}")
     billing = address_line(order["billing_address"])
     if billing and billing != address_line(order["shipping_address"]):
         _say(f"Cobrança: {escape(billing)}")

@@ -20,6 +20,7 @@ from lojasync.entrypoints.cli.output import (
     table,
     time_column,
 )
+from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.nuvemshop.services.order_search import order_number_for_store_number, search_store_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
@@ -28,6 +29,7 @@ from lojasync.sales.attention import clear_attention
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
+from lojasync.sales.tracking import record_tracking
 from lojasync.sales.views import OrderFilter, list_customers, show_order
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import list_products
@@ -155,6 +157,36 @@ def orders_link_customer(
         return
     replaced = f" (substituiu {escape(linked['previous']['name'])})" if linked["previous"] else ""
     console.print(f"Pedido {number} vinculado a {who}{replaced}.", highlight=False)
+
+
+@orders_app.command("tracking")
+@friendly_errors
+def orders_tracking(
+    number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")],
+    code: Annotated[str, typer.Argument(metavar="CODIGO", help="Código de rastreio da transportadora.")],
+    url: Annotated[str | None, typer.Option("--url", metavar="URL",
+                                            help="Página de rastreio do envio (http:// ou https://).")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Registra o código de rastreio do envio; se o pedido veio da loja, ela o recebe (pedido marcado como enviado,
+    cliente avisado) na próxima rodada do worker ou com `lojasync store push`."""
+    app = container()
+    recorded = record_tracking(app.uow(), number, code, url, actor=terminal_person())
+    if recorded["changed"] and recorded["from_store"]:
+        push_soon(app, quiet=True)
+    if fmt is OutputFormat.JSON:
+        print_json(recorded)
+        return
+    link = f" ({escape(recorded['tracking_url'])})" if recorded["tracking_url"] else ""
+    what = f"código de rastreio {escape(recorded['tracking_code'])}{link}"
+    if not recorded["changed"]:
+        console.print(f"O pedido {number} já tinha o {what}: nada mudou.", highlight=False)
+        return
+    console.print(f"Pedido {number}: {what} registrado.", highlight=False)
+    if recorded["from_store"]:
+        console.print("Na fila para a loja, que marca o pedido como enviado e avisa o cliente (enviado pelo worker; "
+                      "para enviar agora: lojasync store push; para acompanhar: lojasync store updates).",
+                      style="dim", highlight=False)
 
 
 @orders_app.command("resolve")

@@ -1,4 +1,5 @@
-"""`lojasync store updates|push`: what waits to be written to the store (stock, NF-e keys), and sending it now.
+"""`lojasync store updates|push`: what waits to be written to the store (stock, NF-e keys, tracking codes), and
+sending it now.
 Registered on the `store` group."""
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ def updates(
     include_done: Annotated[bool, typer.Option("--all", help="Inclui as já enviadas.")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """O que espera para ser gravado na loja (estoque das variantes, chave da NF-e nos pedidos) e o que a loja
-    recusou."""
+    """O que espera para ser gravado na loja (estoque das variantes, chave da NF-e e código de rastreio nos pedidos)
+    e o que a loja recusou."""
     rows = list_store_updates(container().read_uow(), store, include_done)
     if fmt is OutputFormat.JSON:
         print_json([r.to_dict() for r in rows])

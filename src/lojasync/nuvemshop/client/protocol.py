@@ -50,6 +50,9 @@ class StoreClient(Protocol):
 
     def set_variant_stock(self, product_id: int | str, variant_id: int | str, stock: int) -> dict: ...
 
+    def fulfill_order(self, order_id: int | str, tracking_number: str, tracking_url: str | None = None,
+                      notify_customer: bool = True) -> dict: ...
+
     def find_order_metafields(self, order_id: int | str, namespace: str, key: str) -> list[dict]: ...
 
     def create_order_metafield(self, order_id: int | str, namespace: str, key: str, value: str,

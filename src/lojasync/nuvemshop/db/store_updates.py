@@ -45,6 +45,17 @@ class StoreUpdateRepository:
         connection.execute(_key_of_order_statement(connection.dialect.name),
                            {"order_id": order_id, "key": key, "now": now})
 
+    def want_tracking_of_order(self, order_id: int, code: str, now: datetime) -> bool:
+        """The store order this ERP order came from must be marked shipped with its tracking (read when pushed);
+        nothing when it came from no store. Returns whether it was queued."""
+        row = self.session.execute(select(order_bindings.c.store_id, order_bindings.c.external_id)
+                                   .where(order_bindings.c.order_id == order_id)).first()
+        if row is None:
+            return False
+        self._upsert({(row.store_id, UpdateKind.TRACKING.value, row.external_id): {
+            "parent_ref": None, "product_id": None, "value": code}}, now)
+        return True
+
     def withdraw_invoice_key(self, store_id: int, order_ref: str, now: datetime) -> bool:
         """The NF-e was cancelled: its key must leave the store order (only if it was ever queued)."""
         result = self.session.execute(

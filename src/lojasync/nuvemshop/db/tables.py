@@ -157,11 +157,12 @@ store_updates = Table(
     "nuvemshop_store_updates", metadata,
     Column("id", Integer, primary_key=True),
     Column("store_id", ForeignKey("nuvemshop_stores.id"), nullable=False),
-    Column("kind", String(10), nullable=False),            # stock | nfe_key
+    Column("kind", String(10), nullable=False),            # stock | nfe_key | tracking
     Column("ref", String(40), nullable=False),             # the variant's id, or the order's id, in the store
     Column("parent_ref", String(40)),                      # stock: the variant's product id in the store
     Column("product_id", ForeignKey("products.id"), index=True),   # stock: the ERP product whose balance goes
-    Column("value", String(60)),                           # nfe_key: the access key; none: take the key away
+    # nfe_key: the access key (none: take the key away); tracking: the code (the order has the code and link)
+    Column("value", String(60)),
     Column("remote_id", String(40)),                       # nfe_key: the store's metafield id, once created
     Column("sent_value", String(60)),                      # what the last successful push wrote
     # pending -> done | failed; a change after the push makes it pending again (revision + 1).

@@ -1,7 +1,8 @@
 """Store updates: what the ERP owes the store (the connector's outbox).
 
 After stock moves, the store must show the ERP's stock for the products the ERP manages; after an NF-e is
-authorised, the store order must carry its access key. Each is a row written in the same transaction as
+authorised, the store order must carry its access key; once the back office records a shipment's tracking code,
+the store order must be marked shipped with it. Each is a row written in the same transaction as
 the change that causes it, and pushed later by the worker, inside the store's rate limit: a crash between
 the two loses nothing, a rolled-back approval leaves nothing to push.
 """
@@ -16,6 +17,7 @@ from enum import StrEnum
 class UpdateKind(StrEnum):
     STOCK = "stock"        # ref: the variant's id; the value is read when pushed (the balance then)
     NFE_KEY = "nfe_key"    # ref: the order's id; value: the access key, or none to take it away
+    TRACKING = "tracking"  # ref: the order's id; value: the code (code and link are read from the order when pushed)
 
 
 class UpdateStatus(StrEnum):

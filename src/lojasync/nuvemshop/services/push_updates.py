@@ -1,4 +1,5 @@
-"""Use case `push_store_updates`: write a store's pending updates (variant stock, NF-e keys) to the store.
+"""Use case `push_store_updates`: write a store's pending updates (variant stock, NF-e keys, tracking codes) to
+the store.
 
 It runs under the store's lease: one worker at a time spends a store's API budget, and two pushes never
 create the same metafield twice. Stock is read when pushed, so ten sales of a product before the push cost
@@ -86,6 +87,7 @@ def push_store_updates(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
         with uow:
             rows = uow.store_updates.due(store_id, clock(), BATCH)
             stock = _stock_to_write(uow, rows)
+            tracking = _tracking_to_write(uow, store_id, rows)
         report.more = len(rows) == BATCH
         if not rows:
             return report
@@ -94,7 +96,7 @@ def push_store_updates(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
         try:
             client = client_factory(store)
             for group in _groups(rows):
-                _push_group(uow, client, group, stock, report, clock)
+                _push_group(uow, client, group, stock, tracking, report, clock)
                 remaining = remaining[len(group):]
                 if not lease.renew():
                     break  # another worker took the store: it pushes what is left
@@ -137,8 +139,20 @@ def _stock_to_write(uow: ConnectorUnitOfWork, rows: list[StoreUpdate]) -> _Stock
                   {pid: p.sku for pid, p in uow.products.by_ids(ids).items()})
 
 
+def _tracking_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpdate]
+                       ) -> dict[str, tuple[str, str | None]]:
+    """(code, link) per store order, as the ERP order has them now: a code corrected before the push is sent
+    once, the last one."""
+    refs = [row.ref for row in rows if row.kind == UpdateKind.TRACKING]
+    if not refs:
+        return {}
+    return {ref: (b.order.tracking_code, b.order.tracking_url)
+            for ref, b in uow.bindings.orders_by_external_ids(store_id, refs).items()
+            if b.order is not None and b.order.tracking_code}
+
+
 def _groups(rows: list[StoreUpdate]) -> Iterator[list[StoreUpdate]]:
-    """Stock rows by store product (one PATCH each); each NF-e key on its own."""
+    """Stock rows by store product (one PATCH each); each NF-e key and tracking code on its own."""
     for (kind, parent), group in groupby(rows, key=lambda r: (r.kind, r.parent_ref)):
         if kind == UpdateKind.STOCK and parent is not None:
             yield list(group)
@@ -147,9 +161,11 @@ def _groups(rows: list[StoreUpdate]) -> Iterator[list[StoreUpdate]]:
 
 
 def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[StoreUpdate], stock: _Stock,
-                report: PushReport, clock: Clock) -> None:
+                tracking: dict[str, tuple[str, str | None]], report: PushReport, clock: Clock) -> None:
     if group[0].kind == UpdateKind.NFE_KEY:
         outcomes = {group[0].id: _push_key(client, group[0])}
+    elif group[0].kind == UpdateKind.TRACKING:
+        outcomes = {group[0].id: _push_tracking(client, group[0], tracking.get(group[0].ref))}
     else:
         outcomes = _push_stock(client, group, stock)
     with uow:
@@ -247,6 +263,24 @@ def _push_key(client: StoreClient, row: StoreUpdate) -> Outcome:
         return _Refusal(f"a loja recusou a chave da NF-e: {_detail(exc)}",
                         "Confira se o pedido existe na loja e se o app tem a permissão write_orders (sem ela, "
                         f"reinstale o app); depois reenvie as atualizações com erro {RESEND}.")
+
+
+# The store e-mails the customer the code and link: what a shipment's tracking code is for.
+NOTIFY_CUSTOMER = True
+
+
+def _push_tracking(client: StoreClient, row: StoreUpdate, tracking: tuple[str, str | None] | None) -> Outcome:
+    """The store order marked shipped with the code and link the ERP order has now."""
+    if tracking is None:   # the order is no longer bound to this store order: nothing of ours to write
+        return (None, None)
+    code, url = tracking
+    try:
+        client.fulfill_order(row.ref, code, url, notify_customer=NOTIFY_CUSTOMER)
+        return (code, None)
+    except REFUSED as exc:
+        return _Refusal(f"a loja recusou o código de rastreio {code}: {_detail(exc)}",
+                        "Confira na Nuvemshop se o pedido existe e não está cancelado, e se o app tem a permissão "
+                        f"write_orders (sem ela, reinstale o app); depois reenvie as atualizações com erro {RESEND}.")
 
 
 def _key_metafields(client: StoreClient, row: StoreUpdate) -> list[str]:

@@ -14,7 +14,8 @@ from lojasync.nuvemshop.services.stores import find_store
 
 Clock = Callable[[], datetime]
 
-_KIND_LABELS = {UpdateKind.STOCK: "estoque", UpdateKind.NFE_KEY: "chave da NF-e"}
+_KIND_LABELS = {UpdateKind.STOCK: "estoque", UpdateKind.NFE_KEY: "chave da NF-e",
+                UpdateKind.TRACKING: "código de rastreio"}
 _STATUS_LABELS = {UpdateStatus.PENDING: "pendente", UpdateStatus.DONE: "enviada", UpdateStatus.FAILED: "com erro"}
 
 
@@ -23,8 +24,8 @@ class UpdateView:
     id: int
     kind: str
     kind_label: str
-    ref: str                  # the variant (stock) or the order (NF-e key) in the store
-    value: str | None         # NF-e key; stock is read when pushed (sent_value: the last written)
+    ref: str                  # the variant (stock) or the order (NF-e key, tracking) in the store
+    value: str | None         # NF-e key, tracking code; stock is read when pushed (sent_value: the last written)
     sent_value: str | None
     status: str
     status_label: str

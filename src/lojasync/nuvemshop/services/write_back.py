@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from lojasync.fiscal.events import DocumentEvent, InvoiceAuthorised, InvoiceCancelled
 from lojasync.nuvemshop.model.store_updates import StockTarget
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.sales.events import TrackingRecorded
 from lojasync.stock.counts import StockCounted
 
 # The lookups below read what earlier transactions wrote (counts, bindings): they need not flush the
@@ -101,6 +102,12 @@ def invoice_authorised(event: InvoiceAuthorised, uow: ConnectorUnitOfWork) -> No
     """The access key goes to the store order (orders that did not come from a store have none to get it)."""
     with uow.no_autoflush():  # the upsert too: through the session it would flush the approval first
         uow.store_updates.want_invoice_key_of_order(event.order.id, event.access_key, _now())
+
+
+def tracking_recorded(event: TrackingRecorded, uow: ConnectorUnitOfWork) -> None:
+    """The store order is marked shipped with the tracking code (orders that came from no store: nothing)."""
+    with uow.no_autoflush():   # the order's new code is read from the order when pushed, after the commit
+        uow.store_updates.want_tracking_of_order(event.order.id, event.code, _now())
 
 
 def invoice_cancelled(event: InvoiceCancelled, uow: ConnectorUnitOfWork) -> None:

@@ -100,6 +100,10 @@ def admin_router(sim: Simulator) -> APIRouter:
     async def variant_writes(store_id: str) -> Response:
         return JSONResponse(sim.variant_writes(store_id))
 
+    @router.get("/{store_id}/fulfillments")
+    async def fulfillments(store_id: str) -> Response:
+        return JSONResponse(sim.fulfillments(store_id))
+
     @router.get("/{store_id}/metafields")
     async def metafields(store_id: str) -> Response:
         return JSONResponse(sim.metafields(store_id))

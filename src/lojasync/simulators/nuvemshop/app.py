@@ -17,7 +17,10 @@ from lojasync.simulators.nuvemshop.query import ListQuery, OrderQuery, link_head
 from lojasync.simulators.nuvemshop.responses import json_body, raw_json
 from lojasync.simulators.nuvemshop.state import Simulator
 
-ORDER_ACTIONS = ("close", "open", "cancel")
+ORDER_ACTIONS = ("close", "open", "cancel", "fulfill")
+# 2025-03 moves shipping to fulfillment orders: the fulfill action is served under v1 only, so a client that sends
+# it to 2025-03 finds out here rather than in a real store.
+V1_ONLY_ACTIONS = ("fulfill",)
 
 
 def create_app(simulator: Simulator) -> FastAPI:
@@ -79,10 +82,14 @@ def create_app(simulator: Simulator) -> FastAPI:
     @app.post(prefix + "/orders/{order_id}/{action}")
     async def order_action(request: Request, version: str, store_id: str, order_id: str, action: str) -> Response:
         headers = gate(request, version, store_id)
-        if action not in ORDER_ACTIONS:
+        if action not in ORDER_ACTIONS or (action in V1_ONLY_ACTIONS and version != "v1"):
             raise not_found(f"Unknown order action {action}")
         body = await json_body(request) or {}
-        if action == "cancel":
+        if action == "fulfill":
+            if not isinstance(body, dict):
+                raise invalid("body", "must be an object")
+            sim.fulfill_order(order_id, body, store_id=store_id)
+        elif action == "cancel":
             sim.cancel_order(order_id, body.get("reason") or "other", store_id=store_id,
                              restock=bool(body.get("restock")))
         elif action == "close":

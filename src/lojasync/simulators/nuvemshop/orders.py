@@ -147,6 +147,26 @@ def reopen(record: OrderRecord, now: datetime) -> None:
     record.touch(now)
 
 
+def fulfill(record: OrderRecord, now: datetime, body: dict) -> None:
+    """`POST /orders/{id}/fulfill` (API v1): shipped, with the tracking code and link given. A shipped order may
+    be fulfilled again (a corrected code replaces the old one); a cancelled one is refused."""
+    order = record.data
+    if order["status"] == "cancelled":
+        raise OrderStateError("status", "cancelled orders cannot be fulfilled")
+    number, url = body.get("shipping_tracking_number"), body.get("shipping_tracking_url")
+    for name, value in (("shipping_tracking_number", number), ("shipping_tracking_url", url)):
+        if value is not None and not isinstance(value, str):
+            raise OrderStateError(name, "must be a string")
+    if url and not url.startswith(("http://", "https://")):
+        raise OrderStateError("shipping_tracking_url", "is not a valid URL")
+    order["shipping_status"] = "shipped"
+    order["shipping_tracking_number"] = number or None
+    order["shipping_tracking_url"] = url or None
+    record.touch(now)
+    if not order.get("shipped_at"):
+        order["shipped_at"] = order["updated_at"]
+
+
 EDITABLE = frozenset({
     "identification", "contact_identification", "quantity", "quantities", "note",
     "contact_email", "contact_phone", "customer_name", "shipping_status", "shipping_cost_customer",

@@ -88,6 +88,8 @@ ADMIN_ROUTES = (
     ("POST", "/webhooks/wait?timeout=10", "espera as entregas pendentes terminarem"),
     ("GET", "/{store}/variant-writes", "estoque de variantes gravado pela API (PUT e PATCH), em ordem"),
     ("GET", "/{store}/metafields", "metafields gravados (a chave da NF-e nos pedidos: nfe/key)"),
+    ("GET", "/{store}/fulfillments", "pedidos marcados como enviados pela API (v1 fulfill: código e link de "
+                                     "rastreio), em ordem"),
     ("POST", "/{store}/orders", 'a loja vende pedidos novos: {"count": 5}'),
     ("POST", "/{store}/orders/{id}/pay", "o comprador paga o pedido"),
     ("POST", "/{store}/orders/{id}/cancel", 'cancela: {"reason": "customer|fraud|inventory|other"}'),

@@ -87,6 +87,21 @@ class OrdersMixin:
                 self.store(store_id).take_stock(record, +1, now)
         return self._mutate(store_id, order_id, change, "order/cancelled")
 
+    def fulfill_order(self, order_id, body: dict, *, store_id: str | None = None) -> dict:
+        """The API's `POST /orders/{id}/fulfill`: shipped with its tracking; the call is kept (`fulfillments`)."""
+        def change(record: OrderRecord, now: datetime) -> None:
+            rules.fulfill(record, now, body)
+            self.store(store_id).fulfillments.append({
+                "order_id": record.id, "shipping_tracking_number": record.data["shipping_tracking_number"],
+                "shipping_tracking_url": record.data["shipping_tracking_url"],
+                "notify_customer": body.get("notify_customer", True), "at": record.data["updated_at"]})
+        return self._mutate(store_id, order_id, change, "order/fulfilled")
+
+    def fulfillments(self, store_id: str | None = None) -> list[dict]:
+        """Every fulfill call the API took (order, tracking code and link, notify_customer), oldest first."""
+        with self.lock:
+            return [dict(item) for item in self.store(store_id).fulfillments]
+
     def close_order(self, order_id, *, store_id: str | None = None) -> dict:
         return self._mutate(store_id, order_id, rules.close, "order/updated")
 

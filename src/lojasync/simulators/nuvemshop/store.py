@@ -40,6 +40,7 @@ class StoreState:
     metafields: Metafields = field(init=False)
     # Every variant write through the API, in order: what a test asserts the store was told (and how often).
     variant_writes: list[dict] = field(default_factory=list)
+    fulfillments: list[dict] = field(default_factory=list)   # every fulfill call the API took, oldest first
     suspended: bool = False
     installed: bool = True
     api_calls: int = 0

@@ -12,6 +12,7 @@ from lojasync.entrypoints.web.api import (
     invoice_batch,
     invoices,
     order_customer,
+    order_tracking,
     orders,
     receivables,
     sales,
@@ -19,6 +20,6 @@ from lojasync.entrypoints.web.api import (
 )
 
 router = APIRouter()
-for _resource in (orders, order_customer, customers, invoices, invoice_batch, sales, stock, receivables, events,
-                  docs):
+for _resource in (orders, order_customer, order_tracking, customers, invoices, invoice_batch, sales, stock, receivables,
+                  events, docs):
     router.include_router(_resource.router)

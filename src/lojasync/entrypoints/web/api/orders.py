@@ -114,6 +114,11 @@ class DocumentsOut(ApiModel):
     sales: list[SaleOut]
 
 
+class TrackingOut(ApiModel):
+    code: str = Field(description="Código de rastreio dado pela transportadora.")
+    url: str | None = Field(description="Página de rastreio do envio.")
+
+
 class OrderOut(OrderSummaryOut):
     contact: dict[str, Any]
     subtotal: Money
@@ -124,6 +129,7 @@ class OrderOut(OrderSummaryOut):
     shipping_address: dict[str, Any] | None
     note: str | None
     processed_by: str | None = Field(description='"nfe" ou "simple_sale": o documento que processou o pedido.')
+    tracking: TrackingOut | None = Field(None, description="O código de rastreio do envio, quando registrado.")
     store: dict[str, Any] | None = Field(description="Situações do pedido na loja.")
     history: list[HistoryEntryOut]
     documents: DocumentsOut

@@ -32,6 +32,7 @@ from lojasync.sales.attention import clear_attention
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
+from lojasync.sales.tracking import record_tracking
 from lojasync.sales.views import show_order
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import id_or_none
@@ -114,6 +115,7 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
         # Generating from a cancelled order is refused: the menu says so instead of offering it.
         "cancelled": order["status"] == OrderStatus.CANCELLED.label,
         "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, "ie_error": None, "ie_value": "",
+        "tracking_error": None, "tracking_values": {"codigo": "", "link": ""},
         "back_url": "/pedidos", **context}, status_code=status_code)
 
 
@@ -164,6 +166,27 @@ def order_customer_ie(request: Request, number: PageId, cpf_cnpj: Annotated[str,
         flash(request, f"{customer['name']}: {done} ({customer['contributor_label']}). Vale para as NF-e geradas "
                        "daqui em diante.", "success")
     return redirect(request, f"/pedidos/{number}#cliente")
+
+
+@router.post("/pedidos/{number}/rastreio", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def order_tracking(request: Request, number: PageId, codigo: Annotated[str, Form()] = "",
+                   link: Annotated[str, Form()] = "") -> Response:
+    """Record the shipment's tracking code (`orders tracking`); an order from the store gets it there too."""
+    try:
+        recorded = record_tracking(request.app.state.container.uow(), number, codigo, link or None,
+                                   actor=page_person(request))
+    except LojasyncError as exc:
+        return _order_page(request, number, 422, tracking_error=exc,
+                           tracking_values={"codigo": codigo, "link": link})
+    if not recorded["changed"]:
+        flash(request, f"O pedido {number} já tinha o código de rastreio {recorded['tracking_code']}: nada mudou.")
+    else:
+        sent = (" A loja o recebe em instantes: o pedido fica como enviado lá e o cliente é avisado "
+                "(acompanhe em Integração → Atualizações para a loja)." if recorded["from_store"] else "")
+        flash(request, f"Pedido {number}: código de rastreio {recorded['tracking_code']} gravado.{sent}", "success")
+        if recorded["from_store"]:
+            push_soon(request)
+    return redirect(request, f"/pedidos/{number}#rastreio")
 
 
 @router.post("/pedidos/{number}/reprocessar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
