@@ -203,6 +203,10 @@ def test_a_tracking_code_the_store_refuses_is_kept_as_failed_with_the_reason(loj
     assert failed["error"].startswith("a loja recusou o código de rastreio AA123456789BR")
     assert "não está cancelado" in failed["resolution"]
     assert store.simulator.fulfillments() == []
+    log = json.loads(lojasync("store", "log", "--format", "json"))
+    assert log[0]["level"] == "error"
+    assert log[0]["message"].startswith(f"Código de rastreio não gravado no pedido {order['store_order_id']} da loja: "
+                                        "a loja recusou o código de rastreio AA123456789BR")
 
 
 def test_tracking_refusals_in_the_terminal_say_what_to_do(lojasync, store):

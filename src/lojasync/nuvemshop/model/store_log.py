@@ -24,7 +24,7 @@ class StoreLogType(StrEnum):
     LGPD_STORE_REDACT = "lgpd_store_redact"
     LGPD_DATA_REQUEST = "lgpd_data_request"
     IMPORT_FAILED = "import_failed"
-    STORE_UPDATE_FAILED = "store_update_failed"   # the store refused a stock or NF-e key write for good
+    STORE_UPDATE_FAILED = "store_update_failed"   # the store refused a stock, NF-e key or tracking write for good
     LEGACY = "legacy"   # migrated from the old sync log: the sentence as it was written
 
 
@@ -68,6 +68,8 @@ def _update_failed(p: Mapping[str, Any]) -> str:
         what = f"{p.get('count', 0)} atualização(ões) para a loja (estoque, chave da NF-e) não enviada(s)"
     elif p.get("kind") == "nfe_key":
         what = f"Chave da NF-e não gravada no pedido {p.get('number') or p.get('ref') or '?'} da loja"
+    elif p.get("kind") == "tracking":
+        what = f"Código de rastreio não gravado no pedido {p.get('ref') or '?'} da loja"
     else:
         sku = f" (SKU {p['sku']})" if p.get("sku") else ""
         what = f"Estoque da variante {p.get('ref') or '?'}{sku} não atualizado na loja"

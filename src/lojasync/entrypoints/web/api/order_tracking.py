@@ -40,6 +40,6 @@ class TrackingRecordedOut(ApiModel):
             summary="Registra o código de rastreio do envio (vai para a loja, se o pedido veio dela)")
 def put_tracking(number: Id, body: TrackingIn, app: Container = Depends(container),
                  who: Person = Depends(api_person)) -> TrackingRecordedOut:
-    """Recusas: pedido inexistente (404), código ou link inválido, pedido cancelado (422)."""
+    """Recusas: pedido inexistente (404), código ou link inválido (422), pedido cancelado (409)."""
     recorded = record_tracking(app.uow(), number, body.code, body.url, actor=who)
     return TrackingRecordedOut.model_validate(recorded)
