@@ -1,6 +1,6 @@
 """`/api/v1/orders/{number}/tracking`: record the tracking code (and link) of an order's shipment, as the Pedido
-page's "Rastreio" form and `lojasync orders tracking` do. An order that came from the store is marked shipped there
-with it by the worker (the store tells the customer); the same code again changes nothing."""
+page's "Rastreio do envio" form and `lojasync orders tracking` do. An order that came from the store is marked
+shipped there with it by the worker (the store tells the customer); the same code again changes nothing."""
 
 from __future__ import annotations
 
