@@ -13,13 +13,21 @@ from lojasync.entrypoints.cli.app import app as cli
 from lojasync.entrypoints.cli.context import reset_container
 
 
+def forget_sefaz_state(settings) -> None:
+    """Remove the embedded SEFAZ simulator's state file with its WAL companions: a -wal and -shm left by a process
+    of an earlier test, beside a new file of the same name, make SQLite fail with "disk I/O error"."""
+    path = settings.sefaz_state_path
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+
+
 @pytest.fixture()
 def lojasync(app, monkeypatch):
     """Run `lojasync ARGS` on the test database; returns the output as printed (exit code checked)."""
     monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
     monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
     # The database is emptied between tests (NF-e numbers start again at 1): so is the embedded SEFAZ.
-    app.settings.sefaz_state_path.unlink(missing_ok=True)
+    forget_sefaz_state(app.settings)
     reset_container()
 
     def run(*args: str, expect: int = 0) -> str:

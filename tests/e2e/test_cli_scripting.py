@@ -13,6 +13,7 @@ import pytest
 
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.e2e.conftest import forget_sefaz_state
 from tests.factories import make_store, order_payload
 
 COMPANY = ("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
@@ -26,7 +27,7 @@ def lojasync(app):
     them); returns (exit code, stdout, stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOJASYNC_", "COLUMNS"))}
     env.update(LOJASYNC_DATABASE_URL=app.settings.resolved_database_url, LOJASYNC_DATA_DIR=str(app.settings.data_dir))
-    app.settings.sefaz_state_path.unlink(missing_ok=True)   # the database starts again at NF-e 1: so does SEFAZ
+    forget_sefaz_state(app.settings)   # the database starts again at NF-e 1: so does SEFAZ
 
     def run(*args: str, **more_env: str) -> tuple[int, str, str]:
         done = subprocess.run([sys.executable, "-m", "lojasync", *args], env={**env, **more_env},
