@@ -192,7 +192,7 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         nowhere = f"http://127.0.0.1:{free.getsockname()[1]}"
-    logged_in.app.state.sefaz = Sefaz(lambda uf, env, cert: SefazSoapClient(
+    logged_in.app.state.sefaz = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(
         uf, Environment(env), certificate=cert, base_url=nowhere, timeout=2), simulated=True)
     answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
     text = text_of(answer.text)

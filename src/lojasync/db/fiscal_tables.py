@@ -90,10 +90,17 @@ invoices = Table(
     Column("cancel_protocol", String(20)),
     Column("cancelled_at", UTCDateTime),
     Column("cancel_xml", Text),          # procEventoNFe of the cancellation
+    # A cancellation requested, not yet recorded (sent, or about to be): the worker settles it by key.
+    Column("cancel_requested_at", UTCDateTime),
+    Column("cancel_requested_by", String(16)),
+    Column("cancel_requested_by_name", String(254)),
+    Column("cancel_reason", String(255)),
     *timestamps(),
     # A number is used once per series and environment: two generations at once cannot share it.
     UniqueConstraint("environment", "series", "number", name="uq_invoices_number"),
     Index("ix_invoices_order", "order_id"),
+    # The worker's round asks for the few requested cancellations among every NF-e ever authorised.
+    Index("ix_invoices_cancel_requested", "cancel_requested_at"),
 )
 
 simple_sales = Table(

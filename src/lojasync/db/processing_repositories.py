@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -252,6 +253,16 @@ class InvoiceRepository:
         if limit:
             query = query.limit(limit)
         return list(self.session.scalars(query))
+
+    def cancellations_requested(self, before: datetime) -> list[int]:
+        """Authorised NF-e whose cancellation was requested at or before `before`, oldest request first: the
+        columns alone (the index on the request time finds the few among every NF-e ever authorised)."""
+        rows = self.session.execute(
+            select(invoice_table.c.id)
+            .where(invoice_table.c.cancel_requested_at <= before,
+                   invoice_table.c.status == InvoiceStatus.AUTHORISED)
+            .order_by(invoice_table.c.cancel_requested_at, invoice_table.c.id))
+        return [invoice_id for (invoice_id,) in rows]
 
     def count(self, status: InvoiceStatus | None = None) -> int:
         query = select(func.count()).select_from(Invoice)

@@ -25,6 +25,7 @@ from lojasync.fiscal.errors import (
     OrderChangedSinceGenerated,
     SefazNeedsAPerson,
 )
+from lojasync.fiscal.services.invoice_cancellation import cancellations_awaiting_sefaz, settle_cancellation
 from lojasync.fiscal.services.invoices import approve_invoice, flag_stuck_invoice, invoices_awaiting_sefaz
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
@@ -82,6 +83,7 @@ class TaskQueue:
         self._sync = self.huey.task(name="sync_store")(self._sync_task)
         self._recheck = self.huey.task(name="recheck_paused_store")(self._recheck_task)
         self._settle = self.huey.task(name="settle_invoice")(self._settle_task)
+        self._settle_cancel = self.huey.task(name="settle_cancellation")(self._settle_cancel_task)
         self._push = self.huey.task(name="push_store_updates")(self._push_task)
         # Every consumer (each worker, each serve with its worker) schedules these; one runs each round.
         self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(
@@ -189,7 +191,8 @@ class TaskQueue:
 
     def housekeeping(self) -> None:
         """Every minute: reconcile stores that are due, drain what a dead worker left pending, settle NF-e
-        awaiting SEFAZ, and push store updates no task is pushing (a failed enqueue, a dead worker)."""
+        awaiting SEFAZ and cancellations requested without an outcome recorded, and push store updates no task
+        is pushing (a failed enqueue, a dead worker)."""
         app = self.container
         # The interval as set now (Configurações, `import-rules set`, else LOJASYNC_RECONCILE_MINUTES): no restart.
         due = due_work(app.read_uow(), datetime.now(timezone.utc), app.import_settings().reconcile_every)
@@ -199,6 +202,8 @@ class TaskQueue:
             self._drain(store_id)
         for invoice_id in invoices_awaiting_sefaz(app.read_uow()):
             self._settle(invoice_id)
+        for invoice_id in cancellations_awaiting_sefaz(app.read_uow()):
+            self._settle_cancel(invoice_id)
         for store_id in stores_with_due_updates(app.read_uow()):
             self._push(store_id)
 
@@ -224,6 +229,25 @@ class TaskQueue:
         log.info("invoice settled", extra={"invoice_id": invoice_id, "status": invoice.status})
         for store_id in stores_with_due_updates(app.read_uow()):
             self.push_soon(store_id)
+
+    def _settle_cancel_task(self, invoice_id: int) -> None:
+        """A cancellation requested whose outcome was never recorded (a process killed, an answer lost): ask
+        SEFAZ by key and record what it holds."""
+        app = self.container
+        try:
+            settled = settle_cancellation(app.uow(), app.cipher, sefaz_for(app.settings), invoice_id)
+        except LojasyncError as exc:
+            # SEFAZ unreachable or unable to say now (or this process cannot reach it: a certificate gone): the
+            # request stays, and the next housekeeping round asks again.
+            log.warning("cancellation still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code,
+                                                                    "reason": exc.message})
+            return
+        if settled.cancelled:
+            log.info("cancellation settled: cancelled at SEFAZ", extra={"invoice_id": invoice_id})
+            for store_id in stores_with_due_updates(app.read_uow()):
+                self.push_soon(store_id)
+        elif settled.not_registered:
+            log.warning("cancellation settled: it never reached SEFAZ", extra={"invoice_id": invoice_id})
 
     def _push_task(self, store_id: int, busy_tries: int = 0) -> None:
         """Push a store's due updates. The rows keep their own attempts and next time, so housekeeping and

@@ -102,6 +102,15 @@ class InvoiceCancelled(DocumentCancelled):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceCancellationNotRegistered(DocumentEvent):
+    """A cancellation requested never reached SEFAZ (asked by key, the NF-e is authorised there): nothing moved."""
+
+    history_type = HistoryType.INVOICE_CANCEL_NOT_REGISTERED
+    number: int
+    series: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class StockIssued(OrderEvent):
     history_type = HistoryType.STOCK_ISSUED
     units: int

@@ -21,18 +21,20 @@ from lojasync.fiscal.documents import DocumentKind, DocumentLine
 from lojasync.fiscal.errors import DocumentStateRefused
 from lojasync.fiscal.events import (
     InvoiceAuthorised,
+    InvoiceCancellationNotRegistered,
     InvoiceCancelled,
     InvoiceDiscarded,
     InvoiceGenerated,
     InvoiceRejected,
 )
-from lojasync.sales.history import Who
+from lojasync.sales.history import Actor, Person, Who, actor_name
 from lojasync.shared.events import Aggregate
 
 # How an order's attention reasons about one of its NF-e begin, after its label ("NF-e nº 3 série 1 não foi
 # enviada: ..."): the NF-e's authorisation or discard takes them away by that beginning (`Invoice.about`).
 NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
+NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)
 
 
 class InvoiceStatus(StrEnum):
@@ -86,6 +88,12 @@ class Invoice(Aggregate):
     cancel_protocol: str | None
     cancelled_at: datetime | None
     cancel_xml: str | None
+    # A cancellation requested and about to be sent (or sent without an answer heard): while set, the worker
+    # settles it by asking SEFAZ by key, as it does an NF-e awaiting SEFAZ. Cleared when the outcome is recorded.
+    cancel_requested_at: datetime | None
+    cancel_requested_by: str | None        # who asked: the history's actor category, and the person's name
+    cancel_requested_by_name: str | None
+    cancel_reason: str | None
     created_at: datetime | None
 
     def __init__(self, order, lines: list[DocumentLine], environment: str, series: int, number: int) -> None:
@@ -109,6 +117,7 @@ class Invoice(Aggregate):
         self.sent_at = None
         self.cancel_justification = self.cancel_protocol = self.cancel_xml = None
         self.cancelled_at = None
+        self._cancel_request_over()
 
     @property
     def lines(self) -> list[DocumentLine]:
@@ -217,9 +226,49 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.CANCELLED
         self.cancel_protocol, self.cancel_justification = protocol, justification
         self.cancel_xml, self.cancelled_at = event_xml, when
+        self._cancel_request_over()
+        self._settled(order, NOT_CANCELLED)   # cancelled at last: "cancel again" is done
         self.record(InvoiceCancelled(order=order, actor=actor, protocol=protocol, justification=justification,
                                      **self._ids()))
         return True
+
+    def cancel_requested(self, actor: Who, reason: str, when: datetime) -> None:
+        """About to send the cancellation event: from now on, should its answer never be recorded (a process
+        killed, an answer lost), the worker asks SEFAZ by key and records what SEFAZ holds."""
+        self._refuse_unless({InvoiceStatus.AUTHORISED}, "cancelar")
+        self.cancel_requested_at, self.cancel_reason = when, reason[:255]
+        self.cancel_requested_by, self.cancel_requested_by_name = actor.value, actor_name(actor)
+
+    @property
+    def cancel_requester(self) -> Who:
+        """Who requested the pending cancellation (the worker records it in their name)."""
+        if self.cancel_requested_by_name:
+            return Person(self.cancel_requested_by_name)
+        try:
+            return Actor(self.cancel_requested_by or Actor.SYSTEM.value)
+        except ValueError:
+            return Actor.SYSTEM
+
+    def cancel_refused(self, requested_at: datetime | None = None) -> bool:
+        """SEFAZ answered the cancellation with a code and registered nothing: no longer pending. With
+        `requested_at`, only that request is cleared (a newer one, by another hand, stays)."""
+        if self.cancel_requested_at is None or requested_at not in (None, self.cancel_requested_at):
+            return False
+        self._cancel_request_over()
+        return True
+
+    def cancel_not_registered(self, order, actor: Who) -> None:
+        """SEFAZ, asked by key, holds the NF-e authorised: the cancellation requested never reached it. No
+        longer pending; the history says so and the order asks a person to cancel again, if still wanted."""
+        self._cancel_request_over()
+        order.ask_for_a_person(f"{self.about(NOT_CANCELLED)}: o cancelamento pedido não chegou à SEFAZ e a NF-e "
+                               "continua autorizada. Se ainda quiser cancelá-la, cancele de novo (até 24 horas "
+                               "depois da autorização).")
+        self.record(InvoiceCancellationNotRegistered(order=order, actor=actor, **self._ids()))
+
+    def _cancel_request_over(self) -> None:
+        self.cancel_requested_at = self.cancel_reason = None
+        self.cancel_requested_by = self.cancel_requested_by_name = None
 
     def discard(self, order, actor: Who, when: datetime) -> None:
         """Give up a document SEFAZ never authorised (pending or rejected): nothing moved, and its number stays

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Protocol
 
 from lojasync.finance.ports import ReceivableRepository
@@ -46,6 +47,9 @@ class InvoiceRepository(Protocol):
 
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]: ...
+
+    def cancellations_requested(self, before: datetime) -> list[int]:
+        """Authorised NF-e whose cancellation was requested at or before `before` and is not recorded yet."""
 
     def count(self, status: InvoiceStatus | None = None) -> int: ...
 

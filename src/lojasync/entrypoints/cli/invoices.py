@@ -42,6 +42,8 @@ def status_words(invoice: InvoiceView) -> str:
     words = invoice.status_label
     if invoice.simulated and invoice.status in ("authorised", "cancelled"):
         words += " (simulador)"
+    if invoice.cancel_requested_at is not None:
+        words += " (cancelamento pedido, consultando a SEFAZ)"
     if invoice.environment == "2":
         words += escape(" [homologação]")   # Rich would take the brackets for a markup tag and drop them
     return words
@@ -69,6 +71,11 @@ def print_invoice(invoice: InvoiceView) -> None:
     if invoice.rejection_code:
         what = "Uso denegado" if invoice.status == "denied" else "Rejeição"
         console.print(f"[red]{what} {invoice.rejection_code}:[/] {invoice.rejection_reason}", highlight=False)
+    if invoice.cancel_requested_at is not None:
+        console.print(f"[yellow]Cancelamento pedido em {formats.when(invoice.cancel_requested_at)}:[/] a SEFAZ está "
+                      "sendo consultada para saber se registrou o cancelamento. O lojasync consulta sozinho (pela "
+                      "chave, sem enviar o evento de novo) e registra o resultado; até lá a NF-e segue autorizada.",
+                      highlight=False)
     if invoice.status == "cancelled":
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {invoice.cancel_justification}",
                       highlight=False)

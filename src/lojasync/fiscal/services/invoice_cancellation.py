@@ -4,11 +4,17 @@ discarding one SEFAZ never authorised.
 A cancellation whose answer is lost may have been registered: before sending the event again, SEFAZ is
 asked about the NF-e, and a cancellation it already holds is recorded here (a second send would only get
 573, "duplicidade de evento", and the ERP would never learn the NF-e is cancelled).
+
+The request is committed on the NF-e before the event is sent (as an NF-e is committed "aguardando SEFAZ"
+before its send): should the process die, or the answer be lost, the worker asks SEFAZ by key once the
+sending window has passed and records what SEFAZ holds (`settle_cancellation`), with nobody cancelling again.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from lxml import etree
@@ -22,7 +28,7 @@ from lojasync.fiscal.errors import (
     InvoiceAwaitingSefaz,
     InvoiceNotFound,
 )
-from lojasync.fiscal.gateway import ALREADY_CANCELLED, EVENT_REGISTERED, Environment, SefazAnswer
+from lojasync.fiscal.gateway import ALREADY_CANCELLED, AUTHORISED, EVENT_REGISTERED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.nfe_events import CANCELLATION, build_cancellation_event_xml
 from lojasync.fiscal.nfe_proc import NFE_NS, event_proc
@@ -30,7 +36,7 @@ from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz import answers
 from lojasync.fiscal.services.company import SecretBox
-from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, Sefaz, certificate_for
+from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
@@ -78,7 +84,18 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         if errors:
             raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
         environment, number, key = invoice.environment, invoice.number, invoice.access_key
-    answer, proc = _send(sefaz.connect(uf, environment, certificate), signed, key, number)
+        # Committed before the send: an outcome never recorded (a process killed, an answer lost) is settled
+        # by the worker asking SEFAZ by key, as an NF-e awaiting SEFAZ is.
+        requested_at = now()
+        invoice.cancel_requested(actor, reason.strip(), requested_at)
+        uow.commit()
+    # Bounded as a transmission is, so that no send outlasts the window after which the worker asks by key.
+    deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
+    try:
+        answer, proc = _send(sefaz.connect(uf, environment, certificate, deadline=deadline), signed, key, number)
+    except (CancellationRefused, CancellationNotProcessed):
+        _request_refused(uow, invoice_id, requested_at)   # SEFAZ answered with a code: nothing is pending
+        raise
     # SEFAZ holds the NF-e cancelled now: a write conflict must not leave it "autorizada" here. Recording it
     # locks the NF-e, the order and then (a handler) the order's store binding, in the order an import takes
     # the last two; should another writer still meet it in a deadlock, PostgreSQL may fail this side: it is
@@ -99,6 +116,77 @@ def _record(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, pro
         changed = invoice.cancel(order, actor, answer.protocol, reason.strip(), proc, answer.received_at or now())
         uow.commit()
         return invoice_view(invoice, order), changed
+
+
+def _request_refused(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime) -> None:
+    try:
+        with uow:
+            invoice = _invoice(uow, invoice_id)
+            if invoice.cancel_refused(requested_at):
+                uow.commit()
+    except WriteConflict:
+        pass   # still pending: the worker asks SEFAZ by key, finds it authorised and says so
+
+
+def cancellations_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None = None) -> list[int]:
+    """Authorised NF-e whose cancellation was requested longer than the sending window ago and never recorded:
+    the worker settles them by asking SEFAZ by key (a cancellation still in flight is not raced)."""
+    with uow:
+        return uow.invoices.cancellations_requested((now or _now()) - SENDING_WINDOW)
+
+
+@dataclass(frozen=True)
+class CancellationSettled:
+    """What the worker's query by key settled: `cancelled` (recorded here now), `not_registered` (the request
+    cleared, the history says so), or neither (nothing pending any more, or SEFAZ cannot say now)."""
+
+    cancelled: bool = False
+    not_registered: bool = False
+
+
+def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
+                        now: Clock = _now) -> CancellationSettled:
+    """A cancellation requested without its outcome recorded: ask SEFAZ by key. Cancelled there: recorded as
+    `cancel_invoice` records it (stock back, receivables cancelled, once); authorised there: the request is
+    cleared and the order says the cancellation did not reach SEFAZ; no answer: left for the next round."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        requested_at = invoice.cancel_requested_at
+        if invoice.status is not InvoiceStatus.AUTHORISED or requested_at is None:
+            return CancellationSettled()   # recorded meanwhile (a person cancelled, a late answer)
+        certificate = certificate_for(uow.company.get(), box)
+        uf, environment, key = invoice.access_key[:2], invoice.environment, invoice.access_key
+        reason, requester = invoice.cancel_reason or "", invoice.cancel_requester
+    deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
+    gateway = sefaz.connect(uf, environment, certificate, deadline=deadline)
+    try:
+        answer = gateway.query_nfe(key)   # a LojasyncError (unreachable, refused): the next round asks again
+        settled = _cancellation_in(answer)
+    finally:
+        close = getattr(gateway, "close", None)
+        if close is not None:
+            close()
+    if settled is not None:
+        registered, proc = settled
+        for _ in range(RECORD_ATTEMPTS - 1):
+            try:
+                _, changed = _record(uow, invoice_id, registered, proc, reason, requester, now)
+                return CancellationSettled(cancelled=changed)
+            except WriteConflict:
+                continue
+        _, changed = _record(uow, invoice_id, registered, proc, reason, requester, now)
+        return CancellationSettled(cancelled=changed)
+    if answer.status != AUTHORISED:
+        return CancellationSettled()   # neither cancelled nor plainly authorised (paralysed, odd): ask again later
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        # Only the request that was asked about: a person who cancelled again meanwhile has theirs in flight.
+        if invoice.status is not InvoiceStatus.AUTHORISED or invoice.cancel_requested_at != requested_at:
+            return CancellationSettled()
+        order = uow.orders.get(invoice.order_id, for_update=True)
+        invoice.cancel_not_registered(order, Actor.SYSTEM)
+        uow.commit()
+        return CancellationSettled(not_registered=True)
 
 
 def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, str | None]:
@@ -136,6 +224,12 @@ def _already_cancelled(gateway, key: str) -> tuple[SefazAnswer, str | None] | No
         answer = gateway.query_nfe(key)
     except LojasyncError:
         return None
+    return _cancellation_in(answer)
+
+
+def _cancellation_in(answer: SefazAnswer) -> tuple[SefazAnswer, str | None] | None:
+    """From a query's answer: SEFAZ's registration of the cancellation and its procEventoNFe; None when SEFAZ
+    does not hold the NF-e cancelled."""
     if not answer.cancelled:
         return None
     for proc in answer.events:

@@ -64,6 +64,9 @@ class InvoiceView:
     # The last time it was marked as being sent: while awaiting SEFAZ, it is not sent again (nor asked) before
     # the sending window after this has passed (`services.invoices.SENDING_WINDOW`).
     sent_at: datetime | None = None
+    # A cancellation requested whose outcome is not recorded yet: SEFAZ is being asked (the worker settles it
+    # by key after the sending window), so the NF-e is not simply "autorizada".
+    cancel_requested_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,7 +101,8 @@ def invoice_view(invoice: Invoice, order) -> InvoiceView:
                        getattr(order, "origin_number", None), invoice.number, invoice.series, invoice.access_key,
                        invoice.environment, invoice.total, invoice.protocol, invoice.simulated, invoice.rejection_code,
                        invoice.rejection_reason, invoice.attempts, invoice.issued_at, invoice.authorised_at,
-                       invoice.cancelled_at, invoice.cancel_justification, list(invoice.lines_data), invoice.sent_at)
+                       invoice.cancelled_at, invoice.cancel_justification, list(invoice.lines_data), invoice.sent_at,
+                       invoice.cancel_requested_at if invoice.status is InvoiceStatus.AUTHORISED else None)
 
 
 T = TypeVar("T")

@@ -83,6 +83,9 @@ class InvoiceOut(ApiModel):
     authorised_at: datetime | None
     cancelled_at: datetime | None
     cancel_justification: str | None
+    cancel_requested_at: datetime | None = Field(default=None, description=(
+        "Cancelamento pedido e ainda não registrado: a SEFAZ é consultada pela chave até se saber se ela o "
+        "registrou."))
     lines: list[DocumentLineOut]
 
 

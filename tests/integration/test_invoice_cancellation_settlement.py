@@ -1,0 +1,257 @@
+"""A cancellation whose outcome was never recorded (the process killed after SEFAZ registered the event, an answer
+lost, SEFAZ unreachable) is settled by the worker asking SEFAZ by key, as an NF-e awaiting SEFAZ is: cancelled
+there, it is recorded once (stock back, receivables cancelled), even with a person cancelling at the same time;
+not there, the request is cleared and the order says so. Against the SEFAZ simulator over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from lojasync.finance.services import list_receivables
+from lojasync.fiscal.errors import CancellationNotProcessed, CancellationRefused, CancellationUnanswered
+from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.services.invoice_cancellation import (
+    CancellationSettled,
+    cancel_invoice,
+    cancellations_awaiting_sefaz,
+    settle_cancellation,
+)
+from lojasync.fiscal.services.invoices import SENDING_WINDOW, Sefaz, approve_invoice, generate_invoice
+from lojasync.fiscal.services.views import show_invoice
+from lojasync.sales.history import Person
+from lojasync.sales.views import show_order
+from lojasync.shared.errors import LojasyncError
+from tests.integration.test_invoices import company, imported, stock  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("company")
+REASON = "Cliente desistiu da compra antes do envio"
+ANA = Person.user("ana@loja.com.br")
+NOT_MOVED = {"CAM-ALG-P": 0, "CAN-CER": 0}
+ISSUED = {"CAM-ALG-P": -2, "CAN-CER": -1}
+NOTHING = CancellationSettled()   # nothing settled: nothing pending, or left for the next round
+# SEFAZ out of reach (a port where nothing listens).
+NOWHERE = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(
+    uf, Environment(env), certificate=cert, deadline=deadline, base_url="http://127.0.0.1:9", timeout=1),
+    simulated=True)
+
+
+@pytest.fixture(autouse=True)
+def switches_off(simulator):
+    """The simulator is the module's, and resetting it keeps its switches: turn them off after each test."""
+    yield
+    simulator.simulator.reset_switches()
+
+
+class Killed(Exception):
+    """The process died here (kill -9): nothing after this line of `cancel_invoice` runs."""
+
+
+def wrapping(sefaz: Sefaz, wrapper) -> Sefaz:
+    return Sefaz(lambda uf, env, cert, deadline=None: wrapper(sefaz.connect(uf, env, cert, deadline=deadline)),
+                 simulated=True)
+
+
+class DiesAfterSending:
+    """SEFAZ registers the event; the process dies before it hears the answer."""
+
+    def __init__(self, gateway) -> None:
+        self.gateway = gateway
+
+    def cancel(self, signed):
+        self.gateway.cancel(signed)
+        raise Killed()
+
+
+def after_the_window() -> datetime:
+    return datetime.now(timezone.utc) + SENDING_WINDOW + timedelta(seconds=1)
+
+
+def authorised(app, sefaz, order_id: int) -> tuple[int, int]:
+    number = imported(app, id=order_id, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
+    return number, invoice.id
+
+
+def history(app, number: int) -> Counter:
+    return Counter(e["event"] for e in show_order(app.uow(), number)["log"] if e["event"].startswith("invoice_"))
+
+
+def cancelled_at_sefaz(simulator, invoice_id: int, app) -> list[dict]:
+    return simulator.simulator.nfe(show_invoice(app.uow(), invoice_id).access_key)["eventos"]
+
+
+def test_a_cancellation_killed_after_sefaz_registered_it_is_recorded_by_the_worker_once(app, sefaz, simulator):
+    number, invoice_id = authorised(app, sefaz, 2000000501)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    (event,) = cancelled_at_sefaz(simulator, invoice_id, app)   # cancelled there; here, nobody heard it
+    pending = show_invoice(app.uow(), invoice_id)
+    assert pending.status == "authorised" and pending.cancel_requested_at is not None
+    assert stock(app) == ISSUED
+
+    # Inside the sending window the answer may still be on its way: the worker does not race it.
+    assert cancellations_awaiting_sefaz(app.read_uow()) == []
+    assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == [invoice_id]
+    settled = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)
+    assert settled.cancelled and not settled.not_registered
+
+    cancelled = show_invoice(app.uow(), invoice_id)
+    assert cancelled.status == "cancelled" and cancelled.cancel_requested_at is None
+    assert cancelled.cancel_justification == REASON
+    with app.read_uow() as uow:
+        stored = uow.invoices.get(invoice_id)
+        assert stored.cancel_protocol == event["nProt"] and stored.cancel_requested_by_name is None
+    assert stock(app) == NOT_MOVED
+    assert [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
+    assert history(app, number) == {"invoice_generated": 1, "invoice_authorised": 1, "invoice_cancelled": 1}
+    (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_cancelled"]
+    assert entry["actor_name"] == "ana@loja.com.br"   # recorded in the name of who asked for it
+    # Nothing left to settle; settling again changes nothing.
+    assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == []
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id) == NOTHING
+    assert stock(app) == NOT_MOVED and len(list_receivables(app.uow())) == 1
+
+
+def test_a_cancellation_that_never_reached_sefaz_is_cleared_and_the_order_says_to_cancel_again(app, sefaz, simulator):
+    number, invoice_id = authorised(app, sefaz, 2000000502)
+    nowhere = NOWHERE
+    with pytest.raises(CancellationUnanswered):
+        cancel_invoice(app.uow(), app.cipher, nowhere, invoice_id, REASON, ANA)
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None
+
+    settled = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)
+    assert settled.not_registered and not settled.cancelled
+    kept = show_invoice(app.uow(), invoice_id)
+    assert kept.status == "authorised" and kept.cancel_requested_at is None
+    assert stock(app) == ISSUED and [r["status"] for r in list_receivables(app.uow())] == ["open"]
+    assert cancelled_at_sefaz(simulator, invoice_id, app) == []
+    order = show_order(app.uow(), number)
+    (note,) = [e for e in order["log"] if e["event"] == "invoice_cancel_not_registered"]
+    assert note["level"] == "warning"
+    assert note["message"].startswith("O cancelamento pedido da NF-e nº 1 série 1 não chegou à SEFAZ")
+    assert "cancele de novo (até 24 horas depois da autorização)" in note["message"]
+    assert order["needs_attention"]
+    assert order["attention_reason"].startswith("NF-e nº 1 série 1 não foi cancelada: o cancelamento pedido não "
+                                                "chegou à SEFAZ")
+    assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == []
+
+    # The person cancels again, as the order says: cancelled, and the order no longer asks for it.
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, REASON, ANA)
+    assert changed and cancelled.status == "cancelled" and stock(app) == NOT_MOVED
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
+def test_sefaz_unreachable_when_the_worker_asks_leaves_the_request_for_the_next_round(app, sefaz, simulator):
+    number, invoice_id = authorised(app, sefaz, 2000000503)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    simulator.simulator.set_switches(out_of_service="108")   # paralysed: SEFAZ says nothing about the NF-e
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id) == NOTHING
+    with pytest.raises(LojasyncError) as unanswered:   # unreachable: the query raises, nothing is decided
+        settle_cancellation(app.uow(), app.cipher, NOWHERE, invoice_id)
+    assert unanswered.value.retryable
+    still = show_invoice(app.uow(), invoice_id)
+    assert still.status == "authorised" and still.cancel_requested_at is not None
+    assert history(app, number) == {"invoice_generated": 1, "invoice_authorised": 1}
+
+    simulator.simulator.reset_switches()   # the next round
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
+    assert stock(app) == NOT_MOVED
+
+
+@pytest.mark.parametrize(("order_id", "switches", "error"), [
+    (2000000504, {"reject_with": "501"}, CancellationRefused),
+    (2000000507, {"out_of_service": "109"}, CancellationNotProcessed)])
+def test_a_cancellation_sefaz_answered_with_a_code_is_not_left_pending(app, sefaz, simulator, order_id,
+                                                                       switches, error):
+    _, invoice_id = authorised(app, sefaz, order_id)
+    simulator.simulator.set_switches(**switches)
+    with pytest.raises(error):
+        cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, REASON, ANA)
+    refused = show_invoice(app.uow(), invoice_id)
+    assert refused.status == "authorised" and refused.cancel_requested_at is None
+    assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == []
+
+
+class MeetingAtTheQuery:
+    """Both hands ask SEFAZ about the NF-e, and both hear it is cancelled, before either records it."""
+
+    barrier = threading.Barrier(2, timeout=20)
+
+    def __init__(self, gateway) -> None:
+        self.gateway = gateway
+
+    def cancel(self, signed):
+        return self.gateway.cancel(signed)
+
+    def query_nfe(self, key):
+        answer = self.gateway.query_nfe(key)
+        self.barrier.wait()
+        return answer
+
+
+def test_the_worker_and_a_person_cancelling_at_the_same_time_record_it_once(app, sefaz, simulator):
+    number, invoice_id = authorised(app, sefaz, 2000000505)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    meeting = wrapping(sefaz, MeetingAtTheQuery)
+    MeetingAtTheQuery.barrier.reset()
+    results, errors = [], []
+
+    def person() -> None:
+        try:   # SEFAZ refuses a second event (573/218), is asked by key, and its registration is recorded
+            results.append(("person", cancel_invoice(app.uow(), app.cipher, meeting, invoice_id, REASON, ANA)[1]))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def worker() -> None:
+        try:
+            results.append(("worker", settle_cancellation(app.uow(), app.cipher, meeting, invoice_id).cancelled))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=person), threading.Thread(target=worker)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and sorted(changed for _, changed in results) == [False, True], results
+    assert len(cancelled_at_sefaz(simulator, invoice_id, app)) == 1
+    assert show_invoice(app.uow(), invoice_id).status == "cancelled"
+    assert stock(app) == NOT_MOVED and [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
+    assert history(app, number) == {"invoice_generated": 1, "invoice_authorised": 1, "invoice_cancelled": 1}
+
+
+def test_a_person_cancelling_while_the_worker_asks_gets_no_false_note(app, sefaz, simulator):
+    """The worker hears "autorizada" while a person's new cancellation is on its way: that request is the person's,
+    so the worker neither clears it nor says the cancellation did not reach SEFAZ."""
+    number, invoice_id = authorised(app, sefaz, 2000000506)
+    nowhere = NOWHERE
+    with pytest.raises(CancellationUnanswered):   # never reached SEFAZ; pending here
+        cancel_invoice(app.uow(), app.cipher, nowhere, invoice_id, REASON, ANA)
+    first = show_invoice(app.uow(), invoice_id).cancel_requested_at
+
+    class PersonCancelsMeanwhile:
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def query_nfe(self, key):
+            answer = self.gateway.query_nfe(key)   # "autorizada": the person's new event is not there yet
+            with pytest.raises(CancellationUnanswered):   # the person's new request, its answer still unknown
+                cancel_invoice(app.uow(), app.cipher, nowhere, invoice_id, REASON, ANA)
+            return answer
+
+    settled = settle_cancellation(app.uow(), app.cipher, wrapping(sefaz, PersonCancelsMeanwhile), invoice_id)
+    assert not settled.cancelled and not settled.not_registered
+    pending = show_invoice(app.uow(), invoice_id)
+    assert pending.status == "authorised" and pending.cancel_requested_at not in (None, first)
+    assert history(app, number) == {"invoice_generated": 1, "invoice_authorised": 1}
+    assert not show_order(app.uow(), number)["needs_attention"]
+    # The person's request is settled in its turn, after its own window.
+    assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == [invoice_id]
