@@ -43,6 +43,7 @@ COMPANY = ["company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.33
 # What one order of `order_payload` sells, and is worth.
 SOLD = {"CAM-ALG-P": 2, "CAN-CER": 1}
 TOTAL = Decimal("160.00")
+CANCEL_REASON = "Cliente desistiu da compra antes do envio"
 
 
 @pytest.fixture()
@@ -129,6 +130,13 @@ def window_passes(app, invoice_id: int) -> None:
     with app.engine.begin() as conn:
         conn.execute(update(invoices_table).where(invoices_table.c.id == invoice_id)
                      .values(sent_at=datetime.now(timezone.utc) - SENDING_WINDOW - timedelta(seconds=1)))
+
+
+def request_window_passes(app, invoice_id: int) -> None:
+    """The sending window's five minutes go by for this NF-e's cancellation request."""
+    with app.engine.begin() as conn:
+        conn.execute(update(invoices_table).where(invoices_table.c.id == invoice_id)
+                     .values(cancel_requested_at=datetime.now(timezone.utc) - SENDING_WINDOW - timedelta(seconds=1)))
 
 
 def test_an_approval_killed_while_sefaz_answers_is_settled_by_asking_sefaz_never_by_sending_again(
@@ -310,6 +318,42 @@ def test_a_cancellation_killed_while_sefaz_answers_is_recorded_once_when_asked_a
     assert history(lojasync, number) == {"invoice_generated": 1, "invoice_authorised": 1, "invoice_cancelled": 1}
     again = " ".join(lojasync("invoices", "cancel", str(authorised["id"]), "--reason", reason).split())
     assert again == "A NF-e nº 1 já estava cancelada." and stock(lojasync) == before
+
+
+def test_a_cancellation_killed_while_sefaz_answers_is_recorded_by_the_worker_with_nobody_cancelling_again(
+        app, shop, sefaz, lojasync, back_office):
+    """It stayed "autorizada" (stock issued, receivables open) until a person happened to cancel again."""
+    (number,) = shop.paid_orders(1)
+    before = stock(lojasync)
+    (authorised,) = json.loads(lojasync("orders", "invoice", str(number), "--format", "json"))
+    invoice_id = str(authorised["id"])
+
+    sefaz.switches(delay=60)   # SEFAZ registers the cancellation and takes its time to say so
+    cancelling = shop.processes.start("invoices", "cancel", invoice_id, "--reason", CANCEL_REASON)
+    wait_until(lambda: sefaz.stats()["nfe_canceladas"] == 1, timeout=60)
+    kill(cancelling)
+    sefaz.switches(reset=True)
+    pending = invoice(lojasync, authorised["id"])
+    assert pending["status"] == "authorised" and pending["cancel_requested_at"] is not None
+    # Not simply "autorizada": the terminal and the page say a cancellation was requested and SEFAZ is asked.
+    requested = formats.when(datetime.fromisoformat(pending["cancel_requested_at"]))
+    said = f"Cancelamento pedido em {requested}: a SEFAZ está sendo consultada para saber se registrou o cancelamento."
+    assert said in " ".join(lojasync("invoices", "show", invoice_id).split())
+    assert said in text_of(back_office.get(f"/nfe/{invoice_id}").text)
+
+    # The window passes; the worker asks SEFAZ by key and records its registration: nobody cancels again.
+    request_window_passes(app, authorised["id"])
+    shop.processes.start("worker", "--workers", "2")
+    wait_until(lambda: invoice(lojasync, authorised["id"])["status"] == "cancelled", timeout=60, interval=0.2)
+    (event,) = sefaz.nfe(authorised["access_key"])["eventos"]
+    assert sefaz.calls("NFeRecepcaoEvento4") == 1   # the event was sent once, by the command killed
+    assert f"<nProt>{event['nProt']}</nProt>" in lojasync("invoices", "xml", invoice_id, "--cancellation")
+    cancelled = invoice(lojasync, authorised["id"])
+    assert cancelled["cancel_requested_at"] is None and cancelled["cancel_justification"] == CANCEL_REASON
+    assert stock(lojasync) == before
+    assert all(len(movements(lojasync, sku)) == 2 for sku in SOLD)   # the issue and its return, once each
+    assert {r["status"] for r in receivables(lojasync, number)} == {"cancelled"}
+    assert history(lojasync, number) == {"invoice_generated": 1, "invoice_authorised": 1, "invoice_cancelled": 1}
 
 
 def test_a_lost_answer_tells_when_sefaz_will_be_asked_not_to_repeat_the_command(app, shop, sefaz, lojasync,
