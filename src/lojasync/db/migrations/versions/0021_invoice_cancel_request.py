@@ -1,7 +1,7 @@
 """a cancellation requested on an NF-e, until its outcome is recorded: who asked, when, and why
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-01 14:00:00
 
 A process killed after SEFAZ registered a cancellation, but before lojasync recorded it, left the NF-e
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import lojasync.db.types
 
 
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
