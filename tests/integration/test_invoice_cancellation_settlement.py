@@ -121,8 +121,9 @@ def test_a_cancellation_killed_after_sefaz_registered_it_is_recorded_by_the_work
 def test_a_cancellation_that_never_reached_sefaz_is_cleared_and_the_order_says_to_cancel_again(app, sefaz, simulator):
     number, invoice_id = authorised(app, sefaz, 2000000502)
     nowhere = NOWHERE
-    with pytest.raises(CancellationUnanswered):
+    with pytest.raises(CancellationUnanswered) as unanswered:
         cancel_invoice(app.uow(), app.cipher, nowhere, invoice_id, REASON, ANA)
+    assert "consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in unanswered.value.resolution
     assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None
 
     settled = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)
@@ -152,7 +153,8 @@ def test_sefaz_unreachable_when_the_worker_asks_leaves_the_request_for_the_next_
     with pytest.raises(Killed):
         cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
     simulator.simulator.set_switches(out_of_service="108")   # paralysed: SEFAZ says nothing about the NF-e
-    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id) == NOTHING
+    undecided = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)
+    assert not undecided.cancelled and not undecided.not_registered and undecided.undecided.startswith("108 - ")
     with pytest.raises(LojasyncError) as unanswered:   # unreachable: the query raises, nothing is decided
         settle_cancellation(app.uow(), app.cipher, NOWHERE, invoice_id)
     assert unanswered.value.retryable

@@ -198,3 +198,6 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     text = text_of(answer.text)
     assert "SEFAZ não respondeu ao cancelamento" in text, (answer.status_code, answer.headers, answer.text[:300])
     assert "Rode o cancelamento" not in text and "Peça o cancelamento de novo" in text
+    # The request stays on the NF-e: the page says so, and that SEFAZ is being asked (not simply "autorizada").
+    assert "a SEFAZ está sendo consultada para saber se registrou o cancelamento" in text, text
+    assert "O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in text, text

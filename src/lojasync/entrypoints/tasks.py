@@ -248,6 +248,9 @@ class TaskQueue:
                 self.push_soon(store_id)
         elif settled.not_registered:
             log.warning("cancellation settled: it never reached SEFAZ", extra={"invoice_id": invoice_id})
+        elif settled.undecided:
+            log.warning("cancellation still awaiting SEFAZ", extra={"invoice_id": invoice_id,
+                                                                    "sefaz_answer": settled.undecided})
 
     def _push_task(self, store_id: int, busy_tries: int = 0) -> None:
         """Push a store's due updates. The rows keep their own attempts and next time, so housekeeping and

@@ -237,7 +237,10 @@ _CANCELLATION_REFUSAL_ADVICE = {
 class CancellationUnanswered(LojasyncError):
     code = "fiscal.cancellation_unanswered"
     message_template = "SEFAZ não respondeu ao cancelamento da NF-e nº {number} ({reason})."
-    resolution_template = ("Peça o cancelamento de novo: antes de reenviar, o lojasync consulta a NF-e na SEFAZ e "
-                           "registra o cancelamento se ele já tiver sido aceito.")
+    # The request stays on the NF-e: the worker settles it by key after the sending window (5 minutes).
+    resolution_template = ("O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido e registra o "
+                           "cancelamento se ela o aceitou (se não, o pedido avisa). Peça o cancelamento de novo se "
+                           "preferir não esperar: antes de reenviar, o lojasync consulta a NF-e na SEFAZ e registra "
+                           "o cancelamento se ele já tiver sido aceito.")
     action = Action.TRY_AGAIN
     retryable = True

@@ -142,6 +142,7 @@ class CancellationSettled:
 
     cancelled: bool = False
     not_registered: bool = False
+    undecided: str | None = None   # SEFAZ's answer when it said neither (paralysed, a refusal of the query)
 
 
 def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -177,7 +178,8 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         _, changed = _record(uow, invoice_id, registered, proc, reason, requester, now)
         return CancellationSettled(cancelled=changed)
     if answer.status != AUTHORISED:
-        return CancellationSettled()   # neither cancelled nor plainly authorised (paralysed, odd): ask again later
+        # Neither cancelled nor plainly authorised (paralysed, the query refused): ask again next round.
+        return CancellationSettled(undecided=f"{answer.status} - {answer.reason}")
     with uow:
         invoice = _invoice(uow, invoice_id)
         # Only the request that was asked about: a person who cancelled again meanwhile has theirs in flight.
