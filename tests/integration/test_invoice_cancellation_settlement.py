@@ -257,3 +257,31 @@ def test_a_person_cancelling_while_the_worker_asks_gets_no_false_note(app, sefaz
     assert not show_order(app.uow(), number)["needs_attention"]
     # The person's request is settled in its turn, after its own window.
     assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == [invoice_id]
+
+
+def test_a_pending_cancellation_sefaz_refuses_to_be_asked_about_asks_a_person_once(app, sefaz, simulator):
+    """A query by key that SEFAZ refuses (here MG's authoriser asked about an SP key: 226) never settles by asking
+    again: the order says so, once; once SEFAZ can be asked and holds it cancelled, the flag goes with the record."""
+    from lojasync.fiscal.services.invoice_cancellation import flag_unsettled_cancellation
+
+    number, invoice_id = authorised(app, sefaz, 2000000510)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    # The gateway of another UF's authoriser: whatever the key's UF, MG's answers.
+    at_mg = Sefaz(lambda uf, env, cert, deadline=None: sefaz.connect("31", env, cert, deadline=deadline),
+                  simulated=True)
+    settled = settle_cancellation(app.uow(), app.cipher, at_mg, invoice_id)
+    assert settled.refused and settled.undecided.startswith("226 - ") and not settled.cancelled
+    why = f"a SEFAZ recusou a consulta: {settled.undecided}"
+    assert flag_unsettled_cancellation(app.uow(), invoice_id, why)
+    assert not flag_unsettled_cancellation(app.uow(), invoice_id, why)   # once, not every minute
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and order["attention_reason"].startswith(
+        "NF-e nº 1 série 1 não foi cancelada: o cancelamento pedido ainda não pôde ser conferido na SEFAZ (a SEFAZ "
+        "recusou a consulta: 226 - ")
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None   # still pending, still asked
+
+    # SEFAZ asked at the key's own authoriser: cancelled there, recorded, and the order no longer asks anything.
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
+    assert not show_order(app.uow(), number)["needs_attention"] and stock(app) == NOT_MOVED
+    assert not flag_unsettled_cancellation(app.uow(), invoice_id, why)   # settled: nothing to flag

@@ -25,7 +25,11 @@ from lojasync.fiscal.errors import (
     OrderChangedSinceGenerated,
     SefazNeedsAPerson,
 )
-from lojasync.fiscal.services.invoice_cancellation import cancellations_awaiting_sefaz, settle_cancellation
+from lojasync.fiscal.services.invoice_cancellation import (
+    cancellations_awaiting_sefaz,
+    flag_unsettled_cancellation,
+    settle_cancellation,
+)
 from lojasync.fiscal.services.invoices import approve_invoice, flag_stuck_invoice, invoices_awaiting_sefaz
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
@@ -237,10 +241,12 @@ class TaskQueue:
         try:
             settled = settle_cancellation(app.uow(), app.cipher, sefaz_for(app.settings), invoice_id)
         except LojasyncError as exc:
-            # SEFAZ unreachable or unable to say now (or this process cannot reach it: a certificate gone): the
-            # request stays, and the next housekeeping round asks again.
+            # SEFAZ unreachable or unable to say now: the request stays, and the next housekeeping round asks
+            # again. What retrying cannot fix (a certificate gone, the company incomplete) also asks a person.
             log.warning("cancellation still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code,
                                                                     "reason": exc.message})
+            if not exc.retryable:
+                flag_unsettled_cancellation(app.uow(), invoice_id, exc.message.rstrip("."))
             return
         if settled.cancelled:
             log.info("cancellation settled: cancelled at SEFAZ", extra={"invoice_id": invoice_id})
@@ -251,6 +257,8 @@ class TaskQueue:
         elif settled.undecided:
             log.warning("cancellation still awaiting SEFAZ", extra={"invoice_id": invoice_id,
                                                                     "sefaz_answer": settled.undecided})
+            if settled.refused:   # the query itself refused (226, 252...): the same next round, a person acts
+                flag_unsettled_cancellation(app.uow(), invoice_id, f"a SEFAZ recusou a consulta: {settled.undecided}")
 
     def _push_task(self, store_id: int, busy_tries: int = 0) -> None:
         """Push a store's due updates. The rows keep their own attempts and next time, so housekeeping and

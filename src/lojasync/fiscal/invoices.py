@@ -257,10 +257,20 @@ class Invoice(Aggregate):
         self._cancel_request_over()
         return True
 
+    def cancel_unsettled(self, order, why: str) -> bool:
+        """The worker cannot ask SEFAZ about the pending cancellation (its query refused, the certificate gone):
+        retrying alone will not help, so the order asks a person (once; the next rounds ask again). Returns
+        whether the order's attention is new."""
+        reason = (f"{self.about(NOT_CANCELLED)}: o cancelamento pedido ainda não pôde ser conferido na SEFAZ "
+                  f"({why}). Confira a UF, o ambiente e o certificado digital da empresa; o lojasync consulta de "
+                  "novo a cada minuto. Se continuar, consulte a chave de acesso no portal da SEFAZ.")
+        return order.ask_for_a_person(reason[:500])
+
     def cancel_not_registered(self, order, actor: Who) -> None:
         """SEFAZ, asked by key, holds the NF-e authorised: the cancellation requested never reached it. No
         longer pending; the history says so and the order asks a person to cancel again, if still wanted."""
         self._cancel_request_over()
+        self._settled(order, NOT_CANCELLED)   # what the worker said while it could not ask SEFAZ is over
         order.ask_for_a_person(f"{self.about(NOT_CANCELLED)}: o cancelamento pedido não chegou à SEFAZ e a NF-e "
                                "continua autorizada. Se ainda quiser cancelá-la, cancele de novo (até 24 horas "
                                "depois da autorização).")

@@ -35,6 +35,7 @@ from lojasync.fiscal.nfe_proc import NFE_NS, event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz import answers
+from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -118,6 +119,20 @@ def _record(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, pro
         return invoice_view(invoice, order), changed
 
 
+def flag_unsettled_cancellation(uow: ProcessingUnitOfWork, invoice_id: int, why: str) -> bool:
+    """The worker cannot settle a pending cancellation by asking again (SEFAZ refuses the query, the certificate is
+    gone): the order asks a person, once, instead of the request waiting silently. True when the flag is new."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        if invoice.status is not InvoiceStatus.AUTHORISED or invoice.cancel_requested_at is None:
+            return False   # settled meanwhile
+        order = uow.orders.get(invoice.order_id, for_update=True)
+        if order is None or not invoice.cancel_unsettled(order, why):
+            return False
+        uow.commit()
+        return True
+
+
 def _request_refused(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime) -> None:
     try:
         with uow:
@@ -143,6 +158,7 @@ class CancellationSettled:
     cancelled: bool = False
     not_registered: bool = False
     undecided: str | None = None   # SEFAZ's answer when it said neither (paralysed, a refusal of the query)
+    refused: bool = False          # that answer refused the query itself (226, 252...): asking again won't help
 
 
 def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -179,7 +195,8 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         return CancellationSettled(cancelled=changed)
     if answer.status != AUTHORISED:
         # Neither cancelled nor plainly authorised (paralysed, the query refused): ask again next round.
-        return CancellationSettled(undecided=f"{answer.status} - {answer.reason}")
+        return CancellationSettled(undecided=f"{answer.status} - {answer.reason}",
+                                   refused=outcome_of(answer) is Outcome.REJECTED)
     with uow:
         invoice = _invoice(uow, invoice_id)
         # Only the request that was asked about: a person who cancelled again meanwhile has theirs in flight.
