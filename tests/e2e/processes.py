@@ -106,13 +106,18 @@ class Lojasync:
 
     def stop_all(self) -> None:
         for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ctrl+C for a process still running, as a person stops it; killed if it does not end within 10 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def output_of(process: subprocess.Popen) -> str:

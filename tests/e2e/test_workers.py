@@ -22,6 +22,7 @@ from lojasync.sales.views import list_customers, list_orders
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 from tests.e2e.live import wait_until
+from tests.e2e.processes import stop
 
 KEY = "chave-de-teste-dos-workers"
 SECRET = "segredo-do-app"
@@ -63,12 +64,7 @@ def setup(app, tmp_path, monkeypatch):
 
         yield server, start_worker, notify
         for process in workers:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop(process)
 
 
 def pending(app) -> int:

@@ -118,6 +118,13 @@ class Company:
         return problems
 
 
+def issuing_problems(company: Company | None, now: datetime) -> list[str]:
+    """What keeps the company (None: not registered yet) from issuing any NF-e now, in Portuguese."""
+    if company is None:
+        return [Gap("empresa emitente não cadastrada (Configurações)", SET_EVERYTHING)]
+    return company.problems(now)
+
+
 _REQUIRED = (  # attribute, as a person names it, the option of `lojasync company set` that fills it
     ("legal_name", "razão social", "--name NOME"), ("cnpj", "CNPJ", "--cnpj CNPJ"),
     ("ie", "inscrição estadual", "--ie IE"), ("street", "logradouro", "--street RUA"),

@@ -13,15 +13,15 @@ from lojasync.fiscal.company import (
     HOMOLOGATION,
     PRODUCTION,
     REGIME_NORMAL,
-    SET_EVERYTHING,
     SIMPLES_NACIONAL,
     Company,
+    issuing_problems,
 )
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
-from lojasync.shared.errors import Action, Gap, LojasyncError, terminal_commands
+from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 from lojasync.shared.numbers import ascii_digits
 from lojasync.shared.state_registration import check_ie, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, parse_tax_id
@@ -78,9 +78,7 @@ def ensure_ready_to_issue(uow: ProcessingUnitOfWork, now: datetime | None = None
     """Raise `CompanyNotReady` when the company cannot issue any NF-e now (not registered, data or certificate
     missing), with the same words and commands an order's generation gives."""
     with uow:
-        company = uow.company.get()
-        problems = ([Gap("empresa emitente não cadastrada (Configurações)", SET_EVERYTHING)] if company is None
-                    else company.problems(now or datetime.now(timezone.utc)))
+        problems = issuing_problems(uow.company.get(), now or datetime.now(timezone.utc))
         if problems:
             raise CompanyNotReady(problems)
 

@@ -101,6 +101,12 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
     # locks the NF-e, the order and then (a handler) the order's store binding, in the order an import takes
     # the last two; should another writer still meet it in a deadlock, PostgreSQL may fail this side: it is
     # recorded again.
+    return _record_through_conflicts(uow, invoice_id, answer, proc, reason, actor, now)
+
+
+def _record_through_conflicts(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, proc: str | None,
+                              reason: str, actor: Who, now: Clock) -> tuple[InvoiceView, bool]:
+    """`_record` of a cancellation SEFAZ registered, tried again on a write conflict (the last one raises)."""
     for _ in range(RECORD_ATTEMPTS - 1):
         try:
             return _record(uow, invoice_id, answer, proc, reason, actor, now)
@@ -185,13 +191,7 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
             close()
     if settled is not None:
         registered, proc = settled
-        for _ in range(RECORD_ATTEMPTS - 1):
-            try:
-                _, changed = _record(uow, invoice_id, registered, proc, reason, requester, now)
-                return CancellationSettled(cancelled=changed)
-            except WriteConflict:
-                continue
-        _, changed = _record(uow, invoice_id, registered, proc, reason, requester, now)
+        _, changed = _record_through_conflicts(uow, invoice_id, registered, proc, reason, requester, now)
         return CancellationSettled(cancelled=changed)
     if answer.status != AUTHORISED:
         # Neither cancelled nor plainly authorised (paralysed, the query refused): ask again next round.

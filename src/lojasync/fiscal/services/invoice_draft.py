@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from lojasync.fiscal.access_key import build_access_key, parse_access_key
-from lojasync.fiscal.company import SET_EVERYTHING, Company
+from lojasync.fiscal.company import Company, issuing_problems
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.municipalities import UF_CODES, find_municipality
@@ -108,10 +108,9 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company) -> tup
 def draft_inputs(company: Company | None, order, lines: list[DocumentLine], products: dict,
                  now: datetime) -> DraftInputs:
     """Everything the NF-e needs, and every problem found on the way (company, customer, products, money)."""
+    problems = issuing_problems(company, now)
     if company is None:
-        missing = [Gap("empresa emitente não cadastrada (Configurações)", SET_EVERYTHING)]
-        return DraftInputs(None, None, (), (), TaxSettings(), missing)
-    problems = list(company.problems(now))
+        return DraftInputs(None, None, (), (), TaxSettings(), problems)
     issuer = issuer_of(company)
     recipient, found = recipient_of(order)
     problems += found
