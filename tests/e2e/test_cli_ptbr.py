@@ -165,14 +165,14 @@ def test_order_show_reads_like_the_back_office(run, synced):
 
 def test_resync_reads_one_order_from_the_store_again(run, synced):
     orders = json.loads(run("orders", "list", "--format", "json"))
-    order = next(o for o in orders if o["status"] == "Em Aberto")
+    order = next(o for o in orders if o["status"] == "em-aberto")
     assert "nada mudou desde a última importação" in run("orders", "resync", str(order["number"]))
 
     synced.simulator.pay_order(order["store_order_id"])
     said = run("orders", "resync", str(order["number"]))
     assert f"Pedido {order['number']} relido da loja: atualizado" in said
     shown = json.loads(run("orders", "show", str(order["number"]), "--format", "json"))
-    assert shown["status"] == "Confirmado"
+    assert (shown["status"], shown["status_label"]) == ("confirmado", "Confirmado")
     assert (shown["log"][-1]["event"], shown["log"][-1]["actor"]) == ("updated", "operator")
     assert "não encontrado" in run("orders", "resync", "424242", expect=1)
 

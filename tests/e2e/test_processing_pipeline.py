@@ -34,7 +34,7 @@ def test_store_order_to_authorised_nfe_and_back(lojasync, store):
              "--zipcode", "01001-000", "--default-ncm", "61091000")
     lojasync("company", "certificate", "--test")
     orders = json.loads(lojasync("orders", "list", "--format", "json"))
-    with_customer = [o for o in orders if o["customer"] and o["status"] != "Cancelado"]
+    with_customer = [o for o in orders if o["customer"] and o["status"] != "cancelado"]
     assert len(with_customer) >= 2
 
     order = json.loads(lojasync("orders", "show", str(with_customer[0]["number"]), "--format", "json"))

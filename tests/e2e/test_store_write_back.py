@@ -30,7 +30,7 @@ def synced(lojasync, store) -> list[dict]:
     lojasync("sync")
     orders = json.loads(lojasync("orders", "list", "--format", "json"))
     return [json.loads(lojasync("orders", "show", str(o["number"]), "--format", "json")) for o in orders
-            if o["status"] != "Cancelado"]
+            if o["status"] != "cancelado"]
 
 
 def variant_by_sku(store, sku: str) -> dict:
@@ -140,7 +140,7 @@ def test_a_store_cancellation_set_aside_applies_once_the_sale_is_cancelled(app, 
 
     from lojasync.entrypoints.tasks import TaskQueue
 
-    order = next(o for o in synced(lojasync, store) if o["lines"] and o["status"] != "Cancelado")
+    order = next(o for o in synced(lojasync, store) if o["lines"] and o["status"] != "cancelado")
     sale = json.loads(lojasync("orders", "sale", str(order["number"]), "--format", "json"))
     lojasync("sales", "confirm", str(sale["id"]))
     store.simulator.cancel_order(order["store_order_id"])
@@ -151,14 +151,14 @@ def test_a_store_cancellation_set_aside_applies_once_the_sale_is_cancelled(app, 
 
     lojasync("sales", "cancel", str(sale["id"]))
     TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
-    assert json.loads(lojasync("orders", "show", str(order["number"]), "--format", "json"))["status"] == "Cancelado"
+    assert json.loads(lojasync("orders", "show", str(order["number"]), "--format", "json"))["status"] == "cancelado"
 
 
 TRACKING_URL = "https://rastreamento.correios.com.br/app/index.php?objeto="
 
 
 def test_a_tracking_code_recorded_on_an_order_marks_the_store_order_shipped_once(lojasync, store):
-    order = next(o for o in synced(lojasync, store) if o["status"] != "Cancelado")
+    order = next(o for o in synced(lojasync, store) if o["status"] != "cancelado")
     number, store_order = str(order["number"]), int(order["store_order_id"])
     said = lojasync("orders", "tracking", number, "AA123456789BR")
     assert f"Pedido {number}: código de rastreio AA123456789BR registrado." in said
@@ -194,7 +194,7 @@ def test_a_tracking_code_recorded_on_an_order_marks_the_store_order_shipped_once
 
 
 def test_a_tracking_code_the_store_refuses_is_kept_as_failed_with_the_reason(lojasync, store):
-    order = next(o for o in synced(lojasync, store) if o["status"] != "Cancelado")
+    order = next(o for o in synced(lojasync, store) if o["status"] != "cancelado")
     lojasync("orders", "tracking", str(order["number"]), "AA123456789BR")
     store.simulator.cancel_order(order["store_order_id"])   # cancelled in the store before the push
     assert "recusadas pela loja: 1" in lojasync("store", "push")
@@ -210,7 +210,7 @@ def test_a_tracking_code_the_store_refuses_is_kept_as_failed_with_the_reason(loj
 
 
 def test_tracking_refusals_in_the_terminal_say_what_to_do(lojasync, store):
-    order = next(o for o in synced(lojasync, store) if o["status"] != "Cancelado")
+    order = next(o for o in synced(lojasync, store) if o["status"] != "cancelado")
     bad = lojasync("orders", "tracking", str(order["number"]), "AA 123", expect=1)
     assert "Código de rastreio inválido" in bad and "AA123456789BR" in bad
     bad_url = lojasync("orders", "tracking", str(order["number"]), "AA123", "--url", "rastreio.com/x", expect=1)

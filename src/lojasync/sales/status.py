@@ -15,6 +15,12 @@ class OrderStatus(StrEnum):
     def label(self) -> str:
         return _LABELS[self]
 
+    @property
+    def key(self) -> str:
+        """The id scripts compare ("em-aberto"): the JSON API's `status`, what `--status` takes. The label is
+        for people and the stored value for the database."""
+        return _KEYS[self]
+
     @classmethod
     def _missing_(cls, value: object) -> OrderStatus | None:
         # Integrators may write the table with the labels they see on screen ("Confirmado").
@@ -29,6 +35,12 @@ _LABELS = {
     OrderStatus.OPEN: "Em Aberto",
     OrderStatus.CONFIRMED: "Confirmado",
     OrderStatus.CANCELLED: "Cancelado",
+}
+
+_KEYS = {
+    OrderStatus.OPEN: "em-aberto",
+    OrderStatus.CONFIRMED: "confirmado",
+    OrderStatus.CANCELLED: "cancelado",
 }
 
 

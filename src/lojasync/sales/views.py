@@ -104,6 +104,13 @@ def history_view(uow: SalesUnitOfWork, entries: list[HistoryEntry], money: Money
              "actor_name": e.actor_name, "message": render(e.type, e.params, names)} for e in entries]
 
 
+def for_scripts(view: dict) -> dict:
+    """An order (summary or whole) as programs read it, the JSON API and `--format json` alike: `status` the
+    stable id ("em-aberto", "confirmado", "cancelado"), `status_label` the label people read ("Em Aberto")."""
+    status = OrderStatus(view["status"])   # the label
+    return {**view, "status": status.key, "status_label": status.label}
+
+
 def order_summary(order: Order, origin: OriginRef | None) -> dict:
     customer = order.customer
     return {

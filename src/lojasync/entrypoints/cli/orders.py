@@ -30,7 +30,7 @@ from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.tracking import record_tracking
-from lojasync.sales.views import OrderFilter, list_customers, show_order
+from lojasync.sales.views import OrderFilter, for_scripts, list_customers, show_order
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import list_products
 
@@ -85,8 +85,8 @@ def orders_list(
     # Scripts get every match unless they ask for pages; people get pages.
     per_page = limit or (None if as_json and page == 1 else PAGE_SIZE)
     result = search_store_orders(container().read_uow(), criteria, store, page, per_page)
-    if as_json:
-        print_json(result.items)
+    if as_json:   # as GET /api/v1/orders gives them: `status` the stable id, `status_label` the label
+        print_json([for_scripts(o) for o in result.items])
         return
     rows = []
     for o in result.items:
@@ -134,7 +134,7 @@ def orders_show(
     order = show_order(container().read_uow(), number, money=None if as_json else formats.money)
     documents = order_documents(container().read_uow(), number)
     if as_json:  # as GET /api/v1/orders/N has them
-        print_json({**order, "documents": {"invoices": [i.to_dict() for i in documents.invoices],
+        print_json({**for_scripts(order), "documents": {"invoices": [i.to_dict() for i in documents.invoices],
                                            "sales": [s.to_dict() for s in documents.sales]}})
         return
     print_order(order, documents)

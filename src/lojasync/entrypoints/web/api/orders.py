@@ -27,7 +27,7 @@ from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.sales.history import Person
 from lojasync.sales.order_filter import OrderFilter
 from lojasync.sales.status import OrderStatus
-from lojasync.sales.views import show_order
+from lojasync.sales.views import for_scripts, show_order
 from lojasync.shared.errors import LojasyncError
 
 router = api_router("/orders", "Pedidos")
@@ -50,9 +50,8 @@ class Situation(StrEnum):
     CANCELLED = "cancelado"
 
 
-STATUS_OF = {Situation.OPEN: OrderStatus.OPEN, Situation.CONFIRMED: OrderStatus.CONFIRMED,
-           Situation.CANCELLED: OrderStatus.CANCELLED}
-_SITUATION = {status: situation for situation, status in STATUS_OF.items()}
+# The ids are OrderStatus.key, which the answers carry (sales.views.for_scripts).
+STATUS_OF = {Situation(status.key): status for status in OrderStatus}
 
 
 class OrderLineOut(ApiModel):
@@ -141,11 +140,6 @@ class ResyncOut(ApiModel):
     message: str | None
 
 
-def _summary(row: dict[str, Any]) -> dict[str, Any]:
-    status = OrderStatus(row["status"])  # the label ("Confirmado")
-    return {**row, "status": _SITUATION[status], "status_label": status.label}
-
-
 @router.get("", response_model=OrderPageOut, summary="Lista os pedidos, do mais novo para o mais antigo, em páginas")
 def list_(
     status: Annotated[Situation | None, Query(description="Situação.")] = None,
@@ -173,7 +167,7 @@ def list_(
                            placed_from=formats.day_start(placed_from) if placed_from else None,
                            placed_before=formats.day_end(placed_to) if placed_to else None, text=q)
     result = search_store_orders(app.read_uow(), criteria, store, page, per_page)
-    return OrderPageOut(items=[OrderSummaryOut.model_validate(_summary(o)) for o in result.items],
+    return OrderPageOut(items=[OrderSummaryOut.model_validate(for_scripts(o)) for o in result.items],
                         total=result.total, page=result.page, per_page=per_page, pages=result.pages)
 
 
@@ -183,7 +177,7 @@ def show(number: Id, app: Container = Depends(container)) -> OrderOut:
     order = show_order(app.read_uow(), number, money=formats.money)
     documents = order_documents(app.read_uow(), number)
     return OrderOut.model_validate({
-        **_summary(order), "history": order["log"],
+        **for_scripts(order), "history": order["log"],
         "documents": {"invoices": [invoice_out(i) for i in documents.invoices],
                       "sales": [sale_out(s) for s in documents.sales]}})
 

@@ -1,0 +1,48 @@
+"""What `lojasync ... --format json` gives a script is what the JSON API gives it: the same field names with the
+same values, so that a script may move from one to the other without translating."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lojasync.nuvemshop.services.import_orders import import_orders
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.factories import make_store, order_payload
+from tests.web.conftest import api_token, web  # noqa: F401 - fixtures
+
+
+@pytest.fixture()
+def api(web, api_token):  # noqa: F811 - the fixtures imported above
+    web.headers["Authorization"] = f"Bearer {api_token}"
+    return web
+
+
+def imported(app, *payloads: dict) -> list[int]:
+    report = import_orders(app.uow(), make_store(app), [order_payload(**p) for p in payloads], ImportPolicy())
+    return [r.order_number for r in report.results]
+
+
+def test_the_order_status_is_the_apis_stable_id_with_its_label(app, api, lojasync):
+    """dogfood: `orders list|show --format json` gave `status` as the label only ("Em Aberto"), which a script
+    cannot compare safely and the API gives as "em-aberto" beside `status_label`."""
+    paid, open_, cancelled = imported(app, {"id": 2500000001, "payment_status": "paid"}, {"id": 2500000002},
+                                      {"id": 2500000003, "status": "cancelled"})
+    expected = {paid: ("confirmado", "Confirmado"), open_: ("em-aberto", "Em Aberto"),
+                cancelled: ("cancelado", "Cancelado")}
+
+    listed = json.loads(lojasync("orders", "list", "--format", "json"))
+    assert {o["number"]: (o["status"], o["status_label"]) for o in listed} == expected
+    from_api = api.get("/api/v1/orders").json()["items"]
+    assert {o["number"]: (o["status"], o["status_label"]) for o in from_api} == expected
+    # The id is what --status takes, as the API's ?status= does.
+    confirmed = json.loads(lojasync("orders", "list", "--status", "confirmado", "--format", "json"))
+    assert [o["number"] for o in confirmed] == [paid]
+
+    for number, (status, label) in expected.items():
+        shown = json.loads(lojasync("orders", "show", str(number), "--format", "json"))
+        assert (shown["status"], shown["status_label"]) == (status, label)
+        assert api.get(f"/api/v1/orders/{number}").json()["status"] == status
+    # The table is for people: the label, as before.
+    assert "Em Aberto" in lojasync("orders", "list") and "em-aberto" not in lojasync("orders", "list")
