@@ -158,6 +158,26 @@ def test_a_status_takes_the_orders_without_a_document(app, api):
     assert open_order not in [i["order_number"] for i in again.json()["items"]]
 
 
+def test_a_status_names_the_nfe_an_earlier_run_left_awaiting_sefaz(app, api, sefaz):
+    """dogfood: `orders invoice --status confirmado` named the NF-e an earlier run left awaiting SEFAZ (their orders
+    are not invoiced again); the API's answer to the same run said nothing of them, so they looked done."""
+    earlier, later = imported(app, *paid(2400007001, 2))
+    sefaz.set_switches(out_of_service="108")   # SEFAZ decides nothing: the NF-e stays awaiting it
+    assert by_order(batch(api, orders=[earlier]))[earlier]["outcome"] == "awaiting_sefaz"
+    sefaz.reset_switches()
+
+    answer = batch(api, status="confirmado")
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()
+    assert [(i["order_number"], i["outcome"]) for i in summary["items"]] == [(later, "authorised")]
+    assert [(i["order_number"], i["status"]) for i in summary["awaiting"]] == [(earlier, "awaiting_sefaz")]
+    listed = api.get("/api/v1/invoices", params={"status": "aguardando"}).json()
+    assert [i["id"] for i in summary["awaiting"]] == [i["id"] for i in listed]
+    # Another status has none; a batch by numbers names only what it was given.
+    assert batch(api, status="em-aberto").json()["awaiting"] == []
+    assert batch(api, orders=[later]).json()["awaiting"] == []
+
+
 def test_the_choice_of_orders_must_be_clear(app, api):
     (number,) = imported(app, *paid(2400005001, 1))
     for body in ({}, {"orders": [number], "status": "confirmado"}, {"approve": True}):

@@ -19,7 +19,7 @@ from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiModel
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.invoices import InvoiceStatus
-from lojasync.fiscal.services.batch import BATCH_LIMIT, BatchItem, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.batch import BATCH_LIMIT, BatchItem, awaiting_in, invoice_orders, orders_to_invoice
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.sales.history import Person
 from lojasync.shared.errors import LojasyncError
@@ -79,6 +79,10 @@ class InvoiceBatchOut(ApiModel):
     remaining: int = Field(description=f"Com \"status\": pedidos da situação que passaram do limite de "
                            f"{BATCH_LIMIT} e ficaram para a próxima chamada.")
     items: list[BatchItemOut]
+    awaiting: list[InvoiceOut] = Field(default_factory=list, description=(
+        "Com \"status\": as NF-e de uma emissão anterior ainda aguardando a SEFAZ, de pedidos da situação que esta "
+        "chamada não emitiu de novo (a SEFAZ é consultada pela chave: pelo worker, 5 minutos depois do envio, ou por "
+        "POST /api/v1/invoices/{id}/approve); sem elas, esses pedidos pareceriam resolvidos."))
 
 
 @router.post("/batch", response_model=InvoiceBatchOut,
@@ -90,19 +94,22 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
     if (body.orders is None) == (body.status is None):
         raise BatchChoiceInvalid(reason="nenhum dos dois" if body.orders is None else "os dois ao mesmo tempo",
                                  limit=BATCH_LIMIT)
-    remaining = 0
+    remaining, awaiting = 0, []
     if body.orders is not None:
         numbers = list(dict.fromkeys(body.orders))
     else:
         candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status])
         numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
+        # Read before this run, as `orders invoice --status` reads them: those an earlier run left.
+        awaiting = [invoice_out(i) for i in awaiting_in(app.read_uow(), STATUS_OF[body.status])]
     report = invoice_orders(app.uow, app.cipher, gateway, numbers, approve=body.approve, actor=who,
                             parallel=app.settings.sefaz_parallel)
     if report.authorised:
         push_soon(request)
     items = [_item_out(item) for item in report.items]
     return InvoiceBatchOut(authorised=len(report.authorised), not_authorised=len(report.not_authorised),
-                           not_sent=len(report.not_sent), remaining=remaining, items=items)
+                           not_sent=len(report.not_sent), remaining=remaining, items=items,
+                           awaiting=awaiting)
 
 
 _SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.REJECTED: BatchOutcome.REJECTED,
