@@ -285,3 +285,111 @@ def test_a_pending_cancellation_sefaz_refuses_to_be_asked_about_asks_a_person_on
     assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
     assert not show_order(app.uow(), number)["needs_attention"] and stock(app) == NOT_MOVED
     assert not flag_unsettled_cancellation(app.uow(), invoice_id, why)   # settled: nothing to flag
+
+
+def window_passed(app, invoice_id: int) -> None:
+    """The cancellation was requested longer than the sending window ago (the worker's round uses the real clock)."""
+    with app.uow() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        invoice.cancel_requested_at -= SENDING_WINDOW + timedelta(seconds=1)
+        uow.commit()
+
+
+@pytest.fixture()
+def worker_sefaz(app, simulator, monkeypatch):
+    """The worker's SEFAZ (its settings): this module's simulator; the store (127.0.0.1:9) refuses at once."""
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)
+
+
+def test_the_worker_enqueues_the_settling_of_a_pending_cancellation_once(app, sefaz, simulator, worker_sefaz):
+    """dogfood: each round (every minute) enqueued the settling of every pending cancellation again, even while the
+    last round's task still waited in the queue or asked SEFAZ (an NF-e awaiting SEFAZ is left out by its send's
+    mark): two tasks asked SEFAZ the same thing and the second logged a warning for nothing."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    _, invoice_id = authorised(app, sefaz, 2000000511)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    window_passed(app, invoice_id)
+    huey = MemoryHuey("test")   # the tasks wait in the queue: a busy worker
+    queue = TaskQueue(app, huey=huey)
+    queue.housekeeping()
+    queue.housekeeping()   # the next round, the first round's task still waiting
+    assert settling(huey) == [(invoice_id,)]
+
+    simulator.simulator.set_switches(out_of_service="108")   # the task runs; SEFAZ cannot say now
+    run_queued(huey)
+    queue.housekeeping()   # asked moments ago: not again at once
+    assert settling(huey) == []
+    simulator.simulator.reset_switches()
+    asked_long_ago(app, invoice_id)   # the sending window passes again: the next round asks again, once
+    queue.housekeeping()
+    queue.housekeeping()
+    assert settling(huey) == [(invoice_id,)]
+    run_queued(huey)
+    assert show_invoice(app.uow(), invoice_id).status == "cancelled" and stock(app) == NOT_MOVED
+    queue.housekeeping()
+    assert settling(huey) == []
+
+
+def settling(huey) -> list[tuple]:
+    """The settlings of cancellations waiting in the queue (their arguments)."""
+    return [task.args for task in huey.pending() if task.name == "settle_cancellation"]
+
+
+def run_queued(huey) -> None:
+    """Run the settlings waiting in the queue, as a worker would; drop the rest (pushes to a store that is not
+    there)."""
+    while (task := huey.dequeue()) is not None:
+        if task.name == "settle_cancellation":
+            huey.execute(task)
+
+
+def test_the_worker_asks_a_person_once_about_a_cancellation_sefaz_refuses_to_be_asked_about(
+        app, sefaz, simulator, worker_sefaz, monkeypatch):
+    """The worker's task, not the service alone: its SEFAZ is production's (a setting pointed at the wrong one),
+    which refuses the query about a homologation NF-e (252) each round. The order asks a person once, whatever
+    the rounds; pointed at the right SEFAZ again, the next round records the cancellation and the flag goes."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.simulators.sefaz.config import SefazConfig
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+    number, invoice_id = authorised(app, sefaz, 2000000512)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    window_passed(app, invoice_id)
+    queue = TaskQueue(app, huey=MemoryHuey("test", immediate=True))
+    with BackgroundSefaz(config=SefazConfig(environment="1")) as production:
+        monkeypatch.setattr(app.settings, "sefaz_url", production.url)
+        queue.housekeeping()
+        asked_long_ago(app, invoice_id)   # the next rounds, the query refused again each time
+        queue.housekeeping()
+        asked_long_ago(app, invoice_id)
+        queue.housekeeping()
+        assert production.simulator.stats()["chamadas"] == {"NFeConsultaProtocolo4": 3}
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"]
+    (flag,) = [r for r in order["attention_reasons"] if "ainda não pôde ser conferido na SEFAZ" in r]
+    assert flag.startswith("NF-e nº 1 série 1 não foi cancelada: o cancelamento pedido ainda não pôde ser conferido "
+                           "na SEFAZ (a SEFAZ recusou a consulta: 252 - ")
+    still = show_invoice(app.uow(), invoice_id)
+    assert still.status == "authorised" and still.cancel_requested_at is not None and stock(app) == ISSUED
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the setting fixed
+    asked_long_ago(app, invoice_id)
+    queue.housekeeping()
+    assert show_invoice(app.uow(), invoice_id).status == "cancelled" and stock(app) == NOT_MOVED
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
+def asked_long_ago(app, invoice_id: int) -> None:
+    """The worker's last query about the cancellation was longer than the sending window ago."""
+    with app.uow() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        invoice.cancel_asked_at -= SENDING_WINDOW + timedelta(seconds=1)
+        uow.commit()

@@ -95,6 +95,8 @@ invoices = Table(
     Column("cancel_requested_by", String(16)),
     Column("cancel_requested_by_name", String(254)),
     Column("cancel_reason", String(255)),
+    # When the worker last enqueued its settling: the next rounds leave it out for the sending window.
+    Column("cancel_asked_at", UTCDateTime),
     *timestamps(),
     # A number is used once per series and environment: two generations at once cannot share it.
     UniqueConstraint("environment", "series", "number", name="uq_invoices_number"),

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, literal, select, union_all
+from sqlalchemy import bindparam, func, insert, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
@@ -255,12 +255,14 @@ class InvoiceRepository:
         return list(self.session.scalars(query))
 
     def cancellations_requested(self, before: datetime) -> list[int]:
-        """Authorised NF-e whose cancellation was requested at or before `before`, oldest request first: the
-        columns alone (the index on the request time finds the few among every NF-e ever authorised)."""
+        """Authorised NF-e whose cancellation was requested at or before `before` and not asked about since,
+        oldest request first: the columns alone (the index on the request time finds the few among every NF-e
+        ever authorised)."""
+        asked = invoice_table.c.cancel_asked_at
         rows = self.session.execute(
             select(invoice_table.c.id)
             .where(invoice_table.c.cancel_requested_at <= before,
-                   invoice_table.c.status == InvoiceStatus.AUTHORISED)
+                   invoice_table.c.status == InvoiceStatus.AUTHORISED, or_(asked.is_(None), asked <= before))
             .order_by(invoice_table.c.cancel_requested_at, invoice_table.c.id))
         return [invoice_id for (invoice_id,) in rows]
 

@@ -26,7 +26,7 @@ from lojasync.fiscal.errors import (
     SefazNeedsAPerson,
 )
 from lojasync.fiscal.services.invoice_cancellation import (
-    cancellations_awaiting_sefaz,
+    claim_cancellations_to_settle,
     flag_unsettled_cancellation,
     settle_cancellation,
 )
@@ -206,7 +206,8 @@ class TaskQueue:
             self._drain(store_id)
         for invoice_id in invoices_awaiting_sefaz(app.read_uow()):
             self._settle(invoice_id)
-        for invoice_id in cancellations_awaiting_sefaz(app.read_uow()):
+        # Claimed: enqueued once, not again each round while the task waits or asks SEFAZ.
+        for invoice_id in claim_cancellations_to_settle(app.uow()):
             self._settle_cancel(invoice_id)
         for store_id in stores_with_due_updates(app.read_uow()):
             self._push(store_id)

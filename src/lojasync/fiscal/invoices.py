@@ -94,6 +94,7 @@ class Invoice(Aggregate):
     cancel_requested_by: str | None        # who asked: the history's actor category, and the person's name
     cancel_requested_by_name: str | None
     cancel_reason: str | None
+    cancel_asked_at: datetime | None       # the worker's last query by key about it was enqueued then
     created_at: datetime | None
 
     def __init__(self, order, lines: list[DocumentLine], environment: str, series: int, number: int) -> None:
@@ -238,6 +239,15 @@ class Invoice(Aggregate):
         self._refuse_unless({InvoiceStatus.AUTHORISED}, "cancelar")
         self.cancel_requested_at, self.cancel_reason = when, reason[:255]
         self.cancel_requested_by, self.cancel_requested_by_name = actor.value, actor_name(actor)
+        self.cancel_asked_at = None
+
+    def cancel_asking(self, when: datetime) -> bool:
+        """The worker enqueues a query by key about the pending cancellation: left out of its next rounds for the
+        sending window (as an NF-e awaiting SEFAZ is by `sent_at`), so it is neither queued nor asked twice."""
+        if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at is None:
+            return False   # settled meanwhile
+        self.cancel_asked_at = when
+        return True
 
     @property
     def cancel_requester(self) -> Who:
@@ -263,7 +273,7 @@ class Invoice(Aggregate):
         whether the order's attention is new."""
         reason = (f"{self.about(NOT_CANCELLED)}: o cancelamento pedido ainda não pôde ser conferido na SEFAZ "
                   f"({why}). Confira a UF, o ambiente e o certificado digital da empresa; o lojasync consulta de "
-                  "novo a cada minuto. Se continuar, consulte a chave de acesso no portal da SEFAZ.")
+                  "novo a cada 5 minutos. Se continuar, consulte a chave de acesso no portal da SEFAZ.")
         return order.ask_for_a_person(reason[:500])
 
     def cancel_not_registered(self, order, actor: Who) -> None:
@@ -277,7 +287,7 @@ class Invoice(Aggregate):
         self.record(InvoiceCancellationNotRegistered(order=order, actor=actor, **self._ids()))
 
     def _cancel_request_over(self) -> None:
-        self.cancel_requested_at = self.cancel_reason = None
+        self.cancel_requested_at = self.cancel_reason = self.cancel_asked_at = None
         self.cancel_requested_by = self.cancel_requested_by_name = None
 
     def discard(self, order, actor: Who, when: datetime) -> None:

@@ -49,7 +49,8 @@ class InvoiceRepository(Protocol):
              offset: int = 0) -> list[Invoice]: ...
 
     def cancellations_requested(self, before: datetime) -> list[int]:
-        """Authorised NF-e whose cancellation was requested at or before `before` and is not recorded yet."""
+        """Authorised NF-e whose cancellation was requested at or before `before` and is not recorded yet, and
+        whose settling was not enqueued after `before` either."""
 
     def count(self, status: InvoiceStatus | None = None) -> int: ...
 

@@ -156,6 +156,18 @@ def cancellations_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None
         return uow.invoices.cancellations_requested((now or _now()) - SENDING_WINDOW)
 
 
+def claim_cancellations_to_settle(uow: ProcessingUnitOfWork, now: datetime | None = None) -> list[int]:
+    """`cancellations_awaiting_sefaz`, each marked as asked now, for the worker to enqueue their settling: the
+    next rounds leave them out for the sending window, so that a task still waiting in the queue, or still
+    asking SEFAZ, is not enqueued again (an NF-e awaiting SEFAZ is left out so by the mark of its send)."""
+    moment = now or _now()
+    with uow:
+        claimed = [invoice_id for invoice_id in uow.invoices.cancellations_requested(moment - SENDING_WINDOW)
+                   if _invoice(uow, invoice_id).cancel_asking(moment)]
+        uow.commit()
+        return claimed
+
+
 @dataclass(frozen=True)
 class CancellationSettled:
     """What the worker's query by key settled: `cancelled` (recorded here now), `not_registered` (the request
