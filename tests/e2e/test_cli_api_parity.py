@@ -46,3 +46,41 @@ def test_the_order_status_is_the_apis_stable_id_with_its_label(app, api, lojasyn
         assert api.get(f"/api/v1/orders/{number}").json()["status"] == status
     # The table is for people: the label, as before.
     assert "Em Aberto" in lojasync("orders", "list") and "em-aberto" not in lojasync("orders", "list")
+
+
+def test_the_order_list_pages_alike_in_the_cli_and_the_api(app, api, lojasync):
+    """More orders than a page: `--limit N --page P` is the API's `per_page=N&page=P`, newest first; the API says
+    how many in all (`total`, `pages`); the CLI's JSON brings every order unless asked for pages."""
+    numbers = imported(app, *({"id": 2500000101 + i} for i in range(5)))
+    pages = []
+    for page in (1, 2, 3, 4):
+        cli = json.loads(lojasync("orders", "list", "--limit", "2", "--page", str(page), "--format", "json"))
+        answer = api.get("/api/v1/orders", params={"per_page": 2, "page": page}).json()
+        assert [o["number"] for o in cli] == [o["number"] for o in answer["items"]], page
+        assert (answer["total"], answer["pages"]) == (5, 3)
+        pages.append([o["number"] for o in cli])
+    assert pages == [sorted(numbers, reverse=True)[i:i + 2] for i in (0, 2, 4, 6)]
+    assert [o["number"] for o in json.loads(lojasync("orders", "list", "--format", "json"))] == sorted(
+        numbers, reverse=True)
+
+
+def test_documents_and_receivables_carry_the_apis_status_and_label(app, api, lojasync):
+    """The same check for the vendas simples and the contas a receber (the NF-e's JSON is the same view as the
+    sale's): `status` the stored id, `status_label` the words, as the API gives them."""
+    (number,) = imported(app, {"id": 2500000201, "payment_status": "paid"})
+    sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+
+    def fields(rows: list[dict], *names: str) -> list[tuple]:
+        return [tuple(row[name] for name in names) for row in rows]
+
+    sales = json.loads(lojasync("sales", "list", "--format", "json"))
+    assert fields(sales, "id", "status", "status_label") == fields(api.get("/api/v1/sales").json(), "id", "status",
+                                                                   "status_label") == [(sale["id"], "confirmed",
+                                                                                        "confirmada")]
+    shown = json.loads(lojasync("sales", "show", str(sale["id"]), "--format", "json"))
+    assert (shown["status"], shown["status_label"]) == ("confirmed", "confirmada")
+    receivables = json.loads(lojasync("receivables", "list", "--format", "json"))
+    from_api = api.get("/api/v1/receivables").json()["items"]
+    names = ("id", "status", "status_label", "situation")
+    assert fields(receivables, *names) == fields(from_api, *names) and receivables
