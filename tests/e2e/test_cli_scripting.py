@@ -140,3 +140,30 @@ def test_repeating_a_change_from_a_script_says_it_changed_nothing(lojasync, app,
         runs = [answer("sales", command, str(sale["id"])) for _ in range(2)]
         assert [(r["id"], r["status"], r["changed"]) for r in runs] == [(sale["id"], status, True),
                                                                          (sale["id"], status, False)]
+
+
+def test_a_batch_by_status_lists_the_nfe_an_earlier_run_left_awaiting_sefaz_as_rows(lojasync, app):
+    """dogfood: the table named the NF-e an earlier run left awaiting SEFAZ (their orders are not invoiced again),
+    the JSON did not: a script took those orders as done while SEFAZ's answer was still to be recorded."""
+    store = make_store(app)
+    order_number, later = (import_order(app.uow(), store, order_payload(id=1950000003 + i), ImportPolicy()).order_number
+                           for i in range(2))
+    assert lojasync(*COMPANY)[0] == 0 and lojasync("company", "certificate", "--test")[0] == 0
+    code, out, err = lojasync("orders", "invoice", str(order_number), "--format", "json",
+                              LOJASYNC_SEFAZ_URL="http://127.0.0.1:9", LOJASYNC_SEFAZ_TIMEOUT="2")
+    assert code == 1, err   # not authorised: SEFAZ unreachable, the NF-e stays awaiting it
+    (earlier,) = json.loads(out)
+    assert (earlier["status"], earlier["earlier_run"]) == ("awaiting_sefaz", False), earlier
+
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
+    assert (code, err) == (0, "")
+    rows = json.loads(out)
+    assert [(r["order_number"], r["status"], r["earlier_run"]) for r in rows] == [
+        (later, "authorised", False), (order_number, "awaiting_sefaz", True)]
+    assert rows[0].keys() == rows[1].keys() and rows[1]["id"] == earlier["id"]   # every row alike
+    # Nothing left to invoice: the list is not empty, it still names the one awaiting SEFAZ.
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
+    assert (code, err) == (0, "")
+    (row,) = json.loads(out)
+    assert (row["id"], row["status"], row["error_code"], row["earlier_run"]) == (
+        earlier["id"], "awaiting_sefaz", None, True)

@@ -46,11 +46,10 @@ def invoice(
     app_ = container()
     targets = list(numbers or orders_to_invoice(app_.read_uow(), _STATUS[status_key(status)]))
     # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent).
-    earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)]) if status and fmt is OutputFormat.TABLE \
-        else []
+    earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)]) if status else []
     if not targets:
-        if fmt is OutputFormat.JSON:   # a script reads an empty list, not a sentence
-            print_json([])
+        if fmt is OutputFormat.JSON:   # a script reads a list (empty when nothing is left), not a sentence
+            print_json([_earlier_json(invoice) for invoice in earlier])
         else:
             console.print(f"Nenhum pedido {status_key(status)} sem NF-e.", highlight=False)
             _print_awaiting(earlier)
@@ -66,7 +65,7 @@ def invoice(
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     if fmt is OutputFormat.JSON:
-        print_json([_item_json(item) for item in report.items])
+        print_json([_item_json(item) for item in report.items] + [_earlier_json(invoice) for invoice in earlier])
     else:
         created = [item.invoice for item in report.items if item.invoice is not None]
         if created:
@@ -128,7 +127,14 @@ def _item_json(item: BatchItem) -> dict:
     (the API's `codigo`) for a script to switch on, null for SEFAZ's rejection (see `rejection_code`)."""
     data = item.invoice.to_dict() if item.invoice is not None else {
         "id": None, "status": None, "order_number": item.order_number}
-    return {**data, "error": item.error, "error_code": item.refusal.code if item.refusal else None}
+    return {**data, "error": item.error, "error_code": item.refusal.code if item.refusal else None,
+            "earlier_run": False}
+
+
+def _earlier_json(invoice: InvoiceView) -> dict:
+    """A row for an NF-e an earlier run left awaiting SEFAZ (its order was not invoiced again), shaped as this run's
+    rows, `earlier_run` true: what the table lists at the end, so that a script does not take those orders as done."""
+    return {**invoice.to_dict(), "error": None, "error_code": None, "earlier_run": True}
 
 
 @friendly_errors
