@@ -4,12 +4,15 @@ keeps what it was made with, a store import that never erases it, and LGPD erasu
 
 from __future__ import annotations
 
+import re
+import zlib
+
 import pytest
 from lxml import etree
 
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
-from lojasync.fiscal.services.invoice_files import invoice_xml
+from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -66,6 +69,14 @@ def destination(root: etree._Element) -> tuple:
             texts(root, "//n:dest/n:indIEDest")[0], ie[0] if ie else None)
 
 
+def pdf_text(pdf: bytes) -> list[str]:
+    """The strings a PDF of fpdf2 (the DANFE's) writes on its pages: its content streams, inflated, then each
+    `(...) Tj`. Enough to read a field; no PDF library is a dependency."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    pages = b"\n".join(zlib.decompress(s) if s[:1] == b"x" else s for s in streams).decode("latin-1")
+    return [re.sub(r"\\(.)", r"\1", text) for text in re.findall(r"\((.*?)(?<!\\)\) ?Tj", pages)]
+
+
 @pytest.mark.parametrize(("order_id", "place", "ie", "expected"), [
     # A contributor in another UF: 6102, indIEDest 1 and its IE.
     (2100000001, RIO, "78.890.169", ("2", {"6102"}, "1", RJ_IE)),
@@ -82,6 +93,21 @@ def test_the_destination_follows_the_customers_ie_and_sefaz_authorises_it(app, c
     assert destination(nfe_of(app, invoice.id)) == expected
     authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert authorised.status == "authorised", authorised.rejection_reason
+
+
+def test_the_danfe_prints_both_ies_as_the_order_page_shows_them_and_the_xml_keeps_digits(app, company, sefaz):
+    (number,) = imported(app, buyer_order(2100000007, RIO))
+    set_state_registration(app.uow(), BUYER, RJ_IE)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised", authorised.rejection_reason
+    printed = pdf_text(invoice_danfe(app.uow(), invoice.id))
+    # Seller in São Paulo, buyer in Rio de Janeiro: each IE as its UF writes it, as on the order page.
+    assert "110.042.490.114" in printed and "78.890.16-9" in printed
+    assert SP_IE not in printed and RJ_IE not in printed
+    assert "11.222.333/0001-81" in printed   # the library's own masks stay
+    root = nfe_of(app, invoice.id)
+    assert texts(root, "//n:emit/n:IE") == [SP_IE] and texts(root, "//n:dest/n:IE") == [RJ_IE]
 
 
 def test_a_pending_nfe_keeps_the_ie_it_was_made_with_until_discarded_and_generated_again(app, company, sefaz):
