@@ -140,10 +140,16 @@ def page_user(request: Request) -> WebUser:
 def form_page(request: Request) -> str:
     """The page a form was sent from: the Referer when it is a page of this site, else the path above the
     action (`/nfe/9/cancelar` -> `/nfe/9`). A form's answer shown at the action's own address (a refusal
-    rendered by the POST) is no page to come back to: a GET there is a 405."""
+    rendered by the POST) is no page to come back to: only POST answers there."""
     referer = urlsplit(request.headers.get("referer", ""))
     if referer.netloc == request.url.netloc and _opens_with_get(request, referer.path):
         return referer.path + (f"?{referer.query}" if referer.query else "")
+    return page_above(request)
+
+
+def page_above(request: Request) -> str:
+    """The nearest address above the request's that opens with GET (`/nfe/9/cancelar` -> `/nfe/9`): the page
+    a form posting to the request's address is on."""
     path = request.url.path.rstrip("/")
     while "/" in path.lstrip("/"):
         path = path.rsplit("/", 1)[0]

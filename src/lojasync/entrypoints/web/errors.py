@@ -24,6 +24,7 @@ from lojasync.entrypoints.web.auth import (
     CsrfRefused,
     LoginRequired,
     login_url,
+    page_above,
 )
 from lojasync.entrypoints.web.templating import flash, redirect, render, write_flash
 from lojasync.entrypoints.web.validation_words import field_problem
@@ -33,6 +34,7 @@ log = logging.getLogger("lojasync.web")
 
 # Paths whose answers are JSON for programs, not pages: the API and the platform's callbacks.
 API_PREFIX = "/api/"
+WEBHOOK_PREFIX = "/webhooks/"
 
 
 def is_api(request: Request) -> bool:
@@ -125,6 +127,10 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
                              404, headers)
         return render(request, "error.html", {"title": "Página não encontrada", "message": message,
                                               "resolution": resolution}, status_code=404, headers=headers)
+    if exc.status_code == 405 and _form_action(request):
+        # Only POST opens a form's action, yet a refused form is shown at that address, where the browser keeps
+        # it (typed again, bookmarked, opened in a tab): its page, with the form, instead of a 405.
+        return redirect(request, page_above(request))
     if exc.status_code == 405 and is_api(request):
         # A program has no button to use: the methods the address takes are in the Allow header.
         allowed = (headers or {}).get("Allow")
@@ -141,6 +147,13 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return api_error(f"web.http_{exc.status_code}", message, resolution, exc.status_code, headers)
     return render(request, "error.html", {"title": "Requisição recusada", "message": message,
                                           "resolution": resolution}, status_code=exc.status_code, headers=headers)
+
+
+def _form_action(request: Request) -> bool:
+    """A GET at an address of the back office's forms: not the API, not the platform's webhook (an integrator
+    opening that one in a browser is told it takes POST)."""
+    path = request.url.path
+    return request.method in ("GET", "HEAD") and not is_api(request) and not path.startswith(WEBHOOK_PREFIX)
 
 
 def _validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -82,6 +82,13 @@ def orders_table(request: Request) -> Response:
     return render(request, "orders/_table.html", _orders_context(request))
 
 
+@router.get("/pedidos/nfe-em-lote", include_in_schema=False)
+def invoice_batch_address(request: Request) -> Response:
+    """The batch's summary is shown at its form's address; opened again from there (address bar, bookmark), the
+    list the form is on, not "endereço inválido" (`/pedidos/{number}` would read it as an order number)."""
+    return redirect(request, "/pedidos")
+
+
 @router.post("/pedidos/nfe-em-lote", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
                   voltar: Annotated[str, Form()] = "") -> Response:

@@ -20,10 +20,12 @@ from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 from lojasync.shared.errors import LojasyncError
 from lojasync.stock.counts import CountInvalid, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
-from lojasync.stock.views import product_detail, stock_overview
+from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
 
 router = APIRouter(dependencies=[Depends(page_user)])
 log = logging.getLogger("lojasync.web.stock")
+# The product page's forms, by the last part of their action's address.
+PRODUCT_FORMS = ("contagem", "dados-fiscais")
 
 # The document behind each kind of movement: its words and where its page is.
 ORIGINS = [("", "— (padrão da empresa)"), ("0", "0 - Nacional"), ("1", "1 - Estrangeira, importação direta"),
@@ -69,7 +71,15 @@ def _product_page(request: Request, sku: str, status_code: int = 200, **context)
 
 @router.get("/estoque/{sku:path}", include_in_schema=False)
 def product_page(request: Request, sku: str) -> Response:
-    return _product_page(request, sku)
+    try:
+        return _product_page(request, sku)
+    except ProductNotFound:
+        # A refused count or fiscal form is shown at its action's address; opened again from there (address
+        # bar, bookmark), the SKU pattern reads ".../contagem" as part of the SKU: the product's page instead.
+        product_sku, _, form = sku.rpartition("/")
+        if form not in PRODUCT_FORMS or not product_sku:
+            raise
+        return redirect(request, _product_url(product_sku))
 
 
 @router.post("/estoque/{sku:path}/contagem", include_in_schema=False, dependencies=[Depends(csrf_protect)])
