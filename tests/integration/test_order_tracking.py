@@ -10,11 +10,15 @@ import pytest
 
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.push_updates import push_store_updates
 from lojasync.nuvemshop.services.store_updates import list_store_updates
+from lojasync.nuvemshop.services.stores import add_store
 from lojasync.sales.errors import InvalidTrackingCode, InvalidTrackingUrl, OrderNotFound, TrackingOnCancelledOrder
 from lojasync.sales.history import Person
 from lojasync.sales.tracking import record_tracking
 from lojasync.sales.views import show_order
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
 from tests.factories import make_store, order_payload
 
 ANA = Person.user("ana@loja.com.br")
@@ -123,3 +127,28 @@ def test_a_later_store_update_of_the_order_keeps_the_code(app, store_id):
 
 def _far_future() -> datetime:
     return datetime.now(timezone.utc) + timedelta(days=1)
+
+
+
+def test_a_code_corrected_after_it_reached_the_store_reaches_it_again(app):
+    # A typo seen once the store already has the code: the operator records the right one (the page's
+    # "Alterar código de rastreio"), and the store order is fulfilled again with it, the customer told again.
+    with SimulatorServer(config=SimulatorConfig(orders=0, seed=7, deliver_webhooks=False)) as server:
+        store, _ = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
+        placed = server.simulator.create_order()
+        number = import_order(app.uow(), store.id, placed, ImportPolicy()).order_number
+        record_tracking(app.uow(), number, "AA123456798BR", URL, actor=ANA)
+        assert push_store_updates(app.uow(), app.client_for, store.id).pushed == 1
+        assert server.simulator.get_order(placed["id"])["shipping_tracking_number"] == "AA123456798BR"
+
+        fixed = record_tracking(app.uow(), number, "AA123456789BR", URL, actor=ANA)
+        assert fixed["changed"] and fixed["from_store"]
+        assert push_store_updates(app.uow(), app.client_for, store.id).pushed == 1
+        shipped = server.simulator.get_order(placed["id"])
+        assert (shipped["shipping_status"], shipped["shipping_tracking_number"], shipped["shipping_tracking_url"]) == (
+            "shipped", "AA123456789BR", URL)
+        assert [(c["shipping_tracking_number"], c["notify_customer"]) for c in server.simulator.fulfillments()] == [
+            ("AA123456798BR", True), ("AA123456789BR", True)]
+        assert [(row.value, row.status) for row in tracking_rows(app)] == [("AA123456789BR", "done")]
+        assert tracking_history(app, number)[-1]["message"] == (
+            f"Código de rastreio AA123456789BR registrado (rastreio em {URL}), no lugar de AA123456798BR.")
