@@ -1,5 +1,6 @@
 """The customer's inscrição estadual on a real database (SQLite, or PostgreSQL with LOJASYNC_TEST_DATABASE_URL):
-the NF-e made from it (signed, schema-valid, authorised by the SEFAZ simulator over HTTP), a pending NF-e that
+the NF-e made from it (signed, schema-valid, authorised by the SEFAZ simulator over HTTP), its DANFE printing the
+IEs as the order page shows them, a pending NF-e that
 keeps what it was made with, a store import that never erases it, and LGPD erasure that does."""
 
 from __future__ import annotations
@@ -8,8 +9,11 @@ import re
 import zlib
 
 import pytest
+from brazilfiscalreport.danfe.config import DanfeLayout
+from brazilfiscalreport.danfe.danfe import resolve_layout
 from lxml import etree
 
+from lojasync.fiscal.danfe import danfe_pdf
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
@@ -101,11 +105,15 @@ def test_the_danfe_prints_both_ies_as_the_order_page_shows_them_and_the_xml_keep
     invoice = generate_invoice(app.uow(), app.cipher, number)
     authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert authorised.status == "authorised", authorised.rejection_reason
-    printed = pdf_text(invoice_danfe(app.uow(), invoice.id))
-    # Seller in São Paulo, buyer in Rio de Janeiro: each IE as its UF writes it, as on the order page.
-    assert "110.042.490.114" in printed and "78.890.16-9" in printed
-    assert SP_IE not in printed and RJ_IE not in printed
-    assert "11.222.333/0001-81" in printed   # the library's own masks stay
+    proc = invoice_xml(app.uow(), invoice.id).decode()
+    # Issued before 2026-12-01, the same NF-e is printed in the MOC 7.0 layout: the IEs are formatted there too.
+    before_nt = re.sub(r"<dhEmi>[^<]+</dhEmi>", "<dhEmi>2026-11-30T10:00:00-03:00</dhEmi>", proc)
+    assert resolve_layout(before_nt) is DanfeLayout.MOC_7_0
+    for printed in (pdf_text(invoice_danfe(app.uow(), invoice.id)), pdf_text(danfe_pdf(before_nt))):
+        # Seller in São Paulo, buyer in Rio de Janeiro: each IE as its UF writes it, as on the order page.
+        assert "110.042.490.114" in printed and "78.890.16-9" in printed
+        assert SP_IE not in printed and RJ_IE not in printed
+        assert "11.222.333/0001-81" in printed   # the library's own masks stay
     root = nfe_of(app, invoice.id)
     assert texts(root, "//n:emit/n:IE") == [SP_IE] and texts(root, "//n:dest/n:IE") == [RJ_IE]
 
