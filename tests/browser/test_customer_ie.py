@@ -1,5 +1,6 @@
 """The customer's inscrição estadual on the order page, in a real browser: shown with what the NF-e will make
-of it, refused in Portuguese when it is not of the customer's state, then kept."""
+of it, refused in Portuguese when it is not of the customer's state (the refusal's address opened again leads
+back to the order), then kept."""
 
 from __future__ import annotations
 
@@ -33,6 +34,13 @@ def test_the_operator_sets_a_customers_ie_on_the_order_page(page, shots, back_of
     expect(refusal).to_contain_text(f"inválida para {uf}")
     expect(refusal).to_contain_text("Resolução:")
     shots(page, "ie-recusada")
+    # The address bar keeps the form's action; opened again from there (Enter, a bookmark): the order's page
+    # with its form, not "Método não permitido".
+    assert page.url.endswith(f"/pedidos/{number}/cliente/ie")
+    page.goto(page.url)
+    assert page.url.endswith(f"/pedidos/{number}")
+    expect(block.get_by_test_id("cliente-ie")).to_contain_text("não informada — não contribuinte do ICMS")
+    block.get_by_text("Alterar inscrição estadual").click()
 
     block.get_by_label("Inscrição estadual", exact=True).fill(VALID[uf])
     block.get_by_role("button", name="Gravar inscrição estadual").click()
