@@ -118,8 +118,10 @@ class InvoiceAwaitingSefaz(LojasyncError):
     code = "fiscal.invoice_awaiting_sefaz"
     message_template = ("A NF-e nº {number} aguarda a decisão da SEFAZ: ainda não pode ser cancelada nem "
                         "descartada.")
+    # The worker asks SEFAZ by key once the sending window has passed since the send, not every minute.
     resolution_template = ("Transmita de novo (o lojasync consulta a SEFAZ antes de reenviar; o worker também "
-                           "consulta a cada minuto): autorizada, cancele-a; rejeitada, descarte-a.")
+                           "consulta sozinho, 5 minutos depois do envio): autorizada, cancele-a; rejeitada, "
+                           "descarte-a.")
     action = Action.APPROVE_INVOICE
 
 
