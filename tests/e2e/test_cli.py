@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 from typer.testing import CliRunner
@@ -170,6 +171,13 @@ def test_demo_imports_the_history_and_shows_live_orders_arriving_by_webhook(tmp_
     assert "certificado A1 de TESTE" in processed
     assert "NF-e autorizadas: " in processed and "NF-e autorizadas: 0 de" not in processed
     assert "cancelada na SEFAZ (simulador)" in processed
+    # The demo's carrier: the NF-e of the orders the Correios ship name it; a pickup says no transport at all.
+    assert "Transportadora cadastrada: Empresa Brasileira de Correios e Telégrafos (CNPJ 34.028.316/0001-03)" \
+        in processed
+    with sqlite3.connect(tmp_path / "demo" / "lojasync.db") as db:
+        documents = [xml for (xml,) in db.execute("SELECT xml FROM invoices")]
+    assert any("<transporta><CNPJ>34028316000103</CNPJ><xNome>Empresa Brasileira de Correios e Telégrafos</xNome>"
+               in xml for xml in documents), documents
     reset_container()
 
 

@@ -24,6 +24,7 @@ def refused_then_opened(client, page: str, action: str, **data):
 @pytest.mark.parametrize(("action", "data"), [
     ("/configuracoes/empresa", {"legal_name": "Loja", "cnpj": "123"}),
     ("/configuracoes/tributos", {"icms_rate": "dezoito"}),
+    ("/configuracoes/transportadoras", {"transportadora_codigo": "correios", "transportadora_documento": "123"}),
     ("/configuracoes/numeracao", {"series": "dois", "next_number": "150"}),
     ("/configuracoes/ambiente", {"environment": "teste"}),
     ("/configuracoes/certificado", {"senha": ""}),

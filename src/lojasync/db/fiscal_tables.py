@@ -62,6 +62,20 @@ company = Table(
     *timestamps(),
 )
 
+# The carriers the merchant registered, by the store's code of each (`fiscal.carriers`). Lengths: the NF-e's.
+carriers = Table(
+    "carriers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),   # lower case: one carrier per code, any case
+    Column("name", String(60), nullable=False),
+    Column("tax_id", String(14)),
+    Column("ie", String(14)),
+    Column("address", String(60)),
+    Column("city", String(60)),
+    Column("uf", String(2)),
+    *timestamps(),
+)
+
 invoices = Table(
     "invoices", metadata,
     Column("id", Integer, primary_key=True),

@@ -11,6 +11,7 @@ from lojasync.db import finance_tables, fiscal_tables
 from lojasync.db import tables as t
 from lojasync.db.search_columns import maintain_search_columns
 from lojasync.finance.receivables import Receivable
+from lojasync.fiscal.carriers import RegisteredCarrier
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import Invoice
 from lojasync.fiscal.simple_sales import SimpleSale
@@ -44,6 +45,7 @@ def start_mappers() -> None:
     })
     reg.map_imperatively(HistoryEntry, t.order_history)
     reg.map_imperatively(Company, fiscal_tables.company)
+    reg.map_imperatively(RegisteredCarrier, fiscal_tables.carriers)
     # The XML columns are a few kB each: read when used (sending, the files), not with every status check.
     reg.map_imperatively(Invoice, fiscal_tables.invoices, properties={
         name: deferred(fiscal_tables.invoices.c[name]) for name in ("xml", "proc_xml", "cancel_xml")})

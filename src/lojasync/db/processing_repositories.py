@@ -24,6 +24,7 @@ from lojasync.db.fiscal_tables import invoices as invoice_table
 from lojasync.db.fiscal_tables import simple_sales as sale_table
 from lojasync.db.tables import stock_movements as movement_table
 from lojasync.finance.receivables import Receivable, ReceivableStatus
+from lojasync.fiscal.carriers import RegisteredCarrier
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import ACTIVE as ACTIVE_INVOICE
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
@@ -325,6 +326,30 @@ class DocumentRepository:
         if not found:
             return None
         return self.session.get(Invoice if found[0].kind == "nfe" else SimpleSale, found[0].id)
+
+
+class CarrierRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_code(self, code: str, *, for_update: bool = False) -> RegisteredCarrier | None:
+        """The carrier registered under `code` (already lower case); one indexed lookup (the NF-e asks it)."""
+        return self.session.scalars(_carrier_by_code(for_update), {"code": code}).first()
+
+    def list(self) -> list[RegisteredCarrier]:
+        return list(self.session.scalars(select(RegisteredCarrier).order_by(RegisteredCarrier.code)))
+
+    def add(self, carrier: RegisteredCarrier) -> None:
+        self.session.add(carrier)
+
+    def remove(self, carrier: RegisteredCarrier) -> None:
+        self.session.delete(carrier)
+
+
+@functools.cache
+def _carrier_by_code(for_update: bool):
+    query = select(RegisteredCarrier).where(RegisteredCarrier.code == bindparam("code"))
+    return query.with_for_update() if for_update else query
 
 
 class CompanyRepository:

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, 
 
 from lojasync.db.metadata import metadata, sentinel, timestamps, utcnow
 from lojasync.db.trigram import INDEXED, SCHEMA
-from lojasync.db.types import AddressJSON, MoneyCents, UTCDateTime
+from lojasync.db.types import AddressJSON, MoneyCents, ShippingJSON, UTCDateTime
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.status import OrderStatus
 
@@ -86,6 +86,9 @@ orders = Table(
     Column("installments", Integer),
     Column("billing_address", AddressJSON),
     Column("shipping_address", AddressJSON),
+    # How it ships as the store says (carrier's code, option, pickup at the store): the NF-e's transport group.
+    # Empty for orders imported before it was kept, until the store sends them again.
+    Column("shipping", ShippingJSON),
     Column("placed_at", UTCDateTime, index=True),
     Column("paid_at", UTCDateTime),
     Column("note", Text),

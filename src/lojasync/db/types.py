@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, BigInteger, DateTime, String
 from sqlalchemy.types import TypeDecorator
 
+from lojasync.sales.shipping import Shipping
 from lojasync.shared.address import Address
 from lojasync.shared.money import CENT
 
@@ -60,6 +61,21 @@ class AddressJSON(TypeDecorator):
         if isinstance(value, str):
             value = json.loads(value)
         return Address.from_dict(value)
+
+
+class ShippingJSON(TypeDecorator):
+    """An order's `Shipping` as one JSON value: read and written whole, never queried by its parts."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Shipping | None, dialect):
+        return None if value is None else value.to_dict()
+
+    def process_result_value(self, value, dialect):
+        if isinstance(value, str):
+            value = json.loads(value)
+        return Shipping.from_dict(value)
 
 
 class DecimalSafeJSON(TypeDecorator):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lojasync.db.engine import REDOABLE_OPTION
 from lojasync.db.order_search import OrderSearchRepository
 from lojasync.db.processing_repositories import (
+    CarrierRepository,
     CompanyRepository,
     DocumentRepository,
     InvoiceRepository,
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
         self.documents = DocumentRepository(session)
         self.receivables = ReceivableRepository(session)
         self.company = CompanyRepository(session)
+        self.carriers = CarrierRepository(session)
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         # Anything not committed explicitly is rolled back: a crash never leaves half an import.

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from lojasync.finance.ports import ReceivableRepository
+from lojasync.fiscal.carriers import RegisteredCarrier
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
@@ -67,6 +68,16 @@ class CompanyRepository(Protocol):
     def add(self, company: Company) -> None: ...
 
 
+class CarrierRepository(Protocol):
+    def by_code(self, code: str, *, for_update: bool = False) -> RegisteredCarrier | None: ...
+
+    def list(self) -> list[RegisteredCarrier]: ...
+
+    def add(self, carrier: RegisteredCarrier) -> None: ...
+
+    def remove(self, carrier: RegisteredCarrier) -> None: ...
+
+
 class ProcessingUnitOfWork(Protocol):
     orders: object            # sales' OrderRepository, with get(number, for_update=...)
     customers: CustomerRepository
@@ -78,6 +89,7 @@ class ProcessingUnitOfWork(Protocol):
     documents: DocumentRepository
     receivables: ReceivableRepository
     company: CompanyRepository
+    carriers: CarrierRepository
 
     def __enter__(self) -> ProcessingUnitOfWork: ...
 

@@ -6,6 +6,7 @@ from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
 from lojasync.sales.customers import CustomerData
 from lojasync.sales.order_data import LineData, OrderData
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE
+from lojasync.sales.shipping import Shipping
 from lojasync.sales.status import StatusRules
 from lojasync.shared.address import Address, state_code
 from lojasync.shared.tax_id import TaxId, TaxIdProblem, parse_tax_id
@@ -45,7 +46,22 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
         note=order.note,
         lines=[_line(line) for line in order.products],
         paid_at=order.paid_at,
+        shipping=_shipping(order),
     )
+
+
+# The store's word for an order the buyer collects at one of its branches (the other is "ship").
+PICKUP = "pickup"
+
+
+def _shipping(order: StoreOrder) -> Shipping | None:
+    pickup = (order.shipping_pickup_type or "").lower() == PICKUP
+    carrier = _clip(order.shipping.lower() if order.shipping else None, 40)
+    option = _clip(order.shipping_option, 120)
+    if not (pickup or carrier or option):
+        return None
+    return Shipping(carrier=carrier, option=option, pickup=pickup,
+                    branch=_clip(order.shipping_store_branch_name, 120) if pickup else None)
 
 
 def resolve_tax_id(order: StoreOrder) -> tuple[TaxId | TaxIdProblem, str | None]:

@@ -213,6 +213,10 @@ class StoreOrder(_Lenient):
     billing_country: Text = None
     billing_phone: Text = None
     shipping_address: Annotated[StoreAddress | None, BeforeValidator(_object_or_none)] = None
+    shipping: Text = None                    # the carrier's code: "correios", "jadlog", "ups"...
+    shipping_option: Text = None             # the option the buyer chose: "Correios - PAC"
+    shipping_pickup_type: Text = None        # "ship" or "pickup" (collected at one of the store's branches)
+    shipping_store_branch_name: Text = None
 
     products: list[StoreLine] = []
     note: Text = None

@@ -15,6 +15,7 @@ _FIELD_LABELS = {
     "subtotal": "subtotal", "discount": "desconto", "freight": "frete", "total": "total",
     "payment_method": "forma de pagamento", "installments": "parcelas",
     "billing_address": "endereço de cobrança", "shipping_address": "endereço de entrega",
+    "shipping": "meio de envio",
     "contact_email": "e-mail de contato", "contact_phone": "telefone de contato", "note": "observação",
 }
 # Changes to these fields are reported in an update's history entry; the others are copied silently.

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from lojasync.sales.customers import CustomerData
+from lojasync.sales.shipping import Shipping
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxIdProblem, TaxIdProblemCode
@@ -56,6 +57,9 @@ class OrderData:
     # stay valid (else every order would look changed after an upgrade, and every processed one be flagged).
     # It never changes alone: the payment status, which the digest has, changes with it.
     paid_at: datetime | None = field(default=None, repr=False)
+    # How it ships (carrier, option, pickup). Out of the repr for the same reason: the import's digest adds it
+    # only when the store sent it (`import_prepare`), so an order without it keeps the digest it had.
+    shipping: Shipping | None = field(default=None, repr=False)
 
     def without_personal_data(self) -> OrderData:
         """The same sale with no one's data in it: the customer asked for erasure (LGPD)."""

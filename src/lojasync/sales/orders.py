@@ -25,6 +25,7 @@ from lojasync.sales.events import (
 from lojasync.sales.history import Actor, Change, ChangeKind, HistoryType, ProcessedBy, Who
 from lojasync.sales.history_text import REPORTED_FIELDS, Names, render
 from lojasync.sales.order_data import LineData, OrderData
+from lojasync.sales.shipping import Shipping
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.address import Address
 from lojasync.shared.events import Aggregate
@@ -102,6 +103,7 @@ class Order(Aggregate):
     installments: int | None = None
     billing_address: Address | None = None
     shipping_address: Address | None = None
+    shipping: Shipping | None = None
     placed_at: datetime | None = None
     paid_at: datetime | None = None
     note: str | None = None
@@ -228,7 +230,7 @@ class Order(Aggregate):
             new = getattr(data, name)
             old = getattr(self, name, None)
             if old != new:
-                if existing and name in REPORTED_FIELDS and not _same_place(old, new):
+                if existing and name in REPORTED_FIELDS and not _same_place(old, new) and not _first_known(name, old):
                     changes.append(Change(ChangeKind.FIELD, name=name))
                 setattr(self, name, new)
         changes += self._link_store_customer(data, customer)
@@ -311,6 +313,15 @@ class Order(Aggregate):
         for line in self.lines:
             if line.product is None:
                 self.record(LineWithoutProduct(order=self, actor=actor, position=line.position, sku=line.sku))
+
+
+# Fields the ERP began keeping after orders were already imported: the first import that brings one to such an
+# order fills a blank, it does not change what the store said.
+_KEPT_SINCE_LATER = frozenset({"shipping"})
+
+
+def _first_known(name: str, old: Any) -> bool:
+    return old is None and name in _KEPT_SINCE_LATER
 
 
 def _same_place(old: Any, new: Any) -> bool:

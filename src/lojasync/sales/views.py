@@ -82,6 +82,9 @@ def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = No
                         "installments": order.installments},
             "billing_address": order.billing_address.to_dict() if order.billing_address else None,
             "shipping_address": order.shipping_address.to_dict() if order.shipping_address else None,
+            # None: imported before the ERP kept it, or the store said nothing of it.
+            "shipping": ({**order.shipping.to_dict(), "how": order.shipping.how, "words": order.shipping.words}
+                         if order.shipping else None),
             "placed_at": order.placed_at.isoformat() if order.placed_at else None,
             "paid_at": order.paid_at.isoformat() if order.paid_at else None,
             "note": order.note,

@@ -11,6 +11,7 @@ import typer
 
 from lojasync.entrypoints.cli import (
     accounts,
+    carriers,
     company,
     demo,
     events,
@@ -61,6 +62,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(lgpd.app, name="lgpd")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(company.app, name="company")
+company.app.add_typer(carriers.app, name="carriers")
 app.add_typer(invoices.app, name="invoices")
 orders.orders_app.command("invoice")(order_processing.invoice)
 orders.orders_app.command("sale")(order_processing.sale)

@@ -262,6 +262,10 @@ def _reason_kind(problem: str | None) -> str:
 DEMO_COMPANY = {"legal_name": "Loja de Demonstracao Ltda", "cnpj": "11222333000181", "ie": "110042490114",
                 "street": "Rua das Flores", "number": "100", "district": "Centro", "city": "São Paulo", "uf": "SP",
                 "zipcode": "01001000", "default_ncm": "61091000"}
+# The carrier most of the simulated store's orders go by (its `shipping` code "correios"): registered, the NF-e of
+# those orders name it (transp/transporta). The CNPJ's check digits pass validate-docbr.
+DEMO_CARRIER = {"name": "Empresa Brasileira de Correios e Telégrafos", "cnpj": "34.028.316/0001-03",
+                "address": "SBN Quadra 1, Bloco A", "city": "Brasília", "uf": "DF"}
 
 
 def _process(app, count: int, data_dir: Path) -> None:
@@ -272,6 +276,7 @@ def _process(app, count: int, data_dir: Path) -> None:
     from lojasync.entrypoints.sefaz_access import sefaz_for
     from lojasync.finance.services import list_receivables
     from lojasync.fiscal.services.batch import invoice_orders, orders_to_invoice
+    from lojasync.fiscal.services.carriers import CarrierData, set_carrier
     from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
     from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
     from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
@@ -283,6 +288,10 @@ def _process(app, count: int, data_dir: Path) -> None:
     install_test_certificate(app.uow(), app.cipher)
     console.print("Empresa de teste (CNPJ 11.222.333/0001-81) com um certificado A1 de TESTE, autoassinado: as notas "
                   "vão para o simulador da SEFAZ (homologação) e não têm valor fiscal.", highlight=False)
+    set_carrier(app.uow(), "correios", CarrierData(**DEMO_CARRIER))
+    console.print(f"Transportadora cadastrada: {DEMO_CARRIER['name']} (CNPJ {DEMO_CARRIER['cnpj']}), código "
+                  "\"correios\" na loja: as NF-e dos pedidos enviados pelos Correios levam os dados dela; as de "
+                  "retirada na loja saem \"sem ocorrência de transporte\".", highlight=False)
     sefaz = sefaz_for(app.settings)
     candidates = orders_to_invoice(app.read_uow(), OrderStatus.CONFIRMED)
     # What the demo does by itself is said so in each order's history.

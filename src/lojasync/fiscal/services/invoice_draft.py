@@ -9,12 +9,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from lojasync.fiscal.access_key import build_access_key, parse_access_key
+from lojasync.fiscal.carriers import RegisteredCarrier, carrier_code
 from lojasync.fiscal.company import Company, issuing_problems
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.municipalities import UF_CODES, find_municipality
 from lojasync.fiscal.nfe_checks import missing_for_nfe
 from lojasync.fiscal.nfe_data import (
+    Carrier,
     Crt,
     FiscalAddress,
     InvoiceDraft,
@@ -25,6 +27,7 @@ from lojasync.fiscal.nfe_data import (
     TaxSettings,
     TechnicalResponsible,
 )
+from lojasync.fiscal.ports import CarrierRepository
 from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import Gap, LojasyncError
 
@@ -39,6 +42,8 @@ class DraftInputs:
     payments: tuple[Payment, ...]
     taxes: TaxSettings
     problems: list[str]
+    carrier: Carrier | None = None     # the registered carrier that ships the order, when there is one
+    pickup: bool = False               # collected at the store: modFrete 9, no carrier
 
 
 def issuer_of(company: Company) -> Issuer:
@@ -105,9 +110,29 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company) -> tup
     return tuple(items), problems
 
 
+def shipping_carrier(carriers: CarrierRepository, order) -> RegisteredCarrier | None:
+    """The registered carrier of the order's shipping, matched by the store's code; None for a pickup, an order
+    the store gave no carrier, or a carrier nobody registered (its NF-e names none, as before: not a refusal).
+    One indexed lookup, and none when there is no code to look up."""
+    shipping = order.shipping
+    if shipping is None or shipping.pickup or not shipping.carrier:
+        return None
+    return carriers.by_code(carrier_code(shipping.carrier))
+
+
+def charges(order, pickup: bool) -> tuple[Decimal, Decimal]:
+    """The freight and the other charges (vFrete, vOutro) of the order's NF-e. A pickup moves no goods (modFrete 9),
+    so a freight beside it would contradict it; what the store charged under that name is still part of what the
+    buyer paid and of vNF, which must equal the store's total: it goes in vOutro (other charges), not dropped."""
+    if pickup and order.freight:
+        return Decimal("0.00"), order.freight
+    return order.freight, Decimal("0.00")
+
+
 def draft_inputs(company: Company | None, order, lines: list[DocumentLine], products: dict,
-                 now: datetime) -> DraftInputs:
-    """Everything the NF-e needs, and every problem found on the way (company, customer, products, money)."""
+                 now: datetime, carrier: RegisteredCarrier | None = None) -> DraftInputs:
+    """Everything the NF-e needs, and every problem found on the way (company, customer, products, money).
+    `carrier`: the order's registered carrier (`shipping_carrier`)."""
     problems = issuing_problems(company, now)
     if company is None:
         return DraftInputs(None, None, (), (), TaxSettings(), problems)
@@ -119,11 +144,14 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     problems += found
     payments = (Payment(order.payment_method or "outro", order.total, order.installments or 1),)
     taxes = taxes_of(company)
-    problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=order.freight,
-                                discount=order.discount, order_total=order.total, taxes=taxes,
+    pickup = order.shipping is not None and order.shipping.pickup
+    freight, other = charges(order, pickup)
+    problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=freight,
+                                discount=order.discount, other=other, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,
                                 lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported)
-    return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)))
+    return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)),
+                       carrier=None if pickup or carrier is None else carrier.for_nfe(), pickup=pickup)
 
 
 def tech_of(company: Company) -> TechnicalResponsible | None:
@@ -135,8 +163,9 @@ def new_draft(company: Company, order, inputs: DraftInputs, series: int, number:
     """The NF-e's data with a fresh access key (a new cNF each time it is built)."""
     issued_at = now.astimezone(BRASILIA).replace(microsecond=0)
     key = build_access_key(UF_CODES[company.uf], issued_at, company.cnpj, series, number)
+    freight, other = charges(order, inputs.pickup)
     return InvoiceDraft(inputs.issuer, inputs.recipient, inputs.items, inputs.payments, series, number, key,
                         parse_access_key(key).random_code, issued_at, order.origin_number or str(order.id),
-                        freight=order.freight, discount=order.discount, order_total=order.total,
+                        freight=freight, discount=order.discount, other_costs=other, order_total=order.total,
                         environment=Environment(company.environment), taxes=inputs.taxes,
-                        technical_responsible=tech_of(company))
+                        carrier=inputs.carrier, pickup=inputs.pickup, technical_responsible=tech_of(company))

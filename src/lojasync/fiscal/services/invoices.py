@@ -45,7 +45,7 @@ from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
 from lojasync.fiscal.services.documents import order_to_process
-from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft
+from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft, shipping_carrier
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
@@ -123,7 +123,8 @@ def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, acto
     row is complete (one INSERT rather than an INSERT and an UPDATE of the XML)."""
     order, lines = order_to_process(uow, order_number, "a NF-e")
     company = uow.company.get(for_update=True)  # the number is taken under this lock
-    inputs = draft_inputs(company, order, lines, _products(uow, order, lines), moment)
+    inputs = draft_inputs(company, order, lines, _products(uow, order, lines), moment,
+                          shipping_carrier(uow.carriers, order))
     if inputs.problems:
         raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
     invoice = Invoice(order, lines, company.environment, company.series, company.take_number())
@@ -247,7 +248,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
             raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id, was=_env(invoice.environment),
                                      now=_env(company.environment))
         lines = invoice.lines
-        inputs = draft_inputs(company, order, lines, uow.products.by_ids(x.product_id for x in lines), moment)
+        inputs = draft_inputs(company, order, lines, uow.products.by_ids(x.product_id for x in lines), moment,
+                              shipping_carrier(uow.carriers, order))
         if inputs.problems:
             raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
         _seal(invoice, company, order, inputs, box, actor, moment)

@@ -74,7 +74,11 @@ def _content_digest(order: StoreOrder, data: OrderData, fingerprint: str) -> str
     # Digests are stored on the bindings: the problem enters as the words it had when it was a string,
     # so an upgrade does not make every order without a document look new.
     problem = data.customer_problem.reason if data.customer_problem is not None else None
-    return digest(f"{replace(data, customer_problem=problem)!r}|{states!r}|{fingerprint}")
+    # The shipping only when the store sent one: an order without it keeps the digest earlier versions stored,
+    # and one with it (every order of a real store) is taken once more the next time the store sends it, which
+    # is how orders imported before the ERP kept the shipping get theirs (a processed one is not touched).
+    shipping = f"|{data.shipping!r}" if data.shipping is not None else ""
+    return digest(f"{replace(data, customer_problem=problem)!r}|{states!r}|{fingerprint}{shipping}")
 
 
 def digest(text: str) -> str:

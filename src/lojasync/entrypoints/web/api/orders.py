@@ -118,6 +118,16 @@ class TrackingOut(ApiModel):
     url: str | None = Field(description="Página de rastreio do envio.")
 
 
+class ShippingOut(ApiModel):
+    carrier: str | None = Field(description="Código da transportadora na loja (correios, jadlog...).")
+    option: str | None = Field(description="A opção de envio escolhida na loja (\"Correios - PAC\").")
+    pickup: bool = Field(description="Retirada na loja: nada é transportado (a NF-e diz modFrete 9).")
+    branch: str | None = Field(description="A unidade da loja onde o cliente retira.")
+    how: str = Field(description="A opção (ou a retirada) em palavras: \"Correios - PAC\", \"Retirada na loja\".")
+    words: str = Field(description="Como o pedido sai, em palavras: \"Envio: Correios - PAC\", "
+                                   "\"Retirada na loja\".")
+
+
 class OrderOut(OrderSummaryOut):
     contact: dict[str, Any]
     subtotal: Money
@@ -126,6 +136,8 @@ class OrderOut(OrderSummaryOut):
     payment: dict[str, Any] = Field(description="method, gateway, installments.")
     billing_address: dict[str, Any] | None
     shipping_address: dict[str, Any] | None
+    shipping: ShippingOut | None = Field(None, description="Como o pedido sai da loja; nulo quando a loja não disse "
+                                         "(ou o pedido foi importado antes de o lojasync guardar isso).")
     note: str | None
     processed_by: str | None = Field(description='"nfe" ou "simple_sale": o documento que processou o pedido.')
     tracking: TrackingOut | None = Field(None, description="O código de rastreio do envio, quando registrado.")

@@ -1,5 +1,5 @@
 """Configurações: the company and its fiscal data (as `company set`, with the same checks), its tax settings (as
-`company taxes`), the A1 certificate
+`company taxes`), its carriers (as `company carriers`: their forms are in settings_carriers.py), the A1 certificate
 (upload, or a test one in homologação), NF-e series and numbering, the environment, the import rules (status
 mapping, unknown SKU, reconciliation: their forms are in settings_import.py) and the users (their forms are in
 settings_users.py)."""
@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from lojasync.accounts.services.users import list_users
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_user
+from lojasync.entrypoints.web.pages.carriers_view import carriers_context
 from lojasync.entrypoints.web.pages.import_rules_view import import_rules_context
 from lojasync.entrypoints.web.pages.stock import ORIGINS
 from lojasync.entrypoints.web.templating import flash, redirect, render
@@ -77,12 +78,14 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
     values = context.pop("values", None) or _shown(fields)
     taxes = show_company_taxes(container.read_uow()) if company is not None else None
     taxes_typed = context.pop("taxes_typed", None) or (_taxes_shown(taxes) if taxes else {})
+    # A refused carrier form brings what was typed in `context`, which wins over the carrier kept.
+    carriers = carriers_context(container, request.query_params.get("transportadora"))
     return render(request, "settings/index.html", {
         "company": company, "fields": fields, "values": values, "regimes": REGIMES, "taxes": taxes,
         "origins": ORIGINS[1:],
         "taxes_typed": taxes_typed,
         "ufs": [("", "—")] + [(uf, uf) for uf in sorted(UF_CODES)], "environments": ENVIRONMENTS,
-        **import_rules_context(container), "import_typed": {}, "sefaz": settings.sefaz,
+        **import_rules_context(container), "import_typed": {}, "sefaz": settings.sefaz, **carriers,
         "users": list_users(container.accounts_uow(), now(request), settings.session_idle_timeout),
         "errors": {}, **context}, status_code=status_code)
 
