@@ -4,8 +4,6 @@ the carrier's legal name, CNPJ/CPF, IE and address come from here."""
 
 from __future__ import annotations
 
-from lojasync.fiscal.nfe_data import Carrier
-
 
 class RegisteredCarrier:
     id: int | None = None
@@ -20,10 +18,6 @@ class RegisteredCarrier:
     def __init__(self, code: str, name: str) -> None:
         self.code = code
         self.name = name
-
-    def for_nfe(self) -> Carrier:
-        return Carrier(self.name, tax_id=self.tax_id, state_registration=self.ie, address=self.address,
-                       municipality=self.city, uf=self.uf)
 
 
 def carrier_code(text: str) -> str:

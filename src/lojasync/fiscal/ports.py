@@ -10,6 +10,7 @@ from lojasync.finance.ports import ReceivableRepository
 from lojasync.fiscal.carriers import RegisteredCarrier
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.nfe_data import Carrier
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.ports import CustomerRepository, HistoryRepository
 from lojasync.stock.ports import ProductRepository, StockMovementRepository
@@ -70,6 +71,9 @@ class CompanyRepository(Protocol):
 
 class CarrierRepository(Protocol):
     def by_code(self, code: str, *, for_update: bool = False) -> RegisteredCarrier | None: ...
+
+    def for_nfe(self, code: str) -> Carrier | None:
+        """The NF-e's view of the carrier registered under `code` (lower case), or None."""
 
     def list(self) -> list[RegisteredCarrier]: ...
 

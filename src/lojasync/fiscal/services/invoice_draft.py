@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from lojasync.fiscal.access_key import build_access_key, parse_access_key
-from lojasync.fiscal.carriers import RegisteredCarrier, carrier_code
+from lojasync.fiscal.carriers import carrier_code
 from lojasync.fiscal.company import Company, issuing_problems
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
@@ -110,14 +110,14 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company) -> tup
     return tuple(items), problems
 
 
-def shipping_carrier(carriers: CarrierRepository, order) -> RegisteredCarrier | None:
+def shipping_carrier(carriers: CarrierRepository, order) -> Carrier | None:
     """The registered carrier of the order's shipping, matched by the store's code; None for a pickup, an order
     the store gave no carrier, or a carrier nobody registered (its NF-e names none, as before: not a refusal).
     One indexed lookup, and none when there is no code to look up."""
     shipping = order.shipping
     if shipping is None or shipping.pickup or not shipping.carrier:
         return None
-    return carriers.by_code(carrier_code(shipping.carrier))
+    return carriers.for_nfe(carrier_code(shipping.carrier))
 
 
 def charges(order, pickup: bool) -> tuple[Decimal, Decimal]:
@@ -130,7 +130,7 @@ def charges(order, pickup: bool) -> tuple[Decimal, Decimal]:
 
 
 def draft_inputs(company: Company | None, order, lines: list[DocumentLine], products: dict,
-                 now: datetime, carrier: RegisteredCarrier | None = None) -> DraftInputs:
+                 now: datetime, carrier: Carrier | None = None) -> DraftInputs:
     """Everything the NF-e needs, and every problem found on the way (company, customer, products, money).
     `carrier`: the order's registered carrier (`shipping_carrier`)."""
     problems = issuing_problems(company, now)
@@ -151,7 +151,7 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
                                 series=company.series, number=company.next_number,
                                 lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported)
     return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)),
-                       carrier=None if pickup or carrier is None else carrier.for_nfe(), pickup=pickup)
+                       carrier=None if pickup else carrier, pickup=pickup)
 
 
 def tech_of(company: Company) -> TechnicalResponsible | None:
