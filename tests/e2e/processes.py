@@ -109,12 +109,12 @@ class Lojasync:
             stop(process)
 
 
-def stop(process: subprocess.Popen) -> None:
-    """Ctrl+C for a process still running, as a person stops it; killed if it does not end within 10 s."""
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Ctrl+C for a process still running, as a person stops it; killed if it does not end within `timeout` s."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from lojasync.entrypoints.web.app import create_app
 from lojasync.serving import BackgroundServer, ConnectionLimits
+from tests.e2e.processes import stop
 from tests.integration.test_webhook_receiver import RecordingQueue
 
 TIMEOUT = 1.0
@@ -163,12 +164,7 @@ def lojasync_serve(tmp_path):
     try:
         yield process, url, f"http://127.0.0.1:{metrics_port}", printed
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process, timeout=20)
         out.close()
 
 
