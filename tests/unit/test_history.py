@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lojasync.sales.history import Actor, HistoryType, Level, Person, actor_label, actor_name
-from lojasync.sales.history_text import Names, level_of, render
+from lojasync.sales.history import Actor, ChangeKind, HistoryType, Level, Person, actor_label, actor_name
+from lojasync.sales.history_text import Names, level_of, render, render_change
 
 
 @pytest.mark.parametrize(("entry_type", "params", "text"), [
@@ -93,3 +93,11 @@ def test_a_name_is_kept_on_one_line_and_within_the_column():
 ])
 def test_the_author_in_words(actor, name, label):
     assert actor_label(actor, name) == label
+
+
+@pytest.mark.parametrize(("field", "said"), [
+    ("payment_method", "forma de pagamento alterada"), ("installments", "parcelas alteradas"),
+    ("note", "observação alterada"), ("discount", "desconto alterado"), ("shipping", "meio de envio alterado")])
+def test_a_changed_field_is_said_in_agreement_with_its_word(field, said):
+    """The history said "forma de pagamento alterado" and "observação alterado"."""
+    assert render_change({"kind": ChangeKind.FIELD, "name": field}, Names()) == said

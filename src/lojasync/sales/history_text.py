@@ -11,15 +11,17 @@ from lojasync.sales.status import OrderStatus
 from lojasync.shared.state_registration import Contributor
 from lojasync.shared.tax_id import CUSTOMER_PROBLEM_RESOLUTION, TaxIdProblemCode
 
-_FIELD_LABELS = {
-    "subtotal": "subtotal", "discount": "desconto", "freight": "frete", "total": "total",
-    "payment_method": "forma de pagamento", "installments": "parcelas",
-    "billing_address": "endereço de cobrança", "shipping_address": "endereço de entrega",
-    "shipping": "meio de envio",
-    "contact_email": "e-mail de contato", "contact_phone": "telefone de contato", "note": "observação",
+# A changed field as the history says it: the participle agrees with the word ("forma de pagamento alterada",
+# "parcelas alteradas"), so each phrase is whole.
+_FIELD_CHANGED = {
+    "subtotal": "subtotal alterado", "discount": "desconto alterado", "freight": "frete alterado",
+    "total": "total alterado", "payment_method": "forma de pagamento alterada", "installments": "parcelas alteradas",
+    "billing_address": "endereço de cobrança alterado", "shipping_address": "endereço de entrega alterado",
+    "shipping": "meio de envio alterado", "contact_email": "e-mail de contato alterado",
+    "contact_phone": "telefone de contato alterado", "note": "observação alterada",
 }
 # Changes to these fields are reported in an update's history entry; the others are copied silently.
-REPORTED_FIELDS = frozenset(_FIELD_LABELS)
+REPORTED_FIELDS = frozenset(_FIELD_CHANGED)
 _STORE_STATE_LABELS = {"status": "situação na loja", "payment_status": "pagamento na loja",
                        "shipping_status": "envio na loja"}
 
@@ -62,7 +64,8 @@ def render_change(params: Mapping[str, Any], names: Names) -> str:
     if kind == ChangeKind.STATUS:
         return f"situação {_label(OrderStatus, params.get('before'))} → {_label(OrderStatus, params.get('after'))}"
     if kind == ChangeKind.FIELD:
-        return f"{_FIELD_LABELS.get(params.get('name'), params.get('name'))} alterado"
+        name = params.get("name")
+        return _FIELD_CHANGED.get(name, f"{name} alterado")
     if kind == ChangeKind.CUSTOMER_LINKED:
         return f"cliente vinculado: {names.customer(params.get('customer_id'))}"
     if kind == ChangeKind.CUSTOMER_MISSING:
