@@ -240,7 +240,9 @@ def invoices_by_status(app) -> dict[str, list]:
 def test_a_batch_killed_midway_and_run_again_gives_each_order_one_nfe_and_each_number_one_send(
         app, shop, sefaz, lojasync):
     orders = shop.paid_orders(8)
-    sefaz.switches(delay=0.3)
+    # Each answer 1 s late: after the first two, the batch still has 6 orders for about 3 s, time enough for this
+    # test to see them and switch SEFAZ on a loaded machine (at 0.3 s the batch could finish before a slow poll).
+    sefaz.switches(delay=1.0)
     batch = shop.processes.start("orders", "invoice", "--status", "confirmado", "--parallel", "2")
     wait_until(lambda: len(invoices_by_status(app).get("authorised", [])) >= 2, timeout=60, interval=0.05)
     sefaz.switches(delay=60)   # from now on SEFAZ authorises and answers late
