@@ -37,7 +37,8 @@ def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
         table("Transportadoras", [Column("Código", no_wrap=True), Column("Razão social", ratio=1),
                                   Column("CNPJ/CPF", no_wrap=True), Column("IE", no_wrap=True),
                                   Column("Endereço", ratio=1)],
-              [[escape(c.code), escape(c.name), formats.tax_id(c.tax_id), formats.ie(c.ie, c.uf), _place(c)]
+              [[escape(c.code), escape(c.name), formats.tax_id(c.tax_id), formats.ie(c.ie, c.uf),
+                escape(c.place) or formats.EMPTY]
                for c in carriers])
 
 
@@ -76,17 +77,12 @@ def remove(code: CodeArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
     console.print(f"Transportadora {escape(view.code)} apagada ({escape(view.name)}).", highlight=False)
 
 
-def _place(view: CarrierView) -> str:
-    town = "/".join(p for p in (view.city, view.uf) if p)
-    return escape(", ".join(p for p in (view.address, town) if p)) or formats.EMPTY
-
-
 def _describe(view: CarrierView) -> str:
     parts = [view.name]
     if view.tax_id:
         parts.append(f"{view.tax_id_kind} {formats.tax_id(view.tax_id)}")
     if view.ie:
         parts.append(f"IE {formats.ie(view.ie, view.uf)}")
-    town = "/".join(p for p in (view.city, view.uf) if p)
-    parts += [p for p in (view.address, town) if p]
+    if view.place:
+        parts.append(view.place)
     return ", ".join(parts)

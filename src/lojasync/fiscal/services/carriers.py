@@ -66,6 +66,12 @@ class CarrierView:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def place(self) -> str:
+        """Where it is, as the list and the terminal say it: "SBN Quadra 1, Bloco A, Brasília/DF" ("" if unknown)."""
+        town = "/".join(p for p in (self.city, self.uf) if p)
+        return ", ".join(p for p in (self.address, town) if p)
+
 
 def set_carrier(uow: ProcessingUnitOfWork, code: str, data: CarrierData) -> tuple[CarrierView, bool]:
     """Register the carrier under the store's `code`, or change the one registered; returns it and whether it is

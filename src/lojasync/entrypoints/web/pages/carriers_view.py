@@ -5,6 +5,7 @@ settings_carriers.py."""
 from __future__ import annotations
 
 from lojasync.entrypoints.cli import formats
+from lojasync.fiscal.carriers import carrier_code
 from lojasync.fiscal.services.carriers import CarrierView, list_carriers
 
 
@@ -21,7 +22,5 @@ def carrier_typed(view: CarrierView | None) -> dict[str, str]:
 
 def carriers_context(container, chosen: str | None) -> dict[str, object]:
     carriers = list_carriers(container.read_uow())
-    picked = next((c for c in carriers if chosen and c.code == chosen.strip().lower()), None)
-    return {"carriers": carriers, "carrier_typed": carrier_typed(picked), "carrier_editing": picked is not None,
-            "carrier_places": {c.code: ", ".join(p for p in (c.address, "/".join(x for x in (c.city, c.uf) if x))
-                                                  if p) for c in carriers}}
+    picked = next((c for c in carriers if chosen and c.code == carrier_code(chosen)), None)
+    return {"carriers": carriers, "carrier_typed": carrier_typed(picked), "carrier_editing": picked is not None}
