@@ -8,13 +8,16 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from lojasync.db.sqlite_writers import BUSY_TIMEOUT, GatedConnection
+
 
 def build_engine(database_url: str, **kwargs) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # Writers of this process queue on GatedConnection's lock, those of other processes on busy_timeout.
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT, "factory": GatedConnection}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -33,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # while SEFAZ holds the first. Measured: no difference on imports or webhooks (their commits are
     # batched), about 0.5 ms per NF-e (benchmarks/invoice_throughput.py).
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     cursor.close()
 
 
@@ -48,7 +51,16 @@ def _sqlite_begin(conn) -> None:
     if conn.info.get("synchronous", "FULL") != synchronous:
         conn.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
         conn.info["synchronous"] = synchronous
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITER_OPTION, False) else "BEGIN")
+    if not options.get(WRITER_OPTION, False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    dbapi_connection.enter_gate()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        dbapi_connection.leave_gate()
+        raise
 
 
 def _server_begin(conn) -> None:
