@@ -204,6 +204,11 @@ def test_three_orders_are_invoiced_in_one_batch(page, shots, back_office):
         authorised = page.get_by_test_id(f"lote-autorizada-{order_number}")
         expect(authorised.get_by_text("autorizada", exact=False)).to_be_visible()
     shots(page, "lote-resumo")
+    # The summary has an address of its own: a reload shows the same batch (a GET: nothing sent again).
+    expect(page).to_have_url(re.compile(r"/pedidos/nfe-em-lote/\d+$"))
+    summary = page.url
+    page.reload()
+    expect(page.get_by_text("3 NF-e autorizada(s) de 3 pedido(s).")).to_be_visible()
 
     page.goto(back_office.url + "/nfe")
     for order_number in numbers:
@@ -211,6 +216,9 @@ def test_three_orders_are_invoiced_in_one_batch(page, shots, back_office):
         expect(invoice).to_have_count(1)
         expect(invoice.get_by_text("autorizada", exact=True)).to_be_visible()
     shots(page, "nfe-lista")
+    page.go_back()                                   # the browser's history brings the summary back
+    expect(page).to_have_url(summary)
+    expect(page.get_by_text("3 NF-e autorizada(s) de 3 pedido(s).")).to_be_visible()
 
 
 SECTIONS = [("Pedidos/Orçamentos", "/pedidos"), ("NF-e", "/nfe"), ("Vendas simples", "/vendas"),

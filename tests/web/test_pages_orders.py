@@ -11,13 +11,21 @@ from lojasync.sales.history import ProcessedBy
 from lojasync.sales.views import show_order
 from tests.factories import cpf, order_payload, ts
 from tests.web import documents_setup as setup
-from tests.web.conftest import csrf_of
+from tests.web.conftest import USER_EMAIL, csrf_of
 from tests.web.documents_setup import imported, post, receivables, stock, text_of
 
 # The shared fixtures, used by name below.
 company, sefaz, sefaz_simulator, store_id = setup.company, setup.sefaz, setup.sefaz_simulator, setup.store_id
 
 ROW = re.compile(r'data-testid="pedido-(\d+)"')
+
+
+def run_batch(client, numbers, **fields):
+    """Post the batch form as the list page does, and open the summary's address it redirects to."""
+    sent = client.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(client.get("/pedidos").text),
+                                                     "pedidos": [str(n) for n in numbers], **fields})
+    assert sent.status_code == 303 and re.fullmatch(r"/pedidos/nfe-em-lote/\d+", sent.headers["location"]), sent
+    return client.get(sent.headers["location"])
 
 
 def rows(html: str) -> list[int]:
@@ -210,10 +218,7 @@ def test_the_menu_says_what_frees_the_order_for_another_document_in_each_state(a
 def test_batch_of_three_orders_reports_each(app, logged_in, store_id, company, sefaz):
     numbers = imported(app, store_id, *[{"id": 2200010001 + i, "payment_status": "paid"} for i in range(3)])
     (cancelled,) = imported(app, store_id, {"id": 2200010009, "status": "cancelled"})
-    token_page = logged_in.get("/pedidos").text
-    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(token_page),
-                                                         "pedidos": [str(n) for n in [*numbers, cancelled]],
-                                                         "voltar": "/pedidos?situacao=confirmado"})
+    answer = run_batch(logged_in, [*numbers, cancelled], voltar="/pedidos?situacao=confirmado")
     assert answer.status_code == 200
     text = text_of(answer.text)
     assert "3 NF-e autorizada(s) de 4 pedido(s); 1 não autorizada(s)." in text
@@ -230,8 +235,7 @@ def test_a_batch_says_what_to_do_with_an_nfe_sefaz_rejected(app, logged_in, stor
     again (same number) or discarded, as the NF-e's page and the terminal say."""
     (number,) = imported(app, store_id, {"id": 2200040001, "payment_status": "paid"})
     sefaz.set_switches(reject_with="778", reject_reason="Rejeicao: NCM inexistente")
-    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
-                                                         "pedidos": [str(number)]})
+    answer = run_batch(logged_in, [number])
     assert answer.status_code == 200
     assert ("rejeitada pela SEFAZ: 778 - Rejeicao: NCM inexistente Resolução: Corrija o que a SEFAZ indicou (dados "
             "da empresa, do produto ou do cliente) e transmita de novo: o número é mantido. Ou descarte a nota."
@@ -248,8 +252,7 @@ def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in,
     stock_before = stock(app)
     sefaz.set_switches(out_of_service="108")
     calls_before = sum(sefaz.stats()["chamadas"].values())
-    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
-                                                         "pedidos": [str(n) for n in numbers]})
+    answer = run_batch(logged_in, numbers)
     assert answer.status_code == 200
     text = text_of(answer.text)
     assert "0 NF-e autorizada(s) de 3 pedido(s); 3 não autorizada(s)." in text
@@ -272,11 +275,54 @@ def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in,
         assert receivables(app, number) == [("160.00", "open")]
 
 
+def test_a_batch_summary_has_an_address_of_its_own_showing_its_nfe_as_they_are_now(app, logged_in, store_id, company,
+                                                                                    sefaz, monkeypatch):
+    """dogfood: the summary was the page of the form's POST: a reload offered to send the batch again, and the
+    browser's history could not bring it back. At its own address, opened again, it is the same batch, sent
+    nothing, and each NF-e shows as it is now: one transmitted since is no longer "não transmitida"."""
+    monkeypatch.setattr(app.settings, "sefaz_parallel", 1)
+    first, second, third = imported(app, store_id, *[{"id": 2200014001 + i, "payment_status": "paid"} for i in range(3)])
+    sefaz.set_switches(out_of_service="108")
+    summary = run_batch(logged_in, [first, second, third], voltar="/pedidos?situacao=confirmado")
+    address = summary.url.path
+    calls = sum(sefaz.stats()["chamadas"].values())
+    with app.read_uow() as uow:
+        invoices = uow.invoices.count()
+
+    again = logged_in.get(address)
+    assert again.status_code == 200
+    text = text_of(again.text)
+    assert "0 NF-e autorizada(s) de 3 pedido(s); 3 não autorizada(s)." in text
+    assert "2 não transmitida(s)" in text and "mudou de situação" not in text
+    assert f"por {USER_EMAIL}." in text and 'href="/pedidos?situacao=confirmado"' in again.text
+    assert sum(sefaz.stats()["chamadas"].values()) == calls            # opened again: nothing sent again
+    with app.read_uow() as uow:
+        assert uow.invoices.count() == invoices                          # nor generated again
+
+    sefaz.reset_switches()
+    invoice_url = re.search(rf'data-testid="lote-recusada-{second}">.*?href="(/nfe/\d+)"', again.text, re.S).group(1)
+    assert setup.post(logged_in, invoice_url, f"{invoice_url}/transmitir").status_code == 303
+    now = logged_in.get(address)
+    text = text_of(now.text)
+    assert "1 NF-e autorizada(s) de 3 pedido(s); 2 não autorizada(s)." in text
+    assert f'data-testid="lote-autorizada-{second}"' in now.text
+    assert "1 não transmitida(s)" in text                               # the third one only
+    assert "Desde então, 1 NF-e mudou de situação: ela aparece como está agora." in text
+    first_row = text_of(now.text.split(f'data-testid="lote-recusada-{first}"')[1].split("</tr>")[0])
+    assert "SEFAZ ainda não decidiu" in first_row                       # unchanged: what the run said
+
+
+def test_an_unknown_batch_is_a_page_in_portuguese(logged_in):
+    answer = logged_in.get("/pedidos/nfe-em-lote/987654")
+    assert answer.status_code == 404
+    text = text_of(answer.text)
+    assert "Lote de NF-e 987654 não encontrado." in text and "fica guardado por 30 dias" in text
+
+
 def test_a_batch_reports_a_denied_nfe_with_sefaz_code_and_reason(app, logged_in, store_id, company, sefaz):
     (number,) = imported(app, store_id, {"id": 2200013001, "payment_status": "paid"})
     sefaz.set_switches(reject_with="301")                              # Uso Denegado
-    answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
-                                                         "pedidos": [str(number)]})
+    answer = run_batch(logged_in, [number])
     text = text_of(answer.text)
     assert "0 NF-e autorizada(s) de 1 pedido(s); 1 não autorizada(s), das quais 1 denegada(s)." in text
     row = text_of(answer.text.split(f'data-testid="lote-recusada-{number}"')[1].split("</tr>")[0])

@@ -119,6 +119,19 @@ invoices = Table(
     Index("ix_invoices_cancel_requested", "cancel_requested_at"),
 )
 
+# A batch of NF-e run from the back office (`fiscal.services.batch_reports`): what each order got, so that its
+# summary has an address of its own (reloaded, bookmarked, reached again through the browser's history) instead
+# of being a page only the form's POST rendered. Kept for `KEPT_FOR`.
+invoice_batches = Table(
+    "invoice_batches", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_by", String(254)),           # who ran it (the person's name, as the history stores it)
+    Column("back", String(2000), nullable=False),  # the list the form was on, with its filters
+    Column("items", JSON, nullable=False),   # one per order: order, invoice, status, error, not_sent
+    *timestamps(),
+    Index("ix_invoice_batches_created", "created_at"),
+)
+
 simple_sales = Table(
     "simple_sales", metadata,
     Column("id", Integer, primary_key=True),

@@ -15,12 +15,13 @@ import functools
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, literal, or_, select, union_all
+from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
 from lojasync.db.finance_tables import receivables as receivable_table
 from lojasync.db.fiscal_tables import carriers as carrier_table
+from lojasync.db.fiscal_tables import invoice_batches as batch_table
 from lojasync.db.fiscal_tables import invoices as invoice_table
 from lojasync.db.fiscal_tables import simple_sales as sale_table
 from lojasync.db.tables import stock_movements as movement_table
@@ -365,6 +366,29 @@ def _carrier_for_nfe():
 def _carrier_by_code(for_update: bool):
     query = select(RegisteredCarrier).where(RegisteredCarrier.code == bindparam("code"))
     return query.with_for_update() if for_update else query
+
+
+class InvoiceBatchRepository:
+    """The summaries of batches of NF-e (rows of the connection: nothing of them is a domain object)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, run_by: str | None, back: str, items: list[dict], moment: datetime) -> int:
+        return self.session.connection().execute(
+            insert(batch_table).values(run_by=run_by, back=back, items=items, created_at=moment, updated_at=moment)
+            .returning(batch_table.c.id)).scalar_one()
+
+    def get(self, batch_id: int) -> dict | None:
+        if not can_be_an_id(batch_id):
+            return None
+        row = self.session.connection().execute(
+            select(batch_table.c.id, batch_table.c.run_by, batch_table.c.back, batch_table.c["items"],
+                   batch_table.c.created_at).where(batch_table.c.id == batch_id)).first()
+        return None if row is None else dict(row._mapping)
+
+    def forget_before(self, moment: datetime) -> int:
+        return self.session.connection().execute(delete(batch_table).where(batch_table.c.created_at < moment)).rowcount
 
 
 class CompanyRepository:

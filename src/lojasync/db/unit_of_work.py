@@ -18,6 +18,7 @@ from lojasync.db.processing_repositories import (
     CarrierRepository,
     CompanyRepository,
     DocumentRepository,
+    InvoiceBatchRepository,
     InvoiceRepository,
     ReceivableRepository,
     SimpleSaleRepository,
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
         self.receivables = ReceivableRepository(session)
         self.company = CompanyRepository(session)
         self.carriers = CarrierRepository(session)
+        self.invoice_batches = InvoiceBatchRepository(session)
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         # Anything not committed explicitly is rolled back: a crash never leaves half an import.

@@ -66,6 +66,15 @@ class InvoiceNotFound(LojasyncError):
     action = Action.SEE_INVOICES
 
 
+class BatchNotFound(LojasyncError):
+    code = "fiscal.batch_not_found"
+    message_template = "Lote de NF-e {batch_id} não encontrado."
+    # The NF-e of a batch stay; only its summary is forgotten after a while.
+    resolution_template = ("O resumo de um lote fica guardado por {days} dias; as NF-e dele continuam na lista de "
+                           "NF-e.")
+    action = Action.SEE_INVOICES
+
+
 class DocumentStateRefused(LojasyncError):
     """The action does not apply to the document's current state (confirm a cancelled sale, ...)."""
 

@@ -82,6 +82,17 @@ class CarrierRepository(Protocol):
     def remove(self, carrier: RegisteredCarrier) -> None: ...
 
 
+class InvoiceBatchRepository(Protocol):
+    """The summaries of batches of NF-e run from the back office (`services.batch_reports`)."""
+
+    def add(self, run_by: str | None, back: str, items: list[dict], moment: datetime) -> int: ...
+
+    def get(self, batch_id: int) -> dict | None:
+        """id, run_by, back, items and created_at; None: no such batch (or forgotten)."""
+
+    def forget_before(self, moment: datetime) -> int: ...
+
+
 class ProcessingUnitOfWork(Protocol):
     orders: object            # sales' OrderRepository, with get(number, for_update=...)
     customers: CustomerRepository
@@ -94,6 +105,7 @@ class ProcessingUnitOfWork(Protocol):
     receivables: ReceivableRepository
     company: CompanyRepository
     carriers: CarrierRepository
+    invoice_batches: InvoiceBatchRepository
 
     def __enter__(self) -> ProcessingUnitOfWork: ...
 

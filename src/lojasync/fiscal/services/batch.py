@@ -135,7 +135,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             position, number, known = sending.pop(future)
             try:
                 invoice, _ = future.result()
-                item = BatchItem(number, invoice, _rejection(invoice))
+                item = BatchItem(number, invoice, rejection_of(invoice))
             except Exception as exc:  # noqa: BLE001 - one order's failure is reported, the run goes on
                 sefaz_down = sefaz_down or isinstance(exc, SEFAZ_DOWN)
                 item = _failure(uow_factory, number, known, exc)
@@ -182,7 +182,8 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known
                                      f"pedido {number}.", UNEXPECTED_RESOLUTION))
 
 
-def _rejection(invoice: InvoiceView) -> str | None:
+def rejection_of(invoice: InvoiceView) -> str | None:
+    """Why an NF-e of the batch is not authorised, when SEFAZ said why (rejected, denied); None otherwise."""
     if invoice.status == "rejected":
         return f"rejeitada pela SEFAZ: {invoice.rejection_code} - {invoice.rejection_reason}"
     if invoice.status == "denied":

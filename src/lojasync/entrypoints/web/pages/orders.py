@@ -21,6 +21,7 @@ from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE,
 from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_step, document_words, order_page_data
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.batch import BATCH_LIMIT, invoice_orders
+from lojasync.fiscal.services.batch_reports import keep_batch, kept_batch
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.fiscal.services.simple_sales import generate_sale
@@ -84,9 +85,18 @@ def orders_table(request: Request) -> Response:
 
 @router.get("/pedidos/nfe-em-lote", include_in_schema=False)
 def invoice_batch_address(request: Request) -> Response:
-    """The batch's summary is shown at its form's address; opened again from there (address bar, bookmark), the
-    list the form is on, not "endereço inválido" (`/pedidos/{number}` would read it as an order number)."""
+    """The form's address (it answers POST), opened from the address bar or a bookmark: the list the form is on,
+    not "endereço inválido" (`/pedidos/{number}` would read it as an order number)."""
     return redirect(request, "/pedidos")
+
+
+@router.get("/pedidos/nfe-em-lote/{batch_id}", include_in_schema=False)
+def invoice_batch_summary(request: Request, batch_id: PageId) -> Response:
+    """A batch's summary, at an address of its own: reloaded, it shows the same batch (each NF-e as it is now)
+    instead of sending the batch again."""
+    kept = kept_batch(request.app.state.container.read_uow(), batch_id)
+    back = kept.back if kept.back.startswith("/pedidos") else "/pedidos"
+    return render(request, "orders/batch.html", {"report": kept.report, "back": back, "kept": kept})
 
 
 @router.post("/pedidos/nfe-em-lote", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -102,11 +112,13 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
         flash(request, f"Selecione no máximo {BATCH_LIMIT} pedidos por lote (foram {len(numbers)}).", "warning")
         return redirect(request, back)
     container = request.app.state.container
-    report = invoice_orders(container.uow, container.cipher, sefaz_of(request), numbers,
-                            actor=page_person(request), parallel=container.settings.sefaz_parallel)
+    person = page_person(request)
+    report = invoice_orders(container.uow, container.cipher, sefaz_of(request), numbers, actor=person,
+                            parallel=container.settings.sefaz_parallel)
     if report.authorised:
         push_soon(request)
-    return render(request, "orders/batch.html", {"report": report, "back": back})
+    # Post/redirect/get: the summary's own address, which a reload or the browser's history shows again.
+    return redirect(request, f"/pedidos/nfe-em-lote/{keep_batch(container.uow(), report, person.name, back)}")
 
 
 # --- one order -----------------------------------------------------------------------------------------
