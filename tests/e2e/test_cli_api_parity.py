@@ -4,12 +4,14 @@ same values, so that a script may move from one to the other without translating
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 
 import pytest
 
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from tests.factories import make_store, order_payload
+from tests.factories import make_store, order_payload, ts
 from tests.web.conftest import api_token, web  # noqa: F401 - fixtures
 
 
@@ -84,3 +86,32 @@ def test_documents_and_receivables_carry_the_apis_status_and_label(app, api, loj
     from_api = api.get("/api/v1/receivables").json()["items"]
     names = ("id", "status", "status_label", "situation")
     assert fields(receivables, *names) == fields(from_api, *names) and receivables
+
+
+def _moments(value):
+    """The same value with every ISO 8601 moment read as one: the CLI writes "+00:00", the API "Z", both UTC."""
+    if isinstance(value, dict):
+        return {key: _moments(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_moments(item) for item in value]
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)", value):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def test_a_whole_order_is_the_same_in_the_cli_and_the_api(app, api, lojasync):
+    """dogfood: `orders show --format json` called its history `log` (the API: `history`) and wrote its amounts
+    as "R$ 160.00" inside Portuguese sentences; the API left out the payment's date and the customer's IE and
+    contributor kind, which the CLI gave. Now the one is the other, field by field (`log` stays in the CLI, the
+    history's first name, for the scripts written before)."""
+    (number,) = imported(app, {"id": 2500000301, "payment_status": "paid", "paid_at": ts(3600)})
+    sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    cli = json.loads(lojasync("orders", "show", str(number), "--format", "json"))
+    rest = api.get(f"/api/v1/orders/{number}").json()
+
+    assert cli.pop("log") == cli["history"]
+    assert _moments(cli) == _moments(rest)
+    assert rest["paid_at"] is not None and rest["customer"]["contributor"] == "non_contributor"
+    created = next(e["message"] for e in rest["history"] if e["event"] == "receivables_created")
+    assert "total R$ 160,00" in created

@@ -109,9 +109,13 @@ def history_view(uow: SalesUnitOfWork, entries: list[HistoryEntry], money: Money
 
 def for_scripts(view: dict) -> dict:
     """An order (summary or whole) as programs read it, the JSON API and `--format json` alike: `status` the
-    stable id ("em-aberto", "confirmado", "cancelado"), `status_label` the label people read ("Em Aberto")."""
+    stable id ("em-aberto", "confirmado", "cancelado"), `status_label` the label people read ("Em Aberto"); a
+    whole order's history under `history`."""
     status = OrderStatus(view["status"])   # the label
-    return {**view, "status": status.key, "status_label": status.label}
+    scripted = {**view, "status": status.key, "status_label": status.label}
+    if "log" in scripted:
+        scripted["history"] = scripted.pop("log")
+    return scripted
 
 
 def order_summary(order: Order, origin: OriginRef | None) -> dict:

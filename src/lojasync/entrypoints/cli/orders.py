@@ -130,12 +130,15 @@ def orders_show(
         fail("Informe o número do pedido (lojasync orders show NUMERO) ou o número na loja (--store-number N).")
     if number is None:
         number = order_number_for_store_number(container().read_uow(), store_number, store)
-    as_json = fmt is OutputFormat.JSON
-    order = show_order(container().read_uow(), number, money=None if as_json else formats.money)
+    # The history's sentences are for people, in JSON too: "R$ 160,00", as the API and the pages write them.
+    order = show_order(container().read_uow(), number, money=formats.money)
     documents = order_documents(container().read_uow(), number)
-    if as_json:  # as GET /api/v1/orders/N has them
-        print_json({**for_scripts(order), "documents": {"invoices": [i.to_dict() for i in documents.invoices],
-                                           "sales": [s.to_dict() for s in documents.sales]}})
+    if fmt is OutputFormat.JSON:  # as GET /api/v1/orders/N has them
+        scripted = for_scripts(order)
+        print_json({**scripted, "documents": {"invoices": [i.to_dict() for i in documents.invoices],
+                                              "sales": [s.to_dict() for s in documents.sales]},
+                    # The history's first name here, kept for the scripts written before it was `history`.
+                    "log": scripted["history"]})
         return
     print_order(order, documents)
 

@@ -128,7 +128,17 @@ class ShippingOut(ApiModel):
                                    "\"Retirada na loja\".")
 
 
+class CustomerDetailsOut(CustomerOut):
+    """The customer of one order: the reference plus what the NF-e makes of it (its IE, indIEDest)."""
+
+    kind: str = Field(description="CPF ou CNPJ.")
+    state_registration: str | None = Field(description="A IE guardada: dígitos, ISENTO ou vazio.")
+    contributor: str = Field(description="contributor (indIEDest 1), exempt (2) ou non_contributor (9).")
+    contributor_label: str
+
+
 class OrderOut(OrderSummaryOut):
+    customer: CustomerDetailsOut | None
     contact: dict[str, Any]
     subtotal: Money
     discount: Money
@@ -138,6 +148,8 @@ class OrderOut(OrderSummaryOut):
     shipping_address: dict[str, Any] | None
     shipping: ShippingOut | None = Field(None, description="Como o pedido sai da loja; nulo quando a loja não disse "
                                          "(ou o pedido foi importado antes de o lojasync guardar isso).")
+    paid_at: datetime | None = Field(None, description="Quando a loja recebeu o pagamento (as parcelas contam daí); "
+                                     "nulo se não foi pago ou foi importado antes de o lojasync guardar isso.")
     note: str | None
     processed_by: str | None = Field(description='"nfe" ou "simple_sale": o documento que processou o pedido.')
     tracking: TrackingOut | None = Field(None, description="O código de rastreio do envio, quando registrado.")
@@ -189,7 +201,7 @@ def show(number: Id, app: Container = Depends(container)) -> OrderOut:
     order = show_order(app.read_uow(), number, money=formats.money)
     documents = order_documents(app.read_uow(), number)
     return OrderOut.model_validate({
-        **for_scripts(order), "history": order["log"],
+        **for_scripts(order),
         "documents": {"invoices": [invoice_out(i) for i in documents.invoices],
                       "sales": [sale_out(s) for s in documents.sales]}})
 
