@@ -115,3 +115,34 @@ def test_a_whole_order_is_the_same_in_the_cli_and_the_api(app, api, lojasync):
     assert rest["paid_at"] is not None and rest["customer"]["contributor"] == "non_contributor"
     created = next(e["message"] for e in rest["history"] if e["event"] == "receivables_created")
     assert "total R$ 160,00" in created
+
+
+def test_documents_stock_and_receivables_are_the_same_in_the_cli_and_the_api(app, api, lojasync):
+    """Field by field, as the whole order: the NF-e (the API lacked `sent_at`, which says until when an NF-e
+    awaiting SEFAZ is not sent again), the venda simples, the stock and the receivables (the API lacked
+    `situation_label`)."""
+    invoiced, sold = imported(app, {"id": 2500000401, "payment_status": "paid"},
+                              {"id": 2500000402, "payment_status": "paid"})
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000")
+    lojasync("company", "certificate", "--test")
+    (invoice,) = json.loads(lojasync("orders", "invoice", str(invoiced), "--format", "json"))
+    assert invoice["status"] == "authorised"
+    sale = json.loads(lojasync("orders", "sale", str(sold), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+
+    def cli(*args: str):
+        return _moments(json.loads(lojasync(*args, "--format", "json")))
+
+    def rest(path: str):
+        return _moments(api.get(f"/api/v1{path}").json())
+
+    assert cli("invoices", "show", str(invoice["id"])) == rest(f"/invoices/{invoice['id']}")
+    assert cli("invoices", "list") == rest("/invoices")
+    assert rest(f"/invoices/{invoice['id']}")["sent_at"] is not None
+    assert cli("sales", "show", str(sale["id"])) == rest(f"/sales/{sale['id']}")
+    assert cli("stock", "list") == rest("/stock")
+    receivables = rest("/receivables")["items"]
+    assert cli("receivables", "list") == receivables and len(receivables) == 2
+    assert {r["situation_label"] for r in receivables} == {"em aberto"}

@@ -85,6 +85,13 @@ def situation_of(row: dict[str, Any], today: date) -> Situation:
     return Situation.RECEIVED if status is ReceivableStatus.RECEIVED else Situation.CANCELLED
 
 
+def situated(row: dict[str, Any], today: date | None = None) -> dict[str, Any]:
+    """The receivable with its situation as the Financeiro shows it: `situation` the stable id ("vencida": open
+    and past due), `situation_label` the words; the list, the API and the terminal's JSON alike."""
+    situation = situation_of(row, today or local_today())
+    return {**row, "situation": situation.value, "situation_label": situation.label}
+
+
 def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: date | None = None
                      ) -> ReceivableList:
     """The receivables that match, by due date, each with its situation ("vencida" included), and the totals
@@ -96,15 +103,14 @@ def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: 
     with uow:
         rows = [receivable_view(r) for r in uow.receivables.list(stored, criteria.order_number)]
     items = []
-    for row in rows:
-        situation = situation_of(row, today)
-        if criteria.situation and situation is not criteria.situation:
+    for row in (situated(r, today) for r in rows):
+        if criteria.situation and row["situation"] != criteria.situation.value:
             continue
         if criteria.due_from and row["due_date"] < criteria.due_from:
             continue
         if criteria.due_to and row["due_date"] > criteria.due_to:
             continue
-        items.append({**row, "situation": situation.value, "situation_label": situation.label})
+        items.append(row)
     items.sort(key=lambda r: (r["due_date"], r["id"]))
     totals = {s.value: {"label": s.label, "count": 0, "amount": Decimal("0")} for s in Situation}
     for row in items:

@@ -18,7 +18,7 @@ from lojasync.entrypoints.cli.output import (
     table_fitting,
 )
 from lojasync.finance.services import check_receivable, receive
-from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, local_today, situation_of
+from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
 from lojasync.fiscal.services.views import invoice_numbers
 
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
@@ -112,5 +112,4 @@ def check_(receivable_id: Annotated[int, typer.Argument(metavar="ID")], fmt: For
 def _changed_json(row: dict, changed: bool) -> dict:
     """The receivable as `receivables list --format json` gives it, and whether this call changed it (false: it
     already was so; the API's `changed`): a script that repeats the command after a timeout can tell."""
-    situation = situation_of(row, local_today())
-    return {**row, "situation": situation.value, "situation_label": situation.label, "changed": changed}
+    return {**situated(row), "changed": changed}

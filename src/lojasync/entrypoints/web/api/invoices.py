@@ -86,6 +86,9 @@ class InvoiceOut(ApiModel):
     cancel_requested_at: datetime | None = Field(default=None, description=(
         "Cancelamento pedido e ainda não registrado: a SEFAZ é consultada pela chave até se saber se ela o "
         "registrou."))
+    sent_at: datetime | None = Field(default=None, description=(
+        "A última vez que foi marcada para envio à SEFAZ: aguardando a SEFAZ, ela não é enviada de novo (nem "
+        "consultada) antes de 5 minutos depois disso."))
     lines: list[DocumentLineOut]
 
 

@@ -18,7 +18,7 @@ from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import check_receivable, receive
-from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, local_today, situation_of
+from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
 from lojasync.sales.history import Person
 
 router = api_router("/receivables", "Contas a receber")
@@ -36,6 +36,7 @@ class ReceivableOut(ApiModel):
     status: ReceivableStatus = Field(description="Situação guardada (em inglês, estável para programas).")
     status_label: str
     situation: Situation = Field(description='Como o Financeiro mostra: "vencida" é em aberto e já vencida.')
+    situation_label: str
     payment_method: str | None
     needs_attention: bool
     attention_reason: str | None
@@ -79,8 +80,7 @@ def list_(
 def receive_(receivable_id: Id, app: Container = Depends(container),
              who: Person = Depends(api_person)) -> ReceiveOut:
     row, changed = receive(app.uow(), receivable_id, actor=who)
-    situated = {**row, "situation": situation_of(row, local_today())}
-    return ReceiveOut(receivable=ReceivableOut.model_validate(situated), changed=changed)
+    return ReceiveOut(receivable=ReceivableOut.model_validate(situated(row)), changed=changed)
 
 
 class CheckOut(ApiModel):
@@ -92,5 +92,4 @@ class CheckOut(ApiModel):
              summary="Marca como conferida uma conta recebida antes do cancelamento do documento")
 def check_(receivable_id: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> CheckOut:
     row, changed = check_receivable(app.uow(), receivable_id, actor=who)
-    situated = {**row, "situation": situation_of(row, local_today())}
-    return CheckOut(receivable=ReceivableOut.model_validate(situated), changed=changed)
+    return CheckOut(receivable=ReceivableOut.model_validate(situated(row)), changed=changed)
