@@ -1,4 +1,5 @@
-"""A batch's summary is kept for its own address (fiscal.services.batch_reports), and forgotten after KEPT_FOR."""
+"""A batch of NF-e from the back office (fiscal.services.batch_reports): started, run, followed; each order's
+result kept as it comes; a run cut short says so and which orders it did not reach; forgotten after KEPT_FOR."""
 
 from __future__ import annotations
 
@@ -7,25 +8,60 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lojasync.fiscal.errors import BatchNotFound
-from lojasync.fiscal.services.batch import BatchItem, BatchReport
-from lojasync.fiscal.services.batch_reports import KEPT_FOR, keep_batch, kept_batch
+from lojasync.fiscal.services import batch_reports
+from lojasync.fiscal.services.batch_reports import KEPT_FOR, STALLED, kept_batch, run_batch, start_batch
+from lojasync.fiscal.services.invoices import Sefaz
+from lojasync.sales.history import Person
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+ANA = Person("ana@loja.com.br")
+NO_SEFAZ = Sefaz(lambda *args, **kwargs: None, simulated=True)   # never reached: the orders below do not exist
 
 
-def test_an_order_the_run_could_not_generate_keeps_what_the_run_said(app):
-    report = BatchReport([BatchItem(7, None, "o pedido está Cancelado")])
-    kept = kept_batch(app.uow(), keep_batch(app.uow(), report, "ana@loja.com.br", "/pedidos?situacao=confirmado"))
-    assert [(i.order_number, i.invoice, i.error, i.not_sent) for i in kept.report.items] == [
-        (7, None, "o pedido está Cancelado", False)]
-    assert (kept.run_by, kept.back, kept.changed_since) == ("ana@loja.com.br", "/pedidos?situacao=confirmado", 0)
+def test_each_order_is_kept_as_it_comes_and_the_batch_finishes(app):
+    batch = start_batch(app.uow, [987001], ANA.name, "/pedidos?situacao=confirmado", now=NOW)
+    started = kept_batch(app.uow(), batch, now=NOW)
+    assert (started.running, started.stopped, started.left, started.report.items) == (True, False, [987001], [])
+
+    report = run_batch(app.uow, app.cipher, NO_SEFAZ, batch, [987001], ANA, now=lambda: NOW)
+    assert [i.order_number for i in report.items] == [987001]
+    kept = kept_batch(app.uow(), batch, now=NOW)
+    assert (kept.running, kept.stopped, kept.left, kept.run_by) == (False, False, [], "ana@loja.com.br")
+    (item,) = kept.report.items
+    assert item.invoice is None and "Pedido 987001 não encontrado" in item.error   # what the run said
 
 
-def test_summaries_older_than_the_kept_time_are_forgotten_when_a_new_batch_is_kept(app):
-    now = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
-    report = BatchReport([BatchItem(7, None, "sem cliente")])
-    old = keep_batch(app.uow(), report, None, "/pedidos", now=now - KEPT_FOR - timedelta(minutes=1))
-    recent = keep_batch(app.uow(), report, None, "/pedidos", now=now - KEPT_FOR + timedelta(minutes=1))
-    keep_batch(app.uow(), report, None, "/pedidos", now=now)
+def test_a_run_that_stopped_without_news_says_so_and_which_orders_it_did_not_reach(app):
+    batch = start_batch(app.uow, [987003], ANA.name, "/pedidos", now=NOW)
+    assert kept_batch(app.uow(), batch, now=NOW + STALLED - timedelta(seconds=1)).running
+    kept = kept_batch(app.uow(), batch, now=NOW + STALLED + timedelta(seconds=1))
+    assert (kept.running, kept.stopped, kept.problem, kept.left) == (False, True, None, [987003])
+
+
+def test_an_unexpected_error_stops_the_batch_and_is_kept_on_it(app, monkeypatch):
+    batch = start_batch(app.uow, [987004], ANA.name, "/pedidos", now=NOW)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disco cheio")
+    monkeypatch.setattr(batch_reports, "invoice_orders", broken)
+    with pytest.raises(RuntimeError):
+        run_batch(app.uow, app.cipher, NO_SEFAZ, batch, [987004], ANA, now=lambda: NOW)
+    kept = kept_batch(app.uow(), batch, now=NOW)
+    assert (kept.running, kept.stopped, kept.left) == (False, True, [987004])
+    assert kept.problem == ("O lote parou por um erro inesperado (RuntimeError); o detalhe está no log do "
+                            "lojasync.")
+
+
+def test_a_batch_of_several_orders_is_refused_before_it_starts_when_the_company_cannot_issue(app):
+    with pytest.raises(Exception, match="empresa emitente não cadastrada"):
+        start_batch(app.uow, [987005, 987006], ANA.name, "/pedidos", now=NOW)
+
+
+def test_batches_older_than_the_kept_time_are_forgotten_when_a_new_one_starts(app):
+    old = start_batch(app.uow, [7], None, "/pedidos", now=NOW - KEPT_FOR - timedelta(minutes=1))
+    recent = start_batch(app.uow, [7], None, "/pedidos", now=NOW - KEPT_FOR + timedelta(minutes=1))
+    start_batch(app.uow, [7], None, "/pedidos", now=NOW)
     with pytest.raises(BatchNotFound) as refused:
         kept_batch(app.uow(), old)
     assert refused.value.message == f"Lote de NF-e {old} não encontrado."
-    assert kept_batch(app.uow(), recent).run_at == now - KEPT_FOR + timedelta(minutes=1)
+    assert kept_batch(app.uow(), recent, now=NOW).run_at == NOW - KEPT_FOR + timedelta(minutes=1)

@@ -4,6 +4,7 @@ by htmx), an order's page (customer link, documents, history, refusals in words)
 from __future__ import annotations
 
 import re
+import time
 
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -21,11 +22,24 @@ ROW = re.compile(r'data-testid="pedido-(\d+)"')
 
 
 def run_batch(client, numbers, **fields):
-    """Post the batch form as the list page does, and open the summary's address it redirects to."""
+    """Post the batch form as the list page does, and follow the batch's page (it runs after the answer) until
+    it shows the summary."""
     sent = client.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(client.get("/pedidos").text),
                                                      "pedidos": [str(n) for n in numbers], **fields})
     assert sent.status_code == 303 and re.fullmatch(r"/pedidos/nfe-em-lote/\d+", sent.headers["location"]), sent
-    return client.get(sent.headers["location"])
+    return run_batch_page(client, sent.headers["location"])
+
+
+def run_batch_page(client, address: str):
+    """The batch's page once the batch is done (it reloads itself until then)."""
+    deadline = time.monotonic() + 60
+    while True:
+        page = client.get(address)
+        if 'data-testid="lote-andamento"' not in page.text:
+            assert 'http-equiv="refresh"' not in page.text     # done: the page no longer reloads itself
+            return page
+        assert 'http-equiv="refresh"' in page.text and time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def rows(html: str) -> list[int]:
@@ -310,6 +324,42 @@ def test_a_batch_summary_has_an_address_of_its_own_showing_its_nfe_as_they_are_n
     assert "Desde então, 1 NF-e mudou de situação: ela aparece como está agora." in text
     first_row = text_of(now.text.split(f'data-testid="lote-recusada-{first}"')[1].split("</tr>")[0])
     assert "SEFAZ ainda não decidiu" in first_row                       # unchanged: what the run said
+
+
+def test_a_batch_runs_after_the_forms_answer_and_its_page_follows_it(app, logged_in, store_id, company, sefaz,
+                                                                     monkeypatch):
+    """dogfood: the batch ran inside the form's request: 200 orders at a slow SEFAZ outlasted a reverse proxy's
+    timeout, and the summary was lost with the answer. The form now answers at once; the batch's page says how
+    far it is and reloads itself (a meta refresh: no JavaScript needed) until the summary."""
+    monkeypatch.setattr(app.settings, "sefaz_parallel", 1)
+    numbers = imported(app, store_id, *[{"id": 2200015001 + i, "payment_status": "paid"} for i in range(2)])
+    sefaz.set_switches(delay=1.0)                                      # each NF-e waits a second for SEFAZ
+    sent = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
+                                                        "pedidos": [str(n) for n in numbers]})
+    assert sent.status_code == 303
+    running = logged_in.get(sent.headers["location"])
+    assert re.search(r"Gerando e transmitindo: [01] de 2 pedido\(s\) prontos\.", text_of(running.text))
+    assert '<meta http-equiv="refresh" content="2">' in running.text
+    assert "NF-e autorizada(s) de" not in text_of(running.text)     # no summary before the end
+
+    done = run_batch_page(logged_in, sent.headers["location"])
+    assert "2 NF-e autorizada(s) de 2 pedido(s)." in text_of(done.text)
+    assert all(receivables(app, number) == [("160.00", "open")] for number in numbers)
+
+
+def test_a_batch_whose_run_stopped_says_which_orders_it_did_not_reach(app, logged_in):
+    """The server stopped (or restarted) during a batch: its page does not say "gerando" forever."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.fiscal.services.batch_reports import start_batch
+
+    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    batch = start_batch(app.uow, [987101], USER_EMAIL, "/pedidos", now=an_hour_ago)
+    page = logged_in.get(f"/pedidos/nfe-em-lote/{batch}")
+    text = text_of(page.text)
+    assert "O lote parou antes do fim: 1 pedido(s) não foram processados." in text
+    assert "O lojasync foi parado (ou reiniciado) durante o lote." in text and "(987101)" in text
+    assert 'http-equiv="refresh"' not in page.text and "Gerando" not in text
 
 
 def test_an_unknown_batch_is_a_page_in_portuguese(logged_in):

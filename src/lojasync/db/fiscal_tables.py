@@ -119,15 +119,18 @@ invoices = Table(
     Index("ix_invoices_cancel_requested", "cancel_requested_at"),
 )
 
-# A batch of NF-e run from the back office (`fiscal.services.batch_reports`): what each order got, so that its
-# summary has an address of its own (reloaded, bookmarked, reached again through the browser's history) instead
-# of being a page only the form's POST rendered. Kept for `KEPT_FOR`.
+# A batch of NF-e run from the back office (`fiscal.services.batch_reports`): the orders asked for and what each
+# got so far, so that the batch runs after the form's answer and its summary has an address of its own (followed
+# while it runs, reloaded, reached again through the browser's history). Kept for `KEPT_FOR`.
 invoice_batches = Table(
     "invoice_batches", metadata,
     Column("id", Integer, primary_key=True),
     Column("run_by", String(254)),           # who ran it (the person's name, as the history stores it)
     Column("back", String(2000), nullable=False),  # the list the form was on, with its filters
-    Column("items", JSON, nullable=False),   # one per order: order, invoice, status, error, not_sent
+    Column("orders", JSON, nullable=False),  # the order numbers asked for, in order
+    Column("items", JSON, nullable=False),   # one per order done: order, invoice, status, error, not_sent
+    Column("finished_at", UTCDateTime),      # None while it runs (or if the process running it stopped)
+    Column("problem", String(1000)),         # why the run stopped before its end (an unexpected error)
     *timestamps(),
     Index("ix_invoice_batches_created", "created_at"),
 )

@@ -369,23 +369,28 @@ def _carrier_by_code(for_update: bool):
 
 
 class InvoiceBatchRepository:
-    """The summaries of batches of NF-e (rows of the connection: nothing of them is a domain object)."""
+    """Batches of NF-e run from the back office (rows of the connection: nothing of them is a domain object)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, run_by: str | None, back: str, items: list[dict], moment: datetime) -> int:
+    def add(self, run_by: str | None, back: str, orders: list[int], moment: datetime) -> int:
         return self.session.connection().execute(
-            insert(batch_table).values(run_by=run_by, back=back, items=items, created_at=moment, updated_at=moment)
+            insert(batch_table).values(run_by=run_by, back=back, orders=orders, items=[], created_at=moment,
+                                       updated_at=moment)
             .returning(batch_table.c.id)).scalar_one()
 
-    def get(self, batch_id: int) -> dict | None:
+    def get(self, batch_id: int, *, for_update: bool = False) -> dict | None:
         if not can_be_an_id(batch_id):
             return None
-        row = self.session.connection().execute(
-            select(batch_table.c.id, batch_table.c.run_by, batch_table.c.back, batch_table.c["items"],
-                   batch_table.c.created_at).where(batch_table.c.id == batch_id)).first()
+        query = select(batch_table).where(batch_table.c.id == batch_id)
+        row = self.session.connection().execute(query.with_for_update() if for_update else query).first()
         return None if row is None else dict(row._mapping)
+
+    def update(self, batch_id: int, moment: datetime, **values) -> None:
+        """Write these columns (items, finished_at, problem); `updated_at` says when the run last moved."""
+        self.session.connection().execute(
+            batch_table.update().where(batch_table.c.id == batch_id).values(**values, updated_at=moment))
 
     def forget_before(self, moment: datetime) -> int:
         return self.session.connection().execute(delete(batch_table).where(batch_table.c.created_at < moment)).rowcount

@@ -83,12 +83,15 @@ class CarrierRepository(Protocol):
 
 
 class InvoiceBatchRepository(Protocol):
-    """The summaries of batches of NF-e run from the back office (`services.batch_reports`)."""
+    """Batches of NF-e run from the back office (`services.batch_reports`)."""
 
-    def add(self, run_by: str | None, back: str, items: list[dict], moment: datetime) -> int: ...
+    def add(self, run_by: str | None, back: str, orders: list[int], moment: datetime) -> int: ...
 
-    def get(self, batch_id: int) -> dict | None:
-        """id, run_by, back, items and created_at; None: no such batch (or forgotten)."""
+    def get(self, batch_id: int, *, for_update: bool = False) -> dict | None:
+        """Its columns (id, run_by, back, orders, items, finished_at, problem, created_at, updated_at); None: no
+        such batch (or forgotten)."""
+
+    def update(self, batch_id: int, moment: datetime, **values: object) -> None: ...
 
     def forget_before(self, moment: datetime) -> int: ...
 

@@ -12,6 +12,7 @@ from lojasync.entrypoints.web import api, login
 from lojasync.entrypoints.web.pages import (
     finance,
     integration,
+    invoice_batches,
     invoices,
     orders,
     sales,
@@ -31,6 +32,7 @@ ROUTERS: list[APIRouter] = [
     settings_users.router,
     settings_carriers.router,
     settings_import.router,
+    invoice_batches.router,   # before the orders': /pedidos/{number} would take "nfe-em-lote" for a number
     orders.router,
     invoices.router,
     sales.router,

@@ -1,27 +1,49 @@
-"""A batch of NF-e run from the back office keeps its summary, which then has an address of its own.
+"""A batch of NF-e run from the back office: started by the form, run after its answer, followed at an address
+of its own.
 
-Rendered by the form's POST alone, the summary could not be reloaded (the browser offers to send the batch
-again, each order then refused as already having its NF-e), bookmarked, or reached again through the
-browser's history. Kept instead: what each order got (its NF-e, or why it has none); the page redirects to it.
+Run inside the form's request, a batch of 200 orders at a slow SEFAZ (a second or more each) outlasted a reverse
+proxy's timeout, and its summary, rendered by that POST alone, was lost; nor could it be reloaded (the browser
+offered to send the batch again) or reached again through the browser's history. Now the form starts the batch
+(`start_batch`), the web process runs it (`run_batch`) while the page follows it, and each order's result is
+kept as it comes in: its NF-e, or why it has none.
 
 Shown later, each NF-e is read as it is now: one that was awaiting SEFAZ, or left pending because SEFAZ was
 down, may have been authorised since (the worker, a person). Its row then says so rather than repeat the run's
 "SEFAZ ainda não decidiu"; what the run said stays for the NF-e that have not changed since, and for the
 orders it could not even generate (no NF-e to read).
+
+A run whose process stopped (restarted, killed) never finishes its batch: after STALLED without news the page
+says the batch stopped, and which orders it did not reach. Their NF-e, if one was on its way, settle as any
+other left awaiting SEFAZ (the worker asks SEFAZ by key).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import BatchNotFound
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.services.batch import BatchItem, BatchReport, rejection_of
+from lojasync.fiscal.services.batch import BatchItem, BatchReport, invoice_orders, rejection_of
+from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
+from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.fiscal.services.views import invoice_view
+from lojasync.sales.history import Who
+from lojasync.shared.errors import LojasyncError
+
+log = logging.getLogger("lojasync.fiscal")
 
 # Long enough to come back to a Black Friday's batches after the weekend; the NF-e themselves stay forever.
 KEPT_FOR = timedelta(days=30)
+# Each NF-e is generated in a moment and transmitted within a minute (invoices.TRANSMISSION_TIME): a batch that
+# has had no news for this long is no longer running.
+STALLED = timedelta(minutes=10)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -30,40 +52,95 @@ class KeptBatch:
     run_at: datetime
     run_by: str | None
     back: str                # the list the form was on, with its filters
-    report: BatchReport      # each NF-e as it is now
+    orders: list[int]        # the orders asked for, in order
+    report: BatchReport      # those done so far, each NF-e as it is now
     changed_since: int       # how many of its NF-e changed since the run (authorised later, rejected...)
+    running: bool
+    stopped: bool            # its run ended before the last order (process stopped, unexpected error)
+    problem: str | None      # why, when the run itself said it
+
+    @property
+    def left(self) -> list[int]:
+        """The orders the run has not reached (yet, or at all when it stopped)."""
+        done = {item.order_number for item in self.report.items}
+        return [number for number in self.orders if number not in done]
 
 
-def keep_batch(uow: ProcessingUnitOfWork, report: BatchReport, run_by: str | None, back: str,
-               now: datetime | None = None) -> int:
-    """Keep the summary of a batch just run (and forget those older than KEPT_FOR); returns its id."""
-    moment = now or datetime.now(timezone.utc)
-    items = [{"order": item.order_number, "invoice": item.invoice.id if item.invoice else None,
-              "status": item.invoice.status if item.invoice else None, "error": item.error,
-              "not_sent": item.not_sent} for item in report.items]
-    with uow:
+def start_batch(uow_factory: Callable[[], ProcessingUnitOfWork], order_numbers: list[int], run_by: str | None,
+                back: str, now: datetime | None = None) -> int:
+    """Keep a new batch of these orders, to be run by `run_batch`, and forget those older than KEPT_FOR.
+    A company that cannot issue refuses a batch of several orders at once, before it starts (as
+    `invoice_orders` would)."""
+    if len(order_numbers) > 1:
+        ensure_ready_to_issue(uow_factory())
+    moment = now or _now()
+    with uow_factory() as uow:
         uow.invoice_batches.forget_before(moment - KEPT_FOR)
-        batch_id = uow.invoice_batches.add(run_by, back, items, moment)
+        batch_id = uow.invoice_batches.add(run_by, back, list(order_numbers), moment)
         uow.commit()
         return batch_id
 
 
-def kept_batch(uow: ProcessingUnitOfWork, batch_id: int) -> KeptBatch:
-    """A batch's summary, its NF-e as they are now; BatchNotFound when there is none (or it was forgotten)."""
+def run_batch(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, sefaz: Sefaz, batch_id: int,
+              order_numbers: list[int], actor: Who, parallel: int = 1, now: Callable[[], datetime] = _now
+              ) -> BatchReport:
+    """Run a started batch (`invoice_orders`), keeping each order's result as it comes, then mark it finished."""
+    def kept(item: BatchItem) -> None:
+        try:
+            with uow_factory() as uow:
+                row = uow.invoice_batches.get(batch_id, for_update=True)
+                uow.invoice_batches.update(batch_id, now(), items=[*row["items"], _stored(item)])
+                uow.commit()
+        except Exception as exc:
+            log.warning("batch summary not kept", exc_info=exc, extra={"batch_id": batch_id})
+
+    try:
+        report = invoice_orders(uow_factory, box, sefaz, order_numbers, actor=actor, progress=kept,
+                                parallel=parallel)
+    except LojasyncError as exc:   # the company could no longer issue (its certificate removed meanwhile...)
+        _finish(uow_factory, batch_id, now(), f"{exc.message} {exc.resolution}".strip()[:1000])
+        raise
+    except Exception as exc:
+        log.error("batch stopped", exc_info=exc, extra={"batch_id": batch_id})
+        _finish(uow_factory, batch_id, now(), f"O lote parou por um erro inesperado ({type(exc).__name__}); o "
+                                              "detalhe está no log do lojasync.")
+        raise
+    _finish(uow_factory, batch_id, now())
+    return report
+
+
+def _finish(uow_factory: Callable[[], ProcessingUnitOfWork], batch_id: int, moment: datetime,
+            problem: str | None = None) -> None:
+    with uow_factory() as uow:
+        uow.invoice_batches.update(batch_id, moment, finished_at=moment, problem=problem)
+        uow.commit()
+
+
+def _stored(item: BatchItem) -> dict:
+    return {"order": item.order_number, "invoice": item.invoice.id if item.invoice else None,
+            "status": item.invoice.status if item.invoice else None, "error": item.error, "not_sent": item.not_sent}
+
+
+def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = None) -> KeptBatch:
+    """A batch as it stands, its NF-e as they are now; BatchNotFound when there is none (or it was forgotten)."""
     with uow:
         row = uow.invoice_batches.get(batch_id)
         if row is None:
             raise BatchNotFound(batch_id=batch_id, days=KEPT_FOR.days)
         items, changed = [], 0
-        for kept in row["items"]:
-            invoice = uow.invoices.get(kept["invoice"]) if kept["invoice"] is not None else None
+        for stored in row["items"]:
+            invoice = uow.invoices.get(stored["invoice"]) if stored["invoice"] is not None else None
             if invoice is None:    # the run could not generate it: its reason stays what the run said
-                items.append(BatchItem(kept["order"], None, kept["error"]))
+                items.append(BatchItem(stored["order"], None, stored["error"]))
                 continue
             view = invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False))
-            if view.status == kept["status"]:
-                items.append(BatchItem(kept["order"], view, kept["error"], not_sent=kept["not_sent"]))
+            if view.status == stored["status"]:
+                items.append(BatchItem(stored["order"], view, stored["error"], not_sent=stored["not_sent"]))
             else:
                 changed += 1
-                items.append(BatchItem(kept["order"], view, rejection_of(view)))
-        return KeptBatch(row["id"], row["created_at"], row["run_by"], row["back"], BatchReport(items), changed)
+                items.append(BatchItem(stored["order"], view, rejection_of(view)))
+    finished = row["finished_at"] is not None
+    stalled = not finished and (now or _now()) - row["updated_at"] > STALLED
+    return KeptBatch(row["id"], row["created_at"], row["run_by"], row["back"], row["orders"], BatchReport(items),
+                     changed, running=not finished and not stalled, stopped=stalled or row["problem"] is not None,
+                     problem=row["problem"])

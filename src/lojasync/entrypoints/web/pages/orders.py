@@ -15,13 +15,11 @@ from starlette.datastructures import QueryParams
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
-from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
+from lojasync.entrypoints.web.pages.fiscal_access import push_soon
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
 from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_step, document_words, order_page_data
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.fiscal.services.batch import BATCH_LIMIT, invoice_orders
-from lojasync.fiscal.services.batch_reports import keep_batch, kept_batch
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.fiscal.services.simple_sales import generate_sale
@@ -36,7 +34,6 @@ from lojasync.sales.status import OrderStatus
 from lojasync.sales.tracking import record_tracking
 from lojasync.sales.views import show_order
 from lojasync.shared.errors import LojasyncError
-from lojasync.shared.numbers import id_or_none
 
 router = APIRouter(dependencies=[Depends(page_user)])
 POLL_SECONDS = 5
@@ -81,44 +78,6 @@ def orders_page(request: Request) -> Response:
 def orders_table(request: Request) -> Response:
     """The table alone, with the same filters: what the list page's htmx polling swaps in."""
     return render(request, "orders/_table.html", _orders_context(request))
-
-
-@router.get("/pedidos/nfe-em-lote", include_in_schema=False)
-def invoice_batch_address(request: Request) -> Response:
-    """The form's address (it answers POST), opened from the address bar or a bookmark: the list the form is on,
-    not "endereço inválido" (`/pedidos/{number}` would read it as an order number)."""
-    return redirect(request, "/pedidos")
-
-
-@router.get("/pedidos/nfe-em-lote/{batch_id}", include_in_schema=False)
-def invoice_batch_summary(request: Request, batch_id: PageId) -> Response:
-    """A batch's summary, at an address of its own: reloaded, it shows the same batch (each NF-e as it is now)
-    instead of sending the batch again."""
-    kept = kept_batch(request.app.state.container.read_uow(), batch_id)
-    back = kept.back if kept.back.startswith("/pedidos") else "/pedidos"
-    return render(request, "orders/batch.html", {"report": kept.report, "back": back, "kept": kept})
-
-
-@router.post("/pedidos/nfe-em-lote", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
-                  voltar: Annotated[str, Form()] = "") -> Response:
-    """Generate and transmit an NF-e for each chosen order (the CLI's `orders invoice`), then the summary."""
-    numbers = list(dict.fromkeys(n for n in map(id_or_none, pedidos) if n is not None))
-    back = voltar if voltar.startswith("/pedidos") else "/pedidos"
-    if not numbers:
-        flash(request, "Selecione ao menos um pedido para gerar NF-e em lote.", "warning")
-        return redirect(request, back)
-    if len(numbers) > BATCH_LIMIT:
-        flash(request, f"Selecione no máximo {BATCH_LIMIT} pedidos por lote (foram {len(numbers)}).", "warning")
-        return redirect(request, back)
-    container = request.app.state.container
-    person = page_person(request)
-    report = invoice_orders(container.uow, container.cipher, sefaz_of(request), numbers, actor=person,
-                            parallel=container.settings.sefaz_parallel)
-    if report.authorised:
-        push_soon(request)
-    # Post/redirect/get: the summary's own address, which a reload or the browser's history shows again.
-    return redirect(request, f"/pedidos/nfe-em-lote/{keep_batch(container.uow(), report, person.name, back)}")
 
 
 # --- one order -----------------------------------------------------------------------------------------
