@@ -219,6 +219,15 @@ def test_three_orders_are_invoiced_in_one_batch(page, shots, back_office):
     page.go_back()                                   # the browser's history brings the summary back
     expect(page).to_have_url(summary)
     expect(page.get_by_text("3 NF-e autorizada(s) de 3 pedido(s).")).to_be_visible()
+    # Its page closed, a batch is found again in the list of recent ones.
+    page.get_by_role("link", name="Lotes anteriores").click()
+    expect(page.get_by_role("heading", name="Lotes de NF-e")).to_be_visible()
+    row = page.get_by_test_id(f"lote-{summary.rsplit('/', 1)[1]}")
+    expect(row.get_by_text("concluído")).to_be_visible()
+    assert accessibility_problems(page) == []
+    shots(page, "lotes")
+    row.get_by_role("link").click()
+    expect(page).to_have_url(summary)
 
 
 SECTIONS = [("Pedidos/Orçamentos", "/pedidos"), ("NF-e", "/nfe"), ("Vendas simples", "/vendas"),

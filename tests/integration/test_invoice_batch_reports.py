@@ -65,3 +65,23 @@ def test_batches_older_than_the_kept_time_are_forgotten_when_a_new_one_starts(ap
         kept_batch(app.uow(), old)
     assert refused.value.message == f"Lote de NF-e {old} não encontrado."
     assert kept_batch(app.uow(), recent, now=NOW).run_at == NOW - KEPT_FOR + timedelta(minutes=1)
+
+
+def test_results_that_came_back_out_of_order_are_shown_in_the_order_asked(app, monkeypatch):
+    """SEFAZ answers several NF-e at once, in any order: the summary lists the orders as asked (the order of
+    their NF-e numbers), not as their answers came back."""
+    from lojasync.fiscal.services.batch import BatchItem, BatchReport
+    from lojasync.fiscal.services.company import install_test_certificate, set_company
+    from tests.web.documents_setup import COMPANY
+
+    def answered_backwards(uow_factory, box, sefaz, numbers, *, actor, progress, parallel):
+        items = [BatchItem(number, None, f"recusado {number}") for number in reversed(numbers)]
+        for item in items:
+            progress(item)
+        return BatchReport(items)
+    monkeypatch.setattr(batch_reports, "invoice_orders", answered_backwards)
+    set_company(app.uow(), COMPANY)                  # several orders: the company must be able to issue
+    install_test_certificate(app.uow(), app.cipher)
+    batch = start_batch(app.uow, [987301, 987302, 987303], ANA.name, "/pedidos", now=NOW)
+    run_batch(app.uow, app.cipher, NO_SEFAZ, batch, [987301, 987302, 987303], ANA, now=lambda: NOW)
+    assert [i.order_number for i in kept_batch(app.uow(), batch, now=NOW).report.items] == [987301, 987302, 987303]

@@ -67,9 +67,9 @@ def test_an_unknown_product_is_still_not_found(app, logged_in, store_id):
     assert missing.status_code == 404 and "Nenhum produto com o SKU NAO-EXISTE" in text_of(missing.text)
 
 
-def test_the_batch_summary_address_opened_again_shows_the_list(app, logged_in, store_id):
+def test_the_batch_forms_address_opened_again_is_the_list_of_batches(app, logged_in, store_id):
     answer = logged_in.get("/pedidos/nfe-em-lote")
-    assert answer.status_code == 303 and answer.headers["location"] == "/pedidos"
+    assert answer.status_code == 200 and "Lotes de NF-e" in answer.text
 
 
 def test_other_post_only_addresses_lead_to_their_page_and_the_api_keeps_its_405(logged_in):

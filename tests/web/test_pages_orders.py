@@ -362,6 +362,32 @@ def test_a_batch_whose_run_stopped_says_which_orders_it_did_not_reach(app, logge
     assert 'http-equiv="refresh"' not in page.text and "Gerando" not in text
 
 
+def test_the_recent_batches_list_finds_a_batch_again_with_how_it_went(app, logged_in, store_id, company):
+    """The batch's page closed (or the browser's history cleared): the list of the last 30 days' batches, newest
+    first, each with its orders, those authorised and whether it finished, links to it."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.fiscal.services.batch_reports import start_batch
+
+    empty = text_of(logged_in.get("/pedidos/nfe-em-lote").text)
+    assert "Nenhum lote de NF-e nos últimos 30 dias." in empty
+    numbers = imported(app, store_id, *[{"id": 2200016001 + i, "payment_status": "paid"} for i in range(2)])
+    done = run_batch(logged_in, numbers)
+    done_id = int(done.url.path.rsplit("/", 1)[1])
+    stalled = start_batch(app.uow, [987201, 987202], USER_EMAIL, "/pedidos",
+                          now=datetime.now(timezone.utc) - timedelta(hours=1))
+
+    page = logged_in.get("/pedidos/nfe-em-lote")
+    assert page.status_code == 200
+    assert page.text.index(f'data-testid="lote-{stalled}"') < page.text.index(f'data-testid="lote-{done_id}"')
+    finished = text_of(page.text.split(f'data-testid="lote-{done_id}"')[1].split("</tr>")[0])
+    assert f"nº {done_id}" in finished and USER_EMAIL in finished and "concluído" in finished
+    assert f'href="/pedidos/nfe-em-lote/{done_id}"' in page.text
+    stopped = text_of(page.text.split(f'data-testid="lote-{stalled}"')[1].split("</tr>")[0])
+    assert "0 de 2" in stopped and "parou antes do fim" in stopped
+    assert 'href="/pedidos/nfe-em-lote">Lotes anteriores</a>' in logged_in.get("/pedidos").text
+
+
 def test_an_unknown_batch_is_a_page_in_portuguese(logged_in):
     answer = logged_in.get("/pedidos/nfe-em-lote/987654")
     assert answer.status_code == 404

@@ -387,6 +387,11 @@ class InvoiceBatchRepository:
         row = self.session.connection().execute(query.with_for_update() if for_update else query).first()
         return None if row is None else dict(row._mapping)
 
+    def recent(self, limit: int) -> list[dict]:
+        """The newest batches first."""
+        query = select(batch_table).order_by(batch_table.c.id.desc()).limit(limit)
+        return [dict(row._mapping) for row in self.session.connection().execute(query)]
+
     def update(self, batch_id: int, moment: datetime, **values) -> None:
         """Write these columns (items, finished_at, problem); `updated_at` says when the run last moved."""
         self.session.connection().execute(

@@ -91,6 +91,9 @@ class InvoiceBatchRepository(Protocol):
         """Its columns (id, run_by, back, orders, items, finished_at, problem, created_at, updated_at); None: no
         such batch (or forgotten)."""
 
+    def recent(self, limit: int) -> list[dict]:
+        """The newest batches first, as `get` gives each."""
+
     def update(self, batch_id: int, moment: datetime, **values: object) -> None: ...
 
     def forget_before(self, moment: datetime) -> int: ...

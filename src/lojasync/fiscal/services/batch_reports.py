@@ -40,6 +40,8 @@ KEPT_FOR = timedelta(days=30)
 # Each NF-e is generated in a moment and transmitted within a minute (invoices.TRANSMISSION_TIME): a batch that
 # has had no news for this long is no longer running.
 STALLED = timedelta(minutes=10)
+# How many batches the list of recent ones shows (each one's page stays reachable by its address).
+RECENT = 50
 
 
 def _now() -> datetime:
@@ -121,6 +123,40 @@ def _stored(item: BatchItem) -> dict:
             "status": item.invoice.status if item.invoice else None, "error": item.error, "not_sent": item.not_sent}
 
 
+@dataclass(frozen=True)
+class BatchLine:
+    """A batch in the list of recent ones, as its run left it (each NF-e as it is now: on the batch's page)."""
+
+    id: int
+    run_at: datetime
+    run_by: str | None
+    orders: int              # asked for
+    done: int                # reached by the run
+    authorised: int          # authorised by the run
+    running: bool
+    stopped: bool
+
+
+def recent_batches(uow: ProcessingUnitOfWork, limit: int = RECENT, now: datetime | None = None) -> list[BatchLine]:
+    """The newest batches (of the last KEPT_FOR): where the operator finds one again, its page closed."""
+    moment = now or _now()
+    with uow:
+        rows = uow.invoice_batches.recent(limit)
+    lines = []
+    for row in rows:
+        running, stopped = _state(row, moment)
+        lines.append(BatchLine(row["id"], row["created_at"], row["run_by"], len(row["orders"]), len(row["items"]),
+                               sum(1 for item in row["items"] if item["status"] == "authorised"), running, stopped))
+    return lines
+
+
+def _state(row: dict, now: datetime) -> tuple[bool, bool]:
+    """(running, stopped): running until finished, unless it has had no news for STALLED (its process stopped)."""
+    finished = row["finished_at"] is not None
+    stalled = not finished and now - row["updated_at"] > STALLED
+    return not finished and not stalled, stalled or row["problem"] is not None
+
+
 def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = None) -> KeptBatch:
     """A batch as it stands, its NF-e as they are now; BatchNotFound when there is none (or it was forgotten)."""
     with uow:
@@ -139,8 +175,9 @@ def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = 
             else:
                 changed += 1
                 items.append(BatchItem(stored["order"], view, rejection_of(view)))
-    finished = row["finished_at"] is not None
-    stalled = not finished and (now or _now()) - row["updated_at"] > STALLED
+    # Kept as they came back from SEFAZ (several at once); shown in the order asked, the NF-e numbers' order.
+    asked = {number: position for position, number in enumerate(row["orders"])}
+    items.sort(key=lambda item: asked.get(item.order_number, len(asked)))
+    running, stopped = _state(row, now or _now())
     return KeptBatch(row["id"], row["created_at"], row["run_by"], row["back"], row["orders"], BatchReport(items),
-                     changed, running=not finished and not stalled, stopped=stalled or row["problem"] is not None,
-                     problem=row["problem"])
+                     changed, running=running, stopped=stopped, problem=row["problem"])

@@ -18,7 +18,14 @@ from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.batch import BATCH_LIMIT
-from lojasync.fiscal.services.batch_reports import kept_batch, run_batch, start_batch
+from lojasync.fiscal.services.batch_reports import (
+    KEPT_FOR,
+    RECENT,
+    kept_batch,
+    recent_batches,
+    run_batch,
+    start_batch,
+)
 from lojasync.sales.history import Person
 from lojasync.shared.numbers import id_or_none
 
@@ -29,10 +36,12 @@ REFRESH_SECONDS = 2
 
 
 @router.get("/pedidos/nfe-em-lote", include_in_schema=False)
-def invoice_batch_address(request: Request) -> Response:
-    """The form's address (it answers POST), opened from the address bar or a bookmark: the list the form is on,
-    not "endereço inválido"."""
-    return redirect(request, "/pedidos")
+def invoice_batches_page(request: Request) -> Response:
+    """The recent batches, newest first: where a batch is found again once its page is closed (the form's
+    address too, opened from the address bar or a bookmark)."""
+    return render(request, "orders/batches.html",
+                  {"batches": recent_batches(request.app.state.container.read_uow()), "kept_days": KEPT_FOR.days,
+                   "most": RECENT})
 
 
 @router.post("/pedidos/nfe-em-lote", include_in_schema=False, dependencies=[Depends(csrf_protect)])
