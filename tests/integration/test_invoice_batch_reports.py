@@ -74,7 +74,7 @@ def test_results_that_came_back_out_of_order_are_shown_in_the_order_asked(app, m
     from lojasync.fiscal.services.company import install_test_certificate, set_company
     from tests.web.documents_setup import COMPANY
 
-    def answered_backwards(uow_factory, box, sefaz, numbers, *, actor, progress, parallel):
+    def answered_backwards(uow_factory, box, sefaz, numbers, *, progress, **options):
         items = [BatchItem(number, None, f"recusado {number}") for number in reversed(numbers)]
         for item in items:
             progress(item)

@@ -208,3 +208,54 @@ def test_with_a_session_the_csrf_header_is_required(app, logged_in, sefaz):
     assert by_order(answer)[number]["outcome"] == "authorised"
     entry = logged_in.get(f"/api/v1/orders/{number}").json()["history"][-1]
     assert entry["actor_name"] == logged_in.user_email
+
+
+def followed(client, answer, seconds: float = 60):
+    """`GET /api/v1/invoices/batches/{id}` (the 202's Location) until the batch no longer runs."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        progress = client.get(answer.headers["location"])
+        assert progress.status_code == 200, progress.text
+        if not progress.json()["running"]:
+            return progress.json()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_in_the_background_the_call_answers_at_once_and_the_batch_is_followed(app, api, sefaz):
+    """dogfood: 200 orders at a slow SEFAZ take minutes, past a reverse proxy's timeout (the summary lost with
+    the answer). With background the call answers 202 with the batch, which runs in the server; its progress
+    says what each order got, as the summary would, each refusal with its code."""
+    numbers = imported(app, *paid(2400002001, 2))
+    (cancelled,) = imported(app, {"id": 2400002009, "status": "cancelled"})
+    sefaz.set_switches(delay=0.5)
+    answer = batch(api, orders=[*numbers, cancelled], background=True)
+    assert answer.status_code == 202, answer.text
+    started = answer.json()
+    assert started["orders"] == [*numbers, cancelled] and answer.headers["location"] == (
+        f"/api/v1/invoices/batches/{started['batch_id']}")
+    running = api.get(answer.headers["location"]).json()
+    assert running["running"] and running["left"] and not running["stopped"]
+
+    done = followed(api, answer)
+    assert (done["authorised"], done["not_authorised"], done["left"], done["stopped"]) == (2, 1, [], False)
+    items = {item["order_number"]: item for item in done["items"]}
+    assert [item["order_number"] for item in done["items"]] == [*numbers, cancelled]
+    assert all(items[n]["outcome"] == "authorised" and items[n]["invoice"]["protocol"] for n in numbers)
+    refused = items[cancelled]
+    assert refused["outcome"] == "refused" and "Cancelado" in refused["error"]["erro"] and refused["error"]["codigo"]
+    assert done["run_by"].startswith("token de API")
+
+
+def test_in_the_background_approve_false_only_generates(app, api, sefaz):
+    numbers = imported(app, *paid(2400003001, 2))
+    done = followed(api, batch(api, orders=numbers, approve=False, background=True))
+    assert [item["outcome"] for item in done["items"]] == ["generated", "generated"]
+    assert sefaz.stats()["chamadas"].get("NFeAutorizacao4") is None     # nothing transmitted
+
+
+def test_an_unknown_batch_is_a_404_with_its_code(api):
+    answer = api.get("/api/v1/invoices/batches/987654")
+    assert answer.status_code == 404 and answer.json()["codigo"] == "fiscal.batch_not_found"

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import BatchNotFound
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.services.batch import BatchItem, BatchReport, invoice_orders, rejection_of
+from lojasync.fiscal.services.batch import BatchItem, BatchReport, Refusal, invoice_orders, rejection_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.fiscal.services.views import invoice_view
@@ -84,9 +84,10 @@ def start_batch(uow_factory: Callable[[], ProcessingUnitOfWork], order_numbers: 
 
 
 def run_batch(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, sefaz: Sefaz, batch_id: int,
-              order_numbers: list[int], actor: Who, parallel: int = 1, now: Callable[[], datetime] = _now
-              ) -> BatchReport:
-    """Run a started batch (`invoice_orders`), keeping each order's result as it comes, then mark it finished."""
+              order_numbers: list[int], actor: Who, parallel: int = 1, now: Callable[[], datetime] = _now,
+              approve: bool = True) -> BatchReport:
+    """Run a started batch (`invoice_orders`; `approve` False: only generate), keeping each order's result as it
+    comes, then mark it finished."""
     def kept(item: BatchItem) -> None:
         try:
             with uow_factory() as uow:
@@ -97,8 +98,8 @@ def run_batch(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, s
             log.warning("batch summary not kept", exc_info=exc, extra={"batch_id": batch_id})
 
     try:
-        report = invoice_orders(uow_factory, box, sefaz, order_numbers, actor=actor, progress=kept,
-                                parallel=parallel)
+        report = invoice_orders(uow_factory, box, sefaz, order_numbers, approve=approve, actor=actor,
+                                progress=kept, parallel=parallel)
     except LojasyncError as exc:   # the company could no longer issue (its certificate removed meanwhile...)
         _finish(uow_factory, batch_id, now(), f"{exc.message} {exc.resolution}".strip()[:1000])
         raise
@@ -119,8 +120,15 @@ def _finish(uow_factory: Callable[[], ProcessingUnitOfWork], batch_id: int, mome
 
 
 def _stored(item: BatchItem) -> dict:
+    refusal = item.refusal
     return {"order": item.order_number, "invoice": item.invoice.id if item.invoice else None,
-            "status": item.invoice.status if item.invoice else None, "error": item.error, "not_sent": item.not_sent}
+            "status": item.invoice.status if item.invoice else None, "error": item.error, "not_sent": item.not_sent,
+            "refusal": [refusal.code, refusal.message, refusal.resolution] if refusal else None}
+
+
+def _refusal(stored: dict) -> Refusal | None:
+    kept = stored.get("refusal")
+    return Refusal(*kept) if kept else None
 
 
 @dataclass(frozen=True)
@@ -167,11 +175,12 @@ def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = 
         for stored in row["items"]:
             invoice = uow.invoices.get(stored["invoice"]) if stored["invoice"] is not None else None
             if invoice is None:    # the run could not generate it: its reason stays what the run said
-                items.append(BatchItem(stored["order"], None, stored["error"]))
+                items.append(BatchItem(stored["order"], None, stored["error"], refusal=_refusal(stored)))
                 continue
             view = invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False))
             if view.status == stored["status"]:
-                items.append(BatchItem(stored["order"], view, stored["error"], not_sent=stored["not_sent"]))
+                items.append(BatchItem(stored["order"], view, stored["error"], not_sent=stored["not_sent"],
+                                       refusal=_refusal(stored)))
             else:
                 changed += 1
                 items.append(BatchItem(stored["order"], view, rejection_of(view)))

@@ -1,14 +1,19 @@
 """`/api/v1/invoices/batch`: NF-e for many orders in one call, as Pedidos/Orçamentos' "Gerar NF-e em lote" and
 `lojasync orders invoice` do (the same service): each order generated and transmitted on its own, a failure
 named and the run going on, and the summary per order: authorised, rejected by SEFAZ (code and reason), not
-transmitted because SEFAZ was down, or refused (the error's code, message and resolution)."""
+transmitted because SEFAZ was down, or refused (the error's code, message and resolution).
+
+With `background`, the call answers at once (202) and the batch runs in the server, as the back office's does:
+200 orders at a slow SEFAZ outlast a reverse proxy's timeout. `GET /invoices/batches/{id}` follows it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from lojasync.bootstrap import Container
@@ -16,10 +21,12 @@ from lojasync.entrypoints.web.api.deps import container, push_soon, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.orders import STATUS_OF, Situation
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiModel
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
+from lojasync.entrypoints.web.batch_runs import run_after_answering
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.batch import BATCH_LIMIT, BatchItem, awaiting_in, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.batch_reports import kept_batch, start_batch
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.sales.history import Person
 from lojasync.shared.errors import LojasyncError
@@ -45,6 +52,10 @@ class InvoiceBatch(ApiModel):
         f"mais novos, até {BATCH_LIMIT} por chamada (\"remaining\" diz quantos ficaram para a próxima)."))
     approve: bool = Field(True, description="Transmite cada NF-e à SEFAZ logo após gerá-la (padrão); falso só "
                           "gera (pendentes, nada se move até a aprovação).")
+    background: bool = Field(False, description=(
+        "Responde já (202) e roda o lote no servidor; acompanhe em GET /api/v1/invoices/batches/{id} (o "
+        "cabeçalho Location). Para lotes que passariam do tempo limite de um proxy: 200 pedidos com a SEFAZ "
+        "lenta levam minutos."))
 
 
 class BatchOutcome(StrEnum):
@@ -85,12 +96,42 @@ class InvoiceBatchOut(ApiModel):
         "POST /api/v1/invoices/{id}/approve); sem elas, esses pedidos pareceriam resolvidos."))
 
 
-@router.post("/batch", response_model=InvoiceBatchOut,
+class BatchStartedOut(ApiModel):
+    batch_id: int = Field(description="O lote: GET /api/v1/invoices/batches/{batch_id} o acompanha.")
+    orders: list[int] = Field(description="Os pedidos do lote, na ordem em que são emitidos.")
+    remaining: int = Field(description=f"Com \"status\": pedidos da situação que passaram do limite de "
+                           f"{BATCH_LIMIT} e ficaram para a próxima chamada.")
+    awaiting: list[InvoiceOut] = Field(default_factory=list, description=(
+        "Com \"status\": as NF-e de uma emissão anterior ainda aguardando a SEFAZ (veja a resposta sem "
+        "background)."))
+
+
+class BatchProgressOut(ApiModel):
+    id: int
+    run_at: datetime = Field(description="Quando o lote começou.")
+    run_by: str | None = Field(description="Quem o pediu (o e-mail do usuário, \"token de API <nome>\"...).")
+    running: bool = Field(description="Ainda rodando: consulte de novo em alguns segundos.")
+    stopped: bool = Field(description=("Parou antes do fim (o servidor foi parado, ou um erro inesperado: veja "
+                                       "problem); os pedidos de \"left\" não foram processados por ele."))
+    problem: str | None = Field(description="Por que parou, quando o próprio lote disse.")
+    orders: list[int] = Field(description="Os pedidos pedidos, em ordem.")
+    left: list[int] = Field(description="Os pedidos que o lote ainda não alcançou (ou não alcançará, se parou).")
+    authorised: int
+    not_authorised: int
+    not_sent: int
+    items: list[BatchItemOut] = Field(description=(
+        "Os pedidos já feitos, na ordem pedida; cada NF-e como está agora (uma transmitida depois aparece "
+        "autorizada)."))
+
+
+@router.post("/batch", response_model=InvoiceBatchOut, status_code=200,
+             responses={202: {"model": BatchStartedOut, "description": "Com background: o lote começou."}},
              summary="Gera (e transmite) a NF-e de vários pedidos; o resumo diz, pedido a pedido, o que houve")
 def batch(body: InvoiceBatch, request: Request, app: Container = Depends(container),
-          gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceBatchOut:
+          gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceBatchOut | JSONResponse:
     """Cada pedido em suas próprias transações: uma recusa não interrompe os demais. Se a SEFAZ não decide
-    (fora do ar, sem resposta), os pedidos seguintes são só gerados, sem esperar cada um pelo tempo limite."""
+    (fora do ar, sem resposta), os pedidos seguintes são só gerados, sem esperar cada um pelo tempo limite.
+    Com background, responde 202 e o lote roda no servidor."""
     if (body.orders is None) == (body.status is None):
         raise BatchChoiceInvalid(reason="nenhum dos dois" if body.orders is None else "os dois ao mesmo tempo",
                                  limit=BATCH_LIMIT)
@@ -102,6 +143,8 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
         numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
         # Read before this run, as `orders invoice --status` reads them: those an earlier run left.
         awaiting = [invoice_out(i) for i in awaiting_in(app.read_uow(), STATUS_OF[body.status])]
+    if body.background:
+        return _started(request, app, gateway, who, numbers, body.approve, remaining, awaiting)
     report = invoice_orders(app.uow, app.cipher, gateway, numbers, approve=body.approve, actor=who,
                             parallel=app.settings.sefaz_parallel)
     if report.authorised:
@@ -110,6 +153,29 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
     return InvoiceBatchOut(authorised=len(report.authorised), not_authorised=len(report.not_authorised),
                            not_sent=len(report.not_sent), remaining=remaining, items=items,
                            awaiting=awaiting)
+
+
+def _started(request: Request, app: Container, gateway: Sefaz, who: Person, numbers: list[int], approve: bool,
+             remaining: int, awaiting: list[InvoiceOut]) -> JSONResponse:
+    if not numbers:   # nothing in that situation to invoice: nothing to start
+        raise BatchChoiceInvalid(reason="nenhum pedido nesta situação sem NF-e ou venda simples", limit=BATCH_LIMIT)
+    batch_id = start_batch(app.uow, numbers, who.name, "/pedidos")
+    run_after_answering(app, gateway, batch_id, numbers, who, wake=lambda: push_soon(request), approve=approve)
+    started = BatchStartedOut(batch_id=batch_id, orders=numbers, remaining=remaining, awaiting=awaiting)
+    return JSONResponse(started.model_dump(mode="json"), status_code=202,
+                        headers={"Location": f"/api/v1/invoices/batches/{batch_id}"})
+
+
+@router.get("/batches/{batch_id}", response_model=BatchProgressOut,
+            summary="Um lote de NF-e: se ainda roda, e o que cada pedido já teve")
+def batch_progress(batch_id: Id, app: Container = Depends(container)) -> BatchProgressOut:
+    """Os lotes ficam guardados por 30 dias (depois, 404; as NF-e continuam em /invoices)."""
+    kept = kept_batch(app.read_uow(), batch_id)
+    report = kept.report
+    return BatchProgressOut(id=kept.id, run_at=kept.run_at, run_by=kept.run_by, running=kept.running,
+                            stopped=kept.stopped, problem=kept.problem, orders=kept.orders, left=kept.left,
+                            authorised=len(report.authorised), not_authorised=len(report.not_authorised),
+                            not_sent=len(report.not_sent), items=[_item_out(item) for item in report.items])
 
 
 _SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.REJECTED: BatchOutcome.REJECTED,

@@ -6,14 +6,13 @@ Its router comes before the orders' one: `/pedidos/{number}` would read "nfe-em-
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
+from lojasync.entrypoints.web.batch_runs import run_after_answering
 from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.templating import flash, redirect, render
@@ -23,14 +22,11 @@ from lojasync.fiscal.services.batch_reports import (
     RECENT,
     kept_batch,
     recent_batches,
-    run_batch,
     start_batch,
 )
-from lojasync.sales.history import Person
 from lojasync.shared.numbers import id_or_none
 
 router = APIRouter(dependencies=[Depends(page_user)])
-log = logging.getLogger("lojasync.web")
 # How often the page of a running batch reloads itself (a meta refresh: it works without JavaScript).
 REFRESH_SECONDS = 2
 
@@ -57,29 +53,11 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
     if len(numbers) > BATCH_LIMIT:
         flash(request, f"Selecione no máximo {BATCH_LIMIT} pedidos por lote (foram {len(numbers)}).", "warning")
         return redirect(request, back)
-    person = page_person(request)
-    batch_id = start_batch(request.app.state.container.uow, numbers, person.name, back)
-    _run_after_answering(request, batch_id, numbers, person)
+    person, container = page_person(request), request.app.state.container
+    batch_id = start_batch(container.uow, numbers, person.name, back)
+    run_after_answering(container, sefaz_of(request), batch_id, numbers, person, wake=lambda: push_soon(request))
     # Post/redirect/get: the batch's own address, which a reload or the browser's history shows again.
     return redirect(request, f"/pedidos/nfe-em-lote/{batch_id}")
-
-
-def _run_after_answering(request: Request, batch_id: int, numbers: list[int], person: Person) -> None:
-    """The batch in a thread of this process: its page follows it. A daemon thread: stopping the server does not
-    wait for 200 NF-e; a batch cut short says so on its page, and an NF-e left on its way settles as any other
-    left awaiting SEFAZ (the worker asks SEFAZ by key)."""
-    container, sefaz = request.app.state.container, sefaz_of(request)
-
-    def run() -> None:
-        try:
-            report = run_batch(container.uow, container.cipher, sefaz, batch_id, numbers, person,
-                               container.settings.sefaz_parallel)
-        except Exception:  # noqa: BLE001 - kept on the batch (its page says it stopped) and logged by run_batch
-            return
-        if report.authorised:
-            push_soon(request)
-
-    threading.Thread(target=run, name=f"lojasync-lote-{batch_id}", daemon=True).start()
 
 
 @router.get("/pedidos/nfe-em-lote/{batch_id}", include_in_schema=False)
