@@ -259,3 +259,10 @@ def test_in_the_background_approve_false_only_generates(app, api, sefaz):
 def test_an_unknown_batch_is_a_404_with_its_code(api):
     answer = api.get("/api/v1/invoices/batches/987654")
     assert answer.status_code == 404 and answer.json()["codigo"] == "fiscal.batch_not_found"
+
+
+def test_in_the_background_a_status_without_orders_left_is_an_empty_batch_finished_at_once(app, api, sefaz):
+    answer = batch(api, status="confirmado", background=True)
+    assert answer.status_code == 202 and answer.json()["orders"] == []
+    done = followed(api, answer)
+    assert (done["items"], done["left"], done["stopped"], done["authorised"]) == ([], [], False, 0)

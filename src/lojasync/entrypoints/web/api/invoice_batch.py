@@ -114,7 +114,7 @@ class BatchProgressOut(ApiModel):
     stopped: bool = Field(description=("Parou antes do fim (o servidor foi parado, ou um erro inesperado: veja "
                                        "problem); os pedidos de \"left\" não foram processados por ele."))
     problem: str | None = Field(description="Por que parou, quando o próprio lote disse.")
-    orders: list[int] = Field(description="Os pedidos pedidos, em ordem.")
+    orders: list[int] = Field(description="Os pedidos do lote, na ordem em que são emitidos.")
     left: list[int] = Field(description="Os pedidos que o lote ainda não alcançou (ou não alcançará, se parou).")
     authorised: int
     not_authorised: int
@@ -157,8 +157,8 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
 
 def _started(request: Request, app: Container, gateway: Sefaz, who: Person, numbers: list[int], approve: bool,
              remaining: int, awaiting: list[InvoiceOut]) -> JSONResponse:
-    if not numbers:   # nothing in that situation to invoice: nothing to start
-        raise BatchChoiceInvalid(reason="nenhum pedido nesta situação sem NF-e ou venda simples", limit=BATCH_LIMIT)
+    # No order in that situation left to invoice: an empty batch, finished at once (as the answer without
+    # background has no items), so that a client follows every batch the same way.
     batch_id = start_batch(app.uow, numbers, who.name, "/pedidos")
     run_after_answering(app, gateway, batch_id, numbers, who, wake=lambda: push_soon(request), approve=approve)
     started = BatchStartedOut(batch_id=batch_id, orders=numbers, remaining=remaining, awaiting=awaiting)
