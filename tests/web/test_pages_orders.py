@@ -361,6 +361,15 @@ def test_a_batch_whose_run_stopped_says_which_orders_it_did_not_reach(app, logge
     assert "O lojasync foi parado (ou reiniciado) durante o lote." in text and "(987101)" in text
     assert 'http-equiv="refresh"' not in page.text and "Gerando" not in text
 
+    # The orders it did not reach, one button away: a new batch of them (here, an order that does not exist).
+    form = page.text.split('data-testid="lote-retomar"')[1].split("</form>")[0]
+    assert 'name="pedidos" value="987101"' in form and "Gerar NF-e dos 1 pedido(s) que faltam" in form
+    again = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(page.text), "pedidos": ["987101"],
+                                                         "voltar": "/pedidos"})
+    assert again.status_code == 303
+    rerun = run_batch_page(logged_in, again.headers["location"])
+    assert "Pedido 987101 não encontrado" in text_of(rerun.text) and 'data-testid="lote-retomar"' not in rerun.text
+
 
 def test_the_recent_batches_list_finds_a_batch_again_with_how_it_went(app, logged_in, store_id, company):
     """The batch's page closed (or the browser's history cleared): the list of the last 30 days' batches, newest
