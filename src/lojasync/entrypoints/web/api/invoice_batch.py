@@ -17,13 +17,14 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from lojasync.bootstrap import Container
-from lojasync.entrypoints.web.api.deps import container, push_soon, sefaz
+from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.orders import STATUS_OF, Situation
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.batch_runs import run_after_answering
+from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.batch import BATCH_LIMIT, BatchItem, awaiting_in, invoice_orders, orders_to_invoice
 from lojasync.fiscal.services.batch_reports import kept_batch, start_batch

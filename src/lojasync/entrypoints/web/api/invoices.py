@@ -12,10 +12,11 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from lojasync.bootstrap import Container
-from lojasync.entrypoints.web.api.deps import container, push_soon, sefaz
+from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
+from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml

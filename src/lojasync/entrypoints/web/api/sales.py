@@ -11,11 +11,12 @@ from fastapi import Depends, Query, Request
 from pydantic import Field
 
 from lojasync.bootstrap import Container
-from lojasync.entrypoints.web.api.deps import container, push_soon
+from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.invoices import DocumentLineOut
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
+from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus

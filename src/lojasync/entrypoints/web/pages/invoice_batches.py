@@ -13,8 +13,9 @@ from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.batch_runs import run_after_answering
-from lojasync.entrypoints.web.pages.fiscal_access import push_soon, sefaz_of
+from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
+from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.batch import BATCH_LIMIT
 from lojasync.fiscal.services.batch_reports import (

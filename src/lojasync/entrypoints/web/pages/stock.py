@@ -3,7 +3,6 @@ a stock count and its fiscal data (NCM, CEST, origem, unidade, GTIN, CFOP)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 from urllib.parse import quote
 
@@ -13,17 +12,16 @@ from fastapi.responses import Response
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import page_of
+from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.company import CompanyMissing, show_company
 from lojasync.fiscal.services.views import invoice_numbers
-from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 from lojasync.shared.errors import LojasyncError
 from lojasync.stock.counts import CountInvalid, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
 
 router = APIRouter(dependencies=[Depends(page_user)])
-log = logging.getLogger("lojasync.web.stock")
 # The product page's forms, by the last part of their action's address.
 PRODUCT_FORMS = ("contagem", "dados-fiscais")
 
@@ -95,7 +93,7 @@ def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "") -
         result = count_stock(container.uow(), sku, quantity)
     except LojasyncError as exc:
         return _product_page(request, sku, 422, count_error=exc, quantity=quantidade)
-    _push_soon(request)
+    push_soon(request)
     flash(request, f"Contagem de {result['sku']} registrada: estoque {result['quantity']} (era {result['previous']};"
                    f" ajuste de {result['adjustment']:+d}).", "success")
     return redirect(request, _product_url(sku))
@@ -117,14 +115,3 @@ def fiscal_data(request: Request, sku: str, ncm: Annotated[str, Form()] = "", ce
 
 def _product_url(sku: str) -> str:
     return "/estoque/" + quote(sku, safe="")
-
-
-def _push_soon(request: Request) -> None:
-    """A count moved stock: wake the worker to write it to the store (housekeeping does it anyway)."""
-    try:
-        stores = stores_with_due_updates(request.app.state.container.read_uow())
-        for store_id in stores:
-            request.app.state.queue.push_soon(store_id)
-    except Exception as exc:  # noqa: BLE001 - the count is kept; the worker's housekeeping sends it within a minute
-        log.warning("store updates not queued", extra={"error_class": type(exc).__name__})
-
