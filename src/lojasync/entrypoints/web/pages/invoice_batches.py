@@ -32,6 +32,11 @@ router = APIRouter(dependencies=[Depends(page_user)])
 REFRESH_SECONDS = 2
 
 
+def _list_address(given: str) -> str:
+    """The order list to go back to (with its filters), never an address elsewhere."""
+    return given if given.startswith("/pedidos") else "/pedidos"
+
+
 @router.get("/pedidos/nfe-em-lote", include_in_schema=False)
 def invoice_batches_page(request: Request) -> Response:
     """The recent batches, newest first: where a batch is found again once its page is closed (the form's
@@ -47,7 +52,7 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
     """Start a batch (the CLI's `orders invoice`) and go to its page; a company that cannot issue is refused
     here, before anything starts."""
     numbers = list(dict.fromkeys(n for n in map(id_or_none, pedidos) if n is not None))
-    back = voltar if voltar.startswith("/pedidos") else "/pedidos"
+    back = _list_address(voltar)
     if not numbers:
         flash(request, "Selecione ao menos um pedido para gerar NF-e em lote.", "warning")
         return redirect(request, back)
@@ -65,6 +70,6 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
 def invoice_batch_page(request: Request, batch_id: PageId) -> Response:
     """A batch: its progress while it runs (the page reloads itself), then its summary, each NF-e as it is now."""
     kept = kept_batch(request.app.state.container.read_uow(), batch_id)
-    back = kept.back if kept.back.startswith("/pedidos") else "/pedidos"
+    back = _list_address(kept.back)
     return render(request, "orders/batch.html", {"report": kept.report, "back": back, "kept": kept,
                                                  "refresh": REFRESH_SECONDS if kept.running else None})
