@@ -21,11 +21,12 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, friendly_errors
 from lojasync.entrypoints.cli.output import Column, table
-from lojasync.entrypoints.cli.sync import print_sync_report, run_sync
+from lojasync.entrypoints.cli.sync import INTERRUPTED, print_sync_report, run_sync
 from lojasync.nuvemshop.services.stores import add_store
 from lojasync.sales.history import Person
 from lojasync.sales.views import list_customers, list_orders
@@ -78,7 +79,7 @@ def demo(
         console.print(f"Webhooks registrados na loja: {len(hooks.items)} eventos.", highlight=False)
         # Full: the simulated store is generated anew on every run.
         print_sync_report(run_sync(external_store_id=store_api.store_id, full=True, app=app,
-                                   resume_command="lojasync demo"))
+                                   next_step=RESTART))
         consumer.start()
         try:
             if live_seconds > 0:
@@ -87,12 +88,18 @@ def demo(
             _process(app, invoices, data_dir)
             if minutes != 0:
                 open_back_office(app, store_api.simulator, web.url, minutes, seed)
+        except KeyboardInterrupt:
+            # Outside the live parts (which end on Ctrl+C by themselves): say so instead of a bare ^C.
+            console.print(f"Demonstração interrompida (Ctrl+C); {RESTART}.", highlight=False)
+            raise typer.Exit(INTERRUPTED) from None
         finally:
             consumer.stop(graceful=True)
     app.close()
 
 
 DEMO_STORE_NAME = "Loja de demonstração"
+# Each run starts from scratch (_start_clean): there is nothing to resume.
+RESTART = "rode `lojasync demo` de novo para recomeçar do zero"
 
 
 def _web_server(asgi_app, port: int):
@@ -135,11 +142,14 @@ def _start_clean(data_dir: Path) -> None:
 
 
 def _live(app, simulator, seconds: float, seed: int) -> None:
-    console.rule("Loja vendendo ao vivo (Ctrl+C encerra)")
+    # Ctrl+C here only cuts this part short: the NF-e and the back office, the point of the demo, still follow
+    # (and a second Ctrl+C there ends it all). The rule says so, or the first Ctrl+C would look lost.
+    console.rule(Text(f"Loja vendendo ao vivo por {_quantity(seconds)} s (Ctrl+C pula para a parte seguinte)"))
     try:
         _sell(app, simulator, random.Random(seed), time.monotonic() + seconds, pace=(2.0, 4.0))
     except KeyboardInterrupt:
-        console.print("Encerrando a loja ao vivo.")
+        console.print("Loja ao vivo interrompida (Ctrl+C): a demonstração segue com as NF-e e o back office; "
+                      "Ctrl+C de novo ali a encerra.", highlight=False)
 
 
 def _sell(app, simulator, rng: random.Random, deadline: float, pace: tuple[float, float]) -> None:
@@ -194,8 +204,7 @@ def open_back_office(app, simulator, url: str, minutes: float | None, seed: int)
     if minutes is None:
         ending = "[bold]Ctrl+C encerra a demonstração.[/]"
     else:
-        shown = formats.number(int(minutes)) if minutes == int(minutes) else formats.format_decimal_places(minutes, 1)
-        ending = f"A demonstração encerra sozinha em {shown} min (ou com Ctrl+C)."
+        ending = f"A demonstração encerra sozinha em {_quantity(minutes)} min (ou com Ctrl+C)."
     console.print(f"A loja continua vendendo: um pedido novo a cada 10 a 20 s, parte deles pagos, e o simulador da "
                   f"SEFAZ responde às NF-e. {ending}", highlight=False)
     deadline = math.inf if minutes is None else time.monotonic() + minutes * 60
@@ -204,6 +213,11 @@ def open_back_office(app, simulator, url: str, minutes: float | None, seed: int)
         console.print("Tempo encerrado: demonstração terminada.")
     except KeyboardInterrupt:
         console.print("Demonstração encerrada (Ctrl+C).")
+
+
+def _quantity(value: float) -> str:
+    """30 or 1,5: whole seconds or minutes without a decimal part."""
+    return formats.number(int(value)) if value == int(value) else formats.format_decimal_places(value, 1)
 
 
 def _demo_login(app) -> str:

@@ -50,7 +50,7 @@ def progress_columns() -> tuple:
 
 
 def run_sync(external_store_id: str | None = None, full: bool = False, app=None,
-             resume_command: str = "lojasync sync") -> SyncReport:
+             next_step: str = "rode `lojasync sync` para continuar") -> SyncReport:
     """Run the sync with a progress bar; Ctrl-C stops it and says how far it got and how to go on."""
     app = app or container()
     settings = app.settings
@@ -69,14 +69,14 @@ def run_sync(external_store_id: str | None = None, full: bool = False, app=None,
                               page_size=settings.sync_page_size, progress=progress)
     except KeyboardInterrupt:
         # Each page is committed with the point to resume from: what was saved stays, the next run goes on.
-        console.print(interrupted_message(done.saved, done.total, resume_command), highlight=False)
+        console.print(interrupted_message(done.saved, done.total, next_step), highlight=False)
         raise typer.Exit(INTERRUPTED) from None
 
 
-def interrupted_message(saved: int, total: int | None, resume_command: str = "lojasync sync") -> str:
+def interrupted_message(saved: int, total: int | None, next_step: str = "rode `lojasync sync` para continuar") -> str:
     """`Interrompida: 850 de 2.005 gravados; rode `lojasync sync` para continuar.`"""
     of_total = f" de {formats.number(total)}" if total is not None else ""
-    return f"Interrompida: {formats.number(saved)}{of_total} gravados; rode `{resume_command}` para continuar."
+    return f"Interrompida: {formats.number(saved)}{of_total} gravados; {next_step}."
 
 
 def print_sync_report(report: SyncReport) -> None:
