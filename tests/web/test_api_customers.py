@@ -44,6 +44,9 @@ def test_refusals_have_the_status_of_their_kind(app, web, api_token, store_id):
     unknown = web.put(f"/api/v1/customers/{cnpj('445556660001')}/ie", json={"state_registration": SP_IE},
                       headers=bearer(api_token))
     assert unknown.status_code == 404 and unknown.json()["codigo"] == "sales.customer_not_found"
+    typo = web.put(f"/api/v1/customers/{BUYER}/ie", json={"state_registration": "ISETO"}, headers=bearer(api_token))
+    assert typo.status_code == 422   # it cleared the IE (a non-contributor from then on)
+    assert typo.json()["erro"] == "Inscrição estadual ISETO não reconhecida: não tem números nem é ISENTO."
     bad_document = web.put("/api/v1/customers/12345678901/ie", json={"state_registration": SP_IE},
                            headers=bearer(api_token))
     assert bad_document.status_code == 422 and bad_document.json()["codigo"] == "sales.invalid_tax_id"

@@ -70,6 +70,17 @@ def by_order(answer) -> dict[int, dict]:
     return {item["order_number"]: item for item in answer.json()["items"]}
 
 
+def test_a_field_the_api_does_not_know_is_refused_not_dropped(app, api):
+    """{"aprove": false} read as no field at all transmitted the NF-e: a typo must not change what a call does."""
+    (number,) = imported(app, *paid(2400001101, 1))
+    stock_before = stock(app)
+    answer = batch(api, orders=[number], aprove=False)
+    assert answer.status_code == 422, answer.text
+    assert "aprove (campo desconhecido: confira o nome)" in answer.json()["erro"]
+    assert stock(app) == stock_before
+    assert api.get("/api/v1/invoices").json() == []   # nothing generated either
+
+
 def test_each_order_is_reported_and_refusals_do_not_stop_the_others(app, api):
     numbers = imported(app, *paid(2400001001, 3))
     (cancelled, processed) = imported(app, {"id": 2400001009, "status": "cancelled"}, {"id": 2400001010})

@@ -95,12 +95,24 @@ def test_a_count_past_a_billion_is_refused_next_to_the_form(logged_in, app):
     assert logged_in.post("/estoque/CAN-XL/contagem", data={"csrf_token": csrf, "quantidade": "1.000.000.000"}
                           ).status_code == 303
     assert product_detail(app.uow(), "CAN-XL")["quantity"] == 10**9
+    # A dot is a thousands separator only in groups of three: 1.5 (or 1,5) is no count of units, and it was 15.
+    for typed in ("1.5", "1,5", "1_000", "12.34"):
+        answer = logged_in.post("/estoque/CAN-XL/contagem", data={"csrf_token": csrf, "quantidade": typed})
+        assert answer.status_code == 422 and "Quantidade contada inválida para CAN-XL" in answer.text, typed
+    assert product_detail(app.uow(), "CAN-XL")["quantity"] == 10**9
+    assert logged_in.post("/estoque/CAN-XL/contagem", data={"csrf_token": csrf, "quantidade": "1.200"}
+                          ).status_code == 303
+    assert product_detail(app.uow(), "CAN-XL")["quantity"] == 1200
 
 
 def test_settings_numbers_that_are_not_ascii_digits_are_refused_in_the_form(logged_in, app):
     series = logged_in.post("/configuracoes/numeracao", data={"csrf_token": token(logged_in),
                                                                "series": SUPERSCRIPT, "next_number": "1"})
     assert series.status_code == 422 and f"Série deve ser um número inteiro: {SUPERSCRIPT}." in series.text
+    # 1.5 was read as 15: the next NF-e numbered 15, and 2 to 14 left to be inutilizados.
+    number = logged_in.post("/configuracoes/numeracao", data={"csrf_token": token(logged_in), "series": "1",
+                                                               "next_number": "1.5"})
+    assert number.status_code == 422 and "Próximo número deve ser um número inteiro: 1.5." in number.text
     crt = logged_in.post("/configuracoes/empresa", data={"csrf_token": token(logged_in), "crt": SUPERSCRIPT})
     assert crt.status_code == 422 and "CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)" in crt.text
     ncm = logged_in.post("/configuracoes/empresa", data={"csrf_token": token(logged_in),

@@ -40,6 +40,15 @@ def test_a_value_that_makes_no_sense_is_left_out_and_named():
     assert "Data inválida em De: 32/13/2026" in wanted.errors["de"]
 
 
+def test_an_end_before_the_start_is_named_and_both_days_left_out():
+    wanted = query("de=2026-11-20&ate=2026-11-10")
+    criteria = wanted.criteria()
+    assert criteria.placed_from is None and criteria.placed_before is None
+    assert wanted.errors == {"ate": "Período inválido: a data final é anterior à inicial. Informe a data inicial "
+                                    "antes da final (ou deixe uma delas em branco)."}
+    assert query("de=2026-11-10&ate=2026-11-10").errors == {}   # one day: the same day twice
+
+
 def test_links_keep_the_filters_and_change_only_the_page():
     wanted = query("situacao=em-aberto&busca=Jo%C3%A3o&pagina=3")
     assert wanted.pagina == 3

@@ -74,6 +74,20 @@ def test_an_invalid_ie_is_refused_in_portuguese_with_the_typed_value_kept(app, l
     assert show_order(app.uow(), number)["customer"]["state_registration"] is None
 
 
+def test_only_a_blank_field_clears_the_ie_a_typo_is_refused(app, logged_in, store_id):
+    number = order_of_company(app, store_id, 2300000002)
+    for typed in ("ISNETO", "abc", "N/A"):
+        refused = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER, ie=typed)
+        assert refused.status_code == 422, typed
+        assert f"Inscrição estadual {typed} não reconhecida: não tem números nem é ISENTO." in text_of(refused.text)
+    assert show_order(app.uow(), number)["customer"]["state_registration"] is None   # nothing written
+    assert post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER,
+                ie="ISENTO").status_code == 303
+    assert post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie", cpf_cnpj=BUYER,
+                ie="  ").status_code == 303
+    assert show_order(app.uow(), number)["customer"]["state_registration"] is None   # blank: cleared
+
+
 def test_a_form_for_a_customer_no_longer_on_the_order_writes_nothing(app, logged_in, store_id):
     number = order_of_company(app, store_id, 2300000003)
     (other,) = imported(app, store_id, {"id": 2300000004})   # João, a CPF customer in São Paulo

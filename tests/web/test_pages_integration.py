@@ -146,6 +146,12 @@ def test_conectar_loja_shows_a_working_install_link(logged_in, app):
     assert "Válido por 24 h" in answer.text
     refused = logged_in.post("/integracao/conectar", data={"csrf_token": csrf_of(page.text), "horas": "0"})
     assert refused.status_code == 422 and "Resolução" in refused.text
+    # Hours as a Brazilian writes them, and a refusal that repeats what was typed (it said "-1 h").
+    half = logged_in.post("/integracao/conectar", data={"csrf_token": csrf_of(page.text), "horas": "0,5"})
+    assert "Válido por 0,5 h" in half.text
+    for typed, shown in (("abc", "abc"), ("nan", "nan"), ("1e308", "1e+308"), ("800,5", "800,5")):
+        refused = logged_in.post("/integracao/conectar", data={"csrf_token": csrf_of(page.text), "horas": typed})
+        assert refused.status_code == 422 and f"Validade do convite inválida: {shown} h." in refused.text, typed
 
 
 def test_connecting_by_token_is_checked_with_the_store(logged_in, app, simulator):

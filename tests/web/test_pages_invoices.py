@@ -144,6 +144,16 @@ def test_discarding_a_pending_nfe_frees_the_order(app, logged_in, store_id, comp
     assert "descartada (não tinha sido autorizada: nada a devolver)" in text_of(logged_in.get(url).text)
     order_page = text_of(logged_in.get(f"/pedidos/{number}").text)
     assert "descartada" in order_page and "Venda simples" in order_page     # Gerar offered again
+    # Sent twice (a double click, the browser's back and resend): said in the NF-e's own word.
+    post(logged_in, url, f"{url}/cancelar")
+    words = text_of(logged_in.get(url).text)
+    assert "A NF-e nº" in words and "já estava descartada." in words and "já estava cancelada" not in words
+    # A discarded NF-e never gets a DANFE: not told to transmit it (that is refused too).
+    answer = logged_in.get(f"{url}/danfe")
+    assert answer.status_code == 409
+    words = text_of(answer.text)
+    assert "está descartada: só uma NF-e autorizada tem DANFE" in words
+    assert "gere uma NF-e nova na página dele" in words and "Transmita" not in words
 
 
 def test_the_list_filters_by_status_and_labels_the_simulator(app, logged_in, store_id, company, sefaz):

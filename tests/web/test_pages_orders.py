@@ -229,6 +229,32 @@ def test_the_menu_says_what_frees_the_order_for_another_document_in_each_state(a
     assert "Este pedido já tem a NF-e nº 1 (autorizada): para gerar outro documento, cancele-a antes." in menu
 
 
+def test_trocar_cliente_is_not_offered_while_an_nfe_names_the_customer(app, logged_in, store_id, company, sefaz):
+    """The form was offered and its answer was a refusal: the page now says why in its place."""
+    (number,) = imported(app, store_id, {"id": 2200021001, "payment_status": "paid"})
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert "Trocar cliente" in page and 'data-testid="cliente-fixo"' not in page
+    invoice_url = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-nfe").headers["location"]
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert "Trocar cliente" not in page and f'action="/pedidos/{number}/cliente"' not in page
+    assert (f"O pedido {number} tem a NF-e nº 1 série 1 (pendente), feita para o cliente atual: o cliente não pode "
+            "ser trocado agora.") in text_of(page)
+    assert post(logged_in, invoice_url, f"{invoice_url}/transmitir").status_code == 303
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert "Trocar cliente" not in page
+    assert f"O pedido {number} já tem NF-e autorizada: o cliente" in text_of(page)
+    assert "cancele o documento na página dele" in text_of(page)
+
+
+def test_a_blank_cpf_cnpj_is_the_operators_to_fill_in_not_the_stores(app, logged_in, store_id):
+    (number,) = imported(app, store_id, {"id": 2200021002, "identification": None})
+    refused = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente", cpf_cnpj="  ")
+    assert refused.status_code == 422
+    words = text_of(refused.text)
+    assert "Cliente não vinculado CPF/CNPJ do cliente em branco. Resolução: Informe um CPF ou CNPJ válido." in words
+    assert "Cliente sem CPF/CNPJ na loja." not in words   # the import's reason, which blamed the store
+
+
 def test_batch_of_three_orders_reports_each(app, logged_in, store_id, company, sefaz):
     numbers = imported(app, store_id, *[{"id": 2200010001 + i, "payment_status": "paid"} for i in range(3)])
     (cancelled,) = imported(app, store_id, {"id": 2200010009, "status": "cancelled"})

@@ -235,7 +235,14 @@ def test_bad_tax_settings_are_refused_with_every_problem_and_what_was_typed_kept
     assert answer.status_code == 422
     words = text_of(answer.text)
     assert "Confira os tributos" in words and 'linha "Rio de Janeiro 20"' in words and "como RJ=20" in words
+    # A line that cannot be read does not hide the rates' problems: all of them at once.
+    assert "alíquota de ICMS inválida: dezoito" in words and "alíquota de CBS deve estar entre 0 e 100" in words
     assert 'value="dezoito"' in answer.text and "Rio de Janeiro 20</textarea>" in answer.text
+    # A UF written twice: which rate was meant is not guessed.
+    answer = post(logged_in, "/configuracoes/tributos", {"destination": "RJ=20,5\nrj = 19"})
+    assert answer.status_code == 422
+    assert "RJ aparece em mais de uma linha das alíquotas das UFs de destino" in text_of(answer.text)
+    assert show_company_taxes(app.read_uow()).destination_icms_rates == {}
     answer = post(logged_in, "/configuracoes/tributos", {"icms_rate": "dezoito", "cbs_rate": "200"})
     words = text_of(answer.text)
     assert "alíquota de ICMS inválida: dezoito" in words and "alíquota de CBS deve estar entre 0 e 100" in words

@@ -106,6 +106,27 @@ def test_htmx_is_sent_to_the_login_page_with_the_message(signed_in, clock):
     assert IDLE_MESSAGE in signed_in.get("/login").text
 
 
+def test_the_order_lists_refresh_comes_back_to_the_list_not_to_its_bare_table(signed_in, clock):
+    """The list refreshes its table every few seconds (GET /pedidos/tabela): once the session has gone idle,
+    the login must lead back to the list with its filters, not to a table without the page around it."""
+    clock.advance(hours=8)
+    answer = signed_in.get("/pedidos/tabela?situacao=confirmado", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://testserver/pedidos?situacao=confirmado&pagina=2"})
+    assert answer.status_code == 204
+    assert answer.headers["hx-redirect"] == "/login?next=/pedidos%3Fsituacao%3Dconfirmado%26pagina%3D2"
+
+
+def test_without_the_current_page_the_tables_refresh_leads_to_its_list(signed_in, clock):
+    clock.advance(hours=8)
+    answer = signed_in.get("/pedidos/tabela?situacao=confirmado", headers={"HX-Request": "true"})
+    assert answer.headers["hx-redirect"] == "/login?next=/pedidos%3Fsituacao%3Dconfirmado"
+    # Another site's address is not followed.
+    signed_in.cookies.clear()
+    answer = signed_in.get("/pedidos/tabela", headers={"HX-Request": "true",
+                                                       "HX-Current-URL": "https://elsewhere.example/pedidos"})
+    assert answer.headers["hx-redirect"] == "/login?next=/pedidos"
+
+
 def test_the_idle_timeout_is_a_setting(app, signed_in, clock, monkeypatch):
     monkeypatch.setattr(app.settings, "session_idle_minutes", 30)
     clock.advance(minutes=29)

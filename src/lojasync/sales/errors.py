@@ -17,6 +17,14 @@ class InvalidTaxId(LojasyncError):
     resolution_template = "Informe um CPF ou CNPJ válido."
 
 
+class PlacedRangeInvalid(LojasyncError):
+    """An end before the start finds nothing: said, rather than an empty list that looks like no sales."""
+
+    code = "sales.placed_range_invalid"
+    message_template = "Período inválido: a data final é anterior à inicial."
+    resolution_template = "Informe a data inicial antes da final (ou deixe uma delas em branco)."
+
+
 class CustomerAlreadyLinked(LojasyncError):
     """Replacing a customer is a deliberate act: a typo in the order number must not relink someone else's order."""
 

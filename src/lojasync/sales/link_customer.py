@@ -34,7 +34,11 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
     name = (clean_text(name).strip() or None) if name else None
     if name and len(name) > MAX_NAME:
         raise CustomerNameTooLong(length=len(name), maximum=MAX_NAME)
-    document = parse_tax_id(clean_text(tax_id))   # the refusal repeats what was typed
+    typed = clean_text(tax_id)
+    if not typed.strip():
+        # parse_tax_id's reason for nothing is the store's ("sem CPF/CNPJ na loja"): here a person left it blank.
+        raise InvalidTaxId(reason="CPF/CNPJ do cliente em branco")
+    document = parse_tax_id(typed)   # the refusal repeats what was typed
     if not isinstance(document, TaxId):
         reason = document.reason
         raise InvalidTaxId(reason=reason[0].upper() + reason[1:])

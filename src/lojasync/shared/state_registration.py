@@ -132,6 +132,12 @@ def registration_to_keep(ie: str | None, uf: str | None) -> str | None:
     does not admit it; a number needs a UF to be checked against.
     """
     value = normalise_ie(ie)
+    shown = " ".join(str(ie or "").split())[:40]
+    if value is None and any(c.isalpha() for c in shown):
+        # From the store, words without a digit ("não tenho") mean no registration; typed by a person here, only
+        # a blank field or a dash does: a typo ("ISNETO") must not silently make the customer a non-contributor.
+        raise InvalidStateRegistration(f"Inscrição estadual {shown} não reconhecida: não tem números nem é ISENTO.",
+                                       ie=shown, uf=uf or "")
     state = None
     if uf:
         try:
@@ -144,7 +150,6 @@ def registration_to_keep(ie: str | None, uf: str | None) -> str | None:
         if state in EXEMPT_NOT_ADMITTED:
             raise ExemptNotAdmitted(uf=state)
         return ISENTO
-    shown = " ".join(str(ie).split())[:40]
     if state is None:
         raise StateRegistrationNeedsState(ie=shown)
     check_ie(ie, state)

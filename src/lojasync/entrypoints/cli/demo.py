@@ -144,7 +144,7 @@ def _start_clean(data_dir: Path) -> None:
 def _live(app, simulator, seconds: float, seed: int) -> None:
     # Ctrl+C here only cuts this part short: the NF-e and the back office, the point of the demo, still follow
     # (and a second Ctrl+C there ends it all). The rule says so, or the first Ctrl+C would look lost.
-    console.rule(Text(f"Loja vendendo ao vivo por {_quantity(seconds)} s (Ctrl+C pula para a parte seguinte)"))
+    console.rule(Text(f"Loja vendendo ao vivo por {formats.measure(seconds)} s (Ctrl+C pula para a parte seguinte)"))
     try:
         _sell(app, simulator, random.Random(seed), time.monotonic() + seconds, pace=(2.0, 4.0))
     except KeyboardInterrupt:
@@ -204,7 +204,7 @@ def open_back_office(app, simulator, url: str, minutes: float | None, seed: int)
     if minutes is None:
         ending = "[bold]Ctrl+C encerra a demonstração.[/]"
     else:
-        ending = f"A demonstração encerra sozinha em {_quantity(minutes)} min (ou com Ctrl+C)."
+        ending = f"A demonstração encerra sozinha em {formats.measure(minutes)} min (ou com Ctrl+C)."
     console.print(f"A loja continua vendendo: um pedido novo a cada 10 a 20 s, parte deles pagos, e o simulador da "
                   f"SEFAZ responde às NF-e. {ending}", highlight=False)
     deadline = math.inf if minutes is None else time.monotonic() + minutes * 60
@@ -213,11 +213,6 @@ def open_back_office(app, simulator, url: str, minutes: float | None, seed: int)
         console.print("Tempo encerrado: demonstração terminada.")
     except KeyboardInterrupt:
         console.print("Demonstração encerrada (Ctrl+C).")
-
-
-def _quantity(value: float) -> str:
-    """30 or 1,5: whole seconds or minutes without a decimal part."""
-    return formats.number(int(value)) if value == int(value) else formats.format_decimal_places(value, 1)
 
 
 def _demo_login(app) -> str:

@@ -58,6 +58,11 @@ def format_decimal_places(value: float, places: int) -> str:
     return format_decimal(round(value, places), format=f"#,##0.{'0' * places}", locale=LOCALE)
 
 
+def measure(value: float, places: int = 1) -> str:
+    """`30`, `1,5` or `0,25` (seconds, minutes, hours): up to `places` decimals, none for a whole value."""
+    return format_decimal(round(value, places), format=f"#,##0.{'#' * places}", locale=LOCALE)
+
+
 def store_zone() -> ZoneInfo:
     return ZoneInfo(STORE_TIME_ZONE)
 

@@ -130,11 +130,26 @@ def page_user(request: Request) -> WebUser:
     user = optional_user(request)
     if user is None:
         if request.method in SAFE_METHODS:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise LoginRequired(target, idle=session_went_idle(request))
+            raise LoginRequired(_page_shown(request), idle=session_went_idle(request))
         # A form's action answers only POST: after login, a GET there was a 405. Back to the form's page.
         raise LoginRequired(form_page(request), idle=session_went_idle(request), form_lost=True)
     return user
+
+
+def _page_shown(request: Request) -> str:
+    """The page to come back to after login: the request's own address, except for htmx's refresh of a piece
+    of a page (/pedidos/tabela), which is no page to land on: then the page the browser shows (HX-Current-URL)."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    if request.headers.get("hx-request"):
+        shown = urlsplit(request.headers.get("hx-current-url", ""))
+        if shown.netloc == request.url.netloc and _opens_with_get(request, shown.path):
+            return shown.path + (f"?{shown.query}" if shown.query else "")
+    # Without the header (an old htmx, a proxy that drops it): the page the piece belongs to, same filters.
+    return FRAGMENT_PAGES.get(request.url.path, request.url.path) + query
+
+
+# Pieces of a page that htmx refreshes, and the page each belongs to.
+FRAGMENT_PAGES = {"/pedidos/tabela": "/pedidos"}
 
 
 def form_page(request: Request) -> str:

@@ -42,6 +42,7 @@ _EXPECTED = {
     "too_long": lambda ctx: f"até {ctx.get('max_length')} itens",
     "model_attributes_type": lambda ctx: "objeto JSON",
     "dict_type": lambda ctx: "objeto JSON",
+    "extra_forbidden": lambda ctx: "campo desconhecido: confira o nome",
 }
 
 

@@ -36,6 +36,8 @@ class CompanyTaxes:
     ibs_cbs_for_simples: bool | None = None
     # UF -> its internal ICMS rate for the DIFAL; an empty rate forgets the UF.
     destination_icms_rates: dict[str, str] | None = None
+    # Or the whole list as the settings page's lines ("RJ=20", one per line): a UF left out is forgotten.
+    destination_lines: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,13 @@ def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesVi
                 changes[name] = code
         if taxes.ibs_cbs_for_simples is not None:
             changes["ibs_cbs_for_simples"] = taxes.ibs_cbs_for_simples
-        if taxes.destination_icms_rates is not None:
+        destination = taxes.destination_icms_rates
+        if taxes.destination_lines is not None:
+            destination = {**(destination or {}), **destination_rates_from_lines(
+                taxes.destination_lines, company.destination_icms_rates or {}, problems)}
+        if destination is not None:
             rates = dict(company.destination_icms_rates or {})
-            for typed_uf, text in taxes.destination_icms_rates.items():
+            for typed_uf, text in destination.items():
                 try:
                     uf = uf_of(typed_uf)
                 except LojasyncError as exc:
@@ -103,11 +109,11 @@ def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesVi
         return taxes_view(company)
 
 
-def destination_rates_from_lines(text: str, current: dict[str, Decimal]) -> dict[str, str]:
+def destination_rates_from_lines(text: str, current: dict[str, Decimal], problems: list[str]) -> dict[str, str]:
     """The form's "UF=alíquota" lines (one per line; "RJ 20" and "RJ: 20" too) as the changes to make: every UF
-    listed with its rate, every UF kept before and no longer listed forgotten."""
+    listed with its rate, every UF kept before and no longer listed forgotten. A line that cannot be read, or a
+    UF written twice (which of the two rates?), is added to `problems`, beside the form's other problems."""
     typed: dict[str, str] = {}
-    problems = []
     for line in text.splitlines():
         if not line.strip():
             continue
@@ -116,9 +122,11 @@ def destination_rates_from_lines(text: str, current: dict[str, Decimal]) -> dict
             problems.append(f"linha \"{line.strip()}\" das alíquotas das UFs de destino: escreva UF=ALÍQUOTA, "
                             "como RJ=20")
             continue
-        typed[parts[0].upper()] = parts[1]
-    if problems:
-        raise CompanyDataInvalid(problems)
+        uf = parts[0].upper()
+        if uf in typed:
+            problems.append(f"{uf} aparece em mais de uma linha das alíquotas das UFs de destino: deixe uma só")
+            continue
+        typed[uf] = parts[1]
     return {**{uf: "" for uf in current if uf not in typed}, **typed}
 
 

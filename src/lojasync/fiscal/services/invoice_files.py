@@ -16,6 +16,13 @@ class DanfeNotAvailable(LojasyncError):
     action = Action.APPROVE_INVOICE
 
 
+class DanfeNeverAvailable(DanfeNotAvailable):
+    """A discarded NF-e is never transmitted: telling to transmit it would send the person to a refusal."""
+
+    resolution_template = "Ela não será autorizada: para faturar o pedido, gere uma NF-e nova na página dele."
+    action = None
+
+
 def invoice_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
     """The nfeProc (NF-e + SEFAZ's protocol) when authorised; the signed NF-e otherwise."""
     with uow:
@@ -40,7 +47,8 @@ def invoice_danfe(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
         if invoice is None:
             raise InvoiceNotFound(invoice_id=invoice_id)
         if invoice.status not in (InvoiceStatus.AUTHORISED, InvoiceStatus.CANCELLED) or not invoice.proc_xml:
-            raise DanfeNotAvailable(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id)
+            refusal = DanfeNeverAvailable if invoice.status is InvoiceStatus.DISCARDED else DanfeNotAvailable
+            raise refusal(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id)
         proc, simulated = invoice.proc_xml, invoice.simulated
         cancelled = invoice.status is InvoiceStatus.CANCELLED
     return danfe_pdf(proc, simulated=simulated, cancelled=cancelled)

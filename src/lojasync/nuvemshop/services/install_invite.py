@@ -23,7 +23,7 @@ class InviteHoursInvalid(LojasyncError):
 def make_invite(cipher: TokenCipher, hours: float = 24.0, now: float | None = None) -> str:
     """A signed invite valid for `hours` (a link that never works, or works for ever, is refused)."""
     if not 0 < hours <= MAX_INVITE_HOURS:
-        raise InviteHoursInvalid(hours=f"{hours:g}")
+        raise InviteHoursInvalid(hours=f"{hours:g}".replace(".", ","))   # as typed in Brazil: 0,5
     expires = int((now or time.time()) + hours * 3600)
     return f"{expires}.{cipher.sign(f'install-invite:{expires}')}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.stores import find_store
+from lojasync.sales.errors import PlacedRangeInvalid
 from lojasync.sales.views import OrderFilter, OrderPage, order_summaries, page_start
 from lojasync.shared.errors import Action, LojasyncError
 
@@ -27,6 +28,8 @@ class StoreNumberAmbiguous(LojasyncError):
 def search_store_orders(uow: ConnectorUnitOfWork, criteria: OrderFilter, external_store_id: str | None = None,
                         page: int = 1, per_page: int | None = None) -> OrderPage:
     """One page of the orders that match, newest first; only one store's with `external_store_id`."""
+    if criteria.placed_from and criteria.placed_before and criteria.placed_from >= criteria.placed_before:
+        raise PlacedRangeInvalid()
     with uow:
         store_id = find_store(uow, external_store_id).id if external_store_id else None
         page, offset = page_start(page, per_page)

@@ -11,7 +11,7 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import ApiModel
+from lojasync.entrypoints.web.api.types import ApiInput, ApiModel
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.history import Person
@@ -24,7 +24,7 @@ Document = Annotated[str, Path(pattern=r"^[0-9A-Za-z.\-]{11,18}$",
                                description="CPF ou CNPJ do cliente, sem barra (ex.: 11222333000181).")]
 
 
-class StateRegistrationIn(ApiModel):
+class StateRegistrationIn(ApiInput):
     state_registration: str | None = Field(max_length=40, description=(
         "Inscrição estadual (com ou sem pontuação), conferida com o estado do endereço do cliente; ISENTO para "
         "contribuinte isento; vazio ou null apaga (não contribuinte do ICMS)."))

@@ -21,7 +21,7 @@ from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.orders import STATUS_OF, Situation
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiModel, Id
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.batch_runs import run_after_answering
 from lojasync.entrypoints.web.store_pushes import push_soon
@@ -44,7 +44,7 @@ class BatchChoiceInvalid(LojasyncError):
                            "(em-aberto, confirmado ou cancelado), um dos dois.")
 
 
-class InvoiceBatch(ApiModel):
+class InvoiceBatch(ApiInput):
     orders: list[OrderNumber] | None = Field(None, min_length=1, max_length=BATCH_LIMIT, description=(
         f"Números dos pedidos no ERP, até {BATCH_LIMIT} (repetidos contam uma vez)."), examples=[[1021, 1022]])
     status: Situation | None = Field(None, description=(

@@ -14,7 +14,7 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiInput, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.invoices import InvoiceStatus
@@ -98,7 +98,7 @@ class InvoiceChange(ApiModel):
     changed: bool = Field(description="Se esta chamada mudou a NF-e (falso: já estava assim).")
 
 
-class Cancellation(ApiModel):
+class Cancellation(ApiInput):
     reason: str = Field(max_length=1000, description="Justificativa, de 15 a 255 caracteres.",
                         examples=["Pedido cancelado pelo cliente antes do envio."])
 

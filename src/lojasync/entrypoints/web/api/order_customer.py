@@ -11,7 +11,7 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.orders import CustomerOut
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import ApiModel, Id
+from lojasync.entrypoints.web.api.types import ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.sales.history import Person
 from lojasync.sales.link_customer import MAX_NAME, link_customer
@@ -19,7 +19,7 @@ from lojasync.sales.link_customer import MAX_NAME, link_customer
 router = api_router("/orders", "Pedidos")
 
 
-class CustomerLink(ApiModel):
+class CustomerLink(ApiInput):
     tax_id: str = Field(min_length=1, max_length=40, description="CPF ou CNPJ do cliente, com ou sem pontuação "
                         "(o CNPJ alfanumérico também).", examples=["390.533.447-05"])
     name: str | None = Field(None, max_length=MAX_NAME, description=(

@@ -10,7 +10,7 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import ApiModel, Id
+from lojasync.entrypoints.web.api.types import ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.sales.history import Person
 from lojasync.sales.tracking import MAX_CODE, MAX_URL, record_tracking
@@ -18,7 +18,7 @@ from lojasync.sales.tracking import MAX_CODE, MAX_URL, record_tracking
 router = api_router("/orders", "Pedidos")
 
 
-class TrackingIn(ApiModel):
+class TrackingIn(ApiInput):
     # Bounded loosely: the service's own check answers a code or link too long in words (422).
     code: str = Field(max_length=4 * MAX_CODE, description=f"Código de rastreio da transportadora (até {MAX_CODE} "
                       "letras, números, '-', '.', '_' ou '/').", examples=["AA123456789BR"])

@@ -45,6 +45,13 @@ class ApiModel(BaseModel):
         return self
 
 
+class ApiInput(BaseModel):
+    """A request body: a field it does not know is refused (422 naming it), never dropped. A typo must not
+    change what a call does: {"aprove": false} read as no field at all would transmit the NF-e."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ApiErrorBody(BaseModel):
     erro: str
     codigo: str

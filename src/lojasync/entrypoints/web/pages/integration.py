@@ -4,6 +4,7 @@ Sincronizar agora, and the updates waiting for the store (stock, NF-e keys) with
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Annotated
 
@@ -11,12 +12,13 @@ from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.nuvemshop.errors import StoreNotFound
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
-from lojasync.nuvemshop.services.install_invite import make_invite, setup_warnings
+from lojasync.nuvemshop.services.install_invite import InviteHoursInvalid, make_invite, setup_warnings
 from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
 from lojasync.nuvemshop.services.integration_views import StoreState, retry_failed_updates, store_states
 from lojasync.nuvemshop.services.store_updates import list_store_updates
@@ -73,16 +75,19 @@ def install_link(request: Request, horas: Annotated[str, Form()] = "24") -> Resp
     container = request.app.state.container
     settings = container.settings
     try:
-        hours = float(horas.replace(",", "."))
-    except ValueError:
-        hours = -1.0   # make_invite refuses it with its own words
-    try:
+        hours = float(horas.strip().replace(",", "."))
+        if not math.isfinite(hours):
+            raise ValueError(horas)
         invite = make_invite(container.cipher, hours)
+    except ValueError:   # not a number: refused in make_invite's words, with what was typed
+        return _page(request, 422, error=InviteHoursInvalid(hours=horas.strip() or "(vazio)"),
+                     error_title="Link não gerado")
     except LojasyncError as exc:
         return _page(request, 422, error=exc, error_title="Link não gerado")
     link = f"{settings.public_url.rstrip('/')}/nuvemshop/install?convite={invite}"
     warnings = setup_warnings(settings.nuvemshop_client_id, settings.nuvemshop_client_secret, settings.public_url)
-    return render(request, "integration/connect.html", {"link": link, "hours": hours, "warnings": warnings},
+    return render(request, "integration/connect.html", {"link": link, "hours": formats.measure(hours, 2),
+                                                        "warnings": warnings},
                   headers={"Cache-Control": "no-store"})
 
 

@@ -121,7 +121,7 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
     if changed:
         push_soon(request)
     if not changed:
-        flash(request, f"A NF-e nº {invoice.number} já estava cancelada.")
+        flash(request, f"A NF-e nº {invoice.number} já estava {invoice.status_label}.")   # cancelada or descartada
     elif invoice.status == "discarded":
         flash(request, f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver). "
                        f"{_unused_number_words(invoice)}", "success")

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 
 from lojasync.entrypoints.cli import formats
+from lojasync.sales.errors import PlacedRangeInvalid
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import OrderFilter
 from lojasync.shared.day_bounds import bounds_text, within_bounds
@@ -57,6 +58,9 @@ class OrderQuery:
         if self.origem and origin is None:
             self.errors["origem"] = "Origem desconhecida: escolha uma da lista."
         start, end = self._day("de", "De"), self._day("ate", "Até")
+        if start and end and start > end:
+            self.errors["ate"] = f"{PlacedRangeInvalid().message} {PlacedRangeInvalid().resolution}"
+            start = end = None
         return OrderFilter(status=status, origin=origin, without_customer=bool(self.sem_cliente),
                            needs_attention=True if self.atencao else None,
                            placed_from=formats.day_start(start) if start else None,

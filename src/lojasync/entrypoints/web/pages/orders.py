@@ -20,15 +20,19 @@ from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE,
 from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_step, document_words, order_page_data
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.fiscal.errors import RecipientFixedByInvoice
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.fiscal.services.simple_sales import generate_sale
+from lojasync.fiscal.services.views import InvoiceView
 from lojasync.nuvemshop.services.order_search import search_store_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.nuvemshop.services.stores import list_stores
 from lojasync.sales.attention import clear_attention
 from lojasync.sales.customer_registration import set_state_registration
+from lojasync.sales.errors import CustomerFixedByDocument
+from lojasync.sales.history import ProcessedBy
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.tracking import record_tracking
@@ -92,9 +96,24 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
         "active_step": document_step(documents.active) if documents.active else None,
         # Generating from a cancelled order is refused: the menu says so instead of offering it.
         "cancelled": order["status"] == OrderStatus.CANCELLED.label,
+        "customer_fixed": _customer_fixed(order, documents),
         "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, "ie_error": None, "ie_value": "",
         "tracking_error": None, "tracking_values": {"codigo": "", "link": ""},
         "back_url": "/pedidos", **context}, status_code=status_code)
+
+
+def _customer_fixed(order: dict, documents) -> LojasyncError | None:
+    """Why the order's customer cannot be replaced now: the refusal the "Trocar cliente" form would get, shown
+    in its place rather than after the operator has filled it in."""
+    if not order["customer"]:
+        return None
+    if order["processed_by"]:
+        return CustomerFixedByDocument(number=order["number"], document=ProcessedBy(order["processed_by"]).label,
+                                       current=order["customer"]["name"])
+    if isinstance(documents.active, InvoiceView):
+        return RecipientFixedByInvoice(order_number=order["number"], status=documents.active.status_label,
+                                       document=f"NF-e nº {documents.active.number} série {documents.active.series}")
+    return None
 
 
 @router.get("/pedidos/{number}", include_in_schema=False)

@@ -16,6 +16,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_user
 from lojasync.entrypoints.web.pages.carriers_view import carriers_context
 from lojasync.entrypoints.web.pages.import_rules_view import import_rules_context
+from lojasync.entrypoints.web.pages.inputs import whole_number
 from lojasync.entrypoints.web.pages.stock import ORIGINS
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.company import REGIME_NORMAL, SIMPLES_NACIONAL
@@ -32,7 +33,6 @@ from lojasync.fiscal.services.company_form import changed_only, company_fields
 from lojasync.fiscal.services.company_taxes import (
     CompanyTaxes,
     TaxesView,
-    destination_rates_from_lines,
     set_company_taxes,
     show_company_taxes,
 )
@@ -58,12 +58,15 @@ class NumberInvalid(LojasyncError):
 
 
 def _int(value: str, field: str) -> int | None:
-    value = value.strip().replace(".", "")
-    if not value:
+    if not value.strip():
         return None
-    if not ascii_digits(value, 12):
-        raise NumberInvalid(field=field, given=value)
-    return int(value)
+    try:
+        number = whole_number(value)
+    except ValueError:
+        number = None
+    if number is None or not 0 <= number < 10**12:   # "1.5" is no NF-e number (it was read as 15)
+        raise NumberInvalid(field=field, given=value.strip())
+    return number
 
 
 def settings_view(request: Request, status_code: int = 200, **context) -> Response:
@@ -150,13 +153,10 @@ def set_taxes(request: Request, form: Annotated[dict[str, str], Depends(form_tex
     typed = {name: form.get(name, "") for name in (*TAX_RATES, "ibs_cbs_cst", "ibs_cbs_class", "destination")}
     typed["ibs_cbs_for_simples"] = form.get("ibs_cbs_for_simples") == "1"
     try:
-        current = show_company_taxes(container.read_uow())
         rates = {name: typed[name].strip() or None for name in TAX_RATES}
         given = CompanyTaxes(**rates, ibs_cbs_cst=typed["ibs_cbs_cst"].strip() or None,
                              ibs_cbs_class=typed["ibs_cbs_class"].strip() or None,
-                             ibs_cbs_for_simples=typed["ibs_cbs_for_simples"],
-                             destination_icms_rates=destination_rates_from_lines(typed["destination"],
-                                                                                 current.destination_icms_rates))
+                             ibs_cbs_for_simples=typed["ibs_cbs_for_simples"], destination_lines=typed["destination"])
         set_company_taxes(container.uow(), given)
     except LojasyncError as exc:
         return settings_view(request, 422, taxes_typed=typed, errors={"taxes": exc})

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.pages.inputs import whole_number
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import page_of
 from lojasync.entrypoints.web.store_pushes import push_soon
@@ -85,7 +86,7 @@ def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "") -
     """The stock count: the balance becomes what was counted and the ERP manages the product from then on."""
     container = request.app.state.container
     try:
-        quantity = int(quantidade.strip().replace(".", ""))
+        quantity = whole_number(quantidade)
     except ValueError:
         error = CountInvalid(sku=sku, quantity=quantidade.strip() or "(vazio)")
         return _product_page(request, sku, 422, count_error=error, quantity=quantidade)
