@@ -97,6 +97,25 @@ def test_a_wrong_option_and_a_missing_argument_are_explained_in_portuguese(run):
     assert "Comando desconhecido: 'order'. Você quis dizer 'orders'" in run("order", expect=2)
 
 
+def test_numbers_and_days_past_what_can_be_kept_are_refused_not_a_defect(run):
+    """Each of these ended with exit 70 ("defeito do lojasync") and an OverflowError in the log."""
+    huge = "99999999999999999999999"
+    for args in (("orders", "list", "--limit", huge), ("events", "list", "--limit", huge),
+                 ("receivables", "list", "--order", huge), ("store", "log", "--limit", huge)):
+        words = _unboxed(run(*args, expect=2))
+        assert f"Valor inválido para '{args[-2]}'" in words and "é maior que o máximo (2147483647)" in words, args
+    assert "é maior que o máximo (65535)" in _unboxed(run("serve", "--port", "99999", expect=2))
+    # No worker at all was started and said "com 0 threads".
+    assert "é menor que o mínimo (1)" in _unboxed(run("worker", "--workers", "0", expect=2))
+    far = " ".join(run("orders", "list", "--until", "31/12/9999", expect=1).split())
+    assert "Data fora do intervalo em --until: 31/12/9999." in far and "31/12/2999" in far
+
+
+def _unboxed(output: str) -> str:
+    """The words of a usage error, without the box around them."""
+    return " ".join(output.replace("│", " ").split())
+
+
 def test_version_comes_from_the_package(run):
     from importlib.metadata import version
 

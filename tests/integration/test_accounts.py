@@ -106,11 +106,15 @@ def test_api_tokens_are_shown_once_listed_by_prefix_and_revoked_by_name_or_numbe
     listed = {t.name: t for t in list_tokens(app.accounts_read_uow())}
     assert listed["erp-contabil"].last_used_at == T0 + timedelta(minutes=1) and listed["bi"].last_used_at is None
 
-    revoke_token(app.accounts_uow(), "erp-contabil", now=T0)
-    revoke_token(app.accounts_uow(), str(other_view.id), now=T0)
+    assert revoke_token(app.accounts_uow(), "erp-contabil", now=T0)[1] is True
+    assert revoke_token(app.accounts_uow(), str(other_view.id), now=T0)[1] is True
     assert token_caller(app.accounts_uow(), secret) is None and token_caller(app.accounts_uow(), other) is None
+    # Again, by name or number: what was asked for is done, not "not found".
+    again, changed = revoke_token(app.accounts_uow(), "erp-contabil", now=T0 + timedelta(hours=1))
+    assert (again.name, again.revoked_at, changed) == ("erp-contabil", T0, False)
+    assert revoke_token(app.accounts_uow(), str(other_view.id))[1] is False
     with pytest.raises(TokenNotFound):
-        revoke_token(app.accounts_uow(), "erp-contabil")
+        revoke_token(app.accounts_uow(), "nunca-criado")
     for odd in ("²", "99999999999999999999"):   # not a number the database could hold: a name, not found
         with pytest.raises(TokenNotFound):
             revoke_token(app.accounts_uow(), odd)

@@ -118,7 +118,7 @@ def test_the_order_named_must_be_this_customers(uow, store):
     imported(uow, store, buyer_in("SP", cnpj("998887770001")) | {"id": 1700009999})
     with pytest.raises(CustomerNotOnOrder) as refused:
         set_state_registration(uow, cnpj("998887770001"), SP_IE, order_number=number)
-    assert "não é mais o cliente do pedido" in refused.value.message
+    assert "não é o cliente atual do pedido" in refused.value.message
     with pytest.raises(OrderNotFound):
         set_state_registration(uow, COMPANY, SP_IE, order_number=999999)
     assert stored_ie(uow, cnpj("998887770001")) is None

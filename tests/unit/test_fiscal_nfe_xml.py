@@ -384,6 +384,16 @@ def test_cancellation_justification_is_15_to_255_characters(reason):
         build_cancellation_event_xml(draft().access_key, ALPHANUMERIC_CNPJ, "135260000012345", reason,
                                      when=ISSUED_AT, environment=Environment.HOMOLOGATION, uf_code="35")
     assert "entre 15 e 255 caracteres" in refused.value.resolution     # not "pelo menos 15" to a text too long
+    assert "emojis" not in refused.value.message
+
+
+def test_a_justification_of_emoji_says_they_do_not_count():
+    """Sixteen emoji were refused as "(tem 0)": what the NF-e drops is not counted, and the message says so."""
+    with pytest.raises(CancellationReasonInvalid) as refused:
+        build_cancellation_event_xml(draft().access_key, ALPHANUMERIC_CNPJ, "135260000012345", "😀" * 16 + " ok",
+                                     when=ISSUED_AT, environment=Environment.HOMOLOGATION, uf_code="35")
+    assert refused.value.message == ("A justificativa do cancelamento deve ter de 15 a 255 caracteres (tem 2 que a "
+                                     "NF-e aceita: emojis e símbolos fora do padrão da SEFAZ não contam).")
 
 
 # --- values as the XSD writes them -----------------------------------------------------------------------------

@@ -50,6 +50,9 @@ def test_refusals_have_the_status_of_their_kind(app, web, api_token, store_id):
     bad_document = web.put("/api/v1/customers/12345678901/ie", json={"state_registration": SP_IE},
                            headers=bearer(api_token))
     assert bad_document.status_code == 422 and bad_document.json()["codigo"] == "sales.invalid_tax_id"
+    dots = web.put("/api/v1/customers/.........../ie", json={"state_registration": SP_IE}, headers=bearer(api_token))
+    assert dots.status_code == 422   # it said "Cliente sem CPF/CNPJ na loja.", the import's words
+    assert dots.json()["erro"] == "Documento ........... não é CPF nem CNPJ."
 
 
 def test_needs_a_caller_and_with_a_session_the_csrf_header(app, web, logged_in, store_id):

@@ -54,3 +54,15 @@ def test_retrying_puts_the_event_back_and_drains_its_store(api, events):
     assert api.post("/api/v1/events/retry").json() == {"stores": [], "retried": False}   # none failed now
     missing = api.post("/api/v1/events/424242/retry")
     assert missing.status_code == 404 and missing.json()["codigo"] == "nuvemshop.event_not_found"
+
+
+def test_an_event_that_did_not_fail_is_not_applied_again(api, events):
+    """It was put back as pending and applied again: an old "app suspended" would pause the store now."""
+    answer = api.post(f"/api/v1/events/{events['done']}/retry")
+    assert answer.status_code == 409 and answer.json()["codigo"] == "nuvemshop.event_not_retryable"
+    assert answer.json()["erro"] == (f"O evento {events['done']} está processado: só um evento com erro é "
+                                     "reprocessado.")
+    assert "lojasync orders resync" in answer.json()["resolucao"]
+    (done,) = [e for e in api.get("/api/v1/events").json() if e["id"] == events["done"]]
+    assert done["status"] == "processado"
+    assert not [args for name, args, _ in vars(api.queue).get("calls", []) if name == "drain_soon"]

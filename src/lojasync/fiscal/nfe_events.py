@@ -25,7 +25,7 @@ class CancellationReasonInvalid(LojasyncError):
     """SEFAZ takes a cancellation justification of 15 to 255 characters."""
 
     code = "nfe.cancellation_reason"
-    message_template = "A justificativa do cancelamento deve ter de 15 a 255 caracteres (tem {length})."
+    message_template = "A justificativa do cancelamento deve ter de 15 a 255 caracteres (tem {length}{note})."
     # Said for a text too long as well as too short: "pelo menos 15" would mislead the one over 255.
     resolution_template = "Escreva um motivo do cancelamento que tenha entre 15 e 255 caracteres."
 
@@ -46,7 +46,12 @@ def build_cancellation_event_xml(access_key: str, cnpj: str, protocol: str, reas
     """
     justification = fmt.text(reason, REASON_MAX + 1)
     if not REASON_MIN <= len(justification) <= REASON_MAX:
-        raise CancellationReasonInvalid(length=len(fmt.text(reason, 100_000)))
+        kept = fmt.text(reason, 100_000)
+        # Emoji and other characters outside the NF-e's text are dropped: count what SEFAZ would get, and say so
+        # ("tem 0" for sixteen emoji reads as a bug otherwise).
+        dropped = len(" ".join(reason.split())) != len(kept)
+        raise CancellationReasonInvalid(length=len(kept), note=(" que a NF-e aceita: emojis e símbolos fora do "
+                                                                "padrão da SEFAZ não contam") if dropped else "")
     if not _KEY.fullmatch(access_key):
         raise ValueError(f"chave de acesso inválida: {access_key!r}")
     if not _PROTOCOL.fullmatch(protocol):

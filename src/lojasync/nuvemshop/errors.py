@@ -111,6 +111,16 @@ class ImportConflictError(LojasyncError):
     retryable = True
 
 
+class EventNotRetryable(LojasyncError):
+    """Only a failed notification is put back in the queue: one processed (or ignored, as stale or for
+    another store) would apply again what it said then, e.g. an old "app suspended" pausing the store now."""
+
+    code = "nuvemshop.event_not_retryable"
+    message_template = "O evento {event_id} está {status}: só um evento com erro é reprocessado."
+    resolution_template = ("Para ler um pedido da loja de novo, use Reprocessar na página do pedido "
+                           "(lojasync orders resync NÚMERO).")
+
+
 class EventNotFound(LojasyncError):
     code = "nuvemshop.event_not_found"
     message_template = "Evento {event_id} não encontrado."

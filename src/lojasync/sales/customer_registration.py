@@ -8,13 +8,13 @@ on an order's page, that order's address when the customer has none (what the NF
 
 from __future__ import annotations
 
-from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, InvalidTaxId, OrderNotFound
+from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, OrderNotFound
 from lojasync.sales.events import CustomerRegistrationSet
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
+from lojasync.sales.typed_tax_id import typed_tax_id
 from lojasync.sales.views import customer_details
 from lojasync.shared.state_registration import contributor_of, registration_to_keep
-from lojasync.shared.tax_id import TaxId, parse_tax_id
 
 
 def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
@@ -25,10 +25,7 @@ def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
     without one. A CPF may have an IE (a rural producer) and is checked like a CNPJ. Returns the customer
     with `state_registration`, `contributor` (what the NF-e will say) and whether anything changed.
     """
-    document = parse_tax_id(tax_id)
-    if not isinstance(document, TaxId):
-        reason = document.reason
-        raise InvalidTaxId(reason=reason[0].upper() + reason[1:])
+    document = typed_tax_id(tax_id)
     with uow:
         places, order = [], None
         if order_number is not None:

@@ -71,7 +71,7 @@ class CustomerNotOnOrder(LojasyncError):
     """A form shown before the order's customer was changed elsewhere must not write to the new one."""
 
     code = "sales.customer_not_on_order"
-    message_template = "O cliente {document} não é mais o cliente do pedido {number}."
+    message_template = "O cliente {document} não é o cliente atual do pedido {number}."   # never was, or no longer
     resolution_template = "Abra o pedido de novo para ver o cliente atual e repita a alteração."
 
 

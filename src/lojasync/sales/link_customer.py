@@ -9,13 +9,12 @@ from lojasync.sales.errors import (
     CustomerFixedByDocument,
     CustomerNameRequired,
     CustomerNameTooLong,
-    InvalidTaxId,
     OrderNotFound,
 )
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
+from lojasync.sales.typed_tax_id import typed_tax_id
 from lojasync.sales.views import customer_ref
-from lojasync.shared.tax_id import TaxId, parse_tax_id
 from lojasync.shared.text import clean_text
 
 # The customers table's name column.
@@ -34,14 +33,7 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
     name = (clean_text(name).strip() or None) if name else None
     if name and len(name) > MAX_NAME:
         raise CustomerNameTooLong(length=len(name), maximum=MAX_NAME)
-    typed = clean_text(tax_id)
-    if not typed.strip():
-        # parse_tax_id's reason for nothing is the store's ("sem CPF/CNPJ na loja"): here a person left it blank.
-        raise InvalidTaxId(reason="CPF/CNPJ do cliente em branco")
-    document = parse_tax_id(typed)   # the refusal repeats what was typed
-    if not isinstance(document, TaxId):
-        reason = document.reason
-        raise InvalidTaxId(reason=reason[0].upper() + reason[1:])
+    document = typed_tax_id(tax_id)
     with uow:
         # Locked: an NF-e authorised meanwhile (which fixes the customer) is seen, not written over (PostgreSQL).
         order = uow.orders.get(number, for_update=True)

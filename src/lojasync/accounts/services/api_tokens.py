@@ -50,18 +50,24 @@ def list_tokens(uow: AccountsUnitOfWork) -> list[TokenView]:
         return [_view(t) for t in uow.api_tokens.list()]
 
 
-def revoke_token(uow: AccountsUnitOfWork, reference: str, now: datetime | None = None) -> TokenView:
-    """Revoke by name (the active one) or by number; the token stops working at once."""
+def revoke_token(uow: AccountsUnitOfWork, reference: str, now: datetime | None = None) -> tuple[TokenView, bool]:
+    """Revoke by name (the active one) or by number; the token stops working at once. Returns the token and
+    whether this call revoked it: one already revoked is no error (a script that revokes twice, or again after
+    a timeout, has what it asked for), only a name or number never given is."""
     now = now or utc_now()
     reference = reference.strip()
     with uow:
         number = id_or_none(reference)
         token = uow.api_tokens.by_id(number) if number is not None else uow.api_tokens.active_by_name(reference)
-        if token is None or not token.active:
+        if token is None and number is None:
+            token = next((t for t in reversed(uow.api_tokens.list()) if t.name == reference), None)
+        if token is None:
             raise TokenNotFound(reference=reference)
+        if not token.active:
+            return _view(token), False
         token.revoked_at = now
         uow.commit()
-        return _view(token)
+        return _view(token), True
 
 
 def token_caller(uow: AccountsUnitOfWork, secret: str | None, now: datetime | None = None) -> TokenView | None:

@@ -134,8 +134,12 @@ def tokens_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
 @friendly_errors
 def tokens_revoke(reference: Annotated[str, typer.Argument(metavar="NOME|Nº")]) -> None:
     """Revoga um token: ele para de funcionar na hora."""
-    token = revoke_token(container().accounts_uow(), reference)
-    console.print(f"Token {token.name} (nº {token.id}) revogado.", highlight=False)
+    token, changed = revoke_token(container().accounts_uow(), reference)
+    if changed:
+        console.print(f"Token {token.name} (nº {token.id}) revogado.", highlight=False)
+    else:
+        console.print(f"Token {token.name} (nº {token.id}) já estava revogado, desde {formats.when(token.revoked_at)}.",
+                      highlight=False)
 
 
 def _sessions(count: int) -> str:

@@ -38,19 +38,21 @@ DEMO_SECRET = "demo-client-secret-0123456789abcdef"
 
 @friendly_errors
 def demo(
-    orders: Annotated[int, typer.Option("--orders", help="Pedidos do histórico da loja de demonstração.")] = 300,
+    orders: Annotated[int, typer.Option("--orders", min=0, max=100_000,
+                                        help="Pedidos do histórico da loja de demonstração.")] = 300,
     seed: Annotated[int, typer.Option("--seed", help="Mesma semente, mesma loja.")] = 42,
     live_seconds: Annotated[float, typer.Option("--live-seconds",
                                                 help="Quanto tempo a loja fica vendendo ao vivo (0: nada).")] = 30,
     data_dir: Annotated[Path, typer.Option("--data-dir", metavar="PASTA",
                                            help="Pasta da demonstração (separada da sua).")]
     = Path("./lojasync-demo"),
-    invoices: Annotated[int, typer.Option("--invoices", help=(
+    invoices: Annotated[int, typer.Option("--invoices", min=0, max=1_000, help=(
         "Pedidos confirmados que viram NF-e no simulador da SEFAZ ao fim (0: nenhum)."))] = 5,
     minutes: Annotated[float | None, typer.Option("--minutes", min=0, help=(
         "Depois da parte automática, quantos minutos o back office fica aberto no navegador com a loja "
         "vendendo (padrão: até Ctrl+C; 0: encerra logo)."))] = None,
-    port: Annotated[int, typer.Option("--port", help="Porta do back office (ocupada: outra livre).")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535,
+                                      help="Porta do back office (ocupada: outra livre).")] = 8000,
 ) -> None:
     """Demonstração: loja simulada, importação do histórico, pedidos chegando ao vivo por webhook e o back office
     aberto no navegador (até Ctrl+C)."""

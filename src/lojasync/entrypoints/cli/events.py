@@ -12,6 +12,7 @@ from lojasync.entrypoints.cli.context import console, container, fail, friendly_
 from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
 from lojasync.entrypoints.cli.runtime import task_queue
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
+from lojasync.shared.numbers import LARGEST_ID
 
 app = typer.Typer(help="Notificações (webhooks) recebidas da loja.", no_args_is_help=True)
 
@@ -20,7 +21,8 @@ app = typer.Typer(help="Notificações (webhooks) recebidas da loja.", no_args_i
 @friendly_errors
 def events_list(
     failed: Annotated[bool, typer.Option("--failed", help="Só os que falharam.")] = False,
-    limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, help="Quantos, dos mais novos.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID,
+                                       help="Quantos, dos mais novos.")] = 50,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
     = OutputFormat.TABLE,
 ) -> None:

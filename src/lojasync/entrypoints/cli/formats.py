@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from lojasync.shared.day_bounds import bounds_text, within_bounds
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.money import brl
 from lojasync.shared.phone import format_phone
@@ -116,9 +117,13 @@ def parse_day(value: str, option: str) -> date:
     text = value.strip()
     for pattern in ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y"):
         try:
-            return datetime.strptime(text, pattern).date()
+            day = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        if not within_bounds(day):   # 31/12/9999 parses, and the period's end (the next day) overflows
+            raise InvalidDate(f"Data fora do intervalo em {option}: {text}.", resolution=bounds_text(),
+                              option=option, value=value)
+        return day
     raise InvalidDate(option=option, value=value)
 
 

@@ -8,7 +8,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
+from lojasync.entrypoints.cli.context import (
+    EXIT_REFUSED,
+    EXIT_TRY_AGAIN,
+    console,
+    container,
+    fail,
+    friendly_errors,
+    terminal_person,
+)
 from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
@@ -87,7 +95,10 @@ def invoice(
         _print_awaiting(earlier)
     failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
     if failed:
-        raise typer.Exit(1)
+        # As `invoices approve`: 75 when only SEFAZ's absence stood in the way (run it again later), 1 when a
+        # person has something to fix (a refusal, a rejection), so a script can tell the two apart.
+        waiting = all(i.not_sent or (i.refusal is not None and i.refusal.retryable) for i in failed)
+        raise typer.Exit(EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
 
 
 def _print_awaiting(invoices: list[InvoiceView]) -> None:

@@ -31,6 +31,7 @@ from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.tracking import record_tracking
 from lojasync.sales.views import OrderFilter, for_scripts, list_customers, show_order
+from lojasync.shared.numbers import LARGEST_ID
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import list_products
 
@@ -66,8 +67,8 @@ def orders_list(
                                               help="Feitos até este dia (inclusive).")] = None,
     search: Annotated[str | None, typer.Option("--search", metavar="TEXTO", help=(
         "Número do pedido, número na loja, nome do cliente ou CPF/CNPJ."))] = None,
-    page: Annotated[int, typer.Option("--page", metavar="N", min=1, help="Página da tabela.")] = 1,
-    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, help=(
+    page: Annotated[int, typer.Option("--page", metavar="N", min=1, max=LARGEST_ID, help="Página da tabela.")] = 1,
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID, help=(
         f"Pedidos por página ({PAGE_SIZE} na tabela; o JSON traz todos, a menos que --limit seja dado)."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
     # The first spellings (0.1): still accepted, no longer shown.
@@ -248,7 +249,7 @@ def customers_ie(
     ie: Annotated[str | None, typer.Argument(metavar="IE", help=(
         "Inscrição estadual (com ou sem pontuação) ou ISENTO."))] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Apaga a IE: o cliente passa a não contribuinte.")] = False,
-    order: Annotated[int | None, typer.Option("--order", metavar="N", min=1, help=(
+    order: Annotated[int | None, typer.Option("--order", metavar="N", min=1, max=LARGEST_ID, help=(
         "Pedido do cliente cujo endereço confere a IE, quando o cadastro do cliente não tem endereço."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:

@@ -20,6 +20,7 @@ from lojasync.entrypoints.cli.output import (
 from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
 from lojasync.fiscal.services.views import invoice_numbers
+from lojasync.shared.numbers import LARGEST_ID
 
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
 # As Financeiro and the API filter: "vencida" is open and past due, "em-aberto" open and not yet due.
@@ -31,7 +32,8 @@ _STATUS = {s.value: s for s in Situation}
 def list_(
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
         "em-aberto (ainda não vencida), vencida, recebida ou cancelada."))] = None,
-    order: Annotated[int | None, typer.Option("--order", metavar="NÚMERO", help="Só deste pedido.")] = None,
+    order: Annotated[int | None, typer.Option("--order", metavar="NÚMERO", min=1, max=LARGEST_ID,
+                                              help="Só deste pedido.")] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as contas a receber por vencimento."""

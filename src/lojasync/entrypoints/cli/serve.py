@@ -21,7 +21,7 @@ GRACEFUL_SHUTDOWN_SECONDS = 30
 @friendly_errors  # a database down at start is one line in Portuguese, not a traceback
 def serve(
     host: Annotated[str, typer.Option("--host", help="Onde escutar (0.0.0.0: em todas as interfaces).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Porta do back office e dos webhooks.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Porta do back office e dos webhooks.")] = 8000,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Só recebe; workers rodam à parte.")] = False,
 ) -> None:
     """Sobe o receptor de webhooks (e um worker embutido, por padrão)."""

@@ -12,7 +12,8 @@ import typer
 
 def simulator(
     host: Annotated[str, typer.Option("--host", metavar="ENDEREÇO", help="Onde escutar.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", metavar="N", help="0 escolhe uma porta livre.")] = 8765,
+    port: Annotated[int, typer.Option("--port", metavar="N", min=0, max=65535,
+                                      help="0 escolhe uma porta livre.")] = 8765,
     orders: Annotated[int, typer.Option("--orders", metavar="N", help="Pedidos gerados na loja.")] = 300,
     seed: Annotated[int, typer.Option("--seed", metavar="N", help="Mesma semente, mesma loja.")] = 42,
     days: Annotated[float, typer.Option("--days", metavar="N",
@@ -39,7 +40,8 @@ def simulator(
 
 def sefaz_simulator(
     host: Annotated[str, typer.Option("--host", metavar="ENDEREÇO", help="Onde escutar.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", metavar="N", help="0 escolhe uma porta livre.")] = 8790,
+    port: Annotated[int, typer.Option("--port", metavar="N", min=0, max=65535,
+                                      help="0 escolhe uma porta livre.")] = 8790,
     state_file: Annotated[Path | None, typer.Option("--state-file", metavar="ARQUIVO", help=(
         "Guarda o que autorizou (sem isso, esquece ao reiniciar)."))] = None,
 ) -> None:

@@ -21,6 +21,7 @@ from lojasync.nuvemshop.services.stores import (
 )
 from lojasync.sales.history_text import level_label
 from lojasync.settings import DEFAULT_API_URL
+from lojasync.shared.numbers import LARGEST_ID
 
 app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
 
@@ -74,7 +75,7 @@ def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
 @friendly_errors
 def log(
     store: Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Quantos registros mostrar.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=LARGEST_ID, help="Quantos registros mostrar.")] = 50,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Mostra o que aconteceu com a loja: instalação, suspensão, LGPD, pedidos que não puderam ser importados."""

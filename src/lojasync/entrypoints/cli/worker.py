@@ -15,7 +15,7 @@ QUEUE_WAIT_SECONDS = 120.0
 
 @friendly_errors
 def worker(
-    workers: Annotated[int, typer.Option("--workers", help="Threads de trabalho.")] = 2,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Threads de trabalho.")] = 2,
     queue_wait: Annotated[float, typer.Option("--queue-wait", help="Segundos esperando a fila (Redis) voltar antes "
                                                                   "de desistir.")] = QUEUE_WAIT_SECONDS,
 ) -> None:

@@ -45,6 +45,7 @@ class Refusal:
     message: str
     resolution: str
     terminal: tuple[str, ...] = ()   # the commands that fix it from the terminal (the CLI prints them)
+    retryable: bool = False          # trying again later may work (SEFAZ out of service): nothing to fix
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known
     made = _invoice_made(uow_factory(), number, known)
     if isinstance(exc, LojasyncError):
         return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
-                         refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands))
+                         refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands,
+                                         exc.retryable))
     log.error("invoicing an order failed", exc_info=exc, extra={"order_number": number})
     return BatchItem(number, made, f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync",
                      refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e do "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lojasync.nuvemshop.errors import EventNotFound
+from lojasync.nuvemshop.errors import EventNotFound, EventNotRetryable
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 
@@ -56,7 +56,7 @@ def _order_numbers(uow: ConnectorUnitOfWork, events: list[WebhookEvent]) -> dict
 
 
 def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_failed: bool = False) -> list[int]:
-    """Put failed events back in the queue; return the stores to drain."""
+    """Put failed events back in the queue; return the stores to drain. A processed or ignored one is refused."""
     with uow:
         if all_failed:
             events = uow.webhook_events.list(status=WebhookEventStatus.FAILED, limit=100_000)
@@ -64,7 +64,9 @@ def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_fail
             event = uow.webhook_events.get(event_id)
             if event is None:
                 raise EventNotFound(event_id=event_id)
-            events = [event]
+            if event.status in (WebhookEventStatus.DONE, WebhookEventStatus.IGNORED):
+                raise EventNotRetryable(event_id=event_id, status=STATUS_LABELS[event.status])
+            events = [event]   # failed, or still pending (already queued: its store is drained again)
         for event in events:
             event.status = WebhookEventStatus.PENDING
         stores = sorted({e.store_id for e in events if e.store_id is not None})
