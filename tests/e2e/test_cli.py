@@ -125,7 +125,7 @@ def test_errors_are_portuguese_and_actionable(lojasync):
     assert "Nenhuma loja conectada" in no_store and "Resolução: Conecte uma loja" in no_store
     assert "No terminal: lojasync store install-link" in no_store  # the CLI's own way to act on it
     assert "não encontrado" in lojasync("orders", "show", "424242", expect=1).output
-    assert "Situação desconhecida" in lojasync("orders", "list", "--status", "pago", expect=1).output
+    assert "Situação desconhecida" in lojasync("orders", "list", "--status", "pago", expect=2).output
     missing = lojasync("events", "retry", "999", expect=1).output
     assert "Evento 999 não encontrado" in missing and "Traceback" not in missing
 

@@ -48,6 +48,6 @@ def test_every_problem_is_listed_and_the_exit_code_is_1(app, lojasync):
                              expect=1))
     assert "Erro: Dados da empresa não gravados:" in refused and "alíquota de ICMS inválida: abc" in refused
     assert '"XX" não é um estado brasileiro' in refused and "cClassTrib do IBS/CBS deve ter 6 dígitos" in refused
-    malformed = words(lojasync("company", "taxes", "--difal", "RJ20", expect=1))
+    malformed = words(lojasync("company", "taxes", "--difal", "RJ20", expect=2))
     assert "--difal RJ20: informe UF=ALÍQUOTA, como RJ=20" in malformed
     assert json.loads(lojasync("company", "taxes", "--format", "json"))["icms_rate"] == "18"   # nothing written

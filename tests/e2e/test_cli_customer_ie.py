@@ -43,9 +43,9 @@ def test_refusals_say_what_to_do(app, lojasync):
     assert "Erro: Inscrição estadual 110042490115 inválida para SP." in invalid and "Resolução:" in invalid
     exempt = words(lojasync("customers", "ie", BUYER, "ISENTO", expect=1))
     assert "SP não admite contribuinte isento" in exempt
-    both = words(lojasync("customers", "ie", BUYER, "110042490114", "--clear", expect=1))
+    both = words(lojasync("customers", "ie", BUYER, "110042490114", "--clear", expect=2))
     assert "Informe a inscrição estadual (ou ISENTO) ou --clear" in both
-    neither = words(lojasync("customers", "ie", BUYER, expect=1))
+    neither = words(lojasync("customers", "ie", BUYER, expect=2))
     assert "Informe a inscrição estadual (ou ISENTO) ou --clear" in neither
     unknown = words(lojasync("customers", "ie", cnpj("445556660001"), "110042490114", expect=1))
     assert "Nenhum cliente com CNPJ 44.555.666/0001-" in unknown

@@ -87,6 +87,12 @@ def test_every_option_of_every_command_says_what_it_does():
 def test_a_wrong_option_and_a_missing_argument_are_explained_in_portuguese(run):
     wrong = run("orders", "list", "--sem-clientes", expect=2)
     assert "Opção desconhecida: --sem-clientes." in wrong and "Erro" in wrong
+    # Not a terminal (a script's pipe or log): one line, no box folding the sentence at 80 columns.
+    long_one = run("orders", "list", "--limit", "99999999999999999999999", expect=2)
+    assert ("Erro: Valor inválido para '--limit': '99999999999999999999999' é maior que o máximo (2147483647).\n"
+            in long_one) and "╭" not in long_one
+    # A value the command cannot take is a wrong command line too (2), not a refusal about the data (1).
+    assert "Situação desconhecida: pago." in run("orders", "list", "--status", "pago", expect=2)
     assert "Para ajuda: lojasync orders list --help" in wrong and "No such option" not in wrong
 
     missing = run("orders", "link-customer", expect=2)

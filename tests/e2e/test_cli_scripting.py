@@ -151,7 +151,7 @@ def test_a_batch_by_status_lists_the_nfe_an_earlier_run_left_awaiting_sefaz_as_r
     assert lojasync(*COMPANY)[0] == 0 and lojasync("company", "certificate", "--test")[0] == 0
     code, out, err = lojasync("orders", "invoice", str(order_number), "--format", "json",
                               LOJASYNC_SEFAZ_URL="http://127.0.0.1:9", LOJASYNC_SEFAZ_TIMEOUT="2")
-    assert code == 1, err   # not authorised: SEFAZ unreachable, the NF-e stays awaiting it
+    assert code == 75, err   # not authorised: SEFAZ unreachable (try again later), the NF-e stays awaiting it
     (earlier,) = json.loads(out)
     assert (earlier["status"], earlier["earlier_run"]) == ("awaiting_sefaz", False), earlier
 

@@ -11,7 +11,7 @@ from lojasync.accounts.passwords import generate_password
 from lojasync.accounts.services.api_tokens import add_token, list_tokens, revoke_token
 from lojasync.accounts.services.users import add_user, disable_user, enable_user, list_users, set_password
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, table, time_column
 
 users_app = typer.Typer(help="Usuários do back office (entrar pelo navegador).", no_args_is_help=True)
@@ -25,7 +25,7 @@ GenerateOption = Annotated[bool, typer.Option(
 def _password(password: str | None, generate: bool) -> tuple[str, bool]:
     """The password given, generated, or asked twice without echo; True when generated."""
     if password is not None and generate:
-        fail("Use --password ou --generate, não os dois.")
+        usage_error("Use --password ou --generate, não os dois.")
     if generate:
         return generate_password(), True
     if password is not None:

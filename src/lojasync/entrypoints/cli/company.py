@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, usage_error
 from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json
 from lojasync.fiscal.services.company import (
@@ -96,9 +96,10 @@ def certificate(
         _print(view, fmt, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.")
         return
     if file is None:
-        fail("Informe o arquivo do certificado (lojasync company certificate ARQUIVO --password SENHA) ou --test.")
+        usage_error("Informe o arquivo do certificado (lojasync company certificate ARQUIVO --password SENHA) ou "
+                    "--test.")
     if password is None:
-        fail("Informe a senha do certificado com --password SENHA.")
+        usage_error("Informe a senha do certificado com --password SENHA.")
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -134,7 +135,7 @@ def taxes(
         for item in difal:
             uf, equals, rate = item.partition("=")
             if not equals:
-                fail(f"--difal {item}: informe UF=ALÍQUOTA, como RJ=20 (ou RJ= para esquecer a UF).")
+                usage_error(f"--difal {item}: informe UF=ALÍQUOTA, como RJ=20 (ou RJ= para esquecer a UF).")
             rates[uf.strip()] = rate
     given = CompanyTaxes(icms_rate=icms_rate, pis_rate=pis_rate, cofins_rate=cofins_rate, cbs_rate=cbs_rate,
                          ibs_rate=ibs_rate, ibs_cbs_cst=ibs_cbs_cst, ibs_cbs_class=ibs_cbs_class,

@@ -59,6 +59,7 @@ ERROR_LOG = "lojasync-erros.log"
 # lojasync (the reference is in the log), 75 something outside is unavailable right now (SEFAZ, the store, another
 # process writing the same rows): the same command may work later, nothing was done by half.
 EXIT_REFUSED = 1
+EXIT_USAGE = 2
 EXIT_UNEXPECTED = 70
 EXIT_TRY_AGAIN = 75
 
@@ -91,6 +92,12 @@ def reset_container() -> None:
     if _container is not None:
         _container.close()
     _container = None
+
+
+def usage_error(message: str) -> None:
+    """A command line that cannot be run as written (an unknown --status, two options that exclude each other,
+    neither of two required): exit 2, as for Typer's own usage errors, not 1 (a refusal about the data)."""
+    fail(message, EXIT_USAGE)
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
 from lojasync.entrypoints.cli.runtime import task_queue
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
@@ -62,7 +62,7 @@ def events_retry(
 ) -> None:
     """Tenta de novo um evento com erro (ou todos)."""
     if event_id is None and not all_failed:
-        fail("Informe o ID do evento ou --all.")
+        usage_error("Informe o ID do evento ou --all.")
     stores = retry_events(container().uow(), event_id, all_failed)
     queue = task_queue()
     for store_id in stores:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json
 from lojasync.nuvemshop.services.import_settings import (
     KEYS,
@@ -71,14 +71,14 @@ def set_(
         elif name.strip().lower() in RESET_NAMES:
             resets.add(RESET_NAMES[name.strip().lower()])
         else:
-            fail(f"--reset {name}: use status-rules, unknown-sku, reconcile-minutes ou all.")
+            usage_error(f"--reset {name}: use status-rules, unknown-sku, reconcile-minutes ou all.")
     change = ImportSettingsChange(
         by_order_status=_pairs(order_status, "--order-status"),
         by_payment_status=_pairs(payment_status, "--payment-status"),
         default_status=default_status, unknown_sku=unknown_sku, reconcile_minutes=reconcile_minutes,
         reset=frozenset(resets))
     if not (change.touches_status_rules() or unknown_sku is not None or reconcile_minutes is not None or resets):
-        fail("Nada a mudar: informe --payment-status, --order-status, --default-status, --unknown-sku, "
+        usage_error("Nada a mudar: informe --payment-status, --order-status, --default-status, --unknown-sku, "
              "--reconcile-minutes ou --reset (veja lojasync import-rules set --help).")
     app_ = container()
     view = set_import_settings(app_.uow(), app_.import_defaults, change, _who())
@@ -90,7 +90,7 @@ def _pairs(given: list[str] | None, option: str) -> dict[str, str]:
     pairs = {}
     for text in given or []:
         if "=" not in text:
-            fail(f"{option} {text}: use VALOR=SITUAÇÃO, ex.: {option} paid=Confirmado.")
+            usage_error(f"{option} {text}: use VALOR=SITUAÇÃO, ex.: {option} paid=Confirmado.")
         value, status = text.split("=", 1)
         pairs[value.strip()] = status.strip()
     return pairs

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person, usage_error
 from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import (
     Column,
@@ -92,7 +92,7 @@ def list_(
 ) -> None:
     """Lista as NF-e, da mais nova para a mais antiga."""
     if status is not None and status_key(status) not in _STATUS:
-        fail(f"Situação desconhecida: {status}. Use {', '.join(_STATUS)}.")
+        usage_error(f"Situação desconhecida: {status}. Use {', '.join(_STATUS)}.")
     invoices = list_invoices(container().read_uow(), _STATUS.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([i.to_dict() for i in invoices])

@@ -13,9 +13,9 @@ from lojasync.entrypoints.cli.context import (
     EXIT_TRY_AGAIN,
     console,
     container,
-    fail,
     friendly_errors,
     terminal_person,
+    usage_error,
 )
 from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
@@ -48,9 +48,9 @@ def invoice(
 ) -> None:
     """Gera a NF-e de cada pedido e a transmite à SEFAZ; no fim, o resumo do que foi autorizado e do que não foi."""
     if bool(numbers) == bool(status):
-        fail("Informe os números dos pedidos ou --status SITUAÇÃO (um dos dois).")
+        usage_error("Informe os números dos pedidos ou --status SITUAÇÃO (um dos dois).")
     if status is not None and status_key(status) not in _STATUS:
-        fail(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
+        usage_error(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
     app_ = container()
     targets = list(numbers or orders_to_invoice(app_.read_uow(), _STATUS[status_key(status)]))
     # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent).

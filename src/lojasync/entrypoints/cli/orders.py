@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person, usage_error
 from lojasync.entrypoints.cli.order_page import print_order
 from lojasync.entrypoints.cli.output import (
     Column,
@@ -50,7 +50,7 @@ def _parse_status(value: str | None) -> OrderStatus | None:
     try:
         return OrderStatus(value)
     except ValueError:
-        fail(f"Situação desconhecida: {value}. Use em-aberto, confirmado ou cancelado.")
+        usage_error(f"Situação desconhecida: {value}. Use em-aberto, confirmado ou cancelado.")
 
 
 @orders_app.command("list")
@@ -128,7 +128,7 @@ def orders_show(
 ) -> None:
     """Mostra um pedido: data, itens, cliente (ou por que não há), pagamento, entrega, situação na loja e histórico."""
     if number is None and store_number is None:
-        fail("Informe o número do pedido (lojasync orders show NUMERO) ou o número na loja (--store-number N).")
+        usage_error("Informe o número do pedido (lojasync orders show NUMERO) ou o número na loja (--store-number N).")
     if number is None:
         number = order_number_for_store_number(container().read_uow(), store_number, store)
     # The history's sentences are for people, in JSON too: "R$ 160,00", as the API and the pages write them.
@@ -255,8 +255,9 @@ def customers_ie(
 ) -> None:
     """Grava a inscrição estadual do cliente (a loja não a envia): decide o CFOP e o indIEDest da NF-e."""
     if (ie is None or not ie.strip()) != clear:
-        fail("Informe a inscrição estadual (ou ISENTO) ou --clear para apagá-la, um dos dois. Exemplos: lojasync "
-             "customers ie 11.222.333/0001-81 110.042.490.114; lojasync customers ie 11222333000181 --clear.")
+        usage_error("Informe a inscrição estadual (ou ISENTO) ou --clear para apagá-la, um dos dois. Exemplos: "
+                    "lojasync customers ie 11.222.333/0001-81 110.042.490.114; lojasync customers ie 11222333000181 "
+                    "--clear.")
     customer = set_state_registration(container().uow(), document, None if clear else ie, order_number=order,
                                       actor=terminal_person())
     if fmt is OutputFormat.JSON:

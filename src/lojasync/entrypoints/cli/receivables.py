@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
+from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person, usage_error
 from lojasync.entrypoints.cli.output import (
     Column,
     FormatOption,
@@ -38,7 +38,7 @@ def list_(
 ) -> None:
     """Lista as contas a receber por vencimento."""
     if status is not None and status_key(status) not in _STATUS:
-        fail(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada.")
+        usage_error(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada.")
     app_ = container()
     criteria = ReceivableFilter(_STATUS.get(status_key(status)), order_number=order)
     rows = find_receivables(app_.read_uow(), criteria).items

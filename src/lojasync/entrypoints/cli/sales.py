@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person
+from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person, usage_error
 from lojasync.entrypoints.cli.output import (
     FormatOption,
     OutputFormat,
@@ -44,7 +44,7 @@ def list_(
 ) -> None:
     """Lista as vendas simples, da mais nova para a mais antiga."""
     if status is not None and status_key(status) not in _STATUS:
-        fail(f"Situação desconhecida: {status}. Use pendente, confirmada ou cancelada.")
+        usage_error(f"Situação desconhecida: {status}. Use pendente, confirmada ou cancelada.")
     sales = list_sales(container().read_uow(), _STATUS.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([s.to_dict() for s in sales])

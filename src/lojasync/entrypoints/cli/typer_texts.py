@@ -218,6 +218,11 @@ def print_error(error: click_errors.ClickException) -> None:
             console.print(rich_utils.RICH_HELP.format(command_path=escape(ctx.command_path),
                                                       help_option=ctx.help_option_names[0]),
                           style=rich_utils.STYLE_ERRORS_SUGGESTION)
+    if not console.is_terminal:
+        # Into a pipe or a log: one line, as the CLI's other errors (context.fail); a box folded at 80 columns
+        # broke the sentence in the middle for whoever greps or parses it.
+        console.print(f"Erro: {portuguese_message(error)}", markup=False, highlight=False, soft_wrap=True)
+        return
     console.print(Panel(rich_utils.highlighter(portuguese_message(error)),
                         border_style=rich_utils.STYLE_ERRORS_PANEL_BORDER, title=rich_utils.ERRORS_PANEL_TITLE,
                         title_align=rich_utils.ALIGN_ERRORS_PANEL))
