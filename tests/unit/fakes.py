@@ -211,8 +211,9 @@ class FakeWebhookEvents(_Rows):
     def stores_with_pending(self) -> list:
         return sorted({e.store_id for e in self.rows if e.status == WebhookEventStatus.PENDING})
 
-    def list(self, status: str | None = None, limit: int = 100) -> list:
-        return [e for e in reversed(self.rows) if status is None or e.status == status][:limit]
+    def list(self, status: str | None = None, limit: int = 100, before: int | None = None) -> list:
+        return [e for e in reversed(self.rows)
+                if (status is None or e.status == status) and (before is None or e.id < before)][:limit]
 
 
 class FakeLeases:

@@ -45,6 +45,17 @@ def test_failed_events_show_their_error_and_resolution(api, events):
     assert api.get("/api/v1/events", params={"limit": 0}).status_code == 422
 
 
+def test_the_list_pages_back_by_id_past_the_newest(api, events):
+    """limit stops at 1000 and there was no way past it: after a webhook storm the older failures were out of
+    reach. `before` is the next page (by id: the events arriving meanwhile do not shift it)."""
+    (newest,) = api.get("/api/v1/events", params={"limit": 1}).json()
+    assert newest["id"] == events["failed"]
+    (older,) = api.get("/api/v1/events", params={"limit": 1, "before": newest["id"]}).json()
+    assert older["id"] == events["done"]
+    assert api.get("/api/v1/events", params={"before": older["id"]}).json() == []
+    assert api.get("/api/v1/events", params={"before": 2**31}).status_code == 422
+
+
 def test_retrying_puts_the_event_back_and_drains_its_store(api, events):
     answer = api.post(f"/api/v1/events/{events['failed']}/retry")
     assert answer.status_code == 200 and answer.json() == {"stores": [events["store"]], "retried": True}

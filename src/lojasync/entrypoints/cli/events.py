@@ -23,11 +23,13 @@ def events_list(
     failed: Annotated[bool, typer.Option("--failed", help="Só os que falharam.")] = False,
     limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID,
                                        help="Quantos, dos mais novos.")] = 50,
+    before: Annotated[int | None, typer.Option("--before", metavar="ID", min=1, max=LARGEST_ID, help=(
+        "Só os anteriores a este ID (a página seguinte: o menor ID da lista atual)."))] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
     = OutputFormat.TABLE,
 ) -> None:
     """Lista as notificações recebidas, das mais novas para as mais antigas."""
-    events = list_events(container().read_uow(), failed_only=failed, limit=limit)
+    events = list_events(container().read_uow(), failed_only=failed, limit=limit, before=before)
     if fmt is OutputFormat.JSON:
         print_json([e.__dict__ for e in events])
         return

@@ -218,10 +218,12 @@ class WebhookEventRepository:
                  .where(WebhookEvent.status == WebhookEventStatus.PENDING, WebhookEvent.store_id.is_not(None)))
         return list(self.session.scalars(query))
 
-    def list(self, status: str | None = None, limit: int = 100) -> list[WebhookEvent]:
+    def list(self, status: str | None = None, limit: int = 100, before: int | None = None) -> list[WebhookEvent]:
         query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
         if status is not None:
             query = query.where(WebhookEvent.status == status)
+        if before is not None:
+            query = query.where(WebhookEvent.id < before)
         return list(self.session.scalars(query))
 
     def of_store(self, store_id: int, events: Iterable[str], exclude_id: int | None = None) -> list[WebhookEvent]:

@@ -33,10 +33,13 @@ class EventView:
     order_number: int | None = None   # the ERP order the notification is about, once imported
 
 
-def list_events(uow: ConnectorUnitOfWork, failed_only: bool = False, limit: int = 100) -> list[EventView]:
+def list_events(uow: ConnectorUnitOfWork, failed_only: bool = False, limit: int = 100,
+                before: int | None = None) -> list[EventView]:
+    """Newest first; `before` (an id) gives the next page: the ones older than the last shown. A page by id,
+    not by position, so the events a webhook storm adds meanwhile do not shift it."""
     with uow:
         status = WebhookEventStatus.FAILED if failed_only else None
-        events = uow.webhook_events.list(status=status, limit=limit)
+        events = uow.webhook_events.list(status=status, limit=limit, before=before)
         numbers = _order_numbers(uow, events)
         return [_view(e, numbers.get((e.store_id, e.resource_id))) for e in events]
 
