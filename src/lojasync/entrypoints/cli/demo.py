@@ -146,8 +146,9 @@ def _start_clean(data_dir: Path) -> None:
 def _live(app, simulator, seconds: float, seed: int) -> None:
     # Ctrl+C here only cuts this part short: the NF-e and the back office, the point of the demo, still follow
     # (and a second Ctrl+C there ends it all). The rule says so, or the first Ctrl+C would look lost.
-    console.rule(Text(f"Loja vendendo ao vivo por {formats.measure(seconds)} s (Ctrl+C pula para a parte seguinte)"))
-    try:
+    try:   # from the rule on: a Ctrl+C typed as soon as it shows is this part's, not the whole demo's
+        console.rule(Text(f"Loja vendendo ao vivo por {formats.measure(seconds)} s "
+                          "(Ctrl+C pula para a parte seguinte)"))
         _sell(app, simulator, random.Random(seed), time.monotonic() + seconds, pace=(2.0, 4.0))
     except KeyboardInterrupt:
         console.print("Loja ao vivo interrompida (Ctrl+C): a demonstração segue com as NF-e e o back office; "
@@ -207,10 +208,10 @@ def open_back_office(app, simulator, url: str, minutes: float | None, seed: int)
         ending = "[bold]Ctrl+C encerra a demonstração.[/]"
     else:
         ending = f"A demonstração encerra sozinha em {formats.measure(minutes)} min (ou com Ctrl+C)."
-    console.print(f"A loja continua vendendo: um pedido novo a cada 10 a 20 s, parte deles pagos, e o simulador da "
-                  f"SEFAZ responde às NF-e. {ending}", highlight=False)
     deadline = math.inf if minutes is None else time.monotonic() + minutes * 60
-    try:
+    try:   # the message included: a Ctrl+C typed the moment it shows ends the demo as the message says
+        console.print(f"A loja continua vendendo: um pedido novo a cada 10 a 20 s, parte deles pagos, e o simulador "
+                      f"da SEFAZ responde às NF-e. {ending}", highlight=False)
         _sell(app, simulator, random.Random(seed + 1), deadline, pace=BACK_OFFICE_PACE)
         console.print("Tempo encerrado: demonstração terminada.")
     except KeyboardInterrupt:
