@@ -27,7 +27,8 @@ Document = Annotated[str, Path(pattern=r"^[0-9A-Za-z.\-]{11,18}$",
 class StateRegistrationIn(ApiInput):
     state_registration: str | None = Field(max_length=40, description=(
         "Inscrição estadual (com ou sem pontuação), conferida com o estado do endereço do cliente; ISENTO para "
-        "contribuinte isento; vazio ou null apaga (não contribuinte do ICMS)."))
+        "contribuinte isento; vazio, null ou \"-\" apaga (não contribuinte do ICMS); um texto sem números que não "
+        "seja ISENTO é recusado (422), nunca lido como \"apagar\"."))
     order: int | None = Field(None, ge=1, le=2**31 - 1, description=(
         "Pedido do cliente cujo endereço confere a IE quando o cadastro do cliente não tem endereço."))
 
