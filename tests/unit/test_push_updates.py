@@ -144,6 +144,22 @@ def test_a_store_that_is_down_keeps_the_updates_and_is_tried_again_later(uow, st
     assert push(uow, client, store, clock).pushed == 1 and client.variant_stock == {"601": 3}
 
 
+def test_updates_not_sent_because_an_earlier_call_failed_do_not_show_its_error_as_theirs(uow, store, client):
+    """Integração showed the failed call's "PATCH .../variants" error on every update waiting, a tracking code
+    included: only the call that failed carries its error; the others say they were not sent."""
+    product(uow, 1, "CAM-P", 3)
+    product(uow, 2, "CAN-X", 5)
+    want_stock(uow, store, ("601", "501", 1), ("602", "502", 2))   # two products: two calls
+    client.down = True
+
+    push(uow, client, store, Clock())
+
+    first, second = sorted(uow.store_updates.rows.values(), key=lambda row: row["id"])
+    assert "503" in first["last_error"] and not first["last_error"].startswith("Não enviada")
+    assert second["last_error"].startswith("Não enviada: o envio à loja parou antes dela (")
+    assert (first["attempts"], second["attempts"]) == (1, 1)   # both tried again later, as before
+
+
 def test_an_unexpected_error_fails_the_updates_after_a_few_attempts(uow, store, client):
     product(uow, 1, "CAM-P", 3)
     want_stock(uow, store, ("601", "501", 1))

@@ -92,16 +92,18 @@ def push_store_updates(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
         if not rows:
             return report
         remaining = list(rows)
+        failing = 0   # how many of `remaining` the call that failed was for (0: it failed before any call)
         client = None
         try:
             client = client_factory(store)
             for group in _groups(rows):
+                failing = len(group)
                 _push_group(uow, client, group, stock, tracking, report, clock)
-                remaining = remaining[len(group):]
+                remaining, failing = remaining[len(group):], 0
                 if not lease.renew():
                     break  # another worker took the store: it pushes what is left
         except Exception as exc:  # noqa: BLE001 - whatever stopped the push, the updates left must wait, counted
-            _postpone(uow, remaining, exc, stock, report, clock)
+            _postpone(uow, remaining, exc, stock, report, clock, failing)
         finally:
             if client is not None:
                 report.calls = client.api_calls
@@ -294,9 +296,13 @@ def _detail(exc: NuvemshopError) -> str:
 
 
 def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception, stock: _Stock,
-              report: PushReport, clock: Clock) -> None:
+              report: PushReport, clock: Clock, failing: int | None = None) -> None:
     """Not pushed now: each waits for its next attempt. A token without the write permissions, or an
-    unexpected error that keeps coming back, fails them instead (retrying could not help)."""
+    unexpected error that keeps coming back, fails them instead (retrying could not help).
+
+    The first `failing` rows are the call that failed (all of them when None or 0: it failed before any
+    call); the others were not sent at all, and say so rather than show that call's error as their own (a
+    tracking code reading "PATCH .../variants")."""
     bug = not isinstance(exc, LojasyncError)
     if bug:
         log.exception("store updates push failed", extra={"store_id": report.store_id})
@@ -315,7 +321,11 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
                                                 f"as atualizações com erro {RESEND}."),
                      report, moment)
         else:
-            uow.store_updates.postpone(rows, moment, error[:500], moment + timedelta(seconds=delay))
+            retry_at = moment + timedelta(seconds=delay)
+            tried = rows[:failing] if failing else rows
+            uow.store_updates.postpone(tried, moment, error[:500], retry_at)
+            uow.store_updates.postpone(rows[len(tried):], moment,
+                                       f"Não enviada: o envio à loja parou antes dela ({error})"[:500], retry_at)
         uow.commit()
     if report.retry_in is not None and not bug:
         log.warning("store updates postponed", extra={"store_id": report.store_id, "updates": len(rows),
