@@ -42,6 +42,8 @@ def test_failed_events_show_their_error_and_resolution(api, events):
     (failed,) = api.get("/api/v1/events", params={"failed": "true"}).json()
     assert (failed["id"], failed["status"], failed["retryable"]) == (events["failed"], "com erro", True)
     assert (failed["error"], failed["resolution"], failed["event"]) == (ERROR, RESOLUTION, "order/paid")
+    # Moments in UTC with "Z", as the rest of the API (they were the stored text, "+00:00" or no zone at all).
+    assert failed["received_at"].endswith("Z") and failed["processed_at"].endswith("Z")
     assert api.get("/api/v1/events", params={"limit": 0}).status_code == 422
 
 

@@ -3,6 +3,7 @@ the failed ones, and retrying them (back in the queue, the store drained): what 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -24,8 +25,8 @@ class EventOut(ApiModel):
     resource_id: str | None
     status: str = Field(description="pendente, processado, com erro ou ignorado.")
     attempts: int
-    received_at: str
-    processed_at: str | None
+    received_at: datetime   # in UTC with "Z", as every moment of the API (it was the stored text, "+00:00")
+    processed_at: datetime | None
     error: str | None
     error_code: str | None
     resolution: str | None
