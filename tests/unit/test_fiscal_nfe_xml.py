@@ -167,6 +167,14 @@ def test_payment_method_gives_tpag_and_the_payments_add_up_to_vnf(method, code, 
     assert sum(D(v) for v in all_of(root, "//n:detPag/n:vPag")) == D(one(root, "//n:ICMSTot/n:vNF"))
 
 
+def test_a_free_order_says_sem_pagamento_not_a_pix_of_zero():
+    """A 100% coupon: vNF 0.00 went out as tPag 17 (PIX) with vPag 0.00; the layout's code is 90, no payment."""
+    items = shirts(1)
+    root = valid(draft(items=items, freight=D("0.00"), discount=goods_total(items)))
+    assert one(root, "//n:ICMSTot/n:vNF") == "0.00"
+    assert all_of(root, "//n:detPag/n:tPag") == ["90"] and all_of(root, "//n:detPag/n:vPag") == ["0.00"]
+
+
 def test_split_and_overpaid_payments():
     total = goods_total(shirts()) - D("10.00") + D("25.90")
     root = valid(draft(payments=(Payment("credit_card", D("500.00"), 2), Payment("pix", total - D("500.00")))))

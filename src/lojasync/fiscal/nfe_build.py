@@ -171,6 +171,10 @@ def _transp(draft: InvoiceDraft) -> Inf.Transp:
 
 
 def _pag(draft: InvoiceDraft, invoice_total: Decimal) -> Inf.Pag:
+    if invoice_total == 0:
+        # A free order (a 100% coupon, a gift alone): nothing was paid, and the layout says so with tPag 90
+        # "sem pagamento" (vPag 0), not a PIX of R$ 0,00.
+        return Inf.Pag(detPag=[Inf.Pag.DetPag(tPag=NO_PAYMENT, vPag=fmt.money(Decimal(0)))])
     details = []
     for payment in draft.payments:
         kind = payment_type(payment.method)
@@ -181,6 +185,9 @@ def _pag(draft: InvoiceDraft, invoice_total: Decimal) -> Inf.Pag:
     paid = sum((cents(p.amount) for p in draft.payments), Decimal(0))
     change = paid - invoice_total
     return Inf.Pag(detPag=details, vTroco=fmt.money(change) if change > 0 else None)
+
+
+NO_PAYMENT = "90"
 
 
 def _inf_adic(draft: InvoiceDraft) -> Inf.InfAdic:
