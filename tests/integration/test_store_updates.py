@@ -100,6 +100,37 @@ def test_open_orders_placed_since_the_count_reserve_their_units_until_issued(app
     assert reserved() == 0 and levels(app)["CAM-ALG-P"] == (8, True)   # now on the ledger instead
 
 
+def test_counting_again_keeps_the_reservations_of_orders_still_waiting_for_their_document(app, store_id):
+    """A recount of the same number dropped the reservation (reserved 2 -> 0) and the store was told 2 more for
+    sale: the units of an order waiting for its NF-e are still on the shelf (they leave with the DANFE)."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from lojasync.stock.ledger import StockMovement
+
+    imported(app, store_id, 1900000020)   # placed long before the first count: in it, reserves nothing
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:   # the first count an hour ago, the order half an hour ago, the second count now
+        uow.session.execute(update(StockMovement).values(created_at=now - timedelta(hours=1)))
+        uow.commit()
+    half_hour_ago = (now - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    waiting = import_order(app.uow(), store_id, order_payload(id=1900000021, created_at=half_hour_ago),
+                           ImportPolicy()).order_number
+    with app.read_uow() as uow:
+        product_id = uow.products.by_skus(["CAM-ALG-P"])["CAM-ALG-P"].id
+        assert uow.products.reserved([product_id]) == {product_id: 2}
+    count_stock(app.uow(), "CAM-ALG-P", 10)    # counted again, later: the 2 units are still on the shelf
+    with app.read_uow() as uow:
+        assert uow.products.reserved([product_id]) == {product_id: 2}
+    sale = generate_sale(app.uow(), waiting)
+    confirm_sale(app.uow(), sale.id)
+    cancel_sale(app.uow(), sale.id)            # back to waiting for a document: reserved again
+    with app.read_uow() as uow:
+        assert uow.products.reserved([product_id]) == {product_id: 2}
+
+
 def test_an_approval_that_rolls_back_queues_nothing(app, store_id):
     number = imported(app, store_id, 1900000004)
     count_stock(app.uow(), "CAM-ALG-P", 10)

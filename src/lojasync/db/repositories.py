@@ -153,11 +153,16 @@ class ProductRepository:
 
     def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:
         """Units of these counted products on orders not cancelled and not yet issued, placed since the
-        product's last count: sold in the store (which took them off its own stock) but still on the ERP's
-        balance until the NF-e or sale is approved. Orders placed before the count are taken as already
-        reflected in it (shipped, or counted as sold): old history imported later reserves nothing."""
+        product's first count: sold in the store (which took them off its own stock) but still on the ERP's
+        balance until the NF-e or sale is approved. Orders placed before the first count are taken as already
+        reflected in it: old history imported later reserves nothing.
+
+        The first count, not the last: goods leave with their NF-e (the DANFE goes with them), so an order still
+        waiting for its document is still on the shelf when someone counts again, and stays reserved. Since the
+        last count, a recount of the same number dropped the reservations and the store was told the units of
+        orders not yet shipped were for sale (and a document cancelled after a count reserved nothing again)."""
         counted_at = (select(StockMovement.product_id.label("product_id"),
-                             func.max(StockMovement.created_at).label("at"))
+                             func.min(StockMovement.created_at).label("at"))
                       .where(StockMovement.source_type == COUNT_SOURCE).group_by(StockMovement.product_id)
                       .subquery())
         lines, orders = order_lines, order_table
