@@ -103,7 +103,7 @@ def check_ie(ie: str | None, uf: str) -> None:
     """
     state = uf_of(uf)
     value = normalise_ie(ie)
-    shown = " ".join(str(ie or "").split())[:40]
+    shown = _as_typed(ie)
     if value is None:
         raise InvalidStateRegistration(f"Inscrição estadual não informada para {state}.", ie=shown, uf=state)
     if value == ISENTO:
@@ -114,6 +114,11 @@ def check_ie(ie: str | None, uf: str) -> None:
              and ie_rules.validar(state.lower(), "P" + value if rural_sp else value))
     if not valid:
         raise InvalidStateRegistration(ie=shown, uf=state)
+
+
+def _as_typed(ie: str | None) -> str:
+    """The IE as a refusal repeats it: what was typed, on one line, cut at 40 characters."""
+    return " ".join(str(ie or "").split())[:40]
 
 
 def is_valid_ie(ie: str | None, uf: str) -> bool:
@@ -132,7 +137,7 @@ def registration_to_keep(ie: str | None, uf: str | None) -> str | None:
     does not admit it; a number needs a UF to be checked against.
     """
     value = normalise_ie(ie)
-    shown = " ".join(str(ie or "").split())[:40]
+    shown = _as_typed(ie)
     if value is None and any(c.isalpha() for c in shown):
         # From the store, words without a digit ("não tenho") mean no registration; typed by a person here, only
         # a blank field or a dash does: a typo ("ISNETO") must not silently make the customer a non-contributor.

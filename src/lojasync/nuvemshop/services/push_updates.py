@@ -296,11 +296,11 @@ def _detail(exc: NuvemshopError) -> str:
 
 
 def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception, stock: _Stock,
-              report: PushReport, clock: Clock, failing: int | None = None) -> None:
+              report: PushReport, clock: Clock, failing: int = 0) -> None:
     """Not pushed now: each waits for its next attempt. A token without the write permissions, or an
     unexpected error that keeps coming back, fails them instead (retrying could not help).
 
-    The first `failing` rows are the call that failed (all of them when None or 0: it failed before any
+    The first `failing` rows are the call that failed (all of them when 0: it failed before any
     call); the others were not sent at all, and say so rather than show that call's error as their own (a
     tracking code reading "PATCH .../variants")."""
     bug = not isinstance(exc, LojasyncError)

@@ -59,7 +59,8 @@ class OrderQuery:
             self.errors["origem"] = "Origem desconhecida: escolha uma da lista."
         start, end = self._day("de", "De"), self._day("ate", "Até")
         if start and end and start > end:
-            self.errors["ate"] = f"{PlacedRangeInvalid().message} {PlacedRangeInvalid().resolution}"
+            swapped = PlacedRangeInvalid()
+            self.errors["ate"] = f"{swapped.message} {swapped.resolution}"
             start = end = None
         return OrderFilter(status=status, origin=origin, without_customer=bool(self.sem_cliente),
                            needs_attention=True if self.atencao else None,
