@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 
+from lojasync.fiscal.services.simple_sales import confirm_sale
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from tests.factories import make_store, order_payload
@@ -289,13 +291,14 @@ def test_a_sale_without_a_customer_shows_the_consumidor_final(lojasync, app):
 
 def test_receivables_past_due_are_listed_as_vencida_as_financeiro_shows_them(lojasync, app):
     """dogfood: the terminal could not list what is overdue (Financeiro and the API can). A card paid in January
-    falls due in February and March: both are "vencida" now, none "em aberto" (not yet due)."""
+    and sold in January falls due in February and March: both are "vencida" now, none "em aberto" (not yet due).
+    The sale is confirmed in January through the service: a receivable written today is never overdue."""
     payment = {"method": "credit_card", "credit_card_company": "visa", "installments": "2"}
     payload = order_payload(id=1900000003, payment_details=payment, payment_status="paid",
                             paid_at="2026-01-10T15:00:00+0000")
     number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
     sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
-    lojasync("sales", "confirm", str(sale["id"]))
+    confirm_sale(app.uow(), sale["id"], now=lambda: datetime(2026, 1, 12, 15, 0, tzinfo=timezone.utc))
     overdue = json.loads(lojasync("receivables", "list", "--status", "vencida", "--format", "json"))
     assert [(r["due_date"], r["situation"]) for r in overdue] == [("2026-02-09", "vencida"), ("2026-03-11", "vencida")]
     assert "vencida" in lojasync("receivables", "list")

@@ -11,6 +11,7 @@ import pytest
 
 from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import check_receivable, list_receivables, receive
+from lojasync.finance.views import situated
 from lojasync.fiscal.errors import (
     DocumentNotPossible,
     DocumentStateRefused,
@@ -128,6 +129,22 @@ def test_installments_count_from_the_day_the_store_received_the_payment(app, sto
     sale = generate_sale(app.uow(), number)
     confirm_sale(app.uow(), sale.id, now=lambda: NOON)
     assert [p["due_date"] for p in list_receivables(app.uow())] == [date(2026, 12, 20), date(2027, 1, 19)]
+
+
+def test_a_payment_older_than_its_rule_falls_due_the_day_the_sale_is_confirmed_not_overdue_at_once(app, store_id):
+    """A Pix paid on 20 November and a card paid on 5 October, both confirmed on 1 December: the rule puts the
+    Pix on the 20th and the card's first installment on 4 November, before the receivables existed. They fall
+    due on the day of the confirmation (open, not "vencida"); the card's later installments keep their days."""
+    pix = imported(app, store_id, id=1800000016, payment_details={"method": "pix"}, payment_status="paid",
+                   paid_at="2026-11-20T15:00:00+0000")
+    card = imported(app, store_id, id=1800000017, payment_status="paid", paid_at="2026-10-05T15:00:00+0000",
+                    payment_details={"method": "credit_card", "credit_card_company": "visa", "installments": "3"})
+    for number in (pix, card):
+        confirm_sale(app.uow(), generate_sale(app.uow(), number).id, now=lambda: NOON)
+    due = {n: [p["due_date"] for p in list_receivables(app.uow(), order_number=n)] for n in (pix, card)}
+    assert due == {pix: [date(2026, 12, 1)], card: [date(2026, 12, 1), date(2026, 12, 4), date(2027, 1, 3)]}
+    rows = [situated(row, today=date(2026, 12, 1)) for row in list_receivables(app.uow())]
+    assert {row["situation"] for row in rows} == {"em-aberto"}
 
 
 def test_cancelling_the_sale_the_store_cancellation_asked_for_takes_that_reason_away(app, store_id):

@@ -37,3 +37,9 @@ def test_card_installments_fall_due_every_30_days_and_the_rule_is_the_integrator
     assert [p.due_date for p in plan] == [START + timedelta(days=d) for d in (30, 60, 90)]
     boleto = installment_plan(Decimal("10.00"), 2, "boleto", START, {"boleto": InstallmentRule(5, 15)})
     assert [p.due_date for p in boleto] == [START + timedelta(days=5), START + timedelta(days=20)]
+
+
+def test_an_installment_the_rule_puts_before_not_before_falls_due_that_day_and_the_later_ones_keep_theirs():
+    plan = installment_plan(Decimal("90.00"), 3, "credit_card", START, not_before=START + timedelta(days=45))
+    assert [p.due_date for p in plan] == [START + timedelta(days=d) for d in (45, 60, 90)]
+    assert installment_plan(Decimal("9.00"), 1, "pix", START, not_before=START - timedelta(days=3))[0].due_date == START

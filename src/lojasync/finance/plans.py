@@ -45,12 +45,19 @@ class Installment:
 
 
 def installment_plan(total: Decimal, installments: int | None, method: str | None, start: date,
-                     rules: dict[str, InstallmentRule] | None = None) -> list[Installment]:
-    """The installments of `total`; one when the store gave none (or nonsense)."""
+                     rules: dict[str, InstallmentRule] | None = None,
+                     not_before: date | None = None) -> list[Installment]:
+    """The installments of `total`; one when the store gave none (or nonsense).
+
+    `not_before`: the day the receivables are written. An installment the rule puts earlier (a Pix paid in the
+    store days before its NF-e was authorised) falls due that day: a receivable is never overdue ("vencida")
+    the moment it exists, which would send the operator chasing a customer who already paid."""
     count = installments if installments and 0 < installments <= 48 else 1
     # Never an installment of R$ 0,00 (R$ 0,02 in 3 times is 2 of R$ 0,01): nobody pays or chases nothing.
     count = max(1, min(count, int(total * 100)))
     rule = (rules or DEFAULT_RULES).get((method or "").lower(), OTHER)
     amounts = split_by_weights(total, [Decimal(1)] * count)
-    return [Installment(n + 1, amount, start + timedelta(days=rule.first_days + n * rule.every_days))
-            for n, amount in enumerate(amounts)]
+    due = [start + timedelta(days=rule.first_days + n * rule.every_days) for n in range(count)]
+    if not_before is not None:
+        due = [max(day, not_before) for day in due]
+    return [Installment(n + 1, amount, day) for n, (amount, day) in enumerate(zip(amounts, due, strict=True))]

@@ -55,7 +55,8 @@ def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule
         created = create_receivables(uow.receivables, order_id=order.id, source_type=source[0],
                                      source_id=source[1], total=document.total,
                                      installments=document.installments, payment_method=document.payment_method,
-                                     start=_first_day(order, document), rules=rules)
+                                     start=_first_day(order, document), rules=rules,
+                                     not_before=local_date(document.approved_at))
     if issued:
         order.record(StockIssued(order=order, actor=event.actor, units=-sum(m.quantity for m in issued),
                                  products=len({m.product_id for m in issued}), document=document.label))
