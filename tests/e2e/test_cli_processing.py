@@ -367,3 +367,18 @@ def test_the_ie_and_phones_read_as_brazilians_write_them_and_json_keeps_the_digi
     assert "Contato: joao@example.com.br, (11) 98765-4321" in lojasync("orders", "show", str(order_number))
     order = json.loads(lojasync("orders", "show", str(order_number), "--format", "json"))
     assert order["contact"]["phone"] == "+5511987654321"
+
+
+def test_a_product_without_a_sku_is_counted_and_given_an_ncm_as_id_n(lojasync, app):
+    """A variant the store sent without SKU: `stock list` names it "sem SKU (id:N)", and id:N is what `stock
+    count`, `stock movements` and `products set` take for it."""
+    lines = [{"id": 1, "product_id": 501, "variant_id": 779, "name": "Brinde", "sku": None, "price": "160.00",
+              "quantity": 1}]
+    import_order(app.uow(), make_store(app), order_payload(id=1900000091, products=lines), ImportPolicy())
+    (row,) = json.loads(lojasync("stock", "list", "--format", "json"))
+    reference = f"id:{row['product_id']}"
+    assert (row["sku"], row["reference"]) == (None, reference)
+    assert f"sem SKU ({reference})" in lojasync("stock", "list")
+    assert f"Contagem de {reference} registrada: estoque 3" in lojasync("stock", "count", reference, "--quantity", "3")
+    assert "contagem" in lojasync("stock", "movements", reference)
+    assert f"Produto {reference}: NCM 49119900" in lojasync("products", "set", reference, "--ncm", "49119900")

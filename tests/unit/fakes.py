@@ -61,7 +61,7 @@ class FakeProducts(_Rows):
         # Set by a test: the ledger's balances and the counted (ERP-managed) products.
         self.balances: dict[int, int] = {}
         self.counted_ids: set[int] = set()
-        self.reservations: dict[int, int] = {}   # units on open orders placed since the last count
+        self.reservations: dict[int, int] = {}   # units on open orders placed since the first count
 
     def by_skus(self, skus: Iterable[str], for_update: bool = False) -> dict:
         wanted = set(skus)
@@ -69,6 +69,9 @@ class FakeProducts(_Rows):
 
     def by_sku_ignoring_case(self, sku: str, for_update: bool = False) -> list:
         return sorted((p for p in self.rows if p.sku and p.sku.lower() == sku.lower()), key=lambda p: p.sku)
+
+    def by_id(self, product_id: int, for_update: bool = False):
+        return next((p for p in self.rows if p.id == product_id), None)
 
     def by_ids(self, product_ids: Iterable[int]) -> dict:
         wanted = set(product_ids)

@@ -247,3 +247,15 @@ def test_a_blank_sku_is_refused_as_what_was_sent(api):
     assert blank.status_code == 422
     assert (blank.json()["codigo"], blank.json()["erro"]) == ("stock.sku_missing", "O SKU do produto está vazio.")
     assert api.get("/api/v1/stock/movements", params={"sku": "NAO-EXISTE"}).status_code == 404
+
+
+def test_a_product_without_a_sku_has_a_reference_its_movements_are_asked_by(api, app):
+    """A variant the store sent without SKU: the stock rows give `reference` (id:N), which /movements takes."""
+    lines = [{"id": 1, "product_id": 501, "variant_id": 778, "name": "Brinde", "sku": None, "price": "160.00",
+              "quantity": 1}]
+    import_order(app.uow(), make_store(app), order_payload(id=2300000091, products=lines), ImportPolicy())
+    (row,) = api.get("/api/v1/stock").json()
+    assert (row["sku"], row["reference"]) == (None, f"id:{row['product_id']}")
+    assert api.get("/api/v1/stock/movements", params={"sku": row["reference"]}).json() == []
+    missing = api.get("/api/v1/stock/movements", params={"sku": "id:999999"})
+    assert missing.status_code == 404 and "id:N" in missing.json()["resolucao"]

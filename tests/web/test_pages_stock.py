@@ -81,7 +81,7 @@ def test_an_unknown_product_is_a_page_in_portuguese(logged_in, app):
     page = logged_in.get("/estoque/NAO-EXISTE")
     assert page.status_code == 404
     assert "Nenhum produto com o SKU NAO-EXISTE." in page.text
-    assert "Confira o SKU na lista de produtos do Estoque." in page.text   # the Resolução, in the product's words
+    assert "Confira o SKU na lista de produtos do Estoque (um produto sem SKU é informado como id:N" in page.text   # the Resolução, in the product's words
 
 
 def test_a_sku_in_another_case_opens_its_product_and_two_that_differ_only_in_case_are_named(logged_in, app,
@@ -229,3 +229,42 @@ def test_a_product_without_its_own_ncm_says_whether_the_company_default_covers_i
     page = logged_in.get("/estoque").text
     assert "Camiseta Algodão P NCM padrão" in text_of(page) and "sem NCM" not in text_of(page)
     assert "a NF-e usa o NCM padrão da empresa (61091000)" in page
+
+
+def test_a_product_the_store_sent_without_a_sku_is_reached_counted_and_given_fiscal_data_by_its_id(logged_in, app):
+    """effects review: a variant without SKU becomes a product without SKU (matched by its variant id next
+    time), and every page, command and API call reached products by SKU only: it could be neither counted nor
+    given an NCM. It is now "id:N" wherever a SKU is typed, linked from the list and from its order."""
+    lines = [{"id": 1, "product_id": 501, "variant_id": 777, "name": "Brinde Adesivo", "sku": None, "price": "160.00",
+              "quantity": 1}]
+    number = import_order(app.uow(), make_store(app), order_payload(id=2200000031, products=lines),
+                          ImportPolicy()).order_number
+    (row,) = stock_overview(app.uow())
+    assert (row["sku"], row["reference"]) == (None, f"id:{row['product_id']}")
+    reference = row["reference"]
+    path = "/estoque/" + reference.replace(":", "%3A")
+    assert f'href="{path}"' in logged_in.get("/estoque").text
+    assert f'href="/estoque/{reference}"' in logged_in.get(f"/pedidos/{number}").text
+
+    page = logged_in.get(path)
+    assert page.status_code == 200 and f"sem SKU ({reference})" in text_of(page.text)
+    token = csrf_of(page.text)
+    answer = logged_in.post(f"{path}/contagem", data={"csrf_token": token, "quantidade": "4"})
+    assert answer.status_code == 303
+    assert f"Contagem de {reference} registrada: estoque 4" in logged_in.get(path).text
+    answer = logged_in.post(f"{path}/dados-fiscais", data={"csrf_token": token, "ncm": "49119900", "cest": "",
+                                                           "origin": "0", "unit": "UN", "gtin": "", "cfop": ""})
+    assert answer.status_code == 303
+    detail = product_detail(app.uow(), reference.upper())
+    assert (detail["quantity"], detail["managed"], detail["fiscal"]["ncm"]) == (4, True, "49119900")
+    assert logged_in.get("/estoque/id%3A999999").status_code == 404
+
+
+def test_a_sku_that_reads_like_an_id_is_still_that_sku(app):
+    with app.uow() as uow:
+        uow.products.add(Product("id:1", "Produto com SKU estranho", Decimal("1.00")))
+        uow.products.add(Product(None, "Produto sem SKU", Decimal("1.00")))
+        uow.commit()
+    assert product_detail(app.uow(), "id:1")["name"] == "Produto com SKU estranho"
+    without = next(r for r in stock_overview(app.uow()) if r["sku"] is None)
+    assert product_detail(app.uow(), without["reference"])["name"] == "Produto sem SKU"

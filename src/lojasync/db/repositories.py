@@ -119,6 +119,12 @@ class ProductRepository:
             query = query.with_for_update()
         return list(self.session.scalars(query))
 
+    def by_id(self, product_id: int, for_update: bool = False) -> Product | None:
+        query = select(Product).where(Product.id == product_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
     def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]:
         found: dict[int, Product] = {}
         for chunk in chunks(sorted(set(product_ids))):

@@ -15,7 +15,7 @@ from lojasync.shared.errors import LojasyncError
 from lojasync.shared.events import DomainEvent
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.ports import StockUnitOfWork
-from lojasync.stock.views import product_by_sku, required_sku
+from lojasync.stock.views import product_by_sku, product_reference, required_sku
 
 COUNT_SOURCE = "count"   # the movements' source type; each count has a source id of its own
 
@@ -54,5 +54,6 @@ def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | N
                                               COUNT_SOURCE, count_id or uuid.uuid4().hex))
         product.record(StockCounted(product_id=product.id, quantity=quantity, adjustment=adjustment))
         uow.commit()
-        return {"sku": product.sku, "name": product.name, "quantity": quantity, "previous": previous,
+        return {"sku": product.sku, "reference": product_reference(product.sku, product.id), "name": product.name,
+                "quantity": quantity, "previous": previous,
                 "adjustment": adjustment}

@@ -17,6 +17,8 @@ class ProductRepository(Protocol):
     def by_sku_ignoring_case(self, sku: str, for_update: bool = False) -> list[Product]:
         """The products whose SKU equals `sku` but for upper and lower case."""
 
+    def by_id(self, product_id: int, for_update: bool = False) -> Product | None: ...
+
     def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]: ...
 
     def list(self) -> list[Product]: ...
@@ -29,7 +31,7 @@ class ProductRepository(Protocol):
 
     def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:
         """Units of these counted products on open orders (not cancelled, not yet issued) placed since the
-        product's last count."""
+        product's first count."""
 
     def movement_count(self) -> int: ...
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lojasync.shared.errors import LojasyncError
 from lojasync.stock.ports import StockUnitOfWork
 from lojasync.stock.products import Product
@@ -10,7 +12,8 @@ from lojasync.stock.products import Product
 class ProductNotFound(LojasyncError):
     code = "stock.product_not_found"
     message_template = "Nenhum produto com o SKU {sku}."
-    resolution_template = "Confira o SKU na lista de produtos do Estoque."
+    resolution_template = ("Confira o SKU na lista de produtos do Estoque (um produto sem SKU é informado como "
+                           "id:N, o número que a lista mostra).")
 
 
 class SkuMissing(LojasyncError):
@@ -35,10 +38,20 @@ def required_sku(sku: str) -> str:
     return sku
 
 
+# A product the store sent without a SKU (a variant with none, matched by its variant id) is named by its id.
+_BY_ID = re.compile(r"id:\s*(\d{1,18})", re.IGNORECASE)
+
+
+def product_reference(sku: str | None, product_id: int) -> str:
+    """How a person names a product in a page's address, a command or a message: its SKU, or id:N without one."""
+    return sku or f"id:{product_id}"
+
+
 def product_by_sku(uow: StockUnitOfWork, sku: str, for_update: bool = False) -> Product:
     """The product a person means by the SKU typed: that exact SKU, else the only one that differs just in case
     ("abc-1" for "ABC-1"). The store keeps SKUs as written, so two products may differ only in case: then the
-    person is asked to type one exactly. Imports never come here; they match SKUs exactly (`by_skus`)."""
+    person is asked to type one exactly. "id:N", when no SKU is that text, is the product with id N (how one
+    without a SKU is reached). Imports never come here; they match SKUs exactly (`by_skus`)."""
     product = uow.products.by_skus([required_sku(sku)], for_update=for_update).get(sku)
     if product is not None:
         return product
@@ -47,6 +60,9 @@ def product_by_sku(uow: StockUnitOfWork, sku: str, for_update: bool = False) -> 
         return candidates[0]
     if candidates:
         raise SkuAmbiguous(sku=sku, count=len(candidates), skus=", ".join(p.sku for p in candidates))
+    by_id = _BY_ID.fullmatch(sku.strip())
+    if by_id and (product := uow.products.by_id(int(by_id.group(1)), for_update=for_update)) is not None:
+        return product
     raise ProductNotFound(sku=sku)
 
 
@@ -67,7 +83,8 @@ def stock_levels(uow: StockUnitOfWork) -> list[dict]:
         stock, managed = uow.products.stock_levels(), uow.products.counted()
         reserved = uow.products.reserved(managed) if managed else {}
         # available: what the store is told it may sell (the balance less open orders placed since the count)
-        return [{"product_id": p.id, "sku": p.sku, "name": p.name, "quantity": stock.get(p.id, 0),
+        return [{"product_id": p.id, "sku": p.sku, "reference": product_reference(p.sku, p.id), "name": p.name,
+                 "quantity": stock.get(p.id, 0),
                  "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
                  "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None}
                 for p in uow.products.list()]
@@ -97,7 +114,8 @@ def stock_overview(uow: StockUnitOfWork) -> list[dict]:
     with uow:
         stock, managed = uow.products.stock_levels(), uow.products.counted()
         reserved = uow.products.reserved(managed) if managed else {}
-        return [{"product_id": p.id, "sku": p.sku, "name": p.name, "price": p.price, "quantity": stock.get(p.id, 0),
+        return [{"product_id": p.id, "sku": p.sku, "reference": product_reference(p.sku, p.id), "name": p.name,
+                 "price": p.price, "quantity": stock.get(p.id, 0),
                  "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
                  "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None,
                  "created_by_store": p.created_by_store, "ncm": p.ncm}
@@ -116,7 +134,8 @@ def product_detail(uow: StockUnitOfWork, sku: str) -> dict:
         balance = movements[-1]["balance"] if movements else 0
         managed = product.id in uow.products.counted([product.id])
         reserved = uow.products.reserved([product.id]).get(product.id, 0) if managed else 0
-        return {"product_id": product.id, "sku": product.sku, "name": product.name, "price": product.price,
+        return {"product_id": product.id, "sku": product.sku, "reference": product_reference(product.sku, product.id),
+                "name": product.name, "price": product.price,
                 "created_by_store": product.created_by_store, "quantity": balance, "managed": managed,
                 "reserved": reserved, "available": max(balance - reserved, 0) if managed else None,
                 "fiscal": {name: getattr(product, name) for name in FISCAL_FIELDS}, "movements": movements}

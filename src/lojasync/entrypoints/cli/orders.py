@@ -312,4 +312,4 @@ def products_set(
     shown = ", ".join(f"{label} {product[key]}" for key, label in (("ncm", "NCM"), ("cest", "CEST"),
                       ("origin", "origem"), ("unit", "unidade"), ("gtin", "GTIN"), ("cfop", "CFOP")) if product[key])
     shown = shown or "sem dados fiscais próprios (usa o padrão da empresa)"
-    console.print(f"Produto {escape(product['sku'])}: {shown}.", highlight=False)
+    console.print(f"Produto {escape(product['reference'])}: {shown}.", highlight=False)

@@ -31,7 +31,8 @@ class OutputFormat(StrEnum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (para ler) ou json (para scripts).")]
 # A product's SKU, as every command that takes one declares it.
 SkuArgument = Annotated[str, typer.Argument(metavar="SKU", help=(
-    "SKU do produto (lojasync stock list); em maiúsculas ou minúsculas, se só um produto tiver esse SKU."))]
+    "SKU do produto (lojasync stock list); em maiúsculas ou minúsculas, se só um produto tiver esse SKU; id:N para "
+    "um produto que a loja mandou sem SKU."))]
 
 
 @dataclass(frozen=True)

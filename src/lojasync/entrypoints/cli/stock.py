@@ -49,7 +49,7 @@ def print_stock_levels(rows: list[dict]) -> None:
         Column("Reservado", **quantity), Column("Disponível na loja", **quantity),
         Column("Controlado pelo ERP", no_wrap=True)]
     table_fitting("Estoque", columns,
-                  [[escape(r["sku"] or ""), escape(r["name"]), formats.number(r["quantity"]),
+                  [[escape(r["sku"] or f"sem SKU ({r['reference']})"), escape(r["name"]), formats.number(r["quantity"]),
                     formats.number(r["reserved"]), formats.number(r["available"]) if r["managed"] else "—",
                     "sim" if r["managed"] else "não (fica com a loja)"] for r in rows],
                   "Controlado pelo ERP", "não onde Disponível na loja é — (o estoque fica com a loja), sim nos outros")
@@ -69,7 +69,7 @@ def count(
     if fmt is OutputFormat.JSON:
         print_json(result)
     else:
-        console.print(f"Contagem de {result['sku']} registrada: estoque {formats.number(result['quantity'])} "
+        console.print(f"Contagem de {result['reference']} registrada: estoque {formats.number(result['quantity'])} "
                       f"(era {formats.number(result['previous'])}; ajuste de {result['adjustment']:+d}).",
                       highlight=False)
     push_soon(app_, quiet=fmt is OutputFormat.JSON)

@@ -21,11 +21,13 @@ router = api_router("/stock", "Estoque")
 class StockLevelOut(ApiModel):
     product_id: int
     sku: str | None
+    reference: str = Field(description="Como informar o produto em /stock/movements?sku=: o SKU, ou id:N quando a "
+                           "loja o mandou sem SKU.")
     name: str
     quantity: int = Field(description="Estoque: a soma das movimentações.")
     managed: bool = Field(description="O ERP controla o estoque (houve contagem) e o envia à loja.")
     reserved: int = Field(description="Unidades de pedidos ainda sem NF-e autorizada ou venda confirmada, feitos "
-                          "depois da última contagem (a loja já as tirou do estoque dela).")
+                          "depois da primeira contagem (a loja já as tirou do estoque dela).")
     available: int | None = Field(description="O que vai para a loja: o estoque menos o reservado (nunca "
                                   "negativo); nulo quando o ERP não controla o estoque do produto.")
 
@@ -48,6 +50,7 @@ def levels(app: Container = Depends(container)) -> list[StockLevelOut]:
 
 @router.get("/movements", response_model=list[MovementOut],
             summary="As movimentações de um produto, da mais antiga para a mais nova, com o saldo")
-def movements(sku: Annotated[str, Query(min_length=1, max_length=100, description="SKU do produto.")],
+def movements(sku: Annotated[str, Query(min_length=1, max_length=100,
+                                        description="SKU do produto (id:N sem SKU: veja `reference`).")],
               app: Container = Depends(container)) -> list[MovementOut]:
     return [MovementOut.model_validate(row) for row in stock_movements(app.read_uow(), sku)]

@@ -95,8 +95,8 @@ def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "") -
     except LojasyncError as exc:
         return _product_page(request, sku, 422, count_error=exc, quantity=quantidade)
     push_soon(request)
-    flash(request, f"Contagem de {result['sku']} registrada: estoque {result['quantity']} (era {result['previous']};"
-                   f" ajuste de {result['adjustment']:+d}).", "success")
+    flash(request, f"Contagem de {result['reference']} registrada: estoque {result['quantity']} "
+                   f"(era {result['previous']}; ajuste de {result['adjustment']:+d}).", "success")
     return redirect(request, _product_url(sku))
 
 
