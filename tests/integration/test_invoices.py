@@ -1128,3 +1128,40 @@ def test_a_late_undecided_answer_for_an_nfe_settled_meanwhile_reports_it_as_it_i
     late, changed = send_invoice(app.uow(), sefaz, ready)
     assert not changed and late.status == "authorised" and late.protocol == settled.protocol
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_an_order_shipped_elsewhere_says_where_in_entrega_and_one_the_nfe_cannot_code_says_it_in_infcpl(app, company,
+                                                                                                  sefaz):
+    """fiscal review: the NF-e named only the recipient's address, so a gift shipped to another city travelled
+    with a document that did not say where it was going. A shipping address other than the recipient's is the
+    `entrega` group (with the buyer's CPF: the layout requires one); one whose city the IBGE table does not know
+    is written in infCpl rather than holding the NF-e back; the recipient's own address adds nothing."""
+    def shipped_to(order_id: int, **place) -> etree._Element:
+        address = {"name": "Ana Presenteada", "address": "Av. Atlântica", "number": "500", "floor": "",
+                   "locality": "Copacabana", "zipcode": "22010-000", "city": "Rio de Janeiro",
+                   "province": "Rio de Janeiro", "country": "BR", **place}
+        number = imported(app, id=order_id, shipping_address=address)
+        invoice = generate_invoice(app.uow(), app.cipher, number)
+        xml = invoice_xml(app.uow(), invoice.id)
+        assert validate_signed(xml) == []
+        # SEFAZ (its simulator) takes it, and the DANFE is drawn from it.
+        assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
+        assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
+        return etree.fromstring(xml)
+
+    root = shipped_to(3100000001)
+    assert [e.text for e in root.find(".//n:entrega", NS)] == [
+        "52998224725", "Ana Presenteada", "Av. Atlântica", "500", "Copacabana", "3304557", "Rio de Janeiro", "RJ",
+        "22010000", "1058", "Brasil"]
+    assert root.findtext(".//n:dest/n:enderDest/n:UF", namespaces=NS) == "SP"   # the buyer is still the recipient
+
+    root = shipped_to(3100000002, city="Cidade Que Não Existe")
+    assert root.find(".//n:entrega", NS) is None
+    assert ("Local de entrega: Av. Atlântica, 500 - Copacabana - Cidade Que Não Existe/RJ - CEP "
+            "22010-000.") in root.findtext(".//n:infAdic/n:infCpl", namespaces=NS)
+
+    same = {"name": "João", "address": "Rua das Flores", "number": "123", "floor": "apto 4", "locality": "Centro",
+            "zipcode": "01001-000", "city": "São Paulo", "province": "São Paulo"}
+    root = shipped_to(3100000003, **same)
+    assert root.find(".//n:entrega", NS) is None and "Local de entrega" not in root.findtext(".//n:infCpl",
+                                                                                            namespaces=NS)

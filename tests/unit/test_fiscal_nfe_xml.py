@@ -15,7 +15,7 @@ from nfelib.nfe.bindings.v4_0.nfe_v4_00 import Nfe
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.nfe_build import HOMOLOGATION_NAME, build_nfe
 from lojasync.fiscal.nfe_checks import NfeIncomplete, gtin_is_valid, missing_for_nfe
-from lojasync.fiscal.nfe_data import Carrier, Crt, InvoiceItem, Payment, TaxSettings
+from lojasync.fiscal.nfe_data import Carrier, Crt, Delivery, InvoiceItem, Payment, TaxSettings
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid, build_cancellation_event_xml
 from lojasync.fiscal.nfe_schema import event_schema_errors, schema_errors, validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml, to_xml
@@ -205,6 +205,18 @@ def test_pickup_and_carrier():
     assert one(root, "//n:transp/n:modFrete") == "9" and not root.xpath("//n:transporta", namespaces=NS)
     root = valid(draft(carrier=Carrier("Correios", "34.028.316/0001-03", uf="DF")))
     assert (one(root, "//n:transporta/n:CNPJ"), one(root, "//n:transporta/n:UF")) == ("34028316000103", "DF")
+
+
+def test_entrega_follows_dest_with_the_buyers_document_and_an_uncoded_address_goes_to_infcpl():
+    buyer = company(address=RIO)
+    root = valid(draft(recipient=buyer, delivery=Delivery("Filial Centro", buyer.tax_id, BELO_HORIZONTE)))
+    [info] = root.xpath("//n:infNFe", namespaces=NS)
+    assert [etree.QName(e).localname for e in info][2:5] == ["dest", "entrega", "det"]
+    assert (one(root, "//n:entrega/n:CNPJ"), one(root, "//n:entrega/n:xNome"), one(root, "//n:entrega/n:cMun")) == (
+        "11222333000181", "Filial Centro", "3106200")
+    root = valid(draft(delivery_note="Rua Sem Código, 1 - Vila X/MG"))
+    assert not root.xpath("//n:entrega", namespaces=NS)
+    assert "Local de entrega: Rua Sem Código, 1 - Vila X/MG." in one(root, "//n:infCpl")
 
 
 def test_infresptec_only_when_configured():

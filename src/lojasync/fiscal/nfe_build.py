@@ -98,6 +98,21 @@ def _dest(draft: InvoiceDraft, dest: Destination) -> Inf.Dest:
         email=fmt.optional_text(recipient.email, 60))
 
 
+def _entrega(draft: InvoiceDraft) -> nfe.Tlocal | None:
+    delivery = draft.delivery
+    if delivery is None:
+        return None
+    address, document = delivery.address, fmt.document(delivery.tax_id)
+    zipcode = fmt.digits(address.zipcode)
+    return nfe.Tlocal(
+        CNPJ=document if len(document) == 14 else None, CPF=document if len(document) == 11 else None,
+        xNome=_at_least_two(delivery.name), xLgr=fmt.text(address.street, 60),
+        nro=fmt.text(address.number, 60) or "S/N", xCpl=fmt.optional_text(address.complement, 60),
+        xBairro=fmt.text(address.district, 60), cMun=fmt.digits(address.municipality_code),
+        xMun=fmt.text(address.municipality, 60), UF=basic.Tuf(address.uf.upper()),
+        CEP=zipcode if len(zipcode) == 8 else None, cPais="1058", xPais="Brasil", fone=_phone(address.phone))
+
+
 def _at_least_two(value: str | None) -> str | None:
     """An optional name of 2 to 60 characters, or None."""
     name = fmt.text(value, 60)
@@ -192,6 +207,8 @@ NO_PAYMENT = "90"
 
 def _inf_adic(draft: InvoiceDraft) -> Inf.InfAdic:
     notes = [f"Pedido da loja virtual nº {fmt.text(draft.order_number, 60)}."]
+    if draft.delivery_note:
+        notes.append(f"Local de entrega: {draft.delivery_note}.")
     if draft.issuer.crt is Crt.SIMPLES_NACIONAL:
         notes.append(SIMPLES_NOTICE)
     return Inf.InfAdic(infCpl=fmt.text(" ".join(notes), 5000))
@@ -223,7 +240,7 @@ def build_nfe(draft: InvoiceDraft) -> Nfe:
     det = [_det(position, item, line, rule, item_cfop(dest, item.cfop))
            for position, (item, line, rule) in enumerate(zip(draft.items, amounts.lines, rules, strict=True), 1)]
     info = Inf(
-        ide=_ide(draft, dest), emit=_emit(draft), dest=_dest(draft, dest), det=det, total=_total(amounts.totals),
-        transp=_transp(draft), pag=_pag(draft, amounts.totals.invoice_total), infAdic=_inf_adic(draft),
-        infRespTec=_resp_tec(draft), versao="4.00", Id=f"NFe{draft.access_key}")
+        ide=_ide(draft, dest), emit=_emit(draft), dest=_dest(draft, dest), entrega=_entrega(draft), det=det,
+        total=_total(amounts.totals), transp=_transp(draft), pag=_pag(draft, amounts.totals.invoice_total),
+        infAdic=_inf_adic(draft), infRespTec=_resp_tec(draft), versao="4.00", Id=f"NFe{draft.access_key}")
     return Nfe(infNFe=info)

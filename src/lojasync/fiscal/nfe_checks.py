@@ -48,7 +48,7 @@ class NfeIncomplete(LojasyncError):
         super().__init__(summary="; ".join(self.problems), problems=self.problems)
 
 
-def _address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool) -> list[str]:
+def address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool) -> list[str]:
     problems = []
     for label, value in (("rua", address.street), ("bairro", address.district), ("município", address.municipality)):
         if len(fmt.text(value, 60)) < 2:
@@ -81,7 +81,7 @@ def _issuer_problems(issuer: Issuer | None) -> list[str]:
         problems.append("Empresa: inscrição estadual não informada")
     elif uf in UF_CODES and not is_valid_ie(issuer.state_registration, uf):
         problems.append(f"Empresa: inscrição estadual {issuer.state_registration} inválida para {uf}")
-    problems += _address_problems(issuer.address, "Empresa", zipcode_required=True)
+    problems += address_problems(issuer.address, "Empresa", zipcode_required=True)
     return problems
 
 
@@ -105,7 +105,7 @@ def _recipient_problems(recipient: Recipient | None) -> list[str]:
     if recipient.address is None:
         problems.append("Cliente: endereço não informado")
     else:
-        problems += _address_problems(recipient.address, "Cliente", zipcode_required=False)
+        problems += address_problems(recipient.address, "Cliente", zipcode_required=False)
     return problems
 
 

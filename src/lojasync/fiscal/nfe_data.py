@@ -62,6 +62,16 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """Where the goods go when it is not the recipient's address (a gift, a work address): the `entrega` group.
+    Its CPF/CNPJ is the buyer's: the layout requires one, and the store never asks the person who receives."""
+
+    name: str
+    tax_id: str
+    address: FiscalAddress
+
+
+@dataclass(frozen=True)
 class InvoiceItem:
     """One line of the NF-e as sold; its share of the freight and the discount is worked out by `nfe_money`."""
 
@@ -154,4 +164,6 @@ class InvoiceDraft:
     carrier: Carrier | None = None
     pickup: bool = False                      # the customer collects at the store: no transport (modFrete 9)
     technical_responsible: TechnicalResponsible | None = None
+    delivery: Delivery | None = None          # delivered elsewhere than the recipient's address: `entrega`
+    delivery_note: str | None = None          # ...to an address the NF-e cannot code: said in infCpl instead
     software_version: str | None = None       # verProc; "lojasync <installed version>" when None

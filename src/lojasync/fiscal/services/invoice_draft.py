@@ -8,16 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.access_key import build_access_key, parse_access_key
 from lojasync.fiscal.carriers import carrier_code
 from lojasync.fiscal.company import Company, issuing_problems
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.municipalities import UF_CODES, find_municipality
-from lojasync.fiscal.nfe_checks import missing_for_nfe
+from lojasync.fiscal.nfe_checks import address_problems, missing_for_nfe
 from lojasync.fiscal.nfe_data import (
     Carrier,
     Crt,
+    Delivery,
     FiscalAddress,
     InvoiceDraft,
     InvoiceItem,
@@ -44,6 +46,8 @@ class DraftInputs:
     problems: list[str]
     carrier: Carrier | None = None     # the registered carrier that ships the order, when there is one
     pickup: bool = False               # collected at the store: modFrete 9, no carrier
+    delivery: Delivery | None = None   # shipped elsewhere than the recipient's address (`delivery_of`)
+    delivery_note: str | None = None
 
 
 def issuer_of(company: Company) -> Issuer:
@@ -77,6 +81,36 @@ def recipient_of(order) -> tuple[Recipient | None, list[str]]:
     # The IE as the customer record has it now; an NF-e already generated keeps the one it was made with.
     return Recipient(customer.name, customer.tax_id, address, email=customer.email,
                      state_registration=customer.state_registration), problems
+
+
+def delivery_of(order, recipient: Recipient | None, pickup: bool) -> tuple[Delivery | None, str | None]:
+    """Where the order ships when that is not the recipient's address: the `entrega` group (a gift, a work
+    address), so the NF-e that travels with the goods says where they go. A shipping address the NF-e cannot
+    code (a city the IBGE table does not know, no street) does not hold the NF-e back: it is written as text
+    in infCpl, which the DANFE prints, instead. Nothing for a pickup or a shipment to the recipient's address."""
+    place = order.shipping_address
+    if pickup or recipient is None or recipient.address is None or place is None or place.is_empty():
+        return None, None
+    address, problems = fiscal_address(place, "endereço de entrega")
+    if address is not None and _same_place(address, recipient.address):
+        return None, None
+    if address is None or problems or address_problems(address, "entrega", zipcode_required=False):
+        return None, _as_text(place)
+    return Delivery(place.name or recipient.name, recipient.tax_id, address), None
+
+
+def _same_place(one: FiscalAddress, other: FiscalAddress) -> bool:
+    def key(a: FiscalAddress) -> tuple:
+        words = (" ".join((v or "").casefold().split()) for v in (a.street, a.number, a.complement))
+        return (a.municipality_code, fmt.digits(a.zipcode), *words)
+    return key(one) == key(other)
+
+
+def _as_text(place: Address) -> str:
+    street = ", ".join(p for p in (place.street, place.number, place.complement) if p)
+    city = "/".join(p for p in (place.city, place.state) if p)
+    zipcode = f"CEP {place.zipcode}" if place.zipcode else ""
+    return " - ".join(p for p in (street, place.district, city, zipcode) if p)
 
 
 def fiscal_address(place: Address, who: str) -> tuple[FiscalAddress | None, list[str]]:
@@ -150,8 +184,10 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
                                 discount=order.discount, other=other, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,
                                 lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported)
+    delivery, delivery_note = delivery_of(order, recipient, pickup)
     return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)),
-                       carrier=None if pickup else carrier, pickup=pickup)
+                       carrier=None if pickup else carrier, pickup=pickup, delivery=delivery,
+                       delivery_note=delivery_note)
 
 
 def tech_of(company: Company) -> TechnicalResponsible | None:
@@ -168,4 +204,5 @@ def new_draft(company: Company, order, inputs: DraftInputs, series: int, number:
                         parse_access_key(key).random_code, issued_at, order.origin_number or str(order.id),
                         freight=freight, discount=order.discount, other_costs=other, order_total=order.total,
                         environment=Environment(company.environment), taxes=inputs.taxes,
-                        carrier=inputs.carrier, pickup=inputs.pickup, technical_responsible=tech_of(company))
+                        carrier=inputs.carrier, pickup=inputs.pickup, technical_responsible=tech_of(company),
+                        delivery=inputs.delivery, delivery_note=inputs.delivery_note)
