@@ -170,6 +170,15 @@ def test_connecting_by_token_is_checked_with_the_store(logged_in, app, simulator
     assert [s.external_id for s in list_stores(app.uow())] == [str(simulator.store_id)]
     assert f"Loja {simulator.store_id} conectada" in logged_in.get("/integracao").text
 
+    # operator review: a name typed beside a wrong token skipped the check and replaced the working token.
+    named = logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": simulator.store_id,
+                                                      "token": "token-errado", "api": simulator.api_url,
+                                                      "nome": "Loja de demonstração"})
+    assert named.status_code == 422 and "token de acesso recusado" in named.text
+    with app.read_uow() as uow:
+        (store,) = uow.stores.list()
+        assert app.cipher.decrypt(store.access_token) == simulator.access_token
+
 
 def test_webhooks_are_checked_and_the_missing_ones_registered(logged_in, app, simulator):
     token = csrf_of(logged_in.get("/integracao").text)

@@ -71,7 +71,10 @@ def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: 
     external_store_id, access_token, api_url = check_store_details(external_store_id, access_token, api_url)
     sealed = cipher.encrypt(access_token)
     if check is not None:
-        name = name or _confirmed_name(check(Store(external_store_id, api_url, sealed)), external_store_id)
+        # Checked whatever name was typed: the name is only what to show (`name or` skipped the check, and a
+        # wrong token typed with a name replaced a working one).
+        confirmed = _confirmed_name(check(Store(external_store_id, api_url, sealed)), external_store_id)
+        name = name or confirmed
     with uow:
         store = uow.stores.by_external_id(external_store_id)
         created = store is None
