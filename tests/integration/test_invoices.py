@@ -1154,9 +1154,13 @@ def test_an_order_shipped_elsewhere_says_where_in_entrega_and_one_the_nfe_cannot
         "52998224725", "Ana Presenteada", "Av. Atlântica", "500", "Copacabana", "3304557", "Rio de Janeiro", "RJ",
         "22010000", "1058", "Brasil"]
     assert root.findtext(".//n:dest/n:enderDest/n:UF", namespaces=NS) == "SP"   # the buyer is still the recipient
+    # ...but the goods go to RJ: an interstate sale to a consumer (idDest 2, CFOP 6108).
+    assert (root.findtext(".//n:ide/n:idDest", namespaces=NS), root.findtext(".//n:prod/n:CFOP", namespaces=NS)) == (
+        "2", "6108")
 
     root = shipped_to(3100000002, city="Cidade Que Não Existe")
     assert root.find(".//n:entrega", NS) is None
+    assert root.findtext(".//n:ide/n:idDest", namespaces=NS) == "1"    # without entrega, SEFAZ goes by enderDest
     assert ("Local de entrega: Av. Atlântica, 500 - Copacabana - Cidade Que Não Existe/RJ - CEP "
             "22010-000.") in root.findtext(".//n:infAdic/n:infCpl", namespaces=NS)
 

@@ -15,13 +15,14 @@ from nfelib.nfe.bindings.v4_0.nfe_v4_00 import Nfe
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.nfe_build import HOMOLOGATION_NAME, build_nfe
 from lojasync.fiscal.nfe_checks import NfeIncomplete, gtin_is_valid, missing_for_nfe
-from lojasync.fiscal.nfe_data import Carrier, Crt, Delivery, InvoiceItem, Payment, TaxSettings
+from lojasync.fiscal.nfe_data import Carrier, Crt, Delivery, FiscalAddress, InvoiceItem, Payment, TaxSettings
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid, build_cancellation_event_xml
 from lojasync.fiscal.nfe_schema import event_schema_errors, schema_errors, validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml, to_xml
 from tests.unit.nfe_drafts import (
     ALPHANUMERIC_CNPJ,
     BELO_HORIZONTE,
+    CAMPINAS,
     ISSUED_AT,
     RIO,
     SAO_PAULO,
@@ -217,6 +218,39 @@ def test_entrega_follows_dest_with_the_buyers_document_and_an_uncoded_address_go
     root = valid(draft(delivery_note="Rua Sem Código, 1 - Vila X/MG"))
     assert not root.xpath("//n:entrega", namespaces=NS)
     assert "Local de entrega: Rua Sem Código, 1 - Vila X/MG." in one(root, "//n:infCpl")
+
+
+SALVADOR = FiscalAddress("Av. Sete de Setembro", "10", "Centro", "2927408", "Salvador", "BA", "40060-000")
+
+
+def test_a_consumer_is_taxed_where_the_goods_arrive_and_a_contributor_where_it_is():
+    """fiscal review: idDest, CFOP, the interstate rate and the DIFAL followed the buyer's address, not where
+    the goods go. For a non-contributor they follow the `entrega` UF (LC 190/2022; SEFAZ takes idDest by it:
+    NT 2015.003, exceptions to 772 and 773); a contributor's establishment stays the destination."""
+    normal = issuer(Crt.REGIME_NORMAL)
+    buyer_in_sp = person(CAMPINAS)
+    root = valid(draft(issuer_=normal, recipient=buyer_in_sp,
+                       delivery=Delivery("Ana", buyer_in_sp.tax_id, BELO_HORIZONTE)))
+    assert (one(root, "//n:ide/n:idDest"), set(all_of(root, "//n:prod/n:CFOP"))) == ("2", {"6108"})
+    assert set(all_of(root, "//n:ICMS00/n:pICMS")) == {"12.0000"}                    # SP -> MG
+    assert set(all_of(root, "//n:ICMSUFDest/n:pICMSUFDest")) == {"18.0000"}         # MG's own rate
+    assert one(root, "//n:dest/n:enderDest/n:UF") == "SP"
+
+    buyer_in_rj = person(RIO)
+    root = valid(draft(issuer_=normal, recipient=buyer_in_rj, delivery=Delivery("Ana", buyer_in_rj.tax_id,
+                                                                                 CAMPINAS)))
+    assert (one(root, "//n:ide/n:idDest"), set(all_of(root, "//n:prod/n:CFOP"))) == ("1", {"5102"})
+    assert not root.xpath("//n:ICMSUFDest", namespaces=NS)
+
+    shop = company(RIO)
+    root = valid(draft(issuer_=normal, recipient=shop, delivery=Delivery("Filial", shop.tax_id, CAMPINAS)))
+    assert (one(root, "//n:ide/n:idDest"), set(all_of(root, "//n:prod/n:CFOP"))) == ("2", {"6102"})
+
+    to_bahia = draft(issuer_=normal, recipient=buyer_in_sp, delivery=Delivery("Ana", buyer_in_sp.tax_id, SALVADOR))
+    assert any("alíquota interna de ICMS de BA" in p for p in missing_for_nfe(
+        to_bahia.issuer, to_bahia.recipient, to_bahia.items, payments=to_bahia.payments, freight=to_bahia.freight,
+        discount=to_bahia.discount, order_total=to_bahia.order_total, taxes=to_bahia.taxes,
+        delivery=to_bahia.delivery))
 
 
 def test_infresptec_only_when_configured():

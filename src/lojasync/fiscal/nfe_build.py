@@ -24,7 +24,15 @@ from lojasync.fiscal.nfe_checks import NfeIncomplete, draft_problems, key_mismat
 from lojasync.fiscal.nfe_data import Crt, InvoiceDraft, InvoiceItem
 from lojasync.fiscal.nfe_money import InvoiceAmounts, LineAmounts, NfeTotals, cents, invoice_amounts
 from lojasync.fiscal.nfe_taxes import imposto
-from lojasync.fiscal.tax_rules import Destination, LineTaxRule, destination, item_cfop, line_tax_rule, payment_type
+from lojasync.fiscal.tax_rules import (
+    Destination,
+    LineTaxRule,
+    destination,
+    item_cfop,
+    line_tax_rule,
+    payment_type,
+    tax_uf,
+)
 from lojasync.shared.state_registration import Contributor, contributor_of, normalise_ie
 
 Inf = nfe.Tnfe.InfNfe
@@ -231,7 +239,9 @@ def build_nfe(draft: InvoiceDraft) -> Nfe:
     mismatches = key_mismatches(draft)
     if mismatches:
         raise ValueError("chave de acesso não confere com a NF-e: " + "; ".join(mismatches))
-    issuer_uf, recipient_uf = draft.issuer.address.uf.upper(), draft.recipient.address.uf.upper()
+    issuer_uf = draft.issuer.address.uf.upper()
+    recipient_uf = tax_uf(draft.recipient.address.uf, draft.recipient.state_registration,
+                          draft.delivery.address.uf if draft.delivery else None)
     dest = destination(issuer_uf, recipient_uf, draft.recipient.state_registration)
     rules = [line_tax_rule(draft.issuer.crt, draft.taxes, dest, issuer_uf, recipient_uf, item.origin)
              for item in draft.items]

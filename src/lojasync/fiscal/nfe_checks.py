@@ -13,6 +13,7 @@ from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.access_key import check_digit
 from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.nfe_data import (
+    Delivery,
     FiscalAddress,
     InvoiceDraft,
     InvoiceItem,
@@ -23,7 +24,7 @@ from lojasync.fiscal.nfe_data import (
     TechnicalResponsible,
 )
 from lojasync.fiscal.nfe_money import amount_problems
-from lojasync.fiscal.tax_rules import cfop_problem, destination, difal_problem
+from lojasync.fiscal.tax_rules import cfop_problem, destination, difal_problem, tax_uf
 from lojasync.shared.errors import Gap, LojasyncError
 from lojasync.shared.money import ZERO
 from lojasync.shared.state_registration import EXEMPT_NOT_ADMITTED, ISENTO, is_valid_ie, normalise_ie
@@ -135,7 +136,7 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
                     payments: Sequence[Payment] = (), freight: Decimal = ZERO, discount: Decimal = ZERO,
                     other: Decimal = ZERO, order_total: Decimal | None = None, taxes: TaxSettings | None = None,
                     series: int = 1, number: int = 1, lines_left_out: int = 0,
-                    recipient_reported: bool = False) -> list[str]:
+                    recipient_reported: bool = False, delivery: Delivery | None = None) -> list[str]:
     """Everything that keeps these data from making a valid NF-e, in Portuguese; empty when nothing does.
 
     `lines_left_out`: order lines that could not become items (their problem is already listed). The count
@@ -162,6 +163,9 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
     # The rules that depend on where the goods go, once both UFs are known.
     issuer_uf = (issuer.address.uf or "").upper() if issuer else ""
     recipient_uf = (recipient.address.uf or "").upper() if recipient and recipient.address else ""
+    if recipient_uf and recipient is not None:   # the UF the sale is taxed for (`tax_rules.tax_uf`)
+        recipient_uf = tax_uf(recipient_uf, recipient.state_registration,
+                              delivery.address.uf if delivery is not None else None)
     if issuer is not None and recipient is not None and issuer_uf in UF_CODES and recipient_uf in UF_CODES:
         dest = destination(issuer_uf, recipient_uf, recipient.state_registration)
         for position, item in enumerate(items, start=1):
@@ -194,7 +198,8 @@ def draft_problems(draft: InvoiceDraft) -> list[str]:
     return missing_for_nfe(draft.issuer, draft.recipient, draft.items, payments=draft.payments,
                            freight=draft.freight, discount=draft.discount, other=draft.other_costs,
                            order_total=draft.order_total, taxes=draft.taxes, series=draft.series,
-                           number=draft.number) + _technical_responsible_problems(draft.technical_responsible)
+                           number=draft.number, delivery=draft.delivery) + _technical_responsible_problems(
+        draft.technical_responsible)
 
 
 def key_mismatches(draft: InvoiceDraft) -> list[str]:

@@ -41,6 +41,16 @@ _CFOP_FIRST_DIGIT = {"1": "5", "2": "6"}
 _CFOP = re.compile(r"[1235-7]\d{3}")
 
 
+def tax_uf(recipient_uf: str, recipient_ie: str | None, delivery_uf: str | None) -> str:
+    """The UF a sale is taxed for: where the goods arrive (the `entrega` group's UF) when the recipient is not an
+    ICMS contributor, since LC 190/2022 (LC 87/96 art. 11 §7: the DIFAL is the UF of the goods' physical
+    arrival), and SEFAZ takes idDest by that UF (NT 2015.003, exceptions to rejections 772 and 773); the
+    recipient's own UF for a contributor, whose establishment takes the goods in."""
+    if delivery_uf and contributor_of(recipient_ie) is not Contributor.CONTRIBUTOR:
+        return delivery_uf.upper()
+    return recipient_uf.upper()
+
+
 def destination(issuer_uf: str, recipient_uf: str, recipient_ie: str | None) -> Destination:
     """idDest, the default CFOP and indIEDest of a sale from `issuer_uf` to a recipient in `recipient_uf`."""
     return _DESTINATIONS[(issuer_uf.upper() == recipient_uf.upper(), contributor_of(recipient_ie))]

@@ -180,11 +180,12 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     taxes = taxes_of(company)
     pickup = order.shipping is not None and order.shipping.pickup
     freight, other = charges(order, pickup)
+    delivery, delivery_note = delivery_of(order, recipient, pickup)
     problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=freight,
                                 discount=order.discount, other=other, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,
-                                lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported)
-    delivery, delivery_note = delivery_of(order, recipient, pickup)
+                                lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported,
+                                delivery=delivery)
     return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)),
                        carrier=None if pickup else carrier, pickup=pickup, delivery=delivery,
                        delivery_note=delivery_note)
