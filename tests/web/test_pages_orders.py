@@ -165,6 +165,8 @@ def test_generating_without_a_company_shows_the_message_and_the_resolution(app, 
     assert "Não foi possível gerar a NF-e" in text
     assert f"Não é possível gerar a NF-e do pedido {number}: empresa emitente não cadastrada" in text
     assert "Resolução:" in text and "Traceback" not in answer.text
+    # One problem is said in the message, with no list below: the resolution spoke of "itens indicados".
+    assert "Corrija o que foi indicado e gere de novo" in text and "itens indicados" not in text
     assert f"Pedido {number}" in text          # still the order's page, with its buttons
 
 

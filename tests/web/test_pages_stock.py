@@ -244,6 +244,8 @@ def test_a_product_the_store_sent_without_a_sku_is_reached_counted_and_given_fis
     reference = row["reference"]
     path = "/estoque/" + reference.replace(":", "%3A")
     assert f'href="{path}"' in logged_in.get("/estoque").text
+    for typed in (reference, reference.upper(), str(row["product_id"])):   # the search box takes what the list shows
+        assert f'href="{path}"' in logged_in.get("/estoque", params={"busca": typed}).text
     assert f'href="/estoque/{reference}"' in logged_in.get(f"/pedidos/{number}").text
 
     page = logged_in.get(path)
@@ -257,7 +259,9 @@ def test_a_product_the_store_sent_without_a_sku_is_reached_counted_and_given_fis
     assert answer.status_code == 303
     detail = product_detail(app.uow(), reference.upper())
     assert (detail["quantity"], detail["managed"], detail["fiscal"]["ncm"]) == (4, True, "49119900")
-    assert logged_in.get("/estoque/id%3A999999").status_code == 404
+    missing = logged_in.get("/estoque/id%3A999999")
+    assert missing.status_code == 404   # with the way back to the list it speaks of, not to Pedidos/Orçamentos
+    assert '<a class="button secondary" href="/estoque">Voltar para o Estoque</a>' in missing.text
 
 
 def test_a_sku_that_reads_like_an_id_is_still_that_sku(app):

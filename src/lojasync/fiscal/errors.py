@@ -40,7 +40,7 @@ class DocumentNotPossible(LojasyncError):
 
     code = "fiscal.document_not_possible"
     message_template = "Não é possível gerar {document} do pedido {order_number}: {problems}."
-    resolution_template = "Corrija os itens indicados e gere de novo; nada foi criado."
+    resolution_template = "Corrija o que foi indicado e gere de novo; nada foi criado."
 
     def __init__(self, document: str, order_number: int, problems: list[str], resolution: str | None = None) -> None:
         super().__init__(document=document, order_number=order_number, problems="; ".join(problems),

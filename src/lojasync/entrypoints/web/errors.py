@@ -110,12 +110,26 @@ def _api_csrf_refused(request: Request, exc: ApiCsrfRefused) -> Response:
                      "'lojasync tokens add NOME'.", 403)
 
 
+# The list a refused page belongs to: "Confira o SKU na lista de produtos do Estoque" leads back to Estoque,
+# not to Pedidos/Orçamentos.
+_SECTIONS = (("/estoque", "Voltar para o Estoque"), ("/financeiro", "Voltar para o Financeiro"),
+             ("/nfe", "Voltar para as NF-e"), ("/vendas", "Voltar para as vendas simples"),
+             ("/integracao", "Voltar para a Integração"), ("/configuracoes", "Voltar para as Configurações"))
+
+
+def _section(path: str) -> dict[str, str]:
+    for prefix, label in _SECTIONS:
+        if path == prefix or path.startswith(prefix + "/"):
+            return {"back_url": prefix, "back_label": label}
+    return {}
+
+
 def _lojasync_error(request: Request, exc: LojasyncError) -> Response:
     status_code = error_status(exc)
     if is_api(request):
         return api_error(exc.code, exc.message, exc.resolution, status_code)
-    return render(request, "error.html", {"title": "Não foi possível concluir", "error": exc},
-                  status_code=status_code)
+    return render(request, "error.html", {"title": "Não foi possível concluir", "error": exc,
+                                          **_section(request.url.path)}, status_code=status_code)
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -39,7 +39,9 @@ def stock_page(request: Request, busca: str = "", filtro: str = "", pagina: str 
     rows = stock_overview(request.app.state.container.read_uow())
     wanted = busca.strip().casefold()
     shown = [r for r in rows
-             if (not wanted or wanted in (r["sku"] or "").casefold() or wanted in (r["name"] or "").casefold())
+             # The reference: "id:80" finds the product the list shows as "sem SKU (id:80)".
+             if (not wanted or wanted in r["reference"].casefold() or wanted in (r["name"] or "").casefold()
+                 or (r["sku"] is None and wanted == str(r["product_id"])))
              and (filtro != "loja" or r["created_by_store"]) and (filtro != "erp" or r["managed"])
              and (filtro != "sem-ncm" or not r["ncm"])]
     return render(request, "stock/list.html", {"result": page_of(request, shown, pagina), "total": len(rows),
