@@ -253,6 +253,16 @@ def test_a_consumer_is_taxed_where_the_goods_arrive_and_a_contributor_where_it_i
         delivery=to_bahia.delivery))
 
 
+@pytest.mark.parametrize(("typed", "written"), [
+    ("+55 11 98765-4321", "11987654321"), ("+55 (11) 3333-4444", "1133334444"), ("(11) 98765-4321", "11987654321"),
+    ("55 98765-4321", "55987654321"), ("+55 55 98765-4321", "55987654321")])
+def test_a_phone_is_written_as_ddd_and_number_without_brazils_country_code(typed, written):
+    """fiscal review: the store's "+55 11 ..." went out as 5511...; fone is DDD + number. A number that is only a
+    DDD 55 (Rio Grande do Sul) and 9 digits keeps it."""
+    root = valid(draft(recipient=person(replace(CAMPINAS, phone=typed))))
+    assert one(root, "//n:enderDest/n:fone") == written
+
+
 def test_infresptec_only_when_configured():
     assert valid(draft()).xpath("//n:infRespTec/n:CNPJ", namespaces=NS)
     assert not valid(draft(technical_responsible=None)).xpath("//n:infRespTec", namespaces=NS)

@@ -33,6 +33,7 @@ from lojasync.fiscal.tax_rules import (
     payment_type,
     tax_uf,
 )
+from lojasync.shared.phone import national_digits
 from lojasync.shared.state_registration import Contributor, contributor_of, normalise_ie
 
 Inf = nfe.Tnfe.InfNfe
@@ -66,7 +67,10 @@ def _ide(draft: InvoiceDraft, dest: Destination) -> Inf.Ide:
 
 
 def _phone(value: str | None) -> str | None:
-    phone = fmt.digits(value)
+    """DDD + number (the MOC's fone): the country code stores write ("+55 11 98765-4321") is only for foreign
+    operations. Anything else that is not a Brazilian number goes as its digits, when they fit the layout."""
+    national = national_digits(value) if value else None
+    phone = national or fmt.digits(value)
     return phone if 6 <= len(phone) <= 14 else None
 
 
