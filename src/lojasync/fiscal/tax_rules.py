@@ -207,6 +207,8 @@ class PaymentType:
 # made for that sale: 17 "PIX dinâmico" (20 would be a fixed, reusable QR code).
 _PAYMENT_CODES: dict[str, str] = {
     "credit_card": "03", "debit_card": "04", "boleto": "15", "pix": "17", "wire_transfer": "18", "cash": "01",
+    # 18 is "Transferência bancária, Carteira Digital" (NT 2020.006): a digital wallet is not "99, outros".
+    "wallet": "18",
 }
 # Words in a free-text method, tried in order (debit before credit: "cartão de débito" is no credit).
 _PAYMENT_WORDS: tuple[tuple[str, str], ...] = (
