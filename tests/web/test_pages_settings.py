@@ -197,6 +197,22 @@ def test_the_company_ie_and_phone_are_shown_punctuated_and_saving_them_so_change
     assert (company_fields(app.uow())["ie"], company_fields(app.uow())["phone"]) == ("110042490114", "11987654321")
 
 
+def test_a_company_ie_of_words_and_a_name_longer_than_the_nfe_takes_are_refused_not_saved_as_done(logged_in, app):
+    """operator review: IE "abc" answered "Dados da empresa gravados" and kept the old IE; a razão social of 96
+    characters was saved and cut to 60 on every NF-e."""
+    registered(app)
+    current = company_fields(app.uow())
+    form = {k: "" if current.get(k) is None else str(current[k]) for k in COMPANY_FORM}
+    long_name = "Açaí & Cia Ltda " + "x" * 80
+    answer = post(logged_in, "/configuracoes/empresa", {**form, "ie": "abc", "legal_name": long_name})
+    assert answer.status_code == 422
+    text = " ".join(answer.text.split())
+    assert "inscrição estadual abc não reconhecida" in text and "razão social tem 96 caracteres" in text
+    assert long_name.replace("&", "&amp;") in answer.text                  # what was typed stays in the form
+    assert (company_fields(app.uow())["ie"], company_fields(app.uow())["legal_name"]) == (current["ie"],
+                                                                                         current["legal_name"])
+
+
 def test_the_tax_settings_are_shown_and_changed_through_their_form(logged_in, app):
     from decimal import Decimal
 

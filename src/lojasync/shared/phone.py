@@ -1,8 +1,9 @@
 """Brazilian phone numbers as people read them: "(11) 98765-4321" (mobile) or "(11) 3456-7890" (landline).
 
 Stores send phones as typed: digits only, "+55" in front, punctuated. Only the display changes; records and JSON
-keep what was stored, and the NF-e takes the national digits (DDD and number, without "55"). A value that is not a Brazilian number of 10 or 11
-digits (a foreign number, an extension, words) is shown as given: a wrong mask would mislead more than none.
+keep what was stored, and the NF-e takes the national digits (DDD and number, without "55"). A value that is not a
+Brazilian number of 10 or 11 digits (a foreign number, an extension, words) is shown as given: a wrong mask would
+mislead more than none.
 """
 
 from __future__ import annotations

@@ -176,6 +176,10 @@ def set_company(uow: ProcessingUnitOfWork, data: CompanyData, now: datetime | No
         return company_view(company, now)
 
 
+_NFE_TEXTS = (("legal_name", "razão social"), ("trade_name", "nome fantasia"), ("street", "logradouro"),
+              ("number", "número do endereço"), ("complement", "complemento"), ("district", "bairro"))
+
+
 def _apply(company: Company, data: CompanyData) -> None:
     problems: list[str] = []
     given = {f.name: getattr(data, f.name) for f in fields(data) if getattr(data, f.name) is not None}
@@ -192,6 +196,11 @@ def _apply(company: Company, data: CompanyData) -> None:
         except LojasyncError as exc:
             problems.append(exc.message.rstrip("."))
             uf_known = False
+    for name, label in _NFE_TEXTS:
+        # The NF-e takes 60 characters of each (xNome, xFant, xLgr, ...): more would be cut on every NF-e, silently.
+        if name in given and len(" ".join(str(given[name]).split())) > 60:
+            problems.append(f"{label} tem {len(' '.join(str(given[name]).split()))} caracteres; a NF-e leva no "
+                            "máximo 60")
     if "crt" in given and given["crt"] not in (SIMPLES_NACIONAL, REGIME_NORMAL):
         problems.append("CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)")
     if "environment" in given:
@@ -223,8 +232,12 @@ def _apply(company: Company, data: CompanyData) -> None:
             problems.append(f"CEP deve ter 8 dígitos: {data.zipcode}")
     uf = given.get("uf", company.uf) if uf_known else None
     if "ie" in given:
-        given["ie"] = normalise_ie(given["ie"])
-        if uf and given["ie"]:
+        typed, given["ie"] = given["ie"], normalise_ie(given["ie"])
+        if given["ie"] is None and typed and typed.strip():
+            # Words without a digit ("abc", "ISNETO") read as no registration: said, not saved as "gravados".
+            problems.append(f"inscrição estadual {' '.join(typed.split())[:40]} não reconhecida: informe os "
+                            "números da IE da empresa")
+        elif uf and given["ie"]:
             try:
                 check_ie(given["ie"], uf)
             except LojasyncError as exc:
