@@ -152,6 +152,9 @@ def test_conectar_loja_shows_a_working_install_link(logged_in, app):
     for typed, shown in (("abc", "abc"), ("nan", "nan"), ("1e308", "1e+308"), ("800,5", "800,5")):
         refused = logged_in.post("/integracao/conectar", data={"csrf_token": csrf_of(page.text), "horas": typed})
         assert refused.status_code == 422 and f"Validade do convite inválida: {shown} h." in refused.text, typed
+    # operator review: the field said max 168 (the server takes 720) and came back as 24 after a refusal.
+    assert 'value="800,5"' in refused.text
+    assert 'max="720"' in page.text and 'step="any"' in page.text
 
 
 def test_connecting_by_token_is_checked_with_the_store(logged_in, app, simulator):

@@ -18,7 +18,12 @@ from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.nuvemshop.errors import StoreNotFound
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
-from lojasync.nuvemshop.services.install_invite import InviteHoursInvalid, make_invite, setup_warnings
+from lojasync.nuvemshop.services.install_invite import (
+    MAX_INVITE_HOURS,
+    InviteHoursInvalid,
+    make_invite,
+    setup_warnings,
+)
 from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
 from lojasync.nuvemshop.services.integration_views import StoreState, retry_failed_updates, store_states
 from lojasync.nuvemshop.services.store_updates import list_store_updates
@@ -51,7 +56,8 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
     return render(request, "integration/index.html", {
         "stores": stores, "updates": updates, "events": events, "duration": duration,
         "several_stores": len(stores) > 1, "error": None, "error_title": None, "connect_values": {},
-        "default_api_url": DEFAULT_API_URL, **context}, status_code=status_code)
+        "default_api_url": DEFAULT_API_URL, "invite_hours": "24", "max_invite_hours": MAX_INVITE_HOURS,
+        **context}, status_code=status_code)
 
 
 @router.get("/integracao", include_in_schema=False)
@@ -81,9 +87,9 @@ def install_link(request: Request, horas: Annotated[str, Form()] = "24") -> Resp
         invite = make_invite(container.cipher, hours)
     except ValueError:   # not a number: refused in make_invite's words, with what was typed
         return _page(request, 422, error=InviteHoursInvalid(hours=horas.strip() or "(vazio)"),
-                     error_title="Link não gerado")
+                     error_title="Link não gerado", invite_hours=horas)
     except LojasyncError as exc:
-        return _page(request, 422, error=exc, error_title="Link não gerado")
+        return _page(request, 422, error=exc, error_title="Link não gerado", invite_hours=horas)
     link = f"{settings.public_url.rstrip('/')}/nuvemshop/install?convite={invite}"
     warnings = setup_warnings(settings.nuvemshop_client_id, settings.nuvemshop_client_secret, settings.public_url)
     return render(request, "integration/connect.html", {"link": link, "hours": formats.measure(hours, 2),
