@@ -15,6 +15,7 @@ from lojasync.nuvemshop.db.unit_of_work import SqlConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.store_updates import list_store_updates, stores_with_due_updates
+from lojasync.sales.tracking import record_tracking
 from lojasync.shared.messagebus import MessageBus
 from lojasync.stock.counts import CountInvalid, count_stock
 from lojasync.stock.views import ProductNotFound, stock_levels, stock_movements
@@ -51,6 +52,16 @@ def test_a_count_sets_the_balance_and_makes_the_product_managed(app, store_id):
     movement = stock_movements(app.read_uow(), "CAM-ALG-P")[-1]
     assert (movement["quantity"], movement["balance"], movement["source_type"]) == (0, 10, "count")
     assert movement["reason"] == "Contagem: 10 em estoque"
+
+
+def test_each_update_names_the_erp_product_or_order_it_is_about(app, store_id):
+    number = imported(app, store_id, 1900000041)
+    count_stock(app.uow(), "CAM-ALG-P", 3)
+    subjects = {(u.kind, u.ref): u.subject for u in list_store_updates(app.read_uow(), None, include_done=True)}
+    assert subjects[("stock", "601")] == "Camiseta Algodão P (CAM-ALG-P)"
+    record_tracking(app.uow(), number, "AA123456789BR")
+    subjects = {(u.kind, u.ref): u.subject for u in list_store_updates(app.read_uow(), None, include_done=True)}
+    assert subjects[("tracking", "1900000041")] == f"pedido {number}"
 
 
 def test_a_count_refuses_what_cannot_be_a_quantity_or_a_product(app, store_id):

@@ -45,7 +45,8 @@ def test_the_page_records_the_code_and_the_store_gets_it(app, logged_in, store_i
     assert pushes(logged_in) == ["push_soon"]
     # Waiting for the worker, where the other store updates are shown.
     integration = text_of(logged_in.get("/integracao").text)
-    assert "código de rastreio 2400000001 pendente" in integration
+    # Named by the ERP's order beside the store's id (operator review: the store's ids alone said nothing).
+    assert f"código de rastreio pedido {number} (pedido 2400000001 na loja) pendente" in integration
     (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "tracking_recorded"]
     assert entry["actor_name"] == logged_in.user_email
 

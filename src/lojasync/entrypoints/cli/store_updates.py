@@ -34,9 +34,10 @@ def updates(
         console.print("Nada esperando para ser enviado à loja.", highlight=False)
         return
     table(f"Atualizações para a loja ({len(rows)})",
-          ["Tipo", "Variante / pedido", "Situação", Column("Enviado", justify="right"),
+          ["Tipo", "Produto / pedido", "Situação", Column("Enviado", justify="right"),
            Column("Tentativas", justify="right"), time_column("Atualizada"), "Erro"],
-          [[r.kind_label, r.ref, r.status_label, r.sent_value if r.kind == "stock" else r.value, r.attempts,
+          [[r.kind_label, f"{r.subject} ({r.ref} na loja)" if r.subject else r.ref, r.status_label,
+            r.sent_value if r.kind == "stock" else r.value, r.attempts,
             formats.when(r.updated_at), f"{r.error} Resolução: {r.resolution}" if r.resolution else r.error]
            for r in rows])
 

@@ -11,6 +11,7 @@ from lojasync.nuvemshop.model.store_updates import StoreUpdate, UpdateKind, Upda
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.push_updates import PushReport, push_store_updates
 from lojasync.nuvemshop.services.stores import find_store
+from lojasync.stock.views import product_reference
 
 Clock = Callable[[], datetime]
 
@@ -25,6 +26,7 @@ class UpdateView:
     kind: str
     kind_label: str
     ref: str                  # the variant (stock) or the order (NF-e key, tracking) in the store
+    subject: str | None       # what it is in the ERP: "Camiseta P (CAM-P)", "pedido 16"; None when unbound
     value: str | None         # NF-e key, tracking code; stock is read when pushed (sent_value: the last written)
     sent_value: str | None
     status: str
@@ -58,7 +60,19 @@ def list_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None, 
     statuses = [UpdateStatus.PENDING, UpdateStatus.FAILED] + ([UpdateStatus.DONE] if include_done else [])
     with uow:
         store = find_store(uow, external_store_id)
-        return [_view(row) for row in uow.store_updates.list(store.id, [s.value for s in statuses])]
+        rows = uow.store_updates.list(store.id, [s.value for s in statuses])
+        # The store's ids say nothing to an operator: each row also names the ERP's product or order.
+        variants = uow.bindings.products_by_variant_ids(store.id, (r.ref for r in rows if r.kind == UpdateKind.STOCK))
+        orders = uow.bindings.orders_by_external_ids(store.id, (r.ref for r in rows if r.kind != UpdateKind.STOCK))
+        return [_view(row, _subject(row, variants, orders)) for row in rows]
+
+
+def _subject(row: StoreUpdate, variants: dict, orders: dict) -> str | None:
+    if row.kind == UpdateKind.STOCK:
+        product = getattr(variants.get(row.ref), "product", None)
+        return f"{product.name} ({product_reference(product.sku, product.id)})" if product is not None else None
+    order_id = getattr(orders.get(row.ref), "order_id", None)
+    return f"pedido {order_id}" if order_id is not None else None
 
 
 def push_now(uow: ConnectorUnitOfWork, client_factory: ClientFactory, external_store_id: str | None,
@@ -73,8 +87,8 @@ def push_now(uow: ConnectorUnitOfWork, client_factory: ClientFactory, external_s
     return push_store_updates(uow, client_factory, store_id, now=now), again
 
 
-def _view(row: StoreUpdate) -> UpdateView:
+def _view(row: StoreUpdate, subject: str | None) -> UpdateView:
     kind, status = UpdateKind(row.kind), UpdateStatus(row.status)
-    return UpdateView(row.id, row.kind, _KIND_LABELS[kind], row.ref, row.value, row.sent_value, row.status,
-                      _STATUS_LABELS[status], row.attempts, row.last_error, row.resolution,
+    return UpdateView(row.id, row.kind, _KIND_LABELS[kind], row.ref, subject, row.value, row.sent_value,
+                      row.status, _STATUS_LABELS[status], row.attempts, row.last_error, row.resolution,
                       row.updated_at.isoformat())
