@@ -1169,3 +1169,6 @@ def test_an_order_shipped_elsewhere_says_where_in_entrega_and_one_the_nfe_cannot
     root = shipped_to(3100000003, **same)
     assert root.find(".//n:entrega", NS) is None and "Local de entrega" not in root.findtext(".//n:infCpl",
                                                                                             namespaces=NS)
+    # integrator review: the same place without its CEP on one side is still the recipient's address.
+    root = shipped_to(3100000004, **{**same, "zipcode": "", "address": "RUA DAS FLORES"})
+    assert root.find(".//n:entrega", NS) is None

@@ -14,7 +14,7 @@ from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.stock.products import Product
-from lojasync.stock.views import product_detail, stock_overview
+from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
 from tests.factories import make_store, order_payload
 from tests.web import documents_setup as setup
 
@@ -268,7 +268,12 @@ def test_a_sku_that_reads_like_an_id_is_still_that_sku(app):
     with app.uow() as uow:
         uow.products.add(Product("id:1", "Produto com SKU estranho", Decimal("1.00")))
         uow.products.add(Product(None, "Produto sem SKU", Decimal("1.00")))
+        uow.products.add(Product("ABC-1", "Produto com SKU", Decimal("1.00")))
         uow.commit()
     assert product_detail(app.uow(), "id:1")["name"] == "Produto com SKU estranho"
     without = next(r for r in stock_overview(app.uow()) if r["sku"] is None)
     assert product_detail(app.uow(), without["reference"])["name"] == "Produto sem SKU"
+    # integrator review: id:N of a product that has a SKU reached it, so a mistyped N counted another product.
+    with_sku = next(r for r in stock_overview(app.uow()) if r["sku"] == "ABC-1")
+    with pytest.raises(ProductNotFound):
+        product_detail(app.uow(), f"id:{with_sku['product_id']}")

@@ -50,8 +50,8 @@ def product_reference(sku: str | None, product_id: int) -> str:
 def product_by_sku(uow: StockUnitOfWork, sku: str, for_update: bool = False) -> Product:
     """The product a person means by the SKU typed: that exact SKU, else the only one that differs just in case
     ("abc-1" for "ABC-1"). The store keeps SKUs as written, so two products may differ only in case: then the
-    person is asked to type one exactly. "id:N", when no SKU is that text, is the product with id N (how one
-    without a SKU is reached). Imports never come here; they match SKUs exactly (`by_skus`)."""
+    person is asked to type one exactly. "id:N", when no SKU is that text, is the product with id N if it has no
+    SKU (how such a product is reached). Imports never come here; they match SKUs exactly (`by_skus`)."""
     product = uow.products.by_skus([required_sku(sku)], for_update=for_update).get(sku)
     if product is not None:
         return product
@@ -61,7 +61,8 @@ def product_by_sku(uow: StockUnitOfWork, sku: str, for_update: bool = False) -> 
     if candidates:
         raise SkuAmbiguous(sku=sku, count=len(candidates), skus=", ".join(p.sku for p in candidates))
     by_id = _BY_ID.fullmatch(sku.strip())
-    if by_id and (product := uow.products.by_id(int(by_id.group(1)), for_update=for_update)) is not None:
+    if by_id and (product := uow.products.by_id(int(by_id.group(1)), for_update=for_update)) is not None \
+            and product.sku is None:   # one with a SKU is named by it: a mistyped N must not reach another product
         return product
     raise ProductNotFound(sku=sku)
 
@@ -70,7 +71,8 @@ def list_products(uow: StockUnitOfWork) -> list[dict]:
     with uow:
         stock = uow.products.stock_levels()
         return [
-            {"id": p.id, "sku": p.sku, "name": p.name, "price": str(p.price), "stock": stock.get(p.id, 0),
+            {"id": p.id, "sku": p.sku, "reference": product_reference(p.sku, p.id), "name": p.name,
+             "price": str(p.price), "stock": stock.get(p.id, 0),
              "created_by_store": p.created_by_store}
             for p in uow.products.list()
         ]

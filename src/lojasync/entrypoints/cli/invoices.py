@@ -36,6 +36,8 @@ _STATUS = {"pendente": InvoiceStatus.PENDING, "aguardando": InvoiceStatus.AWAITI
            "autorizada": InvoiceStatus.AUTHORISED, "rejeitada": InvoiceStatus.REJECTED,
            "denegada": InvoiceStatus.DENIED, "cancelada": InvoiceStatus.CANCELLED,
            "descartada": InvoiceStatus.DISCARDED}
+# The stored values too ("authorised"), as the JSON gives them: a script passes back what it read.
+_ACCEPTED = {**_STATUS, **{status.value: status for status in InvoiceStatus}}
 
 
 def status_words(invoice: InvoiceView) -> str:
@@ -91,13 +93,13 @@ def list_(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as NF-e, da mais nova para a mais antiga."""
-    if status is not None and status_key(status) not in _STATUS:
+    if status is not None and status_key(status) not in _ACCEPTED:
         usage_error(f"Situação desconhecida: {status}. Use {', '.join(_STATUS)}.")
-    invoices = list_invoices(container().read_uow(), _STATUS.get(status_key(status)))
+    invoices = list_invoices(container().read_uow(), _ACCEPTED.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([i.to_dict() for i in invoices])
     elif not invoices and status is not None:  # there may be others: say which were asked for
-        console.print(f"Nenhuma NF-e {_STATUS[status_key(status)].label}.", highlight=False)
+        console.print(f"Nenhuma NF-e {_ACCEPTED[status_key(status)].label}.", highlight=False)
     elif not invoices:
         console.print("Nenhuma NF-e. Gere uma a partir de um pedido: lojasync orders invoice NÚMERO.", highlight=False)
     else:

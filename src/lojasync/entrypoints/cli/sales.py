@@ -27,6 +27,8 @@ from lojasync.fiscal.simple_sales import SaleStatus
 app = typer.Typer(help="Vendas simples (sem NF-e).", no_args_is_help=True)
 
 _STATUS = {"pendente": SaleStatus.PENDING, "confirmada": SaleStatus.CONFIRMED, "cancelada": SaleStatus.CANCELLED}
+# The stored values too ("authorised"), as the JSON gives them: a script passes back what it read.
+_ACCEPTED = {**_STATUS, **{status.value: status for status in SaleStatus}}
 
 
 def print_sales(sales: list[SaleView], title: str = "Vendas simples") -> None:
@@ -43,13 +45,13 @@ def list_(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as vendas simples, da mais nova para a mais antiga."""
-    if status is not None and status_key(status) not in _STATUS:
+    if status is not None and status_key(status) not in _ACCEPTED:
         usage_error(f"Situação desconhecida: {status}. Use pendente, confirmada ou cancelada.")
-    sales = list_sales(container().read_uow(), _STATUS.get(status_key(status)))
+    sales = list_sales(container().read_uow(), _ACCEPTED.get(status_key(status)))
     if fmt is OutputFormat.JSON:
         print_json([s.to_dict() for s in sales])
     elif not sales and status is not None:  # there may be others: say which were asked for
-        console.print(f"Nenhuma venda simples {_STATUS[status_key(status)].label}.", highlight=False)
+        console.print(f"Nenhuma venda simples {_ACCEPTED[status_key(status)].label}.", highlight=False)
     elif not sales:
         console.print("Nenhuma venda simples. Gere uma a partir de um pedido: lojasync orders sale NÚMERO.",
                       highlight=False)

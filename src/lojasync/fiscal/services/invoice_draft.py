@@ -100,10 +100,13 @@ def delivery_of(order, recipient: Recipient | None, pickup: bool) -> tuple[Deliv
 
 
 def _same_place(one: FiscalAddress, other: FiscalAddress) -> bool:
+    """Same city, street, number and complement; the CEP only when both have one (a store may leave it out of
+    one of the two addresses of the same place)."""
     def key(a: FiscalAddress) -> tuple:
-        words = (" ".join((v or "").casefold().split()) for v in (a.street, a.number, a.complement))
-        return (a.municipality_code, fmt.digits(a.zipcode), *words)
-    return key(one) == key(other)
+        return (a.municipality_code, *(" ".join((v or "").casefold().split()) for v in (a.street, a.number,
+                                                                                        a.complement)))
+    zipcodes = fmt.digits(one.zipcode), fmt.digits(other.zipcode)
+    return key(one) == key(other) and (not all(zipcodes) or zipcodes[0] == zipcodes[1])
 
 
 def _as_text(place: Address) -> str:
