@@ -20,5 +20,6 @@ def simulator():
 @pytest.fixture()
 def sefaz(simulator) -> Sefaz:
     simulator.simulator.reset()
+    simulator.simulator.reset_switches()   # a test's switch (out of service...) must not answer the next test
     return Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline, base_url=simulator.url,
                                                        timeout=2), simulated=True)

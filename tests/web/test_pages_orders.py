@@ -272,6 +272,30 @@ def test_batch_of_three_orders_reports_each(app, logged_in, store_id, company, s
     assert 'href="/pedidos?situacao=confirmado"' in answer.text
 
 
+def test_a_batch_run_again_says_the_orders_already_had_their_nfe_and_one_cancelled_since_says_so(
+        app, logged_in, store_id, company, sefaz):
+    """operator review: a batch sent again over orders already invoiced said "0 autorizada(s); 2 não
+    autorizada(s)" for two authorised NF-e; an NF-e of a batch cancelled since was listed as not authorised with
+    an empty "Por quê"."""
+    numbers = imported(app, store_id, *[{"id": 2200010101 + i, "payment_status": "paid"} for i in range(2)])
+    first = run_batch(logged_in, numbers)
+    again = run_batch(logged_in, numbers)
+    text = text_of(again.text)
+    assert "0 NF-e autorizada(s) de 2 pedido(s); 2 já tinha(m) NF-e ou venda simples (nada foi feito neles)." in text
+    assert "não autorizada" not in text and "Não autorizadas" not in text
+    for number in numbers:
+        assert f'data-testid="lote-ja-tinha-{number}"' in again.text
+        assert f"O pedido {number} já tem NF-e nº" in text
+    invoice_url = re.search(rf'data-testid="lote-autorizada-{numbers[0]}">.*?href="(/nfe/\d+)"', first.text,
+                            re.S).group(1)
+    cancelled = setup.post(logged_in, invoice_url, f"{invoice_url}/cancelar",
+                           justificativa="Cliente desistiu da compra antes do envio")
+    assert cancelled.status_code == 303
+    row = text_of(logged_in.get(first.url.path).text.split(f'data-testid="lote-recusada-{numbers[0]}"')[1]
+                  .split("</tr>")[0])
+    assert "autorizada pelo lote e cancelada depois" in row
+
+
 def test_a_batch_says_what_to_do_with_an_nfe_sefaz_rejected(app, logged_in, store_id, company, sefaz):
     """dogfood: a rejected NF-e's row said SEFAZ's code and reason alone, not that it is corrected and transmitted
     again (same number) or discarded, as the NF-e's page and the terminal say."""

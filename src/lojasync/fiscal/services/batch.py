@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from lojasync.fiscal.errors import SefazNotDecided
+from lojasync.fiscal.errors import OrderAlreadyProcessing, SefazNotDecided
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
@@ -24,6 +24,7 @@ from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import LojasyncError
 
 log = logging.getLogger("lojasync.fiscal")
+ORDER_HAS_DOCUMENT = OrderAlreadyProcessing.code
 
 # SEFAZ itself gave no decision: the next orders would meet the same SEFAZ.
 UNEXPECTED = "fiscal.batch_unexpected"
@@ -68,6 +69,18 @@ class BatchReport:
     @property
     def not_authorised(self) -> list[BatchItem]:
         return [i for i in self.items if i.invoice is None or i.invoice.status != "authorised"]
+
+    @property
+    def had_document(self) -> list[BatchItem]:
+        """Refused because the order already had an NF-e or a sale (a batch run again, a form sent twice): nothing
+        was done to them, and nothing went wrong."""
+        return [i for i in self.not_authorised if i.refusal is not None and i.refusal.code == ORDER_HAS_DOCUMENT]
+
+    @property
+    def failed(self) -> list[BatchItem]:
+        """Not authorised, for a reason of their own (refused, rejected, SEFAZ silent...): what needs a person."""
+        had = {id(i) for i in self.had_document}
+        return [i for i in self.not_authorised if id(i) not in had]
 
     @property
     def denied(self) -> list[BatchItem]:

@@ -29,7 +29,7 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.batch import BatchItem, BatchReport, Refusal, invoice_orders, rejection_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import Sefaz
-from lojasync.fiscal.services.views import invoice_view
+from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.sales.history import Who
 from lojasync.shared.errors import LojasyncError
 
@@ -165,6 +165,15 @@ def _state(row: dict, now: datetime) -> tuple[bool, bool]:
     return not finished and not stalled, stalled or row["problem"] is not None
 
 
+def _since(invoice: InvoiceView) -> str | None:
+    """What became of an NF-e of the batch that is no longer as the run left it (the page shows it as it is now)."""
+    if invoice.status == "cancelled":
+        return "autorizada pelo lote e cancelada depois"
+    if invoice.status == "discarded":
+        return "descartada depois do lote"
+    return None
+
+
 def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = None) -> KeptBatch:
     """A batch as it stands, its NF-e as they are now; BatchNotFound when there is none (or it was forgotten)."""
     with uow:
@@ -183,7 +192,7 @@ def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = 
                                        refusal=_refusal(stored)))
             else:
                 changed += 1
-                items.append(BatchItem(stored["order"], view, rejection_of(view)))
+                items.append(BatchItem(stored["order"], view, rejection_of(view) or _since(view)))
     # Kept as they came back from SEFAZ (several at once); shown in the order asked, the NF-e numbers' order.
     asked = {number: position for position, number in enumerate(row["orders"])}
     items.sort(key=lambda item: asked.get(item.order_number, len(asked)))
