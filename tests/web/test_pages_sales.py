@@ -89,6 +89,11 @@ def test_a_sale_page_shows_how_its_items_add_up_to_its_total(app, logged_in, sto
                                         "total": "150.00"})
     page = text_of(logged_in.get(sale_for(logged_in, plain)).text)
     assert "Itens R$ 150,00 Total R$ 150,00" in page and "Frete menos descontos" not in page
+    # operator review: discounts above the freight showed "Frete menos descontos -R$ 30,00".
+    (discounted,) = imported(app, store_id, {"id": 2400000013, "discount": "40.00", "shipping_cost_customer": "10.00",
+                                             "total": "120.00"})
+    page = text_of(logged_in.get(sale_for(logged_in, discounted)).text)
+    assert "Itens R$ 150,00 Descontos menos frete −R$ 30,00 Total R$ 120,00" in page
 
 
 def cancel_section(html: str) -> str:
