@@ -64,7 +64,7 @@ def test_the_defaults_until_changed_and_only_what_is_given_changes(app):
     assert (shown.cbs_rate, shown.ibs_rate, shown.ibs_cbs_cst, shown.ibs_cbs_class) == (
         Decimal("0.90"), Decimal("0.10"), "000", "000001")
     assert shown.destination_icms_rates == {}
-    assert any("vendas a consumidor de outra UF não geram NF-e" in note for note in shown.notes)
+    assert any("vendas a consumidor com entrega em outra UF não geram NF-e" in note for note in shown.notes)
 
     changed = set_company_taxes(app.uow(), CompanyTaxes(icms_rate="19,5", pis_rate="1.65", cofins_rate="7,60",
                                                         destination_icms_rates={"rj": "20", "Minas Gerais": "18"}))

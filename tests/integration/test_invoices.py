@@ -15,6 +15,7 @@ from lojasync.fiscal.errors import (
     DocumentNotPossible,
     InvoiceBeingSent,
     OrderAlreadyProcessing,
+    OrderChangedSinceGenerated,
     SefazNotDecided,
     SefazQueryRefused,
 )
@@ -1159,11 +1160,21 @@ def test_an_order_shipped_elsewhere_says_where_in_entrega_and_one_the_nfe_cannot
     assert (root.findtext(".//n:ide/n:idDest", namespaces=NS), root.findtext(".//n:prod/n:CFOP", namespaces=NS)) == (
         "2", "6108")
 
-    root = shipped_to(3100000002, city="Cidade Que Não Existe")
+    # Inside the recipient's UF an address the NF-e cannot code changes no tax: written in infCpl.
+    root = shipped_to(3100000002, city="Cidade Que Não Existe", province="São Paulo", locality="Vila X")
     assert root.find(".//n:entrega", NS) is None
-    assert root.findtext(".//n:ide/n:idDest", namespaces=NS) == "1"    # without entrega, SEFAZ goes by enderDest
-    assert ("Local de entrega: Av. Atlântica, 500 - Copacabana - Cidade Que Não Existe/RJ - CEP "
+    assert root.findtext(".//n:ide/n:idDest", namespaces=NS) == "1"
+    assert ("Local de entrega: Av. Atlântica, 500 - Vila X - Cidade Que Não Existe/SP - CEP "
             "22010-000.") in root.findtext(".//n:infAdic/n:infCpl", namespaces=NS)
+    # In another UF it decides the consumer's tax, which without the group SEFAZ would read from enderDest: the
+    # NF-e is refused until the store's address is fixed (fiscal recheck: it went out taxed for the buyer's UF).
+    address = {"name": "Ana", "address": "Av. Atlântica", "number": "500", "locality": "Copacabana",
+               "zipcode": "22010-000", "city": "Cidade Que Não Existe", "province": "Rio de Janeiro", "country": "BR"}
+    number = imported(app, id=3100000005, shipping_address=address)
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert any("endereço de entrega em RJ incompleto ou com município desconhecido" in p
+               for p in refused.value.problems)
 
     same = {"name": "João", "address": "Rua das Flores", "number": "123", "floor": "apto 4", "locality": "Centro",
             "zipcode": "01001-000", "city": "São Paulo", "province": "São Paulo"}
@@ -1173,3 +1184,18 @@ def test_an_order_shipped_elsewhere_says_where_in_entrega_and_one_the_nfe_cannot
     # integrator review: the same place without its CEP on one side is still the recipient's address.
     root = shipped_to(3100000004, **{**same, "zipcode": "", "address": "RUA DAS FLORES"})
     assert root.find(".//n:entrega", NS) is None
+
+
+def test_an_order_the_store_moved_to_another_uf_after_its_nfe_was_built_is_not_sent_as_it_was(app, company, sefaz):
+    """fiscal recheck: the delivery UF decides a consumer's taxes, and only lines, total and payment were compared:
+    an NF-e built for a shipment inside SP went out (5102) after the store moved the delivery to MG."""
+    from tests.factories import ts
+
+    number = imported(app, id=3100000011)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    moved = {"name": "Ana", "address": "Rua da Bahia", "number": "1000", "locality": "Lourdes", "zipcode": "30160-011",
+             "city": "Belo Horizonte", "province": "Minas Gerais", "country": "BR"}
+    import_order(app.uow(), _stores(app)[0], order_payload(id=3100000011, shipping_address=moved, updated_at=ts(600)),
+                 ImportPolicy())
+    with pytest.raises(OrderChangedSinceGenerated):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)

@@ -383,7 +383,7 @@ def test_build_refuses_incomplete_data_with_every_problem():
         "Cliente: nome não informado",
         "Item 1 (CAM-001): CFOP 5102 não serve para venda para outro estado (use um CFOP 6xxx)",
         "Empresa: alíquota interna de ICMS de RJ não configurada (necessária para o DIFAL de vendas a "
-        "consumidor de outro estado): informe-a em Configurações → Tributos",
+        "consumidor com entrega em RJ): informe-a em Configurações → Tributos",
     ]
     assert raised.value.message.startswith("A NF-e não pode ser emitida: Cliente: nome não informado; ")
     assert raised.value.resolution

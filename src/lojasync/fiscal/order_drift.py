@@ -8,6 +8,7 @@ in the authorisation's own transaction.
 
 from __future__ import annotations
 
+from lojasync.fiscal.delivery_place import delivery_moved
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
 from lojasync.fiscal.invoices import NOT_SENT, InvoiceStatus
@@ -26,7 +27,8 @@ def flag_order_changed_meanwhile(event: InvoiceAuthorised, uow) -> None:
         return
     # The approval does not load the order's lines: their keys alone are read, without the ORM (a fifth of a
     # millisecond less than loading lines and products, on every authorisation).
-    if not same_sale(document, order, uow.orders.sale_lines(order.id)):
+    # The nfeProc the authorisation just set (in memory): the NF-e's own XML is a deferred column, a query more.
+    if not same_sale(document, order, uow.orders.sale_lines(order.id)) or delivery_moved(document.proc_xml, order):
         order.ask_for_a_person(f"Pedido alterado na loja depois do envio da {document.label}, que a SEFAZ autorizou "
                                "com os itens e valores de antes: confira o pedido; se a venda mudou, cancele a NF-e "
                                "e gere outra.")

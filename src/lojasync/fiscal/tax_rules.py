@@ -191,7 +191,7 @@ def difal_problem(crt: Crt, settings: TaxSettings, dest: Destination, recipient_
         return None
     uf = recipient_uf.upper()
     return Gap(f"alíquota interna de ICMS de {uf} não configurada (necessária para o DIFAL de vendas a consumidor "
-               "de outro estado): informe-a em Configurações → Tributos",
+               f"com entrega em {uf}): informe-a em Configurações → Tributos",
                f"lojasync company taxes --difal {uf}=ALÍQUOTA")
 
 

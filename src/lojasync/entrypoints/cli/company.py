@@ -113,8 +113,8 @@ def taxes(
     icms_rate: Annotated[str | None, _opt("--icms-rate", "Regime normal: alíquota de ICMS nas vendas dentro da UF (%).",
                                           "ALÍQUOTA")] = None,
     difal: Annotated[list[str] | None, _opt("--difal", "Regime normal: alíquota interna de ICMS de uma UF de destino, "
-                                            "para o DIFAL de vendas a consumidor de outra UF (RJ=20; RJ= esquece a "
-                                            "UF). Repita para várias UFs.", "UF=ALÍQUOTA")] = None,
+                                            "para o DIFAL de vendas a consumidor com entrega em outra UF (RJ=20; "
+                                            "RJ= esquece a UF). Repita para várias UFs.", "UF=ALÍQUOTA")] = None,
     pis_rate: Annotated[str | None, _opt("--pis-rate", "Regime normal: alíquota de PIS (%).", "ALÍQUOTA")] = None,
     cofins_rate: Annotated[str | None, _opt("--cofins-rate", "Regime normal: alíquota de COFINS (%).",
                                             "ALÍQUOTA")] = None,

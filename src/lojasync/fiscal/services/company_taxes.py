@@ -145,8 +145,8 @@ def taxes_view(company) -> TaxesView:
         notes.append("regime normal: ICMS 00 com a alíquota de ICMS nas vendas dentro da UF; nas vendas a consumidor "
                      "de outra UF, a alíquota interestadual e o DIFAL com a alíquota interna da UF de destino")
         if not settings.destination_icms_rates:
-            notes.append("nenhuma alíquota interna de UF de destino: vendas a consumidor de outra UF não geram NF-e "
-                         "até que a UF seja informada (--difal UF=ALÍQUOTA)")
+            notes.append("nenhuma alíquota interna de UF de destino: vendas a consumidor com entrega em outra UF não "
+                         "geram NF-e até que a UF seja informada (--difal UF=ALÍQUOTA)")
     else:
         notes.append("Simples Nacional: ICMS, PIS e COFINS são recolhidos no DAS (CSOSN 102); essas alíquotas e as "
                      "da UF de destino não entram na NF-e")

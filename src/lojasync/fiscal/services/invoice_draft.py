@@ -32,6 +32,7 @@ from lojasync.fiscal.nfe_data import (
 from lojasync.fiscal.ports import CarrierRepository
 from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import Gap, LojasyncError
+from lojasync.shared.state_registration import Contributor, contributor_of
 
 BRASILIA = ZoneInfo("America/Sao_Paulo")
 
@@ -83,20 +84,36 @@ def recipient_of(order) -> tuple[Recipient | None, list[str]]:
                      state_registration=customer.state_registration), problems
 
 
-def delivery_of(order, recipient: Recipient | None, pickup: bool) -> tuple[Delivery | None, str | None]:
+def delivery_of(order, recipient: Recipient | None, pickup: bool) -> tuple[Delivery | None, str | None, list[str]]:
     """Where the order ships when that is not the recipient's address: the `entrega` group (a gift, a work
     address), so the NF-e that travels with the goods says where they go. A shipping address the NF-e cannot
-    code (a city the IBGE table does not know, no street) does not hold the NF-e back: it is written as text
-    in infCpl, which the DANFE prints, instead. Nothing for a pickup or a shipment to the recipient's address."""
+    code (a city the IBGE table does not know, no street) is written as text in infCpl, which the DANFE prints,
+    instead; but not when it is in another UF than a consumer's address: the delivery UF is that sale's tax
+    (`tax_rules.tax_uf`), which without the group SEFAZ reads from the recipient's UF, so it is a problem to fix.
+    Nothing for a pickup or a shipment to the recipient's address. Returns (delivery, note, problems)."""
     place = order.shipping_address
     if pickup or recipient is None or recipient.address is None or place is None or place.is_empty():
-        return None, None
+        return None, None, []
     address, problems = fiscal_address(place, "endereço de entrega")
     if address is not None and _same_place(address, recipient.address):
-        return None, None
+        return None, None, []
     if address is None or problems or address_problems(address, "entrega", zipcode_required=False):
-        return None, _as_text(place)
-    return Delivery(place.name or recipient.name, recipient.tax_id, address), None
+        elsewhere = _known_uf(place.state)
+        consumer = contributor_of(recipient.state_registration) is not Contributor.CONTRIBUTOR
+        if consumer and elsewhere and elsewhere != recipient.address.uf.upper():
+            return None, None, [Gap(
+                f"endereço de entrega em {elsewhere} incompleto ou com município desconhecido ({_as_text(place)}): "
+                "a entrega em outra UF decide o imposto da venda a consumidor, e a NF-e precisa do endereço "
+                "completo, com município do IBGE; corrija o endereço de entrega na loja (ou emita uma venda simples)")]
+        return None, _as_text(place), []
+    return Delivery(place.name or recipient.name, recipient.tax_id, address), None, []
+
+
+def _known_uf(state: str | None) -> str | None:
+    try:
+        return uf_of(state)
+    except LojasyncError:
+        return None
 
 
 def _same_place(one: FiscalAddress, other: FiscalAddress) -> bool:
@@ -183,7 +200,8 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     taxes = taxes_of(company)
     pickup = order.shipping is not None and order.shipping.pickup
     freight, other = charges(order, pickup)
-    delivery, delivery_note = delivery_of(order, recipient, pickup)
+    delivery, delivery_note, found = delivery_of(order, recipient, pickup)
+    problems += found
     problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=freight,
                                 discount=order.discount, other=other, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from lojasync.fiscal.certificate import Certificate
 from lojasync.fiscal.company import Company
+from lojasync.fiscal.delivery_place import delivery_moved
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.errors import (
     DocumentNotPossible,
@@ -266,7 +267,7 @@ def _drift(invoice: Invoice, order) -> LojasyncError | None:
     None while it still is."""
     if order.status is OrderStatus.CANCELLED:
         return OrderCancelledInStore(order_number=order.id, document=invoice.label)
-    if not same_sale(invoice, order):
+    if not same_sale(invoice, order) or delivery_moved(invoice.xml, order):
         return OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
     return None
 
