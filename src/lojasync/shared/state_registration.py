@@ -53,9 +53,10 @@ _NOT_DIGIT = re.compile(r"\D+")
 class InvalidStateRegistration(LojasyncError):
     code = "fiscal.invalid_state_registration"
     message_template = "Inscrição estadual {ie} inválida para {uf}."
-    resolution_template = ("Corrija a inscrição estadual no cadastro do cliente (ela é do estado do endereço, com "
-                           "os dígitos verificadores desse estado); se ele é isento de inscrição, informe ISENTO; "
-                           "se não é contribuinte do ICMS, deixe o campo em branco.")
+    # Typed on the order page's IE form, `customers ie` or the API: there is no customer page to send it to.
+    resolution_template = ("Corrija a inscrição estadual do cliente (ela é do estado do endereço, com os dígitos "
+                           "verificadores desse estado); se ele é isento de inscrição, informe ISENTO; se não é "
+                           "contribuinte do ICMS, deixe o campo em branco.")
 
 
 class ExemptNotAdmitted(LojasyncError):
