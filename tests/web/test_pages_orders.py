@@ -616,3 +616,15 @@ def test_the_order_page_leads_back_to_the_list_as_it_was_filtered(app, logged_in
     assert 'href="/pedidos">← Pedidos/Orçamentos' in logged_in.get(f"/pedidos/{number}").text
     odd = logged_in.get(f"/pedidos/{number}", params={"lista": "//evil.example/?x=1&busca=a\"b"}).text
     assert 'href="/pedidos?busca=a%22b">← Pedidos/Orçamentos' in odd
+
+    # operator review: any form of the page (refused or done) dropped the list's filters.
+    address = link.group(1).replace("&amp;", "&")
+    action = re.search(r'action="(/pedidos/\d+/rastreio[^"]*)"', logged_in.get(address).text).group(1)
+    action = action.replace("&amp;", "&")
+    refused = post(logged_in, address, action, codigo="", link="")
+    assert refused.status_code == 422
+    assert f'href="/pedidos?situacao=confirmado&amp;busca={number}">← Pedidos/Orçamentos' in refused.text
+    done = post(logged_in, address, action, codigo="AA123456789BR", link="")
+    assert done.status_code == 303 and done.headers["location"].endswith("#rastreio")
+    back = logged_in.get(done.headers["location"]).text
+    assert f'href="/pedidos?situacao=confirmado&amp;busca={number}">← Pedidos/Orçamentos' in back

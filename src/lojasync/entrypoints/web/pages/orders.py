@@ -8,6 +8,7 @@ came from with its message and "Resolução".
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -86,8 +87,21 @@ def orders_table(request: Request) -> Response:
 
 # --- one order -----------------------------------------------------------------------------------------
 
+def _list_kept(request: Request) -> str:
+    """The list's filters the order page was opened with (`?lista=`), read again as filters (never used as an
+    address): "← Pedidos/Orçamentos" returns to the same search, and so do the page's forms, which carry it."""
+    query = OrderQuery.from_params(QueryParams(request.query_params.get("lista", "")))
+    return query.query_string(pagina=query.pagina)
+
+
+def _order_url(request: Request, number: int, anchor: str = "") -> str:
+    kept = _list_kept(request)
+    return f"/pedidos/{number}" + (f"?{urlencode({'lista': kept})}" if kept else "") + anchor
+
+
 def _order_page(request: Request, number: int, status_code: int = 200, **context) -> Response:
     container = request.app.state.container
+    kept = _list_kept(request)
     order = show_order(container.read_uow(), number, money=formats.money)
     documents = order_documents(container.read_uow(), number)
     return render(request, "orders/detail.html", {
@@ -99,7 +113,8 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
         "customer_fixed": _customer_fixed(order, documents),
         "link_error": None, "link_values": {"cpf_cnpj": "", "nome": ""}, "ie_error": None, "ie_value": "",
         "tracking_error": None, "tracking_values": {"codigo": "", "link": ""},
-        "back_url": "/pedidos", **context}, status_code=status_code)
+        "back_url": f"/pedidos?{kept}" if kept else "/pedidos",
+        "lista_query": f"?{urlencode({'lista': kept})}" if kept else "", **context}, status_code=status_code)
 
 
 def _customer_fixed(order: dict, documents) -> LojasyncError | None:
@@ -118,11 +133,8 @@ def _customer_fixed(order: dict, documents) -> LojasyncError | None:
 
 @router.get("/pedidos/{number}", include_in_schema=False)
 def order_page(request: Request, number: PageId, lista: str = "") -> Response:
-    # The list's filters, as the list's link passed them: "← Pedidos/Orçamentos" returns to the same search.
-    # Read again as filters (never used as an address), so only the list's own fields come back.
-    query = OrderQuery.from_params(QueryParams(lista))
-    kept = query.query_string(pagina=query.pagina)
-    return _order_page(request, number, back_url=f"/pedidos?{kept}" if kept else "/pedidos")
+    # `lista`: the list's filters, as the list's link passed them (`_list_kept`).
+    return _order_page(request, number)
 
 
 @router.post("/pedidos/{number}/cliente", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -141,7 +153,7 @@ def order_link_customer(request: Request, number: PageId, cpf_cnpj: Annotated[st
     else:
         replaced = f" (substituiu {linked['previous']['name']})" if linked["previous"] else ""
         flash(request, f"Pedido {number} vinculado a {who}{replaced}.", "success")
-    return redirect(request, f"/pedidos/{number}")
+    return redirect(request, _order_url(request, number))
 
 
 @router.post("/pedidos/{number}/cliente/ie", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -162,7 +174,7 @@ def order_customer_ie(request: Request, number: PageId, cpf_cnpj: Annotated[str,
         done = f"inscrição estadual {ie_kept} gravada" if ie_kept else "inscrição estadual apagada"
         flash(request, f"{customer['name']}: {done} ({customer['contributor_label']}). Vale para as NF-e geradas "
                        "daqui em diante.", "success")
-    return redirect(request, f"/pedidos/{number}#cliente")
+    return redirect(request, _order_url(request, number, "#cliente"))
 
 
 @router.post("/pedidos/{number}/rastreio", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -183,7 +195,7 @@ def order_tracking(request: Request, number: PageId, codigo: Annotated[str, Form
         flash(request, f"Pedido {number}: código de rastreio {recorded['tracking_code']} gravado.{sent}", "success")
         if recorded["from_store"]:
             push_soon(request)
-    return redirect(request, f"/pedidos/{number}#rastreio")
+    return redirect(request, _order_url(request, number, "#rastreio"))
 
 
 @router.post("/pedidos/{number}/reprocessar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -197,7 +209,7 @@ def order_resync(request: Request, number: PageId) -> Response:
         return _order_page(request, number, 422, action_error=exc, action_title="Não foi possível reprocessar")
     words, level = _RESYNC_WORDS[result.outcome]
     flash(request, f"Pedido {number} relido da loja: {words.format(message=result.message or '')}", level)
-    return redirect(request, f"/pedidos/{number}")
+    return redirect(request, _order_url(request, number))
 
 
 @router.post("/pedidos/{number}/atencao-resolvida", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -207,7 +219,7 @@ def order_attention_cleared(request: Request, number: PageId) -> Response:
     cleared = clear_attention(request.app.state.container.uow(), number, page_person(request))
     flash(request, f"Pedido {number}: atenção marcada como resolvida." if cleared
           else f"O pedido {number} já não precisava de atenção.", "success" if cleared else "info")
-    return redirect(request, f"/pedidos/{number}")
+    return redirect(request, _order_url(request, number))
 
 
 @router.post("/pedidos/{number}/gerar-nfe", include_in_schema=False, dependencies=[Depends(csrf_protect)])
