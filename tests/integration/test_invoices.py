@@ -25,7 +25,7 @@ from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
-from lojasync.fiscal.services.invoice_files import invoice_danfe, invoice_xml
+from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice, invoices_awaiting_sefaz
 from lojasync.fiscal.signing import verify
 from lojasync.nuvemshop.services.import_orders import import_order
@@ -254,8 +254,11 @@ def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, 
     invoice = generate_invoice(app.uow(), app.cipher, number)
     approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id,
-                                        "Cliente desistiu da compra antes do envio")
+                                        "Cliente  desistiu — da compra\nantes do envio")
     assert changed and cancelled.status == "cancelled"
+    # Kept as SEFAZ got it (operator review: the page showed the em dash, the event's xJust a hyphen).
+    assert cancelled.cancel_justification == "Cliente desistiu - da compra antes do envio"
+    assert b"<xJust>Cliente desistiu - da compra antes do envio</xJust>" in cancellation_xml(app.uow(), invoice.id)
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
     assert show_order(app.uow(), number)["processed_by"] is None

@@ -35,6 +35,12 @@ def cancellation_event_id(access_key: str, sequence: int = 1) -> str:
     return f"ID{CANCELLATION}{access_key}{sequence:02d}"
 
 
+def justification_sent(reason: str) -> str:
+    """The justification as the event carries it (xJust): the NF-e's character range, one line. What the NF-e
+    keeps and shows, so the page and the XML say the same ("desistiu — ação" goes as "desistiu - ação")."""
+    return fmt.text(reason, REASON_MAX)
+
+
 def build_cancellation_event_xml(access_key: str, cnpj: str, protocol: str, reason: str, *, when: datetime,
                                  environment: Environment, uf_code: str, sequence: int = 1,
                                  batch_id: str | None = None) -> bytes:

@@ -30,7 +30,7 @@ from lojasync.fiscal.errors import (
 )
 from lojasync.fiscal.gateway import ALREADY_CANCELLED, AUTHORISED, EVENT_REGISTERED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
-from lojasync.fiscal.nfe_events import CANCELLATION, build_cancellation_event_xml
+from lojasync.fiscal.nfe_events import CANCELLATION, build_cancellation_event_xml, justification_sent
 from lojasync.fiscal.nfe_proc import NFE_NS, event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
@@ -85,6 +85,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         if errors:
             raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
         environment, number, key = invoice.environment, invoice.number, invoice.access_key
+        reason = justification_sent(reason)   # kept as SEFAZ gets it
         # Committed before the send: an outcome never recorded (a process killed, an answer lost) is settled
         # by the worker asking SEFAZ by key, as an NF-e awaiting SEFAZ is.
         requested_at = now()
