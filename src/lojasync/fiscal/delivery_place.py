@@ -25,6 +25,14 @@ def delivery_uf_of_xml(xml: str) -> str | None:
     return None
 
 
+def known_uf(state: str | None) -> str | None:
+    """The UF of a store's state ("Minas Gerais", "mg"), or None when nobody can read one there."""
+    try:
+        return uf_of(state)
+    except LojasyncError:
+        return None
+
+
 def delivery_moved(xml: str | None, order) -> bool:
     """True when the order now ships to a UF other than the one the NF-e (`xml`) was built for. Nothing to
     compare (a pickup, no shipping address, a state nobody can read) is not a move."""
@@ -32,9 +40,5 @@ def delivery_moved(xml: str | None, order) -> bool:
     shipping = getattr(order, "shipping", None)
     if not xml or place is None or place.is_empty() or (shipping is not None and shipping.pickup):
         return False
-    try:
-        now = uf_of(place.state)
-    except LojasyncError:
-        return False
-    built_for = delivery_uf_of_xml(xml)
-    return built_for is not None and built_for != now
+    now, built_for = known_uf(place.state), delivery_uf_of_xml(xml)
+    return now is not None and built_for is not None and built_for != now

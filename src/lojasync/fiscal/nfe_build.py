@@ -244,10 +244,10 @@ def build_nfe(draft: InvoiceDraft) -> Nfe:
     if mismatches:
         raise ValueError("chave de acesso não confere com a NF-e: " + "; ".join(mismatches))
     issuer_uf = draft.issuer.address.uf.upper()
-    recipient_uf = tax_uf(draft.recipient.address.uf, draft.recipient.state_registration,
-                          draft.delivery.address.uf if draft.delivery else None)
-    dest = destination(issuer_uf, recipient_uf, draft.recipient.state_registration)
-    rules = [line_tax_rule(draft.issuer.crt, draft.taxes, dest, issuer_uf, recipient_uf, item.origin)
+    taxed_uf = tax_uf(draft.recipient.address.uf, draft.recipient.state_registration,
+                      draft.delivery.address.uf if draft.delivery else None)
+    dest = destination(issuer_uf, taxed_uf, draft.recipient.state_registration)
+    rules = [line_tax_rule(draft.issuer.crt, draft.taxes, dest, issuer_uf, taxed_uf, item.origin)
              for item in draft.items]
     amounts: InvoiceAmounts = invoice_amounts(draft.items, rules, freight=draft.freight, discount=draft.discount,
                                               other=draft.other_costs)

@@ -21,6 +21,7 @@ from lojasync.shared.money import brl
 from lojasync.shared.phone import format_phone
 from lojasync.shared.state_registration import format_ie
 from lojasync.shared.tax_id import TaxId, parse_tax_id
+from lojasync.stock.views import product_reference
 
 LOCALE = "pt_BR"
 # The store's time zone. Brazilian stores run on Brasília time; a setting will come for the others.
@@ -169,3 +170,11 @@ def document(source_type: str, source_id: str, numbers: dict[str, int]) -> str:
         named = f"NF-e nº {number}" if number is not None else "NF-e"
         return f"{named}{' cancelada' if source_type == 'nfe_cancel' else ''} (id {source_id})"
     return f"{words} {source_id}"
+
+
+def product_cell(sku: str | None, product_id: int | None) -> str:
+    """A product's SKU, or how one the store sent without a SKU is typed in a command ("sem SKU (id:N)", as the
+    Estoque page shows it); empty for a line with no product."""
+    if sku:
+        return sku
+    return f"sem SKU ({product_reference(None, product_id)})" if product_id else ""

@@ -38,8 +38,9 @@ def print_order(order: dict, documents: OrderDocuments) -> None:
     _print_addresses(order)
     table(None, ["SKU", Column("Produto", ratio=1), Column("Qtd", justify="right"), money_column("Unitário"),
                  money_column("Total")],
-          [[escape(_line_sku(ln)), escape(ln["name"]), formats.number(ln["quantity"]),
-            formats.money(ln["unit_price"]), formats.money(ln["total"])] for ln in order["lines"]])
+          [[escape(formats.product_cell(ln["sku"], ln.get("product_id"))), escape(ln["name"]),
+            formats.number(ln["quantity"]), formats.money(ln["unit_price"]), formats.money(ln["total"])]
+           for ln in order["lines"]])
     _say(f"Subtotal {formats.money(order['subtotal'])}  Desconto {formats.money(order['discount'])}  "
          f"Frete {formats.money(order['freight'])}  [bold]Total {formats.money(order['total'])}[/]")
     if order["note"]:
@@ -122,10 +123,3 @@ def _print_store(store: dict | None) -> None:
     # Shown once the store's bindings keep it (they do not yet).
     if store.get("cancel_reason"):
         _say(f"Motivo do cancelamento na loja: {store_state_label('cancel_reason', store['cancel_reason'])}.")
-
-
-def _line_sku(line: dict) -> str:
-    """The SKU, or how a product the store sent without one is named (`stock count id:N`); empty when unlinked."""
-    if line["sku"]:
-        return line["sku"]
-    return f"sem SKU (id:{line['product_id']})" if line.get("product_id") else ""

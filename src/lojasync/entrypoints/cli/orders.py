@@ -287,7 +287,7 @@ def products_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
     table(f"Produtos ({formats.number(len(products))})",
           ["SKU", Column("Nome", ratio=1), money_column("Preço"), Column("Estoque", justify="right"),
            "Criado pela loja"],
-          [[escape(p["sku"] or f"sem SKU ({p['reference']})"), escape(p["name"]), formats.money(p["price"]),
+          [[escape(formats.product_cell(p["sku"], p["id"])), escape(p["name"]), formats.money(p["price"]),
             formats.number(p["stock"]),
             "sim" if p["created_by_store"] else ""] for p in products])
 

@@ -49,8 +49,9 @@ def print_stock_levels(rows: list[dict]) -> None:
         Column("Reservado", **quantity), Column("Disponível na loja", **quantity),
         Column("Controlado pelo ERP", no_wrap=True)]
     table_fitting("Estoque", columns,
-                  [[escape(r["sku"] or f"sem SKU ({r['reference']})"), escape(r["name"]), formats.number(r["quantity"]),
-                    formats.number(r["reserved"]), formats.number(r["available"]) if r["managed"] else "—",
+                  [[escape(formats.product_cell(r["sku"], r["product_id"])), escape(r["name"]),
+                    formats.number(r["quantity"]), formats.number(r["reserved"]),
+                    formats.number(r["available"]) if r["managed"] else "—",
                     "sim" if r["managed"] else "não (fica com a loja)"] for r in rows],
                   "Controlado pelo ERP", "não onde Disponível na loja é — (o estoque fica com a loja), sim nos outros")
 

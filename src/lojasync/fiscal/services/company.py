@@ -198,9 +198,9 @@ def _apply(company: Company, data: CompanyData) -> None:
             uf_known = False
     for name, label in _NFE_TEXTS:
         # The NF-e takes 60 characters of each (xNome, xFant, xLgr, ...): more would be cut on every NF-e, silently.
-        if name in given and len(" ".join(str(given[name]).split())) > 60:
-            problems.append(f"{label} tem {len(' '.join(str(given[name]).split()))} caracteres; a NF-e leva no "
-                            "máximo 60")
+        length = len(" ".join(str(given.get(name, "")).split()))
+        if length > 60:
+            problems.append(f"{label} tem {length} caracteres; a NF-e leva no máximo 60")
     if "crt" in given and given["crt"] not in (SIMPLES_NACIONAL, REGIME_NORMAL):
         problems.append("CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)")
     if "environment" in given:

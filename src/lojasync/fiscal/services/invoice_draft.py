@@ -12,6 +12,7 @@ from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.access_key import build_access_key, parse_access_key
 from lojasync.fiscal.carriers import carrier_code
 from lojasync.fiscal.company import Company, issuing_problems
+from lojasync.fiscal.delivery_place import known_uf
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.municipalities import UF_CODES, find_municipality
@@ -98,7 +99,7 @@ def delivery_of(order, recipient: Recipient | None, pickup: bool) -> tuple[Deliv
     if address is not None and _same_place(address, recipient.address):
         return None, None, []
     if address is None or problems or address_problems(address, "entrega", zipcode_required=False):
-        elsewhere = _known_uf(place.state)
+        elsewhere = known_uf(place.state)
         consumer = contributor_of(recipient.state_registration) is not Contributor.CONTRIBUTOR
         if consumer and elsewhere and elsewhere != recipient.address.uf.upper():
             return None, None, [Gap(
@@ -107,13 +108,6 @@ def delivery_of(order, recipient: Recipient | None, pickup: bool) -> tuple[Deliv
                 "completo, com município do IBGE; corrija o endereço de entrega na loja (ou emita uma venda simples)")]
         return None, _as_text(place), []
     return Delivery(place.name or recipient.name, recipient.tax_id, address), None, []
-
-
-def _known_uf(state: str | None) -> str | None:
-    try:
-        return uf_of(state)
-    except LojasyncError:
-        return None
 
 
 def _same_place(one: FiscalAddress, other: FiscalAddress) -> bool:
