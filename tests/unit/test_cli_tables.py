@@ -57,10 +57,10 @@ def test_at_any_width_the_key_is_whole_or_left_out_and_nothing_else_is_cut_in_a_
 # -- stock and receivables: one row a line at 80 columns -----------------------------------------------------------
 
 LONG_NAME = "Café Especial Torrado em Grãos (Moído médio)"
-LEVELS = [{"sku": "CAF-ESP-MOI-MED", "name": LONG_NAME, "quantity": 1234, "reserved": 2, "available": 1232,
-           "managed": True},
-          {"sku": "CAN-CER", "name": "Caneca Cerâmica", "quantity": 0, "reserved": 0, "available": 0,
-           "managed": False}]
+LEVELS = [{"product_id": 1, "sku": "CAF-ESP-MOI-MED", "reference": "CAF-ESP-MOI-MED", "name": LONG_NAME,
+           "quantity": 1234, "reserved": 2, "available": 1232, "managed": True},
+          {"product_id": 2, "sku": "CAN-CER", "reference": "CAN-CER", "name": "Caneca Cerâmica", "quantity": 0,
+           "reserved": 0, "available": 0, "managed": False}]
 MOVEMENTS = [{"at": "2026-11-30T10:40:00+00:00", "quantity": -2, "balance": -2, "source_type": "nfe",
               "source_id": "12", "reason": "Baixa: NF-e nº 1041 série 1"},
              {"at": "2026-11-30T11:40:00+00:00", "quantity": 2, "balance": 0, "source_type": "nfe_cancel",

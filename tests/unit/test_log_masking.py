@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import string
 import sys
 from types import SimpleNamespace
@@ -71,6 +72,9 @@ def _forms(document: str) -> set[str]:
 def test_a_document_never_appears_whole(json_lines, document, prefix, suffix):
     forms = _forms(document)
     assume(not any(f in prefix or f in suffix for f in forms))
+    # "Bearer 00000000191" reads as an Authorization value and is masked whole (the token rule), its last four
+    # characters too: safer still, but not the document rule this test counts on (hypothesis found it).
+    assume(not re.search(r"\bbearer\s*$", prefix, re.IGNORECASE))
     logger, buffer = _logger(json_lines)
 
     logger.warning(f"{prefix} {document} {suffix}")

@@ -53,7 +53,7 @@ def test_a_wrong_check_digit_is_refused_in_portuguese(uf, ie):
     error = raised.value
     assert error.code == "fiscal.invalid_state_registration"
     assert error.message == f"Inscrição estadual {wrong} inválida para {uf}."
-    assert "cadastro do cliente" in error.resolution
+    assert "Corrija a inscrição estadual do cliente" in error.resolution
 
 
 @pytest.mark.parametrize(("uf", "other"), [("SP", "MG"), ("MG", "SP"), ("RJ", "SP"), ("SP", "RJ"), ("BA", "PE")])
