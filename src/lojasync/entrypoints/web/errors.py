@@ -26,6 +26,7 @@ from lojasync.entrypoints.web.auth import (
     login_url,
     page_above,
 )
+from lojasync.entrypoints.web.sections import section_of
 from lojasync.entrypoints.web.templating import flash, redirect, render, write_flash
 from lojasync.entrypoints.web.validation_words import field_problem
 from lojasync.shared.errors import LojasyncError
@@ -110,18 +111,11 @@ def _api_csrf_refused(request: Request, exc: ApiCsrfRefused) -> Response:
                      "'lojasync tokens add NOME'.", 403)
 
 
-# The list a refused page belongs to: "Confira o SKU na lista de produtos do Estoque" leads back to Estoque,
-# not to Pedidos/Orçamentos.
-_SECTIONS = (("/estoque", "Voltar para o Estoque"), ("/financeiro", "Voltar para o Financeiro"),
-             ("/nfe", "Voltar para as NF-e"), ("/vendas", "Voltar para as vendas simples"),
-             ("/integracao", "Voltar para a Integração"), ("/configuracoes", "Voltar para as Configurações"))
-
-
 def _section(path: str) -> dict[str, str]:
-    for prefix, label in _SECTIONS:
-        if path == prefix or path.startswith(prefix + "/"):
-            return {"back_url": prefix, "back_label": label}
-    return {}
+    """The list a refused page belongs to: "Confira o SKU na lista de produtos do Estoque" leads back to Estoque,
+    not to Pedidos/Orçamentos (error.html's default)."""
+    section = section_of(path)
+    return {"back_url": section.href, "back_label": section.back} if section else {}
 
 
 def _lojasync_error(request: Request, exc: LojasyncError) -> Response:

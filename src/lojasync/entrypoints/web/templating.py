@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.error_actions import error_link
+from lojasync.entrypoints.web.sections import SECTIONS
 from lojasync.entrypoints.web.url_filters import sku_path
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -52,6 +53,7 @@ templates.env.filters.update({
 _rendering_csrf: ContextVar[str] = ContextVar("rendering_csrf", default="")
 templates.env.globals["current_csrf_token"] = lambda: _rendering_csrf.get()
 templates.env.globals["error_link"] = error_link
+templates.env.globals["sections"] = SECTIONS
 
 
 def flash(request: Request, text: str, level: str = "info") -> None:
