@@ -21,6 +21,9 @@ DEFAULT_API_URL = "https://api.nuvemshop.com.br/2025-03"
 # A whole transmission of an NF-e ends within a minute (fiscal.services.invoices.TRANSMISSION_TIME, which keeps
 # it inside the sending window); one call may not be given longer than the whole.
 MAX_SEFAZ_TIMEOUT = 60
+# LOJASYNC_RECEIVABLE_RULES: a method as the store names it (payment_details.method) and a rule's fields.
+STORE_METHOD = re.compile(r"[a-z0-9_]+")
+RULE_FIELDS = frozenset({"first_days", "every_days"})
 
 
 class Settings(BaseSettings):
@@ -131,6 +134,23 @@ class Settings(BaseSettings):
             raise ValueError(f"acima do máximo ({MAX_SEFAZ_TIMEOUT} segundos): a transmissão inteira de uma NF-e "
                              f"termina em {MAX_SEFAZ_TIMEOUT} segundos, e sem resposta a NF-e fica aguardando SEFAZ "
                              "e é consultada depois")
+        return value
+
+    @field_validator("receivable_rules", mode="before")
+    @classmethod
+    def _rules_as_written(cls, value):
+        # Both typos would otherwise pass in silence and leave the defaults in force: a rule's field
+        # ("first_day") ignored, or a method the store never sends ("cartão de crédito" for credit_card).
+        if not isinstance(value, dict):
+            return value
+        for method, rule in value.items():
+            if not isinstance(method, str) or not STORE_METHOD.fullmatch(method.strip().lower()):
+                raise ValueError(f"forma de pagamento {method!r} não é um nome da loja (minúsculas, sem espaços, "
+                                 f"como {', '.join(sorted(DEFAULT_RULES))})")
+            unknown = sorted(set(rule) - RULE_FIELDS) if isinstance(rule, dict) else []
+            if unknown:
+                raise ValueError(f"campo desconhecido em {method}: {', '.join(unknown)} (os campos são first_days e "
+                                 "every_days)")
         return value
 
     @field_validator("status_by_order_status", "status_by_payment_status", mode="after")

@@ -291,6 +291,13 @@ def test_receivable_rules_come_from_the_settings_and_nonsense_is_refused(monkeyp
     with pytest.raises(SettingsError) as refused:
         load_settings()
     assert "LOJASYNC_RECEIVABLE_RULES" in refused.value.message
+    # Typos are refused too, not left to keep the defaults in silence: a rule's field, a method's name.
+    for typo, said in (('{"credit_card": {"first_day": 10}}', "campo desconhecido em credit_card: first_day"),
+                       ('{"cartão de crédito": {"first_days": 10}}', "forma de pagamento 'cartão de crédito'")):
+        monkeypatch.setenv("LOJASYNC_RECEIVABLE_RULES", typo)
+        with pytest.raises(SettingsError) as refused:
+            load_settings()
+        assert said in refused.value.message
 
 
 def test_a_free_order_creates_no_receivable(app, store_id):
