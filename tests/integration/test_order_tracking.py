@@ -77,8 +77,15 @@ def test_the_same_code_again_changes_nothing_and_a_new_one_requeues_the_same_row
     assert (row.id, row.value, row.revision) == (first.id, "BB987654321BR", first.revision + 1)
     assert tracking_history(app, number)[-1]["message"] == (
         f"Código de rastreio BB987654321BR registrado (rastreio em {URL}), no lugar de AA123456789BR.")
+    # The same code with no link given (no --url, no `url` in the API's body) keeps the link; None takes it away.
+    kept = record_tracking(app.uow(), number, "BB987654321BR", actor=ANA)
+    assert (kept["changed"], kept["tracking_url"]) == (False, URL)
     linked = record_tracking(app.uow(), number, "BB987654321BR", None, actor=ANA)   # the link taken away
     assert linked["changed"] is True and show_order(app.uow(), number)["tracking"]["url"] is None
+    record_tracking(app.uow(), number, "BB987654321BR", URL, actor=ANA)
+    # A new code with no link given has none: the old link tracks the old parcel.
+    new_code = record_tracking(app.uow(), number, "CC111222333BR", actor=ANA)
+    assert (new_code["changed"], new_code["tracking_url"]) == (True, None)
 
 
 @pytest.mark.parametrize(("code", "url", "error", "words"), [

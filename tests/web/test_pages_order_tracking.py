@@ -113,6 +113,11 @@ def test_the_api_records_the_code_idempotently(app, api, store_id):
     again = api.put(f"/api/v1/orders/{number}/tracking", json={"code": "AA123456789BR", "url": URL})
     assert again.status_code == 200 and again.json()["changed"] is False
     assert len(api.get(f"/api/v1/orders/{number}").json()["history"]) == len(order["history"])
+    # The same code without `url` in the body keeps the link; `"url": null` takes it away.
+    kept = api.put(f"/api/v1/orders/{number}/tracking", json={"code": "AA123456789BR"})
+    assert kept.json()["changed"] is False and kept.json()["tracking_url"] == URL
+    cleared = api.put(f"/api/v1/orders/{number}/tracking", json={"code": "AA123456789BR", "url": None})
+    assert cleared.json()["changed"] is True and cleared.json()["tracking_url"] is None
 
 
 def test_api_refusals_are_the_services_errors(app, api, store_id):

@@ -3,7 +3,8 @@ tracking page). The order keeps it and its history says who did it; the connecto
 `TrackingRecorded` event, hands it to the store the order came from (which tells the customer).
 
 Recording the same code and link again changes nothing (no history entry, nothing sent twice); a new code or
-link replaces the old one.
+link replaces the old one. A link not given at all (`KEEP_LINK`: no --url, no `url` in the API's body) keeps the
+one recorded with the same code, and is none with a new code (the old link tracks the old parcel).
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ MAX_CODE = 60
 MAX_URL = 500
 # What carriers' codes are made of; a space or a stray character is a typing mistake the customer would meet.
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
+
+
+class _KeepLink:
+    def __repr__(self) -> str:
+        return "KEEP_LINK"
+
+
+KEEP_LINK = _KeepLink()
 
 
 def clean_tracking_code(code: str | None) -> str:
@@ -57,11 +66,13 @@ def clean_tracking_url(url: str | None) -> str | None:
     return text
 
 
-def record_tracking(uow: SalesUnitOfWork, number: int, code: str, url: str | None = None,
+def record_tracking(uow: SalesUnitOfWork, number: int, code: str, url: str | None | _KeepLink = KEEP_LINK,
                     actor: Who = Actor.OPERATOR) -> dict:
-    """Keep `code` (and `url`) as order `number`'s tracking; returns what the order has now, whether this
-    changed it, and whether the order came from a store (the one the code is sent to)."""
-    code, url = clean_tracking_code(code), clean_tracking_url(url)
+    """Keep `code` (and `url`; blank or None: no link) as order `number`'s tracking; returns what the order has
+    now, whether this changed it, and whether the order came from a store (the one the code is sent to)."""
+    code = clean_tracking_code(code)
+    keep = url is KEEP_LINK
+    url = None if keep else clean_tracking_url(url)
     with uow:
         # Locked: two people recording different codes at once end with one, and the history with both.
         order = uow.orders.get(number, for_update=True, lines=False)
@@ -69,6 +80,8 @@ def record_tracking(uow: SalesUnitOfWork, number: int, code: str, url: str | Non
             raise OrderNotFound(number=number)
         if order.status is OrderStatus.CANCELLED:
             raise TrackingOnCancelledOrder(number=number)
+        if keep and order.tracking_code == code:
+            url = order.tracking_url
         changed = (order.tracking_code, order.tracking_url) != (code, url)
         if changed:
             previous = order.tracking_code

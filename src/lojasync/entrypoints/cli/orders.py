@@ -29,7 +29,7 @@ from lojasync.sales.attention import clear_attention
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.status import OrderStatus
-from lojasync.sales.tracking import record_tracking
+from lojasync.sales.tracking import KEEP_LINK, record_tracking
 from lojasync.sales.views import OrderFilter, for_scripts, list_customers, show_order
 from lojasync.shared.numbers import LARGEST_ID
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
@@ -168,14 +168,15 @@ def orders_link_customer(
 def orders_tracking(
     number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")],
     code: Annotated[str, typer.Argument(metavar="CODIGO", help="Código de rastreio da transportadora.")],
-    url: Annotated[str | None, typer.Option("--url", metavar="URL",
-                                            help="Página de rastreio do envio (http:// ou https://).")] = None,
+    url: Annotated[str | None, typer.Option("--url", metavar="URL", help=(
+        "Página de rastreio do envio (http:// ou https://). Sem --url, o mesmo código mantém o link já gravado e "
+        "um código novo fica sem link; --url \"\" apaga o link."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Registra o código de rastreio do envio; se o pedido veio da loja, ela o recebe (pedido marcado como enviado,
     cliente avisado) na próxima rodada do worker ou com `lojasync store push`."""
     app = container()
-    recorded = record_tracking(app.uow(), number, code, url, actor=terminal_person())
+    recorded = record_tracking(app.uow(), number, code, KEEP_LINK if url is None else url, actor=terminal_person())
     if recorded["changed"] and recorded["from_store"]:
         push_soon(app, quiet=True)
     if fmt is OutputFormat.JSON:

@@ -13,7 +13,7 @@ from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.sales.history import Person
-from lojasync.sales.tracking import MAX_CODE, MAX_URL, record_tracking
+from lojasync.sales.tracking import KEEP_LINK, MAX_CODE, MAX_URL, record_tracking
 
 router = api_router("/orders", "Pedidos")
 
@@ -23,7 +23,8 @@ class TrackingIn(ApiInput):
     code: str = Field(max_length=4 * MAX_CODE, description=f"Código de rastreio da transportadora (até {MAX_CODE} "
                       "letras, números, '-', '.', '_' ou '/').", examples=["AA123456789BR"])
     url: str | None = Field(None, max_length=4 * MAX_URL, description=(
-        "Página de rastreio do envio (http:// ou https://); vazio: nenhuma."),
+        "Página de rastreio do envio (http:// ou https://); vazio ou null: nenhuma. Fora do corpo: o mesmo código "
+        "mantém o link já gravado, e um código novo fica sem link."),
         examples=["https://rastreamento.correios.com.br/app/index.php?objeto=AA123456789BR"])
 
 
@@ -41,5 +42,6 @@ class TrackingRecordedOut(ApiModel):
 def put_tracking(number: Id, body: TrackingIn, app: Container = Depends(container),
                  who: Person = Depends(api_person)) -> TrackingRecordedOut:
     """Recusas: pedido inexistente (404), código ou link inválido (422), pedido cancelado (409)."""
-    recorded = record_tracking(app.uow(), number, body.code, body.url, actor=who)
+    url = body.url if "url" in body.model_fields_set else KEEP_LINK
+    recorded = record_tracking(app.uow(), number, body.code, url, actor=who)
     return TrackingRecordedOut.model_validate(recorded)
