@@ -116,6 +116,8 @@ def test_order_to_authorised_nfe_and_back(app, api):
     assert refused.status_code == 409 and refused.json()["codigo"] == "fiscal.state_refused"
     listed = api.get("/api/v1/invoices", params={"status": "cancelada"}).json()
     assert [i["id"] for i in listed] == [invoice["id"]]
+    # The stored value, as the answers' `status` says it, filters the same.
+    assert api.get("/api/v1/invoices", params={"status": "cancelled"}).json() == listed
     assert api.get("/api/v1/invoices", params={"status": "autorizada"}).json() == []
     assert api.get("/api/v1/invoices/424242").status_code == 404
 
@@ -185,6 +187,7 @@ def test_simple_sale_confirmed_then_cancelled(app, api):
     assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}
     assert api.post(f"/api/v1/sales/{sale['id']}/confirm").json()["changed"] is False
     assert [s["id"] for s in api.get("/api/v1/sales", params={"status": "confirmada"}).json()] == [sale["id"]]
+    assert [s["id"] for s in api.get("/api/v1/sales", params={"status": "confirmed"}).json()] == [sale["id"]]
     assert api.get(f"/api/v1/sales/{sale['id']}").json()["order_number"] == number
 
     cancelled = api.post(f"/api/v1/sales/{sale['id']}/cancel").json()

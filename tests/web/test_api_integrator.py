@@ -57,10 +57,16 @@ def test_a_method_an_api_address_does_not_take_says_which_it_does(api):  # noqa:
 
 def test_a_refused_field_says_what_it_takes(api):  # noqa: F811
     """dogfood: GET /invoices?status=authorised (the value the API itself answers) said only "Dados inválidos em:
-    status."; the integrator had to guess the Portuguese values."""
-    status = api.get("/api/v1/invoices", params={"status": "authorised"})
+    status."; the integrator had to guess the Portuguese values. Now either is taken, and a value that is
+    neither lists both."""
+    for value in ("authorised", "autorizada"):
+        assert api.get("/api/v1/invoices", params={"status": value}).status_code == 200
+    for value in ("confirmed", "confirmada"):
+        assert api.get("/api/v1/sales", params={"status": value}).status_code == 200
+    status = api.get("/api/v1/invoices", params={"status": "aprovada"})
     assert status.status_code == 422
     assert "'pendente'" in status.json()["erro"] and "'autorizada'" in status.json()["erro"]
+    assert "'authorised'" in status.json()["erro"]
     assert " or " not in status.json()["erro"]
 
     page = api.get("/api/v1/orders", params={"per_page": 500, "page": "x"}).json()["erro"]

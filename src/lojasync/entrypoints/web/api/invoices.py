@@ -35,7 +35,7 @@ class CancellationXmlMissing(LojasyncError):
 
 
 class InvoiceSituation(StrEnum):
-    """As `lojasync invoices list --status` takes it."""
+    """As `lojasync invoices list --status` takes it: in Portuguese, or as the answers' `status` says it."""
 
     PENDING = "pendente"
     AWAITING = "aguardando"
@@ -44,12 +44,21 @@ class InvoiceSituation(StrEnum):
     DENIED = "denegada"
     CANCELLED = "cancelada"
     DISCARDED = "descartada"
+    # The stored values: a program filters with the `status` it reads in the answers.
+    PENDING_STORED = "pending"
+    AWAITING_STORED = "awaiting_sefaz"
+    AUTHORISED_STORED = "authorised"
+    REJECTED_STORED = "rejected"
+    DENIED_STORED = "denied"
+    CANCELLED_STORED = "cancelled"
+    DISCARDED_STORED = "discarded"
 
 
 _STORED = {InvoiceSituation.PENDING: InvoiceStatus.PENDING, InvoiceSituation.AWAITING: InvoiceStatus.AWAITING,
            InvoiceSituation.AUTHORISED: InvoiceStatus.AUTHORISED, InvoiceSituation.REJECTED: InvoiceStatus.REJECTED,
            InvoiceSituation.DENIED: InvoiceStatus.DENIED, InvoiceSituation.CANCELLED: InvoiceStatus.CANCELLED,
-           InvoiceSituation.DISCARDED: InvoiceStatus.DISCARDED}
+           InvoiceSituation.DISCARDED: InvoiceStatus.DISCARDED,
+           **{InvoiceSituation(status.value): status for status in InvoiceStatus}}
 
 
 class DocumentLineOut(ApiModel):
@@ -108,7 +117,8 @@ def invoice_out(view: InvoiceView) -> InvoiceOut:
 
 
 @router.get("", response_model=list[InvoiceOut], summary="Lista as NF-e, da mais nova para a mais antiga")
-def list_(status: Annotated[InvoiceSituation | None, Query(description="Situação.")] = None,
+def list_(status: Annotated[InvoiceSituation | None, Query(description=(
+              "Situação: em português (autorizada) ou como `status` a diz (authorised)."))] = None,
           limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
           offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
               "Quantas pular, das mais novas: a próxima página é offset + limit."))] = 0,

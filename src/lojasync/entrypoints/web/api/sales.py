@@ -26,15 +26,19 @@ router = api_router("/sales", "Vendas simples")
 
 
 class SaleSituation(StrEnum):
-    """As `lojasync sales list --status` takes it."""
+    """As `lojasync sales list --status` takes it: in Portuguese, or as the answers' `status` says it."""
 
     PENDING = "pendente"
     CONFIRMED = "confirmada"
     CANCELLED = "cancelada"
+    # The stored values: a program filters with the `status` it reads in the answers.
+    PENDING_STORED = "pending"
+    CONFIRMED_STORED = "confirmed"
+    CANCELLED_STORED = "cancelled"
 
 
 _STORED = {SaleSituation.PENDING: SaleStatus.PENDING, SaleSituation.CONFIRMED: SaleStatus.CONFIRMED,
-           SaleSituation.CANCELLED: SaleStatus.CANCELLED}
+           SaleSituation.CANCELLED: SaleStatus.CANCELLED, **{SaleSituation(status.value): status for status in SaleStatus}}
 
 
 class SaleOut(ApiModel):
@@ -63,7 +67,8 @@ def sale_out(view: SaleView) -> SaleOut:
 
 
 @router.get("", response_model=list[SaleOut], summary="Lista as vendas simples, da mais nova para a mais antiga")
-def list_(status: Annotated[SaleSituation | None, Query(description="Situação.")] = None,
+def list_(status: Annotated[SaleSituation | None, Query(description=(
+              "Situação: em português (confirmada) ou como `status` a diz (confirmed)."))] = None,
           limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
           offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
               "Quantas pular, das mais novas: a próxima página é offset + limit."))] = 0,
