@@ -50,6 +50,9 @@ def test_invoices_approve_of_a_denied_nfe_exits_non_zero(lojasync, order_number,
     assert "301" in out and "Uso denegado" in out
     # dogfood: a denial's protocol has no authorisation time; it read "Protocolo: N em —" (the page shows N alone).
     assert "Protocolo:" in out and " em —" not in out
+    # Denied by the simulator, which registers nothing: said as for an authorisation.
+    shown = lojasync("invoices", "show", "1")
+    assert "Denegada pelo simulador da SEFAZ: sem valor fiscal." in shown and "denegada (simulador)" in shown
 
 
 def test_invoices_approve_json_of_a_denied_nfe_exits_non_zero(lojasync, order_number, denying_sefaz):

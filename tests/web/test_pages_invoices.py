@@ -44,6 +44,7 @@ def test_cancel_with_a_short_justification_is_refused_and_a_valid_one_cancels(ap
     text = text_of(logged_in.get(url).text)
     assert "cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in text
     assert "Justificativa Cliente desistiu da compra antes do envio" in text and "XML do cancelamento" in text
+    assert "Autorizada e cancelada no simulador da SEFAZ: sem valor fiscal." in text
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert receivables(app, number) == [("160.00", "cancelled")]
     cancel_xml = logged_in.get(f"{url}/xml-cancelamento")

@@ -207,14 +207,16 @@ class Invoice(Aggregate):
         self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
 
-    def deny(self, order, actor: Who, code: str, reason: str, protocol: str | None, proc_xml: str | None) -> bool:
+    def deny(self, order, actor: Who, code: str, reason: str, protocol: str | None, proc_xml: str | None,
+             simulated: bool = False) -> bool:
         """Uso denegado (110, 301-303): SEFAZ registered the NF-e and refused its use. Final, kept as it is
-        (the law requires it); nothing moved, and the order is free for another document."""
+        (the law requires it); nothing moved, and the order is free for another document. `simulated`: the
+        simulator denied it, which registers nothing anywhere (said on screen, as for an authorisation)."""
         if self.status is not InvoiceStatus.AWAITING:
             return False
         self.status = InvoiceStatus.DENIED
         self.rejection_code, self.rejection_reason = code, reason[:500]
-        self.protocol, self.proc_xml = protocol, proc_xml
+        self.protocol, self.proc_xml, self.simulated = protocol, proc_xml, simulated
         self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
 

@@ -42,7 +42,7 @@ _ACCEPTED = {**_STATUS, **{status.value: status for status in InvoiceStatus}}
 
 def status_words(invoice: InvoiceView) -> str:
     words = invoice.status_label
-    if invoice.simulated and invoice.status in ("authorised", "cancelled"):
+    if invoice.simulated:
         words += " (simulador)"
     if invoice.cancel_requested_at is not None:
         words += " (cancelamento pedido, consultando a SEFAZ)"
@@ -81,8 +81,8 @@ def print_invoice(invoice: InvoiceView) -> None:
     if invoice.status == "cancelled":
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {invoice.cancel_justification}",
                       highlight=False)
-    if invoice.simulated:
-        console.print("[yellow]Autorizada pelo simulador da SEFAZ: sem valor fiscal.[/]", highlight=False)
+    if invoice.simulator_note:
+        console.print(f"[yellow]{invoice.simulator_note}[/]", highlight=False)
 
 
 @app.command("list")

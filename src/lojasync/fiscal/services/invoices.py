@@ -359,7 +359,7 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
                                         answer.received_at or now(), sefaz.simulated, **rebuilt)
         elif outcome is Outcome.DENIED and current:
             proc = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
-            invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc)
+            invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc, sefaz.simulated)
         elif outcome is Outcome.REJECTED and current:
             invoice.reject(order, actor, answer.status, answer.reason)
         elif outcome is Outcome.OTHER_KEY and current:

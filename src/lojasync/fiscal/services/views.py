@@ -52,7 +52,7 @@ class InvoiceView:
     environment: str         # "1" produção, "2" homologação
     total: Decimal
     protocol: str | None
-    simulated: bool          # authorised by the SEFAZ simulator: no fiscal value
+    simulated: bool          # authorised (or denied) by the SEFAZ simulator: no fiscal value
     rejection_code: str | None
     rejection_reason: str | None
     attempts: int
@@ -74,6 +74,15 @@ class InvoiceView:
     @property
     def items_total(self) -> Decimal:
         return items_total(self.lines)
+
+    @property
+    def simulator_note(self) -> str | None:
+        """What the pages and the terminal say of an NF-e the SEFAZ simulator answered, by what it is now."""
+        if not self.simulated:
+            return None
+        done = {"cancelled": "Autorizada e cancelada no simulador da SEFAZ",
+                "denied": "Denegada pelo simulador da SEFAZ"}.get(self.status, "Autorizada pelo simulador da SEFAZ")
+        return f"{done}: sem valor fiscal."
 
     @property
     def rejection_resolution(self) -> str:

@@ -85,7 +85,7 @@ class InvoiceOut(ApiModel):
     environment: str = Field(description='"1" produção, "2" homologação.')
     total: Money
     protocol: str | None
-    simulated: bool = Field(description="Autorizada pelo simulador da SEFAZ: sem valor fiscal.")
+    simulated: bool = Field(description="Autorizada (ou denegada) pelo simulador da SEFAZ: sem valor fiscal.")
     rejection_code: str | None
     rejection_reason: str | None
     attempts: int
