@@ -66,7 +66,7 @@ def clean_tracking_url(url: str | None) -> str | None:
     return text
 
 
-def record_tracking(uow: SalesUnitOfWork, number: int, code: str, url: str | None | _KeepLink = KEEP_LINK,
+def record_tracking(uow: SalesUnitOfWork, number: int, code: str, url: str | _KeepLink | None = KEEP_LINK,
                     actor: Who = Actor.OPERATOR) -> dict:
     """Keep `code` (and `url`; blank or None: no link) as order `number`'s tracking; returns what the order has
     now, whether this changed it, and whether the order came from a store (the one the code is sent to)."""

@@ -38,7 +38,8 @@ class SaleSituation(StrEnum):
 
 
 _STORED = {SaleSituation.PENDING: SaleStatus.PENDING, SaleSituation.CONFIRMED: SaleStatus.CONFIRMED,
-           SaleSituation.CANCELLED: SaleStatus.CANCELLED, **{SaleSituation(status.value): status for status in SaleStatus}}
+           SaleSituation.CANCELLED: SaleStatus.CANCELLED,
+           **{SaleSituation(status.value): status for status in SaleStatus}}
 
 
 class SaleOut(ApiModel):
