@@ -276,7 +276,10 @@ def test_a_flagged_receivable_is_marked_checked_from_the_terminal(lojasync, orde
     listed = lojasync("receivables", "list")
     assert "(conferir)" in listed
     assert f"Devolução decidida: lojasync receivables check {first['id']}" in listed
+    flagged = json.loads(lojasync("receivables", "list", "--conferir", "--format", "json"))
+    assert [r["id"] for r in flagged] == [first["id"]]
     assert f"Conta {first['id']} conferida" in lojasync("receivables", "check", str(first["id"]))
+    assert "Nenhuma conta a receber a conferir." in lojasync("receivables", "list", "--conferir")
     assert "(conferir)" not in lojasync("receivables", "list")
     assert "Conta a receber 999 não encontrada" in lojasync("receivables", "check", "999", expect=1)
 

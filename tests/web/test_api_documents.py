@@ -232,7 +232,10 @@ def test_a_receivable_flagged_by_a_cancellation_is_checked_once(app, api):
     api.post(f"/api/v1/receivables/{row['id']}/receive")
     api.post(f"/api/v1/sales/{sale['id']}/cancel")
     assert receivables(api)["items"][0]["needs_attention"] is True
+    flagged = api.get("/api/v1/receivables", params={"needs_attention": "true"}).json()["items"]
+    assert [r["id"] for r in flagged] == [row["id"]]
     checked = api.post(f"/api/v1/receivables/{row['id']}/check").json()
+    assert api.get("/api/v1/receivables", params={"needs_attention": "true"}).json()["items"] == []
     assert checked["changed"] and checked["receivable"]["needs_attention"] is False
     assert checked["receivable"]["status"] == "received"
     assert api.post(f"/api/v1/receivables/{row['id']}/check").json()["changed"] is False

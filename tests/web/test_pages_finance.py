@@ -171,6 +171,14 @@ def test_a_received_receivable_flagged_by_a_cancellation_can_be_marked_checked(l
     cancel_sale(app.uow(), int(first["document_id"]))
     page = logged_in.get("/financeiro", params={"situacao": "recebida"})
     assert "conferir" in rows_of(page.text)[0] and "Marcar como conferida" in page.text
+    # Found without searching: the list says how many there are and filters them alone.
+    everything = logged_in.get("/financeiro").text
+    assert "1 conta(s) recebida(s) com o documento" in text_of(everything) and "/financeiro?conferir=1" in everything
+    flagged = logged_in.get("/financeiro", params={"conferir": "1"}).text
+    assert [first["id"]] == [int(r.split('id="conta-')[1].split('"')[0]) for r in flagged.split("<tr")
+                             if 'id="conta-' in r]
+    assert 'name="conferir" type="checkbox" value="1" checked' in flagged
+    assert "contas-a-conferir" not in flagged
     answer = logged_in.post(f"/financeiro/{first['id']}/conferida",
                             data={"csrf_token": csrf_of(page.text), "voltar": "/financeiro?situacao=recebida"})
     assert answer.status_code == 303 and answer.headers["location"] == "/financeiro?situacao=recebida"
@@ -178,6 +186,7 @@ def test_a_received_receivable_flagged_by_a_cancellation_can_be_marked_checked(l
     assert (checked["status"], checked["needs_attention"], checked["attention_reason"]) == ("received", False, None)
     after = logged_in.get(answer.headers["location"])
     assert f"Conta {first['id']} conferida." in after.text and "Marcar como conferida" not in after.text
+    assert "Nenhuma conta a receber com esse filtro" in logged_in.get("/financeiro", params={"conferir": "1"}).text
     history = logged_in.get(f"/pedidos/{order_number}").text
     assert "conferida" in text_of(history)
     # Its order had been flagged for the same money: that went with it (the only reason, so the whole flag).

@@ -50,6 +50,9 @@ class ReceivableFilter:
     due_from: date | None = None      # inclusive
     due_to: date | None = None        # inclusive
     order_number: int | None = None
+    # Only those flagged "conferir" (received, then their document cancelled: the money is to be returned or
+    # kept on purpose, which a person settles with "Marcar como conferida").
+    to_check: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ class ReceivableList:
         """What the rows shown add up to, cancelled ones left out: money no longer expected would overstate what
         the merchant receives (their amount is in `totals`, under "cancelada")."""
         return sum((row["amount"] for row in self._counted()), Decimal("0"))
+
+    @property
+    def to_check(self) -> int:
+        """How many of the rows shown are flagged "conferir"."""
+        return sum(1 for row in self.items if row["needs_attention"])
 
     @property
     def count(self) -> int:
@@ -109,6 +117,8 @@ def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: 
         if criteria.due_from and row["due_date"] < criteria.due_from:
             continue
         if criteria.due_to and row["due_date"] > criteria.due_to:
+            continue
+        if criteria.to_check and not row["needs_attention"]:
             continue
         items.append(row)
     items.sort(key=lambda r: (r["due_date"], r["id"]))

@@ -34,19 +34,22 @@ def list_(
         "em-aberto (ainda não vencida), vencida, recebida ou cancelada."))] = None,
     order: Annotated[int | None, typer.Option("--order", metavar="NÚMERO", min=1, max=LARGEST_ID,
                                               help="Só deste pedido.")] = None,
+    to_check: Annotated[bool, typer.Option("--conferir", help=(
+        "Só as marcadas \"conferir\": recebidas e com o documento cancelado depois."))] = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as contas a receber por vencimento."""
     if status is not None and status_key(status) not in _STATUS:
         usage_error(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada.")
     app_ = container()
-    criteria = ReceivableFilter(_STATUS.get(status_key(status)), order_number=order)
+    criteria = ReceivableFilter(_STATUS.get(status_key(status)), order_number=order, to_check=to_check)
     rows = find_receivables(app_.read_uow(), criteria).items
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return
-    if not rows and (status is not None or order is not None):  # there may be others: say which were asked for
+    if not rows and (status is not None or order is not None or to_check):  # there may be others: say which
         asked = [_STATUS[status_key(status)].label] if status is not None else []
+        asked += ["a conferir"] if to_check else []
         asked += [f"do pedido {order}"] if order is not None else []
         console.print(f"Nenhuma conta a receber {' '.join(asked)}.", highlight=False)
         return

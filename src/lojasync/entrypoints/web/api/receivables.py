@@ -68,9 +68,13 @@ def list_(
     due_from: Annotated[date | None, Query(description="Vencimento a partir deste dia (inclusive).")] = None,
     due_to: Annotated[date | None, Query(description="Vencimento até este dia (inclusive).")] = None,
     order: Annotated[int | None, Query(ge=1, le=LARGEST_ID, description="Só deste pedido.")] = None,
+    needs_attention: Annotated[bool, Query(description=(
+        "Só as marcadas \"conferir\" (recebidas e com o documento cancelado depois).")
+    )] = False,
     app: Container = Depends(container),
 ) -> ReceivableListOut:
-    found = find_receivables(app.read_uow(), ReceivableFilter(situation, due_from, due_to, order))
+    found = find_receivables(app.read_uow(), ReceivableFilter(situation, due_from, due_to, order,
+                                                              to_check=needs_attention))
     return ReceivableListOut(items=[ReceivableOut.model_validate(row) for row in found.items], today=found.today,
                              total=found.total, totals={k: TotalOut.model_validate(v) for k, v in found.totals.items()})
 

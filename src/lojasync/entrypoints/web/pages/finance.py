@@ -26,7 +26,7 @@ from lojasync.shared.numbers import id_or_none
 router = APIRouter(dependencies=[Depends(page_user)])
 
 SITUATIONS = [("", "Todas")] + [(s.value, s.label.capitalize()) for s in Situation]
-FILTERS = ("situacao", "vencimento_de", "vencimento_ate", "pedido")
+FILTERS = ("situacao", "vencimento_de", "vencimento_ate", "pedido", "conferir")
 PAYMENT_METHODS = {"credit_card": "cartão de crédito", "debit_card": "cartão de débito", "boleto": "boleto",
                    "pix": "Pix", "wire_transfer": "transferência", "cash": "dinheiro"}
 
@@ -42,7 +42,8 @@ def _day(value: str, field: str) -> date | None:
     return formats.parse_day(value, field) if value.strip() else None
 
 
-def _criteria(situacao: str, vencimento_de: str, vencimento_ate: str, pedido: str) -> ReceivableFilter:
+def _criteria(situacao: str, vencimento_de: str, vencimento_ate: str, pedido: str, conferir: str = ""
+              ) -> ReceivableFilter:
     try:
         situation = Situation(situacao) if situacao else None
     except ValueError:
@@ -54,14 +55,14 @@ def _criteria(situacao: str, vencimento_de: str, vencimento_ate: str, pedido: st
         if number is None:
             raise FilterInvalid(field="Número do pedido", given=pedido, hint="Informe só o número do pedido.")
     return ReceivableFilter(situation, _day(vencimento_de, "Vencimento a partir de"),
-                            _day(vencimento_ate, "Vencimento até"), number)
+                            _day(vencimento_ate, "Vencimento até"), number, to_check=bool(conferir))
 
 
 @router.get("/financeiro", include_in_schema=False)
 def finance_page(request: Request, situacao: str = "", vencimento_de: str = "", vencimento_ate: str = "",
-                 pedido: str = "", pagina: str = "1") -> Response:
+                 pedido: str = "", conferir: str = "", pagina: str = "1") -> Response:
     return _page(request, {"situacao": situacao, "vencimento_de": vencimento_de, "vencimento_ate": vencimento_ate,
-                           "pedido": pedido}, page=pagina)
+                           "pedido": pedido, "conferir": "1" if conferir else ""}, page=pagina)
 
 
 def _page(request: Request, filters: dict[str, str], error: LojasyncError | None = None,
