@@ -17,6 +17,8 @@ from lojasync.shared.phone import AREA_CODES, format_phone, national_digits
     ("5511987654321", "(11) 98765-4321"), ("551134567890", "(11) 3456-7890"),   # 55 without "+": 12/13 digits
     ("(11) 3456-7890", "(11) 3456-7890"), ("11 98765.4321", "(11) 98765-4321"),
     ("55991234567", "(55) 99123-4567"),   # Santa Maria (DDD 55): 11 digits are a national number
+    ("(011) 98765-4321", "(11) 98765-4321"), ("011 3456-7890", "(11) 3456-7890"),   # the long-distance 0
+    ("0 21 11 98765-4321", "(11) 98765-4321"), ("0152134567890", "(21) 3456-7890"),  # and a carrier's code
 ])
 def test_brazilian_numbers_read_as_brazilians_write_them(stored, shown):
     assert format_phone(stored) == shown
@@ -43,7 +45,7 @@ _MOBILE = st.tuples(_DDD, st.from_regex(r"9[0-9]{8}", fullmatch=True)).map(lambd
 _LANDLINE = st.tuples(_DDD, st.from_regex(r"[2-9][0-9]{7}", fullmatch=True)).map(lambda p: f"{p[0]}{p[1]}")
 
 
-@given(st.one_of(_MOBILE, _LANDLINE), st.sampled_from(["", "+55", "+55 ", "55"]))
+@given(st.one_of(_MOBILE, _LANDLINE), st.sampled_from(["", "+55", "+55 ", "55", "0", "(0", "0 21 ", "015"]))
 def test_formatting_keeps_the_digits_and_reads_as_ddd_and_number(digits, prefix):
     shown = format_phone(prefix + digits)
     assert "".join(c for c in shown if c.isdigit()) == digits

@@ -1,6 +1,7 @@
 """Brazilian phone numbers as people read them: "(11) 98765-4321" (mobile) or "(11) 3456-7890" (landline).
 
-Stores send phones as typed: digits only, "+55" in front, punctuated. Only the display changes; records and JSON
+Stores send phones as typed: digits only, "+55" or the long-distance "0" (and a carrier's code) in front,
+punctuated. Only the display changes; records and JSON
 keep what was stored, and the NF-e takes the national digits (DDD and number, without "55"). A value that is not a
 Brazilian number of 10 or 11 digits (a foreign number, an extension, words) is shown as given: a wrong mask would
 mislead more than none.
@@ -32,6 +33,10 @@ def national_digits(value: str) -> str | None:
         digits = digits[2:]
     elif len(digits) in (12, 13) and digits.startswith("55"):
         digits = digits[2:]    # the country code without "+": a national number has at most 11 digits
+    elif digits.startswith("0") and len(digits) in (11, 12):
+        digits = digits[1:]    # the long-distance prefix, as many still type it: "(011) 98765-4321"
+    elif digits.startswith("0") and len(digits) in (13, 14):
+        digits = digits[3:]    # the prefix and a carrier's code: "0 21 11 98765-4321"
     if len(digits) not in (10, 11) or int(digits[:2]) not in AREA_CODES:
         return None
     # Mobiles have 9 digits starting with 9; landlines 8 starting with 2 to 5 (6 to 9: mobiles before the 9th).
