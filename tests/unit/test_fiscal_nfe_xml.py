@@ -159,7 +159,8 @@ def test_simples_nacional_may_carry_the_ibs_cbs_group():
 @pytest.mark.parametrize(
     ("method", "code", "description"),
     [("credit_card", "03", None), ("debit_card", "04", None), ("boleto", "15", None), ("pix", "17", None),
-     ("wire_transfer", "18", None), ("wallet", "18", None), ("Carteira digital XPTO", "99", "Carteira digital XPTO")],
+     ("wire_transfer", "18", None), ("wallet", "18", None), ("Carteira digital XPTO", "18", None),
+     ("Vale-presente da loja", "99", "Vale-presente da loja")],
 )
 def test_payment_method_gives_tpag_and_the_payments_add_up_to_vnf(method, code, description):
     root = valid(draft(method=method))

@@ -138,7 +138,9 @@ def test_a_missing_destination_rate_is_a_listed_problem_only_where_the_difal_app
         ("cartão de débito", "04", None),
         ("Boleto Bancário", "15", None),
         ("PIX", "17", None),
-        ("Mercado Pago wallet", "99", "Mercado Pago wallet"),
+        ("Mercado Pago wallet", "18", None),          # a digital wallet's balance, as the method "wallet"
+        ("Carteira digital", "18", None),
+        ("Carteira digital - cartão de crédito", "03", None),   # a card inside the wallet: the card's code
         ("custom", "99", "custom"),
         ("", "99", "Outros"),
         (None, "99", "Outros"),

@@ -214,6 +214,8 @@ _PAYMENT_CODES: dict[str, str] = {
 _PAYMENT_WORDS: tuple[tuple[str, str], ...] = (
     ("debit", "04"), ("debito", "04"), ("credit", "03"), ("credito", "03"), ("boleto", "15"),
     ("bank billet", "15"), ("pix", "17"), ("transferencia", "18"), ("transfer", "18"), ("dinheiro", "01"),
+    # A wallet's balance, as the method "wallet" above (a card inside a wallet would have said "credit").
+    ("carteira", "18"), ("wallet", "18"),
 )
 OTHER_PAYMENT = "99"
 
