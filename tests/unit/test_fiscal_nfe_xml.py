@@ -202,6 +202,22 @@ def test_a_product_cfop_wins():
     assert all_of(root, "//n:prod/n:CFOP") == ["5405"] and all_of(root, "//n:prod/n:CEST") == ["2806300"]
 
 
+def test_goods_with_icms_retained_by_substitution_carry_the_retained_group():
+    """CFOP 5405 (the merchant is the "substituído"): CSOSN 500 under Simples, CST 60 under regime normal, with no
+    ICMS base nor ICMS of the sale; it went out as CSOSN 102, which taxes again what was already taxed."""
+    items = shirts(2)
+    retained = (replace(items[0], cfop="5405", cest="2806300"), items[1])
+    root = valid(draft(items=retained))
+    assert all_of(root, "//n:ICMSSN500/n:CSOSN") == ["500"] and all_of(root, "//n:ICMSSN102/n:CSOSN") == ["102"]
+
+    root = valid(draft(issuer_=issuer(Crt.REGIME_NORMAL), recipient=person(SAO_PAULO), items=retained))
+    assert all_of(root, "//n:det[1]//n:ICMS60/n:CST") == ["60"] and not root.xpath("//n:det[1]//n:ICMS00", namespaces=NS)
+    # The total's ICMS base is the other item's alone; PIS/COFINS still on both.
+    assert one(root, "//n:ICMSTot/n:vBC") == one(root, "//n:det[2]//n:ICMS00/n:vBC")
+    assert D(one(root, "//n:ICMSTot/n:vICMS")) == D(one(root, "//n:det[2]//n:ICMS00/n:vICMS"))
+    assert D(one(root, "//n:det[1]//n:PISAliq/n:vPIS")) > 0
+
+
 def test_pickup_and_carrier():
     root = valid(draft(pickup=True, carrier=Carrier("Transportadora Rápida")))
     assert one(root, "//n:transp/n:modFrete") == "9" and not root.xpath("//n:transporta", namespaces=NS)

@@ -45,6 +45,7 @@ def test_a_product_cfop_wins_over_the_destination_default():
     assert item_cfop(inside, " ") == "5102"
     assert item_cfop(inside, "5405") == "5405"
     assert cfop_problem(inside, "5405") is None
+    assert cfop_problem(inside, "5101") is None and cfop_problem(destination("SP", "RJ", None), "6108") is None
 
 
 @pytest.mark.parametrize(
@@ -54,6 +55,10 @@ def test_a_product_cfop_wins_over_the_destination_default():
         ("SP", "6102", "dentro do estado (use um CFOP 5xxx)"),
         ("SP", "51O2", "inválido"),
         ("SP", "4102", "inválido"),
+        # Tax groups lojasync does not build: a substitute's ST, a gift, an interstate 6404.
+        ("SP", "5403", "operação que o lojasync não emite"),
+        ("SP", "5910", "use um CFOP de venda, 5101 a 5124 ou 5405"),
+        ("RJ", "6404", "use um CFOP de venda, 6101 a 6124, ou deixe"),
     ],
 )
 def test_a_product_cfop_that_does_not_fit_the_sale_is_a_listed_problem(recipient_uf, override, fragment):

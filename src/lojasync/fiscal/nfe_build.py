@@ -247,12 +247,13 @@ def build_nfe(draft: InvoiceDraft) -> Nfe:
     taxed_uf = tax_uf(draft.recipient.address.uf, draft.recipient.state_registration,
                       draft.delivery.address.uf if draft.delivery else None)
     dest = destination(issuer_uf, taxed_uf, draft.recipient.state_registration)
-    rules = [line_tax_rule(draft.issuer.crt, draft.taxes, dest, issuer_uf, taxed_uf, item.origin)
-             for item in draft.items]
+    cfops = [item_cfop(dest, item.cfop) for item in draft.items]
+    rules = [line_tax_rule(draft.issuer.crt, draft.taxes, dest, issuer_uf, taxed_uf, item.origin, cfop)
+             for item, cfop in zip(draft.items, cfops, strict=True)]
     amounts: InvoiceAmounts = invoice_amounts(draft.items, rules, freight=draft.freight, discount=draft.discount,
                                               other=draft.other_costs)
-    det = [_det(position, item, line, rule, item_cfop(dest, item.cfop))
-           for position, (item, line, rule) in enumerate(zip(draft.items, amounts.lines, rules, strict=True), 1)]
+    det = [_det(position, item, line, rule, cfop) for position, (item, line, rule, cfop)
+           in enumerate(zip(draft.items, amounts.lines, rules, cfops, strict=True), 1)]
     info = Inf(
         ide=_ide(draft, dest), emit=_emit(draft), dest=_dest(draft, dest), entrega=_entrega(draft), det=det,
         total=_total(amounts.totals), transp=_transp(draft), pag=_pag(draft, amounts.totals.invoice_total),

@@ -69,7 +69,8 @@ def line_amounts(goods: Decimal, freight: Decimal, discount: Decimal, other: Dec
     operation = goods + freight + other - discount   # the value of the operation: ICMS base (modBC 3)
     icms_base = icms = pis_base = pis = cofins = difal = ZERO
     if rule.regime.charges_taxes:
-        icms_base = operation
+        # ICMS retained upstream by substitution (CST 60): no base nor ICMS of this sale.
+        icms_base = ZERO if rule.regime.icms_group.retained else operation
         icms = percent_of(icms_base, rule.icms_rate)
         # ICMS is not part of the PIS/COFINS base (STF, RE 574.706; Lei 14.592/2023).
         pis_base = operation - icms

@@ -21,6 +21,12 @@ def _icms(rule: LineTaxRule, amounts: LineAmounts) -> Imposto.Icms:
     origin = nfe.Torig(str(rule.origin))
     if rule.regime.icms_group is IcmsGroup.SIMPLES_102:
         return Imposto.Icms(ICMSSN102=Imposto.Icms.Icmssn102(orig=origin, CSOSN=nfe.Icmssn102Csosn("102")))
+    # Retained upstream (CFOP 5405): the retained amounts are optional in the layout and lojasync does not know
+    # them (the purchase's NF-e has them), so the group carries the origin and the code alone.
+    if rule.regime.icms_group is IcmsGroup.SIMPLES_500:
+        return Imposto.Icms(ICMSSN500=Imposto.Icms.Icmssn500(orig=origin, CSOSN=nfe.Icmssn500Csosn("500")))
+    if rule.regime.icms_group is IcmsGroup.RETAINED_60:
+        return Imposto.Icms(ICMS60=Imposto.Icms.Icms60(orig=origin, CST=nfe.Icms60Cst("60")))
     return Imposto.Icms(ICMS00=Imposto.Icms.Icms00(
         orig=origin, CST=nfe.Icms00Cst("00"), modBC=nfe.Icms00ModBc("3"),   # 3: the value of the operation
         vBC=fmt.money(amounts.icms_base), pICMS=fmt.rate(rule.icms_rate), vICMS=fmt.money(amounts.icms)))

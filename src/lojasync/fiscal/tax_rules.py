@@ -39,6 +39,12 @@ _DESTINATIONS: dict[tuple[bool, Contributor], Destination] = {
 # The first digit of an output CFOP says where the goods go: 5 inside the UF, 6 to another UF.
 _CFOP_FIRST_DIGIT = {"1": "5", "2": "6"}
 _CFOP = re.compile(r"[1235-7]\d{3}")
+# The sales a product's CFOP may name: x101 to x124 ("vendas de produção própria ou de terceiros"), taxed as the
+# company's regime says; and 5405, goods whose ICMS was retained earlier by substitution (the merchant is the
+# "substituído"): CSOSN 500 / CST 60, no ICMS of its own. Any other CFOP (a substitute's 5401-5403, a gift's
+# 5910, a consignment...) needs tax groups lojasync does not build: refused, never sent under the wrong ones.
+_SALE_CFOP = re.compile(r"[56]1(0[1-9]|1\d|2[0-4])")
+ICMS_RETAINED_CFOPS = frozenset({"5405"})
 
 
 def tax_uf(recipient_uf: str, recipient_ie: str | None, delivery_uf: str | None) -> str:
@@ -72,6 +78,11 @@ def cfop_problem(dest: Destination, override: str | None) -> str | None:
     if cfop[0] != expected:
         where = "dentro do estado" if dest.id_dest == "1" else "para outro estado"
         return f"CFOP {cfop} não serve para venda {where} (use um CFOP {expected}xxx)"
+    if not _SALE_CFOP.fullmatch(cfop) and cfop not in ICMS_RETAINED_CFOPS:
+        retained = " ou 5405 (ICMS já retido por substituição tributária)" if expected == "5" else ""
+        return (f"CFOP {cfop} é de uma operação que o lojasync não emite (substituto tributário, brinde, "
+                f"remessa...): use um CFOP de venda, {expected}101 a {expected}124{retained}, ou deixe o do "
+                "produto em branco")
     return None
 
 
@@ -107,6 +118,13 @@ SIMPLES_PIS_COFINS_CST = "49"
 class IcmsGroup(StrEnum):
     SIMPLES_102 = "ICMSSN102"    # CSOSN 102: Simples Nacional without permission for ICMS credit
     TAXED_00 = "ICMS00"          # CST 00: taxed in full
+    SIMPLES_500 = "ICMSSN500"    # CSOSN 500: Simples, ICMS retained earlier by substitution (or paid in advance)
+    RETAINED_60 = "ICMS60"       # CST 60: the same under regime normal: no ICMS of this sale
+
+    @property
+    def retained(self) -> bool:
+        """ICMS already retained upstream: this sale has no ICMS base nor ICMS of its own."""
+        return self in (IcmsGroup.SIMPLES_500, IcmsGroup.RETAINED_60)
 
 
 class PisCofinsGroup(StrEnum):
@@ -127,6 +145,12 @@ class RegimeRule:
 REGIMES: dict[Crt, RegimeRule] = {
     Crt.SIMPLES_NACIONAL: RegimeRule(IcmsGroup.SIMPLES_102, "102", PisCofinsGroup.OTHER, None, False, False),
     Crt.REGIME_NORMAL: RegimeRule(IcmsGroup.TAXED_00, "00", PisCofinsGroup.RATE, "01", True, True),
+}
+# An item under CFOP 5405 (ICMS_RETAINED_CFOPS): the same regime, its ICMS group the retained one. PIS, COFINS
+# and IBS/CBS are unchanged (substitution is about ICMS only).
+RETAINED_REGIMES: dict[Crt, RegimeRule] = {
+    Crt.SIMPLES_NACIONAL: RegimeRule(IcmsGroup.SIMPLES_500, "500", PisCofinsGroup.OTHER, None, False, False),
+    Crt.REGIME_NORMAL: RegimeRule(IcmsGroup.RETAINED_60, "60", PisCofinsGroup.RATE, "01", True, True),
 }
 
 
@@ -162,9 +186,9 @@ class LineTaxRule:
 
 
 def line_tax_rule(crt: Crt, settings: TaxSettings, dest: Destination, issuer_uf: str, recipient_uf: str,
-                  goods_origin: int) -> LineTaxRule:
-    """The taxes of one item sold under `crt` to `dest`."""
-    regime = REGIMES[crt]
+                  goods_origin: int, cfop: str | None = None) -> LineTaxRule:
+    """The taxes of one item sold under `crt` to `dest`, with the item's CFOP (`item_cfop`)."""
+    regime = (RETAINED_REGIMES if cfop in ICMS_RETAINED_CFOPS else REGIMES)[crt]
     ibs_cbs = None
     if regime.ibs_cbs_by_default or settings.ibs_cbs_for_simples:
         ibs_cbs = IbsCbsRule(settings.ibs_cbs_cst, settings.ibs_cbs_class, settings.ibs_uf_rate,
@@ -174,6 +198,9 @@ def line_tax_rule(crt: Crt, settings: TaxSettings, dest: Destination, issuer_uf:
         return LineTaxRule(regime, goods_origin, zero, settings.simples_pis_cofins_cst, zero, zero, None, ibs_cbs)
     interstate = dest.id_dest == "2"
     rate = interstate_icms_rate(issuer_uf, recipient_uf, goods_origin) if interstate else settings.icms_rate
+    if regime.icms_group.retained:   # 5405: inside the UF only, so no DIFAL either
+        return LineTaxRule(regime, goods_origin, Decimal(0), regime.pis_cofins_cst or "01", settings.pis_rate,
+                           settings.cofins_rate, None, ibs_cbs)
     difal = None
     # DIFAL: interstate sale of a regime-normal issuer to a non-contributor (rejection 694 without it).
     if interstate and dest.ie_indicator == "9":

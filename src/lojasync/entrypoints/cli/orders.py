@@ -303,7 +303,9 @@ def products_set(
     = None,
     unit: Annotated[str | None, typer.Option("--unit", help="Unidade comercial (UN, KG, CX...).")] = None,
     gtin: Annotated[str | None, typer.Option("--gtin", help="GTIN/EAN; vazio para SEM GTIN.")] = None,
-    cfop: Annotated[str | None, typer.Option("--cfop", help="CFOP fixo para este produto (opcional).")] = None,
+    cfop: Annotated[str | None, typer.Option("--cfop", help=(
+        "CFOP fixo para este produto (opcional): um de venda, 5101 a 5124 ou 6101 a 6124, ou 5405 (ICMS já retido por "
+        "substituição tributária)."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Grava os dados fiscais do produto para a NF-e; os vazios usam o padrão da empresa."""
