@@ -94,7 +94,7 @@ def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, c
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000002))
     simulator.simulator.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")
     rejected, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    assert not changed and (rejected.status, rejected.rejection_code) == ("rejected", "611")
+    assert changed and (rejected.status, rejected.rejection_code) == ("rejected", "611")
     assert "GTIN invalido" in rejected.rejection_reason
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
 
@@ -756,7 +756,7 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
     assert invoice.number == 1
 
     rejected, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    assert not changed and (rejected.status, rejected.rejection_code) == ("rejected", "539")
+    assert changed and (rejected.status, rejected.rejection_code) == ("rejected", "539")
     assert "outra chave" in rejected.rejection_resolution and "próximo número" in rejected.rejection_resolution
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
     order = show_order(app.uow(), number)

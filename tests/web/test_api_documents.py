@@ -126,9 +126,12 @@ def test_a_rejection_is_answered_in_full_and_moves_nothing(app, api, simulator):
     invoice = api.post(f"/api/v1/orders/{imported(app, 2100000002)}/nfe").json()
     simulator.simulator.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")
     rejected = api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()
-    assert rejected["changed"] is False and rejected["invoice"]["status"] == "rejected"
+    assert rejected["changed"] is True and rejected["invoice"]["status"] == "rejected"
     assert rejected["invoice"]["rejection_code"] == "611" and "GTIN invalido" in rejected["invoice"]["rejection_reason"]
     assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0} and receivables(api)["items"] == []
+    # dogfood (integrator's review): a pending NF-e turned rejected answered changed false ("já estava assim").
+    again = api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()   # rebuilt and rejected again: changed
+    assert again["changed"] is True and again["invoice"]["attempts"] == rejected["invoice"]["attempts"] + 1
 
 
 def test_cancelling_an_nfe_awaiting_sefaz_says_to_transmit_it_first(app, api, simulator):

@@ -124,7 +124,7 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
     app_ = container()
     invoice, changed = approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id,
                                        terminal_person())
-    if changed:
+    if changed and invoice.status == "authorised":
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
         print_json({**invoice.to_dict(), "changed": changed})

@@ -175,7 +175,8 @@ class _Claim:
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
                     actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
-    """Transmit and record SEFAZ's answer. Returns the NF-e and whether this call authorised it.
+    """Transmit and record SEFAZ's answer. Returns the NF-e and whether this call changed it (authorised,
+    rejected or denied it; only an authorisation moves stock and money).
 
     Rejected: SEFAZ's code and reason are kept in full and nothing moves; approving again rebuilds it with
     the same number. No answer or no decision: it stays "aguardando SEFAZ" and a retryable error says so."""
@@ -359,14 +360,14 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
                                         answer.received_at or now(), sefaz.simulated, **rebuilt)
         elif outcome is Outcome.DENIED and current:
             proc = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
-            invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc, sefaz.simulated)
+            changed = invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc, sefaz.simulated)
         elif outcome is Outcome.REJECTED and current:
-            invoice.reject(order, actor, answer.status, answer.reason)
+            changed = invoice.reject(order, actor, answer.status, answer.reason)
         elif outcome is Outcome.OTHER_KEY and current:
             # The number is at SEFAZ under another key (a restored backup, another program on this series). This
             # key is not there (that would be 204) and can never be authorised: a rejection, which stops the
             # worker's rounds; only another NF-e, with the next number, can go (`NumberTakenAtSefaz`).
-            invoice.reject(order, actor, answer.status, answer.reason)
+            changed = invoice.reject(order, actor, answer.status, answer.reason)
             taken = NumberTakenAtSefaz(number=invoice.number, invoice_id=invoice.id)
             order.ask_for_a_person(f"{invoice.label} rejeitada: {answer.status} - {answer.reason}. "
                                    f"Resolução: {taken.resolution}"[:500])

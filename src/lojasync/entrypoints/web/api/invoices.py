@@ -137,7 +137,7 @@ def approve(invoice_id: Id, request: Request, app: Container = Depends(container
             gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceChange:
     """Rejeitada: a resposta traz `status` "rejected" com o código e o motivo da SEFAZ, e nada se move."""
     invoice, changed = approve_invoice(app.uow(), app.cipher, gateway, invoice_id, who)
-    if changed:
+    if changed and invoice.status == "authorised":
         push_soon(request)
     return InvoiceChange(invoice=invoice_out(invoice), changed=changed)
 

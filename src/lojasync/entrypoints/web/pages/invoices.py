@@ -82,7 +82,7 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
         # No answer or no decision yet: the NF-e shows "aguardando SEFAZ" and the worker asks again.
         title = "NF-e ainda não autorizada" if exc.retryable else "Não foi possível transmitir"
         return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, action_error=exc, action_title=title)
-    if changed:
+    if changed and invoice.status == "authorised":
         push_soon(request)
     if invoice.status == "authorised":
         flash(request, (f"NF-e nº {invoice.number} autorizada: estoque baixado e contas a receber criadas." if changed
