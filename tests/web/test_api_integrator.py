@@ -137,9 +137,31 @@ def test_try_again_later_says_when_and_statuses_are_listed_in_the_schema(app, ap
     answer = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
     assert (answer.status_code, answer.headers["retry-after"]) == (503, "60")
     shown = api.get(f"/api/v1/invoices/{invoice['id']}").json()["status"]
+    # No answer at all: SEFAZ may hold it, and it is neither sent nor asked again for five minutes; Retry-After
+    # said 60, and a client that obeyed got the same 503 for four more minutes (integrator's review).
+    simulator.simulator.set_switches(out_of_service=None, drop_answers=1)
+    lost = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    assert (lost.status_code, lost.headers["retry-after"]) == (503, "300"), lost.text
+    again = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    assert again.json()["codigo"] == "fiscal.invoice_being_sent" and int(again.headers["retry-after"]) in (240, 300)
 
     schemas = api.get("/api/v1/openapi.json").json()["components"]["schemas"]
     assert shown in schemas["InvoiceStatus"]["enum"]
     assert set(schemas["InvoiceStatus"]["enum"]) >= {"awaiting_sefaz", "denied", "authorised"}
     assert schemas["SaleStatus"]["enum"] == ["pending", "confirmed", "cancelled"]
     assert schemas["ReceivableStatus"]["enum"] == ["open", "received", "cancelled"]
+
+
+def test_a_body_that_is_no_json_says_how_to_send_it(app, api):  # noqa: F811
+    """Integrator's review: `curl -d` (a form) got "corpo (objeto JSON)" with nothing of the header, and a body
+    out of UTF-8 got Starlette's English "There was an error parsing the body" with no resolution."""
+    form = api.post("/api/v1/invoices/1/cancel", content=b"reason=Cliente+desistiu+da+compra",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 422
+    assert "Content-Type: application/json" in form.json()["resolucao"]
+    assert "application/x-www-form-urlencoded" in form.json()["resolucao"]
+    broken = api.post("/api/v1/invoices/1/cancel", content='{"reason": "Cliente desistiu, é"}'.encode("latin-1"),
+                      headers={"Content-Type": "application/json"})
+    body = broken.json()
+    assert broken.status_code == 400 and "There was" not in body["erro"]
+    assert "UTF-8" in body["erro"] and "Content-Type: application/json" in body["resolucao"]

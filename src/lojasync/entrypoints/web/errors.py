@@ -148,9 +148,13 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
             resolution = f"Use {allowed.replace(', ', ' ou ')} (cabeçalho Allow). {resolution}"
     elif exc.status_code == 405:
         message, resolution = "Método não permitido neste endereço.", "Use o botão ou o formulário da página."
+    elif exc.status_code == 400:
+        # Starlette's own words ("There was an error parsing the body"): a body that is no JSON it can read.
+        message = "O corpo da requisição não pôde ser lido (JSON inválido, texto fora de UTF-8 ou aninhado demais)."
+        resolution = "Envie um objeto JSON em UTF-8, com o cabeçalho Content-Type: application/json."
     else:
-        message = str(exc.detail) if isinstance(exc.detail, str) else "Requisição recusada."
-        resolution = ""
+        message = f"Requisição recusada (HTTP {exc.status_code})."
+        resolution = "Confira o endereço e os dados enviados."
     if is_api(request):
         return api_error(f"web.http_{exc.status_code}", message, resolution, exc.status_code, headers)
     return render(request, "error.html", {"title": "Requisição recusada", "message": message,
@@ -168,6 +172,12 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     fields = sorted({field_problem(error) for error in exc.errors()})
     message = f"Dados inválidos em: {', '.join(fields)}."
     resolution = "Corrija os campos indicados e envie de novo."
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if any(tuple(error.get("loc", ())) == ("body",) and error.get("type") in ("model_attributes_type", "dict_type")
+           for error in exc.errors()) and kind != "application/json":
+        # curl -d sends a form unless told otherwise: the body was never read as JSON.
+        resolution = (f"Envie o corpo como JSON, com o cabeçalho Content-Type: application/json (veio "
+                      f"{kind or 'sem Content-Type'}).")
     if not is_api(request) and any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
         # A page's address carries ids only; the route's parameter name ("number") means nothing to a person.
         message = f"Endereço inválido: {request.url.path}."

@@ -286,7 +286,9 @@ def _transmit(sefaz: Sefaz, claim: _Claim, invoice_id: int) -> SefazAnswer:
         # will be asked, and the command that asks it (this NF-e's).
         raise type(exc)(exc.message, resolution=UNANSWERED.format(number=claim.number,
                                                                    minutes=SENDING_WINDOW // MINUTE),
-                        action=Action.APPROVE_INVOICE, **{**exc.params, "invoice_id": invoice_id}) from exc
+                        action=Action.APPROVE_INVOICE,
+                        **{**exc.params, "invoice_id": invoice_id, "retry_after": SENDING_WINDOW.total_seconds()}
+                        ) from exc
 
 
 UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. "

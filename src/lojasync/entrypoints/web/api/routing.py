@@ -58,14 +58,23 @@ class ApiRoute(APIRoute):
                 status = status_of(error)
                 headers = _location_of_existing(error) or {}
                 if status == 503:
-                    # HTTP clients that retry by themselves read when; the worker asks SEFAZ and the store again
-                    # every minute.
-                    headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                    headers["Retry-After"] = str(retry_after(error))
                 return api_error(error.code, error.message, error.resolution, status, headers=headers or None)
         return answer
 
 
 RETRY_AFTER_SECONDS = 60
+
+
+def retry_after(error: LojasyncError) -> int:
+    """Seconds before trying again, for HTTP clients that retry by themselves: the error's own when it has one
+    (an NF-e sent without an answer is neither sent nor asked again for the sending window: asking sooner only
+    gets this 503 again), else a minute (the worker asks SEFAZ and the store again every minute)."""
+    if "retry_after" in error.params:
+        return max(1, int(error.params["retry_after"]))
+    if "minutes" in error.params and error.code == "fiscal.invoice_being_sent":
+        return max(1, int(error.params["minutes"])) * 60
+    return RETRY_AFTER_SECONDS
 
 
 _PATH_OF_DOCUMENT = {"nfe": "/invoices", "simple_sale": "/sales"}
