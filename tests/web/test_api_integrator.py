@@ -165,3 +165,17 @@ def test_a_body_that_is_no_json_says_how_to_send_it(app, api):  # noqa: F811
     body = broken.json()
     assert broken.status_code == 400 and "There was" not in body["erro"]
     assert "UTF-8" in body["erro"] and "Content-Type: application/json" in body["resolucao"]
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(api):  # noqa: F811
+    """Integrator's review: ?status= on /receivables (the CLI's option; the API's is `situation`) answered every
+    receivable, cancelled ones included; ?page= on /invoices answered the first page again and again."""
+    for path, wrong in (("/api/v1/receivables", {"status": "recebida"}), ("/api/v1/invoices", {"page": "2"}),
+                        ("/api/v1/orders", {"limit": "2"})):
+        answer = api.get(path, params=wrong)
+        assert answer.status_code == 422, (path, answer.text)
+        body = answer.json()
+        assert body["codigo"] == "web.unknown_parameter" and f"Parâmetro desconhecido: {next(iter(wrong))}." == body["erro"]
+    assert "situation" in api.get("/api/v1/receivables", params={"status": "x"}).json()["resolucao"]
+    assert api.get("/api/v1/orders/1", params={"x": "1"}).json()["resolucao"].startswith("Este endereço não aceita")
+    assert api.get("/api/v1/receivables", params={"situation": "recebida"}).status_code == 200

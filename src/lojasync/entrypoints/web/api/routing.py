@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from lojasync.entrypoints.web.api.types import ApiErrorBody
@@ -50,8 +51,17 @@ class ApiRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        known = _query_names(self.dependant)
 
         async def answer(request: Request) -> Response:
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                # A misspelt filter (?status= for ?situation=, ?page= where it is offset) would otherwise be
+                # ignored: the whole list answered as if filtered, a paging loop that never ends.
+                taken = (f"Este endereço aceita: {', '.join(sorted(known))}." if known
+                         else "Este endereço não aceita parâmetros.")
+                return api_error("web.unknown_parameter", f"Parâmetro desconhecido: {', '.join(unknown)}.",
+                                 f"{taken} Veja /api/v1/docs.", 422)
             try:
                 return await handler(request)
             except LojasyncError as error:
@@ -61,6 +71,14 @@ class ApiRoute(APIRoute):
                     headers["Retry-After"] = str(retry_after(error))
                 return api_error(error.code, error.message, error.resolution, status, headers=headers or None)
         return answer
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route takes, its dependencies' included (as the client writes them: aliases)."""
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 RETRY_AFTER_SECONDS = 60
