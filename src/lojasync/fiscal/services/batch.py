@@ -47,6 +47,9 @@ class Refusal:
     resolution: str
     terminal: tuple[str, ...] = ()   # the commands that fix it from the terminal (the CLI prints them)
     retryable: bool = False          # trying again later may work (SEFAZ out of service): nothing to fix
+    # The order's document that stands, when that is the refusal (ORDER_HAS_DOCUMENT): ("nfe" or
+    # "simple_sale", its id), so a batch run again points at each NF-e it did not make again.
+    document: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -190,11 +193,18 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known
     if isinstance(exc, LojasyncError):
         return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
                          refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands,
-                                         exc.retryable))
+                                         exc.retryable, _document_of(exc)))
     log.error("invoicing an order failed", exc_info=exc, extra={"order_number": number})
     return BatchItem(number, made, f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync",
                      refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e do "
                                      f"pedido {number}.", UNEXPECTED_RESOLUTION))
+
+
+def _document_of(exc: LojasyncError) -> tuple[str, int] | None:
+    kind, document_id = exc.params.get("document_kind"), exc.params.get("document_id")
+    if exc.code != ORDER_HAS_DOCUMENT or kind is None or document_id is None:
+        return None
+    return str(kind), int(document_id)
 
 
 def rejection_of(invoice: InvoiceView) -> str | None:

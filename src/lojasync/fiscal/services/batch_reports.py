@@ -123,12 +123,14 @@ def _stored(item: BatchItem) -> dict:
     refusal = item.refusal
     return {"order": item.order_number, "invoice": item.invoice.id if item.invoice else None,
             "status": item.invoice.status if item.invoice else None, "error": item.error, "not_sent": item.not_sent,
-            "refusal": [refusal.code, refusal.message, refusal.resolution] if refusal else None}
+            "refusal": [refusal.code, refusal.message, refusal.resolution] if refusal else None,
+            "document": list(refusal.document) if refusal and refusal.document else None}
 
 
 def _refusal(stored: dict) -> Refusal | None:
     kept = stored.get("refusal")
-    return Refusal(*kept) if kept else None
+    document = stored.get("document")   # batches kept before it was stored have none
+    return Refusal(*kept, document=(document[0], int(document[1])) if document else None) if kept else None
 
 
 @dataclass(frozen=True)

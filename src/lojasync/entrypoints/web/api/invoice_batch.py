@@ -20,13 +20,20 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.orders import STATUS_OF, Situation
-from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.routing import api_router, document_address
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.batch_runs import run_after_answering
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.invoices import InvoiceStatus
-from lojasync.fiscal.services.batch import BATCH_LIMIT, BatchItem, awaiting_in, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.batch import (
+    BATCH_LIMIT,
+    ORDER_HAS_DOCUMENT,
+    BatchItem,
+    awaiting_in,
+    invoice_orders,
+    orders_to_invoice,
+)
 from lojasync.fiscal.services.batch_reports import kept_batch, start_batch
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.sales.history import Person
@@ -66,6 +73,7 @@ class BatchOutcome(StrEnum):
     AWAITING = "awaiting_sefaz"
     NOT_SENT = "not_sent"
     GENERATED = "generated"
+    HAD_DOCUMENT = "had_document"
     REFUSED = "refused"
 
 
@@ -75,17 +83,22 @@ class BatchItemOut(ApiModel):
         "authorised: autorizada (estoque baixado, contas a receber criadas); rejected/denied: rejeitada ou "
         "denegada pela SEFAZ (sefaz_code e sefaz_reason); awaiting_sefaz: enviada, a SEFAZ ainda não decidiu "
         "(o lojasync consulta de novo); not_sent: gerada e não transmitida porque a SEFAZ estava fora do ar "
-        "(transmita depois); generated: só gerada (approve falso); refused: não gerada (veja error)."))
+        "(transmita depois); generated: só gerada (approve falso); had_document: o pedido já tinha NF-e ou venda "
+        "simples (um lote repetido: nada foi feito; existing_document diz qual); refused: não gerada (veja error)."))
     invoice: InvoiceOut | None = Field(description="A NF-e gerada por esta chamada (nenhuma quando recusada).")
     sefaz_code: str | None = Field(None, description="Código da rejeição ou denegação da SEFAZ (cStat).")
     sefaz_reason: str | None = Field(None, description="Motivo da SEFAZ, por extenso (xMotivo).")
     error: ApiErrorBody | None = Field(None, description="Por que o pedido não teve NF-e autorizada: o código, a "
                                        "mensagem e a resolução do erro, como nas respostas de erro da API.")
+    existing_document: str | None = Field(None, description=(
+        "Com had_document: o documento que o pedido já tem (/api/v1/invoices/ID ou /api/v1/sales/ID)."))
 
 
 class InvoiceBatchOut(ApiModel):
     authorised: int = Field(description="Quantas NF-e foram autorizadas.")
-    not_authorised: int = Field(description="Quantos pedidos ficaram sem NF-e autorizada.")
+    not_authorised: int = Field(description="Quantos pedidos ficaram sem NF-e autorizada por esta chamada "
+                                "(contando os que já tinham documento).")
+    had_document: int = Field(0, description="Quantos deles já tinham NF-e ou venda simples: nada foi feito.")
     not_sent: int = Field(description="Quantas foram só geradas porque a SEFAZ estava fora do ar: transmita "
                           "cada uma depois (POST /api/v1/invoices/{id}/approve).")
     remaining: int = Field(description=f"Com \"status\": pedidos da situação que passaram do limite de "
@@ -119,6 +132,7 @@ class BatchProgressOut(ApiModel):
     left: list[int] = Field(description="Os pedidos que o lote ainda não alcançou (ou não alcançará, se parou).")
     authorised: int
     not_authorised: int
+    had_document: int = 0
     not_sent: int
     items: list[BatchItemOut] = Field(description=(
         "Os pedidos já feitos, na ordem pedida; cada NF-e como está agora (uma transmitida depois aparece "
@@ -152,8 +166,8 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
         push_soon(request)
     items = [_item_out(item) for item in report.items]
     return InvoiceBatchOut(authorised=len(report.authorised), not_authorised=len(report.not_authorised),
-                           not_sent=len(report.not_sent), remaining=remaining, items=items,
-                           awaiting=awaiting)
+                           had_document=len(report.had_document), not_sent=len(report.not_sent),
+                           remaining=remaining, items=items, awaiting=awaiting)
 
 
 def _started(request: Request, app: Container, gateway: Sefaz, who: Person, numbers: list[int], approve: bool,
@@ -176,7 +190,8 @@ def batch_progress(batch_id: Id, app: Container = Depends(container)) -> BatchPr
     return BatchProgressOut(id=kept.id, run_at=kept.run_at, run_by=kept.run_by, running=kept.running,
                             stopped=kept.stopped, problem=kept.problem, orders=kept.orders, left=kept.left,
                             authorised=len(report.authorised), not_authorised=len(report.not_authorised),
-                            not_sent=len(report.not_sent), items=[_item_out(item) for item in report.items])
+                            had_document=len(report.had_document), not_sent=len(report.not_sent),
+                            items=[_item_out(item) for item in report.items])
 
 
 _SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.REJECTED: BatchOutcome.REJECTED,
@@ -186,7 +201,11 @@ _SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.
 
 def _item_out(item: BatchItem) -> BatchItemOut:
     invoice = item.invoice
-    if invoice is None:
+    refusal = item.refusal
+    existing = document_address(*refusal.document) if refusal and refusal.document else None
+    if invoice is None and refusal is not None and refusal.code == ORDER_HAS_DOCUMENT:
+        outcome = BatchOutcome.HAD_DOCUMENT
+    elif invoice is None:
         outcome = BatchOutcome.REFUSED
     elif item.not_sent:
         outcome = BatchOutcome.NOT_SENT
@@ -194,10 +213,9 @@ def _item_out(item: BatchItem) -> BatchItemOut:
         # Pending: only generated (approve false), or generated and then not transmitted (see error).
         outcome = _SEFAZ_SAID.get(InvoiceStatus(invoice.status), BatchOutcome.REFUSED)
     refused_by_sefaz = outcome in (BatchOutcome.REJECTED, BatchOutcome.DENIED)
-    refusal = item.refusal
     return BatchItemOut(
         order_number=item.order_number, outcome=outcome, invoice=invoice_out(invoice) if invoice else None,
         sefaz_code=invoice.rejection_code if refused_by_sefaz else None,
         sefaz_reason=invoice.rejection_reason if refused_by_sefaz else None,
         error=ApiErrorBody(erro=refusal.message, codigo=refusal.code, resolucao=refusal.resolution)
-        if refusal else None)
+        if refusal else None, existing_document=existing)

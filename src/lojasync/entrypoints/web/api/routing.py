@@ -98,14 +98,20 @@ def retry_after(error: LojasyncError) -> int:
 _PATH_OF_DOCUMENT = {"nfe": "/invoices", "simple_sale": "/sales"}
 
 
+def document_address(kind: str, document_id: int) -> str | None:
+    """The API's address of an order's document ("nfe" or "simple_sale" and its id)."""
+    path = _PATH_OF_DOCUMENT.get(kind)
+    return f"{PREFIX}{path}/{document_id}" if path else None
+
+
 def _location_of_existing(error: LojasyncError) -> dict[str, str] | None:
     """The 409 of a second document for an order points at the one that stands: a client that retries
     POST /orders/N/nfe after a timeout (the first call did create it) finds the NF-e it asked for by following
     Location, without searching the order's documents."""
-    path = _PATH_OF_DOCUMENT.get(error.params.get("document_kind", ""))
-    if error.code != "fiscal.order_has_document" or path is None or "document_id" not in error.params:
+    if error.code != "fiscal.order_has_document" or "document_id" not in error.params:
         return None
-    return {"Location": f"{PREFIX}{path}/{error.params['document_id']}"}
+    address = document_address(error.params.get("document_kind", ""), error.params["document_id"])
+    return {"Location": address} if address else None
 
 
 def api_router(prefix: str, tag: str) -> APIRouter:
