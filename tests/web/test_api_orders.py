@@ -134,6 +134,8 @@ def test_one_order_in_full(api, orders):
         ("CAM-ALG-P", 2, "100.00"), ("CAN-CER", 1, "50.00")]
     assert order["customer"]["name"] == "Ana Júlia Souza" and order["shipping_address"]["city"] == "São Paulo"
     assert order["store"]["status"] == "open" and order["documents"] == {"invoices": [], "sales": []}
+    # Its moments in UTC with "Z" as every other of the API's (they were "+00:00": integrator's review).
+    assert order["store"]["updated_at"].endswith("Z") and order["store"]["synced_at"].endswith("Z")
     assert [(h["event"], h["actor"]) for h in order["history"]] == [("created", "sync")]
     assert "importado da loja" in order["history"][0]["message"]
 

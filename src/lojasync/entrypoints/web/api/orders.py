@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.cli import formats
@@ -137,6 +137,19 @@ class CustomerDetailsOut(CustomerOut):
     contributor_label: str
 
 
+class StoreStateOut(ApiModel):
+    model_config = ConfigDict(extra="allow")   # a platform's own states beyond these, as the order keeps them
+
+    order_id: str | None = Field(None, description="O id do pedido na loja.")
+    number: str | None = Field(None, description="O número do pedido na loja (o que o cliente vê).")
+    status: str | None = Field(None, description="Situação na loja (open, closed, cancelled).")
+    payment_status: str | None = Field(None, description="Pagamento na loja (pending, authorized, paid...).")
+    shipping_status: str | None = Field(None, description="Envio na loja (unpacked, fulfilled...).")
+    cancel_reason: str | None = Field(None, description="Motivo do cancelamento na loja, quando cancelado.")
+    updated_at: datetime | None = Field(None, description="Última alteração do pedido na loja.")
+    synced_at: datetime | None = Field(None, description="Quando o lojasync o leu da loja pela última vez.")
+
+
 class OrderOut(OrderSummaryOut):
     customer: CustomerDetailsOut | None
     contact: dict[str, Any]
@@ -153,7 +166,7 @@ class OrderOut(OrderSummaryOut):
     note: str | None
     processed_by: str | None = Field(description='"nfe" ou "simple_sale": o documento que processou o pedido.')
     tracking: TrackingOut | None = Field(None, description="O código de rastreio do envio, quando registrado.")
-    store: dict[str, Any] | None = Field(description="Situações do pedido na loja.")
+    store: StoreStateOut | None = Field(description="Situações do pedido na loja.")
     history: list[HistoryEntryOut]
     documents: DocumentsOut
 
