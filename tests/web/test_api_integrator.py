@@ -87,6 +87,9 @@ def test_a_retried_generation_creates_nothing_and_points_at_the_document_that_st
         assert (again.status_code, again.json()["codigo"]) == (409, "fiscal.order_has_document")
         assert again.headers["location"] == f"/api/v1/invoices/{first['id']}"
         assert api.get(again.headers["location"]).json()["id"] == first["id"]
+        # What to call, as the CLI prints its command and the page its link (its resolution spoke of pages).
+        assert again.json()["na_api"] == (f"GET /api/v1/invoices/{first['id']} (o documento que o pedido tem); "
+                                          f"para gerar outro, cancele-o: POST /api/v1/invoices/{first['id']}/cancel")
     assert [i["id"] for i in api.get(f"/api/v1/orders/{number}").json()["documents"]["invoices"]] == [first["id"]]
 
     other = imported(app, 2100000304)
@@ -142,6 +145,7 @@ def test_try_again_later_says_when_and_statuses_are_listed_in_the_schema(app, ap
     simulator.simulator.set_switches(out_of_service=None, drop_answers=1)
     lost = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
     assert (lost.status_code, lost.headers["retry-after"]) == (503, "300"), lost.text
+    assert lost.json()["na_api"] == f"POST /api/v1/invoices/{invoice['id']}/approve"
     again = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
     assert again.json()["codigo"] == "fiscal.invoice_being_sent" and int(again.headers["retry-after"]) in (240, 300)
 

@@ -87,6 +87,7 @@ def test_refusals_say_what_to_do_and_change_nothing(app, api):
     taken = link(api, linked_order, tax_id=ANA, name="Ana Pereira")
     assert taken.status_code == 409 and taken.json()["codigo"] == "sales.customer_already_linked"
     assert current["name"] in taken.json()["erro"] and "confirme a troca" in taken.json()["resolucao"]
+    assert '"replace": true' in taken.json()["na_api"]   # how the API confirms it
 
     assert show_order(app.uow(), number)["customer"] is None
     assert show_order(app.uow(), linked_order)["customer"] == current

@@ -171,6 +171,8 @@ def test_a_document_the_state_does_not_allow_is_a_409(api, orders):
     assert response.status_code == 409
     assert response.json()["codigo"] == "fiscal.document_not_possible"
     assert "empresa emitente não cadastrada" in response.json()["erro"]
+    # Each thing missing as a list too, for a program to show or act on one by one.
+    assert any("empresa emitente não cadastrada" in p for p in response.json()["problemas"])
     assert api.post("/api/v1/orders/424242/simple-sale").status_code == 404
 
 

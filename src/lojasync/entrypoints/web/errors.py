@@ -51,9 +51,16 @@ def error_status(error: LojasyncError) -> int:
     return 422
 
 
-def api_error(code: str, message: str, resolution: str, status_code: int, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"erro": message, "codigo": code, "resolucao": resolution}, status_code=status_code,
-                        headers=headers)
+def api_error(code: str, message: str, resolution: str, status_code: int, headers: dict | None = None, *,
+              call: str | None = None, problems: list[str] | None = None) -> JSONResponse:
+    """The API's error body; `na_api` (the call that acts on it) and `problemas` (each thing missing, as a list)
+    only when the error has them."""
+    body: dict = {"erro": message, "codigo": code, "resolucao": resolution}
+    if call:
+        body["na_api"] = call
+    if problems:
+        body["problemas"] = list(problems)
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

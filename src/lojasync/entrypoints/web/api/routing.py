@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from lojasync.entrypoints.web.api.types import ApiErrorBody
 from lojasync.entrypoints.web.auth import api_caller
 from lojasync.entrypoints.web.errors import api_error
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import Action, LojasyncError
 
 PREFIX = "/api/v1"
 
@@ -69,7 +69,8 @@ class ApiRoute(APIRoute):
                 headers = _location_of_existing(error) or {}
                 if status == 503:
                     headers["Retry-After"] = str(retry_after(error))
-                return api_error(error.code, error.message, error.resolution, status, headers=headers or None)
+                return api_error(error.code, error.message, error.resolution, status, headers=headers or None,
+                                 call=api_call(error), problems=getattr(error, "problems", None))
         return answer
 
 
@@ -112,6 +113,42 @@ def _location_of_existing(error: LojasyncError) -> dict[str, str] | None:
         return None
     address = document_address(error.params.get("document_kind", ""), error.params["document_id"])
     return {"Location": address} if address else None
+
+
+# What an API client calls to act on an error (`na_api` in the error's body): the API's counterpart of the CLI's
+# commands and the pages' links. An error speaks of the product ("descarte a NF-e"), and its resolution often
+# names the page or the command a person uses; a program needs the call. Errors whose fix is outside the API
+# (the company, the certificate, the store's connection) have none.
+_CALLS = {
+    Action.RETRY_EVENT: f"POST {PREFIX}/events/{{event_id}}/retry (ou POST {PREFIX}/events/retry: todas com erro)",
+    Action.TRY_AGAIN: "repita a chamada",
+    Action.SEE_INVOICES: f"GET {PREFIX}/invoices",
+    Action.SEE_SALES: f"GET {PREFIX}/sales",
+    Action.APPROVE_INVOICE: f"POST {PREFIX}/invoices/{{invoice_id}}/approve",
+    Action.DISCARD_INVOICE: f"POST {PREFIX}/invoices/{{invoice_id}}/cancel (descarta a pendente ou rejeitada)",
+}
+# Where the action alone does not say the call: by the error's code.
+_BY_CODE = {
+    "sales.customer_already_linked": 'repita a chamada com "replace": true no corpo (troca o cliente)',
+    "nuvemshop.event_not_retryable": f"POST {PREFIX}/orders/NÚMERO/resync (lê o pedido de novo da loja)",
+}
+
+
+def api_call(error: LojasyncError) -> str | None:
+    """The call that acts on `error`, with its ids filled in; None when the API has none for it."""
+    params = getattr(error, "params", {})
+    if error.code == "fiscal.order_has_document" and "document_id" in params:
+        address = document_address(str(params.get("document_kind", "")), params["document_id"])
+        if address:
+            return f"GET {address} (o documento que o pedido tem); para gerar outro, cancele-o: POST {address}/cancel"
+    template = _BY_CODE.get(error.code) or _CALLS.get(getattr(error, "action", None))
+    if template is None:
+        return None
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        # The error does not say which one: the call without the id, never a wrong one.
+        return f"POST {PREFIX}/events/retry" if error.action is Action.RETRY_EVENT else None
 
 
 def api_router(prefix: str, tag: str) -> APIRouter:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from lojasync.shared.money import CENT
 from lojasync.shared.numbers import LARGEST_ID
@@ -56,3 +56,7 @@ class ApiErrorBody(BaseModel):
     erro: str
     codigo: str
     resolucao: str
+    na_api: str | None = Field(None, description="A chamada da API que resolve, quando há uma (ex.: POST "
+                               "/api/v1/invoices/7/approve); ausente quando a solução é fora da API.")
+    problemas: list[str] | None = Field(None, description="Cada pendência, em lista (NF-e que não pode ser "
+                                        "gerada: cliente, endereço, NCM...); ausente nos outros erros.")
