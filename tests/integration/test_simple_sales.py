@@ -17,6 +17,7 @@ from lojasync.fiscal.errors import (
     DocumentStateRefused,
     OrderAlreadyProcessing,
     OrderChangedSinceGenerated,
+    OrderNeedsReread,
 )
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
 from lojasync.fiscal.services.views import list_sales
@@ -227,9 +228,79 @@ def test_an_order_changed_by_the_store_after_generation_is_not_confirmed_blind(a
         {"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta Algodão P", "sku": "CAM-ALG-P",
          "price": "50.00", "quantity": 3}])
     import_order(app.uow(), store_id, changed, POLICY)
-    with pytest.raises(OrderChangedSinceGenerated):
+    with pytest.raises(OrderChangedSinceGenerated) as refused:
         confirm_sale(app.uow(), sale.id)
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    # The way out is the sale's own cancel (it said "repita o comando com --force", an option that is not there).
+    assert refused.value.terminal_commands == (f"lojasync sales cancel {sale.id}",) and refused.value.action is None
+
+
+def _changed_lines(order_id: int, quantity: int, seconds: int, **fields) -> dict:
+    return order_payload(id=order_id, updated_at=ts(seconds), products=[
+        {"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta Algodão P", "sku": "CAM-ALG-P",
+         "price": "50.00", "quantity": quantity}], **fields)
+
+
+def test_a_store_change_held_back_while_the_sale_stood_is_read_again_before_another_document(app, store_id):
+    """Effects review: the store changed a processed order (held back, flagged); the operator cancelled the sale
+    and generated another, which went out with the old lines and total: the change was never applied, the
+    binding having taken its content as seen. Now the order says to read it again and refuses a document until
+    then, and the next read of the same content applies it."""
+    number = imported(app, store_id, id=1800000040, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    changed = _changed_lines(1800000040, 5, 600, payment_status="paid", subtotal="250.00", total="260.00")
+    assert import_order(app.uow(), store_id, changed, POLICY).outcome.value == "attention"
+    log_size = len(show_order(app.uow(), number)["log"])
+    # The same content read again (a sync's overlap, a webhook) is neither flagged nor recorded twice.
+    assert import_order(app.uow(), store_id, changed, POLICY).outcome.value == "unchanged"
+    assert len(show_order(app.uow(), number)["log"]) == log_size
+
+    cancel_sale(app.uow(), sale.id)
+    order = show_order(app.uow(), number)
+    assert order["attention_reasons"] == [
+        f"A loja alterou o pedido quando ele tinha a venda simples {sale.id}, cancelada depois: o pedido aqui ainda "
+        f"é o de antes. Leia-o de novo da loja (Reprocessar; no terminal: lojasync orders resync {number}) antes de "
+        "gerar outro documento."]
+    with pytest.raises(OrderNeedsReread) as refused:
+        generate_sale(app.uow(), number)
+    assert refused.value.terminal_commands == (f"lojasync orders resync {number}",)
+
+    # Read again (what `orders resync` does): the held change applies, the reason goes, a document may follow.
+    assert import_order(app.uow(), store_id, changed, POLICY).outcome.value == "updated"
+    order = show_order(app.uow(), number)
+    assert (order["total"], order["needs_attention"]) == ("260.00", False)
+    again = generate_sale(app.uow(), number)
+    assert again.total == Decimal("260.00")
+
+
+def test_a_store_cancellation_is_taken_when_the_sale_it_asked_to_cancel_is_cancelled(app, store_id):
+    number = imported(app, store_id, id=1800000041, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    import_order(app.uow(), store_id, order_payload(id=1800000041, payment_status="paid", status="cancelled",
+                                                    updated_at=ts(600)), POLICY)
+    assert show_order(app.uow(), number)["status"] == "Confirmado"   # held while the sale stood
+    cancel_sale(app.uow(), sale.id)
+    order = show_order(app.uow(), number)
+    # It stayed Confirmado with no flag, and a new NF-e could be generated for a sale the store cancelled.
+    assert (order["status"], order["needs_attention"]) == ("Cancelado", False)
+    assert order["log"][-1]["message"].startswith("Pedido atualizado pela loja: situação Confirmado → Cancelado")
+    with pytest.raises(DocumentNotPossible):
+        generate_sale(app.uow(), number)
+
+
+def test_a_payment_after_the_sale_is_taken_without_a_flag(app, store_id):
+    """Effects review: a boleto or Pix paid after the document flagged the order ("cancele a NF-e ou a venda") and
+    left it Em Aberto for good: the same sale, now paid, is simply Confirmado."""
+    number = imported(app, store_id, id=1800000042)
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    import_order(app.uow(), store_id, order_payload(id=1800000042, payment_status="paid", updated_at=ts(600)),
+                 POLICY)
+    order = show_order(app.uow(), number)
+    assert (order["status"], order["needs_attention"]) == ("Confirmado", False)
+    assert "situação Em Aberto → Confirmado" in order["log"][-1]["message"]
 
 
 def test_lines_without_a_product_and_cancelled_orders_are_refused_with_every_reason(app, store_id):
@@ -241,6 +312,21 @@ def test_lines_without_a_product_and_cancelled_orders_are_refused_with_every_rea
     assert refused.value.problems[0] == "o pedido está Cancelado"
     assert any("SKU CAM-ALG-P" in p for p in refused.value.problems)
     assert list_sales(app.uow()) == []
+
+
+def test_a_line_left_without_a_product_says_how_to_get_one_and_that_way_works(app, store_id):
+    """Effects review: the refusal said "cadastre o produto com esse SKU", which nothing in lojasync does."""
+    payload = order_payload(id=1800000043)
+    number = import_order(app.uow(), store_id, payload, ImportPolicy(unknown_sku=UnknownSkuPolicy.UNLINKED)
+                          ).order_number
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_sale(app.uow(), number)
+    assert "mude a regra de SKU desconhecido para criar o produto" in refused.value.problems[0]
+    assert f"lojasync import-rules set --unknown-sku create; lojasync orders resync {number}" in (
+        refused.value.terminal_commands)
+    # The way it names: the rule set to create, the order read again (the same content as before).
+    import_order(app.uow(), store_id, payload, ImportPolicy(unknown_sku=UnknownSkuPolicy.CREATE))
+    assert generate_sale(app.uow(), number).total == Decimal("160.00")
 
 
 def test_a_sale_needs_no_customer(app, store_id):

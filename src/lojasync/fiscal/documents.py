@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from lojasync.shared.errors import Gap
 from lojasync.shared.money import to_money
 
 
@@ -49,8 +50,13 @@ def lines_from_order(order) -> tuple[list[DocumentLine], list[str]]:
     lines, problems = [], []
     for line in order.lines:
         if line.product_id is None and getattr(line, "product", None) is None:
-            problems.append(f"item {line.position} (SKU {line.sku or 'vazio'}) sem produto cadastrado: cadastre o "
-                            "produto com esse SKU")
+            # Left unlinked by the unknown-SKU rule ("unlinked"): the import makes the product once the rule
+            # says to create it and the order is read again; nothing else creates one.
+            problems.append(Gap(
+                f"item {line.position} (SKU {line.sku or 'vazio'}) sem produto cadastrado: para criá-lo, mude a "
+                "regra de SKU desconhecido para criar o produto (Configurações → Importação) e leia o pedido de "
+                "novo da loja (Reprocessar)",
+                f"lojasync import-rules set --unknown-sku create; lojasync orders resync {order.id}"))
             continue
         product_id = line.product_id if line.product_id is not None else line.product.id
         lines.append(DocumentLine(line.position, product_id, line.sku, line.name, line.quantity, line.unit_price,

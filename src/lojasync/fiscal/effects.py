@@ -79,9 +79,11 @@ def reverse_effects(event: DocumentCancelled, uow) -> None:
     if cancelled or flagged:
         order.record(ReceivablesCancelled(order=order, actor=event.actor, count=cancelled, flagged=flagged,
                                           document=document.label))
+    # First: a change the store made while the document stood (a cancellation included) was held back, and
+    # its reasons give way to one saying to read the order again (the sale here is still the old one).
+    order.unmark_processed(document.label)
     # The store cancelled the order and asked for this cancellation: that reason is dealt with (others stay).
     prefix = cancel_in_store_reason(_PROCESSED_BY[document.kind])
     order.withdraw_attention(lambda reason: reason.startswith(prefix))
     if flagged:
         order.ask_for_a_person(refund_check_reason(document.label, flagged))
-    order.unmark_processed()

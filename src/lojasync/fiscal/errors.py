@@ -83,21 +83,46 @@ class DocumentStateRefused(LojasyncError):
     resolution_template = "Confira a situação do documento; gere outro a partir do pedido se preciso."
 
 
-class OrderChangedSinceGenerated(LojasyncError):
+class _PendingDocumentOutdated(LojasyncError):
+    """A pending document no longer describes its order: the way out is to discard it, which the terminal does
+    with the document's own cancel (`invoice_id` or `sale_id` among the params say which)."""
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        if "invoice_id" in params:
+            self.action = Action.DISCARD_INVOICE   # the page links the NF-e, the terminal cancels it by its id
+        elif "sale_id" in params:   # refused on the sale's own page: no link, the terminal's cancel
+            self.terminal_commands = (f"lojasync sales cancel {params['sale_id']}",)
+
+
+class OrderChangedSinceGenerated(_PendingDocumentOutdated):
     code = "fiscal.order_changed"
     # What `same_sale` compares, all of it: a merchant who finds the items equal must know where else to look.
     message_template = ("O pedido {order_number} mudou na loja depois de gerar {document} (itens, quantidades, "
                         "preços, frete, desconto, total ou pagamento): aprovar agora registraria uma venda que não "
                         "é mais a do pedido.")
     resolution_template = "Descarte (cancele) o documento pendente e gere outro a partir do pedido atualizado."
-    action = Action.CONFIRM
 
 
-class OrderCancelledInStore(LojasyncError):
+class OrderCancelledInStore(_PendingDocumentOutdated):
     code = "fiscal.order_cancelled"
     message_template = ("O pedido {order_number} foi cancelado depois de gerar {document}: aprovar baixaria "
                         "estoque de uma venda que não existe.")
     resolution_template = "Descarte (cancele) o documento pendente; se a venda continua, reative o pedido na loja."
+
+
+class OrderNeedsReread(LojasyncError):
+    """The store changed the order while a document stood; that document is cancelled, but the order still holds
+    the sale as it was (the change was held back): a new document would describe the old sale."""
+
+    code = "fiscal.order_needs_reread"
+    message_template = ("O pedido {order_number} mudou na loja enquanto tinha um documento, e aqui ainda está como "
+                        "era: {document} sairia com a venda antiga.")
+    resolution_template = "Leia o pedido de novo da loja (Reprocessar, na página do pedido) e gere depois."
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.terminal_commands = (f"lojasync orders resync {params['order_number']}",)
 
 
 class InvoiceBeingSent(LojasyncError):

@@ -118,7 +118,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"({n.customer(p.get('customer_id'))}) foi mantido."),
     HistoryType.UNKNOWN_SKU: lambda p, n: (
         f"Item {p.get('position')} (SKU {p.get('sku') or 'vazio'}) sem produto no ERP: ficou sem vínculo. "
-        "Resolução: cadastre o produto com esse SKU ou vincule o item manualmente."),
+        "Resolução: para criar o produto, mude a regra de SKU desconhecido para criar (Configurações → "
+        "Importação, ou lojasync import-rules set --unknown-sku create) e leia o pedido de novo da loja "
+        "(Reprocessar, ou lojasync orders resync)."),
     HistoryType.FAILED: lambda p, n: (
         f"Atualização da loja não importada: {p.get('error') or 'erro ao ler o pedido'}. A próxima "
         "sincronização tenta de novo."),

@@ -42,7 +42,29 @@ def cancel_in_store_reason(processed_by: ProcessedBy | None) -> str:
     """How the reason begins that asks a person to cancel the order's document, the store having cancelled the
     order: cancelling that document settles it (`fiscal.effects.reverse_effects` takes it away)."""
     document = "a venda simples" if processed_by is ProcessedBy.SIMPLE_SALE else "a NF-e"
-    return f"Pedido cancelado na loja: cancele {document}."
+    return f"{CANCELLED_IN_STORE} cancele {document}."
+
+
+CANCELLED_IN_STORE = "Pedido cancelado na loja:"
+
+
+# The attention reason a store change leaves on an order while its document stands (`flag_store_change`):
+# the history's words for HistoryType.ATTENTION begin so.
+STORE_CHANGE_BEGINS = "A loja alterou o pedido #"
+
+
+def reread_reason(document: str, number: int) -> str:
+    """Its document cancelled, an order the store changed meanwhile still holds the sale as it was: what the
+    back office reads until the order is read again from the store (which takes the reason away)."""
+    return (f"{REREAD_BEGINS} {document}, cancelada depois: o pedido aqui ainda é o de antes. Leia-o de novo "
+            f"da loja (Reprocessar; no terminal: lojasync orders resync {number}) antes de gerar outro documento.")
+
+
+REREAD_BEGINS = "A loja alterou o pedido quando ele tinha a"
+
+
+def is_reread_reason(reason: str) -> bool:
+    return reason.startswith(REREAD_BEGINS)
 
 
 class CustomerLink:
@@ -132,9 +154,30 @@ class Order(Aggregate):
     def mark_processed(self, by: ProcessedBy) -> None:
         self.processed_by = by
 
-    def unmark_processed(self) -> None:
-        """Its NF-e or sale was cancelled: the store's changes apply again, and it may be processed anew."""
+    def unmark_processed(self, document: str | None = None) -> None:
+        """Its NF-e or sale was cancelled: the store's changes apply again, and it may be processed anew.
+
+        A change the store made meanwhile was held back (`flag_store_change`) and the order still holds the sale
+        as it was. The store's cancellation is taken now (a cancelled order gets no document anyway); any other
+        change needs the order read again, which a reason says (`document`: the one just cancelled)."""
         self.processed_by = None
+        held = [reason for reason in self.attention_reasons if STORE_CHANGE_BEGINS in reason]
+        if document is None or not held:
+            return
+        self.withdraw_attention(lambda reason: STORE_CHANGE_BEGINS in reason)
+        if any(reason.startswith(CANCELLED_IN_STORE) for reason in held):
+            before, self.status = self.status, OrderStatus.CANCELLED
+            if before is not OrderStatus.CANCELLED:
+                # The store's change, applied now (the history says "atualizado pela loja").
+                self.record(OrderUpdated(order=self, actor=Actor.STORE, changes=(
+                    Change(ChangeKind.STATUS, before=before.value, after=self.status.value),)))
+            return
+        self.ask_for_a_person(reread_reason(document, self.id))
+
+    @property
+    def waits_for_a_reread(self) -> bool:
+        """The store changed it while a document stood, and it was not read again since."""
+        return any(is_reread_reason(reason) for reason in self.attention_reasons)
 
     @property
     def attention_reasons(self) -> list[str]:
@@ -190,6 +233,7 @@ class Order(Aggregate):
                           store_changes: list[Change], actor: Who) -> None:
         """A newer version of the store order: take its values, record what changed."""
         changes = self.apply(data, customer, products) + store_changes
+        self.withdraw_attention(is_reread_reason)   # read again: what the store changed is applied now
         if changes:
             self.record(OrderUpdated(order=self, actor=actor, changes=tuple(changes)))
         if self.customer is None and any(c.kind is ChangeKind.CUSTOMER_MISSING for c in changes):
@@ -210,9 +254,16 @@ class Order(Aggregate):
         if data.status is OrderStatus.CANCELLED:
             # What the back office must do comes first: the fiscal document stands until a person cancels it.
             reason = f"{cancel_in_store_reason(self.processed_by)} {reason}"
-        self.ask_for_a_person(reason)
-        self.record(event)
+        if self.ask_for_a_person(reason):   # the same change read again is not recorded again
+            self.record(event)
         return reason
+
+    def paid_in_store(self, store_changes: list[Change], actor: Who) -> None:
+        """The store received the payment of this processed order (a boleto or a Pix paid after the NF-e): the
+        same sale, now Confirmado; nothing its document stands on changes, so nothing is flagged."""
+        before, self.status = self.status, OrderStatus.CONFIRMED
+        change = Change(ChangeKind.STATUS, before=before.value, after=self.status.value)
+        self.record(OrderUpdated(order=self, actor=actor, changes=(change, *store_changes)))
 
     def note_store_states(self, changes: list[Change], actor: Who) -> None:
         if changes:

@@ -4,7 +4,7 @@ active document (one NF-e or sale per order: a second would issue the stock twic
 from __future__ import annotations
 
 from lojasync.fiscal.documents import DocumentKind, lines_from_order
-from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing
+from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing, OrderNeedsReread
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.sales.errors import OrderNotFound
@@ -20,6 +20,8 @@ def order_to_process(uow: ProcessingUnitOfWork, order_number: int, document: str
     if order is None:
         raise OrderNotFound(number=order_number)
     refuse_second_document(uow, order)
+    if order.waits_for_a_reread:
+        raise OrderNeedsReread(order_number=order.id, document=document)
     lines, problems = lines_from_order(order)
     if order.status is OrderStatus.CANCELLED:
         # Nothing to correct here: the store cancelled the sale.

@@ -267,9 +267,9 @@ def _drift(invoice: Invoice, order) -> LojasyncError | None:
     """Why the order is no longer the sale the NF-e was generated from (the store cancelled or changed it);
     None while it still is."""
     if order.status is OrderStatus.CANCELLED:
-        return OrderCancelledInStore(order_number=order.id, document=invoice.label)
+        return OrderCancelledInStore(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
     if not same_sale(invoice, order) or delivery_moved(invoice.xml, order):
-        return OrderChangedSinceGenerated(order_number=order.id, document=invoice.label)
+        return OrderChangedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
     return None
 
 

@@ -43,9 +43,9 @@ def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Who = Actor.OPE
         order = uow.orders.get(sale.order_id, for_update=True)
         if sale.status is SaleStatus.PENDING:
             if order.status is OrderStatus.CANCELLED:
-                raise OrderCancelledInStore(order_number=order.id, document=sale.label)
+                raise OrderCancelledInStore(order_number=order.id, document=sale.label, sale_id=sale.id)
             if not same_sale(sale, order):
-                raise OrderChangedSinceGenerated(order_number=order.id, document="a venda simples")
+                raise OrderChangedSinceGenerated(order_number=order.id, document="a venda simples", sale_id=sale.id)
         changed = sale.confirm(order, actor, now())
         uow.commit()
         return sale_view(sale, order), changed

@@ -119,7 +119,6 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             # Set aside before resolving dependencies: a processed order must not touch customers
             # or products either.
             results.append((_processed_order_changed(binding, candidate, actor), None))
-            _update_binding(binding, candidate)
         else:
             todo.append(candidate)
 
@@ -178,18 +177,32 @@ def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list
 
 
 def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who) -> ImportResult:
+    """A newer version of an order the back office processed: nothing its fiscal document stands on is
+    overwritten. The same sale paid later (a boleto or Pix after the NF-e) is taken as it is; a change of the
+    sale itself is flagged for a person and left unapplied: the binding keeps the stamp of the content last
+    applied, so once the document is cancelled the next read of the order applies it."""
     order, data, store_order = binding.order, candidate.data, candidate.order
-    material = (data.status != order.status or data.total != order.total
-                or [(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
-                != [(ln.sku, ln.quantity, ln.unit_price) for ln in order.lines])
-    if not material:
-        order.note_store_states(_store_state_changes(binding, store_order), actor)
+    if binding.payload_hash == _held(candidate.digest):   # this very content was flagged already
+        _update_binding(binding, candidate, applied=False)
         return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
+    same_sale = (data.total == order.total and [(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
+                 == [(ln.sku, ln.quantity, ln.unit_price) for ln in order.lines])
+    if same_sale and data.status == order.status:
+        order.note_store_states(_store_state_changes(binding, store_order), actor)
+        _update_binding(binding, candidate)
+        return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
+    if same_sale and order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED:
+        order.paid_in_store(_store_state_changes(binding, store_order), actor)
+        _update_binding(binding, candidate)
+        return ImportResult(store_order.id, Outcome.UPDATED, order.id)
     reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor)
+    _update_binding(binding, candidate, applied=False)
     return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
 
 
-def _update_binding(binding: OrderBinding, candidate: Candidate) -> None:
+def _update_binding(binding: OrderBinding, candidate: Candidate, applied: bool = True) -> None:
+    """The store's states and stamp as read; `applied` False: the content was not taken (a processed order's
+    sale changed), so its digest is not kept and the next read of the same content still applies it."""
     store_order = candidate.order
     binding.external_number = (store_order.number or "")[:40] or None
     # Unknown enum values are kept as data, within the column.
@@ -198,7 +211,13 @@ def _update_binding(binding: OrderBinding, candidate: Candidate) -> None:
     binding.store_shipping_status = (store_order.shipping_status_normalized or "")[:40] or None
     binding.store_cancel_reason = (store_order.cancel_reason or "")[:40] or None
     binding.store_updated_at = store_order.updated_at
-    binding.payload_hash = candidate.digest
+    binding.payload_hash = candidate.digest if applied else _held(candidate.digest)
+
+
+def _held(digest: str) -> str:
+    """What the binding keeps for content seen and held back: never equal to a digest (hex only), so the same
+    content read again is applied once the order may take it, and flagged only once meanwhile."""
+    return f"held:{digest[:59]}"
 
 
 def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Failure], actor: Who

@@ -131,6 +131,7 @@ _CALLS = {
 _BY_CODE = {
     "sales.customer_already_linked": 'repita a chamada com "replace": true no corpo (troca o cliente)',
     "nuvemshop.event_not_retryable": f"POST {PREFIX}/orders/NÚMERO/resync (lê o pedido de novo da loja)",
+    "fiscal.order_needs_reread": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
 }
 
 
