@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +25,7 @@ MAX_SEFAZ_TIMEOUT = 60
 # LOJASYNC_RECEIVABLE_RULES: a method as the store names it (payment_details.method) and a rule's fields.
 STORE_METHOD = re.compile(r"[a-z0-9_]+")
 RULE_FIELDS = frozenset({"first_days", "every_days"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
@@ -136,6 +138,36 @@ class Settings(BaseSettings):
                              "e é consultada depois")
         return value
 
+    @field_validator("log_level", mode="after")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"nível desconhecido {value!r}: use {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("sefaz_url", "public_url", mode="after")
+    @classmethod
+    def _web_address(cls, value: str | None, info) -> str | None:
+        # Checked here, not when first used: a SEFAZ address without http:// numbered an NF-e and left it
+        # "aguardando SEFAZ" for five minutes; a public address with a space went into the install link.
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value.strip()):
+            example = "http://127.0.0.1:8790" if info.field_name == "sefaz_url" else "https://lojasync.minhaloja.com.br"
+            raise ValueError(f"{value!r} não é um endereço http:// ou https:// (ex.: {example})")
+        return value.strip()
+
+    @field_validator("redis_url", mode="after")
+    @classmethod
+    def _redis_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if urlsplit(value.strip()).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"{value!r} não é um endereço do Redis (ex.: redis://127.0.0.1:6379/0)")
+        return value.strip()
+
     @field_validator("receivable_rules", mode="before")
     @classmethod
     def _rules_as_written(cls, value):
@@ -204,7 +236,7 @@ _PROBLEMS = {
     "int_parsing": "deveria ser um número inteiro", "float_parsing": "deveria ser um número",
     "bool_parsing": "deveria ser true ou false", "literal_error": "valor não aceito",
     "greater_than_equal": "abaixo do mínimo",
-    "less_than_equal": "acima do máximo", "greater_than": "abaixo do mínimo", "enum": "valor não aceito",
+    "less_than_equal": "acima do máximo", "greater_than": "deveria ser maior que", "enum": "valor não aceito",
     "json_invalid": "deveria ser JSON", "dict_type": "deveria ser um objeto JSON",
 }
 
@@ -221,9 +253,14 @@ def load_settings(**overrides) -> Settings:
         problems = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
-            limit = error.get("ctx", {}).get("ge", error.get("ctx", {}).get("le", ""))
+            context = error.get("ctx", {})
+            limit = next((context[k] for k in ("ge", "le", "gt", "lt") if k in context), "")
             words = _PROBLEMS.get(error["type"], "valor inválido")
+            if "expected" in context:   # a list of values (LOJASYNC_SEFAZ, a status table's situations)
+                limit = "use " + str(context["expected"]).replace(" or ", " ou ")
             if error["type"] == "value_error":  # raised by our validators, already in Portuguese
                 words = str(error.get("ctx", {}).get("error", words))
+            if error["type"] == "greater_than":
+                words, limit = f"{words} {limit}", ""
             problems.append(f"LOJASYNC_{field.upper()} {words}{f' ({limit})' if limit != '' else ''}")
         raise SettingsError(problems="; ".join(problems)) from exc

@@ -245,9 +245,16 @@ def taken_port():
 
 def test_serve_on_a_port_in_use_is_one_line_before_anything_starts(run, tmp_path, taken_port):
     output = run("serve", "--port", str(taken_port), LOJASYNC_DATA_DIR=str(tmp_path / "dados"))
-    assert f"Não foi possível abrir 127.0.0.1:{taken_port}" in output
+    assert f"Não foi possível abrir o lojasync em 127.0.0.1:{taken_port}: outro processo já usa a porta" in output
     assert "--port" in output
     assert not (tmp_path / "dados" / "queue.db").exists()  # refused before the queue and the worker
+
+
+def test_a_simulator_on_a_port_in_use_is_one_line_not_a_traceback(run, taken_port):
+    for command, what in (("simulator", "o simulador da loja"), ("sefaz-simulator", "o simulador da SEFAZ")):
+        output = run(command, "--port", str(taken_port))
+        assert f"Não foi possível abrir {what} em 127.0.0.1:{taken_port}: outro processo já usa a porta" in output
+        assert "Traceback" not in output
 
 
 def test_a_metrics_port_in_use_names_the_variable(run, tmp_path, taken_port):

@@ -41,3 +41,28 @@ def test_an_output_closed_from_the_start_is_no_error_either(tmp_path):
     done = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m lojasync company set --name "Loja Exemplo" >&-'],
                           env=env, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def _run(data_dir, shell: str, **env_extra: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOJASYNC_")}
+    env.update(LOJASYNC_DATA_DIR=str(data_dir), **env_extra)
+    return subprocess.run(["sh", "-c", shell.replace("LOJASYNC", f'"{sys.executable}" -m lojasync')], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_machine_conditions_are_said_as_such_not_as_bugs(tmp_path):
+    """Hostile-environment review: output into a full device, a terminal without UTF-8, a password asked with no
+    terminal. Each was "Erro inesperado" (exit 70) or English warnings."""
+    data_dir = tmp_path / "dados"
+    assert _run(data_dir, "LOJASYNC db upgrade").returncode == 0
+    full = _run(data_dir, "LOJASYNC company set --name 'Loja Exemplo' --format json > /dev/full")
+    assert full.returncode == 1 and "Não foi possível gravar (o disco está cheio)" in full.stderr
+    assert "inesperado" not in full.stderr
+
+    latin = _run(data_dir, "LOJASYNC company show", PYTHONIOENCODING="ascii")
+    assert latin.returncode == 0 and "Loja Exemplo" in latin.stdout, latin.stderr
+
+    asked = _run(data_dir, "LOJASYNC users add ana@loja.com.br < /dev/null")
+    assert asked.returncode == 1 and "--password SENHA ou gere uma com --generate" in asked.stderr
+    assert "Warning" not in asked.stderr
+    assert not (data_dir / "lojasync-erros.log").exists()

@@ -33,3 +33,4 @@ def test_a_transmission_time_may_be_shortened_never_lengthened() -> None:
     assert Sefaz(connect, simulated=True, transmission_time=timedelta(seconds=1)).transmission_time.seconds == 1
     with pytest.raises(ValueError, match="transmission_time"):
         Sefaz(connect, simulated=True, transmission_time=TRANSMISSION_TIME + timedelta(seconds=1))
+

@@ -53,3 +53,13 @@ class DatabaseFromNewerVersion(LojasyncError):
     resolution_template = ("Use a versão do lojasync que atualizou o banco (ou mais nova), ou aponte para outro "
                            "banco; esta versão não altera esse banco.")
     action = Action.CONFIGURE
+
+
+class DatabaseWriteFailed(LojasyncError):
+    """The database could not take a write for a reason of its own (disk full, read-only, connection lost,
+    permission): not another writer, so "try again" alone would not help."""
+
+    code = "database.write_failed"
+    message_template = "O banco de dados não gravou: {reason}. Nada foi gravado pela metade."
+    resolution_template = "{resolution}"
+    action = Action.CONFIGURE

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lojasync.db.engine import REDOABLE_OPTION
+from lojasync.db.errors import DatabaseWriteFailed
 from lojasync.db.order_search import OrderSearchRepository
 from lojasync.db.processing_repositories import (
     CarrierRepository,
@@ -25,7 +26,7 @@ from lojasync.db.processing_repositories import (
     StockMovementRepository,
 )
 from lojasync.db.repositories import CustomerRepository, HistoryRepository, OrderRepository, ProductRepository
-from lojasync.shared.errors import DataRefused, WriteConflict
+from lojasync.shared.errors import DataRefused, LojasyncError, WriteConflict
 from lojasync.shared.events import Aggregate, DomainEvent, pull_recorded, recording_events
 from lojasync.shared.messagebus import MessageBus
 
@@ -118,12 +119,42 @@ class SqlUnitOfWork:
         return pull_recorded(self._aggregates)
 
 
-def _translated(exc: DBAPIError) -> WriteConflict | DataRefused:
-    # OperationalError covers PostgreSQL deadlocks and serialisation failures between writers, and
-    # SQLite's "database is locked": all of them mean "run it again".
+def _translated(exc: DBAPIError) -> LojasyncError:
+    # OperationalError covers PostgreSQL deadlocks and serialisation failures between writers, and SQLite's
+    # "database is locked": all of them mean "run it again". It also covers a full disk, a read-only file, a
+    # server gone: those are said as what they are (they read "another process was writing" before).
+    failure = _storage_failure(exc)
+    if failure is not None:
+        return failure
     if isinstance(exc, (IntegrityError, OperationalError)):
         return WriteConflict(reason=describe(exc))
     return DataRefused(reason=describe(exc))
+
+
+# (SQLite's words, or PostgreSQL's SQLSTATE class or code) -> what happened, what to do.
+_FULL = ("disco cheio", "Libere espaço no disco do banco (a pasta de dados, com SQLite) e rode de novo.")
+_READ_ONLY = ("o banco está somente para leitura",
+              "Confira as permissões do arquivo do banco e da pasta de dados (o usuário que roda o lojasync precisa "
+              "gravar nos dois) e rode de novo.")
+_GONE = ("a conexão com o servidor caiu",
+         "Confira se o PostgreSQL está no ar e a rede até ele; rode de novo (o worker tenta sozinho a cada rodada).")
+_DENIED = ("o usuário do banco não tem permissão para gravar",
+           "Dê ao usuário de LOJASYNC_DATABASE_URL permissão nas tabelas do lojasync (GRANT ALL ON ALL TABLES IN "
+           "SCHEMA public TO usuario; e o mesmo para as SEQUENCES), ou use o dono do banco.")
+_IO = ("erro de leitura ou gravação no disco",
+       "Confira o disco da pasta de dados (espaço, erros do sistema) e rode de novo.")
+_SQLITE_WORDS = (("database or disk is full", _FULL), ("readonly database", _READ_ONLY), ("disk I/O error", _IO))
+_POSTGRES_STATES = {"53100": _FULL, "25006": _READ_ONLY, "42501": _DENIED}
+
+
+def _storage_failure(exc: DBAPIError) -> DatabaseWriteFailed | None:
+    original = getattr(exc, "orig", None)
+    state = getattr(original, "sqlstate", None) or ""
+    said = _POSTGRES_STATES.get(state) or (_GONE if state.startswith(("08", "57P")) else None)
+    if said is None and not state:
+        text = str(original or exc)
+        said = next((words for needle, words in _SQLITE_WORDS if needle in text), None)
+    return DatabaseWriteFailed(reason=said[0], resolution=said[1]) if said else None
 
 
 def describe(exc: DBAPIError) -> str:

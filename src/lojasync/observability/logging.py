@@ -187,6 +187,14 @@ def configure_logging(settings) -> logging.Handler:
     return handler
 
 
+class _QuietFileHandler(logging.FileHandler):
+    """A log file that cannot be written (a full disk) loses the record, quietly: the terminal already shows the
+    error's line, and logging's own traceback ("--- Logging error ---") on top of it would bury that line."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def error_file_logger(path) -> logging.Logger:
     """A logger that writes only to `path` (masked, text): where a CLI puts the traceback of a bug, so the
     terminal shows one line and the file keeps the detail."""
@@ -197,7 +205,7 @@ def error_file_logger(path) -> logging.Logger:
         # file is private like the database: tracebacks may quote data.
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
         tighten(Path(target), PRIVATE_FILE)  # a log left readable by an earlier version
-        handler = logging.FileHandler(target, encoding="utf-8")
+        handler = _QuietFileHandler(target, encoding="utf-8")
         handler.addFilter(MaskingFilter())
         handler.setFormatter(TextFormatter())
         logger.addHandler(handler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from typing import Annotated
 
@@ -30,6 +31,9 @@ def _password(password: str | None, generate: bool) -> tuple[str, bool]:
         return generate_password(), True
     if password is not None:
         return password, False
+    if not sys.stdin.isatty():
+        # No terminal to ask in (a script, a pipe): the prompt would echo, or read nothing and stop.
+        fail("Sem terminal para perguntar a senha: informe-a com --password SENHA ou gere uma com --generate.")
     first = typer.prompt("Senha", hide_input=True)
     second = typer.prompt("Repita a senha", hide_input=True)
     if first != second:

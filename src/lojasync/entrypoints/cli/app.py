@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
@@ -110,4 +111,13 @@ def db_upgrade() -> None:
 
 
 def main() -> None:
+    _tolerant_output()
     app()
+
+
+def _tolerant_output() -> None:
+    """A terminal that cannot show every character (a Latin-1 or ASCII locale) gets "?" for the ones it lacks,
+    an em dash or an arrow in a table: the command does its job instead of stopping on UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure") and (stream.encoding or "").lower() != "utf-8":
+            stream.reconfigure(errors="replace")

@@ -7,6 +7,7 @@ traceback in the log file of the data folder.
 
 from __future__ import annotations
 
+import errno
 import functools
 import getpass
 import logging
@@ -21,6 +22,7 @@ import typer
 from rich.console import Console
 
 from lojasync.bootstrap import Container, bootstrap
+from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.observability.logging import configure_logging, error_file_logger
 from lojasync.sales.history import Person
 from lojasync.settings import load_settings
@@ -150,6 +152,8 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug: reported with a reference, never dressed as advice
+            if _disk_full(exc):
+                _no_room(exc)
             reference = secrets.token_hex(4)
             where = _log_detail(exc, "unexpected error", reference)
             fail(f"Erro inesperado ({type(exc).__name__}), referência {reference}. O detalhe técnico foi gravado "
@@ -160,8 +164,22 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
                     sys.stdout.flush()
             except BrokenPipeError:
                 _reader_gone()
+            except OSError as exc:
+                if not _disk_full(exc):
+                    raise
+                _no_room(exc)
 
     return wrapper
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _no_room(exc: OSError) -> None:
+    # The output or a file could not be written (`> /dev/full`, a full disk): the machine's state, not a defect.
+    fail(f"Não foi possível gravar ({in_portuguese(exc)}): libere espaço, ou mande a saída para outro lugar, e "
+         "rode o comando de novo.")
 
 
 def exit_code(error: LojasyncError) -> int:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
-from lojasync.entrypoints.cli.os_errors import in_portuguese
+from lojasync.entrypoints.cli.os_errors import cannot_listen
 from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue
 
 # Long enough for a request waiting on the inbox's commit to be answered; a second Ctrl+C stops at once.
@@ -54,8 +54,7 @@ def serve(
     try:
         listening = bind_socket(host, port)
     except OSError as exc:
-        fail(f"Não foi possível abrir {host}:{port} ({in_portuguese(exc)}): outro processo já usa a porta? "
-             "Pare-o ou escolha outra com --port.")
+        fail(cannot_listen("o lojasync", host, port, exc))
     queue = task_queue()
     metrics_server = None
     if settings.metrics_port:
@@ -64,8 +63,8 @@ def serve(
                                               settings.metrics_port, name="lojasync-metrics", limits=limits).start()
         except OSError as exc:
             listening.close()
-            fail(f"Não foi possível abrir a porta de métricas {settings.metrics_host}:{settings.metrics_port} "
-                 f"({exc.strerror or exc}). Escolha outra em LOJASYNC_METRICS_PORT.")
+            fail(cannot_listen("a porta de métricas", settings.metrics_host, settings.metrics_port, exc,
+                               "LOJASYNC_METRICS_PORT"))
     consumer = None
     # Queue down (Redis): one line, then quiet until it is back; the receiver keeps accepting webhooks (they
     # wait in the database), so serve never gives up on it.

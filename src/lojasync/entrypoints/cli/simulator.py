@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from lojasync.entrypoints.cli.context import fail
+from lojasync.entrypoints.cli.os_errors import cannot_listen, is_listen_error
+
 
 def simulator(
     host: Annotated[str, typer.Option("--host", metavar="ENDEREÇO", help="Onde escutar.")] = "127.0.0.1",
@@ -34,8 +37,13 @@ def simulator(
     from lojasync.simulators.nuvemshop.server import serve
 
     extra = {"client_secret": client_secret} if client_secret else {}
-    serve(host=host, port=port, orders=orders, seed=seed, days=days, store_id=old_store_id or store,
-          bucket_size=bucket_size, leak_per_second=leak_per_second, webhook_workers=webhook_workers, **extra)
+    try:
+        serve(host=host, port=port, orders=orders, seed=seed, days=days, store_id=old_store_id or store,
+              bucket_size=bucket_size, leak_per_second=leak_per_second, webhook_workers=webhook_workers, **extra)
+    except OSError as exc:
+        if not is_listen_error(exc):
+            raise
+        fail(cannot_listen("o simulador da loja", host, port, exc))
 
 
 def sefaz_simulator(
@@ -49,5 +57,10 @@ def sefaz_simulator(
     from lojasync.simulators.sefaz.config import SefazConfig
     from lojasync.simulators.sefaz.server import run
 
-    with contextlib.suppress(KeyboardInterrupt):
-        run(host=host, port=port, config=SefazConfig(state_file=state_file))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            run(host=host, port=port, config=SefazConfig(state_file=state_file))
+    except OSError as exc:
+        if not is_listen_error(exc):
+            raise
+        fail(cannot_listen("o simulador da SEFAZ", host, port, exc))

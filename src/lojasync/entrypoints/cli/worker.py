@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
-from lojasync.entrypoints.cli.os_errors import in_portuguese
+from lojasync.entrypoints.cli.os_errors import cannot_listen
 from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue
 
 QUEUE_WAIT_SECONDS = 120.0
@@ -33,9 +33,8 @@ def worker(
     try:
         metrics = maybe_start_worker_metrics_server(settings.metrics_port, settings.metrics_host)
     except OSError as exc:
-        fail(f"Não foi possível abrir a porta de métricas {settings.metrics_host}:{settings.metrics_port} "
-             f"({in_portuguese(exc)}). Escolha outra em LOJASYNC_METRICS_PORT (cada worker da mesma máquina "
-             "precisa da sua) ou deixe-a vazia.")
+        fail(cannot_listen("a porta de métricas", settings.metrics_host, settings.metrics_port, exc,
+                           "LOJASYNC_METRICS_PORT (cada worker da mesma máquina precisa da sua) ou deixe-a vazia"))
     console.print(f"Worker lojasync com {workers} threads. Ctrl+C para parar."
                   + (f" Métricas em http://{settings.metrics_host}:{settings.metrics_port}/metrics." if metrics
                      else ""), highlight=False)

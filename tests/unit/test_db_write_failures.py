@@ -1,0 +1,45 @@
+"""A write the database refused for a reason of its own is said as that reason (hostile-environment review: a full
+disk read "Outro processo gravava os mesmos dados ao mesmo tempo", exit 75, as if trying again would do)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from lojasync.db.errors import DatabaseWriteFailed
+from lojasync.db.unit_of_work import _translated
+from lojasync.shared.errors import WriteConflict
+
+
+class _PostgresError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"sqlstate {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    (OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full")), "disco cheio"),
+    (OperationalError("INSERT", {}, sqlite3.OperationalError("attempt to write a readonly database")),
+     "somente para leitura"),
+    (OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error")), "erro de leitura ou gravação"),
+    (OperationalError("INSERT", {}, _PostgresError("53100")), "disco cheio"),
+    (OperationalError("INSERT", {}, _PostgresError("08006")), "a conexão com o servidor caiu"),
+    (OperationalError("INSERT", {}, _PostgresError("57P01")), "a conexão com o servidor caiu"),
+    (ProgrammingError("INSERT", {}, _PostgresError("42501")), "não tem permissão para gravar"),
+])
+def test_the_databases_own_failures_are_said_as_they_are(error, words):
+    said = _translated(error)
+    assert isinstance(said, DatabaseWriteFailed) and not said.retryable
+    assert words in said.message and "Outro processo" not in said.message and said.resolution
+
+
+@pytest.mark.parametrize("error", [
+    OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked")),
+    OperationalError("INSERT", {}, _PostgresError("40P01")),     # deadlock
+    OperationalError("INSERT", {}, _PostgresError("40001")),     # serialisation failure
+    IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed: orders.id")),
+])
+def test_two_writers_meeting_is_still_a_conflict_to_run_again(error):
+    assert isinstance(_translated(error), WriteConflict)

@@ -1,0 +1,29 @@
+"""LOJASYNC_* values that could not work are refused when the settings are read, saying what each one takes."""
+
+from __future__ import annotations
+
+import pytest
+
+from lojasync.settings import SettingsError, load_settings
+
+
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("LOJASYNC_LOG_LEVEL", "LOUD", "LOJASYNC_LOG_LEVEL nível desconhecido 'LOUD': use DEBUG, INFO"),
+    ("LOJASYNC_REDIS_URL", "notaurl", "LOJASYNC_REDIS_URL 'notaurl' não é um endereço do Redis"),
+    ("LOJASYNC_SEFAZ_URL", "notaurl", "LOJASYNC_SEFAZ_URL 'notaurl' não é um endereço http:// ou https://"),
+    ("LOJASYNC_PUBLIC_URL", "ftp://x y", "LOJASYNC_PUBLIC_URL 'ftp://x y' não é um endereço http:// ou https://"),
+    ("LOJASYNC_SEFAZ", "fake", "LOJASYNC_SEFAZ valor não aceito (use 'simulator' ou 'real')"),
+    ("LOJASYNC_HTTP_HEADER_TIMEOUT", "-1", "LOJASYNC_HTTP_HEADER_TIMEOUT deveria ser maior que 0"),
+])
+def test_a_setting_that_cannot_work_is_refused_at_start_saying_what_it_takes(monkeypatch, variable, value, said):
+    """Hostile-environment review: a log level, a Redis or SEFAZ address that could not work ended as "Erro
+    inesperado" (exit 70), or numbered an NF-e and left it awaiting SEFAZ; lists of values were not named."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert said in refused.value.message
+
+
+def test_a_log_level_is_taken_in_any_case(monkeypatch):
+    monkeypatch.setenv("LOJASYNC_LOG_LEVEL", "info")
+    assert load_settings().log_level == "INFO"
