@@ -137,6 +137,26 @@ def test_a_certificate_of_another_cnpj_is_warned(app):
     assert [p for p in view.problems if "outro CNPJ (11444777000161)" in p] != []
 
 
+def test_a_certificate_without_a_cnpj_keeps_the_company_from_issuing(app):
+    """Hostile-environment review: a certificate with no CNPJ (an e-CPF, CN "Fulano") was shown "Pronta para
+    emitir NF-e", and every NF-e was then refused when signing."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    from cryptography.x509.oid import NameOID
+
+    set_company(app.uow(), COMPANY, NOW)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Fulano de Tal")])
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(NOW - timedelta(days=1))
+                   .not_valid_after(NOW + timedelta(days=300)).sign(key, hashes.SHA256()))
+    pfx = pkcs12.serialize_key_and_certificates(b"fulano", key, certificate, None, BestAvailableEncryption(b"s"))
+    view = install_certificate(app.uow(), app.cipher, pfx, "s", NOW)
+    assert [p for p in view.problems if "não traz CNPJ (não é um e-CNPJ)" in p] != []
+
+
 def test_the_test_certificate_is_for_homologation_only(app):
     with pytest.raises(CompanyMissing):
         install_test_certificate(app.uow(), app.cipher, NOW)

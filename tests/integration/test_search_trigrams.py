@@ -153,3 +153,30 @@ def _wait_until_blocked(observer, pid: int) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the second CREATE EXTENSION never waited for the first")
+
+
+def test_processes_started_together_on_a_new_database_migrate_one_at_a_time():
+    """Hostile-environment review: three `db upgrade` (or serve and two workers) at once on a new database; one
+    ended in "Erro inesperado (IntegrityError)" on what another had just created."""
+    from lojasync.db.migrate import upgrade
+    from lojasync.db.opening import open_engine
+
+    with fresh_database() as (_admin, url):
+        engines = [open_engine(url) for _ in range(3)]
+        outcomes: list[object] = []
+
+        def migrate(engine) -> None:
+            try:
+                outcomes.append(upgrade(engine))
+            except Exception as exc:  # noqa: BLE001 - what a failed process would have shown
+                outcomes.append(exc)
+
+        threads = [threading.Thread(target=migrate, args=(engine,)) for engine in engines]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert sorted(outcomes, key=str) == [False, False, True], outcomes   # one migrated, the others found it done
+        assert upgrade(engines[0]) is False   # at the head
+        for engine in engines:
+            engine.dispose()

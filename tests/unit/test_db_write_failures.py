@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, ProgrammingError
 
 from lojasync.db.errors import DatabaseWriteFailed
 from lojasync.db.unit_of_work import _translated
@@ -24,6 +24,7 @@ class _PostgresError(Exception):
     (OperationalError("INSERT", {}, sqlite3.OperationalError("attempt to write a readonly database")),
      "somente para leitura"),
     (OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error")), "erro de leitura ou gravação"),
+    (DatabaseError("SELECT", {}, sqlite3.DatabaseError("database disk image is malformed")), "corrompido"),
     (OperationalError("INSERT", {}, _PostgresError("53100")), "disco cheio"),
     (OperationalError("INSERT", {}, _PostgresError("08006")), "a conexão com o servidor caiu"),
     (OperationalError("INSERT", {}, _PostgresError("57P01")), "a conexão com o servidor caiu"),

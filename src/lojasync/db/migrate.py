@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from lojasync.db.errors import DatabaseFromNewerVersion
 
@@ -31,16 +33,39 @@ def upgrade(engine: Engine) -> bool:
     config = alembic_config(engine)
     scripts = ScriptDirectory.from_config(config)
     head = scripts.get_current_head()
+    with _one_migrator(engine):
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
+            return False
+        if current is not None and current not in {script.revision for script in scripts.walk_revisions()}:
+            url = engine.url
+            where = url.database if url.get_backend_name() == "sqlite" else f"em {url.host}/{url.database}"
+            raise DatabaseFromNewerVersion(where=where, revision=current, head=head)
+        command.upgrade(config, "head")
+        return True
+
+
+# pg_advisory_lock's key for lojasync's migrations (any number; the same in every process).
+MIGRATION_LOCK = 7_291_604_553
+
+
+@contextmanager
+def _one_migrator(engine: Engine) -> Iterator[None]:
+    """Processes started together on a new PostgreSQL database (serve and two workers) migrate one at a time:
+    the others wait, then find it done. Side by side, one of them failed on a table the other had just made
+    (IntegrityError). SQLite's writers already queue on its own lock."""
+    if engine.url.get_backend_name() != "postgresql":
+        yield
+        return
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    if current == head:
-        return False
-    if current is not None and current not in {script.revision for script in scripts.walk_revisions()}:
-        url = engine.url
-        where = url.database if url.get_backend_name() == "sqlite" else f"em {url.host}/{url.database}"
-        raise DatabaseFromNewerVersion(where=where, revision=current, head=head)
-    command.upgrade(config, "head")
-    return True
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        connection.commit()   # a session lock: it outlives the transaction, which must not stay open
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -62,7 +62,8 @@ def open_engine(database_url: str, *, create: bool = True, data_dir: Path | None
 def translate_open_error(exc: Exception, url: URL) -> Exception:
     """The driver's failure as an operator's error (or the exception itself when it is something else)."""
     if url.get_backend_name() == "sqlite":
-        if isinstance(exc, DatabaseError) and "not a database" in str(exc.orig or exc):
+        said = str(getattr(exc, "orig", None) or exc)
+        if isinstance(exc, DatabaseError) and ("not a database" in said or "malformed" in said):
             return DatabaseCorrupt(path=url.database)
         if isinstance(exc, OperationalError):
             return DatabaseUnavailable(where=url.database, reason=str(exc.orig or exc)[:120],

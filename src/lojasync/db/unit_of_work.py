@@ -143,7 +143,10 @@ _DENIED = ("o usuário do banco não tem permissão para gravar",
            "SCHEMA public TO usuario; e o mesmo para as SEQUENCES), ou use o dono do banco.")
 _IO = ("erro de leitura ou gravação no disco",
        "Confira o disco da pasta de dados (espaço, erros do sistema) e rode de novo.")
-_SQLITE_WORDS = (("database or disk is full", _FULL), ("readonly database", _READ_ONLY), ("disk I/O error", _IO))
+_CORRUPT = ("o arquivo do banco está corrompido (SQLite)",
+            "Restaure o banco (lojasync.db) do backup mais recente; o lojasync não apaga nem sobrescreve o arquivo.")
+_SQLITE_WORDS = (("database or disk is full", _FULL), ("readonly database", _READ_ONLY), ("disk I/O error", _IO),
+                 ("malformed", _CORRUPT))
 _POSTGRES_STATES = {"53100": _FULL, "25006": _READ_ONLY, "42501": _DENIED}
 
 

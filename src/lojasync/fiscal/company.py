@@ -103,6 +103,11 @@ class Company:
             problems.append(f"certificado A1 vencido em {self.certificate_not_after:%d/%m/%Y}: instale um novo")
         elif self.certificate_is_test and self.in_production:
             problems.append("certificado de teste não vale em produção: instale o certificado A1 da empresa")
+        elif not self.certificate_cnpj:
+            # An e-CPF, or any certificate without a CNPJ: generation refuses it (ensure_issuer), SEFAZ would too.
+            problems.append(Gap("o certificado A1 não traz CNPJ (não é um e-CNPJ): instale o certificado e-CNPJ A1 "
+                                "da empresa (Configurações → certificado)",
+                                "lojasync company certificate ARQUIVO --password SENHA"))
         elif self.certificate_cnpj and self.cnpj and self.certificate_cnpj[:8] != self.cnpj[:8]:
             # Generation refuses it (the signer must be the emitter, else SEFAZ answers 213): not ready.
             problems.append(Gap(f"o certificado A1 é de outro CNPJ ({self.certificate_cnpj}): instale o certificado "
