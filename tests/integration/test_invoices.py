@@ -1202,3 +1202,29 @@ def test_an_order_the_store_moved_to_another_uf_after_its_nfe_was_built_is_not_s
                  ImportPolicy())
     with pytest.raises(OrderChangedSinceGenerated):
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+
+
+def test_sefaz_out_of_reach_is_said_as_not_sent_and_the_next_attempt_need_not_wait(app, company, sefaz, simulator):
+    """Hostile-environment review: SEFAZ's address refusing connections (a wrong port, a firewall) said "ela pode ter
+    sido autorizada sem que a resposta chegasse" and held the NF-e for five minutes; no connection was made, so
+    nothing can be at SEFAZ, and transmitting again right away is safe."""
+    import socket
+
+    from lojasync.fiscal.gateway import Environment
+    from lojasync.fiscal.sefaz import SefazSoapClient
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]   # bound, never listening: connections to it are refused
+        nowhere = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(
+            uf, Environment(env), certificate=cert, deadline=deadline, base_url=f"http://127.0.0.1:{port}",
+            timeout=2), simulated=True)
+        invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000090))
+        with pytest.raises(SefazUnreachable) as refused:
+            approve_invoice(app.uow(), app.cipher, nowhere, invoice.id)
+    said = refused.value
+    assert "nada foi enviado" in said.message and "não chegou à SEFAZ" in said.resolution
+    assert "pode ter sido autorizada" not in said.resolution and "retry_after" not in said.params
+    # Not held by the sending window: transmitted again at once, to a SEFAZ now in reach.
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and authorised.status == "authorised"

@@ -144,16 +144,21 @@ class SefazSoapClient:
             response = self._http.post(url, content=envelope.request(service, content),
                                        headers={"Content-Type": envelope.content_type(service)},
                                        timeout=self._timeout_now(service))
+        except httpx.ConnectTimeout as exc:   # no connection was made: nothing was sent
+            raise SefazUnreachable(service=service.value, reason="tempo esgotado ao conectar, nada foi enviado",
+                                   not_sent=True) from exc
         except httpx.TimeoutException as exc:
-            raise SefazUnreachable(service=service.value, reason=f"tempo esgotado: {type(exc).__name__}") from exc
+            words = "enviando a nota" if isinstance(exc, httpx.WriteTimeout) else "esperando a resposta"
+            raise SefazUnreachable(service=service.value, reason=f"tempo esgotado {words}") from exc
+        except httpx.ConnectError as exc:
+            if _server_not_trusted(exc):
+                raise _untrusted_server() from exc
+            raise SefazUnreachable(service=service.value, reason="conexão recusada ou servidor fora do alcance, nada "
+                                   "foi enviado", not_sent=True) from exc
         except httpx.TransportError as exc:
             if _server_not_trusted(exc):
-                raise SefazConfigurationError(
-                    reason="o certificado TLS do servidor da SEFAZ não foi reconhecido",
-                    resolution=("O servidor não encadeia às raízes do sistema nem à cadeia ICP-Brasil que acompanha o "
-                                "lojasync: aponte em LOJASYNC_SEFAZ_CA_BUNDLE um PEM com a cadeia atual do ITI "
-                                "(acraiz.icpbrasil.gov.br) e tente de novo.")) from exc
-            raise SefazUnreachable(service=service.value, reason=str(exc) or type(exc).__name__) from exc
+                raise _untrusted_server() from exc
+            raise SefazUnreachable(service=service.value, reason="a conexão caiu antes da resposta") from exc
         try:
             content_answer = envelope.answer(service, response.content)
         except envelope.NotAnAnswer as exc:
@@ -173,7 +178,8 @@ class SefazSoapClient:
             return httpx.USE_CLIENT_DEFAULT
         left = self.deadline - self._clock()
         if left <= 0:
-            raise SefazUnreachable(service=service.value, reason="prazo da transmissão esgotado, nada foi enviado")
+            raise SefazUnreachable(service=service.value, reason="prazo da transmissão esgotado, nada foi enviado",
+                                   not_sent=True)
         configured = self._timeout
         return httpx.Timeout(connect=_shorter(configured.connect, left), read=_shorter(configured.read, left),
                              write=_shorter(configured.write, left), pool=_shorter(configured.pool, left))
@@ -206,3 +212,11 @@ def _server_not_trusted(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _untrusted_server() -> SefazConfigurationError:
+    return SefazConfigurationError(
+        reason="o certificado TLS do servidor da SEFAZ não foi reconhecido",
+        resolution=("O servidor não encadeia às raízes do sistema nem à cadeia ICP-Brasil que acompanha o lojasync: "
+                    "aponte em LOJASYNC_SEFAZ_CA_BUNDLE um PEM com a cadeia atual do ITI (acraiz.icpbrasil.gov.br) e "
+                    "tente de novo."))

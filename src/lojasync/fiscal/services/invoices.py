@@ -186,7 +186,7 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
             return invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)), False
         claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, now())
         uow.commit()
-    return _record(uow, sefaz, invoice_id, claim, _transmit(sefaz, claim, invoice_id), actor, now)
+    return _record(uow, sefaz, invoice_id, claim, _transmit(uow, sefaz, claim, invoice_id), actor, now)
 
 
 def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
@@ -219,7 +219,8 @@ def prepare_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, ord
 def send_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, actor: Who = Actor.OPERATOR,
                  now: Clock = _now) -> tuple[InvoiceView, bool]:
     """The second half: transmit a prepared NF-e and record SEFAZ's answer (its own transaction)."""
-    return _record(uow, sefaz, ready.invoice_id, ready.claim, _transmit(sefaz, ready.claim, ready.invoice_id), actor,
+    return _record(uow, sefaz, ready.invoice_id, ready.claim, _transmit(uow, sefaz, ready.claim, ready.invoice_id),
+                   actor,
                    now)
 
 
@@ -277,18 +278,36 @@ def _env(code: str) -> str:
     return "produção" if code == "1" else "homologação"
 
 
-def _transmit(sefaz: Sefaz, claim: _Claim, invoice_id: int) -> SefazAnswer:
+def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id: int) -> SefazAnswer:
     try:
         return _exchange(sefaz, claim)
-    except (SefazUnreachable, SefazInvalidAnswer) as exc:
+    except SefazUnreachable as exc:
+        if not exc.params.get("not_sent"):
+            raise _unanswered(exc, claim, invoice_id) from exc
+        # No connection was ever made (refused, unreachable, no time left): SEFAZ cannot have it, so the next
+        # attempt need not wait out the sending window, and nothing is to be feared authorised.
+        with uow:
+            invoice = _invoice(uow, invoice_id)
+            if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == claim.key:
+                invoice.sending_over()
+                uow.commit()
+        raise type(exc)(exc.message, resolution=NOT_SENT_TO_SEFAZ.format(number=claim.number),
+                        action=Action.APPROVE_INVOICE, **{**exc.params, "invoice_id": invoice_id}) from exc
+    except SefazInvalidAnswer as exc:
+        raise _unanswered(exc, claim, invoice_id) from exc
+
+
+def _unanswered(exc: LojasyncError, claim: _Claim, invoice_id: int) -> LojasyncError:
         # The gateway's words say only "consultada de novo automaticamente", and each interface adds "try again"
         # (the CLI: "repita o comando"), which the sending window then refuses for five minutes: say when SEFAZ
         # will be asked, and the command that asks it (this NF-e's).
-        raise type(exc)(exc.message, resolution=UNANSWERED.format(number=claim.number,
-                                                                   minutes=SENDING_WINDOW // MINUTE),
-                        action=Action.APPROVE_INVOICE,
-                        **{**exc.params, "invoice_id": invoice_id, "retry_after": SENDING_WINDOW.total_seconds()}
-                        ) from exc
+    return type(exc)(exc.message, resolution=UNANSWERED.format(number=claim.number, minutes=SENDING_WINDOW // MINUTE),
+                     action=Action.APPROVE_INVOICE,
+                     **{**exc.params, "invoice_id": invoice_id, "retry_after": SENDING_WINDOW.total_seconds()})
+
+
+NOT_SENT_TO_SEFAZ = ("A NF-e nº {number} não chegou à SEFAZ (nenhuma conexão foi feita) e fica aguardando SEFAZ: "
+                     "transmita de novo quando ela estiver ao alcance; o worker tenta sozinho.")
 
 
 UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. "
