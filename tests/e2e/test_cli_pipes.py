@@ -63,6 +63,6 @@ def test_machine_conditions_are_said_as_such_not_as_bugs(tmp_path):
     assert latin.returncode == 0 and "Loja Exemplo" in latin.stdout, latin.stderr
 
     asked = _run(data_dir, "LOJASYNC users add ana@loja.com.br < /dev/null")
-    assert asked.returncode == 1 and "--password SENHA ou gere uma com --generate" in asked.stderr
+    assert asked.returncode == 1 and "--password SENHA, gere uma com --generate" in asked.stderr
     assert "Warning" not in asked.stderr
     assert not (data_dir / "lojasync-erros.log").exists()

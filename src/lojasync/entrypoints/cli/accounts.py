@@ -31,11 +31,17 @@ def _password(password: str | None, generate: bool) -> tuple[str, bool]:
         return generate_password(), True
     if password is not None:
         return password, False
-    if not sys.stdin.isatty():
-        # No terminal to ask in (a script, a pipe): the prompt would echo, or read nothing and stop.
-        fail("Sem terminal para perguntar a senha: informe-a com --password SENHA ou gere uma com --generate.")
-    first = typer.prompt("Senha", hide_input=True)
-    second = typer.prompt("Repita a senha", hide_input=True)
+    # No terminal (a script, a pipe): the lines are read as they come, without getpass's English warning that
+    # it cannot hide them (there is nothing to hide them from); none at all is said, not "Interrompido".
+    hidden = sys.stdin is not None and sys.stdin.isatty()
+    try:
+        first = typer.prompt("Senha", hide_input=hidden)
+        second = typer.prompt("Repita a senha", hide_input=hidden)
+    except typer.Abort:
+        if hidden:
+            raise
+        fail("Nenhuma senha recebida: informe-a com --password SENHA, gere uma com --generate ou mande as duas "
+             "linhas pela entrada.")
     if first != second:
         fail("As duas senhas digitadas são diferentes; nada foi gravado.")
     return first, False
