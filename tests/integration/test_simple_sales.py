@@ -156,9 +156,16 @@ def test_cancelling_the_sale_the_store_cancellation_asked_for_takes_that_reason_
                                                     updated_at=ts(600)), POLICY)
     assert show_order(app.uow(), number)["attention_reason"].startswith("Pedido cancelado na loja: cancele a "
                                                                         "venda simples.")
+    assert show_order(app.uow(), number)["status"] == "Confirmado"   # held while the sale stood
     cancel_sale(app.uow(), sale.id)
     order = show_order(app.uow(), number)
     assert not order["needs_attention"] and order["attention_reason"] is None
+    # ...and the store's cancellation is taken then (effects review: it stayed Confirmado with no flag, and a new
+    # NF-e could be generated for a sale the store cancelled).
+    assert order["status"] == "Cancelado"
+    assert order["log"][-1]["message"].startswith("Pedido atualizado pela loja: situação Confirmado → Cancelado")
+    with pytest.raises(DocumentNotPossible):
+        generate_sale(app.uow(), number)
 
 
 def test_a_received_installment_is_flagged_not_deleted_when_the_sale_is_cancelled(app, store_id):
@@ -272,22 +279,6 @@ def test_a_store_change_held_back_while_the_sale_stood_is_read_again_before_anot
     assert (order["total"], order["needs_attention"]) == ("260.00", False)
     again = generate_sale(app.uow(), number)
     assert again.total == Decimal("260.00")
-
-
-def test_a_store_cancellation_is_taken_when_the_sale_it_asked_to_cancel_is_cancelled(app, store_id):
-    number = imported(app, store_id, id=1800000041, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    import_order(app.uow(), store_id, order_payload(id=1800000041, payment_status="paid", status="cancelled",
-                                                    updated_at=ts(600)), POLICY)
-    assert show_order(app.uow(), number)["status"] == "Confirmado"   # held while the sale stood
-    cancel_sale(app.uow(), sale.id)
-    order = show_order(app.uow(), number)
-    # It stayed Confirmado with no flag, and a new NF-e could be generated for a sale the store cancelled.
-    assert (order["status"], order["needs_attention"]) == ("Cancelado", False)
-    assert order["log"][-1]["message"].startswith("Pedido atualizado pela loja: situação Confirmado → Cancelado")
-    with pytest.raises(DocumentNotPossible):
-        generate_sale(app.uow(), number)
 
 
 def test_a_payment_after_the_sale_is_taken_without_a_flag(app, store_id):
