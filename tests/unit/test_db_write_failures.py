@@ -10,6 +10,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, Prog
 
 from lojasync.db.errors import DatabaseWriteFailed
 from lojasync.db.unit_of_work import _translated
+from lojasync.entrypoints.cli.context import exit_code
 from lojasync.shared.errors import WriteConflict
 
 
@@ -32,7 +33,8 @@ class _PostgresError(Exception):
 ])
 def test_the_databases_own_failures_are_said_as_they_are(error, words):
     said = _translated(error)
-    assert isinstance(said, DatabaseWriteFailed) and not said.retryable
+    # Retryable for the worker's next round (a store never stopped for it), exit 1 in the terminal.
+    assert isinstance(said, DatabaseWriteFailed) and said.retryable and exit_code(said) == 1
     assert words in said.message and "Outro processo" not in said.message and said.resolution
 
 

@@ -63,3 +63,6 @@ class DatabaseWriteFailed(LojasyncError):
     message_template = "O banco de dados não gravou: {reason}. Nada foi gravado pela metade."
     resolution_template = "{resolution}"
     action = Action.CONFIGURE
+    # Retryable for the worker (the next round tries again once the disk or the server is back: a store is never
+    # stopped for it); the terminal still exits 1, a person fixing the machine first (`cli.context.exit_code`).
+    retryable = True
