@@ -179,8 +179,9 @@ def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list
 def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who) -> ImportResult:
     """A newer version of an order the back office processed: nothing its fiscal document stands on is
     overwritten. The same sale paid later (a boleto or Pix after the NF-e) is taken as it is; a change of the
-    sale itself is flagged for a person and left unapplied: the binding keeps the stamp of the content last
-    applied, so once the document is cancelled the next read of the order applies it."""
+    sale itself is flagged for a person and left unapplied: the binding keeps a "held" mark instead of that
+    content's digest, so the same content is flagged once and, once the document is cancelled, the next read of
+    the order applies it."""
     order, data, store_order = binding.order, candidate.data, candidate.order
     if binding.payload_hash == _held(candidate.digest):   # this very content was flagged already
         _update_binding(binding, candidate, applied=False)
