@@ -151,3 +151,24 @@ def test_at_any_width_a_row_is_one_line_or_folds_only_when_even_the_narrow_table
         if width >= 80:
             assert len(rows_of(shown)) == count, (printer.__name__, width, shown)
         assert all(len(line) <= width for line in rows_of(shown))
+
+
+def test_a_list_of_orders_too_wide_for_the_terminal_keeps_every_value_whole(monkeypatch, capsys):
+    """Hostile-environment review: at 60 columns `orders list` showed "R$ 588,9" for R$ 588,98 and "Em Abert", the
+    customer gone; a table that cannot keep its values whole prints one line per row instead."""
+    from lojasync.entrypoints.cli.output import Column, money_column, table_or_lines, time_column
+
+    columns = [Column("Nº", justify="right", no_wrap=True), time_column("Data"), Column("Situação", no_wrap=True),
+               Column("Nº loja", no_wrap=True), Column("Cliente", ratio=1), money_column("Total")]
+    rows = [[312, "02/12/2026 02:55", "Em Aberto", "#411", "Ian Teixeira", "R$ 588,98"]]
+
+    def shown(width: int) -> str:
+        monkeypatch.setattr(console, "_width", width)   # "width" would be left set to its old value on undo
+        table_or_lines("Pedidos/Orçamentos (1)", columns, rows)
+        return capsys.readouterr().out
+
+    narrow = " ".join(shown(60).split())
+    assert "Total R$ 588,98" in narrow and "Situação Em Aberto" in narrow and "Cliente Ian Teixeira" in narrow
+    assert "┃" not in shown(60)
+    wide = shown(120)
+    assert "┃" in wide and "R$ 588,98" in wide   # a table where it fits

@@ -18,6 +18,7 @@ from lojasync.entrypoints.cli.output import (
     money_column,
     print_json,
     table,
+    table_or_lines,
     time_column,
 )
 from lojasync.entrypoints.cli.write_back import push_soon
@@ -100,9 +101,9 @@ def orders_list(
         rows.append([o["number"], formats.when(o["placed_at"]), o["status"] + flag, origin, customer,
                      formats.money(o["total"])])
     title = f"Pedidos/Orçamentos ({formats.number(result.total)})"
-    table(title, [Column("Nº", justify="right", no_wrap=True), time_column("Data"), Column("Situação", no_wrap=True),
-                  Column("Nº loja", no_wrap=True), Column("Cliente", ratio=1), money_column("Total")], rows,
-          caption=_page_caption(result))
+    table_or_lines(title, [Column("Nº", justify="right", no_wrap=True), time_column("Data"),
+                           Column("Situação", no_wrap=True), Column("Nº loja", no_wrap=True),
+                           Column("Cliente", ratio=1), money_column("Total")], rows, caption=_page_caption(result))
 
 
 def _page_caption(result) -> str | None:

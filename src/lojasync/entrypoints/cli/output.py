@@ -78,6 +78,29 @@ def table(title: str | None, columns: list[str | Column], rows: list[list[object
     console.print(_table(title, columns, rows, caption))
 
 
+def table_or_lines(title: str | None, columns: list[str | Column], rows: list[list[object]],
+                   caption: str | None = None) -> None:
+    """The rows as a table; on a terminal too narrow for it (see `fits`; for tables without cut columns), one
+    line per row, each value after its column's name: rich would cut values to make the table fit, and a cut
+    total ("R$ 588,9" for R$ 588,98) or order number misleads where a folded line does not."""
+    if rows and not fits(columns, rows):
+        _records(title, columns, rows, caption)
+        return
+    table(title, columns, rows, caption)
+
+
+def _records(title: str | None, columns: list[str | Column], rows: list[list[object]], caption: str | None) -> None:
+    if title:
+        console.print(f"[bold]{title}[/]", highlight=False)
+    names = [_spec(c).name for c in columns]
+    for row in rows:
+        console.print(" · ".join(f"[dim]{name}[/] {'' if value is None else value}"
+                                 for name, value in zip(names, row, strict=True) if value not in (None, "")),
+                      highlight=False)
+    if caption:
+        console.print(caption, style="dim", highlight=False)
+
+
 def table_fitting(title: str | None, columns: list[str | Column], rows: list[list[object]], optional: str,
                   where: str) -> None:
     """The table whole when it fits the terminal (see `fits`); else without the column named `optional`, and a
