@@ -1228,3 +1228,26 @@ def test_sefaz_out_of_reach_is_said_as_not_sent_and_the_next_attempt_need_not_wa
     # Not held by the sending window: transmitted again at once, to a SEFAZ now in reach.
     authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert changed and authorised.status == "authorised"
+
+
+def test_a_round_the_database_cannot_take_is_one_warning_and_the_next_round_runs(app, caplog, monkeypatch):
+    """Hostile-environment review: PostgreSQL gone under a running worker printed huey's traceback each round
+    ("Unhandled exception in task"); the round is skipped with one line and the next one tries again."""
+    from huey import MemoryHuey
+
+    from lojasync.db.errors import DatabaseWriteFailed
+    from lojasync.entrypoints import tasks
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    def gone(*_args, **_kwargs):
+        raise DatabaseWriteFailed(reason="a conexão com o servidor caiu", resolution="Confira o PostgreSQL.")
+
+    ran = []
+    queue = TaskQueue(app, huey=MemoryHuey("test", immediate=True))
+    monkeypatch.setattr(tasks, "claim_round", gone)
+    with caplog.at_level("WARNING", logger="lojasync.tasks"):
+        queue._once_per_round("housekeeping", 50, lambda: ran.append(1))()
+    assert ran == [] and "a conexão com o servidor caiu" in caplog.text
+    monkeypatch.undo()
+    queue._once_per_round("housekeeping", 50, lambda: ran.append(1))()
+    assert ran == [1]

@@ -189,8 +189,15 @@ class TaskQueue:
 
     def _once_per_round(self, name: str, seconds: int, job):
         def run_once() -> None:
-            if claim_round(self.container.uow(), name, datetime.now(timezone.utc), timedelta(seconds=seconds)):
-                job()
+            try:
+                if claim_round(self.container.uow(), name, datetime.now(timezone.utc), timedelta(seconds=seconds)):
+                    job()
+            except LojasyncError as exc:
+                if not exc.retryable:
+                    raise
+                # The database gone for a moment (PostgreSQL restarted, a full disk): one line, and the next
+                # round tries again; huey would print a traceback for each round.
+                log.warning("round skipped: %s", exc.message, extra={"round": name, "error_code": exc.code})
         return run_once
 
     def housekeeping(self) -> None:
