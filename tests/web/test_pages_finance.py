@@ -134,7 +134,8 @@ def test_a_cancelled_receivable_cannot_be_received(logged_in, app, order_number)
     answer = logged_in.post(f"/financeiro/{receivable_id}/receber", data={"csrf_token": token})
     assert answer.status_code == 409
     assert f"A conta a receber {receivable_id} está cancelada: não pode ser recebida." in answer.text
-    assert "registre o recebimento em outro lançamento" in answer.text
+    # The way that exists (effects review: "registre o recebimento em outro lançamento", which nothing does).
+    assert "gere de novo a NF-e ou a venda simples do pedido" in answer.text
     assert list_receivables(app.uow())[0]["status"] == "cancelled"
     assert "Marcar como recebida" not in answer.text   # cancelled ones offer no button
 

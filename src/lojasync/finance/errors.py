@@ -14,5 +14,7 @@ class ReceivableNotFound(LojasyncError):
 class ReceivableCancelled(LojasyncError):
     code = "finance.receivable_cancelled"
     message_template = "A conta a receber {receivable_id} está cancelada: não pode ser recebida."
-    resolution_template = "O documento que a gerou foi cancelado; registre o recebimento em outro lançamento."
+    # lojasync makes no loose entries: money for a sale comes with the sale's document.
+    resolution_template = ("O documento que a gerou foi cancelado. Se o cliente pagou, a venda continua: gere de novo "
+                           "a NF-e ou a venda simples do pedido; aprovada, ela cria contas novas, e essas você recebe.")
 
