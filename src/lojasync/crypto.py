@@ -32,9 +32,13 @@ class TokenDecryptError(LojasyncError):
     """A stored token that the current key cannot open (the key changed, or the value is not ours)."""
 
     code = "secrets.token_unreadable"
-    message_template = "Não foi possível decifrar o token {which}: a LOJASYNC_SECRET_KEY mudou?"
-    resolution_template = ("Use a mesma LOJASYNC_SECRET_KEY de antes, ou reconecte a loja (reinstale o app ou "
-                           "cadastre o token de novo).")
+    # The key is LOJASYNC_SECRET_KEY when set, else the data folder's secret.key: both are named, the operator
+    # knows which one this machine uses (a corrupt secret.key read "a LOJASYNC_SECRET_KEY mudou?" on a machine
+    # without the variable).
+    message_template = ("Não foi possível decifrar o token {which}: a chave mudou (LOJASYNC_SECRET_KEY ou o arquivo "
+                        "secret.key da pasta de dados)?")
+    resolution_template = ("Use a mesma chave de antes (a variável, ou o secret.key de um backup), ou reconecte a loja "
+                           "(reinstale o app ou cadastre o token de novo).")
     action = Action.RECONNECT_STORE
 
     def __init__(self, external_store_id: str | None = None) -> None:

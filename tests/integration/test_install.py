@@ -137,7 +137,7 @@ def test_a_changed_key_gives_the_portuguese_error(app):
     other = dataclasses.replace(app, cipher=TokenCipher("uma chave diferente"))
     with pytest.raises(TokenDecryptError) as caught:
         other.client_for(store_record(app, "1234567"))
-    assert caught.value.message == "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou?"
+    assert caught.value.message == "Não foi possível decifrar o token da loja 1234567: a chave mudou (LOJASYNC_SECRET_KEY ou o arquivo secret.key da pasta de dados)?"
     assert "reconecte a loja" in caught.value.resolution
 
 
@@ -385,5 +385,5 @@ def test_store_webhooks_with_a_changed_key_explains(app, simulator, lojasync, mo
     monkeypatch.setenv("LOJASYNC_SECRET_KEY", "chave trocada")
     reset_container()
     output = lojasync("store", "webhooks", "--check", expect=1)
-    assert "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou?" in output
+    assert "Não foi possível decifrar o token da loja 1234567: a chave mudou (LOJASYNC_SECRET_KEY ou o arquivo secret.key da pasta de dados)?" in output
     assert simulator.access_token not in output

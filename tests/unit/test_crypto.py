@@ -34,8 +34,8 @@ def test_wrong_key_gives_the_portuguese_error_naming_the_store():
     sealed = TokenCipher("chave antiga").encrypt(TOKEN)
     with pytest.raises(TokenDecryptError) as caught:
         TokenCipher("chave nova").decrypt(sealed, external_store_id="1234567")
-    assert str(caught.value) == "Não foi possível decifrar o token da loja 1234567: a LOJASYNC_SECRET_KEY mudou?"
-    assert caught.value.resolution.startswith("Use a mesma LOJASYNC_SECRET_KEY de antes, ou reconecte a loja")
+    assert str(caught.value) == "Não foi possível decifrar o token da loja 1234567: a chave mudou (LOJASYNC_SECRET_KEY ou o arquivo secret.key da pasta de dados)?"
+    assert caught.value.resolution.startswith("Use a mesma chave de antes (a variável, ou o secret.key de um backup), ou reconecte a loja")
     assert caught.value.action is Action.RECONNECT_STORE and caught.value.code == "secrets.token_unreadable"
     assert TOKEN not in caught.value.describe()
 
