@@ -57,8 +57,10 @@ def import_orders(uow: ConnectorUnitOfWork, store_id: int, payloads: list, polic
     try:
         return _commit_batch(uow, store_id, candidates, failures, policy, actor, in_transaction)
     except (DataRefused, ImportConflictError) as exc:
-        log.warning("batch refused by the database, importing order by order",
-                    extra={"store_id": store_id, "error_code": exc.code})
+        # Info, not a warning: nothing is lost on this path, and the order refused for good is recorded as an
+        # import failure (which the person sees, in Portuguese); a line in English on the terminal said nothing.
+        log.info("batch refused by the database, importing order by order",
+                 extra={"store_id": store_id, "error_code": exc.code})
     report = ImportReport()
     for candidate in candidates:
         try:
