@@ -107,8 +107,13 @@ def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, c
 def test_an_unanswered_send_is_settled_by_asking_sefaz_not_by_sending_again(app, company, sefaz, simulator):
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000003))
     simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
-    with pytest.raises(SefazUnreachable):
+    with pytest.raises(SefazUnreachable) as unanswered:
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    # The order's history says so (effects review: it read only "gerada (ainda não transmitida)").
+    last = show_order(app.uow(), invoice.order_number)["log"][-1]
+    assert (last["event"], last["level"]) == ("invoice_unanswered", "warning")
+    assert last["message"].startswith(f"NF-e nº {invoice.number} série 1 enviada à SEFAZ sem resposta (")
+    assert "not_sent" not in unanswered.value.params
     with pytest.raises(InvoiceBeingSent) as being_sent:  # moments later: still in flight, not sent again
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     # The sending window; and a transmission still on its way (two tabs, two people) answers within a minute.

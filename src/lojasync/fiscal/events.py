@@ -111,6 +111,16 @@ class InvoiceCancellationNotRegistered(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceUnanswered(DocumentEvent):
+    """Sent, and no answer came (a timeout, a dropped connection): SEFAZ may hold it; it is asked by key later."""
+
+    history_type = HistoryType.INVOICE_UNANSWERED
+    number: int
+    series: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class StockIssued(OrderEvent):
     history_type = HistoryType.STOCK_ISSUED
     units: int

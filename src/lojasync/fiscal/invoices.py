@@ -26,6 +26,7 @@ from lojasync.fiscal.events import (
     InvoiceDiscarded,
     InvoiceGenerated,
     InvoiceRejected,
+    InvoiceUnanswered,
 )
 from lojasync.sales.history import Actor, Person, Who, actor_name
 from lojasync.shared.events import Aggregate
@@ -287,6 +288,12 @@ class Invoice(Aggregate):
                                "continua autorizada. Se ainda quiser cancelá-la, cancele de novo (até 24 horas "
                                "depois da autorização).")
         self.record(InvoiceCancellationNotRegistered(order=order, actor=actor, **self._ids()))
+
+    def unanswered(self, order, actor: Who, reason: str) -> None:
+        """A transmission got no answer: still awaiting SEFAZ (the worker asks by key after the sending window);
+        the order's history says so, where it still read "gerada (ainda não transmitida)"."""
+        if self.status is InvoiceStatus.AWAITING:
+            self.record(InvoiceUnanswered(order=order, actor=actor, reason=reason[:300], **self._ids()))
 
     def _cancel_request_over(self) -> None:
         self.cancel_requested_at = self.cancel_reason = self.cancel_asked_at = None

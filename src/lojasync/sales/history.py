@@ -121,6 +121,7 @@ class HistoryType(StrEnum):
     INVOICE_CANCELLED = "invoice_cancelled"
     INVOICE_DISCARDED = "invoice_discarded"
     INVOICE_CANCEL_NOT_REGISTERED = "invoice_cancel_not_registered"
+    INVOICE_UNANSWERED = "invoice_unanswered"
     SALE_GENERATED = "sale_generated"
     SALE_CONFIRMED = "sale_confirmed"
     SALE_CANCELLED = "sale_cancelled"

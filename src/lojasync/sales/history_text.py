@@ -168,6 +168,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"O cancelamento pedido da NF-e {_invoice(p)} não chegou à SEFAZ (consultada pela chave, ela continua "
         "autorizada): estoque e contas a receber ficaram como estavam. Se ainda quiser cancelá-la, cancele de novo "
         "(até 24 horas depois da autorização)."),
+    HistoryType.INVOICE_UNANSWERED: lambda p, n: (
+        f"NF-e {_invoice(p)} enviada à SEFAZ sem resposta ({p.get('reason')}): aguardando SEFAZ; o lojasync a "
+        "consulta pela chave 5 minutos depois do envio, sem enviá-la de novo."),
     HistoryType.SALE_GENERATED: lambda p, n: f"Venda simples {p.get('sale_number')} gerada.",
     HistoryType.SALE_CONFIRMED: lambda p, n: f"Venda simples {p.get('sale_number')} confirmada.",
     HistoryType.SALE_CANCELLED: lambda p, n: f"Venda simples {p.get('sale_number')} cancelada.",
@@ -196,7 +199,7 @@ _LEVELS = {
     HistoryType.CUSTOMER_MISSING: Level.WARNING, HistoryType.CUSTOMER_KEPT: Level.WARNING,
     HistoryType.UNKNOWN_SKU: Level.WARNING, HistoryType.ATTENTION: Level.WARNING,
     HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR,
-    HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING,
+    HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
 }
 
 
@@ -245,6 +248,7 @@ TYPE_LABELS = {
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
     HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.INVOICE_DISCARDED: "NF-e descartada",
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: "cancelamento não registrado",
+    HistoryType.INVOICE_UNANSWERED: "NF-e sem resposta da SEFAZ",
     HistoryType.SALE_GENERATED: "venda simples gerada",
     HistoryType.SALE_CONFIRMED: "venda simples confirmada", HistoryType.SALE_CANCELLED: "venda simples cancelada",
     HistoryType.STOCK_ISSUED: "baixa de estoque", HistoryType.STOCK_RETURNED: "estoque devolvido",

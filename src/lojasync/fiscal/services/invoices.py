@@ -9,6 +9,7 @@ documented rejection lets the NF-e be rebuilt (`fiscal.sefaz_outcomes`).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import Action, LojasyncError
+
+log = logging.getLogger("lojasync.fiscal")
 
 Clock = Callable[[], datetime]
 # Another process sent this NF-e moments ago and may still be waiting for SEFAZ: do not send it again.
@@ -186,7 +189,7 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
             return invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)), False
         claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, now())
         uow.commit()
-    return _record(uow, sefaz, invoice_id, claim, _transmit(uow, sefaz, claim, invoice_id), actor, now)
+    return _record(uow, sefaz, invoice_id, claim, _transmit(uow, sefaz, claim, invoice_id, actor), actor, now)
 
 
 def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
@@ -219,8 +222,8 @@ def prepare_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, ord
 def send_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, actor: Who = Actor.OPERATOR,
                  now: Clock = _now) -> tuple[InvoiceView, bool]:
     """The second half: transmit a prepared NF-e and record SEFAZ's answer (its own transaction)."""
-    return _record(uow, sefaz, ready.invoice_id, ready.claim, _transmit(uow, sefaz, ready.claim, ready.invoice_id),
-                   actor,
+    return _record(uow, sefaz, ready.invoice_id, ready.claim,
+                   _transmit(uow, sefaz, ready.claim, ready.invoice_id, actor), actor,
                    now)
 
 
@@ -278,11 +281,12 @@ def _env(code: str) -> str:
     return "produção" if code == "1" else "homologação"
 
 
-def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id: int) -> SefazAnswer:
+def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id: int, actor: Who) -> SefazAnswer:
     try:
         return _exchange(sefaz, claim)
     except SefazUnreachable as exc:
         if not exc.params.get("not_sent"):
+            _record_unanswered(uow, claim, invoice_id, actor, exc)
             raise _unanswered(exc, claim, invoice_id) from exc
         # No connection was ever made (refused, unreachable, no time left): SEFAZ cannot have it, so the next
         # attempt need not wait out the sending window, and nothing is to be feared authorised.
@@ -294,7 +298,24 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
         raise type(exc)(exc.message, resolution=NOT_SENT_TO_SEFAZ.format(number=claim.number),
                         action=Action.APPROVE_INVOICE, **{**exc.params, "invoice_id": invoice_id}) from exc
     except SefazInvalidAnswer as exc:
+        _record_unanswered(uow, claim, invoice_id, actor, exc)
         raise _unanswered(exc, claim, invoice_id) from exc
+
+
+def _record_unanswered(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int, actor: Who,
+                       exc: LojasyncError) -> None:
+    """The order's history says the NF-e went without an answer (it said only "gerada, ainda não transmitida").
+    Best effort: the database failing here must not hide SEFAZ's silence, which is what the caller reports."""
+    try:
+        with uow:
+            invoice = _invoice(uow, invoice_id)
+            if invoice.access_key == claim.key:
+                invoice.unanswered(uow.orders.get(invoice.order_id, lines=False), actor,
+                                   str(exc.params.get("reason", exc.code)))
+                uow.flush()   # the history's handler, run at commit, needs the NF-e's id
+                uow.commit()
+    except LojasyncError:
+        log.warning("could not record an unanswered transmission", extra={"invoice_id": invoice_id})
 
 
 def _unanswered(exc: LojasyncError, claim: _Claim, invoice_id: int) -> LojasyncError:
