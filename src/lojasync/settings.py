@@ -16,6 +16,7 @@ from pydantic_settings import SettingsError as SourceError
 from lojasync.finance.plans import DEFAULT_RULES, InstallmentRule
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.text import is_http_address
 from lojasync.stock.products import UnknownSkuPolicy
 
 DEFAULT_API_URL = "https://api.nuvemshop.com.br/2025-03"
@@ -153,8 +154,7 @@ class Settings(BaseSettings):
         # "aguardando SEFAZ" for five minutes; a public address with a space went into the install link.
         if value is None:
             return None
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value.strip()):
+        if not is_http_address(value.strip()) or any(c.isspace() for c in value.strip()):
             example = "http://127.0.0.1:8790" if info.field_name == "sefaz_url" else "https://lojasync.minhaloja.com.br"
             raise ValueError(f"{value!r} não é um endereço http:// ou https:// (ex.: {example})")
         return value.strip()

@@ -10,14 +10,13 @@ one recorded with the same code, and is none with a new code (the old link track
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from lojasync.sales.errors import InvalidTrackingCode, InvalidTrackingUrl, OrderNotFound, TrackingOnCancelledOrder
 from lojasync.sales.events import TrackingRecorded
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
 from lojasync.sales.status import OrderStatus
-from lojasync.shared.text import clean_text
+from lojasync.shared.text import clean_text, is_http_address
 
 # The orders table's columns. Correios codes have 13 characters (AA123456789BR); other carriers' run longer,
 # none near 60.
@@ -55,11 +54,7 @@ def clean_tracking_url(url: str | None) -> str | None:
         return None
     if len(text) > MAX_URL:
         raise InvalidTrackingUrl(reason=f"{len(text)} caracteres (o máximo é {MAX_URL})", maximum=MAX_URL)
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if not is_http_address(text):
         raise InvalidTrackingUrl(reason="não é um endereço http:// ou https://", maximum=MAX_URL)
     if any(c.isspace() for c in text):
         raise InvalidTrackingUrl(reason="o endereço tem espaços", maximum=MAX_URL)

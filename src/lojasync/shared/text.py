@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 # PostgreSQL text refuses NUL, and a lone surrogate (JSON lets "\ud800" through) cannot be encoded as
 # UTF-8 by either backend: an order carrying one would fail to import on every sync, forever.
@@ -44,3 +45,13 @@ def clean_tree(value: Any) -> tuple[Any, bool]:
         for key, child in (node.items() if isinstance(node, dict) else enumerate(node)):
             node[key] = clean(child)
     return root, changed
+
+
+def is_http_address(text: str) -> bool:
+    """Whether `text` reads as an http:// or https:// address with a host (spaces are the caller's to judge: a
+    tracking link and a setting say them apart)."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:   # "http://[::1" and the like
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)

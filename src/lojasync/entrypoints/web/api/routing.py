@@ -105,13 +105,18 @@ def document_address(kind: str, document_id: int) -> str | None:
     return f"{PREFIX}{path}/{document_id}" if path else None
 
 
+def _existing_document(error: LojasyncError) -> str | None:
+    """The address of the document an order already has, when that is the refusal (fiscal.order_has_document)."""
+    if error.code != "fiscal.order_has_document" or "document_id" not in error.params:
+        return None
+    return document_address(str(error.params.get("document_kind", "")), error.params["document_id"])
+
+
 def _location_of_existing(error: LojasyncError) -> dict[str, str] | None:
     """The 409 of a second document for an order points at the one that stands: a client that retries
     POST /orders/N/nfe after a timeout (the first call did create it) finds the NF-e it asked for by following
     Location, without searching the order's documents."""
-    if error.code != "fiscal.order_has_document" or "document_id" not in error.params:
-        return None
-    address = document_address(error.params.get("document_kind", ""), error.params["document_id"])
+    address = _existing_document(error)
     return {"Location": address} if address else None
 
 
@@ -138,10 +143,9 @@ _BY_CODE = {
 def api_call(error: LojasyncError) -> str | None:
     """The call that acts on `error`, with its ids filled in; None when the API has none for it."""
     params = getattr(error, "params", {})
-    if error.code == "fiscal.order_has_document" and "document_id" in params:
-        address = document_address(str(params.get("document_kind", "")), params["document_id"])
-        if address:
-            return f"GET {address} (o documento que o pedido tem); para gerar outro, cancele-o: POST {address}/cancel"
+    address = _existing_document(error)
+    if address:
+        return f"GET {address} (o documento que o pedido tem); para gerar outro, cancele-o: POST {address}/cancel"
     template = _BY_CODE.get(error.code) or _CALLS.get(getattr(error, "action", None))
     if template is None:
         return None
