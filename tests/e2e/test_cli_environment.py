@@ -167,6 +167,21 @@ def test_the_sqlite_queue_is_private_even_when_an_earlier_version_left_it_readab
     app.close()
 
 
+def test_a_corrupt_sqlite_queue_is_named_with_what_to_do_and_left_alone(run, tmp_path):
+    from lojasync.bootstrap import bootstrap
+    from lojasync.settings import Settings
+
+    folder = tmp_path / "dados"
+    bootstrap(Settings(data_dir=folder)).close()
+    garbage = b"isto nao e uma fila " * 300
+    (folder / "queue.db").write_bytes(garbage)
+    output = run("worker", LOJASYNC_DATA_DIR=str(folder), LOJASYNC_SECRET_KEY="chave de teste")
+    assert f"A fila de tarefas {folder / 'queue.db'} está ilegível" in output
+    assert "Mova o arquivo para outro lugar (ou apague-o) e rode de novo" in output
+    assert "Erro inesperado" not in output
+    assert (folder / "queue.db").read_bytes() == garbage
+
+
 def test_an_error_log_left_readable_is_made_private(tmp_path):
     from lojasync.observability.logging import error_file_logger
 
@@ -278,3 +293,45 @@ def test_data_dir_option_chooses_the_folder_like_the_variable(run, tmp_path, mon
     assert not (tmp_path / "da-variavel").exists()
     assert "Nenhuma loja conectada" in run("--data-dir", str(tmp_path / "da-opcao"), "store", "list", expect=0)
     assert "--data-dir PASTA" in run("--data-dir", str(tmp_path / "outra"), "store", "list")
+
+
+def test_another_programs_database_is_named_and_nothing_is_written_in_it(run, tmp_path):
+    import sqlite3
+
+    database = tmp_path / "erp.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE clientes (id INTEGER PRIMARY KEY, nome TEXT)")
+        db.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)")  # a name lojasync also uses
+    output = run("orders", "list", LOJASYNC_DATABASE_URL=f"sqlite:///{database}",
+                 LOJASYNC_DATA_DIR=str(tmp_path / "dados"))
+    assert "já tem tabelas de outro sistema (clientes)" in output and "nenhuma do lojasync" in output
+    assert "Resolução: Aponte LOJASYNC_DATABASE_URL para um banco vazio" in output
+    with sqlite3.connect(database) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"clientes", "orders"}  # no alembic_version, none of lojasync's tables
+
+
+@pytest.mark.postgresql
+def test_another_programs_postgresql_schema_is_left_alone(run, own_schema):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE TABLE "{own_schema}".produtos_erp (id integer)'))
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={own_schema}"})
+    output = run("store", "list", LOJASYNC_DATABASE_URL=url.render_as_string(hide_password=False))
+    assert "já tem tabelas de outro sistema (produtos_erp)" in output
+    with admin.connect() as conn:
+        tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
+                                  {"s": own_schema}).scalars())
+    admin.dispose()
+    assert tables == {"produtos_erp"}
+
+
+def test_a_database_url_to_a_missing_file_names_the_variable_not_the_data_folder(run, tmp_path):
+    missing = tmp_path / "nao-existe" / "loja.db"
+    output = run("orders", "list", LOJASYNC_DATABASE_URL=f"sqlite:///{missing}", LOJASYNC_DATA_DIR=str(tmp_path / "d"))
+    assert f"Nenhum banco do lojasync em {missing} (LOJASYNC_DATABASE_URL)" in output
+    assert "Confira o caminho em LOJASYNC_DATABASE_URL" in output and "quatro barras" in output
+    assert not missing.parent.exists()

@@ -55,6 +55,18 @@ class DatabaseFromNewerVersion(LojasyncError):
     action = Action.CONFIGURE
 
 
+class DatabaseOfAnotherSystem(LojasyncError):
+    """Tables and no lojasync revision: LOJASYNC_DATABASE_URL points at another program's database (the ERP's,
+    a shop's). Migrating would write lojasync's tables among them; nothing is written."""
+
+    code = "database.another_system"
+    message_template = ("O banco de dados {where} já tem tabelas de outro sistema ({tables}) e nenhuma do lojasync: "
+                        "o lojasync não grava nele.")
+    resolution_template = ("Aponte LOJASYNC_DATABASE_URL para um banco vazio (o lojasync cria as tabelas dele) ou "
+                           "para o banco do lojasync; com PostgreSQL, um banco ou schema só dele.")
+    action = Action.CONFIGURE
+
+
 class DatabaseWriteFailed(LojasyncError):
     """The database could not take a write for a reason of its own (disk full, read-only, connection lost,
     permission): not another writer, so "try again" alone would not help."""

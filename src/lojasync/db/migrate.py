@@ -10,9 +10,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
-from lojasync.db.errors import DatabaseFromNewerVersion
+from lojasync.db.errors import DatabaseFromNewerVersion, DatabaseOfAnotherSystem
+from lojasync.db.metadata import metadata
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -36,11 +37,15 @@ def upgrade(engine: Engine) -> bool:
     with _one_migrator(engine):
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
+            others = _other_systems_tables(connection) if current is None else []
         if current == head:
             return False
+        url = engine.url
+        where = url.database if url.get_backend_name() == "sqlite" else f"em {url.host}/{url.database}"
+        if others:
+            shown = ", ".join(others[:5]) + (f" e mais {len(others) - 5}" if len(others) > 5 else "")
+            raise DatabaseOfAnotherSystem(where=where, tables=shown)
         if current is not None and current not in {script.revision for script in scripts.walk_revisions()}:
-            url = engine.url
-            where = url.database if url.get_backend_name() == "sqlite" else f"em {url.host}/{url.database}"
             raise DatabaseFromNewerVersion(where=where, revision=current, head=head)
         command.upgrade(config, "head")
         return True
@@ -66,6 +71,16 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
             connection.commit()
+
+
+def _other_systems_tables(connection) -> list[str]:
+    """The tables, in a database with no lojasync revision, that are not lojasync's: another program's
+    database. One holding only tables of ours (a first migration cut short) is migrated. `metadata` holds every
+    table once the mappers are started (bootstrap); before that nothing is judged foreign."""
+    ours = set(metadata.tables)
+    if not ours:
+        return []
+    return sorted(set(inspect(connection).get_table_names()) - ours - {"alembic_version"})
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -97,11 +97,17 @@ _POSTGRES_PROBLEMS = (
 
 def _prepare_sqlite_file(database: Path, create: bool, data_dir: Path | None) -> None:
     folder = database.parent
+    # A database given by LOJASYNC_DATABASE_URL outside the data folder: its problems are that variable's.
+    elsewhere = data_dir is not None and not _same_folder(folder, data_dir)
+    setting = "o caminho em LOJASYNC_DATABASE_URL" if elsewhere else "LOJASYNC_DATA_DIR"
     if folder.exists() and not folder.is_dir():
         raise DataFolderProblem(path=folder, reason="é um arquivo, não uma pasta",
-                                resolution="Aponte LOJASYNC_DATA_DIR para uma pasta (ou remova o arquivo).")
+                                resolution=f"Aponte {setting} para uma pasta (ou remova o arquivo).")
     if not database.exists():
         if not create:
+            if elsewhere:
+                raise NoDataFolder(f"Nenhum banco do lojasync em {database} (LOJASYNC_DATABASE_URL).", path=folder,
+                                   resolution=ELSEWHERE_MISSING)
             raise NoDataFolder(path=folder)
         try:
             # Private from the start: the database holds CPFs, addresses and the store's orders.
@@ -110,14 +116,19 @@ def _prepare_sqlite_file(database: Path, create: bool, data_dir: Path | None) ->
         except OSError as exc:
             raise DataFolderProblem(path=folder, reason=f"não pode ser criada ou escrita ({exc.strerror})",
                                     resolution="Dê permissão de escrita ao usuário do lojasync ou use outra "
-                                               "pasta em LOJASYNC_DATA_DIR.") from exc
+                                               f"pasta em {setting}.") from exc
     if not os.access(folder, os.W_OK) or not os.access(database, os.R_OK | os.W_OK):
         raise DataFolderProblem(path=folder, reason="não pode ser escrita pelo usuário do lojasync",
                                 resolution="Dê permissão de escrita ao usuário do lojasync ou use outra pasta em "
-                                           "LOJASYNC_DATA_DIR.")
+                                           f"{setting}.")
     if data_dir is not None and _same_folder(folder, data_dir):
         tighten(folder, PRIVATE_DIR)
     make_private(database)
+
+
+ELSEWHERE_MISSING = ("Confira o caminho em LOJASYNC_DATABASE_URL (sqlite:////caminho/absoluto/lojasync.db, com quatro "
+                     "barras; sqlite:///relativo.db parte da pasta onde o comando roda); para começar do zero ali, "
+                     "conecte uma loja.")
 
 
 def _same_folder(a: Path, b: Path) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -47,7 +48,7 @@ from lojasync.nuvemshop.services.push_updates import push_store_updates
 from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 from lojasync.nuvemshop.services.sync_store import sync_store
 from lojasync.sales.history import Actor
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.private_files import make_private
 
 log = logging.getLogger("lojasync.tasks")
@@ -70,7 +71,31 @@ def build_huey(container: Container) -> Huey:
     settings.queue_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.close(os.open(settings.queue_path, os.O_WRONLY | os.O_CREAT, 0o600))
     make_private(settings.queue_path)  # a queue left 0644 by an earlier version
-    return SqliteHuey(settings.queue_name, filename=str(settings.queue_path))
+    try:
+        return SqliteHuey(settings.queue_name, filename=str(settings.queue_path))
+    except sqlite3.OperationalError as exc:   # locked for good, read-only, disk full
+        raise QueueUnreadable(path=settings.queue_path, reason=f"não pode ser aberta ({exc})",
+                              resolution=QUEUE_FOLDER) from exc
+    except sqlite3.DatabaseError as exc:      # not a database, malformed
+        raise QueueUnreadable(path=settings.queue_path, reason="está ilegível (não é um banco SQLite ou está "
+                              "corrompida)", resolution=QUEUE_CORRUPT) from exc
+
+
+class QueueUnreadable(LojasyncError):
+    """The SQLite queue file cannot be used. Nothing of value is only there: every task is redone from the
+    database (webhooks are recorded before they are queued; housekeeping requeues what is pending)."""
+
+    code = "queue.unreadable"
+    message_template = "A fila de tarefas {path} {reason}."
+    resolution_template = "{resolution}"
+    action = Action.CONFIGURE
+    retryable = True
+
+
+QUEUE_CORRUPT = ("Mova o arquivo para outro lugar (ou apague-o) e rode de novo: o lojasync cria uma fila nova e refaz "
+                 "sozinho o que estava nela (os webhooks e o que falta enviar estão gravados no banco).")
+QUEUE_FOLDER = ("Confira as permissões e o espaço livre da pasta de dados, e se outro programa segura o arquivo; "
+                "rode de novo.")
 
 
 class TaskQueue:
