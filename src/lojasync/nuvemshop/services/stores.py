@@ -92,6 +92,10 @@ def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: 
         return _view(store), created
 
 
+CHECK_LATER = ("Tente de novo em alguns minutos (a Nuvemshop pode estar fora do ar); se continuar, confira o "
+               "endereço da API.")
+
+
 def _confirmed_name(client, external_store_id: str) -> str | None:
     """The store's name as the platform gives it; StoreCheckFailed (with the reason) otherwise."""
     try:
@@ -102,8 +106,11 @@ def _confirmed_name(client, external_store_id: str) -> str | None:
         raise StoreCheckFailed(external_store_id=external_store_id,
                                reason="loja não encontrada nesse endereço de API") from None
     except TemporaryError as exc:
+        # Nothing said the details are wrong: the platform (or the address) did not answer. Retryable (the
+        # terminal exits 75), and the first thing to do is try again later, not to doubt the token.
         raise StoreCheckFailed(external_store_id=external_store_id,
-                               reason=f"o endereço da API não respondeu ({exc.message})") from exc
+                               reason=f"o endereço da API não respondeu ({exc.message})", retryable=True,
+                               resolution=CHECK_LATER) from exc
     except InvalidResponseError:
         raise StoreCheckFailed(external_store_id=external_store_id,
                                reason="o endereço não responde como uma API da Nuvemshop") from None
