@@ -81,6 +81,24 @@ def test_a_second_confirmation_moves_nothing_twice(app, store_id):
     assert len(list_receivables(app.uow())) == 1
 
 
+def test_an_issue_that_takes_a_counted_product_below_zero_is_a_warning_in_the_orders_history(app, store_id):
+    from lojasync.stock.counts import count_stock
+
+    number = imported(app, store_id, id=1800000010)
+    count_stock(app.uow(), "CAM-ALG-P", 1)   # managed, one on the shelf; CAN-CER never counted
+    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)
+    assert stock(app) == {"CAM-ALG-P": -1, "CAN-CER": -1}
+    (warning,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "stock_negative"]
+    assert warning["level"] == "warning"
+    assert "CAM-ALG-P ficou com -1" in warning["message"] and "CAN-CER" not in warning["message"]
+    assert "confira a contagem" in warning["message"]
+
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    enough = imported(app, store_id, id=1800000011)
+    confirm_sale(app.uow(), generate_sale(app.uow(), enough).id)
+    assert "stock_negative" not in history_types(app, enough)   # 10 - 2 = 8: nothing to say
+
+
 def test_one_active_document_per_order(app, store_id):
     number = imported(app, store_id, id=1800000003)
     sale = generate_sale(app.uow(), number)

@@ -64,6 +64,19 @@ def test_the_list_shows_stock_and_who_controls_it(logged_in, app, sale_id):
     assert "Nenhum produto com esse filtro" in only_erp.text
     search = logged_in.get("/estoque", params={"busca": "caneca"})
     assert "CAN-CER" in search.text and "CAM-ALG-P" not in search.text
+    assert ">negativo</span>" not in page.text   # -2, but never counted: no stock of record to fall short
+
+
+def test_a_counted_product_below_zero_is_marked_negative(logged_in, app, sale_id):
+    from lojasync.stock.counts import count_stock
+
+    count_stock(app.uow(), "CAN-CER", 0)   # counted: none on the shelf
+    number = import_order(app.uow(), make_store(app, external_id="7654321"), order_payload(id=2200000002),
+                          ImportPolicy()).order_number
+    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)   # one more caneca leaves
+    words = text_of(logged_in.get("/estoque").text)
+    assert re.search(r"Caneca Cerâmica .*? -1 negativo ", words), words
+    assert not re.search(r"Camiseta Algodão P .*? -4 negativo", words)   # -4, never counted
 
 
 def test_the_product_page_links_each_movement_to_its_document(logged_in, sale_id):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Text, bindparam, cast, func, insert, select, update
+from sqlalchemy import Text, bindparam, case, cast, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from lojasync.db.metadata import utcnow
@@ -66,6 +66,16 @@ def _counted_among(size: int):
     ids = [bindparam(f"id_{n}") for n in range(size)]
     return (select(StockMovement.product_id).distinct()
             .where(StockMovement.source_type == COUNT_SOURCE, StockMovement.product_id.in_(ids)))
+
+
+def _short_among(size: int):
+    # As _counted_among: one cached statement per size. Counted (managed) products only: a product never
+    # counted has no stock of record, its balance is just what was sold.
+    ids = [bindparam(f"id_{n}") for n in range(size)]
+    total = func.sum(StockMovement.quantity)
+    counts = func.sum(case((StockMovement.source_type == COUNT_SOURCE, 1), else_=0))
+    return (select(StockMovement.product_id, total).where(StockMovement.product_id.in_(ids))
+            .group_by(StockMovement.product_id).having(total < 0, counts > 0))
 
 
 class CustomerRepository:
@@ -155,6 +165,14 @@ class ProductRepository:
             # On the connection: every approval asks, and through the ORM session it costs twice as much.
             found.update(self.session.connection().scalars(_counted_among(len(chunk)),
                                                            {f"id_{n}": pid for n, pid in enumerate(chunk)}))
+        return found
+
+    def short(self, product_ids: Iterable[int]) -> dict[int, int]:
+        """The counted products among these whose stock is below zero, with their balance."""
+        found: dict[int, int] = {}
+        for chunk in chunks(sorted(set(product_ids))):
+            found.update((pid, int(total)) for pid, total in self.session.connection().execute(
+                _short_among(len(chunk)), {f"id_{n}": pid for n, pid in enumerate(chunk)}))
         return found
 
     def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:

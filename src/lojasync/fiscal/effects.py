@@ -21,6 +21,7 @@ from lojasync.fiscal.events import (
     ReceivablesCreated,
     StockIssued,
     StockReturned,
+    StockWentNegative,
 )
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
@@ -60,11 +61,24 @@ def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule
     if issued:
         order.record(StockIssued(order=order, actor=event.actor, units=-sum(m.quantity for m in issued),
                                  products=len({m.product_id for m in issued}), document=document.label))
+        _warn_if_short(uow, event, {m.product_id for m in issued})
     if created:
         order.record(ReceivablesCreated(order=order, actor=event.actor, count=len(created),
                                         total=sum((r.amount for r in created), ZERO),
                                         document=document.label))
     order.mark_processed(_PROCESSED_BY[document.kind])
+
+
+def _warn_if_short(uow, event: DocumentApproved, product_ids: set[int]) -> None:
+    """Counted products the issue took below zero are named in the order's history (a warning): the sale
+    stands, but the stock of record no longer matches the shelf."""
+    short = uow.products.short(product_ids)
+    if not short:
+        return
+    names = {line.product_id: line.sku or f"id:{line.product_id}" for line in event.document.lines}
+    products = tuple({"sku": names.get(pid, f"id:{pid}"), "balance": balance} for pid, balance in sorted(short.items()))
+    event.order.record(StockWentNegative(order=event.order, actor=event.actor, products=products,
+                                         document=event.document.label))
 
 
 def reverse_effects(event: DocumentCancelled, uow) -> None:

@@ -129,6 +129,16 @@ class StockIssued(OrderEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StockWentNegative(OrderEvent):
+    """The issue took counted products below zero: more left than the ERP had (a count to check, goods
+    shipped from elsewhere). The document stands, SEFAZ authorised it; a person is told which products."""
+
+    history_type = HistoryType.STOCK_NEGATIVE
+    products: tuple[dict, ...]   # {"sku": SKU or id:N, "balance": the stock after the issue}
+    document: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class StockReturned(OrderEvent):
     history_type = HistoryType.STOCK_RETURNED
     units: int

@@ -127,6 +127,7 @@ class HistoryType(StrEnum):
     SALE_CANCELLED = "sale_cancelled"
     STOCK_ISSUED = "stock_issued"
     STOCK_RETURNED = "stock_returned"
+    STOCK_NEGATIVE = "stock_negative"
     RECEIVABLES_CREATED = "receivables_created"
     RECEIVABLES_CANCELLED = "receivables_cancelled"
     RECEIVABLE_RECEIVED = "receivable_received"

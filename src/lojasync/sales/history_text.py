@@ -176,6 +176,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.SALE_CANCELLED: lambda p, n: f"Venda simples {p.get('sale_number')} cancelada.",
     HistoryType.STOCK_ISSUED: lambda p, n: (
         f"Baixa de estoque: {p.get('units')} unidade(s) de {p.get('products')} produto(s) ({p.get('document')})."),
+    HistoryType.STOCK_NEGATIVE: lambda p, n: (
+        f"Estoque negativo depois da baixa ({p.get('document')}): "
+        + ", ".join(f"{x.get('sku')} ficou com {x.get('balance')}" for x in p.get("products") or [])
+        + ". Saiu mais do que o ERP tinha: confira a contagem desses produtos (Estoque)."),
     HistoryType.STOCK_RETURNED: lambda p, n: (
         f"Estoque devolvido: {p.get('units')} unidade(s) de {p.get('products')} produto(s) ({p.get('document')})."),
     HistoryType.RECEIVABLES_CREATED: lambda p, n: (
@@ -200,6 +204,7 @@ _LEVELS = {
     HistoryType.UNKNOWN_SKU: Level.WARNING, HistoryType.ATTENTION: Level.WARNING,
     HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR,
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
+    HistoryType.STOCK_NEGATIVE: Level.WARNING,
 }
 
 
@@ -252,6 +257,7 @@ TYPE_LABELS = {
     HistoryType.SALE_GENERATED: "venda simples gerada",
     HistoryType.SALE_CONFIRMED: "venda simples confirmada", HistoryType.SALE_CANCELLED: "venda simples cancelada",
     HistoryType.STOCK_ISSUED: "baixa de estoque", HistoryType.STOCK_RETURNED: "estoque devolvido",
+    HistoryType.STOCK_NEGATIVE: "estoque negativo",
     HistoryType.RECEIVABLES_CREATED: "contas a receber criadas",
     HistoryType.RECEIVABLES_CANCELLED: "contas a receber canceladas",
     HistoryType.RECEIVABLE_RECEIVED: "conta recebida", HistoryType.RECEIVABLE_CHECKED: "conta conferida",

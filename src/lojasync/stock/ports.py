@@ -29,6 +29,9 @@ class ProductRepository(Protocol):
     def counted(self, product_ids: Iterable[int] | None = None) -> set[int]:
         """The products (all, or of these) that had a stock count: their stock is managed by the ERP."""
 
+    def short(self, product_ids: Iterable[int]) -> dict[int, int]:
+        """The counted products among these whose stock is below zero, with their balance."""
+
     def reserved(self, product_ids: Iterable[int]) -> dict[int, int]:
         """Units of these counted products on open orders (not cancelled, not yet issued) placed since the
         product's first count."""
