@@ -154,6 +154,16 @@ def test_cancelling_an_nfe_awaiting_sefaz_says_to_transmit_it_first(app, api, si
     assert second.json()["resolucao"].startswith("Essa NF-e aguarda a decisão da SEFAZ: transmita-a de novo")
 
 
+def test_a_discarded_nfe_says_when_it_was_discarded_not_cancelled(app, api):
+    """An integrator read cancelled_at on an NF-e never authorised (discarded) as a cancellation at SEFAZ."""
+    invoice = api.post(f"/api/v1/orders/{imported(app, 2100000006)}/nfe").json()
+    discarded = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
+    assert discarded.status_code == 200, discarded.text
+    shown = api.get(f"/api/v1/invoices/{invoice['id']}").json()
+    assert shown["status"] == "discarded" and shown["cancelled_at"] is None
+    assert shown["discarded_at"] is not None and shown["discarded_at"].endswith("Z")
+
+
 def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusal(app, api, simulator):
     """dogfood: SEFAZ paralysed (108/109) registered nothing; the cancellation was answered 409 'SEFAZ recusou o
     cancelamento', as if the NF-e could not be cancelled, with nothing to do next."""

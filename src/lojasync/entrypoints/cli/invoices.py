@@ -81,6 +81,9 @@ def print_invoice(invoice: InvoiceView) -> None:
     if invoice.status == "cancelled":
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {invoice.cancel_justification}",
                       highlight=False)
+    if invoice.discarded_at is not None:
+        console.print(f"Descartada em {formats.when(invoice.discarded_at)}, sem autorização: nada se moveu.",
+                      highlight=False)
     if invoice.simulator_note:
         console.print(f"[yellow]{invoice.simulator_note}[/]", highlight=False)
 

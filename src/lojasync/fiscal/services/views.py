@@ -67,6 +67,9 @@ class InvoiceView:
     # A cancellation requested whose outcome is not recorded yet: SEFAZ is being asked (the worker settles it
     # by key after the sending window), so the NF-e is not simply "autorizada".
     cancel_requested_at: datetime | None = None
+    # Given up without authorisation (the record keeps that moment where a cancellation's goes: `cancelled_at`
+    # is said only of a cancelled NF-e, which an integrator reads as "cancelled at SEFAZ").
+    discarded_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,12 +109,15 @@ def sale_view(sale: SimpleSale, order) -> SaleView:
 
 
 def invoice_view(invoice: Invoice, order) -> InvoiceView:
+    discarded = invoice.status is InvoiceStatus.DISCARDED
     return InvoiceView(invoice.id, invoice.status.value, invoice.status.label, invoice.order_id,
                        getattr(order, "origin_number", None), invoice.number, invoice.series, invoice.access_key,
                        invoice.environment, invoice.total, invoice.protocol, invoice.simulated, invoice.rejection_code,
                        invoice.rejection_reason, invoice.attempts, invoice.issued_at, invoice.authorised_at,
-                       invoice.cancelled_at, invoice.cancel_justification, list(invoice.lines_data), invoice.sent_at,
-                       invoice.cancel_requested_at if invoice.status is InvoiceStatus.AUTHORISED else None)
+                       None if discarded else invoice.cancelled_at, invoice.cancel_justification,
+                       list(invoice.lines_data), invoice.sent_at,
+                       invoice.cancel_requested_at if invoice.status is InvoiceStatus.AUTHORISED else None,
+                       invoice.cancelled_at if discarded else None)
 
 
 T = TypeVar("T")

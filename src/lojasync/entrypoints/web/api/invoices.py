@@ -91,8 +91,11 @@ class InvoiceOut(ApiModel):
     attempts: int
     issued_at: datetime | None
     authorised_at: datetime | None
-    cancelled_at: datetime | None
+    cancelled_at: datetime | None = Field(description="Quando o cancelamento foi registrado na SEFAZ (só de uma NF-e "
+                                          "cancelada).")
     cancel_justification: str | None
+    discarded_at: datetime | None = Field(default=None, description=(
+        "Quando foi descartada sem autorização (nada se moveu; o número fica para inutilizar)."))
     cancel_requested_at: datetime | None = Field(default=None, description=(
         "Cancelamento pedido e ainda não registrado: a SEFAZ é consultada pela chave até se saber se ela o "
         "registrou."))
