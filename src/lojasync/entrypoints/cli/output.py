@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import StrEnum
@@ -60,14 +61,31 @@ def time_column(name: str = "Quando") -> Column:
 
 def print_json(data: object) -> None:
     # Plain print: rich would wrap long lines and break the JSON for a pipe.
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
+    print(json.dumps(_zulu(data), ensure_ascii=False, indent=2, default=_json_value))
+
+
+# A moment the views already wrote as text (isoformat: "+00:00"): written with "Z", as the JSON API writes it,
+# so a script reading both compares the same text (pydantic says "Z" for UTC).
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+
+
+def _zulu(value: object) -> object:
+    if isinstance(value, str):
+        return value[:-6] + "Z" if _UTC_TEXT.fullmatch(value) else value
+    if isinstance(value, dict):
+        return {key: _zulu(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_zulu(item) for item in value]
+    return value
 
 
 def _json_value(value: object) -> str:
-    """Moments as ISO 8601 in UTC, whichever clock gave them (SEFAZ answers in Brasília time, the database in
-    UTC): a script compares them as they come. Days ISO too; money (Decimal) as its exact text."""
+    """Moments as ISO 8601 in UTC with "Z" (as the JSON API), whichever clock gave them (SEFAZ answers in
+    Brasília time, the database in UTC): a script compares them as they come. Days ISO too; money (Decimal) as
+    its exact text."""
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()
+        moment = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return moment.isoformat()[:-6] + "Z"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
