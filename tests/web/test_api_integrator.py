@@ -49,10 +49,24 @@ def test_the_xml_the_cancellation_and_the_danfe_download_under_names_of_their_ow
 def test_a_method_an_api_address_does_not_take_says_which_it_does(api):  # noqa: F811
     """dogfood: DELETE /api/v1/orders/1 answered "Use o botão ou o formulário da página" to a program."""
     answer = api.delete("/api/v1/orders/1")
-    assert answer.status_code == 405 and answer.headers["allow"] == "GET"
+    assert answer.status_code == 405 and answer.headers["allow"] == "GET, HEAD"
     body = answer.json()
     assert body["codigo"] == "web.http_405" and "DELETE" in body["erro"]
-    assert "Use GET" in body["resolucao"] and "botão" not in body["resolucao"]
+    assert "Use GET ou HEAD" in body["resolucao"] and "botão" not in body["resolucao"]
+
+
+def test_head_is_answered_as_get_without_a_body(api, web):  # noqa: F811
+    """HEAD (uptime monitors, link checkers) got 405 from the API and a redirect from the pages, though GET
+    worked there: now the GET's status and headers, no body."""
+    for client, path in ((api, "/api/v1/orders"), (web, "/healthz"), (web, "/static/app.css")):
+        got, head = client.get(path), client.head(path)
+        assert (head.status_code, head.content) == (got.status_code, b""), path
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == str(len(got.content))
+    assert web.head("/pedidos").status_code == 303   # a page behind the login: to the login, as its GET
+    assert api.head("/api/v1/orders/999999").status_code == 404
+    refused = api.post("/api/v1/orders")   # only GET (and so HEAD) there
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
 
 
 def test_a_refused_field_says_what_it_takes(api):  # noqa: F811

@@ -11,6 +11,7 @@ from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.entrypoints.web import health, install, webhooks
 from lojasync.entrypoints.web.body_limit import BodyLimit
 from lojasync.entrypoints.web.errors import install_error_handlers
+from lojasync.entrypoints.web.head_requests import HeadAsGet
 from lojasync.entrypoints.web.routers import ROUTERS
 from lojasync.entrypoints.web.templating import STATIC_DIR
 
@@ -25,6 +26,7 @@ def create_app(container: Container, queue: TaskQueue) -> FastAPI:
     install_error_handlers(app)
     # Before any route reads a body (and so before the login check): see body_limit.py.
     app.add_middleware(BodyLimit)
+    app.add_middleware(HeadAsGet)   # added last: the outermost, every route sees a HEAD as its GET
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(install.router)
@@ -40,5 +42,6 @@ def create_metrics_app(container: Container, queue: TaskQueue) -> FastAPI:
     app.state.container = container
     app.state.queue = queue
     app.state.private = True
+    app.add_middleware(HeadAsGet)
     app.include_router(health.router)
     return app

@@ -133,8 +133,18 @@ def _lojasync_error(request: Request, exc: LojasyncError) -> Response:
                                           **_section(request.url.path)}, status_code=status_code)
 
 
+def _with_head(allowed: str) -> str:
+    """Where GET is allowed, HEAD is too (`head_requests.HeadAsGet`): the routes do not declare it."""
+    methods = [m.strip() for m in allowed.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     headers = getattr(exc, "headers", None)
+    if exc.status_code == 405 and headers and "Allow" in headers:
+        headers = {**headers, "Allow": _with_head(headers["Allow"])}
     if exc.status_code == 404:
         message, resolution = "Página não encontrada.", "Confira o endereço ou volte para a lista de pedidos."
         if is_api(request):
