@@ -117,7 +117,9 @@ def test_the_list_filters_searches_and_pages(api, orders):
     assert numbers(api, q="501", store="7654321") == [orders["other"]]
     assert numbers(api, without_customer="true") == [orders["nodoc"]]
     assert numbers(api, needs_attention="true") == []
-    assert numbers(api, origin="nuvemshop") == numbers(api)
+    assert numbers(api, origin="nuvemshop") == numbers(api) == numbers(api, origin="loja-virtual")
+    unknown = api.get("/api/v1/orders", params={"origin": "mercadolivre"})   # was an empty page
+    assert unknown.status_code == 422 and "'nuvemshop'" in unknown.json()["erro"]
     assert numbers(api, placed_from="2026-11-02", placed_to="2026-11-03") == [orders["nodoc"], orders["paid"]]
 
     page = api.get("/api/v1/orders", params={"per_page": 3, "page": 2}).json()

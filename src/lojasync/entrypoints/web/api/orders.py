@@ -26,6 +26,7 @@ from lojasync.nuvemshop.services.order_search import search_store_orders
 from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.sales.history import Person
 from lojasync.sales.order_filter import OrderFilter
+from lojasync.sales.orders import ORIGIN_ONLINE_STORE
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import for_scripts, show_order
 from lojasync.shared.errors import LojasyncError
@@ -52,6 +53,17 @@ class Situation(StrEnum):
 
 # The ids are OrderStatus.key, which the answers carry (sales.views.for_scripts).
 STATUS_OF = {Situation(status.key): status for status in OrderStatus}
+
+
+class Origin(StrEnum):
+    """Where orders came from, as the answers' `origin` says it (and as the Pedidos page's filter writes it). Any
+    other value was taken and answered an empty page, as if there were no such orders."""
+
+    NUVEMSHOP = ORIGIN_ONLINE_STORE
+    ONLINE_STORE = "loja-virtual"
+
+
+ORIGIN_OF = {Origin.NUVEMSHOP: ORIGIN_ONLINE_STORE, Origin.ONLINE_STORE: ORIGIN_ONLINE_STORE}
 
 
 class OrderLineOut(ApiModel):
@@ -180,7 +192,8 @@ class ResyncOut(ApiModel):
 @router.get("", response_model=OrderPageOut, summary="Lista os pedidos, do mais novo para o mais antigo, em páginas")
 def list_(
     status: Annotated[Situation | None, Query(description="Situação.")] = None,
-    origin: Annotated[str | None, Query(max_length=40, description='Origem ("nuvemshop": Loja virtual).')] = None,
+    origin: Annotated[Origin | None, Query(description='Origem: "nuvemshop" (ou "loja-virtual"), a Loja virtual.')]
+    = None,
     store: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}$", description="Só desta loja (id na Nuvemshop).")]
     = None,
     placed_from: Annotated[date | None, Query(description="Feitos a partir deste dia (inclusive).")] = None,
@@ -199,8 +212,8 @@ def list_(
             raise PeriodInvalid(reason=f"{day:%d/%m/%Y} fora do intervalo aceito")
     if placed_from and placed_to and placed_from > placed_to:
         raise PeriodInvalid(reason=f"de {placed_from:%d/%m/%Y} até {placed_to:%d/%m/%Y}")
-    criteria = OrderFilter(status=STATUS_OF.get(status), origin=origin or None, without_customer=without_customer,
-                           needs_attention=needs_attention,
+    criteria = OrderFilter(status=STATUS_OF.get(status), origin=ORIGIN_OF.get(origin),
+                           without_customer=without_customer, needs_attention=needs_attention,
                            placed_from=formats.day_start(placed_from) if placed_from else None,
                            placed_before=formats.day_end(placed_to) if placed_to else None, text=q)
     result = search_store_orders(app.read_uow(), criteria, store, page, per_page)
