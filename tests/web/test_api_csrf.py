@@ -32,4 +32,25 @@ def test_a_bearer_token_post_needs_no_csrf_header(web, api_token):
 
 def test_a_session_read_needs_no_csrf_header(logged_in):
     assert logged_in.get("/api/v1/events").status_code == 200
-    assert logged_in.head("/api/v1/events").status_code in (200, 405)   # never 403
+    assert logged_in.head("/api/v1/events").status_code == 200   # a read: never 403
+
+
+def test_a_broken_body_is_refused_for_who_sends_it_before_what_it_says(web):
+    """FastAPI reads a JSON body before the router's dependencies: a broken body from nobody got 422 "não é
+    um JSON válido", from a session without the CSRF header too; each now gets what any other call of theirs
+    gets (401, 403)."""
+    broken = {"content": "{", "headers": {"Content-Type": "application/json"}}
+    anonymous = web.post("/api/v1/invoices/1/cancel", **broken)
+    assert anonymous.status_code == 401 and anonymous.json()["codigo"] == "web.unauthorized"
+    forged = web.post("/api/v1/invoices/1/cancel", **{**broken, "headers": {**broken["headers"],
+                                                                          "Authorization": "Bearer falso"}})
+    assert forged.status_code == 401
+
+
+def test_a_broken_body_from_a_session_without_the_csrf_header_is_403_and_with_it_422(logged_in):
+    broken = {"content": "{", "headers": {"Content-Type": "application/json"}}
+    assert logged_in.post("/api/v1/invoices/1/cancel", **broken).json()["codigo"] == "web.api_csrf"
+    token = csrf_of(logged_in.get("/pedidos").text)
+    answer = logged_in.post("/api/v1/invoices/1/cancel", content="{", headers={
+        "Content-Type": "application/json", "X-CSRF-Token": token})
+    assert answer.status_code == 422 and "não é um JSON válido" in answer.json()["erro"]

@@ -23,6 +23,7 @@ from lojasync.entrypoints.web.auth import (
     ApiUnauthorized,
     CsrfRefused,
     LoginRequired,
+    api_caller,
     login_url,
     page_above,
 )
@@ -186,6 +187,15 @@ def _form_action(request: Request) -> bool:
 
 
 def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    if is_api(request):
+        # FastAPI reads a JSON body before the router's dependencies run: an anonymous caller sending a broken
+        # body got 422 "não é um JSON válido" where any other call gets 401. Who is calling is answered first.
+        try:
+            api_caller(request)
+        except ApiUnauthorized as refused:
+            return _api_unauthorized(request, refused)
+        except ApiCsrfRefused as refused:
+            return _api_csrf_refused(request, refused)
     fields = sorted({field_problem(error) for error in exc.errors()})
     message = f"Dados inválidos em: {', '.join(fields)}."
     resolution = "Corrija os campos indicados e envie de novo."
