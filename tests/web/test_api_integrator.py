@@ -123,6 +123,12 @@ def test_the_nfe_and_sale_lists_go_past_their_first_page_and_filter_denied_ones(
     assert pages == [ids[:0:-1], ids[:1], []]
     sales = [api.post(f"/api/v1/orders/{imported(app, 2100000320 + i)}/simple-sale").json()["id"] for i in range(2)]
     assert [s["id"] for s in api.get("/api/v1/sales", params={"limit": 1, "offset": 1}).json()] == sales[:1]
+    # How many in all, to know when to stop without asking for an empty page (the body stays a bare list).
+    assert api.get("/api/v1/invoices", params={"limit": 2}).headers["x-total-count"] == "3"
+    assert api.get("/api/v1/invoices", params={"status": "autorizada"}).headers["x-total-count"] == "0"
+    assert api.get("/api/v1/sales", params={"limit": 1, "offset": 5}).headers["x-total-count"] == "2"
+    documented = api.get("/api/v1/openapi.json").json()["paths"]["/api/v1/invoices"]["get"]["responses"]["200"]
+    assert "X-Total-Count" in documented["headers"]
 
     simulator.simulator.set_switches(reject_with="301")    # Uso Denegado
     api.post(f"/api/v1/invoices/{ids[0]}/approve")

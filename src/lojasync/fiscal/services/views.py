@@ -146,6 +146,14 @@ def list_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None = None, limi
         return [sale_view(s, uow.orders.get(s.order_id)) for s in sales]
 
 
+def counted_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None, limit: int,
+                  offset: int) -> tuple[list[SaleView], int]:
+    """`limit` vendas simples from `offset`, newest first, and how many there are in all (one transaction)."""
+    with uow:
+        sales = uow.simple_sales.list(status, limit, offset)
+        return [sale_view(s, uow.orders.get(s.order_id)) for s in sales], uow.simple_sales.count(status)
+
+
 def page_of_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None, page: int,
                   per_page: int) -> ListPage[SaleView]:
     """Page `page` of the vendas simples (in `status`): counted and cut in the database, in one transaction."""
@@ -169,6 +177,14 @@ def list_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None = None
     with uow:
         invoices = uow.invoices.list(status, limit, offset)
         return [invoice_view(i, uow.orders.get(i.order_id)) for i in invoices]
+
+
+def counted_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None, limit: int,
+                     offset: int) -> tuple[list[InvoiceView], int]:
+    """`limit` NF-e from `offset`, newest first, and how many there are in all (one transaction)."""
+    with uow:
+        invoices = uow.invoices.list(status, limit, offset)
+        return [invoice_view(i, uow.orders.get(i.order_id)) for i in invoices], uow.invoices.count(status)
 
 
 def page_of_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None, page: int,

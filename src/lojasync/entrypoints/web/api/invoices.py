@@ -7,21 +7,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiInput, ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice
-from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
+from lojasync.fiscal.services.views import InvoiceView, counted_invoices, show_invoice
 from lojasync.sales.history import Person
 from lojasync.shared.errors import LojasyncError
 
@@ -119,14 +118,17 @@ def invoice_out(view: InvoiceView) -> InvoiceOut:
     return InvoiceOut.model_validate(view)
 
 
-@router.get("", response_model=list[InvoiceOut], summary="Lista as NF-e, da mais nova para a mais antiga")
-def list_(status: Annotated[InvoiceSituation | None, Query(description=(
+@router.get("", response_model=list[InvoiceOut], summary="Lista as NF-e, da mais nova para a mais antiga",
+            responses=WITH_TOTAL)
+def list_(response: Response, status: Annotated[InvoiceSituation | None, Query(description=(
               "Situação: em português (autorizada) ou como `status` a diz (authorised)."))] = None,
           limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
           offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
               "Quantas pular, das mais novas: a próxima página é offset + limit."))] = 0,
           app: Container = Depends(container)) -> list[InvoiceOut]:
-    return [invoice_out(i) for i in list_invoices(app.read_uow(), _STORED.get(status), limit, offset)]
+    found, total = counted_invoices(app.read_uow(), _STORED.get(status), limit, offset)
+    response.headers[TOTAL_HEADER] = str(total)
+    return [invoice_out(i) for i in found]
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, summary="Uma NF-e: chave, situação, protocolo ou rejeição")

@@ -7,18 +7,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.invoices import DocumentLineOut
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
-from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
+from lojasync.fiscal.services.views import SaleView, counted_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.sales.history import Person
 
@@ -67,14 +67,17 @@ def sale_out(view: SaleView) -> SaleOut:
     return SaleOut.model_validate(view)
 
 
-@router.get("", response_model=list[SaleOut], summary="Lista as vendas simples, da mais nova para a mais antiga")
-def list_(status: Annotated[SaleSituation | None, Query(description=(
+@router.get("", response_model=list[SaleOut], summary="Lista as vendas simples, da mais nova para a mais antiga",
+            responses=WITH_TOTAL)
+def list_(response: Response, status: Annotated[SaleSituation | None, Query(description=(
               "Situação: em português (confirmada) ou como `status` a diz (confirmed)."))] = None,
           limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
           offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
               "Quantas pular, das mais novas: a próxima página é offset + limit."))] = 0,
           app: Container = Depends(container)) -> list[SaleOut]:
-    return [sale_out(s) for s in list_sales(app.read_uow(), _STORED.get(status), limit, offset)]
+    found, total = counted_sales(app.read_uow(), _STORED.get(status), limit, offset)
+    response.headers[TOTAL_HEADER] = str(total)
+    return [sale_out(s) for s in found]
 
 
 @router.get("/{sale_id}", response_model=SaleOut, summary="Uma venda simples com seus itens")

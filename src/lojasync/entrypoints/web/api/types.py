@@ -27,6 +27,13 @@ Money = Annotated[
 
 Id = Annotated[int, Path(ge=1, le=LARGEST_ID, description="Número (id) no ERP.")]
 
+# Lists cut by limit/offset answer a bare JSON list (as they always did); how many there are in all goes in
+# this header, so a program knows when to stop without asking for an empty page.
+TOTAL_HEADER = "X-Total-Count"
+WITH_TOTAL = {200: {"headers": {TOTAL_HEADER: {
+    "description": "Quantos há no total (com o filtro de situação), para paginar com offset e limit.",
+    "schema": {"type": "integer"}}}}}
+
 
 class ApiModel(BaseModel):
     """A response body: built from the services' dicts and views, extra keys ignored."""
