@@ -104,6 +104,17 @@ def test_a_count_reads_as_a_count_in_the_movements(lojasync, order_number):
     assert count["source_id"][:8] not in shown   # however the table folds it
 
 
+def test_a_count_with_its_own_key_is_recorded_once_however_often_it_is_sent(lojasync, order_number):
+    first = json.loads(lojasync("stock", "count", "CAN-CER", "--quantity", "4", "--count-id", "inv-77", "--format",
+                                "json"))
+    assert (first["adjustment"], first["repeated"]) == (4, False)
+    again = lojasync("stock", "count", "CAN-CER", "--quantity", "4", "--count-id", "inv-77")
+    assert "já estava registrada (nada se moveu agora)" in again
+    assert len(json.loads(lojasync("stock", "movements", "CAN-CER", "--format", "json"))) == 1
+    refused = lojasync("stock", "count", "CAN-CER", "--quantity", "4", "--count-id", "com espaço", expect=1)
+    assert "Chave de contagem inválida: 'com espaço'" in refused
+
+
 def test_product_fiscal_data_is_checked_and_kept(lojasync, order_number):
     refused = lojasync("products", "set", "CAM-ALG-P", "--ncm", "6109", "--gtin", "7891234567890", "--origin", "9",
                        expect=1)

@@ -278,3 +278,32 @@ def test_a_product_without_a_sku_has_a_reference_its_movements_are_asked_by(api,
     assert api.get("/api/v1/stock/movements", params={"sku": row["reference"]}).json() == []
     missing = api.get("/api/v1/stock/movements", params={"sku": "id:999999"})
     assert missing.status_code == 404 and "id:N" in missing.json()["resolucao"]
+
+
+def test_a_stock_count_over_the_api_is_safe_to_retry_with_its_count_id(app, api):
+    """A WMS sets the stock through the API: the count becomes the balance, the product is managed by the ERP,
+    and a retry after a timeout (same count_id) moves nothing twice."""
+    imported(app, 2300000092)   # CAM-ALG-P and CAN-CER, created by the store, never counted
+    body = {"sku": "CAN-CER", "quantity": 7, "count_id": "wms-2026-12-02.1"}
+    first = api.post("/api/v1/stock/counts", json=body)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"sku": "CAN-CER", "reference": "CAN-CER", "name": "Caneca Cerâmica", "quantity": 7,
+                            "previous": 0, "adjustment": 7, "repeated": False}
+    again = api.post("/api/v1/stock/counts", json=body)
+    assert again.json() == {**first.json(), "repeated": True}
+    (row,) = [r for r in api.get("/api/v1/stock").json() if r["sku"] == "CAN-CER"]
+    assert (row["quantity"], row["managed"]) == (7, True)
+    assert len(api.get("/api/v1/stock/movements", params={"sku": "CAN-CER"}).json()) == 1
+
+    other_quantity = api.post("/api/v1/stock/counts", json={**body, "quantity": 8})
+    assert other_quantity.status_code == 409 and other_quantity.json()["codigo"] == "stock.count_id_taken"
+    assert "com 7 unidade(s), não 8" in other_quantity.json()["erro"]
+    other_product = api.post("/api/v1/stock/counts", json={**body, "sku": "CAM-ALG-P"})
+    assert other_product.status_code == 409 and "outro produto" in other_product.json()["erro"]
+    without_key = [api.post("/api/v1/stock/counts", json={"sku": "CAN-CER", "quantity": 5}).json()
+                   for _ in range(2)]   # no count_id: each call is a count of its own
+    assert [c["repeated"] for c in without_key] == [False, False] and without_key[1]["adjustment"] == 0
+    for refused in ({"sku": "CAN-CER", "quantity": -1}, {"sku": "CAN-CER", "quantity": 1, "count_id": "a b"},
+                    {"sku": "CAN-CER", "quantity": 1, "quantidade": 1}):
+        assert api.post("/api/v1/stock/counts", json=refused).status_code == 422, refused
+    assert api.post("/api/v1/stock/counts", json={"sku": "NAO-EXISTE", "quantity": 1}).status_code == 404

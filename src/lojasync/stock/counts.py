@@ -8,6 +8,7 @@ A product never counted is left to the store, which keeps its own stock.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -39,14 +40,44 @@ class CountInvalid(LojasyncError):
 MAX_COUNT = 10**9
 
 
+class CountIdInvalid(LojasyncError):
+    code = "stock.count_id_invalid"
+    message_template = "Chave de contagem inválida: {count_id!r}."
+    resolution_template = "Use de 1 a 64 letras sem acento, números, ponto, hífen, sublinhado ou dois-pontos."
+
+
+# What the ledger's source id column holds, and characters no shell or URL mangles.
+_COUNT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+class CountIdTaken(LojasyncError):
+    code = "stock.count_id_taken"
+    message_template = "A contagem {count_id} já foi registrada {what}."
+    resolution_template = ("Uma contagem nova precisa de um count_id novo; repetir o mesmo count_id só repete a "
+                           "resposta da contagem já registrada.")
+
+
 def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None = None) -> dict:
-    """Bring the product's balance to `quantity` with one adjustment movement (source "count")."""
+    """Bring the product's balance to `quantity` with one adjustment movement (source "count").
+
+    `count_id` (a program's own key for the count) makes a retry safe: the same count again, after a timeout,
+    answers what was recorded (`repeated`) and moves nothing; the same key for another product or quantity is
+    refused. Without it, each call is a count of its own."""
     required_sku(sku)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_COUNT:
         raise CountInvalid(sku=sku, quantity=quantity)
+    if count_id is not None and not _COUNT_ID.fullmatch(count_id):
+        raise CountIdInvalid(count_id=count_id)
     with uow:
-        # Locked: two counts of one product at once would each add their own adjustment to the same balance.
+        # Locked: two counts of one product at once would each add their own adjustment to the same balance
+        # (and two retries of one count_id would both find it missing).
         product = product_by_sku(uow, sku, for_update=True)
+        reference = product_reference(product.sku, product.id)
+        if count_id is not None:
+            earlier = _recorded(uow, product.id, count_id, quantity, reference)
+            if earlier is not None:
+                return {"sku": product.sku, "reference": reference, "name": product.name, **earlier,
+                        "repeated": True}
         previous = uow.products.stock_levels([product.id]).get(product.id, 0)
         adjustment = quantity - previous
         # Written even when nothing changes: the movement is what makes the product managed by the ERP.
@@ -54,6 +85,21 @@ def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | N
                                               COUNT_SOURCE, count_id or uuid.uuid4().hex))
         product.record(StockCounted(product_id=product.id, quantity=quantity, adjustment=adjustment))
         uow.commit()
-        return {"sku": product.sku, "reference": product_reference(product.sku, product.id), "name": product.name,
-                "quantity": quantity, "previous": previous,
-                "adjustment": adjustment}
+        return {"sku": product.sku, "reference": reference, "name": product.name, "quantity": quantity,
+                "previous": previous, "adjustment": adjustment, "repeated": False}
+
+
+def _recorded(uow: StockUnitOfWork, product_id: int, count_id: str, quantity: int, reference: str) -> dict | None:
+    """What the count `count_id` recorded (quantity, previous, adjustment), None when it was never recorded;
+    CountIdTaken when it was, for another product or quantity."""
+    found = uow.stock_movements.for_source(COUNT_SOURCE, count_id)
+    if not found:
+        return None
+    movement = found[0]
+    if movement.product_id != product_id:
+        raise CountIdTaken(count_id=count_id, what="para outro produto")
+    # The balance right after it: the ledger up to that movement (a count sets it, whatever came before).
+    balance = sum(m.quantity for m in uow.stock_movements.for_product(product_id) if m.id <= movement.id)
+    if balance != quantity:
+        raise CountIdTaken(count_id=count_id, what=f"para {reference} com {balance} unidade(s), não {quantity}")
+    return {"quantity": balance, "previous": balance - movement.quantity, "adjustment": movement.quantity}

@@ -61,19 +61,24 @@ def print_stock_levels(rows: list[dict]) -> None:
 def count(
     sku: SkuArgument,
     quantity: Annotated[int, typer.Option("--quantity", metavar="N", help="Quantas unidades há em estoque.")],
+    count_id: Annotated[str | None, typer.Option(
+        "--count-id", metavar="CHAVE", help="Chave da contagem no seu sistema: repetida, o comando responde a "
+                                            "contagem já registrada e nada se move de novo.")] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Registra a contagem de estoque de um produto: o saldo passa a ser N, e dali em diante o ERP controla o
     estoque dele e o envia à loja a cada movimentação."""
     app_ = container()
-    result = count_stock(app_.uow(), sku, quantity)
+    result = count_stock(app_.uow(), sku, quantity, count_id)
     if fmt is OutputFormat.JSON:
         print_json(result)
     else:
-        console.print(f"Contagem de {result['reference']} registrada: estoque {formats.number(result['quantity'])} "
+        said = "já estava registrada (nada se moveu agora)" if result["repeated"] else "registrada"
+        console.print(f"Contagem de {result['reference']} {said}: estoque {formats.number(result['quantity'])} "
                       f"(era {formats.number(result['previous'])}; ajuste de {result['adjustment']:+d}).",
                       highlight=False)
-    push_soon(app_, quiet=fmt is OutputFormat.JSON)
+    if not result["repeated"]:
+        push_soon(app_, quiet=fmt is OutputFormat.JSON)
 
 
 @app.command("movements")

@@ -1,18 +1,20 @@
-"""`/api/v1/stock`: each product's stock on hand (the sum of its ledger) and one product's movements with the
-document that caused each: the services `lojasync stock list|movements` calls."""
+"""`/api/v1/stock`: each product's stock on hand (the sum of its ledger), one product's movements with the
+document that caused each, and the stock count: the services `lojasync stock list|movements|count` calls."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import ApiModel
+from lojasync.entrypoints.web.api.types import ApiInput, ApiModel
+from lojasync.entrypoints.web.store_pushes import push_soon
+from lojasync.stock.counts import MAX_COUNT, count_stock
 from lojasync.stock.views import stock_levels, stock_movements
 
 router = api_router("/stock", "Estoque")
@@ -54,3 +56,33 @@ def movements(sku: Annotated[str, Query(min_length=1, max_length=100,
                                         description="SKU do produto (id:N sem SKU: veja `reference`).")],
               app: Container = Depends(container)) -> list[MovementOut]:
     return [MovementOut.model_validate(row) for row in stock_movements(app.read_uow(), sku)]
+
+
+class StockCount(ApiInput):
+    sku: str = Field(min_length=1, max_length=100, description="SKU do produto (id:N sem SKU: veja `reference`).")
+    quantity: int = Field(ge=0, le=MAX_COUNT, description="Quantas unidades há em estoque (o saldo passa a ser este).")
+    count_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
+                                 description=(
+        "Chave do seu sistema para esta contagem: repetida (depois de um timeout), a chamada responde a contagem "
+        "já registrada, com `repeated` verdadeiro, e nada se move de novo."))
+
+
+class StockCountOut(ApiModel):
+    sku: str | None
+    reference: str
+    name: str
+    quantity: int = Field(description="O estoque depois da contagem.")
+    previous: int = Field(description="O estoque antes dela.")
+    adjustment: int = Field(description="A movimentação que a contagem gravou (quantity - previous).")
+    repeated: bool = Field(description="A mesma count_id já estava registrada: nada foi gravado agora.")
+
+
+@router.post("/counts", response_model=StockCountOut,
+             summary="Registra a contagem de um produto: o saldo passa a ser a quantidade contada")
+def count(body: StockCount, request: Request, app: Container = Depends(container)) -> StockCountOut:
+    """Dali em diante o ERP controla o estoque do produto e o envia à loja a cada movimentação (a primeira vez,
+    logo depois desta chamada)."""
+    result = count_stock(app.uow(), body.sku, body.quantity, body.count_id)
+    if not result["repeated"]:
+        push_soon(request)
+    return StockCountOut.model_validate(result)
