@@ -307,3 +307,24 @@ def test_a_stock_count_over_the_api_is_safe_to_retry_with_its_count_id(app, api)
                     {"sku": "CAN-CER", "quantity": 1, "quantidade": 1}):
         assert api.post("/api/v1/stock/counts", json=refused).status_code == 422, refused
     assert api.post("/api/v1/stock/counts", json={"sku": "NAO-EXISTE", "quantity": 1}).status_code == 404
+
+
+def test_a_products_fiscal_data_is_set_field_by_field_through_the_api(app, api):
+    """A PIM fills NCM and GTIN without touching what it does not send; "" or null gives the company's default
+    back; every problem is listed at once (422)."""
+    imported(app, 2300000093)
+    changed = api.patch("/api/v1/stock/fiscal-data", json={"sku": "CAN-CER", "ncm": "6912.00.00",
+                                                            "gtin": "7891000315507", "unit": "cx"})
+    assert changed.status_code == 200, changed.text
+    assert {k: changed.json()[k] for k in ("ncm", "gtin", "unit", "cest", "cfop")} == {
+        "ncm": "69120000", "gtin": "7891000315507", "unit": "CX", "cest": None, "cfop": None}
+    kept = api.patch("/api/v1/stock/fiscal-data", json={"sku": "CAN-CER", "origin": "2", "unit": None}).json()
+    assert (kept["ncm"], kept["origin"], kept["unit"]) == ("69120000", "2", None)
+    (row,) = [r for r in api.get("/api/v1/stock").json() if r["sku"] == "CAN-CER"]
+    assert (row["ncm"], row["gtin"], row["origin"]) == ("69120000", "7891000315507", "2")
+
+    refused = api.patch("/api/v1/stock/fiscal-data", json={"sku": "CAN-CER", "ncm": "123", "gtin": "7891000315508"})
+    assert refused.status_code == 422 and refused.json()["codigo"] == "stock.fiscal_data_invalid"
+    assert "NCM deve ter 8 dígitos" in refused.json()["erro"] and "GTIN/EAN inválido" in refused.json()["erro"]
+    assert api.patch("/api/v1/stock/fiscal-data", json={"sku": "CAN-CER", "nmc": "69120000"}).status_code == 422
+    assert api.patch("/api/v1/stock/fiscal-data", json={"sku": "NAO-EXISTE", "ncm": "69120000"}).status_code == 404

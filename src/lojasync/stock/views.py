@@ -88,8 +88,17 @@ def stock_levels(uow: StockUnitOfWork) -> list[dict]:
         return [{"product_id": p.id, "sku": p.sku, "reference": product_reference(p.sku, p.id), "name": p.name,
                  "quantity": stock.get(p.id, 0),
                  "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
-                 "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None}
+                 "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None,
+                 **fiscal_fields(p)}
                 for p in uow.products.list()]
+
+
+FISCAL_FIELDS = ("ncm", "cest", "origin", "unit", "gtin", "cfop")
+
+
+def fiscal_fields(product: Product) -> dict:
+    """The product's own fiscal data (None: the company's default applies)."""
+    return {name: getattr(product, name) for name in FISCAL_FIELDS}
 
 
 def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:

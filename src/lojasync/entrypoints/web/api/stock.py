@@ -15,6 +15,7 @@ from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiInput, ApiModel
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.stock.counts import MAX_COUNT, count_stock
+from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import stock_levels, stock_movements
 
 router = api_router("/stock", "Estoque")
@@ -32,6 +33,12 @@ class StockLevelOut(ApiModel):
                           "depois da primeira contagem (a loja já as tirou do estoque dela).")
     available: int | None = Field(description="O que vai para a loja: o estoque menos o reservado (nunca "
                                   "negativo); nulo quando o ERP não controla o estoque do produto.")
+    ncm: str | None = Field(description="Dados fiscais do próprio produto; nulo: vale o padrão da empresa.")
+    cest: str | None
+    origin: str | None = Field(description="Origem da mercadoria, 0 a 8.")
+    unit: str | None
+    gtin: str | None
+    cfop: str | None
 
 
 class MovementOut(ApiModel):
@@ -86,3 +93,42 @@ def count(body: StockCount, request: Request, app: Container = Depends(container
     if not result["repeated"]:
         push_soon(request)
     return StockCountOut.model_validate(result)
+
+
+def _fiscal(description: str, longest: int):
+    return Field(default=None, max_length=longest, description=description)
+
+
+class FiscalDataIn(ApiInput):
+    """Only the fields sent change: a field left out stays as it is; null or "" clears it (the company's default
+    applies again, as a blank field of the product's page)."""
+
+    sku: str = Field(min_length=1, max_length=100, description="SKU do produto (id:N sem SKU: veja `reference`).")
+    ncm: str | None = _fiscal("NCM, 8 dígitos (pontos são ignorados).", 10)
+    cest: str | None = _fiscal("CEST, 7 dígitos.", 9)
+    origin: str | None = _fiscal("Origem da mercadoria, 0 a 8.", 1)
+    unit: str | None = _fiscal("Unidade comercial, até 6 caracteres (UN, KG, CX...).", 6)
+    gtin: str | None = _fiscal("GTIN/EAN com dígito verificador.", 14)
+    cfop: str | None = _fiscal("CFOP de saída próprio do produto (5xxx/6xxx).", 5)
+
+
+class FiscalDataOut(ApiModel):
+    sku: str | None
+    reference: str
+    name: str
+    ncm: str | None
+    cest: str | None
+    origin: str | None
+    unit: str | None
+    gtin: str | None
+    cfop: str | None
+
+
+@router.patch("/fiscal-data", response_model=FiscalDataOut,
+              summary="Grava dados fiscais de um produto (NCM, CEST, origem, unidade, GTIN, CFOP)")
+def fiscal_data(body: FiscalDataIn, app: Container = Depends(container)) -> FiscalDataOut:
+    """Os mesmos dados do formulário do produto em Estoque e de `lojasync products set`: conferidos antes de
+    gravar (NCM de 8 dígitos, GTIN com dígito verificador...), todos os problemas numa resposta 422."""
+    sent = body.model_dump(exclude_unset=True, exclude={"sku"})
+    data = ProductFiscalData(**{name: "" if value is None else value for name, value in sent.items()})
+    return FiscalDataOut.model_validate(set_fiscal_data(app.uow(), body.sku, data))
