@@ -335,3 +335,29 @@ def test_a_database_url_to_a_missing_file_names_the_variable_not_the_data_folder
     assert f"Nenhum banco do lojasync em {missing} (LOJASYNC_DATABASE_URL)" in output
     assert "Confira o caminho em LOJASYNC_DATABASE_URL" in output and "quatro barras" in output
     assert not missing.parent.exists()
+
+
+def test_an_unexpected_error_without_a_data_folder_keeps_its_detail_in_the_temporary_folder(run, tmp_path,
+                                                                                              monkeypatch):
+    """With PostgreSQL there is no data folder: the traceback of a bug went only to a debug log nobody had on."""
+    import tempfile
+
+    from lojasync.bootstrap import bootstrap
+    from lojasync.entrypoints.cli import stores
+    from lojasync.settings import Settings
+
+    database = tmp_path / "banco" / "lojasync.db"
+    bootstrap(Settings(data_dir=database.parent)).close()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("defeito de teste")
+
+    monkeypatch.setattr(stores, "list_stores", broken)
+    output = run("store", "list", expect=70, LOJASYNC_DATABASE_URL=f"sqlite:///{database}",
+                 LOJASYNC_DATA_DIR=str(tmp_path / "sem-pasta"))
+    (log,) = (tmp_path / "tmp").glob("lojasync-erros-*.log")
+    assert f"gravado em {log}" in output and "defeito de teste" in log.read_text(encoding="utf-8")
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert not (tmp_path / "sem-pasta").exists()

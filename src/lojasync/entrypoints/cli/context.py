@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -200,11 +201,19 @@ def _log_detail(exc: Exception, what: str, reference: str) -> str:
     # Not the settings again: they may be what failed.
     data_dir = _container.settings.data_dir if _container is not None else os.environ.get(
         "LOJASYNC_DATA_DIR", "./lojasync-data")
-    path = Path(data_dir) / ERROR_LOG
-    try:
-        logger = error_file_logger(path)
-    except OSError:  # the data folder cannot be written: the log (stderr) gets it, at a level hidden by default
-        log.debug(what, exc_info=exc, extra={"reference": reference})
-        return "no log do processo (LOJASYNC_LOG_LEVEL=DEBUG)"
-    logger.error(what, exc_info=exc, extra={"reference": reference})
-    return f"em {path}"
+    # The data folder's log; without that folder (PostgreSQL needs none, and a command never creates it just
+    # for this) or where it cannot be written, a private file in the system's temporary folder, one per user.
+    for path in (Path(data_dir) / ERROR_LOG, Path(tempfile.gettempdir()) / f"lojasync-erros-{_user_id()}.log"):
+        try:
+            logger = error_file_logger(path)
+        except OSError:
+            continue
+        logger.error(what, exc_info=exc, extra={"reference": reference})
+        return f"em {path}"
+    log.debug(what, exc_info=exc, extra={"reference": reference})
+    return "no log do processo (LOJASYNC_LOG_LEVEL=DEBUG)"
+
+
+def _user_id() -> str:
+    getuid = getattr(os, "getuid", None)
+    return str(getuid()) if getuid is not None else os.environ.get("USERNAME", "usuario")
