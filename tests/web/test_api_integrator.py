@@ -203,3 +203,13 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(api):  # noqa: F811
     assert "situation" in api.get("/api/v1/receivables", params={"status": "x"}).json()["resolucao"]
     assert api.get("/api/v1/orders/1", params={"x": "1"}).json()["resolucao"].startswith("Este endereço não aceita")
     assert api.get("/api/v1/receivables", params={"situation": "recebida"}).status_code == 200
+
+
+def test_operation_ids_name_the_resource_and_the_action(api):  # noqa: F811
+    """A client generated from the schema named its methods after FastAPI's ids ("list__api_v1_orders_get")."""
+    import re
+
+    schema = api.get("/api/v1/openapi.json").json()
+    ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[a-z]+(_[a-z]+)+", i) for i in ids), ids
+    assert {"orders_list", "invoices_approve", "stock_count", "receivables_receive"} <= set(ids)

@@ -158,8 +158,15 @@ def api_call(error: LojasyncError) -> str | None:
 
 def api_router(prefix: str, tag: str) -> APIRouter:
     """The router of one resource: under `/api/v1`, every route behind a token or a session."""
+    resource = prefix.strip("/").replace("/", "_").replace("-", "_")
+
+    def operation_id(route: APIRoute) -> str:
+        # What a client generated from the schema names its methods: "invoices_approve", not FastAPI's
+        # "approve_api_v1_invoices__invoice_id__approve_post" ("list__api_v1_orders_get" for `list_`).
+        return f"{resource}_{route.name.strip('_')}"
+
     return APIRouter(prefix=PREFIX + prefix, tags=[tag], route_class=ApiRoute, dependencies=[Depends(api_caller)],
-                     responses=ERROR_RESPONSES)
+                     responses=ERROR_RESPONSES, generate_unique_id_function=operation_id)
 
 
 def _error(description: str) -> dict:
