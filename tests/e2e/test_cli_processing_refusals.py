@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lojasync.fiscal.services.invoices import generate_invoice
@@ -161,3 +163,7 @@ def test_cancelling_a_discarded_nfe_again_says_so_and_succeeds(lojasync, app, or
     lojasync("invoices", "cancel", str(invoice.id))
     out = lojasync("invoices", "cancel", str(invoice.id))                # a retry: exit 0
     assert f"A NF-e nº {invoice.number} já estava descartada." in out
+    shown = lojasync("invoices", "show", str(invoice.id))
+    assert "Descartada em" in shown and "sem autorização: nada se moveu" in shown and "Cancelada em" not in shown
+    as_json = json.loads(lojasync("invoices", "show", str(invoice.id), "--format", "json"))
+    assert as_json["cancelled_at"] is None and as_json["discarded_at"].endswith("Z")

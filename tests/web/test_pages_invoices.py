@@ -142,7 +142,9 @@ def test_discarding_a_pending_nfe_frees_the_order(app, logged_in, store_id, comp
     url = invoice_for(app, logged_in, number)
     answer = post(logged_in, url, f"{url}/cancelar")
     assert answer.status_code == 303
-    assert "descartada (não tinha sido autorizada: nada a devolver)" in text_of(logged_in.get(url).text)
+    shown = text_of(logged_in.get(url).text)
+    assert "descartada (não tinha sido autorizada: nada a devolver)" in shown
+    assert "Descartada em" in shown and "Cancelada em" not in shown
     order_page = text_of(logged_in.get(f"/pedidos/{number}").text)
     assert "descartada" in order_page and "Venda simples" in order_page     # Gerar offered again
     # Sent twice (a double click, the browser's back and resend): said in the NF-e's own word.
