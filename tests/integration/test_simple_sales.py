@@ -479,3 +479,37 @@ def test_a_confirmation_that_waited_for_an_import_of_the_same_order_sees_its_new
     assert [type(e) for e in errors] == [OrderChangedSinceGenerated]
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert list_receivables(app.uow()) == []
+
+
+@pytest.mark.postgresql
+def test_two_issues_at_once_that_together_take_a_counted_product_below_zero_are_seen_by_the_second(app, store_id):
+    """Each transaction saw only its own movement: both checks found the balance at 0, none warned (review)."""
+    from lojasync.stock.counts import count_stock
+    from lojasync.stock.ledger import StockMovement
+
+    imported(app, store_id, id=1800000020)
+    count_stock(app.uow(), "CAN-CER", 1)
+    with app.uow() as uow:
+        (product_id,) = [p.id for p in uow.products.list() if p.sku == "CAN-CER"]
+    first, second_saw, started = app.uow(), [], threading.Event()
+
+    def issue_and_check(uow) -> dict:
+        uow.stock_movements.add_new([StockMovement(product_id, -1, "teste", "simple_sale", str(id(uow)), 1)])
+        return uow.products.short([product_id])
+
+    def second() -> None:
+        with app.uow() as uow:
+            started.set()
+            second_saw.append(issue_and_check(uow))
+            uow.commit()
+
+    with first:
+        assert issue_and_check(first) == {}          # 1 - 1 = 0: not short, and the balance is held
+        thread = threading.Thread(target=second)
+        thread.start()
+        started.wait(10)
+        thread.join(timeout=1)
+        assert thread.is_alive()                      # the second waits for the first's commit
+        first.commit()
+    thread.join(timeout=30)
+    assert second_saw == [{product_id: -1}]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Text, bindparam, case, cast, func, insert, select, update
+from sqlalchemy import Text, bindparam, case, cast, func, insert, select, text, update
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from lojasync.db.metadata import utcnow
@@ -76,6 +76,13 @@ def _short_among(size: int):
     counts = func.sum(case((StockMovement.source_type == COUNT_SOURCE, 1), else_=0))
     return (select(StockMovement.product_id, total).where(StockMovement.product_id.in_(ids))
             .group_by(StockMovement.product_id).having(total < 0, counts > 0))
+
+
+# pg_advisory_xact_lock's two-key form: this class (any number, the same in every process) and the product id.
+# Not the product's row lock: an import updating products while waiting for an order an approval holds would
+# deadlock with it.
+BALANCE_LOCK_CLASS = 7291
+_LOCK_BALANCE = text(f"SELECT pg_advisory_xact_lock({BALANCE_LOCK_CLASS}, :product_id)")
 
 
 class CustomerRepository:
@@ -168,9 +175,19 @@ class ProductRepository:
         return found
 
     def short(self, product_ids: Iterable[int]) -> dict[int, int]:
-        """The counted products among these whose stock is below zero, with their balance."""
+        """The counted products among these whose stock is below zero, with their balance.
+
+        On PostgreSQL each product's balance is first locked for the rest of the transaction (an advisory lock,
+        in id order): two approvals issuing the same product at once each saw only its own movement, so neither
+        saw the balance they took below zero together. The second now waits for the first's commit, and its
+        query sees the first's movement. SQLite runs one writer at a time: nothing to lock."""
+        ids = sorted(set(product_ids))
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            for pid in ids:
+                connection.execute(_LOCK_BALANCE, {"product_id": pid % 2**31})
         found: dict[int, int] = {}
-        for chunk in chunks(sorted(set(product_ids))):
+        for chunk in chunks(ids):
             found.update((pid, int(total)) for pid, total in self.session.connection().execute(
                 _short_among(len(chunk)), {f"id_{n}": pid for n, pid in enumerate(chunk)}))
         return found

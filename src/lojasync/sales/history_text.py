@@ -179,7 +179,7 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.STOCK_NEGATIVE: lambda p, n: (
         f"Estoque negativo depois da baixa ({p.get('document')}): "
         + ", ".join(f"{x.get('sku')} ficou com {x.get('balance')}" for x in p.get("products") or [])
-        + ". Saiu mais do que o ERP tinha: confira a contagem desses produtos (Estoque)."),
+        + ". Saiu mais do que o ERP tinha: confira a contagem em Estoque."),
     HistoryType.STOCK_RETURNED: lambda p, n: (
         f"Estoque devolvido: {p.get('units')} unidade(s) de {p.get('products')} produto(s) ({p.get('document')})."),
     HistoryType.RECEIVABLES_CREATED: lambda p, n: (
