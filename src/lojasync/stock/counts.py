@@ -12,7 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import LojasyncError, WriteConflict
 from lojasync.shared.events import DomainEvent
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.ports import StockUnitOfWork
@@ -68,6 +68,18 @@ def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | N
         raise CountInvalid(sku=sku, quantity=quantity)
     if count_id is not None and not _COUNT_ID.fullmatch(count_id):
         raise CountIdInvalid(count_id=count_id)
+    try:
+        return _count(uow, sku, quantity, count_id)
+    except WriteConflict:
+        if count_id is None:
+            raise
+        # The same key sent for two products at once: each locked only its own product, so both found the key
+        # free and the ledger's unique key refused the second. Once more, the second finds the first's count and
+        # says so (count_id_taken, or the count repeated), instead of a "try again" that would say the same.
+        return _count(uow, sku, quantity, count_id)
+
+
+def _count(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None) -> dict:
     with uow:
         # Locked: two counts of one product at once would each add their own adjustment to the same balance
         # (and two retries of one count_id would both find it missing).
