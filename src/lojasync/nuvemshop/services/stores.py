@@ -10,6 +10,7 @@ from lojasync.nuvemshop.client.errors import (
     InvalidResponseError,
     NotFoundError,
     NuvemshopError,
+    RateLimitError,
     TemporaryError,
     UnauthorizedError,
 )
@@ -105,11 +106,12 @@ def _confirmed_name(client, external_store_id: str) -> str | None:
     except NotFoundError:
         raise StoreCheckFailed(external_store_id=external_store_id,
                                reason="loja não encontrada nesse endereço de API") from None
-    except TemporaryError as exc:
-        # Nothing said the details are wrong: the platform (or the address) did not answer. Retryable (the
-        # terminal exits 75), and the first thing to do is try again later, not to doubt the token.
+    except (TemporaryError, RateLimitError) as exc:
+        # Nothing said the details are wrong: the platform (or the address) did not answer, or asked to wait.
+        # Retryable (the terminal exits 75), and the first thing to do is try again later, not to doubt the token.
+        said = "pediu para esperar" if isinstance(exc, RateLimitError) else "não respondeu"
         raise StoreCheckFailed(external_store_id=external_store_id,
-                               reason=f"o endereço da API não respondeu ({exc.message})", retryable=True,
+                               reason=f"o endereço da API {said} ({exc.message})", retryable=True,
                                resolution=CHECK_LATER) from exc
     except InvalidResponseError:
         raise StoreCheckFailed(external_store_id=external_store_id,
