@@ -319,14 +319,15 @@ def test_another_programs_postgresql_schema_is_left_alone(run, own_schema):
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE TABLE "{own_schema}".produtos_erp (id integer)'))
+        conn.execute(text(f'CREATE TABLE "{own_schema}".spatial_ref_sys (srid integer)'))  # PostGIS's: not data
     url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={own_schema}"})
     output = run("store", "list", LOJASYNC_DATABASE_URL=url.render_as_string(hide_password=False))
-    assert "já tem tabelas de outro sistema (produtos_erp)" in output
+    assert "já tem tabelas de outro sistema (produtos_erp)" in output and f"schema {own_schema}" in output
     with admin.connect() as conn:
         tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
                                   {"s": own_schema}).scalars())
     admin.dispose()
-    assert tables == {"produtos_erp"}
+    assert tables == {"produtos_erp", "spatial_ref_sys"}
 
 
 def test_a_database_url_to_a_missing_file_names_the_variable_not_the_data_folder(run, tmp_path):
@@ -361,3 +362,17 @@ def test_an_unexpected_error_without_a_data_folder_keeps_its_detail_in_the_tempo
     assert f"gravado em {log}" in output and "defeito de teste" in log.read_text(encoding="utf-8")
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     assert not (tmp_path / "sem-pasta").exists()
+
+
+@pytest.mark.postgresql
+def test_a_new_postgresql_schema_with_only_postgis_table_is_lojasyncs_to_create(run, own_schema):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE TABLE "{own_schema}".spatial_ref_sys (srid integer)'))
+    admin.dispose()
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={own_schema}"})
+    assert "Nenhuma loja conectada" in run("store", "list", expect=0,
+                                           LOJASYNC_DATABASE_URL=url.render_as_string(hide_password=False))

@@ -38,10 +38,9 @@ def upgrade(engine: Engine) -> bool:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             others = _other_systems_tables(connection) if current is None else []
+            where = _where(engine, connection) if current != head else ""
         if current == head:
             return False
-        url = engine.url
-        where = url.database if url.get_backend_name() == "sqlite" else f"em {url.host}/{url.database}"
         if others:
             shown = ", ".join(others[:5]) + (f" e mais {len(others) - 5}" if len(others) > 5 else "")
             raise DatabaseOfAnotherSystem(where=where, tables=shown)
@@ -73,6 +72,21 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
             connection.commit()
 
 
+def _where(engine: Engine, connection) -> str:
+    """The database as a person finds it: the SQLite file, or PostgreSQL's server (a local socket when the
+    address has no host), database and schema (when not public: set by `options=-csearch_path=...`)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    schema = inspect(connection).default_schema_name
+    return (f"em {url.host or 'socket local'}/{url.database or ''}"
+            + (f", schema {schema}" if schema and schema != "public" else ""))
+
+
+# Tables an extension puts in a database it is installed in (PostGIS), not another program's data.
+_EXTENSION_TABLES = frozenset({"spatial_ref_sys"})
+
+
 def _other_systems_tables(connection) -> list[str]:
     """The tables, in a database with no lojasync revision, that are not lojasync's: another program's
     database. One holding only tables of ours (a first migration cut short) is migrated. `metadata` holds every
@@ -80,7 +94,7 @@ def _other_systems_tables(connection) -> list[str]:
     ours = set(metadata.tables)
     if not ours:
         return []
-    return sorted(set(inspect(connection).get_table_names()) - ours - {"alembic_version"})
+    return sorted(set(inspect(connection).get_table_names()) - ours - _EXTENSION_TABLES - {"alembic_version"})
 
 
 def current_revision(engine: Engine) -> str | None:
