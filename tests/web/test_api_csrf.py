@@ -45,6 +45,9 @@ def test_a_broken_body_is_refused_for_who_sends_it_before_what_it_says(web):
     forged = web.post("/api/v1/invoices/1/cancel", **{**broken, "headers": {**broken["headers"],
                                                                           "Authorization": "Bearer falso"}})
     assert forged.status_code == 401
+    # Nor does an unknown query parameter tell an anonymous caller which parameters the route takes.
+    probing = web.get("/api/v1/orders", params={"foo": "1"})
+    assert probing.status_code == 401 and "aceita" not in probing.text
 
 
 def test_a_broken_body_from_a_session_without_the_csrf_header_is_403_and_with_it_422(logged_in):

@@ -187,8 +187,35 @@ def test_a_body_that_is_no_json_says_how_to_send_it(app, api):  # noqa: F811
     broken = api.post("/api/v1/invoices/1/cancel", content='{"reason": "Cliente desistiu, é"}'.encode("latin-1"),
                       headers={"Content-Type": "application/json"})
     body = broken.json()
-    assert broken.status_code == 400 and "There was" not in body["erro"]
+    assert broken.status_code == 422 and "There was" not in body["erro"]   # as any body that is no JSON (was 400)
+    assert body["codigo"] == "web.invalid_request"
     assert "UTF-8" in body["erro"] and "Content-Type: application/json" in body["resolucao"]
+
+
+def test_a_body_a_route_has_no_use_for_is_refused_not_dropped(app, api, web):  # noqa: F811
+    """Integrator's review: {"amount": "1.00"} on .../receive received the whole installment; {"approve": true}
+    on .../nfe gave a pending NF-e; both answered 2xx. Now 422, nothing done; no body, {} or null still work."""
+    number = imported(app, 2100000330)
+    refused = api.post(f"/api/v1/orders/{number}/nfe", json={"approve": True, "series": 9})
+    assert refused.status_code == 422 and refused.json()["codigo"] == "web.unexpected_body"
+    assert "nada foi feito" in refused.json()["resolucao"]
+    assert api.get(f"/api/v1/orders/{number}").json()["documents"] == {"invoices": [], "sales": []}
+    for nothing in (None, {}):
+        created = api.post(f"/api/v1/orders/{number}/nfe", json=nothing)
+        assert created.status_code in (201, 409), created.text
+    forged = web.post(f"/api/v1/orders/{number}/nfe", json={"x": 1}, headers={"Authorization": "Bearer falso"})
+    assert forged.status_code == 401   # who calls, first
+
+
+def test_numbers_and_yes_no_fields_take_only_numbers_and_true_false(app, api):  # noqa: F811
+    """Integrator's review: {"quantity": true} set the stock to 1 and {"orders": [true], "approve": "no"} invoiced
+    order 1 (pydantic's lax mode)."""
+    imported(app, 2100000331)
+    for body in ({"sku": "CAN-CER", "quantity": True}, {"sku": "CAN-CER", "quantity": "10"}):
+        assert api.post("/api/v1/stock/counts", json=body).status_code == 422, body
+    assert api.post("/api/v1/stock/counts", json={"sku": "CAN-CER", "quantity": 10}).status_code == 200
+    for body in ({"orders": [True]}, {"orders": ["1"]}, {"orders": [1], "approve": "no"}):
+        assert api.post("/api/v1/invoices/batch", json=body).status_code == 422, body
 
 
 def test_an_unknown_query_parameter_is_refused_not_ignored(api):  # noqa: F811
@@ -213,3 +240,5 @@ def test_operation_ids_name_the_resource_and_the_action(api):  # noqa: F811
     ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[a-z]+(_[a-z]+)+", i) for i in ids), ids
     assert {"orders_list", "invoices_approve", "stock_count", "receivables_receive"} <= set(ids)
+    # Schema names are names, not module paths (lojasync__entrypoints__web__api__orders__Situation: review).
+    assert not [name for name in schema["components"]["schemas"] if "__" in name]

@@ -104,6 +104,8 @@ def test_each_order_is_reported_and_refusals_do_not_stop_the_others(app, api):
     refused = items[cancelled]
     assert refused["outcome"] == "refused" and refused["invoice"] is None
     assert "Cancelado" in refused["error"]["erro"] and refused["error"]["codigo"] and refused["error"]["resolucao"]
+    # The list of what stands in the way, as POST /orders/N/nfe gives it (it was null in a batch: review).
+    assert refused["error"]["problemas"] == ["o pedido está Cancelado"]
     # The order's NF-e from before is not this batch's: never counted as authorised, and said as what it is (a
     # batch run again after a timeout), with the address of the NF-e that stands (integrator's review: it was a
     # plain "refused" naming the NF-e's number, not its id).

@@ -101,6 +101,19 @@ def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
                                           "resolution": resolution}, status_code=403)
 
 
+def caller_refused(request: Request) -> Response | None:
+    """The API's answer to a caller without a valid token or session (401), or a session call without its CSRF
+    header (403); None when the caller may call. For refusals decided before the route's own dependencies run
+    (a body or a query parameter the route cannot take): who calls is answered before what was sent."""
+    try:
+        api_caller(request)
+    except ApiUnauthorized as refused:
+        return _api_unauthorized(request, refused)
+    except ApiCsrfRefused as refused:
+        return _api_csrf_refused(request, refused)
+    return None
+
+
 def _api_unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
     if exc.idle:
         return api_error("web.session_idle", IDLE_MESSAGE,
@@ -144,6 +157,8 @@ def _with_head(allowed: str) -> str:
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     headers = getattr(exc, "headers", None)
+    if is_api(request) and exc.status_code in (400, 404, 405) and (refused := caller_refused(request)) is not None:
+        return refused   # an address, method or body the API cannot take is said only to who may call it
     if exc.status_code == 405 and headers and "Allow" in headers:
         headers = {**headers, "Allow": _with_head(headers["Allow"])}
     if exc.status_code == 404:
@@ -170,6 +185,9 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Starlette's own words ("There was an error parsing the body"): a body that is no JSON it can read.
         message = "O corpo da requisição não pôde ser lido (JSON inválido, texto fora de UTF-8 ou aninhado demais)."
         resolution = "Envie um objeto JSON em UTF-8, com o cabeçalho Content-Type: application/json."
+        if is_api(request):
+            # As any other body that is no JSON ("não é um JSON válido"): one status and code for the same mistake.
+            return api_error("web.invalid_request", message, resolution, 422, headers)
     else:
         message = f"Requisição recusada (HTTP {exc.status_code})."
         resolution = "Confira o endereço e os dados enviados."
@@ -190,12 +208,9 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     if is_api(request):
         # FastAPI reads a JSON body before the router's dependencies run: an anonymous caller sending a broken
         # body got 422 "não é um JSON válido" where any other call gets 401. Who is calling is answered first.
-        try:
-            api_caller(request)
-        except ApiUnauthorized as refused:
-            return _api_unauthorized(request, refused)
-        except ApiCsrfRefused as refused:
-            return _api_csrf_refused(request, refused)
+        refused = caller_refused(request)
+        if refused is not None:
+            return refused
     fields = sorted({field_problem(error) for error in exc.errors()})
     message = f"Dados inválidos em: {', '.join(fields)}."
     resolution = "Corrija os campos indicados e envie de novo."

@@ -50,6 +50,8 @@ class Refusal:
     # The order's document that stands, when that is the refusal (ORDER_HAS_DOCUMENT): ("nfe" or
     # "simple_sale", its id), so a batch run again points at each NF-e it did not make again.
     document: tuple[str, int] | None = None
+    # What is missing, one item each, when that is the refusal (DocumentNotPossible): as the order's own call lists it.
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,8 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known
     if isinstance(exc, LojasyncError):
         return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
                          refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands,
-                                         exc.retryable, _document_of(exc)))
+                                         exc.retryable, _document_of(exc),
+                                         tuple(str(p) for p in getattr(exc, "problems", None) or ())))
     log.error("invoicing an order failed", exc_info=exc, extra={"order_number": number})
     return BatchItem(number, made, f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync",
                      refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e do "

@@ -124,13 +124,15 @@ def _stored(item: BatchItem) -> dict:
     return {"order": item.order_number, "invoice": item.invoice.id if item.invoice else None,
             "status": item.invoice.status if item.invoice else None, "error": item.error, "not_sent": item.not_sent,
             "refusal": [refusal.code, refusal.message, refusal.resolution] if refusal else None,
-            "document": list(refusal.document) if refusal and refusal.document else None}
+            "document": list(refusal.document) if refusal and refusal.document else None,
+            "problems": list(refusal.problems) if refusal and refusal.problems else None}
 
 
 def _refusal(stored: dict) -> Refusal | None:
     kept = stored.get("refusal")
     document = stored.get("document")   # batches kept before it was stored have none
-    return Refusal(*kept, document=(document[0], int(document[1])) if document else None) if kept else None
+    return Refusal(*kept, document=(document[0], int(document[1])) if document else None,
+                   problems=tuple(stored.get("problems") or ())) if kept else None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ class StateRegistrationIn(ApiInput):
         "Inscrição estadual (com ou sem pontuação), conferida com o estado do endereço do cliente; ISENTO para "
         "contribuinte isento; vazio, null ou \"-\" apaga (não contribuinte do ICMS); um texto sem números que não "
         "seja ISENTO é recusado (422), nunca lido como \"apagar\"."))
-    order: int | None = Field(None, ge=1, le=2**31 - 1, description=(
+    order: int | None = Field(None, ge=1, le=2**31 - 1, strict=True, description=(
         "Pedido do cliente cujo endereço confere a IE quando o cadastro do cliente não tem endereço."))
 
 

@@ -19,7 +19,7 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
-from lojasync.entrypoints.web.api.orders import STATUS_OF, Situation
+from lojasync.entrypoints.web.api.orders import STATUS_OF, OrderSituation
 from lojasync.entrypoints.web.api.routing import api_router, document_address
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
@@ -41,7 +41,7 @@ from lojasync.shared.errors import LojasyncError
 
 router = api_router("/invoices", "NF-e")
 
-OrderNumber = Annotated[int, Field(ge=1, le=LARGEST_ID)]
+OrderNumber = Annotated[int, Field(ge=1, le=LARGEST_ID, strict=True)]
 
 
 class BatchChoiceInvalid(LojasyncError):
@@ -54,13 +54,14 @@ class BatchChoiceInvalid(LojasyncError):
 class InvoiceBatch(ApiInput):
     orders: list[OrderNumber] | None = Field(None, min_length=1, max_length=BATCH_LIMIT, description=(
         f"Números dos pedidos no ERP, até {BATCH_LIMIT} (repetidos contam uma vez)."), examples=[[1021, 1022]])
-    status: Situation | None = Field(None, description=(
+    status: OrderSituation | None = Field(None, description=(
         "Em vez dos números: os pedidos nesta situação que nunca tiveram NF-e nem venda simples (um com NF-e ou "
         "venda cancelada, só pelo número), dos mais antigos aos "
         f"mais novos, até {BATCH_LIMIT} por chamada (\"remaining\" diz quantos ficaram para a próxima)."))
-    approve: bool = Field(True, description="Transmite cada NF-e à SEFAZ logo após gerá-la (padrão); falso só "
-                          "gera (pendentes, nada se move até a aprovação).")
-    background: bool = Field(False, description=(
+    approve: bool = Field(True, strict=True, description=(
+        "Transmite cada NF-e à SEFAZ logo após gerá-la (padrão); falso só gera (pendentes, nada se move até a "
+        "aprovação)."))
+    background: bool = Field(False, strict=True, description=(
         "Responde já (202) e roda o lote no servidor; acompanhe em GET /api/v1/invoices/batches/{id} (o "
         "cabeçalho Location). Para lotes que passariam do tempo limite de um proxy: 200 pedidos com a SEFAZ "
         "lenta levam minutos."))
@@ -217,5 +218,6 @@ def _item_out(item: BatchItem) -> BatchItemOut:
         order_number=item.order_number, outcome=outcome, invoice=invoice_out(invoice) if invoice else None,
         sefaz_code=invoice.rejection_code if refused_by_sefaz else None,
         sefaz_reason=invoice.rejection_reason if refused_by_sefaz else None,
-        error=ApiErrorBody(erro=refusal.message, codigo=refusal.code, resolucao=refusal.resolution)
-        if refusal else None, existing_document=existing)
+        error=ApiErrorBody(erro=refusal.message, codigo=refusal.code, resolucao=refusal.resolution,
+                           problemas=list(refusal.problems) or None) if refusal else None,
+        existing_document=existing)

@@ -25,7 +25,7 @@ class CustomerLink(ApiInput):
     name: str | None = Field(None, max_length=MAX_NAME, description=(
         "Nome, para cadastrar o cliente junto com o vínculo: só é preciso quando ainda não há cliente com esse "
         "CPF/CNPJ (se houver, ele é vinculado e o nome é ignorado)."), examples=["Ana Pereira"])
-    replace: bool = Field(False, description=(
+    replace: bool = Field(False, strict=True, description=(
         "Trocar o cliente que o pedido já tem (o histórico guarda o anterior). Sem isso, um pedido que já tem "
         "outro cliente é recusado (409 sales.customer_already_linked)."))
 

@@ -43,7 +43,7 @@ class PeriodInvalid(LojasyncError):
     resolution_template = "Informe dias entre 01/01/1900 e 31/12/2999, o inicial antes do final (AAAA-MM-DD)."
 
 
-class Situation(StrEnum):
+class OrderSituation(StrEnum):
     """As `lojasync orders list --status` takes it."""
 
     OPEN = "em-aberto"
@@ -52,7 +52,7 @@ class Situation(StrEnum):
 
 
 # The ids are OrderStatus.key, which the answers carry (sales.views.for_scripts).
-STATUS_OF = {Situation(status.key): status for status in OrderStatus}
+STATUS_OF = {OrderSituation(status.key): status for status in OrderStatus}
 
 
 class Origin(StrEnum):
@@ -83,7 +83,7 @@ class CustomerOut(ApiModel):
 
 class OrderSummaryOut(ApiModel):
     number: int = Field(description="Número do pedido no ERP.")
-    status: Situation
+    status: OrderSituation
     status_label: str
     origin: str | None = Field(description='De onde veio: "nuvemshop" (Loja virtual) ou nada (feito no ERP).')
     origin_label: str | None
@@ -191,7 +191,7 @@ class ResyncOut(ApiModel):
 
 @router.get("", response_model=OrderPageOut, summary="Lista os pedidos, do mais novo para o mais antigo, em páginas")
 def list_(
-    status: Annotated[Situation | None, Query(description="Situação.")] = None,
+    status: Annotated[OrderSituation | None, Query(description="Situação.")] = None,
     origin: Annotated[Origin | None, Query(description='Origem: "nuvemshop" (ou "loja-virtual"), a Loja virtual.')]
     = None,
     store: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}$", description="Só desta loja (id na Nuvemshop).")]

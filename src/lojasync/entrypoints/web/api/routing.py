@@ -8,6 +8,7 @@ company is not set up), 422 what was sent is wrong, 503 try again later.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -17,7 +18,7 @@ from fastapi.routing import APIRoute
 
 from lojasync.entrypoints.web.api.types import ApiErrorBody
 from lojasync.entrypoints.web.auth import api_caller
-from lojasync.entrypoints.web.errors import api_error
+from lojasync.entrypoints.web.errors import api_error, caller_refused
 from lojasync.shared.errors import Action, LojasyncError
 
 PREFIX = "/api/v1"
@@ -52,9 +53,20 @@ class ApiRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         known = _query_names(self.dependant)
+        takes_body = bool(self.dependant.body_params)
 
         async def answer(request: Request) -> Response:
+            if not takes_body and request.method in _WRITES and not _empty(await request.body()):
+                # A body the route has no use for was dropped without a word: {"amount": "1.00"} on .../receive
+                # received the whole installment, {"approve": true} on .../nfe transmitted nothing.
+                if (refused := caller_refused(request)) is not None:
+                    return refused
+                return api_error("web.unexpected_body", "Este endereço não recebe dados no corpo da requisição.",
+                                 "Envie sem corpo (ou {}): o que a chamada faz está em /api/v1/docs; nada foi "
+                                 "feito.", 422)
             unknown = sorted(set(request.query_params) - known)
+            if unknown and (refused := caller_refused(request)) is not None:
+                return refused   # nothing about the route is said to a caller who may not call it
             if unknown:
                 # A misspelt filter (?status= for ?situation=, ?page= where it is offset) would otherwise be
                 # ignored: the whole list answered as if filtered, a paging loop that never ends.
@@ -72,6 +84,19 @@ class ApiRoute(APIRoute):
                 return api_error(error.code, error.message, error.resolution, status, headers=headers or None,
                                  call=api_call(error), problems=getattr(error, "problems", None))
         return answer
+
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _empty(body: bytes) -> bool:
+    """No body, or one that says nothing: {} or null (what some HTTP clients send with every POST)."""
+    if not body.strip():
+        return True
+    try:
+        return json.loads(body) in ({}, None)
+    except ValueError:
+        return False
 
 
 def _query_names(dependant: Dependant) -> set[str]:

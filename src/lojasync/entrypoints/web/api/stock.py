@@ -67,7 +67,8 @@ def movements(sku: Annotated[str, Query(min_length=1, max_length=100,
 
 class StockCount(ApiInput):
     sku: str = Field(min_length=1, max_length=100, description="SKU do produto (id:N sem SKU: veja `reference`).")
-    quantity: int = Field(ge=0, le=MAX_COUNT, description="Quantas unidades há em estoque (o saldo passa a ser este).")
+    quantity: int = Field(ge=0, le=MAX_COUNT, strict=True,
+                          description="Quantas unidades há em estoque (o saldo passa a ser este).")
     count_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
                                  description=(
         "Chave do seu sistema para esta contagem: repetida (depois de um timeout), a chamada responde a contagem "

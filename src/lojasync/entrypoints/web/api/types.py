@@ -54,7 +54,9 @@ class ApiModel(BaseModel):
 
 class ApiInput(BaseModel):
     """A request body: a field it does not know is refused (422 naming it), never dropped. A typo must not
-    change what a call does: {"aprove": false} read as no field at all would transmit the NF-e."""
+    change what a call does: {"aprove": false} read as no field at all would transmit the NF-e. Numbers and
+    true/false fields are declared strict (`strict=True`): {"quantity": true} is not a count of 1, nor
+    {"approve": "no"} a yes (pydantic's lax mode took both)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -64,6 +66,8 @@ class ApiErrorBody(BaseModel):
     codigo: str
     resolucao: str
     na_api: str | None = Field(None, description="A chamada da API que resolve, quando há uma (ex.: POST "
-                               "/api/v1/invoices/7/approve); ausente quando a solução é fora da API.")
+                               "/api/v1/invoices/7/approve); ausente (ou nula, num item de lote) quando a solução "
+                               "é fora da API.")
     problemas: list[str] | None = Field(None, description="Cada pendência, em lista (NF-e que não pode ser "
-                                        "gerada: cliente, endereço, NCM...); ausente nos outros erros.")
+                                        "gerada: cliente, endereço, NCM...); ausente (ou nula, num item de lote) "
+                                        "nos outros erros.")
