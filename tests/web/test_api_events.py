@@ -75,7 +75,19 @@ def test_an_event_that_did_not_fail_is_not_applied_again(api, events):
     assert answer.status_code == 409 and answer.json()["codigo"] == "nuvemshop.event_not_retryable"
     assert answer.json()["erro"] == (f"O evento {events['done']} está processado: só um evento com erro é "
                                      "reprocessado.")
-    assert "lojasync orders resync" in answer.json()["resolucao"]
+    assert "lojasync orders resync NÚMERO" in answer.json()["resolucao"]   # its order was never imported
     (done,) = [e for e in api.get("/api/v1/events").json() if e["id"] == events["done"]]
     assert done["status"] == "processado"
     assert not [args for name, args, _ in vars(api.queue).get("calls", []) if name == "drain_soon"]
+
+
+def test_a_processed_event_of_an_imported_order_names_that_order_to_read_again(app, api, events):
+    """Both the resolution and na_api said NÚMERO though the event's order was known (review)."""
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from tests.factories import order_payload
+
+    number = import_order(app.uow(), events["store"], order_payload(id=1700000000), ImportPolicy()).order_number
+    answer = api.post(f"/api/v1/events/{events['done']}/retry").json()
+    assert f"lojasync orders resync {number}" in answer["resolucao"]
+    assert answer["na_api"].startswith(f"POST /api/v1/orders/{number}/resync")

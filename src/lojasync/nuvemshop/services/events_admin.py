@@ -44,6 +44,10 @@ def list_events(uow: ConnectorUnitOfWork, failed_only: bool = False, limit: int 
         return [_view(e, numbers.get((e.store_id, e.resource_id))) for e in events]
 
 
+RESYNC_ORDER = ("Para ler o pedido {number} da loja de novo, use Reprocessar na página do pedido (lojasync orders "
+                "resync {number}).")
+
+
 def _order_numbers(uow: ConnectorUnitOfWork, events: list[WebhookEvent]) -> dict[tuple[int, str], int]:
     """ERP order numbers of the order notifications, by (store, store order id): one query per store."""
     wanted: dict[int, set[str]] = {}
@@ -68,7 +72,10 @@ def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_fail
             if event is None:
                 raise EventNotFound(event_id=event_id)
             if event.status in (WebhookEventStatus.DONE, WebhookEventStatus.IGNORED):
-                raise EventNotRetryable(event_id=event_id, status=STATUS_LABELS[event.status])
+                number = _order_numbers(uow, [event]).get((event.store_id, event.resource_id))
+                raise EventNotRetryable(event_id=event_id, status=STATUS_LABELS[event.status],
+                                        **({"order_number": number,
+                                            "resolution": RESYNC_ORDER.format(number=number)} if number else {}))
             events = [event]   # failed, or still pending (already queued: its store is drained again)
         for event in events:
             event.status = WebhookEventStatus.PENDING

@@ -160,7 +160,7 @@ _CALLS = {
 # Where the action alone does not say the call: by the error's code.
 _BY_CODE = {
     "sales.customer_already_linked": 'repita a chamada com "replace": true no corpo (troca o cliente)',
-    "nuvemshop.event_not_retryable": f"POST {PREFIX}/orders/NÚMERO/resync (lê o pedido de novo da loja)",
+    "nuvemshop.event_not_retryable": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
     "fiscal.order_needs_reread": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
 }
 
@@ -178,6 +178,8 @@ def api_call(error: LojasyncError) -> str | None:
         return template.format(**params)
     except (KeyError, IndexError):
         # The error does not say which one: the call without the id, never a wrong one.
+        if error.code == "nuvemshop.event_not_retryable":   # a notification of no order imported here
+            return f"POST {PREFIX}/orders/NÚMERO/resync (lê o pedido de novo da loja)"
         return f"POST {PREFIX}/events/retry" if error.action is Action.RETRY_EVENT else None
 
 
