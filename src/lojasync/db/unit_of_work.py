@@ -126,7 +126,9 @@ def _translated(exc: DBAPIError) -> LojasyncError:
     failure = _storage_failure(exc)
     if failure is not None:
         return failure
-    if isinstance(exc, (IntegrityError, OperationalError)):
+    if isinstance(exc, IntegrityError):   # a unique key: another writer's row is there now
+        return WriteConflict(reason=describe(exc), duplicate=True)
+    if isinstance(exc, OperationalError):
         return WriteConflict(reason=describe(exc))
     return DataRefused(reason=describe(exc))
 

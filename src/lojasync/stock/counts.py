@@ -70,9 +70,9 @@ def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | N
         raise CountIdInvalid(count_id=count_id)
     try:
         return _count(uow, sku, quantity, count_id)
-    except WriteConflict:
-        if count_id is None:
-            raise
+    except WriteConflict as conflict:
+        if count_id is None or not conflict.params.get("duplicate"):
+            raise   # a busy database is the caller's to retry: not waited out a second time here
         # The same key sent for two products at once: each locked only its own product, so both found the key
         # free and the ledger's unique key refused the second. Once more, the second finds the first's count and
         # says so (count_id_taken, or the count repeated), instead of a "try again" that would say the same.
