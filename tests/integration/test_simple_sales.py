@@ -508,8 +508,22 @@ def test_two_issues_at_once_that_together_take_a_counted_product_below_zero_are_
         thread = threading.Thread(target=second)
         thread.start()
         started.wait(10)
-        thread.join(timeout=1)
-        assert thread.is_alive()                      # the second waits for the first's commit
+        assert _waiting_for_an_advisory_lock(app)     # the second waits for the first's commit
         first.commit()
     thread.join(timeout=30)
     assert second_saw == [{product_id: -1}]
+
+
+def _waiting_for_an_advisory_lock(app, seconds: float = 10.0) -> bool:
+    """Whether a session is seen waiting for an advisory lock within `seconds` (PostgreSQL's pg_locks)."""
+    import time
+
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.engine.connect() as conn:
+            if conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar():
+                return True
+        time.sleep(0.05)
+    return False
