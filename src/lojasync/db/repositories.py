@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Text, bindparam, case, cast, func, insert, select, text, update
+from sqlalchemy import Text, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from lojasync.db.metadata import utcnow
@@ -69,13 +69,11 @@ def _counted_among(size: int):
 
 
 def _short_among(size: int):
-    # As _counted_among: one cached statement per size. Counted (managed) products only: a product never
-    # counted has no stock of record, its balance is just what was sold.
+    # As _counted_among: one cached statement per size; for counted products only (`short`).
     ids = [bindparam(f"id_{n}") for n in range(size)]
     total = func.sum(StockMovement.quantity)
-    counts = func.sum(case((StockMovement.source_type == COUNT_SOURCE, 1), else_=0))
     return (select(StockMovement.product_id, total).where(StockMovement.product_id.in_(ids))
-            .group_by(StockMovement.product_id).having(total < 0, counts > 0))
+            .group_by(StockMovement.product_id).having(total < 0))
 
 
 # pg_advisory_xact_lock's two-key form: this class (any number, the same in every process) and the product id.
@@ -181,7 +179,12 @@ class ProductRepository:
         in id order): two approvals issuing the same product at once each saw only its own movement, so neither
         saw the balance they took below zero together. The second now waits for the first's commit, and its
         query sees the first's movement. SQLite runs one writer at a time: nothing to lock."""
-        ids = sorted(set(product_ids))
+        # Counted (managed) products only: a product never counted has no stock of record, its balance is just
+        # what was sold; and its whole ledger is not summed on every approval (a product sold all year, never
+        # counted, made each NF-e's check slower: invoice_throughput's ratio went from 4.0 to 4.3).
+        ids = sorted(self.counted(product_ids))
+        if not ids:
+            return {}
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
             for pid in ids:
