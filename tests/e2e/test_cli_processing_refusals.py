@@ -160,10 +160,11 @@ def test_cancelling_a_discarded_nfe_again_says_so_and_succeeds(lojasync, app, or
     lojasync(*COMPANY)
     lojasync("company", "certificate", "--test")
     invoice = generate_invoice(app.uow(), app.cipher, order_number)     # pending: cancelling discards it
-    lojasync("invoices", "cancel", str(invoice.id))
+    lojasync("invoices", "cancel", str(invoice.id), "--reason", "pedido duplicado")
     out = lojasync("invoices", "cancel", str(invoice.id))                # a retry: exit 0
     assert f"A NF-e nº {invoice.number} já estava descartada." in out
     shown = lojasync("invoices", "show", str(invoice.id))
     assert "Descartada em" in shown and "sem autorização: nada se moveu" in shown and "Cancelada em" not in shown
+    assert "Motivo: pedido duplicado." in " ".join(shown.split())
     as_json = json.loads(lojasync("invoices", "show", str(invoice.id), "--format", "json"))
     assert as_json["cancelled_at"] is None and as_json["discarded_at"].endswith("Z")

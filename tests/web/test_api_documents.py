@@ -162,6 +162,10 @@ def test_a_discarded_nfe_says_when_it_was_discarded_not_cancelled(app, api):
     shown = api.get(f"/api/v1/invoices/{invoice['id']}").json()
     assert shown["status"] == "discarded" and shown["cancelled_at"] is None
     assert shown["discarded_at"] is not None and shown["discarded_at"].endswith("Z")
+    assert shown["cancel_justification"] == REASON   # why, kept (it was dropped: integrator's review)
+    order = api.get(f"/api/v1/orders/{shown['order_number']}").json()
+    (entry,) = [e for e in order["history"] if e["event"] == "invoice_discarded"]
+    assert entry["message"].endswith(f"Motivo: {REASON}.")
 
 
 def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusal(app, api, simulator):

@@ -90,6 +90,7 @@ class InvoiceDiscarded(DocumentEvent):
     history_type = HistoryType.INVOICE_DISCARDED
     number: int
     series: int
+    reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -299,14 +299,16 @@ class Invoice(Aggregate):
         self.cancel_requested_at = self.cancel_reason = self.cancel_asked_at = None
         self.cancel_requested_by = self.cancel_requested_by_name = None
 
-    def discard(self, order, actor: Who, when: datetime) -> None:
+    def discard(self, order, actor: Who, when: datetime, reason: str | None = None) -> None:
         """Give up a document SEFAZ never authorised (pending or rejected): nothing moved, and its number stays
-        unused (the history says so: it is to be inutilizado at SEFAZ)."""
+        unused (the history says so: it is to be inutilizado at SEFAZ). `reason`: why, as the person gave it
+        (kept as the justification a cancellation keeps; SEFAZ never sees it, so no length rule)."""
         self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "descartar")
         self.status = InvoiceStatus.DISCARDED
         self.cancelled_at = when
+        self.cancel_justification = " ".join((reason or "").split())[:255] or None
         self._settled(order, NOT_SENT, STUCK)   # what the order was flagged for about it is dealt with
-        self.record(InvoiceDiscarded(order=order, actor=actor, **self._ids()))
+        self.record(InvoiceDiscarded(order=order, actor=actor, reason=self.cancel_justification, **self._ids()))
 
     def _refuse_unless(self, allowed: set[InvoiceStatus], action: str) -> None:
         if self.status not in allowed:

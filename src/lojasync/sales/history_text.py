@@ -163,7 +163,7 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"NF-e {_invoice(p)} cancelada (protocolo {p.get('protocol')}): {p.get('justification')}."),
     HistoryType.INVOICE_DISCARDED: lambda p, n: (
         f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; o número fica sem uso "
-        "(inutilize-o na SEFAZ)."),
+        "(inutilize-o na SEFAZ)." + (f" Motivo: {p['reason']}." if p.get("reason") else "")),
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: lambda p, n: (
         f"O cancelamento pedido da NF-e {_invoice(p)} não chegou à SEFAZ (consultada pela chave, ela continua "
         "autorizada): estoque e contas a receber ficaram como estavam. Se ainda quiser cancelá-la, cancele de novo "

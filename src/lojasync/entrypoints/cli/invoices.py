@@ -82,7 +82,8 @@ def print_invoice(invoice: InvoiceView) -> None:
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {invoice.cancel_justification}",
                       highlight=False)
     if invoice.discarded_at is not None:
-        console.print(f"Descartada em {formats.when(invoice.discarded_at)}, sem autorização: nada se moveu.",
+        why = f" Motivo: {invoice.cancel_justification}." if invoice.cancel_justification else ""
+        console.print(f"Descartada em {formats.when(invoice.discarded_at)}, sem autorização: nada se moveu.{why}",
                       highlight=False)
     if invoice.simulator_note:
         console.print(f"[yellow]{invoice.simulator_note}[/]", highlight=False)

@@ -65,7 +65,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         if invoice.status in (InvoiceStatus.CANCELLED, InvoiceStatus.DISCARDED):
             return invoice_view(invoice, order), False
         if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
-            invoice.discard(order, actor, now())
+            invoice.discard(order, actor, now(), reason)
             uow.commit()
             return invoice_view(invoice, order), True
         if invoice.status is InvoiceStatus.AWAITING:

@@ -92,7 +92,8 @@ class InvoiceOut(ApiModel):
     authorised_at: datetime | None
     cancelled_at: datetime | None = Field(description="Quando o cancelamento foi registrado na SEFAZ (só de uma NF-e "
                                           "cancelada).")
-    cancel_justification: str | None
+    cancel_justification: str | None = Field(description="A justificativa do cancelamento (a que a SEFAZ recebeu), "
+                                                 "ou o motivo dado ao descartar.")
     discarded_at: datetime | None = Field(default=None, description=(
         "Quando foi descartada sem autorização (nada se moveu; o número fica para inutilizar)."))
     cancel_requested_at: datetime | None = Field(default=None, description=(
