@@ -44,11 +44,11 @@ def api(app, web, api_token, simulator):
     web.app.dependency_overrides.clear()
 
 
-def imported(app, order_id: int) -> int:
+def imported(app, order_id: int, **payload) -> int:
     with app.read_uow() as uow:
         stores = [s.id for s in uow.stores.list()]
     store = stores[0] if stores else make_store(app)
-    return import_order(app.uow(), store, order_payload(id=order_id), ImportPolicy()).order_number
+    return import_order(app.uow(), store, order_payload(id=order_id, **payload), ImportPolicy()).order_number
 
 
 def stock(api) -> dict[str, int]:
@@ -240,6 +240,21 @@ def test_receivables_filtered_received_once(app, api):
     assert entry["actor_name"] == "token de API integracao-testes"
     assert entry["message"] == "Conta a receber 1/1 de R$ 160,00 marcada como recebida."
     assert api.post("/api/v1/receivables/424242/receive").status_code == 404
+
+
+def test_receivables_go_page_by_page_with_the_totals_of_every_match(app, api):
+    """Every receivable came back in one answer (integrator's review): limit/offset now, X-Total-Count, and the
+    totals still of all that match, not of the page."""
+    payment = {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}
+    sale = api.post(f"/api/v1/orders/{imported(app, 2100000007, payment_details=payment)}/simple-sale").json()
+    api.post(f"/api/v1/sales/{sale['id']}/confirm")
+    everything = api.get("/api/v1/receivables")
+    assert everything.headers["x-total-count"] == "3" and len(everything.json()["items"]) == 3
+    pages = [api.get("/api/v1/receivables", params={"limit": 2, "offset": offset}) for offset in (0, 2, 4)]
+    assert [[r["installment"] for r in p.json()["items"]] for p in pages] == [[1, 2], [3], []]
+    assert {p.headers["x-total-count"] for p in pages} == {"3"}
+    assert {p.json()["total"] for p in pages} == {everything.json()["total"]}
+    assert pages[1].json()["totals"]["em-aberto"]["count"] == 3
 
 
 def test_a_receivable_flagged_by_a_cancellation_is_checked_once(app, api):

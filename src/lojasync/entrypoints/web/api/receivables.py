@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import check_receivable, receive
@@ -52,9 +52,10 @@ class TotalOut(ApiModel):
 class ReceivableListOut(ApiModel):
     items: list[ReceivableOut]
     today: date = Field(description="O dia de hoje na loja (America/Sao_Paulo), que decide o que está vencido.")
-    total: Money = Field(description="Soma das contas listadas, sem as canceladas (o valor delas está em "
-                                     "totals.cancelada).")
-    totals: dict[str, TotalOut] = Field(description="Quantidade e valor por situação, do que foi listado.")
+    total: Money = Field(description="Soma das contas que atendem ao filtro (todas, não só as desta página), sem "
+                                     "as canceladas (o valor delas está em totals.cancelada).")
+    totals: dict[str, TotalOut] = Field(description="Quantidade e valor por situação, de todas as que atendem ao "
+                                        "filtro (não só desta página).")
 
 
 class ReceiveOut(ApiModel):
@@ -62,8 +63,10 @@ class ReceiveOut(ApiModel):
     changed: bool = Field(description="Se esta chamada registrou o recebimento (falso: já estava recebida).")
 
 
-@router.get("", response_model=ReceivableListOut, summary="Lista as contas a receber por vencimento")
+@router.get("", response_model=ReceivableListOut, summary="Lista as contas a receber por vencimento",
+            responses=WITH_TOTAL)
 def list_(
+    response: Response,
     situation: Annotated[Situation | None, Query(description="em-aberto, vencida, recebida ou cancelada.")] = None,
     due_from: Annotated[date | None, Query(description="Vencimento a partir deste dia (inclusive).")] = None,
     due_to: Annotated[date | None, Query(description="Vencimento até este dia (inclusive).")] = None,
@@ -71,11 +74,19 @@ def list_(
     needs_attention: Annotated[bool, Query(description=(
         "Só as marcadas \"conferir\" (recebidas e com o documento cancelado depois).")
     )] = False,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description=(
+        "Quantas, por vencimento; sem ele, todas (como sempre foi).")
+    )] = None,
+    offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
+        "Quantas pular: a próxima página é offset + limit."))] = 0,
     app: Container = Depends(container),
 ) -> ReceivableListOut:
     found = find_receivables(app.read_uow(), ReceivableFilter(situation, due_from, due_to, order,
                                                               to_check=needs_attention))
-    return ReceivableListOut(items=[ReceivableOut.model_validate(row) for row in found.items], today=found.today,
+    # The totals are of every match, the items of the page; how many match goes in the header, as on /invoices.
+    response.headers[TOTAL_HEADER] = str(len(found.items))
+    page = found.items[offset:offset + limit if limit else None]
+    return ReceivableListOut(items=[ReceivableOut.model_validate(row) for row in page], today=found.today,
                              total=found.total, totals={k: TotalOut.model_validate(v) for k, v in found.totals.items()})
 
 
