@@ -4,6 +4,7 @@ LOJASYNC_TEST_DATABASE_URL is set), migrated once and emptied after every test."
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 
 import pytest
@@ -17,6 +18,13 @@ from lojasync.settings import Settings
 
 PG_URL = os.environ.get("LOJASYNC_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("LOJASYNC_TEST_REDIS_URL")
+
+# Tests stop the processes they start with Ctrl+C's signal (SIGINT), as a person does. A test run started in the
+# background by a script (`.ci/run &`) has SIGINT ignored, and an ignored signal stays ignored in every process
+# started from it: each `lojasync` the tests started would shrug the signal off (the demo's Ctrl+C test failed
+# that way). Here, and in each xdist worker, it is Python's default again, and the children get the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_report_header(config) -> list[str]:
