@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import ascii_digits
 from lojasync.stock.ports import StockUnitOfWork
-from lojasync.stock.views import product_by_sku, product_reference, required_sku
+from lojasync.stock.views import fiscal_fields, product_by_sku, product_reference, required_sku
 
 
 class FiscalDataInvalid(LojasyncError):
@@ -67,4 +67,4 @@ def set_fiscal_data(uow: StockUnitOfWork, sku: str, data: ProductFiscalData) -> 
                 setattr(product, f.name, value or None)
         uow.commit()
         return {"sku": product.sku, "reference": product_reference(product.sku, product.id), "name": product.name,
-                **{f.name: getattr(product, f.name) for f in fields(cleaned)}}
+                **fiscal_fields(product)}

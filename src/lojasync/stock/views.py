@@ -93,6 +93,7 @@ def stock_levels(uow: StockUnitOfWork) -> list[dict]:
                 for p in uow.products.list()]
 
 
+# A product's own fiscal data, as `fiscal_data.ProductFiscalData` names it (a test holds the two together).
 FISCAL_FIELDS = ("ncm", "cest", "origin", "unit", "gtin", "cfop")
 
 
@@ -133,6 +134,7 @@ def stock_overview(uow: StockUnitOfWork) -> list[dict]:
                 for p in sorted(uow.products.list(), key=lambda p: ((p.name or "").casefold(), p.sku or ""))]
 
 
+# A product's own fiscal data, as `fiscal_data.ProductFiscalData` names it (a test holds the two together).
 FISCAL_FIELDS = ("ncm", "cest", "origin", "unit", "gtin", "cfop")
 
 
