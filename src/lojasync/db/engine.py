@@ -8,6 +8,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from lojasync.db import direct_updates
 from lojasync.db.sqlite_writers import BUSY_TIMEOUT, GatedConnection
 
 
@@ -77,4 +78,6 @@ REDOABLE_OPTION = "lojasync_redoable"
 
 def build_session_factory(engine: Engine, writer: bool = True) -> sessionmaker[Session]:
     bind = engine.execution_options(**{WRITER_OPTION: True}) if writer else engine
-    return sessionmaker(bind=bind, expire_on_commit=False)
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
+    direct_updates.install(factory)
+    return factory

@@ -1,0 +1,128 @@
+"""Changed columns written with plain UPDATEs ahead of the ORM's flush (db.direct_updates): the same rows as
+the ORM would write, `onupdate` kept, listeners run, and everything else still the ORM's."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from lojasync.db import fiscal_tables
+from lojasync.db import tables as t
+from lojasync.fiscal.services.company import set_company
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from tests.factories import make_store, order_payload
+from tests.integration.test_company import COMPANY
+
+
+@pytest.fixture()
+def statements(app):
+    """The SQL statements run, as (verb, table) pairs, while the list is being recorded."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, params, context, executemany) -> None:
+        seen.append(" ".join(statement.split()[:3]).upper())
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(app.engine, "before_cursor_execute", record)
+
+
+def _updates(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.startswith("UPDATE")]
+
+
+def test_changed_columns_are_one_update_and_the_flush_writes_nothing_more(app, statements):
+    set_company(app.uow(), COMPANY)
+    with app.uow() as uow:
+        before = uow.company.get().updated_at
+    time.sleep(0.01)
+    with app.uow() as uow:
+        company = uow.company.get()
+        company.series, company.trade_name = 7, "Loja Nova"
+        orm_flushes: list[object] = []
+        event.listen(uow.session, "after_flush", lambda session, context: orm_flushes.append(context))
+        statements.clear()
+        uow.flush()
+        assert _updates(statements) == ["UPDATE COMPANY SET"]
+        assert orm_flushes == []   # the ORM's unit of work had nothing left to do
+        assert company.updated_at > before   # onupdate, also on the object, as the ORM keeps it
+        assert not uow.session.dirty
+        statements.clear()
+        uow.commit()
+        assert _updates(statements) == []
+        kept = company.updated_at
+    with app.read_uow() as uow:
+        row = uow.session.execute(select(fiscal_tables.company)).one()
+        assert (row.series, row.trade_name, row.updated_at) == (7, "Loja Nova", kept)
+
+
+def test_a_value_set_to_what_it_was_writes_nothing(app, statements):
+    set_company(app.uow(), COMPANY)
+    with app.uow() as uow:
+        company = uow.company.get()
+        before = company.updated_at
+        company.series = company.series
+        statements.clear()
+        uow.commit()
+    assert _updates(statements) == []
+    with app.read_uow() as uow:
+        assert uow.company.get().updated_at == before
+
+
+def test_rows_of_one_table_changing_the_same_columns_go_in_one_statement(app, statements):
+    store = make_store(app)
+    numbers = [import_order(app.uow(), store, order_payload(id=900 + i, number=100 + i), ImportPolicy()).order_number
+               for i in range(3)]
+    with app.uow() as uow:
+        orders = [uow.orders.get(n) for n in numbers]
+        for order in orders:
+            order.ask_for_a_person("conferir o endereço")
+        statements.clear()
+        uow.commit()
+    assert _updates(statements) == ["UPDATE ORDERS SET"]
+    with app.read_uow() as uow:
+        assert all(uow.orders.get(n).needs_attention for n in numbers)
+
+
+def test_a_changed_relationship_is_left_to_the_orm_and_the_search_columns_follow(app):
+    """Unlinking the customer is a relationship change: the ORM writes the order (customer_id, and the search
+    columns by its listener) together with the column changed beside it."""
+    number = import_order(app.uow(), make_store(app), order_payload(), ImportPolicy()).order_number
+    with app.uow() as uow:
+        order = uow.orders.get(number)
+        assert order.customer is not None
+        order.customer = None
+        order.contact_name = "Ana Ribeiro"
+        uow.commit()
+    with app.read_uow() as uow:
+        row = uow.session.execute(select(t.orders.c.customer_id, t.orders.c.search_name, t.orders.c.contact_name)
+                                  .where(t.orders.c.id == number)).one()
+        assert (row.customer_id, row.contact_name) == (None, "Ana Ribeiro")
+        assert "ana ribeiro" in row.search_name and "joao" not in row.search_name
+
+
+def test_a_searched_column_changed_alone_is_written_with_its_search_columns(app, statements):
+    """The direct path runs the order's before_update listener: the search columns change with the name."""
+    number = import_order(app.uow(), make_store(app), order_payload(), ImportPolicy()).order_number
+    with app.uow() as uow:
+        uow.orders.get(number).contact_name = "Beatriz Souza"
+        statements.clear()
+        uow.commit()
+    assert _updates(statements) == ["UPDATE ORDERS SET"]
+    with app.read_uow() as uow:
+        search = uow.session.scalar(select(t.orders.c.search_name).where(t.orders.c.id == number))
+        assert "beatriz souza" in search
+
+
+def test_a_row_gone_meanwhile_is_stale_data_as_with_the_orm(app):
+    set_company(app.uow(), COMPANY)
+    with app.uow() as uow:
+        company = uow.company.get()
+        uow.session.connection().execute(delete(fiscal_tables.company))
+        company.series = 9
+        with pytest.raises(StaleDataError):
+            uow.flush()
