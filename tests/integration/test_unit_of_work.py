@@ -10,6 +10,8 @@ from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.events import DataExported
 from lojasync.sales.history import Actor
+from lojasync.stock.counts import COUNT_SOURCE
+from lojasync.stock.ledger import StockMovement
 from tests.factories import make_store, order_payload
 
 
@@ -66,3 +68,19 @@ def test_a_redoable_transaction_alone_commits_without_waiting_for_the_disk(app):
         with app.uow() as uow:
             assert _durability(uow) in ("full", "on")
             uow.commit()
+
+
+def test_a_product_counted_within_the_transaction_is_counted_from_then_on(app):
+    """`counted` remembers its answers for the transaction (an approval asks twice); a count written in the
+    same transaction, or by another writer before the next one, is not hidden by what it remembered."""
+    number = import_order(app.uow(), make_store(app), order_payload(), ImportPolicy()).order_number
+    with app.uow() as uow:
+        first, second = sorted(line.product_id for line in uow.orders.get(number).lines)
+        assert uow.products.counted([first, second]) == set()
+        uow.stock_movements.add(StockMovement(first, 3, "Contagem: 3 em estoque", COUNT_SOURCE, "c-1"))
+        assert uow.products.counted([first, second]) == {first}
+        uow.commit()
+        with app.uow() as other:   # between this session's transactions
+            other.stock_movements.add(StockMovement(second, 1, "Contagem: 1 em estoque", COUNT_SOURCE, "c-2"))
+            other.commit()
+        assert uow.products.counted([first, second]) == {first, second}

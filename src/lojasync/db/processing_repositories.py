@@ -24,6 +24,7 @@ from lojasync.db.fiscal_tables import carriers as carrier_table
 from lojasync.db.fiscal_tables import invoice_batches as batch_table
 from lojasync.db.fiscal_tables import invoices as invoice_table
 from lojasync.db.fiscal_tables import simple_sales as sale_table
+from lojasync.db.repositories import COUNTED_KNOWN
 from lojasync.db.tables import stock_movements as movement_table
 from lojasync.finance.receivables import Receivable, ReceivableStatus
 from lojasync.fiscal.carriers import RegisteredCarrier
@@ -36,6 +37,7 @@ from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.orders import Order
 from lojasync.shared.batching import chunks
 from lojasync.shared.numbers import can_be_an_id
+from lojasync.stock.counts import COUNT_SOURCE
 from lojasync.stock.ledger import StockMovement
 
 _INSERT_MOVEMENTS = insert(movement_table)
@@ -152,11 +154,21 @@ class StockMovementRepository:
     def add_all(self, movements: list[StockMovement]) -> None:
         """Written now, in the session's transaction (the movements get no ids: nothing needs them)."""
         if movements:
+            self._forget_counted(movements)
             self.session.connection().execute(_INSERT_MOVEMENTS, [_movement_row(m) for m in movements])
 
     def add_new(self, movements: list[StockMovement]) -> list[StockMovement]:
         """Write the movements whose (source, line) has none yet; returns those written."""
+        self._forget_counted(movements)
         return _add_new(self.session, movement_table, "source_line", movements, _movement_row)
+
+    def _forget_counted(self, movements: list[StockMovement]) -> None:
+        # A count makes its product counted: what `ProductRepository.counted` knew of it no longer holds.
+        known = self.session.info.get(COUNTED_KNOWN)
+        if known:
+            for movement in movements:
+                if movement.source_type == COUNT_SOURCE:
+                    known.pop(movement.product_id, None)
 
     def for_source(self, source_type: str, source_id: str) -> list[StockMovement]:
         return list(self.session.scalars(_movements_of_source(), {"source_type": source_type,

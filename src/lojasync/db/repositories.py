@@ -59,6 +59,10 @@ def _products_by_ids():
     return select(Product).where(Product.id.in_(bindparam("ids", expanding=True)))
 
 
+# session.info key: {product id: counted?} as read in the session's transaction (ProductRepository.counted).
+COUNTED_KNOWN = "lojasync_counted"
+
+
 @functools.cache
 def _counted_among(size: int):
     # One parameter per id, one cached statement per size: an "expanding" IN is rendered again at every
@@ -165,12 +169,16 @@ class ProductRepository:
         if product_ids is None:
             return set(self.session.scalars(select(StockMovement.product_id).distinct()
                                             .where(StockMovement.source_type == COUNT_SOURCE)))
-        found: set[int] = set()
-        for chunk in chunks(sorted(set(product_ids))):
+        # Known in this transaction: an approval asks twice for the same products (its negative-stock check,
+        # then the store's stock write-back). Only a count makes a product counted; writing one forgets this.
+        known: dict[int, bool] = self.session.info.setdefault(COUNTED_KNOWN, {})
+        wanted = set(product_ids)
+        for chunk in chunks(sorted(wanted.difference(known))):
             # On the connection: every approval asks, and through the ORM session it costs twice as much.
-            found.update(self.session.connection().scalars(_counted_among(len(chunk)),
-                                                           {f"id_{n}": pid for n, pid in enumerate(chunk)}))
-        return found
+            found = set(self.session.connection().scalars(_counted_among(len(chunk)),
+                                                          {f"id_{n}": pid for n, pid in enumerate(chunk)}))
+            known.update((pid, pid in found) for pid in chunk)
+        return {pid for pid in wanted if known[pid]}
 
     def short(self, product_ids: Iterable[int]) -> dict[int, int]:
         """The counted products among these whose stock is below zero, with their balance.

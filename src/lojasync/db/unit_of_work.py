@@ -25,7 +25,13 @@ from lojasync.db.processing_repositories import (
     SimpleSaleRepository,
     StockMovementRepository,
 )
-from lojasync.db.repositories import CustomerRepository, HistoryRepository, OrderRepository, ProductRepository
+from lojasync.db.repositories import (
+    COUNTED_KNOWN,
+    CustomerRepository,
+    HistoryRepository,
+    OrderRepository,
+    ProductRepository,
+)
 from lojasync.shared.errors import DataRefused, LojasyncError, WriteConflict
 from lojasync.shared.events import Aggregate, DomainEvent, pull_recorded, recording_events
 from lojasync.shared.messagebus import MessageBus
@@ -90,6 +96,8 @@ class SqlUnitOfWork:
         self.publish()
         self.flush()
         self.session.commit()
+        # What this transaction read and kept aside may change once it is over (another writer's count).
+        self.session.info.pop(COUNTED_KNOWN, None)
 
     def no_autoflush(self) -> AbstractContextManager:
         """Queries inside do not flush pending objects first (a batch resolves all its lookups, then writes)."""
