@@ -8,7 +8,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from lojasync.db import direct_updates
+from lojasync.db import direct_writes
 from lojasync.db.sqlite_writers import BUSY_TIMEOUT, GatedConnection
 
 
@@ -79,5 +79,5 @@ REDOABLE_OPTION = "lojasync_redoable"
 def build_session_factory(engine: Engine, writer: bool = True) -> sessionmaker[Session]:
     bind = engine.execution_options(**{WRITER_OPTION: True}) if writer else engine
     factory = sessionmaker(bind=bind, expire_on_commit=False)
-    direct_updates.install(factory)
+    direct_writes.install(factory)
     return factory

@@ -1,12 +1,12 @@
-"""Changed columns written with plain UPDATEs ahead of the ORM's flush (db.direct_updates): the same rows as
-the ORM would write, `onupdate` kept, listeners run, and everything else still the ORM's."""
+"""Rows written with plain Core statements ahead of the ORM's flush (db.direct_writes): the same rows as the ORM
+would write, defaults kept on the objects, listeners run, and everything else still the ORM's."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from lojasync.db import fiscal_tables
@@ -14,6 +14,7 @@ from lojasync.db import tables as t
 from lojasync.fiscal.services.company import set_company
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.customers import Customer
 from tests.factories import make_store, order_payload
 from tests.integration.test_company import COMPANY
 
@@ -126,3 +127,45 @@ def test_a_row_gone_meanwhile_is_stale_data_as_with_the_orm(app):
         company.series = 9
         with pytest.raises(StaleDataError):
             uow.flush()
+
+
+def test_a_new_row_alone_of_its_kind_is_one_insert_and_then_loaded(app, statements):
+    with app.uow() as uow:
+        customer = Customer("52998224725", "cpf", "Ana Ribeiro")
+        uow.customers.add(customer)
+        orm_flushes: list[object] = []
+        event.listen(uow.session, "after_flush", lambda session, context: orm_flushes.append(context))
+        statements.clear()
+        uow.flush()
+        assert [s for s in statements if s.startswith("INSERT")] == ["INSERT INTO CUSTOMERS"]
+        assert orm_flushes == []
+        assert customer.id is not None and customer.created_at is not None   # defaults kept on the object
+        assert inspect(customer).persistent and not uow.session.new and not uow.session.dirty
+        assert uow.session.get(Customer, customer.id) is customer
+        customer.name = "Ana R. Ribeiro"   # and then changed like any loaded row
+        uow.commit()
+        created = customer.created_at
+    with app.read_uow() as uow:
+        row = uow.session.execute(select(t.customers).where(t.customers.c.tax_id == "52998224725")).one()
+        assert (row.name, row.kind, row.created_at) == ("Ana R. Ribeiro", "cpf", created)
+
+
+def test_several_new_rows_of_a_kind_are_the_orms_one_statement(app):
+    with app.uow() as uow:
+        uow.customers.add(Customer("52998224725", "cpf", "Ana"))
+        uow.customers.add(Customer("11144477735", "cpf", "Bia"))
+        orm_flushes: list[object] = []
+        event.listen(uow.session, "after_flush", lambda session, context: orm_flushes.append(context))
+        uow.commit()
+        assert len(orm_flushes) == 1
+    with app.read_uow() as uow:
+        assert sorted(uow.session.scalars(select(t.customers.c.name))) == ["Ana", "Bia"]
+
+
+def test_a_new_rows_column_left_none_gets_its_default_as_with_the_orm(app):
+    with app.uow() as uow:
+        customer = Customer("52998224725", "cpf", "Ana Ribeiro")
+        customer.created_at = None   # the ORM sends no None: the column's default fills it
+        uow.customers.add(customer)
+        uow.commit()
+        assert customer.created_at is not None
