@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import event
+
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.simple_sales import cancel_sale, generate_sale
 from lojasync.fiscal.services.views import list_invoices, list_sales, page_of_invoices, page_of_sales
@@ -34,7 +36,8 @@ def test_the_sales_service_counts_and_cuts_pages_in_the_database(app, store_id):
     assert [s.id for s in first.items] == ids[::-1][:3]                   # newest first
     last = page_of_sales(app.read_uow(), None, 3, 3)
     assert [s.id for s in last.items] == [ids[0]]
-    assert page_of_sales(app.read_uow(), None, 99, 3).page == 3           # beyond the end: the last page
+    beyond = page_of_sales(app.read_uow(), None, 99, 3)                  # beyond the end: said, not moved
+    assert (beyond.page, beyond.pages, beyond.items) == (99, 3, [])
     assert page_of_sales(app.read_uow(), None, 0, 3).page == 1
     pending = page_of_sales(app.read_uow(), SaleStatus.PENDING, 2, 3)
     assert (pending.total, pending.pages, [s.id for s in pending.items]) == (6, 2, ids[1:4][::-1])
@@ -67,8 +70,12 @@ def test_the_sales_list_has_pages_of_50_that_keep_the_filter(app, logged_in, sto
     cancelled = logged_in.get("/vendas?situacao=cancelada")
     assert shown(cancelled.text, "venda") == ids[1::-1] and 'class="pagination"' not in cancelled.text
 
-    # A page beyond the end shows the last one; a page that is not a number, the first.
-    assert shown(logged_in.get("/vendas?pagina=9").text, "venda") == newest_first[50:]
+    # A page beyond the end says there is none (as the order list does) and links to the first; a page that is
+    # not a number is the first.
+    beyond = logged_in.get("/vendas?situacao=pendente&pagina=9")
+    assert beyond.status_code == 200 and shown(beyond.text, "venda") == []
+    assert "Não há página 9: são 2. Ir para a primeira." in text_of(beyond.text)
+    assert 'href="/vendas?situacao=pendente&amp;pagina=1"' in beyond.text
     assert shown(logged_in.get("/vendas?pagina=abc").text, "venda") == newest_first[:50]
 
 
@@ -90,3 +97,26 @@ def test_the_invoices_list_has_pages_of_50_that_keep_the_filter(app, logged_in, 
     assert 'href="/nfe?situacao=pendente&amp;pagina=2"' in pending.text
     assert shown(logged_in.get("/nfe?situacao=pendente&pagina=2").text, "nfe") == [ids[0]]
     assert "Nenhuma NF-e nessa situação" in logged_in.get("/nfe?situacao=autorizada&pagina=3").text
+    beyond = logged_in.get("/nfe?pagina=3")
+    assert shown(beyond.text, "nfe") == [] and "Não há página 3: são 2." in text_of(beyond.text)
+
+
+def test_a_list_of_documents_reads_their_orders_store_numbers_at_once(app, store_id, company):
+    """Each row shows its order's store number: read for the whole list in one query (each order was read whole,
+    with its lines: two queries a row, 100 for a page of NF-e)."""
+    numbers = imported(app, store_id, *[{"id": 2700000000 + i, "number": 7000 + i} for i in range(12)])
+    for number in numbers:
+        generate_invoice(app.uow(), app.cipher, number)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, params, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        page = page_of_invoices(app.read_uow(), None, 1, 50)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    assert sorted(i.store_number for i in page.items) == sorted(str(7000 + i) for i in range(12))
+    assert len(seen) <= 3   # the count, the page, the orders' numbers

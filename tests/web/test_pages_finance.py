@@ -74,6 +74,13 @@ def test_the_list_shows_each_installment_with_its_order_situation_and_totals(log
     assert f"Vencida 1 {formats.money(first)}" in totals and "Em aberto 2" in totals
 
 
+def test_a_page_beyond_the_last_says_so_and_links_to_the_first(logged_in, order_number):
+    page = logged_in.get("/financeiro", params={"situacao": "em-aberto", "pagina": "4"})
+    assert page.status_code == 200 and rows_of(page.text) == []
+    assert "Não há página 4: são 1." in text_of(page.text)
+    assert 'href="/financeiro?situacao=em-aberto&amp;pagina=1"' in page.text
+
+
 def test_the_total_shown_leaves_cancelled_receivables_out_and_says_so(logged_in, app, order_number):
     """walk-through: with "Todas", "Total mostrado" added the cancelled receivables to what the merchant will
     receive. A second order's sale, confirmed then cancelled: its R$ 160,00 is no longer money to receive."""

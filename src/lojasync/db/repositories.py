@@ -249,6 +249,15 @@ class OrderRepository:
             return self.session.scalars(_order(lines, for_update, after_lock), {"number": number}).unique().first()
         return self.session.get(Order, number)
 
+    def origin_numbers(self, order_ids: Iterable[int]) -> dict[int, str | None]:
+        """The store's number of each of these orders, by id: what a list of documents shows of its orders, read
+        for the whole list at once (the orders themselves, with their lines, were read one by one)."""
+        found: dict[int, str | None] = {}
+        for chunk in chunks(sorted({i for i in order_ids if can_be_an_id(i)})):
+            found.update((order_id, number) for order_id, number in self.session.execute(
+                select(order_table.c.id, order_table.c.origin_number).where(order_table.c.id.in_(chunk))))
+        return found
+
     def sale_lines(self, order_id: int) -> list[tuple]:
         """The order's lines as `fiscal.documents.sale_key` gives them, read as stored (no ORM objects, and
         nothing pending is flushed first)."""

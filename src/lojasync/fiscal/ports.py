@@ -100,7 +100,7 @@ class InvoiceBatchRepository(Protocol):
 
 
 class ProcessingUnitOfWork(Protocol):
-    orders: object            # sales' OrderRepository, with get(number, for_update=...)
+    orders: object            # sales' OrderRepository: get(number, for_update=...), origin_numbers(ids)
     customers: CustomerRepository
     products: ProductRepository
     order_history: HistoryRepository

@@ -125,7 +125,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ListPage(Generic[T]):
-    """One page of a list, newest first: `page` from 1 (brought back into range), `total` of the whole list."""
+    """One page of a list, newest first: `page` from 1 (as asked: past the last, `items` is empty), `total` of
+    the whole list."""
 
     items: list[T]
     page: int
@@ -135,15 +136,34 @@ class ListPage(Generic[T]):
 
 
 def _page_numbers(total: int, page: int, per_page: int) -> tuple[int, int]:
-    pages = max(1, -(-total // per_page))
-    return min(max(page, 1), pages), pages
+    """The page asked for (from 1; one past the last stays so: the page says there is no such page) and how
+    many there are."""
+    return max(page, 1), max(1, -(-total // per_page))
+
+
+@dataclass(frozen=True)
+class _ListedOrder:
+    """What a row of a document list shows of its order: the store's number, read for the whole list at once
+    (each order used to be read whole, with its lines: two queries a row)."""
+
+    origin_number: str | None
+
+
+def _invoice_rows(uow: ProcessingUnitOfWork, invoices: list[Invoice]) -> list[InvoiceView]:
+    numbers = uow.orders.origin_numbers(i.order_id for i in invoices)
+    return [invoice_view(i, _ListedOrder(numbers.get(i.order_id))) for i in invoices]
+
+
+def _sale_rows(uow: ProcessingUnitOfWork, sales: list[SimpleSale]) -> list[SaleView]:
+    numbers = uow.orders.origin_numbers(s.order_id for s in sales)
+    return [sale_view(s, _ListedOrder(numbers.get(s.order_id))) for s in sales]
 
 
 def list_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None = None, limit: int | None = None,
                offset: int = 0) -> list[SaleView]:
     with uow:
         sales = uow.simple_sales.list(status, limit, offset)
-        return [sale_view(s, uow.orders.get(s.order_id)) for s in sales]
+        return _sale_rows(uow, sales)
 
 
 def counted_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None, limit: int,
@@ -151,7 +171,7 @@ def counted_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None, limit: i
     """`limit` vendas simples from `offset`, newest first, and how many there are in all (one transaction)."""
     with uow:
         sales = uow.simple_sales.list(status, limit, offset)
-        return [sale_view(s, uow.orders.get(s.order_id)) for s in sales], uow.simple_sales.count(status)
+        return _sale_rows(uow, sales), uow.simple_sales.count(status)
 
 
 def page_of_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None, page: int,
@@ -161,7 +181,7 @@ def page_of_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None, page: in
         total = uow.simple_sales.count(status)
         number, pages = _page_numbers(total, page, per_page)
         sales = uow.simple_sales.list(status, per_page, (number - 1) * per_page)
-        return ListPage([sale_view(s, uow.orders.get(s.order_id)) for s in sales], number, pages, total, per_page)
+        return ListPage(_sale_rows(uow, sales), number, pages, total, per_page)
 
 
 def show_sale(uow: ProcessingUnitOfWork, sale_id: int) -> SaleView:
@@ -176,7 +196,7 @@ def list_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None = None
                   limit: int | None = None, offset: int = 0) -> list[InvoiceView]:
     with uow:
         invoices = uow.invoices.list(status, limit, offset)
-        return [invoice_view(i, uow.orders.get(i.order_id)) for i in invoices]
+        return _invoice_rows(uow, invoices)
 
 
 def counted_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None, limit: int,
@@ -184,7 +204,7 @@ def counted_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None, li
     """`limit` NF-e from `offset`, newest first, and how many there are in all (one transaction)."""
     with uow:
         invoices = uow.invoices.list(status, limit, offset)
-        return [invoice_view(i, uow.orders.get(i.order_id)) for i in invoices], uow.invoices.count(status)
+        return _invoice_rows(uow, invoices), uow.invoices.count(status)
 
 
 def page_of_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None, page: int,
@@ -194,7 +214,7 @@ def page_of_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None, pa
         total = uow.invoices.count(status)
         number, pages = _page_numbers(total, page, per_page)
         invoices = uow.invoices.list(status, per_page, (number - 1) * per_page)
-        return ListPage([invoice_view(i, uow.orders.get(i.order_id)) for i in invoices], number, pages, total,
+        return ListPage(_invoice_rows(uow, invoices), number, pages, total,
                         per_page)
 
 

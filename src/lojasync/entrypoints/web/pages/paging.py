@@ -22,15 +22,21 @@ class Page:
     total: int
     previous_url: str | None
     next_url: str | None
+    first_url: str
+
+    @property
+    def past_end(self) -> bool:
+        """A page asked for beyond the last (an old link, a typed address): said so, as the order list does,
+        rather than another page shown under its number."""
+        return self.total > 0 and self.page > self.pages
 
 
 def page_of(request: Request, items: list[Any], page: int | str | None, per_page: int = PER_PAGE,
             path: str | None = None, params: dict[str, str] | None = None) -> Page:
-    """Page `page` (from 1; out of range is brought back in) of `items`. The links go to `path` with `params`
-    (by default: this request's path and filters)."""
-    number = page_or_first(page)
+    """Page `page` (from 1; below is the first, past the last is empty: `Page.past_end`) of `items`. The links go
+    to `path` with `params` (by default: this request's path and filters)."""
+    number = max(page_or_first(page), 1)
     pages = max(1, -(-len(items) // per_page))
-    number = min(max(number, 1), pages)
     chosen = items[(number - 1) * per_page:number * per_page]
     return counted_page(request, chosen, number, pages, len(items), path, params)
 
@@ -45,7 +51,7 @@ def counted_page(request: Request, items: list[Any], page: int, pages: int, tota
         return f"{path or request.url.path}?{urlencode(query + [('pagina', str(target))])}"
 
     return Page(items, page, pages, total, url(page - 1) if page > 1 else None,
-                url(page + 1) if page < pages else None)
+                url(page + 1) if page < pages else None, url(1))
 
 
 def page_number(value: int | str | None) -> int:
