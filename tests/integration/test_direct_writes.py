@@ -169,3 +169,33 @@ def test_a_new_rows_column_left_none_gets_its_default_as_with_the_orm(app):
         uow.customers.add(customer)
         uow.commit()
         assert customer.created_at is not None
+
+
+def test_a_rollback_treats_directly_written_rows_as_the_orms_own(app):
+    """A new row goes back to transient with its values readable, a changed one is read again: what the ORM
+    does on a rollback with the rows its flush wrote."""
+    set_company(app.uow(), COMPANY)
+    with app.uow() as uow:
+        customer = Customer("52998224725", "cpf", "Ana Ribeiro")
+        uow.customers.add(customer)
+        company = uow.company.get()
+        before, company.series = company.series, 42
+        uow.flush()
+        assert inspect(customer).persistent and customer.id is not None
+        uow.session.rollback()
+        assert inspect(customer).transient and customer.name == "Ana Ribeiro"
+        assert company.series == before   # expired: read again, as stored
+    with app.read_uow() as uow:
+        assert uow.session.scalar(select(t.customers.c.id)) is None
+
+
+def test_a_savepoint_rolled_back_forgets_what_was_written_inside_it(app):
+    set_company(app.uow(), COMPANY)
+    with app.uow() as uow:
+        company = uow.company.get()
+        before = company.series
+        with uow.session.begin_nested() as savepoint:
+            company.series = 77
+            uow.flush()
+            savepoint.rollback()
+        assert company.series == before

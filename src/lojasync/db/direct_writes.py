@@ -16,9 +16,9 @@ Both are then marked saved, so the ORM's own flush finds only the rest: several 
 import's products, which it inserts in one statement), deleted objects, and any change to a relationship (a
 line added to an order, a customer linked), which keep needing its dependency order.
 
-Private names of SQLAlchemy's session are used (`_dirty_states`, `_new`, `_deleted`, `InstanceState._commit_all`,
-which its own flush and bulk operations call): the version is pinned, and tests/integration/
-test_direct_writes.py holds the behaviour (rows written, ORM left with nothing, listeners, stale rows).
+Private names of SQLAlchemy's session are used (`_dirty_states`, `_new`, `_deleted`, and `_register_persistent`,
+which its own flush calls on what it wrote): the version is pinned, and tests/integration/test_direct_writes.py
+holds the behaviour (rows written, ORM left with nothing, listeners, stale rows, rollbacks).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import functools
 from collections import defaultdict
 
 from sqlalchemy import Table, bindparam, event
-from sqlalchemy.orm import Mapper, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import Mapper, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.sql import ClauseElement
@@ -67,15 +67,19 @@ def insert_lone_new_rows(session: Session) -> None:
         pk = mapper.primary_key[0]
         if values.get(pk.key) is None:
             values[pk.key] = result.inserted_primary_key[0]
-        obj = state.obj()
         for column in table.columns:
             if column.key in values:
                 state.dict[mapper.get_property_by_column(column).key] = values[column.key]
         mapper.dispatch.after_insert(mapper, connection, state)
-        # Pending -> persistent, by the public road: out of the session, given its identity, back in as loaded.
-        session.expunge(obj)
-        make_transient_to_detached(obj)
-        session.add(obj)
+        _saved(session, [state])
+
+
+def _saved(session: Session, states: list[InstanceState]) -> None:
+    """What the ORM's flush does with the objects it wrote: identity key and identity map for a new one, all
+    attributes marked saved (so its own flush passes them over), and each recorded in the transaction, so that
+    a rollback treats them as the ORM's own (a new one back to transient, a changed one expired, savepoints
+    included)."""
+    session._register_persistent(set(states))
 
 
 def _insertable(mapper: Mapper) -> bool:
@@ -147,10 +151,7 @@ def write_changed_columns(session: Session) -> None:
             _update(connection, mapper, names, rows)
             for state, _ in rows:   # as in the ORM: with the changes still readable
                 mapper.dispatch.after_update(mapper, connection, state)
-            for state, _ in rows:
-                # Saved: no longer modified, so the ORM's flush passes it over (as its own flush does after
-                # writing).
-                state._commit_all(state.dict, session.identity_map)
+            _saved(session, [state for state, _ in rows])
 
 
 def _update(connection, mapper: Mapper, names: tuple, rows: list[tuple[InstanceState, dict]]) -> None:
