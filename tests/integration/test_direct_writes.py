@@ -7,6 +7,7 @@ import time
 
 import pytest
 from sqlalchemy import delete, event, inspect, select
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from sqlalchemy.orm.exc import StaleDataError
 
 from lojasync.db import fiscal_tables
@@ -199,3 +200,40 @@ def test_a_savepoint_rolled_back_forgets_what_was_written_inside_it(app):
             uow.flush()
             savepoint.rollback()
         assert company.series == before
+
+
+def test_a_unique_value_an_update_frees_can_go_to_a_new_row_of_the_same_flush(app):
+    """The ORM writes a table's UPDATEs before its INSERTs; so do the direct writes (found by review)."""
+    with app.uow() as uow:
+        uow.customers.add(Customer("52998224725", "cpf", "Ana"))
+        uow.commit()
+    with app.uow() as uow:
+        ana = uow.session.scalars(select(Customer)).one()
+        ana.tax_id = "11144477735"
+        uow.customers.add(Customer("52998224725", "cpf", "Bia"))
+        uow.commit()
+    with app.read_uow() as uow:
+        rows = uow.session.execute(select(t.customers.c.name, t.customers.c.tax_id).order_by(t.customers.c.name))
+        assert [tuple(r) for r in rows] == [("Ana", "11144477735"), ("Bia", "52998224725")]
+
+
+def test_a_failed_direct_write_leaves_the_session_needing_a_rollback_as_a_failed_flush_does(app):
+    with app.uow() as uow:
+        uow.customers.add(Customer("52998224725", "cpf", "Ana"))
+        uow.customers.add(Customer("11144477735", "cpf", "Bia"))
+        uow.commit()
+    session = app.session_factory()
+    try:
+        bia = session.scalars(select(Customer).where(Customer.name == "Bia")).one()
+        session.add(Customer("39053344705", "cpf", "Caio"))
+        bia.tax_id = "52998224725"   # Ana's: the UPDATE fails
+        with pytest.raises(IntegrityError):
+            session.flush()
+        assert not session.is_active
+        with pytest.raises(PendingRollbackError):
+            session.commit()
+        session.rollback()
+    finally:
+        session.close()
+    with app.read_uow() as uow:
+        assert sorted(uow.session.scalars(select(t.customers.c.name))) == ["Ana", "Bia"]

@@ -16,16 +16,16 @@ Both are then marked saved, so the ORM's own flush finds only the rest: several 
 import's products, which it inserts in one statement), deleted objects, and any change to a relationship (a
 line added to an order, a customer linked), which keep needing its dependency order.
 
-Private names of SQLAlchemy's session are used (`_dirty_states`, `_new`, `_deleted`, and `_register_persistent`,
-which its own flush calls on what it wrote): the version is pinned, and tests/integration/test_direct_writes.py
-holds the behaviour (rows written, ORM left with nothing, listeners, stale rows, rollbacks).
+Private names of SQLAlchemy's session are used, those its own flush uses (`_dirty_states`, `_new`, `_deleted`,
+`_autobegin_t`, `_register_persistent`): the version is pinned, and tests/integration/test_direct_writes.py
+holds the behaviour (rows written, ORM left with nothing, listeners, stale rows, rollbacks, failures).
 """
 from __future__ import annotations
 
 import functools
 from collections import defaultdict
 
-from sqlalchemy import Table, bindparam, event
+from sqlalchemy import Table, bindparam, event, util
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.state import InstanceState
@@ -36,11 +36,22 @@ _VALUE = "direct_{}".format   # bind names may not be the columns' own in an UPD
 
 
 def write_directly(session: Session, flush_context, objects) -> None:
-    """The `before_flush` listener: write the eligible new and changed objects, leave the rest to the ORM."""
+    """The `before_flush` listener: write the eligible new and changed objects, leave the rest to the ORM.
+
+    Updates before inserts, as the ORM orders a table's statements: a unique value an UPDATE frees (a customer's
+    CPF moved to another record) can be taken by a new row of the same flush. And in a subtransaction, as the
+    ORM's flush runs: a statement that fails here leaves the session needing a rollback, as a failed flush
+    does, rather than active for a commit of the rest."""
     if objects:   # a flush of chosen objects: left to the ORM as asked
         return
-    insert_lone_new_rows(session)
-    write_changed_columns(session)
+    transaction = session._autobegin_t()._begin()
+    try:
+        write_changed_columns(session)
+        insert_lone_new_rows(session)
+        transaction.commit()
+    except BaseException:  # noqa: BLE001 - re-raised once the subtransaction is rolled back
+        with util.safe_reraise():
+            transaction.rollback(_capture_exception=True)
 
 
 def insert_lone_new_rows(session: Session) -> None:
@@ -72,6 +83,16 @@ def insert_lone_new_rows(session: Session) -> None:
                 state.dict[mapper.get_property_by_column(column).key] = values[column.key]
         mapper.dispatch.after_insert(mapper, connection, state)
         _saved(session, [state])
+
+
+def _table_rank(table: Table) -> int:
+    ranks = _RANKS.get(table.metadata)
+    if ranks is None:
+        ranks = _RANKS[table.metadata] = {t: n for n, t in enumerate(table.metadata.sorted_tables)}
+    return ranks.get(table, len(ranks))
+
+
+_RANKS: dict = {}
 
 
 def _saved(session: Session, states: list[InstanceState]) -> None:
@@ -137,7 +158,8 @@ def write_changed_columns(session: Session) -> None:
     if not by_mapper:
         return
     connection = session.connection()
-    for mapper, states in by_mapper.items():
+    # Tables in the order the ORM writes them (parents before children), so rows are locked in the same order.
+    for mapper, states in sorted(by_mapper.items(), key=lambda item: _table_rank(item[0].local_table)):
         listened = bool(mapper.dispatch.before_update)
         for state in states:
             mapper.dispatch.before_update(mapper, connection, state)
