@@ -3,8 +3,8 @@ nothing but its own cost.
 
 The unit of work costs about 0.2 ms per object on top of its statement (sorting the objects by their
 dependencies, building and caching the statement, reading defaults back), whatever the change: an NF-e's
-approval inserts one row and changes four (the company's next number, the NF-e twice, the order), about a
-twentieth of its time (benchmarks/invoice_throughput.py). Two kinds need none of that:
+approval inserts one row and changes four (the company's next number, the NF-e twice, the order): its two
+flushes were about a tenth of its time (benchmarks/invoice_throughput.py). Two kinds need none of that:
 
 - a loaded object that only changed columns: its UPDATE is known. Written as the ORM would write it (same
   columns, `onupdate` defaults kept on the object, the mapper's before/after update listeners, a row found
@@ -12,14 +12,16 @@ twentieth of its time (benchmarks/invoice_throughput.py). Two kinds need none of
 - a new object alone of its kind in the flush, of a class with no relationships and no database-side
   defaults: one INSERT of every column (Python defaults applied), then attached as loaded.
 
-Both are then marked saved, so the ORM's own flush finds only the rest: several new objects of a kind (an
-import's products, which it inserts in one statement), deleted objects, and any change to a relationship (a
-line added to an order, a customer linked), which keep needing its dependency order.
+Both are then registered as the ORM's flush registers what it wrote, so its own flush finds only the rest:
+several new objects of a kind (an import's products, which it inserts in one statement), deleted objects, and
+any change to a relationship (a line added to an order, a customer linked), which keep needing its dependency
+order.
 
 Private names of SQLAlchemy's session are used, those its own flush uses (`_dirty_states`, `_new`, `_deleted`,
 `_autobegin_t`, `_register_persistent`): the version is pinned, and tests/integration/test_direct_writes.py
 holds the behaviour (rows written, ORM left with nothing, listeners, stale rows, rollbacks, failures).
 """
+
 from __future__ import annotations
 
 import functools
@@ -69,10 +71,11 @@ def insert_lone_new_rows(session: Session) -> None:
         if values is None:
             continue
         connection = session.connection()
-        mapper.dispatch.before_insert(mapper, connection, state)
-        values = _insert_values(mapper, state)   # as the listener left it
-        if values is None:
-            continue
+        if mapper.dispatch.before_insert:
+            mapper.dispatch.before_insert(mapper, connection, state)
+            values = _insert_values(mapper, state)   # as the listener left it
+            if values is None:
+                continue
         table: Table = mapper.local_table
         result = connection.execute(_insert_statement(table), values)
         pk = mapper.primary_key[0]

@@ -136,8 +136,8 @@ class ListPage(Generic[T]):
 
 
 def _page_numbers(total: int, page: int, per_page: int) -> tuple[int, int]:
-    """The page asked for (from 1; one past the last stays so: the page says there is no such page) and how
-    many there are."""
+    """The page asked for (from 1; one past the last stays as asked, and its page says there is no such page)
+    and how many there are."""
     return max(page, 1), max(1, -(-total // per_page))
 
 

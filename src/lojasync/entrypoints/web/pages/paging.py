@@ -35,7 +35,7 @@ def page_of(request: Request, items: list[Any], page: int | str | None, per_page
             path: str | None = None, params: dict[str, str] | None = None) -> Page:
     """Page `page` (from 1; below is the first, past the last is empty: `Page.past_end`) of `items`. The links go
     to `path` with `params` (by default: this request's path and filters)."""
-    number = max(page_or_first(page), 1)
+    number = page_or_first(page)
     pages = max(1, -(-len(items) // per_page))
     chosen = items[(number - 1) * per_page:number * per_page]
     return counted_page(request, chosen, number, pages, len(items), path, params)
