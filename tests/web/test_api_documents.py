@@ -347,3 +347,36 @@ def test_a_products_fiscal_data_is_set_field_by_field_through_the_api(app, api):
     assert "NCM deve ter 8 dígitos" in refused.json()["erro"] and "GTIN/EAN inválido" in refused.json()["erro"]
     assert api.patch("/api/v1/stock/fiscal-data", json={"sku": "CAN-CER", "nmc": "69120000"}).status_code == 422
     assert api.patch("/api/v1/stock/fiscal-data", json={"sku": "NAO-EXISTE", "ncm": "69120000"}).status_code == 404
+
+
+def test_the_number_of_a_discarded_nfe_is_voided_through_the_api_once(app, api, simulator):
+    invoice = api.post(f"/api/v1/orders/{imported(app, 2100000031)}/nfe").json()
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON}).status_code == 200
+    body = {"first": invoice["number"], "reason": "NF-e descartada antes da autorizacao"}
+    voided = api.post("/api/v1/number-voids", json=body)
+    assert voided.status_code == 200, voided.text
+    result = voided.json()
+    assert result["changed"] is True and result["void"]["status"] == "voided"
+    assert (result["void"]["first"], result["void"]["last"], result["void"]["series"]) == (1, 1, 1)
+    assert result["void"]["simulated"] is True and result["void"]["requested_at"].endswith("Z")
+    again = api.post("/api/v1/number-voids", json=body).json()
+    assert again["changed"] is False and again["void"] == result["void"]
+    listed = api.get("/api/v1/number-voids")
+    assert listed.headers["X-Total-Count"] == "1" and [v["id"] for v in listed.json()] == [result["void"]["id"]]
+
+
+def test_void_refusals_are_422_for_what_was_sent_409_for_the_state_and_503_unanswered(app, api, simulator):
+    pending = api.post(f"/api/v1/orders/{imported(app, 2100000032)}/nfe").json()
+    reason = "NF-e descartada antes da autorizacao"
+    short = api.post("/api/v1/number-voids", json={"first": 1, "reason": "curta"})
+    assert (short.status_code, short.json()["codigo"]) == (422, "nfe.void_reason")
+    backwards = api.post("/api/v1/number-voids", json={"first": 3, "last": 2, "reason": reason})
+    assert (backwards.status_code, backwards.json()["codigo"]) == (422, "fiscal.void_range_invalid")
+    assert api.post("/api/v1/number-voids", json={"first": "1", "reason": reason}).status_code == 422   # strict
+    in_use = api.post("/api/v1/number-voids", json={"first": pending["number"], "reason": reason})
+    assert (in_use.status_code, in_use.json()["codigo"]) == (409, "fiscal.void_numbers_in_use")
+    api.post(f"/api/v1/invoices/{pending['id']}/cancel", json={"reason": REASON})
+    simulator.simulator.set_switches(out_of_service="108")
+    waiting = api.post("/api/v1/number-voids", json={"first": pending["number"], "reason": reason})
+    assert (waiting.status_code, waiting.json()["codigo"]) == (503, "fiscal.void_unanswered")
+    assert api.get("/api/v1/number-voids").json()[0]["status"] == "requested"

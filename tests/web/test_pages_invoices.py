@@ -193,7 +193,7 @@ def test_discarding_says_the_number_is_left_unused_and_must_be_inutilizado(app, 
     page = text_of(logged_in.get(url).text)
     invoice_number = page.split("NF-e nº ")[1].split()[0]
     assert f"O número {invoice_number} (série 1) fica sem uso: inutilize-o na SEFAZ" in page   # the message
-    assert "Descartada: o número desta NF-e ficou sem uso; inutilize-o na SEFAZ" in page       # and the page, later
+    assert "Descartada: o número desta NF-e ficou sem uso. A SEFAZ pede que o número seja inutilizado" in page  # later
 
 
 def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words(app, logged_in, store_id, company,
@@ -214,3 +214,39 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     # The request stays on the NF-e: the page says so, and that SEFAZ is being asked (not simply "autorizada").
     assert "a SEFAZ está sendo consultada para saber se registrou o cancelamento" in text, text
     assert "O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in text, text
+
+
+def test_a_discarded_nfes_number_is_voided_from_its_page(app, logged_in, store_id, company, sefaz):
+    (number,) = imported(app, store_id, {"id": 2400000033})
+    invoice_url = invoice_for(app, logged_in, number)
+    post(logged_in, invoice_url, f"{invoice_url}/cancelar")
+    page = text_of(logged_in.get(invoice_url).text)
+    assert "Inutilizar o número 1" in page and "até o dia 10 do mês seguinte" in page
+
+    short = post(logged_in, invoice_url, f"{invoice_url}/inutilizar", justificativa_inutilizacao="curta")
+    assert short.status_code == 422
+    assert "A justificativa da inutilização deve ter de 15 a 255 caracteres (tem 5)" in text_of(short.text)
+
+    sefaz.set_switches(out_of_service="108")
+    waiting = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
+                   justificativa_inutilizacao="NF-e descartada antes da autorizacao")
+    assert waiting.status_code == 503 and "Número não inutilizado" in text_of(waiting.text)
+    assert "Aguardando SEFAZ" in text_of(logged_in.get(invoice_url).text)   # the request is kept
+    sefaz.reset_switches()
+
+    voided = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
+                  justificativa_inutilizacao="NF-e descartada antes da autorizacao")
+    assert voided.status_code == 303
+    page = text_of(logged_in.get(invoice_url).text)
+    assert "Número 1 (série 1) inutilizado na SEFAZ (protocolo 1" in page
+    assert "o número 1 (série 1) foi inutilizado na SEFAZ (protocolo" in page and "pelo simulador" in page
+    assert "Inutilizar número na SEFAZ" not in page
+
+
+def test_only_a_discarded_nfes_number_is_offered_and_taken(app, logged_in, store_id, company):
+    (number,) = imported(app, store_id, {"id": 2400000034})
+    invoice_url = invoice_for(app, logged_in, number)
+    assert "Inutilizar" not in text_of(logged_in.get(invoice_url).text)
+    refused = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
+                   justificativa_inutilizacao="NF-e descartada antes da autorizacao")
+    assert refused.status_code == 409 and "não está descartada" in text_of(refused.text)

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, 
 from lojasync.db.metadata import metadata, timestamps
 from lojasync.db.types import DecimalText, MoneyCents, UTCDateTime
 from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.number_voids import VoidStatus
 from lojasync.fiscal.simple_sales import SaleStatus
 
 
@@ -133,6 +134,29 @@ invoice_batches = Table(
     Column("problem", String(1000)),         # why the run stopped before its end (an unexpected error)
     *timestamps(),
     Index("ix_invoice_batches_created", "created_at"),
+)
+
+# Requests to void ("inutilizar") ranges of NF-e numbers at SEFAZ (`fiscal.number_voids`).
+number_voids = Table(
+    "number_voids", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("environment", String(1), nullable=False),
+    Column("series", Integer, nullable=False),
+    Column("first_number", Integer, nullable=False),
+    Column("last_number", Integer, nullable=False),
+    Column("reason", String(255), nullable=False),
+    Column("status", _status(VoidStatus), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("requested_by", String(254)),
+    Column("protocol", String(20)),
+    Column("voided_at", UTCDateTime),
+    Column("rejection_code", String(3)),
+    Column("rejection_reason", String(500)),
+    Column("request_xml", Text),
+    Column("proc_xml", Text),
+    Column("simulated", Boolean, nullable=False, default=False),
+    *timestamps(),
+    Index("ix_number_voids_range", "environment", "series", "first_number"),
 )
 
 simple_sales = Table(

@@ -23,6 +23,7 @@ from lojasync.db.finance_tables import receivables as receivable_table
 from lojasync.db.fiscal_tables import carriers as carrier_table
 from lojasync.db.fiscal_tables import invoice_batches as batch_table
 from lojasync.db.fiscal_tables import invoices as invoice_table
+from lojasync.db.fiscal_tables import number_voids as void_table
 from lojasync.db.fiscal_tables import simple_sales as sale_table
 from lojasync.db.repositories import COUNTED_KNOWN
 from lojasync.db.tables import stock_movements as movement_table
@@ -32,6 +33,7 @@ from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import ACTIVE as ACTIVE_INVOICE
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.nfe_data import Carrier
+from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
 from lojasync.fiscal.simple_sales import ACTIVE as ACTIVE_SALE
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.orders import Order
@@ -253,6 +255,17 @@ class InvoiceRepository:
             found.update((invoice_id, number) for invoice_id, number in rows)
         return found
 
+    def numbers_in_use(self, environment: str, series: int, first: int, last: int) -> list[tuple[int, int, str]]:
+        """(number, id, status) of the NF-e of this environment and series numbered within first..last that were
+        not discarded: those numbers belong to a document (pending, awaiting SEFAZ, authorised...)."""
+        rows = self.session.execute(
+            select(invoice_table.c.number, invoice_table.c.id, invoice_table.c.status)
+            .where(invoice_table.c.environment == environment, invoice_table.c.series == series,
+                   invoice_table.c.number.between(first, last),
+                   invoice_table.c.status != InvoiceStatus.DISCARDED)
+            .order_by(invoice_table.c.number))
+        return [(number, invoice_id, InvoiceStatus(status)) for number, invoice_id, status in rows]
+
     def highest_number(self, environment: str, series: int) -> int:
         """The highest NF-e number used in this environment and series (0 when none)."""
         return self.session.scalar(select(func.max(Invoice.number)).where(
@@ -423,3 +436,56 @@ class CompanyRepository:
 
     def add(self, company: Company) -> None:
         self.session.add(company)
+
+
+def _void(row) -> NumberVoid:
+    values = dict(row._mapping)
+    values["first"], values["last"] = values.pop("first_number"), values.pop("last_number")
+    values["status"] = VoidStatus(values["status"])
+    for column in ("created_at", "updated_at"):
+        values.pop(column, None)
+    return NumberVoid(**values)
+
+
+class NumberVoidRepository:
+    """Requests to void ranges of NF-e numbers (rows of the connection, read as `NumberVoid`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, void: NumberVoid) -> int:
+        values = {k: v for k, v in void.__dict__.items() if k not in ("id", "first", "last")}
+        moment = void.requested_at
+        return self.session.connection().execute(
+            insert(void_table).values(**values, first_number=void.first, last_number=void.last, created_at=moment,
+                                      updated_at=moment)
+            .returning(void_table.c.id)).scalar_one()
+
+    def get(self, void_id: int) -> NumberVoid | None:
+        if not can_be_an_id(void_id):
+            return None
+        row = self.session.connection().execute(select(void_table).where(void_table.c.id == void_id)).first()
+        return None if row is None else _void(row)
+
+    def overlapping(self, environment: str, series: int, first: int, last: int) -> list[NumberVoid]:
+        """Requests (of any status) sharing a number with first..last, oldest first."""
+        query = select(void_table).where(
+            void_table.c.environment == environment, void_table.c.series == series,
+            void_table.c.first_number <= last, void_table.c.last_number >= first).order_by(void_table.c.id)
+        return [_void(row) for row in self.session.connection().execute(query)]
+
+    def update(self, void_id: int, moment: datetime, **values) -> None:
+        if "first" in values or "last" in values:
+            raise ValueError("a request's range does not change")
+        self.session.connection().execute(
+            void_table.update().where(void_table.c.id == void_id).values(**values, updated_at=moment))
+
+    def list(self, limit: int | None = None, offset: int = 0) -> list[NumberVoid]:
+        """Newest first."""
+        query = select(void_table).order_by(void_table.c.id.desc()).offset(offset)
+        if limit:
+            query = query.limit(limit)
+        return [_void(row) for row in self.session.connection().execute(query)]
+
+    def count(self) -> int:
+        return self.session.connection().execute(select(func.count()).select_from(void_table)).scalar_one()

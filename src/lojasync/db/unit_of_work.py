@@ -21,6 +21,7 @@ from lojasync.db.processing_repositories import (
     DocumentRepository,
     InvoiceBatchRepository,
     InvoiceRepository,
+    NumberVoidRepository,
     ReceivableRepository,
     SimpleSaleRepository,
     StockMovementRepository,
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.company = CompanyRepository(session)
         self.carriers = CarrierRepository(session)
         self.invoice_batches = InvoiceBatchRepository(session)
+        self.number_voids = NumberVoidRepository(session)
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         # Anything not committed explicitly is rolled back: a crash never leaves half an import.

@@ -1,8 +1,9 @@
 """The SEFAZ gateway's shape: what the NF-e use cases will ask of SEFAZ, and what comes back.
 
 The real SOAP client (`fiscal.sefaz.SefazSoapClient`: NFeAutorizacao4, NFeRetAutorizacao4,
-NFeConsultaProtocolo4, NFeRecepcaoEvento4, NFeStatusServico4) has this shape, and talks to SEFAZ or to the
-local simulator with only its URL changed, as the Nuvemshop client and its simulator share `StoreClient`.
+NFeConsultaProtocolo4, NFeRecepcaoEvento4, NFeInutilizacao4, NFeStatusServico4) has this shape, and talks to
+SEFAZ or to the local simulator with only its URL changed, as the Nuvemshop client and its simulator share
+`StoreClient`.
 Answers are typed by SEFAZ's status code (cStat): the use cases decide by the code, never by the words.
 No answer at all (network, timeout) is not a `SefazAnswer` but a retryable error (`SefazUnreachable`).
 """
@@ -23,6 +24,7 @@ class Environment(StrEnum):
 # cStat values the use cases act on (the full table is SEFAZ's; these are the ones with a decision).
 AUTHORISED = "100"
 CANCELLATION_APPROVED = "101"
+NUMBERS_VOIDED = "102"            # inutilização de número homologada
 EVENT_REGISTERED = "135"
 BATCH_RECEIVED = "103"
 BATCH_PROCESSED = "104"
@@ -33,6 +35,9 @@ NFE_UNKNOWN = "217"               # a query by key: SEFAZ never authorised it, s
 DUPLICATE_NFE = "204"
 DUPLICATE_WITH_DIFFERENT_KEY = "539"
 ALREADY_CANCELLED = "218"
+NUMBER_USED = "241"               # a number of the range was used (an NF-e holds it): nothing voided
+RANGE_PARTLY_VOIDED = "256"       # a number of the range was voided before, in another request
+RANGE_ALREADY_VOIDED = "563"      # this very range was voided before (a repeat of a request answered before)
 SERVICE_PARALYSED = ("108", "109")
 
 
@@ -84,6 +89,10 @@ class SefazGateway(Protocol):
 
     def cancel(self, signed_event: bytes) -> SefazAnswer:
         """Register a signed cancellation event (110111: an envEvento, or one evento); 135 means cancelled."""
+
+    def void_numbers(self, signed_request: bytes) -> SefazAnswer:
+        """Void a range of numbers never authorised (a signed inutNFe); 102 means voided, with its protocol and
+        the retInutNFe as `xml`."""
 
     def service_status(self) -> SefazAnswer:
         """Whether the UF's authoriser is up (107) or paralysed (108/109)."""

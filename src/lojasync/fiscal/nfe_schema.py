@@ -1,6 +1,6 @@
-"""Validation against nfelib's bundled XSDs (NF-e 4.00, PL_010f; cancellation event 1.00), each compiled once
-per process on first use: re-reading the XSD per document (nfelib's `validate_xml`) costs ~45 ms, a
-compiled `XMLSchema` validates an NF-e in under a millisecond.
+"""Validation against nfelib's bundled XSDs (NF-e 4.00, PL_010f; cancellation event 1.00; voiding request
+4.00), each compiled once per process on first use: re-reading the XSD per document (nfelib's `validate_xml`)
+costs ~45 ms, a compiled `XMLSchema` validates an NF-e in under a millisecond.
 
 Both layouts *require* the `ds:Signature` element (TNFe and TEvento end with it, minOccurs 1), so an unsigned
 document never passes the XSD as it is. `schema_errors` therefore checks everything the schema says and
@@ -21,6 +21,7 @@ DSIG = "http://www.w3.org/2000/09/xmldsig#"
 _NFELIB = Path(str(importlib.resources.files("nfelib")))
 NFE_XSD = _NFELIB / "nfe" / "schemas" / "v4_0" / "nfe_v4.00.xsd"
 CANCELLATION_XSD = _NFELIB / "nfe_evento_cancel" / "schemas" / "v1_0" / "envEventoCancNFe_v1.00.xsd"
+VOID_XSD = _NFELIB / "nfe" / "schemas" / "v4_0" / "inutNFe_v4.00.xsd"
 
 # nfelib 3.2.0 bundles the cancellation event schema as published before NT 2025.001 (CNPJ alfanumérico):
 # its CNPJ, access key and Id still take digits only, while the NF-e schema it bundles (PL_010f) already takes
@@ -37,6 +38,12 @@ _EVENT_PATCHES: dict[str, tuple[tuple[str, str], ...]] = {
     "leiauteEventoCancNFe_v1.00.xsd": (
         ('"ID[0-9]{52}"', '"ID[0-9]{12}[0-9A-Z]{12}[0-9]{28}"'),                      # infEvento/@Id
     ),
+}
+
+# The voiding request's schema (inutNFe, PL_010f) already takes the alphanumeric CNPJ in its CNPJ field, but its
+# Id (ID + cUF + ano + CNPJ + mod + série + nNFIni + nNFFin) is still digits only: widened the same way.
+_VOID_PATCHES: dict[str, tuple[tuple[str, str], ...]] = {
+    "leiauteInutNFe_v4.00.xsd": (('"ID[0-9]{41}"', '"ID[0-9]{4}[0-9A-Z]{12}[0-9]{25}"'),),
 }
 
 
@@ -68,6 +75,13 @@ def cancellation_schema() -> etree.XMLSchema:
     parser = etree.XMLParser()
     parser.resolvers.add(_PatchedIncludes(CANCELLATION_XSD.parent, _EVENT_PATCHES))
     return etree.XMLSchema(etree.parse(str(CANCELLATION_XSD), parser))
+
+
+@functools.cache
+def void_schema() -> etree.XMLSchema:
+    parser = etree.XMLParser()
+    parser.resolvers.add(_PatchedIncludes(VOID_XSD.parent, _VOID_PATCHES))
+    return etree.XMLSchema(etree.parse(str(VOID_XSD), parser))
 
 
 def _parse(xml: bytes | etree._Element) -> etree._Element | str:
@@ -108,3 +122,8 @@ def validate_signed(xml: bytes | etree._Element) -> list[str]:
 def event_schema_errors(xml: bytes | etree._Element, *, signed: bool = False) -> list[str]:
     """What the cancellation event XSD (envEvento 1.00) finds wrong; `signed=True` requires the signature."""
     return _errors(cancellation_schema(), xml, signed=signed)
+
+
+def void_schema_errors(xml: bytes | etree._Element, *, signed: bool = False) -> list[str]:
+    """What the voiding request XSD (inutNFe 4.00) finds wrong; `signed=True` requires the signature."""
+    return _errors(void_schema(), xml, signed=signed)

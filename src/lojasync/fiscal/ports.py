@@ -11,6 +11,7 @@ from lojasync.fiscal.carriers import RegisteredCarrier
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.nfe_data import Carrier
+from lojasync.fiscal.number_voids import NumberVoid
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.ports import CustomerRepository, HistoryRepository
 from lojasync.stock.ports import ProductRepository, StockMovementRepository
@@ -41,6 +42,9 @@ class InvoiceRepository(Protocol):
 
     def active_for_order(self, order_id: int) -> Invoice | None:
         """The order's NF-e that is pending, awaiting SEFAZ, authorised or rejected, if any."""
+
+    def numbers_in_use(self, environment: str, series: int, first: int, last: int) -> list[tuple]:
+        """(number, id, status) of the NF-e numbered within first..last that were not discarded."""
 
     def numbers(self, invoice_ids: Iterable[int]) -> dict[int, int]:
         """The nº of these NF-e, by id (the unknown ones left out)."""
@@ -99,6 +103,22 @@ class InvoiceBatchRepository(Protocol):
     def forget_before(self, moment: datetime) -> int: ...
 
 
+class NumberVoidRepository(Protocol):
+    """Requests to void ranges of NF-e numbers (`services.number_voids`)."""
+
+    def add(self, void: NumberVoid) -> int: ...
+
+    def get(self, void_id: int) -> NumberVoid | None: ...
+
+    def overlapping(self, environment: str, series: int, first: int, last: int) -> list[NumberVoid]: ...
+
+    def update(self, void_id: int, moment: datetime, **values: object) -> None: ...
+
+    def list(self, limit: int | None = None, offset: int = 0) -> list[NumberVoid]: ...
+
+    def count(self) -> int: ...
+
+
 class ProcessingUnitOfWork(Protocol):
     orders: object            # sales' OrderRepository: get(number, for_update=...), origin_numbers(ids)
     customers: CustomerRepository
@@ -112,6 +132,7 @@ class ProcessingUnitOfWork(Protocol):
     company: CompanyRepository
     carriers: CarrierRepository
     invoice_batches: InvoiceBatchRepository
+    number_voids: NumberVoidRepository
 
     def __enter__(self) -> ProcessingUnitOfWork: ...
 

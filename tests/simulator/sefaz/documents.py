@@ -19,6 +19,7 @@ from lxml import etree
 from lojasync.fiscal.certificate import TEST_CERTIFICATE_PASSWORD, Certificate, make_test_certificate
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.nfe_events import build_cancellation_event_xml
+from lojasync.fiscal.nfe_voids import build_void_request_xml
 from lojasync.fiscal.signing import sign
 from lojasync.shared.tax_id import cnpj_check_digits
 
@@ -115,3 +116,16 @@ def cancellation(key: str, protocol: str, *, cnpj: str = COMPANY, reason: str = 
         change(root.find(f"{q('evento')}/{q('infEvento')}"))
         event = etree.tostring(root, encoding="utf-8")
     return sign(event, certificate(signer or cnpj), element="infEvento")
+
+
+def void_request(first: int, last: int | None = None, *, cnpj: str = COMPANY, series: int = 1, year: int | None = None,
+                 uf: str = UF, signer: str | None = None, reason: str = "Numeracao pulada por falha no sistema",
+                 change: Callable[[etree._Element], None] | None = None) -> bytes:
+    """The signed inutNFe voiding `first`..`last`; `change` edits infInut before signing."""
+    request = build_void_request_xml(cnpj, uf, year or now().year, series, first, last or first, reason,
+                                     environment=Environment.HOMOLOGATION)
+    if change:
+        root = etree.fromstring(request)
+        change(root.find(q("infInut")))
+        request = etree.tostring(root, encoding="utf-8")
+    return sign(request, certificate(signer or cnpj), element="infInut")

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person, usage_error
+from lojasync.entrypoints.cli.number_voids import void, voids
 from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import (
     Column,
@@ -213,3 +214,7 @@ def _write(path: Path, data: bytes) -> None:
     except OSError as exc:
         fail(f"Não foi possível gravar {path}: {in_portuguese(exc)}.")
     console.print(f"Gravado em {path} ({formats.number(len(data))} bytes).", highlight=False)
+
+
+app.command("void")(void)
+app.command("voids")(voids)

@@ -104,5 +104,13 @@ def from_events(message: etree._Element) -> SefazAnswer:
                        access_key=info.get("chNFe"), xml=_xml(result))
 
 
+def from_void(message: etree._Element) -> SefazAnswer:
+    """retInutNFe: 102 voided (with nProt), or the rejection; `xml` is the whole answer, which the procInutNFe
+    keeps beside the request."""
+    info = _texts(_child(message, "infInut"))
+    return SefazAnswer(status=info.get("cStat", ""), reason=info.get("xMotivo", ""),
+                       received_at=_moment(info.get("dhRecbto")), protocol=info.get("nProt"), xml=_xml(message))
+
+
 def from_status(message: etree._Element) -> SefazAnswer:
     return _outer(message)

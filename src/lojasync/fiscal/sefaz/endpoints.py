@@ -25,6 +25,7 @@ class Service(StrEnum):
     RECEIPT = "NFeRetAutorizacao4"
     QUERY = "NFeConsultaProtocolo4"
     EVENTS = "NFeRecepcaoEvento4"
+    VOID = "NFeInutilizacao4"
     STATUS = "NFeStatusServico4"
 
     @property
@@ -42,6 +43,7 @@ _OPERATIONS = {
     Service.RECEIPT: "nfeRetAutorizacaoLote",
     Service.QUERY: "nfeConsultaNF",
     Service.EVENTS: "nfeRecepcaoEvento",
+    Service.VOID: "nfeInutilizacaoNF",
     Service.STATUS: "nfeStatusServicoNF",
 }
 _NFELIB_ENDPOINT = {
@@ -49,6 +51,7 @@ _NFELIB_ENDPOINT = {
     Service.RECEIPT: Endpoint.NFERETAUTORIZACAO,
     Service.QUERY: Endpoint.NFECONSULTAPROTOCOLO,
     Service.EVENTS: Endpoint.RECEPCAOEVENTO,
+    Service.VOID: Endpoint.NFEINUTILIZACAO,
     Service.STATUS: Endpoint.NFESTATUSSERVICO,
 }
 

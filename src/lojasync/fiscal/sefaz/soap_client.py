@@ -124,6 +124,11 @@ class SefazSoapClient:
         body = messages.env_evento(signed_event, messages.batch_id())
         return self._ask(Service.EVENTS, body, answers.from_events)
 
+    def void_numbers(self, signed_request: bytes) -> SefazAnswer:
+        if messages.root_name(signed_request) != "inutNFe":
+            raise ValueError("void_numbers() recebe um pedido de inutilização assinado (elemento inutNFe)")
+        return self._ask(Service.VOID, envelope.without_declaration(signed_request), answers.from_void)
+
     def service_status(self) -> SefazAnswer:
         body = messages.cons_stat_serv(self.environment.value, self.uf_code)
         return self._ask(Service.STATUS, body, answers.from_status)

@@ -126,3 +126,29 @@ def proc_evento(event: etree._Element, answer: etree._Element) -> etree._Element
     proc.append(event)
     proc.append(answer)
     return proc
+
+
+def ret_inut_nfe(environment: str, uf: str, status: str, motive: str, received_at: datetime, *,
+                 request: dict[str, str] | None = None, protocol: str | None = None) -> etree._Element:
+    """retInutNFe: the answer to a voiding request; `request` (ano, CNPJ, mod, serie, nNFIni, nNFFin) echoes the
+    range when the request could be read."""
+    answer = _element("retInutNFe", {"versao": NFE_VERSION})
+    info = etree.SubElement(answer, f"{{{NFE}}}infInut")
+    if protocol:
+        info.set("Id", f"ID{protocol}")
+    for name, text in (("tpAmb", environment), ("verAplic", APPLICATION), ("cStat", status), ("xMotivo", motive),
+                       ("cUF", uf)):
+        _add(info, name, text)
+    for name in ("ano", "CNPJ", "mod", "serie", "nNFIni", "nNFFin"):
+        _add(info, name, (request or {}).get(name) or None)
+    _add(info, "dhRecbto", sefaz_time(received_at))
+    _add(info, "nProt", protocol)
+    return answer
+
+
+def proc_inut_nfe(request: etree._Element, answer: etree._Element) -> etree._Element:
+    """procInutNFe: the request as sent and SEFAZ's answer, kept together."""
+    proc = _element("procInutNFe", {"versao": NFE_VERSION})
+    proc.append(request)
+    proc.append(answer)
+    return proc

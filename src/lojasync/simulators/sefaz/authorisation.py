@@ -77,7 +77,11 @@ def _process(sim: SefazSimulator, nfe: etree._Element, now, authoriser: str | No
         return answers.prot_nfe(env, key, now, rejection.status, rejection.reason)
     with sim.state.shared():
         existing = sim.state.key_for_number(checked.issuer, checked.model, checked.series, checked.number)
-        if existing == key:
+        voided = existing is None and sim.state.voided_overlapping(
+            checked.issuer, checked.model, checked.series, int(checked.number), int(checked.number))
+        if voided:
+            rejection = Rejection("206")
+        elif existing == key:
             stored = sim.state.get_nfe(key)
             rejection = Rejection("204", f"[nProt:{stored.protocol}][dhAut:{sefaz_time(stored.received_at)}]")
         elif existing is not None:

@@ -10,6 +10,7 @@ code (MOC 7.0, rule tables of each web service):
   NFeRecepcaoEvento4     250 an event whose cOrgao is not one of its UFs (P08-10), 249 a key of another UF
                          (P12-40), 250 again a cOrgao that is not the key's UF (a cancellation's organ is
                          the NF-e's UF)
+  NFeInutilizacao4       226 a request whose cUF is not one of its UFs
   NFeStatusServico4      289 a cUF that is not one of its UFs (K02)
 The simulator keeps its own copy of the table (it stands apart from lojasync's code), so a client that sends
 a UF's document to another authoriser is caught rather than mirrored.

@@ -6,7 +6,8 @@ built on first use and kept for the process.
 The cancellation event's schema package nfelib ships (tiposBasico_v1.03) predates the alphanumeric CNPJ
 (NT 2025.001): its key, CNPJ and event Id patterns are digits only, while the NF-e layout (PL_010f) already
 accepts letters. SEFAZ widens the event schemas the same way, so the simulator widens those three
-patterns when it compiles them; nothing else of the schema changes.
+patterns when it compiles them, and the voiding request's Id (inutNFe, whose CNPJ type is already the new
+one); nothing else of the schemas changes.
 """
 
 from __future__ import annotations
@@ -26,14 +27,17 @@ SCHEMA_FILES = {
     "consSitNFe": _NFE + "consSitNFe_v4.00.xsd",
     "consStatServ": _NFE + "consStatServ_v4.00.xsd",
     "envEvento": _CANCEL + "envEventoCancNFe_v1.00.xsd",
+    "inutNFe": _NFE + "inutNFe_v4.00.xsd",
 }
 
-# (file, digits-only pattern, the alphanumeric pattern of the 2025 layouts)
+# (folder, file, digits-only pattern, the alphanumeric pattern of the 2025 layouts)
 _WIDENED = (
-    ("tiposBasico_v1.03.xsd", r"([\d]{14})([\d]{5})([\d]{9})([\d]{10})",
+    (_CANCEL, "tiposBasico_v1.03.xsd", r"([\d]{14})([\d]{5})([\d]{9})([\d]{10})",
      r"([0-9A-Z]{12}[\d]{2})([\d]{5})([\d]{9})([\d]{10})"),
-    ("tiposBasico_v1.03.xsd", '"[0-9]{0}|[0-9]{14}"', '"[0-9]{0}|[0-9A-Z]{12}[0-9]{2}"'),
-    ("leiauteEventoCancNFe_v1.00.xsd", '"ID[0-9]{52}"', '"ID[0-9]{12}[0-9A-Z]{12}[0-9]{28}"'),
+    (_CANCEL, "tiposBasico_v1.03.xsd", '"[0-9]{0}|[0-9]{14}"', '"[0-9]{0}|[0-9A-Z]{12}[0-9]{2}"'),
+    (_CANCEL, "leiauteEventoCancNFe_v1.00.xsd", '"ID[0-9]{52}"', '"ID[0-9]{12}[0-9A-Z]{12}[0-9]{28}"'),
+    # ID + cUF + ano + CNPJ + mod + série + nNFIni + nNFFin
+    (_NFE, "leiauteInutNFe_v4.00.xsd", '"ID[0-9]{41}"', '"ID[0-9]{4}[0-9A-Z]{12}[0-9]{25}"'),
 )
 
 _lock = threading.Lock()
@@ -44,12 +48,12 @@ _in_use: dict[str, threading.Lock] = {name: threading.Lock() for name in SCHEMA_
 
 class _WidenedEventTypes(etree.Resolver):
     def resolve(self, url, pubid, context):
-        name = url.rsplit("/", 1)[-1]
-        changes = [(old, new) for file, old, new in _WIDENED if file == name]
+        name = url.rsplit("/", 1)[-1]   # each patched file's name is unique across the two folders
+        changes = [(folder, old, new) for folder, file, old, new in _WIDENED if file == name]
         if not changes:
             return None
-        text = _NFELIB.joinpath(_CANCEL + name).read_text(encoding="utf-8")
-        for old, new in changes:
+        text = _NFELIB.joinpath(changes[0][0] + name).read_text(encoding="utf-8")
+        for _, old, new in changes:
             if old not in text:  # a newer nfelib changed the file: fail loudly rather than validate wrongly
                 raise RuntimeError(f"{name}: pattern {old} not found")
             text = text.replace(old, new)

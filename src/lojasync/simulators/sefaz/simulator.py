@@ -22,6 +22,7 @@ from lojasync.simulators.sefaz.soap import SERVICES, Service, SoapFault, fault, 
 from lojasync.simulators.sefaz.state import SefazState
 from lojasync.simulators.sefaz.status import service_status
 from lojasync.simulators.sefaz.switches import Switches
+from lojasync.simulators.sefaz.voiding import void_numbers
 
 # (simulator, request content, its size, the authoriser called or None for every UF) -> the answer.
 _HANDLERS: dict[str, Callable] = {
@@ -29,10 +30,11 @@ _HANDLERS: dict[str, Callable] = {
     "NFeRetAutorizacao4": lambda sim, content, size, authoriser: query_receipt(sim, content, authoriser),
     "NFeConsultaProtocolo4": lambda sim, content, size, authoriser: query_nfe(sim, content, authoriser),
     "NFeRecepcaoEvento4": lambda sim, content, size, authoriser: register_events(sim, content, authoriser),
+    "NFeInutilizacao4": lambda sim, content, size, authoriser: void_numbers(sim, content, authoriser),
     "NFeStatusServico4": lambda sim, content, size, authoriser: service_status(sim, content, authoriser),
 }
 # The calls whose answer the "drop" switch withholds: those that change SEFAZ's state.
-_DROPPABLE = frozenset({"NFeAutorizacao4", "NFeRecepcaoEvento4"})
+_DROPPABLE = frozenset({"NFeAutorizacao4", "NFeRecepcaoEvento4", "NFeInutilizacao4"})
 CONTENT_TYPE = "application/soap+xml; charset=utf-8"
 
 

@@ -37,6 +37,7 @@ SERVICES = {s.name: s for s in (
     Service("NFeRetAutorizacao4", "nfeRetAutorizacaoLote", "consReciNFe"),
     Service("NFeConsultaProtocolo4", "nfeConsultaNF", "consSitNFe"),
     Service("NFeRecepcaoEvento4", "nfeRecepcaoEvento", "envEvento"),
+    Service("NFeInutilizacao4", "nfeInutilizacaoNF", "inutNFe"),
     Service("NFeStatusServico4", "nfeStatusServicoNF", "consStatServ"),
 )}
 

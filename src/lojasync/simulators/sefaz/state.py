@@ -1,4 +1,5 @@
-"""What the simulated SEFAZ remembers: NF-e by key and by number, their events, the protocol sequence.
+"""What the simulated SEFAZ remembers: NF-e by key and by number, their events, the ranges of numbers voided,
+the protocol sequence.
 
 It lives in SQLite (standard library): in memory without a state file, else in that file, which several
 processes may share (lojasync embeds a simulator in each command, all on the data folder's file). Each SOAP
@@ -136,6 +137,30 @@ class SefazState:
             if status is not None:
                 self.db.execute("UPDATE nfe SET status = ? WHERE key = ?", (status, key))
 
+    # voided numbers (inutilização)
+    def voided_overlapping(self, issuer: str, model: str, series: str, first: int, last: int
+                           ) -> list[tuple[int, int]]:
+        """The voided ranges that share a number with first..last (series as in the key: 3 digits)."""
+        with self.shared():
+            return [(a, b) for a, b in self.db.execute(
+                "SELECT first, last FROM voided_ranges WHERE issuer = ? AND model = ? AND series = ? AND first <= ? "
+                "AND last >= ? ORDER BY first", (issuer, model, series, last, first))]
+
+    def used_number_in(self, issuer: str, model: str, series: str, first: int, last: int) -> str | None:
+        """The key of an NF-e (authorised, denied or cancelled) whose number is within first..last."""
+        with self.shared():
+            row = self.db.execute(
+                "SELECT key FROM nfe_numbers WHERE issuer = ? AND model = ? AND series = ? "
+                "AND CAST(number AS INTEGER) BETWEEN ? AND ? LIMIT 1", (issuer, model, series, first, last)).fetchone()
+        return row[0] if row else None
+
+    def add_voided(self, issuer: str, model: str, series: str, first: int, last: int, protocol: str,
+                   received_at: datetime) -> None:
+        with self.shared():
+            self.db.execute("INSERT INTO voided_ranges (issuer, model, series, first, last, protocol, received_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (issuer, model, series, first, last, protocol, received_at.isoformat()))
+
     def counts(self) -> tuple[int, int]:
         """(NF-e known, of which cancelled): for the admin stats only (it counts every record)."""
         with self.shared():
@@ -150,7 +175,7 @@ class SefazState:
 
     def clear(self) -> None:
         with self.shared():
-            for table in ("nfe", "nfe_numbers", "nfe_events"):
+            for table in ("nfe", "nfe_numbers", "nfe_events", "voided_ranges"):
                 self.db.execute(f"DELETE FROM {table}")
             self.receipts.clear()
 

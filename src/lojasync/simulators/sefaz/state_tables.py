@@ -20,6 +20,10 @@ CREATE TABLE IF NOT EXISTS nfe_events (
     position INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, key TEXT NOT NULL, event_type TEXT NOT NULL,
     sequence TEXT NOT NULL, protocol TEXT NOT NULL, registered_at TEXT NOT NULL, proc_xml BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS nfe_events_by_key ON nfe_events (key, position);
+-- ranges of numbers voided (inutilizados): none of them can be authorised (206) or voided again (256, 563)
+CREATE TABLE IF NOT EXISTS voided_ranges (
+    issuer TEXT NOT NULL, model TEXT NOT NULL, series TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+    protocol TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (issuer, model, series, first, last));
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters (name, value) VALUES ('sequence', 0);
 """

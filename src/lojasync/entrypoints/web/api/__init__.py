@@ -11,6 +11,7 @@ from lojasync.entrypoints.web.api import (
     events,
     invoice_batch,
     invoices,
+    number_voids,
     order_customer,
     order_tracking,
     orders,
@@ -20,6 +21,6 @@ from lojasync.entrypoints.web.api import (
 )
 
 router = APIRouter()
-for _resource in (orders, order_customer, order_tracking, customers, invoices, invoice_batch, sales, stock, receivables,
-                  events, docs):
+for _resource in (orders, order_customer, order_tracking, customers, invoices, invoice_batch, number_voids, sales,
+                  stock, receivables, events, docs):
     router.include_router(_resource.router)

@@ -33,7 +33,7 @@ INVALID_INPUT = frozenset({
     "cli.invalid_date", "web.finance_filter_invalid", "web.period_invalid", "nuvemshop.store_not_chosen",
     "nuvemshop.store_number_ambiguous", "sales.customer_name_too_long", "web.batch_choice_invalid",
     "fiscal.exempt_not_admitted", "fiscal.state_registration_needs_state",
-    "sales.invalid_tracking_code", "sales.invalid_tracking_url",
+    "sales.invalid_tracking_code", "sales.invalid_tracking_url", "nfe.void_reason", "fiscal.void_range_invalid",
 })
 
 

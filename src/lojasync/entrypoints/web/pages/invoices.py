@@ -19,9 +19,11 @@ from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import reversal_words
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
+from lojasync.fiscal.nfe_voids import VoidReasonInvalid
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import SENDING_WINDOW, approve_invoice
+from lojasync.fiscal.services.number_voids import void_numbers, voids_covering
 from lojasync.fiscal.services.views import page_of_invoices, show_invoice
 from lojasync.shared.errors import LojasyncError
 
@@ -50,11 +52,17 @@ def invoices_page(request: Request, situacao: str = "", pagina: str = "") -> Res
 
 
 def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **context) -> Response:
-    invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
+    container = request.app.state.container
+    invoice = show_invoice(container.read_uow(), invoice_id)
+    # A discarded NF-e's number is to be voided at SEFAZ: the page says whether it was, or offers to.
+    voids = voids_covering(container.read_uow(), invoice.environment, invoice.series, invoice.number) \
+        if invoice.status == "discarded" else []
     return render(request, "invoices/detail.html", {
         "invoice": invoice, "asks_from": _asks_from(request, invoice), "transmittable": invoice.status in TRANSMITTABLE,
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
-        "justificativa": "", "justificativa_error": None, **context}, status_code=status_code)
+        "justificativa": "", "justificativa_error": None, "number_voids": voids, "void_error": None,
+        "justificativa_inutilizacao": "", "justificativa_inutilizacao_error": None, **context},
+        status_code=status_code)
 
 
 def _asks_from(request: Request, invoice) -> datetime | None:
@@ -101,8 +109,37 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
 
 def _unused_number_words(invoice) -> str:
     # A number SEFAZ never authorised is a gap in the series, which the issuer must close ("inutilização")
-    # at SEFAZ; lojasync does not send that request yet, so the person is told.
-    return f"O número {invoice.number} (série {invoice.series}) fica sem uso: inutilize-o na SEFAZ."
+    # at SEFAZ: the NF-e's page offers it once discarded.
+    return f"O número {invoice.number} (série {invoice.series}) fica sem uso: inutilize-o na SEFAZ, abaixo."
+
+
+@router.post("/nfe/{invoice_id}/inutilizar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def invoice_number_void(request: Request, invoice_id: PageId,
+                        justificativa_inutilizacao: Annotated[str, Form()] = "") -> Response:
+    """Inutilizar the number of a discarded NF-e at SEFAZ (`invoices void NUMBER`)."""
+    container = request.app.state.container
+    invoice = show_invoice(container.read_uow(), invoice_id)
+    if invoice.status != "discarded":   # only a discarded NF-e's number is free; the page offers nothing else
+        return _invoice_page(request, invoice_id, 409, void_error=InvoiceNotDiscarded(number=invoice.number))
+    try:
+        voided, changed = void_numbers(container.uow(), container.cipher, sefaz_of(request), invoice.number,
+                                       reason=justificativa_inutilizacao, series=invoice.series,
+                                       actor=page_person(request))
+    except LojasyncError as exc:
+        field_error = exc.message if isinstance(exc, VoidReasonInvalid) else None
+        return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, void_error=exc,
+                             justificativa_inutilizacao=justificativa_inutilizacao,
+                             justificativa_inutilizacao_error=field_error)
+    protocol = f" (protocolo {voided.protocol})" if voided.protocol else ""
+    flash(request, (f"Número {invoice.number} (série {invoice.series}) inutilizado na SEFAZ{protocol}." if changed
+                    else f"O número {invoice.number} já estava inutilizado: nada foi enviado de novo."), "success")
+    return redirect(request, f"/nfe/{invoice_id}")
+
+
+class InvoiceNotDiscarded(LojasyncError):
+    code = "fiscal.void_needs_discarded_invoice"
+    message_template = "A NF-e nº {number} não está descartada: o número dela não pode ser inutilizado."
+    resolution_template = "Descarte a NF-e primeiro (ela não pode ter sido autorizada)."
 
 
 @router.post("/nfe/{invoice_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])

@@ -1,0 +1,65 @@
+"""`lojasync invoices void` and `lojasync invoices voids`: voiding (inutilizar) NF-e numbers at SEFAZ."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lojasync.entrypoints.cli import formats
+from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person
+from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table_or_lines
+from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.services.number_voids import NumberVoidView, list_number_voids, void_numbers
+
+
+def words(void: NumberVoidView) -> str:
+    """Its situation, with SEFAZ's code when it is not a plain authorisation."""
+    text = void.status_label
+    if void.simulated:
+        text += " (simulador)"
+    if void.rejection_code:
+        text += f" ({void.rejection_code} - {void.rejection_reason})"
+    return text
+
+
+@friendly_errors
+def void(
+    first: Annotated[int, typer.Argument(metavar="PRIMEIRO", help="Primeiro número a inutilizar.")],
+    last: Annotated[int | None, typer.Argument(metavar="[ÚLTIMO]", help="Último número (sem ele: só o primeiro).",
+                                               show_default=False)] = None,
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXTO",
+                                        help="Justificativa (15 a 255 caracteres).")] = "",
+    series: Annotated[int | None, typer.Option("--series", metavar="SÉRIE",
+                                               help="Série dos números (sem ela: a série atual da empresa).")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Inutiliza na SEFAZ números de NF-e que ficaram sem uso (de NF-e descartadas, ou pulados na série)."""
+    app_ = container()
+    voided, changed = void_numbers(app_.uow(), app_.cipher, sefaz_for(app_.settings), first, last, reason,
+                                   series=series, actor=terminal_person())
+    if fmt is OutputFormat.JSON:
+        print_json({**voided.to_dict(), "changed": changed})
+    elif not changed:
+        console.print(f"Os números {voided.numbers} da série {voided.series} já estavam inutilizados "
+                      f"(protocolo {voided.protocol or '—'}).", highlight=False)
+    else:
+        protocol = f"protocolo {voided.protocol}" if voided.protocol else "a SEFAZ já tinha esta faixa (563)"
+        console.print(f"Números {voided.numbers} da série {voided.series} inutilizados na SEFAZ: {protocol}.",
+                      highlight=False)
+
+
+@friendly_errors
+def voids(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Lista os pedidos de inutilização de números, do mais novo para o mais antigo."""
+    found, _ = list_number_voids(container().read_uow())
+    if fmt is OutputFormat.JSON:
+        print_json([v.to_dict() for v in found])
+    elif not found:
+        console.print("Nenhum número inutilizado. Inutilize com: lojasync invoices void NÚMERO --reason TEXTO.",
+                      highlight=False)
+    else:
+        table_or_lines("Números inutilizados", ["Id", "Série", "Números", Column("Situação"), "Protocolo",
+                                       Column("Pedido em", no_wrap=True), Column("Justificativa")],
+              [[v.id, v.series, v.numbers, words(v), v.protocol or "—", formats.when(v.requested_at), v.reason]
+               for v in found])

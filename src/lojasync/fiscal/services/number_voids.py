@@ -1,0 +1,258 @@
+"""Voiding ("inutilizar") NF-e numbers the series skipped: the numbers of NF-e discarded before SEFAZ authorised
+them, or never used at all. The issuer must close such gaps at SEFAZ (NFeInutilizacao4); afterwards no NF-e can
+be authorised with those numbers.
+
+Only numbers already passed are voided (below the series' next number: a number ahead would later be given to
+an NF-e that SEFAZ then refuses, 206), and only numbers no NF-e holds (discard it first: a pending or rejected
+NF-e can still be sent with its number).
+
+The request is committed before it is sent, as an NF-e is committed "aguardando SEFAZ": should the answer be
+lost, asking again for the same range sends it again, which is safe: SEFAZ answers 563 for a range it voided
+already, and that is recorded as voided.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from lojasync.fiscal.company import issuing_problems
+from lojasync.fiscal.errors import SimulatorInProduction
+from lojasync.fiscal.gateway import NUMBERS_VOIDED, RANGE_ALREADY_VOIDED, Environment, SefazAnswer
+from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.municipalities import UF_CODES
+from lojasync.fiscal.nfe_proc import NFE_NS
+from lojasync.fiscal.nfe_schema import void_schema_errors
+from lojasync.fiscal.nfe_voids import LAST_NUMBER, build_void_request_xml, check_void_reason
+from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
+from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
+from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, Sefaz, certificate_for
+from lojasync.fiscal.signing import sign
+from lojasync.sales.history import Actor, Who, actor_name
+from lojasync.shared.errors import Action, LojasyncError
+
+Clock = Callable[[], datetime]
+# SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
+MAX_NUMBERS = 10_000
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class VoidRangeInvalid(LojasyncError):
+    code = "fiscal.void_range_invalid"
+    message_template = "Faixa de numeração inválida para inutilizar: {why}."
+    resolution_template = "Informe o primeiro e o último número a inutilizar (de 1 a 999.999.999, o primeiro antes)."
+
+
+class VoidAheadOfSeries(LojasyncError):
+    code = "fiscal.void_ahead_of_series"
+    message_template = ("O número {number} ainda não foi usado na série {series}: a próxima NF-e desta série recebe o "
+                        "nº {next_number}.")
+    resolution_template = ("Inutilize só números que ficaram para trás (menores que {next_number}). Para pular "
+                           "números, mude o próximo número da série nos dados da empresa.")
+    action = Action.SET_COMPANY
+
+
+class VoidNumbersInUse(LojasyncError):
+    code = "fiscal.void_numbers_in_use"
+    message_template = "A NF-e nº {number} (série {series}, {status}) usa um número da faixa: nada foi inutilizado."
+    resolution_template = ("Só números sem NF-e, ou de NF-e descartadas, podem ser inutilizados. Uma NF-e pendente ou "
+                           "rejeitada ainda pode ser transmitida com o número dela: descarte-a antes, se ela não vai "
+                           "ser usada.")
+
+
+class VoidOverlaps(LojasyncError):
+    code = "fiscal.void_overlaps"
+    message_template = ("Os números {numbers} da série {series} já têm um pedido de inutilização ({status}): a faixa "
+                        "pedida se sobrepõe a ele.")
+    resolution_template = ("Peça só os números que faltam. Um pedido aguardando SEFAZ se repete pedindo exatamente "
+                           "a mesma faixa.")
+
+
+class VoidNotPossible(LojasyncError):
+    code = "fiscal.void_not_possible"
+    message_template = "O pedido de inutilização não pôde ser montado: {problems}."
+    resolution_template = "Corrija os dados da empresa e tente de novo."
+    action = Action.SET_COMPANY
+
+
+class VoidRejected(LojasyncError):
+    code = "fiscal.void_rejected"
+    message_template = "A SEFAZ rejeitou a inutilização dos números {numbers} (série {series}): {status} - {reason}."
+    resolution_template = ("Nada foi inutilizado. Corrija o que a SEFAZ apontou e peça de novo; um número já "
+                           "usado (241) ou já inutilizado (256) não entra em outra faixa.")
+
+
+class VoidUnanswered(LojasyncError):
+    code = "fiscal.void_unanswered"
+    message_template = ("A SEFAZ não respondeu ao pedido de inutilização dos números {numbers} (série {series}): "
+                        "{reason}.")
+    resolution_template = ("O pedido fica aguardando SEFAZ. Peça de novo a mesma faixa mais tarde: se a SEFAZ já a "
+                           "tinha inutilizado, ela responde 563 e o lojasync registra a inutilização.")
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
+@dataclass(frozen=True)
+class NumberVoidView:
+    """A request to void numbers, as the pages, the API and the CLI show it."""
+
+    id: int
+    series: int
+    first: int
+    last: int
+    numbers: str
+    environment: str
+    status: str
+    status_label: str
+    reason: str
+    requested_at: datetime
+    requested_by: str | None
+    protocol: str | None
+    voided_at: datetime | None
+    rejection_code: str | None
+    rejection_reason: str | None
+    simulated: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def void_view(void: NumberVoid) -> NumberVoidView:
+    return NumberVoidView(void.id, void.series, void.first, void.last, void.numbers, void.environment,
+                          void.status.value, void.status.label, void.reason, void.requested_at, void.requested_by,
+                          void.protocol, void.voided_at, void.rejection_code, void.rejection_reason, void.simulated)
+
+
+def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first: int, last: int | None = None,
+                 reason: str = "", *, series: int | None = None, actor: Who = Actor.OPERATOR,
+                 now: Clock = _now) -> tuple[NumberVoidView, bool]:
+    """Void numbers `first`..`last` (one number when `last` is None) of `series` (the company's by default) at
+    SEFAZ. Returns the request and whether this call voided them (False: voided before, nothing sent)."""
+    last = first if last is None else last
+    _check_range(first, last)
+    justification = check_void_reason(reason)
+    with uow:
+        company = uow.company.get(for_update=True)   # numbers are taken under this lock: none is taken meanwhile
+        if company is None:
+            raise CompanyMissing()
+        moment = now()
+        problems = issuing_problems(company, moment)
+        if problems:
+            raise CompanyNotReady(problems)
+        if sefaz.simulated and company.environment == "1":
+            raise SimulatorInProduction()
+        series = company.series if series is None else series
+        if not 0 <= series <= 999:
+            raise VoidRangeInvalid(why=f"série {series} (vai de 0 a 999)")
+        environment = company.environment
+        if series == company.series and last >= company.next_number:
+            raise VoidAheadOfSeries(number=max(first, company.next_number), series=series,
+                                    next_number=company.next_number)
+        in_use = uow.invoices.numbers_in_use(environment, series, first, last)
+        if in_use:
+            number, _, status = in_use[0]
+            raise VoidNumbersInUse(number=number, series=series, status=InvoiceStatus(status).label.lower())
+        earlier = uow.number_voids.overlapping(environment, series, first, last)
+        same = next((v for v in earlier if (v.first, v.last) == (first, last)), None)
+        if same is not None and same.status is VoidStatus.VOIDED:
+            return void_view(same), False
+        blocking = [v for v in earlier if v is not same and v.status is not VoidStatus.REJECTED]
+        if blocking:
+            raise VoidOverlaps(numbers=blocking[0].numbers, series=series, status=blocking[0].status.label.lower())
+        certificate = certificate_for(company, box)
+        certificate.ensure_issuer(company.cnpj)
+        uf_code = UF_CODES[company.uf]
+        xml = build_void_request_xml(company.cnpj, uf_code, moment.year, series, first, last, reason,
+                                     environment=Environment(environment))
+        signed = sign(xml, certificate, element="infInut")
+        errors = void_schema_errors(signed, signed=True)
+        if errors:
+            raise VoidNotPossible(problems="; ".join(errors[:3]))
+        request = NumberVoid(0, environment, series, first, last, justification, VoidStatus.REQUESTED,
+                             moment, actor_name(actor) or actor.value, request_xml=signed.decode(),
+                             simulated=sefaz.simulated)
+        if same is not None:   # asked before, unanswered or rejected: the same request again, signed anew
+            uow.number_voids.update(same.id, moment, status=VoidStatus.REQUESTED, reason=request.reason,
+                                    request_xml=request.request_xml, requested_at=moment,
+                                    requested_by=request.requested_by, rejection_code=None, rejection_reason=None,
+                                    simulated=sefaz.simulated)
+            void_id = same.id
+        else:
+            void_id = uow.number_voids.add(request)
+        uow.commit()
+    request = replace(request, id=void_id)
+    deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
+    gateway = sefaz.connect(uf_code, environment, certificate, deadline=deadline)
+    try:
+        answer = gateway.void_numbers(signed)
+    except (SefazUnreachable, SefazInvalidAnswer) as exc:
+        raise VoidUnanswered(numbers=request.numbers, series=series,
+                             reason=str(exc.params.get("reason", exc.message))) from exc
+    finally:
+        close = getattr(gateway, "close", None)
+        if close is not None:
+            close()
+    return _record(uow, request, signed, answer, now)
+
+
+def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer,
+            now: Clock) -> tuple[NumberVoidView, bool]:
+    with uow:
+        moment = now()
+        if answer.status == NUMBERS_VOIDED:
+            proc = _proc(signed, answer.xml) if answer.xml else None
+            values = dict(status=VoidStatus.VOIDED, protocol=answer.protocol, voided_at=answer.received_at or moment,
+                          proc_xml=proc)
+        elif answer.status == RANGE_ALREADY_VOIDED:
+            # A repeat of a request SEFAZ had voided already (its answer lost): voided, its protocol unknown here.
+            values = dict(status=VoidStatus.VOIDED, voided_at=answer.received_at or moment,
+                          rejection_code=answer.status, rejection_reason=answer.reason[:500])
+        elif answer.status in OUT_OF_SERVICE:
+            raise VoidUnanswered(numbers=request.numbers, series=request.series,
+                                 reason=f"{answer.status} - {answer.reason}")
+        else:
+            uow.number_voids.update(request.id, moment, status=VoidStatus.REJECTED, rejection_code=answer.status,
+                                    rejection_reason=answer.reason[:500])
+            uow.commit()
+            raise VoidRejected(numbers=request.numbers, series=request.series, status=answer.status,
+                               reason=answer.reason)
+        uow.number_voids.update(request.id, moment, **values)
+        uow.commit()
+        return void_view(uow.number_voids.get(request.id)), True
+
+
+def _proc(signed: bytes, answer: bytes) -> str:
+    """procInutNFe: the signed request and SEFAZ's retInutNFe, as the issuer keeps them."""
+    request = signed.split(b"?>", 1)[1] if signed.lstrip().startswith(b"<?xml") else signed
+    answer = answer.split(b"?>", 1)[1] if answer.lstrip().startswith(b"<?xml") else answer
+    return (f'<procInutNFe xmlns="{NFE_NS}" versao="4.00">'.encode() + request + answer + b"</procInutNFe>").decode()
+
+
+def _check_range(first: int, last: int) -> None:
+    if not (1 <= first <= LAST_NUMBER and 1 <= last <= LAST_NUMBER):
+        raise VoidRangeInvalid(why=f"{first} a {last}")
+    if first > last:
+        raise VoidRangeInvalid(why=f"o primeiro número ({first}) vem depois do último ({last})")
+    if last - first + 1 > MAX_NUMBERS:
+        raise VoidRangeInvalid(why=f"{last - first + 1} números de uma vez (até {MAX_NUMBERS})")
+
+
+def list_number_voids(uow: ProcessingUnitOfWork, limit: int | None = None, offset: int = 0
+                      ) -> tuple[list[NumberVoidView], int]:
+    """The requests, newest first, and how many there are."""
+    with uow:
+        return [void_view(v) for v in uow.number_voids.list(limit, offset)], uow.number_voids.count()
+
+
+def voids_covering(uow: ProcessingUnitOfWork, environment: str, series: int, number: int) -> list[NumberVoidView]:
+    """The requests whose range holds this number (an NF-e's page says its number was voided)."""
+    with uow:
+        return [void_view(v) for v in uow.number_voids.overlapping(environment, series, number, number)]

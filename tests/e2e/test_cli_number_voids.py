@@ -1,0 +1,47 @@
+"""`lojasync invoices void` / `voids`: the numbers skipped in a series voided at SEFAZ (the embedded simulator),
+scriptable with --format json, refusals in Portuguese with exit 1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+@pytest.fixture()
+def lojasync(lojasync):
+    """The e2e `lojasync` runner, its output with rich's line folding undone (long messages are asserted whole)."""
+    return lambda *args, expect=0: " ".join(lojasync(*args, expect=expect).split())
+
+
+@pytest.fixture()
+def company(lojasync) -> None:
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000", "--next-number", "8")
+    lojasync("company", "certificate", "--test")
+
+
+def test_skipped_numbers_are_voided_listed_and_a_repeat_sends_nothing(lojasync, company):
+    assert "Nenhum número inutilizado" in lojasync("invoices", "voids")
+    out = lojasync("invoices", "void", "3", "5", "--reason", "Numeros pulados por erro de configuracao")
+    assert "Números 3 a 5 da série 1 inutilizados na SEFAZ: protocolo 1" in out
+    voided = json.loads(lojasync("invoices", "void", "3", "5", "--reason", "Numeros pulados por erro de configuracao",
+                                 "--format", "json"))
+    assert (voided["changed"], voided["status"], voided["first"], voided["last"]) == (False, "voided", 3, 5)
+    assert voided["simulated"] is True and len(voided["protocol"]) == 15
+    (listed,) = json.loads(lojasync("invoices", "voids", "--format", "json"))
+    assert listed["id"] == voided["id"] and listed["requested_at"].endswith("Z")
+    assert "Inutilizada (simulador)" in lojasync("invoices", "voids")
+
+
+def test_refusals_say_why_and_what_to_do(lojasync, company):
+    assert "15 e 255 caracteres" in lojasync("invoices", "void", "2", "--reason", "curta", expect=1)
+    ahead = lojasync("invoices", "void", "8", "--reason", "Numeros pulados por erro de configuracao", expect=1)
+    assert "O número 8 ainda não foi usado na série 1" in ahead and "menores que 8" in ahead
+    backwards = lojasync("invoices", "void", "5", "3", "--reason", "Numeros pulados por erro de configuracao",
+                         expect=1)
+    assert "o primeiro número (5) vem depois do último (3)" in backwards
+    lojasync("invoices", "void", "1", "4", "--reason", "Numeros pulados por erro de configuracao")
+    overlap = lojasync("invoices", "void", "4", "6", "--reason", "Numeros pulados por erro de configuracao", expect=1)
+    assert "Os números 1 a 4 da série 1 já têm um pedido de inutilização (inutilizada)" in overlap

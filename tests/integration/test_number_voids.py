@@ -1,0 +1,127 @@
+"""Voiding NF-e numbers at SEFAZ (inutilização) from lojasync: the number of a discarded NF-e, a gap the series
+skipped; every refusal before anything is sent, and an answer lost or a rejection kept and asked again."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from lojasync.fiscal.nfe_voids import VoidReasonInvalid
+from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
+from lojasync.fiscal.services.number_voids import (
+    VoidAheadOfSeries,
+    VoidNumbersInUse,
+    VoidOverlaps,
+    VoidRangeInvalid,
+    VoidRejected,
+    VoidUnanswered,
+    list_number_voids,
+    void_numbers,
+    voids_covering,
+)
+from lojasync.fiscal.signing import verify
+from tests.integration.test_invoices import COMPANY, imported
+
+NS = {"n": "http://www.portalfiscal.inf.br/nfe"}
+REASON = "NF-e descartada antes da autorizacao"
+
+
+@pytest.fixture()
+def company(app):
+    set_company(app.uow(), COMPANY)
+    install_test_certificate(app.uow(), app.cipher)
+
+
+def _discarded(app, sefaz, store_id: int) -> int:
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=store_id))
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "pedido desistido")
+    return invoice.number
+
+
+def test_the_number_of_a_discarded_nfe_is_voided_once_and_kept_with_sefazs_answer(app, company, sefaz, simulator):
+    number = _discarded(app, sefaz, 2000000101)
+    voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert changed and voided.status == "voided" and voided.status_label == "Inutilizada"
+    assert (voided.first, voided.last, voided.series, voided.numbers) == (number, number, 1, str(number))
+    assert voided.protocol and voided.simulated and voided.reason == REASON
+    with app.read_uow() as uow:
+        proc = etree.fromstring(uow.number_voids.get(voided.id).proc_xml.encode())
+    assert etree.QName(proc).localname == "procInutNFe"
+    request = proc.find("n:inutNFe", NS)
+    assert verify(etree.tostring(request), element="infInut")
+    assert proc.findtext("n:retInutNFe/n:infInut/n:nProt", namespaces=NS) == voided.protocol
+
+    calls = simulator.simulator.stats()["chamadas"].get("NFeInutilizacao4")
+    again, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)   # a retry, a double click
+    assert not changed and again == voided
+    assert simulator.simulator.stats()["chamadas"].get("NFeInutilizacao4") == calls   # nothing sent
+    assert [v.id for v in voids_covering(app.uow(), "2", 1, number)] == [voided.id]
+    assert list_number_voids(app.uow())[1] == 1
+
+
+def test_numbers_a_document_holds_or_not_yet_reached_are_refused_before_anything_is_sent(app, company, sefaz,
+                                                                                         simulator):
+    pending = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000102))
+    with pytest.raises(VoidNumbersInUse) as refused:
+        void_numbers(app.uow(), app.cipher, sefaz, pending.number, reason=REASON)
+    assert "pendente" in refused.value.message and "descarte-a" in refused.value.resolution
+    approve_invoice(app.uow(), app.cipher, sefaz, pending.id)
+    with pytest.raises(VoidNumbersInUse):
+        void_numbers(app.uow(), app.cipher, sefaz, pending.number, reason=REASON)
+    with pytest.raises(VoidAheadOfSeries) as ahead:
+        void_numbers(app.uow(), app.cipher, sefaz, pending.number + 1, reason=REASON)
+    assert f"nº {pending.number + 1}" in ahead.value.message
+    with pytest.raises(VoidReasonInvalid):
+        void_numbers(app.uow(), app.cipher, sefaz, 1, reason="curta")
+    for first, last in ((0, 1), (5, 4), (1, 20_000)):
+        with pytest.raises(VoidRangeInvalid):
+            void_numbers(app.uow(), app.cipher, sefaz, first, last, reason=REASON)
+    assert "NFeInutilizacao4" not in simulator.simulator.stats()["chamadas"]
+    assert list_number_voids(app.uow()) == ([], 0)
+
+
+def test_a_gap_the_series_skipped_is_voided_and_an_overlapping_range_refused(app, company, sefaz):
+    set_company(app.uow(), CompanyData(next_number=20))   # numbers 1-19 skipped
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, 1, 19, reason=REASON)
+    assert voided.numbers == "1 a 19" and voided.status == "voided"
+    with pytest.raises(VoidOverlaps) as overlaps:
+        void_numbers(app.uow(), app.cipher, sefaz, 10, 19, reason=REASON)
+    assert "1 a 19" in overlaps.value.message
+
+
+def test_an_answer_lost_keeps_the_request_and_asking_again_records_the_563_as_voided(app, company, sefaz,
+                                                                                     simulator):
+    number = _discarded(app, sefaz, 2000000103)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(VoidUnanswered) as unanswered:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert unanswered.value.retryable and "563" in unanswered.value.resolution
+    (waiting,), _ = list_number_voids(app.uow())
+    assert waiting.status == "requested" and waiting.status_label == "Aguardando SEFAZ"
+    voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert changed and voided.id == waiting.id and voided.status == "voided"
+    assert voided.rejection_code == "563" and voided.protocol is None
+
+
+def test_a_rejection_is_kept_in_full_and_asking_again_sends_it_anew(app, company, sefaz, simulator):
+    number = _discarded(app, sefaz, 2000000104)
+    simulator.simulator.set_switches(reject_with="240")
+    with pytest.raises(VoidRejected) as rejected:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert "240 - Rejeicao" in rejected.value.message
+    (kept,), _ = list_number_voids(app.uow())
+    assert (kept.status, kept.rejection_code) == ("rejected", "240")
+    simulator.simulator.reset_switches()
+    voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert changed and voided.id == kept.id and voided.status == "voided" and voided.rejection_code is None
+
+
+def test_sefaz_out_of_service_leaves_the_request_waiting(app, company, sefaz, simulator):
+    number = _discarded(app, sefaz, 2000000105)
+    simulator.simulator.set_switches(out_of_service="109")
+    with pytest.raises(VoidUnanswered) as unanswered:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert "109" in unanswered.value.message
+    assert list_number_voids(app.uow())[0][0].status == "requested"
