@@ -113,7 +113,7 @@ def test_a_request_that_is_not_soap_12_gets_a_fault(http: httpx.Client, sefaz: B
     crossed = http.post(url, content=soap.request(Service.QUERY, messages.cons_sit_nfe("2", "4" * 44)),
                         headers={"Content-Type": soap.content_type(Service.STATUS)})
     assert crossed.status_code == 500 and b"nfeDadosMsg" in crossed.content
-    assert http.post(f"{sefaz.url}/NFeInutilizacao4", content=body,
+    assert http.post(f"{sefaz.url}/CadConsultaCadastro4", content=body,
                      headers={"Content-Type": soap.content_type(Service.STATUS)}).status_code == 404
 
 
