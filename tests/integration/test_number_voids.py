@@ -3,15 +3,18 @@ skipped; every refusal before anything is sent, and an answer lost or a rejectio
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from lxml import etree
 
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
-from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.company import CompanyData, NumberAlreadyUsed, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.fiscal.services.number_voids import (
     VoidAheadOfSeries,
+    VoidEnvironmentChanged,
     VoidNumbersInUse,
     VoidOverlaps,
     VoidRangeInvalid,
@@ -125,3 +128,78 @@ def test_sefaz_out_of_service_leaves_the_request_waiting(app, company, sefaz, si
         void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
     assert "109" in unanswered.value.message
     assert list_number_voids(app.uow())[0][0].status == "requested"
+
+
+def test_the_worker_resends_a_request_left_unanswered_once_the_window_has_passed(app, company, sefaz, simulator,
+                                                                                monkeypatch):
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)
+    number = _discarded(app, sefaz, 2000000106)
+    simulator.simulator.set_switches(drop_answers=1)   # voided at SEFAZ, the answer lost
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    queue = TaskQueue(app, huey=MemoryHuey("test", immediate=True))
+    queue.housekeeping()   # inside the sending window: left alone (the answer may still come)
+    assert list_number_voids(app.uow())[0][0].status == "requested"
+    assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == 1
+    with app.uow() as uow:   # a few minutes later
+        (waiting,) = uow.number_voids.list()
+        uow.number_voids.update(waiting.id, waiting.requested_at, requested_at=waiting.requested_at - timedelta(
+            minutes=6))
+        uow.commit()
+    queue.housekeeping()
+    (settled,), _ = list_number_voids(app.uow())
+    assert settled.status == "voided" and settled.rejection_code == "563"   # SEFAZ had it: not voided twice
+    queue.housekeeping()
+    assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == 2
+
+
+def test_a_number_is_voided_only_in_the_environment_it_was_used_in(app, company, sefaz):
+    number = _discarded(app, sefaz, 2000000107)
+    set_company(app.uow(), CompanyData(environment="producao"))
+    with pytest.raises(VoidEnvironmentChanged) as refused:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON, environment="2")
+    assert "usado em homologação, e a empresa emite agora em produção" in refused.value.message
+    assert list_number_voids(app.uow()) == ([], 0)
+
+
+def test_voided_numbers_count_as_used_when_the_series_is_numbered_again(app, company, sefaz):
+    with pytest.raises(VoidAheadOfSeries) as never_used:   # series 2 never reached any number
+        void_numbers(app.uow(), app.cipher, sefaz, 1, 10, reason=REASON, series=2)
+    assert "a próxima NF-e desta série recebe o nº 1" in never_used.value.message
+    set_company(app.uow(), CompanyData(next_number=20))
+    void_numbers(app.uow(), app.cipher, sefaz, 1, 19, reason=REASON)
+    set_company(app.uow(), CompanyData(series=2))
+    assert set_company(app.uow(), CompanyData(series=1)).next_number == 20   # not 1: 1-19 are voided
+    with pytest.raises(NumberAlreadyUsed) as inside:
+        set_company(app.uow(), CompanyData(next_number=15))
+    assert "já foi usado ou inutilizado: o maior é 19" in inside.value.message
+
+
+def test_the_year_sent_is_brasilias_on_new_years_eve(app, company, sefaz):
+    set_company(app.uow(), CompanyData(next_number=5))
+    late_evening = datetime(2027, 1, 1, 1, 30, tzinfo=timezone.utc)   # 22:30 of 31 December in Brasília
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, 1, 4, reason=REASON, now=lambda: late_evening)
+    assert voided.status == "voided"
+    with app.read_uow() as uow:
+        sent = etree.fromstring(uow.number_voids.get(voided.id).request_xml.encode())
+    assert sent.findtext("n:infInut/n:ano", namespaces=NS) == f"{late_evening.year - 1 - 2000:02d}"
+
+
+def test_a_late_answer_to_a_second_send_does_not_undo_a_voiding_recorded(app, company, sefaz):
+    from lojasync.fiscal.gateway import SefazAnswer
+    from lojasync.fiscal.services.number_voids import _record
+
+    number = _discarded(app, sefaz, 2000000108)
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    with app.read_uow() as uow:
+        request = uow.number_voids.get(voided.id)
+    for late in (SefazAnswer("240", "Rejeicao: Irregularidade Fiscal do Emitente"),
+                 SefazAnswer("563", "Rejeicao: Ja existe pedido de Inutilizacao com a mesma faixa")):
+        kept, changed = _record(app.uow(), request, request.request_xml.encode(), late,
+                                lambda: datetime.now(timezone.utc))
+        assert not changed and kept == voided

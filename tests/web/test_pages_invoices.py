@@ -250,3 +250,44 @@ def test_only_a_discarded_nfes_number_is_offered_and_taken(app, logged_in, store
     refused = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
                    justificativa_inutilizacao="NF-e descartada antes da autorizacao")
     assert refused.status_code == 409 and "não está descartada" in text_of(refused.text)
+
+
+def test_numbers_skipped_in_the_series_are_voided_from_the_nfe_list(app, logged_in, company, sefaz):
+    from lojasync.fiscal.services.company import CompanyData, set_company
+
+    set_company(app.uow(), CompanyData(next_number=10))   # 1 to 9 were never used
+    assert "Inutilização de números" in text_of(logged_in.get("/nfe").text)
+    page = text_of(logged_in.get("/nfe/inutilizacoes").text)
+    assert "Nenhum número inutilizado ainda" in page and "a série atual da empresa (1)" in page
+
+    wrong = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="3", ultimo="x",
+                 justificativa="Numeros pulados por erro de configuracao")
+    assert wrong.status_code == 422
+    assert 'o último número deve ser um número inteiro de até 9 dígitos (veio &#34;x&#34;)' in text_of(wrong.text)
+    ahead = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="3", ultimo="12",
+                 justificativa="Numeros pulados por erro de configuracao")
+    assert ahead.status_code == 422 and "O número 10 ainda não foi usado na série 1" in text_of(ahead.text)
+    assert 'value="12"' in ahead.text   # what was typed stays
+
+    done = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="3", ultimo="9",
+                justificativa="Numeros pulados por erro de configuracao")
+    assert done.status_code == 303
+    page = text_of(logged_in.get("/nfe/inutilizacoes").text)
+    assert "Números 3 a 9 (série 1) inutilizados na SEFAZ (protocolo 1" in page
+    assert "1 pedido de inutilização" in page and "Inutilizada simulador homologação" in page
+
+
+def test_a_discarded_homologation_number_is_not_offered_once_the_company_issues_in_production(
+        app, logged_in, store_id, company):
+    from lojasync.fiscal.services.company import CompanyData, set_company
+
+    (number,) = imported(app, store_id, {"id": 2400000035})
+    invoice_url = invoice_for(app, logged_in, number)
+    post(logged_in, invoice_url, f"{invoice_url}/cancelar")
+    set_company(app.uow(), CompanyData(environment="producao"))
+    page = text_of(logged_in.get(invoice_url).text)
+    assert "Inutilizar número na SEFAZ" not in page
+    assert "Números de homologação não têm valor fiscal e não precisam ser inutilizados" in page
+    refused = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
+                   justificativa_inutilizacao="NF-e descartada antes da autorizacao")
+    assert refused.status_code == 422 and "a empresa emite agora em produção" in text_of(refused.text)

@@ -480,6 +480,19 @@ class NumberVoidRepository:
         self.session.connection().execute(
             void_table.update().where(void_table.c.id == void_id).values(**values, updated_at=moment))
 
+    def highest_number(self, environment: str, series: int) -> int:
+        """The last number of the requests voided or awaiting SEFAZ in this environment and series (0: none)."""
+        return self.session.connection().execute(
+            select(func.max(void_table.c.last_number)).where(
+                void_table.c.environment == environment, void_table.c.series == series,
+                void_table.c.status != VoidStatus.REJECTED)).scalar() or 0
+
+    def requested_before(self, moment: datetime) -> list[NumberVoid]:
+        """Requests still awaiting SEFAZ, last asked at or before `moment`, oldest first."""
+        query = select(void_table).where(void_table.c.status == VoidStatus.REQUESTED,
+                                         void_table.c.requested_at <= moment).order_by(void_table.c.id)
+        return [_void(row) for row in self.session.connection().execute(query)]
+
     def list(self, limit: int | None = None, offset: int = 0) -> list[NumberVoid]:
         """Newest first."""
         query = select(void_table).order_by(void_table.c.id.desc()).offset(offset)

@@ -32,6 +32,7 @@ from lojasync.fiscal.services.invoice_cancellation import (
     settle_cancellation,
 )
 from lojasync.fiscal.services.invoices import approve_invoice, flag_stuck_invoice, invoices_awaiting_sefaz
+from lojasync.fiscal.services.number_voids import claim_voids_to_resend, resend_number_void
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
 from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
@@ -113,6 +114,7 @@ class TaskQueue:
         self._recheck = self.huey.task(name="recheck_paused_store")(self._recheck_task)
         self._settle = self.huey.task(name="settle_invoice")(self._settle_task)
         self._settle_cancel = self.huey.task(name="settle_cancellation")(self._settle_cancel_task)
+        self._resend_void = self.huey.task(name="resend_number_void")(self._resend_void_task)
         self._push = self.huey.task(name="push_store_updates")(self._push_task)
         # Every consumer (each worker, each serve with its worker) schedules these; one runs each round.
         self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(
@@ -227,8 +229,8 @@ class TaskQueue:
 
     def housekeeping(self) -> None:
         """Every minute: reconcile stores that are due, drain what a dead worker left pending, settle NF-e
-        awaiting SEFAZ and cancellations requested without an outcome recorded, and push store updates no task
-        is pushing (a failed enqueue, a dead worker)."""
+        awaiting SEFAZ, cancellations requested without an outcome recorded and requests to void numbers left
+        unanswered, and push store updates no task is pushing (a failed enqueue, a dead worker)."""
         app = self.container
         # The interval as set now (Configurações, `import-rules set`, else LOJASYNC_RECONCILE_MINUTES): no restart.
         due = due_work(app.read_uow(), datetime.now(timezone.utc), app.import_settings().reconcile_every)
@@ -241,6 +243,8 @@ class TaskQueue:
         # Claimed: enqueued once, not again each round while the task waits or asks SEFAZ.
         for invoice_id in claim_cancellations_to_settle(app.uow()):
             self._settle_cancel(invoice_id)
+        for void_id in claim_voids_to_resend(app.uow()):
+            self._resend_void(void_id)
         for store_id in stores_with_due_updates(app.read_uow()):
             self._push(store_id)
 
@@ -292,6 +296,20 @@ class TaskQueue:
                                                                     "sefaz_answer": settled.undecided})
             if settled.refused:   # the query itself refused (226, 252...): the same next round, a person acts
                 flag_unsettled_cancellation(app.uow(), invoice_id, f"a SEFAZ recusou a consulta: {settled.undecided}")
+
+    def _resend_void_task(self, void_id: int) -> None:
+        """A request to void numbers left awaiting SEFAZ: sent again (SEFAZ answers 563 if it had voided them)."""
+        app = self.container
+        try:
+            resent = resend_number_void(app.uow(), app.cipher, sefaz_for(app.settings), void_id)
+        except LojasyncError as exc:
+            # Unanswered again: the next rounds resend it. Rejected: recorded on the request, which the lists
+            # show with SEFAZ's code; retrying would get the same answer.
+            log.warning("number void not settled", extra={"void_id": void_id, "error_code": exc.code,
+                                                          "reason": exc.message})
+            return
+        if resent is not None:
+            log.info("number void settled", extra={"void_id": void_id, "status": resent.status})
 
     def _push_task(self, store_id: int, busy_tries: int = 0) -> None:
         """Push a store's due updates. The rows keep their own attempts and next time, so housekeeping and

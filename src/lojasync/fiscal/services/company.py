@@ -301,16 +301,18 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 class NumberAlreadyUsed(LojasyncError):
     code = "fiscal.number_used"
-    message_template = ("A NF-e nº {number} da série {series} ({environment}) já foi usada: o maior número usado é "
-                        "{used}.")
+    message_template = ("O número {number} da série {series} ({environment}) já foi usado ou inutilizado: o maior "
+                        "é {used}.")
     resolution_template = "Informe um próximo número maior que {used} (ou deixe que o lojasync continue a sequência)."
     action = Action.CONFIGURE
 
 
 def _number_from_what_was_used(uow: ProcessingUnitOfWork, company: Company, data: CompanyData) -> None:
     """Each environment and series has its own sequence: switching to another continues where that one
-    stopped (production starts at 1 after the tests in homologação), and a number already used is refused."""
-    used = uow.invoices.highest_number(company.environment, company.series)
+    stopped (production starts at 1 after the tests in homologação), and a number already used is refused.
+    Numbers voided at SEFAZ count as used: an NF-e given one would be refused (206)."""
+    used = max(uow.invoices.highest_number(company.environment, company.series),
+               uow.number_voids.highest_number(company.environment, company.series))
     if data.next_number is not None:
         if data.next_number <= used:
             raise NumberAlreadyUsed(number=data.next_number, series=company.series, used=used,

@@ -8,7 +8,8 @@ NF-e can still be sent with its number).
 
 The request is committed before it is sent, as an NF-e is committed "aguardando SEFAZ": should the answer be
 lost, asking again for the same range sends it again, which is safe: SEFAZ answers 563 for a range it voided
-already, and that is recorded as voided.
+already, and that is recorded as voided. The worker does that by itself for a request left awaiting SEFAZ
+longer than the sending window (`claim_voids_to_resend`, `resend_number_void`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lojasync.fiscal.company import issuing_problems
 from lojasync.fiscal.errors import SimulatorInProduction
@@ -31,14 +33,17 @@ from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
-from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, Sefaz, certificate_for
+from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who, actor_name
-from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.errors import Action, LojasyncError, WriteConflict
 
 Clock = Callable[[], datetime]
 # SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
 MAX_NUMBERS = 10_000
+RECORD_ATTEMPTS = 3   # recording SEFAZ's answer, through write conflicts
+BRASILIA = ZoneInfo("America/Sao_Paulo")
+_ENVIRONMENTS = {"1": "produção", "2": "homologação"}
 
 
 def _now() -> datetime:
@@ -74,6 +79,14 @@ class VoidOverlaps(LojasyncError):
                         "pedida se sobrepõe a ele.")
     resolution_template = ("Peça só os números que faltam. Um pedido aguardando SEFAZ se repete pedindo exatamente "
                            "a mesma faixa.")
+
+
+class VoidEnvironmentChanged(LojasyncError):
+    code = "fiscal.void_environment_changed"
+    message_template = ("O número {number} foi usado em {was}, e a empresa emite agora em {now}: a inutilização iria "
+                        "para {now}, onde o número é outro.")
+    resolution_template = ("Números de homologação não têm valor fiscal e não precisam ser inutilizados. Para "
+                           "inutilizá-lo mesmo assim, volte a empresa para {was} e peça de novo.")
 
 
 class VoidNotPossible(LojasyncError):
@@ -132,10 +145,12 @@ def void_view(void: NumberVoid) -> NumberVoidView:
 
 
 def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first: int, last: int | None = None,
-                 reason: str = "", *, series: int | None = None, actor: Who = Actor.OPERATOR,
-                 now: Clock = _now) -> tuple[NumberVoidView, bool]:
+                 reason: str = "", *, series: int | None = None, environment: str | None = None,
+                 actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[NumberVoidView, bool]:
     """Void numbers `first`..`last` (one number when `last` is None) of `series` (the company's by default) at
-    SEFAZ. Returns the request and whether this call voided them (False: voided before, nothing sent)."""
+    SEFAZ, in the company's environment; `environment`: the one the numbers belong to (an NF-e's), refused when
+    the company now issues in another. Returns the request and whether this call voided them (False: voided
+    before, nothing sent)."""
     last = first if last is None else last
     _check_range(first, last)
     justification = check_void_reason(reason)
@@ -143,6 +158,9 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         company = uow.company.get(for_update=True)   # numbers are taken under this lock: none is taken meanwhile
         if company is None:
             raise CompanyMissing()
+        if environment is not None and environment != company.environment:
+            raise VoidEnvironmentChanged(number=first, was=_ENVIRONMENTS[environment],
+                                         now=_ENVIRONMENTS[company.environment])
         moment = now()
         problems = issuing_problems(company, moment)
         if problems:
@@ -153,9 +171,13 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         if not 0 <= series <= 999:
             raise VoidRangeInvalid(why=f"série {series} (vai de 0 a 999)")
         environment = company.environment
-        if series == company.series and last >= company.next_number:
-            raise VoidAheadOfSeries(number=max(first, company.next_number), series=series,
-                                    next_number=company.next_number)
+        # Only numbers the series has passed: the current one up to its next number, another up to the highest
+        # number an NF-e took in it (numbers beyond were never reached, and a voided one would be refused to the
+        # NF-e that takes it when the company numbers in that series again).
+        next_number = company.next_number if series == company.series \
+            else uow.invoices.highest_number(environment, series) + 1
+        if last >= next_number:
+            raise VoidAheadOfSeries(number=max(first, next_number), series=series, next_number=next_number)
         in_use = uow.invoices.numbers_in_use(environment, series, first, last)
         if in_use:
             number, _, status = in_use[0]
@@ -170,7 +192,9 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         certificate = certificate_for(company, box)
         certificate.ensure_issuer(company.cnpj)
         uf_code = UF_CODES[company.uf]
-        xml = build_void_request_xml(company.cnpj, uf_code, moment.year, series, first, last, reason,
+        # The year as SEFAZ reads it (Brasília): on 31 December after 21:00 the UTC year is already the next (453).
+        xml = build_void_request_xml(company.cnpj, uf_code, moment.astimezone(BRASILIA).year, series, first, last,
+                                     reason,
                                      environment=Environment(environment))
         signed = sign(xml, certificate, element="infInut")
         errors = void_schema_errors(signed, signed=True)
@@ -205,12 +229,29 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
 
 def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer,
             now: Clock) -> tuple[NumberVoidView, bool]:
+    """SEFAZ's answer, tried again on a write conflict: a voiding SEFAZ holds must not be lost here (asking again
+    would only get 563, without the protocol)."""
+    for _ in range(RECORD_ATTEMPTS - 1):
+        try:
+            return _record_once(uow, request, signed, answer, now)
+        except WriteConflict:
+            continue
+    return _record_once(uow, request, signed, answer, now)
+
+
+def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer,
+                 now: Clock) -> tuple[NumberVoidView, bool]:
     with uow:
         moment = now()
+        current = uow.number_voids.get(request.id)
+        if current is not None and current.status is VoidStatus.VOIDED:
+            # Another send of the same range was answered first (a person and the worker): what SEFAZ said to
+            # this one (563, a late rejection) adds nothing to the voiding already recorded.
+            return void_view(current), False
         if answer.status == NUMBERS_VOIDED:
             proc = _proc(signed, answer.xml) if answer.xml else None
             values = dict(status=VoidStatus.VOIDED, protocol=answer.protocol, voided_at=answer.received_at or moment,
-                          proc_xml=proc)
+                          proc_xml=proc, rejection_code=None, rejection_reason=None)
         elif answer.status == RANGE_ALREADY_VOIDED:
             # A repeat of a request SEFAZ had voided already (its answer lost): voided, its protocol unknown here.
             values = dict(status=VoidStatus.VOIDED, voided_at=answer.received_at or moment,
@@ -252,7 +293,44 @@ def list_number_voids(uow: ProcessingUnitOfWork, limit: int | None = None, offse
         return [void_view(v) for v in uow.number_voids.list(limit, offset)], uow.number_voids.count()
 
 
+def company_numbering(uow: ProcessingUnitOfWork) -> tuple[int | None, str | None]:
+    """The series and environment the company numbers NF-e in now ((None, None): no company yet): a request's
+    defaults, and whether an NF-e's number can still be voided (its environment must be the company's)."""
+    with uow:
+        company = uow.company.get()
+        return (company.series, company.environment) if company is not None else (None, None)
+
+
 def voids_covering(uow: ProcessingUnitOfWork, environment: str, series: int, number: int) -> list[NumberVoidView]:
     """The requests whose range holds this number (an NF-e's page says its number was voided)."""
     with uow:
         return [void_view(v) for v in uow.number_voids.overlapping(environment, series, number, number)]
+
+
+def claim_voids_to_resend(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[int]:
+    """Requests left awaiting SEFAZ (no answer, a process killed) longer than the sending window, each marked as
+    asked now: the worker resends them, and the next rounds leave them out for the window, so that a resend still
+    waiting in the queue, or for SEFAZ, is not enqueued again."""
+    moment = now()
+    with uow:
+        due = uow.number_voids.requested_before(moment - SENDING_WINDOW)
+        for void in due:
+            uow.number_voids.update(void.id, moment, requested_at=moment)
+        uow.commit()
+        return [void.id for void in due]
+
+
+def resend_number_void(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, void_id: int,
+                       now: Clock = _now) -> NumberVoidView | None:
+    """The same request again (102, or 563 when SEFAZ had voided it already: both recorded as voided). None when
+    there is nothing to resend: settled meanwhile, or the company now issues in another environment (the request
+    belongs to the one it was made in; a person asks again there)."""
+    with uow:
+        void = uow.number_voids.get(void_id)
+        company = uow.company.get()
+        if void is None or void.status is not VoidStatus.REQUESTED or company is None \
+                or company.environment != void.environment:
+            return None
+    resent, _ = void_numbers(uow, box, sefaz, void.first, void.last, void.reason, series=void.series,
+                             environment=void.environment, actor=Actor.SYSTEM, now=now)
+    return resent

@@ -23,7 +23,13 @@ from lojasync.fiscal.nfe_voids import VoidReasonInvalid
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import SENDING_WINDOW, approve_invoice
-from lojasync.fiscal.services.number_voids import void_numbers, voids_covering
+from lojasync.fiscal.services.number_voids import (
+    VoidRangeInvalid,
+    company_numbering,
+    list_number_voids,
+    void_numbers,
+    voids_covering,
+)
 from lojasync.fiscal.services.views import page_of_invoices, show_invoice
 from lojasync.shared.errors import LojasyncError
 
@@ -51,16 +57,67 @@ def invoices_page(request: Request, situacao: str = "", pagina: str = "") -> Res
         "situacao_error": situacao_error, "status_options": STATUS_OPTIONS, "per_page": PER_PAGE})
 
 
+VOIDS_SHOWN = 200
+
+
+def _voids_page(request: Request, status_code: int = 200, **context) -> Response:
+    container = request.app.state.container
+    voids, total = list_number_voids(container.read_uow(), VOIDS_SHOWN)
+    return render(request, "invoices/voids.html", {
+        "voids": voids, "total": total, "current_series": company_numbering(container.read_uow())[0],
+        "void_error": None, "primeiro": "", "ultimo": "", "serie": "", "justificativa": "", "justificativa_error": None,
+        **context},
+        status_code=status_code)
+
+
+@router.get("/nfe/inutilizacoes", include_in_schema=False)
+def number_voids_page(request: Request) -> Response:
+    """The requests to void numbers, and the form that makes one (`invoices voids`, `invoices void`)."""
+    return _voids_page(request)
+
+
+@router.post("/nfe/inutilizacoes", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def number_void(request: Request, primeiro: Annotated[str, Form()] = "", ultimo: Annotated[str, Form()] = "",
+                serie: Annotated[str, Form()] = "", justificativa: Annotated[str, Form()] = "") -> Response:
+    container = request.app.state.container
+    typed = {"primeiro": primeiro, "ultimo": ultimo, "serie": serie, "justificativa": justificativa}
+    try:
+        first = _whole_number(primeiro, "o primeiro número")
+        last = _whole_number(ultimo, "o último número") if ultimo.strip() else None
+        series = _whole_number(serie, "a série") if serie.strip() else None
+        voided, changed = void_numbers(container.uow(), container.cipher, sefaz_of(request), first, last,
+                                       justificativa, series=series, actor=page_person(request))
+    except LojasyncError as exc:
+        field_error = exc.message if isinstance(exc, VoidReasonInvalid) else None
+        return _voids_page(request, 503 if exc.retryable else 422, void_error=exc, justificativa_error=field_error,
+                           **typed)
+    protocol = f" (protocolo {voided.protocol})" if voided.protocol else ""
+    flash(request, (f"Números {voided.numbers} (série {voided.series}) inutilizados na SEFAZ{protocol}." if changed
+                    else f"Os números {voided.numbers} (série {voided.series}) já estavam inutilizados: nada foi "
+                         "enviado de novo."), "success")
+    return redirect(request, "/nfe/inutilizacoes")
+
+
+def _whole_number(text: str, what: str) -> int:
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        raise VoidRangeInvalid(why=f"{what} deve ser um número inteiro de até 9 dígitos (veio \"{value[:20]}\")")
+    return int(value)
+
+
 def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **context) -> Response:
     container = request.app.state.container
     invoice = show_invoice(container.read_uow(), invoice_id)
-    # A discarded NF-e's number is to be voided at SEFAZ: the page says whether it was, or offers to.
+    # A discarded NF-e's number is to be voided at SEFAZ: the page says whether it was, or offers to (in the
+    # environment it was numbered in, which must still be the company's: a request goes to the company's).
     voids = voids_covering(container.read_uow(), invoice.environment, invoice.series, invoice.number) \
         if invoice.status == "discarded" else []
+    environment_now = company_numbering(container.read_uow())[1] if invoice.status == "discarded" else None
     return render(request, "invoices/detail.html", {
         "invoice": invoice, "asks_from": _asks_from(request, invoice), "transmittable": invoice.status in TRANSMITTABLE,
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
         "justificativa": "", "justificativa_error": None, "number_voids": voids, "void_error": None,
+        "voidable_here": environment_now == invoice.environment,
         "justificativa_inutilizacao": "", "justificativa_inutilizacao_error": None, **context},
         status_code=status_code)
 
@@ -124,7 +181,7 @@ def invoice_number_void(request: Request, invoice_id: PageId,
     try:
         voided, changed = void_numbers(container.uow(), container.cipher, sefaz_of(request), invoice.number,
                                        reason=justificativa_inutilizacao, series=invoice.series,
-                                       actor=page_person(request))
+                                       environment=invoice.environment, actor=page_person(request))
     except LojasyncError as exc:
         field_error = exc.message if isinstance(exc, VoidReasonInvalid) else None
         return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, void_error=exc,
