@@ -45,3 +45,19 @@ def test_refusals_say_why_and_what_to_do(lojasync, company):
     lojasync("invoices", "void", "1", "4", "--reason", "Numeros pulados por erro de configuracao")
     overlap = lojasync("invoices", "void", "4", "6", "--reason", "Numeros pulados por erro de configuracao", expect=1)
     assert "Os números 1 a 4 da série 1 já têm um pedido de inutilização (inutilizada)" in overlap
+
+
+def test_a_discarded_nfe_says_what_became_of_its_number(lojasync, company, app):
+    from lojasync.fiscal.services.invoices import generate_invoice
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from tests.factories import make_store, order_payload
+
+    order = import_order(app.uow(), make_store(app), order_payload(id=1900000077), ImportPolicy()).order_number
+    created = generate_invoice(app.uow(), app.cipher, order).to_dict()   # generated, not transmitted
+    lojasync("invoices", "cancel", str(created["id"]), "--reason", "Cliente desistiu da compra antes do envio")
+    shown = lojasync("invoices", "show", str(created["id"]))
+    assert f"Número {created['number']} sem uso: inutilize-o na SEFAZ com lojasync invoices void {created['number']}" \
+        in shown
+    lojasync("invoices", "void", str(created["number"]), "--reason", "NF-e descartada antes da autorizacao")
+    assert f"Número {created['number']} inutilizado na SEFAZ em" in lojasync("invoices", "show", str(created["id"]))

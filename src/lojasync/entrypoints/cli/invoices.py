@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person, usage_error
-from lojasync.entrypoints.cli.number_voids import void, voids
+from lojasync.entrypoints.cli.number_voids import print_number_void, void, voids
 from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import (
     Column,
@@ -29,6 +29,7 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
+from lojasync.fiscal.services.number_voids import voids_covering
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -118,8 +119,11 @@ def show(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None
     invoice = show_invoice(container().read_uow(), invoice_id)
     if fmt is OutputFormat.JSON:
         print_json(invoice.to_dict())
-    else:
-        print_invoice(invoice)
+        return
+    print_invoice(invoice)
+    if invoice.status == "discarded":   # its number is a gap the issuer closes at SEFAZ
+        print_number_void(invoice, voids_covering(container().read_uow(), invoice.environment, invoice.series,
+                                                  invoice.number))
 
 
 @app.command("approve")

@@ -23,6 +23,23 @@ def words(void: NumberVoidView) -> str:
     return text
 
 
+def print_number_void(invoice, voids: list[NumberVoidView]) -> None:
+    """What became of a discarded NF-e's number: voided at SEFAZ, or the command that voids it."""
+    voided = next((v for v in voids if v.status == "voided"), None)
+    if voided is not None:
+        protocol = f", protocolo {voided.protocol}" if voided.protocol else ""
+        console.print(f"Número {invoice.number} inutilizado na SEFAZ em {formats.when(voided.voided_at)}{protocol}.",
+                      highlight=False)
+        return
+    waiting = next((v for v in voids if v.status == "requested"), None)
+    if waiting is not None:
+        console.print(f"Inutilização dos números {waiting.numbers} aguardando SEFAZ: o lojasync pede de novo sozinho.",
+                      highlight=False)
+        return
+    console.print(f"Número {invoice.number} sem uso: inutilize-o na SEFAZ com lojasync invoices void {invoice.number} "
+                  "--series " f"{invoice.series} --reason TEXTO.", highlight=False)
+
+
 @friendly_errors
 def void(
     first: Annotated[int, typer.Argument(metavar="PRIMEIRO", help="Primeiro número a inutilizar.")],
