@@ -25,6 +25,7 @@ from lojasync.fiscal.services.number_voids import (
     voids_covering,
 )
 from lojasync.fiscal.signing import verify
+from lojasync.sales.views import show_order
 from tests.integration.test_invoices import COMPANY, imported
 
 NS = {"n": "http://www.portalfiscal.inf.br/nfe"}
@@ -38,14 +39,23 @@ def company(app):
 
 
 def _discarded(app, sefaz, store_id: int) -> int:
+    return _discarded_invoice(app, sefaz, store_id).number
+
+
+def _discarded_invoice(app, sefaz, store_id: int):
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=store_id))
     cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "pedido desistido")
-    return invoice.number
+    return invoice
 
 
 def test_the_number_of_a_discarded_nfe_is_voided_once_and_kept_with_sefazs_answer(app, company, sefaz, simulator):
-    number = _discarded(app, sefaz, 2000000101)
+    invoice = _discarded_invoice(app, sefaz, 2000000101)
+    number = invoice.number
     voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    last = show_order(app.uow(), invoice.order_number)["log"][-1]
+    assert last["event"] == "invoice_number_voided"
+    assert last["message"] == (f"Número da NF-e nº {number} série 1, descartada, inutilizado pelo simulador da SEFAZ, "
+                               f"sem valor fiscal (protocolo {voided.protocol}).")
     assert changed and voided.status == "voided" and voided.status_label == "Inutilizada"
     assert (voided.first, voided.last, voided.series, voided.numbers) == (number, number, 1, str(number))
     assert voided.protocol and voided.simulated and voided.reason == REASON
@@ -96,7 +106,8 @@ def test_a_gap_the_series_skipped_is_voided_and_an_overlapping_range_refused(app
 
 def test_an_answer_lost_keeps_the_request_and_asking_again_records_the_563_as_voided(app, company, sefaz,
                                                                                      simulator):
-    number = _discarded(app, sefaz, 2000000103)
+    invoice = _discarded_invoice(app, sefaz, 2000000103)
+    number = invoice.number
     simulator.simulator.set_switches(drop_answers=1)
     with pytest.raises(VoidUnanswered) as unanswered:
         void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
@@ -106,6 +117,9 @@ def test_an_answer_lost_keeps_the_request_and_asking_again_records_the_563_as_vo
     voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
     assert changed and voided.id == waiting.id and voided.status == "voided"
     assert voided.rejection_code == "563" and voided.protocol is None
+    last = show_order(app.uow(), invoice.order_number)["log"][-1]
+    assert last["message"].endswith("inutilizado pelo simulador da SEFAZ, sem valor fiscal (a SEFAZ já o tinha "
+                                    "inutilizado).")
 
 
 def test_a_rejection_is_kept_in_full_and_asking_again_sends_it_anew(app, company, sefaz, simulator):
@@ -193,6 +207,7 @@ def test_the_year_sent_is_brasilias_on_new_years_eve(app, company, sefaz):
 def test_a_late_answer_to_a_second_send_does_not_undo_a_voiding_recorded(app, company, sefaz):
     from lojasync.fiscal.gateway import SefazAnswer
     from lojasync.fiscal.services.number_voids import _record
+    from lojasync.sales.history import Actor
 
     number = _discarded(app, sefaz, 2000000108)
     voided, _ = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
@@ -200,6 +215,6 @@ def test_a_late_answer_to_a_second_send_does_not_undo_a_voiding_recorded(app, co
         request = uow.number_voids.get(voided.id)
     for late in (SefazAnswer("240", "Rejeicao: Irregularidade Fiscal do Emitente"),
                  SefazAnswer("563", "Rejeicao: Ja existe pedido de Inutilizacao com a mesma faixa")):
-        kept, changed = _record(app.uow(), request, request.request_xml.encode(), late,
+        kept, changed = _record(app.uow(), request, request.request_xml.encode(), late, Actor.SYSTEM,
                                 lambda: datetime.now(timezone.utc))
         assert not changed and kept == voided

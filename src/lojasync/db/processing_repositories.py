@@ -266,6 +266,12 @@ class InvoiceRepository:
             .order_by(invoice_table.c.number))
         return [(number, invoice_id, InvoiceStatus(status)) for number, invoice_id, status in rows]
 
+    def discarded_in(self, environment: str, series: int, first: int, last: int) -> list[Invoice]:
+        """The discarded NF-e of this environment and series numbered within first..last."""
+        return list(self.session.scalars(select(Invoice).where(
+            Invoice.environment == environment, Invoice.series == series, Invoice.number.between(first, last),
+            Invoice.status == InvoiceStatus.DISCARDED).order_by(Invoice.number)))
+
     def highest_number(self, environment: str, series: int) -> int:
         """The highest NF-e number used in this environment and series (0 when none)."""
         return self.session.scalar(select(func.max(Invoice.number)).where(

@@ -94,6 +94,17 @@ class InvoiceDiscarded(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceNumberVoided(DocumentEvent):
+    """The number of a discarded NF-e voided at SEFAZ (inutilização): the gap it left is closed."""
+
+    history_type = HistoryType.INVOICE_NUMBER_VOIDED
+    number: int
+    series: int
+    protocol: str | None = None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceCancelled(DocumentCancelled):
     history_type = HistoryType.INVOICE_CANCELLED
     number: int

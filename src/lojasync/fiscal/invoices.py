@@ -25,6 +25,7 @@ from lojasync.fiscal.events import (
     InvoiceCancelled,
     InvoiceDiscarded,
     InvoiceGenerated,
+    InvoiceNumberVoided,
     InvoiceRejected,
     InvoiceUnanswered,
 )
@@ -309,6 +310,12 @@ class Invoice(Aggregate):
         self.cancel_justification = " ".join((reason or "").split())[:255] or None
         self._settled(order, NOT_SENT, STUCK)   # what the order was flagged for about it is dealt with
         self.record(InvoiceDiscarded(order=order, actor=actor, reason=self.cancel_justification, **self._ids()))
+
+    def number_voided(self, order, actor: Who, protocol: str | None, simulated: bool) -> None:
+        """Its number (it was discarded) was voided at SEFAZ: the order's history says the gap is closed."""
+        self._refuse_unless({InvoiceStatus.DISCARDED}, "inutilizar o número de")
+        self.record(InvoiceNumberVoided(order=order, actor=actor, protocol=protocol, simulated=simulated,
+                                        **self._ids()))
 
     def _refuse_unless(self, allowed: set[InvoiceStatus], action: str) -> None:
         if self.status not in allowed:

@@ -46,6 +46,8 @@ class InvoiceRepository(Protocol):
     def numbers_in_use(self, environment: str, series: int, first: int, last: int) -> list[tuple]:
         """(number, id, status) of the NF-e numbered within first..last that were not discarded."""
 
+    def discarded_in(self, environment: str, series: int, first: int, last: int) -> list[Invoice]: ...
+
     def numbers(self, invoice_ids: Iterable[int]) -> dict[int, int]:
         """The nº of these NF-e, by id (the unknown ones left out)."""
 

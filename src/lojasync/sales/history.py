@@ -120,6 +120,7 @@ class HistoryType(StrEnum):
     INVOICE_REJECTED = "invoice_rejected"
     INVOICE_CANCELLED = "invoice_cancelled"
     INVOICE_DISCARDED = "invoice_discarded"
+    INVOICE_NUMBER_VOIDED = "invoice_number_voided"
     INVOICE_CANCEL_NOT_REGISTERED = "invoice_cancel_not_registered"
     INVOICE_UNANSWERED = "invoice_unanswered"
     SALE_GENERATED = "sale_generated"

@@ -164,6 +164,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.INVOICE_DISCARDED: lambda p, n: (
         f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; o número fica sem uso "
         "(inutilize-o na SEFAZ)." + (f" Motivo: {p['reason']}." if p.get("reason") else "")),
+    HistoryType.INVOICE_NUMBER_VOIDED: lambda p, n: (
+        f"Número da NF-e {_invoice(p)}, descartada, inutilizado "
+        + ("pelo simulador da SEFAZ, sem valor fiscal" if p.get("simulated") else "na SEFAZ")
+        + (f" (protocolo {p['protocol']})." if p.get("protocol") else " (a SEFAZ já o tinha inutilizado).")),
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: lambda p, n: (
         f"O cancelamento pedido da NF-e {_invoice(p)} não chegou à SEFAZ (consultada pela chave, ela continua "
         "autorizada): estoque e contas a receber ficaram como estavam. Se ainda quiser cancelá-la, cancele de novo "
@@ -252,6 +256,7 @@ TYPE_LABELS = {
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
     HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.INVOICE_DISCARDED: "NF-e descartada",
+    HistoryType.INVOICE_NUMBER_VOIDED: "Número inutilizado",
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: "cancelamento não registrado",
     HistoryType.INVOICE_UNANSWERED: "NF-e sem resposta da SEFAZ",
     HistoryType.SALE_GENERATED: "venda simples gerada",

@@ -224,22 +224,22 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         close = getattr(gateway, "close", None)
         if close is not None:
             close()
-    return _record(uow, request, signed, answer, now)
+    return _record(uow, request, signed, answer, actor, now)
 
 
-def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer,
+def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer, actor: Who,
             now: Clock) -> tuple[NumberVoidView, bool]:
     """SEFAZ's answer, tried again on a write conflict: a voiding SEFAZ holds must not be lost here (asking again
     would only get 563, without the protocol)."""
     for _ in range(RECORD_ATTEMPTS - 1):
         try:
-            return _record_once(uow, request, signed, answer, now)
+            return _record_once(uow, request, signed, answer, actor, now)
         except WriteConflict:
             continue
-    return _record_once(uow, request, signed, answer, now)
+    return _record_once(uow, request, signed, answer, actor, now)
 
 
-def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer,
+def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer, actor: Who,
                  now: Clock) -> tuple[NumberVoidView, bool]:
     with uow:
         moment = now()
@@ -266,6 +266,11 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
             raise VoidRejected(numbers=request.numbers, series=request.series, status=answer.status,
                                reason=answer.reason)
         uow.number_voids.update(request.id, moment, **values)
+        # The orders of the discarded NF-e whose numbers these were: their history says the gap is closed.
+        for invoice in uow.invoices.discarded_in(request.environment, request.series, request.first, request.last):
+            invoice.number_voided(uow.orders.get(invoice.order_id, lines=False), actor,
+                                  values.get("protocol"), request.simulated)
+        uow.flush()   # the history's handler, run at commit, reads the events the NF-e recorded
         uow.commit()
         return void_view(uow.number_voids.get(request.id)), True
 
