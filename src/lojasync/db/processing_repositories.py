@@ -467,10 +467,11 @@ class NumberVoidRepository:
                                       updated_at=moment)
             .returning(void_table.c.id)).scalar_one()
 
-    def get(self, void_id: int) -> NumberVoid | None:
+    def get(self, void_id: int, *, for_update: bool = False) -> NumberVoid | None:
         if not can_be_an_id(void_id):
             return None
-        row = self.session.connection().execute(select(void_table).where(void_table.c.id == void_id)).first()
+        query = select(void_table).where(void_table.c.id == void_id)
+        row = self.session.connection().execute(query.with_for_update() if for_update else query).first()
         return None if row is None else _void(row)
 
     def overlapping(self, environment: str, series: int, first: int, last: int) -> list[NumberVoid]:

@@ -85,8 +85,7 @@ class VoidEnvironmentChanged(LojasyncError):
     code = "fiscal.void_environment_changed"
     message_template = ("O número {number} foi usado em {was}, e a empresa emite agora em {now}: a inutilização iria "
                         "para {now}, onde o número é outro.")
-    resolution_template = ("Números de homologação não têm valor fiscal e não precisam ser inutilizados. Para "
-                           "inutilizá-lo mesmo assim, volte a empresa para {was} e peça de novo.")
+    resolution_template = "{note}Para inutilizá-lo, volte a empresa para {was} e peça de novo."
 
 
 class VoidNotPossible(LojasyncError):
@@ -107,8 +106,9 @@ class VoidUnanswered(LojasyncError):
     code = "fiscal.void_unanswered"
     message_template = ("A SEFAZ não respondeu ao pedido de inutilização dos números {numbers} (série {series}): "
                         "{reason}.")
-    resolution_template = ("O pedido fica aguardando SEFAZ. Peça de novo a mesma faixa mais tarde: se a SEFAZ já a "
-                           "tinha inutilizado, ela responde 563 e o lojasync registra a inutilização.")
+    resolution_template = ("O pedido fica aguardando SEFAZ, e o worker do lojasync o repete sozinho 5 minutos depois "
+                           "(ou peça de novo a mesma faixa): se a SEFAZ já a tinha inutilizado, ela responde 563 e o "
+                           "lojasync registra a inutilização.")
     action = Action.TRY_AGAIN
     retryable = True
 
@@ -160,7 +160,9 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
             raise CompanyMissing()
         if environment is not None and environment != company.environment:
             raise VoidEnvironmentChanged(number=first, was=_ENVIRONMENTS[environment],
-                                         now=_ENVIRONMENTS[company.environment])
+                                         now=_ENVIRONMENTS[company.environment],
+                                         note="Números de homologação não têm valor fiscal e não precisam ser "
+                                              "inutilizados. " if environment == "2" else "")
         moment = now()
         problems = issuing_problems(company, moment)
         if problems:
@@ -194,8 +196,7 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         uf_code = UF_CODES[company.uf]
         # The year as SEFAZ reads it (Brasília): on 31 December after 21:00 the UTC year is already the next (453).
         xml = build_void_request_xml(company.cnpj, uf_code, moment.astimezone(BRASILIA).year, series, first, last,
-                                     reason,
-                                     environment=Environment(environment))
+                                     reason, environment=Environment(environment))
         signed = sign(xml, certificate, element="infInut")
         errors = void_schema_errors(signed, signed=True)
         if errors:
@@ -243,7 +244,7 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
                  now: Clock) -> tuple[NumberVoidView, bool]:
     with uow:
         moment = now()
-        current = uow.number_voids.get(request.id)
+        current = uow.number_voids.get(request.id, for_update=True)   # two answers to two sends: one at a time
         if current is not None and current.status is VoidStatus.VOIDED:
             # Another send of the same range was answered first (a person and the worker): what SEFAZ said to
             # this one (563, a late rejection) adds nothing to the voiding already recorded.
