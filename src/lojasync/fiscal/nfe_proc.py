@@ -1,5 +1,6 @@
-"""The documents kept after SEFAZ answers: nfeProc (the NF-e with its protNFe) and procEventoNFe (the
-cancellation event with SEFAZ's retEvento). What the DANFE is printed from and what the merchant archives."""
+"""The documents kept after SEFAZ answers: nfeProc (the NF-e with its protNFe), procEventoNFe (the
+cancellation event with SEFAZ's retEvento) and procInutNFe (a request to void numbers with SEFAZ's retInutNFe).
+What the DANFE is printed from and what the merchant archives."""
 
 from __future__ import annotations
 
@@ -32,4 +33,12 @@ def event_proc(signed_event: bytes, answer: bytes) -> bytes:
     proc = etree.Element(f"{{{NFE_NS}}}procEventoNFe", nsmap={None: NFE_NS}, versao="1.00")
     proc.append(_element(signed_event, "evento"))
     proc.append(_element(answer, "retEvento"))
+    return etree.tostring(proc, xml_declaration=True, encoding="UTF-8")
+
+
+def void_proc(signed_request: bytes, answer: bytes) -> bytes:
+    """<procInutNFe versao="4.00"> with the signed inutNFe and SEFAZ's retInutNFe."""
+    proc = etree.Element(f"{{{NFE_NS}}}procInutNFe", nsmap={None: NFE_NS}, versao="4.00")
+    proc.append(_element(signed_request, "inutNFe"))
+    proc.append(_element(answer, "retInutNFe"))
     return etree.tostring(proc, xml_declaration=True, encoding="UTF-8")

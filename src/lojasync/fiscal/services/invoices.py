@@ -251,8 +251,9 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         raise NumberTakenAtSefaz(number=invoice.number, invoice_id=invoice.id)  # the same number would get 539 again
     if invoice.status is InvoiceStatus.REJECTED:  # corrected data, same number, new key
         if company.environment != invoice.environment:
-            raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id, was=_env(invoice.environment),
-                                     now=_env(company.environment))
+            raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id,
+                                     was=environment_name(invoice.environment),
+                                     now=environment_name(company.environment))
         lines = invoice.lines
         inputs = draft_inputs(company, order, lines, uow.products.by_ids(x.product_id for x in lines), moment,
                               shipping_carrier(uow.carriers, order))
@@ -277,7 +278,8 @@ def _drift(invoice: Invoice, order) -> LojasyncError | None:
     return None
 
 
-def _env(code: str) -> str:
+def environment_name(code: str) -> str:
+    """tpAmb in words: "produção" (1) or "homologação" (2)."""
     return "produção" if code == "1" else "homologação"
 
 

@@ -19,21 +19,27 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from lojasync.fiscal.company import issuing_problems
 from lojasync.fiscal.errors import SimulatorInProduction
 from lojasync.fiscal.gateway import NUMBERS_VOIDED, RANGE_ALREADY_VOIDED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.municipalities import UF_CODES
-from lojasync.fiscal.nfe_proc import NFE_NS
+from lojasync.fiscal.nfe_proc import void_proc
 from lojasync.fiscal.nfe_schema import void_schema_errors
 from lojasync.fiscal.nfe_voids import LAST_NUMBER, build_void_request_xml, check_void_reason
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
-from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
+from lojasync.fiscal.services.invoice_draft import BRASILIA
+from lojasync.fiscal.services.invoices import (
+    OUT_OF_SERVICE,
+    SENDING_WINDOW,
+    Sefaz,
+    certificate_for,
+    environment_name,
+)
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who, actor_name
 from lojasync.shared.errors import Action, LojasyncError, WriteConflict
@@ -42,8 +48,6 @@ Clock = Callable[[], datetime]
 # SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
 MAX_NUMBERS = 10_000
 RECORD_ATTEMPTS = 3   # recording SEFAZ's answer, through write conflicts
-BRASILIA = ZoneInfo("America/Sao_Paulo")
-_ENVIRONMENTS = {"1": "produção", "2": "homologação"}
 
 
 def _now() -> datetime:
@@ -159,8 +163,8 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         if company is None:
             raise CompanyMissing()
         if environment is not None and environment != company.environment:
-            raise VoidEnvironmentChanged(number=first, was=_ENVIRONMENTS[environment],
-                                         now=_ENVIRONMENTS[company.environment],
+            raise VoidEnvironmentChanged(number=first, was=environment_name(environment),
+                                         now=environment_name(company.environment),
                                          note="Números de homologação não têm valor fiscal e não precisam ser "
                                               "inutilizados. " if environment == "2" else "")
         moment = now()
@@ -250,7 +254,7 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
             # this one (563, a late rejection) adds nothing to the voiding already recorded.
             return void_view(current), False
         if answer.status == NUMBERS_VOIDED:
-            proc = _proc(signed, answer.xml) if answer.xml else None
+            proc = void_proc(signed, answer.xml).decode("utf-8") if answer.xml else None
             values = dict(status=VoidStatus.VOIDED, protocol=answer.protocol, voided_at=answer.received_at or moment,
                           proc_xml=proc, rejection_code=None, rejection_reason=None)
         elif answer.status == RANGE_ALREADY_VOIDED:
@@ -274,13 +278,6 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
         uow.flush()   # the history's handler, run at commit, reads the events the NF-e recorded
         uow.commit()
         return void_view(uow.number_voids.get(request.id)), True
-
-
-def _proc(signed: bytes, answer: bytes) -> str:
-    """procInutNFe: the signed request and SEFAZ's retInutNFe, as the issuer keeps them."""
-    request = signed.split(b"?>", 1)[1] if signed.lstrip().startswith(b"<?xml") else signed
-    answer = answer.split(b"?>", 1)[1] if answer.lstrip().startswith(b"<?xml") else answer
-    return (f'<procInutNFe xmlns="{NFE_NS}" versao="4.00">'.encode() + request + answer + b"</procInutNFe>").decode()
 
 
 def _check_range(first: int, last: int) -> None:
