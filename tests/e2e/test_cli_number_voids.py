@@ -33,6 +33,8 @@ def test_skipped_numbers_are_voided_listed_and_a_repeat_sends_nothing(lojasync, 
     (listed,) = json.loads(lojasync("invoices", "voids", "--format", "json"))
     assert listed["id"] == voided["id"] and listed["requested_at"].endswith("Z")
     assert "Inutilizada (simulador)" in lojasync("invoices", "voids")
+    assert "<procInutNFe" in lojasync("invoices", "void-xml", str(voided["id"]))
+    assert "Pedido de inutilização 99 não encontrado" in lojasync("invoices", "void-xml", "99", expect=1)
 
 
 def test_refusals_say_why_and_what_to_do(lojasync, company):

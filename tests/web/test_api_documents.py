@@ -363,6 +363,13 @@ def test_the_number_of_a_discarded_nfe_is_voided_through_the_api_once(app, api, 
     assert again["changed"] is False and again["void"] == result["void"]
     listed = api.get("/api/v1/number-voids")
     assert listed.headers["X-Total-Count"] == "1" and [v["id"] for v in listed.json()] == [result["void"]["id"]]
+    xml = api.get(f"/api/v1/number-voids/{result['void']['id']}/xml")
+    assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
+    proc = etree.fromstring(xml.content)
+    assert etree.QName(proc).localname == "procInutNFe"
+    assert proc.findtext(".//{*}retInutNFe/{*}infInut/{*}nProt") == result["void"]["protocol"]
+    missing = api.get("/api/v1/number-voids/999/xml")
+    assert (missing.status_code, missing.json()["codigo"]) == (404, "fiscal.number_void_not_found")
 
 
 def test_void_refusals_are_422_for_what_was_sent_409_for_the_state_and_503_unanswered(app, api, simulator):

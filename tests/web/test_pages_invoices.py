@@ -275,6 +275,9 @@ def test_numbers_skipped_in_the_series_are_voided_from_the_nfe_list(app, logged_
     page = text_of(logged_in.get("/nfe/inutilizacoes").text)
     assert "Números 3 a 9 (série 1) inutilizados na SEFAZ (protocolo 1" in page
     assert "1 pedido de inutilização" in page and "Inutilizada simulador homologação" in page
+    xml = logged_in.get("/nfe/inutilizacoes/1/xml")
+    assert xml.status_code == 200 and b"<procInutNFe" in xml.content
+    assert 'filename="inutilizacao-serie1-3-9.xml"' in xml.headers["content-disposition"]
 
 
 def test_a_discarded_homologation_number_is_not_offered_once_the_company_issues_in_production(

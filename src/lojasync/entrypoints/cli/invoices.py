@@ -29,7 +29,7 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
-from lojasync.fiscal.services.number_voids import voids_covering
+from lojasync.fiscal.services.number_voids import void_xml, voids_covering
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -222,3 +222,18 @@ def _write(path: Path, data: bytes) -> None:
 
 app.command("void")(void)
 app.command("voids")(voids)
+
+
+@app.command("void-xml")
+@friendly_errors
+def void_xml_file(
+    void_id: Annotated[int, typer.Argument(metavar="ID", help="Id do pedido (lojasync invoices voids).")],
+    output: Annotated[Path | None, typer.Option("--output", metavar="ARQUIVO", help="Grava em vez de mostrar.")]
+    = None,
+) -> None:
+    """O XML de um pedido de inutilização (procInutNFe quando inutilizado; o pedido assinado antes disso)."""
+    _, data = void_xml(container().read_uow(), void_id)
+    if output is None:
+        print(data.decode("utf-8"))
+        return
+    _write(output, data)

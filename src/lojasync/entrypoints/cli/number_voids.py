@@ -80,3 +80,4 @@ def voids(fmt: FormatOption = OutputFormat.TABLE) -> None:
                                        Column("Pedido em", no_wrap=True), Column("Justificativa")],
               [[v.id, v.series, v.numbers, words(v), v.protocol or "—", formats.when(v.requested_at), v.reason]
                for v in found])
+

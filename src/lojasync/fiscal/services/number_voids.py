@@ -92,6 +92,12 @@ class VoidEnvironmentChanged(LojasyncError):
     resolution_template = "{note}Para inutilizá-lo, volte a empresa para {was} e peça de novo."
 
 
+class NumberVoidNotFound(LojasyncError):
+    code = "fiscal.number_void_not_found"
+    message_template = "Pedido de inutilização {void_id} não encontrado."
+    resolution_template = "Veja os pedidos em NF-e → Inutilização de números (ou lojasync invoices voids)."
+
+
 class VoidNotPossible(LojasyncError):
     code = "fiscal.void_not_possible"
     message_template = "O pedido de inutilização não pôde ser montado: {problems}."
@@ -337,3 +343,13 @@ def resend_number_void(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, 
     resent, _ = void_numbers(uow, box, sefaz, void.first, void.last, void.reason, series=void.series,
                              environment=void.environment, actor=Actor.SYSTEM, now=now)
     return resent
+
+
+def void_xml(uow: ProcessingUnitOfWork, void_id: int) -> tuple[NumberVoidView, bytes]:
+    """What the issuer archives of a request: the procInutNFe once SEFAZ voided it with a protocol, else the signed
+    request as sent."""
+    with uow:
+        void = uow.number_voids.get(void_id)
+        if void is None:
+            raise NumberVoidNotFound(void_id=void_id)
+        return void_view(void), (void.proc_xml or void.request_xml or "").encode("utf-8")

@@ -12,11 +12,11 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel
+from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.number_voids import VoidStatus
 from lojasync.fiscal.services.invoices import Sefaz
-from lojasync.fiscal.services.number_voids import NumberVoidView, list_number_voids, void_numbers
+from lojasync.fiscal.services.number_voids import NumberVoidView, list_number_voids, void_numbers, void_xml
 from lojasync.sales.history import Person
 
 router = api_router("/number-voids", "NF-e")
@@ -81,3 +81,12 @@ def list_(response: Response,
     found, total = list_number_voids(app.read_uow(), limit, offset)
     response.headers[TOTAL_HEADER] = str(total)
     return [void_out(v) for v in found]
+
+
+@router.get("/{void_id}/xml", response_class=Response, summary="O XML (procInutNFe quando inutilizada)",
+            responses={200: {"content": {"application/xml": {}}}})
+def xml(void_id: Id, app: Container = Depends(container)) -> Response:
+    void, data = void_xml(app.read_uow(), void_id)
+    name = f"inutilizacao-serie{void.series}-{void.first}-{void.last}.xml"
+    return Response(data, media_type="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

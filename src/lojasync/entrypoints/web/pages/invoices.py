@@ -28,6 +28,7 @@ from lojasync.fiscal.services.number_voids import (
     company_numbering,
     list_number_voids,
     void_numbers,
+    void_xml,
     voids_covering,
 )
 from lojasync.fiscal.services.views import page_of_invoices, show_invoice
@@ -96,6 +97,13 @@ def number_void(request: Request, primeiro: Annotated[str, Form()] = "", ultimo:
                     else f"Os números {voided.numbers} (série {voided.series}) já estavam inutilizados: nada foi "
                          "enviado de novo."), "success")
     return redirect(request, "/nfe/inutilizacoes")
+
+
+@router.get("/nfe/inutilizacoes/{void_id}/xml", include_in_schema=False)
+def number_void_xml(request: Request, void_id: PageId) -> Response:
+    """The procInutNFe (the signed request before SEFAZ voided it), as a download."""
+    void, data = void_xml(request.app.state.container.read_uow(), void_id)
+    return _download(data, "application/xml", f"inutilizacao-serie{void.series}-{void.first}-{void.last}.xml")
 
 
 def _whole_number(text: str, what: str) -> int:
