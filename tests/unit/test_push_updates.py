@@ -237,7 +237,9 @@ def test_nothing_is_pushed_to_a_paused_store_or_one_another_worker_holds(uow, st
     store.paused = True
     assert push(uow, client, store).skipped == "paused"
     store.paused = False
-    uow.leases.holders[store.id] = ("outro-worker", NOW + timedelta(days=1))
+    # Leases are taken on the real clock (they are shared between processes), not the push's: a lease that ran
+    # out a day after NOW (the fixed test date) stopped counting once that day had passed.
+    uow.leases.holders[store.id] = ("outro-worker", datetime.now(timezone.utc) + timedelta(days=1))
     assert push(uow, client, store).busy
     assert client.writes == [] and statuses(uow) == {"601": "pending"}
 
