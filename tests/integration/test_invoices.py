@@ -124,7 +124,7 @@ def test_an_unanswered_send_is_settled_by_asking_sefaz_not_by_sending_again(app,
     with pytest.raises(InvoiceBeingSent) as being_sent:
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=almost)
     assert "transmita de novo daqui a 1 minuto:" in being_sent.value.resolution   # what is left of it
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     sends_before = simulator.simulator.stats()
     settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
     assert changed and settled.status == "authorised"
@@ -518,7 +518,7 @@ def test_a_refused_query_after_a_lost_answer_does_not_mark_the_nfe_rejected(app,
         def authorise(self, xml):  # pragma: no cover - must not be reached
             raise AssertionError("sent again blind")
 
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     refusing = Sefaz(lambda uf, env, cert, deadline=None: RefusingQuery(), simulated=True)
     with pytest.raises(SefazQueryRefused) as refused:   # a person must look: retrying as is gets the same 226
         approve_invoice(app.uow(), app.cipher, refusing, invoice.id, now=later)
@@ -526,7 +526,7 @@ def test_a_refused_query_after_a_lost_answer_does_not_mark_the_nfe_rejected(app,
     assert "aguardando SEFAZ" in refused.value.resolution
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"
-    fixed = lambda: datetime.now(timezone.utc).replace(year=2100)  # noqa: E731 - the company fixed, a round later
+    fixed = lambda: datetime(2100, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - the company fixed, a round later
     settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=fixed)   # asked again
     assert changed and settled.status == "authorised"
 
@@ -591,7 +591,7 @@ def test_an_nfe_authorised_after_the_store_cancelled_its_order_while_awaiting_se
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     import_order(app.uow(), _stores(app)[0], order_payload(id=2000000030, payment_status="paid", status="cancelled",
                                                            updated_at=ts(600)), ImportPolicy())
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
     assert changed and settled.status == "authorised"
     order = show_order(app.uow(), number)
@@ -611,7 +611,7 @@ def test_an_nfe_authorised_after_the_store_changed_its_order_while_awaiting_sefa
     changed_lines = order_payload(id=2000000031, updated_at=ts(600), total="210.00")
     changed_lines["products"][0]["quantity"] = 3
     import_order(app.uow(), _stores(app)[0], changed_lines, ImportPolicy())
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     settled, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
     assert settled.status == "authorised"
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}   # what the NF-e says, not the order now
@@ -635,7 +635,7 @@ def test_only_the_order_lines_changed_while_awaiting_sefaz_is_caught_too(app, co
     if store_change != "none":   # both items cost 50,00: 1 + 2 instead of 2 + 1 keeps every total
         payload["products"][0]["quantity"], payload["products"][1]["quantity"] = 1, 2
     import_order(app.uow(), _stores(app)[0], payload, ImportPolicy())
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     settled, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
     assert settled.status == "authorised"
     order = show_order(app.uow(), number)
@@ -671,7 +671,7 @@ def test_an_nfe_sefaz_never_got_is_not_sent_as_it_was_when_the_store_changed_the
     changed_lines = order_payload(id=2000000032, updated_at=ts(600), total="210.00")
     changed_lines["products"][0]["quantity"] = 3
     import_order(app.uow(), _stores(app)[0], changed_lines, ImportPolicy())
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     with pytest.raises(OrderChangedSinceGenerated):
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None   # nothing sent
@@ -980,7 +980,7 @@ def test_a_batch_send_overtaken_by_the_workers_settling_records_the_authorisatio
     assert at_sefaz.wait(10)
     with app.read_uow() as uow:
         (invoice_id,) = [invoice.id for invoice in uow.invoices.for_order(number)]
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice_id, now=later)
     assert changed and settled.status == "authorised"
     go.set()
@@ -1016,7 +1016,7 @@ def test_a_resend_answered_204_after_a_lost_answer_takes_the_original_authorisat
             return getattr(self.gateway, name)
 
     lagging = Sefaz(lambda uf, env, cert, deadline=None: LaggingQuery(sefaz.connect(uf, env, cert, deadline=deadline)), simulated=True)
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     settled, changed = approve_invoice(app.uow(), app.cipher, lagging, invoice.id, now=later)
     assert changed and settled.status == "authorised" and settled.protocol == first["nProt"]
     assert len(queries) == 2 and simulator.simulator.stats()["chamadas"]["NFeAutorizacao4"] == 2
@@ -1097,7 +1097,7 @@ def test_the_worker_and_the_operator_settling_an_nfe_awaiting_sefaz_at_once_ask_
     simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises, the answer never arrives
     with pytest.raises(SefazUnreachable):
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    later = lambda: datetime.now(timezone.utc).replace(year=2099)  # noqa: E731 - past the sending window
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
     barrier, results, errors = threading.Barrier(2), [], []
 
     def settle(actor) -> None:

@@ -109,7 +109,7 @@ def test_cancellation_after_24_hours_is_501(client: SefazSoapClient, sefaz: Back
     (dict(protocol="141260000000999"), "222", "Rejeicao: Protocolo de Autorizacao de Uso difere do cadastrado"),
     (dict(cnpj=OTHER_COMPANY), "574", "Rejeicao: O autor do evento diverge do emissor da NF-e"),
     (dict(signer=OTHER_COMPANY), "213", "Rejeicao: CNPJ-Base do Emitente difere do CNPJ-Base do Certificado Digital"),
-    (dict(when=now() + timedelta(hours=1)), "578", "Rejeicao: A data do evento nao pode ser maior que a data de processamento"),
+    (dict(when=lambda: now() + timedelta(hours=1)), "578", "Rejeicao: A data do evento nao pode ser maior que a data de processamento"),
     (dict(when=now() - timedelta(hours=1)), "579", "Rejeicao: A data do evento nao pode ser menor que a data de autorizacao"),
     (dict(change=lambda info: info.set("Id", info.get("Id")[:-2] + "02")), "572", "Rejeicao: Erro Atributo ID do evento nao corresponde"),
 ], ids=["222-protocol", "574-author", "213-certificate", "578-future", "579-before-authorisation", "572-id"])
@@ -117,6 +117,8 @@ def test_each_crafted_event_gets_sefaz_rejection(client: SefazSoapClient, event_
                                                   words: str) -> None:
     key, authorisation = authorised(client)
     fields = {"protocol": authorisation.protocol, **event_fields}
+    if callable(fields.get("when")):   # taken when the test runs: an hour ahead of the collection may be past
+        fields["when"] = fields["when"]()
     answer = client.cancel(cancellation(key, fields.pop("protocol"), **fields))
     assert answer.status == status
     assert answer.reason.startswith(words)
