@@ -13,9 +13,8 @@ from lxml import etree
 from lojasync.simulators.sefaz import answers
 from lojasync.simulators.sefaz.access_key import AccessKey
 from lojasync.simulators.sefaz.authorisers import serves
-from lojasync.simulators.sefaz.codes import reason
-from lojasync.simulators.sefaz.schemas import schema_errors
-from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
+from lojasync.simulators.sefaz.message_checks import message_refusal
+from lojasync.simulators.sefaz.soap import NFE
 
 if TYPE_CHECKING:
     from lojasync.simulators.sefaz.simulator import SefazSimulator
@@ -34,14 +33,9 @@ def query_nfe(sim: SefazSimulator, content: etree._Element, authoriser: str | No
     def answer(status: str, motive: str | None = None, **more) -> etree._Element:
         return answers.ret_cons_sit_nfe(env, uf, now, shown, status, motive, **more)
 
-    switches = sim.switches_now()
-    if switches.out_of_service:
-        return answer(switches.out_of_service)
-    if prefixed_elements(content):
-        return answer("404")
-    problem = schema_errors("consSitNFe", content)
-    if problem is not None:
-        return answer("215", reason("215", f"[{problem}]"))
+    refusal = message_refusal(sim, content, "consSitNFe")
+    if refusal is not None:
+        return answer(*refusal)
     if content.findtext(f"{{{NFE}}}tpAmb") != env:
         return answer("252")
     if not AccessKey(key).digit_ok:

@@ -18,9 +18,9 @@ from lxml import etree
 from lojasync.simulators.sefaz import answers
 from lojasync.simulators.sefaz.codes import Rejection, reason
 from lojasync.simulators.sefaz.event_checks import check_against, check_event, event_text
+from lojasync.simulators.sefaz.message_checks import message_refusal
 from lojasync.simulators.sefaz.records import CANCELLED, StoredEvent
-from lojasync.simulators.sefaz.schemas import schema_errors
-from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
+from lojasync.simulators.sefaz.soap import NFE
 
 if TYPE_CHECKING:
     from lojasync.simulators.sefaz.simulator import SefazSimulator
@@ -35,14 +35,10 @@ def register_events(sim: SefazSimulator, content: etree._Element, authoriser: st
     batch = batch if batch.isdigit() and len(batch) <= 15 else "0"
     organ = (content.findtext(f"{{{NFE}}}evento/{{{NFE}}}infEvento/{{{NFE}}}cOrgao") or "").strip()
     organ = organ if len(organ) == 2 and organ.isdigit() else "35"
-    switches = sim.switches_now()
-    if switches.out_of_service:
-        return answers.ret_env_evento(batch, env, organ, switches.out_of_service)
-    if prefixed_elements(content):
-        return answers.ret_env_evento(batch, env, organ, "404")
-    problem = schema_errors("envEvento", content)
-    if problem is not None:
-        return answers.ret_env_evento(batch, env, organ, "215", motive=reason("215", f"[{problem}]"))
+    refusal = message_refusal(sim, content, "envEvento")
+    if refusal is not None:
+        status, motive = refusal
+        return answers.ret_env_evento(batch, env, organ, status, motive=motive)
     results = [_register(sim, event, authoriser) for event in content.findall(f"{{{NFE}}}evento")]
     return answers.ret_env_evento(batch, env, organ, "128", results)
 

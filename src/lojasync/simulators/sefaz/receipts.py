@@ -11,9 +11,8 @@ from lxml import etree
 
 from lojasync.simulators.sefaz import answers
 from lojasync.simulators.sefaz.authorisers import serves
-from lojasync.simulators.sefaz.codes import reason
-from lojasync.simulators.sefaz.schemas import schema_errors
-from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
+from lojasync.simulators.sefaz.message_checks import message_refusal
+from lojasync.simulators.sefaz.soap import NFE
 
 if TYPE_CHECKING:
     from lojasync.simulators.sefaz.simulator import SefazSimulator
@@ -28,14 +27,10 @@ def query_receipt(sim: SefazSimulator, content: etree._Element, authoriser: str 
     number = (content.findtext(f"{{{NFE}}}nRec") or "").strip()
     shown = number if len(number) == 15 and number.isdigit() else _NO_RECEIPT
     uf = shown[:2] if shown != _NO_RECEIPT else "35"
-    switches = sim.switches_now()
-    if switches.out_of_service:
-        return answers.ret_cons_reci_nfe(env, shown, uf, now, switches.out_of_service)
-    if prefixed_elements(content):
-        return answers.ret_cons_reci_nfe(env, shown, uf, now, "404")
-    problem = schema_errors("consReciNFe", content)
-    if problem is not None:
-        return answers.ret_cons_reci_nfe(env, shown, uf, now, "215", motive=reason("215", f"[{problem}]"))
+    refusal = message_refusal(sim, content, "consReciNFe")
+    if refusal is not None:
+        status, motive = refusal
+        return answers.ret_cons_reci_nfe(env, shown, uf, now, status, motive=motive)
     if content.findtext(f"{{{NFE}}}tpAmb") != env:
         return answers.ret_cons_reci_nfe(env, shown, uf, now, "252")
     if not serves(authoriser, uf):

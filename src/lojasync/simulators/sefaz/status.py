@@ -9,8 +9,8 @@ from lxml import etree
 
 from lojasync.simulators.sefaz import answers
 from lojasync.simulators.sefaz.authorisers import serves
-from lojasync.simulators.sefaz.schemas import schema_errors
-from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
+from lojasync.simulators.sefaz.message_checks import message_refusal
+from lojasync.simulators.sefaz.soap import NFE
 
 if TYPE_CHECKING:
     from lojasync.simulators.sefaz.simulator import SefazSimulator
@@ -21,13 +21,9 @@ def service_status(sim: SefazSimulator, content: etree._Element, authoriser: str
     env = sim.config.environment
     uf = (content.findtext(f"{{{NFE}}}cUF") or "").strip()
     uf = uf if len(uf) == 2 and uf.isdigit() else "35"
-    switches = sim.switches_now()
-    if switches.out_of_service:
-        return answers.ret_cons_stat_serv(env, uf, now, switches.out_of_service)
-    if prefixed_elements(content):
-        return answers.ret_cons_stat_serv(env, uf, now, "404")
-    if schema_errors("consStatServ", content) is not None:
-        return answers.ret_cons_stat_serv(env, uf, now, "215")
+    refusal = message_refusal(sim, content, "consStatServ")
+    if refusal is not None:   # its answer has the code's own words (no room for the schema's detail)
+        return answers.ret_cons_stat_serv(env, uf, now, refusal[0])
     if content.findtext(f"{{{NFE}}}tpAmb") != env:
         return answers.ret_cons_stat_serv(env, uf, now, "252")
     if not serves(authoriser, uf):

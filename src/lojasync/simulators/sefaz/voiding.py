@@ -18,9 +18,9 @@ from lxml import etree
 from lojasync.simulators.sefaz import answers
 from lojasync.simulators.sefaz.authorisers import serves
 from lojasync.simulators.sefaz.codes import Rejection, reason
-from lojasync.simulators.sefaz.schemas import schema_errors
+from lojasync.simulators.sefaz.message_checks import message_refusal
 from lojasync.simulators.sefaz.signature import check_signature, check_signer
-from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
+from lojasync.simulators.sefaz.soap import NFE
 
 if TYPE_CHECKING:
     from lojasync.simulators.sefaz.simulator import SefazSimulator
@@ -44,14 +44,10 @@ def void_numbers(sim: SefazSimulator, content: etree._Element, authoriser: str |
         return answers.ret_inut_nfe(env, uf, status, motive or reason(status), now, request=echoed,
                                     protocol=protocol)
 
+    refusal = message_refusal(sim, content, "inutNFe")
+    if refusal is not None:
+        return answer(*refusal)
     switches = sim.switches_now()
-    if switches.out_of_service:
-        return answer(switches.out_of_service)
-    if prefixed_elements(content):
-        return answer("404")
-    problem = schema_errors("inutNFe", content)
-    if problem is not None:
-        return answer("215", reason("215", f"[{problem}]"))
     try:
         first, last = _check(content, fields, env, now, authoriser)
     except Rejection as rejection:
