@@ -147,6 +147,11 @@ class NumberVoidView:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def file_name(self) -> str:
+        """Its XML's name as the page and the API hand it over: the series and the range."""
+        return f"inutilizacao-serie{self.series}-{self.first}-{self.last}.xml"
+
 
 def void_view(void: NumberVoid) -> NumberVoidView:
     return NumberVoidView(void.id, void.series, void.first, void.last, void.numbers, void.environment,

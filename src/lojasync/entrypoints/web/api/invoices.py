@@ -15,6 +15,7 @@ from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
+from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
@@ -166,14 +167,14 @@ def xml(invoice_id: Id, cancellation: Annotated[bool, Query(description="O XML d
     data = cancellation_xml(app.read_uow(), invoice_id) if cancellation else invoice_xml(app.read_uow(), invoice_id)
     if data is None:
         raise CancellationXmlMissing(invoice_id=invoice_id)
-    return _download(data, "application/xml", file_name(invoice, "cancelamento.xml" if cancellation else "nfe.xml"))
+    return download(data, "application/xml", file_name(invoice, "cancelamento.xml" if cancellation else "nfe.xml"))
 
 
 @router.get("/{invoice_id}/danfe", response_class=Response, summary="O DANFE (PDF) de uma NF-e autorizada",
             responses={200: {"content": {"application/pdf": {}}}})
 def danfe(invoice_id: Id, app: Container = Depends(container)) -> Response:
     invoice = show_invoice(app.read_uow(), invoice_id)
-    return _download(invoice_danfe(app.read_uow(), invoice_id), "application/pdf", file_name(invoice, "danfe.pdf"))
+    return download(invoice_danfe(app.read_uow(), invoice_id), "application/pdf", file_name(invoice, "danfe.pdf"))
 
 
 def file_name(invoice: InvoiceView, suffix: str) -> str:
@@ -182,8 +183,3 @@ def file_name(invoice: InvoiceView, suffix: str) -> str:
     cancellation's would both be "nfe-7.xml", the second download overwriting the first."""
     return f"{invoice.access_key or f'nfe-{invoice.id}'}-{suffix}"
 
-
-def _download(data: bytes, media_type: str, filename: str) -> Response:
-    # no-store: the files name the customer (CPF, address); no proxy or shared cache keeps a copy.
-    return Response(data, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

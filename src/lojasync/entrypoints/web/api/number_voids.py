@@ -14,6 +14,7 @@ from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
+from lojasync.entrypoints.web.downloads import download
 from lojasync.fiscal.number_voids import VoidStatus
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.fiscal.services.number_voids import NumberVoidView, list_number_voids, void_numbers, void_xml
@@ -87,6 +88,4 @@ def list_(response: Response,
             responses={200: {"content": {"application/xml": {}}}})
 def xml(void_id: Id, app: Container = Depends(container)) -> Response:
     void, data = void_xml(app.read_uow(), void_id)
-    name = f"inutilizacao-serie{void.series}-{void.first}-{void.last}.xml"
-    return Response(data, media_type="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return download(data, "application/xml", void.file_name)

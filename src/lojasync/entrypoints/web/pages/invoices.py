@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_person, page_user
+from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
@@ -103,7 +104,7 @@ def number_void(request: Request, primeiro: Annotated[str, Form()] = "", ultimo:
 def number_void_xml(request: Request, void_id: PageId) -> Response:
     """The procInutNFe (the signed request before SEFAZ voided it), as a download."""
     void, data = void_xml(request.app.state.container.read_uow(), void_id)
-    return _download(data, "application/xml", f"inutilizacao-serie{void.series}-{void.first}-{void.last}.xml")
+    return download(data, "application/xml", void.file_name)
 
 
 def _whole_number(text: str, what: str) -> int:
@@ -238,7 +239,7 @@ def invoice_xml_file(request: Request, invoice_id: PageId) -> Response:
     """The nfeProc once authorised (the signed NF-e before), as a download."""
     invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
     data = invoice_xml(request.app.state.container.read_uow(), invoice_id)
-    return _download(data, "application/xml", f"{invoice.access_key or f'nfe-{invoice.id}'}-nfe.xml")
+    return download(data, "application/xml", f"{invoice.access_key or f'nfe-{invoice.id}'}-nfe.xml")
 
 
 @router.get("/nfe/{invoice_id}/xml-cancelamento", include_in_schema=False)
@@ -248,7 +249,7 @@ def invoice_cancellation_xml_file(request: Request, invoice_id: PageId) -> Respo
     if data is None:
         flash(request, "Esta NF-e não tem evento de cancelamento.", "warning")
         return redirect(request, f"/nfe/{invoice_id}")
-    return _download(data, "application/xml", f"{invoice.access_key}-cancelamento.xml")
+    return download(data, "application/xml", f"{invoice.access_key}-cancelamento.xml")
 
 
 @router.get("/nfe/{invoice_id}/danfe", include_in_schema=False)
@@ -259,11 +260,5 @@ def invoice_danfe_file(request: Request, invoice_id: PageId) -> Response:
         data = invoice_danfe(request.app.state.container.read_uow(), invoice_id)
     except LojasyncError as exc:
         return _invoice_page(request, invoice_id, 409, action_error=exc, action_title="DANFE indisponível")
-    return _download(data, "application/pdf", f"{invoice.access_key}-danfe.pdf", inline=True)
+    return download(data, "application/pdf", f"{invoice.access_key}-danfe.pdf", inline=True)
 
-
-def _download(data: bytes, media_type: str, filename: str, inline: bool = False) -> Response:
-    disposition = "inline" if inline else "attachment"
-    return Response(data, media_type=media_type,
-                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"',
-                             "Cache-Control": "no-store"})
