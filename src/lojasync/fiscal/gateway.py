@@ -35,8 +35,6 @@ NFE_UNKNOWN = "217"               # a query by key: SEFAZ never authorised it, s
 DUPLICATE_NFE = "204"
 DUPLICATE_WITH_DIFFERENT_KEY = "539"
 ALREADY_CANCELLED = "218"
-NUMBER_USED = "241"               # a number of the range was used (an NF-e holds it): nothing voided
-RANGE_PARTLY_VOIDED = "256"       # a number of the range was voided before, in another request
 RANGE_ALREADY_VOIDED = "563"      # this very range was voided before (a repeat of a request answered before)
 SERVICE_PARALYSED = ("108", "109")
 

@@ -48,9 +48,6 @@ class NumberVoid:
     proc_xml: str | None = None           # procInutNFe: the request and SEFAZ's answer
     simulated: bool = False
 
-    def covers(self, number: int) -> bool:
-        return self.first <= number <= self.last
-
     @property
     def numbers(self) -> str:
         """"12" or "12 a 15", as the pages and the CLI say it."""

@@ -144,11 +144,3 @@ def ret_inut_nfe(environment: str, uf: str, status: str, motive: str, received_a
     _add(info, "dhRecbto", sefaz_time(received_at))
     _add(info, "nProt", protocol)
     return answer
-
-
-def proc_inut_nfe(request: etree._Element, answer: etree._Element) -> etree._Element:
-    """procInutNFe: the request as sent and SEFAZ's answer, kept together."""
-    proc = _element("procInutNFe", {"versao": NFE_VERSION})
-    proc.append(request)
-    proc.append(answer)
-    return proc
