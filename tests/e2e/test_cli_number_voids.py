@@ -32,6 +32,7 @@ def test_skipped_numbers_are_voided_listed_and_a_repeat_sends_nothing(lojasync, 
     assert voided["simulated"] is True and len(voided["protocol"]) == 15
     (listed,) = json.loads(lojasync("invoices", "voids", "--format", "json"))
     assert listed["id"] == voided["id"] and listed["requested_at"].endswith("Z")
+    assert (listed["resends"], listed["attention"]) == (0, None)
     assert "Inutilizada (simulador)" in lojasync("invoices", "voids")
     assert "<procInutNFe" in lojasync("invoices", "void-xml", str(voided["id"]))
     assert "Pedido de inutilização 99 não encontrado" in lojasync("invoices", "void-xml", "99", expect=1)
@@ -63,3 +64,15 @@ def test_a_discarded_nfe_says_what_became_of_its_number(lojasync, company, app):
         in shown
     lojasync("invoices", "void", str(created["number"]), "--reason", "NF-e descartada antes da autorizacao")
     assert f"Número {created['number']} inutilizado na SEFAZ em" in lojasync("invoices", "show", str(created["id"]))
+
+
+def test_a_request_for_a_person_says_so_in_the_list():
+    from datetime import datetime, timezone
+
+    from lojasync.entrypoints.cli.number_voids import words
+    from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
+    from lojasync.fiscal.services.number_voids import void_view
+
+    waiting = NumberVoid(1, "2", 1, 3, 5, "Numeros pulados por erro de configuracao", VoidStatus.REQUESTED,
+                         datetime(2026, 12, 1, tzinfo=timezone.utc), resends=3, attention="Sem resposta da SEFAZ.")
+    assert words(void_view(waiting)) == "Aguardando SEFAZ - precisa de atenção: Sem resposta da SEFAZ."

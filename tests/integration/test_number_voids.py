@@ -9,10 +9,17 @@ import pytest
 from lxml import etree
 
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
-from lojasync.fiscal.services.company import CompanyData, NumberAlreadyUsed, install_test_certificate, set_company
+from lojasync.fiscal.services.company import (
+    CompanyData,
+    CompanyNotReady,
+    NumberAlreadyUsed,
+    install_test_certificate,
+    set_company,
+)
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.fiscal.services.number_voids import (
+    SILENT_RESENDS,
     VoidAheadOfSeries,
     VoidEnvironmentChanged,
     VoidNumbersInUse,
@@ -20,6 +27,7 @@ from lojasync.fiscal.services.number_voids import (
     VoidRangeInvalid,
     VoidRejected,
     VoidUnanswered,
+    flag_stuck_void,
     list_number_voids,
     void_numbers,
     voids_covering,
@@ -170,6 +178,90 @@ def test_the_worker_resends_a_request_left_unanswered_once_the_window_has_passed
     assert settled.status == "voided" and settled.rejection_code == "563"   # SEFAZ had it: not voided twice
     queue.housekeeping()
     assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == 2
+
+
+def _a_worker(app, simulator, monkeypatch):
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)
+    return TaskQueue(app, huey=MemoryHuey("test", immediate=True))
+
+
+def _window_passed(app) -> None:
+    """Every request awaiting SEFAZ was last asked six minutes ago (the sending window is five)."""
+    with app.uow() as uow:
+        for waiting in uow.number_voids.list():
+            uow.number_voids.update(waiting.id, waiting.requested_at,
+                                    requested_at=waiting.requested_at - timedelta(minutes=6))
+        uow.commit()
+
+
+def test_a_request_sefaz_keeps_silent_on_is_shown_to_a_person_after_a_few_resends(app, company, sefaz, simulator,
+                                                                                  monkeypatch):
+    number = _discarded(app, sefaz, 2000000108)
+    queue = _a_worker(app, simulator, monkeypatch)
+    simulator.simulator.set_switches(out_of_service="108")
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    for resends in range(1, SILENT_RESENDS + 1):
+        _window_passed(app)
+        queue.housekeeping()
+        (waiting,), _ = list_number_voids(app.uow())
+        assert waiting.status == "requested" and waiting.resends == resends
+        # A SEFAZ out of service for a moment is no news: only a silence that lasts is.
+        assert (waiting.attention is None) == (resends < SILENT_RESENDS)
+    assert waiting.attention.startswith(f"Sem resposta da SEFAZ depois de {SILENT_RESENDS} reenvios automáticos")
+    assert "108" in waiting.attention and "continua reenviando a cada 5 minutos" in waiting.attention
+    assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == SILENT_RESENDS + 1
+    simulator.simulator.set_switches(out_of_service=None)
+    _window_passed(app)
+    queue.housekeeping()
+    (voided,), _ = list_number_voids(app.uow())
+    assert voided.status == "voided" and voided.attention is None   # settled: nothing left for a person
+
+
+def test_a_request_the_worker_cannot_resend_says_why_at_once_and_goes_when_it_can(app, company, sefaz, simulator,
+                                                                                 monkeypatch):
+    number = _discarded(app, sefaz, 2000000109)
+    queue = _a_worker(app, simulator, monkeypatch)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    set_company(app.uow(), CompanyData(environment="producao"))   # the request was made in homologação
+    _window_passed(app)
+    queue.housekeeping()
+    (waiting,), _ = list_number_voids(app.uow())
+    assert waiting.status == "requested" and waiting.attention == (
+        f"O lojasync não consegue reenviar este pedido sozinho. O número {number} foi usado em homologação, e a "
+        "empresa emite agora em produção: a inutilização iria para produção, onde o número é outro. Resolução: "
+        "Para inutilizá-lo, volte a empresa para homologação e peça de novo.")
+    assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == 1   # nothing sent to produção
+    set_company(app.uow(), CompanyData(environment="homologacao"))
+    _window_passed(app)
+    queue.housekeeping()
+    (voided,), _ = list_number_voids(app.uow())
+    assert voided.status == "voided" and voided.rejection_code == "563" and voided.attention is None
+
+
+def test_a_problem_resending_cannot_outlive_retrying_is_flagged_without_waiting(app, company, sefaz, simulator):
+    number = _discarded(app, sefaz, 2000000110)
+    simulator.simulator.set_switches(out_of_service="108")
+    with pytest.raises(VoidUnanswered) as unanswered:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    (waiting,), _ = list_number_voids(app.uow())
+    assert not flag_stuck_void(app.uow(), waiting.id, unanswered.value)   # silent once: the worker tries again
+    expired = CompanyNotReady(["certificado A1 vencido em 01/11/2026"])
+    assert flag_stuck_void(app.uow(), waiting.id, expired)
+    assert not flag_stuck_void(app.uow(), waiting.id, expired)   # the same news is not new
+    (flagged,), _ = list_number_voids(app.uow())
+    assert flagged.attention.startswith("O lojasync não consegue reenviar este pedido sozinho. ")
+    assert "certificado A1 vencido em 01/11/2026" in flagged.attention
+    simulator.simulator.set_switches(out_of_service=None)
+    asked_again, _ = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)   # a person asks again
+    assert asked_again.status == "voided" and asked_again.attention is None and asked_again.resends == 0
 
 
 def test_a_number_is_voided_only_in_the_environment_it_was_used_in(app, company, sefaz):

@@ -359,6 +359,7 @@ def test_the_number_of_a_discarded_nfe_is_voided_through_the_api_once(app, api, 
     assert result["changed"] is True and result["void"]["status"] == "voided"
     assert (result["void"]["first"], result["void"]["last"], result["void"]["series"]) == (1, 1, 1)
     assert result["void"]["simulated"] is True and result["void"]["requested_at"].endswith("Z")
+    assert (result["void"]["resends"], result["void"]["attention"]) == (0, None)
     again = api.post("/api/v1/number-voids", json=body).json()
     assert again["changed"] is False and again["void"] == result["void"]
     listed = api.get("/api/v1/number-voids")

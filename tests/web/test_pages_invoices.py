@@ -232,6 +232,14 @@ def test_a_discarded_nfes_number_is_voided_from_its_page(app, logged_in, store_i
                    justificativa_inutilizacao="NF-e descartada antes da autorizacao")
     assert waiting.status_code == 503 and "Número não inutilizado" in text_of(waiting.text)
     assert "Aguardando SEFAZ" in text_of(logged_in.get(invoice_url).text)   # the request is kept
+    # What the worker found when it tried to resend it, for a person: on the NF-e and in the list.
+    from lojasync.fiscal.services.company import CompanyNotReady
+    from lojasync.fiscal.services.number_voids import flag_stuck_void
+    assert flag_stuck_void(app.uow(), 1, CompanyNotReady(["certificado A1 vencido em 01/11/2026"]))
+    for url in (invoice_url, "/nfe/inutilizacoes"):
+        page = text_of(logged_in.get(url).text)
+        assert "precisa de atenção O lojasync não consegue reenviar este pedido sozinho. A empresa ainda não pode " \
+               "emitir NF-e: certificado A1 vencido em 01/11/2026." in page, url
     sefaz.reset_switches()
 
     voided = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
@@ -240,7 +248,7 @@ def test_a_discarded_nfes_number_is_voided_from_its_page(app, logged_in, store_i
     page = text_of(logged_in.get(invoice_url).text)
     assert "Número 1 (série 1) inutilizado na SEFAZ (protocolo 1" in page
     assert "o número 1 (série 1) foi inutilizado na SEFAZ (protocolo" in page and "pelo simulador" in page
-    assert "Inutilizar número na SEFAZ" not in page
+    assert "Inutilizar número na SEFAZ" not in page and "precisa de atenção" not in page
 
 
 def test_only_a_discarded_nfes_number_is_offered_and_taken(app, logged_in, store_id, company):

@@ -155,6 +155,9 @@ number_voids = Table(
     Column("request_xml", Text),
     Column("proc_xml", Text),
     Column("simulated", Boolean, nullable=False, default=False),
+    # The worker's resends of a request left awaiting SEFAZ, and why a person must look at it (None: no need).
+    Column("resends", Integer, nullable=False, default=0, server_default="0"),
+    Column("attention", String(500)),
     *timestamps(),
     Index("ix_number_voids_range", "environment", "series", "first_number"),
 )

@@ -32,7 +32,7 @@ from lojasync.fiscal.services.invoice_cancellation import (
     settle_cancellation,
 )
 from lojasync.fiscal.services.invoices import approve_invoice, flag_stuck_invoice, invoices_awaiting_sefaz
-from lojasync.fiscal.services.number_voids import claim_voids_to_resend, resend_number_void
+from lojasync.fiscal.services.number_voids import claim_voids_to_resend, flag_stuck_void, resend_number_void
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
 from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
@@ -303,10 +303,12 @@ class TaskQueue:
         try:
             resent = resend_number_void(app.uow(), app.cipher, sefaz_for(app.settings), void_id)
         except LojasyncError as exc:
-            # Unanswered again: the next rounds resend it. Rejected: recorded on the request, which the lists
-            # show with SEFAZ's code; retrying would get the same answer.
+            # Unanswered again: the next rounds resend it, and after a few the request says so to a person; one
+            # that cannot be resent as things are (certificate expired) says why at once. Rejected: recorded on
+            # the request, which the lists show with SEFAZ's code; retrying would get the same answer.
             log.warning("number void not settled", extra={"void_id": void_id, "error_code": exc.code,
                                                           "reason": exc.message})
+            flag_stuck_void(app.uow(), void_id, exc)
             return
         if resent is not None:
             log.info("number void settled", extra={"void_id": void_id, "status": resent.status})

@@ -47,6 +47,8 @@ class NumberVoid:
     request_xml: str | None = None        # the signed inutNFe
     proc_xml: str | None = None           # procInutNFe: the request and SEFAZ's answer
     simulated: bool = False
+    resends: int = 0                      # by the worker, of a request left awaiting SEFAZ
+    attention: str | None = None          # why a person must look at it (None: nothing to do)
 
     @property
     def numbers(self) -> str:

@@ -20,6 +20,8 @@ def words(void: NumberVoidView) -> str:
         text += " (simulador)"
     if void.rejection_code:
         text += f" ({void.rejection_code} - {void.rejection_reason})"
+    if void.attention:
+        text += f" - precisa de atenção: {void.attention}"
     return text
 
 
@@ -33,8 +35,12 @@ def print_number_void(invoice, voids: list[NumberVoidView]) -> None:
         return
     waiting = next((v for v in voids if v.status == "requested"), None)
     if waiting is not None:
-        console.print(f"Inutilização dos números {waiting.numbers} aguardando SEFAZ: o lojasync pede de novo sozinho.",
-                      highlight=False)
+        if waiting.attention:
+            console.print(f"Inutilização dos números {waiting.numbers} aguardando SEFAZ, precisa de atenção: "
+                          f"{waiting.attention}", highlight=False)
+        else:
+            console.print(f"Inutilização dos números {waiting.numbers} aguardando SEFAZ: o lojasync pede de novo "
+                          "sozinho.", highlight=False)
         return
     console.print(f"Número {invoice.number} sem uso: inutilize-o na SEFAZ com lojasync invoices void {invoice.number} "
                   "--series " f"{invoice.series} --reason TEXTO.", highlight=False)

@@ -9,7 +9,9 @@ NF-e can still be sent with its number).
 The request is committed before it is sent, as an NF-e is committed "aguardando SEFAZ": should the answer be
 lost, asking again for the same range sends it again, which is safe: SEFAZ answers 563 for a range it voided
 already, and that is recorded as voided. The worker does that by itself for a request left awaiting SEFAZ
-longer than the sending window (`claim_voids_to_resend`, `resend_number_void`).
+longer than the sending window (`claim_voids_to_resend`, `resend_number_void`), and says on the request when a
+person must look at it (`flag_stuck_void`): SEFAZ still silent after a few resends, or a resend impossible (the
+company moved to another environment, its certificate expired).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ Clock = Callable[[], datetime]
 # SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
 MAX_NUMBERS = 10_000
 RECORD_ATTEMPTS = 3   # recording SEFAZ's answer, through write conflicts
+# Resends by the worker without an answer before a person is told (with the 5-minute window: about 20 minutes).
+SILENT_RESENDS = 3
 
 
 def _now() -> datetime:
@@ -143,6 +147,8 @@ class NumberVoidView:
     rejection_code: str | None
     rejection_reason: str | None
     simulated: bool
+    resends: int
+    attention: str | None   # why a person must look at the request (None: nothing to do)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,7 +162,8 @@ class NumberVoidView:
 def void_view(void: NumberVoid) -> NumberVoidView:
     return NumberVoidView(void.id, void.series, void.first, void.last, void.numbers, void.environment,
                           void.status.value, void.status.label, void.reason, void.requested_at, void.requested_by,
-                          void.protocol, void.voided_at, void.rejection_code, void.rejection_reason, void.simulated)
+                          void.protocol, void.voided_at, void.rejection_code, void.rejection_reason, void.simulated,
+                          void.resends, void.attention)
 
 
 def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first: int, last: int | None = None,
@@ -223,7 +230,8 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
             uow.number_voids.update(same.id, moment, status=VoidStatus.REQUESTED, reason=request.reason,
                                     request_xml=request.request_xml, requested_at=moment,
                                     requested_by=request.requested_by, rejection_code=None, rejection_reason=None,
-                                    simulated=sefaz.simulated)
+                                    simulated=sefaz.simulated,
+                                    **({} if actor is Actor.SYSTEM else {"resends": 0, "attention": None}))
             void_id = same.id
         else:
             void_id = uow.number_voids.add(request)
@@ -267,17 +275,17 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
         if answer.status == NUMBERS_VOIDED:
             proc = void_proc(signed, answer.xml).decode("utf-8") if answer.xml else None
             values = dict(status=VoidStatus.VOIDED, protocol=answer.protocol, voided_at=answer.received_at or moment,
-                          proc_xml=proc, rejection_code=None, rejection_reason=None)
+                          proc_xml=proc, rejection_code=None, rejection_reason=None, attention=None)
         elif answer.status == RANGE_ALREADY_VOIDED:
             # A repeat of a request SEFAZ had voided already (its answer lost): voided, its protocol unknown here.
             values = dict(status=VoidStatus.VOIDED, voided_at=answer.received_at or moment,
-                          rejection_code=answer.status, rejection_reason=answer.reason[:500])
+                          rejection_code=answer.status, rejection_reason=answer.reason[:500], attention=None)
         elif answer.status in OUT_OF_SERVICE:
             raise VoidUnanswered(numbers=request.numbers, series=request.series,
                                  reason=f"{answer.status} - {answer.reason}")
         else:
             uow.number_voids.update(request.id, moment, status=VoidStatus.REJECTED, rejection_code=answer.status,
-                                    rejection_reason=answer.reason[:500])
+                                    rejection_reason=answer.reason[:500], attention=None)
             uow.commit()
             raise VoidRejected(numbers=request.numbers, series=request.series, status=answer.status,
                                reason=answer.reason)
@@ -329,7 +337,7 @@ def claim_voids_to_resend(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[
     with uow:
         due = uow.number_voids.requested_before(moment - SENDING_WINDOW)
         for void in due:
-            uow.number_voids.update(void.id, moment, requested_at=moment)
+            uow.number_voids.update(void.id, moment, requested_at=moment, resends=void.resends + 1)
         uow.commit()
         return [void.id for void in due]
 
@@ -337,14 +345,24 @@ def claim_voids_to_resend(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[
 def resend_number_void(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, void_id: int,
                        now: Clock = _now) -> NumberVoidView | None:
     """The same request again (102, or 563 when SEFAZ had voided it already: both recorded as voided). None when
-    there is nothing to resend: settled meanwhile, or the company now issues in another environment (the request
-    belongs to the one it was made in; a person asks again there)."""
+    there is nothing to resend: settled meanwhile, or it cannot be resent now (no company; the company issues
+    in another environment, and the request belongs to the one it was made in): then the request says so to a
+    person, and the next rounds try again (the company may be set back)."""
     with uow:
         void = uow.number_voids.get(void_id)
-        company = uow.company.get()
-        if void is None or void.status is not VoidStatus.REQUESTED or company is None \
-                or company.environment != void.environment:
+        if void is None or void.status is not VoidStatus.REQUESTED:
             return None
+        company = uow.company.get()
+        if company is None:
+            problem: LojasyncError | None = CompanyMissing()
+        elif company.environment != void.environment:
+            problem = VoidEnvironmentChanged(number=void.first, was=environment_name(void.environment),
+                                             now=environment_name(company.environment), note="")
+        else:
+            problem = None
+    if problem is not None:
+        flag_stuck_void(uow, void_id, problem)
+        return None
     resent, _ = void_numbers(uow, box, sefaz, void.first, void.last, void.reason, series=void.series,
                              environment=void.environment, actor=Actor.SYSTEM, now=now)
     return resent
@@ -358,3 +376,35 @@ def void_xml(uow: ProcessingUnitOfWork, void_id: int) -> tuple[NumberVoidView, b
         if void is None:
             raise NumberVoidNotFound(void_id=void_id)
         return void_view(void), (void.proc_xml or void.request_xml or "").encode("utf-8")
+
+
+def flag_stuck_void(uow: ProcessingUnitOfWork, void_id: int, problem: LojasyncError) -> bool:
+    """Why the worker's resend of a request left awaiting SEFAZ did not settle it, kept on the request for a
+    person (the lists show it): at once when resending cannot work as things are (no certificate, another
+    environment), after `SILENT_RESENDS` resends when SEFAZ is only silent (it may answer the next one). Returns
+    True when the request now says something new."""
+    with uow:
+        void = uow.number_voids.get(void_id, for_update=True)
+        if void is None or void.status is not VoidStatus.REQUESTED:
+            return False
+        if problem.retryable and void.resends < SILENT_RESENDS:
+            return False
+        attention = stuck_void_reason(void, problem)
+        if attention == void.attention:
+            return False
+        uow.number_voids.update(void_id, _now(), attention=attention)
+        uow.commit()
+        return True
+
+
+def stuck_void_reason(void: NumberVoid, problem: LojasyncError) -> str:
+    """A request's attention text: what happened, why, and what to do (500 characters kept)."""
+    if problem.retryable:
+        what = (f"Sem resposta da SEFAZ depois de {void.resends} reenvios automáticos ({problem.message}). O "
+                "lojasync continua reenviando a cada 5 minutos. Confira se o serviço de inutilização da SEFAZ do seu "
+                "estado está no ar, ou peça a mesma faixa de novo.")
+    else:
+        what = f"O lojasync não consegue reenviar este pedido sozinho. {problem.message}"
+        if problem.resolution:
+            what += f" Resolução: {problem.resolution}"
+    return what[:500]

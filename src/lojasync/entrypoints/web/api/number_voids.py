@@ -40,6 +40,9 @@ class NumberVoidOut(ApiModel):
     rejection_code: str | None = Field(description="cStat da SEFAZ quando rejeitada (ou 563).")
     rejection_reason: str | None
     simulated: bool = Field(description="Pelo simulador da SEFAZ: sem valor fiscal.")
+    resends: int = Field(description="Reenvios automáticos do worker, de um pedido que ficou sem resposta.")
+    attention: str | None = Field(description="Por que uma pessoa precisa olhar o pedido (a SEFAZ calada depois de "
+                                              "alguns reenvios, um reenvio impossível e o que fazer); null: nada.")
 
 
 class NumberVoidChange(ApiModel):
