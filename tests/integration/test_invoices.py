@@ -4,6 +4,7 @@ unanswered (settled by a query, never sent blind), cancelled (both reversed)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -269,6 +270,18 @@ def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, 
     assert show_order(app.uow(), number)["processed_by"] is None
     assert not cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra")[1]
     assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
+
+
+def test_an_issuer_in_manaus_writes_its_own_time_on_the_nfe_and_its_cancellation(app, sefaz):
+    set_company(app.uow(), replace(COMPANY, city="Manaus", uf="AM", zipcode="69005-010", ie="04.234.567-7"))
+    install_test_certificate(app.uow(), app.cipher)
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000044))
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    issued = etree.fromstring(invoice_xml(app.uow(), invoice.id)).findtext(".//{*}ide/{*}dhEmi")
+    assert issued.endswith("-04:00"), issued   # Manaus, an hour behind Brasília
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra")
+    event_time = etree.fromstring(cancellation_xml(app.uow(), invoice.id)).findtext(".//{*}infEvento/{*}dhEvento")
+    assert event_time.endswith("-04:00"), event_time
 
 
 def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):

@@ -223,6 +223,11 @@ def test_pickup_and_carrier():
     assert one(root, "//n:transp/n:modFrete") == "9" and not root.xpath("//n:transporta", namespaces=NS)
     root = valid(draft(carrier=Carrier("Correios", "34.028.316/0001-03", uf="DF")))
     assert (one(root, "//n:transporta/n:CNPJ"), one(root, "//n:transporta/n:UF")) == ("34028316000103", "DF")
+    # An IE goes with its UF or not at all (an IE without UF is SEFAZ's rejection 559).
+    root = valid(draft(carrier=Carrier("Transportes Isentos", state_registration="ISENTO", uf="RJ")))
+    assert (one(root, "//n:transporta/n:IE"), one(root, "//n:transporta/n:UF")) == ("ISENTO", "RJ")
+    root = valid(draft(carrier=Carrier("Transportes Isentos", state_registration="ISENTO")))
+    assert not root.xpath("//n:transporta/n:IE | //n:transporta/n:UF", namespaces=NS)
 
 
 def test_entrega_follows_dest_with_the_buyers_document_and_an_uncoded_address_goes_to_infcpl():

@@ -146,7 +146,11 @@ def test_a_missing_destination_rate_is_a_listed_problem_only_where_the_difal_app
         ("Mercado Pago wallet", "18", None),          # a digital wallet's balance, as the method "wallet"
         ("Carteira digital", "18", None),
         ("Carteira digital - cartão de crédito", "03", None),   # a card inside the wallet: the card's code
-        ("custom", "99", "custom"),
+        ("account_money", "18", None),                 # the buyer's Mercado Pago balance: a digital wallet
+        # The store's own codes for "other" in words the buyer reads on the DANFE; a merchant's text as it is.
+        ("custom", "99", "Meio de pagamento personalizado da loja"),
+        ("other", "99", "Outros"),
+        ("Cheque", "99", "Cheque"),
         ("", "99", "Outros"),
         (None, "99", "Outros"),
     ],

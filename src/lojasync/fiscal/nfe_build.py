@@ -187,12 +187,15 @@ def _transp(draft: InvoiceDraft) -> Inf.Transp:
     carrier_tag = None
     if carrier is not None and not draft.pickup:
         document = fmt.document(carrier.tax_id)
-        ie = normalise_ie(carrier.state_registration)
+        uf = carrier.uf.upper() if carrier.uf and carrier.uf.upper() in UF_CODES else None
+        # An IE (ISENTO included) is written with the UF it belongs to, or not at all: SEFAZ refuses a carrier's
+        # IE without its UF (559), and the IE is optional.
+        ie = normalise_ie(carrier.state_registration) if uf else None
         carrier_tag = Inf.Transp.Transporta(
             CNPJ=document if len(document) == 14 else None, CPF=document if len(document) == 11 else None,
             xNome=_at_least_two(carrier.name), IE=ie if ie == "ISENTO" or 2 <= len(ie or "") <= 14 else None,
             xEnder=fmt.optional_text(carrier.address, 60), xMun=fmt.optional_text(carrier.municipality, 60),
-            UF=basic.Tuf(carrier.uf.upper()) if carrier.uf and carrier.uf.upper() in UF_CODES else None)
+            UF=basic.Tuf(uf) if uf else None)
     mode = NO_TRANSPORT if draft.pickup else FREIGHT_BY_SENDER
     return Inf.Transp(modFrete=nfe.TranspModFrete(mode), transporta=carrier_tag)
 

@@ -234,9 +234,12 @@ class PaymentType:
 # made for that sale: 17 "PIX dinâmico" (20 would be a fixed, reusable QR code).
 _PAYMENT_CODES: dict[str, str] = {
     "credit_card": "03", "debit_card": "04", "boleto": "15", "pix": "17", "wire_transfer": "18", "cash": "01",
-    # 18 is "Transferência bancária, Carteira Digital" (NT 2020.006): a digital wallet is not "99, outros".
-    "wallet": "18",
+    # 18 is "Transferência bancária, Carteira Digital" (NT 2020.006): a digital wallet is not "99, outros";
+    # nor is "account_money", a balance in the buyer's Mercado Pago account.
+    "wallet": "18", "account_money": "18",
 }
+# xPag of the store's own codes for "99 outros": the buyer's DANFE reads Portuguese, not the store's API words.
+_OTHER_PAYMENT_WORDS: dict[str, str] = {"other": "Outros", "custom": "Meio de pagamento personalizado da loja"}
 # Words in a free-text method, tried in order (debit before credit: "cartão de débito" is no credit).
 _PAYMENT_WORDS: tuple[tuple[str, str], ...] = (
     ("debit", "04"), ("debito", "04"), ("credit", "03"), ("credito", "03"), ("boleto", "15"),
@@ -261,4 +264,5 @@ def payment_type(method: str | None) -> PaymentType:
         code = next((c for word, c in _PAYMENT_WORDS if f" {word} " in padded), OTHER_PAYMENT)
     if code != OTHER_PAYMENT:
         return PaymentType(code, None)
-    return PaymentType(OTHER_PAYMENT, text if len(text) >= 2 else "Outros")
+    described = _OTHER_PAYMENT_WORDS.get(text.lower(), text)
+    return PaymentType(OTHER_PAYMENT, described if len(described) >= 2 else "Outros")

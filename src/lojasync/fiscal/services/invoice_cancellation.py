@@ -30,6 +30,7 @@ from lojasync.fiscal.errors import (
 )
 from lojasync.fiscal.gateway import ALREADY_CANCELLED, AUTHORISED, EVENT_REGISTERED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.local_time import issuer_time
 from lojasync.fiscal.nfe_events import CANCELLATION, build_cancellation_event_xml, justification_sent
 from lojasync.fiscal.nfe_proc import NFE_NS, event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
@@ -78,7 +79,8 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         # The NF-e's own UF (its key's cUF), whatever the company says now: its authoriser holds it, and
         # another one refuses a query by its key (226).
         uf = invoice.access_key[:2]
-        event = build_cancellation_event_xml(invoice.access_key, company.cnpj, invoice.protocol, reason, when=now(),
+        event = build_cancellation_event_xml(invoice.access_key, company.cnpj, invoice.protocol, reason,
+                                             when=issuer_time(now(), company.uf),
                                              environment=Environment(invoice.environment), uf_code=uf)
         signed = sign(event, certificate, element="infEvento")
         errors = event_schema_errors(signed, signed=True)

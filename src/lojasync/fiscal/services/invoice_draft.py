@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.access_key import build_access_key, parse_access_key
@@ -15,6 +14,7 @@ from lojasync.fiscal.company import Company, issuing_problems
 from lojasync.fiscal.delivery_place import known_uf
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.local_time import issuer_time
 from lojasync.fiscal.municipalities import UF_CODES, find_municipality
 from lojasync.fiscal.nfe_checks import address_problems, missing_for_nfe
 from lojasync.fiscal.nfe_data import (
@@ -34,8 +34,6 @@ from lojasync.fiscal.ports import CarrierRepository
 from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import Gap, LojasyncError
 from lojasync.shared.state_registration import Contributor, contributor_of
-
-BRASILIA = ZoneInfo("America/Sao_Paulo")
 
 
 @dataclass(frozen=True)
@@ -213,7 +211,7 @@ def tech_of(company: Company) -> TechnicalResponsible | None:
 
 def new_draft(company: Company, order, inputs: DraftInputs, series: int, number: int, now: datetime) -> InvoiceDraft:
     """The NF-e's data with a fresh access key (a new cNF each time it is built)."""
-    issued_at = now.astimezone(BRASILIA).replace(microsecond=0)
+    issued_at = issuer_time(now, company.uf)   # the issuer's clock: Manaus writes -04:00, not Brasília's time
     key = build_access_key(UF_CODES[company.uf], issued_at, company.cnpj, series, number)
     freight, other = charges(order, inputs.pickup)
     return InvoiceDraft(inputs.issuer, inputs.recipient, inputs.items, inputs.payments, series, number, key,

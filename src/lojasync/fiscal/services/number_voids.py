@@ -26,6 +26,7 @@ from lojasync.fiscal.company import issuing_problems
 from lojasync.fiscal.errors import SimulatorInProduction
 from lojasync.fiscal.gateway import NUMBERS_VOIDED, RANGE_ALREADY_VOIDED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.nfe_proc import void_proc
 from lojasync.fiscal.nfe_schema import void_schema_errors
@@ -34,7 +35,6 @@ from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
-from lojasync.fiscal.services.invoice_draft import BRASILIA
 from lojasync.fiscal.services.invoices import (
     OUT_OF_SERVICE,
     SENDING_WINDOW,
