@@ -51,7 +51,7 @@ from lojasync.simulators.sefaz.server import BackgroundSefaz
 
 COMPANY = CompanyData(legal_name="Loja Benchmark Ltda", cnpj="11222333000181", ie="110042490114", street="Rua A",
                       number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001000",
-                      default_ncm="61091000")
+                      default_ncm="61091000", mercado_livre_seller="LOJA_BENCHMARK")
 
 
 def company_app(workdir: str, sefaz_url: str):

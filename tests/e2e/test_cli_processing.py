@@ -135,6 +135,9 @@ def test_company_show_writes_the_environment_and_the_cep_as_a_person_does(lojasy
     # Scripts keep the machine values.
     as_json = json.loads(lojasync("company", "show", "--format", "json"))
     assert (as_json["environment"], as_json["zipcode"]) == ("producao", "01001000")
+    assert "Vendedor no Mercado Livre: LOJA_EXEMPLO" in lojasync("company", "set", "--mercado-livre-seller",
+                                                                 "LOJA_EXEMPLO")
+    assert json.loads(lojasync("company", "show", "--format", "json"))["mercado_livre_seller"] == "LOJA_EXEMPLO"
 
 
 def test_an_incomplete_company_is_told_which_options_complete_it(lojasync, order_number):

@@ -24,7 +24,7 @@ from lojasync.fiscal.gateway import SefazAnswer
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
-from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+from lojasync.fiscal.services.company import CompanyData, CompanyDataInvalid, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice, invoices_awaiting_sefaz
@@ -282,6 +282,31 @@ def test_an_issuer_in_manaus_writes_its_own_time_on_the_nfe_and_its_cancellation
     cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra")
     event_time = etree.fromstring(cancellation_xml(app.uow(), invoice.id)).findtext(".//{*}infEvento/{*}dhEvento")
     assert event_time.endswith("-04:00"), event_time
+
+
+def test_an_order_sold_on_mercado_livre_names_it_as_intermediary_once_the_seller_id_is_known(app, company, sefaz):
+    number = imported(app, id=2000000045, storefront="meli")
+    assert show_order(app.uow(), number)["marketplace"] == "Mercado Livre"
+    with pytest.raises(DocumentNotPossible) as refused:   # the NF-e would name Mercado Livre without the seller
+        generate_invoice(app.uow(), app.cipher, number)
+    assert refused.value.problems == [
+        "pedido vendido no Mercado Livre: informe a identificação da empresa como vendedora no Mercado Livre (nome "
+        "de usuário), que a NF-e de uma venda por intermediador leva (Configurações → Empresa, ou lojasync company "
+        "set --mercado-livre-seller APELIDO)"]
+    with pytest.raises(CompanyDataInvalid):
+        set_company(app.uow(), CompanyData(mercado_livre_seller="x"))
+    assert set_company(app.uow(), CompanyData(mercado_livre_seller="  LOJA  EXEMPLO ")).mercado_livre_seller == \
+        "LOJA EXEMPLO"
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised"
+    root = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+    assert root.findtext(".//{*}ide/{*}indIntermed") == "1"
+    assert (root.findtext(".//{*}infIntermed/{*}CNPJ"), root.findtext(".//{*}infIntermed/{*}idCadIntTran")) == \
+        ("03007331000141", "LOJA EXEMPLO")
+    # The store's own orders stay sales on the merchant's site.
+    own = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000046))
+    assert etree.fromstring(invoice_xml(app.uow(), own.id)).findtext(".//{*}ide/{*}indIntermed") == "0"
 
 
 def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):

@@ -15,7 +15,16 @@ from nfelib.nfe.bindings.v4_0.nfe_v4_00 import Nfe
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.nfe_build import HOMOLOGATION_NAME, build_nfe
 from lojasync.fiscal.nfe_checks import NfeIncomplete, gtin_is_valid, missing_for_nfe
-from lojasync.fiscal.nfe_data import Carrier, Crt, Delivery, FiscalAddress, InvoiceItem, Payment, TaxSettings
+from lojasync.fiscal.nfe_data import (
+    Carrier,
+    Crt,
+    Delivery,
+    FiscalAddress,
+    Intermediary,
+    InvoiceItem,
+    Payment,
+    TaxSettings,
+)
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid, build_cancellation_event_xml
 from lojasync.fiscal.nfe_schema import event_schema_errors, schema_errors, validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml, to_xml
@@ -216,6 +225,18 @@ def test_goods_with_icms_retained_by_substitution_carry_the_retained_group():
     assert one(root, "//n:ICMSTot/n:vBC") == one(root, "//n:det[2]//n:ICMS00/n:vBC")
     assert D(one(root, "//n:ICMSTot/n:vICMS")) == D(one(root, "//n:det[2]//n:ICMS00/n:vICMS"))
     assert D(one(root, "//n:det[1]//n:PISAliq/n:vPIS")) > 0
+
+
+def test_a_sale_on_a_marketplace_names_it_as_intermediary():
+    root = valid(draft(intermediary=Intermediary("03007331000141", "LOJA_EXEMPLO")))
+    assert one(root, "//n:ide/n:indIntermed") == "1"
+    assert (one(root, "//n:infIntermed/n:CNPJ"), one(root, "//n:infIntermed/n:idCadIntTran")) == \
+        ("03007331000141", "LOJA_EXEMPLO")
+    # In the layout's place: after pag, before infAdic.
+    names = [etree.QName(child).localname for child in root.find(".//n:infNFe", NS)]
+    assert names.index("pag") + 1 == names.index("infIntermed") == names.index("infAdic") - 1
+    own = valid(draft())
+    assert one(own, "//n:ide/n:indIntermed") == "0" and not own.xpath("//n:infIntermed", namespaces=NS)
 
 
 def test_pickup_and_carrier():

@@ -284,3 +284,15 @@ def test_the_company_form_takes_the_technical_responsible_and_the_product_defaul
     assert again.status_code == 303
     refused = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "tech_email": "x"})
     assert refused.status_code == 422 and "e-mail do responsável técnico inválido: x" in text_of(refused.text)
+
+
+def test_the_company_form_takes_the_seller_id_on_mercado_livre(logged_in, app):
+    registered(app)
+    assert "Identificação no Mercado Livre" in logged_in.get("/configuracoes").text
+    answer = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "mercado_livre_seller": "LOJA_EXEMPLO"})
+    assert answer.status_code == 303
+    assert company_fields(app.uow())["mercado_livre_seller"] == "LOJA_EXEMPLO"
+    assert 'value="LOJA_EXEMPLO"' in logged_in.get("/configuracoes").text
+    refused = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "mercado_livre_seller": "x"})
+    assert refused.status_code == 422
+    assert "identificação do vendedor no Mercado Livre deve ter de 2 a 60 caracteres" in text_of(refused.text)

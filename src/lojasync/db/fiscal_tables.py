@@ -53,6 +53,8 @@ company = Table(
     Column("tech_contact", String(60)),
     Column("tech_email", String(60)),
     Column("tech_phone", String(14)),
+    # The merchant's seller id on Mercado Livre (idCadIntTran): the NF-e of a sale made there names it.
+    Column("mercado_livre_seller", String(60)),
     # The A1 certificate (PKCS#12) and its password, sealed with the secret key like the stores' tokens.
     Column("certificate", Text),
     Column("certificate_password", Text),

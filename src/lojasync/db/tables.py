@@ -89,6 +89,8 @@ orders = Table(
     # How it ships as the store says (carrier's code, option, pickup at the store): the NF-e's transport group.
     # Empty for orders imported before it was kept, until the store sends them again.
     Column("shipping", ShippingJSON),
+    # The marketplace it was sold on (`sales.marketplaces`), None for the merchant's own store: the NF-e names it.
+    Column("marketplace", String(40)),
     Column("placed_at", UTCDateTime, index=True),
     Column("paid_at", UTCDateTime),
     Column("note", Text),

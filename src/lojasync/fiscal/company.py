@@ -53,6 +53,7 @@ class Company:
     tech_contact: str | None = None
     tech_email: str | None = None
     tech_phone: str | None = None
+    mercado_livre_seller: str | None = None   # idCadIntTran: the NF-e of a sale on Mercado Livre names it
     certificate: str | None = None            # sealed PKCS#12 (base64 inside the seal)
     certificate_password: str | None = None   # sealed
     certificate_subject: str | None = None

@@ -2,8 +2,9 @@
 tax rules and the money; writing it as XML is `nfe_xml`'s part.
 
 Fixed choices of an online store selling its own goods: natOp "Venda de mercadoria", finNFe 1 (normal),
-indFinal 1 (consumer), indPres 2 (internet), indIntermed 0 (the merchant's own store, no marketplace),
-tpImp 1 (portrait DANFE), tpEmis 1 (normal issue), procEmi 0 (the taxpayer's own software).
+indFinal 1 (consumer), indPres 2 (internet), indIntermed 0 on the merchant's own store (1 with infIntermed for
+a sale on a marketplace, e.g. Mercado Livre: `InvoiceDraft.intermediary`), tpImp 1 (portrait DANFE), tpEmis 1
+(normal issue), procEmi 0 (the taxpayer's own software).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def _ide(draft: InvoiceDraft, dest: Destination) -> Inf.Ide:
         dhEmi=fmt.date_time(draft.issued_at), tpNF=nfe.IdeTpNf("1"), idDest=nfe.IdeIdDest(dest.id_dest),
         cMunFG=fmt.digits(issuer.address.municipality_code), tpImp=nfe.IdeTpImp("1"), tpEmis=nfe.IdeTpEmis("1"),
         cDV=draft.access_key[-1], tpAmb=basic.Tamb(draft.environment.value), finNFe=nfe.TfinNfe("1"),
-        indFinal=nfe.IdeIndFinal("1"), indPres=nfe.IdeIndPres("2"), indIntermed=nfe.IdeIndIntermed("0"),
+        indFinal=nfe.IdeIndFinal("1"), indPres=nfe.IdeIndPres("2"),
+        indIntermed=nfe.IdeIndIntermed("1" if draft.intermediary else "0"),
         procEmi=nfe.TprocEmi("0"), verProc=fmt.text(draft.software_version or _software_version(), 20))
 
 
@@ -229,6 +231,14 @@ def _inf_adic(draft: InvoiceDraft) -> Inf.InfAdic:
     return Inf.InfAdic(infCpl=fmt.text(" ".join(notes), 5000))
 
 
+def _intermed(draft: InvoiceDraft) -> Inf.InfIntermed | None:
+    """The marketplace the sale was made on (indIntermed 1): its CNPJ and the merchant's seller id there."""
+    sold_on = draft.intermediary
+    if sold_on is None:
+        return None
+    return Inf.InfIntermed(CNPJ=fmt.document(sold_on.cnpj), idCadIntTran=fmt.text(sold_on.seller_id, 60))
+
+
 def _resp_tec(draft: InvoiceDraft) -> nfe.TinfRespTec | None:
     tech = draft.technical_responsible
     if tech is None:
@@ -260,5 +270,6 @@ def build_nfe(draft: InvoiceDraft) -> Nfe:
     info = Inf(
         ide=_ide(draft, dest), emit=_emit(draft), dest=_dest(draft, dest), entrega=_entrega(draft), det=det,
         total=_total(amounts.totals), transp=_transp(draft), pag=_pag(draft, amounts.totals.invoice_total),
-        infAdic=_inf_adic(draft), infRespTec=_resp_tec(draft), versao="4.00", Id=f"NFe{draft.access_key}")
+        infIntermed=_intermed(draft), infAdic=_inf_adic(draft), infRespTec=_resp_tec(draft), versao="4.00",
+        Id=f"NFe{draft.access_key}")
     return Nfe(infNFe=info)

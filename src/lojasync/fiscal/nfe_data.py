@@ -142,6 +142,14 @@ class TechnicalResponsible:
 
 
 @dataclass(frozen=True)
+class Intermediary:
+    """infIntermed: the marketplace a sale was made on (NT 2020.006), and the merchant's seller id there."""
+
+    cnpj: str
+    seller_id: str    # idCadIntTran
+
+
+@dataclass(frozen=True)
 class InvoiceDraft:
     """Everything one NF-e says, ready to be written as XML."""
 
@@ -167,3 +175,4 @@ class InvoiceDraft:
     delivery: Delivery | None = None          # delivered elsewhere than the recipient's address: `entrega`
     delivery_note: str | None = None          # ...to an address the NF-e cannot code: said in infCpl instead
     software_version: str | None = None       # verProc; "lojasync <installed version>" when None
+    intermediary: Intermediary | None = None  # sold on a marketplace: indIntermed 1 and infIntermed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
 from lojasync.sales.customers import CustomerData
+from lojasync.sales.marketplaces import MERCADO_LIVRE
 from lojasync.sales.order_data import LineData, OrderData
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE
 from lojasync.sales.shipping import Shipping
@@ -47,7 +48,13 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
         lines=[_line(line) for line in order.products],
         paid_at=order.paid_at,
         shipping=_shipping(order),
+        marketplace=MARKETPLACE_STOREFRONTS.get((order.storefront or "").strip().lower()),
     )
+
+
+# The store's `storefront` of the orders sold on a marketplace it is connected to (the others: its own shop,
+# app, API or form).
+MARKETPLACE_STOREFRONTS = {"meli": MERCADO_LIVRE}
 
 
 # The store's word for an order the buyer collects at one of its branches (the other is "ship").

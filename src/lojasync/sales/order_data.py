@@ -60,6 +60,9 @@ class OrderData:
     # How it ships (carrier, option, pickup). Out of the repr for the same reason: the import's digest adds it
     # only when the store sent it (`import_prepare`), so an order without it keeps the digest it had.
     shipping: Shipping | None = field(default=None, repr=False)
+    # The marketplace it was sold on (`sales.marketplaces`; None: the merchant's own store). Out of the repr as
+    # the shipping is: the digest adds it only when there is one.
+    marketplace: str | None = field(default=None, repr=False)
 
     def without_personal_data(self) -> OrderData:
         """The same sale with no one's data in it: the customer asked for erasure (LGPD)."""

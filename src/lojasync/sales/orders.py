@@ -126,6 +126,7 @@ class Order(Aggregate):
     billing_address: Address | None = None
     shipping_address: Address | None = None
     shipping: Shipping | None = None
+    marketplace: str | None = None   # where it was sold, when not on the merchant's own store (`sales.marketplaces`)
     placed_at: datetime | None = None
     paid_at: datetime | None = None
     note: str | None = None
@@ -368,7 +369,7 @@ class Order(Aggregate):
 
 # Fields the ERP began keeping after orders were already imported: the first import that brings one to such an
 # order fills a blank, it does not change what the store said.
-_KEPT_SINCE_LATER = frozenset({"shipping"})
+_KEPT_SINCE_LATER = frozenset({"shipping", "marketplace"})
 
 
 def _first_known(name: str, old: Any) -> bool:

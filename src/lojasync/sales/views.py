@@ -10,6 +10,7 @@ from lojasync.sales.customers import Customer
 from lojasync.sales.errors import OrderNotFound
 from lojasync.sales.history import HistoryEntry
 from lojasync.sales.history_text import Names, level_of, render
+from lojasync.sales.marketplaces import marketplace_name
 from lojasync.sales.order_filter import OrderFilter
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OriginRef, SalesUnitOfWork
@@ -85,6 +86,8 @@ def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = No
             # None: imported before the ERP kept it, or the store said nothing of it.
             "shipping": ({**order.shipping.to_dict(), "how": order.shipping.how, "words": order.shipping.words}
                          if order.shipping else None),
+            # Where it was sold when not on the store itself ("Mercado Livre"): its NF-e names the marketplace.
+            "marketplace": marketplace_name(order.marketplace),
             "placed_at": order.placed_at.isoformat() if order.placed_at else None,
             "paid_at": order.paid_at.isoformat() if order.paid_at else None,
             "note": order.note,

@@ -59,6 +59,9 @@ def set_(
                                              "NOME")] = None,
     tech_email: Annotated[str | None, _opt("--tech-email", "Responsável técnico: e-mail.", "E-MAIL")] = None,
     tech_phone: Annotated[str | None, _opt("--tech-phone", "Responsável técnico: telefone.", "TELEFONE")] = None,
+    mercado_livre_seller: Annotated[str | None, _opt(
+        "--mercado-livre-seller", "Identificação da empresa como vendedora no Mercado Livre (nome de usuário): a NF-e "
+        "de um pedido vendido lá o leva (intermediador); \"\" apaga.", "APELIDO")] = None,
     series: Annotated[int | None, _opt("--series", "Série da NF-e.")] = None,
     next_number: Annotated[int | None, _opt("--next-number", "Próximo número de NF-e.")] = None,
     environment: Annotated[str | None, _opt("--environment", "homologacao (padrão) ou producao.")] = None,
@@ -70,7 +73,7 @@ def set_(
                        uf=uf, zipcode=zipcode, phone=phone, series=series, next_number=next_number,
                        environment=environment, default_ncm=default_ncm, default_origin=default_origin,
                        default_unit=default_unit, tech_cnpj=tech_cnpj, tech_contact=tech_contact,
-                       tech_email=tech_email, tech_phone=tech_phone)
+                       tech_email=tech_email, tech_phone=tech_phone, mercado_livre_seller=mercado_livre_seller)
     _print(set_company(container(create=True).uow(), data), fmt, "Empresa gravada.")
 
 
@@ -185,6 +188,7 @@ def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> Non
             ("Responsável técnico", ", ".join(x for x in (
                 formats.tax_id(view.tech_cnpj) if view.tech_cnpj else None, view.tech_contact, view.tech_email,
                 formats.phone(view.tech_phone) if view.tech_phone else None) if x) or None),
+            ("Vendedor no Mercado Livre", view.mercado_livre_seller),
             ("Certificado", f"{view.certificate_subject} ({formats.tax_id(view.certificate_cnpj)}), válido até "
                             f"{formats.day(view.certificate_not_after)}" if view.certificate_subject else "nenhum")]
     for label, value in rows:

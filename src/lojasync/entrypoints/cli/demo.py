@@ -273,7 +273,9 @@ def _reason_kind(problem: str | None) -> str:
 
 DEMO_COMPANY = {"legal_name": "Loja de Demonstracao Ltda", "cnpj": "11222333000181", "ie": "110042490114",
                 "street": "Rua das Flores", "number": "100", "district": "Centro", "city": "São Paulo", "uf": "SP",
-                "zipcode": "01001000", "default_ncm": "61091000"}
+                "zipcode": "01001000", "default_ncm": "61091000",
+                # The simulated store sells some orders on Mercado Livre: their NF-e name it (infIntermed).
+                "mercado_livre_seller": "LOJA_DEMONSTRACAO"}
 # The carrier most of the simulated store's orders go by (its `shipping` code "correios"): registered, the NF-e of
 # those orders name it (transp/transporta). The CNPJ's check digits pass validate-docbr.
 DEMO_CARRIER = {"name": "Empresa Brasileira de Correios e Telégrafos", "cnpj": "34.028.316/0001-03",

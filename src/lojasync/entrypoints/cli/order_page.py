@@ -96,6 +96,8 @@ def _print_payment(order: dict) -> None:
 def _print_addresses(order: dict) -> None:
     store = order["store"] or {}
     shipping = store_state_label("shipping_status", store.get("shipping_status"))
+    if order.get("marketplace"):
+        _say(f"Vendido no {escape(order['marketplace'])} (a NF-e declara o intermediador)")
     if order.get("shipping"):   # "Envio: Correios - PAC", "Retirada na loja (Loja Centro)"
         _say(escape(order["shipping"]["words"]))
     where = address_line(order["shipping_address"]) or "sem endereço de entrega"

@@ -119,6 +119,8 @@ class CompanyData:
     tech_contact: str | None = None
     tech_email: str | None = None
     tech_phone: str | None = None
+    # The merchant's seller id on Mercado Livre (idCadIntTran of the NF-e of its sales there); "" clears it.
+    mercado_livre_seller: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ class CompanyView:
     tech_contact: str | None = None
     tech_email: str | None = None
     tech_phone: str | None = None
+    mercado_livre_seller: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -226,6 +229,10 @@ def _apply(company: Company, data: CompanyData) -> None:
         if not 1 <= len(given["default_unit"]) <= 6:
             problems.append(f"unidade padrão deve ter de 1 a 6 caracteres (UN, PC, KG...): {data.default_unit}")
     problems += _technical_responsible(given)
+    if "mercado_livre_seller" in given:
+        given["mercado_livre_seller"] = " ".join(given["mercado_livre_seller"].split()) or None
+        if given["mercado_livre_seller"] and not 2 <= len(given["mercado_livre_seller"]) <= 60:
+            problems.append("identificação do vendedor no Mercado Livre deve ter de 2 a 60 caracteres")
     if "zipcode" in given:
         given["zipcode"] = "".join(c for c in given["zipcode"] if ascii_digits(c))
         if len(given["zipcode"]) != 8:
@@ -414,4 +421,4 @@ def company_view(company: Company, now: datetime) -> CompanyView:
                        company.default_ncm, company.certificate_subject, company.certificate_cnpj,
                        company.certificate_not_after, company.certificate_is_test, warnings, company.problems(now),
                        company.phone, company.default_origin, company.default_unit, company.tech_cnpj,
-                       company.tech_contact, company.tech_email, company.tech_phone)
+                       company.tech_contact, company.tech_email, company.tech_phone, company.mercado_livre_seller)

@@ -14,6 +14,7 @@ from lojasync.fiscal.company import Company, issuing_problems
 from lojasync.fiscal.delivery_place import known_uf
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.intermediaries import intermediary_of
 from lojasync.fiscal.local_time import issuer_time
 from lojasync.fiscal.municipalities import UF_CODES, find_municipality
 from lojasync.fiscal.nfe_checks import address_problems, missing_for_nfe
@@ -22,6 +23,7 @@ from lojasync.fiscal.nfe_data import (
     Crt,
     Delivery,
     FiscalAddress,
+    Intermediary,
     InvoiceDraft,
     InvoiceItem,
     Issuer,
@@ -48,6 +50,7 @@ class DraftInputs:
     pickup: bool = False               # collected at the store: modFrete 9, no carrier
     delivery: Delivery | None = None   # shipped elsewhere than the recipient's address (`delivery_of`)
     delivery_note: str | None = None
+    intermediary: Intermediary | None = None   # sold on a marketplace (`fiscal.intermediaries`)
 
 
 def issuer_of(company: Company) -> Issuer:
@@ -194,6 +197,8 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     freight, other = charges(order, pickup)
     delivery, delivery_note, found = delivery_of(order, recipient, pickup)
     problems += found
+    intermediary, found = intermediary_of(company, getattr(order, "marketplace", None))
+    problems += found
     problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=freight,
                                 discount=order.discount, other=other, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,
@@ -201,7 +206,7 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
                                 delivery=delivery)
     return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)),
                        carrier=None if pickup else carrier, pickup=pickup, delivery=delivery,
-                       delivery_note=delivery_note)
+                       delivery_note=delivery_note, intermediary=intermediary)
 
 
 def tech_of(company: Company) -> TechnicalResponsible | None:
@@ -219,4 +224,5 @@ def new_draft(company: Company, order, inputs: DraftInputs, series: int, number:
                         freight=freight, discount=order.discount, other_costs=other, order_total=order.total,
                         environment=Environment(company.environment), taxes=inputs.taxes,
                         carrier=inputs.carrier, pickup=inputs.pickup, technical_responsible=tech_of(company),
-                        delivery=inputs.delivery, delivery_note=inputs.delivery_note)
+                        delivery=inputs.delivery, delivery_note=inputs.delivery_note,
+                        intermediary=inputs.intermediary)

@@ -78,7 +78,9 @@ def _content_digest(order: StoreOrder, data: OrderData, fingerprint: str) -> str
     # and one with it (every order of a real store) is taken once more the next time the store sends it, which
     # is how orders imported before the ERP kept the shipping get theirs (a processed one is not touched).
     shipping = f"|{data.shipping!r}" if data.shipping is not None else ""
-    return digest(f"{replace(data, customer_problem=problem)!r}|{states!r}|{fingerprint}{shipping}")
+    # The marketplace likewise: orders sold on one, imported before the ERP kept it, get it on their next read.
+    marketplace = f"|sold on {data.marketplace}" if data.marketplace is not None else ""
+    return digest(f"{replace(data, customer_problem=problem)!r}|{states!r}|{fingerprint}{shipping}{marketplace}")
 
 
 def digest(text: str) -> str:

@@ -173,6 +173,8 @@ class OrderOut(OrderSummaryOut):
     shipping_address: dict[str, Any] | None
     shipping: ShippingOut | None = Field(None, description="Como o pedido sai da loja; nulo quando a loja não disse "
                                          "(ou o pedido foi importado antes de o lojasync guardar isso).")
+    marketplace: str | None = Field(None, description='Onde foi vendido quando não na própria loja ("Mercado Livre"): '
+                                    "a NF-e declara o intermediador; nulo para a loja.")
     paid_at: datetime | None = Field(None, description="Quando a loja recebeu o pagamento (as parcelas contam daí); "
                                      "nulo se não foi pago ou foi importado antes de o lojasync guardar isso.")
     note: str | None

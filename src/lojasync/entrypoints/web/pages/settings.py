@@ -45,7 +45,7 @@ router = APIRouter(dependencies=[Depends(page_user)])
 MAX_CERTIFICATE_BYTES = 512 * 1024
 COMPANY_FIELDS = ("legal_name", "trade_name", "cnpj", "ie", "crt", "street", "number", "complement", "district",
                   "city", "uf", "city_code", "zipcode", "phone", "default_ncm", "default_origin", "default_unit",
-                  "tech_cnpj", "tech_contact", "tech_email", "tech_phone")
+                  "tech_cnpj", "tech_contact", "tech_email", "tech_phone", "mercado_livre_seller")
 REGIMES = [(str(SIMPLES_NACIONAL), "1 - Simples Nacional"), (str(REGIME_NORMAL), "3 - Regime normal")]
 ENVIRONMENTS = [("homologacao", "Homologação (testes, sem valor fiscal)"),
                 ("producao", "Produção (notas com valor fiscal)")]
