@@ -21,7 +21,7 @@ from lojasync.fiscal.services.company import (
 )
 from lojasync.fiscal.services.company_taxes import CompanyTaxes, set_company_taxes, show_company_taxes
 from lojasync.fiscal.services.invoice_files import invoice_xml
-from lojasync.fiscal.services.invoices import generate_invoice
+from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.shared.errors import terminal_commands
@@ -96,7 +96,7 @@ def test_every_problem_is_listed_and_nothing_is_written(app):
     assert show_company_taxes(app.read_uow()).ibs_rate == Decimal("0.10")   # the valid one was not written either
 
 
-def test_a_sale_to_a_consumer_in_another_uf_needs_that_ufs_rate_then_carries_the_difal(app):
+def test_a_sale_to_a_consumer_in_another_uf_needs_that_ufs_rate_then_carries_the_difal(app, sefaz):
     company(app)
     number = order_from_rio(app, 2500000001)
     with pytest.raises(DocumentNotPossible) as refused:
@@ -112,6 +112,8 @@ def test_a_sale_to_a_consumer_in_another_uf_needs_that_ufs_rate_then_carries_the
     assert {Decimal(x) for x in xml.xpath(".//n:ICMSUFDest/n:pICMSUFDest/text()", namespaces=NS)} == {Decimal("20")}
     # DIFAL: (20% - 12%) of what the consumer pays, goods and freight: R$ 160,00.
     assert Decimal(xml.findtext(".//n:ICMSTot/n:vICMSUFDest", namespaces=NS)) == Decimal("12.80")
+    # SEFAZ's rules 694/695 (the simulator's): the group where it is due, so it is authorised.
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
 
 
 def test_the_rates_set_are_the_ones_the_nfe_applies(app):

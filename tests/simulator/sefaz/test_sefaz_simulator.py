@@ -153,6 +153,39 @@ def test_an_exempt_recipient_is_refused_where_its_state_does_not_admit_one(clien
                                  "Estadual")
 
 
+def _to_a_consumer_in_another_uf(crt: str = "3", difal: bool = False):
+    """The sample (PR to SP) as a sale to a final consumer without IE (idDest 2, indFinal 1, indIEDest 9) by an
+    emitter of `crt`, its item with the destination UF's ICMS (ICMSUFDest) when `difal`."""
+    def change(info: etree._Element) -> None:
+        _set("ide/indFinal", "1")(info)
+        _set("dest/indIEDest", "9")(info)
+        _remove("dest/IE")(info)
+        _set("emit/CRT", crt)(info)
+        if difal:
+            _with_difal(info)
+    return change
+
+
+def _with_difal(info: etree._Element) -> None:
+    group = etree.Element(q("ICMSUFDest"))
+    for name, value in (("vBCUFDest", "10.00"), ("pICMSUFDest", "18.0000"), ("pICMSInter", "12.00"),
+                        ("pICMSInterPart", "100.0000"), ("vICMSUFDest", "0.60"), ("vICMSUFRemet", "0.00")):
+        etree.SubElement(group, q(name)).text = value
+    info.find(f"{q('det')}/{q('imposto')}/{q('COFINS')}").addnext(group)
+
+
+@pytest.mark.parametrize(("change", "status"), [
+    (_to_a_consumer_in_another_uf("3"), "694"),              # regime normal, no DIFAL group
+    (_to_a_consumer_in_another_uf("3", difal=True), "100"),
+    (_to_a_consumer_in_another_uf("1"), "100"),              # Simples Nacional: not required
+    (_with_difal, "695"),                                    # to a contributor (indIEDest 1): not for it
+])
+def test_the_destination_ufs_icms_goes_with_interstate_sales_to_consumers_only(client: SefazSoapClient, change,
+                                                                                status: str) -> None:
+    answer = client.authorise(signed_nfe(number=61, change=change))
+    assert answer.status == status, answer.reason
+
+
 def test_the_schema_rejection_names_what_failed(client: SefazSoapClient) -> None:
     answer = client.authorise(signed_nfe(change=_remove("ide/natOp")))
     assert answer.status == "225"

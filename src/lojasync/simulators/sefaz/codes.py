@@ -75,6 +75,8 @@ REASONS: dict[str, str] = {
     "580": "Rejeicao: O evento exige uma NF-e autorizada",
     "598": "Rejeicao: NF-e emitida em ambiente de homologacao com Razao Social do destinatario diferente de "
            "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL",
+    "694": "Rejeicao: Nao informado o grupo de ICMS para a UF de destino",
+    "695": "Rejeicao: Informado indevidamente o grupo de ICMS para a UF de destino",
     "703": "Rejeicao: Data-Hora de Emissao posterior ao horario de recebimento",
     "805": "Rejeicao: A SEFAZ do destinatario nao permite Contribuinte Isento de Inscricao Estadual",
     "897": "Rejeicao: Codigo numerico em formato invalido",

@@ -104,6 +104,9 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
         raise Rejection("598")
     if _exempt_recipient_refused(info, dest_element, dest):
         raise Rejection("805")
+    difal = _difal_group_problem(info, ide, emit, dest)
+    if difal is not None:
+        raise Rejection(difal)
     if issued_at > now:
         raise Rejection("703")
     if issued_at < now - max_age:
@@ -135,6 +138,32 @@ def _guessable_code(code: str, number: str) -> bool:
         return True
     steps = {(int(after) - int(before)) % 10 for before, after in pairwise(code)}
     return steps in ({0}, {1}, {9})
+
+
+def _difal_group_problem(info: etree._Element, ide: _Fields, emit: _Fields, dest: _Fields) -> str | None:
+    """Rules 694 and 695 (NT 2015.003, EC 87/2015): each item of an interstate sale to a final consumer who is
+    not an ICMS contributor (idDest 2, indFinal 1, indIEDest 9) carries the destination UF's ICMS (ICMSUFDest),
+    unless the emitter is in the Simples Nacional (CRT 1), the goods are delivered in the emitter's own UF, or the
+    item is exempt, immune or not taxed; any other sale carrying the group is refused (695), unless the goods are
+    delivered in another UF than the emitter's."""
+    to_non_contributor = ide["idDest"] == "2" and ide["indFinal"] == "1" and dest["indIEDest"] == "9"
+    emitter_uf = _Fields(info.find(f"{_q('emit')}/{_q('enderEmit')}"))["UF"]
+    delivered_in = _Fields(info.find(_q("entrega")))["UF"]
+    for tax in info.iterfind(f"{_q('det')}/{_q('imposto')}"):
+        carries = tax.find(_q("ICMSUFDest")) is not None
+        if carries and not to_non_contributor and not (delivered_in and delivered_in != emitter_uf):
+            return "695"
+        if not carries and to_non_contributor and emit["CRT"] != "1" and delivered_in != emitter_uf \
+                and not _untaxed(tax) and tax.find(_q("ISSQN")) is None:
+            return "694"
+    return None
+
+
+def _untaxed(tax: etree._Element) -> bool:
+    """An item exempt, immune or not taxed by ICMS (CST 40/41, CSOSN 103/300/400)."""
+    icms = tax.find(f"{_q('ICMS')}/*")
+    return icms is not None and (icms.findtext(_q("CST")) in _UNTAXED_CST
+                                 or icms.findtext(_q("CSOSN")) in _UNTAXED_CSOSN)
 
 
 def _exempt_recipient_refused(info: etree._Element, dest_element: etree._Element | None, dest: _Fields) -> bool:
