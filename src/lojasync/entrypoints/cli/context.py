@@ -89,6 +89,13 @@ def terminal_person() -> Person:
     return Person.terminal(login)
 
 
+def adopt_container(app: Container) -> None:
+    """A command that builds its own container (the demo, on its own data folder) makes it the process's: an
+    unexpected error's detail then goes to that folder's lojasync-erros.log, as the message says."""
+    global _container
+    _container = app
+
+
 def reset_container() -> None:
     """Forget the container (tests run many commands with different settings in one process)."""
     global _container

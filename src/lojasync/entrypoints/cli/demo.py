@@ -24,7 +24,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, friendly_errors
+from lojasync.entrypoints.cli.context import adopt_container, console, friendly_errors, reset_container
 from lojasync.entrypoints.cli.output import Column, table
 from lojasync.entrypoints.cli.sync import INTERRUPTED, print_sync_report, run_sync
 from lojasync.nuvemshop.services.stores import add_store
@@ -68,6 +68,7 @@ def demo(
     # Never the operator's database: the demo writes fake orders.
     app = bootstrap(Settings(data_dir=data_dir, database_url=None, redis_url=None,
                              nuvemshop_client_secret=DEMO_SECRET, coalesce_seconds=0.5))
+    adopt_container(app)
     console.rule("[bold]lojasync — demonstração")
     config = SimulatorConfig(orders=orders, seed=seed, client_secret=DEMO_SECRET, webhook_time_scale=0.01)
     queue = TaskQueue(app)
@@ -96,7 +97,7 @@ def demo(
             raise typer.Exit(INTERRUPTED) from None
         finally:
             consumer.stop(graceful=True)
-    app.close()
+    reset_container()   # closes `app`, which the process adopted
 
 
 DEMO_STORE_NAME = "Loja de demonstração"
@@ -159,6 +160,9 @@ def _sell(app, simulator, rng: random.Random, deadline: float, pace: tuple[float
     """Place an order every `pace` seconds (paying some open ones) until `deadline`, showing each arrival."""
     placed: dict[str, float] = {}
     seen: dict[str, str] = {}
+    # Paid by this loop: never paid twice (the store refuses it), even when the ERP's answer is not seen because
+    # the order is no longer among the newest the loop reads.
+    paid_orders: set[str] = set()
     next_sale = time.monotonic()
     while time.monotonic() < deadline or (placed.keys() - seen.keys() and time.monotonic() < deadline + 10):
         # After the deadline no new sales: just wait (10 s at most) for the last ones to arrive.
@@ -169,10 +173,11 @@ def _sell(app, simulator, rng: random.Random, deadline: float, pace: tuple[float
             console.print(f"[dim]{_clock()} loja: pedido nº {order['number']} feito "
                           f"({formats.money(order['total'])})[/]", highlight=False)
             if seen and rng.random() < 0.6:
-                open_ones = [oid for oid, status in seen.items() if status == "Em Aberto"]
+                open_ones = [oid for oid, status in seen.items() if status == "Em Aberto" and oid not in paid_orders]
                 if open_ones:
                     paid = rng.choice(open_ones)
                     simulator.pay_order(paid)
+                    paid_orders.add(paid)
                     placed[paid] = now  # the lag of the payment counts from now
             next_sale = now + rng.uniform(*pace)
         for order in list_orders(app.read_uow(), limit=50):
