@@ -26,11 +26,16 @@ def test_skipped_numbers_are_voided_listed_and_a_repeat_sends_nothing(lojasync, 
     assert "Nenhum número inutilizado" in lojasync("invoices", "voids")
     out = lojasync("invoices", "void", "3", "5", "--reason", "Numeros pulados por erro de configuracao")
     assert "Números 3 a 5 da série 1 inutilizados na SEFAZ: protocolo 1" in out
+    one = lojasync("invoices", "void", "6", "--reason", "Numero pulado por erro de configuracao")
+    assert "Número 6 da série 1 inutilizado na SEFAZ: protocolo 1" in one   # one number: said in the singular
+    assert "Número 6 da série 1 já estava inutilizado" in lojasync("invoices", "void", "6", "--reason",
+                                                                   "Numero pulado por erro de configuracao")
     voided = json.loads(lojasync("invoices", "void", "3", "5", "--reason", "Numeros pulados por erro de configuracao",
                                  "--format", "json"))
     assert (voided["changed"], voided["status"], voided["first"], voided["last"]) == (False, "voided", 3, 5)
     assert voided["simulated"] is True and len(voided["protocol"]) == 15
-    (listed,) = json.loads(lojasync("invoices", "voids", "--format", "json"))
+    single, listed = json.loads(lojasync("invoices", "voids", "--format", "json"))   # newest first
+    assert (single["first"], single["last"]) == (6, 6)
     assert listed["id"] == voided["id"] and listed["requested_at"].endswith("Z")
     assert (listed["resends"], listed["attention"]) == (0, None)
     assert "Inutilizada (simulador)" in lojasync("invoices", "voids")
@@ -47,7 +52,7 @@ def test_refusals_say_why_and_what_to_do(lojasync, company):
     assert "o primeiro número (5) vem depois do último (3)" in backwards
     lojasync("invoices", "void", "1", "4", "--reason", "Numeros pulados por erro de configuracao")
     overlap = lojasync("invoices", "void", "4", "6", "--reason", "Numeros pulados por erro de configuracao", expect=1)
-    assert "Os números 1 a 4 da série 1 já têm um pedido de inutilização (inutilizada)" in overlap
+    assert "Os números 1 a 4 da série 1 já têm um pedido de inutilização (situação \"Inutilizada\")" in overlap
 
 
 def test_a_discarded_nfe_says_what_became_of_its_number(lojasync, company, app):

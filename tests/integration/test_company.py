@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lojasync.fiscal.certificate import make_test_certificate
-from lojasync.fiscal.certificate_errors import CertificateExpired, CertificatePasswordWrong
+from lojasync.fiscal.certificate_errors import CertificateCnpjMismatch, CertificateExpired, CertificatePasswordWrong
 from lojasync.fiscal.services.company import (
     CertificateForTestsOnly,
     CompanyData,
@@ -128,13 +128,20 @@ def test_expiry_is_warned_30_days_ahead_and_an_expired_certificate_refused(app):
     assert any("vencido" in p for p in show_company(app.uow(), NOW + timedelta(days=30)).problems)
 
 
-def test_a_certificate_of_another_cnpj_is_warned(app):
+def test_a_certificate_of_another_cnpj_is_refused_and_the_one_in_use_stays(app):
     set_company(app.uow(), COMPANY, NOW)
+    own = make_test_certificate("11222333000181", "Loja Exemplo Ltda", password="s", now=NOW)
+    install_certificate(app.uow(), app.cipher, own, "s", NOW)
     other = make_test_certificate("11444777000161", "Outra Empresa", password="s", now=NOW)
-    view = install_certificate(app.uow(), app.cipher, other, "s", NOW)
+    with pytest.raises(CertificateCnpjMismatch) as refused:   # it would stop every NF-e (213): not installed
+        install_certificate(app.uow(), app.cipher, other, "s", NOW)
+    assert refused.value.resolution.startswith("Nada foi trocado: o certificado em uso continua.")
+    kept = show_company(app.uow(), NOW)
+    assert kept.certificate_cnpj == "11222333000181" and kept.problems == []
+    # The company's CNPJ changed after its certificate was installed: warned, and what keeps it from issuing.
+    view = set_company(app.uow(), CompanyData(cnpj="11444777000161"), NOW)
     assert any("(213)" in w for w in view.warnings)
-    # ...and is what keeps the company from issuing (generation refuses it), not "ready".
-    assert [p for p in view.problems if "outro CNPJ (11444777000161)" in p] != []
+    assert [p for p in view.problems if "outro CNPJ (11222333000181)" in p] != []
 
 
 def test_a_certificate_without_a_cnpj_keeps_the_company_from_issuing(app):
@@ -146,15 +153,19 @@ def test_a_certificate_without_a_cnpj_keeps_the_company_from_issuing(app):
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
     from cryptography.x509.oid import NameOID
 
-    set_company(app.uow(), COMPANY, NOW)
+    set_company(app.uow(), CompanyData(legal_name="Loja Exemplo Ltda"), NOW)   # no CNPJ yet
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Fulano de Tal")])
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                    .serial_number(x509.random_serial_number()).not_valid_before(NOW - timedelta(days=1))
                    .not_valid_after(NOW + timedelta(days=300)).sign(key, hashes.SHA256()))
     pfx = pkcs12.serialize_key_and_certificates(b"fulano", key, certificate, None, BestAvailableEncryption(b"s"))
-    view = install_certificate(app.uow(), app.cipher, pfx, "s", NOW)
+    view = install_certificate(app.uow(), app.cipher, pfx, "s", NOW)   # nothing to compare it with yet
     assert [p for p in view.problems if "não traz CNPJ (não é um e-CNPJ)" in p] != []
+    set_company(app.uow(), COMPANY, NOW)
+    with pytest.raises(CertificateCnpjMismatch) as refused:   # once the CNPJ is known: refused before installing
+        install_certificate(app.uow(), app.cipher, pfx, "s", NOW)
+    assert "não traz CNPJ (é um e-CPF?)" in refused.value.message
 
 
 def test_the_test_certificate_is_for_homologation_only(app):

@@ -12,6 +12,7 @@ from lojasync.fiscal.nfe_voids import VoidReasonInvalid
 from lojasync.fiscal.services.company import (
     CompanyData,
     CompanyNotReady,
+    EnvironmentChangeRefusedVoids,
     NumberAlreadyUsed,
     install_test_certificate,
     set_company,
@@ -168,14 +169,14 @@ def test_the_worker_resends_a_request_left_unanswered_once_the_window_has_passed
     queue.housekeeping()   # inside the sending window: left alone (the answer may still come)
     assert list_number_voids(app.uow())[0][0].status == "requested"
     assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == 1
-    with app.uow() as uow:   # a few minutes later
-        (waiting,) = uow.number_voids.list()
-        uow.number_voids.update(waiting.id, waiting.requested_at, requested_at=waiting.requested_at - timedelta(
-            minutes=6))
-        uow.commit()
+    (asked,), _ = list_number_voids(app.uow())
+    _window_passed(app)   # a few minutes later
     queue.housekeeping()
     (settled,), _ = list_number_voids(app.uow())
     assert settled.status == "voided" and settled.rejection_code == "563"   # SEFAZ had it: not voided twice
+    # The person's request, as the lists show it: the worker's resend changed neither who nor when.
+    assert (settled.requested_at, settled.requested_by) == (asked.requested_at - timedelta(minutes=6),
+                                                            asked.requested_by)
     queue.housekeeping()
     assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == 2
 
@@ -191,11 +192,12 @@ def _a_worker(app, simulator, monkeypatch):
 
 
 def _window_passed(app) -> None:
-    """Every request awaiting SEFAZ was last asked six minutes ago (the sending window is five)."""
+    """Every request was asked for and last sent six minutes earlier (the sending window is five)."""
     with app.uow() as uow:
         for waiting in uow.number_voids.list():
             uow.number_voids.update(waiting.id, waiting.requested_at,
-                                    requested_at=waiting.requested_at - timedelta(minutes=6))
+                                    requested_at=waiting.requested_at - timedelta(minutes=6),
+                                    sent_at=waiting.sent_at - timedelta(minutes=6))
         uow.commit()
 
 
@@ -230,16 +232,23 @@ def test_a_request_the_worker_cannot_resend_says_why_at_once_and_goes_when_it_ca
     simulator.simulator.set_switches(drop_answers=1)
     with pytest.raises(VoidUnanswered):
         void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
-    set_company(app.uow(), CompanyData(environment="producao"))   # the request was made in homologação
+    with pytest.raises(EnvironmentChangeRefusedVoids) as refused:   # while it awaits SEFAZ, as for an NF-e
+        set_company(app.uow(), CompanyData(environment="producao"))
+    assert refused.value.message == f"Há pedidos de inutilização aguardando a SEFAZ (números {number} série 1)."
+    with app.uow() as uow:   # switched all the same by an earlier version, which did not refuse it
+        uow.company.get().environment = "1"
+        uow.commit()
     _window_passed(app)
     queue.housekeeping()
     (waiting,), _ = list_number_voids(app.uow())
     assert waiting.status == "requested" and waiting.attention == (
-        f"O lojasync não consegue reenviar este pedido sozinho. O número {number} foi usado em homologação, e a "
-        "empresa emite agora em produção: a inutilização iria para produção, onde o número é outro. Resolução: "
-        "Para inutilizá-lo, volte a empresa para homologação e peça de novo.")
+        "O lojasync não consegue reenviar este pedido sozinho. O pedido foi feito em homologação, e a empresa emite "
+        "agora em produção: reenviado agora, iria para produção, onde os números são outros. Resolução: Volte a "
+        "empresa para homologação para que o lojasync o reenvie sozinho (ou peça de novo a mesma faixa lá).")
     assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == 1   # nothing sent to produção
-    set_company(app.uow(), CompanyData(environment="homologacao"))
+    with app.uow() as uow:
+        uow.company.get().environment = "2"
+        uow.commit()
     _window_passed(app)
     queue.housekeeping()
     (voided,), _ = list_number_voids(app.uow())

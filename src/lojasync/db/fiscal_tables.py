@@ -160,6 +160,7 @@ number_voids = Table(
     # The worker's resends of a request left awaiting SEFAZ, and why a person must look at it (None: no need).
     Column("resends", Integer, nullable=False, default=0, server_default="0"),
     Column("attention", String(500)),
+    Column("sent_at", UTCDateTime),   # last sent (a person's request, or the worker's resend)
     *timestamps(),
     Index("ix_number_voids_range", "environment", "series", "first_number"),
 )

@@ -494,10 +494,15 @@ class NumberVoidRepository:
                 void_table.c.environment == environment, void_table.c.series == series,
                 void_table.c.status != VoidStatus.REJECTED)).scalar() or 0
 
-    def requested_before(self, moment: datetime) -> list[NumberVoid]:
-        """Requests still awaiting SEFAZ, last asked at or before `moment`, oldest first."""
+    def awaiting_sefaz(self) -> list[NumberVoid]:
+        """Requests still awaiting SEFAZ's answer, oldest first."""
+        query = select(void_table).where(void_table.c.status == VoidStatus.REQUESTED).order_by(void_table.c.id)
+        return [_void(row) for row in self.session.connection().execute(query)]
+
+    def sent_before(self, moment: datetime) -> list[NumberVoid]:
+        """Requests still awaiting SEFAZ, last sent at or before `moment`, oldest first."""
         query = select(void_table).where(void_table.c.status == VoidStatus.REQUESTED,
-                                         void_table.c.requested_at <= moment).order_by(void_table.c.id)
+                                         void_table.c.sent_at <= moment).order_by(void_table.c.id)
         return [_void(row) for row in self.session.connection().execute(query)]
 
     def list(self, limit: int | None = None, offset: int = 0) -> list[NumberVoid]:

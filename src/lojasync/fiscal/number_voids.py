@@ -49,6 +49,7 @@ class NumberVoid:
     simulated: bool = False
     resends: int = 0                      # by the worker, of a request left awaiting SEFAZ
     attention: str | None = None          # why a person must look at it (None: nothing to do)
+    sent_at: datetime | None = None       # last sent: a person's request (requested_at) or the worker's resend
 
     @property
     def numbers(self) -> str:

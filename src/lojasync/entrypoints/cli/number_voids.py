@@ -64,11 +64,12 @@ def void(
     if fmt is OutputFormat.JSON:
         print_json({**voided.to_dict(), "changed": changed})
     elif not changed:
-        console.print(f"Os números {voided.numbers} da série {voided.series} já estavam inutilizados "
+        were = "estava" if voided.first == voided.last else "estavam"
+        console.print(f"{voided.numbers_phrase} da série {voided.series} já {were} {voided.voided_word} "
                       f"(protocolo {voided.protocol or '—'}).", highlight=False)
     else:
         protocol = f"protocolo {voided.protocol}" if voided.protocol else "a SEFAZ já tinha esta faixa (563)"
-        console.print(f"Números {voided.numbers} da série {voided.series} inutilizados na SEFAZ: {protocol}.",
+        console.print(f"{voided.numbers_phrase} da série {voided.series} {voided.voided_word} na SEFAZ: {protocol}.",
                       highlight=False)
 
 

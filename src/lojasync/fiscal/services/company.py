@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from lojasync.fiscal.certificate import Certificate, make_test_certificate
+from lojasync.fiscal.certificate_errors import CertificateCnpjMismatch
 from lojasync.fiscal.company import (
     HOMOLOGATION,
     PRODUCTION,
@@ -65,10 +66,10 @@ class CompanyNotReady(LojasyncError):
     resolution_template = "Nenhum pedido foi processado. Complete o que falta (Configurações) e gere de novo."
     action = Action.SET_COMPANY
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], resolution: str | None = None) -> None:
         # Only the certificate missing (or expired, or of another CNPJ): the way out is the certificate's.
         only_certificate = all("certificado" in problem for problem in problems)
-        super().__init__(problems="; ".join(problems),
+        super().__init__(problems="; ".join(problems), resolution=resolution,
                          action=Action.INSTALL_CERTIFICATE if only_certificate else Action.SET_COMPANY)
         self.problems = list(problems)
         self.terminal_commands = terminal_commands(problems)
@@ -339,11 +340,23 @@ class EnvironmentChangeRefused(LojasyncError):
     action = Action.SEE_INVOICES
 
 
+class EnvironmentChangeRefusedVoids(LojasyncError):
+    code = "fiscal.environment_change_refused_voids"
+    message_template = "Há pedidos de inutilização aguardando a SEFAZ (números {numbers})."
+    resolution_template = ("Espere a resposta (o lojasync repete o pedido sozinho a cada 5 minutos) ou peça de novo a "
+                           "mesma faixa em NF-e → Inutilização de números antes de trocar de ambiente: cada pedido "
+                           "pertence ao ambiente em que foi feito.")
+    action = Action.SEE_INVOICES
+
+
 def _refuse_while_in_flight(uow: ProcessingUnitOfWork) -> None:
     unsettled = [i for status in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
                  for i in uow.invoices.list(status)]
     if unsettled:
         raise EnvironmentChangeRefused(count=len(unsettled))
+    awaiting = uow.number_voids.awaiting_sefaz()
+    if awaiting:   # resent as they are, they would go to the other environment
+        raise EnvironmentChangeRefusedVoids(numbers=", ".join(f"{v.numbers} série {v.series}" for v in awaiting))
 
 
 def install_certificate(uow: ProcessingUnitOfWork, box: SecretBox, pfx: bytes, password: str,
@@ -356,6 +369,14 @@ def install_certificate(uow: ProcessingUnitOfWork, box: SecretBox, pfx: bytes, p
         company = _company(uow)
         if certificate.is_test_certificate and company.in_production:
             raise CertificateForTestsOnly(reason="em produção")
+        if company.cnpj:
+            # Another company's certificate would replace the one in use and stop every NF-e (213): refused before.
+            try:
+                certificate.ensure_issuer(company.cnpj)
+            except CertificateCnpjMismatch as exc:
+                exc.resolution = ("Nada foi trocado: o certificado em uso continua. Instale o certificado A1 (e-CNPJ) "
+                                  "da empresa; se a empresa mudou de CNPJ, corrija o CNPJ antes.")
+                raise
         _keep(company, box, certificate, pfx, password)
         uow.commit()
         return company_view(company, now)

@@ -83,8 +83,8 @@ class VoidNumbersInUse(LojasyncError):
 
 class VoidOverlaps(LojasyncError):
     code = "fiscal.void_overlaps"
-    message_template = ("Os números {numbers} da série {series} já têm um pedido de inutilização ({status}): a faixa "
-                        "pedida se sobrepõe a ele.")
+    message_template = ("Os números {numbers} da série {series} já têm um pedido de inutilização (situação "
+                        "\"{status}\"): a faixa pedida se sobrepõe a ele.")
     resolution_template = ("Peça só os números que faltam. Um pedido aguardando SEFAZ se repete pedindo exatamente "
                            "a mesma faixa.")
 
@@ -94,6 +94,14 @@ class VoidEnvironmentChanged(LojasyncError):
     message_template = ("O número {number} foi usado em {was}, e a empresa emite agora em {now}: a inutilização iria "
                         "para {now}, onde o número é outro.")
     resolution_template = "{note}Para inutilizá-lo, volte a empresa para {was} e peça de novo."
+
+
+class VoidRequestOfOtherEnvironment(LojasyncError):
+    code = "fiscal.void_request_other_environment"
+    message_template = ("O pedido foi feito em {was}, e a empresa emite agora em {now}: reenviado agora, iria para "
+                        "{now}, onde os números são outros.")
+    resolution_template = ("Volte a empresa para {was} para que o lojasync o reenvie sozinho (ou peça de novo a mesma "
+                           "faixa lá).")
 
 
 class NumberVoidNotFound(LojasyncError):
@@ -154,6 +162,16 @@ class NumberVoidView:
         return asdict(self)
 
     @property
+    def numbers_phrase(self) -> str:
+        """"Número 6" or "Números 3 a 5", to start a sentence."""
+        return f"Número {self.numbers}" if self.first == self.last else f"Números {self.numbers}"
+
+    @property
+    def voided_word(self) -> str:
+        """"inutilizado" or "inutilizados", agreeing with `numbers_phrase`."""
+        return "inutilizado" if self.first == self.last else "inutilizados"
+
+    @property
     def file_name(self) -> str:
         """Its XML's name as the page and the API hand it over: the series and the range."""
         return f"inutilizacao-serie{self.series}-{self.first}-{self.last}.xml"
@@ -188,7 +206,8 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         moment = now()
         problems = issuing_problems(company, moment)
         if problems:
-            raise CompanyNotReady(problems)
+            raise CompanyNotReady(problems, resolution="Nada foi enviado à SEFAZ. Complete o que falta "
+                                                       "(Configurações) e peça a inutilização de novo.")
         if sefaz.simulated and company.environment == "1":
             raise SimulatorInProduction()
         series = company.series if series is None else series
@@ -212,7 +231,7 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
             return void_view(same), False
         blocking = [v for v in earlier if v is not same and v.status is not VoidStatus.REJECTED]
         if blocking:
-            raise VoidOverlaps(numbers=blocking[0].numbers, series=series, status=blocking[0].status.label.lower())
+            raise VoidOverlaps(numbers=blocking[0].numbers, series=series, status=blocking[0].status.label)
         certificate = certificate_for(company, box)
         certificate.ensure_issuer(company.cnpj)
         uf_code = UF_CODES[company.uf]
@@ -225,13 +244,14 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
             raise VoidNotPossible(problems="; ".join(errors[:3]))
         request = NumberVoid(0, environment, series, first, last, justification, VoidStatus.REQUESTED,
                              moment, actor_name(actor) or actor.value, request_xml=signed.decode(),
-                             simulated=sefaz.simulated)
+                             simulated=sefaz.simulated, sent_at=moment)
         if same is not None:   # asked before, unanswered or rejected: the same request again, signed anew
+            # The worker's resend keeps who asked and when; a person's request starts the count over.
+            asked = {} if actor is Actor.SYSTEM else {"requested_at": moment, "requested_by": request.requested_by,
+                                                       "resends": 0, "attention": None}
             uow.number_voids.update(same.id, moment, status=VoidStatus.REQUESTED, reason=request.reason,
-                                    request_xml=request.request_xml, requested_at=moment,
-                                    requested_by=request.requested_by, rejection_code=None, rejection_reason=None,
-                                    simulated=sefaz.simulated,
-                                    **({} if actor is Actor.SYSTEM else {"resends": 0, "attention": None}))
+                                    request_xml=request.request_xml, sent_at=moment, rejection_code=None,
+                                    rejection_reason=None, simulated=sefaz.simulated, **asked)
             void_id = same.id
         else:
             void_id = uow.number_voids.add(request)
@@ -335,9 +355,9 @@ def claim_voids_to_resend(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[
     waiting in the queue, or for SEFAZ, is not enqueued again."""
     moment = now()
     with uow:
-        due = uow.number_voids.requested_before(moment - SENDING_WINDOW)
+        due = uow.number_voids.sent_before(moment - SENDING_WINDOW)
         for void in due:
-            uow.number_voids.update(void.id, moment, requested_at=moment, resends=void.resends + 1)
+            uow.number_voids.update(void.id, moment, sent_at=moment, resends=void.resends + 1)
         uow.commit()
         return [void.id for void in due]
 
@@ -356,8 +376,8 @@ def resend_number_void(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, 
         if company is None:
             problem: LojasyncError | None = CompanyMissing()
         elif company.environment != void.environment:
-            problem = VoidEnvironmentChanged(number=void.first, was=environment_name(void.environment),
-                                             now=environment_name(company.environment), note="")
+            problem = VoidRequestOfOtherEnvironment(was=environment_name(void.environment),
+                                                    now=environment_name(company.environment))
         else:
             problem = None
     if problem is not None:

@@ -94,9 +94,10 @@ def number_void(request: Request, primeiro: Annotated[str, Form()] = "", ultimo:
         return _voids_page(request, 503 if exc.retryable else 422, void_error=exc, justificativa_error=field_error,
                            **typed)
     protocol = f" (protocolo {voided.protocol})" if voided.protocol else ""
-    flash(request, (f"Números {voided.numbers} (série {voided.series}) inutilizados na SEFAZ{protocol}." if changed
-                    else f"Os números {voided.numbers} (série {voided.series}) já estavam inutilizados: nada foi "
-                         "enviado de novo."), "success")
+    done = f"{voided.numbers_phrase} (série {voided.series})"
+    flash(request, (f"{done} {voided.voided_word} na SEFAZ{protocol}." if changed
+                    else f"{done} já {'estava' if voided.first == voided.last else 'estavam'} {voided.voided_word}: "
+                         "nada foi enviado de novo."), "success")
     return redirect(request, "/nfe/inutilizacoes")
 
 
