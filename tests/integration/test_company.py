@@ -190,8 +190,12 @@ def test_serie_zero_is_the_serie_unica_and_1000_is_refused(app, sefaz):
     assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
     with pytest.raises(CompanyDataInvalid) as refused:
         set_company(app.uow(), CompanyData(series=1000, next_number=0), NOW)
-    assert refused.value.problems == ["série fora do intervalo permitido (0 a 999)",
+    assert refused.value.problems == ["série fora do intervalo permitido (0 a 889; de 890 a 999 são as séries da "
+                                      "NF-e avulsa e da contingência)",
                                       "próximo número fora do intervalo permitido (1 a 999.999.999)"]
+    with pytest.raises(CompanyDataInvalid):   # the NF-e avulsa's series: SEFAZ refuses a company's own NF-e (266)
+        set_company(app.uow(), CompanyData(series=890), NOW)
+    assert set_company(app.uow(), CompanyData(series=889), NOW).problems == []
 
 
 def test_the_technical_responsible_set_goes_in_the_nfe_and_an_incomplete_one_is_a_problem(app):

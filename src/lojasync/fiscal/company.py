@@ -114,6 +114,10 @@ class Company:
             problems.append(Gap(f"o certificado A1 é de outro CNPJ ({self.certificate_cnpj}): instale o certificado "
                                 "da empresa (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO --password SENHA"))
+        if self.series > 889:   # kept by an earlier version, which took up to 999: SEFAZ refuses it (266)
+            problems.append(Gap(f"série {self.series} não é de emissão normal (vai de 0 a 889; de 890 a 999 são as "
+                                "séries da NF-e avulsa e da contingência): escolha outra (Configurações → Empresa)",
+                                "lojasync company set --series SÉRIE"))
         technical = (self.tech_cnpj, self.tech_contact, self.tech_email, self.tech_phone)
         if any(technical) and not all(technical):
             # Left out of the NF-e while incomplete: the UFs that require it would reject them all.

@@ -62,7 +62,7 @@ def set_(
     mercado_livre_seller: Annotated[str | None, _opt(
         "--mercado-livre-seller", "Identificação da empresa como vendedora no Mercado Livre (nome de usuário): a NF-e "
         "de um pedido vendido lá o leva (intermediador); \"\" apaga.", "APELIDO")] = None,
-    series: Annotated[int | None, _opt("--series", "Série da NF-e.")] = None,
+    series: Annotated[int | None, _opt("--series", "Série da NF-e (0 a 889).")] = None,
     next_number: Annotated[int | None, _opt("--next-number", "Próximo número de NF-e.")] = None,
     environment: Annotated[str | None, _opt("--environment", "homologacao (padrão) ou producao.")] = None,
     fmt: FormatOption = OutputFormat.TABLE,

@@ -159,6 +159,8 @@ class CompanyView:
         return asdict(self)
 
 
+LAST_OWN_SERIES = 889   # normal issue (tpEmis 1) by the company itself
+
 _ENVIRONMENTS = {"homologacao": HOMOLOGATION, "homologação": HOMOLOGATION, "2": HOMOLOGATION,
                  "producao": PRODUCTION, "produção": PRODUCTION, "1": PRODUCTION}
 
@@ -212,9 +214,11 @@ def _apply(company: Company, data: CompanyData) -> None:
         if environment is None:
             problems.append("ambiente deve ser homologacao ou producao")
         given["environment"] = environment
-    # The layout's limits: série 0 to 999 (0 is the série única), nNF 1 to 999.999.999.
-    if "series" in given and not 0 <= given["series"] <= 999:
-        problems.append("série fora do intervalo permitido (0 a 999)")
+    # The layout's limits: série 0 to 999 (0 is the série única), nNF 1 to 999.999.999. A company's own NF-e take
+    # 0 to 889: 890-899 are the NF-e avulsa's and 900-999 contingency's (SCAN, SVC): SEFAZ refuses them (266).
+    if "series" in given and not 0 <= given["series"] <= LAST_OWN_SERIES:
+        problems.append(f"série fora do intervalo permitido (0 a {LAST_OWN_SERIES}; de 890 a 999 são as séries da "
+                        "NF-e avulsa e da contingência)")
     if "next_number" in given and not 0 < given["next_number"] < 1_000_000_000:
         problems.append("próximo número fora do intervalo permitido (1 a 999.999.999)")
     if "default_ncm" in given:  # with or without its dots (6109.10.00), as products set takes it
