@@ -88,6 +88,34 @@ def test_a_huge_order_number_in_a_batch_is_not_found_and_the_summary_is_printed(
     assert "Pedido 99999999999999999999 não encontrado" in out and "inesperado" not in out
 
 
+def test_a_bug_in_one_order_of_a_batch_is_one_line_with_a_reference_and_its_detail_in_the_error_log(
+        lojasync, order_number, app, monkeypatch):
+    """Operator review: each order's traceback was printed on the terminal, with no reference, nothing went to
+    lojasync-erros.log, and the exit code was 1 (a refusal) instead of 70 (a bug)."""
+    from lojasync.fiscal.services import batch
+
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    with app.read_uow() as uow:
+        store_id = uow.stores.list()[0].id
+    other = import_order(app.uow(), store_id, order_payload(id=1900000002), ImportPolicy()).order_number
+    made = batch.generate_invoice
+
+    def broken(uow, box, number, actor):
+        if number == other:
+            raise RuntimeError("defeito de teste")
+        return made(uow, box, number, actor)
+
+    monkeypatch.setattr(batch, "generate_invoice", broken)
+    out = lojasync("orders", "invoice", str(order_number), str(other), "--no-approve", expect=70)
+    assert "1 NF-e gerada(s) de 2 pedido(s)" in out
+    line = next(part for part in out.split("Pedido ") if part.startswith(f"{other}:"))
+    assert "erro inesperado (RuntimeError), referência " in line and "lojasync-erros.log" in line
+    reference = line.split("referência ")[1][:8]
+    detail = (app.settings.data_dir / "lojasync-erros.log").read_text()
+    assert reference in detail and "RuntimeError: defeito de teste" in detail   # the traceback, not on screen
+
+
 @pytest.mark.parametrize("command", [["sales", "show"], ["orders", "show"], ["invoices", "approve"],
                                      ["invoices", "cancel"], ["receivables", "receive"], ["orders", "sale"],
                                      ["events", "retry"], ["sales", "confirm"]])

@@ -221,6 +221,12 @@ def _log_detail(exc: Exception, what: str, reference: str) -> str:
     return "no log do processo (LOJASYNC_LOG_LEVEL=DEBUG)"
 
 
+def record_bug(exc: Exception, reference: str) -> str:
+    """An unexpected error a command reports and goes on from (one order of a batch): its detail to the error log,
+    as for a command that stops on one; returns where, in words."""
+    return _log_detail(exc, "unexpected error", reference)
+
+
 def _user_id() -> str:
     getuid = getattr(os, "getuid", None)
     return str(getuid()) if getuid is not None else os.environ.get("USERNAME", "usuario")

@@ -11,9 +11,11 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import (
     EXIT_REFUSED,
     EXIT_TRY_AGAIN,
+    EXIT_UNEXPECTED,
     console,
     container,
     friendly_errors,
+    record_bug,
     terminal_person,
     usage_error,
 )
@@ -21,7 +23,7 @@ from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.fiscal.services.batch import BatchItem, awaiting_in, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.batch import UNEXPECTED, BatchItem, awaiting_in, invoice_orders, orders_to_invoice
 from lojasync.fiscal.services.invoices import MINUTE, SENDING_WINDOW
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.fiscal.services.views import InvoiceView
@@ -69,7 +71,7 @@ def invoice(
         task = progress.add_task("nfe", total=len(targets))
         report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve, actor=terminal_person(),
                                 progress=lambda item: progress.advance(task),
-                                parallel=parallel or app_.settings.sefaz_parallel)
+                                parallel=parallel or app_.settings.sefaz_parallel, report_bug=record_bug)
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     if fmt is OutputFormat.JSON:
@@ -98,7 +100,9 @@ def invoice(
         # As `invoices approve`: 75 when only SEFAZ's absence stood in the way (run it again later), 1 when a
         # person has something to fix (a refusal, a rejection), so a script can tell the two apart.
         waiting = all(i.not_sent or (i.refusal is not None and i.refusal.retryable) for i in failed)
-        raise typer.Exit(EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
+        # 70 when a bug stood in the way of any order (its line names the reference), as for a command it stops.
+        bug = any(i.refusal is not None and i.refusal.code == UNEXPECTED for i in failed)
+        raise typer.Exit(EXIT_UNEXPECTED if bug else EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
 
 
 def _print_awaiting(invoices: list[InvoiceView]) -> None:

@@ -8,6 +8,7 @@ sent blind to a SEFAZ that is down only piles up "aguardando SEFAZ". The summary
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -28,8 +29,16 @@ ORDER_HAS_DOCUMENT = OrderAlreadyProcessing.code
 
 # SEFAZ itself gave no decision: the next orders would meet the same SEFAZ.
 UNEXPECTED = "fiscal.batch_unexpected"
-UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise quem mantém o lojasync (o detalhe "
-                         "está no log).")
+UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise quem mantém o lojasync, com a "
+                         "referência (o detalhe técnico foi gravado {where}).")
+# Where an unexpected error's detail goes (a bug: its traceback and a reference): the process's log by default; the
+# terminal gives its own (the data folder's lojasync-erros.log), so that the screen shows one line per order.
+BugReport = Callable[[Exception, str], str]
+
+
+def log_bug(exc: Exception, reference: str) -> str:
+    log.error("invoicing an order failed", exc_info=exc, extra={"reference": reference})
+    return "no log do lojasync"
 SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided)
 # "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
 NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
@@ -125,7 +134,8 @@ def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceV
 
 def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, sefaz: Sefaz,
                    order_numbers: Iterable[int], *, approve: bool = True, actor: Who = Actor.OPERATOR,
-                   progress: Callable[[BatchItem], None] | None = None, parallel: int = 1) -> BatchReport:
+                   progress: Callable[[BatchItem], None] | None = None, parallel: int = 1,
+                   report_bug: BugReport = log_bug) -> BatchReport:
     """Generate (and transmit, unless `approve` is False) an NF-e for each order.
 
     `parallel`: how many NF-e may wait for SEFAZ at once. SEFAZ takes from a fraction of a second to a few
@@ -133,7 +143,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     still generated here one after the other, so their numbers follow the orders; only the transmission and
     the recording of SEFAZ's answer (a transaction of its own) run side by side. Once SEFAZ fails to decide,
     nothing more is sent: the NF-e already on their way (at most `parallel`) settle as any unanswered one.
-    A company that cannot issue at all (`CompanyNotReady`) refuses a batch of several orders at once."""
+    A company that cannot issue at all (`CompanyNotReady`) refuses a batch of several orders at once.
+    `report_bug`: keeps an unexpected error's detail (a bug) and says where, the order's summary naming its
+    reference."""
     order_numbers = list(order_numbers)
     if len(order_numbers) > 1:
         # A company that cannot issue would refuse every order alike: said once, before any is touched. One
@@ -157,7 +169,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 item = BatchItem(number, invoice, rejection_of(invoice))
             except Exception as exc:  # noqa: BLE001 - one order's failure is reported, the run goes on
                 sefaz_down = sefaz_down or isinstance(exc, SEFAZ_DOWN)
-                item = _failure(uow_factory, number, known, exc)
+                item = _failure(uow_factory, number, known, exc, report_bug)
             finished(position, item)
 
     places = max(1, parallel)
@@ -180,7 +192,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 invoice = generate_invoice(uow_factory(), box, number, actor)
                 item = BatchItem(number, invoice, NOT_SENT, not_sent=True) if approve else BatchItem(number, invoice)
             except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
-                item = _failure(uow_factory, number, known, exc)
+                item = _failure(uow_factory, number, known, exc, report_bug)
             finished(position, item)
         while sending:
             collect(wait(sending, return_when=FIRST_COMPLETED).done)
@@ -188,7 +200,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
 
 
 def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known: int | None,
-             exc: Exception) -> BatchItem:
+             exc: Exception, report_bug: BugReport = log_bug) -> BatchItem:
     """Why the order has no authorised NF-e: generation refused (nothing numbered), SEFAZ undecided (the NF-e
     stays awaiting SEFAZ), or an unexpected error (logged in full, named in the summary)."""
     made = _invoice_made(uow_factory(), number, known)
@@ -197,10 +209,13 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known
                          refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands,
                                          exc.retryable, _document_of(exc),
                                          tuple(str(p) for p in getattr(exc, "problems", None) or ())))
-    log.error("invoicing an order failed", exc_info=exc, extra={"order_number": number})
-    return BatchItem(number, made, f"erro inesperado ({type(exc).__name__}); o detalhe está no log do lojasync",
+    reference = secrets.token_hex(4)
+    where = report_bug(exc, reference)
+    return BatchItem(number, made, f"erro inesperado ({type(exc).__name__}), referência {reference}; o detalhe "
+                                   f"técnico foi gravado {where}",
                      refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e do "
-                                     f"pedido {number}.", UNEXPECTED_RESOLUTION))
+                                     f"pedido {number}, referência {reference}.",
+                                     UNEXPECTED_RESOLUTION.format(where=where)))
 
 
 def _document_of(exc: LojasyncError) -> tuple[str, int] | None:
