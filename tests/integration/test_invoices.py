@@ -28,11 +28,12 @@ from lojasync.fiscal.services.company import CompanyData, CompanyDataInvalid, in
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice, invoices_awaiting_sefaz
+from lojasync.fiscal.services.views import show_invoice
 from lojasync.fiscal.signing import verify
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.views import show_order
-from lojasync.shared.errors import Action
+from lojasync.shared.errors import Action, LojasyncError
 from lojasync.stock.views import stock_levels
 from tests.factories import make_store, order_payload
 
@@ -99,7 +100,16 @@ def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, c
     assert "GTIN invalido" in rejected.rejection_reason
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
 
+    simulator.simulator.set_switches(drop_answers=1)   # sent again, corrected: no answer this time
+    with pytest.raises(LojasyncError):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    waiting = show_invoice(app.uow(), invoice.id)
+    # Awaiting SEFAZ: the earlier rejection is no longer what the NF-e is (the history keeps it).
+    assert (waiting.status, waiting.rejection_code, waiting.rejection_reason) == ("awaiting_sefaz", None, None)
     simulator.simulator.reset_switches()
+    with app.uow() as uow:   # the sending window has passed: asked by key, SEFAZ had authorised it
+        uow.invoices.get(invoice.id).sent_at -= timedelta(minutes=6)
+        uow.commit()
     authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert changed and authorised.number == invoice.number and authorised.access_key != invoice.access_key
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}

@@ -163,6 +163,8 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.AWAITING
         self.attempts += 1
         self.sent_at = when
+        if self.rejection_code is not None:   # an earlier rejection is history now, not what it awaits
+            self.rejection_code = self.rejection_reason = None
 
     def sending_over(self) -> None:
         """The send ended without a decision and without SEFAZ taking the NF-e (out of service): still awaiting
