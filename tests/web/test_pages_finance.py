@@ -131,6 +131,9 @@ def test_marking_received_changes_the_receivable_and_returns_to_the_same_list(lo
     assert f"Conta {receivable_id} recebida: R$" in after.text
     assert rows_of(after.text) == []   # no longer overdue
     assert "recebida" in rows_of(logged_in.get("/financeiro", params={"situacao": "recebida"}).text)[0]
+    # A receivable that does not exist is not found (404), as on every page; not a refused state (409).
+    missing = logged_in.post("/financeiro/99999/receber", data={"csrf_token": csrf_of(page.text)})
+    assert missing.status_code == 404 and "não encontrad" in missing.text
 
 
 def test_a_cancelled_receivable_cannot_be_received(logged_in, app, order_number):

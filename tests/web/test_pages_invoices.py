@@ -272,6 +272,11 @@ def test_numbers_skipped_in_the_series_are_voided_from_the_nfe_list(app, logged_
                  justificativa="Numeros pulados por erro de configuracao")
     assert wrong.status_code == 422
     assert 'o último número deve ser um número inteiro de até 9 dígitos (veio &#34;x&#34;)' in text_of(wrong.text)
+    bad_series = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="3", ultimo="9", serie="1000",
+                      justificativa="Numeros pulados por erro de configuracao")
+    assert bad_series.status_code == 422
+    assert "a série deve ser um número inteiro de 0 a 999" in text_of(bad_series.text)
+    assert "deixe-a em branco para a série atual da empresa" in text_of(bad_series.text)
     ahead = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="3", ultimo="12",
                  justificativa="Numeros pulados por erro de configuracao")
     assert ahead.status_code == 422 and "O número 10 ainda não foi usado na série 1" in text_of(ahead.text)

@@ -106,8 +106,17 @@ def certificate(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        fail(f"Não foi possível ler {file}: {in_portuguese(exc)}.")
+        fail(f"Não foi possível ler {file}: {in_portuguese(exc)}. Resolução: confira o caminho do arquivo .pfx (ou "
+             ".p12) do certificado A1 e se este usuário pode lê-lo.")
     _print(install_certificate(app_.uow(), app_.cipher, data, password), fmt, "Certificado instalado.")
+
+
+def _city(view) -> str | None:
+    """"São Paulo/SP (3550308)"; what is known of it; None (shown "—") when nothing is."""
+    if not (view.city or view.uf or view.city_code):
+        return None
+    place = "/".join(part for part in (view.city, view.uf) if part)
+    return f"{place} ({view.city_code})" if view.city_code else place
 
 
 @app.command("taxes")
@@ -179,7 +188,7 @@ def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> Non
     rows = [("Razão social", view.legal_name), ("Nome fantasia", view.trade_name),
             ("CNPJ", formats.tax_id(view.cnpj) if view.cnpj else None),
             ("IE", formats.ie(view.ie, view.uf) if view.ie else None), ("Regime", regime),
-            ("Endereço", view.address), ("Cidade", f"{view.city or '?'}/{view.uf or '?'} ({view.city_code or '?'})"),
+            ("Endereço", view.address), ("Cidade", _city(view)),
             ("CEP", formats.cep(view.zipcode) if view.zipcode else None),
             ("Telefone", formats.phone(view.phone) if view.phone else None),
             ("NF-e", f"série {view.series}, próximo número {view.next_number}"),

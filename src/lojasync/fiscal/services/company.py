@@ -19,6 +19,7 @@ from lojasync.fiscal.company import (
     issuing_problems,
 )
 from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
@@ -431,9 +432,11 @@ def _keep(company: Company, box: SecretBox, certificate: Certificate, pfx: bytes
 def company_view(company: Company, now: datetime) -> CompanyView:
     warnings = []
     if company.certificate_not_after is not None and now < company.certificate_not_after <= now + EXPIRY_WARNING:
-        days = (company.certificate_not_after - now).days
-        warnings.append(f"o certificado A1 vence em {days} dia(s) ({company.certificate_not_after:%d/%m/%Y}): "
-                        "renove-o com a certificadora")
+        # Calendar days on Brasília's clock, as the date beside them: expiring on the 12th, seen on the 2nd, is
+        # "10 dias" whatever the hours (whole 24-hour periods said 9).
+        ends = company.certificate_not_after.astimezone(BRASILIA).date()
+        days = (ends - now.astimezone(BRASILIA).date()).days
+        warnings.append(f"o certificado A1 vence em {days} dia(s) ({ends:%d/%m/%Y}): renove-o com a certificadora")
     if company.certificate_cnpj and company.cnpj and company.certificate_cnpj[:8] != company.cnpj[:8]:
         warnings.append(f"o certificado é do CNPJ {company.certificate_cnpj}, não da empresa ({company.cnpj}): a "
                         "SEFAZ rejeitaria as notas (213)")

@@ -127,5 +127,7 @@ def _back(voltar: str) -> str:
 def _refused(request: Request, back: str, exc: LojasyncError) -> Response:
     # The list as it was shown (its filters travel in `voltar`), with the error above it.
     shown = parse_qs(urlsplit(back).query)
-    return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=409,
+    # 404 for a receivable that does not exist, as every page says it; 409 for one whose state refuses the action.
+    status = 404 if exc.code.endswith("not_found") else 409
+    return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=status,
                  page=shown.get("pagina", ["1"])[0])

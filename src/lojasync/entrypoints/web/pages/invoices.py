@@ -86,7 +86,7 @@ def number_void(request: Request, primeiro: Annotated[str, Form()] = "", ultimo:
     try:
         first = _whole_number(primeiro, "o primeiro número")
         last = _whole_number(ultimo, "o último número") if ultimo.strip() else None
-        series = _whole_number(serie, "a série") if serie.strip() else None
+        series = _series(serie) if serie.strip() else None
         voided, changed = void_numbers(container.uow(), container.cipher, sefaz_of(request), first, last,
                                        justificativa, series=series, actor=page_person(request))
     except LojasyncError as exc:
@@ -106,6 +106,15 @@ def number_void_xml(request: Request, void_id: PageId) -> Response:
     """The procInutNFe (the signed request before SEFAZ voided it), as a download."""
     void, data = void_xml(request.app.state.container.read_uow(), void_id)
     return download(data, "application/xml", void.file_name)
+
+
+def _series(text: str) -> int:
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 3:
+        raise VoidRangeInvalid(why=f"a série deve ser um número inteiro de 0 a 999 (veio \"{value[:20]}\")",
+                               resolution="Informe a série dos números (de 0 a 999), ou deixe-a em branco para a "
+                                          "série atual da empresa.")
+    return int(value)
 
 
 def _whole_number(text: str, what: str) -> int:
