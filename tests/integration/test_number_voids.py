@@ -97,6 +97,10 @@ def test_numbers_a_document_holds_or_not_yet_reached_are_refused_before_anything
     assert f"nº {pending.number + 1}" in ahead.value.message
     with pytest.raises(VoidReasonInvalid):
         void_numbers(app.uow(), app.cipher, sefaz, 1, reason="curta")
+    with pytest.raises(VoidReasonInvalid) as emoji:   # what SEFAZ would not get is not counted, and said so
+        void_numbers(app.uow(), app.cipher, sefaz, 1, reason="Descartada " + "\U0001F600" * 14)
+    assert emoji.value.message == ("A justificativa da inutilização deve ter de 15 a 255 caracteres (tem 10 que a "
+                                   "NF-e aceita: emojis e símbolos fora do padrão da SEFAZ não contam).")
     for first, last in ((0, 1), (5, 4), (1, 20_000)):
         with pytest.raises(VoidRangeInvalid):
             void_numbers(app.uow(), app.cipher, sefaz, first, last, reason=REASON)
@@ -234,7 +238,7 @@ def test_a_request_the_worker_cannot_resend_says_why_at_once_and_goes_when_it_ca
         void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
     with pytest.raises(EnvironmentChangeRefusedVoids) as refused:   # while it awaits SEFAZ, as for an NF-e
         set_company(app.uow(), CompanyData(environment="producao"))
-    assert refused.value.message == f"Há pedidos de inutilização aguardando a SEFAZ (números {number} série 1)."
+    assert refused.value.message == f"Há pedido de inutilização aguardando a SEFAZ: nº {number} da série 1."
     with app.uow() as uow:   # switched all the same by an earlier version, which did not refuse it
         uow.company.get().environment = "1"
         uow.commit()
@@ -246,9 +250,9 @@ def test_a_request_the_worker_cannot_resend_says_why_at_once_and_goes_when_it_ca
         "agora em produção: reenviado agora, iria para produção, onde os números são outros. Resolução: Volte a "
         "empresa para homologação para que o lojasync o reenvie sozinho (ou peça de novo a mesma faixa lá).")
     assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == 1   # nothing sent to produção
-    with app.uow() as uow:
-        uow.company.get().environment = "2"
-        uow.commit()
+    # What the attention text says to do can be done: a request of the other environment does not hold the
+    # company where it is (only those of the environment being left do).
+    set_company(app.uow(), CompanyData(environment="homologacao"))
     _window_passed(app)
     queue.housekeeping()
     (voided,), _ = list_number_voids(app.uow())

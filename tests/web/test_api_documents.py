@@ -388,3 +388,18 @@ def test_void_refusals_are_422_for_what_was_sent_409_for_the_state_and_503_unans
     waiting = api.post("/api/v1/number-voids", json={"first": pending["number"], "reason": reason})
     assert (waiting.status_code, waiting.json()["codigo"]) == (503, "fiscal.void_unanswered")
     assert api.get("/api/v1/number-voids").json()[0]["status"] == "requested"
+
+
+def test_a_nul_character_in_any_input_is_dropped_not_a_database_refusal(app, api):
+    """Integrator review: on PostgreSQL (whose text cannot hold a NUL) a NUL in a search, a SKU or a discard's
+    reason answered 409 "O banco recusou os dados", and SQLite kept it: dropped at the door, on both alike."""
+    imported(app, 2300000093)   # CAM-ALG-P and CAN-CER
+    assert api.get("/api/v1/orders", params={"q": "ab\x00c"}).status_code == 200
+    movements = api.get("/api/v1/stock/movements", params={"sku": "CAN\x00-CER"})
+    assert movements.status_code == 200 and movements.json() == []   # CAN-CER's, none yet
+    counted = api.post("/api/v1/stock/counts", json={"sku": "CAN-\u0000CER", "quantity": 2})
+    assert counted.status_code == 200 and counted.json()["sku"] == "CAN-CER"
+    invoice = api.post(f"/api/v1/orders/{imported(app, 2300000094)}/nfe").json()
+    discarded = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": "descarte \u0000 com NUL"})
+    assert discarded.status_code == 200, discarded.text
+    assert discarded.json()["invoice"]["cancel_justification"] == "descarte com NUL"

@@ -24,7 +24,33 @@ def build_engine(database_url: str, **kwargs) -> Engine:
         return engine
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "begin", _server_begin)
+    event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
     return engine
+
+
+def _without_nul(conn, cursor, statement, parameters, context, executemany):
+    """PostgreSQL's text cannot hold a NUL character (SQLite's can): one typed or sent into any field (a search,
+    a SKU, a reason) made the driver refuse the statement, and a read-only search answered "o banco recusou os
+    dados". Nothing lojasync keeps needs a NUL (the boundaries drop them with `shared.text.clean_text`): here it
+    is dropped from every text parameter, so both databases take the same input alike."""
+    if executemany:
+        if any(_has_nul(each) for each in parameters):
+            parameters = [_strip_nul(each) for each in parameters]
+    elif _has_nul(parameters):
+        parameters = _strip_nul(parameters)
+    return statement, parameters
+
+
+def _has_nul(parameters) -> bool:
+    values = parameters.values() if isinstance(parameters, dict) else parameters or ()
+    return any(isinstance(value, str) and "\x00" in value for value in values)
+
+
+def _strip_nul(parameters):
+    if isinstance(parameters, dict):
+        return {key: value.replace("\x00", "") if isinstance(value, str) else value
+                for key, value in parameters.items()}
+    return type(parameters)(value.replace("\x00", "") if isinstance(value, str) else value for value in parameters)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -116,7 +116,8 @@ class Company:
                                 "lojasync company certificate ARQUIVO --password SENHA"))
         if self.series > 889:   # kept by an earlier version, which took up to 999: SEFAZ refuses it (266)
             problems.append(Gap(f"série {self.series} não é de emissão normal (vai de 0 a 889; de 890 a 999 são as "
-                                "séries da NF-e avulsa e da contingência): escolha outra (Configurações → Empresa)",
+                                "séries da NF-e avulsa e da contingência): escolha outra (Configurações → Série e "
+                                "numeração da NF-e)",
                                 "lojasync company set --series SÉRIE"))
         technical = (self.tech_cnpj, self.tech_contact, self.tech_email, self.tech_phone)
         if any(technical) and not all(technical):

@@ -31,6 +31,7 @@ from lojasync.fiscal.events import (
 )
 from lojasync.sales.history import Actor, Person, Who, actor_name
 from lojasync.shared.events import Aggregate
+from lojasync.shared.text import clean_text
 
 # How an order's attention reasons about one of its NF-e begin, after its label ("NF-e nº 3 série 1 não foi
 # enviada: ..."): the NF-e's authorisation or discard takes them away by that beginning (`Invoice.about`).
@@ -309,7 +310,7 @@ class Invoice(Aggregate):
         self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "descartar")
         self.status = InvoiceStatus.DISCARDED
         self.cancelled_at = when
-        self.cancel_justification = " ".join((reason or "").split())[:255] or None
+        self.cancel_justification = " ".join(clean_text(reason or "").split())[:255] or None
         self._settled(order, NOT_SENT, STUCK)   # what the order was flagged for about it is dealt with
         self.record(InvoiceDiscarded(order=order, actor=actor, reason=self.cancel_justification, **self._ids()))
 

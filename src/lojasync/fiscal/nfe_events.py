@@ -52,12 +52,8 @@ def build_cancellation_event_xml(access_key: str, cnpj: str, protocol: str, reas
     """
     justification = fmt.text(reason, REASON_MAX + 1)
     if not REASON_MIN <= len(justification) <= REASON_MAX:
-        kept = fmt.text(reason, 100_000)
-        # Emoji and other characters outside the NF-e's text are dropped: count what SEFAZ would get, and say so
-        # ("tem 0" for sixteen emoji reads as a bug otherwise).
-        dropped = len(" ".join(reason.split())) != len(kept)
-        raise CancellationReasonInvalid(length=len(kept), note=(" que a NF-e aceita: emojis e símbolos fora do "
-                                                                "padrão da SEFAZ não contam") if dropped else "")
+        length, note = fmt.justification_length(reason)
+        raise CancellationReasonInvalid(length=length, note=note)
     if not _KEY.fullmatch(access_key):
         raise ValueError(f"chave de acesso inválida: {access_key!r}")
     if not _PROTOCOL.fullmatch(protocol):

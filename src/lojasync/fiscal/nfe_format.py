@@ -79,6 +79,15 @@ def unit_price(value: Decimal) -> str:
     return f"{whole}.{fraction.ljust(2, '0')}"
 
 
+def justification_length(reason: str) -> tuple[int, str]:
+    """How many characters of `reason` SEFAZ would get (cleaned as `text` cleans it), and the words that say
+    why when that is fewer than typed: emoji and other characters outside the NF-e's text are dropped, and
+    "tem 0" for sixteen emoji reads as a bug otherwise."""
+    kept = text(reason, 100_000)
+    dropped = len(" ".join(reason.split())) != len(kept)
+    return len(kept), " que a NF-e aceita: emojis e símbolos fora do padrão da SEFAZ não contam" if dropped else ""
+
+
 def date_time(value: datetime) -> str:
     """TDateTimeUTC: 2026-10-05T14:30:00-03:00 (seconds, the UTC offset; never naive, never microseconds)."""
     if value.tzinfo is None or value.utcoffset() is None:

@@ -28,7 +28,7 @@ class VoidReasonInvalid(LojasyncError):
     """SEFAZ takes a justification of 15 to 255 characters (xJust)."""
 
     code = "nfe.void_reason"
-    message_template = "A justificativa da inutilização deve ter de 15 a 255 caracteres (tem {length})."
+    message_template = "A justificativa da inutilização deve ter de 15 a 255 caracteres (tem {length}{note})."
     resolution_template = ("Escreva por que os números ficaram sem uso, entre 15 e 255 caracteres (por exemplo: "
                            "\"NF-e descartada antes da autorização\").")
 
@@ -42,7 +42,8 @@ def check_void_reason(reason: str) -> str:
     """The justification as it will be sent; `VoidReasonInvalid` outside 15-255 characters (once cleaned)."""
     justification = fmt.text(reason, REASON_MAX + 1)
     if not REASON_MIN <= len(justification) <= REASON_MAX:
-        raise VoidReasonInvalid(length=len(fmt.text(reason, 100_000)))
+        length, note = fmt.justification_length(reason)
+        raise VoidReasonInvalid(length=length, note=note)
     return justification
 
 

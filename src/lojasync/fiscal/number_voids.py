@@ -55,3 +55,12 @@ class NumberVoid:
     def numbers(self) -> str:
         """"12" or "12 a 15", as the pages and the CLI say it."""
         return str(self.first) if self.first == self.last else f"{self.first} a {self.last}"
+
+    @property
+    def of_numbers(self) -> str:
+        return of_numbers(self.first, self.last)
+
+
+def of_numbers(first: int, last: int) -> str:
+    """"do número 12" or "dos números 12 a 15", for a sentence about a request (one number is said as one)."""
+    return f"do número {first}" if first == last else f"dos números {first} a {last}"

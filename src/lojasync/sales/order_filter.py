@@ -12,6 +12,7 @@ from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.search_text import fold
 from lojasync.shared.tax_id import normalize_tax_id
+from lojasync.shared.text import clean_text
 
 # The ERP's order numbers are integers the databases keep in 32 bits: a longer number is no ERP number.
 _LARGEST_NUMBER = 2**31 - 1
@@ -47,9 +48,9 @@ class SearchTerms:
 
     @classmethod
     def of(cls, text: str | None) -> SearchTerms | None:
-        if not text or not text.strip():
+        text = clean_text(text or "").strip()   # a NUL (a form, a script) matches nothing and no database keeps it
+        if not text:
             return None
-        text = text.strip()
         number = text.lstrip("#")
         erp_number = int(number) if number.isascii() and number.isdigit() and str(int(number)) == number else None
         erp_number = erp_number if erp_number is not None and erp_number <= _LARGEST_NUMBER else None

@@ -63,7 +63,7 @@ def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | N
     `count_id` (a program's own key for the count) makes a retry safe: the same count again, after a timeout,
     answers what was recorded (`repeated`) and moves nothing; the same key for another product or quantity is
     refused. Without it, each call is a count of its own."""
-    required_sku(sku)
+    sku = required_sku(sku)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_COUNT:
         raise CountInvalid(sku=sku, quantity=quantity)
     if count_id is not None and not _COUNT_ID.fullmatch(count_id):

@@ -53,7 +53,7 @@ def _problems(data: ProductFiscalData) -> list[str]:
 
 def set_fiscal_data(uow: StockUnitOfWork, sku: str, data: ProductFiscalData) -> dict:
     """Keep the product's NCM, CEST, origem, unidade, GTIN and CFOP (all checked first)."""
-    required_sku(sku)
+    sku = required_sku(sku)
     cleaned = ProductFiscalData(**{f.name: (v.strip().upper() if f.name == "unit" else v.strip().replace(".", ""))
                                    if isinstance(v := getattr(data, f.name), str) else None for f in fields(data)})
     problems = _problems(cleaned)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.text import clean_text
 from lojasync.stock.ports import StockUnitOfWork
 from lojasync.stock.products import Product
 
@@ -32,7 +33,9 @@ class SkuAmbiguous(LojasyncError):
 
 
 def required_sku(sku: str) -> str:
-    """The SKU a person gave, refused when blank: "Nenhum produto com o SKU ." would not say what is wrong."""
+    """The SKU a person gave (without NUL characters, which no SKU can hold), refused when blank: "Nenhum produto
+    com o SKU ." would not say what is wrong."""
+    sku = clean_text(sku)
     if not sku.strip():
         raise SkuMissing()
     return sku
@@ -52,7 +55,8 @@ def product_by_sku(uow: StockUnitOfWork, sku: str, for_update: bool = False) -> 
     ("abc-1" for "ABC-1"). The store keeps SKUs as written, so two products may differ only in case: then the
     person is asked to type one exactly. "id:N", when no SKU is that text, is the product with id N if it has no
     SKU (how such a product is reached). Imports never come here; they match SKUs exactly (`by_skus`)."""
-    product = uow.products.by_skus([required_sku(sku)], for_update=for_update).get(sku)
+    sku = required_sku(sku)
+    product = uow.products.by_skus([sku], for_update=for_update).get(sku)
     if product is not None:
         return product
     candidates = uow.products.by_sku_ignoring_case(sku, for_update=for_update)

@@ -36,11 +36,11 @@ def print_number_void(invoice, voids: list[NumberVoidView]) -> None:
     waiting = next((v for v in voids if v.status == "requested"), None)
     if waiting is not None:
         if waiting.attention:
-            console.print(f"Inutilização dos números {waiting.numbers} aguardando SEFAZ, precisa de atenção: "
+            console.print(f"Inutilização {waiting.of_numbers} aguardando SEFAZ, precisa de atenção: "
                           f"{waiting.attention}", highlight=False)
         else:
-            console.print(f"Inutilização dos números {waiting.numbers} aguardando SEFAZ: o lojasync pede de novo "
-                          "sozinho.", highlight=False)
+            console.print(f"Inutilização {waiting.of_numbers} aguardando SEFAZ: o lojasync pede de novo sozinho.",
+                          highlight=False)
         return
     console.print(f"Número {invoice.number} sem uso: inutilize-o na SEFAZ com lojasync invoices void {invoice.number} "
                   "--series " f"{invoice.series} --reason TEXTO.", highlight=False)

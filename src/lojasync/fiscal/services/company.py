@@ -177,7 +177,7 @@ def set_company(uow: ProcessingUnitOfWork, data: CompanyData, now: datetime | No
         previous_environment = company.environment
         _apply(company, data)
         if company.environment != previous_environment:
-            _refuse_while_in_flight(uow)
+            _refuse_while_in_flight(uow, previous_environment)
         _number_from_what_was_used(uow, company, data)
         uow.commit()
         return company_view(company, now)
@@ -347,21 +347,24 @@ class EnvironmentChangeRefused(LojasyncError):
 
 class EnvironmentChangeRefusedVoids(LojasyncError):
     code = "fiscal.environment_change_refused_voids"
-    message_template = "Há pedidos de inutilização aguardando a SEFAZ (números {numbers})."
+    message_template = "Há pedido de inutilização aguardando a SEFAZ: {numbers}."
     resolution_template = ("Espere a resposta (o lojasync repete o pedido sozinho a cada 5 minutos) ou peça de novo a "
                            "mesma faixa em NF-e → Inutilização de números antes de trocar de ambiente: cada pedido "
                            "pertence ao ambiente em que foi feito.")
     action = Action.SEE_INVOICES
 
 
-def _refuse_while_in_flight(uow: ProcessingUnitOfWork) -> None:
+def _refuse_while_in_flight(uow: ProcessingUnitOfWork, leaving: str) -> None:
+    """No switch away from `leaving` while something of it awaits SEFAZ or a person: NF-e not settled, requests
+    to void numbers (only those of `leaving`: one an earlier version left in the other environment is resent
+    once the company is back there, which must stay possible)."""
     unsettled = [i for status in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
                  for i in uow.invoices.list(status)]
     if unsettled:
         raise EnvironmentChangeRefused(count=len(unsettled))
-    awaiting = uow.number_voids.awaiting_sefaz()
-    if awaiting:   # resent as they are, they would go to the other environment
-        raise EnvironmentChangeRefusedVoids(numbers=", ".join(f"{v.numbers} série {v.series}" for v in awaiting))
+    awaiting = [v for v in uow.number_voids.awaiting_sefaz() if v.environment == leaving]
+    if awaiting:   # resent after the switch, they would go to the other environment
+        raise EnvironmentChangeRefusedVoids(numbers="; ".join(f"nº {v.numbers} da série {v.series}" for v in awaiting))
 
 
 def install_certificate(uow: ProcessingUnitOfWork, box: SecretBox, pfx: bytes, password: str,

@@ -31,7 +31,7 @@ from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.nfe_proc import void_proc
 from lojasync.fiscal.nfe_schema import void_schema_errors
 from lojasync.fiscal.nfe_voids import LAST_NUMBER, build_void_request_xml, check_void_reason
-from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
+from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, of_numbers
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
@@ -119,14 +119,14 @@ class VoidNotPossible(LojasyncError):
 
 class VoidRejected(LojasyncError):
     code = "fiscal.void_rejected"
-    message_template = "A SEFAZ rejeitou a inutilização dos números {numbers} (série {series}): {status} - {reason}."
+    message_template = "A SEFAZ rejeitou a inutilização {of_numbers} (série {series}): {status} - {reason}."
     resolution_template = ("Nada foi inutilizado. Corrija o que a SEFAZ apontou e peça de novo; um número já "
                            "usado (241) ou já inutilizado (256) não entra em outra faixa.")
 
 
 class VoidUnanswered(LojasyncError):
     code = "fiscal.void_unanswered"
-    message_template = ("A SEFAZ não respondeu ao pedido de inutilização dos números {numbers} (série {series}): "
+    message_template = ("A SEFAZ não respondeu ao pedido de inutilização {of_numbers} (série {series}): "
                         "{reason}.")
     resolution_template = ("O pedido fica aguardando SEFAZ, e o worker do lojasync o repete sozinho 5 minutos depois "
                            "(ou peça de novo a mesma faixa): se a SEFAZ já a tinha inutilizado, ela responde 563 e o "
@@ -160,6 +160,10 @@ class NumberVoidView:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def of_numbers(self) -> str:
+        return of_numbers(self.first, self.last)
 
     @property
     def numbers_phrase(self) -> str:
@@ -262,7 +266,7 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
     try:
         answer = gateway.void_numbers(signed)
     except (SefazUnreachable, SefazInvalidAnswer) as exc:
-        raise VoidUnanswered(numbers=request.numbers, series=series,
+        raise VoidUnanswered(of_numbers=request.of_numbers, series=series,
                              reason=str(exc.params.get("reason", exc.message))) from exc
     finally:
         close = getattr(gateway, "close", None)
@@ -301,13 +305,13 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
             values = dict(status=VoidStatus.VOIDED, voided_at=answer.received_at or moment,
                           rejection_code=answer.status, rejection_reason=answer.reason[:500], attention=None)
         elif answer.status in OUT_OF_SERVICE:
-            raise VoidUnanswered(numbers=request.numbers, series=request.series,
+            raise VoidUnanswered(of_numbers=request.of_numbers, series=request.series,
                                  reason=f"{answer.status} - {answer.reason}")
         else:
             uow.number_voids.update(request.id, moment, status=VoidStatus.REJECTED, rejection_code=answer.status,
                                     rejection_reason=answer.reason[:500], attention=None)
             uow.commit()
-            raise VoidRejected(numbers=request.numbers, series=request.series, status=answer.status,
+            raise VoidRejected(of_numbers=request.of_numbers, series=request.series, status=answer.status,
                                reason=answer.reason)
         uow.number_voids.update(request.id, moment, **values)
         # The orders of the discarded NF-e whose numbers these were: their history says the gap is closed.

@@ -112,7 +112,9 @@ class InvoiceChange(ApiModel):
 
 
 class Cancellation(ApiInput):
-    reason: str = Field(max_length=1000, description="Justificativa, de 15 a 255 caracteres.",
+    reason: str = Field(max_length=1000, description=(
+        "Justificativa, de 15 a 255 caracteres (a SEFAZ a recebe) para uma NF-e autorizada; para descartar uma "
+        "pendente ou rejeitada, que a SEFAZ nunca autorizou, qualquer motivo (guardado até 255 caracteres)."),
                         examples=["Pedido cancelado pelo cliente antes do envio."])
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from lojasync.shared.money import CENT
 from lojasync.shared.numbers import LARGEST_ID
+from lojasync.shared.text import clean_tree
 
 
 def _money_text(value: Decimal) -> str:
@@ -59,6 +60,13 @@ class ApiInput(BaseModel):
     {"approve": "no"} a yes (pydantic's lax mode took both)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_text(cls, data: Any) -> Any:
+        """No NUL character nor lone surrogate reaches a use case from a body (PostgreSQL refuses a NUL; SQLite
+        would keep it): dropped here for every field, as the import does for the store's payloads."""
+        return clean_tree(data)[0] if isinstance(data, dict) else data
 
 
 class ApiErrorBody(BaseModel):
