@@ -215,7 +215,8 @@ class Settings(BaseSettings):
         return (self.data_dir / "queue.db").resolve()
 
     def installment_rules(self) -> dict[str, InstallmentRule]:
-        return {**DEFAULT_RULES, **{method.lower(): rule for method, rule in self.receivable_rules.items()}}
+        # As the validator read the method (" Pix " is pix): else the rule is kept under a name no payment has.
+        return {**DEFAULT_RULES, **{method.strip().lower(): rule for method, rule in self.receivable_rules.items()}}
 
     def status_rules(self) -> StatusRules:
         return StatusRules(

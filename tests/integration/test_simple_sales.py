@@ -382,6 +382,9 @@ def test_receivable_rules_come_from_the_settings_and_nonsense_is_refused(monkeyp
     rules = load_settings().installment_rules()
     assert (rules["boleto"].first_days, rules["boleto"].every_days) == (5, 30)
     assert rules["credit_card"].first_days == 30   # the defaults stay
+    monkeypatch.setenv("LOJASYNC_RECEIVABLE_RULES", '{" pix ": {"first_days": 5}}')   # taken as the validator read it
+    rules = load_settings().installment_rules()
+    assert rules["pix"].first_days == 5 and " pix " not in rules
     monkeypatch.setenv("LOJASYNC_RECEIVABLE_RULES", '{"pix": {"every_days": 0}}')
     with pytest.raises(SettingsError) as refused:
         load_settings()

@@ -296,3 +296,7 @@ def test_the_company_form_takes_the_seller_id_on_mercado_livre(logged_in, app):
     refused = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "mercado_livre_seller": "x"})
     assert refused.status_code == 422
     assert "identificação do vendedor no Mercado Livre deve ter de 2 a 60 caracteres" in text_of(refused.text)
+    emptied = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "mercado_livre_seller": ""})
+    assert emptied.status_code == 303 and company_fields(app.uow())["mercado_livre_seller"] is None   # cleared
+    untouched = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "tech_cnpj": ""})
+    assert untouched.status_code == 303   # a field never filled, left blank: nothing to clear, nothing refused

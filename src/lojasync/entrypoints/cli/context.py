@@ -221,10 +221,11 @@ def _log_detail(exc: Exception, what: str, reference: str) -> str:
     return "no log do processo (LOJASYNC_LOG_LEVEL=DEBUG)"
 
 
-def record_bug(exc: Exception, reference: str) -> str:
+def record_bug(exc: Exception, reference: str, order_number: int | None = None) -> str:
     """An unexpected error a command reports and goes on from (one order of a batch): its detail to the error log,
     as for a command that stops on one; returns where, in words."""
-    return _log_detail(exc, "unexpected error", reference)
+    return _log_detail(exc, "unexpected error" if order_number is None else f"unexpected error, order {order_number}",
+                       reference)
 
 
 def _user_id() -> str:

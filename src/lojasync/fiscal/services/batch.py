@@ -33,11 +33,11 @@ UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise que
                          "referência (o detalhe técnico foi gravado {where}).")
 # Where an unexpected error's detail goes (a bug: its traceback and a reference): the process's log by default; the
 # terminal gives its own (the data folder's lojasync-erros.log), so that the screen shows one line per order.
-BugReport = Callable[[Exception, str], str]
+BugReport = Callable[[Exception, str, int], str]
 
 
-def log_bug(exc: Exception, reference: str) -> str:
-    log.error("invoicing an order failed", exc_info=exc, extra={"reference": reference})
+def log_bug(exc: Exception, reference: str, order_number: int) -> str:
+    log.error("invoicing an order failed", exc_info=exc, extra={"reference": reference, "order_number": order_number})
     return "no log do lojasync"
 SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided)
 # "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
@@ -210,7 +210,7 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known
                                          exc.retryable, _document_of(exc),
                                          tuple(str(p) for p in getattr(exc, "problems", None) or ())))
     reference = secrets.token_hex(4)
-    where = report_bug(exc, reference)
+    where = report_bug(exc, reference, number)
     return BatchItem(number, made, f"erro inesperado ({type(exc).__name__}), referência {reference}; o detalhe "
                                    f"técnico foi gravado {where}",
                      refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e do "

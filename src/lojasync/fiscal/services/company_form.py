@@ -35,7 +35,12 @@ def changed_only(current: dict[str, Any] | None, given: dict[str, Any]) -> Compa
     current = current or {}
     changed = {name: value for name, value in given.items()
                if value not in (None, "") and not _same(name, str(value), str(current.get(name) or ""))}
+    # The optional fields `set_company` clears with "": one a person emptied is cleared, as the CLI's "" does.
+    changed.update({name: "" for name in CLEARABLE if given.get(name) == "" and current.get(name)})
     return CompanyData(**changed)
+
+
+CLEARABLE = ("mercado_livre_seller", "tech_cnpj", "tech_contact", "tech_email", "tech_phone")
 
 
 def _same(name: str, given: str, kept: str) -> bool:
