@@ -267,6 +267,84 @@ def test_an_order_in_one_store_tells_the_other_stores_selling_the_product(app, s
     assert by_store == {"1234567": [("601", "done")], "7654321": [("601", "pending")]}
 
 
+def _by_store(app) -> dict[str, list[tuple[str, str]]]:
+    return {external: [(u.ref, u.status) for u in list_store_updates(app.read_uow(), external, include_done=True)]
+            for external in ("1234567", "7654321")}
+
+
+def _two_stores_pushed(app, store_id, at) -> int:
+    """Both stores selling CAM-ALG-P (variant 601 in each), counted at 10, every push done at `at`."""
+    other = make_store(app, "7654321")
+    imported(app, store_id, 1900000070)
+    imported(app, other, 1900000071)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    _pushed(app, store_id, at)
+    _pushed(app, other, at)
+    return other
+
+
+def test_an_order_the_store_edits_or_cancels_has_every_store_told_the_new_available(app, store_id):
+    """Stock review: an edited quantity or a cancellation changed what the order reserves, and no store was
+    told: the other store kept selling units the ERP no longer had."""
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    _two_stores_pushed(app, store_id, now - timedelta(hours=1))
+    _store_order(app, store_id, 1900000072, now)
+    _pushed(app, store_id, now)
+    _pushed(app, other_store(app), now)
+    assert _by_store(app) == {"1234567": [("601", "done")], "7654321": [("601", "done")]}
+    more = order_payload(id=1900000072, created_at=_stamp(now), updated_at=_stamp(now + timedelta(minutes=1)))
+    more["products"][0]["quantity"] = 5   # CAM-ALG-P: 5 reserved now, not 2
+    import_order(app.uow(), store_id, more, ImportPolicy())
+    assert _by_store(app) == {"1234567": [("601", "pending")], "7654321": [("601", "pending")]}
+    _pushed(app, store_id, now)
+    _pushed(app, other_store(app), now)
+    cancelled = {**more, "status": "cancelled", "updated_at": _stamp(now + timedelta(minutes=2))}
+    import_order(app.uow(), store_id, cancelled, ImportPolicy())   # reserves nothing any more
+    assert _by_store(app) == {"1234567": [("601", "pending")], "7654321": [("601", "pending")]}
+    _pushed(app, store_id, now)
+    _pushed(app, other_store(app), now)
+    noted = {**cancelled, "note": "Cliente ligou", "updated_at": _stamp(now + timedelta(minutes=3))}
+    import_order(app.uow(), store_id, noted, ImportPolicy())   # the same units reserved (none): nothing to tell
+    assert _by_store(app) == {"1234567": [("601", "done")], "7654321": [("601", "done")]}
+
+
+def test_a_processed_order_the_store_cancels_has_its_own_store_told_the_erps_stock(app, store_id):
+    """Stock review: the store restocked an order whose sale the back office had confirmed, and kept the units
+    the ERP had issued: it could sell them again."""
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    _two_stores_pushed(app, store_id, now - timedelta(hours=1))
+    number = _store_order(app, store_id, 1900000073, now)
+    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)
+    _pushed(app, store_id, now)
+    _pushed(app, other_store(app), now)
+    cancelled = order_payload(id=1900000073, created_at=_stamp(now), status="cancelled",
+                              updated_at=_stamp(now + timedelta(minutes=1)))
+    import_order(app.uow(), store_id, cancelled, ImportPolicy())   # flagged for a person; the sale stands
+    assert _by_store(app)["1234567"] == [("601", "pending")]
+
+
+def test_a_variant_bound_after_the_count_is_sent_the_erps_stock_with_its_first_order(app, store_id):
+    """Stock review: a store whose variant was not yet bound when the product was counted kept its own number
+    after its first order bound it."""
+    from datetime import datetime, timezone
+
+    imported(app, store_id, 1900000074)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    _pushed(app, store_id, datetime.now(timezone.utc))
+    other = make_store(app, "7654321")
+    _store_order(app, other, 1900000075, datetime.now(timezone.utc))   # binds the other store's 601 now
+    assert _by_store(app)["7654321"] == [("601", "pending")]
+
+
+def other_store(app) -> int:
+    with app.read_uow() as uow:
+        return next(s.id for s in uow.stores.list() if s.external_id == "7654321")
+
+
 def test_the_key_of_an_order_goes_to_its_store_order_requeued_by_a_new_key_nothing_without_a_binding(app, store_id):
     # One statement reads the binding and upserts the row (every authorisation runs it).
     from datetime import datetime, timezone

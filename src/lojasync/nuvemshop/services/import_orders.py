@@ -24,7 +24,7 @@ from lojasync.nuvemshop.services.import_prepare import Candidate, Failure, failu
 from lojasync.nuvemshop.services.outcomes import ImportReport, ImportResult, Outcome
 from lojasync.nuvemshop.services.resolve_customers import resolve_customers
 from lojasync.nuvemshop.services.resolve_products import resolve_products
-from lojasync.nuvemshop.services.write_back import orders_arrived
+from lojasync.nuvemshop.services.write_back import orders_arrived, stock_may_differ
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind, Who
 from lojasync.sales.orders import Order
@@ -111,6 +111,9 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
     results: list[tuple[ImportResult, OrderBinding | None]] = []
     bindings = uow.bindings.orders_by_external_ids(store_id, [c.order.id for c in candidates], lock=True)
     todo: list[Candidate] = []
+    # Products whose stock the stores may show wrong after this batch (`write_back.stock_may_differ`).
+    differing: set[int] = set()
+    restocked: set[int] = set()
     for candidate in candidates:
         binding = bindings.get(candidate.order.id)
         if _is_up_to_date(binding, candidate):
@@ -120,7 +123,10 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
         elif binding is not None and binding.order is not None and binding.order.is_processed():
             # Set aside before resolving dependencies: a processed order must not touch customers
             # or products either.
-            results.append((_processed_order_changed(binding, candidate, actor), None))
+            result = _processed_order_changed(binding, candidate, actor)
+            if result.outcome is Outcome.ATTENTION:   # the store changed the sale (a cancellation may restock)
+                restocked.update(_reserving(binding.order))
+            results.append((result, None))
         else:
             todo.append(candidate)
 
@@ -130,6 +136,7 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
     products = resolve_products(uow, store_id, [c.data for c in todo], policy.unknown_sku)
     failures = uow.failures.by_external_ids(store_id, [c.order.id for c in todo])
     reserving: list[tuple[datetime | None, int]] = []   # (placed at, product) of each new order's lines
+    differing.update(restocked)
 
     for candidate in todo:
         external_id, data = candidate.order.id, candidate.data
@@ -150,21 +157,39 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             if order.status is not OrderStatus.CANCELLED:
                 reserving.extend((order.placed_at, p.id) for p in lines_products if getattr(p, "id", None))
         else:
+            before = _reserving(order)
             order.update_from_store(data, customer, lines_products, _store_state_changes(binding, candidate.order),
                                     actor)
+            after = _reserving(order)
+            if after != before:   # other units reserved now (quantities, products, cancelled): the stores are told
+                differing.update(before, after)
             result = ImportResult(external_id, Outcome.UPDATED)
         _update_binding(binding, candidate)
         if external_id in failures:
             order.record(ImportRecovered(order=order, actor=actor, attempts=failures[external_id].attempts))
             uow.failures.delete(failures[external_id])
         results.append((result, binding))
-    orders_arrived(uow, store_id, reserving)
     uow.flush()
+    # After the flush: a variant this batch bound (its first order in this store) is one the stores are told of.
+    orders_arrived(uow, store_id, reserving)
+    stock_may_differ(uow, differing)
     # Order numbers exist only after the flush.
     return ImportReport([
         replace(result, order_number=binding.order.id) if binding is not None else result
         for result, binding in results
     ])
+
+
+def _reserving(order: Order) -> dict[int, int]:
+    """The units of each product the order's lines hold (none once cancelled): what its stock reservation is made of."""
+    if order.status is OrderStatus.CANCELLED:
+        return {}
+    units: dict[int, int] = {}
+    for line in order.lines:
+        product_id = getattr(line.product, "id", None)
+        if product_id is not None:
+            units[product_id] = units.get(product_id, 0) + line.quantity
+    return units
 
 
 def _redacted(binding: OrderBinding | None) -> bool:

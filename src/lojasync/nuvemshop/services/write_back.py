@@ -86,9 +86,28 @@ def orders_arrived(uow: ConnectorUnitOfWork, store_id: int, placed: Iterable[tup
     uow.store_updates.want_stock(targets, _now())
 
 
+def stock_may_differ(uow: ConnectorUnitOfWork, product_ids: Iterable[int]) -> None:
+    """What the stores show of these products may no longer be the ERP's available: an order the store edited or
+    cancelled reserves other units now, or the store moved its own count on an order the back office processed
+    (a cancellation that restocked). Every store selling a managed one is sent the ERP's available again, the
+    store where it happened included."""
+    ids = set(product_ids)
+    if not ids:
+        return
+    with uow.no_autoflush():
+        managed = uow.products.counted(ids)
+        if not managed:
+            return
+        variants = uow.bindings.products_for(managed)
+    uow.store_updates.want_stock([StockTarget(b.store_id, b.external_variant_id, b.external_product_id, b.product_id)
+                                  for b in variants], _now())
+
+
 def _may_have_raced(state: tuple[bool, datetime | None] | None, placed_at: datetime | None) -> bool:
     if state is None:
-        return False          # never queued: the store keeps its own count, decremented by this order
+        # Never sent: the product's count reached no variant of this store (it was bound after the count, by
+        # this very order): the store's own number is not the ERP's, so it is sent now.
+        return True
     pending, last_push = state
     if pending:
         return True
