@@ -36,3 +36,14 @@ def test_postgresql_is_given_no_nul_whatever_reaches_it(app):
         uow.commit()
     with app.read_uow() as uow:
         assert uow.company.get().trade_name == "Loja Exemplo"
+    # Several rows in one flush go as one multi-row INSERT, its parameters one flat dict of every row's values.
+    from decimal import Decimal
+
+    from lojasync.stock.products import Product
+    with app.uow() as uow:
+        uow.products.add(Product("NUL-1", "Vela\x00 de soja", Decimal("10.00")))
+        uow.products.add(Product("NUL-2", "Vela\x00 de cera", Decimal("12.00")))
+        uow.commit()
+    with app.read_uow() as uow:
+        assert sorted(p.name for p in uow.products.by_skus(["NUL-1", "NUL-2"]).values()) == ["Vela de cera",
+                                                                                            "Vela de soja"]

@@ -310,6 +310,22 @@ def test_an_order_the_store_edits_or_cancels_has_every_store_told_the_new_availa
     assert _by_store(app) == {"1234567": [("601", "done")], "7654321": [("601", "done")]}
 
 
+def test_an_edit_tells_the_stores_of_the_products_whose_units_changed_only(app, store_id):
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    _two_stores_pushed(app, store_id, now - timedelta(hours=1))
+    count_stock(app.uow(), "CAN-CER", 10)
+    _store_order(app, store_id, 1900000076, now)
+    _pushed(app, store_id, now)
+    _pushed(app, other_store(app), now)
+    more = order_payload(id=1900000076, created_at=_stamp(now), updated_at=_stamp(now + timedelta(minutes=1)))
+    more["products"][0]["quantity"] = 5   # CAM-ALG-P only; CAN-CER (602) reserves what it did
+    import_order(app.uow(), store_id, more, ImportPolicy())
+    assert _by_store(app) == {"1234567": [("601", "pending"), ("602", "done")],
+                              "7654321": [("601", "pending"), ("602", "done")]}
+
+
 def test_a_processed_order_the_store_cancels_has_its_own_store_told_the_erps_stock(app, store_id):
     """Stock review: the store restocked an order whose sale the back office had confirmed, and kept the units
     the ERP had issued: it could sell them again."""

@@ -300,3 +300,7 @@ def test_the_company_form_takes_the_seller_id_on_mercado_livre(logged_in, app):
     assert emptied.status_code == 303 and company_fields(app.uow())["mercado_livre_seller"] is None   # cleared
     untouched = post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "tech_cnpj": ""})
     assert untouched.status_code == 303   # a field never filled, left blank: nothing to clear, nothing refused
+    post(logged_in, "/configuracoes/empresa", {**COMPANY_FORM, "mercado_livre_seller": "LOJA_EXEMPLO"})
+    without = {k: v for k, v in COMPANY_FORM.items() if k != "mercado_livre_seller"}
+    assert post(logged_in, "/configuracoes/empresa", without).status_code == 303   # a form without the field
+    assert company_fields(app.uow())["mercado_livre_seller"] == "LOJA_EXEMPLO"      # (older page, a script): kept

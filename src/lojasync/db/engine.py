@@ -33,7 +33,9 @@ def _without_nul(conn, cursor, statement, parameters, context, executemany):
     a SKU, a reason) made the driver refuse the statement, and a read-only search answered "o banco recusou os
     dados". Nothing lojasync keeps needs a NUL (the boundaries drop them with `shared.text.clean_text`): here it
     is dropped from every text parameter, so both databases take the same input alike."""
-    if executemany:
+    # By the parameters' shape, not `executemany`: a multi-row INSERT (insertmanyvalues) comes flagged as many
+    # but as one flat dict of all its rows' values.
+    if isinstance(parameters, list | tuple) and parameters and isinstance(parameters[0], dict | list | tuple):
         if any(_has_nul(each) for each in parameters):
             parameters = [_strip_nul(each) for each in parameters]
     elif _has_nul(parameters):

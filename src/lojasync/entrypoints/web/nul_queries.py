@@ -15,5 +15,8 @@ class NulFreeQueries:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and b"%00" in scope.get("query_string", b""):
-            scope = {**scope, "query_string": scope["query_string"].replace(b"%00", b"")}
+            query = scope["query_string"]
+            while b"%00" in query:   # one pass would leave "%%0000" as "%00"
+                query = query.replace(b"%00", b"")
+            scope = {**scope, "query_string": query}
         await self.app(scope, receive, send)

@@ -347,7 +347,7 @@ class EnvironmentChangeRefused(LojasyncError):
 
 class EnvironmentChangeRefusedVoids(LojasyncError):
     code = "fiscal.environment_change_refused_voids"
-    message_template = "Há pedido de inutilização aguardando a SEFAZ: {numbers}."
+    message_template = "Há {requests} de inutilização aguardando a SEFAZ: {numbers}."
     resolution_template = ("Espere a resposta (o lojasync repete o pedido sozinho a cada 5 minutos) ou peça de novo a "
                            "mesma faixa em NF-e → Inutilização de números antes de trocar de ambiente: cada pedido "
                            "pertence ao ambiente em que foi feito.")
@@ -364,7 +364,8 @@ def _refuse_while_in_flight(uow: ProcessingUnitOfWork, leaving: str) -> None:
         raise EnvironmentChangeRefused(count=len(unsettled))
     awaiting = [v for v in uow.number_voids.awaiting_sefaz() if v.environment == leaving]
     if awaiting:   # resent after the switch, they would go to the other environment
-        raise EnvironmentChangeRefusedVoids(numbers="; ".join(f"nº {v.numbers} da série {v.series}" for v in awaiting))
+        raise EnvironmentChangeRefusedVoids(requests="pedidos" if len(awaiting) > 1 else "pedido",
+                                            numbers="; ".join(f"nº {v.numbers} da série {v.series}" for v in awaiting))
 
 
 def install_certificate(uow: ProcessingUnitOfWork, box: SecretBox, pfx: bytes, password: str,

@@ -35,7 +35,8 @@ def changed_only(current: dict[str, Any] | None, given: dict[str, Any]) -> Compa
     current = current or {}
     changed = {name: value for name, value in given.items()
                if value not in (None, "") and not _same(name, str(value), str(current.get(name) or ""))}
-    # The optional fields `set_company` clears with "": one a person emptied is cleared, as the CLI's "" does.
+    # The optional fields `set_company` clears with "": one a person emptied (sent blank) is cleared, as the CLI's
+    # "" does; a field not sent at all is not in `given`.
     changed.update({name: "" for name in CLEARABLE if given.get(name) == "" and current.get(name)})
     return CompanyData(**changed)
 

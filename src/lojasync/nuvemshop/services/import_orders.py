@@ -161,8 +161,8 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             order.update_from_store(data, customer, lines_products, _store_state_changes(binding, candidate.order),
                                     actor)
             after = _reserving(order)
-            if after != before:   # other units reserved now (quantities, products, cancelled): the stores are told
-                differing.update(before, after)
+            # The products whose reserved units changed (quantities, products, cancelled): the stores are told.
+            differing.update(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
             result = ImportResult(external_id, Outcome.UPDATED)
         _update_binding(binding, candidate)
         if external_id in failures:

@@ -133,7 +133,9 @@ def set_company(request: Request, form: Annotated[dict[str, str], Depends(form_t
     typed = {name: form.get(name, "") for name in COMPANY_FIELDS}
     container = request.app.state.container
     crt = typed["crt"].strip()
-    given = {**typed, "crt": int(crt) if ascii_digits(crt, 2) else (crt or None)}
+    # A field the form did not send (a page from before it existed, a script) is left as it is, not cleared.
+    given = {**{name: value for name, value in typed.items() if name in form},
+             "crt": int(crt) if ascii_digits(crt, 2) else (crt or None)}
     try:
         if given["crt"] is not None and not isinstance(given["crt"], int):
             raise CompanyDataInvalid(["CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)"])
