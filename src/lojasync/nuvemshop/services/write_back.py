@@ -59,9 +59,10 @@ def orders_arrived(uow: ConnectorUnitOfWork, store_id: int, placed: Iterable[tup
     (webhooks and the reconciliation arrive seconds to minutes late) and wrote back the units the store had
     just taken off, so it must be pushed again. So must a variant whose push is pending: it may be in flight
     right now, worked out without this order; asking again bumps the row's revision, so the push in flight
-    does not mark it done and the next one sends the stock with this order reserved. Every other store selling
-    the product is told at once: the ERP's stock is one for all stores, and the order made less of it
-    available to them too.
+    does not mark it done and the next one sends the stock with this order reserved. So must a variant never
+    sent (bound after the product was counted, by this order): the store's own number is not the ERP's. Every
+    other store selling the product is told at once: the ERP's stock is one for all stores, and the order made
+    less of it available to them too.
     """
     earliest: dict[int, datetime | None] = {}   # per product; None (an order without a date) wins
     for placed_at, product_id in placed:
@@ -70,10 +71,9 @@ def orders_arrived(uow: ConnectorUnitOfWork, store_id: int, placed: Iterable[tup
     if not earliest:
         return
     with uow.no_autoflush():
-        managed = uow.products.counted(earliest)
-        if not managed:
+        variants = _managed_variants(uow, earliest)
+        if not variants:
             return
-        variants = uow.bindings.products_for(managed)
         own = [b.external_variant_id for b in variants if b.store_id == store_id]
         states = uow.store_updates.stock_push_states(store_id, own) if own else {}
     targets = []
@@ -91,16 +91,19 @@ def stock_may_differ(uow: ConnectorUnitOfWork, product_ids: Iterable[int]) -> No
     cancelled reserves other units now, or the store moved its own count on an order the back office processed
     (a cancellation that restocked). Every store selling a managed one is sent the ERP's available again, the
     store where it happened included."""
-    ids = set(product_ids)
-    if not ids:
-        return
     with uow.no_autoflush():
-        managed = uow.products.counted(ids)
-        if not managed:
-            return
-        variants = uow.bindings.products_for(managed)
+        variants = _managed_variants(uow, product_ids)
+    if not variants:
+        return
     uow.store_updates.want_stock([StockTarget(b.store_id, b.external_variant_id, b.external_product_id, b.product_id)
                                   for b in variants], _now())
+
+
+def _managed_variants(uow: ConnectorUnitOfWork, product_ids: Iterable[int]) -> list:
+    """The store variants bound to the counted (ERP-managed) ones of these products, in every store."""
+    ids = set(product_ids)
+    managed = uow.products.counted(ids) if ids else set()
+    return list(uow.bindings.products_for(managed)) if managed else []
 
 
 def _may_have_raced(state: tuple[bool, datetime | None] | None, placed_at: datetime | None) -> bool:
