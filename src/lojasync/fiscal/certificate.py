@@ -35,9 +35,9 @@ from lojasync.fiscal.icp_brasil import (
     looks_like_pkcs12,
     valid_cnpj,
 )
+from lojasync.fiscal.local_time import BRASILIA
 
-# Brazil has had no daylight saving time since 2019: dates shown to the merchant are in UTC-3.
-BRASILIA = timezone(timedelta(hours=-3), "BRT")
+# Dates shown to the merchant are Brasília's.
 
 
 def _shown_date(moment: datetime) -> str:

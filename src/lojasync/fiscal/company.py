@@ -18,6 +18,11 @@ REGIME_NORMAL = 3
 HOMOLOGATION, PRODUCTION = "2", "1"
 
 
+# A company's own NF-e (normal issue, tpEmis 1) take series 0 to 889: 890-899 are the NF-e avulsa's and 900-999
+# contingency's (SCAN, SVC), which SEFAZ refuses for a normal issue (266).
+LAST_OWN_SERIES = 889
+
+
 class Company:
     id: int | None
     legal_name: str | None = None
@@ -114,10 +119,10 @@ class Company:
             problems.append(Gap(f"o certificado A1 é de outro CNPJ ({self.certificate_cnpj}): instale o certificado "
                                 "da empresa (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO --password SENHA"))
-        if self.series > 889:   # kept by an earlier version, which took up to 999: SEFAZ refuses it (266)
-            problems.append(Gap(f"série {self.series} não é de emissão normal (vai de 0 a 889; de 890 a 999 são as "
-                                "séries da NF-e avulsa e da contingência): escolha outra (Configurações → Série e "
-                                "numeração da NF-e)",
+        if self.series > LAST_OWN_SERIES:   # kept by an earlier version, which took up to 999: SEFAZ refuses it
+            problems.append(Gap(f"série {self.series} não é de emissão normal (vai de 0 a {LAST_OWN_SERIES}; de "
+                                "890 a 999 são as séries da NF-e avulsa e da contingência): escolha outra "
+                                "(Configurações → Série e numeração da NF-e)",
                                 "lojasync company set --series SÉRIE"))
         technical = (self.tech_cnpj, self.tech_contact, self.tech_email, self.tech_phone)
         if any(technical) and not all(technical):

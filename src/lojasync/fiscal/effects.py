@@ -8,7 +8,6 @@ the ledgers' unique keys make a second run a no-op, whatever retried it.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from lojasync.finance.ledger import cancel_receivables, create_receivables
 from lojasync.finance.plans import InstallmentRule
@@ -23,18 +22,18 @@ from lojasync.fiscal.events import (
     StockReturned,
     StockWentNegative,
 )
+from lojasync.fiscal.local_time import BRASILIA
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.shared.money import ZERO
 from lojasync.stock.issues import LineToMove, issue_stock, return_stock
 
-# Due dates are calendar days where the merchant is.
-LOCAL = ZoneInfo("America/Sao_Paulo")
 _PROCESSED_BY = {DocumentKind.NFE: ProcessedBy.NFE, DocumentKind.SIMPLE_SALE: ProcessedBy.SIMPLE_SALE}
 
 
 def local_date(when: datetime | None) -> date:
-    return (when or datetime.now(LOCAL)).astimezone(LOCAL).date()
+    """The calendar day `when` (None: now) is where the merchant is: due dates count in such days."""
+    return (when or datetime.now(BRASILIA)).astimezone(BRASILIA).date()
 
 
 def _first_day(order, document) -> date:

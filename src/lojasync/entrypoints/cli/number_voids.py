@@ -64,8 +64,7 @@ def void(
     if fmt is OutputFormat.JSON:
         print_json({**voided.to_dict(), "changed": changed})
     elif not changed:
-        were = "estava" if voided.first == voided.last else "estavam"
-        console.print(f"{voided.numbers_phrase} da série {voided.series} já {were} {voided.voided_word} "
+        console.print(f"{voided.numbers_phrase} da série {voided.series} {voided.voided_before} "
                       f"(protocolo {voided.protocol or '—'}).", highlight=False)
     else:
         protocol = f"protocolo {voided.protocol}" if voided.protocol else "a SEFAZ já tinha esta faixa (563)"

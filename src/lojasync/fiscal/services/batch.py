@@ -27,10 +27,16 @@ from lojasync.shared.errors import LojasyncError
 log = logging.getLogger("lojasync.fiscal")
 ORDER_HAS_DOCUMENT = OrderAlreadyProcessing.code
 
-# SEFAZ itself gave no decision: the next orders would meet the same SEFAZ.
 UNEXPECTED = "fiscal.batch_unexpected"
 UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise quem mantém o lojasync, com a "
                          "referência (o detalhe técnico foi gravado {where}).")
+# SEFAZ itself gave no decision: the next orders would meet the same SEFAZ.
+SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided)
+# "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
+NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
+# How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
+# transmitted while the caller waits.
+BATCH_LIMIT = 200
 # Where an unexpected error's detail goes (a bug: its traceback and a reference): the process's log by default; the
 # terminal gives its own (the data folder's lojasync-erros.log), so that the screen shows one line per order.
 BugReport = Callable[[Exception, str, int], str]
@@ -39,12 +45,6 @@ BugReport = Callable[[Exception, str, int], str]
 def log_bug(exc: Exception, reference: str, order_number: int) -> str:
     log.error("invoicing an order failed", exc_info=exc, extra={"reference": reference, "order_number": order_number})
     return "no log do lojasync"
-SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided)
-# "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
-NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
-# How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
-# transmitted while the caller waits.
-BATCH_LIMIT = 200
 
 
 @dataclass(frozen=True)

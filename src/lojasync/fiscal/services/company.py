@@ -12,6 +12,7 @@ from lojasync.fiscal.certificate import Certificate, make_test_certificate
 from lojasync.fiscal.certificate_errors import CertificateCnpjMismatch
 from lojasync.fiscal.company import (
     HOMOLOGATION,
+    LAST_OWN_SERIES,
     PRODUCTION,
     REGIME_NORMAL,
     SIMPLES_NACIONAL,
@@ -160,8 +161,6 @@ class CompanyView:
         return asdict(self)
 
 
-LAST_OWN_SERIES = 889   # normal issue (tpEmis 1) by the company itself
-
 _ENVIRONMENTS = {"homologacao": HOMOLOGATION, "homologação": HOMOLOGATION, "2": HOMOLOGATION,
                  "producao": PRODUCTION, "produção": PRODUCTION, "1": PRODUCTION}
 
@@ -215,8 +214,8 @@ def _apply(company: Company, data: CompanyData) -> None:
         if environment is None:
             problems.append("ambiente deve ser homologacao ou producao")
         given["environment"] = environment
-    # The layout's limits: série 0 to 999 (0 is the série única), nNF 1 to 999.999.999. A company's own NF-e take
-    # 0 to 889: 890-899 are the NF-e avulsa's and 900-999 contingency's (SCAN, SVC): SEFAZ refuses them (266).
+    # The layout's limits: série 0 to 999 (0 is the série única), nNF 1 to 999.999.999; a company's own NF-e take
+    # 0 to LAST_OWN_SERIES.
     if "series" in given and not 0 <= given["series"] <= LAST_OWN_SERIES:
         problems.append(f"série fora do intervalo permitido (0 a {LAST_OWN_SERIES}; de 890 a 999 são as séries da "
                         "NF-e avulsa e da contingência)")

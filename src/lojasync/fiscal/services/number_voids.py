@@ -36,6 +36,7 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
 from lojasync.fiscal.services.invoices import (
+    MINUTE,
     OUT_OF_SERVICE,
     SENDING_WINDOW,
     Sefaz,
@@ -174,6 +175,11 @@ class NumberVoidView:
     def voided_word(self) -> str:
         """"inutilizado" or "inutilizados", agreeing with `numbers_phrase`."""
         return "inutilizado" if self.first == self.last else "inutilizados"
+
+    @property
+    def voided_before(self) -> str:
+        """"já estava inutilizado" or "já estavam inutilizados", agreeing with `numbers_phrase`."""
+        return f"já {'estava' if self.first == self.last else 'estavam'} {self.voided_word}"
 
     @property
     def file_name(self) -> str:
@@ -425,8 +431,8 @@ def stuck_void_reason(void: NumberVoid, problem: LojasyncError) -> str:
     """A request's attention text: what happened, why, and what to do (500 characters kept)."""
     if problem.retryable:
         what = (f"Sem resposta da SEFAZ depois de {void.resends} reenvios automáticos ({problem.message}). O "
-                "lojasync continua reenviando a cada 5 minutos. Confira se o serviço de inutilização da SEFAZ do seu "
-                "estado está no ar, ou peça a mesma faixa de novo.")
+                f"lojasync continua reenviando a cada {SENDING_WINDOW // MINUTE} minutos. Confira se o serviço de "
+                "inutilização da SEFAZ do seu estado está no ar, ou peça a mesma faixa de novo.")
     else:
         what = f"O lojasync não consegue reenviar este pedido sozinho. {problem.message}"
         if problem.resolution:

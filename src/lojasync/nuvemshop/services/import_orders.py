@@ -113,7 +113,6 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
     todo: list[Candidate] = []
     # Products whose stock the stores may show wrong after this batch (`write_back.stock_may_differ`).
     differing: set[int] = set()
-    restocked: set[int] = set()
     for candidate in candidates:
         binding = bindings.get(candidate.order.id)
         if _is_up_to_date(binding, candidate):
@@ -125,7 +124,7 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             # or products either.
             result = _processed_order_changed(binding, candidate, actor)
             if result.outcome is Outcome.ATTENTION:   # the store changed the sale (a cancellation may restock)
-                restocked.update(_reserving(binding.order))
+                differing.update(_reserving(binding.order))
             results.append((result, None))
         else:
             todo.append(candidate)
@@ -136,7 +135,6 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
     products = resolve_products(uow, store_id, [c.data for c in todo], policy.unknown_sku)
     failures = uow.failures.by_external_ids(store_id, [c.order.id for c in todo])
     reserving: list[tuple[datetime | None, int]] = []   # (placed at, product) of each new order's lines
-    differing.update(restocked)
 
     for candidate in todo:
         external_id, data = candidate.order.id, candidate.data

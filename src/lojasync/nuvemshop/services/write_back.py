@@ -41,9 +41,11 @@ def stock_counted(event: StockCounted, uow: ConnectorUnitOfWork) -> None:
 
 def want_stock(uow: ConnectorUnitOfWork, managed: Iterable[int]) -> None:
     """The variants bound to these managed products must get their balance (read when pushed)."""
-    targets = [StockTarget(b.store_id, b.external_variant_id, b.external_product_id, b.product_id)
-               for b in uow.bindings.products_for(managed)]
-    uow.store_updates.want_stock(targets, _now())
+    uow.store_updates.want_stock([_target(b) for b in uow.bindings.products_for(managed)], _now())
+
+
+def _target(binding) -> StockTarget:
+    return StockTarget(binding.store_id, binding.external_variant_id, binding.external_product_id, binding.product_id)
 
 
 # How far the store's clock and ours may disagree: a push that landed up to this long before an order was
@@ -71,9 +73,10 @@ def orders_arrived(uow: ConnectorUnitOfWork, store_id: int, placed: Iterable[tup
     if not earliest:
         return
     with uow.no_autoflush():
-        variants = _managed_variants(uow, earliest)
-        if not variants:
+        managed = uow.products.counted(earliest)
+        if not managed:
             return
+        variants = uow.bindings.products_for(managed)
         own = [b.external_variant_id for b in variants if b.store_id == store_id]
         states = uow.store_updates.stock_push_states(store_id, own) if own else {}
     targets = []
@@ -81,8 +84,7 @@ def orders_arrived(uow: ConnectorUnitOfWork, store_id: int, placed: Iterable[tup
         if binding.store_id == store_id and not _may_have_raced(states.get(binding.external_variant_id),
                                                                 earliest[binding.product_id]):
             continue
-        targets.append(StockTarget(binding.store_id, binding.external_variant_id, binding.external_product_id,
-                                   binding.product_id))
+        targets.append(_target(binding))
     uow.store_updates.want_stock(targets, _now())
 
 
@@ -92,18 +94,9 @@ def stock_may_differ(uow: ConnectorUnitOfWork, product_ids: Iterable[int]) -> No
     (a cancellation that restocked). Every store selling a managed one is sent the ERP's available again, the
     store where it happened included."""
     with uow.no_autoflush():
-        variants = _managed_variants(uow, product_ids)
-    if not variants:
-        return
-    uow.store_updates.want_stock([StockTarget(b.store_id, b.external_variant_id, b.external_product_id, b.product_id)
-                                  for b in variants], _now())
-
-
-def _managed_variants(uow: ConnectorUnitOfWork, product_ids: Iterable[int]) -> list:
-    """The store variants bound to the counted (ERP-managed) ones of these products, in every store."""
-    ids = set(product_ids)
-    managed = uow.products.counted(ids) if ids else set()
-    return list(uow.bindings.products_for(managed)) if managed else []
+        managed = uow.products.counted(product_ids)
+        if managed:
+            want_stock(uow, managed)
 
 
 def _may_have_raced(state: tuple[bool, datetime | None] | None, placed_at: datetime | None) -> bool:

@@ -170,11 +170,11 @@ def _exempt_recipient_refused(info: etree._Element, dest_element: etree._Element
     if dest["indIEDest"] != "2" or dest_element is None \
             or _Fields(dest_element.find(_q("enderDest")))["UF"] not in EXEMPT_RECIPIENT_REFUSED:
         return False
-    for icms in info.iterfind(f"{{{NFE}}}det/{{{NFE}}}imposto/{{{NFE}}}ICMS/*"):
-        st = icms.findtext(f"{{{NFE}}}vICMSST")
-        if (st and float(st) > 0) or icms.find(f"{{{NFE}}}vICMSSTRet") is not None:
+    for tax in info.iterfind(f"{_q('det')}/{_q('imposto')}"):
+        icms = tax.find(f"{_q('ICMS')}/*")
+        st = icms.findtext(_q("vICMSST")) if icms is not None else None
+        if (st and float(st) > 0) or (icms is not None and icms.find(_q("vICMSSTRet")) is not None):
             return False
-        if (icms.findtext(f"{{{NFE}}}CST") in _UNTAXED_CST
-                or icms.findtext(f"{{{NFE}}}CSOSN") in _UNTAXED_CSOSN):
+        if _untaxed(tax):
             return False
     return True

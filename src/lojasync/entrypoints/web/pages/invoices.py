@@ -96,8 +96,7 @@ def number_void(request: Request, primeiro: Annotated[str, Form()] = "", ultimo:
     protocol = f" (protocolo {voided.protocol})" if voided.protocol else ""
     done = f"{voided.numbers_phrase} (série {voided.series})"
     flash(request, (f"{done} {voided.voided_word} na SEFAZ{protocol}." if changed
-                    else f"{done} já {'estava' if voided.first == voided.last else 'estavam'} {voided.voided_word}: "
-                         "nada foi enviado de novo."), "success")
+                    else f"{done} {voided.voided_before}: nada foi enviado de novo."), "success")
     return redirect(request, "/nfe/inutilizacoes")
 
 
