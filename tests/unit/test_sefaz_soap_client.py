@@ -88,6 +88,29 @@ def test_each_client_posts_to_its_own_address() -> None:
                     "http://a.invalid/SP/NFeStatusServico4"]
 
 
+def test_a_cookie_the_server_sets_is_sent_back_and_an_answer_without_one_leaves_none(monkeypatch) -> None:
+    """The jar is skipped for answers that set no cookie (the usual SEFAZ answer, ~0.3 ms an NF-e), and still used
+    for one that does: a load balancer's stickiness cookie goes back with the next call, as with plain httpx."""
+    status = soap_answer("NFeStatusServico4", f'<retConsStatServ xmlns="{NFE}" versao="4.00"><cStat>107</cStat>'
+                                              "</retConsStatServ>")
+    jar_reads = []
+    real = httpx.Cookies.extract_cookies
+    monkeypatch.setattr(httpx.Cookies, "extract_cookies", lambda self, response: (jar_reads.append(1),
+                                                                                   real(self, response)))
+    sent = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        headers = {"set-cookie": "BIGipServer=abc; Path=/"} if len(sent) == 2 else {}
+        return httpx.Response(200, content=status, headers=headers)
+
+    gateway = SefazSoapClient("SP", base_url="http://sefaz.invalid", transport=httpx.MockTransport(answer))
+    for _ in range(3):
+        assert gateway.service_status().status == "107"
+    assert sent == [None, None, "BIGipServer=abc"]
+    assert len(jar_reads) == 1
+
+
 def test_the_documents_answer_not_the_batchs_is_what_counts() -> None:
     canned = Canned((200, soap_answer("NFeAutorizacao4", ret_envi("104", prot("204", "Rejeicao: Duplicidade de NF-e", None)))))
     answer = client(canned).authorise(f'<NFe xmlns="{NFE}"/>'.encode())

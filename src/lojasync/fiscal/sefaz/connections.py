@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives import hashes
 
+from lojasync.fiscal.sefaz.http_client import SoapHttpClient
 from lojasync.fiscal.sefaz.tls import ClientCertificate, tls_context
 
 KEEPALIVE_SECONDS = 4.0
@@ -67,7 +68,7 @@ class SefazConnections:
                 return found
             tls: ssl.SSLContext | bool = tls_context(certificate, verify=verify, ca_bundle=ca_bundle) if secure \
                 else False
-            created = httpx.Client(verify=tls, timeout=timeout, limits=self._limits,
+            created = SoapHttpClient(verify=tls, timeout=timeout, limits=self._limits,
                                    headers={"User-Agent": "lojasync"})
             self._clients[key] = created
             while len(self._clients) > self._max_clients:

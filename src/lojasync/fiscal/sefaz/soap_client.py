@@ -34,6 +34,7 @@ from lojasync.fiscal.sefaz.errors import (
     SefazReceiptRefused,
     SefazUnreachable,
 )
+from lojasync.fiscal.sefaz.http_client import SoapHttpClient
 from lojasync.fiscal.sefaz.tls import ClientCertificate, tls_context
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.shared.numbers import ascii_digits
@@ -84,7 +85,7 @@ class SefazSoapClient:
         try:
             if self._owns_http:
                 tls = tls_context(certificate, verify=verify, ca_bundle=ca_bundle) if secure else False
-                self._http = httpx.Client(verify=tls, timeout=timeout, transport=transport,
+                self._http = SoapHttpClient(verify=tls, timeout=timeout, transport=transport,
                                           headers={"User-Agent": "lojasync"})
             else:
                 self._http = connections.client(certificate, secure=secure, verify=verify, ca_bundle=ca_bundle,
