@@ -81,3 +81,25 @@ def test_a_request_for_a_person_says_so_in_the_list():
     waiting = NumberVoid(1, "2", 1, 3, 5, "Numeros pulados por erro de configuracao", VoidStatus.REQUESTED,
                          datetime(2026, 12, 1, tzinfo=timezone.utc), resends=3, attention="Sem resposta da SEFAZ.")
     assert words(void_view(waiting)) == "Aguardando SEFAZ - precisa de atenção: Sem resposta da SEFAZ."
+
+
+def test_gaps_lists_the_numbers_still_to_void_with_the_command_that_voids_them(lojasync, company, app):
+    from lojasync.fiscal.services.invoices import generate_invoice
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from tests.factories import make_store, order_payload
+
+    assert "Nenhum número a inutilizar" in lojasync("invoices", "gaps")   # 1-7 are the earlier system's
+    store = make_store(app)
+    first, second = (import_order(app.uow(), store, order_payload(id=n), ImportPolicy()).order_number
+                     for n in (1900000078, 1900000079))
+    discarded = generate_invoice(app.uow(), app.cipher, first).to_dict()   # nº 8
+    lojasync("invoices", "cancel", str(discarded["id"]), "--reason", "Cliente desistiu da compra antes do envio")
+    generate_invoice(app.uow(), app.cipher, second)                          # nº 9: the sequence broke
+    out = lojasync("invoices", "gaps")
+    assert 'lojasync invoices void 8 --series 1 --reason "JUSTIFICATIVA"' in out and "até 10/" in out
+    assert "O prazo é o dia 10 do mês seguinte à quebra da sequência" in out
+    (gap,) = json.loads(lojasync("invoices", "gaps", "--format", "json"))
+    assert (gap["first"], gap["last"], gap["count"], gap["overdue"]) == (8, 8, 1, False)
+    lojasync("invoices", "void", "8", "--reason", "NF-e descartada antes da autorizacao")
+    assert json.loads(lojasync("invoices", "gaps", "--format", "json")) == []

@@ -373,6 +373,19 @@ def test_the_number_of_a_discarded_nfe_is_voided_through_the_api_once(app, api, 
     assert (missing.status_code, missing.json()["codigo"]) == (404, "fiscal.number_void_not_found")
 
 
+def test_the_numbers_still_to_void_are_listed_until_a_request_covers_them(app, api):
+    assert api.get("/api/v1/number-voids/gaps").json() == []
+    discarded = api.post(f"/api/v1/orders/{imported(app, 2100000036)}/nfe").json()
+    api.post(f"/api/v1/invoices/{discarded['id']}/cancel", json={"reason": REASON})
+    api.post(f"/api/v1/orders/{imported(app, 2100000037)}/nfe")   # numbered after it: the sequence broke
+    (gap,) = api.get("/api/v1/number-voids/gaps").json()
+    assert (gap["series"], gap["first"], gap["last"], gap["count"], gap["environment"]) == \
+        (1, discarded["number"], discarded["number"], 1, "2")
+    assert gap["broken_on"] is not None and gap["deadline"].endswith("-10") and gap["overdue"] is False
+    api.post("/api/v1/number-voids", json={"first": gap["first"], "reason": "NF-e descartada antes da autorizacao"})
+    assert api.get("/api/v1/number-voids/gaps").json() == []
+
+
 def test_void_refusals_are_422_for_what_was_sent_409_for_the_state_and_503_unanswered(app, api, simulator):
     pending = api.post(f"/api/v1/orders/{imported(app, 2100000032)}/nfe").json()
     reason = "NF-e descartada antes da autorizacao"

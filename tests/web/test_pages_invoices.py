@@ -293,6 +293,26 @@ def test_numbers_skipped_in_the_series_are_voided_from_the_nfe_list(app, logged_
     assert 'filename="inutilizacao-serie1-3-9.xml"' in xml.headers["content-disposition"]
 
 
+def test_the_numbers_still_to_void_are_listed_and_a_link_fills_the_request(app, logged_in, store_id, company):
+    from lojasync.fiscal.services.company import CompanyData, set_company
+
+    first, second = imported(app, store_id, {"id": 2400000041}, {"id": 2400000042})
+    invoice_for(app, logged_in, first)
+    set_company(app.uow(), CompanyData(next_number=5))   # 2 to 4 skipped by hand
+    page = logged_in.get("/nfe/inutilizacoes").text
+    assert "2 a 4" in text_of(page) and "sem prazo ainda (nenhuma NF-e depois deles)" in text_of(page)
+    assert 'href="/nfe/inutilizacoes?primeiro=2&amp;ultimo=4&amp;serie=1#pedir-titulo"' in page
+    invoice_for(app, logged_in, second)                  # nº 5: the sequence broke
+    page = text_of(logged_in.get("/nfe/inutilizacoes").text)
+    assert "Números a inutilizar" in page and "1 faixa de números sem uso" in page and "até 10/" in page
+    filled = logged_in.get("/nfe/inutilizacoes?primeiro=2&ultimo=4&serie=1").text
+    assert 'value="2"' in filled and 'value="4"' in filled
+    done = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="2", ultimo="4", serie="1",
+                justificativa="Numeros pulados por erro de configuracao")
+    assert done.status_code == 303
+    assert "Nenhum número a inutilizar" in text_of(logged_in.get("/nfe/inutilizacoes").text)
+
+
 def test_a_discarded_homologation_number_is_not_offered_once_the_company_issues_in_production(
         app, logged_in, store_id, company):
     from lojasync.fiscal.services.company import CompanyData, set_company

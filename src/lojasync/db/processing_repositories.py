@@ -277,6 +277,13 @@ class InvoiceRepository:
         return self.session.scalar(select(func.max(Invoice.number)).where(
             Invoice.environment == environment, Invoice.series == series)) or 0
 
+    def numbering(self, environment: str) -> list[tuple[int, int, bool, datetime | None]]:
+        rows = self.session.connection().execute(
+            select(invoice_table.c.series, invoice_table.c.number, invoice_table.c.status, invoice_table.c.issued_at)
+            .where(invoice_table.c.environment == environment))
+        return [(series, number, status == InvoiceStatus.DISCARDED, issued_at)
+                for series, number, status, issued_at in rows]
+
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]:
         """Newest first; `offset`/`limit` give one page of the list."""
@@ -493,6 +500,12 @@ class NumberVoidRepository:
             select(func.max(void_table.c.last_number)).where(
                 void_table.c.environment == environment, void_table.c.series == series,
                 void_table.c.status != VoidStatus.REJECTED)).scalar() or 0
+
+    def covered(self, environment: str) -> list[tuple[int, int, int]]:
+        rows = self.session.connection().execute(
+            select(void_table.c.series, void_table.c.first_number, void_table.c.last_number)
+            .where(void_table.c.environment == environment, void_table.c.status != VoidStatus.REJECTED))
+        return [tuple(row) for row in rows]
 
     def awaiting_sefaz(self) -> list[NumberVoid]:
         """Requests still awaiting SEFAZ's answer, oldest first."""

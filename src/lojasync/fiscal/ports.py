@@ -53,6 +53,9 @@ class InvoiceRepository(Protocol):
 
     def highest_number(self, environment: str, series: int) -> int: ...
 
+    def numbering(self, environment: str) -> list[tuple[int, int, bool, datetime | None]]:
+        """(series, number, discarded, issued_at) of every NF-e of this environment: the columns alone."""
+
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]: ...
 
@@ -117,6 +120,9 @@ class NumberVoidRepository(Protocol):
     def update(self, void_id: int, moment: datetime, **values: object) -> None: ...
 
     def highest_number(self, environment: str, series: int) -> int: ...
+
+    def covered(self, environment: str) -> list[tuple[int, int, int]]:
+        """(series, first, last) of the requests of this environment voided or awaiting SEFAZ (not rejected)."""
 
     def awaiting_sefaz(self) -> list[NumberVoid]: ...
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person, usage_error
-from lojasync.entrypoints.cli.number_voids import print_number_void, void, voids
+from lojasync.entrypoints.cli.number_voids import gaps, print_number_void, void, voids
 from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import (
     Column,
@@ -222,6 +222,7 @@ def _write(path: Path, data: bytes) -> None:
 
 app.command("void")(void)
 app.command("voids")(voids)
+app.command("gaps")(gaps)
 
 
 @app.command("void-xml")

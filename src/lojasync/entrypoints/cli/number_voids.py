@@ -1,4 +1,5 @@
-"""`lojasync invoices void` and `lojasync invoices voids`: voiding (inutilizar) NF-e numbers at SEFAZ."""
+"""`lojasync invoices void`, `voids` and `gaps`: voiding (inutilizar) NF-e numbers at SEFAZ, and the numbers still
+to void."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table_or_lines
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.services.number_gaps import NumberGapView, numbers_to_void
 from lojasync.fiscal.services.number_voids import NumberVoidView, list_number_voids, void_numbers
 
 
@@ -87,3 +89,30 @@ def voids(fmt: FormatOption = OutputFormat.TABLE) -> None:
               [[v.id, v.series, v.numbers, words(v), v.protocol or "—", formats.when(v.requested_at), v.reason]
                for v in found])
 
+
+
+def gap_deadline(gap: NumberGapView) -> str:
+    """When the numbers must be voided by, in words."""
+    if gap.deadline is None:
+        return "sem prazo ainda (nenhuma NF-e depois deles)"
+    when = formats.day(gap.deadline)
+    return f"prazo vencido em {when}" if gap.overdue else f"até {when}"
+
+
+@friendly_errors
+def gaps(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Lista os números de NF-e que a série pulou (de NF-e descartadas, ou do próximo número aumentado) e que
+    ainda precisam ser inutilizados na SEFAZ, com o prazo e o comando que os inutiliza."""
+    found = numbers_to_void(container().read_uow())
+    if fmt is OutputFormat.JSON:
+        print_json([g.to_dict() for g in found])
+        return
+    if not found:
+        console.print("Nenhum número a inutilizar: a numeração das NF-e não tem buracos.", highlight=False)
+        return
+    table_or_lines("Números a inutilizar", ["Série", "Números", "Quantos", Column("Prazo")],
+                   [[g.series, g.numbers, formats.number(g.count), gap_deadline(g)] for g in found])
+    console.print("O prazo é o dia 10 do mês seguinte à quebra da sequência (a primeira NF-e numerada depois). "
+                  "Confira antes que os números não foram usados fora do lojasync, e inutilize com:", highlight=False)
+    for gap in found:   # whole lines, to be copied (a table column would fold them)
+        console.print(gap.command, soft_wrap=True, highlight=False, markup=False)

@@ -1,9 +1,9 @@
-"""`/api/v1/number-voids`: voiding (inutilizar) NF-e numbers at SEFAZ, and the requests made: the services
-`lojasync invoices void` and `voids` call."""
+"""`/api/v1/number-voids`: voiding (inutilizar) NF-e numbers at SEFAZ, the requests made and the numbers still to
+void: the services `lojasync invoices void`, `voids` and `gaps` call."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Response
@@ -17,6 +17,7 @@ from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.downloads import download
 from lojasync.fiscal.number_voids import VoidStatus
 from lojasync.fiscal.services.invoices import Sefaz
+from lojasync.fiscal.services.number_gaps import numbers_to_void
 from lojasync.fiscal.services.number_voids import NumberVoidView, list_number_voids, void_numbers, void_xml
 from lojasync.sales.history import Person
 
@@ -60,6 +61,18 @@ class NumberVoidRequest(ApiInput):
                         examples=["NF-e descartada antes da autorização."])
 
 
+class NumberGapOut(ApiModel):
+    environment: str = Field(description='"1" produção, "2" homologação: o ambiente atual da empresa.')
+    series: int
+    first: int
+    last: int
+    count: int = Field(description="Quantos números a faixa tem.")
+    broken_on: date | None = Field(description="Dia em que a sequência quebrou (emissão da primeira NF-e numerada "
+                                               "depois da faixa); null: nenhuma NF-e depois dela ainda.")
+    deadline: date | None = Field(description="Último dia para inutilizar: o dia 10 do mês seguinte à quebra.")
+    overdue: bool = Field(description="Se o prazo já passou.")
+
+
 def void_out(view: NumberVoidView) -> NumberVoidOut:
     return NumberVoidOut.model_validate(view)
 
@@ -85,6 +98,15 @@ def list_(response: Response,
     found, total = list_number_voids(app.read_uow(), limit, offset)
     response.headers[TOTAL_HEADER] = str(total)
     return [void_out(v) for v in found]
+
+
+@router.get("/gaps", response_model=list[NumberGapOut],
+            summary="Números que a série pulou e que ainda precisam ser inutilizados")
+def gaps(app: Container = Depends(container)) -> list[NumberGapOut]:
+    """No ambiente atual da empresa, série a série: números abaixo do próximo número (ou da última NF-e, numa série
+    que não é mais a atual), desde a primeira NF-e do lojasync na série, sem NF-e (uma descartada não conta) e sem
+    pedido de inutilização inutilizado ou aguardando a SEFAZ. Inutilize cada faixa com POST /api/v1/number-voids."""
+    return [NumberGapOut.model_validate(gap) for gap in numbers_to_void(app.read_uow())]
 
 
 @router.get("/{void_id}/xml", response_class=Response, summary="O XML (procInutNFe quando inutilizada)",

@@ -24,6 +24,7 @@ from lojasync.fiscal.nfe_voids import VoidReasonInvalid
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import SENDING_WINDOW, approve_invoice
+from lojasync.fiscal.services.number_gaps import numbers_to_void
 from lojasync.fiscal.services.number_voids import (
     VoidRangeInvalid,
     company_numbering,
@@ -67,15 +68,22 @@ def _voids_page(request: Request, status_code: int = 200, **context) -> Response
     voids, total = list_number_voids(container.read_uow(), VOIDS_SHOWN)
     return render(request, "invoices/voids.html", {
         "voids": voids, "total": total, "current_series": company_numbering(container.read_uow())[0],
+        "gaps": numbers_to_void(container.read_uow()),
         "void_error": None, "primeiro": "", "ultimo": "", "serie": "", "justificativa": "", "justificativa_error": None,
         **context},
         status_code=status_code)
 
 
 @router.get("/nfe/inutilizacoes", include_in_schema=False)
-def number_voids_page(request: Request) -> Response:
-    """The requests to void numbers, and the form that makes one (`invoices voids`, `invoices void`)."""
-    return _voids_page(request)
+def number_voids_page(request: Request, primeiro: str = "", ultimo: str = "", serie: str = "") -> Response:
+    """The requests to void numbers, the numbers still to void (`invoices gaps`), and the form that makes one
+    (`invoices voids`, `invoices void`); a gap's "Preencher" link fills the form with its range."""
+    return _voids_page(request, **{name: value[:_TYPED_DIGITS] for name, value in
+                                   (("primeiro", primeiro), ("ultimo", ultimo), ("serie", serie))})
+
+
+# A number typed in the form has at most 9 digits: more in a link's query is not from the page.
+_TYPED_DIGITS = 12
 
 
 @router.post("/nfe/inutilizacoes", include_in_schema=False, dependencies=[Depends(csrf_protect)])

@@ -1,0 +1,81 @@
+"""Numbers a series skipped, which the issuer must void ("inutilizar") at SEFAZ.
+
+An NF-e discarded before SEFAZ authorised it leaves its number unused, and so does a series whose next number
+was raised by hand. A break in the sequence must be closed by a request to void the numbers (NFeInutilizacao4)
+by the 10th day of the month after it happened (Ajuste SINIEF 07/05): the sequence breaks when an NF-e is
+numbered after the skipped numbers.
+
+Only numbers between the lowest one lojasync numbered in the series and the last one it could have used are
+gaps: the numbers before belong to the merchant's earlier system, which lojasync knows nothing of.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from lojasync.fiscal.number_voids import of_numbers
+
+# The day of the next month by which a break in the sequence must be voided.
+DEADLINE_DAY = 10
+
+
+@dataclass(frozen=True)
+class NumberGap:
+    series: int
+    first: int
+    last: int
+    # The day the sequence broke: the NF-e numbered right after the gap was issued (its local date). None while
+    # no NF-e follows the gap (the series' next number was raised and nothing was issued since).
+    broken_on: date | None
+
+    @property
+    def numbers(self) -> str:
+        """"12" or "12 a 15", as the pages and the CLI say it."""
+        return str(self.first) if self.first == self.last else f"{self.first} a {self.last}"
+
+    @property
+    def of_numbers(self) -> str:
+        return of_numbers(self.first, self.last)
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def deadline(self) -> date | None:
+        """The last day to void the numbers: the 10th of the month after the break (None: not broken yet)."""
+        if self.broken_on is None:
+            return None
+        year, month = (self.broken_on.year + 1, 1) if self.broken_on.month == 12 else \
+            (self.broken_on.year, self.broken_on.month + 1)
+        return date(year, month, DEADLINE_DAY)
+
+
+def number_gaps(series: int, lowest: int, highest: int, held: Iterable[tuple[int, date | None]],
+                covered: Iterable[tuple[int, int]]) -> list[NumberGap]:
+    """The ranges of `lowest`..`highest` that no NF-e holds (`held`: number and local issue date of the NF-e
+    that were not discarded) and no request to void covers (`covered`: first and last of the requests voided
+    or awaiting SEFAZ), in order."""
+    issued = sorted(held, key=lambda each: each[0])
+    taken = sorted([(number, number) for number, _ in issued] + [(first, last) for first, last in covered])
+    gaps: list[NumberGap] = []
+    numbers = [number for number, _ in issued]
+    cursor = lowest
+    for first, last in taken:
+        if cursor > highest:
+            break
+        if first > cursor:
+            gaps.append(_gap(series, cursor, min(first - 1, highest), numbers, issued))
+        cursor = max(cursor, last + 1)
+    if cursor <= highest:
+        gaps.append(_gap(series, cursor, highest, numbers, issued))
+    return gaps
+
+
+def _gap(series: int, first: int, last: int, numbers: list[int], issued: list[tuple[int, date | None]]) -> NumberGap:
+    after = bisect.bisect_right(numbers, last)  # the first NF-e numbered after the gap
+    broken_on = issued[after][1] if after < len(issued) else None
+    return NumberGap(series, first, last, broken_on)

@@ -1,0 +1,77 @@
+"""The numbers the company's series skipped and still has to void at SEFAZ (`lojasync invoices gaps`, the
+"Inutilizar números" page, GET /api/v1/number-voids/gaps): what the same page, the CLI and the API void with
+`services.number_voids.void_numbers`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from lojasync.fiscal.local_time import local_zone
+from lojasync.fiscal.number_gaps import number_gaps
+from lojasync.fiscal.ports import ProcessingUnitOfWork
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class NumberGapView:
+    """Skipped numbers of one series, as the pages, the API and the CLI show them."""
+
+    environment: str
+    series: int
+    first: int
+    last: int
+    numbers: str
+    count: int
+    broken_on: date | None     # when the sequence broke (an NF-e numbered after the gap); None: not yet
+    deadline: date | None      # the last day to void them (the 10th of the next month); None: not broken yet
+    overdue: bool
+    command: str               # the CLI command that voids them (the justification still to be written)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def numbers_to_void(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[NumberGapView]:
+    """The company's skipped numbers in its current environment, series by series, lowest first: numbers below
+    the series' next number (or, in a series no longer used, below its last NF-e) held by no NF-e (a discarded
+    one holds none) and by no request to void voided or awaiting SEFAZ, from the lowest number lojasync
+    used in the series (the numbers before are the earlier system's)."""
+    with uow:
+        company = uow.company.get()
+        if company is None:
+            return []
+        environment = company.environment
+        held: dict[int, list[tuple[int, date | None]]] = defaultdict(list)
+        lowest: dict[int, int] = {}
+        highest: dict[int, int] = {}
+        zone = local_zone(company.uf)
+        for series, number, discarded, issued_at in uow.invoices.numbering(environment):
+            lowest[series] = min(number, lowest.get(series, number))
+            highest[series] = max(number, highest.get(series, number))
+            if not discarded:
+                held[series].append((number, issued_at.astimezone(zone).date() if issued_at else None))
+        if company.series in lowest and company.next_number:
+            # The series in use may be ahead of its last NF-e: the numbers skipped by raising its next number.
+            highest[company.series] = max(highest[company.series], company.next_number - 1)
+        covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for series, first, last in uow.number_voids.covered(environment):
+            covered[series].append((first, last))
+    today = now().astimezone(zone).date()
+    views = []
+    for series in sorted(lowest):
+        for gap in number_gaps(series, lowest[series], highest[series], held[series], covered[series]):
+            last = "" if gap.first == gap.last else f" {gap.last}"
+            views.append(NumberGapView(
+                environment, series, gap.first, gap.last, gap.numbers, gap.count, gap.broken_on, gap.deadline,
+                gap.deadline is not None and today > gap.deadline,
+                f'lojasync invoices void {gap.first}{last} --series {series} --reason "JUSTIFICATIVA"'))
+    return views
