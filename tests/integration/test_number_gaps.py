@@ -8,13 +8,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.number_gaps import numbers_to_void
-from lojasync.fiscal.services.number_voids import VoidRejected, VoidUnanswered, void_numbers
+from lojasync.fiscal.services.number_voids import MAX_NUMBERS, VoidRejected, VoidUnanswered, void_numbers
 from tests.integration.test_invoices import COMPANY, imported
 
 REASON = "NF-e descartada antes da autorizacao"
@@ -36,37 +37,63 @@ def _next_month_10th(moment: datetime) -> str:
     return f"{year:04d}-{month:02d}-10"
 
 
-def test_a_discarded_numbers_gap_has_a_deadline_once_a_later_nfe_is_numbered_and_goes_when_voided(app, company, sefaz):
+def test_a_discarded_numbers_gap_is_listed_until_voided(app, company, sefaz):
     assert numbers_to_void(app.uow()) == []          # numbers 1-39 are the earlier system's: not gaps
     first = _invoice(app, 2000000301)
     cancel_invoice(app.uow(), app.cipher, sefaz, first.id, "pedido desistido")   # pending: discarded
     (gap,) = numbers_to_void(app.uow())
-    # Nothing numbered after it yet: the next number (41) is the one after the discarded 40.
-    assert (gap.series, gap.first, gap.last, gap.numbers, gap.broken_on, gap.deadline) == (1, 40, 40, "40", None, None)
-    assert gap.environment == "2" and not gap.overdue
+    assert (gap.series, gap.first, gap.last, gap.numbers, gap.broken_on) == (1, 40, 40, "40", None)
+    assert gap.environment == "2" and gap.homologation
     assert gap.command == 'lojasync invoices void 40 --series 1 --reason "JUSTIFICATIVA"'
-
     _invoice(app, 2000000302)                        # 41: the sequence is broken now
     (gap,) = numbers_to_void(app.uow())
+    assert gap.broken_on == datetime.now(timezone.utc).astimezone(BRASILIA).date()
+    # Homologação: numbers without fiscal value, no legal deadline.
+    assert (gap.deadline, gap.overdue) == (None, False)
+    void_numbers(app.uow(), app.cipher, sefaz, 40, reason=REASON)
+    assert numbers_to_void(app.uow()) == []
+
+
+def test_in_production_the_deadline_is_the_10th_of_the_month_after_the_break(app, company, sefaz):
+    # Production NF-e need a real certificate: two made in homologação are moved there (40 discarded, 41 kept).
+    first = _invoice(app, 2000000308)
+    cancel_invoice(app.uow(), app.cipher, sefaz, first.id, "pedido desistido")
+    second = _invoice(app, 2000000309)
+    with app.uow() as uow:
+        uow.session.execute(text("UPDATE invoices SET environment = '1'"))
+        uow.session.execute(text("UPDATE invoices SET status = 'authorised' WHERE id = :id"), {"id": second.id})
+        uow.commit()
+    set_company(app.uow(), CompanyData(environment="producao"))
+    (gap,) = numbers_to_void(app.uow())
     today = datetime.now(timezone.utc)
-    assert gap.broken_on == today.astimezone(BRASILIA).date()
+    assert (gap.first, gap.environment, gap.homologation) == (40, "1", False)
     assert gap.deadline.isoformat() == _next_month_10th(today) and not gap.overdue
     (late,) = numbers_to_void(app.uow(), now=lambda: today + timedelta(days=45))
     assert late.overdue
+    set_company(app.uow(), CompanyData(next_number=45))
+    assert [(g.first, g.last, g.deadline) for g in numbers_to_void(app.uow())][1] == (42, 44, None)   # not broken yet
 
-    void_numbers(app.uow(), app.cipher, sefaz, 40, reason=REASON)
-    assert numbers_to_void(app.uow()) == []
+
+def test_a_gap_longer_than_one_request_is_listed_in_parts_each_voidable(app, company, sefaz):
+    _invoice(app, 2000000310)                        # 40
+    set_company(app.uow(), CompanyData(next_number=40 + 1 + MAX_NUMBERS + 5))
+    parts = numbers_to_void(app.uow())
+    assert [(g.first, g.last) for g in parts] == [(41, 40 + MAX_NUMBERS), (41 + MAX_NUMBERS, 45 + MAX_NUMBERS)]
+    assert parts[1].command == f'lojasync invoices void {41 + MAX_NUMBERS} {45 + MAX_NUMBERS} --series 1 ' \
+                               '--reason "JUSTIFICATIVA"'
+    void_numbers(app.uow(), app.cipher, sefaz, parts[0].first, parts[0].last, reason=REASON)   # not refused
+    assert [(g.first, g.last) for g in numbers_to_void(app.uow())] == [(parts[1].first, parts[1].last)]
 
 
 def test_numbers_skipped_by_raising_the_next_number_are_listed_as_one_range(app, company, sefaz):
     _invoice(app, 2000000303)                        # 40
     set_company(app.uow(), CompanyData(next_number=45))
     (gap,) = numbers_to_void(app.uow())
-    assert (gap.first, gap.last, gap.count, gap.deadline) == (41, 44, 4, None)
+    assert (gap.first, gap.last, gap.count, gap.broken_on) == (41, 44, 4, None)
     assert gap.command == 'lojasync invoices void 41 44 --series 1 --reason "JUSTIFICATIVA"'
     _invoice(app, 2000000304)                        # 45
     (gap,) = numbers_to_void(app.uow())
-    assert (gap.first, gap.last) == (41, 44) and gap.deadline is not None
+    assert (gap.first, gap.last) == (41, 44) and gap.broken_on is not None
 
 
 def test_a_rejected_request_covers_nothing_and_one_awaiting_sefaz_covers_its_numbers(app, company, sefaz,

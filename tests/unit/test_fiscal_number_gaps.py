@@ -15,14 +15,15 @@ DAY = date(2026, 11, 20)
 
 
 def test_gaps_between_held_and_voided_numbers_with_the_day_the_sequence_broke() -> None:
-    held = [(3, date(2026, 11, 2)), (7, date(2026, 11, 5)), (8, None), (12, date(2026, 12, 31))]
-    gaps = number_gaps(1, 3, 15, held, covered=[(9, 10)])
+    held = [(3, date(2026, 11, 2)), (7, date(2026, 11, 5)), (8, date(2026, 11, 6)), (12, date(2026, 12, 31)),
+            (13, date(2026, 12, 20))]
+    gaps = number_gaps(1, 3, 17, held, covered=[(9, 10)])
     assert [(g.first, g.last, g.broken_on) for g in gaps] == [
-        (4, 6, date(2026, 11, 5)),      # broken when 7 was issued
-        (11, 11, date(2026, 12, 31)),   # 9-10 are voided already; 12 followed
-        (13, 15, None)]                 # the next number raised past 12: nothing issued after them yet
+        (4, 6, date(2026, 11, 5)),      # broken when 7 was numbered
+        (11, 11, date(2026, 12, 20)),   # 9-10 are voided already; dated by the earliest NF-e after it
+        (14, 17, None)]                 # the next number raised past 13: nothing numbered after them yet
     assert [g.deadline for g in gaps] == [date(2026, 12, 10), date(2027, 1, 10), None]
-    assert [g.numbers for g in gaps] == ["4 a 6", "11", "13 a 15"]
+    assert [g.numbers for g in gaps] == ["4 a 6", "11", "14 a 17"]
     assert gaps[1].of_numbers == "do número 11" and gaps[0].count == 3
 
 
@@ -33,18 +34,18 @@ def test_no_gap_before_the_lowest_number_or_when_all_are_held() -> None:
 
 
 @given(st.integers(1, 60), st.integers(0, 60),
-       st.sets(st.integers(1, 130), max_size=40), st.lists(st.tuples(st.integers(1, 130), st.integers(0, 10)),
-                                                          max_size=6))
-def test_each_number_is_held_covered_or_in_exactly_one_gap(lowest, span, held_numbers, requests) -> None:
+       st.dictionaries(st.integers(1, 130), st.dates(date(2026, 1, 1), date(2027, 12, 31)), max_size=40),
+       st.lists(st.tuples(st.integers(1, 130), st.integers(0, 10)), max_size=6))
+def test_each_number_is_held_covered_or_in_exactly_one_gap(lowest, span, held, requests) -> None:
     highest = lowest + span
     covered = [(first, first + length) for first, length in requests]
-    gaps = number_gaps(2, lowest, highest, [(n, DAY) for n in held_numbers], covered)
+    gaps = number_gaps(2, lowest, highest, list(held.items()), covered)
     in_gaps = [n for g in gaps for n in range(g.first, g.last + 1)]
     assert len(in_gaps) == len(set(in_gaps))
     expected = {n for n in range(lowest, highest + 1)
-                if n not in held_numbers and not any(a <= n <= b for a, b in covered)}
+                if n not in held and not any(a <= n <= b for a, b in covered)}
     assert set(in_gaps) == expected
     assert all(g.first <= g.last and g.series == 2 for g in gaps)
     assert all(a.last + 1 < b.first for a, b in pairwise(gaps))   # maximal ranges, in order
-    for gap in gaps:   # broken exactly when some NF-e is held after it
-        assert (gap.broken_on is not None) == any(n > gap.last for n in held_numbers)
+    for gap in gaps:   # broken on the first day an NF-e after it was numbered; not while none is
+        assert gap.broken_on == min((day for n, day in held.items() if n > gap.last), default=None)

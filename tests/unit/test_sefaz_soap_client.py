@@ -89,7 +89,7 @@ def test_each_client_posts_to_its_own_address() -> None:
 
 
 def test_a_cookie_the_server_sets_is_sent_back_and_an_answer_without_one_leaves_none(monkeypatch) -> None:
-    """The jar is skipped for answers that set no cookie (the usual SEFAZ answer, ~0.3 ms an NF-e), and still used
+    """The jar is skipped for answers that set no cookie (the usual SEFAZ answer), and still used
     for one that does: a load balancer's stickiness cookie goes back with the next call, as with plain httpx."""
     status = soap_answer("NFeStatusServico4", f'<retConsStatServ xmlns="{NFE}" versao="4.00"><cStat>107</cStat>'
                                               "</retConsStatServ>")

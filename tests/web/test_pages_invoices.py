@@ -300,17 +300,18 @@ def test_the_numbers_still_to_void_are_listed_and_a_link_fills_the_request(app, 
     invoice_for(app, logged_in, first)
     set_company(app.uow(), CompanyData(next_number=5))   # 2 to 4 skipped by hand
     page = logged_in.get("/nfe/inutilizacoes").text
-    assert "2 a 4" in text_of(page) and "sem prazo ainda (nenhuma NF-e depois deles)" in text_of(page)
+    assert "2 a 4" in text_of(page) and "sem prazo (homologação)" in text_of(page)
+    assert "os números não têm valor fiscal, e inutilizá-los é opcional" in text_of(page)
     assert 'href="/nfe/inutilizacoes?primeiro=2&amp;ultimo=4&amp;serie=1#pedir-titulo"' in page
-    invoice_for(app, logged_in, second)                  # nº 5: the sequence broke
+    invoice_for(app, logged_in, second)                  # nº 5
     page = text_of(logged_in.get("/nfe/inutilizacoes").text)
-    assert "Números a inutilizar" in page and "1 faixa de números sem uso" in page and "até 10/" in page
+    assert "Números a inutilizar" in page and "1 faixa de números sem uso" in page and "Preencher o formulário" in page
     filled = logged_in.get("/nfe/inutilizacoes?primeiro=2&ultimo=4&serie=1").text
     assert 'value="2"' in filled and 'value="4"' in filled
     done = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="2", ultimo="4", serie="1",
                 justificativa="Numeros pulados por erro de configuracao")
     assert done.status_code == 303
-    assert "Nenhum número a inutilizar" in text_of(logged_in.get("/nfe/inutilizacoes").text)
+    assert "Nenhum número a inutilizar." in text_of(logged_in.get("/nfe/inutilizacoes").text)
 
 
 def test_a_discarded_homologation_number_is_not_offered_once_the_company_issues_in_production(

@@ -277,12 +277,12 @@ class InvoiceRepository:
         return self.session.scalar(select(func.max(Invoice.number)).where(
             Invoice.environment == environment, Invoice.series == series)) or 0
 
-    def numbering(self, environment: str) -> list[tuple[int, int, bool, datetime | None]]:
+    def numbering(self, environment: str) -> list[tuple[int, int, bool, datetime]]:
         rows = self.session.connection().execute(
-            select(invoice_table.c.series, invoice_table.c.number, invoice_table.c.status, invoice_table.c.issued_at)
+            select(invoice_table.c.series, invoice_table.c.number, invoice_table.c.status, invoice_table.c.created_at)
             .where(invoice_table.c.environment == environment))
-        return [(series, number, status == InvoiceStatus.DISCARDED, issued_at)
-                for series, number, status, issued_at in rows]
+        return [(series, number, status == InvoiceStatus.DISCARDED, created_at)
+                for series, number, status, created_at in rows]
 
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]:

@@ -3,7 +3,8 @@
 An NF-e discarded before SEFAZ authorised it leaves its number unused, and so does a series whose next number
 was raised by hand. A break in the sequence must be closed by a request to void the numbers (NFeInutilizacao4)
 by the 10th day of the month after it happened (Ajuste SINIEF 07/05): the sequence breaks when an NF-e is
-numbered after the skipped numbers.
+numbered after the skipped numbers, the first of them to be numbered (not the next number, which may have
+been numbered later: an NF-e rejected and sent again weeks after the ones after it).
 
 Only numbers between the lowest one lojasync numbered in the series and the last one it could have used are
 gaps: the numbers before belong to the merchant's earlier system, which lojasync knows nothing of.
@@ -27,8 +28,8 @@ class NumberGap:
     series: int
     first: int
     last: int
-    # The day the sequence broke: the NF-e numbered right after the gap was issued (its local date). None while
-    # no NF-e follows the gap (the series' next number was raised and nothing was issued since).
+    # The day the sequence broke: the first day an NF-e numbered after the gap was numbered (local date). None
+    # while no NF-e follows the gap (the series' next number was raised and nothing was numbered since).
     broken_on: date | None
 
     @property
@@ -54,28 +55,31 @@ class NumberGap:
         return date(year, month, DEADLINE_DAY)
 
 
-def number_gaps(series: int, lowest: int, highest: int, held: Iterable[tuple[int, date | None]],
+def number_gaps(series: int, lowest: int, highest: int, held: Iterable[tuple[int, date]],
                 covered: Iterable[tuple[int, int]]) -> list[NumberGap]:
-    """The ranges of `lowest`..`highest` that no NF-e holds (`held`: number and local issue date of the NF-e
-    that were not discarded) and no request to void covers (`covered`: first and last of the requests voided
-    or awaiting SEFAZ), in order."""
+    """The ranges of `lowest`..`highest` that no NF-e holds (`held`: number and local date it was numbered, of
+    the NF-e that were not discarded) and no request to void covers (`covered`: first and last of the requests
+    voided or awaiting SEFAZ), in order."""
     issued = sorted(held, key=lambda each: each[0])
     taken = sorted([(number, number) for number, _ in issued] + [(first, last) for first, last in covered])
     gaps: list[NumberGap] = []
     numbers = [number for number, _ in issued]
+    # earliest[i]: the first day any NF-e from the i-th number on was numbered.
+    earliest: list[date] = [day for _, day in issued]
+    for index in range(len(earliest) - 2, -1, -1):
+        earliest[index] = min(earliest[index], earliest[index + 1])
     cursor = lowest
     for first, last in taken:
         if cursor > highest:
             break
         if first > cursor:
-            gaps.append(_gap(series, cursor, min(first - 1, highest), numbers, issued))
+            gaps.append(_gap(series, cursor, min(first - 1, highest), numbers, earliest))
         cursor = max(cursor, last + 1)
     if cursor <= highest:
-        gaps.append(_gap(series, cursor, highest, numbers, issued))
+        gaps.append(_gap(series, cursor, highest, numbers, earliest))
     return gaps
 
 
-def _gap(series: int, first: int, last: int, numbers: list[int], issued: list[tuple[int, date | None]]) -> NumberGap:
-    after = bisect.bisect_right(numbers, last)  # the first NF-e numbered after the gap
-    broken_on = issued[after][1] if after < len(issued) else None
-    return NumberGap(series, first, last, broken_on)
+def _gap(series: int, first: int, last: int, numbers: list[int], earliest: list[date]) -> NumberGap:
+    after = bisect.bisect_right(numbers, last)  # the NF-e numbered after the gap start here
+    return NumberGap(series, first, last, earliest[after] if after < len(numbers) else None)

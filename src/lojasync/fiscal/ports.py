@@ -53,8 +53,9 @@ class InvoiceRepository(Protocol):
 
     def highest_number(self, environment: str, series: int) -> int: ...
 
-    def numbering(self, environment: str) -> list[tuple[int, int, bool, datetime | None]]:
-        """(series, number, discarded, issued_at) of every NF-e of this environment: the columns alone."""
+    def numbering(self, environment: str) -> list[tuple[int, int, bool, datetime]]:
+        """(series, number, discarded, numbered_at) of every NF-e of this environment, the columns alone:
+        numbered_at is when its number was taken (kept when a rejected NF-e is rebuilt with a new dhEmi)."""
 
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]: ...

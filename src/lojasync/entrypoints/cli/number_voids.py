@@ -93,26 +93,34 @@ def voids(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
 def gap_deadline(gap: NumberGapView) -> str:
     """When the numbers must be voided by, in words."""
+    if gap.homologation:
+        return "sem prazo (homologação, sem valor fiscal)"
     if gap.deadline is None:
-        return "sem prazo ainda (nenhuma NF-e depois deles)"
+        return "ainda sem prazo (nenhuma NF-e numerada depois)"
     when = formats.day(gap.deadline)
     return f"prazo vencido em {when}" if gap.overdue else f"até {when}"
 
 
 @friendly_errors
 def gaps(fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Lista os números de NF-e que a série pulou (de NF-e descartadas, ou do próximo número aumentado) e que
-    ainda precisam ser inutilizados na SEFAZ, com o prazo e o comando que os inutiliza."""
+    """Lista os números de NF-e que a série pulou (de NF-e descartadas, ou pulados ao aumentar o próximo número) e
+    que ainda precisam ser inutilizados na SEFAZ, com o prazo e o comando que os inutiliza."""
     found = numbers_to_void(container().read_uow())
     if fmt is OutputFormat.JSON:
         print_json([g.to_dict() for g in found])
         return
     if not found:
-        console.print("Nenhum número a inutilizar: a numeração das NF-e não tem buracos.", highlight=False)
+        console.print("Nenhum número a inutilizar.", highlight=False)
         return
-    table_or_lines("Números a inutilizar", ["Série", "Números", "Quantos", Column("Prazo")],
+    table_or_lines("Números a inutilizar", ["Série", "Números", "Quantidade", Column("Prazo")],
                    [[g.series, g.numbers, formats.number(g.count), gap_deadline(g)] for g in found])
-    console.print("O prazo é o dia 10 do mês seguinte à quebra da sequência (a primeira NF-e numerada depois). "
-                  "Confira antes que os números não foram usados fora do lojasync, e inutilize com:", highlight=False)
+    if found[0].homologation:
+        console.print("Ambiente de homologação: os números não têm valor fiscal, e inutilizá-los é opcional.",
+                      highlight=False)
+    else:
+        console.print("O prazo é o dia 10 do mês seguinte à quebra da sequência (a primeira NF-e numerada depois).",
+                      highlight=False)
+    console.print("Antes de inutilizar, confira se os números não foram usados fora do lojasync. Inutilize com:",
+                  highlight=False)
     for gap in found:   # whole lines, to be copied (a table column would fold them)
         console.print(gap.command, soft_wrap=True, highlight=False, markup=False)

@@ -2,7 +2,7 @@
 only when it sets some.
 
 httpx hands every response to urllib's cookie jar, which wraps the request and the response and looks for
-Set-Cookie headers: ~0.3 ms an NF-e (benchmarks/invoice_throughput.py), for an answer that sets none. The
+Set-Cookie headers: ~50 us of CPU an NF-e (benchmarks/invoice_throughput.py), for an answer that sets none. The
 web services carry no session, so a cookie is never needed; one a load balancer in front of SEFAZ sets
 (stickiness) is still kept and sent back, as httpx would.
 """

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
 from lojasync.fiscal.local_time import local_zone
 from lojasync.fiscal.number_gaps import number_gaps
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.services.number_voids import MAX_NUMBERS
 
 Clock = Callable[[], datetime]
 
@@ -23,7 +24,8 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class NumberGapView:
-    """Skipped numbers of one series, as the pages, the API and the CLI show them."""
+    """Skipped numbers of one series, as the pages, the API and the CLI show them: at most what one request
+    voids (MAX_NUMBERS; a longer gap is shown as several)."""
 
     environment: str
     series: int
@@ -32,9 +34,15 @@ class NumberGapView:
     numbers: str
     count: int
     broken_on: date | None     # when the sequence broke (an NF-e numbered after the gap); None: not yet
-    deadline: date | None      # the last day to void them (the 10th of the next month); None: not broken yet
+    # The last day to void them (the 10th of the next month); None: not broken yet, or homologação (numbers
+    # without fiscal value: voiding them is optional, and no deadline applies).
+    deadline: date | None
     overdue: bool
     command: str               # the CLI command that voids them (the justification still to be written)
+
+    @property
+    def homologation(self) -> bool:
+        return self.environment == "2"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,15 +58,15 @@ def numbers_to_void(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[Number
         if company is None:
             return []
         environment = company.environment
-        held: dict[int, list[tuple[int, date | None]]] = defaultdict(list)
+        held: dict[int, list[tuple[int, date]]] = defaultdict(list)
         lowest: dict[int, int] = {}
         highest: dict[int, int] = {}
         zone = local_zone(company.uf)
-        for series, number, discarded, issued_at in uow.invoices.numbering(environment):
+        for series, number, discarded, numbered_at in uow.invoices.numbering(environment):
             lowest[series] = min(number, lowest.get(series, number))
             highest[series] = max(number, highest.get(series, number))
             if not discarded:
-                held[series].append((number, issued_at.astimezone(zone).date() if issued_at else None))
+                held[series].append((number, numbered_at.astimezone(zone).date()))
         if company.series in lowest and company.next_number:
             # The series in use may be ahead of its last NF-e: the numbers skipped by raising its next number.
             highest[company.series] = max(highest[company.series], company.next_number - 1)
@@ -69,9 +77,12 @@ def numbers_to_void(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[Number
     views = []
     for series in sorted(lowest):
         for gap in number_gaps(series, lowest[series], highest[series], held[series], covered[series]):
-            last = "" if gap.first == gap.last else f" {gap.last}"
-            views.append(NumberGapView(
-                environment, series, gap.first, gap.last, gap.numbers, gap.count, gap.broken_on, gap.deadline,
-                gap.deadline is not None and today > gap.deadline,
-                f'lojasync invoices void {gap.first}{last} --series {series} --reason "JUSTIFICATIVA"'))
+            deadline = gap.deadline if environment == "1" else None
+            for first in range(gap.first, gap.last + 1, MAX_NUMBERS):
+                part = replace(gap, first=first, last=min(gap.last, first + MAX_NUMBERS - 1))
+                last = "" if part.first == part.last else f" {part.last}"
+                views.append(NumberGapView(
+                    environment, series, part.first, part.last, part.numbers, part.count, part.broken_on, deadline,
+                    deadline is not None and today > deadline,
+                    f'lojasync invoices void {part.first}{last} --series {series} --reason "JUSTIFICATIVA"'))
     return views

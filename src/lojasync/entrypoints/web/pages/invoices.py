@@ -82,7 +82,8 @@ def number_voids_page(request: Request, primeiro: str = "", ultimo: str = "", se
                                    (("primeiro", primeiro), ("ultimo", ultimo), ("serie", serie))})
 
 
-# A number typed in the form has at most 9 digits: more in a link's query is not from the page.
+# A number typed in the form has at most 9 digits (12 keeps room for spaces): more in a link's query is not
+# from the page, and the form's own checks refuse what is kept.
 _TYPED_DIGITS = 12
 
 
