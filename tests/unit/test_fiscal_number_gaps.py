@@ -9,7 +9,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lojasync.fiscal.number_gaps import NumberGap, number_gaps
+from lojasync.fiscal.number_gaps import NumberGap, held_runs, number_gaps
 
 DAY = date(2026, 11, 20)
 
@@ -17,7 +17,7 @@ DAY = date(2026, 11, 20)
 def test_gaps_between_held_and_voided_numbers_with_the_day_the_sequence_broke() -> None:
     held = [(3, date(2026, 11, 2)), (7, date(2026, 11, 5)), (8, date(2026, 11, 6)), (12, date(2026, 12, 31)),
             (13, date(2026, 12, 20))]
-    gaps = number_gaps(1, 3, 17, held, covered=[(9, 10)])
+    gaps = number_gaps(1, 3, 17, held_runs(held), covered=[(9, 10)])
     assert [(g.first, g.last, g.broken_on) for g in gaps] == [
         (4, 6, date(2026, 11, 5)),      # broken when 7 was numbered
         (11, 11, date(2026, 12, 20)),   # 9-10 are voided already; dated by the earliest NF-e after it
@@ -28,9 +28,9 @@ def test_gaps_between_held_and_voided_numbers_with_the_day_the_sequence_broke() 
 
 
 def test_no_gap_before_the_lowest_number_or_when_all_are_held() -> None:
-    assert number_gaps(1, 5, 7, [(5, DAY), (6, DAY), (7, DAY)], []) == []
+    assert number_gaps(1, 5, 7, held_runs([(5, DAY), (6, DAY), (7, DAY)]), []) == []
     # A request to void reaching past both ends still covers only what it covers.
-    assert number_gaps(1, 5, 9, [(5, DAY)], [(1, 6), (8, 20)]) == [NumberGap(1, 7, 7, None)]
+    assert number_gaps(1, 5, 9, held_runs([(5, DAY)]), [(1, 6), (8, 20)]) == [NumberGap(1, 7, 7, None)]
 
 
 @given(st.integers(1, 60), st.integers(0, 60),
@@ -39,7 +39,7 @@ def test_no_gap_before_the_lowest_number_or_when_all_are_held() -> None:
 def test_each_number_is_held_covered_or_in_exactly_one_gap(lowest, span, held, requests) -> None:
     highest = lowest + span
     covered = [(first, first + length) for first, length in requests]
-    gaps = number_gaps(2, lowest, highest, list(held.items()), covered)
+    gaps = number_gaps(2, lowest, highest, held_runs(held.items()), covered)
     in_gaps = [n for g in gaps for n in range(g.first, g.last + 1)]
     assert len(in_gaps) == len(set(in_gaps))
     expected = {n for n in range(lowest, highest + 1)

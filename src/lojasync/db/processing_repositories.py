@@ -277,12 +277,25 @@ class InvoiceRepository:
         return self.session.scalar(select(func.max(Invoice.number)).where(
             Invoice.environment == environment, Invoice.series == series)) or 0
 
-    def numbering(self, environment: str) -> list[tuple[int, int, bool, datetime]]:
+    def number_spans(self, environment: str) -> list[tuple[int, int, int]]:
+        t = invoice_table
+        return [tuple(row) for row in self.session.connection().execute(
+            select(t.c.series, func.min(t.c.number), func.max(t.c.number))
+            .where(t.c.environment == environment).group_by(t.c.series))]
+
+    def held_runs(self, environment: str) -> list[tuple[int, int, int, datetime]]:
+        # Islands of consecutive numbers (a number minus its rank is the same along a run), computed by the
+        # database: the page lists a few gaps, not the tens of thousands of NF-e of a series.
+        t = invoice_table
+        ranked = (select(t.c.series, t.c.number, t.c.created_at,
+                         (t.c.number - func.row_number().over(partition_by=t.c.series, order_by=t.c.number))
+                         .label("island"))
+                  .where(t.c.environment == environment, t.c.status != InvoiceStatus.DISCARDED).subquery())
         rows = self.session.connection().execute(
-            select(invoice_table.c.series, invoice_table.c.number, invoice_table.c.status, invoice_table.c.created_at)
-            .where(invoice_table.c.environment == environment))
-        return [(series, number, status == InvoiceStatus.DISCARDED, created_at)
-                for series, number, status, created_at in rows]
+            select(ranked.c.series, func.min(ranked.c.number), func.max(ranked.c.number),
+                   func.min(ranked.c.created_at))
+            .group_by(ranked.c.series, ranked.c.island))
+        return [tuple(row) for row in rows]
 
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]:

@@ -55,31 +55,45 @@ class NumberGap:
         return date(year, month, DEADLINE_DAY)
 
 
-def number_gaps(series: int, lowest: int, highest: int, held: Iterable[tuple[int, date]],
+def number_gaps(series: int, lowest: int, highest: int, held: Iterable[tuple[int, int, date]],
                 covered: Iterable[tuple[int, int]]) -> list[NumberGap]:
-    """The ranges of `lowest`..`highest` that no NF-e holds (`held`: number and local date it was numbered, of
-    the NF-e that were not discarded) and no request to void covers (`covered`: first and last of the requests
-    voided or awaiting SEFAZ), in order."""
-    issued = sorted(held, key=lambda each: each[0])
-    taken = sorted([(number, number) for number, _ in issued] + [(first, last) for first, last in covered])
-    gaps: list[NumberGap] = []
-    numbers = [number for number, _ in issued]
-    # earliest[i]: the first day any NF-e from the i-th number on was numbered.
-    earliest: list[date] = [day for _, day in issued]
+    """The ranges of `lowest`..`highest` that no NF-e holds and no request to void covers, in order.
+
+    `held`: the runs of consecutive numbers of the NF-e that were not discarded, each as (first, last, the first
+    local day one of them was numbered), which a database gives without listing every NF-e (`held_runs`);
+    `covered`: first and last of the requests voided or awaiting SEFAZ."""
+    runs = sorted(held)
+    taken = sorted([(first, last) for first, last, _ in runs] + [(first, last) for first, last in covered])
+    starts = [first for first, _, _ in runs]
+    # earliest[i]: the first day any NF-e from the i-th run on was numbered.
+    earliest: list[date] = [day for _, _, day in runs]
     for index in range(len(earliest) - 2, -1, -1):
         earliest[index] = min(earliest[index], earliest[index + 1])
+    gaps: list[NumberGap] = []
     cursor = lowest
     for first, last in taken:
         if cursor > highest:
             break
         if first > cursor:
-            gaps.append(_gap(series, cursor, min(first - 1, highest), numbers, earliest))
+            gaps.append(_gap(series, cursor, min(first - 1, highest), starts, earliest))
         cursor = max(cursor, last + 1)
     if cursor <= highest:
-        gaps.append(_gap(series, cursor, highest, numbers, earliest))
+        gaps.append(_gap(series, cursor, highest, starts, earliest))
     return gaps
 
 
-def _gap(series: int, first: int, last: int, numbers: list[int], earliest: list[date]) -> NumberGap:
-    after = bisect.bisect_right(numbers, last)  # the NF-e numbered after the gap start here
-    return NumberGap(series, first, last, earliest[after] if after < len(numbers) else None)
+def held_runs(held: Iterable[tuple[int, date]]) -> list[tuple[int, int, date]]:
+    """(number, day numbered) of single NF-e as the runs `number_gaps` takes."""
+    runs: list[tuple[int, int, date]] = []
+    for number, day in sorted(held):
+        if runs and runs[-1][1] + 1 == number:
+            first, _, earliest = runs[-1]
+            runs[-1] = (first, number, min(earliest, day))
+        else:
+            runs.append((number, number, day))
+    return runs
+
+
+def _gap(series: int, first: int, last: int, starts: list[int], earliest: list[date]) -> NumberGap:
+    after = bisect.bisect_right(starts, last)  # the runs of NF-e numbered after the gap start here
+    return NumberGap(series, first, last, earliest[after] if after < len(starts) else None)

@@ -53,9 +53,13 @@ class InvoiceRepository(Protocol):
 
     def highest_number(self, environment: str, series: int) -> int: ...
 
-    def numbering(self, environment: str) -> list[tuple[int, int, bool, datetime]]:
-        """(series, number, discarded, numbered_at) of every NF-e of this environment, the columns alone:
-        numbered_at is when its number was taken (kept when a rejected NF-e is rebuilt with a new dhEmi)."""
+    def number_spans(self, environment: str) -> list[tuple[int, int, int]]:
+        """(series, lowest, highest number) of the NF-e of this environment, discarded ones included."""
+
+    def held_runs(self, environment: str) -> list[tuple[int, int, int, datetime]]:
+        """(series, first, last, earliest numbered_at) of each run of consecutive numbers of the NF-e of this
+        environment that were not discarded: numbered_at is when the number was taken (created_at, kept when a
+        rejected NF-e is rebuilt with a new dhEmi)."""
 
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]: ...

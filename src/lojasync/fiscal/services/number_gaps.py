@@ -58,15 +58,14 @@ def numbers_to_void(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[Number
         if company is None:
             return []
         environment = company.environment
-        held: dict[int, list[tuple[int, date]]] = defaultdict(list)
+        zone = local_zone(company.uf)
         lowest: dict[int, int] = {}
         highest: dict[int, int] = {}
-        zone = local_zone(company.uf)
-        for series, number, discarded, numbered_at in uow.invoices.numbering(environment):
-            lowest[series] = min(number, lowest.get(series, number))
-            highest[series] = max(number, highest.get(series, number))
-            if not discarded:
-                held[series].append((number, numbered_at.astimezone(zone).date()))
+        for series, low, high in uow.invoices.number_spans(environment):
+            lowest[series], highest[series] = low, high
+        held: dict[int, list[tuple[int, int, date]]] = defaultdict(list)
+        for series, first, last, numbered_at in uow.invoices.held_runs(environment):
+            held[series].append((first, last, numbered_at.astimezone(zone).date()))
         if company.series in lowest and company.next_number:
             # The series in use may be ahead of its last NF-e: the numbers skipped by raising its next number.
             highest[company.series] = max(highest[company.series], company.next_number - 1)
