@@ -90,7 +90,6 @@ def voids(fmt: FormatOption = OutputFormat.TABLE) -> None:
                for v in found])
 
 
-
 def gap_deadline(gap: NumberGapView) -> str:
     """When the numbers must be voided by, in words."""
     if gap.homologation:

@@ -1,5 +1,5 @@
 """The numbers the company's series skipped and still has to void at SEFAZ (`lojasync invoices gaps`, the
-"Inutilizar números" page, GET /api/v1/number-voids/gaps): what the same page, the CLI and the API void with
+"Inutilização de números" page, GET /api/v1/number-voids/gaps): what the same page, the CLI and the API void with
 `services.number_voids.void_numbers`."""
 
 from __future__ import annotations

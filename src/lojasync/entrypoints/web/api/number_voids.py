@@ -67,9 +67,10 @@ class NumberGapOut(ApiModel):
     first: int
     last: int
     count: int = Field(description="Quantos números a faixa tem.")
-    broken_on: date | None = Field(description="Dia em que a sequência quebrou (emissão da primeira NF-e numerada "
-                                               "depois da faixa); null: nenhuma NF-e depois dela ainda.")
-    deadline: date | None = Field(description="Último dia para inutilizar: o dia 10 do mês seguinte à quebra.")
+    broken_on: date | None = Field(description="Dia em que a sequência quebrou (o primeiro em que uma NF-e depois da "
+                                               "faixa foi numerada); null: nenhuma NF-e depois dela ainda.")
+    deadline: date | None = Field(description="Último dia para inutilizar: o dia 10 do mês seguinte à quebra; null em "
+                                              "homologação (sem valor fiscal, sem prazo) ou antes da quebra.")
     overdue: bool = Field(description="Se o prazo já passou.")
 
 
