@@ -14,7 +14,7 @@ import pytest
 from lojasync.finance.services import list_receivables
 from lojasync.fiscal.errors import CancellationNotProcessed, CancellationRefused, CancellationUnanswered
 from lojasync.fiscal.gateway import Environment
-from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.invoice_cancellation import (
     CancellationSettled,
     cancel_invoice,
@@ -165,6 +165,38 @@ def test_sefaz_unreachable_when_the_worker_asks_leaves_the_request_for_the_next_
     simulator.simulator.reset_switches()   # the next round
     assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
     assert stock(app) == NOT_MOVED
+
+
+class QueryDown:
+    """SEFAZ's events service answers; its query service (NFeConsultaProtocolo4) is unreachable."""
+
+    def __init__(self, gateway) -> None:
+        self.gateway = gateway
+
+    def cancel(self, signed: bytes):
+        return self.gateway.cancel(signed)
+
+    def query_nfe(self, key: str):
+        raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado")
+
+    def close(self) -> None:
+        self.gateway.close()
+
+
+def test_a_second_cancel_answered_573_with_the_query_down_stays_pending_not_refused(app, sefaz, simulator):
+    """Effects review: SEFAZ holds the NF-e cancelled (the first answer was lost) and says so (573); its query failing
+    then was taken for a refusal: the request was cleared, and the NF-e stayed "autorizada" here for good."""
+    number, invoice_id = authorised(app, sefaz, 2000000509)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    with pytest.raises(CancellationUnanswered) as unanswered:   # the person clicks "Cancelar" again
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, QueryDown), invoice_id, REASON, ANA)
+    assert "573" in unanswered.value.message and unanswered.value.retryable
+    still = show_invoice(app.uow(), invoice_id)
+    assert still.status == "authorised" and still.cancel_requested_at is not None
+    assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == [invoice_id]
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled   # the worker's round
+    assert show_invoice(app.uow(), invoice_id).status == "cancelled" and stock(app) == NOT_MOVED
 
 
 @pytest.mark.parametrize(("order_id", "switches", "error"), [

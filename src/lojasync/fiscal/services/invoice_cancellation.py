@@ -241,6 +241,10 @@ def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, s
             settled = _already_cancelled(gateway, key)
             if settled is not None:
                 return settled
+            # SEFAZ holds it cancelled but could not say with what protocol now (its query failed): never a
+            # refusal, which would leave it "autorizada" here for good; the request stays for the worker's query.
+            raise CancellationUnanswered(number=number, reason=f"a SEFAZ respondeu {answer.status} - {answer.reason}, "
+                                                               "e a consulta do protocolo falhou")
         if answer.status in OUT_OF_SERVICE:   # SEFAZ took nothing: not a refusal, send it again later
             raise CancellationNotProcessed(number=number, status=answer.status, reason=answer.reason)
         raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)
