@@ -186,7 +186,7 @@ class QueryDown:
 def test_a_second_cancel_answered_573_with_the_query_down_stays_pending_not_refused(app, sefaz, simulator):
     """Effects review: SEFAZ holds the NF-e cancelled (the first answer was lost) and says so (573); its query failing
     then was taken for a refusal: the request was cleared, and the NF-e stayed "autorizada" here for good."""
-    number, invoice_id = authorised(app, sefaz, 2000000509)
+    _, invoice_id = authorised(app, sefaz, 2000000509)
     with pytest.raises(Killed):
         cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
     with pytest.raises(CancellationUnanswered) as unanswered:   # the person clicks "Cancelar" again

@@ -22,7 +22,9 @@ from lojasync.fiscal.events import (
     StockReturned,
     StockWentNegative,
 )
+from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import BRASILIA
+from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.shared.money import ZERO
@@ -46,6 +48,13 @@ def _first_day(order, document) -> date:
 def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule] | None = None) -> None:
     """Stock down for every line, the receivables created, the order marked processed."""
     document, order = event.document, event.order
+    if order.is_processed():
+        # Another document processed the order already: SEFAZ's late answer authorising an NF-e discarded here,
+        # after a venda simples was confirmed in its place. That sale's stock and money stand; issuing them
+        # again would count the sale twice. The NF-e is SEFAZ's fact all the same: a person cancels it.
+        order.ask_for_a_person(f"{document.label} aprovada com o pedido já processado por outro documento: estoque e "
+                               f"contas a receber não foram lançados de novo. Cancele a {document.label}.")
+        return
     source = (document.kind.value, str(document.id))
     lines = [LineToMove(line.position, line.product_id, line.quantity) for line in document.lines]
     # The ledgers' lookups read what earlier transactions wrote for this document: they need not flush
@@ -92,11 +101,22 @@ def reverse_effects(event: DocumentCancelled, uow) -> None:
     if cancelled or flagged:
         order.record(ReceivablesCancelled(order=order, actor=event.actor, count=cancelled, flagged=flagged,
                                           document=document.label))
+    if flagged:
+        order.ask_for_a_person(refund_check_reason(document.label, flagged))
+    if _another_stands(uow, order.id, document):
+        # This one never processed the order (`apply_effects` left it to the other): the order stays processed,
+        # and the store's changes stay held back, for the document that stands.
+        return
     # First: a change the store made while the document stood (a cancellation included) was held back, and
     # its reasons give way to one saying to read the order again (the sale here is still the old one).
     order.unmark_processed(document.label)
     # The store cancelled the order and asked for this cancellation: that reason is dealt with (others stay).
     prefix = cancel_in_store_reason(_PROCESSED_BY[document.kind])
     order.withdraw_attention(lambda reason: reason.startswith(prefix))
-    if flagged:
-        order.ask_for_a_person(refund_check_reason(document.label, flagged))
+
+
+def _another_stands(uow, order_id: int, cancelled) -> bool:
+    """The order has an authorised NF-e or a confirmed venda simples other than `cancelled`."""
+    standing = uow.documents.active_for_order(order_id)
+    return (standing is not None and (standing.kind, standing.id) != (cancelled.kind, cancelled.id)
+            and standing.status in (InvoiceStatus.AUTHORISED, SaleStatus.CONFIRMED))

@@ -185,11 +185,15 @@ class Invoice(Aggregate):
         already was (a second answer, a concurrent approval).
 
         `access_key`/`xml` are those of the document SEFAZ authorised, when the NF-e was rebuilt meanwhile:
-        the authorised one is the NF-e. A late authorisation of a discarded or cancelled-here NF-e is
-        recorded all the same (SEFAZ holds it) and the order is flagged for a person."""
+        the authorised one is the NF-e. A late authorisation of a discarded NF-e is recorded all the same
+        (SEFAZ holds it) and the order is flagged for a person; one of a cancelled NF-e changes nothing."""
         if self.status is InvoiceStatus.AUTHORISED:
             return False
-        if self.status in (InvoiceStatus.DISCARDED, InvoiceStatus.DENIED, InvoiceStatus.CANCELLED):
+        if self.status is InvoiceStatus.CANCELLED:
+            # Cancelled here means SEFAZ registered its cancellation, after authorising it: an authorisation
+            # answer arriving now is older news, and must not make it "autorizada" again.
+            return False
+        if self.status in (InvoiceStatus.DISCARDED, InvoiceStatus.DENIED):
             order.ask_for_a_person(f"A SEFAZ autorizou a {self.label}, que aqui estava {self.status.label}: "
                                    "confira o pedido; se a venda não existe, cancele a NF-e.")
         if access_key is not None:

@@ -1,0 +1,64 @@
+"""SEFAZ's authorisation recorded late (a transmission stalled past the sending window, or two hosts whose clocks
+disagree): the NF-e was settled meanwhile by a query by key, returned to pending because the store changed the order,
+discarded, and a venda simples confirmed in its place. The late answer records SEFAZ's fact without issuing the
+sale a second time, and cancelling that stray NF-e leaves the order processed by the sale that stands."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from lojasync.finance.services import list_receivables
+from lojasync.fiscal.errors import OrderChangedSinceGenerated
+from lojasync.fiscal.services import invoices as inv
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.views import show_order
+from tests.factories import order_payload, ts
+from tests.integration.test_invoices import _stores, company, imported, stock  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("company")
+
+
+def _claimed(app, sefaz, invoice_id: int) -> inv.ReadyToSend:
+    """What a first process committed before its (stalled) send: the NF-e awaiting SEFAZ, and its claim."""
+    uow = app.uow()
+    with uow:
+        invoice = uow.invoices.get(invoice_id, for_update=True)
+        claim = inv._claim(uow, app.cipher, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True),
+                           "operator", datetime.now(timezone.utc))
+        uow.commit()
+    return inv.ReadyToSend(invoice_id, claim)
+
+
+def test_a_late_authorisation_of_a_discarded_nfe_does_not_issue_the_sale_twice(app, sefaz, simulator):
+    number = imported(app, id=2000000951)
+    invoice = inv.generate_invoice(app.uow(), app.cipher, number)
+    stalled = _claimed(app, sefaz, invoice.id)
+    changed = order_payload(id=2000000951, updated_at=ts(600), total="110.00")
+    changed["products"][0]["quantity"] = 1                  # the store changes the order meanwhile
+    import_order(app.uow(), _stores(app)[0], changed, ImportPolicy())
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
+    with pytest.raises(OrderChangedSinceGenerated):          # SEFAZ asked by key: not there yet, pending again
+        inv.approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido alterado na loja")   # discarded
+    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)
+    sold = (stock(app), [r["amount"] for r in list_receivables(app.uow())])
+
+    view, _ = inv.send_invoice(app.uow(), sefaz, stalled)  # the stalled send reaches SEFAZ, its answer recorded
+    assert view.status == "authorised"                     # SEFAZ's fact
+    assert (stock(app), [r["amount"] for r in list_receivables(app.uow())]) == sold   # not issued twice
+    order = show_order(app.uow(), number)
+    assert order["processed_by"] == "simple_sale"
+    assert "estoque e contas a receber não foram lançados de novo" in order["attention_reason"]
+
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "NF-e autorizada depois de descartada aqui")
+    assert show_order(app.uow(), number)["processed_by"] == "simple_sale"   # the sale still stands
+    assert stock(app) == sold[0]
+    cancelled = order_payload(id=2000000951, updated_at=ts(1200), total="110.00", status="cancelled")
+    cancelled["products"][0]["quantity"] = 1
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())
+    assert "Pedido cancelado na loja: cancele a venda simples" in show_order(app.uow(), number)["attention_reason"]
