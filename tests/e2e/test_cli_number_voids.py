@@ -47,6 +47,7 @@ def test_refusals_say_why_and_what_to_do(lojasync, company):
     assert "15 e 255 caracteres" in lojasync("invoices", "void", "2", "--reason", "curta", expect=1)
     ahead = lojasync("invoices", "void", "8", "--reason", "Numeros pulados por erro de configuracao", expect=1)
     assert "O número 8 ainda não foi usado na série 1" in ahead and "menores que 8" in ahead
+    assert "lojasync company set --next-number N" in ahead and "--name" not in ahead
     backwards = lojasync("invoices", "void", "5", "3", "--reason", "Numeros pulados por erro de configuracao",
                          expect=1)
     assert "o primeiro número (5) vem depois do último (3)" in backwards
@@ -104,3 +105,21 @@ def test_gaps_lists_the_numbers_still_to_void_with_the_command_that_voids_them(l
     assert (gap["first"], gap["last"], gap["count"], gap["overdue"]) == (8, 8, 1, False)
     lojasync("invoices", "void", "8", "--reason", "NF-e descartada antes da autorizacao")
     assert json.loads(lojasync("invoices", "gaps", "--format", "json")) == []
+
+
+def test_a_discarded_nfe_of_the_other_environment_says_where_its_number_can_be_voided(capsys):
+    """CLI walkthrough: a production NF-e discarded, the company back in homologação: its hint voided the test
+    environment's number of the same value (refused: an authorised NF-e used it)."""
+    from types import SimpleNamespace
+
+    from lojasync.entrypoints.cli.number_voids import print_number_void
+
+    production = SimpleNamespace(number=1, series=1, environment="1")
+    print_number_void(production, [], "2")
+    said = " ".join(capsys.readouterr().out.split())
+    assert "Número 1 de produção sem uso: só em produção ele pode ser inutilizado" in said
+    assert "lojasync company set --environment producao" in said
+    print_number_void(SimpleNamespace(number=3, series=1, environment="2"), [], "1")
+    assert "não precisam ser inutilizados" in capsys.readouterr().out
+    print_number_void(SimpleNamespace(number=3, series=1, environment="2"), [], "2")
+    assert "lojasync invoices void 3 --series 1 --reason TEXTO" in " ".join(capsys.readouterr().out.split())

@@ -51,6 +51,22 @@ def test_every_problem_is_listed_and_nothing_is_written(app):
     assert show_company(app.uow(), NOW).cnpj == "11222333000181"  # unchanged
 
 
+def test_moving_to_another_uf_checks_the_ie_kept_and_one_kept_invalid_is_a_listed_problem(app):
+    """CLI walkthrough: `company set --uf RJ --city "Rio de Janeiro"` kept the SP registration, said "gravada" and
+    "Pronta para emitir", and only the next NF-e was refused."""
+    set_company(app.uow(), COMPANY, NOW)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(uf="RJ", city="Rio de Janeiro", zipcode="20010-000"), NOW)
+    assert "Inscrição estadual 110042490114 inválida para RJ: a IE é de cada UF; informe a da empresa em RJ (--ie)" \
+        in refused.value.problems
+    moved = set_company(app.uow(), CompanyData(uf="RJ", city="Rio de Janeiro", zipcode="20010-000", ie="ISENTO"), NOW)
+    assert moved.uf == "RJ" and not any("inscrição estadual" in p for p in moved.problems)
+    with app.uow() as uow:   # an IE kept from an earlier version, invalid for its UF
+        uow.company.get().ie = "110042490114"
+        uow.commit()
+    assert "Empresa: inscrição estadual 110042490114 inválida para RJ" in show_company(app.uow(), NOW).problems
+
+
 @pytest.mark.parametrize(("changes", "said"), [
     ({"city_code": "3304557"}, "3304557 é de Rio de Janeiro/RJ, não de um município de SP"),  # another UF
     ({"city": "Campinas", "city_code": "3550308"}, "3550308 é de São Paulo/SP, não de Campinas"),  # another city

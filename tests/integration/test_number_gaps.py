@@ -14,7 +14,7 @@ from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoices import generate_invoice
-from lojasync.fiscal.services.number_gaps import numbers_to_void
+from lojasync.fiscal.services.number_gaps import numbers_to_void, production_gaps_left, production_gaps_note
 from lojasync.fiscal.services.number_voids import MAX_NUMBERS, VoidRejected, VoidUnanswered, void_numbers
 from tests.integration.test_invoices import COMPANY, imported
 
@@ -72,6 +72,17 @@ def test_in_production_the_deadline_is_the_10th_of_the_month_after_the_break(app
     assert late.overdue
     set_company(app.uow(), CompanyData(next_number=45))
     assert [(g.first, g.last, g.deadline) for g in numbers_to_void(app.uow())][1] == (42, 44, None)   # not broken yet
+
+    # Back to homologação to test something: the production numbers are not forgotten (their deadline runs).
+    assert production_gaps_left(app.uow()) == []
+    set_company(app.uow(), CompanyData(environment="homologacao", next_number=100))
+    assert numbers_to_void(app.uow()) == []
+    left = production_gaps_left(app.uow())
+    # Not 42-44: they were skipped by production's next number, which is not the company's any more.
+    assert [(g.first, g.last, g.environment) for g in left] == [(40, 40, "1")]
+    note = production_gaps_note(left)
+    assert note.startswith("Há 1 faixa de números de produção sem uso (40 (série 1)); o prazo mais próximo vence em ")
+    assert "volte a emitir em produção" in note
 
 
 def test_a_gap_longer_than_one_request_is_listed_in_parts_each_voidable(app, company, sefaz):

@@ -289,7 +289,8 @@ def test_a_number_is_voided_only_in_the_environment_it_was_used_in(app, company,
 def test_voided_numbers_count_as_used_when_the_series_is_numbered_again(app, company, sefaz):
     with pytest.raises(VoidAheadOfSeries) as never_used:   # series 2 never reached any number
         void_numbers(app.uow(), app.cipher, sefaz, 1, 10, reason=REASON, series=2)
-    assert "a próxima NF-e desta série recebe o nº 1" in never_used.value.message
+    assert never_used.value.message == "A série 2 ainda não tem NF-e: nenhum número dela ficou para trás."
+    assert "a atual da empresa é a 1" in never_used.value.resolution
     set_company(app.uow(), CompanyData(next_number=20))
     void_numbers(app.uow(), app.cipher, sefaz, 1, 19, reason=REASON)
     set_company(app.uow(), CompanyData(series=2))

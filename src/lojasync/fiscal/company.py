@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from lojasync.fiscal.municipalities import municipality_by_code
 from lojasync.shared.errors import Gap
+from lojasync.shared.state_registration import is_valid_ie
 
 # NF-e 4.00, tag CRT.
 SIMPLES_NACIONAL = 1
@@ -119,6 +120,10 @@ class Company:
             problems.append(Gap(f"o certificado A1 é de outro CNPJ ({self.certificate_cnpj}): instale o certificado "
                                 "da empresa (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO --password SENHA"))
+        if self.ie and self.uf and not is_valid_ie(self.ie, self.uf):   # kept from before a change of UF
+            # Worded as the NF-e's own check words it, so that a refusal listing both says it once.
+            problems.append(Gap(f"Empresa: inscrição estadual {self.ie} inválida para {self.uf}",
+                                "lojasync company set --ie IE"))
         if self.series > LAST_OWN_SERIES:   # kept by an earlier version, which took up to 999: SEFAZ refuses it
             problems.append(Gap(f"série {self.series} não é de emissão normal (vai de 0 a {LAST_OWN_SERIES}; de "
                                 "890 a 999 são as séries da NF-e avulsa e da contingência): escolha outra "
@@ -149,3 +154,4 @@ _REQUIRED = (  # attribute, as a person names it, the option of `lojasync compan
     ("uf", "UF", "--uf UF"), ("zipcode", "CEP", "--zipcode CEP"),
 )
 SET_EVERYTHING = "lojasync company set " + " ".join(dict.fromkeys(option for *_, option in _REQUIRED))
+

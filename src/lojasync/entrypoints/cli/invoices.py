@@ -29,7 +29,7 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
-from lojasync.fiscal.services.number_voids import void_xml, voids_covering
+from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -123,7 +123,7 @@ def show(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None
     print_invoice(invoice)
     if invoice.status == "discarded":   # its number is a gap the issuer closes at SEFAZ
         print_number_void(invoice, voids_covering(container().read_uow(), invoice.environment, invoice.series,
-                                                  invoice.number))
+                                                  invoice.number), company_numbering(container().read_uow())[1])
 
 
 @app.command("approve")

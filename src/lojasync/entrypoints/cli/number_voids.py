@@ -11,7 +11,12 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table_or_lines
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.fiscal.services.number_gaps import NumberGapView, numbers_to_void
+from lojasync.fiscal.services.number_gaps import (
+    NumberGapView,
+    numbers_to_void,
+    production_gaps_left,
+    production_gaps_note,
+)
 from lojasync.fiscal.services.number_voids import NumberVoidView, list_number_voids, void_numbers
 
 
@@ -27,8 +32,9 @@ def words(void: NumberVoidView) -> str:
     return text
 
 
-def print_number_void(invoice, voids: list[NumberVoidView]) -> None:
-    """What became of a discarded NF-e's number: voided at SEFAZ, or the command that voids it."""
+def print_number_void(invoice, voids: list[NumberVoidView], environment_now: str | None) -> None:
+    """What became of a discarded NF-e's number: voided at SEFAZ, or the command that voids it (only in the
+    environment it was used in: the company's `environment_now`, else what to do)."""
     voided = next((v for v in voids if v.status == "voided"), None)
     if voided is not None:
         protocol = f", protocolo {voided.protocol}" if voided.protocol else ""
@@ -44,8 +50,16 @@ def print_number_void(invoice, voids: list[NumberVoidView]) -> None:
             console.print(f"Inutilização {waiting.of_numbers} aguardando SEFAZ: o lojasync pede de novo sozinho.",
                           highlight=False)
         return
-    console.print(f"Número {invoice.number} sem uso: inutilize-o na SEFAZ com lojasync invoices void {invoice.number} "
-                  "--series " f"{invoice.series} --reason TEXTO.", highlight=False)
+    if invoice.environment != environment_now and invoice.environment == "2":
+        console.print(f"Número {invoice.number} de homologação sem uso: números de homologação não têm valor fiscal e "
+                      "não precisam ser inutilizados.", highlight=False)
+    elif invoice.environment != environment_now:
+        console.print(f"Número {invoice.number} de produção sem uso: só em produção ele pode ser inutilizado; volte a "
+                      "emitir em produção (lojasync company set --environment producao) e inutilize-o com lojasync "
+                      f"invoices void {invoice.number} --series {invoice.series} --reason TEXTO.", highlight=False)
+    else:
+        console.print(f"Número {invoice.number} sem uso: inutilize-o na SEFAZ com lojasync invoices void "
+                      f"{invoice.number} --series {invoice.series} --reason TEXTO.", highlight=False)
 
 
 @friendly_errors
@@ -108,8 +122,12 @@ def gaps(fmt: FormatOption = OutputFormat.TABLE) -> None:
     if fmt is OutputFormat.JSON:
         print_json([g.to_dict() for g in found])
         return
+    # Production numbers left behind while the company tests in homologação: their deadline runs all the same.
+    elsewhere = production_gaps_note(production_gaps_left(container().read_uow()))
     if not found:
         console.print("Nenhum número a inutilizar.", highlight=False)
+        if elsewhere:
+            console.print(elsewhere, highlight=False)
         return
     table_or_lines("Números a inutilizar", ["Série", "Números", "Quantidade", Column("Prazo")],
                    [[g.series, g.numbers, formats.number(g.count), gap_deadline(g)] for g in found])
@@ -123,3 +141,5 @@ def gaps(fmt: FormatOption = OutputFormat.TABLE) -> None:
                   highlight=False)
     for gap in found:   # whole lines, to be copied (a table column would fold them)
         console.print(gap.command, soft_wrap=True, highlight=False, markup=False)
+    if elsewhere:
+        console.print(elsewhere, highlight=False)

@@ -254,6 +254,12 @@ def _apply(company: Company, data: CompanyData) -> None:
                 check_ie(given["ie"], uf)
             except LojasyncError as exc:
                 problems.append(exc.message.rstrip("."))
+    elif "uf" in given and uf and company.ie:
+        # Moved to another UF, the IE kept: it must be one of the new UF (each UF has its own registration).
+        try:
+            check_ie(company.ie, uf)
+        except LojasyncError as exc:
+            problems.append(f"{exc.message.rstrip('.')}: a IE é de cada UF; informe a da empresa em {uf} (--ie)")
     city = given.get("city", company.city)
     if "city_code" in given:
         found = municipality_by_code(given["city_code"])

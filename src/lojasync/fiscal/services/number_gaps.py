@@ -16,6 +16,8 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.number_voids import MAX_NUMBERS
 
 Clock = Callable[[], datetime]
+PRODUCTION = "1"   # tpAmb: only production numbers have a legal deadline to be voided by
+SHOWN_IN_NOTE = 5  # ranges named in the note about production numbers left while in homologação
 
 
 def _now() -> datetime:
@@ -57,26 +59,56 @@ def numbers_to_void(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[Number
         company = uow.company.get()
         if company is None:
             return []
-        environment = company.environment
-        zone = local_zone(company.uf)
-        lowest: dict[int, int] = {}
-        highest: dict[int, int] = {}
-        for series, low, high in uow.invoices.number_spans(environment):
-            lowest[series], highest[series] = low, high
-        held: dict[int, list[tuple[int, int, date]]] = defaultdict(list)
-        for series, first, last, numbered_at in uow.invoices.held_runs(environment):
-            held[series].append((first, last, numbered_at.astimezone(zone).date()))
-        if company.series in lowest and company.next_number:
-            # The series in use may be ahead of its last NF-e: the numbers skipped by raising its next number.
-            highest[company.series] = max(highest[company.series], company.next_number - 1)
-        covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for series, first, last in uow.number_voids.covered(environment):
-            covered[series].append((first, last))
+        return _gaps(uow, company, company.environment, now)
+
+
+def production_gaps_left(uow: ProcessingUnitOfWork, now: Clock = _now) -> list[NumberGapView]:
+    """While the company issues in homologação: the production numbers it skipped before and never voided.
+    Their legal deadline runs all the same, and they can be voided only once it issues in production again."""
+    with uow:
+        company = uow.company.get()
+        if company is None or company.environment == PRODUCTION:
+            return []
+        return _gaps(uow, company, PRODUCTION, now)
+
+
+def production_gaps_note(left: list[NumberGapView]) -> str | None:
+    """What the page and `invoices gaps` say, in homologação, of production numbers still to void (None: none)."""
+    if not left:
+        return None
+    ranges = ", ".join(f"{g.numbers} (série {g.series})" for g in left[:SHOWN_IN_NOTE])
+    more = f" e mais {len(left) - SHOWN_IN_NOTE}" if len(left) > SHOWN_IN_NOTE else ""
+    dated = [g for g in left if g.deadline is not None]
+    when = ""
+    if dated:
+        earliest = min(dated, key=lambda g: g.deadline)
+        when = f"; o prazo mais próximo {'venceu' if earliest.overdue else 'vence'} em {earliest.deadline:%d/%m/%Y}"
+    plural = len(left) != 1
+    return (f"Há {len(left)} faixa{'s' if plural else ''} de números de produção sem uso ({ranges}{more}){when}. "
+            "Só em produção eles podem ser inutilizados: volte a emitir em produção (Configurações → "
+            "Empresa; no terminal, lojasync company set --environment producao) para inutilizá-los.")
+
+
+def _gaps(uow: ProcessingUnitOfWork, company, environment: str, now: Clock) -> list[NumberGapView]:
+    zone = local_zone(company.uf)
+    lowest: dict[int, int] = {}
+    highest: dict[int, int] = {}
+    for series, low, high in uow.invoices.number_spans(environment):
+        lowest[series], highest[series] = low, high
+    held: dict[int, list[tuple[int, int, date]]] = defaultdict(list)
+    for series, first, last, numbered_at in uow.invoices.held_runs(environment):
+        held[series].append((first, last, numbered_at.astimezone(zone).date()))
+    if environment == company.environment and company.series in lowest and company.next_number:
+        # The series in use may be ahead of its last NF-e: the numbers skipped by raising its next number.
+        highest[company.series] = max(highest[company.series], company.next_number - 1)
+    covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for series, first, last in uow.number_voids.covered(environment):
+        covered[series].append((first, last))
     today = now().astimezone(zone).date()
     views = []
     for series in sorted(lowest):
         for gap in number_gaps(series, lowest[series], highest[series], held[series], covered[series]):
-            deadline = gap.deadline if environment == "1" else None
+            deadline = gap.deadline if environment == PRODUCTION else None
             for first in range(gap.first, gap.last + 1, MAX_NUMBERS):
                 part = replace(gap, first=first, last=min(gap.last, first + MAX_NUMBERS - 1))
                 last = "" if part.first == part.last else f" {part.last}"

@@ -70,8 +70,17 @@ class VoidAheadOfSeries(LojasyncError):
     message_template = ("O número {number} ainda não foi usado na série {series}: a próxima NF-e desta série recebe o "
                         "nº {next_number}.")
     resolution_template = ("Inutilize só números que ficaram para trás (menores que {next_number}). Para pular "
-                           "números, mude o próximo número da série nos dados da empresa.")
-    action = Action.SET_COMPANY
+                           "números, mude o próximo número da série nos dados da empresa (Configurações → Série e "
+                           "numeração da NF-e; no terminal, lojasync company set --next-number N) e inutilize os "
+                           "pulados.")
+
+
+class VoidSeriesUnused(VoidAheadOfSeries):
+    """The same refusal, for a series no NF-e ever took a number in: "menores que 1" said nothing."""
+
+    message_template = "A série {series} ainda não tem NF-e: nenhum número dela ficou para trás."
+    resolution_template = ("Só se inutilizam números que a série pulou. Confira a série (a atual da empresa é a "
+                           "{current_series}; lojasync invoices gaps lista os números a inutilizar).")
 
 
 class VoidNumbersInUse(LojasyncError):
@@ -230,6 +239,8 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         next_number = company.next_number if series == company.series \
             else uow.invoices.highest_number(environment, series) + 1
         if last >= next_number:
+            if next_number == 1:
+                raise VoidSeriesUnused(number=first, series=series, next_number=1, current_series=company.series)
             raise VoidAheadOfSeries(number=max(first, next_number), series=series, next_number=next_number)
         in_use = uow.invoices.numbers_in_use(environment, series, first, last)
         if in_use:
