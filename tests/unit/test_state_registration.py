@@ -203,3 +203,13 @@ def test_formatting_a_valid_ie_keeps_its_digits_and_normalises_back(uf, data):
     assume(ie is not None)
     shown = format_ie(ie, uf)
     assert shown != ie and "".join(c for c in shown if c.isdigit()) == ie and normalise_ie(shown) == ie
+
+
+def test_an_invalid_ie_in_a_uf_that_refuses_isento_is_not_told_to_type_isento() -> None:
+    """CLI walkthrough: in MG the advice said "informe ISENTO", which the next command refused (805)."""
+    with pytest.raises(InvalidStateRegistration) as mg:
+        check_ie("12345", "MG")
+    assert "MG não admite contribuinte isento" in mg.value.resolution and "informe ISENTO" not in mg.value.resolution
+    with pytest.raises(InvalidStateRegistration) as rj:
+        check_ie("12345", "RJ")
+    assert "informe ISENTO" in rj.value.resolution

@@ -59,6 +59,11 @@ class InvalidStateRegistration(LojasyncError):
                            "contribuinte do ICMS, deixe o campo em branco.")
 
 
+NO_EXEMPT_RESOLUTION = ("Corrija a inscrição estadual do cliente (ela é do estado do endereço, com os dígitos "
+                        "verificadores desse estado); {uf} não admite contribuinte isento: se ele não tem inscrição, "
+                        "deixe o campo em branco (não contribuinte do ICMS).")
+
+
 class ExemptNotAdmitted(LojasyncError):
     code = "fiscal.exempt_not_admitted"
     message_template = ("{uf} não admite contribuinte isento de inscrição estadual: a SEFAZ rejeita a NF-e com "
@@ -114,7 +119,9 @@ def check_ie(ie: str | None, uf: str) -> None:
     valid = (2 <= len(value) <= 14 and value.strip("0") != ""
              and ie_rules.validar(state.lower(), "P" + value if rural_sp else value))
     if not valid:
-        raise InvalidStateRegistration(ie=shown, uf=state)
+        # Where ISENTO is refused (rule 805), advising it would only lead to the next refusal.
+        raise InvalidStateRegistration(ie=shown, uf=state, resolution=(
+            NO_EXEMPT_RESOLUTION.format(uf=state) if state in EXEMPT_NOT_ADMITTED else None))
 
 
 def _as_typed(ie: str | None) -> str:

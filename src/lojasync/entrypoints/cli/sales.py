@@ -114,5 +114,5 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
             print_refund_check_hint(sale.order_number)
     else:
         console.print(f"Venda simples {sale.id} já estava cancelada: nada foi feito de novo.", highlight=False)
-    if changed:
+    if changed and sale.confirmed_at:   # a pending sale moved no stock: nothing for the stores
         push_soon(app_, quiet=fmt is OutputFormat.JSON)
