@@ -56,7 +56,8 @@ def test_a_wrong_check_digit_is_refused_in_portuguese_and_nothing_is_kept(uow, s
     with pytest.raises(InvalidStateRegistration) as refused:
         set_state_registration(uow, COMPANY, "110.042.490.115")
     assert refused.value.message == "Inscrição estadual 110.042.490.115 inválida para SP."
-    assert "ISENTO" in refused.value.resolution and "em branco" in refused.value.resolution
+    # SP refuses an exempt recipient (805): the way out is a blank field, never ISENTO.
+    assert "SP não admite contribuinte isento" in refused.value.resolution and "em branco" in refused.value.resolution
     assert stored_ie(uow) is None
 
 
