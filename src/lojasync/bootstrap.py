@@ -64,7 +64,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         InvoiceAuthorised: [flag_order_changed_meanwhile, invoice_authorised],
         InvoiceCancelled: [invoice_cancelled],
         DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
-        DocumentCancelled: [reverse_effects, stock_moved, reread_released_order],
+        DocumentCancelled: [functools.partial(reverse_effects, rules=rules), stock_moved, reread_released_order],
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
         OrderUpdated: [flag_unsent_nfe_of_cancelled_order],

@@ -57,7 +57,7 @@ def test_moving_to_another_uf_checks_the_ie_kept_and_one_kept_invalid_is_a_liste
     set_company(app.uow(), COMPANY, NOW)
     with pytest.raises(CompanyDataInvalid) as refused:
         set_company(app.uow(), CompanyData(uf="RJ", city="Rio de Janeiro", zipcode="20010-000"), NOW)
-    assert "Inscrição estadual 110042490114 inválida para RJ: a IE é de cada UF; informe a da empresa em RJ (--ie)" \
+    assert "Inscrição estadual 110042490114 inválida para RJ: cada UF tem a sua inscrição estadual; informe a da empresa em RJ" \
         in refused.value.problems
     moved = set_company(app.uow(), CompanyData(uf="RJ", city="Rio de Janeiro", zipcode="20010-000", ie="ISENTO"), NOW)
     assert moved.uf == "RJ" and not any("inscrição estadual" in p for p in moved.problems)

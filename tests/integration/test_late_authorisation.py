@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 import pytest
 
 from lojasync.finance.services import list_receivables
-from lojasync.fiscal.errors import OrderChangedSinceGenerated
+from lojasync.fiscal.errors import OrderAlreadyProcessing, OrderChangedSinceGenerated
 from lojasync.fiscal.services import invoices as inv
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
-from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.views import show_order
@@ -32,6 +32,45 @@ def _claimed(app, sefaz, invoice_id: int) -> inv.ReadyToSend:
                            "operator", datetime.now(timezone.utc))
         uow.commit()
     return inv.ReadyToSend(invoice_id, claim)
+
+
+def _late_over_a_sale(app, sefaz, order_id: int, confirm: bool = True):
+    """An NF-e SEFAZ authorises late, after it was discarded here and a venda simples generated in its place
+    (confirmed, unless `confirm` is False). Returns the order's number, the NF-e and the sale."""
+    number = imported(app, id=order_id)
+    invoice = inv.generate_invoice(app.uow(), app.cipher, number)
+    stalled = _claimed(app, sefaz, invoice.id)
+    changed = order_payload(id=order_id, updated_at=ts(600), total="110.00")
+    changed["products"][0]["quantity"] = 1
+    import_order(app.uow(), _stores(app)[0], changed, ImportPolicy())
+    with pytest.raises(OrderChangedSinceGenerated):
+        inv.approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=lambda: datetime(2099, 1, 1, tzinfo=timezone.utc))
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido alterado na loja")
+    sale = generate_sale(app.uow(), number)
+    if confirm:
+        confirm_sale(app.uow(), sale.id)
+    inv.send_invoice(app.uow(), sefaz, stalled)
+    return number, invoice, sale
+
+
+def test_cancelling_the_sale_instead_makes_the_late_nfe_the_orders_document_with_its_effects(app, sefaz, simulator):
+    """Review: the sale cancelled (the NF-e past its 24 h) left an authorised NF-e that had moved nothing."""
+    number, invoice, sale = _late_over_a_sale(app, sefaz, 2000000952)
+    cancel_sale(app.uow(), sale.id)
+    order = show_order(app.uow(), number)
+    assert order["processed_by"] == "nfe"
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}   # the NF-e's lines (as generated: 2 + 1)
+    receivables = list_receivables(app.uow())
+    assert [(r["document"], r["document_id"]) for r in receivables if r["status"] == "open"] == [("nfe", invoice.id)]
+    assert "não foram lançados de novo" not in (order["attention_reason"] or "")
+
+
+def test_a_pending_sale_is_not_confirmed_once_a_late_nfe_processed_the_order(app, sefaz, simulator):
+    number, _, sale = _late_over_a_sale(app, sefaz, 2000000953, confirm=False)
+    assert show_order(app.uow(), number)["processed_by"] == "nfe"   # nothing stood: the NF-e's effects written
+    with pytest.raises(OrderAlreadyProcessing) as refused:
+        confirm_sale(app.uow(), sale.id)
+    assert "NF-e" in refused.value.message and "autorizada" in refused.value.message.lower()
 
 
 def test_a_late_authorisation_of_a_discarded_nfe_does_not_issue_the_sale_twice(app, sefaz, simulator):

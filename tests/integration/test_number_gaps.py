@@ -81,7 +81,7 @@ def test_in_production_the_deadline_is_the_10th_of_the_month_after_the_break(app
     # Not 42-44: they were skipped by production's next number, which is not the company's any more.
     assert [(g.first, g.last, g.environment) for g in left] == [(40, 40, "1")]
     note = production_gaps_note(left)
-    assert note.startswith("Há 1 faixa de números de produção sem uso (40 (série 1)); o prazo mais próximo vence em ")
+    assert note.startswith("Há 1 faixa de números de produção sem uso (série 1: 40); o prazo mais próximo vence em ")
     assert "volte a emitir em produção" in note
 
 

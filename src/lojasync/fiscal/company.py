@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from lojasync.fiscal.municipalities import municipality_by_code
+from lojasync.fiscal.municipalities import UF_CODES, municipality_by_code
 from lojasync.shared.errors import Gap
 from lojasync.shared.state_registration import is_valid_ie
 
@@ -120,7 +120,7 @@ class Company:
             problems.append(Gap(f"o certificado A1 é de outro CNPJ ({self.certificate_cnpj}): instale o certificado "
                                 "da empresa (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO --password SENHA"))
-        if self.ie and self.uf and not is_valid_ie(self.ie, self.uf):   # kept from before a change of UF
+        if self.ie and self.uf in UF_CODES and not is_valid_ie(self.ie, self.uf):   # kept from before a UF change
             # Worded as the NF-e's own check words it, so that a refusal listing both says it once.
             problems.append(Gap(f"Empresa: inscrição estadual {self.ie} inválida para {self.uf}",
                                 "lojasync company set --ie IE"))

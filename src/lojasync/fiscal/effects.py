@@ -16,6 +16,7 @@ from lojasync.fiscal.documents import DocumentKind
 from lojasync.fiscal.events import (
     DocumentApproved,
     DocumentCancelled,
+    DocumentEvent,
     ReceivablesCancelled,
     ReceivablesCreated,
     StockIssued,
@@ -51,10 +52,20 @@ def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule
     if order.is_processed():
         # Another document processed the order already: SEFAZ's late answer authorising an NF-e discarded here,
         # after a venda simples was confirmed in its place. That sale's stock and money stand; issuing them
-        # again would count the sale twice. The NF-e is SEFAZ's fact all the same: a person cancels it.
-        order.ask_for_a_person(f"{document.label} aprovada com o pedido já processado por outro documento: estoque e "
-                               f"contas a receber não foram lançados de novo. Cancele a {document.label}.")
+        # again would count the sale twice. The NF-e is SEFAZ's fact all the same: a person cancels one of them
+        # (cancelling the sale makes this NF-e the order's document, and its effects are written then).
+        order.ask_for_a_person(stray_reason(document.label))
         return
+    _write_effects(event, uow, rules)
+
+
+def stray_reason(label: str) -> str:
+    return (f"{label[0].upper()}{label[1:]} autorizada com o pedido já processado por outro documento: estoque e "
+            f"contas a receber não foram lançados de novo. Cancele a {label} ou o outro documento.")
+
+
+def _write_effects(event: DocumentEvent, uow, rules: dict[str, InstallmentRule] | None) -> None:
+    document, order = event.document, event.order
     source = (document.kind.value, str(document.id))
     lines = [LineToMove(line.position, line.product_id, line.quantity) for line in document.lines]
     # The ledgers' lookups read what earlier transactions wrote for this document: they need not flush
@@ -89,7 +100,7 @@ def _warn_if_short(uow, event: DocumentApproved, product_ids: set[int]) -> None:
                                          document=event.document.label))
 
 
-def reverse_effects(event: DocumentCancelled, uow) -> None:
+def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentRule] | None = None) -> None:
     """Stock back, open receivables cancelled, received ones flagged; the order is no longer processed."""
     document, order = event.document, event.order
     source = (document.kind.value, str(document.id))
@@ -103,9 +114,14 @@ def reverse_effects(event: DocumentCancelled, uow) -> None:
                                           document=document.label))
     if flagged:
         order.ask_for_a_person(refund_check_reason(document.label, flagged))
-    if _another_stands(uow, order.id, document):
-        # This one never processed the order (`apply_effects` left it to the other): the order stays processed,
-        # and the store's changes stay held back, for the document that stands.
+    standing = _standing(uow, order.id, document)
+    if standing is not None:
+        # Another document of this sale stands (SEFAZ authorised an NF-e discarded here after a sale was confirmed
+        # in its place): the order stays processed, by it now, and its effects, skipped while this one stood,
+        # are written (once: a document's movements and receivables are unique).
+        order.withdraw_attention(lambda reason: reason == stray_reason(standing.label))
+        order.processed_by = None
+        _write_effects(DocumentApproved(order=order, actor=event.actor, document=standing), uow, rules)
         return
     # First: a change the store made while the document stood (a cancellation included) was held back, and
     # its reasons give way to one saying to read the order again (the sale here is still the old one).
@@ -115,8 +131,10 @@ def reverse_effects(event: DocumentCancelled, uow) -> None:
     order.withdraw_attention(lambda reason: reason.startswith(prefix))
 
 
-def _another_stands(uow, order_id: int, cancelled) -> bool:
-    """The order has an authorised NF-e or a confirmed venda simples other than `cancelled`."""
+def _standing(uow, order_id: int, cancelled):
+    """The order's authorised NF-e or confirmed venda simples other than `cancelled`, if any."""
+    uow.flush()   # `cancelled`'s new status, which the query reads from the database
     standing = uow.documents.active_for_order(order_id)
-    return (standing is not None and (standing.kind, standing.id) != (cancelled.kind, cancelled.id)
-            and standing.status in (InvoiceStatus.AUTHORISED, SaleStatus.CONFIRMED))
+    if standing is None or (standing.kind, standing.id) == (cancelled.kind, cancelled.id):
+        return None
+    return standing if standing.status in (InvoiceStatus.AUTHORISED, SaleStatus.CONFIRMED) else None

@@ -259,7 +259,8 @@ def _apply(company: Company, data: CompanyData) -> None:
         try:
             check_ie(company.ie, uf)
         except LojasyncError as exc:
-            problems.append(f"{exc.message.rstrip('.')}: a IE é de cada UF; informe a da empresa em {uf} (--ie)")
+            problems.append(f"{exc.message.rstrip('.')}: cada UF tem a sua inscrição estadual; informe a da "
+                            f"empresa em {uf}")
     city = given.get("city", company.city)
     if "city_code" in given:
         found = municipality_by_code(given["city_code"])

@@ -243,8 +243,9 @@ def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, s
                 return settled
             # SEFAZ holds it cancelled but could not say with what protocol now (its query failed): never a
             # refusal, which would leave it "autorizada" here for good; the request stays for the worker's query.
-            raise CancellationUnanswered(number=number, reason=f"a SEFAZ respondeu {answer.status} - {answer.reason}, "
-                                                               "e a consulta do protocolo falhou")
+            raise CancellationUnanswered(
+                f"A SEFAZ diz que a NF-e nº {number} já está cancelada ({answer.status} - {answer.reason}), mas a "
+                "consulta da NF-e não confirmou o cancelamento agora.", number=number, reason=answer.reason)
         if answer.status in OUT_OF_SERVICE:   # SEFAZ took nothing: not a refusal, send it again later
             raise CancellationNotProcessed(number=number, status=answer.status, reason=answer.reason)
         raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)

@@ -76,7 +76,7 @@ def production_gaps_note(left: list[NumberGapView]) -> str | None:
     """What the page and `invoices gaps` say, in homologação, of production numbers still to void (None: none)."""
     if not left:
         return None
-    ranges = ", ".join(f"{g.numbers} (série {g.series})" for g in left[:SHOWN_IN_NOTE])
+    ranges = "; ".join(f"série {g.series}: {g.numbers}" for g in left[:SHOWN_IN_NOTE])
     more = f" e mais {len(left) - SHOWN_IN_NOTE}" if len(left) > SHOWN_IN_NOTE else ""
     dated = [g for g in left if g.deadline is not None]
     when = ""
@@ -86,7 +86,7 @@ def production_gaps_note(left: list[NumberGapView]) -> str | None:
     plural = len(left) != 1
     return (f"Há {len(left)} faixa{'s' if plural else ''} de números de produção sem uso ({ranges}{more}){when}. "
             "Só em produção eles podem ser inutilizados: volte a emitir em produção (Configurações → "
-            "Empresa; no terminal, lojasync company set --environment producao) para inutilizá-los.")
+            "Ambiente da NF-e; no terminal, lojasync company set --environment producao) para inutilizá-los.")
 
 
 def _gaps(uow: ProcessingUnitOfWork, company, environment: str, now: Clock) -> list[NumberGapView]:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.errors import OrderCancelledInStore, OrderChangedSinceGenerated, SaleNotFound
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.services.documents import order_to_process
+from lojasync.fiscal.services.documents import order_to_process, refuse_second_document
 from lojasync.fiscal.services.views import SaleView, sale_view
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.history import Actor, Who
@@ -46,6 +46,8 @@ def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Who = Actor.OPE
                 raise OrderCancelledInStore(order_number=order.id, document=sale.label, sale_id=sale.id)
             if not same_sale(sale, order):
                 raise OrderChangedSinceGenerated(order_number=order.id, document="a venda simples", sale_id=sale.id)
+            if order.is_processed():   # an NF-e SEFAZ authorised late, after this sale was generated in its place
+                refuse_second_document(uow, order)
         changed = sale.confirm(order, actor, now())
         uow.commit()
         return sale_view(sale, order), changed
