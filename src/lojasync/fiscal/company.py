@@ -154,4 +154,3 @@ _REQUIRED = (  # attribute, as a person names it, the option of `lojasync compan
     ("uf", "UF", "--uf UF"), ("zipcode", "CEP", "--zipcode CEP"),
 )
 SET_EVERYTHING = "lojasync company set " + " ".join(dict.fromkeys(option for *_, option in _REQUIRED))
-

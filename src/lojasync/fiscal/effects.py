@@ -101,7 +101,8 @@ def _warn_if_short(uow, event: DocumentApproved, product_ids: set[int]) -> None:
 
 
 def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentRule] | None = None) -> None:
-    """Stock back, open receivables cancelled, received ones flagged; the order is no longer processed."""
+    """Stock back, open receivables cancelled, received ones flagged; the order is no longer processed, unless
+    another document of it stands (then processed by that one, whose effects are written if they were not)."""
     document, order = event.document, event.order
     source = (document.kind.value, str(document.id))
     returned = return_stock(uow.stock_movements, *source, reason=f"Devolução: {document.label} cancelada")
