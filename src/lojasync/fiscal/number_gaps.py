@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from lojasync.fiscal.number_voids import of_numbers
+from lojasync.fiscal.number_voids import numbers_text, of_numbers
 
 # The day of the next month by which a break in the sequence must be voided.
 DEADLINE_DAY = 10
@@ -34,8 +34,7 @@ class NumberGap:
 
     @property
     def numbers(self) -> str:
-        """"12" or "12 a 15", as the pages and the CLI say it."""
-        return str(self.first) if self.first == self.last else f"{self.first} a {self.last}"
+        return numbers_text(self.first, self.last)
 
     @property
     def of_numbers(self) -> str:

@@ -53,12 +53,16 @@ class NumberVoid:
 
     @property
     def numbers(self) -> str:
-        """"12" or "12 a 15", as the pages and the CLI say it."""
-        return str(self.first) if self.first == self.last else f"{self.first} a {self.last}"
+        return numbers_text(self.first, self.last)
 
     @property
     def of_numbers(self) -> str:
         return of_numbers(self.first, self.last)
+
+
+def numbers_text(first: int, last: int) -> str:
+    """"12" or "12 a 15", as the pages and the CLI say a range of numbers."""
+    return str(first) if first == last else f"{first} a {last}"
 
 
 def of_numbers(first: int, last: int) -> str:
