@@ -3,15 +3,28 @@ a request to void, or in a gap; and the deadline is the 10th of the month after 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lojasync.fiscal.number_gaps import NumberGap, held_runs, number_gaps
+from lojasync.fiscal.number_gaps import NumberGap, number_gaps
 
 DAY = date(2026, 11, 20)
+
+
+def held_runs(held: Iterable[tuple[int, date]]) -> list[tuple[int, int, date]]:
+    """(number, day numbered) of single NF-e as the runs `number_gaps` takes (the repository's held_runs)."""
+    runs: list[tuple[int, int, date]] = []
+    for number, day in sorted(held):
+        if runs and runs[-1][1] + 1 == number:
+            first, _, earliest = runs[-1]
+            runs[-1] = (first, number, min(earliest, day))
+        else:
+            runs.append((number, number, day))
+    return runs
 
 
 def test_gaps_between_held_and_voided_numbers_with_the_day_the_sequence_broke() -> None:

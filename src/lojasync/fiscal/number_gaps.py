@@ -59,7 +59,7 @@ def number_gaps(series: int, lowest: int, highest: int, held: Iterable[tuple[int
     """The ranges of `lowest`..`highest` that no NF-e holds and no request to void covers, in order.
 
     `held`: the runs of consecutive numbers of the NF-e that were not discarded, each as (first, last, the first
-    local day one of them was numbered), which a database gives without listing every NF-e (`held_runs`);
+    local day one of them was numbered), which the database gives without listing every NF-e;
     `covered`: first and last of the requests voided or awaiting SEFAZ."""
     runs = sorted(held)
     taken = sorted([(first, last) for first, last, _ in runs] + [(first, last) for first, last in covered])
@@ -79,18 +79,6 @@ def number_gaps(series: int, lowest: int, highest: int, held: Iterable[tuple[int
     if cursor <= highest:
         gaps.append(_gap(series, cursor, highest, starts, earliest))
     return gaps
-
-
-def held_runs(held: Iterable[tuple[int, date]]) -> list[tuple[int, int, date]]:
-    """(number, day numbered) of single NF-e as the runs `number_gaps` takes."""
-    runs: list[tuple[int, int, date]] = []
-    for number, day in sorted(held):
-        if runs and runs[-1][1] + 1 == number:
-            first, _, earliest = runs[-1]
-            runs[-1] = (first, number, min(earliest, day))
-        else:
-            runs.append((number, number, day))
-    return runs
 
 
 def _gap(series: int, first: int, last: int, starts: list[int], earliest: list[date]) -> NumberGap:

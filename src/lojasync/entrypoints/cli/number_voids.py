@@ -12,6 +12,9 @@ from lojasync.entrypoints.cli.context import console, container, friendly_errors
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table_or_lines
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.services.number_gaps import (
+    CHECK_NOTE,
+    DEADLINE_NOTE,
+    HOMOLOGATION_NOTE,
     NumberGapView,
     numbers_to_void,
     production_gaps_left,
@@ -131,14 +134,8 @@ def gaps(fmt: FormatOption = OutputFormat.TABLE) -> None:
         return
     table_or_lines("Números a inutilizar", ["Série", "Números", "Quantidade", Column("Prazo")],
                    [[g.series, g.numbers, formats.number(g.count), gap_deadline(g)] for g in found])
-    if found[0].homologation:
-        console.print("Ambiente de homologação: os números não têm valor fiscal, e inutilizá-los é opcional.",
-                      highlight=False)
-    else:
-        console.print("O prazo é o dia 10 do mês seguinte à quebra da sequência (a primeira NF-e numerada depois).",
-                      highlight=False)
-    console.print("Antes de inutilizar, confira se os números não foram usados fora do lojasync. Inutilize com:",
-                  highlight=False)
+    console.print(HOMOLOGATION_NOTE if found[0].homologation else DEADLINE_NOTE, highlight=False)
+    console.print(f"{CHECK_NOTE} Inutilize com:", highlight=False)
     for gap in found:   # whole lines, to be copied (a table column would fold them)
         console.print(gap.command, soft_wrap=True, highlight=False, markup=False)
     if elsewhere:

@@ -249,18 +249,14 @@ def _apply(company: Company, data: CompanyData) -> None:
             # Words without a digit ("abc", "ISNETO") read as no registration: said, not saved as "gravados".
             problems.append(f"inscrição estadual {' '.join(typed.split())[:40]} não reconhecida: informe os "
                             "números da IE da empresa")
-        elif uf and given["ie"]:
-            try:
-                check_ie(given["ie"], uf)
-            except LojasyncError as exc:
-                problems.append(exc.message.rstrip("."))
-    elif "uf" in given and uf and company.ie:
-        # Moved to another UF, the IE kept: it must be one of the new UF (each UF has its own registration).
+    # The IE typed, or the one kept when the company moves to another UF: it must be one of that UF.
+    ie = given.get("ie", company.ie if "uf" in given else None)
+    if uf and ie:
         try:
-            check_ie(company.ie, uf)
+            check_ie(ie, uf)
         except LojasyncError as exc:
-            problems.append(f"{exc.message.rstrip('.')}: cada UF tem a sua inscrição estadual; informe a da "
-                            f"empresa em {uf}")
+            kept = "" if "ie" in given else f": cada UF tem a sua inscrição estadual; informe a da empresa em {uf}"
+            problems.append(exc.message.rstrip(".") + kept)
     city = given.get("city", company.city)
     if "city_code" in given:
         found = municipality_by_code(given["city_code"])

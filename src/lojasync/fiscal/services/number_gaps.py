@@ -10,14 +10,19 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
+from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.local_time import local_zone
 from lojasync.fiscal.number_gaps import number_gaps
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.number_voids import MAX_NUMBERS
 
 Clock = Callable[[], datetime]
-PRODUCTION = "1"   # tpAmb: only production numbers have a legal deadline to be voided by
+PRODUCTION = Environment.PRODUCTION   # only production numbers have a legal deadline to be voided by
 SHOWN_IN_NOTE = 5  # ranges named in the note about production numbers left while in homologação
+# What the page and `invoices gaps` say beside the list.
+HOMOLOGATION_NOTE = "Ambiente de homologação: os números não têm valor fiscal, e inutilizá-los é opcional."
+DEADLINE_NOTE = "O prazo é o dia 10 do mês seguinte à quebra da sequência (a primeira NF-e numerada depois)."
+CHECK_NOTE = "Antes de inutilizar, confira se os números não foram usados fora do lojasync."
 
 
 def _now() -> datetime:
@@ -44,7 +49,7 @@ class NumberGapView:
 
     @property
     def homologation(self) -> bool:
-        return self.environment == "2"
+        return self.environment == Environment.HOMOLOGATION
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -24,7 +24,14 @@ from lojasync.fiscal.nfe_voids import VoidReasonInvalid
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import SENDING_WINDOW, approve_invoice
-from lojasync.fiscal.services.number_gaps import numbers_to_void, production_gaps_left, production_gaps_note
+from lojasync.fiscal.services.number_gaps import (
+    CHECK_NOTE,
+    DEADLINE_NOTE,
+    HOMOLOGATION_NOTE,
+    numbers_to_void,
+    production_gaps_left,
+    production_gaps_note,
+)
 from lojasync.fiscal.services.number_voids import (
     VoidRangeInvalid,
     company_numbering,
@@ -70,6 +77,7 @@ def _voids_page(request: Request, status_code: int = 200, **context) -> Response
         "voids": voids, "total": total, "current_series": company_numbering(container.read_uow())[0],
         "gaps": numbers_to_void(container.read_uow()),
         "production_note": production_gaps_note(production_gaps_left(container.read_uow())),
+        "gap_notes": {"homologation": HOMOLOGATION_NOTE, "deadline": DEADLINE_NOTE, "check": CHECK_NOTE},
         "void_error": None, "primeiro": "", "ultimo": "", "serie": "", "justificativa": "", "justificativa_error": None,
         **context},
         status_code=status_code)
