@@ -114,6 +114,18 @@ class InvoiceCancelled(DocumentCancelled):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceCancelledElsewhere(DocumentEvent):
+    """SEFAZ holds cancelled an NF-e that was awaiting its answer here: authorised and cancelled elsewhere (another
+    program with the certificate, the portal). Not a `DocumentCancelled`: nothing had moved, nothing comes back."""
+
+    history_type = HistoryType.INVOICE_CANCELLED_ELSEWHERE
+    number: int
+    series: int
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceCancellationNotRegistered(DocumentEvent):
     """A cancellation requested never reached SEFAZ (asked by key, the NF-e is authorised there): nothing moved."""
 

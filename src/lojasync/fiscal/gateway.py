@@ -24,6 +24,8 @@ class Environment(StrEnum):
 # cStat values the use cases act on (the full table is SEFAZ's; these are the ones with a decision).
 AUTHORISED = "100"
 CANCELLATION_APPROVED = "101"
+# A query's cStat for an NF-e SEFAZ holds cancelled: 101, or 151/155 for a cancellation registered past its deadline.
+CANCELLED_AT_SEFAZ = frozenset({CANCELLATION_APPROVED, "151", "155"})
 NUMBERS_VOIDED = "102"            # inutilização de número homologada
 EVENT_REGISTERED = "135"
 BATCH_RECEIVED = "103"
@@ -60,7 +62,7 @@ class SefazAnswer:
     @property
     def cancelled(self) -> bool:
         """A query's answer for an NF-e whose cancellation SEFAZ registered."""
-        return self.status == CANCELLATION_APPROVED
+        return self.status in CANCELLED_AT_SEFAZ
 
     @property
     def in_processing(self) -> bool:

@@ -3,7 +3,8 @@
     pending ──approve──▶ awaiting SEFAZ ──100──▶ authorised ──cancel (135)──▶ cancelled
        │                     │  ▲        └──110/301/302/303──▶ denied (final: kept as SEFAZ registered it)
        │                     │  └── no answer, 108/109, 105: asked again by key, never resent blind
-       └──discard            └──rejection──▶ rejected ──approve (rebuilt, same number)──▶ awaiting SEFAZ
+       └──discard            ├──rejection──▶ rejected ──approve (rebuilt, same number)──▶ awaiting SEFAZ
+                             └──asked by key, 101/151/155──▶ cancelled (cancelled elsewhere: nothing moved)
 
 Only "authorised" moves stock and money (handlers of `InvoiceAuthorised`); only cancelling an authorised
 NF-e reverses them. A pending or rejected NF-e may be discarded: nothing moved, the number stays unused
@@ -16,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from lojasync.fiscal.documents import DocumentKind, DocumentLine
 from lojasync.fiscal.errors import DocumentStateRefused
@@ -23,6 +25,7 @@ from lojasync.fiscal.events import (
     InvoiceAuthorised,
     InvoiceCancellationNotRegistered,
     InvoiceCancelled,
+    InvoiceCancelledElsewhere,
     InvoiceDiscarded,
     InvoiceGenerated,
     InvoiceNumberVoided,
@@ -61,6 +64,14 @@ _LABELS = {InvoiceStatus.PENDING: "pendente", InvoiceStatus.AWAITING: "aguardand
 # The order's document while in one of these: a second one is refused.
 ACTIVE = frozenset({InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.AUTHORISED,
                     InvoiceStatus.REJECTED})
+
+
+class SefazRecord(NamedTuple):
+    """A protocol SEFAZ gave, the XML that holds it, and when: an authorisation or a cancellation's."""
+
+    protocol: str | None
+    xml: str | None
+    when: datetime | None
 
 
 class Invoice(Aggregate):
@@ -242,6 +253,29 @@ class Invoice(Aggregate):
         self._settled(order, NOT_CANCELLED)   # cancelled at last: "cancel again" is done
         self.record(InvoiceCancelled(order=order, actor=actor, protocol=protocol, justification=justification,
                                      **self._ids()))
+        return True
+
+    def cancelled_elsewhere(self, order, actor: Who, code: str, reason: str, authorisation: SefazRecord,
+                            cancellation: SefazRecord, justification: str | None) -> bool:
+        """Asked by key while it awaited SEFAZ, SEFAZ holds it authorised and then cancelled (101, 151, 155): a
+        cancellation lojasync never sent (another program with the certificate, the SEFAZ portal). Final: it
+        never was "autorizada" here, so nothing moved and nothing comes back; what SEFAZ holds is kept (the
+        authorised NF-e, the cancellation event), the order is free for another document and asks a person to
+        look, since the sale may still need its NF-e. False unless it was awaiting SEFAZ."""
+        if self.status is not InvoiceStatus.AWAITING:
+            return False
+        self.status = InvoiceStatus.CANCELLED
+        self.protocol, self.proc_xml, self.authorised_at = authorisation
+        self.cancel_protocol, self.cancel_xml, self.cancelled_at = cancellation
+        # The event's own justification when the query brought the event, else what is known of it.
+        self.cancel_justification = (justification or f"cancelada fora do lojasync (a SEFAZ informou {code} - "
+                                                       f"{reason})")[:255]
+        self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
+        order.ask_for_a_person(f"{self.label}: a SEFAZ informa que ela foi autorizada e cancelada fora do lojasync "
+                               f"({code} - {reason}). Nada foi movimentado aqui. Confira a chave no portal da "
+                               "SEFAZ; se a venda existe, gere outra NF-e ou uma venda simples."[:500])
+        self.record(InvoiceCancelledElsewhere(order=order, actor=actor, code=code, reason=reason[:300],
+                                              **self._ids()))
         return True
 
     def cancel_requested(self, actor: Who, reason: str, when: datetime) -> None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from enum import Enum
 
-from lojasync.fiscal.gateway import SefazAnswer
+from lojasync.fiscal.gateway import CANCELLED_AT_SEFAZ, SefazAnswer
 from lojasync.shared.numbers import ascii_digits
 
 
 class Outcome(Enum):
     AUTHORISED = "authorised"
     DENIED = "denied"                  # uso denegado: registered, use refused; final
-    CANCELLED_THERE = "cancelled"      # a query says SEFAZ holds it cancelled: a person must look
+    CANCELLED_THERE = "cancelled"      # a query says SEFAZ holds it cancelled (authorised, then cancelled)
     UNKNOWN = "unknown"                # 217: SEFAZ never got it; sending is safe
     DUPLICATE_KEY = "duplicate"        # 204: this very key is there; ask for its protocol
     OTHER_KEY = "other_key"            # 539: this number with another key is there; a person must look
@@ -27,7 +27,7 @@ class Outcome(Enum):
 
 AUTHORISED = frozenset({"100", "150"})
 DENIED = frozenset({"110", "205", "301", "302", "303"})
-CANCELLED_THERE = frozenset({"101", "151", "155"})
+CANCELLED_THERE = CANCELLED_AT_SEFAZ
 UNDECIDED = frozenset({"103", "104", "105", "106", "108", "109", "656", "678", "999"})
 
 

@@ -161,6 +161,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"NF-e {_invoice(p)} rejeitada pela SEFAZ: {p.get('code')} - {p.get('reason')}."),
     HistoryType.INVOICE_CANCELLED: lambda p, n: (
         f"NF-e {_invoice(p)} cancelada (protocolo {p.get('protocol')}): {p.get('justification')}."),
+    HistoryType.INVOICE_CANCELLED_ELSEWHERE: lambda p, n: (
+        f"A SEFAZ, consultada pela chave, informa a NF-e {_invoice(p)} cancelada ({p.get('code')} - {p.get('reason')})"
+        ": o cancelamento não foi feito pelo lojasync. Ela nunca constou como autorizada aqui, então estoque e "
+        "contas a receber não se moveram; o pedido pode receber outro documento."),
     HistoryType.INVOICE_DISCARDED: lambda p, n: (
         f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; o número fica sem uso "
         "(inutilize-o na SEFAZ)." + (f" Motivo: {p['reason']}." if p.get("reason") else "")),
@@ -208,6 +212,7 @@ _LEVELS = {
     HistoryType.UNKNOWN_SKU: Level.WARNING, HistoryType.ATTENTION: Level.WARNING,
     HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR,
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
+    HistoryType.INVOICE_CANCELLED_ELSEWHERE: Level.WARNING,
     HistoryType.STOCK_NEGATIVE: Level.WARNING,
 }
 
@@ -256,6 +261,7 @@ TYPE_LABELS = {
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
     HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.INVOICE_DISCARDED: "NF-e descartada",
+    HistoryType.INVOICE_CANCELLED_ELSEWHERE: "NF-e cancelada fora do lojasync",
     HistoryType.INVOICE_NUMBER_VOIDED: "Número inutilizado",
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: "cancelamento não registrado",
     HistoryType.INVOICE_UNANSWERED: "NF-e sem resposta da SEFAZ",

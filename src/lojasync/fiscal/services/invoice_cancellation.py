@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from lxml import etree
-
 from lojasync.fiscal.errors import (
     CancellationNotProcessed,
     CancellationRefused,
@@ -28,15 +26,15 @@ from lojasync.fiscal.errors import (
     InvoiceAwaitingSefaz,
     InvoiceNotFound,
 )
-from lojasync.fiscal.gateway import ALREADY_CANCELLED, AUTHORISED, EVENT_REGISTERED, Environment, SefazAnswer
+from lojasync.fiscal.gateway import ALREADY_CANCELLED, AUTHORISED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.local_time import issuer_time
-from lojasync.fiscal.nfe_events import CANCELLATION, build_cancellation_event_xml, justification_sent
-from lojasync.fiscal.nfe_proc import NFE_NS, event_proc
+from lojasync.fiscal.nfe_events import build_cancellation_event_xml, justification_sent
+from lojasync.fiscal.nfe_proc import event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.sefaz import answers
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
+from lojasync.fiscal.services.cancellation_found import REGISTERED, cancellation_in
 from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -45,9 +43,7 @@ from lojasync.sales.history import Actor, Who
 from lojasync.shared.errors import LojasyncError, WriteConflict
 
 Clock = Callable[[], datetime]
-EVENT_REGISTERED_LATE = "155"   # registered outside the deadline: still a cancellation
 DUPLICATE_EVENT = "573"         # this very event was registered before (its answer was lost)
-REGISTERED = (EVENT_REGISTERED, EVENT_REGISTERED_LATE)
 RECORD_ATTEMPTS = 3   # recording a cancellation SEFAZ registered, through write conflicts
 
 
@@ -199,7 +195,7 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
     gateway = sefaz.connect(uf, environment, certificate, deadline=deadline)
     try:
         answer = gateway.query_nfe(key)   # a LojasyncError (unreachable, refused): the next round asks again
-        settled = _cancellation_in(answer)
+        settled = cancellation_in(answer)
     finally:
         close = getattr(gateway, "close", None)
         if close is not None:
@@ -263,35 +259,7 @@ def _already_cancelled(gateway, key: str) -> tuple[SefazAnswer, str | None] | No
         answer = gateway.query_nfe(key)
     except LojasyncError:
         return None
-    return _cancellation_in(answer)
-
-
-def _cancellation_in(answer: SefazAnswer) -> tuple[SefazAnswer, str | None] | None:
-    """From a query's answer: SEFAZ's registration of the cancellation and its procEventoNFe; None when SEFAZ
-    does not hold the NF-e cancelled."""
-    if not answer.cancelled:
-        return None
-    for proc in answer.events:
-        registered = _registration(proc)
-        if registered is not None:
-            return registered, proc.decode("utf-8")
-    # Cancelled there, but the query brought no event: the cancellation's protocol and time are unknown here
-    # (the query's nProt and dhRecbto are the authorisation's, never to be recorded as the cancellation's).
-    return SefazAnswer(status=answer.status, reason=answer.reason, access_key=answer.access_key), None
-
-
-def _registration(proc: bytes) -> SefazAnswer | None:
-    """The retEvento of a procEventoNFe when it registers a cancellation (110111, 135 or 155), else None."""
-    try:
-        root = etree.fromstring(proc)
-    except etree.XMLSyntaxError:
-        return None
-    # A procEventoNFe holds the retEvento the events service answered: read it as that answer.
-    answer = answers.from_events(root)
-    # The event's type is required in the evento, optional in SEFAZ's retEvento.
-    kind = (root.findtext(f"{{{NFE_NS}}}evento/{{{NFE_NS}}}infEvento/{{{NFE_NS}}}tpEvento")
-            or root.findtext(f"{{{NFE_NS}}}retEvento/{{{NFE_NS}}}infEvento/{{{NFE_NS}}}tpEvento") or "").strip()
-    return answer if kind == CANCELLATION and answer.status in REGISTERED else None
+    return cancellation_in(answer)
 
 
 def _invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> Invoice:

@@ -37,7 +37,7 @@ from lojasync.fiscal.errors import (
     SimulatorInProduction,
 )
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, SefazAnswer, SefazGateway
-from lojasync.fiscal.invoices import NOT_SENT, STUCK, Invoice, InvoiceStatus
+from lojasync.fiscal.invoices import NOT_SENT, STUCK, Invoice, InvoiceStatus, SefazRecord
 from lojasync.fiscal.nfe_checks import NfeIncomplete
 from lojasync.fiscal.nfe_proc import nfe_proc
 from lojasync.fiscal.nfe_schema import validate_signed
@@ -45,6 +45,7 @@ from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
+from lojasync.fiscal.services.cancellation_found import cancellation_in, justification_in
 from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
 from lojasync.fiscal.services.documents import order_to_process
 from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft, shipping_carrier
@@ -415,6 +416,8 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             taken = NumberTakenAtSefaz(number=invoice.number, invoice_id=invoice.id)
             order.ask_for_a_person(f"{invoice.label} rejeitada: {answer.status} - {answer.reason}. "
                                    f"Resolução: {taken.resolution}"[:500])
+        elif outcome is Outcome.CANCELLED_THERE and current:
+            changed = _cancelled_elsewhere(invoice, order, claim, answer, actor, now)
         elif outcome in (Outcome.CANCELLED_THERE, Outcome.OTHER_KEY):
             order.ask_for_a_person(f"{invoice.label}: a SEFAZ respondeu {answer.status} - {answer.reason}. "
                                    "Consulte a chave no portal da SEFAZ.")
@@ -434,6 +437,16 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
         uow.commit()
         return invoice_view(invoice, order), changed
+
+
+def _cancelled_elsewhere(invoice: Invoice, order, claim: _Claim, answer: SefazAnswer, actor: Who, now: Clock) -> bool:
+    """The NF-e, asked by key, is cancelled at SEFAZ: kept as SEFAZ holds it, the authorisation (the query's
+    protNFe, with this NF-e) and the cancellation (its event, when the query brought it)."""
+    cancellation, event_xml = cancellation_in(answer) or (answer, None)
+    proc = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
+    return invoice.cancelled_elsewhere(
+        order, actor, answer.status, answer.reason, SefazRecord(answer.protocol, proc, answer.received_at),
+        SefazRecord(cancellation.protocol, event_xml, cancellation.received_at or now()), justification_in(event_xml))
 
 
 def invoices_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None = None) -> list[int]:

@@ -1,0 +1,111 @@
+"""An NF-e awaiting SEFAZ's answer that someone cancelled elsewhere (another program with the certificate, the
+SEFAZ portal): asked by key, SEFAZ answers 101. It used to stay "aguardando SEFAZ" for good, flagged and asked
+every round; it is now cancelled here, with nothing moved and nothing to reverse, what SEFAZ holds kept, and
+the order free for another document."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from lojasync.finance.services import list_receivables
+from lojasync.fiscal.errors import DocumentStateRefused
+from lojasync.fiscal.gateway import Environment, SefazAnswer
+from lojasync.fiscal.nfe_events import build_cancellation_event_xml
+from lojasync.fiscal.sefaz import SefazUnreachable
+from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_xml
+from lojasync.fiscal.services.invoices import (
+    Sefaz,
+    approve_invoice,
+    certificate_for,
+    generate_invoice,
+    invoices_awaiting_sefaz,
+)
+from lojasync.fiscal.services.views import show_invoice
+from lojasync.fiscal.signing import sign
+from lojasync.sales.views import show_order
+from tests.integration.test_invoices import company, imported, stock  # noqa: F401 - the company fixture
+
+LATER = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
+
+
+def _awaiting(app, sefaz, simulator, order_id: int):
+    """An NF-e SEFAZ authorised whose answer never arrived: "aguardando SEFAZ" here."""
+    number = imported(app, id=order_id, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    return number, show_invoice(app.uow(), invoice.id)
+
+
+def _cancel_elsewhere(app, sefaz, simulator, key: str) -> SefazAnswer:
+    """What another program with the company's certificate does: the cancellation event, sent to SEFAZ."""
+    with app.read_uow() as uow:
+        company_ = uow.company.get()
+        certificate = certificate_for(company_, app.cipher)
+        cnpj = company_.cnpj
+    protocol = simulator.simulator.state.get_nfe(key).protocol
+    event = build_cancellation_event_xml(key, cnpj, protocol, "Cancelada pelo outro sistema da loja",
+                                         when=datetime.now(timezone.utc), environment=Environment.HOMOLOGATION,
+                                         uf_code=key[:2])
+    return sefaz.connect(key[:2], "2", certificate).cancel(sign(event, certificate, element="infEvento"))
+
+
+def test_an_nfe_cancelled_elsewhere_while_awaiting_sefaz_is_cancelled_here_with_nothing_moved(
+        app, company, sefaz, simulator):  # noqa: F811
+    number, invoice = _awaiting(app, sefaz, simulator, 2000000101)
+    stock_before = stock(app)
+    registered = _cancel_elsewhere(app, sefaz, simulator, invoice.access_key)
+    assert registered.status == "135"
+
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=LATER)
+
+    assert changed and settled.status == "cancelled"
+    assert stock(app) == stock_before
+    assert list_receivables(app.read_uow()) == []
+    order = show_order(app.uow(), number)
+    assert order["processed_by"] is None
+    assert order["needs_attention"] and "cancelada fora do lojasync (101 - " in order["attention_reason"]
+    entry = order["log"][-1]
+    assert (entry["event"], entry["level"]) == ("invoice_cancelled_elsewhere", "warning")
+    assert "o cancelamento não foi feito pelo lojasync" in entry["message"]
+    # What SEFAZ holds is kept: the authorised NF-e with its protocol, and the cancellation event.
+    with app.read_uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        assert stored.protocol == simulator.simulator.state.get_nfe(invoice.access_key).protocol
+        assert stored.cancel_protocol == registered.protocol
+        assert stored.cancel_justification == "Cancelada pelo outro sistema da loja"
+    assert b"<protNFe" in invoice_xml(app.uow(), invoice.id)
+    assert b"Cancelada pelo outro sistema da loja" in cancellation_xml(app.uow(), invoice.id)
+    # Settled: no longer among those the worker asks about, and not to be transmitted again.
+    assert invoice.id not in invoices_awaiting_sefaz(app.uow(), LATER())
+    with pytest.raises(DocumentStateRefused):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=LATER)
+    # The order is free for another NF-e.
+    second = generate_invoice(app.uow(), app.cipher, number)
+    assert second.id != invoice.id and second.status == "pending"
+
+
+def test_a_query_saying_cancelled_without_its_event_still_settles_the_nfe(app, company, sefaz,  # noqa: F811
+                                                                         simulator):
+    """151 (cancelled past the deadline) and no procEventoNFe in the answer: cancelled here all the same, with no
+    cancellation protocol rather than the authorisation's."""
+    number, invoice = _awaiting(app, sefaz, simulator, 2000000102)
+
+    class CancelledThere:
+        def query_nfe(self, key):
+            return SefazAnswer("151", "Cancelamento de NF-e homologado fora de prazo", protocol="135990000000001",
+                               access_key=key, received_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
+
+    gateway = Sefaz(lambda uf, env, cert, deadline=None: CancelledThere(), simulated=True)
+    settled, changed = approve_invoice(app.uow(), app.cipher, gateway, invoice.id, now=LATER)
+    assert changed and settled.status == "cancelled"
+    with app.read_uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        assert stored.protocol == "135990000000001" and stored.cancel_protocol is None
+        assert stored.cancelled_at.year == 2099   # when it was learned, not the authorisation's time
+        assert stored.cancel_justification == ("cancelada fora do lojasync (a SEFAZ informou 151 - Cancelamento de "
+                                               "NF-e homologado fora de prazo)")
+    assert show_order(app.uow(), number)["needs_attention"]
