@@ -109,3 +109,4 @@ def test_a_query_saying_cancelled_without_its_event_still_settles_the_nfe(app, c
         assert stored.cancel_justification == ("cancelada fora do lojasync (a SEFAZ informou 151 - Cancelamento de "
                                                "NF-e homologado fora de prazo)")
     assert show_order(app.uow(), number)["needs_attention"]
+

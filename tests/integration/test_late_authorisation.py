@@ -1,16 +1,18 @@
 """SEFAZ's authorisation recorded late (a transmission stalled past the sending window, or two hosts whose clocks
 disagree): the NF-e was settled meanwhile by a query by key, returned to pending because the store changed the order,
 discarded, and a venda simples confirmed in its place. The late answer records SEFAZ's fact without issuing the
-sale a second time, and cancelling that stray NF-e leaves the order processed by the sale that stands."""
+sale a second time, and cancelling that stray NF-e leaves the order processed by the sale that stands. An
+authorisation learned days after SEFAZ gave it has its receivables fall due no earlier than the day they are written."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from lojasync.finance.services import list_receivables
 from lojasync.fiscal.errors import OrderAlreadyProcessing, OrderChangedSinceGenerated
+from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services import invoices as inv
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
@@ -101,3 +103,22 @@ def test_a_late_authorisation_of_a_discarded_nfe_does_not_issue_the_sale_twice(a
     cancelled["products"][0]["quantity"] = 1
     import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())
     assert "Pedido cancelado na loja: cancele a venda simples" in show_order(app.uow(), number)["attention_reason"]
+
+
+def test_an_authorisation_learned_days_later_has_its_pix_fall_due_that_day_not_overdue_at_once(app, sefaz,
+                                                                                               simulator):
+    """SEFAZ authorised the NF-e today and the answer was lost; the worker asks by key days later (its clock
+    below): the Pix, due on the authorisation's day by its rule, falls due the day its receivable is written."""
+    number = imported(app, id=2000000103, payment_status="paid", payment_details={"method": "pix"},
+                       paid_at="2026-11-20T15:00:00+0000")
+    invoice = inv.generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
+        inv.approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    days_later = datetime.now(timezone.utc).replace(hour=15) + timedelta(days=4)
+
+    settled, changed = inv.approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=lambda: days_later)
+
+    assert changed and settled.status == "authorised"
+    assert settled.authorised_at.date() < days_later.date()   # SEFAZ's time is kept as the authorisation's
+    assert [r["due_date"] for r in list_receivables(app.read_uow(), order_number=number)] == [days_later.date()]

@@ -46,6 +46,15 @@ def _first_day(order, document) -> date:
     return local_date(order.paid_at or document.approved_at)
 
 
+def _written_on(document, recorded_at: datetime | None) -> date:
+    """The day the receivables are written, for `installment_plan`'s `not_before`: the approval's, or the
+    recording transaction's when that is later (an authorisation learned by asking SEFAZ by key days after its
+    answer was lost; a cancelled sale making a late NF-e the order's document). A Pix due on SEFAZ's day would
+    be born overdue, sending the operator after a customer who paid."""
+    approved = local_date(document.approved_at)
+    return max(approved, local_date(recorded_at)) if recorded_at is not None else approved
+
+
 def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule] | None = None) -> None:
     """Stock down for every line, the receivables created, the order marked processed."""
     document, order = event.document, event.order
@@ -76,7 +85,7 @@ def _write_effects(event: DocumentEvent, uow, rules: dict[str, InstallmentRule] 
                                      source_id=source[1], total=document.total,
                                      installments=document.installments, payment_method=document.payment_method,
                                      start=_first_day(order, document), rules=rules,
-                                     not_before=local_date(document.approved_at))
+                                     not_before=_written_on(document, event.recorded_at))
     if issued:
         order.record(StockIssued(order=order, actor=event.actor, units=-sum(m.quantity for m in issued),
                                  products=len({m.product_id for m in issued}), document=document.label))
@@ -122,7 +131,8 @@ def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentR
         # are written (once: a document's movements and receivables are unique).
         order.withdraw_attention(lambda reason: reason == stray_reason(standing.label))
         order.processed_by = None
-        _write_effects(DocumentApproved(order=order, actor=event.actor, document=standing), uow, rules)
+        _write_effects(DocumentApproved(order=order, actor=event.actor, document=standing,
+                                        recorded_at=event.recorded_at), uow, rules)
         return
     # First: a change the store made while the document stood (a cancellation included) was held back, and
     # its reasons give way to one saying to read the order again (the sale here is still the old one).

@@ -4,6 +4,7 @@ approval and cancellation events also have the effects' handlers (stock, receiva
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,10 +17,14 @@ class DocumentEvent(OrderEvent):
     """An event about an NF-e or a sale; `document` is the aggregate itself (for handlers, not history)."""
 
     document: Any = field(repr=False, compare=False)
+    # When the transaction recording it runs (its service's clock), which may be days after the document's own
+    # time: an NF-e's authorisation learned by asking SEFAZ by key after its answer was lost. For handlers.
+    recorded_at: datetime | None = field(default=None, repr=False, compare=False)
 
     def params(self) -> dict[str, Any]:
         params = super().params()
         params.pop("document", None)
+        params.pop("recorded_at", None)
         return params
 
 

@@ -191,11 +191,14 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.PENDING
 
     def authorise(self, order, actor: Who, protocol: str, proc_xml: str, when: datetime, simulated: bool,
-                  access_key: str | None = None, xml: str | None = None) -> bool:
+                  access_key: str | None = None, xml: str | None = None, recorded_at: datetime | None = None
+                  ) -> bool:
         """SEFAZ authorised it (100): the handlers issue stock and create receivables. False when it
         already was (a second answer, a concurrent approval).
 
-        `access_key`/`xml` are those of the document SEFAZ authorised, when the NF-e was rebuilt meanwhile:
+        `when` is SEFAZ's time of the authorisation; `recorded_at`, this transaction's (later when it is learned
+        by asking SEFAZ by key). `access_key`/`xml` are those of the document SEFAZ authorised, when the NF-e was
+        rebuilt meanwhile:
         the authorised one is the NF-e. A late authorisation of a discarded NF-e is recorded all the same
         (SEFAZ holds it) and the order is flagged for a person; one of a cancelled NF-e changes nothing."""
         if self.status is InvoiceStatus.AUTHORISED:
@@ -214,7 +217,7 @@ class Invoice(Aggregate):
         self.rejection_code = self.rejection_reason = None
         self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
         self.record(InvoiceAuthorised(order=order, actor=actor, protocol=protocol, access_key=self.access_key,
-                                      simulated=simulated, **self._ids()))
+                                      simulated=simulated, recorded_at=recorded_at, **self._ids()))
         return True
 
     def reject(self, order, actor: Who, code: str, reason: str) -> bool:
@@ -241,8 +244,9 @@ class Invoice(Aggregate):
         return True
 
     def cancel(self, order, actor: Who, protocol: str | None, justification: str, event_xml: str | None,
-               when: datetime) -> bool:
-        """SEFAZ registered the cancellation event: the handlers reverse stock and receivables."""
+               when: datetime, recorded_at: datetime | None = None) -> bool:
+        """SEFAZ registered the cancellation event (`when`: SEFAZ's time; `recorded_at`: this transaction's): the
+        handlers reverse stock and receivables."""
         if self.status is InvoiceStatus.CANCELLED:
             return False
         self._refuse_unless({InvoiceStatus.AUTHORISED}, "cancelar")
@@ -252,7 +256,7 @@ class Invoice(Aggregate):
         self._cancel_request_over()
         self._settled(order, NOT_CANCELLED)   # cancelled at last: "cancel again" is done
         self.record(InvoiceCancelled(order=order, actor=actor, protocol=protocol, justification=justification,
-                                     **self._ids()))
+                                     recorded_at=recorded_at or when, **self._ids()))
         return True
 
     def cancelled_elsewhere(self, order, actor: Who, code: str, reason: str, authorisation: SefazRecord,

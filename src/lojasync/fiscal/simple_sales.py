@@ -82,7 +82,7 @@ class SimpleSale(Aggregate):
         self._refuse_unless(SaleStatus.PENDING, "confirmar")
         self.status = SaleStatus.CONFIRMED
         self.confirmed_at = when
-        self.record(SaleConfirmed(order=order, actor=actor, document=self, sale_number=self.id))
+        self.record(SaleConfirmed(order=order, actor=actor, document=self, sale_number=self.id, recorded_at=when))
         return True
 
     def cancel(self, order, actor: Who, when: datetime) -> bool:
@@ -93,7 +93,8 @@ class SimpleSale(Aggregate):
         self.status = SaleStatus.CANCELLED
         self.cancelled_at = when
         if was_confirmed:
-            self.record(SaleCancelled(order=order, actor=actor, document=self, sale_number=self.id))
+            self.record(SaleCancelled(order=order, actor=actor, document=self, sale_number=self.id,
+                                          recorded_at=when))
         else:  # nothing moved: only the history says it
             self.record(SaleDiscarded(order=order, actor=actor, document=self, sale_number=self.id))
         return True

@@ -119,7 +119,9 @@ def _record(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, pro
     with uow:
         invoice = _invoice(uow, invoice_id)
         order = uow.orders.get(invoice.order_id, for_update=True)
-        changed = invoice.cancel(order, actor, answer.protocol, reason.strip(), proc, answer.received_at or now())
+        moment = now()
+        changed = invoice.cancel(order, actor, answer.protocol, reason.strip(), proc, answer.received_at or moment,
+                                 recorded_at=moment)
         uow.commit()
         return invoice_view(invoice, order), changed
 

@@ -401,8 +401,9 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             # The claim's key and XML only when the NF-e was rebuilt since: else they are already its own
             # (rewriting a few kB of the same XML costs more than the rest of the UPDATE).
             rebuilt = {} if current else {"access_key": claim.key, "xml": claim.xml.decode("utf-8")}
+            moment = now()
             changed = invoice.authorise(order, actor, answer.protocol or "", proc.decode("utf-8"),
-                                        answer.received_at or now(), sefaz.simulated, **rebuilt)
+                                        answer.received_at or moment, sefaz.simulated, recorded_at=moment, **rebuilt)
         elif outcome is Outcome.DENIED and current:
             proc = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
             changed = invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc, sefaz.simulated)
