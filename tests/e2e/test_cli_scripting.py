@@ -93,12 +93,20 @@ def test_receiving_from_a_script_says_whether_this_call_changed_it(lojasync, ord
     assert lojasync("sales", "confirm", str(json.loads(out)["id"]), "--format", "json")[0] == 0
     (receivable,) = json.loads(lojasync("receivables", "list", "--format", "json")[1])
 
+    # A script filters by the words the JSON gives ("status": "open"), as by the screen's ("em-aberto").
+    listed = json.loads(lojasync("receivables", "list", "--status", receivable["status"], "--format", "json")[1])
+    assert (receivable["status"], [row["id"] for row in listed]) == ("open", [receivable["id"]])
+    assert json.loads(lojasync("receivables", "list", "--status", "received", "--format", "json")[1]) == []
+
     first = json.loads(lojasync("receivables", "receive", str(receivable["id"]), "--format", "json")[1])
     again = json.loads(lojasync("receivables", "receive", str(receivable["id"]), "--format", "json")[1])
     assert (first["changed"], again["changed"]) == (True, False)
     for row in (first, again):
         assert (row["id"], row["status"], row["situation"], row["amount"], row["order_number"]) == (
             receivable["id"], "received", "recebida", receivable["amount"], order_number)
+    listed = json.loads(lojasync("receivables", "list", "--status", "received", "--format", "json")[1])
+    assert [row["id"] for row in listed] == [receivable["id"]]
+    assert lojasync("receivables", "list", "--status", "paga")[0] == 2
 
 
 def test_a_deployment_script_creates_a_token_and_calls_the_api_with_it(lojasync, app):

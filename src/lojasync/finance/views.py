@@ -53,6 +53,8 @@ class ReceivableFilter:
     # Only those flagged "conferir" (received, then their document cancelled: the money is to be returned or
     # kept on purpose, which a person settles with "Marcar como conferida").
     to_check: bool = False
+    # The stored state, as the JSON's "status" says it ("open": due or past due alike); with `situation`, both.
+    status: ReceivableStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -107,12 +109,14 @@ def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: 
     today = today or local_today()
     if criteria.due_from and criteria.due_to and criteria.due_from > criteria.due_to:
         raise DueRangeInvalid(start=f"{criteria.due_from:%d/%m/%Y}", end=f"{criteria.due_to:%d/%m/%Y}")
-    stored = _STORED[criteria.situation] if criteria.situation else None
+    stored = _STORED[criteria.situation] if criteria.situation else criteria.status
     with uow:
         rows = [receivable_view(r) for r in uow.receivables.list(stored, criteria.order_number)]
     items = []
     for row in (situated(r, today) for r in rows):
         if criteria.situation and row["situation"] != criteria.situation.value:
+            continue
+        if criteria.status and row["status"] != criteria.status.value:
             continue
         if criteria.due_from and row["due_date"] < criteria.due_from:
             continue

@@ -17,21 +17,25 @@ from lojasync.entrypoints.cli.output import (
     status_key,
     table_fitting,
 )
+from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import check_receivable, receive
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.numbers import LARGEST_ID
 
 app = typer.Typer(help="Contas a receber.", no_args_is_help=True)
-# As Financeiro and the API filter: "vencida" is open and past due, "em-aberto" open and not yet due.
+# As Financeiro and the API filter: "vencida" is open and past due, "em-aberto" open and not yet due. The JSON's
+# stored "status" words are taken too, so that a script can ask for what it reads ("open": due or not).
 _STATUS = {s.value: s for s in Situation}
+_STORED = {s.value: s for s in ReceivableStatus}
 
 
 @app.command("list")
 @friendly_errors
 def list_(
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
-        "em-aberto (ainda não vencida), vencida, recebida ou cancelada."))] = None,
+        "em-aberto (ainda não vencida), vencida, recebida ou cancelada; ou o campo status do JSON: open (vencida "
+        "ou não), received, cancelled."))] = None,
     order: Annotated[int | None, typer.Option("--order", metavar="NÚMERO", min=1, max=LARGEST_ID,
                                               help="Só deste pedido.")] = None,
     to_check: Annotated[bool, typer.Option("--conferir", help=(
@@ -39,16 +43,18 @@ def list_(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as contas a receber por vencimento."""
-    if status is not None and status_key(status) not in _STATUS:
-        usage_error(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada.")
+    key = status_key(status)
+    if status is not None and key not in _STATUS and key not in _STORED:
+        usage_error(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada (ou, como o "
+                    "JSON diz no campo status, open, received ou cancelled).")
     app_ = container()
-    criteria = ReceivableFilter(_STATUS.get(status_key(status)), order_number=order, to_check=to_check)
+    criteria = ReceivableFilter(_STATUS.get(key), order_number=order, to_check=to_check, status=_STORED.get(key))
     rows = find_receivables(app_.read_uow(), criteria).items
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return
     if not rows and (status is not None or order is not None or to_check):  # there may be others: say which
-        asked = [_STATUS[status_key(status)].label] if status is not None else []
+        asked = [(_STATUS.get(key) or _STORED[key]).label] if status is not None else []
         asked += ["a conferir"] if to_check else []
         asked += [f"do pedido {order}"] if order is not None else []
         console.print(f"Nenhuma conta a receber {' '.join(asked)}.", highlight=False)
