@@ -41,12 +41,13 @@ def _awaiting(app, sefaz, simulator, order_id: int):
 
 
 def _cancel_elsewhere(app, sefaz, simulator, key: str) -> SefazAnswer:
-    """What another program with the company's certificate does: the cancellation event, sent to SEFAZ."""
+    """What another program with the company's certificate does: the cancellation event, sent to SEFAZ.
+    `simulator`: the SEFAZ simulator (`BackgroundSefaz.simulator`), which knows the NF-e's protocol."""
     with app.read_uow() as uow:
         company_ = uow.company.get()
         certificate = certificate_for(company_, app.cipher)
         cnpj = company_.cnpj
-    protocol = simulator.simulator.state.get_nfe(key).protocol
+    protocol = simulator.state.get_nfe(key).protocol
     event = build_cancellation_event_xml(key, cnpj, protocol, "Cancelada pelo outro sistema da loja",
                                          when=datetime.now(timezone.utc), environment=Environment.HOMOLOGATION,
                                          uf_code=key[:2])
@@ -57,12 +58,14 @@ def test_an_nfe_cancelled_elsewhere_while_awaiting_sefaz_is_cancelled_here_with_
         app, company, sefaz, simulator):  # noqa: F811
     number, invoice = _awaiting(app, sefaz, simulator, 2000000101)
     stock_before = stock(app)
-    registered = _cancel_elsewhere(app, sefaz, simulator, invoice.access_key)
+    registered = _cancel_elsewhere(app, sefaz, simulator.simulator, invoice.access_key)
     assert registered.status == "135"
 
     settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=LATER)
 
     assert changed and settled.status == "cancelled"
+    assert settled.cancelled_elsewhere and settled.simulated   # the simulator's, as its authorisation would be
+    assert "nunca constou como autorizada no lojasync" in settled.elsewhere_note
     assert stock(app) == stock_before
     assert list_receivables(app.read_uow()) == []
     order = show_order(app.uow(), number)
@@ -104,9 +107,10 @@ def test_a_query_saying_cancelled_without_its_event_still_settles_the_nfe(app, c
     assert changed and settled.status == "cancelled"
     with app.read_uow() as uow:
         stored = uow.invoices.get(invoice.id)
-        assert stored.protocol == "135990000000001" and stored.cancel_protocol is None
+        # No protNFe in the answer: nothing of the authorisation is known (its nProt and time are protNFe's).
+        assert (stored.protocol, stored.authorised_at, stored.proc_xml, stored.cancel_protocol) == (None,) * 4
         assert stored.cancelled_at.year == 2099   # when it was learned, not the authorisation's time
-        assert stored.cancel_justification == ("cancelada fora do lojasync (a SEFAZ informou 151 - Cancelamento de "
+        assert stored.cancel_justification == ("Cancelada fora do lojasync (a SEFAZ informou 151 - Cancelamento de "
                                                "NF-e homologado fora de prazo)")
     assert show_order(app.uow(), number)["needs_attention"]
 

@@ -328,3 +328,29 @@ def test_a_discarded_homologation_number_is_not_offered_once_the_company_issues_
     refused = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
                    justificativa_inutilizacao="NF-e descartada antes da autorizacao")
     assert refused.status_code == 422 and "a empresa emite agora em produção" in text_of(refused.text)
+
+
+def test_an_nfe_cancelled_elsewhere_while_awaiting_sefaz_says_so_and_that_nothing_moved(app, logged_in, store_id,
+                                                                                       company, sefaz):
+    from datetime import datetime, timezone
+
+    from lojasync.fiscal.services.invoices import approve_invoice
+    from tests.integration.test_cancelled_elsewhere import _cancel_elsewhere
+
+    (number,) = imported(app, store_id, {"id": 2300000040, "payment_status": "paid"})
+    url = invoice_for(app, logged_in, number)
+    sefaz.set_switches(drop_answers=1)                         # SEFAZ authorises; the answer never arrives
+    assert post(logged_in, url, f"{url}/transmitir").status_code == 503
+    invoice_id = int(url.rsplit("/", 1)[1])
+    gateway = logged_in.app.state.sefaz
+    with app.read_uow() as uow:
+        key = uow.invoices.get(invoice_id).access_key
+    _cancel_elsewhere(app, gateway, sefaz, key)
+    approve_invoice(app.uow(), app.cipher, gateway, invoice_id, now=lambda: datetime(2099, 1, 1, tzinfo=timezone.utc))
+
+    text = text_of(logged_in.get(url).text)
+    assert "Cancelada na SEFAZ fora do lojasync" in text and "nada foi movimentado" in text
+    assert "Cancelada no simulador da SEFAZ: sem valor fiscal." in text
+    assert "Cancelada pelo outro sistema da loja" in text        # the event's justification
+    assert logged_in.get(f"{url}/danfe").status_code == 200      # SEFAZ's protNFe came with the query
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and receivables(app, number) == []

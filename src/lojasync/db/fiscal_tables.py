@@ -107,6 +107,8 @@ invoices = Table(
     Column("cancel_protocol", String(20)),
     Column("cancelled_at", UTCDateTime),
     Column("cancel_xml", Text),          # procEventoNFe of the cancellation
+    # Cancelled at SEFAZ by another program while it awaited SEFAZ here: it never moved stock nor money.
+    Column("cancelled_elsewhere", Boolean, nullable=False, default=False),
     # A cancellation requested, not yet recorded (sent, or about to be): the worker settles it by key.
     Column("cancel_requested_at", UTCDateTime),
     Column("cancel_requested_by", String(16)),

@@ -102,6 +102,7 @@ class Invoice(Aggregate):
     cancel_protocol: str | None
     cancelled_at: datetime | None
     cancel_xml: str | None
+    cancelled_elsewhere: bool   # cancelled at SEFAZ by another program while it awaited SEFAZ here: nothing moved
     # A cancellation requested and about to be sent (or sent without an answer heard): while set, the worker
     # settles it by asking SEFAZ by key, as it does an NF-e awaiting SEFAZ. Cleared when the outcome is recorded.
     cancel_requested_at: datetime | None
@@ -132,6 +133,7 @@ class Invoice(Aggregate):
         self.sent_at = None
         self.cancel_justification = self.cancel_protocol = self.cancel_xml = None
         self.cancelled_at = None
+        self.cancelled_elsewhere = False
         self._cancel_request_over()
 
     @property
@@ -259,8 +261,8 @@ class Invoice(Aggregate):
                                      recorded_at=recorded_at or when, **self._ids()))
         return True
 
-    def cancelled_elsewhere(self, order, actor: Who, code: str, reason: str, authorisation: SefazRecord,
-                            cancellation: SefazRecord, justification: str | None) -> bool:
+    def found_cancelled_elsewhere(self, order, actor: Who, code: str, reason: str, authorisation: SefazRecord,
+                                  cancellation: SefazRecord, justification: str | None, simulated: bool) -> bool:
         """Asked by key while it awaited SEFAZ, SEFAZ holds it authorised and then cancelled (101, 151, 155): a
         cancellation lojasync never sent (another program with the certificate, the SEFAZ portal). Final: it
         never was "autorizada" here, so nothing moved and nothing comes back; what SEFAZ holds is kept (the
@@ -269,15 +271,16 @@ class Invoice(Aggregate):
         if self.status is not InvoiceStatus.AWAITING:
             return False
         self.status = InvoiceStatus.CANCELLED
+        self.cancelled_elsewhere, self.simulated = True, simulated
         self.protocol, self.proc_xml, self.authorised_at = authorisation
         self.cancel_protocol, self.cancel_xml, self.cancelled_at = cancellation
         # The event's own justification when the query brought the event, else what is known of it.
-        self.cancel_justification = (justification or f"cancelada fora do lojasync (a SEFAZ informou {code} - "
+        self.cancel_justification = (justification or f"Cancelada fora do lojasync (a SEFAZ informou {code} - "
                                                        f"{reason})")[:255]
         self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
-        order.ask_for_a_person(f"{self.label}: a SEFAZ informa que ela foi autorizada e cancelada fora do lojasync "
-                               f"({code} - {reason}). Nada foi movimentado aqui. Confira a chave no portal da "
-                               "SEFAZ; se a venda existe, gere outra NF-e ou uma venda simples."[:500])
+        order.ask_for_a_person(f"{self.label}: a SEFAZ a autorizou, mas ela foi cancelada fora do lojasync ({code} - "
+                               f"{reason}). Nada foi movimentado aqui. Confira a chave no portal da SEFAZ; se a "
+                               "venda continua, gere outra NF-e ou uma venda simples."[:500])
         self.record(InvoiceCancelledElsewhere(order=order, actor=actor, code=code, reason=reason[:300],
                                               **self._ids()))
         return True

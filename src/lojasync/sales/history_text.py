@@ -162,9 +162,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.INVOICE_CANCELLED: lambda p, n: (
         f"NF-e {_invoice(p)} cancelada (protocolo {p.get('protocol')}): {p.get('justification')}."),
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: lambda p, n: (
-        f"A SEFAZ, consultada pela chave, informa a NF-e {_invoice(p)} cancelada ({p.get('code')} - {p.get('reason')})"
-        ": o cancelamento não foi feito pelo lojasync. Ela nunca constou como autorizada aqui, então estoque e "
-        "contas a receber não se moveram; o pedido pode receber outro documento."),
+        f"A SEFAZ, consultada pela chave, informa que a NF-e {_invoice(p)} está cancelada ({p.get('code')} - "
+        f"{p.get('reason')}): o cancelamento não foi feito pelo lojasync. Ela nunca constou como autorizada aqui, "
+        "então estoque e contas a receber não se moveram; o pedido pode receber outro documento."),
     HistoryType.INVOICE_DISCARDED: lambda p, n: (
         f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; o número fica sem uso "
         "(inutilize-o na SEFAZ)." + (f" Motivo: {p['reason']}." if p.get("reason") else "")),

@@ -87,6 +87,8 @@ def print_invoice(invoice: InvoiceView) -> None:
         why = f" Motivo: {invoice.cancel_justification}." if invoice.cancel_justification else ""
         console.print(f"Descartada em {formats.when(invoice.discarded_at)}, sem autorização: nada se moveu.{why}",
                       highlight=False)
+    if invoice.elsewhere_note:
+        console.print(f"[yellow]{invoice.elsewhere_note}[/]", highlight=False)
     if invoice.simulator_note:
         console.print(f"[yellow]{invoice.simulator_note}[/]", highlight=False)
 
@@ -137,13 +139,17 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
         print_json({**invoice.to_dict(), "changed": changed})
-        if invoice.status in ("rejected", "denied"):
+        if invoice.status in ("rejected", "denied") or invoice.cancelled_elsewhere:
             raise typer.Exit(1)
         return
     if invoice.status == "authorised":
         console.print(("NF-e autorizada: estoque baixado e contas a receber criadas." if changed
                        else "A NF-e já estava autorizada: nada foi feito de novo."), highlight=False)
-    print_invoice(invoice)
+    print_invoice(invoice)   # a cancellation found at SEFAZ says what happened (`elsewhere_note`)
+    if invoice.cancelled_elsewhere:
+        console.print(f"Outro documento para o pedido: lojasync orders invoice {invoice.order_number} (NF-e) ou "
+                      f"lojasync orders sale {invoice.order_number} (venda simples).", highlight=False)
+        raise typer.Exit(1)
     if invoice.status == "rejected":
         console.print(f"{invoice.rejection_resolution} Para descartar: lojasync invoices cancel {invoice.id}",
                       highlight=False)

@@ -418,7 +418,7 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             order.ask_for_a_person(f"{invoice.label} rejeitada: {answer.status} - {answer.reason}. "
                                    f"Resolução: {taken.resolution}"[:500])
         elif outcome is Outcome.CANCELLED_THERE and current:
-            changed = _cancelled_elsewhere(invoice, order, claim, answer, actor, now)
+            changed = _cancelled_elsewhere(invoice, order, claim, answer, actor, now, sefaz.simulated)
         elif outcome in (Outcome.CANCELLED_THERE, Outcome.OTHER_KEY):
             order.ask_for_a_person(f"{invoice.label}: a SEFAZ respondeu {answer.status} - {answer.reason}. "
                                    "Consulte a chave no portal da SEFAZ.")
@@ -440,14 +440,19 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
         return invoice_view(invoice, order), changed
 
 
-def _cancelled_elsewhere(invoice: Invoice, order, claim: _Claim, answer: SefazAnswer, actor: Who, now: Clock) -> bool:
+def _cancelled_elsewhere(invoice: Invoice, order, claim: _Claim, answer: SefazAnswer, actor: Who, now: Clock,
+                         simulated: bool) -> bool:
     """The NF-e, asked by key, is cancelled at SEFAZ: kept as SEFAZ holds it, the authorisation (the query's
     protNFe, with this NF-e) and the cancellation (its event, when the query brought it)."""
     cancellation, event_xml = cancellation_in(answer) or (answer, None)
-    proc = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
-    return invoice.cancelled_elsewhere(
-        order, actor, answer.status, answer.reason, SefazRecord(answer.protocol, proc, answer.received_at),
-        SefazRecord(cancellation.protocol, event_xml, cancellation.received_at or now()), justification_in(event_xml))
+    # Without the protNFe, the answer's time is the query's (retConsSitNFe's dhRecbto), and no nProt is the
+    # authorisation's: nothing of it is recorded (no nfeProc, so no DANFE either).
+    authorisation = (SefazRecord(answer.protocol, nfe_proc(claim.xml, answer.xml).decode("utf-8"), answer.received_at)
+                     if answer.xml else SefazRecord(None, None, None))
+    return invoice.found_cancelled_elsewhere(
+        order, actor, answer.status, answer.reason, authorisation,
+        SefazRecord(cancellation.protocol, event_xml, cancellation.received_at or now()), justification_in(event_xml),
+        simulated)
 
 
 def invoices_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None = None) -> list[int]:

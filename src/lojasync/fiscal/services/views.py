@@ -70,6 +70,9 @@ class InvoiceView:
     # Given up without authorisation (the record keeps that moment where a cancellation's goes: `cancelled_at`
     # is said only of a cancelled NF-e, which an integrator reads as "cancelled at SEFAZ").
     discarded_at: datetime | None = None
+    # Cancelled at SEFAZ by another program while it awaited SEFAZ here: never "autorizada" here, nothing moved
+    # (one cancelled here had its stock returned and receivables cancelled).
+    cancelled_elsewhere: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,9 +86,19 @@ class InvoiceView:
         """What the pages and the terminal say of an NF-e the SEFAZ simulator answered, by what it is now."""
         if not self.simulated:
             return None
-        done = {"cancelled": "Autorizada e cancelada no simulador da SEFAZ",
+        done = {"cancelled": ("Cancelada no simulador da SEFAZ" if self.cancelled_elsewhere
+                              else "Autorizada e cancelada no simulador da SEFAZ"),
                 "denied": "Denegada pelo simulador da SEFAZ"}.get(self.status, "Autorizada pelo simulador da SEFAZ")
         return f"{done}: sem valor fiscal."
+
+    @property
+    def elsewhere_note(self) -> str | None:
+        """What the pages and the terminal say of an NF-e cancelled at SEFAZ by another program."""
+        if not self.cancelled_elsewhere:
+            return None
+        return ("Cancelada na SEFAZ fora do lojasync enquanto aguardava a resposta da SEFAZ aqui: nunca constou como "
+                "autorizada no lojasync, então nada foi movimentado (estoque e contas a receber). Se a venda continua, "
+                "gere outra NF-e ou uma venda simples para o pedido.")
 
     @property
     def rejection_resolution(self) -> str:
@@ -117,7 +130,7 @@ def invoice_view(invoice: Invoice, order) -> InvoiceView:
                        None if discarded else invoice.cancelled_at, invoice.cancel_justification,
                        list(invoice.lines_data), invoice.sent_at,
                        invoice.cancel_requested_at if invoice.status is InvoiceStatus.AUTHORISED else None,
-                       invoice.cancelled_at if discarded else None)
+                       invoice.cancelled_at if discarded else None, invoice.cancelled_elsewhere)
 
 
 T = TypeVar("T")

@@ -95,6 +95,10 @@ class InvoiceOut(ApiModel):
                                           "cancelada).")
     cancel_justification: str | None = Field(description="A justificativa do cancelamento (a que a SEFAZ recebeu), "
                                                  "ou o motivo dado ao descartar.")
+    cancelled_elsewhere: bool = Field(default=False, description=(
+        "Cancelada na SEFAZ por outro programa enquanto aguardava a resposta da SEFAZ aqui: nunca foi autorizada no "
+        "lojasync e nada se moveu (estoque, contas a receber). Então cancelled_at é quando o lojasync soube, se a "
+        "SEFAZ não trouxe o evento, e cancel_justification a do evento, ou uma frase que diz isso."))
     discarded_at: datetime | None = Field(default=None, description=(
         "Quando foi descartada sem autorização (nada se moveu; o número fica para inutilizar)."))
     cancel_requested_at: datetime | None = Field(default=None, description=(

@@ -195,6 +195,8 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
         flash(request, f"NF-e nº {invoice.number} com uso denegado pela SEFAZ ({invoice.rejection_code} - "
                        f"{invoice.rejection_reason}): ela não tem valor e o número foi usado; resolva a situação "
                        "cadastral indicada e emita outra NF-e para o pedido.", "error")
+    elif invoice.cancelled_elsewhere:
+        flash(request, f"NF-e nº {invoice.number}: {invoice.elsewhere_note}", "error")
     else:
         flash(request, f"NF-e nº {invoice.number}: {invoice.status_label}.", "warning")
     return redirect(request, f"/nfe/{invoice_id}")
