@@ -165,11 +165,31 @@ def test_confirming_a_sale_does_not_speak_of_an_nfe_key(lojasync, order_number, 
         def push_soon(self, store_id: int) -> None:
             pass
 
-    monkeypatch.setattr(write_back, "stores_with_due_updates", lambda uow: [1])
+    monkeypatch.setattr(write_back, "stores_with_due_updates", lambda uow, kind=None: [1])
     monkeypatch.setattr(write_back, "task_queue", Queue)
     lojasync("orders", "sale", str(order_number))
     out = lojasync("sales", "confirm", "1")
     assert "Estoque na fila para a loja" in out and "chave da NF-e" not in out
+
+
+def test_a_command_says_stock_is_queued_only_when_stock_waits_for_the_store(lojasync, order_number, monkeypatch):
+    """An audit: cancelling a sale of products never counted (no stock written back) said "Estoque na fila para a
+    loja" because an NF-e's key, queued by an earlier command, was waiting."""
+    from lojasync.entrypoints.cli import write_back
+
+    pushed = []
+
+    class Queue:
+        def push_soon(self, store_id: int) -> None:
+            pushed.append(store_id)
+
+    # Only an NF-e key waits for store 1: it is handed to the worker, and no stock is said to be queued.
+    monkeypatch.setattr(write_back, "stores_with_due_updates", lambda uow, kind=None: [] if kind else [1])
+    monkeypatch.setattr(write_back, "task_queue", Queue)
+    lojasync("orders", "sale", str(order_number))
+    lojasync("sales", "confirm", "1")
+    out = lojasync("sales", "cancel", "1")
+    assert pushed == [1, 1] and "Estoque na fila" not in out
 
 
 def test_status_names_are_taken_in_any_case(lojasync, order_number):

@@ -311,8 +311,9 @@ class FakeStoreUpdates:
                       key=lambda r: (r["kind"], r["parent_ref"] or "", r["id"]))
         return [StoreUpdate(**r) for r in rows[:limit]]
 
-    def stores_due(self, now) -> list[int]:
-        return sorted({r["store_id"] for r in self.rows.values() if self._due(r, now)})
+    def stores_due(self, now, kind=None) -> list[int]:
+        return sorted({r["store_id"] for r in self.rows.values()
+                       if self._due(r, now) and (kind is None or r["kind"] == kind.value)})
 
     def _row(self, update: StoreUpdate) -> dict:
         return next(r for r in self.rows.values() if r["id"] == update.id)

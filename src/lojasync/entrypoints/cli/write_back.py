@@ -11,14 +11,16 @@ import logging
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.cli.context import console
 from lojasync.entrypoints.cli.runtime import task_queue
+from lojasync.nuvemshop.model.store_updates import UpdateKind
 from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
 
 log = logging.getLogger("lojasync.cli")
 
 
-def push_soon(app: Container, quiet: bool = False, what: str = "Estoque") -> None:
-    """Queue a push for every store with updates waiting; say so unless `quiet` (JSON output). `what` names
-    what the command queued (the NF-e commands, which also queue the access key, print their own summary)."""
+def push_soon(app: Container, quiet: bool = False) -> None:
+    """Queue a push for every store with updates waiting; unless `quiet` (JSON output), say that stock waits for
+    the store when some does (a product never counted is not written back, and an NF-e's key queued by an earlier
+    command is no stock: the sentence would be untrue). The NF-e commands print their own summary."""
     try:
         stores = stores_with_due_updates(app.read_uow())
         if not stores:
@@ -26,9 +28,10 @@ def push_soon(app: Container, quiet: bool = False, what: str = "Estoque") -> Non
         queue = task_queue()
         for store_id in stores:
             queue.push_soon(store_id)
+        stock_waits = not quiet and bool(stores_with_due_updates(app.read_uow(), kind=UpdateKind.STOCK))
     except Exception as exc:  # noqa: BLE001 - the command's own work is done; the worker's housekeeping sends them
         log.warning("store updates not queued", extra={"error_class": type(exc).__name__})
         return
-    if not quiet:
-        console.print(f"{what} na fila para a loja (enviado pelo worker; para enviar agora: lojasync store push).",
+    if stock_waits:
+        console.print("Estoque na fila para a loja (enviado pelo worker; para enviar agora: lojasync store push).",
                       style="dim", highlight=False)

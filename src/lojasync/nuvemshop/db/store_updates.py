@@ -90,8 +90,10 @@ class StoreUpdateRepository:
                  .order_by(t.c.kind, t.c.parent_ref, t.c.id).limit(limit))
         return [StoreUpdate(**row._mapping) for row in self.session.execute(query)]
 
-    def stores_due(self, now: datetime) -> list[int]:
+    def stores_due(self, now: datetime, kind: UpdateKind | None = None) -> list[int]:
         query = select(t.c.store_id).distinct().where(t.c.status == _PENDING, _is_due(now))
+        if kind is not None:
+            query = query.where(t.c.kind == kind.value)
         return sorted(self.session.scalars(query))
 
     def finish(self, row: StoreUpdate, now: datetime, sent_value: str | None, remote_id: str | None) -> bool:

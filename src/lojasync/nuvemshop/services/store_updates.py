@@ -44,11 +44,12 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def stores_with_due_updates(uow: ConnectorUnitOfWork, now: datetime | None = None) -> list[int]:
-    """Stores with updates to push now, among those the worker may call (active, not paused, not waiting
-    for a person): what housekeeping and the commands that move stock hand to the queue."""
+def stores_with_due_updates(uow: ConnectorUnitOfWork, now: datetime | None = None, kind: UpdateKind | None = None
+                            ) -> list[int]:
+    """Stores with updates to push now (of `kind` only, when given), among those the worker may call (active, not
+    paused, not waiting for a person): what housekeeping and the commands that move stock hand to the queue."""
     with uow:
-        due = set(uow.store_updates.stores_due(now or _now()))
+        due = set(uow.store_updates.stores_due(now or _now(), kind))
         return [s.id for s in uow.stores.list()
                 if s.id in due and s.active and not s.paused and not s.needs_attention()]
 
