@@ -323,7 +323,9 @@ def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):
     number = imported(app, id=2000000005, identification=None)
     with pytest.raises(DocumentNotPossible) as refused:
         generate_invoice(app.uow(), app.cipher, number)
-    assert any("empresa emitente não cadastrada" in p for p in refused.value.problems)
+    # Without a company, the rest is listed all the same (an audit: only the company was said).
+    words = " | ".join(refused.value.problems)
+    assert "empresa emitente não cadastrada" in words and "sem cliente com CPF/CNPJ" in words
     set_company(app.uow(), COMPANY)
     with pytest.raises(DocumentNotPossible) as refused:
         generate_invoice(app.uow(), app.cipher, number)
@@ -332,6 +334,19 @@ def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):
     assert "sem cliente identificado" not in words   # the missing customer is said once
     with app.read_uow() as uow:
         assert uow.company.get().next_number == 1  # nothing numbered
+
+
+def test_a_company_without_its_zipcode_is_told_so_once(app, company, sefaz):
+    """An audit: "empresa sem CEP (Configurações)" and "Empresa: CEP inválido ou não informado" for one gap."""
+    from lojasync.fiscal.company import Company
+
+    with app.uow() as uow:
+        stored: Company = uow.company.get()
+        stored.zipcode = None
+        uow.commit()
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, imported(app, id=2000000047))
+    assert [p for p in refused.value.problems if "CEP" in p] == ["empresa sem CEP (Configurações)"]
 
 
 def test_the_worker_settles_an_nfe_left_awaiting_sefaz(app, company, sefaz, simulator, monkeypatch):

@@ -95,6 +95,10 @@ class Company:
         self.next_number = number + 1
         return number
 
+    def missing_fields(self) -> frozenset[str]:
+        """The required data not filled in, by attribute ("zipcode"): `problems` names them."""
+        return frozenset(attr for attr, *_ in _REQUIRED if not getattr(self, attr))
+
     def problems(self, now: datetime) -> list[str]:
         """What is missing for this company to issue an NF-e, in Portuguese (empty when ready)."""
         missing = [(label, option) for attr, label, option in _REQUIRED if not getattr(self, attr)]

@@ -49,40 +49,45 @@ class NfeIncomplete(LojasyncError):
         super().__init__(summary="; ".join(self.problems), problems=self.problems)
 
 
-def address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool) -> list[str]:
+def address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool,
+                     reported: frozenset[str] = frozenset()) -> list[str]:
+    """`reported`: what the caller already said is missing (`Company` attributes), not checked again."""
     problems = []
-    for label, value in (("rua", address.street), ("bairro", address.district), ("município", address.municipality)):
-        if len(fmt.text(value, 60)) < 2:
+    for field, label, value in (("street", "rua", address.street), ("district", "bairro", address.district),
+                                ("city", "município", address.municipality)):
+        if field not in reported and len(fmt.text(value, 60)) < 2:
             problems.append(f"{who}: {label} do endereço não informado(a)")
     uf = (address.uf or "").upper()
     code = fmt.digits(address.municipality_code)
-    if uf not in UF_CODES:
+    if "uf" not in reported and uf not in UF_CODES:
         problems.append(f"{who}: UF do endereço inválida ou não informada ({address.uf or 'vazia'})")
-    if len(code) != 7:
-        problems.append(f"{who}: código IBGE do município não informado ou inválido (7 dígitos)")
-    elif uf in UF_CODES and code[:2] != UF_CODES[uf]:
-        problems.append(f"{who}: o código IBGE do município ({code}) não é de {uf}")
+    if "city_code" not in reported:
+        if len(code) != 7:
+            problems.append(f"{who}: código IBGE do município não informado ou inválido (7 dígitos)")
+        elif uf in UF_CODES and code[:2] != UF_CODES[uf]:
+            problems.append(f"{who}: o código IBGE do município ({code}) não é de {uf}")
     zipcode = fmt.digits(address.zipcode)
-    if (zipcode or zipcode_required) and len(zipcode) != 8:
+    if "zipcode" not in reported and (zipcode or zipcode_required) and len(zipcode) != 8:
         problems.append(f"{who}: CEP inválido ou não informado (8 dígitos)")
     return problems
 
 
-def _issuer_problems(issuer: Issuer | None) -> list[str]:
+def _issuer_problems(issuer: Issuer | None, reported: frozenset[str] = frozenset()) -> list[str]:
     if issuer is None:
         return ["Empresa: dados da empresa (emitente) não cadastrados"]
     problems = []
-    if len(fmt.text(issuer.legal_name, 60)) < 2:
+    if "legal_name" not in reported and len(fmt.text(issuer.legal_name, 60)) < 2:
         problems.append("Empresa: razão social não informada")
     tax_id = parse_tax_id(issuer.cnpj)
-    if not isinstance(tax_id, TaxId) or tax_id.kind is not TaxIdKind.CNPJ:
+    if "cnpj" not in reported and (not isinstance(tax_id, TaxId) or tax_id.kind is not TaxIdKind.CNPJ):
         problems.append("Empresa: CNPJ inválido ou não informado")
     uf = (issuer.address.uf or "").upper()
-    if normalise_ie(issuer.state_registration) is None:
-        problems.append("Empresa: inscrição estadual não informada")
-    elif uf in UF_CODES and not is_valid_ie(issuer.state_registration, uf):
-        problems.append(f"Empresa: inscrição estadual {issuer.state_registration} inválida para {uf}")
-    problems += address_problems(issuer.address, "Empresa", zipcode_required=True)
+    if "ie" not in reported:
+        if normalise_ie(issuer.state_registration) is None:
+            problems.append("Empresa: inscrição estadual não informada")
+        elif uf in UF_CODES and not is_valid_ie(issuer.state_registration, uf):
+            problems.append(f"Empresa: inscrição estadual {issuer.state_registration} inválida para {uf}")
+    problems += address_problems(issuer.address, "Empresa", zipcode_required=True, reported=reported)
     return problems
 
 
@@ -136,15 +141,18 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
                     payments: Sequence[Payment] = (), freight: Decimal = ZERO, discount: Decimal = ZERO,
                     other: Decimal = ZERO, order_total: Decimal | None = None, taxes: TaxSettings | None = None,
                     series: int = 1, number: int = 1, lines_left_out: int = 0,
-                    recipient_reported: bool = False, delivery: Delivery | None = None) -> list[str]:
+                    recipient_reported: bool = False, delivery: Delivery | None = None,
+                    issuer_reported: frozenset[str] = frozenset()) -> list[str]:
     """Everything that keeps these data from making a valid NF-e, in Portuguese; empty when nothing does.
 
     `lines_left_out`: order lines that could not become items (their problem is already listed). The count
     and money checks are then skipped: about a partial set of items they would report nonsense ("no items",
     "discount greater than the goods") that goes away once those lines are fixed. `recipient_reported`: the
-    caller already said why there is no recipient (no customer, no address): not said twice.
+    caller already said why there is no recipient (no customer, no address): not said twice. `issuer_reported`:
+    the company's data the caller already listed as missing ("empresa sem CEP": {"zipcode"}), by `Company`
+    attribute: not said again in other words.
     """
-    problems = _issuer_problems(issuer)
+    problems = _issuer_problems(issuer, issuer_reported)
     if not (recipient is None and recipient_reported):
         problems += _recipient_problems(recipient)
     if not items and not lines_left_out:

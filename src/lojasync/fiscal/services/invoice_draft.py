@@ -139,11 +139,14 @@ def fiscal_address(place: Address, who: str) -> tuple[FiscalAddress | None, list
                          phone=place.phone), []
 
 
-def items_of(lines: list[DocumentLine], products: dict, company: Company) -> tuple[tuple[InvoiceItem, ...], list[str]]:
+def items_of(lines: list[DocumentLine], products: dict, company: Company | None
+             ) -> tuple[tuple[InvoiceItem, ...], list[str]]:
+    """The NF-e's items (with the company's defaults where the product has none) and the products left out for
+    want of an NCM. `company` None (not registered yet): no defaults."""
     items, problems = [], []
     for line in lines:
         product = products.get(line.product_id)
-        ncm = (product.ncm if product is not None else None) or company.default_ncm
+        ncm = (product.ncm if product is not None else None) or getattr(company, "default_ncm", None)
         if not ncm:
             problems.append(Gap(f"produto {line.sku or line.product_id} sem NCM: informe-o nos dados fiscais do "
                                 "produto (Estoque) ou defina um NCM padrão da empresa (Configurações)",
@@ -152,8 +155,9 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company) -> tup
             continue
         items.append(InvoiceItem(
             line.sku or str(line.product_id), line.name, ncm, Decimal(line.quantity), line.unit_price,
-            origin=int((product.origin if product is not None else None) or company.default_origin or 0),
-            unit=(product.unit if product is not None else None) or company.default_unit or "UN",
+            origin=int((product.origin if product is not None else None) or getattr(company, "default_origin", 0)
+                       or 0),
+            unit=(product.unit if product is not None else None) or getattr(company, "default_unit", None) or "UN",
             gtin=product.gtin if product is not None else None, cest=product.cest if product is not None else None,
             cfop=product.cfop if product is not None else None))
     return tuple(items), problems
@@ -183,8 +187,10 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     """Everything the NF-e needs, and every problem found on the way (company, customer, products, money).
     `carrier`: the order's registered carrier (`shipping_carrier`)."""
     problems = issuing_problems(company, now)
-    if company is None:
-        return DraftInputs(None, None, (), (), TaxSettings(), problems)
+    if company is None:   # still everything else that is missing, so that one refusal lists it all
+        _, found = recipient_of(order)
+        _, missing_ncm = items_of(lines, products, None)
+        return DraftInputs(None, None, (), (), TaxSettings(), list(dict.fromkeys(problems + found + missing_ncm)))
     issuer = issuer_of(company)
     recipient, found = recipient_of(order)
     problems += found
@@ -203,7 +209,7 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
                                 discount=order.discount, other=other, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,
                                 lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported,
-                                delivery=delivery)
+                                delivery=delivery, issuer_reported=company.missing_fields())
     return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)),
                        carrier=None if pickup else carrier, pickup=pickup, delivery=delivery,
                        delivery_note=delivery_note, intermediary=intermediary)
