@@ -40,7 +40,7 @@ def test_the_terminal_says_it_was_cancelled_elsewhere_and_how_to_go_on(approve):
     result = approve(CANCELLED_ELSEWHERE)
     words = " ".join(result.output.split())
     assert result.exit_code == 1, result.output
-    assert "Cancelada na SEFAZ fora do lojasync" in words and "nada foi movimentado" in words
+    assert "Cancelada na SEFAZ por outro programa" in words and "nada foi movimentado" in words
     assert "lojasync orders invoice 9 (NF-e) ou lojasync orders sale 9 (venda simples)" in words
 
 

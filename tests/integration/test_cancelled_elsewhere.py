@@ -14,7 +14,7 @@ from lojasync.fiscal.errors import DocumentStateRefused
 from lojasync.fiscal.gateway import Environment, SefazAnswer
 from lojasync.fiscal.nfe_events import build_cancellation_event_xml
 from lojasync.fiscal.sefaz import SefazUnreachable
-from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_xml
+from lojasync.fiscal.services.invoice_files import DanfeNeverAvailable, cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import (
     Sefaz,
     approve_invoice,
@@ -65,7 +65,7 @@ def test_an_nfe_cancelled_elsewhere_while_awaiting_sefaz_is_cancelled_here_with_
 
     assert changed and settled.status == "cancelled"
     assert settled.cancelled_elsewhere and settled.simulated   # the simulator's, as its authorisation would be
-    assert "nunca constou como autorizada no lojasync" in settled.elsewhere_note
+    assert "nunca constou como autorizada aqui" in settled.elsewhere_note
     assert stock(app) == stock_before
     assert list_receivables(app.read_uow()) == []
     order = show_order(app.uow(), number)
@@ -113,4 +113,8 @@ def test_a_query_saying_cancelled_without_its_event_still_settles_the_nfe(app, c
         assert stored.cancel_justification == ("Cancelada fora do lojasync (a SEFAZ informou 151 - Cancelamento de "
                                                "NF-e homologado fora de prazo)")
     assert show_order(app.uow(), number)["needs_attention"]
+    # No nfeProc, so no DANFE, and the refusal does not send the person to transmit it again.
+    with pytest.raises(DanfeNeverAvailable) as refused:
+        invoice_danfe(app.uow(), invoice.id)
+    assert "Transmita" not in refused.value.resolution
 

@@ -383,3 +383,19 @@ def test_the_key_of_an_order_goes_to_its_store_order_requeued_by_a_new_key_nothi
         (row,) = uow.store_updates.due(store_id, _far_future())
     assert (row.value, row.revision, row.status, row.parent_ref, row.product_id) == ("4" * 44, 2, "pending", None,
                                                                                       None)
+
+
+def test_stores_with_stock_due_leave_out_a_store_with_only_an_nfe_key_waiting(app, store_id):
+    """What `lojasync sales cancel` reads before saying "Estoque na fila para a loja": an NF-e's key waiting is
+    handed to the worker like any update, but it is no stock."""
+    from datetime import datetime, timezone
+
+    from lojasync.nuvemshop.model.store_updates import UpdateKind
+
+    number = imported(app, store_id, 1900000070)
+    with app.uow() as uow:
+        uow.store_updates.want_invoice_key_of_order(number, "3" * 44, datetime.now(timezone.utc))
+        uow.commit()
+    assert stores_with_due_updates(app.read_uow(), _far_future()) == [store_id]
+    assert stores_with_due_updates(app.read_uow(), _far_future(), kind=UpdateKind.STOCK) == []
+    assert stores_with_due_updates(app.read_uow(), _far_future(), kind=UpdateKind.NFE_KEY) == [store_id]

@@ -349,7 +349,7 @@ def test_an_nfe_cancelled_elsewhere_while_awaiting_sefaz_says_so_and_that_nothin
     approve_invoice(app.uow(), app.cipher, gateway, invoice_id, now=lambda: datetime(2099, 1, 1, tzinfo=timezone.utc))
 
     text = text_of(logged_in.get(url).text)
-    assert "Cancelada na SEFAZ fora do lojasync" in text and "nada foi movimentado" in text
+    assert "Cancelada na SEFAZ por outro programa" in text and "nada foi movimentado" in text
     assert "Cancelada no simulador da SEFAZ: sem valor fiscal." in text
     assert "Cancelada pelo outro sistema da loja" in text        # the event's justification
     assert logged_in.get(f"{url}/danfe").status_code == 200      # SEFAZ's protNFe came with the query

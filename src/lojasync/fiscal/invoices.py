@@ -280,7 +280,7 @@ class Invoice(Aggregate):
         self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
         order.ask_for_a_person(f"{self.label}: a SEFAZ a autorizou, mas ela foi cancelada fora do lojasync ({code} - "
                                f"{reason}). Nada foi movimentado aqui. Confira a chave no portal da SEFAZ; se a "
-                               "venda continua, gere outra NF-e ou uma venda simples."[:500])
+                               "venda continuar, gere outra NF-e ou uma venda simples."[:500])
         self.record(InvoiceCancelledElsewhere(order=order, actor=actor, code=code, reason=reason[:300],
                                               **self._ids()))
         return True

@@ -164,7 +164,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: lambda p, n: (
         f"A SEFAZ, consultada pela chave, informa que a NF-e {_invoice(p)} está cancelada ({p.get('code')} - "
         f"{p.get('reason')}): o cancelamento não foi feito pelo lojasync. Ela nunca constou como autorizada aqui, "
-        "então estoque e contas a receber não se moveram; o pedido pode receber outro documento."),
+        "então o estoque não foi baixado e nenhuma conta a receber foi criada; o pedido pode receber outro "
+        "documento."),
     HistoryType.INVOICE_DISCARDED: lambda p, n: (
         f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; o número fica sem uso "
         "(inutilize-o na SEFAZ)." + (f" Motivo: {p['reason']}." if p.get("reason") else "")),

@@ -17,7 +17,8 @@ class DanfeNotAvailable(LojasyncError):
 
 
 class DanfeNeverAvailable(DanfeNotAvailable):
-    """A discarded NF-e is never transmitted: telling to transmit it would send the person to a refusal."""
+    """A discarded NF-e (or one cancelled elsewhere whose authorisation SEFAZ's answer did not bring) is never
+    transmitted: telling to transmit it would send the person to a refusal."""
 
     resolution_template = "Ela não será autorizada: para faturar o pedido, gere uma NF-e nova na página dele."
     action = None
@@ -47,7 +48,9 @@ def invoice_danfe(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
         if invoice is None:
             raise InvoiceNotFound(invoice_id=invoice_id)
         if invoice.status not in (InvoiceStatus.AUTHORISED, InvoiceStatus.CANCELLED) or not invoice.proc_xml:
-            refusal = DanfeNeverAvailable if invoice.status is InvoiceStatus.DISCARDED else DanfeNotAvailable
+            # Discarded, or cancelled elsewhere with no protNFe from SEFAZ: transmitting again is no way to it.
+            never = invoice.status is InvoiceStatus.DISCARDED or invoice.cancelled_elsewhere
+            refusal = DanfeNeverAvailable if never else DanfeNotAvailable
             raise refusal(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id)
         proc, simulated = invoice.proc_xml, invoice.simulated
         cancelled = invoice.status is InvoiceStatus.CANCELLED

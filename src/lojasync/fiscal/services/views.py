@@ -73,6 +73,8 @@ class InvoiceView:
     # Cancelled at SEFAZ by another program while it awaited SEFAZ here: never "autorizada" here, nothing moved
     # (one cancelled here had its stock returned and receivables cancelled).
     cancelled_elsewhere: bool = False
+    # SEFAZ's protocol of the cancellation: None when it was learned without its event (no "XML do cancelamento").
+    cancel_protocol: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,9 +98,10 @@ class InvoiceView:
         """What the pages and the terminal say of an NF-e cancelled at SEFAZ by another program."""
         if not self.cancelled_elsewhere:
             return None
-        return ("Cancelada na SEFAZ fora do lojasync enquanto aguardava a resposta da SEFAZ aqui: nunca constou como "
-                "autorizada no lojasync, então nada foi movimentado (estoque e contas a receber). Se a venda continua, "
-                "gere outra NF-e ou uma venda simples para o pedido.")
+        return ("Cancelada na SEFAZ por outro programa enquanto o lojasync esperava a resposta da autorização: ela "
+                "nunca constou como autorizada aqui, então nada foi movimentado (o estoque não foi baixado e nenhuma "
+                "conta a receber foi criada). Se a venda continuar, gere outra NF-e ou uma venda simples para o "
+                "pedido.")
 
     @property
     def rejection_resolution(self) -> str:
@@ -130,7 +133,8 @@ def invoice_view(invoice: Invoice, order) -> InvoiceView:
                        None if discarded else invoice.cancelled_at, invoice.cancel_justification,
                        list(invoice.lines_data), invoice.sent_at,
                        invoice.cancel_requested_at if invoice.status is InvoiceStatus.AUTHORISED else None,
-                       invoice.cancelled_at if discarded else None, invoice.cancelled_elsewhere)
+                       invoice.cancelled_at if discarded else None, invoice.cancelled_elsewhere,
+                       invoice.cancel_protocol)
 
 
 T = TypeVar("T")

@@ -20,9 +20,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('invoices') as batch_op:
         batch_op.add_column(sa.Column('cancelled_elsewhere', sa.Boolean(), nullable=False, server_default=sa.false()))
-    # Written by lojasync on every insert, as `simulated` is (no database default: see db/direct_writes.py).
-    with op.batch_alter_table('invoices') as batch_op:
-        batch_op.alter_column('cancelled_elsewhere', server_default=None)
+    # lojasync writes it on every insert, as it does `simulated`: the default only filled the existing rows. Not
+    # dropped on SQLite, where that would copy the whole table (its XML included) on the first start.
+    if op.get_bind().dialect.name != 'sqlite':
+        op.alter_column('invoices', 'cancelled_elsewhere', server_default=None)
 
 
 def downgrade() -> None:
