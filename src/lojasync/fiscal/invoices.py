@@ -200,9 +200,9 @@ class Invoice(Aggregate):
 
         `when` is SEFAZ's time of the authorisation; `recorded_at`, this transaction's (later when it is learned
         by asking SEFAZ by key). `access_key`/`xml` are those of the document SEFAZ authorised, when the NF-e was
-        rebuilt meanwhile:
-        the authorised one is the NF-e. A late authorisation of a discarded NF-e is recorded all the same
-        (SEFAZ holds it) and the order is flagged for a person; one of a cancelled NF-e changes nothing."""
+        rebuilt meanwhile: the authorised one is the NF-e. A late authorisation of a discarded NF-e is recorded
+        all the same (SEFAZ holds it) and the order is flagged for a person; one of a cancelled NF-e changes
+        nothing."""
         if self.status is InvoiceStatus.AUTHORISED:
             return False
         if self.status is InvoiceStatus.CANCELLED:

@@ -94,7 +94,7 @@ class SimpleSale(Aggregate):
         self.cancelled_at = when
         if was_confirmed:
             self.record(SaleCancelled(order=order, actor=actor, document=self, sale_number=self.id,
-                                          recorded_at=when))
+                                      recorded_at=when))
         else:  # nothing moved: only the history says it
             self.record(SaleDiscarded(order=order, actor=actor, document=self, sale_number=self.id))
         return True

@@ -37,8 +37,8 @@ def justification_in(event_xml: str | None) -> str | None:
         root = etree.fromstring(event_xml.encode("utf-8"))
     except etree.XMLSyntaxError:
         return None
-    found = root.findtext(f".//{{{NFE_NS}}}detEvento/{{{NFE_NS}}}xJust")
-    return " ".join(found.split()) or None if found else None
+    found = " ".join((root.findtext(f".//{{{NFE_NS}}}detEvento/{{{NFE_NS}}}xJust") or "").split())
+    return found or None
 
 
 def _registration(proc: bytes) -> SefazAnswer | None:
