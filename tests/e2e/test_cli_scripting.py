@@ -175,3 +175,27 @@ def test_a_batch_by_status_lists_the_nfe_an_earlier_run_left_awaiting_sefaz_as_r
     (row,) = json.loads(out)
     assert (row["id"], row["status"], row["error_code"], row["earlier_run"]) == (
         earlier["id"], "awaiting_sefaz", None, True)
+
+
+def test_a_batch_by_status_names_the_nfe_an_earlier_run_generated_and_left_unsent(lojasync, app):
+    """A chaos run: a batch that found SEFAZ down only generated the rest (pending) and was killed before its
+    summary; the next run by status skipped those orders (they have an NF-e) and named nothing, so 41 confirmed
+    orders stayed uninvoiced, their numbers used, with nobody told. It names them now, with the command."""
+    store = make_store(app)
+    left, _ = (import_order(app.uow(), store, order_payload(id=1950000010 + i), ImportPolicy()).order_number
+               for i in range(2))
+    assert lojasync(*COMPANY)[0] == 0 and lojasync("company", "certificate", "--test")[0] == 0
+    code, out, err = lojasync("orders", "invoice", str(left), "--no-approve", "--format", "json")
+    assert code == 0, err
+    (pending,) = json.loads(out)
+    assert pending["status"] == "pending"
+
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto")
+    assert code == 0, err
+    words = " ".join(out.split())
+    assert "1 NF-e autorizada(s) de 1 pedido(s)." in words   # only the order without an NF-e is invoiced
+    assert "1 NF-e de uma emissão anterior geradas e não autorizadas" in words
+    assert f"Pedido {left}, NF-e nº {pending['number']} pendente: lojasync invoices approve {pending['id']}" in words
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
+    assert [(r["order_number"], r["status"], r["earlier_run"]) for r in json.loads(out)] == [
+        (left, "pending", True)]

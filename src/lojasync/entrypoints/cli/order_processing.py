@@ -23,7 +23,14 @@ from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.fiscal.services.batch import UNEXPECTED, BatchItem, awaiting_in, invoice_orders, orders_to_invoice
+from lojasync.fiscal.services.batch import (
+    UNEXPECTED,
+    BatchItem,
+    awaiting_in,
+    invoice_orders,
+    orders_to_invoice,
+    unsent_in,
+)
 from lojasync.fiscal.services.invoices import MINUTE, SENDING_WINDOW
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.fiscal.services.views import InvoiceView
@@ -57,12 +64,14 @@ def invoice(
     targets = list(numbers or orders_to_invoice(app_.read_uow(), _STATUS[status_key(status)]))
     # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent).
     earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)]) if status else []
+    unsent = unsent_in(app_.read_uow(), _STATUS[status_key(status)]) if status else []
     if not targets:
         if fmt is OutputFormat.JSON:   # a script reads a list (empty when nothing is left), not a sentence
-            print_json([_earlier_json(invoice) for invoice in earlier])
+            print_json([_earlier_json(invoice) for invoice in earlier + unsent])
         else:
             console.print(f"Nenhum pedido {status_key(status)} sem NF-e.", highlight=False)
             _print_awaiting(earlier)
+            _print_unsent(unsent)
         return
     sefaz = sefaz_for(app_.settings)
     quiet = fmt is OutputFormat.JSON or len(targets) == 1
@@ -75,7 +84,8 @@ def invoice(
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     if fmt is OutputFormat.JSON:
-        print_json([_item_json(item) for item in report.items] + [_earlier_json(invoice) for invoice in earlier])
+        print_json([_item_json(item) for item in report.items]
+                   + [_earlier_json(invoice) for invoice in earlier + unsent])
     else:
         created = [item.invoice for item in report.items if item.invoice is not None]
         if created:
@@ -95,6 +105,7 @@ def invoice(
                           "respondeu (ou está fora do ar), transmita depois[/] (geradas e pendentes; quando a "
                           "SEFAZ voltar: lojasync invoices approve ID).", highlight=False)
         _print_awaiting(earlier)
+        _print_unsent(unsent)
     failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
     if failed:
         # As `invoices approve`: 75 when only SEFAZ's absence stood in the way (run it again later), 1 when a
@@ -124,6 +135,25 @@ def _print_awaiting(invoices: list[InvoiceView]) -> None:
                       "aguardando", highlight=False)
 
 
+def _print_unsent(invoices: list[InvoiceView]) -> None:
+    """The NF-e an earlier run generated and left unauthorised (pending: SEFAZ was down, or the run was killed
+    before its summary; rejected), whose orders this run by status left out: nobody sends them by themselves."""
+    if not invoices:
+        return
+    console.print(f"[yellow]{formats.number(len(invoices))} NF-e de uma emissão anterior geradas e não autorizadas[/] "
+                  "(não foram emitidas de novo; ninguém as transmite sozinho):", highlight=False)
+    for invoice in invoices[:AWAITING_SHOWN]:
+        if invoice.status == "rejected":
+            what = (f"rejeitada ({invoice.rejection_code}): lojasync invoices approve {invoice.id} (corrigido o que a "
+                    f"SEFAZ indicou) ou lojasync invoices cancel {invoice.id} (descarta)")
+        else:
+            what = f"pendente: lojasync invoices approve {invoice.id}"
+        console.print(f"  Pedido {invoice.order_number}, NF-e nº {invoice.number} {what}", highlight=False)
+    if len(invoices) > AWAITING_SHOWN:
+        console.print(f"  e mais {formats.number(len(invoices) - AWAITING_SHOWN)}: lojasync invoices list --status "
+                      "pendente (e --status rejeitada)", highlight=False)
+
+
 def _next_steps(item: BatchItem) -> tuple[str, ...]:
     """The commands for the NF-e this run left unauthorised, by the id they take (the summary names the order):
     transmit it (again: an NF-e awaiting SEFAZ is asked by key first), or discard a rejected one."""
@@ -147,7 +177,8 @@ def _item_json(item: BatchItem) -> dict:
 
 
 def _earlier_json(invoice: InvoiceView) -> dict:
-    """A row for an NF-e an earlier run left awaiting SEFAZ (its order was not invoiced again), shaped as this run's
+    """A row for an NF-e an earlier run left awaiting SEFAZ, pending or rejected (its order was not invoiced again),
+    shaped as this run's
     rows, `earlier_run` true: what the table lists at the end, so that a script does not take those orders as done."""
     return {**invoice.to_dict(), "error": None, "error_code": None, "earlier_run": True}
 
