@@ -178,8 +178,8 @@ def _item_json(item: BatchItem) -> dict:
 
 def _earlier_json(invoice: InvoiceView) -> dict:
     """A row for an NF-e an earlier run left awaiting SEFAZ, pending or rejected (its order was not invoiced again),
-    shaped as this run's
-    rows, `earlier_run` true: what the table lists at the end, so that a script does not take those orders as done."""
+    shaped as this run's rows, `earlier_run` true: what the table lists at the end, so that a script does not take
+    those orders as done."""
     return {**invoice.to_dict(), "error": None, "error_code": None, "earlier_run": True}
 
 
