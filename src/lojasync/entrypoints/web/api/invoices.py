@@ -99,6 +99,8 @@ class InvoiceOut(ApiModel):
         "Cancelada na SEFAZ por outro programa enquanto aguardava a resposta da SEFAZ aqui: nunca foi autorizada no "
         "lojasync e nada se moveu (estoque, contas a receber). Então cancelled_at é quando o lojasync soube, se a "
         "SEFAZ não trouxe o evento, e cancel_justification a do evento, ou uma frase que diz isso."))
+    cancel_protocol: str | None = Field(default=None, description=(
+        "Protocolo do cancelamento na SEFAZ (nulo se a SEFAZ não trouxe o evento)."))
     discarded_at: datetime | None = Field(default=None, description=(
         "Quando foi descartada sem autorização (nada se moveu; o número fica para inutilizar)."))
     cancel_requested_at: datetime | None = Field(default=None, description=(
