@@ -143,12 +143,9 @@ def _print_unsent(invoices: list[InvoiceView]) -> None:
     console.print(f"[yellow]{formats.number(len(invoices))} NF-e de uma emissão anterior geradas e não autorizadas[/] "
                   "(não foram emitidas de novo; ninguém as transmite sozinho):", highlight=False)
     for invoice in invoices[:AWAITING_SHOWN]:
-        if invoice.status == "rejected":
-            what = (f"rejeitada ({invoice.rejection_code}): lojasync invoices approve {invoice.id} (corrigido o que a "
-                    f"SEFAZ indicou) ou lojasync invoices cancel {invoice.id} (descarta)")
-        else:
-            what = f"pendente: lojasync invoices approve {invoice.id}"
-        console.print(f"  Pedido {invoice.order_number}, NF-e nº {invoice.number} {what}", highlight=False)
+        state = f"rejeitada ({invoice.rejection_code})" if invoice.status == "rejected" else "pendente"
+        console.print(f"  Pedido {invoice.order_number}, NF-e nº {invoice.number} {state}: "
+                      f"{_command_for(invoice)}", highlight=False)
     if len(invoices) > AWAITING_SHOWN:
         console.print(f"  e mais {formats.number(len(invoices) - AWAITING_SHOWN)}: lojasync invoices list --status "
                       "pendente (e --status rejeitada)", highlight=False)
@@ -160,10 +157,15 @@ def _next_steps(item: BatchItem) -> tuple[str, ...]:
     invoice = item.invoice
     if invoice is None or invoice.status in ("authorised", "denied"):
         return ()
+    return (_command_for(invoice),)
+
+
+def _command_for(invoice: InvoiceView) -> str:
+    """What to run for an NF-e not authorised: transmit it, or, rejected, correct and transmit or discard it."""
     if invoice.status == "rejected":
         return (f"lojasync invoices approve {invoice.id} (corrigido o que a SEFAZ indicou) ou lojasync invoices "
-                f"cancel {invoice.id} (descarta)",)
-    return (f"lojasync invoices approve {invoice.id}",)
+                f"cancel {invoice.id} (descarta)")
+    return f"lojasync invoices approve {invoice.id}"
 
 
 def _item_json(item: BatchItem) -> dict:
