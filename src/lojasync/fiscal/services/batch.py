@@ -18,7 +18,14 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
-from lojasync.fiscal.services.invoices import Sefaz, generate_invoice, prepare_invoice, send_invoice
+from lojasync.fiscal.services.invoices import (
+    ReadyToSend,
+    Sefaz,
+    generate_invoice,
+    prepare_invoice,
+    record_answer,
+    transmit_invoice,
+)
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.status import OrderStatus
@@ -153,9 +160,10 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
 
     `parallel`: how many NF-e may wait for SEFAZ at once. SEFAZ takes from a fraction of a second to a few
     seconds to answer each one, so a batch of hundreds sent one by one waits minutes for nothing. The NF-e are
-    still generated here one after the other, so their numbers follow the orders; only the transmission and
-    the recording of SEFAZ's answer (a transaction of its own) run side by side. Once SEFAZ fails to decide,
-    nothing more is sent: the NF-e already on their way (at most `parallel`) settle as any unanswered one.
+    still generated here one after the other, so their numbers follow the orders; only the transmissions run
+    side by side, on other threads, and each answer is recorded here as it comes in (a transaction of its own).
+    Once SEFAZ fails to decide, nothing more is sent: the NF-e already on their way (at most `parallel`) settle
+    as any unanswered one.
     A company that cannot issue at all (`CompanyNotReady`) refuses a batch of several orders at once.
     `report_bug`: keeps an unexpected error's detail (a bug) and says where, the order's summary naming its
     reference."""
@@ -165,7 +173,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         # order alone keeps its own refusal, which may say more (it already has a document, it was cancelled).
         ensure_ready_to_issue(uow_factory())
     items: dict[int, BatchItem] = {}
-    sending: dict[Future, tuple[int, int, int]] = {}   # transmission -> (position, order number, known NF-e)
+    sending: dict[Future, tuple[int, int, ReadyToSend]] = {}   # transmission -> (position, order number, its NF-e)
     sefaz_down = False
 
     def finished(position: int, item: BatchItem) -> None:
@@ -176,13 +184,16 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     def collect(done: Iterable[Future]) -> None:
         nonlocal sefaz_down
         for future in done:
-            position, number, known = sending.pop(future)
+            position, number, ready = sending.pop(future)
             try:
-                invoice, _ = future.result()
+                # Recorded on this thread, between two generations, not on the sending one: the two would take
+                # turns at the interpreter and at the database's write lock, and the batch ran slower than one
+                # NF-e after the other (benchmarks/invoice_throughput.py --parallel).
+                invoice, _ = record_answer(uow_factory(), sefaz, ready, future.result(), actor)
                 item = BatchItem(number, invoice, rejection_of(invoice))
             except Exception as exc:  # noqa: BLE001 - one order's failure is reported, the run goes on
                 sefaz_down = sefaz_down or isinstance(exc, SEFAZ_DOWN)
-                item = _failure(uow_factory, number, known, exc, report_bug)
+                item = _failure(uow_factory, number, ready.invoice_id, exc, report_bug)
             finished(position, item)
 
     places = max(1, parallel)
@@ -192,31 +203,31 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             collect([future for future in sending if future.done()])
             while len(sending) >= places:
                 collect(wait(sending, return_when=FIRST_COMPLETED).done)
-            # An order refused because it already has an NF-e must not report that older NF-e as this run's
-            # (an authorised one would be counted as authorised by this batch). Read inside the try: a failure
-            # there is this order's, and the run goes on to the others and to its summary.
-            known: int | None = None
+            # A failure before the NF-e is prepared made none (generation is one transaction): an order refused
+            # because it already has an NF-e does not report that older NF-e as this run's (an authorised one
+            # would be counted as authorised by this batch). After, the failure is the prepared NF-e's.
             try:
-                known = _latest_invoice_id(uow_factory(), number)
                 if approve and not sefaz_down:
                     ready = prepare_invoice(uow_factory(), box, sefaz, number, actor)
-                    sending[pool.submit(send_invoice, uow_factory(), sefaz, ready, actor)] = (position, number, known)
+                    sending[pool.submit(transmit_invoice, uow_factory(), sefaz, ready, actor)] = (
+                        position, number, ready)
                     continue
                 invoice = generate_invoice(uow_factory(), box, number, actor)
                 item = BatchItem(number, invoice, NOT_SENT, not_sent=True) if approve else BatchItem(number, invoice)
             except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
-                item = _failure(uow_factory, number, known, exc, report_bug)
+                item = _failure(uow_factory, number, None, exc, report_bug)
             finished(position, item)
         while sending:
             collect(wait(sending, return_when=FIRST_COMPLETED).done)
     return BatchReport([items[position] for position in sorted(items)])
 
 
-def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, known: int | None,
+def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, invoice_id: int | None,
              exc: Exception, report_bug: BugReport = log_bug) -> BatchItem:
     """Why the order has no authorised NF-e: generation refused (nothing numbered), SEFAZ undecided (the NF-e
-    stays awaiting SEFAZ), or an unexpected error (logged in full, named in the summary)."""
-    made = _invoice_made(uow_factory(), number, known)
+    stays awaiting SEFAZ), or an unexpected error (logged in full, named in the summary). `invoice_id`: the
+    NF-e this attempt prepared, None when it failed before."""
+    made = _invoice_made(uow_factory(), invoice_id)
     if isinstance(exc, LojasyncError):
         return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
                          refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands,
@@ -248,19 +259,12 @@ def rejection_of(invoice: InvoiceView) -> str | None:
     return None
 
 
-def _latest_invoice_id(uow: ProcessingUnitOfWork, order_number: int) -> int:
-    with uow:
-        invoices = uow.invoices.for_order(order_number)
-        return invoices[-1].id if invoices else 0
-
-
-def _invoice_made(uow: ProcessingUnitOfWork, order_number: int, known: int | None) -> InvoiceView | None:
-    """The order's NF-e made by this attempt (it failed at SEFAZ, after the NF-e was committed), or None.
-    `known` is None when even the order's NF-e could not be read before: nothing was attempted."""
-    if known is None:
+def _invoice_made(uow: ProcessingUnitOfWork, invoice_id: int | None) -> InvoiceView | None:
+    """The NF-e this attempt prepared, as it is now (it failed at SEFAZ after it was committed), or None."""
+    if invoice_id is None:
         return None
     with uow:
-        invoices = uow.invoices.for_order(order_number)
-        if not invoices or invoices[-1].id <= known:
+        invoice = uow.invoices.get(invoice_id)
+        if invoice is None:
             return None
-        return invoice_view(invoices[-1], uow.orders.get(order_number, lines=False))
+        return invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False))

@@ -223,9 +223,21 @@ def prepare_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, ord
 def send_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, actor: Who = Actor.OPERATOR,
                  now: Clock = _now) -> tuple[InvoiceView, bool]:
     """The second half: transmit a prepared NF-e and record SEFAZ's answer (its own transaction)."""
-    return _record(uow, sefaz, ready.invoice_id, ready.claim,
-                   _transmit(uow, sefaz, ready.claim, ready.invoice_id, actor), actor,
-                   now)
+    return record_answer(uow, sefaz, ready, transmit_invoice(uow, sefaz, ready, actor), actor, now)
+
+
+def transmit_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend,
+                     actor: Who = Actor.OPERATOR) -> SefazAnswer:
+    """Send a prepared NF-e and return SEFAZ's answer, recording nothing of it (`record_answer` does). Raises,
+    having recorded it, when no answer came. A batch runs this on other threads while it generates the next
+    NF-e, and records the answers on its own thread: one writer, whose transactions never wait for another's."""
+    return _transmit(uow, sefaz, ready.claim, ready.invoice_id, actor)
+
+
+def record_answer(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, answer: SefazAnswer,
+                  actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+    """SEFAZ's answer to `transmit_invoice`, in a transaction of its own (authorised: the effects run here)."""
+    return _record(uow, sefaz, ready.invoice_id, ready.claim, answer, actor, now)
 
 
 def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Who,
