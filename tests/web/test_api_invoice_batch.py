@@ -196,6 +196,32 @@ def test_a_status_names_the_nfe_an_earlier_run_left_awaiting_sefaz(app, api, sef
     assert batch(api, orders=[later]).json()["awaiting"] == []
 
 
+def test_a_status_names_the_nfe_an_earlier_run_generated_and_left_unauthorised(app, api, sefaz):
+    """`orders invoice --status` names the NF-e an earlier run generated and left pending (SEFAZ down, the run
+    stopped) or rejected, whose orders a run by status skips; the API's answer to the same run named only those
+    awaiting SEFAZ, so these orders looked done while nobody would ever transmit their NF-e."""
+    pending, rejected, later = imported(app, *paid(2400007101, 3))
+    assert by_order(batch(api, orders=[pending], approve=False))[pending]["outcome"] == "generated"
+    sefaz.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")
+    assert by_order(batch(api, orders=[rejected]))[rejected]["outcome"] == "rejected"
+    sefaz.reset_switches()
+
+    summary = batch(api, status="confirmado").json()
+    assert [(i["order_number"], i["outcome"]) for i in summary["items"]] == [(later, "authorised")]
+    assert summary["awaiting"] == []
+    assert sorted((i["order_number"], i["status"], i["rejection_code"]) for i in summary["unsent"]) == sorted([
+        (pending, "pending", None), (rejected, "rejected", "611")])
+    # Each is an NF-e as GET /invoices/{id} gives it: what the description says to approve or discard.
+    for invoice in summary["unsent"]:
+        assert api.get(f"/api/v1/invoices/{invoice['id']}").json() == invoice
+    started = batch(api, status="confirmado", background=True)
+    assert started.status_code == 202, started.text
+    assert started.json()["orders"] == [] and started.json()["unsent"] == summary["unsent"]
+    # Another status has none; a batch by numbers names only what it was given.
+    assert batch(api, status="em-aberto").json()["unsent"] == []
+    assert batch(api, orders=[pending]).json()["unsent"] == []
+
+
 def test_the_choice_of_orders_must_be_clear(app, api):
     (number,) = imported(app, *paid(2400005001, 1))
     for body in ({}, {"orders": [number], "status": "confirmado"}, {"approve": True}):

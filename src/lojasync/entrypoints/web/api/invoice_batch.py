@@ -33,6 +33,7 @@ from lojasync.fiscal.services.batch import (
     awaiting_in,
     invoice_orders,
     orders_to_invoice,
+    unsent_in,
 )
 from lojasync.fiscal.services.batch_reports import kept_batch, start_batch
 from lojasync.fiscal.services.invoices import Sefaz
@@ -95,6 +96,14 @@ class BatchItemOut(ApiModel):
         "Com had_document: o documento que o pedido já tem (/api/v1/invoices/ID ou /api/v1/sales/ID)."))
 
 
+UNSENT_DESCRIPTION = (
+    "Com \"status\": as NF-e de uma emissão anterior geradas e não autorizadas, de pedidos da situação que esta "
+    "chamada não emitiu de novo: pendentes (a SEFAZ estava fora do ar, ou o lote parou antes de transmiti-las) ou "
+    "rejeitadas (rejection_code e rejection_reason na NF-e). Ninguém as transmite sozinho: transmita cada uma (POST "
+    "/api/v1/invoices/{id}/approve; a rejeitada, corrigido o que a SEFAZ indicou) ou descarte-a (POST "
+    "/api/v1/invoices/{id}/cancel).")
+
+
 class InvoiceBatchOut(ApiModel):
     authorised: int = Field(description="Quantas NF-e foram autorizadas.")
     not_authorised: int = Field(description="Quantos pedidos ficaram sem NF-e autorizada por esta chamada "
@@ -109,6 +118,7 @@ class InvoiceBatchOut(ApiModel):
         "Com \"status\": as NF-e de uma emissão anterior ainda aguardando a SEFAZ, de pedidos da situação que esta "
         "chamada não emitiu de novo (a SEFAZ é consultada pela chave: pelo worker, 5 minutos depois do envio, ou por "
         "POST /api/v1/invoices/{id}/approve); sem elas, esses pedidos pareceriam resolvidos."))
+    unsent: list[InvoiceOut] = Field(default_factory=list, description=UNSENT_DESCRIPTION)
 
 
 class BatchStartedOut(ApiModel):
@@ -119,6 +129,7 @@ class BatchStartedOut(ApiModel):
     awaiting: list[InvoiceOut] = Field(default_factory=list, description=(
         "Com \"status\": as NF-e de uma emissão anterior ainda aguardando a SEFAZ (veja a resposta sem "
         "background)."))
+    unsent: list[InvoiceOut] = Field(default_factory=list, description=UNSENT_DESCRIPTION)
 
 
 class BatchProgressOut(ApiModel):
@@ -151,7 +162,7 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
     if (body.orders is None) == (body.status is None):
         raise BatchChoiceInvalid(reason="nenhum dos dois" if body.orders is None else "os dois ao mesmo tempo",
                                  limit=BATCH_LIMIT)
-    remaining, awaiting = 0, []
+    remaining, awaiting, unsent = 0, [], []
     if body.orders is not None:
         numbers = list(dict.fromkeys(body.orders))
     else:
@@ -159,8 +170,9 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
         numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
         # Read before this run, as `orders invoice --status` reads them: those an earlier run left.
         awaiting = [invoice_out(i) for i in awaiting_in(app.read_uow(), STATUS_OF[body.status])]
+        unsent = [invoice_out(i) for i in unsent_in(app.read_uow(), STATUS_OF[body.status])]
     if body.background:
-        return _started(request, app, gateway, who, numbers, body.approve, remaining, awaiting)
+        return _started(request, app, gateway, who, numbers, body.approve, remaining, awaiting, unsent)
     report = invoice_orders(app.uow, app.cipher, gateway, numbers, approve=body.approve, actor=who,
                             parallel=app.settings.sefaz_parallel)
     if report.authorised:
@@ -168,16 +180,17 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
     items = [_item_out(item) for item in report.items]
     return InvoiceBatchOut(authorised=len(report.authorised), not_authorised=len(report.not_authorised),
                            had_document=len(report.had_document), not_sent=len(report.not_sent),
-                           remaining=remaining, items=items, awaiting=awaiting)
+                           remaining=remaining, items=items, awaiting=awaiting, unsent=unsent)
 
 
 def _started(request: Request, app: Container, gateway: Sefaz, who: Person, numbers: list[int], approve: bool,
-             remaining: int, awaiting: list[InvoiceOut]) -> JSONResponse:
+             remaining: int, awaiting: list[InvoiceOut], unsent: list[InvoiceOut]) -> JSONResponse:
     # No order in that situation left to invoice: an empty batch, finished at once (as the answer without
     # background has no items), so that a client follows every batch the same way.
     batch_id = start_batch(app.uow, numbers, who.name, "/pedidos")
     run_after_answering(app, gateway, batch_id, numbers, who, wake=lambda: push_soon(request), approve=approve)
-    started = BatchStartedOut(batch_id=batch_id, orders=numbers, remaining=remaining, awaiting=awaiting)
+    started = BatchStartedOut(batch_id=batch_id, orders=numbers, remaining=remaining, awaiting=awaiting,
+                              unsent=unsent)
     return JSONResponse(started.model_dump(mode="json"), status_code=202,
                         headers={"Location": f"/api/v1/invoices/batches/{batch_id}"})
 
