@@ -246,6 +246,45 @@ def test_a_parallel_batch_has_several_nfe_at_sefaz_at_once_numbered_in_the_order
             == [(Decimal("160.00"), "open")]
 
 
+def test_a_batch_stopped_midway_still_records_the_answers_of_the_nfe_at_sefaz(app, company, sefaz):
+    """The answers are recorded by the batch's own thread: stopped (Ctrl+C during its progress bar), it used to
+    leave the NF-e already sent "aguardando SEFAZ", authorised there and with nothing moved here, for the worker."""
+    sent = [imported(app, id=2000000420 + i, payment_status="paid") for i in range(2)]
+    refused = imported(app, id=2000000422, status="cancelled")
+
+    def stop(item):
+        raise KeyboardInterrupt   # the person's Ctrl+C, at the first order done (the refused one)
+
+    with pytest.raises(KeyboardInterrupt):
+        invoice_orders(app.uow, app.cipher, sefaz, [*sent, refused], parallel=3, progress=stop)
+    for number in sent:
+        (invoice,) = [show_invoice(app.uow(), i) for i in _invoice_ids(app, number)]
+        assert invoice.status == "authorised", invoice
+    assert stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
+
+
+def test_a_failure_after_a_generation_committed_names_the_nfe_it_made(app, company, sefaz, monkeypatch):
+    """Only generated (`--no-approve`), the NF-e's view is read after its commit: a failure there reported the
+    order as having no NF-e, though it had one, numbered."""
+    from lojasync.fiscal.services import batch
+
+    number = imported(app, id=2000000423, payment_status="paid")
+
+    def generated_then_failed(*args, **kwargs):
+        generate_invoice(*args, **kwargs)
+        raise LojasyncError("Falha ao ler a NF-e gerada.")
+
+    monkeypatch.setattr(batch, "generate_invoice", generated_then_failed)
+    (item,) = invoice_orders(app.uow, app.cipher, sefaz, [number], approve=False).items
+    assert item.invoice is not None and item.invoice.status == "pending"
+    assert [item.invoice.id] == _invoice_ids(app, number) and "Falha ao ler" in item.error
+
+
+def _invoice_ids(app, number: int) -> list[int]:
+    with app.read_uow() as uow:
+        return [i.id for i in uow.invoices.for_order(number)]
+
+
 def test_a_batch_by_status_leaves_out_orders_whose_nfe_was_cancelled(app, company, sefaz):
     """dogfood: `orders invoice --status confirmado` gave a new NF-e to an order whose NF-e had been cancelled
     (the store still said paid): its stock went down and its receivables came again. By status, only orders

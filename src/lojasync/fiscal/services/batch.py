@@ -135,7 +135,7 @@ def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceV
 
 def unsent_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceView]:
     """The NF-e of orders in `status` generated and never authorised, pending or rejected: what an earlier run
-    left when SEFAZ went down (it only generates the rest) or it was killed before its summary, or a rejection.
+    left when SEFAZ went down (it only generates the rest) or ran with `approve` False, or a rejection.
     No worker sends them and a run by status skips their orders, so it names them, each with its command; a
     chaos run found 41 such NF-e, numbered and silent, their confirmed orders uninvoiced."""
     return _left_in(uow, status, InvoiceStatus.PENDING, InvoiceStatus.REJECTED)
@@ -181,6 +181,31 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         if progress is not None:
             progress(item)   # always from this thread: a progress bar need not be thread-safe
 
+    def attempt(pool: ThreadPoolExecutor, number: int, position: int) -> BatchItem | None:
+        """Generate the order's NF-e and send it off (None: on its way), or only generate it: its item then.
+
+        A failure before the NF-e is prepared made none (preparing is one transaction): an order refused because
+        it already has an NF-e does not report that older NF-e as this run's (an authorised one would be counted
+        as authorised by this batch). After, the failure is the prepared NF-e's. Only generated, the NF-e's view is
+        read after the commit: a failure then names the order's NF-e newer than its newest before (read first, off
+        the common path of a batch, which sends)."""
+        if approve and not sefaz_down:
+            made: int | None = None
+            try:
+                ready = prepare_invoice(uow_factory(), box, sefaz, number, actor)
+                made = ready.invoice_id
+                sending[pool.submit(transmit_invoice, uow_factory(), sefaz, ready, actor)] = (position, number, ready)
+                return None
+            except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
+                return _failure(uow_factory, number, made, exc, report_bug)
+        before: int | None = None
+        try:
+            before = _latest_invoice_id(uow_factory(), number)
+            invoice = generate_invoice(uow_factory(), box, number, actor)
+            return BatchItem(number, invoice, NOT_SENT, not_sent=True) if approve else BatchItem(number, invoice)
+        except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
+            return _failure(uow_factory, number, _newer_invoice_id(uow_factory, number, before), exc, report_bug)
+
     def collect(done: Iterable[Future]) -> None:
         nonlocal sefaz_down
         for future in done:
@@ -198,27 +223,22 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
 
     places = max(1, parallel)
     with ThreadPoolExecutor(max_workers=places, thread_name_prefix="lojasync-nfe") as pool:
-        for position, number in enumerate(order_numbers):
-            # News of SEFAZ before sending more: the answers already in, then a free place (waiting for one).
-            collect([future for future in sending if future.done()])
-            while len(sending) >= places:
+        try:
+            for position, number in enumerate(order_numbers):
+                # News of SEFAZ before sending more: the answers already in, then a free place (waiting for one).
+                collect([future for future in sending if future.done()])
+                while len(sending) >= places:
+                    collect(wait(sending, return_when=FIRST_COMPLETED).done)
+                item = attempt(pool, number, position)
+                if item is not None:
+                    finished(position, item)
+            while sending:
                 collect(wait(sending, return_when=FIRST_COMPLETED).done)
-            # A failure before the NF-e is prepared made none (generation is one transaction): an order refused
-            # because it already has an NF-e does not report that older NF-e as this run's (an authorised one
-            # would be counted as authorised by this batch). After, the failure is the prepared NF-e's.
-            try:
-                if approve and not sefaz_down:
-                    ready = prepare_invoice(uow_factory(), box, sefaz, number, actor)
-                    sending[pool.submit(transmit_invoice, uow_factory(), sefaz, ready, actor)] = (
-                        position, number, ready)
-                    continue
-                invoice = generate_invoice(uow_factory(), box, number, actor)
-                item = BatchItem(number, invoice, NOT_SENT, not_sent=True) if approve else BatchItem(number, invoice)
-            except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
-                item = _failure(uow_factory, number, None, exc, report_bug)
-            finished(position, item)
-        while sending:
-            collect(wait(sending, return_when=FIRST_COMPLETED).done)
+        except BaseException:
+            # Stopped (Ctrl+C, a progress bar or a report that failed): the NF-e already at SEFAZ still have their
+            # answers recorded, as each did when it recorded its own; else an authorised one waits for the worker.
+            _record_in_flight(uow_factory, sefaz, sending, actor)
+            raise
     return BatchReport([items[position] for position in sorted(items)])
 
 
@@ -257,6 +277,36 @@ def rejection_of(invoice: InvoiceView) -> str | None:
         # Final: the number is spent and the NF-e has no value; the order needs another document.
         return f"denegada pela SEFAZ: {invoice.rejection_code} - {invoice.rejection_reason}"
     return None
+
+
+def _latest_invoice_id(uow: ProcessingUnitOfWork, order_number: int) -> int:
+    with uow:
+        invoices = uow.invoices.for_order(order_number)
+        return invoices[-1].id if invoices else 0
+
+
+def _newer_invoice_id(uow_factory: Callable[[], ProcessingUnitOfWork], order_number: int,
+                      before: int | None) -> int | None:
+    """The order's newest NF-e when it is newer than `before` (None: not even that could be read)."""
+    if before is None:
+        return None
+    try:
+        newest = _latest_invoice_id(uow_factory(), order_number)
+    except LojasyncError:
+        return None   # the database failing: the failure itself is what the item says
+    return newest if newest > before else None
+
+
+def _record_in_flight(uow_factory: Callable[[], ProcessingUnitOfWork], sefaz: Sefaz,
+                      sending: dict[Future, tuple[int, int, ReadyToSend]], actor: Who) -> None:
+    """A batch stopping: record the answers of the NF-e still on their way (waiting for them, as the pool's exit
+    would), each on its own; what cannot be recorded stays awaiting SEFAZ, for the worker's query by key."""
+    for future, (_, number, ready) in list(sending.items()):
+        try:
+            record_answer(uow_factory(), sefaz, ready, future.result(), actor)
+        except Exception:   # best effort: the NF-e stays awaiting SEFAZ, settled by the worker
+            log.warning("batch stopped: an answer of SEFAZ not recorded", exc_info=True,
+                        extra={"order_number": number, "invoice_id": ready.invoice_id})
 
 
 def _invoice_made(uow: ProcessingUnitOfWork, invoice_id: int | None) -> InvoiceView | None:

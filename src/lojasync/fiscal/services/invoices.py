@@ -228,9 +228,9 @@ def send_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, ac
 
 def transmit_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend,
                      actor: Who = Actor.OPERATOR) -> SefazAnswer:
-    """Send a prepared NF-e and return SEFAZ's answer, recording nothing of it (`record_answer` does). Raises,
-    having recorded it, when no answer came. A batch runs this on other threads while it generates the next
-    NF-e, and records the answers on its own thread: one writer, whose transactions never wait for another's."""
+    """Send a prepared NF-e and return SEFAZ's answer, not recorded (`record_answer` records it). When no answer
+    came, the NF-e says so (its own short transaction) and this raises. A batch runs this on other threads while
+    it generates the next NF-e, and records the answers on its own thread, between two generations."""
     return _transmit(uow, sefaz, ready.claim, ready.invoice_id, actor)
 
 

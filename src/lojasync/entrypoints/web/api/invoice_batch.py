@@ -98,10 +98,10 @@ class BatchItemOut(ApiModel):
 
 UNSENT_DESCRIPTION = (
     "Com \"status\": as NF-e de uma emissão anterior geradas e não autorizadas, de pedidos da situação que esta "
-    "chamada não emitiu de novo: pendentes (a SEFAZ estava fora do ar, ou o lote parou antes de transmiti-las) ou "
-    "rejeitadas (rejection_code e rejection_reason na NF-e). Ninguém as transmite sozinho: transmita cada uma (POST "
-    "/api/v1/invoices/{id}/approve; a rejeitada, corrigido o que a SEFAZ indicou) ou descarte-a (POST "
-    "/api/v1/invoices/{id}/cancel).")
+    "chamada não emitiu de novo: pendentes (geradas com \"approve\" falso, ou só geradas porque a SEFAZ estava "
+    "fora do ar) ou rejeitadas (rejection_code e rejection_reason na NF-e). Ninguém as transmite sozinho: transmita "
+    "cada uma (POST /api/v1/invoices/{id}/approve; a rejeitada, corrigido o que a SEFAZ indicou) ou descarte-a "
+    "(POST /api/v1/invoices/{id}/cancel com \"reason\").")
 
 
 class InvoiceBatchOut(ApiModel):
