@@ -8,10 +8,10 @@ Targets on the 2-core CI machine: >= 50 NF-e/s end to end and ratio <= 3.
 
 lojasync runs in this one process, one NF-e after the other (`--parallel N`: as `lojasync orders invoice` runs
 a batch, generating one after the other while up to N wait for SEFAZ on other threads, recording each answer
-between two generations; ms_p50 and ms_p99 are then the times between one NF-e done and the next). SEFAZ is another machine:
-its simulator runs as `lojasync sefaz-simulator` in a process of its own (`--sefaz embedded`: in a thread of
-this process, as the demo embeds it), so that its server's work does not run on this interpreter. Its checking
-still counts: every NF-e waits for its answer. The first `--warmup` NF-e of each side (10) are not counted:
+between two generations; ms_p50 and ms_p99 are then the times between one NF-e done and the next). SEFAZ is
+another machine: its simulator runs as `lojasync sefaz-simulator` in a process of its own (`--sefaz embedded`:
+in a thread of this process, as the demo embeds it), so that its server's work does not run on this interpreter.
+Its checking still counts: every NF-e waits for its answer. The first `--warmup` NF-e of each side (10) are not counted:
 they pay the process's one-time costs (XSD compiled, certificate opened, connections made, statements
 compiled), printed on stderr.
 """
