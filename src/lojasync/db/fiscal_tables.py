@@ -116,12 +116,15 @@ invoices = Table(
     Column("cancel_reason", String(255)),
     # When the worker last enqueued its settling: the next rounds leave it out for the sending window.
     Column("cancel_asked_at", UTCDateTime),
+    # Authorised: when the worker next asks SEFAZ whether it still stands (cancelled elsewhere?); None: no more.
+    Column("sefaz_check_due_at", UTCDateTime),
     *timestamps(),
     # A number is used once per series and environment: two generations at once cannot share it.
     UniqueConstraint("environment", "series", "number", name="uq_invoices_number"),
     Index("ix_invoices_order", "order_id"),
     # The worker's round asks for the few requested cancellations among every NF-e ever authorised.
     Index("ix_invoices_cancel_requested", "cancel_requested_at"),
+    Index("ix_invoices_sefaz_check_due", "sefaz_check_due_at"),
 )
 
 # A batch of NF-e run from the back office (`fiscal.services.batch_reports`): the orders asked for and what each

@@ -321,6 +321,16 @@ class InvoiceRepository:
             .order_by(invoice_table.c.cancel_requested_at, invoice_table.c.id))
         return [invoice_id for (invoice_id,) in rows]
 
+    def due_for_sefaz_check(self, now: datetime, limit: int) -> list[int]:
+        """Authorised NF-e whose query by key is due (`Invoice.sefaz_check_due_at`), the longest due first, at most
+        `limit`: the columns alone (the index on the due time finds them among every NF-e ever authorised)."""
+        due = invoice_table.c.sefaz_check_due_at
+        rows = self.session.execute(
+            select(invoice_table.c.id)
+            .where(due <= now, invoice_table.c.status == InvoiceStatus.AUTHORISED)
+            .order_by(due, invoice_table.c.id).limit(limit))
+        return [invoice_id for (invoice_id,) in rows]
+
     def count(self, status: InvoiceStatus | None = None) -> int:
         query = select(func.count()).select_from(Invoice)
         if status is not None:

@@ -26,6 +26,7 @@ from lojasync.fiscal.errors import (
     OrderChangedSinceGenerated,
     SefazNeedsAPerson,
 )
+from lojasync.fiscal.services.authorised_checks import check_authorised_invoice, claim_sefaz_checks
 from lojasync.fiscal.services.invoice_cancellation import (
     claim_cancellations_to_settle,
     flag_unsettled_cancellation,
@@ -114,6 +115,7 @@ class TaskQueue:
         self._recheck = self.huey.task(name="recheck_paused_store")(self._recheck_task)
         self._settle = self.huey.task(name="settle_invoice")(self._settle_task)
         self._settle_cancel = self.huey.task(name="settle_cancellation")(self._settle_cancel_task)
+        self._check_authorised = self.huey.task(name="check_authorised_invoice")(self._check_authorised_task)
         self._resend_void = self.huey.task(name="resend_number_void")(self._resend_void_task)
         self._push = self.huey.task(name="push_store_updates")(self._push_task)
         # Every consumer (each worker, each serve with its worker) schedules these; one runs each round.
@@ -230,7 +232,8 @@ class TaskQueue:
     def housekeeping(self) -> None:
         """Every minute: reconcile stores that are due, drain what a dead worker left pending, settle NF-e
         awaiting SEFAZ, cancellations requested without an outcome recorded and requests to void numbers left
-        unanswered, and push store updates no task is pushing (a failed enqueue, a dead worker)."""
+        unanswered, ask SEFAZ whether the NF-e authorised a day (a week) ago still stand, and push store updates
+        no task is pushing (a failed enqueue, a dead worker)."""
         app = self.container
         # The interval as set now (Configurações, `import-rules set`, else LOJASYNC_RECONCILE_MINUTES): no restart.
         due = due_work(app.read_uow(), datetime.now(timezone.utc), app.import_settings().reconcile_every)
@@ -245,6 +248,8 @@ class TaskQueue:
             self._settle_cancel(invoice_id)
         for void_id in claim_voids_to_resend(app.uow()):
             self._resend_void(void_id)
+        for invoice_id in claim_sefaz_checks(app.uow()):
+            self._check_authorised(invoice_id)
         for store_id in stores_with_due_updates(app.read_uow()):
             self._push(store_id)
 
@@ -296,6 +301,28 @@ class TaskQueue:
                                                                     "sefaz_answer": settled.undecided})
             if settled.refused:   # the query itself refused (226, 252...): the same next round, a person acts
                 flag_unsettled_cancellation(app.uow(), invoice_id, f"a SEFAZ recusou a consulta: {settled.undecided}")
+
+    def _check_authorised_task(self, invoice_id: int) -> None:
+        """An authorised NF-e past a cancellation deadline: does it still stand at SEFAZ, or did another program
+        cancel it? (`fiscal.services.authorised_checks`)"""
+        app = self.container
+        try:
+            found = check_authorised_invoice(app.uow(), app.cipher, sefaz_for(app.settings), invoice_id)
+        except LojasyncError as exc:
+            # The database, the certificate: asked again once the claim's window passes.
+            log.warning("authorised invoice not checked", extra={"invoice_id": invoice_id, "error_code": exc.code,
+                                                                 "reason": exc.message})
+            return
+        if found.cancelled:
+            log.warning("authorised invoice found cancelled at SEFAZ", extra={"invoice_id": invoice_id})
+            for store_id in stores_with_due_updates(app.read_uow()):
+                self.push_soon(store_id)
+        elif found.needs_a_person:
+            log.warning("authorised invoice not confirmed by SEFAZ", extra={"invoice_id": invoice_id,
+                                                                            "sefaz_answer": found.needs_a_person})
+        elif found.undecided:
+            log.info("authorised invoice check postponed", extra={"invoice_id": invoice_id,
+                                                                  "reason": found.undecided})
 
     def _resend_void_task(self, void_id: int) -> None:
         """A request to void numbers left awaiting SEFAZ: sent again (SEFAZ answers 563 if it had voided them)."""

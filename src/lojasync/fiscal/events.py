@@ -131,6 +131,19 @@ class InvoiceCancelledElsewhere(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceFoundCancelled(DocumentEvent):
+    """SEFAZ, asked by key after the cancellation deadlines, holds cancelled an NF-e authorised here: cancelled
+    elsewhere. Recorded beside its `InvoiceCancelled`, whose handlers return the stock and cancel the receivables:
+    this one tells the history who cancelled it."""
+
+    history_type = HistoryType.INVOICE_FOUND_CANCELLED
+    number: int
+    series: int
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceCancellationNotRegistered(DocumentEvent):
     """A cancellation requested never reached SEFAZ (asked by key, the NF-e is authorised there): nothing moved."""
 

@@ -5,6 +5,7 @@
        │                     │  └── no answer, 108/109, 105: asked again by key, never resent blind
        └──discard            ├──rejection──▶ rejected ──approve (rebuilt, same number)──▶ awaiting SEFAZ
                              └──asked by key, 101/151/155──▶ cancelled (cancelled elsewhere: nothing moved)
+    authorised ──asked by key after the cancellation deadlines (24 h, 168 h), 101/151/155──▶ cancelled (reversed)
 
 Only "authorised" moves stock and money (handlers of `InvoiceAuthorised`); only cancelling an authorised
 NF-e reverses them. A pending or rejected NF-e may be discarded: nothing moved, the number stays unused
@@ -14,7 +15,7 @@ whatever state a late answer finds: it is recorded, and a person is asked to loo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
@@ -27,6 +28,7 @@ from lojasync.fiscal.events import (
     InvoiceCancelled,
     InvoiceCancelledElsewhere,
     InvoiceDiscarded,
+    InvoiceFoundCancelled,
     InvoiceGenerated,
     InvoiceNumberVoided,
     InvoiceRejected,
@@ -41,6 +43,12 @@ from lojasync.shared.text import clean_text
 NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
 NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)
+
+# When the worker asks SEFAZ whether an authorised NF-e still stands (another program with the certificate, or
+# the SEFAZ portal, may have cancelled it): once the deadline of a cancellation is over (24 h after the
+# authorisation), and once the deadline of a late one (168 h, cStat 155, where the UF accepts it), each with an
+# hour's margin. After both, SEFAZ accepts no cancellation of it.
+SEFAZ_CHECKS = (timedelta(hours=25), timedelta(hours=169))
 
 
 class InvoiceStatus(StrEnum):
@@ -110,6 +118,8 @@ class Invoice(Aggregate):
     cancel_requested_by_name: str | None
     cancel_reason: str | None
     cancel_asked_at: datetime | None       # the worker's last query by key about it was enqueued then
+    # Authorised: when the worker next asks SEFAZ by key whether it still stands (`SEFAZ_CHECKS`); None: no more.
+    sefaz_check_due_at: datetime | None
     created_at: datetime | None
 
     def __init__(self, order, lines: list[DocumentLine], environment: str, series: int, number: int) -> None:
@@ -134,6 +144,7 @@ class Invoice(Aggregate):
         self.cancel_justification = self.cancel_protocol = self.cancel_xml = None
         self.cancelled_at = None
         self.cancelled_elsewhere = False
+        self.sefaz_check_due_at = None
         self._cancel_request_over()
 
     @property
@@ -217,6 +228,7 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.AUTHORISED
         self.protocol, self.proc_xml, self.authorised_at, self.simulated = protocol, proc_xml, when, simulated
         self.rejection_code = self.rejection_reason = None
+        self.sefaz_check_due_at = when + SEFAZ_CHECKS[0]
         self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
         self.record(InvoiceAuthorised(order=order, actor=actor, protocol=protocol, access_key=self.access_key,
                                       simulated=simulated, recorded_at=recorded_at, **self._ids()))
@@ -255,6 +267,7 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.CANCELLED
         self.cancel_protocol, self.cancel_justification = protocol, justification
         self.cancel_xml, self.cancelled_at = event_xml, when
+        self.sefaz_check_due_at = None
         self._cancel_request_over()
         self._settled(order, NOT_CANCELLED)   # cancelled at last: "cancel again" is done
         self.record(InvoiceCancelled(order=order, actor=actor, protocol=protocol, justification=justification,
@@ -283,6 +296,44 @@ class Invoice(Aggregate):
                                "venda continuar, gere outra NF-e ou uma venda simples."[:500])
         self.record(InvoiceCancelledElsewhere(order=order, actor=actor, code=code, reason=reason[:300],
                                               **self._ids()))
+        return True
+
+    def sefaz_check_asked(self, retry_at: datetime) -> bool:
+        """The worker enqueues its query by key: the next rounds leave it out until `retry_at` (a task still in the
+        queue, or still asking SEFAZ, is not enqueued again; one lost with its worker is asked again then)."""
+        if self.status is not InvoiceStatus.AUTHORISED or self.sefaz_check_due_at is None:
+            return False   # settled meanwhile (cancelled here)
+        self.sefaz_check_due_at = retry_at
+        return True
+
+    def stands_at_sefaz(self, when: datetime) -> None:
+        """SEFAZ, asked by key at `when`, holds it authorised: asked again after the next deadline, if any."""
+        if self.status is not InvoiceStatus.AUTHORISED or self.authorised_at is None:
+            return
+        later = [self.authorised_at + after for after in SEFAZ_CHECKS if self.authorised_at + after > when]
+        self.sefaz_check_due_at = later[0] if later else None
+
+    def sefaz_check_ended(self) -> None:
+        """No more queries about it: SEFAZ cannot say (it does not know the key), which a person was asked to see."""
+        self.sefaz_check_due_at = None
+
+    def found_cancelled_at_sefaz(self, order, actor: Who, code: str, reason: str, cancellation: SefazRecord,
+                                 justification: str | None, recorded_at: datetime) -> bool:
+        """Authorised here, SEFAZ holds it cancelled (asked by key once the deadlines passed): a cancellation
+        lojasync never sent (another program with the certificate, the SEFAZ portal). Recorded as a cancellation:
+        the handlers return the stock and cancel the open receivables (a received one is flagged), and the order
+        asks a person to look, since the sale may still need its NF-e. False unless it was authorised here."""
+        if self.status is not InvoiceStatus.AUTHORISED:
+            return False
+        justification = (justification or f"Cancelada fora do lojasync (a SEFAZ informou {code} - {reason})")[:255]
+        protocol, event_xml, when = cancellation
+        self.cancel(order, actor, protocol, justification, event_xml, when or recorded_at, recorded_at=recorded_at)
+        self.sefaz_check_due_at = None
+        order.ask_for_a_person(f"{self.label}: autorizada aqui, foi cancelada na SEFAZ fora do lojasync ({code} - "
+                               f"{reason}). O estoque voltou e as contas a receber em aberto foram canceladas. "
+                               "Confira a chave no portal da SEFAZ; se a venda continuar, gere outra NF-e ou uma "
+                               "venda simples."[:500])
+        self.record(InvoiceFoundCancelled(order=order, actor=actor, code=code, reason=reason[:300], **self._ids()))
         return True
 
     def cancel_requested(self, actor: Who, reason: str, when: datetime) -> None:

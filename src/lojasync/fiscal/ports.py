@@ -68,6 +68,9 @@ class InvoiceRepository(Protocol):
         """Authorised NF-e whose cancellation was requested at or before `before` and is not recorded yet, and
         whose settling was not enqueued after `before` either."""
 
+    def due_for_sefaz_check(self, now: datetime, limit: int) -> list[int]:
+        """Authorised NF-e whose query by key (does it still stand at SEFAZ?) is due by `now`, at most `limit`."""
+
     def count(self, status: InvoiceStatus | None = None) -> int: ...
 
 

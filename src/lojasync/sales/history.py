@@ -120,6 +120,7 @@ class HistoryType(StrEnum):
     INVOICE_REJECTED = "invoice_rejected"
     INVOICE_CANCELLED = "invoice_cancelled"
     INVOICE_CANCELLED_ELSEWHERE = "invoice_cancelled_elsewhere"
+    INVOICE_FOUND_CANCELLED = "invoice_found_cancelled"
     INVOICE_DISCARDED = "invoice_discarded"
     INVOICE_NUMBER_VOIDED = "invoice_number_voided"
     INVOICE_CANCEL_NOT_REGISTERED = "invoice_cancel_not_registered"

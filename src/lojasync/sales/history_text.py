@@ -166,6 +166,11 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"{p.get('reason')}): o cancelamento não foi feito pelo lojasync. Ela nunca constou como autorizada aqui, "
         "então o estoque não foi baixado e nenhuma conta a receber foi criada; o pedido pode receber outro "
         "documento."),
+    HistoryType.INVOICE_FOUND_CANCELLED: lambda p, n: (
+        f"A SEFAZ, consultada pela chave depois do prazo de cancelamento, informa que a NF-e {_invoice(p)}, "
+        f"autorizada aqui, está cancelada ({p.get('code')} - {p.get('reason')}): o cancelamento não foi feito pelo "
+        "lojasync. Ele foi registrado como um cancelamento daqui: o estoque voltou e as contas a receber em aberto "
+        "foram canceladas."),
     HistoryType.INVOICE_DISCARDED: lambda p, n: (
         f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; o número fica sem uso "
         "(inutilize-o na SEFAZ)." + (f" Motivo: {p['reason']}." if p.get("reason") else "")),
@@ -213,7 +218,7 @@ _LEVELS = {
     HistoryType.UNKNOWN_SKU: Level.WARNING, HistoryType.ATTENTION: Level.WARNING,
     HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR,
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
-    HistoryType.INVOICE_CANCELLED_ELSEWHERE: Level.WARNING,
+    HistoryType.INVOICE_CANCELLED_ELSEWHERE: Level.WARNING, HistoryType.INVOICE_FOUND_CANCELLED: Level.WARNING,
     HistoryType.STOCK_NEGATIVE: Level.WARNING,
 }
 
@@ -263,6 +268,7 @@ TYPE_LABELS = {
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
     HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.INVOICE_DISCARDED: "NF-e descartada",
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: "NF-e cancelada fora do lojasync",
+    HistoryType.INVOICE_FOUND_CANCELLED: "NF-e cancelada fora do lojasync",
     HistoryType.INVOICE_NUMBER_VOIDED: "Número inutilizado",
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: "cancelamento não registrado",
     HistoryType.INVOICE_UNANSWERED: "NF-e sem resposta da SEFAZ",

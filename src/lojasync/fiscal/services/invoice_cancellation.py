@@ -34,7 +34,7 @@ from lojasync.fiscal.nfe_proc import event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
-from lojasync.fiscal.services.cancellation_found import REGISTERED, cancellation_in
+from lojasync.fiscal.services.cancellation_found import REGISTERED, ask_by_key, cancellation_in
 from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -193,15 +193,8 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         certificate = certificate_for(uow.company.get(), box)
         uf, environment, key = invoice.access_key[:2], invoice.environment, invoice.access_key
         reason, requester = invoice.cancel_reason or "", invoice.cancel_requester
-    deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
-    gateway = sefaz.connect(uf, environment, certificate, deadline=deadline)
-    try:
-        answer = gateway.query_nfe(key)   # a LojasyncError (unreachable, refused): the next round asks again
-        settled = cancellation_in(answer)
-    finally:
-        close = getattr(gateway, "close", None)
-        if close is not None:
-            close()
+    answer = ask_by_key(sefaz, certificate, uf, environment, key)   # raises: the next round asks again
+    settled = cancellation_in(answer)
     if settled is not None:
         registered, proc = settled
         _, changed = _record_through_conflicts(uow, invoice_id, registered, proc, reason, requester, now)

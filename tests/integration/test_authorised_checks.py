@@ -1,0 +1,214 @@
+"""An NF-e authorised here and then cancelled at SEFAZ by another program (one with the company's certificate, the
+SEFAZ portal): it stayed "autorizada" here for good, its stock issued and its receivables open. The worker now asks
+SEFAZ by key once the cancellation deadlines have passed (24 h, then 168 h after the authorisation): cancelled
+there, it is cancelled here, stock back and receivables cancelled, and the order asks a person to look."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from huey import MemoryHuey
+
+from lojasync.entrypoints.tasks import TaskQueue
+from lojasync.finance.services import list_receivables, receive
+from lojasync.fiscal.gateway import SefazAnswer
+from lojasync.fiscal.invoices import SEFAZ_CHECKS
+from lojasync.fiscal.services.authorised_checks import (
+    RETRY_AFTER,
+    check_authorised_invoice,
+    claim_sefaz_checks,
+)
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.invoice_files import cancellation_xml
+from lojasync.fiscal.services.invoices import SENDING_WINDOW, Sefaz, approve_invoice, generate_invoice
+from lojasync.fiscal.services.views import show_invoice
+from lojasync.sales.history import Person
+from lojasync.sales.views import show_order
+from tests.integration.test_cancelled_elsewhere import _cancel_elsewhere
+from tests.integration.test_invoices import company, imported, stock  # noqa: F401 - the company fixture
+
+NOT_MOVED = {"CAM-ALG-P": 0, "CAN-CER": 0}
+ISSUED = {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def _authorised(app, sefaz, order_id: int):
+    number = imported(app, id=order_id, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised" and stock(app) == ISSUED
+    return number, authorised
+
+
+def _due(app, invoice_id: int) -> datetime | None:
+    with app.read_uow() as uow:
+        return uow.invoices.get(invoice_id).sefaz_check_due_at
+
+
+def _after(invoice, hours: float):
+    """A clock `hours` after the NF-e's authorisation."""
+    return lambda: invoice.authorised_at + timedelta(hours=hours)
+
+
+def test_an_nfe_cancelled_elsewhere_after_its_authorisation_is_cancelled_here_with_stock_and_money_back(
+        app, company, sefaz, simulator):  # noqa: F811
+    number, invoice = _authorised(app, sefaz, 2000000701)
+    assert _due(app, invoice.id) == invoice.authorised_at + SEFAZ_CHECKS[0]
+    # Not before the deadline of a cancellation: another program could still cancel it, and ask again later.
+    assert claim_sefaz_checks(app.uow(), _after(invoice, 24)()) == []
+    registered = _cancel_elsewhere(app, sefaz, simulator.simulator, invoice.access_key)
+    assert registered.status == "135"
+
+    later = _after(invoice, 26)
+    assert claim_sefaz_checks(app.uow(), later()) == [invoice.id]
+    assert claim_sefaz_checks(app.uow(), later()) == []   # claimed: not enqueued again while it is asked
+    found = check_authorised_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+
+    assert found.cancelled and not found.stands
+    cancelled = show_invoice(app.uow(), invoice.id)
+    assert cancelled.status == "cancelled" and not cancelled.cancelled_elsewhere   # a cancellation, reversed here
+    assert cancelled.cancel_justification == "Cancelada pelo outro sistema da loja"   # the event's own
+    assert cancelled.cancel_protocol == registered.protocol
+    assert b"Cancelada pelo outro sistema da loja" in cancellation_xml(app.uow(), invoice.id)
+    assert stock(app) == NOT_MOVED
+    assert [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
+    order = show_order(app.uow(), number)
+    assert order["processed_by"] is None   # free for another document
+    assert order["needs_attention"] and "foi cancelada na SEFAZ fora do lojasync (101 - " in order["attention_reason"]
+    events = [(e["event"], e["level"]) for e in order["log"]]
+    assert ("invoice_cancelled", "info") in events and ("invoice_found_cancelled", "warning") in events
+    found_entry = next(e for e in order["log"] if e["event"] == "invoice_found_cancelled")
+    assert "autorizada aqui, está cancelada (101 - " in found_entry["message"]
+    assert "o estoque voltou" in found_entry["message"]
+    # Settled: never asked about again.
+    assert _due(app, invoice.id) is None
+    assert claim_sefaz_checks(app.uow(), _after(invoice, 500)()) == []
+    assert generate_invoice(app.uow(), app.cipher, number).status == "pending"
+
+
+def test_an_nfe_that_stands_is_asked_again_after_the_late_deadline_and_then_never(app, company, sefaz,  # noqa: F811
+                                                                                  simulator):
+    _, invoice = _authorised(app, sefaz, 2000000702)
+    day_after = _after(invoice, 26)
+    assert claim_sefaz_checks(app.uow(), day_after()) == [invoice.id]
+    found = check_authorised_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=day_after)
+    assert found.stands and show_invoice(app.uow(), invoice.id).status == "authorised" and stock(app) == ISSUED
+    assert _due(app, invoice.id) == invoice.authorised_at + SEFAZ_CHECKS[1]
+    assert claim_sefaz_checks(app.uow(), _after(invoice, 100)()) == []
+
+    # Cancelled after the first query (late, 155, where the UF accepts it up to 168 h): the second finds it.
+    _cancel_elsewhere(app, sefaz, simulator.simulator, invoice.access_key)
+    week_after = _after(invoice, 170)
+    assert claim_sefaz_checks(app.uow(), week_after()) == [invoice.id]
+    assert check_authorised_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=week_after).cancelled
+    assert stock(app) == NOT_MOVED
+
+
+def test_after_both_deadlines_an_nfe_that_stands_is_not_asked_again(app, company, sefaz, simulator):  # noqa: F811
+    _, invoice = _authorised(app, sefaz, 2000000703)
+    long_after = _after(invoice, 200)   # the worker was down for a week: one query covers both deadlines
+    assert claim_sefaz_checks(app.uow(), long_after()) == [invoice.id]
+    assert check_authorised_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=long_after).stands
+    assert _due(app, invoice.id) is None
+
+
+def test_sefaz_unable_to_say_leaves_the_nfe_as_it_is_and_asks_again_later(app, company, sefaz,  # noqa: F811
+                                                                          simulator):
+    number, invoice = _authorised(app, sefaz, 2000000704)
+    later = _after(invoice, 26)
+    simulator.simulator.set_switches(out_of_service="108")
+    found = check_authorised_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert found.undecided.startswith("108") and not found.cancelled and not found.stands
+    assert _due(app, invoice.id) == later() + RETRY_AFTER
+    assert show_invoice(app.uow(), invoice.id).status == "authorised" and stock(app) == ISSUED
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+    class Unreachable:
+        def query_nfe(self, key):
+            from lojasync.fiscal.sefaz import SefazUnreachable
+            raise SefazUnreachable(service="NfeConsultaProtocolo4", reason="conexão recusada", not_sent=True)
+
+    gone = Sefaz(lambda uf, env, cert, deadline=None: Unreachable(), simulated=True)
+    found = check_authorised_invoice(app.uow(), app.cipher, gone, invoice.id, now=later)
+    assert found.undecided and _due(app, invoice.id) == later() + RETRY_AFTER
+
+
+@pytest.mark.parametrize(("status", "reason"), [("217", "Rejeicao: NF-e nao consta na base de dados da SEFAZ"),
+                                                ("226", "Rejeicao: Codigo da UF do Emitente diverge da UF autorizadora")])
+def test_sefaz_not_confirming_an_authorised_nfe_asks_a_person_once(app, company, sefaz, simulator,  # noqa: F811
+                                                                   status, reason):
+    number, invoice = _authorised(app, sefaz, 2000000705 if status == "217" else 2000000706)
+
+    class Answers:
+        def query_nfe(self, key):
+            return SefazAnswer(status, reason, access_key=key)
+
+    odd = Sefaz(lambda uf, env, cert, deadline=None: Answers(), simulated=True)
+    found = check_authorised_invoice(app.uow(), app.cipher, odd, invoice.id, now=_after(invoice, 26))
+    assert found.needs_a_person == f"{status} - {reason}"
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and f"a SEFAZ não a confirmou quando consultada pela chave ({status} - " in (
+        order["attention_reason"])
+    assert show_invoice(app.uow(), invoice.id).status == "authorised" and stock(app) == ISSUED   # nothing undone
+    assert _due(app, invoice.id) is None   # asking again gets the same
+
+
+def test_an_nfe_of_the_simulator_is_not_asked_at_the_real_sefaz(app, company, sefaz, simulator):  # noqa: F811
+    _, invoice = _authorised(app, sefaz, 2000000707)
+
+    class MustNotBeAsked:
+        def query_nfe(self, key):
+            raise AssertionError("asked the real SEFAZ about an NF-e of the simulator")
+
+    real = Sefaz(lambda uf, env, cert, deadline=None: MustNotBeAsked(), simulated=False)
+    found = check_authorised_invoice(app.uow(), app.cipher, real, invoice.id, now=_after(invoice, 26))
+    assert not (found.stands or found.cancelled or found.undecided or found.needs_a_person)
+    assert _due(app, invoice.id) is None
+
+
+def test_a_received_receivable_of_an_nfe_found_cancelled_is_flagged_not_cancelled(app, company, sefaz,  # noqa: F811
+                                                                                  simulator):
+    _, invoice = _authorised(app, sefaz, 2000000708)
+    (receivable,) = list_receivables(app.uow())
+    receive(app.uow(), receivable["id"])
+    _cancel_elsewhere(app, sefaz, simulator.simulator, invoice.access_key)
+    assert check_authorised_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=_after(invoice, 26)).cancelled
+    (kept,) = list_receivables(app.uow())
+    assert kept["status"] == "received" and kept["needs_attention"] and kept["amount"] == Decimal("160.00")
+    assert stock(app) == NOT_MOVED
+
+
+def test_an_nfe_cancelled_here_is_never_asked_about(app, company, sefaz, simulator):  # noqa: F811
+    _, invoice = _authorised(app, sefaz, 2000000709)
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra antes do envio",
+                   Person("ana@loja.com.br"))
+    assert _due(app, invoice.id) is None
+    assert claim_sefaz_checks(app.uow(), _after(invoice, 26)()) == []
+
+
+def test_the_worker_asks_sefaz_about_the_nfe_whose_deadline_passed(app, company, sefaz, simulator,  # noqa: F811
+                                                                   monkeypatch):
+    """The worker's round, not the service alone: it enqueues the due NF-e once, and its task records the
+    cancellation SEFAZ holds."""
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)   # the store (127.0.0.1:9) answers at once
+    number, invoice = _authorised(app, sefaz, 2000000710)
+    _cancel_elsewhere(app, sefaz, simulator.simulator, invoice.access_key)
+    huey = MemoryHuey("test")
+    queue = TaskQueue(app, huey=huey)
+    queue.housekeeping()
+    assert [t for t in huey.pending() if t.name == "check_authorised_invoice"] == []   # not due yet
+    with app.uow() as uow:   # a day and more later (the worker's round uses the real clock)
+        uow.invoices.get(invoice.id).sefaz_check_due_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+        uow.commit()
+    queue.housekeeping()
+    queue.housekeeping()   # the next round, the first round's task still waiting: not enqueued twice
+    checks = [t for t in huey.pending() if t.name == "check_authorised_invoice"]
+    assert [t.args for t in checks] == [(invoice.id,)]
+    assert _due(app, invoice.id) > datetime.now(timezone.utc) + SENDING_WINDOW - timedelta(minutes=1)
+    while (task := huey.dequeue()) is not None:
+        if task.name == "check_authorised_invoice":
+            huey.execute(task)
+    assert show_invoice(app.uow(), invoice.id).status == "cancelled" and stock(app) == NOT_MOVED
+    assert show_order(app.uow(), number)["needs_attention"]

@@ -1,0 +1,40 @@
+"""Migration 0029: the NF-e authorised in the last eight days are due for the worker's query at SEFAZ (did another
+program cancel them?); older ones, past both cancellation deadlines' checks, and the others are not.
+
+Runs on its own SQLite file (the migration's update is plain SQLAlchemy Core, the same on PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from alembic import command
+
+from lojasync.db.engine import build_engine
+from lojasync.db.migrate import alembic_config
+
+
+def test_recently_authorised_nfe_are_due_for_a_query_and_the_rest_are_not(tmp_path):
+    engine = build_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0028")
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO orders (id, status, subtotal, discount, freight, total, needs_attention, "
+                             "created_at, updated_at) VALUES (10, 'open', 0, 0, 0, 0, 0, :now, :now)"), {"now": now})
+        for number, status, authorised_days_ago in ((1, "authorised", 2), (2, "authorised", 30), (3, "cancelled", 2),
+                                                    (4, "pending", None)):
+            authorised_at = now - timedelta(days=authorised_days_ago) if authorised_days_ago else None
+            conn.execute(sa.text(
+                "INSERT INTO invoices (order_id, status, environment, series, number, lines_data, total, simulated, "
+                "attempts, cancelled_elsewhere, authorised_at, created_at, updated_at) VALUES (10, :status, '2', 1, "
+                ":number, '[]', 0, 1, 0, 0, :authorised_at, :now, :now)"),
+                {"status": status, "number": number, "authorised_at": authorised_at, "now": now})
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        due = dict(conn.execute(sa.text("SELECT number, sefaz_check_due_at FROM invoices")).all())
+    assert due[2] is due[3] is due[4] is None
+    assert due[1] is not None   # due at once: the worker's next round asks SEFAZ
+    command.downgrade(config, "0028")
