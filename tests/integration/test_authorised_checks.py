@@ -22,7 +22,7 @@ from lojasync.fiscal.services.authorised_checks import (
 )
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml
-from lojasync.fiscal.services.invoices import SENDING_WINDOW, Sefaz, approve_invoice, generate_invoice
+from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice
 from lojasync.fiscal.services.views import show_invoice
 from lojasync.sales.history import Person
 from lojasync.sales.views import show_order
@@ -68,6 +68,7 @@ def test_an_nfe_cancelled_elsewhere_after_its_authorisation_is_cancelled_here_wi
     assert found.cancelled and not found.stands
     cancelled = show_invoice(app.uow(), invoice.id)
     assert cancelled.status == "cancelled" and not cancelled.cancelled_elsewhere   # a cancellation, reversed here
+    assert cancelled.found_cancelled and "o estoque voltou" in cancelled.elsewhere_note
     assert cancelled.cancel_justification == "Cancelada pelo outro sistema da loja"   # the event's own
     assert cancelled.cancel_protocol == registered.protocol
     assert b"Cancelada pelo outro sistema da loja" in cancellation_xml(app.uow(), invoice.id)
@@ -136,8 +137,8 @@ def test_sefaz_unable_to_say_leaves_the_nfe_as_it_is_and_asks_again_later(app, c
 
 @pytest.mark.parametrize(("status", "reason"), [("217", "Rejeicao: NF-e nao consta na base de dados da SEFAZ"),
                                                 ("226", "Rejeicao: Codigo da UF do Emitente diverge da UF autorizadora")])
-def test_sefaz_not_confirming_an_authorised_nfe_asks_a_person_once(app, company, sefaz, simulator,  # noqa: F811
-                                                                   status, reason):
+def test_sefaz_not_confirming_an_authorised_nfe_asks_a_person(app, company, sefaz, simulator,  # noqa: F811
+                                                              status, reason):
     number, invoice = _authorised(app, sefaz, 2000000705 if status == "217" else 2000000706)
 
     class Answers:
@@ -151,7 +152,8 @@ def test_sefaz_not_confirming_an_authorised_nfe_asks_a_person_once(app, company,
     assert order["needs_attention"] and f"a SEFAZ não a confirmou quando consultada pela chave ({status} - " in (
         order["attention_reason"])
     assert show_invoice(app.uow(), invoice.id).status == "authorised" and stock(app) == ISSUED   # nothing undone
-    assert _due(app, invoice.id) is None   # asking again gets the same
+    # Unknown: asking again gets the same. The query refused: asked again after the next deadline (fixed by then?).
+    assert _due(app, invoice.id) == (None if status == "217" else invoice.authorised_at + SEFAZ_CHECKS[1])
 
 
 def test_an_nfe_of_the_simulator_is_not_asked_at_the_real_sefaz(app, company, sefaz, simulator):  # noqa: F811
@@ -177,6 +179,31 @@ def test_a_received_receivable_of_an_nfe_found_cancelled_is_flagged_not_cancelle
     (kept,) = list_receivables(app.uow())
     assert kept["status"] == "received" and kept["needs_attention"] and kept["amount"] == Decimal("160.00")
     assert stock(app) == NOT_MOVED
+
+
+def test_a_persons_cancellation_in_flight_is_left_to_its_own_settling(app, company, sefaz, simulator):  # noqa: F811
+    """A person's cancellation sent without its answer recorded (the worker settles it by key, in their name): the
+    check, finding it cancelled, must not take it for another program's."""
+    from lojasync.fiscal.services.invoice_cancellation import settle_cancellation
+
+    number, invoice = _authorised(app, sefaz, 2000000711)
+    requested_at = datetime.now(timezone.utc)
+    with app.uow() as uow:   # what cancel_invoice commits before sending the event, the process dying after it
+        uow.invoices.get(invoice.id).cancel_requested(Person("ana@loja.com.br"), "Cliente desistiu da compra",
+                                                      requested_at)
+        uow.commit()
+    _cancel_elsewhere(app, sefaz, simulator.simulator, invoice.access_key)   # the event reached SEFAZ
+    later = _after(invoice, 26)
+    found = check_authorised_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert not found.cancelled and found.undecided and _due(app, invoice.id) == later() + RETRY_AFTER
+    assert show_invoice(app.uow(), invoice.id).status == "authorised" and stock(app) == ISSUED
+
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice.id).cancelled
+    settled = show_invoice(app.uow(), invoice.id)
+    assert settled.status == "cancelled" and not settled.found_cancelled and stock(app) == NOT_MOVED
+    log = show_order(app.uow(), number)["log"]
+    assert "invoice_found_cancelled" not in [e["event"] for e in log]
+    assert claim_sefaz_checks(app.uow(), _after(invoice, 500)()) == []
 
 
 def test_an_nfe_cancelled_here_is_never_asked_about(app, company, sefaz, simulator):  # noqa: F811
@@ -206,7 +233,7 @@ def test_the_worker_asks_sefaz_about_the_nfe_whose_deadline_passed(app, company,
     queue.housekeeping()   # the next round, the first round's task still waiting: not enqueued twice
     checks = [t for t in huey.pending() if t.name == "check_authorised_invoice"]
     assert [t.args for t in checks] == [(invoice.id,)]
-    assert _due(app, invoice.id) > datetime.now(timezone.utc) + SENDING_WINDOW - timedelta(minutes=1)
+    assert _due(app, invoice.id) > datetime.now(timezone.utc) + RETRY_AFTER - timedelta(minutes=1)
     while (task := huey.dequeue()) is not None:
         if task.name == "check_authorised_invoice":
             huey.execute(task)

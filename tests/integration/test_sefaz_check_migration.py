@@ -23,7 +23,7 @@ def test_recently_authorised_nfe_are_due_for_a_query_and_the_rest_are_not(tmp_pa
         conn.execute(sa.text("INSERT INTO orders (id, status, subtotal, discount, freight, total, needs_attention, "
                              "created_at, updated_at) VALUES (10, 'open', 0, 0, 0, 0, 0, :now, :now)"), {"now": now})
         for number, status, authorised_days_ago in ((1, "authorised", 2), (2, "authorised", 30), (3, "cancelled", 2),
-                                                    (4, "pending", None)):
+                                                    (4, "pending", None), (5, "authorised", 1 / 24)):
             authorised_at = now - timedelta(days=authorised_days_ago) if authorised_days_ago else None
             conn.execute(sa.text(
                 "INSERT INTO invoices (order_id, status, environment, series, number, lines_data, total, simulated, "
@@ -35,6 +35,14 @@ def test_recently_authorised_nfe_are_due_for_a_query_and_the_rest_are_not(tmp_pa
 
     with engine.connect() as conn:
         due = dict(conn.execute(sa.text("SELECT number, sefaz_check_due_at FROM invoices")).all())
+        found = {row[0] for row in conn.execute(sa.text("SELECT found_cancelled FROM invoices"))}
     assert due[2] is due[3] is due[4] is None
-    assert due[1] is not None   # due at once: the worker's next round asks SEFAZ
+    assert abs(_moment(due[1]) - now) < timedelta(minutes=1)   # past the deadline: the next round asks SEFAZ
+    assert abs(_moment(due[5]) - (now + timedelta(hours=24))) < timedelta(minutes=1)   # once the deadline passes
+    assert found == {False}
     command.downgrade(config, "0028")
+
+
+def _moment(value) -> datetime:
+    """SQLite hands the stored time back as text."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -354,3 +354,33 @@ def test_an_nfe_cancelled_elsewhere_while_awaiting_sefaz_says_so_and_that_nothin
     assert "Cancelada pelo outro sistema da loja" in text        # the event's justification
     assert logged_in.get(f"{url}/danfe").status_code == 200      # SEFAZ's protNFe came with the query
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and receivables(app, number) == []
+
+
+def test_an_nfe_found_cancelled_after_its_authorisation_says_so_and_that_stock_and_money_came_back(
+        app, logged_in, store_id, company, sefaz):
+    from datetime import timedelta
+
+    from lojasync.fiscal.services.authorised_checks import check_authorised_invoice
+    from tests.integration.test_cancelled_elsewhere import _cancel_elsewhere
+
+    (number,) = imported(app, store_id, {"id": 2300000041, "payment_status": "paid"})
+    url = invoice_for(app, logged_in, number)
+    assert post(logged_in, url, f"{url}/transmitir").status_code == 303
+    invoice_id = int(url.rsplit("/", 1)[1])
+    gateway = logged_in.app.state.sefaz
+    with app.read_uow() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        key, authorised_at = invoice.access_key, invoice.authorised_at
+    _cancel_elsewhere(app, gateway, sefaz, key)
+    assert check_authorised_invoice(app.uow(), app.cipher, gateway, invoice_id,
+                                    now=lambda: authorised_at + timedelta(hours=26)).cancelled
+
+    text = text_of(logged_in.get(url).text)
+    assert "Autorizada aqui e cancelada na SEFAZ por outro programa" in text and "o estoque voltou" in text
+    assert "Autorizada e cancelada no simulador da SEFAZ: sem valor fiscal." in text
+    assert "Cancelada pelo outro sistema da loja" in text        # the event's justification
+    assert "XML do cancelamento" in text
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert [status for _, status in receivables(app, number)] == ["cancelled"]
+    order = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "NF-e cancelada fora do lojasync" in order

@@ -118,6 +118,8 @@ invoices = Table(
     Column("cancel_asked_at", UTCDateTime),
     # Authorised: when the worker next asks SEFAZ whether it still stands (cancelled elsewhere?); None: no more.
     Column("sefaz_check_due_at", UTCDateTime),
+    # Authorised here, then found cancelled at SEFAZ by another program: cancelled here with stock and money back.
+    Column("found_cancelled", Boolean, nullable=False, default=False),
     *timestamps(),
     # A number is used once per series and environment: two generations at once cannot share it.
     UniqueConstraint("environment", "series", "number", name="uq_invoices_number"),

@@ -120,6 +120,7 @@ class Invoice(Aggregate):
     cancel_asked_at: datetime | None       # the worker's last query by key about it was enqueued then
     # Authorised: when the worker next asks SEFAZ by key whether it still stands (`SEFAZ_CHECKS`); None: no more.
     sefaz_check_due_at: datetime | None
+    found_cancelled: bool   # authorised here, found cancelled at SEFAZ by another program: reversed here
     created_at: datetime | None
 
     def __init__(self, order, lines: list[DocumentLine], environment: str, series: int, number: int) -> None:
@@ -145,6 +146,7 @@ class Invoice(Aggregate):
         self.cancelled_at = None
         self.cancelled_elsewhere = False
         self.sefaz_check_due_at = None
+        self.found_cancelled = False
         self._cancel_request_over()
 
     @property
@@ -268,6 +270,7 @@ class Invoice(Aggregate):
         self.cancel_protocol, self.cancel_justification = protocol, justification
         self.cancel_xml, self.cancelled_at = event_xml, when
         self.sefaz_check_due_at = None
+        self.found_cancelled = False
         self._cancel_request_over()
         self._settled(order, NOT_CANCELLED)   # cancelled at last: "cancel again" is done
         self.record(InvoiceCancelled(order=order, actor=actor, protocol=protocol, justification=justification,
@@ -306,15 +309,20 @@ class Invoice(Aggregate):
         self.sefaz_check_due_at = retry_at
         return True
 
-    def stands_at_sefaz(self, when: datetime) -> None:
-        """SEFAZ, asked by key at `when`, holds it authorised: asked again after the next deadline, if any."""
-        if self.status is not InvoiceStatus.AUTHORISED or self.authorised_at is None:
+    def sefaz_checked(self, when: datetime) -> None:
+        """Asked by key at `when` (SEFAZ holds it authorised, or refused the query): asked again after the next
+        deadline still ahead, if any."""
+        if self.status is not InvoiceStatus.AUTHORISED:
+            return
+        if self.authorised_at is None:   # no time to count the deadlines from
+            self.sefaz_check_due_at = None
             return
         later = [self.authorised_at + after for after in SEFAZ_CHECKS if self.authorised_at + after > when]
         self.sefaz_check_due_at = later[0] if later else None
 
     def sefaz_check_ended(self) -> None:
-        """No more queries about it: SEFAZ cannot say (it does not know the key), which a person was asked to see."""
+        """No more queries about it: SEFAZ does not know the key (a person was asked to see), or the SEFAZ now
+        configured cannot (the simulator's NF-e, asked at the real one, or the other way round)."""
         self.sefaz_check_due_at = None
 
     def found_cancelled_at_sefaz(self, order, actor: Who, code: str, reason: str, cancellation: SefazRecord,
@@ -322,13 +330,14 @@ class Invoice(Aggregate):
         """Authorised here, SEFAZ holds it cancelled (asked by key once the deadlines passed): a cancellation
         lojasync never sent (another program with the certificate, the SEFAZ portal). Recorded as a cancellation:
         the handlers return the stock and cancel the open receivables (a received one is flagged), and the order
-        asks a person to look, since the sale may still need its NF-e. False unless it was authorised here."""
-        if self.status is not InvoiceStatus.AUTHORISED:
+        asks a person to look, since the sale may still need its NF-e. False unless it was authorised here with no
+        cancellation requested (one in flight is the requester's, which `settle_cancellation` records)."""
+        if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at is not None:
             return False
         justification = (justification or f"Cancelada fora do lojasync (a SEFAZ informou {code} - {reason})")[:255]
         protocol, event_xml, when = cancellation
         self.cancel(order, actor, protocol, justification, event_xml, when or recorded_at, recorded_at=recorded_at)
-        self.sefaz_check_due_at = None
+        self.found_cancelled = True
         order.ask_for_a_person(f"{self.label}: autorizada aqui, foi cancelada na SEFAZ fora do lojasync ({code} - "
                                f"{reason}). O estoque voltou e as contas a receber em aberto foram canceladas. "
                                "Confira a chave no portal da SEFAZ; se a venda continuar, gere outra NF-e ou uma "

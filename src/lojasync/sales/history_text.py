@@ -160,7 +160,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.INVOICE_REJECTED: lambda p, n: (
         f"NF-e {_invoice(p)} rejeitada pela SEFAZ: {p.get('code')} - {p.get('reason')}."),
     HistoryType.INVOICE_CANCELLED: lambda p, n: (
-        f"NF-e {_invoice(p)} cancelada (protocolo {p.get('protocol')}): {p.get('justification')}."),
+        f"NF-e {_invoice(p)} cancelada" + (f" (protocolo {p['protocol']})" if p.get("protocol") else "")
+        + f": {p.get('justification')}."),
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: lambda p, n: (
         f"A SEFAZ, consultada pela chave, informa que a NF-e {_invoice(p)} está cancelada ({p.get('code')} - "
         f"{p.get('reason')}): o cancelamento não foi feito pelo lojasync. Ela nunca constou como autorizada aqui, "

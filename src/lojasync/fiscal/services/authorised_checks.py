@@ -23,13 +23,16 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import ask_by_key, cancellation_in, justification_in
 from lojasync.fiscal.services.company import SecretBox
-from lojasync.fiscal.services.invoices import SENDING_WINDOW, Sefaz, certificate_for
+from lojasync.fiscal.services.invoices import Sefaz, certificate_for
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
 
 Clock = Callable[[], datetime]
 ROUND_LIMIT = 20                   # queries a housekeeping round (a minute) enqueues at most: 1,200 an hour
-RETRY_AFTER = timedelta(hours=1)   # SEFAZ could not say (out of service, unreachable): asked again then
+# SEFAZ could not say (out of service, unreachable), the task failed or never ran (its worker died), a person's
+# cancellation is pending: asked again then. Nothing here is urgent, and the same key asked again and again is
+# what SEFAZ answers with 656 ("consumo indevido"), which would hold up the worker's other queries.
+RETRY_AFTER = timedelta(hours=1)
 
 
 def _now() -> datetime:
@@ -37,12 +40,12 @@ def _now() -> datetime:
 
 
 def claim_sefaz_checks(uow: ProcessingUnitOfWork, now: datetime | None = None, limit: int = ROUND_LIMIT) -> list[int]:
-    """The authorised NF-e whose query is due, each marked so that the next rounds leave it out for the sending
-    window (a task still queued or asking is not enqueued again; one lost with its worker is asked again then)."""
+    """The authorised NF-e whose query is due, each marked so that the next rounds leave it out for `RETRY_AFTER`
+    (a task still queued or asking is not enqueued again; one lost with its worker, or failed, is asked then)."""
     moment = now or _now()
     with uow:
         claimed = [invoice_id for invoice_id in uow.invoices.due_for_sefaz_check(moment, limit)
-                   if _invoice(uow, invoice_id).sefaz_check_asked(moment + SENDING_WINDOW)]
+                   if _invoice(uow, invoice_id).sefaz_check_asked(moment + RETRY_AFTER)]
         uow.commit()
         return claimed
 
@@ -66,6 +69,12 @@ def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: S
         invoice = _invoice(uow, invoice_id)
         if invoice.status is not InvoiceStatus.AUTHORISED or invoice.sefaz_check_due_at is None:
             return SefazCheck()   # cancelled here meanwhile
+        if invoice.cancel_requested_at is not None:
+            # A person's cancellation in flight: SEFAZ would answer with it, and `settle_cancellation` records it
+            # in their name. Asked after it is settled (if it never reached SEFAZ, the NF-e still stands).
+            invoice.sefaz_check_asked(now() + RETRY_AFTER)
+            uow.commit()
+            return SefazCheck(undecided="cancelamento pedido aguardando a SEFAZ")
         if invoice.simulated != sefaz.simulated:
             # Authorised by the simulator and SEFAZ is now the real one (or the other way round): the other cannot
             # know its key. Nothing to ask.
@@ -81,20 +90,27 @@ def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: S
         return SefazCheck(undecided=exc.message)
     outcome = outcome_of(answer)
     if outcome is Outcome.CANCELLED_THERE:
-        return SefazCheck(cancelled=_record_cancelled(uow, invoice_id, answer, now))
+        if _record_cancelled(uow, invoice_id, answer, now):
+            return SefazCheck(cancelled=True)
+        _later(uow, invoice_id, now() + RETRY_AFTER)   # a person's cancellation came first: theirs to record
+        return SefazCheck(undecided="cancelamento pedido aguardando a SEFAZ")
     if outcome is Outcome.AUTHORISED:
         with uow:
-            _invoice(uow, invoice_id).stands_at_sefaz(now())
+            _invoice(uow, invoice_id).sefaz_checked(now())
             uow.commit()
         return SefazCheck(stands=True)
     if outcome in (Outcome.UNKNOWN, Outcome.REJECTED):
-        # SEFAZ does not know the key (217), or refuses the query as it is (226 UF, 252 environment...): asking
-        # again gets the same. Authorised here, that is for a person to see, once.
+        # SEFAZ does not know the key (217): asking again gets the same; or it refuses the query as it is (226 UF,
+        # 252 environment, a certificate it refuses...): asked again after the next deadline, if any, in case a
+        # person fixed it. Authorised here, either is for a person to see.
         why = f"{answer.status} - {answer.reason}"
         with uow:
             invoice = _invoice(uow, invoice_id)
             if invoice.status is InvoiceStatus.AUTHORISED:
-                invoice.sefaz_check_ended()
+                if outcome is Outcome.UNKNOWN:
+                    invoice.sefaz_check_ended()
+                else:
+                    invoice.sefaz_checked(now())
                 uow.orders.get(invoice.order_id, for_update=True).ask_for_a_person(
                     f"{invoice.label}: autorizada aqui, a SEFAZ não a confirmou quando consultada pela chave ({why}). "
                     "Confira a chave no portal da SEFAZ."[:500])

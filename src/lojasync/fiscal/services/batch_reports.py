@@ -172,7 +172,9 @@ def _state(row: dict, now: datetime) -> tuple[bool, bool]:
 def _since(invoice: InvoiceView) -> str | None:
     """What became of an NF-e of the batch that is no longer as the run left it (the page shows it as it is now)."""
     if invoice.status == "cancelled":
-        return ("cancelada na SEFAZ fora do lojasync (nada se moveu)" if invoice.cancelled_elsewhere
+        if invoice.cancelled_elsewhere:
+            return "cancelada na SEFAZ fora do lojasync (nada se moveu)"
+        return ("autorizada pelo lote e cancelada depois na SEFAZ, fora do lojasync" if invoice.found_cancelled
                 else "autorizada pelo lote e cancelada depois")
     if invoice.status == "discarded":
         return "descartada depois do lote"

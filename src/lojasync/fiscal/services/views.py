@@ -75,6 +75,9 @@ class InvoiceView:
     cancelled_elsewhere: bool = False
     # SEFAZ's protocol of the cancellation: None when it was learned without its event (no "XML do cancelamento").
     cancel_protocol: str | None = None
+    # Authorised here, then found cancelled at SEFAZ by another program (the worker's query after the deadlines):
+    # cancelled here as lojasync's own cancellations are, stock back and open receivables cancelled.
+    found_cancelled: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +99,11 @@ class InvoiceView:
     @property
     def elsewhere_note(self) -> str | None:
         """What the pages and the terminal say of an NF-e cancelled at SEFAZ by another program."""
+        if self.found_cancelled:
+            return ("Autorizada aqui e cancelada na SEFAZ por outro programa (o lojasync a consultou depois do prazo "
+                    "de cancelamento): o cancelamento foi registrado aqui como os do lojasync, o estoque voltou e as "
+                    "contas a receber em aberto foram canceladas (as já recebidas ficam para conferir). Se a venda "
+                    "continuar, gere outra NF-e ou uma venda simples para o pedido.")
         if not self.cancelled_elsewhere:
             return None
         return ("Cancelada na SEFAZ por outro programa enquanto o lojasync esperava a resposta da autorização: ela "
@@ -134,7 +142,7 @@ def invoice_view(invoice: Invoice, order) -> InvoiceView:
                        list(invoice.lines_data), invoice.sent_at,
                        invoice.cancel_requested_at if invoice.status is InvoiceStatus.AUTHORISED else None,
                        invoice.cancelled_at if discarded else None, invoice.cancelled_elsewhere,
-                       invoice.cancel_protocol)
+                       invoice.cancel_protocol, invoice.found_cancelled)
 
 
 T = TypeVar("T")

@@ -101,6 +101,10 @@ class InvoiceOut(ApiModel):
         "SEFAZ não trouxe o evento, e cancel_justification a do evento, ou uma frase que diz isso."))
     cancel_protocol: str | None = Field(default=None, description=(
         "Protocolo do cancelamento na SEFAZ (nulo se a SEFAZ não trouxe o evento)."))
+    found_cancelled: bool = Field(default=False, description=(
+        "Autorizada aqui e cancelada na SEFAZ por outro programa (o worker consulta a chave depois do prazo de "
+        "cancelamento, 24 h, e do cancelamento fora de prazo, 168 h): registrada como um cancelamento do lojasync, "
+        "com o estoque devolvido e as contas a receber em aberto canceladas; cancel_justification é a do evento."))
     discarded_at: datetime | None = Field(default=None, description=(
         "Quando foi descartada sem autorização (nada se moveu; o número fica para inutilizar)."))
     cancel_requested_at: datetime | None = Field(default=None, description=(
