@@ -4,8 +4,6 @@ cancellation answer (`invoice_cancellation`) and an NF-e awaiting SEFAZ that som
 
 from __future__ import annotations
 
-import time
-
 from lxml import etree
 
 from lojasync.fiscal.gateway import EVENT_REGISTERED, SefazAnswer
@@ -20,14 +18,8 @@ REGISTERED = (EVENT_REGISTERED, EVENT_REGISTERED_LATE)
 def ask_by_key(sefaz, certificate, uf: str, environment: str, key: str) -> SefazAnswer:
     """SEFAZ's record of the NF-e (NFeConsultaProtocolo4): authorised, cancelled with its events, unknown. Raises
     a `LojasyncError` when SEFAZ cannot be asked now (unreachable, no time left)."""
-    deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
-    gateway = sefaz.connect(uf, environment, certificate, deadline=deadline)
-    try:
+    with sefaz.gateway(uf, environment, certificate) as gateway:
         return gateway.query_nfe(key)
-    finally:
-        close = getattr(gateway, "close", None)
-        if close is not None:
-            close()
 
 
 def cancellation_in(answer: SefazAnswer) -> tuple[SefazAnswer, str | None] | None:

@@ -12,7 +12,6 @@ sending window has passed and records what SEFAZ holds (`settle_cancellation`), 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -89,10 +88,11 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         requested_at = now()
         invoice.cancel_requested(actor, reason.strip(), requested_at)
         uow.commit()
-    # Bounded as a transmission is, so that no send outlasts the window after which the worker asks by key.
-    deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
+    # Bounded as a transmission is (the gateway's default deadline), so that no send outlasts the window after
+    # which the worker asks by key.
     try:
-        answer, proc = _send(sefaz.connect(uf, environment, certificate, deadline=deadline), signed, key, number)
+        with sefaz.gateway(uf, environment, certificate) as gateway:
+            answer, proc = _send(gateway, signed, key, number)
     except (CancellationRefused, CancellationNotProcessed):
         _request_refused(uow, invoice_id, requested_at)   # SEFAZ answered with a code: nothing is pending
         raise
@@ -217,33 +217,28 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
 def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, str | None]:
     """The registered cancellation and its procEventoNFe; raises when SEFAZ refused it or never answered."""
     try:
-        try:
-            answer = gateway.cancel(signed)
-        except LojasyncError as exc:
-            if not exc.retryable:
-                raise
-            settled = _already_cancelled(gateway, key)   # registered, but the answer was lost?
-            if settled is None:
-                raise CancellationUnanswered(number=number, reason=exc.message) from exc
+        answer = gateway.cancel(signed)
+    except LojasyncError as exc:
+        if not exc.retryable:
+            raise
+        settled = _already_cancelled(gateway, key)   # registered, but the answer was lost?
+        if settled is None:
+            raise CancellationUnanswered(number=number, reason=exc.message) from exc
+        return settled
+    if answer.status in REGISTERED:
+        return answer, event_proc(signed, answer.xml).decode("utf-8") if answer.xml else None
+    if answer.status in (DUPLICATE_EVENT, ALREADY_CANCELLED):
+        settled = _already_cancelled(gateway, key)
+        if settled is not None:
             return settled
-        if answer.status in REGISTERED:
-            return answer, event_proc(signed, answer.xml).decode("utf-8") if answer.xml else None
-        if answer.status in (DUPLICATE_EVENT, ALREADY_CANCELLED):
-            settled = _already_cancelled(gateway, key)
-            if settled is not None:
-                return settled
-            # SEFAZ holds it cancelled but could not say with what protocol now (its query failed): never a
-            # refusal, which would leave it "autorizada" here for good; the request stays for the worker's query.
-            raise CancellationUnanswered(
-                f"A SEFAZ diz que a NF-e nº {number} já está cancelada ({answer.status} - {answer.reason}), mas a "
-                "consulta da NF-e não confirmou o cancelamento agora.", number=number, reason=answer.reason)
-        if answer.status in OUT_OF_SERVICE:   # SEFAZ took nothing: not a refusal, send it again later
-            raise CancellationNotProcessed(number=number, status=answer.status, reason=answer.reason)
-        raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)
-    finally:
-        close = getattr(gateway, "close", None)
-        if close is not None:
-            close()
+        # SEFAZ holds it cancelled but could not say with what protocol now (its query failed): never a
+        # refusal, which would leave it "autorizada" here for good; the request stays for the worker's query.
+        raise CancellationUnanswered(
+            f"A SEFAZ diz que a NF-e nº {number} já está cancelada ({answer.status} - {answer.reason}), mas a "
+            "consulta da NF-e não confirmou o cancelamento agora.", number=number, reason=answer.reason)
+    if answer.status in OUT_OF_SERVICE:   # SEFAZ took nothing: not a refusal, send it again later
+        raise CancellationNotProcessed(number=number, status=answer.status, reason=answer.reason)
+    raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)
 
 
 def _already_cancelled(gateway, key: str) -> tuple[SefazAnswer, str | None] | None:

@@ -144,9 +144,11 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company | None
     """The NF-e's items (with the company's defaults where the product has none) and the products left out for
     want of an NCM. `company` None (not registered yet): no defaults."""
     items, problems = [], []
+    default_ncm, default_origin, default_unit = ((company.default_ncm, company.default_origin, company.default_unit)
+                                                 if company is not None else (None, None, None))
     for line in lines:
         product = products.get(line.product_id)
-        ncm = (product.ncm if product is not None else None) or getattr(company, "default_ncm", None)
+        ncm = (product.ncm if product is not None else None) or default_ncm
         if not ncm:
             problems.append(Gap(f"produto {line.sku or line.product_id} sem NCM: informe-o nos dados fiscais do "
                                 "produto (Estoque) ou defina um NCM padrão da empresa (Configurações)",
@@ -155,9 +157,8 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company | None
             continue
         items.append(InvoiceItem(
             line.sku or str(line.product_id), line.name, ncm, Decimal(line.quantity), line.unit_price,
-            origin=int((product.origin if product is not None else None) or getattr(company, "default_origin", 0)
-                       or 0),
-            unit=(product.unit if product is not None else None) or getattr(company, "default_unit", None) or "UN",
+            origin=int((product.origin if product is not None else None) or default_origin or 0),
+            unit=(product.unit if product is not None else None) or default_unit or "UN",
             gtin=product.gtin if product is not None else None, cest=product.cest if product is not None else None,
             cfop=product.cfop if product is not None else None))
     return tuple(items), problems
@@ -187,16 +188,14 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     """Everything the NF-e needs, and every problem found on the way (company, customer, products, money).
     `carrier`: the order's registered carrier (`shipping_carrier`)."""
     problems = issuing_problems(company, now)
-    if company is None:   # still everything else that is missing, so that one refusal lists it all
-        _, found = recipient_of(order)
-        _, missing_ncm = items_of(lines, products, None)
-        return DraftInputs(None, None, (), (), TaxSettings(), list(dict.fromkeys(problems + found + missing_ncm)))
-    issuer = issuer_of(company)
     recipient, found = recipient_of(order)
     problems += found
     recipient_reported = recipient is None and bool(found)
     items, found = items_of(lines, products, company)
     problems += found
+    if company is None:   # still everything else that is missing, so that one refusal lists it all
+        return DraftInputs(None, None, (), (), TaxSettings(), list(dict.fromkeys(problems)))
+    issuer = issuer_of(company)
     payments = (Payment(order.payment_method or "outro", order.total, order.installments or 1),)
     taxes = taxes_of(company)
     pickup = order.shipping is not None and order.shipping.pickup

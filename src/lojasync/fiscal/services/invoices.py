@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -99,6 +100,21 @@ class Sefaz:
     def __post_init__(self) -> None:
         if not timedelta(0) < self.transmission_time <= TRANSMISSION_TIME:
             raise ValueError(f"transmission_time must be within (0, {TRANSMISSION_TIME}]")
+
+    @contextmanager
+    def gateway(self, uf: str, environment: str, certificate: Certificate,
+                deadline: float | None = None) -> Iterator[SefazGateway]:
+        """A gateway for the calls of one exchange, closed after them (a client releases what it holds).
+        `deadline` (time.monotonic): by default `transmission_time` from now, as every exchange is bounded."""
+        if deadline is None:
+            deadline = time.monotonic() + self.transmission_time.total_seconds()
+        gateway = self.connect(uf, environment, certificate, deadline=deadline)
+        try:
+            yield gateway
+        finally:
+            close = getattr(gateway, "close", None)
+            if close is not None:
+                close()
 
 
 @lru_cache(maxsize=8)
@@ -352,8 +368,7 @@ UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido auto
 
 
 def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
-    gateway = sefaz.connect(claim.uf, claim.environment, claim.certificate, deadline=claim.deadline)
-    try:
+    with sefaz.gateway(claim.uf, claim.environment, claim.certificate, claim.deadline) as gateway:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
             answer = _query(gateway, claim)
             # SEFAZ's decision; or it never got the NF-e and the order changed since: not sent as it is.
@@ -363,10 +378,6 @@ def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
         if outcome_of(answer) is Outcome.DUPLICATE_KEY:  # this very key is already there: take its protocol
             answer = _query(gateway, claim)
         return answer
-    finally:
-        close = getattr(gateway, "close", None)
-        if close is not None:
-            close()
 
 
 # What a query by key may say about the NF-e itself. Any other answer is about the query (refused: 226 UF,

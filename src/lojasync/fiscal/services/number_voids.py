@@ -16,7 +16,6 @@ company moved to another environment, its certificate expired).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
@@ -278,17 +277,12 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
             void_id = uow.number_voids.add(request)
         uow.commit()
     request = replace(request, id=void_id)
-    deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
-    gateway = sefaz.connect(uf_code, environment, certificate, deadline=deadline)
     try:
-        answer = gateway.void_numbers(signed)
+        with sefaz.gateway(uf_code, environment, certificate) as gateway:
+            answer = gateway.void_numbers(signed)
     except (SefazUnreachable, SefazInvalidAnswer) as exc:
         raise VoidUnanswered(of_numbers=request.of_numbers, series=series,
                              reason=str(exc.params.get("reason", exc.message))) from exc
-    finally:
-        close = getattr(gateway, "close", None)
-        if close is not None:
-            close()
     return _record(uow, request, signed, answer, actor, now)
 
 
