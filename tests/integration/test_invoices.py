@@ -4,6 +4,7 @@ unanswered (settled by a query, never sent blind), cancelled (both reversed)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -261,6 +262,105 @@ def test_a_batch_stopped_midway_still_records_the_answers_of_the_nfe_at_sefaz(ap
         (invoice,) = [show_invoice(app.uow(), i) for i in _invoice_ids(app, number)]
         assert invoice.status == "authorised", invoice
     assert stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
+
+
+def test_a_batch_stopped_while_recording_an_answer_records_it_on_its_way_out(app, company, sefaz, monkeypatch):
+    """review: the answer being recorded when Ctrl+C came was taken off the batch's list first, its transaction
+    rolled back: that NF-e stayed "aguardando SEFAZ", authorised there. It is recorded again on the way out."""
+    from lojasync.fiscal.services import batch
+
+    sent = [imported(app, id=2000000424 + i, payment_status="paid") for i in range(2)]
+    real, calls = batch.record_answer, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            raise KeyboardInterrupt   # the person's Ctrl+C, inside the first recording
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "record_answer", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        invoice_orders(app.uow, app.cipher, sefaz, sent, parallel=3)
+    assert [show_invoice(app.uow(), i).status for n in sent for i in _invoice_ids(app, n)] == ["authorised"] * 2
+    assert len(calls) == 3 and stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
+
+
+def test_a_second_ctrl_c_while_a_stopped_batch_waits_for_sefaz_loses_no_answer(app, company, sefaz, monkeypatch):
+    """review: a stopped batch waited for SEFAZ's answers saying nothing, and recorded them on its own thread: a
+    second Ctrl+C there left every NF-e still at SEFAZ "aguardando SEFAZ". The pool's threads record them now, and
+    the pool's exit waits for them whatever the batch's thread does; the terminal is told what it waits for."""
+    from lojasync.fiscal.services import batch
+
+    sent = [imported(app, id=2000000426 + i, payment_status="paid") for i in range(2)]
+    refused = imported(app, id=2000000428, status="cancelled")
+    answer = threading.Event()
+
+    class Slow:
+        def __init__(self, gateway):
+            self.gateway = gateway
+
+        def authorise(self, xml: bytes):
+            assert answer.wait(10)
+            return self.gateway.authorise(xml)
+
+        def __getattr__(self, name: str):
+            return getattr(self.gateway, name)
+
+    slow = Sefaz(lambda uf, env, cert, deadline=None: Slow(sefaz.connect(uf, env, cert, deadline=deadline)),
+                 simulated=True)
+    told, reported = [], []
+
+    def first_ctrl_c(item):
+        reported.append(item.order_number)
+        if item.order_number == refused:
+            answer.set()
+            raise KeyboardInterrupt   # while both NF-e are at SEFAZ
+
+    def second_ctrl_c(recordings):
+        raise KeyboardInterrupt       # while the batch waits for their answers
+
+    monkeypatch.setattr(batch, "as_completed", second_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        invoice_orders(app.uow, app.cipher, slow, [*sent, refused], parallel=3, progress=first_ctrl_c,
+                       stopping=told.append)
+    assert told == [2] and reported == [refused]
+    assert [show_invoice(app.uow(), i).status for n in sent for i in _invoice_ids(app, n)] == ["authorised"] * 2
+    assert stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
+
+
+def test_a_stopped_batch_reports_the_answers_it_recorded_on_its_way_out(app, company, sefaz):
+    """review: a background batch stopped by an error listed the orders whose NF-e it then recorded as authorised
+    among those "não processados": each recorded on the way out is reported too."""
+    sent = [imported(app, id=2000000429 + i, payment_status="paid") for i in range(2)]
+    refused = imported(app, id=2000000431, status="cancelled")
+    reported = []
+
+    def failing_once(item):
+        reported.append((item.order_number, item.invoice.status if item.invoice else None))
+        if len(reported) == 1:
+            raise RuntimeError("o registro do lote falhou")
+
+    with pytest.raises(RuntimeError):
+        invoice_orders(app.uow, app.cipher, sefaz, [*sent, refused], parallel=3, progress=failing_once)
+    assert sorted(reported) == sorted([(refused, None), *((n, "authorised") for n in sent)])
+
+
+def test_an_order_refused_for_a_document_made_meanwhile_is_not_credited_with_it(app, company, sefaz, monkeypatch):
+    """review: only generating, a failure named the order's NF-e newer than the one read before, whatever failed:
+    another run's NF-e, made between the two, was counted as this batch's (and as authorised, once it was)."""
+    from lojasync.fiscal.services import batch
+
+    number = imported(app, id=2000000432, payment_status="paid")
+    real = batch.generate_invoice
+
+    def another_run_first(*args, **kwargs):
+        real(app.uow(), app.cipher, number)   # another run (the back office, the API) got there between the two
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "generate_invoice", another_run_first)
+    (item,) = invoice_orders(app.uow, app.cipher, sefaz, [number], approve=False).items
+    assert item.invoice is None and item.refusal.code == "fiscal.order_has_document", item
+    assert item.refusal.document is not None and item.refusal.document[0] == "nfe"
 
 
 def test_a_failure_after_a_generation_committed_names_the_nfe_it_made(app, company, sefaz, monkeypatch):

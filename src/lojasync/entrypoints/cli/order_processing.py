@@ -80,7 +80,8 @@ def invoice(
         task = progress.add_task("nfe", total=len(targets))
         report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve, actor=terminal_person(),
                                 progress=lambda item: progress.advance(task),
-                                parallel=parallel or app_.settings.sefaz_parallel, report_bug=record_bug)
+                                parallel=parallel or app_.settings.sefaz_parallel, report_bug=record_bug,
+                                stopping=_stopping)
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     if fmt is OutputFormat.JSON:
@@ -114,6 +115,11 @@ def invoice(
         # 70 when a bug stood in the way of any order (its line names the reference), as for a command it stops.
         bug = any(i.refusal is not None and i.refusal.code == UNEXPECTED for i in failed)
         raise typer.Exit(EXIT_UNEXPECTED if bug else EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
+
+
+def _stopping(count: int) -> None:
+    console.print(f"[yellow]Interrompido: aguardando a resposta da SEFAZ para {formats.number(count)} NF-e já "
+                  "transmitida(s), para registrá-la(s) (até o tempo limite da SEFAZ).[/]", highlight=False)
 
 
 def _print_awaiting(invoices: list[InvoiceView]) -> None:

@@ -7,10 +7,11 @@ sent blind to a SEFAZ that is down only piles up "aguardando SEFAZ". The summary
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 
 from lojasync.fiscal.errors import OrderAlreadyProcessing, SefazNotDecided
@@ -155,7 +156,7 @@ def _left_in(uow: ProcessingUnitOfWork, status: OrderStatus, *statuses: InvoiceS
 def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, sefaz: Sefaz,
                    order_numbers: Iterable[int], *, approve: bool = True, actor: Who = Actor.OPERATOR,
                    progress: Callable[[BatchItem], None] | None = None, parallel: int = 1,
-                   report_bug: BugReport = log_bug) -> BatchReport:
+                   report_bug: BugReport = log_bug, stopping: Callable[[int], None] | None = None) -> BatchReport:
     """Generate (and transmit, unless `approve` is False) an NF-e for each order.
 
     `parallel`: how many NF-e may wait for SEFAZ at once. SEFAZ takes from a fraction of a second to a few
@@ -166,7 +167,8 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     as any unanswered one.
     A company that cannot issue at all (`CompanyNotReady`) refuses a batch of several orders at once.
     `report_bug`: keeps an unexpected error's detail (a bug) and says where, the order's summary naming its
-    reference."""
+    reference. `stopping`: told how many NF-e at SEFAZ a stopped batch waits for, to record their answers (up to
+    SEFAZ's timeout: a person who sees nothing presses Ctrl+C again, or kills the process)."""
     order_numbers = list(order_numbers)
     if len(order_numbers) > 1:
         # A company that cannot issue would refuse every order alike: said once, before any is touched. One
@@ -204,12 +206,14 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             invoice = generate_invoice(uow_factory(), box, number, actor)
             return BatchItem(number, invoice, NOT_SENT, not_sent=True) if approve else BatchItem(number, invoice)
         except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
-            return _failure(uow_factory, number, _newer_invoice_id(uow_factory, number, before), exc, report_bug)
+            # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
+            made = None if isinstance(exc, OrderAlreadyProcessing) else _newer_invoice_id(uow_factory, number, before)
+            return _failure(uow_factory, number, made, exc, report_bug)
 
     def collect(done: Iterable[Future]) -> None:
         nonlocal sefaz_down
         for future in done:
-            position, number, ready = sending.pop(future)
+            position, number, ready = sending[future]
             try:
                 # Recorded on this thread, between two generations, not on the sending one: the two would take
                 # turns at the interpreter and at the database's write lock, and the batch ran slower than one
@@ -219,6 +223,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             except Exception as exc:  # noqa: BLE001 - one order's failure is reported, the run goes on
                 sefaz_down = sefaz_down or isinstance(exc, SEFAZ_DOWN)
                 item = _failure(uow_factory, number, ready.invoice_id, exc, report_bug)
+            # Only now: a batch stopped while this answer was being recorded (Ctrl+C) records it on its way out.
+            # Recording twice is harmless: an NF-e already settled is left as it is.
+            del sending[future]
             finished(position, item)
 
     places = max(1, parallel)
@@ -237,7 +244,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         except BaseException:
             # Stopped (Ctrl+C, a progress bar or a report that failed): the NF-e already at SEFAZ still have their
             # answers recorded, as each did when it recorded its own; else an authorised one waits for the worker.
-            _record_in_flight(uow_factory, sefaz, sending, actor)
+            _record_in_flight(pool, uow_factory, sefaz, sending, actor, finished, stopping)
             raise
     return BatchReport([items[position] for position in sorted(items)])
 
@@ -297,16 +304,43 @@ def _newer_invoice_id(uow_factory: Callable[[], ProcessingUnitOfWork], order_num
     return newest if newest > before else None
 
 
-def _record_in_flight(uow_factory: Callable[[], ProcessingUnitOfWork], sefaz: Sefaz,
-                      sending: dict[Future, tuple[int, int, ReadyToSend]], actor: Who) -> None:
-    """A batch stopping: record the answers of the NF-e still on their way (waiting for them, as the pool's exit
-    would), each on its own; what cannot be recorded stays awaiting SEFAZ, for the worker's query by key."""
-    for future, (_, number, ready) in list(sending.items()):
+def _record_in_flight(pool: ThreadPoolExecutor, uow_factory: Callable[[], ProcessingUnitOfWork], sefaz: Sefaz,
+                      sending: dict[Future, tuple[int, int, ReadyToSend]], actor: Who,
+                      finished: Callable[[int, BatchItem], None], stopping: Callable[[int], None] | None) -> None:
+    """A batch stopping: the answers of the NF-e still on their way are recorded, each on its own, on the pool's
+    threads, which the pool's exit waits for whatever happens here: a second Ctrl+C while SEFAZ is awaited stops
+    this thread's waiting, not the recordings. Each recorded one is still reported (best effort: the progress may be
+    what failed); what cannot be recorded stays awaiting SEFAZ, for the worker's query by key."""
+    recordings: dict[Future, tuple[int, int]] = {}
+    for transmission, (position, number, ready) in sending.items():
         try:
-            record_answer(uow_factory(), sefaz, ready, future.result(), actor)
-        except Exception:   # best effort: the NF-e stays awaiting SEFAZ, settled by the worker
-            log.warning("batch stopped: an answer of SEFAZ not recorded", exc_info=True,
-                        extra={"order_number": number, "invoice_id": ready.invoice_id})
+            recordings[pool.submit(_record_late, uow_factory, sefaz, transmission, ready, number, actor)] = \
+                (position, number)
+        except RuntimeError:   # the pool no longer takes work (the interpreter exiting): recorded here
+            _record_late(uow_factory, sefaz, transmission, ready, number, actor)
+    if recordings:
+        log.warning("batch stopped: recording the answers of the NF-e already sent to SEFAZ",
+                    extra={"invoices": len(recordings)})
+        if stopping is not None:
+            with contextlib.suppress(Exception):
+                stopping(len(recordings))
+    for recording in as_completed(recordings):
+        position, number = recordings[recording]
+        invoice = recording.result()
+        if invoice is not None:
+            with contextlib.suppress(Exception):
+                finished(position, BatchItem(number, invoice, rejection_of(invoice)))
+
+
+def _record_late(uow_factory: Callable[[], ProcessingUnitOfWork], sefaz: Sefaz, transmission: Future,
+                 ready: ReadyToSend, number: int, actor: Who) -> InvoiceView | None:
+    try:
+        invoice, _ = record_answer(uow_factory(), sefaz, ready, transmission.result(), actor)
+        return invoice
+    except Exception:   # best effort: the NF-e stays awaiting SEFAZ, settled by the worker
+        log.warning("batch stopped: an answer of SEFAZ not recorded", exc_info=True,
+                    extra={"order_number": number, "invoice_id": ready.invoice_id})
+        return None
 
 
 def _invoice_made(uow: ProcessingUnitOfWork, invoice_id: int | None) -> InvoiceView | None:
