@@ -320,6 +320,10 @@ class TaskQueue:
         elif found.needs_a_person:
             log.warning("authorised invoice not confirmed by SEFAZ", extra={"invoice_id": invoice_id,
                                                                             "sefaz_answer": found.needs_a_person})
+        elif found.misconfigured:
+            # Asked again each hour by whichever process runs it: this one cannot, and whoever runs it must know.
+            log.warning("authorised invoice not checked: this process cannot ask the SEFAZ that authorised it",
+                        extra={"invoice_id": invoice_id, "reason": found.undecided})
         elif found.undecided:
             log.info("authorised invoice check postponed", extra={"invoice_id": invoice_id,
                                                                   "reason": found.undecided})

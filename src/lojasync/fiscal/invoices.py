@@ -42,6 +42,7 @@ from lojasync.shared.text import clean_text
 # enviada: ..."): the NF-e's authorisation or discard takes them away by that beginning (`Invoice.about`).
 NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
+NOT_CONFIRMED = "não confirmada pela SEFAZ"   # authorised here; a query by key did not say it still stands
 NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)
 
 # When the worker asks SEFAZ whether an authorised NF-e still stands (another program with the certificate, or
@@ -301,11 +302,14 @@ class Invoice(Aggregate):
                                               **self._ids()))
         return True
 
-    def sefaz_check_asked(self, retry_at: datetime) -> bool:
+    def sefaz_check_asked(self, retry_at: datetime, claimed_at: datetime | None = None) -> bool:
         """The worker enqueues its query by key: the next rounds leave it out until `retry_at` (a task still in the
-        queue, or still asking SEFAZ, is not enqueued again; one lost with its worker is asked again then)."""
+        queue, or still asking SEFAZ, is not enqueued again; one lost with its worker is asked again then).
+        `claimed_at`: a round's claim, refused when another round claimed it meanwhile (its due time is ahead)."""
         if self.status is not InvoiceStatus.AUTHORISED or self.sefaz_check_due_at is None:
             return False   # settled meanwhile (cancelled here)
+        if claimed_at is not None and self.sefaz_check_due_at > claimed_at:
+            return False   # two rounds at once (PostgreSQL): the same key asked twice is SEFAZ's 656
         self.sefaz_check_due_at = retry_at
         return True
 
@@ -320,9 +324,20 @@ class Invoice(Aggregate):
         later = [self.authorised_at + after for after in SEFAZ_CHECKS if self.authorised_at + after > when]
         self.sefaz_check_due_at = later[0] if later else None
 
+    def sefaz_confirmed(self, order, when: datetime) -> None:
+        """SEFAZ holds it authorised: asked again after the next deadline, if any, and what an earlier query that
+        did not confirm it asked of a person is dealt with."""
+        self.sefaz_checked(when)
+        self._settled(order, NOT_CONFIRMED)
+
+    def sefaz_not_confirmed(self, order, words: str) -> None:
+        """A query by key did not say it still stands (SEFAZ does not know it, refused the query, or never
+        answered): nothing is undone, a person looks. The reason goes once SEFAZ confirms it."""
+        order.ask_for_a_person(f"{self.about(NOT_CONFIRMED)}: {words}"[:500])
+
     def sefaz_check_ended(self) -> None:
         """No more queries about it: SEFAZ does not know the key (a person was asked to see), or the SEFAZ now
-        configured cannot (the simulator's NF-e, asked at the real one, or the other way round)."""
+        configured cannot (the simulator's NF-e, asked at the real one)."""
         self.sefaz_check_due_at = None
 
     def found_cancelled_at_sefaz(self, order, actor: Who, code: str, reason: str, cancellation: SefazRecord,

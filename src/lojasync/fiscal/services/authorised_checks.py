@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import InvoiceNotFound
 from lojasync.fiscal.gateway import SefazAnswer
-from lojasync.fiscal.invoices import Invoice, InvoiceStatus, SefazRecord
+from lojasync.fiscal.invoices import SEFAZ_CHECKS, Invoice, InvoiceStatus, SefazRecord
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import ask_by_key, cancellation_in, justification_in
@@ -33,6 +33,10 @@ ROUND_LIMIT = 20                   # queries a housekeeping round (a minute) enq
 # cancellation is pending: asked again then. Nothing here is urgent, and the same key asked again and again is
 # what SEFAZ answers with 656 ("consumo indevido"), which would hold up the worker's other queries.
 RETRY_AFTER = timedelta(hours=1)
+# SEFAZ still not answering this long after the last deadline: a person looks, instead of a query an hour for good.
+GIVE_UP_AFTER = timedelta(days=7)
+SIMULATOR_CANNOT_SAY = ("este processo usa o simulador da SEFAZ, que não conhece uma NF-e autorizada pela SEFAZ real "
+                        "(configure LOJASYNC_SEFAZ=real no worker)")
 
 
 def _now() -> datetime:
@@ -45,7 +49,7 @@ def claim_sefaz_checks(uow: ProcessingUnitOfWork, now: datetime | None = None, l
     moment = now or _now()
     with uow:
         claimed = [invoice_id for invoice_id in uow.invoices.due_for_sefaz_check(moment, limit)
-                   if _invoice(uow, invoice_id).sefaz_check_asked(moment + RETRY_AFTER)]
+                   if _invoice(uow, invoice_id).sefaz_check_asked(moment + RETRY_AFTER, claimed_at=moment)]
         uow.commit()
         return claimed
 
@@ -54,12 +58,14 @@ def claim_sefaz_checks(uow: ProcessingUnitOfWork, now: datetime | None = None, l
 class SefazCheck:
     """What asking SEFAZ about an authorised NF-e found: `stands` (authorised there), `cancelled` (cancelled
     there: recorded here now), `needs_a_person` (SEFAZ does not know it, or refuses to be asked: the order says
-    so), or none of them with `undecided` (SEFAZ could not say now: asked again later)."""
+    so), or none of them with `undecided` (SEFAZ could not say now: asked again later); `misconfigured` when this
+    process cannot ask at all (for whoever runs the worker, in its log)."""
 
     stands: bool = False
     cancelled: bool = False
     needs_a_person: str | None = None
     undecided: str | None = None
+    misconfigured: bool = False
 
 
 def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -75,49 +81,71 @@ def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: S
             invoice.sefaz_check_asked(now() + RETRY_AFTER)
             uow.commit()
             return SefazCheck(undecided="cancelamento pedido aguardando a SEFAZ")
-        if invoice.simulated != sefaz.simulated:
-            # Authorised by the simulator and SEFAZ is now the real one (or the other way round): the other cannot
-            # know its key. Nothing to ask.
+        if invoice.simulated and not sefaz.simulated:
+            # Authorised by the simulator, and SEFAZ is now the real one: it cannot know the key. Nothing to ask.
             invoice.sefaz_check_ended()
             uow.commit()
             return SefazCheck()
+        if sefaz.simulated and not invoice.simulated:
+            # A real NF-e, and this process talks to the simulator (a worker started without LOJASYNC_SEFAZ=real):
+            # the simulator cannot say. Left for a process that asks the real SEFAZ; its checks never end here.
+            invoice.sefaz_check_asked(now() + RETRY_AFTER)
+            uow.commit()
+            return SefazCheck(undecided=SIMULATOR_CANNOT_SAY, misconfigured=True)
         certificate = certificate_for(uow.company.get(), box)
         uf, environment, key = invoice.access_key[:2], invoice.environment, invoice.access_key
     try:
         answer = ask_by_key(sefaz, certificate, uf, environment, key)
     except LojasyncError as exc:
-        _later(uow, invoice_id, now() + RETRY_AFTER)
-        return SefazCheck(undecided=exc.message)
+        if not exc.retryable:
+            # Asking again as it is cannot help (SEFAZ's certificate not trusted, a UF without its address): a person.
+            return _refused(uow, invoice_id, exc.message, f"{exc.message} {exc.resolution}".strip(), now)
+        return _later(uow, invoice_id, now, exc.message)
     outcome = outcome_of(answer)
+    why = f"{answer.status} - {answer.reason}"
     if outcome is Outcome.CANCELLED_THERE:
         if _record_cancelled(uow, invoice_id, answer, now):
             return SefazCheck(cancelled=True)
-        _later(uow, invoice_id, now() + RETRY_AFTER)   # a person's cancellation came first: theirs to record
-        return SefazCheck(undecided="cancelamento pedido aguardando a SEFAZ")
+        # A person's cancellation came first: theirs to record.
+        return _later(uow, invoice_id, now, "cancelamento pedido aguardando a SEFAZ")
     if outcome is Outcome.AUTHORISED:
         with uow:
-            _invoice(uow, invoice_id).sefaz_checked(now())
+            invoice = _invoice(uow, invoice_id)
+            invoice.sefaz_confirmed(uow.orders.get(invoice.order_id, for_update=True), now())
             uow.commit()
         return SefazCheck(stands=True)
-    if outcome in (Outcome.UNKNOWN, Outcome.REJECTED):
-        # SEFAZ does not know the key (217): asking again gets the same; or it refuses the query as it is (226 UF,
-        # 252 environment, a certificate it refuses...): asked again after the next deadline, if any, in case a
-        # person fixed it. Authorised here, either is for a person to see.
-        why = f"{answer.status} - {answer.reason}"
+    if outcome is Outcome.UNKNOWN:
+        # SEFAZ does not know the key (217): asking again gets the same. Authorised here, that is for a person.
         with uow:
             invoice = _invoice(uow, invoice_id)
             if invoice.status is InvoiceStatus.AUTHORISED:
-                if outcome is Outcome.UNKNOWN:
-                    invoice.sefaz_check_ended()
-                else:
-                    invoice.sefaz_checked(now())
-                uow.orders.get(invoice.order_id, for_update=True).ask_for_a_person(
-                    f"{invoice.label}: autorizada aqui, a SEFAZ não a confirmou quando consultada pela chave ({why}). "
-                    "Confira a chave no portal da SEFAZ."[:500])
+                invoice.sefaz_check_ended()
+                invoice.sefaz_not_confirmed(uow.orders.get(invoice.order_id, for_update=True), (
+                    f"autorizada aqui pelo simulador da SEFAZ, que não a conhece mais ({why}): os dados do simulador "
+                    "foram apagados ou trocados? Nada foi desfeito aqui." if invoice.simulated else
+                    f"autorizada aqui, a SEFAZ não a conhece quando consultada pela chave ({why}). Nada foi desfeito "
+                    "aqui; confira a chave no portal da SEFAZ."))
                 uow.commit()
         return SefazCheck(needs_a_person=why)
-    _later(uow, invoice_id, now() + RETRY_AFTER)   # out of service, in processing, 656: not a decision
-    return SefazCheck(undecided=f"{answer.status} - {answer.reason}")
+    if outcome is Outcome.UNDECIDED:
+        return _later(uow, invoice_id, now, why)   # out of service, in processing, 656: not a decision
+    # The query refused as it is (226 UF, 252 environment, a certificate it refuses...), or an answer that makes no
+    # sense for an authorised key (denied, another key): a person, and asked again after the next deadline, if any.
+    return _refused(uow, invoice_id, why, f"a SEFAZ recusou a consulta pela chave ({why})", now)
+
+
+def _refused(uow: ProcessingUnitOfWork, invoice_id: int, why: str, words: str, now: Clock) -> SefazCheck:
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        if invoice.status is InvoiceStatus.AUTHORISED:
+            invoice.sefaz_checked(now())
+            again = ("o lojasync consulta de novo depois do próximo prazo de cancelamento" if invoice.sefaz_check_due_at
+                     else "o lojasync não consulta mais: confira a chave no portal da SEFAZ")
+            invoice.sefaz_not_confirmed(uow.orders.get(invoice.order_id, for_update=True),
+                                        f"{words.rstrip('.')}. Nada foi desfeito aqui. Confira a UF, o ambiente e o "
+                                        f"certificado da empresa; {again}.")
+            uow.commit()
+    return SefazCheck(needs_a_person=why)
 
 
 def _record_cancelled(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, now: Clock) -> bool:
@@ -133,11 +161,27 @@ def _record_cancelled(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazA
         return changed
 
 
-def _later(uow: ProcessingUnitOfWork, invoice_id: int, when: datetime) -> None:
+def _later(uow: ProcessingUnitOfWork, invoice_id: int, now: Clock, why: str) -> SefazCheck:
+    """Asked again in `RETRY_AFTER`; SEFAZ silent for `GIVE_UP_AFTER` past the last deadline: a person, no more."""
     with uow:
         invoice = _invoice(uow, invoice_id)
+        when = now() + RETRY_AFTER
+        silent_for_long = (invoice.authorised_at is not None and invoice.cancel_requested_at is None
+                           and when > invoice.authorised_at + SEFAZ_CHECKS[-1] + GIVE_UP_AFTER)
+        if silent_for_long:
+            if invoice.status is not InvoiceStatus.AUTHORISED or invoice.sefaz_check_due_at is None:
+                return SefazCheck()
+            invoice.sefaz_check_ended()
+            invoice.sefaz_not_confirmed(uow.orders.get(invoice.order_id, for_update=True),
+                                        f"a SEFAZ não respondeu às consultas pela chave ({why}) por "
+                                        f"{GIVE_UP_AFTER.days} dias depois do prazo de cancelamento, e o lojasync "
+                                        "parou de consultar. Nada foi desfeito aqui; confira a chave no portal da "
+                                        "SEFAZ.")
+            uow.commit()
+            return SefazCheck(needs_a_person=why)
         if invoice.sefaz_check_asked(when):
             uow.commit()
+    return SefazCheck(undecided=why)
 
 
 def _invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> Invoice:
