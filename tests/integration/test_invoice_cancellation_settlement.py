@@ -13,7 +13,7 @@ import pytest
 
 from lojasync.finance.services import list_receivables
 from lojasync.fiscal.errors import CancellationNotProcessed, CancellationRefused, CancellationUnanswered
-from lojasync.fiscal.gateway import Environment
+from lojasync.fiscal.gateway import Environment, SefazAnswer
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.invoice_cancellation import (
     CancellationSettled,
@@ -317,6 +317,85 @@ def test_a_pending_cancellation_sefaz_refuses_to_be_asked_about_asks_a_person_on
     assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
     assert not show_order(app.uow(), number)["needs_attention"] and stock(app) == NOT_MOVED
     assert not flag_unsettled_cancellation(app.uow(), invoice_id, why)   # settled: nothing to flag
+
+
+def test_a_second_cancel_asks_sefaz_first_and_records_an_earlier_request_it_registered(app, sefaz, simulator):
+    """review: an earlier cancellation registered at SEFAZ, its answer lost; the person clicks "Cancelar" again (the
+    message invites it): SEFAZ is asked first, and the cancellation it holds is recorded, no second event sent."""
+    _, invoice_id = authorised(app, sefaz, 2000000520)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, REASON, ANA)
+    assert cancelled.status == "cancelled" and changed and stock(app) == NOT_MOVED
+    assert len(cancelled_at_sefaz(simulator, invoice_id, app)) == 1
+
+
+@pytest.mark.parametrize("refusal", ["108", "250"])
+def test_a_second_cancel_refused_does_not_clear_an_earlier_request_sefaz_registered(app, sefaz, simulator, refusal):
+    """review: the second send answered with a code (out of service, a rejection) cleared the request, and the NF-e
+    stayed "autorizada" here for good, stock issued, while SEFAZ held it cancelled by the first. That refusal says
+    nothing of the first: it stays pending, and the worker records it."""
+    _, invoice_id = authorised(app, sefaz, 2000000521 if refusal == "108" else 2000000522)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+
+    class Refuses(QueryDown):
+        """A refusal SEFAZ checks before the event's duplicity (the simulator checks that first)."""
+
+        def cancel(self, signed: bytes):
+            return SefazAnswer(refusal, "Rejeicao: Certificado Assinatura invalido")
+
+    if refusal == "108":
+        simulator.simulator.set_switches(out_of_service=refusal)
+    with pytest.raises(CancellationNotProcessed if refusal == "108" else CancellationRefused):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, QueryDown if refusal == "108" else Refuses),
+                       invoice_id, REASON, ANA)
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None and stock(app) == ISSUED
+    simulator.simulator.reset_switches()
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
+    assert show_invoice(app.uow(), invoice_id).status == "cancelled" and stock(app) == NOT_MOVED
+
+
+def test_a_refused_cancellation_takes_away_the_workers_note_about_it(app, sefaz, simulator):
+    """review: the worker's "ainda não pôde ser conferido... consulta de novo a cada 5 minutos" stayed on the order
+    after a refusal cleared the request, though nothing was pending any more."""
+    from lojasync.fiscal.services.invoice_cancellation import flag_unsettled_cancellation
+
+    number, invoice_id = authorised(app, sefaz, 2000000523)
+    with pytest.raises(CancellationUnanswered):
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)   # never reached SEFAZ
+    assert flag_unsettled_cancellation(app.uow(), invoice_id, "a SEFAZ recusou a consulta: 226 - Rejeicao")
+    with app.uow() as uow:   # the request forgotten some other way: this send is the only one pending
+        uow.invoices.get(invoice_id).cancel_requested_at = None
+        uow.commit()
+    simulator.simulator.set_switches(reject_with="250")
+    with pytest.raises(CancellationRefused):
+        cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, REASON, ANA)
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is None
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
+def test_sefaz_not_knowing_an_nfe_whose_cancellation_is_pending_asks_a_person(app, sefaz, simulator):
+    """review: 217 while settling was "undecided": asked every 5 minutes for good, only a line in the log."""
+    _, invoice_id = authorised(app, sefaz, 2000000524)
+    with pytest.raises(CancellationUnanswered):
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    simulator.simulator.reset()   # the simulator's data gone
+    settled = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)
+    assert settled.refused and settled.undecided.startswith("217 - ")
+
+
+def test_two_rounds_at_once_claim_a_pending_cancellation_once(app, sefaz, simulator):
+    """review: on PostgreSQL a second round waiting on the first's lock claimed it again: the key asked twice (656)."""
+    from lojasync.fiscal.services.invoice_cancellation import claim_cancellations_to_settle
+
+    _, invoice_id = authorised(app, sefaz, 2000000525)
+    with pytest.raises(CancellationUnanswered):
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    moment = after_the_window()
+    assert claim_cancellations_to_settle(app.uow(), moment) == [invoice_id]
+    with app.uow() as uow:
+        assert not uow.invoices.get(invoice_id).cancel_asking(moment, asked_before=moment - SENDING_WINDOW)
 
 
 def window_passed(app, invoice_id: int) -> None:

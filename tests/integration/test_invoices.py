@@ -285,17 +285,10 @@ def test_a_batch_stopped_while_recording_an_answer_records_it_on_its_way_out(app
     assert len(calls) == 3 and stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
 
 
-def test_a_second_ctrl_c_while_a_stopped_batch_waits_for_sefaz_loses_no_answer(app, company, sefaz, monkeypatch):
-    """review: a stopped batch waited for SEFAZ's answers saying nothing, and recorded them on its own thread: a
-    second Ctrl+C there left every NF-e still at SEFAZ "aguardando SEFAZ". The pool's threads record them now, and
-    the pool's exit waits for them whatever the batch's thread does; the terminal is told what it waits for."""
-    from lojasync.fiscal.services import batch
+def _held_at_sefaz(sefaz: Sefaz, answer: threading.Event) -> Sefaz:
+    """SEFAZ holding every authorisation until `answer` is set."""
 
-    sent = [imported(app, id=2000000426 + i, payment_status="paid") for i in range(2)]
-    refused = imported(app, id=2000000428, status="cancelled")
-    answer = threading.Event()
-
-    class Slow:
+    class Held:
         def __init__(self, gateway):
             self.gateway = gateway
 
@@ -306,8 +299,19 @@ def test_a_second_ctrl_c_while_a_stopped_batch_waits_for_sefaz_loses_no_answer(a
         def __getattr__(self, name: str):
             return getattr(self.gateway, name)
 
-    slow = Sefaz(lambda uf, env, cert, deadline=None: Slow(sefaz.connect(uf, env, cert, deadline=deadline)),
+    return Sefaz(lambda uf, env, cert, deadline=None: Held(sefaz.connect(uf, env, cert, deadline=deadline)),
                  simulated=True)
+
+
+def test_a_second_ctrl_c_while_a_stopped_batch_waits_for_sefaz_loses_no_answer(app, company, sefaz, monkeypatch):
+    """review: a stopped batch waited for SEFAZ's answers saying nothing, and recorded them on its own thread: a
+    second Ctrl+C there left every NF-e still at SEFAZ "aguardando SEFAZ". The pool's threads record them now, and
+    the pool's exit waits for them whatever the batch's thread does; the terminal is told what it waits for."""
+    from lojasync.fiscal.services import batch
+
+    sent = [imported(app, id=2000000426 + i, payment_status="paid") for i in range(2)]
+    refused = imported(app, id=2000000428, status="cancelled")
+    answer = threading.Event()
     told, reported = [], []
 
     def first_ctrl_c(item):
@@ -321,8 +325,8 @@ def test_a_second_ctrl_c_while_a_stopped_batch_waits_for_sefaz_loses_no_answer(a
 
     monkeypatch.setattr(batch, "as_completed", second_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
-        invoice_orders(app.uow, app.cipher, slow, [*sent, refused], parallel=3, progress=first_ctrl_c,
-                       stopping=told.append)
+        invoice_orders(app.uow, app.cipher, _held_at_sefaz(sefaz, answer), [*sent, refused], parallel=3,
+                       progress=first_ctrl_c, stopping=told.append)
     assert told == [2] and reported == [refused]
     assert [show_invoice(app.uow(), i).status for n in sent for i in _invoice_ids(app, n)] == ["authorised"] * 2
     assert stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
@@ -333,16 +337,20 @@ def test_a_stopped_batch_reports_the_answers_it_recorded_on_its_way_out(app, com
     among those "não processados": each recorded on the way out is reported too."""
     sent = [imported(app, id=2000000429 + i, payment_status="paid") for i in range(2)]
     refused = imported(app, id=2000000431, status="cancelled")
+    answer = threading.Event()
     reported = []
 
     def failing_once(item):
         reported.append((item.order_number, item.invoice.status if item.invoice else None))
-        if len(reported) == 1:
-            raise RuntimeError("o registro do lote falhou")
+        if item.order_number == refused:
+            answer.set()
+            raise RuntimeError("o registro do lote falhou")   # while both NF-e are at SEFAZ
 
     with pytest.raises(RuntimeError):
-        invoice_orders(app.uow, app.cipher, sefaz, [*sent, refused], parallel=3, progress=failing_once)
-    assert sorted(reported) == sorted([(refused, None), *((n, "authorised") for n in sent)])
+        invoice_orders(app.uow, app.cipher, _held_at_sefaz(sefaz, answer), [*sent, refused], parallel=3,
+                       progress=failing_once)
+    assert reported[0] == (refused, None)
+    assert sorted(reported[1:]) == [(number, "authorised") for number in sent]
 
 
 def test_an_order_refused_for_a_document_made_meanwhile_is_not_credited_with_it(app, company, sefaz, monkeypatch):

@@ -368,11 +368,14 @@ class Invoice(Aggregate):
         self.cancel_requested_by, self.cancel_requested_by_name = actor.value, actor_name(actor)
         self.cancel_asked_at = None
 
-    def cancel_asking(self, when: datetime) -> bool:
+    def cancel_asking(self, when: datetime, asked_before: datetime | None = None) -> bool:
         """The worker enqueues a query by key about the pending cancellation: left out of its next rounds for the
-        sending window (as an NF-e awaiting SEFAZ is by `sent_at`), so it is neither queued nor asked twice."""
+        sending window (as an NF-e awaiting SEFAZ is by `sent_at`), so it is neither queued nor asked twice.
+        `asked_before`: refused when another round asked since (two rounds at once, PostgreSQL: SEFAZ's 656)."""
         if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at is None:
             return False   # settled meanwhile
+        if asked_before is not None and self.cancel_asked_at is not None and self.cancel_asked_at > asked_before:
+            return False
         self.cancel_asked_at = when
         return True
 
@@ -386,12 +389,15 @@ class Invoice(Aggregate):
         except ValueError:
             return Actor.SYSTEM
 
-    def cancel_refused(self, requested_at: datetime | None = None) -> bool:
+    def cancel_refused(self, requested_at: datetime | None = None, order=None) -> bool:
         """SEFAZ answered the cancellation with a code and registered nothing: no longer pending. With
-        `requested_at`, only that request is cleared (a newer one, by another hand, stays)."""
+        `requested_at`, only that request is cleared (a newer one, by another hand, stays). With the `order`, what
+        the worker said of the request while it could not ask SEFAZ goes too (nothing is pending any more)."""
         if self.cancel_requested_at is None or requested_at not in (None, self.cancel_requested_at):
             return False
         self._cancel_request_over()
+        if order is not None:
+            self._settled(order, NOT_CANCELLED)
         return True
 
     def cancel_unsettled(self, order, why: str) -> bool:

@@ -3,7 +3,8 @@ discarding one SEFAZ never authorised.
 
 A cancellation whose answer is lost may have been registered: before sending the event again, SEFAZ is
 asked about the NF-e, and a cancellation it already holds is recorded here (a second send would only get
-573, "duplicidade de evento", and the ERP would never learn the NF-e is cancelled).
+573, "duplicidade de evento", and the ERP would never learn the NF-e is cancelled). A refusal of the second
+send says nothing of the first: that request stays pending, for the worker's query by key.
 
 The request is committed on the NF-e before the event is sent (as an NF-e is committed "aguardando SEFAZ"
 before its send): should the process die, or the answer be lost, the worker asks SEFAZ by key once the
@@ -83,6 +84,8 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
             raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
         environment, number, key = invoice.environment, invoice.number, invoice.access_key
         reason = justification_sent(reason)   # kept as SEFAZ gets it
+        # An earlier request whose outcome was never recorded (its answer lost): SEFAZ may hold it registered.
+        earlier = invoice.cancel_requested_at is not None
         # Committed before the send: an outcome never recorded (a process killed, an answer lost) is settled
         # by the worker asking SEFAZ by key, as an NF-e awaiting SEFAZ is.
         requested_at = now()
@@ -92,9 +95,13 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
     # which the worker asks by key.
     try:
         with sefaz.gateway(uf, environment, certificate) as gateway:
-            answer, proc = _send(gateway, signed, key, number)
+            # The earlier request first: registered, it is recorded with no second event sent.
+            answer, proc = (earlier and _already_cancelled(gateway, key)) or _send(gateway, signed, key, number)
     except (CancellationRefused, CancellationNotProcessed):
-        _request_refused(uow, invoice_id, requested_at)   # SEFAZ answered with a code: nothing is pending
+        if not earlier:
+            _request_refused(uow, invoice_id, requested_at)   # SEFAZ answered with a code: nothing is pending
+        # Else this refusal says nothing of the earlier request (SEFAZ out of service when asked, the query failed):
+        # still pending, for the worker's query by key, which records it if SEFAZ holds it registered.
         raise
     # SEFAZ holds the NF-e cancelled now: a write conflict must not leave it "autorizada" here. Recording it
     # locks the NF-e, the order and then (a handler) the order's store binding, in the order an import takes
@@ -144,7 +151,7 @@ def _request_refused(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: d
     try:
         with uow:
             invoice = _invoice(uow, invoice_id)
-            if invoice.cancel_refused(requested_at):
+            if invoice.cancel_refused(requested_at, uow.orders.get(invoice.order_id, for_update=True)):
                 uow.commit()
     except WriteConflict:
         pass   # still pending: the worker asks SEFAZ by key, finds it authorised and says so
@@ -164,7 +171,7 @@ def claim_cancellations_to_settle(uow: ProcessingUnitOfWork, now: datetime | Non
     moment = now or _now()
     with uow:
         claimed = [invoice_id for invoice_id in uow.invoices.cancellations_requested(moment - SENDING_WINDOW)
-                   if _invoice(uow, invoice_id).cancel_asking(moment)]
+                   if _invoice(uow, invoice_id).cancel_asking(moment, asked_before=moment - SENDING_WINDOW)]
         uow.commit()
         return claimed
 
@@ -201,8 +208,10 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         return CancellationSettled(cancelled=changed)
     if answer.status != AUTHORISED:
         # Neither cancelled nor plainly authorised (paralysed, the query refused): ask again next round.
+        # SEFAZ not knowing the NF-e at all (217: the simulator's data gone, a key of the simulator asked at the real
+        # SEFAZ) is as final as a refused query: a person looks.
         return CancellationSettled(undecided=f"{answer.status} - {answer.reason}",
-                                   refused=outcome_of(answer) is Outcome.REJECTED)
+                                   refused=outcome_of(answer) in (Outcome.REJECTED, Outcome.UNKNOWN))
     with uow:
         invoice = _invoice(uow, invoice_id)
         # Only the request that was asked about: a person who cancelled again meanwhile has theirs in flight.
