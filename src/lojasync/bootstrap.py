@@ -21,7 +21,7 @@ from lojasync.db.engine import build_session_factory
 from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.fiscal.effects import apply_effects, reverse_effects
-from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised, InvoiceCancelled
+from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised
 from lojasync.fiscal.order_drift import flag_order_changed_meanwhile, flag_unsent_nfe_of_cancelled_order
 from lojasync.fiscal.recipient_guard import customer_replaced
 from lojasync.nuvemshop.client.protocol import StoreClient
@@ -41,8 +41,8 @@ from lojasync.nuvemshop.services.import_settings import (
 from lojasync.nuvemshop.services.reread_order import reread_released_order
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import (
+    document_cancelled,
     invoice_authorised,
-    invoice_cancelled,
     stock_counted,
     stock_moved,
     tracking_recorded,
@@ -62,9 +62,9 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
     rules = settings.installment_rules() if settings is not None else None
     return MessageBus({
         InvoiceAuthorised: [flag_order_changed_meanwhile, invoice_authorised],
-        InvoiceCancelled: [invoice_cancelled],
         DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
-        DocumentCancelled: [functools.partial(reverse_effects, rules=rules), stock_moved, reread_released_order],
+        DocumentCancelled: [functools.partial(reverse_effects, rules=rules), stock_moved, document_cancelled,
+                            reread_released_order],
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
         OrderUpdated: [flag_unsent_nfe_of_cancelled_order],

@@ -129,7 +129,10 @@ def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentR
         # Another document of this sale stands (SEFAZ authorised an NF-e discarded here after a sale was confirmed
         # in its place): the order stays processed, by it now, and its effects, skipped while this one stood,
         # are written (once: a document's movements and receivables are unique).
-        order.withdraw_attention(lambda reason: reason == stray_reason(standing.label))
+        # The warning about whichever of the two was the stray one is dealt with (the cancelled one may be it).
+        strays = (stray_reason(standing.label), stray_reason(document.label))
+        order.withdraw_attention(lambda reason: reason in strays)
+        _store_cancellation_now_of(order, document, standing)
         order.processed_by = None
         _write_effects(DocumentApproved(order=order, actor=event.actor, document=standing,
                                         recorded_at=event.recorded_at), uow, rules)
@@ -140,6 +143,17 @@ def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentR
     # The store cancelled the order and asked for this cancellation: that reason is dealt with (others stay).
     prefix = cancel_in_store_reason(_PROCESSED_BY[document.kind])
     order.withdraw_attention(lambda reason: reason.startswith(prefix))
+
+
+def _store_cancellation_now_of(order, cancelled, standing) -> None:
+    """The store cancelled the order and the order asked for `cancelled`'s cancellation: `standing` is now the
+    document to cancel, and the reason says so (it told the operator to cancel one already cancelled)."""
+    old, new = (cancel_in_store_reason(_PROCESSED_BY[d.kind]) for d in (cancelled, standing))
+    moved = [reason for reason in order.attention_reasons if reason.startswith(old)] if old != new else []
+    if moved:
+        order.withdraw_attention(lambda reason: reason.startswith(old))
+        for reason in moved:
+            order.ask_for_a_person(new + reason[len(old):])
 
 
 def _standing(uow, order_id: int, cancelled):

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from lojasync.fiscal.events import DocumentEvent, InvoiceAuthorised, InvoiceCancelled
+from lojasync.fiscal.events import DocumentCancelled, DocumentEvent, InvoiceAuthorised, InvoiceCancelled
+from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.nuvemshop.model.store_updates import StockTarget
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.sales.events import TrackingRecorded
@@ -29,9 +30,14 @@ from lojasync.stock.counts import StockCounted
 def stock_moved(event: DocumentEvent, uow: ConnectorUnitOfWork) -> None:
     """An approval or a cancellation moved its lines' stock: their variants must get the new balance."""
     with uow.no_autoflush():
-        managed = uow.products.counted({line.product_id for line in event.document.lines
-                                        if line.product_id is not None})
-        want_stock(uow, managed)
+        moved = {line.product_id for line in event.document.lines if line.product_id is not None}
+        if isinstance(event, DocumentCancelled):
+            # Another document of the order still standing has its effects written by this cancellation
+            # (`fiscal.effects.reverse_effects`): its lines moved too (they may name products the other lacks).
+            standing = uow.documents.active_for_order(event.order.id)
+            if standing is not None:
+                moved.update(line.product_id for line in standing.lines if line.product_id is not None)
+        want_stock(uow, uow.products.counted(moved))
 
 
 def stock_counted(event: StockCounted, uow: ConnectorUnitOfWork) -> None:
@@ -115,6 +121,10 @@ def _may_have_raced(state: tuple[bool, datetime | None] | None, placed_at: datet
 
 def invoice_authorised(event: InvoiceAuthorised, uow: ConnectorUnitOfWork) -> None:
     """The access key goes to the store order (orders that did not come from a store have none to get it)."""
+    if event.order.is_processed():
+        # Another document processes the order (this NF-e authorised by SEFAZ after it was discarded here): the store
+        # order keeps that one's key, or none for a venda simples; this one's goes there once it is the order's.
+        return
     with uow.no_autoflush():  # the upsert too: through the session it would flush the approval first
         uow.store_updates.want_invoice_key_of_order(event.order.id, event.access_key, _now())
 
@@ -125,12 +135,17 @@ def tracking_recorded(event: TrackingRecorded, uow: ConnectorUnitOfWork) -> None
         uow.store_updates.want_tracking_of_order(event.order.id, event.code, _now())
 
 
-def invoice_cancelled(event: InvoiceCancelled, uow: ConnectorUnitOfWork) -> None:
-    """A cancelled NF-e's key must not stay on the store order as if it were valid."""
+def document_cancelled(event: DocumentCancelled, uow: ConnectorUnitOfWork) -> None:
+    """A cancelled NF-e's key must not stay on the store order as if it were valid; an authorised NF-e of the order
+    still standing (`fiscal.effects.reverse_effects`) is the one whose key the store order shows now."""
     with uow.no_autoflush():
-        origin = uow.bindings.order_ref(event.order.id)
-        if origin is not None:
-            uow.store_updates.withdraw_invoice_key(*origin, _now())
+        standing = uow.documents.active_for_order(event.order.id)
+        if isinstance(standing, Invoice) and standing.status is InvoiceStatus.AUTHORISED:
+            uow.store_updates.want_invoice_key_of_order(event.order.id, standing.access_key, _now())
+        elif isinstance(event, InvoiceCancelled):
+            origin = uow.bindings.order_ref(event.order.id)
+            if origin is not None:
+                uow.store_updates.withdraw_invoice_key(*origin, _now())
 
 
 def _now() -> datetime:
