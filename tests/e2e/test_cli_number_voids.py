@@ -114,12 +114,16 @@ def test_a_discarded_nfe_of_the_other_environment_says_where_its_number_can_be_v
 
     from lojasync.entrypoints.cli.number_voids import print_number_void
 
-    production = SimpleNamespace(number=1, series=1, environment="1")
+    production = SimpleNamespace(number=1, series=1, environment="1", rejection_code=None)
     print_number_void(production, [], "2")
     said = " ".join(capsys.readouterr().out.split())
     assert "Número 1 de produção sem uso: só em produção ele pode ser inutilizado" in said
     assert "lojasync company set --environment producao" in said
-    print_number_void(SimpleNamespace(number=3, series=1, environment="2"), [], "1")
+    print_number_void(SimpleNamespace(number=3, series=1, environment="2", rejection_code=None), [], "1")
     assert "não precisam ser inutilizados" in capsys.readouterr().out
-    print_number_void(SimpleNamespace(number=3, series=1, environment="2"), [], "2")
+    print_number_void(SimpleNamespace(number=3, series=1, environment="2", rejection_code=None), [], "2")
     assert "lojasync invoices void 3 --series 1 --reason TEXTO" in " ".join(capsys.readouterr().out.split())
+    # Rejected with 539 (SEFAZ holds the number under another key): nothing to void.
+    print_number_void(SimpleNamespace(number=4, series=1, environment="2", rejection_code="539"), [], "2")
+    said = " ".join(capsys.readouterr().out.split())
+    assert "A SEFAZ já tem o número 4 com outra chave (rejeição 539): não há o que inutilizar." in said

@@ -216,6 +216,22 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     assert "O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in text, text
 
 
+def test_a_discarded_nfe_whose_number_sefaz_holds_is_not_offered_to_be_voided(app, logged_in, store_id, company):
+    """review: an NF-e rejected with 539 (SEFAZ holds its number under another key) and then discarded, as the
+    rejection says to, was offered to be voided: SEFAZ refuses it, and the gap's deadline went overdue for good."""
+    (number,) = imported(app, store_id, {"id": 2400000034})
+    url = invoice_for(app, logged_in, number)
+    with app.uow() as uow:   # what SEFAZ's 539 leaves (tests/integration/test_invoices.py sends it for real)
+        invoice = uow.invoices.get(int(url.rsplit("/", 1)[1]))
+        invoice.status, invoice.rejection_code, invoice.rejection_reason = "rejected", "539", "Rejeicao: Duplicidade"
+        uow.commit()
+    answer = post(logged_in, url, f"{url}/cancelar")
+    assert answer.status_code == 303
+    page = text_of(logged_in.get(url).text)
+    assert "A SEFAZ já tem o número 1 (série 1) com outra chave (rejeição 539): não há o que inutilizar." in page
+    assert "então ele não fica sem uso e não há o que inutilizar" in page and "Inutilizar o número" not in page
+
+
 def test_a_discarded_nfes_number_is_voided_from_its_page(app, logged_in, store_id, company, sefaz):
     (number,) = imported(app, store_id, {"id": 2400000033})
     invoice_url = invoice_for(app, logged_in, number)

@@ -31,7 +31,7 @@ from lojasync.finance.receivables import Receivable, ReceivableStatus
 from lojasync.fiscal.carriers import RegisteredCarrier
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.invoices import ACTIVE as ACTIVE_INVOICE
-from lojasync.fiscal.invoices import Invoice, InvoiceStatus
+from lojasync.fiscal.invoices import NUMBER_TAKEN, Invoice, InvoiceStatus
 from lojasync.fiscal.nfe_data import Carrier
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
 from lojasync.fiscal.simple_sales import ACTIVE as ACTIVE_SALE
@@ -85,6 +85,12 @@ def _active_of(table, statuses: frozenset) -> tuple:
 @functools.cache
 def _active_of_order(table, statuses: frozenset):
     return select(table.c.id).where(*_active_of(table, statuses)).order_by(table.c.id).limit(1)
+
+
+def _holds_its_number(t):
+    """The NF-e whose number is used: all but the discarded, except one rejected with 539 (SEFAZ holds its number
+    under another key: no gap to void there)."""
+    return or_(t.c.status != InvoiceStatus.DISCARDED, t.c.rejection_code == NUMBER_TAKEN)
 
 
 def _first_active(session: Session, entity, table, statuses: frozenset, order_id: int):
@@ -261,16 +267,17 @@ class InvoiceRepository:
         rows = self.session.execute(
             select(invoice_table.c.number, invoice_table.c.id, invoice_table.c.status)
             .where(invoice_table.c.environment == environment, invoice_table.c.series == series,
-                   invoice_table.c.number.between(first, last),
-                   invoice_table.c.status != InvoiceStatus.DISCARDED)
+                   invoice_table.c.number.between(first, last), _holds_its_number(invoice_table))
             .order_by(invoice_table.c.number))
         return [(number, invoice_id, InvoiceStatus(status)) for number, invoice_id, status in rows]
 
     def discarded_in(self, environment: str, series: int, first: int, last: int) -> list[Invoice]:
-        """The discarded NF-e of this environment and series numbered within first..last."""
+        """The discarded NF-e of this environment and series numbered within first..last (but those whose number
+        SEFAZ holds under another key: `_holds_its_number`)."""
         return list(self.session.scalars(select(Invoice).where(
             Invoice.environment == environment, Invoice.series == series, Invoice.number.between(first, last),
-            Invoice.status == InvoiceStatus.DISCARDED).order_by(Invoice.number)))
+            Invoice.status == InvoiceStatus.DISCARDED,
+            func.coalesce(Invoice.rejection_code, "") != NUMBER_TAKEN).order_by(Invoice.number)))
 
     def highest_number(self, environment: str, series: int) -> int:
         """The highest NF-e number used in this environment and series (0 when none)."""
@@ -290,7 +297,7 @@ class InvoiceRepository:
         ranked = (select(t.c.series, t.c.number, t.c.created_at,
                          (t.c.number - func.row_number().over(partition_by=t.c.series, order_by=t.c.number))
                          .label("island"))
-                  .where(t.c.environment == environment, t.c.status != InvoiceStatus.DISCARDED).subquery())
+                  .where(t.c.environment == environment, _holds_its_number(t)).subquery())
         rows = self.session.connection().execute(
             select(ranked.c.series, func.min(ranked.c.number), func.max(ranked.c.number),
                    func.min(ranked.c.created_at))

@@ -96,6 +96,7 @@ class InvoiceDiscarded(DocumentEvent):
     number: int
     series: int
     reason: str | None = None
+    taken_at_sefaz: bool = False   # rejected 539: SEFAZ holds the number under another key, nothing to void
 
 
 @dataclass(frozen=True, kw_only=True)

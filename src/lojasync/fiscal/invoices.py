@@ -42,6 +42,7 @@ from lojasync.shared.text import clean_text
 # enviada: ..."): the NF-e's authorisation or discard takes them away by that beginning (`Invoice.about`).
 NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
+NUMBER_TAKEN = "539"   # SEFAZ's "duplicidade de NF-e com diferença na chave": the number is there, another key
 NOT_CONFIRMED = "não confirmada pela SEFAZ"   # authorised here; a query by key did not say it still stands
 NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)
 
@@ -438,7 +439,15 @@ class Invoice(Aggregate):
         self.cancelled_at = when
         self.cancel_justification = " ".join(clean_text(reason or "").split())[:255] or None
         self._settled(order, NOT_SENT, STUCK)   # what the order was flagged for about it is dealt with
-        self.record(InvoiceDiscarded(order=order, actor=actor, reason=self.cancel_justification, **self._ids()))
+        self.record(InvoiceDiscarded(order=order, actor=actor, reason=self.cancel_justification,
+                                     taken_at_sefaz=self.number_taken_at_sefaz, **self._ids()))
+
+    @property
+    def number_taken_at_sefaz(self) -> bool:
+        """Rejected with 539: SEFAZ holds this number under another key (a restored backup, another program on the
+        series). Discarded, its number is no gap to void (SEFAZ would refuse it): it stays used."""
+        return self.status in (InvoiceStatus.REJECTED, InvoiceStatus.DISCARDED) and \
+            self.rejection_code == NUMBER_TAKEN
 
     def number_voided(self, order, actor: Who, protocol: str | None, simulated: bool) -> None:
         """Its number (it was discarded) was voided at SEFAZ: the order's history says the gap is closed."""

@@ -173,8 +173,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         "lojasync. Ele foi registrado como um cancelamento daqui: o estoque voltou e as contas a receber em aberto "
         "foram canceladas."),
     HistoryType.INVOICE_DISCARDED: lambda p, n: (
-        f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; o número fica sem uso "
-        "(inutilize-o na SEFAZ)." + (f" Motivo: {p['reason']}." if p.get("reason") else "")),
+        f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; "
+        + ("o número já está na SEFAZ com outra chave (rejeição 539), não há o que inutilizar."
+           if p.get("taken_at_sefaz") else "o número fica sem uso (inutilize-o na SEFAZ).")
+        + (f" Motivo: {p['reason']}." if p.get("reason") else "")),
     HistoryType.INVOICE_NUMBER_VOIDED: lambda p, n: (
         f"Número da NF-e {_invoice(p)}, descartada, inutilizado "
         + ("pelo simulador da SEFAZ, sem valor fiscal" if p.get("simulated") else "na SEFAZ")

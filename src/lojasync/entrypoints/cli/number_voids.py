@@ -11,6 +11,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table_or_lines
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
 from lojasync.fiscal.services.number_gaps import (
     CHECK_NOTE,
     DEADLINE_NOTE,
@@ -53,7 +54,10 @@ def print_number_void(invoice, voids: list[NumberVoidView], environment_now: str
             console.print(f"Inutilização {waiting.of_numbers} aguardando SEFAZ: o lojasync pede de novo sozinho.",
                           highlight=False)
         return
-    if invoice.environment != environment_now and invoice.environment == "2":
+    if invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
+        console.print(f"A SEFAZ já tem o número {invoice.number} com outra chave (rejeição 539): não há o que "
+                      "inutilizar.", highlight=False)
+    elif invoice.environment != environment_now and invoice.environment == "2":
         console.print(f"Número {invoice.number} de homologação sem uso: números de homologação não têm valor fiscal e "
                       "não precisam ser inutilizados.", highlight=False)
     elif invoice.environment != environment_now:

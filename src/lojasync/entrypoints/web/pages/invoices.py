@@ -18,6 +18,7 @@ from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import reversal_words
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
@@ -205,6 +206,9 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
 def _unused_number_words(invoice) -> str:
     # A number SEFAZ never authorised is a gap in the series, which the issuer must close ("inutilização")
     # at SEFAZ: the NF-e's page offers it once discarded.
+    if invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
+        return (f"A SEFAZ já tem o número {invoice.number} (série {invoice.series}) com outra chave (rejeição 539): "
+                "não há o que inutilizar.")
     return f"O número {invoice.number} (série {invoice.series}) fica sem uso: inutilize-o na SEFAZ, abaixo."
 
 
