@@ -48,3 +48,31 @@ def test_one_key_for_two_products_at_once_is_one_count_and_one_refusal_not_a_try
 def test_one_key_for_the_same_count_twice_at_once_moves_the_stock_once(app, products):
     results, errors = _race(app, [("CAN-CER", 4), ("CAN-CER", 4)])
     assert errors == [] and sorted(r["repeated"] for r in results) == [False, True]
+
+
+def test_a_retried_count_is_recognised_whatever_movement_came_before_it_by_id(app, products):
+    """review: on PostgreSQL ids are not commit order: a sale's movement taking an id before a count's, and committed
+    after it, made the retry of that same count read another quantity from the ledger (CountIdTaken). The count's
+    movement says what it counted. Here the ids are arranged as that race leaves them."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import delete, insert
+
+    from lojasync.stock.ledger import StockMovement
+
+    with app.uow() as uow:
+        (product_id,) = [p.id for p in uow.products.list() if p.sku == "CAN-CER"]
+        uow.stock_movements.add(StockMovement(product_id, 0, "reservado", "simple_sale", "998", 1))
+        uow.commit()
+    recorded = count_stock(app.uow(), "CAN-CER", 10, "wms-7")
+    with app.uow() as uow:
+        (placeholder,) = [m for m in uow.stock_movements.for_product(product_id) if m.source_id == "998"]
+        uow.session.execute(delete(StockMovement).where(StockMovement.id == placeholder.id))
+        # The sale's id below the count's, its commit after it.
+        uow.session.execute(insert(StockMovement).values(
+            id=placeholder.id, product_id=product_id, quantity=-1, reason="Baixa: venda simples",
+            source_type="simple_sale", source_id="999", source_line=1, created_at=datetime.now(timezone.utc)))
+        uow.commit()
+        assert [m.quantity for m in uow.stock_movements.for_product(product_id)] == [-1, 10]   # by id
+    again = count_stock(app.uow(), "CAN-CER", 10, "wms-7")
+    assert again["repeated"] and (again["quantity"], again["adjustment"]) == (10, recorded["adjustment"])

@@ -19,6 +19,8 @@ from lojasync.stock.ports import StockUnitOfWork
 from lojasync.stock.views import product_by_sku, product_reference, required_sku
 
 COUNT_SOURCE = "count"   # the movements' source type; each count has a source id of its own
+COUNT_REASON = "Contagem: {} em estoque"   # a count's movement says what it counted (read back on a retry)
+_COUNTED = re.compile(r"Contagem: (-?\d+) em estoque")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,7 +95,7 @@ def _count(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None) 
         previous = uow.products.stock_levels([product.id]).get(product.id, 0)
         adjustment = quantity - previous
         # Written even when nothing changes: the movement is what makes the product managed by the ERP.
-        uow.stock_movements.add(StockMovement(product.id, adjustment, f"Contagem: {quantity} em estoque",
+        uow.stock_movements.add(StockMovement(product.id, adjustment, COUNT_REASON.format(quantity),
                                               COUNT_SOURCE, count_id or uuid.uuid4().hex))
         product.record(StockCounted(product_id=product.id, quantity=quantity, adjustment=adjustment))
         uow.commit()
@@ -110,8 +112,12 @@ def _recorded(uow: StockUnitOfWork, product_id: int, count_id: str, quantity: in
     movement = found[0]
     if movement.product_id != product_id:
         raise CountIdTaken(count_id=count_id, what="para outro produto")
-    # The balance right after it: the ledger up to that movement (a count sets it, whatever came before).
-    balance = sum(m.quantity for m in uow.stock_movements.for_product(product_id) if m.id <= movement.id)
+    # The quantity it counted, in its own words; else the ledger up to that movement (a count sets it, whatever came
+    # before). Not the ledger first: on PostgreSQL ids are not commit order, and a sale's movement with a lower id,
+    # committed after the count, made a retry of the same count look like another quantity.
+    said = _COUNTED.fullmatch(movement.reason or "")
+    balance = int(said.group(1)) if said else sum(
+        m.quantity for m in uow.stock_movements.for_product(product_id) if m.id <= movement.id)
     if balance != quantity:
         raise CountIdTaken(count_id=count_id, what=f"para {reference} com {balance} unidade(s), não {quantity}")
     return {"quantity": balance, "previous": balance - movement.quantity, "adjustment": movement.quantity}
