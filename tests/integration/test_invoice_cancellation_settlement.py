@@ -398,6 +398,46 @@ def test_two_rounds_at_once_claim_a_pending_cancellation_once(app, sefaz, simula
         assert not uow.invoices.get(invoice_id).cancel_asking(moment, asked_before=moment - SENDING_WINDOW)
 
 
+def test_sefaz_blocking_the_key_for_overuse_pauses_the_settling_for_an_hour(app, sefaz, simulator):
+    """review: asked again every 5 minutes, a key SEFAZ answered 656 ("consumo indevido") for stayed blocked."""
+    from lojasync.fiscal.services.invoice_cancellation import OVERUSE_PAUSE, claim_cancellations_to_settle
+
+    _, invoice_id = authorised(app, sefaz, 2000000526)
+    with pytest.raises(CancellationUnanswered):
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+
+    class Overused:
+        def query_nfe(self, key):
+            return SefazAnswer("656", "Rejeicao: Consumo Indevido")
+
+        def close(self) -> None:
+            pass
+
+    asked_at = after_the_window()
+    settled = settle_cancellation(app.uow(), app.cipher, Sefaz(lambda uf, env, cert, deadline=None: Overused(),
+                                                               simulated=True), invoice_id, now=lambda: asked_at)
+    assert settled.undecided.startswith("656") and not settled.refused
+    assert claim_cancellations_to_settle(app.uow(), asked_at + SENDING_WINDOW * 2) == []
+    assert claim_cancellations_to_settle(app.uow(), asked_at + OVERUSE_PAUSE + timedelta(seconds=1)) == [invoice_id]
+
+
+def test_a_cancellation_unsettled_for_a_day_asks_a_person_and_the_outcome_takes_it_away(app, sefaz, simulator):
+    """review: SEFAZ silent or out of service, a pending cancellation was asked about every 5 minutes for good, only
+    the log saying so."""
+    number, invoice_id = authorised(app, sefaz, 2000000527)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    a_day_later = lambda: datetime.now(timezone.utc) + timedelta(hours=25)  # noqa: E731
+    simulator.simulator.set_switches(out_of_service="108")
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id, now=a_day_later).undecided.startswith("108")
+    reason = show_order(app.uow(), number)["attention_reason"]
+    assert "não foi cancelada: o cancelamento pedido ainda não pôde ser conferido na SEFAZ (sem resposta da SEFAZ há " \
+           "mais de 24 horas)" in reason
+    simulator.simulator.reset_switches()
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id, now=a_day_later).cancelled
+    assert not show_order(app.uow(), number)["needs_attention"] and stock(app) == NOT_MOVED
+
+
 def window_passed(app, invoice_id: int) -> None:
     """The cancellation was requested longer than the sending window ago (the worker's round uses the real clock)."""
     with app.uow() as uow:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import (
     CancellationNotProcessed,
@@ -44,6 +44,10 @@ from lojasync.shared.errors import LojasyncError, WriteConflict
 
 Clock = Callable[[], datetime]
 DUPLICATE_EVENT = "573"         # this very event was registered before (its answer was lost)
+OVERUSE = "656"                 # "consumo indevido": the same key asked too often; SEFAZ blocks it for a while
+OVERUSE_PAUSE = timedelta(hours=1)
+# A request still unsettled this long after it was made: a person looks (the worker keeps asking meanwhile).
+STILL_PENDING_AFTER = timedelta(hours=24)
 RECORD_ATTEMPTS = 3   # recording a cancellation SEFAZ registered, through write conflicts
 
 
@@ -197,6 +201,13 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         requested_at = invoice.cancel_requested_at
         if invoice.status is not InvoiceStatus.AUTHORISED or requested_at is None:
             return CancellationSettled()   # recorded meanwhile (a person cancelled, a late answer)
+        if now() - requested_at > STILL_PENDING_AFTER:
+            # Asked every 5 minutes for a day without an outcome (SEFAZ silent, out of service): a person looks too.
+            # Said once (the same words); the outcome, when it comes, takes it away.
+            order = uow.orders.get(invoice.order_id, for_update=True)
+            if order is not None and invoice.cancel_unsettled(
+                    order, f"sem resposta da SEFAZ há mais de {STILL_PENDING_AFTER.days * 24} horas"):
+                uow.commit()
         certificate = certificate_for(uow.company.get(), box)
         uf, environment, key = invoice.access_key[:2], invoice.environment, invoice.access_key
         reason, requester = invoice.cancel_reason or "", invoice.cancel_requester
@@ -206,6 +217,11 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         registered, proc = settled
         _, changed = _record_through_conflicts(uow, invoice_id, registered, proc, reason, requester, now)
         return CancellationSettled(cancelled=changed)
+    if answer.status == OVERUSE:
+        # Asked again in 5 minutes, SEFAZ would keep the key blocked: left out of the rounds for an hour.
+        with uow:
+            if _invoice(uow, invoice_id).cancel_asking(now() + OVERUSE_PAUSE - SENDING_WINDOW):
+                uow.commit()
     if answer.status != AUTHORISED:
         # Neither cancelled nor plainly authorised (paralysed, the query refused): ask again next round.
         # SEFAZ not knowing the NF-e at all (217: the simulator's data gone, a key of the simulator asked at the real
