@@ -135,6 +135,25 @@ def test_an_answer_lost_keeps_the_request_and_asking_again_records_the_563_as_vo
                                     "inutilizado).")
 
 
+def test_an_unanswered_request_sent_again_in_the_new_year_keeps_its_year(app, company, sefaz, simulator):
+    """review: sent again in January, a request of 31 December whose answer was lost was rebuilt with the new year:
+    another Id, which SEFAZ (having voided the first) answers with 256, recorded as rejected."""
+    from datetime import datetime, timezone
+
+    from lojasync.fiscal.services.number_voids import void_xml, year_of_request
+
+    number = _discarded(app, sefaz, 2000000109)
+    new_years_eve = datetime(2026, 12, 31, 23, 0, tzinfo=timezone.utc)   # 20:00 in Brasília
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON, now=lambda: new_years_eve)
+    (waiting,), _ = list_number_voids(app.uow())
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON,
+                             now=lambda: datetime(2027, 1, 2, 12, 0, tzinfo=timezone.utc))
+    assert voided.id == waiting.id and voided.status == "voided"
+    assert year_of_request(void_xml(app.uow(), voided.id)[1].decode()) == 2026
+
+
 def test_a_rejection_is_kept_in_full_and_asking_again_sends_it_anew(app, company, sefaz, simulator):
     number = _discarded(app, sefaz, 2000000104)
     simulator.simulator.set_switches(reject_with="240")

@@ -16,6 +16,7 @@ company moved to another environment, its certificate expired).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
@@ -256,8 +257,13 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         certificate.ensure_issuer(company.cnpj)
         uf_code = UF_CODES[company.uf]
         # The year as SEFAZ reads it (Brasília): on 31 December after 21:00 the UTC year is already the next (453).
-        xml = build_void_request_xml(company.cnpj, uf_code, moment.astimezone(BRASILIA).year, series, first, last,
-                                     reason, environment=Environment(environment))
+        # A request still unanswered is sent again as it was, in its own year: SEFAZ took the first, the same request
+        # (its Id has the year) gets 563 and is recorded voided; another year's would be 256, recorded rejected.
+        year = moment.astimezone(BRASILIA).year
+        if same is not None and same.status is VoidStatus.REQUESTED:
+            year = year_of_request(same.request_xml) or year
+        xml = build_void_request_xml(company.cnpj, uf_code, year, series, first, last, reason,
+                                     environment=Environment(environment))
         signed = sign(xml, certificate, element="infInut")
         errors = void_schema_errors(signed, signed=True)
         if errors:
@@ -284,6 +290,15 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         raise VoidUnanswered(of_numbers=request.of_numbers, series=series,
                              reason=str(exc.params.get("reason", exc.message))) from exc
     return _record(uow, request, signed, answer, actor, now)
+
+
+def year_of_request(request_xml: str | None) -> int | None:
+    """The year (4 digits) an inutNFe was made in, from its `ano`; None when it cannot be read."""
+    found = _YEAR.search(request_xml or "")
+    return 2000 + int(found.group(1)) if found else None
+
+
+_YEAR = re.compile(r"<ano>(\d{2})</ano>")
 
 
 def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer, actor: Who,
