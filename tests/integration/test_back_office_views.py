@@ -66,6 +66,13 @@ def test_the_product_page_shows_the_fiscal_data_kept_and_the_count(app, store_id
     assert detail["managed"] and detail["quantity"] == 3
     with pytest.raises(ProductNotFound):
         product_detail(app.uow(), "NAO-EXISTE")
+    # A store's own code (GS1 restricted circulation): SEFAZ refuses it (882), so it is refused when kept.
+    from lojasync.stock.fiscal_data import FiscalDataInvalid
+
+    with pytest.raises(FiscalDataInvalid, match="GTIN/EAN de circulação restrita"):
+        set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(gtin="2000000000008"))
+    with pytest.raises(FiscalDataInvalid, match=r"dígito verificador\): ABC"):
+        set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(gtin="ABC"))
 
 
 # Financeiro ---------------------------------------------------------------------------------------------------

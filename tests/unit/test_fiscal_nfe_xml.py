@@ -450,6 +450,25 @@ def test_gtin_check_digit():
     assert not gtin_is_valid("7891000100104") and not gtin_is_valid("789100010010")
 
 
+def test_a_gtin_of_restricted_circulation_or_an_st_item_without_cest_is_refused_before_sefaz():
+    """review: SEFAZ refuses a GTIN whose GS1 prefix is of restricted circulation (882: a store's own code, variable
+    weight, coupons) and an item with ICMS-ST (CFOP 5405) without its CEST (806); both passed the checks here."""
+    from lojasync.stock.fiscal_data import gtin_is_restricted
+
+    assert [gtin_is_restricted(g) for g in ("2000000000008", "0212345678904", "9801234567894", "20123451",
+                                            "212345678901", "7891000100103", "9788535902778", "12345670",
+                                            "17891000100100")] == [True, True, True, True, True, False, False,
+                                                                   False, False]
+    items = (replace(shirts(1)[0], gtin="2000000000008"), replace(shirts(2)[1], cfop="5405", cest=None))
+    problems = missing_for_nfe(issuer(), person(), items, payments=(Payment("pix", D("50.90")),))
+    assert 'Item 1 (CAM-001): GTIN/EAN 2000000000008 é de circulação restrita (código interno da loja, peso ' \
+           'variável, cupom), que a SEFAZ recusa (882): deixe vazio para "SEM GTIN"' in problems
+    assert "Item 2 (CAM-002): CEST obrigatório para produto com ICMS-ST (CFOP 5405): cadastre o CEST do produto" \
+        in problems
+    assert not any("CEST" in p for p in missing_for_nfe(issuer(), person(), (replace(items[1], cest="2803800"),),
+                                                        payments=(Payment("pix", D("50.90")),)))
+
+
 # --- cancellation event ----------------------------------------------------------------------------------------
 
 REASON = "Cliente desistiu da compra antes do envio"

@@ -24,12 +24,12 @@ from lojasync.fiscal.nfe_data import (
     TechnicalResponsible,
 )
 from lojasync.fiscal.nfe_money import amount_problems
-from lojasync.fiscal.tax_rules import cfop_problem, destination, difal_problem, tax_uf
+from lojasync.fiscal.tax_rules import ICMS_RETAINED_CFOPS, cfop_problem, destination, difal_problem, tax_uf
 from lojasync.shared.errors import Gap, LojasyncError
 from lojasync.shared.money import ZERO
 from lojasync.shared.state_registration import EXEMPT_NOT_ADMITTED, ISENTO, is_valid_ie, normalise_ie
 from lojasync.shared.tax_id import TaxId, TaxIdKind, parse_tax_id
-from lojasync.stock.fiscal_data import gtin_is_valid  # the product's own check (rejection 611)
+from lojasync.stock.fiscal_data import gtin_is_restricted, gtin_is_valid  # the product's own checks (611, 882)
 
 _NCM = re.compile(r"\d{8}")
 _CEST = re.compile(r"\d{7}")
@@ -128,12 +128,19 @@ def _item_problems(position: int, item: InvoiceItem) -> list[str]:
         problems.append(f"{who}: NCM {item.ncm} inválido (8 dígitos)")
     if item.cest and not _CEST.fullmatch(item.cest):
         problems.append(f"{who}: CEST {item.cest} inválido (7 dígitos)")
+    elif not item.cest and item.cfop in ICMS_RETAINED_CFOPS:
+        # SEFAZ's 806: an item with ICMS retained by substitution names its CEST.
+        problems.append(f"{who}: CEST obrigatório para produto com ICMS-ST (CFOP {item.cfop}): cadastre o CEST do "
+                        "produto")
     if item.origin not in range(9):
         problems.append(f"{who}: origem da mercadoria {item.origin} inválida (0 a 8)")
     if not fmt.text(item.unit, 6):
         problems.append(f"{who}: unidade comercial não informada")
     if item.gtin and not gtin_is_valid(item.gtin):
         problems.append(f"{who}: GTIN/EAN {item.gtin} inválido (deixe vazio para \"SEM GTIN\")")
+    elif item.gtin and gtin_is_restricted(item.gtin):
+        problems.append(f"{who}: GTIN/EAN {item.gtin} é de circulação restrita (código interno da loja, peso "
+                        "variável, cupom), que a SEFAZ recusa (882): deixe vazio para \"SEM GTIN\"")
     return problems
 
 

@@ -37,6 +37,17 @@ def gtin_is_valid(gtin: str) -> bool:
     return (10 - total % 10) % 10 == check
 
 
+def gtin_is_restricted(gtin: str) -> bool:
+    """A GTIN of GS1's restricted circulation (a store's own code, variable weight, coupons): SEFAZ checks the prefix
+    against GS1's table and refuses these with 882. GTIN-13 (and GTIN-12/14 read as one) prefixes 020-029, 040-049,
+    200-299 and 980-999; GTIN-8 starting with 0 or 2."""
+    if len(gtin) == 8:
+        return gtin[0] in "02"
+    thirteen = gtin[1:] if len(gtin) == 14 else gtin.rjust(13, "0")
+    prefix = int(thirteen[:3])
+    return 20 <= prefix <= 29 or 40 <= prefix <= 49 or 200 <= prefix <= 299 or prefix >= 980
+
+
 def _problems(data: ProductFiscalData) -> list[str]:
     checks = (
         ("ncm", lambda v: ascii_digits(v, 8) and len(v) == 8, "NCM deve ter 8 dígitos"),
@@ -44,6 +55,8 @@ def _problems(data: ProductFiscalData) -> list[str]:
         ("origin", lambda v: v in "012345678" and len(v) == 1, "origem deve ser de 0 a 8"),
         ("unit", lambda v: 0 < len(v) <= 6, "unidade deve ter até 6 caracteres"),
         ("gtin", gtin_is_valid, "GTIN/EAN inválido (dígito verificador)"),
+        ("gtin", lambda v: not gtin_is_valid(v) or not gtin_is_restricted(v),
+         "GTIN/EAN de circulação restrita (código interno, peso variável, cupom): a SEFAZ o recusa; deixe vazio"),
         ("cfop", lambda v: ascii_digits(v, 4) and len(v) == 4 and v[0] in "5678",
          "CFOP de saída deve ter 4 dígitos (5xxx ou 6xxx)"),
     )
