@@ -628,3 +628,12 @@ def test_the_order_page_leads_back_to_the_list_as_it_was_filtered(app, logged_in
     assert done.status_code == 303 and done.headers["location"].endswith("#rastreio")
     back = logged_in.get(done.headers["location"]).text
     assert f'href="/pedidos?situacao=confirmado&amp;busca={number}">← Pedidos/Orçamentos' in back
+
+
+def test_a_batch_from_a_list_with_a_very_long_search_goes_back_to_the_plain_list(app, logged_in, store_id, company):
+    """review: the list's address is kept with the batch (2,000 characters); a longer one (a paragraph searched, its
+    accents encoded) was refused by PostgreSQL with a technical message, the ticked orders lost."""
+    long_search = "/pedidos?busca=" + "%C3%A7" * 400
+    page = run_batch(logged_in, [987102], voltar=long_search)
+    assert '<a href="/pedidos">← Pedidos/Orçamentos</a>' in page.text
+    assert "Pedido 987102 não encontrado" in text_of(page.text)

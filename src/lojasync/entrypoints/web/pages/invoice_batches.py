@@ -32,9 +32,14 @@ router = APIRouter(dependencies=[Depends(page_user)])
 REFRESH_SECONDS = 2
 
 
+# The list's address kept with the batch (its column holds 2,000 characters): a longer one (a search of a whole
+# paragraph, its accents encoded) goes back to the plain list, instead of the database refusing the batch.
+LONGEST_ADDRESS = 2000
+
+
 def _list_address(given: str) -> str:
     """The order list to go back to (with its filters), never an address elsewhere."""
-    return given if given.startswith("/pedidos") else "/pedidos"
+    return given if given.startswith("/pedidos") and len(given) <= LONGEST_ADDRESS else "/pedidos"
 
 
 @router.get("/pedidos/nfe-em-lote", include_in_schema=False)
