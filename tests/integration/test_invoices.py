@@ -1473,3 +1473,19 @@ def test_a_round_the_database_cannot_take_is_one_warning_and_the_next_round_runs
     monkeypatch.undo()
     queue._once_per_round("housekeeping", 50, lambda: ran.append(1))()
     assert ran == [1]
+
+
+def test_an_nfe_left_pending_for_days_is_built_again_as_of_its_sending(app, company, sefaz):
+    """review: generated (`--no-approve`, SEFAZ down) and approved weeks later, an NF-e went with its old dhEmi:
+    past 30 days SEFAZ rejects it (228). Pending for more than a week, it is built again when sent: the same number,
+    a new key, today's date."""
+    number = imported(app, id=2000000433, payment_status="paid")
+    pending = generate_invoice(app.uow(), app.cipher, number)
+    with app.uow() as uow:
+        uow.invoices.get(pending.id).issued_at -= timedelta(days=8)
+        uow.commit()
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, pending.id)
+    assert changed and authorised.status == "authorised" and authorised.number == pending.number
+    assert authorised.access_key != pending.access_key
+    assert datetime.now(timezone.utc) - authorised.issued_at < timedelta(minutes=5)
+    assert f"NFe{authorised.access_key}".encode() in invoice_xml(app.uow(), pending.id)   # the XML kept is the new one

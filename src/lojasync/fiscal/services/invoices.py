@@ -76,6 +76,9 @@ OUT_OF_SERVICE = frozenset({"108", "109"})
 MINUTE = timedelta(minutes=1)
 
 
+PENDING_REBUILT_AFTER = timedelta(days=7)
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -278,7 +281,11 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         raise drift
     if invoice.status is InvoiceStatus.REJECTED and invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
         raise NumberTakenAtSefaz(number=invoice.number, invoice_id=invoice.id)  # the same number would get 539 again
-    if invoice.status is InvoiceStatus.REJECTED:  # corrected data, same number, new key
+    # Rejected: corrected data, same number, new key. Pending for days: its dhEmi would get too old for SEFAZ (228,
+    # past 30 days), so it is built again as of now (same number, new key: it was never sent).
+    stale = invoice.status is InvoiceStatus.PENDING and invoice.issued_at is not None and \
+        moment - invoice.issued_at > PENDING_REBUILT_AFTER
+    if invoice.status is InvoiceStatus.REJECTED or stale:
         if company.environment != invoice.environment:
             raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id,
                                      was=environment_name(invoice.environment),
