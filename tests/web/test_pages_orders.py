@@ -416,6 +416,7 @@ def test_a_batch_whose_run_stopped_says_which_orders_it_did_not_reach(app, logge
     # The orders it did not reach, one button away: a new batch of them (here, an order that does not exist).
     form = page.text.split('data-testid="lote-retomar"')[1].split("</form>")[0]
     assert 'name="pedidos" value="987101"' in form and "Gerar NF-e dos 1 pedido(s) que faltam" in form
+    assert 'name="transmitir" value="1"' in form   # the rest goes as the batch went: transmitted
     again = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(page.text), "pedidos": ["987101"],
                                                          "voltar": "/pedidos"})
     assert again.status_code == 303
@@ -637,3 +638,19 @@ def test_a_batch_from_a_list_with_a_very_long_search_goes_back_to_the_plain_list
     page = run_batch(logged_in, [987102], voltar=long_search)
     assert '<a href="/pedidos">← Pedidos/Orçamentos</a>' in page.text
     assert "Pedido 987102 não encontrado" in text_of(page.text)
+
+
+def test_a_batch_that_only_generates_says_so_and_its_rest_only_generates(app, logged_in, store_id, company):
+    """review: an API batch with "approve": false was shown as NF-e "não autorizadas" with no reason, and its resume
+    button would have transmitted the orders left. The batch keeps that it only generates; its resume form too."""
+    from lojasync.fiscal.services.batch_reports import kept_batch
+
+    numbers = imported(app, store_id, {"id": 2400000041, "payment_status": "paid"},
+                       {"id": 2400000042, "payment_status": "paid"})
+    page = run_batch(logged_in, numbers, transmitir="0")   # what the resume form of such a batch sends
+    text = text_of(page.text)
+    assert "2 NF-e gerada(s), sem transmitir (o lote foi pedido só para gerar), de 2 pedido(s)" in text
+    assert "Não autorizadas" not in text and "Geradas" in text
+    batch_id = int(page.url.path.rsplit("/", 1)[1])
+    kept = kept_batch(app.read_uow(), batch_id)
+    assert not kept.approve and [item.invoice.status for item in kept.report.items] == ["pending", "pending"]

@@ -141,6 +141,7 @@ invoice_batches = Table(
     Column("items", JSON, nullable=False),   # one per order done: order, invoice, status, error, not_sent
     Column("finished_at", UTCDateTime),      # None while it runs (or if the process running it stopped)
     Column("problem", String(1000)),         # why the run stopped before its end (an unexpected error)
+    Column("approve", Boolean, nullable=False, default=True),   # False: it only generates (the API's "approve")
     *timestamps(),
     Index("ix_invoice_batches_created", "created_at"),
 )

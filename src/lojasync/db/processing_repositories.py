@@ -442,10 +442,10 @@ class InvoiceBatchRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, run_by: str | None, back: str, orders: list[int], moment: datetime) -> int:
+    def add(self, run_by: str | None, back: str, orders: list[int], moment: datetime, approve: bool = True) -> int:
         return self.session.connection().execute(
-            insert(batch_table).values(run_by=run_by, back=back, orders=orders, items=[], created_at=moment,
-                                       updated_at=moment)
+            insert(batch_table).values(run_by=run_by, back=back, orders=orders, items=[], approve=approve,
+                                       created_at=moment, updated_at=moment)
             .returning(batch_table.c.id)).scalar_one()
 
     def get(self, batch_id: int, *, for_update: bool = False) -> dict | None:

@@ -60,6 +60,17 @@ class KeptBatch:
     running: bool
     stopped: bool            # its run ended before the last order (process stopped, unexpected error)
     problem: str | None      # why, when the run itself said it
+    approve: bool = True     # False: it only generates the NF-e (the API's "approve": false)
+
+    @property
+    def generated(self) -> list[BatchItem]:
+        """Only generating: the orders that got their NF-e (as it is now: transmitted since, perhaps)."""
+        return [item for item in self.report.items if item.invoice is not None]
+
+    @property
+    def not_generated(self) -> list[BatchItem]:
+        """Only generating: the orders refused for a reason of their own (not for having a document already)."""
+        return [item for item in self.report.failed if item.invoice is None]
 
     @property
     def left(self) -> list[int]:
@@ -69,8 +80,9 @@ class KeptBatch:
 
 
 def start_batch(uow_factory: Callable[[], ProcessingUnitOfWork], order_numbers: list[int], run_by: str | None,
-                back: str, now: datetime | None = None) -> int:
-    """Keep a new batch of these orders, to be run by `run_batch`, and forget those older than KEPT_FOR.
+                back: str, now: datetime | None = None, approve: bool = True) -> int:
+    """Keep a new batch of these orders, to be run by `run_batch` (`approve` False: it only generates; its page and
+    its resume say so), and forget those older than KEPT_FOR.
     A company that cannot issue refuses a batch of several orders at once, before it starts (as
     `invoice_orders` would)."""
     if len(order_numbers) > 1:
@@ -78,7 +90,7 @@ def start_batch(uow_factory: Callable[[], ProcessingUnitOfWork], order_numbers: 
     moment = now or _now()
     with uow_factory() as uow:
         uow.invoice_batches.forget_before(moment - KEPT_FOR)
-        batch_id = uow.invoice_batches.add(run_by, back, list(order_numbers), moment)
+        batch_id = uow.invoice_batches.add(run_by, back, list(order_numbers), moment, approve)
         uow.commit()
         return batch_id
 
@@ -147,6 +159,7 @@ class BatchLine:
     authorised: int          # authorised by the run
     running: bool
     stopped: bool
+    approve: bool = True     # False: only generated (`authorised` is then none by design)
 
 
 def recent_batches(uow: ProcessingUnitOfWork, limit: int = RECENT, now: datetime | None = None) -> list[BatchLine]:
@@ -158,7 +171,8 @@ def recent_batches(uow: ProcessingUnitOfWork, limit: int = RECENT, now: datetime
     for row in rows:
         running, stopped = _state(row, moment)
         lines.append(BatchLine(row["id"], row["created_at"], row["run_by"], len(row["orders"]), len(row["items"]),
-                               sum(1 for item in row["items"] if item["status"] == "authorised"), running, stopped))
+                               sum(1 for item in row["items"] if item["status"] == "authorised"), running, stopped,
+                               row["approve"]))
     return lines
 
 
@@ -205,4 +219,4 @@ def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = 
     items.sort(key=lambda item: asked.get(item.order_number, len(asked)))
     running, stopped = _state(row, now or _now())
     return KeptBatch(row["id"], row["created_at"], row["run_by"], row["back"], row["orders"], BatchReport(items),
-                     changed, running=running, stopped=stopped, problem=row["problem"])
+                     changed, running=running, stopped=stopped, problem=row["problem"], approve=row["approve"])

@@ -140,6 +140,7 @@ class BatchProgressOut(ApiModel):
     stopped: bool = Field(description=("Parou antes do fim (o servidor foi parado, ou um erro inesperado: veja "
                                        "problem); os pedidos de \"left\" não foram processados por ele."))
     problem: str | None = Field(description="Por que parou, quando o próprio lote disse.")
+    approve: bool = Field(True, description="Falso: o lote só gera as NF-e (pedido com \"approve\": false).")
     orders: list[int] = Field(description="Os pedidos do lote, na ordem em que são emitidos.")
     left: list[int] = Field(description="Os pedidos que o lote ainda não alcançou (ou não alcançará, se parou).")
     authorised: int
@@ -187,7 +188,7 @@ def _started(request: Request, app: Container, gateway: Sefaz, who: Person, numb
              remaining: int, awaiting: list[InvoiceOut], unsent: list[InvoiceOut]) -> JSONResponse:
     # No order in that situation left to invoice: an empty batch, finished at once (as the answer without
     # background has no items), so that a client follows every batch the same way.
-    batch_id = start_batch(app.uow, numbers, who.name, "/pedidos")
+    batch_id = start_batch(app.uow, numbers, who.name, "/pedidos", approve=approve)
     run_after_answering(app, gateway, batch_id, numbers, who, wake=lambda: push_soon(request), approve=approve)
     started = BatchStartedOut(batch_id=batch_id, orders=numbers, remaining=remaining, awaiting=awaiting,
                               unsent=unsent)
@@ -202,7 +203,8 @@ def batch_progress(batch_id: Id, app: Container = Depends(container)) -> BatchPr
     kept = kept_batch(app.read_uow(), batch_id)
     report = kept.report
     return BatchProgressOut(id=kept.id, run_at=kept.run_at, run_by=kept.run_by, running=kept.running,
-                            stopped=kept.stopped, problem=kept.problem, orders=kept.orders, left=kept.left,
+                            stopped=kept.stopped, problem=kept.problem, approve=kept.approve, orders=kept.orders,
+                            left=kept.left,
                             authorised=len(report.authorised), not_authorised=len(report.not_authorised),
                             had_document=len(report.had_document), not_sent=len(report.not_sent),
                             items=[_item_out(item) for item in report.items])

@@ -53,7 +53,7 @@ def invoice_batches_page(request: Request) -> Response:
 
 @router.post("/pedidos/nfe-em-lote", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
-                  voltar: Annotated[str, Form()] = "") -> Response:
+                  voltar: Annotated[str, Form()] = "", transmitir: Annotated[str, Form()] = "1") -> Response:
     """Start a batch (the CLI's `orders invoice`) and go to its page; a company that cannot issue is refused
     here, before anything starts."""
     numbers = list(dict.fromkeys(n for n in map(id_or_none, pedidos) if n is not None))
@@ -65,8 +65,11 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
         flash(request, f"Selecione no máximo {BATCH_LIMIT} pedidos por lote (foram {len(numbers)}).", "warning")
         return redirect(request, back)
     person, container = page_person(request), request.app.state.container
-    batch_id = start_batch(container.uow, numbers, person.name, back)
-    run_after_answering(container, sefaz_of(request), batch_id, numbers, person, wake=lambda: push_soon(request))
+    # "0": the rest of a batch that only generated (its resume button), which goes on only generating.
+    approve = transmitir != "0"
+    batch_id = start_batch(container.uow, numbers, person.name, back, approve=approve)
+    run_after_answering(container, sefaz_of(request), batch_id, numbers, person, wake=lambda: push_soon(request),
+                        approve=approve)
     # Post/redirect/get: the batch's own address, which a reload or the browser's history shows again.
     return redirect(request, f"/pedidos/nfe-em-lote/{batch_id}")
 
