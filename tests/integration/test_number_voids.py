@@ -140,7 +140,8 @@ def test_an_unanswered_request_sent_again_in_the_new_year_keeps_its_year(app, co
     another Id, which SEFAZ (having voided the first) answers with 256, recorded as rejected."""
     from datetime import datetime, timezone
 
-    from lojasync.fiscal.services.number_voids import void_xml, year_of_request
+    from lojasync.fiscal.nfe_voids import year_of_request
+    from lojasync.fiscal.services.number_voids import void_xml
 
     number = _discarded(app, sefaz, 2000000109)
     new_years_eve = datetime(2026, 12, 31, 23, 0, tzinfo=timezone.utc)   # 20:00 in Brasília

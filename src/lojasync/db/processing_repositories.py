@@ -30,8 +30,9 @@ from lojasync.db.tables import stock_movements as movement_table
 from lojasync.finance.receivables import Receivable, ReceivableStatus
 from lojasync.fiscal.carriers import RegisteredCarrier
 from lojasync.fiscal.company import Company
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
 from lojasync.fiscal.invoices import ACTIVE as ACTIVE_INVOICE
-from lojasync.fiscal.invoices import NUMBER_TAKEN, Invoice, InvoiceStatus
+from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.nfe_data import Carrier
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
 from lojasync.fiscal.simple_sales import ACTIVE as ACTIVE_SALE
@@ -89,8 +90,9 @@ def _active_of_order(table, statuses: frozenset):
 
 def _holds_its_number(t):
     """The NF-e whose number is used: all but the discarded, except one rejected with 539 (SEFAZ holds its number
-    under another key: no gap to void there)."""
-    return or_(t.c.status != InvoiceStatus.DISCARDED, t.c.rejection_code == NUMBER_TAKEN)
+    under another key: no gap to void there). Never NULL (its negation is the discarded NF-e of a gap)."""
+    return or_(t.c.status != InvoiceStatus.DISCARDED,
+               func.coalesce(t.c.rejection_code, "") == DUPLICATE_WITH_DIFFERENT_KEY)
 
 
 def _first_active(session: Session, entity, table, statuses: frozenset, order_id: int):
@@ -276,8 +278,7 @@ class InvoiceRepository:
         SEFAZ holds under another key: `_holds_its_number`)."""
         return list(self.session.scalars(select(Invoice).where(
             Invoice.environment == environment, Invoice.series == series, Invoice.number.between(first, last),
-            Invoice.status == InvoiceStatus.DISCARDED,
-            func.coalesce(Invoice.rejection_code, "") != NUMBER_TAKEN).order_by(Invoice.number)))
+            ~_holds_its_number(invoice_table)).order_by(Invoice.number)))
 
     def highest_number(self, environment: str, series: int) -> int:
         """The highest NF-e number used in this environment and series (0 when none)."""

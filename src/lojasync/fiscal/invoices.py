@@ -34,6 +34,7 @@ from lojasync.fiscal.events import (
     InvoiceRejected,
     InvoiceUnanswered,
 )
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
 from lojasync.sales.history import Actor, Person, Who, actor_name
 from lojasync.shared.events import Aggregate
 from lojasync.shared.text import clean_text
@@ -42,7 +43,6 @@ from lojasync.shared.text import clean_text
 # enviada: ..."): the NF-e's authorisation or discard takes them away by that beginning (`Invoice.about`).
 NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
-NUMBER_TAKEN = "539"   # SEFAZ's "duplicidade de NF-e com diferença na chave": the number is there, another key
 NOT_CONFIRMED = "não confirmada pela SEFAZ"   # authorised here; a query by key did not say it still stands
 NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)
 
@@ -447,7 +447,7 @@ class Invoice(Aggregate):
         """Rejected with 539: SEFAZ holds this number under another key (a restored backup, another program on the
         series). Discarded, its number is no gap to void (SEFAZ would refuse it): it stays used."""
         return self.status in (InvoiceStatus.REJECTED, InvoiceStatus.DISCARDED) and \
-            self.rejection_code == NUMBER_TAKEN
+            self.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY
 
     def number_voided(self, order, actor: Who, protocol: str | None, simulated: bool) -> None:
         """Its number (it was discarded) was voided at SEFAZ: the order's history says the gap is closed."""

@@ -22,6 +22,7 @@ MODEL = "55"
 REASON_MIN, REASON_MAX = 15, 255
 LAST_NUMBER = 999_999_999
 _CNPJ = re.compile(r"[0-9A-Z]{12}[0-9]{2}")
+_YEAR = re.compile(r"<ano>(\d{2})</ano>")
 
 
 class VoidReasonInvalid(LojasyncError):
@@ -68,3 +69,10 @@ def build_void_request_xml(cnpj: str, uf_code: str, year: int, series: int, firs
         nNFFin=str(last), xJust=justification,
         Id=void_request_id(uf_code, year, document, series, first, last))
     return to_xml(InutNfe(infInut=info, versao="4.00"))
+
+
+def year_of_request(request_xml: str | None) -> int | None:
+    """The year (4 digits) an inutNFe was made in, from its `ano` (`build_void_request_xml`); None when it cannot
+    be read."""
+    found = _YEAR.search(request_xml or "")
+    return 2000 + int(found.group(1)) if found else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from lojasync.fiscal.gateway import CANCELLED_AT_SEFAZ, SefazAnswer
+from lojasync.fiscal.gateway import CANCELLED_AT_SEFAZ, DUPLICATE_WITH_DIFFERENT_KEY, SefazAnswer
 from lojasync.shared.numbers import ascii_digits
 
 
@@ -43,7 +43,7 @@ def outcome_of(answer: SefazAnswer) -> Outcome:
         return Outcome.UNKNOWN
     if status == "204":
         return Outcome.DUPLICATE_KEY
-    if status == "539":
+    if status == DUPLICATE_WITH_DIFFERENT_KEY:
         return Outcome.OTHER_KEY
     # SEFAZ's rejections of a document are 2xx-8xx (with the exceptions above); 999 is "erro não
     # catalogado", which says nothing about the document.

@@ -16,7 +16,6 @@ company moved to another environment, its certificate expired).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
@@ -30,7 +29,7 @@ from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.nfe_proc import void_proc
 from lojasync.fiscal.nfe_schema import void_schema_errors
-from lojasync.fiscal.nfe_voids import LAST_NUMBER, build_void_request_xml, check_void_reason
+from lojasync.fiscal.nfe_voids import LAST_NUMBER, build_void_request_xml, check_void_reason, year_of_request
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, of_numbers
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
@@ -290,15 +289,6 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         raise VoidUnanswered(of_numbers=request.of_numbers, series=series,
                              reason=str(exc.params.get("reason", exc.message))) from exc
     return _record(uow, request, signed, answer, actor, now)
-
-
-def year_of_request(request_xml: str | None) -> int | None:
-    """The year (4 digits) an inutNFe was made in, from its `ano`; None when it cannot be read."""
-    found = _YEAR.search(request_xml or "")
-    return 2000 + int(found.group(1)) if found else None
-
-
-_YEAR = re.compile(r"<ano>(\d{2})</ano>")
 
 
 def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer, actor: Who,
