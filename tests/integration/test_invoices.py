@@ -675,6 +675,23 @@ def test_each_environment_and_series_keeps_its_own_sequence_and_a_used_number_is
     assert set_company(app.uow(), CompanyData(environment="producao")).next_number == 1
 
 
+def test_a_next_number_set_by_hand_survives_the_same_series_given_again_and_a_round_trip(app, company):
+    """review: a merchant continuing another ERP's numbering set 1235; a provisioning script giving the same
+    series again, or produção -> homologação -> produção, wound it back to lojasync's highest + 1 (1): numbers
+    SEFAZ already holds (539)."""
+    from lojasync.fiscal.services.company_form import changed_only
+
+    assert set_company(app.uow(), CompanyData(series=1, next_number=1235)).next_number == 1235
+    assert set_company(app.uow(), CompanyData(series=1, legal_name="Loja Exemplo Ltda")).next_number == 1235
+    assert set_company(app.uow(), CompanyData(series=3)).next_number == 1                  # a new series
+    assert set_company(app.uow(), CompanyData(series=1)).next_number == 1235               # back: where it stopped
+    assert set_company(app.uow(), CompanyData(environment="producao", next_number=800)).next_number == 800
+    assert set_company(app.uow(), CompanyData(environment="homologacao")).next_number == 1235
+    assert set_company(app.uow(), CompanyData(environment="producao")).next_number == 800
+    # A form saved unchanged with série 0 (the série única) changes nothing: 0 is a value, not a blank.
+    assert changed_only({"series": 0, "next_number": 800}, {"series": 0, "next_number": 800}) == CompanyData()
+
+
 def test_the_customer_of_an_order_with_an_nfe_waiting_or_standing_cannot_be_replaced(app, company, sefaz):
     """The NF-e names the customer it was made for: replacing the order's customer while it is pending would
     authorise it for someone the order no longer shows. Refused, nothing changed; after discarding, allowed."""

@@ -35,6 +35,9 @@ company = Table(
     Column("phone", String(14)),
     Column("series", Integer, nullable=False, default=1),
     Column("next_number", Integer, nullable=False, default=1),
+    # {"2/1": 1235, ...}: where each sequence (environment/series) stopped when the company left it, so that
+    # coming back resumes it rather than restarting from the highest number lojasync itself used.
+    Column("number_sequences", JSON),
     Column("environment", String(1), nullable=False, default="2"),
     Column("default_ncm", String(8)),
     Column("default_origin", String(1), nullable=False, default="0"),

@@ -43,6 +43,8 @@ class Company:
     series: int
     next_number: int
     environment: str
+    # Where each sequence left ("2/1": environment/series) was when the company switched away from it.
+    number_sequences: dict[str, int] | None = None
     default_ncm: str | None = None
     default_origin: str
     default_unit: str

@@ -174,10 +174,11 @@ def set_company(uow: ProcessingUnitOfWork, data: CompanyData, now: datetime | No
             company = Company()
             uow.company.add(company)
         previous_environment = company.environment
+        left = (company.environment, company.series, company.next_number)
         _apply(company, data)
         if company.environment != previous_environment:
             _refuse_while_in_flight(uow, previous_environment)
-        _number_from_what_was_used(uow, company, data)
+        _number_from_what_was_used(uow, company, data, left)
         uow.commit()
         return company_view(company, now)
 
@@ -322,18 +323,31 @@ class NumberAlreadyUsed(LojasyncError):
     action = Action.CONFIGURE
 
 
-def _number_from_what_was_used(uow: ProcessingUnitOfWork, company: Company, data: CompanyData) -> None:
-    """Each environment and series has its own sequence: switching to another continues where that one
-    stopped (production starts at 1 after the tests in homologação), and a number already used is refused.
-    Numbers voided at SEFAZ count as used: an NF-e given one would be refused (206)."""
+def _number_from_what_was_used(uow: ProcessingUnitOfWork, company: Company, data: CompanyData,
+                               left: tuple[str, int, int]) -> None:
+    """Each environment and series has its own sequence: switching to another resumes it where the company left
+    it (production starts at 1 after the tests in homologação), never below a number already used, and a number
+    already used is refused. Numbers voided at SEFAZ count as used: an NF-e given one would be refused (206).
+    `left`: the environment, series and next number before this change. Only a real switch moves the number: the
+    same series given again (a provisioning script run twice, a form saved unchanged) kept a next number set by
+    hand (to continue another ERP's numbering) and was wound back to lojasync's own highest + 1, numbers SEFAZ
+    already holds (539)."""
     used = max(uow.invoices.highest_number(company.environment, company.series),
                uow.number_voids.highest_number(company.environment, company.series))
+    switched = (company.environment, company.series) != left[:2]
     if data.next_number is not None:
         if data.next_number <= used:
             raise NumberAlreadyUsed(number=data.next_number, series=company.series, used=used,
                                     environment=_ENVIRONMENT_NAMES[company.environment])
-    elif data.series is not None or data.environment is not None:
-        company.next_number = used + 1
+    elif switched:
+        kept = (company.number_sequences or {}).get(_sequence(company.environment, company.series), 1)
+        company.next_number = max(used + 1, kept)
+    if switched:   # a new dict: the column is plain JSON, changes inside it are not seen
+        company.number_sequences = {**(company.number_sequences or {}), _sequence(left[0], left[1]): left[2]}
+
+
+def _sequence(environment: str, series: int) -> str:
+    return f"{environment}/{series}"
 
 
 _ENVIRONMENT_NAMES = {HOMOLOGATION: "homologação", PRODUCTION: "produção"}

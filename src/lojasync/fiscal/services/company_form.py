@@ -34,7 +34,7 @@ def changed_only(current: dict[str, Any] | None, given: dict[str, Any]) -> Compa
     out, so saving a form never re-applies a value nobody touched (a next number copied across environments)."""
     current = current or {}
     changed = {name: value for name, value in given.items()
-               if value not in (None, "") and not _same(name, str(value), str(current.get(name) or ""))}
+               if value not in (None, "") and not _same(name, str(value), _kept(current.get(name)))}
     # The optional fields `set_company` clears with "": one a person emptied (sent blank) is cleared, as the CLI's
     # "" does; a field not sent at all is not in `given`.
     changed.update({name: "" for name in CLEARABLE if given.get(name) == "" and current.get(name)})
@@ -42,6 +42,11 @@ def changed_only(current: dict[str, Any] | None, given: dict[str, Any]) -> Compa
 
 
 CLEARABLE = ("mercado_livre_seller", "tech_cnpj", "tech_contact", "tech_email", "tech_phone")
+
+
+def _kept(value: Any) -> str:
+    # Série 0 (the série única) is a value, not a blank: read as "", the form saved unchanged "changed" it.
+    return "" if value is None else str(value)
 
 
 def _same(name: str, given: str, kept: str) -> bool:
