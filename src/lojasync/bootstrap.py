@@ -24,6 +24,7 @@ from lojasync.fiscal.effects import apply_effects, reverse_effects
 from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised
 from lojasync.fiscal.order_drift import flag_order_changed_meanwhile, flag_unsent_nfe_of_cancelled_order
 from lojasync.fiscal.recipient_guard import customer_replaced
+from lojasync.fiscal.services.certificate_key import has_sealed_certificate
 from lojasync.nuvemshop.client.protocol import StoreClient
 from lojasync.nuvemshop.db.inbox import BatchingInbox, DirectInbox
 from lojasync.nuvemshop.db.orm import start_mappers
@@ -198,6 +199,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     readers = build_session_factory(engine, writer=False)
     # A lost key file must not be silently replaced while tokens sealed with it remain.
     cipher = TokenCipher.from_settings(
-        settings, may_create_key=lambda: not has_sealed_tokens(SqlConnectorUnitOfWork(readers)))
+        settings, may_create_key=lambda: not has_sealed_tokens(SqlConnectorUnitOfWork(readers))
+        and not has_sealed_certificate(SqlConnectorUnitOfWork(readers)))
     return Container(settings=settings, engine=engine, session_factory=build_session_factory(engine),
                      read_session_factory=readers, cipher=cipher, bus=message_bus(settings))

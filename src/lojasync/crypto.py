@@ -49,10 +49,11 @@ class SecretKeyLost(LojasyncError):
     """The key file is gone while tokens sealed with it remain: a new key would make them unreadable."""
 
     code = "secrets.key_lost"
-    message_template = "A chave {path} não existe mais, mas há tokens de lojas cifrados com ela."
+    message_template = "A chave {path} não existe mais, mas há tokens de lojas ou o certificado A1 cifrados com ela."
     resolution_template = ("Restaure o arquivo secret.key de um backup (ou defina LOJASYNC_SECRET_KEY com a chave "
-                           "de antes). Sem backup, descarte os tokens antigos e reconecte cada loja (reinstale o app "
-                           "ou cadastre o token de novo).")
+                           "de antes). Sem backup, descarte o que ela cifrava (lojasync secrets reset --yes), "
+                           "reconecte cada loja (reinstale o app ou cadastre o token de novo) e instale o certificado "
+                           "A1 de novo.")
     action = Action.RESET_SECRETS
 
 

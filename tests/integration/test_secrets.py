@@ -81,7 +81,7 @@ def test_a_lost_key_file_is_not_replaced_while_tokens_sealed_with_it_remain(tmp_
     again = bootstrap(settings)
     with pytest.raises(SecretKeyLost) as lost:
         again.cipher.encrypt("qualquer coisa")
-    assert "há tokens de lojas cifrados com ela" in lost.value.message
+    assert "há tokens de lojas ou o certificado A1 cifrados com ela" in lost.value.message
     assert not (tmp_path / "dados" / KEY_FILE).exists()
 
     # Without a backup: give up the unreadable tokens, then a new key may be made and stores reconnected.
@@ -96,3 +96,51 @@ def test_a_fresh_setup_still_creates_its_key_by_itself(tmp_path):
     assert app.cipher.decrypt(app.cipher.encrypt("x")) == "x"
     assert (tmp_path / "novo" / KEY_FILE).exists()
     app.close()
+
+
+def _company_with_test_certificate(app, cipher) -> None:
+    from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
+
+    set_company(app.uow(), CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11222333000181", ie="110042490114",
+                                       street="Rua A", number="10", district="Centro", city="São Paulo", uf="SP",
+                                       zipcode="01001000", default_ncm="61091000"))
+    install_test_certificate(app.uow(), cipher)
+
+
+def test_rotating_the_key_reseals_the_certificate_too(app):
+    """review: `secrets rotate` re-sealed only the stores' tokens; with the old key removed, as the README says,
+    the certificate could not be opened and every NF-e was refused with the stores' words ("reconecte a loja")."""
+    from lojasync.fiscal.certificate_errors import CertificateSealedWithAnotherKey
+    from lojasync.fiscal.services.certificate_key import Resealed, reseal_certificate
+    from lojasync.fiscal.services.company import load_certificate
+
+    _company_with_test_certificate(app, TokenCipher("chave-antiga"))
+    with app.read_uow() as uow, pytest.raises(CertificateSealedWithAnotherKey) as refused:
+        load_certificate(uow.company.get(), TokenCipher("chave-nova"))
+    assert "certificado digital A1" in refused.value.message and "secrets rotate" in refused.value.resolution
+    assert reseal_certificate(app.uow(), TokenCipher("chave-nova")) is Resealed.UNREADABLE   # the old key not given
+    assert reseal_certificate(app.uow(), TokenCipher("chave-nova", old_secrets=["chave-antiga"])) is Resealed.RESEALED
+    with app.read_uow() as uow:
+        assert load_certificate(uow.company.get(), TokenCipher("chave-nova")).cnpj == "11222333000181"
+
+
+def test_a_lost_key_file_is_not_replaced_while_the_certificate_sealed_with_it_remains(tmp_path):
+    """review: with a certificate and no store, a lost secret.key was silently replaced, the certificate stranded,
+    and `secrets reset` said every token opened."""
+    from lojasync.fiscal.services.certificate_key import discard_unreadable_certificate
+    from lojasync.fiscal.services.company import show_company
+
+    settings = Settings(data_dir=tmp_path / "dados")
+    first = bootstrap(settings)
+    _company_with_test_certificate(first, first.cipher)
+    first.close()
+    (tmp_path / "dados" / KEY_FILE).unlink()
+
+    again = bootstrap(settings)
+    with pytest.raises(SecretKeyLost):
+        again.cipher.encrypt("qualquer coisa")
+    assert not (tmp_path / "dados" / KEY_FILE).exists()
+    assert discard_unreadable_certificate(again.uow(), again.cipher)
+    company = show_company(again.uow())
+    assert company.certificate_subject is None and any("certificado" in p for p in company.problems)
+    again.close()

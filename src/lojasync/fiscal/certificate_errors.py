@@ -76,3 +76,14 @@ class CertificateCnpjMismatch(CertificateError):
             message = (f"O certificado digital A1 é do CNPJ {format_cnpj(certificate_cnpj)}, mas a NF-e é emitida "
                        f"pelo CNPJ {issuer}.")
         super().__init__(message, certificate_cnpj=certificate_cnpj, issuer_cnpj=issuer_cnpj)
+
+
+class CertificateSealedWithAnotherKey(CertificateError):
+    """The sealed certificate no configured key opens (the secret key was rotated without it, or lost)."""
+
+    code = "fiscal.certificate_sealed_with_another_key"
+    message_template = ("O certificado digital A1 guardado foi cifrado com outra chave (LOJASYNC_SECRET_KEY ou o "
+                        "arquivo secret.key da pasta de dados): não é possível abri-lo para assinar.")
+    resolution_template = ("Use a mesma chave de antes (a variável, ou o secret.key de um backup; depois de trocar de "
+                           "chave, rode lojasync secrets rotate com a antiga em LOJASYNC_OLD_SECRET_KEYS), ou instale "
+                           "o certificado de novo (lojasync company certificate ARQUIVO --password SENHA).")

@@ -1,4 +1,5 @@
-"""`lojasync secrets ...`: rotate the key that seals the stores' tokens, or recover from losing it."""
+"""`lojasync secrets ...`: rotate the key that seals the stores' tokens and the A1 certificate, or recover from
+losing it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Annotated
 import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.fiscal.services.certificate_key import Resealed, discard_unreadable_certificate, reseal_certificate
 from lojasync.nuvemshop.services.secrets import discard_unreadable_tokens, rotate_tokens
 
-app = typer.Typer(help="Chave que cifra os tokens das lojas.", no_args_is_help=True)
+app = typer.Typer(help="Chave que cifra os tokens das lojas e o certificado A1.", no_args_is_help=True)
 
 
 @app.command("rotate")
@@ -18,25 +20,34 @@ def rotate() -> None:
     """Cifra de novo os tokens com a chave atual (LOJASYNC_SECRET_KEY); as antigas ficam em LOJASYNC_OLD_SECRET_KEYS."""
     app_ = container()
     report = rotate_tokens(app_.uow(), app_.cipher)
-    console.print(f"{report.rotated} token(s) cifrado(s) com a chave nova. Quando todos os processos usarem a "
-                  "chave nova, LOJASYNC_OLD_SECRET_KEYS pode ser apagada (convites feitos antes dela deixam de "
+    certificate = reseal_certificate(app_.uow(), app_.cipher)
+    resealed = " e o certificado A1" if certificate is Resealed.RESEALED else ""
+    console.print(f"{report.rotated} token(s){resealed} cifrado(s) com a chave nova. Quando todos os processos usarem "
+                  "a chave nova, LOJASYNC_OLD_SECRET_KEYS pode ser apagada (convites feitos antes dela deixam de "
                   "valer).", highlight=False)
-    if report.unreadable:
-        fail("Nenhuma chave configurada abre o token da(s) loja(s) "
-             f"{', '.join(report.unreadable)}: inclua a chave antiga em LOJASYNC_OLD_SECRET_KEYS e rode de novo.")
+    unreadable = [f"o token da(s) loja(s) {', '.join(report.unreadable)}"] if report.unreadable else []
+    if certificate is Resealed.UNREADABLE:
+        unreadable.append("o certificado A1")
+    if unreadable:
+        fail(f"Nenhuma chave configurada abre {' nem '.join(unreadable)}: inclua a chave antiga em "
+             "LOJASYNC_OLD_SECRET_KEYS e rode de novo (não apague a chave antiga antes disso).")
 
 
 @app.command("reset")
 @friendly_errors
 def reset(yes: Annotated[bool, typer.Option("--yes", help="Confirma: os tokens ilegíveis são apagados.")] = False
           ) -> None:
-    """Apaga os tokens que nenhuma chave abre (chave perdida); depois reconecte essas lojas."""
+    """Apaga os tokens (e o certificado A1) que nenhuma chave abre (chave perdida); depois reconecte essas lojas."""
     if not yes:
-        fail("Isto apaga os tokens que nenhuma chave abre; as lojas deles terão de ser reconectadas. "
-             "Confirme com --yes.")
+        fail("Isto apaga os tokens e o certificado A1 que nenhuma chave abre; as lojas terão de ser reconectadas e o "
+             "certificado instalado de novo. Confirme com --yes.")
     discarded = discard_unreadable_tokens(container().uow(), container().cipher)
+    certificate = discard_unreadable_certificate(container().uow(), container().cipher)
     if discarded:
         console.print(f"Tokens apagados: {', '.join(discarded)}. Reconecte cada loja (lojasync store install-link, "
                       "ou lojasync store add --store ID --access-token TOKEN).", highlight=False)
-    else:
-        console.print("Todos os tokens abrem com a chave atual: nada foi apagado.")
+    if certificate:
+        console.print("Certificado A1 apagado: instale-o de novo (lojasync company certificate ARQUIVO --password "
+                      "SENHA) para voltar a emitir NF-e.", highlight=False)
+    if not discarded and not certificate:
+        console.print("Todos os tokens e o certificado abrem com a chave atual: nada foi apagado.")

@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
+from lojasync.crypto import TokenDecryptError
 from lojasync.fiscal.certificate import Certificate, make_test_certificate
-from lojasync.fiscal.certificate_errors import CertificateCnpjMismatch
+from lojasync.fiscal.certificate_errors import CertificateCnpjMismatch, CertificateSealedWithAnotherKey
 from lojasync.fiscal.company import (
     HOMOLOGATION,
     LAST_OWN_SERIES,
@@ -423,9 +424,14 @@ def install_test_certificate(uow: ProcessingUnitOfWork, box: SecretBox, now: dat
 
 
 def load_certificate(company: Company, box: SecretBox) -> Certificate:
-    """The company's certificate, unsealed (the caller checked that there is one)."""
-    pfx = base64.b64decode(box.decrypt(company.certificate))
-    return Certificate.load(pfx, box.decrypt(company.certificate_password))
+    """The company's certificate, unsealed (the caller checked that there is one). No key opening it is the
+    certificate's problem, said as such: the stores' words ("reconecte a loja") sent the merchant elsewhere."""
+    try:
+        pfx = base64.b64decode(box.decrypt(company.certificate))
+        password = box.decrypt(company.certificate_password)
+    except TokenDecryptError as exc:
+        raise CertificateSealedWithAnotherKey() from exc
+    return Certificate.load(pfx, password)
 
 
 def show_company(uow: ProcessingUnitOfWork, now: datetime | None = None) -> CompanyView:
