@@ -779,6 +779,27 @@ def test_a_query_after_204_that_is_not_about_the_nfe_leaves_it_awaiting(app, com
         assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"
 
 
+def test_a_query_after_204_that_cannot_connect_leaves_the_nfe_maybe_at_sefaz(app, company, sefaz, simulator):
+    """review: SEFAZ answered 204 (it holds this key), then the query's connection failed and was reported
+    "nothing sent": the NF-e's sending window was cleared and the operator told it never reached SEFAZ."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000023))
+
+    class DuplicateThenNoConnection:
+        def authorise(self, xml):
+            return SefazAnswer("204", "Rejeicao: Duplicidade de NF-e")
+
+        def query_nfe(self, key):
+            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="conexão recusada", not_sent=True)
+
+    odd = Sefaz(lambda uf, env, cert, deadline=None: DuplicateThenNoConnection(), simulated=True)
+    with pytest.raises(SefazUnreachable) as caught:
+        approve_invoice(app.uow(), app.cipher, odd, invoice.id)
+    assert not caught.value.params.get("not_sent") and "não chegou à SEFAZ" not in caught.value.resolution
+    with app.read_uow() as uow:
+        kept = uow.invoices.get(invoice.id)
+        assert kept.status.value == "awaiting_sefaz" and kept.sent_at is not None   # the sending window stands
+
+
 def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_authorisations_protocol(app, company,
                                                                                                    sefaz, simulator):
     """218 "já cancelada", and the query says 101 but brings no procEventoNFe: the cancellation is recorded (stock

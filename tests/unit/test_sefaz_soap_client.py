@@ -217,3 +217,49 @@ def test_receipt_polls_stop_before_waiting_past_the_deadline(fake) -> None:
     answer = gateway.authorise(f'<NFe xmlns="{NFE}"/>'.encode())
     assert (answer.status, answer.receipt) == ("105", "351000000000001")   # in processing: asked again later
     assert fake.sleeps == [1.5, 1.5] and len(canned.requests) == 3   # a third wait would end at 4.5 s
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow to connect")])
+def test_a_poll_that_cannot_connect_leaves_the_received_batch_maybe_authorised(fake, failure: Exception) -> None:
+    """review: SEFAZ answered 103 (it holds the NF-e); the poll's failed connection was reported "nothing sent",
+    so the NF-e was taken as never delivered (its sending window cleared, "não chegou à SEFAZ")."""
+    canned = Canned((200, RECEIVED), failure)
+    with pytest.raises(SefazUnreachable) as caught:
+        client(canned, polls=1, poll_interval=1.0, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert caught.value.retryable and not caught.value.params.get("not_sent")
+    assert caught.value.params["service"] == "NFeRetAutorizacao4"
+
+
+def test_sefazs_answer_under_another_http_status_is_still_its_answer() -> None:
+    """review: a rejection wrapped in an HTTP 500 was thrown away (no answer): the NF-e stayed awaiting SEFAZ and
+    was sent again on every round, its rejection never shown."""
+    canned = Canned((500, soap_answer("NFeAutorizacao4", ret_envi("104", prot("225", "Rejeicao: Falha no Schema XML",
+                                                                             None)))))
+    answer = client(canned).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert (answer.status, answer.reason) == ("225", "Rejeicao: Falha no Schema XML")
+    with pytest.raises(SefazInvalidAnswer) as caught:   # with no cStat, the status is what it said
+        client(Canned((500, soap_answer("NFeStatusServico4", f'<retConsStatServ xmlns="{NFE}"/>')))).service_status()
+    assert "HTTP 500" in str(caught.value)
+
+
+def test_a_line_break_before_the_answers_declaration_is_read() -> None:
+    declared = b"\r\n<?xml version='1.0' encoding='utf-8'?>"
+    body = declared + soap_answer("NFeAutorizacao4", ret_envi("104", prot("100", "Autorizado o uso da NF-e")))
+    assert client(Canned((200, body))).authorise(f'<NFe xmlns="{NFE}"/>'.encode()).status == "100"
+
+
+@pytest.mark.parametrize("refusal", [
+    (httpx.ConnectError("[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca (_ssl.c:2580)")),         # TLS 1.2
+    (httpx.ReadError("[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca (_ssl.c:2580)")),            # TLS 1.3
+    (httpx.ConnectError("[SSL: SSLV3_ALERT_CERTIFICATE_REVOKED] sslv3 alert certificate revoked")),
+    ((403, b"<html><body>403.16 - Client certificate is untrusted or invalid.</body></html>")),
+])
+def test_sefaz_refusing_the_certificate_says_so_and_is_not_retried(refusal) -> None:
+    """review: SEFAZ refusing the A1 (not ICP-Brasil, revoked...) read as a network failure: retried for good,
+    the NF-e waiting, nobody told the certificate was the problem."""
+    from lojasync.fiscal.sefaz.errors import SefazConfigurationError
+
+    with pytest.raises(SefazConfigurationError) as caught:
+        client(Canned(refusal)).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert not caught.value.retryable and "recusou o certificado digital A1" in caught.value.message
+    assert "ICP-Brasil" in caught.value.resolution

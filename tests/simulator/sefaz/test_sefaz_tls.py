@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from lojasync.fiscal.sefaz import SefazConfigurationError, SefazSoapClient, SefazUnreachable, tls_context
+from lojasync.fiscal.sefaz import SefazConfigurationError, SefazSoapClient, tls_context
 from lojasync.fiscal.sefaz.connections import SefazConnections
 from lojasync.simulators.sefaz import SefazSimulator
 
@@ -124,10 +124,13 @@ def test_an_untrusted_server_is_a_configuration_error(tls_sefaz) -> None:
 
 
 def test_without_a_client_certificate_the_server_refuses(tls_sefaz) -> None:
+    """The server's TLS alert about the client's certificate is said as such (review: it read as a network failure,
+    retried for good); not retryable: the certificate must be fixed."""
     url, server_cert, _ = tls_sefaz
     with SefazSoapClient("PR", base_url=url, ca_bundle=server_cert, timeout=5) as client, \
-            pytest.raises(SefazUnreachable):
+            pytest.raises(SefazConfigurationError) as caught:
         client.service_status()
+    assert not caught.value.retryable and "recusou o certificado digital A1" in caught.value.message
 
 
 def test_the_key_leaves_no_file_behind(tmp_path: Path, monkeypatch) -> None:
@@ -170,7 +173,7 @@ def test_each_certificate_goes_on_its_own_connection(tls_sefaz) -> None:
             with SefazSoapClient("PR", base_url=url, certificate=certificate(cnpj), ca_bundle=server_cert,
                                  timeout=5, connections=connections) as client:
                 if cnpj == OTHER_COMPANY:
-                    with pytest.raises(SefazUnreachable):
+                    with pytest.raises(SefazConfigurationError):
                         client.service_status()
                 else:
                     assert client.service_status().status == "107"

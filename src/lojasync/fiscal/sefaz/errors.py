@@ -20,6 +20,16 @@ class SefazUnreachable(LojasyncError):
     retryable = True
 
 
+def maybe_delivered(exc: SefazUnreachable) -> SefazUnreachable:
+    """`exc` for a call made after SEFAZ got the NF-e (a receipt's poll, a query by key after 204, or after an
+    earlier send without an answer): no connection made for it says nothing of the NF-e, which SEFAZ may hold.
+    Left "not sent", the NF-e was taken as never delivered: its sending window cleared, the operator told it never
+    reached SEFAZ, and an order changed meanwhile set it back to pending, to be discarded while SEFAZ authorised it."""
+    if not exc.params.get("not_sent"):
+        return exc
+    return SefazUnreachable(**{name: value for name, value in exc.params.items() if name != "not_sent"})
+
+
 class SefazInvalidAnswer(LojasyncError):
     code = "sefaz.invalid_answer"
     message_template = "SEFAZ respondeu algo que não é uma resposta do serviço ({service}: {reason})."

@@ -33,6 +33,7 @@ from lojasync.fiscal.sefaz.errors import (
     SefazInvalidAnswer,
     SefazReceiptRefused,
     SefazUnreachable,
+    maybe_delivered,
 )
 from lojasync.fiscal.sefaz.http_client import SoapHttpClient
 from lojasync.fiscal.sefaz.tls import ClientCertificate, tls_context
@@ -104,7 +105,10 @@ class SefazSoapClient:
                 break
             self._sleep(self.poll_interval)
             receipt = answer.receipt
-            answer = self.query_receipt(receipt)
+            try:
+                answer = self.query_receipt(receipt)
+            except SefazUnreachable as exc:   # SEFAZ holds the batch: whatever this poll met, it may be authorised
+                raise maybe_delivered(exc) from exc
             if answer.xml is None and answer.status not in _INVALID_BATCH and outcome_of(answer) is Outcome.REJECTED:
                 raise SefazReceiptRefused(receipt=receipt, status=answer.status, reason=answer.reason)
         return answer
@@ -159,18 +163,26 @@ class SefazSoapClient:
         except httpx.ConnectError as exc:
             if _server_not_trusted(exc):
                 raise _untrusted_server() from exc
+            if _certificate_refused(exc):
+                raise _refused_certificate(exc) from exc
             raise SefazUnreachable(service=service.value, reason="conexão recusada ou servidor fora do alcance, nada "
                                    "foi enviado", not_sent=True) from exc
         except httpx.TransportError as exc:
             if _server_not_trusted(exc):
                 raise _untrusted_server() from exc
+            if _certificate_refused(exc):   # TLS 1.3: the server's alert comes after the request was written
+                raise _refused_certificate(exc) from exc
             raise SefazUnreachable(service=service.value, reason="a conexão caiu antes da resposta") from exc
         try:
             content_answer = envelope.answer(service, response.content)
         except envelope.NotAnAnswer as exc:
+            if response.status_code == 403:   # IIS's 403.7/403.16 pages: no client certificate, or not trusted
+                raise _refused_certificate(f"HTTP 403, {exc}") from None
             raise SefazInvalidAnswer(service=service.value, reason=f"HTTP {response.status_code}, {exc}") from None
-        if response.status_code != 200:
+        if response.status_code != 200 and content_answer.find("{*}cStat") is None:
             raise SefazInvalidAnswer(service=service.value, reason=f"HTTP {response.status_code}")
+        # SEFAZ's own answer under another HTTP status (a 500 around a rejection) is still its decision: thrown
+        # away, a rejection never reached the operator and the NF-e was sent again on every round (656).
         return content_answer
 
     def _time_for(self, seconds: float) -> bool:
@@ -218,6 +230,31 @@ def _server_not_trusted(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+# The TLS alerts a server sends about the client's certificate (OpenSSL's names): SEFAZ refused the A1 before it
+# read the request. Taken for a network failure, the NF-e waited and was sent again for good, and nobody was told.
+_CERTIFICATE_ALERTS = ("ALERT_UNKNOWN_CA", "ALERT_BAD_CERTIFICATE", "ALERT_CERTIFICATE_UNKNOWN",
+                       "ALERT_CERTIFICATE_REVOKED", "ALERT_CERTIFICATE_EXPIRED", "ALERT_CERTIFICATE_REQUIRED",
+                       "ALERT_UNSUPPORTED_CERTIFICATE", "ALERT_ACCESS_DENIED")
+
+
+def _certificate_refused(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        words = str(seen).upper()
+        if any(alert in words for alert in _CERTIFICATE_ALERTS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _refused_certificate(detail: object) -> SefazConfigurationError:
+    return SefazConfigurationError(
+        reason=f"a SEFAZ recusou o certificado digital A1 da empresa ({str(detail)[:200]})",
+        resolution=("Confira o certificado A1: precisa ser ICP-Brasil, e-CNPJ da empresa, dentro da validade e não "
+                    "revogado. Instale o certificado certo (lojasync company certificate ARQUIVO --password SENHA) e "
+                    "transmita de novo."))
 
 
 def _untrusted_server() -> SefazConfigurationError:

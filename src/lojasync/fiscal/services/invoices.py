@@ -44,7 +44,7 @@ from lojasync.fiscal.nfe_proc import nfe_proc
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
+from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable, maybe_delivered
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import cancellation_in, justification_in
 from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
@@ -377,14 +377,23 @@ UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido auto
 def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
     with sefaz.gateway(claim.uf, claim.environment, claim.certificate, claim.deadline) as gateway:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
-            answer = _query(gateway, claim)
+            answer = _query_delivered(gateway, claim)
             # SEFAZ's decision; or it never got the NF-e and the order changed since: not sent as it is.
             if outcome_of(answer) is not Outcome.UNKNOWN or claim.drift is not None:
                 return answer
         answer = gateway.authorise(claim.xml)
         if outcome_of(answer) is Outcome.DUPLICATE_KEY:  # this very key is already there: take its protocol
-            answer = _query(gateway, claim)
+            answer = _query_delivered(gateway, claim)
         return answer
+
+
+def _query_delivered(gateway: SefazGateway, claim: _Claim) -> SefazAnswer:
+    """`_query` of an NF-e SEFAZ may hold (sent before, or just answered 204): a connection that fails now does not
+    make it "never sent"."""
+    try:
+        return _query(gateway, claim)
+    except SefazUnreachable as exc:
+        raise maybe_delivered(exc) from exc
 
 
 # What a query by key may say about the NF-e itself. Any other answer is about the query (refused: 226 UF,
