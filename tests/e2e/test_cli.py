@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -176,6 +177,10 @@ def test_demo_imports_the_history_and_shows_live_orders_arriving_by_webhook(tmp_
         in processed
     with sqlite3.connect(tmp_path / "demo" / "lojasync.db") as db:
         documents = [xml for (xml,) in db.execute("SELECT xml FROM invoices")]
+        # review: the DANFE it suggests is of an NF-e that stands (it said NF-e 2, whatever existed).
+        suggested = re.search(r"invoices danfe (\d+) --output", processed)
+        assert suggested and db.execute("SELECT status FROM invoices WHERE id = ?",
+                                        (int(suggested.group(1)),)).fetchone() == ("authorised",)
     assert any("<transporta><CNPJ>34028316000103</CNPJ><xNome>Empresa Brasileira de Correios e Telégrafos</xNome>"
                in xml for xml in documents), documents
     reset_container()

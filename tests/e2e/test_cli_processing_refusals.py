@@ -216,3 +216,20 @@ def test_cancelling_a_discarded_nfe_again_says_so_and_succeeds(lojasync, app, or
     assert "Motivo: pedido duplicado." in " ".join(shown.split())
     as_json = json.loads(lojasync("invoices", "show", str(invoice.id), "--format", "json"))
     assert as_json["cancelled_at"] is None and as_json["discarded_at"].endswith("Z")
+
+
+def test_outside_text_with_brackets_is_shown_as_written_and_never_crashes(lojasync, order_number, monkeypatch):
+    """review: SEFAZ's reasons, cancellation reasons and what was typed went to rich as markup: "[nItem:1]" (the
+    item SEFAZ names) vanished, and "[/]" stopped the command with MarkupError, even inside the error path."""
+    with BackgroundSefaz() as sefaz:
+        sefaz.simulator.set_switches(reject_with="629", reject_reason="Rejeicao: Valor do Produto difere [nItem:1]")
+        monkeypatch.setenv("LOJASYNC_SEFAZ_URL", sefaz.url)
+        lojasync(*COMPANY)
+        lojasync("company", "certificate", "--test")
+        assert "[nItem:1]" in lojasync("orders", "invoice", str(order_number), expect=1)
+        assert "[nItem:1]" in lojasync("invoices", "show", "1")
+        sefaz.simulator.set_switches(reject_with=None)
+        lojasync("invoices", "approve", "1")
+        lojasync("invoices", "cancel", "1", "--reason", "Pedido [/] duplicado [teste] pelo cliente")
+    assert "Pedido [/] duplicado [teste] pelo cliente" in lojasync("invoices", "show", "1")
+    assert "[/]" in lojasync("invoices", "list", "--status", "[/]", expect=2)

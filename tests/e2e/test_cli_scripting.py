@@ -199,3 +199,11 @@ def test_a_batch_by_status_names_the_nfe_an_earlier_run_generated_and_left_unsen
     code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
     assert [(r["order_number"], r["status"], r["earlier_run"]) for r in json.loads(out)] == [
         (left, "pending", True)]
+
+
+def test_a_certificate_file_and_test_together_is_a_usage_error(lojasync, tmp_path):
+    """review: `company certificate c.pfx --password P --test` installed a test certificate over the company's,
+    ignoring the file, with exit 0."""
+    assert lojasync(*COMPANY)[0] == 0
+    code, _, err = lojasync("company", "certificate", str(tmp_path / "c.pfx"), "--password", "segredo", "--test")
+    assert code == 2 and "não os dois" in err

@@ -94,6 +94,9 @@ def certificate(
 ) -> None:
     """Instala o certificado A1 da empresa (guardado cifrado com LOJASYNC_SECRET_KEY)."""
     app_ = container()
+    if test and (file is not None or password is not None):   # installed a test certificate over the file given
+        usage_error("Use ARQUIVO --password SENHA (o certificado A1 da empresa) ou --test (um certificado de teste), "
+                    "não os dois.")
     if test:
         view = install_test_certificate(app_.uow(), app_.cipher)
         _print(view, fmt, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.")

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from lojasync.bootstrap import Container, bootstrap
 from lojasync.entrypoints.cli.os_errors import in_portuguese
@@ -113,7 +114,9 @@ def usage_error(message: str) -> None:
 def fail(message: str, code: int = 1) -> None:
     # Into a pipe or a file (a script's log), one line per line of the message: folded at rich's 80 columns, a
     # sentence broke in the middle ("o pedido está\nCancelado.") for whoever greps or parses it.
-    err_console.print(f"[bold red]Erro:[/] {message}", highlight=False, soft_wrap=not err_console.is_terminal)
+    # Escaped: the message carries outside text (SEFAZ's reasons, SKUs, what was typed), which rich would read as
+    # markup: "[nItem:1]" vanished, and "[/]" crashed the command (MarkupError) inside this very error path.
+    err_console.print(f"[bold red]Erro:[/] {escape(message)}", highlight=False, soft_wrap=not err_console.is_terminal)
     raise typer.Exit(code)
 
 

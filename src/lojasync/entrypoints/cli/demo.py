@@ -342,5 +342,8 @@ def _process(app, count: int, data_dir: Path) -> None:
                   highlight=False)
     program = sys.argv[0] if Path(sys.argv[0]).name == "lojasync" else "lojasync"
     prefix = f"LOJASYNC_DATA_DIR={data_dir} {program}"
-    console.print(f"  {prefix} invoices list\n  {prefix} stock list\n  {prefix} receivables list\n"
-                  f"  {prefix} invoices danfe 2 --output danfe.pdf", highlight=False)
+    # The DANFE of an NF-e that stands (the first one authorised was cancelled above); none when none stands.
+    standing = [item.invoice for item in report.authorised[1:]]
+    danfe = f"\n  {prefix} invoices danfe {standing[0].id} --output danfe.pdf" if standing else ""
+    console.print(f"  {prefix} invoices list\n  {prefix} stock list\n  {prefix} receivables list{danfe}",
+                  highlight=False)

@@ -20,6 +20,8 @@ from lojasync.entrypoints.cli.output import (
     print_json,
     status_key,
     table_fitting,
+    write_document,
+    write_whole,
 )
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
@@ -74,23 +76,24 @@ def print_invoice(invoice: InvoiceView) -> None:
         console.print(f"Protocolo: {invoice.protocol}{when}", highlight=False)
     if invoice.rejection_code:
         what = "Uso denegado" if invoice.status == "denied" else "Rejeição"
-        console.print(f"[red]{what} {invoice.rejection_code}:[/] {invoice.rejection_reason}", highlight=False)
+        console.print(f"[red]{what} {invoice.rejection_code}:[/] {escape(invoice.rejection_reason or '')}",
+                      highlight=False)
     if invoice.cancel_requested_at is not None:
         console.print(f"[yellow]Cancelamento pedido em {formats.when(invoice.cancel_requested_at)}:[/] a SEFAZ está "
                       "sendo consultada para saber se registrou o cancelamento. O lojasync consulta sozinho (pela "
                       "chave, sem enviar o evento de novo) e registra o resultado; até lá a NF-e segue autorizada.",
                       highlight=False)
     if invoice.status == "cancelled":
-        console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {invoice.cancel_justification}",
-                      highlight=False)
+        justification = escape(invoice.cancel_justification or "")
+        console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {justification}", highlight=False)
     if invoice.discarded_at is not None:
-        why = f" Motivo: {invoice.cancel_justification}." if invoice.cancel_justification else ""
+        why = f" Motivo: {escape(invoice.cancel_justification)}." if invoice.cancel_justification else ""
         console.print(f"Descartada em {formats.when(invoice.discarded_at)}, sem autorização: nada se moveu.{why}",
                       highlight=False)
     if invoice.elsewhere_note:
-        console.print(f"[yellow]{invoice.elsewhere_note}[/]", highlight=False)
+        console.print(f"[yellow]{escape(invoice.elsewhere_note)}[/]", highlight=False)
     if invoice.simulator_note:
-        console.print(f"[yellow]{invoice.simulator_note}[/]", highlight=False)
+        console.print(f"[yellow]{escape(invoice.simulator_note)}[/]", highlight=False)
 
 
 @app.command("list")
@@ -203,7 +206,7 @@ def xml(
     if data is None:
         fail("Esta NF-e não tem evento de cancelamento.")
     if output is None:
-        print(data.decode("utf-8"))
+        write_document(data)
         return
     _write(output, data)
 
@@ -219,11 +222,15 @@ def danfe(
 
 
 def _write(path: Path, data: bytes) -> None:
+    """The file whole or not at all: written beside it, then put in its place (a full disk left a 0-byte PDF, or
+    half an XML over the file that was there). Replacing a file that was there is said."""
+    existed = path.exists()
     try:
-        path.write_bytes(data)
+        write_whole(path, data)
     except OSError as exc:
         fail(f"Não foi possível gravar {path}: {in_portuguese(exc)}.")
-    console.print(f"Gravado em {path} ({formats.number(len(data))} bytes).", highlight=False)
+    replaced = " (substituiu o arquivo que havia)" if existed else ""
+    console.print(f"Gravado em {path} ({formats.number(len(data))} bytes){replaced}.", highlight=False)
 
 
 app.command("void")(void)
@@ -241,6 +248,6 @@ def void_xml_file(
     """O XML de um pedido de inutilização (procInutNFe quando inutilizado; o pedido assinado antes disso)."""
     _, data = void_xml(container().read_uow(), void_id)
     if output is None:
-        print(data.decode("utf-8"))
+        write_document(data)
         return
     _write(output, data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person
@@ -30,9 +31,9 @@ def words(void: NumberVoidView) -> str:
     if void.simulated:
         text += " (simulador)"
     if void.rejection_code:
-        text += f" ({void.rejection_code} - {void.rejection_reason})"
+        text += f" ({void.rejection_code} - {escape(void.rejection_reason or '')})"
     if void.attention:
-        text += f" - precisa de atenção: {void.attention}"
+        text += f" - precisa de atenção: {escape(void.attention)}"
     return text
 
 

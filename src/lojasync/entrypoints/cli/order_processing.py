@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from lojasync.entrypoints.cli import formats
@@ -14,6 +15,7 @@ from lojasync.entrypoints.cli.context import (
     EXIT_UNEXPECTED,
     console,
     container,
+    err_console,
     friendly_errors,
     record_bug,
     terminal_person,
@@ -98,7 +100,7 @@ def invoice(
                       highlight=False)
         for item in report.items:
             if item.error:
-                console.print(f"[red]Pedido {item.order_number}:[/] {item.error}", highlight=False)
+                console.print(f"[red]Pedido {item.order_number}:[/] {escape(item.error)}", highlight=False)
                 for command in (*(item.refusal.terminal if item.refusal else ()), *_next_steps(item)):
                     console.print(f"  No terminal: {command}", highlight=False)
         if report.not_sent:
@@ -118,7 +120,8 @@ def invoice(
 
 
 def _stopping(count: int) -> None:
-    console.print(f"[yellow]Interrompido: aguardando a resposta da SEFAZ para {formats.number(count)} NF-e já "
+    # On stderr: with --format json, stdout is the script's, and this line is no JSON.
+    err_console.print(f"[yellow]Interrompido: aguardando a resposta da SEFAZ para {formats.number(count)} NF-e já "
                   "transmitida(s), para registrá-la(s) (até o tempo limite da SEFAZ).[/]", highlight=False)
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
@@ -60,8 +63,40 @@ def time_column(name: str = "Quando") -> Column:
 
 
 def print_json(data: object) -> None:
-    # Plain print: rich would wrap long lines and break the JSON for a pipe.
-    print(json.dumps(_zulu(data), ensure_ascii=False, indent=2, default=_json_value))
+    # Plain print: rich would wrap long lines and break the JSON for a pipe. Escaped (\u00e3) on an output that is
+    # not UTF-8 (a Latin-1 or ASCII locale): its "?" for "ã" changed the data ("Sand?lia").
+    print(json.dumps(_zulu(data), ensure_ascii=not _utf8(sys.stdout), indent=2, default=_json_value))
+
+
+def _utf8(stream: object) -> bool:
+    return (getattr(stream, "encoding", None) or "").lower().replace("_", "-") in ("utf-8", "utf8")
+
+
+def write_document(data: bytes) -> None:
+    """A fiscal document (XML) on the output as its own bytes: its declaration says UTF-8, and a terminal in
+    Latin-1 or ASCII wrote other bytes ("S?o Paulo"), a file no parser took or whose content no longer matched
+    its signature."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:   # an output without bytes underneath (a test's capture): text is all it takes
+        print(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    buffer.write(data if data.endswith(b"\n") else data + b"\n")
+    buffer.flush()
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """`data` in `path` whole or not at all: written beside it, on disk, then put in its place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 # A moment the views already wrote as text (isoformat: "+00:00"): written with "Z", as the JSON API writes it,

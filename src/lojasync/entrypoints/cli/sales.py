@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person, usage_error
@@ -72,7 +73,8 @@ def show(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOptio
     console.print(f"[bold]Venda simples {sale.id}[/] — pedido {sale.order_number} — {sale.status_label} — "
                   f"total {formats.money(sale.total)} — {buyer}", highlight=False)
     table(None, ["Item", "SKU", "Produto", "Qtd.", money_column("Unitário"), money_column("Total")],
-          [[line["position"], line["sku"], line["name"], line["quantity"], formats.money(line["unit_price"]),
+          [[line["position"], escape(line["sku"] or ""), escape(line["name"] or ""), line["quantity"],
+            formats.money(line["unit_price"]),
             formats.money(line["total"])] for line in sale.lines])
     if sale.total != sale.items_total:   # so the total adds up: the order's freight less its discounts
         console.print(f"Itens {formats.money(sale.items_total)}; frete menos descontos "

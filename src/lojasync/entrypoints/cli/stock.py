@@ -90,7 +90,7 @@ def movements(sku: SkuArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
     if fmt is OutputFormat.JSON:
         print_json(rows)
     elif not rows:
-        console.print(f"O produto {sku} ainda não teve movimentações.", highlight=False)
+        console.print(f"O produto {escape(sku)} ainda não teve movimentações.", highlight=False)
     else:
         numbers = invoice_numbers(app_.read_uow(), [(r["source_type"], r["source_id"]) for r in rows])
         print_movements(sku, rows, numbers)

@@ -1,0 +1,53 @@
+"""What the CLI writes of a fiscal document: its own bytes on any terminal, a file whole or not at all."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import sys
+
+import pytest
+from lxml import etree
+
+from lojasync.entrypoints.cli import output
+
+XML = '<?xml version="1.0" encoding="UTF-8"?><nfeProc><xMun>São Paulo</xMun></nfeProc>'.encode()
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_an_xml_on_a_terminal_that_is_not_utf8_keeps_its_bytes(monkeypatch, encoding: str) -> None:
+    """review: `invoices xml` on a Latin-1 terminal wrote Latin-1 bytes under a UTF-8 declaration (no parser took
+    the file), on ASCII "S?o Paulo" (no longer what the signature covers); exit 0 both times."""
+    raw = io.BytesIO()
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(raw, encoding=encoding, errors="replace"))
+    output.write_document(XML)
+    assert raw.getvalue() == XML + b"\n"
+    assert etree.fromstring(raw.getvalue()).findtext("xMun") == "São Paulo"
+
+
+def test_json_on_a_terminal_that_is_not_utf8_is_escaped_not_replaced(monkeypatch) -> None:
+    raw = io.BytesIO()
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(raw, encoding="ascii", errors="replace"))
+    output.print_json({"name": "Sandália"})
+    sys.stdout.flush()
+    assert json.loads(raw.getvalue()) == {"name": "Sandália"}
+
+
+def test_a_file_that_cannot_be_written_whole_leaves_the_one_that_was_there(tmp_path, monkeypatch) -> None:
+    """review: a full disk left a 0-byte DANFE, or half an XML over the file that was there."""
+    target = tmp_path / "nota.xml"
+    target.write_bytes(b"the earlier file")
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError):
+        output.write_whole(target, XML)
+    assert target.read_bytes() == b"the earlier file"
+    assert [p.name for p in tmp_path.iterdir()] == ["nota.xml"]   # nothing left beside it
+    monkeypatch.undo()
+    output.write_whole(target, XML)
+    assert target.read_bytes() == XML
