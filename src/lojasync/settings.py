@@ -13,7 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
-from lojasync.finance.plans import DEFAULT_RULES, InstallmentRule
+from lojasync.finance.plans import DEFAULT_RULES, OTHER, InstallmentRule
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.text import is_http_address
@@ -175,6 +175,7 @@ class Settings(BaseSettings):
         # ("first_day") ignored, or a method the store never sends ("cartão de crédito" for credit_card).
         if not isinstance(value, dict):
             return value
+        filled = {}
         for method, rule in value.items():
             if not isinstance(method, str) or not STORE_METHOD.fullmatch(method.strip().lower()):
                 raise ValueError(f"forma de pagamento {method!r} não é um nome da loja (minúsculas, sem espaços, "
@@ -183,7 +184,13 @@ class Settings(BaseSettings):
             if unknown:
                 raise ValueError(f"campo desconhecido em {method}: {', '.join(unknown)} (os campos são first_days e "
                                  "every_days)")
-        return value
+            # A field left out keeps the method's default, not the class's: {"credit_card": {"every_days": 31}}
+            # moved a card's first installment from 30 days to the payment day.
+            if isinstance(rule, dict):
+                default = DEFAULT_RULES.get(method.strip().lower(), OTHER)
+                rule = {"first_days": default.first_days, "every_days": default.every_days, **rule}
+            filled[method] = rule
+        return filled
 
     @field_validator("status_by_order_status", "status_by_payment_status", mode="after")
     @classmethod

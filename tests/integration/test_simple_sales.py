@@ -398,6 +398,17 @@ def test_receivable_rules_come_from_the_settings_and_nonsense_is_refused(monkeyp
         assert said in refused.value.message
 
 
+def test_a_rule_given_in_part_keeps_the_methods_other_default(monkeypatch):
+    """review: {"credit_card": {"every_days": 31}} ("change the interval only") took first_days from the class
+    (0), moving every card's first installment from 30 days to the payment day."""
+    from lojasync.settings import load_settings
+
+    monkeypatch.setenv("LOJASYNC_RECEIVABLE_RULES", '{"credit_card": {"every_days": 31}, "boleto": {"first_days": 5}}')
+    rules = load_settings().installment_rules()
+    assert (rules["credit_card"].first_days, rules["credit_card"].every_days) == (30, 31)
+    assert (rules["boleto"].first_days, rules["boleto"].every_days) == (5, 30)
+
+
 def test_a_free_order_creates_no_receivable(app, store_id):
     free = order_payload(id=1800000011, subtotal="0.00", discount="0.00", discount_coupon="0.00",
                          shipping_cost_customer="0.00", total="0.00", products=[

@@ -43,3 +43,19 @@ def test_an_installment_the_rule_puts_before_not_before_falls_due_that_day_and_t
     plan = installment_plan(Decimal("90.00"), 3, "credit_card", START, not_before=START + timedelta(days=45))
     assert [p.due_date for p in plan] == [START + timedelta(days=d) for d in (45, 60, 90)]
     assert installment_plan(Decimal("9.00"), 1, "pix", START, not_before=START - timedelta(days=3))[0].due_date == START
+
+
+def test_a_method_written_in_words_takes_the_rule_of_what_its_nfe_says_it_is() -> None:
+    """review: "Cartão de Crédito" (tPag 03 on its NF-e) got OTHER's rule, its first installment due at once."""
+    from lojasync.fiscal.tax_rules import payment_kind
+
+    def due(method: str) -> list[date]:
+        return [p.due_date for p in installment_plan(Decimal("300.00"), 3, method, START, kind=payment_kind(method))]
+
+    assert due("Cartão de Crédito") == due("credit_card") == [START + timedelta(days=d) for d in (30, 60, 90)]
+    assert due("Boleto Bancário") == due("boleto")
+    assert payment_kind("Cartão de Débito") == "debit_card" and payment_kind("Vale presente") is None
+    # A rule the integrator gave for the store's own name still wins over its kind's.
+    rules = {**DEFAULT_RULES, "wallet": InstallmentRule(first_days=2, every_days=30)}
+    plan = installment_plan(Decimal("10.00"), 1, "wallet", START, rules, kind=payment_kind("wallet"))
+    assert plan[0].due_date == START + timedelta(days=2)

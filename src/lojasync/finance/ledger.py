@@ -12,13 +12,13 @@ from lojasync.finance.receivables import Receivable
 
 def create_receivables(repo: ReceivableRepository, *, order_id: int | None, source_type: str, source_id: str,
                        total: Decimal, installments: int | None, payment_method: str | None, start: date,
-                       rules: dict[str, InstallmentRule] | None = None, not_before: date | None = None
-                       ) -> list[Receivable]:
+                       rules: dict[str, InstallmentRule] | None = None, not_before: date | None = None,
+                       kind: str | None = None) -> list[Receivable]:
     """The document's receivables; nothing new when it already has them (the INSERT checks the unique key:
     a retry, or a concurrent writer once the first commits, writes none)."""
     if total <= 0:  # nothing owed (a free order)
         return []
-    plan = installment_plan(total, installments, payment_method, start, rules, not_before)
+    plan = installment_plan(total, installments, payment_method, start, rules, not_before, kind)
     return repo.add_new([Receivable(order_id, source_type, source_id, part.number, len(plan), part.amount,
                                     part.due_date, payment_method) for part in plan])
 

@@ -46,8 +46,11 @@ class Installment:
 
 def installment_plan(total: Decimal, installments: int | None, method: str | None, start: date,
                      rules: dict[str, InstallmentRule] | None = None,
-                     not_before: date | None = None) -> list[Installment]:
+                     not_before: date | None = None, kind: str | None = None) -> list[Installment]:
     """The installments of `total`; one when the store gave none (or nonsense).
+
+    `kind`: the rule's name for the method when the store wrote it in words ("Cartão de Crédito" is credit_card,
+    as its NF-e says card): the method's own rule first, then its kind's, else OTHER.
 
     `not_before`: the day the receivables are written. An installment the rule puts earlier (a Pix paid in the
     store days before its NF-e was authorised) falls due that day: a receivable is never overdue ("vencida")
@@ -55,7 +58,8 @@ def installment_plan(total: Decimal, installments: int | None, method: str | Non
     count = installments if installments and 0 < installments <= 48 else 1
     # Never an installment of R$ 0,00 (R$ 0,02 in 3 times is 2 of R$ 0,01): nobody pays or chases nothing.
     count = max(1, min(count, int(total * 100)))
-    rule = (rules or DEFAULT_RULES).get((method or "").lower(), OTHER)
+    table = rules or DEFAULT_RULES
+    rule = table.get((method or "").strip().lower()) or table.get(kind or "") or OTHER
     amounts = split_by_weights(total, [Decimal(1)] * count)
     due = [start + timedelta(days=rule.first_days + n * rule.every_days) for n in range(count)]
     if not_before is not None:

@@ -26,6 +26,7 @@ from lojasync.fiscal.events import (
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.simple_sales import SaleStatus
+from lojasync.fiscal.tax_rules import payment_kind
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.shared.money import ZERO
@@ -85,7 +86,8 @@ def _write_effects(event: DocumentEvent, uow, rules: dict[str, InstallmentRule] 
                                      source_id=source[1], total=document.total,
                                      installments=document.installments, payment_method=document.payment_method,
                                      start=_first_day(order, document), rules=rules,
-                                     not_before=_written_on(document, event.recorded_at))
+                                     not_before=_written_on(document, event.recorded_at),
+                                     kind=payment_kind(document.payment_method))
     if issued:
         order.record(StockIssued(order=order, actor=event.actor, units=-sum(m.quantity for m in issued),
                                  products=len({m.product_id for m in issued}), document=document.label))

@@ -255,6 +255,17 @@ def _words(text: str) -> str:
     return " ".join(re.split(r"[^a-z0-9]+", plain)).strip()
 
 
+# tPag -> the name of its receivable rule (finance.plans.DEFAULT_RULES, LOJASYNC_RECEIVABLE_RULES).
+_RULE_OF_CODE = {"03": "credit_card", "04": "debit_card", "15": "boleto", "17": "pix", "18": "wire_transfer",
+                 "01": "cash"}
+
+
+def payment_kind(method: str | None) -> str | None:
+    """The receivable rule a method written in words falls under, as its NF-e reads it ("Cartão de Crédito" is
+    credit_card): the rules matched the store's exact names only, and such a card was due at once."""
+    return _RULE_OF_CODE.get(payment_type(method).code)
+
+
 def payment_type(method: str | None) -> PaymentType:
     """tPag (and xPag for "99 outros") of a payment method as the store names it."""
     text = (method or "").strip()
