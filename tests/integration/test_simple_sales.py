@@ -166,6 +166,35 @@ def test_a_payment_older_than_its_rule_falls_due_the_day_the_sale_is_confirmed_n
     assert {row["situation"] for row in rows} == {"em-aberto"}
 
 
+def test_a_pending_sale_of_an_order_the_store_cancels_is_flagged_until_discarded(app, store_id):
+    """review: the order became Cancelado with no flag and the sale stayed "pendente" until a click on Confirmar
+    was refused; as a pending NF-e, the order now says what to do, and discarding the sale takes it away."""
+    number = imported(app, store_id, id=1800000031, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    import_order(app.uow(), store_id, order_payload(id=1800000031, payment_status="paid", status="cancelled",
+                                                    updated_at=ts(600)), POLICY)
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and order["attention_reason"].startswith(
+        f"Venda simples {sale.id} pendente: o pedido foi cancelado na loja.")
+    assert f"lojasync sales cancel {sale.id}" in order["attention_reason"]
+    cancel_sale(app.uow(), sale.id)
+    order = show_order(app.uow(), number)
+    assert not order["needs_attention"] and order["attention_reason"] is None
+
+
+def test_a_customer_linked_after_the_sale_was_generated_is_the_confirmed_sales(app, store_id):
+    """review: the customer linked in the morning's fix never reached a sale generated before: it was confirmed
+    as "consumidor final"."""
+    from lojasync.sales.link_customer import link_customer
+
+    number = imported(app, store_id, id=1800000032, identification=None)
+    sale = generate_sale(app.uow(), number)
+    assert sale.customer_id is None
+    link_customer(app.uow(), number, "529.982.247-25", "Fulano de Tal")
+    confirmed, _ = confirm_sale(app.uow(), sale.id)
+    assert confirmed.customer_id is not None and confirmed.customer_id == show_order(app.uow(), number)["customer"]["id"]
+
+
 def test_cancelling_the_sale_the_store_cancellation_asked_for_takes_that_reason_away(app, store_id):
     number = imported(app, store_id, id=1800000030, payment_status="paid")
     sale = generate_sale(app.uow(), number)

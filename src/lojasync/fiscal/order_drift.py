@@ -12,6 +12,7 @@ from lojasync.fiscal.delivery_place import delivery_moved
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
 from lojasync.fiscal.invoices import NOT_SENT, InvoiceStatus
+from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.sales.events import OrderUpdated
 from lojasync.sales.history import ChangeKind, ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
@@ -45,3 +46,9 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
         order.ask_for_a_person(f"{invoice.about(NOT_SENT)}: o pedido foi cancelado na loja. Resolução: "
                                f"descarte a NF-e (lojasync invoices cancel {invoice.id}, ou na página da NF-e).")
+    # A venda simples left pending likewise (it stayed "pendente" in the list, nobody told, until a click on
+    # Confirmar was refused).
+    for sale in uow.simple_sales.for_order(order.id):
+        if sale.status is SaleStatus.PENDING:
+            order.ask_for_a_person(f"{sale.about_pending}: o pedido foi cancelado na loja. Resolução: descarte-a "
+                                   f"(lojasync sales cancel {sale.id}, ou na página da venda).")

@@ -82,6 +82,9 @@ class SimpleSale(Aggregate):
         self._refuse_unless(SaleStatus.PENDING, "confirmar")
         self.status = SaleStatus.CONFIRMED
         self.confirmed_at = when
+        # The order's customer as it is now: the morning's fix (a customer linked to an order that had none, after
+        # its sale was generated) never reached the sale, which stayed "consumidor final".
+        self.customer_id = order.customer_id
         self.record(SaleConfirmed(order=order, actor=actor, document=self, sale_number=self.id, recorded_at=when))
         return True
 
@@ -96,8 +99,15 @@ class SimpleSale(Aggregate):
             self.record(SaleCancelled(order=order, actor=actor, document=self, sale_number=self.id,
                                       recorded_at=when))
         else:  # nothing moved: only the history says it
+            pending = f"{self.about_pending}:"
+            order.withdraw_attention(lambda reason: reason.startswith(pending))   # the flag below is dealt with
             self.record(SaleDiscarded(order=order, actor=actor, document=self, sale_number=self.id))
         return True
+
+    @property
+    def about_pending(self) -> str:
+        """The beginning of the order's attention reason about this sale left pending (`order_drift`)."""
+        return f"Venda simples {self.id} pendente"
 
     def _refuse_unless(self, status: SaleStatus, action: str) -> None:
         if self.status is not status:
