@@ -640,3 +640,11 @@ def test_an_order_is_fulfilled_with_its_tracking_through_api_v1_whatever_the_con
                                            "shipping_tracking_url": "https://rastreio.example/AA1"}
     assert json.loads(seen[1].content) == {"shipping_tracking_number": "BB1", "notify_customer": False}
     assert seen[0].headers["Authentication"] == f"bearer {TOKEN}"
+
+
+def test_an_order_metafield_answered_as_one_object_is_a_list_of_one(fake):
+    """review: the platform's own example ("Read an invoice") answers the filtered query with one object; taken as
+    an invalid answer, every NF-e key was retried for good."""
+    found = {"id": 77, "namespace": "nfe", "key": "key", "value": "3" * 44, "owner_id": 1700000100}
+    client = make_client(lambda request: ok(found), fake)
+    assert client.find_order_metafields(1700000100, "nfe", "key") == [found]

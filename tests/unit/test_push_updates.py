@@ -253,3 +253,65 @@ def test_failed_updates_are_sent_again_when_asked(uow, store, client):
     client.gone_variants = set()   # the variant was recreated in the store
     report, again = push_now(uow, lambda s: client, None, retry_failed=True)
     assert again == 1 and report.pushed == 1 and client.variant_stock == {"601": 3}
+
+
+def test_a_token_that_may_not_write_nfe_keys_still_pushes_the_stock(uow, store, client):
+    """review: the key rows sort first; a token without write_orders got 403 on the metafield and every other row
+    of the batch failed unsent: no NF-e's stock ever reached the store."""
+    from lojasync.nuvemshop.client.errors import ForbiddenError
+
+    product(uow, 1, "CAM-P", 3)
+    uow.store_updates.want_invoice_key(store.id, "1700000100", "3" * 44, NOW)
+    uow.store_updates.want_invoice_key(store.id, "1700000101", "4" * 44, NOW)
+    want_stock(uow, store, ("601", "501", 1))
+
+    def forbidden(order_id, namespace, key):
+        client.api_calls += 1
+        raise ForbiddenError("A Nuvemshop negou acesso (403): o token não tem a permissão necessária.",
+                             status_code=403)
+
+    client.find_order_metafields = forbidden
+    report = push(uow, client, store)
+
+    assert client.writes == [("PATCH", "501", {"601": 3})]
+    assert client.api_calls == 2   # one 403 for the keys (the second key is not tried), one PATCH
+    assert statuses(uow) == {"601": "done", "1700000100": "failed", "1700000101": "failed"}
+    assert (report.pushed, report.failed) == (1, 2) and len(uow.store_log.rows) == 1
+
+
+def test_an_answer_asking_again_cannot_change_fails_after_a_few_attempts(uow, store, client):
+    """review: an invalid answer, a 409 or 405 was postponed for good (10 minutes apart), never failed, never in the
+    store log."""
+    from lojasync.nuvemshop.client.errors import InvalidResponseError
+
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    clock = Clock()
+
+    def odd(product_id, stock):
+        raise InvalidResponseError("A Nuvemshop respondeu algo inesperado em PATCH /products/501/variants.")
+
+    client.set_variants_stock = odd
+    reports = []
+    for _ in range(MAX_ATTEMPTS):
+        reports.append(push(uow, client, store, clock))
+        clock.now += timedelta(hours=1)
+    assert reports[-1].failed == 1 and statuses(uow) == {"601": "failed"}
+    assert "respondeu algo inesperado" in render_store_log(uow.store_log.rows[0].type, uow.store_log.rows[0].params)
+
+
+def test_a_token_no_longer_valid_asks_a_person_at_once_and_the_updates_wait(uow, store, client):
+    """review: a 401 on the push was retried every few minutes; only the next sync's 401 flagged the store."""
+    from lojasync.nuvemshop.client.errors import UnauthorizedError
+
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+
+    def revoked(product_id, stock):
+        raise UnauthorizedError("A Nuvemshop recusou o token de acesso (401).", status_code=401)
+
+    client.set_variants_stock = revoked
+    push(uow, client, store)
+    assert uow.stores.get(store.id).needs_attention()
+    assert statuses(uow) == {"601": "pending"}   # sent once the store is reconnected
+    assert push(uow, client, store).skipped == "attention"

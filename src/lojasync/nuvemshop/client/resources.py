@@ -202,6 +202,10 @@ class NuvemshopClient:
         target = self._url("metafields", "orders")
         params = {"owner_id": order_id, "namespace": namespace, "key": key}
         data = self._transport.decode(self._transport.request("GET", target, params=params), "GET", target.path)
+        # The documentation's own example ("Read an invoice") answers this filtered query with one object: taken
+        # as a list of one (else every NF-e key was retried for good as an "invalid answer").
+        if isinstance(data, dict) and "id" in data:
+            data = [data]
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
             raise _shape_error("GET", target.path, "uma lista de metafields", data)
         return data

@@ -23,6 +23,7 @@ from lojasync.nuvemshop.client.errors import (
     ForbiddenError,
     NotFoundError,
     NuvemshopError,
+    UnauthorizedError,
     error_detail,
 )
 from lojasync.nuvemshop.model.store import Store
@@ -30,6 +31,7 @@ from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.model.store_updates import NFE_KEY, NFE_NAMESPACE, StoreUpdate, UpdateKind
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.leases import store_lease
+from lojasync.nuvemshop.services.maintenance import stop_for_attention
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
 
@@ -94,11 +96,22 @@ def push_store_updates(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
         remaining = list(rows)
         failing = 0   # how many of `remaining` the call that failed was for (0: it failed before any call)
         client = None
+        # A kind the token may not write (403: write_orders for the NF-e key, write_products for stock): its rows
+        # fail, the other kinds still go. The first 403 failed every row of the batch unsent, and as each NF-e
+        # queues its key beside its stock, no NF-e's stock ever reached the store.
+        forbidden: dict[str, tuple[ForbiddenError, list[StoreUpdate]]] = {}
         try:
             client = client_factory(store)
             for group in _groups(rows):
                 failing = len(group)
-                _push_group(uow, client, group, stock, tracking, report, clock)
+                kind = group[0].kind
+                if kind not in forbidden:
+                    try:
+                        _push_group(uow, client, group, stock, tracking, report, clock)
+                    except ForbiddenError as exc:
+                        forbidden[kind] = (exc, [])
+                if kind in forbidden:
+                    forbidden[kind][1].extend(group)
                 remaining, failing = remaining[len(group):], 0
                 if not lease.renew():
                     break  # another worker took the store: it pushes what is left
@@ -108,6 +121,13 @@ def push_store_updates(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
             if client is not None:
                 report.calls = client.api_calls
                 client.close()
+        # One failure (and one store log entry) per kind the token may not write; the others' retry stands.
+        retry_in = report.retry_in
+        for exc, refused in forbidden.values():
+            with uow:
+                _give_up(uow, refused, _Refusal(str(exc), NO_PERMISSION), report, clock())
+                uow.commit()
+        report.retry_in = retry_in
     return report
 
 
@@ -313,12 +333,23 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
     delay = retry_delay(attempts)
     report.retry_in, report.error = delay, error
     moment = clock()
+    if isinstance(exc, UnauthorizedError) and not isinstance(exc, ForbiddenError):
+        # The token no longer works: the store asks a person now (reconnect it), and its pushes wait for that;
+        # left to the next sync, the push itself retried a dead token every few minutes.
+        stop_for_attention(uow, report.store_id, exc, moment)
     with uow:
         if isinstance(exc, ForbiddenError):
             _give_up(uow, rows, _Refusal(error, NO_PERMISSION), report, moment)
         elif bug and attempts >= MAX_ATTEMPTS:
             _give_up(uow, rows, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
                                                 f"as atualizações com erro {RESEND}."),
+                     report, moment)
+        elif not bug and not exc.retryable and not isinstance(exc, UnauthorizedError) and attempts >= MAX_ATTEMPTS:
+            # An answer asking again cannot change (the store's odd reply, a refusal of the call itself): failed
+            # after a few tries, in the store log, rather than postponed for good with nobody told.
+            _give_up(uow, rows, _Refusal(error, "A loja respondeu do mesmo jeito em todas as tentativas: confira a "
+                                                "loja e o app na Nuvemshop; depois reenvie as atualizações com erro "
+                                                f"{RESEND}."),
                      report, moment)
         else:
             retry_at = moment + timedelta(seconds=delay)
