@@ -138,7 +138,7 @@ def test_expiry_is_warned_30_days_ahead_and_an_expired_certificate_refused(app):
     set_company(app.uow(), COMPANY, NOW)
     soon = make_test_certificate("11222333000181", "Loja Exemplo Ltda", days=20, password="s", now=NOW)
     view = install_certificate(app.uow(), app.cipher, soon, "s", NOW)
-    assert any("vence em 20 dia(s)" in w for w in view.warnings), view.warnings   # calendar days, as the date
+    assert any("vence em 20 dias" in w for w in view.warnings), view.warnings   # calendar days, as the date
     with pytest.raises(CertificateExpired):
         install_certificate(app.uow(), app.cipher, soon, "s", NOW + timedelta(days=30))
     assert any("vencido" in p for p in show_company(app.uow(), NOW + timedelta(days=30)).problems)
@@ -244,3 +244,22 @@ def test_products_without_their_own_origin_and_unit_take_the_companys(app):
     number = import_order(app.uow(), make_store(app), order_payload(id=2100000011), ImportPolicy()).order_number
     xml = invoice_xml(app.uow(), generate_invoice(app.uow(), app.cipher, number).id).decode("utf-8")
     assert xml.count("<uCom>PC</uCom>") == 2 and xml.count("<orig>2</orig>") == 2
+
+
+def test_the_expiry_is_said_on_brasilias_calendar_and_today_as_today(app):
+    """review: an expiry at 01:00 UTC (22:00 the day before in Brasília) was "vencido em" the UTC day, one after
+    the warning's; on the last day the warning read "vence em 0 dia(s)"."""
+    set_company(app.uow(), COMPANY, NOW)
+    pfx = make_test_certificate("11222333000181", "Loja Exemplo Ltda", days=20, password="s", now=NOW)
+    view = install_certificate(app.uow(), app.cipher, pfx, "s", NOW)
+    ends = view.certificate_not_after
+    last_day = ends - timedelta(hours=1)
+    assert any("vence hoje" in w for w in show_company(app.uow(), last_day).warnings)
+    shown = ends.astimezone(timezone(timedelta(hours=-3))).strftime("%d/%m/%Y")
+    assert any(f"vencido em {shown}" in p for p in show_company(app.uow(), ends + timedelta(hours=1)).problems)
+
+
+def test_a_sao_paulo_rural_producers_ie_is_checked_by_its_own_rule(app):
+    """review: the "P" was dropped before the check, and the producer's IE refused with digits nobody typed."""
+    view = set_company(app.uow(), replace(COMPANY, ie="P-01100424.3/002"))
+    assert view.ie == "011004243002"

@@ -213,3 +213,9 @@ def test_an_invalid_ie_in_a_uf_that_refuses_isento_is_not_told_to_type_isento() 
     with pytest.raises(InvalidStateRegistration) as rj:
         check_ie("12345", "RJ")
     assert "informe ISENTO" in rj.value.resolution
+
+
+def test_goias_registrations_beginning_21_to_29_are_valid():
+    """review: erpbrasil accepts only 10, 11 and 20 (Sintegra: 10, 11, 20 to 29); the check digit still counts."""
+    assert is_valid_ie("211234567", "GO") and is_valid_ie("201234564", "GO") and is_valid_ie("109876547", "GO")
+    assert not is_valid_ie("211234568", "GO") and not is_valid_ie("301234567", "GO")

@@ -249,6 +249,11 @@ def test_parse_never_raises_and_normal_form_is_digits_and_capitals(raw):
 def test_label_inside_the_field_is_ignored():
     assert parse_tax_id("CPF: 529.982.247-25") == TaxId("52998224725", TaxIdKind.CPF)
     assert parse_tax_id("cnpj 11.222.333/0001-81") == TaxId("11222333000181", TaxIdKind.CNPJ)
+    # review: an alphanumeric CNPJ may begin with the letters of a label; glued to the rest, they are its own.
+    for base in ("CPF123456789", "CNPJAB123456"):
+        document = base + cnpj_check_digits(base)
+        assert parse_tax_id(document) == TaxId(document, TaxIdKind.CNPJ)
+    assert parse_tax_id("CNPJ:11.222.333/0001-81") == TaxId("11222333000181", TaxIdKind.CNPJ)
 
 
 def test_cpf_sent_as_a_number_gets_its_leading_zeros_back():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES, municipality_by_code
 from lojasync.shared.errors import Gap
 from lojasync.shared.state_registration import is_valid_ie
@@ -113,7 +114,9 @@ class Company:
                                 "lojasync company certificate ARQUIVO --password SENHA (ou --test para um de teste "
                                 "em homologação)"))
         elif self.certificate_not_after is not None and self.certificate_not_after <= now:
-            problems.append(f"certificado A1 vencido em {self.certificate_not_after:%d/%m/%Y}: instale um novo")
+            # On Brasília's calendar, as the warning before it said the day (UTC said the day after, at night).
+            ended = self.certificate_not_after.astimezone(BRASILIA)
+            problems.append(f"certificado A1 vencido em {ended:%d/%m/%Y}: instale um novo")
         elif self.certificate_is_test and self.in_production:
             problems.append("certificado de teste não vale em produção: instale o certificado A1 da empresa")
         elif not self.certificate_cnpj:

@@ -117,11 +117,28 @@ def check_ie(ie: str | None, uf: str) -> None:
     rural_sp = state == "SP" and shown.upper().startswith("P")
     # The schema takes 2 to 14 digits; the library pads short values with zeros, so all zeros would pass.
     valid = (2 <= len(value) <= 14 and value.strip("0") != ""
-             and ie_rules.validar(state.lower(), "P" + value if rural_sp else value))
+             and (_valid_go(value) if state == "GO" else
+                  ie_rules.validar(state.lower(), "P" + value if rural_sp else value)))
     if not valid:
         # Where ISENTO is refused (rule 805), advising it would only lead to the next refusal.
         raise InvalidStateRegistration(ie=shown, uf=state, resolution=(
             NO_EXEMPT_RESOLUTION.format(uf=state) if state in EXEMPT_NOT_ADMITTED else None))
+
+
+def _valid_go(digits: str) -> bool:
+    """Goiás: 9 digits beginning 10, 11 or 20 to 29 (Sintegra; erpbrasil accepts only 10, 11 and 20, and refused
+    registrations SEFAZ-GO gives now), mod 11 over the first 8 with weights 9..2; remainder 1 gives 1 in the
+    range 10103105-10119997, else 0."""
+    if len(digits) != 9 or not digits.isdigit() or not (digits[:2] in ("10", "11") or digits[0] == "2"):
+        return False
+    remainder = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) % 11
+    if remainder == 0:
+        check = 0
+    elif remainder == 1:
+        check = 1 if 10103105 <= int(digits[:8]) <= 10119997 else 0
+    else:
+        check = 11 - remainder
+    return int(digits[8]) == check
 
 
 def _as_typed(ie: str | None) -> str:

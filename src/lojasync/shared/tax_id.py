@@ -19,7 +19,8 @@ _CPF = CPF()
 _CNPJ = CNPJ()
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 # Stores sometimes keep the label in the field: "CPF: 529.982.247-25".
-_LABEL = re.compile(r"^\s*(CPF|CNPJ)(\s*/\s*(CPF|CNPJ))?\s*[:\-nº.]*\s*", re.IGNORECASE)
+# Only a label followed by a separator or a space: an alphanumeric CNPJ may itself begin with "CPF" or "CNPJ".
+_LABEL = re.compile(r"^\s*(CPF|CNPJ)(\s*/\s*(CPF|CNPJ))?(?=[\s:\-nº.]|$)\s*[:\-nº.]*\s*", re.IGNORECASE)
 
 CNPJ_WEIGHTS_1 = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 CNPJ_WEIGHTS_2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)

@@ -245,6 +245,7 @@ def _apply(company: Company, data: CompanyData) -> None:
         if len(given["zipcode"]) != 8:
             problems.append(f"CEP deve ter 8 dígitos: {data.zipcode}")
     uf = given.get("uf", company.uf) if uf_known else None
+    typed = None
     if "ie" in given:
         typed, given["ie"] = given["ie"], normalise_ie(given["ie"])
         if given["ie"] is None and typed and typed.strip():
@@ -255,7 +256,9 @@ def _apply(company: Company, data: CompanyData) -> None:
     ie = given.get("ie", company.ie if "uf" in given else None)
     if uf and ie:
         try:
-            check_ie(ie, uf)
+            # As typed: a São Paulo rural producer's "P" picks its rule (the digits alone are kept, as the NF-e
+            # takes them); checked without it, the producer's IE was refused with digits nobody typed.
+            check_ie(typed if typed is not None else ie, uf)
         except LojasyncError as exc:
             kept = "" if "ie" in given else f": cada UF tem a sua inscrição estadual; informe a da empresa em {uf}"
             problems.append(exc.message.rstrip(".") + kept)
@@ -462,7 +465,8 @@ def company_view(company: Company, now: datetime) -> CompanyView:
         # "10 dias" whatever the hours (whole 24-hour periods said 9).
         ends = company.certificate_not_after.astimezone(BRASILIA).date()
         days = (ends - now.astimezone(BRASILIA).date()).days
-        warnings.append(f"o certificado A1 vence em {days} dia(s) ({ends:%d/%m/%Y}): renove-o com a certificadora")
+        when = "hoje" if days == 0 else "amanhã" if days == 1 else f"em {days} dias"
+        warnings.append(f"o certificado A1 vence {when} ({ends:%d/%m/%Y}): renove-o com a certificadora")
     if company.certificate_cnpj and company.cnpj and company.certificate_cnpj[:8] != company.cnpj[:8]:
         warnings.append(f"o certificado é do CNPJ {company.certificate_cnpj}, não da empresa ({company.cnpj}): a "
                         "SEFAZ rejeitaria as notas (213)")
