@@ -399,3 +399,48 @@ def test_stores_with_stock_due_leave_out_a_store_with_only_an_nfe_key_waiting(ap
     assert stores_with_due_updates(app.read_uow(), _far_future()) == [store_id]
     assert stores_with_due_updates(app.read_uow(), _far_future(), kind=UpdateKind.STOCK) == []
     assert stores_with_due_updates(app.read_uow(), _far_future(), kind=UpdateKind.NFE_KEY) == [store_id]
+
+
+def _renamed_variant_order(order_id: int, minutes: int) -> dict:
+    """An order whose variant 601 (CAM-ALG-P until now) carries the SKU CAN-CER: renamed in the store."""
+    from datetime import datetime, timedelta, timezone
+
+    moment = (datetime.now(timezone.utc) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    payload = order_payload(id=order_id, created_at=moment, updated_at=moment)
+    payload["products"] = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Caneca", "sku": "CAN-CER",
+                            "price": "50.00", "quantity": 1}]
+    return payload
+
+
+def test_a_variant_whose_sku_moved_to_another_product_gets_that_products_stock(app, store_id):
+    """review: a stock row queued for CAM-ALG-P (counted 10) was pushed after the store renamed variant 601's SKU
+    to CAN-CER: the mug's variant showed the T-shirt's 10. Once rebound, it gets CAN-CER's own stock (here none
+    managed: nothing written), and a later count of CAN-CER reaches it."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from tests.unit.fakes import FakeStoreClient
+
+    imported(app, store_id, 1900000001)
+    count_stock(app.uow(), "CAM-ALG-P", 10)      # 601 queued with CAM-ALG-P's product
+    import_order(app.uow(), store_id, _renamed_variant_order(1900000002, 0), ImportPolicy())
+    client = FakeStoreClient()
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.writes == []                   # CAN-CER's stock is not managed here: the store's own
+    count_stock(app.uow(), "CAN-CER", 4)
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert ("PATCH", "501", {"601": 4}) in client.writes     # (and CAN-CER's own variant 602, of product 502)
+
+
+def test_a_variant_rebound_after_its_push_is_queued_again(app, store_id):
+    """review: the SKU changed after a completed push queued nothing: the variant kept the former product's count
+    until the new product's stock happened to move."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from tests.unit.fakes import FakeStoreClient
+
+    imported(app, store_id, 1900000201)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    count_stock(app.uow(), "CAN-CER", 4)
+    client = FakeStoreClient()
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    import_order(app.uow(), store_id, _renamed_variant_order(1900000202, 10), ImportPolicy())
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.writes[-1] == ("PATCH", "501", {"601": 3})   # CAN-CER's 4 less the unit on the new order

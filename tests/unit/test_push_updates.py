@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from lojasync.nuvemshop.model.bindings import ProductBinding
 from lojasync.nuvemshop.model.store_log import render_store_log
 from lojasync.nuvemshop.model.store_updates import StockTarget
 from lojasync.nuvemshop.services.push_updates import MAX_ATTEMPTS, push_store_updates
@@ -40,6 +41,13 @@ def product(uow, product_id: int, sku: str, balance: int, counted: bool = True) 
 
 
 def want_stock(uow, store, *variants: tuple[str, str, int]) -> None:
+    """Each variant bound to its product (as an import binds it), and its stock wanted in the store."""
+    for variant, parent, product_id in variants:
+        bound = uow.bindings.products_by_variant_ids(store.id, [variant]).get(variant)
+        if bound is None:
+            bound = ProductBinding(store.id, variant, parent)
+            uow.bindings.add(bound)
+        bound.product = uow.products.by_ids([product_id]).get(product_id)
     uow.store_updates.want_stock([StockTarget(store.id, v, p, pid) for v, p, pid in variants], NOW)
 
 

@@ -88,7 +88,7 @@ def push_store_updates(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
             return report
         with uow:
             rows = uow.store_updates.due(store_id, clock(), BATCH)
-            stock = _stock_to_write(uow, rows)
+            stock = _stock_to_write(uow, store_id, rows)
             tracking = _tracking_to_write(uow, store_id, rows)
         report.more = len(rows) == BATCH
         if not rows:
@@ -143,22 +143,30 @@ def _why_not(store: Store | None) -> str | None:
 class _Stock:
     quantity: dict[int, int]    # product id -> what the store must show (never below zero)
     skus: dict[int, str | None]
+    # variant ref -> the product it is bound to now: a variant whose SKU moved to another product since its row was
+    # queued gets that product's stock (the row's own product_id wrote the former product's count on it)
+    bound: dict[str, int]
 
 
-def _stock_to_write(uow: ConnectorUnitOfWork, rows: list[StoreUpdate]) -> _Stock:
+def _stock_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpdate]) -> _Stock:
     """The balance of each product now. Read after the rows (on purpose): a move committed in between shows in
     the balance and, having bumped the row's revision, keeps the row pending; the worst case is one write too
     many, never a stale one marked done."""
-    ids = {row.product_id for row in rows if row.kind == UpdateKind.STOCK and row.product_id is not None}
+    refs = [row.ref for row in rows if row.kind == UpdateKind.STOCK]
+    if not refs:
+        return _Stock({}, {}, {})
+    bound = {ref: binding.product.id for ref, binding in uow.bindings.products_by_variant_ids(store_id, refs).items()
+             if binding.product is not None}
+    ids = set(bound.values())
     if not ids:
-        return _Stock({}, {})
+        return _Stock({}, {}, bound)
     levels, managed = uow.products.stock_levels(ids), uow.products.counted(ids)
     # What the store may still sell: the balance less the units on orders not yet issued (the store took
     # them off its own stock when they were placed; writing the bare balance would give them back and
     # oversell). Below zero (sold before it was counted again) means none.
     reserved = uow.products.reserved(managed)
     return _Stock({pid: max(levels.get(pid, 0) - reserved.get(pid, 0), 0) for pid in managed},
-                  {pid: p.sku for pid, p in uow.products.by_ids(ids).items()})
+                  {pid: p.sku for pid, p in uow.products.by_ids(ids).items()}, bound)
 
 
 def _tracking_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpdate]
@@ -208,7 +216,7 @@ def _fail(uow: ConnectorUnitOfWork, row: StoreUpdate, refusal: _Refusal, stock: 
     if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution):
         report.failed += 1
         uow.store_log.record(row.store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
-                             {"kind": row.kind, "ref": row.ref, "sku": stock.skus.get(row.product_id),
+                             {"kind": row.kind, "ref": row.ref, "sku": stock.skus.get(stock.bound.get(row.ref)),
                               "error": refusal.error, "resolution": refusal.resolution})
 
 
@@ -220,9 +228,9 @@ def _push_stock(client: StoreClient, group: list[StoreUpdate], stock: _Stock) ->
     product = group[0].parent_ref
     wanted = {}
     for row in group:
-        if row.product_id in stock.quantity:
-            wanted[row.ref] = stock.quantity[row.product_id]
-        else:  # no longer bound to a managed product (rebound to another): nothing of ours to write
+        if stock.bound.get(row.ref) in stock.quantity:
+            wanted[row.ref] = stock.quantity[stock.bound[row.ref]]
+        else:  # no longer bound, or bound to a product whose stock the ERP does not manage: nothing to write
             outcomes[row.id] = (None, None)
     writing = [row for row in group if row.ref in wanted]
     if not writing:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from lojasync.nuvemshop.model.bindings import ProductBinding
+from lojasync.nuvemshop.model.store_updates import StockTarget
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.sales.order_data import LineData, OrderData
 from lojasync.stock.products import Product, UnknownSkuPolicy
@@ -30,6 +32,7 @@ def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[Order
     bindings = uow.bindings.products_by_variant_ids(
         store_id, (line.store_variant_id for line in lines if line.store_variant_id))
     resolution.by_variant = {vid: b.product for vid, b in bindings.items()}
+    rebound: list[StockTarget] = []
     for line in lines:
         product = resolution.for_line(line)
         if product is None and policy is UnknownSkuPolicy.CREATE and (line.sku or line.store_variant_id):
@@ -45,10 +48,17 @@ def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[Order
             binding = ProductBinding(store_id, line.store_variant_id, line.store_product_id)
             uow.bindings.add(binding)
             bindings[line.store_variant_id] = binding
+        if binding.external_product_id is None and line.store_product_id:
+            binding.external_product_id = line.store_product_id   # the push's address, once the store gives it
         if binding.product is not product and line.sku:
-            # The SKU is the stronger key: a variant whose SKU now names another product follows it.
+            # The SKU is the stronger key: a variant whose SKU now names another product follows it, and its
+            # stock in the store becomes that product's (it kept showing the former product's count).
+            if binding.product is not None and product.id is not None:
+                rebound.append(StockTarget(store_id, line.store_variant_id, binding.external_product_id, product.id))
             binding.product = product
         elif binding.product is None:
             binding.product = product
         resolution.by_variant[line.store_variant_id] = binding.product
+    if rebound:
+        uow.store_updates.want_stock(rebound, datetime.now(timezone.utc))
     return resolution
