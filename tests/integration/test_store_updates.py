@@ -444,3 +444,21 @@ def test_a_variant_rebound_after_its_push_is_queued_again(app, store_id):
     import_order(app.uow(), store_id, _renamed_variant_order(1900000202, 10), ImportPolicy())
     push_store_updates(app.uow(), lambda s: client, store_id)
     assert client.writes[-1] == ("PATCH", "501", {"601": 3})   # CAN-CER's 4 less the unit on the new order
+
+
+def test_a_worker_holding_the_store_for_its_webhooks_pushes_the_stock_meanwhile(app, store_id):
+    """review: while a drain (or a sync) holds the store's lease, the push task finds it busy; the holder pushes the
+    due updates between its own batches, under its lease."""
+    from lojasync.nuvemshop.services.leases import store_lease
+    from lojasync.nuvemshop.services.push_updates import push_store_updates, push_while_holding
+    from tests.unit.fakes import FakeStoreClient
+
+    imported(app, store_id, 1900000301)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    client = FakeStoreClient()
+    with store_lease(app.uow(), store_id, holder="other-host:1:1") as lease:
+        assert push_store_updates(app.uow(), lambda s: client, store_id).busy and client.writes == []
+        report = push_while_holding(app.uow(), lambda s: client, store_id, lease)
+    assert report.pushed == 1 and client.writes == [("PATCH", "501", {"601": 10})]
+    assert push_while_holding(app.uow(), lambda s: client, store_id, lease).pushed == 0   # nothing due: no call
+    assert len(client.writes) == 1

@@ -155,6 +155,10 @@ class FakeBindings(_Rows):
         return {b.external_id: b for b in self._of("CustomerBinding")
                 if b.store_id == store_id and b.external_id in wanted}
 
+    def products_for(self, product_ids: Iterable[int]) -> list:
+        wanted = set(product_ids)
+        return [b for b in self._of("ProductBinding") if b.product is not None and b.product.id in wanted]
+
     def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict:
         wanted = set(variant_ids)
         return {b.external_variant_id: b for b in self._of("ProductBinding")

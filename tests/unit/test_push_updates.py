@@ -323,3 +323,22 @@ def test_a_token_no_longer_valid_asks_a_person_at_once_and_the_updates_wait(uow,
     assert uow.stores.get(store.id).needs_attention()
     assert statuses(uow) == {"601": "pending"}   # sent once the store is reconnected
     assert push(uow, client, store).skipped == "attention"
+
+
+def test_a_drain_holding_the_store_pushes_the_due_updates_between_its_batches(uow, store, client, monkeypatch):
+    """review: the push needs the store's lease, which a drain holds while webhooks keep coming: on Black Friday
+    every push came back "busy" and no stock reached the store for as long as the storm lasted."""
+    from lojasync.nuvemshop.services import drain_events
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from tests.factories import order_payload
+    from tests.unit.test_services import pending_event
+
+    pushed = []
+    monkeypatch.setattr(drain_events, "push_while_holding",
+                        lambda uow_, factory, store_id, lease, now=None: pushed.append((store_id, lease.holder)))
+    client.orders["1700000555"] = order_payload(id=1700000555)
+    pending_event(uow, store, "order/paid", "1700000555")
+
+    drain_events.drain_store_events(uow, lambda _: client, ImportPolicy(), store.id)
+
+    assert len(pushed) == 1 and pushed[0][0] == store.id   # once after its batch, under its own lease

@@ -20,6 +20,7 @@ from lojasync.nuvemshop.services.app_events import APP_HANDLERS
 from lojasync.nuvemshop.services.drain_orders import DrainReport, Finisher, handle_order_events
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.leases import store_lease
+from lojasync.nuvemshop.services.push_updates import push_while_holding
 from lojasync.nuvemshop.webhook_topics import APP_EVENTS, LGPD_EVENTS, ORDER_EVENTS
 from lojasync.shared.errors import LojasyncError
 
@@ -62,6 +63,9 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
                     # few attempts the events become failed ones a person can see and retry.
                     _count_attempt(uow, pending, exc, finish.now)
                 raise
+            # The stock these orders' documents moved, between two batches: a push of its own would find the
+            # store held by this loop for as long as webhooks keep coming.
+            push_while_holding(uow, client_factory, store_id, lease, now)
             if not lease.renew():
                 return report
 

@@ -30,7 +30,7 @@ from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.model.store_updates import NFE_KEY, NFE_NAMESPACE, StoreUpdate, UpdateKind
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
-from lojasync.nuvemshop.services.leases import store_lease
+from lojasync.nuvemshop.services.leases import Lease, store_lease
 from lojasync.nuvemshop.services.maintenance import stop_for_attention
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
@@ -86,48 +86,77 @@ def push_store_updates(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
         if lease is None:
             report.busy = True
             return report
+        return _push_batch(uow, client_factory, store, lease, report, clock)
+
+
+def push_while_holding(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store_id: int, lease: Lease,
+                       now: Clock | None = None) -> PushReport:
+    """One batch of the store's due updates, pushed by a worker that holds the store's lease for another job (the
+    drain of its webhooks, a sync) between two of its own batches. The push needs the same lease, and a drain
+    loops while webhooks keep coming: on Black Friday every push was "busy", and no stock reached the store for
+    as long as the storm lasted (two products sold in two channels oversold). Its failures are its own (kept on
+    the updates, as any push's); they never stop the caller's job."""
+    clock = now or (lambda: datetime.now(timezone.utc))
+    report = PushReport(store_id)
+    try:
         with uow:
-            rows = uow.store_updates.due(store_id, clock(), BATCH)
-            stock = _stock_to_write(uow, store_id, rows)
-            tracking = _tracking_to_write(uow, store_id, rows)
-        report.more = len(rows) == BATCH
-        if not rows:
-            return report
-        remaining = list(rows)
-        failing = 0   # how many of `remaining` the call that failed was for (0: it failed before any call)
-        client = None
-        # A kind the token may not write (403: write_orders for the NF-e key, write_products for stock): its rows
-        # fail, the other kinds still go. The first 403 failed every row of the batch unsent, and as each NF-e
-        # queues its key beside its stock, no NF-e's stock ever reached the store.
-        forbidden: dict[str, tuple[ForbiddenError, list[StoreUpdate]]] = {}
-        try:
-            client = client_factory(store)
-            for group in _groups(rows):
-                failing = len(group)
-                kind = group[0].kind
-                if kind not in forbidden:
-                    try:
-                        _push_group(uow, client, group, stock, tracking, report, clock)
-                    except ForbiddenError as exc:
-                        forbidden[kind] = (exc, [])
-                if kind in forbidden:
-                    forbidden[kind][1].extend(group)
-                remaining, failing = remaining[len(group):], 0
-                if not lease.renew():
-                    break  # another worker took the store: it pushes what is left
-        except Exception as exc:  # noqa: BLE001 - whatever stopped the push, the updates left must wait, counted
-            _postpone(uow, remaining, exc, stock, report, clock, failing)
-        finally:
-            if client is not None:
-                report.calls = client.api_calls
-                client.close()
-        # One failure (and one store log entry) per kind the token may not write; the others' retry stands.
-        retry_in = report.retry_in
-        for exc, refused in forbidden.values():
-            with uow:
-                _give_up(uow, refused, _Refusal(str(exc), NO_PERMISSION), report, clock())
-                uow.commit()
-        report.retry_in = retry_in
+            store = uow.stores.get(store_id)
+            report.skipped = _why_not(store)
+            if report.skipped or not uow.store_updates.due(store_id, clock(), 1):
+                return report
+            uow.detach(store)
+        return _push_batch(uow, client_factory, store, lease, report, clock)
+    except Exception:   # the caller's job goes on: the updates stay due for the push task
+        log.warning("store updates not pushed between batches", exc_info=True, extra={"store_id": store_id})
+        return report
+
+
+def _push_batch(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: Store, lease: Lease,
+                report: PushReport, clock: Clock) -> PushReport:
+    """One batch of due updates, under the store's lease (held by the caller)."""
+    store_id = store.id
+    with uow:
+        rows = uow.store_updates.due(store_id, clock(), BATCH)
+        stock = _stock_to_write(uow, store_id, rows)
+        tracking = _tracking_to_write(uow, store_id, rows)
+    report.more = len(rows) == BATCH
+    if not rows:
+        return report
+    remaining = list(rows)
+    failing = 0   # how many of `remaining` the call that failed was for (0: it failed before any call)
+    client = None
+    # A kind the token may not write (403: write_orders for the NF-e key, write_products for stock): its rows
+    # fail, the other kinds still go. The first 403 failed every row of the batch unsent, and as each NF-e
+    # queues its key beside its stock, no NF-e's stock ever reached the store.
+    forbidden: dict[str, tuple[ForbiddenError, list[StoreUpdate]]] = {}
+    try:
+        client = client_factory(store)
+        for group in _groups(rows):
+            failing = len(group)
+            kind = group[0].kind
+            if kind not in forbidden:
+                try:
+                    _push_group(uow, client, group, stock, tracking, report, clock)
+                except ForbiddenError as exc:
+                    forbidden[kind] = (exc, [])
+            if kind in forbidden:
+                forbidden[kind][1].extend(group)
+            remaining, failing = remaining[len(group):], 0
+            if not lease.renew():
+                break  # another worker took the store: it pushes what is left
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the push, the updates left must wait, counted
+        _postpone(uow, remaining, exc, stock, report, clock, failing)
+    finally:
+        if client is not None:
+            report.calls = client.api_calls
+            client.close()
+    # One failure (and one store log entry) per kind the token may not write; the others' retry stands.
+    retry_in = report.retry_in
+    for exc, refused in forbidden.values():
+        with uow:
+            _give_up(uow, refused, _Refusal(str(exc), NO_PERMISSION), report, clock())
+            uow.commit()
+    report.retry_in = retry_in
     return report
 
 

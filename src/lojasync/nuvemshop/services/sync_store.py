@@ -23,6 +23,7 @@ from lojasync.nuvemshop.services.import_orders import import_order, import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.leases import store_lease
 from lojasync.nuvemshop.services.outcomes import ImportReport
+from lojasync.nuvemshop.services.push_updates import push_while_holding
 from lojasync.nuvemshop.services.stores import find_store, inactive_error
 from lojasync.sales.history import Actor
 
@@ -80,6 +81,7 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
             report.imports.extend(batch)
             report.pages += 1
             report.fetched += len(page.orders)
+            push_while_holding(uow, client_factory, store_id, lease, now)   # as the drain does, between pages
             if not lease.renew():
                 # Our lease expired and another process took the store: stop; the checkpoint of
                 # every committed page is saved, so the next run resumes after it.
