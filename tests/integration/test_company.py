@@ -262,4 +262,10 @@ def test_the_expiry_is_said_on_brasilias_calendar_and_today_as_today(app):
 def test_a_sao_paulo_rural_producers_ie_is_checked_by_its_own_rule(app):
     """review: the "P" was dropped before the check, and the producer's IE refused with digits nobody typed."""
     view = set_company(app.uow(), replace(COMPANY, ie="P-01100424.3/002"))
-    assert view.ie == "011004243002"
+    assert view.ie == "P011004243002"   # its "P" kept: checked again, it is still the producer's rule
+    # review (regression): kept as digits, it was read by the commercial rule and blocked every NF-e.
+    assert not any("inscrição estadual" in str(p) for p in view.problems), view.problems
+    assert set_company(app.uow(), CompanyData(uf="SP")).ie == "P011004243002"
+    with app.read_uow() as uow:
+        from lojasync.fiscal.services.invoice_draft import issuer_of
+        assert issuer_of(uow.company.get()).state_registration == "011004243002"   # the NF-e: digits alone

@@ -800,6 +800,33 @@ def test_a_query_after_204_that_cannot_connect_leaves_the_nfe_maybe_at_sefaz(app
         assert kept.status.value == "awaiting_sefaz" and kept.sent_at is not None   # the sending window stands
 
 
+def test_sefaz_refusing_the_certificate_leaves_the_nfe_to_transmit_again_at_once(app, company, sefaz, simulator):
+    """review (regression): the certificate refused at SEFAZ's TLS left the NF-e inside its sending window; the
+    retry its message asks for, once the certificate was fixed, was refused for five minutes. A batch stops
+    sending on it, and says why."""
+    from lojasync.fiscal.sefaz.errors import SefazConfigurationError
+    from lojasync.fiscal.services.batch import NOT_SENT_REFUSED, invoice_orders
+
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000024))
+
+    class RefusesTheCertificate:
+        def authorise(self, xml):
+            raise SefazConfigurationError(reason="a SEFAZ recusou o certificado digital A1 da empresa (teste)")
+
+    refusing = Sefaz(lambda uf, env, cert, deadline=None: RefusesTheCertificate(), simulated=True)
+    with pytest.raises(SefazConfigurationError):
+        approve_invoice(app.uow(), app.cipher, refusing, invoice.id)
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).sent_at is None
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and authorised.status == "authorised"
+
+    numbers = [imported(app, id=2000000025), imported(app, id=2000000026)]
+    report = invoice_orders(app.uow, app.cipher, refusing, numbers)
+    assert [item.not_sent for item in report.items] == [False, True]
+    assert report.items[1].error == NOT_SENT_REFUSED
+
+
 def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_authorisations_protocol(app, company,
                                                                                                    sefaz, simulator):
     """218 "já cancelada", and the query says 101 but brings no procEventoNFe: the cancellation is recorded (stock

@@ -117,6 +117,15 @@ def test_a_gap_the_series_skipped_is_voided_and_an_overlapping_range_refused(app
     assert "1 a 19" in overlaps.value.message
 
 
+def test_a_series_left_with_a_next_number_set_by_hand_is_voided_up_to_where_it_stopped(app, company, sefaz):
+    """review: the series the company switched away from was read as lojasync's highest + 1 (here 1), so numbers
+    skipped by hand in it could not be voided until the company came back to it."""
+    set_company(app.uow(), CompanyData(next_number=20))    # numbers 1-19 skipped (continuing another ERP)
+    set_company(app.uow(), CompanyData(series=2))
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, 1, 19, series=1, reason=REASON)
+    assert voided.numbers == "1 a 19" and voided.series == 1 and voided.status == "voided"
+
+
 def test_an_answer_lost_keeps_the_request_and_asking_again_records_the_563_as_voided(app, company, sefaz,
                                                                                      simulator):
     invoice = _discarded_invoice(app, sefaz, 2000000103)

@@ -51,3 +51,25 @@ def test_a_file_that_cannot_be_written_whole_leaves_the_one_that_was_there(tmp_p
     monkeypatch.undo()
     output.write_whole(target, XML)
     assert target.read_bytes() == XML
+
+
+def test_a_link_is_written_through_and_a_fifo_as_it_is(tmp_path) -> None:
+    """review: os.replace swapped a symlinked --output for a regular file (its target untouched) and a FIFO for a
+    file; the file's mode was lost."""
+    target = tmp_path / "real.xml"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    link = tmp_path / "link.xml"
+    link.symlink_to(target)
+    output.write_whole(link, XML)
+    assert link.is_symlink() and target.read_bytes() == XML and (target.stat().st_mode & 0o777) == 0o640
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    read: list[bytes] = []
+    import threading
+
+    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()))
+    reader.start()
+    output.write_whole(fifo, XML)
+    reader.join(5)
+    assert read == [XML] and not fifo.is_file()

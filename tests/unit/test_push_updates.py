@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lojasync.nuvemshop.model.bindings import ProductBinding
-from lojasync.nuvemshop.model.store_log import render_store_log
+from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log
 from lojasync.nuvemshop.model.store_updates import StockTarget
 from lojasync.nuvemshop.services.push_updates import MAX_ATTEMPTS, push_store_updates
 from lojasync.nuvemshop.services.store_updates import list_store_updates, push_now, stores_with_due_updates
@@ -342,3 +342,25 @@ def test_a_drain_holding_the_store_pushes_the_due_updates_between_its_batches(uo
     drain_events.drain_store_events(uow, lambda _: client, ImportPolicy(), store.id)
 
     assert len(pushed) == 1 and pushed[0][0] == store.id   # once after its batch, under its own lease
+
+
+def test_a_suspended_store_pauses_and_keeps_its_updates(uow, store, client):
+    """review (regression): a 402 was given up after a few attempts, every queued stock level failed for good and
+    blamed on the store; a suspension pauses the store, as the sync does, and its updates wait for it."""
+    from lojasync.nuvemshop.client.errors import PaymentRequiredError
+
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    clock = Clock()
+
+    def suspended(product_id, stock):
+        raise PaymentRequiredError("A loja ou o app está suspenso na Nuvemshop (402).", status_code=402)
+
+    client.set_variants_stock = suspended
+    for _ in range(MAX_ATTEMPTS):
+        push(uow, client, store, clock)
+        assert uow.stores.get(store.id).paused
+        uow.stores.get(store.id).paused = False   # a recheck lifting it, and the store suspended again
+        clock.now += timedelta(hours=1)
+    assert statuses(uow) == {"601": "pending"}
+    assert not [row for row in uow.store_log.rows if row.type == StoreLogType.STORE_UPDATE_FAILED]

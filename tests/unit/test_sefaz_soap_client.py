@@ -228,6 +228,7 @@ def test_a_poll_that_cannot_connect_leaves_the_received_batch_maybe_authorised(f
         client(canned, polls=1, poll_interval=1.0, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
     assert caught.value.retryable and not caught.value.params.get("not_sent")
     assert caught.value.params["service"] == "NFeRetAutorizacao4"
+    assert "nada foi enviado" not in caught.value.message and "pode já estar na SEFAZ" in caught.value.message
 
 
 def test_sefazs_answer_under_another_http_status_is_still_its_answer() -> None:

@@ -254,6 +254,9 @@ def test_label_inside_the_field_is_ignored():
         document = base + cnpj_check_digits(base)
         assert parse_tax_id(document) == TaxId(document, TaxIdKind.CNPJ)
     assert parse_tax_id("CNPJ:11.222.333/0001-81") == TaxId("11222333000181", TaxIdKind.CNPJ)
+    # ...and a label glued to a document still reads as a label (review: a regression made these invalid).
+    assert parse_tax_id("CPF52998224725") == TaxId("52998224725", TaxIdKind.CPF)
+    assert parse_tax_id("CNPJ11222333000181") == TaxId("11222333000181", TaxIdKind.CNPJ)
 
 
 def test_cpf_sent_as_a_number_gets_its_leading_zeros_back():

@@ -92,6 +92,13 @@ class Company:
         found = municipality_by_code(self.city_code) if self.city_code else None
         return found.name if found is not None else self.city
 
+    def next_number_of(self, environment: str, series: int) -> int | None:
+        """The next number of a sequence (environment/series): the current one's, or where another stopped when the
+        company switched away from it (None: never left, lojasync knows only the numbers it used)."""
+        if (environment, series) == (self.environment, self.series):
+            return self.next_number
+        return (self.number_sequences or {}).get(f"{environment}/{series}")
+
     def take_number(self) -> int:
         """The next NF-e number of the series (the caller holds the row locked)."""
         number = self.next_number

@@ -19,8 +19,7 @@ _CPF = CPF()
 _CNPJ = CNPJ()
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 # Stores sometimes keep the label in the field: "CPF: 529.982.247-25".
-# Only a label followed by a separator or a space: an alphanumeric CNPJ may itself begin with "CPF" or "CNPJ".
-_LABEL = re.compile(r"^\s*(CPF|CNPJ)(\s*/\s*(CPF|CNPJ))?(?=[\s:\-nº.]|$)\s*[:\-nº.]*\s*", re.IGNORECASE)
+_LABEL = re.compile(r"^\s*(CPF|CNPJ)(\s*/\s*(CPF|CNPJ))?\s*[:\-nº.]*\s*", re.IGNORECASE)
 
 CNPJ_WEIGHTS_1 = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 CNPJ_WEIGHTS_2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
@@ -126,6 +125,12 @@ def normalize_tax_id(raw: object) -> str:
 def parse_tax_id(raw: object) -> TaxId | TaxIdProblem:
     """Return a valid CPF/CNPJ, or the reason (in Portuguese) why there is none."""
     text = "" if raw is None else str(raw).strip()
+    # An alphanumeric CNPJ may begin with the letters of a label ("CPF1234567890..."): taken whole when it is one,
+    # else the label is dropped ("CPF52998224725", "CNPJ: 11.222.333/0001-81").
+    whole = _NOT_ALNUM.sub("", text.upper())
+    if isinstance(raw, str) and len(whole) == 14 and not whole.isdigit() and whole[12:].isdigit() and \
+            _CNPJ.validate(whole):
+        return TaxId(whole, TaxIdKind.CNPJ)
     value = normalize_tax_id(raw)
     if not value:
         return TaxIdProblem(TaxIdProblemCode.MISSING)

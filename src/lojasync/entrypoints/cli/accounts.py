@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.accounts.passwords import generate_password
 from lojasync.accounts.services.api_tokens import add_token, list_tokens, revoke_token
@@ -116,7 +117,7 @@ def tokens_add(name: Annotated[str, typer.Argument(metavar="NOME")], fmt: Format
         # A deployment script keeps it in its secrets store: the token as `tokens list` shows it, plus the secret.
         print_json({**asdict(token), "active": token.active, "token": secret})
         return
-    console.print(f"Token {token.name} (nº {token.id}) criado:", highlight=False)
+    console.print(f"Token {escape(token.name)} (nº {token.id}) criado:", highlight=False)
     # Plain print: the token must be copied whole, never wrapped or styled.
     print(secret)
     console.print("Guarde-o agora: ele não será mostrado de novo (o lojasync guarda só um resumo dele). Use-o "
@@ -136,7 +137,7 @@ def tokens_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
         return
     table("Tokens da API", ["Nº", "Nome", "Começa com", time_column("Criado em"), time_column("Último uso"),
                             "Situação"],
-          [[t.id, t.name, f"{t.prefix}…", formats.when(t.created_at), formats.when(t.last_used_at),
+          [[t.id, escape(t.name), f"{t.prefix}…", formats.when(t.created_at), formats.when(t.last_used_at),
             "ativo" if t.active else f"revogado em {formats.when(t.revoked_at)}"] for t in tokens])
 
 
@@ -146,10 +147,10 @@ def tokens_revoke(reference: Annotated[str, typer.Argument(metavar="NOME|Nº")])
     """Revoga um token: ele para de funcionar na hora."""
     token, changed = revoke_token(container().accounts_uow(), reference)
     if changed:
-        console.print(f"Token {token.name} (nº {token.id}) revogado.", highlight=False)
+        console.print(f"Token {escape(token.name)} (nº {token.id}) revogado.", highlight=False)
     else:
-        console.print(f"Token {token.name} (nº {token.id}) já estava revogado, desde {formats.when(token.revoked_at)}.",
-                      highlight=False)
+        console.print(f"Token {escape(token.name)} (nº {token.id}) já estava revogado, desde "
+                      f"{formats.when(token.revoked_at)}.", highlight=False)
 
 
 def _sessions(count: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -86,14 +87,24 @@ def write_document(data: bytes) -> None:
 
 
 def write_whole(path: Path, data: bytes) -> None:
-    """`data` in `path` whole or not at all: written beside it, on disk, then put in its place."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """`data` in `path` whole or not at all: written beside it, on disk, then put in its place, with the mode the
+    file had. Through a link, the file it names is the one written; a FIFO or a device (/dev/stdout) is written
+    as it is (there is no file to replace)."""
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as stream:
+            stream.write(data)
+        return
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

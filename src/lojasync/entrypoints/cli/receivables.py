@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person, usage_error
@@ -80,8 +81,9 @@ def print_receivables(rows: list[dict], numbers: dict[str, int]) -> None:
         "Documento", "lojasync orders show PEDIDO, ou a lista com --format json")
     for r in rows:
         if r["needs_attention"]:
-            console.print(f"[yellow]Conta {r['id']}:[/] {r['attention_reason']} Devolução decidida: lojasync "
-                          f"receivables check {r['id']}", highlight=False)
+            reason = escape(r["attention_reason"] or "")
+            console.print(f"[yellow]Conta {r['id']}:[/] {reason} Devolução decidida: lojasync receivables check "
+                          f"{r['id']}", highlight=False)
 
 
 def print_refund_check_hint(order_number: int) -> None:

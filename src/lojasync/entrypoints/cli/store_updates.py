@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
@@ -36,9 +37,9 @@ def updates(
     table(f"Atualizações para a loja ({len(rows)})",
           ["Tipo", "Produto / pedido", "Situação", Column("Enviado", justify="right"),
            Column("Tentativas", justify="right"), time_column("Atualizada"), "Erro"],
-          [[r.kind_label, f"{r.subject} ({r.ref} na loja)" if r.subject else r.ref, r.status_label,
-            r.sent_value if r.kind == "stock" else r.value, r.attempts,
-            formats.when(r.updated_at), f"{r.error} Resolução: {r.resolution}" if r.resolution else r.error]
+          [[r.kind_label, escape(f"{r.subject} ({r.ref} na loja)" if r.subject else r.ref), r.status_label,
+            r.sent_value if r.kind == "stock" else r.value, r.attempts, formats.when(r.updated_at),
+            escape(f"{r.error} Resolução: {r.resolution}" if r.resolution else r.error or "")]
            for r in rows])
 
 
@@ -64,7 +65,7 @@ def push(
     if report.failed:
         console.print("Veja os motivos em lojasync store updates (ou lojasync store log).", highlight=False)
     if report.error:
-        err_console.print(f"[yellow]Ficaram para depois:[/] {report.error}", highlight=False)
+        err_console.print(f"[yellow]Ficaram para depois:[/] {escape(report.error)}", highlight=False)
         raise typer.Exit(1)
     if report.more:
         console.print("Há mais atualizações: rode o comando de novo (ou deixe o worker enviar).", highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
@@ -63,12 +64,13 @@ def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
                       highlight=False)
         return
     table("Lojas", ["Loja", "Nome", "Ativa", "Sincronizado até", "Interrompida", "Precisa de atenção"],
-          [[s.external_id, s.name, "sim" if s.active else "não", formats.when(s.sync_cursor) if s.sync_cursor
-            else "nunca", "sim" if s.interrupted_run else "não", s.attention or ""] for s in stores])
+          [[s.external_id, escape(s.name or ""), "sim" if s.active else "não", formats.when(s.sync_cursor)
+            if s.sync_cursor else "nunca", "sim" if s.interrupted_run else "não", escape(s.attention or "")]
+           for s in stores])
     for s in stores:
         if s.attention:
-            err_console.print(f"[yellow]Loja {s.external_id}:[/] {s.attention} Resolução: {s.attention_resolution}",
-                              highlight=False)
+            err_console.print(f"[yellow]Loja {s.external_id}:[/] {escape(s.attention)} Resolução: "
+                              f"{escape(s.attention_resolution or '')}", highlight=False)
 
 
 @app.command("log")
@@ -84,7 +86,7 @@ def log(
         print_json(entries)
         return
     table(f"Registro da loja ({len(entries)})", ["Quando", "Nível", "Mensagem"],
-          [[formats.when(e["at"]), level_label(e["level"]), e["message"]] for e in entries])
+          [[formats.when(e["at"]), level_label(e["level"]), escape(e["message"])] for e in entries])
 
 
 @app.command("webhooks")
@@ -99,10 +101,10 @@ def webhooks(
     report = store_webhooks(app.uow(), app.client_for, store, url, create=not check)
     if report.error:
         err_console.print(f"[bold red]Erro:[/] não foi possível listar os webhooks da loja {report.external_store_id}: "
-                          f"{report.error}", highlight=False)
+                          f"{escape(report.error)}", highlight=False)
         raise typer.Exit(1)
     table(f"Webhooks da loja {report.external_store_id} → {url}", ["Evento", "Situação", "Erro"],
-          [[i.event, i.state.value, i.error] for i in report.items])
+          [[i.event, i.state.value, escape(i.error or "")] for i in report.items])
     if report.others:
         table("Outros webhooks registrados (não esperados aqui)", ["Evento", "URL"],
               [[event, other_url] for event, other_url in report.others])

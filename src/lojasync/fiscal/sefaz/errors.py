@@ -27,7 +27,10 @@ def maybe_delivered(exc: SefazUnreachable) -> SefazUnreachable:
     reached SEFAZ, and an order changed meanwhile set it back to pending, to be discarded while SEFAZ authorised it."""
     if not exc.params.get("not_sent"):
         return exc
-    return SefazUnreachable(**{name: value for name, value in exc.params.items() if name != "not_sent"})
+    # Its words said "nada foi enviado", beside a resolution saying the NF-e may be authorised.
+    reason = str(exc.params.get("reason", "")).replace(", nada foi enviado", "").replace(" nada foi enviado", "")
+    params = {name: value for name, value in exc.params.items() if name != "not_sent"}
+    return SefazUnreachable(**{**params, "reason": f"{reason}; a NF-e pode já estar na SEFAZ"})
 
 
 class SefazInvalidAnswer(LojasyncError):

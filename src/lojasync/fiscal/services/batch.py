@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from lojasync.fiscal.errors import OrderAlreadyProcessing, SefazNotDecided
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
+from lojasync.fiscal.sefaz.errors import SefazConfigurationError, SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import (
     ReadyToSend,
@@ -38,10 +38,11 @@ ORDER_HAS_DOCUMENT = OrderAlreadyProcessing.code
 UNEXPECTED = "fiscal.batch_unexpected"
 UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise quem mantém o lojasync, com a "
                          "referência (o detalhe técnico foi gravado {where}).")
-# SEFAZ itself gave no decision: the next orders would meet the same SEFAZ.
-SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided)
+# SEFAZ itself gave no decision, or refused to talk (the certificate): the next orders would meet the same SEFAZ.
+SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided, SefazConfigurationError)
 # "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
 NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
+NOT_SENT_REFUSED = "não transmitida: a SEFAZ recusou a conexão (confira o certificado A1), transmita depois de corrigir"
 # How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
 # transmitted while the caller waits.
 BATCH_LIMIT = 200
@@ -177,6 +178,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     items: dict[int, BatchItem] = {}
     sending: dict[Future, tuple[int, int, ReadyToSend]] = {}   # transmission -> (position, order number, its NF-e)
     sefaz_down = False
+    not_sent = NOT_SENT   # why the rest are only generated, once SEFAZ failed
 
     def finished(position: int, item: BatchItem) -> None:
         items[position] = item
@@ -204,14 +206,14 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         try:
             before = _latest_invoice_id(uow_factory(), number)
             invoice = generate_invoice(uow_factory(), box, number, actor)
-            return BatchItem(number, invoice, NOT_SENT, not_sent=True) if approve else BatchItem(number, invoice)
+            return BatchItem(number, invoice, not_sent, not_sent=True) if approve else BatchItem(number, invoice)
         except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
             made = None if isinstance(exc, OrderAlreadyProcessing) else _newer_invoice_id(uow_factory, number, before)
             return _failure(uow_factory, number, made, exc, report_bug)
 
     def collect(done: Iterable[Future]) -> None:
-        nonlocal sefaz_down
+        nonlocal sefaz_down, not_sent
         for future in done:
             position, number, ready = sending[future]
             try:
@@ -221,6 +223,8 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 invoice, _ = record_answer(uow_factory(), sefaz, ready, future.result(), actor)
                 item = BatchItem(number, invoice, rejection_of(invoice))
             except Exception as exc:  # noqa: BLE001 - one order's failure is reported, the run goes on
+                if not sefaz_down and isinstance(exc, SefazConfigurationError):
+                    not_sent = NOT_SENT_REFUSED
                 sefaz_down = sefaz_down or isinstance(exc, SEFAZ_DOWN)
                 item = _failure(uow_factory, number, ready.invoice_id, exc, report_bug)
             # Only now: a batch stopped while this answer was being recorded (Ctrl+C) records it on its way out.

@@ -27,7 +27,7 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 from lojasync.shared.numbers import ascii_digits
-from lojasync.shared.state_registration import check_ie, normalise_ie
+from lojasync.shared.state_registration import ISENTO, check_ie, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, parse_tax_id
 
 EXPIRY_WARNING = timedelta(days=30)
@@ -245,20 +245,21 @@ def _apply(company: Company, data: CompanyData) -> None:
         if len(given["zipcode"]) != 8:
             problems.append(f"CEP deve ter 8 dígitos: {data.zipcode}")
     uf = given.get("uf", company.uf) if uf_known else None
-    typed = None
     if "ie" in given:
         typed, given["ie"] = given["ie"], normalise_ie(given["ie"])
         if given["ie"] is None and typed and typed.strip():
             # Words without a digit ("abc", "ISNETO") read as no registration: said, not saved as "gravados".
             problems.append(f"inscrição estadual {' '.join(typed.split())[:40]} não reconhecida: informe os "
                             "números da IE da empresa")
+        elif uf == "SP" and given["ie"] not in (None, ISENTO) and typed.strip().upper().startswith("P"):
+            # A São Paulo rural producer's: kept with its "P", which picks its rule wherever it is checked again
+            # (the NF-e carries the digits alone). Without it the IE was refused, by the commercial rule.
+            given["ie"] = "P" + given["ie"]
     # The IE typed, or the one kept when the company moves to another UF: it must be one of that UF.
     ie = given.get("ie", company.ie if "uf" in given else None)
     if uf and ie:
         try:
-            # As typed: a São Paulo rural producer's "P" picks its rule (the digits alone are kept, as the NF-e
-            # takes them); checked without it, the producer's IE was refused with digits nobody typed.
-            check_ie(typed if typed is not None else ie, uf)
+            check_ie(ie, uf)
         except LojasyncError as exc:
             kept = "" if "ie" in given else f": cada UF tem a sua inscrição estadual; informe a da empresa em {uf}"
             problems.append(exc.message.rstrip(".") + kept)
@@ -351,7 +352,7 @@ def _number_from_what_was_used(uow: ProcessingUnitOfWork, company: Company, data
 
 
 def _sequence(environment: str, series: int) -> str:
-    return f"{environment}/{series}"
+    return f"{environment}/{series}"   # as Company.next_number_of reads it
 
 
 _ENVIRONMENT_NAMES = {HOMOLOGATION: "homologação", PRODUCTION: "produção"}

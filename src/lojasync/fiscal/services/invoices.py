@@ -44,7 +44,12 @@ from lojasync.fiscal.nfe_proc import nfe_proc
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable, maybe_delivered
+from lojasync.fiscal.sefaz.errors import (
+    SefazConfigurationError,
+    SefazInvalidAnswer,
+    SefazUnreachable,
+    maybe_delivered,
+)
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import cancellation_in, justification_in
 from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
@@ -328,16 +333,26 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
             raise _unanswered(exc, claim, invoice_id) from exc
         # No connection was ever made (refused, unreachable, no time left): SEFAZ cannot have it, so the next
         # attempt need not wait out the sending window, and nothing is to be feared authorised.
-        with uow:
-            invoice = _invoice(uow, invoice_id)
-            if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == claim.key:
-                invoice.sending_over()
-                uow.commit()
+        _sending_over(uow, claim, invoice_id)
         raise type(exc)(exc.message, resolution=NOT_SENT_TO_SEFAZ.format(number=claim.number),
                         action=Action.APPROVE_INVOICE, **{**exc.params, "invoice_id": invoice_id}) from exc
+    except SefazConfigurationError:
+        # Refused before SEFAZ read anything (its TLS refused the certificate, or its server is not trusted here):
+        # fixed, the NF-e is transmitted again at once. Left inside the sending window, the retry the message asks
+        # for was refused for five minutes ("enviada à SEFAZ há instantes").
+        _sending_over(uow, claim, invoice_id)
+        raise
     except SefazInvalidAnswer as exc:
         _record_unanswered(uow, claim, invoice_id, actor, exc)
         raise _unanswered(exc, claim, invoice_id) from exc
+
+
+def _sending_over(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int) -> None:
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == claim.key:
+            invoice.sending_over()
+            uow.commit()
 
 
 def _record_unanswered(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int, actor: Who,

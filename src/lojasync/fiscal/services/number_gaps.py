@@ -103,9 +103,12 @@ def _gaps(uow: ProcessingUnitOfWork, company, environment: str, now: Clock) -> l
     held: dict[int, list[tuple[int, int, date]]] = defaultdict(list)
     for series, first, last, numbered_at in uow.invoices.held_runs(environment):
         held[series].append((first, last, numbered_at.astimezone(zone).date()))
-    if environment == company.environment and company.series in lowest and company.next_number:
-        # The series in use may be ahead of its last NF-e: the numbers skipped by raising its next number.
-        highest[company.series] = max(highest[company.series], company.next_number - 1)
+    for series in lowest:
+        # A series may be ahead of its last NF-e: the numbers skipped by raising its next number (the one in use,
+        # or one the company left where it had stopped).
+        next_number = company.next_number_of(environment, series)
+        if next_number:
+            highest[series] = max(highest[series], next_number - 1)
     covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for series, first, last in uow.number_voids.covered(environment):
         covered[series].append((first, last))

@@ -235,8 +235,10 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         # Only numbers the series has passed: the current one up to its next number, another up to the highest
         # number an NF-e took in it (numbers beyond were never reached, and a voided one would be refused to the
         # NF-e that takes it when the company numbers in that series again).
+        # A series the company left with a next number set by hand: up to where it stopped (number_sequences).
         next_number = company.next_number if series == company.series \
-            else uow.invoices.highest_number(environment, series) + 1
+            else max(uow.invoices.highest_number(environment, series) + 1,
+                     company.next_number_of(environment, series) or 1)
         if last >= next_number:
             if next_number == 1:
                 raise VoidSeriesUnused(number=first, series=series, next_number=1, current_series=company.series)

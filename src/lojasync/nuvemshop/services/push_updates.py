@@ -20,9 +20,11 @@ from itertools import groupby
 
 from lojasync.nuvemshop.client.errors import (
     BadRequestError,
+    ClientConfigurationError,
     ForbiddenError,
     NotFoundError,
     NuvemshopError,
+    PaymentRequiredError,
     UnauthorizedError,
     error_detail,
 )
@@ -370,9 +372,11 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
     delay = retry_delay(attempts)
     report.retry_in, report.error = delay, error
     moment = clock()
-    if isinstance(exc, UnauthorizedError) and not isinstance(exc, ForbiddenError):
+    if isinstance(exc, PaymentRequiredError) or (isinstance(exc, UnauthorizedError)
+                                                  and not isinstance(exc, ForbiddenError)):
         # The token no longer works: the store asks a person now (reconnect it), and its pushes wait for that;
-        # left to the next sync, the push itself retried a dead token every few minutes.
+        # left to the next sync, the push itself retried a dead token every few minutes. Suspended (402): the
+        # store is paused, as the sync pauses it, and its updates wait for it to come back.
         stop_for_attention(uow, report.store_id, exc, moment)
     with uow:
         if isinstance(exc, ForbiddenError):
@@ -381,7 +385,7 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
             _give_up(uow, rows, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
                                                 f"as atualizações com erro {RESEND}."),
                      report, moment)
-        elif not bug and not exc.retryable and not isinstance(exc, UnauthorizedError) and attempts >= MAX_ATTEMPTS:
+        elif _answered_the_same(exc) and attempts >= MAX_ATTEMPTS:
             # An answer asking again cannot change (the store's odd reply, a refusal of the call itself): failed
             # after a few tries, in the store log, rather than postponed for good with nobody told.
             _give_up(uow, rows, _Refusal(error, "A loja respondeu do mesmo jeito em todas as tentativas: confira a "
@@ -398,6 +402,14 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
     if report.retry_in is not None and not bug:
         log.warning("store updates postponed", extra={"store_id": report.store_id, "updates": len(rows),
                                                       "error_code": getattr(exc, "code", None), "retry_in_s": delay})
+
+
+def _answered_the_same(exc: Exception) -> bool:
+    """The store's own answer, which asking again cannot change (an odd answer, a refusal of the call itself). Not
+    a suspension or a dead token (the store waits for a person), nor an error before any call (a key that no
+    longer opens the token): their updates wait, to go by themselves once that is fixed."""
+    return isinstance(exc, NuvemshopError) and not exc.retryable and not isinstance(
+        exc, (UnauthorizedError, PaymentRequiredError, ClientConfigurationError))
 
 
 NO_PERMISSION = ("Reinstale o app concedendo as permissões write_products (estoque) e write_orders (chave da NF-e) "

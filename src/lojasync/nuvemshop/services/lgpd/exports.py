@@ -23,10 +23,20 @@ def write_export(uow: ConnectorUnitOfWork, request_id: str, output: Path) -> Pat
     if content is None:
         raise ExportNotFound(request_id=request_id)
     output.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(content, handle, ensure_ascii=False, indent=2)
-    os.chmod(output, 0o600)  # an existing file keeps its mode on open(): make it private too
+    # Whole or not at all: written beside it, private from its first byte, then put in its place (a full disk
+    # truncated the file that was there and left half an export).
+    temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(content, handle, ensure_ascii=False, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)   # whatever the umask left
+        os.replace(temporary, output)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return output
 
 
