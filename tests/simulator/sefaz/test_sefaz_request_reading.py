@@ -73,8 +73,6 @@ VARIANTS = {
     "unused-namespace-on-nfe": lambda: sign(unsigned_nfe().replace(b'<NFe xmlns="', b'<NFe xmlns:x="urn:x" xmlns="', 1),
                                             certificate(), element="infNFe"),
     "namespace-on-a-descendant": lambda: signed_nfe(change=_with_namespace_on_a_descendant),
-    "pretty-printed": lambda: sign(etree.tostring(etree.fromstring(unsigned_nfe()), pretty_print=True), certificate(),
-                                   element="infNFe"),
     "processing-instruction": lambda: signed_nfe(change=_with_processing_instruction),
 }
 
@@ -82,6 +80,13 @@ VARIANTS = {
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
 def test_a_document_signed_with_any_namespaces_in_scope_is_authorised(variant) -> None:
     assert _authorise(SefazSimulator(), _batch(variant())) == [b"104", b"100"]
+
+
+def test_line_breaks_between_the_tags_are_588_as_at_sefaz() -> None:
+    """review: a pretty-printed NF-e (line breaks and indentation between its tags) was authorised; SEFAZ refuses
+    it with 588 before reading it, whatever its signature."""
+    pretty = sign(etree.tostring(etree.fromstring(unsigned_nfe()), pretty_print=True), certificate(), element="infNFe")
+    assert _authorise(SefazSimulator(), _batch(pretty)) == [b"588"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
@@ -147,3 +152,20 @@ def test_the_answer_envelope_is_the_answer_tree_serialised() -> None:
     result = etree.SubElement(body, f"{{{service.namespace}}}nfeResultMsg", nsmap={None: service.namespace})
     result.append(copy.deepcopy(content))
     assert soap.response(service, content) == etree.tostring(tree, xml_declaration=True, encoding="utf-8")
+
+
+def test_a_series_of_the_avulsa_or_contingency_is_266_at_the_normal_service() -> None:
+    """review: series 890-999 (NF-e avulsa, SCAN) was authorised; SEFAZ refuses it at the normal service."""
+    assert _authorise(SefazSimulator(), _batch(signed_nfe(series=890))) == [b"104", b"266"]
+    assert _authorise(SefazSimulator(), _batch(signed_nfe(series=889))) == [b"104", b"100"]
+
+
+def test_a_denied_nfe_sent_again_is_205_not_204() -> None:
+    """review: SEFAZ keeps a denied NF-e; sent again it answers 205 "denegada", which lojasync reads as the denial
+    (the simulator answered 204, and that path was never exercised)."""
+    simulator = SefazSimulator()
+    document = signed_nfe(number=7)
+    simulator.set_switches(reject_with="302")
+    assert _authorise(simulator, _batch(document)) == [b"104", b"302"]
+    simulator.set_switches(reject_with=None)
+    assert _authorise(simulator, _batch(document)) == [b"104", b"205"]

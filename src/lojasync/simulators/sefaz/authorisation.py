@@ -20,7 +20,7 @@ from lojasync.simulators.sefaz.codes import DENIALS, Rejection, plain, reason
 from lojasync.simulators.sefaz.nfe_checks import CheckedNFe, check_nfe, nfe_key
 from lojasync.simulators.sefaz.records import AUTHORISED, Receipt, StoredNFe
 from lojasync.simulators.sefaz.schemas import schema_errors
-from lojasync.simulators.sefaz.soap import NFE, prefixed_elements
+from lojasync.simulators.sefaz.soap import NFE, has_editing_characters, prefixed_elements
 
 if TYPE_CHECKING:
     from lojasync.simulators.sefaz.simulator import SefazSimulator
@@ -60,6 +60,8 @@ def _batch_problem(content: etree._Element, size: int, limit: int) -> Rejection 
         return Rejection("214")
     if prefixed_elements(content):
         return Rejection("404")
+    if has_editing_characters(content):
+        return Rejection("588")
     problem = schema_errors("enviNFe", content)
     if problem is not None:
         return Rejection("225", f"[{problem}]")
@@ -83,7 +85,10 @@ def _process(sim: SefazSimulator, nfe: etree._Element, now, authoriser: str | No
             rejection = Rejection("206")
         elif existing == key:
             stored = sim.state.get_nfe(key)
-            rejection = Rejection("204", f"[nProt:{stored.protocol}][dhAut:{sefaz_time(stored.received_at)}]")
+            if stored.status in DENIALS:   # SEFAZ keeps a denied NF-e: sent again, it says so (not "duplicidade")
+                rejection = Rejection("205", f"[nProt:{stored.protocol}][dhDeneg:{sefaz_time(stored.received_at)}]")
+            else:
+                rejection = Rejection("204", f"[nProt:{stored.protocol}][dhAut:{sefaz_time(stored.received_at)}]")
         elif existing is not None:
             rejection = Rejection("539", f"[chNFe:{existing}]")
         else:

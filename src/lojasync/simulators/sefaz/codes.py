@@ -25,9 +25,13 @@ REASONS: dict[str, str] = {
     "135": "Evento registrado e vinculado a NF-e",
     "155": "Cancelamento homologado fora de prazo",
     "204": "Rejeicao: Duplicidade de NF-e",
+    "205": "Rejeicao: NF-e esta denegada na base de dados da SEFAZ",
     "206": "Rejeicao: NF-e ja esta inutilizada na Base de dados da SEFAZ",
     "213": "Rejeicao: CNPJ-Base do Emitente difere do CNPJ-Base do Certificado Digital",
     "214": "Rejeicao: Tamanho da mensagem excedeu o limite estabelecido",
+    "266": "Rejeicao: Serie utilizada fora da faixa permitida no Web Service (0-889)",
+    "588": "Rejeicao: Nao e permitida a presenca de caracteres de edicao no inicio/fim da mensagem ou entre as tags "
+           "da mensagem",
     "215": "Rejeicao: Falha no schema XML",
     "217": "Rejeicao: NF-e nao consta na base de dados da SEFAZ",
     "218": "Rejeicao: NF-e ja esta cancelada na base de dados da SEFAZ",

@@ -89,6 +89,8 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
         raise Rejection("252")
     if not serves(authoriser, ide["cUF"]):  # sent to another UF's web service (the key's UF is checked by 502)
         raise Rejection("226")
+    if ide["tpEmis"] == "1" and ide["serie"].isdigit() and int(ide["serie"]) > 889:   # 890-999: avulsa, SCAN
+        raise Rejection("266")
     key = AccessKey((info.get("Id") or "")[3:])
     issued_at = parse_sefaz_time(ide["dhEmi"])
     _check_key(key, ide, issued_at, cnpj or cpf.zfill(14))

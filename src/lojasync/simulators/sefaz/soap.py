@@ -106,6 +106,18 @@ def fault(fault_error: SoapFault) -> bytes:
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 
+_EDITING = frozenset("\r\n\t")
+
+
+def has_editing_characters(content: etree._Element) -> bool:
+    """Whether line breaks or tabs stand between the message's tags (rejection 588: a pretty-printed NF-e)."""
+    def editing(text: str | None) -> bool:
+        return bool(text) and not text.strip() and not _EDITING.isdisjoint(text)
+    if editing(content.text):
+        return True
+    return any(editing(el.text) or editing(el.tail) for el in content.iterdescendants(etree.Element))
+
+
 def prefixed_elements(content: etree._Element) -> bool:
     """Whether any element of the message uses a namespace prefix (rejection 404)."""
     # iter(etree.Element) skips comments, PIs and entities in C, and `prefix` builds no tag string:
