@@ -169,3 +169,22 @@ def test_a_denied_nfe_sent_again_is_205_not_204() -> None:
     assert _authorise(simulator, _batch(document)) == [b"104", b"302"]
     simulator.set_switches(reject_with=None)
     assert _authorise(simulator, _batch(document)) == [b"104", b"205"]
+
+
+def _changing(path: str, value: str):
+    def change(info: etree._Element) -> None:
+        info.find("/".join(f"{{{NFE}}}{step}" for step in path.split("/"))).text = value
+    return change
+
+
+@pytest.mark.parametrize(("path", "value", "status"), [
+    ("det/prod/vProd", "80.00", b"629"),             # not 1 x 84.90
+    ("total/ICMSTot/vProd", "80.00", b"564"),         # not the items' sum
+    ("total/ICMSTot/vDesc", "4.90", b"537"),          # no item has that discount
+    ("total/ICMSTot/vNF", "999.99", b"610"),          # not what makes it up
+    ("pag/detPag/vPag", "1.00", b"865"),              # the payments do not cover it
+])
+def test_values_that_do_not_add_up_are_refused_with_sefazs_code(path: str, value: str, status: bytes) -> None:
+    """review: vNF 999.99 on goods of 84.90, an item's value not its quantity times its price, payments of 1.00:
+    all authorised. SEFAZ checks the arithmetic (lojasync spreads freight and discounts so that it holds)."""
+    assert _authorise(SefazSimulator(), _batch(signed_nfe(change=_changing(path, value)))) == [b"104", status]

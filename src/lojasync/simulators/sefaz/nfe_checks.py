@@ -20,6 +20,7 @@ from lojasync.simulators.sefaz.clock import parse_sefaz_time
 from lojasync.simulators.sefaz.codes import Rejection
 from lojasync.simulators.sefaz.signature import check_signature, check_signer
 from lojasync.simulators.sefaz.soap import NFE
+from lojasync.simulators.sefaz.total_checks import totals_problem
 
 HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 
@@ -109,6 +110,9 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
     difal = _difal_group_problem(info, ide, emit, dest)
     if difal is not None:
         raise Rejection(difal)
+    totals = totals_problem(info)
+    if totals is not None:
+        raise totals
     if issued_at > now:
         raise Rejection("703")
     if issued_at < now - max_age:
