@@ -18,6 +18,7 @@ from lojasync.fiscal.services.company import (
     CompanyMissing,
     install_test_certificate,
     set_company,
+    show_company,
 )
 from lojasync.fiscal.services.company_taxes import CompanyTaxes, set_company_taxes, show_company_taxes
 from lojasync.fiscal.services.invoice_files import invoice_xml
@@ -65,6 +66,10 @@ def test_the_defaults_until_changed_and_only_what_is_given_changes(app):
         Decimal("0.90"), Decimal("0.10"), "000", "000001")
     assert shown.destination_icms_rates == {}
     assert any("vendas a consumidor com entrega em outra UF não geram NF-e" in note for note in shown.notes)
+    # review: CRT 3 with lojasync's rates, never set, issued with the wrong tax silently (RJ is not 18%).
+    warned = "alíquota(s) padrão do lojasync, nunca informada(s): ICMS 18%, PIS 0,65%, COFINS 3,00%"
+    assert any(warned in note for note in shown.notes)
+    assert any(warned in w for w in show_company(app.uow()).warnings)
 
     changed = set_company_taxes(app.uow(), CompanyTaxes(icms_rate="19,5", pis_rate="1.65", cofins_rate="7,60",
                                                         destination_icms_rates={"rj": "20", "Minas Gerais": "18"}))
@@ -76,6 +81,7 @@ def test_the_defaults_until_changed_and_only_what_is_given_changes(app):
     after = set_company_taxes(app.uow(), CompanyTaxes(destination_icms_rates={"MG": ""}, cbs_rate="0.9"))
     assert after.destination_icms_rates == {"RJ": Decimal("20")} and after.icms_rate == Decimal("19.5")
     assert show_company_taxes(app.read_uow()) == after
+    assert not any("padrão do lojasync" in w for w in show_company(app.uow()).warnings)   # all three set now
 
 
 def test_every_problem_is_listed_and_nothing_is_written(app):

@@ -23,6 +23,7 @@ from lojasync.fiscal.company import (
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
+from lojasync.fiscal.nfe_data import TaxSettings
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, LojasyncError, terminal_commands
@@ -459,6 +460,23 @@ def _keep(company: Company, box: SecretBox, certificate: Certificate, pfx: bytes
     company.certificate_is_test = certificate.is_test_certificate
 
 
+# CRT 3 with a rate never set: the NF-e carry lojasync's defaults (ICMS 18%, lucro presumido's PIS/COFINS), which
+# SEFAZ does not refuse; an RJ or PR company would issue with the wrong tax. Said, not refused: they may be right.
+DEFAULT_RATES_WARNING = ("regime normal com alíquota(s) padrão do lojasync, nunca informada(s): {rates}; confira com o "
+                         "contador e informe as da empresa (Configurações → Impostos; no terminal, lojasync company "
+                         "taxes)")
+
+
+def default_rates_in_use(company: Company) -> list[str]:
+    """The CRT 3 rates the company never set, each as the NF-e takes it by default ("ICMS 18%")."""
+    if company.crt != REGIME_NORMAL:
+        return []
+    defaults = TaxSettings()
+    return [f"{label} {str(default).replace('.', ',')}%" for label, kept, default in (
+        ("ICMS", company.icms_rate, defaults.icms_rate), ("PIS", company.pis_rate, defaults.pis_rate),
+        ("COFINS", company.cofins_rate, defaults.cofins_rate)) if kept is None]
+
+
 def company_view(company: Company, now: datetime) -> CompanyView:
     warnings = []
     if company.certificate_not_after is not None and now < company.certificate_not_after <= now + EXPIRY_WARNING:
@@ -473,6 +491,9 @@ def company_view(company: Company, now: datetime) -> CompanyView:
                         "SEFAZ rejeitaria as notas (213)")
     if company.certificate_is_test:
         warnings.append("certificado de teste: as notas só valem no simulador da SEFAZ (homologação)")
+    unset = default_rates_in_use(company)
+    if unset:
+        warnings.append(DEFAULT_RATES_WARNING.format(rates=", ".join(unset)))
     address = ", ".join(p for p in (company.street, company.number, company.complement, company.district) if p)
     return CompanyView(company.legal_name, company.trade_name, company.cnpj, company.ie, company.crt, address,
                        company.city_name, company.city_code, company.uf, company.zipcode, company.series,

@@ -12,7 +12,12 @@ from decimal import Decimal, InvalidOperation
 
 from lojasync.fiscal.company import REGIME_NORMAL
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.services.company import CompanyDataInvalid, CompanyMissing
+from lojasync.fiscal.services.company import (
+    DEFAULT_RATES_WARNING,
+    CompanyDataInvalid,
+    CompanyMissing,
+    default_rates_in_use,
+)
 from lojasync.fiscal.services.invoice_draft import taxes_of
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import LojasyncError
@@ -147,6 +152,9 @@ def taxes_view(company) -> TaxesView:
         if not settings.destination_icms_rates:
             notes.append("nenhuma alíquota interna de UF de destino: vendas a consumidor com entrega em outra UF não "
                          "geram NF-e até que a UF seja informada (--difal UF=ALÍQUOTA)")
+        unset = default_rates_in_use(company)
+        if unset:
+            notes.append(DEFAULT_RATES_WARNING.format(rates=", ".join(unset)))
     else:
         notes.append("Simples Nacional: ICMS, PIS e COFINS são recolhidos no DAS (CSOSN 102); essas alíquotas e as "
                      "da UF de destino não entram na NF-e")
