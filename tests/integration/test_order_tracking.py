@@ -159,3 +159,27 @@ def test_a_code_corrected_after_it_reached_the_store_reaches_it_again(app):
         assert [(row.value, row.status) for row in tracking_rows(app)] == [("AA123456789BR", "done")]
         assert tracking_history(app, number)[-1]["message"] == (
             f"Código de rastreio AA123456789BR registrado (rastreio em {URL}), no lugar de AA123456798BR.")
+
+
+def test_a_code_whose_answer_was_lost_is_not_sent_again_and_the_customer_told_once(app, store_id):
+    """review: fulfilling is not idempotent (it e-mails the customer); an answer lost after the store applied it
+    made the next push send the code again, a second e-mail. The store order is asked first."""
+    from lojasync.nuvemshop.client.errors import TemporaryError
+    from tests.unit.fakes import FakeStoreClient
+
+    number = imported(app, store_id, 1910000090)
+    record_tracking(app.uow(), number, "AA123456789BR", URL, actor=ANA)
+    client = FakeStoreClient({"1910000090": order_payload(id=1910000090)})
+    applied = client.fulfill_order
+
+    def applied_then_lost(*args, **kwargs):
+        applied(*args, **kwargs)
+        raise TemporaryError("A Nuvemshop não respondeu a tempo.")
+
+    client.fulfill_order = applied_then_lost
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    client.fulfill_order = applied
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    push_store_updates(app.uow(), lambda s: client, store_id, now=lambda: later)
+    assert [f["shipping_tracking_number"] for f in client.fulfilled] == ["AA123456789BR"]   # one e-mail
+    assert [row.status for row in tracking_rows(app)] == ["done"]

@@ -336,6 +336,11 @@ def _push_tracking(client: StoreClient, row: StoreUpdate, tracking: tuple[str, s
         return (None, None)
     code, url = tracking
     try:
+        # Perhaps sent before (an attempt whose answer was lost, a worker killed before it marked the row done):
+        # the store may hold the code already, and sending it again e-mails the customer a second time. Asked
+        # first: one call more per shipped order.
+        if (client.get_order(row.ref).get("shipping_tracking_number") or "") == code:
+            return (code, None)
         client.fulfill_order(row.ref, code, url, notify_customer=NOTIFY_CUSTOMER)
         return (code, None)
     except REFUSED as exc:
