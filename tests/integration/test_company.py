@@ -269,3 +269,30 @@ def test_a_sao_paulo_rural_producers_ie_is_checked_by_its_own_rule(app):
     with app.read_uow() as uow:
         from lojasync.fiscal.services.invoice_draft import issuer_of
         assert issuer_of(uow.company.get()).state_registration == "011004243002"   # the NF-e: digits alone
+
+
+def _self_signed_pfx(cnpj: str, password: str) -> bytes:
+    """A certificate that is no lojasync test certificate and no ICP-Brasil one (as anyone can make with openssl)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"EMPRESA TESTE:{cnpj}")])
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(NOW - timedelta(days=1))
+                   .not_valid_after(NOW + timedelta(days=365)).sign(key, hashes.SHA256()))
+    return pkcs12.serialize_key_and_certificates(b"a1", key, certificate, None,
+                                                 serialization.BestAvailableEncryption(password.encode()))
+
+
+def test_a_certificate_outside_icp_brasil_is_warned_as_sefaz_would_refuse_it(app):
+    """review: any self-signed or foreign certificate was installed as "pronta para emitir"; SEFAZ accepts only
+    ICP-Brasil A1. Warned (a real A1 whose file lacks an AC lojasync does not ship must not be refused)."""
+    set_company(app.uow(), COMPANY, NOW)
+    view = install_certificate(app.uow(), app.cipher, _self_signed_pfx("11222333000181", "abc"), "abc", NOW)
+    assert any("não é da cadeia ICP-Brasil" in w for w in view.warnings), view.warnings
+    test = install_test_certificate(app.uow(), app.cipher, NOW)   # a test one says it is for the simulator only
+    assert not any("ICP-Brasil" in w for w in test.warnings)

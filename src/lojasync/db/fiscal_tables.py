@@ -65,6 +65,8 @@ company = Table(
     Column("certificate_cnpj", String(14)),
     Column("certificate_not_after", UTCDateTime),
     Column("certificate_is_test", Boolean, nullable=False, default=False),
+    # Whether it chains to the ICP-Brasil roots lojasync ships (NULL: installed before this was checked).
+    Column("certificate_icp_brasil", Boolean),
     *timestamps(),
 )
 

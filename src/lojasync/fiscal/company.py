@@ -69,6 +69,7 @@ class Company:
     certificate_cnpj: str | None = None
     certificate_not_after: datetime | None = None
     certificate_is_test: bool
+    certificate_icp_brasil: bool | None = None   # chains to ICP-Brasil (None: not checked, an earlier version)
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -7,9 +7,13 @@ subject CN ("EMPRESA LTDA:12345678000195"). Both are read; a value whose check d
 
 from __future__ import annotations
 
+import functools
 import re
+from importlib.resources import files
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 
 from lojasync.shared.tax_id import cnpj_check_digits
 
@@ -89,3 +93,35 @@ def _header(data: bytes, offset: int) -> tuple[int, int, int | None]:
     if start + length > len(data):
         raise ValueError("content runs past the end")
     return tag, start, start + length
+
+
+@functools.cache
+def _shipped() -> tuple[x509.Certificate, ...]:
+    """The ICP-Brasil roots and CAs shipped in fiscal/data/icp_brasil.pem (as the TLS client trusts SEFAZ by)."""
+    return tuple(x509.load_pem_x509_certificates(files("lojasync.fiscal").joinpath("data/icp_brasil.pem").read_bytes()))
+
+
+def chains_to_icp_brasil(leaf: x509.Certificate, given: tuple[x509.Certificate, ...] = ()) -> bool:
+    """Whether `leaf` chains, by signatures, to one of the shipped ICP-Brasil roots, through the CAs the .pfx
+    brought (`given`) or the shipped ones. SEFAZ accepts no other A1: a self-signed or foreign one was installed
+    as "pronta para emitir" and every NF-e then failed at SEFAZ's door."""
+    shipped = _shipped()
+    roots = {root.fingerprint(hashes.SHA256()) for root in shipped if root.subject == root.issuer}
+    candidates = (*given, *shipped)
+    current = leaf
+    for _ in range(8):   # ICP-Brasil chains are 3 or 4 long
+        issuer = next((c for c in candidates if c.subject == current.issuer and _signed_by(current, c)), None)
+        if issuer is None:
+            return False
+        if issuer.fingerprint(hashes.SHA256()) in roots:
+            return True
+        current = issuer
+    return False
+
+
+def _signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(issuer)
+        return True
+    except (ValueError, TypeError, InvalidSignature):
+        return False

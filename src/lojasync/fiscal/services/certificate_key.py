@@ -49,6 +49,7 @@ def discard_unreadable_certificate(uow: ProcessingUnitOfWork, box: SecretBox) ->
             company.certificate_subject = company.certificate_cnpj = None
             company.certificate_not_after = None
             company.certificate_is_test = False
+            company.certificate_icp_brasil = None
             uow.commit()
             return True
 

@@ -20,6 +20,7 @@ from lojasync.fiscal.company import (
     Company,
     issuing_problems,
 )
+from lojasync.fiscal.icp_brasil import chains_to_icp_brasil
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
@@ -458,6 +459,7 @@ def _keep(company: Company, box: SecretBox, certificate: Certificate, pfx: bytes
     company.certificate_cnpj = certificate.cnpj
     company.certificate_not_after = certificate.not_after
     company.certificate_is_test = certificate.is_test_certificate
+    company.certificate_icp_brasil = chains_to_icp_brasil(certificate.x509, certificate.chain)
 
 
 # CRT 3 with a rate never set: the NF-e carry lojasync's defaults (ICMS 18%, lucro presumido's PIS/COFINS), which
@@ -491,6 +493,11 @@ def company_view(company: Company, now: datetime) -> CompanyView:
                         "SEFAZ rejeitaria as notas (213)")
     if company.certificate_is_test:
         warnings.append("certificado de teste: as notas só valem no simulador da SEFAZ (homologação)")
+    elif company.certificate_icp_brasil is False:
+        # Said, not refused: a real A1 whose file lacks an AC lojasync does not ship would be refused wrongly.
+        warnings.append("o certificado não é da cadeia ICP-Brasil (nem o arquivo nem as ACs que acompanham o "
+                        "lojasync levam a uma raiz ICP-Brasil): a SEFAZ só aceita certificados A1 ICP-Brasil e o "
+                        "recusaria; instale o e-CNPJ emitido por uma certificadora credenciada")
     unset = default_rates_in_use(company)
     if unset:
         warnings.append(DEFAULT_RATES_WARNING.format(rates=", ".join(unset)))
