@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol
 
 from lojasync.finance.receivables import Receivable, ReceivableStatus
@@ -21,4 +22,6 @@ class ReceivableRepository(Protocol):
 
     def for_source(self, source_type: str, source_id: str, *, for_update: bool = False) -> list[Receivable]: ...
 
-    def list(self, status: ReceivableStatus | None = None, order_id: int | None = None) -> list[Receivable]: ...
+    def list(self, status: ReceivableStatus | None = None, order_id: int | None = None, *,
+             due_from: date | None = None, due_to: date | None = None, to_check: bool = False
+             ) -> list[Receivable]: ...

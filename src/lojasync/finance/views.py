@@ -4,7 +4,7 @@ and past due) told apart, and the totals of what is shown."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -110,8 +110,14 @@ def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: 
     if criteria.due_from and criteria.due_to and criteria.due_from > criteria.due_to:
         raise DueRangeInvalid(start=f"{criteria.due_from:%d/%m/%Y}", end=f"{criteria.due_to:%d/%m/%Y}")
     stored = _STORED[criteria.situation] if criteria.situation else criteria.status
+    due_from, due_to = criteria.due_from, criteria.due_to
+    if criteria.situation is Situation.OVERDUE:   # open and due before today
+        due_to = min(due_to, today - timedelta(days=1)) if due_to else today - timedelta(days=1)
+    elif criteria.situation is Situation.OPEN:    # open and due today or later
+        due_from = max(due_from, today) if due_from else today
     with uow:
-        rows = [receivable_view(r) for r in uow.receivables.list(stored, criteria.order_number)]
+        rows = [receivable_view(r) for r in uow.receivables.list(stored, criteria.order_number, due_from=due_from,
+                                                                   due_to=due_to, to_check=criteria.to_check)]
     items = []
     for row in (situated(r, today) for r in rows):
         if criteria.situation and row["situation"] != criteria.situation.value:
