@@ -367,7 +367,8 @@ class ReceivableRepository:
             return None
         query = select(Receivable).where(Receivable.id == receivable_id)
         if for_update:  # receiving and cancelling the same one at once: the second sees the first's result
-            query = query.with_for_update()
+            # Refreshed when it was read unlocked first in this transaction (`finance.services._change`).
+            query = query.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(query).first()
 
     def for_source(self, source_type: str, source_id: str, *, for_update: bool = False) -> list[Receivable]:

@@ -64,13 +64,16 @@ def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receiv
     """One change of a receivable, locked; when it changed, its order's history says who, and `then` does what
     follows on the order, in the same commit."""
     with uow:
-        receivable = uow.receivables.get(receivable_id, for_update=True)
-        if receivable is None:
+        # The order first, then the receivable: the order a cancellation of its document locks before the
+        # receivables. The other way round, "Marcar como recebida" and cancelling the sale at the same moment
+        # deadlocked on PostgreSQL (one refused with the driver's words). Read unlocked to know which order.
+        found = uow.receivables.get(receivable_id)
+        if found is None:
             raise ReceivableNotFound(receivable_id=receivable_id)
+        order = uow.orders.get(found.order_id, for_update=True, lines=False) if found.order_id is not None else None
+        receivable = uow.receivables.get(receivable_id, for_update=True)
         changed = change(receivable)
-        # Locked when `then` may change it: an import flagging the order at the same time must not lose its reason.
-        order = (uow.orders.get(receivable.order_id, for_update=then is not None)
-                 if changed and receivable.order_id is not None else None)
+        order = order if changed else None
         if order is not None:
             order.record(event(order=order, actor=actor, receivable_id=receivable.id,
                                installment=receivable.installment, installments=receivable.installments,
