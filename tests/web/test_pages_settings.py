@@ -112,6 +112,8 @@ def test_a_certificate_is_uploaded_and_its_validity_and_cnpj_shown(logged_in, ap
     assert f"Válido até {view.certificate_not_after.astimezone(ZoneInfo('America/Sao_Paulo')):%d/%m/%Y}" in words
     assert "o certificado A1 vence em" in words             # warned 30 days ahead
     assert "pronta para emitir NF-e" in words
+    # review: said on Configurações only, it reached nobody; every page of the back office says it now.
+    assert "O certificado A1 vence em" in text_of(logged_in.get("/pedidos").text)
 
 
 def test_an_upload_without_a_file_or_password_is_refused(logged_in, app):

@@ -78,6 +78,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
            headers: dict[str, str] | None = None) -> HTMLResponse:
     """Render a page with the logged-in user, the CSRF token and the pending flash messages."""
     from lojasync.entrypoints.web.auth import csrf_token_for, finish_response, optional_user
+    from lojasync.entrypoints.web.company_notices import company_notices
 
     user = optional_user(request)
     shown = _read_flash(request) + _take_flash(request)
@@ -85,6 +86,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "user": user,
         "csrf_token": csrf_token_for(request),
         "flashes": shown,
+        "company_notices": company_notices(request) if user is not None else [],
         "current_path": request.url.path,
         **(context or {}),
     }

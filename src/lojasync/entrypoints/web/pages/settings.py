@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from lojasync.accounts.services.users import list_users
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_user
+from lojasync.entrypoints.web.company_notices import forget as forget_company_notices
 from lojasync.entrypoints.web.pages.carriers_view import carriers_context
 from lojasync.entrypoints.web.pages.import_rules_view import import_rules_context
 from lojasync.entrypoints.web.pages.inputs import whole_number
@@ -210,6 +211,7 @@ def upload_certificate(request: Request, arquivo: Annotated[UploadFile | None, F
         view = install_certificate(container.uow(), container.cipher, content, senha)
     except LojasyncError as exc:
         return settings_view(request, 422, errors={"certificate": exc})
+    forget_company_notices(request)   # the banner of an expiring certificate goes now, not a minute later
     flash(request, f"Certificado instalado: {view.certificate_subject}.", "success")
     return redirect(request, "/configuracoes#certificado")
 
@@ -222,6 +224,7 @@ def test_certificate(request: Request) -> Response:
         install_test_certificate(container.uow(), container.cipher)
     except LojasyncError as exc:
         return settings_view(request, 422, errors={"certificate": exc})
+    forget_company_notices(request)
     flash(request, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.", "warning")
     return redirect(request, "/configuracoes#certificado")
 

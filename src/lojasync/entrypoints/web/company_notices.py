@@ -1,0 +1,44 @@
+"""What every page of the back office says about the company's ability to issue: the A1 certificate expiring (or
+expired). Said on Configurações only, it reached nobody: the operator works in the order and NF-e lists, and the
+first sign was generation refused on the expiry day.
+
+Read at most once a minute per application (one query, not one per page), kept on the application's state."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from starlette.requests import Request
+
+from lojasync.fiscal.services.company import CompanyMissing, show_company
+
+REREAD_AFTER = 60.0   # seconds
+
+
+def company_notices(request: Request) -> list[str]:
+    """The certificate's warnings and problems about its validity, as Configurações words them; [] when none (or no
+    company yet). Never raises: a page must not fail for its banner."""
+    state = request.app.state
+    container = getattr(state, "container", None)
+    if container is None:
+        return []
+    now = time.monotonic()
+    found = getattr(state, "company_notices", None)
+    if found is not None and now - found[0] < REREAD_AFTER:
+        return found[1]
+    try:
+        view = show_company(container.read_uow(), datetime.now(timezone.utc))
+        notices = [text for text in (*view.warnings, *map(str, view.problems))
+                   if "certificado A1 vence" in text or "certificado A1 vencido" in text]
+    except CompanyMissing:
+        notices = []
+    except Exception:   # noqa: BLE001 - the banner is a courtesy: the page itself goes on
+        return []
+    state.company_notices = (now, notices)   # a race between two requests only reads it twice
+    return notices
+
+
+def forget(request: Request) -> None:
+    """Read again on the next page (a certificate just installed)."""
+    request.app.state.company_notices = None
