@@ -344,6 +344,13 @@ class FakeStoreUpdates:
             if row["status"] == "pending":
                 row.update(attempts=row["attempts"] + 1, last_error=error, next_attempt_at=retry_at, updated_at=now)
 
+    def due_now(self, store_id, now) -> int:
+        waiting = [r for r in self.rows.values() if r["store_id"] == store_id and r["status"] == "pending"
+                   and r.get("next_attempt_at") is not None and r["next_attempt_at"] > now]
+        for row in waiting:
+            row["next_attempt_at"] = None
+        return len(waiting)
+
     def retry_failed(self, store_id, now) -> int:
         failed = [r for r in self.rows.values() if r["store_id"] == store_id and r["status"] == "failed"]
         for row in failed:

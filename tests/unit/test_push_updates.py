@@ -364,3 +364,15 @@ def test_a_suspended_store_pauses_and_keeps_its_updates(uow, store, client):
         clock.now += timedelta(hours=1)
     assert statuses(uow) == {"601": "pending"}
     assert not [row for row in uow.store_log.rows if row.type == StoreLogType.STORE_UPDATE_FAILED]
+
+
+def test_pushing_now_from_the_terminal_sends_the_updates_waiting_for_their_next_attempt(uow, store, client):
+    """review: after a store outage `lojasync store push` said "Enviadas: 0" and exited 0, the updates left waiting
+    for their next attempt; a person asking to push now means now."""
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    client.down = True
+    push(uow, client, store)
+    client.down = False
+    report, again = push_now(uow, lambda s: client, store.external_id, now=lambda: NOW)
+    assert (report.pushed, again) == (1, 0) and client.variant_stock == {"601": 3}

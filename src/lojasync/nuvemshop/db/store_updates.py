@@ -120,6 +120,12 @@ class StoreUpdateRepository:
             self.session.execute(update(t).where(t.c.id.in_(ids), t.c.status == _PENDING).values(
                 attempts=t.c.attempts + 1, last_error=error, next_attempt_at=retry_at, updated_at=now))
 
+    def due_now(self, store_id: int, now: datetime) -> int:
+        """The pending updates waiting for their next attempt are due now (a person asked to push now)."""
+        result = self.session.execute(update(t).where(t.c.store_id == store_id, t.c.status == _PENDING,
+                                                      t.c.next_attempt_at > now).values(next_attempt_at=None))
+        return result.rowcount or 0
+
     def retry_failed(self, store_id: int, now: datetime) -> int:
         result = self.session.execute(update(t).where(t.c.store_id == store_id,
                                                       t.c.status == UpdateStatus.FAILED.value)

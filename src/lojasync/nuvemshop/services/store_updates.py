@@ -84,6 +84,9 @@ def push_now(uow: ConnectorUnitOfWork, client_factory: ClientFactory, external_s
         store = find_store(uow, external_store_id)
         store_id = store.id
         again = uow.store_updates.retry_failed(store_id, now()) if retry_failed else 0
+        # Those waiting for their next attempt go now too: after a store outage the command said "Enviadas: 0"
+        # and exited 0, saying nothing of the updates waiting.
+        uow.store_updates.due_now(store_id, now())
         uow.commit()
     return push_store_updates(uow, client_factory, store_id, now=now), again
 
