@@ -261,14 +261,18 @@ def test_the_expiry_is_said_on_brasilias_calendar_and_today_as_today(app):
 
 def test_a_sao_paulo_rural_producers_ie_is_checked_by_its_own_rule(app):
     """review: the "P" was dropped before the check, and the producer's IE refused with digits nobody typed."""
-    view = set_company(app.uow(), replace(COMPANY, ie="P-01100424.3/002"))
+    view = set_company(app.uow(), replace(COMPANY, ie="P-01100424.3/002", default_ncm="61091000"))
     assert view.ie == "P011004243002"   # its "P" kept: checked again, it is still the producer's rule
     # review (regression): kept as digits, it was read by the commercial rule and blocked every NF-e.
     assert not any("inscrição estadual" in str(p) for p in view.problems), view.problems
     assert set_company(app.uow(), CompanyData(uf="SP")).ie == "P011004243002"
-    with app.read_uow() as uow:
-        from lojasync.fiscal.services.invoice_draft import issuer_of
-        assert issuer_of(uow.company.get()).state_registration == "011004243002"   # the NF-e: digits alone
+    # ...and its NF-e are generated, the digits alone in the XML (review: the NF-e's own check read the digits by
+    # the commercial rule and refused every one).
+    install_test_certificate(app.uow(), app.cipher)
+    store = make_store(app)
+    number = import_order(app.uow(), store, order_payload(id=2300000501), ImportPolicy()).order_number
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    assert "<IE>011004243002</IE>" in invoice_xml(app.uow(), invoice.id).decode()
 
 
 def _self_signed_pfx(cnpj: str, password: str) -> bytes:
@@ -293,6 +297,6 @@ def test_a_certificate_outside_icp_brasil_is_warned_as_sefaz_would_refuse_it(app
     ICP-Brasil A1. Warned (a real A1 whose file lacks an AC lojasync does not ship must not be refused)."""
     set_company(app.uow(), COMPANY, NOW)
     view = install_certificate(app.uow(), app.cipher, _self_signed_pfx("11222333000181", "abc"), "abc", NOW)
-    assert any("não é da cadeia ICP-Brasil" in w for w in view.warnings), view.warnings
+    assert any("não foi possível confirmar que o certificado é da cadeia ICP-Brasil" in w for w in view.warnings)
     test = install_test_certificate(app.uow(), app.cipher, NOW)   # a test one says it is for the simulator only
     assert not any("ICP-Brasil" in w for w in test.warnings)

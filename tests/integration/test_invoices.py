@@ -805,7 +805,7 @@ def test_sefaz_refusing_the_certificate_leaves_the_nfe_to_transmit_again_at_once
     retry its message asks for, once the certificate was fixed, was refused for five minutes. A batch stops
     sending on it, and says why."""
     from lojasync.fiscal.sefaz.errors import SefazConfigurationError
-    from lojasync.fiscal.services.batch import NOT_SENT_REFUSED, invoice_orders
+    from lojasync.fiscal.services.batch import invoice_orders
 
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000024))
 
@@ -824,7 +824,8 @@ def test_sefaz_refusing_the_certificate_leaves_the_nfe_to_transmit_again_at_once
     numbers = [imported(app, id=2000000025), imported(app, id=2000000026)]
     report = invoice_orders(app.uow, app.cipher, refusing, numbers)
     assert [item.not_sent for item in report.items] == [False, True]
-    assert report.items[1].error == NOT_SENT_REFUSED
+    assert report.items[1].error == ("não transmitida: Não é possível falar com a SEFAZ: a SEFAZ recusou o certificado "
+                                     "digital A1 da empresa (teste); corrija e transmita depois")
 
 
 def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_authorisations_protocol(app, company,

@@ -183,3 +183,17 @@ def test_a_code_whose_answer_was_lost_is_not_sent_again_and_the_customer_told_on
     push_store_updates(app.uow(), lambda s: client, store_id, now=lambda: later)
     assert [f["shipping_tracking_number"] for f in client.fulfilled] == ["AA123456789BR"]   # one e-mail
     assert [row.status for row in tracking_rows(app)] == ["done"]
+
+
+def test_a_link_corrected_under_the_same_code_is_sent(app, store_id):
+    """review (regression): the store holding the code was taken as done, and a corrected link never reached it."""
+    from tests.unit.fakes import FakeStoreClient
+
+    number = imported(app, store_id, 1910000091)
+    record_tracking(app.uow(), number, "AA123456789BR", URL, actor=ANA)
+    client = FakeStoreClient({"1910000091": order_payload(id=1910000091)})
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    corrected = "https://rastreio.example/novo/AA123456789BR"
+    record_tracking(app.uow(), number, "AA123456789BR", corrected, actor=ANA)
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert [f["shipping_tracking_url"] for f in client.fulfilled] == [URL, corrected]

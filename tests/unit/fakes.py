@@ -564,7 +564,8 @@ class FakeStoreClient:
         self.fulfilled.append({"order_id": str(order_id), "shipping_tracking_number": tracking_number,
                                "shipping_tracking_url": tracking_url, "notify_customer": notify_customer})
         if str(order_id) in self.orders:   # the store order now reads shipped with it
-            self.orders[str(order_id)] = {**self.orders[str(order_id)], "shipping_tracking_number": tracking_number}
+            self.orders[str(order_id)] = {**self.orders[str(order_id)], "shipping_tracking_number": tracking_number,
+                                          "shipping_tracking_url": tracking_url}
         return {"id": int(order_id), "shipping_status": "shipped", "shipping_tracking_number": tracking_number}
 
     def close(self) -> None:

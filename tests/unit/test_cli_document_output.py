@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -73,3 +74,14 @@ def test_a_link_is_written_through_and_a_fifo_as_it_is(tmp_path) -> None:
     output.write_whole(fifo, XML)
     reader.join(5)
     assert read == [XML] and not fifo.is_file()
+
+
+def test_dev_stdout_into_a_pipe_is_written_where_it_is_named() -> None:
+    """review: /dev/stdout (or /dev/fd/N) resolved to /proc/<pid>/fd/pipe:[N], no path: "Não foi possível gravar"."""
+    read_end, write_end = os.pipe()
+    try:
+        output.write_whole(Path(f"/proc/self/fd/{write_end}"), XML)
+        assert os.read(read_end, len(XML) + 10) == XML
+    finally:
+        os.close(read_end)
+        os.close(write_end)

@@ -261,3 +261,13 @@ def test_label_inside_the_field_is_ignored():
 
 def test_cpf_sent_as_a_number_gets_its_leading_zeros_back():
     assert parse_tax_id(4282355069) == TaxId("04282355069", TaxIdKind.CPF)
+
+
+def test_a_labelled_cpf_is_that_cpf_even_where_its_characters_with_the_label_pass_a_cnpjs_digits():
+    """review (regression): "CPF: 315.942.594-02" was read whole as CNPJ CPF31594259402, whose check digits pass;
+    about 1 in 500 labelled CPFs became a fake CNPJ on the NF-e."""
+    from validate_docbr import CPF
+
+    assert parse_tax_id("CPF: 315.942.594-02") == TaxId("31594259402", TaxIdKind.CPF)
+    for cpf in CPF().generate_list(3000):
+        assert parse_tax_id(f"CPF: {cpf}") == TaxId(cpf, TaxIdKind.CPF)

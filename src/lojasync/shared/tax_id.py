@@ -125,13 +125,18 @@ def normalize_tax_id(raw: object) -> str:
 def parse_tax_id(raw: object) -> TaxId | TaxIdProblem:
     """Return a valid CPF/CNPJ, or the reason (in Portuguese) why there is none."""
     text = "" if raw is None else str(raw).strip()
-    # An alphanumeric CNPJ may begin with the letters of a label ("CPF1234567890..."): taken whole when it is one,
-    # else the label is dropped ("CPF52998224725", "CNPJ: 11.222.333/0001-81").
-    whole = _NOT_ALNUM.sub("", text.upper())
-    if isinstance(raw, str) and len(whole) == 14 and not whole.isdigit() and whole[12:].isdigit() and \
-            _CNPJ.validate(whole):
-        return TaxId(whole, TaxIdKind.CNPJ)
-    value = normalize_tax_id(raw)
+    found = _parsed(text, normalize_tax_id(raw))
+    if isinstance(found, TaxIdProblem) and isinstance(raw, str):
+        # An alphanumeric CNPJ may begin with the letters of a label ("CPF1234567890..."): taken whole, but only
+        # when the reading without the label is no document ("CPF: 315.942.594-02" is that CPF, even where its 14
+        # characters with the label would pass a CNPJ's check digits).
+        whole = _NOT_ALNUM.sub("", text.upper())
+        if len(whole) == 14 and not whole.isdigit() and whole[12:].isdigit() and _CNPJ.validate(whole):
+            return TaxId(whole, TaxIdKind.CNPJ)
+    return found
+
+
+def _parsed(text: str, value: str) -> TaxId | TaxIdProblem:
     if not value:
         return TaxIdProblem(TaxIdProblemCode.MISSING)
     shown = text[:40]

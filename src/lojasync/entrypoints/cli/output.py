@@ -90,11 +90,15 @@ def write_whole(path: Path, data: bytes) -> None:
     """`data` in `path` whole or not at all: written beside it, on disk, then put in its place, with the mode the
     file had. Through a link, the file it names is the one written; a FIFO or a device (/dev/stdout) is written
     as it is (there is no file to replace)."""
-    target = Path(os.path.realpath(path))
-    if target.exists() and not target.is_file():
-        with open(target, "wb") as stream:
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)   # through a link
+    except FileNotFoundError:
+        regular = True   # a new file
+    if not regular:   # /dev/stdout into a pipe resolves to no path: written where it is named
+        with open(path, "wb") as stream:
             stream.write(data)
         return
+    target = Path(os.path.realpath(path))
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:

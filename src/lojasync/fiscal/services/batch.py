@@ -42,7 +42,6 @@ UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise que
 SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided, SefazConfigurationError)
 # "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
 NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
-NOT_SENT_REFUSED = "não transmitida: a SEFAZ recusou a conexão (confira o certificado A1), transmita depois de corrigir"
 # How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
 # transmitted while the caller waits.
 BATCH_LIMIT = 200
@@ -223,8 +222,8 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 invoice, _ = record_answer(uow_factory(), sefaz, ready, future.result(), actor)
                 item = BatchItem(number, invoice, rejection_of(invoice))
             except Exception as exc:  # noqa: BLE001 - one order's failure is reported, the run goes on
-                if not sefaz_down and isinstance(exc, SefazConfigurationError):
-                    not_sent = NOT_SENT_REFUSED
+                if not sefaz_down and isinstance(exc, SefazConfigurationError):   # the certificate, the CAs...
+                    not_sent = f"não transmitida: {exc.message.rstrip('.')}; corrija e transmita depois"
                 sefaz_down = sefaz_down or isinstance(exc, SEFAZ_DOWN)
                 item = _failure(uow_factory, number, ready.invoice_id, exc, report_bug)
             # Only now: a batch stopped while this answer was being recorded (Ctrl+C) records it on its way out.

@@ -465,7 +465,7 @@ def _keep(company: Company, box: SecretBox, certificate: Certificate, pfx: bytes
 # CRT 3 with a rate never set: the NF-e carry lojasync's defaults (ICMS 18%, lucro presumido's PIS/COFINS), which
 # SEFAZ does not refuse; an RJ or PR company would issue with the wrong tax. Said, not refused: they may be right.
 DEFAULT_RATES_WARNING = ("regime normal com alíquota(s) padrão do lojasync, nunca informada(s): {rates}; confira com o "
-                         "contador e informe as da empresa (Configurações → Impostos; no terminal, lojasync company "
+                         "contador e informe as da empresa (Configurações → Tributos; no terminal, lojasync company "
                          "taxes)")
 
 
@@ -495,9 +495,10 @@ def company_view(company: Company, now: datetime) -> CompanyView:
         warnings.append("certificado de teste: as notas só valem no simulador da SEFAZ (homologação)")
     elif company.certificate_icp_brasil is False:
         # Said, not refused: a real A1 whose file lacks an AC lojasync does not ship would be refused wrongly.
-        warnings.append("o certificado não é da cadeia ICP-Brasil (nem o arquivo nem as ACs que acompanham o "
-                        "lojasync levam a uma raiz ICP-Brasil): a SEFAZ só aceita certificados A1 ICP-Brasil e o "
-                        "recusaria; instale o e-CNPJ emitido por uma certificadora credenciada")
+        warnings.append("não foi possível confirmar que o certificado é da cadeia ICP-Brasil (nem o arquivo nem as "
+                        "ACs que acompanham o lojasync levam a uma raiz ICP-Brasil), e a SEFAZ só aceita A1 "
+                        "ICP-Brasil: se ele é de uma certificadora credenciada, exporte o .pfx com a cadeia completa e "
+                        "instale-o de novo; se não, instale o e-CNPJ da empresa")
     unset = default_rates_in_use(company)
     if unset:
         warnings.append(DEFAULT_RATES_WARNING.format(rates=", ".join(unset)))

@@ -35,7 +35,7 @@ from lojasync.fiscal.nfe_data import (
 from lojasync.fiscal.ports import CarrierRepository
 from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import Gap, LojasyncError
-from lojasync.shared.state_registration import Contributor, contributor_of, normalise_ie
+from lojasync.shared.state_registration import Contributor, contributor_of
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ def issuer_of(company: Company) -> Issuer:
     address = FiscalAddress(company.street or "", company.number or "", company.district or "",
                             company.city_code or "", company.city_name or "", company.uf or "", company.zipcode or "",
                             complement=company.complement, phone=company.phone)
-    # normalise_ie: digits only (a São Paulo rural producer's IE is kept with its "P", which the NF-e does not take).
-    return Issuer(company.legal_name or "", company.cnpj or "", normalise_ie(company.ie) or "", address,
+    # As kept: a São Paulo rural producer's IE with its "P", which picks its rule in the NF-e's checks (the XML
+    # takes the digits alone: nfe_build).
+    return Issuer(company.legal_name or "", company.cnpj or "", company.ie or "", address,
                   trade_name=company.trade_name, crt=Crt(str(company.crt)))
 
 

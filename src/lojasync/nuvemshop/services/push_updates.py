@@ -339,7 +339,10 @@ def _push_tracking(client: StoreClient, row: StoreUpdate, tracking: tuple[str, s
         # Perhaps sent before (an attempt whose answer was lost, a worker killed before it marked the row done):
         # the store may hold the code already, and sending it again e-mails the customer a second time. Asked
         # first: one call more per shipped order.
-        if (client.get_order(row.ref).get("shipping_tracking_number") or "") == code:
+        # The link too: a link corrected under the same code is to be sent.
+        held = client.get_order(row.ref)
+        if (held.get("shipping_tracking_number") or "") == code and (held.get("shipping_tracking_url") or None) == \
+                (url or None):
             return (code, None)
         client.fulfill_order(row.ref, code, url, notify_customer=NOTIFY_CUSTOMER)
         return (code, None)

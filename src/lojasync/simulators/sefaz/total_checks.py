@@ -16,11 +16,13 @@ from lojasync.simulators.sefaz.soap import NFE
 
 # A cent either way: SEFAZ's tolerance for values computed by the emitter's own rounding.
 TOLERANCE = Decimal("0.01")
-# Totals that are the sums of the same field of the items (indTot 1), and the code of each rule.
-ITEM_SUMS = (("vProd", "564"), ("vFrete", "535"), ("vSeg", "536"), ("vDesc", "537"), ("vOutro", "604"))
-# What adds up to vNF (rule 610): signs as the MOC's W16 writes them.
-NF_PARTS = (("vProd", 1), ("vDesc", -1), ("vICMSDeson", -1), ("vST", 1), ("vFCPST", 1), ("vFrete", 1), ("vSeg", 1),
-            ("vOutro", 1), ("vII", 1), ("vIPI", 1), ("vIPIDevol", 1), ("vServ", 1))
+# Totals that are the sums of the same field of the items, and the code of each rule: vProd of the items that make
+# up the total (indTot 1) only, the others of every item.
+ITEM_SUMS = (("vProd", "564", True), ("vFrete", "535", False), ("vSeg", "536", False), ("vDesc", "537", False),
+             ("vOutro", "604", False))
+# What adds up to vNF (rule 610), signs as the MOC's W16 writes them; the services' value is ISSQNtot's.
+NF_PARTS = (("vProd", 1), ("vDesc", -1), ("vST", 1), ("vFCPST", 1), ("vFrete", 1), ("vSeg", 1), ("vOutro", 1),
+            ("vII", 1), ("vIPI", 1), ("vIPIDevol", 1))
 NO_PAYMENT = "90"
 
 
@@ -47,11 +49,15 @@ def totals_problem(info: etree._Element) -> Rejection | None:
     if totals is None:
         return None
     counted = [prod for prod in products if (prod.findtext(_q("indTot")) or "1").strip() == "1"]
-    for name, code in ITEM_SUMS:
-        if abs(sum((_value(prod, name) for prod in counted), Decimal(0)) - _value(totals, name)) > TOLERANCE:
+    for name, code, only_counted in ITEM_SUMS:
+        items = counted if only_counted else products
+        if abs(sum((_value(prod, name) for prod in items), Decimal(0)) - _value(totals, name)) > TOLERANCE:
             return Rejection(code)
-    parts = sum((_value(totals, name) * sign for name, sign in NF_PARTS), Decimal(0))
-    if abs(parts - _value(totals, "vNF")) > TOLERANCE:
+    parts = sum((_value(totals, name) * sign for name, sign in NF_PARTS), Decimal(0)) + \
+        _value(info.find(_q("total/ISSQNtot")), "vServ")
+    # The desonerated ICMS is taken off vNF or not, as the operation's rule says: either sum is SEFAZ's.
+    if min(abs(parts - _value(totals, "vICMSDeson") - _value(totals, "vNF")), abs(parts - _value(totals, "vNF"))) \
+            > TOLERANCE:
         return Rejection("610")
     payments = list(info.iterfind(_q("pag/detPag")))
     if payments and all((p.findtext(_q("tPag")) or "").strip() != NO_PAYMENT for p in payments):

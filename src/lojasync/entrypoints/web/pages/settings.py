@@ -114,6 +114,11 @@ def _taxes_shown(view: TaxesView) -> dict[str, object]:
                                      for uf, rate in view.destination_icms_rates.items())
     shown.update(ibs_cbs_cst=view.ibs_cbs_cst, ibs_cbs_class=view.ibs_cbs_class,
                  ibs_cbs_for_simples=view.ibs_cbs_for_simples)
+    # A rate never set is a hint, not a value: the form saved for a destination UF stored the defaults unseen, and
+    # the warning that they were never confirmed went with them.
+    shown["hints"] = {name: f"{shown[name]} (padrão)" for name in view.unset}
+    for name in view.unset:
+        shown[name] = ""
     return shown
 
 
