@@ -1027,6 +1027,7 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
 
     def in_sao_paulo(info) -> None:   # cUF and the emitter's address UF agree, or SP's authoriser says 247
         info.find("{http://www.portalfiscal.inf.br/nfe}ide/{http://www.portalfiscal.inf.br/nfe}cUF").text = "35"
+        info.find("{http://www.portalfiscal.inf.br/nfe}ide/{http://www.portalfiscal.inf.br/nfe}cMunFG").text = "3550308"
         info.find("{http://www.portalfiscal.inf.br/nfe}emit/{http://www.portalfiscal.inf.br/nfe}enderEmit/"
                   "{http://www.portalfiscal.inf.br/nfe}UF").text = "SP"
 

@@ -44,6 +44,7 @@ def lojasync_nfe(number: int, *, forged_uf: str | None = None, address_uf: str |
         info = root.find(q("infNFe"))
         first43 = UF_CODES[forged_uf] + key[2:43]
         info.find(f"{q('ide')}/{q('cUF')}").text = UF_CODES[forged_uf]
+        info.find(f"{q('ide')}/{q('cMunFG')}").text = f"{UF_CODES[forged_uf]}00000"   # a place of that UF (271)
         info.find(f"{q('ide')}/{q('cDV')}").text = key_digit(first43)
         info.set("Id", f"NFe{first43}{key_digit(first43)}")
         info.find(f"{q('emit')}/{q('enderEmit')}/{q('UF')}").text = address_uf or forged_uf
@@ -121,6 +122,7 @@ def test_every_uf_has_one_authoriser_and_an_unknown_one_is_no_service(sefaz) -> 
 def in_santa_catarina(info: etree._Element) -> None:
     """The sample NF-e (PR) made an SC company's: cUF and the emitter's address; SC's authoriser is SVRS."""
     info.find(f"{q('ide')}/{q('cUF')}").text = UF_CODES["SC"]
+    info.find(f"{q('ide')}/{q('cMunFG')}").text = "4205407"   # Florianópolis: the taxable event's place is SC (271)
     info.find(f"{q('emit')}/{q('enderEmit')}/{q('UF')}").text = "SC"
 
 

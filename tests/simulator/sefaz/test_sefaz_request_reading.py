@@ -188,3 +188,25 @@ def test_values_that_do_not_add_up_are_refused_with_sefazs_code(path: str, value
     """review: vNF 999.99 on goods of 84.90, an item's value not its quantity times its price, payments of 1.00:
     all authorised. SEFAZ checks the arithmetic (lojasync spreads freight and discounts so that it holds)."""
     assert _authorise(SefazSimulator(), _batch(signed_nfe(change=_changing(path, value)))) == [b"104", status]
+
+
+def _recipient_cpf(cpf: str):
+    def change(info: etree._Element) -> None:
+        dest = info.find(f"{{{NFE}}}dest")
+        cnpj = dest.find(f"{{{NFE}}}CNPJ")
+        cnpj.tag = f"{{{NFE}}}CPF"
+        cnpj.text = cpf
+    return change
+
+
+@pytest.mark.parametrize(("change", "status"), [
+    (_changing("emit/CNPJ", "11222333000199"), b"207"),      # the emitter's check digits
+    (_changing("dest/CNPJ", "27373722000149"), b"208"),      # the recipient's
+    (_recipient_cpf("12345678900"), b"237"),
+    (_changing("ide/cMunFG", "3550308"), b"271"),             # São Paulo on a PR NF-e
+])
+def test_documents_and_places_that_do_not_check_are_refused(change, status: bytes) -> None:
+    """review: an emitter CNPJ, a recipient CNPJ or CPF with wrong check digits, the taxable event's place in another
+    UF: all authorised. The simulator checks them by its own rules (lojasync's are not used here)."""
+    assert _authorise(SefazSimulator(), _batch(signed_nfe(change=change))) == [b"104", status]
+    assert _authorise(SefazSimulator(), _batch(signed_nfe(change=_recipient_cpf("52998224725")))) == [b"104", b"100"]

@@ -18,6 +18,7 @@ from lojasync.simulators.sefaz.access_key import AccessKey
 from lojasync.simulators.sefaz.authorisers import ibge_code, serves
 from lojasync.simulators.sefaz.clock import parse_sefaz_time
 from lojasync.simulators.sefaz.codes import Rejection
+from lojasync.simulators.sefaz.document_ids import cnpj_ok, cpf_ok
 from lojasync.simulators.sefaz.signature import check_signature, check_signer
 from lojasync.simulators.sefaz.soap import NFE
 from lojasync.simulators.sefaz.total_checks import totals_problem
@@ -84,6 +85,8 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
     dest_element = info.find(_q("dest"))
     dest = _Fields(dest_element)
     cnpj, cpf = emit["CNPJ"], emit["CPF"]
+    if cnpj and not cnpj_ok(cnpj):
+        raise Rejection("207")
     if cnpj:
         check_signer(signature, cnpj)
     if ide["tpAmb"] != environment:
@@ -96,6 +99,12 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
     issued_at = parse_sefaz_time(ide["dhEmi"])
     _check_key(key, ide, issued_at, cnpj or cpf.zfill(14))
     recipient = next(((kind, dest[kind]) for kind in ("CNPJ", "CPF") if dest[kind]), None)
+    if dest["CNPJ"] and not cnpj_ok(dest["CNPJ"]):
+        raise Rejection("208")
+    if dest["CPF"] and not cpf_ok(dest["CPF"]):
+        raise Rejection("237")
+    if ide["cMunFG"][:2] != ide["cUF"]:
+        raise Rejection("271")
     if ide["indPres"] in _NOT_IN_PERSON and not ide["indIntermed"]:
         raise Rejection("434")
     # Rule C12-10: the emitter's address UF (a sigla) must be the web service's UF. cUF already is one the
