@@ -7,6 +7,7 @@ order's total): here they are checked by a hand other than the one that wrote th
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -26,42 +27,54 @@ NF_PARTS = (("vProd", 1), ("vDesc", -1), ("vST", 1), ("vFCPST", 1), ("vFrete", 1
 NO_PAYMENT = "90"
 
 
-def _q(path: str) -> str:
-    return "/".join(f"{{{NFE}}}{name}" for name in path.split("/"))
+_NS = f"{{{NFE}}}"
+_NS_LENGTH = len(_NS)
 
 
-def _value(element: etree._Element | None, name: str) -> Decimal:
-    text = element.findtext(_q(name)) if element is not None else None
-    try:
-        return Decimal(text.strip()) if text and text.strip() else Decimal(0)
-    except InvalidOperation:   # the schema already refused it; nothing to add
-        return Decimal(0)
+def _fields(element: etree._Element | None) -> dict[str, Decimal]:
+    """An element's children read once as decimals, by local name (an NF-e has a few dozen to read)."""
+    found: dict[str, Decimal] = {}
+    if element is None:
+        return found
+    for child in element.iterchildren(etree.Element):
+        text = child.text
+        if text and text[:1] in "0123456789-.":
+            with contextlib.suppress(InvalidOperation):   # the schema already refused it; nothing to add
+                found[child.tag[_NS_LENGTH:]] = Decimal(text.strip())
+    return found
 
 
 def totals_problem(info: etree._Element) -> Rejection | None:
     """The first of SEFAZ's value rules the NF-e breaks, or None."""
-    products = [det.find(_q("prod")) for det in info.iterfind(_q("det"))]
-    for prod in products:   # 629: an item's value is its quantity times its unit value
-        expected = (_value(prod, "qCom") * _value(prod, "vUnCom")).quantize(TOLERANCE)
-        if abs(_value(prod, "vProd") - expected) > TOLERANCE:
-            return Rejection("629", f"[nItem:{prod.getparent().get('nItem')}]")
-    totals = info.find(_q("total/ICMSTot"))
-    if totals is None:
+    zero = Decimal(0)
+    items = []
+    for det in info.iterchildren(f"{_NS}det"):
+        prod = det.find(f"{_NS}prod")
+        values = _fields(prod)
+        counted = (prod.findtext(f"{_NS}indTot") or "1").strip() == "1"
+        # 629: an item's value is its quantity times its unit value
+        expected = (values.get("qCom", zero) * values.get("vUnCom", zero)).quantize(TOLERANCE)
+        if abs(values.get("vProd", zero) - expected) > TOLERANCE:
+            return Rejection("629", f"[nItem:{det.get('nItem')}]")
+        items.append((values, counted))
+    total = info.find(f"{_NS}total")
+    totals_element = total.find(f"{_NS}ICMSTot") if total is not None else None
+    if totals_element is None:
         return None
-    counted = [prod for prod in products if (prod.findtext(_q("indTot")) or "1").strip() == "1"]
+    totals = _fields(totals_element)
     for name, code, only_counted in ITEM_SUMS:
-        items = counted if only_counted else products
-        if abs(sum((_value(prod, name) for prod in items), Decimal(0)) - _value(totals, name)) > TOLERANCE:
+        summed = sum((values.get(name, zero) for values, counted in items if counted or not only_counted), zero)
+        if abs(summed - totals.get(name, zero)) > TOLERANCE:
             return Rejection(code)
-    parts = sum((_value(totals, name) * sign for name, sign in NF_PARTS), Decimal(0)) + \
-        _value(info.find(_q("total/ISSQNtot")), "vServ")
+    parts = sum((totals.get(name, zero) * sign for name, sign in NF_PARTS), zero) + \
+        _fields(total.find(f"{_NS}ISSQNtot")).get("vServ", zero)
+    given = totals.get("vNF", zero)
     # The desonerated ICMS is taken off vNF or not, as the operation's rule says: either sum is SEFAZ's.
-    if min(abs(parts - _value(totals, "vICMSDeson") - _value(totals, "vNF")), abs(parts - _value(totals, "vNF"))) \
-            > TOLERANCE:
+    if min(abs(parts - totals.get("vICMSDeson", zero) - given), abs(parts - given)) > TOLERANCE:
         return Rejection("610")
-    payments = list(info.iterfind(_q("pag/detPag")))
-    if payments and all((p.findtext(_q("tPag")) or "").strip() != NO_PAYMENT for p in payments):
-        paid = sum((_value(p, "vPag") for p in payments), Decimal(0))
-        if paid < _value(totals, "vNF") - TOLERANCE / 2:
+    payments = [(p.findtext(f"{_NS}tPag") or "").strip() for p in info.iterfind(f"{_NS}pag/{_NS}detPag")]
+    if payments and NO_PAYMENT not in payments:
+        paid = sum((_fields(p).get("vPag", zero) for p in info.iterfind(f"{_NS}pag/{_NS}detPag")), zero)
+        if paid < given - TOLERANCE / 2:
             return Rejection("865")
     return None
