@@ -824,8 +824,10 @@ def test_sefaz_refusing_the_certificate_leaves_the_nfe_to_transmit_again_at_once
     numbers = [imported(app, id=2000000025), imported(app, id=2000000026)]
     report = invoice_orders(app.uow, app.cipher, refusing, numbers)
     assert [item.not_sent for item in report.items] == [False, True]
-    assert report.items[1].error == ("não transmitida: Não é possível falar com a SEFAZ: a SEFAZ recusou o certificado "
-                                     "digital A1 da empresa (teste); corrija e transmita depois")
+    assert report.items[1].error == ("não transmitida: não é possível falar com a SEFAZ: a SEFAZ recusou o certificado "
+                                     "digital A1 da empresa (teste); corrija (a resolução está no primeiro pedido com "
+                                     "este erro) e transmita depois")
+    assert report.items[0].refusal is not None and "certificado" in report.items[0].refusal.resolution
 
 
 def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_authorisations_protocol(app, company,

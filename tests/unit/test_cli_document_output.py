@@ -85,3 +85,17 @@ def test_dev_stdout_into_a_pipe_is_written_where_it_is_named() -> None:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_output_to_standard_output_goes_through_it(monkeypatch) -> None:
+    """review: `--output /dev/stdout` into a pipe got the XML and then "Gravado em /dev/stdout ... (substituiu o
+    arquivo que havia)" in the same pipe; appended to a file (`>> x.xml`), it replaced the file."""
+    read_end, write_end = os.pipe()
+    saved = os.dup(1)
+    try:
+        os.dup2(write_end, 1)
+        assert output.is_standard_output(Path("/dev/stdout")) and not output.is_standard_output(Path("/tmp"))
+    finally:
+        os.dup2(saved, 1)
+        for fd in (saved, read_end, write_end):
+            os.close(fd)

@@ -13,6 +13,7 @@ from lojasync.shared.tax_id import (
     TaxId,
     TaxIdKind,
     TaxIdProblem,
+    TaxIdProblemCode,
     cnpj_check_digits,
     cpf_check_digits,
     mod11_digit,
@@ -271,3 +272,9 @@ def test_a_labelled_cpf_is_that_cpf_even_where_its_characters_with_the_label_pas
     assert parse_tax_id("CPF: 315.942.594-02") == TaxId("31594259402", TaxIdKind.CPF)
     for cpf in CPF().generate_list(3000):
         assert parse_tax_id(f"CPF: {cpf}") == TaxId(cpf, TaxIdKind.CPF)
+
+
+def test_a_mistyped_labelled_cpf_is_an_invalid_cpf_not_a_cnpj():
+    """review: "CPF: 625.851.781-28" (wrong check digits) was read whole as CNPJ CPF62585178128."""
+    problem = parse_tax_id("CPF: 625.851.781-28")
+    assert isinstance(problem, TaxIdProblem) and problem.code is TaxIdProblemCode.INVALID_CPF

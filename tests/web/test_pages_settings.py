@@ -228,7 +228,12 @@ def test_the_tax_settings_are_shown_and_changed_through_their_form(logged_in, ap
     assert 'placeholder="0,65 (padrão)"' in section and 'value="18"' not in section
     post(logged_in, "/configuracoes/tributos", {"icms_rate": "", "pis_rate": "", "cofins_rate": "", "cbs_rate": "0,9",
                                                 "ibs_rate": "0,1", "destination": "RJ=20"})
-    assert show_company_taxes(app.read_uow()).unset == ("icms_rate", "pis_rate", "cofins_rate")
+    # CBS/IBS given (the 2026 test rates typed), the rest left as hints: only what was typed is set.
+    assert show_company_taxes(app.read_uow()).unset == ("icms_rate", "pis_rate", "cofins_rate", "ibs_cbs_cst",
+                                                        "ibs_cbs_class")
+    refused = post(logged_in, "/configuracoes/tributos", {"icms_rate": "x"})
+    assert refused.status_code == 422
+    assert 'placeholder="000 (padrão)"' in refused.text   # the hints stay on a refused form
     answer = post(logged_in, "/configuracoes/tributos", {
         "icms_rate": "19,5", "pis_rate": "1,65", "cofins_rate": "7,6", "cbs_rate": "0,9", "ibs_rate": "0,1",
         "ibs_cbs_cst": "000", "ibs_cbs_class": "000001", "destination": "RJ=20\nmg: 18\n\n"})

@@ -16,6 +16,7 @@ from lojasync.entrypoints.cli.output import (
     Column,
     FormatOption,
     OutputFormat,
+    is_standard_output,
     money_column,
     print_json,
     status_key,
@@ -224,6 +225,9 @@ def danfe(
 def _write(path: Path, data: bytes) -> None:
     """The file whole or not at all: written beside it, then put in its place (a full disk left a 0-byte PDF, or
     half an XML over the file that was there). Replacing a file that was there is said."""
+    if is_standard_output(path):   # --output /dev/stdout: the document alone on it (into a pipe, or appended)
+        write_document(data)
+        return
     existed = path.exists()
     try:
         write_whole(path, data)

@@ -86,6 +86,15 @@ def write_document(data: bytes) -> None:
     buffer.flush()
 
 
+def is_standard_output(path: Path) -> bool:
+    """Whether `path` names this process's standard output (/dev/stdout, /dev/fd/1, /proc/self/fd/1...): what is
+    written there goes through it, never renamed over, and no "Gravado em" follows it into the same pipe."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(1))
+    except (OSError, ValueError):
+        return False
+
+
 def write_whole(path: Path, data: bytes) -> None:
     """`data` in `path` whole or not at all: written beside it, on disk, then put in its place, with the mode the
     file had. Through a link, the file it names is the one written; a FIFO or a device (/dev/stdout) is written

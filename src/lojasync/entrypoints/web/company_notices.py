@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from starlette.requests import Request
 
-from lojasync.fiscal.services.company import CompanyMissing, show_company
+from lojasync.fiscal.services.company import company_view
 
 REREAD_AFTER = 60.0   # seconds
 
@@ -27,18 +27,25 @@ def company_notices(request: Request) -> list[str]:
     found = getattr(state, "company_notices", None)
     if found is not None and now - found[0] < REREAD_AFTER:
         return found[1]
+    generation = getattr(state, "company_notices_generation", 0)
     try:
-        view = show_company(container.read_uow(), datetime.now(timezone.utc))
-        notices = [text for text in (*view.warnings, *map(str, view.problems))
-                   if "certificado A1 vence" in text or "certificado A1 vencido" in text]
-    except CompanyMissing:
-        notices = []
+        # Read without a lock (show_company locks the row, as its callers change it): a page never waits for an
+        # NF-e taking its number.
+        with container.read_uow() as uow:
+            company = uow.company.get()
+            view = company_view(company, datetime.now(timezone.utc)) if company is not None else None
+        notices = [] if view is None else [
+            text for text in (*view.warnings, *map(str, view.problems))
+            if "certificado A1 vence" in text or "certificado A1 vencido" in text]
     except Exception:   # noqa: BLE001 - the banner is a courtesy: the page itself goes on
         return []
-    state.company_notices = (now, notices)   # a race between two requests only reads it twice
+    if getattr(state, "company_notices_generation", 0) == generation:   # no certificate installed meanwhile
+        state.company_notices = (now, notices)
     return notices
 
 
 def forget(request: Request) -> None:
-    """Read again on the next page (a certificate just installed)."""
-    request.app.state.company_notices = None
+    """Read again on the next page (a certificate just installed); a read begun before is not kept."""
+    state = request.app.state
+    state.company_notices_generation = getattr(state, "company_notices_generation", 0) + 1
+    state.company_notices = None

@@ -223,7 +223,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 item = BatchItem(number, invoice, rejection_of(invoice))
             except Exception as exc:  # noqa: BLE001 - one order's failure is reported, the run goes on
                 if not sefaz_down and isinstance(exc, SefazConfigurationError):   # the certificate, the CAs...
-                    not_sent = f"não transmitida: {exc.message.rstrip('.')}; corrija e transmita depois"
+                    said = exc.message.rstrip(".")
+                    not_sent = (f"não transmitida: {said[:1].lower()}{said[1:]}; corrija (a resolução está no primeiro "
+                                "pedido com este erro) e transmita depois")
                 sefaz_down = sefaz_down or isinstance(exc, SEFAZ_DOWN)
                 item = _failure(uow_factory, number, ready.invoice_id, exc, report_bug)
             # Only now: a batch stopped while this answer was being recorded (Ctrl+C) records it on its way out.

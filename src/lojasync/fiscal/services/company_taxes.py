@@ -60,8 +60,8 @@ class TaxesView:
     ibs_cbs_for_simples: bool
     destination_icms_rates: dict[str, Decimal]
     notes: list[str]
-    # The regime normal's rates the company never set (lojasync's defaults apply): a form shows them as hints, not
-    # as values, so that saving it for another reason does not set them unseen.
+    # The settings the company never set (lojasync's defaults apply, the 2026 test rates of IBS/CBS among them): a
+    # form shows them as hints, not as values, so that saving it for another reason does not set them unseen.
     unset: tuple[str, ...] = ()
 
 
@@ -163,7 +163,8 @@ def taxes_view(company) -> TaxesView:
                      "da UF de destino não entram na NF-e")
         if not settings.ibs_cbs_for_simples:
             notes.append("grupo IBS/CBS fora da NF-e (opcional para o Simples Nacional em 2026)")
-    unset = tuple(name for name in ("icms_rate", "pis_rate", "cofins_rate") if getattr(company, name) is None)
+    unset = tuple(name for name in ("icms_rate", "pis_rate", "cofins_rate", "cbs_rate", "ibs_rate", "ibs_cbs_cst",
+                                    "ibs_cbs_class") if getattr(company, name) is None)
     return TaxesView(company.crt, settings.icms_rate, settings.pis_rate, settings.cofins_rate, settings.cbs_rate,
                      settings.ibs_uf_rate, settings.ibs_cbs_cst, settings.ibs_cbs_class, settings.ibs_cbs_for_simples,
                      dict(settings.destination_icms_rates), notes, unset)

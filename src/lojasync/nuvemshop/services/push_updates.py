@@ -339,10 +339,11 @@ def _push_tracking(client: StoreClient, row: StoreUpdate, tracking: tuple[str, s
         # Perhaps sent before (an attempt whose answer was lost, a worker killed before it marked the row done):
         # the store may hold the code already, and sending it again e-mails the customer a second time. Asked
         # first: one call more per shipped order.
-        # The link too: a link corrected under the same code is to be sent.
+        # The link too: a link corrected under the same code is to be sent (a link taken away is not: the call
+        # leaves out a link it does not have, so sending again would only e-mail the customer again).
         held = client.get_order(row.ref)
-        if (held.get("shipping_tracking_number") or "") == code and (held.get("shipping_tracking_url") or None) == \
-                (url or None):
+        if (held.get("shipping_tracking_number") or "") == code and (
+                url is None or (held.get("shipping_tracking_url") or None) == url):
             return (code, None)
         client.fulfill_order(row.ref, code, url, notify_customer=NOTIFY_CUSTOMER)
         return (code, None)

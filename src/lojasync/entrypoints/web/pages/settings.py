@@ -116,7 +116,7 @@ def _taxes_shown(view: TaxesView) -> dict[str, object]:
                  ibs_cbs_for_simples=view.ibs_cbs_for_simples)
     # A rate never set is a hint, not a value: the form saved for a destination UF stored the defaults unseen, and
     # the warning that they were never confirmed went with them.
-    shown["hints"] = {name: f"{shown[name]} (padrão)" for name in view.unset}
+    shown["hints"] = {name: f"{shown[name]} (padrão)" for name in view.unset}   # also kept when a save is refused
     for name in view.unset:
         shown[name] = ""
     return shown
@@ -167,6 +167,8 @@ def set_taxes(request: Request, form: Annotated[dict[str, str], Depends(form_tex
                              ibs_cbs_for_simples=typed["ibs_cbs_for_simples"], destination_lines=typed["destination"])
         set_company_taxes(container.uow(), given)
     except LojasyncError as exc:
+        # What was typed, with the hints of the settings never set (the refused form lost its "18 (padrão)").
+        typed["hints"] = _taxes_shown(show_company_taxes(container.read_uow()))["hints"]
         return settings_view(request, 422, taxes_typed=typed, errors={"taxes": exc})
     flash(request, "Tributos gravados.", "success")
     return redirect(request, "/configuracoes#tributos")
