@@ -132,6 +132,11 @@ class BindingRepository:
                                               .order_by(ProductBinding.id)))
         return found
 
+    def forget_variant(self, store_id: int, variant_id: str) -> None:
+        """The store variant is gone: no product is bound to it any more (an order with it binds it again)."""
+        self.session.execute(delete(ProductBinding).where(ProductBinding.store_id == store_id,
+                                                          ProductBinding.external_variant_id == variant_id))
+
     def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict[str, ProductBinding]:
         wanted = set(variant_ids)
         if not wanted:

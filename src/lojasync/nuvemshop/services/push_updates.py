@@ -66,6 +66,7 @@ class PushReport:
 class _Refusal:
     error: str
     resolution: str
+    gone: bool = False   # the store variant no longer exists: its binding goes, and its stock is not queued again
 
 
 def retry_delay(attempts: int) -> float:
@@ -234,6 +235,8 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
             outcome = outcomes[row.id]
             if isinstance(outcome, _Refusal):
                 _fail(uow, row, outcome, stock, report, clock())
+                if outcome.gone:   # else every stock move queued it again, failed again, logged again
+                    uow.bindings.forget_variant(row.store_id, row.ref)
             else:
                 sent, remote_id = outcome
                 uow.store_updates.finish(row, clock(), sent, remote_id)
@@ -276,10 +279,11 @@ def _push_stock(client: StoreClient, group: list[StoreUpdate], stock: _Stock) ->
         outcomes.update((row.id, (str(wanted[row.ref]), None)) for row in writing)
         return outcomes
     except REFUSED as exc:
-        if len(writing) == 1:
+        if len(writing) == 1 and isinstance(exc, NotFoundError):
             outcomes[writing[0].id] = _stock_refusal(exc, product, wanted[writing[0].ref])
             return outcomes
-    # One refused variant must not hold the others back: each on its own.
+    # One refused variant must not hold the others back: each on its own (a lone one too: the store answers a
+    # missing variant in the PATCH with 422, and its own PUT with 404, which says it is gone).
     for row in writing:
         try:
             client.set_variant_stock(product, row.ref, wanted[row.ref])
@@ -292,8 +296,8 @@ def _push_stock(client: StoreClient, group: list[StoreUpdate], stock: _Stock) ->
 def _stock_refusal(exc: NuvemshopError, product: str | None, quantity: int) -> _Refusal:
     if isinstance(exc, NotFoundError):
         return _Refusal(f"a variante não existe mais no produto {product} da loja",
-                        "Se a variante foi apagada na Nuvemshop, nada a fazer: o estoque dela deixa de ser enviado. "
-                        f"Se foi engano, recrie-a na loja e reenvie {RESEND}.")
+                        "Se a variante foi apagada na Nuvemshop, nada a fazer: o estoque dela deixa de ser enviado "
+                        "(volta a ser se ela aparecer num pedido). Se foi engano, recrie-a na loja.", gone=True)
     return _Refusal(f"a loja recusou o estoque {quantity}: {_detail(exc)}",
                     f"Confira a variante na Nuvemshop e reenvie as atualizações com erro {RESEND}.")
 
