@@ -278,3 +278,27 @@ def test_a_mistyped_labelled_cpf_is_an_invalid_cpf_not_a_cnpj():
     """review: "CPF: 625.851.781-28" (wrong check digits) was read whole as CNPJ CPF62585178128."""
     problem = parse_tax_id("CPF: 625.851.781-28")
     assert isinstance(problem, TaxIdProblem) and problem.code is TaxIdProblemCode.INVALID_CPF
+
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("CPF nº 529.982.247-25", TaxId("52998224725", TaxIdKind.CPF)),        # review: "nº" left its "N" behind
+    ("CNPJ nº 11.222.333/0001-81", TaxId("11222333000181", TaxIdKind.CNPJ)),
+    ("CPF n° 529.982.247-25", TaxId("52998224725", TaxIdKind.CPF)),
+    ("CPF Nº: 529.982.247-25", TaxId("52998224725", TaxIdKind.CPF)),
+    ("CNPJ: CPF12345000131", TaxId("CPF12345000131", TaxIdKind.CNPJ)),     # an alphanumeric CNPJ after its label
+    ("CNPJ: CNPJ1234000156", TaxId("CNPJ1234000156", TaxIdKind.CNPJ)),
+    ("CPF12345000131", TaxId("CPF12345000131", TaxIdKind.CNPJ)),
+    ("CPF52998224725", TaxId("52998224725", TaxIdKind.CPF)),               # a label glued to a CPF
+])
+def test_labels_as_stores_write_them(raw, expected):
+    assert parse_tax_id(raw) == expected
+
+
+def test_a_company_whose_alphanumeric_cnpj_begins_with_a_labels_letters_has_its_access_keys():
+    """review: normalising the company's own CNPJ took "CPF" for a label and every NF-e failed (invalid issuer)."""
+    from datetime import date
+
+    from lojasync.fiscal.access_key import build_access_key
+
+    assert build_access_key("35", date(2026, 8, 1), "CPF12345000131", 1, 1)[6:20] == "CPF12345000131"

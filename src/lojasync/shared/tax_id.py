@@ -19,10 +19,12 @@ _CPF = CPF()
 _CNPJ = CNPJ()
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 # Stores sometimes keep the label in the field: "CPF: 529.982.247-25".
-_GLUED_LABEL = re.compile(r"\s*(CPF|CNPJ)[0-9A-Z]", re.IGNORECASE)
-# Every label at the start, whatever surrounds it ("CPF/CNPJ:", ": CNPJ nº"): stripped once, none is left to strip
-# again (normalising twice gives the same value).
-_LABEL = re.compile(r"^[^0-9A-Z]*(?:(?:CPF|CNPJ)[^0-9A-Z]*)+", re.IGNORECASE)
+_GLUED_LABEL = re.compile(r"(?:CPF|CNPJ)(?=[0-9A-Z])")
+# The labels at the start, each followed by a separator or the end ("CPF: ", "CPF/CNPJ ", "CNPJ nº ", ": CPF"): a
+# label glued to what follows is kept, as an alphanumeric CNPJ may begin with those letters ("CPF12345000131").
+# Normalising twice gives the same value: what is left begins with no separated label.
+_SEPARATORS = r"(?:[^0-9A-Z]|N[º°O]?\.?(?![0-9A-Z]))*"
+_LABEL = re.compile(rf"^[^0-9A-Z]*(?:(?:CPF|CNPJ)(?![0-9A-Z]){_SEPARATORS})+", re.IGNORECASE)
 
 CNPJ_WEIGHTS_1 = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 CNPJ_WEIGHTS_2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
@@ -128,15 +130,15 @@ def normalize_tax_id(raw: object) -> str:
 def parse_tax_id(raw: object) -> TaxId | TaxIdProblem:
     """Return a valid CPF/CNPJ, or the reason (in Portuguese) why there is none."""
     text = "" if raw is None else str(raw).strip()
-    found = _parsed(text, normalize_tax_id(raw))
-    if isinstance(found, TaxIdProblem) and isinstance(raw, str) and _GLUED_LABEL.match(text):
-        # An alphanumeric CNPJ may begin with the letters of a label ("CPF1234567890..."): taken whole, but only
-        # when those letters are glued to it and the reading without them is no document. "CPF: 315.942.594-02"
-        # is that CPF, and a mistyped one is "CPF inválido", even where the 14 characters would pass a CNPJ's
-        # check digits.
-        whole = _NOT_ALNUM.sub("", text.upper())
-        if len(whole) == 14 and not whole.isdigit() and whole[12:].isdigit() and _CNPJ.validate(whole):
-            return TaxId(whole, TaxIdKind.CNPJ)
+    value = normalize_tax_id(raw)
+    found = _parsed(text, value)
+    glued = _GLUED_LABEL.match(value) if isinstance(found, TaxIdProblem) else None
+    if glued:
+        # A label glued to the document ("CPF52998224725") is kept by normalising (an alphanumeric CNPJ may begin
+        # with those letters): when the whole is no document, the rest is read.
+        rest = _parsed(text, value[glued.end():])
+        if isinstance(rest, TaxId):
+            return rest
     return found
 
 

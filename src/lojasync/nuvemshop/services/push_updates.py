@@ -347,7 +347,7 @@ def _push_tracking(client: StoreClient, row: StoreUpdate, tracking: tuple[str, s
         # leaves out a link it does not have, so sending again would only e-mail the customer again).
         held = client.get_order(row.ref)
         if (held.get("shipping_tracking_number") or "") == code and (
-                url is None or (held.get("shipping_tracking_url") or None) == url):
+                not url or (held.get("shipping_tracking_url") or None) == url):
             return (code, None)
         client.fulfill_order(row.ref, code, url, notify_customer=NOTIFY_CUSTOMER)
         return (code, None)
