@@ -25,6 +25,11 @@ HOMOLOGATION, PRODUCTION = "2", "1"
 LAST_OWN_SERIES = 889
 
 
+def sequence_key(environment: str, series: int) -> str:
+    """How a numbering sequence (environment and series) is named in `Company.number_sequences`: "2/1"."""
+    return f"{environment}/{series}"
+
+
 class Company:
     id: int | None
     legal_name: str | None = None
@@ -98,7 +103,28 @@ class Company:
         company switched away from it (None: never left, lojasync knows only the numbers it used)."""
         if (environment, series) == (self.environment, self.series):
             return self.next_number
-        return (self.number_sequences or {}).get(f"{environment}/{series}")
+        return (self.number_sequences or {}).get(sequence_key(environment, series))
+
+    def left_sequence(self, environment: str, series: int, next_number: int) -> None:
+        """Keep where a sequence stopped as the company switches away from it (a new dict: the column is plain
+        JSON, changes inside it are not seen)."""
+        self.number_sequences = {**(self.number_sequences or {}), sequence_key(environment, series): next_number}
+
+    def forget_certificate(self) -> None:
+        """No certificate any more (no key opens the one kept): everything read from it goes with it."""
+        self.certificate = self.certificate_password = None
+        self.certificate_subject = self.certificate_cnpj = None
+        self.certificate_not_after = None
+        self.certificate_is_test = False
+        self.certificate_icp_brasil = None
+
+    def certificate_expired(self, now: datetime) -> str | None:
+        """The problem of a certificate past its validity, on Brasília's calendar (UTC said the day after, at
+        night); None while it is valid. `problems` lists it, every back-office page says it."""
+        if self.certificate and self.certificate_not_after is not None and self.certificate_not_after <= now:
+            ended = self.certificate_not_after.astimezone(BRASILIA)
+            return f"certificado A1 vencido em {ended:%d/%m/%Y}: instale um novo"
+        return None
 
     def take_number(self) -> int:
         """The next NF-e number of the series (the caller holds the row locked)."""
@@ -121,10 +147,8 @@ class Company:
             problems.append(Gap("empresa sem certificado A1 (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO --password SENHA (ou --test para um de teste "
                                 "em homologação)"))
-        elif self.certificate_not_after is not None and self.certificate_not_after <= now:
-            # On Brasília's calendar, as the warning before it said the day (UTC said the day after, at night).
-            ended = self.certificate_not_after.astimezone(BRASILIA)
-            problems.append(f"certificado A1 vencido em {ended:%d/%m/%Y}: instale um novo")
+        elif expired := self.certificate_expired(now):
+            problems.append(expired)
         elif self.certificate_is_test and self.in_production:
             problems.append("certificado de teste não vale em produção: instale o certificado A1 da empresa")
         elif not self.certificate_cnpj:

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lojasync.entrypoints.cli.context import console
+from lojasync.shared.whole_files import replace_whole
 
 
 def status_key(value: str | None) -> str:
@@ -108,19 +109,7 @@ def write_whole(path: Path, data: bytes) -> None:
             stream.write(data)
         return
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    replace_whole(target, data, stat.S_IMODE(target.stat().st_mode) if target.exists() else None)
 
 
 # A moment the views already wrote as text (isoformat: "+00:00"): written with "Z", as the JSON API writes it,

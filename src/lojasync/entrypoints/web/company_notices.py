@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from starlette.requests import Request
 
-from lojasync.fiscal.services.company import company_view
+from lojasync.fiscal.services.company import certificate_expiry
 
 REREAD_AFTER = 60.0   # seconds
 
@@ -33,10 +33,8 @@ def company_notices(request: Request) -> list[str]:
         # NF-e taking its number.
         with container.read_uow() as uow:
             company = uow.company.get()
-            view = company_view(company, datetime.now(timezone.utc)) if company is not None else None
-        notices = [] if view is None else [
-            text for text in (*view.warnings, *map(str, view.problems))
-            if "certificado A1 vence" in text or "certificado A1 vencido" in text]
+            said = certificate_expiry(company, datetime.now(timezone.utc)) if company is not None else None
+        notices = [said] if said else []
     except Exception:   # noqa: BLE001 - the banner is a courtesy: the page itself goes on
         return []
     if getattr(state, "company_notices_generation", 0) == generation:   # no certificate installed meanwhile

@@ -45,11 +45,7 @@ def discard_unreadable_certificate(uow: ProcessingUnitOfWork, box: SecretBox) ->
             box.decrypt(company.certificate_password)
             return False
         except (TokenDecryptError, SecretKeyLost):
-            company.certificate = company.certificate_password = None
-            company.certificate_subject = company.certificate_cnpj = None
-            company.certificate_not_after = None
-            company.certificate_is_test = False
-            company.certificate_icp_brasil = None
+            company.forget_certificate()
             uow.commit()
             return True
 

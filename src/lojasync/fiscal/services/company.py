@@ -19,6 +19,7 @@ from lojasync.fiscal.company import (
     SIMPLES_NACIONAL,
     Company,
     issuing_problems,
+    sequence_key,
 )
 from lojasync.fiscal.icp_brasil import chains_to_icp_brasil
 from lojasync.fiscal.invoices import InvoiceStatus
@@ -347,14 +348,10 @@ def _number_from_what_was_used(uow: ProcessingUnitOfWork, company: Company, data
             raise NumberAlreadyUsed(number=data.next_number, series=company.series, used=used,
                                     environment=_ENVIRONMENT_NAMES[company.environment])
     elif switched:
-        kept = (company.number_sequences or {}).get(_sequence(company.environment, company.series), 1)
+        kept = (company.number_sequences or {}).get(sequence_key(company.environment, company.series), 1)
         company.next_number = max(used + 1, kept)
-    if switched:   # a new dict: the column is plain JSON, changes inside it are not seen
-        company.number_sequences = {**(company.number_sequences or {}), _sequence(left[0], left[1]): left[2]}
-
-
-def _sequence(environment: str, series: int) -> str:
-    return f"{environment}/{series}"   # as Company.next_number_of reads it
+    if switched:
+        company.left_sequence(*left)
 
 
 _ENVIRONMENT_NAMES = {HOMOLOGATION: "homologação", PRODUCTION: "produção"}
@@ -479,15 +476,24 @@ def default_rates_in_use(company: Company) -> list[str]:
         ("COFINS", company.cofins_rate, defaults.cofins_rate)) if kept is None]
 
 
-def company_view(company: Company, now: datetime) -> CompanyView:
-    warnings = []
+def certificate_expiry(company: Company, now: datetime) -> str | None:
+    """What to say of the certificate's validity: expiring within EXPIRY_WARNING, or expired; None otherwise.
+    Configurações and every page of the back office say the same words."""
     if company.certificate_not_after is not None and now < company.certificate_not_after <= now + EXPIRY_WARNING:
         # Calendar days on Brasília's clock, as the date beside them: expiring on the 12th, seen on the 2nd, is
         # "10 dias" whatever the hours (whole 24-hour periods said 9).
         ends = company.certificate_not_after.astimezone(BRASILIA).date()
         days = (ends - now.astimezone(BRASILIA).date()).days
         when = "hoje" if days == 0 else "amanhã" if days == 1 else f"em {days} dias"
-        warnings.append(f"o certificado A1 vence {when} ({ends:%d/%m/%Y}): renove-o com a certificadora")
+        return f"o certificado A1 vence {when} ({ends:%d/%m/%Y}): renove-o com a certificadora"
+    return company.certificate_expired(now)
+
+
+def company_view(company: Company, now: datetime) -> CompanyView:
+    warnings = []
+    expiring = certificate_expiry(company, now)
+    if expiring and not company.certificate_expired(now):   # once expired, it is among the problems
+        warnings.append(expiring)
     if company.certificate_cnpj and company.cnpj and company.certificate_cnpj[:8] != company.cnpj[:8]:
         warnings.append(f"o certificado é do CNPJ {company.certificate_cnpj}, não da empresa ({company.cnpj}): a "
                         "SEFAZ rejeitaria as notas (213)")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 
 from lojasync.nuvemshop.errors import ExportNotFound
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.shared.private_files import PRIVATE_FILE
+from lojasync.shared.whole_files import replace_whole
 
 
 def list_exports(uow: ConnectorUnitOfWork) -> list[dict]:
@@ -23,20 +24,8 @@ def write_export(uow: ConnectorUnitOfWork, request_id: str, output: Path) -> Pat
     if content is None:
         raise ExportNotFound(request_id=request_id)
     output.parent.mkdir(parents=True, exist_ok=True)
-    # Whole or not at all: written beside it, private from its first byte, then put in its place (a full disk
-    # truncated the file that was there and left half an export).
-    temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(content, handle, ensure_ascii=False, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)   # whatever the umask left
-        os.replace(temporary, output)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    # Whole or not at all, private from its first byte (a full disk truncated the file that was there).
+    replace_whole(output, json.dumps(content, ensure_ascii=False, indent=2).encode("utf-8"), PRIVATE_FILE)
     return output
 
 

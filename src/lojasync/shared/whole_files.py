@@ -1,0 +1,25 @@
+"""A file written whole or not at all: beside it first, on disk, then put in its place. A full disk (or a process
+killed) leaves the file that was there, never half of the new one: a 0-byte DANFE, half an XML, half an LGPD
+export were what writing in place left."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def replace_whole(target: Path, data: bytes, mode: int | None = None) -> None:
+    """`data` in `target`, with `mode` from its first byte (the umask's when None)."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)   # whatever the umask left
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
