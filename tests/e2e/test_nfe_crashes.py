@@ -239,9 +239,10 @@ def invoices_by_status(app) -> dict[str, list]:
 
 def test_a_batch_killed_midway_and_run_again_gives_each_order_one_nfe_and_each_number_one_send(
         app, shop, sefaz, lojasync):
-    orders = shop.paid_orders(8)
-    # Each answer 1 s late: after the first two, the batch still has 6 orders for about 3 s, time enough for this
+    orders = shop.paid_orders(10)
+    # Each answer 1 s late: after the first two, the batch still has 8 orders for about 4 s, time enough for this
     # test to see them and switch SEFAZ on a loaded machine (at 0.3 s the batch could finish before a slow poll).
+    # The batch numbers a group ahead of the one at SEFAZ: 10 orders leave some never invoiced when it is killed.
     sefaz.switches(delay=1.0)
     batch = shop.processes.start("orders", "invoice", "--status", "confirmado", "--parallel", "2")
     wait_until(lambda: len(invoices_by_status(app).get("authorised", [])) >= 2, timeout=60, interval=0.05)
@@ -254,7 +255,9 @@ def test_a_batch_killed_midway_and_run_again_gives_each_order_one_nfe_and_each_n
     sefaz.switches(reset=True)
     left = invoices_by_status(app)
     awaiting = left["awaiting_sefaz"]
-    assert len(awaiting) == 2 and len(left["authorised"]) >= 2
+    # The two at SEFAZ, and the next group of two when the batch had already numbered it and marked it as being
+    # sent (it is sent once the group ahead is answered): never sent, but lojasync cannot know that after a kill.
+    assert len(awaiting) in (2, 4) and len(left["authorised"]) >= 2
     assert sum(map(len, left.values())) < len(orders), "the batch must die with orders not yet invoiced"
 
     # Run again: the orders never invoiced get theirs; the two awaiting SEFAZ are not invoiced a second time.
@@ -262,7 +265,7 @@ def test_a_batch_killed_midway_and_run_again_gives_each_order_one_nfe_and_each_n
     rest = len(orders) - sum(map(len, left.values()))
     assert f"{rest} NF-e autorizada(s) de {rest} pedido(s)." in again, again
     # ... and says which were left out, awaiting SEFAZ, and how they are settled (they looked invoiced before).
-    assert ("2 NF-e de uma emissão anterior aguardando a SEFAZ (não foram emitidas de novo): o worker consulta a "
+    assert (f"{len(awaiting)} NF-e de uma emissão anterior aguardando a SEFAZ (não foram emitidas de novo): o worker consulta a "
             "SEFAZ pela chave, sem reenviar, 5 minutos depois do envio") in again, again
     for view in awaiting:
         assert (f"Pedido {view.order_number}, NF-e nº {view.number}: lojasync invoices approve {view.id}"

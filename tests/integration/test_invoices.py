@@ -4,6 +4,7 @@ unanswered (settled by a query, never sent blind), cancelled (both reversed)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -257,11 +258,34 @@ def test_a_batch_stopped_midway_still_records_the_answers_of_the_nfe_at_sefaz(ap
         raise KeyboardInterrupt   # the person's Ctrl+C, at the first order done (the refused one)
 
     with pytest.raises(KeyboardInterrupt):
-        invoice_orders(app.uow, app.cipher, sefaz, [*sent, refused], parallel=3, progress=stop)
+        # `parallel=2`: the two sent as a group, then the refused one generated (refused) while they are at SEFAZ.
+        invoice_orders(app.uow, app.cipher, sefaz, [*sent, refused], parallel=2, progress=stop)
     for number in sent:
         (invoice,) = [show_invoice(app.uow(), i) for i in _invoice_ids(app, number)]
         assert invoice.status == "authorised", invoice
     assert stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
+
+
+def test_a_batch_stopped_before_sending_a_prepared_group_leaves_it_pending_unsent(app, company, sefaz, simulator):
+    """A group is numbered and marked as being sent before the group ahead of it is recorded: a batch stopped
+    then (Ctrl+C at the refused order, its group's second attempt one order at a time) sends nothing of it and
+    leaves its NF-e pending, not "aguardando SEFAZ" for minutes with nothing at SEFAZ; transmitted later, they go
+    with their numbers."""
+    group = [imported(app, id=2000000430 + i, payment_status="paid") for i in range(2)]
+    refused = imported(app, id=2000000432, status="cancelled")
+
+    def stop(item):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        invoice_orders(app.uow, app.cipher, sefaz, [*group, refused], parallel=3, progress=stop)
+    invoices = [show_invoice(app.uow(), i) for n in group for i in _invoice_ids(app, n)]
+    assert [(i.status, i.attempts) for i in invoices] == [("pending", 0)] * 2
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4", 0) == 0
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}   # nothing issued
+    for invoice in invoices:
+        assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
+    assert [i.number for i in invoices] == [invoices[0].number, invoices[0].number + 1]
 
 
 def test_a_batch_stopped_while_recording_an_answer_records_it_on_its_way_out(app, company, sefaz, monkeypatch):
@@ -280,9 +304,33 @@ def test_a_batch_stopped_while_recording_an_answer_records_it_on_its_way_out(app
 
     monkeypatch.setattr(batch, "record_answer", interrupted)
     with pytest.raises(KeyboardInterrupt):
+        # One at a time: the first NF-e's answer recorded alone, while the second is prepared, not yet sent.
+        invoice_orders(app.uow, app.cipher, sefaz, sent, parallel=1)
+    assert [show_invoice(app.uow(), i).status for n in sent for i in _invoice_ids(app, n)] == \
+        ["authorised", "pending"]
+    assert len(calls) == 2 and stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_a_batch_stopped_while_recording_a_group_records_each_answer_on_its_way_out(app, company, sefaz,
+                                                                                    monkeypatch):
+    """The same inside the transaction that records a group's answers: rolled back, each answer is recorded on its
+    own on the way out, none left "aguardando SEFAZ"."""
+    from lojasync.fiscal.services import batch
+
+    sent = [imported(app, id=2000000434 + i, payment_status="paid") for i in range(2)]
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(len(args[2]))
+        raise KeyboardInterrupt   # the person's Ctrl+C, inside the group's recording
+
+    monkeypatch.setattr(batch, "record_decisions", interrupted)
+    # Both answers in when the batch looks (it waits for the first, then takes all those in).
+    monkeypatch.setattr(batch, "wait", lambda futures, return_when=None: concurrent.futures.wait(futures))
+    with pytest.raises(KeyboardInterrupt):
         invoice_orders(app.uow, app.cipher, sefaz, sent, parallel=3)
     assert [show_invoice(app.uow(), i).status for n in sent for i in _invoice_ids(app, n)] == ["authorised"] * 2
-    assert len(calls) == 3 and stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
+    assert calls == [2] and stock(app) == {"CAM-ALG-P": -4, "CAN-CER": -2}
 
 
 def _held_at_sefaz(sefaz: Sefaz, answer: threading.Event) -> Sefaz:
@@ -325,7 +373,7 @@ def test_a_second_ctrl_c_while_a_stopped_batch_waits_for_sefaz_loses_no_answer(a
 
     monkeypatch.setattr(batch, "as_completed", second_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
-        invoice_orders(app.uow, app.cipher, _held_at_sefaz(sefaz, answer), [*sent, refused], parallel=3,
+        invoice_orders(app.uow, app.cipher, _held_at_sefaz(sefaz, answer), [*sent, refused], parallel=2,
                        progress=first_ctrl_c, stopping=told.append)
     assert told == [2] and reported == [refused]
     assert [show_invoice(app.uow(), i).status for n in sent for i in _invoice_ids(app, n)] == ["authorised"] * 2
@@ -347,7 +395,7 @@ def test_a_stopped_batch_reports_the_answers_it_recorded_on_its_way_out(app, com
             raise RuntimeError("o registro do lote falhou")   # while both NF-e are at SEFAZ
 
     with pytest.raises(RuntimeError):
-        invoice_orders(app.uow, app.cipher, _held_at_sefaz(sefaz, answer), [*sent, refused], parallel=3,
+        invoice_orders(app.uow, app.cipher, _held_at_sefaz(sefaz, answer), [*sent, refused], parallel=2,
                        progress=failing_once)
     assert reported[0] == (refused, None)
     assert sorted(reported[1:]) == [(number, "authorised") for number in sent]

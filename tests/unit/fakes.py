@@ -102,6 +102,9 @@ class FakeOrders(_Rows):
                  and (not without_customer or o.customer is None)]
         return found[:limit] if limit else found
 
+    def for_processing(self, numbers) -> dict:
+        return {o.id: o for o in self.rows if o.id in set(numbers)}
+
     def sale_lines(self, order_id: int) -> list[tuple]:
         order = self.get(order_id)
         return [(x.position, x.product_id if x.product_id is not None else x.product.id, x.quantity, x.unit_price)

@@ -78,6 +78,14 @@ def _invoice_with_order():
             .options(lazyload(Order.lines), lazyload(Order.customer)).with_for_update(of=[Invoice, Order]))
 
 
+@functools.cache
+def _invoices_with_orders():
+    # As `_invoice_with_order`, several at once, locked in the order of the NF-e's ids.
+    return (select(Invoice, Order).join(Order, Order.id == Invoice.order_id)
+            .where(Invoice.id.in_(bindparam("ids", expanding=True))).order_by(Invoice.id)
+            .options(lazyload(Order.lines), lazyload(Order.customer)).with_for_update(of=[Invoice, Order]))
+
+
 def _active_of(table, statuses: frozenset) -> tuple:
     """The conditions of an order's document (bound `order_id`) in one of `statuses`."""
     return table.c.order_id == bindparam("order_id"), table.c.status.in_(sorted(s.value for s in statuses))
@@ -110,6 +118,15 @@ def _active_documents_of_order():
     return union_all(
         select(literal("nfe").label("kind"), invoice_table.c.id).where(*_active_of(invoice_table, ACTIVE_INVOICE)),
         select(literal("sale").label("kind"), sale_table.c.id).where(*_active_of(sale_table, ACTIVE_SALE)))
+
+
+@functools.cache
+def _active_documents_of_orders():
+    def of(table, kind: str, statuses: frozenset):
+        return select(literal(kind).label("kind"), table.c.id, table.c.order_id).where(
+            table.c.order_id.in_(bindparam("order_ids", expanding=True)),
+            table.c.status.in_(sorted(s.value for s in statuses)))
+    return union_all(of(invoice_table, "nfe", ACTIVE_INVOICE), of(sale_table, "sale", ACTIVE_SALE))
 
 
 @functools.cache
@@ -245,6 +262,13 @@ class InvoiceRepository:
             return None
         row = self.session.execute(_invoice_with_order(), {"id": invoice_id}).unique().first()
         return (row[0], row[1]) if row else None
+
+    def get_with_orders(self, invoice_ids: Iterable[int]) -> dict[int, tuple[Invoice, Order]]:
+        found: dict[int, tuple[Invoice, Order]] = {}
+        for chunk in chunks(sorted({i for i in invoice_ids if can_be_an_id(i)})):
+            rows = self.session.execute(_invoices_with_orders(), {"ids": chunk}).unique()
+            found.update((invoice.id, (invoice, order)) for invoice, order in rows)
+        return found
 
     def for_order(self, order_id: int) -> list[Invoice]:
         if not can_be_an_id(order_id):
@@ -407,6 +431,16 @@ class DocumentRepository:
         if not found:
             return None
         return self.session.get(Invoice if found[0].kind == "nfe" else SimpleSale, found[0].id)
+
+    def active_for_orders(self, order_ids: Iterable[int]) -> dict[int, Invoice | SimpleSale]:
+        found: dict[int, tuple[str, int]] = {}
+        for chunk in chunks(sorted({i for i in order_ids if can_be_an_id(i)})):
+            for row in self.session.connection().execute(_active_documents_of_orders(), {"order_ids": chunk}):
+                if row.order_id not in found or (row.kind != "nfe", row.id) < (found[row.order_id][0] != "nfe",
+                                                                               found[row.order_id][1]):
+                    found[row.order_id] = (row.kind, row.id)
+        return {order_id: self.session.get(Invoice if kind == "nfe" else SimpleSale, document_id)
+                for order_id, (kind, document_id) in found.items()}
 
 
 class CarrierRepository:

@@ -45,6 +45,15 @@ def _order(lines: bool, for_update: bool, after_lock: bool = False):
     return query.with_for_update(of=Order) if for_update else query  # not the joined customer
 
 
+@functools.cache
+def _orders_with_lines():
+    return (select(Order).where(Order.id.in_(bindparam("ids", expanding=True))).options(joinedload(Order.lines))
+            .execution_options(populate_existing=True))
+
+
+_LOCK_ORDERS = (select(order_table.c.id).where(order_table.c.id.in_(bindparam("ids", expanding=True)))
+                .order_by(order_table.c.id).with_for_update())
+
 _INSERT_HISTORY = insert(order_history)
 
 # What `same_sale` compares of an order's lines, as `lines_from_order` keeps them (lines with a product).
@@ -256,6 +265,18 @@ class OrderRepository:
         for chunk in chunks(sorted({i for i in order_ids if can_be_an_id(i)})):
             found.update((order_id, number) for order_id, number in self.session.execute(
                 select(order_table.c.id, order_table.c.origin_number).where(order_table.c.id.in_(chunk))))
+        return found
+
+    def for_processing(self, numbers: Iterable[int]) -> dict[int, Order]:
+        wanted = sorted({n for n in numbers if can_be_an_id(n)})
+        found: dict[int, Order] = {}
+        for chunk in chunks(wanted):
+            if self.session.get_bind().dialect.name != "sqlite":
+                # Locked first, in order, then read: the read sees each order, lines and customer included, as
+                # committed once the lock is held (SQLite's writer holds the database from BEGIN IMMEDIATE).
+                self.session.connection().execute(_LOCK_ORDERS, {"ids": chunk})
+            found.update((order.id, order) for order in self.session.scalars(_orders_with_lines(), {"ids": chunk})
+                         .unique())
         return found
 
     def sale_lines(self, order_id: int) -> list[tuple]:

@@ -201,6 +201,14 @@ class Invoice(Aggregate):
         self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
         self.sent_at = None
 
+    def not_sent_after_all(self) -> None:
+        """Marked as being sent and then never sent (a batch stopped sending: SEFAZ had failed on another NF-e):
+        pending again, as if only generated; the attempt it was counted for never happened."""
+        self._refuse_unless({InvoiceStatus.AWAITING}, "devolver a pendente")
+        self.status = InvoiceStatus.PENDING
+        self.sent_at = None
+        self.attempts = max(0, self.attempts - 1)
+
     def unsent(self) -> None:
         """SEFAZ never got it (its query by key says so) and it will not be sent as it is: pending again, so it
         can be discarded; nothing moved."""

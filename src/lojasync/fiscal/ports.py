@@ -38,6 +38,9 @@ class InvoiceRepository(Protocol):
     def get_with_order(self, invoice_id: int) -> tuple[Invoice, object] | None:
         """The NF-e and its order (without its lines), both locked, in one round trip; None: no such NF-e."""
 
+    def get_with_orders(self, invoice_ids: Iterable[int]) -> dict[int, tuple[Invoice, object]]:
+        """`get_with_order` of several NF-e in one round trip, by id (the unknown ones left out)."""
+
     def for_order(self, order_id: int) -> list[Invoice]: ...
 
     def active_for_order(self, order_id: int) -> Invoice | None:
@@ -78,6 +81,10 @@ class DocumentRepository(Protocol):
     def active_for_order(self, order_id: int) -> Invoice | SimpleSale | None:
         """The order's active document of either kind (an NF-e pending, awaiting SEFAZ, authorised or rejected;
         a venda simples pending or confirmed), the NF-e first should both exist; None when the order is free."""
+
+    def active_for_orders(self, order_ids: Iterable[int]) -> dict[int, Invoice | SimpleSale]:
+        """`active_for_order` of several orders in one round trip, by order id (the free ones left out). Read as
+        committed or flushed: a document added and not flushed yet is not seen."""
 
 
 class CompanyRepository(Protocol):

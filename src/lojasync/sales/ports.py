@@ -39,6 +39,12 @@ class OrderRepository(Protocol):
         """(position, product_id, quantity, unit_price) of the order's lines that have a product, by position,
         as stored: without loading the lines."""
 
+    def for_processing(self, numbers: Iterable[int]) -> dict[int, Order]:
+        """These orders with their lines, by number (the unknown ones left out), locked until the transaction ends
+        as `get(number, for_update=True)` locks one: in one round trip, for a batch's group of documents. They are
+        locked in the order of their numbers, so that two transactions locking several never wait for each other
+        (a deadlock)."""
+
 
 class OrderSearch(Protocol):
     """The order listing's queries: a filter answered by the database, a page at a time."""

@@ -18,13 +18,18 @@ from lojasync.fiscal.errors import OrderAlreadyProcessing, SefazNotDecided
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazConfigurationError, SefazInvalidAnswer, SefazUnreachable
+from lojasync.fiscal.sefaz_outcomes import outcome_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import (
+    DECISIONS,
     ReadyToSend,
     Sefaz,
     generate_invoice,
+    keep_unsent,
     prepare_invoice,
+    prepare_invoices,
     record_answer,
+    record_decisions,
     transmit_invoice,
 )
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -161,10 +166,15 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
 
     `parallel`: how many NF-e may wait for SEFAZ at once. SEFAZ takes from a fraction of a second to a few
     seconds to answer each one, so a batch of hundreds sent one by one waits minutes for nothing. The NF-e are
-    still generated here one after the other, so their numbers follow the orders; only the transmissions run
-    side by side, on other threads, and each answer is recorded here as it comes in (a transaction of its own).
-    Once SEFAZ fails to decide, nothing more is sent: the NF-e already on their way (at most `parallel`) settle
-    as any unanswered one.
+    generated here in the orders' order (their numbers follow the orders), up to `parallel` of them ahead, while
+    those sent are at SEFAZ, each sent on a thread of its own as a place at SEFAZ frees, and each answer recorded
+    here as it comes in. Generated together, a group is numbered and marked as being sent in one transaction, and
+    answers in together (SEFAZ's decisions) are recorded in one: each commit of an NF-e about to be sent waits for
+    the disk, and the database's work around a transaction costs more than the NF-e's own
+    (benchmarks/invoice_throughput.py). A group with an order refused is made again one order at a time, each
+    saying its own refusal, the next order taking the refused one's place.
+    Once SEFAZ fails to decide, nothing more is sent: those generated ahead are left pending, as the rest, which
+    are only generated; the NF-e already on their way settle as any unanswered one.
     A company that cannot issue at all (`CompanyNotReady`) refuses a batch of several orders at once.
     `report_bug`: keeps an unexpected error's detail (a bug) and says where, the order's summary naming its
     reference. `stopping`: told how many NF-e at SEFAZ a stopped batch waits for, to record their answers (up to
@@ -176,6 +186,8 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         ensure_ready_to_issue(uow_factory())
     items: dict[int, BatchItem] = {}
     sending: dict[Future, tuple[int, int, ReadyToSend]] = {}   # transmission -> (position, order number, its NF-e)
+    prepared: list[tuple[int, int, ReadyToSend]] = []   # marked as being sent, not sent yet
+    places = max(1, parallel)
     sefaz_down = False
     not_sent = NOT_SENT   # why the rest are only generated, once SEFAZ failed
 
@@ -184,23 +196,39 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         if progress is not None:
             progress(item)   # always from this thread: a progress bar need not be thread-safe
 
-    def attempt(pool: ThreadPoolExecutor, number: int, position: int) -> BatchItem | None:
-        """Generate the order's NF-e and send it off (None: on its way), or only generate it: its item then.
+    def prepare(group: list[tuple[int, int]]) -> None:
+        """The group's NF-e ready to send, added to `prepared` as soon as each is committed: in one transaction
+        when none is refused, else each in its own. The orders only generated (SEFAZ down, `approve` False) or
+        refused are finished here."""
+        if approve and not sefaz_down and len(group) > 1:
+            try:
+                readies = prepare_invoices(uow_factory(), box, sefaz, [number for _, number in group], actor)
+            except Exception:  # noqa: BLE001 - rolled back, no number taken: each order below says its own
+                pass
+            else:
+                prepared.extend((position, number, ready)
+                                for (position, number), ready in zip(group, readies, strict=True))
+                return
+        for position, number in group:
+            outcome = attempt(number)
+            if isinstance(outcome, ReadyToSend):
+                prepared.append((position, number, outcome))
+            else:
+                finished(position, outcome)
+
+    def attempt(number: int) -> ReadyToSend | BatchItem:
+        """The order's NF-e prepared to be sent, or only generated: its item then (or its refusal's).
 
         A failure before the NF-e is prepared made none (preparing is one transaction): an order refused because
         it already has an NF-e does not report that older NF-e as this run's (an authorised one would be counted
-        as authorised by this batch). After, the failure is the prepared NF-e's. Only generated, the NF-e's view is
-        read after the commit: a failure then names the order's NF-e newer than its newest before (read first, off
-        the common path of a batch, which sends)."""
+        as authorised by this batch). Only generated, the NF-e's view is read after the commit: a failure then
+        names the order's NF-e newer than its newest before (read first, off the common path of a batch, which
+        sends)."""
         if approve and not sefaz_down:
-            made: int | None = None
             try:
-                ready = prepare_invoice(uow_factory(), box, sefaz, number, actor)
-                made = ready.invoice_id
-                sending[pool.submit(transmit_invoice, uow_factory(), sefaz, ready, actor)] = (position, number, ready)
-                return None
+                return prepare_invoice(uow_factory(), box, sefaz, number, actor)
             except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
-                return _failure(uow_factory, number, made, exc, report_bug)
+                return _failure(uow_factory, number, None, exc, report_bug)
         before: int | None = None
         try:
             before = _latest_invoice_id(uow_factory(), number)
@@ -210,6 +238,42 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
             made = None if isinstance(exc, OrderAlreadyProcessing) else _newer_invoice_id(uow_factory, number, before)
             return _failure(uow_factory, number, made, exc, report_bug)
+
+    def send() -> None:
+        """As many prepared NF-e as there are free places at SEFAZ, in their order."""
+        while prepared and len(sending) < places:   # each taken off `prepared` once on its way, for a stop between
+            position, number, ready = prepared[0]
+            sending[pool.submit(transmit_invoice, uow_factory(), sefaz, ready, actor)] = (position, number, ready)
+            prepared.pop(0)
+
+    def keep() -> None:
+        """Prepared while SEFAZ was failing on the group before: not sent, pending as the rest."""
+        ready_ones = prepared[:]
+        try:
+            views = keep_unsent(uow_factory(), [ready for _, _, ready in ready_ones])
+        except Exception as exc:  # noqa: BLE001 - they stay awaiting SEFAZ: the worker asks it by key, then sends
+            prepared.clear()
+            for position, number, ready in ready_ones:
+                finished(position, _failure(uow_factory, number, ready.invoice_id, exc, report_bug))
+            return
+        prepared.clear()
+        for (position, number, _), invoice in zip(ready_ones, views, strict=True):
+            finished(position, BatchItem(number, invoice, not_sent, not_sent=True))
+
+    def record(done: list[Future]) -> None:
+        """Record the answers of these NF-e (their transmissions done): SEFAZ's decisions in one transaction, the
+        others (and all of them, when that one fails) each in its own."""
+        decided = [future for future in done if future.exception() is None and outcome_of(future.result()) in DECISIONS]
+        if len(decided) > 1:
+            try:
+                recorded = record_decisions(uow_factory(), sefaz,
+                                            [(sending[future][2], future.result()) for future in decided], actor)
+            except Exception:  # noqa: BLE001 - rolled back: each recorded below on its own, saying its own failure
+                recorded = []
+            for future, (invoice, _) in zip(decided, recorded, strict=False):
+                position, number, _ = sending.pop(future)
+                finished(position, BatchItem(number, invoice, rejection_of(invoice)))
+        collect([future for future in done if future in sending])
 
     def collect(done: Iterable[Future]) -> None:
         nonlocal sefaz_down, not_sent
@@ -233,22 +297,39 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             del sending[future]
             finished(position, item)
 
-    places = max(1, parallel)
+    orders = list(enumerate(order_numbers))
     with ThreadPoolExecutor(max_workers=places, thread_name_prefix="lojasync-nfe") as pool:
         try:
-            for position, number in enumerate(order_numbers):
-                # News of SEFAZ before sending more: the answers already in, then a free place (waiting for one).
-                collect([future for future in sending if future.done()])
-                while len(sending) >= places:
-                    collect(wait(sending, return_when=FIRST_COMPLETED).done)
-                item = attempt(pool, number, position)
-                if item is not None:
-                    finished(position, item)
-            while sending:
-                collect(wait(sending, return_when=FIRST_COMPLETED).done)
+            taken = 0
+            while taken < len(orders) or prepared or sending:
+                # The next NF-e generated while those sent are at SEFAZ, up to `parallel` of them (a group, in one
+                # transaction): an order refused leaves its place to the next one.
+                while len(prepared) < places and taken < len(orders):
+                    group = orders[taken:taken + places - len(prepared)]
+                    taken += len(group)
+                    prepare(group)
+                    if sefaz_down or not approve:
+                        break   # only generated: the answers of those at SEFAZ are recorded between two groups
+                # News of SEFAZ before sending more: the answers already in (waiting for one when no place is free),
+                # so that SEFAZ never holds more than `parallel` of the batch and nothing is sent once it failed.
+                # SEFAZ answering before the next group is generated, as the simulator does, a group goes and is
+                # recorded whole; slower, each place is taken as it frees.
+                if sending and not prepared and taken == len(orders):
+                    wait(sending)   # the last ones: nothing else to do, their answers recorded together
+                elif len(sending) >= places:
+                    wait(sending, return_when=FIRST_COMPLETED)
+                record([future for future in sending if future.done()])
+                if sefaz_down and prepared:
+                    keep()
+                elif prepared:
+                    send()
         except BaseException:
             # Stopped (Ctrl+C, a progress bar or a report that failed): the NF-e already at SEFAZ still have their
             # answers recorded, as each did when it recorded its own; else an authorised one waits for the worker.
+            # Those prepared and not sent are pending again (best effort: else the worker sends them).
+            with contextlib.suppress(Exception):
+                if prepared:
+                    keep_unsent(uow_factory(), [ready for _, _, ready in prepared])
             _record_in_flight(pool, uow_factory, sefaz, sending, actor, finished, stopping)
             raise
     return BatchReport([items[position] for position in sorted(items)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -53,7 +53,7 @@ from lojasync.fiscal.sefaz.errors import (
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import cancellation_in, justification_in
 from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
-from lojasync.fiscal.services.documents import order_to_process
+from lojasync.fiscal.services.documents import OrdersRead, order_to_process, orders_for_processing
 from lojasync.fiscal.services.invoice_draft import draft_inputs, new_draft, shipping_carrier
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
@@ -147,11 +147,13 @@ def generate_invoice(uow: ProcessingUnitOfWork, box: SecretBox, order_number: in
         return invoice_view(invoice, order)
 
 
-def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Who, moment: datetime):
+def _generate(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Who, moment: datetime,
+              company: Company | None = None, read: OrdersRead | None = None):
     """The new NF-e, sealed and added to the session but not flushed: the caller flushes once, when the
-    row is complete (one INSERT rather than an INSERT and an UPDATE of the XML)."""
-    order, lines = order_to_process(uow, order_number, "a NF-e")
-    company = uow.company.get(for_update=True)  # the number is taken under this lock
+    row is complete (one INSERT rather than an INSERT and an UPDATE of the XML). `company` and `read`: what this
+    transaction already read and locked (a group of NF-e numbered in one transaction)."""
+    order, lines = order_to_process(uow, order_number, "a NF-e", read)
+    company = company or uow.company.get(for_update=True)  # the number is taken under this lock
     inputs = draft_inputs(company, order, lines, _products(uow, order, lines), moment,
                           shipping_carrier(uow.carriers, order))
     if inputs.problems:
@@ -234,14 +236,44 @@ class ReadyToSend:
 
 def prepare_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
                     actor: Who = Actor.OPERATOR, now: Clock = _now) -> ReadyToSend:
-    """The first half of `issue_invoice`, one transaction: generate the order's NF-e and mark it as being sent.
-    A batch prepares its NF-e one after the other (their numbers follow the orders) and sends them side by side."""
+    """The first half of `issue_invoice`, one transaction: generate the order's NF-e and mark it as being sent."""
+    return prepare_invoices(uow, box, sefaz, [order_number], actor, now)[0]
+
+
+def prepare_invoices(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_numbers: Sequence[int],
+                     actor: Who = Actor.OPERATOR, now: Clock = _now) -> list[ReadyToSend]:
+    """`prepare_invoice` of several orders in one transaction, numbered in their order: a batch's group, which
+    waits for the disk once (a commit that survives a power cut costs about as much as the rest of an NF-e's
+    database work). All or nothing: an order refused (or any failure) rolls the whole group back, no number
+    taken, and raises; the batch then prepares them one by one, so that each says its own refusal."""
+    if len(set(order_numbers)) != len(order_numbers):
+        # Read together, an order's second NF-e would not see its first, not flushed yet.
+        raise ValueError("an order given twice")
     with uow:
-        invoice, order, company = _generate(uow, box, order_number, actor, now())
-        claim = _claim(uow, box, sefaz, invoice, order, actor, now(), company)
+        made, company = [], None
+        # All the orders (locked) before the company (whose lock takes the number), as one NF-e alone takes them.
+        read = orders_for_processing(uow, order_numbers) if len(order_numbers) > 1 else None
+        for order_number in order_numbers:
+            invoice, order, company = _generate(uow, box, order_number, actor, now(), company, read)
+            made.append((invoice, _claim(uow, box, sefaz, invoice, order, actor, now(), company)))
         uow.flush()  # the history's handler, run at commit, needs the NF-e's id
         uow.commit()
-        return ReadyToSend(invoice.id, claim)
+        return [ReadyToSend(invoice.id, claim) for invoice, claim in made]
+
+
+def keep_unsent(uow: ProcessingUnitOfWork, readies: Sequence[ReadyToSend]) -> list[InvoiceView]:
+    """Prepared NF-e that will not be sent after all (a batch learned meanwhile that SEFAZ fails): pending again,
+    to be transmitted later like any NF-e only generated. One left otherwise since (another attempt took it) is
+    left as it is. Their views, as they are now."""
+    with uow:
+        found = []
+        for ready in readies:
+            invoice = _invoice(uow, ready.invoice_id)
+            if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == ready.claim.key:
+                invoice.not_sent_after_all()
+            found.append(invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)))
+        uow.commit()
+        return found
 
 
 def send_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, actor: Who = Actor.OPERATOR,
@@ -444,25 +476,12 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
         if found is None:
             raise InvoiceNotFound(invoice_id=invoice_id)
         invoice, order = found
-        if invoice.status is not InvoiceStatus.AWAITING and outcome is not Outcome.AUTHORISED:
-            # Settled meanwhile (a transmission slower than the sending window was overtaken by the worker's or
-            # a person's, which asked SEFAZ by key): this late answer adds nothing to what the NF-e is now.
+        if _settled_meanwhile(invoice, outcome):
             return invoice_view(invoice, order), False
         current = claim.key == invoice.access_key  # not rebuilt since this claim
         changed = False
-        if outcome is Outcome.AUTHORISED:
-            proc = nfe_proc(claim.xml, answer.xml) if answer.xml else claim.xml
-            # The claim's key and XML only when the NF-e was rebuilt since: else they are already its own
-            # (rewriting a few kB of the same XML costs more than the rest of the UPDATE).
-            rebuilt = {} if current else {"access_key": claim.key, "xml": claim.xml.decode("utf-8")}
-            moment = now()
-            changed = invoice.authorise(order, actor, answer.protocol or "", proc.decode("utf-8"),
-                                        answer.received_at or moment, sefaz.simulated, recorded_at=moment, **rebuilt)
-        elif outcome is Outcome.DENIED and current:
-            proc = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
-            changed = invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc, sefaz.simulated)
-        elif outcome is Outcome.REJECTED and current:
-            changed = invoice.reject(order, actor, answer.status, answer.reason)
+        if outcome in DECISIONS:
+            changed = _decided(invoice, order, claim, answer, outcome, actor, now, sefaz.simulated)
         elif outcome is Outcome.OTHER_KEY and current:
             # The number is at SEFAZ under another key (a restored backup, another program on this series). This
             # key is not there (that would be 204) and can never be authorised: a rejection, which stops the
@@ -492,6 +511,60 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
         uow.commit()
         return invoice_view(invoice, order), changed
+
+
+# SEFAZ's decisions on the NF-e sent: recorded (or, for an NF-e rebuilt since it was sent, the rejection and the
+# denial ignored) without anything else to ask, so several of them can share one transaction (`record_decisions`).
+DECISIONS = frozenset({Outcome.AUTHORISED, Outcome.DENIED, Outcome.REJECTED})
+
+
+def _settled_meanwhile(invoice: Invoice, outcome: Outcome) -> bool:
+    # A transmission slower than the sending window was overtaken by the worker's or a person's, which asked SEFAZ
+    # by key: this late answer adds nothing to what the NF-e is now (an authorisation is still recorded).
+    return invoice.status is not InvoiceStatus.AWAITING and outcome is not Outcome.AUTHORISED
+
+
+def _decided(invoice: Invoice, order, claim: _Claim, answer: SefazAnswer, outcome: Outcome, actor: Who, now: Clock,
+             simulated: bool) -> bool:
+    """Record one of the DECISIONS on the NF-e (authorised: the effects' handlers run at commit); whether it changed."""
+    current = claim.key == invoice.access_key  # not rebuilt since this claim
+    if outcome is Outcome.AUTHORISED:
+        proc = nfe_proc(claim.xml, answer.xml) if answer.xml else claim.xml
+        # The claim's key and XML only when the NF-e was rebuilt since: else they are already its own
+        # (rewriting a few kB of the same XML costs more than the rest of the UPDATE).
+        rebuilt = {} if current else {"access_key": claim.key, "xml": claim.xml.decode("utf-8")}
+        moment = now()
+        return invoice.authorise(order, actor, answer.protocol or "", proc.decode("utf-8"),
+                                 answer.received_at or moment, simulated, recorded_at=moment, **rebuilt)
+    if outcome is Outcome.DENIED and current:
+        proc_xml = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
+        return invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc_xml, simulated)
+    if outcome is Outcome.REJECTED and current:
+        return invoice.reject(order, actor, answer.status, answer.reason)
+    return False
+
+
+def record_decisions(uow: ProcessingUnitOfWork, sefaz: Sefaz, answered: Sequence[tuple[ReadyToSend, SefazAnswer]],
+                     actor: Who = Actor.OPERATOR, now: Clock = _now) -> list[tuple[InvoiceView, bool]]:
+    """`record_answer` of several NF-e in one transaction (a batch's group), each answer one of the DECISIONS
+    (ValueError otherwise: any other answer has its own steps, `record_answer`). All or nothing: a failure rolls
+    every one back and raises; the batch then records them one by one, so that each says its own failure."""
+    if any(outcome_of(answer) not in DECISIONS for _, answer in answered):
+        raise ValueError("record_decisions records SEFAZ's decisions only")
+    with uow:
+        uow.redoable()   # as `_record`: lost to a power cut, the worker asks SEFAZ again by key
+        recorded = []
+        found = uow.invoices.get_with_orders(ready.invoice_id for ready, _ in answered)
+        for ready, answer in answered:
+            if ready.invoice_id not in found:
+                raise InvoiceNotFound(invoice_id=ready.invoice_id)
+            invoice, order = found[ready.invoice_id]
+            outcome = outcome_of(answer)
+            changed = not _settled_meanwhile(invoice, outcome) and \
+                _decided(invoice, order, ready.claim, answer, outcome, actor, now, sefaz.simulated)
+            recorded.append((invoice, order, changed))
+        uow.commit()
+        return [(invoice_view(invoice, order), changed) for invoice, order, changed in recorded]
 
 
 def _cancelled_elsewhere(invoice: Invoice, order, claim: _Claim, answer: SefazAnswer, actor: Who, now: Clock,
