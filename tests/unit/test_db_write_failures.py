@@ -45,4 +45,14 @@ def test_the_databases_own_failures_are_said_as_they_are(error, words):
     IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed: orders.id")),
 ])
 def test_two_writers_meeting_is_still_a_conflict_to_run_again(error):
-    assert isinstance(_translated(error), WriteConflict)
+    said = _translated(error)
+    assert isinstance(said, WriteConflict)
+    # review: the operator read the driver's class ("DeadlockDetected"); the kind is kept for the logs only.
+    assert "Error" not in said.message and "Deadlock" not in said.message and said.params["detail"]
+
+
+def test_a_deadlock_is_said_in_portuguese():
+    said = _translated(OperationalError("INSERT", {}, _PostgresError("40P01")))
+    assert said.message == ("Outro processo gravava os mesmos dados ao mesmo tempo (as duas gravações esperavam uma "
+                            "pela outra).")
+    assert said.params["detail"] == "_PostgresError"

@@ -137,10 +137,28 @@ def _translated(exc: DBAPIError) -> LojasyncError:
     if failure is not None:
         return failure
     if isinstance(exc, IntegrityError):   # a unique key: another writer's row is there now
-        return WriteConflict(reason=describe(exc), duplicate=True)
+        return WriteConflict(reason=_conflict_words(exc), duplicate=True, detail=describe(exc))
     if isinstance(exc, OperationalError):
-        return WriteConflict(reason=describe(exc))
+        return WriteConflict(reason=_conflict_words(exc), detail=describe(exc))
     return DataRefused(reason=describe(exc))
+
+
+# How two writers met, in the words of whoever reads the message (the driver's class name, "DeadlockDetected", was
+# shown to operators); the kind and constraint stay in `detail`, for the logs.
+_CONFLICT_STATES = {"40P01": "as duas gravações esperavam uma pela outra", "40001": "gravações simultâneas",
+                    "55P03": "registro travado por outra gravação", "23505": "o registro já foi gravado por ele"}
+
+
+def _conflict_words(exc: DBAPIError) -> str:
+    original = getattr(exc, "orig", None)
+    said = _CONFLICT_STATES.get(getattr(original, "sqlstate", None) or "")
+    if said:
+        return said
+    if isinstance(exc, IntegrityError):
+        return "o registro já foi gravado por ele"
+    if "locked" in str(original or exc):   # SQLite: another writer held the database past busy_timeout
+        return "o banco estava ocupado por outra gravação"
+    return "as gravações se cruzaram"
 
 
 # (SQLite's words, or PostgreSQL's SQLSTATE class or code) -> what happened, what to do.
