@@ -349,18 +349,25 @@ def test_a_drain_holding_the_store_pushes_the_due_updates_between_its_batches(uo
     every push came back "busy" and no stock reached the store for as long as the storm lasted."""
     from lojasync.nuvemshop.services import drain_events
     from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from lojasync.nuvemshop.services.push_updates import PushReport
     from tests.factories import order_payload
     from tests.unit.test_services import pending_event
 
     pushed = []
-    monkeypatch.setattr(drain_events, "push_while_holding",
-                        lambda uow_, factory, store_id, lease, now=None: pushed.append((store_id, lease.holder)))
+
+    def pushing(uow_, factory, store_id, lease, now=None):
+        pushed.append((store_id, lease.holder))
+        return PushReport(store_id, calls=2)
+
+    monkeypatch.setattr(drain_events, "push_while_holding", pushing)
     client.orders["1700000555"] = order_payload(id=1700000555)
     pending_event(uow, store, "order/paid", "1700000555")
 
-    drain_events.drain_store_events(uow, lambda _: client, ImportPolicy(), store.id)
+    report = drain_events.drain_store_events(uow, lambda _: client, ImportPolicy(), store.id)
 
     assert len(pushed) == 1 and pushed[0][0] == store.id   # once after its batch, under its own lease
+    # review: the drain's count of requests left out the push's, made on the same store's rate limit.
+    assert report.api_calls == client.api_calls + 2
 
 
 def test_a_suspended_store_pauses_and_keeps_its_updates(uow, store, client):

@@ -65,7 +65,8 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
                 raise
             # The stock these orders' documents moved, between two batches: a push of its own would find the
             # store held by this loop for as long as webhooks keep coming.
-            push_while_holding(uow, client_factory, store_id, lease, now)
+            # Its requests count in the drain's own (they spend the same store's rate limit).
+            report.api_calls += push_while_holding(uow, client_factory, store_id, lease, now).calls
             if not lease.renew():
                 return report
 

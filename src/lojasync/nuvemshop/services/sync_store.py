@@ -71,6 +71,7 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
     if since is not None:
         params["updated_at_min"] = since.isoformat(timespec="seconds")
     client = client_factory(snapshot)
+    pushed_calls = 0   # the requests of the pushes between pages: the same store's rate limit, counted too
     try:
         total = None
         for page in _prefetched(client.iter_order_pages(params, start_page=first_page)):
@@ -81,7 +82,7 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
             report.imports.extend(batch)
             report.pages += 1
             report.fetched += len(page.orders)
-            push_while_holding(uow, client_factory, store_id, lease, now)   # as the drain does, between pages
+            pushed_calls += push_while_holding(uow, client_factory, store_id, lease, now).calls   # as the drain does
             if not lease.renew():
                 # Our lease expired and another process took the store: stop; the checkpoint of
                 # every committed page is saved, so the next run resumes after it.
@@ -92,7 +93,7 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
         _retry_failures(uow, client, snapshot.id, policy, report)
         _finish_run(uow, snapshot.id, now())
     finally:
-        report.api_calls = client.api_calls
+        report.api_calls = client.api_calls + pushed_calls
         report.seconds = time.perf_counter() - started
         client.close()
     return report
