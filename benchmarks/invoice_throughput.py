@@ -6,12 +6,12 @@ nothing else (no database, no SEFAZ). Prints one JSON line:
 {"invoices", "per_s", "ms_p50", "ms_p99", "bare_per_s", "ratio"}   (ratio = per-document time / floor time)
 Targets on the 2-core CI machine: >= 50 NF-e/s end to end and ratio <= 3.
 
-lojasync runs in this one process as `lojasync orders invoice` runs a batch (`--parallel N`, by default as the
-command's own default, LOJASYNC_SEFAZ_PARALLEL: 4): in groups of N, a group generated and marked as being sent in
-one transaction while the group before is at SEFAZ, then sent on N threads once the group before is recorded, its
-answers in one transaction; the orders go in batches of 20, and ms_p50 and ms_p99 are those of each batch's time
-per NF-e. `--parallel 0`: one NF-e after the other, each generated, sent and recorded on its own as
-`lojasync invoices approve` does one (two durable commits and a wait for SEFAZ each). SEFAZ is
+lojasync runs in this one process, one NF-e after the other, each generated, sent and recorded on its own (two
+durable commits and a wait for SEFAZ each), as `lojasync orders invoice NUMBER` does one. `--parallel N`: as
+`lojasync orders invoice` runs a batch (its default is N = 4, LOJASYNC_SEFAZ_PARALLEL): up to N NF-e generated
+ahead, in one transaction, while those sent are at SEFAZ, each sent as a place frees, the answers in together
+recorded in one transaction; the orders go in batches of 20, and ms_p50 and ms_p99 are then those of each
+batch's time per NF-e (inside a batch the NF-e are done a group at a time). SEFAZ is
 another machine: its simulator runs as `lojasync sefaz-simulator` in a process of its own (`--sefaz embedded`:
 in a thread of this process, as the demo embeds it), so that its server's work does not run on this interpreter.
 Its checking still counts: every NF-e waits for its answer. The first `--warmup` NF-e of each side (10) are not counted:
@@ -120,8 +120,7 @@ def sefaz_simulator(where: str):
         process.wait(timeout=10)
 
 
-def run(count: int, seed: int, warmup: int = 10, sefaz_where: str = "process", parallel: int | None = None) -> dict:
-    parallel = Settings().sefaz_parallel if parallel is None else parallel
+def run(count: int, seed: int, warmup: int = 10, sefaz_where: str = "process", parallel: int = 0) -> dict:
     with tempfile.TemporaryDirectory() as workdir, sefaz_simulator(sefaz_where) as sefaz_url:
         settings, app = company_app(workdir, sefaz_url)
         numbers = invoiceable_orders(app, count + warmup, seed)
@@ -213,9 +212,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10, help="NF-e issued first and not counted")
     parser.add_argument("--sefaz", choices=["process", "embedded"], default="process",
                         help="the SEFAZ simulator in its own process (default) or in a thread of this one")
-    parser.add_argument("--parallel", type=int, default=None, metavar="N",
-                        help="up to N NF-e at SEFAZ at once, as `orders invoice --parallel N` (by default as the "
-                             "command's default); 0: one NF-e after the other, each on its own")
+    parser.add_argument("--parallel", type=int, default=0, metavar="N",
+                        help="run the orders as `orders invoice --parallel N` does (its default: 4); 0 (default): "
+                             "one NF-e after the other, each on its own")
     args = parser.parse_args()
     print(json.dumps(run(args.invoices, args.seed, args.warmup, args.sefaz, args.parallel)))
 

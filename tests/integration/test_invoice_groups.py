@@ -4,13 +4,16 @@ one transaction, and what happens when one of them is refused, SEFAZ fails meanw
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from lojasync.finance.services import list_receivables
-from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
+from lojasync.fiscal.services.batch import NOT_SENT, STOPPED_BEFORE_SENDING, invoice_orders
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoices import (
+    WAITED_TOO_LONG,
     prepare_invoices,
     record_decisions,
     transmit_invoice,
@@ -19,6 +22,7 @@ from lojasync.fiscal.services.views import show_invoice
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.errors import OrderNotFound
+from lojasync.sales.views import show_order
 from lojasync.stock.views import stock_levels
 from tests.factories import make_store, order_payload
 
@@ -168,3 +172,147 @@ def test_a_group_and_nfe_generated_one_by_one_on_the_same_orders_meet_without_de
     by_batch = [item.order_number for item in report.authorised]
     assert sorted(by_batch + made) == numbers and not set(by_batch) & set(made)
     assert [len(invoices_of(app, n)) for n in numbers] == [1] * 8
+
+
+def test_nfe_prepared_ahead_keeps_its_full_transmission_time(app, company, store, sefaz, simulator):
+    """review: SEFAZ slow but answering (1.5 s each, inside the 2.5 s transmission time): the second NF-e, prepared
+    while the first was at SEFAZ, spent its time to be transmitted waiting for its place, and was taken for
+    unanswered (the rest only generated). Its time counts from when it goes."""
+    numbers = [imported(app, store, id=2000000700 + i, payment_status="paid") for i in range(2)]
+    simulator.simulator.set_switches(delay=1.5)
+    slow = replace(sefaz, transmission_time=timedelta(seconds=2.5))
+    report = invoice_orders(app.uow, app.cipher, slow, numbers, parallel=1)
+    assert [i.invoice.status for i in report.items] == ["authorised", "authorised"]
+
+
+def test_an_order_cancelled_in_the_store_while_its_nfe_waits_to_be_sent_is_not_sent(app, company, store, sefaz,
+                                                                                      simulator, monkeypatch):
+    """review: order 2's NF-e is prepared (numbered, "aguardando SEFAZ") while order 1's is at SEFAZ; the store
+    cancels order 2 meanwhile (a webhook). It was sent and authorised all the same (stock and receivables of a
+    cancelled sale); now it is pending again, its order flagged, and the batch says why."""
+    import time
+
+    from lojasync.fiscal.services import batch
+    from tests.factories import ts
+
+    numbers = [imported(app, store, id=2000000710 + i, payment_status="paid") for i in range(2)]
+    real, calls = batch.transmit_invoice, []
+
+    def transmit(uow, sefaz_, ready, actor):
+        calls.append(ready.invoice_id)
+        if len(calls) == 1:   # order 1 at SEFAZ: wait until order 2's NF-e is prepared, then the store cancels 2
+            for _ in range(100):
+                if invoices_of(app, numbers[1]):
+                    break
+                time.sleep(0.05)
+            import_order(app.uow(), store, order_payload(id=2000000711, payment_status="paid", status="cancelled",
+                                                         updated_at=ts(600)), ImportPolicy())
+            time.sleep(WAITED_TOO_LONG + 0.1)   # SEFAZ slow: order 2's NF-e waits for its place
+        return real(uow, sefaz_, ready, actor)
+
+    monkeypatch.setattr(batch, "transmit_invoice", transmit)
+    report = invoice_orders(app.uow, app.cipher, sefaz, numbers, parallel=1)
+    second = report.items[1]
+    assert second.invoice.status == "pending" and second.refusal.code == "fiscal.order_cancelled", second
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}   # the first NF-e's only
+    order = show_order(app.uow(), numbers[1])
+    assert order["needs_attention"] and order["attention_reason"].startswith(f"NF-e nº {second.invoice.number}")
+
+
+def test_a_web_batch_stopped_by_an_error_does_not_hide_the_nfe_it_put_back_to_pending(app, company, store, sefaz,
+                                                                                   monkeypatch):
+    """review: the batch stops (an unexpected error) while group 2 is prepared and not sent: its NF-e go back to
+    pending. The stopped page listed those orders as "not processed", whose re-run button then reported them as
+    "já tinham NF-e (nada foi feito neles)" while nobody would ever transmit their pending NF-e."""
+    from lojasync.fiscal.services import batch
+    from lojasync.fiscal.services.batch_reports import kept_batch, run_batch, start_batch
+    from lojasync.sales.history import Person
+
+    numbers = [imported(app, store, id=2000000720 + i, payment_status="paid") for i in range(4)]
+    real, calls = batch.outcome_of, []
+
+    def broken(answer):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("bug")   # any unexpected error in the batch's loop
+        return real(answer)
+
+    monkeypatch.setattr(batch, "outcome_of", broken)
+    batch_id = start_batch(app.uow, numbers, "ana", "/pedidos")
+    with pytest.raises(RuntimeError):
+        run_batch(app.uow, app.cipher, sefaz, batch_id, numbers, Person("ana"), parallel=2)
+    kept = kept_batch(app.uow(), batch_id)
+    left_pending = [n for n in numbers if invoices_of(app, n)[0].status == "pending"]
+    assert left_pending and not (set(kept.left) & set(left_pending)), (kept.left, left_pending)
+    said = {item.order_number: item for item in kept.report.items}
+    for number in left_pending:   # said as not sent, each with its NF-e, to transmit later
+        assert said[number].not_sent and said[number].error == STOPPED_BEFORE_SENDING
+        assert said[number].invoice.status == "pending"
+
+
+def test_a_second_ctrl_c_while_prepared_nfe_go_back_to_pending_loses_no_answer(app, company, store, sefaz,
+                                                                                 monkeypatch):
+    """review: README says a stopped batch records the answers of the NF-e already sent "mesmo com um segundo
+    Ctrl+C"; putting the prepared ones back to pending ran first, outside that protection."""
+    from lojasync.fiscal.services import batch
+    from tests.integration.test_invoices import _held_at_sefaz
+
+    sent = [imported(app, store, id=2000000730 + i, payment_status="paid") for i in range(2)]
+    ahead = imported(app, store, id=2000000732, payment_status="paid")
+    refused = imported(app, store, id=2000000733, status="cancelled")
+    answer = threading.Event()
+    real = batch.keep_unsent
+
+    def first_ctrl_c(item):
+        if item.order_number == refused:
+            answer.set()
+            raise KeyboardInterrupt        # two at SEFAZ, `ahead` prepared
+
+    def second_ctrl_c(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt            # as the prepared one is put back to pending
+
+    monkeypatch.setattr(batch, "keep_unsent", second_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        invoice_orders(app.uow, app.cipher, _held_at_sefaz(sefaz, answer), [*sent, ahead, refused], parallel=2,
+                       progress=first_ctrl_c)
+    assert [invoices_of(app, n)[0].status for n in sent] == ["authorised"] * 2
+    assert invoices_of(app, ahead)[0].status == "pending"
+
+
+def test_a_stop_as_an_nfe_leaves_for_sefaz_never_makes_it_pending(app, company, store, sefaz, simulator):
+    """review: stopped between its transmission starting and its leaving the list of those prepared, an NF-e at
+    SEFAZ was put back to pending (never asked about by the worker, and sent again blind); taken off the list
+    first, a stop there leaves it awaiting SEFAZ, which a query by key settles before any send."""
+    import inspect
+    import sys
+
+    from lojasync.fiscal.services import batch
+    from lojasync.fiscal.services.invoices import approve_invoice
+
+    number = imported(app, store, id=2000000740, payment_status="paid")
+    lines, _ = inspect.getsourcelines(batch)
+    submit = next(i + 1 for i, line in enumerate(lines) if "sending[pool.submit(transmit_invoice" in line)
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_name == "send" and frame.f_code.co_filename == batch.__file__:
+            def local(frame, event, arg):
+                if event == "line" and frame.f_lineno == submit:
+                    raise KeyboardInterrupt   # the signal between the two statements
+                return local
+            return local
+        return None
+
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            invoice_orders(app.uow, app.cipher, sefaz, [number], parallel=2)
+    finally:
+        sys.settrace(None)
+    (invoice,) = invoices_of(app, number)
+    assert invoice.status == "awaiting_sefaz"
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4", 0) == 0
+    later = invoice.sent_at + timedelta(minutes=6)   # the sending window over: asked by key first, then sent once
+    approved, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=lambda: later)
+    calls = simulator.simulator.stats()["chamadas"]
+    assert approved.status == "authorised" and calls["NFeConsultaProtocolo4"] == 1 and calls["NFeAutorizacao4"] == 1

@@ -80,9 +80,10 @@ def _invoice_with_order():
 
 @functools.cache
 def _invoices_with_orders():
-    # As `_invoice_with_order`, several at once, locked in the order of the NF-e's ids.
+    # As `_invoice_with_order`, several at once, locked in the order of the orders' ids, as every transaction
+    # that locks several orders takes them (`OrderRepository.for_processing`).
     return (select(Invoice, Order).join(Order, Order.id == Invoice.order_id)
-            .where(Invoice.id.in_(bindparam("ids", expanding=True))).order_by(Invoice.id)
+            .where(Invoice.id.in_(bindparam("ids", expanding=True))).order_by(Order.id, Invoice.id)
             .options(lazyload(Order.lines), lazyload(Order.customer)).with_for_update(of=[Invoice, Order]))
 
 

@@ -87,6 +87,12 @@ class SqlUnitOfWork:
             # The use cases speak of conflicts and refused data, not of drivers.
             raise _translated(exc) from exc
 
+    @property
+    def writers_one_at_a_time(self) -> bool:
+        """Whether the database runs one writing transaction at a time (SQLite): then no transaction, however many
+        rows it locks, can deadlock with another."""
+        return self.session_factory.kw["bind"].dialect.name == "sqlite"
+
     def redoable(self) -> None:
         """Call first in a transaction whose loss a later run redoes by itself: its commit need not wait
         for the disk (about half a millisecond on SQLite). Only for such transactions: recording SEFAZ's

@@ -201,6 +201,12 @@ class Invoice(Aggregate):
         self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
         self.sent_at = None
 
+    def sending_from(self, when: datetime) -> None:
+        """Marked as being sent earlier, it goes only now (it waited for a place at SEFAZ): the sending window, in
+        which nobody else sends it, counts from now."""
+        self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
+        self.sent_at = when
+
     def not_sent_after_all(self) -> None:
         """Marked as being sent and then never sent (a batch stopped sending: SEFAZ had failed on another NF-e):
         pending again, as if only generated; the attempt it was counted for never happened."""

@@ -171,6 +171,10 @@ class ProcessingUnitOfWork(Protocol):
 
     def flush(self) -> None: ...
 
+    @property
+    def writers_one_at_a_time(self) -> bool:
+        """Whether the database runs one writing transaction at a time (SQLite, not PostgreSQL)."""
+
     def redoable(self) -> None:
         """This transaction, if lost to a power cut, is redone by a later run: its commit need not wait
         for the disk. Called before anything else in the transaction."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from lojasync.fiscal.sefaz_outcomes import outcome_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import (
     DECISIONS,
+    WAITED_TOO_LONG,
     ReadyToSend,
     Sefaz,
     generate_invoice,
@@ -30,6 +32,7 @@ from lojasync.fiscal.services.invoices import (
     prepare_invoices,
     record_answer,
     record_decisions,
+    resume_sending,
     transmit_invoice,
 )
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -47,6 +50,7 @@ UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise que
 SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided, SefazConfigurationError)
 # "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
 NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
+STOPPED_BEFORE_SENDING = "não transmitida: o lote parou antes de enviá-la à SEFAZ; transmita depois"
 # How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
 # transmitted while the caller waits.
 BATCH_LIMIT = 200
@@ -188,6 +192,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     sending: dict[Future, tuple[int, int, ReadyToSend]] = {}   # transmission -> (position, order number, its NF-e)
     prepared: list[tuple[int, int, ReadyToSend]] = []   # marked as being sent, not sent yet
     places = max(1, parallel)
+    # Several authorisations in one transaction lock their products' stock one NF-e after the other: with writers
+    # side by side (PostgreSQL), an approval locking the same products in another order would deadlock with it.
+    together = uow_factory().writers_one_at_a_time
     sefaz_down = False
     not_sent = NOT_SENT   # why the rest are only generated, once SEFAZ failed
 
@@ -203,8 +210,8 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         if approve and not sefaz_down and len(group) > 1:
             try:
                 readies = prepare_invoices(uow_factory(), box, sefaz, [number for _, number in group], actor)
-            except Exception:  # noqa: BLE001 - rolled back, no number taken: each order below says its own
-                pass
+            except Exception:   # rolled back, no number taken: each order below says its own
+                log.debug("a group of NF-e made one by one", exc_info=True, extra={"orders": len(group)})
             else:
                 prepared.extend((position, number, ready)
                                 for (position, number), ready in zip(group, readies, strict=True))
@@ -240,11 +247,26 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             return _failure(uow_factory, number, made, exc, report_bug)
 
     def send() -> None:
-        """As many prepared NF-e as there are free places at SEFAZ, in their order."""
-        while prepared and len(sending) < places:   # each taken off `prepared` once on its way, for a stop between
-            position, number, ready = prepared[0]
-            sending[pool.submit(transmit_invoice, uow_factory(), sefaz, ready, actor)] = (position, number, ready)
-            prepared.pop(0)
+        """As many prepared NF-e as there are free places at SEFAZ, in their order; those that waited for their
+        place (SEFAZ slow) looked at again first (`resume_sending`)."""
+        going = prepared[:places - len(sending)]
+        if any(time.monotonic() - ready.marked_at > WAITED_TOO_LONG for _, _, ready in going):
+            try:
+                resumed = resume_sending(uow_factory(), sefaz, [ready for _, _, ready in going])
+            except Exception as exc:  # noqa: BLE001 - not sent: they stay awaiting SEFAZ, the worker settles them
+                resumed = [exc] * len(going)
+            for index, ((position, number, ready), now_ready) in enumerate(zip(going, resumed, strict=True)):
+                if isinstance(now_ready, ReadyToSend):
+                    prepared[index] = (position, number, now_ready)
+                else:
+                    prepared[index] = (position, number, None)   # refused, said below in its place
+                    finished(position, _failure(uow_factory, number, ready.invoice_id, now_ready, report_bug))
+        for _ in going:
+            # Off `prepared` first: stopped in between, it stays awaiting SEFAZ (settled by a query by key), never
+            # put back to pending while on its way (pending, it would be sent again blind).
+            position, number, ready = prepared.pop(0)
+            if ready is not None:
+                sending[pool.submit(transmit_invoice, uow_factory(), sefaz, ready, actor)] = (position, number, ready)
 
     def keep() -> None:
         """Prepared while SEFAZ was failing on the group before: not sent, pending as the rest."""
@@ -264,11 +286,12 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         """Record the answers of these NF-e (their transmissions done): SEFAZ's decisions in one transaction, the
         others (and all of them, when that one fails) each in its own."""
         decided = [future for future in done if future.exception() is None and outcome_of(future.result()) in DECISIONS]
-        if len(decided) > 1:
+        if len(decided) > 1 and together:
             try:
                 recorded = record_decisions(uow_factory(), sefaz,
                                             [(sending[future][2], future.result()) for future in decided], actor)
-            except Exception:  # noqa: BLE001 - rolled back: each recorded below on its own, saying its own failure
+            except Exception:   # rolled back: each recorded below on its own, saying its own failure
+                log.debug("SEFAZ's decisions recorded one by one", exc_info=True, extra={"invoices": len(decided)})
                 recorded = []
             for future, (invoice, _) in zip(decided, recorded, strict=False):
                 position, number, _ = sending.pop(future)
@@ -326,11 +349,14 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         except BaseException:
             # Stopped (Ctrl+C, a progress bar or a report that failed): the NF-e already at SEFAZ still have their
             # answers recorded, as each did when it recorded its own; else an authorised one waits for the worker.
-            # Those prepared and not sent are pending again (best effort: else the worker sends them).
-            with contextlib.suppress(Exception):
-                if prepared:
-                    keep_unsent(uow_factory(), [ready for _, _, ready in prepared])
+            # Those prepared and not sent are pending again, reported as not sent (else the stopped batch's page
+            # listed their orders as never processed, and running them again found them "already invoiced"); on
+            # the pool as the recordings, whose exit waits for them: a second Ctrl+C loses neither.
+            left = [(position, number, ready) for position, number, ready in prepared if ready is not None]
+            kept = _keep_on_the_way_out(pool, uow_factory, left)
             _record_in_flight(pool, uow_factory, sefaz, sending, actor, finished, stopping)
+            if kept is not None:
+                _report_kept(kept, left, finished)
             raise
     return BatchReport([items[position] for position in sorted(items)])
 
@@ -416,6 +442,33 @@ def _record_in_flight(pool: ThreadPoolExecutor, uow_factory: Callable[[], Proces
         if invoice is not None:
             with contextlib.suppress(Exception):
                 finished(position, BatchItem(number, invoice, rejection_of(invoice)))
+
+
+def _keep_on_the_way_out(pool: ThreadPoolExecutor, uow_factory: Callable[[], ProcessingUnitOfWork],
+                         left: list[tuple[int, int, ReadyToSend]]) -> Future | None:
+    """`keep_unsent` of the NF-e a stopped batch prepared and did not send, on the pool (best effort: else they
+    stay awaiting SEFAZ, and the worker asks SEFAZ about them by key, then sends them)."""
+    if not left:
+        return None
+    readies = [ready for _, _, ready in left]
+    try:
+        return pool.submit(keep_unsent, uow_factory(), readies)
+    except RuntimeError:   # the pool no longer takes work (the interpreter exiting): done here
+        with contextlib.suppress(Exception):
+            keep_unsent(uow_factory(), readies)
+        return None
+
+
+def _report_kept(kept: Future, left: list[tuple[int, int, ReadyToSend]],
+                 finished: Callable[[int, BatchItem], None]) -> None:
+    try:
+        views = kept.result()
+    except Exception:   # not kept: they stay awaiting SEFAZ, for the worker
+        log.warning("batch stopped: NF-e prepared and not sent left awaiting SEFAZ", exc_info=True)
+        return
+    for (position, number, _), invoice in zip(left, views, strict=True):
+        with contextlib.suppress(Exception):
+            finished(position, BatchItem(number, invoice, STOPPED_BEFORE_SENDING, not_sent=True))
 
 
 def _record_late(uow_factory: Callable[[], ProcessingUnitOfWork], sefaz: Sefaz, transmission: Future,

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from math import ceil
@@ -232,6 +232,12 @@ class ReadyToSend:
 
     invoice_id: int
     claim: _Claim
+    marked_at: float = field(default_factory=time.monotonic)   # when it was marked as being sent
+
+
+# A prepared NF-e that waited longer than this for a place at SEFAZ (a batch's, SEFAZ slow) is looked at again
+# before it goes (`resume_sending`): its order may have changed meanwhile, and its time to be transmitted ran.
+WAITED_TOO_LONG = 0.25
 
 
 def prepare_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
@@ -259,6 +265,39 @@ def prepare_invoices(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, or
         uow.flush()  # the history's handler, run at commit, needs the NF-e's id
         uow.commit()
         return [ReadyToSend(invoice.id, claim) for invoice, claim in made]
+
+
+def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[ReadyToSend],
+                   now: Clock = _now) -> list[ReadyToSend | LojasyncError]:
+    """Prepared NF-e about to be sent after waiting for a place at SEFAZ (`WAITED_TOO_LONG`), in one transaction:
+    each order checked again, as when it was prepared (the store may have cancelled or changed it meanwhile: that
+    NF-e is pending again, its order flagged, and the refusal takes its place in the list), and the others' sending
+    window and transmission time counted from now (waiting, an NF-e had less time than any other to be answered,
+    and could be cut short, or taken for unanswered, with SEFAZ merely slow)."""
+    with uow:
+        # Lost to a power cut, nothing is in flight any more: what the worker finds (awaiting SEFAZ since it was
+        # prepared) it settles by a query by key, with this same check of the order.
+        uow.redoable()
+        found = uow.invoices.get_with_orders(ready.invoice_id for ready in readies)
+        resumed: list[ReadyToSend | LojasyncError] = []
+        for ready in readies:
+            invoice, order = found.get(ready.invoice_id, (None, None))
+            if invoice is None or invoice.status is not InvoiceStatus.AWAITING or invoice.access_key != ready.claim.key:
+                resumed.append(InvoiceNotFound(invoice_id=ready.invoice_id) if invoice is None else
+                               DocumentStateRefused(document="NF-e", number=invoice.number,
+                                                    status=invoice.status.label, what="transmitir"))
+                continue
+            drift = _drift(invoice, order)
+            if drift is not None:
+                invoice.not_sent_after_all()
+                order.ask_for_a_person(_for_a_person(invoice.about(NOT_SENT), drift))
+                resumed.append(drift)
+                continue
+            invoice.sending_from(now())
+            deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
+            resumed.append(replace(ready, claim=replace(ready.claim, deadline=deadline), marked_at=time.monotonic()))
+        uow.commit()
+        return resumed
 
 
 def keep_unsent(uow: ProcessingUnitOfWork, readies: Sequence[ReadyToSend]) -> list[InvoiceView]:
