@@ -387,6 +387,8 @@ class FakeUnitOfWork:
     added (changes to objects that existed before stay: transactions themselves are tested on the real
     databases; this is enough for the services' rules)."""
 
+    writers_one_at_a_time = True   # one test at a time writes it
+
     def __init__(self) -> None:
         self.bus = message_bus()
         self.customers, self.products, self.orders = FakeCustomers(), FakeProducts(), FakeOrders()

@@ -454,9 +454,12 @@ def _keep_on_the_way_out(pool: ThreadPoolExecutor, uow_factory: Callable[[], Pro
     try:
         return pool.submit(keep_unsent, uow_factory(), readies)
     except RuntimeError:   # the pool no longer takes work (the interpreter exiting): done here
-        with contextlib.suppress(Exception):
-            keep_unsent(uow_factory(), readies)
-        return None
+        done: Future = Future()
+        try:
+            done.set_result(keep_unsent(uow_factory(), readies))
+        except Exception as exc:  # noqa: BLE001 - reported as not kept by `_report_kept`
+            done.set_exception(exc)
+        return done
 
 
 def _report_kept(kept: Future, left: list[tuple[int, int, ReadyToSend]],

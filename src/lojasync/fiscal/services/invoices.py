@@ -232,6 +232,9 @@ class ReadyToSend:
 
     invoice_id: int
     claim: _Claim
+    # The NF-e's count of sends once marked by this claim: another process that takes it since (the worker, the
+    # sending window over) counts one more.
+    attempts: int = 0
     marked_at: float = field(default_factory=time.monotonic)   # when it was marked as being sent
 
 
@@ -264,7 +267,7 @@ def prepare_invoices(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, or
             made.append((invoice, _claim(uow, box, sefaz, invoice, order, actor, now(), company)))
         uow.flush()  # the history's handler, run at commit, needs the NF-e's id
         uow.commit()
-        return [ReadyToSend(invoice.id, claim) for invoice, claim in made]
+        return [ReadyToSend(invoice.id, claim, invoice.attempts) for invoice, claim in made]
 
 
 def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[ReadyToSend],
@@ -286,6 +289,13 @@ def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[Re
                 resumed.append(InvoiceNotFound(invoice_id=ready.invoice_id) if invoice is None else
                                DocumentStateRefused(document="NF-e", number=invoice.number,
                                                     status=invoice.status.label, what="transmitir"))
+                continue
+            if invoice.attempts != ready.attempts:
+                # Taken by another process meanwhile (its sending window ran out while it waited here, and the
+                # worker asks SEFAZ about it, then sends it): it is that process's now, left as it is.
+                resumed.append(InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id,
+                                                minutes=SENDING_WINDOW // MINUTE,
+                                                within=ceil(sefaz.transmission_time / MINUTE)))
                 continue
             drift = _drift(invoice, order)
             if drift is not None:
