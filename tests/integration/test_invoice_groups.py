@@ -371,3 +371,18 @@ def test_an_nfe_taken_by_the_worker_while_it_waited_for_its_place_is_left_to_it(
         thread.join(10)
     assert errors == [] and invoices_of(app, number)[0].status == "authorised"
     assert simulator.simulator.stats()["chamadas"]["NFeAutorizacao4"] == 1
+
+
+def test_an_nfe_taken_by_the_worker_is_not_put_back_to_pending(app, company, store, sefaz, simulator):
+    """The same for a batch that stops, or learns SEFAZ fails, after another process took an NF-e it prepared:
+    that NF-e is left awaiting SEFAZ, as the other process's."""
+    from lojasync.fiscal.services.invoices import approve_invoice, keep_unsent, prepare_invoice
+
+    number = imported(app, store, id=2000000760, payment_status="paid")
+    ready = prepare_invoice(app.uow(), app.cipher, sefaz, number)
+    (invoice,) = invoices_of(app, number)
+    simulator.simulator.set_switches(drop_answers=1)   # the worker's send goes, its answer never comes back
+    with pytest.raises(Exception, match="SEFAZ não respondeu"):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=lambda: invoice.sent_at + timedelta(minutes=6))
+    (view,) = keep_unsent(app.uow(), [ready])
+    assert view.status == "awaiting_sefaz" and view.attempts == 2

@@ -312,13 +312,15 @@ def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[Re
 
 def keep_unsent(uow: ProcessingUnitOfWork, readies: Sequence[ReadyToSend]) -> list[InvoiceView]:
     """Prepared NF-e that will not be sent after all (a batch learned meanwhile that SEFAZ fails): pending again,
-    to be transmitted later like any NF-e only generated. One left otherwise since (another attempt took it) is
-    left as it is. Their views, as they are now."""
+    to be transmitted later like any NF-e only generated. One changed since (another process took it: the worker,
+    its sending window over) is left as it is. Their views, as they are now."""
     with uow:
         found = []
         for ready in readies:
             invoice = _invoice(uow, ready.invoice_id)
-            if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == ready.claim.key:
+            # Not one another process took since (its count of sends moved on): that one may be sending it.
+            if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == ready.claim.key \
+                    and invoice.attempts == ready.attempts:
                 invoice.not_sent_after_all()
             found.append(invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)))
         uow.commit()
