@@ -11,7 +11,6 @@ import pytest
 
 from lojasync.finance.services import list_receivables
 from lojasync.fiscal.services.batch import NOT_SENT, STOPPED_BEFORE_SENDING, invoice_orders
-from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoices import (
     WAITED_TOO_LONG,
     prepare_invoices,
@@ -25,17 +24,9 @@ from lojasync.sales.errors import OrderNotFound
 from lojasync.sales.views import show_order
 from lojasync.stock.views import stock_levels
 from tests.factories import make_store, order_payload
+from tests.integration import test_invoices
 
-COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
-                      number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001-000",
-                      default_ncm="61091000")
-
-
-@pytest.fixture()
-def company(app):
-    set_company(app.uow(), COMPANY)
-    install_test_certificate(app.uow(), app.cipher)
-
+company = test_invoices.company   # the fixture: the company those tests issue as
 
 @pytest.fixture()
 def store(app) -> int:
