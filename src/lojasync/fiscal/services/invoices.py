@@ -237,6 +237,12 @@ class ReadyToSend:
     attempts: int = 0
     marked_at: float = field(default_factory=time.monotonic)   # when it was marked as being sent
 
+    def holds(self, invoice: Invoice) -> bool:
+        """Whether the NF-e is still as this claim left it: awaiting SEFAZ with this key, no other process's send
+        counted since (the worker takes one whose sending window ran out)."""
+        return (invoice.status is InvoiceStatus.AWAITING and invoice.access_key == self.claim.key
+                and invoice.attempts == self.attempts)
+
 
 # A prepared NF-e that waited longer than this for a place at SEFAZ (a batch's, SEFAZ slow) is looked at again
 # before it goes (`resume_sending`): its order may have changed meanwhile, and its time to be transmitted ran.
@@ -285,17 +291,18 @@ def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[Re
         resumed: list[ReadyToSend | LojasyncError] = []
         for ready in readies:
             invoice, order = found.get(ready.invoice_id, (None, None))
-            if invoice is None or invoice.status is not InvoiceStatus.AWAITING or invoice.access_key != ready.claim.key:
-                resumed.append(InvoiceNotFound(invoice_id=ready.invoice_id) if invoice is None else
-                               DocumentStateRefused(document="NF-e", number=invoice.number,
-                                                    status=invoice.status.label, what="transmitir"))
+            if invoice is None:
+                resumed.append(InvoiceNotFound(invoice_id=ready.invoice_id))
                 continue
-            if invoice.attempts != ready.attempts:
+            if not ready.holds(invoice):
                 # Taken by another process meanwhile (its sending window ran out while it waited here, and the
-                # worker asks SEFAZ about it, then sends it): it is that process's now, left as it is.
+                # worker asks SEFAZ about it, then sends it), or settled since: that process's now, left as it is.
                 resumed.append(InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id,
                                                 minutes=SENDING_WINDOW // MINUTE,
-                                                within=ceil(sefaz.transmission_time / MINUTE)))
+                                                within=ceil(sefaz.transmission_time / MINUTE))
+                               if invoice.status is InvoiceStatus.AWAITING else
+                               DocumentStateRefused(document="NF-e", number=invoice.number,
+                                                    status=invoice.status.label, what="transmitir"))
                 continue
             drift = _drift(invoice, order)
             if drift is not None:
@@ -318,9 +325,7 @@ def keep_unsent(uow: ProcessingUnitOfWork, readies: Sequence[ReadyToSend]) -> li
         found = []
         for ready in readies:
             invoice = _invoice(uow, ready.invoice_id)
-            # Not one another process took since (its count of sends moved on): that one may be sending it.
-            if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == ready.claim.key \
-                    and invoice.attempts == ready.attempts:
+            if ready.holds(invoice):   # not one another process took since: that one may be sending it
                 invoice.not_sent_after_all()
             found.append(invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)))
         uow.commit()
