@@ -3,6 +3,7 @@ result kept as it comes; a run cut short says so and which orders it did not rea
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -36,6 +37,31 @@ def test_a_run_that_stopped_without_news_says_so_and_which_orders_it_did_not_rea
     assert kept_batch(app.uow(), batch, now=NOW + STALLED - timedelta(seconds=1)).running
     kept = kept_batch(app.uow(), batch, now=NOW + STALLED + timedelta(seconds=1))
     assert (kept.running, kept.stopped, kept.problem, kept.left) == (False, True, None, [987003])
+
+
+def test_a_run_gives_news_while_an_nfe_waits_for_sefaz_so_it_is_not_taken_for_stopped(app, monkeypatch):
+    """One NF-e may wait a minute for a slow SEFAZ, longer than STALLED allows without news: the run beats
+    meanwhile (a restarted server's batch was shown as running for ten minutes before STALLED was short)."""
+    from lojasync.fiscal.services.batch import BatchReport
+
+    monkeypatch.setattr(batch_reports, "HEARTBEAT", timedelta(seconds=0.02))
+    clock = [NOW]
+    batch = start_batch(app.uow, [987010], ANA.name, "/pedidos", now=NOW)
+    seen = []
+
+    def waiting_for_sefaz(uow_factory, box, sefaz, numbers, **options):
+        clock[0] = NOW + 3 * STALLED   # the NF-e's wait outlasts STALLED
+        given_up = time.monotonic() + 10
+        while not kept_batch(app.uow(), batch, now=clock[0]).running and time.monotonic() < given_up:
+            time.sleep(0.01)
+        seen.append(kept_batch(app.uow(), batch, now=clock[0]).running)
+        return BatchReport([])
+
+    monkeypatch.setattr(batch_reports, "invoice_orders", waiting_for_sefaz)
+    run_batch(app.uow, app.cipher, NO_SEFAZ, batch, [987010], ANA, now=lambda: clock[0])
+    assert seen == [True]
+    kept = kept_batch(app.uow(), batch, now=clock[0] + timedelta(hours=1))
+    assert (kept.running, kept.stopped) == (False, False)   # finished: no beat outlives the run
 
 
 def test_an_unexpected_error_stops_the_batch_and_is_kept_on_it(app, monkeypatch):

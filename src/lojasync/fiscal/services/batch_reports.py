@@ -13,14 +13,18 @@ down, may have been authorised since (the worker, a person). Its row then says s
 orders it could not even generate (no NF-e to read).
 
 A run whose process stopped (restarted, killed) never finishes its batch: after STALLED without news the page
-says the batch stopped, and which orders it did not reach. Their NF-e, if one was on its way, settle as any
+says the batch stopped, and which orders it did not reach. A run gives news every HEARTBEAT even while one NF-e
+waits for a slow SEFAZ (up to a minute), so that STALLED can be short: a restarted server's batch said
+"em andamento" for ten minutes. Their NF-e, if one was on its way, settle as any
 other left awaiting SEFAZ (the worker asks SEFAZ by key).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -37,9 +41,12 @@ log = logging.getLogger("lojasync.fiscal")
 
 # Long enough to come back to a Black Friday's batches after the weekend; the NF-e themselves stay forever.
 KEPT_FOR = timedelta(days=30)
-# Each NF-e is generated in a moment and transmitted within a minute (invoices.TRANSMISSION_TIME): a batch that
-# has had no news for this long is no longer running.
-STALLED = timedelta(minutes=10)
+# A running batch says it is alive this often, whatever its NF-e are doing (one may wait a minute for SEFAZ:
+# invoices.TRANSMISSION_TIME)...
+HEARTBEAT = timedelta(seconds=20)
+# ...so one with no news for this long is no longer running (its process stopped). Several beats: a database busy
+# for a moment (a beat is then skipped) does not make a running batch look stopped.
+STALLED = timedelta(minutes=2)
 # How many batches the list of recent ones shows (each one's page stays reachable by its address).
 RECENT = 50
 
@@ -110,8 +117,9 @@ def run_batch(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, s
             log.warning("batch summary not kept", exc_info=exc, extra={"batch_id": batch_id})
 
     try:
-        report = invoice_orders(uow_factory, box, sefaz, order_numbers, approve=approve, actor=actor,
-                                progress=kept, parallel=parallel)
+        with _beating(uow_factory, batch_id, now):
+            report = invoice_orders(uow_factory, box, sefaz, order_numbers, approve=approve, actor=actor,
+                                    progress=kept, parallel=parallel)
     except LojasyncError as exc:   # the company could no longer issue (its certificate removed meanwhile...)
         _finish(uow_factory, batch_id, now(), f"{exc.message} {exc.resolution}".strip()[:1000])
         raise
@@ -122,6 +130,31 @@ def run_batch(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretBox, s
         raise
     _finish(uow_factory, batch_id, now())
     return report
+
+
+@contextlib.contextmanager
+def _beating(uow_factory: Callable[[], ProcessingUnitOfWork], batch_id: int,
+             now: Callable[[], datetime]) -> Iterator[None]:
+    """While the block runs, the batch's news (`updated_at`) is renewed every HEARTBEAT, from a thread of its own."""
+    stop, every = threading.Event(), HEARTBEAT.total_seconds()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with uow_factory() as uow:
+                    uow.invoice_batches.update(batch_id, now())
+                    uow.commit()
+            except Exception as exc:   # the next beat tries again; the batch itself goes on
+                log.warning("batch heartbeat not kept", exc_info=exc, extra={"batch_id": batch_id})
+
+    thread = threading.Thread(target=beat, name=f"lojasync-lote-{batch_id}-pulso", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        # A beat still writing only renews `updated_at`: landing after the batch is finished changes nothing.
+        thread.join(timeout=5)
 
 
 def _finish(uow_factory: Callable[[], ProcessingUnitOfWork], batch_id: int, moment: datetime,
