@@ -300,3 +300,37 @@ def test_a_certificate_outside_icp_brasil_is_warned_as_sefaz_would_refuse_it(app
     assert any("não foi possível confirmar que o certificado é da cadeia ICP-Brasil" in w for w in view.warnings)
     test = install_test_certificate(app.uow(), app.cipher, NOW)   # a test one says it is for the simulator only
     assert not any("ICP-Brasil" in w for w in test.warnings)
+
+
+def test_a_certificate_under_a_root_of_the_operators_bundle_is_not_warned(app, tmp_path):
+    """A root ITI issued after this version of lojasync: the operator adds it to LOJASYNC_SEFAZ_CA_BUNDLE, as the
+    README says, and the A1 issued under it is no longer warned as outside ICP-Brasil (the bundle was ignored)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    root_key, key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Certificadora Raiz Brasileira v99")])
+    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name).public_key(root_key.public_key())
+            .serial_number(1).not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EMPRESA TESTE:11222333000181")]))
+            .issuer_name(root_name).public_key(key.public_key()).serial_number(2)
+            .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=365))
+            .sign(root_key, hashes.SHA256()))
+    pfx = pkcs12.serialize_key_and_certificates(b"a1", key, leaf, None, serialization.BestAvailableEncryption(b"abc"))
+    bundle = tmp_path / "iti.pem"
+    bundle.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    set_company(app.uow(), COMPANY, NOW)
+
+    def warned(**options) -> bool:
+        view = install_certificate(app.uow(), app.cipher, pfx, "abc", NOW, **options)
+        return any("cadeia ICP-Brasil" in w for w in view.warnings)
+
+    assert warned()                                                 # without the bundle: not confirmed
+    assert not warned(ca_bundle=str(bundle))                        # the operator's root vouches for it
+    assert warned(ca_bundle=str(tmp_path / "missing.pem"))          # a bundle that cannot be read vouches for nothing

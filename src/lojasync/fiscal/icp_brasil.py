@@ -101,11 +101,14 @@ def _shipped() -> tuple[x509.Certificate, ...]:
     return tuple(x509.load_pem_x509_certificates(files("lojasync.fiscal").joinpath("data/icp_brasil.pem").read_bytes()))
 
 
-def chains_to_icp_brasil(leaf: x509.Certificate, given: tuple[x509.Certificate, ...] = ()) -> bool:
+def chains_to_icp_brasil(leaf: x509.Certificate, given: tuple[x509.Certificate, ...] = (),
+                         operator: tuple[x509.Certificate, ...] = ()) -> bool:
     """Whether `leaf` chains, by signatures, to one of the shipped ICP-Brasil roots, through the CAs the .pfx
     brought (`given`) or the shipped ones. SEFAZ accepts no other A1: a self-signed or foreign one was installed
-    as "pronta para emitir" and every NF-e then failed at SEFAZ's door."""
-    shipped = _shipped()
+    as "pronta para emitir" and every NF-e then failed at SEFAZ's door.
+    `operator`: the CAs of the operator's bundle (LOJASYNC_SEFAZ_CA_BUNDLE, `operator_cas`), their roots taken as
+    ICP-Brasil's: a root ITI issued after this version of lojasync, which the operator added as the README says."""
+    shipped = (*_shipped(), *operator)
     roots = {root.fingerprint(hashes.SHA256()) for root in shipped if root.subject == root.issuer}
     candidates = (*given, *shipped)
     current = leaf
@@ -117,6 +120,18 @@ def chains_to_icp_brasil(leaf: x509.Certificate, given: tuple[x509.Certificate, 
             return True
         current = issuer
     return False
+
+
+def operator_cas(bundle: str | None) -> tuple[x509.Certificate, ...]:
+    """The certificates of the operator's PEM bundle; none when there is no bundle or it cannot be read (the
+    connection to SEFAZ, which loads it too, then says why)."""
+    if not bundle:
+        return ()
+    try:
+        with open(bundle, "rb") as pem:
+            return tuple(x509.load_pem_x509_certificates(pem.read()))
+    except (OSError, ValueError):
+        return ()
 
 
 def _signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:

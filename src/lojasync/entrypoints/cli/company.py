@@ -111,7 +111,8 @@ def certificate(
     except OSError as exc:
         fail(f"Não foi possível ler {file}: {in_portuguese(exc)}. Resolução: confira o caminho do arquivo .pfx (ou "
              ".p12) do certificado A1 e se este usuário pode lê-lo.")
-    _print(install_certificate(app_.uow(), app_.cipher, data, password), fmt, "Certificado instalado.")
+    _print(install_certificate(app_.uow(), app_.cipher, data, password, ca_bundle=app_.settings.sefaz_ca_bundle), fmt,
+           "Certificado instalado.")
 
 
 def _city(view) -> str | None:

@@ -21,7 +21,7 @@ from lojasync.fiscal.company import (
     issuing_problems,
     sequence_key,
 )
-from lojasync.fiscal.icp_brasil import chains_to_icp_brasil
+from lojasync.fiscal.icp_brasil import chains_to_icp_brasil, operator_cas
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
@@ -389,8 +389,9 @@ def _refuse_while_in_flight(uow: ProcessingUnitOfWork, leaving: str) -> None:
 
 
 def install_certificate(uow: ProcessingUnitOfWork, box: SecretBox, pfx: bytes, password: str,
-                        now: datetime | None = None) -> CompanyView:
-    """Keep the A1 certificate (checked first: password, private key, validity) sealed with the secret key."""
+                        now: datetime | None = None, ca_bundle: str | None = None) -> CompanyView:
+    """Keep the A1 certificate (checked first: password, private key, validity) sealed with the secret key.
+    `ca_bundle`: the operator's PEM of CAs (LOJASYNC_SEFAZ_CA_BUNDLE), for whether the certificate is ICP-Brasil's."""
     now = now or datetime.now(timezone.utc)
     certificate = Certificate.load(pfx, password)
     certificate.ensure_valid(now)
@@ -406,7 +407,7 @@ def install_certificate(uow: ProcessingUnitOfWork, box: SecretBox, pfx: bytes, p
                 exc.resolution = ("Nada foi trocado: o certificado em uso continua. Instale o certificado A1 (e-CNPJ) "
                                   "da empresa; se a empresa mudou de CNPJ, corrija o CNPJ antes.")
                 raise
-        _keep(company, box, certificate, pfx, password)
+        _keep(company, box, certificate, pfx, password, operator_cas(ca_bundle))
         uow.commit()
         return company_view(company, now)
 
@@ -449,14 +450,15 @@ def _company(uow: ProcessingUnitOfWork) -> Company:
     return company
 
 
-def _keep(company: Company, box: SecretBox, certificate: Certificate, pfx: bytes, password: str) -> None:
+def _keep(company: Company, box: SecretBox, certificate: Certificate, pfx: bytes, password: str,
+          operator: tuple = ()) -> None:
     company.certificate = box.encrypt(base64.b64encode(pfx).decode("ascii"))
     company.certificate_password = box.encrypt(password)
     company.certificate_subject = certificate.subject_name[:300]
     company.certificate_cnpj = certificate.cnpj
     company.certificate_not_after = certificate.not_after
     company.certificate_is_test = certificate.is_test_certificate
-    company.certificate_icp_brasil = chains_to_icp_brasil(certificate.x509, certificate.chain)
+    company.certificate_icp_brasil = chains_to_icp_brasil(certificate.x509, certificate.chain, operator)
 
 
 # CRT 3 with a rate never set: the NF-e carry lojasync's defaults (ICMS 18%, lucro presumido's PIS/COFINS), which

@@ -215,7 +215,8 @@ def upload_certificate(request: Request, arquivo: Annotated[UploadFile | None, F
             raise CertificateFileTooLarge()
         if not senha:
             raise CertificatePasswordMissing()
-        view = install_certificate(container.uow(), container.cipher, content, senha)
+        view = install_certificate(container.uow(), container.cipher, content, senha,
+                                   ca_bundle=container.settings.sefaz_ca_bundle)
     except LojasyncError as exc:
         return settings_view(request, 422, errors={"certificate": exc})
     forget_company_notices(request)   # the banner of an expiring certificate goes now, not a minute later
