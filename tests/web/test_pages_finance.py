@@ -210,3 +210,32 @@ def test_an_unknown_situation_filter_is_named_in_correct_portuguese(logged_in):
     assert answer.status_code == 422
     assert "Situação inválido" not in answer.text and "Valor inválido em Situação: xx." in answer.text
     assert "Valor inválido em Número do pedido: abc." in logged_in.get("/financeiro", params={"pedido": "abc"}).text
+
+
+def test_a_page_reads_one_page_of_receivables_and_the_totals_count_every_one(logged_in, app, order_number):
+    """review: the Financeiro read every receivable on every visit (its first page has no filter), about two
+    seconds a view with 50,000 of them. One page is read; the totals still add up every match, in the database."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import insert
+
+    from lojasync.db.finance_tables import receivables
+    from lojasync.finance.receivables import ReceivableStatus
+
+    rows = [{"order_id": order_number, "source_type": "sale", "source_id": str(9000 + i), "installment": 1,
+             "installments": 1, "amount": Decimal("1.01"), "due_date": date(2099, 1, 1) + timedelta(days=i),
+             "payment_method": "pix", "status": ReceivableStatus.RECEIVED if i % 5 == 0 else ReceivableStatus.OPEN,
+             "needs_attention": i == 5} for i in range(250)]
+    with app.engine.begin() as connection:
+        connection.execute(insert(receivables), rows)
+    page = logged_in.get("/financeiro", params={"pagina": "2"})
+    assert page.status_code == 200 and len(rows_of(page.text)) == 100
+    assert "página 2 de 3" in text_of(page.text)
+    shown = rows_of(page.text)
+    assert "08/04/2099" in shown[0]   # by due date: the fixture's 3, the first 97 of 2099, then the 98th
+    totals = text_of(page.text.split('id="totais-titulo"')[1].split("</section>")[0])
+    assert "Recebida 50 R$ 50,50" in totals and "Em aberto 202" in totals
+    assert "Total sem as canceladas 253 R$ 412,50" in totals
+    assert "1 conta(s) recebida(s)" in text_of(page.text)   # flagged "conferir": counted among every match too
+    assert len(rows_of(logged_in.get("/financeiro", params={"pagina": "3"}).text)) == 53

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Protocol
 
 from lojasync.finance.receivables import Receivable, ReceivableStatus
@@ -23,5 +24,12 @@ class ReceivableRepository(Protocol):
     def for_source(self, source_type: str, source_id: str, *, for_update: bool = False) -> list[Receivable]: ...
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None, *,
-             due_from: date | None = None, due_to: date | None = None, to_check: bool = False
-             ) -> list[Receivable]: ...
+             due_from: date | None = None, due_to: date | None = None, to_check: bool = False,
+             limit: int | None = None, offset: int = 0) -> list[Receivable]:
+        """By due date (then id); `limit`/`offset`: one page of them."""
+
+    def summary(self, today: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
+                due_from: date | None = None, due_to: date | None = None, to_check: bool = False
+                ) -> list[tuple[ReceivableStatus, bool, int, Decimal, int]]:
+        """Of the receivables `list` would give, counted in the database: (status, due before `today`, how many,
+        their amount, how many flagged "conferir") per status and side of `today`."""

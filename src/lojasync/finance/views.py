@@ -59,29 +59,28 @@ class ReceivableFilter:
 
 @dataclass(frozen=True)
 class ReceivableList:
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]]    # those asked for: every match, or one page of them (`find_receivables`)
     today: date
-    # Amount and count per situation of the rows shown (a "vencida" is not counted again as "em aberto").
+    # Amount and count per situation of every match (a "vencida" is not counted again as "em aberto"), a page
+    # asked for or not: counted by the database.
     totals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    to_check: int = 0              # how many of the matches are flagged "conferir"
+
+    @property
+    def matched(self) -> int:
+        """How many receivables match, cancelled ones included (`items` may be a page of them)."""
+        return sum(total["count"] for total in self.totals.values())
 
     @property
     def total(self) -> Decimal:
-        """What the rows shown add up to, cancelled ones left out: money no longer expected would overstate what
+        """What the matches add up to, cancelled ones left out: money no longer expected would overstate what
         the merchant receives (their amount is in `totals`, under "cancelada")."""
-        return sum((row["amount"] for row in self._counted()), Decimal("0"))
-
-    @property
-    def to_check(self) -> int:
-        """How many of the rows shown are flagged "conferir"."""
-        return sum(1 for row in self.items if row["needs_attention"])
+        return sum((t["amount"] for key, t in self.totals.items() if key != Situation.CANCELLED), Decimal("0"))
 
     @property
     def count(self) -> int:
-        """How many rows the total adds up (the cancelled ones are not)."""
-        return len(self._counted())
-
-    def _counted(self) -> list[dict[str, Any]]:
-        return [row for row in self.items if row["situation"] != Situation.CANCELLED]
+        """How many receivables the total adds up (the cancelled ones are not)."""
+        return sum(t["count"] for key, t in self.totals.items() if key != Situation.CANCELLED)
 
 
 def local_today(now: datetime | None = None) -> date:
@@ -89,10 +88,7 @@ def local_today(now: datetime | None = None) -> date:
 
 
 def situation_of(row: dict[str, Any], today: date) -> Situation:
-    status = ReceivableStatus(row["status"])
-    if status is ReceivableStatus.OPEN:
-        return Situation.OVERDUE if row["due_date"] < today else Situation.OPEN
-    return Situation.RECEIVED if status is ReceivableStatus.RECEIVED else Situation.CANCELLED
+    return _situation(ReceivableStatus(row["status"]), row["due_date"] < today)
 
 
 def situated(row: dict[str, Any], today: date | None = None) -> dict[str, Any]:
@@ -102,38 +98,39 @@ def situated(row: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     return {**row, "situation": situation.value, "situation_label": situation.label}
 
 
-def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: date | None = None
-                     ) -> ReceivableList:
-    """The receivables that match, by due date, each with its situation ("vencida" included), and the totals
-    per situation of those shown."""
+def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: date | None = None, *,
+                     limit: int | None = None, offset: int = 0) -> ReceivableList:
+    """The receivables that match, by due date (`limit`/`offset`: one page of them), each with its situation
+    ("vencida" included), and the totals per situation of every match."""
     today = today or local_today()
     if criteria.due_from and criteria.due_to and criteria.due_from > criteria.due_to:
         raise DueRangeInvalid(start=f"{criteria.due_from:%d/%m/%Y}", end=f"{criteria.due_to:%d/%m/%Y}")
+    totals = {s.value: {"label": s.label, "count": 0, "amount": Decimal("0")} for s in Situation}
     stored = _STORED[criteria.situation] if criteria.situation else criteria.status
+    if criteria.situation and criteria.status and criteria.status is not stored:   # "vencida" and "received"
+        return ReceivableList([], today, totals)
     due_from, due_to = criteria.due_from, criteria.due_to
     if criteria.situation is Situation.OVERDUE:   # open and due before today
         due_to = min(due_to, today - timedelta(days=1)) if due_to else today - timedelta(days=1)
     elif criteria.situation is Situation.OPEN:    # open and due today or later
         due_from = max(due_from, today) if due_from else today
+    if due_from and due_to and due_from > due_to:   # "vencida" of a range that starts today or later
+        return ReceivableList([], today, totals)
+    where = {"due_from": due_from, "due_to": due_to, "to_check": criteria.to_check}
     with uow:
-        rows = [receivable_view(r) for r in uow.receivables.list(stored, criteria.order_number, due_from=due_from,
-                                                                   due_to=due_to, to_check=criteria.to_check)]
-    items = []
-    for row in (situated(r, today) for r in rows):
-        if criteria.situation and row["situation"] != criteria.situation.value:
-            continue
-        if criteria.status and row["status"] != criteria.status.value:
-            continue
-        if criteria.due_from and row["due_date"] < criteria.due_from:
-            continue
-        if criteria.due_to and row["due_date"] > criteria.due_to:
-            continue
-        if criteria.to_check and not row["needs_attention"]:
-            continue
-        items.append(row)
-    items.sort(key=lambda r: (r["due_date"], r["id"]))
-    totals = {s.value: {"label": s.label, "count": 0, "amount": Decimal("0")} for s in Situation}
-    for row in items:
-        totals[row["situation"]]["count"] += 1
-        totals[row["situation"]]["amount"] += row["amount"]
-    return ReceivableList(items, today, totals)
+        counted = uow.receivables.summary(today, stored, criteria.order_number, **where)
+        rows = [situated(receivable_view(r), today) for r in uow.receivables.list(
+            stored, criteria.order_number, **where, limit=limit, offset=offset)]
+    flagged = 0
+    for status, past, count, amount, to_check in counted:
+        situation = _situation(status, past)
+        totals[situation.value]["count"] += count
+        totals[situation.value]["amount"] += amount
+        flagged += to_check
+    return ReceivableList(rows, today, totals, flagged)
+
+
+def _situation(status: ReceivableStatus, past_due: bool) -> Situation:
+    if status is ReceivableStatus.OPEN:
+        return Situation.OVERDUE if past_due else Situation.OPEN
+    return Situation.RECEIVED if status is ReceivableStatus.RECEIVED else Situation.CANCELLED
