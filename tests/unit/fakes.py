@@ -241,6 +241,12 @@ class FakeLeases:
             return True
         return False
 
+    def extend(self, store_id, holder, expires_at) -> bool:
+        if self.holder(store_id) != holder:
+            return False
+        self.holders[store_id] = (holder, expires_at)
+        return True
+
     def holder(self, store_id):
         return self.holders.get(store_id, (None,))[0]
 
@@ -319,7 +325,7 @@ class FakeStoreUpdates:
 
     def due(self, store_id, now, limit=500) -> list[StoreUpdate]:
         rows = sorted((r for r in self.rows.values() if r["store_id"] == store_id and self._due(r, now)),
-                      key=lambda r: (r["kind"], r["parent_ref"] or "", r["id"]))
+                      key=lambda r: (r["attempts"], r["kind"], r["parent_ref"] or "", r["id"]))
         return [StoreUpdate(**r) for r in rows[:limit]]
 
     def stores_due(self, now, kind=None) -> list[int]:
@@ -331,8 +337,7 @@ class FakeStoreUpdates:
 
     def finish(self, update, now, sent_value, remote_id) -> bool:
         row = self._row(update)
-        if row["revision"] == update.revision:
-            row.update(status="done", attempts=0)
+        row.update(status="done", attempts=0) if row["revision"] == update.revision else row.update(status="pending")
         row.update(next_attempt_at=None, last_error=None, resolution=None, sent_value=sent_value,
                    remote_id=remote_id, pushed_at=now, updated_at=now)
         return True
@@ -345,11 +350,12 @@ class FakeStoreUpdates:
                    updated_at=now)
         return True
 
-    def postpone(self, updates, now, error, retry_at) -> None:
+    def postpone(self, updates, now, error, retry_at, counted=True) -> None:
         for update in updates:
             row = self._row(update)
             if row["status"] == "pending":
-                row.update(attempts=row["attempts"] + 1, last_error=error, next_attempt_at=retry_at, updated_at=now)
+                row.update(attempts=row["attempts"] + counted, last_error=error, next_attempt_at=retry_at,
+                           updated_at=now)
 
     def due_now(self, store_id, now) -> int:
         waiting = [r for r in self.rows.values() if r["store_id"] == store_id and r["status"] == "pending"

@@ -165,7 +165,9 @@ def test_updates_not_sent_because_an_earlier_call_failed_do_not_show_its_error_a
     first, second = sorted(uow.store_updates.rows.values(), key=lambda row: row["id"])
     assert "503" in first["last_error"] and not first["last_error"].startswith("Não enviada")
     assert second["last_error"].startswith("Não enviada: o envio à loja parou antes dela (")
-    assert (first["attempts"], second["attempts"]) == (1, 1)   # both tried again later, as before
+    # The second was never sent: no attempt counted, and due again before the first (the next push without it).
+    assert (first["attempts"], second["attempts"]) == (1, 0)
+    assert second["next_attempt_at"] <= first["next_attempt_at"]
 
 
 def test_an_unexpected_error_fails_the_updates_after_a_few_attempts(uow, store, client):

@@ -272,6 +272,13 @@ class LeaseRepository:
             .values(holder=holder, expires_at=expires_at),
             insert(store_leases).values(store_id=store_id, holder=holder, expires_at=expires_at))
 
+    def extend(self, store_id: int, holder: str, expires_at: datetime) -> bool:
+        """Extend the lease `holder` still has (expired or not: nobody took it meanwhile); False when another
+        worker took it since, or took and released it (the row is gone)."""
+        return bool(self.session.execute(
+            update(store_leases).where(store_leases.c.store_id == store_id, store_leases.c.holder == holder)
+            .values(expires_at=expires_at)).rowcount)
+
     def holder(self, store_id: int) -> str | None:
         return self.session.scalar(select(store_leases.c.holder).where(store_leases.c.store_id == store_id))
 

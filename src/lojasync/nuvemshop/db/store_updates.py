@@ -86,8 +86,10 @@ class StoreUpdateRepository:
 
     # read and finished by the push
     def due(self, store_id: int, now: datetime, limit: int = 500) -> list[StoreUpdate]:
+        # Those that failed before go last: a product the store keeps refusing with 5xx, first of every batch, stopped
+        # each push before the others (a push stops at the first failed call), for as long as it failed.
         query = (select(t).where(t.c.store_id == store_id, t.c.status == _PENDING, _is_due(now))
-                 .order_by(t.c.kind, t.c.parent_ref, t.c.id).limit(limit))
+                 .order_by(t.c.attempts, t.c.kind, t.c.parent_ref, t.c.id).limit(limit))
         return [StoreUpdate(**row._mapping) for row in self.session.execute(query)]
 
     def stores_due(self, now: datetime, kind: UpdateKind | None = None) -> list[int]:
@@ -97,11 +99,13 @@ class StoreUpdateRepository:
         return sorted(self.session.scalars(query))
 
     def finish(self, row: StoreUpdate, now: datetime, sent_value: str | None, remote_id: str | None) -> bool:
-        """Pushed: done, unless it changed since it was read (then it stays pending for the next push). The
+        """Pushed: done, unless it changed since it was read: then pending, for the next push to send what it is
+        now. Pending even when another worker pushed the newer revision meanwhile and marked it done (this one's
+        lease ran out during a slow call): this push, of the older value, may have landed after that one's. The
         remote id is kept either way: the metafield exists now."""
         same = t.c.revision == row.revision
         result = self.session.execute(update(t).where(t.c.id == row.id).values(
-            status=case((same, UpdateStatus.DONE.value), else_=t.c.status),
+            status=case((same, UpdateStatus.DONE.value), else_=_PENDING),
             attempts=case((same, 0), else_=t.c.attempts), next_attempt_at=None, last_error=None, resolution=None,
             sent_value=sent_value, remote_id=remote_id, pushed_at=now, updated_at=now))
         return bool(result.rowcount)
@@ -113,12 +117,15 @@ class StoreUpdateRepository:
             updated_at=now))
         return bool(result.rowcount)
 
-    def postpone(self, rows: Iterable[StoreUpdate], now: datetime, error: str, retry_at: datetime) -> None:
-        """Not pushed this time (the store unreachable, a bug): counted, tried again at `retry_at`."""
+    def postpone(self, rows: Iterable[StoreUpdate], now: datetime, error: str, retry_at: datetime,
+                 counted: bool = True) -> None:
+        """Not pushed this time (the store unreachable, a bug): tried again at `retry_at`; `counted`: as an
+        attempt (not for those never sent, the push having stopped before them)."""
         ids = [row.id for row in rows]
         if ids:
             self.session.execute(update(t).where(t.c.id.in_(ids), t.c.status == _PENDING).values(
-                attempts=t.c.attempts + 1, last_error=error, next_attempt_at=retry_at, updated_at=now))
+                attempts=t.c.attempts + 1 if counted else t.c.attempts, last_error=error, next_attempt_at=retry_at,
+                updated_at=now))
 
     def due_now(self, store_id: int, now: datetime) -> int:
         """The pending updates waiting for their next attempt are due now (a person asked to push now)."""

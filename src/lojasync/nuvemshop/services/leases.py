@@ -42,7 +42,14 @@ class Lease:
         self.uow, self.store_id, self.holder, self.seconds = uow, store_id, holder, seconds
 
     def renew(self) -> bool:
-        return _acquire(self.uow, self.store_id, self.holder, self.seconds)
+        """Extend the lease while this worker still holds it. Once another worker took it (this one's expired
+        during a long call), even if that one released it since, False: the holder stops, and what it read
+        before may be older than what the other wrote (taking the lease again would carry on with it)."""
+        with self.uow as uow:
+            kept = uow.leases.extend(self.store_id, self.holder,
+                                     datetime.now(timezone.utc) + timedelta(seconds=self.seconds))
+            uow.commit()
+            return kept
 
 
 @contextmanager

@@ -42,6 +42,8 @@ log = logging.getLogger("lojasync.push")
 BATCH = 500
 # An unexpected error (a bug) is tried this many times, then the update fails where a person sees it.
 MAX_ATTEMPTS = 5
+# Seconds the updates a failed call left unsent wait before the next push takes them (without that call's).
+UNTRIED_DELAY = 30
 # The store refused this update itself (not the store being down): retrying the same thing cannot help.
 REFUSED = (NotFoundError, BadRequestError)
 Clock = Callable[[], datetime]
@@ -381,7 +383,12 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
     if not rows:
         return
     error = f"erro inesperado ({type(exc).__name__})" if bug else str(exc)
-    attempts = max(row.attempts for row in rows) + 1
+    # Only the call that failed counts an attempt, and only its rows may be given up on: the rows after it were
+    # never sent. They were failed for good with its error (an NF-e key's odd answer failing a stock update), and,
+    # postponed with it, came back due with it and behind it, held back as long as it kept failing.
+    tried = rows[:failing] if failing else rows
+    untried = rows[len(tried):]
+    attempts = max(row.attempts for row in tried) + 1
     delay = retry_delay(attempts)
     report.retry_in, report.error = delay, error
     moment = clock()
@@ -393,24 +400,26 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
         stop_for_attention(uow, report.store_id, exc, moment)
     with uow:
         if isinstance(exc, ForbiddenError):
-            _give_up(uow, rows, _Refusal(error, NO_PERMISSION), report, moment)
+            _give_up(uow, tried, _Refusal(error, NO_PERMISSION), report, moment)
         elif bug and attempts >= MAX_ATTEMPTS:
-            _give_up(uow, rows, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
-                                                f"as atualizações com erro {RESEND}."),
+            _give_up(uow, tried, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
+                                                 f"as atualizações com erro {RESEND}."),
                      report, moment)
         elif _answered_the_same(exc) and attempts >= MAX_ATTEMPTS:
             # An answer asking again cannot change (the store's odd reply, a refusal of the call itself): failed
             # after a few tries, in the store log, rather than postponed for good with nobody told.
-            _give_up(uow, rows, _Refusal(error, "A loja respondeu do mesmo jeito em todas as tentativas: confira a "
-                                                "loja e o app na Nuvemshop; depois reenvie as atualizações com erro "
-                                                f"{RESEND}."),
+            _give_up(uow, tried, _Refusal(error, "A loja respondeu do mesmo jeito em todas as tentativas: confira a "
+                                                 "loja e o app na Nuvemshop; depois reenvie as atualizações com erro "
+                                                 f"{RESEND}."),
                      report, moment)
         else:
-            retry_at = moment + timedelta(seconds=delay)
-            tried = rows[:failing] if failing else rows
-            uow.store_updates.postpone(tried, moment, error[:500], retry_at)
-            uow.store_updates.postpone(rows[len(tried):], moment,
-                                       f"Não enviada: o envio à loja parou antes dela ({error})"[:500], retry_at)
+            uow.store_updates.postpone(tried, moment, error[:500], moment + timedelta(seconds=delay))
+        if untried:
+            # Due again before the failing call's rows, so that the next push goes without them; soon, not at
+            # once: when the whole store is down, one call every UNTRIED_DELAY finds it out.
+            report.retry_in = min(delay, UNTRIED_DELAY)
+            uow.store_updates.postpone(untried, moment, f"Não enviada: o envio à loja parou antes dela ({error})"[:500],
+                                       moment + timedelta(seconds=report.retry_in), counted=False)
         uow.commit()
     if report.retry_in is not None and not bug:
         log.warning("store updates postponed", extra={"store_id": report.store_id, "updates": len(rows),

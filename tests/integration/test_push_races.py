@@ -1,0 +1,155 @@
+"""Pushes to the store that met each other or a failing call (a review's findings, each test failing before its
+fix): an older stock value landing after a newer one, a lease taken back after another worker used it, updates
+never sent failed or held back with another's error."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import update
+
+from lojasync.nuvemshop.db.tables import store_leases, store_updates
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.push_updates import push_store_updates
+from lojasync.nuvemshop.services.store_updates import list_store_updates
+from lojasync.stock.counts import count_stock
+from tests.factories import make_store, order_payload
+from tests.unit.fakes import FakeStoreClient
+
+
+@pytest.fixture()
+def store_id(app) -> int:
+    return make_store(app)
+
+
+def queued(app):
+    return {(u.kind, u.ref): u.status for u in list_store_updates(app.read_uow(), None, include_done=True)}
+
+
+def _expire_lease(app, store_id):
+    with app.engine.begin() as conn:
+        conn.execute(update(store_leases).where(store_leases.c.store_id == store_id)
+                     .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+
+
+def test_a_push_whose_lease_expired_mid_call_leaves_its_older_stock_in_the_store_marked_done(app, store_id):
+    """Worker A reads 10 and sends it; its call hangs past the lease (429s, a PUT retried on timeouts). A sale
+    brings the stock to 7; worker B takes the expired lease, writes 7 and marks the row done. A's 10 then lands:
+    the store shows 10 (3 units oversold) and the row stays 'done', so nothing ever corrects it."""
+    import_order(app.uow(), store_id, order_payload(id=1900000301), ImportPolicy())
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    store = FakeStoreClient()
+    slow_once = {"armed": True}
+    original = store.set_variants_stock
+
+    def set_variants_stock(product_id, stock):
+        if slow_once.pop("armed", False):
+            # ... A's call is slow: its lease expires, a sale lands, B pushes the new stock (another thread) ...
+            _expire_lease(app, store_id)
+            count_stock(app.uow(), "CAM-ALG-P", 7)
+            worker_b = threading.Thread(target=lambda: push_store_updates(app.uow(), lambda s: store, store_id))
+            worker_b.start()
+            worker_b.join()
+            assert store.variant_stock == {"601": 7}
+        return original(product_id, stock)   # ... and A's old value lands now
+
+    store.set_variants_stock = set_variants_stock
+    push_store_updates(app.uow(), lambda s: store, store_id)
+
+    # The store must end with the ERP's current stock, or the row must still be pending so the next push fixes it.
+    assert store.variant_stock == {"601": 7} or queued(app)[("stock", "601")] == "pending", (
+        store.variant_stock, queued(app))
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _rows(app):
+    return {(u.kind, u.ref): u for u in list_store_updates(app.read_uow(), None, include_done=True)}
+
+
+def test_a_stock_update_never_sent_is_failed_for_good_with_another_updates_error(app, store_id):
+    """An NF-e key the store keeps answering oddly (an HTML page with 200 from a proxy, an unexpected shape) is
+    tried 5 times, then failed: fine for that key. But a stock update queued just before its 5th try is in the
+    same batch, behind it (nfe_key sorts before stock): it is failed too, without ever being sent, with the key's
+    error, and the storefront keeps the old stock until a person resends it or the product moves again."""
+    from lojasync.nuvemshop.client.errors import InvalidResponseError
+
+    import_order(app.uow(), store_id, order_payload(id=1900000401), ImportPolicy())
+    with app.uow() as uow:
+        uow.store_updates.want_invoice_key(store_id, "1900000401", "3" * 44, datetime.now(timezone.utc))
+        uow.commit()
+    store = FakeStoreClient()
+
+    def odd_answer(order_id, namespace, key):
+        raise InvalidResponseError("Resposta inesperada da Nuvemshop em GET /metafields/orders.")
+
+    store.find_order_metafields = odd_answer
+    clock = _Clock()
+    for _ in range(4):   # the key alone: tried and postponed four times
+        push_store_updates(app.uow(), lambda s: store, store_id, now=clock)
+        clock.now += timedelta(minutes=15)
+    assert _rows(app)[("nfe_key", "1900000401")].status == "pending"
+
+    count_stock(app.uow(), "CAM-ALG-P", 10)   # a stock update, due now, beside the key's 5th try
+    # As if it had failed as often (the store down for a while): same attempts, so the key goes first.
+    with app.engine.begin() as connection:
+        connection.execute(update(store_updates).where(store_updates.c.kind == "stock").values(attempts=4))
+    push_store_updates(app.uow(), lambda s: store, store_id, now=clock)
+
+    rows = _rows(app)
+    assert rows[("nfe_key", "1900000401")].status == "failed"   # the key's own fifth odd answer: given up
+    stock_row = rows[("stock", "601")]
+    assert store.writes == []   # never sent...
+    assert (stock_row.status, stock_row.attempts) == ("pending", 4), (stock_row.status, stock_row.error)
+    assert stock_row.error.startswith("Não enviada: o envio à loja parou antes dela")
+    clock.now += timedelta(seconds=30)   # due again soon, without the key
+    push_store_updates(app.uow(), lambda s: store, store_id, now=clock)
+    assert store.variant_stock == {"601": 10} and _rows(app)[("stock", "601")].status == "done"
+
+
+def test_one_product_the_store_keeps_answering_5xx_for_holds_back_every_product_due_with_it(app, store_id):
+    """The store answers 503 to the PATCH of one product (always; the others are fine). The other product, queued
+    at the same moment, is postponed with it ("Não enviada") and, due again at the same time each round, is never
+    tried: behind the failing group for as long as it fails (retryable errors never give up)."""
+    from lojasync.nuvemshop.client.errors import TemporaryError
+
+    import_order(app.uow(), store_id, order_payload(id=1900000501), ImportPolicy())
+    count_stock(app.uow(), "CAM-ALG-P", 10)   # store product 501, variant 601
+    count_stock(app.uow(), "CAN-CER", 4)      # store product 502, variant 602
+    store = FakeStoreClient()
+    original = store.set_variants_stock
+
+    def patch(product_id, stock):
+        if str(product_id) == "501":
+            store.api_calls += 1
+            raise TemporaryError("A Nuvemshop não respondeu (HTTP 503).", status_code=503)
+        return original(product_id, stock)
+
+    store.set_variants_stock = patch
+    clock = _Clock()
+    for _ in range(12):   # three hours of retries
+        push_store_updates(app.uow(), lambda s: store, store_id, now=clock)
+        clock.now += timedelta(minutes=15)
+
+    assert store.variant_stock.get("602") == 4, (store.variant_stock, _rows(app)[("stock", "602")].error)
+
+
+def test_a_worker_that_lost_its_lease_takes_it_back_on_renew_and_goes_on_with_its_old_batch(app, store_id):
+    """_push_batch stops when `lease.renew()` fails; but after the lease expired and the worker that took it
+    released it, renew() inserts a fresh lease: the first worker goes on with the stock it read minutes ago."""
+    from lojasync.nuvemshop.services.leases import store_lease
+
+    with store_lease(app.uow(), store_id, holder="host-a:1:1") as lease_a:
+        _expire_lease(app, store_id)
+        with store_lease(app.uow(), store_id, holder="host-b:2:2") as lease_b:
+            assert lease_b is not None          # B took the expired lease, pushed, released
+        assert lease_a.renew() is False         # A lost it: it must stop, not take it back
