@@ -297,6 +297,11 @@ def test_a_flagged_receivable_is_marked_checked_from_the_terminal(lojasync, orde
     assert "Nenhuma conta a receber a conferir." in lojasync("receivables", "list", "--conferir")
     assert "(conferir)" not in lojasync("receivables", "list")
     assert "Conta a receber 999 não encontrada" in lojasync("receivables", "check", "999", expect=1)
+    second = json.loads(lojasync("receivables", "list", "--format", "json"))[1]   # cancelled with the sale
+    assert "já estava cancelada" in lojasync("receivables", "cancel", str(second["id"]), "--reason", "cliente sumiu")
+    assert "Informe o motivo" in lojasync("receivables", "cancel", str(second["id"]), "--reason", "x", expect=1)
+    assert "já foi recebida: não pode ser cancelada" in lojasync("receivables", "cancel", str(first["id"]),
+                                                                "--reason", "cliente sumiu", expect=1)
 
 
 def test_a_sale_without_a_customer_shows_the_consumidor_final(lojasync, app):

@@ -233,6 +233,8 @@ def test_receivables_filtered_received_once(app, api):
     received = api.post(f"/api/v1/receivables/{row['id']}/receive").json()
     assert received["changed"] and received["receivable"]["situation"] == "recebida"
     assert api.post(f"/api/v1/receivables/{row['id']}/receive").json()["changed"] is False
+    refused = api.post(f"/api/v1/receivables/{row['id']}/cancel", json={"reason": "cliente desistiu"})
+    assert refused.status_code == 409 and refused.json()["codigo"] == "finance.receivable_received"
     assert [r["id"] for r in receivables(api, situation="recebida")["items"]] == [row["id"]]
     # The order's history says who received it, once (the second call changed nothing).
     history = api.get(f"/api/v1/orders/{sale['order_number']}").json()["history"]
@@ -240,6 +242,20 @@ def test_receivables_filtered_received_once(app, api):
     assert entry["actor_name"] == "token de API integracao-testes"
     assert entry["message"] == "Conta a receber 1/1 de R$ 160,00 marcada como recebida."
     assert api.post("/api/v1/receivables/424242/receive").status_code == 404
+
+
+def test_an_open_receivable_is_cancelled_with_a_reason_once(app, api):
+    sale = api.post(f"/api/v1/orders/{imported(app, 2100000014)}/simple-sale").json()
+    api.post(f"/api/v1/sales/{sale['id']}/confirm")
+    (row,) = receivables(api)["items"]
+    short = api.post(f"/api/v1/receivables/{row['id']}/cancel", json={"reason": "ok"})
+    assert short.status_code == 422 and short.json()["codigo"] == "finance.write_off_reason_invalid"
+    cancelled = api.post(f"/api/v1/receivables/{row['id']}/cancel", json={"reason": "calote: cliente sumiu"})
+    assert cancelled.status_code == 200 and cancelled.json()["changed"] is True
+    assert cancelled.json()["receivable"]["situation"] == "cancelada"
+    again = api.post(f"/api/v1/receivables/{row['id']}/cancel", json={"reason": "calote: cliente sumiu"})
+    assert again.json()["changed"] is False
+    assert api.post("/api/v1/receivables/99999/cancel", json={"reason": "calote"}).status_code == 404
 
 
 def test_receivables_go_page_by_page_with_the_totals_of_every_match(app, api):

@@ -239,3 +239,24 @@ def test_a_page_reads_one_page_of_receivables_and_the_totals_count_every_one(log
     assert "Total sem as canceladas 253 R$ 412,50" in totals
     assert "1 conta(s) recebida(s)" in text_of(page.text)   # flagged "conferir": counted among every match too
     assert len(rows_of(logged_in.get("/financeiro", params={"pagina": "3"}).text)) == 53
+
+
+def test_an_open_receivable_the_customer_will_not_pay_is_cancelled_with_a_reason(logged_in, app, order_number):
+    """review: once SEFAZ's 24 hours to cancel the NF-e passed, nothing could take a receivable out of "em aberto"
+    (only "receber" and "conferir" existed); it became "vencida" for good, counted as money to come."""
+    page = logged_in.get("/financeiro", params={"situacao": "vencida"})
+    receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
+    assert f'action="/financeiro/{receivable_id}/cancelar"' in page.text
+    short = logged_in.post(f"/financeiro/{receivable_id}/cancelar",
+                           data={"csrf_token": csrf_of(page.text), "motivo": "x", "voltar": "/financeiro"})
+    assert short.status_code == 422 and "Informe o motivo do cancelamento da conta a receber" in short.text
+    assert logged_in.post(f"/financeiro/{receivable_id}/cancelar", data={"motivo": "sem token"}).status_code == 403
+    answer = logged_in.post(f"/financeiro/{receivable_id}/cancelar",
+                            data={"csrf_token": csrf_of(page.text), "motivo": "cliente desistiu, boleto não pago",
+                                  "voltar": "/financeiro?situacao=vencida"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/financeiro?situacao=vencida"
+    after = logged_in.get(answer.headers["location"])
+    assert f"Conta {receivable_id} cancelada: R$" in text_of(after.text) and rows_of(after.text) == []
+    assert {r["id"]: r["status"] for r in list_receivables(app.uow())}[receivable_id] == "cancelled"
+    history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
+    assert "cancelada por uma pessoa (o documento continua): cliente desistiu, boleto não pago" in history

@@ -18,3 +18,17 @@ class ReceivableCancelled(LojasyncError):
     resolution_template = ("O documento que a gerou foi cancelado. Se o cliente pagou, a venda continua: gere de novo "
                            "a NF-e ou a venda simples do pedido; aprovada, ela cria contas novas, e essas você recebe.")
 
+
+
+class ReceivableAlreadyReceived(LojasyncError):
+    code = "finance.receivable_received"
+    message_template = "A conta a receber {receivable_id} já foi recebida: não pode ser cancelada."
+    resolution_template = ("O dinheiro entrou. Se ele volta ao cliente, faça a devolução pelo meio de pagamento; a "
+                           "conta fica como recebida.")
+
+
+class WriteOffReasonInvalid(LojasyncError):
+    code = "finance.write_off_reason_invalid"
+    message_template = "Informe o motivo do cancelamento da conta a receber, de {minimum} a {maximum} caracteres."
+    resolution_template = ("Escreva por que a conta não será paga (por exemplo: \"pedido cancelado na loja depois do "
+                           "prazo de cancelamento da NF-e\"); o motivo fica no histórico do pedido.")

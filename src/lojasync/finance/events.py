@@ -34,6 +34,14 @@ class ReceivableChecked(ReceivableEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReceivableWrittenOff(ReceivableEvent):
+    """A person cancelled an open receivable whose document stands, saying why."""
+
+    history_type = HistoryType.RECEIVABLE_WRITTEN_OFF
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class RefundCheckSettled(OrderEvent):
     """The order's last receivable flagged by a cancellation was checked: the order's reason asking to check a
     refund went with it; `still_pending` counts its other reasons (0: the order is no longer flagged)."""

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from lojasync.finance.errors import ReceivableCancelled
+from lojasync.finance.errors import ReceivableAlreadyReceived, ReceivableCancelled
 
 
 class ReceivableStatus(StrEnum):
@@ -84,6 +84,17 @@ class Receivable:
             self.needs_attention = True
             self.attention_reason = RECEIVED_BEFORE_CANCEL
         return False
+
+    def write_off(self) -> bool:
+        """Cancelled by a person while its document stands: the customer will not pay it (SEFAZ's 24 hours to
+        cancel the NF-e passed when the store cancelled the sale; a debt given up). False when it already was
+        cancelled; a received one is refused (its money came in: a refund is settled outside lojasync)."""
+        if self.status is ReceivableStatus.CANCELLED:
+            return False
+        if self.status is ReceivableStatus.RECEIVED:
+            raise ReceivableAlreadyReceived(receivable_id=self.id)
+        self.status = ReceivableStatus.CANCELLED
+        return True
 
     def checked(self) -> bool:
         """A person dealt with the flag (the money given back, or kept on purpose): it leaves the lists'

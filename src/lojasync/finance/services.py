@@ -6,8 +6,14 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from lojasync.finance.errors import ReceivableNotFound
-from lojasync.finance.events import ReceivableChecked, ReceivableEvent, ReceivableReceived, RefundCheckSettled
+from lojasync.finance.errors import ReceivableNotFound, WriteOffReasonInvalid
+from lojasync.finance.events import (
+    ReceivableChecked,
+    ReceivableEvent,
+    ReceivableReceived,
+    ReceivableWrittenOff,
+    RefundCheckSettled,
+)
 from lojasync.finance.ports import ReceivableRepository
 from lojasync.finance.receivables import Receivable, ReceivableStatus, is_refund_check_reason
 from lojasync.sales.history import Actor, Who
@@ -58,9 +64,25 @@ def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
     return _change(uow, receivable_id, Receivable.checked, ReceivableChecked, actor, then=_settle_refund_check)
 
 
+# A reason one can act on later ("calote", not "x"), and what the history and a person can read whole.
+WRITE_OFF_REASON = (5, 255)
+
+
+def write_off_receivable(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
+                         actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
+    """Cancel an open receivable whose document stands (the customer will not pay it: the store cancelled the sale
+    after SEFAZ's 24 hours to cancel the NF-e, or a debt is given up), saying why; returns it and whether this call
+    cancelled it. The order's history keeps who and why. A received one is refused."""
+    reason = " ".join((reason or "").split())
+    if not WRITE_OFF_REASON[0] <= len(reason) <= WRITE_OFF_REASON[1]:
+        raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
+    return _change(uow, receivable_id, Receivable.write_off, ReceivableWrittenOff, actor, reason=reason)
+
+
 def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],
             event: type[ReceivableEvent], actor: Who,
-            then: Callable[[FinanceUnitOfWork, Order, Who], None] | None = None) -> tuple[dict[str, Any], bool]:
+            then: Callable[[FinanceUnitOfWork, Order, Who], None] | None = None,
+            **details: Any) -> tuple[dict[str, Any], bool]:
     """One change of a receivable, locked; when it changed, its order's history says who, and `then` does what
     follows on the order, in the same commit."""
     with uow:
@@ -77,7 +99,7 @@ def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receiv
         if order is not None:
             order.record(event(order=order, actor=actor, receivable_id=receivable.id,
                                installment=receivable.installment, installments=receivable.installments,
-                               amount=receivable.amount))
+                               amount=receivable.amount, **details))
             if then is not None:
                 then(uow, order, actor)
         uow.commit()

@@ -253,7 +253,9 @@ class CancellationNotProcessed(LojasyncError):
 CANCELLATION_DEADLINE_PASSED = "501"
 PAST_CANCELLATION_DEADLINE = ("O prazo de cancelamento (24 horas da autorização) passou: para desfazer a venda, "
                               "emita uma NF-e de devolução (entrada) ou, com o contador, peça o cancelamento "
-                              "extemporâneo à SEFAZ do seu estado.")
+                              "extemporâneo à SEFAZ do seu estado. As contas a receber em aberto que o cliente não "
+                              "vai pagar, cancele no Financeiro (Cancelar conta; no terminal: lojasync receivables "
+                              "cancel ID --reason MOTIVO); o estoque que voltar, acerte pela contagem.")
 
 # 249 "UF da Chave de Acesso diverge da UF autorizadora", 250 "UF diverge da UF autorizadora" (cOrgao): the
 # event went to an authoriser that does not hold the NF-e's UF. lojasync sends it to the authoriser of the

@@ -135,6 +135,7 @@ class HistoryType(StrEnum):
     RECEIVABLES_CANCELLED = "receivables_cancelled"
     RECEIVABLE_RECEIVED = "receivable_received"
     RECEIVABLE_CHECKED = "receivable_checked"
+    RECEIVABLE_WRITTEN_OFF = "receivable_written_off"
     REFUND_CHECK_SETTLED = "refund_check_settled"
     # rows written before history had types (migrated from the old sync log)
     LEGACY = "legacy"

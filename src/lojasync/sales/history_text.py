@@ -211,6 +211,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECEIVABLE_CHECKED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))}, recebida "
         "antes do cancelamento, conferida (devolução ao cliente decidida)."),
+    HistoryType.RECEIVABLE_WRITTEN_OFF: lambda p, n: (
+        f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))} cancelada "
+        f"por uma pessoa (o documento continua): {p.get('reason')}"),
     HistoryType.REFUND_CHECK_SETTLED: lambda p, n: (
         "Contas a receber já recebidas de documento cancelado todas conferidas: o pedido não pede mais para "
         f"conferir a devolução; {_still_pending(p.get('still_pending') or 0)}."),
@@ -282,6 +285,7 @@ TYPE_LABELS = {
     HistoryType.RECEIVABLES_CREATED: "contas a receber criadas",
     HistoryType.RECEIVABLES_CANCELLED: "contas a receber canceladas",
     HistoryType.RECEIVABLE_RECEIVED: "conta recebida", HistoryType.RECEIVABLE_CHECKED: "conta conferida",
+    HistoryType.RECEIVABLE_WRITTEN_OFF: "conta cancelada",
     HistoryType.REFUND_CHECK_SETTLED: "devolução conferida",
     HistoryType.LEGACY: "registro anterior",
 }

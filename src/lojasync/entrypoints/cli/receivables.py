@@ -19,7 +19,7 @@ from lojasync.entrypoints.cli.output import (
     table_fitting,
 )
 from lojasync.finance.receivables import ReceivableStatus
-from lojasync.finance.services import check_receivable, receive
+from lojasync.finance.services import check_receivable, receive, write_off_receivable
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.numbers import LARGEST_ID
@@ -120,6 +120,24 @@ def check_(receivable_id: Annotated[int, typer.Argument(metavar="ID")], fmt: For
         console.print(f"Conta {row['id']} conferida: sai da lista do que conferir.", highlight=False)
     else:
         console.print(f"Conta {row['id']} não está marcada para conferir: nada mudou.", highlight=False)
+
+
+@app.command("cancel")
+@friendly_errors
+def cancel_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
+            reason: Annotated[str, typer.Option("--reason", metavar="MOTIVO", help=(
+                "Por que a conta não será paga (fica no histórico do pedido)."))],
+            fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Cancela uma conta em aberto que não será paga, com o documento valendo (a loja cancelou o pedido depois
+    das 24 horas da NF-e, ou a dívida foi perdoada)."""
+    row, changed = write_off_receivable(container().uow(), receivable_id, reason, actor=terminal_person())
+    if fmt is OutputFormat.JSON:
+        print_json(_changed_json(row, changed))
+    elif changed:
+        console.print(f"Conta {row['id']} cancelada: {formats.money(row['amount'])} não será recebido; o motivo está "
+                      "no histórico do pedido.", highlight=False)
+    else:
+        console.print(f"Conta {row['id']} já estava cancelada: nada mudou.", highlight=False)
 
 
 def _changed_json(row: dict, changed: bool) -> dict:

@@ -14,10 +14,10 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.finance.receivables import ReceivableStatus
-from lojasync.finance.services import check_receivable, receive
+from lojasync.finance.services import WRITE_OFF_REASON, check_receivable, receive, write_off_receivable
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
 from lojasync.sales.history import Person
 
@@ -109,3 +109,25 @@ class CheckOut(ApiModel):
 def check_(receivable_id: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> CheckOut:
     row, changed = check_receivable(app.uow(), receivable_id, actor=who)
     return CheckOut(receivable=ReceivableOut.model_validate(situated(row)), changed=changed)
+
+
+class WriteOffIn(ApiInput):
+    reason: str = Field(max_length=1000, description=(
+        f"Por que a conta não será paga, de {WRITE_OFF_REASON[0]} a {WRITE_OFF_REASON[1]} caracteres (fica no "
+        "histórico do pedido)."))
+
+
+class WriteOffOut(ApiModel):
+    receivable: ReceivableOut
+    changed: bool = Field(description="Se esta chamada cancelou a conta (falso: já estava cancelada).")
+
+
+@router.post("/{receivable_id}/cancel", response_model=WriteOffOut,
+             summary="Cancela uma conta em aberto que não será paga (o documento continua)",
+             description=("Para quando o documento não pode mais ser cancelado (a loja cancelou o pedido depois das 24 "
+                          "horas da NF-e) ou a dívida foi perdoada. Uma conta já recebida é recusada (409); um "
+                          "motivo curto demais, 422."))
+def write_off_(receivable_id: Id, body: WriteOffIn, app: Container = Depends(container),
+               who: Person = Depends(api_person)) -> WriteOffOut:
+    row, changed = write_off_receivable(app.uow(), receivable_id, body.reason, actor=who)
+    return WriteOffOut(receivable=ReceivableOut.model_validate(situated(row)), changed=changed)

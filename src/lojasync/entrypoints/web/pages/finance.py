@@ -17,7 +17,7 @@ from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import PER_PAGE, counted_page, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.finance.services import check_receivable, receive
+from lojasync.finance.services import check_receivable, receive, write_off_receivable
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.errors import LojasyncError
@@ -125,6 +125,24 @@ def mark_checked(request: Request, receivable_id: PageId, voltar: Annotated[str,
     return redirect(request, back)
 
 
+@router.post("/financeiro/{receivable_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def write_off(request: Request, receivable_id: PageId, motivo: Annotated[str, Form()] = "",
+              voltar: Annotated[str, Form()] = "/financeiro") -> Response:
+    """An open receivable the customer will not pay, its document standing: cancelled, with the reason given."""
+    back = _back(voltar)
+    try:
+        row, changed = write_off_receivable(request.app.state.container.uow(), receivable_id, motivo,
+                                            actor=page_person(request))
+    except LojasyncError as exc:
+        return _refused(request, back, exc)
+    if changed:
+        flash(request, f"Conta {row['id']} cancelada: {formats.money(row['amount'])} não será recebido; o motivo "
+                       "está no histórico do pedido.", "success")
+    else:
+        flash(request, f"Conta {row['id']} já estava cancelada.", "info")
+    return redirect(request, back)
+
+
 def _back(voltar: str) -> str:
     return voltar if voltar.startswith("/financeiro") and not voltar.startswith("//") else "/financeiro"
 
@@ -132,7 +150,8 @@ def _back(voltar: str) -> str:
 def _refused(request: Request, back: str, exc: LojasyncError) -> Response:
     # The list as it was shown (its filters travel in `voltar`), with the error above it.
     shown = parse_qs(urlsplit(back).query)
-    # 404 for a receivable that does not exist, as every page says it; 409 for one whose state refuses the action.
-    status = 404 if exc.code.endswith("not_found") else 409
+    # 404 for a receivable that does not exist, as every page says it; 409 for one whose state refuses the action;
+    # 422 for a reason too short to keep.
+    status = 404 if exc.code.endswith("not_found") else 422 if exc.code.endswith("_invalid") else 409
     return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=status,
                  page=shown.get("pagina", ["1"])[0])

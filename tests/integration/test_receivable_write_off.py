@@ -1,0 +1,63 @@
+"""An open receivable the customer will not pay while its document stands: the store cancelled the sale after
+SEFAZ's 24 hours to cancel the NF-e (501), or a debt is given up. A person cancels it, saying why (review: nothing
+could take it out of "em aberto", and it became "vencida" for good, counted as money to come)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lojasync.finance.errors import ReceivableAlreadyReceived, WriteOffReasonInvalid
+from lojasync.finance.services import list_receivables, receive, write_off_receivable
+from lojasync.fiscal.errors import CancellationRefused
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.invoices import issue_invoice
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.history import Person
+from lojasync.sales.views import show_order
+from tests.factories import order_payload, ts
+from tests.integration.test_invoices import _stores, company, imported  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("company")
+CARD = {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}
+ANA = Person("ana@loja.com.br")
+
+
+def test_a_store_cancellation_after_the_deadline_is_settled_by_cancelling_the_open_receivables(app, sefaz, simulator):
+    number = imported(app, id=2000009003, payment_details=CARD)
+    invoice, _ = issue_invoice(app.uow(), app.cipher, sefaz, number)
+    first, second, third = list_receivables(app.uow())
+    receive(app.uow(), first["id"])   # the first installment was paid
+    simulator.simulator.advance_clock(48 * 3600)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000009003, status="cancelled", updated_at=ts(600),
+                                                           payment_details=CARD), ImportPolicy())
+    with pytest.raises(CancellationRefused) as refused:
+        cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido cancelado pelo cliente na loja")
+    assert "cancele no Financeiro (Cancelar conta" in refused.value.resolution   # the way out, said
+
+    row, changed = write_off_receivable(app.uow(), second["id"], "  cancelado na loja  depois do prazo da NF-e ", ANA)
+    assert changed and row["status"] == "cancelled"
+    assert write_off_receivable(app.uow(), second["id"], "de novo, por engano", ANA)[1] is False   # nothing changes
+    write_off_receivable(app.uow(), third["id"], "cancelado na loja depois do prazo da NF-e", ANA)
+    with pytest.raises(ReceivableAlreadyReceived) as received:
+        write_off_receivable(app.uow(), first["id"], "cancelado na loja depois do prazo da NF-e", ANA)
+    assert received.value.message == f"A conta a receber {first['id']} já foi recebida: não pode ser cancelada."
+    assert [r["status"] for r in list_receivables(app.uow())] == ["received", "cancelled", "cancelled"]
+
+    history = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "receivable_written_off"]
+    assert len(history) == 2   # once each, the repeated one not recorded
+    assert history[0]["message"].endswith("cancelada por uma pessoa (o documento continua): cancelado na loja "
+                                          "depois do prazo da NF-e")
+    assert history[0]["actor_name"] == "ana@loja.com.br"
+
+
+def test_a_reason_too_short_or_too_long_is_refused_and_nothing_changes(app, sefaz, simulator):
+    number = imported(app, id=2000009004)
+    issue_invoice(app.uow(), app.cipher, sefaz, number)
+    (receivable,) = list_receivables(app.uow())
+    for reason in ("", "   ", "ok", "x" * 256):
+        with pytest.raises(WriteOffReasonInvalid) as refused:
+            write_off_receivable(app.uow(), receivable["id"], reason, ANA)
+        assert refused.value.message == ("Informe o motivo do cancelamento da conta a receber, de 5 a 255 "
+                                         "caracteres.")
+    assert [r["status"] for r in list_receivables(app.uow())] == ["open"]
