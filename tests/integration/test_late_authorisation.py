@@ -175,3 +175,34 @@ def test_a_store_cancellation_asks_to_cancel_the_document_that_stands(app, sefaz
     cancel_sale(app.uow(), sale.id)
     reason = show_order(app.uow(), number)["attention_reason"]
     assert "Pedido cancelado na loja: cancele a NF-e." in reason and "cancele a venda simples" not in reason
+
+
+def test_a_paid_sale_cancelled_so_the_late_nfe_stands_asks_to_check_its_charges_not_a_refund(app, sefaz, simulator):
+    """review: the sale's receivable was received, and the sale cancelled so that the late NF-e goes on with the
+    sale. The order said "confira se é preciso devolver o valor ao cliente" while the NF-e's new receivable billed
+    the same money again. The customer paid for a sale that goes on: the words say so, and ask to check the
+    NF-e's receivables (received, or cancelled with a reason) rather than a refund."""
+    from lojasync.finance.receivables import PAID_FOR_THE_STANDING_SALE
+    from lojasync.finance.services import check_receivable, receive, write_off_receivable
+
+    number, invoice, sale = _late_over_a_sale(app, sefaz, 2000009001)
+    (paid,) = list_receivables(app.uow())
+    receive(app.uow(), paid["id"])
+    cancel_sale(app.uow(), sale.id)
+
+    order = show_order(app.uow(), number)
+    assert "devolver o valor ao cliente" not in order["attention_reason"]
+    nfe = show_invoice(app.uow(), invoice.id)
+    assert (f"Venda simples {sale.id} cancelada com 1 conta(s) a receber já recebida(s), e a venda continua com a NF-e nº "
+            f"{nfe.number} série {nfe.series}: o cliente já pagou") in order["attention_reason"]
+    kept, new = list_receivables(app.uow())
+    assert (kept["status"], kept["needs_attention"], kept["attention_reason"]) == (
+        "received", True, PAID_FOR_THE_STANDING_SALE)
+    assert (new["document"], new["status"]) == ("nfe", "open")
+    cancelled = [e["message"] for e in order["log"] if e["event"] == "receivables_cancelled"][-1]
+    assert "a venda continua com a NF-e" in cancelled and "devolução" not in cancelled
+
+    # What the words ask: the NF-e's charge for money already paid taken away, the old one checked.
+    write_off_receivable(app.uow(), new["id"], "já paga pela venda simples cancelada")
+    check_receivable(app.uow(), kept["id"])
+    assert "o cliente já pagou" not in (show_order(app.uow(), number)["attention_reason"] or "")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from lojasync.finance.plans import InstallmentRule, installment_plan
 from lojasync.finance.ports import ReceivableRepository
-from lojasync.finance.receivables import Receivable
+from lojasync.finance.receivables import RECEIVED_BEFORE_CANCEL, Receivable
 
 
 def create_receivables(repo: ReceivableRepository, *, order_id: int | None, source_type: str, source_id: str,
@@ -23,11 +23,13 @@ def create_receivables(repo: ReceivableRepository, *, order_id: int | None, sour
                                     part.due_date, payment_method) for part in plan])
 
 
-def cancel_receivables(repo: ReceivableRepository, source_type: str, source_id: str) -> tuple[int, int]:
-    """Cancel the document's open receivables; received ones are flagged. Returns (cancelled, flagged)."""
+def cancel_receivables(repo: ReceivableRepository, source_type: str, source_id: str,
+                       received_reason: str = RECEIVED_BEFORE_CANCEL) -> tuple[int, int]:
+    """Cancel the document's open receivables; received ones are flagged (saying `received_reason`). Returns
+    (cancelled, flagged)."""
     cancelled = flagged = 0
     for receivable in repo.for_source(source_type, source_id, for_update=True):
-        if receivable.cancel():
+        if receivable.cancel(received_reason):
             cancelled += 1
         elif receivable.needs_attention:
             flagged += 1

@@ -29,8 +29,17 @@ _LABELS = {ReceivableStatus.OPEN: "em aberto", ReceivableStatus.RECEIVED: "receb
 
 RECEIVED_BEFORE_CANCEL = ("Recebida antes do cancelamento do documento que a gerou: confira se é preciso "
                           "devolver o valor ao cliente (nada foi estornado automaticamente).")
+# The same when another document of the order stands and goes on with the sale (SEFAZ authorised an NF-e discarded
+# here after a venda simples was confirmed in its place, and the sale was cancelled): the customer paid for a sale
+# that goes on. Nothing is to be given back; what may be wrong is the standing document's new receivables, which
+# ask for the same money again.
+PAID_FOR_THE_STANDING_SALE = ("Recebida antes do cancelamento do documento que a gerou, mas o outro documento do "
+                              "pedido continua a venda e criou contas próprias: o cliente já pagou. Não devolva: "
+                              "marque como recebidas (ou cancele, com o motivo) as contas do outro documento que "
+                              "cobram este valor de novo, e esta como conferida.")
 # The end of the order's own reason for them: it goes when the last of the order's flagged receivables is checked.
 _ORDER_REFUND_CHECK = "conta(s) a receber já recebida(s): confira se é preciso devolver o valor ao cliente."
+_ORDER_PAID_OVER = "o cliente já pagou; confira as contas do documento que continua, que cobram o mesmo valor de novo."
 
 
 def refund_check_reason(document: str, flagged: int) -> str:
@@ -38,9 +47,16 @@ def refund_check_reason(document: str, flagged: int) -> str:
     return f"{document[:1].upper()}{document[1:]} cancelada com {flagged} {_ORDER_REFUND_CHECK}"
 
 
+def paid_over_reason(document: str, flagged: int, standing: str) -> str:
+    """`refund_check_reason` when `standing` (its label) goes on with the sale: nothing is to be given back."""
+    return (f"{document[:1].upper()}{document[1:]} cancelada com {flagged} conta(s) a receber já recebida(s), e a "
+            f"venda continua com a {standing}: {_ORDER_PAID_OVER}")
+
+
 def is_refund_check_reason(reason: str) -> bool:
-    """Whether an order's pending reason is `refund_check_reason`'s (whatever the document and count)."""
-    return reason.endswith(_ORDER_REFUND_CHECK)
+    """Whether an order's pending reason is `refund_check_reason`'s or `paid_over_reason`'s (whatever the
+    documents and count): it goes with the last of the order's flagged receivables checked."""
+    return reason.endswith(_ORDER_REFUND_CHECK) or reason.endswith(_ORDER_PAID_OVER)
 
 
 class Receivable:
@@ -74,15 +90,15 @@ class Receivable:
         self.attention_reason = None
         self.received_at = None
 
-    def cancel(self) -> bool:
+    def cancel(self, received_reason: str = RECEIVED_BEFORE_CANCEL) -> bool:
         """Cancel for the document's cancellation: True when cancelled, False when it must be looked at
-        (already received: flagged) or was cancelled before."""
+        (already received: flagged, with `received_reason`) or was cancelled before."""
         if self.status is ReceivableStatus.OPEN:
             self.status = ReceivableStatus.CANCELLED
             return True
         if self.status is ReceivableStatus.RECEIVED and not self.needs_attention:
             self.needs_attention = True
-            self.attention_reason = RECEIVED_BEFORE_CANCEL
+            self.attention_reason = received_reason
         return False
 
     def write_off(self) -> bool:

@@ -11,7 +11,12 @@ from datetime import date, datetime
 
 from lojasync.finance.ledger import cancel_receivables, create_receivables
 from lojasync.finance.plans import InstallmentRule
-from lojasync.finance.receivables import refund_check_reason
+from lojasync.finance.receivables import (
+    PAID_FOR_THE_STANDING_SALE,
+    RECEIVED_BEFORE_CANCEL,
+    paid_over_reason,
+    refund_check_reason,
+)
 from lojasync.fiscal.documents import DocumentKind
 from lojasync.fiscal.events import (
     DocumentApproved,
@@ -120,13 +125,17 @@ def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentR
     if returned:
         order.record(StockReturned(order=order, actor=event.actor, units=sum(m.quantity for m in returned),
                                    products=len({m.product_id for m in returned}), document=document.label))
-    cancelled, flagged = cancel_receivables(uow.receivables, *source)
+    standing = _standing(uow, order.id, document)
+    # With another document going on with the sale, what the customer paid for this one is not to be given back
+    # (review: the order said to check a refund, while the standing document billed the same money again).
+    cancelled, flagged = cancel_receivables(uow.receivables, *source, PAID_FOR_THE_STANDING_SALE if standing
+                                            else RECEIVED_BEFORE_CANCEL)
     if cancelled or flagged:
         order.record(ReceivablesCancelled(order=order, actor=event.actor, count=cancelled, flagged=flagged,
-                                          document=document.label))
+                                          document=document.label, standing=standing.label if standing else None))
     if flagged:
-        order.ask_for_a_person(refund_check_reason(document.label, flagged))
-    standing = _standing(uow, order.id, document)
+        order.ask_for_a_person(paid_over_reason(document.label, flagged, standing.label) if standing
+                               else refund_check_reason(document.label, flagged))
     if standing is not None:
         # Another document of this sale stands (SEFAZ authorised an NF-e discarded here after a sale was confirmed
         # in its place): the order stays processed, by it now, and its effects, skipped while this one stood,

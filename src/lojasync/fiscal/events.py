@@ -203,3 +203,4 @@ class ReceivablesCancelled(OrderEvent):
     count: int
     flagged: int
     document: str
+    standing: str | None = None   # the other document that goes on with the sale: the flagged ones were paid for it

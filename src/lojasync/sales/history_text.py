@@ -204,7 +204,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECEIVABLES_CANCELLED: lambda p, n: (
         f"{p.get('count')} conta(s) a receber cancelada(s) ({p.get('document')})."
         + (f" {p['flagged']} já recebida(s): ficaram como estavam, marcadas para conferir a devolução ao cliente."
-           if p.get("flagged") else "")),
+           if p.get("flagged") and not p.get("standing") else "")
+        + (f" {p['flagged']} já recebida(s): ficaram como estavam, marcadas para conferir; a venda continua com a "
+           f"{p['standing']}, e o cliente já pagou." if p.get("flagged") and p.get("standing") else "")),
     HistoryType.RECEIVABLE_RECEIVED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))} "
         "marcada como recebida."),
