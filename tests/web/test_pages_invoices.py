@@ -400,3 +400,21 @@ def test_an_nfe_found_cancelled_after_its_authorisation_says_so_and_that_stock_a
     assert [status for _, status in receivables(app, number)] == ["cancelled"]
     order = text_of(logged_in.get(f"/pedidos/{number}").text)
     assert "NF-e cancelada fora do lojasync" in order
+
+
+def test_cancelling_an_nfe_that_never_issued_stock_does_not_say_the_stock_came_back(app, logged_in, store_id,
+                                                                                    company, sefaz):
+    """review: an NF-e SEFAZ authorised late, after a venda simples processed the order, issued nothing (the
+    sale's stock stands); cancelling it said "estoque devolvido" all the same."""
+    from tests.integration.test_late_authorisation import _late_over_a_sale
+
+    logged_in.store_id = store_id
+    _, invoice, _ = _late_over_a_sale(app, logged_in.app.state.sefaz, 2300009001)
+    before = stock(app)
+    url = f"/nfe/{invoice.id}"
+    assert post(logged_in, url, f"{url}/cancelar", justificativa="NF-e autorizada depois de descartada aqui")\
+        .status_code == 303
+    assert stock(app) == before   # nothing came back: nothing had gone
+    text = text_of(logged_in.get(url).text)
+    assert "cancelada: nenhum estoque a devolver (este documento não tinha dado baixa" in text
+    assert "estoque devolvido" not in text

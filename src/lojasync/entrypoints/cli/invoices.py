@@ -27,12 +27,12 @@ from lojasync.entrypoints.cli.output import (
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.finance.services import reversal_words
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
+from lojasync.fiscal.services.undone import undone_words
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -188,8 +188,8 @@ def cancel(
         console.print(f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).",
                       highlight=False)
     else:
-        words = reversal_words(app_.read_uow(), "nfe", str(invoice.id))
-        console.print(f"NF-e nº {invoice.number} cancelada: estoque devolvido; {words}.", highlight=False)
+        words = undone_words(app_.read_uow(), "nfe", str(invoice.id))
+        console.print(f"NF-e nº {invoice.number} cancelada: {words}.", highlight=False)
         print_refund_check_hint(invoice.order_number)
 
 

@@ -20,8 +20,8 @@ from lojasync.entrypoints.cli.output import (
 )
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
-from lojasync.finance.services import reversal_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
+from lojasync.fiscal.services.undone import undone_words
 from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 
@@ -109,7 +109,7 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
         print_json({**sale.to_dict(), "changed": changed})
     elif changed:
         # A confirmed sale had moved stock and created receivables: say what became of them.
-        undone = (f": estoque devolvido; {reversal_words(app_.read_uow(), 'simple_sale', str(sale.id))}"
+        undone = (f": {undone_words(app_.read_uow(), 'simple_sale', str(sale.id))}"
                   if sale.confirmed_at else "")
         console.print(f"Venda simples {sale.id} cancelada{undone}.", highlight=False)
         if sale.confirmed_at:

@@ -17,7 +17,6 @@ from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.finance.services import reversal_words
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
@@ -41,6 +40,7 @@ from lojasync.fiscal.services.number_voids import (
     void_xml,
     voids_covering,
 )
+from lojasync.fiscal.services.undone import undone_words
 from lojasync.fiscal.services.views import page_of_invoices, show_invoice
 from lojasync.shared.errors import LojasyncError
 
@@ -262,8 +262,8 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
         flash(request, f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver). "
                        f"{_unused_number_words(invoice)}", "success")
     else:
-        words = reversal_words(container.read_uow(), "nfe", str(invoice.id))
-        flash(request, f"NF-e nº {invoice.number} cancelada: estoque devolvido; {words}.", "success")
+        words = undone_words(container.read_uow(), "nfe", str(invoice.id))
+        flash(request, f"NF-e nº {invoice.number} cancelada: {words}.", "success")
     return redirect(request, f"/nfe/{invoice_id}")
 
 

@@ -12,8 +12,8 @@ from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.finance.services import reversal_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
+from lojasync.fiscal.services.undone import undone_words
 from lojasync.fiscal.services.views import page_of_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.shared.errors import LojasyncError
@@ -70,7 +70,7 @@ def sale_cancel(request: Request, sale_id: PageId) -> Response:
     if changed:
         push_soon(request)
         read_uow = request.app.state.container.read_uow()
-        undone = (f": estoque devolvido; {reversal_words(read_uow, 'simple_sale', str(sale.id))}"
+        undone = (f": {undone_words(read_uow, 'simple_sale', str(sale.id))}"
                   if sale.confirmed_at else "")
         flash(request, f"Venda simples {sale.id} cancelada{undone}.", "success")
     else:
