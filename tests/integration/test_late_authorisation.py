@@ -206,3 +206,18 @@ def test_a_paid_sale_cancelled_so_the_late_nfe_stands_asks_to_check_its_charges_
     write_off_receivable(app.uow(), new["id"], "já paga pela venda simples cancelada")
     check_receivable(app.uow(), kept["id"])
     assert "o cliente já pagou" not in (show_order(app.uow(), number)["attention_reason"] or "")
+
+
+def test_the_store_cancellation_is_asked_once_of_the_late_nfe_after_the_sale_gives_way(app, sefaz, simulator):
+    """review: the store cancelled the order while the sale stood; cancelling the sale made the late NF-e the
+    order's document, and the reason moved to it kept the sale's words; the re-read the cancellation queued then
+    asked the same again: two "Pedido cancelado na loja" reasons, one naming the wrong document."""
+    number, _, sale = _late_over_a_sale(app, sefaz, 2000009002)
+    cancelled = order_payload(id=2000009002, updated_at=ts(1200), total="110.00", status="cancelled")
+    cancelled["products"][0]["quantity"] = 1
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())
+    cancel_sale(app.uow(), sale.id)
+    import_order(app.uow(), _stores(app)[0], cancelled, ImportPolicy())   # the re-read the cancellation queued
+    reasons = show_order(app.uow(), number)["attention_reason"].split("\n")
+    (asking,) = [r for r in reasons if r.startswith("Pedido cancelado na loja")]
+    assert asking.startswith("Pedido cancelado na loja: cancele a NF-e.") and "venda simples" not in asking

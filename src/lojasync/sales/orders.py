@@ -254,7 +254,12 @@ class Order(Aggregate):
         reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
         if data.status is OrderStatus.CANCELLED:
             # What the back office must do comes first: the fiscal document stands until a person cancels it.
+            asks = f"{cancel_in_store_reason(self.processed_by)} {STORE_CHANGE_BEGINS}"
             reason = f"{cancel_in_store_reason(self.processed_by)} {reason}"
+            if reason not in self.attention_reasons:
+                # The same cancellation, said before of another document (a venda simples cancelled so that an NF-e
+                # SEFAZ authorised late stands; its reason kept its words): said once, of the order as it is now.
+                self.withdraw_attention(lambda pending: pending.startswith(asks))
         if self.ask_for_a_person(reason):   # the same change read again is not recorded again
             self.record(event)
         return reason
