@@ -312,7 +312,8 @@ def test_a_certificate_under_a_root_of_the_operators_bundle_is_not_warned(app, t
     from cryptography.x509.oid import NameOID
 
     root_key, key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
-    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Certificadora Raiz Brasileira v99")])
+    root_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ICP-Brasil"),
+                           x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Certificadora Raiz Brasileira v99")])
     root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name).public_key(root_key.public_key())
             .serial_number(1).not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -334,3 +335,19 @@ def test_a_certificate_under_a_root_of_the_operators_bundle_is_not_warned(app, t
     assert warned()                                                 # without the bundle: not confirmed
     assert not warned(ca_bundle=str(bundle))                        # the operator's root vouches for it
     assert warned(ca_bundle=str(tmp_path / "missing.pem"))          # a bundle that cannot be read vouches for nothing
+    # A root that does not say it is ICP-Brasil's (a bundle of every commercial CA) vouches for nothing either.
+    other_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Comercial Qualquer")])
+    other_root = (x509.CertificateBuilder().subject_name(other_name).issuer_name(other_name)
+                  .public_key(root_key.public_key()).serial_number(4).not_valid_before(NOW - timedelta(days=1))
+                  .not_valid_after(NOW + timedelta(days=3650))
+                  .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                  .sign(root_key, hashes.SHA256()))
+    other_leaf = (x509.CertificateBuilder()
+                  .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EMPRESA TESTE:11222333000181")]))
+                  .issuer_name(other_name).public_key(key.public_key()).serial_number(5)
+                  .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=365))
+                  .sign(root_key, hashes.SHA256()))
+    pfx = pkcs12.serialize_key_and_certificates(b"a1", key, other_leaf, None,
+                                                serialization.BestAvailableEncryption(b"abc"))
+    bundle.write_bytes(other_root.public_bytes(serialization.Encoding.PEM))
+    assert warned(ca_bundle=str(bundle))

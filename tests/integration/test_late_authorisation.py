@@ -221,3 +221,23 @@ def test_the_store_cancellation_is_asked_once_of_the_late_nfe_after_the_sale_giv
     reasons = show_order(app.uow(), number)["attention_reason"].split("\n")
     (asking,) = [r for r in reasons if r.startswith("Pedido cancelado na loja")]
     assert asking.startswith("Pedido cancelado na loja: cancele a NF-e.") and "venda simples" not in asking
+
+
+def test_cancelling_the_paid_sale_so_the_late_nfe_stands_says_what_happened_to_stock_and_money(app, sefaz,
+                                                                                              simulator):
+    """review: the words printed after the cancellation (the sales page, `lojasync sales cancel`) said "estoque
+    devolvido" while the NF-e issued the same stock again, and asked to check a refund of money paid for a sale
+    that goes on."""
+    from lojasync.finance.services import receive
+    from lojasync.fiscal.services.undone import undone_words
+    from tests.integration.test_invoices import stock
+
+    number, _, sale = _late_over_a_sale(app, sefaz, 2000009102)
+    (paid,) = list_receivables(app.uow())
+    receive(app.uow(), paid["id"])
+    before = stock(app)
+    cancel_sale(app.uow(), sale.id)
+    assert all(stock(app)[sku] <= before[sku] for sku in before)   # issued again by the NF-e, not back
+    words = undone_words(app.read_uow(), "simple_sale", str(sale.id), number)
+    assert words.startswith("estoque devolvido e baixado de novo pela NF-e nº"), words
+    assert "devolver o valor ao cliente" not in words and "o cliente já pagou; não devolva" in words

@@ -260,3 +260,23 @@ def test_an_open_receivable_the_customer_will_not_pay_is_cancelled_with_a_reason
     assert {r["id"]: r["status"] for r in list_receivables(app.uow())}[receivable_id] == "cancelled"
     history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
     assert "cancelada por uma pessoa (o documento continua): cliente desistiu, boleto não pago" in history
+
+
+def test_a_written_off_receivable_refused_on_receiving_and_a_refused_write_off_say_their_own_words(logged_in, app,
+                                                                                                   order_number):
+    """review: receiving a receivable a person cancelled said its document had been cancelled and to generate it
+    again (the document stands); a refused "Cancelar conta" was titled "Recebimento não registrado"."""
+    from lojasync.finance.services import write_off_receivable
+
+    page = logged_in.get("/financeiro", params={"situacao": "vencida"})
+    receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
+    short = logged_in.post(f"/financeiro/{receivable_id}/cancelar",
+                           data={"csrf_token": csrf_of(page.text), "motivo": "x\x00", "voltar": "/financeiro"})
+    assert short.status_code == 422
+    assert "Conta não cancelada" in short.text and "Recebimento não registrado" not in short.text
+    write_off_receivable(app.uow(), receivable_id, "cliente\x00 desistiu")
+    refused = logged_in.post(f"/financeiro/{receivable_id}/receber", data={"csrf_token": csrf_of(page.text)})
+    assert refused.status_code == 409 and "Recebimento não registrado" in refused.text
+    assert "Se uma pessoa a cancelou (Cancelar conta) e o cliente pagou depois" in text_of(refused.text)
+    history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
+    assert "(o documento continua): cliente desistiu" in history   # the NUL left out

@@ -15,8 +15,12 @@ class ReceivableCancelled(LojasyncError):
     code = "finance.receivable_cancelled"
     message_template = "A conta a receber {receivable_id} está cancelada: não pode ser recebida."
     # lojasync makes no loose entries: money for a sale comes with the sale's document.
-    resolution_template = ("O documento que a gerou foi cancelado. Se o cliente pagou, a venda continua: gere de novo "
-                           "a NF-e ou a venda simples do pedido; aprovada, ela cria contas novas, e essas você recebe.")
+    # Cancelled with its document, or by a person (the document standing): the order's history says which.
+    resolution_template = ("Veja no histórico do pedido por que ela foi cancelada. Se o documento que a gerou foi "
+                           "cancelado e o cliente pagou, a venda continua: gere de novo a NF-e ou a venda simples do "
+                           "pedido; aprovada, ela cria contas novas, e essas você recebe. Se uma pessoa a cancelou "
+                           "(Cancelar conta) e o cliente pagou depois, registre o recebimento fora do lojasync: a "
+                           "conta cancelada não volta.")
 
 
 

@@ -15,10 +15,16 @@ from lojasync.finance.events import (
     RefundCheckSettled,
 )
 from lojasync.finance.ports import ReceivableRepository
-from lojasync.finance.receivables import Receivable, ReceivableStatus, is_refund_check_reason
+from lojasync.finance.receivables import (
+    PAID_FOR_THE_STANDING_SALE,
+    Receivable,
+    ReceivableStatus,
+    is_refund_check_reason,
+)
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OrderRepository
+from lojasync.shared.text import clean_text
 
 
 class FinanceUnitOfWork(Protocol):
@@ -73,7 +79,7 @@ def write_off_receivable(uow: FinanceUnitOfWork, receivable_id: int, reason: str
     """Cancel an open receivable whose document stands (the customer will not pay it: the store cancelled the sale
     after SEFAZ's 24 hours to cancel the NF-e, or a debt is given up), saying why; returns it and whether this call
     cancelled it. The order's history keeps who and why. A received one is refused."""
-    reason = " ".join((reason or "").split())
+    reason = " ".join(clean_text(reason or "").split())
     if not WRITE_OFF_REASON[0] <= len(reason) <= WRITE_OFF_REASON[1]:
         raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
     return _change(uow, receivable_id, Receivable.write_off, ReceivableWrittenOff, actor, reason=reason)
@@ -119,11 +125,18 @@ def reversal_words(uow: FinanceUnitOfWork, source_type: str, source_id: str) -> 
     how many, already received, were kept as received and flagged (the money may have to go back to the
     customer). A bare "contas a receber canceladas" would hide those."""
     with uow:
-        statuses = [(r.status, r.needs_attention) for r in uow.receivables.for_source(source_type, source_id)]
-    cancelled = sum(1 for status, _ in statuses if status is ReceivableStatus.CANCELLED)
-    kept = sum(1 for status, flagged in statuses if status is ReceivableStatus.RECEIVED and flagged)
+        statuses = [(r.status, r.needs_attention, r.attention_reason)
+                    for r in uow.receivables.for_source(source_type, source_id)]
+    cancelled = sum(1 for status, _, _ in statuses if status is ReceivableStatus.CANCELLED)
+    flagged = [why for status, needs, why in statuses if status is ReceivableStatus.RECEIVED and needs]
+    # Paid for a sale another document goes on with: nothing to give back (`PAID_FOR_THE_STANDING_SALE`).
+    paid_over = sum(1 for why in flagged if why == PAID_FOR_THE_STANDING_SALE)
+    kept = len(flagged) - paid_over
     words = f"{cancelled} conta(s) a receber cancelada(s)" if cancelled else "nenhuma conta a receber cancelada"
     if kept:
         words += (f"; {kept} já recebida(s) mantida(s) como recebida (conferir): confira se é preciso devolver "
                   "o valor ao cliente")
+    if paid_over:
+        words += (f"; {paid_over} já recebida(s) mantida(s) como recebida (conferir): a venda continua com o outro "
+                  "documento do pedido e o cliente já pagou; não devolva: confira as contas desse documento")
     return words

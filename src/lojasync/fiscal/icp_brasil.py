@@ -108,8 +108,12 @@ def chains_to_icp_brasil(leaf: x509.Certificate, given: tuple[x509.Certificate, 
     as "pronta para emitir" and every NF-e then failed at SEFAZ's door.
     `operator`: the CAs of the operator's bundle (LOJASYNC_SEFAZ_CA_BUNDLE, `operator_cas`), their roots taken as
     ICP-Brasil's: a root ITI issued after this version of lojasync, which the operator added as the README says."""
-    shipped = (*_shipped(), *operator)
-    roots = {root.fingerprint(hashes.SHA256()) for root in shipped if root.subject == root.issuer}
+    shipped = _shipped()
+    # The operator's roots count when they say they are ICP-Brasil's (O=ICP-Brasil, as ITI's are): a bundle of
+    # every commercial CA (a habit) would otherwise silence the warning for any A1.
+    roots = {root.fingerprint(hashes.SHA256()) for root in (*shipped, *filter(_names_icp_brasil, operator))
+             if root.subject == root.issuer}
+    shipped = (*shipped, *operator)
     candidates = (*given, *shipped)
     current = leaf
     for _ in range(8):   # ICP-Brasil chains are 3 or 4 long
@@ -132,6 +136,11 @@ def operator_cas(bundle: str | None) -> tuple[x509.Certificate, ...]:
             return tuple(x509.load_pem_x509_certificates(pem.read()))
     except (OSError, ValueError):
         return ()
+
+
+def _names_icp_brasil(certificate: x509.Certificate) -> bool:
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    return any(name.value == "ICP-Brasil" for name in names)
 
 
 def _signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:

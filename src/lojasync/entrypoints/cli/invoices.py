@@ -188,7 +188,7 @@ def cancel(
         console.print(f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver).",
                       highlight=False)
     else:
-        words = undone_words(app_.read_uow(), "nfe", str(invoice.id))
+        words = undone_words(app_.read_uow(), "nfe", str(invoice.id), invoice.order_number)
         console.print(f"NF-e nº {invoice.number} cancelada: {words}.", highlight=False)
         print_refund_check_hint(invoice.order_number)
 

@@ -109,7 +109,7 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
         print_json({**sale.to_dict(), "changed": changed})
     elif changed:
         # A confirmed sale had moved stock and created receivables: say what became of them.
-        undone = (f": {undone_words(app_.read_uow(), 'simple_sale', str(sale.id))}"
+        undone = (f": {undone_words(app_.read_uow(), 'simple_sale', str(sale.id), sale.order_number)}"
                   if sale.confirmed_at else "")
         console.print(f"Venda simples {sale.id} cancelada{undone}.", highlight=False)
         if sale.confirmed_at:

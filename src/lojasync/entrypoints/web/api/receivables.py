@@ -112,7 +112,7 @@ def check_(receivable_id: Id, app: Container = Depends(container), who: Person =
 
 
 class WriteOffIn(ApiInput):
-    reason: str = Field(max_length=1000, description=(
+    reason: str = Field(description=(
         f"Por que a conta não será paga, de {WRITE_OFF_REASON[0]} a {WRITE_OFF_REASON[1]} caracteres (fica no "
         "histórico do pedido)."))
 

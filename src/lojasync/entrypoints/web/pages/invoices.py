@@ -262,7 +262,7 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
         flash(request, f"NF-e nº {invoice.number} descartada (não tinha sido autorizada: nada a devolver). "
                        f"{_unused_number_words(invoice)}", "success")
     else:
-        words = undone_words(container.read_uow(), "nfe", str(invoice.id))
+        words = undone_words(container.read_uow(), "nfe", str(invoice.id), invoice.order_number)
         flash(request, f"NF-e nº {invoice.number} cancelada: {words}.", "success")
     return redirect(request, f"/nfe/{invoice_id}")
 

@@ -70,7 +70,7 @@ def sale_cancel(request: Request, sale_id: PageId) -> Response:
     if changed:
         push_soon(request)
         read_uow = request.app.state.container.read_uow()
-        undone = (f": {undone_words(read_uow, 'simple_sale', str(sale.id))}"
+        undone = (f": {undone_words(read_uow, 'simple_sale', str(sale.id), sale.order_number)}"
                   if sale.confirmed_at else "")
         flash(request, f"Venda simples {sale.id} cancelada{undone}.", "success")
     else:
