@@ -407,8 +407,10 @@ class ReceivableRepository:
              limit: int | None = None, offset: int = 0) -> list[Receivable]:
         query = (select(Receivable).where(*_receivable_filter(status, order_id, due_from, due_to, to_check))
                  .order_by(Receivable.due_date, Receivable.id))
-        if limit is not None:
-            query = query.limit(limit).offset(offset)
+        if limit:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         return list(self.session.scalars(query))
 
     def summary(self, today: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,

@@ -23,7 +23,6 @@ class ReceivableCancelled(LojasyncError):
                            "conta cancelada não volta.")
 
 
-
 class ReceivableAlreadyReceived(LojasyncError):
     code = "finance.receivable_received"
     message_template = "A conta a receber {receivable_id} já foi recebida: não pode ser cancelada."

@@ -113,8 +113,7 @@ def chains_to_icp_brasil(leaf: x509.Certificate, given: tuple[x509.Certificate, 
     # every commercial CA (a habit) would otherwise silence the warning for any A1.
     roots = {root.fingerprint(hashes.SHA256()) for root in (*shipped, *filter(_names_icp_brasil, operator))
              if root.subject == root.issuer}
-    shipped = (*shipped, *operator)
-    candidates = (*given, *shipped)
+    candidates = (*given, *shipped, *operator)
     current = leaf
     for _ in range(8):   # ICP-Brasil chains are 3 or 4 long
         issuer = next((c for c in candidates if c.subject == current.issuer and _signed_by(current, c)), None)

@@ -82,12 +82,10 @@ def list_(
     app: Container = Depends(container),
 ) -> ReceivableListOut:
     found = find_receivables(app.read_uow(), ReceivableFilter(situation, due_from, due_to, order,
-                                                              to_check=needs_attention), limit=limit,
-                             offset=offset if limit else 0)
+                                                              to_check=needs_attention), limit=limit, offset=offset)
     # The totals are of every match, the items of the page; how many match goes in the header, as on /invoices.
     response.headers[TOTAL_HEADER] = str(found.matched)
-    page = found.items if limit else found.items[offset:]
-    return ReceivableListOut(items=[ReceivableOut.model_validate(row) for row in page], today=found.today,
+    return ReceivableListOut(items=[ReceivableOut.model_validate(row) for row in found.items], today=found.today,
                              total=found.total, totals={k: TotalOut.model_validate(v) for k, v in found.totals.items()})
 
 

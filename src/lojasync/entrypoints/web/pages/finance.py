@@ -15,7 +15,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
-from lojasync.entrypoints.web.pages.paging import PER_PAGE, counted_page, page_number
+from lojasync.entrypoints.web.pages.paging import PER_PAGE, counted_page, page_count, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import check_receivable, receive, write_off_receivable
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
@@ -83,8 +83,7 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
              "method": PAYMENT_METHODS.get((r["payment_method"] or "").lower(), r["payment_method"])}
             for r, document in zip(items, documents, strict=True)]
     matched = listing.matched if listing else 0
-    result = counted_page(request, rows, number, max(1, -(-matched // PER_PAGE)), matched, path="/financeiro",
-                          params=filters)
+    result = counted_page(request, rows, number, page_count(matched), matched, path="/financeiro", params=filters)
     # Where "Marcar como recebida" comes back to: this list, with its filters and page.
     query = urlencode([(k, v) for k, v in filters.items() if v] + ([("pagina", str(result.page))] if result.page > 1
                                                                     else []))

@@ -36,9 +36,13 @@ def page_of(request: Request, items: list[Any], page: int | str | None, per_page
     """Page `page` (from 1; below is the first, past the last is empty: `Page.past_end`) of `items`. The links go
     to `path` with `params` (by default: this request's path and filters)."""
     number = page_or_first(page)
-    pages = max(1, -(-len(items) // per_page))
     chosen = items[(number - 1) * per_page:number * per_page]
-    return counted_page(request, chosen, number, pages, len(items), path, params)
+    return counted_page(request, chosen, number, page_count(len(items), per_page), len(items), path, params)
+
+
+def page_count(total: int, per_page: int = PER_PAGE) -> int:
+    """How many pages `total` items take (one, empty, when there are none)."""
+    return max(1, -(-total // per_page))
 
 
 def counted_page(request: Request, items: list[Any], page: int, pages: int, total: int, path: str | None = None,
