@@ -312,42 +312,37 @@ def test_a_certificate_under_a_root_of_the_operators_bundle_is_not_warned(app, t
     from cryptography.x509.oid import NameOID
 
     root_key, key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
-    root_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ICP-Brasil"),
-                           x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Certificadora Raiz Brasileira v99")])
-    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name).public_key(root_key.public_key())
-            .serial_number(1).not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(root_key, hashes.SHA256()))
-    leaf = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EMPRESA TESTE:11222333000181")]))
-            .issuer_name(root_name).public_key(key.public_key()).serial_number(2)
-            .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=365))
-            .sign(root_key, hashes.SHA256()))
-    pfx = pkcs12.serialize_key_and_certificates(b"a1", key, leaf, None, serialization.BestAvailableEncryption(b"abc"))
+
+    def chain(root_name: x509.Name) -> tuple[bytes, bytes]:
+        """A root named `root_name` (PEM) and the company's A1 issued under it (.pfx, password "abc")."""
+        root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+                .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=3650))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(root_key, hashes.SHA256()))
+        leaf = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EMPRESA TESTE:11222333000181")]))
+                .issuer_name(root_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=365))
+                .sign(root_key, hashes.SHA256()))
+        return (root.public_bytes(serialization.Encoding.PEM),
+                pkcs12.serialize_key_and_certificates(b"a1", key, leaf, None,
+                                                      serialization.BestAvailableEncryption(b"abc")))
+
+    root, pfx = chain(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ICP-Brasil"),
+                                 x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Certificadora Raiz Brasileira v99")]))
     bundle = tmp_path / "iti.pem"
-    bundle.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    bundle.write_bytes(root)
     set_company(app.uow(), COMPANY, NOW)
 
-    def warned(**options) -> bool:
+    def warned(pfx: bytes, **options) -> bool:
         view = install_certificate(app.uow(), app.cipher, pfx, "abc", NOW, **options)
         return any("cadeia ICP-Brasil" in w for w in view.warnings)
 
-    assert warned()                                                 # without the bundle: not confirmed
-    assert not warned(ca_bundle=str(bundle))                        # the operator's root vouches for it
-    assert warned(ca_bundle=str(tmp_path / "missing.pem"))          # a bundle that cannot be read vouches for nothing
+    assert warned(pfx)                                              # without the bundle: not confirmed
+    assert not warned(pfx, ca_bundle=str(bundle))                   # the operator's root vouches for it
+    assert warned(pfx, ca_bundle=str(tmp_path / "missing.pem"))     # a bundle that cannot be read vouches for nothing
     # A root that does not say it is ICP-Brasil's (a bundle of every commercial CA) vouches for nothing either.
-    other_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Comercial Qualquer")])
-    other_root = (x509.CertificateBuilder().subject_name(other_name).issuer_name(other_name)
-                  .public_key(root_key.public_key()).serial_number(4).not_valid_before(NOW - timedelta(days=1))
-                  .not_valid_after(NOW + timedelta(days=3650))
-                  .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                  .sign(root_key, hashes.SHA256()))
-    other_leaf = (x509.CertificateBuilder()
-                  .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EMPRESA TESTE:11222333000181")]))
-                  .issuer_name(other_name).public_key(key.public_key()).serial_number(5)
-                  .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=365))
-                  .sign(root_key, hashes.SHA256()))
-    pfx = pkcs12.serialize_key_and_certificates(b"a1", key, other_leaf, None,
-                                                serialization.BestAvailableEncryption(b"abc"))
-    bundle.write_bytes(other_root.public_bytes(serialization.Encoding.PEM))
-    assert warned(ca_bundle=str(bundle))
+    other_root, other_pfx = chain(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Comercial Qualquer")]))
+    bundle.write_bytes(other_root)
+    assert warned(other_pfx, ca_bundle=str(bundle))
