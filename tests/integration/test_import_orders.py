@@ -366,6 +366,84 @@ def test_processed_order_shipped_in_the_store_is_not_flagged(app, store_id):
     assert order["log"][-1]["event"] == "store_update"
 
 
+def _processed(app, store_id, **overrides) -> tuple[dict, int]:
+    payload = order_payload(**overrides)
+    number = import_order(app.uow(), store_id, payload, POLICY).order_number
+    with app.uow() as uow:
+        uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+        uow.commit()
+    return payload, number
+
+
+def test_a_processed_order_takes_the_buyers_new_contact_and_note_without_a_flag(app, store_id):
+    """Rule 7 review: any change besides the sale's items, total and status was neither applied nor said. The buyer's
+    e-mail, phone and note are nothing a fiscal document took: taken, and the history says which."""
+    payload, _ = _processed(app, store_id, payment_status="paid")
+    buyer = {**payload["customer"], "email": "novo@example.com.br", "phone": "+5511900001111"}
+    changed = {**payload, "customer": buyer, "contact_email": "novo@example.com.br", "contact_phone": "+5511900001111",
+               "note": "Entregar na portaria", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, changed, POLICY).outcome is Outcome.UNCHANGED
+    order = _only_order(app)
+    assert order["needs_attention"] is False
+    assert order["contact"]["email"] == "novo@example.com.br" and order["note"] == "Entregar na portaria"
+    assert order["log"][-1]["event"] == "store_update"
+    assert all(words in order["log"][-1]["message"] for words in (
+        "e-mail de contato alterado", "telefone de contato alterado", "observação alterada"))
+
+
+def test_a_processed_order_holds_back_a_new_address_or_payment_and_flags_it(app, store_id):
+    """Rule 7 review: the store moving the delivery or changing the payment method of an order whose NF-e stands
+    was recorded as imported, neither applied nor said: the NF-e went on describing another sale unnoticed."""
+    payload, number = _processed(app, store_id, payment_status="paid")
+    moved = {**payload, "shipping_address": {**payload["shipping_address"], "address": "Avenida Paulista",
+                                             "number": "1000"},
+             "payment_details": {**payload["payment_details"], "method": "credit_card", "installments": "3"},
+             "customer": {**payload["customer"], "email": "novo@example.com.br"}, "updated_at": ts(60)}
+    result = import_order(app.uow(), store_id, moved, POLICY)
+    assert result.outcome is Outcome.ATTENTION
+    order = _only_order(app)
+    assert order["shipping_address"]["street"] == "Rua das Flores"        # what the NF-e says, kept
+    assert order["payment"]["method"] == "pix"
+    assert order["contact"]["email"] == "novo@example.com.br"            # taken: no document holds it
+    (reason,) = order["attention_reasons"]
+    assert reason == result.message
+    assert reason.startswith(f"A loja alterou o pedido #{payload['number']} depois de processado")
+    assert "forma de pagamento alterada, parcelas alteradas, endereço de entrega alterado." in reason
+    assert [e["event"] for e in order["log"]][-2:] == ["store_update", "attention"]
+
+    again = {**moved, "updated_at": ts(120)}   # the same content read again: neither flagged nor noted again
+    assert import_order(app.uow(), store_id, again, POLICY).outcome is Outcome.UNCHANGED
+    assert _only_order(app)["attention_reasons"] == [reason]
+    assert len(_only_order(app)["log"]) == len(order["log"])
+
+    with app.uow() as uow:   # its NF-e cancelled: the order is read again from the store, and takes the change
+        uow.orders.get(number).unmark_processed("NF-e nº 1")
+        uow.commit()
+    assert import_order(app.uow(), store_id, {**moved, "updated_at": ts(180)}, POLICY).outcome is Outcome.UPDATED
+    order = _only_order(app)
+    assert order["shipping_address"]["street"] == "Avenida Paulista" and order["payment"]["method"] == "credit_card"
+    assert order["needs_attention"] is False
+
+
+def test_a_boleto_paid_after_the_nfe_is_taken_while_an_address_change_is_held(app, store_id):
+    payload, _ = _processed(app, store_id)
+    paid = {**payload, "payment_status": "paid", "billing_address": "Rua Nova", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, paid, POLICY).outcome is Outcome.ATTENTION
+    order = _only_order(app)
+    assert order["status"] == "Confirmado"
+    assert order["billing_address"]["street"] == "Rua das Flores"
+    assert "endereço de cobrança alterado" in order["attention_reason"]
+
+
+def test_a_changed_sale_names_its_items_among_what_the_store_changed(app, store_id):
+    payload, _ = _processed(app, store_id, payment_status="paid")
+    fewer = {**payload, "products": payload["products"][:1], "subtotal": "100.00", "total": "110.00",
+             "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, fewer, POLICY).outcome is Outcome.ATTENTION
+    reason = _only_order(app)["attention_reason"]
+    assert "total R$ 110,00; itens alterados, subtotal alterado, total alterado. Nada foi desfeito" in reason
+
+
 def test_linked_customer_is_kept_when_the_store_stops_sending_the_document(app, store_id):
     payload = order_payload()
     import_order(app.uow(), store_id, payload, POLICY)

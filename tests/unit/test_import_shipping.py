@@ -91,14 +91,16 @@ def test_an_order_imported_before_the_shipping_was_kept_gets_it_silently(uow, st
     assert [e["event"] for e in shown["log"]] == ["created"]   # filled in, not a change the store made
 
 
-def test_a_processed_order_keeps_its_shipping_and_is_not_flagged_for_it(uow, store):
+def test_a_processed_order_keeps_its_shipping_and_flags_the_change(uow, store):
     payload = order_payload(id=1700000202, payment_status="paid", **PAC)
     number = import_order(uow, store.id, payload, POLICY).order_number
     with uow:
         uow.orders.get(number).mark_processed(ProcessedBy.NFE)
         uow.commit()
-    # Like an address changed after the NF-e: the fiscal document stands, the order is not rewritten.
+    # Like an address changed after the NF-e: the fiscal document stands, the order is not rewritten; but a person
+    # is told (rule 7): the goods the NF-e sends by PAC are now to be picked up.
     result = import_order(uow, store.id, {**payload, **PICKUP, "updated_at": ts(600)}, POLICY)
-    assert result.outcome is Outcome.UNCHANGED
+    assert result.outcome is Outcome.ATTENTION
     shown = show_order(uow, number)
-    assert shown["shipping"]["words"] == "Envio: Correios - PAC" and not shown["needs_attention"]
+    assert shown["shipping"]["words"] == "Envio: Correios - PAC" and shown["needs_attention"]
+    assert "meio de envio alterado" in shown["attention_reason"]

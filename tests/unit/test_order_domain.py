@@ -319,7 +319,8 @@ def test_is_processed_and_attention_flags():
     (event,) = order.pull_events()
     assert isinstance(event, StoreChangeFlagged)
     assert event.params() == {"origin_number": "153", "processed_by": "nfe", "store_status": "cancelled",
-                              "payment_status": "paid", "would_be": "cancelled", "total": "160.00"}
+                              "payment_status": "paid", "would_be": "cancelled", "total": "160.00",
+                              "fields": []}
 
 
 def test_a_second_reason_is_added_to_the_pending_one_not_put_in_its_place():

@@ -98,6 +98,8 @@ class StoreChangeFlagged(OrderEvent):
     payment_status: str | None
     would_be: OrderStatus
     total: Decimal
+    # The fields changed in the store and held back ("lines" for the items): `Order.store_details`.
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -78,6 +78,20 @@ def render_change(params: Mapping[str, Any], names: Names) -> str:
     return str(kind)
 
 
+# Fields a processed order holds back that an ordinary update copies without a word (`orders.UNHELD_FIELDS`).
+_HELD_FIELD_CHANGED = {"lines": "itens alterados", "contact_document": "CPF/CNPJ do comprador alterado",
+                       "origin_number": "número do pedido na loja alterado", "marketplace": "canal de venda alterado",
+                       "origin": "origem alterada"}
+
+
+def _held_fields(names: Any) -> str:
+    """"; endereço de entrega alterado, ..." for the fields a store change held back (none in older entries)."""
+    if not names:
+        return ""
+    return "; " + ", ".join(_HELD_FIELD_CHANGED.get(name) or _FIELD_CHANGED.get(name, f"{name} alterado")
+                            for name in names)
+
+
 def _plain_money(value: Any) -> str:
     return f"R$ {value}"
 
@@ -131,8 +145,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"{store_state_label('status', p.get('store_status')) or '?'}, "
         f"pagamento: {store_state_label('payment_status', p.get('payment_status')) or '?'}; "
         f"aqui seria {_label(OrderStatus, p.get('would_be'))}, "
-        f"total {_money(n, p.get('total'))}. Nada foi desfeito automaticamente: confira e, se for o caso, cancele a "
-        "NF-e ou a venda."),
+        f"total {_money(n, p.get('total'))}{_held_fields(p.get('fields'))}. Nada foi desfeito automaticamente: "
+        "confira e, se for o caso, cancele a NF-e ou a venda."),
     HistoryType.STORE_UPDATE: lambda p, n: (
         "A loja atualizou o pedido já processado sem mudar situação, itens ou total: "
         + "; ".join(render_change(c, n) for c in p.get("changes", [])) + "."),

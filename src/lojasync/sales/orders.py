@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from datetime import datetime
 from decimal import Decimal
@@ -75,6 +75,12 @@ class CustomerLink:
 # Copied as they are from the store; status, customer and lines have rules of their own.
 _COPIED_FIELDS = tuple(f.name for f in fields(OrderData)
                        if f.name not in ("status", "customer", "customer_problem", "lines"))
+# What the store may still change on an order whose NF-e or venda simples stands, with no person looking: how to
+# reach the buyer, the buyer's note, when it was placed and paid. Every other field is something its document
+# took (the sale's money and payment, where and how it ships, whose CPF/CNPJ, the store's number): a change of it
+# is held back and flagged (rule 7), and applied once the document is cancelled and the order read again.
+UNHELD_FIELDS = frozenset({"contact_name", "contact_email", "contact_phone", "note", "placed_at", "paid_at",
+                           "payment_gateway"})
 
 
 class OrderLine:
@@ -245,11 +251,13 @@ class Order(Aggregate):
         self._note_lines_without_product(actor)
 
     def flag_store_change(self, data: OrderData, store_status: str | None, payment_status: str | None,
-                          actor: Who) -> str:
-        """The store changed this order after it was processed: flag it for a person, undo nothing."""
+                          actor: Who, held: Sequence[str] = ()) -> str:
+        """The store changed this order after it was processed: flag it for a person, undo nothing. `held`: the
+        fields changed in the store and not taken (`store_details`; "lines" for the items), named in the reason."""
         event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
                                    processed_by=self.processed_by, store_status=store_status,
-                                   payment_status=payment_status, would_be=data.status, total=data.total)
+                                   payment_status=payment_status, would_be=data.status, total=data.total,
+                                   fields=tuple(held))
         # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
         reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
         if data.status is OrderStatus.CANCELLED:
@@ -270,6 +278,30 @@ class Order(Aggregate):
         before, self.status = self.status, OrderStatus.CONFIRMED
         change = Change(ChangeKind.STATUS, before=before.value, after=self.status.value)
         self.record(OrderUpdated(order=self, actor=actor, changes=(change, *store_changes)))
+
+    def store_details(self, data: OrderData) -> tuple[list[str], list[str]]:
+        """The copied fields in which the store's version differs from this order, in two lists: those a processed
+        order may take (`UNHELD_FIELDS`, and a value only written in another form or known for the first time),
+        and those its document took (held back, rule 7)."""
+        free, held = [], []
+        for name in _COPIED_FIELDS:
+            old, new = getattr(self, name, None), getattr(data, name)
+            if old == new:
+                continue
+            real = not _same_place(old, new) and not _first_known(name, old)
+            (held if real and name not in UNHELD_FIELDS else free).append(name)
+        return free, held
+
+    def take_store_details(self, data: OrderData, names: Sequence[str]) -> list[Change]:
+        """Take these fields' values from the store's version (`store_details`' first list); the changes the
+        history reports."""
+        changes = []
+        for name in names:
+            old, new = getattr(self, name, None), getattr(data, name)
+            if name in REPORTED_FIELDS and not _same_place(old, new) and not _first_known(name, old):
+                changes.append(Change(ChangeKind.FIELD, name=name))
+            setattr(self, name, new)
+        return changes
 
     def note_store_states(self, changes: list[Change], actor: Who) -> None:
         if changes:

@@ -203,25 +203,33 @@ def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list
 
 def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who) -> ImportResult:
     """A newer version of an order the back office processed: nothing its fiscal document stands on is
-    overwritten. The same sale paid later (a boleto or Pix after the NF-e) is taken as it is; a change of the
-    sale itself is flagged for a person and left unapplied: the binding keeps a "held" mark instead of that
-    content's digest, so the same content is flagged once and, once the document is cancelled, the next read of
-    the order applies it."""
+    overwritten. The same sale paid later (a boleto or Pix after the NF-e) is taken as it is, and so are the
+    buyer's contact and note; a change of the sale itself, or of anything else its document took (an address,
+    the payment method), is flagged for a person and left unapplied: the binding keeps a "held" mark instead of
+    that content's digest, so the same content is flagged once and, once the document is cancelled, the next
+    read of the order applies it."""
     order, data, store_order = binding.order, candidate.data, candidate.order
     if binding.payload_hash == _held(candidate.digest):   # this very content was flagged already
         _update_binding(binding, candidate, applied=False)
         return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
-    same_sale = (data.total == order.total and [(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
-                 == [(ln.sku, ln.quantity, ln.unit_price) for ln in order.lines])
-    if same_sale and data.status == order.status:
-        order.note_store_states(_store_state_changes(binding, store_order), actor)
-        _update_binding(binding, candidate)
-        return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
-    if same_sale and order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED:
-        order.paid_in_store(_store_state_changes(binding, store_order), actor)
-        _update_binding(binding, candidate)
-        return ImportResult(store_order.id, Outcome.UPDATED, order.id)
-    reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor)
+    same_lines = ([(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
+                  == [(ln.sku, ln.quantity, ln.unit_price) for ln in order.lines])
+    free, held = order.store_details(data)
+    paid = order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED
+    if same_lines and data.total == order.total and (data.status == order.status or paid):
+        # The same sale: the buyer's contact and note, the store's states and a payment received later (a boleto
+        # or a Pix paid after the NF-e) are taken as they are; what its document took (`held`) is flagged below.
+        changes = order.take_store_details(data, free) + _store_state_changes(binding, store_order)
+        if paid:
+            order.paid_in_store(changes, actor)
+        else:
+            order.note_store_states(changes, actor)
+        if not held:
+            _update_binding(binding, candidate)
+            return ImportResult(store_order.id, Outcome.UPDATED if paid else Outcome.UNCHANGED, order.id)
+    elif not same_lines:
+        held = ["lines", *held]
+    reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor, held)
     _update_binding(binding, candidate, applied=False)
     return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
 
