@@ -153,3 +153,62 @@ def test_a_worker_that_lost_its_lease_takes_it_back_on_renew_and_goes_on_with_it
         with store_lease(app.uow(), store_id, holder="host-b:2:2") as lease_b:
             assert lease_b is not None          # B took the expired lease, pushed, released
         assert lease_a.renew() is False         # A lost it: it must stop, not take it back
+
+
+def test_a_push_that_lands_after_another_worker_failed_the_newer_value_for_good_keeps_that_failure(app, store_id):
+    """Worker A sends 10; meanwhile a count brings the stock to 7 and worker B (A's lease ran out) sends 7, which the
+    store refuses for good. A's finish then made the row pending again, without B's reason: the next push sent 7
+    again, refused again (one more call and log line), and meanwhile the list showed no error to act on."""
+    from lojasync.nuvemshop.client.errors import BadRequestError
+
+    import_order(app.uow(), store_id, order_payload(id=1900000701), ImportPolicy())
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    store = FakeStoreClient()
+    original = store.set_variants_stock
+    calls = []
+
+    def set_variants_stock(product_id, stock):
+        calls.append(dict(stock))
+        if len(calls) == 1:   # A's call, slow: B pushes the newer value, which the store refuses (PATCH and PUT)
+            _expire_lease(app, store_id)
+            count_stock(app.uow(), "CAM-ALG-P", 7)
+            worker_b = threading.Thread(target=lambda: push_store_updates(app.uow(), lambda s: store, store_id))
+            worker_b.start()
+            worker_b.join()
+        else:
+            raise BadRequestError("A Nuvemshop recusou os dados (HTTP 422): stock inválido.", status_code=422)
+        return original(product_id, stock)
+
+    def set_variant_stock(product_id, variant_id, stock):
+        calls.append({str(variant_id): stock})
+        raise BadRequestError("A Nuvemshop recusou os dados (HTTP 422): stock inválido.", status_code=422)
+
+    store.set_variants_stock, store.set_variant_stock = set_variants_stock, set_variant_stock
+    push_store_updates(app.uow(), lambda s: store, store_id)
+
+    row = _rows(app)[("stock", "601")]
+    assert [c.get("601") for c in calls] == [10, 7, 7]   # A's PATCH; B's PATCH, then its PUT
+    assert row.status == "failed" and "recusou o estoque 7" in row.error, (row.status, row.error)
+
+
+def test_the_variants_of_one_product_go_in_one_call_whatever_their_attempts(app, store_id):
+    """Due rows go fewest attempts first: a variant changed again (attempts back to 0) came apart from a sibling
+    that had failed before, and the product was written in two PATCH calls (two of the store's 40 requests)."""
+    products = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta P", "sku": "CAM-P", "price": "50.00",
+                 "quantity": 1},
+                {"id": 2, "product_id": 501, "variant_id": 603, "name": "Camiseta M", "sku": "CAM-M", "price": "50.00",
+                 "quantity": 1},
+                {"id": 3, "product_id": 502, "variant_id": 602, "name": "Caneca", "sku": "CAN-CER", "price": "50.00",
+                 "quantity": 1}]
+    import_order(app.uow(), store_id, order_payload(id=1900000702, products=products), ImportPolicy())
+    for sku, quantity in (("CAM-P", 5), ("CAM-M", 6), ("CAN-CER", 7)):
+        count_stock(app.uow(), sku, quantity)
+    with app.engine.begin() as conn:   # the sibling and the other product had failed before, a retryable error
+        for ref, attempts in (("603", 3), ("602", 1)):
+            conn.execute(update(store_updates).where(store_updates.c.ref == ref).values(attempts=attempts))
+    store = FakeStoreClient()
+    push_store_updates(app.uow(), lambda s: store, store_id)
+
+    assert sorted((method, product, tuple(sorted(stock))) for method, product, stock in store.writes) == [
+        ("PATCH", "501", ("601", "603")), ("PATCH", "502", ("602",))]
+    assert store.variant_stock == {"601": 5, "603": 6, "602": 7}

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, literal, select, update
+from sqlalchemy import bindparam, case, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -101,12 +101,16 @@ class StoreUpdateRepository:
     def finish(self, row: StoreUpdate, now: datetime, sent_value: str | None, remote_id: str | None) -> bool:
         """Pushed: done, unless it changed since it was read: then pending, for the next push to send what it is
         now. Pending even when another worker pushed the newer revision meanwhile and marked it done (this one's
-        lease ran out during a slow call): this push, of the older value, may have landed after that one's. The
-        remote id is kept either way: the metafield exists now."""
+        lease ran out during a slow call): this push, of the older value, may have landed after that one's. One
+        that worker failed for good stays failed, with its reason: sent again, the newer value is refused again.
+        The remote id is kept either way: the metafield exists now."""
         same = t.c.revision == row.revision
+        failed = t.c.status == UpdateStatus.FAILED.value
         result = self.session.execute(update(t).where(t.c.id == row.id).values(
-            status=case((same, UpdateStatus.DONE.value), else_=_PENDING),
-            attempts=case((same, 0), else_=t.c.attempts), next_attempt_at=None, last_error=None, resolution=None,
+            status=case((same, UpdateStatus.DONE.value), (failed, UpdateStatus.FAILED.value), else_=_PENDING),
+            attempts=case((same, 0), else_=t.c.attempts), next_attempt_at=None,
+            last_error=case((failed & ~same, t.c.last_error), else_=null()),
+            resolution=case((failed & ~same, t.c.resolution), else_=null()),
             sent_value=sent_value, remote_id=remote_id, pushed_at=now, updated_at=now))
         return bool(result.rowcount)
 

@@ -16,7 +16,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from itertools import groupby
 
 from lojasync.nuvemshop.client.errors import (
     BadRequestError,
@@ -216,12 +215,20 @@ def _tracking_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[Store
 
 
 def _groups(rows: list[StoreUpdate]) -> Iterator[list[StoreUpdate]]:
-    """Stock rows by store product (one PATCH each); each NF-e key and tracking code on its own."""
-    for (kind, parent), group in groupby(rows, key=lambda r: (r.kind, r.parent_ref)):
-        if kind == UpdateKind.STOCK and parent is not None:
-            yield list(group)
+    """Stock rows by store product (one PATCH each), in the place of the product's first row; each NF-e key and
+    tracking code on its own. A product's rows need not be next to each other: due rows come fewest attempts first,
+    and a variant changed again (attempts back to 0) came apart from its siblings, two PATCH calls for one product."""
+    groups: list[list[StoreUpdate]] = []
+    products: dict[str, list[StoreUpdate]] = {}
+    for row in rows:
+        if row.kind != UpdateKind.STOCK or row.parent_ref is None:
+            groups.append([row])
+        elif row.parent_ref in products:
+            products[row.parent_ref].append(row)
         else:
-            yield from ([row] for row in group)
+            products[row.parent_ref] = [row]
+            groups.append(products[row.parent_ref])
+    yield from groups
 
 
 def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[StoreUpdate], stock: _Stock,
