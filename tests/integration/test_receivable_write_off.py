@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from lojasync.finance.errors import ReceivableAlreadyReceived, WriteOffReasonInvalid
+from lojasync.finance.errors import ReceivableAlreadyReceived, ReceivableCancelled, WriteOffReasonInvalid
 from lojasync.finance.services import list_receivables, receive, write_off_receivable
 from lojasync.fiscal.errors import CancellationRefused
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
@@ -61,3 +61,36 @@ def test_a_reason_too_short_or_too_long_is_refused_and_nothing_changes(app, sefa
         assert refused.value.message == ("Informe o motivo do cancelamento da conta a receber, de 5 a 255 "
                                          "caracteres.")
     assert [r["status"] for r in list_receivables(app.uow())] == ["open"]
+
+
+def test_a_customer_who_pays_after_cancelar_conta_is_received_in_lojasync(app, sefaz, simulator):
+    """review: a receivable a person cancelled could not be received: a customer who paid after all was recorded
+    outside lojasync, and the Financeiro went on saying the money never came."""
+    number = imported(app, id=2000009005, payment_details=CARD)
+    issue_invoice(app.uow(), app.cipher, sefaz, number)
+    first, second, _ = list_receivables(app.uow())
+    write_off_receivable(app.uow(), second["id"], "cliente disse que não pagaria", ANA)
+    assert {r["id"]: r["written_off"] for r in list_receivables(app.uow())}[second["id"]] is True
+
+    row, changed = receive(app.uow(), second["id"], actor=ANA)
+    assert changed and row["status"] == "received" and row["written_off"] is False
+    assert receive(app.uow(), second["id"], actor=ANA)[1] is False   # once
+    (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "receivable_received"]
+    assert entry["message"].endswith("marcada como recebida (tinha sido cancelada por uma pessoa: o cliente pagou "
+                                     "depois).")
+    # One never cancelled says nothing of the kind.
+    receive(app.uow(), first["id"], actor=ANA)
+    said = [e["message"] for e in show_order(app.uow(), number)["log"] if e["event"] == "receivable_received"]
+    assert said[1].endswith("marcada como recebida.")
+
+
+def test_a_written_off_receivable_whose_document_is_cancelled_then_can_no_longer_be_received(app, sefaz, simulator):
+    number = imported(app, id=2000009006, payment_details=CARD)
+    invoice, _ = issue_invoice(app.uow(), app.cipher, sefaz, number)
+    _, second, _ = list_receivables(app.uow())
+    write_off_receivable(app.uow(), second["id"], "cliente disse que não pagaria", ANA)
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido cancelado pelo cliente na loja")
+    assert [(r["status"], r["written_off"]) for r in list_receivables(app.uow())] == [("cancelled", False)] * 3
+    with pytest.raises(ReceivableCancelled) as refused:
+        receive(app.uow(), second["id"], actor=ANA)
+    assert "cancelada com o documento que a gerou" in refused.value.resolution

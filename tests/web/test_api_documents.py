@@ -254,9 +254,13 @@ def test_an_open_receivable_is_cancelled_with_a_reason_once(app, api):
     cancelled = api.post(f"/api/v1/receivables/{row['id']}/cancel", json={"reason": "calote: cliente sumiu"})
     assert cancelled.status_code == 200 and cancelled.json()["changed"] is True
     assert cancelled.json()["receivable"]["situation"] == "cancelada"
+    assert cancelled.json()["receivable"]["written_off"] is True
     again = api.post(f"/api/v1/receivables/{row['id']}/cancel", json={"reason": "calote: cliente sumiu"})
     assert again.json()["changed"] is False
     assert api.post("/api/v1/receivables/99999/cancel", json={"reason": "calote"}).status_code == 404
+    paid = api.post(f"/api/v1/receivables/{row['id']}/receive")   # the customer paid after all
+    assert paid.status_code == 200 and paid.json()["changed"] is True
+    assert paid.json()["receivable"]["situation"] == "recebida" and paid.json()["receivable"]["written_off"] is False
 
 
 def test_receivables_go_page_by_page_with_the_totals_of_every_match(app, api):

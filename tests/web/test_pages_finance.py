@@ -262,10 +262,10 @@ def test_an_open_receivable_the_customer_will_not_pay_is_cancelled_with_a_reason
     assert "cancelada por uma pessoa (o documento continua): cliente desistiu, boleto não pago" in history
 
 
-def test_a_written_off_receivable_refused_on_receiving_and_a_refused_write_off_say_their_own_words(logged_in, app,
+def test_a_written_off_receivable_can_still_be_received_and_a_refused_write_off_says_its_own_words(logged_in, app,
                                                                                                    order_number):
-    """review: receiving a receivable a person cancelled said its document had been cancelled and to generate it
-    again (the document stands); a refused "Cancelar conta" was titled "Recebimento não registrado"."""
+    """review: a refused "Cancelar conta" was titled "Recebimento não registrado"; and a customer who paid after a
+    person cancelled the receivable could only be recorded outside lojasync (the receivable refused, for good)."""
     from lojasync.finance.services import write_off_receivable
 
     page = logged_in.get("/financeiro", params={"situacao": "vencida"})
@@ -275,8 +275,13 @@ def test_a_written_off_receivable_refused_on_receiving_and_a_refused_write_off_s
     assert short.status_code == 422
     assert "Conta não cancelada" in short.text and "Recebimento não registrado" not in short.text
     write_off_receivable(app.uow(), receivable_id, "cliente\x00 desistiu")
-    refused = logged_in.post(f"/financeiro/{receivable_id}/receber", data={"csrf_token": csrf_of(page.text)})
-    assert refused.status_code == 409 and "Recebimento não registrado" in refused.text
-    assert "Se uma pessoa a cancelou (Cancelar conta) e o cliente pagou depois" in text_of(refused.text)
+    cancelled = logged_in.get("/financeiro", params={"situacao": "cancelada"}).text
+    assert f"Marcar como recebida: conta {receivable_id}, cancelada por uma pessoa" in cancelled
+    answer = logged_in.post(f"/financeiro/{receivable_id}/receber",
+                            data={"csrf_token": csrf_of(cancelled), "voltar": "/financeiro?situacao=cancelada"})
+    assert answer.status_code == 303
+    (received,) = [r for r in list_receivables(app.uow()) if r["id"] == receivable_id]
+    assert received["status"] == "received" and received["written_off"] is False
     history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
     assert "(o documento continua): cliente desistiu" in history   # the NUL left out
+    assert "marcada como recebida (tinha sido cancelada por uma pessoa: o cliente pagou depois)." in history

@@ -24,6 +24,8 @@ receivables = Table(
     Column("needs_attention", Boolean, nullable=False, default=False),
     Column("attention_reason", String(300)),
     Column("received_at", UTCDateTime),
+    # When a person cancelled it while its document stood (Cancelar conta): it may still be received.
+    Column("written_off_at", UTCDateTime),
     *timestamps(),
     # A document creates each installment once: a retry or a concurrent approval cannot add a second.
     UniqueConstraint("source_type", "source_id", "installment", name="uq_receivables_source"),

@@ -14,13 +14,11 @@ class ReceivableNotFound(LojasyncError):
 class ReceivableCancelled(LojasyncError):
     code = "finance.receivable_cancelled"
     message_template = "A conta a receber {receivable_id} está cancelada: não pode ser recebida."
-    # lojasync makes no loose entries: money for a sale comes with the sale's document.
-    # Cancelled with its document, or by a person (the document standing): the order's history says which.
-    resolution_template = ("Veja no histórico do pedido por que ela foi cancelada. Se o documento que a gerou foi "
-                           "cancelado e o cliente pagou, a venda continua: gere de novo a NF-e ou a venda simples do "
-                           "pedido; aprovada, ela cria contas novas, e essas você recebe. Se uma pessoa a cancelou "
-                           "(Cancelar conta) e o cliente pagou depois, registre o recebimento fora do lojasync: a "
-                           "conta cancelada não volta.")
+    # lojasync makes no loose entries: money for a sale comes with the sale's document. One a person cancelled while
+    # its document stands (Cancelar conta) is received all the same: this refusal is for those cancelled with it.
+    resolution_template = ("Ela foi cancelada com o documento que a gerou (o histórico do pedido diz qual). Se o "
+                           "cliente pagou, a venda continua: gere de novo a NF-e ou a venda simples do pedido; "
+                           "aprovada, ela cria contas novas, e essas você recebe.")
 
 
 class ReceivableAlreadyReceived(LojasyncError):

@@ -24,6 +24,8 @@ class ReceivableEvent(OrderEvent):
 @dataclass(frozen=True, kw_only=True)
 class ReceivableReceived(ReceivableEvent):
     history_type = HistoryType.RECEIVABLE_RECEIVED
+    # A person had cancelled it (Cancelar conta), its document standing, and the customer paid after all.
+    was_written_off: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -73,6 +73,8 @@ class Receivable:
     needs_attention: bool
     attention_reason: str | None
     received_at: datetime | None
+    # Set while it is cancelled by a person, its document standing (`write_off`): the customer may still pay it.
+    written_off_at: datetime | None
     created_at: datetime | None
 
     def __init__(self, order_id: int | None, source_type: str, source_id: str, installment: int, installments: int,
@@ -89,6 +91,7 @@ class Receivable:
         self.needs_attention = False
         self.attention_reason = None
         self.received_at = None
+        self.written_off_at = None
 
     def cancel(self, received_reason: str = RECEIVED_BEFORE_CANCEL) -> bool:
         """Cancel for the document's cancellation: True when cancelled, False when it must be looked at
@@ -96,21 +99,30 @@ class Receivable:
         if self.status is ReceivableStatus.OPEN:
             self.status = ReceivableStatus.CANCELLED
             return True
+        # Cancelled by a person before: now cancelled with its document too, it can no longer be received.
+        self.written_off_at = None
         if self.status is ReceivableStatus.RECEIVED and not self.needs_attention:
             self.needs_attention = True
             self.attention_reason = received_reason
         return False
 
-    def write_off(self) -> bool:
+    def write_off(self, when: datetime) -> bool:
         """Cancelled by a person while its document stands: the customer will not pay it (SEFAZ's 24 hours to
         cancel the NF-e passed when the store cancelled the sale; a debt given up). False when it already was
-        cancelled; a received one is refused (its money came in: a refund is settled outside lojasync)."""
+        cancelled; a received one is refused (its money came in: a refund is settled outside lojasync). The
+        customer paying after all, it can still be received (`receive`)."""
         if self.status is ReceivableStatus.CANCELLED:
             return False
         if self.status is ReceivableStatus.RECEIVED:
             raise ReceivableAlreadyReceived(receivable_id=self.id)
         self.status = ReceivableStatus.CANCELLED
+        self.written_off_at = when
         return True
+
+    @property
+    def written_off(self) -> bool:
+        """Cancelled by a person, its document standing: it may still be received."""
+        return self.status is ReceivableStatus.CANCELLED and self.written_off_at is not None
 
     def checked(self) -> bool:
         """A person dealt with the flag (the money given back, or kept on purpose): it leaves the lists'
@@ -122,11 +134,13 @@ class Receivable:
         return True
 
     def receive(self, when: datetime) -> bool:
-        """Mark as received (baixa do título); False when it already was."""
+        """Mark as received (baixa do título); False when it already was. One a person cancelled while its document
+        stands is received all the same (the customer paid after all); one cancelled with its document is refused."""
         if self.status is ReceivableStatus.RECEIVED:
             return False
-        if self.status is ReceivableStatus.CANCELLED:
+        if self.status is ReceivableStatus.CANCELLED and not self.written_off:
             raise ReceivableCancelled(receivable_id=self.id)
         self.status = ReceivableStatus.RECEIVED
         self.received_at = when
+        self.written_off_at = None
         return True

@@ -45,7 +45,7 @@ def receivable_view(r: Receivable) -> dict[str, Any]:
             "installment": r.installment, "installments": r.installments, "amount": r.amount,
             "due_date": r.due_date, "status": r.status.value, "status_label": r.status.label,
             "payment_method": r.payment_method, "needs_attention": r.needs_attention,
-            "attention_reason": r.attention_reason, "received_at": r.received_at}
+            "attention_reason": r.attention_reason, "received_at": r.received_at, "written_off": r.written_off}
 
 
 def list_receivables(uow: FinanceUnitOfWork, status: ReceivableStatus | None = None,
@@ -57,9 +57,11 @@ def list_receivables(uow: FinanceUnitOfWork, status: ReceivableStatus | None = N
 def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = None,
             actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
     """Mark a receivable received (baixa); returns it and whether this call changed it. The order's history
-    says who did it, in the same transaction."""
+    says who did it, in the same transaction. One a person cancelled while its document stands (Cancelar conta)
+    is received too: the customer paid after all, and the history says it had been cancelled."""
     moment = when or datetime.now(timezone.utc)
-    return _change(uow, receivable_id, lambda receivable: receivable.receive(moment), ReceivableReceived, actor)
+    return _change(uow, receivable_id, lambda receivable: receivable.receive(moment), ReceivableReceived, actor,
+                   before=lambda receivable: {"was_written_off": receivable.written_off})
 
 
 def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
@@ -82,15 +84,19 @@ def write_off_receivable(uow: FinanceUnitOfWork, receivable_id: int, reason: str
     reason = " ".join(clean_text(reason or "").split())
     if not WRITE_OFF_REASON[0] <= len(reason) <= WRITE_OFF_REASON[1]:
         raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
-    return _change(uow, receivable_id, Receivable.write_off, ReceivableWrittenOff, actor, reason=reason)
+    moment = datetime.now(timezone.utc)
+    return _change(uow, receivable_id, lambda receivable: receivable.write_off(moment), ReceivableWrittenOff, actor,
+                   reason=reason)
 
 
 def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],
             event: type[ReceivableEvent], actor: Who,
             then: Callable[[FinanceUnitOfWork, Order, Who], None] | None = None,
+            before: Callable[[Receivable], dict[str, Any]] | None = None,
             **details: Any) -> tuple[dict[str, Any], bool]:
     """One change of a receivable, locked; when it changed, its order's history says who, and `then` does what
-    follows on the order, in the same commit."""
+    follows on the order, in the same commit. `before`: more of the event's details, read off the receivable
+    before the change."""
     with uow:
         # The order first, then the receivable: the order a cancellation of its document locks before the
         # receivables. The other way round, "Marcar como recebida" and cancelling the sale at the same moment
@@ -100,6 +106,8 @@ def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receiv
             raise ReceivableNotFound(receivable_id=receivable_id)
         order = uow.orders.get(found.order_id, for_update=True, lines=False) if found.order_id is not None else None
         receivable = uow.receivables.get(receivable_id, for_update=True)
+        if before is not None:
+            details = {**details, **before(receivable)}
         changed = change(receivable)
         order = order if changed else None
         if order is not None:

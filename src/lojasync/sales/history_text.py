@@ -223,7 +223,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
            f"{p['standing']}, e o cliente já pagou." if p.get("flagged") and p.get("standing") else "")),
     HistoryType.RECEIVABLE_RECEIVED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))} "
-        "marcada como recebida."),
+        "marcada como recebida"
+        + (" (tinha sido cancelada por uma pessoa: o cliente pagou depois)." if p.get("was_written_off") else ".")),
     HistoryType.RECEIVABLE_CHECKED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))}, recebida "
         "antes do cancelamento, conferida (devolução ao cliente decidida)."),

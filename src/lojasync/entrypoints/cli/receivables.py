@@ -135,7 +135,8 @@ def cancel_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
         print_json(_changed_json(row, changed))
     elif changed:
         console.print(f"Conta {row['id']} cancelada: {formats.money(row['amount'])} não será recebido; o motivo está "
-                      "no histórico do pedido.", highlight=False)
+                      "no histórico do pedido. Se o cliente pagar mesmo assim: "
+                      f"lojasync receivables receive {row['id']}", highlight=False)
     else:
         console.print(f"Conta {row['id']} já estava cancelada: nada mudou.", highlight=False)
 

@@ -41,6 +41,8 @@ class ReceivableOut(ApiModel):
     needs_attention: bool
     attention_reason: str | None
     received_at: datetime | None
+    written_off: bool = Field(description="Cancelada por uma pessoa com o documento de pé (Cancelar conta): ainda "
+                                          "pode ser recebida, se o cliente pagar.")
 
 
 class TotalOut(ApiModel):
@@ -90,7 +92,10 @@ def list_(
 
 
 @router.post("/{receivable_id}/receive", response_model=ReceiveOut,
-             summary="Registra o recebimento de uma conta (baixa)")
+             summary="Registra o recebimento de uma conta (baixa)",
+             description=("Também de uma conta cancelada por uma pessoa com o documento de pé (written_off: o "
+                          "cliente pagou mesmo assim). Uma conta cancelada com o documento que a gerou é recusada "
+                          "(409)."))
 def receive_(receivable_id: Id, app: Container = Depends(container),
              who: Person = Depends(api_person)) -> ReceiveOut:
     row, changed = receive(app.uow(), receivable_id, actor=who)
@@ -124,7 +129,7 @@ class WriteOffOut(ApiModel):
              summary="Cancela uma conta em aberto que não será paga (o documento continua)",
              description=("Para quando o documento não pode mais ser cancelado (a loja cancelou o pedido depois das 24 "
                           "horas da NF-e) ou a dívida foi perdoada. Uma conta já recebida é recusada (409); um "
-                          "motivo curto demais, 422."))
+                          "motivo curto demais, 422. Se o cliente pagar depois, ela ainda pode ser recebida."))
 def write_off_(receivable_id: Id, body: WriteOffIn, app: Container = Depends(container),
                who: Person = Depends(api_person)) -> WriteOffOut:
     row, changed = write_off_receivable(app.uow(), receivable_id, body.reason, actor=who)
