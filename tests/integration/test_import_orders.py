@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.outcomes import Outcome
-from lojasync.sales.history import ProcessedBy
+from lojasync.sales.history import HistoryType, ProcessedBy
 from lojasync.sales.status import OrderStatus, StatusRules
 from lojasync.sales.views import list_customers, list_orders, show_order
 from lojasync.stock.products import UnknownSkuPolicy
@@ -382,7 +383,7 @@ def test_a_processed_order_takes_the_buyers_new_contact_and_note_without_a_flag(
     buyer = {**payload["customer"], "email": "novo@example.com.br", "phone": "+5511900001111"}
     changed = {**payload, "customer": buyer, "contact_email": "novo@example.com.br", "contact_phone": "+5511900001111",
                "note": "Entregar na portaria", "updated_at": ts(60)}
-    assert import_order(app.uow(), store_id, changed, POLICY).outcome is Outcome.UNCHANGED
+    assert import_order(app.uow(), store_id, changed, POLICY).outcome is Outcome.UPDATED   # it did change
     order = _only_order(app)
     assert order["needs_attention"] is False
     assert order["contact"]["email"] == "novo@example.com.br" and order["note"] == "Entregar na portaria"
@@ -408,7 +409,8 @@ def test_a_processed_order_holds_back_a_new_address_or_payment_and_flags_it(app,
     (reason,) = order["attention_reasons"]
     assert reason == result.message
     assert reason.startswith(f"A loja alterou o pedido #{payload['number']} depois de processado")
-    assert "forma de pagamento alterada, parcelas alteradas, endereço de entrega alterado." in reason
+    assert ("não aplicado aqui: forma de pagamento alterada, parcelas alteradas, endereço de entrega alterado."
+            in reason)
     assert [e["event"] for e in order["log"]][-2:] == ["store_update", "attention"]
 
     again = {**moved, "updated_at": ts(120)}   # the same content read again: neither flagged nor noted again
@@ -441,7 +443,82 @@ def test_a_changed_sale_names_its_items_among_what_the_store_changed(app, store_
              "updated_at": ts(60)}
     assert import_order(app.uow(), store_id, fewer, POLICY).outcome is Outcome.ATTENTION
     reason = _only_order(app)["attention_reason"]
-    assert "total R$ 110,00; itens alterados, subtotal alterado, total alterado. Nada foi desfeito" in reason
+    assert ("total R$ 110,00; não aplicado aqui: itens alterados, subtotal alterado, total alterado. Nada foi "
+            "desfeito") in reason
+
+
+def _moved(payload: dict, seconds: int, **more) -> dict:
+    """The store order with its delivery moved to another street."""
+    return {**payload, "shipping_address": {**payload["shipping_address"], "address": "Avenida Paulista"},
+            "updated_at": ts(seconds), **more}
+
+
+def test_a_processed_order_whose_customer_was_erased_takes_nobodys_data_back_and_is_not_flagged(app, store_id):
+    """Review: the processed path took the buyer's e-mail and phone back after erasure (LGPD), and flagged the
+    addresses erasure had blanked as changed by the store."""
+    payload, number = _processed(app, store_id, payment_status="paid")
+    with app.uow() as uow:
+        (binding,) = list(uow.bindings.orders_by_external_ids(store_id, [str(payload["id"])]).values())
+        binding.redacted_at = datetime.now(timezone.utc)
+        uow.orders.get(number).erase_personal_data(HistoryType.LGPD_CUSTOMER_REDACT)
+        uow.commit()
+    shipped = {**payload, "shipping_status": "shipped", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is Outcome.UNCHANGED
+    order = _only_order(app)
+    assert order["contact"]["email"] is None and order["shipping_address"] is None
+    assert order["needs_attention"] is False
+
+
+def test_a_document_written_in_another_form_or_no_longer_sent_is_not_a_change(app, store_id):
+    payload, _ = _processed(app, store_id, payment_status="paid", contact_identification="52998224725")
+    formatted = {**payload, "contact_identification": "529.982.247-25", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, formatted, POLICY).outcome is Outcome.UNCHANGED
+    gone = {**payload, "contact_identification": None, "customer": {**payload["customer"], "identification": None},
+            "updated_at": ts(120)}
+    assert import_order(app.uow(), store_id, gone, POLICY).outcome is Outcome.UNCHANGED
+    assert _only_order(app)["needs_attention"] is False
+
+
+def test_a_held_change_read_again_with_the_payment_received_leaves_one_reason_of_the_order_as_it_is(app, store_id):
+    """Review: a boleto paid after a held address change left two reasons, the first saying "pagamento: pendente"."""
+    payload, _ = _processed(app, store_id)
+    import_order(app.uow(), store_id, _moved(payload, 60), POLICY)
+    paid = _moved(payload, 120, payment_status="paid")
+    assert import_order(app.uow(), store_id, paid, POLICY).outcome is Outcome.ATTENTION
+    order = _only_order(app)
+    (reason,) = order["attention_reasons"]
+    assert order["status"] == "Confirmado" and "pagamento: pago" in reason
+    assert "endereço de entrega alterado" in reason
+
+    cancelled = _moved(payload, 180, payment_status="paid", status="cancelled")   # the cancellation first, alone
+    import_order(app.uow(), store_id, cancelled, POLICY)
+    (reason,) = _only_order(app)["attention_reasons"]
+    assert reason.startswith("Pedido cancelado na loja: cancele a NF-e.")
+
+
+def test_a_held_change_a_person_cleared_is_not_flagged_again_and_is_applied_after_the_nfe_is_cancelled(app,
+                                                                                                       store_id):
+    """Review: once a person cleared the flag (keeping the NF-e), every later version of the store order flagged
+    the same change again; and with the flag cleared, cancelling the NF-e left the order as it was, the store's
+    change lost, a new NF-e free to be generated with the old address."""
+    payload, number = _processed(app, store_id, payment_status="paid")
+    import_order(app.uow(), store_id, _moved(payload, 60), POLICY)
+    with app.uow() as uow:
+        uow.orders.get(number).clear_attention()
+        uow.commit()
+    shipped = _moved(payload, 120, shipping_status="shipped")
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is Outcome.UNCHANGED
+    assert _only_order(app)["needs_attention"] is False
+
+    with app.uow() as uow:   # its NF-e cancelled: the order asks to be read again before another document
+        order = uow.orders.get(number)
+        order.unmark_processed("NF-e nº 1")
+        assert order.waits_for_a_reread
+        uow.commit()
+    assert import_order(app.uow(), store_id, _moved(payload, 180, shipping_status="shipped"), POLICY).outcome \
+        is Outcome.UPDATED
+    order = _only_order(app)
+    assert order["shipping_address"]["street"] == "Avenida Paulista" and order["needs_attention"] is False
 
 
 def test_linked_customer_is_kept_when_the_store_stops_sending_the_document(app, store_id):

@@ -100,6 +100,8 @@ orders = Table(
     Column("attention_reason", Text),
     # nfe | simple_sale: the fiscal fact that makes the order processed (imports never undo it).
     Column("processed_by", Enum(ProcessedBy, native_enum=False, length=20, values_callable=_values)),
+    # A store change held back while the document stood (sales.orders.Order.held_change): its digest.
+    Column("held_change", String(64)),
     # The shipment's tracking code and its page, as the back office recorded them (sales.tracking): the store
     # learns them through the store updates queue; imports never touch them.
     Column("tracking_code", String(60)),

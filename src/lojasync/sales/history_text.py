@@ -88,8 +88,8 @@ def _held_fields(names: Any) -> str:
     """"; endereço de entrega alterado, ..." for the fields a store change held back (none in older entries)."""
     if not names:
         return ""
-    return "; " + ", ".join(_HELD_FIELD_CHANGED.get(name) or _FIELD_CHANGED.get(name, f"{name} alterado")
-                            for name in names)
+    words = (_HELD_FIELD_CHANGED.get(name) or _FIELD_CHANGED.get(name, f"{name} alterado") for name in names)
+    return "; não aplicado aqui: " + ", ".join(words)
 
 
 def _plain_money(value: Any) -> str:

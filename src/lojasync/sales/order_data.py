@@ -67,5 +67,9 @@ class OrderData:
     def without_personal_data(self) -> OrderData:
         """The same sale with no one's data in it: the customer asked for erasure (LGPD)."""
         return replace(self, customer=None, customer_problem=TaxIdProblem(TaxIdProblemCode.ERASED),
-                       contact_name=None, contact_email=None, contact_phone=None, contact_document=None,
-                       billing_address=None, shipping_address=None, note=None)
+                       **dict.fromkeys(PERSONAL_FIELDS))
+
+
+# The fields that are someone's data: blank once the customer asked for erasure (LGPD), never taken again.
+PERSONAL_FIELDS = ("contact_name", "contact_email", "contact_phone", "contact_document", "billing_address",
+                   "shipping_address", "note")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from datetime import datetime
@@ -139,6 +140,10 @@ class Order(Aggregate):
     needs_attention: bool
     attention_reason: str | None = None
     processed_by: ProcessedBy | None = None
+    # A change the store made while its document stood, held back (`flag_store_change`): a digest of what was held,
+    # so the same change is flagged once (a person who cleared it is not asked again) and, the document cancelled,
+    # the order asks to be read again even when nobody's reason is pending any more. None: nothing held.
+    held_change: str | None = None
     tracking_code: str | None = None
     tracking_url: str | None = None
     lines: list[OrderLine]
@@ -169,8 +174,9 @@ class Order(Aggregate):
         change needs the order read again, which a reason says (`document`: the one just cancelled)."""
         self.processed_by = None
         held = [reason for reason in self.attention_reasons if STORE_CHANGE_BEGINS in reason]
-        if document is None or not held:
+        if document is None or not (held or self.held_change):
             return
+        self.held_change = None
         self.withdraw_attention(lambda reason: STORE_CHANGE_BEGINS in reason)
         if any(reason.startswith(CANCELLED_IN_STORE) for reason in held):
             before, self.status = self.status, OrderStatus.CANCELLED
@@ -240,6 +246,7 @@ class Order(Aggregate):
                           store_changes: list[Change], actor: Who) -> None:
         """A newer version of the store order: take its values, record what changed."""
         changes = self.apply(data, customer, products) + store_changes
+        self.held_change = None
         self.withdraw_attention(is_reread_reason)   # read again: what the store changed is applied now
         if changes:
             self.record(OrderUpdated(order=self, actor=actor, changes=tuple(changes)))
@@ -251,15 +258,24 @@ class Order(Aggregate):
         self._note_lines_without_product(actor)
 
     def flag_store_change(self, data: OrderData, store_status: str | None, payment_status: str | None,
-                          actor: Who, held: Sequence[str] = ()) -> str:
+                          actor: Who, held: Sequence[str] = ()) -> str | None:
         """The store changed this order after it was processed: flag it for a person, undo nothing. `held`: the
-        fields changed in the store and not taken (`store_details`; "lines" for the items), named in the reason."""
+        fields changed in the store and not taken (`store_details`; "lines" for the items), named in the reason.
+        The reason; None when this very change was flagged before (its reason pending, or cleared by a person who
+        decided to keep the document): not again."""
+        digest = _held_digest(data, held)
+        if digest == self.held_change:
+            return None
+        self.held_change = digest
         event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
                                    processed_by=self.processed_by, store_status=store_status,
                                    payment_status=payment_status, would_be=data.status, total=data.total,
                                    fields=tuple(held))
         # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
         reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
+        # An earlier change the store made, flagged and still pending, is said again in this one (the store's order
+        # as it is now): one reason, not one per version read.
+        self.withdraw_attention(lambda pending: pending.startswith(STORE_CHANGE_BEGINS))
         if data.status is OrderStatus.CANCELLED:
             # What the back office must do comes first: the fiscal document stands until a person cancels it.
             asks = f"{cancel_in_store_reason(self.processed_by)} {STORE_CHANGE_BEGINS}"
@@ -279,29 +295,29 @@ class Order(Aggregate):
         change = Change(ChangeKind.STATUS, before=before.value, after=self.status.value)
         self.record(OrderUpdated(order=self, actor=actor, changes=(change, *store_changes)))
 
-    def store_details(self, data: OrderData) -> tuple[list[str], list[str]]:
-        """The copied fields in which the store's version differs from this order, in two lists: those a processed
-        order may take (`UNHELD_FIELDS`, and a value only written in another form or known for the first time),
-        and those its document took (held back, rule 7)."""
+    def store_details(self, data: OrderData, ignore: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+        """A processed order's copied fields in which the store's version differs, in two lists: those it may take
+        (`UNHELD_FIELDS`), and those its document took that the store really changed (held back, rule 7). Not
+        changes, and left as they are: an address only written in another form, a field the ERP began keeping
+        later (known for the first time), a CPF/CNPJ written in another form or no longer sent (the link is kept
+        then too). `ignore`: fields not compared at all (someone's data, once erased: LGPD)."""
         free, held = [], []
         for name in _COPIED_FIELDS:
             old, new = getattr(self, name, None), getattr(data, name)
-            if old == new:
+            if name in ignore or old == new:
                 continue
-            real = not _same_place(old, new) and not _first_known(name, old)
-            (held if real and name not in UNHELD_FIELDS else free).append(name)
+            if name in UNHELD_FIELDS:
+                free.append(name)
+            elif _really_changed(name, old, new):
+                held.append(name)
         return free, held
 
     def take_store_details(self, data: OrderData, names: Sequence[str]) -> list[Change]:
         """Take these fields' values from the store's version (`store_details`' first list); the changes the
         history reports."""
-        changes = []
         for name in names:
-            old, new = getattr(self, name, None), getattr(data, name)
-            if name in REPORTED_FIELDS and not _same_place(old, new) and not _first_known(name, old):
-                changes.append(Change(ChangeKind.FIELD, name=name))
-            setattr(self, name, new)
-        return changes
+            setattr(self, name, getattr(data, name))
+        return [Change(ChangeKind.FIELD, name=name) for name in names if name in REPORTED_FIELDS]
 
     def note_store_states(self, changes: list[Change], actor: Who) -> None:
         if changes:
@@ -411,6 +427,24 @@ _KEPT_SINCE_LATER = frozenset({"shipping", "marketplace"})
 
 def _first_known(name: str, old: Any) -> bool:
     return old is None and name in _KEPT_SINCE_LATER
+
+
+def _really_changed(name: str, old: Any, new: Any) -> bool:
+    """Whether `store_details` holds a difference back (see there)."""
+    if _same_place(old, new) or _first_known(name, old):
+        return False
+    if name == "contact_document":
+        return bool(new) and normalize_tax_id(old) != normalize_tax_id(new)
+    return True
+
+
+def _held_digest(data: OrderData, held: Sequence[str]) -> str:
+    """What a store change held back is made of (the sale's status, total and items, the held fields' values):
+    the same change read again, in a later version of the order, digests the same."""
+    lines = [(line.sku, line.quantity, line.unit_price) for line in data.lines]
+    content = repr((data.status.value, data.total, lines, sorted((name, repr(getattr(data, name, None)))
+                                                                 for name in held)))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def _same_place(old: Any, new: Any) -> bool:

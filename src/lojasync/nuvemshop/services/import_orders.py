@@ -27,6 +27,7 @@ from lojasync.nuvemshop.services.resolve_products import resolve_products
 from lojasync.nuvemshop.services.write_back import orders_arrived, stock_may_differ
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind, Who
+from lojasync.sales.order_data import PERSONAL_FIELDS
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import DataRefused, WriteConflict
@@ -122,10 +123,7 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
         elif binding is not None and binding.order is not None and binding.order.is_processed():
             # Set aside before resolving dependencies: a processed order must not touch customers
             # or products either.
-            result = _processed_order_changed(binding, candidate, actor)
-            if result.outcome is Outcome.ATTENTION:   # the store changed the sale (a cancellation may restock)
-                differing.update(_reserving(binding.order))
-            results.append((result, None))
+            results.append((_processed_order_changed(binding, candidate, actor, differing), None))
         else:
             todo.append(candidate)
 
@@ -201,36 +199,43 @@ def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list
     return [Change(ChangeKind.STORE_STATE, name=name, after=new) for name, old, new in states if old != new and new]
 
 
-def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who) -> ImportResult:
+def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who, differing: set[int]
+                             ) -> ImportResult:
     """A newer version of an order the back office processed: nothing its fiscal document stands on is
     overwritten. The same sale paid later (a boleto or Pix after the NF-e) is taken as it is, and so are the
     buyer's contact and note; a change of the sale itself, or of anything else its document took (an address,
     the payment method), is flagged for a person and left unapplied: the binding keeps a "held" mark instead of
     that content's digest, so the same content is flagged once and, once the document is cancelled, the next
-    read of the order applies it."""
+    read of the order applies it. `differing`: gets the order's products when the store changed the sale
+    (a cancellation may restock them)."""
     order, data, store_order = binding.order, candidate.data, candidate.order
     if binding.payload_hash == _held(candidate.digest):   # this very content was flagged already
         _update_binding(binding, candidate, applied=False)
         return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
     same_lines = ([(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
                   == [(ln.sku, ln.quantity, ln.unit_price) for ln in order.lines])
-    free, held = order.store_details(data)
+    # Erased (LGPD): nobody's data is taken again, nor compared (erasure blanked what the document does not need).
+    free, held = order.store_details(data, ignore=PERSONAL_FIELDS if _redacted(binding) else ())
     paid = order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED
     if same_lines and data.total == order.total and (data.status == order.status or paid):
         # The same sale: the buyer's contact and note, the store's states and a payment received later (a boleto
         # or a Pix paid after the NF-e) are taken as they are; what its document took (`held`) is flagged below.
-        changes = order.take_store_details(data, free) + _store_state_changes(binding, store_order)
+        taken = order.take_store_details(data, free)
+        changes = taken + _store_state_changes(binding, store_order)
         if paid:
             order.paid_in_store(changes, actor)
         else:
             order.note_store_states(changes, actor)
         if not held:
             _update_binding(binding, candidate)
-            return ImportResult(store_order.id, Outcome.UPDATED if paid else Outcome.UNCHANGED, order.id)
-    elif not same_lines:
-        held = ["lines", *held]
+            return ImportResult(store_order.id, Outcome.UPDATED if paid or taken else Outcome.UNCHANGED, order.id)
+    else:
+        held = ["lines", *held] if not same_lines else held
+        differing.update(_reserving(order))
     reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor, held)
     _update_binding(binding, candidate, applied=False)
+    if reason is None:   # this very change was flagged before: a person has it, or decided to keep the document
+        return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
     return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
 
 
