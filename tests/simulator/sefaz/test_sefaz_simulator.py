@@ -84,6 +84,20 @@ def _wrong_check_digit(info: etree._Element) -> None:
     info.find(f"{q('ide')}/{q('cDV')}").text = wrong
 
 
+def _remove_ie_as_non_contributor(info: etree._Element) -> None:
+    """The sample's recipient without IE (indIEDest 9), the sale still not to a final consumer (indFinal 0)."""
+    _set("dest/indIEDest", "9")(info)
+    _remove("dest/IE")(info)
+
+
+@pytest.mark.parametrize("gtin", ["7891234567895", "SEM GTIN", "96385074", "00012345600012"])
+def test_a_valid_gtin_or_none_is_authorised(client: SefazSoapClient, gtin: str) -> None:
+    def change(info: etree._Element) -> None:
+        _set("det/prod/cEAN", gtin)(info)
+        _set("det/prod/cEANTrib", gtin)(info)
+    assert client.authorise(signed_nfe(number=12, change=change)).status == "100"
+
+
 @pytest.mark.parametrize(("fields", "status", "words"), [
     (dict(change=_remove("ide/natOp")), "225", "Rejeicao: Falha no Schema XML do lote de NFe"),
     (dict(environment="1"), "252", "Rejeicao: Ambiente informado diverge do Ambiente de recebimento"),
@@ -100,9 +114,13 @@ def _wrong_check_digit(info: etree._Element) -> None:
     (dict(code="65432109"), "897", "Rejeicao: Codigo numerico em formato invalido"),
     (dict(code="00000010"), "897", "Rejeicao: Codigo numerico em formato invalido"),
     (dict(change=_set("ide/indPres", "2")), "434", "Rejeicao: Nao informado o Indicador de Intermediador/Marketplace"),
+    (dict(change=_set("det/prod/cEAN", "7891234567891")), "611", "Rejeicao: GTIN do item (cEAN) invalido"),
+    (dict(change=_set("det/prod/cEANTrib", "78912345")), "612", "Rejeicao: GTIN da unidade tributavel (cEANTrib) invalido"),
+    (dict(change=_remove_ie_as_non_contributor), "696", "Rejeicao: Operacao com nao contribuinte deve indicar operacao com consumidor final"),
 ], ids=["225-schema", "252-environment", "598-homologation-name", "703-future", "228-too-old", "561-key-month",
         "562-key-code", "502-key-fields", "236-key-digit", "213-certificate-cnpj", "897-repeated-code",
-        "897-ascending-code", "897-descending-code", "897-code-is-the-number", "434-no-intermediary"])
+        "897-ascending-code", "897-descending-code", "897-code-is-the-number", "434-no-intermediary", "611-gtin",
+        "612-taxable-unit-gtin", "696-non-contributor-not-final"])
 def test_each_crafted_document_gets_sefaz_rejection(client: SefazSoapClient, sefaz: BackgroundSefaz, fields: dict,
                                                     status: str, words: str) -> None:
     # A moment given as a function is taken when the test runs, not when pytest collected it (an hour ahead of

@@ -40,6 +40,8 @@ REASONS: dict[str, str] = {
     "564": "Rejeicao: Total do Produto / Servico difere do somatorio dos itens",
     "604": "Rejeicao: Total do vOutro difere do somatorio dos itens",
     "610": "Rejeicao: Total da NF difere do somatorio dos Valores compoe o valor Total da NF",
+    "611": "Rejeicao: GTIN do item (cEAN) invalido",
+    "612": "Rejeicao: GTIN da unidade tributavel (cEANTrib) invalido",
     "629": "Rejeicao: Valor do Produto difere do produto Valor Unitario de Comercializacao e Quantidade Comercial",
     "865": "Rejeicao: Total dos pagamentos menor que o total da nota",
     "588": "Rejeicao: Nao e permitida a presenca de caracteres de edicao no inicio/fim da mensagem ou entre as tags "
@@ -91,6 +93,7 @@ REASONS: dict[str, str] = {
     "580": "Rejeicao: O evento exige uma NF-e autorizada",
     "598": "Rejeicao: NF-e emitida em ambiente de homologacao com Razao Social do destinatario diferente de "
            "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL",
+    "696": "Rejeicao: Operacao com nao contribuinte deve indicar operacao com consumidor final",
     "694": "Rejeicao: Nao informado o grupo de ICMS para a UF de destino",
     "695": "Rejeicao: Informado indevidamente o grupo de ICMS para a UF de destino",
     "703": "Rejeicao: Data-Hora de Emissao posterior ao horario de recebimento",

@@ -18,7 +18,7 @@ from lojasync.simulators.sefaz.access_key import AccessKey
 from lojasync.simulators.sefaz.authorisers import ibge_code, serves
 from lojasync.simulators.sefaz.clock import parse_sefaz_time
 from lojasync.simulators.sefaz.codes import Rejection
-from lojasync.simulators.sefaz.document_ids import cnpj_ok, cpf_ok
+from lojasync.simulators.sefaz.document_ids import cnpj_ok, cpf_ok, gtin_ok
 from lojasync.simulators.sefaz.signature import check_signature, check_signer
 from lojasync.simulators.sefaz.soap import NFE
 from lojasync.simulators.sefaz.total_checks import totals_problem
@@ -116,6 +116,11 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
         raise Rejection("598")
     if _exempt_recipient_refused(info, dest_element, dest):
         raise Rejection("805")
+    if dest["indIEDest"] == "9" and ide["indFinal"] != "1":
+        raise Rejection("696")   # no IE: the recipient can only be a final consumer
+    gtin = _gtin_problem(info)
+    if gtin is not None:
+        raise Rejection(gtin)
     difal = _difal_group_problem(info, ide, emit, dest)
     if difal is not None:
         raise Rejection(difal)
@@ -171,6 +176,17 @@ def _difal_group_problem(info: etree._Element, ide: _Fields, emit: _Fields, dest
         if not carries and to_non_contributor and emit["CRT"] != "1" and delivered_in != emitter_uf \
                 and not _untaxed(tax) and tax.find(_q("ISSQN")) is None:
             return "694"
+    return None
+
+
+def _gtin_problem(info: etree._Element) -> str | None:
+    """Rules 611 and 612: an item's GTIN (cEAN) or its taxable unit's (cEANTrib) with a wrong GS1 check digit.
+    "SEM GTIN" (no barcode) and an empty field, which the schema admits, are not checked."""
+    for product in info.iterfind(f"{_q('det')}/{_q('prod')}"):
+        for name, code in (("cEAN", "611"), ("cEANTrib", "612")):
+            value = (product.findtext(_q(name)) or "").strip()
+            if value and value != "SEM GTIN" and not gtin_ok(value):
+                return code
     return None
 
 
