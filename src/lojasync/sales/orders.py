@@ -263,7 +263,7 @@ class Order(Aggregate):
         fields changed in the store and not taken (`store_details`; "lines" for the items), named in the reason.
         The reason; None when this very change was flagged before (its reason pending, or cleared by a person who
         decided to keep the document): not again."""
-        digest = _held_digest(data, held)
+        digest = _held_digest(data, held, self.processed_by)
         if digest == self.held_change:
             return None
         self.held_change = digest
@@ -438,12 +438,13 @@ def _really_changed(name: str, old: Any, new: Any) -> bool:
     return True
 
 
-def _held_digest(data: OrderData, held: Sequence[str]) -> str:
-    """What a store change held back is made of (the sale's status, total and items, the held fields' values):
-    the same change read again, in a later version of the order, digests the same."""
+def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None) -> str:
+    """What a store change held back is made of (the sale's status, total and items, the held fields' values) and
+    the kind of document it was held from: the same change read again, in a later version of the order, digests
+    the same; said of another document (a late NF-e standing after the venda simples was cancelled), it is new."""
     lines = [(line.sku, line.quantity, line.unit_price) for line in data.lines]
-    content = repr((data.status.value, data.total, lines, sorted((name, repr(getattr(data, name, None)))
-                                                                 for name in held)))
+    content = repr((data.status.value, data.total, lines, getattr(document, "value", None),
+                    sorted((name, repr(getattr(data, name, None))) for name in held)))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
