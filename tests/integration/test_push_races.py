@@ -212,3 +212,50 @@ def test_the_variants_of_one_product_go_in_one_call_whatever_their_attempts(app,
     assert sorted((method, product, tuple(sorted(stock))) for method, product, stock in store.writes) == [
         ("PATCH", "501", ("601", "603")), ("PATCH", "502", ("602",))]
     assert store.variant_stock == {"601": 5, "603": 6, "602": 7}
+
+
+@pytest.mark.parametrize("failing_product", ["501", "502"])
+def test_when_a_call_fails_after_a_product_was_gathered_the_rows_postponed_are_the_ones_not_pushed(app, store_id,
+                                                                                                    failing_product):
+    """Review: gathering a product's variants reordered the batch, while what was left after each call was still
+    counted from the batch's own order: a failed call postponed (or failed for good) a row already pushed, and left
+    the row it was for pending with no error and no wait. A product's PATCH goes where its row that failed most
+    goes, so a product the store keeps refusing still goes after the others."""
+    from lojasync.nuvemshop.client.errors import TemporaryError
+
+    products = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta P", "sku": "CAM-P", "price": "50.00",
+                 "quantity": 1},
+                {"id": 2, "product_id": 501, "variant_id": 603, "name": "Camiseta M", "sku": "CAM-M", "price": "50.00",
+                 "quantity": 1},
+                {"id": 3, "product_id": 502, "variant_id": 602, "name": "Caneca", "sku": "CAN-CER", "price": "50.00",
+                 "quantity": 1}]
+    import_order(app.uow(), store_id, order_payload(id=1900000703, products=products), ImportPolicy())
+    for sku, quantity in (("CAM-P", 5), ("CAM-M", 6), ("CAN-CER", 7)):
+        count_stock(app.uow(), sku, quantity)
+    with app.engine.begin() as conn:   # due order: 601 (0 attempts), 602 (1), 603 (4)
+        for ref, attempts in (("603", 4), ("602", 1)):
+            conn.execute(update(store_updates).where(store_updates.c.ref == ref).values(attempts=attempts))
+    store = FakeStoreClient()
+    original = store.set_variants_stock
+
+    def patch(product_id, stock):
+        if str(product_id) == failing_product:
+            store.writes.append(("PATCH", str(product_id), dict(stock)))
+            raise TemporaryError("A Nuvemshop não respondeu (HTTP 503).", status_code=503)
+        return original(product_id, stock)
+
+    store.set_variants_stock = patch
+    push_store_updates(app.uow(), lambda s: store, store_id)
+
+    rows = _rows(app)
+    assert [product for _, product, _ in store.writes] == ["502", "501"][: 1 if failing_product == "502" else 2]
+    failed_refs = {"501": ("601", "603"), "502": ("602",)}[failing_product]
+    for ref, attempts in (("601", 0), ("602", 1), ("603", 4)):
+        row = rows[("stock", ref)]
+        if ref in failed_refs:   # the call that failed: an attempt counted, its error, a wait
+            assert row.status == "pending" and row.error and "503" in row.error, (ref, row.status, row.error)
+            assert row.attempts == attempts + 1, (ref, row.attempts)
+        elif failing_product == "502":   # never sent: pending, nothing counted
+            assert row.status == "pending" and row.attempts == attempts, (ref, row.status, row.attempts)
+        else:
+            assert row.status == "done", (ref, row.status)

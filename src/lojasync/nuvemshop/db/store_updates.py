@@ -115,8 +115,10 @@ class StoreUpdateRepository:
         return bool(result.rowcount)
 
     def fail(self, row: StoreUpdate, now: datetime, error: str, resolution: str) -> bool:
-        """Refused for good: failed with the reason, unless a newer change already asks to try again."""
-        result = self.session.execute(update(t).where(t.c.id == row.id, t.c.revision == row.revision).values(
+        """Refused for good: failed with the reason, unless a newer change already asks to try again (or another
+        worker pushed it meanwhile)."""
+        result = self.session.execute(update(t).where(t.c.id == row.id, t.c.revision == row.revision,
+                                                      t.c.status == _PENDING).values(
             status=UpdateStatus.FAILED.value, attempts=t.c.attempts + 1, last_error=error, resolution=resolution,
             updated_at=now))
         return bool(result.rowcount)

@@ -126,7 +126,8 @@ def _push_batch(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: 
     report.more = len(rows) == BATCH
     if not rows:
         return report
-    remaining = list(rows)
+    groups = list(_groups(rows))
+    remaining = [row for group in groups for row in group]   # in the order the groups go
     failing = 0   # how many of `remaining` the call that failed was for (0: it failed before any call)
     client = None
     # A kind the token may not write (403: write_orders for the NF-e key, write_products for stock): its rows
@@ -135,7 +136,7 @@ def _push_batch(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: 
     forbidden: dict[str, tuple[ForbiddenError, list[StoreUpdate]]] = {}
     try:
         client = client_factory(store)
-        for group in _groups(rows):
+        for group in groups:
             failing = len(group)
             kind = group[0].kind
             if kind not in forbidden:
@@ -215,20 +216,21 @@ def _tracking_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[Store
 
 
 def _groups(rows: list[StoreUpdate]) -> Iterator[list[StoreUpdate]]:
-    """Stock rows by store product (one PATCH each), in the place of the product's first row; each NF-e key and
-    tracking code on its own. A product's rows need not be next to each other: due rows come fewest attempts first,
-    and a variant changed again (attempts back to 0) came apart from its siblings, two PATCH calls for one product."""
+    """Stock rows by store product (one PATCH each); each NF-e key and tracking code on its own. A product's rows
+    need not be next to each other: due rows come fewest attempts first, and a variant changed again (attempts back
+    to 0) came apart from its siblings, two PATCH calls for one product. Its PATCH goes where its row that failed
+    most goes: a product the store keeps refusing still goes after the others, a changed variant with it."""
     groups: list[list[StoreUpdate]] = []
     products: dict[str, list[StoreUpdate]] = {}
-    for row in rows:
+    for row in reversed(rows):
         if row.kind != UpdateKind.STOCK or row.parent_ref is None:
             groups.append([row])
         elif row.parent_ref in products:
-            products[row.parent_ref].append(row)
+            products[row.parent_ref].insert(0, row)
         else:
             products[row.parent_ref] = [row]
             groups.append(products[row.parent_ref])
-    yield from groups
+    yield from reversed(groups)
 
 
 def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[StoreUpdate], stock: _Stock,
