@@ -521,6 +521,60 @@ def test_a_held_change_a_person_cleared_is_not_flagged_again_and_is_applied_afte
     assert order["shipping_address"]["street"] == "Avenida Paulista" and order["needs_attention"] is False
 
 
+def _cleared(app, number: int) -> None:
+    """A person dealt with the order's flag (kept the NF-e: past SEFAZ's 24 hours, say)."""
+    with app.uow() as uow:
+        uow.orders.get(number).clear_attention()
+        uow.commit()
+
+
+def test_a_refund_after_a_cancellation_a_person_cleared_is_flagged(app, store_id):
+    """Review of the held change's digest: it left the store's own states out, and a refund after a cleared
+    cancellation went unsaid (no flag, no history)."""
+    payload, number = _processed(app, store_id, payment_status="paid")
+    cancelled = {**payload, "status": "cancelled", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, cancelled, POLICY).outcome is Outcome.ATTENTION
+    _cleared(app, number)
+    refunded = {**cancelled, "payment_status": "refunded", "updated_at": ts(120)}
+    assert import_order(app.uow(), store_id, refunded, POLICY).outcome is Outcome.ATTENTION
+    assert "pagamento: reembolsado" in _only_order(app)["attention_reason"]
+
+
+def test_a_change_the_store_undid_is_no_longer_held_and_is_flagged_when_made_again(app, store_id):
+    """Review: the store reverting a held change left it held: made again, it was not flagged; and cancelling the
+    NF-e then asked for a needless re-read, refusing new documents until a person dealt with it."""
+    payload, number = _processed(app, store_id, payment_status="paid")
+    import_order(app.uow(), store_id, _moved(payload, 60), POLICY)
+    reverted = {**payload, "updated_at": ts(120)}
+    import_order(app.uow(), store_id, reverted, POLICY)
+    assert _only_order(app)["needs_attention"] is False   # nothing asked about any more
+    assert import_order(app.uow(), store_id, _moved(payload, 180), POLICY).outcome is Outcome.ATTENTION
+    import_order(app.uow(), store_id, {**payload, "updated_at": ts(240)}, POLICY)
+    with app.uow() as uow:
+        order = uow.orders.get(number)
+        order.unmark_processed("NF-e nº 1")
+        assert not order.waits_for_a_reread and order.attention_reasons == []
+
+
+def test_a_cancellation_the_store_undid_does_not_cancel_the_order_with_its_nfe(app, store_id):
+    """Review: the store cancelled, then reopened the order with a new address; the cancellation's reason stayed,
+    and cancelling the NF-e then turned the order Cancelado though the store sells it again. Cancelled a second
+    time, after a person cleared the first, it is flagged again."""
+    payload, number = _processed(app, store_id, payment_status="paid")
+    import_order(app.uow(), store_id, {**payload, "status": "cancelled", "updated_at": ts(60)}, POLICY)
+    assert import_order(app.uow(), store_id, _moved(payload, 120), POLICY).outcome is Outcome.ATTENTION
+    (reason,) = _only_order(app)["attention_reasons"]
+    assert not reason.startswith("Pedido cancelado na loja")
+    with app.uow() as uow:
+        order = uow.orders.get(number)
+        order.unmark_processed("NF-e nº 1")
+        assert order.status is OrderStatus.CONFIRMED
+
+    _cleared(app, number)
+    again = _moved(payload, 180, status="cancelled")
+    assert import_order(app.uow(), store_id, again, POLICY).outcome is Outcome.ATTENTION
+
+
 def test_linked_customer_is_kept_when_the_store_stops_sending_the_document(app, store_id):
     payload = order_payload()
     import_order(app.uow(), store_id, payload, POLICY)

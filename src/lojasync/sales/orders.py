@@ -263,7 +263,7 @@ class Order(Aggregate):
         fields changed in the store and not taken (`store_details`; "lines" for the items), named in the reason.
         The reason; None when this very change was flagged before (its reason pending, or cleared by a person who
         decided to keep the document): not again."""
-        digest = _held_digest(data, held, self.processed_by)
+        digest = _held_digest(data, held, self.processed_by, store_status, payment_status)
         if digest == self.held_change:
             return None
         self.held_change = digest
@@ -274,8 +274,10 @@ class Order(Aggregate):
         # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
         reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
         # An earlier change the store made, flagged and still pending, is said again in this one (the store's order
-        # as it is now): one reason, not one per version read.
-        self.withdraw_attention(lambda pending: pending.startswith(STORE_CHANGE_BEGINS))
+        # as it is now): one reason, not one per version read. A cancellation's too, when the store reopened the
+        # order: left pending, cancelling the document would have cancelled an order the store sells again.
+        self.withdraw_attention(lambda pending: pending.startswith(STORE_CHANGE_BEGINS) or (
+            data.status is not OrderStatus.CANCELLED and pending.startswith(CANCELLED_IN_STORE)))
         if data.status is OrderStatus.CANCELLED:
             # What the back office must do comes first: the fiscal document stands until a person cancels it.
             asks = f"{cancel_in_store_reason(self.processed_by)} {STORE_CHANGE_BEGINS}"
@@ -294,6 +296,17 @@ class Order(Aggregate):
         before, self.status = self.status, OrderStatus.CONFIRMED
         change = Change(ChangeKind.STATUS, before=before.value, after=self.status.value)
         self.record(OrderUpdated(order=self, actor=actor, changes=(change, *store_changes)))
+
+    def store_change_undone(self) -> bool:
+        """The store's order is again the sale the document stands on (the store undid what was held back, or
+        reopened the order it had cancelled): nothing is held any more, and the reasons that asked about it go.
+        False when nothing was held."""
+        if self.held_change is None and not any(
+                reason.startswith((STORE_CHANGE_BEGINS, CANCELLED_IN_STORE)) for reason in self.attention_reasons):
+            return False
+        self.held_change = None
+        self.withdraw_attention(lambda reason: reason.startswith((STORE_CHANGE_BEGINS, CANCELLED_IN_STORE)))
+        return True
 
     def store_details(self, data: OrderData, ignore: Sequence[str] = ()) -> tuple[list[str], list[str]]:
         """A processed order's copied fields in which the store's version differs, in two lists: those it may take
@@ -438,13 +451,15 @@ def _really_changed(name: str, old: Any, new: Any) -> bool:
     return True
 
 
-def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None) -> str:
-    """What a store change held back is made of (the sale's status, total and items, the held fields' values) and
-    the kind of document it was held from: the same change read again, in a later version of the order, digests
-    the same; said of another document (a late NF-e standing after the venda simples was cancelled), it is new."""
+def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None, store_status: str | None,
+                 payment_status: str | None) -> str:
+    """What a store change held back is made of (the sale's status, total and items, the held fields' values, the
+    store's own status and payment status) and the kind of document it was held from: the same change read again,
+    in a later version of the order (shipped, say), digests the same; a refund after a cancellation, or the change
+    said of another document (a late NF-e standing after the venda simples was cancelled), is new."""
     lines = [(line.sku, line.quantity, line.unit_price) for line in data.lines]
-    content = repr((data.status.value, data.total, lines, getattr(document, "value", None),
-                    sorted((name, repr(getattr(data, name, None))) for name in held)))
+    content = repr((data.status.value, data.total, lines, getattr(document, "value", None), store_status,
+                    payment_status, sorted((name, repr(getattr(data, name, None))) for name in held)))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 

@@ -227,6 +227,7 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
         else:
             order.note_store_states(changes, actor)
         if not held:
+            order.store_change_undone()
             _update_binding(binding, candidate)
             return ImportResult(store_order.id, Outcome.UPDATED if paid or taken else Outcome.UNCHANGED, order.id)
     else:
