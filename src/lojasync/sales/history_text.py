@@ -79,7 +79,7 @@ def render_change(params: Mapping[str, Any], names: Names) -> str:
 
 
 # Fields a processed order holds back that an ordinary update copies without a word (`orders.UNHELD_FIELDS`).
-_HELD_FIELD_CHANGED = {"lines": "itens alterados", "contact_document": "CPF/CNPJ do comprador alterado",
+_HELD_FIELD_CHANGED = {"lines": "itens alterados", "contact_document": "CPF/CNPJ do comprador informado ou alterado",
                        "origin_number": "número do pedido na loja alterado", "marketplace": "canal de venda alterado",
                        "origin": "origem alterada"}
 

@@ -258,13 +258,18 @@ class Order(Aggregate):
         self._note_lines_without_product(actor)
 
     def flag_store_change(self, data: OrderData, store_status: str | None, payment_status: str | None,
-                          actor: Who, held: Sequence[str] = ()) -> str | None:
+                          actor: Who, held: Sequence[str] = (), sale_changed: bool = True) -> str | None:
         """The store changed this order after it was processed: flag it for a person, undo nothing. `held`: the
         fields changed in the store and not taken (`store_details`; "lines" for the items), named in the reason.
-        The reason; None when this very change was flagged before (its reason pending, or cleared by a person who
-        decided to keep the document): not again."""
-        digest = _held_digest(data, held, self.processed_by, store_status, payment_status)
-        if digest == self.held_change:
+        `sale_changed`: False when the sale is the same (its status, items and total; only `held` differs).
+
+        The reason when the change is news; None when this very change was flagged before: not recorded again, and
+        not asked again of a person who cleared it (deciding to keep the document). Still pending, its reason is
+        said again of the store's order as it is now (paid since, say)."""
+        digest = _held_digest(data, held, self.processed_by, (store_status, payment_status) if sale_changed else None)
+        news = digest != self.held_change
+        if not news and not any(reason.startswith((STORE_CHANGE_BEGINS, CANCELLED_IN_STORE))
+                                for reason in self.attention_reasons):
             return None
         self.held_change = digest
         event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
@@ -286,9 +291,9 @@ class Order(Aggregate):
                 # The same cancellation, said before of another document (a venda simples cancelled so that an NF-e
                 # SEFAZ authorised late stands; its reason kept its words): said once, of the order as it is now.
                 self.withdraw_attention(lambda pending: pending.startswith(asks))
-        if self.ask_for_a_person(reason):   # the same change read again is not recorded again
+        if self.ask_for_a_person(reason) and news:   # the same change read again is not recorded again
             self.record(event)
-        return reason
+        return reason if news else None
 
     def paid_in_store(self, store_changes: list[Change], actor: Who) -> None:
         """The store received the payment of this processed order (a boleto or a Pix paid after the NF-e): the
@@ -332,9 +337,12 @@ class Order(Aggregate):
             setattr(self, name, getattr(data, name))
         return [Change(ChangeKind.FIELD, name=name) for name in names if name in REPORTED_FIELDS]
 
-    def note_store_states(self, changes: list[Change], actor: Who) -> None:
+    def note_store_states(self, changes: list[Change], actor: Who, sale_changed: bool = False) -> None:
+        """What a processed order took from the store (its buyer's contact, the store's states). `sale_changed`:
+        the same version changed the sale too (held back and flagged): then an ordinary "atualizado pela loja"."""
         if changes:
-            self.record(StoreStateNoted(order=self, actor=actor, changes=tuple(changes)))
+            kind = OrderUpdated if sale_changed else StoreStateNoted
+            self.record(kind(order=self, actor=actor, changes=tuple(changes)))
 
     def apply(self, data: OrderData, customer: Customer | None, products: list[Any]) -> list[Change]:
         """Take the store's values; return what changed (nothing is reported for a new order)."""
@@ -451,15 +459,20 @@ def _really_changed(name: str, old: Any, new: Any) -> bool:
     return True
 
 
-def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None, store_status: str | None,
-                 payment_status: str | None) -> str:
-    """What a store change held back is made of (the sale's status, total and items, the held fields' values, the
-    store's own status and payment status) and the kind of document it was held from: the same change read again,
-    in a later version of the order (shipped, say), digests the same; a refund after a cancellation, or the change
-    said of another document (a late NF-e standing after the venda simples was cancelled), is new."""
-    lines = [(line.sku, line.quantity, line.unit_price) for line in data.lines]
-    content = repr((data.status.value, data.total, lines, getattr(document, "value", None), store_status,
-                    payment_status, sorted((name, repr(getattr(data, name, None))) for name in held)))
+def sale_lines(lines: Sequence[Any]) -> list[tuple]:
+    """A sale's items as a comparable whole: the store may send the same items in another order."""
+    return sorted((line.sku or "", line.quantity, line.unit_price) for line in lines)
+
+
+def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None,
+                 states: tuple[str | None, str | None] | None) -> str:
+    """What a store change held back is made of (the sale's total and items, the held fields' values; when the sale
+    changed, its status and the store's own status and payment status, `states`) and the kind of document it was
+    held from: the same change read again, in a later version of the order (shipped, paid, archived), digests the
+    same; a refund after a cancellation, or the change said of another document (a late NF-e standing after the
+    venda simples was cancelled), is new."""
+    content = repr((data.status.value if states is not None else None, states, data.total, sale_lines(data.lines),
+                    getattr(document, "value", None), sorted((name, repr(getattr(data, name, None))) for name in held)))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 

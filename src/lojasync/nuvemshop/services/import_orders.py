@@ -28,7 +28,7 @@ from lojasync.nuvemshop.services.write_back import orders_arrived, stock_may_dif
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind, Who
 from lojasync.sales.order_data import PERSONAL_FIELDS
-from lojasync.sales.orders import Order
+from lojasync.sales.orders import Order, sale_lines
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import DataRefused, WriteConflict
 
@@ -212,31 +212,35 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     if binding.payload_hash == _held(candidate.digest):   # this very content was flagged already
         _update_binding(binding, candidate, applied=False)
         return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
-    same_lines = ([(ln.sku, ln.quantity, ln.unit_price) for ln in data.lines]
-                  == [(ln.sku, ln.quantity, ln.unit_price) for ln in order.lines])
+    same_lines = sale_lines(data.lines) == sale_lines(order.lines)
     # Erased (LGPD): nobody's data is taken again, nor compared (erasure blanked what the document does not need).
     free, held = order.store_details(data, ignore=PERSONAL_FIELDS if _redacted(binding) else ())
     paid = order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED
-    if same_lines and data.total == order.total and (data.status == order.status or paid):
-        # The same sale: the buyer's contact and note, the store's states and a payment received later (a boleto
-        # or a Pix paid after the NF-e) are taken as they are; what its document took (`held`) is flagged below.
-        taken = order.take_store_details(data, free)
-        changes = taken + _store_state_changes(binding, store_order)
+    # The buyer's contact and note and the store's states are taken whatever else changed: no document holds them.
+    taken = order.take_store_details(data, free)
+    states = _store_state_changes(binding, store_order)
+    same_sale = same_lines and data.total == order.total and (data.status == order.status or paid)
+    if same_sale:
+        # The same sale, a payment received later included (a boleto or a Pix paid after the NF-e): taken as it is;
+        # what its document took (`held`) is flagged below.
         if paid:
-            order.paid_in_store(changes, actor)
+            order.paid_in_store(taken + states, actor)
         else:
-            order.note_store_states(changes, actor)
+            order.note_store_states(taken + states, actor)
         if not held:
             order.store_change_undone()
             _update_binding(binding, candidate)
             return ImportResult(store_order.id, Outcome.UPDATED if paid or taken else Outcome.UNCHANGED, order.id)
     else:
+        # The flag says the store's status and payment; the rest it took is said as an update.
+        order.note_store_states(taken + [c for c in states if c.name == "shipping_status"], actor, sale_changed=True)
         held = ["lines", *held] if not same_lines else held
         differing.update(_reserving(order))
-    reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor, held)
+    reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor, held,
+                                     sale_changed=not same_sale)
     _update_binding(binding, candidate, applied=False)
     if reason is None:   # this very change was flagged before: a person has it, or decided to keep the document
-        return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
+        return ImportResult(store_order.id, Outcome.UPDATED if paid or taken else Outcome.UNCHANGED, order.id)
     return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
 
 
