@@ -409,6 +409,7 @@ def test_a_processed_order_holds_back_a_new_address_or_payment_and_flags_it(app,
     (reason,) = order["attention_reasons"]
     assert reason == result.message
     assert reason.startswith(f"A loja alterou o pedido #{payload['number']} depois de processado")
+    assert "aqui seria" not in reason   # the same sale: the order would be what it is
     assert ("não aplicado aqui: forma de pagamento alterada, parcelas alteradas, endereço de entrega alterado."
             in reason)
     assert [e["event"] for e in order["log"]][-2:] == ["store_update", "attention"]

@@ -259,3 +259,29 @@ def test_when_a_call_fails_after_a_product_was_gathered_the_rows_postponed_are_t
             assert row.status == "pending" and row.attempts == attempts, (ref, row.status, row.attempts)
         else:
             assert row.status == "done", (ref, row.status)
+
+
+def test_a_variant_sent_beside_a_worn_sibling_is_not_given_up_on_its_first_try(app, store_id):
+    """Review: gathered into its product's PATCH with a sibling tried four times, a variant changed a moment ago was
+    failed for good with it ("a loja respondeu do mesmo jeito em todas as tentativas") after one try."""
+    from lojasync.nuvemshop.client.errors import InvalidResponseError
+
+    products = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta P", "sku": "CAM-P", "price": "50.00",
+                 "quantity": 1},
+                {"id": 2, "product_id": 501, "variant_id": 603, "name": "Camiseta M", "sku": "CAM-M", "price": "50.00",
+                 "quantity": 1}]
+    import_order(app.uow(), store_id, order_payload(id=1900000704, products=products), ImportPolicy())
+    for sku, quantity in (("CAM-P", 5), ("CAM-M", 6)):
+        count_stock(app.uow(), sku, quantity)
+    with app.engine.begin() as conn:
+        conn.execute(update(store_updates).where(store_updates.c.ref == "603").values(attempts=4))
+    store = FakeStoreClient()
+
+    def odd_answer(product_id, stock):
+        raise InvalidResponseError("A Nuvemshop respondeu algo inesperado (HTML).")
+
+    store.set_variants_stock = odd_answer
+    push_store_updates(app.uow(), lambda s: store, store_id)
+    rows = _rows(app)
+    assert rows[("stock", "603")].status == "failed"
+    assert (rows[("stock", "601")].status, rows[("stock", "601")].attempts) == ("pending", 1)

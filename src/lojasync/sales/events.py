@@ -96,7 +96,7 @@ class StoreChangeFlagged(OrderEvent):
     processed_by: ProcessedBy | None
     store_status: str | None
     payment_status: str | None
-    would_be: OrderStatus
+    would_be: OrderStatus | None   # what the order would be, when the store changed the sale (None: the same sale)
     total: Decimal
     # The fields changed in the store and held back ("lines" for the items): `Order.store_details`.
     fields: tuple[str, ...] = ()

@@ -144,8 +144,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"({_label(ProcessedBy, p.get('processed_by'))}): situação na loja: "
         f"{store_state_label('status', p.get('store_status')) or '?'}, "
         f"pagamento: {store_state_label('payment_status', p.get('payment_status')) or '?'}; "
-        f"aqui seria {_label(OrderStatus, p.get('would_be'))}, "
-        f"total {_money(n, p.get('total'))}{_held_fields(p.get('fields'))}. Nada foi desfeito automaticamente: "
+        + (f"aqui seria {_label(OrderStatus, p.get('would_be'))}, " if p.get("would_be") else "")
+        + f"total {_money(n, p.get('total'))}{_held_fields(p.get('fields'))}. Nada foi desfeito automaticamente: "
         "confira e, se for o caso, cancele a NF-e ou a venda."),
     HistoryType.STORE_UPDATE: lambda p, n: (
         "A loja atualizou o pedido já processado sem mudar situação, itens ou total: "

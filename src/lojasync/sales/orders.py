@@ -274,8 +274,8 @@ class Order(Aggregate):
         self.held_change = digest
         event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
                                    processed_by=self.processed_by, store_status=store_status,
-                                   payment_status=payment_status, would_be=data.status, total=data.total,
-                                   fields=tuple(held))
+                                   payment_status=payment_status, would_be=data.status if sale_changed else None,
+                                   total=data.total, fields=tuple(held))
         # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
         reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
         # An earlier change the store made, flagged and still pending, is said again in this one (the store's order

@@ -407,22 +407,29 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
         # left to the next sync, the push itself retried a dead token every few minutes. Suspended (402): the
         # store is paused, as the sync pauses it, and its updates wait for it to come back.
         stop_for_attention(uow, report.store_id, exc, moment)
+    # Given up on only after their own tries: a variant changed a moment ago, sent in its product's PATCH beside a
+    # sibling that failed four times, has been tried once.
+    worn = [row for row in tried if row.attempts + 1 >= MAX_ATTEMPTS]
     with uow:
         if isinstance(exc, ForbiddenError):
             _give_up(uow, tried, _Refusal(error, NO_PERMISSION), report, moment)
-        elif bug and attempts >= MAX_ATTEMPTS:
-            _give_up(uow, tried, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
-                                                 f"as atualizações com erro {RESEND}."),
+            tried = []
+        elif bug and worn:
+            _give_up(uow, worn, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
+                                                f"as atualizações com erro {RESEND}."),
                      report, moment)
-        elif _answered_the_same(exc) and attempts >= MAX_ATTEMPTS:
+        elif _answered_the_same(exc) and worn:
             # An answer asking again cannot change (the store's odd reply, a refusal of the call itself): failed
             # after a few tries, in the store log, rather than postponed for good with nobody told.
-            _give_up(uow, tried, _Refusal(error, "A loja respondeu do mesmo jeito em todas as tentativas: confira a "
-                                                 "loja e o app na Nuvemshop; depois reenvie as atualizações com erro "
-                                                 f"{RESEND}."),
+            _give_up(uow, worn, _Refusal(error, "A loja respondeu do mesmo jeito em todas as tentativas: confira a "
+                                                "loja e o app na Nuvemshop; depois reenvie as atualizações com erro "
+                                                f"{RESEND}."),
                      report, moment)
         else:
-            uow.store_updates.postpone(tried, moment, error[:500], moment + timedelta(seconds=delay))
+            worn = []
+        waiting = [row for row in tried if row not in worn]
+        if waiting:
+            uow.store_updates.postpone(waiting, moment, error[:500], moment + timedelta(seconds=delay))
         if untried:
             # Due again before the failing call's rows, so that the next push goes without them; soon, not at
             # once: when the whole store is down, one call every UNTRIED_DELAY finds it out.
