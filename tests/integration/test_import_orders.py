@@ -11,6 +11,7 @@ from lojasync.nuvemshop.services.import_orders import import_order, import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.sales.history import HistoryType, ProcessedBy
+from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.sales.status import OrderStatus, StatusRules
 from lojasync.sales.views import list_customers, list_orders, show_order
 from lojasync.stock.products import UnknownSkuPolicy
@@ -612,6 +613,61 @@ def test_a_cleared_held_change_is_not_asked_again_when_the_order_is_paid_or_arch
 def test_the_same_items_in_another_order_are_no_change(app, store_id):
     payload, _ = _processed(app, store_id, payment_status="paid")
     swapped = {**payload, "products": list(reversed(payload["products"])), "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, swapped, POLICY).outcome is Outcome.UNCHANGED
+    assert _only_order(app)["needs_attention"] is False
+
+
+def test_a_held_payment_read_again_is_not_reported_as_taken(app, store_id):
+    """Review: a payment of a changed sale is held (the order stays Em Aberto), yet a later version that changed
+    nothing compared came back "atualizado" (the sync's count, `orders resync`'s words)."""
+    payload, _ = _processed(app, store_id)
+    fewer = {**payload, "payment_status": "paid", "products": payload["products"][:1], "subtotal": "100.00",
+             "total": "110.00", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, fewer, POLICY).outcome is Outcome.ATTENTION
+    elsewhere = {**fewer["customer"], "default_address": {**fewer["customer"]["default_address"], "number": "999"}}
+    assert import_order(app.uow(), store_id, {**fewer, "customer": elsewhere, "updated_at": ts(120)},
+                        POLICY).outcome is Outcome.UNCHANGED
+    assert _only_order(app)["status"] == "Em Aberto"
+
+
+def test_a_pending_store_change_reworded_keeps_its_place_among_the_reasons(app, store_id):
+    """Review: read again in a later version, the pending reason went behind reasons raised after it (they are
+    shown oldest first)."""
+    payload, number = _processed(app, store_id)
+    import_order(app.uow(), store_id, _moved(payload, 60), POLICY)
+    stuck = "NF-e nº 7 série 1 aguardando SEFAZ"
+    with app.uow() as uow:
+        uow.orders.get(number).ask_for_a_person(stuck)
+        uow.commit()
+    import_order(app.uow(), store_id, _moved(payload, 120, payment_status="paid"), POLICY)
+    first, second = _only_order(app)["attention_reasons"]
+    assert "pagamento: pago" in first and second == stuck
+
+
+def test_a_late_nfes_cancellation_reason_stays_whatever_the_store_sends_next(app, store_id):
+    """Review: the reason asking to cancel an NF-e SEFAZ authorised after the store cancelled the order begins as a
+    store cancellation's does, and a later version of the store order (a refund) took it away: the NF-e stood, and
+    nobody was asked to cancel it."""
+    payload = order_payload(payment_status="paid", status="cancelled")
+    number = import_order(app.uow(), store_id, payload, POLICY).order_number
+    late = (f"{cancel_in_store_reason(ProcessedBy.NFE)} A NF-e nº 1 foi autorizada pela SEFAZ depois do "
+            "cancelamento na loja e baixou o estoque; cancelá-la devolve o estoque e cancela as contas a receber.")
+    with app.uow() as uow:
+        order = uow.orders.get(number)
+        order.mark_processed(ProcessedBy.NFE)
+        order.ask_for_a_person(late)
+        uow.commit()
+    import_order(app.uow(), store_id, {**payload, "payment_status": "refunded", "updated_at": ts(60)}, POLICY)
+    assert late in _only_order(app)["attention_reasons"]
+
+
+def test_changed_items_read_again_in_another_line_order_are_not_asked_again(app, store_id):
+    payload, number = _processed(app, store_id, payment_status="paid")
+    more = [{**payload["products"][0], "quantity": 3}, *payload["products"][1:]]
+    changed = {**payload, "products": more, "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, changed, POLICY).outcome is Outcome.ATTENTION
+    _cleared(app, number)
+    swapped = {**changed, "products": list(reversed(more)), "updated_at": ts(120)}
     assert import_order(app.uow(), store_id, swapped, POLICY).outcome is Outcome.UNCHANGED
     assert _only_order(app)["needs_attention"] is False
 

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from lojasync.nuvemshop.db.tables import store_leases, store_updates
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.nuvemshop.services.push_updates import push_store_updates
+from lojasync.nuvemshop.services.push_updates import push_store_updates, retry_delay
 from lojasync.nuvemshop.services.store_updates import list_store_updates
 from lojasync.stock.counts import count_stock
 from tests.factories import make_store, order_payload
@@ -281,7 +281,9 @@ def test_a_variant_sent_beside_a_worn_sibling_is_not_given_up_on_its_first_try(a
         raise InvalidResponseError("A Nuvemshop respondeu algo inesperado (HTML).")
 
     store.set_variants_stock = odd_answer
-    push_store_updates(app.uow(), lambda s: store, store_id)
+    report = push_store_updates(app.uow(), lambda s: store, store_id)
     rows = _rows(app)
     assert rows[("stock", "603")].status == "failed"
     assert (rows[("stock", "601")].status, rows[("stock", "601")].attempts) == ("pending", 1)
+    # ... and its retry is scheduled, as its own first try's (review: the sibling's give-up cleared it).
+    assert report.retry_in == retry_delay(1)

@@ -64,6 +64,14 @@ def reread_reason(document: str, number: int) -> str:
 REREAD_BEGINS = "A loja alterou o pedido quando ele tinha a"
 
 
+def is_store_change_reason(reason: str) -> bool:
+    """Whether a pending reason is one `flag_store_change` wrote (a store cancellation's included, which begins by
+    asking to cancel the document). Not the reason of an NF-e authorised after the store cancelled the order
+    (`fiscal.order_drift`), which begins the same way and stands until that NF-e is cancelled."""
+    return reason.startswith(STORE_CHANGE_BEGINS) or (reason.startswith(CANCELLED_IN_STORE)
+                                                       and f" {STORE_CHANGE_BEGINS}" in reason)
+
+
 def is_reread_reason(reason: str) -> bool:
     return reason.startswith(REREAD_BEGINS)
 
@@ -268,8 +276,8 @@ class Order(Aggregate):
         said again of the store's order as it is now (paid since, say)."""
         digest = _held_digest(data, held, self.processed_by, (store_status, payment_status) if sale_changed else None)
         news = digest != self.held_change
-        if not news and not any(reason.startswith((STORE_CHANGE_BEGINS, CANCELLED_IN_STORE))
-                                for reason in self.attention_reasons):
+        pending = [reason for reason in self.attention_reasons if is_store_change_reason(reason)]
+        if not news and not pending:
             return None
         self.held_change = digest
         event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
@@ -278,22 +286,34 @@ class Order(Aggregate):
                                    total=data.total, fields=tuple(held))
         # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
         reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
+        if data.status is OrderStatus.CANCELLED:
+            # What the back office must do comes first: the fiscal document stands until a person cancels it.
+            reason = f"{cancel_in_store_reason(self.processed_by)} {reason}"
+        if not news:
+            # The same change, read in a later version of the store's order (paid since): its pending reason says
+            # it of the order as it is now, in its own place among the others.
+            self._reword(pending[-1], reason)
+            return None
         # An earlier change the store made, flagged and still pending, is said again in this one (the store's order
         # as it is now): one reason, not one per version read. A cancellation's too, when the store reopened the
         # order: left pending, cancelling the document would have cancelled an order the store sells again.
-        self.withdraw_attention(lambda pending: pending.startswith(STORE_CHANGE_BEGINS) or (
-            data.status is not OrderStatus.CANCELLED and pending.startswith(CANCELLED_IN_STORE)))
+        self.withdraw_attention(lambda pending: is_store_change_reason(pending) and (
+            data.status is not OrderStatus.CANCELLED or not pending.startswith(CANCELLED_IN_STORE)))
         if data.status is OrderStatus.CANCELLED:
-            # What the back office must do comes first: the fiscal document stands until a person cancels it.
             asks = f"{cancel_in_store_reason(self.processed_by)} {STORE_CHANGE_BEGINS}"
-            reason = f"{cancel_in_store_reason(self.processed_by)} {reason}"
             if reason not in self.attention_reasons:
                 # The same cancellation, said before of another document (a venda simples cancelled so that an NF-e
                 # SEFAZ authorised late stands; its reason kept its words): said once, of the order as it is now.
                 self.withdraw_attention(lambda pending: pending.startswith(asks))
-        if self.ask_for_a_person(reason) and news:   # the same change read again is not recorded again
+        if self.ask_for_a_person(reason):   # the same change read again is not recorded again
             self.record(event)
-        return reason if news else None
+        return reason
+
+    def _reword(self, old: str, new: str) -> None:
+        """A pending reason said again in other words, where it stands among the others."""
+        new = " ".join(new.splitlines())
+        self.attention_reason = _REASON_SEPARATOR.join(new if reason == old else reason
+                                                       for reason in self.attention_reasons)
 
     def paid_in_store(self, store_changes: list[Change], actor: Who) -> None:
         """The store received the payment of this processed order (a boleto or a Pix paid after the NF-e): the
@@ -306,11 +326,10 @@ class Order(Aggregate):
         """The store's order is again the sale the document stands on (the store undid what was held back, or
         reopened the order it had cancelled): nothing is held any more, and the reasons that asked about it go.
         False when nothing was held."""
-        if self.held_change is None and not any(
-                reason.startswith((STORE_CHANGE_BEGINS, CANCELLED_IN_STORE)) for reason in self.attention_reasons):
+        if self.held_change is None and not any(is_store_change_reason(r) for r in self.attention_reasons):
             return False
         self.held_change = None
-        self.withdraw_attention(lambda reason: reason.startswith((STORE_CHANGE_BEGINS, CANCELLED_IN_STORE)))
+        self.withdraw_attention(is_store_change_reason)
         return True
 
     def store_details(self, data: OrderData, ignore: Sequence[str] = ()) -> tuple[list[str], list[str]]:
@@ -472,7 +491,8 @@ def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | N
     same; a refund after a cancellation, or the change said of another document (a late NF-e standing after the
     venda simples was cancelled), is new."""
     content = repr((data.status.value if states is not None else None, states, data.total, sale_lines(data.lines),
-                    getattr(document, "value", None), sorted((name, repr(getattr(data, name, None))) for name in held)))
+                    getattr(document, "value", None),
+                    sorted((name, repr(getattr(data, name, None))) for name in held if name != "lines")))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 

@@ -240,7 +240,8 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
                                      sale_changed=not same_sale)
     _update_binding(binding, candidate, applied=False)
     if reason is None:   # this very change was flagged before: a person has it, or decided to keep the document
-        return ImportResult(store_order.id, Outcome.UPDATED if paid or taken else Outcome.UNCHANGED, order.id)
+        taken_now = taken or (paid and same_sale)   # a payment of a changed sale is held, not taken
+        return ImportResult(store_order.id, Outcome.UPDATED if taken_now else Outcome.UNCHANGED, order.id)
     return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
 
 

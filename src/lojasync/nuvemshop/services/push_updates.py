@@ -429,11 +429,14 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
             worn = []
         waiting = [row for row in tried if row not in worn]
         if waiting:
-            uow.store_updates.postpone(waiting, moment, error[:500], moment + timedelta(seconds=delay))
+            # Their own count decides their wait (beside worn siblings given up on, a first try waits as one).
+            wait = retry_delay(max(row.attempts for row in waiting) + 1)
+            report.retry_in, report.error = wait, error
+            uow.store_updates.postpone(waiting, moment, error[:500], moment + timedelta(seconds=wait))
         if untried:
             # Due again before the failing call's rows, so that the next push goes without them; soon, not at
             # once: when the whole store is down, one call every UNTRIED_DELAY finds it out.
-            report.retry_in = min(delay, UNTRIED_DELAY)
+            report.retry_in = min(report.retry_in if report.retry_in is not None else delay, UNTRIED_DELAY)
             uow.store_updates.postpone(untried, moment, f"Não enviada: o envio à loja parou antes dela ({error})"[:500],
                                        moment + timedelta(seconds=report.retry_in), counted=False)
         uow.commit()
