@@ -661,6 +661,39 @@ def test_a_late_nfes_cancellation_reason_stays_whatever_the_store_sends_next(app
     assert late in _only_order(app)["attention_reasons"]
 
 
+def test_a_late_nfes_cancellation_reason_goes_when_the_store_reopens_and_comes_back_when_it_cancels_again(
+        app, store_id):
+    """Review: kept beside the reopening's flag, it asked to cancel the NF-e of an order the store sells again."""
+    payload = order_payload(payment_status="paid", status="cancelled")
+    number = import_order(app.uow(), store_id, payload, POLICY).order_number
+    late = f"{cancel_in_store_reason(ProcessedBy.NFE)} A NF-e nº 1 foi autorizada pela SEFAZ depois do cancelamento."
+    with app.uow() as uow:
+        order = uow.orders.get(number)
+        order.mark_processed(ProcessedBy.NFE)
+        order.ask_for_a_person(late)
+        uow.commit()
+    assert import_order(app.uow(), store_id, {**payload, "status": "open", "updated_at": ts(60)},
+                        POLICY).outcome is Outcome.ATTENTION
+    (reason,) = _only_order(app)["attention_reasons"]
+    assert reason.startswith("A loja alterou o pedido #")   # the reopening, said; not "Pedido cancelado na loja"
+    import_order(app.uow(), store_id, {**payload, "updated_at": ts(120)}, POLICY)   # cancelled again
+    (reason,) = _only_order(app)["attention_reasons"]
+    assert reason.startswith("Pedido cancelado na loja: cancele a NF-e.")
+
+
+def test_two_pending_store_change_reasons_read_again_leave_one(app, store_id):
+    """Two store-change reasons pending (left by an earlier version, one per version read): reworded, one stays."""
+    payload, number = _processed(app, store_id)
+    import_order(app.uow(), store_id, _moved(payload, 60), POLICY)
+    (first,) = _only_order(app)["attention_reasons"]
+    with app.uow() as uow:
+        uow.orders.get(number).attention_reason = first.replace("pendente", "pago") + "\n" + first
+        uow.commit()
+    import_order(app.uow(), store_id, _moved(payload, 120, payment_status="paid"), POLICY)
+    (reason,) = _only_order(app)["attention_reasons"]
+    assert "pagamento: pago" in reason
+
+
 def test_changed_items_read_again_in_another_line_order_are_not_asked_again(app, store_id):
     payload, number = _processed(app, store_id, payment_status="paid")
     more = [{**payload["products"][0], "quantity": 3}, *payload["products"][1:]]

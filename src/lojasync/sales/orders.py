@@ -291,14 +291,18 @@ class Order(Aggregate):
             reason = f"{cancel_in_store_reason(self.processed_by)} {reason}"
         if not news:
             # The same change, read in a later version of the store's order (paid since): its pending reason says
-            # it of the order as it is now, in its own place among the others.
-            self._reword(pending[-1], reason)
+            # it of the order as it is now, in its own place among the others (and once).
+            kept = pending[-1]
+            self.withdraw_attention(lambda other: is_store_change_reason(other) and other != kept)
+            self._reword(kept, reason)
             return None
         # An earlier change the store made, flagged and still pending, is said again in this one (the store's order
         # as it is now): one reason, not one per version read. A cancellation's too, when the store reopened the
         # order: left pending, cancelling the document would have cancelled an order the store sells again.
-        self.withdraw_attention(lambda pending: is_store_change_reason(pending) and (
-            data.status is not OrderStatus.CANCELLED or not pending.startswith(CANCELLED_IN_STORE)))
+        # Reopened, the order is no longer to be cancelled at all: a late NF-e's reason asking it (`fiscal.order_drift`)
+        # goes too; cancelled again, this flag asks it again.
+        self.withdraw_attention(lambda pending: pending.startswith(STORE_CHANGE_BEGINS) or (
+            data.status is not OrderStatus.CANCELLED and pending.startswith(CANCELLED_IN_STORE)))
         if data.status is OrderStatus.CANCELLED:
             asks = f"{cancel_in_store_reason(self.processed_by)} {STORE_CHANGE_BEGINS}"
             if reason not in self.attention_reasons:
@@ -310,10 +314,10 @@ class Order(Aggregate):
         return reason
 
     def _reword(self, old: str, new: str) -> None:
-        """A pending reason said again in other words, where it stands among the others."""
+        """A pending reason said again in other words, where it stands among the others (said once)."""
         new = " ".join(new.splitlines())
-        self.attention_reason = _REASON_SEPARATOR.join(new if reason == old else reason
-                                                       for reason in self.attention_reasons)
+        reasons = [reason for reason in self.attention_reasons if reason != new or reason == old]
+        self.attention_reason = _REASON_SEPARATOR.join(new if reason == old else reason for reason in reasons)
 
     def paid_in_store(self, store_changes: list[Change], actor: Who) -> None:
         """The store received the payment of this processed order (a boleto or a Pix paid after the NF-e): the

@@ -228,7 +228,12 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
         else:
             order.note_store_states(taken + states, actor)
         if not held:
-            order.store_change_undone()
+            if order.store_change_undone() and order.status is OrderStatus.CANCELLED:
+                # Cancelled again after the store had reopened it: the order's document (an NF-e SEFAZ authorised
+                # after the first cancellation) stands for a cancelled order, and is to be cancelled again.
+                _update_binding(binding, candidate)
+                reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor)
+                return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
             _update_binding(binding, candidate)
             return ImportResult(store_order.id, Outcome.UPDATED if paid or taken else Outcome.UNCHANGED, order.id)
     else:

@@ -442,7 +442,8 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
         uow.commit()
     if report.retry_in is not None and not bug:
         log.warning("store updates postponed", extra={"store_id": report.store_id, "updates": len(rows),
-                                                      "error_code": getattr(exc, "code", None), "retry_in_s": delay})
+                                                      "error_code": getattr(exc, "code", None),
+                                                      "retry_in_s": report.retry_in})
 
 
 def _answered_the_same(exc: Exception) -> bool:
