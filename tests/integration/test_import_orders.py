@@ -679,6 +679,31 @@ def test_a_late_nfes_cancellation_reason_goes_when_the_store_reopens_and_comes_b
     import_order(app.uow(), store_id, {**payload, "updated_at": ts(120)}, POLICY)   # cancelled again
     (reason,) = _only_order(app)["attention_reasons"]
     assert reason.startswith("Pedido cancelado na loja: cancele a NF-e.")
+    # Asked once (review: every later version asked again, and again after a person cleared it).
+    entries = len(_only_order(app)["log"])
+    shipped = {**payload, "shipping_status": "shipped", "updated_at": ts(180)}
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is Outcome.UNCHANGED
+    _cleared(app, number)
+    delivered = {**payload, "shipping_status": "delivered", "updated_at": ts(240)}
+    import_order(app.uow(), store_id, delivered, POLICY)
+    order = _only_order(app)
+    assert order["needs_attention"] is False
+    assert [e["event"] for e in order["log"][entries:]] == ["store_update", "attention_cleared", "store_update"]
+
+
+def test_a_late_nfes_order_whose_address_change_the_store_undid_is_not_asked_to_cancel_twice(app, store_id):
+    """Review: undoing the address flag beside a late NF-e's reason added a second "cancele a NF-e" reason."""
+    payload = order_payload(payment_status="paid", status="cancelled")
+    number = import_order(app.uow(), store_id, payload, POLICY).order_number
+    late = f"{cancel_in_store_reason(ProcessedBy.NFE)} A NF-e nº 1 foi autorizada pela SEFAZ depois do cancelamento."
+    with app.uow() as uow:
+        order = uow.orders.get(number)
+        order.mark_processed(ProcessedBy.NFE)
+        order.ask_for_a_person(late)
+        uow.commit()
+    import_order(app.uow(), store_id, _moved(payload, 60), POLICY)
+    import_order(app.uow(), store_id, {**payload, "updated_at": ts(120)}, POLICY)   # moved back
+    assert _only_order(app)["attention_reasons"] == [late]
 
 
 def test_two_pending_store_change_reasons_read_again_leave_one(app, store_id):
