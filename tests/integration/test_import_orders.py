@@ -644,34 +644,35 @@ def test_a_pending_store_change_reworded_keeps_its_place_among_the_reasons(app, 
     assert "pagamento: pago" in first and second == stuck
 
 
+LATE_NFE_REASON = (f"{cancel_in_store_reason(ProcessedBy.NFE)} A NF-e nº 1 foi autorizada pela SEFAZ depois do "
+                   "cancelamento na loja e baixou o estoque; cancelá-la devolve o estoque e cancela as contas a receber.")
+
+
+def _cancelled_then_late_nfe(app, store_id) -> tuple[dict, int]:
+    """An order the store cancelled, whose NF-e SEFAZ authorised afterwards (`fiscal.order_drift`'s reason)."""
+    payload = order_payload(payment_status="paid", status="cancelled")
+    number = import_order(app.uow(), store_id, payload, POLICY).order_number
+    with app.uow() as uow:
+        order = uow.orders.get(number)
+        order.mark_processed(ProcessedBy.NFE)
+        order.ask_for_a_person(LATE_NFE_REASON)
+        uow.commit()
+    return payload, number
+
+
 def test_a_late_nfes_cancellation_reason_stays_whatever_the_store_sends_next(app, store_id):
     """Review: the reason asking to cancel an NF-e SEFAZ authorised after the store cancelled the order begins as a
     store cancellation's does, and a later version of the store order (a refund) took it away: the NF-e stood, and
     nobody was asked to cancel it."""
-    payload = order_payload(payment_status="paid", status="cancelled")
-    number = import_order(app.uow(), store_id, payload, POLICY).order_number
-    late = (f"{cancel_in_store_reason(ProcessedBy.NFE)} A NF-e nº 1 foi autorizada pela SEFAZ depois do "
-            "cancelamento na loja e baixou o estoque; cancelá-la devolve o estoque e cancela as contas a receber.")
-    with app.uow() as uow:
-        order = uow.orders.get(number)
-        order.mark_processed(ProcessedBy.NFE)
-        order.ask_for_a_person(late)
-        uow.commit()
+    payload, _ = _cancelled_then_late_nfe(app, store_id)
     import_order(app.uow(), store_id, {**payload, "payment_status": "refunded", "updated_at": ts(60)}, POLICY)
-    assert late in _only_order(app)["attention_reasons"]
+    assert LATE_NFE_REASON in _only_order(app)["attention_reasons"]
 
 
 def test_a_late_nfes_cancellation_reason_goes_when_the_store_reopens_and_comes_back_when_it_cancels_again(
         app, store_id):
     """Review: kept beside the reopening's flag, it asked to cancel the NF-e of an order the store sells again."""
-    payload = order_payload(payment_status="paid", status="cancelled")
-    number = import_order(app.uow(), store_id, payload, POLICY).order_number
-    late = f"{cancel_in_store_reason(ProcessedBy.NFE)} A NF-e nº 1 foi autorizada pela SEFAZ depois do cancelamento."
-    with app.uow() as uow:
-        order = uow.orders.get(number)
-        order.mark_processed(ProcessedBy.NFE)
-        order.ask_for_a_person(late)
-        uow.commit()
+    payload, number = _cancelled_then_late_nfe(app, store_id)
     assert import_order(app.uow(), store_id, {**payload, "status": "open", "updated_at": ts(60)},
                         POLICY).outcome is Outcome.ATTENTION
     (reason,) = _only_order(app)["attention_reasons"]
@@ -693,17 +694,10 @@ def test_a_late_nfes_cancellation_reason_goes_when_the_store_reopens_and_comes_b
 
 def test_a_late_nfes_order_whose_address_change_the_store_undid_is_not_asked_to_cancel_twice(app, store_id):
     """Review: undoing the address flag beside a late NF-e's reason added a second "cancele a NF-e" reason."""
-    payload = order_payload(payment_status="paid", status="cancelled")
-    number = import_order(app.uow(), store_id, payload, POLICY).order_number
-    late = f"{cancel_in_store_reason(ProcessedBy.NFE)} A NF-e nº 1 foi autorizada pela SEFAZ depois do cancelamento."
-    with app.uow() as uow:
-        order = uow.orders.get(number)
-        order.mark_processed(ProcessedBy.NFE)
-        order.ask_for_a_person(late)
-        uow.commit()
+    payload, _ = _cancelled_then_late_nfe(app, store_id)
     import_order(app.uow(), store_id, _moved(payload, 60), POLICY)
     import_order(app.uow(), store_id, {**payload, "updated_at": ts(120)}, POLICY)   # moved back
-    assert _only_order(app)["attention_reasons"] == [late]
+    assert _only_order(app)["attention_reasons"] == [LATE_NFE_REASON]
 
 
 def test_two_pending_store_change_reasons_read_again_leave_one(app, store_id):

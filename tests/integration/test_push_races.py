@@ -191,18 +191,23 @@ def test_a_push_that_lands_after_another_worker_failed_the_newer_value_for_good_
     assert row.status == "failed" and "recusou o estoque 7" in row.error, (row.status, row.error)
 
 
-def test_the_variants_of_one_product_go_in_one_call_whatever_their_attempts(app, store_id):
-    """Due rows go fewest attempts first: a variant changed again (attempts back to 0) came apart from a sibling
-    that had failed before, and the product was written in two PATCH calls (two of the store's 40 requests)."""
+def _two_products_counted(app, store_id, order_id: int) -> None:
+    """Store product 501 with variants 601 (CAM-P, 5 counted) and 603 (CAM-M, 6); 502 with 602 (CAN-CER, 7)."""
     products = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta P", "sku": "CAM-P", "price": "50.00",
                  "quantity": 1},
                 {"id": 2, "product_id": 501, "variant_id": 603, "name": "Camiseta M", "sku": "CAM-M", "price": "50.00",
                  "quantity": 1},
                 {"id": 3, "product_id": 502, "variant_id": 602, "name": "Caneca", "sku": "CAN-CER", "price": "50.00",
                  "quantity": 1}]
-    import_order(app.uow(), store_id, order_payload(id=1900000702, products=products), ImportPolicy())
+    import_order(app.uow(), store_id, order_payload(id=order_id, products=products), ImportPolicy())
     for sku, quantity in (("CAM-P", 5), ("CAM-M", 6), ("CAN-CER", 7)):
         count_stock(app.uow(), sku, quantity)
+
+
+def test_the_variants_of_one_product_go_in_one_call_whatever_their_attempts(app, store_id):
+    """Due rows go fewest attempts first: a variant changed again (attempts back to 0) came apart from a sibling
+    that had failed before, and the product was written in two PATCH calls (two of the store's 40 requests)."""
+    _two_products_counted(app, store_id, 1900000702)
     with app.engine.begin() as conn:   # the sibling and the other product had failed before, a retryable error
         for ref, attempts in (("603", 3), ("602", 1)):
             conn.execute(update(store_updates).where(store_updates.c.ref == ref).values(attempts=attempts))
@@ -223,15 +228,7 @@ def test_when_a_call_fails_after_a_product_was_gathered_the_rows_postponed_are_t
     goes, so a product the store keeps refusing still goes after the others."""
     from lojasync.nuvemshop.client.errors import TemporaryError
 
-    products = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta P", "sku": "CAM-P", "price": "50.00",
-                 "quantity": 1},
-                {"id": 2, "product_id": 501, "variant_id": 603, "name": "Camiseta M", "sku": "CAM-M", "price": "50.00",
-                 "quantity": 1},
-                {"id": 3, "product_id": 502, "variant_id": 602, "name": "Caneca", "sku": "CAN-CER", "price": "50.00",
-                 "quantity": 1}]
-    import_order(app.uow(), store_id, order_payload(id=1900000703, products=products), ImportPolicy())
-    for sku, quantity in (("CAM-P", 5), ("CAM-M", 6), ("CAN-CER", 7)):
-        count_stock(app.uow(), sku, quantity)
+    _two_products_counted(app, store_id, 1900000703)
     with app.engine.begin() as conn:   # due order: 601 (0 attempts), 602 (1), 603 (4)
         for ref, attempts in (("603", 4), ("602", 1)):
             conn.execute(update(store_updates).where(store_updates.c.ref == ref).values(attempts=attempts))
