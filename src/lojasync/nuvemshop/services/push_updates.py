@@ -433,6 +433,8 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
             wait = retry_delay(max(row.attempts for row in waiting) + 1)
             report.retry_in, report.error = wait, error
             uow.store_updates.postpone(waiting, moment, error[:500], moment + timedelta(seconds=wait))
+        if not waiting and not untried:
+            report.error = None   # every row was given up on: the refusals say why ("recusadas"), none waits
         if untried:
             # Due again before the failing call's rows, so that the next push goes without them; soon, not at
             # once: when the whole store is down, one call every UNTRIED_DELAY finds it out.
