@@ -185,6 +185,8 @@ def test_an_unexpected_error_fails_the_updates_after_a_few_attempts(uow, store, 
         clock.now += timedelta(hours=1)
     assert [r.retry_in for r in reports] == [5.0, 10.0, 20.0, 40.0, None]
     assert reports[-1].failed == 1 and statuses(uow) == {"601": "failed"}
+    # Given up on, nothing waits: no "Ficaram para depois" (review), the refusal says why.
+    assert [r.error is None for r in reports] == [False, False, False, False, True]
     assert "erro inesperado (RuntimeError)" in render_store_log(uow.store_log.rows[0].type, uow.store_log.rows[0].params)
 
 
