@@ -297,10 +297,9 @@ class Order(Aggregate):
             self._reword(kept, reason)
             return None
         # An earlier change the store made, flagged and still pending, is said again in this one (the store's order
-        # as it is now): one reason, not one per version read. A cancellation's too, when the store reopened the
-        # order: left pending, cancelling the document would have cancelled an order the store sells again.
-        # Reopened, the order is no longer to be cancelled at all: a late NF-e's reason asking it (`fiscal.order_drift`)
-        # goes too; cancelled again, this flag asks it again.
+        # as it is now): one reason, not one per version read. Reopened by the store, the order is no longer to be
+        # cancelled at all: any reason asking it goes (a late NF-e's too, `fiscal.order_drift`), or cancelling the
+        # document would cancel an order the store sells again; cancelled again, this flag asks it again.
         self.withdraw_attention(lambda pending: pending.startswith(STORE_CHANGE_BEGINS) or (
             data.status is not OrderStatus.CANCELLED and pending.startswith(CANCELLED_IN_STORE)))
         if data.status is OrderStatus.CANCELLED:
