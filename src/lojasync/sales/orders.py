@@ -196,6 +196,13 @@ class Order(Aggregate):
         self.ask_for_a_person(reread_reason(document, self.id))
 
     @property
+    def asks_to_cancel_a_late_document(self) -> bool:
+        """Whether a pending reason asks to cancel a document SEFAZ authorised after the store cancelled the order
+        (`fiscal.order_drift`): not a store change's, and already asking what a store cancellation would."""
+        asks = cancel_in_store_reason(self.processed_by)
+        return any(reason.startswith(asks) and not is_store_change_reason(reason) for reason in self.attention_reasons)
+
+    @property
     def waits_for_a_reread(self) -> bool:
         """The store changed it while a document stood, and it was not read again since."""
         return any(is_reread_reason(reason) for reason in self.attention_reasons)
@@ -378,7 +385,7 @@ class Order(Aggregate):
             new = getattr(data, name)
             old = getattr(self, name, None)
             if old != new:
-                if existing and name in REPORTED_FIELDS and not _same_place(old, new) and not _first_known(name, old):
+                if existing and name in REPORTED_FIELDS and _is_a_change(name, old, new):
                     changes.append(Change(ChangeKind.FIELD, name=name))
                 setattr(self, name, new)
         changes += self._link_store_customer(data, customer)
@@ -472,9 +479,14 @@ def _first_known(name: str, old: Any) -> bool:
     return old is None and name in _KEPT_SINCE_LATER
 
 
+def _is_a_change(name: str, old: Any, new: Any) -> bool:
+    """Whether two different values of a field are a change the store made (not a form, not a first value)."""
+    return not _same_place(old, new) and not _first_known(name, old)
+
+
 def _really_changed(name: str, old: Any, new: Any) -> bool:
     """Whether `store_details` holds a difference back (see there)."""
-    if _same_place(old, new) or _first_known(name, old):
+    if not _is_a_change(name, old, new):
         return False
     if name == "contact_document":
         return bool(new) and normalize_tax_id(old) != normalize_tax_id(new)

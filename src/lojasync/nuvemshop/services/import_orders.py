@@ -28,7 +28,7 @@ from lojasync.nuvemshop.services.write_back import orders_arrived, stock_may_dif
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind, Who
 from lojasync.sales.order_data import PERSONAL_FIELDS
-from lojasync.sales.orders import Order, cancel_in_store_reason, is_store_change_reason, sale_lines
+from lojasync.sales.orders import Order, sale_lines
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import DataRefused, WriteConflict
 
@@ -228,7 +228,8 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
         else:
             order.note_store_states(taken + states, actor)
         if not held:
-            if order.status is OrderStatus.CANCELLED and order.held_change is not None and not _late_reason(order):
+            if order.status is OrderStatus.CANCELLED and order.held_change is not None \
+                    and not order.asks_to_cancel_a_late_document:
                 # Cancelled again after the store had reopened it: the order's document (an NF-e SEFAZ authorised
                 # after the first cancellation) stands for a cancelled order, and is to be cancelled again (asked
                 # once: later versions, shipped or delivered, digest the same).
@@ -252,13 +253,6 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
         taken_now = taken or (paid and same_sale)   # a payment of a changed sale is held, not taken
         return ImportResult(store_order.id, Outcome.UPDATED if taken_now else Outcome.UNCHANGED, order.id)
     return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
-
-
-def _late_reason(order: Order) -> bool:
-    """Whether the order asks to cancel an NF-e SEFAZ authorised after the store cancelled it (`fiscal.order_drift`):
-    that reason, not a store change's, already asks what a cancellation would."""
-    asks = cancel_in_store_reason(order.processed_by)
-    return any(reason.startswith(asks) and not is_store_change_reason(reason) for reason in order.attention_reasons)
 
 
 def _update_binding(binding: OrderBinding, candidate: Candidate, applied: bool = True) -> None:
