@@ -277,6 +277,9 @@ def test_a_written_off_receivable_can_still_be_received_and_a_refused_write_off_
     write_off_receivable(app.uow(), receivable_id, "cliente\x00 desistiu")
     cancelled = logged_in.get("/financeiro", params={"situacao": "cancelada"}).text
     assert f"Marcar como recebida: conta {receivable_id}, cancelada por uma pessoa" in cancelled
+    # The form comes back to the list as it was shown (its filters).
+    assert f'action="/financeiro/{receivable_id}/receber"' in cancelled
+    assert 'name="voltar" value="/financeiro?situacao=cancelada"' in cancelled
     answer = logged_in.post(f"/financeiro/{receivable_id}/receber",
                             data={"csrf_token": csrf_of(cancelled), "voltar": "/financeiro?situacao=cancelada"})
     assert answer.status_code == 303
