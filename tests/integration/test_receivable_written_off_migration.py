@@ -7,23 +7,15 @@ is migrated to the head)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import sqlalchemy as sa
 from alembic import command
 
-from lojasync.db.engine import build_engine
-from lojasync.db.migrate import alembic_config
+from tests.integration.old_database import database_at
 
 
 def test_receivables_cancelled_while_their_document_stands_are_marked_written_off(tmp_path):
-    engine = build_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = alembic_config(engine)
-    command.upgrade(config, "0032")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    engine, config, now = database_at(tmp_path, "0032")
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO orders (id, status, subtotal, discount, freight, total, needs_attention, "
-                             "created_at, updated_at) VALUES (10, 'open', 0, 0, 0, 0, 0, :now, :now)"), {"now": now})
         for invoice_id, status in ((1, "authorised"), (2, "cancelled")):
             conn.execute(sa.text(
                 "INSERT INTO invoices (id, order_id, status, environment, series, number, lines_data, total, "

@@ -5,23 +5,17 @@ Runs on its own SQLite file (the migration's update is plain SQLAlchemy Core, th
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import command
 
-from lojasync.db.engine import build_engine
-from lojasync.db.migrate import alembic_config
+from tests.integration.old_database import database_at
 
 
 def test_recently_authorised_nfe_are_due_for_a_query_and_the_rest_are_not(tmp_path):
-    engine = build_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = alembic_config(engine)
-    command.upgrade(config, "0028")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    engine, config, now = database_at(tmp_path, "0028")
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO orders (id, status, subtotal, discount, freight, total, needs_attention, "
-                             "created_at, updated_at) VALUES (10, 'open', 0, 0, 0, 0, 0, :now, :now)"), {"now": now})
         for number, status, authorised_days_ago in ((1, "authorised", 2), (2, "authorised", 30), (3, "cancelled", 2),
                                                     (4, "pending", None), (5, "authorised", 1 / 24)):
             authorised_at = now - timedelta(days=authorised_days_ago) if authorised_days_ago else None
