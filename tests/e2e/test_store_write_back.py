@@ -217,3 +217,27 @@ def test_tracking_refusals_in_the_terminal_say_what_to_do(lojasync, store):
     assert "Link de rastreio inválido: não é um endereço http:// ou https://" in bad_url
     assert "Pedido 999999 não encontrado" in lojasync("orders", "tracking", "999999", "AA123", expect=1)
     assert json.loads(lojasync("store", "updates", "--format", "json")) == []
+
+
+def test_an_update_the_store_fails_for_over_an_hour_is_listed_late(app, lojasync, store, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.entrypoints.cli.context import console
+
+    synced(lojasync, store)
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=2)
+    with app.uow() as uow:
+        (store_row,) = uow.stores.list()
+        uow.store_updates.want_invoice_key(store_row.id, "9999", "3526" + "2" * 40, long_ago)
+        (row,) = uow.store_updates.due(store_row.id, long_ago)
+        uow.store_updates.postpone([row], long_ago, "A Nuvemshop não respondeu (HTTP 503).",
+                                   datetime.now(timezone.utc) + timedelta(minutes=10))
+        uow.commit()
+
+    (late,) = json.loads(lojasync("store", "updates", "--format", "json"))
+    assert (late["status"], late["status_label"], late["late"]) == ("pending", "atrasada", True)
+    assert late["failing_since"] and late["error"] == "A Nuvemshop não respondeu (HTTP 503)."
+    monkeypatch.setenv("COLUMNS", "250")   # a wide terminal: one line per row, to read it whole
+    monkeypatch.setattr(console, "_width", None)
+    (line,) = [line for line in lojasync("store", "updates").splitlines() if "9999" in line]
+    assert "│ atrasada " in line and "│ Com erro desde " in line and ": A Nuvemshop não respondeu (HTTP 503)." in line

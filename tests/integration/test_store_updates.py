@@ -462,3 +462,55 @@ def test_a_worker_holding_the_store_for_its_webhooks_pushes_the_stock_meanwhile(
     assert report.pushed == 1 and client.writes == [("PATCH", "501", {"601": 10})]
     assert push_while_holding(app.uow(), lambda s: client, store_id, lease).pushed == 0   # nothing due: no call
     assert len(client.writes) == 1
+
+
+def test_a_new_value_keeps_the_wait_of_an_update_the_store_keeps_failing_and_a_landed_push_clears_it(app, store_id):
+    """The SQL of the outbox (SQLite, or PostgreSQL): a change to an update the store is failing keeps its count,
+    wait, error and since when (the upsert's ON CONFLICT and the UPDATEs read the row as it was); one refused for
+    good, or pushed, starts afresh."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.nuvemshop.model.store_updates import StockTarget
+
+    start = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    target = [StockTarget(store_id, "601", "501", None)]
+
+    def row():
+        with app.read_uow() as uow:
+            (found,) = uow.store_updates.list(store_id, ["pending", "failed", "done"])
+            return found
+
+    def write(step):
+        with app.uow() as uow:
+            step(uow)
+            uow.commit()
+
+    def aware(moment):
+        return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
+
+    write(lambda uow: uow.store_updates.want_stock(target, start))
+    first = row()
+    write(lambda uow: uow.store_updates.postpone([first], start, "A Nuvemshop não respondeu (HTTP 503).",
+                                                 start + timedelta(minutes=5)))
+    write(lambda uow: uow.store_updates.want_stock(target, start + timedelta(minutes=1)))   # a sale meanwhile
+    failing = row()
+    assert (failing.status, failing.revision, failing.attempts) == ("pending", 2, 1)
+    assert aware(failing.next_attempt_at) == start + timedelta(minutes=5)
+    assert aware(failing.failing_since) == start and failing.last_error == "A Nuvemshop não respondeu (HTTP 503)."
+    assert not failing.late(start + timedelta(minutes=59)) and failing.late(start + timedelta(hours=1))
+    write(lambda uow: uow.store_updates.postpone([failing], start + timedelta(minutes=5), "503 de novo",
+                                                 start + timedelta(minutes=15)))
+    assert aware(row().failing_since) == start and row().attempts == 2   # since the first failure
+
+    write(lambda uow: uow.store_updates.finish(row(), start + timedelta(minutes=15), "3", None))
+    done = row()
+    assert (done.status, done.attempts, done.failing_since, done.last_error) == ("done", 0, None, None)
+
+    write(lambda uow: uow.store_updates.want_stock(target, start + timedelta(minutes=20)))
+    pending = row()
+    write(lambda uow: uow.store_updates.fail(pending, start + timedelta(minutes=20), "Recusada (422).", "Confira."))
+    assert (row().status, aware(row().failing_since)) == ("failed", start + timedelta(minutes=20))
+    write(lambda uow: uow.store_updates.want_stock(target, start + timedelta(minutes=30)))   # a new value, anew
+    fresh = row()
+    assert (fresh.status, fresh.attempts, fresh.next_attempt_at, fresh.failing_since, fresh.last_error) == \
+        ("pending", 0, None, None, None)

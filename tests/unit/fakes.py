@@ -311,14 +311,17 @@ class FakeStoreUpdates:
             self.rows[(store_id, kind, ref)] = {
                 "id": next(_ids), "store_id": store_id, "kind": kind, "ref": ref, **data, "remote_id": None,
                 "sent_value": None, "status": "pending", "revision": 1, "attempts": 0, "next_attempt_at": None,
-                "last_error": None, "resolution": None, "pushed_at": None, "created_at": now, "updated_at": now}
+                "last_error": None, "resolution": None, "pushed_at": None, "created_at": now, "updated_at": now,
+                "failing_since": None}
         else:
             row.update(**data, **self._requeued(row, now))
 
     @staticmethod
     def _requeued(row, now) -> dict:
+        if row["status"] == "pending" and row["failing_since"] is not None:   # the store keeps failing it
+            return {"revision": row["revision"] + 1, "updated_at": now}
         return {"status": "pending", "revision": row["revision"] + 1, "attempts": 0, "next_attempt_at": None,
-                "last_error": None, "resolution": None, "updated_at": now}
+                "last_error": None, "resolution": None, "failing_since": None, "updated_at": now}
 
     def _due(self, row, now) -> bool:
         return row["status"] == "pending" and (row["next_attempt_at"] is None or row["next_attempt_at"] <= now)
@@ -337,8 +340,11 @@ class FakeStoreUpdates:
 
     def finish(self, update, now, sent_value, remote_id) -> bool:
         row = self._row(update)
+        if row["status"] == "failed" and row["revision"] != update.revision:   # another worker failed the newer value
+            row.update(sent_value=sent_value, remote_id=remote_id, pushed_at=now, updated_at=now)
+            return True
         row.update(status="done", attempts=0) if row["revision"] == update.revision else row.update(status="pending")
-        row.update(next_attempt_at=None, last_error=None, resolution=None, sent_value=sent_value,
+        row.update(next_attempt_at=None, last_error=None, resolution=None, failing_since=None, sent_value=sent_value,
                    remote_id=remote_id, pushed_at=now, updated_at=now)
         return True
 
@@ -347,7 +353,7 @@ class FakeStoreUpdates:
         if row["revision"] != update.revision:
             return False
         row.update(status="failed", attempts=row["attempts"] + 1, last_error=error, resolution=resolution,
-                   updated_at=now)
+                   failing_since=row["failing_since"] or now, updated_at=now)
         return True
 
     def postpone(self, updates, now, error, retry_at, counted=True) -> None:
@@ -355,6 +361,7 @@ class FakeStoreUpdates:
             row = self._row(update)
             if row["status"] == "pending":
                 row.update(attempts=row["attempts"] + counted, last_error=error, next_attempt_at=retry_at,
+                           failing_since=(row["failing_since"] or now) if counted else row["failing_since"],
                            updated_at=now)
 
     def due_now(self, store_id, now) -> int:

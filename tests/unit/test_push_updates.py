@@ -406,3 +406,82 @@ def test_pushing_now_from_the_terminal_sends_the_updates_waiting_for_their_next_
     client.down = False
     report, again = push_now(uow, lambda s: client, store.external_id, now=lambda: NOW)
     assert (report.pushed, again) == (1, 0) and client.variant_stock == {"601": 3}
+
+
+def test_a_product_selling_while_the_store_fails_it_keeps_its_wait_and_is_given_up_on_in_time(uow, store, client):
+    """review: every sale put the failing variant back as new (no attempts, due at once): on Black Friday a product
+    the store refused was sent again every few seconds, spending the store's rate limit, and never given up on."""
+    from lojasync.nuvemshop.client.errors import InvalidResponseError
+
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    clock = Clock()
+
+    def odd(product_id, stock):
+        raise InvalidResponseError("A Nuvemshop respondeu algo inesperado em PATCH /products/501/variants.")
+
+    client.set_variants_stock = odd
+    reports = []
+    for _ in range(MAX_ATTEMPTS):
+        reports.append(push(uow, client, store, clock))
+        (row,) = uow.store_updates.rows.values()
+        if row["status"] == "failed":
+            break
+        waiting_until = row["next_attempt_at"]
+        want_stock(uow, store, ("601", "501", 1))   # a sale moved its stock meanwhile: the new value waits too
+        (row,) = uow.store_updates.rows.values()
+        assert (row["next_attempt_at"], row["failing_since"]) == (waiting_until, NOW)
+        assert "respondeu algo inesperado" in row["last_error"]
+        assert stores_with_due_updates(uow, clock.now) == []      # not sent again before its wait is over
+        clock.now = waiting_until
+    assert len(reports) == MAX_ATTEMPTS and reports[-1].failed == 1 and statuses(uow) == {"601": "failed"}
+
+
+def test_an_update_failing_for_an_hour_is_late_until_a_push_lands(uow, store, client):
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    client.down = True
+    clock = Clock()
+
+    push(uow, client, store, clock)
+    (view,) = list_store_updates(uow, None, now=clock.now)
+    assert (view.status_label, view.late, view.failing_since) == ("pendente", False, NOW.isoformat())
+    clock.now = NOW + timedelta(minutes=61)
+    push(uow, client, store, clock)
+    (row,) = uow.store_updates.rows.values()
+    assert row["failing_since"] == NOW and row["attempts"] == 2
+    (view,) = list_store_updates(uow, None, now=clock.now)
+    assert (view.status_label, view.late) == ("atrasada", True)
+
+    client.down = False
+    clock.now += timedelta(minutes=20)
+    assert push(uow, client, store, clock).pushed == 1
+    (row,) = uow.store_updates.rows.values()
+    assert (row["status"], row["failing_since"], row["attempts"]) == ("done", None, 0)
+    want_stock(uow, store, ("601", "501", 1))   # the next change starts afresh: due at once
+    (row,) = uow.store_updates.rows.values()
+    assert (row["status"], row["next_attempt_at"], row["failing_since"]) == ("pending", None, None)
+
+
+def test_a_person_resending_a_refused_update_starts_it_afresh(uow, store, client):
+    from lojasync.nuvemshop.client.errors import BadRequestError
+
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    patch, put = client.set_variants_stock, client.set_variant_stock
+
+    def refused(*args, **kwargs):
+        raise BadRequestError("A Nuvemshop recusou a atualização (422).", status_code=422)
+
+    client.set_variants_stock = client.set_variant_stock = refused
+    clock = Clock()
+    push(uow, client, store, clock)
+    (row,) = uow.store_updates.rows.values()
+    assert (row["status"], row["failing_since"]) == ("failed", NOW)
+
+    clock.now += timedelta(hours=3)   # a person fixes the product in the store and resends it
+    uow.store_updates.retry_failed(store.id, clock.now)
+    (row,) = uow.store_updates.rows.values()
+    assert (row["status"], row["failing_since"], row["attempts"], row["next_attempt_at"]) == ("pending", None, 0, None)
+    client.set_variants_stock, client.set_variant_stock = patch, put
+    assert push(uow, client, store, clock).pushed == 1

@@ -220,6 +220,23 @@ def test_reenviar_puts_refused_updates_back_and_wakes_the_worker(logged_in, app,
     assert ("push_soon", (store_id,), {}) in logged_in.queue.calls
 
 
+def test_an_update_the_store_fails_for_an_hour_is_shown_late_with_what_to_do(logged_in, app, store_id):
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        uow.store_updates.want_invoice_key(store_id, "556", "3526" + "1" * 40, now - timedelta(hours=2))
+        (row,) = uow.store_updates.due(store_id, now)
+        uow.store_updates.postpone([row], now - timedelta(hours=2), "A Nuvemshop não respondeu (HTTP 503).",
+                                   now + timedelta(minutes=5))
+        uow.commit()
+    words = text_of(logged_in.get("/integracao").text)
+    assert "1 pendente(s) ( 1 atrasada(s) ), 0 recusada(s)" in words
+    assert "A loja responde com erro a 1 atualização(ões) de estoque, chave da NF-e ou rastreio desde" in words
+    assert "chave da NF-e 556 atrasada com erro desde" in words
+    assert "A Nuvemshop não respondeu (HTTP 503)." in words
+    (state,) = store_states(app.uow())
+    assert state.late_updates == 1 and state.late_since is not None
+
+
 def test_the_store_log_page(logged_in, app, store_id):
     token = csrf_of(logged_in.get("/integracao").text)
     logged_in.post(f"/integracao/lojas/{STORE}/desativar", data={"csrf_token": token})

@@ -39,8 +39,13 @@ def updates(
            Column("Tentativas", justify="right"), time_column("Atualizada"), "Erro"],
           [[r.kind_label, escape(f"{r.subject} ({r.ref} na loja)" if r.subject else r.ref), r.status_label,
             r.sent_value if r.kind == "stock" else r.value, r.attempts, formats.when(r.updated_at),
-            escape(f"{r.error} Resolução: {r.resolution}" if r.resolution else r.error or "")]
+            escape(_error(r))]
            for r in rows])
+
+
+def _error(row) -> str:
+    text = f"{row.error} Resolução: {row.resolution}" if row.resolution else row.error or ""
+    return f"Com erro desde {formats.when(row.failing_since)}: {text}" if row.late else text
 
 
 @friendly_errors

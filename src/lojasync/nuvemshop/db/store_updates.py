@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, literal, null, select, update
+from sqlalchemy import bindparam, case, func, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -111,6 +111,7 @@ class StoreUpdateRepository:
             attempts=case((same, 0), else_=t.c.attempts), next_attempt_at=None,
             last_error=case((failed & ~same, t.c.last_error), else_=null()),
             resolution=case((failed & ~same, t.c.resolution), else_=null()),
+            failing_since=case((failed & ~same, t.c.failing_since), else_=null()),
             sent_value=sent_value, remote_id=remote_id, pushed_at=now, updated_at=now))
         return bool(result.rowcount)
 
@@ -120,7 +121,7 @@ class StoreUpdateRepository:
         result = self.session.execute(update(t).where(t.c.id == row.id, t.c.revision == row.revision,
                                                       t.c.status == _PENDING).values(
             status=UpdateStatus.FAILED.value, attempts=t.c.attempts + 1, last_error=error, resolution=resolution,
-            updated_at=now))
+            failing_since=func.coalesce(t.c.failing_since, now), updated_at=now))
         return bool(result.rowcount)
 
     def postpone(self, rows: Iterable[StoreUpdate], now: datetime, error: str, retry_at: datetime,
@@ -131,6 +132,7 @@ class StoreUpdateRepository:
         if ids:
             self.session.execute(update(t).where(t.c.id.in_(ids), t.c.status == _PENDING).values(
                 attempts=t.c.attempts + 1 if counted else t.c.attempts, last_error=error, next_attempt_at=retry_at,
+                failing_since=func.coalesce(t.c.failing_since, now) if counted else t.c.failing_since,
                 updated_at=now))
 
     def due_now(self, store_id: int, now: datetime) -> int:
@@ -179,9 +181,18 @@ def _key_of_order_statement(dialect: str):
 
 
 def _requeued(now: datetime | None) -> dict:
-    """Pending again, as a new change: a push in flight will not mark it done (the revision moved)."""
-    changes = {"status": _PENDING, "revision": t.c.revision + 1, "attempts": 0, "next_attempt_at": None,
-               "last_error": None, "resolution": None}
+    """Pending again, as a new change: a push in flight will not mark it done (the revision moved).
+
+    One still waiting that the store keeps failing keeps its count, its wait and its error: the new value goes at its
+    next attempt. Started afresh at every change, a product selling every minute was sent every few seconds into a
+    store failing it (its rate limit spent on it), never given up on when refused, and never seen as late. One the
+    store refused for good starts afresh (a person's Reenviar, or a new value that may be accepted)."""
+    failing = (t.c.status == _PENDING) & t.c.failing_since.is_not(None)
+    changes = {"status": _PENDING, "revision": t.c.revision + 1,
+               "attempts": case((failing, t.c.attempts), else_=0),
+               "next_attempt_at": case((failing, t.c.next_attempt_at), else_=null()),
+               "last_error": case((failing, t.c.last_error), else_=null()), "resolution": None,
+               "failing_since": case((failing, t.c.failing_since), else_=null())}
     return changes if now is None else {**changes, "updated_at": now}
 
 

@@ -170,6 +170,9 @@ store_updates = Table(
     Column("revision", Integer, nullable=False, default=1),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime),
+    # Since when the store has been answering this update with an error, across new values (a busy product's stock
+    # changes at every sale): cleared by a push that lands or a person's Reenviar. What tells late from new.
+    Column("failing_since", UTCDateTime),
     Column("last_error", Text),
     Column("resolution", Text),
     Column("pushed_at", UTCDateTime),

@@ -10,7 +10,7 @@ the two loses nothing, a rolled-back approval leaves nothing to push.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 
@@ -24,6 +24,16 @@ class UpdateStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"      # the store refused it for good: kept, with the reason, until a person acts
+
+
+# An update the store has been answering with an error for this long is late: the Integração page says so. The
+# retries go on (every 10 minutes by then): a store down for a while comes back by itself.
+LATE_AFTER = timedelta(hours=1)
+
+
+def _aware(when: datetime) -> datetime:
+    # SQLite gives naive datetimes back; they were written in UTC.
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
 
 
 # Metafield of the store order that holds the NF-e's access key (the platform has no invoice field).
@@ -50,6 +60,13 @@ class StoreUpdate:
     pushed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # Since when the store has been answering it with an error (kept across new values); None: not failing.
+    failing_since: datetime | None = None
+
+    def late(self, now: datetime) -> bool:
+        """Still waiting, and the store has been failing it for longer than LATE_AFTER: a person should look."""
+        return self.status == UpdateStatus.PENDING.value and self.failing_since is not None and \
+            now - _aware(self.failing_since) >= LATE_AFTER
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ class StoreState:
     failed_events: int
     pending_updates: int
     failed_updates: int
+    # Pending updates the store has been failing for over an hour (LATE_AFTER), and since when the oldest has.
+    late_updates: int = 0
+    late_since: datetime | None = None
 
     @property
     def pending_events_capped(self) -> bool:
@@ -82,13 +85,15 @@ def _state(uow: ConnectorUnitOfWork, store: Store, now: datetime, failed_events:
     last_sync = _aware(store.last_sync_at)
     updates = uow.store_updates.list(store.id, [UpdateStatus.PENDING.value, UpdateStatus.FAILED.value],
                                      limit=100_000)
+    late = [u for u in updates if u.late(now)]
     return StoreState(
         store.id, store.external_id, store.name, store.api_url, state, _STATE_LABELS[state], reason, resolution,
         _aware(store.attention_at), last_sync, _aware(store.sync_cursor), store.run_started_at is not None,
         max(0.0, (now - last_sync).total_seconds()) if last_sync else None, len(pending), oldest,
         max(0.0, (now - oldest).total_seconds()) if oldest else None, failed_events,
         sum(1 for u in updates if u.status == UpdateStatus.PENDING.value),
-        sum(1 for u in updates if u.status == UpdateStatus.FAILED.value))
+        sum(1 for u in updates if u.status == UpdateStatus.FAILED.value),
+        len(late), min((_aware(u.failing_since) for u in late), default=None))
 
 
 def retry_failed_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,

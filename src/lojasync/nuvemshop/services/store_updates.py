@@ -35,6 +35,8 @@ class UpdateView:
     error: str | None
     resolution: str | None
     updated_at: str
+    failing_since: str | None   # since when the store has been answering it with an error (None: not failing)
+    late: bool                  # pending, and failing for over an hour: a person should look
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,8 +56,8 @@ def stores_with_due_updates(uow: ConnectorUnitOfWork, now: datetime | None = Non
                 if s.id in due and s.active and not s.paused and not s.needs_attention()]
 
 
-def list_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None, include_done: bool = False
-                       ) -> list[UpdateView]:
+def list_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None, include_done: bool = False,
+                       now: datetime | None = None) -> list[UpdateView]:
     """What waits to be written to the store and what it refused (newest first); with `include_done`, what
     was written too."""
     statuses = [UpdateStatus.PENDING, UpdateStatus.FAILED] + ([UpdateStatus.DONE] if include_done else [])
@@ -65,7 +67,8 @@ def list_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None, 
         # The store's ids say nothing to an operator: each row also names the ERP's product or order.
         variants = uow.bindings.products_by_variant_ids(store.id, (r.ref for r in rows if r.kind == UpdateKind.STOCK))
         orders = uow.bindings.orders_by_external_ids(store.id, (r.ref for r in rows if r.kind != UpdateKind.STOCK))
-        return [_view(row, _subject(row, variants, orders)) for row in rows]
+        moment = now or _now()
+        return [_view(row, _subject(row, variants, orders), moment) for row in rows]
 
 
 def _subject(row: StoreUpdate, variants: dict, orders: dict) -> str | None:
@@ -91,8 +94,10 @@ def push_now(uow: ConnectorUnitOfWork, client_factory: ClientFactory, external_s
     return push_store_updates(uow, client_factory, store_id, now=now), again
 
 
-def _view(row: StoreUpdate, subject: str | None) -> UpdateView:
+def _view(row: StoreUpdate, subject: str | None, now: datetime) -> UpdateView:
     kind, status = UpdateKind(row.kind), UpdateStatus(row.status)
+    late = row.late(now)
     return UpdateView(row.id, row.kind, _KIND_LABELS[kind], row.ref, subject, row.value, row.sent_value,
-                      row.status, _STATUS_LABELS[status], row.attempts, row.last_error, row.resolution,
-                      row.updated_at.isoformat())
+                      row.status, "atrasada" if late else _STATUS_LABELS[status], row.attempts, row.last_error,
+                      row.resolution, row.updated_at.isoformat(),
+                      row.failing_since.isoformat() if row.failing_since else None, late)
