@@ -1044,6 +1044,45 @@ def test_the_worker_leaves_an_unsent_nfe_of_a_changed_order_to_a_person(app, com
     assert [r for r in caplog.records if r.message == "invoice awaiting SEFAZ needs a person"] == []
 
 
+def test_a_store_that_reopens_the_order_takes_away_the_reasons_to_discard_its_unsent_nfe(app, company, sefaz,
+                                                                                        simulator, monkeypatch):
+    """review: reopened in the store and then authorised, the order still said "descarte a NF-e (lojasync invoices
+    cancel 1)": followed, that cancels a valid NF-e at SEFAZ, with its stock and receivables. Both forms go: the
+    import's (cancelled while pending) and the approval's (cancelled while it waited to be sent)."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+    from tests.factories import ts
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)
+    number = imported(app, id=2000000035)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    store_id = _stores(app)[0]
+    import_order(app.uow(), store_id, order_payload(id=2000000035, status="cancelled", updated_at=ts(600)),
+                 ImportPolicy())
+    assert "não foi enviada: o pedido foi cancelado na loja." in show_order(app.uow(), number)["attention_reason"]
+    import_order(app.uow(), store_id, order_payload(id=2000000035, updated_at=ts(1200)), ImportPolicy())
+    order = show_order(app.uow(), number)
+    assert (order["needs_attention"], order["attention_reason"]) == (False, None)
+
+    _sent_without_answer(app, invoice.id)   # the approval's form: cancelled while it waited for SEFAZ
+    import_order(app.uow(), store_id, order_payload(id=2000000035, status="cancelled", updated_at=ts(1800)),
+                 ImportPolicy())
+    with app.uow() as uow:
+        stale = uow.invoices.get(invoice.id)
+        stale.sent_at = stale.sent_at - timedelta(minutes=5)
+        uow.commit()
+    TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
+    assert "foi cancelado depois de gerar" in show_order(app.uow(), number)["attention_reason"]
+    import_order(app.uow(), store_id, order_payload(id=2000000035, updated_at=ts(2400)), ImportPolicy())
+    assert show_order(app.uow(), number)["attention_reason"] is None
+
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised"
+    assert show_order(app.uow(), number)["needs_attention"] is False
+
+
 def test_a_store_cancellation_set_aside_for_an_invoiced_order_applies_once_the_nfe_is_cancelled(app, company, sefaz):
     """audit h/effects: the store cancels an invoiced order; the ERP flags it and keeps it Confirmado (rule 7).
     The operator then cancels the NF-e, as the flag says: the store's version must now apply. Before, it had been

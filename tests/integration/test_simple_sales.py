@@ -182,6 +182,27 @@ def test_a_pending_sale_of_an_order_the_store_cancels_is_flagged_until_discarded
     assert not order["needs_attention"] and order["attention_reason"] is None
 
 
+def test_a_store_that_reopens_the_order_takes_away_the_reason_to_discard_its_pending_sale(app, store_id):
+    """review: reopened in the store, the sale confirmed, the order still asked to discard it ("descarte-a (lojasync
+    sales cancel 1)"): a person following it cancelled a valid sale, its stock and receivables."""
+    number = imported(app, store_id, id=1800000033, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    with app.uow() as uow:   # another reason, which the reopening does not deal with
+        uow.orders.get(number).ask_for_a_person("Conferir o endereço com o cliente.")
+        uow.commit()
+    import_order(app.uow(), store_id, order_payload(id=1800000033, payment_status="paid", status="cancelled",
+                                                    updated_at=ts(600)), POLICY)
+    assert f"Venda simples {sale.id} pendente: o pedido foi cancelado na loja." in \
+        show_order(app.uow(), number)["attention_reason"]
+    import_order(app.uow(), store_id, order_payload(id=1800000033, payment_status="paid", updated_at=ts(1200)),
+                 POLICY)
+    order = show_order(app.uow(), number)
+    assert order["attention_reasons"] == ["Conferir o endereço com o cliente."]
+    confirmed, changed = confirm_sale(app.uow(), sale.id)
+    assert changed and confirmed.status == "confirmed"
+    assert show_order(app.uow(), number)["attention_reasons"] == ["Conferir o endereço com o cliente."]
+
+
 def test_a_customer_linked_after_the_sale_was_generated_is_the_confirmed_sales(app, store_id):
     """review: the customer linked in the morning's fix never reached a sale generated before: it was confirmed
     as "consumidor final"."""

@@ -40,7 +40,10 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
     and it can no longer be sent (the approval refuses a cancelled order), but it stays in the list holding its
     number; the order says so, and discarding the NF-e takes the reason away (`invoice_cancellation`)."""
     order = event.order
-    if order.status is not OrderStatus.CANCELLED or not any(c.kind is ChangeKind.STATUS for c in event.changes):
+    if not any(c.kind is ChangeKind.STATUS for c in event.changes):
+        return
+    if order.status is not OrderStatus.CANCELLED:
+        _reopened(order, uow)
         return
     invoice = uow.invoices.active_for_order(order.id)
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
@@ -52,3 +55,22 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
         if sale.status is SaleStatus.PENDING:
             order.ask_for_a_person(f"{sale.about_pending}: o pedido foi cancelado na loja. Resolução: descarte-a "
                                    f"(lojasync sales cancel {sale.id}, ou na página da venda).")
+
+
+# What a reason about an unsent document says of a store cancellation: this handler's words, or the refusal the
+# approval records when the cancellation came while the NF-e waited to be sent (`OrderCancelledInStore`).
+_CANCELLATION_WORDS = (": o pedido foi cancelado na loja.", " foi cancelado depois de gerar ")
+
+
+def _reopened(order, uow) -> None:
+    """The store reopened the order: the reasons asking to discard its unsent NF-e or pending sale because it was
+    cancelled go (kept, they told a person to discard a document that may now be sent or confirmed; confirmed, to
+    cancel a valid sale). A reason about another problem of the same document stays."""
+    beginnings = tuple(f"{sale.about_pending}:" for sale in uow.simple_sales.for_order(order.id)
+                       if sale.status is SaleStatus.PENDING)
+    invoice = uow.invoices.active_for_order(order.id)
+    if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
+        beginnings += (f"{invoice.about(NOT_SENT)}:",)
+    if beginnings:
+        order.withdraw_attention(lambda reason: reason.startswith(beginnings)
+                                 and any(words in reason for words in _CANCELLATION_WORDS))
