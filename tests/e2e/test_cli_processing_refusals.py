@@ -142,6 +142,32 @@ def test_cancelling_a_confirmed_sale_says_what_became_of_its_receivables(lojasyn
     assert "Venda simples 1 cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in out
 
 
+def test_cancelling_a_sale_counts_only_the_receivables_it_cancelled(lojasync, app):
+    """review: with two installments cancelled by a person before (the customer would not pay), cancelling the sale
+    said "3 conta(s) a receber cancelada(s)" where its history said 1."""
+    payload = order_payload(id=1900000002, payment_details={"method": "credit_card", "installments": "3"})
+    number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+    sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    first, second, third = json.loads(lojasync("receivables", "list", "--format", "json"))
+    for written_off in (second, third):
+        lojasync("receivables", "cancel", str(written_off["id"]), "--reason", "Cliente não vai pagar")
+    out = lojasync("sales", "cancel", str(sale["id"]))
+    assert (f"Venda simples {sale['id']} cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s) (2 já "
+            "tinha(m) sido cancelada(s) antes).") in out
+
+
+def test_confirming_the_sale_of_a_free_order_says_no_receivable_was_created(lojasync, app):
+    """review: "estoque baixado e contas a receber criadas" for an order the discount made free, with none."""
+    payload = order_payload(id=1900000003, total="0.00", discount="170.00")
+    number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+    sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
+    out = lojasync("sales", "confirm", str(sale["id"]))
+    assert (f"Venda simples {sale['id']} confirmada: estoque baixado; nenhuma conta a receber criada (o pedido não "
+            "tem valor a receber).") in out
+    assert json.loads(lojasync("receivables", "list", "--format", "json")) == []
+
+
 def test_files_that_cannot_be_written_or_read_are_explained_in_portuguese(lojasync, order_number, tmp_path):
     def said(*args) -> str:   # long paths are wrapped at the terminal's width: compare without spaces
         return lojasync(*args, expect=1).replace(" ", "")

@@ -101,6 +101,10 @@ def test_a_late_authorisation_of_a_discarded_nfe_does_not_issue_the_sale_twice(a
     order = show_order(app.uow(), number)
     assert order["processed_by"] == "simple_sale"
     assert "estoque e contas a receber não foram lançados de novo" in order["attention_reason"]
+    # What the terminal and the page say of it (they said "estoque baixado e contas a receber criadas").
+    from lojasync.fiscal.services.effect_words import done_words
+    assert done_words(app.read_uow(), "nfe", str(invoice.id)).startswith(
+        "nada baixado nem criado: o pedido já estava processado por outro documento")
 
     cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "NF-e autorizada depois de descartada aqui")
     assert show_order(app.uow(), number)["processed_by"] == "simple_sale"   # the sale still stands
@@ -229,7 +233,7 @@ def test_cancelling_the_paid_sale_so_the_late_nfe_stands_says_what_happened_to_s
     devolvido" while the NF-e issued the same stock again, and asked to check a refund of money paid for a sale
     that goes on."""
     from lojasync.finance.services import receive
-    from lojasync.fiscal.services.undone import undone_words
+    from lojasync.fiscal.services.effect_words import undone_words
     from tests.integration.test_invoices import stock
 
     number, _, sale = _late_over_a_sale(app, sefaz, 2000009102)

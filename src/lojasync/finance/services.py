@@ -128,19 +128,26 @@ def _settle_refund_check(uow: FinanceUnitOfWork, order: Order, actor: Who) -> No
         order.record(RefundCheckSettled(order=order, actor=actor, still_pending=len(order.attention_reasons)))
 
 
-def reversal_words(uow: FinanceUnitOfWork, source_type: str, source_id: str) -> str:
+def reversal_words(uow: FinanceUnitOfWork, source_type: str, source_id: str, cancelled_with_it: int | None = None
+                   ) -> str:
     """What a cancelled document's cancellation did to its receivables, in words: how many were cancelled and
     how many, already received, were kept as received and flagged (the money may have to go back to the
-    customer). A bare "contas a receber canceladas" would hide those."""
+    customer). A bare "contas a receber canceladas" would hide those. `cancelled_with_it`: how many the
+    cancellation itself cancelled, when the caller knows (the others had been cancelled by a person before)."""
     with uow:
         statuses = [(r.status, r.needs_attention, r.attention_reason)
                     for r in uow.receivables.for_source(source_type, source_id)]
     cancelled = sum(1 for status, _, _ in statuses if status is ReceivableStatus.CANCELLED)
+    before = 0
+    if cancelled_with_it is not None and cancelled_with_it <= cancelled:
+        cancelled, before = cancelled_with_it, cancelled - cancelled_with_it
     flagged = [why for status, needs, why in statuses if status is ReceivableStatus.RECEIVED and needs]
     # Paid for a sale another document goes on with: nothing to give back (`PAID_FOR_THE_STANDING_SALE`).
     paid_over = sum(1 for why in flagged if why == PAID_FOR_THE_STANDING_SALE)
     kept = len(flagged) - paid_over
     words = f"{cancelled} conta(s) a receber cancelada(s)" if cancelled else "nenhuma conta a receber cancelada"
+    if before:
+        words += f" ({before} já tinha(m) sido cancelada(s) antes)"
     if kept:
         words += (f"; {kept} já recebida(s) mantida(s) como recebida (conferir): confira se é preciso devolver "
                   "o valor ao cliente")

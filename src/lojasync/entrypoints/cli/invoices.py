@@ -28,11 +28,11 @@ from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
-from lojasync.fiscal.services.undone import undone_words
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -147,7 +147,7 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
             raise typer.Exit(1)
         return
     if invoice.status == "authorised":
-        console.print(("NF-e autorizada: estoque baixado e contas a receber criadas." if changed
+        console.print((f"NF-e autorizada: {done_words(app_.read_uow(), 'nfe', str(invoice.id))}." if changed
                        else "A NF-e já estava autorizada: nada foi feito de novo."), highlight=False)
     print_invoice(invoice)   # a cancellation found at SEFAZ says what happened (`elsewhere_note`)
     if invoice.cancelled_elsewhere:

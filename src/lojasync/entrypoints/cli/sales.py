@@ -20,8 +20,8 @@ from lojasync.entrypoints.cli.output import (
 )
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
+from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
-from lojasync.fiscal.services.undone import undone_words
 from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 
@@ -91,8 +91,8 @@ def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOp
     if fmt is OutputFormat.JSON:
         print_json({**sale.to_dict(), "changed": changed})
     elif changed:
-        console.print(f"Venda simples {sale.id} confirmada: estoque baixado e contas a receber criadas.",
-                      highlight=False)
+        done = done_words(app_.read_uow(), "simple_sale", str(sale.id))
+        console.print(f"Venda simples {sale.id} confirmada: {done}.", highlight=False)
     else:
         console.print(f"Venda simples {sale.id} já estava confirmada: nada foi feito de novo.", highlight=False)
     if changed:

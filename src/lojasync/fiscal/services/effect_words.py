@@ -1,10 +1,28 @@
-"""What cancelling an approved document undid, in words, for the page and the terminal that cancelled it."""
+"""What approving a document did, and what cancelling it undid, in words, for the page and the terminal that acted:
+read from what was written, not assumed (an order with nothing to receive gets no receivable; an NF-e authorised
+late, the order processed by another document, moves nothing)."""
 
 from __future__ import annotations
 
 from lojasync.finance.services import reversal_words
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.sales.history import HistoryType
 from lojasync.stock.issues import RETURN_SUFFIX
+
+
+def done_words(uow: ProcessingUnitOfWork, source_type: str, source_id: str) -> str:
+    """"estoque baixado e contas a receber criadas", or what the approval wrote instead."""
+    with uow:
+        issued = bool(uow.stock_movements.for_source(source_type, source_id))
+        receivables = bool(uow.receivables.for_source(source_type, source_id))
+    if issued and receivables:
+        return "estoque baixado e contas a receber criadas"
+    if issued:
+        return "estoque baixado; nenhuma conta a receber criada (o pedido não tem valor a receber)"
+    if receivables:
+        return "contas a receber criadas; nenhum estoque a baixar"
+    return ("nada baixado nem criado: o pedido já estava processado por outro documento (veja a pendência no "
+            "pedido)")
 
 
 def undone_words(uow: ProcessingUnitOfWork, source_type: str, source_id: str, order_number: int | None = None) -> str:
@@ -13,6 +31,7 @@ def undone_words(uow: ProcessingUnitOfWork, source_type: str, source_id: str, or
     sale: `order_number`'s standing document) and what became of the receivables."""
     with uow:
         returned = uow.stock_movements.for_source(source_type + RETURN_SUFFIX, source_id)
+        cancelled = _cancelled_with_it(uow, source_type, source_id, order_number)
         standing = uow.documents.active_for_order(order_number) if order_number is not None else None
         if standing is not None and (standing.kind.value, str(standing.id)) == (source_type, source_id):
             standing = None
@@ -24,4 +43,19 @@ def undone_words(uow: ProcessingUnitOfWork, source_type: str, source_id: str, or
     else:
         stock = ("nenhum estoque a devolver (este documento não tinha dado baixa: o pedido já estava processado por "
                  "outro)")
-    return f"{stock}; {reversal_words(uow, source_type, source_id)}"
+    return f"{stock}; {reversal_words(uow, source_type, source_id, cancelled)}"
+
+
+def _cancelled_with_it(uow: ProcessingUnitOfWork, source_type: str, source_id: str, order_number: int | None
+                       ) -> int | None:
+    """How many receivables the document's cancellation itself cancelled, as the order's history recorded it: those
+    a person had cancelled before (the customer would not pay) look the same once it is cancelled. None: unknown."""
+    if order_number is None or not source_id.isdigit():
+        return None
+    document = (uow.invoices.get(int(source_id)) if source_type == "nfe" else uow.simple_sales.get(int(source_id)))
+    if document is None:
+        return None
+    counts = [entry.params.get("count", 0) for entry in uow.order_history.for_order(order_number)
+              if entry.type == HistoryType.RECEIVABLES_CANCELLED.value
+              and entry.params.get("document") == document.label]
+    return counts[-1] if counts else 0

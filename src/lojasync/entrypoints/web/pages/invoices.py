@@ -21,6 +21,7 @@ from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
+from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import SENDING_WINDOW, approve_invoice
@@ -40,7 +41,6 @@ from lojasync.fiscal.services.number_voids import (
     void_xml,
     voids_covering,
 )
-from lojasync.fiscal.services.undone import undone_words
 from lojasync.fiscal.services.views import page_of_invoices, show_invoice
 from lojasync.shared.errors import LojasyncError
 
@@ -187,7 +187,8 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
     if changed and invoice.status == "authorised":
         push_soon(request)
     if invoice.status == "authorised":
-        flash(request, (f"NF-e nº {invoice.number} autorizada: estoque baixado e contas a receber criadas." if changed
+        done = done_words(container.read_uow(), "nfe", str(invoice.id)) if changed else ""
+        flash(request, (f"NF-e nº {invoice.number} autorizada: {done}." if changed
                         else f"A NF-e nº {invoice.number} já estava autorizada: nada foi feito de novo."), "success")
     elif invoice.status == "rejected":
         flash(request, f"NF-e nº {invoice.number} rejeitada pela SEFAZ ({invoice.rejection_code}). "

@@ -12,8 +12,8 @@ from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
-from lojasync.fiscal.services.undone import undone_words
 from lojasync.fiscal.services.views import page_of_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.shared.errors import LojasyncError
@@ -55,7 +55,8 @@ def sale_confirm(request: Request, sale_id: PageId) -> Response:
         return _sale_page(request, sale_id, 422, action_error=exc, action_title="Venda simples não confirmada")
     if changed:
         push_soon(request)
-        flash(request, f"Venda simples {sale.id} confirmada: estoque baixado e contas a receber criadas.", "success")
+        done = done_words(request.app.state.container.read_uow(), "simple_sale", str(sale.id))
+        flash(request, f"Venda simples {sale.id} confirmada: {done}.", "success")
     else:
         flash(request, f"A venda simples {sale.id} já estava confirmada: nada foi feito de novo.")
     return redirect(request, f"/vendas/{sale_id}")
