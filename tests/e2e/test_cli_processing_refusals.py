@@ -149,7 +149,7 @@ def test_cancelling_a_sale_counts_only_the_receivables_it_cancelled(lojasync, ap
     number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
     sale = json.loads(lojasync("orders", "sale", str(number), "--format", "json"))
     lojasync("sales", "confirm", str(sale["id"]))
-    first, second, third = json.loads(lojasync("receivables", "list", "--format", "json"))
+    _, second, third = json.loads(lojasync("receivables", "list", "--format", "json"))
     for written_off in (second, third):
         lojasync("receivables", "cancel", str(written_off["id"]), "--reason", "Cliente não vai pagar")
     out = lojasync("sales", "cancel", str(sale["id"]))

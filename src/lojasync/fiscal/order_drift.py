@@ -43,7 +43,8 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
     if not any(c.kind is ChangeKind.STATUS for c in event.changes):
         return
     if order.status is not OrderStatus.CANCELLED:
-        _reopened(order, uow)
+        if order.needs_attention:   # else nothing to take away (and nothing to read: most updates)
+            _reopened(order, uow)
         return
     invoice = uow.invoices.active_for_order(order.id)
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
