@@ -118,3 +118,25 @@ def test_a_query_saying_cancelled_without_its_event_still_settles_the_nfe(app, c
         invoice_danfe(app.uow(), invoice.id)
     assert "Transmita" not in refused.value.resolution
 
+
+
+def test_an_nfe_sefaz_holds_cancelled_sent_as_new_is_recorded_as_sefaz_holds_it(app, company, sefaz, simulator):  # noqa: F811
+    """SEFAZ answers 218 to an NF-e sent again that it holds cancelled (another program sent and cancelled it with the
+    company's certificate; a backup restored from before). 218 read as a rejection rebuilt it with a new key under
+    the same number, refused 539 from then on; asked by key, it is cancelled here with what SEFAZ holds."""
+    number = imported(app, id=2000000109, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    with app.read_uow() as uow:
+        xml = uow.invoices.get(invoice.id).xml.encode()
+        certificate = certificate_for(uow.company.get(), app.cipher)
+    assert sefaz.connect(invoice.access_key[:2], "2", certificate).authorise(xml).status == "100"   # elsewhere
+    assert _cancel_elsewhere(app, sefaz, simulator.simulator, invoice.access_key).status == "135"
+    stock_before = stock(app)
+
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+
+    assert changed and settled.status == "cancelled" and settled.cancelled_elsewhere
+    assert settled.access_key == invoice.access_key   # not rebuilt
+    assert simulator.simulator.stats()["respostas"].get("218") == 1
+    assert stock(app) == stock_before and list_receivables(app.read_uow()) == []
+    assert cancellation_xml(app.uow(), invoice.id)   # the cancellation event SEFAZ holds, kept

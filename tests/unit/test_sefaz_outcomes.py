@@ -17,6 +17,7 @@ from lojasync.sales.orders import Order
     ("100", Outcome.AUTHORISED), ("150", Outcome.AUTHORISED),
     ("110", Outcome.DENIED), ("301", Outcome.DENIED), ("302", Outcome.DENIED), ("303", Outcome.DENIED),
     ("101", Outcome.CANCELLED_THERE), ("217", Outcome.UNKNOWN), ("204", Outcome.DUPLICATE_KEY),
+    ("218", Outcome.DUPLICATE_KEY),   # to an authorisation: there, cancelled; the query by key brings both records
     ("539", Outcome.OTHER_KEY),
     ("225", Outcome.REJECTED), ("297", Outcome.REJECTED), ("598", Outcome.REJECTED), ("611", Outcome.REJECTED),
     # No decision about the document: ask again later, never rebuild.

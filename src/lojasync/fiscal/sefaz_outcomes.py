@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from lojasync.fiscal.gateway import CANCELLED_AT_SEFAZ, DUPLICATE_WITH_DIFFERENT_KEY, SefazAnswer
+from lojasync.fiscal.gateway import ALREADY_CANCELLED, CANCELLED_AT_SEFAZ, DUPLICATE_WITH_DIFFERENT_KEY, SefazAnswer
 from lojasync.shared.numbers import ascii_digits
 
 
@@ -19,7 +19,9 @@ class Outcome(Enum):
     DENIED = "denied"                  # uso denegado: registered, use refused; final
     CANCELLED_THERE = "cancelled"      # a query says SEFAZ holds it cancelled (authorised, then cancelled)
     UNKNOWN = "unknown"                # 217: SEFAZ never got it; sending is safe
-    DUPLICATE_KEY = "duplicate"        # 204: this very key is there; ask for its protocol
+    # 204: this very key is there; ask for its protocol. 218 to an authorisation: it is there, cancelled (by another
+    # program, or a cancellation whose answer was lost); asked by key, SEFAZ gives both records (CANCELLED_THERE).
+    DUPLICATE_KEY = "duplicate"
     OTHER_KEY = "other_key"            # 539: this number with another key is there; a person must look
     REJECTED = "rejected"
     UNDECIDED = "undecided"
@@ -41,7 +43,7 @@ def outcome_of(answer: SefazAnswer) -> Outcome:
         return Outcome.CANCELLED_THERE
     if status == "217":
         return Outcome.UNKNOWN
-    if status == "204":
+    if status in ("204", ALREADY_CANCELLED):
         return Outcome.DUPLICATE_KEY
     if status == DUPLICATE_WITH_DIFFERENT_KEY:
         return Outcome.OTHER_KEY

@@ -66,6 +66,16 @@ def test_the_same_event_again_is_573_and_another_cancellation_218(client: SefazS
     assert f"[nProt:{first.protocol}]" in second.reason
 
 
+def test_a_cancelled_nfe_sent_again_is_218_not_204(client: SefazSoapClient) -> None:
+    """review: SEFAZ answers 204 only for an NF-e "não Cancelada/Denegada"; a cancelled one sent again is 218, with
+    the cancellation's protocol (the simulator said 204, and lojasync's reading of 218 was never exercised)."""
+    document = signed_nfe(number=8)
+    authorisation = client.authorise(document)
+    cancelled = client.cancel(cancellation(key_of(document), authorisation.protocol))
+    again = client.authorise(document)
+    assert again.status == "218" and f"[nProt:{cancelled.protocol}][dhCanc:" in again.reason
+
+
 def test_an_nfe_sefaz_does_not_know_is_494(client: SefazSoapClient) -> None:
     never_sent = key_of(signed_nfe(number=99))
     answer = client.cancel(cancellation(never_sent, "141260000000001"))

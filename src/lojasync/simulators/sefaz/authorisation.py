@@ -17,6 +17,7 @@ from lojasync.simulators.sefaz import answers
 from lojasync.simulators.sefaz.authorisers import receipt_uf
 from lojasync.simulators.sefaz.clock import sefaz_time
 from lojasync.simulators.sefaz.codes import DENIALS, Rejection, plain, reason
+from lojasync.simulators.sefaz.event_checks import already_cancelled
 from lojasync.simulators.sefaz.nfe_checks import CheckedNFe, check_nfe, nfe_key
 from lojasync.simulators.sefaz.records import AUTHORISED, Receipt, StoredNFe
 from lojasync.simulators.sefaz.schemas import schema_errors
@@ -87,6 +88,8 @@ def _process(sim: SefazSimulator, nfe: etree._Element, now, authoriser: str | No
             stored = sim.state.get_nfe(key)
             if stored.status in DENIALS:   # SEFAZ keeps a denied NF-e: sent again, it says so (not "duplicidade")
                 rejection = Rejection("205", f"[nProt:{stored.protocol}][dhDeneg:{sefaz_time(stored.received_at)}]")
+            elif stored.cancelled:   # and a cancelled one: 204 is for one "não Cancelada/Denegada" (MOC)
+                rejection = already_cancelled(stored)
             else:
                 rejection = Rejection("204", f"[nProt:{stored.protocol}][dhAut:{sefaz_time(stored.received_at)}]")
         elif existing is not None:

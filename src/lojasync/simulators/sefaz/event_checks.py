@@ -77,6 +77,14 @@ def check_event(event: etree._Element, environment: str, now: datetime, authoris
                         event_text(event, "detEvento/nProt"))
 
 
+def already_cancelled(record: StoredNFe) -> Rejection:
+    """218 for an NF-e SEFAZ holds cancelled (an event for it, or the NF-e itself sent again), with the
+    cancellation's protocol and time."""
+    cancellation = next((e for e in record.events if e.event_type == CANCELLATION), None)
+    detail = f"[nProt:{cancellation.protocol}][dhCanc:{sefaz_time(cancellation.registered_at)}]" if cancellation else ""
+    return Rejection("218", detail)
+
+
 def check_against(checked: CheckedEvent, record: StoredNFe | None, known_event: bool, now: datetime,
                   deadline: timedelta) -> None:
     """The rules that read the NF-e's record; call inside the state's transaction (`shared()`)."""
@@ -87,10 +95,7 @@ def check_against(checked: CheckedEvent, record: StoredNFe | None, known_event: 
     if known_event:
         raise Rejection("573")
     if record.cancelled:
-        cancellation = next((e for e in record.events if e.event_type == CANCELLATION), None)
-        detail = f"[nProt:{cancellation.protocol}][dhCanc:{sefaz_time(cancellation.registered_at)}]" \
-            if cancellation else ""
-        raise Rejection("218", detail)
+        raise already_cancelled(record)
     if checked.protocol != record.protocol:
         raise Rejection("222")
     if checked.happened_at < record.received_at:
