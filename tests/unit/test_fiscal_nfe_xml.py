@@ -306,6 +306,13 @@ def test_a_phone_is_written_as_ddd_and_number_without_brazils_country_code(typed
     assert one(root, "//n:enderDest/n:fone") == written
 
 
+def test_an_email_longer_than_the_tag_is_left_out_not_cut():
+    """review: a 67-character address went out cut at 60 ("...@empresa-exemplo"), a mailbox that does not exist."""
+    long_one = "maria.fernanda.albuquerque.de.souza.oliveira@empresa-exemplo.com.br"
+    assert not valid(draft(recipient=replace(person(), email=long_one))).xpath("//n:dest/n:email", namespaces=NS)
+    assert one(valid(draft()), "//n:dest/n:email") == "maria@example.com"
+
+
 def test_infresptec_only_when_configured():
     assert valid(draft()).xpath("//n:infRespTec/n:CNPJ", namespaces=NS)
     assert not valid(draft(technical_responsible=None)).xpath("//n:infRespTec", namespaces=NS)

@@ -109,7 +109,7 @@ def _dest(draft: InvoiceDraft, dest: Destination) -> Inf.Dest:
         indIEDest=nfe.DestIndIedest(dest.ie_indicator),
         # An exempt recipient (indIEDest 2) and a non-contributor (9) carry no IE.
         IE=normalise_ie(recipient.state_registration) if contributor else None,
-        email=fmt.optional_text(recipient.email, 60))
+        email=fmt.optional_email(recipient.email))
 
 
 def _entrega(draft: InvoiceDraft) -> nfe.Tlocal | None:

@@ -48,6 +48,13 @@ def optional_text(value: str | None, max_length: int) -> str | None:
     return text(value, max_length) or None
 
 
+def optional_email(value: str | None, max_length: int = 60) -> str | None:
+    """An e-mail the tag can hold whole, or None (the tag is optional): cut to its length, it would name a mailbox
+    that does not exist, and the DANFE and SEFAZ's copy would carry it."""
+    email = text(value, 10_000)
+    return email if email and len(email) <= max_length else None
+
+
 def digits(value: str | None) -> str:
     return _NOT_DIGIT.sub("", value or "")
 

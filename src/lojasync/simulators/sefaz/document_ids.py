@@ -15,7 +15,9 @@ def _digit(values: list[int], weights: list[int]) -> int:
 
 
 def cnpj_ok(cnpj: str) -> bool:
-    if len(cnpj) != 14 or not cnpj[12:].isdigit() or not all(c.isdigit() or "A" <= c <= "Z" for c in cnpj[:12]):
+    # All zeros passes the digits (0 and 0) and is no CNPJ: refused, as the CPF's repeated digits are.
+    if len(cnpj) != 14 or not cnpj[12:].isdigit() or not all(c.isdigit() or "A" <= c <= "Z" for c in cnpj[:12]) \
+            or len(set(cnpj)) == 1:
         return False
     values = [ord(c) - 48 for c in cnpj]
     first = _digit(values[:12], [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
