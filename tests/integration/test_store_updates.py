@@ -514,3 +514,81 @@ def test_a_new_value_keeps_the_wait_of_an_update_the_store_keeps_failing_and_a_l
     fresh = row()
     assert (fresh.status, fresh.attempts, fresh.next_attempt_at, fresh.failing_since, fresh.last_error) == \
         ("pending", 0, None, None, None)
+
+
+def _odd(product_id, stock):
+    from lojasync.nuvemshop.client.errors import InvalidResponseError
+
+    raise InvalidResponseError("A Nuvemshop respondeu algo inesperado.")
+
+
+def _failing_four_times(app, store_id, order_id: int):
+    """A managed variant whose pushes the store answered oddly four times (one more gives it up): its row, a
+    client, and the clock the pushes ran on."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.nuvemshop.services.push_updates import MAX_ATTEMPTS, push_store_updates
+    from tests.unit.fakes import FakeStoreClient
+
+    imported(app, store_id, order_id)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    client, now = FakeStoreClient(), [datetime.now(timezone.utc)]
+    patch = client.set_variants_stock
+    client.set_variants_stock = _odd
+    for _ in range(MAX_ATTEMPTS - 1):
+        push_store_updates(app.uow(), lambda s: client, store_id, now=lambda: now[0])
+        now[0] += timedelta(hours=1)
+    return client, patch, now
+
+
+def _row(app, store_id):
+    with app.read_uow() as uow:
+        (row,) = uow.store_updates.list(store_id, ["pending", "failed", "done"])
+        return row
+
+
+def test_a_push_that_lands_with_a_newer_value_waiting_starts_its_count_afresh(app, store_id):
+    """review: the failing row's count was kept past a push that landed (a sale during the call), and the next odd
+    answer after the store recovered gave it up."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+
+    client, patch, now = _failing_four_times(app, store_id, 1900000901)
+    assert (_row(app, store_id).status, _row(app, store_id).attempts) == ("pending", 4)
+    client.set_variants_stock = patch   # the store is back; a sale comes in while the PATCH is in flight
+
+    def sale():
+        client.on_write = None
+        count_stock(app.uow(), "CAM-ALG-P", 9)
+
+    client.on_write = sale
+    assert push_store_updates(app.uow(), lambda s: client, store_id, now=lambda: now[0]).pushed == 1
+    row = _row(app, store_id)
+    assert (row.status, row.attempts, row.failing_since, row.last_error) == ("pending", 0, None, None)
+    client.set_variants_stock = _odd
+    push_store_updates(app.uow(), lambda s: client, store_id, now=lambda: now[0])
+    assert (_row(app, store_id).status, _row(app, store_id).attempts) == ("pending", 1)
+
+
+def test_a_worn_update_whose_value_changes_during_its_last_push_waits_its_turn(app, store_id):
+    """review: not given up (its revision moved) and not postponed either: due at once, sent again without a wait
+    at every push while sales came in."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+
+    client, _, now = _failing_four_times(app, store_id, 1900000902)
+    left = [10]
+
+    def odd_during_a_sale(product_id, stock):
+        left[0] -= 1
+        count_stock(app.uow(), "CAM-ALG-P", left[0])   # a sale committed while the call is in flight
+        _odd(product_id, stock)
+
+    client.set_variants_stock = odd_during_a_sale
+    report = push_store_updates(app.uow(), lambda s: client, store_id, now=lambda: now[0])
+    row = _row(app, store_id)
+    assert (report.failed, row.status, row.attempts) == (0, "pending", 5) and report.retry_in
+    with app.read_uow() as uow:
+        assert uow.store_updates.due(store_id, now[0]) == []   # waits, as any failing update does
+    client.set_variants_stock = _odd   # no sale this time: given up
+    due_at = row.next_attempt_at.replace(tzinfo=now[0].tzinfo)   # SQLite gives it back without its zone (UTC)
+    push_store_updates(app.uow(), lambda s: client, store_id, now=lambda: due_at)
+    assert _row(app, store_id).status == "failed"

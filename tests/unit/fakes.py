@@ -343,7 +343,7 @@ class FakeStoreUpdates:
         if row["status"] == "failed" and row["revision"] != update.revision:   # another worker failed the newer value
             row.update(sent_value=sent_value, remote_id=remote_id, pushed_at=now, updated_at=now)
             return True
-        row.update(status="done", attempts=0) if row["revision"] == update.revision else row.update(status="pending")
+        row.update(status="done" if row["revision"] == update.revision else "pending", attempts=0)
         row.update(next_attempt_at=None, last_error=None, resolution=None, failing_since=None, sent_value=sent_value,
                    remote_id=remote_id, pushed_at=now, updated_at=now)
         return True

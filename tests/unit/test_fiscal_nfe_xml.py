@@ -310,6 +310,8 @@ def test_an_email_longer_than_the_tag_is_left_out_not_cut():
     """review: a 67-character address went out cut at 60 ("...@empresa-exemplo"), a mailbox that does not exist."""
     long_one = "maria.fernanda.albuquerque.de.souza.oliveira@empresa-exemplo.com.br"
     assert not valid(draft(recipient=replace(person(), email=long_one))).xpath("//n:dest/n:email", namespaces=NS)
+    assert not valid(draft(recipient=replace(person(), email="joło@example.com"))).xpath("//n:dest/n:email",
+                                                                                     namespaces=NS)
     assert one(valid(draft()), "//n:dest/n:email") == "maria@example.com"
 
 

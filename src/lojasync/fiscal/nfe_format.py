@@ -49,10 +49,11 @@ def optional_text(value: str | None, max_length: int) -> str | None:
 
 
 def optional_email(value: str | None, max_length: int = 60) -> str | None:
-    """An e-mail the tag can hold whole, or None (the tag is optional): cut to its length, it would name a mailbox
-    that does not exist, and the DANFE and SEFAZ's copy would carry it."""
-    email = text(value, 10_000)
-    return email if email and len(email) <= max_length else None
+    """An e-mail the tag can hold as written, or None (the tag is optional): cut to its length, or with a character
+    the layout does not take changed or dropped, it would name a mailbox that does not exist, and the DANFE and
+    SEFAZ's copy would carry it."""
+    written = (value or "").strip()
+    return written if written and len(written) <= max_length and text(written, max_length) == written else None
 
 
 def digits(value: str | None) -> str:

@@ -108,7 +108,9 @@ class StoreUpdateRepository:
         failed = t.c.status == UpdateStatus.FAILED.value
         result = self.session.execute(update(t).where(t.c.id == row.id).values(
             status=case((same, UpdateStatus.DONE.value), (failed, UpdateStatus.FAILED.value), else_=_PENDING),
-            attempts=case((same, 0), else_=t.c.attempts), next_attempt_at=None,
+            # Landed: the store answers again, so a newer value starts its count afresh (kept, a failing row's count
+            # would give it up at its next odd answer); one another worker failed keeps its own.
+            attempts=case((failed & ~same, t.c.attempts), else_=0), next_attempt_at=None,
             last_error=case((failed & ~same, t.c.last_error), else_=null()),
             resolution=case((failed & ~same, t.c.resolution), else_=null()),
             failing_since=case((failed & ~same, t.c.failing_since), else_=null()),

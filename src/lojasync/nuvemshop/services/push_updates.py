@@ -159,7 +159,9 @@ def _push_batch(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: 
     retry_in = report.retry_in
     for exc, refused in forbidden.values():
         with uow:
-            _give_up(uow, refused, _Refusal(str(exc), NO_PERMISSION), report, clock())
+            moment = clock()
+            failed = _give_up(uow, refused, _Refusal(str(exc), NO_PERMISSION), report, moment)
+            _wait_changed(uow, [row for row in refused if row not in failed], str(exc), moment)
             uow.commit()
     report.retry_in = retry_in
     return report
@@ -257,12 +259,15 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
 
 def _fail(uow: ConnectorUnitOfWork, row: StoreUpdate, refusal: _Refusal, stock: _Stock, report: PushReport,
           moment: datetime) -> None:
-    """Failed for good, and said in the store log (unless a newer change already asks to try again)."""
+    """Failed for good, and said in the store log (unless a newer change already asks to try again: that one waits
+    its turn, `_wait_changed`)."""
     if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution):
         report.failed += 1
         uow.store_log.record(row.store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
                              {"kind": row.kind, "ref": row.ref, "sku": stock.skus.get(stock.bound.get(row.ref)),
                               "error": refusal.error, "resolution": refusal.resolution})
+    else:
+        _wait_changed(uow, [row], refusal.error, moment)
 
 
 Outcome = tuple[str | None, str | None] | _Refusal   # (value written, metafield id) or why the store refused
@@ -411,23 +416,23 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
     # sibling that failed four times, has been tried once.
     worn = [row for row in tried if row.attempts + 1 >= MAX_ATTEMPTS]
     with uow:
+        # Those failed for good; one whose value changed during the call is not (`fail`): it waits as the others do
+        # (left as it was, it was due at once, sent again without a wait at every push, never given up on).
+        given_up: list[StoreUpdate] = []
         if isinstance(exc, ForbiddenError):
-            _give_up(uow, tried, _Refusal(error, NO_PERMISSION), report, moment)
-            tried = []
+            given_up = _give_up(uow, tried, _Refusal(error, NO_PERMISSION), report, moment)
         elif bug and worn:
-            _give_up(uow, worn, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois reenvie "
-                                                f"as atualizações com erro {RESEND}."),
-                     report, moment)
+            given_up = _give_up(uow, worn, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois "
+                                                           f"reenvie as atualizações com erro {RESEND}."),
+                                report, moment)
         elif _answered_the_same(exc) and worn:
             # An answer asking again cannot change (the store's odd reply, a refusal of the call itself): failed
             # after a few tries, in the store log, rather than postponed for good with nobody told.
-            _give_up(uow, worn, _Refusal(error, "A loja respondeu do mesmo jeito em todas as tentativas: confira a "
-                                                "loja e o app na Nuvemshop; depois reenvie as atualizações com erro "
-                                                f"{RESEND}."),
-                     report, moment)
-        else:
-            worn = []
-        waiting = [row for row in tried if row not in worn]
+            given_up = _give_up(uow, worn, _Refusal(error, "A loja respondeu do mesmo jeito em todas as tentativas: "
+                                                           "confira a loja e o app na Nuvemshop; depois reenvie as "
+                                                           f"atualizações com erro {RESEND}."),
+                                report, moment)
+        waiting = [row for row in tried if row not in given_up]
         if waiting:
             # Their own count decides their wait (beside worn siblings given up on, a first try waits as one).
             wait = retry_delay(max(row.attempts for row in waiting) + 1)
@@ -461,12 +466,21 @@ NO_PERMISSION = ("Reinstale o app concedendo as permissões write_products (esto
 
 
 def _give_up(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusal, report: PushReport,
-             moment: datetime) -> None:
-    """Fail them all, with one entry in the store log (not one per variant)."""
-    failed = sum(1 for row in rows if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution))
-    report.failed += failed
+             moment: datetime) -> list[StoreUpdate]:
+    """Fail them all, with one entry in the store log (not one per variant); returns those failed (not one that
+    changed meanwhile: its new value is to be sent)."""
+    failed = [row for row in rows if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution)]
+    report.failed += len(failed)
     report.retry_in = None
     if failed:
         uow.store_log.record(rows[0].store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
-                             {"kind": "all", "count": failed, "error": refusal.error,
+                             {"kind": "all", "count": len(failed), "error": refusal.error,
                               "resolution": refusal.resolution})
+    return failed
+
+
+def _wait_changed(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], error: str, moment: datetime) -> None:
+    """Rows refused for good whose value changed during the call: their new value waits its turn (counted)."""
+    if rows:
+        wait = retry_delay(max(row.attempts for row in rows) + 1)
+        uow.store_updates.postpone(rows, moment, error[:500], moment + timedelta(seconds=wait))
