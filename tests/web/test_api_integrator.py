@@ -242,6 +242,17 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(api):  # noqa: F811
     assert api.get("/api/v1/receivables", params={"situation": "recebida"}).status_code == 200
 
 
+def test_a_repeated_query_parameter_is_refused_not_narrowed_to_its_last_value(api):  # noqa: F811
+    """review: ?status=em-aberto&status=cancelado answered the cancelled orders alone, with their total."""
+    for name, query in (("status", "orders?status=em-aberto&status=cancelado"), ("limit", "invoices?limit=5&limit=9")):
+        answer = api.get(f"/api/v1/{query}")
+        assert answer.status_code == 422, answer.text
+        body = answer.json()
+        assert body["codigo"] == "web.repeated_parameter" and body["erro"] == f"Parâmetro repetido: {name}."
+    assert api.get("/api/v1/orders?status=em-aberto").status_code == 200
+    assert api.get("/api/v1/invoices?limit=5&offset=0").status_code == 200
+
+
 def test_operation_ids_name_the_resource_and_the_action(api):  # noqa: F811
     """A client generated from the schema named its methods after FastAPI's ids ("list__api_v1_orders_get")."""
     import re

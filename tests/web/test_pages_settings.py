@@ -298,6 +298,19 @@ def test_the_company_form_takes_the_technical_responsible_and_the_product_defaul
     assert refused.status_code == 422 and "e-mail do responsável técnico inválido: x" in text_of(refused.text)
 
 
+def test_the_company_forms_optional_fields_emptied_are_cleared(logged_in, app):
+    """review: emptied, Nome fantasia, Complemento and Telefone stayed (the page said "gravados") and went on
+    every NF-e; only the CLI's "" cleared them."""
+    filled = {**COMPANY_FORM, "complement": "Sala 12", "trade_name": "Loja Exemplo", "phone": "(11) 3333-4444"}
+    assert post(logged_in, "/configuracoes/empresa", filled).status_code == 303
+    assert [company_fields(app.uow())[k] for k in ("complement", "trade_name", "phone")] == [
+        "Sala 12", "Loja Exemplo", "(11) 3333-4444"]
+    emptied = post(logged_in, "/configuracoes/empresa", {**filled, "complement": "", "trade_name": "", "phone": ""})
+    assert emptied.status_code == 303
+    assert [company_fields(app.uow())[k] for k in ("complement", "trade_name", "phone")] == [None, None, None]
+    assert company_fields(app.uow())["legal_name"] == COMPANY_FORM["legal_name"]   # a required one is never cleared
+
+
 def test_the_company_form_takes_the_seller_id_on_mercado_livre(logged_in, app):
     registered(app)
     assert "Identificação no Mercado Livre" in logged_in.get("/configuracoes").text

@@ -194,6 +194,9 @@ _NFE_TEXTS = (("legal_name", "razão social"), ("trade_name", "nome fantasia"), 
 def _apply(company: Company, data: CompanyData) -> None:
     problems: list[str] = []
     given = {f.name: getattr(data, f.name) for f in fields(data) if getattr(data, f.name) is not None}
+    for name in _OPTIONAL_TEXTS:   # "" clears one (the page's emptied field, the CLI's --complement "")
+        if name in given and not given[name].strip():
+            given[name] = None
     if "cnpj" in given:
         parsed = parse_tax_id(given["cnpj"])
         if getattr(parsed, "kind", None) is not TaxIdKind.CNPJ:
@@ -293,6 +296,7 @@ def _apply(company: Company, data: CompanyData) -> None:
 
 
 _ORIGINS = frozenset("012345678")
+_OPTIONAL_TEXTS = ("trade_name", "complement", "phone")
 
 
 def _technical_responsible(given: dict[str, Any]) -> list[str]:

@@ -41,7 +41,9 @@ def changed_only(current: dict[str, Any] | None, given: dict[str, Any]) -> Compa
     return CompanyData(**changed)
 
 
-CLEARABLE = ("mercado_livre_seller", "tech_cnpj", "tech_contact", "tech_email", "tech_phone")
+# Optional on the NF-e (xFant, the issuer's xCpl and fone, infRespTec, idCadIntTran): emptied, they stop going out.
+CLEARABLE = ("trade_name", "complement", "phone", "mercado_livre_seller", "tech_cnpj", "tech_contact", "tech_email",
+             "tech_phone")
 
 
 def _kept(value: Any) -> str:

@@ -59,10 +59,13 @@ class ApiRoute(APIRoute):
         async def answer(request: Request) -> Response:
             unexpected = not takes_body and request.method in _WRITES and not _empty(await request.body())
             unknown = sorted(set(request.query_params) - known)
+            names = [name for name, _ in request.query_params.multi_items()]
+            repeated = sorted({name for name in names if names.count(name) > 1} & known)
             # Who calls is answered first: nothing about the route is said to a caller who may not call it. In a
             # thread, as FastAPI runs the same dependency: it reads (and may write) the database, which would
             # hold this event loop, and every other request with it, while SQLite is busy.
-            if (unexpected or unknown) and (refused := await run_in_threadpool(caller_refused, request)) is not None:
+            if (unexpected or unknown or repeated) and \
+                    (refused := await run_in_threadpool(caller_refused, request)) is not None:
                 return refused
             if unexpected:
                 # A body the route has no use for was dropped without a word: {"amount": "1.00"} on .../receive
@@ -77,6 +80,12 @@ class ApiRoute(APIRoute):
                          else "Este endereço não aceita parâmetros.")
                 return api_error("web.unknown_parameter", f"Parâmetro desconhecido: {', '.join(unknown)}.",
                                  f"{taken} Veja /api/v1/docs.", 422)
+            if repeated:
+                # Every filter takes one value: ?status=em-aberto&status=cancelado answered the last one alone, a
+                # total that looked like both.
+                return api_error("web.repeated_parameter", f"Parâmetro repetido: {', '.join(repeated)}.",
+                                 "Cada parâmetro aceita um valor só: envie-o uma vez (para mais de um valor, faça "
+                                 "uma chamada para cada); nada foi feito.", 422)
             try:
                 return await handler(request)
             except LojasyncError as error:
