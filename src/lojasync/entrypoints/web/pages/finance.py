@@ -66,7 +66,8 @@ def finance_page(request: Request, situacao: str = "", vencimento_de: str = "", 
 
 
 def _page(request: Request, filters: dict[str, str], error: LojasyncError | None = None,
-          status_code: int = 200, page: str = "1", error_title: str | None = None) -> Response:
+          status_code: int = 200, page: str = "1", error_title: str | None = None,
+          write_off: tuple[int, str] | None = None) -> Response:
     listing, filter_error, number = None, None, page_number(page)
     try:
         # One page read, and the totals counted by the database: the list read whole took seconds a visit once a
@@ -89,7 +90,8 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
                                                                     else []))
     return render(request, "finance/list.html", {
         "result": result, "listing": listing, "filters": filters, "situations": SITUATIONS, "error": error,
-        "error_title": error_title,
+        "error_title": error_title, "write_off_row": write_off[0] if write_off else None,
+        "write_off_typed": write_off[1] if write_off else None,
         "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else "")},
         status_code=status_code)
 
@@ -134,7 +136,8 @@ def write_off(request: Request, receivable_id: PageId, motivo: Annotated[str, Fo
         row, changed = write_off_receivable(request.app.state.container.uow(), receivable_id, motivo,
                                             actor=page_person(request))
     except LojasyncError as exc:
-        return _refused(request, back, exc, "Conta não cancelada")
+        # The reason typed comes back in its row's form, open, to be corrected rather than typed again.
+        return _refused(request, back, exc, "Conta não cancelada", write_off=(receivable_id, motivo))
     if changed:
         flash(request, f"Conta {row['id']} cancelada: {formats.money(row['amount'])} não será recebido; o motivo "
                        "está no histórico do pedido.", "success")
@@ -147,11 +150,12 @@ def _back(voltar: str) -> str:
     return voltar if voltar.startswith("/financeiro") and not voltar.startswith("//") else "/financeiro"
 
 
-def _refused(request: Request, back: str, exc: LojasyncError, title: str) -> Response:
+def _refused(request: Request, back: str, exc: LojasyncError, title: str,
+             write_off: tuple[int, str] | None = None) -> Response:
     # The list as it was shown (its filters travel in `voltar`), with the error above it.
     shown = parse_qs(urlsplit(back).query)
     # 404 for a receivable that does not exist, as every page says it; 409 for one whose state refuses the action;
     # 422 for a reason too short to keep.
     status = 404 if exc.code.endswith("not_found") else 422 if exc.code.endswith("_invalid") else 409
     return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=status,
-                 page=shown.get("pagina", ["1"])[0], error_title=title)
+                 page=shown.get("pagina", ["1"])[0], error_title=title, write_off=write_off)
