@@ -106,13 +106,13 @@ def test_pages_without_a_session_redirect_to_login_with_the_way_back(web):
 def test_a_lojasync_error_is_a_page_with_its_resolution_or_json_for_the_api(logged_in, api_token):
     add_pages(logged_in)
     page = logged_in.get("/teste/erro")
-    assert page.status_code == 422
+    assert page.status_code == 409
     assert "A loja Loja X está ocupada." in page.text and "Resolução:" in page.text
     assert "Espere um minuto e tente de novo." in page.text
     missing = logged_in.get("/teste/sumiu")
     assert missing.status_code == 404 and "Resolução:" in missing.text
     api = logged_in.get("/api/v1/teste/erro", headers={"Authorization": f"Bearer {api_token}"})
-    assert api.status_code == 422
+    assert api.status_code == 409   # as the page: the same status for the same refusal
     assert api.json() == {"erro": "A loja Loja X está ocupada.", "codigo": "test.busy",
                           "resolucao": "Espere um minuto e tente de novo."}
 

@@ -93,7 +93,7 @@ def test_a_form_for_a_customer_no_longer_on_the_order_writes_nothing(app, logged
     (other,) = imported(app, store_id, {"id": 2300000004})   # João, a CPF customer in São Paulo
     stale = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente/ie",
                  cpf_cnpj=show_order(app.uow(), other)["customer"]["tax_id"], ie="110042490114")
-    assert stale.status_code == 422 and "não é o cliente atual do pedido" in text_of(stale.text)
+    assert stale.status_code == 409 and "não é o cliente atual do pedido" in text_of(stale.text)
 
 
 def test_the_ie_form_needs_the_csrf_token(app, logged_in, store_id):

@@ -75,7 +75,7 @@ def test_a_cancellation_refused_for_the_nfes_uf_shows_sefazs_code_and_who_can_fi
     _, url = authorised(app, logged_in, 2300000012)
     sefaz.set_switches(reject_with="250")   # what a wrongly routed event gets
     answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
-    assert answer.status_code == 422
+    assert answer.status_code == 409
     text = text_of(answer.text)
     assert "NF-e não cancelada" in text
     assert "SEFAZ recusou o cancelamento da NF-e nº 1: 250 - Rejeicao: UF diverge da UF autorizadora." in text
@@ -295,7 +295,7 @@ def test_numbers_skipped_in_the_series_are_voided_from_the_nfe_list(app, logged_
     assert "deixe-a em branco para a série atual da empresa" in text_of(bad_series.text)
     ahead = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="3", ultimo="12",
                  justificativa="Numeros pulados por erro de configuracao")
-    assert ahead.status_code == 422 and "O número 10 ainda não foi usado na série 1" in text_of(ahead.text)
+    assert ahead.status_code == 409 and "O número 10 ainda não foi usado na série 1" in text_of(ahead.text)
     assert 'value="12"' in ahead.text   # what was typed stays
 
     done = post(logged_in, "/nfe/inutilizacoes", "/nfe/inutilizacoes", primeiro="3", ultimo="9",
@@ -343,7 +343,7 @@ def test_a_discarded_homologation_number_is_not_offered_once_the_company_issues_
     assert "Números de homologação não têm valor fiscal e não precisam ser inutilizados" in page
     refused = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
                    justificativa_inutilizacao="NF-e descartada antes da autorizacao")
-    assert refused.status_code == 422 and "a empresa emite agora em produção" in text_of(refused.text)
+    assert refused.status_code == 409 and "a empresa emite agora em produção" in text_of(refused.text)
 
 
 def test_an_nfe_cancelled_elsewhere_while_awaiting_sefaz_says_so_and_that_nothing_moved(app, logged_in, store_id,

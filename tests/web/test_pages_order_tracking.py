@@ -79,7 +79,7 @@ def test_a_cancelled_order_offers_no_form(app, logged_in, store_id):
     page = text_of(logged_in.get(f"/pedidos/{number}").text)
     assert "Nenhum código de rastreio registrado." in page and "Gravar código de rastreio" not in page
     refused = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/rastreio", codigo="AA123456789BR", link="")
-    assert refused.status_code == 422
+    assert refused.status_code == 409
     assert f"O pedido {number} está cancelado: não recebe código de rastreio." in text_of(refused.text)
 
 

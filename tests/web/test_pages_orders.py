@@ -160,7 +160,7 @@ def test_the_order_page_shows_lines_totals_payment_addresses_store_and_history(a
 def test_generating_without_a_company_shows_the_message_and_the_resolution(app, logged_in, store_id):
     (number,) = imported(app, store_id, {"id": 2200007001})
     answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-nfe")
-    assert answer.status_code == 422
+    assert answer.status_code == 409
     text = text_of(answer.text)
     assert "Não foi possível gerar a NF-e" in text
     assert f"Não é possível gerar a NF-e do pedido {number}: empresa emitente não cadastrada" in text
@@ -173,7 +173,7 @@ def test_generating_without_a_company_shows_the_message_and_the_resolution(app, 
 def test_a_cancelled_order_lists_why_no_document_can_be_generated(app, logged_in, store_id, company):
     (number,) = imported(app, store_id, {"id": 2200008001, "status": "cancelled"})
     answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-venda")
-    assert answer.status_code == 422
+    assert answer.status_code == 409
     text = text_of(answer.text)
     assert f"Não é possível gerar a venda simples do pedido {number}: o pedido está Cancelado" in text
     # dogfood3: it said "Corrija os itens indicados", with nothing to correct.
@@ -472,7 +472,7 @@ def test_a_batch_for_a_company_that_cannot_issue_says_so_once_and_where_to_fix_i
     numbers = imported(app, store_id, *[{"id": 2200050001 + i, "payment_status": "paid"} for i in range(3)])
     answer = logged_in.post("/pedidos/nfe-em-lote", data={"csrf_token": csrf_of(logged_in.get("/pedidos").text),
                                                          "pedidos": [str(n) for n in numbers]})
-    assert answer.status_code == 422
+    assert answer.status_code == 409
     text = text_of(answer.text)
     assert text.count("empresa emitente não cadastrada") == 1 and "Nenhum pedido foi processado" in text
     assert 'href="/configuracoes#empresa"' in answer.text and "lojasync company" not in text
@@ -487,7 +487,7 @@ def test_a_batch_without_orders_says_to_choose_some(logged_in):
 def test_reprocessar_with_the_store_unreachable_says_what_to_do(app, logged_in, store_id):
     (number,) = imported(app, store_id, {"id": 2200011001})
     answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/reprocessar")
-    assert answer.status_code == 422
+    assert answer.status_code == 503
     text = text_of(answer.text)
     assert "Não foi possível reprocessar" in text and "Resolução:" in text and "Traceback" not in answer.text
 
@@ -527,7 +527,7 @@ def test_every_gap_that_keeps_the_nfe_from_being_generated_is_listed(app, logged
     set_company(app.uow(), replace(setup.COMPANY, default_ncm=None))   # and no certificate
     (number,) = imported(app, store_id, {"id": 2200012001})
     answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-nfe")
-    assert answer.status_code == 422
+    assert answer.status_code == 409
     problems = re.findall(r"<li>([^<]+)</li>", answer.text[answer.text.index("A corrigir"):])
     assert len(problems) >= 2, problems                  # no certificate, no NCM: all at once
     assert any("certificado" in p for p in problems) and any("NCM" in p for p in problems)

@@ -43,13 +43,31 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
+# Errors about what the caller sent (422); other errors of things that exist are about their state (409).
+INVALID_INPUT = frozenset({
+    "money.invalid", "sales.invalid_tax_id", "sales.customer_name_required", "nfe.cancellation_reason",
+    "finance.due_range_invalid", "stock.count_invalid", "stock.count_id_invalid", "stock.fiscal_data_invalid",
+    "stock.sku_missing", "stock.sku_ambiguous",
+    "nuvemshop.store_id_invalid", "fiscal.invalid_access_key", "fiscal.invalid_state_registration",
+    "fiscal.company_invalid",
+    "cli.invalid_date", "web.finance_filter_invalid", "web.period_invalid", "nuvemshop.store_not_chosen",
+    "nuvemshop.store_number_ambiguous", "sales.customer_name_too_long", "web.batch_choice_invalid",
+    "fiscal.exempt_not_admitted", "fiscal.state_registration_needs_state",
+    "sales.invalid_tracking_code", "sales.invalid_tracking_url", "nfe.void_reason", "fiscal.void_range_invalid",
+    "finance.write_off_reason_invalid",
+})
+
+
 def error_status(error: LojasyncError) -> int:
-    """The HTTP status of an error a person can act on."""
-    if error.code.endswith("not_found"):
+    """The HTTP status of an error a person can act on, the same for the API and the pages: 404 not found, 422
+    what was sent is wrong, 503 try again (SEFAZ or the store out of reach), 409 the thing's state refuses it."""
+    if error.code.endswith("not_found") or error.code == "nuvemshop.store_order_gone":
         return 404
+    if error.code in INVALID_INPUT:
+        return 422
     if error.retryable:
         return 503
-    return 422
+    return 409
 
 
 def api_error(code: str, message: str, resolution: str, status_code: int, headers: dict | None = None, *,

@@ -18,38 +18,14 @@ from fastapi.routing import APIRoute
 
 from lojasync.entrypoints.web.api.types import ApiErrorBody
 from lojasync.entrypoints.web.auth import api_caller
-from lojasync.entrypoints.web.errors import api_error, caller_refused
+from lojasync.entrypoints.web.errors import api_error, caller_refused, error_status
 from lojasync.shared.errors import Action, LojasyncError
 
 PREFIX = "/api/v1"
 
-# Errors about what the caller sent (422); other errors of things that exist are about their state (409).
-INVALID_INPUT = frozenset({
-    "money.invalid", "sales.invalid_tax_id", "sales.customer_name_required", "nfe.cancellation_reason",
-    "finance.due_range_invalid", "stock.count_invalid", "stock.count_id_invalid", "stock.fiscal_data_invalid",
-    "stock.sku_missing", "stock.sku_ambiguous",
-    "nuvemshop.store_id_invalid", "fiscal.invalid_access_key", "fiscal.invalid_state_registration",
-    "fiscal.company_invalid",
-    "cli.invalid_date", "web.finance_filter_invalid", "web.period_invalid", "nuvemshop.store_not_chosen",
-    "nuvemshop.store_number_ambiguous", "sales.customer_name_too_long", "web.batch_choice_invalid",
-    "fiscal.exempt_not_admitted", "fiscal.state_registration_needs_state",
-    "sales.invalid_tracking_code", "sales.invalid_tracking_url", "nfe.void_reason", "fiscal.void_range_invalid",
-    "finance.write_off_reason_invalid",
-})
-
-
-def status_of(error: LojasyncError) -> int:
-    if error.code.endswith("not_found") or error.code == "nuvemshop.store_order_gone":
-        return 404
-    if error.code in INVALID_INPUT:
-        return 422
-    if error.retryable:
-        return 503
-    return 409
-
 
 class ApiRoute(APIRoute):
-    """A route whose `LojasyncError`s become the API's JSON error with `status_of`'s status."""
+    """A route whose `LojasyncError`s become the API's JSON error with `error_status`'s status."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -89,7 +65,7 @@ class ApiRoute(APIRoute):
             try:
                 return await handler(request)
             except LojasyncError as error:
-                status = status_of(error)
+                status = error_status(error)
                 headers = _location_of_existing(error) or {}
                 if status == 503:
                     headers["Retry-After"] = str(retry_after(error))

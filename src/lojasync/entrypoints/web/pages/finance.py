@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
+from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import PER_PAGE, counted_page, page_count, page_number
@@ -154,8 +155,7 @@ def _refused(request: Request, back: str, exc: LojasyncError, title: str,
              write_off: tuple[int, str] | None = None) -> Response:
     # The list as it was shown (its filters travel in `voltar`), with the error above it.
     shown = parse_qs(urlsplit(back).query)
-    # 404 for a receivable that does not exist, as every page says it; 409 for one whose state refuses the action;
-    # 422 for a reason too short to keep.
-    status = 404 if exc.code.endswith("not_found") else 422 if exc.code.endswith("_invalid") else 409
-    return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=status,
+    # 404 for a receivable that does not exist; 409 for one whose state refuses the action; 422 for a reason too
+    # short to keep: as the API says it.
+    return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=error_status(exc),
                  page=shown.get("pagina", ["1"])[0], error_title=title, write_off=write_off)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_person, page_user
 from lojasync.entrypoints.web.downloads import download
+from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
@@ -110,7 +111,7 @@ def number_void(request: Request, primeiro: Annotated[str, Form()] = "", ultimo:
                                        justificativa, series=series, actor=page_person(request))
     except LojasyncError as exc:
         field_error = exc.message if isinstance(exc, VoidReasonInvalid) else None
-        return _voids_page(request, 503 if exc.retryable else 422, void_error=exc, justificativa_error=field_error,
+        return _voids_page(request, error_status(exc), void_error=exc, justificativa_error=field_error,
                            **typed)
     protocol = f" (protocolo {voided.protocol})" if voided.protocol else ""
     done = f"{voided.numbers_phrase} (série {voided.series})"
@@ -183,7 +184,7 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
     except LojasyncError as exc:
         # No answer or no decision yet: the NF-e shows "aguardando SEFAZ" and the worker asks again.
         title = "NF-e ainda não autorizada" if exc.retryable else "Não foi possível transmitir"
-        return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, action_error=exc, action_title=title)
+        return _invoice_page(request, invoice_id, error_status(exc), action_error=exc, action_title=title)
     if changed and invoice.status == "authorised":
         push_soon(request)
     if invoice.status == "authorised":
@@ -227,7 +228,7 @@ def invoice_number_void(request: Request, invoice_id: PageId,
                                        environment=invoice.environment, actor=page_person(request))
     except LojasyncError as exc:
         field_error = exc.message if isinstance(exc, VoidReasonInvalid) else None
-        return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, void_error=exc,
+        return _invoice_page(request, invoice_id, error_status(exc), void_error=exc,
                              justificativa_inutilizacao=justificativa_inutilizacao,
                              justificativa_inutilizacao_error=field_error)
     protocol = f" (protocolo {voided.protocol})" if voided.protocol else ""
@@ -253,7 +254,7 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
     except LojasyncError as exc:
         # Only a justification of the wrong length is the field's fault; SEFAZ's refusal or absence is not.
         field_error = exc.message if isinstance(exc, CancellationReasonInvalid) else None
-        return _invoice_page(request, invoice_id, 503 if exc.retryable else 422, cancel_error=exc,
+        return _invoice_page(request, invoice_id, error_status(exc), cancel_error=exc,
                              justificativa=justificativa, justificativa_error=field_error)
     if changed:
         push_soon(request)

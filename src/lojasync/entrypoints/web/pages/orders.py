@@ -16,6 +16,7 @@ from starlette.datastructures import QueryParams
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
+from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
 from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_step, document_words, order_page_data
@@ -145,7 +146,7 @@ def order_link_customer(request: Request, number: PageId, cpf_cnpj: Annotated[st
         linked = link_customer(request.app.state.container.uow(), number, cpf_cnpj, nome.strip() or None,
                                actor=page_person(request), force=bool(trocar))
     except LojasyncError as exc:
-        return _order_page(request, number, 422, link_error=exc,
+        return _order_page(request, number, error_status(exc), link_error=exc,
                            link_values={"cpf_cnpj": cpf_cnpj, "nome": nome, "trocar": trocar})
     who = f"{linked['name']} ({formats.tax_id(linked['tax_id'])})"
     if not linked["changed"]:
@@ -165,7 +166,7 @@ def order_customer_ie(request: Request, number: PageId, cpf_cnpj: Annotated[str,
         customer = set_state_registration(request.app.state.container.uow(), cpf_cnpj, ie, order_number=number,
                                           actor=page_person(request))
     except LojasyncError as exc:
-        return _order_page(request, number, 422, ie_error=exc, ie_value=ie)
+        return _order_page(request, number, error_status(exc), ie_error=exc, ie_value=ie)
     ie_kept = formats.ie(customer["state_registration"]) if customer["state_registration"] else None
     if not customer["changed"]:
         shown = f"com a inscrição estadual {ie_kept}" if ie_kept else "sem inscrição estadual"
@@ -185,7 +186,7 @@ def order_tracking(request: Request, number: PageId, codigo: Annotated[str, Form
         recorded = record_tracking(request.app.state.container.uow(), number, codigo, link or None,
                                    actor=page_person(request))
     except LojasyncError as exc:
-        return _order_page(request, number, 422, tracking_error=exc,
+        return _order_page(request, number, error_status(exc), tracking_error=exc,
                            tracking_values={"codigo": codigo, "link": link})
     if not recorded["changed"]:
         flash(request, f"O pedido {number} já tinha o código de rastreio {recorded['tracking_code']}: nada mudou.")
@@ -206,7 +207,8 @@ def order_resync(request: Request, number: PageId) -> Response:
         result = resync_order(container.uow(), container.client_for, container.policy(), number,
                               actor=page_person(request))
     except LojasyncError as exc:
-        return _order_page(request, number, 422, action_error=exc, action_title="Não foi possível reprocessar")
+        return _order_page(request, number, error_status(exc), action_error=exc,
+                           action_title="Não foi possível reprocessar")
     words, level = _RESYNC_WORDS[result.outcome]
     flash(request, f"Pedido {number} relido da loja: {words.format(message=result.message or '')}", level)
     return redirect(request, _order_url(request, number))
@@ -229,7 +231,8 @@ def order_generate_invoice(request: Request, number: PageId) -> Response:
     try:
         invoice = generate_invoice(container.uow(), container.cipher, number, page_person(request))
     except LojasyncError as exc:
-        return _order_page(request, number, 422, action_error=exc, action_title="Não foi possível gerar a NF-e")
+        return _order_page(request, number, error_status(exc), action_error=exc,
+                           action_title="Não foi possível gerar a NF-e")
     flash(request, f"NF-e nº {invoice.number} gerada do pedido {number} (pendente). Para baixar o estoque e criar "
                    "as contas a receber, transmita-a à SEFAZ.", "success")
     return redirect(request, f"/nfe/{invoice.id}")
@@ -241,7 +244,7 @@ def order_generate_sale(request: Request, number: PageId) -> Response:
     try:
         sale = generate_sale(request.app.state.container.uow(), number, page_person(request))
     except LojasyncError as exc:
-        return _order_page(request, number, 422, action_error=exc,
+        return _order_page(request, number, error_status(exc), action_error=exc,
                            action_title="Não foi possível gerar a venda simples")
     flash(request, f"Venda simples {sale.id} gerada do pedido {number} ({formats.money(sale.total)}). Para baixar o "
                    "estoque e criar as contas a receber, confirme-a.", "success")

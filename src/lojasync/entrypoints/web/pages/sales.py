@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
+from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
@@ -52,7 +53,8 @@ def sale_confirm(request: Request, sale_id: PageId) -> Response:
     try:
         sale, changed = confirm_sale(request.app.state.container.uow(), sale_id, page_person(request))
     except LojasyncError as exc:
-        return _sale_page(request, sale_id, 422, action_error=exc, action_title="Venda simples não confirmada")
+        return _sale_page(request, sale_id, error_status(exc), action_error=exc,
+                          action_title="Venda simples não confirmada")
     if changed:
         push_soon(request)
         done = done_words(request.app.state.container.read_uow(), "simple_sale", str(sale.id))
@@ -67,7 +69,8 @@ def sale_cancel(request: Request, sale_id: PageId) -> Response:
     try:
         sale, changed = cancel_sale(request.app.state.container.uow(), sale_id, page_person(request))
     except LojasyncError as exc:
-        return _sale_page(request, sale_id, 422, action_error=exc, action_title="Venda simples não cancelada")
+        return _sale_page(request, sale_id, error_status(exc), action_error=exc,
+                          action_title="Venda simples não cancelada")
     if changed:
         push_soon(request)
         read_uow = request.app.state.container.read_uow()

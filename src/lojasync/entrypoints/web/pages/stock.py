@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.inputs import whole_number
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import page_of
@@ -95,7 +96,7 @@ def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "") -
     try:
         result = count_stock(container.uow(), sku, quantity)
     except LojasyncError as exc:
-        return _product_page(request, sku, 422, count_error=exc, quantity=quantidade)
+        return _product_page(request, sku, error_status(exc), count_error=exc, quantity=quantidade)
     push_soon(request)
     flash(request, f"Contagem de {result['reference']} registrada: estoque {result['quantity']} "
                    f"(era {result['previous']}; ajuste de {result['adjustment']:+d}).", "success")
@@ -111,7 +112,7 @@ def fiscal_data(request: Request, sku: str, ncm: Annotated[str, Form()] = "", ce
     try:
         set_fiscal_data(request.app.state.container.uow(), sku, ProductFiscalData(**values))
     except LojasyncError as exc:
-        return _product_page(request, sku, 422, fiscal_error=exc, fiscal_values=values)
+        return _product_page(request, sku, error_status(exc), fiscal_error=exc, fiscal_values=values)
     flash(request, f"Dados fiscais de {sku} gravados.", "success")
     return redirect(request, _product_url(sku) + "#dados-fiscais")
 
