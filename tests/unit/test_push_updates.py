@@ -59,6 +59,13 @@ def statuses(uow) -> dict[str, str]:
     return {row["ref"]: row["status"] for row in uow.store_updates.rows.values()}
 
 
+def odd_answer(product_id, stock):
+    """A store answering what asking again cannot change."""
+    from lojasync.nuvemshop.client.errors import InvalidResponseError
+
+    raise InvalidResponseError("A Nuvemshop respondeu algo inesperado em PATCH /products/501/variants.")
+
+
 def test_the_variants_of_one_product_get_their_balance_in_one_call(uow, store, client):
     product(uow, 1, "CAM-P", 7)
     product(uow, 2, "CAM-M", -2)   # sold before it was counted again: none on the shelf, not -2
@@ -313,16 +320,10 @@ def test_a_token_that_may_not_write_nfe_keys_still_pushes_the_stock(uow, store, 
 def test_an_answer_asking_again_cannot_change_fails_after_a_few_attempts(uow, store, client):
     """review: an invalid answer, a 409 or 405 was postponed for good (10 minutes apart), never failed, never in the
     store log."""
-    from lojasync.nuvemshop.client.errors import InvalidResponseError
-
     product(uow, 1, "CAM-P", 3)
     want_stock(uow, store, ("601", "501", 1))
     clock = Clock()
-
-    def odd(product_id, stock):
-        raise InvalidResponseError("A Nuvemshop respondeu algo inesperado em PATCH /products/501/variants.")
-
-    client.set_variants_stock = odd
+    client.set_variants_stock = odd_answer
     reports = []
     for _ in range(MAX_ATTEMPTS):
         reports.append(push(uow, client, store, clock))
@@ -411,16 +412,10 @@ def test_pushing_now_from_the_terminal_sends_the_updates_waiting_for_their_next_
 def test_a_product_selling_while_the_store_fails_it_keeps_its_wait_and_is_given_up_on_in_time(uow, store, client):
     """review: every sale put the failing variant back as new (no attempts, due at once): on Black Friday a product
     the store refused was sent again every few seconds, spending the store's rate limit, and never given up on."""
-    from lojasync.nuvemshop.client.errors import InvalidResponseError
-
     product(uow, 1, "CAM-P", 3)
     want_stock(uow, store, ("601", "501", 1))
     clock = Clock()
-
-    def odd(product_id, stock):
-        raise InvalidResponseError("A Nuvemshop respondeu algo inesperado em PATCH /products/501/variants.")
-
-    client.set_variants_stock = odd
+    client.set_variants_stock = odd_answer
     reports = []
     for _ in range(MAX_ATTEMPTS):
         reports.append(push(uow, client, store, clock))
