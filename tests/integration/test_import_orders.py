@@ -99,6 +99,39 @@ def test_older_version_arriving_late_never_overwrites_newer(app, store_id):
     assert _only_order(app)["status"] == "Confirmado"
 
 
+def test_older_versions_arriving_late_one_after_the_other_never_overwrite_the_newest(app, store_id):
+    """review: a stale version rewound the link's stamp and store states to its own, so the next stale version, still
+    older than the newest, was applied: an order the store cancelled came back Em Aberto (and could be invoiced)."""
+    v0 = order_payload(updated_at=ts(0))
+    v1 = {**v0, "products": [{**v0["products"][0], "quantity": 3}, v0["products"][1]], "subtotal": "200.00",
+          "total": "210.00", "updated_at": ts(60)}
+    v2 = {**v1, "status": "cancelled", "updated_at": ts(120)}
+    import_order(app.uow(), store_id, v0, POLICY)
+    assert import_order(app.uow(), store_id, v2, POLICY).outcome is Outcome.UPDATED
+    for stale in (v0, v1):   # redelivered late, in their own order
+        assert import_order(app.uow(), store_id, stale, POLICY).outcome is Outcome.UNCHANGED
+    order = _only_order(app)
+    assert order["status"] == "Cancelado" and order["store"]["status"] == "cancelled"
+
+
+def test_older_versions_arriving_late_keep_an_invoiced_orders_store_cancellation_flag(app, store_id):
+    """review: the same rewind took "Pedido cancelado na loja: cancele a NF-e" away from an invoiced order: the
+    stale version looked like the same sale with nothing held, the store's change undone."""
+    v0 = order_payload(payment_status="paid", updated_at=ts(0))
+    number = import_order(app.uow(), store_id, v0, POLICY).order_number
+    with app.uow() as uow:
+        uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+        uow.commit()
+    v1 = {**v0, "shipping_status": "shipped", "updated_at": ts(60)}
+    v2 = {**v1, "status": "cancelled", "updated_at": ts(120)}
+    assert import_order(app.uow(), store_id, v2, POLICY).outcome is Outcome.ATTENTION
+    for stale in (v0, v1):
+        assert import_order(app.uow(), store_id, stale, POLICY).outcome is Outcome.UNCHANGED
+    order = _only_order(app)
+    assert order["needs_attention"] and order["attention_reasons"][0].startswith(
+        "Pedido cancelado na loja: cancele a NF-e")
+
+
 def test_change_within_the_same_second_is_still_imported(app, store_id):
     payload = order_payload()
     import_order(app.uow(), store_id, payload, POLICY)

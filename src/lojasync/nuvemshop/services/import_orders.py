@@ -107,6 +107,12 @@ def _is_up_to_date(binding: OrderBinding | None, candidate: Candidate) -> bool:
     return binding.payload_hash == candidate.digest
 
 
+def _newer(binding: OrderBinding, candidate: Candidate) -> bool:
+    """Whether this version's stamp is after the one the link keeps (none kept: any stamp is)."""
+    stored, incoming = binding.store_updated_at, candidate.order.updated_at
+    return incoming is not None and (stored is None or incoming > stored)
+
+
 def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Candidate], policy: ImportPolicy,
                   actor: Who) -> ImportReport:
     results: list[tuple[ImportResult, OrderBinding | None]] = []
@@ -117,8 +123,11 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
     for candidate in candidates:
         binding = bindings.get(candidate.order.id)
         if _is_up_to_date(binding, candidate):
-            if binding.store_updated_at != candidate.order.updated_at:
+            if _newer(binding, candidate):
                 _update_binding(binding, candidate)  # newer stamp, same content: remember the stamp
+            # An older version changes nothing, not even the link's stamp and states: written back (review), the
+            # next version older than the newest passed as new and was applied (a cancelled order reopened), and an
+            # invoiced order's "cancele a NF-e" went away.
             results.append((ImportResult(candidate.order.id, Outcome.UNCHANGED, binding.order.id), None))
         elif binding is not None and binding.order is not None and binding.order.is_processed():
             # Set aside before resolving dependencies: a processed order must not touch customers
