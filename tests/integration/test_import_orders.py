@@ -514,6 +514,24 @@ def test_a_document_written_in_another_form_or_no_longer_sent_is_not_a_change(ap
     assert _only_order(app)["needs_attention"] is False
 
 
+def test_an_address_in_other_case_or_spacing_and_the_same_item_in_two_lines_are_not_changes(app, store_id):
+    """review: "RUA DAS FLORES" for "Rua das Flores", or the same SKU at the same price split in two lines, flagged an
+    invoiced order (and made it ask to be read again once its document was cancelled)."""
+    payload, _ = _processed(app, store_id, payment_status="paid")
+    shouted = {**payload, "shipping_address": {**payload["shipping_address"], "address": "RUA  DAS FLORES",
+                                               "city": "SÃO PAULO"}, "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, shouted, POLICY).outcome is not Outcome.ATTENTION
+    first = payload["products"][0]
+    split = {**payload, "products": [{**first, "quantity": 1}, {**first, "id": 3, "quantity": 1},
+                                     *payload["products"][1:]], "updated_at": ts(120)}
+    assert first["quantity"] == 2
+    assert import_order(app.uow(), store_id, split, POLICY).outcome is not Outcome.ATTENTION
+    assert _only_order(app)["needs_attention"] is False
+    moved = {**payload, "shipping_address": {**payload["shipping_address"], "address": "Rua das Palmeiras"},
+             "updated_at": ts(180)}
+    assert import_order(app.uow(), store_id, moved, POLICY).outcome is Outcome.ATTENTION   # a real move still is
+
+
 def test_a_held_change_read_again_with_the_payment_received_leaves_one_reason_of_the_order_as_it_is(app, store_id):
     """Review: a boleto paid after a held address change left two reasons, the first saying "pagamento: pendente"."""
     payload, _ = _processed(app, store_id)

@@ -494,8 +494,13 @@ def _really_changed(name: str, old: Any, new: Any) -> bool:
 
 
 def sale_lines(lines: Sequence[Any]) -> list[tuple]:
-    """A sale's items as a comparable whole: the store may send the same items in another order."""
-    return sorted((line.sku or "", line.quantity, line.unit_price) for line in lines)
+    """A sale's items as a comparable whole: the store may send the same items in another order, or the same item
+    at the same price in two lines (its units added up)."""
+    units: dict[tuple, int] = {}
+    for line in lines:
+        key = (line.sku or "", line.unit_price)
+        units[key] = units.get(key, 0) + line.quantity
+    return sorted((sku, quantity, price) for (sku, price), quantity in units.items())
 
 
 def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None,
@@ -512,9 +517,15 @@ def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | N
 
 
 def _same_place(old: Any, new: Any) -> bool:
-    """Two addresses that differ only in how the state is written ("São Paulo" then "SP", as imports of
-    earlier versions kept it): the ERP takes the new form without calling it a change."""
-    return isinstance(old, Address) and isinstance(new, Address) and old.with_uf() == new.with_uf()
+    """Two addresses that differ only in how they are written: the state as its name or its UF ("São Paulo" then
+    "SP", as imports of earlier versions kept it), letter case, spaces ("RUA  DAS FLORES"). The ERP takes the new
+    form without calling it a change."""
+    return isinstance(old, Address) and isinstance(new, Address) and _as_written(old) == _as_written(new)
+
+
+def _as_written(address: Address) -> tuple:
+    return tuple(" ".join(value.split()).casefold() if isinstance(value, str) else value
+                 for value in address.with_uf().to_dict().values())
 
 
 def document_forms(document: str | None) -> list[str]:
