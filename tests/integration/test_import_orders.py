@@ -532,22 +532,6 @@ def test_an_address_in_other_case_or_spacing_and_the_same_item_in_two_lines_are_
     assert import_order(app.uow(), store_id, moved, POLICY).outcome is Outcome.ATTENTION   # a real move still is
 
 
-def test_an_item_without_sku_swapped_for_another_product_on_a_processed_order_is_flagged(app, store_id):
-    """review: lines without a SKU were compared by quantity and price alone: the store replacing "Caneca Cerâmica
-    Azul" by "Copo Térmico Inox" at the same price was taken as the same sale, unflagged, under its NF-e."""
-    mug = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Caneca Cerâmica Azul", "sku": None,
-            "price": "50.00", "quantity": 1}]
-    payload, _ = _processed(app, store_id, payment_status="paid", products=mug, subtotal="50.00", total="60.00")
-    shipped = {**payload, "shipping_status": "shipped", "updated_at": ts(60)}   # the same mug: no news
-    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is not Outcome.ATTENTION
-    cup = [{**mug[0], "product_id": 777, "variant_id": 888, "name": "Copo Térmico Inox"}]
-    swapped = {**payload, "products": cup, "updated_at": ts(120)}
-    assert import_order(app.uow(), store_id, swapped, POLICY).outcome is Outcome.ATTENTION
-    order = _only_order(app)
-    assert [line["name"] for line in order["lines"]] == ["Caneca Cerâmica Azul"]   # held, not applied
-    assert "itens alterados" in order["attention_reasons"][0]
-
-
 def test_a_held_change_read_again_with_the_payment_received_leaves_one_reason_of_the_order_as_it_is(app, store_id):
     """Review: a boleto paid after a held address change left two reasons, the first saying "pagamento: pendente"."""
     payload, _ = _processed(app, store_id)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 
 from lojasync.nuvemshop.errors import ImportConflictError, OrderNotSaved
 from lojasync.nuvemshop.model.bindings import OrderBinding
@@ -133,8 +132,7 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
         elif binding is not None and binding.order is not None and binding.order.is_processed():
             # Set aside before resolving dependencies: a processed order must not touch customers
             # or products either.
-            bound = _bound_products(uow, store_id, candidate)
-            results.append((_processed_order_changed(binding, candidate, actor, differing, bound), None))
+            results.append((_processed_order_changed(binding, candidate, actor, differing), None))
         else:
             todo.append(candidate)
 
@@ -210,30 +208,8 @@ def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list
     return [Change(ChangeKind.STORE_STATE, name=name, after=new) for name, old, new in states if old != new and new]
 
 
-def _bound_products(uow: ConnectorUnitOfWork, store_id: int, candidate: Candidate) -> dict[str, int]:
-    """The ERP products of the store variants of the version's lines without a SKU (their only identity)."""
-    variants = [line.store_variant_id for line in candidate.data.lines if not line.sku and line.store_variant_id]
-    return {ref: bound.product_id for ref, bound in uow.bindings.products_by_variant_ids(store_id, variants).items()}
-
-
-def _same_items(data_lines, order_lines, bound: dict[str, int]) -> bool:
-    """`sale_lines` of both, a line without a SKU known by its product: the store swapping one such item for another
-    at the same price and quantity changes the sale (compared by SKU alone, it was taken as the same, unflagged)."""
-    theirs = [_Item(line.sku or f"#produto:{bound.get(line.store_variant_id or '')}", line.quantity, line.unit_price)
-              for line in data_lines]
-    ours = [_Item(line.sku or f"#produto:{line.product_id}", line.quantity, line.unit_price) for line in order_lines]
-    return sale_lines(theirs) == sale_lines(ours)
-
-
-@dataclass(frozen=True)
-class _Item:
-    sku: str
-    quantity: int
-    unit_price: Decimal
-
-
-def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who, differing: set[int],
-                             bound: dict[str, int] | None = None) -> ImportResult:
+def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who, differing: set[int]
+                             ) -> ImportResult:
     """A newer version of an order the back office processed: nothing its fiscal document stands on is
     overwritten. The same sale paid later (a boleto or Pix after the NF-e) is taken as it is, and so are the
     buyer's contact and note; a change of the sale itself, or of anything else its document took (an address,
@@ -245,7 +221,7 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     if binding.payload_hash == _held(candidate.digest):   # this very content was flagged already
         _update_binding(binding, candidate, applied=False)
         return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
-    same_lines = _same_items(data.lines, order.lines, bound or {})
+    same_lines = sale_lines(data.lines) == sale_lines(order.lines)
     # Erased (LGPD): nobody's data is taken again, nor compared (erasure blanked what the document does not need).
     free, held = order.store_details(data, ignore=PERSONAL_FIELDS if _redacted(binding) else ())
     paid = order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED
