@@ -510,7 +510,9 @@ def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | N
     held from: the same change read again, in a later version of the order (shipped, paid, archived), digests the
     same; a refund after a cancellation, or the change said of another document (a late NF-e standing after the
     venda simples was cancelled), is new."""
-    content = repr((data.status.value if states is not None else None, states, data.total, sale_lines(data.lines),
+    # Each line as it came (not `sale_lines`' units added up): the digests kept before that stay what they were.
+    lines = sorted((line.sku or "", line.quantity, line.unit_price) for line in data.lines)
+    content = repr((data.status.value if states is not None else None, states, data.total, lines,
                     getattr(document, "value", None),
                     sorted((name, repr(getattr(data, name, None))) for name in held if name != "lines")))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
