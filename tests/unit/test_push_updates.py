@@ -59,6 +59,13 @@ def statuses(uow) -> dict[str, str]:
     return {row["ref"]: row["status"] for row in uow.store_updates.rows.values()}
 
 
+def refused_422(*args, **kwargs):
+    """A store refusing the write for good."""
+    from lojasync.nuvemshop.client.errors import BadRequestError
+
+    raise BadRequestError("A Nuvemshop recusou a atualização (422).", status_code=422)
+
+
 def odd_answer(product_id, stock):
     """A store answering what asking again cannot change."""
     from lojasync.nuvemshop.client.errors import InvalidResponseError
@@ -264,16 +271,10 @@ def test_nothing_is_pushed_to_a_paused_store_or_one_another_worker_holds(uow, st
 
 
 def test_failed_updates_are_sent_again_when_asked(uow, store, client):
-    from lojasync.nuvemshop.client.errors import BadRequestError
-
     product(uow, 1, "CAM-P", 3)
     want_stock(uow, store, ("601", "501", 1))
     patch, put = client.set_variants_stock, client.set_variant_stock
-
-    def refused(*args, **kwargs):
-        raise BadRequestError("A Nuvemshop recusou a atualização (422).", status_code=422)
-
-    client.set_variants_stock = client.set_variant_stock = refused
+    client.set_variants_stock = client.set_variant_stock = refused_422
     push(uow, client, store)
     assert statuses(uow) == {"601": "failed"}
     client.set_variants_stock, client.set_variant_stock = patch, put   # fixed in the store
@@ -459,16 +460,10 @@ def test_an_update_failing_for_an_hour_is_late_until_a_push_lands(uow, store, cl
 
 
 def test_a_person_resending_a_refused_update_starts_it_afresh(uow, store, client):
-    from lojasync.nuvemshop.client.errors import BadRequestError
-
     product(uow, 1, "CAM-P", 3)
     want_stock(uow, store, ("601", "501", 1))
     patch, put = client.set_variants_stock, client.set_variant_stock
-
-    def refused(*args, **kwargs):
-        raise BadRequestError("A Nuvemshop recusou a atualização (422).", status_code=422)
-
-    client.set_variants_stock = client.set_variant_stock = refused
+    client.set_variants_stock = client.set_variant_stock = refused_422
     clock = Clock()
     push(uow, client, store, clock)
     (row,) = uow.store_updates.rows.values()

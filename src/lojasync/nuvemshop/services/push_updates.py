@@ -161,7 +161,7 @@ def _push_batch(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: 
         with uow:
             moment = clock()
             failed = _give_up(uow, refused, _Refusal(str(exc), NO_PERMISSION), report, moment)
-            _wait_changed(uow, [row for row in refused if row not in failed], str(exc), moment)
+            _wait(uow, [row for row in refused if row not in failed], str(exc), moment)   # changed meanwhile
             uow.commit()
     report.retry_in = retry_in
     return report
@@ -260,14 +260,14 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
 def _fail(uow: ConnectorUnitOfWork, row: StoreUpdate, refusal: _Refusal, stock: _Stock, report: PushReport,
           moment: datetime) -> None:
     """Failed for good, and said in the store log (unless a newer change already asks to try again: that one waits
-    its turn, `_wait_changed`)."""
+    its turn, `_wait`)."""
     if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution):
         report.failed += 1
         uow.store_log.record(row.store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
                              {"kind": row.kind, "ref": row.ref, "sku": stock.skus.get(stock.bound.get(row.ref)),
                               "error": refusal.error, "resolution": refusal.resolution})
     else:
-        _wait_changed(uow, [row], refusal.error, moment)
+        _wait(uow, [row], refusal.error, moment)
 
 
 Outcome = tuple[str | None, str | None] | _Refusal   # (value written, metafield id) or why the store refused
@@ -435,9 +435,7 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
         waiting = [row for row in tried if row not in given_up]
         if waiting:
             # Their own count decides their wait (beside worn siblings given up on, a first try waits as one).
-            wait = retry_delay(max(row.attempts for row in waiting) + 1)
-            report.retry_in, report.error = wait, error
-            uow.store_updates.postpone(waiting, moment, error[:500], moment + timedelta(seconds=wait))
+            report.retry_in, report.error = _wait(uow, waiting, error, moment), error
         if not waiting and not untried:
             report.error = None   # every row was given up on: the refusals say why ("recusadas"), none waits
         if untried:
@@ -479,8 +477,11 @@ def _give_up(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusa
     return failed
 
 
-def _wait_changed(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], error: str, moment: datetime) -> None:
-    """Rows refused for good whose value changed during the call: their new value waits its turn (counted)."""
-    if rows:
-        wait = retry_delay(max(row.attempts for row in rows) + 1)
-        uow.store_updates.postpone(rows, moment, error[:500], moment + timedelta(seconds=wait))
+def _wait(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], error: str, moment: datetime) -> float | None:
+    """Rows tried and not pushed (the store failed them, or refused them for good while their value changed): each
+    waits its next attempt, counted, by their highest count. Returns the wait (None: no rows)."""
+    if not rows:
+        return None
+    wait = retry_delay(max(row.attempts for row in rows) + 1)
+    uow.store_updates.postpone(rows, moment, error[:500], moment + timedelta(seconds=wait))
+    return wait
