@@ -532,6 +532,61 @@ def test_an_address_in_other_case_or_spacing_and_the_same_item_in_two_lines_are_
     assert import_order(app.uow(), store_id, moved, POLICY).outcome is Outcome.ATTENTION   # a real move still is
 
 
+_MUG = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Caneca Cerâmica Azul", "sku": None, "price": "50.00",
+         "quantity": 1}]
+
+
+def test_an_item_without_sku_swapped_for_another_product_on_a_processed_order_is_flagged(app, store_id):
+    """review: lines without a SKU were compared by quantity and price alone: the store replacing "Caneca Cerâmica
+    Azul" by "Copo Térmico Inox" at the same price was taken as the same sale, unflagged, under its NF-e."""
+    payload, _ = _processed(app, store_id, payment_status="paid", products=_MUG, subtotal="50.00", total="60.00")
+    shipped = {**payload, "shipping_status": "shipped", "updated_at": ts(60)}   # the same mug: no news
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is not Outcome.ATTENTION
+    cup = [{**_MUG[0], "product_id": 777, "variant_id": 888, "name": "Copo Térmico Inox"}]
+    swapped = {**payload, "products": cup, "updated_at": ts(120)}
+    assert import_order(app.uow(), store_id, swapped, POLICY).outcome is Outcome.ATTENTION
+    order = _only_order(app)
+    assert [line["name"] for line in order["lines"]] == ["Caneca Cerâmica Azul"]   # held, not applied
+    assert "itens alterados" in order["attention_reasons"][0]
+
+
+def test_an_item_without_sku_is_known_by_the_variant_the_order_named_not_its_binding_now(app, store_id):
+    """review of a first fix (0fd0174, reverted): comparing through the variant's current binding flagged invoiced
+    orders whose variant the store deleted (the binding gone with it). The order names the variant it sold."""
+    payload, _ = _processed(app, store_id, payment_status="paid", products=_MUG, subtotal="50.00", total="60.00")
+    with app.uow() as uow:
+        for binding in uow.bindings.products_by_variant_ids(store_id, ["601"]).values():
+            uow.session.delete(binding)
+        uow.commit()
+    shipped = {**payload, "shipping_status": "shipped", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is not Outcome.ATTENTION
+    assert _only_order(app)["needs_attention"] is False
+
+
+def test_lines_imported_before_the_variant_was_kept_compare_as_before(app, store_id):
+    """An order invoiced before this version has lines without their variant: read again, the same sale is not
+    flagged (its variant would differ from none), and an open order's lines get it without a change said."""
+    payload, number = _processed(app, store_id, payment_status="paid", products=_MUG, subtotal="50.00", total="60.00")
+    with app.uow() as uow:
+        uow.orders.get(number).lines[0].store_variant_id = None   # as the migration leaves it
+        uow.commit()
+    shipped = {**payload, "shipping_status": "shipped", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is not Outcome.ATTENTION
+    assert _only_order(app)["needs_attention"] is False
+
+    other = order_payload(id=9001, number=9001, products=_MUG, subtotal="50.00", total="60.00")
+    opened = import_order(app.uow(), store_id, other, POLICY).order_number
+    with app.uow() as uow:
+        uow.orders.get(opened).lines[0].store_variant_id = None
+        uow.commit()
+    again = {**other, "note": "Presente", "updated_at": ts(60)}
+    import_order(app.uow(), store_id, again, POLICY)
+    with app.read_uow() as uow:
+        assert uow.orders.get(opened).lines[0].store_variant_id == "601"
+    (update,) = [e for e in show_order(app.read_uow(), opened)["log"] if e["event"] == "updated"]
+    assert "observação alterada" in update["message"] and "itens" not in update["message"]   # the note, alone
+
+
 def test_a_held_change_read_again_with_the_payment_received_leaves_one_reason_of_the_order_as_it_is(app, store_id):
     """Review: a boleto paid after a held address change left two reasons, the first saying "pagamento: pendente"."""
     payload, _ = _processed(app, store_id)

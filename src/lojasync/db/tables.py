@@ -131,6 +131,9 @@ order_lines = Table(
     Column("quantity", Integer, nullable=False),
     Column("unit_price", MoneyCents, nullable=False),
     Column("total", MoneyCents, nullable=False),
+    # The origin's own reference of the item sold (a Nuvemshop variant id): what tells apart two items without a SKU
+    # at the same price. NULL on lines imported before it was kept.
+    Column("store_variant_id", String(40)),
     UniqueConstraint("order_id", "position", name="uq_order_lines_order_position"),
 )
 

@@ -103,9 +103,12 @@ class OrderLine:
     quantity: int
     unit_price: Decimal
     total: Decimal
+    # The origin's reference of the item sold (the store's variant): what tells two lines without a SKU at the same
+    # price apart. None on lines imported before lojasync kept it.
+    store_variant_id: str | None = None
 
     def __init__(self, position: int, sku: str | None, name: str, quantity: int, unit_price: Decimal,
-                 product: Any = None) -> None:
+                 product: Any = None, store_variant_id: str | None = None) -> None:
         self.position = position
         self.sku = sku
         self.name = name
@@ -114,6 +117,8 @@ class OrderLine:
         self.total = unit_price * quantity
         if product is not None:  # the ORM's relationship events make even a None assignment costly
             self.product = product
+        if store_variant_id is not None:
+            self.store_variant_id = store_variant_id
 
 
 class Order(Aggregate):
@@ -451,6 +456,11 @@ class Order(Aggregate):
         before = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in self.lines]
         after = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines]
         if before == after and all(a.product is b for a, b in zip(self.lines, products, strict=True)):
+            # The same lines: the variant each came from is taken as the store names it, no change said (an order
+            # imported before lojasync kept it gets it now).
+            for line, data in zip(self.lines, lines, strict=True):
+                if data.store_variant_id is not None and line.store_variant_id != data.store_variant_id:
+                    line.store_variant_id = data.store_variant_id
             return []
         kept = self.lines[: len(lines)]
         for position, (data, product) in enumerate(zip(lines, products, strict=True), start=1):
@@ -458,9 +468,10 @@ class Order(Aggregate):
                 line = kept[position - 1]
                 line.sku, line.name, line.quantity = data.sku, data.name, data.quantity
                 line.unit_price, line.total = data.unit_price, data.total
-                line.product = product
+                line.product, line.store_variant_id = product, data.store_variant_id
             else:
-                kept.append(OrderLine(position, data.sku, data.name, data.quantity, data.unit_price, product))
+                kept.append(OrderLine(position, data.sku, data.name, data.quantity, data.unit_price, product,
+                                      data.store_variant_id))
         self.lines[:] = kept
         return [Change(ChangeKind.LINES)] if before else []
 
@@ -493,14 +504,22 @@ def _really_changed(name: str, old: Any, new: Any) -> bool:
     return True
 
 
-def sale_lines(lines: Sequence[Any]) -> list[tuple]:
+def sale_lines(lines: Sequence[Any], by_variant: bool = False) -> list[tuple]:
     """A sale's items as a comparable whole: the store may send the same items in another order, or the same item
-    at the same price in two lines (its units added up)."""
+    at the same price in two lines (its units added up). `by_variant`: an item without a SKU is known by the
+    store's variant too (see `known_by_variant`), else two such items at the same price are the same."""
     units: dict[tuple, int] = {}
     for line in lines:
-        key = (line.sku or "", line.unit_price)
+        variant = (line.store_variant_id or "") if by_variant and not line.sku else ""
+        key = (line.sku or "", variant, line.unit_price)
         units[key] = units.get(key, 0) + line.quantity
-    return sorted((sku, quantity, price) for (sku, price), quantity in units.items())
+    return sorted((sku, variant, quantity, price) for (sku, variant, price), quantity in units.items())
+
+
+def known_by_variant(*sales: Sequence[Any]) -> bool:
+    """Whether every item without a SKU, on each side, says its store variant: lines imported before lojasync kept
+    it say none, and would differ from the same item read now."""
+    return all(line.store_variant_id for lines in sales for line in lines if not line.sku)
 
 
 def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None,

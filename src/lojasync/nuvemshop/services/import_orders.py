@@ -28,7 +28,7 @@ from lojasync.nuvemshop.services.write_back import orders_arrived, stock_may_dif
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind, Who
 from lojasync.sales.order_data import PERSONAL_FIELDS
-from lojasync.sales.orders import Order, sale_lines
+from lojasync.sales.orders import Order, known_by_variant, sale_lines
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.errors import DataRefused, WriteConflict
 
@@ -221,7 +221,10 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     if binding.payload_hash == _held(candidate.digest):   # this very content was flagged already
         _update_binding(binding, candidate, applied=False)
         return ImportResult(store_order.id, Outcome.UNCHANGED, order.id)
-    same_lines = sale_lines(data.lines) == sale_lines(order.lines)
+    # An item without a SKU is known by its store variant (kept on the line as the store's order named it, not
+    # through the variant's binding now: the store may have deleted the variant, or given it a SKU, since).
+    by_variant = known_by_variant(data.lines, order.lines)
+    same_lines = sale_lines(data.lines, by_variant) == sale_lines(order.lines, by_variant)
     # Erased (LGPD): nobody's data is taken again, nor compared (erasure blanked what the document does not need).
     free, held = order.store_details(data, ignore=PERSONAL_FIELDS if _redacted(binding) else ())
     paid = order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED
