@@ -1,7 +1,7 @@
 """How the web app answers what went wrong: pages in Portuguese for people, JSON for `/api/`.
 
-A `LojasyncError` shows its message and "Resolução" (status by kind: not found 404, try again later 503,
-otherwise 422); anything else is a defect: a 500 page with a reference, the traceback in the log, never
+A `LojasyncError` shows its message and "Resolução" (status by kind, `error_status`: not found 404, what was sent
+is wrong 422, the state refuses it 409, try again later 503 with Retry-After); anything else is a defect: a 500 page with a reference, the traceback in the log, never
 on the screen.
 """
 
@@ -27,6 +27,7 @@ from lojasync.entrypoints.web.auth import (
     login_url,
     page_above,
 )
+from lojasync.entrypoints.web.retry import retry_after
 from lojasync.entrypoints.web.sections import section_of
 from lojasync.entrypoints.web.templating import flash, redirect, render, write_flash
 from lojasync.entrypoints.web.validation_words import field_problem
@@ -160,7 +161,8 @@ def _section(path: str) -> dict[str, str]:
 def _lojasync_error(request: Request, exc: LojasyncError) -> Response:
     status_code = error_status(exc)
     if is_api(request):
-        return api_error(exc.code, exc.message, exc.resolution, status_code)
+        headers = {"Retry-After": str(retry_after(exc))} if status_code == 503 else None
+        return api_error(exc.code, exc.message, exc.resolution, status_code, headers)
     return render(request, "error.html", {"title": "Não foi possível concluir", "error": exc,
                                           **_section(request.url.path)}, status_code=status_code)
 

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from lojasync.entrypoints.web.api.types import ApiErrorBody
 from lojasync.entrypoints.web.auth import api_caller
 from lojasync.entrypoints.web.errors import api_error, caller_refused, error_status
+from lojasync.entrypoints.web.retry import retry_after
 from lojasync.shared.errors import Action, LojasyncError
 
 PREFIX = "/api/v1"
@@ -92,20 +93,6 @@ def _query_names(dependant: Dependant) -> set[str]:
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
-
-
-RETRY_AFTER_SECONDS = 60
-
-
-def retry_after(error: LojasyncError) -> int:
-    """Seconds before trying again, for HTTP clients that retry by themselves: the error's own when it has one
-    (an NF-e sent without an answer is neither sent nor asked again for the sending window: asking sooner only
-    gets this 503 again), else a minute (the worker asks SEFAZ and the store again every minute)."""
-    if "retry_after" in error.params:
-        return max(1, int(error.params["retry_after"]))
-    if "minutes" in error.params and error.code == "fiscal.invoice_being_sent":
-        return max(1, int(error.params["minutes"])) * 60
-    return RETRY_AFTER_SECONDS
 
 
 _PATH_OF_DOCUMENT = {"nfe": "/invoices", "simple_sale": "/sales"}
