@@ -1,8 +1,8 @@
 """How the web app answers what went wrong: pages in Portuguese for people, JSON for `/api/`.
 
 A `LojasyncError` shows its message and "Resolução" (status by kind, `error_status`: not found 404, what was sent
-is wrong 422, the state refuses it 409, try again later 503 with Retry-After); anything else is a defect: a 500 page with a reference, the traceback in the log, never
-on the screen.
+is wrong 422, the state refuses it 409, try again later 503 with Retry-After); anything else is a defect: a 500
+page with a reference, the traceback in the log, never on the screen.
 """
 
 from __future__ import annotations
