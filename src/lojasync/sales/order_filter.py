@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.search_text import fold
 from lojasync.shared.tax_id import normalize_tax_id
 from lojasync.shared.text import clean_text
+from lojasync.shared.utc import aware
 
 # The ERP's order numbers are integers the databases keep in 32 bits: a longer number is no ERP number.
 _LARGEST_NUMBER = 2**31 - 1
@@ -87,13 +88,8 @@ def _in_period(placed_at: datetime | None, start: datetime | None, end: datetime
         return True
     if placed_at is None:
         return False
-    placed_at = _aware(placed_at)
-    return (start is None or placed_at >= _aware(start)) and (end is None or placed_at < _aware(end))
-
-
-def _aware(moment: datetime) -> datetime:
-    # Naive means UTC, as the database keeps it.
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    placed_at = aware(placed_at)
+    return (start is None or placed_at >= aware(start)) and (end is None or placed_at < aware(end))
 
 
 def _matches_text(terms: SearchTerms, order: Order) -> bool:

@@ -10,8 +10,10 @@ the two loses nothing, a rolled-back approval leaves nothing to push.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+from lojasync.shared.utc import aware
 
 
 class UpdateKind(StrEnum):
@@ -29,11 +31,6 @@ class UpdateStatus(StrEnum):
 # An update the store has been answering with an error for this long is late: the Integração page says so. The
 # retries go on (every 10 minutes by then): a store down for a while comes back by itself.
 LATE_AFTER = timedelta(hours=1)
-
-
-def _aware(when: datetime) -> datetime:
-    # SQLite gives naive datetimes back; they were written in UTC.
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
 
 
 # Metafield of the store order that holds the NF-e's access key (the platform has no invoice field).
@@ -66,7 +63,7 @@ class StoreUpdate:
     def late(self, now: datetime) -> bool:
         """Still waiting, and the store has been failing it for longer than LATE_AFTER: a person should look."""
         return self.status == UpdateStatus.PENDING.value and self.failing_since is not None and \
-            now - _aware(self.failing_since) >= LATE_AFTER
+            now - aware(self.failing_since) >= LATE_AFTER
 
 
 @dataclass(frozen=True)

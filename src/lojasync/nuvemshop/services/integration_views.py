@@ -11,6 +11,7 @@ from lojasync.nuvemshop.model.store_updates import UpdateStatus
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.stores import find_store, inactive_error
+from lojasync.shared.utc import aware
 
 # Counting pending notifications reads them; past this many the page says "more than" instead.
 PENDING_SHOWN = 1000
@@ -54,11 +55,6 @@ class StoreState:
         return asdict(self)
 
 
-def _aware(when: datetime | None) -> datetime | None:
-    # SQLite gives naive datetimes back; they were written in UTC.
-    return when.replace(tzinfo=timezone.utc) if when is not None and when.tzinfo is None else when
-
-
 def store_states(uow: ConnectorUnitOfWork, now: datetime | None = None) -> list[StoreState]:
     """Every connected store with its state, last sync, pending and failed notifications and store updates."""
     now = now or datetime.now(timezone.utc)
@@ -81,19 +77,19 @@ def _state(uow: ConnectorUnitOfWork, store: Store, now: datetime, failed_events:
     else:
         state, reason, resolution = "active", None, None
     pending = uow.webhook_events.pending_for_store(store.id, limit=PENDING_SHOWN + 1)
-    oldest = min((_aware(e.received_at) for e in pending if e.received_at), default=None)
-    last_sync = _aware(store.last_sync_at)
+    oldest = min((aware(e.received_at) for e in pending if e.received_at), default=None)
+    last_sync = aware(store.last_sync_at)
     updates = uow.store_updates.list(store.id, [UpdateStatus.PENDING.value, UpdateStatus.FAILED.value],
                                      limit=100_000)
     late = [u for u in updates if u.late(now)]
     return StoreState(
         store.id, store.external_id, store.name, store.api_url, state, _STATE_LABELS[state], reason, resolution,
-        _aware(store.attention_at), last_sync, _aware(store.sync_cursor), store.run_started_at is not None,
+        aware(store.attention_at), last_sync, aware(store.sync_cursor), store.run_started_at is not None,
         max(0.0, (now - last_sync).total_seconds()) if last_sync else None, len(pending), oldest,
         max(0.0, (now - oldest).total_seconds()) if oldest else None, failed_events,
         sum(1 for u in updates if u.status == UpdateStatus.PENDING.value),
         sum(1 for u in updates if u.status == UpdateStatus.FAILED.value),
-        len(late), min((_aware(u.failing_since) for u in late), default=None))
+        len(late), min((aware(u.failing_since) for u in late), default=None))
 
 
 def retry_failed_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,
