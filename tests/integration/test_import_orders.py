@@ -532,6 +532,20 @@ def test_an_address_in_other_case_or_spacing_and_the_same_item_in_two_lines_are_
     assert import_order(app.uow(), store_id, moved, POLICY).outcome is Outcome.ATTENTION   # a real move still is
 
 
+def test_a_processed_orders_new_billing_phone_is_held_and_named_as_a_phone(app, store_id):
+    """review: a new billing phone (it goes on the NF-e) was held and flagged as "endereço de cobrança alterado":
+    the operator looked for a change of address that was not there."""
+    payload, _ = _processed(app, store_id, payment_status="paid")
+    rung = {**payload, "billing_phone": "+5521912345678", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, rung, POLICY).outcome is Outcome.ATTENTION
+    (reason,) = _only_order(app)["attention_reasons"]
+    assert "telefone de cobrança alterado" in reason and "endereço de cobrança" not in reason
+    moved = {**rung, "billing_address": "Rua Nova", "updated_at": ts(120)}   # the address too: said as an address
+    assert import_order(app.uow(), store_id, moved, POLICY).outcome is Outcome.ATTENTION
+    (reason,) = _only_order(app)["attention_reasons"]
+    assert "endereço de cobrança alterado" in reason
+
+
 _MUG = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Caneca Cerâmica Azul", "sku": None, "price": "50.00",
          "quantity": 1}]
 

@@ -81,7 +81,8 @@ def render_change(params: Mapping[str, Any], names: Names) -> str:
 # Fields a processed order holds back that an ordinary update copies without a word (`orders.UNHELD_FIELDS`).
 _HELD_FIELD_CHANGED = {"lines": "itens alterados", "contact_document": "CPF/CNPJ do comprador informado ou alterado",
                        "origin_number": "número do pedido na loja alterado", "marketplace": "canal de venda alterado",
-                       "origin": "origem alterada"}
+                       "origin": "origem alterada", "billing_phone": "telefone de cobrança alterado",
+                       "shipping_phone": "telefone de entrega alterado"}
 
 
 def _held_fields(names: Any) -> str:

@@ -295,7 +295,9 @@ class Order(Aggregate):
         event = StoreChangeFlagged(order=self, actor=actor, origin_number=data.origin_number,
                                    processed_by=self.processed_by, store_status=store_status,
                                    payment_status=payment_status, would_be=data.status if sale_changed else None,
-                                   total=data.total, fields=tuple(held))
+                                   total=data.total,
+                                   fields=tuple(_said_as(name, getattr(self, name, None), getattr(data, name, None))
+                                                for name in held))
         # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
         reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
         if data.status is OrderStatus.CANCELLED:
@@ -535,6 +537,15 @@ def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | N
                     getattr(document, "value", None),
                     sorted((name, repr(getattr(data, name, None))) for name in held if name != "lines")))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _said_as(name: str, old: Any, new: Any) -> str:
+    """How a held field is named to a person: an address whose phone alone changed is its phone ("telefone de
+    cobrança alterado"), or the operator looks for a change of address that is not there."""
+    if isinstance(old, Address) and isinstance(new, Address) and name.endswith("_address") \
+            and old.phone != new.phone and _same_place(replace(old, phone=None), replace(new, phone=None)):
+        return name.removesuffix("_address") + "_phone"
+    return name
 
 
 def _same_place(old: Any, new: Any) -> bool:
