@@ -564,6 +564,38 @@ def test_an_item_without_sku_swapped_for_another_product_on_a_processed_order_is
     assert "itens alterados" in order["attention_reasons"][0]
 
 
+def test_a_second_swap_of_an_item_without_sku_is_news_cleared_or_pending(app, store_id):
+    """review of 0208d83: the held change's digest left the variant out, so every swap digested the same: a second
+    swap after a person cleared the first was taken as the change already seen (UNCHANGED, nothing said), and one
+    while the first was pending was not recorded."""
+    payload, number = _processed(app, store_id, payment_status="paid", products=_MUG, subtotal="50.00", total="60.00")
+    cup = [{**_MUG[0], "product_id": 777, "variant_id": 888, "name": "Copo Térmico Inox"}]
+    glass = [{**_MUG[0], "product_id": 778, "variant_id": 999, "name": "Copo de Vidro"}]
+    assert import_order(app.uow(), store_id, {**payload, "products": cup, "updated_at": ts(60)},
+                        POLICY).outcome is Outcome.ATTENTION
+    flagged = [e for e in show_order(app.read_uow(), number)["log"] if e["event"] == "attention"]
+    assert import_order(app.uow(), store_id, {**payload, "products": glass, "updated_at": ts(120)},
+                        POLICY).outcome is Outcome.ATTENTION
+    assert len([e for e in show_order(app.read_uow(), number)["log"] if e["event"] == "attention"]) == \
+        len(flagged) + 1
+    with app.uow() as uow:
+        uow.orders.get(number).clear_attention()   # the person keeps the NF-e
+        uow.commit()
+    assert import_order(app.uow(), store_id, {**payload, "products": cup, "updated_at": ts(180)},
+                        POLICY).outcome is Outcome.ATTENTION
+
+
+def test_a_variant_id_too_long_to_be_a_stores_is_kept_as_unknown(app, store_id):
+    """review of 0208d83: on PostgreSQL a line left unlinked with a variant id over 40 characters failed the import
+    for good (StringDataRightTruncation); it is no store's id, and is compared as unknown."""
+    line = [{**_MUG[0], "variant_id": "9" * 41}]
+    policy = ImportPolicy(unknown_sku=UnknownSkuPolicy.UNLINKED)
+    result = import_order(app.uow(), store_id, order_payload(products=line, subtotal="50.00", total="60.00"), policy)
+    assert result.outcome is Outcome.CREATED, result
+    with app.read_uow() as uow:
+        assert uow.orders.get(result.order_number).lines[0].store_variant_id is None
+
+
 def test_an_item_without_sku_is_known_by_the_variant_the_order_named_not_its_binding_now(app, store_id):
     """review of a first fix (0fd0174, reverted): comparing through the variant's current binding flagged invoiced
     orders whose variant the store deleted (the binding gone with it). The order names the variant it sold."""

@@ -23,6 +23,7 @@ from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, gen
 from lojasync.fiscal.services.views import list_sales
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.attention import clear_attention
 from lojasync.sales.views import show_order
 from lojasync.stock.products import UnknownSkuPolicy
 from lojasync.stock.views import stock_levels, stock_movements
@@ -347,6 +348,26 @@ def test_a_store_change_held_back_while_the_sale_stood_is_read_again_before_anot
     assert (order["total"], order["needs_attention"]) == ("260.00", False)
     again = generate_sale(app.uow(), number)
     assert again.total == Decimal("260.00")
+
+
+def test_a_person_who_clears_the_reread_and_generates_anyway_gets_the_store_change_flagged_on_the_new_sale(
+        app, store_id):
+    """Clearing "Leia-o de novo" is a person deciding to go on with the order as it is here: the new sale goes out
+    with the old lines, and the store's change, read again (the re-read the cancellation queued), is flagged on it
+    (cancele a venda), not lost nor taken as seen."""
+    number = imported(app, store_id, id=1800000041, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    changed = _changed_lines(1800000041, 5, 600, payment_status="paid", subtotal="250.00", total="260.00")
+    assert import_order(app.uow(), store_id, changed, POLICY).outcome.value == "attention"
+    cancel_sale(app.uow(), sale.id)
+    assert clear_attention(app.uow(), number)
+    again = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), again.id)
+    assert again.total == Decimal("160.00")   # the order as it is here
+    assert import_order(app.uow(), store_id, changed, POLICY).outcome.value == "attention"
+    (reason,) = show_order(app.uow(), number)["attention_reasons"]
+    assert "(venda simples confirmada)" in reason and "total R$ 260,00" in reason and "itens alterados" in reason
 
 
 def test_a_payment_after_the_sale_is_taken_without_a_flag(app, store_id):

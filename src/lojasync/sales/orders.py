@@ -286,8 +286,10 @@ class Order(Aggregate):
         The reason when the change is news; None when this very change was flagged before: not recorded again, and
         not asked again of a person who cleared it (deciding to keep the document). Still pending, its reason is
         said again of the store's order as it is now (paid since, say)."""
-        digest = _held_digest(data, held, self.processed_by, (store_status, payment_status) if sale_changed else None)
-        news = digest != self.held_change
+        states = (store_status, payment_status) if sale_changed else None
+        digest = _held_digest(data, held, self.processed_by, states, by_variant=True)
+        # A digest kept before the variant was (same content, read again after the upgrade): not news.
+        news = self.held_change not in (digest, _held_digest(data, held, self.processed_by, states))
         pending = [reason for reason in self.attention_reasons if is_store_change_reason(reason)]
         if not news and not pending:
             return None
@@ -461,8 +463,8 @@ class Order(Aggregate):
             # The same lines: the variant each came from is taken as the store names it, no change said (an order
             # imported before lojasync kept it gets it now).
             for line, data in zip(self.lines, lines, strict=True):
-                if data.store_variant_id is not None and line.store_variant_id != data.store_variant_id:
-                    line.store_variant_id = data.store_variant_id
+                if _variant(data) is not None and line.store_variant_id != _variant(data):
+                    line.store_variant_id = _variant(data)
             return []
         kept = self.lines[: len(lines)]
         for position, (data, product) in enumerate(zip(lines, products, strict=True), start=1):
@@ -470,10 +472,10 @@ class Order(Aggregate):
                 line = kept[position - 1]
                 line.sku, line.name, line.quantity = data.sku, data.name, data.quantity
                 line.unit_price, line.total = data.unit_price, data.total
-                line.product, line.store_variant_id = product, data.store_variant_id
+                line.product, line.store_variant_id = product, _variant(data)
             else:
                 kept.append(OrderLine(position, data.sku, data.name, data.quantity, data.unit_price, product,
-                                      data.store_variant_id))
+                                      _variant(data)))
         self.lines[:] = kept
         return [Change(ChangeKind.LINES)] if before else []
 
@@ -481,6 +483,13 @@ class Order(Aggregate):
         for line in self.lines:
             if line.product is None:
                 self.record(LineWithoutProduct(order=self, actor=actor, position=line.position, sku=line.sku))
+
+
+def _variant(data: LineData) -> str | None:
+    """The store variant a line keeps (`order_lines.store_variant_id`, 40 characters): one longer is no store's id
+    (Nuvemshop's have about ten digits) and is kept as unknown, compared as before, rather than failing the
+    import on PostgreSQL."""
+    return data.store_variant_id if data.store_variant_id and len(data.store_variant_id) <= 40 else None
 
 
 # Fields the ERP began keeping after orders were already imported: the first import that brings one to such an
@@ -525,14 +534,16 @@ def known_by_variant(*sales: Sequence[Any]) -> bool:
 
 
 def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None,
-                 states: tuple[str | None, str | None] | None) -> str:
+                 states: tuple[str | None, str | None] | None, by_variant: bool = False) -> str:
     """What a store change held back is made of (the sale's total and items, the held fields' values; when the sale
     changed, its status and the store's own status and payment status, `states`) and the kind of document it was
     held from: the same change read again, in a later version of the order (shipped, paid, archived), digests the
     same; a refund after a cancellation, or the change said of another document (a late NF-e standing after the
     venda simples was cancelled), is new."""
     # Each line as it came (not `sale_lines`' units added up): the digests kept before that stay what they were.
-    lines = sorted((line.sku or "", line.quantity, line.unit_price) for line in data.lines)
+    lines = sorted((line.sku or "", line.quantity, line.unit_price)
+                   + ((line.store_variant_id,) if by_variant and not line.sku and line.store_variant_id else ())
+                   for line in data.lines)
     content = repr((data.status.value if states is not None else None, states, data.total, lines,
                     getattr(document, "value", None),
                     sorted((name, repr(getattr(data, name, None))) for name in held if name != "lines")))
