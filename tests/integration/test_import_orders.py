@@ -536,10 +536,15 @@ def test_a_processed_orders_new_billing_phone_is_held_and_named_as_a_phone(app, 
     """review: a new billing phone (it goes on the NF-e) was held and flagged as "endereço de cobrança alterado":
     the operator looked for a change of address that was not there."""
     payload, _ = _processed(app, store_id, payment_status="paid")
+    # review: the same phone written in another form is no change (the NF-e takes its national digits).
+    assert payload["billing_phone"] == "+5511987654321"
+    written = {**payload, "billing_phone": "(11) 98765-4321", "updated_at": ts(30)}
+    assert import_order(app.uow(), store_id, written, POLICY).outcome is not Outcome.ATTENTION
     rung = {**payload, "billing_phone": "+5521912345678", "updated_at": ts(60)}
     assert import_order(app.uow(), store_id, rung, POLICY).outcome is Outcome.ATTENTION
     (reason,) = _only_order(app)["attention_reasons"]
     assert "telefone de cobrança alterado" in reason and "endereço de cobrança" not in reason
+    assert "5521912345678" not in reason   # nothing in the reason is the buyer's
     moved = {**rung, "billing_address": "Rua Nova", "updated_at": ts(120)}   # the address too: said as an address
     assert import_order(app.uow(), store_id, moved, POLICY).outcome is Outcome.ATTENTION
     (reason,) = _only_order(app)["attention_reasons"]

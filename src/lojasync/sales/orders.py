@@ -31,6 +31,7 @@ from lojasync.sales.status import OrderStatus
 from lojasync.shared.address import Address
 from lojasync.shared.events import Aggregate
 from lojasync.shared.money import brl
+from lojasync.shared.phone import national_digits
 from lojasync.shared.tax_id import TaxIdProblem, normalize_tax_id, parse_tax_id
 
 ORIGIN_ONLINE_STORE = "nuvemshop"
@@ -567,8 +568,11 @@ def _same_place(old: Any, new: Any) -> bool:
 
 
 def _as_written(address: Address) -> tuple:
-    return tuple(" ".join(value.split()).casefold() if isinstance(value, str) else value
-                 for value in address.with_uf().to_dict().values())
+    values = address.with_uf().to_dict()
+    if values.get("phone"):
+        # The NF-e takes a phone's national digits: "+5511987654321" and "(11) 98765-4321" are the same phone.
+        values["phone"] = national_digits(values["phone"]) or values["phone"]
+    return tuple(" ".join(value.split()).casefold() if isinstance(value, str) else value for value in values.values())
 
 
 def document_forms(document: str | None) -> list[str]:
