@@ -166,6 +166,11 @@ def test_connecting_by_token_is_checked_with_the_store(logged_in, app, simulator
     assert list_stores(app.uow()) == []
     bad_id = logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": "abc", "token": "x"})
     assert bad_id.status_code == 422 and "Id de loja inválido" in bad_id.text
+    # review: the store out of reach was a 422, as if what was typed were wrong; the API says 503 (try again).
+    away = logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": simulator.store_id,
+                                                     "token": simulator.access_token, "api": "http://127.0.0.1:9/v1"})
+    assert (away.status_code, away.headers.get("retry-after")) == (503, "60"), away.status_code
+    assert list_stores(app.uow()) == []
 
     done = logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": simulator.store_id,
                                                      "token": simulator.access_token, "api": simulator.api_url})

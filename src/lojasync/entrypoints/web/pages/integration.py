@@ -106,8 +106,9 @@ def connect_with_token(request: Request, loja: Annotated[str, Form()] = "", toke
         view, created = add_store(container.uow(), container.cipher, loja, token, api or DEFAULT_API_URL,
                                   nome.strip() or None, check=container.client_for)
     except LojasyncError as exc:
-        # The token is never sent back to the page.
-        return _page(request, 422, error=exc, error_title="Loja não conectada",
+        # The token is never sent back to the page. The store out of reach is 503 (with Retry-After), as the API
+        # says it; anything else is what was typed.
+        return _page(request, 503 if exc.retryable else 422, error=exc, error_title="Loja não conectada",
                      connect_values={"loja": loja, "api": api, "nome": nome})
     flash(request, f"Loja {view.external_id} {'conectada' if created else 'atualizada'}. Use Sincronizar agora "
                    "para importar os pedidos que já existem.", "success")
