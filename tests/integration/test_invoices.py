@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from lojasync.finance.services import list_receivables
+from lojasync.fiscal.certificate_errors import CertificateMissing
 from lojasync.fiscal.errors import (
     DocumentNotPossible,
     InvoiceBeingSent,
@@ -92,6 +93,27 @@ def test_generate_then_authorise_issues_stock_and_receivables_once(app, company,
     assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
     with pytest.raises(OrderAlreadyProcessing):
         generate_invoice(app.uow(), app.cipher, number)
+
+
+def test_approving_or_cancelling_with_no_certificate_installed_says_so(app, company, sefaz, simulator):
+    """CLI review: with the certificate erased (`secrets reset` after the key was lost), approving a pending NF-e
+    or cancelling an authorised one said the certificate was sealed with another key, sending the merchant after
+    a key problem that did not exist."""
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz,
+                                    generate_invoice(app.uow(), app.cipher, imported(app, id=2000000071)).id)
+    pending = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000072))
+    with app.uow() as uow:
+        uow.company.get().certificate = uow.company.get().certificate_password = None
+        uow.commit()
+    for attempt in (lambda: approve_invoice(app.uow(), app.cipher, sefaz, pending.id),
+                    lambda: cancel_invoice(app.uow(), app.cipher, sefaz, authorised.id,
+                                           "Cliente devolveu toda a mercadoria")):
+        with pytest.raises(CertificateMissing) as refused:
+            attempt()
+        assert "não tem certificado digital A1" in refused.value.message
+        assert "company certificate ARQUIVO" in refused.value.resolution
+    assert show_invoice(app.uow(), pending.id).status == "pending"
+    assert show_invoice(app.uow(), authorised.id).status == "authorised"
 
 
 def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, company, sefaz, simulator):

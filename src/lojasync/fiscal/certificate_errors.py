@@ -15,6 +15,15 @@ class CertificateError(LojasyncError):
     action = Action.CONFIGURE
 
 
+class CertificateMissing(CertificateError):
+    """The company has no certificate installed (never, or erased by `secrets reset` after the key was lost)."""
+
+    code = "fiscal.certificate_missing"
+    message_template = "A empresa não tem certificado digital A1 instalado: não é possível assinar."
+    resolution_template = ("Instale o certificado A1 da empresa em Configurações (ou lojasync company certificate "
+                           "ARQUIVO --password SENHA; --test para um de teste em homologação).")
+
+
 class CertificateNotFound(CertificateError):
     code = "fiscal.certificate_not_found"
     message_template = "O arquivo do certificado digital A1 não foi encontrado: {path}."

@@ -10,7 +10,11 @@ from typing import Any, Protocol
 
 from lojasync.crypto import TokenDecryptError
 from lojasync.fiscal.certificate import Certificate, make_test_certificate
-from lojasync.fiscal.certificate_errors import CertificateCnpjMismatch, CertificateSealedWithAnotherKey
+from lojasync.fiscal.certificate_errors import (
+    CertificateCnpjMismatch,
+    CertificateMissing,
+    CertificateSealedWithAnotherKey,
+)
 from lojasync.fiscal.company import (
     HOMOLOGATION,
     LAST_OWN_SERIES,
@@ -432,8 +436,11 @@ def install_test_certificate(uow: ProcessingUnitOfWork, box: SecretBox, now: dat
 
 
 def load_certificate(company: Company, box: SecretBox) -> Certificate:
-    """The company's certificate, unsealed (the caller checked that there is one). No key opening it is the
+    """The company's certificate, unsealed. None installed is said as such (approving or cancelling an NF-e after
+    `secrets reset` erased it said the certificate was sealed with another key). No key opening it is the
     certificate's problem, said as such: the stores' words ("reconecte a loja") sent the merchant elsewhere."""
+    if not company.certificate or not company.certificate_password:
+        raise CertificateMissing()
     try:
         pfx = base64.b64decode(box.decrypt(company.certificate))
         password = box.decrypt(company.certificate_password)
