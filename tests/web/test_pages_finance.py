@@ -294,3 +294,23 @@ def test_a_written_off_receivable_can_still_be_received_and_a_refused_write_off_
     history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
     assert "(o documento continua): cliente desistiu" in history   # the NUL left out
     assert "marcada como recebida (tinha sido cancelada por uma pessoa: o cliente pagou depois)." in history
+
+
+def test_the_order_filter_takes_the_stores_number_with_a_hash_as_every_page_writes_it(logged_in, app):
+    """review: "#139" is how the pages name the store's number (Loja virtual #139); the filter dropped the "#" and
+    read lojasync's number: store order #139's receivables were not found, and "#1" showed another order's."""
+    store_id = make_store(app)
+    first = import_order(app.uow(), store_id, order_payload(id=2300000139, number=139), ImportPolicy()).order_number
+    second = import_order(app.uow(), store_id, order_payload(id=2300000140, number=1), ImportPolicy()).order_number
+    assert (first, second) == (1, 2)     # lojasync's 1 and 2 are the store's #139 and #1
+    for number in (first, second):
+        confirm_sale(app.uow(), generate_sale(app.uow(), number).id)
+    by_store = logged_in.get("/financeiro", params={"pedido": "#139"})
+    assert by_store.status_code == 200 and rows_of(by_store.text)
+    assert 'href="/pedidos/1"' in by_store.text and 'href="/pedidos/2"' not in by_store.text
+    hashed = logged_in.get("/financeiro", params={"pedido": "#1"})
+    assert 'href="/pedidos/2"' in hashed.text and 'href="/pedidos/1"' not in hashed.text
+    bare = logged_in.get("/financeiro", params={"pedido": "1"})   # without "#": lojasync's number, as listed
+    assert 'href="/pedidos/1"' in bare.text and 'href="/pedidos/2"' not in bare.text
+    missing = logged_in.get("/financeiro", params={"pedido": "#777"})
+    assert missing.status_code == 422 and "Nenhum pedido tem esse número na loja" in missing.text

@@ -21,6 +21,11 @@ from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import check_receivable, receive, write_off_receivable
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
 from lojasync.fiscal.services.views import invoice_numbers
+from lojasync.nuvemshop.services.order_search import (
+    StoreNumberAmbiguous,
+    StoreNumberNotFound,
+    order_number_for_store_number,
+)
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import id_or_none
 
@@ -43,18 +48,36 @@ def _day(value: str, field: str) -> date | None:
     return formats.parse_day(value, field) if value.strip() else None
 
 
-def _criteria(situacao: str, vencimento_de: str, vencimento_ate: str, pedido: str, conferir: str = ""
-              ) -> ReceivableFilter:
+def _order_number(request: Request, typed: str) -> int:
+    """The order the operator means: "#139" is the store's number, as every page names it ("Loja virtual #139");
+    a bare number is lojasync's (the "Pedido 40" of this list)."""
+    if not typed.startswith("#"):
+        number = id_or_none(typed)
+        if number is None:
+            raise FilterInvalid(field="Número do pedido", given=typed,
+                                hint="Informe o número do pedido (40) ou o número na loja com # (#139).")
+        return number
+    try:
+        return order_number_for_store_number(request.app.state.container.read_uow(), typed)
+    except StoreNumberNotFound:
+        raise FilterInvalid(field="Número do pedido", given=typed,
+                            hint="Nenhum pedido tem esse número na loja: confira-o, ou informe o número do pedido "
+                                 "aqui (sem #). Um pedido novo que ainda não chegou vem com a próxima "
+                                 "sincronização.") from None
+    except StoreNumberAmbiguous as exc:
+        raise FilterInvalid(field="Número do pedido", given=typed,
+                            hint=f"Lojas diferentes têm pedidos com esse número (pedidos {exc.params['orders']}): "
+                                 "informe o número do pedido aqui (sem #).") from None
+
+
+def _criteria(request: Request, situacao: str, vencimento_de: str, vencimento_ate: str, pedido: str,
+              conferir: str = "") -> ReceivableFilter:
     try:
         situation = Situation(situacao) if situacao else None
     except ValueError:
         raise FilterInvalid(field="Situação", given=situacao,
                             hint="Escolha em aberto, vencida, recebida ou cancelada.") from None
-    number = None
-    if pedido.strip():
-        number = id_or_none(pedido.strip().lstrip("#"))
-        if number is None:
-            raise FilterInvalid(field="Número do pedido", given=pedido, hint="Informe só o número do pedido.")
+    number = _order_number(request, pedido.strip()) if pedido.strip() else None
     return ReceivableFilter(situation, _day(vencimento_de, "Vencimento a partir de"),
                             _day(vencimento_ate, "Vencimento até"), number, to_check=bool(conferir))
 
@@ -73,8 +96,8 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
     try:
         # One page read, and the totals counted by the database: the list read whole took seconds a visit once a
         # store had a year of receivables (benchmarks/finance_page.py).
-        listing = find_receivables(request.app.state.container.read_uow(), _criteria(**filters), limit=PER_PAGE,
-                                   offset=(number - 1) * PER_PAGE)
+        listing = find_receivables(request.app.state.container.read_uow(), _criteria(request, **filters),
+                                   limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
     except LojasyncError as exc:
         filter_error, status_code = exc, 422
     items = listing.items if listing else []
