@@ -199,7 +199,10 @@ def test_a_received_receivable_flagged_by_a_cancellation_can_be_marked_checked(l
     assert f"Conta {first['id']} conferida." in after.text and "Marcar como conferida" not in after.text
     assert "Nenhuma conta a receber com esse filtro" in logged_in.get("/financeiro", params={"conferir": "1"}).text
     history = logged_in.get(f"/pedidos/{order_number}").text
-    assert "conferida" in text_of(history)
+    assert "conferida por uma pessoa" in text_of(history)
+    # review: it said "devolução ao cliente decidida", which contradicted the "Não devolva" of a receivable paid for
+    # a sale another document goes on with: the words now fit both.
+    assert "devolução ao cliente decidida" not in text_of(history)
     # Its order had been flagged for the same money: that went with it (the only reason, so the whole flag).
     assert "Precisa de atenção:" not in text_of(history) and "o pedido não precisa mais de atenção" in text_of(history)
 

@@ -228,7 +228,7 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         + (" (tinha sido cancelada por uma pessoa: o cliente pagou depois)." if p.get("was_written_off") else ".")),
     HistoryType.RECEIVABLE_CHECKED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))}, recebida "
-        "antes do cancelamento, conferida (devolução ao cliente decidida)."),
+        "antes do cancelamento, conferida por uma pessoa (o destino do valor recebido foi decidido)."),
     HistoryType.RECEIVABLE_WRITTEN_OFF: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))} cancelada "
         f"por uma pessoa (o documento continua): {p.get('reason')}"),
