@@ -72,7 +72,9 @@ def test_order_list_filters_that_cannot_be_read_are_ignored_and_named(logged_in)
 def test_a_receivable_filter_by_an_order_that_is_not_a_number_is_explained(logged_in, given):
     answer = logged_in.get("/financeiro", params={"pedido": given})
     assert answer.status_code == 422 and "Erro inesperado" not in answer.text
-    assert "Informe só o número do pedido." in answer.text
+    assert "Informe o número do pedido (40) ou o número na loja com # (#139)." in answer.text
+    hashed = logged_in.get("/financeiro", params={"pedido": f"#{given}"})   # no store order has that number
+    assert hashed.status_code == 422 and "Nenhum pedido tem esse número na loja" in hashed.text
 
 
 def test_a_batch_of_orders_that_are_not_numbers_is_an_empty_selection(logged_in):
