@@ -464,8 +464,8 @@ class Order(Aggregate):
             # The same lines: the variant each came from is taken as the store names it, no change said (an order
             # imported before lojasync kept it gets it now).
             for line, data in zip(self.lines, lines, strict=True):
-                if _variant(data) is not None and line.store_variant_id != _variant(data):
-                    line.store_variant_id = _variant(data)
+                if (variant := _variant(data)) is not None and line.store_variant_id != variant:
+                    line.store_variant_id = variant
             return []
         kept = self.lines[: len(lines)]
         for position, (data, product) in enumerate(zip(lines, products, strict=True), start=1):

@@ -27,7 +27,7 @@ from lojasync.entrypoints.web.auth import (
     login_url,
     page_above,
 )
-from lojasync.entrypoints.web.retry import retry_after
+from lojasync.entrypoints.web.retry import retry_headers
 from lojasync.entrypoints.web.sections import section_of
 from lojasync.entrypoints.web.templating import flash, redirect, render, write_flash
 from lojasync.entrypoints.web.validation_words import field_problem
@@ -161,8 +161,7 @@ def _section(path: str) -> dict[str, str]:
 def _lojasync_error(request: Request, exc: LojasyncError) -> Response:
     status_code = error_status(exc)
     if is_api(request):
-        headers = {"Retry-After": str(retry_after(exc))} if status_code == 503 else None
-        return api_error(exc.code, exc.message, exc.resolution, status_code, headers)
+        return api_error(exc.code, exc.message, exc.resolution, status_code, retry_headers(status_code, exc) or None)
     return render(request, "error.html", {"title": "Não foi possível concluir", "error": exc,
                                           **_section(request.url.path)}, status_code=status_code)
 

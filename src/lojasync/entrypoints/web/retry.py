@@ -17,3 +17,10 @@ def retry_after(error: LojasyncError) -> int:
     if "minutes" in error.params and error.code == "fiscal.invoice_being_sent":
         return max(1, int(error.params["minutes"])) * 60
     return RETRY_AFTER_SECONDS
+
+
+def retry_headers(status_code: int, error: LojasyncError | None) -> dict[str, str]:
+    """Retry-After for a 503 (the error's own wait, a minute without one); nothing for any other status."""
+    if status_code != 503:
+        return {}
+    return {"Retry-After": str(retry_after(error) if error is not None else RETRY_AFTER_SECONDS)}

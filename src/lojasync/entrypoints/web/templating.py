@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.error_actions import error_link
-from lojasync.entrypoints.web.retry import RETRY_AFTER_SECONDS, retry_after
+from lojasync.entrypoints.web.retry import retry_headers
 from lojasync.entrypoints.web.sections import SECTIONS
 from lojasync.entrypoints.web.url_filters import sku_path
 from lojasync.shared.errors import LojasyncError
@@ -94,8 +94,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     }
     if status_code == 503 and not (headers and "Retry-After" in headers):
         # Try again later, said to the browser and to any client reading the page as the API says it: when.
-        errors = [value for value in full.values() if isinstance(value, LojasyncError)]
-        headers = {**(headers or {}), "Retry-After": str(retry_after(errors[0]) if errors else RETRY_AFTER_SECONDS)}
+        error = next((value for value in full.values() if isinstance(value, LojasyncError)), None)
+        headers = {**(headers or {}), **retry_headers(status_code, error)}
     # TemplateResponse renders at once, inside this block.
     rendering = _rendering_csrf.set(full["csrf_token"])
     try:
