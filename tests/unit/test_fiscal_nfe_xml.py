@@ -320,6 +320,18 @@ def test_infresptec_only_when_configured():
     assert not valid(draft(technical_responsible=None)).xpath("//n:infRespTec", namespaces=NS)
 
 
+def test_a_draft_checked_by_its_caller_is_not_checked_twice_but_its_technical_responsible_is():
+    """`_seal` builds from data `draft_inputs` has just found complete (`checked`): the same check is not run again,
+    but the technical responsible, which that check does not look at, still is."""
+    nfe = draft()
+    assert build_nfe_xml(nfe, checked=True) == build_nfe_xml(nfe)
+    bad = replace(nfe, technical_responsible=replace(nfe.technical_responsible, email="sem-arroba"))
+    for checked in (True, False):
+        with pytest.raises(NfeIncomplete) as refused:
+            build_nfe(bad, checked=checked)
+        assert refused.value.problems == ["Empresa: e-mail do responsável técnico inválido"]
+
+
 def test_store_text_is_cleaned_to_what_the_layout_takes():
     item = replace(shirts(1)[0], description="  Caneca “Café” — edição\tlimitada 😀 & <cia>  ",
                    code="CAN\n01")

@@ -193,7 +193,7 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
     return problems
 
 
-def _technical_responsible_problems(tech: TechnicalResponsible | None) -> list[str]:
+def technical_responsible_problems(tech: TechnicalResponsible | None) -> list[str]:
     if tech is None:
         return []
     problems = []
@@ -213,7 +213,7 @@ def draft_problems(draft: InvoiceDraft) -> list[str]:
     return missing_for_nfe(draft.issuer, draft.recipient, draft.items, payments=draft.payments,
                            freight=draft.freight, discount=draft.discount, other=draft.other_costs,
                            order_total=draft.order_total, taxes=draft.taxes, series=draft.series,
-                           number=draft.number, delivery=draft.delivery) + _technical_responsible_problems(
+                           number=draft.number, delivery=draft.delivery) + technical_responsible_problems(
         draft.technical_responsible)
 
 
