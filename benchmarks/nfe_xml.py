@@ -2,9 +2,11 @@
 and compiled schema (`fiscal.nfe_xml`, `fiscal.nfe_schema`).
 
 Prints one JSON line per item count: {"items", "xml_bytes", "checks_ms", "build_ms", "serialize_ms",
-"validate_ms", "total_ms", "nfelib_to_xml_ms"} (per document, median of 5 rounds; CPU time of this process,
-so other work on the machine does not inflate it). `total_ms` is `build_nfe_xml` + `schema_errors`, the
-checks included; `nfelib_to_xml_ms` is nfelib's own `Nfe.to_xml()` of the same binding, for comparison.
+"written_ms", "validate_ms", "total_ms", "nfelib_to_xml_ms"} (per document, median of 5 rounds; CPU time of this
+process, so other work on the machine does not inflate it). `serialize_ms` is xsdata's shared serializer,
+`written_ms` lojasync's writer (`fiscal.nfe_writer`: the same bytes, what `build_nfe_xml` uses); `total_ms` is
+`build_nfe_xml` + `schema_errors`, the checks included; `nfelib_to_xml_ms` is nfelib's own `Nfe.to_xml()` of
+the same binding, for comparison.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from lojasync.fiscal.nfe_data import (
     TaxSettings,
 )
 from lojasync.fiscal.nfe_schema import schema_errors
-from lojasync.fiscal.nfe_xml import build_nfe_xml, to_xml
+from lojasync.fiscal.nfe_writer import plain_xml
+from lojasync.fiscal.nfe_xml import build_nfe_xml, serializer, to_xml
 
 WHEN = datetime(2026, 10, 5, 14, 30, tzinfo=timezone(timedelta(hours=-3)))
 
@@ -77,6 +80,8 @@ def main() -> None:
         draft = sample_draft(items)
         binding = build_nfe(draft)
         xml = build_nfe_xml(draft)
+        if xml != to_xml(binding):
+            raise SystemExit("the writer's NF-e differs from xsdata's")
         if schema_errors(xml):      # also compiles the schema, outside the timings
             raise SystemExit(schema_errors(xml))
         nfelib_ms = per_document_ms(lambda binding=binding: binding.to_xml(indent=""), 3, 10)
@@ -86,6 +91,8 @@ def main() -> None:
             "checks_ms": per_document_ms(lambda draft=draft: draft_problems(draft), 5, args.count),
             "build_ms": per_document_ms(lambda draft=draft: build_nfe(draft), 5, args.count),
             "serialize_ms": per_document_ms(lambda binding=binding: to_xml(binding), 5, args.count),
+            "written_ms": per_document_ms(lambda binding=binding: plain_xml(binding, serializer().context), 5,
+                                          args.count),
             "validate_ms": per_document_ms(lambda xml=xml: schema_errors(xml), 5, args.count),
             "total_ms": per_document_ms(lambda draft=draft: schema_errors(build_nfe_xml(draft)), 5, args.count),
             "nfelib_to_xml_ms": nfelib_ms,
