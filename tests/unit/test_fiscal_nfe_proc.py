@@ -63,9 +63,26 @@ def test_any_other_shape_is_built_by_lxml(signed):
     wrapped = b"<retEnviNFe xmlns=\"" + NS.encode() + b"\">" + _answer() + b"</retEnviNFe>"
     declared = b"<?xml version='1.0' encoding='UTF-8'?>\n" + signed
     trailing = signed + b"\n"
+    # The namespace declared again below protNFe (lxml keeps it in the answer, drops it inside nfeProc), by default
+    # or by a prefix; a CDATA section, a comment; a character written as a reference.
+    nested = _answer().replace(b"<infProt ", b'<infProt xmlns="' + NS.encode() + b'" ', 1)
+    prefixed = _answer().replace(b"<infProt ", b'<n:infProt xmlns:n="' + NS.encode() + b'" ', 1) \
+        .replace(b"</infProt>", b"</n:infProt>", 1)
+    cdata = _answer().replace(b"<cStat>100</cStat>", b"<cStat><![CDATA[100]]></cStat>", 1)
+    comment = _answer().replace(b"<cStat>", b"<!-- SEFAZ --><cStat>", 1)
+    reference = _answer().replace(b"<cStat>100", b"<cStat>&#49;00", 1)
     for document, protocol in ((signed, other_declarations), (signed, wrapped), (declared, _answer()),
-                               (trailing, _answer())):
+                               (trailing, _answer()), (signed, nested), (signed, prefixed), (signed, cdata),
+                               (signed, comment), (signed, reference)):
         assert _inside_proc(document, "NFe") is None or _inside_proc(protocol, "protNFe") is None
         made = nfe_proc(document, protocol)
         assert made == built_nfe_proc(document, protocol)
         assert _PROC_SCHEMA.validate(etree.fromstring(made))
+
+
+def test_an_entity_left_unresolved_is_not_joined_into_a_document_no_parser_reads():
+    """The SOAP answer's parser resolves no entity: one declared in a DOCTYPE stays a reference in the protocol."""
+    protocol = _answer().replace(b"<xMotivo>", b"<xMotivo>&ok;", 1)
+    assert _inside_proc(protocol, "protNFe") is None
+    with pytest.raises(etree.XMLSyntaxError):
+        nfe_proc(b"<NFe/>", protocol)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from enum import Enum
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -17,14 +18,14 @@ from lojasync.fiscal.nfe_checks import missing_for_nfe
 from lojasync.fiscal.nfe_data import Carrier, Crt, Delivery, Intermediary, Payment, TaxSettings
 from lojasync.fiscal.nfe_schema import schema_errors
 from lojasync.fiscal.nfe_writer import plain_xml
-from lojasync.fiscal.nfe_xml import build_nfe_xml, serializer, to_xml
+from lojasync.fiscal.nfe_xml import NFE_NAMESPACE, build_nfe_xml, serializer, to_xml
 from tests.unit.nfe_drafts import BELO_HORIZONTE, RIO, SAO_PAULO, company, draft, goods_total, issuer, person, shirts
 
 D = Decimal
 
 
 def _written(binding) -> bytes | None:
-    return plain_xml(binding, serializer().context)
+    return plain_xml(binding, serializer().context, NFE_NAMESPACE)
 
 
 def _retained():
@@ -114,10 +115,59 @@ def test_a_shape_the_writer_was_not_made_for_is_left_to_the_serializer():
     assert to_xml(binding).count(b"<nNF>42</nNF>") == 1
 
 
+class _OldStyle(str, Enum):  # noqa: UP042 - on purpose: in an f-string it writes its name, "_OldStyle.A"
+    A = "Z"
+
+
+class _Shouting(str):
+    def __format__(self, spec: str) -> str:
+        return self.upper()
+
+
+def _changed(change):
+    binding = build_nfe(draft())
+    change(binding)
+    return binding
+
+
+@pytest.mark.parametrize("change", [
+    # A None among a list's values: xsdata writes an empty element for it.
+    lambda b: b.infNFe.det[0].prod.NVE.extend(["AB1234", None]),
+    lambda b: b.infNFe.det.append(None),
+    lambda b: b.infNFe.pag.detPag.append(None),
+    # One value in a repeated field: xsdata writes it once (a walk over a string would write each character).
+    lambda b: setattr(b.infNFe.det[0].prod, "NVE", "AB1234"),
+    lambda b: setattr(b.infNFe, "det", b.infNFe.det[0]),
+    # A str subclass that is no Enum: it may format itself otherwise.
+    lambda b: setattr(b.infNFe.ide, "natOp", _Shouting("Venda")),
+], ids=["none in text list", "none in det", "none in detPag", "string in repeated field", "one det, not a list",
+        "str subclass"])
+def test_a_value_the_writer_could_write_otherwise_is_left_to_the_serializer(change):
+    binding = _changed(change)
+    assert _written(binding) is None
+    assert to_xml(binding).startswith(b"<NFe")   # xsdata still writes it: build_nfe_xml's document
+
+
+@pytest.mark.parametrize("change", [
+    lambda b: b.infNFe.det[0].prod.NVE.extend(["AB1234", "CD5678"]),
+    lambda b: setattr(b.infNFe.ide, "natOp", _OldStyle.A),    # its value, not its name
+    lambda b: setattr(b.infNFe, "versao", _OldStyle.A),
+], ids=["text list", "str enum in text", "str enum in attribute"])
+def test_lists_of_text_and_enums_of_text_are_written_as_the_serializer_writes_them(change):
+    binding = _changed(change)
+    assert _written(binding) is not None and _written(binding) == to_xml(binding)
+    assert b"_OldStyle" not in _written(binding)
+
+
+def test_a_root_of_another_namespace_is_left_to_the_serializer():
+    binding = build_nfe(draft())
+    assert plain_xml(binding, serializer().context, "http://example.com/other") is None
+
+
 def test_what_is_left_to_the_serializer_still_comes_out_of_build_nfe_xml(monkeypatch):
     import lojasync.fiscal.nfe_xml as nfe_xml
 
-    monkeypatch.setattr(nfe_xml, "plain_xml", lambda binding, context: None)
+    monkeypatch.setattr(nfe_xml, "plain_xml", lambda binding, context, namespace: None)
     nfe = draft()
     assert build_nfe_xml(nfe) == to_xml(build_nfe(nfe))
 

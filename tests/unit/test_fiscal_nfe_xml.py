@@ -330,6 +330,11 @@ def test_a_draft_checked_by_its_caller_is_not_checked_twice_but_its_technical_re
         with pytest.raises(NfeIncomplete) as refused:
             build_nfe(bad, checked=checked)
         assert refused.value.problems == ["Empresa: e-mail do responsável técnico inválido"]
+    # A rebuilt NF-e keeps its own series and number, which `draft_inputs` does not see (it checks the company's).
+    for checked in (True, False):
+        with pytest.raises(NfeIncomplete) as refused:
+            build_nfe(draft(series=900), checked=checked)
+        assert refused.value.problems == ["Empresa: série da NF-e 900 inválida (0 a 889)"]
 
 
 def test_store_text_is_cleaned_to_what_the_layout_takes():

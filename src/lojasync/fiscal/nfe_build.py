@@ -21,7 +21,13 @@ from nfelib.nfe.bindings.v4_0.nfe_v4_00 import Nfe
 from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.municipalities import UF_CODES
-from lojasync.fiscal.nfe_checks import NfeIncomplete, draft_problems, key_mismatches, technical_responsible_problems
+from lojasync.fiscal.nfe_checks import (
+    NfeIncomplete,
+    draft_problems,
+    key_mismatches,
+    numbering_problems,
+    technical_responsible_problems,
+)
 from lojasync.fiscal.nfe_data import Crt, InvoiceDraft, InvoiceItem
 from lojasync.fiscal.nfe_money import InvoiceAmounts, LineAmounts, NfeTotals, cents, invoice_amounts
 from lojasync.fiscal.nfe_taxes import imposto
@@ -251,8 +257,10 @@ def build_nfe(draft: InvoiceDraft, *, checked: bool = False) -> Nfe:
     """The unsigned NF-e binding of `draft`. Raises `NfeIncomplete` listing every gap in the data, and
     ValueError when the access key disagrees with the draft. `checked`: the caller found no gap in the same data
     a moment ago (`invoice_draft.draft_inputs`, whose `missing_for_nfe` is this check with more context); only
-    what that one does not look at (the technical responsible) is checked again."""
-    problems = technical_responsible_problems(draft.technical_responsible) if checked else draft_problems(draft)
+    what that one does not look at is checked again: the technical responsible, and the series and number, which
+    it checks as the company's next while a rebuilt NF-e keeps its own."""
+    problems = (numbering_problems(draft.series, draft.number)
+                + technical_responsible_problems(draft.technical_responsible)) if checked else draft_problems(draft)
     if problems:
         raise NfeIncomplete(problems)
     mismatches = key_mismatches(draft)

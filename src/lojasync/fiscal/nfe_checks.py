@@ -171,10 +171,7 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
     if not lines_left_out:
         problems += [f"Pedido: {p}" for p in amount_problems(items, freight=freight, discount=discount, other=other,
                                                               order_total=order_total, payments=payments)]
-    if not 0 <= series <= 889:   # 890 to 999 are the NF-e avulsa's and contingency's: SEFAZ refuses them (266)
-        problems.append(f"Empresa: série da NF-e {series} inválida (0 a 889)")
-    if not 1 <= number <= 999_999_999:
-        problems.append(f"Empresa: número da NF-e {number} inválido (1 a 999999999)")
+    problems += numbering_problems(series, number)
     # The rules that depend on where the goods go, once both UFs are known.
     issuer_uf = (issuer.address.uf or "").upper() if issuer else ""
     recipient_uf = (recipient.address.uf or "").upper() if recipient and recipient.address else ""
@@ -190,6 +187,15 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
         problem = difal_problem(issuer.crt, taxes or TaxSettings(), dest, recipient_uf)
         if problem:   # with the command that sets the rate, for the terminal
             problems.append(Gap(f"Empresa: {problem}", getattr(problem, "terminal", None)))
+    return problems
+
+
+def numbering_problems(series: int, number: int) -> list[str]:
+    problems = []
+    if not 0 <= series <= 889:   # 890 to 999 are the NF-e avulsa's and contingency's: SEFAZ refuses them (266)
+        problems.append(f"Empresa: série da NF-e {series} inválida (0 a 889)")
+    if not 1 <= number <= 999_999_999:
+        problems.append(f"Empresa: número da NF-e {number} inválido (1 a 999999999)")
     return problems
 
 

@@ -22,16 +22,26 @@ def _element(xml: bytes, local_name: str) -> etree._Element:
 _PROC_OPENING = f"<?xml version='1.0' encoding='UTF-8'?>\n<nfeProc xmlns=\"{NFE_NS}\" versao=\"4.00\">".encode()
 
 
+# The references lxml writes (text: &amp; &lt; &gt; &#13;; attributes also &quot; &#9; &#10;): any other is not
+# lxml's writing (a character written as a reference, which lxml writes as itself), or an entity left unresolved.
+_LXML_REFERENCES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&#9;", b"&#10;", b"&#13;")
+
+
 def _inside_proc(document: bytes, name: str) -> bytes | None:
     """`document`, an element `name` as lxml writes it alone (the NF-e signed by `signing`, a protNFe kept by
     `sefaz.answers`), as lxml writes it inside nfeProc: the same bytes without its own declaration of the NF-e
-    namespace, which nfeProc's makes redundant. None for any other shape (another declaration on it, an XML
-    declaration, another element): lxml then writes the nfeProc."""
+    namespace, which nfeProc's makes redundant. None for any other shape, and lxml then writes the nfeProc:
+    another declaration on it, the namespace declared again inside it (lxml drops or rewrites that one too), an
+    XML declaration, a DOCTYPE, CDATA, comment or processing instruction, a reference lxml does not write, bytes
+    after it."""
     opening, closing = f'<{name} xmlns="{NFE_NS}"'.encode(), f"</{name}>".encode()
     if not (document.startswith(opening) and document.endswith(closing)):
         return None
     start_tag = document[:document.find(b">") + 1]
-    if start_tag.count(b"xmlns") != 1 or start_tag.endswith(b"/>"):
+    if start_tag.count(b"xmlns") != 1 or start_tag.endswith(b"/>") or document.count(NFE_NS.encode()) != 1:
+        return None
+    if b"<!" in document or b"<?" in document or \
+            document.count(b"&") != sum(document.count(reference) for reference in _LXML_REFERENCES):
         return None
     return b"<" + name.encode() + document[len(opening):]
 

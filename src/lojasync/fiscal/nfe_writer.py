@@ -18,8 +18,8 @@ from typing import Any
 
 from xsdata.formats.dataclass.context import XmlContext
 
-# What xsdata's writer (the standard library's XMLGenerator.characters) escapes in text; in attributes it also
-# writes entities for these, or changes the quotes: such values are left to xsdata.
+# What xsdata's writer (the standard library's XMLGenerator, its `quoteattr`) writes as entities in an attribute,
+# or answers with other quotes: such values are left to xsdata.
 _ATTRIBUTE_ODD = ('"', "\n", "\r", "\t")
 
 
@@ -39,11 +39,11 @@ class _Plan:
         self.elements = elements
 
 
-_plans: dict[tuple[type, str], _Plan] = {}
+_plans: dict[tuple[type, str, XmlContext], _Plan] = {}
 
 
 def _plan(cls: type, namespace: str, context: XmlContext) -> _Plan:
-    plan = _plans.get((cls, namespace))
+    plan = _plans.get((cls, namespace, context))
     if plan is not None:
         return plan
     meta = context.build(cls)
@@ -61,14 +61,15 @@ def _plan(cls: type, namespace: str, context: XmlContext) -> _Plan:
         models = frozenset(var.types) if var.clazz is not None else None
         elements.append((var.name, var.qname[len(namespace):], var.list_element, models, odd))
     # Several threads may plan the same class at once: each plan is the same, any one of them is kept.
-    plan = _plans[cls, namespace] = _Plan(tuple(attributes), tuple(elements))
+    plan = _plans[cls, namespace, context] = _Plan(tuple(attributes), tuple(elements))
     return plan
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, str):
+    # Exactly str: a subclass may format itself otherwise (an old-style `str, Enum` writes its name in an f-string).
+    if type(value) is str:
         return value
-    if isinstance(value, Enum) and isinstance(value.value, str):
+    if isinstance(value, Enum) and type(value.value) is str:
         return value.value
     raise _NotPlain(type(value).__name__)   # numbers, dates, QNames: xsdata's converter formats them
 
@@ -103,9 +104,11 @@ def _write(out: list[str], binding: Any, tag: str, namespace: str, context: XmlC
             continue
         if odd:
             raise _NotPlain(field)
+        if many and type(value) not in (list, tuple):
+            raise _NotPlain(field)   # one value in a repeated field (xsdata writes it once), a set, a string...
         for item in value if many else (value,):
             if item is None:
-                continue
+                raise _NotPlain(field)   # xsdata writes <tag/> for a None among a list's values
             if models is not None:
                 if type(item) not in models:   # a subclass: xsdata writes it with xsi:type
                     raise _NotPlain(field)
@@ -121,13 +124,14 @@ def _write(out: list[str], binding: Any, tag: str, namespace: str, context: XmlC
         out.append(f"</{tag}>")
 
 
-def plain_xml(binding: Any, context: XmlContext) -> bytes | None:
-    """The binding as xsdata's serializer of `context` writes it with the binding's namespace as the default
-    one (UTF-8, no declaration, no indentation), or None when it holds a shape this writer leaves to xsdata."""
+def plain_xml(binding: Any, context: XmlContext, namespace: str) -> bytes | None:
+    """The binding as xsdata's serializer of `context` writes it with `namespace` as the default one (UTF-8, no
+    declaration, no indentation), or None when it holds a shape this writer leaves to xsdata (a root of
+    another namespace among them: xsdata writes it with a prefix)."""
     qname = context.build(type(binding)).qname
-    if not qname.startswith("{"):
+    if not qname.startswith("{" + namespace + "}"):
         return None
-    uri, tag = qname[1:].split("}", 1)
+    uri, tag = namespace, qname[len(namespace) + 2:]
     out: list[str] = []
     try:
         _write(out, binding, tag, "{" + uri + "}", context, f' xmlns="{uri}"')

@@ -48,5 +48,5 @@ def build_nfe_xml(draft: InvoiceDraft, *, checked: bool = False) -> bytes:
     of its time), or by the serializer when the binding holds a shape that writer leaves to it.
     """
     binding = build_nfe(draft, checked=checked)
-    written = plain_xml(binding, serializer().context)
+    written = plain_xml(binding, serializer().context, NFE_NAMESPACE)
     return written if written is not None else to_xml(binding)

@@ -175,7 +175,8 @@ def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, act
     """Build, sign and validate the NF-e's XML (a new key each time: a rejected NF-e is rebuilt)."""
     draft = new_draft(company, order, inputs, invoice.series, invoice.number, moment)
     try:
-        xml = build_nfe_xml(draft, checked=not inputs.problems)
+        # Checked: both callers refuse the NF-e when `draft_inputs` found a problem in these data.
+        xml = build_nfe_xml(draft, checked=True)
     except NfeIncomplete as exc:
         raise DocumentNotPossible("a NF-e", order.id, exc.problems) from exc
     certificate = certificate_for(company, box)
