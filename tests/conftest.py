@@ -41,6 +41,24 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _every_nfe_also_written_by_xsdata():
+    """Every NF-e the tests build in this process is also written by xsdata's serializer and the two compared byte
+    for byte: `fiscal.nfe_writer` claims xsdata's bytes, and each new shape the fiscal code makes is met here first
+    (the tests of the writer itself are in tests/unit/test_fiscal_nfe_writer.py)."""
+    from lojasync.fiscal import nfe_writer, nfe_xml
+
+    def compared(binding, context, namespace):
+        written = nfe_writer.plain_xml(binding, context, namespace)
+        if written is not None and written != nfe_xml.to_xml(binding):
+            raise AssertionError("fiscal.nfe_writer wrote an NF-e other than xsdata's serializer writes")
+        return written
+
+    nfe_xml.plain_xml = compared
+    yield
+    nfe_xml.plain_xml = nfe_writer.plain_xml
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if not PG_URL:

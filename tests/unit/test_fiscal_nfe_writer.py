@@ -177,3 +177,13 @@ def test_an_empty_element_and_an_empty_binding_are_written_short():
     binding.infNFe.ide.xJust = ""   # text present but empty: <xJust/>, as xsdata writes it
     written = _written(binding)
     assert b"<xJust/>" in written and written == to_xml(binding)
+
+
+def test_every_nfe_the_tests_build_is_compared_with_xsdatas(monkeypatch):
+    """tests/conftest.py compares each NF-e built in the tests' process with xsdata's bytes: a writer that wrote
+    other bytes fails whatever test built the NF-e."""
+    import lojasync.fiscal.nfe_writer as nfe_writer
+
+    monkeypatch.setattr(nfe_writer, "plain_xml", lambda binding, context, namespace: b"<NFe/>")
+    with pytest.raises(AssertionError, match="other than xsdata"):
+        build_nfe_xml(draft())

@@ -131,10 +131,9 @@ def plain_xml(binding: Any, context: XmlContext, namespace: str) -> bytes | None
     qname = context.build(type(binding)).qname
     if not qname.startswith("{" + namespace + "}"):
         return None
-    uri, tag = namespace, qname[len(namespace) + 2:]
     out: list[str] = []
     try:
-        _write(out, binding, tag, "{" + uri + "}", context, f' xmlns="{uri}"')
+        _write(out, binding, qname[len(namespace) + 2:], "{" + namespace + "}", context, f' xmlns="{namespace}"')
     except _NotPlain:
         return None
     return "".join(out).encode("utf-8")
