@@ -40,8 +40,10 @@ def _inside_proc(document: bytes, name: str) -> bytes | None:
     start_tag = document[:document.find(b">") + 1]
     if start_tag.count(b"xmlns") != 1 or start_tag.endswith(b"/>") or document.count(NFE_NS.encode()) != 1:
         return None
-    if b"<!" in document or b"<?" in document or \
-            document.count(b"&") != sum(document.count(reference) for reference in _LXML_REFERENCES):
+    if b"<!" in document or b"<?" in document:
+        return None
+    references = document.count(b"&")
+    if references and references != sum(document.count(reference) for reference in _LXML_REFERENCES):
         return None
     return b"<" + name.encode() + document[len(opening):]
 
