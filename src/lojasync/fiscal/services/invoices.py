@@ -271,7 +271,7 @@ def prepare_invoices(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, or
         read = orders_for_processing(uow, order_numbers) if len(order_numbers) > 1 else None
         for order_number in order_numbers:
             invoice, order, company = _generate(uow, box, order_number, actor, now(), company, read)
-            made.append((invoice, _claim(uow, box, sefaz, invoice, order, actor, now(), company)))
+            made.append((invoice, _claim(uow, box, sefaz, invoice, order, actor, now(), company, generated=True)))
         uow.flush()  # the history's handler, run at commit, needs the NF-e's id
         uow.commit()
         return [ReadyToSend(invoice.id, claim, invoice.attempts) for invoice, claim in made]
@@ -354,9 +354,10 @@ def record_answer(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, a
 
 
 def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Who,
-           moment: datetime, company: Company | None = None) -> _Claim:
+           moment: datetime, company: Company | None = None, generated: bool = False) -> _Claim:
     """Mark the NF-e as being sent, inside the caller's transaction (committed before SEFAZ is called).
-    `company`: the one the caller already read (and locked) in this transaction."""
+    `company`: the one the caller already read (and locked) in this transaction. `generated`: the NF-e was made
+    from `order` in this transaction, the order locked since: it is this sale, nothing to compare."""
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
         raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
@@ -370,7 +371,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     if sefaz.simulated and invoice.environment == "1":
         raise SimulatorInProduction()
     ask_first = invoice.status is InvoiceStatus.AWAITING
-    drift = _drift(invoice, order)
+    drift = None if generated else _drift(invoice, order)
     if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
         raise drift
     if invoice.status is InvoiceStatus.REJECTED and invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
