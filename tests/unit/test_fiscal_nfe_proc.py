@@ -80,9 +80,10 @@ def test_any_other_shape_is_built_by_lxml(signed):
         assert _PROC_SCHEMA.validate(etree.fromstring(made))
 
 
-def test_an_entity_left_unresolved_is_not_joined_into_a_document_no_parser_reads():
-    """The SOAP answer's parser resolves no entity: one declared in a DOCTYPE stays a reference in the protocol."""
+def test_an_entity_left_unresolved_is_not_joined_into_a_document_no_parser_reads(signed):
+    """The SOAP answer's parser resolves no entity: one declared in a DOCTYPE stays a reference in the protocol.
+    Joined, it made an nfeProc no parser reads; built by lxml, it is refused at once."""
     protocol = _answer().replace(b"<xMotivo>", b"<xMotivo>&ok;", 1)
     assert _inside_proc(protocol, "protNFe") is None
     with pytest.raises(etree.XMLSyntaxError):
-        nfe_proc(b"<NFe/>", protocol)
+        nfe_proc(signed, protocol)

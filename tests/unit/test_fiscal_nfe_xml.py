@@ -320,7 +320,7 @@ def test_infresptec_only_when_configured():
     assert not valid(draft(technical_responsible=None)).xpath("//n:infRespTec", namespaces=NS)
 
 
-def test_a_draft_checked_by_its_caller_is_not_checked_twice_but_its_technical_responsible_is():
+def test_a_draft_checked_by_its_caller_is_not_checked_twice_but_its_responsible_and_numbering_are():
     """`_seal` builds from data `draft_inputs` has just found complete (`checked`): the same check is not run again,
     but the technical responsible, which that check does not look at, still is."""
     nfe = draft()
