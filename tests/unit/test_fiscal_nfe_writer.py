@@ -177,8 +177,9 @@ def test_what_is_left_to_the_serializer_still_comes_out_of_build_nfe_xml(monkeyp
 def test_an_empty_element_and_an_empty_binding_are_written_short():
     binding = build_nfe(draft())
     binding.infNFe.ide.xJust = ""   # text present but empty: <xJust/>, as xsdata writes it
+    binding.infNFe.infAdic = type(binding.infNFe.infAdic)()   # a binding with nothing in it: <infAdic/>
     written = _written(binding)
-    assert b"<xJust/>" in written and written == to_xml(binding)
+    assert b"<xJust/>" in written and b"<infAdic/>" in written and written == to_xml(binding)
 
 
 def test_every_nfe_the_tests_build_is_compared_with_xsdatas(monkeypatch):
