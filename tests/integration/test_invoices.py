@@ -1062,15 +1062,18 @@ def test_the_worker_leaves_an_unsent_nfe_of_a_changed_order_to_a_person(app, com
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "pending"
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None
-    assert "foi cancelado depois de gerar" in show_order(app.uow(), number)["attention_reason"]
+    assert "foi cancelado depois de gerada a NF-e nº" in show_order(app.uow(), number)["attention_reason"]
     assert [r for r in caplog.records if r.message == "invoice awaiting SEFAZ needs a person"] == []
 
 
+@pytest.mark.parametrize("earlier_wording", [False, True])
 def test_a_store_that_reopens_the_order_takes_away_the_reasons_to_discard_its_unsent_nfe(app, company, sefaz,
-                                                                                        simulator, monkeypatch):
+                                                                                        simulator, monkeypatch,
+                                                                                        earlier_wording):
     """review: reopened in the store and then authorised, the order still said "descarte a NF-e (lojasync invoices
     cancel 1)": followed, that cancels a valid NF-e at SEFAZ, with its stock and receivables. Both forms go: the
-    import's (cancelled while pending) and the approval's (cancelled while it waited to be sent)."""
+    import's (cancelled while pending) and the approval's (cancelled while it waited to be sent), the latter also
+    as versions before 2026-12-04 worded it ("depois de gerar NF-e nº"), in reasons they recorded."""
     from huey import MemoryHuey
 
     from lojasync.entrypoints.tasks import TaskQueue
@@ -1096,7 +1099,13 @@ def test_a_store_that_reopens_the_order_takes_away_the_reasons_to_discard_its_un
         stale.sent_at = stale.sent_at - timedelta(minutes=5)
         uow.commit()
     TaskQueue(app, huey=MemoryHuey("test", immediate=True)).housekeeping()
-    assert "foi cancelado depois de gerar" in show_order(app.uow(), number)["attention_reason"]
+    assert "foi cancelado depois de gerada a NF-e nº" in show_order(app.uow(), number)["attention_reason"]
+    if earlier_wording:
+        with app.uow() as uow:
+            stored = uow.orders.get(number, lines=False)
+            stored.attention_reason = stored.attention_reason.replace("depois de gerada a ", "depois de gerar ")
+            uow.commit()
+        assert "foi cancelado depois de gerar NF-e nº" in show_order(app.uow(), number)["attention_reason"]
     import_order(app.uow(), store_id, order_payload(id=2000000035, updated_at=ts(2400)), ImportPolicy())
     assert show_order(app.uow(), number)["attention_reason"] is None
 

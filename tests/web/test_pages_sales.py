@@ -60,7 +60,7 @@ def test_confirming_a_sale_whose_order_was_cancelled_says_why(app, logged_in, st
     answer = post(logged_in, url, f"{url}/confirmar")
     assert answer.status_code == 409
     text = text_of(answer.text)
-    assert "Venda simples não confirmada" in text and f"O pedido {number} foi cancelado depois de gerar" in text
+    assert "Venda simples não confirmada" in text and f"O pedido {number} foi cancelado depois de gerada a venda simples" in text
     assert "Resolução:" in text and "Traceback" not in answer.text
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
 

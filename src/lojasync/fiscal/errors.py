@@ -98,7 +98,8 @@ class _PendingDocumentOutdated(LojasyncError):
 class OrderChangedSinceGenerated(_PendingDocumentOutdated):
     code = "fiscal.order_changed"
     # What `same_sale` compares, all of it: a merchant who finds the items equal must know where else to look.
-    message_template = ("O pedido {order_number} mudou na loja depois de gerar {document} (itens, quantidades, "
+    # `document`: its label ("NF-e nº 5 série 1", "venda simples 2"), both feminine.
+    message_template = ("O pedido {order_number} mudou na loja depois de gerada a {document} (itens, quantidades, "
                         "preços, frete, desconto, total ou pagamento): aprovar agora registraria uma venda que não "
                         "é mais a do pedido.")
     resolution_template = "Descarte (cancele) o documento pendente e gere outro a partir do pedido atualizado."
@@ -106,7 +107,7 @@ class OrderChangedSinceGenerated(_PendingDocumentOutdated):
 
 class OrderCancelledInStore(_PendingDocumentOutdated):
     code = "fiscal.order_cancelled"
-    message_template = ("O pedido {order_number} foi cancelado depois de gerar {document}: aprovar baixaria "
+    message_template = ("O pedido {order_number} foi cancelado depois de gerada a {document}: aprovar baixaria "
                         "estoque de uma venda que não existe.")
     resolution_template = "Descarte (cancele) o documento pendente; se a venda continua, reative o pedido na loja."
 

@@ -59,8 +59,10 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
 
 
 # What a reason about an unsent document says of a store cancellation: this handler's words, or the refusal the
-# approval records when the cancellation came while the NF-e waited to be sent (`OrderCancelledInStore`).
-_CANCELLATION_WORDS = (": o pedido foi cancelado na loja.", " foi cancelado depois de gerar ")
+# approval records when the cancellation came while the NF-e waited to be sent (`OrderCancelledInStore`; "depois de
+# gerar " is how versions before 2026-12-04 worded it, still in the reasons they recorded).
+_CANCELLATION_WORDS = (": o pedido foi cancelado na loja.", " foi cancelado depois de gerada a ",
+                       " foi cancelado depois de gerar ")
 
 
 def _reopened(order, uow) -> None:

@@ -45,7 +45,7 @@ def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Who = Actor.OPE
             if order.status is OrderStatus.CANCELLED:
                 raise OrderCancelledInStore(order_number=order.id, document=sale.label, sale_id=sale.id)
             if not same_sale(sale, order):
-                raise OrderChangedSinceGenerated(order_number=order.id, document="a venda simples", sale_id=sale.id)
+                raise OrderChangedSinceGenerated(order_number=order.id, document=sale.label, sale_id=sale.id)
             if order.is_processed():   # an NF-e SEFAZ authorised late, after this sale was generated in its place
                 refuse_second_document(uow, order)
         changed = sale.confirm(order, actor, now())
