@@ -180,16 +180,21 @@ class Settings(BaseSettings):
             if not isinstance(method, str) or not STORE_METHOD.fullmatch(method.strip().lower()):
                 raise ValueError(f"forma de pagamento {method!r} não é um nome da loja (minúsculas, sem espaços, "
                                  f"como {', '.join(sorted(DEFAULT_RULES))})")
-            unknown = sorted(set(rule) - RULE_FIELDS) if isinstance(rule, dict) else []
+            if not isinstance(rule, dict):
+                raise ValueError(f"a regra de {method} deve ser um objeto com first_days e/ou every_days, em dias "
+                                 f'(ex.: {{"{method}": {{"first_days": 30, "every_days": 30}}}}), não {rule!r}')
+            unknown = sorted(set(rule) - RULE_FIELDS)
             if unknown:
                 raise ValueError(f"campo desconhecido em {method}: {', '.join(unknown)} (os campos são first_days e "
                                  "every_days)")
+            for name, days in rule.items():
+                # Read leniently, true was a day and 30.0 thirty: both typos of a number of days.
+                if type(days) is not int:
+                    raise ValueError(f"{method}.{name} deve ser um número inteiro de dias, não {days!r}")
             # A field left out keeps the method's default, not the class's: {"credit_card": {"every_days": 31}}
             # moved a card's first installment from 30 days to the payment day.
-            if isinstance(rule, dict):
-                default = DEFAULT_RULES.get(method.strip().lower(), OTHER)
-                rule = {"first_days": default.first_days, "every_days": default.every_days, **rule}
-            filled[method] = rule
+            default = DEFAULT_RULES.get(method.strip().lower(), OTHER)
+            filled[method] = {"first_days": default.first_days, "every_days": default.every_days, **rule}
         return filled
 
     @field_validator("status_by_order_status", "status_by_payment_status", mode="after")

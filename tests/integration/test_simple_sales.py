@@ -469,6 +469,29 @@ def test_receivable_rules_come_from_the_settings_and_nonsense_is_refused(monkeyp
         assert said in refused.value.message
 
 
+def test_receivable_rules_beyond_the_calendar_or_not_whole_days_are_refused_at_start(monkeypatch):
+    """review: {"credit_card": {"first_days": 3000000}} passed start-up, then every card order's approval raised
+    "date value out of range" (the NF-e authorised at SEFAZ, left awaiting it); true was taken for 1 day."""
+    from lojasync.finance.plans import MAX_EVERY_DAYS, MAX_FIRST_DAYS, installment_plan
+    from lojasync.settings import SettingsError, load_settings
+
+    for rule, said in (('{"credit_card": {"first_days": 3000000}}', "first_days deve estar entre 0 e 3650"),
+                       ('{"boleto": {"every_days": 400}}', "every_days deve estar entre 1 e 366"),
+                       ('{"credit_card": {"first_days": true}}', "credit_card.first_days deve ser um número inteiro"),
+                       ('{"pix": {"every_days": 30.0}}', "pix.every_days deve ser um número inteiro de dias, não 30.0"),
+                       ('{"credit_card": 30}', "a regra de credit_card deve ser um objeto com first_days")):
+        monkeypatch.setenv("LOJASYNC_RECEIVABLE_RULES", rule)
+        with pytest.raises(SettingsError) as refused:
+            load_settings()
+        assert said in refused.value.message, refused.value.message
+    # The widest rule allowed still dates 48 installments within the calendar.
+    monkeypatch.setenv("LOJASYNC_RECEIVABLE_RULES",
+                       f'{{"credit_card": {{"first_days": {MAX_FIRST_DAYS}, "every_days": {MAX_EVERY_DAYS}}}}}')
+    rules = load_settings().installment_rules()
+    plan = installment_plan(Decimal("480.00"), 48, "credit_card", date(2026, 12, 4), rules)
+    assert len(plan) == 48 and plan[-1].due_date == date(2026, 12, 4) + timedelta(days=3650 + 47 * 366)
+
+
 def test_a_rule_given_in_part_keeps_the_methods_other_default(monkeypatch):
     """review: {"credit_card": {"every_days": 31}} ("change the interval only") took first_days from the class
     (0), moving every card's first installment from 30 days to the payment day."""

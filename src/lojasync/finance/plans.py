@@ -20,10 +20,22 @@ class InstallmentRule:
     every_days: int = 30    # days between installments
 
     def __post_init__(self) -> None:
-        # Read from LOJASYNC_RECEIVABLE_RULES: a due date before the sale, or installments on the same day,
-        # is a typo, said where the setting is read.
-        if self.first_days < 0 or self.every_days < 1:
-            raise ValueError("dias inválidos: first_days deve ser 0 ou mais e every_days 1 ou mais")
+        # Read from LOJASYNC_RECEIVABLE_RULES: a due date before the sale, installments on the same day, or
+        # one beyond any calendar is a typo, said where the setting is read. Unbounded, the last one passed
+        # start-up and failed every approval of the method instead ("date value out of range"), the NF-e
+        # authorised at SEFAZ and left awaiting it, with no stock moved (review).
+        for name, low, high in (("first_days", 0, MAX_FIRST_DAYS), ("every_days", 1, MAX_EVERY_DAYS)):
+            value = getattr(self, name)
+            if type(value) is not int:   # True is not a day (pydantic's lax mode took it for 1)
+                raise ValueError(f"dias inválidos: {name} deve ser um número inteiro de dias, não {value!r}")
+            if not low <= value <= high:
+                raise ValueError(f"dias inválidos: {name} deve estar entre {low} e {high} (recebido {value})")
+
+
+# Ten years to the first due date, a year between installments: 48 installments stay within the calendar the
+# finance pages filter by (shared.day_bounds), however the two are combined.
+MAX_FIRST_DAYS = 3650
+MAX_EVERY_DAYS = 366
 
 
 DEFAULT_RULES: dict[str, InstallmentRule] = {
