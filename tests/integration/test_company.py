@@ -51,6 +51,21 @@ def test_every_problem_is_listed_and_nothing_is_written(app):
     assert show_company(app.uow(), NOW).cnpj == "11222333000181"  # unchanged
 
 
+def test_a_name_street_or_district_too_short_for_the_nfe_is_refused_and_a_blank_one_is_missing(app):
+    """review: `company set --name X --district " "` said "Pronta para emitir NF-e", then every NF-e was refused
+    for a razão social "não informada" (the layout needs 2 characters, as the NF-e writes them: emoji dropped)."""
+    set_company(app.uow(), COMPANY, NOW)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(legal_name="X", street="😀", district="B"), NOW)
+    assert refused.value.problems == ["razão social precisa de pelo menos 2 letras ou números (recebido 'X')",
+                                      "logradouro precisa de pelo menos 2 letras ou números (recebido '😀')",
+                                      "bairro precisa de pelo menos 2 letras ou números (recebido 'B')"]
+    assert show_company(app.uow(), NOW).legal_name == "Loja Exemplo Ltda"   # nothing written
+    blank = set_company(app.uow(), CompanyData(district="  "), NOW)
+    assert any("empresa sem bairro" in str(p) for p in blank.problems), blank.problems
+    assert "Sé" in set_company(app.uow(), CompanyData(district="Sé"), NOW).address   # two letters are enough
+
+
 def test_moving_to_another_uf_checks_the_ie_kept_and_one_kept_invalid_is_a_listed_problem(app):
     """CLI walkthrough: `company set --uf RJ --city "Rio de Janeiro"` kept the SP registration, said "gravada" and
     "Pronta para emitir", and only the next NF-e was refused."""

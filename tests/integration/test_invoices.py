@@ -501,6 +501,19 @@ def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, 
     assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
 
 
+def test_an_nfe_issued_before_the_company_moved_to_a_branch_cnpj_is_cancelled_under_its_own(app, company, sefaz):
+    """review: the event named the company's CNPJ of now (a branch's, same root and certificate): SEFAZ answered
+    574, "o autor do evento diverge do emissor da NF-e", and the NF-e could not be cancelled any more."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000045))
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    set_company(app.uow(), replace(COMPANY, cnpj="11.222.333/0002-62"))
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra")
+    assert changed and cancelled.status == "cancelled"
+    event = etree.fromstring(cancellation_xml(app.uow(), invoice.id))
+    assert event.findtext(".//{*}evento/{*}infEvento/{*}CNPJ") == "11222333000181"
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+
+
 def test_an_issuer_in_manaus_writes_its_own_time_on_the_nfe_and_its_cancellation(app, sefaz):
     set_company(app.uow(), replace(COMPANY, city="Manaus", uf="AM", zipcode="69005-010", ie="04.234.567-7"))
     install_test_certificate(app.uow(), app.cipher)

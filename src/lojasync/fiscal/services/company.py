@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from lojasync.crypto import TokenDecryptError
+from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.certificate import Certificate, make_test_certificate
 from lojasync.fiscal.certificate_errors import (
     CertificateCnpjMismatch,
@@ -191,6 +192,8 @@ def set_company(uow: ProcessingUnitOfWork, data: CompanyData, now: datetime | No
         return company_view(company, now)
 
 
+# Required on every NF-e, with 2 characters at least (xNome, xLgr, xBairro).
+_AT_LEAST_TWO = frozenset({"legal_name", "street", "district"})
 _NFE_TEXTS = (("legal_name", "razão social"), ("trade_name", "nome fantasia"), ("street", "logradouro"),
               ("number", "número do endereço"), ("complement", "complemento"), ("district", "bairro"))
 
@@ -219,6 +222,13 @@ def _apply(company: Company, data: CompanyData) -> None:
         length = len(" ".join(str(given.get(name, "")).split()))
         if length > 60:
             problems.append(f"{label} tem {length} caracteres; a NF-e leva no máximo 60")
+        elif name in _AT_LEAST_TWO and name in given:
+            if not given[name].strip():
+                given[name] = ""   # emptied: listed among what the company lacks, not kept as " " (filled)
+            elif len(fmt.text(given[name], 60)) < 2:
+                # The layout's minimum, as the NF-e writes it (emoji dropped): taken, "X" or "😀" said "Pronta
+                # para emitir NF-e" and every NF-e was then refused for a razão social "não informada".
+                problems.append(f"{label} precisa de pelo menos 2 letras ou números (recebido {given[name]!r})")
     if "crt" in given and given["crt"] not in (SIMPLES_NACIONAL, REGIME_NORMAL):
         problems.append("CRT deve ser 1 (Simples Nacional) ou 3 (regime normal)")
     if "environment" in given:
