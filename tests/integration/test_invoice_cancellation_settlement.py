@@ -21,6 +21,7 @@ from lojasync.fiscal.services.invoice_cancellation import (
     cancellations_awaiting_sefaz,
     settle_cancellation,
 )
+from lojasync.fiscal.services.invoice_files import cancellation_xml
 from lojasync.fiscal.services.invoices import SENDING_WINDOW, Sefaz, approve_invoice, generate_invoice
 from lojasync.fiscal.services.views import show_invoice
 from lojasync.sales.history import Person
@@ -328,6 +329,50 @@ def test_a_second_cancel_asks_sefaz_first_and_records_an_earlier_request_it_regi
     cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, REASON, ANA)
     assert cancelled.status == "cancelled" and changed and stock(app) == NOT_MOVED
     assert len(cancelled_at_sefaz(simulator, invoice_id, app)) == 1
+
+
+def test_the_justification_recorded_is_the_one_sefaz_registered_not_the_retrys(app, sefaz, simulator):
+    """review: the first request registered, its answer lost; the retry, typed with other words, recorded those
+    words on the NF-e and in the history while SEFAZ (and the procEventoNFe kept) held the first."""
+    _, invoice_id = authorised(app, sefaz, 2000000521)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, "Outro motivo digitado depois", ANA)
+    assert changed and cancelled.cancel_justification == REASON
+    assert f"<xJust>{REASON}</xJust>".encode() in cancellation_xml(app.uow(), invoice_id)
+
+
+def test_the_worker_records_the_justification_sefaz_registered_not_the_latest_typed(app, sefaz, simulator):
+    _, invoice_id = authorised(app, sefaz, 2000000522)
+    with pytest.raises(Killed):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    with pytest.raises(CancellationUnanswered):   # asked again with other words, SEFAZ out of reach
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, "Outro motivo digitado depois", ANA)
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
+    assert show_invoice(app.uow(), invoice_id).cancel_justification == REASON
+
+
+def test_a_cancellation_is_not_sent_to_a_sefaz_that_never_saw_the_nfe(app, sefaz, simulator):
+    """review: an NF-e of the simulator, cancelled once LOJASYNC_SEFAZ=real, went to the real SEFAZ, which cannot
+    know it (refused, it stayed "autorizada" for good); a real one, from a shell left on the simulator, got 252
+    blamed on SEFAZ. Both are refused before anything is signed or sent, and say how to reach the right one."""
+    _, invoice_id = authorised(app, sefaz, 2000000523)
+    real = Sefaz(sefaz.connect, simulated=False)
+    with pytest.raises(LojasyncError) as refused:
+        cancel_invoice(app.uow(), app.cipher, real, invoice_id, REASON, ANA)
+    assert refused.value.code == "fiscal.cancel_at_another_sefaz"
+    assert "autorizada pelo simulador da SEFAZ" in refused.value.message
+    assert "sem LOJASYNC_SEFAZ=real" in refused.value.resolution
+    with app.uow() as uow:   # as if a real SEFAZ had authorised it
+        uow.invoices.get(invoice_id).simulated = False
+        uow.commit()
+    with pytest.raises(LojasyncError) as refused:
+        cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, REASON, ANA)
+    assert "ligado ao simulador da SEFAZ" in refused.value.message
+    assert "LOJASYNC_SEFAZ=real" in refused.value.resolution
+    shown = show_invoice(app.uow(), invoice_id)
+    assert shown.status == "authorised" and shown.cancel_requested_at is None and stock(app) == ISSUED
+    assert cancelled_at_sefaz(simulator, invoice_id, app) == []
 
 
 @pytest.mark.parametrize("refusal", ["108", "250"])

@@ -217,6 +217,17 @@ class SimulatorInProduction(LojasyncError):
     action = Action.CONFIGURE
 
 
+class CancelledAtTheSefazThatAuthorised(LojasyncError):
+    """An authorised NF-e's cancellation would go to a SEFAZ that never saw it (the simulator for a real NF-e, the
+    real SEFAZ for one the simulator authorised): refused before anything is signed or sent."""
+
+    code = "fiscal.cancel_at_another_sefaz"
+    message_template = ("A NF-e nº {number} foi autorizada {authorised_by}, e este lojasync está ligado "
+                        "{connected_to}: o cancelamento não chegaria a quem a autorizou.")
+    resolution_template = "{resolution}"
+    action = Action.CONFIGURE
+
+
 class EnvironmentChanged(LojasyncError):
     code = "fiscal.environment_changed"
     message_template = ("A NF-e nº {number} foi gerada em {was}, e a empresa agora está em {now}: ela não pode ser "

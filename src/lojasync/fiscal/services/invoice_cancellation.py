@@ -21,6 +21,7 @@ from lojasync.fiscal.errors import (
     CancellationNotProcessed,
     CancellationRefused,
     CancellationUnanswered,
+    CancelledAtTheSefazThatAuthorised,
     DocumentNotPossible,
     DocumentStateRefused,
     InvoiceAwaitingSefaz,
@@ -34,7 +35,7 @@ from lojasync.fiscal.nfe_proc import event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
-from lojasync.fiscal.services.cancellation_found import REGISTERED, ask_by_key, cancellation_in
+from lojasync.fiscal.services.cancellation_found import REGISTERED, ask_by_key, cancellation_in, justification_in
 from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -74,6 +75,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         if invoice.status is not InvoiceStatus.AUTHORISED:
             raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                        what="cancelar")
+        _same_sefaz(invoice, sefaz)
         company = uow.company.get()
         certificate = certificate_for(company, box)
         # The NF-e's own UF (its key's cUF) and issuer (its key's CNPJ), whatever the company says now: its
@@ -116,6 +118,22 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
     return _record_through_conflicts(uow, invoice_id, answer, proc, reason, actor, now)
 
 
+def _same_sefaz(invoice: Invoice, sefaz: Sefaz) -> None:
+    """Refuse to send the cancellation to a SEFAZ that cannot know the NF-e: the real one refuses a key of the
+    simulator's (it would stay "autorizada" with no way out), the simulator one of the real SEFAZ's (252, blamed on
+    SEFAZ, from a shell started without LOJASYNC_SEFAZ=real)."""
+    if invoice.simulated and not sefaz.simulated:
+        raise CancelledAtTheSefazThatAuthorised(
+            number=invoice.number, authorised_by="pelo simulador da SEFAZ (teste, sem valor fiscal)",
+            connected_to="à SEFAZ real",
+            resolution="Cancele-a com o simulador, que a guarda na pasta de dados: rode o comando sem "
+                       "LOJASYNC_SEFAZ=real (lojasync invoices cancel ID --reason TEXTO).")
+    if sefaz.simulated and not invoice.simulated:
+        raise CancelledAtTheSefazThatAuthorised(
+            number=invoice.number, authorised_by="pela SEFAZ", connected_to="ao simulador da SEFAZ",
+            resolution="Rode o comando (ou o serviço) com LOJASYNC_SEFAZ=real, como quando a NF-e foi transmitida.")
+
+
 def _record_through_conflicts(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, proc: str | None,
                               reason: str, actor: Who, now: Clock) -> tuple[InvoiceView, bool]:
     """`_record` of a cancellation SEFAZ registered, tried again on a write conflict (the last one raises)."""
@@ -133,7 +151,11 @@ def _record(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, pro
         invoice = _invoice(uow, invoice_id)
         order = uow.orders.get(invoice.order_id, for_update=True)
         moment = now()
-        changed = invoice.cancel(order, actor, answer.protocol, reason.strip(), proc, answer.received_at or moment,
+        # The justification SEFAZ registered, when its event is at hand: an earlier request whose answer was lost,
+        # found by a query, holds the words typed then, not those of the retry (or the worker's latest), and an
+        # event another program registered holds its own.
+        justification = justification_in(proc) or reason.strip()
+        changed = invoice.cancel(order, actor, answer.protocol, justification, proc, answer.received_at or moment,
                                  recorded_at=moment)
         uow.commit()
         return invoice_view(invoice, order), changed
