@@ -73,6 +73,9 @@ def test_the_product_page_shows_the_fiscal_data_kept_and_the_count(app, store_id
         set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(gtin="2000000000008"))
     with pytest.raises(FiscalDataInvalid, match=r"dígito verificador\): ABC"):
         set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(gtin="ABC"))
+    # The words the NF-e writes for a product without a GTIN, typed as they read (review: "dígito verificador").
+    set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(gtin=" Sem  GTIN "))
+    assert product_detail(app.uow(), "CAN-CER")["fiscal"]["gtin"] is None
 
 
 # Financeiro ---------------------------------------------------------------------------------------------------

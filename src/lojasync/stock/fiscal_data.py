@@ -64,11 +64,19 @@ def _problems(data: ProductFiscalData) -> list[str]:
             if getattr(data, name) and not ok(getattr(data, name))]
 
 
+def _cleaned(name: str, value: str) -> str:
+    if name == "unit":
+        return value.strip().upper()
+    if name == "gtin" and "".join(value.split()).upper() == "SEMGTIN":
+        return ""   # the words the NF-e writes for no GTIN, typed as they read: the same as leaving it empty
+    return value.strip().replace(".", "")
+
+
 def set_fiscal_data(uow: StockUnitOfWork, sku: str, data: ProductFiscalData) -> dict:
     """Keep the product's NCM, CEST, origem, unidade, GTIN and CFOP (all checked first)."""
     sku = required_sku(sku)
-    cleaned = ProductFiscalData(**{f.name: (v.strip().upper() if f.name == "unit" else v.strip().replace(".", ""))
-                                   if isinstance(v := getattr(data, f.name), str) else None for f in fields(data)})
+    cleaned = ProductFiscalData(**{f.name: _cleaned(f.name, v) if isinstance(v := getattr(data, f.name), str) else None
+                                   for f in fields(data)})
     problems = _problems(cleaned)
     if problems:
         raise FiscalDataInvalid(sku=sku, problems="; ".join(problems))

@@ -303,7 +303,7 @@ def products_set(
     origin: Annotated[str | None, typer.Option("--origin", help="Origem da mercadoria, 0 a 8 (0 = nacional).")]
     = None,
     unit: Annotated[str | None, typer.Option("--unit", help="Unidade comercial (UN, KG, CX...).")] = None,
-    gtin: Annotated[str | None, typer.Option("--gtin", help="GTIN/EAN; vazio para SEM GTIN.")] = None,
+    gtin: Annotated[str | None, typer.Option("--gtin", help="GTIN/EAN; vazio (ou \"SEM GTIN\") para SEM GTIN.")] = None,
     cfop: Annotated[str | None, typer.Option("--cfop", help=(
         "CFOP fixo para este produto (opcional): um de venda, 5101 a 5124 ou 6101 a 6124, ou 5405 (ICMS já retido por "
         "substituição tributária)."))] = None,
