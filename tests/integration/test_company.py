@@ -66,6 +66,22 @@ def test_a_name_street_or_district_too_short_for_the_nfe_is_refused_and_a_blank_
     assert "Sé" in set_company(app.uow(), CompanyData(district="Sé"), NOW).address   # two letters are enough
 
 
+def test_an_emptied_city_takes_its_code_along_and_a_phone_the_nfe_cannot_carry_is_refused(app):
+    """review: `company set --city ""` kept the code (the page showed "São Paulo/SP (3550308)" beside "empresa sem
+    cidade"); `--phone abc` was kept and left out of every NF-e in silence."""
+    set_company(app.uow(), COMPANY, NOW)
+    emptied = set_company(app.uow(), CompanyData(city=""), NOW)
+    assert (emptied.city, emptied.city_code) == ("", None)
+    assert any("cidade" in str(p) for p in emptied.problems), emptied.problems
+    for phone in ("abc", "12", "9" * 40):
+        with pytest.raises(CompanyDataInvalid) as refused:
+            set_company(app.uow(), CompanyData(phone=phone), NOW)
+        assert refused.value.problems == [f"telefone da empresa deve ter de 6 a 14 dígitos, com o DDD: {phone[:40]}"]
+    set_company(app.uow(), CompanyData(phone="+55 (11) 3333-4444"), NOW)
+    with app.uow() as uow:
+        assert uow.company.get().phone == "+55 (11) 3333-4444"   # kept as typed: the NF-e takes 1133334444
+
+
 def test_moving_to_another_uf_checks_the_ie_kept_and_one_kept_invalid_is_a_listed_problem(app):
     """CLI walkthrough: `company set --uf RJ --city "Rio de Janeiro"` kept the SP registration, said "gravada" and
     "Pronta para emitir", and only the next NF-e was refused."""

@@ -74,9 +74,10 @@ def _ide(draft: InvoiceDraft, dest: Destination) -> Inf.Ide:
         procEmi=nfe.TprocEmi("0"), verProc=fmt.text(draft.software_version or _software_version(), 20))
 
 
-def _phone(value: str | None) -> str | None:
+def nfe_phone(value: str | None) -> str | None:
     """DDD + number (the MOC's fone): the country code stores write ("+55 11 98765-4321") is only for foreign
-    operations. Anything else that is not a Brazilian number goes as its digits, when they fit the layout."""
+    operations. Anything else that is not a Brazilian number goes as its digits, when they fit the layout (6 to 14);
+    None when they do not (the NF-e leaves fone out)."""
     national = national_digits(value) if value else None
     phone = national or fmt.digits(value)
     return phone if 6 <= len(phone) <= 14 else None
@@ -92,7 +93,7 @@ def _emit(draft: InvoiceDraft) -> Inf.Emit:
             xCpl=fmt.optional_text(address.complement, 60), xBairro=fmt.text(address.district, 60),
             cMun=fmt.digits(address.municipality_code), xMun=fmt.text(address.municipality, 60),
             UF=basic.TufEmi(address.uf.upper()), CEP=fmt.digits(address.zipcode), cPais=nfe.TenderEmiCPais("1058"),
-            xPais=nfe.TenderEmiXPais("Brasil"), fone=_phone(address.phone)),
+            xPais=nfe.TenderEmiXPais("Brasil"), fone=nfe_phone(address.phone)),
         IE=normalise_ie(issuer.state_registration), CRT=nfe.EmitCrt(issuer.crt.value))
 
 
@@ -111,7 +112,7 @@ def _dest(draft: InvoiceDraft, dest: Destination) -> Inf.Dest:
             xCpl=fmt.optional_text(address.complement, 60), xBairro=fmt.text(address.district, 60),
             cMun=fmt.digits(address.municipality_code), xMun=fmt.text(address.municipality, 60),
             UF=basic.Tuf(address.uf.upper()), CEP=zipcode if len(zipcode) == 8 else None, cPais="1058",
-            xPais="Brasil", fone=_phone(address.phone)),
+            xPais="Brasil", fone=nfe_phone(address.phone)),
         indIEDest=nfe.DestIndIedest(dest.ie_indicator),
         # An exempt recipient (indIEDest 2) and a non-contributor (9) carry no IE.
         IE=normalise_ie(recipient.state_registration) if contributor else None,
@@ -130,7 +131,7 @@ def _entrega(draft: InvoiceDraft) -> nfe.Tlocal | None:
         nro=fmt.text(address.number, 60) or "S/N", xCpl=fmt.optional_text(address.complement, 60),
         xBairro=fmt.text(address.district, 60), cMun=fmt.digits(address.municipality_code),
         xMun=fmt.text(address.municipality, 60), UF=basic.Tuf(address.uf.upper()),
-        CEP=zipcode if len(zipcode) == 8 else None, cPais="1058", xPais="Brasil", fone=_phone(address.phone))
+        CEP=zipcode if len(zipcode) == 8 else None, cPais="1058", xPais="Brasil", fone=nfe_phone(address.phone))
 
 
 def _at_least_two(value: str | None) -> str | None:

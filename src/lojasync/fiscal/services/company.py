@@ -30,6 +30,7 @@ from lojasync.fiscal.icp_brasil import chains_to_icp_brasil, operator_cas
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
+from lojasync.fiscal.nfe_build import nfe_phone
 from lojasync.fiscal.nfe_data import TaxSettings
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
@@ -255,6 +256,9 @@ def _apply(company: Company, data: CompanyData) -> None:
         given["default_unit"] = given["default_unit"].strip().upper()
         if not 1 <= len(given["default_unit"]) <= 6:
             problems.append(f"unidade padrão deve ter de 1 a 6 caracteres (UN, PC, KG...): {data.default_unit}")
+    if given.get("phone") and nfe_phone(given["phone"]) is None:
+        # Kept, it was left out of every NF-e in silence (the technical contact's is checked likewise).
+        problems.append(f"telefone da empresa deve ter de 6 a 14 dígitos, com o DDD: {given['phone'][:40]}")
     problems += _technical_responsible(given)
     if "mercado_livre_seller" in given:
         given["mercado_livre_seller"] = " ".join(given["mercado_livre_seller"].split()) or None
@@ -297,6 +301,9 @@ def _apply(company: Company, data: CompanyData) -> None:
                             "cidade e o código do mesmo município (ou só a cidade, e o código é encontrado)")
         else:  # the NF-e's xMun, the DANFE and the page name it as IBGE does, not as typed ("sao paulo")
             given["city"] = found.name
+    elif "city" in given and not (city or "").strip():
+        # Emptied: its code goes with it. Kept, the page showed "São Paulo/SP (3550308)" beside "empresa sem cidade".
+        given["city"], given["city_code"] = "", None
     elif ("city" in given or "uf" in given) and city and uf:
         try:  # the code follows the city, found without guessing
             found = find_municipality(city, uf)
