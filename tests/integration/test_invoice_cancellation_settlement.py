@@ -12,7 +12,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lojasync.finance.services import list_receivables
-from lojasync.fiscal.errors import CancellationNotProcessed, CancellationRefused, CancellationUnanswered
+from lojasync.fiscal.errors import (
+    CancellationNotProcessed,
+    CancellationNotSent,
+    CancellationRefused,
+    CancellationUnanswered,
+)
 from lojasync.fiscal.gateway import Environment, SefazAnswer
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.invoice_cancellation import (
@@ -39,6 +44,27 @@ NOTHING = CancellationSettled()   # nothing settled: nothing pending, or left fo
 NOWHERE = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(
     uf, Environment(env), certificate=cert, deadline=deadline, base_url="http://127.0.0.1:9", timeout=1),
     simulated=True)
+
+
+
+
+class _Lost:
+    """A gateway whose requests leave and whose answers never come (the connection dropped mid-way): SEFAZ may
+    hold them, so a cancellation sent through it stays pending. This SEFAZ never got it."""
+
+    def __init__(self, *_, **__) -> None:
+        pass
+
+    def _lost(self, *_):
+        raise SefazUnreachable(service="NFeRecepcaoEvento4", reason="tempo esgotado esperando a resposta")
+
+    cancel = query_nfe = _lost
+
+    def close(self) -> None:
+        pass
+
+
+LOST = Sefaz(_Lost, simulated=True)
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +147,7 @@ def test_a_cancellation_killed_after_sefaz_registered_it_is_recorded_by_the_work
 
 def test_a_cancellation_that_never_reached_sefaz_is_cleared_and_the_order_says_to_cancel_again(app, sefaz, simulator):
     number, invoice_id = authorised(app, sefaz, 2000000502)
-    nowhere = NOWHERE
+    nowhere = LOST
     with pytest.raises(CancellationUnanswered) as unanswered:
         cancel_invoice(app.uow(), app.cipher, nowhere, invoice_id, REASON, ANA)
     assert "consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in unanswered.value.resolution
@@ -147,6 +173,26 @@ def test_a_cancellation_that_never_reached_sefaz_is_cleared_and_the_order_says_t
     cancelled, changed = cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, REASON, ANA)
     assert changed and cancelled.status == "cancelled" and stock(app) == NOT_MOVED
     assert not show_order(app.uow(), number)["needs_attention"]
+
+
+def test_a_cancellation_that_could_not_connect_leaves_nothing_pending_unless_an_earlier_one_is(app, sefaz, simulator):
+    """review: "conexão recusada... nada foi enviado" left the request pending, the page saying "a SEFAZ está sendo
+    consultada" for a request SEFAZ never got. An earlier request whose answer was lost stays pending, though."""
+    number, invoice_id = authorised(app, sefaz, 2000000507)
+    with pytest.raises(CancellationNotSent) as not_sent:
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    assert not_sent.value.retryable and "não foi enviado" in not_sent.value.message
+    assert "continua autorizada" in not_sent.value.resolution
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is None
+    assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == []
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+    with pytest.raises(Killed):   # registered at SEFAZ, its answer lost
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, DiesAfterSending), invoice_id, REASON, ANA)
+    with pytest.raises(CancellationUnanswered):   # asked again, SEFAZ out of reach: the earlier one stays pending
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
 
 
 def test_sefaz_unreachable_when_the_worker_asks_leaves_the_request_for_the_next_round(app, sefaz, simulator):
@@ -267,7 +313,7 @@ def test_a_person_cancelling_while_the_worker_asks_gets_no_false_note(app, sefaz
     """The worker hears "autorizada" while a person's new cancellation is on its way: that request is the person's,
     so the worker neither clears it nor says the cancellation did not reach SEFAZ."""
     number, invoice_id = authorised(app, sefaz, 2000000506)
-    nowhere = NOWHERE
+    nowhere = LOST
     with pytest.raises(CancellationUnanswered):   # never reached SEFAZ; pending here
         cancel_invoice(app.uow(), app.cipher, nowhere, invoice_id, REASON, ANA)
     first = show_invoice(app.uow(), invoice_id).cancel_requested_at
@@ -408,7 +454,7 @@ def test_a_refused_cancellation_takes_away_the_workers_note_about_it(app, sefaz,
 
     number, invoice_id = authorised(app, sefaz, 2000000523)
     with pytest.raises(CancellationUnanswered):
-        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)   # never reached SEFAZ
+        cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA)   # never reached SEFAZ
     assert flag_unsettled_cancellation(app.uow(), invoice_id, "a SEFAZ recusou a consulta: 226 - Rejeicao")
     with app.uow() as uow:   # the request forgotten some other way: this send is the only one pending
         uow.invoices.get(invoice_id).cancel_requested_at = None
@@ -424,7 +470,7 @@ def test_sefaz_not_knowing_an_nfe_whose_cancellation_is_pending_asks_a_person(ap
     """review: 217 while settling was "undecided": asked every 5 minutes for good, only a line in the log."""
     _, invoice_id = authorised(app, sefaz, 2000000524)
     with pytest.raises(CancellationUnanswered):
-        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+        cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA)
     simulator.simulator.reset()   # the simulator's data gone
     settled = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)
     assert settled.refused and settled.undecided.startswith("217 - ")
@@ -436,7 +482,7 @@ def test_two_rounds_at_once_claim_a_pending_cancellation_once(app, sefaz, simula
 
     _, invoice_id = authorised(app, sefaz, 2000000525)
     with pytest.raises(CancellationUnanswered):
-        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+        cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA)
     moment = after_the_window()
     assert claim_cancellations_to_settle(app.uow(), moment) == [invoice_id]
     with app.uow() as uow:
@@ -449,7 +495,7 @@ def test_sefaz_blocking_the_key_for_overuse_pauses_the_settling_for_an_hour(app,
 
     _, invoice_id = authorised(app, sefaz, 2000000526)
     with pytest.raises(CancellationUnanswered):
-        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+        cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA)
 
     class Overused:
         def query_nfe(self, key):

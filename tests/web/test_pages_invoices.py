@@ -8,7 +8,7 @@ import socket
 from lxml import etree
 
 from lojasync.fiscal.gateway import Environment
-from lojasync.fiscal.sefaz import SefazSoapClient
+from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.invoices import Sefaz
 from tests.web import documents_setup as setup
 from tests.web.documents_setup import imported, invoice_for, post, receivables, stock, text_of
@@ -202,12 +202,31 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     """dogfood: the resolution read 'Rode o cancelamento de novo' (the terminal's words) on the NF-e page."""
     logged_in.store_id = store_id
     _, url = authorised(app, logged_in, 2300000017)
-    # SEFAZ unreachable for the cancellation and for the query after it (a port where nothing listens).
+    # SEFAZ never reached (a port where nothing listens): nothing was sent, nothing is pending.
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         nowhere = f"http://127.0.0.1:{free.getsockname()[1]}"
     logged_in.app.state.sefaz = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(
         uf, Environment(env), certificate=cert, base_url=nowhere, timeout=2), simulated=True)
+    answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
+    text = text_of(answer.text)
+    assert "o cancelamento da NF-e nº 1 não foi enviado" in text, (answer.status_code, answer.text[:300])
+    assert "peça o cancelamento de novo em instantes" in text
+    assert "a SEFAZ está sendo consultada" not in text, text
+
+    class Lost:   # sent, its answer never came: SEFAZ may hold it
+        def __init__(self, *_, **__) -> None:
+            pass
+
+        def cancel(self, _signed):
+            raise SefazUnreachable(service="NFeRecepcaoEvento4", reason="tempo esgotado esperando a resposta")
+
+        query_nfe = cancel
+
+        def close(self) -> None:
+            pass
+
+    logged_in.app.state.sefaz = Sefaz(Lost, simulated=True)
     answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
     text = text_of(answer.text)
     assert "SEFAZ não respondeu ao cancelamento" in text, (answer.status_code, answer.headers, answer.text[:300])

@@ -249,6 +249,19 @@ class CancellationRefused(LojasyncError):
         super().__init__(number=number, status=status, reason=reason, resolution=resolution)
 
 
+class CancellationNotSent(LojasyncError):
+    """No connection to SEFAZ was ever made (refused, unreachable): it cannot hold the request, so nothing is left
+    pending, and the person is not told that SEFAZ is being asked about it."""
+
+    code = "fiscal.cancellation_not_sent"
+    message_template = ("Não foi possível falar com a SEFAZ: o cancelamento da NF-e nº {number} não foi enviado "
+                        "({reason}).")
+    resolution_template = ("A NF-e continua autorizada (estoque e contas a receber como estavam): peça o cancelamento "
+                           "de novo em instantes; se persistir, confira a conexão desta máquina com a SEFAZ.")
+    action = Action.TRY_AGAIN
+    retryable = True
+
+
 class CancellationNotProcessed(LojasyncError):
     """SEFAZ answered the event "serviço paralisado" (108/109): it registered nothing, so the NF-e stays
     authorised and the same cancellation may simply be sent again later (not a refusal of it)."""

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import (
     CancellationNotProcessed,
+    CancellationNotSent,
     CancellationRefused,
     CancellationUnanswered,
     CancelledAtTheSefazThatAuthorised,
@@ -105,9 +106,13 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         with sefaz.gateway(uf, environment, certificate) as gateway:
             # The earlier request first: registered, it is recorded with no second event sent.
             answer, proc = (earlier and _already_cancelled(gateway, key)) or _send(gateway, signed, key, number)
-    except (CancellationRefused, CancellationNotProcessed):
+    except (CancellationRefused, CancellationNotProcessed, CancellationNotSent) as exc:
         if not earlier:
-            _request_refused(uow, invoice_id, requested_at)   # SEFAZ answered with a code: nothing is pending
+            # SEFAZ answered with a code, or was never reached: nothing is pending.
+            _request_refused(uow, invoice_id, requested_at)
+        elif isinstance(exc, CancellationNotSent):
+            # The earlier request may be registered: still pending, and the worker asks SEFAZ about it.
+            raise CancellationUnanswered(number=number, reason=exc.params["reason"]) from exc
         # Else this refusal says nothing of the earlier request (SEFAZ out of service when asked, the query failed):
         # still pending, for the worker's query by key, which records it if SEFAZ holds it registered.
         raise
@@ -270,6 +275,8 @@ def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, s
     except LojasyncError as exc:
         if not exc.retryable:
             raise
+        if exc.params.get("not_sent"):   # no connection was made: SEFAZ cannot have it
+            raise CancellationNotSent(number=number, reason=exc.params.get("reason") or exc.message) from exc
         settled = _already_cancelled(gateway, key)   # registered, but the answer was lost?
         if settled is None:
             raise CancellationUnanswered(number=number, reason=exc.message) from exc
