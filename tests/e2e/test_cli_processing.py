@@ -205,6 +205,9 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     stock = {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}
     assert stock == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert "<procEventoNFe" in lojasync("invoices", "xml", str(created["id"]), "--cancellation")
+    shown = json.loads(lojasync("invoices", "show", str(created["id"]), "--format", "json"))
+    assert shown["cancel_protocol"] and shown["cancel_protocol"] != shown["protocol"]
+    assert f"Protocolo do cancelamento: {shown['cancel_protocol']}" in lojasync("invoices", "show", str(created["id"]))
 
 
 def test_a_flagged_order_is_marked_resolved_from_the_terminal(lojasync, app, order_number):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 from lxml import etree
@@ -44,6 +45,7 @@ def test_cancel_with_a_short_justification_is_refused_and_a_valid_one_cancels(ap
     text = text_of(logged_in.get(url).text)
     assert "cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in text
     assert "Justificativa Cliente desistiu da compra antes do envio" in text and "XML do cancelamento" in text
+    assert re.search(r"Protocolo do cancelamento \d{15}", text), text
     assert "Autorizada e cancelada no simulador da SEFAZ: sem valor fiscal." in text
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert receivables(app, number) == [("160.00", "cancelled")]

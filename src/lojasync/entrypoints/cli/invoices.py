@@ -87,6 +87,8 @@ def print_invoice(invoice: InvoiceView) -> None:
     if invoice.status == "cancelled":
         justification = escape(invoice.cancel_justification or "")
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {justification}", highlight=False)
+        if invoice.cancel_protocol:   # the event's own, kept in the books beside the authorisation's
+            console.print(f"Protocolo do cancelamento: {invoice.cancel_protocol}", highlight=False)
     if invoice.discarded_at is not None:
         why = f" Motivo: {escape(invoice.cancel_justification)}." if invoice.cancel_justification else ""
         console.print(f"Descartada em {formats.when(invoice.discarded_at)}, sem autorização: nada se moveu.{why}",
