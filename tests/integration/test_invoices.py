@@ -514,6 +514,26 @@ def test_an_nfe_issued_before_the_company_moved_to_a_branch_cnpj_is_cancelled_un
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
 
 
+def test_a_company_in_production_generates_nothing_for_the_simulator_and_takes_no_number(app, company, sefaz):
+    """review: `orders invoice N --no-approve` with the company in production and SEFAZ the simulator numbered a
+    production NF-e that could go nowhere; the company could not even go back to homologação until it was
+    discarded, and its number was then a production gap."""
+    from lojasync.fiscal.errors import SimulatorInProduction
+
+    set_company(app.uow(), CompanyData(environment="producao"))
+    with app.uow() as uow:   # a company's own A1 (the test certificate is refused in production before this)
+        uow.company.get().certificate_is_test = False
+        uow.commit()
+    number = imported(app, id=2000000046)
+    with pytest.raises(SimulatorInProduction):
+        generate_invoice(app.uow(), app.cipher, number, sefaz=sefaz)
+    with app.uow() as uow:
+        assert uow.company.get().next_number == 1 and _invoice_ids(app, number) == []
+    report = invoice_orders(app.uow, app.cipher, sefaz, [number], approve=False)
+    assert [i.invoice for i in report.items] == [None] and "simulador" in report.items[0].error
+    assert set_company(app.uow(), CompanyData(environment="homologacao")).environment == "homologacao"
+
+
 def test_an_issuer_in_manaus_writes_its_own_time_on_the_nfe_and_its_cancellation(app, sefaz):
     set_company(app.uow(), replace(COMPANY, city="Manaus", uf="AM", zipcode="69005-010", ie="04.234.567-7"))
     install_test_certificate(app.uow(), app.cipher)

@@ -239,7 +239,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         before: int | None = None
         try:
             before = _latest_invoice_id(uow_factory(), number)
-            invoice = generate_invoice(uow_factory(), box, number, actor)
+            invoice = generate_invoice(uow_factory(), box, number, actor, sefaz=sefaz)
             return BatchItem(number, invoice, not_sent, not_sent=True) if approve else BatchItem(number, invoice)
         except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.

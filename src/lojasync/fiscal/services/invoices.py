@@ -138,10 +138,15 @@ def certificate_for(company: Company, box: SecretBox) -> Certificate:
 
 
 def generate_invoice(uow: ProcessingUnitOfWork, box: SecretBox, order_number: int, actor: Who = Actor.OPERATOR,
-                     now: Clock = _now) -> InvoiceView:
-    """A pending NF-e for the order: numbered, built, signed and valid against the schema; nothing moves."""
+                     now: Clock = _now, sefaz: Sefaz | None = None) -> InvoiceView:
+    """A pending NF-e for the order: numbered, built, signed and valid against the schema; nothing moves.
+    `sefaz`: where it would be transmitted; the simulator refuses a company in production before any number is
+    taken, as the transmission would (a production number, generated only, could then go nowhere but the real
+    SEFAZ, and held the company in production until discarded)."""
     with uow:
         invoice, order, _ = _generate(uow, box, order_number, actor, now())
+        if sefaz is not None and sefaz.simulated and invoice.environment == "1":
+            raise SimulatorInProduction()   # rolled back: the number stays free
         uow.flush()  # the history's handler, run at commit, needs the NF-e's id
         uow.commit()
         return invoice_view(invoice, order)

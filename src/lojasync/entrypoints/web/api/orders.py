@@ -13,13 +13,13 @@ from pydantic import ConfigDict, Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.web.api.deps import container
+from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.routing import PREFIX, api_router
 from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
 from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
-from lojasync.fiscal.services.invoices import generate_invoice
+from lojasync.fiscal.services.invoices import Sefaz, generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.nuvemshop.services.order_search import search_store_orders
@@ -237,8 +237,8 @@ def show(number: Id, app: Container = Depends(container)) -> OrderOut:
 @router.post("/{number}/nfe", response_model=InvoiceOut, status_code=201,
              summary="Gera a NF-e do pedido (pendente: numerada, assinada e validada; nada se move até a aprovação)")
 def generate_nfe(number: Id, response: Response, app: Container = Depends(container),
-                 who: Person = Depends(api_person)) -> InvoiceOut:
-    invoice = invoice_out(generate_invoice(app.uow(), app.cipher, number, who))
+                 gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceOut:
+    invoice = invoice_out(generate_invoice(app.uow(), app.cipher, number, who, sefaz=gateway))
     # Where the new NF-e lives, as the 409 of a repeated call says it (routing._location_of_existing).
     response.headers["Location"] = f"{PREFIX}/invoices/{invoice.id}"
     return invoice

@@ -17,6 +17,7 @@ from starlette.datastructures import QueryParams
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.errors import error_status
+from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
 from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_step, document_words, order_page_data
@@ -229,7 +230,8 @@ def order_generate_invoice(request: Request, number: PageId) -> Response:
     """Mais ações → Gerar → NF-e: a pending NF-e (numbered, signed; nothing moves until it is transmitted)."""
     container = request.app.state.container
     try:
-        invoice = generate_invoice(container.uow(), container.cipher, number, page_person(request))
+        invoice = generate_invoice(container.uow(), container.cipher, number, page_person(request),
+                                   sefaz=sefaz_of(request))
     except LojasyncError as exc:
         return _order_page(request, number, error_status(exc), action_error=exc,
                            action_title="Não foi possível gerar a NF-e")
