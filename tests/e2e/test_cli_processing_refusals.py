@@ -101,10 +101,10 @@ def test_a_bug_in_one_order_of_a_batch_is_one_line_with_a_reference_and_its_deta
     other = import_order(app.uow(), store_id, order_payload(id=1900000002), ImportPolicy()).order_number
     made = batch.generate_invoice
 
-    def broken(uow, box, number, actor):
+    def broken(uow, box, number, actor, **options):
         if number == other:
             raise RuntimeError("defeito de teste")
-        return made(uow, box, number, actor)
+        return made(uow, box, number, actor, **options)
 
     monkeypatch.setattr(batch, "generate_invoice", broken)
     out = lojasync("orders", "invoice", str(order_number), str(other), "--no-approve", expect=70)

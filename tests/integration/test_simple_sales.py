@@ -83,12 +83,17 @@ def test_a_second_confirmation_moves_nothing_twice(app, store_id):
 
 
 def test_an_issue_that_takes_a_counted_product_below_zero_is_a_warning_in_the_orders_history(app, store_id):
+    from lojasync.fiscal.services.effect_words import done_words
     from lojasync.stock.counts import count_stock
 
     number = imported(app, store_id, id=1800000010)
     count_stock(app.uow(), "CAM-ALG-P", 1)   # managed, one on the shelf; CAN-CER never counted
-    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
     assert stock(app) == {"CAM-ALG-P": -1, "CAN-CER": -1}
+    # Said to whoever confirmed, too (review: the terminal and the page said only "estoque baixado").
+    assert done_words(app.read_uow(), "simple_sale", str(sale.id)) == (
+        "estoque baixado e contas a receber criadas (estoque negativo: CAM-ALG-P ficou com -1; confira a contagem)")
     (warning,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "stock_negative"]
     assert warning["level"] == "warning"
     assert "CAM-ALG-P ficou com -1" in warning["message"] and "CAN-CER" not in warning["message"]
@@ -96,8 +101,10 @@ def test_an_issue_that_takes_a_counted_product_below_zero_is_a_warning_in_the_or
 
     count_stock(app.uow(), "CAM-ALG-P", 10)
     enough = imported(app, store_id, id=1800000011)
-    confirm_sale(app.uow(), generate_sale(app.uow(), enough).id)
+    second = generate_sale(app.uow(), enough)
+    confirm_sale(app.uow(), second.id)
     assert "stock_negative" not in history_types(app, enough)   # 10 - 2 = 8: nothing to say
+    assert done_words(app.read_uow(), "simple_sale", str(second.id)) == "estoque baixado e contas a receber criadas"
 
 
 def test_one_active_document_per_order(app, store_id):

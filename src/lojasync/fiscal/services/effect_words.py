@@ -13,16 +13,29 @@ from lojasync.stock.issues import RETURN_SUFFIX
 def done_words(uow: ProcessingUnitOfWork, source_type: str, source_id: str) -> str:
     """"estoque baixado e contas a receber criadas", or what the approval wrote instead."""
     with uow:
-        issued = bool(uow.stock_movements.for_source(source_type, source_id))
+        movements = uow.stock_movements.for_source(source_type, source_id)
+        issued = bool(movements)
         receivables = bool(uow.receivables.for_source(source_type, source_id))
+        short = _went_negative(uow, {m.product_id for m in movements})
     if issued and receivables:
-        return "estoque baixado e contas a receber criadas"
+        return "estoque baixado e contas a receber criadas" + short
     if issued:
-        return "estoque baixado; nenhuma conta a receber criada (o pedido não tem valor a receber)"
+        return "estoque baixado" + short + "; nenhuma conta a receber criada (o pedido não tem valor a receber)"
     if receivables:
         return "contas a receber criadas; nenhum estoque a baixar"
     return ("nada baixado nem criado: o pedido já estava processado por outro documento (veja a pendência no "
             "pedido)")
+
+
+def _went_negative(uow: ProcessingUnitOfWork, product_ids: set[int]) -> str:
+    """" (estoque negativo: CAN-CER ficou com -1)": the counted products now below zero, said to the person who
+    approved (the order's history warns too, but the page and the terminal that acted said only "baixado")."""
+    short = uow.products.short(product_ids) if product_ids else {}
+    if not short:
+        return ""
+    skus = {pid: product.sku for pid, product in uow.products.by_ids(short).items()}
+    listed = ", ".join(f"{skus.get(pid) or f'id {pid}'} ficou com {balance}" for pid, balance in sorted(short.items()))
+    return f" (estoque negativo: {listed}; confira a contagem)"
 
 
 def undone_words(uow: ProcessingUnitOfWork, source_type: str, source_id: str, order_number: int | None = None) -> str:
