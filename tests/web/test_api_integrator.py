@@ -135,6 +135,10 @@ def test_the_nfe_and_sale_lists_go_past_their_first_page_and_filter_denied_ones(
     denied = api.get("/api/v1/invoices", params={"status": "denegada"})
     assert denied.status_code == 200, denied.text
     assert [(i["id"], i["status"]) for i in denied.json()] == [(ids[0], "denied")]
+    # No DANFE, and no advice to transmit it (review: "Transmita a NF-e", then the approval was refused).
+    danfe = api.get(f"/api/v1/invoices/{ids[0]}/danfe")
+    assert danfe.status_code == 409 and "Uso denegado pela SEFAZ" in danfe.text, danfe.text
+    assert "approve" not in danfe.text
 
 
 def test_stock_rows_carry_what_the_store_is_sent_as_the_cli_does(app, api):  # noqa: F811

@@ -24,6 +24,15 @@ class DanfeNeverAvailable(DanfeNotAvailable):
     action = None
 
 
+class DanfeOfDeniedNfe(DanfeNotAvailable):
+    """SEFAZ denied its use (301/302: the issuer's or the recipient's registration): it has no value, its number is
+    spent, and it can never be transmitted again."""
+
+    resolution_template = ("Uso denegado pela SEFAZ: esta NF-e não tem valor e não terá DANFE (o número foi usado). "
+                           "Resolva a situação cadastral indicada e emita outra NF-e para o pedido.")
+    action = None
+
+
 def invoice_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
     """The nfeProc (NF-e + SEFAZ's protocol) when authorised; the signed NF-e otherwise."""
     with uow:
@@ -50,7 +59,8 @@ def invoice_danfe(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
         if invoice.status not in (InvoiceStatus.AUTHORISED, InvoiceStatus.CANCELLED) or not invoice.proc_xml:
             # Discarded, or cancelled elsewhere with no protNFe from SEFAZ: transmitting again is no way to it.
             never = invoice.status is InvoiceStatus.DISCARDED or invoice.cancelled_elsewhere
-            refusal = DanfeNeverAvailable if never else DanfeNotAvailable
+            refusal = (DanfeOfDeniedNfe if invoice.status is InvoiceStatus.DENIED
+                       else DanfeNeverAvailable if never else DanfeNotAvailable)
             raise refusal(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id)
         proc, simulated = invoice.proc_xml, invoice.simulated
         cancelled = invoice.status is InvoiceStatus.CANCELLED
