@@ -579,3 +579,16 @@ def test_numbers_and_dates_in_the_layout_formats():
     assert fmt.date_time(ISSUED_AT) == "2026-10-05T14:30:05-03:00"
     with pytest.raises(ValueError, match="fuso horário"):
         fmt.date_time(datetime(2026, 10, 5, 14, 30))
+
+
+def test_a_product_without_sku_and_ncm_is_named_as_the_commands_take_it():
+    """review: the refusal said "produto 24 sem NCM" and "lojasync products set SKU --ncm", a command that fails
+    ("Nenhum produto com o SKU SKU"); `products set id:24` is the one that works."""
+    from lojasync.fiscal.documents import DocumentLine
+    from lojasync.fiscal.services.invoice_draft import items_of
+
+    line = DocumentLine(1, 24, None, "Brinde", 1, Decimal("10.00"), Decimal("10.00"))
+    items, (gap,) = items_of([line], {}, None)
+    assert items == ()
+    assert str(gap).startswith("produto id:24 sem NCM")
+    assert gap.terminal.startswith("lojasync products set id:24 --ncm NNNNNNNN")

@@ -152,9 +152,11 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company | None
         product = products.get(line.product_id)
         ncm = (product.ncm if product is not None else None) or default_ncm
         if not ncm:
-            problems.append(Gap(f"produto {line.sku or line.product_id} sem NCM: informe-o nos dados fiscais do "
-                                "produto (Estoque) ou defina um NCM padrão da empresa (Configurações)",
-                                f"lojasync products set {line.sku or 'SKU'} --ncm NNNNNNNN (ou lojasync company set "
+            # Without a SKU (the store sent none) the product is named as the commands take it: id:N.
+            named = line.sku or f"id:{line.product_id}"
+            problems.append(Gap(f"produto {named} sem NCM: informe-o nos dados fiscais do produto (Estoque) ou defina "
+                                "um NCM padrão da empresa (Configurações)",
+                                f"lojasync products set {named} --ncm NNNNNNNN (ou lojasync company set "
                                 "--default-ncm NNNNNNNN)"))
             continue
         items.append(InvoiceItem(
