@@ -190,15 +190,30 @@ def test_a_batch_by_status_names_the_nfe_an_earlier_run_generated_and_left_unsen
     (pending,) = json.loads(out)
     assert pending["status"] == "pending"
 
-    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto")
+    # A run that only generates names it (it is not generated again), with the command that sends it.
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--no-approve")
     assert code == 0, err
     words = " ".join(out.split())
-    assert "1 NF-e autorizada(s) de 1 pedido(s)." in words   # only the order without an NF-e is invoiced
+    assert "1 NF-e gerada(s) de 1 pedido(s)." in words   # only the order without an NF-e
     assert "1 NF-e de uma emissão anterior geradas e não autorizadas" in words
     assert f"Pedido {left}, NF-e nº {pending['number']} pendente: lojasync invoices approve {pending['id']}" in words
-    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--no-approve", "--format", "json")
     assert [(r["order_number"], r["status"], r["earlier_run"]) for r in json.loads(out)] == [
-        (left, "pending", True)]
+        (left, "pending", True), (left + 1, "pending", True)]
+    # A run that transmits sends them all, the earlier run's with its own number (review: "run it again"
+    # transmitted nothing, the NF-e left to be sent one by one).
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["order_number"], r["status"], r["earlier_run"]) for r in rows] == [
+        (left, "authorised", False), (left + 1, "authorised", False)]
+    assert rows[0]["id"] == pending["id"] and rows[0]["number"] == pending["number"]
+    # Given twice, an order is one row; refused for its NF-e, the row says which (as the API's existing_document).
+    code, out, err = lojasync("orders", "invoice", str(left), str(left), "--format", "json")
+    assert code == 1, err   # refused: the order has its NF-e already
+    (row,) = json.loads(out)
+    assert (row["error_code"], row["existing_document"]) == ("fiscal.order_has_document",
+                                                             {"kind": "nfe", "id": pending["id"]})
 
 
 def test_a_certificate_file_and_test_together_is_a_usage_error(lojasync, tmp_path):

@@ -484,6 +484,27 @@ def test_a_batch_by_status_leaves_out_orders_whose_nfe_was_cancelled(app, compan
     assert [item.invoice.status for item in report.items] == ["authorised"]
 
 
+def test_a_batch_run_again_transmits_the_nfe_only_generated_and_refuses_the_others(app, company, sefaz, simulator):
+    """review: after SEFAZ went down mid-batch, the NF-e left pending could only be transmitted one by one; the
+    same command run again refused every order ("já tem NF-e nº 3 (pendente)") and transmitted nothing."""
+    from lojasync.fiscal.services.batch import ORDER_HAS_DOCUMENT
+
+    pending, authorised, awaiting = (imported(app, id=2000000420 + i, payment_status="paid") for i in range(3))
+    generated = generate_invoice(app.uow(), app.cipher, pending)
+    approve_invoice(app.uow(), app.cipher, sefaz, generate_invoice(app.uow(), app.cipher, authorised).id)
+    simulator.simulator.set_switches(drop_answers=1)   # sent, its answer lost: awaiting SEFAZ, in its window
+    with pytest.raises(LojasyncError):
+        approve_invoice(app.uow(), app.cipher, sefaz, generate_invoice(app.uow(), app.cipher, awaiting).id)
+    simulator.simulator.reset_switches()
+
+    report = invoice_orders(app.uow, app.cipher, sefaz, [pending, authorised, awaiting], parallel=2)
+    sent, *refused = report.items
+    assert (sent.invoice.id, sent.invoice.number, sent.invoice.status) == (generated.id, generated.number,
+                                                                          "authorised")
+    assert [i.refusal.code for i in refused] == [ORDER_HAS_DOCUMENT] * 2 and len(report.had_document) == 2
+    assert _invoice_ids(app, pending) == [generated.id]   # no second NF-e for the order
+
+
 def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, sefaz):
     number = imported(app, id=2000000004)
     invoice = generate_invoice(app.uow(), app.cipher, number)

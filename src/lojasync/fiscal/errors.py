@@ -29,10 +29,19 @@ class OrderAlreadyProcessing(LojasyncError):
                            "antes de reenviar); autorizada, use-a ou cancele-a; rejeitada, descarte-a antes de gerar "
                            "outro documento.")
 
-    def __init__(self, *, shown_by: str | None = None, awaiting_sefaz: bool = False, **params) -> None:
-        super().__init__(resolution=self.AWAITING_RESOLUTION if awaiting_sefaz else None, **params)
-        # The message names the NF-e by its number; the terminal finds it by its id.
-        self.terminal_commands = (shown_by,) if shown_by else ()
+    # An NF-e generated and never sent: what is left to do is to send it (review: "use o documento" said nothing of
+    # how, and pointed to `invoices show`).
+    PENDING_RESOLUTION = ("Essa NF-e foi gerada e ainda não transmitida: transmita-a (Transmitir, na página dela; ou "
+                          "a NF-e em lote, que transmite as pendentes); para gerar outro documento, descarte-a "
+                          "primeiro.")
+
+    def __init__(self, *, shown_by: str | None = None, awaiting_sefaz: bool = False, pending_nfe: bool = False,
+                 **params) -> None:
+        resolution = self.AWAITING_RESOLUTION if awaiting_sefaz else self.PENDING_RESOLUTION if pending_nfe else None
+        super().__init__(resolution=resolution, **params)
+        # The message names the NF-e by its number; the terminal finds it by its id (and sends a pending one).
+        sends = f"lojasync invoices approve {params.get('document_id')}" if pending_nfe else None
+        self.terminal_commands = tuple(c for c in (sends or shown_by,) if c)
 
 
 class DocumentNotPossible(LojasyncError):

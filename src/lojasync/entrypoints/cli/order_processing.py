@@ -63,10 +63,13 @@ def invoice(
     if status is not None and status_key(status) not in _STATUS:
         usage_error(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
     app_ = container()
-    targets = list(numbers or orders_to_invoice(app_.read_uow(), _STATUS[status_key(status)]))
-    # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent).
+    # The same order twice would be refused the second time for the NF-e made the first (the API keeps one).
+    targets = list(dict.fromkeys(numbers)) if numbers else orders_to_invoice(
+        app_.read_uow(), _STATUS[status_key(status)], with_pending=approve)
+    # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent); the pending
+    # ones are among the targets of a run that transmits.
     earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)]) if status else []
-    unsent = unsent_in(app_.read_uow(), _STATUS[status_key(status)]) if status else []
+    unsent = unsent_in(app_.read_uow(), _STATUS[status_key(status)], pending=not approve) if status else []
     if not targets:
         if fmt is OutputFormat.JSON:   # a script reads a list (empty when nothing is left), not a sentence
             print_json([_earlier_json(invoice) for invoice in earlier + unsent])
@@ -183,7 +186,11 @@ def _item_json(item: BatchItem) -> dict:
     (the API's `codigo`) for a script to switch on, null for SEFAZ's rejection (see `rejection_code`)."""
     data = item.invoice.to_dict() if item.invoice is not None else {
         "id": None, "status": None, "order_number": item.order_number}
+    # Refused for the document the order already has: which one, as the API's `existing_document` (review: its id
+    # was only inside the error's words).
+    kind, existing = item.refusal.document if item.refusal and item.refusal.document else (None, None)
     return {**data, "error": item.error, "error_code": item.refusal.code if item.refusal else None,
+            "existing_document": {"kind": kind, "id": existing} if existing is not None else None,
             "earlier_run": False}
 
 
@@ -191,7 +198,7 @@ def _earlier_json(invoice: InvoiceView) -> dict:
     """A row for an NF-e an earlier run left awaiting SEFAZ, pending or rejected (its order was not invoiced again),
     shaped as this run's rows, `earlier_run` true: what the table lists at the end, so that a script does not take
     those orders as done."""
-    return {**invoice.to_dict(), "error": None, "error_code": None, "earlier_run": True}
+    return {**invoice.to_dict(), "error": None, "error_code": None, "existing_document": None, "earlier_run": True}
 
 
 @friendly_errors

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 
+from lojasync.fiscal.documents import DocumentKind
 from lojasync.fiscal.errors import OrderAlreadyProcessing, SefazNotDecided
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
@@ -30,6 +31,7 @@ from lojasync.fiscal.services.invoices import (
     keep_unsent,
     prepare_invoice,
     prepare_invoices,
+    prepare_pending,
     record_answer,
     record_decisions,
     resume_sending,
@@ -124,15 +126,18 @@ class BatchReport:
         return [i for i in self.items if i.not_sent]
 
 
-def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[int]:
+def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False) -> list[int]:
     """The orders in `status` that never had an NF-e or a sale (oldest first); a discarded NF-e, which moved
     nothing, does not count. An order whose NF-e or sale was cancelled (or denied) while the store still says
     paid is left to a person, who invoices it again by its number if the sale still stands: picked by status,
-    it would have its stock issued and its receivables created a second time."""
+    it would have its stock issued and its receivables created a second time.
+    `with_pending`: also those whose NF-e was only generated (pending, never sent: an earlier run's, SEFAZ down),
+    which a run that transmits sends (`invoice_orders`) instead of listing them for a person to send one by one."""
     with uow:
         orders = uow.orders.list(status=status)
-        had = {doc.order_id for doc in [*uow.invoices.list(), *uow.simple_sales.list()]
-               if doc.status is not InvoiceStatus.DISCARDED}
+        ignored = (InvoiceStatus.DISCARDED, InvoiceStatus.PENDING) if with_pending else (InvoiceStatus.DISCARDED,)
+        had = {doc.order_id for doc in uow.simple_sales.list()}
+        had |= {doc.order_id for doc in uow.invoices.list() if doc.status not in ignored}
         return sorted(o.id for o in orders if o.id not in had and not o.is_processed())
 
 
@@ -143,12 +148,13 @@ def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceV
     return _left_in(uow, status, InvoiceStatus.AWAITING)
 
 
-def unsent_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceView]:
+def unsent_in(uow: ProcessingUnitOfWork, status: OrderStatus, pending: bool = True) -> list[InvoiceView]:
     """The NF-e of orders in `status` generated and never authorised, pending or rejected: what an earlier run
     left when SEFAZ went down (it only generates the rest) or ran with `approve` False, or a rejection.
     No worker sends them and a run by status skips their orders, so it names them, each with its command; a
-    chaos run found 41 such NF-e, numbered and silent, their confirmed orders uninvoiced."""
-    return _left_in(uow, status, InvoiceStatus.PENDING, InvoiceStatus.REJECTED)
+    chaos run found 41 such NF-e, numbered and silent, their confirmed orders uninvoiced. `pending` False: the
+    rejected ones alone (a run that transmits sends the pending ones: `orders_to_invoice(with_pending=True)`)."""
+    return _left_in(uow, status, *((InvoiceStatus.PENDING,) if pending else ()), InvoiceStatus.REJECTED)
 
 
 def _left_in(uow: ProcessingUnitOfWork, status: OrderStatus, *statuses: InvoiceStatus) -> list[InvoiceView]:
@@ -234,6 +240,10 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         if approve and not sefaz_down:
             try:
                 return prepare_invoice(uow_factory(), box, sefaz, number, actor)
+            except OrderAlreadyProcessing as exc:
+                # Its NF-e only generated (an earlier run's, SEFAZ down then): transmitted now, as the run again
+                # that the earlier one's summary asks for is meant to do. Any other document is said as it is.
+                return _pending_sent(number, exc)
             except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
                 return _failure(uow_factory, number, None, exc, report_bug)
         before: int | None = None
@@ -245,6 +255,16 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
             made = None if isinstance(exc, OrderAlreadyProcessing) else _newer_invoice_id(uow_factory, number, before)
             return _failure(uow_factory, number, made, exc, report_bug)
+
+    def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
+        document = _document_of(refused)
+        if document is None or document[0] != DocumentKind.NFE.value or refused.params.get("awaiting_sefaz"):
+            return _failure(uow_factory, number, None, refused, report_bug)
+        try:
+            ready = prepare_pending(uow_factory(), box, sefaz, document[1], actor)
+        except Exception as exc:  # noqa: BLE001 - refused now (the store changed the order...): reported
+            return _failure(uow_factory, number, document[1], exc, report_bug)
+        return ready if ready is not None else _failure(uow_factory, number, None, refused, report_bug)
 
     def send() -> None:
         """As many prepared NF-e as there are free places at SEFAZ, in their order; those that waited for their

@@ -62,5 +62,7 @@ def refuse_second_document(uow: ProcessingUnitOfWork, order, existing=_ASK) -> N
         raise OrderAlreadyProcessing(order_number=order.id, document=existing.label, status=existing.status.label,
                                      shown_by=f"lojasync {command} show {existing.id}",
                                      document_kind=existing.kind.value, document_id=existing.id,
-                                     awaiting_sefaz=existing.status is InvoiceStatus.AWAITING)
+                                     awaiting_sefaz=existing.status is InvoiceStatus.AWAITING,
+                                     pending_nfe=existing.kind is DocumentKind.NFE
+                                     and existing.status is InvoiceStatus.PENDING)
 

@@ -282,6 +282,20 @@ def prepare_invoices(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, or
         return [ReadyToSend(invoice.id, claim, invoice.attempts) for invoice, claim in made]
 
 
+def prepare_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
+                    actor: Who = Actor.OPERATOR, now: Clock = _now) -> ReadyToSend | None:
+    """An NF-e generated and never sent (pending), marked as being sent as `prepare_invoice` marks a new one: what
+    a batch run again transmits for an order whose NF-e an earlier run only generated (SEFAZ was down, or the run
+    was told not to transmit). None when it is no longer pending: the caller says what the order has instead."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        if invoice.status is not InvoiceStatus.PENDING:
+            return None
+        claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, now())
+        uow.commit()
+        return ReadyToSend(invoice.id, claim, invoice.attempts)
+
+
 def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[ReadyToSend],
                    now: Clock = _now) -> list[ReadyToSend | LojasyncError]:
     """Prepared NF-e about to be sent after waiting for a place at SEFAZ (`WAITED_TOO_LONG`), in one transaction:

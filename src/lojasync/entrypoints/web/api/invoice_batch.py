@@ -167,11 +167,12 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
     if body.orders is not None:
         numbers = list(dict.fromkeys(body.orders))
     else:
-        candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status])
+        candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status], with_pending=body.approve)
         numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
-        # Read before this run, as `orders invoice --status` reads them: those an earlier run left.
+        # Read before this run, as `orders invoice --status` reads them: those an earlier run left (the pending
+        # ones are among the orders of a run that transmits).
         awaiting = [invoice_out(i) for i in awaiting_in(app.read_uow(), STATUS_OF[body.status])]
-        unsent = [invoice_out(i) for i in unsent_in(app.read_uow(), STATUS_OF[body.status])]
+        unsent = [invoice_out(i) for i in unsent_in(app.read_uow(), STATUS_OF[body.status], pending=not body.approve)]
     if body.background:
         return _started(request, app, gateway, who, numbers, body.approve, remaining, awaiting, unsent)
     report = invoice_orders(app.uow, app.cipher, gateway, numbers, approve=body.approve, actor=who,
