@@ -259,3 +259,41 @@ def test_outside_text_with_brackets_is_shown_as_written_and_never_crashes(lojasy
         lojasync("invoices", "cancel", "1", "--reason", "Pedido [/] duplicado [teste] pelo cliente")
     assert "Pedido [/] duplicado [teste] pelo cliente" in lojasync("invoices", "show", "1")
     assert "[/]" in lojasync("invoices", "list", "--status", "[/]", expect=2)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_batch_stopped_with_ctrl_c_still_says_what_it_did_and_what_it_did_not_reach(
+        lojasync, order_number, app, monkeypatch, as_json):
+    """review: Ctrl+C during `orders invoice` printed nothing on stdout (in JSON not even a list): 12 NF-e had been
+    authorised and 4 put back to pending, and nobody was told which, nor which orders were never reached."""
+    from lojasync.fiscal.services import batch
+
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    with app.read_uow() as uow:
+        store_id = uow.stores.list()[0].id
+    second, third, fourth = (import_order(app.uow(), store_id, order_payload(id=1900000010 + i), ImportPolicy())
+                             .order_number for i in range(3))
+    recorded = batch.record_answer
+    calls = []
+
+    def ctrl_c_at_the_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:   # the person presses Ctrl+C while the second answer is being recorded
+            raise KeyboardInterrupt
+        return recorded(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "record_answer", ctrl_c_at_the_second)
+    out = lojasync("orders", "invoice", str(order_number), str(second), str(third), str(fourth), "--parallel", "1",
+                   *(("--format", "json") if as_json else ()), expect=130)
+    if as_json:
+        rows = json.loads(out[out.index("["):])   # stderr's line about the answers awaited comes first here
+        # The third, prepared ahead and not sent, is pending again: said, with the others.
+        assert [(r["order_number"], r["status"]) for r in rows] == [(order_number, "authorised"),
+                                                                   (second, "authorised"), (third, "pending")]
+    else:
+        words = " ".join(out.split())
+        assert "2 NF-e autorizada(s) de 4 pedido(s)." in words   # the second's answer recorded on the way out
+        assert f"Pedido {third}: não transmitida: o lote parou antes de enviá-la à SEFAZ" in words, words
+        assert "No terminal: lojasync invoices approve 3" in words and "a SEFAZ não respondeu" not in words
+        assert f"Interrompido: 1 pedido(s) não alcançado(s) ({fourth}); rode o comando de novo" in words

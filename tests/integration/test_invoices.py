@@ -425,6 +425,42 @@ def test_a_stopped_batch_reports_the_answers_it_recorded_on_its_way_out(app, com
     assert sorted(reported[1:]) == [(number, "authorised") for number in sent]
 
 
+def test_a_stopped_batch_reports_the_nfe_whose_answer_never_came_with_what_to_do(app, company, sefaz):
+    """review: a batch stopped while SEFAZ kept silent printed a traceback per NF-e on the terminal (logged as a
+    warning) and never named them: each is reported now as any NF-e left awaiting SEFAZ, retryable."""
+    sent = [imported(app, id=2000000435 + i, payment_status="paid") for i in range(2)]
+    refused = imported(app, id=2000000437, status="cancelled")
+    answer = threading.Event()
+    reported = []
+
+    class Silent:
+        def __init__(self, gateway):
+            self.gateway = gateway
+
+        def authorise(self, xml: bytes):
+            assert answer.wait(10)
+            raise SefazUnreachable(service="NFeAutorizacao4", reason="tempo esgotado esperando a resposta")
+
+        def __getattr__(self, name: str):
+            return getattr(self.gateway, name)
+
+    def stop(item):
+        reported.append(item)
+        if item.order_number == refused:
+            answer.set()
+            raise KeyboardInterrupt   # while both NF-e are at SEFAZ
+
+    silent = Sefaz(lambda uf, env, cert, deadline=None: Silent(sefaz.connect(uf, env, cert, deadline=deadline)),
+                   simulated=True)
+    with pytest.raises(KeyboardInterrupt):
+        invoice_orders(app.uow, app.cipher, silent, [*sent, refused], parallel=2, progress=stop)
+    late = sorted(reported[1:], key=lambda item: item.order_number)
+    assert [item.order_number for item in late] == sent
+    for item in late:
+        assert item.invoice.status == "awaiting_sefaz" and item.refusal.retryable, item
+        assert "SEFAZ" in item.error
+
+
 def test_an_order_refused_for_a_document_made_meanwhile_is_not_credited_with_it(app, company, sefaz, monkeypatch):
     """review: only generating, a failure named the order's NF-e newer than the one read before, whatever failed:
     another run's NF-e, made between the two, was counted as this batch's (and as authorised, once it was)."""

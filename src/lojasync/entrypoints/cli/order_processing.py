@@ -26,8 +26,10 @@ from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_js
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.services.batch import (
+    STOPPED_BEFORE_SENDING,
     UNEXPECTED,
     BatchItem,
+    BatchReport,
     awaiting_in,
     invoice_orders,
     orders_to_invoice,
@@ -80,15 +82,51 @@ def invoice(
         return
     sefaz = sefaz_for(app_.settings)
     quiet = fmt is OutputFormat.JSON or len(targets) == 1
-    with Progress(TextColumn("Emitindo NF-e"), BarColumn(), MofNCompleteColumn(), console=console,
-                  disable=quiet, transient=True) as progress:
-        task = progress.add_task("nfe", total=len(targets))
-        report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve, actor=terminal_person(),
-                                progress=lambda item: progress.advance(task),
-                                parallel=parallel or app_.settings.sefaz_parallel, report_bug=record_bug,
-                                stopping=_stopping)
+    seen: list[BatchItem] = []   # as each order finishes: what a stopped run still reports
+
+    def advance(item: BatchItem) -> None:
+        seen.append(item)
+        progress.advance(task)
+
+    try:
+        with Progress(TextColumn("Emitindo NF-e"), BarColumn(), MofNCompleteColumn(), console=console,
+                      disable=quiet, transient=True) as progress:
+            task = progress.add_task("nfe", total=len(targets))
+            report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve, actor=terminal_person(),
+                                    progress=advance, parallel=parallel or app_.settings.sefaz_parallel,
+                                    report_bug=record_bug, stopping=_stopping)
+    except KeyboardInterrupt:
+        # Stopped (Ctrl+C): what was done is said as a finished run says it (review: nothing was printed, in JSON
+        # not even an empty list, and nobody was told which NF-e were authorised or left pending), then the orders
+        # not reached; the exit is 130, as for any command interrupted.
+        done = {item.order_number for item in seen}
+        _report(BatchReport(seen), approve, len(targets), fmt, [], [])
+        left = [number for number in targets if number not in done]
+        if left and fmt is not OutputFormat.JSON:
+            shown = ", ".join(str(n) for n in left[:AWAITING_SHOWN]) + (" ..." if len(left) > AWAITING_SHOWN else "")
+            console.print(f"[yellow]Interrompido: {formats.number(len(left))} pedido(s) não alcançado(s)[/] ({shown}); "
+                          "rode o comando de novo para emiti-los (os já emitidos não são emitidos outra vez).",
+                          highlight=False)
+        if seen:
+            push_soon(app_, quiet=True)
+        raise typer.Exit(130) from None
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
+    _report(report, approve, len(targets), fmt, earlier, unsent)
+    failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
+    if failed:
+        # As `invoices approve`: 75 when only SEFAZ's absence stood in the way (run it again later), 1 when a
+        # person has something to fix (a refusal, a rejection), so a script can tell the two apart.
+        waiting = all(i.not_sent or (i.refusal is not None and i.refusal.retryable) for i in failed)
+        # 70 when a bug stood in the way of any order (its line names the reference), as for a command it stops.
+        bug = any(i.refusal is not None and i.refusal.code == UNEXPECTED for i in failed)
+        raise typer.Exit(EXIT_UNEXPECTED if bug else EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
+
+
+def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat, earlier: list[InvoiceView],
+            unsent: list[InvoiceView]) -> None:
+    """The run's summary: its NF-e, how many were authorised (or generated) of how many orders, each order's
+    problem with its commands, and what earlier runs left (`earlier`, awaiting SEFAZ; `unsent`, not authorised)."""
     if fmt is OutputFormat.JSON:
         print_json([_item_json(item) for item in report.items]
                    + [_earlier_json(invoice) for invoice in earlier + unsent])
@@ -99,27 +137,21 @@ def invoice(
         wanted = "autorizada(s)" if approve else "gerada(s)"
         done = len(report.authorised) if approve else len(created)
         denied = f"; {formats.number(len(report.denied))} denegada(s)" if report.denied else ""
-        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(len(targets))} pedido(s){denied}.",
+        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(targets)} pedido(s){denied}.",
                       highlight=False)
         for item in report.items:
             if item.error:
                 console.print(f"[red]Pedido {item.order_number}:[/] {escape(item.error)}", highlight=False)
                 for command in (*(item.refusal.terminal if item.refusal else ()), *_next_steps(item)):
                     console.print(f"  No terminal: {command}", highlight=False)
-        if report.not_sent:
-            console.print(f"[yellow]{formats.number(len(report.not_sent))} não transmitida(s): a SEFAZ não "
+        # Those a stopped run put back unsent say so on their own line: SEFAZ had nothing to do with it.
+        sefaz_failed = [i for i in report.not_sent if i.error != STOPPED_BEFORE_SENDING]
+        if sefaz_failed:
+            console.print(f"[yellow]{formats.number(len(sefaz_failed))} não transmitida(s): a SEFAZ não "
                           "respondeu (ou está fora do ar), transmita depois[/] (geradas e pendentes; quando a "
                           "SEFAZ voltar: lojasync invoices approve ID).", highlight=False)
         _print_awaiting(earlier)
         _print_unsent(unsent)
-    failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
-    if failed:
-        # As `invoices approve`: 75 when only SEFAZ's absence stood in the way (run it again later), 1 when a
-        # person has something to fix (a refusal, a rejection), so a script can tell the two apart.
-        waiting = all(i.not_sent or (i.refusal is not None and i.refusal.retryable) for i in failed)
-        # 70 when a bug stood in the way of any order (its line names the reference), as for a command it stops.
-        bug = any(i.refusal is not None and i.refusal.code == UNEXPECTED for i in failed)
-        raise typer.Exit(EXIT_UNEXPECTED if bug else EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
 
 
 def _stopping(count: int) -> None:

@@ -443,25 +443,28 @@ def _record_in_flight(pool: ThreadPoolExecutor, uow_factory: Callable[[], Proces
     threads, which the pool's exit waits for whatever happens here: a second Ctrl+C while SEFAZ is awaited stops
     this thread's waiting, not the recordings. Each recorded one is still reported (best effort: the progress may be
     what failed); what cannot be recorded stays awaiting SEFAZ, for the worker's query by key."""
-    recordings: dict[Future, tuple[int, int]] = {}
+    recordings: dict[Future, tuple[int, int, ReadyToSend]] = {}
     for transmission, (position, number, ready) in sending.items():
         try:
             recordings[pool.submit(_record_late, uow_factory, sefaz, transmission, ready, number, actor)] = \
-                (position, number)
+                (position, number, ready)
         except RuntimeError:   # the pool no longer takes work (the interpreter exiting): recorded here
             _record_late(uow_factory, sefaz, transmission, ready, number, actor)
     if recordings:
-        log.warning("batch stopped: recording the answers of the NF-e already sent to SEFAZ",
-                    extra={"invoices": len(recordings)})
+        # Said to the person by `stopping`, in their words; the log keeps the count.
+        log.info("batch stopped: recording the answers of the NF-e already sent to SEFAZ",
+                 extra={"invoices": len(recordings)})
         if stopping is not None:
             with contextlib.suppress(Exception):
                 stopping(len(recordings))
     for recording in as_completed(recordings):
-        position, number = recordings[recording]
-        invoice = recording.result()
-        if invoice is not None:
-            with contextlib.suppress(Exception):
-                finished(position, BatchItem(number, invoice, rejection_of(invoice)))
+        position, number, ready = recordings[recording]
+        invoice, failure = recording.result()
+        with contextlib.suppress(Exception):
+            # Not recorded (SEFAZ silent, the database failing): reported as any order whose NF-e awaits SEFAZ,
+            # with what to run; the summary of a stopped batch named only those it recorded.
+            finished(position, BatchItem(number, invoice, rejection_of(invoice)) if failure is None
+                     else _failure(uow_factory, number, ready.invoice_id, failure))
 
 
 def _keep_on_the_way_out(pool: ThreadPoolExecutor, uow_factory: Callable[[], ProcessingUnitOfWork],
@@ -495,14 +498,19 @@ def _report_kept(kept: Future, left: list[tuple[int, int, ReadyToSend]],
 
 
 def _record_late(uow_factory: Callable[[], ProcessingUnitOfWork], sefaz: Sefaz, transmission: Future,
-                 ready: ReadyToSend, number: int, actor: Who) -> InvoiceView | None:
+                 ready: ReadyToSend, number: int, actor: Who) -> tuple[InvoiceView | None, Exception | None]:
+    """The NF-e with its answer recorded, or why it could not be (it stays awaiting SEFAZ, for the worker)."""
     try:
         invoice, _ = record_answer(uow_factory(), sefaz, ready, transmission.result(), actor)
-        return invoice
-    except Exception:   # best effort: the NF-e stays awaiting SEFAZ, settled by the worker
+        return invoice, None
+    except LojasyncError as exc:   # SEFAZ did not answer, or did not decide: the order's line says it
+        log.info("batch stopped: an answer of SEFAZ not recorded", extra={
+            "order_number": number, "invoice_id": ready.invoice_id, "error_code": exc.code})
+        return None, exc
+    except Exception as exc:   # best effort: the NF-e stays awaiting SEFAZ, settled by the worker
         log.warning("batch stopped: an answer of SEFAZ not recorded", exc_info=True,
                     extra={"order_number": number, "invoice_id": ready.invoice_id})
-        return None
+        return None, exc
 
 
 def _invoice_made(uow: ProcessingUnitOfWork, invoice_id: int | None) -> InvoiceView | None:
