@@ -53,6 +53,30 @@ def test_cancel_with_a_short_justification_is_refused_and_a_valid_one_cancels(ap
     assert cancel_xml.status_code == 200 and b"110111" in cancel_xml.content
 
 
+def test_discarding_from_a_page_opened_before_the_nfe_was_authorised_says_it_was(app, logged_in, store_id, company,
+                                                                                 sefaz):
+    """review: "Descartar NF-e" on a page opened while the NF-e was pending, after it was transmitted elsewhere,
+    answered "A justificativa do cancelamento deve ter de 15 a 255 caracteres (tem 0)", not what had happened."""
+    from lojasync.fiscal.services.invoices import approve_invoice
+
+    logged_in.store_id = store_id
+    (number,) = imported(app, store_id, {"id": 2300000031, "payment_status": "paid"})
+    url = invoice_for(app, logged_in, number)
+    token = setup.csrf_of(logged_in.get(url).text)   # the page as it was, its discard form included
+    approve_invoice(app.uow(), app.cipher, logged_in.app.state.sefaz, int(url.rsplit("/", 1)[1]))   # elsewhere
+    answer = logged_in.post(f"{url}/cancelar", data={"csrf_token": token})
+    text = text_of(answer.text)
+    assert answer.status_code == 422
+    assert "A NF-e nº 1 está autorizada: para cancelá-la, informe a justificativa" in text, text
+    assert "(tem 0)" not in text and stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    # Nor is its number offered to be voided after a discard it cannot have (a crafted form).
+    voided = logged_in.post(f"{url}/inutilizar", data={"csrf_token": token,
+                                                        "justificativa_inutilizacao": "Numero pulado por engano"})
+    words = text_of(voided.text)
+    assert voided.status_code == 409 and "A SEFAZ registrou o número 1 com esta NF-e (autorizada)" in words, words
+    assert "Descarte a NF-e primeiro" not in words
+
+
 def test_sefaz_failing_a_cancellation_is_not_told_as_a_wrong_justification(app, logged_in, store_id, company, sefaz):
     """dogfood: any failure of the cancellation (SEFAZ out of service, its refusal) was also written under the
     justification field, marked invalid, as if the text were the problem; only a wrong length is the field's."""

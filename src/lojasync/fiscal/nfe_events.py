@@ -30,6 +30,15 @@ class CancellationReasonInvalid(LojasyncError):
     resolution_template = "Escreva um motivo do cancelamento que tenha entre 15 e 255 caracteres."
 
 
+class CancellationNeedsReason(CancellationReasonInvalid):
+    """No justification at all for an authorised NF-e: the page's "Descartar" of an NF-e authorised since it was
+    opened, or `invoices cancel ID` without --reason. Said as such, not as a text of 0 characters."""
+
+    message_template = ("A NF-e nº {number} está autorizada: para cancelá-la, informe a justificativa (de 15 a 255 "
+                        "caracteres); descartar vale só para uma NF-e que não foi autorizada.")
+    resolution_template = "Escreva o motivo do cancelamento e peça o cancelamento de novo."
+
+
 def cancellation_event_id(access_key: str, sequence: int = 1) -> str:
     """infEvento/@Id: "ID" + tpEvento + access key + nSeqEvento in two digits."""
     return f"ID{CANCELLATION}{access_key}{sequence:02d}"

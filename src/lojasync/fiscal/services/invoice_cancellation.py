@@ -31,7 +31,7 @@ from lojasync.fiscal.errors import (
 from lojasync.fiscal.gateway import ALREADY_CANCELLED, AUTHORISED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.local_time import issuer_time
-from lojasync.fiscal.nfe_events import build_cancellation_event_xml, justification_sent
+from lojasync.fiscal.nfe_events import CancellationNeedsReason, build_cancellation_event_xml, justification_sent
 from lojasync.fiscal.nfe_proc import event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
@@ -76,6 +76,8 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         if invoice.status is not InvoiceStatus.AUTHORISED:
             raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                        what="cancelar")
+        if not (reason or "").strip():
+            raise CancellationNeedsReason(number=invoice.number)
         _same_sefaz(invoice, sefaz)
         company = uow.company.get()
         certificate = certificate_for(company, box)

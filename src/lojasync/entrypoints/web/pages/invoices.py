@@ -221,7 +221,15 @@ def invoice_number_void(request: Request, invoice_id: PageId,
     container = request.app.state.container
     invoice = show_invoice(container.read_uow(), invoice_id)
     if invoice.status != "discarded":   # only a discarded NF-e's number is free; the page offers nothing else
-        return _invoice_page(request, invoice_id, 409, void_error=InvoiceNotDiscarded(number=invoice.number))
+        # Only one never authorised can be discarded first; SEFAZ holds the number of any other (review: "Descarte
+        # a NF-e primeiro" for a denied or a cancelled one, which cannot be discarded).
+        resolution = (None if invoice.status in ("pending", "rejected") else
+                      "Ela aguarda a decisão da SEFAZ: transmita-a de novo (o lojasync consulta a SEFAZ antes); o "
+                      "número não se inutiliza enquanto isso." if invoice.status == "awaiting_sefaz" else
+                      f"A SEFAZ registrou o número {invoice.number} com esta NF-e ({invoice.status_label}): ele não "
+                      "fica sem uso e não se inutiliza.")
+        return _invoice_page(request, invoice_id, 409,
+                             void_error=InvoiceNotDiscarded(number=invoice.number, resolution=resolution))
     try:
         voided, changed = void_numbers(container.uow(), container.cipher, sefaz_of(request), invoice.number,
                                        reason=justificativa_inutilizacao, series=invoice.series,
