@@ -15,8 +15,15 @@ from lojasync.entrypoints.cli.context import reset_container
 
 def forget_sefaz_state(settings) -> None:
     """Remove the embedded SEFAZ simulator's state file with its WAL companions: a -wal and -shm left by a process
-    of an earlier test, beside a new file of the same name, make SQLite fail with "disk I/O error"."""
+    of an earlier test, beside a new file of the same name, make SQLite fail with "disk I/O error". The simulator
+    this process embeds for that file (started by an earlier test's command) forgets what it holds too: its open
+    database outlives the file, and a later test of this process met the NF-e numbers it kept (241 on a void)."""
+    from lojasync.entrypoints import sefaz_access
+
     path = settings.sefaz_state_path
+    running = sefaz_access._embedded.get(path)
+    if running is not None:
+        running.simulator.reset()
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
 
@@ -38,3 +45,4 @@ def lojasync(app, monkeypatch):
 
     yield run
     reset_container()
+    forget_sefaz_state(app.settings)   # nothing left for the next test of this process (a web test, say)

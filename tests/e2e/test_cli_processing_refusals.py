@@ -288,9 +288,11 @@ def test_a_batch_stopped_with_ctrl_c_still_says_what_it_did_and_what_it_did_not_
                    *(("--format", "json") if as_json else ()), expect=130)
     if as_json:
         rows = json.loads(out[out.index("["):])   # stderr's line about the answers awaited comes first here
-        # The third, prepared ahead and not sent, is pending again: said, with the others.
-        assert [(r["order_number"], r["status"]) for r in rows] == [(order_number, "authorised"),
-                                                                   (second, "authorised"), (third, "pending")]
+        # The third, prepared ahead and not sent, is pending again: said, with the others; the fourth, never
+        # reached, is a row too, so that a script sees every order it gave.
+        assert [(r["order_number"], r["status"], r["error_code"]) for r in rows] == [
+            (order_number, "authorised", None), (second, "authorised", None),
+            (third, "pending", None), (fourth, None, "batch.not_reached")]
     else:
         words = " ".join(out.split())
         assert "2 NF-e autorizada(s) de 4 pedido(s)." in words   # the second's answer recorded on the way out

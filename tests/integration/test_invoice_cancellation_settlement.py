@@ -195,6 +195,24 @@ def test_a_cancellation_that_could_not_connect_leaves_nothing_pending_unless_an_
     assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
 
 
+def test_a_cancellation_whose_certificate_sefaz_refused_leaves_nothing_pending(app, sefaz, simulator):
+    """review: SEFAZ's TLS refusing the certificate (before it read anything) left the request pending, the page
+    saying SEFAZ was being asked about it."""
+    from lojasync.fiscal.sefaz.errors import SefazConfigurationError
+
+    _, invoice_id = authorised(app, sefaz, 2000000508)
+
+    class RefusesTheCertificate(_Lost):
+        def _refused(self, *_):
+            raise SefazConfigurationError(reason="a SEFAZ recusou o certificado digital (TLS)")
+
+        cancel = query_nfe = _refused
+
+    with pytest.raises(SefazConfigurationError):
+        cancel_invoice(app.uow(), app.cipher, Sefaz(RefusesTheCertificate, simulated=True), invoice_id, REASON, ANA)
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is None
+
+
 def test_sefaz_unreachable_when_the_worker_asks_leaves_the_request_for_the_next_round(app, sefaz, simulator):
     number, invoice_id = authorised(app, sefaz, 2000000503)
     with pytest.raises(Killed):

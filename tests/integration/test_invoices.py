@@ -541,6 +541,39 @@ def test_a_batch_run_again_transmits_the_nfe_only_generated_and_refuses_the_othe
     assert _invoice_ids(app, pending) == [generated.id]   # no second NF-e for the order
 
 
+def test_a_pending_nfe_met_once_sefaz_is_down_is_reported_not_sent_with_the_others(app, company, sefaz, simulator):
+    """review: once SEFAZ failed in a run, an order whose NF-e an earlier run had only generated was reported as
+    "já tem NF-e (pendente)", nothing done, and the run's exit said a person had something to fix."""
+    first, second, pending = (imported(app, id=2000000440 + i, payment_status="paid") for i in range(3))
+    generated = generate_invoice(app.uow(), app.cipher, pending)
+    simulator.simulator.set_switches(out_of_service="108")
+    report = invoice_orders(app.uow, app.cipher, sefaz, [first, second, pending], parallel=1)
+    last = report.items[-1]
+    assert (last.invoice.id, last.invoice.status, last.not_sent) == (generated.id, "pending", True)
+    assert report.had_document == [] and all(item.not_sent or item.invoice.status == "awaiting_sefaz"
+                                              for item in report.items)
+
+
+def test_an_nfe_transmitted_elsewhere_while_a_batch_was_about_to_send_it_is_said_as_it_is_now(
+        app, company, sefaz, monkeypatch):
+    """review: another process transmitting the pending NF-e between the batch's two reads made the batch say
+    "pendente... transmita-a" for an NF-e authorised."""
+    from lojasync.fiscal.services import batch
+
+    number = imported(app, id=2000000443, payment_status="paid")
+    generated = generate_invoice(app.uow(), app.cipher, number)
+    ready_for_it = batch.prepare_pending
+
+    def another_process_first(uow, box, gateway, invoice_id, actor):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice_id)
+        return ready_for_it(uow, box, gateway, invoice_id, actor)
+
+    monkeypatch.setattr(batch, "prepare_pending", another_process_first)
+    (item,) = invoice_orders(app.uow, app.cipher, sefaz, [number]).items
+    assert item.invoice is None and "(autorizada)" in item.error and "transmita-a" not in item.error, item.error
+    assert show_invoice(app.uow(), generated.id).status == "authorised"
+
+
 def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, sefaz):
     number = imported(app, id=2000000004)
     invoice = generate_invoice(app.uow(), app.cipher, number)

@@ -50,8 +50,8 @@ def invoice(
     numbers: Annotated[list[int] | None, typer.Argument(metavar="NUMERO...", help="Números dos pedidos no ERP.")]
     = None,
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
-        "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda (ex.: confirmado); "
-        "um com NF-e ou venda cancelada só pelo número."))] = None,
+        "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda (ex.: confirmado) e, "
+        "ao transmitir, os de NF-e só gerada (pendente); um com NF-e ou venda cancelada só pelo número."))] = None,
     approve: Annotated[bool, typer.Option("--approve/--no-approve", help=(
         "Transmite à SEFAZ logo após gerar (padrão); --no-approve só gera (pendente)."))] = True,
     parallel: Annotated[int | None, typer.Option("--parallel", min=1, max=16, metavar="N", help=(
@@ -99,9 +99,13 @@ def invoice(
         # Stopped (Ctrl+C): what was done is said as a finished run says it (review: nothing was printed, in JSON
         # not even an empty list, and nobody was told which NF-e were authorised or left pending), then the orders
         # not reached; the exit is 130, as for any command interrupted.
-        done = {item.order_number for item in seen}
-        _report(BatchReport(seen), approve, len(targets), fmt, [], [])
-        left = [number for number in targets if number not in done]
+        position = {number: index for index, number in enumerate(targets)}
+        done = sorted(seen, key=lambda item: position.get(item.order_number, len(targets)))   # in the orders' order
+        reached = {item.order_number for item in done}
+        left = [number for number in targets if number not in reached]
+        # In JSON each order not reached is a row too, so that a script sees every order it gave.
+        _report(BatchReport(done), approve, len(targets), fmt, earlier, unsent,
+                not_reached=left if fmt is OutputFormat.JSON else [])
         if left and fmt is not OutputFormat.JSON:
             shown = ", ".join(str(n) for n in left[:AWAITING_SHOWN]) + (" ..." if len(left) > AWAITING_SHOWN else "")
             console.print(f"[yellow]Interrompido: {formats.number(len(left))} pedido(s) não alcançado(s)[/] ({shown}); "
@@ -124,11 +128,13 @@ def invoice(
 
 
 def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat, earlier: list[InvoiceView],
-            unsent: list[InvoiceView]) -> None:
+            unsent: list[InvoiceView], not_reached: list[int] = ()) -> None:
     """The run's summary: its NF-e, how many were authorised (or generated) of how many orders, each order's
-    problem with its commands, and what earlier runs left (`earlier`, awaiting SEFAZ; `unsent`, not authorised)."""
+    problem with its commands, and what earlier runs left (`earlier`, awaiting SEFAZ; `unsent`, not authorised).
+    `not_reached`: the orders an interrupted run never got to (JSON rows; the table says them after)."""
     if fmt is OutputFormat.JSON:
         print_json([_item_json(item) for item in report.items]
+                   + [_not_reached_json(number) for number in not_reached]
                    + [_earlier_json(invoice) for invoice in earlier + unsent])
     else:
         created = [item.invoice for item in report.items if item.invoice is not None]
@@ -224,6 +230,16 @@ def _item_json(item: BatchItem) -> dict:
     return {**data, "error": item.error, "error_code": item.refusal.code if item.refusal else None,
             "existing_document": {"kind": kind, "id": existing} if existing is not None else None,
             "earlier_run": False}
+
+
+NOT_REACHED = "batch.not_reached"
+
+
+def _not_reached_json(number: int) -> dict:
+    """A row for an order an interrupted run never got to: nothing was made for it (run the command again)."""
+    return {"id": None, "status": None, "order_number": number,
+            "error": "não alcançado: o lote foi interrompido antes deste pedido; rode o comando de novo",
+            "error_code": NOT_REACHED, "existing_document": None, "earlier_run": False}
 
 
 def _earlier_json(invoice: InvoiceView) -> dict:

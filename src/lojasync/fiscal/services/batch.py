@@ -251,10 +251,24 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             before = _latest_invoice_id(uow_factory(), number)
             invoice = generate_invoice(uow_factory(), box, number, actor, sefaz=sefaz)
             return BatchItem(number, invoice, not_sent, not_sent=True) if approve else BatchItem(number, invoice)
-        except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
+        except OrderAlreadyProcessing as exc:
+            pending = _pending_nfe(exc) if approve else None
+            if pending is not None:
+                # Its NF-e only generated, and SEFAZ down now: not sent either, said as the others not sent (it was
+                # reported as "already had a document", nothing done, and the run's exit read "fix something").
+                return BatchItem(number, pending, not_sent, not_sent=True)
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
-            made = None if isinstance(exc, OrderAlreadyProcessing) else _newer_invoice_id(uow_factory, number, before)
-            return _failure(uow_factory, number, made, exc, report_bug)
+            return _failure(uow_factory, number, None, exc, report_bug)
+        except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
+            return _failure(uow_factory, number, _newer_invoice_id(uow_factory, number, before), exc, report_bug)
+
+    def _pending_nfe(refused: OrderAlreadyProcessing) -> InvoiceView | None:
+        """The order's NF-e when the refusal is for an NF-e still pending (only generated), as it is now."""
+        document = _document_of(refused)
+        if document is None or document[0] != DocumentKind.NFE.value or refused.params.get("awaiting_sefaz"):
+            return None
+        invoice = _invoice_made(uow_factory(), document[1])
+        return invoice if invoice is not None and invoice.status == InvoiceStatus.PENDING.value else None
 
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
         document = _document_of(refused)
@@ -264,7 +278,14 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             ready = prepare_pending(uow_factory(), box, sefaz, document[1], actor)
         except Exception as exc:  # noqa: BLE001 - refused now (the store changed the order...): reported
             return _failure(uow_factory, number, document[1], exc, report_bug)
-        return ready if ready is not None else _failure(uow_factory, number, None, refused, report_bug)
+        if ready is not None:
+            return ready
+        # No longer pending: another process transmitted (or discarded) it meanwhile. The order is asked for again,
+        # so that what it says is what the order has now, not the "pendente, transmita-a" read a moment ago.
+        try:
+            return prepare_invoice(uow_factory(), box, sefaz, number, actor)
+        except Exception as exc:  # noqa: BLE001 - refused (its NF-e, as it is now) or failed: reported
+            return _failure(uow_factory, number, None, exc, report_bug)
 
     def send() -> None:
         """As many prepared NF-e as there are free places at SEFAZ, in their order; those that waited for their

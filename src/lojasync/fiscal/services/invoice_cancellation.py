@@ -35,6 +35,7 @@ from lojasync.fiscal.nfe_events import CancellationNeedsReason, build_cancellati
 from lojasync.fiscal.nfe_proc import event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.sefaz.errors import SefazConfigurationError
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import REGISTERED, ask_by_key, cancellation_in, justification_in
 from lojasync.fiscal.services.company import SecretBox
@@ -108,9 +109,10 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         with sefaz.gateway(uf, environment, certificate) as gateway:
             # The earlier request first: registered, it is recorded with no second event sent.
             answer, proc = (earlier and _already_cancelled(gateway, key)) or _send(gateway, signed, key, number)
-    except (CancellationRefused, CancellationNotProcessed, CancellationNotSent) as exc:
+    except (CancellationRefused, CancellationNotProcessed, CancellationNotSent, SefazConfigurationError) as exc:
         if not earlier:
-            # SEFAZ answered with a code, or was never reached: nothing is pending.
+            # SEFAZ answered with a code, or was never reached (no connection, or its TLS refused the certificate
+            # before it read anything): nothing is pending.
             _request_refused(uow, invoice_id, requested_at)
         elif isinstance(exc, CancellationNotSent):
             # The earlier request may be registered: still pending, and the worker asks SEFAZ about it.

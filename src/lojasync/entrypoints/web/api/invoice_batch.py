@@ -57,7 +57,8 @@ class InvoiceBatch(ApiInput):
         f"Números dos pedidos no ERP, até {BATCH_LIMIT} (repetidos contam uma vez)."), examples=[[1021, 1022]])
     status: OrderSituation | None = Field(None, description=(
         "Em vez dos números: os pedidos nesta situação que nunca tiveram NF-e nem venda simples (um com NF-e ou "
-        "venda cancelada, só pelo número), dos mais antigos aos "
+        "venda cancelada, só pelo número) e, quando transmite, também os de NF-e só gerada (pendente, que esta "
+        "chamada transmite com o número que já tem), dos mais antigos aos "
         f"mais novos, até {BATCH_LIMIT} por chamada (\"remaining\" diz quantos ficaram para a próxima)."))
     approve: bool = Field(True, strict=True, description=(
         "Transmite cada NF-e à SEFAZ logo após gerá-la (padrão); falso só gera (pendentes, nada se move até a "
@@ -85,7 +86,8 @@ class BatchItemOut(ApiModel):
         "authorised: autorizada (estoque baixado, contas a receber criadas); rejected/denied: rejeitada ou "
         "denegada pela SEFAZ (sefaz_code e sefaz_reason); awaiting_sefaz: enviada, a SEFAZ ainda não decidiu "
         "(o lojasync consulta de novo); not_sent: gerada e não transmitida porque a SEFAZ estava fora do ar "
-        "(transmita depois); generated: só gerada (approve falso); had_document: o pedido já tinha NF-e ou venda "
+        "(transmita depois); generated: só gerada (approve falso; com approve verdadeiro, a NF-e pendente que não "
+        "pôde ser transmitida, veja error); had_document: o pedido já tinha NF-e ou venda "
         "simples (um lote repetido: nada foi feito; existing_document diz qual); refused: não gerada (veja error)."))
     invoice: InvoiceOut | None = Field(description="A NF-e gerada por esta chamada (nenhuma quando recusada).")
     sefaz_code: str | None = Field(None, description="Código da rejeição ou denegação da SEFAZ (cStat).")
@@ -98,10 +100,11 @@ class BatchItemOut(ApiModel):
 
 UNSENT_DESCRIPTION = (
     "Com \"status\": as NF-e de uma emissão anterior geradas e não autorizadas, de pedidos da situação que esta "
-    "chamada não emitiu de novo: pendentes (geradas com \"approve\" falso, ou só geradas porque a SEFAZ estava "
-    "fora do ar) ou rejeitadas (rejection_code e rejection_reason na NF-e). Ninguém as transmite sozinho: transmita "
-    "cada uma (POST /api/v1/invoices/{id}/approve; a rejeitada, corrigido o que a SEFAZ indicou) ou descarte-a "
-    "(POST /api/v1/invoices/{id}/cancel com \"reason\").")
+    "chamada não emitiu de novo: as rejeitadas (rejection_code e rejection_reason na NF-e) e, numa chamada que só "
+    "gera (\"approve\" falso), as pendentes (as de uma chamada que transmite entram no lote). Ninguém as transmite "
+    "sozinho: transmita cada uma (POST /api/v1/invoices/{id}/approve; a rejeitada, corrigido o que a SEFAZ indicou), "
+    "rode de novo um lote que transmite (as pendentes) ou descarte-a (POST /api/v1/invoices/{id}/cancel com "
+    "\"reason\").")
 
 
 class InvoiceBatchOut(ApiModel):
