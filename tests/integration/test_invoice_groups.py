@@ -119,8 +119,11 @@ def test_sefaz_failing_on_a_group_leaves_the_next_one_pending_and_sends_nothing_
     assert nfe_numbers == list(range(nfe_numbers[0], nfe_numbers[0] + 6))   # in the orders' order, no gap
 
     simulator.simulator.reset_switches()
+    # Run again, the batch transmits the NF-e it left pending, with their numbers: not a second NF-e for any order.
     again = invoice_orders(app.uow, app.cipher, sefaz, numbers[2:], parallel=2)
-    assert [item.refusal.code for item in again.items] == ["fiscal.order_has_document"] * 4   # not a second NF-e
+    assert [item.invoice.status for item in again.items] == ["authorised"] * 4
+    assert [item.invoice.number for item in again.items] == nfe_numbers[2:]
+    assert [len(invoices_of(app, n)) for n in numbers] == [1] * 6
 
 
 @pytest.mark.postgresql
