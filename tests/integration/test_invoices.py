@@ -461,6 +461,35 @@ def test_a_stopped_batch_reports_the_nfe_whose_answer_never_came_with_what_to_do
         assert "SEFAZ" in item.error
 
 
+def test_a_bug_recording_an_answer_on_a_stopped_batchs_way_out_is_kept_as_the_callers_bugs_are(
+        app, company, sefaz, monkeypatch):
+    """review: such a failure went to the default log (a traceback on the terminal, twice) and not to the error
+    file the CLI keeps the other bugs in, with the reference its line names."""
+    from lojasync.fiscal.services import batch
+
+    sent = [imported(app, id=2000000438 + i, payment_status="paid") for i in range(2)]
+    refused = imported(app, id=2000000440, status="cancelled")
+    answer = threading.Event()
+    reported, kept = [], []
+
+    def stop(item):
+        reported.append(item)
+        if item.order_number == refused:
+            answer.set()
+            raise KeyboardInterrupt   # while both NF-e are at SEFAZ
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("defeito de teste")
+
+    monkeypatch.setattr(batch, "record_answer", broken)
+    with pytest.raises(KeyboardInterrupt):
+        invoice_orders(app.uow, app.cipher, _held_at_sefaz(sefaz, answer), [*sent, refused], parallel=2,
+                       progress=stop, report_bug=lambda exc, reference, number: kept.append((number, str(exc))) or
+                       "no arquivo de teste")
+    assert sorted(kept) == [(number, "defeito de teste") for number in sent]
+    assert sorted(i.order_number for i in reported[1:] if "no arquivo de teste" in i.error) == sent
+
+
 def test_an_order_refused_for_a_document_made_meanwhile_is_not_credited_with_it(app, company, sefaz, monkeypatch):
     """review: only generating, a failure named the order's NF-e newer than the one read before, whatever failed:
     another run's NF-e, made between the two, was counted as this batch's (and as authorised, once it was)."""

@@ -395,7 +395,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             # the pool as the recordings, whose exit waits for them: a second Ctrl+C loses neither.
             left = [(position, number, ready) for position, number, ready in prepared if ready is not None]
             kept = _keep_on_the_way_out(pool, uow_factory, left)
-            _record_in_flight(pool, uow_factory, sefaz, sending, actor, finished, stopping)
+            _record_in_flight(pool, uow_factory, sefaz, sending, actor, finished, stopping, report_bug)
             if kept is not None:
                 _report_kept(kept, left, finished)
             raise
@@ -459,7 +459,8 @@ def _newer_invoice_id(uow_factory: Callable[[], ProcessingUnitOfWork], order_num
 
 def _record_in_flight(pool: ThreadPoolExecutor, uow_factory: Callable[[], ProcessingUnitOfWork], sefaz: Sefaz,
                       sending: dict[Future, tuple[int, int, ReadyToSend]], actor: Who,
-                      finished: Callable[[int, BatchItem], None], stopping: Callable[[int], None] | None) -> None:
+                      finished: Callable[[int, BatchItem], None], stopping: Callable[[int], None] | None,
+                      report_bug: BugReport = log_bug) -> None:
     """A batch stopping: the answers of the NF-e still on their way are recorded, each on its own, on the pool's
     threads, which the pool's exit waits for whatever happens here: a second Ctrl+C while SEFAZ is awaited stops
     this thread's waiting, not the recordings. Each recorded one is still reported (best effort: the progress may be
@@ -485,7 +486,7 @@ def _record_in_flight(pool: ThreadPoolExecutor, uow_factory: Callable[[], Proces
             # Not recorded (SEFAZ silent, the database failing): reported as any order whose NF-e awaits SEFAZ,
             # with what to run; the summary of a stopped batch named only those it recorded.
             finished(position, BatchItem(number, invoice, rejection_of(invoice)) if failure is None
-                     else _failure(uow_factory, number, ready.invoice_id, failure))
+                     else _failure(uow_factory, number, ready.invoice_id, failure, report_bug))
 
 
 def _keep_on_the_way_out(pool: ThreadPoolExecutor, uow_factory: Callable[[], ProcessingUnitOfWork],
@@ -528,9 +529,7 @@ def _record_late(uow_factory: Callable[[], ProcessingUnitOfWork], sefaz: Sefaz, 
         log.info("batch stopped: an answer of SEFAZ not recorded", extra={
             "order_number": number, "invoice_id": ready.invoice_id, "error_code": exc.code})
         return None, exc
-    except Exception as exc:   # best effort: the NF-e stays awaiting SEFAZ, settled by the worker
-        log.warning("batch stopped: an answer of SEFAZ not recorded", exc_info=True,
-                    extra={"order_number": number, "invoice_id": ready.invoice_id})
+    except Exception as exc:   # noqa: BLE001 - a bug: kept by the caller's report (`report_bug`), named in its line
         return None, exc
 
 
