@@ -164,7 +164,8 @@ def test_a_group_and_nfe_generated_one_by_one_on_the_same_orders_meet_without_de
     (report,) = reports
     assert errors == [] and report.failed == [], (errors, [item.error for item in report.failed])
     by_batch = [item.order_number for item in report.authorised]
-    assert sorted(by_batch + made) == numbers and not set(by_batch) & set(made)
+    # The batch transmits an NF-e the person generated first (pending), as its own run again would.
+    assert set(by_batch) | set(made) == set(numbers) and len(by_batch) == len(set(by_batch))
     assert [len(invoices_of(app, n)) for n in numbers] == [1] * 8
 
 

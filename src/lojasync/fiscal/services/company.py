@@ -256,9 +256,13 @@ def _apply(company: Company, data: CompanyData) -> None:
         given["default_unit"] = given["default_unit"].strip().upper()
         if not 1 <= len(given["default_unit"]) <= 6:
             problems.append(f"unidade padrão deve ter de 1 a 6 caracteres (UN, PC, KG...): {data.default_unit}")
-    if given.get("phone") and nfe_phone(given["phone"]) is None:
-        # Kept, it was left out of every NF-e in silence (the technical contact's is checked likewise).
-        problems.append(f"telefone da empresa deve ter de 6 a 14 dígitos, com o DDD: {given['phone'][:40]}")
+    if given.get("phone"):
+        typed, given["phone"] = given["phone"], nfe_phone(given["phone"])
+        if given["phone"] is None:
+            # Kept, it was left out of every NF-e in silence (the technical contact's is checked likewise).
+            problems.append(f"telefone da empresa deve ter de 6 a 14 dígitos, com o DDD: {typed[:40]}")
+        # Kept as the NF-e writes it (DDD and number): as typed, "+55 (11) 98765-4321" did not fit the column
+        # (14 characters) and PostgreSQL refused the whole save.
     problems += _technical_responsible(given)
     if "mercado_livre_seller" in given:
         given["mercado_livre_seller"] = " ".join(given["mercado_livre_seller"].split()) or None
