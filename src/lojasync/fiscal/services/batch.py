@@ -264,20 +264,18 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
 
     def _pending_nfe(refused: OrderAlreadyProcessing) -> InvoiceView | None:
         """The order's NF-e when the refusal is for an NF-e still pending (only generated), as it is now."""
-        document = _document_of(refused)
-        if document is None or document[0] != DocumentKind.NFE.value or refused.params.get("awaiting_sefaz"):
-            return None
-        invoice = _invoice_made(uow_factory(), document[1])
+        invoice_id = _unsent_nfe_of(refused)
+        invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
         return invoice if invoice is not None and invoice.status == InvoiceStatus.PENDING.value else None
 
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
-        document = _document_of(refused)
-        if document is None or document[0] != DocumentKind.NFE.value or refused.params.get("awaiting_sefaz"):
+        invoice_id = _unsent_nfe_of(refused)
+        if invoice_id is None:
             return _failure(uow_factory, number, None, refused, report_bug)
         try:
-            ready = prepare_pending(uow_factory(), box, sefaz, document[1], actor)
+            ready = prepare_pending(uow_factory(), box, sefaz, invoice_id, actor)
         except Exception as exc:  # noqa: BLE001 - refused now (the store changed the order...): reported
-            return _failure(uow_factory, number, document[1], exc, report_bug)
+            return _failure(uow_factory, number, invoice_id, exc, report_bug)
         if ready is not None:
             return ready
         # No longer pending: another process transmitted (or discarded) it meanwhile. The order is asked for again,
@@ -420,6 +418,14 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, invoi
                      refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e do "
                                      f"pedido {number}, referência {reference}.",
                                      UNEXPECTED_RESOLUTION.format(where=where)))
+
+
+def _unsent_nfe_of(refused: OrderAlreadyProcessing) -> int | None:
+    """The id of the order's NF-e a refusal names, when it is one not at SEFAZ (pending, perhaps: read it)."""
+    document = _document_of(refused)
+    if document is None or document[0] != DocumentKind.NFE.value or refused.params.get("awaiting_sefaz"):
+        return None
+    return document[1]
 
 
 def _document_of(exc: LojasyncError) -> tuple[str, int] | None:

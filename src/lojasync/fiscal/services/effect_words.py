@@ -8,6 +8,7 @@ from lojasync.finance.services import reversal_words
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.sales.history import HistoryType
 from lojasync.stock.issues import RETURN_SUFFIX
+from lojasync.stock.views import product_reference
 
 
 def done_words(uow: ProcessingUnitOfWork, source_type: str, source_id: str) -> str:
@@ -34,7 +35,8 @@ def _went_negative(uow: ProcessingUnitOfWork, product_ids: set[int]) -> str:
     if not short:
         return ""
     skus = {pid: product.sku for pid, product in uow.products.by_ids(short).items()}
-    listed = ", ".join(f"{skus.get(pid) or f'id {pid}'} ficou com {balance}" for pid, balance in sorted(short.items()))
+    listed = ", ".join(f"{product_reference(skus.get(pid), pid)} ficou com {balance}"
+                       for pid, balance in sorted(short.items()))
     return f" (estoque negativo: {listed}; confira a contagem)"
 
 
