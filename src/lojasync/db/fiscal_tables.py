@@ -108,6 +108,10 @@ invoices = Table(
     Column("rejection_reason", String(500)),
     Column("attempts", Integer, nullable=False, default=0),
     Column("sent_at", UTCDateTime),
+    # Awaiting SEFAZ since this send (the first without a decision): a day of it flags the order for a person.
+    Column("awaiting_since", UTCDateTime),
+    # When the worker last enqueued its settling: the next rounds leave it out for the sending window.
+    Column("settle_asked_at", UTCDateTime),
     Column("cancel_justification", String(255)),
     Column("cancel_protocol", String(20)),
     Column("cancelled_at", UTCDateTime),

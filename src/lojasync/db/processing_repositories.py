@@ -344,6 +344,17 @@ class InvoiceRepository:
             query = query.limit(limit)
         return list(self.session.scalars(query))
 
+    def awaiting_to_settle(self, before: datetime) -> list[int]:
+        """NF-e awaiting SEFAZ, not being sent since `before` nor asked about by the worker since, oldest first: the
+        columns alone (their XML stays out)."""
+        sent, asked = invoice_table.c.sent_at, invoice_table.c.settle_asked_at
+        rows = self.session.execute(
+            select(invoice_table.c.id)
+            .where(invoice_table.c.status == InvoiceStatus.AWAITING, or_(sent.is_(None), sent <= before),
+                   or_(asked.is_(None), asked <= before))
+            .order_by(invoice_table.c.id))
+        return [invoice_id for (invoice_id,) in rows]
+
     def cancellations_requested(self, before: datetime) -> list[int]:
         """Authorised NF-e whose cancellation was requested at or before `before` and not asked about since,
         oldest request first: the columns alone (the index on the request time finds the few among every NF-e

@@ -32,7 +32,12 @@ from lojasync.fiscal.services.invoice_cancellation import (
     flag_unsettled_cancellation,
     settle_cancellation,
 )
-from lojasync.fiscal.services.invoices import approve_invoice, flag_stuck_invoice, invoices_awaiting_sefaz
+from lojasync.fiscal.services.invoices import (
+    approve_invoice,
+    claim_invoices_to_settle,
+    flag_stuck_invoice,
+    flag_unsettled_invoice,
+)
 from lojasync.fiscal.services.number_voids import claim_voids_to_resend, flag_stuck_void, resend_number_void
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
@@ -241,9 +246,9 @@ class TaskQueue:
             self.sync_soon(store_id)
         for store_id in due.stores_to_drain:
             self._drain(store_id)
-        for invoice_id in invoices_awaiting_sefaz(app.read_uow()):
-            self._settle(invoice_id)
         # Claimed: enqueued once, not again each round while the task waits or asks SEFAZ.
+        for invoice_id in claim_invoices_to_settle(app.uow()):
+            self._settle(invoice_id)
         for invoice_id in claim_cancellations_to_settle(app.uow()):
             self._settle_cancel(invoice_id)
         for void_id in claim_voids_to_resend(app.uow()):
@@ -262,8 +267,11 @@ class TaskQueue:
             if isinstance(exc, SETTLED_ELSEWHERE):
                 return   # settled, discarded or already flagged by another hand meanwhile
             if exc.retryable:
-                # Still undecided (SEFAZ down, in processing): the next housekeeping round asks again.
+                # Still undecided (SEFAZ down, in processing): the next housekeeping round asks again; after a day
+                # of it, a person hears of it too.
                 log.warning("invoice still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code})
+                if flag_unsettled_invoice(app.uow(), invoice_id):
+                    log.error("invoice awaiting SEFAZ for a day needs a person", extra={"invoice_id": invoice_id})
                 return
             # Retrying cannot help (no certificate, company incomplete, the simulator refused in production):
             # a person must act, so the order says so instead of waiting silently. Asked again each round, in

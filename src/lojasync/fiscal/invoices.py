@@ -108,6 +108,8 @@ class Invoice(Aggregate):
     rejection_reason: str | None
     attempts: int
     sent_at: datetime | None
+    awaiting_since: datetime | None   # the send that made it await SEFAZ (None: it went before this was kept)
+    settle_asked_at: datetime | None  # the worker's last settling of it was enqueued then
     cancel_justification: str | None
     cancel_protocol: str | None
     cancelled_at: datetime | None
@@ -143,7 +145,7 @@ class Invoice(Aggregate):
         self.simulated = False
         self.rejection_code = self.rejection_reason = None
         self.attempts = 0
-        self.sent_at = None
+        self.sent_at = self.awaiting_since = self.settle_asked_at = None
         self.cancel_justification = self.cancel_protocol = self.cancel_xml = None
         self.cancelled_at = None
         self.cancelled_elsewhere = False
@@ -189,11 +191,31 @@ class Invoice(Aggregate):
     def sending(self, when: datetime) -> None:
         """About to be sent: from now on an unanswered send is settled by asking SEFAZ by key."""
         self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED}, "transmitir")
+        if self.status is not InvoiceStatus.AWAITING:
+            self.awaiting_since = when
         self.status = InvoiceStatus.AWAITING
         self.attempts += 1
         self.sent_at = when
         if self.rejection_code is not None:   # an earlier rejection is history now, not what it awaits
             self.rejection_code = self.rejection_reason = None
+
+    def settle_asking(self, when: datetime, asked_before: datetime) -> bool:
+        """The worker enqueues the settling of this NF-e awaiting SEFAZ (a query by key first): left out of its next
+        rounds for the sending window, so that a task still waiting in the queue is not enqueued again, nor an NF-e
+        SEFAZ answered 108 for (no send in flight) asked every minute. False when it is being sent (since after
+        `asked_before`), was asked about since, or is no longer awaiting SEFAZ."""
+        if self.status is not InvoiceStatus.AWAITING:
+            return False
+        if any(moment is not None and moment > asked_before for moment in (self.sent_at, self.settle_asked_at)):
+            return False
+        self.settle_asked_at = when
+        return True
+
+    def awaiting_longer_than(self, period: timedelta, now: datetime) -> bool:
+        """Still awaiting SEFAZ `period` after the send that made it await (its dhEmi, when that send is older than
+        the column that keeps it)."""
+        since = self.awaiting_since or self.issued_at
+        return self.status is InvoiceStatus.AWAITING and since is not None and now - since > period
 
     def sending_over(self) -> None:
         """The send ended without a decision and without SEFAZ taking the NF-e (out of service): still awaiting
@@ -259,6 +281,7 @@ class Invoice(Aggregate):
             return False
         self.status = InvoiceStatus.REJECTED
         self.rejection_code, self.rejection_reason = code, reason[:500]
+        self._settled(order, STUCK)   # SEFAZ decided: what the order was flagged for while it waited is over
         self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
 
@@ -271,6 +294,7 @@ class Invoice(Aggregate):
             return False
         self.status = InvoiceStatus.DENIED
         self.rejection_code, self.rejection_reason = code, reason[:500]
+        self._settled(order, STUCK)   # SEFAZ decided: what the order was flagged for while it waited is over
         self.protocol, self.proc_xml, self.simulated = protocol, proc_xml, simulated
         self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True

@@ -28,7 +28,7 @@ from lojasync.fiscal.errors import (
     InvoiceAwaitingSefaz,
     InvoiceNotFound,
 )
-from lojasync.fiscal.gateway import ALREADY_CANCELLED, AUTHORISED, Environment, SefazAnswer
+from lojasync.fiscal.gateway import ALREADY_CANCELLED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.local_time import issuer_time
 from lojasync.fiscal.nfe_events import CancellationNeedsReason, build_cancellation_event_xml, justification_sent
@@ -255,7 +255,7 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         with uow:
             if _invoice(uow, invoice_id).cancel_asking(now() + OVERUSE_PAUSE - SENDING_WINDOW):
                 uow.commit()
-    if answer.status != AUTHORISED:
+    if outcome_of(answer) is not Outcome.AUTHORISED:   # 100, or 150 (authorised late): the NF-e stands
         # Neither cancelled nor plainly authorised (paralysed, the query refused): ask again next round.
         # SEFAZ not knowing the NF-e at all (217: the simulator's data gone, a key of the simulator asked at the real
         # SEFAZ) is as final as a refused query: a person looks.

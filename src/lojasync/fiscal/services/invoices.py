@@ -438,7 +438,8 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
         return _exchange(sefaz, claim)
     except SefazUnreachable as exc:
         if not exc.params.get("not_sent"):
-            _record_unanswered(uow, claim, invoice_id, actor, exc)
+            if not exc.params.get(_ASKED_ONLY):
+                _record_unanswered(uow, claim, invoice_id, actor, exc)
             raise _unanswered(exc, claim, invoice_id) from exc
         # No connection was ever made (refused, unreachable, no time left): SEFAZ cannot have it, so the next
         # attempt need not wait out the sending window, and nothing is to be feared authorised.
@@ -452,7 +453,8 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
         _sending_over(uow, claim, invoice_id)
         raise
     except SefazInvalidAnswer as exc:
-        _record_unanswered(uow, claim, invoice_id, actor, exc)
+        if not exc.params.get(_ASKED_ONLY):
+            _record_unanswered(uow, claim, invoice_id, actor, exc)
         raise _unanswered(exc, claim, invoice_id) from exc
 
 
@@ -498,10 +500,19 @@ UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido auto
               "worker faz isso sozinho, e transmitir de novo a partir daí faz o mesmo.")
 
 
+# Set on the error of a query by key that failed before the NF-e was sent again: its history already says it went
+# without an answer, and the worker's rounds through an outage wrote that line again every five minutes.
+_ASKED_ONLY = "asked_only"
+
+
 def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
     with sefaz.gateway(claim.uf, claim.environment, claim.certificate, claim.deadline) as gateway:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
-            answer = _query_delivered(gateway, claim)
+            try:
+                answer = _query_delivered(gateway, claim)
+            except (SefazUnreachable, SefazInvalidAnswer) as exc:
+                exc.params[_ASKED_ONLY] = True
+                raise
             # SEFAZ's decision; or it never got the NF-e and the order changed since: not sent as it is.
             if outcome_of(answer) is not Outcome.UNKNOWN or claim.drift is not None:
                 return answer
@@ -660,12 +671,51 @@ def _cancelled_elsewhere(invoice: Invoice, order, claim: _Claim, answer: SefazAn
 
 
 def invoices_awaiting_sefaz(uow: ProcessingUnitOfWork, now: datetime | None = None) -> list[int]:
-    """NF-e sent without a decision for longer than the sending window: the worker settles them (a query by
-    key first, so an NF-e SEFAZ authorised without our hearing is recorded, never sent twice)."""
+    """NF-e sent without a decision for longer than the sending window, not asked about by the worker within it:
+    the worker settles them (a query by key first, so an NF-e SEFAZ authorised without our hearing is recorded,
+    never sent twice)."""
+    with uow:
+        return uow.invoices.awaiting_to_settle((now or _now()) - SENDING_WINDOW)
+
+
+def claim_invoices_to_settle(uow: ProcessingUnitOfWork, now: datetime | None = None) -> list[int]:
+    """`invoices_awaiting_sefaz`, each marked as asked now, for the worker to enqueue their settling: its next
+    rounds leave them out for the sending window (before, every round enqueued each again while the last round's
+    task still waited in the queue: a backlog of NF-e grew the queue without end, ahead of the imports)."""
+    moment = now or _now()
+    before = moment - SENDING_WINDOW
+    with uow:
+        claimed = [invoice_id for invoice_id in uow.invoices.awaiting_to_settle(before)
+                   if _invoice(uow, invoice_id).settle_asking(moment, asked_before=before)]
+        uow.commit()
+        return claimed
+
+
+# An NF-e still awaiting SEFAZ this long after the send that made it await: a person looks too (the worker keeps
+# asking meanwhile), as for a cancellation requested without an outcome.
+STILL_AWAITING_AFTER = timedelta(hours=24)
+
+
+def flag_unsettled_invoice(uow: ProcessingUnitOfWork, invoice_id: int, now: datetime | None = None) -> bool:
+    """An NF-e the worker could not settle this round (SEFAZ silent or out of service, answers that are not
+    answers): after `STILL_AWAITING_AFTER`, its order asks for a person, once (the same words every round); the
+    decision, when it comes, takes the flag away. Returns True when the flag is new."""
     moment = now or _now()
     with uow:
-        return [i.id for i in uow.invoices.list(InvoiceStatus.AWAITING)
-                if i.sent_at is None or moment - i.sent_at >= SENDING_WINDOW]
+        invoice = _invoice(uow, invoice_id, lock=False)
+        if not invoice.awaiting_longer_than(STILL_AWAITING_AFTER, moment):
+            return False
+        order = uow.orders.get(invoice.order_id, for_update=True)
+        hours = int(STILL_AWAITING_AFTER.total_seconds() // 3600)
+        reason = (f"{invoice.about(STUCK)}: sem resposta da SEFAZ há mais de {hours} horas (o worker segue consultando "
+                  f"a chave a cada {SENDING_WINDOW // MINUTE} minutos). Resolução: confira se a SEFAZ está no ar e a "
+                  f"rede até ela; consulte a chave {invoice.access_key} no portal da SEFAZ; "
+                  f"transmitir de novo (Transmitir, na página da NF-e; lojasync invoices approve {invoice.id}) "
+                  "consulta a SEFAZ pela chave na hora e só envia a nota se a SEFAZ não a tiver.")
+        if order is None or not order.ask_for_a_person(reason):
+            return False
+        uow.commit()
+        return True
 
 
 def flag_stuck_invoice(uow: ProcessingUnitOfWork, invoice_id: int, problem: LojasyncError) -> bool:

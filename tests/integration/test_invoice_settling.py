@@ -1,0 +1,193 @@
+"""The worker's settling of NF-e left awaiting SEFAZ (review of 2026-12-04): each enqueued once per sending window,
+a day without a decision told to a person, a failed query by key not written as another unanswered send, and a
+lost cancellation of an NF-e SEFAZ says is authorised late (150) settled."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from huey import MemoryHuey
+
+from lojasync.entrypoints import tasks as tasks_module
+from lojasync.entrypoints.tasks import TaskQueue
+from lojasync.fiscal.errors import CancellationUnanswered
+from lojasync.fiscal.gateway import Environment, SefazAnswer
+from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
+from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer
+from lojasync.fiscal.services.company import install_test_certificate, set_company
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, settle_cancellation
+from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice, invoices_awaiting_sefaz
+from lojasync.sales.views import show_order
+from tests.integration.test_invoices import COMPANY, imported
+
+
+@pytest.fixture()
+def company(app):
+    set_company(app.uow(), COMPANY)
+    install_test_certificate(app.uow(), app.cipher)
+
+
+def _unanswered(app, sefaz, simulator, order_id: int):
+    """An NF-e sent whose answer was lost: awaiting SEFAZ."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=order_id))
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    return invoice
+
+
+def _later(app, invoice_id: int, minutes: int = 6, awaiting_hours: int = 0) -> None:
+    """As if `minutes` had passed since the NF-e was last sent and last asked about (and `awaiting_hours` more since
+    it went awaiting SEFAZ)."""
+    with app.uow() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        for column in ("sent_at", "settle_asked_at"):
+            if getattr(invoice, column) is not None:
+                setattr(invoice, column, getattr(invoice, column) - timedelta(minutes=minutes))
+        invoice.awaiting_since -= timedelta(minutes=minutes, hours=awaiting_hours)
+        uow.commit()
+
+
+def _settle_tasks(huey: MemoryHuey) -> list[str]:
+    return [task.name for task in huey.pending() if task.name == "settle_invoice"]
+
+
+def test_each_nfe_awaiting_sefaz_is_enqueued_once_per_sending_window(app, company, sefaz, simulator):
+    """Every round enqueued every NF-e again while the last round's tasks waited behind busy workers: three NF-e and
+    three rounds left nine tasks, and a backlog grew the queue without end ahead of the imports."""
+    invoices = [_unanswered(app, sefaz, simulator, 2000000901 + i) for i in range(3)]
+    for invoice in invoices:
+        _later(app, invoice.id)
+    huey = MemoryHuey("settling")   # not immediate: the tasks wait in the queue
+    queue = TaskQueue(app, huey=huey)
+    for _ in range(3):
+        queue.housekeeping()
+    assert len(_settle_tasks(huey)) == 3
+    assert invoices_awaiting_sefaz(app.read_uow()) == []   # asked about: out of the rounds for the window
+    for invoice in invoices:   # the window over with no decision recorded: asked about again
+        _later(app, invoice.id)
+    assert invoices_awaiting_sefaz(app.read_uow()) == [i.id for i in invoices]
+    queue.housekeeping()
+    assert len(_settle_tasks(huey)) == 6
+
+
+def test_an_nfe_sefaz_answered_out_of_service_is_asked_once_per_window_not_every_minute(app, company, sefaz,
+                                                                                      simulator, monkeypatch):
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)
+    invoice = _unanswered(app, sefaz, simulator, 2000000911)
+    _later(app, invoice.id)
+    simulator.simulator.set_switches(out_of_service="108")
+    huey = MemoryHuey("settling")
+    queue = TaskQueue(app, huey=huey)
+    queue.housekeeping()
+    while (task := huey.dequeue()) is not None:
+        if task.name == "settle_invoice":
+            huey.execute(task)   # asks by key: 108, no send in flight afterwards
+    assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4", 0) == 1
+    for _ in range(4):   # the next four minutes' rounds
+        queue.housekeeping()
+    assert _settle_tasks(huey) == []
+    _later(app, invoice.id)   # five minutes on: asked again, once
+    queue.housekeeping()
+    assert len(_settle_tasks(huey)) == 1
+
+
+class _Proxy:
+    """A proxy between the worker and SEFAZ that answers an HTML error page, for days."""
+
+    def __init__(self, *_, **__) -> None:
+        pass
+
+    def query_nfe(self, key):
+        raise SefazInvalidAnswer(service="NFeConsultaProtocolo4", reason="HTTP 502, not SOAP")
+
+    authorise = query_nfe
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_nfe_sefaz_does_not_settle_for_a_day_asks_for_a_person_once(app, company, sefaz, simulator, monkeypatch):
+    """The worker asked every five minutes for ever, with nobody hearing of it but its log (as a cancellation
+    requested does, a day of it flags the order); the decision, when it comes, takes the flag away."""
+    number_invoice = _unanswered(app, sefaz, simulator, 2000000921)
+    number = number_invoice.order_number
+    monkeypatch.setattr(tasks_module, "sefaz_for", lambda settings: Sefaz(_Proxy, simulated=True))
+    queue = TaskQueue(app, huey=MemoryHuey("settling", immediate=True))
+    _later(app, number_invoice.id, awaiting_hours=23)
+    queue._settle_task(number_invoice.id)
+    assert show_order(app.uow(), number)["needs_attention"] is False   # under a day: the worker alone
+
+    _later(app, number_invoice.id, awaiting_hours=1)
+    queue._settle_task(number_invoice.id)
+    _later(app, number_invoice.id)
+    queue._settle_task(number_invoice.id)   # another round: said once
+    order = show_order(app.uow(), number)
+    prefix = f"NF-e nº {number_invoice.number} série 1 aguardando SEFAZ: sem resposta da SEFAZ há mais de 24 horas"
+    assert order["needs_attention"] is True
+    assert [r for r in order["attention_reason"].split("\n") if r.startswith(prefix)] == [order["attention_reason"]]
+    assert f"lojasync invoices approve {number_invoice.id}" in order["attention_reason"]
+    with app.read_uow() as uow:
+        assert uow.invoices.get(number_invoice.id).status.value == "awaiting_sefaz"   # nothing decided blind
+
+    # SEFAZ within reach again: the worker settles it and the reason goes.
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)
+    monkeypatch.setattr(tasks_module, "sefaz_for", lambda settings: sefaz)
+    _later(app, number_invoice.id)
+    queue._settle_task(number_invoice.id)
+    with app.read_uow() as uow:
+        assert uow.invoices.get(number_invoice.id).status.value == "authorised"
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] is False and not order["attention_reason"]
+
+
+def test_failed_queries_by_key_are_not_written_as_more_unanswered_sends(app, company, sefaz, simulator):
+    """Each round through an outage wrote "enviada à SEFAZ sem resposta" again in the order's history, though the
+    NF-e was sent once and only the queries by key failed."""
+    invoice = _unanswered(app, sefaz, simulator, 2000000931)
+    down = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(
+        uf, Environment(env), certificate=cert, deadline=deadline, base_url="http://127.0.0.1:9", timeout=2),
+        simulated=True)   # nothing listens on port 9: every query refused
+    for _ in range(3):
+        _later(app, invoice.id)
+        with pytest.raises(SefazUnreachable):
+            approve_invoice(app.uow(), app.cipher, down, invoice.id)
+    log = show_order(app.uow(), invoice.order_number)["log"]
+    assert [e["event"] for e in log].count("invoice_unanswered") == 1
+    _later(app, invoice.id)
+    view, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)   # SEFAZ back: its authorisation
+    assert view.status == "authorised" and changed
+
+
+class _AuthorisedLate:
+    """SEFAZ's query answering 150 (authorised late) for the NF-e; the cancellation's answer lost."""
+
+    def __init__(self, *_, **__) -> None:
+        pass
+
+    def query_nfe(self, key):
+        return SefazAnswer(status="150", reason="Autorizado o uso da NF-e, autorizacao fora de prazo")
+
+    def cancel(self, signed):
+        raise SefazUnreachable(service="NFeRecepcaoEvento4", reason="tempo esgotado esperando a resposta")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_lost_cancellation_of_an_nfe_authorised_late_is_settled_as_not_registered(app, company, sefaz, simulator):
+    """150 is an authorisation (everywhere else it counts as one): taken as "undecided", the request was asked about
+    every five minutes for good, and after a day the order said SEFAZ had not answered, which it had."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000941))
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    lost = Sefaz(_AuthorisedLate, simulated=True)
+    with pytest.raises(CancellationUnanswered):
+        cancel_invoice(app.uow(), app.cipher, lost, invoice.id, "Cliente desistiu da compra antes do envio")
+    settled = settle_cancellation(app.uow(), app.cipher, lost, invoice.id,
+                                  now=lambda: datetime.now(timezone.utc) + timedelta(minutes=10))
+    assert settled.not_registered and settled.undecided is None
+    with app.read_uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        assert stored.status.value == "authorised" and stored.cancel_requested_at is None
