@@ -29,7 +29,7 @@ from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services.batch import NOT_SENT, invoice_orders
 from lojasync.fiscal.services.company import CompanyData, CompanyDataInvalid, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
-from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
+from lojasync.fiscal.services.invoice_files import DanfeNotAvailable, cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice, invoices_awaiting_sefaz
 from lojasync.fiscal.services.views import show_invoice
 from lojasync.fiscal.signing import verify
@@ -767,8 +767,16 @@ def test_an_nfe_the_worker_cannot_settle_by_retrying_flags_its_order_once(app, c
         uow.company.get().certificate_password = app.cipher.encrypt("senha errada")
         uow.commit()
     queue = TaskQueue(app, huey=MemoryHuey("test", immediate=True))
+
+    def next_window() -> None:   # the worker asks again once the sending window since its last asking is over
+        with app.uow() as uow:
+            asked = uow.invoices.get(invoice.id)
+            asked.settle_asked_at = asked.settle_asked_at - timedelta(minutes=5)
+            uow.commit()
+
     with caplog.at_level("ERROR", logger="lojasync.tasks"):
         queue.housekeeping()
+        next_window()
         queue.housekeeping()   # the next round: the same problem is not flagged again
     order = show_order(app.uow(), number)
     assert order["needs_attention"] is True
@@ -784,6 +792,7 @@ def test_an_nfe_the_worker_cannot_settle_by_retrying_flags_its_order_once(app, c
     with app.uow() as uow:
         uow.orders.get(number).ask_for_a_person("Pedido cancelado na loja: cancele a NF-e.")
         uow.commit()
+    next_window()
     queue.housekeeping()
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).status.value == "authorised"
@@ -1322,6 +1331,9 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
     with pytest.raises(NumberTakenAtSefaz) as refused:   # the same number would get 539 again
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert refused.value.action is Action.DISCARD_INVOICE
+    with pytest.raises(DanfeNotAvailable) as no_danfe:   # review: it said to transmit it, which is refused each time
+        invoice_danfe(app.uow(), invoice.id)
+    assert no_danfe.value.action is None and "Descarte-a e gere outra NF-e" in no_danfe.value.resolution
     discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")
     assert discarded.status == "discarded"
     again = generate_invoice(app.uow(), app.cipher, number)

@@ -99,3 +99,30 @@ def test_output_to_standard_output_goes_through_it(monkeypatch) -> None:
         os.dup2(saved, 1)
         for fd in (saved, read_end, write_end):
             os.close(fd)
+
+
+def test_a_name_near_the_file_systems_limit_is_written(tmp_path) -> None:
+    """review: a legal 252-character name was refused as "longo demais": the temporary beside it, named after it,
+    went over the 255 the file system takes."""
+    target = tmp_path / ("b" * 248 + ".pdf")
+    output.write_whole(target, XML)
+    assert target.read_bytes() == XML and [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_an_output_the_command_cannot_look_at_is_said_in_portuguese_not_as_a_bug(tmp_path, monkeypatch) -> None:
+    """review: --output in a folder without search permission (or a name too long) raised from Path.exists() before
+    the write's own message: "Erro inesperado (PermissionError)", exit 70, logged as a bug."""
+    import typer
+
+    from lojasync.entrypoints.cli import invoices
+
+    target = tmp_path / "x.pdf"
+
+    def denied(*_args, **_kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
+
+    monkeypatch.setattr(Path, "exists", denied)   # as a folder without search permission answers, even for root
+    monkeypatch.setattr(os, "stat", denied)
+    with pytest.raises(typer.Exit) as stopped:
+        invoices._write(target, b"%PDF")
+    assert stopped.value.exit_code == 1

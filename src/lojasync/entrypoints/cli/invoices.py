@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -230,7 +231,9 @@ def _write(path: Path, data: bytes) -> None:
     if is_standard_output(path):   # --output /dev/stdout: the document alone on it (into a pipe, or appended)
         write_document(data)
         return
-    existed = path.exists()
+    # os.path's: False on any error (a folder without search permission, a name too long), which the write
+    # then says in Portuguese; Path.exists() raised them past the message, as a bug (exit 70).
+    existed = os.path.exists(path)
     try:
         write_whole(path, data)
     except OSError as exc:

@@ -33,6 +33,15 @@ class DanfeOfDeniedNfe(DanfeNotAvailable):
     action = None
 
 
+class DanfeOfNumberTaken(DanfeNotAvailable):
+    """Rejected with 539: SEFAZ holds its number under another key, so it is refused each time it is transmitted
+    (`NumberTakenAtSefaz`); telling to transmit it sent the person to that refusal."""
+
+    resolution_template = ("A SEFAZ já tem o número {number} com outra chave (rejeição 539): esta NF-e nunca será "
+                           "autorizada. Descarte-a e gere outra NF-e para o pedido (com o próximo número).")
+    action = None
+
+
 def invoice_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
     """The nfeProc (NF-e + SEFAZ's protocol) when authorised; the signed NF-e otherwise."""
     with uow:
@@ -60,7 +69,8 @@ def invoice_danfe(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
             # Discarded, or cancelled elsewhere with no protNFe from SEFAZ: transmitting again is no way to it.
             never = invoice.status is InvoiceStatus.DISCARDED or invoice.cancelled_elsewhere
             refusal = (DanfeOfDeniedNfe if invoice.status is InvoiceStatus.DENIED
-                       else DanfeNeverAvailable if never else DanfeNotAvailable)
+                       else DanfeNeverAvailable if never
+                       else DanfeOfNumberTaken if invoice.number_taken_at_sefaz else DanfeNotAvailable)
             raise refusal(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id)
         proc, simulated = invoice.proc_xml, invoice.simulated
         cancelled = invoice.status is InvoiceStatus.CANCELLED
