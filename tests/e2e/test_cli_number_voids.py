@@ -39,7 +39,7 @@ def test_skipped_numbers_are_voided_listed_and_a_repeat_sends_nothing(lojasync, 
     assert listed["id"] == voided["id"] and listed["requested_at"].endswith("Z")
     assert (listed["resends"], listed["attention"]) == (0, None)
     assert "Inutilizada (simulador)" in lojasync("invoices", "voids")
-    assert "<procInutNFe" in lojasync("invoices", "void-xml", str(voided["id"]))
+    assert "<ProcInutNFe" in lojasync("invoices", "void-xml", str(voided["id"]))
     assert "Pedido de inutilização 99 não encontrado" in lojasync("invoices", "void-xml", "99", expect=1)
 
 

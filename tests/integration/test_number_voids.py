@@ -70,7 +70,12 @@ def test_the_number_of_a_discarded_nfe_is_voided_once_and_kept_with_sefazs_answe
     assert voided.protocol and voided.simulated and voided.reason == REASON
     with app.read_uow() as uow:
         proc = etree.fromstring(uow.number_voids.get(voided.id).proc_xml.encode())
-    assert etree.QName(proc).localname == "procInutNFe"
+    assert etree.QName(proc).localname == "ProcInutNFe"
+    # review: the archive failed the layout's own schema (procInutNFe_v4.00.xsd declares ProcInutNFe).
+    from lojasync.fiscal.nfe_schema import VOID_XSD
+
+    archived = etree.XMLSchema(etree.parse(str(VOID_XSD.parent / "procInutNFe_v4.00.xsd")))
+    assert archived.validate(proc), archived.error_log
     request = proc.find("n:inutNFe", NS)
     assert verify(etree.tostring(request), element="infInut")
     assert proc.findtext("n:retInutNFe/n:infInut/n:nProt", namespaces=NS) == voided.protocol
@@ -353,3 +358,58 @@ def test_a_late_answer_to_a_second_send_does_not_undo_a_voiding_recorded(app, co
         kept, changed = _record(app.uow(), request, request.request_xml.encode(), late, Actor.SYSTEM,
                                 lambda: datetime.now(timezone.utc))
         assert not changed and kept == voided
+
+
+def test_a_102_answered_after_a_563_was_recorded_keeps_its_protocol(app, company, sefaz, simulator):
+    """review: two sends of one range at once (a double click, a person and the worker): SEFAZ voids it for the first
+    (102, with the protocol) and answers 563 to the second. The 563 recorded first, the 102 was thrown away, and the
+    protocol with it: no query gives it back."""
+    from lojasync.fiscal.gateway import SefazAnswer
+    from lojasync.fiscal.services.number_voids import _record
+    from lojasync.sales.history import Actor
+
+    number = _discarded(app, sefaz, 2000000109)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    (waiting,), _ = list_number_voids(app.uow())
+    with app.read_uow() as uow:
+        request = uow.number_voids.get(waiting.id)
+    now = lambda: datetime.now(timezone.utc)  # noqa: E731
+    repeat, changed = _record(app.uow(), request, request.request_xml.encode(), SefazAnswer(
+        "563", "Rejeicao: Ja existe pedido de Inutilizacao com a mesma faixa"), Actor.SYSTEM, now)
+    assert changed and repeat.status == "voided" and repeat.protocol is None
+    answer = (b'<retInutNFe xmlns="http://www.portalfiscal.inf.br/nfe" versao="4.00"><infInut><tpAmb>2</tpAmb>'
+              b'<verAplic>x</verAplic><cStat>102</cStat><xMotivo>Inutilizacao de numero homologado</xMotivo>'
+              b'<cUF>35</cUF><dhRecbto>2026-12-04T10:00:00-03:00</dhRecbto><nProt>135260000000001</nProt></infInut>'
+              b'</retInutNFe>')
+    kept, changed = _record(app.uow(), request, request.request_xml.encode(), SefazAnswer(
+        "102", "Inutilizacao de numero homologado", protocol="135260000000001", xml=answer), Actor.SYSTEM, now)
+    assert not changed   # voided already: nothing new for the orders' history
+    assert (kept.status, kept.protocol, kept.rejection_code) == ("voided", "135260000000001", None)
+    with app.read_uow() as uow:
+        assert "<nProt>135260000000001</nProt>" in uow.number_voids.get(waiting.id).proc_xml
+
+
+def test_a_request_awaiting_sefaz_is_not_resent_for_another_cnpj(app, company, sefaz, simulator):
+    """review: the company's CNPJ (or UF) changed while a request awaited SEFAZ: the resend was built for the new
+    CNPJ, voided its numbers too, and replaced the request SEFAZ may have voided for the first one."""
+    from lojasync.fiscal.services.number_voids import VoidRequestOfOtherIssuer
+
+    number = _discarded(app, sefaz, 2000000110)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    (waiting,), _ = list_number_voids(app.uow())
+    with app.read_uow() as uow:
+        sent = uow.number_voids.get(waiting.id).request_xml
+    set_company(app.uow(), CompanyData(cnpj="11.222.333/0002-62"))   # the branch, same certificate (same base)
+    with pytest.raises(VoidRequestOfOtherIssuer) as refused:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert "11.222.333/0001-81 (SP)" in refused.value.message and "11.222.333/0002-62 (SP)" in refused.value.message
+    with app.read_uow() as uow:
+        kept = uow.number_voids.get(waiting.id)
+        assert kept.status.value == "requested" and kept.request_xml == sent   # the request as SEFAZ may hold it
+    set_company(app.uow(), CompanyData(cnpj="11.222.333/0001-81"))   # back: resent as it was made
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert voided.status == "voided"

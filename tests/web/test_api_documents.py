@@ -388,7 +388,7 @@ def test_the_number_of_a_discarded_nfe_is_voided_through_the_api_once(app, api, 
     xml = api.get(f"/api/v1/number-voids/{result['void']['id']}/xml")
     assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
     proc = etree.fromstring(xml.content)
-    assert etree.QName(proc).localname == "procInutNFe"
+    assert etree.QName(proc).localname == "ProcInutNFe"
     assert proc.findtext(".//{*}retInutNFe/{*}infInut/{*}nProt") == result["void"]["protocol"]
     missing = api.get("/api/v1/number-voids/999/xml")
     assert (missing.status_code, missing.json()["codigo"]) == (404, "fiscal.number_void_not_found")

@@ -351,7 +351,7 @@ def test_numbers_skipped_in_the_series_are_voided_from_the_nfe_list(app, logged_
     assert "Números 3 a 9 (série 1) inutilizados na SEFAZ (protocolo 1" in page
     assert "1 pedido de inutilização" in page and "Inutilizada simulador homologação" in page
     xml = logged_in.get("/nfe/inutilizacoes/1/xml")
-    assert xml.status_code == 200 and b"<procInutNFe" in xml.content
+    assert xml.status_code == 200 and b"<ProcInutNFe" in xml.content
     assert 'filename="inutilizacao-serie1-3-9.xml"' in xml.headers["content-disposition"]
 
 

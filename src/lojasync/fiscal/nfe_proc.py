@@ -80,8 +80,9 @@ def event_proc(signed_event: bytes, answer: bytes) -> bytes:
 
 
 def void_proc(signed_request: bytes, answer: bytes) -> bytes:
-    """<procInutNFe versao="4.00"> with the signed inutNFe and SEFAZ's retInutNFe."""
-    proc = etree.Element(f"{{{NFE_NS}}}procInutNFe", nsmap={None: NFE_NS}, versao="4.00")
+    """<ProcInutNFe versao="4.00"> with the signed inutNFe and SEFAZ's retInutNFe. The capital P is the layout's
+    (procInutNFe_v4.00.xsd declares `ProcInutNFe`): with a small one, a tool validating the archive refused it."""
+    proc = etree.Element(f"{{{NFE_NS}}}ProcInutNFe", nsmap={None: NFE_NS}, versao="4.00")
     proc.append(_element(signed_request, "inutNFe"))
     proc.append(_element(answer, "retInutNFe"))
     return etree.tostring(proc, xml_declaration=True, encoding="UTF-8")

@@ -23,6 +23,7 @@ REASON_MIN, REASON_MAX = 15, 255
 LAST_NUMBER = 999_999_999
 _CNPJ = re.compile(r"[0-9A-Z]{12}[0-9]{2}")
 _YEAR = re.compile(r"<ano>(\d{2})</ano>")
+_ISSUER = re.compile(r"<cUF>(\d{2})</cUF>.*?<CNPJ>([0-9A-Z]{12}[0-9]{2})</CNPJ>", re.DOTALL)
 
 
 class VoidReasonInvalid(LojasyncError):
@@ -69,6 +70,12 @@ def build_void_request_xml(cnpj: str, uf_code: str, year: int, series: int, firs
         nNFFin=str(last), xJust=justification,
         Id=void_request_id(uf_code, year, document, series, first, last))
     return to_xml(InutNfe(infInut=info, versao="4.00"))
+
+
+def issuer_of_request(request_xml: str | None) -> tuple[str, str] | None:
+    """(cUF, CNPJ) an inutNFe was made for (`build_void_request_xml`); None when they cannot be read."""
+    found = _ISSUER.search(request_xml or "")
+    return (found.group(1), found.group(2)) if found else None
 
 
 def year_of_request(request_xml: str | None) -> int | None:

@@ -29,7 +29,13 @@ from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.nfe_proc import void_proc
 from lojasync.fiscal.nfe_schema import void_schema_errors
-from lojasync.fiscal.nfe_voids import LAST_NUMBER, build_void_request_xml, check_void_reason, year_of_request
+from lojasync.fiscal.nfe_voids import (
+    LAST_NUMBER,
+    build_void_request_xml,
+    check_void_reason,
+    issuer_of_request,
+    year_of_request,
+)
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, of_numbers
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
@@ -45,6 +51,7 @@ from lojasync.fiscal.services.invoices import (
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who, actor_name
 from lojasync.shared.errors import Action, LojasyncError, WriteConflict
+from lojasync.shared.tax_id import format_cnpj
 
 Clock = Callable[[], datetime]
 # SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
@@ -111,6 +118,19 @@ class VoidRequestOfOtherEnvironment(LojasyncError):
                         "{now}, onde os números são outros.")
     resolution_template = ("Volte a empresa para {was} para que o lojasync o reenvie sozinho (ou peça de novo a mesma "
                            "faixa lá).")
+
+
+class VoidRequestOfOtherIssuer(LojasyncError):
+    """A request awaiting SEFAZ made for another CNPJ or UF than the company's now: resent as the company is, it
+    would void the numbers of the other CNPJ (or at another UF's SEFAZ), and SEFAZ may have voided them for the
+    first already."""
+
+    code = "fiscal.void_request_other_issuer"
+    message_template = ("O pedido de inutilização dos números {numbers} da série {series} foi feito para o CNPJ "
+                        "{was_cnpj} ({was_uf}), e a empresa agora é o CNPJ {now_cnpj} ({now_uf}): reenviado agora, "
+                        "inutilizaria os números do outro CNPJ.")
+    resolution_template = ("Consulte no portal da SEFAZ se os números foram inutilizados para o CNPJ {was_cnpj}; para "
+                           "inutilizá-los no CNPJ de agora, peça uma faixa nova em NF-e → Inutilização de números.")
 
 
 class NumberVoidNotFound(LojasyncError):
@@ -263,6 +283,7 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         year = moment.astimezone(BRASILIA).year
         if same is not None and same.status is VoidStatus.REQUESTED:
             year = year_of_request(same.request_xml) or year
+            _refuse_other_issuer(same, uf_code, company.cnpj)
         xml = build_void_request_xml(company.cnpj, uf_code, year, series, first, last, reason,
                                      environment=Environment(environment))
         signed = sign(xml, certificate, element="infInut")
@@ -293,6 +314,16 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
     return _record(uow, request, signed, answer, actor, now)
 
 
+def _refuse_other_issuer(request: NumberVoid, uf_code: str, cnpj: str) -> None:
+    """A request made for another CNPJ or UF (the company's changed since) is not resent as the company is now."""
+    made_for = issuer_of_request(request.request_xml)
+    if made_for is not None and made_for != (uf_code, cnpj):
+        names = {code: uf for uf, code in UF_CODES.items()}
+        raise VoidRequestOfOtherIssuer(numbers=request.numbers, series=request.series,
+                                       was_cnpj=format_cnpj(made_for[1]), was_uf=names.get(made_for[0], made_for[0]),
+                                       now_cnpj=format_cnpj(cnpj), now_uf=names.get(uf_code, uf_code))
+
+
 def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer, actor: Who,
             now: Clock) -> tuple[NumberVoidView, bool]:
     """SEFAZ's answer, tried again on a write conflict: a voiding SEFAZ holds must not be lost here (asking again
@@ -312,7 +343,15 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
         current = uow.number_voids.get(request.id, for_update=True)   # two answers to two sends: one at a time
         if current is not None and current.status is VoidStatus.VOIDED:
             # Another send of the same range was answered first (a person and the worker): what SEFAZ said to
-            # this one (563, a late rejection) adds nothing to the voiding already recorded.
+            # this one (563, a late rejection) adds nothing to the voiding already recorded; but its 102, after the
+            # other's 563 was recorded, brings the protocol and SEFAZ's answer, which no query can give later.
+            if answer.status == NUMBERS_VOIDED and current.protocol is None and answer.protocol:
+                proc = void_proc(signed, answer.xml).decode("utf-8") if answer.xml else None
+                uow.number_voids.update(request.id, moment, protocol=answer.protocol, proc_xml=proc,
+                                        voided_at=answer.received_at or current.voided_at, rejection_code=None,
+                                        rejection_reason=None)
+                uow.commit()
+                return void_view(uow.number_voids.get(request.id)), False
             return void_view(current), False
         if answer.status == NUMBERS_VOIDED:
             proc = void_proc(signed, answer.xml).decode("utf-8") if answer.xml else None
