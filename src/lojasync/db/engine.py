@@ -55,8 +55,14 @@ def _strip_nul(parameters):
     return type(parameters)(value.replace("\x00", "") if isinstance(value, str) else value for value in parameters)
 
 
+# Python's str.lower on SQLite, whose lower() folds ASCII letters only: what PostgreSQL's lower() does with accents.
+UNICODE_LOWER = "lojasync_lower"
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # let the "begin" listener issue BEGIN
+    dbapi_connection.create_function(UNICODE_LOWER, 1, lambda text: text.lower() if isinstance(text, str) else text,
+                                     deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

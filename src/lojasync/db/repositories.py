@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import Text, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
+from lojasync.db.engine import UNICODE_LOWER
 from lojasync.db.metadata import utcnow
 from lojasync.db.tables import order_history, order_lines
 from lojasync.db.tables import orders as order_table
@@ -140,14 +141,18 @@ class ProductRepository:
         return {p.sku: p for p in self.session.scalars(query)}
 
     def by_sku_ignoring_case(self, sku: str, for_update: bool = False) -> list[Product]:
-        """The products whose SKU is `sku` but for case. SQLite's lower() folds ASCII letters only: enough for
-        SKUs, which stores write in ASCII (an accented one is still found when typed exactly)."""
-        query = select(Product).where(func.lower(Product.sku) == sku.lower()).order_by(Product.sku, Product.id)
+        """The products whose SKU is `sku` but for case. SQLite's own lower() folds ASCII letters only ("CAFÉ-1"
+        was not found for "café-1", and "Café-1" picked "café-1" where "CAFÉ-1" was its match too): on SQLite,
+        Python's, registered on each connection (`engine.UNICODE_LOWER`)."""
+        lower = getattr(func, UNICODE_LOWER) if self.session.get_bind().dialect.name == "sqlite" else func.lower
+        query = select(Product).where(lower(Product.sku) == sku.lower()).order_by(Product.sku, Product.id)
         if for_update:
             query = query.with_for_update()
         return list(self.session.scalars(query))
 
     def by_id(self, product_id: int, for_update: bool = False) -> Product | None:
+        if not can_be_an_id(product_id):   # PostgreSQL refused the query ("id:2147483648" typed)
+            return None
         query = select(Product).where(Product.id == product_id)
         if for_update:
             query = query.with_for_update()

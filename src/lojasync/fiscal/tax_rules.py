@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from lojasync.fiscal.nfe_data import Crt, TaxSettings
+from lojasync.shared.cfop import ICMS_RETAINED_CFOPS, is_sale_cfop
 from lojasync.shared.errors import Gap
 from lojasync.shared.state_registration import Contributor, contributor_of
 
@@ -39,12 +40,6 @@ _DESTINATIONS: dict[tuple[bool, Contributor], Destination] = {
 # The first digit of an output CFOP says where the goods go: 5 inside the UF, 6 to another UF.
 _CFOP_FIRST_DIGIT = {"1": "5", "2": "6"}
 _CFOP = re.compile(r"[1235-7]\d{3}")
-# The sales a product's CFOP may name: x101 to x124 ("vendas de produção própria ou de terceiros"), taxed as the
-# company's regime says; and 5405, goods whose ICMS was retained earlier by substitution (the merchant is the
-# "substituído"): CSOSN 500 / CST 60, no ICMS of its own. Any other CFOP (a substitute's 5401-5403, a gift's
-# 5910, a consignment...) needs tax groups lojasync does not build: refused, never sent under the wrong ones.
-_SALE_CFOP = re.compile(r"[56]1(0[1-9]|1\d|2[0-4])")
-ICMS_RETAINED_CFOPS = frozenset({"5405"})
 
 
 def tax_uf(recipient_uf: str, recipient_ie: str | None, delivery_uf: str | None) -> str:
@@ -78,7 +73,7 @@ def cfop_problem(dest: Destination, override: str | None) -> str | None:
     if cfop[0] != expected:
         where = "dentro do estado" if dest.id_dest == "1" else "para outro estado"
         return f"CFOP {cfop} não serve para venda {where} (use um CFOP {expected}xxx)"
-    if not _SALE_CFOP.fullmatch(cfop) and cfop not in ICMS_RETAINED_CFOPS:
+    if not is_sale_cfop(cfop):
         retained = " ou 5405 (ICMS já retido por substituição tributária)" if expected == "5" else ""
         return (f"CFOP {cfop} é de uma operação que o lojasync não emite (substituto tributário, brinde, "
                 f"remessa...): use um CFOP de venda, {expected}101 a {expected}124{retained}, ou deixe o do "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from lojasync.shared.cfop import is_sale_cfop
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import ascii_digits
 from lojasync.stock.ports import StockUnitOfWork
@@ -57,8 +58,9 @@ def _problems(data: ProductFiscalData) -> list[str]:
         ("gtin", gtin_is_valid, "GTIN/EAN inválido (dígito verificador)"),
         ("gtin", lambda v: not gtin_is_valid(v) or not gtin_is_restricted(v),
          "GTIN/EAN de circulação restrita (código interno, peso variável, cupom): a SEFAZ o recusa; deixe vazio"),
-        ("cfop", lambda v: ascii_digits(v, 4) and len(v) == 4 and v[0] in "5678",
-         "CFOP de saída deve ter 4 dígitos (5xxx ou 6xxx)"),
+        # The NF-e's own rule (`fiscal.tax_rules.cfop_problem`): 8102 or 5910 were kept, then refused on every NF-e.
+        ("cfop", lambda v: ascii_digits(v, 4) and is_sale_cfop(v),
+         "CFOP de venda: 5101 a 5124, 6101 a 6124 ou 5405 (ICMS retido por substituição)"),
     )
     return [f"{words}: {getattr(data, name)}" for name, ok, words in checks
             if getattr(data, name) and not ok(getattr(data, name))]
@@ -69,6 +71,8 @@ def _cleaned(name: str, value: str) -> str:
         return value.strip().upper()
     if name == "gtin" and "".join(value.split()).upper() == "SEMGTIN":
         return ""   # the words the NF-e writes for no GTIN, typed as they read: the same as leaving it empty
+    if name == "gtin":   # as printed under a barcode: "789 1000 315507", "789-1000-31550-7"
+        return "".join(value.split()).replace(".", "").replace("-", "")
     return value.strip().replace(".", "")
 
 

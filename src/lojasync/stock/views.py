@@ -35,8 +35,8 @@ class SkuAmbiguous(LojasyncError):
 def required_sku(sku: str) -> str:
     """The SKU a person gave (without NUL characters, which no SKU can hold), refused when blank: "Nenhum produto
     com o SKU ." would not say what is wrong."""
-    sku = clean_text(sku)
-    if not sku.strip():
+    sku = clean_text(sku).strip()   # pasted with a space around it; imports strip the store's SKUs too
+    if not sku:
         raise SkuMissing()
     return sku
 

@@ -19,6 +19,7 @@ from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.company import CompanyMissing, show_company
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.search_text import fold
 from lojasync.stock.counts import CountInvalid, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
@@ -38,10 +39,10 @@ ORIGINS = [("", "— (padrão da empresa)"), ("0", "0 - Nacional"), ("1", "1 - E
 @router.get("/estoque", include_in_schema=False)
 def stock_page(request: Request, busca: str = "", filtro: str = "", pagina: str = "1") -> Response:
     rows = stock_overview(request.app.state.container.read_uow())
-    wanted = busca.strip().casefold()
+    wanted = fold(busca.strip())   # without accents, as the orders' search: "cafe" finds "Café moído"
     shown = [r for r in rows
              # The reference: "id:80" finds the product the list shows as "sem SKU (id:80)".
-             if (not wanted or wanted in r["reference"].casefold() or wanted in (r["name"] or "").casefold()
+             if (not wanted or wanted in fold(r["reference"]) or wanted in fold(r["name"])
                  or (r["sku"] is None and wanted == str(r["product_id"])))
              and (filtro != "loja" or r["created_by_store"]) and (filtro != "erp" or r["managed"])
              and (filtro != "sem-ncm" or not r["ncm"])]
