@@ -107,6 +107,12 @@ def test_receiving_from_a_script_says_whether_this_call_changed_it(lojasync, ord
     listed = json.loads(lojasync("receivables", "list", "--status", "received", "--format", "json")[1])
     assert [row["id"] for row in listed] == [receivable["id"]]
     assert lojasync("receivables", "list", "--status", "paga")[0] == 2
+    # Received by mistake: undone (review: nothing could take a receipt back).
+    undone = json.loads(lojasync("receivables", "undo", str(receivable["id"]), "--reason", "marcada por engano",
+                                 "--format", "json")[1])
+    assert (undone["changed"], undone["status"]) == (True, "open")
+    again = lojasync("receivables", "undo", str(receivable["id"]), "--reason", "marcada por engano")
+    assert again[0] == 0 and "não está recebida: nada mudou" in again[1]
 
 
 def test_a_deployment_script_creates_a_token_and_calls_the_api_with_it(lojasync, app):

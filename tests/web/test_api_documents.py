@@ -242,6 +242,13 @@ def test_receivables_filtered_received_once(app, api):
     assert entry["actor_name"] == "token de API integracao-testes"
     assert entry["message"] == "Conta a receber 1/1 de R$ 160,00 marcada como recebida."
     assert api.post("/api/v1/receivables/424242/receive").status_code == 404
+    # Received by mistake: undone, with a reason (review: nothing could take a receipt back).
+    short = api.post(f"/api/v1/receivables/{row['id']}/undo-receipt", json={"reason": "ok"})
+    assert short.status_code == 422 and short.json()["codigo"] == "finance.write_off_reason_invalid"
+    undone = api.post(f"/api/v1/receivables/{row['id']}/undo-receipt", json={"reason": "marcada por engano"}).json()
+    assert undone["changed"] and undone["receivable"]["situation"] == "em-aberto"
+    again = api.post(f"/api/v1/receivables/{row['id']}/undo-receipt", json={"reason": "marcada por engano"}).json()
+    assert again["changed"] is False
 
 
 def test_an_open_receivable_is_cancelled_with_a_reason_once(app, api):

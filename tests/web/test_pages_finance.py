@@ -317,3 +317,24 @@ def test_the_order_filter_takes_the_stores_number_with_a_hash_as_every_page_writ
     assert 'href="/pedidos/1"' in bare.text and 'href="/pedidos/2"' not in bare.text
     missing = logged_in.get("/financeiro", params={"pedido": "#777"})
     assert missing.status_code == 422 and "Nenhum pedido tem esse número na loja" in missing.text
+
+
+def test_a_receipt_marked_by_mistake_is_undone_from_the_list(logged_in, app, order_number):
+    """review: "Marcar como recebida" is one click, and nothing took it back."""
+    page = logged_in.get("/financeiro", params={"situacao": "vencida"})
+    receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
+    logged_in.post(f"/financeiro/{receivable_id}/receber", data={"csrf_token": csrf_of(page.text),
+                                                                 "voltar": "/financeiro"})
+    received = logged_in.get("/financeiro", params={"situacao": "recebida"}).text
+    assert f'action="/financeiro/{receivable_id}/desfazer"' in received
+    short = logged_in.post(f"/financeiro/{receivable_id}/desfazer",
+                           data={"csrf_token": csrf_of(received), "motivo": "ok", "voltar": "/financeiro"})
+    assert short.status_code == 422 and "Recebimento não desfeito" in short.text
+    answer = logged_in.post(f"/financeiro/{receivable_id}/desfazer",
+                            data={"csrf_token": csrf_of(received), "motivo": "cliquei na linha errada",
+                                  "voltar": "/financeiro?situacao=recebida"})
+    assert answer.status_code == 303
+    (row,) = [r for r in list_receivables(app.uow()) if r["id"] == receivable_id]
+    assert row["status"] == "open" and row["received_at"] is None
+    history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
+    assert "desfeito por uma pessoa: cliquei na linha errada (a conta volta a ficar em aberto)." in history

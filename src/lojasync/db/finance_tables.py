@@ -26,6 +26,8 @@ receivables = Table(
     Column("received_at", UTCDateTime),
     # When a person cancelled it while its document stood (Cancelar conta): it may still be received.
     Column("written_off_at", UTCDateTime),
+    # When the document that created it was cancelled: a receipt undone then leaves it cancelled, not open.
+    Column("document_cancelled_at", UTCDateTime),
     *timestamps(),
     # A document creates each installment once: a retry or a concurrent approval cannot add a second.
     UniqueConstraint("source_type", "source_id", "installment", name="uq_receivables_source"),

@@ -44,6 +44,16 @@ class ReceivableWrittenOff(ReceivableEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReceivableReceiptUndone(ReceivableEvent):
+    """A person undid a receipt marked by mistake, saying why: open again, or cancelled (`cancelled`) when its
+    document had been cancelled meanwhile."""
+
+    history_type = HistoryType.RECEIVABLE_RECEIPT_UNDONE
+    reason: str
+    cancelled: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class RefundCheckSettled(OrderEvent):
     """The order's last receivable flagged by a cancellation was checked: the order's reason asking to check a
     refund went with it; `still_pending` counts its other reasons (0: the order is no longer flagged)."""

@@ -7,7 +7,7 @@ the open ones; one already received is never deleted: it is flagged for a person
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
 
@@ -75,6 +75,7 @@ class Receivable:
     received_at: datetime | None
     # Set while it is cancelled by a person, its document standing (`write_off`): the customer may still pay it.
     written_off_at: datetime | None
+    document_cancelled_at: datetime | None   # its document's cancellation: it can no longer be open
     created_at: datetime | None
 
     def __init__(self, order_id: int | None, source_type: str, source_id: str, installment: int, installments: int,
@@ -92,10 +93,12 @@ class Receivable:
         self.attention_reason = None
         self.received_at = None
         self.written_off_at = None
+        self.document_cancelled_at = None
 
-    def cancel(self, received_reason: str = RECEIVED_BEFORE_CANCEL) -> bool:
-        """Cancel for the document's cancellation: True when cancelled, False when it must be looked at
+    def cancel(self, received_reason: str = RECEIVED_BEFORE_CANCEL, when: datetime | None = None) -> bool:
+        """Cancel for the document's cancellation (at `when`): True when cancelled, False when it must be looked at
         (already received: flagged, with `received_reason`) or was cancelled before."""
+        self.document_cancelled_at = self.document_cancelled_at or when or datetime.now(timezone.utc)
         if self.status is ReceivableStatus.OPEN:
             self.status = ReceivableStatus.CANCELLED
             return True
@@ -129,6 +132,21 @@ class Receivable:
         "conferir". False when it was not flagged."""
         if not self.needs_attention:
             return False
+        self.needs_attention = False
+        self.attention_reason = None
+        return True
+
+    def undo_receipt(self) -> bool:
+        """Marked received by mistake (the money never came): open again, or cancelled when its document was
+        cancelled meanwhile, the question of a refund gone with it (nothing was received). False when it is not
+        received."""
+        if self.status is not ReceivableStatus.RECEIVED:
+            return False
+        self.received_at = None
+        if self.document_cancelled_at is None:
+            self.status = ReceivableStatus.OPEN
+            return True
+        self.status = ReceivableStatus.CANCELLED
         self.needs_attention = False
         self.attention_reason = None
         return True

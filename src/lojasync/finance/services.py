@@ -1,4 +1,4 @@
-"""Use cases of receivables: list them, mark one received, mark one checked."""
+"""Use cases of receivables: list them, mark one received (or undo that), checked, or cancelled by a person."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from lojasync.finance.errors import ReceivableNotFound, WriteOffReasonInvalid
 from lojasync.finance.events import (
     ReceivableChecked,
     ReceivableEvent,
+    ReceivableReceiptUndone,
     ReceivableReceived,
     ReceivableWrittenOff,
     RefundCheckSettled,
@@ -89,14 +90,29 @@ def write_off_receivable(uow: FinanceUnitOfWork, receivable_id: int, reason: str
                    reason=reason)
 
 
+def undo_receipt(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
+                 actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
+    """A receipt marked by mistake (the wrong row clicked, the money never came): the receivable is open again, or
+    cancelled when its document was cancelled meanwhile (the refund it was flagged for goes: nothing came in).
+    Returns it and whether this call changed it (False: it was not received). The order's history keeps who and
+    why, as for a receivable cancelled by a person."""
+    reason = " ".join(clean_text(reason or "").split())
+    if not WRITE_OFF_REASON[0] <= len(reason) <= WRITE_OFF_REASON[1]:
+        raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
+    return _change(uow, receivable_id, Receivable.undo_receipt, ReceivableReceiptUndone, actor,
+                   then=_settle_refund_check, after=lambda receivable: {
+                       "cancelled": receivable.status is ReceivableStatus.CANCELLED}, reason=reason)
+
+
 def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],
             event: type[ReceivableEvent], actor: Who,
             then: Callable[[FinanceUnitOfWork, Order, Who], None] | None = None,
             before: Callable[[Receivable], dict[str, Any]] | None = None,
+            after: Callable[[Receivable], dict[str, Any]] | None = None,
             **details: Any) -> tuple[dict[str, Any], bool]:
     """One change of a receivable, locked; when it changed, its order's history says who, and `then` does what
-    follows on the order, in the same commit. `before`: more of the event's details, read off the receivable
-    before the change."""
+    follows on the order, in the same commit. `before`, `after`: more of the event's details, read off the
+    receivable before and after the change."""
     with uow:
         # The order first, then the receivable: the order a cancellation of its document locks before the
         # receivables. The other way round, "Marcar como recebida" and cancelling the sale at the same moment
@@ -109,6 +125,8 @@ def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receiv
         if before is not None:
             details = {**details, **before(receivable)}
         changed = change(receivable)
+        if changed and after is not None:
+            details = {**details, **after(receivable)}
         order = order if changed else None
         if order is not None:
             order.record(event(order=order, actor=actor, receivable_id=receivable.id,

@@ -136,6 +136,7 @@ class HistoryType(StrEnum):
     RECEIVABLE_RECEIVED = "receivable_received"
     RECEIVABLE_CHECKED = "receivable_checked"
     RECEIVABLE_WRITTEN_OFF = "receivable_written_off"
+    RECEIVABLE_RECEIPT_UNDONE = "receivable_receipt_undone"
     REFUND_CHECK_SETTLED = "refund_check_settled"
     # rows written before history had types (migrated from the old sync log)
     LEGACY = "legacy"

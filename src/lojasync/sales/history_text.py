@@ -232,6 +232,11 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECEIVABLE_WRITTEN_OFF: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))} cancelada "
         f"por uma pessoa (o documento continua): {p.get('reason')}"),
+    HistoryType.RECEIVABLE_RECEIPT_UNDONE: lambda p, n: (
+        f"Recebimento da conta a receber {p.get('installment')}/{p.get('installments')} de "
+        f"{_money(n, p.get('amount'))} desfeito por uma pessoa: {p.get('reason')} "
+        + ("(o documento foi cancelado: a conta fica cancelada e não há o que devolver)." if p.get("cancelled")
+           else "(a conta volta a ficar em aberto).")),
     HistoryType.REFUND_CHECK_SETTLED: lambda p, n: (
         "Contas a receber já recebidas de documento cancelado todas conferidas: o pedido não pede mais para "
         f"conferir a devolução; {_still_pending(p.get('still_pending') or 0)}."),
@@ -304,6 +309,7 @@ TYPE_LABELS = {
     HistoryType.RECEIVABLES_CANCELLED: "contas a receber canceladas",
     HistoryType.RECEIVABLE_RECEIVED: "conta recebida", HistoryType.RECEIVABLE_CHECKED: "conta conferida",
     HistoryType.RECEIVABLE_WRITTEN_OFF: "conta cancelada",
+    HistoryType.RECEIVABLE_RECEIPT_UNDONE: "recebimento desfeito",
     HistoryType.REFUND_CHECK_SETTLED: "devolução conferida",
     HistoryType.LEGACY: "registro anterior",
 }

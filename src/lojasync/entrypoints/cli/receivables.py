@@ -19,7 +19,7 @@ from lojasync.entrypoints.cli.output import (
     table_fitting,
 )
 from lojasync.finance.receivables import ReceivableStatus
-from lojasync.finance.services import check_receivable, receive, write_off_receivable
+from lojasync.finance.services import check_receivable, receive, undo_receipt, write_off_receivable
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.numbers import LARGEST_ID
@@ -139,6 +139,25 @@ def cancel_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
                       f"lojasync receivables receive {row['id']}", highlight=False)
     else:
         console.print(f"Conta {row['id']} já estava cancelada: nada mudou.", highlight=False)
+
+
+@app.command("undo")
+@friendly_errors
+def undo_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
+          reason: Annotated[str, typer.Option("--reason", metavar="MOTIVO", help=(
+              "Por que o recebimento está sendo desfeito (fica no histórico do pedido)."))],
+          fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Desfaz o recebimento de uma conta marcada como recebida por engano: ela volta a ficar em aberto (ou
+    cancelada, se o documento dela foi cancelado)."""
+    row, changed = undo_receipt(container().uow(), receivable_id, reason, actor=terminal_person())
+    if fmt is OutputFormat.JSON:
+        print_json(_changed_json(row, changed))
+    elif changed:
+        now = "cancelada (o documento dela foi cancelado)" if row["status"] == "cancelled" else "em aberto"
+        console.print(f"Recebimento da conta {row['id']} desfeito: ela está {now}; o motivo está no histórico do "
+                      "pedido.", highlight=False)
+    else:
+        console.print(f"Conta {row['id']} não está recebida: nada mudou.", highlight=False)
 
 
 def _changed_json(row: dict, changed: bool) -> dict:

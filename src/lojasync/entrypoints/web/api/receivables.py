@@ -17,7 +17,13 @@ from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.finance.receivables import ReceivableStatus
-from lojasync.finance.services import WRITE_OFF_REASON, check_receivable, receive, write_off_receivable
+from lojasync.finance.services import (
+    WRITE_OFF_REASON,
+    check_receivable,
+    receive,
+    undo_receipt,
+    write_off_receivable,
+)
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
 from lojasync.sales.history import Person
 
@@ -134,3 +140,24 @@ def write_off_(receivable_id: Id, body: WriteOffIn, app: Container = Depends(con
                who: Person = Depends(api_person)) -> WriteOffOut:
     row, changed = write_off_receivable(app.uow(), receivable_id, body.reason, actor=who)
     return WriteOffOut(receivable=ReceivableOut.model_validate(situated(row)), changed=changed)
+
+
+class UndoReceiptIn(ApiInput):
+    reason: str = Field(description=(
+        f"Por que o recebimento está sendo desfeito, de {WRITE_OFF_REASON[0]} a {WRITE_OFF_REASON[1]} caracteres "
+        "(fica no histórico do pedido)."))
+
+
+class UndoReceiptOut(ApiModel):
+    receivable: ReceivableOut
+    changed: bool = Field(description="Se esta chamada desfez o recebimento (falso: a conta não estava recebida).")
+
+
+@router.post("/{receivable_id}/undo-receipt", response_model=UndoReceiptOut,
+             summary="Desfaz o recebimento de uma conta marcada como recebida por engano",
+             description=("A conta volta a ficar em aberto; se o documento dela foi cancelado, fica cancelada (e sai "
+                          "do \"conferir\": nada foi recebido). Um motivo curto demais, 422."))
+def undo_receipt_(receivable_id: Id, body: UndoReceiptIn, app: Container = Depends(container),
+                  who: Person = Depends(api_person)) -> UndoReceiptOut:
+    row, changed = undo_receipt(app.uow(), receivable_id, body.reason, actor=who)
+    return UndoReceiptOut(receivable=ReceivableOut.model_validate(situated(row)), changed=changed)

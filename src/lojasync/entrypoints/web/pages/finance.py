@@ -18,7 +18,7 @@ from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import PER_PAGE, counted_page, page_count, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.finance.services import check_receivable, receive, write_off_receivable
+from lojasync.finance.services import check_receivable, receive, undo_receipt, write_off_receivable
 from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.nuvemshop.services.order_search import (
@@ -167,6 +167,25 @@ def write_off(request: Request, receivable_id: PageId, motivo: Annotated[str, Fo
                        "está no histórico do pedido.", "success")
     else:
         flash(request, f"Conta {row['id']} já estava cancelada.", "info")
+    return redirect(request, back)
+
+
+@router.post("/financeiro/{receivable_id}/desfazer", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def undo(request: Request, receivable_id: PageId, motivo: Annotated[str, Form()] = "",
+         voltar: Annotated[str, Form()] = "/financeiro") -> Response:
+    """A receipt marked by mistake: undone, with the reason given (open again, or cancelled with its document)."""
+    back = _back(voltar)
+    try:
+        row, changed = undo_receipt(request.app.state.container.uow(), receivable_id, motivo,
+                                    actor=page_person(request))
+    except LojasyncError as exc:
+        return _refused(request, back, exc, "Recebimento não desfeito", write_off=(receivable_id, motivo))
+    if changed:
+        now = "cancelada (o documento dela foi cancelado)" if row["status"] == "cancelled" else "em aberto de novo"
+        flash(request, f"Recebimento da conta {row['id']} desfeito: ela está {now}; o motivo está no histórico do "
+                       "pedido.", "success")
+    else:
+        flash(request, f"Conta {row['id']} não estava recebida.", "info")
     return redirect(request, back)
 
 
