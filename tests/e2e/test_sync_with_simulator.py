@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from lojasync.nuvemshop.client.errors import TemporaryError
+from lojasync.nuvemshop.order_listing import LISTED_APART
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.stores import add_store, list_stores
 from lojasync.nuvemshop.services.sync_store import sync_store
@@ -33,6 +34,14 @@ def expected_document(payload: dict) -> str | None:
     return None
 
 
+def listing_pages(orders: list[dict], per_page: int, skip: int = 0) -> tuple[int, int]:
+    """(pages with orders, calls) of a full sync: the default listing (`skip` of its pages already read), then one
+    listing apart for each payment status it leaves out, each asked at least once."""
+    default = -(-sum(o["payment_status"] not in LISTED_APART for o in orders) // per_page) - skip
+    apart = [-(-sum(o["payment_status"] == status for o in orders) // per_page) for status in LISTED_APART]
+    return default + sum(apart), default + sum(max(1, n) for n in apart)
+
+
 @pytest.fixture()
 def server():
     with SimulatorServer(config=SimulatorConfig(orders=450, seed=11, leak_per_second=50.0)) as srv:
@@ -54,8 +63,9 @@ def test_full_sync_imports_every_order_exactly_once_with_status_and_customer(app
     report = run_sync(app, connected, page_size=100)
 
     store_orders = {str(o["id"]): o for o in connected.simulator.orders()}
-    assert report.pages == 5 and report.fetched == 450
-    assert report.api_calls == 5  # one call per page: nothing fetched twice
+    pages, calls = listing_pages(connected.simulator.orders(), 100)
+    assert report.pages == pages and report.fetched == 450
+    assert report.api_calls == calls  # one call per page (and per listing apart): nothing fetched twice
     orders = list_orders(app.read_uow())
     assert len(orders) == 450
     assert {o["store_order_id"] for o in orders} == set(store_orders)
@@ -95,6 +105,23 @@ def test_running_sync_again_duplicates_nothing_and_picks_up_store_changes(app, c
     assert orders[str(no_document["id"])]["customer"]["tax_id"] == "52998224725"
 
 
+def test_a_store_cancellation_that_voided_or_refunded_the_payment_arrives_on_the_next_sync(app, connected):
+    """review: the listing without `payment_status` is the platform's "any", which means authorized, pending and paid
+    orders; a cancelled order whose payment went voided or refunded was never read again, and stayed Confirmado."""
+    run_sync(app, connected)
+    sim = connected.simulator
+    paid = next(o for o in sim.orders() if o["status"] == "open" and o["payment_status"] == "paid")
+    pending = next(o for o in sim.orders() if o["status"] == "open" and o["payment_status"] == "pending")
+    for order in (paid, pending):
+        sim.cancel_order(order["id"])
+    assert {o["payment_status"] for o in sim.orders() if o["id"] in (paid["id"], pending["id"])} == {"refunded",
+                                                                                                   "voided"}
+    report = run_sync(app, connected)
+    assert report.imports.counts()[Outcome.UPDATED] == 2
+    orders = {o["store_order_id"]: o for o in list_orders(app.read_uow())}
+    assert orders[str(paid["id"])]["status"] == orders[str(pending["id"])]["status"] == "Cancelado"
+
+
 def test_new_orders_placed_in_the_store_arrive_on_the_next_sync(app, connected):
     run_sync(app, connected)
     new_ids = connected.simulator.create_orders(3)
@@ -126,7 +153,8 @@ def test_interrupted_sync_resumes_where_it_stopped(app, connected):
     assert store.interrupted_run and store.sync_cursor is None
 
     resumed = run_sync(app, connected, page_size=100)
-    assert resumed.resumed and resumed.pages == 3 and resumed.api_calls == 3
+    pages, calls = listing_pages(connected.simulator.orders(), 100, skip=2)   # from its third page on
+    assert resumed.resumed and resumed.pages == pages and resumed.api_calls == calls
     orders = list_orders(app.read_uow())
     assert len(orders) == 450 and len({o["store_order_id"] for o in orders}) == 450
     (store,) = list_stores(app.read_uow())

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError
 from lojasync.nuvemshop.errors import RETRY_NOTIFICATION, LeaseLost, OrderImportFailed
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
+from lojasync.nuvemshop.order_listing import listings_apart
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -156,7 +157,10 @@ class _OrderReader:
         params = {"updated_at_min": since.isoformat(timespec="seconds"), "per_page": 200}
         if until is not None:
             params["updated_at_max"] = until.isoformat(timespec="seconds")
-        for page in self.client.iter_order_pages(params):
+        # Every payment status: the default listing leaves voided and refunded orders out (most store
+        # cancellations), and `_already_imported` takes an order not returned as unchanged.
+        for page in (page for listing in (params, *listings_apart(params))
+                     for page in self.client.iter_order_pages(listing)):
             # Smaller transactions than the sync's: on SQLite a write holds the lock that the webhook
             # inbox needs, and answering the platform fast matters more here than bulk speed.
             for start in range(0, len(page.orders), WEBHOOK_IMPORT_CHUNK):

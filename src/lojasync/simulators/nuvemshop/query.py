@@ -17,6 +17,9 @@ DEFAULT_PER_PAGE = 30
 STATUSES = ("open", "closed", "cancelled")
 PAYMENT_STATUSES = ("pending", "authorized", "paid", "abandoned", "refunded", "voided",
                     "partially_paid", "partially_refunded")
+# Listed only when `payment_status` names them: the platform's default ("any") means authorized, pending and paid
+# orders (its docs), and a client that lists without the filter does not see a voided or refunded order.
+LISTED_ONLY_BY_NAME = frozenset({"abandoned", "refunded", "voided"})
 # Both spellings occur in payloads; a filter on either matches both.
 SHIPPING_ALIASES = {
     "unpacked": {"unpacked"},
@@ -151,6 +154,8 @@ class OrderQuery(ListQuery):
             items = [r for r in items if r.status == self.status]
         if self.payment_status:
             items = [r for r in items if r.payment_status == self.payment_status]
+        else:
+            items = [r for r in items if r.payment_status not in LISTED_ONLY_BY_NAME]
         if self.shipping_statuses:
             items = [r for r in items if r.shipping_status in self.shipping_statuses]
         if self.customer_ids:
