@@ -202,3 +202,35 @@ def test_resync_with_the_store_unreachable_is_a_503_not_a_500(app, api, orders, 
     response = api.post(f"/api/v1/orders/{orders['ana']}/resync")   # the store's API is 127.0.0.1:9
     assert response.status_code == 503, response.text
     assert response.json()["resolucao"]
+
+
+def test_a_read_by_token_does_not_wait_for_a_writer(app, api):
+    """review: the token's lookup opened a writing transaction for every call: on SQLite an integrator's GET waited
+    for each import and NF-e being written (up to the busy timeout, then a write conflict). Looked up with the
+    reader, its use noted apart, now and then."""
+    import threading
+
+    from lojasync.accounts.services.api_tokens import list_tokens
+
+    assert api.get("/api/v1/orders").status_code == 200   # its first use, noted
+    assert [t.last_used_at is not None for t in list_tokens(app.accounts_read_uow())] == [True]
+    if not app.uow().writers_one_at_a_time:
+        return   # PostgreSQL: writers never blocked readers
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with app.uow() as uow:
+            uow.session.connection()   # BEGIN IMMEDIATE: the database's write lock, held
+            holding.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        answered = api.get("/api/v1/orders")
+        still_writing = not release.is_set() and thread.is_alive()
+    finally:
+        release.set()
+        thread.join(10)
+    assert answered.status_code == 200 and still_writing   # answered while the writer held the database

@@ -12,7 +12,14 @@ from lojasync.accounts.services.api_tokens import add_token, revoke_token
 from lojasync.accounts.services.users import add_user, disable_user
 from lojasync.accounts.tokens import digest
 from lojasync.entrypoints.web.app import create_app
-from lojasync.entrypoints.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, ApiUser, csrf_protect, login_csrf_protect
+from lojasync.entrypoints.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    ApiUser,
+    csrf_protect,
+    login_csrf_protect,
+    logout_csrf_protect,
+)
 from tests.web.conftest import USER_EMAIL, USER_PASSWORD, RecordingQueue, csrf_of, log_in
 
 # The pages of the back office (issue 9): each must send a stranger to the login page. Pages that are not
@@ -205,7 +212,8 @@ def test_every_post_route_of_the_pages_checks_csrf(logged_in):
              if "POST" in route.methods and not path.startswith(("/webhooks/", "/api/"))]
     assert {"/login", "/logout"} <= {path for path, _ in posts}
     for path, route in posts:
-        assert {csrf_protect, login_csrf_protect} & set(calls(route.dependant)), f"{path} sem csrf_protect"
+        assert {csrf_protect, login_csrf_protect, logout_csrf_protect} & set(calls(route.dependant)), \
+            f"{path} sem csrf_protect"
         concrete = re.sub(r"{[^}]+}", "1", path)
         response = logged_in.post(concrete, data={"csrf_token": "forjado"})
         assert response.status_code == 403, (path, response.status_code)

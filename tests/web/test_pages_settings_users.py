@@ -86,7 +86,8 @@ def test_bad_new_users_are_refused_in_portuguese_next_to_the_form(logged_in, app
     assert set(users_of(app)) == {logged_in.user_email}
 
 
-def test_disabling_a_user_ends_their_session_and_enabling_lets_them_back(logged_in, app, csrf_of):
+def test_disabling_a_user_ends_their_session_and_enabling_lets_them_back(logged_in, app, csrf_of, caplog):
+    caplog.set_level("INFO", logger="lojasync.web.users")
     add_user(app.accounts_uow(), OTHER, OTHER_PASSWORD)
     other = fresh_client(logged_in)
     assert log_in(other, OTHER, OTHER_PASSWORD).status_code == 303
@@ -103,6 +104,9 @@ def test_disabling_a_user_ends_their_session_and_enabling_lets_them_back(logged_
     assert answer.status_code == 303
     assert users_of(app)[OTHER].active
     assert can_log_in(logged_in, OTHER, OTHER_PASSWORD)
+    # review: no roles, so anyone may disable anyone: who did it to whom is kept in the log.
+    audit = [(r.message, r.actor, r.target) for r in caplog.records if r.name == "lojasync.web.users"]
+    assert audit == [("user disabled", logged_in.user_email, OTHER), ("user enabled", logged_in.user_email, OTHER)]
 
 
 def test_the_page_offers_disable_for_others_and_enable_for_the_disabled(logged_in, app):

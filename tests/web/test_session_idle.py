@@ -197,3 +197,26 @@ def test_a_form_sent_from_a_refusal_shown_at_its_own_action_leads_to_the_page_ab
     answer = signed_in.post("/nfe/9/cancelar", data={"csrf_token": csrf_of(page.text), "justificativa": "curta"},
                             headers={"Referer": "http://testserver/nfe/9/cancelar"})
     assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/nfe/9"
+
+
+def test_sair_after_the_session_went_idle_leads_to_the_login_not_to_a_refusal(signed_in, clock):
+    """review: "Sair" on a page left open past the idle timeout answered 403 "Formulário recusado" (its token was
+    the session's that had ended): asked to leave, the person was told the form was refused."""
+    token = csrf_of(signed_in.get("/pedidos").text)
+    clock.advance(hours=9)
+    out = signed_in.post("/logout", data={"csrf_token": token})
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert signed_in.post("/logout", data={"csrf_token": token}).status_code == 303   # again: nothing to end
+
+
+def test_a_login_sent_from_a_second_tab_after_the_first_logged_in_opens_the_page(signed_in, clock):
+    """review: two tabs on /login after the timeout: the first one's login took the pre-session token with it, and
+    the second, with the right password, got 403 "Formulário recusado"."""
+    clock.advance(hours=9)
+    first, second = (csrf_of(signed_in.get("/login").text) for _ in range(2))
+    assert first == second
+    assert signed_in.post("/login", data={"email": USER_EMAIL, "password": USER_PASSWORD, "csrf_token": first,
+                                          "next": "/estoque"}).headers["location"] == "/estoque"
+    again = signed_in.post("/login", data={"email": USER_EMAIL, "password": USER_PASSWORD, "csrf_token": second,
+                                           "next": "/pedidos"})
+    assert again.status_code == 303 and again.headers["location"] == "/pedidos"

@@ -69,6 +69,10 @@ class Certificate:
     def load(cls, data: bytes, password: str | bytes | None) -> Certificate:
         """Open a PKCS#12 file's bytes with its password."""
         secret = password.encode("utf-8") if isinstance(password, str) else password
+        if secret and b"\x00" in secret:
+            # No .pfx password holds a NUL (a pasted control character); cryptography panicked on it, past every
+            # handler, with the password's bytes in the log.
+            raise CertificatePasswordWrong()
         try:
             key, certificate, chain = pkcs12.load_key_and_certificates(data, secret or None)
         except ValueError:

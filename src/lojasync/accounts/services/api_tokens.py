@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from lojasync.accounts.errors import TokenExists, TokenNotFound
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
 from lojasync.accounts.tokens import digest, new_api_token
+from lojasync.shared.errors import WriteConflict
 from lojasync.shared.numbers import id_or_none
 
 MAX_TOKEN_LENGTH = 200
@@ -70,8 +72,11 @@ def revoke_token(uow: AccountsUnitOfWork, reference: str, now: datetime | None =
         return _view(token), True
 
 
-def token_caller(uow: AccountsUnitOfWork, secret: str | None, now: datetime | None = None) -> TokenView | None:
-    """The active token with this secret (noting its use now and then), or None."""
+def token_caller(uow: AccountsUnitOfWork, secret: str | None, now: datetime | None = None,
+                 writer: Callable[[], AccountsUnitOfWork] | None = None) -> TokenView | None:
+    """The active token with this secret (noting its use now and then), or None. `writer`: where the use is noted,
+    `uow` then only reading: on SQLite a writing transaction for every API call made even a read wait for every
+    import and NF-e being written (the browser's session is looked up the same way, `recognise_session`)."""
     if not secret or len(secret) > MAX_TOKEN_LENGTH:
         return None
     now = now or utc_now()
@@ -79,9 +84,20 @@ def token_caller(uow: AccountsUnitOfWork, secret: str | None, now: datetime | No
         token = uow.api_tokens.by_hash(digest(secret))
         if token is None or not token.active:
             return None
-        if token.used(now):
+        if not token.used(now):
+            return _view(token)
+        if writer is None:
             uow.commit()
-        return _view(token)
+            return _view(token)
+        found = _view(token)
+    try:
+        with writer() as noting:
+            stored = noting.api_tokens.by_id(found.id)
+            if stored is not None and stored.used(now):
+                noting.commit()
+    except WriteConflict:
+        pass   # bookkeeping must not fail the call: a later call notes the use
+    return found
 
 
 def _view(token: ApiToken) -> TokenView:

@@ -29,7 +29,9 @@ from lojasync.accounts.devices import DEVICE_LIFETIME
 from lojasync.accounts.services.api_tokens import token_caller
 from lojasync.accounts.services.clock import utc_now
 from lojasync.accounts.services.sessions import recognise_session
+from lojasync.accounts.users import normalize_email
 from lojasync.sales.history import Person
+from lojasync.shared.errors import LojasyncError
 
 SESSION_COOKIE = "lojasync_sessao"
 LOGIN_CSRF_COOKIE = "lojasync_csrf_login"
@@ -205,8 +207,32 @@ async def csrf_protect(request: Request) -> None:
 
 
 async def login_csrf_protect(request: Request) -> None:
-    """The login form's check: always the pre-session token (a stale tab may still carry an old session)."""
+    """The login form's check: always the pre-session token (a stale tab may still carry an old session). But a
+    second tab's login, after the first tab logged the same person in (which took the pre-session token with it),
+    passes: it opens no one else's session (the password is still checked), and it was told "Formulário recusado"."""
+    user = optional_user(request)
+    if user is not None and await _typed_email(request) == user.email:
+        return
     _check(await _sent_token(request), request.cookies.get(LOGIN_CSRF_COOKIE))
+
+
+async def logout_csrf_protect(request: Request) -> None:
+    """"Sair" ends this browser's session: with none (gone idle, ended in another tab) there is nothing to protect,
+    and what was asked is done already. It answered 403 "Formulário recusado", the page's token being the session's
+    that had ended; a forged request can only log out a browser that is logged out."""
+    if optional_user(request) is not None:
+        await csrf_protect(request)
+
+
+async def _typed_email(request: Request) -> str | None:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return None
+    typed = (await request.form()).get("email")
+    try:
+        return normalize_email(typed) if isinstance(typed, str) else None
+    except LojasyncError:   # not an e-mail: the login itself says so
+        return None
 
 
 async def _sent_token(request: Request) -> str | None:
@@ -232,7 +258,8 @@ def api_caller(request: Request) -> ApiCaller:
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and presented.strip():
         container = request.app.state.container
-        token = token_caller(container.accounts_uow(), presented.strip(), now(request))
+        token = token_caller(container.accounts_read_uow(), presented.strip(), now(request),
+                             writer=container.accounts_uow)
         if token is None:
             raise ApiUnauthorized()
         return ApiCaller(kind="token", name=token.name)

@@ -15,9 +15,9 @@ from lojasync.entrypoints.web.auth import (
     SESSION_COOKIE,
     PageUser,
     client_address,
-    csrf_protect,
     idle_timeout,
     login_csrf_protect,
+    logout_csrf_protect,
     now,
     optional_user,
     safe_next,
@@ -72,7 +72,7 @@ async def login(request: Request, email: str = Form(""), password: str = Form(""
     return response
 
 
-@router.post("/logout", dependencies=[Depends(csrf_protect)])
+@router.post("/logout", dependencies=[Depends(logout_csrf_protect)])
 async def logout(request: Request) -> Response:
     await run_in_threadpool(log_out, request.app.state.container.accounts_uow(), request.cookies.get(SESSION_COOKIE))
     flash(request, "Você saiu do lojasync.", "info")

@@ -4,6 +4,7 @@ acting person's own password ("Sua senha"), checked before anything changes (acc
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -53,6 +54,15 @@ def _sessions(count: int) -> str:
     return f"{count} sessão encerrada" if count == 1 else f"{count} sessões encerradas"
 
 
+# Every user manages every other (there are no roles): who added, disabled, enabled or set whose password is kept
+# in the log, since a password reset or a user disabled by mistake (or not) was traceable to no one.
+audit = logging.getLogger("lojasync.web.users")
+
+
+def _audit(action: str, me, target: str, **details: object) -> None:
+    audit.info(action, extra={"actor": me.email, "target": target, **details})
+
+
 @router.post("/configuracoes/usuarios", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def user_add(request: Request, me: PageUser, email: Annotated[str, Form()] = "",
              senha_usuario: Annotated[str, Form()] = "", senha_usuario_repetida: Annotated[str, Form()] = "",
@@ -66,6 +76,7 @@ def user_add(request: Request, me: PageUser, email: Annotated[str, Form()] = "",
         user = add_user(container.accounts_uow(), email, secret)
     except LojasyncError as exc:
         return _refused(request, exc, errors={"user_add": exc}, user_add_email=email)
+    _audit("user added", me, user.email)
     if generated:
         # Shown on this answer itself, never put in the flash cookie: the password is not stored anywhere
         # (render sends no-store), and a reload does not show it again.
@@ -85,6 +96,7 @@ def user_disable(request: Request, me: PageUser, email: Annotated[str, Form()] =
         user, ended = disable_user(container.accounts_uow(), email)
     except LojasyncError as exc:
         return _refused(request, exc, errors={"user_action": exc})
+    _audit("user disabled", me, user.email, sessions_ended=ended)
     flash(request, f"Usuário {user.email} desativado; {_sessions(ended)}.", "success")
     return redirect(request, SECTION)
 
@@ -98,6 +110,7 @@ def user_enable(request: Request, me: PageUser, email: Annotated[str, Form()] = 
         user = enable_user(container.accounts_uow(), email)
     except LojasyncError as exc:
         return _refused(request, exc, errors={"user_action": exc})
+    _audit("user enabled", me, user.email)
     flash(request, f"Usuário {user.email} reativado.", "success")
     return redirect(request, SECTION)
 
@@ -113,6 +126,7 @@ def user_password(request: Request, me: PageUser, usuario: Annotated[str, Form()
         user, ended = set_password(container.accounts_uow(), usuario, secret)
     except LojasyncError as exc:
         return _refused(request, exc, errors={"user_password": exc}, user_password_email=usuario)
+    _audit("user password set", me, user.email, sessions_ended=ended)
     if _same(user.email, me.email):
         # The service ends every session of the user, this one included: log in again with the new password
         # (a generated one is still shown first, or it would be lost).
