@@ -77,6 +77,8 @@ def test_store_add_sync_and_list_orders_as_json(lojasync, server):
 
     table = lojasync("orders", "show", str(without[0]["number"])).output
     assert "Loja virtual" in table and "não vinculado" in table
+    if without[0]["contact_name"]:   # the buyer's name, as the store gave it (review: on no screen)
+        assert f"Comprador: {without[0]['contact_name']}" in table
 
     customers = json.loads(lojasync("customers", "list", "--format", "json").output)
     assert len({c["tax_id"] for c in customers}) == len(customers) > 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import fields, replace
 from datetime import datetime
 from decimal import Decimal
@@ -244,12 +244,16 @@ class Order(Aggregate):
         self.attention_reason = _REASON_SEPARATOR.join(kept) or None
         return True
 
-    def clear_attention(self, actor: Who = Actor.OPERATOR) -> bool:
-        """A person dealt with what flagged the order; False when it was not flagged (nothing recorded)."""
+    def clear_attention(self, actor: Who = Actor.OPERATOR, seen: Collection[str] | None = None) -> bool:
+        """A person dealt with what flagged the order; False when it was not flagged (nothing recorded).
+        `seen`: the reasons the person was shown (a page opened earlier): one raised since stays, unseen."""
         if not self.needs_attention:
             return False
-        self.needs_attention = False
-        self.attention_reason = None
+        kept = [reason for reason in self.attention_reasons if reason not in seen] if seen is not None else []
+        if len(kept) == len(self.attention_reasons):
+            return False   # none of what was shown is pending any more: the new reasons are for the person to see
+        self.needs_attention = bool(kept)
+        self.attention_reason = _REASON_SEPARATOR.join(kept) or None
         self.record(AttentionCleared(order=self, actor=actor))
         return True
 

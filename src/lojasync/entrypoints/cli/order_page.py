@@ -74,6 +74,8 @@ def _print_customer(order: dict) -> None:
         _say(f"Cliente: {escape(customer['name'])} ({formats.tax_id(customer['tax_id'])}){how}")
     else:
         _say(f"Cliente: [red]não vinculado[/] — {escape(order['customer_problem'] or '')}")
+        if order["contact"].get("name"):
+            _say(f"Comprador: {escape(order['contact']['name'])}")
     contact = order["contact"]
     reach = [c for c in (contact.get("email"), contact.get("phone") and formats.phone(contact["phone"])) if c]
     if reach:

@@ -96,7 +96,10 @@ def orders_list(
         origin = f"#{escape(o['store_order_number'] or '?')}" if o["origin"] else "—"
         # The kind of problem only ("CPF inválido"): the document as sent is on the order's page.
         problem = (o["customer_problem"] or "sem cliente").split(":")[0]
-        customer = escape(o["customer"]["name"]) if o["customer"] else f"[dim]— {escape(problem)}[/]"
+        # Without a customer, the buyer's name as the store gave it (what the person searched for, and types again
+        # to register the customer), then why there is none.
+        buyer = f"{escape(o['contact_name'])} " if o.get("contact_name") else ""
+        customer = escape(o["customer"]["name"]) if o["customer"] else f"{buyer}[dim]— {escape(problem)}[/]"
         flag = " [yellow]⚠[/]" if o["needs_attention"] else ""
         rows.append([o["number"], formats.when(o["placed_at"]), o["status"] + flag, origin, customer,
                      formats.money(o["total"])])
@@ -199,7 +202,7 @@ def orders_tracking(
 @friendly_errors
 def orders_resolve(number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")]) -> None:
     """Marca como resolvido o que fez o pedido precisar de atenção (fica no histórico; nada é desfeito)."""
-    if clear_attention(container().uow(), number, terminal_person()):
+    if clear_attention(container().uow(), number, terminal_person())[0]:
         console.print(f"Pedido {number}: atenção marcada como resolvida.", highlight=False)
     else:
         console.print(f"O pedido {number} não estava marcado como precisando de atenção: nada mudou.",

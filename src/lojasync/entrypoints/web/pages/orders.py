@@ -216,12 +216,20 @@ def order_resync(request: Request, number: PageId) -> Response:
 
 
 @router.post("/pedidos/{number}/atencao-resolvida", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def order_attention_cleared(request: Request, number: PageId) -> Response:
-    """The operator dealt with what flagged the order (`orders resolve`): recorded, nothing undone."""
+def order_attention_cleared(request: Request, number: PageId,
+                            motivos: Annotated[list[str] | None, Form()] = None) -> Response:
+    """The operator dealt with what flagged the order (`orders resolve`): recorded, nothing undone. Only the
+    reasons the page showed (`motivos`): one raised since it was opened is kept, not cleared unseen."""
     # An unknown order: the 404 page.
-    cleared = clear_attention(request.app.state.container.uow(), number, page_person(request))
-    flash(request, f"Pedido {number}: atenção marcada como resolvida." if cleared
-          else f"O pedido {number} já não precisava de atenção.", "success" if cleared else "info")
+    cleared, pending = clear_attention(request.app.state.container.uow(), number, page_person(request), motivos)
+    if pending:
+        flash(request, (f"Pedido {number}: o que a página mostrava foi marcado como resolvido, mas há motivo novo "
+                        "desde que ela foi aberta: confira abaixo.") if cleared else
+              f"Pedido {number}: os motivos mudaram desde que a página foi aberta; nada foi marcado: confira abaixo.",
+              "warning")
+    else:
+        flash(request, f"Pedido {number}: atenção marcada como resolvida." if cleared
+              else f"O pedido {number} já não precisava de atenção.", "success" if cleared else "info")
     return redirect(request, _order_url(request, number))
 
 
