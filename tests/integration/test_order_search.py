@@ -84,6 +84,18 @@ def test_text_search_by_numbers_names_and_documents(app, orders):
     assert found("ninguém") == set() and found("   ") == set(orders.values())
 
 
+def test_the_order_whose_number_was_typed_comes_first(app, orders):
+    """review: digits also search CPF/CNPJ (a CNPJ's branch is 0001), newest first: the order whose number was typed
+    came after every newer order with those digits in a document, on a real store often on the second page."""
+    newer = import_order(app.uow(), make_store(app, "7777777"), order_payload(
+        id=1800000007, number=901, created_at=at(10), updated_at=at(10), contact_name="Dora",
+        customer=customer("Dora", cpf("501501501"), 7)), POLICY).order_number   # "501" in her CPF
+    assert numbers(app, OrderFilter(text="501")) == [orders["other"], orders["ana"], newer]   # #501s first
+    assert numbers(app, OrderFilter(text=str(orders["shop"])))[0] == orders["shop"]           # the ERP's number
+    mixed = numbers(app, OrderFilter(text="529"), per_page=None)   # in a CPF only
+    assert len(mixed) > 1 and mixed == sorted(mixed, reverse=True)        # no number typed: newest first
+
+
 def test_filters_and_pages(app, orders):
     every = numbers(app, OrderFilter(), per_page=None)
     assert every == sorted(orders.values(), reverse=True)               # newest first

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, true
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from lojasync.db.tables import orders
@@ -36,8 +36,9 @@ class OrderSearchRepository:
         """The page, among the orders `scope` keeps (a connector narrows the query to one store's)."""
         conditions = order_conditions(criteria)
         narrow = scope or (lambda query: query)
-        if criteria.terms() is not None:
-            return self._text_page(narrow(select(orders.c.id).where(*conditions)), offset, limit)
+        terms = criteria.terms()
+        if terms is not None:
+            return self._text_page(narrow(select(orders.c.id, _exact(terms)).where(*conditions)), offset, limit)
         total = self.session.scalar(narrow(select(func.count()).select_from(orders).where(*conditions))) or 0
         if total <= offset:
             return [], total
@@ -53,7 +54,10 @@ class OrderSearchRepository:
         few matches (2 ms -> 70 ms on PostgreSQL); SQLite materializes a CTE read twice by itself."""
         matching = matching_ids.cte("matching").prefix_with("MATERIALIZED", dialect="postgresql")
         total = select(func.count()).select_from(matching).scalar_subquery()
-        query = select(matching.c.id, total).order_by(matching.c.id.desc()).offset(offset or None)
+        # The order whose number was typed first, then the newest: "100" also matches every CPF/CNPJ with 100 in
+        # it (a CNPJ's branch is 0001), and order 100 came fifth, or on the second page.
+        query = select(matching.c.id, total).order_by(matching.c.exact.desc(), matching.c.id.desc()) \
+            .offset(offset or None)
         rows = self.session.execute(query.limit(limit) if limit else query).all()
         if not rows:    # none, or a page past the last: the count alone
             return [], self.session.scalar(select(func.count()).select_from(matching)) or 0
@@ -121,6 +125,14 @@ def _in_range(moment: datetime) -> bool:
     except (OverflowError, ValueError):
         return False
     return True
+
+
+def _exact(terms: SearchTerms) -> ColumnElement[int]:
+    """1 for an order whose number (the ERP's or the store's) is the text typed, else 0: listed first."""
+    number = [orders.c.origin_number == terms.number]
+    if terms.erp_number is not None:
+        number.append(orders.c.id == terms.erp_number)
+    return case((or_(*number), 1), else_=0).label("exact")
 
 
 def text_condition(terms: SearchTerms) -> ColumnElement[bool]:
