@@ -75,6 +75,22 @@ def test_a_queue_down_still_answers_200_once_the_event_is_recorded(app, web, mon
     (event,) = list_events(app.read_uow())
     assert (event.resource_id, event.status) == ("1700000002", "pendente")
 
+def test_the_database_down_at_the_store_lookup_is_a_503_the_platform_resends(app, web, monkeypatch):
+    """review: the lookup's database error was no WebhookRejected: a 500, logged as a bug (the platform resends
+    on any non-2xx, so nothing was lost, but it said "bug" where the database was down)."""
+    from sqlalchemy.exc import OperationalError
+
+    make_store(app)
+    inbox = web.app.state.inbox
+
+    def gone():
+        raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
+
+    monkeypatch.setattr(inbox.engine, "connect", gone)
+    response = post(web, {"store_id": 1234567, "event": "order/paid", "id": 1700000003})
+    assert response.status_code == 503 and "a Nuvemshop a reenviará" in response.json()["erro"]
+
+
 @pytest.mark.parametrize("signature", [None, "", "00" * 32, "not-hex"])
 def test_missing_or_forged_signature_is_rejected_and_nothing_stored(app, web, signature):
     make_store(app)

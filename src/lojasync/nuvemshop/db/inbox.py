@@ -18,8 +18,10 @@ import time
 from concurrent.futures import Future
 
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from lojasync.nuvemshop.db.tables import stores, webhook_events
+from lojasync.nuvemshop.errors import WebhookRejected
 from lojasync.shared.text import clean_text, clean_tree
 
 log = logging.getLogger("lojasync.inbox")
@@ -40,8 +42,13 @@ class _StoreLookup:
         now = time.monotonic()
         if cached is not None and now - cached[1] < (_STORE_TTL if cached[0] is not None else _UNKNOWN_TTL):
             return cached[0]
-        with self.engine.connect() as conn:
-            store_id = conn.scalar(select(stores.c.id).where(stores.c.external_id == external_id))
+        try:
+            with self.engine.connect() as conn:
+                store_id = conn.scalar(select(stores.c.id).where(stores.c.external_id == external_id))
+        except SQLAlchemyError as exc:
+            # The database gone: 503, which the platform resends (it was a 500, logged as a bug).
+            raise WebhookRejected(503, "Banco de dados indisponível: notificação não registrada; a Nuvemshop a "
+                                       "reenviará.") from exc
         if len(self._cache) > 10_000:  # forged store ids must not grow this forever
             self._cache.clear()
         self._cache[external_id] = (store_id, now)
