@@ -126,10 +126,12 @@ def history(lojasync, order_number: int) -> Counter:
 
 
 def window_passes(app, invoice_id: int) -> None:
-    """The sending window's five minutes go by for this NF-e (the last send is that long ago)."""
+    """The sending window's five minutes go by for this NF-e (the last send, and the worker's last asking about
+    it, are that long ago)."""
+    passed = datetime.now(timezone.utc) - SENDING_WINDOW - timedelta(seconds=1)
     with app.engine.begin() as conn:
         conn.execute(update(invoices_table).where(invoices_table.c.id == invoice_id)
-                     .values(sent_at=datetime.now(timezone.utc) - SENDING_WINDOW - timedelta(seconds=1)))
+                     .values(sent_at=passed, settle_asked_at=passed))
 
 
 def request_window_passes(app, invoice_id: int) -> None:

@@ -154,7 +154,7 @@ def test_fiscal_codes_in_other_digits_are_refused_not_a_500(logged_in, app):
     answer = logged_in.post("/estoque/CAN-GT/dados-fiscais", data={
         "csrf_token": csrf, "ncm": SUPERSCRIPT * 8, "cest": ARABIC * 7, "gtin": SUPERSCRIPT * 8, "cfop": "5١٠٢"})
     assert answer.status_code == 422 and "Erro inesperado" not in answer.text
-    for words in ("NCM deve ter 8 dígitos", "CEST deve ter 7 dígitos", "GTIN/EAN inválido", "CFOP de saída"):
+    for words in ("NCM deve ter 8 dígitos", "CEST deve ter 7 dígitos", "GTIN/EAN inválido", "CFOP de venda: 5101 a 5124"):
         assert words in answer.text
     assert product_detail(app.uow(), "CAN-GT")["fiscal"]["ncm"] != SUPERSCRIPT * 8
 

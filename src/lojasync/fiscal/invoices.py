@@ -237,11 +237,13 @@ class Invoice(Aggregate):
         self.sent_at = None
         self.attempts = max(0, self.attempts - 1)
 
-    def unsent(self) -> None:
+    def unsent(self, order=None) -> None:
         """SEFAZ never got it (its query by key says so) and it will not be sent as it is: pending again, so it
-        can be discarded; nothing moved."""
+        can be discarded; nothing moved. What `order` was flagged for while it awaited SEFAZ is over."""
         self._refuse_unless({InvoiceStatus.AWAITING}, "devolver a pendente")
         self.status = InvoiceStatus.PENDING
+        if order is not None:
+            self._settled(order, STUCK)
 
     def authorise(self, order, actor: Who, protocol: str, proc_xml: str, when: datetime, simulated: bool,
                   access_key: str | None = None, xml: str | None = None, recorded_at: datetime | None = None

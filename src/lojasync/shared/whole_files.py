@@ -10,8 +10,10 @@ from pathlib import Path
 
 def replace_whole(target: Path, data: bytes, mode: int | None = None) -> None:
     """`data` in `target`, with `mode` from its first byte (the umask's when None)."""
-    # Its name cut: a name near the 255 the file system takes was refused ("longo demais") for the temporary's sake.
-    temporary = target.with_name(f".{target.name[:200]}.{os.getpid()}.tmp")
+    # Its name cut: a name near the 255 bytes the file system takes was refused ("longo demais") for the temporary's
+    # sake. Cut in bytes (an accented name is longer in them), at a whole character.
+    short = target.name.encode("utf-8", "surrogateescape")[:200].decode("utf-8", "ignore")
+    temporary = target.with_name(f".{short}.{os.getpid()}.tmp")
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
         with os.fdopen(descriptor, "wb") as file:

@@ -51,7 +51,6 @@ from lojasync.fiscal.services.invoices import (
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who, actor_name
 from lojasync.shared.errors import Action, LojasyncError, WriteConflict
-from lojasync.shared.tax_id import format_cnpj
 
 Clock = Callable[[], datetime]
 # SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
@@ -118,19 +117,6 @@ class VoidRequestOfOtherEnvironment(LojasyncError):
                         "{now}, onde os números são outros.")
     resolution_template = ("Volte a empresa para {was} para que o lojasync o reenvie sozinho (ou peça de novo a mesma "
                            "faixa lá).")
-
-
-class VoidRequestOfOtherIssuer(LojasyncError):
-    """A request awaiting SEFAZ made for another CNPJ or UF than the company's now: resent as the company is, it
-    would void the numbers of the other CNPJ (or at another UF's SEFAZ), and SEFAZ may have voided them for the
-    first already."""
-
-    code = "fiscal.void_request_other_issuer"
-    message_template = ("O pedido de inutilização dos números {numbers} da série {series} foi feito para o CNPJ "
-                        "{was_cnpj} ({was_uf}), e a empresa agora é o CNPJ {now_cnpj} ({now_uf}): reenviado agora, "
-                        "inutilizaria os números do outro CNPJ.")
-    resolution_template = ("Consulte no portal da SEFAZ se os números foram inutilizados para o CNPJ {was_cnpj}; para "
-                           "inutilizá-los no CNPJ de agora, peça uma faixa nova em NF-e → Inutilização de números.")
 
 
 class NumberVoidNotFound(LojasyncError):
@@ -275,16 +261,18 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         if blocking:
             raise VoidOverlaps(numbers=blocking[0].numbers, series=series, status=blocking[0].status.label)
         certificate = certificate_for(company, box)
-        certificate.ensure_issuer(company.cnpj)
-        uf_code = UF_CODES[company.uf]
+        uf_code, issuer = UF_CODES[company.uf], company.cnpj
         # The year as SEFAZ reads it (Brasília): on 31 December after 21:00 the UTC year is already the next (453).
         # A request still unanswered is sent again as it was, in its own year: SEFAZ took the first, the same request
         # (its Id has the year) gets 563 and is recorded voided; another year's would be 256, recorded rejected.
         year = moment.astimezone(BRASILIA).year
         if same is not None and same.status is VoidStatus.REQUESTED:
             year = year_of_request(same.request_xml) or year
-            _refuse_other_issuer(same, uf_code, company.cnpj)
-        xml = build_void_request_xml(company.cnpj, uf_code, year, series, first, last, reason,
+            # For the CNPJ and UF it was made for, too: the company moved to a branch (or another UF) since, and
+            # the resend voided the numbers of the new CNPJ as well, replacing the request SEFAZ may hold voided.
+            uf_code, issuer = issuer_of_request(same.request_xml) or (uf_code, issuer)
+        certificate.ensure_issuer(issuer)
+        xml = build_void_request_xml(issuer, uf_code, year, series, first, last, reason,
                                      environment=Environment(environment))
         signed = sign(xml, certificate, element="infInut")
         errors = void_schema_errors(signed, signed=True)
@@ -312,16 +300,6 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         raise VoidUnanswered(of_numbers=request.of_numbers, series=series,
                              reason=str(exc.params.get("reason", exc.message))) from exc
     return _record(uow, request, signed, answer, actor, now)
-
-
-def _refuse_other_issuer(request: NumberVoid, uf_code: str, cnpj: str) -> None:
-    """A request made for another CNPJ or UF (the company's changed since) is not resent as the company is now."""
-    made_for = issuer_of_request(request.request_xml)
-    if made_for is not None and made_for != (uf_code, cnpj):
-        names = {code: uf for uf, code in UF_CODES.items()}
-        raise VoidRequestOfOtherIssuer(numbers=request.numbers, series=request.series,
-                                       was_cnpj=format_cnpj(made_for[1]), was_uf=names.get(made_for[0], made_for[0]),
-                                       now_cnpj=format_cnpj(cnpj), now_uf=names.get(uf_code, uf_code))
 
 
 def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer, actor: Who,

@@ -87,8 +87,8 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
                 # every committed page is saved, so the next run resumes after it.
                 raise SyncBusy("Outro processo assumiu esta loja durante a sincronização.",
                                resolution="Sincronize de novo: ela retoma de onde parou.")
-            if progress:
-                progress(report.fetched, total)
+            if progress:   # the listings apart come past the main one's total: never "1.250 de 1.000"
+                progress(report.fetched, max(total, report.fetched) if total is not None else None)
 
         for page in _prefetched(client.iter_order_pages(params, start_page=first_page)):
             total = page.total_count if page.total_count is not None else total

@@ -110,7 +110,7 @@ class FiscalDataIn(ApiInput):
     origin: str | None = _fiscal("Origem da mercadoria, 0 a 8.", 1)
     unit: str | None = _fiscal("Unidade comercial, até 6 caracteres (UN, KG, CX...).", 6)
     gtin: str | None = _fiscal("GTIN/EAN com dígito verificador.", 14)
-    cfop: str | None = _fiscal("CFOP de saída próprio do produto (5xxx/6xxx).", 5)
+    cfop: str | None = _fiscal("CFOP de venda próprio do produto: 5101 a 5124, 6101 a 6124 ou 5405.", 5)
 
 
 class FiscalDataOut(ApiModel):
