@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lojasync.finance.services import list_receivables
-from lojasync.fiscal.errors import OrderAlreadyProcessing, OrderChangedSinceGenerated
+from lojasync.fiscal.errors import OrderAlreadyProcessing, OrderChangedSinceGenerated, OrderNeedsReread
 from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services import invoices as inv
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
@@ -71,6 +71,22 @@ def test_cancelling_the_sale_instead_makes_the_late_nfe_the_orders_document_with
     receivables = list_receivables(app.uow())
     assert [(r["document"], r["document_id"]) for r in receivables if r["status"] == "open"] == [("nfe", invoice.id)]
     assert "não foram lançados de novo" not in (order["attention_reason"] or "")
+
+
+def test_a_pending_sale_is_not_confirmed_while_the_order_waits_to_be_read_again(app, sefaz, simulator):
+    """review: the store changed the order while the late NF-e stood (its change held back); that NF-e cancelled, the
+    order here was still the old sale, and the pending sale, compared with it, was confirmed: stock issued and money
+    receivable for a sale the store no longer had (1 unit, R$ 110,00, where the store said 3 and R$ 210,00)."""
+    _, invoice, sale = _late_over_a_sale(app, sefaz, 2000000990, confirm=False)
+    changed = order_payload(id=2000000990, updated_at=ts(1200), total="210.00")
+    changed["products"][0]["quantity"] = 3
+    import_order(app.uow(), _stores(app)[0], changed, ImportPolicy())
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cancelada para confirmar a venda simples")
+    before = stock(app)
+    with pytest.raises(OrderNeedsReread) as refused:
+        confirm_sale(app.uow(), sale.id)
+    assert "Leia o pedido de novo da loja" in refused.value.resolution
+    assert stock(app) == before and [r for r in list_receivables(app.uow()) if r["document"] == "simple_sale"] == []
 
 
 def test_a_pending_sale_is_not_confirmed_once_a_late_nfe_processed_the_order(app, sefaz, simulator):

@@ -149,3 +149,25 @@ def test_a_refusal_has_the_same_status_on_the_page_and_in_the_api(app, logged_in
     page = logged_in.post(f"/pedidos/{number}/gerar-venda",
                           data={"csrf_token": csrf_of(logged_in.get(f"/pedidos/{number}").text)})
     assert (api.status_code, page.status_code) == (409, 409) and api.json()["codigo"] == "fiscal.order_has_document"
+
+
+def test_a_cancel_from_a_page_that_showed_the_sale_pending_does_not_cancel_it_once_confirmed(app, logged_in, store_id):
+    """review: the page said "A venda ainda não foi confirmada: nada muda"; another tab (a colleague, the API)
+    confirmed it; the click on that page then cancelled a confirmed sale: stock back, receivables cancelled."""
+    from lojasync.fiscal.services.simple_sales import confirm_sale
+    from tests.web.conftest import csrf_of
+
+    (number,) = imported(app, store_id, {"id": 2400000021, "payment_status": "paid"})
+    url = sale_for(logged_in, number)
+    pending = logged_in.get(url).text
+    assert 'name="estado" value="pending"' in cancel_section(pending)
+    confirm_sale(app.uow(), int(url.rsplit("/", 1)[1]))   # meanwhile
+    refused = logged_in.post(f"{url}/cancelar", data={"csrf_token": csrf_of(pending), "estado": "pending"})
+    assert refused.status_code == 409
+    assert "foi confirmada depois que esta página foi aberta (ela dizia pendente): nada foi cancelado" in text_of(
+        refused.text)
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1} and receivables(app, number) == [("160.00", "open")]
+    confirmed = logged_in.get(url).text   # seen as it is: cancelled on purpose
+    assert logged_in.post(f"{url}/cancelar", data={"csrf_token": csrf_of(confirmed), "estado": "confirmed"}
+                          ).status_code == 303
+    assert receivables(app, number) == [("160.00", "cancelled")]

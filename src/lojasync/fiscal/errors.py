@@ -65,6 +65,18 @@ class SaleNotFound(LojasyncError):
     action = Action.SEE_SALES
 
 
+class SaleChangedMeanwhile(LojasyncError):
+    """A cancellation asked from a page that showed the sale as it no longer is (confirmed since, in another tab, by
+    another person or the API): cancelling it now would undo what that page did not say (stock and receivables)."""
+
+    code = "fiscal.sale_changed_meanwhile"
+    message_template = ("A venda simples {sale_id} foi {now} depois que esta página foi aberta (ela dizia {shown}): "
+                        "nada foi cancelado.")
+    resolution_template = ("Abra a venda de novo e, se ainda for o caso, cancele-a: veja antes o que o cancelamento "
+                           "desfaz.")
+    action = Action.SEE_SALES
+
+
 class InvoiceNotFound(LojasyncError):
     code = "fiscal.invoice_not_found"
     message_template = "NF-e {invoice_id} não encontrada."

@@ -32,6 +32,7 @@ from lojasync.fiscal.errors import (
     NumberTakenAtSefaz,
     OrderCancelledInStore,
     OrderChangedSinceGenerated,
+    OrderNeedsReread,
     SefazNeedsAPerson,
     SefazNotDecided,
     SefazQueryRefused,
@@ -390,6 +391,10 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     if sefaz.simulated and invoice.environment == "1":
         raise SimulatorInProduction()
     ask_first = invoice.status is InvoiceStatus.AWAITING
+    if not generated and not ask_first and order.waits_for_a_reread:
+        # The store changed the order while another document stood (its change held back): the order here is the
+        # old sale, which the comparison below would take for this NF-e's (review: a venda simples so confirmed).
+        raise OrderNeedsReread(order_number=order.id, document=f"a {invoice.label}")
     drift = None if generated else _drift(invoice, order)
     if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
         raise drift
@@ -586,7 +591,7 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             uow.commit()
             raise SefazNeedsAPerson(number=invoice.number, status=answer.status, reason=answer.reason)
         elif outcome is Outcome.UNKNOWN and claim.drift is not None and current:
-            invoice.unsent()   # never at SEFAZ: pending again, to be discarded
+            invoice.unsent(order)   # never at SEFAZ: pending again, to be discarded
             order.ask_for_a_person(_for_a_person(invoice.about(NOT_SENT), claim.drift))
             uow.commit()
             raise claim.drift

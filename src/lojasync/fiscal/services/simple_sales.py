@@ -6,7 +6,13 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from lojasync.fiscal.documents import same_sale
-from lojasync.fiscal.errors import OrderCancelledInStore, OrderChangedSinceGenerated, SaleNotFound
+from lojasync.fiscal.errors import (
+    OrderCancelledInStore,
+    OrderChangedSinceGenerated,
+    OrderNeedsReread,
+    SaleChangedMeanwhile,
+    SaleNotFound,
+)
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.documents import order_to_process, refuse_second_document
 from lojasync.fiscal.services.views import SaleView, sale_view
@@ -44,6 +50,10 @@ def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Who = Actor.OPE
         if sale.status is SaleStatus.PENDING:
             if order.status is OrderStatus.CANCELLED:
                 raise OrderCancelledInStore(order_number=order.id, document=sale.label, sale_id=sale.id)
+            if order.waits_for_a_reread:
+                # The store changed the order while another document stood (its change held back): the order here,
+                # and so the comparison below, is the old sale. Confirmed, it issued what the store no longer sells.
+                raise OrderNeedsReread(order_number=order.id, document=f"a {sale.label}")
             if not same_sale(sale, order):
                 raise OrderChangedSinceGenerated(order_number=order.id, document=sale.label, sale_id=sale.id)
             if order.is_processed():   # an NF-e SEFAZ authorised late, after this sale was generated in its place
@@ -54,10 +64,13 @@ def confirm_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Who = Actor.OPE
 
 
 def cancel_sale(uow: ProcessingUnitOfWork, sale_id: int, actor: Who = Actor.OPERATOR,
-                now: Clock = _now) -> tuple[SaleView, bool]:
-    """Cancel: when it was confirmed, the stock comes back and open receivables are cancelled."""
+                now: Clock = _now, shown: SaleStatus | None = None) -> tuple[SaleView, bool]:
+    """Cancel: when it was confirmed, the stock comes back and open receivables are cancelled. `shown`: the status
+    the person saw (a page): a sale confirmed since is not cancelled on the word of a page that called it pending."""
     with uow:
         sale = _sale(uow, sale_id)
+        if shown is not None and sale.status is not shown and sale.status is not SaleStatus.CANCELLED:
+            raise SaleChangedMeanwhile(sale_id=sale.id, now=sale.status.label.lower(), shown=shown.label.lower())
         order = uow.orders.get(sale.order_id, for_update=True)
         changed = sale.cancel(order, actor, now())
         uow.commit()

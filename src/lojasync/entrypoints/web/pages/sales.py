@@ -3,7 +3,9 @@ Cancelar (both reversed). The same services as `lojasync sales ...`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
@@ -65,9 +67,11 @@ def sale_confirm(request: Request, sale_id: PageId) -> Response:
 
 
 @router.post("/vendas/{sale_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def sale_cancel(request: Request, sale_id: PageId) -> Response:
+def sale_cancel(request: Request, sale_id: PageId, estado: Annotated[str, Form()] = "") -> Response:
+    # The status the page showed: "A venda ainda não foi confirmada: nada muda" must not cancel one confirmed since.
+    shown = SaleStatus(estado) if estado in {s.value for s in SaleStatus} else None
     try:
-        sale, changed = cancel_sale(request.app.state.container.uow(), sale_id, page_person(request))
+        sale, changed = cancel_sale(request.app.state.container.uow(), sale_id, page_person(request), shown=shown)
     except LojasyncError as exc:
         return _sale_page(request, sale_id, error_status(exc), action_error=exc,
                           action_title="Venda simples não cancelada")
