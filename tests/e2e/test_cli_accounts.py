@@ -54,6 +54,12 @@ def test_users_add_asks_the_password_twice_or_generates_one(app, lojasync):
     assert "criado" in asked.output and "Repita a senha" in asked.output
     log_in(app.accounts_uow(), "bia@loja.com.br", "frase de senha boa", None)
 
+    # review: a password piped from Windows kept its "\r", and nobody could log in with what was typed; the
+    # prompts went to stdout, among the result a script reads.
+    piped = lojasync("users", "add", "edu@loja.com.br", input="frase de senha boa\r\nfrase de senha boa\r\n")
+    assert "Repita a senha" not in piped.stdout and "criado" in piped.stdout
+    log_in(app.accounts_uow(), "edu@loja.com.br", "frase de senha boa", None)
+
     mismatch = lojasync("users", "add", "caio@loja.com.br", input="frase de senha boa\noutra frase qualquer\n",
                         expect=1)
     assert "diferentes" in mismatch.output

@@ -64,3 +64,16 @@ def test_a_gtin_typed_as_printed_under_the_barcode_is_kept(app, products):
     for typed in ("789 1000 315507", "789-1000-31550-7"):
         assert set_fiscal_data(app.uow(), "ABC-1", ProductFiscalData(gtin=typed))["gtin"] == "7891000315507"
 
+
+
+@pytest.mark.parametrize("unit", ["😀", "шт", "UN😀"])
+def test_a_unit_the_nfe_cannot_write_is_refused_when_typed(app, products, unit: str):
+    """review (CLI): "😀" or "шт" was kept, and every NF-e of the product then said "unidade comercial não
+    informada" (the NF-e writes Latin-1 only, and nothing was left of it)."""
+    with pytest.raises(FiscalDataInvalid) as refused:
+        set_fiscal_data(app.uow(), "ABC-1", ProductFiscalData(unit=unit))
+    assert "sem emoji nem letras de outros alfabetos" in refused.value.message
+
+
+def test_a_unit_in_latin_letters_is_kept(app, products):
+    assert set_fiscal_data(app.uow(), "ABC-1", ProductFiscalData(unit="m²"))["unit"] == "M²"

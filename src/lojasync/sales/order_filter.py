@@ -38,6 +38,11 @@ class OrderFilter:
         return SearchTerms.of(self.text)
 
 
+# The longest search text taken (the API's `q`, the CLI's --search): a number, a name or a CPF/CNPJ is far shorter,
+# and SQLite refuses a LIKE pattern past 50,000 bytes ("pattern too complex", which read as a write conflict).
+MAX_SEARCH_LENGTH = 200
+
+
 @dataclass(frozen=True)
 class SearchTerms:
     """What one search text asks for, each way an order can match it."""

@@ -54,7 +54,9 @@ def _problems(data: ProductFiscalData) -> list[str]:
         ("ncm", lambda v: ascii_digits(v, 8) and len(v) == 8, "NCM deve ter 8 dígitos"),
         ("cest", lambda v: ascii_digits(v, 7) and len(v) == 7, "CEST deve ter 7 dígitos"),
         ("origin", lambda v: v in "012345678" and len(v) == 1, "origem deve ser de 0 a 8"),
-        ("unit", lambda v: 0 < len(v) <= 6, "unidade deve ter até 6 caracteres"),
+        # The NF-e keeps Latin-1 only (uCom): "😀" or "шт" were kept here, then every NF-e said "unidade não informada".
+        ("unit", lambda v: 0 < len(v) <= 6 and all(" " <= c <= "~" or "\u00a1" <= c <= "\u00ff" for c in v),
+         "unidade deve ter até 6 caracteres, sem emoji nem letras de outros alfabetos (UN, KG, M2...)"),
         ("gtin", gtin_is_valid, "GTIN/EAN inválido (dígito verificador)"),
         ("gtin", lambda v: not gtin_is_valid(v) or not gtin_is_restricted(v),
          "GTIN/EAN de circulação restrita (código interno, peso variável, cupom): a SEFAZ o recusa; deixe vazio"),

@@ -36,8 +36,10 @@ def _password(password: str | None, generate: bool) -> tuple[str, bool]:
     # it cannot hide them (there is nothing to hide them from); none at all is said, not "Interrompido".
     hidden = sys.stdin is not None and sys.stdin.isatty()
     try:
-        first = typer.prompt("Senha", hide_input=hidden)
-        second = typer.prompt("Repita a senha", hide_input=hidden)
+        # On stderr: stdout is the result's (a script reads it). A line piped from Windows ends in "\r", which was
+        # kept in the password: nobody could then log in with what they typed.
+        first = typer.prompt("Senha", hide_input=hidden, err=True).rstrip("\r")
+        second = typer.prompt("Repita a senha", hide_input=hidden, err=True).rstrip("\r")
     except typer.Abort:
         if hidden:
             raise

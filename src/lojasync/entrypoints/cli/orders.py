@@ -29,6 +29,7 @@ from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.sales.attention import clear_attention
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
+from lojasync.sales.order_filter import MAX_SEARCH_LENGTH
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.tracking import KEEP_LINK, record_tracking
 from lojasync.sales.views import OrderFilter, for_scripts, list_customers, show_order
@@ -77,6 +78,9 @@ def orders_list(
     old_attention: Annotated[bool, typer.Option("--atencao", hidden=True)] = False,
 ) -> None:
     """Lista os pedidos, do mais novo para o mais antigo, em páginas."""
+    if search is not None and len(search) > MAX_SEARCH_LENGTH:
+        usage_error(f"--search: no máximo {MAX_SEARCH_LENGTH} caracteres (um número de pedido, um nome ou um "
+                    "CPF/CNPJ).")
     criteria = OrderFilter(
         status=_parse_status(status), without_customer=without_customer or old_without_customer,
         needs_attention=True if attention or old_attention else None,

@@ -25,7 +25,7 @@ from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.nuvemshop.services.order_search import search_store_orders
 from lojasync.nuvemshop.services.resync_order import resync_order
 from lojasync.sales.history import Person
-from lojasync.sales.order_filter import OrderFilter
+from lojasync.sales.order_filter import MAX_SEARCH_LENGTH, OrderFilter
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import for_scripts, show_order
@@ -202,7 +202,7 @@ def list_(
     placed_to: Annotated[date | None, Query(description="Feitos até este dia (inclusive).")] = None,
     needs_attention: Annotated[bool | None, Query(description="Só os que precisam (ou não) de atenção.")] = None,
     without_customer: Annotated[bool, Query(description="Só pedidos sem cliente.")] = False,
-    q: Annotated[str | None, Query(max_length=200, description=(
+    q: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH, description=(
         "Busca: número do pedido, número na loja (#1234: só o número), parte do nome do cliente (sem acentos "
         "ou maiúsculas) ou CPF/CNPJ (com ou sem pontuação)."))] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
