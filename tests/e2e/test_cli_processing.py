@@ -138,6 +138,10 @@ def test_company_show_writes_the_environment_and_the_cep_as_a_person_does(lojasy
     assert (as_json["environment"], as_json["zipcode"]) == ("producao", "01001000")
     assert "Vendedor no Mercado Livre: LOJA_EXEMPLO" in lojasync("company", "set", "--mercado-livre-seller",
                                                                  "LOJA_EXEMPLO")
+    # review: --name "" erased the razão social, said "Empresa gravada.", and every NF-e was refused after.
+    refused = lojasync("company", "set", "--name", "", "--city", " ", expect=2)
+    assert "--name, --city em branco: toda NF-e precisa disso. Nada foi gravado" in refused
+    assert json.loads(lojasync("company", "show", "--format", "json"))["legal_name"] == "Loja Exemplo Ltda"
     assert json.loads(lojasync("company", "show", "--format", "json"))["mercado_livre_seller"] == "LOJA_EXEMPLO"
 
 

@@ -68,6 +68,14 @@ def set_(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Cadastra ou altera a empresa; só muda o que for informado."""
+    # Given empty, what every NF-e needs was erased, "Empresa gravada." said, and every NF-e refused after (review):
+    # the page empties a field on purpose; a command given --name "" is more likely a script's empty variable.
+    required = (("--name", name), ("--cnpj", cnpj), ("--street", street), ("--number", number),
+                ("--district", district), ("--city", city), ("--uf", uf), ("--zipcode", zipcode))
+    blank = [option for option, value in required if value is not None and not value.strip()]
+    if blank:
+        usage_error(f"{', '.join(blank)} em branco: toda NF-e precisa disso. Nada foi gravado; informe o valor ou "
+                    "deixe a opção de fora para manter o que está.")
     data = CompanyData(legal_name=name, trade_name=trade_name, cnpj=cnpj, ie=ie, crt=crt, street=street,
                        number=number, complement=complement, district=district, city=city, city_code=city_code,
                        uf=uf, zipcode=zipcode, phone=phone, series=series, next_number=next_number,
