@@ -14,5 +14,6 @@ ICMS_RETAINED_CFOPS = frozenset({"5405"})
 
 
 def is_sale_cfop(cfop: str) -> bool:
-    """Whether a product may carry `cfop` for its sales (inside or outside the UF: the NF-e swaps the first digit)."""
+    """Whether a product may carry `cfop` for its sales (5xxx or 6xxx: each NF-e checks its first digit against the
+    sale's destination, `fiscal.tax_rules.cfop_problem`)."""
     return bool(SALE_CFOP.fullmatch(cfop)) or cfop in ICMS_RETAINED_CFOPS
