@@ -61,6 +61,24 @@ def test_a_receipt_undone_after_its_document_was_cancelled_leaves_it_cancelled_w
     assert "o documento foi cancelado: a conta fica cancelada e não há o que devolver" in entry["message"]
 
 
+@pytest.mark.usefixtures("company")
+def test_a_receipt_undone_of_a_receivable_a_person_had_cancelled_leaves_it_cancelled_again(app, sefaz, simulator):
+    """review: cancelled by a person (the customer would not pay), then received (he paid after all), then the receipt
+    undone (it was the wrong row): the debt given up came back open, and overdue."""
+    from lojasync.finance.services import write_off_receivable
+
+    number = imported(app, id=2000009103, payment_details=CARD)
+    issue_invoice(app.uow(), app.cipher, sefaz, number)
+    _, second, _ = list_receivables(app.uow())
+    write_off_receivable(app.uow(), second["id"], "cliente disse que não pagaria", ANA)
+    receive(app.uow(), second["id"], actor=ANA)
+    row, changed = undo_receipt(app.uow(), second["id"], "recebida na linha errada", ANA)
+    assert changed and (row["status"], row["written_off"]) == ("cancelled", True)
+    (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "receivable_receipt_undone"]
+    assert "a conta volta a ficar cancelada, como uma pessoa a tinha deixado" in entry["message"]
+    assert receive(app.uow(), second["id"], actor=ANA)[0]["status"] == "received"   # paid after all: still possible
+
+
 def test_the_receivables_of_documents_cancelled_before_are_marked_so(tmp_path):
     """Migration 0038: undone, a receipt of a document cancelled before the column existed leaves it cancelled."""
     engine, config, now = database_at(tmp_path, "0037")

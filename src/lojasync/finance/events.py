@@ -51,6 +51,7 @@ class ReceivableReceiptUndone(ReceivableEvent):
     history_type = HistoryType.RECEIVABLE_RECEIPT_UNDONE
     reason: str
     cancelled: bool = False
+    written_off: bool = False   # cancelled by a person before it was received: so again
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -137,14 +137,14 @@ class Receivable:
         return True
 
     def undo_receipt(self) -> bool:
-        """Marked received by mistake (the money never came): open again, or cancelled when its document was
-        cancelled meanwhile, the question of a refund gone with it (nothing was received). False when it is not
-        received."""
+        """Marked received by mistake (the money never came): open again; cancelled when its document was
+        cancelled meanwhile, the question of a refund gone with it (nothing was received); cancelled by a person
+        again when one had cancelled it before it was received. False when it is not received."""
         if self.status is not ReceivableStatus.RECEIVED:
             return False
         self.received_at = None
         if self.document_cancelled_at is None:
-            self.status = ReceivableStatus.OPEN
+            self.status = ReceivableStatus.CANCELLED if self.written_off_at is not None else ReceivableStatus.OPEN
             return True
         self.status = ReceivableStatus.CANCELLED
         self.needs_attention = False
@@ -160,5 +160,5 @@ class Receivable:
             raise ReceivableCancelled(receivable_id=self.id)
         self.status = ReceivableStatus.RECEIVED
         self.received_at = when
-        self.written_off_at = None
+        # `written_off_at` stays: the receipt undone (a mistake), it is cancelled by a person again, as it was.
         return True

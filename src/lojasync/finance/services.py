@@ -101,7 +101,8 @@ def undo_receipt(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
         raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
     return _change(uow, receivable_id, Receivable.undo_receipt, ReceivableReceiptUndone, actor,
                    then=_settle_refund_check, after=lambda receivable: {
-                       "cancelled": receivable.status is ReceivableStatus.CANCELLED}, reason=reason)
+                       "cancelled": receivable.status is ReceivableStatus.CANCELLED,
+                       "written_off": receivable.written_off}, reason=reason)
 
 
 def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],

@@ -235,7 +235,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECEIVABLE_RECEIPT_UNDONE: lambda p, n: (
         f"Recebimento da conta a receber {p.get('installment')}/{p.get('installments')} de "
         f"{_money(n, p.get('amount'))} desfeito por uma pessoa: {p.get('reason')} "
-        + ("(o documento foi cancelado: a conta fica cancelada e não há o que devolver)." if p.get("cancelled")
+        + ("(a conta volta a ficar cancelada, como uma pessoa a tinha deixado; se o cliente pagar, marque-a como "
+           "recebida)." if p.get("written_off") else
+           "(o documento foi cancelado: a conta fica cancelada e não há o que devolver)." if p.get("cancelled")
            else "(a conta volta a ficar em aberto).")),
     HistoryType.REFUND_CHECK_SETTLED: lambda p, n: (
         "Contas a receber já recebidas de documento cancelado todas conferidas: o pedido não pede mais para "

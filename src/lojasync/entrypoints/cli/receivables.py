@@ -153,7 +153,8 @@ def undo_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
     if fmt is OutputFormat.JSON:
         print_json(_changed_json(row, changed))
     elif changed:
-        now = "cancelada (o documento dela foi cancelado)" if row["status"] == "cancelled" else "em aberto"
+        now = ("cancelada, como estava antes do recebimento" if row["written_off"] else
+               "cancelada (o documento dela foi cancelado)" if row["status"] == "cancelled" else "em aberto")
         console.print(f"Recebimento da conta {row['id']} desfeito: ela está {now}; o motivo está no histórico do "
                       "pedido.", highlight=False)
     else:

@@ -181,7 +181,8 @@ def undo(request: Request, receivable_id: PageId, motivo: Annotated[str, Form()]
     except LojasyncError as exc:
         return _refused(request, back, exc, "Recebimento não desfeito", write_off=(receivable_id, motivo))
     if changed:
-        now = "cancelada (o documento dela foi cancelado)" if row["status"] == "cancelled" else "em aberto de novo"
+        now = ("cancelada, como estava antes do recebimento" if row["written_off"] else
+               "cancelada (o documento dela foi cancelado)" if row["status"] == "cancelled" else "em aberto de novo")
         flash(request, f"Recebimento da conta {row['id']} desfeito: ela está {now}; o motivo está no histórico do "
                        "pedido.", "success")
     else:
