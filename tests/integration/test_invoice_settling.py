@@ -143,6 +143,21 @@ def test_an_nfe_sefaz_does_not_settle_for_a_day_asks_for_a_person_once(app, comp
     assert order["needs_attention"] is False and not order["attention_reason"]
 
 
+def test_a_day_of_database_conflicts_is_not_said_to_be_sefazs_silence(app, company, sefaz, simulator, monkeypatch):
+    """review of the session: any retryable error raised the flag, whose words say SEFAZ did not answer."""
+    from lojasync.shared.errors import WriteConflict
+
+    invoice = _unanswered(app, sefaz, simulator, 2000000925)
+
+    def conflict(*_args, **_kwargs):
+        raise WriteConflict(reason="gravações simultâneas")
+
+    monkeypatch.setattr(tasks_module, "approve_invoice", conflict)
+    _later(app, invoice.id, awaiting_hours=25)
+    TaskQueue(app, huey=MemoryHuey("settling", immediate=True))._settle_task(invoice.id)
+    assert show_order(app.uow(), invoice.order_number)["needs_attention"] is False
+
+
 def test_failed_queries_by_key_are_not_written_as_more_unanswered_sends(app, company, sefaz, simulator):
     """Each round through an outage wrote "enviada à SEFAZ sem resposta" again in the order's history, though the
     NF-e was sent once and only the queries by key failed."""

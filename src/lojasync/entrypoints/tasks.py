@@ -268,9 +268,9 @@ class TaskQueue:
                 return   # settled, discarded or already flagged by another hand meanwhile
             if exc.retryable:
                 # Still undecided (SEFAZ down, in processing): the next housekeeping round asks again; after a day
-                # of it, a person hears of it too.
+                # of SEFAZ's silence, a person hears of it too (not of this database's conflicts: the flag says SEFAZ).
                 log.warning("invoice still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code})
-                if flag_unsettled_invoice(app.uow(), invoice_id):
+                if exc.code.startswith(("sefaz.", "fiscal.sefaz_")) and flag_unsettled_invoice(app.uow(), invoice_id):
                     log.error("invoice awaiting SEFAZ for a day needs a person", extra={"invoice_id": invoice_id})
                 return
             # Retrying cannot help (no certificate, company incomplete, the simulator refused in production):
