@@ -77,14 +77,21 @@ def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
 WRITE_OFF_REASON = (5, 255)
 
 
+def _person_reason(reason: str | None) -> str:
+    """The reason a person gave for a change the history keeps (Cancelar conta, Desfazer recebimento): one line,
+    within `WRITE_OFF_REASON`."""
+    reason = " ".join(clean_text(reason or "").split())
+    if not WRITE_OFF_REASON[0] <= len(reason) <= WRITE_OFF_REASON[1]:
+        raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
+    return reason
+
+
 def write_off_receivable(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
                          actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
     """Cancel an open receivable whose document stands (the customer will not pay it: the store cancelled the sale
     after SEFAZ's 24 hours to cancel the NF-e, or a debt is given up), saying why; returns it and whether this call
     cancelled it. The order's history keeps who and why. A received one is refused."""
-    reason = " ".join(clean_text(reason or "").split())
-    if not WRITE_OFF_REASON[0] <= len(reason) <= WRITE_OFF_REASON[1]:
-        raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
+    reason = _person_reason(reason)
     moment = datetime.now(timezone.utc)
     return _change(uow, receivable_id, lambda receivable: receivable.write_off(moment), ReceivableWrittenOff, actor,
                    reason=reason)
@@ -96,9 +103,7 @@ def undo_receipt(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
     cancelled when its document was cancelled meanwhile (the refund it was flagged for goes: nothing came in).
     Returns it and whether this call changed it (False: it was not received). The order's history keeps who and
     why, as for a receivable cancelled by a person."""
-    reason = " ".join(clean_text(reason or "").split())
-    if not WRITE_OFF_REASON[0] <= len(reason) <= WRITE_OFF_REASON[1]:
-        raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
+    reason = _person_reason(reason)
     return _change(uow, receivable_id, Receivable.undo_receipt, ReceivableReceiptUndone, actor,
                    then=_settle_refund_check, after=lambda receivable: {
                        "cancelled": receivable.status is ReceivableStatus.CANCELLED,
