@@ -251,6 +251,35 @@ def test_receivables_filtered_received_once(app, api):
     assert again["changed"] is False
 
 
+def test_a_receipt_takes_the_day_the_money_came_in(app, api):
+    """review: the baixa was always the call's moment; a script importing a bank statement could not date it."""
+    from datetime import timedelta
+
+    from lojasync.finance.views import local_today
+
+    sale = api.post(f"/api/v1/orders/{imported(app, 2100000024)}/simple-sale").json()
+    api.post(f"/api/v1/sales/{sale['id']}/confirm")
+    (row,) = receivables(api)["items"]
+    today = local_today()
+    for day, words in (((today + timedelta(days=1)).isoformat(), "é depois de hoje"),
+                       ("2026-11-26", "é antes do pedido, feito em 27/11/2026"),
+                       (20261203, "Dados inválidos em: received_on."),   # not a Unix time (1970)
+                       ("03/12/2026", "received_on (dia AAAA-MM-DD)"), ("2026-02-31", "received_on (dia AAAA-MM-DD)")):
+        refused = api.post(f"/api/v1/receivables/{row['id']}/receive", json={"received_on": day})
+        assert refused.status_code == 422 and words in refused.json()["erro"], (day, refused.json())
+    wrong_field = api.post(f"/api/v1/receivables/{row['id']}/receive", json={"received_at": "2026-12-01"})
+    assert wrong_field.status_code == 422
+    assert receivables(api)["items"][0]["status"] == "open"
+    yesterday = today - timedelta(days=1)
+    received = api.post(f"/api/v1/receivables/{row['id']}/receive", json={"received_on": yesterday.isoformat()})
+    assert received.status_code == 200 and received.json()["changed"] is True
+    moment = received.json()["receivable"]["received_at"]
+    assert moment.startswith(f"{yesterday.isoformat()}T15:00:00")   # noon in São Paulo
+    history = api.get(f"/api/v1/orders/{sale['order_number']}").json()["history"]
+    (entry,) = [e for e in history if e["event"] == "receivable_received"]
+    assert entry["message"].endswith(f"O dinheiro entrou em {yesterday.strftime('%d/%m/%Y')}.")
+
+
 def test_an_open_receivable_is_cancelled_with_a_reason_once(app, api):
     sale = api.post(f"/api/v1/orders/{imported(app, 2100000014)}/simple-sale").json()
     api.post(f"/api/v1/sales/{sale['id']}/confirm")

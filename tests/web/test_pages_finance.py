@@ -338,3 +338,39 @@ def test_a_receipt_marked_by_mistake_is_undone_from_the_list(logged_in, app, ord
     assert row["status"] == "open" and row["received_at"] is None
     history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
     assert "desfeito por uma pessoa: cliquei na linha errada (a conta volta a ficar em aberto)." in history
+
+
+def test_marking_received_takes_the_day_the_money_came_in(logged_in, app, order_number):
+    """review: the baixa was always the click's moment; Friday's Pix entered on Monday went into Monday's cash."""
+    from lojasync.finance.views import local_today
+
+    page = logged_in.get("/financeiro", params={"situacao": "vencida"})
+    receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
+    today = local_today()
+    # The form offers the day, today by default and no later.
+    assert f'name="recebida_em" value="{today.isoformat()}" max="{today.isoformat()}"' in page.text
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    refused = logged_in.post(f"/financeiro/{receivable_id}/receber",
+                             data={"csrf_token": csrf_of(page.text), "recebida_em": tomorrow})
+    assert refused.status_code == 422 and "Recebimento não registrado" in refused.text
+    assert f"é depois de hoje ({formats.day(today)})" in text_of(refused.text)
+    bad = logged_in.post(f"/financeiro/{receivable_id}/receber",
+                         data={"csrf_token": csrf_of(page.text), "recebida_em": "31/02/2026"})
+    assert bad.status_code == 422 and "Data inválida em Recebida em: 31/02/2026." in bad.text
+    assert {r["id"]: r for r in list_receivables(app.uow())}[receivable_id]["status"] == "open"
+
+    yesterday = today - timedelta(days=1)   # typed by hand (a browser without a date picker)
+    answer = logged_in.post(f"/financeiro/{receivable_id}/receber",
+                            data={"csrf_token": csrf_of(page.text), "recebida_em": yesterday.strftime("%d/%m/%Y"),
+                                  "voltar": "/financeiro"})
+    assert answer.status_code == 303
+    received = {r["id"]: r for r in list_receivables(app.uow())}[receivable_id]
+    assert received["status"] == "received" and formats.day(received["received_at"]) == formats.day(yesterday)
+    after = text_of(logged_in.get("/financeiro").text)
+    assert f"Conta {receivable_id} recebida, em {formats.day(yesterday)}: R$" in after
+    history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
+    assert f"marcada como recebida. O dinheiro entrou em {formats.day(yesterday)}." in history
+    again = logged_in.post(f"/financeiro/{receivable_id}/receber",
+                           data={"csrf_token": csrf_of(page.text), "recebida_em": today.isoformat()})
+    assert again.status_code == 303
+    assert f"já estava recebida (em {formats.day(yesterday)}): nada mudou." in text_of(logged_in.get("/financeiro").text)

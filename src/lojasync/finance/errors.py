@@ -33,3 +33,10 @@ class WriteOffReasonInvalid(LojasyncError):
     message_template = "Informe o motivo do cancelamento da conta a receber, de {minimum} a {maximum} caracteres."
     resolution_template = ("Escreva por que a conta não será paga (por exemplo: \"pedido cancelado na loja depois do "
                            "prazo de cancelamento da NF-e\"); o motivo fica no histórico do pedido.")
+
+
+class ReceiptDateInvalid(LojasyncError):
+    code = "finance.receipt_date_invalid"
+    message_template = "Data do recebimento inválida: {given} {why}."
+    resolution_template = ("Informe o dia em que o dinheiro entrou (o extrato do banco, do Pix ou da maquininha diz "
+                           "qual), entre o dia do pedido e hoje; sem data, o recebimento fica com a data de hoje.")

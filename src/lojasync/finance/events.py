@@ -26,6 +26,8 @@ class ReceivableReceived(ReceivableEvent):
     history_type = HistoryType.RECEIVABLE_RECEIVED
     # A person had cancelled it (Cancelar conta), its document standing, and the customer paid after all.
     was_written_off: bool = False
+    # The day the money came in, when a person gave one other than the day of the baixa (ISO, for the history).
+    received_on: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,11 +7,36 @@ the open ones; one already received is never deleted: it is flagged for a person
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from lojasync.finance.errors import ReceivableAlreadyReceived, ReceivableCancelled
+from lojasync.finance.errors import ReceiptDateInvalid, ReceivableAlreadyReceived, ReceivableCancelled
+
+# A due date, and a receipt's day (its bank statement's), are calendar days where the merchant is.
+LOCAL = ZoneInfo("America/Sao_Paulo")
+
+
+def receipt_moment(received_on: date | None, now: datetime, placed_at: datetime | None = None) -> datetime:
+    """When a receivable was received, for the day a person gives (the money came in yesterday, or on Friday, and
+    the baixa is done today): `now` for today or no day; noon of an earlier day, where the merchant is (midnight
+    would be the day before for anything reading it in another time zone). Refused after today, and before the
+    order was placed (`placed_at`): no customer pays for a sale before it exists, and a typo (2062, 12/02 for
+    02/12) would put the money in the wrong month of the cash flow."""
+    if received_on is None:
+        return now
+    today = now.astimezone(LOCAL).date()
+    if received_on > today:
+        raise ReceiptDateInvalid(given=received_on.strftime("%d/%m/%Y"),
+                                 why=f"é depois de hoje ({today.strftime('%d/%m/%Y')})")
+    if placed_at is not None and received_on < placed_at.astimezone(LOCAL).date():
+        placed = placed_at.astimezone(LOCAL).date()
+        raise ReceiptDateInvalid(given=received_on.strftime("%d/%m/%Y"),
+                                 why=f"é antes do pedido, feito em {placed.strftime('%d/%m/%Y')}")
+    if received_on == today:
+        return now
+    return datetime.combine(received_on, time(12), tzinfo=LOCAL).astimezone(timezone.utc)
 
 
 class ReceivableStatus(StrEnum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
 from lojasync.finance.errors import ReceivableNotFound, WriteOffReasonInvalid
@@ -17,10 +17,12 @@ from lojasync.finance.events import (
 )
 from lojasync.finance.ports import ReceivableRepository
 from lojasync.finance.receivables import (
+    LOCAL,
     PAID_FOR_THE_STANDING_SALE,
     Receivable,
     ReceivableStatus,
     is_refund_check_reason,
+    receipt_moment,
 )
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.orders import Order
@@ -56,13 +58,26 @@ def list_receivables(uow: FinanceUnitOfWork, status: ReceivableStatus | None = N
 
 
 def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = None,
-            actor: Who = Actor.OPERATOR) -> tuple[dict[str, Any], bool]:
+            actor: Who = Actor.OPERATOR, received_on: date | None = None) -> tuple[dict[str, Any], bool]:
     """Mark a receivable received (baixa); returns it and whether this call changed it. The order's history
     says who did it, in the same transaction. One a person cancelled while its document stands (Cancelar conta)
-    is received too: the customer paid after all, and the history says it had been cancelled."""
-    moment = when or datetime.now(timezone.utc)
-    return _change(uow, receivable_id, lambda receivable: receivable.receive(moment), ReceivableReceived, actor,
-                   before=lambda receivable: {"was_written_off": receivable.written_off})
+    is received too: the customer paid after all, and the history says it had been cancelled. `received_on`: the
+    day the money came in, when the baixa is done later (the bank statement read on Monday); none is today."""
+    now = when or datetime.now(timezone.utc)
+
+    def received(receivable: Receivable, order: Order | None) -> bool:
+        return receivable.receive(receipt_moment(received_on, now, order.placed_at if order is not None else None))
+
+    return _change(uow, receivable_id, received, ReceivableReceived, actor, with_order=True,
+                   before=lambda receivable: {"was_written_off": receivable.written_off},
+                   after=lambda receivable: {"received_on": _day_given(receivable, now)})
+
+
+def _day_given(receivable: Receivable, now: datetime) -> str | None:
+    """The receipt's day for the history, when it is not the baixa's own (the entry's time says that one)."""
+    received_at = receivable.received_at
+    return received_at.astimezone(LOCAL).date().isoformat() if received_at is not None and received_at != now \
+        else None
 
 
 def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
@@ -112,13 +127,13 @@ def undo_receipt(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
 
 def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],
             event: type[ReceivableEvent], actor: Who,
-            then: Callable[[FinanceUnitOfWork, Order, Who], None] | None = None,
+            then: Callable[[FinanceUnitOfWork, Order, Who], None] | None = None, with_order: bool = False,
             before: Callable[[Receivable], dict[str, Any]] | None = None,
             after: Callable[[Receivable], dict[str, Any]] | None = None,
             **details: Any) -> tuple[dict[str, Any], bool]:
     """One change of a receivable, locked; when it changed, its order's history says who, and `then` does what
     follows on the order, in the same commit. `before`, `after`: more of the event's details, read off the
-    receivable before and after the change."""
+    receivable before and after the change. `with_order`: `change` is given the order too (None without one)."""
     with uow:
         # The order first, then the receivable: the order a cancellation of its document locks before the
         # receivables. The other way round, "Marcar como recebida" and cancelling the sale at the same moment
@@ -130,7 +145,7 @@ def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receiv
         receivable = uow.receivables.get(receivable_id, for_update=True)
         if before is not None:
             details = {**details, **before(receivable)}
-        changed = change(receivable)
+        changed = change(receivable, order) if with_order else change(receivable)
         if changed and after is not None:
             details = {**details, **after(receivable)}
         order = order if changed else None

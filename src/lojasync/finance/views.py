@@ -8,15 +8,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from lojasync.finance.receivables import ReceivableStatus
+from lojasync.finance.receivables import LOCAL, ReceivableStatus
 from lojasync.finance.services import FinanceUnitOfWork, receivable_view
 from lojasync.shared.errors import LojasyncError
 
-# A due date is a calendar day where the merchant is: a receivable due today is not overdue at 22:00 in
+# A due date is a calendar day where the merchant is (LOCAL): a receivable due today is not overdue at 22:00 in
 # São Paulo, although it is already tomorrow in UTC.
-LOCAL = ZoneInfo("America/Sao_Paulo")
 
 
 class Situation(StrEnum):

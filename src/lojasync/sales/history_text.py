@@ -225,7 +225,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECEIVABLE_RECEIVED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))} "
         "marcada como recebida"
-        + (" (tinha sido cancelada por uma pessoa: o cliente pagou depois)." if p.get("was_written_off") else ".")),
+        + (" (tinha sido cancelada por uma pessoa: o cliente pagou depois)." if p.get("was_written_off") else ".")
+        + (f" O dinheiro entrou em {_day(p['received_on'])}." if p.get("received_on") else "")),
     HistoryType.RECEIVABLE_CHECKED: lambda p, n: (
         f"Conta a receber {p.get('installment')}/{p.get('installments')} de {_money(n, p.get('amount'))}, recebida "
         "antes do cancelamento, conferida por uma pessoa (o destino do valor recebido foi decidido)."),
@@ -267,6 +268,12 @@ def _still_pending(count: int) -> str:
     if count == 1:
         return "1 outro motivo de atenção continua pendente"
     return f"{count} outros motivos de atenção continuam pendentes"
+
+
+def _day(iso: str) -> str:
+    """A day the history keeps in ISO (2026-12-02), as the pages write it (02/12/2026)."""
+    year, month, day = str(iso).split("-")[:3]
+    return f"{day}/{month}/{year}"
 
 
 def _money(names: Names, value: Any) -> str:

@@ -98,15 +98,23 @@ def print_refund_check_hint(order_number: int) -> None:
 @app.command("receive")
 @friendly_errors
 def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
+             day: Annotated[str | None, typer.Option("--date", metavar="DATA", help=(
+                 "Dia em que o dinheiro entrou (DD/MM/AAAA), quando a baixa é feita depois; sem ela, hoje."))] = None,
              fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Registra o recebimento de uma conta (baixa do título)."""
-    row, changed = receive(container().uow(), receivable_id, actor=terminal_person())
+    received_on = formats.parse_day(day, "--date") if day is not None else None
+    row, changed = receive(container().uow(), receivable_id, actor=terminal_person(), received_on=received_on)
     if fmt is OutputFormat.JSON:
         print_json(_changed_json(row, changed))
     elif changed:
-        console.print(f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", highlight=False)
+        console.print(f"Conta {row['id']} recebida: {formats.money(row['amount'])}"
+                      + (f", em {formats.day(row['received_at'])}." if received_on is not None else "."),
+                      highlight=False)
     else:
-        console.print(f"Conta {row['id']} já estava recebida.", highlight=False)
+        console.print(f"Conta {row['id']} já estava recebida"
+                      + (f" (em {formats.day(row['received_at'])}): a data não mudou. Para corrigi-la, desfaça o "
+                         f"recebimento (lojasync receivables undo {row['id']} --reason ...) e receba de novo."
+                         if received_on is not None else "."), highlight=False)
 
 
 @app.command("check")

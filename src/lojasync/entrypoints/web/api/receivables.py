@@ -6,10 +6,10 @@ before its document was cancelled, the refund decided). The services of the Fina
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
@@ -66,6 +66,20 @@ class ReceivableListOut(ApiModel):
                                         "filtro (não só desta página).")
 
 
+class ReceiveIn(ApiInput):
+    received_on: date | None = Field(None, description=(
+        "Dia em que o dinheiro entrou (AAAA-MM-DD), quando a baixa é feita depois; sem ele, hoje. Depois de hoje, "
+        "ou antes do pedido, é recusado (422)."))
+
+    @field_validator("received_on", mode="before")
+    @classmethod
+    def _iso_day(cls, value: Any) -> Any:
+        # A number would be read as a Unix time (0: 01/01/1970): only the day as text, as the description says.
+        if value is not None and not isinstance(value, str):
+            raise ValueError("informe o dia como texto AAAA-MM-DD")
+        return value
+
+
 class ReceiveOut(ApiModel):
     receivable: ReceivableOut
     changed: bool = Field(description="Se esta chamada registrou o recebimento (falso: já estava recebida).")
@@ -101,10 +115,11 @@ def list_(
              summary="Registra o recebimento de uma conta (baixa)",
              description=("Também de uma conta cancelada por uma pessoa com o documento de pé (written_off: o "
                           "cliente pagou mesmo assim). Uma conta cancelada com o documento que a gerou é recusada "
-                          "(409)."))
-def receive_(receivable_id: Id, app: Container = Depends(container),
+                          "(409). O corpo é opcional: {\"received_on\": \"2026-12-02\"} registra o dia em que o "
+                          "dinheiro entrou; sem ele, hoje."))
+def receive_(receivable_id: Id, body: ReceiveIn | None = None, app: Container = Depends(container),
              who: Person = Depends(api_person)) -> ReceiveOut:
-    row, changed = receive(app.uow(), receivable_id, actor=who)
+    row, changed = receive(app.uow(), receivable_id, actor=who, received_on=body.received_on if body else None)
     return ReceiveOut(receivable=ReceivableOut.model_validate(situated(row)), changed=changed)
 
 

@@ -19,7 +19,7 @@ from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import PER_PAGE, counted_page, page_count, page_number
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.services import check_receivable, receive, undo_receipt, write_off_receivable
-from lojasync.finance.views import ReceivableFilter, Situation, find_receivables
+from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, local_today
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.nuvemshop.services.order_search import (
     StoreNumberAmbiguous,
@@ -116,23 +116,29 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
         "result": result, "listing": listing, "filters": filters, "situations": SITUATIONS, "error": error,
         "error_title": error_title, "write_off_row": write_off[0] if write_off else None,
         "write_off_typed": write_off[1] if write_off else None,
-        "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else "")},
+        "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else ""),
+        "today_iso": (listing.today if listing else local_today()).isoformat()},
         status_code=status_code)
 
 
 
 @router.post("/financeiro/{receivable_id}/receber", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def mark_received(request: Request, receivable_id: PageId, voltar: Annotated[str, Form()] = "/financeiro") -> Response:
-    """Baixa: the receivable is received now (a second click changes nothing)."""
+def mark_received(request: Request, receivable_id: PageId, voltar: Annotated[str, Form()] = "/financeiro",
+                  recebida_em: Annotated[str, Form()] = "") -> Response:
+    """Baixa: the receivable is received on the day given, today by default (a second click changes nothing)."""
     back = _back(voltar)
     try:
-        row, changed = receive(request.app.state.container.uow(), receivable_id, actor=page_person(request))
+        received_on = _day(recebida_em, "Recebida em")
+        row, changed = receive(request.app.state.container.uow(), receivable_id, actor=page_person(request),
+                               received_on=received_on)
     except LojasyncError as exc:
         return _refused(request, back, exc, "Recebimento não registrado")
+    day = f", em {formats.day(row['received_at'])}" if received_on is not None else ""
     if changed:
-        flash(request, f"Conta {row['id']} recebida: {formats.money(row['amount'])}.", "success")
+        flash(request, f"Conta {row['id']} recebida{day}: {formats.money(row['amount'])}.", "success")
     else:
-        flash(request, f"Conta {row['id']} já estava recebida.", "info")
+        flash(request, f"Conta {row['id']} já estava recebida (em {formats.day(row['received_at'])}): nada mudou.",
+              "info")
     return redirect(request, back)
 
 
