@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
 from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
@@ -76,7 +77,7 @@ class ReceiveIn(ApiInput):
     def _iso_day(cls, value: Any) -> Any:
         # A number would be read as a Unix time (0: 01/01/1970): only the day as text, as the description says.
         if value is not None and not isinstance(value, str):
-            raise ValueError("informe o dia como texto AAAA-MM-DD")
+            raise PydanticCustomError("date_type", "a day as text")
         return value
 
 
