@@ -150,7 +150,11 @@ def test_a_missing_destination_rate_is_a_listed_problem_only_where_the_difal_app
         # The store's own codes for "other" in words the buyer reads on the DANFE; a merchant's text as it is.
         ("custom", "99", "Meio de pagamento personalizado da loja"),
         ("other", "99", "Outros"),
-        ("Cheque", "99", "Cheque"),
+        ("Cheque", "02", None),
+        # A store's custom methods (review: "Crédito em loja" was a credit card, a deposit "outros").
+        ("Crédito em loja", "05", None), ("Crediário próprio", "05", None), ("Vale-presente", "12", None),
+        ("Gift card", "12", None), ("Depósito bancário", "16", None), ("Transferência ou depósito", "18", None),
+        ("Cartão de crédito", "03", None), ("Cartão de débito", "04", None),
         ("", "99", "Outros"),
         (None, "99", "Outros"),
     ],

@@ -235,12 +235,17 @@ _PAYMENT_CODES: dict[str, str] = {
 }
 # xPag of the store's own codes for "99 outros": the buyer's DANFE reads Portuguese, not the store's API words.
 _OTHER_PAYMENT_WORDS: dict[str, str] = {"other": "Outros", "custom": "Meio de pagamento personalizado da loja"}
-# Words in a free-text method, tried in order (debit before credit: "cartão de débito" is no credit).
+# Words in a free-text method (a store's custom method: "Depósito bancário", "Vale-presente"), tried in order: debit
+# before credit ("cartão de débito" is no credit card), and the store's own credit (05, crediário) and gift cards
+# (12) before both (review: "Crédito em loja" was written as a credit card, and chose the card's receivables).
 _PAYMENT_WORDS: tuple[tuple[str, str], ...] = (
+    ("credito em loja", "05"), ("credito na loja", "05"), ("credito loja", "05"), ("crediario", "05"),
+    ("store credit", "05"), ("vale presente", "12"), ("cartao presente", "12"), ("gift card", "12"),
+    ("giftcard", "12"), ("vale alimentacao", "10"), ("vale refeicao", "11"), ("cheque", "02"),
     ("debit", "04"), ("debito", "04"), ("credit", "03"), ("credito", "03"), ("boleto", "15"),
     ("bank billet", "15"), ("pix", "17"), ("transferencia", "18"), ("transfer", "18"), ("dinheiro", "01"),
     # A wallet's balance, as the method "wallet" above (a card inside a wallet would have said "credit").
-    ("carteira", "18"), ("wallet", "18"),
+    ("carteira", "18"), ("wallet", "18"), ("deposito", "16"), ("deposit", "16"),
 )
 OTHER_PAYMENT = "99"
 
@@ -252,7 +257,7 @@ def _words(text: str) -> str:
 
 # tPag -> the name of its receivable rule (finance.plans.DEFAULT_RULES, LOJASYNC_RECEIVABLE_RULES).
 _RULE_OF_CODE = {"03": "credit_card", "04": "debit_card", "15": "boleto", "17": "pix", "18": "wire_transfer",
-                 "01": "cash"}
+                 "16": "wire_transfer", "01": "cash"}
 
 
 def payment_kind(method: str | None) -> str | None:
