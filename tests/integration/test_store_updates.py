@@ -19,6 +19,7 @@ from lojasync.sales.tracking import record_tracking
 from lojasync.shared.messagebus import MessageBus
 from lojasync.stock.counts import CountInvalid, count_stock
 from lojasync.stock.views import ProductNotFound, stock_levels, stock_movements
+from tests.e2e.test_cli import lojasync  # noqa: F401 - the fixture, used by name
 from tests.factories import make_store, order_payload
 
 
@@ -592,3 +593,29 @@ def test_a_worn_update_whose_value_changes_during_its_last_push_waits_its_turn(a
     due_at = row.next_attempt_at.replace(tzinfo=now[0].tzinfo)   # SQLite gives it back without its zone (UTC)
     push_store_updates(app.uow(), lambda s: client, store_id, now=lambda: due_at)
     assert _row(app, store_id).status == "failed"
+
+
+def test_the_list_puts_the_refused_updates_first_and_the_counts_are_the_whole_backlog(app, store_id, lojasync):  # noqa: F811
+    """review: `lojasync store updates` printed "(200)" over a backlog of thousands, newest first, and a refused
+    update (the one a person must act on) fell past the cut."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.nuvemshop.services.store_updates import count_store_updates
+
+    start = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    with SqlConnectorUnitOfWork(app.session_factory) as uow:
+        for index in range(205):
+            uow.store_updates.want_invoice_key(store_id, str(5000 + index), f"KEY{index}", start + timedelta(seconds=index))
+        uow.commit()
+    with SqlConnectorUnitOfWork(app.session_factory) as uow:
+        oldest = next(u for u in uow.store_updates.due(store_id, start + timedelta(days=1)) if u.ref == "5000")
+        uow.store_updates.fail(oldest, start + timedelta(seconds=1), "A loja recusou.", "Corrija e reenvie.")
+        uow.commit()
+    rows = list_store_updates(app.read_uow(), None)
+    assert len(rows) == 200 and (rows[0].ref, rows[0].status) == ("5000", "failed")
+    assert [r.ref for r in rows[1:3]] == ["5204", "5203"]   # then the newest
+    assert count_store_updates(app.read_uow(), None) == {"failed": 1, "pending": 204}
+    shown = " ".join(lojasync("store", "updates").output.split())
+    assert "Atualizações para a loja (205)" in shown
+    assert "Mostrando 200 de 205 (as recusadas pela loja primeiro, depois as mais recentes): 1 recusada(s), 204 " \
+           "pendente(s)." in shown

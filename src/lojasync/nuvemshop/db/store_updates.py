@@ -150,9 +150,18 @@ class StoreUpdateRepository:
         return result.rowcount or 0
 
     def list(self, store_id: int, statuses: Iterable[str], limit: int = 200) -> list[StoreUpdate]:
+        """Those the store refused first (a person acts on them), then the newest: in a backlog of thousands of
+        pending ones, a refused one fell past the limit and was never shown."""
         query = (select(t).where(t.c.store_id == store_id, t.c.status.in_(list(statuses)))
-                 .order_by(t.c.updated_at.desc(), t.c.id.desc()).limit(limit))
+                 .order_by((t.c.status == UpdateStatus.FAILED.value).desc(), t.c.updated_at.desc(), t.c.id.desc())
+                 .limit(limit))
         return [StoreUpdate(**row._mapping) for row in self.session.execute(query)]
+
+    def counts(self, store_id: int, statuses: Iterable[str]) -> dict[str, int]:
+        """How many of each status the store has (what `list` shows may be cut)."""
+        query = (select(t.c.status, func.count()).where(t.c.store_id == store_id, t.c.status.in_(list(statuses)))
+                 .group_by(t.c.status))
+        return dict(self.session.execute(query).all())
 
 
 @functools.cache

@@ -71,6 +71,14 @@ def list_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None, 
         return [_view(row, _subject(row, variants, orders), moment) for row in rows]
 
 
+def count_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,
+                        include_done: bool = False) -> dict[str, int]:
+    """How many updates of each status `list_store_updates` would list, were it not cut (pending, failed, done)."""
+    statuses = [UpdateStatus.PENDING, UpdateStatus.FAILED] + ([UpdateStatus.DONE] if include_done else [])
+    with uow:
+        return uow.store_updates.counts(find_store(uow, external_store_id).id, [s.value for s in statuses])
+
+
 def _subject(row: StoreUpdate, variants: dict, orders: dict) -> str | None:
     if row.kind == UpdateKind.STOCK:
         product = getattr(variants.get(row.ref), "product", None)
