@@ -447,6 +447,37 @@ def test_a_variant_rebound_after_its_push_is_queued_again(app, store_id):
     assert client.writes[-1] == ("PATCH", "501", {"601": 3})   # CAN-CER's 4 less the unit on the new order
 
 
+def test_an_older_order_read_again_does_not_bind_a_renamed_variant_back(app, store_id):
+    """review: a store line keeps the SKU it was sold with. Variant 601 renamed CAM-ALG-P -> CAN-CER, a new order bound
+    it to CAN-CER (4 counted); then the older order was paid in the store, read again, and bound 601 back to
+    CAM-ALG-P: the store offered the T-shirt's 10 on the mug's variant. It stays with the newer order's SKU."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from tests.factories import ts
+    from tests.unit.fakes import FakeStoreClient
+
+    older = order_payload(id=1900000301)   # placed 27/11/2026, its line CAM-ALG-P on variant 601
+    import_order(app.uow(), store_id, older, ImportPolicy())
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    count_stock(app.uow(), "CAN-CER", 4)
+    client = FakeStoreClient()
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    import_order(app.uow(), store_id, _renamed_variant_order(1900000302, 10), ImportPolicy())
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.writes[-1] == ("PATCH", "501", {"601": 3})
+    writes = len(client.writes)
+
+    import_order(app.uow(), store_id, dict(older, payment_status="paid", updated_at=ts(3600)), ImportPolicy())
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert all(write[2].get("601") != 10 for write in client.writes[writes:]), client.writes[writes:]
+    with app.read_uow() as uow:
+        binding = uow.bindings.products_by_variant_ids(store_id, ["601"])["601"]
+        assert binding.product.sku == "CAN-CER"
+    # The order itself still names what it sold: its line is the T-shirt (its SKU), whatever 601 is now.
+    with app.read_uow() as uow:
+        order = uow.orders.get(import_order(app.uow(), store_id, older, ImportPolicy()).order_number)
+        assert [line.product.sku for line in order.lines if line.product is not None][0] == "CAM-ALG-P"
+
+
 def test_a_worker_holding_the_store_for_its_webhooks_pushes_the_stock_meanwhile(app, store_id):
     """review: while a drain (or a sync) holds the store's lease, the push task finds it busy; the holder pushes the
     due updates between its own batches, under its lease."""

@@ -72,6 +72,8 @@ product_bindings = Table(
     Column("external_variant_id", String(40), nullable=False),
     Column("external_product_id", String(40)),
     Column("product_id", ForeignKey("products.id"), nullable=False, index=True),
+    # When the order whose line's SKU last bound the variant was placed: an older order's line cannot bind it back.
+    Column("sku_order_placed_at", UTCDateTime),
     UniqueConstraint("store_id", "external_variant_id", name="uq_nuvemshop_product_bindings_store_variant"),
 )
 

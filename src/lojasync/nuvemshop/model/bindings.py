@@ -51,8 +51,22 @@ class ProductBinding:
     external_product_id: str | None
     product_id: int
     product: Any = None   # the ERP product (stock)
+    # When the order whose line's SKU last bound the variant (or confirmed it) was placed; None: not known.
+    sku_order_placed_at: datetime | None = None
 
     def __init__(self, store_id: int, external_variant_id: str, external_product_id: str | None) -> None:
         self.store_id = store_id
         self.external_variant_id = external_variant_id
         self.external_product_id = external_product_id
+
+    def follows_sku_of(self, placed_at: datetime | None) -> bool:
+        """Whether a line of an order placed at `placed_at` may bind the variant to its SKU's product. A store line
+        keeps the SKU it was sold with: the merchant renamed the variant's SKU (A to B), a new order bound it to B,
+        and then an older order paid, shipped or read again bound it back to A, and the store got A's stock
+        (review: B had 3, the store offered 10). An order placed later, or at the same time, may."""
+        return self.sku_order_placed_at is None or placed_at is None or placed_at >= self.sku_order_placed_at
+
+    def seen_with_sku_at(self, placed_at: datetime | None) -> None:
+        """A line of an order placed at `placed_at` names the variant's product by its SKU."""
+        if placed_at is not None and (self.sku_order_placed_at is None or placed_at > self.sku_order_placed_at):
+            self.sku_order_placed_at = placed_at

@@ -33,7 +33,7 @@ def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[Order
         store_id, (line.store_variant_id for line in lines if line.store_variant_id))
     resolution.by_variant = {vid: b.product for vid, b in bindings.items()}
     rebound: list[StockTarget] = []
-    for line in lines:
+    for placed_at, line in ((data.placed_at, line) for data in orders for line in data.lines):
         product = resolution.for_line(line)
         if product is None and policy is UnknownSkuPolicy.CREATE and (line.sku or line.store_variant_id):
             # Without SKU nor variant id there is nothing to match the next time: leave it unlinked.
@@ -50,7 +50,7 @@ def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[Order
             bindings[line.store_variant_id] = binding
         if binding.external_product_id is None and line.store_product_id:
             binding.external_product_id = line.store_product_id   # the push's address, once the store gives it
-        if binding.product is not product and line.sku:
+        if binding.product is not product and line.sku and binding.follows_sku_of(placed_at):
             # The SKU is the stronger key: a variant whose SKU now names another product follows it, and its
             # stock in the store becomes that product's (it kept showing the former product's count).
             if binding.product is not None and product.id is not None:
@@ -58,6 +58,8 @@ def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[Order
             binding.product = product
         elif binding.product is None:
             binding.product = product
+        if line.sku and binding.product is product:
+            binding.seen_with_sku_at(placed_at)
         resolution.by_variant[line.store_variant_id] = binding.product
     if rebound:
         uow.store_updates.want_stock(rebound, datetime.now(timezone.utc))
