@@ -1033,7 +1033,8 @@ def test_a_query_after_204_that_cannot_connect_leaves_the_nfe_maybe_at_sefaz(app
         assert kept.status.value == "awaiting_sefaz" and kept.sent_at is not None   # the sending window stands
 
 
-def test_sefaz_refusing_the_certificate_leaves_the_nfe_to_transmit_again_at_once(app, company, sefaz, simulator):
+def test_sefaz_refusing_the_certificate_leaves_the_nfe_to_transmit_again_at_once(app, company, sefaz, simulator,
+                                                                                 capsys):
     """review (regression): the certificate refused at SEFAZ's TLS left the NF-e inside its sending window; the
     retry its message asks for, once the certificate was fixed, was refused for five minutes. A batch stops
     sending on it, and says why."""
@@ -1061,6 +1062,16 @@ def test_sefaz_refusing_the_certificate_leaves_the_nfe_to_transmit_again_at_once
                                      "digital A1 da empresa (teste); corrija (a resolução está no primeiro pedido com "
                                      "este erro) e transmita depois")
     assert report.items[0].refusal is not None and "certificado" in report.items[0].refusal.resolution
+    # Not "SEFAZ down": waiting for it fixes nothing (review: the terminal's and the page's summaries said so).
+    assert (report.not_sent_sefaz_down, report.not_sent_to_fix) == ([], [report.items[1]])
+    from lojasync.entrypoints.cli.order_processing import _report
+    from lojasync.entrypoints.cli.output import OutputFormat
+
+    capsys.readouterr()
+    _report(report, True, 2, OutputFormat.TABLE, [], [])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "1 não transmitida(s) (geradas e pendentes): não é possível falar com a SEFAZ: a SEFAZ recusou o " \
+           "certificado" in said and "fora do ar" not in said
 
 
 def test_a_cancellation_settled_by_218_without_its_event_does_not_take_the_authorisations_protocol(app, company,

@@ -347,6 +347,26 @@ def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in,
         assert receivables(app, number) == [("160.00", "open")]
 
 
+def test_a_batch_whose_certificate_sefaz_refused_does_not_say_to_wait_for_sefaz(app, logged_in, store_id, company,
+                                                                               sefaz, monkeypatch):
+    """review: the NF-e left unsent because SEFAZ's TLS refused the certificate were summed up as "a SEFAZ não
+    respondeu (ou está fora do ar)... quando a SEFAZ voltar, transmita": waiting fixes nothing."""
+    from lojasync.fiscal.sefaz.errors import SefazConfigurationError
+    from lojasync.fiscal.services import batch
+
+    monkeypatch.setattr(app.settings, "sefaz_parallel", 1)
+    numbers = imported(app, store_id, *[{"id": 2200015001 + i, "payment_status": "paid"} for i in range(3)])
+
+    def refused(uow, sefaz_, ready, actor=None):
+        raise SefazConfigurationError(reason="a SEFAZ recusou o certificado digital A1 da empresa (teste)")
+
+    monkeypatch.setattr(batch, "transmit_invoice", refused)
+    text = text_of(run_batch(logged_in, numbers).text)
+    assert "2 não transmitida(s) (geradas, pendentes): não é possível falar com a SEFAZ: a SEFAZ recusou o " \
+           "certificado digital A1 da empresa (teste); corrija" in text
+    assert "a SEFAZ não respondeu (ou está fora do ar)" not in text and "quando a SEFAZ voltar" not in text
+
+
 def test_a_batch_summary_has_an_address_of_its_own_showing_its_nfe_as_they_are_now(app, logged_in, store_id, company,
                                                                                     sefaz, monkeypatch):
     """dogfood: the summary was the page of the form's POST: a reload offered to send the batch again, and the

@@ -26,7 +26,6 @@ from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_js
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.services.batch import (
-    STOPPED_BEFORE_SENDING,
     UNEXPECTED,
     BatchItem,
     BatchReport,
@@ -150,12 +149,16 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
                 console.print(f"[red]Pedido {item.order_number}:[/] {escape(item.error)}", highlight=False)
                 for command in (*(item.refusal.terminal if item.refusal else ()), *_next_steps(item)):
                     console.print(f"  No terminal: {command}", highlight=False)
-        # Those a stopped run put back unsent say so on their own line: SEFAZ had nothing to do with it.
-        sefaz_failed = [i for i in report.not_sent if i.error != STOPPED_BEFORE_SENDING]
-        if sefaz_failed:
-            console.print(f"[yellow]{formats.number(len(sefaz_failed))} não transmitida(s): a SEFAZ não "
+        # Those a stopped run put back unsent say so on their own line: SEFAZ had nothing to do with it; nor with
+        # a certificate its TLS refused, which waiting does not fix (review: the line said SEFAZ was down).
+        if report.not_sent_sefaz_down:
+            console.print(f"[yellow]{formats.number(len(report.not_sent_sefaz_down))} não transmitida(s): a SEFAZ não "
                           "respondeu (ou está fora do ar), transmita depois[/] (geradas e pendentes; quando a "
                           "SEFAZ voltar: lojasync invoices approve ID).", highlight=False)
+        if report.not_sent_to_fix:
+            console.print(f"[red]{formats.number(len(report.not_sent_to_fix))} não transmitida(s) (geradas e "
+                          f"pendentes): {escape(report.not_sent_to_fix[0].error.removeprefix('não transmitida: '))}."
+                          "[/]", highlight=False)
         _print_awaiting(earlier)
         _print_unsent(unsent)
 

@@ -122,8 +122,20 @@ class BatchReport:
 
     @property
     def not_sent(self) -> list[BatchItem]:
-        """Orders not transmitted because SEFAZ was down: transmit them later (NF-e page or `invoices approve`)."""
+        """NF-e generated and not transmitted (SEFAZ down, its TLS refusing the certificate, the run stopped): transmit
+        them later (NF-e page or `invoices approve`); each item's `error` says why."""
         return [i for i in self.items if i.not_sent]
+
+    @property
+    def not_sent_sefaz_down(self) -> list[BatchItem]:
+        """Those left unsent because SEFAZ did not answer (or was out of service): waiting for it is the way."""
+        return [i for i in self.not_sent if i.error == NOT_SENT]
+
+    @property
+    def not_sent_to_fix(self) -> list[BatchItem]:
+        """Those left unsent because SEFAZ refused the connection for a reason here (the certificate, the trusted
+        authorities): waiting fixes nothing (review: the summary said SEFAZ was down, and to wait)."""
+        return [i for i in self.not_sent if i.error not in (NOT_SENT, STOPPED_BEFORE_SENDING)]
 
 
 def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False) -> list[int]:

@@ -123,8 +123,10 @@ class InvoiceBatchOut(ApiModel):
     not_authorised: int = Field(description="Quantos pedidos ficaram sem NF-e autorizada por esta chamada "
                                 "(contando os que já tinham documento).")
     had_document: int = Field(0, description="Quantos deles já tinham NF-e ou venda simples: nada foi feito.")
-    not_sent: int = Field(description="Quantas foram só geradas porque a SEFAZ estava fora do ar: transmita "
-                          "cada uma depois (POST /api/v1/invoices/{id}/approve).")
+    not_sent: int = Field(description="Quantas foram só geradas, sem transmitir: a SEFAZ fora do ar ou sem "
+                          "resposta, a conexão recusada por um motivo daqui (o certificado) ou o lote parado antes; "
+                          "o motivo de cada uma está em items[].error. Transmita cada uma depois (POST "
+                          "/api/v1/invoices/{id}/approve).")
     remaining: int = Field(description=f"Com \"status\": pedidos da situação que passaram do limite de "
                            f"{BATCH_LIMIT} e ficaram para a próxima chamada.")
     items: list[BatchItemOut]
