@@ -333,3 +333,22 @@ def test_in_the_background_a_status_without_orders_left_is_an_empty_batch_finish
     assert answer.status_code == 202 and answer.json()["orders"] == []
     done = followed(api, answer)
     assert (done["items"], done["left"], done["stopped"], done["authorised"]) == ([], [], False, 0)
+
+
+def test_in_the_background_a_second_call_by_status_leaves_the_running_batchs_orders_to_it(app, api, sefaz,
+                                                                                           monkeypatch):
+    """review: an integrator following "remaining" (POST again while remaining > 0) was given the same orders while
+    the first batch ran: the second batch found them done, and the orders past the limit waited."""
+    from lojasync.entrypoints.web.api import invoice_batch
+
+    monkeypatch.setattr(invoice_batch, "BATCH_LIMIT", 3)
+    numbers = imported(app, *paid(2400007001, 6))
+    sefaz.set_switches(delay=0.3)
+    first = batch(api, status="confirmado", background=True)
+    second = batch(api, status="confirmado", background=True)
+    assert (first.json()["orders"], first.json()["remaining"]) == (numbers[:3], 3)
+    assert (second.json()["orders"], second.json()["remaining"]) == (numbers[3:], 0)
+    done = [followed(api, answer) for answer in (first, second)]
+    assert [d["authorised"] for d in done] == [3, 3] and all(d["had_document"] == 0 for d in done)
+    # Finished, a batch's orders are no one's: each now has its NF-e, and a third call finds nothing left.
+    assert batch(api, status="confirmado", background=True).json()["orders"] == []

@@ -27,6 +27,7 @@ from lojasync.db.fiscal_tables import invoices as invoice_table
 from lojasync.db.fiscal_tables import number_voids as void_table
 from lojasync.db.fiscal_tables import simple_sales as sale_table
 from lojasync.db.repositories import COUNTED_KNOWN
+from lojasync.db.tables import orders as order_table
 from lojasync.db.tables import stock_movements as movement_table
 from lojasync.db.types import MoneyCents
 from lojasync.finance.receivables import Receivable, ReceivableStatus
@@ -40,6 +41,7 @@ from lojasync.fiscal.number_voids import NumberVoid, VoidStatus
 from lojasync.fiscal.simple_sales import ACTIVE as ACTIVE_SALE
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.orders import Order
+from lojasync.sales.status import OrderStatus
 from lojasync.shared.batching import chunks
 from lojasync.shared.numbers import can_be_an_id
 from lojasync.stock.counts import COUNT_SOURCE
@@ -482,6 +484,17 @@ class DocumentRepository:
                 for order_id, (kind, document_id) in found.items()}
 
 
+    def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus]) -> list[int]:
+        # One query of ids: a run by status read every order of the status and every NF-e and sale ever made as
+        # ORM objects (review: slower every month of a store's history).
+        invoiced = select(invoice_table.c.order_id).where(invoice_table.c.status.not_in([s.value for s in ignoring]))
+        query = (select(order_table.c.id)
+                 .where(order_table.c.status == status.value, order_table.c.processed_by.is_(None),
+                        order_table.c.id.not_in(invoiced), order_table.c.id.not_in(select(sale_table.c.order_id)))
+                 .order_by(order_table.c.id))
+        return list(self.session.connection().execute(query).scalars())
+
+
 class CarrierRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -550,6 +563,11 @@ class InvoiceBatchRepository:
 
     def forget_before(self, moment: datetime) -> int:
         return self.session.connection().execute(delete(batch_table).where(batch_table.c.created_at < moment)).rowcount
+
+    def unfinished_orders(self, moved_since: datetime) -> set[int]:
+        query = select(batch_table.c.orders).where(batch_table.c.finished_at.is_(None),
+                                                   batch_table.c.updated_at > moved_since)
+        return {number for (orders,) in self.session.connection().execute(query) for number in orders}
 
 
 class CompanyRepository:

@@ -14,6 +14,7 @@ from lojasync.fiscal.nfe_data import Carrier
 from lojasync.fiscal.number_voids import NumberVoid
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
 from lojasync.sales.ports import CustomerRepository, HistoryRepository
+from lojasync.sales.status import OrderStatus
 from lojasync.stock.ports import ProductRepository, StockMovementRepository
 
 
@@ -86,6 +87,10 @@ class DocumentRepository(Protocol):
         """`active_for_order` of several orders in one round trip, by order id (the free ones left out). Read as
         committed or flushed: a document added and not flushed yet is not seen."""
 
+    def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus]) -> list[int]:
+        """The ids of the orders in `status`, not processed, that have no venda simples and no NF-e but those in
+        `ignoring` (ascending)."""
+
 
 class CompanyRepository(Protocol):
     def get(self, *, for_update: bool = False) -> Company | None: ...
@@ -121,6 +126,9 @@ class InvoiceBatchRepository(Protocol):
     def update(self, batch_id: int, moment: datetime, **values: object) -> None: ...
 
     def forget_before(self, moment: datetime) -> int: ...
+
+    def unfinished_orders(self, moved_since: datetime) -> set[int]:
+        """The orders of the batches not finished that moved since `moved_since` (running: not stalled)."""
 
 
 class NumberVoidRepository(Protocol):

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.documents import DocumentKind
 from lojasync.fiscal.errors import OrderAlreadyProcessing, SefazNotDecided
@@ -51,6 +52,10 @@ UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise que
 # SEFAZ itself gave no decision, or refused to talk (the certificate): the next orders would meet the same SEFAZ.
 SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided, SefazConfigurationError)
 # "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
+# A batch run in the background with no news for this long is taken for stopped (its process was killed or
+# restarted; it beats every 20 s, batch_reports.HEARTBEAT): its page says so, and its orders are free for another run.
+STALLED = timedelta(minutes=2)
+
 NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
 STOPPED_BEFORE_SENDING = "não transmitida: o lote parou antes de enviá-la à SEFAZ; transmita depois"
 # How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
@@ -138,19 +143,22 @@ class BatchReport:
         return [i for i in self.not_sent if i.error not in (NOT_SENT, STOPPED_BEFORE_SENDING)]
 
 
-def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False) -> list[int]:
+def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False,
+                      now: datetime | None = None) -> list[int]:
     """The orders in `status` that never had an NF-e or a sale (oldest first); a discarded NF-e, which moved
     nothing, does not count. An order whose NF-e or sale was cancelled (or denied) while the store still says
     paid is left to a person, who invoices it again by its number if the sale still stands: picked by status,
     it would have its stock issued and its receivables created a second time.
     `with_pending`: also those whose NF-e was only generated (pending, never sent: an earlier run's, SEFAZ down),
-    which a run that transmits sends (`invoice_orders`) instead of listing them for a person to send one by one."""
+    which a run that transmits sends (`invoice_orders`) instead of listing them for a person to send one by one.
+    The orders of a batch still running (the back office's, or the API's in the background) are left to it: picked
+    again, a second run reached them first or found them done, and an integrator following "remaining" kept being
+    given the same orders while the rest waited (review)."""
+    moment = now or datetime.now(timezone.utc)
+    ignored = (InvoiceStatus.DISCARDED, InvoiceStatus.PENDING) if with_pending else (InvoiceStatus.DISCARDED,)
     with uow:
-        orders = uow.orders.list(status=status)
-        ignored = (InvoiceStatus.DISCARDED, InvoiceStatus.PENDING) if with_pending else (InvoiceStatus.DISCARDED,)
-        had = {doc.order_id for doc in uow.simple_sales.list()}
-        had |= {doc.order_id for doc in uow.invoices.list() if doc.status not in ignored}
-        return sorted(o.id for o in orders if o.id not in had and not o.is_processed())
+        running = uow.invoice_batches.unfinished_orders(moment - STALLED)
+        return [number for number in uow.documents.undocumented_orders(status, ignored) if number not in running]
 
 
 def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceView]:

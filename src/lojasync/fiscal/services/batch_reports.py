@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import BatchNotFound
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.services.batch import BatchItem, BatchReport, Refusal, invoice_orders, rejection_of
+from lojasync.fiscal.services.batch import STALLED, BatchItem, BatchReport, Refusal, invoice_orders, rejection_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -44,9 +44,8 @@ KEPT_FOR = timedelta(days=30)
 # A running batch says it is alive this often, whatever its NF-e are doing (one may wait a minute for SEFAZ:
 # invoices.TRANSMISSION_TIME)...
 HEARTBEAT = timedelta(seconds=20)
-# ...so one with no news for this long is no longer running (its process stopped). Several beats: a database busy
-# for a moment (a beat is then skipped) does not make a running batch look stopped.
-STALLED = timedelta(minutes=2)
+# ...so one with no news for STALLED (batch.py: two minutes) is no longer running (its process stopped). Several
+# beats: a database busy for a moment (a beat is then skipped) does not make a running batch look stopped.
 # How many batches the list of recent ones shows (each one's page stays reachable by its address).
 RECENT = 50
 
