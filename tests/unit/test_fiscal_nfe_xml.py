@@ -530,13 +530,23 @@ def test_cancellation_event_of_a_published_numeric_key_and_its_signature(certifi
     assert event_schema_errors(signed, signed=True) == []
 
 
-@pytest.mark.parametrize("reason", ["curto demais", " " * 20, "x" * 256])
+# The last: a space at the 256th character (review: cut at 256 and trimmed, 282 characters passed as 255, the rest
+# of what was typed dropped unsaid).
+@pytest.mark.parametrize("reason", ["curto demais", " " * 20, "x" * 256, "Cliente desistiu da compra. " * 9 + "Pix devolvido hoje"])
 def test_cancellation_justification_is_15_to_255_characters(reason):
     with pytest.raises(CancellationReasonInvalid, match="de 15 a 255 caracteres") as refused:
         build_cancellation_event_xml(draft().access_key, ALPHANUMERIC_CNPJ, "135260000012345", reason,
                                      when=ISSUED_AT, environment=Environment.HOMOLOGATION, uf_code="35")
     assert "entre 15 e 255 caracteres" in refused.value.resolution     # not "pelo menos 15" to a text too long
     assert "emojis" not in refused.value.message
+
+
+def test_a_void_justification_past_255_is_refused_wherever_its_spaces_fall():
+    from lojasync.fiscal.nfe_voids import VoidReasonInvalid, check_void_reason
+
+    with pytest.raises(VoidReasonInvalid):
+        check_void_reason("a" * 255 + " " + "b" * 44)
+    assert check_void_reason("  Numeração  pulada por falha do sistema ") == "Numeração pulada por falha do sistema"
 
 
 def test_a_justification_of_emoji_says_they_do_not_count():

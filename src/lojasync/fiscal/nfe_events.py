@@ -59,9 +59,10 @@ def build_cancellation_event_xml(access_key: str, cnpj: str, protocol: str, reas
     Raises `CancellationReasonInvalid` for a justification outside 15-255 characters (after the text is
     cleaned for the XML), ValueError for a malformed key or protocol.
     """
-    justification = fmt.text(reason, REASON_MAX + 1)
-    if not REASON_MIN <= len(justification) <= REASON_MAX:
-        length, note = fmt.justification_length(reason)
+    # Measured whole: cut at 256 first, a space there trimmed to 255 and passed, and the rest of what was typed
+    # was dropped unsaid (review: 282 characters went as 255).
+    length, note = fmt.justification_length(reason)
+    if not REASON_MIN <= length <= REASON_MAX:
         raise CancellationReasonInvalid(length=length, note=note)
     if not _KEY.fullmatch(access_key):
         raise ValueError(f"chave de acesso inválida: {access_key!r}")
@@ -75,7 +76,7 @@ def build_cancellation_event_xml(access_key: str, cnpj: str, protocol: str, reas
         chNFe=access_key, dhEvento=dhevento, tpEvento=event.InfEventoTpEvento(CANCELLATION),
         nSeqEvento=str(sequence), verEvento=event.InfEventoVerEvento("1.00"),
         detEvento=event.Tevento.InfEvento.DetEvento(
-            descEvento=event.DetEventoDescEvento.CANCELAMENTO, nProt=protocol, xJust=justification,
+            descEvento=event.DetEventoDescEvento.CANCELAMENTO, nProt=protocol, xJust=justification_sent(reason),
             versao=event.DetEventoVersao("1.00")),
         Id=cancellation_event_id(access_key, sequence))
     batch = EnvEvento(idLote=batch_id or when.strftime("%y%m%d%H%M%S"),

@@ -42,11 +42,12 @@ def void_request_id(uf_code: str, year: int, cnpj: str, series: int, first: int,
 
 def check_void_reason(reason: str) -> str:
     """The justification as it will be sent; `VoidReasonInvalid` outside 15-255 characters (once cleaned)."""
-    justification = fmt.text(reason, REASON_MAX + 1)
-    if not REASON_MIN <= len(justification) <= REASON_MAX:
-        length, note = fmt.justification_length(reason)
+    # Measured whole: cut at 256 first, a space there trimmed to 255 and passed, and the rest of what was typed
+    # was dropped unsaid (review: 282 characters went as 255).
+    length, note = fmt.justification_length(reason)
+    if not REASON_MIN <= length <= REASON_MAX:
         raise VoidReasonInvalid(length=length, note=note)
-    return justification
+    return fmt.text(reason, REASON_MAX)
 
 
 def build_void_request_xml(cnpj: str, uf_code: str, year: int, series: int, first: int, last: int, reason: str,
