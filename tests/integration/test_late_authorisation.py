@@ -261,3 +261,26 @@ def test_cancelling_the_paid_sale_so_the_late_nfe_stands_says_what_happened_to_s
     words = undone_words(app.read_uow(), "simple_sale", str(sale.id), number)
     assert words.startswith("estoque devolvido e baixado de novo pela NF-e nº"), words
     assert "devolver o valor ao cliente" not in words and "o cliente já pagou; não devolva" in words
+
+
+def test_cancelling_a_late_authorised_nfe_takes_away_the_reasons_that_asked_for_it(app, sefaz, simulator):
+    """review: SEFAZ authorised late an NF-e discarded here (the order changed at the store meanwhile); the order asked
+    to cancel it, twice. Cancelled, both reasons stayed, asking for what was done."""
+    number = imported(app, id=2000000961)
+    invoice = inv.generate_invoice(app.uow(), app.cipher, number)
+    stalled = _claimed(app, sefaz, invoice.id)
+    changed = order_payload(id=2000000961, updated_at=ts(600), total="110.00")
+    changed["products"][0]["quantity"] = 1
+    import_order(app.uow(), _stores(app)[0], changed, ImportPolicy())
+    with pytest.raises(OrderChangedSinceGenerated):
+        inv.approve_invoice(app.uow(), app.cipher, sefaz, invoice.id,
+                            now=lambda: datetime(2099, 1, 1, tzinfo=timezone.utc))
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido alterado na loja")   # discarded
+    inv.send_invoice(app.uow(), sefaz, stalled)   # SEFAZ authorises it late; no other document
+    label = f"NF-e nº {invoice.number} série {invoice.series}"
+    reasons = show_order(app.uow(), number)["attention_reason"]
+    assert f"A SEFAZ autorizou a {label}, que aqui estava descartada" in reasons
+    assert f"Pedido alterado na loja depois do envio da {label}, que a SEFAZ autorizou" in reasons
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Venda mudou na loja, NF-e autorizada tarde")
+    order = show_order(app.uow(), number)
+    assert "cancele a NF-e" not in (order["attention_reason"] or ""), order["attention_reason"]

@@ -165,6 +165,18 @@ class Invoice(Aggregate):
         """The beginning of an order's attention reason about this NF-e (`NOT_SENT`, `STUCK`)."""
         return f"{self.label} {what}"
 
+    @property
+    def authorised_late_reason(self) -> str:
+        """The beginning of the order's reason when SEFAZ authorised this NF-e after it was discarded (or denied); the
+        comma after the label: "série 1" is not "série 12"."""
+        return f"A SEFAZ autorizou a {self.label}, que aqui estava"
+
+    @property
+    def changed_meanwhile_reason(self) -> str:
+        """The beginning of the order's reason when the store changed the order while SEFAZ was asked about this
+        NF-e, which it then authorised (`order_drift`)."""
+        return f"Pedido alterado na loja depois do envio da {self.label}, que a SEFAZ autorizou"
+
     def _settled(self, order, *whats: str) -> None:
         """Take away the order's reasons about this NF-e that its new state deals with; other reasons stay."""
         beginnings = tuple(f"{self.about(what)}:" for what in whats)
@@ -263,7 +275,7 @@ class Invoice(Aggregate):
             # answer arriving now is older news, and must not make it "autorizada" again.
             return False
         if self.status in (InvoiceStatus.DISCARDED, InvoiceStatus.DENIED):
-            order.ask_for_a_person(f"A SEFAZ autorizou a {self.label}, que aqui estava {self.status.label}: "
+            order.ask_for_a_person(f"{self.authorised_late_reason} {self.status.label}: "
                                    "confira o pedido; se a venda não existe, cancele a NF-e.")
         if access_key is not None:
             self.access_key, self.xml = access_key, xml or self.xml
@@ -315,6 +327,10 @@ class Invoice(Aggregate):
         self.found_cancelled = False
         self._cancel_request_over()
         self._settled(order, NOT_CANCELLED)   # cancelled at last: "cancel again" is done
+        # And what asked a person to cancel it: authorised late, or its order changed at the store while SEFAZ was
+        # asked (review: both stayed on the order after the cancellation, asking for what was done).
+        asking = (self.authorised_late_reason, self.changed_meanwhile_reason)
+        order.withdraw_attention(lambda reason: reason.startswith(asking))
         self.record(InvoiceCancelled(order=order, actor=actor, protocol=protocol, justification=justification,
                                      recorded_at=recorded_at or when, **self._ids()))
         return True

@@ -30,9 +30,8 @@ def flag_order_changed_meanwhile(event: InvoiceAuthorised, uow) -> None:
     # millisecond less than loading lines and products, on every authorisation).
     # The nfeProc the authorisation just set (in memory): the NF-e's own XML is a deferred column, a query more.
     if not same_sale(document, order, uow.orders.sale_lines(order.id)) or delivery_moved(document.proc_xml, order):
-        order.ask_for_a_person(f"Pedido alterado na loja depois do envio da {document.label}, que a SEFAZ autorizou "
-                               "com os itens e valores de antes: confira o pedido; se a venda mudou, cancele a NF-e "
-                               "e gere outra.")
+        order.ask_for_a_person(f"{document.changed_meanwhile_reason} com os itens e valores de antes: confira o "
+                               "pedido; se a venda mudou, cancele a NF-e e gere outra.")
 
 
 def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
