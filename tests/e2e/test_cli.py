@@ -256,3 +256,22 @@ def test_demo_refuses_a_folder_with_other_data_and_leaves_it_as_it_was(tmp_path)
     assert current_revision(engine) == "0005"  # not migrated: left exactly as it was
     engine.dispose()
     reset_container()
+
+
+def test_a_second_demo_in_the_same_folder_is_refused_while_the_first_runs(tmp_path):
+    """review: a second `lojasync demo` beside a running one wiped the running one's database and SEFAZ."""
+    from lojasync.entrypoints.cli import demo
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "lojasync.db").write_bytes(b"a running demo's database")
+    with demo._only_demo_here(folder):
+        reset_container()
+        result = CliRunner().invoke(cli, ["demo", "--orders", "5", "--live-seconds", "0", "--data-dir", str(folder)])
+        assert result.exit_code == 1, result.output
+        assert "Já há uma demonstração rodando na pasta" in result.output and "--data-dir" in result.output
+        assert (folder / "lojasync.db").read_bytes() == b"a running demo's database"   # left as it was
+    assert sorted(p.name for p in folder.iterdir()) == ["lojasync.db"]   # nothing of the lock in the folder
+    with demo._only_demo_here(folder):   # the first one over: the folder is free again
+        pass
+    reset_container()

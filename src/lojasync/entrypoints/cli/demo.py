@@ -9,12 +9,16 @@ for `--minutes N` (0: end right after the scripted part).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
 import random
 import secrets
 import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
@@ -64,40 +68,42 @@ def demo(
     from lojasync.simulators.nuvemshop.config import SimulatorConfig
     from lojasync.simulators.nuvemshop.server import SimulatorServer
 
-    _start_clean(data_dir)
-    # Never the operator's database: the demo writes fake orders.
-    app = bootstrap(Settings(data_dir=data_dir, database_url=None, redis_url=None,
-                             nuvemshop_client_secret=DEMO_SECRET, coalesce_seconds=0.5))
-    adopt_container(app)
-    console.rule("[bold]lojasync — demonstração")
-    config = SimulatorConfig(orders=orders, seed=seed, client_secret=DEMO_SECRET, webhook_time_scale=0.01)
-    queue = TaskQueue(app)
-    consumer = queue.consumer(app.settings.worker_threads, embedded=True)
-    with SimulatorServer(config=config) as store_api, _web_server(create_app(app, queue), port) as web:
-        console.print(f"Simulador da Nuvemshop em {store_api.api_url} ({orders} pedidos, loja {store_api.store_id}); "
-                      f"lojasync recebendo webhooks em {web.url}/webhooks/nuvemshop.", highlight=False)
-        add_store(app.uow(), app.cipher, store_api.store_id, store_api.access_token, store_api.api_url,
-                  name=DEMO_STORE_NAME)
-        hooks = store_webhooks(app.uow(), app.client_for, store_api.store_id, webhook_url_for(web.url))
-        console.print(f"Webhooks registrados na loja: {len(hooks.items)} eventos.", highlight=False)
-        # Full: the simulated store is generated anew on every run.
-        print_sync_report(run_sync(external_store_id=store_api.store_id, full=True, app=app,
-                                   next_step=RESTART))
-        consumer.start()
-        try:
-            if live_seconds > 0:
-                _live(app, store_api.simulator, live_seconds, seed)
-            _summary(app, data_dir)
-            _process(app, invoices, data_dir)
-            if minutes != 0:
-                open_back_office(app, store_api.simulator, web.url, minutes, seed)
-        except KeyboardInterrupt:
-            # Outside the live parts (which end on Ctrl+C by themselves): say so instead of a bare ^C.
-            console.print(f"Demonstração interrompida (Ctrl+C); {RESTART}.", highlight=False)
-            raise typer.Exit(INTERRUPTED) from None
-        finally:
-            consumer.stop(graceful=True)
-    reset_container()   # closes `app`, which the process adopted
+    with _only_demo_here(data_dir):
+        _start_clean(data_dir)
+        # Never the operator's database: the demo writes fake orders.
+        app = bootstrap(Settings(data_dir=data_dir, database_url=None, redis_url=None,
+                                 nuvemshop_client_secret=DEMO_SECRET, coalesce_seconds=0.5))
+        adopt_container(app)
+        console.rule("[bold]lojasync — demonstração")
+        config = SimulatorConfig(orders=orders, seed=seed, client_secret=DEMO_SECRET, webhook_time_scale=0.01)
+        queue = TaskQueue(app)
+        consumer = queue.consumer(app.settings.worker_threads, embedded=True)
+        with SimulatorServer(config=config) as store_api, _web_server(create_app(app, queue), port) as web:
+            console.print(f"Simulador da Nuvemshop em {store_api.api_url} ({orders} pedidos, loja "
+                          f"{store_api.store_id}); lojasync recebendo webhooks em {web.url}/webhooks/nuvemshop.",
+                          highlight=False)
+            add_store(app.uow(), app.cipher, store_api.store_id, store_api.access_token, store_api.api_url,
+                      name=DEMO_STORE_NAME)
+            hooks = store_webhooks(app.uow(), app.client_for, store_api.store_id, webhook_url_for(web.url))
+            console.print(f"Webhooks registrados na loja: {len(hooks.items)} eventos.", highlight=False)
+            # Full: the simulated store is generated anew on every run.
+            print_sync_report(run_sync(external_store_id=store_api.store_id, full=True, app=app,
+                                       next_step=RESTART))
+            consumer.start()
+            try:
+                if live_seconds > 0:
+                    _live(app, store_api.simulator, live_seconds, seed)
+                _summary(app, data_dir)
+                _process(app, invoices, data_dir)
+                if minutes != 0:
+                    open_back_office(app, store_api.simulator, web.url, minutes, seed)
+            except KeyboardInterrupt:
+                # Outside the live parts (which end on Ctrl+C by themselves): say so instead of a bare ^C.
+                console.print(f"Demonstração interrompida (Ctrl+C); {RESTART}.", highlight=False)
+                raise typer.Exit(INTERRUPTED) from None
+            finally:
+                consumer.stop(graceful=True)
+        reset_container()   # closes `app`, which the process adopted
 
 
 DEMO_STORE_NAME = "Loja de demonstração"
@@ -115,6 +121,30 @@ def _web_server(asgi_app, port: int):
         console.print(f"A porta {port} está ocupada: o back office usa outra (veja o endereço abaixo).",
                       style="yellow", highlight=False)
         return BackgroundServer(asgi_app)
+
+
+@contextlib.contextmanager
+def _only_demo_here(data_dir: Path) -> Iterator[None]:
+    """One demo at a time in a folder: a second one started beside a running one wiped its database and its SEFAZ
+    (review: the first kept running on files deleted under it, its printed commands then found other orders)."""
+    # The lock's file is not in the folder: one that turns out not to be a demo's is left exactly as it was.
+    digest = hashlib.sha256(str(data_dir.resolve()).encode("utf-8")).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"lojasync-demo-{digest}.lock", "a+b") as held:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on Windows: nothing to lock with, as before
+            yield
+            return
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LojasyncError(f"Já há uma demonstração rodando na pasta {data_dir}.",
+                                resolution="Encerre-a (Ctrl+C no terminal dela) ou rode esta em outra pasta, com "
+                                           "--data-dir.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
 def _start_clean(data_dir: Path) -> None:
