@@ -908,6 +908,27 @@ def test_each_environment_and_series_keeps_its_own_sequence_and_a_used_number_is
     assert set_company(app.uow(), CompanyData(environment="producao")).next_number == 1
 
 
+def test_the_cnpj_is_not_changed_while_an_nfe_of_it_awaits_sefaz(app, company, sefaz, simulator):
+    """review: the CNPJ (and then the certificate) could change while an NF-e of the old one awaited SEFAZ: its query
+    by key and its resend go with the company's certificate, which SEFAZ refuses for another company's NF-e."""
+    from lojasync.fiscal.services.company import CnpjChangeRefused
+    from lojasync.fiscal.services.invoices import ReadyToSend, _claim, send_invoice
+
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000027))
+    uow = app.uow()
+    with uow:   # sent, no answer yet
+        claimed = uow.invoices.get(invoice.id, for_update=True)
+        claim = _claim(uow, app.cipher, sefaz, claimed, uow.orders.get(claimed.order_id, for_update=True),
+                       "operator", datetime.now(timezone.utc))
+        uow.commit()
+    with pytest.raises(CnpjChangeRefused) as refused:
+        set_company(app.uow(), CompanyData(cnpj="11.444.777/0001-61"))
+    assert refused.value.message.startswith("Há 1 NF-e do CNPJ 11.222.333/0001-81 a caminho da SEFAZ")
+    assert set_company(app.uow(), CompanyData(cnpj="11.222.333/0001-81", series=2)).series == 2   # the same: fine
+    send_invoice(app.uow(), sefaz, ReadyToSend(invoice.id, claim))   # answered: authorised
+    assert set_company(app.uow(), CompanyData(cnpj="11.444.777/0001-61")).cnpj == "11444777000161"
+
+
 def test_a_next_number_set_by_hand_survives_the_same_series_given_again_and_a_round_trip(app, company):
     """review: a merchant continuing another ERP's numbering set 1235; a provisioning script giving the same
     series again, or produção -> homologação -> produção, wound it back to lojasync's highest + 1 (1): numbers

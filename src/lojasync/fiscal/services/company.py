@@ -37,7 +37,7 @@ from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 from lojasync.shared.numbers import ascii_digits
 from lojasync.shared.state_registration import ISENTO, check_ie, normalise_ie
-from lojasync.shared.tax_id import TaxIdKind, parse_tax_id
+from lojasync.shared.tax_id import TaxIdKind, format_cnpj, parse_tax_id
 
 EXPIRY_WARNING = timedelta(days=30)
 TEST_PASSWORD = "lojasync-teste"
@@ -183,11 +183,13 @@ def set_company(uow: ProcessingUnitOfWork, data: CompanyData, now: datetime | No
         if company is None:
             company = Company()
             uow.company.add(company)
-        previous_environment = company.environment
+        previous_environment, previous_cnpj = company.environment, company.cnpj
         left = (company.environment, company.series, company.next_number)
         _apply(company, data)
         if company.environment != previous_environment:
             _refuse_while_in_flight(uow, previous_environment)
+        if previous_cnpj and company.cnpj != previous_cnpj:
+            _refuse_cnpj_change_in_flight(uow, previous_cnpj, now)
         _number_from_what_was_used(uow, company, data, left)
         uow.commit()
         return company_view(company, now)
@@ -401,6 +403,26 @@ class EnvironmentChangeRefusedVoids(LojasyncError):
                            "mesma faixa em NF-e → Inutilização de números antes de trocar de ambiente: cada pedido "
                            "pertence ao ambiente em que foi feito.")
     action = Action.SEE_INVOICES
+
+
+class CnpjChangeRefused(LojasyncError):
+    code = "fiscal.cnpj_change_refused"
+    message_template = ("Há {count} NF-e do CNPJ {cnpj} a caminho da SEFAZ (aguardando a resposta, ou com o "
+                        "cancelamento pedido e ainda sem resposta): o CNPJ não foi trocado.")
+    resolution_template = ("Espere a SEFAZ responder (o lojasync consulta cada uma pela chave sozinho, em minutos) e "
+                           "troque o CNPJ depois: cada NF-e é transmitida e consultada com o certificado do CNPJ que a "
+                           "emitiu, e o da empresa nova a SEFAZ recusa para ela.")
+    action = Action.SEE_INVOICES
+
+
+def _refuse_cnpj_change_in_flight(uow: ProcessingUnitOfWork, leaving: str, now: datetime) -> None:
+    """No other CNPJ while an NF-e of this one is at SEFAZ, its answer or its cancellation's awaited: the query by
+    key and the resend go with the company's certificate, which a new CNPJ replaces (review: the change was taken,
+    and SEFAZ refuses another company's certificate for those NF-e, 213)."""
+    in_flight = {i.id for i in uow.invoices.list(InvoiceStatus.AWAITING)}
+    in_flight |= set(uow.invoices.cancellations_requested(now + timedelta(days=3650)))
+    if in_flight:
+        raise CnpjChangeRefused(count=len(in_flight), cnpj=format_cnpj(leaving))
 
 
 def _refuse_while_in_flight(uow: ProcessingUnitOfWork, leaving: str) -> None:
