@@ -43,9 +43,15 @@ def test_new_users_are_checked(app):
         add_user(app.accounts_uow(), "ANA@loja.com.br", PASSWORD)
     with pytest.raises(InvalidEmail):
         add_user(app.accounts_uow(), "ana-sem-arroba", PASSWORD)
+    # review: a zero-width space pasted with the address was a second "ana@loja.com.br" nobody could log in as.
+    for pasted in ("ana\u200b@loja.com.br", "ana@loja.com.br\u2060", "ana@lo\x00ja.com.br", "ana@loja\u00a0.com.br"):
+        with pytest.raises(InvalidEmail) as refused:
+            add_user(app.accounts_uow(), pasted, PASSWORD)
+        assert "caractere invisível" in refused.value.resolution and "\\" in refused.value.message
+    assert add_user(app.accounts_uow(), "joão@loja.com.br", PASSWORD).email == "joão@loja.com.br"   # accents are fine
     with pytest.raises(WeakPassword, match="mínimo é 10"):
         add_user(app.accounts_uow(), "bia@loja.com.br", "curta")
-    assert [u.email for u in list_users(app.accounts_read_uow())] == ["ana@loja.com.br"]
+    assert [u.email for u in list_users(app.accounts_read_uow())] == ["ana@loja.com.br", "joão@loja.com.br"]
 
 
 def test_login_session_and_logout(app):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 
 from lojasync.accounts.errors import InvalidEmail
@@ -14,6 +15,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def normalize_email(email: str) -> str:
     """Logins ignore case and surrounding spaces: `Ana@Loja.com ` is `ana@loja.com`."""
     value = email.strip().lower()
+    if any(c != " " and unicodedata.category(c)[0] in "CZ" for c in value):
+        # A zero-width space or a control character pasted with the address: the login typed by hand would never
+        # match it (review: accepted, the person could not log in, and an account "ana@loja.com" could be added
+        # beside it).
+        raise InvalidEmail(email=value.encode("unicode_escape").decode("ascii"),
+                           resolution="O e-mail tem um caractere invisível (colado de outro lugar): digite-o de novo.")
     if not _EMAIL.match(value) or len(value) > 254:
         raise InvalidEmail(email=email.strip() or "(vazio)")
     return value
