@@ -118,6 +118,35 @@ def test_receivables_filter_by_situation_and_due_dates(app, store_id):
     assert "01/02/2027" in refused.value.message
 
 
+def test_a_receivable_due_on_a_weekend_or_a_holiday_is_overdue_only_after_the_next_business_day(app, store_id):
+    """review: one due on a Saturday showed "vencida" on Sunday and Monday, though a boleto is paid on Monday without
+    interest and the card acquirer pays then: the operator chased customers who were not late."""
+    _card_order(app, store_id, 2100000005)            # due 31/12/2026 (Thu), 30/01/2027 (Sat), 01/03/2027 (Mon)
+
+    def situations(today: date) -> list[str]:
+        return [r["situation"] for r in find_receivables(app.uow(), ReceivableFilter(), today=today).items]
+
+    assert situations(date(2027, 1, 1)) == ["vencida", "em-aberto", "em-aberto"]    # a holiday, the day after Thu
+    assert situations(date(2027, 2, 1)) == ["vencida", "em-aberto", "em-aberto"]    # Monday: Saturday's is due today
+    assert situations(date(2027, 2, 2)) == ["vencida", "vencida", "em-aberto"]
+    monday = find_receivables(app.uow(), ReceivableFilter(Situation.OVERDUE), today=date(2027, 2, 1))
+    assert [r["due_date"] for r in monday.items] == [date(2026, 12, 31)]
+    every = find_receivables(app.uow(), ReceivableFilter(), today=date(2027, 2, 1)).totals   # counted in SQL alike
+    assert (every["vencida"]["count"], every["em-aberto"]["count"]) == (1, 2)
+    still_open = find_receivables(app.uow(), ReceivableFilter(Situation.OPEN), today=date(2027, 2, 1)).items
+    assert [r["due_date"] for r in still_open] == [date(2027, 1, 30), date(2027, 3, 1)]
+
+
+def test_bank_holidays_move_with_easter():
+    from lojasync.finance.business_days import bank_holidays, easter, overdue_before
+
+    assert [easter(y) for y in (2025, 2026, 2027)] == [date(2025, 4, 20), date(2026, 4, 5), date(2027, 3, 28)]
+    assert {date(2026, 2, 16), date(2026, 2, 17), date(2026, 4, 3), date(2026, 6, 4),
+            date(2026, 11, 20)} <= bank_holidays(2026)                            # Carnival, Good Friday, Corpus Christi
+    assert overdue_before(date(2026, 12, 28)) == date(2026, 12, 25)   # Monday after Christmas (a Friday)
+    assert overdue_before(date(2026, 2, 18)) == date(2026, 2, 14)     # Ash Wednesday, after Carnival
+
+
 def test_today_is_the_calendar_day_in_sao_paulo():
     assert local_today(datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)) == date(2026, 12, 1)
 

@@ -426,10 +426,10 @@ class ReceivableRepository:
             query = query.offset(offset)
         return list(self.session.scalars(query))
 
-    def summary(self, today: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
+    def summary(self, overdue_before: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
                 due_from: date | None = None, due_to: date | None = None, to_check: bool = False
                 ) -> list[tuple[ReceivableStatus, bool, int, Decimal, int]]:
-        past = case((receivable_table.c.due_date < today, 1), else_=0)
+        past = case((receivable_table.c.due_date < overdue_before, 1), else_=0)
         query = (select(receivable_table.c.status, past, func.count(), func.sum(receivable_table.c.amount,
                                                                                type_=MoneyCents),
                         func.sum(case((receivable_table.c.needs_attention.is_(True), 1), else_=0)))

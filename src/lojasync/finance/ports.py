@@ -28,8 +28,8 @@ class ReceivableRepository(Protocol):
              limit: int | None = None, offset: int = 0) -> list[Receivable]:
         """By due date (then id); `limit`/`offset`: one page of them."""
 
-    def summary(self, today: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
+    def summary(self, overdue_before: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
                 due_from: date | None = None, due_to: date | None = None, to_check: bool = False
                 ) -> list[tuple[ReceivableStatus, bool, int, Decimal, int]]:
-        """Of the receivables `list` would give, counted in the database: (status, due before `today`, how many,
-        their amount, how many flagged "conferir") per status and side of `today`."""
+        """Of the receivables `list` would give, counted in the database: (status, due before `overdue_before`, how
+        many, their amount, how many flagged "conferir") per status and side of that day."""

@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from lojasync.finance.business_days import overdue_before
 from lojasync.finance.receivables import LOCAL, ReceivableStatus
 from lojasync.finance.services import FinanceUnitOfWork, receivable_view
 from lojasync.shared.errors import LojasyncError
@@ -86,7 +87,7 @@ def local_today(now: datetime | None = None) -> date:
 
 
 def situation_of(row: dict[str, Any], today: date) -> Situation:
-    return _situation(ReceivableStatus(row["status"]), row["due_date"] < today)
+    return _situation(ReceivableStatus(row["status"]), row["due_date"] < overdue_before(today))
 
 
 def situated(row: dict[str, Any], today: date | None = None) -> dict[str, Any]:
@@ -108,15 +109,17 @@ def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: 
     if criteria.situation and criteria.status and criteria.status is not stored:   # "vencida" and "received"
         return ReceivableList([], today, totals)
     due_from, due_to = criteria.due_from, criteria.due_to
-    if criteria.situation is Situation.OVERDUE:   # open and due before today
-        due_to = min(due_to, today - timedelta(days=1)) if due_to else today - timedelta(days=1)
-    elif criteria.situation is Situation.OPEN:    # open and due today or later
-        due_from = max(due_from, today) if due_from else today
+    # Overdue: due before the last business day before today, or on it (one due on Saturday is paid on Monday).
+    threshold = overdue_before(today)
+    if criteria.situation is Situation.OVERDUE:   # open and due before the threshold
+        due_to = min(due_to, threshold - timedelta(days=1)) if due_to else threshold - timedelta(days=1)
+    elif criteria.situation is Situation.OPEN:    # open and due from it on
+        due_from = max(due_from, threshold) if due_from else threshold
     if due_from and due_to and due_from > due_to:   # "vencida" of a range that starts today or later
         return ReceivableList([], today, totals)
     where = {"due_from": due_from, "due_to": due_to, "to_check": criteria.to_check}
     with uow:
-        counted = uow.receivables.summary(today, stored, criteria.order_number, **where)
+        counted = uow.receivables.summary(threshold, stored, criteria.order_number, **where)
         rows = [situated(receivable_view(r), today) for r in uow.receivables.list(
             stored, criteria.order_number, **where, limit=limit, offset=offset)]
     flagged = 0

@@ -42,7 +42,9 @@ class ReceivableOut(ApiModel):
     due_date: date
     status: ReceivableStatus = Field(description="Situação guardada (em inglês, estável para programas).")
     status_label: str
-    situation: Situation = Field(description='Como o Financeiro mostra: "vencida" é em aberto e já vencida.')
+    situation: Situation = Field(description=(
+        'Como o Financeiro mostra: "vencida" é em aberto e já vencida (um vencimento num fim de semana ou feriado '
+        'bancário nacional vale até o dia útil seguinte).'))
     situation_label: str
     payment_method: str | None
     needs_attention: bool
