@@ -259,3 +259,43 @@ def test_a_drain_that_loses_its_lease_stops_and_leaves_the_rest_pending(app, ser
     statuses = [e.status for e in list_events(app.read_uow(), limit=1000)]
     assert statuses.count("pendente") == len(ids)  # nothing marked done by a reader that lost the store
     assert 0 < len(by_store_id(app)) < len(ids) + 50
+
+
+def test_a_resume_does_not_switch_on_a_store_the_operator_disabled_or_one_uninstalled(app, server, store_id):
+    """review: app/resumed set the store active: it undid the operator's "Desativar", and, delivered late, it
+    brought back a store uninstalled since (its token dead), whose syncs then failed with 401."""
+    from lojasync.nuvemshop.services.stores import set_store_enabled
+
+    notify(app, server, "app/suspended", None)
+    drain(app, store_id)
+    set_store_enabled(app.uow(), server.store_id, enabled=False)
+    notify(app, server, "app/resumed", None)
+    report = drain(app, store_id)
+    with app.read_uow() as uow:
+        store = uow.stores.get(store_id)
+        assert (store.active, store.paused) == (False, False) and not report.needs_sync
+
+    set_store_enabled(app.uow(), server.store_id, enabled=True)
+    server.simulator.uninstall_app(server.store_id)   # uninstalled; a resume sent before it arrives late
+    notify(app, server, "app/uninstalled", None)
+    drain(app, store_id)
+    notify(app, server, "app/resumed", None)
+    drain(app, store_id)
+    with app.read_uow() as uow:
+        assert uow.stores.get(store_id).active is False
+
+
+def test_a_store_redact_of_an_earlier_uninstall_leaves_a_reinstalled_store_alone(app, server, store_id):
+    """review: store/redact comes 48 h after an uninstall and is retried for 48 h more; arriving after a reinstall,
+    it erased the working token, switched the store off and anonymised its customers."""
+    order = server.simulator.create_order()
+    notify(app, server, "order/created", order["id"])
+    drain(app, store_id)
+    notify(app, server, "store/redact", None)   # the token we hold answers: the store is installed now
+    drain(app, store_id)
+    with app.uow() as uow:
+        store = uow.stores.get(store_id)
+        assert store.active and app.cipher.decrypt(store.access_token) == server.access_token
+    event = next(e for e in list_events(app.read_uow()) if e.event == "store/redact")
+    assert event.status == "ignorado" and "reinstalada" in event.error and "nada foi apagado" in event.error
+    assert by_store_id(app)[str(order["id"])]["contact_name"]   # the customer's data is still there

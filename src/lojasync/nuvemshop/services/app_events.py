@@ -23,9 +23,12 @@ def app_suspended(uow: ConnectorUnitOfWork, store: Store) -> str:
 
 
 def app_resumed(uow: ConnectorUnitOfWork, store: Store) -> str:
+    """The suspension is over. Only that: a store inactive here stays so (review: the resume switched back on a
+    store the operator had disabled, and one uninstalled since, whose token was dead, when it came late)."""
     store.paused = False
-    store.active = True
     uow.store_log.record(store.id, StoreLogType.APP_RESUMED, Actor.WEBHOOK.value, {"by": "webhook"})
+    if not store.active:
+        return "suspensão encerrada; a loja continua desativada no lojasync"
     return "loja reativada; conferência agendada"
 
 

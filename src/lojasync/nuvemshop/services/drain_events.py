@@ -105,9 +105,16 @@ def _handle_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory
                     # Delivered late, after a reinstall: the current token answers, so it is stale.
                     record.mark_done(finish.now(), WebhookEventStatus.IGNORED,
                                      "app/uninstalled antigo: a loja foi reinstalada depois e o token atual funciona.")
+                elif event.event == "store/redact" and _token_still_works(client_factory, store):
+                    # Sent 48 h after an uninstall, and retried for 48 h more: the store was installed again since
+                    # (its token answers), and erasing it would cut a working store and anonymise its customers
+                    # (review). Kept, listed as ignored, for a person to see.
+                    record.mark_done(finish.now(), WebhookEventStatus.IGNORED,
+                                     "store/redact de uma desinstalação anterior: a loja foi reinstalada depois e o "
+                                     "token atual funciona; nada foi apagado.")
                 elif event.event in APP_EVENTS:
                     APP_HANDLERS[event.event](uow, store)
-                    report.needs_sync |= event.event == "app/resumed"
+                    report.needs_sync |= event.event == "app/resumed" and store.active
                     record.mark_done(finish.now())
                 elif event.event in LGPD_EVENTS:
                     if lgpd_handler is None:
