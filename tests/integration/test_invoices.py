@@ -1421,9 +1421,9 @@ def test_an_approval_that_waited_for_an_import_of_the_same_order_sees_its_new_li
 
 
 def test_a_generation_that_waited_for_an_import_of_the_same_order_uses_the_customer_it_wrote(app, company):
-    """The store changes the customer's address while a generation waits for the import's lock on the order. On
+    """The store changes the customer's e-mail while a generation waits for the import's lock on the order. On
     PostgreSQL the locking read re-read the order row once the import committed, but the customer joined to it
-    came from the snapshot taken before the wait: the NF-e was addressed to where the customer no longer is."""
+    came from the snapshot taken before the wait: the NF-e went to the customer as they no longer are."""
     import copy
 
     from tests.factories import ts
@@ -1432,16 +1432,32 @@ def test_a_generation_that_waited_for_an_import_of_the_same_order_uses_the_custo
     number = imported(app, id=2000000042)
     payload = order_payload(id=2000000042, updated_at=ts(600))
     moved = copy.deepcopy(payload["customer"])
-    moved["default_address"].update(address="Avenida Paulista", number="1000", floor="", locality="Bela Vista",
-                                    zipcode="01310-100")
+    moved["email"] = "joao.novo@example.com.br"
     payload["customer"] = moved
     made = []
     errors = errors_while_an_import_holds_the_order(
         app, _stores(app)[0], payload, lambda: made.append(generate_invoice(app.uow(), app.cipher, number)))
     assert errors == []
-    dest = etree.fromstring(invoice_xml(app.uow(), made[0].id)).find(".//n:dest/n:enderDest", NS)
-    assert (dest.findtext("n:xLgr", namespaces=NS), dest.findtext("n:nro", namespaces=NS)) == ("Avenida Paulista",
-                                                                                             "1000")
+    dest = etree.fromstring(invoice_xml(app.uow(), made[0].id)).find(".//n:dest", NS)
+    assert dest.findtext("n:email", namespaces=NS) == "joao.novo@example.com.br"
+
+
+def test_the_nfe_is_addressed_to_the_billing_address_of_its_own_sale(app, company):
+    """review: the recipient's address was the customer's, which is the newest order's (or the store profile's): an
+    order invoiced after the buyer ordered again from another state was addressed, and taxed, as the newer one."""
+    from tests.factories import ts
+
+    first = imported(app, id=2000000043)   # billed in São Paulo, as the customer's profile then
+    later = order_payload(id=2000000044, updated_at=ts(600), billing_address="Avenida Atlântica",
+                          billing_number="500", billing_locality="Copacabana", billing_zipcode="22010-000",
+                          billing_city="Rio de Janeiro", billing_province="Rio de Janeiro")
+    later["customer"]["default_address"].update(address="Avenida Atlântica", number="500", floor="",
+                                                locality="Copacabana", zipcode="22010-000", city="Rio de Janeiro",
+                                                province="Rio de Janeiro")
+    imported(app, **later)
+    invoice = generate_invoice(app.uow(), app.cipher, first)
+    dest = etree.fromstring(invoice_xml(app.uow(), invoice.id)).find(".//n:dest/n:enderDest", NS)
+    assert (dest.findtext("n:xLgr", namespaces=NS), dest.findtext("n:UF", namespaces=NS)) == ("Rua das Flores", "SP")
 
 
 def test_an_nfe_whose_process_died_between_prepare_and_send_is_asked_by_key_then_sent_once(app, company, sefaz,

@@ -181,11 +181,29 @@ def test_store_update_with_a_valid_document_relinks_to_the_store_customer():
     order.link_customer_manually(customer("Cliente Manual", "11144477735"))
 
     from_store = customer("Maria Souza", "52998224725")
-    changes = order.apply(replace(data, customer_problem=None), from_store, [ln.product for ln in order.lines])
+    changes = order.apply(replace(data, customer_problem=None, contact_document="529.982.247-25"), from_store,
+                          [ln.product for ln in order.lines])
     assert order.customer is from_store
     assert order.customer_link == CustomerLink.STORE
     assert order.customer_problem is None
     assert texts(changes) == ["cliente vinculado: Maria Souza"]
+
+
+def test_a_customer_a_person_put_in_place_of_the_stores_stays_through_updates_with_the_same_document():
+    """review: the buyer wanted the NF-e in the company's CNPJ; a person replaced the store's customer, and the
+    next update of the order (shipped) linked the store's again. Only another document from the store relinks."""
+    maria = customer("Maria Souza", "52998224725")
+    data = order_data(customer_problem=None, contact_document="529.982.247-25")
+    order = stored(Order())
+    order.apply(data, maria, products(data))
+    company = Customer("11222333000181", "CNPJ", "Empresa Exemplo Ltda")
+    order.link_customer_manually(company)
+    changes = order.apply(replace(data, note="enviado"), maria, [ln.product for ln in order.lines])
+    assert order.customer is company and order.customer_link == CustomerLink.MANUAL
+    assert "cliente vinculado: Maria Souza" not in texts(changes)
+    other = customer("Ana Lima", "11144477735")   # the store corrected the buyer's CPF: that one is linked
+    order.apply(replace(data, contact_document="111.444.777-35"), other, [ln.product for ln in order.lines])
+    assert order.customer is other and order.customer_link == CustomerLink.STORE
 
 
 def test_store_customer_link_survives_a_payload_without_document():

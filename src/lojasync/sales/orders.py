@@ -390,6 +390,7 @@ class Order(Aggregate):
     def apply(self, data: OrderData, customer: Customer | None, products: list[Any]) -> list[Change]:
         """Take the store's values; return what changed (nothing is reported for a new order)."""
         existing = getattr(self, "id", None) is not None
+        document_before = self.contact_document
         changes: list[Change] = []
         if self.status != data.status:
             if existing:
@@ -402,7 +403,7 @@ class Order(Aggregate):
                 if existing and name in REPORTED_FIELDS and _is_a_change(name, old, new):
                     changes.append(Change(ChangeKind.FIELD, name=name))
                 setattr(self, name, new)
-        changes += self._link_store_customer(data, customer)
+        changes += self._link_store_customer(data, customer, document_before)
         changes += self._replace_lines(data.lines, products)
         return changes
 
@@ -439,7 +440,14 @@ class Order(Aggregate):
 
     # -- rules -----------------------------------------------------------------------------------------
 
-    def _link_store_customer(self, data: OrderData, customer: Customer | None) -> list[Change]:
+    def _link_store_customer(self, data: OrderData, customer: Customer | None,
+                             document_before: str | None = None) -> list[Change]:
+        if customer is not None and self.customer is not None and self.customer is not customer \
+                and self.customer_link == CustomerLink.MANUAL and data.contact_document == document_before:
+            # A person replaced the store's customer (the buyer wants the NF-e in the company's CNPJ): an update of
+            # the order that brings the same document (shipped, paid) relinked the store's, undoing the choice
+            # (review). Only a document the store changed (or brought at last: rule 3) links the store's customer.
+            return []
         if customer is not None:
             changed = self.customer is not customer
             self.customer = customer
