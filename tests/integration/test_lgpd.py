@@ -252,6 +252,27 @@ def test_customers_redact_anonymises_the_customer_orders_and_keeps_issued_nfe_da
     assert log_count(app) == entries
 
 
+def test_customers_redact_anonymises_every_customer_the_persons_orders_made(app, store_id):
+    """review: a first order with a mistyped (valid) CPF made a second customer; the store's customer then bound to
+    the corrected one, and the erasure answered "done" with the first one's name, e-mail, phone and CPF intact. A
+    customer a person linked by hand (a company) is not the person: it stays."""
+    typo = cpf("555888111")
+    numbers = imported(app, store_id, person_order(1800000031, JOAO, identification=typo),
+                       person_order(1800000032, JOAO, updated_at=ts(60)),
+                       person_order(1800000033, JOAO, updated_at=ts(120)))
+    from lojasync.sales.link_customer import link_customer
+
+    link_customer(app.uow(), numbers[1800000033], "11.222.333/0001-81", "Empresa Exemplo Ltda", force=True)
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact",
+                                              _redact_body(JOAO, [1800000031, 1800000032, 1800000033])))
+    assert "3 pedido(s) anonimizado(s)" in summary
+    with app.uow() as uow:
+        assert uow.customers.by_tax_id(typo) is None and uow.customers.by_tax_id(JOAO["doc"]) is None
+        assert uow.customers.by_tax_id("11222333000181").name == "Empresa Exemplo Ltda"
+        names = [c.name for c in uow.session.scalars(select(Customer)).all()]
+    assert names.count(ANONYMISED_NAME) == 2 and not any("João" in name for name in names)
+
+
 def test_customers_redact_finds_the_customer_by_document_and_anonymises_it_fully(app, store_id):
     numbers = imported(app, store_id, person_order(1800000021, MARIA, identification=MARIA["doc"][:3] + "."
                                                    + MARIA["doc"][3:6] + "." + MARIA["doc"][6:9] + "-"

@@ -20,8 +20,9 @@ from lojasync.nuvemshop.services.lgpd.requests import (
     find_customer,
     strip_bodies,
 )
+from lojasync.sales.customers import Customer
 from lojasync.sales.history import Actor, HistoryType
-from lojasync.sales.orders import Order
+from lojasync.sales.orders import CustomerLink, Order
 from lojasync.shared.batching import chunks
 
 FISCAL_KEPT = "mantidos por obrigação fiscal (NF-e emitida ou venda confirmada)"
@@ -56,20 +57,14 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
 def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
     request = CustomerRequest.parse(body, "orders_to_redact")
     customer = find_customer(uow, store, request)
-    customer_note = "cliente não encontrado no ERP"
-    if customer is not None:
-        if uow.lgpd.customers_with_other_sources([customer.id], store.id):
-            customer_note = f"cliente {customer.id} mantido: também tem pedidos de outra origem"
-        else:
-            keep = bool(uow.lgpd.customers_with_processed_orders([customer.id]))
-            if not customer.erase_personal_data(keep_fiscal=keep):
-                customer_note = f"cliente {customer.id} já anonimizado"
-            elif keep:
-                customer_note = (f"cliente {customer.id}: e-mail e telefone removidos; nome, CPF/CNPJ e endereço "
-                                 f"{FISCAL_KEPT}")
-            else:
-                customer_note = f"cliente {customer.id} anonimizado"
     rows = customer_orders(uow, store, request, customer)
+    # Every ERP customer the store's data made of this person, not only the one the store's customer is bound to
+    # now (review: a first order with a mistyped, valid CPF made a second customer, which kept the name, e-mail,
+    # phone and address). A customer a person linked by hand (a company) is not the person: left alone.
+    found = [customer] if customer is not None else []
+    found += [order.customer for order, _ in rows if order.customer is not None
+              and order.customer_link == CustomerLink.STORE and order.customer not in found]
+    notes = [_redact_customer(uow, store, each) for each in found] or ["cliente não encontrado no ERP"]
     orders, fiscal = redact_orders(uow, rows, HistoryType.LGPD_CUSTOMER_REDACT)
     external_ids = {b.external_id for _, b in rows} | set(request.order_ids)
     failures = [f.id for f in uow.lgpd.import_failures_of(store.id) if f.payload is not None
@@ -78,7 +73,7 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     others = [e for e in uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id)
               if isinstance(e.body, dict) and request.matches_customer(e.body.get("customer"))]
     cleared += strip_bodies([*others, event])
-    parts = [customer_note, f"{orders} pedido(s) anonimizado(s)"]
+    parts = [*notes, f"{orders} pedido(s) anonimizado(s)"]
     if fiscal:
         parts.append(f"{fiscal} com NF-e/venda: cadastro do destinatário {FISCAL_KEPT}")
     missing = sorted(set(request.order_ids) - {b.external_id for _, b in rows})
@@ -87,6 +82,18 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     if cleared:
         parts.append(f"{cleared} registro(s) brutos apagados")
     return "customers/redact: " + "; ".join(parts) + "."
+
+
+def _redact_customer(uow: ConnectorUnitOfWork, store: Store, customer: Customer) -> str:
+    """Anonymise one customer of the person (the fiscal data kept when a document stands); what was done, in words."""
+    if uow.lgpd.customers_with_other_sources([customer.id], store.id):
+        return f"cliente {customer.id} mantido: também tem pedidos de outra origem"
+    keep = bool(uow.lgpd.customers_with_processed_orders([customer.id]))
+    if not customer.erase_personal_data(keep_fiscal=keep):
+        return f"cliente {customer.id} já anonimizado"
+    if keep:
+        return f"cliente {customer.id}: e-mail e telefone removidos; nome, CPF/CNPJ e endereço {FISCAL_KEPT}"
+    return f"cliente {customer.id} anonimizado"
 
 
 def redact_orders(uow: ConnectorUnitOfWork, rows: list[tuple[Order, OrderBinding]], request: HistoryType
