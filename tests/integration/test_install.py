@@ -250,7 +250,7 @@ def test_wrong_or_missing_state_is_rejected(installer, simulator):
     assert "sessão de instalação não foi encontrada" in no_cookie.text
 
     # A cookie made up by someone without the key.
-    stranger.cookies.set(STATE_COOKIE, f"{state}.9999999999.{'0' * 64}", path="/nuvemshop")
+    stranger.cookies.set(STATE_COOKIE, f"{state}.9999999999.{'a' * 64}.{'0' * 64}", path="/nuvemshop")
     forged = stranger.get("/nuvemshop/callback", params={"code": code, "state": state})
     assert forged.status_code == 400 and "assinatura não confere" in forged.text
 
@@ -259,6 +259,42 @@ def test_wrong_or_missing_state_is_rejected(installer, simulator):
     # The code was never spent: the right browser can still finish.
     done = installer.get("/nuvemshop/callback", params={"code": code, "state": state})
     assert done.status_code == 200, done.text
+
+
+def test_an_invite_connects_one_store(installer, simulator):
+    """review: an invite worked any number of times until it expired (up to 30 days), for any store: a link
+    forwarded once connected store after store to this ERP. Two browsers that opened it: the first back wins."""
+    from lojasync.nuvemshop.services.install_invite import make_invite
+
+    invite = make_invite(installer.container.cipher)
+    other = TestClient(installer.app)
+    codes = []
+    for browser in (installer, other):
+        started = browser.get(f"/nuvemshop/install?convite={invite}", follow_redirects=False)
+        assert started.status_code == 302
+        approved = httpx.get(started.headers["location"], follow_redirects=False)
+        codes.append(parse_qs(urlsplit(approved.headers["location"]).query))
+    first = installer.get("/nuvemshop/callback", params={"code": codes[0]["code"][0], "state": codes[0]["state"][0]})
+    assert first.status_code == 200, first.text
+    second = other.get("/nuvemshop/callback", params={"code": codes[1]["code"][0], "state": codes[1]["state"][0]})
+    assert second.status_code == 403 and "Este convite já foi usado para conectar uma loja" in words(second.text)
+    again = TestClient(installer.app).get(f"/nuvemshop/install?convite={invite}", follow_redirects=False)
+    assert again.status_code == 403 and "cada convite conecta uma loja só" in words(again.text)
+    with installer.container.read_uow() as uow:
+        assert [s.external_id for s in uow.stores.list()] == ["1234567"]
+    fresh = installer.get(install_url(installer), follow_redirects=False)   # a new link works
+    assert fresh.status_code == 302
+
+
+def test_an_invite_made_before_invites_were_single_use_still_works_until_it_expires(installer, simulator):
+    import time as clock
+
+    cipher = installer.container.cipher
+    expires = int(clock.time()) + 3600
+    old = f"{expires}.{cipher.sign(f'install-invite:{expires}')}"
+    assert installer.get(f"/nuvemshop/install?convite={old}", follow_redirects=False).status_code == 302
+    forged = f"{expires}.{'0' * 16}.{cipher.sign(f'install-invite:{expires}')}"   # a nonce added to an old one
+    assert installer.get(f"/nuvemshop/install?convite={forged}", follow_redirects=False).status_code == 403
 
 
 def test_a_spent_code_answered_with_http_200_is_rejected(installer, simulator):

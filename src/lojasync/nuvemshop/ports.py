@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         FailureRepository,
         LeaseRepository,
         PeriodicRunRepository,
+        SpentInviteRepository,
         StoreLogRepository,
         StoreRepository,
         WebhookEventRepository,
@@ -41,6 +42,7 @@ class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
     webhook_events: WebhookEventRepository
     leases: LeaseRepository
     periodic_runs: PeriodicRunRepository
+    spent_invites: SpentInviteRepository
     lgpd: LgpdQueries
     lgpd_exports: ExportRepository
     store_updates: StoreUpdateRepository

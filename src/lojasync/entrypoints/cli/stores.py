@@ -133,8 +133,8 @@ def install_link(hours: Annotated[float, typer.Option("--hours", help="Validade 
         err_console.print(f"[yellow]Atenção:[/] {warning}", highlight=False)
     console.print(f"{settings.public_url.rstrip('/')}/nuvemshop/install?convite={invite}", highlight=False,
                   soft_wrap=True)
-    console.print(f"Válido por {hours:g} h. Quem tiver o link pode conectar uma loja: envie só ao lojista.",
-                  style="dim")
+    console.print(f"Válido por {hours:g} h, para uma loja só (usado, não serve de novo); até lá, quem tiver o link "
+                  "pode conectar uma loja: envie só ao lojista.", style="dim")
 
 
 @app.command("disable")

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from lojasync.entrypoints.web.templating import render_public
 from lojasync.nuvemshop.oauth import OAuthError, exchange_code
-from lojasync.nuvemshop.services.install_invite import invite_problem
+from lojasync.nuvemshop.services.install_invite import SPENT, invite_id, invite_problem, invite_spent, spend_invite
 from lojasync.nuvemshop.services.install_store import complete_install, webhook_url_for
 from lojasync.shared.numbers import ascii_digits
 
@@ -41,7 +41,7 @@ def install(request: Request, convite: str | None = None) -> Response:
         return _not_configured(request, missing)
     # The service URL is public (webhooks need it): without this, anyone could connect their own
     # store and send its orders and customers into this ERP.
-    refused = invite_problem(container.cipher, convite)
+    refused = invite_problem(container.cipher, convite) or (SPENT if invite_spent(container.uow(), convite) else None)
     if refused:
         log.warning("install refused", extra={"reason": "invite"})
         return _message(request, "Instalação não autorizada", refused, status_code=403,
@@ -52,7 +52,8 @@ def install(request: Request, convite: str | None = None) -> Response:
     authorize = settings.nuvemshop_authorize_url.format(app_id=settings.nuvemshop_client_id)
     separator = "&" if "?" in authorize else "?"
     response = RedirectResponse(f"{authorize}{separator}{urlencode({'state': state})}", status_code=302)
-    response.set_cookie(STATE_COOKIE, _cookie_value(container.cipher, state, expires), max_age=STATE_TTL_SECONDS,
+    response.set_cookie(STATE_COOKIE, _cookie_value(container.cipher, state, expires, invite_id(convite)),
+                        max_age=STATE_TTL_SECONDS,
                         path=COOKIE_PATH, httponly=True, samesite="lax",
                         secure=settings.public_url.lower().startswith("https://"))
     response.headers["Cache-Control"] = "no-store"
@@ -67,7 +68,7 @@ def callback(request: Request, code: str | None = None, state: str | None = None
     missing = _missing_settings(settings)
     if missing:
         return _not_configured(request, missing)
-    state_problem = _state_problem(container.cipher, request.cookies.get(STATE_COOKIE), state)
+    state_problem, spent_id = _state_problem(container.cipher, request.cookies.get(STATE_COOKIE), state)
     if state_problem:
         log.warning("install callback rejected", extra={"reason": "state"})
         return _message(request, "Instalação recusada", state_problem, status_code=400,
@@ -77,6 +78,12 @@ def callback(request: Request, code: str | None = None, state: str | None = None
         return _forget_state(_message(request, "Instalação incompleta",
                                       "A Nuvemshop não enviou o código de autorização.", status_code=400,
                                       resolution="Abra o link de instalação de novo e autorize o app na Nuvemshop.",
+                                      operator_hint=_NEW_LINK))
+    if not spend_invite(container.uow(), spent_id):
+        # Two browsers opened the same link: the first back from the platform connected its store (review: one
+        # invite connected any number of stores until it expired).
+        log.warning("install callback rejected", extra={"reason": "invite spent"})
+        return _forget_state(_message(request, "Instalação não autorizada", SPENT, status_code=403,
                                       operator_hint=_NEW_LINK))
     try:
         grant = exchange_code(settings.nuvemshop_token_url, settings.nuvemshop_client_id,
@@ -93,27 +100,28 @@ def callback(request: Request, code: str | None = None, state: str | None = None
 
 # state cookie ------------------------------------------------------------------------------------
 
-def _cookie_value(cipher, state: str, expires: int) -> str:
-    return f"{state}.{expires}.{cipher.sign(f'install-state|{state}|{expires}')}"
+def _cookie_value(cipher, state: str, expires: int, spent_id: str) -> str:
+    """The state, when it expires, and the invite it was started with (spent once the platform sends it back)."""
+    return f"{state}.{expires}.{spent_id}.{cipher.sign(f'install-state|{state}|{expires}|{spent_id}')}"
 
 
-def _state_problem(cipher, cookie: str | None, state: str | None) -> str | None:
-    """Why this callback's state is not the one this browser was given, or None when it is."""
+def _state_problem(cipher, cookie: str | None, state: str | None) -> tuple[str | None, str]:
+    """Why this callback's state is not the one this browser was given (None when it is), and the invite's id."""
     if not cookie:
-        return "A sessão de instalação não foi encontrada neste navegador (cookie ausente ou expirado)."
+        return "A sessão de instalação não foi encontrada neste navegador (cookie ausente ou expirado).", ""
     if not state:
-        return "A Nuvemshop voltou sem o parâmetro state."
+        return "A Nuvemshop voltou sem o parâmetro state.", ""
     parts = cookie.split(".")
-    if len(parts) != 3 or not ascii_digits(parts[1], 12):
-        return "A sessão de instalação é inválida."
-    expected, expires, signature = parts[0], int(parts[1]), parts[2]
-    if not cipher.verify(f"install-state|{expected}|{expires}", signature):
-        return "A sessão de instalação é inválida (assinatura não confere)."
+    if len(parts) != 4 or not ascii_digits(parts[1], 12):
+        return "A sessão de instalação é inválida.", ""
+    expected, expires, spent_id, signature = parts[0], int(parts[1]), parts[2], parts[3]
+    if not cipher.verify(f"install-state|{expected}|{expires}|{spent_id}", signature):
+        return "A sessão de instalação é inválida (assinatura não confere).", ""
     if expires < time.time():
-        return "A sessão de instalação expirou."
+        return "A sessão de instalação expirou.", ""
     if not hmac.compare_digest(expected.encode(), state.encode("utf-8", "replace")):
-        return "O parâmetro state não confere com a sessão deste navegador (possível tentativa de CSRF)."
-    return None
+        return "O parâmetro state não confere com a sessão deste navegador (possível tentativa de CSRF).", ""
+    return None, spent_id
 
 
 def _forget_state(response: Response) -> Response:

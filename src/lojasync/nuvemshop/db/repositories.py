@@ -17,6 +17,7 @@ from lojasync.nuvemshop.db.tables import (
     order_bindings,
     periodic_runs,
     product_bindings,
+    spent_invites,
     store_leases,
     store_log,
     store_updates,
@@ -292,6 +293,24 @@ class LeaseRepository:
     def release(self, store_id: int, holder: str) -> None:
         self.session.execute(delete(store_leases).where(
             store_leases.c.store_id == store_id, store_leases.c.holder == holder))
+
+
+class SpentInviteRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def is_spent(self, invite_id: str) -> bool:
+        return self.session.execute(select(spent_invites.c.invite_id)
+                                    .where(spent_invites.c.invite_id == invite_id)).first() is not None
+
+    def spend(self, invite_id: str, now: datetime) -> bool:
+        """Spend the invite; False when it already was (the unique key settles two installs at once)."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(spent_invites).values(invite_id=invite_id, spent_at=now))
+            return True
+        except IntegrityError:
+            return False
 
 
 class PeriodicRunRepository:

@@ -145,6 +145,13 @@ lgpd_exports = Table(
     UniqueConstraint("store_id", "request_id", name="uq_lgpd_exports_store_request"),
 )
 
+spent_invites = Table(
+    "nuvemshop_spent_invites", metadata,
+    # An install invite connects one store: once its install went to the platform, it is spent (its hash here).
+    Column("invite_id", String(64), primary_key=True),
+    Column("spent_at", UTCDateTime, nullable=False),
+)
+
 periodic_runs = Table(
     "periodic_runs", metadata,
     # Every consumer schedules the periodic jobs; this row lets only the first one of each round run.

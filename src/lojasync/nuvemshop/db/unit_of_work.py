@@ -14,6 +14,7 @@ from lojasync.nuvemshop.db.repositories import (
     LeaseRepository,
     OriginRepository,
     PeriodicRunRepository,
+    SpentInviteRepository,
     StoreLogRepository,
     StoreRepository,
     WebhookEventRepository,
@@ -33,6 +34,7 @@ class SqlConnectorUnitOfWork(SqlUnitOfWork):
         self.webhook_events = WebhookEventRepository(session)
         self.leases = LeaseRepository(session)
         self.periodic_runs = PeriodicRunRepository(session)
+        self.spent_invites = SpentInviteRepository(session)
         self.lgpd = LgpdQueries(session)
         self.lgpd_exports = ExportRepository(session)
         self.store_updates = StoreUpdateRepository(session)

@@ -3,11 +3,16 @@ invite that only the operator can make; without it anyone could send their store
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import re
+import secrets
 import time
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from lojasync.crypto import TokenCipher
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import ascii_digits
 
@@ -21,22 +26,53 @@ class InviteHoursInvalid(LojasyncError):
 
 
 def make_invite(cipher: TokenCipher, hours: float = 24.0, now: float | None = None) -> str:
-    """A signed invite valid for `hours` (a link that never works, or works for ever, is refused)."""
+    """A signed invite valid for `hours` (a link that never works, or works for ever, is refused), for one store:
+    its nonce makes each invite its own, so that spending one (`spend_invite`) spends no other."""
     if not 0 < hours <= MAX_INVITE_HOURS:
         raise InviteHoursInvalid(hours=f"{hours:g}".replace(".", ","))   # as typed in Brazil: 0,5
     expires = int((now or time.time()) + hours * 3600)
-    return f"{expires}.{cipher.sign(f'install-invite:{expires}')}"
+    nonce = secrets.token_hex(8)
+    return f"{expires}.{nonce}.{cipher.sign(f'install-invite:{expires}:{nonce}')}"
 
 
 def invite_problem(cipher: TokenCipher, invite: str | None, now: float | None = None) -> str | None:
-    """Why this invite does not allow an install (in words for the person holding it), or None."""
-    expires, _, signature = (invite or "").partition(".")
-    if not ascii_digits(expires, 12) or not cipher.verify(f"install-invite:{expires}", signature):
+    """Why this invite does not allow an install (in words for the person holding it), or None. Spent or not is
+    the database's (`invite_spent`)."""
+    parts = (invite or "").split(".")
+    expires = parts[0]
+    if len(parts) == 3 and re.fullmatch(r"[0-9a-f]{16}", parts[1]):
+        signed = f"install-invite:{expires}:{parts[1]}"
+    else:   # made before invites had a nonce (one for any number of stores): still honoured until they expire
+        signed = f"install-invite:{expires}"
+    if len(parts) not in (2, 3) or not ascii_digits(expires, 12) or not cipher.verify(signed, parts[-1]):
         return ("Este endereço público recebe webhooks, mas instalar uma loja exige um convite. Peça ao "
                 "responsável pelo lojasync um link de instalação.")
     if int(expires) < (now or time.time()):
         return "O convite de instalação expirou. Peça ao responsável pelo lojasync um link de instalação novo."
     return None
+
+
+SPENT = ("Este convite já foi usado para conectar uma loja: cada convite conecta uma loja só. Peça ao responsável "
+         "pelo lojasync um link de instalação novo.")
+
+
+def invite_id(invite: str) -> str:
+    """What is kept of a spent invite: its hash (the invite itself would install again were the database read)."""
+    return hashlib.sha256(invite.encode("utf-8")).hexdigest()
+
+
+def invite_spent(uow: ConnectorUnitOfWork, invite: str) -> bool:
+    with uow:
+        return uow.spent_invites.is_spent(invite_id(invite))
+
+
+def spend_invite(uow: ConnectorUnitOfWork, spent_id: str, now: datetime | None = None) -> bool:
+    """Spend the invite whose install is being completed; False when another install spent it first (two
+    browsers that opened the same link: the first to come back from the platform connects its store)."""
+    with uow:
+        spent = uow.spent_invites.spend(spent_id, now or datetime.now(timezone.utc))
+        uow.commit()
+        return spent
 
 
 def setup_warnings(client_id: str | None, client_secret: str | None, public_url: str) -> list[str]:
