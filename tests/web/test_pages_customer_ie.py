@@ -14,7 +14,10 @@ BUYER = cnpj("998887770001")
 RIO = {"customer": {"id": 70001, "name": "Papelaria Boa Vista Ltda", "identification": BUYER,
                     "default_address": {"address": "Av. Atlântica", "number": "500", "locality": "Copacabana",
                                         "zipcode": "22010-000", "city": "Rio de Janeiro",
-                                        "province": "Rio de Janeiro", "country": "BR"}}}
+                                        "province": "Rio de Janeiro", "country": "BR"}},
+       # The sale billed to the company's address, as its checkout says (the NF-e and the IE's check read it).
+       "billing_address": "Av. Atlântica", "billing_number": "500", "billing_floor": "", "billing_locality": "Copacabana",
+       "billing_zipcode": "22010-000", "billing_city": "Rio de Janeiro", "billing_province": "Rio de Janeiro"}
 
 
 def order_of_company(app, store_id, order_id: int) -> int:

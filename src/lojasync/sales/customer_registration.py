@@ -12,6 +12,7 @@ from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, OrderNot
 from lojasync.sales.events import CustomerRegistrationSet
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
+from lojasync.sales.recipient import recipient_address
 from lojasync.sales.typed_tax_id import typed_tax_id
 from lojasync.sales.views import customer_details
 from lojasync.shared.state_registration import contributor_of, registration_to_keep
@@ -27,19 +28,19 @@ def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
     """
     document = typed_tax_id(tax_id)
     with uow:
-        places, order = [], None
+        order = None
         if order_number is not None:
             order = uow.orders.get(order_number)
             if order is None:
                 raise OrderNotFound(number=order_number)
             if order.customer is None or order.customer.tax_id != document.value:
                 raise CustomerNotOnOrder(document=document.formatted(), number=order_number)
-            places = [order.billing_address, order.shipping_address]
         customer = uow.customers.by_tax_id(document.value)
         if customer is None:
             raise CustomerNotFound(kind=document.kind.value, document=document.formatted())
-        # The NF-e's own order of preference (fiscal.services.invoice_draft.recipient_of).
-        place = next((a for a in (customer.address, *places) if a is not None and not a.is_empty()), None)
+        # The address the NF-e of that order names (review: the IE was checked against the customer's, RJ, while
+        # the NF-e went to the order's billing address, SP); without an order, the customer's own.
+        place = recipient_address(order, customer)
         kept = registration_to_keep(ie, place.state if place is not None else None)
         before = contributor_of(customer.state_registration)
         changed = customer.set_state_registration(kept)

@@ -33,7 +33,7 @@ from lojasync.fiscal.nfe_data import (
     TechnicalResponsible,
 )
 from lojasync.fiscal.ports import CarrierRepository
-from lojasync.sales.orders import CustomerLink
+from lojasync.sales.recipient import recipient_address
 from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import Gap, LojasyncError
 from lojasync.shared.state_registration import Contributor, contributor_of
@@ -79,12 +79,7 @@ def recipient_of(order) -> tuple[Recipient | None, list[str]]:
         why = f" ({order.customer_problem})" if order.customer_problem else ""
         return None, [Gap(f"pedido sem cliente com CPF/CNPJ{why}: vincule um cliente na página do pedido",
                           f"lojasync orders link-customer {order.id} --tax-id CPF/CNPJ")]
-    # This sale's billing address first: the customer's is the newest order's (or the store profile's), and an
-    # order invoiced after the buyer moved or ordered again took that one, its UF deciding the tax (review). The
-    # customer's first when a person linked it: the company the buyer named, with its own address.
-    manual = getattr(order, "customer_link", None) == CustomerLink.MANUAL
-    ordered = (customer.address, order.billing_address) if manual else (order.billing_address, customer.address)
-    place = next((a for a in (*ordered, order.shipping_address) if a is not None and not a.is_empty()), None)
+    place = recipient_address(order, customer)
     if place is None:
         return None, ["cliente sem endereço: a NF-e precisa do endereço do destinatário"]
     address, problems = fiscal_address(place, "endereço do cliente")

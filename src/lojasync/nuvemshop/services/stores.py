@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -59,7 +60,33 @@ def check_store_details(external_store_id: str, access_token: str, api_url: str)
     address = urlsplit(api_url)
     if address.scheme not in ("http", "https") or not address.hostname:
         raise ApiUrlInvalid(given=api_url[:80])
+    _refuse_unsafe_api_host(address.scheme, address.hostname, api_url)
     return external_store_id, access_token, api_url
+
+
+def _refuse_unsafe_api_host(scheme: str, host: str, api_url: str) -> None:
+    """The server calls this address with the store's token (review: any address was taken, and a person could make
+    the server call services of its own network, and send a real token over plain http). HTTPS, except on this
+    machine (the store simulator, `lojasync store-simulator`); never an address of a private network, link-local
+    (the cloud's metadata service) or reserved. A name is not resolved here: the network's firewall has the last
+    word on where the server may go."""
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        ip = None
+    local = host == "localhost" or host.endswith(".localhost") or (ip is not None and ip.is_loopback)
+    if local:
+        return
+    if ip is not None and (ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast
+                           or ip.is_unspecified):
+        raise ApiUrlInvalid(f"Endereço da API inválido: {api_url[:80]!r} é da rede interna ({ip}).",
+                            resolution="Use o endereço da API da Nuvemshop, ex.: "
+                                       "https://api.nuvemshop.com.br/2025-03 (o lojasync chama esse endereço com o "
+                                       "token da loja).", given=api_url[:80])
+    if scheme != "https":
+        raise ApiUrlInvalid(f"Endereço da API inválido: {api_url[:80]!r} não é HTTPS.",
+                            resolution="O token da loja iria sem criptografia: use o endereço HTTPS da API da "
+                                       "Nuvemshop, ex.: https://api.nuvemshop.com.br/2025-03.", given=api_url[:80])
 
 
 def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: str, access_token: str,
