@@ -155,6 +155,7 @@ def test_a_missing_destination_rate_is_a_listed_problem_only_where_the_difal_app
         ("Crédito em loja", "05", None), ("Crediário próprio", "05", None), ("Vale-presente", "12", None),
         ("Gift card", "12", None), ("Depósito bancário", "16", None), ("Transferência ou depósito", "18", None),
         ("Cartão de crédito", "03", None), ("Cartão de débito", "04", None),
+        ("Cartão de crédito na loja", "03", None),   # by card, at the pickup: a card, not the store's credit
         ("", "99", "Outros"),
         (None, "99", "Outros"),
     ],

@@ -347,8 +347,10 @@ def test_marking_received_takes_the_day_the_money_came_in(logged_in, app, order_
     page = logged_in.get("/financeiro", params={"situacao": "vencida"})
     receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
     today = local_today()
-    # The form offers the day, today by default and no later.
-    assert f'name="recebida_em" value="{today.isoformat()}" max="{today.isoformat()}"' in page.text
+    # The form offers the day, today by default; left as shown, it is the day the form is sent (a tab left open
+    # past midnight sent yesterday's date).
+    assert f'name="recebida_em" value="{today.isoformat()}"' in page.text
+    assert f'name="mostrado_em" value="{today.isoformat()}"' in page.text
     tomorrow = (today + timedelta(days=1)).isoformat()
     refused = logged_in.post(f"/financeiro/{receivable_id}/receber",
                              data={"csrf_token": csrf_of(page.text), "recebida_em": tomorrow})
@@ -371,6 +373,21 @@ def test_marking_received_takes_the_day_the_money_came_in(logged_in, app, order_
     history = text_of(logged_in.get(f"/pedidos/{order_number}").text)
     assert f"marcada como recebida. O dinheiro entrou em {formats.day(yesterday)}." in history
     again = logged_in.post(f"/financeiro/{receivable_id}/receber",
-                           data={"csrf_token": csrf_of(page.text), "recebida_em": today.isoformat()})
+                           data={"csrf_token": csrf_of(page.text), "recebida_em": today.isoformat(),
+                                 "mostrado_em": today.isoformat()})
     assert again.status_code == 303
     assert f"já estava recebida (em {formats.day(yesterday)}): nada mudou." in text_of(logged_in.get("/financeiro").text)
+
+
+def test_a_receipt_day_left_as_a_page_shown_yesterday_showed_it_is_today(logged_in, app, order_number):
+    """review: a Financeiro tab loaded before midnight and clicked the next morning put the receipt in yesterday's
+    cash, the day field unchanged."""
+    from lojasync.finance.views import local_today
+
+    page = logged_in.get("/financeiro", params={"situacao": "vencida"})
+    receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
+    shown = (local_today() - timedelta(days=1)).isoformat()   # the page, as yesterday's tab showed it
+    logged_in.post(f"/financeiro/{receivable_id}/receber",
+                   data={"csrf_token": csrf_of(page.text), "recebida_em": shown, "mostrado_em": shown})
+    received = {r["id"]: r for r in list_receivables(app.uow())}[receivable_id]
+    assert formats.day(received["received_at"]) == formats.day(local_today())

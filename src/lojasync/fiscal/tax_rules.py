@@ -248,6 +248,7 @@ _PAYMENT_WORDS: tuple[tuple[str, str], ...] = (
     ("carteira", "18"), ("wallet", "18"), ("deposito", "16"), ("deposit", "16"),
 )
 OTHER_PAYMENT = "99"
+_STORE_CREDIT = "05"
 
 
 def _words(text: str) -> str:
@@ -272,7 +273,9 @@ def payment_type(method: str | None) -> PaymentType:
     code = _PAYMENT_CODES.get(text.lower())
     if code is None:
         padded = f" {_words(text)} "
-        code = next((c for word, c in _PAYMENT_WORDS if f" {word} " in padded), OTHER_PAYMENT)
+        code = next((c for word, c in _PAYMENT_WORDS if f" {word} " in padded
+                     # "Cartão de crédito na loja" (paid by card at the pickup) is a card, not the store's credit.
+                     and not (c == _STORE_CREDIT and " cartao " in padded)), OTHER_PAYMENT)
     if code != OTHER_PAYMENT:
         return PaymentType(code, None)
     described = _OTHER_PAYMENT_WORDS.get(text.lower(), text)

@@ -124,11 +124,13 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
 
 @router.post("/financeiro/{receivable_id}/receber", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def mark_received(request: Request, receivable_id: PageId, voltar: Annotated[str, Form()] = "/financeiro",
-                  recebida_em: Annotated[str, Form()] = "") -> Response:
-    """Baixa: the receivable is received on the day given, today by default (a second click changes nothing)."""
+                  recebida_em: Annotated[str, Form()] = "", mostrado_em: Annotated[str, Form()] = "") -> Response:
+    """Baixa: the receivable is received on the day given, today by default (a second click changes nothing). The
+    day left as the page showed it is today's, whenever the form is sent (review: a tab left open past midnight
+    put the receipt in yesterday's cash)."""
     back = _back(voltar)
     try:
-        received_on = _day(recebida_em, "Recebida em")
+        received_on = None if recebida_em.strip() == mostrado_em.strip() else _day(recebida_em, "Recebida em")
         row, changed = receive(request.app.state.container.uow(), receivable_id, actor=page_person(request),
                                received_on=received_on)
     except LojasyncError as exc:
