@@ -54,6 +54,21 @@ def test_new_users_are_checked(app):
     assert [u.email for u in list_users(app.accounts_read_uow())] == ["ana@loja.com.br", "joão@loja.com.br"]
 
 
+def test_an_account_an_earlier_version_took_with_an_invisible_character_can_still_be_managed(app):
+    """review: its e-mail is refused now, and every action on it (found by that e-mail) said "E-mail inválido"."""
+    from lojasync.accounts.services.users import disable_user, enable_user
+    from lojasync.accounts.users import User
+
+    rogue = "ana\u200b@loja.com.br"
+    with app.accounts_uow() as uow:
+        uow.users.add(User(rogue, passwords.hash_password(PASSWORD), created_at=datetime.now(timezone.utc)))
+        uow.commit()
+    assert disable_user(app.accounts_uow(), rogue)[0].active is False
+    assert enable_user(app.accounts_uow(), rogue).active is True
+    with pytest.raises(InvalidEmail):   # none such: the refusal says why the address is not one
+        disable_user(app.accounts_uow(), "bia\u200b@loja.com.br")
+
+
 def test_login_session_and_logout(app):
     add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
     opened = log_in(app.accounts_uow(), "ANA@loja.com.br", PASSWORD, "10.0.0.1", now=T0)
