@@ -923,8 +923,10 @@ def test_the_cnpj_is_not_changed_while_an_nfe_of_it_awaits_sefaz(app, company, s
         uow.commit()
     with pytest.raises(CnpjChangeRefused) as refused:
         set_company(app.uow(), CompanyData(cnpj="11.444.777/0001-61"))
-    assert refused.value.message.startswith("Há 1 NF-e do CNPJ 11.222.333/0001-81 a caminho da SEFAZ")
+    assert refused.value.message.startswith("Há 1 documento(s) do CNPJ 11.222.333/0001-81 ainda não resolvido(s)")
     assert set_company(app.uow(), CompanyData(cnpj="11.222.333/0001-81", series=2)).series == 2   # the same: fine
+    # A branch of the same company (same base): its certificate is the same, nothing to wait for.
+    assert set_company(app.uow(), CompanyData(cnpj="11.222.333/0002-62")).cnpj == "11222333000262"
     send_invoice(app.uow(), sefaz, ReadyToSend(invoice.id, claim))   # answered: authorised
     assert set_company(app.uow(), CompanyData(cnpj="11.444.777/0001-61")).cnpj == "11444777000161"
 

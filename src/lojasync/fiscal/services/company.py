@@ -188,7 +188,7 @@ def set_company(uow: ProcessingUnitOfWork, data: CompanyData, now: datetime | No
         _apply(company, data)
         if company.environment != previous_environment:
             _refuse_while_in_flight(uow, previous_environment)
-        if previous_cnpj and company.cnpj != previous_cnpj:
+        if previous_cnpj and company.cnpj and company.cnpj[:8] != previous_cnpj[:8]:
             _refuse_cnpj_change_in_flight(uow, previous_cnpj, now)
         _number_from_what_was_used(uow, company, data, left)
         uow.commit()
@@ -407,22 +407,24 @@ class EnvironmentChangeRefusedVoids(LojasyncError):
 
 class CnpjChangeRefused(LojasyncError):
     code = "fiscal.cnpj_change_refused"
-    message_template = ("Há {count} NF-e do CNPJ {cnpj} a caminho da SEFAZ (aguardando a resposta, ou com o "
-                        "cancelamento pedido e ainda sem resposta): o CNPJ não foi trocado.")
-    resolution_template = ("Espere a SEFAZ responder (o lojasync consulta cada uma pela chave sozinho, em minutos) e "
-                           "troque o CNPJ depois: cada NF-e é transmitida e consultada com o certificado do CNPJ que a "
-                           "emitiu, e o da empresa nova a SEFAZ recusa para ela.")
+    message_template = ("Há {count} documento(s) do CNPJ {cnpj} ainda não resolvido(s) (NF-e pendentes, aguardando a "
+                        "SEFAZ ou rejeitadas, cancelamentos ou inutilizações sem resposta): o CNPJ não foi trocado.")
+    resolution_template = ("Transmita ou descarte as NF-e não resolvidas e espere as respostas da SEFAZ (o lojasync "
+                           "consulta sozinho, em minutos); troque o CNPJ depois. Cada documento vai à SEFAZ com o "
+                           "certificado da empresa que o emitiu, e o da empresa nova a SEFAZ recusa para ele (213).")
     action = Action.SEE_INVOICES
 
 
 def _refuse_cnpj_change_in_flight(uow: ProcessingUnitOfWork, leaving: str, now: datetime) -> None:
-    """No other CNPJ while an NF-e of this one is at SEFAZ, its answer or its cancellation's awaited: the query by
-    key and the resend go with the company's certificate, which a new CNPJ replaces (review: the change was taken,
-    and SEFAZ refuses another company's certificate for those NF-e, 213)."""
-    in_flight = {i.id for i in uow.invoices.list(InvoiceStatus.AWAITING)}
-    in_flight |= set(uow.invoices.cancellations_requested(now + timedelta(days=3650)))
-    if in_flight:
-        raise CnpjChangeRefused(count=len(in_flight), cnpj=format_cnpj(leaving))
+    """No other company (another CNPJ base: a branch of the same one keeps its certificate) while a document of this
+    one is unsettled: an NF-e not decided (sent as signed, it would go with the new company's certificate, which
+    SEFAZ refuses for it), a cancellation or a number void awaiting SEFAZ (review: the change was taken)."""
+    unsettled = {i.id for status in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
+                 for i in uow.invoices.list(status)}
+    unsettled |= set(uow.invoices.cancellations_requested(now + timedelta(days=3650)))
+    voids = uow.number_voids.awaiting_sefaz()
+    if unsettled or voids:
+        raise CnpjChangeRefused(count=len(unsettled) + len(voids), cnpj=format_cnpj(leaving))
 
 
 def _refuse_while_in_flight(uow: ProcessingUnitOfWork, leaving: str) -> None:
