@@ -273,6 +273,22 @@ def test_customers_redact_anonymises_every_customer_the_persons_orders_made(app,
     assert names.count(ANONYMISED_NAME) == 2 and not any("João" in name for name in names)
 
 
+def test_customers_redact_keeps_a_customer_another_buyer_of_the_store_shares(app, store_id):
+    """review: the "mistyped" CPF of a first order is someone else's, who buys in the same store too: their record
+    was erased with the person's. It stays, and the summary says why."""
+    typo = MARIA["doc"]
+    numbers = imported(app, store_id, person_order(1800000041, JOAO, identification=typo),
+                       person_order(1800000042, JOAO, updated_at=ts(60)), person_order(1800000043, MARIA))
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact",
+                                              _redact_body(JOAO, [1800000041, 1800000042])))
+    assert "mantido: também é de outros pedidos da loja" in summary and "2 pedido(s) anonimizado(s)" in summary
+    with app.uow() as uow:
+        assert uow.customers.by_tax_id(JOAO["doc"]) is None
+        maria = uow.customers.by_tax_id(typo)
+        assert maria is not None and maria.email == MARIA["email"]
+    assert order(app, numbers[1800000043]).contact_email == MARIA["email"]
+
+
 def test_customers_redact_finds_the_customer_by_document_and_anonymises_it_fully(app, store_id):
     numbers = imported(app, store_id, person_order(1800000021, MARIA, identification=MARIA["doc"][:3] + "."
                                                    + MARIA["doc"][3:6] + "." + MARIA["doc"][6:9] + "-"

@@ -61,10 +61,14 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     # Every ERP customer the store's data made of this person, not only the one the store's customer is bound to
     # now (review: a first order with a mistyped, valid CPF made a second customer, which kept the name, e-mail,
     # phone and address). A customer a person linked by hand (a company) is not the person: left alone.
-    found = [customer] if customer is not None else []
-    found += [order.customer for order, _ in rows if order.customer is not None
-              and order.customer_link == CustomerLink.STORE and order.customer not in found]
-    notes = [_redact_customer(uow, store, each) for each in found] or ["cliente não encontrado no ERP"]
+    extra = []
+    for order, _ in rows:
+        if order.customer is not None and order.customer_link == CustomerLink.STORE \
+                and order.customer is not customer and order.customer not in extra:
+            extra.append(order.customer)
+    notes = [_redact_customer(uow, store, customer)] if customer is not None else []
+    notes += [_shared_customer(uow, store, request, each, rows) or _redact_customer(uow, store, each) for each in extra]
+    notes = notes or ["cliente não encontrado no ERP"]
     orders, fiscal = redact_orders(uow, rows, HistoryType.LGPD_CUSTOMER_REDACT)
     external_ids = {b.external_id for _, b in rows} | set(request.order_ids)
     failures = [f.id for f in uow.lgpd.import_failures_of(store.id) if f.payload is not None
@@ -82,6 +86,19 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     if cleared:
         parts.append(f"{cleared} registro(s) brutos apagados")
     return "customers/redact: " + "; ".join(parts) + "."
+
+
+def _shared_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer,
+                     rows: list[tuple[Order, OrderBinding]]) -> str | None:
+    """Why a customer the person's orders made is someone else's too (kept), or None: it is linked to other orders
+    of the store, or bound to another of the store's customers (a CPF mistyped as another person's, a company's
+    CNPJ several employees type; review of this session's commits)."""
+    redacted = {order.id for order, _ in rows}
+    others = set(uow.lgpd.customer_order_ids(store.id, customer_id=customer.id)) - redacted
+    bound = set(uow.lgpd.store_customer_external_ids(store.id, customer.id)) - {request.store_customer_id}
+    if others or bound:
+        return f"cliente {customer.id} mantido: também é de outros pedidos da loja"
+    return None
 
 
 def _redact_customer(uow: ConnectorUnitOfWork, store: Store, customer: Customer) -> str:
