@@ -41,7 +41,7 @@ def stores(lojasync) -> list[dict]:
     return json.loads(lojasync("store", "list", "--format", "json"))
 
 
-def test_store_add_checks_the_credentials_with_the_store_before_saving(lojasync, server):
+def test_store_add_checks_the_credentials_with_the_store_before_saving(lojasync, server, monkeypatch):
     base = ("store", "add", "--api-url", server.api_url)
     checked = [  # the store was asked and said no
         (("--store", server.store_id, "--access-token", "token-errado"), "token de acesso recusado"),
@@ -61,7 +61,8 @@ def test_store_add_checks_the_credentials_with_the_store_before_saving(lojasync,
     assert "não respondeu" in silent and "Nada foi gravado" in silent and "Tente de novo em alguns minutos" in silent
     assert stores(lojasync) == []
 
-    added = lojasync(*base, "--store", server.store_id, "--access-token", server.access_token)
+    monkeypatch.setenv("LOJASYNC_STORE_TOKEN", server.access_token)   # kept out of the shell's history and of `ps`
+    added = lojasync(*base, "--store", server.store_id)
     assert "conectada" in added
     (store,) = stores(lojasync)
     assert store["name"] == f"Loja Simulada {server.store_id}"  # as the store calls itself

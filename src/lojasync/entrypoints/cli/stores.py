@@ -32,8 +32,11 @@ app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
 def add(
     external_store_id: Annotated[str | None, typer.Option("--store", metavar="ID",
                                                           help="Id da loja na Nuvemshop (user_id do token).")] = None,
-    access_token: Annotated[str | None, typer.Option("--access-token", metavar="TOKEN",
-                                                     help="Token de acesso do app.")] = None,
+    # From the environment too: on the command line the token stays in the shell's history and in `ps` (review).
+    access_token: Annotated[str | None, typer.Option("--access-token", metavar="TOKEN", envvar="LOJASYNC_STORE_TOKEN",
+                                                     show_envvar=True, help=(
+                                                         "Token de acesso do app (ou na variável LOJASYNC_STORE_TOKEN, "
+                                                         "que não fica no histórico do terminal)."))] = None,
     api_url: Annotated[str, typer.Option("--api-url", help="Endereço base da API.")] = DEFAULT_API_URL,
     name: Annotated[str | None, typer.Option("--name", help="Nome para mostrar.")] = None,
     no_check: Annotated[bool, typer.Option("--no-check", help="Não confere o token com a loja antes de gravar.")]
