@@ -46,7 +46,7 @@ SCENARIOS = {
     "production, numeric CNPJ": lambda: draft(environment=Environment.PRODUCTION,
                                               issuer_=issuer(cnpj="11222333000181")),
     "card in installments": lambda: draft(method="credit_card"),
-    "unknown method (xPag)": lambda: draft(method="Vale-presente da loja"),
+    "unknown method (xPag)": lambda: draft(method="Permuta com a loja"),
     "free order": lambda: draft(items=shirts(1), freight=D("0.00"), discount=goods_total(shirts(1))),
     "change given (vTroco)": lambda: draft(payments=(Payment("cash", goods_total(shirts()) + D("25.90")),)),
     "ICMS retained by substitution, simples": lambda: draft(items=_retained()),

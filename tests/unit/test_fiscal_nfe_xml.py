@@ -169,7 +169,7 @@ def test_simples_nacional_may_carry_the_ibs_cbs_group():
     ("method", "code", "description"),
     [("credit_card", "03", None), ("debit_card", "04", None), ("boleto", "15", None), ("pix", "17", None),
      ("wire_transfer", "18", None), ("wallet", "18", None), ("Carteira digital XPTO", "18", None),
-     ("Vale-presente da loja", "99", "Vale-presente da loja")],
+     ("Vale-presente da loja", "12", None), ("Permuta com a loja", "99", "Permuta com a loja")],
 )
 def test_payment_method_gives_tpag_and_the_payments_add_up_to_vnf(method, code, description):
     root = valid(draft(method=method))
