@@ -434,40 +434,43 @@ def test_a_variant_whose_sku_moved_to_another_product_gets_that_products_stock(a
 def test_a_variant_rebound_after_its_push_is_queued_again(app, store_id):
     """review: the SKU changed after a completed push queued nothing: the variant kept the former product's count
     until the new product's stock happened to move."""
+    client, _ = _renamed_after_a_push(app, store_id, order_payload(id=1900000201), 1900000202)
+    assert client.writes[-1] == ("PATCH", "501", {"601": 3})   # CAN-CER's 4 less the unit on the new order
+
+
+def _renamed_after_a_push(app, store_id, older: dict, renamed_id: int):
+    """`older` imported (variant 601 as CAM-ALG-P), both products counted (10 and 4) and pushed; then an order of
+    variant 601 renamed CAN-CER, pushed too. Returns the store's fake client and the push."""
     from lojasync.nuvemshop.services.push_updates import push_store_updates
     from tests.unit.fakes import FakeStoreClient
 
-    imported(app, store_id, 1900000201)
+    client = FakeStoreClient()
+
+    def push() -> None:
+        push_store_updates(app.uow(), lambda s: client, store_id)
+
+    import_order(app.uow(), store_id, older, ImportPolicy())
     count_stock(app.uow(), "CAM-ALG-P", 10)
     count_stock(app.uow(), "CAN-CER", 4)
-    client = FakeStoreClient()
-    push_store_updates(app.uow(), lambda s: client, store_id)
-    import_order(app.uow(), store_id, _renamed_variant_order(1900000202, 10), ImportPolicy())
-    push_store_updates(app.uow(), lambda s: client, store_id)
-    assert client.writes[-1] == ("PATCH", "501", {"601": 3})   # CAN-CER's 4 less the unit on the new order
+    push()
+    import_order(app.uow(), store_id, _renamed_variant_order(renamed_id, 10), ImportPolicy())
+    push()
+    return client, push
 
 
 def test_an_older_order_read_again_does_not_bind_a_renamed_variant_back(app, store_id):
     """review: a store line keeps the SKU it was sold with. Variant 601 renamed CAM-ALG-P -> CAN-CER, a new order bound
     it to CAN-CER (4 counted); then the older order was paid in the store, read again, and bound 601 back to
     CAM-ALG-P: the store offered the T-shirt's 10 on the mug's variant. It stays with the newer order's SKU."""
-    from lojasync.nuvemshop.services.push_updates import push_store_updates
     from tests.factories import ts
-    from tests.unit.fakes import FakeStoreClient
 
     older = order_payload(id=1900000301)   # placed 27/11/2026, its line CAM-ALG-P on variant 601
-    import_order(app.uow(), store_id, older, ImportPolicy())
-    count_stock(app.uow(), "CAM-ALG-P", 10)
-    count_stock(app.uow(), "CAN-CER", 4)
-    client = FakeStoreClient()
-    push_store_updates(app.uow(), lambda s: client, store_id)
-    import_order(app.uow(), store_id, _renamed_variant_order(1900000302, 10), ImportPolicy())
-    push_store_updates(app.uow(), lambda s: client, store_id)
+    client, push = _renamed_after_a_push(app, store_id, older, 1900000302)
     assert client.writes[-1] == ("PATCH", "501", {"601": 3})
     writes = len(client.writes)
 
     import_order(app.uow(), store_id, dict(older, payment_status="paid", updated_at=ts(3600)), ImportPolicy())
-    push_store_updates(app.uow(), lambda s: client, store_id)
+    push()
     assert all(write[2].get("601") != 10 for write in client.writes[writes:]), client.writes[writes:]
     with app.read_uow() as uow:
         binding = uow.bindings.products_by_variant_ids(store_id, ["601"])["601"]
