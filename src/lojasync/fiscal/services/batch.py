@@ -51,11 +51,10 @@ UNEXPECTED_RESOLUTION = ("Tente de novo este pedido; se o erro voltar, avise que
                          "referência (o detalhe técnico foi gravado {where}).")
 # SEFAZ itself gave no decision, or refused to talk (the certificate): the next orders would meet the same SEFAZ.
 SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided, SefazConfigurationError)
-# "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
 # A batch run in the background with no news for this long is taken for stopped (its process was killed or
 # restarted; it beats every 20 s, batch_reports.HEARTBEAT): its page says so, and its orders are free for another run.
 STALLED = timedelta(minutes=2)
-
+# "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
 NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
 STOPPED_BEFORE_SENDING = "não transmitida: o lote parou antes de enviá-la à SEFAZ; transmita depois"
 # How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
