@@ -42,9 +42,11 @@ def invite_problem(cipher: TokenCipher, invite: str | None, now: float | None = 
     expires = parts[0]
     if len(parts) == 3 and re.fullmatch(r"[0-9a-f]{16}", parts[1]):
         signed = f"install-invite:{expires}:{parts[1]}"
-    else:   # made before invites had a nonce (one for any number of stores): still honoured until they expire
+    elif len(parts) == 2:   # made before invites had a nonce: still honoured, once, until they expire
         signed = f"install-invite:{expires}"
-    if len(parts) not in (2, 3) or not ascii_digits(expires, 12) or not cipher.verify(signed, parts[-1]):
+    else:   # a middle part the signature does not cover (an old invite with one added) is no invite
+        signed = None
+    if signed is None or not ascii_digits(expires, 12) or not cipher.verify(signed, parts[-1]):
         return ("Este endereço público recebe webhooks, mas instalar uma loja exige um convite. Peça ao "
                 "responsável pelo lojasync um link de instalação.")
     if int(expires) < (now or time.time()):
@@ -57,8 +59,12 @@ SPENT = ("Este convite já foi usado para conectar uma loja: cada convite conect
 
 
 def invite_id(invite: str) -> str:
-    """What is kept of a spent invite: its hash (the invite itself would install again were the database read)."""
-    return hashlib.sha256(invite.encode("utf-8")).hexdigest()
+    """What is kept of a spent invite: a hash of what its signature covers (its expiry and nonce), never of the text
+    as given: anything else in it could be varied to make a "new" invite of a spent one (review). The invite itself
+    is not kept: it would install again were the database read."""
+    parts = invite.split(".")
+    signed = f"{parts[0]}.{parts[1]}" if len(parts) == 3 else parts[0]
+    return hashlib.sha256(f"install-invite:{signed}".encode()).hexdigest()
 
 
 def invite_spent(uow: ConnectorUnitOfWork, invite: str) -> bool:
