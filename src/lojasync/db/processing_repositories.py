@@ -483,7 +483,6 @@ class DocumentRepository:
         return {order_id: self.session.get(Invoice if kind == "nfe" else SimpleSale, document_id)
                 for order_id, (kind, document_id) in found.items()}
 
-
     def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus]) -> list[int]:
         # One query of ids: a run by status read every order of the status and every NF-e and sale ever made as
         # ORM objects (review: slower every month of a store's history).

@@ -419,20 +419,23 @@ def _refuse_cnpj_change_in_flight(uow: ProcessingUnitOfWork, leaving: str, now: 
     """No other company (another CNPJ base: a branch of the same one keeps its certificate) while a document of this
     one is unsettled: an NF-e not decided (sent as signed, it would go with the new company's certificate, which
     SEFAZ refuses for it), a cancellation or a number void awaiting SEFAZ (review: the change was taken)."""
-    unsettled = {i.id for status in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
-                 for i in uow.invoices.list(status)}
-    unsettled |= set(uow.invoices.cancellations_requested(now + timedelta(days=3650)))
+    unsettled = set(_unsettled_invoice_ids(uow)) | set(uow.invoices.cancellations_requested(now + timedelta(days=3650)))
     voids = uow.number_voids.awaiting_sefaz()
     if unsettled or voids:
         raise CnpjChangeRefused(count=len(unsettled) + len(voids), cnpj=format_cnpj(leaving))
+
+
+def _unsettled_invoice_ids(uow: ProcessingUnitOfWork) -> list[int]:
+    """The NF-e not settled yet: pending, awaiting SEFAZ or rejected (each belongs to the company as it was)."""
+    return [i.id for status in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
+            for i in uow.invoices.list(status)]
 
 
 def _refuse_while_in_flight(uow: ProcessingUnitOfWork, leaving: str) -> None:
     """No switch away from `leaving` while something of it awaits SEFAZ or a person: NF-e not settled, requests
     to void numbers (only those of `leaving`: one an earlier version left in the other environment is resent
     once the company is back there, which must stay possible)."""
-    unsettled = [i for status in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
-                 for i in uow.invoices.list(status)]
+    unsettled = _unsettled_invoice_ids(uow)
     if unsettled:
         raise EnvironmentChangeRefused(count=len(unsettled))
     awaiting = [v for v in uow.number_voids.awaiting_sefaz() if v.environment == leaving]

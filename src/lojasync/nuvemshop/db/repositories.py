@@ -250,6 +250,11 @@ def _take_or_create(session: Session, take, create) -> bool:
     """Take the row when its condition allows; else create it. The unique key settles races."""
     if session.execute(take).rowcount:
         return True
+    return _created(session, create)
+
+
+def _created(session: Session, create) -> bool:
+    """Insert the row; False when the unique key says another transaction has it already."""
     try:
         with session.begin_nested():
             session.execute(create)
@@ -305,12 +310,7 @@ class SpentInviteRepository:
 
     def spend(self, invite_id: str, now: datetime) -> bool:
         """Spend the invite; False when it already was (the unique key settles two installs at once)."""
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(spent_invites).values(invite_id=invite_id, spent_at=now))
-            return True
-        except IntegrityError:
-            return False
+        return _created(self.session, insert(spent_invites).values(invite_id=invite_id, spent_at=now))
 
 
 class PeriodicRunRepository:

@@ -4,7 +4,6 @@ invite that only the operator can make; without it anyone could send their store
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 import secrets
 import time
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 from lojasync.crypto import TokenCipher
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.hosts import is_loopback
 from lojasync.shared.numbers import ascii_digits
 
 MAX_INVITE_HOURS = 24 * 30
@@ -91,16 +91,8 @@ def setup_warnings(client_id: str | None, client_secret: str | None, public_url:
         warnings.append(f"{' e '.join(missing)} não definido(s): sem os dados do app a Nuvemshop não instala o app "
                         "nem assina os webhooks (eles serão recusados).")
     host = urlsplit(public_url).hostname or ""
-    if _is_loopback(host):
+    if not host or is_loopback(host):
         warnings.append(f"LOJASYNC_PUBLIC_URL aponta para {host}: a Nuvemshop não alcança este endereço. Defina o "
                         "endereço público (HTTPS) por onde a loja chega a este serviço.")
     return warnings
 
-
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host.endswith(".localhost")

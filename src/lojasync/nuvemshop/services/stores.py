@@ -33,6 +33,7 @@ from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log, s
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.leases import store_lease
 from lojasync.sales.history import Actor
+from lojasync.shared.hosts import is_loopback
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,12 @@ def _refuse_unsafe_api_host(scheme: str, host: str, api_url: str) -> None:
     machine (the store simulator, `lojasync store-simulator`); never an address of a private network, link-local
     (the cloud's metadata service) or reserved. A name is not resolved here: the network's firewall has the last
     word on where the server may go."""
+    if is_loopback(host):
+        return
     try:
-        ip = ipaddress.ip_address(host.strip("[]"))
+        ip = ipaddress.ip_address(host)
     except ValueError:
         ip = None
-    local = host == "localhost" or host.endswith(".localhost") or (ip is not None and ip.is_loopback)
-    if local:
-        return
     if ip is not None and (ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast
                            or ip.is_unspecified):
         raise ApiUrlInvalid(f"Endereço da API inválido: {api_url[:80]!r} é da rede interna ({ip}).",
