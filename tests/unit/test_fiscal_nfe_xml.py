@@ -577,6 +577,17 @@ def test_text_keeps_to_the_layout_character_range_and_size(raw, size, expected):
 
     assert text(raw, size) == expected
 
+@settings(max_examples=300)
+@given(st.one_of(st.text(), st.text(st.sampled_from(" aZ1-")),
+                 st.text(st.sampled_from([" ", "a", "\t", "\n", "\x01", "\x7f", "é", "—", "\u00a0", "😀"]))),
+       st.integers(min_value=1, max_value=60))
+def test_text_of_plain_ascii_takes_a_short_way_with_the_same_result(raw, size):
+    """Printable ASCII skips the character-by-character cleaning: whatever the value, the result is the same."""
+    from lojasync.fiscal.nfe_format import _cleaned, text
+
+    assert text(raw, size) == (_cleaned(raw, size) if raw else "")
+
+
 
 def test_numbers_and_dates_in_the_layout_formats():
     from datetime import datetime

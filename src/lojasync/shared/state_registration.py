@@ -9,6 +9,7 @@ no IE is not an ICMS contributor. The rules per UF (lengths, prefixes, check dig
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from enum import StrEnum
@@ -146,6 +147,8 @@ def _as_typed(ie: str | None) -> str:
     return " ".join(str(ie or "").split())[:40]
 
 
+# Every NF-e checks the company's IE and often the recipient's: the same few values, each check a UF's rule.
+@functools.lru_cache(maxsize=4096)
 def is_valid_ie(ie: str | None, uf: str) -> bool:
     try:
         check_ie(ie, uf)

@@ -8,6 +8,7 @@ and the NF-e access key uses the same rule.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,6 +143,8 @@ def parse_tax_id(raw: object) -> TaxId | TaxIdProblem:
     return found
 
 
+# Pure (the result is frozen): every NF-e reads the company's CNPJ and the recipient's document again.
+@functools.lru_cache(maxsize=4096)
 def _parsed(text: str, value: str) -> TaxId | TaxIdProblem:
     if not value:
         return TaxIdProblem(TaxIdProblemCode.MISSING)
