@@ -182,9 +182,10 @@ def test_a_status_takes_the_orders_without_a_document(app, api):
 
 def test_a_status_names_the_nfe_an_earlier_run_left_awaiting_sefaz(app, api, sefaz):
     """dogfood: `orders invoice --status confirmado` named the NF-e an earlier run left awaiting SEFAZ (their orders
-    are not invoiced again); the API's answer to the same run said nothing of them, so they looked done."""
+    are not invoiced again); the API's answer to the same run said nothing of them, so they looked done. Those a
+    send still holds (sent moments ago, no answer yet) are named; a run that only generates names them all."""
     earlier, later = imported(app, *paid(2400007001, 2))
-    sefaz.set_switches(out_of_service="108")   # SEFAZ decides nothing: the NF-e stays awaiting it
+    sefaz.set_switches(drop_answers=1)   # sent, and no answer: SEFAZ may hold it
     assert by_order(batch(api, orders=[earlier]))[earlier]["outcome"] == "awaiting_sefaz"
     sefaz.reset_switches()
 
@@ -198,6 +199,30 @@ def test_a_status_names_the_nfe_an_earlier_run_left_awaiting_sefaz(app, api, sef
     # Another status has none; a batch by numbers names only what it was given.
     assert batch(api, status="em-aberto").json()["awaiting"] == []
     assert batch(api, orders=[later]).json()["awaiting"] == []
+
+
+@pytest.mark.parametrize("by", ["status", "orders"])
+def test_a_run_again_transmits_the_nfe_sefaz_took_nothing_of(app, api, sefaz, by):
+    """Review: an NF-e SEFAZ answered "fora de serviço" (108/109: it took nothing) stayed awaiting SEFAZ through a
+    run again once SEFAZ was back, named for the worker or a person to transmit one by one. A run that transmits
+    asks SEFAZ by key first (never sends blind), then sends it: its number, its key."""
+    (order,) = imported(app, *paid(2400007051, 1))
+    sefaz.set_switches(out_of_service="108")
+    first = by_order(batch(api, orders=[order]))[order]
+    assert (first["outcome"], first["invoice"]["status"]) == ("awaiting_sefaz", "awaiting_sefaz")
+    sefaz.reset_switches()
+    calls = dict(sefaz.stats()["chamadas"])
+
+    answer = batch(api, status="confirmado") if by == "status" else batch(api, orders=[order])
+    summary, item = answer.json(), by_order(answer)[order]
+    assert (item["outcome"], item["invoice"]["status"]) == ("authorised", "authorised"), item
+    assert (item["invoice"]["id"], item["invoice"]["number"], item["invoice"]["access_key"]) == \
+        (first["invoice"]["id"], first["invoice"]["number"], first["invoice"]["access_key"])
+    now = sefaz.stats()["chamadas"]
+    assert now["NFeConsultaProtocolo4"] == calls.get("NFeConsultaProtocolo4", 0) + 1   # asked by key first
+    assert now["NFeAutorizacao4"] == calls["NFeAutorizacao4"] + 1
+    assert summary["awaiting"] == [] and summary["authorised"] == 1
+    assert api.get("/api/v1/invoices", params={"status": "aguardando"}).json() == []
 
 
 def test_a_status_names_the_nfe_an_earlier_run_generated_and_left_unauthorised(app, api, sefaz):

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, not_, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
@@ -483,10 +483,16 @@ class DocumentRepository:
         return {order_id: self.session.get(Invoice if kind == "nfe" else SimpleSale, document_id)
                 for order_id, (kind, document_id) in found.items()}
 
-    def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus]) -> list[int]:
+    def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus],
+                            awaiting_sent_before: datetime | None = None) -> list[int]:
         # One query of ids: a run by status read every order of the status and every NF-e and sale ever made as
         # ORM objects (review: slower every month of a store's history).
-        invoiced = select(invoice_table.c.order_id).where(invoice_table.c.status.not_in([s.value for s in ignoring]))
+        counted = invoice_table.c.status.not_in([s.value for s in ignoring])
+        if awaiting_sent_before is not None:
+            counted = and_(counted, not_(and_(
+                invoice_table.c.status == InvoiceStatus.AWAITING.value,
+                or_(invoice_table.c.sent_at.is_(None), invoice_table.c.sent_at < awaiting_sent_before))))
+        invoiced = select(invoice_table.c.order_id).where(counted)
         query = (select(order_table.c.id)
                  .where(order_table.c.status == status.value, order_table.c.processed_by.is_(None),
                         order_table.c.id.not_in(invoiced), order_table.c.id.not_in(select(sale_table.c.order_id)))

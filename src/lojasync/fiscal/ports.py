@@ -87,9 +87,10 @@ class DocumentRepository(Protocol):
         """`active_for_order` of several orders in one round trip, by order id (the free ones left out). Read as
         committed or flushed: a document added and not flushed yet is not seen."""
 
-    def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus]) -> list[int]:
+    def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus],
+                            awaiting_sent_before: datetime | None = None) -> list[int]:
         """The ids of the orders in `status`, not processed, that have no venda simples and no NF-e but those in
-        `ignoring` (ascending)."""
+        `ignoring` (ascending); with `awaiting_sent_before`, nor those awaiting SEFAZ not sent since then."""
 
 
 class CompanyRepository(Protocol):

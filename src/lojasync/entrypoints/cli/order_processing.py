@@ -68,8 +68,8 @@ def invoice(
     targets = list(dict.fromkeys(numbers)) if numbers else orders_to_invoice(
         app_.read_uow(), _STATUS[status_key(status)], with_pending=approve)
     # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent); the pending
-    # ones are among the targets of a run that transmits.
-    earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)]) if status else []
+    # ones, and those awaiting SEFAZ that no send holds, are among the targets of a run that transmits.
+    earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)], in_flight_only=approve) if status else []
     unsent = unsent_in(app_.read_uow(), _STATUS[status_key(status)], pending=not approve) if status else []
     if not targets:
         if fmt is OutputFormat.JSON:   # a script reads a list (empty when nothing is left), not a sentence

@@ -25,6 +25,7 @@ from lojasync.fiscal.sefaz_outcomes import outcome_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import (
     DECISIONS,
+    SENDING_WINDOW,
     WAITED_TOO_LONG,
     ReadyToSend,
     Sefaz,
@@ -157,14 +158,24 @@ def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pendi
     ignored = (InvoiceStatus.DISCARDED, InvoiceStatus.PENDING) if with_pending else (InvoiceStatus.DISCARDED,)
     with uow:
         running = uow.invoice_batches.unfinished_orders(moment - STALLED)
-        return [number for number in uow.documents.undocumented_orders(status, ignored) if number not in running]
+        # A run that transmits also takes the NF-e awaiting SEFAZ that no send holds (`prepare_pending`).
+        return [number for number in uow.documents.undocumented_orders(
+            status, ignored, awaiting_sent_before=moment - SENDING_WINDOW if with_pending else None)
+            if number not in running]
 
 
-def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus) -> list[InvoiceView]:
+def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus, in_flight_only: bool = False,
+                now: datetime | None = None) -> list[InvoiceView]:
     """The NF-e of orders in `status` still awaiting SEFAZ: an earlier run interrupted (killed, SEFAZ silent)
-    left them sent without an answer. A run by status does not invoice those orders again (`orders_to_invoice`),
-    so it names them: SEFAZ is asked about them by key (the worker, a person); they are never sent again blind."""
-    return _left_in(uow, status, InvoiceStatus.AWAITING)
+    left them sent without an answer. A run by status that only generates does not take those orders, so it names
+    them: SEFAZ is asked about them by key (the worker, a person); they are never sent again blind.
+    `in_flight_only`: those sent within the sending window alone, which a run that transmits leaves to their
+    sender (it takes the others: `orders_to_invoice(with_pending=True)`)."""
+    found = _left_in(uow, status, InvoiceStatus.AWAITING)
+    if not in_flight_only:
+        return found
+    moment = now or datetime.now(timezone.utc)
+    return [i for i in found if i.sent_at is not None and moment - i.sent_at < SENDING_WINDOW]
 
 
 def unsent_in(uow: ProcessingUnitOfWork, status: OrderStatus, pending: bool = True) -> list[InvoiceView]:
@@ -442,7 +453,7 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, invoi
 def _unsent_nfe_of(refused: OrderAlreadyProcessing) -> int | None:
     """The id of the order's NF-e a refusal names, when it is one not at SEFAZ (pending, perhaps: read it)."""
     document = _document_of(refused)
-    if document is None or document[0] != DocumentKind.NFE.value or refused.params.get("awaiting_sefaz"):
+    if document is None or document[0] != DocumentKind.NFE.value:
         return None
     return document[1]
 

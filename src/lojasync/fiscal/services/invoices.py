@@ -287,12 +287,17 @@ def prepare_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
                     actor: Who = Actor.OPERATOR, now: Clock = _now) -> ReadyToSend | None:
     """An NF-e generated and never sent (pending), marked as being sent as `prepare_invoice` marks a new one: what
     a batch run again transmits for an order whose NF-e an earlier run only generated (SEFAZ was down, or the run
-    was told not to transmit). None when it is no longer pending: the caller says what the order has instead."""
+    was told not to transmit). Also one awaiting SEFAZ with no send of it in flight (SEFAZ answered "fora de
+    serviço" and took nothing, or the sending window ran out): SEFAZ is asked about it by key before it is sent
+    again, as `approve_invoice` does (review: a run again left those to the worker or to a person, one by one).
+    None when it is neither (any more): the caller says what the order has instead."""
     with uow:
         invoice = _invoice(uow, invoice_id)
-        if invoice.status is not InvoiceStatus.PENDING:
+        moment = now()
+        if not (invoice.status is InvoiceStatus.PENDING
+                or (invoice.status is InvoiceStatus.AWAITING and not in_flight(invoice, moment))):
             return None
-        claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, now())
+        claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, moment)
         uow.commit()
         return ReadyToSend(invoice.id, claim, invoice.attempts)
 
@@ -381,7 +386,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
         raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
-    if invoice.status is InvoiceStatus.AWAITING and invoice.sent_at and moment - invoice.sent_at < SENDING_WINDOW:
+    if invoice.status is InvoiceStatus.AWAITING and in_flight(invoice, moment):
         left = SENDING_WINDOW - (moment - invoice.sent_at)
         raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)),
                                within=ceil(sefaz.transmission_time / MINUTE))
@@ -421,6 +426,12 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     # built for them, and another UF's authoriser refuses it, or a query by its key, with 226.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, invoice.access_key[:2],
                   invoice.environment, certificate_for(company, box), invoice.number, deadline, drift)
+
+
+def in_flight(invoice: Invoice, moment: datetime) -> bool:
+    """Sent moments ago by someone (this process or another) who may still be waiting for SEFAZ's answer: nobody
+    else sends it within the sending window."""
+    return invoice.sent_at is not None and moment - invoice.sent_at < SENDING_WINDOW
 
 
 def _drift(invoice: Invoice, order) -> LojasyncError | None:

@@ -133,7 +133,9 @@ class InvoiceBatchOut(ApiModel):
     awaiting: list[InvoiceOut] = Field(default_factory=list, description=(
         "Com \"status\": as NF-e de uma emissão anterior ainda aguardando a SEFAZ, de pedidos da situação que esta "
         "chamada não emitiu de novo (a SEFAZ é consultada pela chave: pelo worker, 5 minutos depois do envio, ou por "
-        "POST /api/v1/invoices/{id}/approve); sem elas, esses pedidos pareceriam resolvidos."))
+        "POST /api/v1/invoices/{id}/approve); sem elas, esses pedidos pareceriam resolvidos. Uma chamada que "
+        "transmite (approve) consulta e transmite ela mesma as que nenhum envio segura (a SEFAZ fora de serviço não "
+        "ficou com elas, ou o envio passou de 5 minutos): aqui ficam só as enviadas há menos de 5 minutos."))
     unsent: list[InvoiceOut] = Field(default_factory=list, description=UNSENT_DESCRIPTION)
 
 
@@ -186,8 +188,9 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
         candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status], with_pending=body.approve)
         numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
         # Read before this run, as `orders invoice --status` reads them: those an earlier run left (the pending
-        # ones are among the orders of a run that transmits).
-        awaiting = [invoice_out(i) for i in awaiting_in(app.read_uow(), STATUS_OF[body.status])]
+        # ones, and those awaiting SEFAZ that no send holds, are among the orders of a run that transmits).
+        awaiting = [invoice_out(i) for i in awaiting_in(app.read_uow(), STATUS_OF[body.status],
+                                                        in_flight_only=body.approve)]
         unsent = [invoice_out(i) for i in unsent_in(app.read_uow(), STATUS_OF[body.status], pending=not body.approve)]
     if body.background:
         return _started(request, app, gateway, who, numbers, body.approve, remaining, awaiting, unsent)
