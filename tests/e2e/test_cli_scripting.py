@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -169,6 +170,9 @@ def test_a_batch_by_status_lists_the_nfe_an_earlier_run_left_awaiting_sefaz_as_r
     (earlier,) = json.loads(out)
     assert (earlier["status"], earlier["earlier_run"]) == ("awaiting_sefaz", False), earlier
 
+    # Another process sends it now (the worker, `invoices approve`): a send in flight, which a run leaves alone.
+    _sent_by_another_process(app, earlier["id"], datetime.now(timezone.utc))
+
     code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
     assert (code, err) == (0, "")
     rows = json.loads(out)
@@ -181,6 +185,19 @@ def test_a_batch_by_status_lists_the_nfe_an_earlier_run_left_awaiting_sefaz_as_r
     (row,) = json.loads(out)
     assert (row["id"], row["status"], row["error_code"], row["earlier_run"]) == (
         earlier["id"], "awaiting_sefaz", None, True)
+    # That send never answered and its window ran out: a run takes it, asks SEFAZ by key, then sends it.
+    _sent_by_another_process(app, earlier["id"], datetime.now(timezone.utc) - timedelta(minutes=6))
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
+    assert (code, err) == (0, "")
+    (row,) = json.loads(out)
+    assert (row["id"], row["status"], row["earlier_run"]) == (earlier["id"], "authorised", False)
+
+
+def _sent_by_another_process(app, invoice_id: int, when: datetime) -> None:
+    with app.uow() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        invoice.sending(when)
+        uow.commit()
 
 
 def test_a_batch_by_status_names_the_nfe_an_earlier_run_generated_and_left_unsent(lojasync, app):
