@@ -104,6 +104,20 @@ def test_a_count_reads_as_a_count_in_the_movements(lojasync, order_number):
     assert count["source_id"][:8] not in shown   # however the table folds it
 
 
+def test_a_quantity_written_with_a_thousands_dot_is_a_thousand_as_on_the_page(lojasync, order_number):
+    """Review: `--quantity 1.000` set the stock to 1 (Typer read it as the float 1.0) where the product page counts
+    1000; a number that is not whole is refused rather than cut."""
+    assert "estoque 1.000 (era 0; ajuste de +1.000)" in lojasync("stock", "count", "CAN-CER", "--quantity", "1.000")
+    (count,) = json.loads(lojasync("stock", "movements", "CAN-CER", "--format", "json"))
+    assert count["quantity"] == 1000
+    for typed in ("1.5", "1,5", "1_000", "1e3", "1.00", "10.000,0"):
+        refused = lojasync("stock", "count", "CAN-CER", "--quantity", typed, expect=2)
+        assert f"'{typed}' não é um número inteiro" in refused, refused
+    # The same reading wherever a command takes a whole number (ids, order numbers, limits).
+    assert "'2.000' é maior que o máximo" not in lojasync("orders", "list", "--limit", "2.000")
+    assert "Pedido 1000 não encontrado" in lojasync("orders", "show", "1.000", expect=1)
+
+
 def test_a_count_with_its_own_key_is_recorded_once_however_often_it_is_sent(lojasync, order_number):
     first = json.loads(lojasync("stock", "count", "CAN-CER", "--quantity", "4", "--count-id", "inv-77", "--format",
                                 "json"))

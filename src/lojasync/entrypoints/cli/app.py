@@ -30,6 +30,7 @@ from lojasync.entrypoints.cli import (
     store_updates,
     stores,
     sync,
+    typer_numbers,
     typer_texts,
     worker,
 )
@@ -38,6 +39,8 @@ from lojasync.entrypoints.cli.context import console, container, friendly_errors
 # Typer prints its own words (usage, help panels, parsing errors) when the command runs: Portuguese from
 # the start. Only Typer's module-level texts change; nothing is opened or connected here.
 typer_texts.install()
+# "1.000" is one thousand, as on the pages (Typer read it as 1).
+typer_numbers.install()
 
 app = typer.Typer(
     help="lojasync: pedidos da loja Nuvemshop em Pedidos/Orçamentos do ERP.",

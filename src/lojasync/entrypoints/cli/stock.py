@@ -75,7 +75,7 @@ def count(
     else:
         said = "já estava registrada (nada se moveu agora)" if result["repeated"] else "registrada"
         console.print(f"Contagem de {result['reference']} {said}: estoque {formats.number(result['quantity'])} "
-                      f"(era {formats.number(result['previous'])}; ajuste de {result['adjustment']:+d}).",
+                      f"(era {formats.number(result['previous'])}; ajuste de {'+' if result['adjustment'] >= 0 else '-'}{formats.number(abs(result['adjustment']))}).",
                       highlight=False)
     if not result["repeated"]:
         push_soon(app_, quiet=fmt is OutputFormat.JSON)
