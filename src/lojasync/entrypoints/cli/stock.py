@@ -74,9 +74,10 @@ def count(
         print_json(result)
     else:
         said = "já estava registrada (nada se moveu agora)" if result["repeated"] else "registrada"
+        adjustment = result["adjustment"]
         console.print(f"Contagem de {result['reference']} {said}: estoque {formats.number(result['quantity'])} "
-                      f"(era {formats.number(result['previous'])}; ajuste de {'+' if result['adjustment'] >= 0 else '-'}{formats.number(abs(result['adjustment']))}).",
-                      highlight=False)
+                      f"(era {formats.number(result['previous'])}; ajuste de {'-' if adjustment < 0 else '+'}"
+                      f"{formats.number(abs(adjustment))}).", highlight=False)
     if not result["repeated"]:
         push_soon(app_, quiet=fmt is OutputFormat.JSON)
 
