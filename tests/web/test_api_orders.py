@@ -155,6 +155,11 @@ def test_one_order_in_full(api, orders):
     ("/api/v1/orders?per_page=0", 422, "web.invalid_request"),
     ("/api/v1/orders?per_page=1000", 422, "web.invalid_request"),
     ("/api/v1/orders?placed_from=2026-13-01", 422, "web.invalid_request"),
+    # Not a Unix time (review: 0 was 01/01/1970, an empty list instead of a refusal), nor a moment.
+    ("/api/v1/orders?placed_to=0", 422, "web.invalid_request"),
+    ("/api/v1/orders?placed_from=1796083200", 422, "web.invalid_request"),
+    ("/api/v1/orders?placed_from=2026-11-01T00:00:00", 422, "web.invalid_request"),
+    ("/api/v1/receivables?due_from=1800835200", 422, "web.invalid_request"),
     ("/api/v1/orders?placed_from=9999-12-31", 422, "web.period_invalid"),
     ("/api/v1/orders?placed_from=2026-11-05&placed_to=2026-11-01", 422, "web.period_invalid"),
     ("/api/v1/orders?store=abc", 422, "web.invalid_request"),

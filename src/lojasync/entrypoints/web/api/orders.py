@@ -17,7 +17,7 @@ from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.routing import PREFIX, api_router
 from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
-from lojasync.entrypoints.web.api.types import ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import ApiModel, Id, IsoDay, Money
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.services.invoices import Sefaz, generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
@@ -198,8 +198,8 @@ def list_(
     = None,
     store: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}$", description="Só desta loja (id na Nuvemshop).")]
     = None,
-    placed_from: Annotated[date | None, Query(description="Feitos a partir deste dia (inclusive).")] = None,
-    placed_to: Annotated[date | None, Query(description="Feitos até este dia (inclusive).")] = None,
+    placed_from: Annotated[IsoDay | None, Query(description="Feitos a partir deste dia (inclusive).")] = None,
+    placed_to: Annotated[IsoDay | None, Query(description="Feitos até este dia (inclusive).")] = None,
     needs_attention: Annotated[bool | None, Query(description="Só os que precisam (ou não) de atenção.")] = None,
     without_customer: Annotated[bool, Query(description="Só pedidos sem cliente.")] = False,
     q: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH, description=(

@@ -6,16 +6,24 @@ before its document was cancelled, the refund decided). The services of the Fina
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query, Response
-from pydantic import Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import (
+    LARGEST_ID,
+    TOTAL_HEADER,
+    WITH_TOTAL,
+    ApiInput,
+    ApiModel,
+    Id,
+    IsoDay,
+    Money,
+)
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import (
@@ -70,17 +78,9 @@ class ReceivableListOut(ApiModel):
 
 
 class ReceiveIn(ApiInput):
-    received_on: date | None = Field(None, description=(
+    received_on: IsoDay | None = Field(None, description=(
         "Dia em que o dinheiro entrou (AAAA-MM-DD), quando a baixa é feita depois; sem ele, hoje. Depois de hoje, "
         "ou antes do pedido, é recusado (422)."))
-
-    @field_validator("received_on", mode="before")
-    @classmethod
-    def _iso_day(cls, value: Any) -> Any:
-        # A number would be read as a Unix time (0: 01/01/1970): only the day as text, as the description says.
-        if value is not None and not isinstance(value, str):
-            raise PydanticCustomError("date_type", "a day as text")
-        return value
 
 
 class ReceiveOut(ApiModel):
@@ -93,8 +93,8 @@ class ReceiveOut(ApiModel):
 def list_(
     response: Response,
     situation: Annotated[Situation | None, Query(description="em-aberto, vencida, recebida ou cancelada.")] = None,
-    due_from: Annotated[date | None, Query(description="Vencimento a partir deste dia (inclusive).")] = None,
-    due_to: Annotated[date | None, Query(description="Vencimento até este dia (inclusive).")] = None,
+    due_from: Annotated[IsoDay | None, Query(description="Vencimento a partir deste dia (inclusive).")] = None,
+    due_to: Annotated[IsoDay | None, Query(description="Vencimento até este dia (inclusive).")] = None,
     order: Annotated[int | None, Query(ge=1, le=LARGEST_ID, description="Só deste pedido.")] = None,
     needs_attention: Annotated[bool, Query(description=(
         "Só as marcadas \"conferir\" (recebidas e com o documento cancelado depois).")

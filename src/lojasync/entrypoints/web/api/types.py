@@ -4,12 +4,14 @@ not a database error)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from lojasync.shared.money import CENT
 from lojasync.shared.numbers import LARGEST_ID
@@ -27,6 +29,22 @@ Money = Annotated[
 ]
 
 Id = Annotated[int, Path(ge=1, le=LARGEST_ID, description="Número (id) no ERP.")]
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day_as_text(value: Any) -> Any:
+    # Only the day as the description says (AAAA-MM-DD): pydantic reads a number, or digits as text, as a Unix time
+    # ("1796083200" was a receipt on 01/12/2026, "0" a filter from 01/01/1970) and a moment as its day (review).
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
+        raise PydanticCustomError("date_type", "a day as text")
+    return value
+
+
+# A day in a body or a query: the text AAAA-MM-DD alone.
+IsoDay = Annotated[date, BeforeValidator(_day_as_text)]
 
 # Lists cut by limit/offset answer a bare JSON list (as they always did); how many there are in all goes in
 # this header, so a program knows when to stop without asking for an empty page.
