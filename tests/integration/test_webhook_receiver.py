@@ -161,6 +161,10 @@ def test_health_and_readiness(app, web, monkeypatch):
     monkeypatch.setattr(app.settings, "metrics_token", "token-de-metricas")
     ready = web.get("/readyz", headers={"Authorization": "Bearer token-de-metricas"})
     assert ready.status_code == 200 and ready.json()["ok"] is True
+    # Its webhooks' writer stopped: not ready (the platform's notifications would wait 30 s each for a 503).
+    monkeypatch.setattr(type(web.app.state.inbox), "writing", property(lambda inbox: False))
+    stopped = web.get("/readyz", headers={"Authorization": "Bearer token-de-metricas"})
+    assert stopped.status_code == 503 and "webhooks não são registrados" in stopped.json()["problemas"][0]
 
 
 def test_non_ascii_signature_is_a_401_not_a_crash(app, web):
@@ -176,3 +180,42 @@ def test_oversized_body_is_refused_before_reading_it_all(app, web):
     response = post(web, b"{" + b" " * (300 * 1024) + b"}")
     assert response.status_code == 413
     assert list_events(app.read_uow()) == []
+
+
+def test_a_webhook_that_stopped_waiting_for_a_stalled_database_does_not_stop_the_inbox(app, web, monkeypatch):
+    """Review: a request whose wait for its row ran out (the database locked for its 30 s: it answered 503) had
+    cancelled the writer's future; settling it raised InvalidStateError in the writer thread, which died, and no
+    webhook was recorded again until a restart (each one waited 30 s for a 503) while /readyz said ready."""
+    import threading
+    import time
+
+    from lojasync.entrypoints.web import webhooks
+
+    make_store(app)
+    inbox = web.app.state.inbox
+    real = inbox.engine
+    stalled_once = threading.Event()
+
+    class StallingEngine:
+        """The database, whose first transaction waits for a lock longer than the request waits."""
+
+        def connect(self):
+            return real.connect()
+
+        def begin(self):
+            if not stalled_once.is_set():
+                stalled_once.set()
+                time.sleep(0.8)
+            return real.begin()
+
+    monkeypatch.setattr(inbox, "engine", StallingEngine())
+    monkeypatch.setattr(webhooks, "INBOX_TIMEOUT", 0.2)
+    assert post(web, {"store_id": 1234567, "event": "order/paid", "id": 1700000051}).status_code == 503
+    deadline = time.monotonic() + 10
+    while not list_events(app.read_uow()) and time.monotonic() < deadline:
+        time.sleep(0.05)   # the database answers: the row is written all the same (the platform resends it)
+    monkeypatch.setattr(webhooks, "INBOX_TIMEOUT", 5)
+
+    assert post(web, {"store_id": 1234567, "event": "order/paid", "id": 1700000052}).status_code == 200
+    assert inbox.writing   # what /readyz reports
+    assert sorted(e.resource_id for e in list_events(app.read_uow())) == ["1700000051", "1700000052"]

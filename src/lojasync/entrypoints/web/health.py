@@ -30,6 +30,8 @@ async def readyz(request: Request) -> Response:
     container = request.app.state.container
     queue = request.app.state.queue
     problems = await run_in_threadpool(_check, container, queue)
+    if not getattr(getattr(request.app.state, "inbox", None), "writing", True):
+        problems.append("webhooks não são registrados: o gravador da caixa de entrada parou (reinicie o serviço)")
     status = 200 if not problems else 503
     return JSONResponse({"ok": not problems, "problemas": problems}, status_code=status)
 

@@ -88,6 +88,11 @@ class BatchingInbox(_StoreLookup):
         self._queue.put_nowait((clean_row(row), done))  # queue.Full when saturated: the caller answers 503
         return done
 
+    @property
+    def writing(self) -> bool:
+        """Whether the writer thread is alive (`/readyz`): without it no webhook is recorded."""
+        return self._writer.is_alive()
+
     def _write_forever(self) -> None:
         while True:
             batch = [self._queue.get()]
@@ -96,22 +101,37 @@ class BatchingInbox(_StoreLookup):
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            # A request that stopped waiting (its 30 s ran out while the database was locked: it answered 503) has
+            # cancelled its future: settling it raised InvalidStateError, which killed this thread, and no webhook
+            # was recorded again until a restart (review). Its row is written all the same (the platform resends
+            # it; a duplicate is recognised), and only the futures still waited for are settled; once marked
+            # running here, a future can no longer be cancelled.
+            batch = [(row, done if done.set_running_or_notify_cancel() else None) for row, done in batch]
             try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(webhook_events), [row for row, _ in batch])
-            except Exception as exc:  # noqa: BLE001 - retried row by row below; nothing is acknowledged yet
-                log.error("webhook inbox write failed", extra={"rows": len(batch), "error_class": type(exc).__name__})
-                self._write_one_by_one(batch, exc)
-                continue
-            for _, done in batch:
-                done.set_result(None)
+                self._write(batch)
+            except Exception:   # never let the writer die: every later webhook would wait 30 s for nothing
+                log.exception("webhook inbox writer failed")
+                for _, done in batch:
+                    if done is not None and not done.done():
+                        done.set_exception(RuntimeError("webhook inbox writer failed"))
 
-    def _write_one_by_one(self, batch: list[tuple[dict, Future]], error: Exception) -> None:
+    def _write(self, batch: list[tuple[dict, Future | None]]) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(webhook_events), [row for row, _ in batch])
+        except Exception as exc:  # noqa: BLE001 - retried row by row below; nothing is acknowledged yet
+            log.error("webhook inbox write failed", extra={"rows": len(batch), "error_class": type(exc).__name__})
+            self._write_one_by_one(batch, exc)
+            return
+        for _, done in batch:
+            _settle(done)
+
+    def _write_one_by_one(self, batch: list[tuple[dict, Future | None]], error: Exception) -> None:
         """Each row in a savepoint of one transaction: a row the database refuses fails alone and the
         others commit. When the database itself is the trouble (down, connection lost), the transaction
         fails as a whole and every request learns it: nothing is acknowledged that was not committed."""
         if len(batch) == 1:
-            batch[0][1].set_exception(error)
+            _settle(batch[0][1], error)
             return
         refused: list[tuple[Future, Exception]] = []
         try:
@@ -126,13 +146,20 @@ class BatchingInbox(_StoreLookup):
             log.error("webhook inbox write failed again", extra={"rows": len(batch),
                                                                  "error_class": type(exc).__name__})
             for _, done in batch:
-                done.set_exception(exc)
+                _settle(done, exc)
             return
         log.error("webhook inbox rows refused", extra={"rows": len(refused), "committed": len(batch) - len(refused),
                                                        "error_class": type(refused[0][1]).__name__ if refused else ""})
         failed = {id(done): exc for done, exc in refused}
         for _, done in batch:
-            if id(done) in failed:
-                done.set_exception(failed[id(done)])
-            else:
-                done.set_result(None)
+            _settle(done, failed.get(id(done)))
+
+
+def _settle(done: Future | None, error: Exception | None = None) -> None:
+    """Tell the request waiting for its row (None: it stopped waiting)."""
+    if done is None:
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
