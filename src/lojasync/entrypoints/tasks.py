@@ -42,6 +42,7 @@ from lojasync.fiscal.services.number_voids import claim_voids_to_resend, flag_st
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
 from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
+from lojasync.nuvemshop.services.drain_retries import claim_drain_retry, drain_retry_pending
 from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
 from lojasync.nuvemshop.services.maintenance import (
     claim_round,
@@ -174,23 +175,32 @@ class TaskQueue:
             self._push(store_id)
 
     # tasks -----------------------------------------------------------------------------------------
-    def _drain_task(self, store_id: int, attempt: int = 0) -> None:
+    def _drain_task(self, store_id: int, attempt: int = 0, busy_before: int = 0) -> None:
+        """`attempt`: this store's failed drains in a row (its retry); `busy_before`: the times in a row it found
+        another worker draining the store."""
         app = self.container
         settings = app.settings
+        if attempt == 0 and drain_retry_pending(app.read_uow(), store_id, datetime.now(timezone.utc)):
+            return   # the store's drain failed moments ago: its retry, already scheduled, takes what is pending
         try:
             report = drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
                                         threshold=settings.coalesce_threshold, lgpd_handler=handle_lgpd_event)
         except Exception as exc:
-            # The events stay pending whatever happens; try again later, waiting longer each time.
+            # The events stay pending whatever happens; try again later, waiting longer each time, one retry per
+            # store (`drain_retries`): a drain that failed while another retry waits leaves it to that one.
             delay = min(600.0, 5.0 * 2 ** attempt)
             level = logging.WARNING if retryable(exc) else logging.ERROR
             log.log(level, "drain failed, retrying later", exc_info=not retryable(exc),
                     extra={"store_id": store_id, "error_class": type(exc).__name__, "retry_in_s": delay})
-            self._drain.schedule((store_id, attempt + 1), delay=delay)
+            if claim_drain_retry(app.uow(), store_id, datetime.now(timezone.utc), timedelta(seconds=delay)):
+                self._drain.schedule((store_id, attempt + 1), delay=delay)
             return
         if report.busy:
-            # Another worker drains this store; look again shortly so nothing waits for housekeeping.
-            self._drain.schedule((store_id,), delay=max(settings.coalesce_seconds, 1.0))
+            # Another worker drains this store; look again shortly so nothing waits for housekeeping, less often
+            # the longer it holds the store (a drain that waits out the store's API for minutes had every trigger
+            # meanwhile asking the database each second).
+            delay = min(60.0, max(settings.coalesce_seconds, 1.0) * 2 ** busy_before)
+            self._drain.schedule((store_id, attempt, busy_before + 1), delay=delay)
         if report.needs_sync:
             self.sync_soon(store_id)
 

@@ -325,3 +325,6 @@ class PeriodicRunRepository:
             .where(periodic_runs.c.name == name, periodic_runs.c.last_run_at < not_before)
             .values(last_run_at=now),
             insert(periodic_runs).values(name=name, last_run_at=now))
+
+    def last_run(self, name: str) -> datetime | None:
+        return self.session.scalar(select(periodic_runs.c.last_run_at).where(periodic_runs.c.name == name))

@@ -1,0 +1,73 @@
+"""The worker's drain of a store's notifications while the store's API fails: one retry per store at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from huey import MemoryHuey
+from sqlalchemy import update
+
+from lojasync.entrypoints import tasks
+from lojasync.entrypoints.tasks import TaskQueue
+from lojasync.nuvemshop.client.errors import TemporaryError
+from lojasync.nuvemshop.db.tables import periodic_runs
+from lojasync.nuvemshop.services.drain_orders import DrainReport
+from tests.factories import make_store
+
+
+@pytest.fixture()
+def queue(app, monkeypatch):
+    queue = TaskQueue(app, huey=MemoryHuey("test", immediate=True))
+    queue.scheduled = []
+    monkeypatch.setattr(queue._drain, "schedule", lambda args, delay: queue.scheduled.append((args, delay)))
+    return queue
+
+
+def test_a_store_whose_api_is_down_has_one_drain_retry_at_a_time(app, queue, monkeypatch):
+    """Review: each webhook and each housekeeping round began a drain of its own, which failed and began a retry
+    chain of its own: an hour of outage left 60 chains asking a failing API, the worker threads full of them."""
+    store_id = make_store(app)
+    drains = []
+
+    def down(*args, **kwargs):
+        drains.append(store_id)
+        raise TemporaryError("a API da loja não respondeu")
+
+    monkeypatch.setattr(tasks, "drain_store_events", down)
+    queue._drain_task(store_id)
+    assert (queue.scheduled, len(drains)) == ([((store_id, 1), 5.0)], 1)   # its retry, in 5 s
+
+    # Meanwhile webhooks and housekeeping rounds ask for drains: the retry already scheduled takes what is pending.
+    for _ in range(3):
+        queue._drain_task(store_id)
+    assert (queue.scheduled, len(drains)) == ([((store_id, 1), 5.0)], 1)
+    # A chain already running (begun before the first failure) fails too: it leaves the retry to the one pending.
+    queue._drain_task(store_id, 2)
+    assert (queue.scheduled, len(drains)) == ([((store_id, 1), 5.0)], 2)
+
+    _retry_time_comes(app, store_id)
+    queue._drain_task(store_id, 1)   # the retry, failing again: the next one waits longer
+    assert queue.scheduled[1:] == [((store_id, 2), 10.0)]
+    _retry_time_comes(app, store_id)
+    monkeypatch.setattr(tasks, "drain_store_events", lambda *a, **k: DrainReport(store_id))
+    queue._drain_task(store_id, 2)   # the API is back: drained, nothing more scheduled
+    assert len(queue.scheduled) == 2
+    queue._drain_task(store_id)      # and a later webhook drains at once
+    assert len(queue.scheduled) == 2
+
+
+def test_a_store_another_worker_drains_is_looked_at_again_less_often_the_longer_it_holds_it(app, queue, monkeypatch):
+    store_id = make_store(app)
+    monkeypatch.setattr(app.settings, "coalesce_seconds", 1.0)
+    monkeypatch.setattr(tasks, "drain_store_events", lambda *a, **k: DrainReport(store_id, busy=True))
+    queue._drain_task(store_id)
+    queue._drain_task(*queue.scheduled[-1][0])
+    queue._drain_task(*queue.scheduled[-1][0])
+    assert queue.scheduled == [((store_id, 0, 1), 1.0), ((store_id, 0, 2), 2.0), ((store_id, 0, 3), 4.0)]
+
+
+def _retry_time_comes(app, store_id: int) -> None:
+    with app.engine.begin() as conn:
+        conn.execute(update(periodic_runs).where(periodic_runs.c.name == f"drain-retry:{store_id}")
+                     .values(last_run_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
