@@ -122,6 +122,38 @@ def test_a_store_cancellation_that_voided_or_refunded_the_payment_arrives_on_the
     assert orders[str(paid["id"])]["status"] == orders[str(pending["id"])]["status"] == "Cancelado"
 
 
+def test_orders_partially_paid_or_refunded_are_read_and_a_platform_that_knows_no_such_filter_is_no_failure(
+        app, connected):
+    """Review: the default listing (authorized, pending, paid) leaves out the statuses the newer docs name,
+    partially_paid and partially_refunded; nothing asked for them, so such orders were never imported. They are
+    listed apart now; a platform that refuses them as a filter (it does not know them) is skipped, not a failure."""
+    from lojasync.nuvemshop.client.errors import BadRequestError
+
+    partial = {str(o["id"]) for o in connected.simulator.orders() if o["payment_status"].startswith("partially_")}
+    assert partial, "the generated store has orders partially paid"
+    refused = []
+
+    def older_platform(store):
+        client = app.client_for(store)
+        listing = client.iter_order_pages
+
+        def iter_order_pages(params, **kwargs):
+            if str(params.get("payment_status", "")).startswith("partially_"):
+                refused.append(params["payment_status"])
+                raise BadRequestError("payment_status is invalid", status_code=422)
+            return listing(params, **kwargs)
+
+        client.iter_order_pages = iter_order_pages
+        return client
+
+    report = run_sync(app, connected, client_factory=older_platform)
+    assert sorted(refused) == ["partially_paid", "partially_refunded"]
+    assert report.fetched == 450 - len(partial)   # on such a platform the default listing would have held them
+
+    run_sync(app, connected, full=True)
+    assert partial <= {o["store_order_id"] for o in list_orders(app.read_uow())}
+
+
 def test_new_orders_placed_in_the_store_arrive_on_the_next_sync(app, connected):
     run_sync(app, connected)
     new_ids = connected.simulator.create_orders(3)

@@ -7,6 +7,7 @@ fetched one by one. Each notification ends done, or failed with its reason.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError
 from lojasync.nuvemshop.errors import RETRY_NOTIFICATION, LeaseLost, OrderImportFailed
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
-from lojasync.nuvemshop.order_listing import listings_apart
+from lojasync.nuvemshop.order_listing import pages_apart
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -159,8 +160,7 @@ class _OrderReader:
             params["updated_at_max"] = until.isoformat(timespec="seconds")
         # Every payment status: the default listing leaves voided and refunded orders out (most store
         # cancellations), and `_already_imported` takes an order not returned as unchanged.
-        for page in (page for listing in (params, *listings_apart(params))
-                     for page in self.client.iter_order_pages(listing)):
+        for page in itertools.chain(self.client.iter_order_pages(params), pages_apart(self.client, params)):
             # Smaller transactions than the sync's: on SQLite a write holds the lock that the webhook
             # inbox needs, and answering the platform fast matters more here than bulk speed.
             for start in range(0, len(page.orders), WEBHOOK_IMPORT_CHUNK):

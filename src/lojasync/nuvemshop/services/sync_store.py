@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.model.store import Store
-from lojasync.nuvemshop.order_listing import listings_apart
+from lojasync.nuvemshop.order_listing import pages_apart
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -95,9 +95,8 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
             imported(page, _checkpoint(snapshot.id, (page.page or first_page) + 1))
         # The orders the listing leaves out unless asked by payment status (voided, refunded: most store
         # cancellations): a few pages, read whole again should the run be resumed.
-        for apart in listings_apart(params):
-            for page in client.iter_order_pages(apart):
-                imported(page)
+        for page in pages_apart(client, params):
+            imported(page)
         _retry_failures(uow, client, snapshot.id, policy, report)
         _finish_run(uow, snapshot.id, now())
     finally:

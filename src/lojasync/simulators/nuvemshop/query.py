@@ -18,8 +18,9 @@ STATUSES = ("open", "closed", "cancelled")
 PAYMENT_STATUSES = ("pending", "authorized", "paid", "abandoned", "refunded", "voided",
                     "partially_paid", "partially_refunded")
 # Listed only when `payment_status` names them: the platform's default ("any") means authorized, pending and paid
-# orders (its docs), and a client that lists without the filter does not see a voided or refunded order.
-LISTED_ONLY_BY_NAME = frozenset({"abandoned", "refunded", "voided"})
+# orders (its docs), and a client that lists without the filter does not see a voided or refunded order, nor one
+# partially paid or refunded (statuses the newer docs name, outside those three).
+LISTED_ONLY_BY_NAME = frozenset({"abandoned", "refunded", "voided", "partially_paid", "partially_refunded"})
 # Both spellings occur in payloads; a filter on either matches both.
 SHIPPING_ALIASES = {
     "unpacked": {"unpacked"},
