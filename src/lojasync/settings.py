@@ -38,11 +38,13 @@ class Settings(BaseSettings):
     nuvemshop_api_url: str = DEFAULT_API_URL
     # The API answers 400 without a User-Agent; Nuvemshop asks for a contact in it.
     user_agent: str = "lojasync/0.1 (contato@lojasync.dev)"
-    http_timeout: float = 30.0
-    http_max_retries: int = 5
+    http_timeout: float = Field(default=30.0, gt=0)
+    # Bounded below (review): -1 loaded and then failed every drain and sync when the store client was built.
+    http_max_retries: int = Field(default=5, ge=0, le=20)
 
-    # Results come sorted by created_at, not updated_at: an incremental pull re-reads a window.
-    sync_overlap_seconds: int = 600
+    # Results come sorted by created_at, not updated_at: an incremental pull re-reads a window. Not negative
+    # (review: it made each reconciliation start after the cursor, silently skipping that many seconds of changes).
+    sync_overlap_seconds: int = Field(default=600, ge=0)
     sync_page_size: int = Field(default=200, ge=1, le=200)
 
     # The status table (rule 2): order status rules win over payment status rules, then the default.

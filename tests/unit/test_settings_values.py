@@ -14,6 +14,10 @@ from lojasync.settings import SettingsError, load_settings
     ("LOJASYNC_PUBLIC_URL", "ftp://x y", "LOJASYNC_PUBLIC_URL 'ftp://x y' não é um endereço http:// ou https://"),
     ("LOJASYNC_SEFAZ", "fake", "LOJASYNC_SEFAZ valor não aceito (use 'simulator' ou 'real')"),
     ("LOJASYNC_HTTP_HEADER_TIMEOUT", "-1", "LOJASYNC_HTTP_HEADER_TIMEOUT deveria ser maior que 0"),
+    # Review: a negative overlap made each reconciliation skip changes; -1 retries failed every drain later.
+    ("LOJASYNC_SYNC_OVERLAP_SECONDS", "-3600", "LOJASYNC_SYNC_OVERLAP_SECONDS"),
+    ("LOJASYNC_HTTP_MAX_RETRIES", "-1", "LOJASYNC_HTTP_MAX_RETRIES"),
+    ("LOJASYNC_HTTP_TIMEOUT", "0", "LOJASYNC_HTTP_TIMEOUT deveria ser maior que 0"),
 ])
 def test_a_setting_that_cannot_work_is_refused_at_start_saying_what_it_takes(monkeypatch, variable, value, said):
     """Hostile-environment review: a log level, a Redis or SEFAZ address that could not work ended as "Erro
