@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from lojasync.finance.errors import WriteOffReasonInvalid
+from lojasync.finance.errors import ReceiptUndoReasonInvalid, WriteOffReasonInvalid
 from lojasync.finance.services import list_receivables, receive, undo_receipt
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoices import issue_invoice
@@ -36,10 +36,14 @@ def test_a_receipt_undone_leaves_the_receivable_open_and_the_history_says_who_an
     assert "desfeito por uma pessoa: cliquei na linha errada (a conta volta a ficar em aberto)." in entry["message"]
     row, changed = receive(app.uow(), second["id"], actor=ANA)   # paid after all: received again
     assert changed and row["status"] == "received"
-    for reason in ("", "ok", "x" * 256):
-        with pytest.raises(WriteOffReasonInvalid):
+    # Review: thirty zero-width spaces were a reason (spaces were not); and the refusal asked for a cancellation's.
+    for reason in ("", "ok", "x" * 256, "\u200b" * 30, "o\u200bk\u2060\x01"):
+        with pytest.raises(ReceiptUndoReasonInvalid) as refused:
             undo_receipt(app.uow(), second["id"], reason, ANA)
+        assert refused.value.message.startswith("Informe por que o recebimento é desfeito, de 5 a 255 caracteres")
+        assert "cancel" not in refused.value.message + refused.value.resolution
     assert list_receivables(app.uow())[1]["status"] == "received"
+    assert issubclass(ReceiptUndoReasonInvalid, WriteOffReasonInvalid)   # caught where that one is
 
 
 @pytest.mark.usefixtures("company")

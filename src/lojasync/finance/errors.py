@@ -35,6 +35,16 @@ class WriteOffReasonInvalid(LojasyncError):
                            "prazo de cancelamento da NF-e\"); o motivo fica no histórico do pedido.")
 
 
+class ReceiptUndoReasonInvalid(WriteOffReasonInvalid):
+    """Desfazer recebimento: the same rule as a cancellation's reason, in its own words (review: it asked for the
+    reason of a cancellation, with a cancelled order as the example)."""
+
+    code = "finance.undo_receipt_reason_invalid"
+    message_template = "Informe por que o recebimento é desfeito, de {minimum} a {maximum} caracteres."
+    resolution_template = ("Escreva o que aconteceu (por exemplo: \"marcada por engano; o dinheiro não entrou\"); o "
+                           "motivo fica no histórico do pedido.")
+
+
 class ReceiptDateInvalid(LojasyncError):
     code = "finance.receipt_date_invalid"
     message_template = "Data do recebimento inválida: {given} {why}."

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
-from lojasync.finance.errors import ReceivableNotFound, WriteOffReasonInvalid
+from lojasync.finance.errors import ReceiptUndoReasonInvalid, ReceivableNotFound, WriteOffReasonInvalid
 from lojasync.finance.events import (
     ReceivableChecked,
     ReceivableEvent,
@@ -92,13 +93,21 @@ def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,
 WRITE_OFF_REASON = (5, 255)
 
 
-def _person_reason(reason: str | None) -> str:
+def _person_reason(reason: str | None, refusal: type[WriteOffReasonInvalid] = WriteOffReasonInvalid) -> str:
     """The reason a person gave for a change the history keeps (Cancelar conta, Desfazer recebimento): one line,
-    within `WRITE_OFF_REASON`."""
-    reason = " ".join(clean_text(reason or "").split())
+    within `WRITE_OFF_REASON`, counting what can be read: invisible characters (a zero-width space pasted along,
+    control characters) are dropped first (review: thirty zero-width spaces were a reason, where spaces were not)."""
+    words = ("".join(c for c in word if unicodedata.category(c) not in _INVISIBLE)
+             for word in clean_text(reason or "").split())
+    reason = " ".join(word for word in words if word)
     if not WRITE_OFF_REASON[0] <= len(reason) <= WRITE_OFF_REASON[1]:
-        raise WriteOffReasonInvalid(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
+        raise refusal(minimum=WRITE_OFF_REASON[0], maximum=WRITE_OFF_REASON[1])
     return reason
+
+
+# Characters nobody reads: format (zero-width, direction marks), controls (line breaks and tabs have already
+# parted words), private use, unassigned, surrogates.
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cn", "Cs"})
 
 
 def write_off_receivable(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
@@ -118,7 +127,7 @@ def undo_receipt(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
     cancelled when its document was cancelled meanwhile (the refund it was flagged for goes: nothing came in).
     Returns it and whether this call changed it (False: it was not received). The order's history keeps who and
     why, as for a receivable cancelled by a person."""
-    reason = _person_reason(reason)
+    reason = _person_reason(reason, ReceiptUndoReasonInvalid)
     return _change(uow, receivable_id, Receivable.undo_receipt, ReceivableReceiptUndone, actor,
                    then=_settle_refund_check, after=lambda receivable: {
                        "cancelled": receivable.status is ReceivableStatus.CANCELLED,
