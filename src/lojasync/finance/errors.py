@@ -37,9 +37,9 @@ class WriteOffReasonInvalid(LojasyncError):
 
 class ReceiptUndoReasonInvalid(WriteOffReasonInvalid):
     """Desfazer recebimento: the same rule as a cancellation's reason, in its own words (review: it asked for the
-    reason of a cancellation, with a cancelled order as the example)."""
+    reason of a cancellation, with a cancelled order as the example). Its code stays the one integrators already
+    handle for this refusal."""
 
-    code = "finance.undo_receipt_reason_invalid"
     message_template = "Informe por que o recebimento é desfeito, de {minimum} a {maximum} caracteres."
     resolution_template = ("Escreva o que aconteceu (por exemplo: \"marcada por engano; o dinheiro não entrou\"); o "
                            "motivo fica no histórico do pedido.")
