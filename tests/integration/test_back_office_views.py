@@ -126,7 +126,9 @@ def test_a_receivable_due_on_a_weekend_or_a_holiday_is_overdue_only_after_the_ne
     def situations(today: date) -> list[str]:
         return [r["situation"] for r in find_receivables(app.uow(), ReceivableFilter(), today=today).items]
 
-    assert situations(date(2027, 1, 1)) == ["vencida", "em-aberto", "em-aberto"]    # a holiday, the day after Thu
+    # 31/12 banks are closed to the public (FEBRABAN): due then, it is paid on Monday 04/01 without interest.
+    assert situations(date(2027, 1, 4)) == ["em-aberto", "em-aberto", "em-aberto"]
+    assert situations(date(2027, 1, 5)) == ["vencida", "em-aberto", "em-aberto"]
     assert situations(date(2027, 2, 1)) == ["vencida", "em-aberto", "em-aberto"]    # Monday: Saturday's is due today
     assert situations(date(2027, 2, 2)) == ["vencida", "vencida", "em-aberto"]
     monday = find_receivables(app.uow(), ReceivableFilter(Situation.OVERDUE), today=date(2027, 2, 1))
@@ -145,6 +147,10 @@ def test_bank_holidays_move_with_easter():
             date(2026, 11, 20)} <= bank_holidays(2026)                            # Carnival, Good Friday, Corpus Christi
     assert overdue_before(date(2026, 12, 28)) == date(2026, 12, 25)   # Monday after Christmas (a Friday)
     assert overdue_before(date(2026, 2, 18)) == date(2026, 2, 14)     # Ash Wednesday, after Carnival
+    # 31/12: banks closed to the public (FEBRABAN), so due that day is not late on the next business day (review).
+    assert overdue_before(date(2026, 1, 2)) == date(2025, 12, 31)     # 01/01 a holiday, 31/12 no business day
+    assert overdue_before(date(2027, 1, 4)) == date(2026, 12, 31)     # Monday: 31/12 a Thursday, then 01/01
+    assert overdue_before(date(2027, 1, 5)) == date(2027, 1, 5)      # due 31/12 late from the 5th on
 
 
 def test_today_is_the_calendar_day_in_sao_paulo():

@@ -1,9 +1,9 @@
 """Business days for due dates: a receivable due on a Saturday, a Sunday or a national bank holiday is paid on the
 next business day without being late (a boleto is accepted then without interest; card acquirers pay then).
 
-The national holidays and the bank holidays every bank in Brazil keeps (FEBRABAN): fixed dates, and Carnival
-Monday and Tuesday, Good Friday and Corpus Christi, counted from Easter. State and municipal holidays are not known
-here: a receivable due on one shows as overdue a day early.
+The national holidays and the bank holidays every bank in Brazil keeps (FEBRABAN): fixed dates (31/12 among them),
+and Carnival Monday and Tuesday, Good Friday and Corpus Christi, counted from Easter. State and municipal holidays
+are not known here: a receivable due on one shows as overdue a day early.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from datetime import date, timedelta
 
 # Day and month: Confraternização Universal, Tiradentes, Dia do Trabalho, Independência, Nossa Senhora Aparecida,
 # Finados, Proclamação da República, Natal; and Consciência Negra (20/11), national since 2024 (Lei 14.759/2023).
-_FIXED = ((1, 1), (21, 4), (1, 5), (7, 9), (12, 10), (2, 11), (15, 11), (25, 12))
+# And 31/12: no holiday, but banks open no door to the public (FEBRABAN), and what falls due that day is paid on
+# the next business day without interest (review: a boleto of 31/12 showed as "vencida" on 02/01).
+_FIXED = ((1, 1), (21, 4), (1, 5), (7, 9), (12, 10), (2, 11), (15, 11), (25, 12), (31, 12))
 _BLACK_CONSCIOUSNESS_FROM = 2024
 
 
