@@ -154,6 +154,34 @@ def test_orders_partially_paid_or_refunded_are_read_and_a_platform_that_knows_no
     assert partial <= {o["store_order_id"] for o in list_orders(app.read_uow())}
 
 
+def test_an_order_cancelled_on_a_page_already_read_does_not_hide_the_next_pages_first_order(app, connected):
+    """Review: pages are positions in a list that changes while it is read. The store cancelled an order of page 1
+    after it was read (its payment voided or refunded: out of the default listing), every later order moved back one
+    place, and the first of page 2 slid onto page 1: never read, and skipped by the next incremental run too."""
+    sim = connected.simulator
+    cancelled = []
+
+    def cancelling_while_listing(store):
+        client = app.client_for(store)
+        listing = client.list_orders_page
+
+        def list_orders_page(params=None, **kwargs):
+            page = listing(params, **kwargs)
+            if not cancelled and params and params.get("page") == 1 and "payment_status" not in params:
+                victim = next(o for o in page.orders if o["payment_status"] in ("paid", "pending"))
+                sim.cancel_order(victim["id"])   # the store cancels it once page 1 has been read
+                cancelled.append(str(victim["id"]))
+            return page
+
+        client.list_orders_page = list_orders_page
+        return client
+
+    run_sync(app, connected, page_size=100, client_factory=cancelling_while_listing)
+    imported = {o["store_order_id"]: o for o in list_orders(app.read_uow())}
+    assert set(imported) == {str(o["id"]) for o in sim.orders()} and len(imported) == 450
+    assert imported[cancelled[0]]["status"] == "Cancelado"   # read again among the refunded or voided
+
+
 def test_new_orders_placed_in_the_store_arrive_on_the_next_sync(app, connected):
     run_sync(app, connected)
     new_ids = connected.simulator.create_orders(3)

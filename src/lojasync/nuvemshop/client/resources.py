@@ -146,8 +146,17 @@ class NuvemshopClient:
     def iter_order_pages(
         self, params: Mapping[str, Any] | None = None, *, start_page: int = 1
     ) -> Iterator[OrdersPage]:
-        """Non-empty pages of ``GET /orders`` from ``start_page`` (overrides any ``page`` in params) on."""
-        page = self.list_orders_page({**(params or {}), "page": start_page})
+        """Non-empty pages of ``GET /orders`` from ``start_page`` (overrides any ``page`` in params) on.
+
+        Pages are numbered positions in a list that changes while it is read: an order that leaves it from a page
+        already read (a store cancellation voids its payment, and the default listing leaves voided orders out)
+        moves every later order back, and the first ones of the next page slide onto the page just read. Read by
+        number only, they were never seen, and an incremental run skips them too, as they did not change (review).
+        When the total shrinks between two pages, the pages the shift reached are read again (an order seen twice
+        is imported once); a total that grows (a new order, at the end) shifts nothing back."""
+        query = {**(params or {}), "page": start_page}
+        per_page = int_or_none(query.get("per_page")) or DEFAULT_PER_PAGE
+        page = self.list_orders_page(query)
         seen: set[str] = set()
         while page.orders:
             yield page
@@ -155,7 +164,15 @@ class NuvemshopClient:
             if page.next_url is None or page.next_url in seen:
                 return
             seen.add(page.next_url)
-            page = self.list_orders_page(url=page.next_url)
+            following = self.list_orders_page(url=page.next_url)
+            if page.page is not None and page.total_count is not None and following.total_count is not None \
+                    and following.total_count < page.total_count:
+                back = -(-(page.total_count - following.total_count) // per_page)
+                for number in range(max(1, page.page - back + 1), page.page + 1):
+                    again = self.list_orders_page({**query, "page": number})
+                    if again.orders:
+                        yield again
+            page = following
 
     def get_order(self, order_id: int | str) -> dict:
         return self._get_object(self._url("orders", order_id))
