@@ -76,3 +76,19 @@ def test_a_retried_count_is_recognised_whatever_movement_came_before_it_by_id(ap
         assert [m.quantity for m in uow.stock_movements.for_product(product_id)] == [-1, 10]   # by id
     again = count_stock(app.uow(), "CAN-CER", 10, "wms-7")
     assert again["repeated"] and (again["quantity"], again["adjustment"]) == (10, recorded["adjustment"])
+
+
+def test_a_count_whose_adjustment_a_movement_cannot_hold_is_refused_in_words(app, products):
+    """Review: a count after a balance taken below -1.1 billion made an adjustment past the 32 bits of a movement:
+    PostgreSQL refused it as a database error (SQLite kept it)."""
+    from lojasync.stock.counts import CountAdjustmentTooLarge
+    from lojasync.stock.ledger import StockMovement
+
+    with app.uow() as uow:
+        product = uow.products.by_skus(["CAN-CER"])["CAN-CER"]
+        uow.stock_movements.add(StockMovement(product.id, -2_000_000_000, "Baixa: teste", "test", "1"))
+        uow.commit()
+    with pytest.raises(CountAdjustmentTooLarge) as refused:
+        count_stock(app.uow(), "CAN-CER", 10**9)
+    assert refused.value.code == "stock.count_invalid" and "stock movements" in refused.value.resolution
+    assert count_stock(app.uow(), "CAN-CER", 10)["adjustment"] == 2_000_000_010

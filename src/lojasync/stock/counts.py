@@ -38,8 +38,19 @@ class CountInvalid(LojasyncError):
     resolution_template = "Informe quantas unidades há em estoque: um número inteiro de 0 a 1.000.000.000."
 
 
-# No shelf holds more; a larger number is a typo, and past 64 bits it would overflow the database.
+# No shelf holds more; a larger number is a typo.
 MAX_COUNT = 10**9
+# A movement's quantity column holds 32 bits: an adjustment past it (a count after a balance taken below -1.1
+# billion) was refused by PostgreSQL as a database error (review), and kept by SQLite.
+MAX_MOVEMENT = 2**31 - 1
+
+
+class CountAdjustmentTooLarge(LojasyncError):
+    code = "stock.count_invalid"
+    message_template = ("A contagem de {sku} ({quantity}) ajustaria o estoque em {adjustment} unidades, mais do que "
+                        "um movimento registra.")
+    resolution_template = ("O saldo atual ({previous}) vem de vendas sem contagem por muito tempo: confira as "
+                           "movimentações do produto (lojasync stock movements SKU) e conte de novo.")
 
 
 class CountIdInvalid(LojasyncError):
@@ -94,6 +105,8 @@ def _count(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None) 
                         "repeated": True}
         previous = uow.products.stock_levels([product.id]).get(product.id, 0)
         adjustment = quantity - previous
+        if abs(adjustment) > MAX_MOVEMENT:
+            raise CountAdjustmentTooLarge(sku=reference, quantity=quantity, adjustment=adjustment, previous=previous)
         # Written even when nothing changes: the movement is what makes the product managed by the ERP.
         uow.stock_movements.add(StockMovement(product.id, adjustment, COUNT_REASON.format(quantity),
                                               COUNT_SOURCE, count_id or uuid.uuid4().hex))
