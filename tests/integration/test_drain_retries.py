@@ -57,14 +57,36 @@ def test_a_store_whose_api_is_down_has_one_drain_retry_at_a_time(app, queue, mon
     assert len(queue.scheduled) == 2
 
 
-def test_a_store_another_worker_drains_is_looked_at_again_less_often_the_longer_it_holds_it(app, queue, monkeypatch):
+def test_a_store_another_worker_drains_is_looked_at_again_once_less_often_the_longer_it_holds_it(app, queue,
+                                                                                                 monkeypatch):
+    """Review: every webhook while a long drain or a reconciliation held the store began a look of its own, each
+    asking the database every second."""
     store_id = make_store(app)
     monkeypatch.setattr(app.settings, "coalesce_seconds", 1.0)
     monkeypatch.setattr(tasks, "drain_store_events", lambda *a, **k: DrainReport(store_id, busy=True))
     queue._drain_task(store_id)
-    queue._drain_task(*queue.scheduled[-1][0])
-    queue._drain_task(*queue.scheduled[-1][0])
-    assert queue.scheduled == [((store_id, 0, 1), 1.0), ((store_id, 0, 2), 2.0), ((store_id, 0, 3), 4.0)]
+    for _ in range(3):
+        queue._drain_task(store_id)   # webhooks meanwhile: the look already scheduled is the store's
+    assert queue.scheduled == [((store_id, 0, 1), 1.0)]
+    for _ in range(4):
+        _retry_time_comes(app, store_id)
+        queue._drain_task(*queue.scheduled[-1][0])
+    assert [delay for _, delay in queue.scheduled] == [1.0, 2.0, 4.0, 8.0, 10.0]   # at most BUSY_LOOK_MAX apart
+
+
+def test_a_drain_that_fails_with_the_database_still_schedules_its_retry(app, queue, monkeypatch):
+    """Review: the claim of the store's retry needs the database that may be what just failed: it raised, and no
+    retry was scheduled at all (the events waited for the next housekeeping round)."""
+    store_id = make_store(app)
+
+    def database_down(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(tasks, "drain_store_events", database_down)
+    monkeypatch.setattr(tasks, "claim_drain_retry", database_down)
+    monkeypatch.setattr(tasks, "drain_retry_pending", lambda *a, **k: False)
+    queue._drain_task(store_id)
+    assert queue.scheduled == [((store_id, 1), 5.0)]
 
 
 def _retry_time_comes(app, store_id: int) -> None:

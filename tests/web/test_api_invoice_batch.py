@@ -377,3 +377,32 @@ def test_in_the_background_a_second_call_by_status_leaves_the_running_batchs_ord
     assert [d["authorised"] for d in done] == [3, 3] and all(d["had_document"] == 0 for d in done)
     # Finished, a batch's orders are no one's: each now has its NF-e, and a third call finds nothing left.
     assert batch(api, status="confirmado", background=True).json()["orders"] == []
+
+
+def test_an_nfe_sefaz_may_hold_is_never_made_pending_by_a_batch_that_stops_sending(app, api, sefaz, monkeypatch):
+    """Review of the run-again change: an NF-e sent before without an answer (SEFAZ authorised it, the answer lost)
+    was taken by a run again and, when that run learned SEFAZ was down before sending it, put back to pending like
+    a new one: the worker stopped asking SEFAZ about it, and a person could discard an NF-e SEFAZ had authorised."""
+    from datetime import timedelta
+
+    first, second, held = imported(app, *paid(2400007061, 3))
+    sefaz.set_switches(drop_answers=1)   # SEFAZ authorises it; the answer never comes
+    assert by_order(batch(api, orders=[held]))[held]["outcome"] == "awaiting_sefaz"
+    sefaz.reset_switches()
+    with app.uow() as uow:   # its sending window over: a run again takes it (asking SEFAZ by key first)
+        invoice = uow.invoices.for_order(held)[0]
+        invoice.sent_at -= timedelta(minutes=6)
+        held_id = invoice.id
+        uow.commit()
+
+    monkeypatch.setattr(app.settings, "sefaz_parallel", 2)
+    sefaz.set_switches(out_of_service="108")
+    batch(api, orders=[first, second, held])
+    assert api.get(f"/api/v1/invoices/{held_id}").json()["status"] == "awaiting_sefaz"   # never pending
+
+    sefaz.reset_switches()
+    with app.uow() as uow:
+        uow.invoices.get(held_id).sent_at = None
+        uow.commit()
+    again = by_order(batch(api, orders=[held]))[held]
+    assert (again["outcome"], again["invoice"]["id"]) == ("authorised", held_id)   # SEFAZ's, found by key

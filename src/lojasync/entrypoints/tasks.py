@@ -65,6 +65,9 @@ log = logging.getLogger("lojasync.tasks")
 # Errors that belong to this process's configuration, not to the store: never flag the store for them.
 PROCESS_PROBLEMS = ("secrets.", "settings.")
 PUSH_BUSY_TRIES = 12
+# The longest wait before looking again at a store another worker holds: a webhook's order still arrives within
+# seconds of the holder letting go.
+BUSY_LOOK_MAX = 10.0
 # What settling an NF-e may meet that needs nothing more from the worker (the order changed in the store: the
 # NF-e SEFAZ never got is pending again and its order already says so).
 SETTLED_ELSEWHERE = (InvoiceNotFound, DocumentStateRefused, SefazNeedsAPerson, OrderCancelledInStore,
@@ -192,17 +195,29 @@ class TaskQueue:
             level = logging.WARNING if retryable(exc) else logging.ERROR
             log.log(level, "drain failed, retrying later", exc_info=not retryable(exc),
                     extra={"store_id": store_id, "error_class": type(exc).__name__, "retry_in_s": delay})
-            if claim_drain_retry(app.uow(), store_id, datetime.now(timezone.utc), timedelta(seconds=delay)):
+            if self._first_follow_up(store_id, delay):
                 self._drain.schedule((store_id, attempt + 1), delay=delay)
             return
         if report.busy:
-            # Another worker drains this store; look again shortly so nothing waits for housekeeping, less often
-            # the longer it holds the store (a drain that waits out the store's API for minutes had every trigger
-            # meanwhile asking the database each second).
-            delay = min(60.0, max(settings.coalesce_seconds, 1.0) * 2 ** busy_before)
-            self._drain.schedule((store_id, attempt, busy_before + 1), delay=delay)
+            # Another worker drains this store; look again shortly so nothing waits for housekeeping: one look
+            # for the store at a time (every webhook meanwhile began one, each asking the database every second
+            # while a long drain or a reconciliation held the store), less often the longer it holds it.
+            delay = min(BUSY_LOOK_MAX, max(settings.coalesce_seconds, 1.0) * 2 ** busy_before)
+            if self._first_follow_up(store_id, delay):
+                self._drain.schedule((store_id, attempt, busy_before + 1), delay=delay)
         if report.needs_sync:
             self.sync_soon(store_id)
+
+    def _first_follow_up(self, store_id: int, delay: float) -> bool:
+        """Whether this drain schedules the store's next one (`drain_retries`): none is pending. The database failing
+        here too (the drain's own failure may be it), the next one is scheduled all the same: a retry too many
+        beats a store left to the next housekeeping round."""
+        try:
+            return claim_drain_retry(self.container.uow(), store_id, datetime.now(timezone.utc),
+                                     timedelta(seconds=delay))
+        except Exception:   # see above: the next one is scheduled all the same
+            log.warning("drain follow-up not claimed", extra={"store_id": store_id}, exc_info=True)
+            return True
 
     def _sync_task(self, store_id: int, full: bool = False) -> None:
         app = self.container

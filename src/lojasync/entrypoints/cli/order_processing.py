@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
@@ -65,11 +66,13 @@ def invoice(
         usage_error(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
     app_ = container()
     # The same order twice would be refused the second time for the NF-e made the first (the API keeps one).
+    moment = datetime.now(timezone.utc)   # one moment for both lists: an NF-e whose window ends between is in one
     targets = list(dict.fromkeys(numbers)) if numbers else orders_to_invoice(
-        app_.read_uow(), _STATUS[status_key(status)], with_pending=approve)
+        app_.read_uow(), _STATUS[status_key(status)], with_pending=approve, now=moment)
     # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent); the pending
     # ones, and those awaiting SEFAZ that no send holds, are among the targets of a run that transmits.
-    earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)], in_flight_only=approve) if status else []
+    earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)], in_flight_only=approve,
+                          now=moment) if status else []
     unsent = unsent_in(app_.read_uow(), _STATUS[status_key(status)], pending=not approve) if status else []
     if not targets:
         if fmt is OutputFormat.JSON:   # a script reads a list (empty when nothing is left), not a sentence

@@ -293,10 +293,16 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             return _failure(uow_factory, number, _newer_invoice_id(uow_factory, number, before), exc, report_bug)
 
     def _pending_nfe(refused: OrderAlreadyProcessing) -> InvoiceView | None:
-        """The order's NF-e when the refusal is for an NF-e still pending (only generated), as it is now."""
+        """The order's NF-e when the refusal is for an NF-e a run would transmit (still pending, only generated; or
+        awaiting SEFAZ with no send in flight), as it is now."""
         invoice_id = _unsent_nfe_of(refused)
         invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
-        return invoice if invoice is not None and invoice.status == InvoiceStatus.PENDING.value else None
+        if invoice is None:
+            return None
+        if invoice.status == InvoiceStatus.AWAITING.value:
+            sent = invoice.sent_at
+            return invoice if sent is None or datetime.now(timezone.utc) - sent >= SENDING_WINDOW else None
+        return invoice if invoice.status == InvoiceStatus.PENDING.value else None
 
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
         invoice_id = _unsent_nfe_of(refused)

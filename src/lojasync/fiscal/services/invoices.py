@@ -331,27 +331,37 @@ def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[Re
                                                     status=invoice.status.label, what="transmitir"))
                 continue
             drift = _drift(invoice, order)
-            if drift is not None:
+            if drift is not None and not ready.claim.ask_first:
                 invoice.not_sent_after_all()
                 order.ask_for_a_person(_for_a_person(invoice.about(NOT_SENT), drift))
                 resumed.append(drift)
                 continue
             invoice.sending_from(now())
             deadline = time.monotonic() + sefaz.transmission_time.total_seconds()
-            resumed.append(replace(ready, claim=replace(ready.claim, deadline=deadline), marked_at=time.monotonic()))
+            # One sent before without an answer (SEFAZ may hold it) is asked about by key first, whatever the order
+            # is now: its drift, as it stands now, decides only when SEFAZ never got it (`_exchange`).
+            claim = replace(ready.claim, deadline=deadline, **({"drift": drift} if ready.claim.ask_first else {}))
+            resumed.append(replace(ready, claim=claim, marked_at=time.monotonic()))
         uow.commit()
         return resumed
 
 
 def keep_unsent(uow: ProcessingUnitOfWork, readies: Sequence[ReadyToSend]) -> list[InvoiceView]:
     """Prepared NF-e that will not be sent after all (a batch learned meanwhile that SEFAZ fails): pending again,
-    to be transmitted later like any NF-e only generated. One changed since (another process took it: the worker,
-    its sending window over) is left as it is. Their views, as they are now."""
+    to be transmitted later like any NF-e only generated. One sent before without an answer (its claim asks SEFAZ
+    first: SEFAZ may hold it, authorised) stays awaiting SEFAZ, no send in flight, for the worker's or a run's
+    query by key (review: made pending, it was no longer asked about, and could be discarded or sent blind).
+    One changed since (another process took it: the worker, its sending window over) is left as it is. Their views,
+    as they are now."""
     with uow:
         found = []
         for ready in readies:
             invoice = _invoice(uow, ready.invoice_id)
-            if ready.holds(invoice):   # not one another process took since: that one may be sending it
+            if not ready.holds(invoice):   # another process took it since: that one may be sending it
+                pass
+            elif ready.claim.ask_first:
+                invoice.sending_over()
+            else:
                 invoice.not_sent_after_all()
             found.append(invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)))
         uow.commit()

@@ -165,9 +165,15 @@ class NuvemshopClient:
                 return
             seen.add(page.next_url)
             following = self.list_orders_page(url=page.next_url)
-            if page.page is not None and page.total_count is not None and following.total_count is not None \
-                    and following.total_count < page.total_count:
-                back = -(-(page.total_count - following.total_count) // per_page)
+            shrunk = 0
+            if page.total_count is not None and following.total_count is not None:
+                shrunk = page.total_count - following.total_count
+            elif not following.orders and page.page is not None and page.total_count is not None:
+                # The next page is gone (404 past the last one) while the total read with this page promised more:
+                # the list shrank since by at least what that page was to hold.
+                shrunk = page.total_count - page.page * per_page
+            if page.page is not None and shrunk > 0:
+                back = -(-shrunk // per_page)
                 for number in range(max(1, page.page - back + 1), page.page + 1):
                     again = self.list_orders_page({**query, "page": number})
                     if again.orders:

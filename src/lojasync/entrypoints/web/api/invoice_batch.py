@@ -8,7 +8,7 @@ With `background`, the call answers at once (202) and the batch runs in the serv
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Annotated
 
@@ -185,12 +185,13 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
     if body.orders is not None:
         numbers = list(dict.fromkeys(body.orders))
     else:
-        candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status], with_pending=body.approve)
+        moment = datetime.now(timezone.utc)   # one moment for both lists (an NF-e's window may end between)
+        candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status], with_pending=body.approve, now=moment)
         numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
         # Read before this run, as `orders invoice --status` reads them: those an earlier run left (the pending
         # ones, and those awaiting SEFAZ that no send holds, are among the orders of a run that transmits).
         awaiting = [invoice_out(i) for i in awaiting_in(app.read_uow(), STATUS_OF[body.status],
-                                                        in_flight_only=body.approve)]
+                                                        in_flight_only=body.approve, now=moment)]
         unsent = [invoice_out(i) for i in unsent_in(app.read_uow(), STATUS_OF[body.status], pending=not body.approve)]
     if body.background:
         return _started(request, app, gateway, who, numbers, body.approve, remaining, awaiting, unsent)
