@@ -114,7 +114,8 @@ def test_a_quantity_written_with_a_thousands_dot_is_a_thousand_as_on_the_page(lo
         refused = lojasync("stock", "count", "CAN-CER", "--quantity", typed, expect=2)
         assert f"'{typed}' não é um número inteiro" in refused, refused
     # The same reading wherever a command takes a whole number (ids, order numbers, limits).
-    assert "'2.000' é maior que o máximo" not in lojasync("orders", "list", "--limit", "2.000")
+    assert "'1000000000000' é maior que o máximo (2147483647)" in lojasync("orders", "list", "--limit",
+                                                                          "1.000.000.000.000", expect=2)
     assert "Pedido 1000 não encontrado" in lojasync("orders", "show", "1.000", expect=1)
 
 
