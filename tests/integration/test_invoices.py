@@ -1892,3 +1892,27 @@ def test_an_nfe_left_pending_for_days_is_built_again_as_of_its_sending(app, comp
     assert authorised.access_key != pending.access_key
     assert datetime.now(timezone.utc) - authorised.issued_at < timedelta(minutes=5)
     assert f"NFe{authorised.access_key}".encode() in invoice_xml(app.uow(), pending.id)   # the XML kept is the new one
+
+
+def test_a_denied_nfe_sent_again_is_recorded_with_sefazs_denial_protocol_not_the_205(app, company, sefaz,
+                                                                                     simulator):
+    """Review: 205 ("NF-e está denegada na base de dados da SEFAZ") refuses this sending and points at an earlier
+    denial, as 204 points at an authorisation; it was recorded as the denial itself, with no protocol (the law
+    wants the denial's own protNFe kept). SEFAZ is asked by key, as after a 204."""
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000009301))
+    simulator.simulator.set_switches(reject_with="301")
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    simulator.simulator.reset_switches()
+    denied_at_sefaz = simulator.simulator.nfe(show_invoice(app.uow(), invoice.id).access_key)
+    with app.uow() as uow:   # a backup restored from before the denial: here it was never sent
+        restored = uow.invoices.get(invoice.id)
+        restored.status, restored.protocol, restored.proc_xml, restored.sent_at = \
+            restored.status.PENDING, None, None, None
+        uow.commit()
+    calls = dict(simulator.simulator.stats()["chamadas"])
+
+    view, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and (view.status, view.protocol) == ("denied", denied_at_sefaz["nProt"])
+    stats = simulator.simulator.stats()["chamadas"]
+    assert stats["NFeConsultaProtocolo4"] == calls.get("NFeConsultaProtocolo4", 0) + 1   # asked by key after 205
+    assert denied_at_sefaz["cStat"] == "301"

@@ -182,12 +182,16 @@ def test_a_rejection_is_kept_in_full_and_asking_again_sends_it_anew(app, company
     assert changed and voided.id == kept.id and voided.status == "voided" and voided.rejection_code is None
 
 
-def test_sefaz_out_of_service_leaves_the_request_waiting(app, company, sefaz, simulator):
+@pytest.mark.parametrize(("switch", "code"), [("out_of_service", "109"), ("reject_with", "656"),
+                                              ("reject_with", "999")])
+def test_sefaz_deciding_nothing_leaves_the_request_waiting(app, company, sefaz, simulator, switch, code):
+    """Out of service, "consumo indevido" (656), "erro não catalogado" (999): no decision on the numbers (review:
+    656 and 999 were recorded as rejections, and the worker stopped sending the request)."""
     number = _discarded(app, sefaz, 2000000105)
-    simulator.simulator.set_switches(out_of_service="109")
+    simulator.simulator.set_switches(**{switch: code})
     with pytest.raises(VoidUnanswered) as unanswered:
         void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
-    assert "109" in unanswered.value.message
+    assert code in unanswered.value.message
     assert list_number_voids(app.uow())[0][0].status == "requested"
 
 

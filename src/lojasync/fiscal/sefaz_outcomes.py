@@ -28,7 +28,11 @@ class Outcome(Enum):
 
 
 AUTHORISED = frozenset({"100", "150"})
-DENIED = frozenset({"110", "205", "301", "302", "303"})
+DENIED = frozenset({"110", "301", "302", "303"})
+# 205 "NF-e está denegada na base de dados da SEFAZ": this sending refused, pointing at an earlier denial (as 204
+# points at an earlier authorisation). Its protNFe has no nProt: the denial is recorded from the query by key, with
+# SEFAZ's own protocol (review: it was recorded as the denial, its protocol missing).
+DENIED_BEFORE = "205"
 CANCELLED_THERE = CANCELLED_AT_SEFAZ
 UNDECIDED = frozenset({"103", "104", "105", "106", "108", "109", "656", "678", "999"})
 
@@ -43,7 +47,7 @@ def outcome_of(answer: SefazAnswer) -> Outcome:
         return Outcome.CANCELLED_THERE
     if status == "217":
         return Outcome.UNKNOWN
-    if status in ("204", ALREADY_CANCELLED):
+    if status in ("204", DENIED_BEFORE, ALREADY_CANCELLED):
         return Outcome.DUPLICATE_KEY
     if status == DUPLICATE_WITH_DIFFERENT_KEY:
         return Outcome.OTHER_KEY

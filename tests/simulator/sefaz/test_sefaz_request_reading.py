@@ -161,8 +161,8 @@ def test_a_series_of_the_avulsa_or_contingency_is_266_at_the_normal_service() ->
 
 
 def test_a_denied_nfe_sent_again_is_205_not_204() -> None:
-    """review: SEFAZ keeps a denied NF-e; sent again it answers 205 "denegada", which lojasync reads as the denial
-    (the simulator answered 204, and that path was never exercised)."""
+    """review: SEFAZ keeps a denied NF-e; sent again it answers 205 "denegada", on which lojasync asks SEFAZ by key
+    for the denial and its protocol (the simulator answered 204, and that path was never exercised)."""
     simulator = SefazSimulator()
     document = signed_nfe(number=7)
     simulator.set_switches(reject_with="302")

@@ -57,4 +57,8 @@ def tls_context(certificate: ClientCertificate | None = None, *, verify: bool = 
             _write_private(cert_path, chain)
             _write_private(key_path, key)
             context.load_cert_chain(cert_path, key_path)
+        # A server on TLS 1.3 may ask for the certificate after the handshake (IIS does, when it asks lazily): the
+        # context must allow it, as the standard library's and urllib3's do with a client certificate, or the A1
+        # is never presented and SEFAZ's refusal reads as a bad certificate (review).
+        context.post_handshake_auth = True
     return context

@@ -39,6 +39,7 @@ from lojasync.fiscal.nfe_voids import (
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, of_numbers
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
+from lojasync.fiscal.sefaz_outcomes import UNDECIDED
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
 from lojasync.fiscal.services.invoices import (
     MINUTE,
@@ -339,7 +340,9 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
             # A repeat of a request SEFAZ had voided already (its answer lost): voided, its protocol unknown here.
             values = dict(status=VoidStatus.VOIDED, voided_at=answer.received_at or moment,
                           rejection_code=answer.status, rejection_reason=answer.reason[:500], attention=None)
-        elif answer.status in OUT_OF_SERVICE:
+        elif answer.status in OUT_OF_SERVICE or answer.status in UNDECIDED:
+            # Out of service, "consumo indevido" (656), "erro não catalogado" (999)...: SEFAZ decided nothing, so the
+            # request stays to be sent again, as an NF-e's would (review: they were recorded as rejections).
             raise VoidUnanswered(of_numbers=request.of_numbers, series=request.series,
                                  reason=f"{answer.status} - {answer.reason}")
         else:
