@@ -509,7 +509,8 @@ def test_two_rounds_at_once_claim_a_pending_cancellation_once(app, sefaz, simula
 
 def test_sefaz_blocking_the_key_for_overuse_pauses_the_settling_for_an_hour(app, sefaz, simulator):
     """review: asked again every 5 minutes, a key SEFAZ answered 656 ("consumo indevido") for stayed blocked."""
-    from lojasync.fiscal.services.invoice_cancellation import OVERUSE_PAUSE, claim_cancellations_to_settle
+    from lojasync.fiscal.sefaz_outcomes import OVERUSE_PAUSE
+    from lojasync.fiscal.services.invoice_cancellation import claim_cancellations_to_settle
 
     _, invoice_id = authorised(app, sefaz, 2000000526)
     with pytest.raises(CancellationUnanswered):

@@ -192,7 +192,16 @@ def test_sefaz_deciding_nothing_leaves_the_request_waiting(app, company, sefaz, 
     with pytest.raises(VoidUnanswered) as unanswered:
         void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
     assert code in unanswered.value.message
-    assert list_number_voids(app.uow())[0][0].status == "requested"
+    (waiting,), _ = list_number_voids(app.uow())
+    assert waiting.status == "requested"
+    # After a 656 the worker leaves it alone for an hour, as for a cancellation (asked every five minutes, SEFAZ
+    # would keep refusing it); otherwise it is sent again once the sending window has passed.
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.fiscal.services.number_voids import claim_voids_to_resend
+
+    soon = datetime.now(timezone.utc) + timedelta(minutes=6)
+    assert claim_voids_to_resend(app.uow(), lambda: soon) == ([] if code == "656" else [waiting.id])
 
 
 def test_the_worker_resends_a_request_left_unanswered_once_the_window_has_passed(app, company, sefaz, simulator,

@@ -397,8 +397,11 @@ def test_an_nfe_sefaz_may_hold_is_never_made_pending_by_a_batch_that_stops_sendi
 
     monkeypatch.setattr(app.settings, "sefaz_parallel", 2)
     sefaz.set_switches(out_of_service="108")
-    batch(api, orders=[first, second, held])
-    assert api.get(f"/api/v1/invoices/{held_id}").json()["status"] == "awaiting_sefaz"   # never pending
+    sends = api.get(f"/api/v1/invoices/{held_id}").json()["attempts"]
+    stopped = by_order(batch(api, orders=[first, second, held]))[held]
+    shown = api.get(f"/api/v1/invoices/{held_id}").json()
+    assert shown["status"] == "awaiting_sefaz"   # never pending
+    assert stopped["outcome"] == "not_sent" and shown["attempts"] == sends   # no send counted that never happened
 
     sefaz.reset_switches()
     with app.uow() as uow:
@@ -406,3 +409,17 @@ def test_an_nfe_sefaz_may_hold_is_never_made_pending_by_a_batch_that_stops_sendi
         uow.commit()
     again = by_order(batch(api, orders=[held]))[held]
     assert (again["outcome"], again["invoice"]["id"]) == ("authorised", held_id)   # SEFAZ's, found by key
+
+
+def test_an_nfe_sefaz_took_nothing_of_is_said_as_not_sent_when_sefaz_fails_again_mid_run(app, api, sefaz,
+                                                                                          monkeypatch):
+    """Review: with SEFAZ down mid-run, an order whose NF-e awaited SEFAZ with no send in flight was reported as a
+    refusal ("já tem NF-e aguardando a SEFAZ"), where the run would have transmitted it: it is one not sent."""
+    monkeypatch.setattr(app.settings, "sefaz_parallel", 1)   # one at a time: held's turn comes after the 108
+    first, second, held = imported(app, *paid(2400007071, 3))
+    sefaz.set_switches(out_of_service="108")   # SEFAZ takes nothing: held awaits it, no send in flight
+    assert by_order(batch(api, orders=[held]))[held]["outcome"] == "awaiting_sefaz"
+    # first's answer is 108 again (second, prepared meanwhile, is kept): held's turn comes with SEFAZ known down.
+    items = by_order(batch(api, orders=[first, second, held]))
+    assert items[first]["outcome"] == "awaiting_sefaz" and items[second]["outcome"] == "not_sent"
+    assert (items[held]["outcome"], items[held]["invoice"]["status"]) == ("not_sent", "awaiting_sefaz"), items[held]

@@ -249,6 +249,14 @@ class Invoice(Aggregate):
         self.sent_at = None
         self.attempts = max(0, self.attempts - 1)
 
+    def not_sent_again_after_all(self) -> None:
+        """Marked as being sent again (it went before without an answer: SEFAZ may hold it) and then not sent after all
+        (a batch stopped sending): still awaiting SEFAZ, no send in flight, for a query by key; the attempt it was
+        counted for never happened."""
+        self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
+        self.sent_at = None
+        self.attempts = max(0, self.attempts - 1)
+
     def unsent(self, order=None) -> None:
         """SEFAZ never got it (its query by key says so) and it will not be sent as it is: pending again, so it
         can be discarded; nothing moved. What `order` was flagged for while it awaited SEFAZ is over."""

@@ -8,6 +8,7 @@ again by key: rebuilding after such an answer could orphan an authorisation SEFA
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import Enum
 
 from lojasync.fiscal.gateway import ALREADY_CANCELLED, CANCELLED_AT_SEFAZ, DUPLICATE_WITH_DIFFERENT_KEY, SefazAnswer
@@ -26,6 +27,11 @@ class Outcome(Enum):
     REJECTED = "rejected"
     UNDECIDED = "undecided"
 
+
+# "Consumo indevido": the same request asked too often; SEFAZ blocks it for a while, and asking again within the
+# hour only keeps the block. The worker leaves such a request out of its rounds that long.
+OVERUSE = "656"
+OVERUSE_PAUSE = timedelta(hours=1)
 
 AUTHORISED = frozenset({"100", "150"})
 DENIED = frozenset({"110", "301", "302", "303"})

@@ -36,7 +36,7 @@ from lojasync.fiscal.nfe_proc import event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazConfigurationError
-from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
+from lojasync.fiscal.sefaz_outcomes import OVERUSE, OVERUSE_PAUSE, Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import REGISTERED, ask_by_key, cancellation_in, justification_in
 from lojasync.fiscal.services.company import SecretBox
 from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
@@ -47,8 +47,6 @@ from lojasync.shared.errors import LojasyncError, WriteConflict
 
 Clock = Callable[[], datetime]
 DUPLICATE_EVENT = "573"         # this very event was registered before (its answer was lost)
-OVERUSE = "656"                 # "consumo indevido": the same key asked too often; SEFAZ blocks it for a while
-OVERUSE_PAUSE = timedelta(hours=1)
 # A request still unsettled this long after it was made: a person looks (the worker keeps asking meanwhile).
 STILL_PENDING_AFTER = timedelta(hours=24)
 RECORD_ATTEMPTS = 3   # recording a cancellation SEFAZ registered, through write conflicts

@@ -360,7 +360,7 @@ def keep_unsent(uow: ProcessingUnitOfWork, readies: Sequence[ReadyToSend]) -> li
             if not ready.holds(invoice):   # another process took it since: that one may be sending it
                 pass
             elif ready.claim.ask_first:
-                invoice.sending_over()
+                invoice.not_sent_again_after_all()
             else:
                 invoice.not_sent_after_all()
             found.append(invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)))

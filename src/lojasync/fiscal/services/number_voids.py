@@ -39,7 +39,7 @@ from lojasync.fiscal.nfe_voids import (
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, of_numbers
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
-from lojasync.fiscal.sefaz_outcomes import UNDECIDED
+from lojasync.fiscal.sefaz_outcomes import OVERUSE, OVERUSE_PAUSE, UNDECIDED
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
 from lojasync.fiscal.services.invoices import (
     MINUTE,
@@ -342,7 +342,12 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
                           rejection_code=answer.status, rejection_reason=answer.reason[:500], attention=None)
         elif answer.status in OUT_OF_SERVICE or answer.status in UNDECIDED:
             # Out of service, "consumo indevido" (656), "erro não catalogado" (999)...: SEFAZ decided nothing, so the
-            # request stays to be sent again, as an NF-e's would (review: they were recorded as rejections).
+            # request stays to be sent again, as an NF-e's would (review: they were recorded as rejections). After a
+            # 656 the worker leaves it out of its rounds for an hour, as for a cancellation: asked again every five
+            # minutes, SEFAZ would keep refusing it.
+            if answer.status == OVERUSE:
+                uow.number_voids.update(request.id, moment, sent_at=moment + OVERUSE_PAUSE - SENDING_WINDOW)
+                uow.commit()
             raise VoidUnanswered(of_numbers=request.of_numbers, series=request.series,
                                  reason=f"{answer.status} - {answer.reason}")
         else:
