@@ -154,29 +154,33 @@ def test_orders_partially_paid_or_refunded_are_read_and_a_platform_that_knows_no
     assert partial <= {o["store_order_id"] for o in list_orders(app.read_uow())}
 
 
-def test_an_order_cancelled_on_a_page_already_read_does_not_hide_the_next_pages_first_order(app, connected):
-    """Review: pages are positions in a list that changes while it is read. The store cancelled an order of page 1
-    after it was read (its payment voided or refunded: out of the default listing), every later order moved back one
-    place, and the first of page 2 slid onto page 1: never read, and skipped by the next incremental run too."""
-    sim = connected.simulator
-    cancelled = []
-
-    def cancelling_while_listing(store):
+def _cancelling_after_page(app, sim, number: int, cancelled: list[str]):
+    """A client factory whose client, once it has read page `number` of the default listing, has the store cancel
+    one of that page's orders (its payment voided or refunded: out of the default listing), once."""
+    def factory(store):
         client = app.client_for(store)
         listing = client.list_orders_page
 
         def list_orders_page(params=None, **kwargs):
             page = listing(params, **kwargs)
-            if not cancelled and params and params.get("page") == 1 and "payment_status" not in params:
+            default = "payment_status" not in str(kwargs.get("url") or params or "")
+            if not cancelled and default and page.page == number:
                 victim = next(o for o in page.orders if o["payment_status"] in ("paid", "pending"))
-                sim.cancel_order(victim["id"])   # the store cancels it once page 1 has been read
+                sim.cancel_order(victim["id"])
                 cancelled.append(str(victim["id"]))
             return page
 
         client.list_orders_page = list_orders_page
         return client
+    return factory
 
-    run_sync(app, connected, page_size=100, client_factory=cancelling_while_listing)
+
+def test_an_order_cancelled_on_a_page_already_read_does_not_hide_the_next_pages_first_order(app, connected):
+    """Review: pages are positions in a list that changes while it is read. The store cancelled an order of page 1
+    after it was read (its payment voided or refunded: out of the default listing), every later order moved back one
+    place, and the first of page 2 slid onto page 1: never read, and skipped by the next incremental run too."""
+    sim, cancelled = connected.simulator, []
+    run_sync(app, connected, page_size=100, client_factory=_cancelling_after_page(app, sim, 1, cancelled))
     imported = {o["store_order_id"]: o for o in list_orders(app.read_uow())}
     assert set(imported) == {str(o["id"]) for o in sim.orders()} and len(imported) == 450
     assert imported[cancelled[0]]["status"] == "Cancelado"   # read again among the refunded or voided
@@ -185,29 +189,11 @@ def test_an_order_cancelled_on_a_page_already_read_does_not_hide_the_next_pages_
 def test_an_order_cancelled_before_the_last_page_of_one_order_does_not_hide_it(app, connected):
     """Review: when the next page had held one order, the shift emptied it (404 past the last page, no total to
     compare): the order that slid back was never read."""
-    sim = connected.simulator
+    sim, cancelled = connected.simulator, []
     listed = sum(o["payment_status"] not in LISTED_APART for o in sim.orders())
     per_page = next(n for n in range(200, 1, -1) if listed % n == 1)   # the last page holds one order
-    before_last = listed // per_page
-    cancelled = []
-
-    def cancelling_while_listing(store):
-        client = app.client_for(store)
-        listing = client.list_orders_page
-
-        def list_orders_page(params=None, **kwargs):
-            page = listing(params, **kwargs)
-            default = "payment_status" not in str(kwargs.get("url") or params or "")
-            if not cancelled and default and page.page == before_last:
-                victim = next(o for o in page.orders if o["payment_status"] in ("paid", "pending"))
-                sim.cancel_order(victim["id"])
-                cancelled.append(str(victim["id"]))
-            return page
-
-        client.list_orders_page = list_orders_page
-        return client
-
-    run_sync(app, connected, page_size=per_page, client_factory=cancelling_while_listing)
+    run_sync(app, connected, page_size=per_page,
+             client_factory=_cancelling_after_page(app, sim, listed // per_page, cancelled))
     assert cancelled
     imported = {o["store_order_id"] for o in list_orders(app.read_uow())}
     assert imported == {str(o["id"]) for o in sim.orders()}

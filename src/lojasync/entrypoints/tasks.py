@@ -183,8 +183,11 @@ class TaskQueue:
         another worker draining the store."""
         app = self.container
         settings = app.settings
-        if attempt == 0 and drain_retry_pending(app.read_uow(), store_id, datetime.now(timezone.utc)):
-            return   # the store's drain failed moments ago: its retry, already scheduled, takes what is pending
+        # A trigger (a webhook, housekeeping) leaves the store to the follow-up already scheduled, which takes what
+        # is pending; that follow-up itself (a retry, a look again) runs whatever this host's clock says.
+        if attempt == 0 and busy_before == 0 and drain_retry_pending(app.read_uow(), store_id,
+                                                                     datetime.now(timezone.utc)):
+            return
         try:
             report = drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
                                         threshold=settings.coalesce_threshold, lgpd_handler=handle_lgpd_event)

@@ -30,6 +30,7 @@ from lojasync.fiscal.services.invoices import (
     ReadyToSend,
     Sefaz,
     generate_invoice,
+    in_flight,
     keep_unsent,
     prepare_invoice,
     prepare_invoices,
@@ -175,7 +176,7 @@ def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus, in_flight_only: 
     if not in_flight_only:
         return found
     moment = now or datetime.now(timezone.utc)
-    return [i for i in found if i.sent_at is not None and moment - i.sent_at < SENDING_WINDOW]
+    return [invoice for invoice in found if in_flight(invoice, moment)]
 
 
 def unsent_in(uow: ProcessingUnitOfWork, status: OrderStatus, pending: bool = True) -> list[InvoiceView]:
@@ -300,8 +301,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         if invoice is None:
             return None
         if invoice.status == InvoiceStatus.AWAITING.value:
-            sent = invoice.sent_at
-            return invoice if sent is None or datetime.now(timezone.utc) - sent >= SENDING_WINDOW else None
+            return None if in_flight(invoice, datetime.now(timezone.utc)) else invoice
         return invoice if invoice.status == InvoiceStatus.PENDING.value else None
 
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:

@@ -438,7 +438,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
                   invoice.environment, certificate_for(company, box), invoice.number, deadline, drift)
 
 
-def in_flight(invoice: Invoice, moment: datetime) -> bool:
+def in_flight(invoice: Invoice | InvoiceView, moment: datetime) -> bool:
     """Sent moments ago by someone (this process or another) who may still be waiting for SEFAZ's answer: nobody
     else sends it within the sending window."""
     return invoice.sent_at is not None and moment - invoice.sent_at < SENDING_WINDOW
