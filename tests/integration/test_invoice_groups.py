@@ -381,3 +381,41 @@ def test_an_nfe_taken_by_the_worker_is_not_put_back_to_pending(app, company, sto
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=lambda: invoice.sent_at + timedelta(minutes=6))
     (view,) = keep_unsent(app.uow(), [ready])
     assert view.status == "awaiting_sefaz" and view.attempts == 2
+
+
+def test_an_nfe_sefaz_may_hold_is_asked_about_by_key_when_its_order_changed_while_it_waited(app, company, store,
+                                                                                          sefaz, simulator):
+    """Review of this session's change: an NF-e sent before without an answer (SEFAZ authorised it, the answer lost),
+    taken by a batch run again, whose order the store cancelled while it waited for a place at SEFAZ, was put back to
+    pending as if never sent: the authorisation SEFAZ holds would have been orphaned. Its query by key decides."""
+    from lojasync.fiscal.services.invoices import (
+        ReadyToSend,
+        approve_invoice,
+        generate_invoice,
+        prepare_pending,
+        resume_sending,
+        send_invoice,
+    )
+    from lojasync.sales.status import OrderStatus
+
+    number = imported(app, store, id=2000000770, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number).id
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises it; the answer never comes back
+    with pytest.raises(Exception, match="SEFAZ não respondeu"):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice)
+    simulator.simulator.reset_switches()
+    with app.uow() as uow:   # its sending window over: a run again takes it
+        awaiting = uow.invoices.get(invoice)
+        awaiting.sent_at -= timedelta(minutes=6)
+        uow.commit()
+    ready = prepare_pending(app.uow(), app.cipher, sefaz, invoice)
+    assert ready is not None and ready.claim.ask_first
+    with app.uow() as uow:   # meanwhile the store cancels the order
+        uow.orders.get(number).status = OrderStatus.CANCELLED
+        uow.commit()
+
+    (resumed,) = resume_sending(app.uow(), sefaz, [ready])
+    assert isinstance(resumed, ReadyToSend) and resumed.claim.drift is not None
+    view, changed = send_invoice(app.uow(), sefaz, resumed)
+    assert changed and view.status == "authorised"   # SEFAZ's authorisation, found by key, is recorded
+    assert simulator.simulator.stats()["chamadas"]["NFeAutorizacao4"] == 1   # never sent a second time
