@@ -38,6 +38,7 @@ from lojasync.fiscal.services.invoices import (
     record_answer,
     record_decisions,
     resume_sending,
+    sendable_again,
     transmit_invoice,
 )
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
@@ -298,11 +299,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         awaiting SEFAZ with no send in flight), as it is now."""
         invoice_id = _unsent_nfe_of(refused)
         invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
-        if invoice is None:
-            return None
-        if invoice.status == InvoiceStatus.AWAITING.value:
-            return None if in_flight(invoice, datetime.now(timezone.utc)) else invoice
-        return invoice if invoice.status == InvoiceStatus.PENDING.value else None
+        return invoice if invoice is not None and sendable_again(invoice, datetime.now(timezone.utc)) else None
 
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
         invoice_id = _unsent_nfe_of(refused)

@@ -294,8 +294,7 @@ def prepare_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
     with uow:
         invoice = _invoice(uow, invoice_id)
         moment = now()
-        if not (invoice.status is InvoiceStatus.PENDING
-                or (invoice.status is InvoiceStatus.AWAITING and not in_flight(invoice, moment))):
+        if not sendable_again(invoice, moment):
             return None
         claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, moment)
         uow.commit()
@@ -442,6 +441,13 @@ def in_flight(invoice: Invoice | InvoiceView, moment: datetime) -> bool:
     """Sent moments ago by someone (this process or another) who may still be waiting for SEFAZ's answer: nobody
     else sends it within the sending window."""
     return invoice.sent_at is not None and moment - invoice.sent_at < SENDING_WINDOW
+
+
+def sendable_again(invoice: Invoice | InvoiceView, moment: datetime) -> bool:
+    """What a batch run again transmits (`prepare_pending`): an NF-e only generated, or one awaiting SEFAZ with no
+    send in flight."""
+    return invoice.status == InvoiceStatus.PENDING or (invoice.status == InvoiceStatus.AWAITING
+                                                        and not in_flight(invoice, moment))
 
 
 def _drift(invoice: Invoice, order) -> LojasyncError | None:

@@ -43,7 +43,6 @@ from lojasync.fiscal.sefaz_outcomes import OVERUSE, OVERUSE_PAUSE, UNDECIDED
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
 from lojasync.fiscal.services.invoices import (
     MINUTE,
-    OUT_OF_SERVICE,
     SENDING_WINDOW,
     Sefaz,
     certificate_for,
@@ -340,7 +339,7 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
             # A repeat of a request SEFAZ had voided already (its answer lost): voided, its protocol unknown here.
             values = dict(status=VoidStatus.VOIDED, voided_at=answer.received_at or moment,
                           rejection_code=answer.status, rejection_reason=answer.reason[:500], attention=None)
-        elif answer.status in OUT_OF_SERVICE or answer.status in UNDECIDED:
+        elif answer.status in UNDECIDED:   # out of service (108/109) among them
             # Out of service, "consumo indevido" (656), "erro não catalogado" (999)...: SEFAZ decided nothing, so the
             # request stays to be sent again, as an NF-e's would (review: they were recorded as rejections). After a
             # 656 the worker leaves it out of its rounds for an hour, as for a cancellation: asked again every five
