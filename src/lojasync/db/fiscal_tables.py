@@ -112,6 +112,8 @@ invoices = Table(
     Column("awaiting_since", UTCDateTime),
     # When the worker last enqueued its settling: the next rounds leave it out for the sending window.
     Column("settle_asked_at", UTCDateTime),
+    # nRec of the asynchronous batch SEFAZ answered "em processamento" (103/105) with: asked by it before by key.
+    Column("sefaz_receipt", String(15)),
     Column("cancel_justification", String(255)),
     Column("cancel_protocol", String(20)),
     Column("cancelled_at", UTCDateTime),

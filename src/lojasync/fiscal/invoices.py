@@ -110,6 +110,9 @@ class Invoice(Aggregate):
     sent_at: datetime | None
     awaiting_since: datetime | None   # the send that made it await SEFAZ (None: it went before this was kept)
     settle_asked_at: datetime | None  # the worker's last settling of it was enqueued then
+    # SEFAZ took it in an asynchronous batch still "em processamento" (103/105): that batch's receipt (nRec). While
+    # SEFAZ processes a batch, a query by key answers 217 (not in its base): only the receipt says what became of it.
+    sefaz_receipt: str | None
     cancel_justification: str | None
     cancel_protocol: str | None
     cancelled_at: datetime | None
@@ -145,7 +148,7 @@ class Invoice(Aggregate):
         self.simulated = False
         self.rejection_code = self.rejection_reason = None
         self.attempts = 0
-        self.sent_at = self.awaiting_since = self.settle_asked_at = None
+        self.sent_at = self.awaiting_since = self.settle_asked_at = self.sefaz_receipt = None
         self.cancel_justification = self.cancel_protocol = self.cancel_xml = None
         self.cancelled_at = None
         self.cancelled_elsewhere = False
@@ -196,6 +199,8 @@ class Invoice(Aggregate):
     def signed(self, order, actor: Who, access_key: str, xml: str, issued_at: datetime) -> None:
         """The XML is built, signed and valid: keep it (the first time, say so in the order's history)."""
         first = self.access_key is None
+        if access_key != self.access_key:   # a new document: no batch at SEFAZ holds it
+            self.sefaz_receipt = None
         self.access_key, self.xml, self.issued_at = access_key, xml, issued_at
         if first:
             self.record(InvoiceGenerated(order=order, actor=actor, **self._ids()))
@@ -234,6 +239,12 @@ class Invoice(Aggregate):
         SEFAZ, but no longer in flight, so another attempt may start now."""
         self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
         self.sent_at = None
+
+    def in_processing_at_sefaz(self, receipt: str) -> None:
+        """SEFAZ took it in an asynchronous batch it is still processing (103/105, receipt `receipt`): still awaiting
+        SEFAZ, and asked about by that receipt first."""
+        self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
+        self.sefaz_receipt = receipt
 
     def sending_from(self, when: datetime) -> None:
         """Marked as being sent earlier, it goes only now (it waited for a place at SEFAZ): the sending window, in

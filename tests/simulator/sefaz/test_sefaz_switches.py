@@ -120,6 +120,20 @@ def test_still_processing_after_the_polls_returns_the_receipt(client: SefazSoapC
     assert (unknown.status, unknown.reason) == ("106", "Lote nao localizado")
 
 
+def test_an_nfe_of_a_batch_in_processing_is_not_found_by_key_until_processed(client: SefazSoapClient,
+                                                                             sefaz: BackgroundSefaz) -> None:
+    """SEFAZ's base has an NF-e once its batch is processed: asked by key before, it answers 217 (which a sender must
+    not take for "never got it": only the receipt says what became of the batch)."""
+    sefaz.simulator.set_switches(sync=False, processing_polls=4)
+    document = signed_nfe(number=1)
+    pending = client.authorise(document)   # 103, then 105 three times (the client's polls)
+    assert pending.status == "105"
+    assert client.query_nfe(key_of(document)).status == "217"
+    assert [client.query_receipt(pending.receipt).status for _ in range(2)] == ["105", "100"]
+    found = client.query_nfe(key_of(document))
+    assert found.status == "100" and found.protocol
+
+
 def test_admin_routes(sefaz: BackgroundSefaz, client: SefazSoapClient) -> None:
     admin = f"{sefaz.url}/_simulator"
     with httpx.Client(timeout=5) as http:

@@ -208,6 +208,8 @@ class _Claim:
     # Sent before without an answer, and the order is no longer the sale it describes: the refusal to raise
     # when SEFAZ says it never got it (then it is not sent as it is).
     drift: LojasyncError | None = None
+    # Asked first: the receipt of the asynchronous batch SEFAZ was still processing it in (`Invoice.sefaz_receipt`).
+    receipt: str | None = None
 
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -434,7 +436,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     # The NF-e's own UF (its key's cUF) and environment, whatever the company says now: it was numbered and
     # built for them, and another UF's authoriser refuses it, or a query by its key, with 226.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, invoice.access_key[:2],
-                  invoice.environment, certificate_for(company, box), invoice.number, deadline, drift)
+                  invoice.environment, certificate_for(company, box), invoice.number, deadline, drift,
+                  invoice.sefaz_receipt if ask_first else None)
 
 
 def in_flight(invoice: Invoice | InvoiceView, moment: datetime) -> bool:
@@ -541,10 +544,12 @@ def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
     with sefaz.gateway(claim.uf, claim.environment, claim.certificate, claim.deadline) as gateway:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
             try:
-                answer = _query_delivered(gateway, claim)
+                answer = _asked_by_receipt(gateway, claim) or _query_delivered(gateway, claim)
             except (SefazUnreachable, SefazInvalidAnswer) as exc:
                 exc.params[_ASKED_ONLY] = True
                 raise
+            if outcome_of(answer) is Outcome.DUPLICATE_KEY:
+                answer = _query_delivered(gateway, claim)
             # SEFAZ's decision; or it never got the NF-e and the order changed since: not sent as it is.
             if outcome_of(answer) is not Outcome.UNKNOWN or claim.drift is not None:
                 return answer
@@ -552,6 +557,22 @@ def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
         if outcome_of(answer) is Outcome.DUPLICATE_KEY:  # this very key is already there: take its protocol
             answer = _query_delivered(gateway, claim)
         return answer
+
+
+def _asked_by_receipt(gateway: SefazGateway, claim: _Claim) -> SefazAnswer | None:
+    """What SEFAZ says of the asynchronous batch it was still processing the NF-e in: its protNFe (a decision), or
+    still in processing (no decision: the NF-e stays awaiting SEFAZ). None when there is no such batch, or SEFAZ no
+    longer finds it (106) or refuses the question: then the NF-e is asked about by key. While SEFAZ processes the
+    batch, a query by key answers 217 (not in its base), which is no proof that it never got the NF-e."""
+    if claim.receipt is None:
+        return None
+    try:
+        answer = gateway.query_receipt(claim.receipt)
+    except SefazUnreachable as exc:
+        raise maybe_delivered(exc) from exc
+    if answer.in_processing or (answer.xml is not None and answer.access_key in (None, claim.key)):
+        return answer
+    return None
 
 
 def _query_delivered(gateway: SefazGateway, claim: _Claim) -> SefazAnswer:
@@ -627,6 +648,9 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
                 # SEFAZ took nothing: no send is in flight, so the next attempt (a query first) need not wait
                 # out the sending window; it stays awaiting SEFAZ, for the worker's next round.
                 invoice.sending_over()
+                uow.commit()
+            elif answer.in_processing and answer.receipt and current and invoice.sefaz_receipt != answer.receipt:
+                invoice.in_processing_at_sefaz(answer.receipt)   # asked by this receipt first from now on
                 uow.commit()
             raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
         uow.commit()

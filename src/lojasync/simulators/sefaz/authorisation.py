@@ -52,7 +52,7 @@ def authorise(sim: SefazSimulator, content: etree._Element, size: int, authorise
         return answers.ret_envi_nfe(env, uf, now, "104", protocol=protocols[0])
     receipt = sim.state.next_receipt(receipt_uf(authoriser, uf))
     sim.state.add_receipt(Receipt(receipt, uf, now, [etree.tostring(p) for p in protocols],
-                                  switches.processing_polls))
+                                  switches.processing_polls, tuple(nfe_key(nfe) for nfe in nfes)))
     return answers.ret_envi_nfe(env, uf, now, "103", receipt=receipt)
 
 

@@ -41,10 +41,17 @@ class StoredNFe:
 
 @dataclass
 class Receipt:
-    """An asynchronous batch: its answers are ready at reception; `polls_left` answers 105 first."""
+    """An asynchronous batch: its answers are ready at reception; `polls_left` answers 105 first. Until they are
+    spent, its NF-e are not in SEFAZ's base: a query by key of one answers 217, as SEFAZ's does while it processes
+    the batch."""
 
     number: str
     uf: str
     received_at: datetime
     protocols: list[bytes]
     polls_left: int = 0
+    keys: tuple[str, ...] = ()
+
+    @property
+    def in_processing(self) -> bool:
+        return self.polls_left > 0

@@ -44,6 +44,7 @@ class SefazState:
         self.db = open_state_file(self.state_file) if self.state_file else _in_memory()
         self._inode = self.state_file.stat().st_ino if self.state_file else None
         self.receipts: dict[str, Receipt] = {}
+        self._batch_of: dict[str, str] = {}   # an NF-e's key -> the receipt of the last batch that brought it
         self._sequence_floor = _sequence_start(datetime.now(timezone.utc))
         self._depth = 0   # shared() is re-entrant: only the outermost one begins and commits
 
@@ -172,12 +173,20 @@ class SefazState:
     def add_receipt(self, receipt: Receipt) -> None:
         with self.lock:
             self.receipts[receipt.number] = receipt
+            self._batch_of.update(dict.fromkeys(receipt.keys, receipt.number))
+
+    def in_processing(self, key: str) -> bool:
+        """Whether the NF-e came in a batch still in processing (not yet in the base: a query by key says 217)."""
+        with self.lock:
+            receipt = self.receipts.get(self._batch_of.get(key, ""))
+            return receipt is not None and receipt.in_processing
 
     def clear(self) -> None:
         with self.shared():
             for table in ("nfe", "nfe_numbers", "nfe_events", "voided_ranges"):
                 self.db.execute(f"DELETE FROM {table}")
             self.receipts.clear()
+            self._batch_of.clear()
 
 
 def _in_memory() -> sqlite3.Connection:
