@@ -299,3 +299,33 @@ def test_a_store_redact_of_an_earlier_uninstall_leaves_a_reinstalled_store_alone
     event = next(e for e in list_events(app.read_uow()) if e.event == "store/redact")
     assert event.status == "ignorado" and "reinstalada" in event.error and "nada foi apagado" in event.error
     assert by_store_id(app)[str(order["id"])]["contact_name"]   # the customer's data is still there
+
+
+@pytest.mark.parametrize("event", ["store/redact", "app/uninstalled"])
+def test_a_store_that_cannot_answer_now_is_not_taken_for_uninstalled(app, server, store_id, event):
+    """review: a 503 (or a timeout, a 429) to the question "does the token still work?" was taken for "no": a store/redact
+    of an earlier uninstall, delivered after a reinstall during an outage, erased the working store. Such an answer is
+    no answer: the event stays pending and is asked again."""
+    from lojasync.nuvemshop.client.errors import TemporaryError
+
+    class Down:
+        def list_orders_page(self, params):
+            raise TemporaryError("Nuvemshop fora do ar (HTTP 503).", status_code=503)
+
+        def close(self):
+            pass
+
+    order = server.simulator.create_order()
+    notify(app, server, "order/created", order["id"])
+    drain(app, store_id)
+    notify(app, server, event, None)
+    with pytest.raises(TemporaryError):
+        drain_store_events(app.uow(), lambda store: Down(), app.policy(), store_id, threshold=3)
+    with app.read_uow() as uow:
+        assert uow.stores.get(store_id).active
+    assert next(e for e in list_events(app.read_uow()) if e.event == event).status == "pendente"
+    assert by_store_id(app)[str(order["id"])]["contact_name"]
+    drain(app, store_id)   # the store answers again: its token works, the event is old news
+    assert next(e for e in list_events(app.read_uow()) if e.event == event).status == "ignorado"
+    with app.read_uow() as uow:
+        assert uow.stores.get(store_id).active

@@ -78,7 +78,10 @@ def retryable(exc: Exception) -> bool:
 
 
 def _token_still_works(client_factory: ClientFactory, store: Store) -> bool:
-    """Only a clear 'yes' counts: any failure (401, 402, network, no token) lets the uninstall proceed."""
+    """Whether the store's current token answers. The store's refusal (401, 403, 402) or no token lets the uninstall
+    proceed; a store that cannot answer now (5xx, network, 429) is no answer: that error is raised, the event stays
+    pending and is tried again (review: a 503 was taken for "uninstalled", and a store/redact delivered after a
+    reinstall erased the working store and anonymised its customers)."""
     try:
         client = client_factory(store)
     except LojasyncError:
@@ -86,7 +89,9 @@ def _token_still_works(client_factory: ClientFactory, store: Store) -> bool:
     try:
         client.list_orders_page({"per_page": 1})
         return True
-    except NuvemshopError:
+    except NuvemshopError as exc:
+        if retryable(exc):
+            raise
         return False
     finally:
         client.close()
