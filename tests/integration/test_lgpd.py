@@ -434,3 +434,32 @@ def test_a_store_update_after_customers_redact_does_not_bring_the_data_back(app)
     assert shown["contact"] == {"name": None, "email": None, "phone": None, "document": None}
     assert shown["shipping_address"] is None and shown["billing_address"] is None
     assert order["customer"] is None or "anonimizado" in order["customer"]["name"]
+
+
+def test_redactions_erase_the_data_exports_made_of_the_person(app, store_id):
+    """review: an export (customers/data_request) kept the person's e-mail, CPF and addresses for its 30 days after
+    customers/redact, and every customer's after store/redact."""
+    imported(app, store_id, person_order(1800000031, JOAO), person_order(1800000032, MARIA))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(JOAO, [1800000031], "r1")))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(MARIA, [1800000032], "r2")))
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [1800000031])))
+    assert "registro(s) brutos apagados" in summary
+    with app.uow() as uow:
+        assert uow.lgpd_exports.content("r1") is None
+        assert MARIA["email"] in json.dumps(uow.lgpd_exports.content("r2"))   # someone else's: kept
+    handle(app, store_id, add_event(app, store_id, "store/redact", {"store_id": 1234567, "event": "store/redact"}))
+    with app.uow() as uow:
+        assert uow.lgpd_exports.of_store(store_id) == []
+
+
+def test_an_order_erased_before_it_was_imported_arrives_without_the_persons_data(app, store_id):
+    """review: orders the request listed that lojasync had not imported yet (a failed import, the reconciliation behind,
+    the order's own event after this one) came later with the name, e-mail and CPF, and a customer made again."""
+    imported(app, store_id, person_order(1800000031, JOAO))
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact",
+                                              _redact_body(JOAO, [1800000031, 1800000060])))
+    assert "pedidos ainda não importados (chegarão sem dados pessoais): 1800000060" in summary
+    numbers = imported(app, store_id, person_order(1800000060, JOAO, updated_at=ts(60)))
+    late = order(app, numbers[1800000060])
+    assert late.customer_id is None
+    assert (late.contact_name, late.contact_email, late.contact_document) == (None, None, None)

@@ -132,5 +132,16 @@ class ExportRepository:
         return self.session.scalar(select(lgpd_exports.c.content).where(lgpd_exports.c.request_id == request_id)
                                    .order_by(lgpd_exports.c.id.desc()))
 
+    def of_store(self, store_id: int) -> list[tuple[int, dict]]:
+        """(id, content) of the store's exports."""
+        return [(i, c) for i, c in self.session.execute(
+            select(lgpd_exports.c.id, lgpd_exports.c.content).where(lgpd_exports.c.store_id == store_id))]
+
+    def delete(self, export_ids: Iterable[int]) -> int:
+        ids = list(export_ids)
+        if not ids:
+            return 0
+        return self.session.execute(delete(lgpd_exports).where(lgpd_exports.c.id.in_(ids))).rowcount or 0
+
     def purge(self, before: datetime) -> int:
         return self.session.execute(delete(lgpd_exports).where(lgpd_exports.c.created_at < before)).rowcount or 0

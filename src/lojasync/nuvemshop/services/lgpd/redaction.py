@@ -45,8 +45,11 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
         # erased in bounded memory (all in the same transaction still).
         uow.publish()
         uow.flush()
+    # The data exports made for the store's customers hold what was just erased (review: they stayed for the 30 days
+    # of their retention).
     raw_records = uow.lgpd.clear_failure_payloads(store.id) + strip_bodies(
-        uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id))
+        uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id)) + uow.lgpd_exports.delete(
+        export_id for export_id, _ in uow.lgpd_exports.of_store(store.id))
     params = {"credentials_removed": credentials, "customers": anonymised, "orders": orders, "shared": len(shared),
               "fiscal": fiscal, "raw_records": raw_records}
     if credentials or anonymised or orders or raw_records:
@@ -77,15 +80,52 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     others = [e for e in uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id)
               if isinstance(e.body, dict) and request.matches_customer(e.body.get("customer"))]
     cleared += strip_bodies([*others, event])
+    redacted_customers = {c.id for c in ([customer] if customer is not None else []) + extra}
+    cleared += uow.lgpd_exports.delete(export_id for export_id, content in uow.lgpd_exports.of_store(store.id)
+                                       if _export_about(content, request, external_ids, redacted_customers))
     parts = [*notes, f"{orders} pedido(s) anonimizado(s)"]
     if fiscal:
         parts.append(f"{fiscal} com NF-e/venda: cadastro do destinatário {FISCAL_KEPT}")
     missing = sorted(set(request.order_ids) - {b.external_id for _, b in rows})
     if missing:
-        parts.append("pedidos não encontrados no lojasync: " + ", ".join(missing))
+        _remember_redacted(uow, store, missing)
+        parts.append("pedidos ainda não importados (chegarão sem dados pessoais): " + ", ".join(missing))
     if cleared:
         parts.append(f"{cleared} registro(s) brutos apagados")
     return "customers/redact: " + "; ".join(parts) + "."
+
+
+def _remember_redacted(uow: ConnectorUnitOfWork, store: Store, external_ids: list[str]) -> None:
+    """Orders the request lists that lojasync has not imported (yet): their link is made now, with no order, marked
+    redacted, so that an import later (a failed one retried, the reconciliation catching up, the order's own event
+    after this one) brings them without the person's data (review: they came back whole, a customer made again)."""
+    now = datetime.now(timezone.utc)
+    known = uow.bindings.orders_by_external_ids(store.id, external_ids, lock=True)
+    for external_id in external_ids:
+        if not external_id.isascii() or not external_id.isdigit() or len(external_id) > 40:
+            continue   # not an order id of the store (they are numbers): nothing could ever be imported under it
+        binding = known.get(external_id)
+        if binding is None:
+            binding = OrderBinding(store.id, external_id)
+            uow.bindings.add(binding)
+        binding.redacted_at = binding.redacted_at or now
+
+
+def _export_about(content: object, request: CustomerRequest, external_ids: set[str], customer_ids: set[int]) -> bool:
+    """Whether a data export (customers/data_request) holds the data of the person a redaction is about: asked for
+    the same person, made of one of the customers erased, or holding one of the orders erased."""
+    if not isinstance(content, dict):
+        return False
+    asked = content.get("request") if isinstance(content.get("request"), dict) else {}
+    if request.matches_customer({"id": asked.get("store_customer_id"), "email": asked.get("email"),
+                                 "identification": asked.get("identification")}):
+        return True
+    exported = content.get("customer") if isinstance(content.get("customer"), dict) else {}
+    if exported.get("id") in customer_ids or request.matches_customer(
+            {"email": exported.get("email"), "identification": exported.get("tax_id")}):
+        return True
+    orders = content.get("orders") if isinstance(content.get("orders"), list) else []
+    return any(isinstance(o, dict) and o.get("store_order_id") in external_ids for o in orders)
 
 
 def _shared_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer,
