@@ -319,6 +319,25 @@ def test_a_spent_code_answered_with_http_200_is_rejected(installer, simulator):
     assert "Comece a instalação de novo pelo link de instalação" in reused.text
 
 
+def test_a_failed_code_exchange_leaves_the_invite_usable(installer, simulator):
+    """review: the invite was spent before the code was exchanged, so a refused or lost exchange (the page says "instale
+    de novo") left the merchant a link answering "já usado"."""
+    link = install_url(installer)
+
+    def approved_by_the_merchant() -> dict:
+        started = installer.get(link, follow_redirects=False)
+        assert started.status_code == 302
+        back = httpx.get(started.headers["location"], follow_redirects=False).headers["location"]
+        return {key: values[0] for key, values in parse_qs(urlsplit(back).query).items()}
+
+    back = approved_by_the_merchant()
+    refused = installer.get("/nuvemshop/callback", params={"code": "codigo-que-nao-existe", "state": back["state"]})
+    assert refused.status_code == 400 and "recusou o código de autorização" in refused.text
+    back = approved_by_the_merchant()   # the same link starts the install again
+    assert installer.get("/nuvemshop/callback", params=back).status_code == 200
+    assert TestClient(installer.app).get(link, follow_redirects=False).status_code == 403   # spent now
+
+
 def test_exchange_treats_an_error_body_with_http_200_as_failure():
     calls: list[dict] = []
 
@@ -332,7 +351,8 @@ def test_exchange_treats_an_error_body_with_http_200_as_failure():
                       transport=httpx.MockTransport(platform))
     assert caught.value.api_code == "invalid_grant"
     assert "recusou o código de autorização" in caught.value.message
-    assert "expired" in caught.value.message and "segredo" not in caught.value.message
+    # The platform's English description goes to the log, not to the merchant's page (review).
+    assert "expired" not in caught.value.message and "segredo" not in caught.value.message
     assert calls == [{"client_id": "4321", "client_secret": "segredo", "grant_type": "authorization_code",
                       "code": "abc"}]
 

@@ -95,16 +95,16 @@ def exchange_code(token_url: str, client_id: str, client_secret: str, code: str,
 def _error(status: int, data: dict) -> OAuthError:
     code = str(data.get("error") or f"http_{status}")
     description = str(data.get("error_description") or data.get("message") or data.get("description") or "")
-    # The description comes from the platform and never carries our secret, but keep it short.
-    detail = f" ({description[:200]})" if description else ""
-    log.warning("token exchange refused", extra={"status": status, "error": code})
+    # The platform's description is in English: it goes to the log, for whoever operates lojasync, not to the merchant's
+    # page (review). It never carries our secret, but is kept short.
+    log.warning("token exchange refused", extra={"status": status, "error": code, "description": description[:200]})
     if code == "invalid_grant":
-        return OAuthError(f"A Nuvemshop recusou o código de autorização: inválido, já usado ou expirado{detail}.",
+        return OAuthError("A Nuvemshop recusou o código de autorização: inválido, já usado ou expirado.",
                           _REINSTALL, code)
     if code in ("invalid_client", "unauthorized_client") or status == 401:
-        return OAuthError(f"A Nuvemshop recusou as credenciais do app ({code}){detail}.",
+        return OAuthError(f"A Nuvemshop recusou as credenciais do app ({code}).",
                           "Confira LOJASYNC_NUVEMSHOP_CLIENT_ID e LOJASYNC_NUVEMSHOP_CLIENT_SECRET no Portal de "
                           "Parceiros e instale de novo.", code)
-    return OAuthError(f"A Nuvemshop recusou a troca do código ({code}){detail}.",
+    return OAuthError(f"A Nuvemshop recusou a troca do código ({code}).",
                       "Tente instalar de novo; se persistir, confira a configuração do app no Portal de Parceiros.",
                       code, retryable=status >= 500)

@@ -11,6 +11,7 @@ import hmac
 import logging
 import secrets
 import time
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -18,7 +19,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from lojasync.entrypoints.web.templating import render_public
 from lojasync.nuvemshop.oauth import OAuthError, exchange_code
-from lojasync.nuvemshop.services.install_invite import SPENT, invite_id, invite_problem, invite_spent, spend_invite
+from lojasync.nuvemshop.services.install_invite import (
+    SPENT,
+    invite_id,
+    invite_problem,
+    invite_spent,
+    release_invite,
+    spend_invite,
+)
 from lojasync.nuvemshop.services.install_store import complete_install, webhook_url_for
 from lojasync.shared.numbers import ascii_digits
 
@@ -79,7 +87,8 @@ def callback(request: Request, code: str | None = None, state: str | None = None
                                       "A Nuvemshop não enviou o código de autorização.", status_code=400,
                                       resolution="Abra o link de instalação de novo e autorize o app na Nuvemshop.",
                                       operator_hint=_NEW_LINK))
-    if not spend_invite(container.uow(), spent_id):
+    spent_at = datetime.now(timezone.utc)
+    if not spend_invite(container.uow(), spent_id, spent_at):
         # Two browsers opened the same link: the first back from the platform connected its store (review: one
         # invite connected any number of stores until it expired).
         log.warning("install callback rejected", extra={"reason": "invite spent"})
@@ -90,6 +99,7 @@ def callback(request: Request, code: str | None = None, state: str | None = None
                               settings.nuvemshop_client_secret, code, transport=container.http_transport,
                               timeout=settings.http_timeout, user_agent=settings.user_agent)
     except OAuthError as exc:
+        release_invite(container.uow(), spent_id, spent_at)   # no store connected: the same link may be used again
         return _forget_state(_message(request, "Não foi possível concluir a instalação", exc.message,
                                       resolution=exc.resolution, status_code=502 if exc.retryable else 400,
                                       operator_hint=_NEW_LINK))

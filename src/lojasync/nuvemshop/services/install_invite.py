@@ -81,6 +81,14 @@ def spend_invite(uow: ConnectorUnitOfWork, spent_id: str, now: datetime | None =
         return spent
 
 
+def release_invite(uow: ConnectorUnitOfWork, spent_id: str, spent_at: datetime) -> None:
+    """The install that spent the invite at `spent_at` failed before connecting a store (the platform refused the code,
+    or could not be reached): the merchant may start again from the same link (review: it answered "já usado")."""
+    with uow:
+        uow.spent_invites.release(spent_id, spent_at)
+        uow.commit()
+
+
 def setup_warnings(client_id: str | None, client_secret: str | None, public_url: str) -> list[str]:
     """What keeps the platform from installing the app or reaching this service (empty when all is set)."""
     warnings = []
