@@ -463,3 +463,29 @@ def test_an_order_erased_before_it_was_imported_arrives_without_the_persons_data
     late = order(app, numbers[1800000060])
     assert late.customer_id is None
     assert (late.contact_name, late.contact_email, late.contact_document) == (None, None, None)
+
+
+def test_customers_redact_drops_the_xml_of_nfe_never_issued_and_keeps_the_fiscal_ones(app, store_id):
+    """review: the signed XML of a rejected NF-e kept the buyer's name and CPF after the order and the customer were
+    anonymised. Rejected and discarded NF-e are never fiscal documents: their XML goes; an authorised one is kept."""
+    from sqlalchemy import insert
+
+    from lojasync.db.fiscal_tables import invoices
+    from lojasync.fiscal.services.invoice_files import InvoiceXmlErased, invoice_xml
+
+    number = imported(app, store_id, person_order(1800000031, JOAO))[1800000031]
+    signed = f"<NFe><dest><xNome>{JOAO['name']}</xNome><CPF>{JOAO['doc']}</CPF></dest></NFe>"
+    with app.engine.begin() as connection:
+        for position, status in enumerate(("rejected", "discarded", "authorised"), start=1):
+            connection.execute(insert(invoices).values(
+                order_id=number, status=status, environment="2", series=1, number=position, lines_data=[], total=0,
+                xml=signed, proc_xml=f"<nfeProc>{signed}</nfeProc>" if status == "authorised" else None))
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [1800000031])))
+    with app.read_uow() as uow:
+        kept = {i.status.value: i for i in uow.invoices.for_order(number)}
+        assert kept["rejected"].xml is None and kept["discarded"].xml is None
+        assert JOAO["doc"] in kept["authorised"].xml   # a fiscal document: kept five years
+        ids = {status: invoice.id for status, invoice in kept.items()}
+    with pytest.raises(InvoiceXmlErased, match="apagado a pedido do titular"):
+        invoice_xml(app.read_uow(), ids["rejected"])
+    assert JOAO["doc"].encode() in invoice_xml(app.read_uow(), ids["authorised"])

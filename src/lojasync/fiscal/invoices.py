@@ -240,6 +240,12 @@ class Invoice(Aggregate):
         self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
         self.sent_at = None
 
+    def forget_xml(self) -> None:
+        """The buyer asked for erasure (LGPD) and this NF-e will never be a fiscal document (rejected, discarded): its
+        signed XML, which names the buyer, is dropped. A rejected one approved again is built anew from the order."""
+        self._refuse_unless({InvoiceStatus.REJECTED, InvoiceStatus.DISCARDED}, "apagar o XML")
+        self.xml = None
+
     def in_processing_at_sefaz(self, receipt: str) -> None:
         """SEFAZ took it in an asynchronous batch it is still processing (103/105, receipt `receipt`): still awaiting
         SEFAZ, and asked about by that receipt first."""

@@ -42,13 +42,25 @@ class DanfeOfNumberTaken(DanfeNotAvailable):
     action = None
 
 
+class InvoiceXmlErased(LojasyncError):
+    """The buyer asked for erasure (LGPD) and the NF-e was never a fiscal document: its XML is gone
+    (`fiscal.personal_data`)."""
+
+    code = "fiscal.xml_erased"
+    message_template = ("A NF-e nº {number} está {status} e o XML dela foi apagado a pedido do titular dos dados "
+                        "(LGPD): ela nunca foi autorizada, e nenhuma lei exige guardá-la.")
+    resolution_template = "Nada a fazer: esta NF-e não tem valor fiscal."
+
+
 def invoice_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
     """The nfeProc (NF-e + SEFAZ's protocol) when authorised; the signed NF-e otherwise."""
     with uow:
         invoice = uow.invoices.get(invoice_id)
         if invoice is None:
             raise InvoiceNotFound(invoice_id=invoice_id)
-        return (invoice.proc_xml or invoice.xml or "").encode("utf-8")
+        if not (invoice.proc_xml or invoice.xml):
+            raise InvoiceXmlErased(number=invoice.number, status=invoice.status.label)
+        return (invoice.proc_xml or invoice.xml).encode("utf-8")
 
 
 def cancellation_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes | None:
