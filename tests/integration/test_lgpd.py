@@ -489,3 +489,18 @@ def test_customers_redact_drops_the_xml_of_nfe_never_issued_and_keeps_the_fiscal
     with pytest.raises(InvoiceXmlErased, match="apagado a pedido do titular"):
         invoice_xml(app.read_uow(), ids["rejected"])
     assert JOAO["doc"].encode() in invoice_xml(app.read_uow(), ids["authorised"])
+
+
+def test_data_request_exports_every_customer_the_persons_orders_made(app, store_id):
+    """review: a first order with a mistyped (valid) CPF made a second customer, with the person's name, e-mail, phone and
+    address: the export left it out (customers/redact erases it, so it is the person's data)."""
+    typo = cpf("555888111")
+    imported(app, store_id, person_order(1800000031, JOAO, identification=typo),
+             person_order(1800000032, JOAO, updated_at=ts(60)))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request",
+                                    _request_body(JOAO, [1800000031, 1800000032], "r2")))
+    with app.uow() as uow:
+        export = uow.lgpd_exports.content("r2")
+    exported = [export["customer"], *export["other_customers"]]
+    assert {c["tax_id"] for c in exported} == {typo, JOAO["doc"]}
+    assert {o["customer_id"] for o in export["orders"]} <= {c["id"] for c in exported}

@@ -15,7 +15,13 @@ from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
-from lojasync.nuvemshop.services.lgpd.requests import CustomerRequest, customer_orders, find_customer, strip_bodies
+from lojasync.nuvemshop.services.lgpd.requests import (
+    CustomerRequest,
+    customer_orders,
+    find_customer,
+    other_customers,
+    strip_bodies,
+)
 from lojasync.sales.customers import Customer
 from lojasync.sales.events import DataExported
 from lojasync.sales.history import Actor
@@ -48,6 +54,11 @@ def data_request(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
                     "phone": request.phone, "identification": request.identification,
                     "orders_requested": request.order_ids},
         "customer": _customer_export(uow, store, customer),
+        # The other customers the store's data made of this person (review: a first order with a mistyped CPF made
+        # one, its name, e-mail, phone and address left out of the export); one that is someone else's too is not
+        # the person's data to hand over.
+        "other_customers": [_customer_export(uow, store, each)
+                            for each, shared in other_customers(uow, store, request, customer, rows) if shared is None],
         "orders": [_order_export(order, binding, history_view(uow, histories.get(order.id, [])))
                    for order, binding in rows],
         "orders_not_found": sorted(set(request.order_ids) - set(external_ids)),

@@ -18,11 +18,12 @@ from lojasync.nuvemshop.services.lgpd.requests import (
     CustomerRequest,
     customer_orders,
     find_customer,
+    other_customers,
     strip_bodies,
 )
 from lojasync.sales.customers import Customer
 from lojasync.sales.history import Actor, HistoryType
-from lojasync.sales.orders import CustomerLink, Order
+from lojasync.sales.orders import Order
 from lojasync.shared.batching import chunks
 
 FISCAL_KEPT = "mantidos por obrigação fiscal (NF-e emitida ou venda confirmada)"
@@ -61,16 +62,11 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     request = CustomerRequest.parse(body, "orders_to_redact")
     customer = find_customer(uow, store, request)
     rows = customer_orders(uow, store, request, customer)
-    # Every ERP customer the store's data made of this person, not only the one the store's customer is bound to
-    # now (review: a first order with a mistyped, valid CPF made a second customer, which kept the name, e-mail,
-    # phone and address). A customer a person linked by hand (a company) is not the person: left alone.
-    extra = []
-    for order, _ in rows:
-        if order.customer is not None and order.customer_link == CustomerLink.STORE \
-                and order.customer is not customer and order.customer not in extra:
-            extra.append(order.customer)
+    # Every ERP customer the store's data made of this person (review: a second one, made by a mistyped CPF, kept the
+    # name, e-mail, phone and address); one that is someone else's too is kept.
+    extra = other_customers(uow, store, request, customer, rows)
     notes = [_redact_customer(uow, store, customer)] if customer is not None else []
-    notes += [_shared_customer(uow, store, request, each, rows) or _redact_customer(uow, store, each) for each in extra]
+    notes += [shared or _redact_customer(uow, store, each) for each, shared in extra]
     notes = notes or ["cliente não encontrado no ERP"]
     orders, fiscal = redact_orders(uow, rows, HistoryType.LGPD_CUSTOMER_REDACT)
     external_ids = {b.external_id for _, b in rows} | set(request.order_ids)
@@ -80,7 +76,7 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     others = [e for e in uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id)
               if isinstance(e.body, dict) and request.matches_customer(e.body.get("customer"))]
     cleared += strip_bodies([*others, event])
-    redacted_customers = {c.id for c in ([customer] if customer is not None else []) + extra}
+    redacted_customers = {each.id for each, shared in [(customer, None), *extra] if each is not None and shared is None}
     cleared += uow.lgpd_exports.delete(export_id for export_id, content in uow.lgpd_exports.of_store(store.id)
                                        if _export_about(content, request, external_ids, redacted_customers))
     parts = [*notes, f"{orders} pedido(s) anonimizado(s)"]
@@ -126,19 +122,6 @@ def _export_about(content: object, request: CustomerRequest, external_ids: set[s
         return True
     orders = content.get("orders") if isinstance(content.get("orders"), list) else []
     return any(isinstance(o, dict) and o.get("store_order_id") in external_ids for o in orders)
-
-
-def _shared_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer,
-                     rows: list[tuple[Order, OrderBinding]]) -> str | None:
-    """Why a customer the person's orders made is someone else's too (kept), or None: it is linked to other orders
-    of the store, or bound to another of the store's customers (a CPF mistyped as another person's, a company's
-    CNPJ several employees type; review of this session's commits)."""
-    redacted = {order.id for order, _ in rows}
-    others = set(uow.lgpd.customer_order_ids(store.id, customer_id=customer.id)) - redacted
-    bound = set(uow.lgpd.store_customer_external_ids(store.id, customer.id)) - {request.store_customer_id}
-    if others or bound:
-        return f"cliente {customer.id} mantido: também é de outros pedidos da loja"
-    return None
 
 
 def _redact_customer(uow: ConnectorUnitOfWork, store: Store, customer: Customer) -> str:

@@ -10,7 +10,7 @@ from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.sales.customers import Customer
-from lojasync.sales.orders import Order, document_forms
+from lojasync.sales.orders import CustomerLink, Order, document_forms
 from lojasync.shared.tax_id import normalize_tax_id
 
 CUSTOMER_EVENTS = ("customers/redact", "customers/data_request")
@@ -86,6 +86,33 @@ def customer_orders(uow: ConnectorUnitOfWork, store: Store, request: CustomerReq
                                       customer_id=customer.id if customer else None, email=request.email,
                                       documents=request.documents())
     return uow.lgpd.orders_with_bindings(store.id, ids)
+
+
+def other_customers(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None,
+                    rows: list[tuple[Order, OrderBinding]]) -> list[tuple[Customer, str | None]]:
+    """Every other ERP customer the store's data made of this person, not only the one the store's customer is bound to
+    now (a first order with a mistyped, valid CPF made a second one, with the name, e-mail, phone and address), each
+    with why it is someone else's too (then it is not the person's to erase or to hand over), or None. A customer a
+    person linked by hand (a company) is not the person: left out."""
+    found: list[Customer] = []
+    for order, _ in rows:
+        if order.customer is not None and order.customer_link == CustomerLink.STORE \
+                and order.customer is not customer and order.customer not in found:
+            found.append(order.customer)
+    return [(each, _shared(uow, store, request, each, rows)) for each in found]
+
+
+def _shared(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer,
+            rows: list[tuple[Order, OrderBinding]]) -> str | None:
+    """Why a customer the person's orders made is someone else's too, or None: it is linked to other orders of the
+    store, or bound to another of the store's customers (a CPF mistyped as another person's, a company's CNPJ several
+    employees type)."""
+    requested = {order.id for order, _ in rows}
+    others = set(uow.lgpd.customer_order_ids(store.id, customer_id=customer.id)) - requested
+    bound = set(uow.lgpd.store_customer_external_ids(store.id, customer.id)) - {request.store_customer_id}
+    if others or bound:
+        return f"cliente {customer.id} mantido: também é de outros pedidos da loja"
+    return None
 
 
 def strip_bodies(events: list[WebhookEvent]) -> int:
