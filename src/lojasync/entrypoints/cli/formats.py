@@ -50,6 +50,11 @@ def number(value: int | None) -> str:
     return EMPTY if value is None else format_decimal(value, locale=LOCALE)
 
 
+def signed_number(value: int) -> str:
+    """`+1.500`, `-3`: a movement of stock."""
+    return format_decimal(value, format="+#,##0;-#,##0", locale=LOCALE)
+
+
 def percent(value: Decimal) -> str:
     """`18%`, `7,6%`, `0,65%`: a tax rate as the company typed it (no places added or dropped)."""
     return f"{format_decimal(value, format='#,##0.####', locale=LOCALE)}%"

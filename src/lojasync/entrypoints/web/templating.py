@@ -46,6 +46,7 @@ templates.env.filters.update({
     "phone": formats.phone,
     "ie": formats.ie,
     "number": formats.number,
+    "signed_number": formats.signed_number,
     "sku_path": sku_path,
 })
 # Jinja2Templates turns autoescape on for .html: every value is escaped unless a template says otherwise.

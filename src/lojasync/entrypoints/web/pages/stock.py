@@ -3,12 +3,15 @@ a stock count and its fiscal data (NCM, CEST, origem, unidade, GTIN, CFOP)."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from lojasync.entrypoints.cli.formats import number, signed_number
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.inputs import whole_number
@@ -20,7 +23,7 @@ from lojasync.fiscal.services.company import CompanyMissing, show_company
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.search_text import fold
-from lojasync.stock.counts import CountInvalid, count_stock
+from lojasync.stock.counts import CountIdTaken, CountInvalid, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
 
@@ -68,7 +71,8 @@ def _product_page(request: Request, sku: str, status_code: int = 200, **context)
     values = context.pop("fiscal_values", None) or {k: v or "" for k, v in product["fiscal"].items()}
     return render(request, "stock/product.html", {
         "product": product, "movements": list(reversed(movements)), "origins": ORIGINS, "fiscal_values": values,
-        "count_error": None, "fiscal_error": None, "quantity": "", **context}, status_code=status_code)
+        "count_error": None, "fiscal_error": None, "quantity": "", "count_key": uuid.uuid4().hex, **context},
+        status_code=status_code)
 
 
 
@@ -86,22 +90,40 @@ def product_page(request: Request, sku: str) -> Response:
 
 
 @router.post("/estoque/{sku:path}/contagem", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "") -> Response:
-    """The stock count: the balance becomes what was counted and the ERP manages the product from then on."""
+def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "",
+          contagem: Annotated[str, Form()] = "") -> Response:
+    """The stock count: the balance becomes what was counted and the ERP manages the product from then on.
+
+    `contagem`: the form's own key (each page shows a new one). The same form sent again (the browser's history, a
+    reload after a lost answer) is the same count: it moves nothing a second time, where it would have set the
+    balance back to the old count after a sale in between (review). Sent again with another quantity, it is a count
+    of its own."""
     container = request.app.state.container
     try:
         quantity = whole_number(quantidade)
     except ValueError:
         error = CountInvalid(sku=sku, quantity=quantidade.strip() or "(vazio)")
         return _product_page(request, sku, 422, count_error=error, quantity=quantidade)
+    key = contagem if _FORM_KEY.fullmatch(contagem) else None
     try:
-        result = count_stock(container.uow(), sku, quantity)
+        try:
+            result = count_stock(container.uow(), sku, quantity, key and f"pagina:{key}")
+        except CountIdTaken:
+            result = count_stock(container.uow(), sku, quantity)
     except LojasyncError as exc:
         return _product_page(request, sku, error_status(exc), count_error=exc, quantity=quantidade)
     push_soon(request)
-    flash(request, f"Contagem de {result['reference']} registrada: estoque {result['quantity']} "
-                   f"(era {result['previous']}; ajuste de {result['adjustment']:+d}).", "success")
+    if result["repeated"]:
+        flash(request, f"Esta contagem de {result['reference']} já estava registrada (estoque "
+                       f"{number(result['quantity'])}): nada foi movimentado de novo.", "info")
+    else:
+        flash(request, f"Contagem de {result['reference']} registrada: estoque {number(result['quantity'])} "
+                       f"(era {number(result['previous'])}; ajuste de {signed_number(result['adjustment'])}).",
+              "success")
     return redirect(request, _product_url(sku))
+
+
+_FORM_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 @router.post("/estoque/{sku:path}/dados-fiscais", include_in_schema=False, dependencies=[Depends(csrf_protect)])
