@@ -5,6 +5,7 @@ Sincronizar agora, and the updates waiting for the store (stock, NF-e keys) with
 from __future__ import annotations
 
 import math
+import re
 from datetime import timedelta
 from typing import Annotated
 
@@ -74,6 +75,9 @@ def _store(request: Request, external_id: str) -> StoreState:
 
 # connecting a store ----------------------------------------------------------------------------------------
 
+_HOURS = re.compile(r"[0-9]{1,6}(?:[.,][0-9]{1,6})?")
+
+
 @router.post("/integracao/conectar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def install_link(request: Request, horas: Annotated[str, Form()] = "24") -> Response:
     """Conectar loja: the link with a signed invite the merchant opens to install the app (as `store
@@ -81,6 +85,9 @@ def install_link(request: Request, horas: Annotated[str, Form()] = "24") -> Resp
     container = request.app.state.container
     settings = container.settings
     try:
+        # Digits with one decimal comma (or point), as a person types hours: float() alone read "1e1" and "1_0" as 10.
+        if not _HOURS.fullmatch(horas.strip()):
+            raise ValueError(horas)
         hours = float(horas.strip().replace(",", "."))
         if not math.isfinite(hours):
             raise ValueError(horas)
