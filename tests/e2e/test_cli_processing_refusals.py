@@ -44,6 +44,29 @@ def test_a_denied_nfe_is_a_failure_with_its_reason(lojasync, order_number, denyi
     assert "denegada" in lojasync("invoices", "list", "--status", "denegada")
 
 
+def test_a_batch_counts_its_rejections_and_gives_each_a_stable_code(lojasync, order_number, app, monkeypatch):
+    """review: a batch SEFAZ rejected whole said only "0 NF-e autorizada(s) de 2 pedido(s)", an order refused before
+    generation went uncounted, and in JSON a rejection's error_code was null (as an NF-e authorised)."""
+    with app.read_uow() as uow:
+        store_id = uow.stores.list()[0].id
+    second = import_order(app.uow(), store_id, order_payload(id=1900000002, payment_details={"method": "pix"}),
+                          ImportPolicy()).order_number
+    without_customer = import_order(app.uow(), store_id, order_payload(id=1900000003, identification=None),
+                                    ImportPolicy()).order_number
+    with BackgroundSefaz() as sefaz:
+        sefaz.simulator.set_switches(reject_with="225", reject_reason="Rejeicao: Falha no Schema XML")
+        monkeypatch.setenv("LOJASYNC_SEFAZ_URL", sefaz.url)
+        lojasync(*COMPANY)
+        lojasync("company", "certificate", "--test")
+        out = lojasync("orders", "invoice", str(order_number), str(second), str(without_customer), expect=1)
+        assert "0 NF-e autorizada(s) de 3 pedido(s); 2 rejeitada(s); 1 pedido(s) sem NF-e gerada." in out
+        sefaz.simulator.set_switches(reject_with="301")
+        fourth = import_order(app.uow(), store_id, order_payload(id=1900000004), ImportPolicy()).order_number
+        rows = json.loads(lojasync("orders", "invoice", str(fourth), "--format", "json", expect=1))
+    assert [(row["status"], row["error_code"], row["rejection_code"]) for row in rows] == [
+        ("denied", "fiscal.sefaz_denied", "301")]
+
+
 def test_invoices_approve_of_a_denied_nfe_exits_non_zero(lojasync, order_number, denying_sefaz):
     lojasync(*COMPANY)
     lojasync("company", "certificate", "--test")

@@ -144,8 +144,13 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
             print_invoices(created)
         wanted = "autorizada(s)" if approve else "gerada(s)"
         done = len(report.authorised) if approve else len(created)
-        denied = f"; {formats.number(len(report.denied))} denegada(s)" if report.denied else ""
-        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(targets)} pedido(s){denied}.",
+        # Each kind of "not authorised" counted, the reasons listed below (review: a batch SEFAZ rejected whole said
+        # only "0 NF-e autorizada(s) de 2 pedido(s)", and orders refused before generation went uncounted).
+        counts = [(len([i for i in report.items if i.invoice is not None and i.invoice.status == "rejected"]),
+                   "rejeitada(s)"), (len(report.denied), "denegada(s)"),
+                  (len([i for i in report.items if i.invoice is None]), "pedido(s) sem NF-e gerada")]
+        more = "".join(f"; {formats.number(count)} {words}" for count, words in counts if count)
+        console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(targets)} pedido(s){more}.",
                       highlight=False)
         for item in report.items:
             if item.error:
@@ -227,17 +232,22 @@ def _command_for(invoice: InvoiceView) -> str:
 def _item_json(item: BatchItem) -> dict:
     """The NF-e as `invoices show --format json` gives it, or, for an order that got none, the same first keys
     (`id` and `status` null) so that a script reads every row alike; `error_code` is the error's stable code
-    (the API's `codigo`) for a script to switch on, null for SEFAZ's rejection (see `rejection_code`)."""
+    (the API's `codigo`) for a script to switch on; for SEFAZ's rejection or denial, `SEFAZ_REJECTED` or
+    `SEFAZ_DENIED` (SEFAZ's own code in `rejection_code`; review: it was null, as for an NF-e authorised)."""
     data = item.invoice.to_dict() if item.invoice is not None else {
         "id": None, "status": None, "order_number": item.order_number}
     # Refused for the document the order already has: which one, as the API's `existing_document` (review: its id
     # was only inside the error's words).
     kind, existing = item.refusal.document if item.refusal and item.refusal.document else (None, None)
-    return {**data, "error": item.error, "error_code": item.refusal.code if item.refusal else None,
+    code = item.refusal.code if item.refusal else _BY_SEFAZ.get(data["status"]) if item.error else None
+    return {**data, "error": item.error, "error_code": code,
             "existing_document": {"kind": kind, "id": existing} if existing is not None else None,
             "earlier_run": False}
 
 
+SEFAZ_REJECTED = "fiscal.sefaz_rejected"
+SEFAZ_DENIED = "fiscal.sefaz_denied"
+_BY_SEFAZ = {"rejected": SEFAZ_REJECTED, "denied": SEFAZ_DENIED}
 NOT_REACHED = "batch.not_reached"
 
 
