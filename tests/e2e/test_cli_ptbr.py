@@ -94,6 +94,9 @@ def test_a_wrong_option_and_a_missing_argument_are_explained_in_portuguese(run):
     # A value the command cannot take is a wrong command line too (2), not a refusal about the data (1).
     assert "Situação desconhecida: pago." in run("orders", "list", "--status", "pago", expect=2)
     assert "Para ajuda: lojasync orders list --help" in wrong and "No such option" not in wrong
+    # review: a negative id read as an unknown option.
+    negative = run("invoices", "show", "-5", expect=2)
+    assert "Número inválido: -5. Ids e números de pedido e de NF-e são positivos (1 ou mais)." in negative
 
     missing = run("orders", "link-customer", expect=2)
     assert "Falta o argumento 'NUMERO'." in missing and "Missing argument" not in missing

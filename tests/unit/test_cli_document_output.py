@@ -95,6 +95,7 @@ def test_output_to_standard_output_goes_through_it(monkeypatch) -> None:
     try:
         os.dup2(write_end, 1)
         assert output.is_standard_output(Path("/dev/stdout")) and not output.is_standard_output(Path("/tmp"))
+        assert output.is_standard_output(Path("-"))   # review: `--output -` wrote a file named "-"
     finally:
         os.dup2(saved, 1)
         for fd in (saved, read_end, write_end):

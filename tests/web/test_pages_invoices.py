@@ -200,7 +200,7 @@ def test_the_list_filters_by_status_and_labels_the_simulator(app, logged_in, sto
 
 def test_an_unknown_nfe_is_a_page_in_portuguese(logged_in):
     answer = logged_in.get("/nfe/424242")
-    assert answer.status_code == 404 and "NF-e 424242 não encontrada" in answer.text
+    assert answer.status_code == 404 and "NF-e de id 424242 não encontrada" in answer.text
 
 
 def test_an_nfe_page_shows_how_its_items_add_up_to_its_total(app, logged_in, store_id, company):

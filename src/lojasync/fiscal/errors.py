@@ -79,7 +79,7 @@ class SaleChangedMeanwhile(LojasyncError):
 
 class InvoiceNotFound(LojasyncError):
     code = "fiscal.invoice_not_found"
-    message_template = "NF-e {invoice_id} não encontrada."
+    message_template = "NF-e de id {invoice_id} não encontrada."
     # The commands and the page's address take the NF-e's id, not its number (nº): the terminal's list shows
     # both; the web's list links each nº to its NF-e.
     resolution_template = ("Abra a NF-e pela lista de NF-e (no terminal, o id é a coluna Id): o id não é o nº da "

@@ -538,4 +538,4 @@ class Invoice(Aggregate):
 
     def _refuse_unless(self, allowed: set[InvoiceStatus], action: str) -> None:
         if self.status not in allowed:
-            raise DocumentStateRefused(document="NF-e", number=self.number, status=self.status.label, what=action)
+            raise DocumentStateRefused(document="NF-e nº", number=self.number, status=self.status.label, what=action)

@@ -317,6 +317,21 @@ DEMO_CARRIER = {"name": "Empresa Brasileira de Correios e Telégrafos", "cnpj": 
                 "address": "SBN Quadra 1, Bloco A", "city": "Brasília", "uf": "DF"}
 
 
+def _to_invoice(app, count: int) -> list[int]:
+    """`count` confirmed orders to invoice: those with a customer first, and, when there are two or more, one without
+    (no CPF/CNPJ in the store) to show its refusal. The first ones alone could all lack a customer in a small demo
+    (review: `--orders 80 --invoices 3` authorised none)."""
+    from lojasync.fiscal.services.batch import orders_to_invoice
+    from lojasync.sales.status import OrderStatus
+
+    candidates = orders_to_invoice(app.read_uow(), OrderStatus.CONFIRMED)
+    with app.read_uow() as uow:
+        with_customer = [n for n in candidates if uow.orders.get(n, lines=False).customer_id is not None]
+    without = [n for n in candidates if n not in set(with_customer)]
+    picked = with_customer[:max(count - 1, 1)] + (without[:1] if count > 1 else [])
+    return (picked + [n for n in candidates if n not in set(picked)])[:count]
+
+
 def _process(app, count: int, data_dir: Path) -> None:
     """The back office's part: NF-e for confirmed orders (SEFAZ simulator), a venda simples, a cancellation."""
     if count <= 0:
@@ -342,10 +357,9 @@ def _process(app, count: int, data_dir: Path) -> None:
                   "\"correios\" na loja: as NF-e dos pedidos enviados pelos Correios levam os dados dela; as de "
                   "retirada na loja saem \"sem ocorrência de transporte\".", highlight=False)
     sefaz = sefaz_for(app.settings)
-    candidates = orders_to_invoice(app.read_uow(), OrderStatus.CONFIRMED)
     # What the demo does by itself is said so in each order's history.
     demo = Person("demonstração do lojasync")
-    report = invoice_orders(app.uow, app.cipher, sefaz, candidates[:count], actor=demo,
+    report = invoice_orders(app.uow, app.cipher, sefaz, _to_invoice(app, count), actor=demo,
                             parallel=app.settings.sefaz_parallel)
     created = [item.invoice for item in report.items if item.invoice is not None]
     if created:

@@ -89,7 +89,10 @@ def write_document(data: bytes) -> None:
 
 def is_standard_output(path: Path) -> bool:
     """Whether `path` names this process's standard output (/dev/stdout, /dev/fd/1, /proc/self/fd/1...): what is
-    written there goes through it, never renamed over, and no "Gravado em" follows it into the same pipe."""
+    written there goes through it, never renamed over, and no "Gravado em" follows it into the same pipe. "-" is
+    the standard output too, as for most commands (review: it wrote a file named "-")."""
+    if str(path) == "-":
+        return True
     try:
         return os.path.samestat(os.stat(path), os.fstat(1))
     except (OSError, ValueError):

@@ -144,9 +144,16 @@ def _number_range(low: float | None, high: float | None) -> str | None:
     return f"de {low} a {high}"
 
 
+_NEGATIVE = re.compile(r"-[0-9][0-9.,]*")
+
+
 def portuguese_message(error: click_errors.ClickException) -> str:
     """The parsing error in Portuguese, rebuilt from its fields where it has them."""
     if isinstance(error, click_errors.NoSuchOption):
+        if _NEGATIVE.fullmatch(error.option_name or ""):
+            # A negative number reads as an option to the parser: no id nor number here is below 1 (review: "Opção
+            # desconhecida: -1" sent the person looking for an option).
+            return f"Número inválido: {error.option_name}. Ids e números de pedido e de NF-e são positivos (1 ou mais)."
         text = f"Opção desconhecida: {error.option_name}."
         if error.possibilities:
             text += f" Você quis dizer {_or(', '.join(sorted(error.possibilities)))}?"

@@ -73,7 +73,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         if invoice.status is InvoiceStatus.AWAITING:
             raise InvoiceAwaitingSefaz(number=invoice.number, invoice_id=invoice.id)
         if invoice.status is not InvoiceStatus.AUTHORISED:
-            raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
+            raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=invoice.status.label,
                                        what="cancelar")
         if not (reason or "").strip():
             raise CancellationNeedsReason(number=invoice.number)

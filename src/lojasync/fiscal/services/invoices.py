@@ -328,7 +328,7 @@ def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[Re
                                                 minutes=SENDING_WINDOW // MINUTE,
                                                 within=ceil(sefaz.transmission_time / MINUTE))
                                if invoice.status is InvoiceStatus.AWAITING else
-                               DocumentStateRefused(document="NF-e", number=invoice.number,
+                               DocumentStateRefused(document="NF-e nº", number=invoice.number,
                                                     status=invoice.status.label, what="transmitir"))
                 continue
             drift = _drift(invoice, order)
@@ -395,7 +395,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     `company`: the one the caller already read (and locked) in this transaction. `generated`: the NF-e was made
     from `order` in this transaction, the order locked since: it is this sale, nothing to compare."""
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
-        raise DocumentStateRefused(document="NF-e", number=invoice.number, status=invoice.status.label,
+        raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
     if invoice.status is InvoiceStatus.AWAITING and in_flight(invoice, moment):
         left = SENDING_WINDOW - (moment - invoice.sent_at)
