@@ -252,6 +252,27 @@ def test_a_push_in_flight_when_an_order_arrives_is_not_marked_done(app, store_id
     assert queued(app) == [("stock", "601", "pending")]
 
 
+def test_an_older_push_recorded_before_the_newer_one_keeps_the_update_pending(app, store_id):
+    """review: worker A sent 10 (slow; its lease ran out), a count made it 7 and worker B sent 7; B's 7 reached the store
+    first, then A's 10. A recorded its finish first (another revision: pending), then B its own (its revision: done):
+    the store kept 10, the ERP 7, and nothing would send it again. A finish of an older revision moves the revision
+    on, so that the newer push, whatever order they land and record in, leaves it pending for the next push."""
+    from datetime import datetime, timezone
+
+    imported(app, store_id, 1900000040)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    with app.read_uow() as uow:
+        (older,) = uow.store_updates.due(store_id, _far_future())   # A reads 10...
+    count_stock(app.uow(), "CAM-ALG-P", 7)
+    with app.read_uow() as uow:
+        (newer,) = uow.store_updates.due(store_id, _far_future())   # ...B reads 7
+    for row, sent in ((older, "10"), (newer, "7")):   # A records first, then B
+        with app.uow() as uow:
+            uow.store_updates.finish(row, datetime.now(timezone.utc), sent, None)
+            uow.commit()
+    assert queued(app) == [("stock", "601", "pending")]
+
+
 def test_an_order_in_one_store_tells_the_other_stores_selling_the_product(app, store_id):
     from datetime import datetime, timedelta, timezone
 

@@ -142,7 +142,7 @@ def test_a_variant_deleted_in_the_store_fails_alone_with_the_reason_in_the_store
     (entry,) = uow.store_log.rows
     text = render_store_log(entry.type, entry.params)
     assert text.startswith("Estoque da variante 602 (SKU CAM-M) não atualizado na loja: a variante não existe mais")
-    assert "Resolução:" in text
+    assert ". Resolução:" in text   # review: the sentence ran into "Resolução:" without its full stop
     (failed,) = [v for v in list_store_updates(uow, None) if v.status == "failed"]
     assert failed.status_label == "com erro" and "não existe mais" in failed.error
 

@@ -103,11 +103,16 @@ class StoreUpdateRepository:
         now. Pending even when another worker pushed the newer revision meanwhile and marked it done (this one's
         lease ran out during a slow call): this push, of the older value, may have landed after that one's. One
         that worker failed for good stays failed, with its reason: sent again, the newer value is refused again.
-        The remote id is kept either way: the metafield exists now."""
+        The remote id is kept either way: the metafield exists now.
+
+        An older revision's finish moves the revision on: the newer push, still in flight, may have landed before
+        this one and record after it; with its revision unchanged it was marked done while the store kept this older
+        value (review: 10 in the store, 7 in the ERP, nothing to send it again)."""
         same = t.c.revision == row.revision
         failed = t.c.status == UpdateStatus.FAILED.value
         result = self.session.execute(update(t).where(t.c.id == row.id).values(
             status=case((same, UpdateStatus.DONE.value), (failed, UpdateStatus.FAILED.value), else_=_PENDING),
+            revision=case((same, t.c.revision), else_=t.c.revision + 1),
             # Landed: the store answers again, so a newer value starts its count afresh (kept, a failing row's count
             # would give it up at its next odd answer); one another worker failed keeps its own.
             attempts=case((failed & ~same, t.c.attempts), else_=0), next_attempt_at=None,

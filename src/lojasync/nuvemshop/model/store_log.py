@@ -74,7 +74,10 @@ def _update_failed(p: Mapping[str, Any]) -> str:
         sku = f" (SKU {p['sku']})" if p.get("sku") else ""
         what = f"Estoque da variante {p.get('ref') or '?'}{sku} não atualizado na loja"
     text = f"{what}: {p.get('error') or 'erro'}"
-    return f"{text} Resolução: {p['resolution']}" if p.get("resolution") else text
+    if not p.get("resolution"):
+        return text
+    # The refusals' words end without a full stop (review: "...desta variante Resolução: ..."); some end with one.
+    return f"{text if text.endswith(('.', '!', '?')) else text + '.'} Resolução: {p['resolution']}"
 
 
 _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
