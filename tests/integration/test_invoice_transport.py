@@ -69,6 +69,18 @@ def test_a_pickup_at_the_store_has_no_transport_and_keeps_the_freight_charged_in
     assert "9 - Sem Frete" in printed   # the DANFE's "frete por conta" box
 
 
+def test_an_out_of_state_consumers_pickup_at_the_store_is_an_internal_sale(app, company, sefaz):
+    """fiscal review: a consumer billed in RJ who picks the goods up at the store in SP got an interstate NF-e (idDest
+    2, CFOP 6108, the interstate rate and the DIFAL to RJ) while the goods never left SP (modFrete 9). An internal
+    sale: idDest 1, CFOP 5102, no ICMSUFDest (SEFAZ's 773 does not apply to a final consumer)."""
+    rio = {"billing_address": "Avenida Atlântica", "billing_number": "500", "billing_locality": "Copacabana",
+           "billing_zipcode": "22010-000", "billing_city": "Rio de Janeiro", "billing_province": "Rio de Janeiro"}
+    _, proc = issued(app, sefaz, id=2600000003, **PICKUP, **rio)
+    assert one(proc, "//n:dest/n:enderDest/n:UF") == "RJ"   # the buyer stays who and where they are
+    assert (one(proc, "//n:ide/n:idDest"), one(proc, "//n:prod/n:CFOP")) == ("1", "5102")
+    assert not proc.xpath("//n:ICMSUFDest", namespaces=NS) and not proc.xpath("//n:entrega", namespaces=NS)
+
+
 def test_a_registered_carriers_order_names_it_in_transporta(app, company, sefaz):
     # The store writes the code in any case ("Correios"); the carrier was registered as "correios".
     invoice_id, proc = issued(app, sefaz, id=2600000002, **SHIPPED)

@@ -65,6 +65,17 @@ def test_a_product_cfop_that_does_not_fit_the_sale_is_a_listed_problem(recipient
     assert fragment in cfop_problem(destination("SP", recipient_uf, None), override)
 
 
+def test_6107_and_6108_are_the_interstate_sales_to_non_contributors_and_only_those():
+    """fiscal review: a product's 6102 went to a consumer in another UF (indIEDest 9), its 6108 to a company there with
+    an IE (indIEDest 1)."""
+    consumer, company, exempt = (destination("SP", "RJ", ie) for ie in (None, "78045302", "ISENTO"))
+    assert "não serve para venda a não contribuinte do ICMS em outro estado" in cfop_problem(consumer, "6102")
+    assert "não serve para venda a não contribuinte" in cfop_problem(exempt, "6101")
+    assert "é de venda a não contribuinte, e o destinatário tem inscrição estadual" in cfop_problem(company, "6108")
+    assert cfop_problem(consumer, "6107") is None and cfop_problem(exempt, "6108") is None
+    assert cfop_problem(company, "6101") is None and cfop_problem(company, "6102") is None
+
+
 @pytest.mark.parametrize(
     ("origin_uf", "destination_uf", "goods_origin", "rate"),
     [

@@ -34,6 +34,7 @@ from lojasync.fiscal.nfe_taxes import imposto
 from lojasync.fiscal.tax_rules import (
     Destination,
     LineTaxRule,
+    arrival_uf,
     destination,
     item_cfop,
     line_tax_rule,
@@ -269,7 +270,7 @@ def build_nfe(draft: InvoiceDraft, *, checked: bool = False) -> Nfe:
         raise ValueError("chave de acesso não confere com a NF-e: " + "; ".join(mismatches))
     issuer_uf = draft.issuer.address.uf.upper()
     taxed_uf = tax_uf(draft.recipient.address.uf, draft.recipient.state_registration,
-                      draft.delivery.address.uf if draft.delivery else None)
+                      arrival_uf(issuer_uf, draft.delivery.address.uf if draft.delivery else None, draft.pickup))
     dest = destination(issuer_uf, taxed_uf, draft.recipient.state_registration)
     cfops = [item_cfop(dest, item.cfop) for item in draft.items]
     rules = [line_tax_rule(draft.issuer.crt, draft.taxes, dest, issuer_uf, taxed_uf, item.origin, cfop)

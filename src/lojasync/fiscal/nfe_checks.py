@@ -24,7 +24,14 @@ from lojasync.fiscal.nfe_data import (
     TechnicalResponsible,
 )
 from lojasync.fiscal.nfe_money import amount_problems
-from lojasync.fiscal.tax_rules import ICMS_RETAINED_CFOPS, cfop_problem, destination, difal_problem, tax_uf
+from lojasync.fiscal.tax_rules import (
+    ICMS_RETAINED_CFOPS,
+    arrival_uf,
+    cfop_problem,
+    destination,
+    difal_problem,
+    tax_uf,
+)
 from lojasync.shared.errors import Gap, LojasyncError
 from lojasync.shared.money import ZERO
 from lojasync.shared.state_registration import EXEMPT_NOT_ADMITTED, ISENTO, is_valid_ie, normalise_ie
@@ -148,7 +155,7 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
                     payments: Sequence[Payment] = (), freight: Decimal = ZERO, discount: Decimal = ZERO,
                     other: Decimal = ZERO, order_total: Decimal | None = None, taxes: TaxSettings | None = None,
                     series: int = 1, number: int = 1, lines_left_out: int = 0,
-                    recipient_reported: bool = False, delivery: Delivery | None = None,
+                    recipient_reported: bool = False, delivery: Delivery | None = None, pickup: bool = False,
                     issuer_reported: frozenset[str] = frozenset()) -> list[str]:
     """Everything that keeps these data from making a valid NF-e, in Portuguese; empty when nothing does.
 
@@ -177,7 +184,7 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
     recipient_uf = (recipient.address.uf or "").upper() if recipient and recipient.address else ""
     if recipient_uf and recipient is not None:   # the UF the sale is taxed for (`tax_rules.tax_uf`)
         recipient_uf = tax_uf(recipient_uf, recipient.state_registration,
-                              delivery.address.uf if delivery is not None else None)
+                              arrival_uf(issuer_uf, delivery.address.uf if delivery is not None else None, pickup))
     if issuer is not None and recipient is not None and issuer_uf in UF_CODES and recipient_uf in UF_CODES:
         dest = destination(issuer_uf, recipient_uf, recipient.state_registration)
         for position, item in enumerate(items, start=1):
@@ -219,7 +226,8 @@ def draft_problems(draft: InvoiceDraft) -> list[str]:
     return missing_for_nfe(draft.issuer, draft.recipient, draft.items, payments=draft.payments,
                            freight=draft.freight, discount=draft.discount, other=draft.other_costs,
                            order_total=draft.order_total, taxes=draft.taxes, series=draft.series,
-                           number=draft.number, delivery=draft.delivery) + technical_responsible_problems(
+                           number=draft.number, delivery=draft.delivery, pickup=draft.pickup
+                           ) + technical_responsible_problems(
         draft.technical_responsible)
 
 

@@ -40,6 +40,7 @@ _DESTINATIONS: dict[tuple[bool, Contributor], Destination] = {
 # The first digit of an output CFOP says where the goods go: 5 inside the UF, 6 to another UF.
 _CFOP_FIRST_DIGIT = {"1": "5", "2": "6"}
 _CFOP = re.compile(r"[1235-7]\d{3}")
+_TO_NON_CONTRIBUTOR = frozenset({"6107", "6108"})
 
 
 def tax_uf(recipient_uf: str, recipient_ie: str | None, delivery_uf: str | None) -> str:
@@ -50,6 +51,14 @@ def tax_uf(recipient_uf: str, recipient_ie: str | None, delivery_uf: str | None)
     if delivery_uf and contributor_of(recipient_ie) is not Contributor.CONTRIBUTOR:
         return delivery_uf.upper()
     return recipient_uf.upper()
+
+
+def arrival_uf(issuer_uf: str, delivery_uf: str | None, pickup: bool) -> str | None:
+    """Where the goods arrive, for `tax_uf`: the issuer's own UF when the buyer picks them up at the store (they never
+    leave it: an internal sale, CFOP 5102, no DIFAL; review: an out-of-state consumer's pickup went out as an
+    interstate sale, 6108 with the DIFAL); the `entrega` group's UF otherwise (None: the recipient's address).
+    SEFAZ's 773 (internal sale to a recipient of another UF) does not apply to a final consumer (indFinal 1)."""
+    return issuer_uf.upper() if pickup else delivery_uf
 
 
 def destination(issuer_uf: str, recipient_uf: str, recipient_ie: str | None) -> Destination:
@@ -78,6 +87,15 @@ def cfop_problem(dest: Destination, override: str | None) -> str | None:
         return (f"CFOP {cfop} é de uma operação que o lojasync não emite (substituto tributário, brinde, "
                 f"remessa...): use um CFOP de venda, {expected}101 a {expected}124{retained}, ou deixe o do "
                 "produto em branco")
+    # 6107/6108 are the interstate sales to whoever is not an ICMS contributor, and only those (review: a product's
+    # 6102 went to a consumer with indIEDest 9, its 6108 to a company with an IE).
+    to_non_contributor = dest.id_dest == "2" and dest.ie_indicator != "1"
+    if to_non_contributor and cfop not in _TO_NON_CONTRIBUTOR:
+        return (f"CFOP {cfop} não serve para venda a não contribuinte do ICMS em outro estado (use 6107, produção "
+                "própria, ou 6108, revenda; ou deixe o do produto em branco)")
+    if dest.id_dest == "2" and not to_non_contributor and cfop in _TO_NON_CONTRIBUTOR:
+        return (f"CFOP {cfop} é de venda a não contribuinte, e o destinatário tem inscrição estadual (use 6101 ou "
+                "6102, por exemplo; ou deixe o do produto em branco)")
     return None
 
 

@@ -212,7 +212,7 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
                                 discount=order.discount, other=other, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,
                                 lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported,
-                                delivery=delivery, issuer_reported=company.missing_fields())
+                                delivery=delivery, pickup=pickup, issuer_reported=company.missing_fields())
     return DraftInputs(issuer, recipient, items, payments, taxes, list(dict.fromkeys(problems)),
                        carrier=None if pickup else carrier, pickup=pickup, delivery=delivery,
                        delivery_note=delivery_note, intermediary=intermediary)
