@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from lojasync.nuvemshop.client.errors import BadRequestError
 from lojasync.nuvemshop.model.bindings import ProductBinding
 from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log
 from lojasync.nuvemshop.model.store_updates import StockTarget
@@ -245,6 +246,30 @@ def test_the_nfe_key_is_created_once_then_updated_and_taken_away_when_cancelled(
     assert uow.store_updates.withdraw_invoice_key(store.id, "1700000100", NOW)
     push(uow, client, store)
     assert client.metafields == {}
+
+
+def test_a_withdrawn_key_leaves_no_metafield_and_a_create_beaten_to_it_sets_the_other(uow, store, client):
+    """review: two pushes that each created the order's metafield (a lease that ran out during a slow call) left the
+    cancelled NF-e's key on the store order, the withdrawal deleting only the id it kept; a create the store refuses
+    because another push made it meanwhile ("already taken") was a refusal for good."""
+    uow.store_updates.want_invoice_key(store.id, "1700000100", "3" * 44, NOW)
+    push(uow, client, store)
+    client.create_order_metafield("1700000100", "nfe", "key", "3" * 44)   # the other push's
+    assert uow.store_updates.withdraw_invoice_key(store.id, "1700000100", NOW)
+    push(uow, client, store)
+    assert client.metafields == {}
+
+    create = client.create_order_metafield
+
+    def beaten(order_id, namespace, key, value, description=None):
+        create(order_id, namespace, key, "9" * 44)   # another push's lands first...
+        raise BadRequestError("has already been taken", status_code=422)   # ...and the store refuses ours
+
+    client.create_order_metafield = beaten
+    uow.store_updates.want_invoice_key(store.id, "1700000100", "4" * 44, NOW)
+    push(uow, client, store)
+    assert [m["value"] for m in client.metafields.values()] == ["4" * 44]
+    assert [row["status"] for row in uow.store_updates.rows.values()] == ["done"]
 
 
 def test_a_key_whose_first_answer_was_lost_is_found_not_created_twice(uow, store, client):

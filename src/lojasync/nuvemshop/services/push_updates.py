@@ -333,12 +333,19 @@ def _push_key(client: StoreClient, row: StoreUpdate) -> Outcome:
                 return (row.value, row.remote_id)
             except NotFoundError:
                 pass  # deleted in the store meanwhile: look for it, or create it again
-        for found in client.find_order_metafields(row.ref, NFE_NAMESPACE, NFE_KEY):
-            if str(found.get("value")) != row.value:
-                client.update_metafield(found["id"], row.value)
-            return (row.value, str(found["id"]))
-        created = client.create_order_metafield(row.ref, NFE_NAMESPACE, NFE_KEY, row.value,
-                                                description="Chave de acesso da NF-e")
+        found = _set_found_key(client, row)
+        if found is not None:
+            return found
+        try:
+            created = client.create_order_metafield(row.ref, NFE_NAMESPACE, NFE_KEY, row.value,
+                                                    description="Chave de acesso da NF-e")
+        except BadRequestError:
+            # "has already been taken": another push made it between our look and our create (one whose lease ran
+            # out during a slow call). Set that one; refused for good only when there is none (review).
+            found = _set_found_key(client, row)
+            if found is None:
+                raise
+            return found
         return (row.value, str(created["id"]))
     except REFUSED as exc:
         return _Refusal(f"a loja recusou a chave da NF-e: {_detail(exc)}",
@@ -373,10 +380,20 @@ def _push_tracking(client: StoreClient, row: StoreUpdate, tracking: tuple[str, s
                         f"write_orders (sem ela, reinstale o app); depois reenvie as atualizações com erro {RESEND}.")
 
 
+def _set_found_key(client: StoreClient, row: StoreUpdate) -> Outcome | None:
+    """The order's `nfe/key` metafield, if the store has one, set to the key (None: it has none)."""
+    for found in client.find_order_metafields(row.ref, NFE_NAMESPACE, NFE_KEY):
+        if str(found.get("value")) != row.value:
+            client.update_metafield(found["id"], row.value)
+        return (row.value, str(found["id"]))
+    return None
+
+
 def _key_metafields(client: StoreClient, row: StoreUpdate) -> list[str]:
-    if row.remote_id:
-        return [row.remote_id]
-    return [str(m["id"]) for m in client.find_order_metafields(row.ref, NFE_NAMESPACE, NFE_KEY)]
+    """Every `nfe/key` metafield of the order: the one kept and any other the store holds (two pushes that each
+    created one, a lease having run out during a slow call: the cancelled NF-e's key stayed on the order; review)."""
+    found = [str(m["id"]) for m in client.find_order_metafields(row.ref, NFE_NAMESPACE, NFE_KEY)]
+    return list(dict.fromkeys([*([row.remote_id] if row.remote_id else []), *found]))
 
 
 def _detail(exc: NuvemshopError) -> str:
