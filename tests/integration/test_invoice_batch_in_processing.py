@@ -75,3 +75,36 @@ def test_a_receipt_sefaz_no_longer_finds_is_followed_by_a_query_by_key(app, comp
     view, changed = approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(6))
     assert changed and view.status == "authorised"   # its query by key found it authorised
     assert calls(simulator, "NFeConsultaProtocolo4") == 1 and calls(simulator, "NFeAutorizacao4") == 1
+
+
+def test_a_receipt_asked_too_often_leaves_the_nfe_awaiting_and_an_empty_answer_goes_to_the_key(
+        app, company, asynchronous, simulator, monkeypatch):  # noqa: F811
+    """Review of the receipt's change: an answer to the receipt that decides nothing now (656 "consumo indevido") led
+    to the query by key, which says 217 while the batch is in processing: with the order changed, the NF-e was made
+    pending. It stays awaiting SEFAZ. An answer with nothing in it (104 without the protNFe) is no reason to wait
+    for ever: the NF-e is asked about by key."""
+    from lojasync.fiscal.gateway import SefazAnswer
+    from lojasync.fiscal.sefaz import SefazInvalidAnswer
+
+    number = imported(app, id=2000000603, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    with pytest.raises(SefazNotDecided):
+        approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id)
+    with app.uow() as uow:
+        uow.orders.get(number).status = OrderStatus.CANCELLED
+        uow.commit()
+    monkeypatch.setattr(SefazSoapClient, "query_receipt",
+                        lambda self, receipt: SefazAnswer("656", "Rejeicao: Consumo Indevido"))
+    with pytest.raises(SefazNotDecided):
+        approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(6))
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"
+    assert calls(simulator, "NFeConsultaProtocolo4") == 0
+
+    def empty(self, receipt):
+        raise SefazInvalidAnswer(service="NFeRetAutorizacao4", reason="retConsReciNFe 104 sem protNFe")
+
+    monkeypatch.setattr(SefazSoapClient, "query_receipt", empty)
+    simulator.simulator.state.receipts.clear()   # processed meanwhile: by key SEFAZ has it
+    view, changed = approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(12))
+    assert changed and view.status == "authorised" and calls(simulator, "NFeConsultaProtocolo4") == 1

@@ -570,9 +570,19 @@ def _asked_by_receipt(gateway: SefazGateway, claim: _Claim) -> SefazAnswer | Non
         answer = gateway.query_receipt(claim.receipt)
     except SefazUnreachable as exc:
         raise maybe_delivered(exc) from exc
-    if answer.in_processing or (answer.xml is not None and answer.access_key in (None, claim.key)):
-        return answer
-    return None
+    except SefazInvalidAnswer:
+        return None   # an answer that says nothing (104 without the protNFe): asked by key
+    if answer.xml is not None:
+        return answer if answer.access_key in (None, claim.key) else None
+    # Not answered now (in processing, 656 asked too often, 108/109, 999): no decision, the receipt asked again next
+    # time; by key SEFAZ may still say 217 (review: a 656 led to the query by key, and the NF-e was made pending).
+    # A refusal of the question (106 batch not found, 248, 252...) will not change: asked by key.
+    if answer.status == BATCH_NOT_FOUND:
+        return None
+    return answer if outcome_of(answer) is Outcome.UNDECIDED else None
+
+
+BATCH_NOT_FOUND = "106"   # retConsReciNFe's "Lote não localizado": SEFAZ keeps receipts for a while only
 
 
 def _query_delivered(gateway: SefazGateway, claim: _Claim) -> SefazAnswer:

@@ -171,6 +171,8 @@ class _OrderReader:
                 raise LeaseLost()
 
     def _already_imported(self, order_ids: set[str]) -> set[str]:
-        """Orders the listing since the last reconciliation did not return have not changed since it."""
+        """Orders the listing since the last reconciliation did not return have not changed since it. A link with no
+        order (a customers/redact listed the order before it was imported) is no import (review)."""
         with self.uow:
-            return set(self.uow.bindings.orders_by_external_ids(self.store_id, order_ids))
+            found = self.uow.bindings.orders_by_external_ids(self.store_id, order_ids)
+            return {external_id for external_id, binding in found.items() if binding.order is not None}

@@ -83,28 +83,32 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     if fiscal:
         parts.append(f"{fiscal} com NF-e/venda: cadastro do destinatário {FISCAL_KEPT}")
     missing = sorted(set(request.order_ids) - {b.external_id for _, b in rows})
-    if missing:
-        _remember_redacted(uow, store, missing)
-        parts.append("pedidos ainda não importados (chegarão sem dados pessoais): " + ", ".join(missing))
+    remembered = _remember_redacted(uow, store, missing)
+    if remembered:
+        parts.append("pedidos ainda não importados (chegarão sem dados pessoais): " + ", ".join(remembered))
+    unknown = [external_id for external_id in missing if external_id not in remembered]
+    if unknown:   # not an order id of the store: nothing could ever be imported under it
+        parts.append("pedidos não encontrados (não são ids de pedido da loja): " + ", ".join(unknown))
     if cleared:
         parts.append(f"{cleared} registro(s) brutos apagados")
     return "customers/redact: " + "; ".join(parts) + "."
 
 
-def _remember_redacted(uow: ConnectorUnitOfWork, store: Store, external_ids: list[str]) -> None:
+def _remember_redacted(uow: ConnectorUnitOfWork, store: Store, external_ids: list[str]) -> list[str]:
     """Orders the request lists that lojasync has not imported (yet): their link is made now, with no order, marked
     redacted, so that an import later (a failed one retried, the reconciliation catching up, the order's own event
     after this one) brings them without the person's data (review: they came back whole, a customer made again)."""
     now = datetime.now(timezone.utc)
-    known = uow.bindings.orders_by_external_ids(store.id, external_ids, lock=True)
-    for external_id in external_ids:
-        if not external_id.isascii() or not external_id.isdigit() or len(external_id) > 40:
-            continue   # not an order id of the store (they are numbers): nothing could ever be imported under it
+    # Order ids of the store are numbers: nothing could ever be imported under anything else.
+    ids = [i for i in external_ids if i.isascii() and i.isdigit() and len(i) <= 40]
+    known = uow.bindings.orders_by_external_ids(store.id, ids, lock=True) if ids else {}
+    for external_id in ids:
         binding = known.get(external_id)
         if binding is None:
             binding = OrderBinding(store.id, external_id)
             uow.bindings.add(binding)
         binding.redacted_at = binding.redacted_at or now
+    return ids
 
 
 def _export_about(content: object, request: CustomerRequest, external_ids: set[str], customer_ids: set[int]) -> bool:
