@@ -65,8 +65,8 @@ MOVEMENTS = [{"at": "2026-11-30T10:40:00+00:00", "quantity": -2, "balance": -2, 
               "source_id": "12", "reason": "Baixa: NF-e nº 1041 série 1"},
              {"at": "2026-11-30T11:40:00+00:00", "quantity": 2, "balance": 0, "source_type": "nfe_cancel",
               "source_id": "12", "reason": "Devolução: NF-e nº 1041 série 1 cancelada"},
-             {"at": "2026-11-30T12:40:00+00:00", "quantity": 9, "balance": 9, "source_type": "count",
-              "source_id": "9f1c2e", "reason": "Contagem: 9 em estoque"}]
+             {"at": "2026-11-30T12:40:00+00:00", "quantity": 1500, "balance": 1500, "source_type": "count",
+              "source_id": "9f1c2e", "reason": "Contagem: 1500 em estoque"}]
 RECEIVABLES = [{"id": 1041, "order_number": 10412, "document": "nfe", "document_id": 12, "installment": 1,
                 "installments": 3, "amount": Decimal("1234.56"), "due_date": "2026-12-30",
                 "situation_label": "recebida", "needs_attention": True, "attention_reason": "Confira a devolução."},
@@ -124,7 +124,7 @@ def test_at_80_columns_each_row_is_one_line_and_the_caption_says_where_the_dropp
 @pytest.mark.parametrize(("printer", "count", "whole"), [
     (print_levels, len(LEVELS), ["Controlado pelo ERP", "não (fica com a loja)", LONG_NAME]),
     (print_movements, len(MOVEMENTS), ["Motivo", "Devolução: NF-e nº 1041 série 1 cancelada",
-                                       "NF-e nº 1041 cancelada (id 12)"]),
+                                       "NF-e nº 1041 cancelada (id 12)", "Contagem: 1.500 em estoque", "+1.500"]),
     (print_receivables, len(RECEIVABLES), ["Documento", "NF-e nº 1041 (id 12)", "venda simples cancelada 5"]),
 ])
 def test_a_wide_terminal_shows_every_column_whole_and_no_caption(monkeypatch, capsys, printer, count, whole):

@@ -116,6 +116,12 @@ def _count(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None) 
                 "previous": previous, "adjustment": adjustment, "repeated": False}
 
 
+def counted_quantity(reason: str | None) -> int | None:
+    """The quantity a count's movement says it counted (`COUNT_REASON`); None for any other movement."""
+    said = _COUNTED.fullmatch(reason or "")
+    return int(said.group(1)) if said else None
+
+
 def _recorded(uow: StockUnitOfWork, product_id: int, count_id: str, quantity: int, reference: str) -> dict | None:
     """What the count `count_id` recorded (quantity, previous, adjustment), None when it was never recorded;
     CountIdTaken when it was, for another product or quantity."""
@@ -128,8 +134,8 @@ def _recorded(uow: StockUnitOfWork, product_id: int, count_id: str, quantity: in
     # The quantity it counted, in its own words; else the ledger up to that movement (a count sets it, whatever came
     # before). Not the ledger first: on PostgreSQL ids are not commit order, and a sale's movement with a lower id,
     # committed after the count, made a retry of the same count look like another quantity.
-    said = _COUNTED.fullmatch(movement.reason or "")
-    balance = int(said.group(1)) if said else sum(
+    said = counted_quantity(movement.reason)
+    balance = said if said is not None else sum(
         m.quantity for m in uow.stock_movements.for_product(product_id) if m.id <= movement.id)
     if balance != quantity:
         raise CountIdTaken(count_id=count_id, what=f"para {reference} com {balance} unidade(s), não {quantity}")

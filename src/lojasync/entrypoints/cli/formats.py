@@ -21,6 +21,7 @@ from lojasync.shared.money import brl
 from lojasync.shared.phone import format_phone
 from lojasync.shared.state_registration import format_ie
 from lojasync.shared.tax_id import TaxId, parse_tax_id
+from lojasync.stock.counts import COUNT_REASON, counted_quantity
 from lojasync.stock.views import product_reference
 
 LOCALE = "pt_BR"
@@ -48,6 +49,13 @@ def money(value: Any) -> str:
 def number(value: int | None) -> str:
     """`2.005`."""
     return EMPTY if value is None else format_decimal(value, locale=LOCALE)
+
+
+def movement_reason(reason: str) -> str:
+    """A stock movement's reason as kept, with a count's quantity in pt-BR ("Contagem: 1.500 em estoque"): it is kept
+    as "1500", which a retry of the count reads back."""
+    counted = counted_quantity(reason)
+    return reason if counted is None else COUNT_REASON.format(number(counted))
 
 
 def signed_number(value: int) -> str:

@@ -104,6 +104,7 @@ def print_movements(sku: str, rows: list[dict], numbers: dict[str, int]) -> None
                   [time_column(), Column("Qtd.", justify="right", no_wrap=True),
                    Column("Saldo", justify="right", no_wrap=True), Column("Documento", no_wrap=True),
                    Column("Motivo", no_wrap=True)],
-                  [[formats.when(r["at"]), f"{r['quantity']:+d}", r["balance"],   # +2 back, -2 out (as the page)
-                    formats.document(r["source_type"], r["source_id"], numbers), escape(r["reason"])] for r in rows],
+                  [[formats.when(r["at"]), formats.signed_number(r["quantity"]),   # +2 back, -2 out (as the page)
+                    formats.number(r["balance"]), formats.document(r["source_type"], r["source_id"], numbers),
+                    escape(formats.movement_reason(r["reason"]))] for r in rows],
                   "Motivo", f"lojasync stock movements {escape(sku)} --format json")

@@ -47,6 +47,7 @@ templates.env.filters.update({
     "ie": formats.ie,
     "number": formats.number,
     "signed_number": formats.signed_number,
+    "movement_reason": formats.movement_reason,
     "sku_path": sku_path,
 })
 # Jinja2Templates turns autoescape on for .html: every value is escaped unless a template says otherwise.
