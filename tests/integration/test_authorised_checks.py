@@ -326,3 +326,18 @@ def test_the_worker_asks_sefaz_about_the_nfe_whose_deadline_passed(app, company,
             huey.execute(task)
     assert show_invoice(app.uow(), invoice.id).status == "cancelled" and stock(app) == NOT_MOVED
     assert show_order(app.uow(), number)["needs_attention"]
+
+
+def test_a_check_that_cannot_open_the_certificate_tells_a_person(app, company, sefaz, simulator):  # noqa: F811
+    """review: with the company's certificate erased (`secrets reset`) or sealed with another key, the check failed
+    before asking SEFAZ, was retried every hour for ever, and nobody was told."""
+    number, invoice = _authorised(app, sefaz, 2000000961)
+    with app.uow() as uow:
+        uow.company.get().forget_certificate()
+        uow.commit()
+    found = check_authorised_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=_after(invoice, 25))
+    assert found.needs_a_person
+    reason = show_order(app.uow(), number)["attention_reason"]
+    assert "certificado" in reason and "Nada foi desfeito aqui" in reason
+    due = _due(app, invoice.id)   # the next deadline's check, or none: not the hourly retry
+    assert due is None or due > invoice.authorised_at + timedelta(hours=25) + RETRY_AFTER

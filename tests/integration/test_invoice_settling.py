@@ -206,3 +206,40 @@ def test_a_lost_cancellation_of_an_nfe_authorised_late_is_settled_as_not_registe
     with app.read_uow() as uow:
         stored = uow.invoices.get(invoice.id)
         assert stored.status.value == "authorised" and stored.cancel_requested_at is None
+
+
+def test_an_nfe_sefaz_answers_656_about_is_left_out_of_the_rounds_for_an_hour(app, company, sefaz, simulator,
+                                                                               monkeypatch):
+    """review: a 656 ("consumo indevido") to the query by key of an NF-e awaiting SEFAZ was asked again every five
+    minutes, which keeps SEFAZ's block (cancellations and number voids already waited an hour)."""
+    asked = []
+
+    class Overused:
+        def __init__(self, *_, **__):
+            pass
+
+        def query_nfe(self, key):
+            asked.append(key)
+            return SefazAnswer(status="656", reason="Rejeicao: Consumo Indevido")
+
+        def authorise(self, xml):
+            raise AssertionError("sent blind")
+
+        def close(self):
+            pass
+
+    invoice = _unanswered(app, sefaz, simulator, 2000000951)
+    _later(app, invoice.id)
+    monkeypatch.setattr(tasks_module, "sefaz_for", lambda settings: Sefaz(Overused, simulated=True))
+    huey = MemoryHuey("settling")
+    queue = TaskQueue(app, huey=huey)
+    queue.housekeeping()
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+    assert len(asked) == 1
+    _later(app, invoice.id)   # six minutes on: left out
+    queue.housekeeping()
+    assert _settle_tasks(huey) == []
+    _later(app, invoice.id, minutes=55)   # an hour on: asked again
+    queue.housekeeping()
+    assert _settle_tasks(huey) == ["settle_invoice"]

@@ -228,6 +228,12 @@ class Invoice(Aggregate):
         self.settle_asked_at = when
         return True
 
+    def settling_paused_until(self, moment: datetime) -> None:
+        """SEFAZ answered 656 ("consumo indevido": asked too often) about it: the worker's rounds leave it out until
+        `moment` (its settling counted as enqueued then; asked again within the hour, SEFAZ keeps the block)."""
+        if self.status is InvoiceStatus.AWAITING and (self.settle_asked_at is None or self.settle_asked_at < moment):
+            self.settle_asked_at = moment
+
     def awaiting_longer_than(self, period: timedelta, now: datetime) -> bool:
         """Still awaiting SEFAZ `period` after the send that made it await (its dhEmi, when that send is older than
         the column that keeps it)."""

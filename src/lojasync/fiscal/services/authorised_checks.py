@@ -92,9 +92,12 @@ def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: S
             invoice.sefaz_check_asked(now() + RETRY_AFTER)
             uow.commit()
             return SefazCheck(undecided=SIMULATOR_CANNOT_SAY, misconfigured=True)
-        certificate = certificate_for(uow.company.get(), box)
         uf, environment, key = invoice.access_key[:2], invoice.environment, invoice.access_key
     try:
+        # The certificate too: one erased (`secrets reset`) or sealed with another key was retried every hour for
+        # ever, nobody told (review); the give-up and the order's flag are those of SEFAZ refusing the question.
+        with uow:
+            certificate = certificate_for(uow.company.get(), box)
         answer = ask_by_key(sefaz, certificate, uf, environment, key)
     except LojasyncError as exc:
         if not exc.retryable:

@@ -51,7 +51,7 @@ from lojasync.fiscal.sefaz.errors import (
     SefazUnreachable,
     maybe_delivered,
 )
-from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
+from lojasync.fiscal.sefaz_outcomes import OVERUSE, OVERUSE_PAUSE, Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import cancellation_in, justification_in
 from lojasync.fiscal.services.company import CompanyMissing, SecretBox, load_certificate
 from lojasync.fiscal.services.documents import OrdersRead, order_to_process, orders_for_processing
@@ -491,6 +491,20 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
         if not exc.params.get(_ASKED_ONLY):
             _record_unanswered(uow, claim, invoice_id, actor, exc)
         raise _unanswered(exc, claim, invoice_id) from exc
+    except SefazNotDecided as exc:   # the query by key (or the receipt) answered no decision
+        if exc.params.get("status") == OVERUSE:
+            _pause_settling(uow, claim, invoice_id, _now())
+        raise
+
+
+def _pause_settling(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int, now: datetime) -> None:
+    """656 about this NF-e: the worker leaves it out of its rounds for an hour (review: it was asked again every five
+    minutes, which keeps SEFAZ's block; cancellations and number voids already waited)."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        if invoice.access_key == claim.key:
+            invoice.settling_paused_until(now + OVERUSE_PAUSE - SENDING_WINDOW)
+            uow.commit()
 
 
 def _sending_over(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int) -> None:
@@ -661,6 +675,9 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
                 uow.commit()
             elif answer.in_processing and answer.receipt and current and invoice.sefaz_receipt != answer.receipt:
                 invoice.in_processing_at_sefaz(answer.receipt)   # asked by this receipt first from now on
+                uow.commit()
+            elif answer.status == OVERUSE and current:   # to the send itself: the same hour's pause
+                invoice.settling_paused_until(now() + OVERUSE_PAUSE - SENDING_WINDOW)
                 uow.commit()
             raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
         uow.commit()
