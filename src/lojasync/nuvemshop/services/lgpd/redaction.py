@@ -120,10 +120,11 @@ def _export_about(content: object, request: CustomerRequest, external_ids: set[s
     if request.matches_customer({"id": asked.get("store_customer_id"), "email": asked.get("email"),
                                  "identification": asked.get("identification")}):
         return True
-    exported = content.get("customer") if isinstance(content.get("customer"), dict) else {}
-    if exported.get("id") in customer_ids or request.matches_customer(
-            {"email": exported.get("email"), "identification": exported.get("tax_id")}):
-        return True
+    others = content.get("other_customers") if isinstance(content.get("other_customers"), list) else []
+    for exported in [content.get("customer"), *others]:
+        if isinstance(exported, dict) and (exported.get("id") in customer_ids or request.matches_customer(
+                {"email": exported.get("email"), "identification": exported.get("tax_id")})):
+            return True
     orders = content.get("orders") if isinstance(content.get("orders"), list) else []
     return any(isinstance(o, dict) and o.get("store_order_id") in external_ids for o in orders)
 
