@@ -146,9 +146,8 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
         done = len(report.authorised) if approve else len(created)
         # Each kind of "not authorised" counted, the reasons listed below (review: a batch SEFAZ rejected whole said
         # only "0 NF-e autorizada(s) de 2 pedido(s)", and orders refused before generation went uncounted).
-        counts = [(len([i for i in report.items if i.invoice is not None and i.invoice.status == "rejected"]),
-                   "rejeitada(s)"), (len(report.denied), "denegada(s)"),
-                  (len([i for i in report.items if i.invoice is None]), "pedido(s) sem NF-e gerada")]
+        counts = [(len(report.rejected), "rejeitada(s)"), (len(report.denied), "denegada(s)"),
+                  (len(report.not_generated), "pedido(s) sem NF-e gerada")]
         more = "".join(f"; {formats.number(count)} {words}" for count, words in counts if count)
         console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(targets)} pedido(s){more}.",
                       highlight=False)

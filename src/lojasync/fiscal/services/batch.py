@@ -123,6 +123,16 @@ class BatchReport:
         return [i for i in self.not_authorised if id(i) not in had]
 
     @property
+    def rejected(self) -> list[BatchItem]:
+        """SEFAZ refused the NF-e (its code and reason on it): corrected, it can be transmitted again."""
+        return [i for i in self.items if i.invoice is not None and i.invoice.status == "rejected"]
+
+    @property
+    def not_generated(self) -> list[BatchItem]:
+        """Orders that got no NF-e from this run (refused before generation, or already with a document)."""
+        return [i for i in self.items if i.invoice is None]
+
+    @property
     def denied(self) -> list[BatchItem]:
         """Uso denegado: SEFAZ registered the NF-e and refused its use (its number is spent); not a success."""
         return [i for i in self.items if i.invoice is not None and i.invoice.status == "denied"]

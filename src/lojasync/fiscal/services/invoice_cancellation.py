@@ -36,10 +36,16 @@ from lojasync.fiscal.nfe_proc import event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazConfigurationError
-from lojasync.fiscal.sefaz_outcomes import OVERUSE, OVERUSE_PAUSE, Outcome, outcome_of
+from lojasync.fiscal.sefaz_outcomes import OVERUSE, Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import REGISTERED, ask_by_key, cancellation_in, justification_in
 from lojasync.fiscal.services.company import SecretBox
-from lojasync.fiscal.services.invoices import OUT_OF_SERVICE, SENDING_WINDOW, Sefaz, certificate_for
+from lojasync.fiscal.services.invoices import (
+    OUT_OF_SERVICE,
+    SENDING_WINDOW,
+    Sefaz,
+    certificate_for,
+    paused_for_overuse,
+)
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
@@ -251,7 +257,7 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
     if answer.status == OVERUSE:
         # Asked again in 5 minutes, SEFAZ would keep the key blocked: left out of the rounds for an hour.
         with uow:
-            if _invoice(uow, invoice_id).cancel_asking(now() + OVERUSE_PAUSE - SENDING_WINDOW):
+            if _invoice(uow, invoice_id).cancel_asking(paused_for_overuse(now())):
                 uow.commit()
     if outcome_of(answer) is not Outcome.AUTHORISED:   # 100, or 150 (authorised late): the NF-e stands
         # Neither cancelled nor plainly authorised (paralysed, the query refused): ask again next round.

@@ -85,6 +85,13 @@ MINUTE = timedelta(minutes=1)
 PENDING_REBUILT_AFTER = timedelta(days=7)
 
 
+def paused_for_overuse(moment: datetime) -> datetime:
+    """The moment to mark as "last asked" a request SEFAZ answered 656 about (an NF-e awaiting it, a cancellation, a
+    number void) at `moment`: the worker's rounds skip what was asked within the sending window, so this leaves it out
+    for `OVERUSE_PAUSE` (asked again within the hour, SEFAZ keeps the block)."""
+    return moment + OVERUSE_PAUSE - SENDING_WINDOW
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -503,7 +510,7 @@ def _pause_settling(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int, n
     with uow:
         invoice = _invoice(uow, invoice_id)
         if invoice.access_key == claim.key:
-            invoice.settling_paused_until(now + OVERUSE_PAUSE - SENDING_WINDOW)
+            invoice.settling_paused_until(paused_for_overuse(now))
             uow.commit()
 
 
@@ -677,7 +684,7 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
                 invoice.in_processing_at_sefaz(answer.receipt)   # asked by this receipt first from now on
                 uow.commit()
             elif answer.status == OVERUSE and current:   # to the send itself: the same hour's pause
-                invoice.settling_paused_until(now() + OVERUSE_PAUSE - SENDING_WINDOW)
+                invoice.settling_paused_until(paused_for_overuse(now()))
                 uow.commit()
             raise SefazNotDecided(number=invoice.number, status=answer.status, reason=answer.reason)
         uow.commit()

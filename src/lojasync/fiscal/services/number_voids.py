@@ -39,7 +39,7 @@ from lojasync.fiscal.nfe_voids import (
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, of_numbers
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
-from lojasync.fiscal.sefaz_outcomes import OVERUSE, OVERUSE_PAUSE, UNDECIDED
+from lojasync.fiscal.sefaz_outcomes import OVERUSE, UNDECIDED
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
 from lojasync.fiscal.services.invoices import (
     MINUTE,
@@ -47,6 +47,7 @@ from lojasync.fiscal.services.invoices import (
     Sefaz,
     certificate_for,
     environment_name,
+    paused_for_overuse,
 )
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who, actor_name
@@ -345,7 +346,7 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
             # 656 the worker leaves it out of its rounds for an hour, as for a cancellation: asked again every five
             # minutes, SEFAZ would keep refusing it.
             if answer.status == OVERUSE:
-                uow.number_voids.update(request.id, moment, sent_at=moment + OVERUSE_PAUSE - SENDING_WINDOW)
+                uow.number_voids.update(request.id, moment, sent_at=paused_for_overuse(moment))
                 uow.commit()
             raise VoidUnanswered(of_numbers=request.of_numbers, series=request.series,
                                  reason=f"{answer.status} - {answer.reason}")

@@ -143,5 +143,8 @@ class ExportRepository:
             return 0
         return self.session.execute(delete(lgpd_exports).where(lgpd_exports.c.id.in_(ids))).rowcount or 0
 
+    def delete_of_store(self, store_id: int) -> int:
+        return self.session.execute(delete(lgpd_exports).where(lgpd_exports.c.store_id == store_id)).rowcount or 0
+
     def purge(self, before: datetime) -> int:
         return self.session.execute(delete(lgpd_exports).where(lgpd_exports.c.created_at < before)).rowcount or 0

@@ -48,9 +48,9 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
         uow.flush()
     # The data exports made for the store's customers hold what was just erased (review: they stayed for the 30 days
     # of their retention).
-    raw_records = uow.lgpd.clear_failure_payloads(store.id) + strip_bodies(
-        uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id)) + uow.lgpd_exports.delete(
-        export_id for export_id, _ in uow.lgpd_exports.of_store(store.id))
+    raw_records = (uow.lgpd.clear_failure_payloads(store.id)
+                   + strip_bodies(uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id))
+                   + uow.lgpd_exports.delete_of_store(store.id))
     params = {"credentials_removed": credentials, "customers": anonymised, "orders": orders, "shared": len(shared),
               "fiscal": fiscal, "raw_records": raw_records}
     if credentials or anonymised or orders or raw_records:
