@@ -322,3 +322,15 @@ def test_a_batch_stopped_with_ctrl_c_still_says_what_it_did_and_what_it_did_not_
         assert f"Pedido {third}: não transmitida: o lote parou antes de enviá-la à SEFAZ" in words, words
         assert "No terminal: lojasync invoices approve 3" in words and "a SEFAZ não respondeu" not in words
         assert f"Interrompido: 1 pedido(s) não alcançado(s) ({fourth}); rode o comando de novo" in words
+
+
+def test_a_batch_the_company_refuses_whole_still_gives_a_script_one_json_row_per_order(lojasync, app, order_number):
+    second = import_order(app.uow(), make_store(app, external_id="7654321"), order_payload(id=1900000002),
+                          ImportPolicy()).order_number
+    # No company registered: the run is refused before any order is touched, for the same reason for each.
+    rows = json.loads(lojasync("orders", "invoice", str(order_number), str(second), "--format", "json", expect=1))
+    assert [row["order_number"] for row in rows] == [order_number, second]
+    assert {row["error_code"] for row in rows} == {"fiscal.company_not_ready"}
+    assert all(row["id"] is None and row["error"].startswith("A empresa ainda não pode emitir NF-e") for row in rows)
+    # The table keeps its one sentence for the whole run.
+    assert "A empresa ainda não pode emitir NF-e" in lojasync("orders", "invoice", str(order_number), str(second), expect=1)

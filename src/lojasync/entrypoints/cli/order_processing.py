@@ -33,8 +33,10 @@ from lojasync.fiscal.services.batch import (
     awaiting_in,
     invoice_orders,
     orders_to_invoice,
+    refused_item,
     unsent_in,
 )
+from lojasync.fiscal.services.company import CompanyNotReady
 from lojasync.fiscal.services.invoices import MINUTE, SENDING_WINDOW
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.fiscal.services.views import InvoiceView
@@ -97,6 +99,14 @@ def invoice(
             report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve, actor=terminal_person(),
                                     progress=advance, parallel=parallel or app_.settings.sefaz_parallel,
                                     report_bug=record_bug, stopping=_stopping)
+    except CompanyNotReady as refused:
+        if fmt is not OutputFormat.JSON:
+            raise   # one sentence for the whole run, as any command's refusal
+        # A script reads one row per order it gave, as when the company refuses a single order (review: stdout was
+        # empty, no JSON at all, the reason on stderr only).
+        _report(BatchReport([refused_item(number, refused) for number in targets]), approve, len(targets), fmt,
+                earlier, unsent)
+        raise typer.Exit(EXIT_REFUSED) from None
     except KeyboardInterrupt:
         # Stopped (Ctrl+C): what was done is said as a finished run says it (review: nothing was printed, in JSON
         # not even an empty list, and nobody was told which NF-e were authorised or left pending), then the orders

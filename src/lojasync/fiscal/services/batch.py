@@ -450,10 +450,7 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, invoi
     NF-e this attempt prepared, None when it failed before."""
     made = _invoice_made(uow_factory(), invoice_id)
     if isinstance(exc, LojasyncError):
-        return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
-                         refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands,
-                                         exc.retryable, _document_of(exc),
-                                         tuple(str(p) for p in getattr(exc, "problems", None) or ())))
+        return refused_item(number, exc, made)
     reference = secrets.token_hex(4)
     where = report_bug(exc, reference, number)
     return BatchItem(number, made, f"erro inesperado ({type(exc).__name__}), referência {reference}; o detalhe "
@@ -461,6 +458,14 @@ def _failure(uow_factory: Callable[[], ProcessingUnitOfWork], number: int, invoi
                      refusal=Refusal(UNEXPECTED, f"Erro inesperado ({type(exc).__name__}) ao emitir a NF-e do "
                                      f"pedido {number}, referência {reference}.",
                                      UNEXPECTED_RESOLUTION.format(where=where)))
+
+
+def refused_item(number: int, exc: LojasyncError, made: InvoiceView | None = None) -> BatchItem:
+    """The order's line for a refusal (`exc`): also each order's line of a batch refused whole (`CompanyNotReady`),
+    for whoever lists every order it gave (`orders invoice --format json`)."""
+    return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
+                     refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands, exc.retryable,
+                                     _document_of(exc), tuple(str(p) for p in getattr(exc, "problems", None) or ())))
 
 
 def _unsent_nfe_of(refused: OrderAlreadyProcessing) -> int | None:
