@@ -200,3 +200,27 @@ def _plan(session, criteria: OrderFilter) -> str:
     query = select(db_orders.c.id).where(*order_conditions(criteria))
     sql = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
     return "\n".join(session.scalars(text(f"EXPLAIN {sql}")))
+
+
+def test_names_typed_with_extra_spaces_or_a_phones_apostrophe_are_found_as_a_person_types_them(app):
+    """review: customers type their own names at checkout ("Maria  da Silva", "Joana D’Ávila" from a phone): kept as
+    typed, "maria da silva" and "d'avila" found no order."""
+    store = make_store(app)
+    spaced = import_order(app.uow(), store, order_payload(
+        id=1800000011, number=511, contact_name="Maria  da Silva ",
+        customer=customer("Maria  da Silva ", cpf("529982247"), 11)), POLICY).order_number
+    curly = import_order(app.uow(), store, order_payload(
+        id=1800000012, number=512, contact_name="Joana D’Ávila", customer=customer("Joana D’Ávila", cpf("111444777"),
+                                                                                    12)), POLICY).order_number
+    acute = import_order(app.uow(), store, order_payload(
+        id=1800000013, number=513, contact_name="Pedro D´Oliveira", customer=None), POLICY).order_number
+
+    def found(text: str) -> set[int]:
+        return set(numbers(app, OrderFilter(text=text)))
+
+    assert found("maria da silva") == {spaced} == found("Maria   da  Silva")
+    assert found("d'avila") == {curly} == found("D’ávila")
+    assert found("d'oliveira") == {acute}
+    with app.read_uow() as uow:   # the filter's own rule agrees with the query
+        assert matches(OrderFilter(text="maria da silva"), uow.orders.get(spaced))
+        assert matches(OrderFilter(text="d'avila"), uow.orders.get(curly))
