@@ -134,6 +134,44 @@ def test_an_nfe_of_a_batch_in_processing_is_not_found_by_key_until_processed(cli
     assert found.status == "100" and found.protocol
 
 
+def test_an_nfe_already_in_the_base_sent_again_to_a_busy_authoriser_is_still_found_by_key(
+        client: SefazSoapClient, sefaz: BackgroundSefaz) -> None:
+    """review: a batch in processing hid every key it carried from the query by key (217), also those it rejected as
+    already in the base (204, 218): an authorised or cancelled NF-e sent again vanished, its protocol with it."""
+    authorised, cancelled = signed_nfe(number=7), signed_nfe(number=8)
+    client.authorise(authorised)
+    protocol = client.authorise(cancelled).protocol
+    assert client.cancel(cancellation(key_of(cancelled), protocol)).status == "135"
+    sefaz.simulator.set_switches(sync=False, processing_polls=5)
+    assert [client.authorise(d).status for d in (authorised, cancelled)] == ["105", "105"]   # in processing
+    assert client.query_nfe(key_of(authorised)).status == "100"
+    assert client.query_nfe(key_of(cancelled)).status == "101"
+    new = signed_nfe(number=9)
+    client.authorise(new)
+    assert client.query_nfe(key_of(new)).status == "217"   # the one the busy batch adds is not in the base yet
+
+
+def test_receipts_are_forgotten_past_the_count_or_the_age_kept(monkeypatch) -> None:
+    """review: every asynchronous batch's receipt stayed in memory for the simulator's life."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.simulators.sefaz import state as state_module
+    from lojasync.simulators.sefaz.records import Receipt
+
+    monkeypatch.setattr(state_module, "RECEIPTS_KEPT", 3)
+    state = SefazSimulator().state
+    start = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    for index in range(5):
+        state.add_receipt(Receipt(f"41000000000000{index}", "41", start + timedelta(minutes=index), [b"<p/>"], 1,
+                                  (f"key{index}",)))
+    assert list(state.receipts) == [f"41000000000000{i}" for i in (2, 3, 4)]
+    assert not state.in_processing("key0") and state.in_processing("key4")
+    state.add_receipt(Receipt("410000000000009", "41", start + state_module.RECEIPT_LIFETIME + timedelta(minutes=3),
+                              [b"<p/>"], 1, ("key9",)))
+    assert list(state.receipts) == ["410000000000004", "410000000000009"]   # a day old: forgotten (106 if asked)
+    assert set(state._batch_of) == {"key4", "key9"}
+
+
 def test_admin_routes(sefaz: BackgroundSefaz, client: SefazSoapClient) -> None:
     admin = f"{sefaz.url}/_simulator"
     with httpx.Client(timeout=5) as http:

@@ -51,8 +51,13 @@ def authorise(sim: SefazSimulator, content: etree._Element, size: int, authorise
     if synchronous and switches.sync:
         return answers.ret_envi_nfe(env, uf, now, "104", protocol=protocols[0])
     receipt = sim.state.next_receipt(receipt_uf(authoriser, uf))
+    # The keys this batch puts in the base (authorised or denied: a protocol number): only they are unknown to a
+    # query by key while it is processed. One it rejected (204, 218: already in the base) is answered as it stands
+    # (review: an authorised NF-e sent again to a busy authoriser answered 217, "not in the base").
+    added = tuple(p.findtext(f"{{{NFE}}}infProt/{{{NFE}}}chNFe") for p in protocols
+                  if p.findtext(f"{{{NFE}}}infProt/{{{NFE}}}nProt"))
     sim.state.add_receipt(Receipt(receipt, uf, now, [etree.tostring(p) for p in protocols],
-                                  switches.processing_polls, tuple(nfe_key(nfe) for nfe in nfes)))
+                                  switches.processing_polls, added))
     return answers.ret_envi_nfe(env, uf, now, "103", receipt=receipt)
 
 

@@ -13,7 +13,8 @@ hand out numbers it already gave (unless it authorised more than 100 documents a
 the sequence is a row taken in the request's transaction: unique across the processes sharing the file.
 
 Receipts (asynchronous batches, answered 103) stay in this process's memory: the sender polls the simulator
-it sent the batch to.
+it sent the batch to. The newest `RECEIPTS_KEPT` of the last `RECEIPT_LIFETIME` are kept (a long-running
+simulator grew with every batch); one forgotten answers 106, which the sender settles by a query by key.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from lojasync.simulators.sefaz.records import CANCELLED, Receipt, StoredEvent, StoredNFe
 from lojasync.simulators.sefaz.state_file import open_state_file
 from lojasync.simulators.sefaz.state_tables import SCHEMA, insert_event, insert_nfe, nfe_from_rows
+
+RECEIPTS_KEPT = 10_000
+RECEIPT_LIFETIME = timedelta(days=1)
 
 
 def _sequence_start(moment: datetime) -> int:
@@ -172,8 +176,21 @@ class SefazState:
     # receipts (this process only)
     def add_receipt(self, receipt: Receipt) -> None:
         with self.lock:
+            self._forget_receipts(receipt.received_at)
             self.receipts[receipt.number] = receipt
             self._batch_of.update(dict.fromkeys(receipt.keys, receipt.number))
+
+    def _forget_receipts(self, now: datetime) -> None:
+        """The oldest receipts past the count or the age kept, and their keys' pointers (receipts are in the order
+        they were given)."""
+        while self.receipts:
+            oldest = next(iter(self.receipts.values()))
+            if len(self.receipts) < RECEIPTS_KEPT and now - oldest.received_at < RECEIPT_LIFETIME:
+                return
+            del self.receipts[oldest.number]
+            for key in oldest.keys:
+                if self._batch_of.get(key) == oldest.number:
+                    del self._batch_of[key]
 
     def in_processing(self, key: str) -> bool:
         """Whether the NF-e came in a batch still in processing (not yet in the base: a query by key says 217)."""
