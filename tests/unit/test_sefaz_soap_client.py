@@ -243,8 +243,9 @@ def test_sefazs_answer_under_another_http_status_is_still_its_answer() -> None:
     assert "HTTP 500" in str(caught.value)
 
 
-def test_a_line_break_before_the_answers_declaration_is_read() -> None:
-    declared = b"\r\n<?xml version='1.0' encoding='utf-8'?>"
+@pytest.mark.parametrize("before", [b"\r\n", b"\xef\xbb\xbf\r\n"])   # review: a byte order mark before it too
+def test_a_line_break_before_the_answers_declaration_is_read(before) -> None:
+    declared = before + b"<?xml version='1.0' encoding='utf-8'?>"
     body = declared + soap_answer("NFeAutorizacao4", ret_envi("104", prot("100", "Autorizado o uso da NF-e")))
     assert client(Canned((200, body))).authorise(f'<NFe xmlns="{NFE}"/>'.encode()).status == "100"
 

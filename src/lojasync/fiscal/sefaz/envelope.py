@@ -46,8 +46,9 @@ def content_type(service: Service) -> str:
 def answer(service: Service, body: bytes) -> etree._Element:
     """The element inside nfeResultMsg (retEnviNFe, retConsSitNFe, ...), detached from the envelope."""
     try:
-        # A line break before the XML declaration is not well-formed XML, and some servers' frameworks add one.
-        envelope = etree.fromstring(body.lstrip(), parser())
+        # A line break before the XML declaration is not well-formed XML, and some servers' frameworks add one (after
+        # a byte order mark, too).
+        envelope = etree.fromstring(body.removeprefix(b"\xef\xbb\xbf").lstrip(), parser())
     except etree.XMLSyntaxError:
         snippet = body[:120].decode("utf-8", "replace").strip()
         raise NotAnAnswer(f"não é XML: {snippet!r}" if snippet else "resposta vazia") from None
