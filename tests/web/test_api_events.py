@@ -60,7 +60,9 @@ def test_the_list_pages_back_by_id_past_the_newest(api, events):
 
 def test_retrying_puts_the_event_back_and_drains_its_store(api, events):
     answer = api.post(f"/api/v1/events/{events['failed']}/retry")
-    assert answer.status_code == 200 and answer.json() == {"stores": [events["store"]], "retried": True}
+    # The store as the rest of the API names it (its Nuvemshop id): what `/orders?store=` takes.
+    assert answer.status_code == 200 and answer.json() == {"stores": ["1234567"], "retried": True}
+    assert api.get("/api/v1/orders", params={"store": answer.json()["stores"][0]}).status_code == 200
     assert api.get("/api/v1/events", params={"failed": "true"}).json() == []
     assert [args for name, args, _ in api.queue.calls if name == "drain_soon"] == [(events["store"],)]
 

@@ -67,6 +67,6 @@ def events_retry(
         usage_error("Informe o ID do evento ou --all.")
     stores = retry_events(container().uow(), event_id, all_failed)
     queue = task_queue()
-    for store_id in stores:
-        queue.drain_soon(store_id)
+    for store in stores:
+        queue.drain_soon(store.id)
     console.print("Eventos recolocados na fila." if stores else "Nenhum evento com erro.")

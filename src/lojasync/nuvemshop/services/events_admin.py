@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lojasync.nuvemshop.errors import EventNotFound, EventNotRetryable
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
@@ -62,7 +63,16 @@ def _order_numbers(uow: ConnectorUnitOfWork, events: list[WebhookEvent]) -> dict
     return numbers
 
 
-def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_failed: bool = False) -> list[int]:
+class RetriedStore(NamedTuple):
+    """A store whose events went back to the queue: `id` to drain it, `external_id` (the Nuvemshop id) to name it, as
+    the rest of the API does (review: the API answered the internal id, which `/orders?store=` then did not know)."""
+
+    id: int
+    external_id: str
+
+
+def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None,
+                 all_failed: bool = False) -> list[RetriedStore]:
     """Put failed events back in the queue; return the stores to drain. A processed or ignored one is refused."""
     with uow:
         if all_failed:
@@ -79,7 +89,7 @@ def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_fail
             events = [event]   # failed, or still pending (already queued: its store is drained again)
         for event in events:
             event.status = WebhookEventStatus.PENDING
-        stores = sorted({e.store_id for e in events if e.store_id is not None})
+        stores = sorted({RetriedStore(e.store_id, e.external_store_id) for e in events if e.store_id is not None})
         uow.commit()
         return stores
 

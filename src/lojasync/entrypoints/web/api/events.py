@@ -13,7 +13,7 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id
-from lojasync.nuvemshop.services.events_admin import list_events, retry_events
+from lojasync.nuvemshop.services.events_admin import RetriedStore, list_events, retry_events
 
 router = api_router("/events", "Notificações da loja")
 
@@ -35,7 +35,7 @@ class EventOut(ApiModel):
 
 
 class RetryOut(ApiModel):
-    stores: list[int] = Field(description="Lojas cuja fila foi reprocessada.")
+    stores: list[str] = Field(description="Lojas cuja fila foi reprocessada (o id na Nuvemshop, como em `store`).")
     retried: bool = Field(description="Falso: não havia evento com erro.")
 
 
@@ -59,8 +59,8 @@ def retry(event_id: Id, request: Request, app: Container = Depends(container)) -
     return _drain(request, retry_events(app.uow(), event_id))
 
 
-def _drain(request: Request, stores: list[int]) -> RetryOut:
+def _drain(request: Request, stores: list[RetriedStore]) -> RetryOut:
     queue = request.app.state.queue
-    for store_id in stores:
-        queue.drain_soon(store_id)
-    return RetryOut(stores=stores, retried=bool(stores))
+    for store in stores:
+        queue.drain_soon(store.id)
+    return RetryOut(stores=[store.external_id for store in stores], retried=bool(stores))

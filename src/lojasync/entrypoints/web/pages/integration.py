@@ -203,8 +203,8 @@ def store_log_page(request: Request, external_id: str) -> Response:
 def retry_event(request: Request, event_id: PageId) -> Response:
     """Reprocessar: the failed notification goes back to the queue and the store's drain is scheduled."""
     stores = retry_events(request.app.state.container.uow(), event_id)
-    for store_id in stores:
-        request.app.state.queue.drain_soon(store_id)
+    for store in stores:
+        request.app.state.queue.drain_soon(store.id)
     flash(request, f"Notificação {event_id} recolocada na fila: o pedido será lido de novo da loja.", "success")
     return redirect(request, "/integracao#eventos")
 
@@ -212,8 +212,8 @@ def retry_event(request: Request, event_id: PageId) -> Response:
 @router.post("/integracao/eventos/reprocessar-todos", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def retry_all_events(request: Request) -> Response:
     stores = retry_events(request.app.state.container.uow(), all_failed=True)
-    for store_id in stores:
-        request.app.state.queue.drain_soon(store_id)
+    for store in stores:
+        request.app.state.queue.drain_soon(store.id)
     flash(request, "Notificações com erro recolocadas na fila." if stores else "Nenhuma notificação com erro.",
           "success" if stores else "info")
     return redirect(request, "/integracao#eventos")
