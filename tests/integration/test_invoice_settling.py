@@ -243,3 +243,33 @@ def test_an_nfe_sefaz_answers_656_about_is_left_out_of_the_rounds_for_an_hour(ap
     _later(app, invoice.id, minutes=55)   # an hour on: asked again
     queue.housekeeping()
     assert _settle_tasks(huey) == ["settle_invoice"]
+
+
+def test_a_bug_that_keeps_the_worker_from_settling_tells_a_person_on_the_order_once(app, company, sefaz, simulator,
+                                                                                   monkeypatch, caplog):
+    """review: an unexpected error (a bug) in the settling of an NF-e or of its cancellation went to the log only,
+    round after round: the NF-e awaited SEFAZ for ever with nobody told."""
+    invoice = _unanswered(app, sefaz, simulator, 2000000931)
+
+    def bug(*_args, **_kwargs):
+        raise KeyError("chNFe")
+
+    monkeypatch.setattr(tasks_module, "approve_invoice", bug)
+    queue = TaskQueue(app, huey=MemoryHuey("settling", immediate=True))
+    queue._settle_task(invoice.id)
+    queue._settle_task(invoice.id)   # the next round: said once
+    order = show_order(app.uow(), invoice.order_number)
+    assert order["needs_attention"] is True
+    (reason,) = [r for r in order["attention_reason"].split("\n") if "Erro inesperado (KeyError)" in r]
+    assert f"invoice_id {invoice.id}" in reason and "avise quem mantém o lojasync" in reason
+    assert "invoice settling failed unexpectedly" in caplog.text   # the traceback, in the worker's log
+
+    monkeypatch.setattr(tasks_module, "settle_cancellation", bug)
+    authorised = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000932))
+    approve_invoice(app.uow(), app.cipher, sefaz, authorised.id)
+    with pytest.raises(CancellationUnanswered):   # the cancellation's answer lost: it awaits settling
+        cancel_invoice(app.uow(), app.cipher, Sefaz(_AuthorisedLate, simulated=True), authorised.id,
+                       "Cliente desistiu da compra")
+    queue._settle_cancel_task(authorised.id)
+    reason = show_order(app.uow(), authorised.order_number)["attention_reason"]
+    assert "Erro inesperado (KeyError) do worker ao resolver o cancelamento com a SEFAZ" in reason

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from huey import RedisHuey, SqliteHuey, crontab
@@ -25,6 +26,7 @@ from lojasync.fiscal.errors import (
     OrderCancelledInStore,
     OrderChangedSinceGenerated,
     SefazNeedsAPerson,
+    WorkerStuckOnABug,
 )
 from lojasync.fiscal.services.authorised_checks import check_authorised_invoice, claim_sefaz_checks
 from lojasync.fiscal.services.invoice_cancellation import (
@@ -308,6 +310,14 @@ class TaskQueue:
                 log.error("invoice awaiting SEFAZ needs a person",
                           extra={"invoice_id": invoice_id, "error_code": exc.code})
             return
+        except Exception as exc:
+            # A bug: asked again each round all the same; the order says so once (review: only the log knew, the
+            # NF-e awaiting SEFAZ for ever).
+            log.exception("invoice settling failed unexpectedly", extra={"invoice_id": invoice_id})
+            bug = WorkerStuckOnABug(error_class=type(exc).__name__, what="resolver a NF-e com a SEFAZ",
+                                    invoice_id=invoice_id)
+            self._flag_bug(lambda: flag_stuck_invoice(app.uow(), invoice_id, bug))
+            return
         log.info("invoice settled", extra={"invoice_id": invoice_id, "status": invoice.status})
         for store_id in stores_with_due_updates(app.read_uow()):
             self.push_soon(store_id)
@@ -326,6 +336,13 @@ class TaskQueue:
             if not exc.retryable:
                 flag_unsettled_cancellation(app.uow(), invoice_id, exc.message.rstrip("."))
             return
+        except Exception as exc:   # a bug: as `_settle_task`'s
+            log.exception("cancellation settling failed unexpectedly", extra={"invoice_id": invoice_id})
+            bug = WorkerStuckOnABug(error_class=type(exc).__name__, what="resolver o cancelamento com a SEFAZ",
+                                    invoice_id=invoice_id)
+            self._flag_bug(lambda: flag_unsettled_cancellation(app.uow(), invoice_id,
+                                                               f"{bug.message.rstrip('.')}. {bug.resolution}"))
+            return
         if settled.cancelled:
             log.info("cancellation settled: cancelled at SEFAZ", extra={"invoice_id": invoice_id})
             for store_id in stores_with_due_updates(app.read_uow()):
@@ -337,6 +354,15 @@ class TaskQueue:
                                                                     "sefaz_answer": settled.undecided})
             if settled.refused:   # the query itself refused (226, 252...): the same next round, a person acts
                 flag_unsettled_cancellation(app.uow(), invoice_id, f"a SEFAZ recusou a consulta: {settled.undecided}")
+
+    @staticmethod
+    def _flag_bug(flag: Callable[[], bool]) -> None:
+        """Tell a person of a bug on the order (`flag`), the database failing here too being only logged."""
+        try:
+            if flag():
+                log.error("a bug keeps the worker from settling a document: the order says so")
+        except Exception:
+            log.warning("the order could not be flagged for the bug", exc_info=True)
 
     def _check_authorised_task(self, invoice_id: int) -> None:
         """An authorised NF-e past a cancellation deadline: does it still stand at SEFAZ, or did another program

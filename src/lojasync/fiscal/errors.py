@@ -213,6 +213,17 @@ class SefazNeedsAPerson(LojasyncError):
                            "segue aguardando SEFAZ).")
 
 
+class WorkerStuckOnABug(LojasyncError):
+    """A defect of lojasync (not SEFAZ, not the data) keeps the worker from settling an NF-e or its cancellation,
+    round after round: the order tells a person, once (its words do not change between rounds), instead of the NF-e
+    waiting silently for ever behind a traceback in the log."""
+
+    code = "fiscal.worker_unexpected"
+    message_template = "Erro inesperado ({error_class}) do worker ao {what}."
+    resolution_template = ("O worker tenta de novo a cada rodada. Se continuar, avise quem mantém o lojasync: o "
+                           "detalhe técnico está no log do worker (invoice_id {invoice_id}).")
+
+
 class NumberTakenAtSefaz(LojasyncError):
     """SEFAZ rejected the NF-e with 539: its number is there under another key (a restored backup, another program
     on the same series). Sent again, the number gets the same rejection: only another NF-e, with the next
