@@ -931,3 +931,21 @@ def test_an_import_that_waits_for_an_approval_sees_the_order_processed(app, stor
     assert results and results[0].outcome is not Outcome.UPDATED
     assert order["total"] != "R$ 999,00" and str(order["total"]) != "999.00"
     assert order["needs_attention"] is True
+
+
+@pytest.mark.parametrize("before, after", [("authorized", "voided"), ("pending", "refunded"),
+                                           ("pending", "partially_refunded")])
+def test_money_given_back_on_a_processed_order_is_flagged_whatever_status_it_maps_to(app, store_id, before, after):
+    """review: an order "Em Aberto" (card authorised, Pix pending) processed, then voided or refunded in the store,
+    kept its status (both map to Em Aberto): only a history line said so, its receivables left open, nobody told
+    (a paid one, going back to Em Aberto, was flagged)."""
+    payload, _ = _processed(app, store_id, payment_status=before)
+    given_back = {**payload, "payment_status": after, "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, given_back, POLICY).outcome is Outcome.ATTENTION
+    order = _only_order(app)
+    assert order["needs_attention"] is True and order["status"] == "Em Aberto"
+    assert f"pagamento: {({'voided': 'anulado', 'refunded': 'reembolsado'}).get(after, 'reembolsado em parte')}" \
+        in order["attention_reason"]
+    # The same content read again is not flagged again.
+    assert import_order(app.uow(), store_id, {**given_back, "updated_at": ts(120)}, POLICY).outcome \
+        is not Outcome.ATTENTION

@@ -208,6 +208,10 @@ def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list
     return [Change(ChangeKind.STORE_STATE, name=name, after=new) for name, old, new in states if old != new and new]
 
 
+# The store's payment statuses that say the money was given back, in full or in part, or never taken.
+MONEY_GIVEN_BACK = frozenset({"refunded", "partially_refunded", "voided"})
+
+
 def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who, differing: set[int]
                              ) -> ImportResult:
     """A newer version of an order the back office processed: nothing its fiscal document stands on is
@@ -231,7 +235,13 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     # The buyer's contact and note and the store's states are taken whatever else changed: no document holds them.
     taken = order.take_store_details(data, free)
     states = _store_state_changes(binding, store_order)
-    same_sale = same_lines and data.total == order.total and (data.status == order.status or paid)
+    # Money given back (refunded, voided) changes what the document's receivables stand on, whatever status it maps
+    # to (review: an order "Em Aberto", card authorised then voided, kept its receivables open with nobody told; only
+    # a paid one, going back to "Em Aberto", was flagged).
+    money_back = (store_order.payment_status in MONEY_GIVEN_BACK
+                  and store_order.payment_status != binding.store_payment_status)
+    same_sale = (same_lines and data.total == order.total and (data.status == order.status or paid)
+                 and not money_back)
     if same_sale:
         # The same sale, a payment received later included (a boleto or a Pix paid after the NF-e): taken as it is;
         # what its document took (`held`) is flagged below.
