@@ -152,6 +152,49 @@ def test_the_default_ncm_is_taken_with_its_dots_as_a_product_ncm_is(app):
     assert refused.value.problems == ["NCM padrão deve ter 8 dígitos: 6109.10"]
 
 
+def test_the_default_ncm_can_be_taken_away_from_the_cli_and_the_page(app):
+    """review: once set, "" was refused ("deve ter 8 dígitos: .") and the page's emptied field ignored: products of
+    other goods kept going out with it."""
+    set_company(app.uow(), replace(COMPANY, default_ncm="61091000"), NOW)
+    assert set_company(app.uow(), CompanyData(default_ncm=""), NOW).default_ncm is None
+    set_company(app.uow(), CompanyData(default_ncm="61091000"), NOW)
+    emptied = changed_only(company_fields(app.read_uow()), {**company_fields(app.read_uow()), "default_ncm": ""})
+    assert set_company(app.uow(), emptied, NOW).default_ncm is None
+
+
+@pytest.mark.parametrize("unit", ["шт", "😀", "Ω"])
+def test_a_default_unit_the_nfe_cannot_carry_is_refused(app, unit):
+    """review: kept ("Pronta para emitir NF-e"), then every NF-e refused for a unit "não informada"."""
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), replace(COMPANY, default_unit=unit), NOW)
+    assert refused.value.problems[0].startswith("unidade padrão deve ter de 1 a 6 caracteres, sem emoji")
+    assert set_company(app.uow(), replace(COMPANY, default_unit="m²"), NOW).default_unit == "M²"   # Latin-1
+
+
+def test_in_production_a_process_that_sends_to_the_simulator_says_so_once_not_ready(app, sefaz):
+    """review: "Pronta para emitir NF-e" was said in production with LOJASYNC_SEFAZ left to the simulator, and a
+    batch then refused every order one by one with the same sentence."""
+    from lojasync.fiscal.services.batch import invoice_orders
+    from lojasync.fiscal.services.company import CompanyNotReady, ready_where_sent
+    from tests.integration.test_invoices import imported
+
+    set_company(app.uow(), replace(COMPANY, default_ncm="61091000"), NOW)
+    install_test_certificate(app.uow(), app.cipher, NOW)
+    set_company(app.uow(), CompanyData(environment="producao"), NOW)
+    with app.uow() as uow:   # as a real A1 would be
+        uow.company.get().certificate_is_test = False
+        uow.commit()
+    view = show_company(app.uow(), NOW)
+    assert view.problems == [] and ready_where_sent(view, simulated=False).problems == []
+    assert ready_where_sent(view, simulated=True).problems == [
+        "em produção, mas as NF-e iriam para o simulador da SEFAZ: defina LOJASYNC_SEFAZ=real (com o certificado A1 "
+        "da empresa) ou volte a empresa para homologação"]
+    numbers = [imported(app, id=2000000046 + i) for i in range(2)]
+    with pytest.raises(CompanyNotReady) as refused:   # said once, before any order is touched
+        invoice_orders(app.uow, app.cipher, sefaz, numbers, approve=False)
+    assert "simulador da SEFAZ" in refused.value.message
+
+
 def test_the_certificate_is_sealed_and_read_back(app):
     set_company(app.uow(), COMPANY, NOW)
     pfx = make_test_certificate("11222333000181", "Loja Exemplo Ltda", password="senha", now=NOW)

@@ -329,3 +329,18 @@ def test_the_company_form_takes_the_seller_id_on_mercado_livre(logged_in, app):
     without = {k: v for k, v in COMPANY_FORM.items() if k != "mercado_livre_seller"}
     assert post(logged_in, "/configuracoes/empresa", without).status_code == 303   # a form without the field
     assert company_fields(app.uow())["mercado_livre_seller"] == "LOJA_EXEMPLO"      # (older page, a script): kept
+
+
+def test_in_production_with_the_simulator_the_page_says_what_keeps_the_company_from_issuing(logged_in, app):
+    """review: the page showed "pronta para emitir NF-e" in production while this process sends to the simulator."""
+    registered(app)
+    pfx = make_test_certificate(CNPJ, "Loja Exemplo Ltda", days=200, password="senha-do-a1")
+    post(logged_in, "/configuracoes/certificado", {"senha": "senha-do-a1"},
+         files={"arquivo": ("empresa.pfx", pfx, "application/x-pkcs12")})
+    with app.uow() as uow:
+        company = uow.company.get()
+        company.environment, company.certificate_is_test = "1", False   # produção, a real A1's flags
+        uow.commit()
+    assert app.settings.sefaz != "real"
+    words = text_of(logged_in.get("/configuracoes").text)
+    assert "pronta para emitir NF-e" not in words and "iriam para o simulador da SEFAZ" in words

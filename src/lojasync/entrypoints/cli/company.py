@@ -17,6 +17,7 @@ from lojasync.fiscal.services.company import (
     CompanyView,
     install_certificate,
     install_test_certificate,
+    ready_where_sent,
     set_company,
     show_company,
 )
@@ -48,7 +49,8 @@ def set_(
     uf: Annotated[str | None, _opt("--uf", "UF (SP, RJ...).")] = None,
     zipcode: Annotated[str | None, _opt("--zipcode", "CEP.")] = None,
     phone: Annotated[str | None, _opt("--phone", "Telefone.")] = None,
-    default_ncm: Annotated[str | None, _opt("--default-ncm", "NCM para produtos sem NCM próprio.")] = None,
+    default_ncm: Annotated[str | None, _opt("--default-ncm",
+                                            'NCM para produtos sem NCM próprio ("" remove o padrão).')] = None,
     default_origin: Annotated[str | None, _opt("--default-origin", "Origem (0 a 8) para produtos sem origem própria.",
                                                "N")] = None,
     default_unit: Annotated[str | None, _opt("--default-unit", "Unidade (UN, PC...) para produtos sem unidade "
@@ -191,6 +193,7 @@ def _print_taxes(view: TaxesView, fmt: OutputFormat, done: str | None = None) ->
 
 
 def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> None:
+    view = ready_where_sent(view, simulated=container().settings.sefaz != "real")
     if fmt is OutputFormat.JSON:
         print_json(view.to_dict())
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
@@ -87,13 +87,32 @@ class CompanyNotReady(LojasyncError):
         self.terminal_commands = terminal_commands(problems)
 
 
-def ensure_ready_to_issue(uow: ProcessingUnitOfWork, now: datetime | None = None) -> None:
+# The refusal every NF-e of a company in production would get while this process sends to the simulator
+# (`SimulatorInProduction`), said once among the company's problems.
+SIMULATOR_IN_PRODUCTION = ("em produção, mas as NF-e iriam para o simulador da SEFAZ: defina LOJASYNC_SEFAZ=real (com "
+                           "o certificado A1 da empresa) ou volte a empresa para homologação")
+
+
+def ensure_ready_to_issue(uow: ProcessingUnitOfWork, now: datetime | None = None, simulated: bool = False) -> None:
     """Raise `CompanyNotReady` when the company cannot issue any NF-e now (not registered, data or certificate
-    missing), with the same words and commands an order's generation gives."""
+    missing; in production while `simulated`, this process sending to SEFAZ's simulator), with the same words and
+    commands an order's generation gives."""
     with uow:
-        problems = issuing_problems(uow.company.get(), now or datetime.now(timezone.utc))
+        company = uow.company.get()
+        problems = issuing_problems(company, now or datetime.now(timezone.utc))
+        if simulated and company is not None and company.in_production:
+            problems.append(SIMULATOR_IN_PRODUCTION)
         if problems:
             raise CompanyNotReady(problems)
+
+
+def ready_where_sent(view: CompanyView, simulated: bool) -> CompanyView:
+    """The company as shown by a process that sends to SEFAZ's simulator (`simulated`): in production, that is among
+    what keeps it from issuing (review: "Pronta para emitir NF-e" was said, and every order then refused one by
+    one)."""
+    if simulated and view.environment == "producao" and SIMULATOR_IN_PRODUCTION not in view.problems:
+        return replace(view, problems=[*view.problems, SIMULATOR_IN_PRODUCTION])
+    return view
 
 
 class CertificateForTestsOnly(LojasyncError):
@@ -247,8 +266,11 @@ def _apply(company: Company, data: CompanyData) -> None:
     if "next_number" in given and not 0 < given["next_number"] < 1_000_000_000:
         problems.append("próximo número fora do intervalo permitido (1 a 999.999.999)")
     if "default_ncm" in given:  # with or without its dots (6109.10.00), as products set takes it
-        given["default_ncm"] = given["default_ncm"].strip().replace(".", "")
-        if not (ascii_digits(given["default_ncm"], 8) and len(given["default_ncm"]) == 8):
+        given["default_ncm"] = given["default_ncm"].strip().replace(".", "") or None
+        # "" takes the default away (review: once set it could not be: products of other goods kept going out with
+        # it, where each would be listed as "sem NCM").
+        if given["default_ncm"] is not None and not (ascii_digits(given["default_ncm"], 8)
+                                                     and len(given["default_ncm"]) == 8):
             problems.append(f"NCM padrão deve ter 8 dígitos: {data.default_ncm}")
     if "default_origin" in given:
         given["default_origin"] = given["default_origin"].strip()
@@ -256,8 +278,12 @@ def _apply(company: Company, data: CompanyData) -> None:
             problems.append(f"origem padrão deve ser de 0 a 8 (0 = nacional): {data.default_origin}")
     if "default_unit" in given:
         given["default_unit"] = given["default_unit"].strip().upper()
-        if not 1 <= len(given["default_unit"]) <= 6:
-            problems.append(f"unidade padrão deve ter de 1 a 6 caracteres (UN, PC, KG...): {data.default_unit}")
+        # Latin-1, as a product's own (`stock.fiscal_data`): "шт" was kept, "Pronta para emitir NF-e" said, and every
+        # NF-e then refused for a unit "não informada".
+        if not (1 <= len(given["default_unit"]) <= 6
+                and all(" " <= c <= "~" or "\u00a1" <= c <= "\u00ff" for c in given["default_unit"])):
+            problems.append("unidade padrão deve ter de 1 a 6 caracteres, sem emoji nem letras de outros alfabetos "
+                            f"(UN, PC, KG...): {data.default_unit}")
     if given.get("phone"):
         typed, given["phone"] = given["phone"], nfe_phone(given["phone"])
         if given["phone"] is None:

@@ -41,9 +41,10 @@ def changed_only(current: dict[str, Any] | None, given: dict[str, Any]) -> Compa
     return CompanyData(**changed)
 
 
-# Optional on the NF-e (xFant, the issuer's xCpl and fone, infRespTec, idCadIntTran): emptied, they stop going out.
+# Optional on the NF-e (xFant, the issuer's xCpl and fone, infRespTec, idCadIntTran): emptied, they stop going out;
+# and the default NCM, emptied: products without their own are then listed as "sem NCM".
 CLEARABLE = ("trade_name", "complement", "phone", "mercado_livre_seller", "tech_cnpj", "tech_contact", "tech_email",
-             "tech_phone")
+             "tech_phone", "default_ncm")
 
 
 def _kept(value: Any) -> str:
