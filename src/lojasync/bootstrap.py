@@ -22,7 +22,11 @@ from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.fiscal.effects import apply_effects, reverse_effects
 from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised
-from lojasync.fiscal.order_drift import flag_order_changed_meanwhile, flag_unsent_nfe_of_cancelled_order
+from lojasync.fiscal.order_drift import (
+    flag_order_changed_meanwhile,
+    flag_unsent_document_of_returned_payment,
+    flag_unsent_nfe_of_cancelled_order,
+)
 from lojasync.fiscal.personal_data import erase_unissued_nfe_xml
 from lojasync.fiscal.recipient_guard import customer_replaced
 from lojasync.fiscal.services.certificate_key import has_sealed_certificate
@@ -49,7 +53,14 @@ from lojasync.nuvemshop.services.write_back import (
     stock_moved,
     tracking_recorded,
 )
-from lojasync.sales.events import CustomerLinked, OrderEvent, OrderUpdated, PersonalDataErased, TrackingRecorded
+from lojasync.sales.events import (
+    CustomerLinked,
+    OrderEvent,
+    OrderUpdated,
+    PaymentReturnedInStore,
+    PersonalDataErased,
+    TrackingRecorded,
+)
 from lojasync.sales.handlers import write_history
 from lojasync.settings import Settings, load_settings
 from lojasync.shared.errors import LojasyncError
@@ -70,6 +81,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
         OrderUpdated: [flag_unsent_nfe_of_cancelled_order],
+        PaymentReturnedInStore: [flag_unsent_document_of_returned_payment],
         PersonalDataErased: [erase_unissued_nfe_xml],
         TrackingRecorded: [tracking_recorded],
         OrderEvent: [write_history],

@@ -13,7 +13,7 @@ from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
 from lojasync.fiscal.invoices import NOT_SENT, InvoiceStatus
 from lojasync.fiscal.simple_sales import SaleStatus
-from lojasync.sales.events import OrderUpdated
+from lojasync.sales.events import OrderUpdated, PaymentReturnedInStore
 from lojasync.sales.history import ChangeKind, ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.sales.status import OrderStatus
@@ -55,6 +55,27 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
         if sale.status is SaleStatus.PENDING:
             order.ask_for_a_person(f"{sale.about_pending}: o pedido foi cancelado na loja. Resolução: descarte-a "
                                    f"(lojasync sales cancel {sale.id}, ou na página da venda).")
+
+
+def flag_unsent_document_of_returned_payment(event: PaymentReturnedInStore, uow) -> None:
+    """The store gave back the money of an order whose NF-e waits to be sent (pending, rejected) or whose venda
+    simples waits to be confirmed (review: confirmed afterwards, it issued stock and created receivables for money
+    the store had refunded, nobody told). A person decides: discarding the document takes the reason away; one that
+    keeps it (the sale stands, paid another way) clears it."""
+    order = event.order
+    if order.status is OrderStatus.CANCELLED:
+        return   # `flag_unsent_nfe_of_cancelled_order` asks to discard it
+    invoice = uow.invoices.active_for_order(order.id)
+    if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
+        order.ask_for_a_person(f"{invoice.about(NOT_SENT)}: o pagamento do pedido foi {event.words} na loja. "
+                               "Resolução: se a venda não vale mais, descarte a NF-e (lojasync invoices cancel "
+                               f"{invoice.id}, ou na página da NF-e); se vale, confira o pagamento antes de "
+                               "transmiti-la.")
+    for sale in uow.simple_sales.for_order(order.id):
+        if sale.status is SaleStatus.PENDING:
+            order.ask_for_a_person(f"{sale.about_pending}: o pagamento do pedido foi {event.words} na loja. "
+                                   f"Resolução: se a venda não vale mais, descarte-a (lojasync sales cancel {sale.id}, "
+                                   "ou na página da venda); se vale, confira o pagamento antes de confirmá-la.")
 
 
 # What a reason about an unsent document says of a store cancellation: this handler's words, or the refusal the

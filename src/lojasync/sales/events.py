@@ -68,6 +68,16 @@ class OrderUpdated(OrderEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PaymentReturnedInStore(DomainEvent):
+    """The store says the order's money was given back (refunded, in full or in part) or never taken (voided), in
+    `words` ("reembolsado"). No history entry of its own: the update that brought it says it. The connector, which
+    knows the store's vocabulary, decides it; fiscal tells a person of a document still to be sent or confirmed."""
+
+    order: Order = field(repr=False, compare=False)
+    words: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CustomerMissing(OrderEvent):
     history_type = HistoryType.CUSTOMER_MISSING
     problem: TaxIdProblemCode

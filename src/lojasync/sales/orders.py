@@ -19,6 +19,7 @@ from lojasync.sales.events import (
     LineWithoutProduct,
     OrderImported,
     OrderUpdated,
+    PaymentReturnedInStore,
     PersonalDataErased,
     StoreChangeFlagged,
     StoreStateNoted,
@@ -281,6 +282,11 @@ class Order(Aggregate):
             self.record(CustomerKept(order=self, actor=actor, problem=data.customer_problem.code,
                                      customer=self.customer))
         self._note_lines_without_product(actor)
+
+    def payment_returned_in_store(self, words: str) -> None:
+        """The store gave this order's money back, or never took it (`words`: "reembolsado", "anulado"): said to
+        whoever must know (`PaymentReturnedInStore`)."""
+        self.record(PaymentReturnedInStore(order=self, words=words))
 
     def flag_store_change(self, data: OrderData, store_status: str | None, payment_status: str | None,
                           actor: Who, held: Sequence[str] = (), sale_changed: bool = True) -> str | None:

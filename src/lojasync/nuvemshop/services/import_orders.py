@@ -27,6 +27,7 @@ from lojasync.nuvemshop.services.resolve_products import resolve_products
 from lojasync.nuvemshop.services.write_back import orders_arrived, stock_may_differ
 from lojasync.sales.events import ImportFailed, ImportRecovered
 from lojasync.sales.history import Actor, Change, ChangeKind, Who
+from lojasync.sales.history_text import store_state_label
 from lojasync.sales.order_data import PERSONAL_FIELDS
 from lojasync.sales.orders import Order, known_by_variant, sale_lines
 from lojasync.sales.status import OrderStatus
@@ -165,6 +166,9 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             before = _reserving(order)
             order.update_from_store(data, customer, lines_products, _store_state_changes(binding, candidate.order),
                                     actor)
+            if _money_given_back(binding, candidate.order):
+                # A document still to be sent or confirmed would stand for money the store gave back: fiscal says so.
+                order.payment_returned_in_store(store_state_label("payment_status", candidate.order.payment_status))
             after = _reserving(order)
             # The products whose reserved units changed (quantities, products, cancelled): the stores are told.
             differing.update(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
@@ -212,6 +216,12 @@ def _store_state_changes(binding: OrderBinding, store_order: StoreOrder) -> list
 MONEY_GIVEN_BACK = frozenset({"refunded", "partially_refunded", "voided"})
 
 
+def _money_given_back(binding: OrderBinding | None, store_order: StoreOrder) -> bool:
+    """The store's payment status says, newly, that the money was given back or never taken."""
+    return (store_order.payment_status in MONEY_GIVEN_BACK
+            and (binding is None or store_order.payment_status != binding.store_payment_status))
+
+
 def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor: Who, differing: set[int]
                              ) -> ImportResult:
     """A newer version of an order the back office processed: nothing its fiscal document stands on is
@@ -238,8 +248,7 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     # Money given back (refunded, voided) changes what the document's receivables stand on, whatever status it maps
     # to (review: an order "Em Aberto", card authorised then voided, kept its receivables open with nobody told; only
     # a paid one, going back to "Em Aberto", was flagged).
-    money_back = (store_order.payment_status in MONEY_GIVEN_BACK
-                  and store_order.payment_status != binding.store_payment_status)
+    money_back = _money_given_back(binding, store_order)
     same_sale = (same_lines and data.total == order.total and (data.status == order.status or paid)
                  and not money_back)
     if same_sale:
