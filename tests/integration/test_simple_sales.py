@@ -642,3 +642,43 @@ def _waiting_for_an_advisory_lock(app, seconds: float = 10.0) -> bool:
                 return True
         time.sleep(0.05)
     return False
+
+
+@pytest.mark.postgresql
+def test_a_sale_confirmed_while_a_count_holds_its_product_comes_after_the_count_in_the_ledger(app, store_id,
+                                                                                             monkeypatch):
+    """review (PostgreSQL): the sale's movement drew its id before waiting for the count's lock, and committed after
+    it: the product's ledger listed the sale first, and the count's row showed a balance it never set (9 for a count
+    of 10)."""
+    import time
+
+    from lojasync.db import repositories
+    from lojasync.stock.counts import count_stock
+    from lojasync.stock.views import product_detail
+
+    number = imported(app, store_id, id=1800000030)
+    count_stock(app.uow(), "CAN-CER", 50)
+    sale = generate_sale(app.uow(), number)
+    holding, go = threading.Event(), threading.Event()
+    real = repositories.ProductRepository.stock_levels
+
+    def held(self, ids=None):
+        if threading.current_thread().name == "count":   # the count holds the product (FOR UPDATE) here
+            holding.set()
+            go.wait(10)
+        return real(self, ids)
+
+    monkeypatch.setattr(repositories.ProductRepository, "stock_levels", held)
+    counting = threading.Thread(name="count", target=lambda: count_stock(app.uow(), "CAN-CER", 10))
+    counting.start()
+    assert holding.wait(10)
+    confirming = threading.Thread(target=lambda: confirm_sale(app.uow(), sale.id))
+    confirming.start()
+    time.sleep(0.5)   # the confirmation waits for the product now
+    go.set()
+    counting.join(30)
+    confirming.join(30)
+    monkeypatch.undo()
+    movements = product_detail(app.uow(), "CAN-CER")["movements"]
+    count_row = next(m for m in reversed(movements) if m["source_type"] == "count")
+    assert count_row["balance"] == 10 and movements[-1]["balance"] == 9 == stock(app)["CAN-CER"]

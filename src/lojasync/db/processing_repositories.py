@@ -28,6 +28,7 @@ from lojasync.db.fiscal_tables import number_voids as void_table
 from lojasync.db.fiscal_tables import simple_sales as sale_table
 from lojasync.db.repositories import COUNTED_KNOWN
 from lojasync.db.tables import orders as order_table
+from lojasync.db.tables import products as product_table
 from lojasync.db.tables import stock_movements as movement_table
 from lojasync.db.types import MoneyCents
 from lojasync.finance.receivables import Receivable, ReceivableStatus
@@ -48,6 +49,8 @@ from lojasync.stock.counts import COUNT_SOURCE
 from lojasync.stock.ledger import StockMovement
 
 _INSERT_MOVEMENTS = insert(movement_table)
+_KEY_SHARE_PRODUCTS = (select(product_table.c.id).where(product_table.c.id.in_(bindparam("ids", expanding=True)))
+                       .order_by(product_table.c.id).with_for_update(read=True, key_share=True))
 _INSERT_RECEIVABLES = insert(receivable_table)
 
 
@@ -192,6 +195,13 @@ class StockMovementRepository:
     def add_new(self, movements: list[StockMovement]) -> list[StockMovement]:
         """Write the movements whose (source, line) has none yet; returns those written."""
         self._forget_counted(movements)
+        connection = self.session.connection()
+        if movements and connection.dialect.name == "postgresql":
+            # The products' key-share lock, which the insert's foreign key check takes anyway, taken before the
+            # movements draw their ids: a count holding a product (FOR UPDATE) is waited for first, so a movement's id
+            # follows the count committed before it (review: drawn before, the sale's id came first though it
+            # committed after, and the product's ledger showed the count's row with a balance it never set).
+            connection.execute(_KEY_SHARE_PRODUCTS, {"ids": sorted({m.product_id for m in movements})})
         return _add_new(self.session, movement_table, "source_line", movements, _movement_row)
 
     def _forget_counted(self, movements: list[StockMovement]) -> None:
