@@ -207,3 +207,16 @@ def test_the_company_form_has_every_field_and_saves_only_what_changed(app):
     assert (current["series"], current["next_number"], current["environment"]) == (1, 1, "homologacao")
     given = {**current, "number": "12", "complement": "", "next_number": 1}
     assert changed_only(current, given) == CompanyData(number="12")
+
+
+def test_the_overview_sorts_names_as_the_search_reads_them_accents_folded(app):
+    """review: "Água mineral" and "Écharpe" came after "Zíper", on a real catalog's last page."""
+    from lojasync.stock.products import Product
+
+    with app.uow() as uow:
+        for sku, name in [("A1", "Água mineral"), ("B1", "Bolsa"), ("Z1", "Zíper"), ("E1", "Écharpe"),
+                          ("C1", "caneca")]:
+            uow.products.add(Product(sku, name, Decimal("1")))
+        uow.commit()
+    assert [row["name"] for row in stock_overview(app.read_uow())] == [
+        "Água mineral", "Bolsa", "caneca", "Écharpe", "Zíper"]

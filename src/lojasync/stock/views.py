@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.search_text import fold
 from lojasync.shared.text import clean_text
 from lojasync.stock.ports import StockUnitOfWork
 from lojasync.stock.products import Product
@@ -135,7 +136,8 @@ def stock_overview(uow: StockUnitOfWork) -> list[dict]:
                  "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
                  "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None,
                  "created_by_store": p.created_by_store, "ncm": p.ncm}
-                for p in sorted(uow.products.list(), key=lambda p: ((p.name or "").casefold(), p.sku or ""))]
+                # Accents folded, as the search folds them: "Água" among the A's, not after "Zíper" (review).
+                for p in sorted(uow.products.list(), key=lambda p: (fold(p.name), p.sku or ""))]
 
 
 # A product's own fiscal data, as `fiscal_data.ProductFiscalData` names it (a test holds the two together).
