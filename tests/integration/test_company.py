@@ -420,3 +420,15 @@ def test_a_certificate_under_a_root_of_the_operators_bundle_is_not_warned(app, t
     other_root, other_pfx = chain(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Autoridade Comercial Qualquer")]))
     bundle.write_bytes(other_root)
     assert warned(other_pfx, ca_bundle=str(bundle))
+
+
+def test_a_default_unit_an_earlier_version_kept_that_the_nfe_cannot_carry_is_listed_as_a_problem(app):
+    """review: refused when typed now, but one kept before still said "Pronta para emitir NF-e"."""
+    set_company(app.uow(), COMPANY, NOW)
+    install_test_certificate(app.uow(), app.cipher, NOW)
+    with app.uow() as uow:
+        uow.company.get().default_unit = "ШТ"
+        uow.commit()
+    assert show_company(app.uow(), NOW).problems == [
+        "unidade padrão ШТ não cabe na NF-e (sem emoji nem letras de outros alfabetos): informe outra (Configurações "
+        "→ Empresa)"]

@@ -949,3 +949,20 @@ def test_money_given_back_on_a_processed_order_is_flagged_whatever_status_it_map
     # The same content read again is not flagged again.
     assert import_order(app.uow(), store_id, {**given_back, "updated_at": ts(120)}, POLICY).outcome \
         is not Outcome.ATTENTION
+
+
+@pytest.mark.parametrize("before, after, later", [("authorized", "voided", {"shipping_status": "shipped"}),
+                                                  ("pending", "refunded", {"note": "Entregar na portaria"}),
+                                                  ("pending", "partially_refunded", {"note": "Ligar antes"})])
+def test_money_given_back_stays_flagged_through_the_stores_later_updates_until_paid_again(app, store_id, before,
+                                                                                           after, later):
+    """review: the next version (a note, the shipping) was taken for "the same sale" and undid the flag for good."""
+    payload, _ = _processed(app, store_id, payment_status=before)
+    given_back = {**payload, "payment_status": after, "updated_at": ts(60)}
+    import_order(app.uow(), store_id, given_back, POLICY)
+    import_order(app.uow(), store_id, {**given_back, **later, "updated_at": ts(120)}, POLICY)
+    order = _only_order(app)
+    assert order["needs_attention"] is True and order["attention_reason"].count("A loja alterou o pedido") == 1
+    # The store taking the payment again undoes it.
+    import_order(app.uow(), store_id, {**given_back, **later, "payment_status": "paid", "updated_at": ts(180)}, POLICY)
+    assert _only_order(app)["needs_attention"] is False

@@ -420,3 +420,33 @@ def test_a_request_awaiting_sefaz_is_resent_for_the_cnpj_it_was_made_for(app, co
         kept = uow.number_voids.get(voided.id)
     assert re.findall(r"<CNPJ>(\d+)</CNPJ>", kept.request_xml) == ["11222333000181"]   # as it was made
     assert kept.rejection_code == "563"   # SEFAZ had voided it: the repeat's answer
+
+
+def test_a_bug_that_keeps_the_worker_from_resending_a_void_is_said_on_the_request(app, company, sefaz, simulator,
+                                                                                   monkeypatch):
+    """review: as the settling of an NF-e, a bug in the worker's resend of a request to void numbers went to the log
+    only, round after round, the request never saying anything."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints import tasks as tasks_module
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    number = _discarded(app, sefaz, 2000000105)
+    simulator.simulator.set_switches(out_of_service="109")
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    (waiting,), _ = list_number_voids(app.uow())
+
+    def bug(*_args, **_kwargs):
+        raise KeyError("nProt")
+
+    monkeypatch.setattr(tasks_module, "resend_number_void", bug)
+    queue = TaskQueue(app, huey=MemoryHuey("voids", immediate=True))
+    queue._resend_void_task(waiting.id)
+    queue._resend_void_task(waiting.id)
+    (stuck,), _ = list_number_voids(app.uow())
+    assert stuck.status == "requested"
+    assert stuck.attention == (f"O lojasync não consegue reenviar este pedido sozinho. Erro inesperado (KeyError) do "
+                               "worker ao reenviar o pedido de inutilização. Resolução: O worker tenta de novo a cada "
+                               "rodada. Se continuar, avise quem mantém o lojasync: o detalhe técnico está no log do "
+                               f"worker (void_id {waiting.id}).")

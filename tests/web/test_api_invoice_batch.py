@@ -423,3 +423,17 @@ def test_an_nfe_sefaz_took_nothing_of_is_said_as_not_sent_when_sefaz_fails_again
     items = by_order(batch(api, orders=[first, second, held]))
     assert items[first]["outcome"] == "awaiting_sefaz" and items[second]["outcome"] == "not_sent"
     assert (items[held]["outcome"], items[held]["invoice"]["status"]) == ("not_sent", "awaiting_sefaz"), items[held]
+
+
+def test_a_batch_in_background_is_refused_up_front_in_production_with_the_simulator_as_one_at_once(api, app):
+    """review: with `background` the API answered 202 and stored a batch that then stopped on the problem, while the
+    same call without it answered 409 (and the page started a batch too)."""
+    numbers = imported(app, *paid(2400009001, 2))
+    with app.uow() as uow:
+        company = uow.company.get()
+        company.environment, company.certificate_is_test = "1", False   # produção, a real A1's flags
+        uow.commit()
+    at_once, in_background = batch(api, orders=numbers), batch(api, orders=numbers, background=True)
+    assert (at_once.status_code, at_once.json()["codigo"]) == (409, "fiscal.company_not_ready")
+    assert (in_background.status_code, in_background.json()["codigo"]) == (409, "fiscal.company_not_ready")
+    assert "simulador da SEFAZ" in in_background.json()["erro"]

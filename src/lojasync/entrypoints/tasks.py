@@ -315,7 +315,7 @@ class TaskQueue:
             # NF-e awaiting SEFAZ for ever).
             log.exception("invoice settling failed unexpectedly", extra={"invoice_id": invoice_id})
             bug = WorkerStuckOnABug(error_class=type(exc).__name__, what="resolver a NF-e com a SEFAZ",
-                                    invoice_id=invoice_id)
+                                    where=f"invoice_id {invoice_id}")
             self._flag_bug(lambda: flag_stuck_invoice(app.uow(), invoice_id, bug))
             return
         log.info("invoice settled", extra={"invoice_id": invoice_id, "status": invoice.status})
@@ -339,7 +339,7 @@ class TaskQueue:
         except Exception as exc:   # a bug: as `_settle_task`'s
             log.exception("cancellation settling failed unexpectedly", extra={"invoice_id": invoice_id})
             bug = WorkerStuckOnABug(error_class=type(exc).__name__, what="resolver o cancelamento com a SEFAZ",
-                                    invoice_id=invoice_id)
+                                    where=f"invoice_id {invoice_id}")
             self._flag_bug(lambda: flag_unsettled_cancellation(app.uow(), invoice_id,
                                                                f"{bug.message.rstrip('.')}. {bug.resolution}"))
             return
@@ -402,6 +402,12 @@ class TaskQueue:
             log.warning("number void not settled", extra={"void_id": void_id, "error_code": exc.code,
                                                           "reason": exc.message})
             flag_stuck_void(app.uow(), void_id, exc)
+            return
+        except Exception as exc:   # a bug: as `_settle_task`'s, said on the request (the lists show it)
+            log.exception("number void resend failed unexpectedly", extra={"void_id": void_id})
+            bug = WorkerStuckOnABug(error_class=type(exc).__name__, what="reenviar o pedido de inutilização",
+                                    where=f"void_id {void_id}")
+            self._flag_bug(lambda: flag_stuck_void(app.uow(), void_id, bug))
             return
         if resent is not None:
             log.info("number void settled", extra={"void_id": void_id, "status": resent.status})

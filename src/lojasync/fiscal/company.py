@@ -13,6 +13,7 @@ from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES, municipality_by_code
 from lojasync.shared.errors import Gap
 from lojasync.shared.state_registration import is_valid_ie
+from lojasync.shared.text import is_unit_code
 
 # NF-e 4.00, tag CRT.
 SIMPLES_NACIONAL = 1
@@ -170,6 +171,10 @@ class Company:
                                 "890 a 999 são as séries da NF-e avulsa e da contingência): escolha outra "
                                 "(Configurações → Série e numeração da NF-e)",
                                 "lojasync company set --series SÉRIE"))
+        if self.default_unit and not is_unit_code(self.default_unit):   # kept by an earlier version, which took any
+            problems.append(Gap(f"unidade padrão {self.default_unit} não cabe na NF-e (sem emoji nem letras de outros "
+                                "alfabetos): informe outra (Configurações → Empresa)",
+                                "lojasync company set --default-unit UN"))
         technical = (self.tech_cnpj, self.tech_contact, self.tech_email, self.tech_phone)
         if any(technical) and not all(technical):
             # Left out of the NF-e while incomplete: the UFs that require it would reject them all.

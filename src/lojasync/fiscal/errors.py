@@ -214,14 +214,15 @@ class SefazNeedsAPerson(LojasyncError):
 
 
 class WorkerStuckOnABug(LojasyncError):
-    """A defect of lojasync (not SEFAZ, not the data) keeps the worker from settling an NF-e or its cancellation,
-    round after round: the order tells a person, once (its words do not change between rounds), instead of the NF-e
-    waiting silently for ever behind a traceback in the log."""
+    """A defect of lojasync (not SEFAZ, not the data) keeps the worker from settling an NF-e, its cancellation or a
+    request to void numbers, round after round: the order (the request) tells a person, once (its words do not change
+    between rounds), instead of waiting silently for ever behind a traceback in the log. `where`: what the log names
+    it by ("invoice_id 5")."""
 
     code = "fiscal.worker_unexpected"
     message_template = "Erro inesperado ({error_class}) do worker ao {what}."
     resolution_template = ("O worker tenta de novo a cada rodada. Se continuar, avise quem mantém o lojasync: o "
-                           "detalhe técnico está no log do worker (invoice_id {invoice_id}).")
+                           "detalhe técnico está no log do worker ({where}).")
 
 
 class NumberTakenAtSefaz(LojasyncError):

@@ -55,3 +55,9 @@ def is_http_address(text: str) -> bool:
     except ValueError:   # "http://[::1" and the like
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def is_unit_code(unit: str) -> bool:
+    """A unit of measure the NF-e carries (uCom, uTrib): 1 to 6 characters of Latin-1 (no emoji, no letters of other
+    alphabets: "шт" was taken, and every NF-e then refused for a unit "não informada")."""
+    return 0 < len(unit) <= 6 and all(" " <= c <= "~" or "\u00a1" <= c <= "\u00ff" for c in unit)

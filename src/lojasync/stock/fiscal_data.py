@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from lojasync.shared.cfop import is_sale_cfop
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import ascii_digits
+from lojasync.shared.text import is_unit_code
 from lojasync.stock.ports import StockUnitOfWork
 from lojasync.stock.views import fiscal_fields, product_by_sku, product_reference, required_sku
 
@@ -55,7 +56,7 @@ def _problems(data: ProductFiscalData) -> list[str]:
         ("cest", lambda v: ascii_digits(v, 7) and len(v) == 7, "CEST deve ter 7 dígitos"),
         ("origin", lambda v: v in "012345678" and len(v) == 1, "origem deve ser de 0 a 8"),
         # The NF-e keeps Latin-1 only (uCom): "😀" or "шт" were kept here, then every NF-e said "unidade não informada".
-        ("unit", lambda v: 0 < len(v) <= 6 and all(" " <= c <= "~" or "\u00a1" <= c <= "\u00ff" for c in v),
+        ("unit", is_unit_code,
          "unidade deve ter até 6 caracteres, sem emoji nem letras de outros alfabetos (UN, KG, M2...)"),
         ("gtin", gtin_is_valid, "GTIN/EAN inválido (dígito verificador)"),
         ("gtin", lambda v: not gtin_is_valid(v) or not gtin_is_restricted(v),

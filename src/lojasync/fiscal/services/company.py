@@ -38,6 +38,7 @@ from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 from lojasync.shared.numbers import ascii_digits
 from lojasync.shared.state_registration import ISENTO, check_ie, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, format_cnpj, parse_tax_id
+from lojasync.shared.text import is_unit_code
 
 EXPIRY_WARNING = timedelta(days=30)
 TEST_PASSWORD = "lojasync-teste"
@@ -280,8 +281,7 @@ def _apply(company: Company, data: CompanyData) -> None:
         given["default_unit"] = given["default_unit"].strip().upper()
         # Latin-1, as a product's own (`stock.fiscal_data`): "шт" was kept, "Pronta para emitir NF-e" said, and every
         # NF-e then refused for a unit "não informada".
-        if not (1 <= len(given["default_unit"]) <= 6
-                and all(" " <= c <= "~" or "\u00a1" <= c <= "\u00ff" for c in given["default_unit"])):
+        if not is_unit_code(given["default_unit"]):
             problems.append("unidade padrão deve ter de 1 a 6 caracteres, sem emoji nem letras de outros alfabetos "
                             f"(UN, PC, KG...): {data.default_unit}")
     if given.get("phone"):

@@ -248,7 +248,10 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     # Money given back (refunded, voided) changes what the document's receivables stand on, whatever status it maps
     # to (review: an order "Em Aberto", card authorised then voided, kept its receivables open with nobody told; only
     # a paid one, going back to "Em Aberto", was flagged).
-    money_back = _money_given_back(binding, store_order)
+    # Still given back and still held (a later version: a note, the shipping) stays flagged: taken for "the same
+    # sale", it undid the flag (review); the store paying again (paid) is what undoes it.
+    money_back = _money_given_back(binding, store_order) or (
+        store_order.payment_status in MONEY_GIVEN_BACK and order.held_change is not None)
     same_sale = (same_lines and data.total == order.total and (data.status == order.status or paid)
                  and not money_back)
     if same_sale:

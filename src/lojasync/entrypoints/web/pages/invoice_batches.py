@@ -67,8 +67,9 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
     person, container = page_person(request), request.app.state.container
     # "0": the rest of a batch that only generated (its resume button), which goes on only generating.
     approve = transmitir != "0"
-    batch_id = start_batch(container.uow, numbers, person.name, back, approve=approve)
-    run_after_answering(container, sefaz_of(request), batch_id, numbers, person, wake=lambda: push_soon(request),
+    sefaz = sefaz_of(request)
+    batch_id = start_batch(container.uow, numbers, person.name, back, approve=approve, simulated=sefaz.simulated)
+    run_after_answering(container, sefaz, batch_id, numbers, person, wake=lambda: push_soon(request),
                         approve=approve)
     # Post/redirect/get: the batch's own address, which a reload or the browser's history shows again.
     return redirect(request, f"/pedidos/nfe-em-lote/{batch_id}")
