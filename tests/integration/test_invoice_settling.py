@@ -136,6 +136,7 @@ def test_an_nfe_sefaz_does_not_settle_for_a_day_asks_for_a_person_once(app, comp
     monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)
     monkeypatch.setattr(tasks_module, "sefaz_for", lambda settings: sefaz)
     _later(app, number_invoice.id)
+    queue._sefaz_down_until = 0.0   # the worker's pause after SEFAZ's silence is over too (SEFAZ_DOWN_PAUSE)
     queue._settle_task(number_invoice.id)
     with app.read_uow() as uow:
         assert uow.invoices.get(number_invoice.id).status.value == "authorised"
@@ -273,3 +274,48 @@ def test_a_bug_that_keeps_the_worker_from_settling_tells_a_person_on_the_order_o
     queue._settle_cancel_task(authorised.id)
     reason = show_order(app.uow(), authorised.order_number)["attention_reason"]
     assert "Erro inesperado (KeyError) do worker ao resolver o cancelamento com a SEFAZ" in reason
+
+
+@pytest.mark.parametrize("down", [{"out_of_service": "108"}, {"out_of_service": "109"}])
+def test_sefaz_down_for_one_nfe_leaves_the_others_unasked_for_a_while(app, company, sefaz, simulator, monkeypatch,
+                                                                      down):
+    """review: SEFAZ out of service, a round asked it about every NF-e awaiting it (hundreds of calls it answers
+    alike, and counts against the sender: 656). Now the first answer pauses this process's asking for the others."""
+    from lojasync.entrypoints.tasks import SEFAZ_DOWN_PAUSE
+
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)   # the worker's SEFAZ: this simulator
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)
+    invoices = [_unanswered(app, sefaz, simulator, 2000000951 + i) for i in range(3)]
+    for invoice in invoices:
+        _later(app, invoice.id)
+    simulator.simulator.set_switches(**down)
+    huey = MemoryHuey("settling")
+    queue = TaskQueue(app, huey=huey)
+    queue.housekeeping()
+    while (task := huey.dequeue()) is not None:
+        if task.name == "settle_invoice":
+            huey.execute(task)
+    assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4", 0) == 1   # one of three asked
+    assert SEFAZ_DOWN_PAUSE == 300.0 and queue._sefaz_down_until > 0
+    # The pause over and SEFAZ back: each is asked again in its next window and settled.
+    simulator.simulator.reset_switches()
+    queue._sefaz_down_until = 0.0
+    for invoice in invoices:
+        _later(app, invoice.id)
+    queue.housekeeping()
+    while (task := huey.dequeue()) is not None:
+        if task.name == "settle_invoice":
+            huey.execute(task)
+    with app.read_uow() as uow:
+        assert {uow.invoices.get(i.id).status.value for i in invoices} == {"authorised"}
+
+
+def test_a_day_of_sefaz_down_still_asks_a_person_about_the_nfe_the_pause_leaves_unasked(app, company, sefaz,
+                                                                                       simulator):
+    invoice = _unanswered(app, sefaz, simulator, 2000000961)
+    _later(app, invoice.id, awaiting_hours=25)
+    queue = TaskQueue(app, huey=MemoryHuey("settling", immediate=True))
+    queue._sefaz_down_until = float("inf")   # another NF-e found SEFAZ down moments ago
+    queue._settle_task(invoice.id)
+    order = show_order(app.uow(), invoice.order_number)
+    assert order["needs_attention"] is True and "sem resposta da SEFAZ há mais de 24 horas" in order["attention_reason"]

@@ -26,8 +26,11 @@ from lojasync.fiscal.errors import (
     OrderCancelledInStore,
     OrderChangedSinceGenerated,
     SefazNeedsAPerson,
+    SefazNotDecided,
     WorkerStuckOnABug,
 )
+from lojasync.fiscal.gateway import SERVICE_PARALYSED
+from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.authorised_checks import check_authorised_invoice, claim_sefaz_checks
 from lojasync.fiscal.services.invoice_cancellation import (
     claim_cancellations_to_settle,
@@ -67,6 +70,10 @@ log = logging.getLogger("lojasync.tasks")
 # Errors that belong to this process's configuration, not to the store: never flag the store for them.
 PROCESS_PROBLEMS = ("secrets.", "settings.")
 PUSH_BUSY_TRIES = 12
+# SEFAZ answered out of service (108/109) or not at all: this process's other NF-e awaiting it are not asked for this
+# long (each is claimed again after its sending window). A round asked SEFAZ about every one of them, hundreds of
+# calls a SEFAZ that is down answers alike, and that SEFAZ counts against the sender ("consumo indevido", 656).
+SEFAZ_DOWN_PAUSE = 300.0
 # The longest wait before looking again at a store another worker holds: a webhook's order still arrives within
 # seconds of the holder letting go.
 BUSY_LOOK_MAX = 10.0
@@ -74,6 +81,14 @@ BUSY_LOOK_MAX = 10.0
 # NF-e SEFAZ never got is pending again and its order already says so).
 SETTLED_ELSEWHERE = (InvoiceNotFound, DocumentStateRefused, SefazNeedsAPerson, OrderCancelledInStore,
                      OrderChangedSinceGenerated)
+
+
+def sefaz_down(exc: LojasyncError) -> bool:
+    """Whether SEFAZ itself cannot answer now, for any NF-e: out of service (108/109), or no answer at all; not what
+    one NF-e's answer says of it alone (its batch in processing)."""
+    # An answer that is no answer (a proxy's error page, for hours): SEFAZ's web service is not there either.
+    return exc.code in (SefazUnreachable.code, SefazInvalidAnswer.code) or (
+        exc.code == SefazNotDecided.code and exc.params.get("status") in SERVICE_PARALYSED)
 
 
 def build_huey(container: Container) -> Huey:
@@ -119,6 +134,7 @@ class TaskQueue:
         self.huey = huey or build_huey(container)
         self._last_drain: dict[int, float] = {}
         self._lock = threading.Lock()
+        self._sefaz_down_until = 0.0   # time.monotonic(): see SEFAZ_DOWN_PAUSE
         self._drain = self.huey.task(name="drain_store")(self._drain_task)
         # No huey retries: a transient failure is tried again by the next housekeeping round anyway, and a
         # permanent one must stop (and say so once), not be repeated with a traceback each time.
@@ -291,6 +307,13 @@ class TaskQueue:
     def _settle_task(self, invoice_id: int) -> None:
         """An NF-e left "aguardando SEFAZ": ask SEFAZ by key (or send it, if SEFAZ never got it)."""
         app = self.container
+        if time.monotonic() < self._sefaz_down_until:
+            # SEFAZ was down for another NF-e moments ago: not asked now (claimed again after its sending window);
+            # after a day of it, a person hears of it as when asked.
+            log.info("invoice settling postponed: SEFAZ down", extra={"invoice_id": invoice_id})
+            if flag_unsettled_invoice(app.uow(), invoice_id):
+                log.error("invoice awaiting SEFAZ for a day needs a person", extra={"invoice_id": invoice_id})
+            return
         try:
             invoice, _ = approve_invoice(app.uow(), app.cipher, sefaz_for(app.settings), invoice_id, Actor.SYSTEM)
         except LojasyncError as exc:
@@ -300,6 +323,8 @@ class TaskQueue:
                 # Still undecided (SEFAZ down, in processing): the next housekeeping round asks again; after a day
                 # of SEFAZ's silence, a person hears of it too (not of this database's conflicts: the flag says SEFAZ).
                 log.warning("invoice still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code})
+                if sefaz_down(exc):
+                    self._sefaz_down_until = time.monotonic() + SEFAZ_DOWN_PAUSE
                 if exc.code.startswith(("sefaz.", "fiscal.sefaz_")) and flag_unsettled_invoice(app.uow(), invoice_id):
                     log.error("invoice awaiting SEFAZ for a day needs a person", extra={"invoice_id": invoice_id})
                 return
