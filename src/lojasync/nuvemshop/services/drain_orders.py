@@ -7,7 +7,6 @@ fetched one by one. Each notification ends done, or failed with its reason.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,7 +14,7 @@ from datetime import datetime, timedelta
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError
 from lojasync.nuvemshop.errors import RETRY_NOTIFICATION, LeaseLost, OrderImportFailed
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
-from lojasync.nuvemshop.order_listing import pages_apart
+from lojasync.nuvemshop.order_listing import listed_on, order_ids, pages_apart, pages_shifted_back
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -160,15 +159,27 @@ class _OrderReader:
             params["updated_at_max"] = until.isoformat(timespec="seconds")
         # Every payment status: the default listing leaves voided and refunded orders out (most store
         # cancellations), and `_already_imported` takes an order not returned as unchanged.
-        for page in itertools.chain(self.client.iter_order_pages(params), pages_apart(self.client, params)):
-            # Smaller transactions than the sync's: on SQLite a write holds the lock that the webhook
-            # inbox needs, and answering the platform fast matters more here than bulk speed.
-            for start in range(0, len(page.orders), WEBHOOK_IMPORT_CHUNK):
-                chunk = page.orders[start:start + WEBHOOK_IMPORT_CHUNK]
-                self.report.imports.extend(import_orders(self.uow, self.store_id, chunk, self.policy, Actor.WEBHOOK))
-            self.seen.update(str(o.get("id")) for o in page.orders if isinstance(o, dict))
-            if self.lease is not None and not self.lease.renew():
-                raise LeaseLost()
+        pages_seen: dict[str, int] = {}
+        apart: set[str] = set()
+
+        def read(pages, noted: Callable[[object], None] = lambda page: None) -> None:
+            for page in pages:
+                noted(page)
+                # Smaller transactions than the sync's: on SQLite a write holds the lock that the webhook
+                # inbox needs, and answering the platform fast matters more here than bulk speed.
+                for start in range(0, len(page.orders), WEBHOOK_IMPORT_CHUNK):
+                    chunk = page.orders[start:start + WEBHOOK_IMPORT_CHUNK]
+                    self.report.imports.extend(import_orders(self.uow, self.store_id, chunk, self.policy,
+                                                             Actor.WEBHOOK))
+                self.seen.update(str(o.get("id")) for o in page.orders if isinstance(o, dict))
+                if self.lease is not None and not self.lease.renew():
+                    raise LeaseLost()
+
+        read(self.client.iter_order_pages(params), lambda page: listed_on(pages_seen, page))
+        read(pages_apart(self.client, params), lambda page: apart.update(order_ids(page)))
+        # An order that slid onto a page already read (another left the listing meanwhile) was never read: taken for
+        # unchanged by `_already_imported`, its notification would be done with the old version kept (as the sync).
+        read(pages_shifted_back(self.client, params, pages_seen, apart))
 
     def _already_imported(self, order_ids: set[str]) -> set[str]:
         """Orders the listing since the last reconciliation did not return have not changed since it. A link with no

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.model.store import Store
-from lojasync.nuvemshop.order_listing import pages_apart
+from lojasync.nuvemshop.order_listing import listed_on, order_ids, pages_apart, pages_shifted_back
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -90,12 +90,18 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
             if progress:   # the listings apart come past the main one's total: never "1.250 de 1.000"
                 progress(report.fetched, max(total, report.fetched) if total is not None else None)
 
+        pages_seen: dict[str, int] = {}   # order id -> the default listing's page it was read on
         for page in _prefetched(client.iter_order_pages(params, start_page=first_page)):
             total = page.total_count if page.total_count is not None else total
+            listed_on(pages_seen, page)
             imported(page, _checkpoint(snapshot.id, (page.page or first_page) + 1))
         # The orders the listing leaves out unless asked by payment status (voided, refunded: most store
         # cancellations): a few pages, read whole again should the run be resumed.
+        apart: set[str] = set()
         for page in pages_apart(client, params):
+            apart.update(order_ids(page))
+            imported(page)
+        for page in pages_shifted_back(client, params, pages_seen, apart):
             imported(page)
         _retry_failures(uow, client, snapshot.id, policy, report)
         _finish_run(uow, snapshot.id, now())
