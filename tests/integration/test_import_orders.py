@@ -966,3 +966,23 @@ def test_money_given_back_stays_flagged_through_the_stores_later_updates_until_p
     # The store taking the payment again undoes it.
     import_order(app.uow(), store_id, {**given_back, **later, "payment_status": "paid", "updated_at": ts(180)}, POLICY)
     assert _only_order(app)["needs_attention"] is False
+
+
+def test_an_older_order_read_later_does_not_bring_the_buyers_former_contact_data_back(app, store_id):
+    """review (carried): a retry, a late notification or a reconciliation's overlap reading an older order after a
+    newer one put back the buyer's former phone and e-mail."""
+    buyer = cpf("529982247")
+
+    def order(external_id: int, updated: int, phone: str) -> dict:
+        customer = {**order_payload()["customer"], "id": 77, "identification": buyer, "phone": phone,
+                    "email": f"{phone[-4:]}@example.com.br"}
+        return order_payload(id=external_id, customer=customer, contact_phone=phone,
+                             contact_email=f"{phone[-4:]}@example.com.br", updated_at=ts(updated))
+
+    import_order(app.uow(), store_id, order(1800000501, 600, "+5511911110000"), POLICY)     # the newer, first
+    import_order(app.uow(), store_id, order(1800000502, 60, "+5511922220000"), POLICY)      # an older one, later
+    (customer,) = list_customers(app.uow())
+    assert customer["phone"] == "+5511911110000" and customer["email"] == "0000@example.com.br"
+    import_order(app.uow(), store_id, order(1800000503, 1200, "+5511933330000"), POLICY)    # newer still
+    (customer,) = list_customers(app.uow())
+    assert customer["phone"] == "+5511933330000"

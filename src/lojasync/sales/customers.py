@@ -11,6 +11,7 @@ from datetime import datetime
 from lojasync.sales.erasure import ANONYMISED_NAME, assign
 from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxId
+from lojasync.shared.utc import aware
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Customer:
     address: Address | None
     # None: not an ICMS contributor; "ISENTO"; or the registration's digits (see shared.state_registration).
     state_registration: str | None
+    # The store's moment of the data kept (its order's updated_at): older data does not overwrite it.
+    store_data_at: datetime | None = None
     created_at: datetime | None
     updated_at: datetime | None
 
@@ -48,11 +51,20 @@ class Customer:
         self.state_registration = None
 
     @classmethod
-    def from_data(cls, data: CustomerData) -> Customer:
-        return cls(data.tax_id.value, data.tax_id.kind.value, data.name, data.email, data.phone, data.address)
+    def from_data(cls, data: CustomerData, as_of: datetime | None = None) -> Customer:
+        customer = cls(data.tax_id.value, data.tax_id.kind.value, data.name, data.email, data.phone, data.address)
+        customer.store_data_at = as_of
+        return customer
 
-    def update_from(self, data: CustomerData) -> list[str]:
-        """Bring name, e-mail, phone and address up to date; blanks in the store never erase data."""
+    def update_from(self, data: CustomerData, as_of: datetime | None = None) -> list[str]:
+        """Bring name, e-mail, phone and address up to date; blanks in the store never erase data. `as_of`: when
+        the store's data was current (its order's updated_at): data older than what is kept changes nothing (review:
+        an older order read later, a retry, a late notification, a reconciliation's overlap, put back the
+        buyer's former address and phone)."""
+        if as_of is not None and self.store_data_at is not None and as_of < aware(self.store_data_at):
+            return []
+        if as_of is not None:
+            self.store_data_at = as_of
         changed = []
         for attr in ("name", "email", "phone", "address"):
             new = getattr(data, attr)

@@ -24,11 +24,11 @@ def resolve_customers(uow: ConnectorUnitOfWork, store_id: int, items: list[tuple
         tax_id = data.customer.tax_id.value
         customer = known.get(tax_id)
         if customer is None:
-            customer = Customer.from_data(data.customer)
+            customer = Customer.from_data(data.customer, order.updated_at)
             uow.customers.add(customer)
             known[tax_id] = customer
         else:
-            customer.update_from(data.customer)
+            customer.update_from(data.customer, order.updated_at)
         by_order[order.id] = customer
     _bind_store_customers(uow, store_id, with_document, by_order)
     return by_order
