@@ -82,6 +82,16 @@ def test_custom_default_and_order_status_entries():
     assert rules.map(None, None) is OrderStatus.CANCELLED
 
 
+def test_codes_match_in_any_case_and_spacing_as_the_tables_keys():
+    """review: "Cancelled" with a paid payment was Confirmado, "PAID" Em Aberto (a platform or an integrator's other
+    casing; a key typed "Paid" in the table)."""
+    rules = default_status_rules()
+    assert rules.map("Cancelled", "paid") is OrderStatus.CANCELLED
+    assert rules.map("open", " PAID ") is OrderStatus.CONFIRMED
+    typed = StatusRules(by_payment_status={"Authorized": OrderStatus.CONFIRMED})
+    assert typed.map("open", "authorized") is OrderStatus.CONFIRMED
+
+
 def test_empty_table_maps_everything_to_open():
     rules = StatusRules()
     assert rules.map("cancelled", "paid") is OrderStatus.OPEN

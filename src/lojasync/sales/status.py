@@ -52,11 +52,17 @@ class StatusRules:
     by_payment_status: dict[str, OrderStatus] = field(default_factory=dict)
     default: OrderStatus = OrderStatus.OPEN
 
+    def __post_init__(self) -> None:
+        # The store's codes in any case and spacing ("Cancelled", "PAID "), as the table's keys typed by a person:
+        # matched case-sensitively, "Cancelled" with a paid payment was Confirmado (review).
+        object.__setattr__(self, "_by_order", {_code(k): v for k, v in self.by_order_status.items()})
+        object.__setattr__(self, "_by_payment", {_code(k): v for k, v in self.by_payment_status.items()})
+
     def map(self, store_status: str | None, payment_status: str | None) -> OrderStatus:
-        if store_status and store_status in self.by_order_status:
-            return self.by_order_status[store_status]
-        if payment_status and payment_status in self.by_payment_status:
-            return self.by_payment_status[payment_status]
+        if store_status and (found := self._by_order.get(_code(store_status))) is not None:
+            return found
+        if payment_status and (found := self._by_payment.get(_code(payment_status))) is not None:
+            return found
         return self.default
 
     def fingerprint(self) -> str:
@@ -64,6 +70,10 @@ class StatusRules:
         parts = [f"o:{k}={v.value}" for k, v in sorted(self.by_order_status.items())]
         parts += [f"p:{k}={v.value}" for k, v in sorted(self.by_payment_status.items())]
         return ";".join(parts + [f"d={self.default.value}"])
+
+
+def _code(value: str) -> str:
+    return value.strip().casefold()
 
 
 def default_status_rules() -> StatusRules:
