@@ -986,3 +986,14 @@ def test_an_older_order_read_later_does_not_bring_the_buyers_former_contact_data
     import_order(app.uow(), store_id, order(1800000503, 1200, "+5511933330000"), POLICY)    # newer still
     (customer,) = list_customers(app.uow())
     assert customer["phone"] == "+5511933330000"
+
+
+def test_an_order_processed_already_refunded_in_part_takes_the_undoing_of_a_held_change_as_before(app, store_id):
+    """review of this session's commits: the money-back rule made the store's undoing of an address change on such an
+    order a sticky flag ("aqui seria Em Aberto"), never taken away (the store never shows it paid again)."""
+    payload, _ = _processed(app, store_id, payment_status="partially_refunded")
+    moved = {**payload, "shipping_address": {**payload["shipping_address"], "address": "Avenida Paulista"},
+             "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, moved, POLICY).outcome is Outcome.ATTENTION
+    import_order(app.uow(), store_id, {**payload, "updated_at": ts(120)}, POLICY)
+    assert _only_order(app)["needs_attention"] is False

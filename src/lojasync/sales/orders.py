@@ -352,6 +352,15 @@ class Order(Aggregate):
         change = Change(ChangeKind.STATUS, before=before.value, after=self.status.value)
         self.record(OrderUpdated(order=self, actor=actor, changes=(change, *store_changes)))
 
+    def still_holds(self, data: OrderData, held: Sequence[str], store_status: str | None,
+                    payment_status: str | None) -> bool:
+        """Whether this version of the store's order is, as a changed sale, the very change held and flagged (a later
+        version of it: shipped, a note), so that what made it a change (money given back) still stands."""
+        states = (store_status, payment_status)
+        return self.held_change is not None and self.held_change in (
+            _held_digest(data, held, self.processed_by, states, by_variant=True),
+            _held_digest(data, held, self.processed_by, states))
+
     def store_change_undone(self) -> bool:
         """The store's order is again the sale the document stands on (the store undid what was held back, or
         reopened the order it had cancelled): nothing is held any more, and the reasons that asked about it go.

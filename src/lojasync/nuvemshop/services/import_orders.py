@@ -247,11 +247,13 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     states = _store_state_changes(binding, store_order)
     # Money given back (refunded, voided) changes what the document's receivables stand on, whatever status it maps
     # to (review: an order "Em Aberto", card authorised then voided, kept its receivables open with nobody told; only
-    # a paid one, going back to "Em Aberto", was flagged).
-    # Still given back and still held (a later version: a note, the shipping) stays flagged: taken for "the same
-    # sale", it undid the flag (review); the store paying again (paid) is what undoes it.
+    # a paid one, going back to "Em Aberto", was flagged). A later version of that very change (shipped, a note) stays
+    # flagged until the store takes the payment again (taken for "the same sale", it undid the flag); an order
+    # processed while already refunded in part is no money given back since (an address change the store undid was
+    # made a sticky flag: both found by reviews of this session's commits).
     money_back = _money_given_back(binding, store_order) or (
-        store_order.payment_status in MONEY_GIVEN_BACK and order.held_change is not None)
+        store_order.payment_status in MONEY_GIVEN_BACK
+        and order.still_holds(data, held, store_order.status, store_order.payment_status))
     same_sale = (same_lines and data.total == order.total and (data.status == order.status or paid)
                  and not money_back)
     if same_sale:
