@@ -88,3 +88,33 @@ def test_the_webhook_drains_listing_reads_an_order_that_slid_onto_a_page_already
     reader = _OrderReader(app.uow(), client, ImportPolicy(), store_id, DrainReport(store_id), None)
     reader._import_listing(datetime(2026, 11, 27, 11, 50, tzinfo=timezone.utc))
     assert reader.seen == {f"180000000{i}" for i in range(1, 6)} | {"1800000099"}
+
+
+def test_a_resumed_run_reads_again_the_pages_an_earlier_attempt_read(app):
+    """review of this session's commits: the pages an order was read on were only known to the attempt that read
+    them; a run resumed after a failure (a 5xx outlasting the retries, a lost lease) re-read nothing, and the order
+    that slid was lost all the same."""
+    import pytest
+
+    store_id = make_store(app)
+    orders, between = _orders()
+    inner, failing = _store(orders, between), {"apart": True}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if failing["apart"] and request.url.params.get("payment_status") == "voided":
+            return httpx.Response(500, json={})
+        return inner.handle_request(request)
+
+    transport = httpx.MockTransport(handler)
+    with app.uow() as uow:
+        uow.stores.get(store_id).sync_cursor = datetime(2026, 11, 27, 11, 50, tzinfo=timezone.utc)
+        uow.commit()
+    started = datetime(2026, 11, 27, 13, 0, 30, tzinfo=timezone.utc)
+    with pytest.raises(Exception):   # the listing apart fails after the default one was read whole
+        sync_store(app.uow(), lambda _store: _client(transport), ImportPolicy(), page_size=2, now=lambda: started)
+    failing["apart"] = False
+    resumed = sync_store(app.uow(), lambda _store: _client(transport), ImportPolicy(), page_size=2,
+                         now=lambda: started + timedelta(minutes=1))
+    assert resumed.resumed
+    with app.read_uow() as uow:
+        assert len(uow.orders.list()) == 6

@@ -12,9 +12,11 @@ listing is skipped."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from lojasync.nuvemshop.client.errors import BadRequestError
+from lojasync.nuvemshop.payloads import parse_store_datetime
 
 # The payment statuses the default listing leaves out: each is listed apart, by name.
 LISTED_APART = ("voided", "refunded", "abandoned", "partially_paid", "partially_refunded")
@@ -47,6 +49,22 @@ def listed_on(pages_seen: dict[str, int], page) -> None:
     if page.page is not None:
         for order_id in order_ids(page):
             pages_seen.setdefault(order_id, page.page)
+
+
+def changed_since(page, moment: datetime, margin: timedelta = timedelta(minutes=10)) -> list[str]:
+    """The ids of a page's orders the store changed since `moment` (less `margin`: the store's clock and ours), or
+    whose moment cannot be read (taken as changed)."""
+    found = []
+    for order in page.orders:
+        if not isinstance(order, dict):
+            continue
+        try:
+            updated = parse_store_datetime(order.get("updated_at"))
+        except (TypeError, ValueError):
+            updated = None
+        if updated is None or updated >= moment - margin:
+            found.append(str(order.get("id")))
+    return found
 
 
 def pages_shifted_back(client, params: Mapping[str, Any], pages_seen: Mapping[str, int], apart: set[str]) -> Iterator:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.model.store import Store
-from lojasync.nuvemshop.order_listing import listed_on, order_ids, pages_apart, pages_shifted_back
+from lojasync.nuvemshop.order_listing import changed_since, listed_on, order_ids, pages_apart, pages_shifted_back
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -27,6 +27,7 @@ from lojasync.nuvemshop.services.outcomes import ImportReport
 from lojasync.nuvemshop.services.push_updates import push_while_holding
 from lojasync.nuvemshop.services.stores import find_store, inactive_error
 from lojasync.sales.history import Actor
+from lojasync.shared.utc import aware
 
 Progress = Callable[[int, int | None], None]   # (orders processed so far, total announced by the store)
 FAILURE_RETRIES_PER_RUN = 20
@@ -100,6 +101,12 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
         apart: set[str] = set()
         for page in pages_apart(client, params):
             apart.update(order_ids(page))
+            if resumed and snapshot.run_started_at is not None:
+                # The pages an earlier attempt of this run read are not in `pages_seen`: an order that has left the
+                # listing since the run began may have been read on them, and is taken as read on the first (review:
+                # a resumed run re-read nothing, and the order that slid was lost all the same).
+                for order_id in changed_since(page, aware(snapshot.run_started_at)):
+                    pages_seen.setdefault(order_id, 1)
             imported(page)
         for page in pages_shifted_back(client, params, pages_seen, apart):
             imported(page)
