@@ -96,6 +96,8 @@ def test_a_resumed_run_reads_again_the_pages_an_earlier_attempt_read(app):
     that slid was lost all the same."""
     import pytest
 
+    from lojasync.nuvemshop.client.errors import NuvemshopError
+
     store_id = make_store(app)
     orders, between = _orders()
     inner, failing = _store(orders, between), {"apart": True}
@@ -110,7 +112,7 @@ def test_a_resumed_run_reads_again_the_pages_an_earlier_attempt_read(app):
         uow.stores.get(store_id).sync_cursor = datetime(2026, 11, 27, 11, 50, tzinfo=timezone.utc)
         uow.commit()
     started = datetime(2026, 11, 27, 13, 0, 30, tzinfo=timezone.utc)
-    with pytest.raises(Exception):   # the listing apart fails after the default one was read whole
+    with pytest.raises(NuvemshopError):   # the listing apart fails after the default one was read whole
         sync_store(app.uow(), lambda _store: _client(transport), ImportPolicy(), page_size=2, now=lambda: started)
     failing["apart"] = False
     resumed = sync_store(app.uow(), lambda _store: _client(transport), ImportPolicy(), page_size=2,
