@@ -341,3 +341,31 @@ def test_a_check_that_cannot_open_the_certificate_tells_a_person(app, company, s
     assert "certificado" in reason and "Nada foi desfeito aqui" in reason
     due = _due(app, invoice.id)   # the next deadline's check, or none: not the hourly retry
     assert due is None or due > invoice.authorised_at + timedelta(hours=25) + RETRY_AFTER
+
+
+def test_sefaz_down_for_one_authorised_nfe_leaves_the_other_checks_for_later(app, company, sefaz, simulator,  # noqa: F811
+                                                                              monkeypatch):
+    """review of this session's commits: the pause after SEFAZ was found down covered the settling of NF-e only; the
+    round still asked SEFAZ, out of service, about every authorised NF-e whose check was due (the most numerous)."""
+    monkeypatch.setattr(app.settings, "sefaz_url", simulator.url)
+    monkeypatch.setattr(app.settings, "http_max_retries", 0)
+    invoices = []
+    for i in range(3):
+        number = imported(app, id=2000000720 + i, payment_status="paid")
+        invoices.append(approve_invoice(app.uow(), app.cipher, sefaz,
+                                        generate_invoice(app.uow(), app.cipher, number).id)[0])
+    with app.uow() as uow:
+        for invoice in invoices:
+            uow.invoices.get(invoice.id).sefaz_check_due_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+        uow.commit()
+    simulator.simulator.set_switches(out_of_service="108")
+    asked_before = simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4", 0)
+    huey = MemoryHuey("checks")
+    queue = TaskQueue(app, huey=huey)
+    queue.housekeeping()
+    while (task := huey.dequeue()) is not None:
+        if task.name == "check_authorised_invoice":
+            huey.execute(task)
+    assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4", 0) - asked_before == 1
+    assert queue._sefaz_down_until > 0
+    assert all(_due(app, invoice.id) > datetime.now(timezone.utc) for invoice in invoices)   # asked again later

@@ -26,11 +26,8 @@ from lojasync.fiscal.errors import (
     OrderCancelledInStore,
     OrderChangedSinceGenerated,
     SefazNeedsAPerson,
-    SefazNotDecided,
     WorkerStuckOnABug,
 )
-from lojasync.fiscal.gateway import SERVICE_PARALYSED
-from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.services.authorised_checks import check_authorised_invoice, claim_sefaz_checks
 from lojasync.fiscal.services.invoice_cancellation import (
     claim_cancellations_to_settle,
@@ -42,6 +39,7 @@ from lojasync.fiscal.services.invoices import (
     claim_invoices_to_settle,
     flag_stuck_invoice,
     flag_unsettled_invoice,
+    sefaz_down,
 )
 from lojasync.fiscal.services.number_voids import claim_voids_to_resend, flag_stuck_void, resend_number_void
 from lojasync.nuvemshop.errors import SyncBusy
@@ -81,14 +79,6 @@ BUSY_LOOK_MAX = 10.0
 # NF-e SEFAZ never got is pending again and its order already says so).
 SETTLED_ELSEWHERE = (InvoiceNotFound, DocumentStateRefused, SefazNeedsAPerson, OrderCancelledInStore,
                      OrderChangedSinceGenerated)
-
-
-def sefaz_down(exc: LojasyncError) -> bool:
-    """Whether SEFAZ itself cannot answer now, for any NF-e: out of service (108/109), or no answer at all; not what
-    one NF-e's answer says of it alone (its batch in processing)."""
-    # An answer that is no answer (a proxy's error page, for hours): SEFAZ's web service is not there either.
-    return exc.code in (SefazUnreachable.code, SefazInvalidAnswer.code) or (
-        exc.code == SefazNotDecided.code and exc.params.get("status") in SERVICE_PARALYSED)
 
 
 def build_huey(container: Container) -> Huey:
@@ -393,6 +383,11 @@ class TaskQueue:
         """An authorised NF-e past a cancellation deadline: does it still stand at SEFAZ, or did another program
         cancel it? (`fiscal.services.authorised_checks`)"""
         app = self.container
+        if time.monotonic() < self._sefaz_down_until:
+            # SEFAZ down moments ago (SEFAZ_DOWN_PAUSE): claimed again once the claim's window passes; these checks are
+            # the most numerous of the rounds' questions (every authorised NF-e, a day and a week after).
+            log.info("authorised invoice check postponed: SEFAZ down", extra={"invoice_id": invoice_id})
+            return
         try:
             found = check_authorised_invoice(app.uow(), app.cipher, sefaz_for(app.settings), invoice_id)
         except LojasyncError as exc:
@@ -414,6 +409,8 @@ class TaskQueue:
         elif found.undecided:
             log.info("authorised invoice check postponed", extra={"invoice_id": invoice_id,
                                                                   "reason": found.undecided})
+            if found.sefaz_down:
+                self._sefaz_down_until = time.monotonic() + SEFAZ_DOWN_PAUSE
 
     def _resend_void_task(self, void_id: int) -> None:
         """A request to void numbers left awaiting SEFAZ: sent again (SEFAZ answers 563 if it had voided them)."""

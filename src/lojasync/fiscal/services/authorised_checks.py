@@ -13,17 +13,17 @@ it is asked again after the next deadline, if any. Two queries per NF-e in its l
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import InvoiceNotFound
-from lojasync.fiscal.gateway import SefazAnswer
+from lojasync.fiscal.gateway import SERVICE_PARALYSED, SefazAnswer
 from lojasync.fiscal.invoices import SEFAZ_CHECKS, Invoice, InvoiceStatus, SefazRecord
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
 from lojasync.fiscal.services.cancellation_found import ask_by_key, cancellation_in, justification_in
 from lojasync.fiscal.services.company import SecretBox
-from lojasync.fiscal.services.invoices import Sefaz, certificate_for
+from lojasync.fiscal.services.invoices import Sefaz, certificate_for, sefaz_down
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
 
@@ -66,6 +66,7 @@ class SefazCheck:
     needs_a_person: str | None = None
     undecided: str | None = None
     misconfigured: bool = False
+    sefaz_down: bool = False   # undecided because SEFAZ itself cannot answer now (`sefaz_down`): the worker pauses
 
 
 def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -103,7 +104,7 @@ def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: S
         if not exc.retryable:
             # Asking again as it is cannot help (SEFAZ's certificate not trusted, a UF without its address): a person.
             return _refused(uow, invoice_id, exc.message, f"{exc.message} {exc.resolution}".strip(), now)
-        return _later(uow, invoice_id, now, exc.message)
+        return replace(_later(uow, invoice_id, now, exc.message), sefaz_down=sefaz_down(exc))
     outcome = outcome_of(answer)
     why = f"{answer.status} - {answer.reason}"
     if outcome is Outcome.CANCELLED_THERE:
@@ -131,7 +132,8 @@ def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: S
                 uow.commit()
         return SefazCheck(needs_a_person=why)
     if outcome is Outcome.UNDECIDED:
-        return _later(uow, invoice_id, now, why)   # out of service, in processing, 656: not a decision
+        # Out of service, in processing, 656: not a decision.
+        return replace(_later(uow, invoice_id, now, why), sefaz_down=answer.status in SERVICE_PARALYSED)
     # The query refused as it is (226 UF, 252 environment, a certificate it refuses...), or an answer that makes no
     # sense for an authorised key (denied, another key): a person, and asked again after the next deadline, if any.
     return _refused(uow, invoice_id, why, f"a SEFAZ recusou a consulta pela chave ({why})", now)

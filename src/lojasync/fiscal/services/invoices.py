@@ -38,7 +38,7 @@ from lojasync.fiscal.errors import (
     SefazQueryRefused,
     SimulatorInProduction,
 )
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, SefazAnswer, SefazGateway
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, SERVICE_PARALYSED, SefazAnswer, SefazGateway
 from lojasync.fiscal.invoices import NOT_SENT, STUCK, Invoice, InvoiceStatus, SefazRecord
 from lojasync.fiscal.nfe_checks import NfeIncomplete
 from lojasync.fiscal.nfe_proc import nfe_proc
@@ -784,6 +784,14 @@ def claim_invoices_to_settle(uow: ProcessingUnitOfWork, now: datetime | None = N
 # An NF-e still awaiting SEFAZ this long after the send that made it await: a person looks too (the worker keeps
 # asking meanwhile), as for a cancellation requested without an outcome.
 STILL_AWAITING_AFTER = timedelta(hours=24)
+
+
+def sefaz_down(exc: LojasyncError) -> bool:
+    """Whether SEFAZ itself cannot answer now, for any NF-e: out of service (108/109), no answer at all, or an answer
+    that is none (a proxy's error page, for hours); not what one NF-e's answer says of it alone (its batch in
+    processing, a rejection)."""
+    return exc.code in (SefazUnreachable.code, SefazInvalidAnswer.code) or (
+        exc.code == SefazNotDecided.code and exc.params.get("status") in SERVICE_PARALYSED)
 
 
 def flag_unsettled_invoice(uow: ProcessingUnitOfWork, invoice_id: int, now: datetime | None = None) -> bool:
