@@ -39,16 +39,17 @@ def pages_apart(client, params: Mapping[str, Any]) -> Iterator:
                 raise
 
 
-def order_ids(page) -> list[str]:
-    """The ids of a page's orders, as text."""
-    return [str(order.get("id")) for order in page.orders if isinstance(order, dict)]
+def payments(page) -> dict[str, str | None]:
+    """Each order of a page by id, with its payment status as read."""
+    return {str(order.get("id")): order.get("payment_status") for order in page.orders if isinstance(order, dict)}
 
 
-def listed_on(pages_seen: dict[str, int], page) -> None:
-    """Note, in `pages_seen`, the page number each order of `page` (the default listing's) was first read on."""
+def listed_on(pages_seen: dict[str, tuple[int, str | None]], page) -> None:
+    """Note, in `pages_seen`, the page number each order of `page` (the default listing's) was first read on, and its
+    payment status then."""
     if page.page is not None:
-        for order_id in order_ids(page):
-            pages_seen.setdefault(order_id, page.page)
+        for order_id, payment in payments(page).items():
+            pages_seen.setdefault(order_id, (page.page, payment))
 
 
 def changed_since(page, moment: datetime, margin: timedelta = timedelta(minutes=10)) -> list[str]:
@@ -67,13 +68,16 @@ def changed_since(page, moment: datetime, margin: timedelta = timedelta(minutes=
     return found
 
 
-def pages_shifted_back(client, params: Mapping[str, Any], pages_seen: Mapping[str, int], apart: set[str]) -> Iterator:
+def pages_shifted_back(client, params: Mapping[str, Any], pages_seen: Mapping[str, tuple[int, str | None]],
+                       apart: Mapping[str, str | None]) -> Iterator:
     """The default listing's pages read again from the first on which an order was read that has left it since:
-    listed apart now (`apart`: its payment voided or refunded while the listing was read), it moved every later order
-    back a place, and the first of the next page slid onto a page already read. `iter_order_pages` reads back when
-    the total shrinks; one order leaving while another arrives (a cancellation and a new order, a busy day) keeps
-    the total, and the order that slid was never read, nor by the next incremental run, as it did not change
-    (review). Nothing when no order left."""
-    left = [pages_seen[order_id] for order_id in apart if order_id in pages_seen]
+    listed apart now with another payment status (`apart`: voided or refunded while the listing was read), it moved
+    every later order back a place, and the first of the next page slid onto a page already read. `iter_order_pages`
+    reads back when the total shrinks; one order leaving while another arrives (a cancellation and a new order, a busy
+    day) keeps the total, and the order that slid was never read, nor by the next incremental run, as it did not
+    change (review). Nothing when no order left (one listed in both with the same status, where the platform's
+    default listing holds that status too, did not leave)."""
+    left = [page for order_id, (page, payment) in pages_seen.items()
+            if order_id in apart and apart[order_id] != payment]
     if left:
         yield from client.iter_order_pages(params, start_page=min(left))

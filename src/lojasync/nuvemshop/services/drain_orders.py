@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError
 from lojasync.nuvemshop.errors import RETRY_NOTIFICATION, LeaseLost, OrderImportFailed
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
-from lojasync.nuvemshop.order_listing import listed_on, order_ids, pages_apart, pages_shifted_back
+from lojasync.nuvemshop.order_listing import listed_on, pages_apart, pages_shifted_back, payments
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -159,8 +159,8 @@ class _OrderReader:
             params["updated_at_max"] = until.isoformat(timespec="seconds")
         # Every payment status: the default listing leaves voided and refunded orders out (most store
         # cancellations), and `_already_imported` takes an order not returned as unchanged.
-        pages_seen: dict[str, int] = {}
-        apart: set[str] = set()
+        pages_seen: dict[str, tuple[int, str | None]] = {}
+        apart: dict[str, str | None] = {}
 
         def read(pages, noted: Callable[[object], None] = lambda page: None) -> None:
             for page in pages:
@@ -176,7 +176,7 @@ class _OrderReader:
                     raise LeaseLost()
 
         read(self.client.iter_order_pages(params), lambda page: listed_on(pages_seen, page))
-        read(pages_apart(self.client, params), lambda page: apart.update(order_ids(page)))
+        read(pages_apart(self.client, params), lambda page: apart.update(payments(page)))
         # An order that slid onto a page already read (another left the listing meanwhile) was never read: taken for
         # unchanged by `_already_imported`, its notification would be done with the old version kept (as the sync).
         read(pages_shifted_back(self.client, params, pages_seen, apart))

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.model.store import Store
-from lojasync.nuvemshop.order_listing import changed_since, listed_on, order_ids, pages_apart, pages_shifted_back
+from lojasync.nuvemshop.order_listing import changed_since, listed_on, pages_apart, pages_shifted_back, payments
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
@@ -91,22 +91,22 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
             if progress:   # the listings apart come past the main one's total: never "1.250 de 1.000"
                 progress(report.fetched, max(total, report.fetched) if total is not None else None)
 
-        pages_seen: dict[str, int] = {}   # order id -> the default listing's page it was read on
+        pages_seen: dict[str, tuple[int, str | None]] = {}   # order id -> the page it was read on, its payment then
         for page in _prefetched(client.iter_order_pages(params, start_page=first_page)):
             total = page.total_count if page.total_count is not None else total
             listed_on(pages_seen, page)
             imported(page, _checkpoint(snapshot.id, (page.page or first_page) + 1))
         # The orders the listing leaves out unless asked by payment status (voided, refunded: most store
         # cancellations): a few pages, read whole again should the run be resumed.
-        apart: set[str] = set()
+        apart: dict[str, str | None] = {}   # order id -> its payment status, listed apart
         for page in pages_apart(client, params):
-            apart.update(order_ids(page))
+            apart.update(payments(page))
             if resumed and snapshot.run_started_at is not None:
                 # The pages an earlier attempt of this run read are not in `pages_seen`: an order that has left the
                 # listing since the run began may have been read on them, and is taken as read on the first (review:
                 # a resumed run re-read nothing, and the order that slid was lost all the same).
                 for order_id in changed_since(page, aware(snapshot.run_started_at)):
-                    pages_seen.setdefault(order_id, 1)
+                    pages_seen.setdefault(order_id, (1, None))
             imported(page)
         for page in pages_shifted_back(client, params, pages_seen, apart):
             imported(page)
