@@ -297,7 +297,7 @@ class TaskQueue:
     def _settle_task(self, invoice_id: int) -> None:
         """An NF-e left "aguardando SEFAZ": ask SEFAZ by key (or send it, if SEFAZ never got it)."""
         app = self.container
-        if time.monotonic() < self._sefaz_down_until:
+        if self._sefaz_paused():
             # SEFAZ was down for another NF-e moments ago: not asked now (claimed again after its sending window);
             # after a day of it, a person hears of it as when asked.
             log.info("invoice settling postponed: SEFAZ down", extra={"invoice_id": invoice_id})
@@ -314,7 +314,7 @@ class TaskQueue:
                 # of SEFAZ's silence, a person hears of it too (not of this database's conflicts: the flag says SEFAZ).
                 log.warning("invoice still awaiting SEFAZ", extra={"invoice_id": invoice_id, "error_code": exc.code})
                 if sefaz_down(exc):
-                    self._sefaz_down_until = time.monotonic() + SEFAZ_DOWN_PAUSE
+                    self._pause_for_sefaz()
                 if exc.code.startswith(("sefaz.", "fiscal.sefaz_")) and flag_unsettled_invoice(app.uow(), invoice_id):
                     log.error("invoice awaiting SEFAZ for a day needs a person", extra={"invoice_id": invoice_id})
                 return
@@ -325,13 +325,11 @@ class TaskQueue:
                 log.error("invoice awaiting SEFAZ needs a person",
                           extra={"invoice_id": invoice_id, "error_code": exc.code})
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a bug: logged with its traceback by `_say_bug`
             # A bug: asked again each round all the same; the order says so once (review: only the log knew, the
             # NF-e awaiting SEFAZ for ever).
-            log.exception("invoice settling failed unexpectedly", extra={"invoice_id": invoice_id})
-            bug = WorkerStuckOnABug(error_class=type(exc).__name__, what="resolver a NF-e com a SEFAZ",
-                                    where=f"invoice_id {invoice_id}")
-            self._flag_bug(lambda: flag_stuck_invoice(app.uow(), invoice_id, bug))
+            self._say_bug(exc, "invoice settling", {"invoice_id": invoice_id}, "resolver a NF-e com a SEFAZ",
+                          lambda bug: flag_stuck_invoice(app.uow(), invoice_id, bug))
             return
         log.info("invoice settled", extra={"invoice_id": invoice_id, "status": invoice.status})
         for store_id in stores_with_due_updates(app.read_uow()):
@@ -351,12 +349,11 @@ class TaskQueue:
             if not exc.retryable:
                 flag_unsettled_cancellation(app.uow(), invoice_id, exc.message.rstrip("."))
             return
-        except Exception as exc:   # a bug: as `_settle_task`'s
-            log.exception("cancellation settling failed unexpectedly", extra={"invoice_id": invoice_id})
-            bug = WorkerStuckOnABug(error_class=type(exc).__name__, what="resolver o cancelamento com a SEFAZ",
-                                    where=f"invoice_id {invoice_id}")
-            self._flag_bug(lambda: flag_unsettled_cancellation(app.uow(), invoice_id,
-                                                               f"{bug.message.rstrip('.')}. {bug.resolution}"))
+        except Exception as exc:  # noqa: BLE001 - a bug, as `_settle_task`'s
+            self._say_bug(exc, "cancellation settling", {"invoice_id": invoice_id},
+                          "resolver o cancelamento com a SEFAZ",
+                          lambda bug: flag_unsettled_cancellation(app.uow(), invoice_id,
+                                                                  f"{bug.message.rstrip('.')}. {bug.resolution}"))
             return
         if settled.cancelled:
             log.info("cancellation settled: cancelled at SEFAZ", extra={"invoice_id": invoice_id})
@@ -371,19 +368,32 @@ class TaskQueue:
                 flag_unsettled_cancellation(app.uow(), invoice_id, f"a SEFAZ recusou a consulta: {settled.undecided}")
 
     @staticmethod
-    def _flag_bug(flag: Callable[[], bool]) -> None:
-        """Tell a person of a bug on the order (`flag`), the database failing here too being only logged."""
+    def _say_bug(exc: Exception, task: str, ids: dict[str, int], what: str,
+                 flag: Callable[[WorkerStuckOnABug], bool]) -> None:
+        """A bug in `task` (called from its `except`): its traceback in the log, and a person told on the order or the
+        request (`flag`, with the words "Erro inesperado (...) do worker ao `what`"), the database failing here too
+        being only logged."""
+        log.exception(f"{task} failed unexpectedly", extra=ids)
+        bug = WorkerStuckOnABug(error_class=type(exc).__name__, what=what,
+                                where=", ".join(f"{name} {value}" for name, value in ids.items()))
         try:
-            if flag():
+            if flag(bug):
                 log.error("a bug keeps the worker from settling a document: the order says so")
         except Exception:
             log.warning("the order could not be flagged for the bug", exc_info=True)
+
+    def _sefaz_paused(self) -> bool:
+        """SEFAZ was found down moments ago (`SEFAZ_DOWN_PAUSE`): this process does not ask it now."""
+        return time.monotonic() < self._sefaz_down_until
+
+    def _pause_for_sefaz(self) -> None:
+        self._sefaz_down_until = time.monotonic() + SEFAZ_DOWN_PAUSE
 
     def _check_authorised_task(self, invoice_id: int) -> None:
         """An authorised NF-e past a cancellation deadline: does it still stand at SEFAZ, or did another program
         cancel it? (`fiscal.services.authorised_checks`)"""
         app = self.container
-        if time.monotonic() < self._sefaz_down_until:
+        if self._sefaz_paused():
             # SEFAZ down moments ago (SEFAZ_DOWN_PAUSE): claimed again once the claim's window passes; these checks are
             # the most numerous of the rounds' questions (every authorised NF-e, a day and a week after).
             log.info("authorised invoice check postponed: SEFAZ down", extra={"invoice_id": invoice_id})
@@ -410,7 +420,7 @@ class TaskQueue:
             log.info("authorised invoice check postponed", extra={"invoice_id": invoice_id,
                                                                   "reason": found.undecided})
             if found.sefaz_down:
-                self._sefaz_down_until = time.monotonic() + SEFAZ_DOWN_PAUSE
+                self._pause_for_sefaz()
 
     def _resend_void_task(self, void_id: int) -> None:
         """A request to void numbers left awaiting SEFAZ: sent again (SEFAZ answers 563 if it had voided them)."""
@@ -425,11 +435,9 @@ class TaskQueue:
                                                           "reason": exc.message})
             flag_stuck_void(app.uow(), void_id, exc)
             return
-        except Exception as exc:   # a bug: as `_settle_task`'s, said on the request (the lists show it)
-            log.exception("number void resend failed unexpectedly", extra={"void_id": void_id})
-            bug = WorkerStuckOnABug(error_class=type(exc).__name__, what="reenviar o pedido de inutilização",
-                                    where=f"void_id {void_id}")
-            self._flag_bug(lambda: flag_stuck_void(app.uow(), void_id, bug))
+        except Exception as exc:  # noqa: BLE001 - a bug, as `_settle_task`'s, said on the request (the lists show it)
+            self._say_bug(exc, "number void resend", {"void_id": void_id}, "reenviar o pedido de inutilização",
+                          lambda bug: flag_stuck_void(app.uow(), void_id, bug))
             return
         if resent is not None:
             log.info("number void settled", extra={"void_id": void_id, "status": resent.status})

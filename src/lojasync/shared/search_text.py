@@ -23,7 +23,6 @@ def fold(text: str | None) -> str:
     else:
         decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
         folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    if SEPARATOR in folded:
-        folded = folded.replace(SEPARATOR, " ")
     # Customers type their own names at checkout: a double space is common, and a search typed with one missed it.
+    # SEPARATOR is whitespace to `split` too ("\x1f".isspace()): it never stays in a folded text.
     return " ".join(folded.split())

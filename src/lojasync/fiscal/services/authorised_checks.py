@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import InvoiceNotFound
-from lojasync.fiscal.gateway import SERVICE_PARALYSED, SefazAnswer
+from lojasync.fiscal.gateway import SefazAnswer
 from lojasync.fiscal.invoices import SEFAZ_CHECKS, Invoice, InvoiceStatus, SefazRecord
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz_outcomes import Outcome, outcome_of
@@ -133,7 +133,7 @@ def check_authorised_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: S
         return SefazCheck(needs_a_person=why)
     if outcome is Outcome.UNDECIDED:
         # Out of service, in processing, 656: not a decision.
-        return replace(_later(uow, invoice_id, now, why), sefaz_down=answer.status in SERVICE_PARALYSED)
+        return replace(_later(uow, invoice_id, now, why), sefaz_down=answer.unavailable)
     # The query refused as it is (226 UF, 252 environment, a certificate it refuses...), or an answer that makes no
     # sense for an authorised key (denied, another key): a person, and asked again after the next deadline, if any.
     return _refused(uow, invoice_id, why, f"a SEFAZ recusou a consulta pela chave ({why})", now)
