@@ -26,6 +26,7 @@ from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_i
 from lojasync.fiscal.services.views import show_invoice
 from lojasync.sales.history import Person
 from lojasync.sales.views import show_order
+from tests.integration.queued import run_queued
 from tests.integration.test_cancelled_elsewhere import _cancel_elsewhere
 from tests.integration.test_invoices import company, imported, stock  # noqa: F401 - the company fixture
 
@@ -321,9 +322,7 @@ def test_the_worker_asks_sefaz_about_the_nfe_whose_deadline_passed(app, company,
     checks = [t for t in huey.pending() if t.name == "check_authorised_invoice"]
     assert [t.args for t in checks] == [(invoice.id,)]
     assert _due(app, invoice.id) > datetime.now(timezone.utc) + RETRY_AFTER - timedelta(minutes=1)
-    while (task := huey.dequeue()) is not None:
-        if task.name == "check_authorised_invoice":
-            huey.execute(task)
+    run_queued(huey, "check_authorised_invoice")
     assert show_invoice(app.uow(), invoice.id).status == "cancelled" and stock(app) == NOT_MOVED
     assert show_order(app.uow(), number)["needs_attention"]
 
@@ -363,9 +362,7 @@ def test_sefaz_down_for_one_authorised_nfe_leaves_the_other_checks_for_later(app
     huey = MemoryHuey("checks")
     queue = TaskQueue(app, huey=huey)
     queue.housekeeping()
-    while (task := huey.dequeue()) is not None:
-        if task.name == "check_authorised_invoice":
-            huey.execute(task)
+    run_queued(huey, "check_authorised_invoice")
     assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4", 0) - asked_before == 1
     assert queue._sefaz_down_until > 0
     assert all(_due(app, invoice.id) > datetime.now(timezone.utc) for invoice in invoices)   # asked again later

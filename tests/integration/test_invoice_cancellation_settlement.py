@@ -32,6 +32,7 @@ from lojasync.fiscal.services.views import show_invoice
 from lojasync.sales.history import Person
 from lojasync.sales.views import show_order
 from lojasync.shared.errors import LojasyncError
+from tests.integration.queued import run_queued
 from tests.integration.test_invoices import company, imported, stock  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("company")
@@ -582,7 +583,7 @@ def test_the_worker_enqueues_the_settling_of_a_pending_cancellation_once(app, se
     assert settling(huey) == [(invoice_id,)]
 
     simulator.simulator.set_switches(out_of_service="108")   # the task runs; SEFAZ cannot say now
-    run_queued(huey)
+    run_queued(huey, "settle_cancellation")   # as a worker would; the rest (pushes) dropped
     queue.housekeeping()   # asked moments ago: not again at once
     assert settling(huey) == []
     simulator.simulator.reset_switches()
@@ -590,7 +591,7 @@ def test_the_worker_enqueues_the_settling_of_a_pending_cancellation_once(app, se
     queue.housekeeping()
     queue.housekeeping()
     assert settling(huey) == [(invoice_id,)]
-    run_queued(huey)
+    run_queued(huey, "settle_cancellation")
     assert show_invoice(app.uow(), invoice_id).status == "cancelled" and stock(app) == NOT_MOVED
     queue.housekeeping()
     assert settling(huey) == []
@@ -599,14 +600,6 @@ def test_the_worker_enqueues_the_settling_of_a_pending_cancellation_once(app, se
 def settling(huey) -> list[tuple]:
     """The settlings of cancellations waiting in the queue (their arguments)."""
     return [task.args for task in huey.pending() if task.name == "settle_cancellation"]
-
-
-def run_queued(huey) -> None:
-    """Run the settlings waiting in the queue, as a worker would; drop the rest (pushes to a store that is not
-    there)."""
-    while (task := huey.dequeue()) is not None:
-        if task.name == "settle_cancellation":
-            huey.execute(task)
 
 
 def test_the_worker_asks_a_person_once_about_a_cancellation_sefaz_refuses_to_be_asked_about(

@@ -19,6 +19,7 @@ from lojasync.fiscal.services.company import install_test_certificate, set_compa
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, settle_cancellation
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice, invoices_awaiting_sefaz
 from lojasync.sales.views import show_order
+from tests.integration.queued import run_queued
 from tests.integration.test_invoices import COMPANY, imported
 
 
@@ -82,9 +83,7 @@ def test_an_nfe_sefaz_answered_out_of_service_is_asked_once_per_window_not_every
     huey = MemoryHuey("settling")
     queue = TaskQueue(app, huey=huey)
     queue.housekeeping()
-    while (task := huey.dequeue()) is not None:
-        if task.name == "settle_invoice":
-            huey.execute(task)   # asks by key: 108, no send in flight afterwards
+    run_queued(huey, "settle_invoice")   # asks by key: 108, no send in flight afterwards
     assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4", 0) == 1
     for _ in range(4):   # the next four minutes' rounds
         queue.housekeeping()
@@ -292,9 +291,7 @@ def test_sefaz_down_for_one_nfe_leaves_the_others_unasked_for_a_while(app, compa
     huey = MemoryHuey("settling")
     queue = TaskQueue(app, huey=huey)
     queue.housekeeping()
-    while (task := huey.dequeue()) is not None:
-        if task.name == "settle_invoice":
-            huey.execute(task)
+    run_queued(huey, "settle_invoice")
     assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4", 0) == 1   # one of three asked
     assert SEFAZ_DOWN_PAUSE == 300.0 and queue._sefaz_down_until > 0
     # The pause over and SEFAZ back: each is asked again in its next window and settled.
@@ -303,9 +300,7 @@ def test_sefaz_down_for_one_nfe_leaves_the_others_unasked_for_a_while(app, compa
     for invoice in invoices:
         _later(app, invoice.id)
     queue.housekeeping()
-    while (task := huey.dequeue()) is not None:
-        if task.name == "settle_invoice":
-            huey.execute(task)
+    run_queued(huey, "settle_invoice")
     with app.read_uow() as uow:
         assert {uow.invoices.get(i.id).status.value for i in invoices} == {"authorised"}
 
