@@ -4,6 +4,7 @@ lost cancellation of an NF-e SEFAZ says is authorised late (150) settled."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,9 +16,16 @@ from lojasync.fiscal.errors import CancellationUnanswered
 from lojasync.fiscal.gateway import Environment, SefazAnswer
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer
-from lojasync.fiscal.services.company import install_test_certificate, set_company
+from lojasync.fiscal.services.company import CompanyMissing, install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, settle_cancellation
-from lojasync.fiscal.services.invoices import Sefaz, approve_invoice, generate_invoice, invoices_awaiting_sefaz
+from lojasync.fiscal.services.invoices import (
+    Sefaz,
+    approve_invoice,
+    flag_stuck_invoice,
+    flag_unsettled_invoice,
+    generate_invoice,
+    invoices_awaiting_sefaz,
+)
 from lojasync.sales.views import show_order
 from tests.integration.queued import run_queued
 from tests.integration.test_invoices import COMPANY, imported
@@ -314,3 +322,62 @@ def test_a_day_of_sefaz_down_still_asks_a_person_about_the_nfe_the_pause_leaves_
     queue._settle_task(invoice.id)
     order = show_order(app.uow(), invoice.order_number)
     assert order["needs_attention"] is True and "sem resposta da SEFAZ há mais de 24 horas" in order["attention_reason"]
+
+
+class _HeldCommit:
+    """A unit of work whose second commit (`approve_invoice`'s recording of SEFAZ's answer, both rows locked) waits
+    for `go`, after saying `holding`."""
+
+    def __init__(self, uow) -> None:
+        self._uow, self._commits = uow, 0
+        self.holding, self.go = threading.Event(), threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self._uow, name)
+
+    def __enter__(self):
+        self._uow.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        return self._uow.__exit__(*exc_info)
+
+    def commit(self) -> None:
+        self._commits += 1
+        if self._commits == 2:
+            self.holding.set()
+            self.go.wait(10)
+        self._uow.commit()
+
+
+@pytest.mark.parametrize("flag", ["unsettled", "stuck"])
+def test_an_nfe_authorised_while_its_flag_is_decided_does_not_leave_the_order_flagged(app, company, sefaz, simulator,
+                                                                                      flag):
+    """review: the day-long flag (and the stuck one) read the NF-e before locking its order. On PostgreSQL, an
+    authorisation recorded in between (the NF-e read awaiting, the order's lock waited for) left the order of an
+    authorised NF-e saying it was stuck awaiting SEFAZ, a flag nothing takes away. (SQLite runs one writer at a time
+    from BEGIN: the flag waits for the authorisation there in any case.)"""
+    invoice = _unanswered(app, sefaz, simulator, 2000000941)
+    _later(app, invoice.id, awaiting_hours=25)
+    held = _HeldCommit(app.uow())
+    approving = threading.Thread(target=approve_invoice, args=(held, app.cipher, sefaz, invoice.id))
+    approving.start()
+    assert held.holding.wait(10)   # authorised, inside its transaction, both rows locked
+    flagged: list[bool] = []
+
+    def decide() -> None:
+        if flag == "unsettled":
+            flagged.append(flag_unsettled_invoice(app.uow(), invoice.id))
+        else:
+            flagged.append(flag_stuck_invoice(app.uow(), invoice.id, CompanyMissing()))
+
+    deciding = threading.Thread(target=decide)
+    deciding.start()
+    deciding.join(timeout=1)   # it waits for the authorisation's locks (or SQLite's write lock)
+    held.go.set()
+    approving.join(timeout=30)
+    deciding.join(timeout=30)
+    assert flagged == [False]
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "authorised"
+    assert show_order(app.uow(), invoice.order_number)["needs_attention"] is False

@@ -800,17 +800,19 @@ def flag_unsettled_invoice(uow: ProcessingUnitOfWork, invoice_id: int, now: date
     decision, when it comes, takes the flag away. Returns True when the flag is new."""
     moment = now or _now()
     with uow:
-        invoice = _invoice(uow, invoice_id, lock=False)
-        if not invoice.awaiting_longer_than(STILL_AWAITING_AFTER, moment):
+        # Both locked before the NF-e is looked at: read first and the order locked after, an NF-e authorised in
+        # between by another process still had its order flagged as stuck, a flag nothing would take away.
+        found = uow.invoices.get_with_order(invoice_id)
+        if found is None or not found[0].awaiting_longer_than(STILL_AWAITING_AFTER, moment):
             return False
-        order = uow.orders.get(invoice.order_id, for_update=True)
+        invoice, order = found
         hours = int(STILL_AWAITING_AFTER.total_seconds() // 3600)
         reason = (f"{invoice.about(STUCK)}: sem resposta da SEFAZ há mais de {hours} horas (o worker segue consultando "
                   f"a chave a cada {SENDING_WINDOW // MINUTE} minutos). Resolução: confira se a SEFAZ está no ar e a "
                   f"rede até ela; consulte a chave {invoice.access_key} no portal da SEFAZ; "
                   f"transmitir de novo (Transmitir, na página da NF-e; lojasync invoices approve {invoice.id}) "
                   "consulta a SEFAZ pela chave na hora e só envia a nota se a SEFAZ não a tiver.")
-        if order is None or not order.ask_for_a_person(reason):
+        if not order.ask_for_a_person(reason):
             return False
         uow.commit()
         return True
@@ -821,10 +823,11 @@ def flag_stuck_invoice(uow: ProcessingUnitOfWork, invoice_id: int, problem: Loja
     SEFAZ misconfigured): flag its order for a person with the reason and what to do, instead of waiting
     silently for ever. Returns True when the flag is new (the same problem every minute is flagged once)."""
     with uow:
-        invoice = _invoice(uow, invoice_id, lock=False)
-        order = uow.orders.get(invoice.order_id, for_update=True)
-        reason = _for_a_person(invoice.about(STUCK), problem)
-        if order is None or not order.ask_for_a_person(reason):
+        found = uow.invoices.get_with_order(invoice_id)   # both locked first, as in `flag_unsettled_invoice`
+        if found is None or found[0].status is not InvoiceStatus.AWAITING:
+            return False
+        invoice, order = found
+        if not order.ask_for_a_person(_for_a_person(invoice.about(STUCK), problem)):
             return False
         uow.commit()
         return True
