@@ -375,12 +375,14 @@ def test_documented_list_example_maps_without_customer_and_says_why():
 @pytest.mark.parametrize(
     ("name", "status"),
     [("order-get.json", OrderStatus.OPEN), ("order-cancel-response.json", OrderStatus.CANCELLED),
-     ("order-update-response.json", OrderStatus.CONFIRMED)],
+     ("order-update-response.json", OrderStatus.CONFIRMED),
+     ("order-open-response.json", OrderStatus.OPEN)],   # no shipping_cost_customer there: the total's rest
 )
 def test_documented_single_examples_map(name, status):
     data = map_order(parse_order(load(name)), default_status_rules())
     assert data.status is status
     assert data.total == Decimal("58.00")  # legacy price
+    assert (data.subtotal, data.discount, data.freight) == (Decimal("38.00"), Decimal("0.00"), Decimal("20.00"))
     assert data.origin_number == "101"
     assert data.customer is None
     assert data.customer_problem.reason == "cliente sem CPF/CNPJ na loja"

@@ -71,11 +71,13 @@ def test_every_documented_order_example_parses(name):
         assert order.products, "every example has a line"
         for moment in (order.created_at, order.updated_at, order.paid_at, order.cancelled_at, order.completed_at):
             assert moment is None or moment.utcoffset() == timedelta(0)
-        for amount in (order.subtotal, order.discount, order.shipping_cost_customer, order.order_total):
+        for amount in (order.subtotal, order.discount, order.freight, order.order_total):
             assert isinstance(amount, Decimal)
             assert amount.as_tuple().exponent == -2
         expected_total = payload.get("total") or payload.get("price")
         assert order.order_total == Decimal(expected_total)
+        # What the NF-e requires of it: products less the discount plus freight is the total, to the cent.
+        assert order.subtotal - order.discount + order.freight == order.order_total
         for store_line, raw in zip(order.products, payload["products"], strict=True):
             assert store_line.quantity == int(raw["quantity"])
             assert store_line.price == Decimal(raw["price"])
@@ -240,6 +242,18 @@ def test_legacy_price_when_total_missing():
     assert order.order_total == Decimal("58.00")
 
 
+def test_freight_left_out_is_what_the_total_holds_beyond_the_products_less_the_discount():
+    """review: the platform's "open order" example gives price 58,00 over products of 38,00 and no
+    shipping_cost_customer; read as zero, the order did not add up and its NF-e was refused later."""
+    order = parse_order(load("order-open-response.json"))
+    assert order.shipping_cost_customer is None
+    assert (order.subtotal, order.freight, order.order_total) == (Decimal("38.00"), Decimal("20.00"), Decimal("58.00"))
+    assert parse_order(minimal(subtotal="100.00", discount="10.00", total="95.00")).freight == Decimal("5.00")
+    # Given, it is taken as given; and a total below the products less the discount makes no freight up.
+    assert parse_order(minimal(subtotal="100.00", shipping_cost_customer="0.00", total="95.00")).freight == 0
+    assert parse_order(minimal(subtotal="100.00", total="95.00")).freight == Decimal("0.00")
+
+
 def test_total_wins_over_legacy_price():
     assert parse_order(minimal(total="10.00", price="99.00")).order_total == Decimal("10.00")
 
@@ -252,7 +266,8 @@ def test_total_is_computed_when_neither_total_nor_price():
 
 def test_missing_money_fields_default_to_zero():
     order = parse_order({"id": 5})
-    assert order.subtotal == order.discount == order.shipping_cost_customer == Decimal("0.00")
+    assert order.subtotal == order.discount == order.freight == Decimal("0.00")
+    assert order.shipping_cost_customer is None
     assert order.products == []
 
 

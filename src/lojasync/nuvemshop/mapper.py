@@ -36,7 +36,7 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
         contact_document=_clip(document, 40),
         subtotal=order.subtotal,
         discount=order.discount,
-        freight=order.shipping_cost_customer,
+        freight=order.freight,
         total=order.order_total,
         payment_method=_clip((order.payment_details or {}).get("method") or None, 40),
         payment_gateway=_clip(order.gateway_name or order.gateway, 80),

@@ -187,7 +187,8 @@ class StoreOrder(_Lenient):
     discount: Money = Decimal("0.00")
     discount_coupon: Money = Decimal("0.00")
     discount_gateway: Money = Decimal("0.00")
-    shipping_cost_customer: Money = Decimal("0.00")
+    # None when the payload leaves it out (the platform's own "open order" example): see `freight`.
+    shipping_cost_customer: OptionalMoney = None
     total: OptionalMoney = None
     price: OptionalMoney = None
     currency: Text = None
@@ -229,7 +230,19 @@ class StoreOrder(_Lenient):
             return self.total
         if self.price is not None:
             return self.price
-        return self.subtotal - self.discount + self.shipping_cost_customer
+        return self.subtotal - self.discount + self.freight
+
+    @property
+    def freight(self) -> Decimal:
+        """What the buyer paid for shipping: `shipping_cost_customer`, or, when the payload leaves it out, what its
+        total holds beyond the products less the discount (review: the platform's "open order" example has a
+        total of 58,00 over products of 38,00 and no freight field; taken as zero, the order did not add up and its
+        NF-e was refused later, pointing at nothing the operator could see)."""
+        if self.shipping_cost_customer is not None:
+            return self.shipping_cost_customer
+        given = self.total if self.total is not None else self.price
+        rest = given - self.subtotal + self.discount if given is not None else Decimal("0.00")
+        return rest if rest > 0 else Decimal("0.00")
 
     @property
     def shipping_status_normalized(self) -> str | None:
