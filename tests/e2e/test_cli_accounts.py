@@ -100,3 +100,19 @@ def test_tokens_add_shows_the_token_once_list_and_revoke(app, lojasync):
     # Twice (a deploy script run again): done already, exit 0, not "não encontrado".
     again = " ".join(lojasync("tokens", "revoke", "erp-contabil").output.split())
     assert "Token erp-contabil" in again and "já estava revogado, desde" in again
+
+
+def test_an_email_with_brackets_is_shown_as_it_is_kept(app, lojasync):
+    """review: the e-mail check accepts brackets, and the users commands printed the address as rich markup: "[/x]"
+    crashed the command after the user was saved (and `users list` at every run after), "[red]" vanished from what
+    was said ("bia@loja.com.br criado", a login nobody had)."""
+    added = lojasync("users", "add", "[/x]ana@loja.com.br", "--password", "uma frase de senha")
+    assert "Usuário [/x]ana@loja.com.br criado." in added.output
+    assert "Usuário [red]bia@loja.com.br criado." in lojasync(
+        "users", "add", "[red]bia@loja.com.br", "--password", "uma frase de senha").output
+    listed = lojasync("users", "list").output
+    assert "[/x]ana@loja.com.br" in listed and "[red]bia@loja.com.br" in listed
+    assert "[/x]ana@loja.com.br desativado" in lojasync("users", "disable", "[/x]ana@loja.com.br").output
+    assert "[/x]ana@loja.com.br reativado" in lojasync("users", "enable", "[/x]ana@loja.com.br").output
+    assert "Senha de [/x]ana@loja.com.br trocada" in lojasync(
+        "users", "password", "[/x]ana@loja.com.br", "--password", "outra frase de senha").output

@@ -127,3 +127,10 @@ def test_a_discarded_nfe_of_the_other_environment_says_where_its_number_can_be_v
     print_number_void(SimpleNamespace(number=4, series=1, environment="2", rejection_code="539"), [], "2")
     said = " ".join(capsys.readouterr().out.split())
     assert "A SEFAZ já tem o número 4 com outra chave (rejeição 539): não há o que inutilizar." in said
+
+
+def test_a_justification_with_brackets_is_listed_as_typed(lojasync, company):
+    """review: the list printed the justification as rich markup; "[/x]" crashed `invoices voids` (MarkupError) for
+    as long as the request was kept, and "[a]" vanished from it."""
+    lojasync("invoices", "void", "3", "--reason", "Numero pulado [a] por erro [/x] de configuracao")
+    assert "Numero pulado [a] por erro [/x] de configuracao" in lojasync("invoices", "voids")

@@ -57,7 +57,7 @@ def users_add(email: Annotated[str, typer.Argument(metavar="EMAIL")], password: 
     """Cria um usuário que entra no back office com e-mail e senha."""
     secret, generated = _password(password, generate)
     user = add_user(container(create=True).accounts_uow(), email, secret)
-    console.print(f"Usuário {user.email} criado.", highlight=False)
+    console.print(f"Usuário {escape(user.email)} criado.", highlight=False)
     if generated:
         console.print(f"Senha: {secret}", highlight=False, soft_wrap=True)
         console.print("Guarde-a agora: ela não será mostrada de novo (o lojasync guarda só um resumo dela).",
@@ -77,7 +77,7 @@ def users_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
         console.print("Nenhum usuário: crie o primeiro com 'lojasync users add EMAIL'.", highlight=False)
         return
     table("Usuários", ["E-mail", "Situação", time_column("Criado em"), time_column("Último acesso"), "Sessões"],
-          [[u.email, "ativo" if u.active else "desativado", formats.when(u.created_at),
+          [[escape(u.email), "ativo" if u.active else "desativado", formats.when(u.created_at),
             formats.when(u.last_login_at), u.open_sessions] for u in users])
 
 
@@ -86,7 +86,7 @@ def users_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
 def users_disable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Desativa um usuário: não entra mais, e as sessões abertas dele terminam agora."""
     user, ended = disable_user(container().accounts_uow(), email)
-    console.print(f"Usuário {user.email} desativado; {_sessions(ended)} encerrada(s).", highlight=False)
+    console.print(f"Usuário {escape(user.email)} desativado; {_sessions(ended)} encerrada(s).", highlight=False)
 
 
 @users_app.command("enable")
@@ -94,7 +94,7 @@ def users_disable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> Non
 def users_enable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Reativa um usuário desativado."""
     user = enable_user(container().accounts_uow(), email)
-    console.print(f"Usuário {user.email} reativado.", highlight=False)
+    console.print(f"Usuário {escape(user.email)} reativado.", highlight=False)
 
 
 @users_app.command("password")
@@ -104,7 +104,7 @@ def users_password(email: Annotated[str, typer.Argument(metavar="EMAIL")], passw
     """Define uma nova senha (as sessões abertas com a antiga terminam)."""
     secret, generated = _password(password, generate)
     user, ended = set_password(container().accounts_uow(), email, secret)
-    console.print(f"Senha de {user.email} trocada; {_sessions(ended)} encerrada(s).", highlight=False)
+    console.print(f"Senha de {escape(user.email)} trocada; {_sessions(ended)} encerrada(s).", highlight=False)
     if generated:
         console.print(f"Senha: {secret}", highlight=False, soft_wrap=True)
         console.print("Guarde-a agora: ela não será mostrada de novo.", highlight=False)

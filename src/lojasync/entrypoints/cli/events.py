@@ -40,8 +40,8 @@ def events_list(
            Column("Pedido", justify="right", no_wrap=True), Column("Situação", no_wrap=True),
            Column("Tent.", justify="right", no_wrap=True)]
           + ([Column("Loja", no_wrap=True)] if several_stores else []),
-          [[e.id, formats.when(e.received_at), e.event, e.order_number or "—", _status(e), e.attempts]
-           + ([e.store] if several_stores else []) for e in events])
+          [[e.id, formats.when(e.received_at), escape(e.event), e.order_number or "—", _status(e), e.attempts]
+           + ([escape(str(e.store))] if several_stores else []) for e in events])
     for event in events:
         if event.error:
             console.print(f"[red]{event.id}[/] {escape(event.error)}", highlight=False)

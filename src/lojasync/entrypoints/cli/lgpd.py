@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
@@ -21,7 +22,7 @@ def exports() -> None:
     """Lista as exportações guardadas (apagadas após LOJASYNC_EVENT_RETENTION_DAYS)."""
     rows = list_exports(container().read_uow())
     table(f"Exportações LGPD ({formats.number(len(rows))})", ["Solicitação", "Loja", time_column("Gerada em")],
-          [[r["request_id"], r["store"], formats.when(r["created_at"])] for r in rows])
+          [[escape(str(r["request_id"])), escape(str(r["store"])), formats.when(r["created_at"])] for r in rows])
 
 
 @app.command("export")

@@ -108,7 +108,7 @@ def voids(fmt: FormatOption = OutputFormat.TABLE) -> None:
     else:
         table_or_lines("Números inutilizados", ["Id", "Série", "Números", Column("Situação"), "Protocolo",
                                        Column("Pedido em", no_wrap=True), Column("Justificativa")],
-              [[v.id, v.series, v.numbers, words(v), v.protocol or "—", formats.when(v.requested_at), v.reason]
+              [[v.id, v.series, v.numbers, words(v), v.protocol or "—", formats.when(v.requested_at), escape(v.reason)]
                for v in found])
 
 

@@ -34,8 +34,8 @@ _ACCEPTED = {**_STATUS, **{status.value: status for status in SaleStatus}}
 
 def print_sales(sales: list[SaleView], title: str = "Vendas simples") -> None:
     table(title, ["Venda", "Pedido", "Pedido na loja", "Situação", money_column("Total"), time_column("Criada")],
-          [[s.id, s.order_number, s.store_number, s.status_label, formats.money(s.total), formats.when(s.created_at)]
-           for s in sales])
+          [[s.id, s.order_number, escape(s.store_number or ""), s.status_label, formats.money(s.total),
+            formats.when(s.created_at)] for s in sales])
 
 
 @app.command("list")
