@@ -170,7 +170,7 @@ def test_order_list_filters_by_text_period_and_store(run, synced):
 
     assert len(json.loads(run("orders", "list", "--format", "json", "--store", synced.store_id))) == 80
     assert "Loja 999 não está conectada" in run("orders", "list", "--store", "999", expect=1)
-    assert "Data inválida em --since: 31/02/2026." in run("orders", "list", "--since", "31/02/2026", expect=1)
+    assert "Data inexistente em --since: 31/02/2026." in run("orders", "list", "--since", "31/02/2026", expect=1)
     # review: 50,000 characters read as a write conflict (exit 75, "tente de novo"): SQLite's LIKE refused it.
     assert "--search: no máximo 200 caracteres" in run("orders", "list", "--search", "x" * 50_000, expect=2)
     # Swapped days: said, not an empty list that reads as "no sales then".

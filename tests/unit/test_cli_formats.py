@@ -71,12 +71,25 @@ def test_a_period_covers_whole_days_in_the_store_time_zone():
     assert end.astimezone(timezone.utc) == datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("typed", ["31/02/2026", "amanhã", "2026/11/30", ""])
+@pytest.mark.parametrize("typed", ["amanhã", "2026/11/30", "31/02", ""])
 def test_a_wrong_day_is_an_error_in_portuguese(typed):
     with pytest.raises(formats.InvalidDate) as error:
         formats.parse_day(typed, "--until")
     assert error.value.code == "cli.invalid_date"
     assert "--until" in error.value.message and "DD/MM/AAAA" in error.value.resolution
+
+
+@pytest.mark.parametrize(("typed", "why"), [
+    ("31/02/2026", "Fevereiro de 2026 tem 28 dias."), ("29/02/25", "Fevereiro de 2025 tem 28 dias."),
+    ("2026-04-31", "Abril de 2026 tem 30 dias."), ("31-06-2026", "Junho de 2026 tem 30 dias."),
+    ("10/13/2026", "Não existe o mês 13."), ("00/01/2026", "Janeiro de 2026 tem 31 dias.")])
+def test_a_day_not_in_the_calendar_is_said_so_not_a_wrong_format(typed, why):
+    """review: "31/02/2026" was told to use the format DD/MM/AAAA, which it had used."""
+    with pytest.raises(formats.InvalidDate) as error:
+        formats.parse_day(typed, "--until")
+    assert error.value.message == f"Data inexistente em --until: {typed}."
+    assert error.value.resolution == f"{why} Confira o dia e o mês."
+    assert formats.parse_day("29/02/2024", "--until") == date(2024, 2, 29)
 
 
 def test_addresses_read_as_one_line():

@@ -37,7 +37,8 @@ def test_a_value_that_makes_no_sense_is_left_out_and_named():
     criteria = wanted.criteria()
     assert criteria.status is None and criteria.placed_from is None and criteria.text == "x"
     assert set(wanted.errors) == {"situacao", "de"}
-    assert "Data inválida em De: 32/13/2026" in wanted.errors["de"]
+    assert "Data inexistente em Feitos de: 32/13/2026" in wanted.errors["de"]
+    assert "Não existe o mês 13" in wanted.errors["de"]
 
 
 def test_an_end_before_the_start_is_named_and_both_days_left_out():

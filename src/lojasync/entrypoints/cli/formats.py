@@ -7,12 +7,14 @@ decimal strings, documents as stored) because scripts rely on them.
 
 from __future__ import annotations
 
+import calendar
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_month_names
 from babel.numbers import format_decimal
 
 from lojasync.shared.day_bounds import bounds_text, within_bounds
@@ -138,7 +140,36 @@ def parse_day(value: str, option: str) -> date:
             raise InvalidDate(f"Data fora do intervalo em {option}: {text}.", resolution=bounds_text(),
                               option=option, value=value)
         return day
+    missing = _day_that_does_not_exist(text)
+    if missing is not None:
+        raise InvalidDate(f"Data inexistente em {option}: {text}.", resolution=f"{missing} Confira o dia e o mês.",
+                          option=option, value=value)
     raise InvalidDate(option=option, value=value)
+
+
+# Day, month and year as `parse_day` takes them (DD/MM/AAAA, DD/MM/AA, DD-MM-AAAA; AAAA-MM-DD).
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _day_that_does_not_exist(text: str) -> str | None:
+    """What is wrong with a date written in a format `parse_day` takes whose day is not in the calendar (31/02/2026),
+    or None (review: "use o formato DD/MM/AAAA" was said to whoever had used it)."""
+    if (found := _DAY_MONTH_YEAR.fullmatch(text)) is not None:
+        day, month, year = int(found[1]), int(found[3]), found[4]
+        year_number = int(year) if len(year) == 4 else datetime.strptime(year, "%y").year
+    elif (found := _YEAR_MONTH_DAY.fullmatch(text)) is not None:
+        year_number, month, day = int(found[1]), int(found[2]), int(found[3])
+    else:
+        return None
+    if not 1 <= month <= 12:
+        return f"Não existe o mês {month}."
+    if year_number < 1:
+        return None
+    days = calendar.monthrange(year_number, month)[1]
+    if 1 <= day <= days:
+        return None
+    return f"{get_month_names('wide', locale=LOCALE)[month].capitalize()} de {year_number} tem {days} dias."
 
 
 def day_start(value: date) -> datetime:

@@ -57,7 +57,8 @@ class OrderQuery:
         origin = ORIGINS.get(self.origem)
         if self.origem and origin is None:
             self.errors["origem"] = "Origem desconhecida: escolha uma da lista."
-        start, end = self._day("de", "De"), self._day("ate", "Até")
+        # Named as the form labels them ("Feitos de ... até"): the error said "De", a field the page does not have.
+        start, end = self._day("de", "Feitos de"), self._day("ate", "Feitos até")
         if start and end and start > end:
             swapped = PlacedRangeInvalid()
             self.errors["ate"] = f"{swapped.message} {swapped.resolution}"
