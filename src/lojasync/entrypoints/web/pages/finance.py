@@ -91,7 +91,7 @@ def finance_page(request: Request, situacao: str = "", vencimento_de: str = "", 
 
 def _page(request: Request, filters: dict[str, str], error: LojasyncError | None = None,
           status_code: int = 200, page: str = "1", error_title: str | None = None,
-          write_off: tuple[int, str] | None = None) -> Response:
+          write_off: tuple[int, str] | None = None, receipt: tuple[int, str, str] | None = None) -> Response:
     listing, filter_error, number = None, None, page_number(page)
     try:
         # One page read, and the totals counted by the database: the list read whole took seconds a visit once a
@@ -116,6 +116,9 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
         "result": result, "listing": listing, "filters": filters, "situations": SITUATIONS, "error": error,
         "error_title": error_title, "write_off_row": write_off[0] if write_off else None,
         "write_off_typed": write_off[1] if write_off else None,
+        "receipt_row": receipt[0] if receipt else None,
+        "receipt_typed": _as_date_input(receipt[1]) if receipt else None,
+        "receipt_shown": receipt[2] if receipt else None,
         "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else ""),
         "today_iso": (listing.today if listing else local_today()).isoformat()},
         status_code=status_code)
@@ -134,14 +137,18 @@ def mark_received(request: Request, receivable_id: PageId, voltar: Annotated[str
         row, changed = receive(request.app.state.container.uow(), receivable_id, actor=page_person(request),
                                received_on=received_on)
     except LojasyncError as exc:
-        return _refused(request, back, exc, "Recebimento não registrado")
+        # The day typed comes back in its row's form, and the day shown with it: a refused day left as it was
+        # is refused again, instead of the form offering today (review: the day typed was lost, and sending the
+        # form again as it came back put the receipt on today).
+        return _refused(request, back, exc, "Recebimento não registrado",
+                        receipt=(receivable_id, recebida_em, mostrado_em))
     day = f", em {formats.day(row['received_at'])}" if received_on is not None else ""
     if changed:
         flash(request, f"Conta {row['id']} recebida{day}: {formats.money(row['amount'])}.", "success")
     else:
         flash(request, f"Conta {row['id']} já estava recebida (em {formats.day(row['received_at'])}): nada mudou.",
               "info")
-    return redirect(request, back)
+    return redirect(request, _landing(request, back))
 
 
 @router.post("/financeiro/{receivable_id}/conferida", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -156,7 +163,7 @@ def mark_checked(request: Request, receivable_id: PageId, voltar: Annotated[str,
         flash(request, f"Conta {row['id']} conferida.", "success")
     else:
         flash(request, f"Conta {row['id']} não estava marcada para conferir.", "info")
-    return redirect(request, back)
+    return redirect(request, _landing(request, back))
 
 
 @router.post("/financeiro/{receivable_id}/cancelar", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -175,7 +182,7 @@ def write_off(request: Request, receivable_id: PageId, motivo: Annotated[str, Fo
                        "está no histórico do pedido.", "success")
     else:
         flash(request, f"Conta {row['id']} já estava cancelada.", "info")
-    return redirect(request, back)
+    return redirect(request, _landing(request, back))
 
 
 @router.post("/financeiro/{receivable_id}/desfazer", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -195,18 +202,49 @@ def undo(request: Request, receivable_id: PageId, motivo: Annotated[str, Form()]
                        "pedido.", "success")
     else:
         flash(request, f"Conta {row['id']} não estava recebida.", "info")
-    return redirect(request, back)
+    return redirect(request, _landing(request, back))
 
 
 def _back(voltar: str) -> str:
     return voltar if voltar.startswith("/financeiro") and not voltar.startswith("//") else "/financeiro"
 
 
+def _landing(request: Request, back: str) -> str:
+    """`back` once an action is done, on a page that still exists: the last row of the last page received or
+    cancelled under a filter it no longer matches left that page empty (review: the operator landed on "Não há
+    página 2")."""
+    parts = urlsplit(back)
+    shown = parse_qs(parts.query)
+    page = page_number(shown.get("pagina", ["1"])[0])
+    if page == 1:
+        return back
+    try:
+        criteria = _criteria(request, **{k: shown.get(k, [""])[0] for k in FILTERS})
+        matched = find_receivables(request.app.state.container.read_uow(), criteria, limit=1).matched
+    except LojasyncError:
+        return back   # the page says what is wrong with its filters
+    last = page_count(matched)
+    if page <= last:
+        return back
+    kept = [(k, v) for k, values in shown.items() if k != "pagina" for v in values]
+    query = urlencode(kept + ([("pagina", str(last))] if last > 1 else []))
+    return parts.path + (f"?{query}" if query else "")
+
+
+def _as_date_input(typed: str) -> str:
+    """What a date input shows of a day typed: ISO when it is a day (a browser with a date picker shows nothing
+    else), as typed otherwise (one without a picker shows the text, to be corrected)."""
+    try:
+        return formats.parse_day(typed, "Recebida em").isoformat()
+    except LojasyncError:
+        return typed
+
+
 def _refused(request: Request, back: str, exc: LojasyncError, title: str,
-             write_off: tuple[int, str] | None = None) -> Response:
+             write_off: tuple[int, str] | None = None, receipt: tuple[int, str, str] | None = None) -> Response:
     # The list as it was shown (its filters travel in `voltar`), with the error above it.
     shown = parse_qs(urlsplit(back).query)
     # 404 for a receivable that does not exist; 409 for one whose state refuses the action; 422 for a reason too
     # short to keep: as the API says it.
     return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=error_status(exc),
-                 page=shown.get("pagina", ["1"])[0], error_title=title, write_off=write_off)
+                 page=shown.get("pagina", ["1"])[0], error_title=title, write_off=write_off, receipt=receipt)
