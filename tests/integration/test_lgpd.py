@@ -513,3 +513,97 @@ def test_data_request_exports_every_customer_the_persons_orders_made(app, store_
     exported = [export["customer"], *export["other_customers"]]
     assert {c["tax_id"] for c in exported} == {typo, JOAO["doc"]}
     assert {o["customer_id"] for o in export["orders"]} <= {c["id"] for c in exported}
+
+
+# -- review of 2026-12-05 -----------------------------------------------------------------------------------------
+
+def test_an_order_known_only_by_its_failed_import_is_remembered_as_erased(app, store_id):
+    """review: a failed import whose payload names the person had its payload cleared, but its order was not
+    remembered as erased: retried later (the reconciliation, the order fixed in the store), it came back whole and
+    made a customer with the CPF again."""
+    imported(app, store_id, person_order(1800000031, JOAO))
+    bad = person_order(1800000032, JOAO)
+    bad["products"][0]["quantity"] = "1.5"
+    imported(app, store_id, bad)   # never imported: kept as a failure, with its payload
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [1800000031])))
+    assert "pedidos ainda não importados (chegarão sem dados pessoais): 1800000032" in summary
+    numbers = imported(app, store_id, person_order(1800000032, JOAO, updated_at=ts(60)))
+    late = order(app, numbers[1800000032])
+    assert_blank_order(late)
+    assert late.customer_id is None
+    with app.uow() as uow:
+        assert uow.customers.by_tax_id(JOAO["doc"]) is None
+
+
+def test_a_version_that_fails_after_the_redaction_keeps_no_payload(app, store_id):
+    """review: an update of an erased order that failed to import kept the whole payload (name, e-mail, CPF) among
+    the import failures, for the next data_request to export."""
+    imported(app, store_id, person_order(1800000031, JOAO))
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [1800000031])))
+    bad = person_order(1800000031, JOAO, updated_at=ts(60))
+    bad["products"][0]["quantity"] = "1.5"
+    imported(app, store_id, bad)
+    with app.uow() as uow:
+        (failure,) = uow.failures.list(store_id)
+        assert failure.payload is None and "quantity" in failure.error
+    # Another person's failure keeps its payload, for the operator to read.
+    other = person_order(1800000033, MARIA)
+    other["products"][0]["quantity"] = "1.5"
+    imported(app, store_id, other)
+    with app.uow() as uow:
+        kept = {f.external_id: f.payload for f in uow.failures.list(store_id)}
+    assert kept["1800000033"]["contact_email"] == MARIA["email"]
+
+
+def test_an_erased_order_is_no_longer_linked_to_a_customer_kept_for_another_store(app, store_id):
+    """review: the customer stays (another store's orders are theirs too), and the erased order kept its link to it:
+    the order page named the person, and a search by name or CPF found the "anonymised" order."""
+    from lojasync.sales.order_filter import OrderFilter
+    from lojasync.sales.views import find_orders
+
+    other = make_store(app, external_id="7654321")
+    numbers = imported(app, store_id, person_order(1800000003, ANA))
+    kept = imported(app, other, person_order(1800000099, ANA))
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(ANA, [1800000003])))
+    assert "mantido: também tem pedidos de outra origem" in summary
+    shown = show_order(app.read_uow(), numbers[1800000003])
+    assert shown["customer"] is None and shown["customer_problem"] == "dados pessoais anonimizados a pedido do " \
+                                                                      "cliente (LGPD)"
+    for text in ("Ana Duas", ANA["doc"]):
+        assert [o["number"] for o in find_orders(app.read_uow(), OrderFilter(text=text)).items] == [kept[1800000099]]
+    assert show_order(app.read_uow(), kept[1800000099])["customer"]["name"] == ANA["name"]   # the other store's
+
+
+def test_an_erased_order_whose_document_stands_keeps_its_customer(app, store_id):
+    """What fiscal law keeps stays: the recipient of an NF-e issued, and a customer a person linked by hand."""
+    other = make_store(app, external_id="7654321")
+    numbers = imported(app, store_id, person_order(1800000003, ANA), person_order(1800000004, ANA))
+    imported(app, other, person_order(1800000099, ANA))
+    mark_processed(app, numbers[1800000003])
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(ANA, [1800000003, 1800000004])))
+    assert order(app, numbers[1800000003]).customer_id is not None
+    assert order(app, numbers[1800000004]).customer_id is None
+
+
+def test_an_export_two_stores_asked_for_under_the_same_id_is_written_only_for_the_store_named(app, store_id,
+                                                                                                tmp_path):
+    """review: `lgpd export 4242` wrote the newest of two stores' exports of that id, perhaps another person's."""
+    from lojasync.nuvemshop.errors import ExportOfSeveralStores
+
+    other = make_store(app, external_id="7654321")
+    imported(app, store_id, person_order(1800000031, JOAO))
+    imported(app, other, person_order(1800000032, MARIA))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(JOAO, [1800000031], 4242)))
+    body = _request_body(MARIA, [1800000032], 4242)
+    body["store_id"] = 7654321
+    handle(app, other, add_event(app, other, "customers/data_request", body))
+    with pytest.raises(ExportOfSeveralStores) as refused:
+        write_export(app.read_uow(), "4242", tmp_path / "x.json")
+    assert "lojas 1234567, 7654321" in refused.value.message and "--store" in refused.value.resolution
+    assert not (tmp_path / "x.json").exists()
+    written = write_export(app.read_uow(), "4242", tmp_path / "joao.json", store="1234567")
+    assert json.loads(written.read_text())["customer"]["name"] == JOAO["name"]
+    written = write_export(app.read_uow(), "4242", tmp_path / "maria.json", store="7654321")
+    assert json.loads(written.read_text())["customer"]["name"] == MARIA["name"]
+    with pytest.raises(LojasyncError, match="Nenhuma exportação LGPD com a solicitação 4242"):
+        write_export(app.read_uow(), "4242", tmp_path / "y.json", store="999")

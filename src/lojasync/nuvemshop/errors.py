@@ -134,6 +134,12 @@ class ExportNotFound(LojasyncError):
                            "retenção).")
 
 
+class ExportOfSeveralStores(LojasyncError):
+    code = "nuvemshop.lgpd_export_ambiguous"
+    message_template = "Lojas diferentes têm uma exportação LGPD com a solicitação {request_id} (lojas {stores})."
+    resolution_template = "Diga de qual loja: lojasync lgpd export {request_id} --store LOJA (a lista mostra a loja)."
+
+
 class LgpdRequestError(LojasyncError):
     """A malformed LGPD webhook body: the event cannot be handled as sent."""
 

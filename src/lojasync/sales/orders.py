@@ -33,7 +33,7 @@ from lojasync.shared.address import Address
 from lojasync.shared.events import Aggregate
 from lojasync.shared.money import brl
 from lojasync.shared.phone import national_digits
-from lojasync.shared.tax_id import TaxIdProblem, normalize_tax_id, parse_tax_id
+from lojasync.shared.tax_id import TaxIdProblem, TaxIdProblemCode, normalize_tax_id, parse_tax_id
 
 ORIGIN_ONLINE_STORE = "nuvemshop"
 ORIGIN_LABELS = {ORIGIN_ONLINE_STORE: "Loja virtual"}
@@ -447,6 +447,13 @@ class Order(Aggregate):
             problem = self.customer_problem
             if problem and ": " in problem:  # "CPF inválido: <the document as sent>"
                 changes["customer_problem"] = f"{problem.split(': ', 1)[0]}: {REMOVED}"
+            if self.customer is not None and self.customer_link == CustomerLink.STORE \
+                    and not self.customer.is_anonymised():
+                # A customer kept (someone else's orders too, another store's, a document of another order): the
+                # link named the person on this order still, and found it by their name and CPF (review). A link a
+                # person made (the merchant's own record) stays, as on an order whose document stands.
+                changes.update(customer=None, customer_link=None,
+                               customer_problem=TaxIdProblem(TaxIdProblemCode.ERASED).reason)
         changed = assign(self, changes)
         if changed:
             self.record(PersonalDataErased(order=self, actor=actor, request=request,

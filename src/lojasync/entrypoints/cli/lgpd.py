@@ -30,9 +30,11 @@ def exports() -> None:
 def export(
     request_id: Annotated[str, typer.Argument(metavar="ID", help="O data_request.id enviado pela Nuvemshop.")],
     output: Annotated[Path | None, typer.Option("--output", metavar="ARQUIVO", help="Arquivo de saída.")] = None,
+    store: Annotated[str | None, typer.Option("--store", metavar="LOJA", help=(
+        "A loja (id na Nuvemshop, como na lista) quando lojas diferentes têm a mesma solicitação."))] = None,
 ) -> None:
     """Grava a exportação de um pedido de dados num arquivo (só o dono pode ler) para enviar ao titular."""
     target = output or Path(f"lgpd_data_request_{request_id}.json")
-    written = write_export(container().read_uow(), request_id, target)
+    written = write_export(container().read_uow(), request_id, target, store)
     console.print(f"Exportação gravada em {written}. Envie ao titular por um canal seguro e apague depois.",
                   highlight=False)

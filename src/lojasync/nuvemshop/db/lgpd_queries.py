@@ -132,6 +132,12 @@ class ExportRepository:
         return self.session.scalar(select(lgpd_exports.c.content).where(lgpd_exports.c.request_id == request_id)
                                    .order_by(lgpd_exports.c.id.desc()))
 
+    def contents(self, request_id: str) -> list[tuple[str, dict]]:
+        """(the store's Nuvemshop id, content) of every export of this request id: one per store at most."""
+        return [(store, content) for store, content in self.session.execute(
+            select(stores.c.external_id, lgpd_exports.c.content).join(stores, stores.c.id == lgpd_exports.c.store_id)
+            .where(lgpd_exports.c.request_id == request_id).order_by(stores.c.external_id))]
+
     def of_store(self, store_id: int) -> list[tuple[int, dict]]:
         """(id, content) of the store's exports."""
         return [(i, c) for i, c in self.session.execute(

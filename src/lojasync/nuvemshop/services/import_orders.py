@@ -330,10 +330,14 @@ def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Fai
         record.resolution = failure.error.resolution
         record.attempts = (record.attempts or 0) + 1
         record.retryable = failure.external_id == failure.key
-        record.payload = failure.payload if isinstance(failure.payload, dict) else {"raw": str(failure.payload)[:2000]}
+        binding = existing.get(failure.external_id or "")
+        # An order erased at the person's request (LGPD) keeps nothing the store sent about them, failed or not
+        # (review: a version that failed after the redaction kept the name, e-mail and CPF here, for the next
+        # data_request to export). Nothing reads it back to retry: the next read asks the store again.
+        record.payload = None if _redacted(binding) else (
+            failure.payload if isinstance(failure.payload, dict) else {"raw": str(failure.payload)[:2000]})
         uow.store_log.record(store_id, StoreLogType.IMPORT_FAILED, actor.value,
                              {"external_id": failure.key, "error_code": failure.error.code, "error": failure.summary})
-        binding = existing.get(failure.external_id or "")
         if binding is not None and binding.order is not None:
             # An update of an order already in the ERP: its history says so too.
             binding.order.record(ImportFailed(order=binding.order, actor=actor, error=failure.summary))

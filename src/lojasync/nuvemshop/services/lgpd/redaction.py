@@ -70,9 +70,9 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     notes = notes or ["cliente não encontrado no ERP"]
     orders, fiscal = redact_orders(uow, rows, HistoryType.LGPD_CUSTOMER_REDACT)
     external_ids = {b.external_id for _, b in rows} | set(request.order_ids)
-    failures = [f.id for f in uow.lgpd.import_failures_of(store.id) if f.payload is not None
+    failures = [f for f in uow.lgpd.import_failures_of(store.id) if f.payload is not None
                 and (f.external_id in external_ids or request.matches_order_payload(f.payload))]
-    cleared = uow.lgpd.clear_failure_payloads(store.id, failures) if failures else 0
+    cleared = uow.lgpd.clear_failure_payloads(store.id, [f.id for f in failures]) if failures else 0
     others = [e for e in uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id)
               if isinstance(e.body, dict) and request.matches_customer(e.body.get("customer"))]
     cleared += strip_bodies([*others, event])
@@ -82,7 +82,11 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     parts = [*notes, f"{orders} pedido(s) anonimizado(s)"]
     if fiscal:
         parts.append(f"{fiscal} com NF-e/venda: cadastro do destinatário {FISCAL_KEPT}")
-    missing = sorted(set(request.order_ids) - {b.external_id for _, b in rows})
+    # An order known only by a failed import of it (its payload names the person, the request may not list it) is
+    # remembered as erased too, by the store's id its failure is kept under (review: retried later, it came back
+    # whole, a customer made again with the CPF).
+    missing = sorted((set(request.order_ids) | {f.external_id for f in failures if f.retryable})
+                     - {b.external_id for _, b in rows})
     remembered = _remember_redacted(uow, store, missing)
     if remembered:
         parts.append("pedidos ainda não importados (chegarão sem dados pessoais): " + ", ".join(remembered))
