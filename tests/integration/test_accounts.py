@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -22,6 +23,7 @@ from lojasync.accounts.services.api_tokens import add_token, list_tokens, revoke
 from lojasync.accounts.services.login import log_in, log_out
 from lojasync.accounts.services.sessions import recognise_session, signed_in
 from lojasync.accounts.services.users import add_user, disable_user, enable_user, list_users, set_password
+from tests.integration.held import HeldCommit
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 PASSWORD = "uma frase longa de senha"
@@ -283,3 +285,36 @@ def test_a_login_from_a_known_device_is_counted_under_the_device_only(app):
     # The account stays locked for the stranger; the device's failure was cleared by its success; the
     # operator's address counted only her attempt without the cookie (refused while blocked: not counted).
     assert failures == {"conta:ana@loja.com.br": 5, "ip:10.0.3.9": 5}
+
+
+@pytest.mark.parametrize("change", ["password", "disable"])
+def test_a_login_under_way_while_the_password_changes_does_not_outlive_it(app, change):
+    """review: on PostgreSQL the login read the user unlocked; a new password (or a disabling) committed between that
+    read and the login's commit ended the sessions before the login's was added, and the session opened with the old
+    password stayed. (SQLite runs one writer at a time from BEGIN: the login waits there in any case.)"""
+    add_user(app.accounts_uow(), "ana@loja.com.br", PASSWORD)
+    held = HeldCommit(app.accounts_uow())
+    if change == "password":
+        changing = threading.Thread(target=set_password, args=(held, "ana@loja.com.br", "outra frase de senha"))
+    else:
+        changing = threading.Thread(target=disable_user, args=(held, "ana@loja.com.br"))
+    changing.start()
+    assert held.holding.wait(10)   # the change made, not committed
+    opened: list = []
+
+    def login() -> None:
+        try:
+            opened.append(log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None))
+        except InvalidLogin as exc:
+            opened.append(exc)
+
+    logging_in = threading.Thread(target=login)
+    logging_in.start()
+    logging_in.join(timeout=1)
+    held.go.set()
+    changing.join(timeout=30)
+    logging_in.join(timeout=30)
+    (outcome,) = opened
+    if not isinstance(outcome, InvalidLogin):   # it came first: its session ended with the others
+        assert signed_in(app.accounts_read_uow(), outcome.token) is None
+    assert list_users(app.accounts_read_uow())[0].open_sessions == 0

@@ -27,6 +27,7 @@ from lojasync.fiscal.services.invoices import (
     invoices_awaiting_sefaz,
 )
 from lojasync.sales.views import show_order
+from tests.integration.held import HeldCommit
 from tests.integration.queued import run_queued
 from tests.integration.test_invoices import COMPANY, imported
 
@@ -324,31 +325,6 @@ def test_a_day_of_sefaz_down_still_asks_a_person_about_the_nfe_the_pause_leaves_
     assert order["needs_attention"] is True and "sem resposta da SEFAZ há mais de 24 horas" in order["attention_reason"]
 
 
-class _HeldCommit:
-    """A unit of work whose second commit (`approve_invoice`'s recording of SEFAZ's answer, both rows locked) waits
-    for `go`, after saying `holding`."""
-
-    def __init__(self, uow) -> None:
-        self._uow, self._commits = uow, 0
-        self.holding, self.go = threading.Event(), threading.Event()
-
-    def __getattr__(self, name):
-        return getattr(self._uow, name)
-
-    def __enter__(self):
-        self._uow.__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        return self._uow.__exit__(*exc_info)
-
-    def commit(self) -> None:
-        self._commits += 1
-        if self._commits == 2:
-            self.holding.set()
-            self.go.wait(10)
-        self._uow.commit()
-
 
 @pytest.mark.parametrize("flag", ["unsettled", "stuck"])
 def test_an_nfe_authorised_while_its_flag_is_decided_does_not_leave_the_order_flagged(app, company, sefaz, simulator,
@@ -359,7 +335,7 @@ def test_an_nfe_authorised_while_its_flag_is_decided_does_not_leave_the_order_fl
     from BEGIN: the flag waits for the authorisation there in any case.)"""
     invoice = _unanswered(app, sefaz, simulator, 2000000941)
     _later(app, invoice.id, awaiting_hours=25)
-    held = _HeldCommit(app.uow())
+    held = HeldCommit(app.uow(), nth=2)   # approve_invoice's recording of SEFAZ's answer
     approving = threading.Thread(target=approve_invoice, args=(held, app.cipher, sefaz, invoice.id))
     approving.start()
     assert held.holding.wait(10)   # authorised, inside its transaction, both rows locked

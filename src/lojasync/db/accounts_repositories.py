@@ -21,8 +21,9 @@ class UserRepository:
     def add(self, user: User) -> None:
         self.session.add(user)
 
-    def by_email(self, email: str) -> User | None:
-        return self.session.scalars(select(User).where(User.email == email)).one_or_none()
+    def by_email(self, email: str, *, for_update: bool = False) -> User | None:
+        query = select(User).where(User.email == email)
+        return self.session.scalars(query.with_for_update() if for_update else query).one_or_none()
 
     def list(self) -> list[User]:
         return list(self.session.scalars(select(User).order_by(User.email)))

@@ -59,7 +59,10 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
         _refuse_if_blocked(counted.attempts, now)
         raise InvalidLogin()
     with uow:
-        user = uow.users.by_email(login)
+        # Locked: a new password or a disabling being committed is waited for, and seen (review: read unlocked on
+        # PostgreSQL, the session this login opened was added after theirs were ended, and outlived the password
+        # it was opened with).
+        user = uow.users.by_email(login, for_update=True)
         if user is None or user.password_hash != password_hash or not user.active:
             # Deleted or given a new password meanwhile, or disabled: the same answer as a wrong password (and
             # the attempt stays counted), so a guesser never learns that a disabled account's password is right.

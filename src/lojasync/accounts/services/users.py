@@ -79,16 +79,18 @@ def set_password(uow: AccountsUnitOfWork, email: str, password: str) -> tuple[Us
 
 
 def _get(uow: AccountsUnitOfWork, email: str) -> User:
+    """The user, locked before anything of theirs changes: a login under way (which locks it too, `log_in`) either
+    opened its session before, and it is ended here, or waits and sees the change."""
     try:
         address = normalize_email(email)
     except InvalidEmail:
         # An account an earlier version took with an invisible character in its e-mail (refused now): found as
         # stored, so that it can still be disabled, enabled or given a password (review).
-        user = uow.users.by_email(email.strip().lower())
+        user = uow.users.by_email(email.strip().lower(), for_update=True)
         if user is None:
             raise
         return user
-    user = uow.users.by_email(address)
+    user = uow.users.by_email(address, for_update=True)
     if user is None:
         raise UserNotFound(email=address)
     return user
