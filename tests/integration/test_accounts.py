@@ -318,3 +318,33 @@ def test_a_login_under_way_while_the_password_changes_does_not_outlive_it(app, c
     if not isinstance(outcome, InvalidLogin):   # it came first: its session ended with the others
         assert signed_in(app.accounts_read_uow(), outcome.token) is None
     assert list_users(app.accounts_read_uow())[0].open_sessions == 0
+
+
+def test_two_tokens_added_at_once_under_one_name_leave_one_active(app):
+    """review: on PostgreSQL two `tokens add erp` at once each found the name free, and both were kept: revoking "erp"
+    revoked one of them, the other kept working. The second is refused now (the database's unique index; a write
+    conflict run again says the name is taken)."""
+    from lojasync.shared.errors import WriteConflict
+
+    held = HeldCommit(app.accounts_uow())
+    outcomes: list = []
+
+    def add(uow) -> None:
+        try:
+            outcomes.append(add_token(uow, "erp")[1])
+        except (TokenExists, WriteConflict) as exc:
+            outcomes.append(exc)
+
+    first = threading.Thread(target=add, args=(held,))
+    first.start()
+    assert held.holding.wait(10)   # its token added, not committed
+    second = threading.Thread(target=add, args=(app.accounts_uow(),))
+    second.start()
+    second.join(timeout=1)
+    held.go.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert len(outcomes) == 2 and sum(isinstance(o, (TokenExists, WriteConflict)) for o in outcomes) == 1
+    assert [t.name for t in list_tokens(app.accounts_read_uow()) if t.active] == ["erp"]
+    with pytest.raises(TokenExists):
+        add_token(app.accounts_uow(), "erp")

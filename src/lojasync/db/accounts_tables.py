@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, text
 
 from lojasync.db.metadata import metadata
 from lojasync.db.types import UTCDateTime
@@ -42,6 +42,10 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
+    # One active token per name (`tokens revoke NAME` revokes it): two `tokens add` at once each found the name
+    # free on PostgreSQL, and revoking by name left one of them working (review).
+    Index("uq_api_tokens_active_name", "name", unique=True, sqlite_where=text("revoked_at IS NULL"),
+          postgresql_where=text("revoked_at IS NULL")),
 )
 
 login_attempts = Table(
