@@ -118,6 +118,9 @@ def test_a_data_folder_that_is_a_file_or_cannot_be_created(run, tmp_path):
     # Root may write anywhere it can reach; /proc refuses everyone.
     output = run("store", "install-link", LOJASYNC_DATA_DIR="/proc/lojasync-nao-pode")
     assert "não pode ser criada ou escrita" in output
+    # review: the system's reason was in English ("Not a directory")
+    below_a_file = run("company", "set", "--name", "X", LOJASYNC_DATA_DIR=str(tmp_path / "arquivo" / "sub"))
+    assert "não pode ser criada ou escrita (uma parte do caminho não é uma pasta)" in " ".join(below_a_file.split())
 
 
 def test_a_new_data_folder_and_its_files_are_private(run, tmp_path):

@@ -36,6 +36,8 @@ def test_the_databases_own_failures_are_said_as_they_are(error, words):
     # Retryable for the worker's next round (a store never stopped for it), exit 1 in the terminal.
     assert isinstance(said, DatabaseWriteFailed) and said.retryable and exit_code(said) == 1
     assert words in said.message and "Outro processo" not in said.message and said.resolution
+    # Said of a read too (a list read from a corrupt file): not "não gravou" (review).
+    assert said.message.startswith("O banco de dados falhou: ")
 
 
 @pytest.mark.parametrize("error", [

@@ -68,11 +68,12 @@ class DatabaseOfAnotherSystem(LojasyncError):
 
 
 class DatabaseWriteFailed(LojasyncError):
-    """The database could not take a write for a reason of its own (disk full, read-only, connection lost,
-    permission): not another writer, so "try again" alone would not help."""
+    """The database could not take a write, or answer a read, for a reason of its own (disk full, read-only,
+    connection lost, permission, a corrupt file): not another writer, so "try again" alone would not help."""
 
     code = "database.write_failed"
-    message_template = "O banco de dados não gravou: {reason}. Nada foi gravado pela metade."
+    # Neutral about reading or writing: a list read from a corrupt file was said not to have been "written".
+    message_template = "O banco de dados falhou: {reason}. Nada foi gravado pela metade."
     resolution_template = "{resolution}"
     action = Action.CONFIGURE
     # Retryable for the worker (the next round tries again once the disk or the server is back: a store is never

@@ -19,6 +19,7 @@ from lojasync.db.errors import (
     DataFolderProblem,
     NoDataFolder,
 )
+from lojasync.shared.os_words import in_portuguese
 from lojasync.shared.private_files import PRIVATE_DIR, PRIVATE_FILE, make_private, tighten
 
 # Written as people write them (and as Heroku-style platforms hand them out); the driver lojasync ships.
@@ -114,7 +115,7 @@ def _prepare_sqlite_file(database: Path, create: bool, data_dir: Path | None) ->
             folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
             os.close(os.open(database, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
         except OSError as exc:
-            raise DataFolderProblem(path=folder, reason=f"não pode ser criada ou escrita ({exc.strerror})",
+            raise DataFolderProblem(path=folder, reason=f"não pode ser criada ou escrita ({in_portuguese(exc)})",
                                     resolution="Dê permissão de escrita ao usuário do lojasync ou use outra "
                                                f"pasta em {setting}.") from exc
     if not os.access(folder, os.W_OK) or not os.access(database, os.R_OK | os.W_OK):

@@ -1,33 +1,14 @@
-"""The operating system's errors in words a merchant reads: `strerror` is in English ("No such file or
-directory") whatever the machine's language."""
+"""The operating system's errors in words a merchant reads, for the CLI: what a port that cannot be listened on
+means (`in_portuguese`, shared with the rest, is in `lojasync.shared.os_words`)."""
 
 from __future__ import annotations
 
 import errno
 import socket
 
-_WORDS = {
-    errno.ENOENT: "o arquivo ou a pasta não existe",
-    errno.EISDIR: "é uma pasta, não um arquivo",
-    errno.ENOTDIR: "uma parte do caminho não é uma pasta",
-    errno.EACCES: "sem permissão de acesso",
-    errno.EPERM: "operação não permitida",
-    errno.EROFS: "o disco é somente leitura",
-    errno.ENOSPC: "o disco está cheio",
-    errno.EEXIST: "já existe",
-    errno.ENAMETOOLONG: "o nome é longo demais",
-    errno.EADDRINUSE: "o endereço já está em uso",
-    errno.EADDRNOTAVAIL: "o endereço não existe nesta máquina",
-}
+from lojasync.shared.os_words import in_portuguese
 
-
-def in_portuguese(exc: OSError) -> str:
-    """What went wrong, in Portuguese; an error without a translation keeps its number to be looked up."""
-    words = _WORDS.get(exc.errno or -1)
-    if words:
-        return words
-    name = errno.errorcode.get(exc.errno or -1)
-    return f"erro do sistema {name} ({exc.strerror})" if name else f"erro do sistema ({exc})"
+__all__ = ["cannot_listen", "in_portuguese", "is_listen_error"]
 
 
 def cannot_listen(what: str, host: str, port: int, exc: OSError, option: str = "--port") -> str:
