@@ -85,11 +85,28 @@ def _fernet_key_bytes(secret: str) -> bytes | None:
     return raw if len(secret) == 44 and len(raw) == 32 else None
 
 
+class SecretKeyUnreadable(LojasyncError):
+    code = "secrets.key_unreadable"
+    message_template = "A chave {path} não é texto (UTF-8): não é uma chave do lojasync."
+    resolution_template = ("Restaure o arquivo secret.key de um backup (ou defina LOJASYNC_SECRET_KEY com a chave "
+                           "de antes).")
+    action = Action.CONFIGURE
+
+
+def _read_key(path: Path) -> str:
+    # UTF-8, as LOJASYNC_SECRET_KEY: a passphrase written into the file by hand works as in the variable (review: a
+    # file with an accent stopped every command with "Erro inesperado (UnicodeDecodeError)").
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise SecretKeyUnreadable(path=path) from None
+
+
 def load_or_create_key_file(data_dir: Path) -> str:
     """Read `data_dir/secret.key`, creating it (0600) on first use; safe when processes race."""
     path = Path(data_dir) / KEY_FILE
     try:
-        return path.read_text(encoding="ascii").strip()
+        return _read_key(path)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +121,7 @@ def load_or_create_key_file(data_dir: Path) -> str:
             os.link(temp, path)
     finally:
         temp.unlink(missing_ok=True)
-    return path.read_text(encoding="ascii").strip()
+    return _read_key(path)
 
 
 def _key_pair(secret: str) -> tuple[Fernet, bytes]:

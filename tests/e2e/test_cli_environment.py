@@ -379,3 +379,28 @@ def test_a_new_postgresql_schema_with_only_postgis_table_is_lojasyncs_to_create(
     url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={own_schema}"})
     assert "Nenhuma loja conectada" in run("store", "list", expect=0,
                                            LOJASYNC_DATABASE_URL=url.render_as_string(hide_password=False))
+
+
+def test_company_show_with_a_key_that_does_not_open_the_certificate_is_not_ready(run, tmp_path):
+    """review: with secret.key replaced or gone, `company show` said "Pronta para emitir NF-e" (problems empty in
+    JSON), and each NF-e was then refused for the certificate."""
+    import json
+
+    folder = tmp_path / "dados"
+    company = ["company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+               "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+               "--zipcode", "01001-000", "--default-ncm", "61091000"]
+    run(*company, expect=0, LOJASYNC_DATA_DIR=str(folder))
+    run("company", "certificate", "--test", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    assert "Pronta para emitir NF-e." in run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    # A passphrase written by hand, with an accent: read as the variable's would be (it was "Erro inesperado").
+    (folder / "secret.key").write_text("outra chave, não a que cifrou o certificado\n", encoding="utf-8")
+    shown = run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    assert "Pronta para emitir" not in shown and "cifrado com outra chave" in shown
+    as_json = json.loads(run("company", "show", "--format", "json", expect=0, LOJASYNC_DATA_DIR=str(folder)))
+    assert any("cifrado com outra chave" in p for p in as_json["problems"])
+    (folder / "secret.key").write_bytes(b"\xff\xfe\x00")
+    assert "não é texto (UTF-8)" in run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    (folder / "secret.key").unlink()
+    gone = run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    assert "Pronta para emitir" not in gone and "não existe mais" in gone

@@ -175,7 +175,7 @@ def test_in_production_a_process_that_sends_to_the_simulator_says_so_once_not_re
     """review: "Pronta para emitir NF-e" was said in production with LOJASYNC_SEFAZ left to the simulator, and a
     batch then refused every order one by one with the same sentence."""
     from lojasync.fiscal.services.batch import invoice_orders
-    from lojasync.fiscal.services.company import CompanyNotReady, ready_where_sent
+    from lojasync.fiscal.services.company import CompanyNotReady
     from tests.integration.test_invoices import imported
 
     set_company(app.uow(), replace(COMPANY, default_ncm="61091000"), NOW)
@@ -184,9 +184,9 @@ def test_in_production_a_process_that_sends_to_the_simulator_says_so_once_not_re
     with app.uow() as uow:   # as a real A1 would be
         uow.company.get().certificate_is_test = False
         uow.commit()
-    view = show_company(app.uow(), NOW)
-    assert view.problems == [] and ready_where_sent(view, simulated=False).problems == []
-    assert ready_where_sent(view, simulated=True).problems == [
+    assert show_company(app.uow(), NOW).problems == []
+    assert show_company(app.uow(), NOW, simulated=False, box=app.cipher).problems == []
+    assert show_company(app.uow(), NOW, simulated=True).problems == [
         "em produção, mas as NF-e iriam para o simulador da SEFAZ: defina LOJASYNC_SEFAZ=real (com o certificado A1 "
         "da empresa) ou volte a empresa para homologação"]
     numbers = [imported(app, id=2000000046 + i) for i in range(2)]
@@ -432,3 +432,24 @@ def test_a_default_unit_an_earlier_version_kept_that_the_nfe_cannot_carry_is_lis
     assert show_company(app.uow(), NOW).problems == [
         "unidade padrão ШТ não cabe na NF-e (sem emoji nem letras de outros alfabetos): informe outra (Configurações "
         "→ Empresa)"]
+
+
+def test_a_certificate_this_processs_key_cannot_open_is_among_the_problems(app, sefaz, tmp_path):
+    """review: with secret.key replaced (or gone), `company show` said "Pronta para emitir NF-e" and a batch refused
+    every order one by one with the certificate's error, not once with the company's."""
+    from lojasync.crypto import TokenCipher
+    from lojasync.fiscal.services.batch import invoice_orders
+    from lojasync.fiscal.services.company import SEALED_WITH_ANOTHER_KEY, CompanyNotReady
+    from tests.integration.test_invoices import imported
+
+    set_company(app.uow(), replace(COMPANY, default_ncm="61091000"), NOW)
+    install_test_certificate(app.uow(), app.cipher, NOW)
+    assert show_company(app.uow(), NOW, box=app.cipher).problems == []
+    another = TokenCipher("outra chave secreta, não a que cifrou o certificado")
+    assert show_company(app.uow(), NOW, box=another).problems == [SEALED_WITH_ANOTHER_KEY]
+    numbers = [imported(app, id=2000000056 + i) for i in range(2)]
+    with pytest.raises(CompanyNotReady) as refused:   # said once, before any order is touched
+        invoice_orders(app.uow, another, sefaz, numbers, approve=False)
+    assert refused.value.problems == [SEALED_WITH_ANOTHER_KEY]
+    with app.read_uow() as uow:
+        assert uow.invoices.for_order(numbers[0]) == []

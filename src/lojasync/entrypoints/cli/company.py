@@ -14,10 +14,8 @@ from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json
 from lojasync.fiscal.services.company import (
     CompanyData,
-    CompanyView,
     install_certificate,
     install_test_certificate,
-    ready_where_sent,
     set_company,
     show_company,
 )
@@ -84,14 +82,15 @@ def set_(
                        environment=environment, default_ncm=default_ncm, default_origin=default_origin,
                        default_unit=default_unit, tech_cnpj=tech_cnpj, tech_contact=tech_contact,
                        tech_email=tech_email, tech_phone=tech_phone, mercado_livre_seller=mercado_livre_seller)
-    _print(set_company(container(create=True).uow(), data), fmt, "Empresa gravada.")
+    set_company(container(create=True).uow(), data)
+    _print(fmt, "Empresa gravada.")
 
 
 @app.command("show")
 @friendly_errors
 def show(fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Mostra a empresa, o certificado e o que falta para emitir NF-e."""
-    _print(show_company(container().read_uow()), fmt)
+    _print(fmt)
 
 
 @app.command("certificate")
@@ -108,8 +107,8 @@ def certificate(
         usage_error("Use ARQUIVO --password SENHA (o certificado A1 da empresa) ou --test (um certificado de teste), "
                     "não os dois.")
     if test:
-        view = install_test_certificate(app_.uow(), app_.cipher)
-        _print(view, fmt, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.")
+        install_test_certificate(app_.uow(), app_.cipher)
+        _print(fmt, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.")
         return
     if file is None:
         usage_error("Informe o arquivo do certificado (lojasync company certificate ARQUIVO --password SENHA) ou "
@@ -121,8 +120,8 @@ def certificate(
     except OSError as exc:
         fail(f"Não foi possível ler {file}: {in_portuguese(exc)}. Resolução: confira o caminho do arquivo .pfx (ou "
              ".p12) do certificado A1 e se este usuário pode lê-lo.")
-    _print(install_certificate(app_.uow(), app_.cipher, data, password, ca_bundle=app_.settings.sefaz_ca_bundle), fmt,
-           "Certificado instalado.")
+    install_certificate(app_.uow(), app_.cipher, data, password, ca_bundle=app_.settings.sefaz_ca_bundle)
+    _print(fmt, "Certificado instalado.")
 
 
 def _city(view) -> str | None:
@@ -192,8 +191,11 @@ def _print_taxes(view: TaxesView, fmt: OutputFormat, done: str | None = None) ->
         console.print(f"Obs.: {note}", highlight=False)
 
 
-def _print(view: CompanyView, fmt: OutputFormat, done: str | None = None) -> None:
-    view = ready_where_sent(view, simulated=container().settings.sefaz != "real")
+def _print(fmt: OutputFormat, done: str | None = None) -> None:
+    """The company as it stands (after `done`, the change just made), with what keeps this process from issuing for
+    it: the simulator while in production, a key that does not open its certificate."""
+    app_ = container()
+    view = show_company(app_.read_uow(), simulated=app_.settings.sefaz != "real", box=app_.cipher)
     if fmt is OutputFormat.JSON:
         print_json(view.to_dict())
         return

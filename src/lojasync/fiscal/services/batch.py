@@ -235,7 +235,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
     if len(order_numbers) > 1:
         # A company that cannot issue would refuse every order alike: said once, before any is touched. One
         # order alone keeps its own refusal, which may say more (it already has a document, it was cancelled).
-        ensure_ready_to_issue(uow_factory(), simulated=sefaz.simulated)
+        ensure_ready_to_issue(uow_factory(), simulated=sefaz.simulated, box=box)
     items: dict[int, BatchItem] = {}
     sending: dict[Future, tuple[int, int, ReadyToSend]] = {}   # transmission -> (position, order number, its NF-e)
     prepared: list[tuple[int, int, ReadyToSend]] = []   # marked as being sent, not sent yet

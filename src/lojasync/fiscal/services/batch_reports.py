@@ -86,14 +86,16 @@ class KeptBatch:
 
 
 def start_batch(uow_factory: Callable[[], ProcessingUnitOfWork], order_numbers: list[int], run_by: str | None,
-                back: str, now: datetime | None = None, approve: bool = True, simulated: bool = False) -> int:
+                back: str, now: datetime | None = None, approve: bool = True, simulated: bool = False,
+                box: SecretBox | None = None) -> int:
     """Keep a new batch of these orders, to be run by `run_batch` (`approve` False: it only generates; its page and
     its resume say so), and forget those older than KEPT_FOR.
     A company that cannot issue refuses a batch of several orders at once, before it starts (as
     `invoice_orders` would)."""
     if len(order_numbers) > 1:
-        # `simulated`: the SEFAZ the run will reach is the simulator (a company in production cannot issue there).
-        ensure_ready_to_issue(uow_factory(), simulated=simulated)
+        # `simulated`: the SEFAZ the run will reach is the simulator (a company in production cannot issue there);
+        # `box`: the key the run will open the certificate with.
+        ensure_ready_to_issue(uow_factory(), simulated=simulated, box=box)
     moment = now or _now()
     with uow_factory() as uow:
         uow.invoice_batches.forget_before(moment - KEPT_FOR)

@@ -34,7 +34,7 @@ from lojasync.fiscal.nfe_build import nfe_phone
 from lojasync.fiscal.nfe_data import TaxSettings
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
-from lojasync.shared.errors import Action, LojasyncError, terminal_commands
+from lojasync.shared.errors import Action, Gap, LojasyncError, terminal_commands
 from lojasync.shared.numbers import ascii_digits
 from lojasync.shared.state_registration import ISENTO, check_ie, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, format_cnpj, parse_tax_id
@@ -94,26 +94,41 @@ SIMULATOR_IN_PRODUCTION = ("em produção, mas as NF-e iriam para o simulador da
                            "o certificado A1 da empresa) ou volte a empresa para homologação")
 
 
-def ensure_ready_to_issue(uow: ProcessingUnitOfWork, now: datetime | None = None, simulated: bool = False) -> None:
+# The certificate sealed with a key this process does not have: said as a problem of the company (no NF-e can be
+# signed), in the words of the refusal each NF-e would get.
+SEALED_WITH_ANOTHER_KEY = Gap("o certificado A1 guardado foi cifrado com outra chave (LOJASYNC_SECRET_KEY ou o arquivo "
+                              "secret.key da pasta de dados): use a chave de antes (a variável, ou o secret.key de um "
+                              "backup) ou instale o certificado de novo",
+                              "lojasync company certificate ARQUIVO --password SENHA")
+
+
+def ensure_ready_to_issue(uow: ProcessingUnitOfWork, now: datetime | None = None, simulated: bool = False,
+                          box: SecretBox | None = None) -> None:
     """Raise `CompanyNotReady` when the company cannot issue any NF-e now (not registered, data or certificate
-    missing; in production while `simulated`, this process sending to SEFAZ's simulator), with the same words and
-    commands an order's generation gives."""
+    missing; this process unable to issue for it: `process_problems`), with the same words and commands an order's
+    generation gives."""
     with uow:
         company = uow.company.get()
         problems = issuing_problems(company, now or datetime.now(timezone.utc))
-        if simulated and company is not None and company.in_production:
-            problems.append(SIMULATOR_IN_PRODUCTION)
+        if company is not None:
+            problems += process_problems(company, simulated, box)
         if problems:
             raise CompanyNotReady(problems)
 
 
-def ready_where_sent(view: CompanyView, simulated: bool) -> CompanyView:
-    """The company as shown by a process that sends to SEFAZ's simulator (`simulated`): in production, that is among
-    what keeps it from issuing (review: "Pronta para emitir NF-e" was said, and every order then refused one by
-    one)."""
-    if simulated and view.environment == "producao" and SIMULATOR_IN_PRODUCTION not in view.problems:
-        return replace(view, problems=[*view.problems, SIMULATOR_IN_PRODUCTION])
-    return view
+def process_problems(company: Company, simulated: bool, box: SecretBox | None) -> list[str]:
+    """What keeps this process, set as it is, from issuing for the company: in production while `simulated` (it
+    sends to SEFAZ's simulator), and a certificate its key (`box`) cannot open (review: "Pronta para emitir NF-e"
+    was said in both cases, and every order then refused one by one)."""
+    problems = [SIMULATOR_IN_PRODUCTION] if simulated and company.in_production else []
+    if box is not None and company.certificate and company.certificate_password:
+        try:
+            box.decrypt(company.certificate_password)   # sealed with the same key as the certificate, and short
+        except TokenDecryptError:
+            problems.append(SEALED_WITH_ANOTHER_KEY)
+        except LojasyncError as exc:   # no key at all (secret.key gone): its own words say what to do
+            problems.append(f"{exc.message} {exc.resolution}")
+    return problems
 
 
 class CertificateForTestsOnly(LojasyncError):
@@ -523,9 +538,15 @@ def load_certificate(company: Company, box: SecretBox) -> Certificate:
     return Certificate.load(pfx, password)
 
 
-def show_company(uow: ProcessingUnitOfWork, now: datetime | None = None) -> CompanyView:
+def show_company(uow: ProcessingUnitOfWork, now: datetime | None = None, *, simulated: bool = False,
+                 box: SecretBox | None = None) -> CompanyView:
+    """The company as this process would issue for it: `simulated` (it sends to SEFAZ's simulator) and `box` (its
+    key) add what they keep from issuing to the problems (`process_problems`)."""
     with uow:
-        return company_view(_company(uow), now or datetime.now(timezone.utc))
+        company = _company(uow)
+        view = company_view(company, now or datetime.now(timezone.utc))
+        extra = [p for p in process_problems(company, simulated, box) if p not in view.problems]
+        return replace(view, problems=[*view.problems, *extra]) if extra else view
 
 
 def _company(uow: ProcessingUnitOfWork) -> Company:

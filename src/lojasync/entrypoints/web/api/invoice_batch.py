@@ -209,7 +209,8 @@ def _started(request: Request, app: Container, gateway: Sefaz, who: Person, numb
              remaining: int, awaiting: list[InvoiceOut], unsent: list[InvoiceOut]) -> JSONResponse:
     # No order in that situation left to invoice: an empty batch, finished at once (as the answer without
     # background has no items), so that a client follows every batch the same way.
-    batch_id = start_batch(app.uow, numbers, who.name, "/pedidos", approve=approve, simulated=gateway.simulated)
+    batch_id = start_batch(app.uow, numbers, who.name, "/pedidos", approve=approve, simulated=gateway.simulated,
+                           box=app.cipher)
     run_after_answering(app, gateway, batch_id, numbers, who, wake=lambda: push_soon(request), approve=approve)
     started = BatchStartedOut(batch_id=batch_id, orders=numbers, remaining=remaining, awaiting=awaiting,
                               unsent=unsent)

@@ -68,7 +68,8 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
     # "0": the rest of a batch that only generated (its resume button), which goes on only generating.
     approve = transmitir != "0"
     sefaz = sefaz_of(request)
-    batch_id = start_batch(container.uow, numbers, person.name, back, approve=approve, simulated=sefaz.simulated)
+    batch_id = start_batch(container.uow, numbers, person.name, back, approve=approve, simulated=sefaz.simulated,
+                           box=container.cipher)
     run_after_answering(container, sefaz, batch_id, numbers, person, wake=lambda: push_soon(request),
                         approve=approve)
     # Post/redirect/get: the batch's own address, which a reload or the browser's history shows again.

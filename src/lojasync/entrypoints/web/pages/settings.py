@@ -27,7 +27,6 @@ from lojasync.fiscal.services.company import (
     CompanyMissing,
     install_certificate,
     install_test_certificate,
-    ready_where_sent,
     show_company,
 )
 from lojasync.fiscal.services.company import set_company as save_company
@@ -76,7 +75,7 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
     container = request.app.state.container
     settings = container.settings
     try:
-        company = ready_where_sent(show_company(container.read_uow()), simulated=settings.sefaz != "real")
+        company = show_company(container.read_uow(), simulated=settings.sefaz != "real", box=container.cipher)
     except CompanyMissing:
         company = None
     fields = company_fields(container.read_uow()) or {}
