@@ -116,3 +116,16 @@ def test_an_email_with_brackets_is_shown_as_it_is_kept(app, lojasync):
     assert "[/x]ana@loja.com.br reativado" in lojasync("users", "enable", "[/x]ana@loja.com.br").output
     assert "Senha de [/x]ana@loja.com.br trocada" in lojasync(
         "users", "password", "[/x]ana@loja.com.br", "--password", "outra frase de senha").output
+
+
+def test_ctrl_c_at_the_password_prompt_exits_130_as_any_interrupted_command(app, lojasync, monkeypatch):
+    """review: Ctrl+C at a prompt left with click's exit 1, a refusal's code; `sync` and a batch say 130."""
+    from lojasync.entrypoints.cli import accounts
+
+    def pressed_ctrl_c(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(accounts.typer, "prompt", pressed_ctrl_c)
+    stopped = lojasync("users", "add", "ana@loja.com.br", expect=130)
+    assert "Interrompido." in stopped.output
+    assert json.loads(lojasync("users", "list", "--format", "json").output) == []

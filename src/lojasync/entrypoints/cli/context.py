@@ -61,11 +61,13 @@ ERROR_LOG = "lojasync-erros.log"
 # Exit codes a script can switch on (sysexits.h names the last two): 1 the command was refused (not found, a state
 # that does not allow it, wrong data: a person acts), 2 the command line itself is wrong (Typer), 70 a defect of
 # lojasync (the reference is in the log), 75 something outside is unavailable right now (SEFAZ, the store, another
-# process writing the same rows): the same command may work later, nothing was done by half.
+# process writing the same rows): the same command may work later, nothing was done by half; 130 it was interrupted
+# (Ctrl+C: the shell's 128 + SIGINT).
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_UNEXPECTED = 70
 EXIT_TRY_AGAIN = 75
+INTERRUPTED = 130
 
 
 def container(create: bool = False) -> Container:
@@ -160,8 +162,13 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
                 # The driver's or library's words help whoever maintains the machine, not the screen.
                 _log_detail(exc, "error with a technical cause", reference=exc.code)
             fail(explain(exc), exit_code(exc))
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except typer.Exit:
             raise
+        except (typer.Abort, KeyboardInterrupt):
+            # Ctrl+C (at a prompt, click's Abort): 130, as every command interrupted says it (`sync`, a batch), not
+            # click's 1 (review: a script could not tell an interruption from a refusal).
+            err_console.print("Interrompido.", highlight=False)
+            raise typer.Exit(INTERRUPTED) from None
         except Exception as exc:  # noqa: BLE001 - a bug: reported with a reference, never dressed as advice
             if _disk_full(exc):
                 _no_room(exc)

@@ -28,9 +28,9 @@ from rich.markup import escape
 from rich.text import Text
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import adopt_container, console, friendly_errors, reset_container
+from lojasync.entrypoints.cli.context import INTERRUPTED, adopt_container, console, friendly_errors, reset_container
 from lojasync.entrypoints.cli.output import Column, table
-from lojasync.entrypoints.cli.sync import INTERRUPTED, print_sync_report, run_sync
+from lojasync.entrypoints.cli.sync import print_sync_report, run_sync
 from lojasync.nuvemshop.services.stores import add_store
 from lojasync.sales.history import Person
 from lojasync.sales.views import list_customers, list_orders

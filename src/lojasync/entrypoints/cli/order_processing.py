@@ -14,6 +14,7 @@ from lojasync.entrypoints.cli.context import (
     EXIT_REFUSED,
     EXIT_TRY_AGAIN,
     EXIT_UNEXPECTED,
+    INTERRUPTED,
     console,
     container,
     err_console,
@@ -125,7 +126,7 @@ def invoice(
                           highlight=False)
         if seen:
             push_soon(app_, quiet=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(INTERRUPTED) from None
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     _report(report, approve, len(targets), fmt, earlier, unsent)

@@ -16,12 +16,9 @@ from rich.progress import (
 )
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, friendly_errors
+from lojasync.entrypoints.cli.context import INTERRUPTED, console, container, friendly_errors
 from lojasync.nuvemshop.services.outcomes import OUTCOME_LABELS, Outcome
 from lojasync.nuvemshop.services.sync_store import SyncReport, sync_store
-
-# The shell's code for "stopped by Ctrl-C" (128 + SIGINT).
-INTERRUPTED = 130
 
 
 @friendly_errors
