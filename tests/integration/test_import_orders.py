@@ -325,6 +325,33 @@ def test_malformed_payload_is_recorded_and_recovered_later(app, store_id):
                                  "error": "dados inválidos no pedido da loja (products.0.quantity)"}
 
 
+@pytest.mark.parametrize("processed", [False, True])
+def test_a_failure_is_cleared_by_a_fixed_version_the_erp_holds_already_or_of_a_processed_order(app, store_id,
+                                                                                               processed):
+    """review: the failure was cleared only by an order created or updated; a fixed version whose content the ERP
+    held already (unchanged), or of an order processed meanwhile, left it for ever (fetched again on every sync, its
+    payload kept, ahead of the other failures in the retries)."""
+    number = import_order(app.uow(), store_id, order_payload(id=1700009998), POLICY).order_number
+    if processed:
+        with app.uow() as uow:
+            uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+            uow.commit()
+    bad = order_payload(id=1700009998, updated_at=ts(30))
+    bad["products"][0]["quantity"] = "1.5"
+    assert import_order(app.uow(), store_id, bad, POLICY).outcome is Outcome.FAILED
+    old = order_payload(id=1700009998)   # an older version read late changes nothing, the failure included
+    assert import_order(app.uow(), store_id, {**old, "updated_at": ts(-30)}, POLICY).outcome is Outcome.UNCHANGED
+    with app.uow() as uow:
+        assert len(uow.failures.list(store_id)) == 1
+
+    fixed = order_payload(id=1700009998, updated_at=ts(60))   # v1's content, a newer stamp
+    assert import_order(app.uow(), store_id, fixed, POLICY).outcome is Outcome.UNCHANGED
+    with app.uow() as uow:
+        assert uow.failures.list(store_id) == []
+    log = show_order(app.uow(), number)["log"]
+    assert [e["event"] for e in log][-2:] == ["failed", "recovered"]
+
+
 def test_same_order_twice_in_one_batch_keeps_the_newest(app, store_id):
     payload = order_payload()
     newer = {**payload, "payment_status": "paid", "updated_at": ts(10)}

@@ -102,10 +102,21 @@ def _is_up_to_date(binding: OrderBinding | None, candidate: Candidate) -> bool:
     """
     if binding is None or binding.order is None:
         return False
+    return _older(binding, candidate) or binding.payload_hash == candidate.digest
+
+
+def _older(binding: OrderBinding, candidate: Candidate) -> bool:
+    """Whether this version's stamp is before the one the link keeps."""
     stored, incoming = binding.store_updated_at, candidate.order.updated_at
-    if stored is not None and incoming is not None and incoming < stored:
-        return True
-    return binding.payload_hash == candidate.digest
+    return stored is not None and incoming is not None and incoming < stored
+
+
+def _recovered(uow: ConnectorUnitOfWork, failures: dict, external_id: str, order: Order, actor: Who) -> None:
+    """The order's earlier import failure, if any, is over: its history says so, and the failure goes."""
+    failure = failures.pop(external_id, None)
+    if failure is not None:
+        order.record(ImportRecovered(order=order, actor=actor, attempts=failure.attempts))
+        uow.failures.delete(failure)
 
 
 def _newer(binding: OrderBinding, candidate: Candidate) -> bool:
@@ -118,6 +129,10 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
                   actor: Who) -> ImportReport:
     results: list[tuple[ImportResult, OrderBinding | None]] = []
     bindings = uow.bindings.orders_by_external_ids(store_id, [c.order.id for c in candidates], lock=True)
+    # Every order read whole now clears its earlier failure, whatever path it takes (review: one whose fixed version
+    # was what the ERP held already, or that was processed, kept its failure for ever: fetched again on every sync,
+    # its payload kept, the oldest failures ahead of the others in the retries).
+    failures = uow.failures.by_external_ids(store_id, [c.order.id for c in candidates])
     todo: list[Candidate] = []
     # Products whose stock the stores may show wrong after this batch (`write_back.stock_may_differ`).
     differing: set[int] = set()
@@ -129,11 +144,14 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             # An older version changes nothing, not even the link's stamp and states: written back (review), the
             # next version older than the newest passed as new and was applied (a cancelled order reopened), and an
             # invoiced order's "cancele a NF-e" went away.
+            if not _older(binding, candidate):
+                _recovered(uow, failures, candidate.order.id, binding.order, actor)
             results.append((ImportResult(candidate.order.id, Outcome.UNCHANGED, binding.order.id), None))
         elif binding is not None and binding.order is not None and binding.order.is_processed():
             # Set aside before resolving dependencies: a processed order must not touch customers
             # or products either.
             results.append((_processed_order_changed(binding, candidate, actor, differing), None))
+            _recovered(uow, failures, candidate.order.id, binding.order, actor)
         else:
             todo.append(candidate)
 
@@ -141,7 +159,6 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
     customers = resolve_customers(uow, store_id, [(c.order, c.data) for c in todo
                                                   if not _redacted(bindings.get(c.order.id))])
     products = resolve_products(uow, store_id, [c.data for c in todo], policy.unknown_sku)
-    failures = uow.failures.by_external_ids(store_id, [c.order.id for c in todo])
     reserving: list[tuple[datetime | None, int]] = []   # (placed at, product) of each new order's lines
 
     for candidate in todo:
@@ -174,9 +191,7 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             differing.update(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
             result = ImportResult(external_id, Outcome.UPDATED)
         _update_binding(binding, candidate)
-        if external_id in failures:
-            order.record(ImportRecovered(order=order, actor=actor, attempts=failures[external_id].attempts))
-            uow.failures.delete(failures[external_id])
+        _recovered(uow, failures, external_id, order, actor)
         results.append((result, binding))
     uow.flush()
     # After the flush: a variant this batch bound (its first order in this store) is one the stores are told of.
