@@ -201,6 +201,10 @@ def test_a_customer_a_person_put_in_place_of_the_stores_stays_through_updates_wi
     changes = order.apply(replace(data, note="enviado"), maria, [ln.product for ln in order.lines])
     assert order.customer is company and order.customer_link == CustomerLink.MANUAL
     assert "cliente vinculado: Maria Souza" not in texts(changes)
+    # review: the same document written another way (from customer.identification instead of the order's contact)
+    # linked the store's customer over the person's choice.
+    order.apply(replace(data, contact_document="52998224725"), maria, [ln.product for ln in order.lines])
+    assert order.customer is company and order.customer_link == CustomerLink.MANUAL
     other = customer("Ana Lima", "11144477735")   # the store corrected the buyer's CPF: that one is linked
     order.apply(replace(data, contact_document="111.444.777-35"), other, [ln.product for ln in order.lines])
     assert order.customer is other and order.customer_link == CustomerLink.STORE

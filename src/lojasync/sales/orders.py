@@ -465,10 +465,12 @@ class Order(Aggregate):
     def _link_store_customer(self, data: OrderData, customer: Customer | None,
                              document_before: str | None = None) -> list[Change]:
         if customer is not None and self.customer is not None and self.customer is not customer \
-                and self.customer_link == CustomerLink.MANUAL and data.contact_document == document_before:
+                and self.customer_link == CustomerLink.MANUAL \
+                and normalize_tax_id(data.contact_document) == normalize_tax_id(document_before):
             # A person replaced the store's customer (the buyer wants the NF-e in the company's CNPJ): an update of
             # the order that brings the same document (shipped, paid) relinked the store's, undoing the choice
-            # (review). Only a document the store changed (or brought at last: rule 3) links the store's customer.
+            # (review). Only a document the store changed (or brought at last: rule 3) links the store's customer; the
+            # same one written another way ("529.982.247-25" for "52998224725") is no change (review).
             return []
         if customer is not None:
             changed = self.customer is not customer
