@@ -329,3 +329,38 @@ def test_a_store_that_cannot_answer_now_is_not_taken_for_uninstalled(app, server
     assert next(e for e in list_events(app.read_uow()) if e.event == event).status == "ignorado"
     with app.read_uow() as uow:
         assert uow.stores.get(store_id).active
+
+
+def test_a_moment_of_database_conflict_leaves_an_lgpd_event_pending_to_be_tried_again(app, server, store_id):
+    """review: a customers/redact that met another writer (SQLite busy, a PostgreSQL deadlock) failed at its first
+    try, waiting for a person, though a moment later it would have gone through. It stays pending, is tried again
+    with the drain's backoff, and only after the drain's attempts does it fail, in the conflict's own words."""
+    from lojasync.shared.errors import WriteConflict
+
+    conflicts = {"left": 1}
+
+    def lgpd(uow, store, event):
+        if conflicts["left"]:
+            conflicts["left"] -= 1
+            raise WriteConflict(reason="o banco estava ocupado por outra gravação")
+
+    def drain_lgpd():
+        return drain_store_events(app.uow(), app.client_for, app.policy(), store_id, threshold=3, lgpd_handler=lgpd)
+
+    notify(app, server, "customers/redact", None)
+    with pytest.raises(WriteConflict):
+        drain_lgpd()
+    (event,) = list_events(app.read_uow())
+    assert event.status == "pendente" and event.attempts == 1
+    drain_lgpd()
+    assert list_events(app.read_uow())[0].status == "processado"
+
+    notify(app, server, "customers/data_request", None)
+    conflicts["left"] = 99
+    for _attempt in range(5):
+        with pytest.raises(WriteConflict):
+            drain_lgpd()
+    failed = next(e for e in list_events(app.read_uow()) if e.event == "customers/data_request")
+    assert failed.status == "com erro" and failed.attempts == 5 and failed.retryable
+    assert failed.error.startswith("Outro processo gravava os mesmos dados ao mesmo tempo") and "WriteConflict" \
+        not in failed.error and failed.error.endswith("(5 tentativas).")

@@ -203,8 +203,9 @@ class TaskQueue:
             # The events stay pending whatever happens; try again later, waiting longer each time, one retry per
             # store (`drain_retries`): a drain that failed while another retry waits leaves it to that one.
             delay = min(600.0, 5.0 * 2 ** attempt)
-            level = logging.WARNING if retryable(exc) else logging.ERROR
-            log.log(level, "drain failed, retrying later", exc_info=not retryable(exc),
+            # The store down, or the database busy or gone for a moment: a warning; anything else, with its traceback.
+            passing = retryable(exc) or (isinstance(exc, LojasyncError) and exc.retryable)
+            log.log(logging.WARNING if passing else logging.ERROR, "drain failed, retrying later", exc_info=not passing,
                     extra={"store_id": store_id, "error_class": type(exc).__name__, "retry_in_s": delay})
             if self._first_follow_up(store_id, delay):
                 self._drain.schedule((store_id, attempt + 1), delay=delay)

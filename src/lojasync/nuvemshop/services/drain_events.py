@@ -131,7 +131,10 @@ def _handle_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory
                 record.attempts += 1
                 uow.commit()
         except Exception as exc:
-            if retryable(exc):
+            if retryable(exc) or (isinstance(exc, LojasyncError) and exc.retryable):
+                # The store down, or this database busy or gone for a moment (review: a customers/redact that met
+                # another writer failed at its first try, waiting for a person, while a moment later it would
+                # have gone through): the drain is retried with backoff, counting the attempt (`_count_attempt`).
                 raise
             if not isinstance(exc, LojasyncError):
                 # A bug, not advice: the traceback goes to the log, the event says where to look.
@@ -149,6 +152,8 @@ def _count_attempt(uow: ConnectorUnitOfWork, events: list[WebhookEvent], exc: Ex
                 continue
             record.attempts += 1
             if record.attempts >= MAX_ATTEMPTS:
-                failed = EventFailed(kind=type(exc).__name__, attempts=f" após {record.attempts} tentativas")
-                record.mark_failed(now(), failed.message, failed.resolution, failed.code)
+                # Our own errors in their own words (review: "Erro ao processar (WriteConflict)" named a class).
+                failed = exc if isinstance(exc, LojasyncError) else EventFailed(kind=type(exc).__name__, attempts="")
+                record.mark_failed(now(), f"{failed.message.rstrip('.')} ({record.attempts} tentativas).",
+                                   failed.resolution, failed.code)
         uow.commit()
