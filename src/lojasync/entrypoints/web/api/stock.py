@@ -97,6 +97,9 @@ def count(body: StockCount, request: Request, app: Container = Depends(container
 
 
 def _fiscal(description: str, longest: int):
+    # `longest` is for the text as typed, before the service takes the separators away (a GTIN "as printed under
+    # the barcode", "789 1000 315507"; review: the API refused what the page and the CLI took); the service says,
+    # in Portuguese, what the cleaned value lacks.
     return Field(default=None, max_length=longest, description=description)
 
 
@@ -105,11 +108,11 @@ class FiscalDataIn(ApiInput):
     applies again, as a blank field of the product's page)."""
 
     sku: str = Field(min_length=1, max_length=100, description="SKU do produto (id:N sem SKU: veja `reference`).")
-    ncm: str | None = _fiscal("NCM, 8 dígitos (pontos são ignorados).", 10)
-    cest: str | None = _fiscal("CEST, 7 dígitos.", 9)
+    ncm: str | None = _fiscal("NCM, 8 dígitos (pontos são ignorados).", 16)
+    cest: str | None = _fiscal("CEST, 7 dígitos.", 16)
     origin: str | None = _fiscal("Origem da mercadoria, 0 a 8.", 1)
     unit: str | None = _fiscal("Unidade comercial, até 6 caracteres (UN, KG, CX...).", 6)
-    gtin: str | None = _fiscal("GTIN/EAN com dígito verificador.", 14)
+    gtin: str | None = _fiscal("GTIN/EAN com dígito verificador (espaços e hífens são ignorados).", 32)
     cfop: str | None = _fiscal("CFOP de venda próprio do produto: 5101 a 5124, 6101 a 6124 ou 5405.", 5)
 
 
