@@ -1381,6 +1381,53 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
     assert numbers_to_void(app.uow()) == []
     (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_discarded"]
     assert "o número já está na SEFAZ com outra chave (rejeição 539), não há o que inutilizar" in entry["message"]
+    # review: voiding it was refused as "in use" by a discarded NF-e, with a resolution saying discarded ones can be
+    from lojasync.fiscal.services.number_voids import VoidNumberHeldAtSefaz, void_numbers
+
+    with pytest.raises(VoidNumberHeldAtSefaz) as not_a_gap:
+        void_numbers(app.uow(), app.cipher, sefaz, 1, reason="Numero pulado por erro de configuracao")
+    assert "com outra chave (rejeição 539): não há o que inutilizar" in not_a_gap.value.message
+
+
+def test_a_number_voided_at_sefaz_is_rejected_once_then_discarded_and_is_no_gap(app, company, sefaz, simulator):
+    """review: after 206 (the number voided at SEFAZ, by another program or before a restored backup) each approval
+    rebuilt the NF-e with a new key and the same number, and SEFAZ refused it again, nobody told; discarded, its number
+    was listed as a gap to void."""
+    from lojasync.fiscal.errors import NumberVoidedAtSefaz
+    from lojasync.fiscal.gateway import Environment
+    from lojasync.fiscal.nfe_voids import build_void_request_xml
+    from lojasync.fiscal.services.invoices import certificate_for
+    from lojasync.fiscal.services.number_gaps import numbers_to_void
+    from lojasync.fiscal.services.number_voids import VoidNumberHeldAtSefaz, void_numbers
+    from lojasync.fiscal.signing import sign
+
+    number = imported(app, id=2000000092)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    with app.read_uow() as uow:
+        certificate = certificate_for(uow.company.get(), app.cipher)
+    elsewhere = sign(build_void_request_xml("11222333000181", "35", datetime.now(timezone.utc).year, 1, 1, 1,
+                                            "Numero inutilizado por outro sistema", environment=Environment("2")),
+                     certificate, element="infInut")
+    with sefaz.gateway("35", "2", certificate) as gateway:
+        assert gateway.void_numbers(elsewhere).status == "102"
+
+    rejected, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and (rejected.status, rejected.rejection_code) == ("rejected", "206")
+    assert "próximo número" in rejected.rejection_resolution
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and "rejeitada: 206" in order["attention_reason"]
+    with pytest.raises(NumberVoidedAtSefaz) as refused:   # sent again it would get 206 again
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert "inutilizado na SEFAZ (rejeição 206)" in refused.value.message
+    assert refused.value.action is Action.DISCARD_INVOICE
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")
+    assert numbers_to_void(app.uow()) == []
+    (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_discarded"]
+    assert "o número já está inutilizado na SEFAZ (rejeição 206), não há o que inutilizar" in entry["message"]
+    with pytest.raises(VoidNumberHeldAtSefaz) as not_a_gap:
+        void_numbers(app.uow(), app.cipher, sefaz, 1, reason="Numero pulado por erro de configuracao")
+    assert not_a_gap.value.message == ("A SEFAZ já tem o número 1 (série 1) já inutilizado (rejeição 206): não há o "
+                                       "que inutilizar; nada foi inutilizado.")
 
 
 def test_a_store_cancellation_of_an_order_with_an_unsent_nfe_asks_for_it_to_be_discarded(app, company, sefaz):

@@ -34,7 +34,7 @@ from lojasync.db.types import MoneyCents
 from lojasync.finance.receivables import Receivable, ReceivableStatus
 from lojasync.fiscal.carriers import RegisteredCarrier
 from lojasync.fiscal.company import Company
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
+from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.invoices import ACTIVE as ACTIVE_INVOICE
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.nfe_data import Carrier
@@ -105,10 +105,11 @@ def _active_of_order(table, statuses: frozenset):
 
 
 def _holds_its_number(t):
-    """The NF-e whose number is used: all but the discarded, except one rejected with 539 (SEFAZ holds its number
-    under another key: no gap to void there). Never NULL (its negation is the discarded NF-e of a gap)."""
+    """The NF-e whose number is used: all but the discarded, except one rejected with 539 or 206 (SEFAZ holds its
+    number under another key, or has it voided: no gap to void there). Never NULL (its negation is the discarded NF-e
+    of a gap)."""
     return or_(t.c.status != InvoiceStatus.DISCARDED,
-               func.coalesce(t.c.rejection_code, "") == DUPLICATE_WITH_DIFFERENT_KEY)
+               func.coalesce(t.c.rejection_code, "").in_(sorted(NUMBER_SPENT_AT_SEFAZ)))
 
 
 def _first_active(session: Session, entity, table, statuses: frozenset, order_id: int):
@@ -302,15 +303,17 @@ class InvoiceRepository:
             found.update((invoice_id, number) for invoice_id, number in rows)
         return found
 
-    def numbers_in_use(self, environment: str, series: int, first: int, last: int) -> list[tuple[int, int, str]]:
-        """(number, id, status) of the NF-e of this environment and series numbered within first..last that were
-        not discarded: those numbers belong to a document (pending, awaiting SEFAZ, authorised...)."""
+    def numbers_in_use(self, environment: str, series: int, first: int, last: int
+                       ) -> list[tuple[int, int, InvoiceStatus, str | None]]:
+        """(number, id, status, rejection code) of the NF-e of this environment and series numbered within
+        first..last whose number is used (`_holds_its_number`): a document's (pending, awaiting SEFAZ, authorised...),
+        or one SEFAZ holds (a discarded NF-e rejected with 539 or 206)."""
         rows = self.session.execute(
-            select(invoice_table.c.number, invoice_table.c.id, invoice_table.c.status)
+            select(invoice_table.c.number, invoice_table.c.id, invoice_table.c.status, invoice_table.c.rejection_code)
             .where(invoice_table.c.environment == environment, invoice_table.c.series == series,
                    invoice_table.c.number.between(first, last), _holds_its_number(invoice_table))
             .order_by(invoice_table.c.number))
-        return [(number, invoice_id, InvoiceStatus(status)) for number, invoice_id, status in rows]
+        return [(number, invoice_id, InvoiceStatus(status), code) for number, invoice_id, status, code in rows]
 
     def discarded_in(self, environment: str, series: int, first: int, last: int) -> list[Invoice]:
         """The discarded NF-e of this environment and series numbered within first..last (but those whose number

@@ -225,6 +225,20 @@ class WorkerStuckOnABug(LojasyncError):
                            "detalhe técnico está no log do worker ({where}).")
 
 
+class NumberVoidedAtSefaz(LojasyncError):
+    """SEFAZ rejected the NF-e with 206: its number was voided (inutilizado) there, by this program or another. Sent
+    again, the number gets the same rejection: only another NF-e, with the next number, can go."""
+
+    code = "fiscal.number_voided_at_sefaz"
+    message_template = ("A NF-e nº {number} não pode ser transmitida de novo: o número {number} já está inutilizado na "
+                        "SEFAZ (rejeição 206).")
+    resolution_template = "Descarte esta NF-e e gere outra a partir do pedido: ela terá o próximo número."
+    action = Action.DISCARD_INVOICE
+
+    def __init__(self, number: int, invoice_id: int) -> None:
+        super().__init__(number=number, invoice_id=invoice_id)
+
+
 class NumberTakenAtSefaz(LojasyncError):
     """SEFAZ rejected the NF-e with 539: its number is there under another key (a restored backup, another program
     on the same series). Sent again, the number gets the same rejection: only another NF-e, with the next

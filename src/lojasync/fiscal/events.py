@@ -96,7 +96,8 @@ class InvoiceDiscarded(DocumentEvent):
     number: int
     series: int
     reason: str | None = None
-    taken_at_sefaz: bool = False   # rejected 539: SEFAZ holds the number under another key, nothing to void
+    taken_at_sefaz: bool = False   # rejected 539 or 206: SEFAZ holds the number (another key, voided), nothing to void
+    spent_by: str | None = None    # which of the two ("539", "206"; before 2026-12-05 only 539 was, unsaid)
 
 
 @dataclass(frozen=True, kw_only=True)

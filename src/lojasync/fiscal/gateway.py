@@ -36,6 +36,10 @@ EVENT_BATCH_PROCESSED = "128"
 NFE_UNKNOWN = "217"               # a query by key: SEFAZ never authorised it, sending it is safe
 DUPLICATE_NFE = "204"
 DUPLICATE_WITH_DIFFERENT_KEY = "539"
+NUMBER_ALREADY_VOIDED = "206"     # the NF-e's number was voided (inutilizado) at SEFAZ: it can never be used
+# Rejections that spend the NF-e's number for good at SEFAZ: sent again it gets the same, and discarded its number is
+# no gap to void.
+NUMBER_SPENT_AT_SEFAZ = frozenset({DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED})
 ALREADY_CANCELLED = "218"
 RANGE_ALREADY_VOIDED = "563"      # this very range was voided before (a repeat of a request answered before)
 SERVICE_PARALYSED = ("108", "109")

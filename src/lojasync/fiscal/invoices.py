@@ -34,7 +34,7 @@ from lojasync.fiscal.events import (
     InvoiceRejected,
     InvoiceUnanswered,
 )
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
+from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
 from lojasync.sales.history import Actor, Person, Who, actor_name
 from lojasync.shared.events import Aggregate
 from lojasync.shared.text import clean_text
@@ -527,14 +527,17 @@ class Invoice(Aggregate):
         self.cancel_justification = " ".join(clean_text(reason or "").split())[:255] or None
         self._settled(order, NOT_SENT, STUCK)   # what the order was flagged for about it is dealt with
         self.record(InvoiceDiscarded(order=order, actor=actor, reason=self.cancel_justification,
-                                     taken_at_sefaz=self.number_taken_at_sefaz, **self._ids()))
+                                     taken_at_sefaz=self.number_taken_at_sefaz,
+                                     spent_by=self.rejection_code if self.number_taken_at_sefaz else None,
+                                     **self._ids()))
 
     @property
     def number_taken_at_sefaz(self) -> bool:
-        """Rejected with 539: SEFAZ holds this number under another key (a restored backup, another program on the
-        series). Discarded, its number is no gap to void (SEFAZ would refuse it): it stays used."""
+        """Rejected with 539 or 206: SEFAZ holds this number under another key (a restored backup, another program on
+        the series), or has it voided. Discarded, its number is no gap to void (SEFAZ would refuse it): it stays
+        used."""
         return self.status in (InvoiceStatus.REJECTED, InvoiceStatus.DISCARDED) and \
-            self.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY
+            self.rejection_code in NUMBER_SPENT_AT_SEFAZ
 
     def number_voided(self, order, actor: Who, protocol: str | None, simulated: bool) -> None:
         """Its number (it was discarded) was voided at SEFAZ: the order's history says the gap is closed."""

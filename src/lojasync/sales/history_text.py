@@ -189,7 +189,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         "foram canceladas."),
     HistoryType.INVOICE_DISCARDED: lambda p, n: (
         f"NF-e {_invoice(p)} descartada sem autorização: nada foi movimentado; "
-        + ("o número já está na SEFAZ com outra chave (rejeição 539), não há o que inutilizar."
+        + ("o número já está inutilizado na SEFAZ (rejeição 206), não há o que inutilizar."
+           if p.get("spent_by") == "206" else
+           "o número já está na SEFAZ com outra chave (rejeição 539), não há o que inutilizar."
            if p.get("taken_at_sefaz") else "o número fica sem uso (inutilize-o na SEFAZ).")
         + (f" Motivo: {p['reason']}." if p.get("reason") else "")),
     HistoryType.INVOICE_NUMBER_VOIDED: lambda p, n: (

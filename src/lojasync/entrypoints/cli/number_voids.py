@@ -12,7 +12,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table_or_lines
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
 from lojasync.fiscal.services.number_gaps import (
     CHECK_NOTE,
     DEADLINE_NOTE,
@@ -57,6 +57,9 @@ def print_number_void(invoice, voids: list[NumberVoidView], environment_now: str
         return
     if invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
         console.print(f"A SEFAZ já tem o número {invoice.number} com outra chave (rejeição 539): não há o que "
+                      "inutilizar.", highlight=False)
+    elif invoice.rejection_code == NUMBER_ALREADY_VOIDED:
+        console.print(f"O número {invoice.number} já está inutilizado na SEFAZ (rejeição 206): não há o que "
                       "inutilizar.", highlight=False)
     elif invoice.environment != environment_now and invoice.environment == "2":
         console.print(f"Número {invoice.number} de homologação sem uso: números de homologação não têm valor fiscal e "

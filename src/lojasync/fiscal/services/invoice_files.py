@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lojasync.fiscal.danfe import danfe_pdf
 from lojasync.fiscal.errors import InvoiceNotFound
+from lojasync.fiscal.gateway import NUMBER_ALREADY_VOIDED
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.errors import Action, LojasyncError
@@ -34,11 +35,11 @@ class DanfeOfDeniedNfe(DanfeNotAvailable):
 
 
 class DanfeOfNumberTaken(DanfeNotAvailable):
-    """Rejected with 539: SEFAZ holds its number under another key, so it is refused each time it is transmitted
-    (`NumberTakenAtSefaz`); telling to transmit it sent the person to that refusal."""
+    """Rejected with 539 or 206: SEFAZ holds its number (another key, voided), so it is refused each time it is
+    transmitted (`number_spent`); telling to transmit it sent the person to that refusal."""
 
-    resolution_template = ("A SEFAZ já tem o número {number} com outra chave (rejeição 539): esta NF-e nunca será "
-                           "autorizada. Descarte-a e gere outra NF-e para o pedido (com o próximo número).")
+    resolution_template = ("A SEFAZ já tem o número {number} ({how}): esta NF-e nunca será autorizada. Descarte-a e "
+                           "gere outra NF-e para o pedido (com o próximo número).")
     action = None
 
 
@@ -83,7 +84,9 @@ def invoice_danfe(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:
             refusal = (DanfeOfDeniedNfe if invoice.status is InvoiceStatus.DENIED
                        else DanfeNeverAvailable if never
                        else DanfeOfNumberTaken if invoice.number_taken_at_sefaz else DanfeNotAvailable)
-            raise refusal(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id)
+            how = ("inutilizado, rejeição 206" if invoice.rejection_code == NUMBER_ALREADY_VOIDED
+                   else "com outra chave, rejeição 539")
+            raise refusal(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id, how=how)
         proc, simulated = invoice.proc_xml, invoice.simulated
         cancelled = invoice.status is InvoiceStatus.CANCELLED
     return danfe_pdf(proc, simulated=simulated, cancelled=cancelled)

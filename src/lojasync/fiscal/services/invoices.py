@@ -30,6 +30,7 @@ from lojasync.fiscal.errors import (
     InvoiceBeingSent,
     InvoiceNotFound,
     NumberTakenAtSefaz,
+    NumberVoidedAtSefaz,
     OrderCancelledInStore,
     OrderChangedSinceGenerated,
     OrderNeedsReread,
@@ -38,7 +39,13 @@ from lojasync.fiscal.errors import (
     SefazQueryRefused,
     SimulatorInProduction,
 )
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, SERVICE_PARALYSED, SefazAnswer, SefazGateway
+from lojasync.fiscal.gateway import (
+    DUPLICATE_WITH_DIFFERENT_KEY,
+    NUMBER_ALREADY_VOIDED,
+    SERVICE_PARALYSED,
+    SefazAnswer,
+    SefazGateway,
+)
 from lojasync.fiscal.invoices import NOT_SENT, STUCK, Invoice, InvoiceStatus, SefazRecord
 from lojasync.fiscal.nfe_checks import NfeIncomplete
 from lojasync.fiscal.nfe_proc import nfe_proc
@@ -421,8 +428,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     drift = None if generated else _drift(invoice, order)
     if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
         raise drift
-    if invoice.status is InvoiceStatus.REJECTED and invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
-        raise NumberTakenAtSefaz(number=invoice.number, invoice_id=invoice.id)  # the same number would get 539 again
+    if invoice.status is InvoiceStatus.REJECTED and invoice.number_taken_at_sefaz:
+        raise number_spent(invoice)   # the same number would get the same rejection again
     # Rejected: corrected data, same number, new key. Pending for days: its dhEmi would get too old for SEFAZ (228,
     # past 30 days), so it is built again as of now (same number, new key: it was never sent).
     stale = invoice.status is InvoiceStatus.PENDING and invoice.issued_at is not None and \
@@ -718,8 +725,20 @@ def _decided(invoice: Invoice, order, claim: _Claim, answer: SefazAnswer, outcom
         proc_xml = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
         return invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc_xml, simulated)
     if outcome is Outcome.REJECTED and current:
-        return invoice.reject(order, actor, answer.status, answer.reason)
+        changed = invoice.reject(order, actor, answer.status, answer.reason)
+        if answer.status == NUMBER_ALREADY_VOIDED:
+            # Sent again, a new key each time, it would get 206 for ever (review): a person discards it.
+            order.ask_for_a_person(f"{invoice.label} rejeitada: {answer.status} - {answer.reason}. "
+                                   f"Resolução: {number_spent(invoice).resolution}"[:500])
+        return changed
     return False
+
+
+def number_spent(invoice: Invoice) -> LojasyncError:
+    """Why a rejected NF-e whose number SEFAZ holds (539: another key; 206: voided) cannot be sent again."""
+    if invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
+        return NumberTakenAtSefaz(number=invoice.number, invoice_id=invoice.id)
+    return NumberVoidedAtSefaz(number=invoice.number, invoice_id=invoice.id)
 
 
 def record_decisions(uow: ProcessingUnitOfWork, sefaz: Sefaz, answered: Sequence[tuple[ReadyToSend, SefazAnswer]],

@@ -23,7 +23,13 @@ from typing import Any
 
 from lojasync.fiscal.company import issuing_problems
 from lojasync.fiscal.errors import SimulatorInProduction
-from lojasync.fiscal.gateway import NUMBERS_VOIDED, RANGE_ALREADY_VOIDED, Environment, SefazAnswer
+from lojasync.fiscal.gateway import (
+    NUMBER_ALREADY_VOIDED,
+    NUMBERS_VOIDED,
+    RANGE_ALREADY_VOIDED,
+    Environment,
+    SefazAnswer,
+)
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES
@@ -95,6 +101,17 @@ class VoidNumbersInUse(LojasyncError):
     resolution_template = ("Só números sem NF-e, ou de NF-e descartadas, podem ser inutilizados. Uma NF-e pendente ou "
                            "rejeitada ainda pode ser transmitida com o número dela: descarte-a antes, se ela não vai "
                            "ser usada.")
+
+
+class VoidNumberHeldAtSefaz(LojasyncError):
+    """A number in the range whose NF-e SEFAZ refused as taken (539) or voided (206): not a gap (review: refused as
+    "in use" by a discarded NF-e, with a resolution saying discarded ones can be voided)."""
+
+    code = "fiscal.void_number_held_at_sefaz"
+    message_template = ("A SEFAZ já tem o número {number} (série {series}) {how}: não há o que inutilizar; nada foi "
+                        "inutilizado.")
+    resolution_template = ("Deixe esse número fora da faixa (lojasync invoices gaps lista os números que faltam "
+                           "inutilizar).")
 
 
 class VoidOverlaps(LojasyncError):
@@ -252,8 +269,12 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
             raise VoidAheadOfSeries(number=max(first, next_number), series=series, next_number=next_number)
         in_use = uow.invoices.numbers_in_use(environment, series, first, last)
         if in_use:
-            number, _, status = in_use[0]
-            raise VoidNumbersInUse(number=number, series=series, status=InvoiceStatus(status).label.lower())
+            number, _, status, code = in_use[0]
+            if status is InvoiceStatus.DISCARDED:   # SEFAZ holds its number (539, 206): no gap, nothing to void
+                raise VoidNumberHeldAtSefaz(number=number, series=series, how=(
+                    "já inutilizado (rejeição 206)" if code == NUMBER_ALREADY_VOIDED else
+                    "com outra chave (rejeição 539)"))
+            raise VoidNumbersInUse(number=number, series=series, status=status.label.lower())
         earlier = uow.number_voids.overlapping(environment, series, first, last)
         same = next((v for v in earlier if (v.first, v.last) == (first, last)), None)
         if same is not None and same.status is VoidStatus.VOIDED:

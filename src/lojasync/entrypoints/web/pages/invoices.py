@@ -18,7 +18,7 @@ from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
@@ -211,6 +211,9 @@ def _unused_number_words(invoice) -> str:
     if invoice.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
         return (f"A SEFAZ já tem o número {invoice.number} (série {invoice.series}) com outra chave (rejeição 539): "
                 "não há o que inutilizar.")
+    if invoice.rejection_code == NUMBER_ALREADY_VOIDED:
+        return (f"O número {invoice.number} (série {invoice.series}) já está inutilizado na SEFAZ (rejeição 206): não "
+                "há o que inutilizar.")
     return f"O número {invoice.number} (série {invoice.series}) fica sem uso: inutilize-o na SEFAZ, abaixo."
 
 
