@@ -450,3 +450,28 @@ def test_a_bug_that_keeps_the_worker_from_resending_a_void_is_said_on_the_reques
                                "worker ao reenviar o pedido de inutilização. Resolução: O worker tenta de novo a cada "
                                "rodada. Se continuar, avise quem mantém o lojasync: o detalhe técnico está no log do "
                                f"worker (void_id {waiting.id}).")
+
+
+def test_a_gap_left_under_the_companys_former_cnpj_is_voided_under_that_cnpj(app, company, sefaz, simulator):
+    """review: after the company moved to a branch (same CNPJ base), the number its former CNPJ left unused was
+    voided under the new CNPJ, recorded as closed, while the gap stayed open at SEFAZ past its deadline."""
+    from lojasync.fiscal.nfe_voids import issuer_of_request
+    from lojasync.fiscal.services.company import CompanyData
+    from lojasync.fiscal.services.number_voids import VoidOfSeveralIssuers
+    from tests.factories import cnpj
+
+    discarded = _discarded_invoice(app, sefaz, 2000000951)
+    branch = cnpj("112223330002")
+    set_company(app.uow(), CompanyData(cnpj=branch))
+    later = _discarded_invoice(app, sefaz, 2000000952)   # nº 2, the branch's
+    assert (discarded.number, later.number) == (1, 2)
+    with pytest.raises(VoidOfSeveralIssuers) as mixed:
+        void_numbers(app.uow(), app.cipher, sefaz, 1, 2, reason=REASON)
+    assert "1 (CNPJ 11222333000181)" in mixed.value.message
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, 1, reason=REASON)
+    with app.read_uow() as uow:
+        assert issuer_of_request(uow.number_voids.get(voided.id).request_xml) == ("35", "11222333000181")
+    own, _ = void_numbers(app.uow(), app.cipher, sefaz, 2, reason=REASON)
+    with app.read_uow() as uow:
+        assert issuer_of_request(uow.number_voids.get(own.id).request_xml) == ("35", branch)
+    assert voided.status == own.status == "voided"

@@ -114,6 +114,14 @@ class VoidNumberHeldAtSefaz(LojasyncError):
                            "inutilizar).")
 
 
+class VoidOfSeveralIssuers(LojasyncError):
+    code = "fiscal.void_of_several_issuers"
+    message_template = ("A faixa mistura números de outro emitente ({numbers}, da série {series}) com números da "
+                        "empresa como ela está agora: nada foi inutilizado.")
+    resolution_template = ("Inutilize os números de cada emitente numa faixa própria: os de NF-e descartadas de outro "
+                           "CNPJ saem com o CNPJ e a UF da chave delas.")
+
+
 class VoidOverlaps(LojasyncError):
     code = "fiscal.void_overlaps"
     message_template = ("Os números {numbers} da série {series} já têm um pedido de inutilização (situação "
@@ -283,7 +291,7 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         if blocking:
             raise VoidOverlaps(numbers=blocking[0].numbers, series=series, status=blocking[0].status.label)
         certificate = certificate_for(company, box)
-        uf_code, issuer = UF_CODES[company.uf], company.cnpj
+        uf_code, issuer = _issuer_of_range(uow, company, environment, series, first, last)
         # The year as SEFAZ reads it (Brasília): on 31 December after 21:00 the UTC year is already the next (453).
         # A request still unanswered is sent again as it was, in its own year: SEFAZ took the first, the same request
         # (its Id has the year) gets 563 and is recorded voided; another year's would be 256, recorded rejected.
@@ -322,6 +330,24 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         raise VoidUnanswered(of_numbers=request.of_numbers, series=series,
                              reason=str(exc.params.get("reason", exc.message))) from exc
     return _record(uow, request, signed, answer, actor, now)
+
+
+def _issuer_of_range(uow: ProcessingUnitOfWork, company, environment: str, series: int, first: int, last: int
+                     ) -> tuple[str, str]:
+    """(cUF, CNPJ) the range's numbers are of: the issuer in the keys of its discarded NF-e (review: after the company
+    moved to a branch, a gap the old CNPJ left was voided under the new one, and recorded as closed while it stayed
+    open at SEFAZ), the company's own for numbers no NF-e took. A range of several issuers is refused."""
+    discarded = [i for i in uow.invoices.discarded_in(environment, series, first, last) if i.access_key]
+    issuers = {(i.access_key[:2], i.access_key[6:20]) for i in discarded}
+    own = (UF_CODES[company.uf], company.cnpj)
+    if not issuers or issuers == {own}:
+        return own
+    if len(issuers) > 1 or len(discarded) < last - first + 1:
+        # The other issuer's numbers and numbers of the company as it is now (or of two issuers): void them apart.
+        raise VoidOfSeveralIssuers(series=series, numbers=", ".join(
+            f"{i.number} (CNPJ {i.access_key[6:20]})" for i in discarded if (i.access_key[:2], i.access_key[6:20])
+            != own))
+    return issuers.pop()
 
 
 def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer, actor: Who,
