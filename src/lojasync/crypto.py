@@ -173,8 +173,10 @@ class TokenCipher:
             return [self._key_file(), *self._old_secrets]
         left_behind = []
         if self._data_dir is not None:
-            with contextlib.suppress(OSError, UnicodeError):
-                left_behind = [(Path(self._data_dir) / KEY_FILE).read_text(encoding="ascii").strip()]
+            # Read as the key file always is (UTF-8: review, a passphrase with an accent left there was dropped
+            # here, and every token sealed with it stopped opening); one that is not text opens nothing anyway.
+            with contextlib.suppress(OSError, SecretKeyUnreadable):
+                left_behind = [_read_key(Path(self._data_dir) / KEY_FILE)]
         unique = dict.fromkeys([self._secret, *self._old_secrets, *filter(None, left_behind)])
         return list(unique)
 

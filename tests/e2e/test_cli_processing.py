@@ -217,6 +217,11 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     pdf = tmp_path / "danfe.pdf"
     assert "Gravado em" in lojasync("invoices", "danfe", str(created["id"]), "--output", str(pdf))
     assert pdf.read_bytes().startswith(b"%PDF")
+    # review: the path was printed as rich markup: "[/x]" crashed the command after the file was written
+    odd = tmp_path / "[/x]danfe [red]1.pdf"
+    assert f"Gravado em {odd}" in " ".join(lojasync("invoices", "danfe", str(created["id"]), "--output",
+                                                    str(odd)).split())
+    assert odd.read_bytes().startswith(b"%PDF")
 
     assert "15 a 255" in lojasync("invoices", "cancel", str(created["id"]), "--reason", "curto", expect=1)
     assert "cancelada" in lojasync("invoices", "cancel", str(created["id"]), "--reason",

@@ -88,3 +88,12 @@ def test_no_key_and_no_data_dir_is_refused_and_repr_hides_the_key():
     with pytest.raises(SecretKeyMissing):
         TokenCipher(None)
     assert "segredo" not in repr(TokenCipher("segredo"))
+
+
+def test_a_passphrase_written_in_the_key_file_opens_its_tokens_before_and_after_a_variable_is_set(tmp_path):
+    """review: secret.key was read as ASCII; a passphrase with an accent written there by hand stopped every command,
+    and, left behind once LOJASYNC_SECRET_KEY was set, was dropped, every token sealed with it unreadable."""
+    (tmp_path / KEY_FILE).write_text("senha do lojasync, não a da loja\n", encoding="utf-8")
+    sealed = TokenCipher(data_dir=tmp_path).encrypt("token-da-loja")
+    assert TokenCipher(data_dir=tmp_path).decrypt(sealed) == "token-da-loja"
+    assert TokenCipher("chave nova", data_dir=tmp_path).decrypt(sealed) == "token-da-loja"   # the file left behind

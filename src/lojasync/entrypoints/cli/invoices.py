@@ -239,7 +239,7 @@ def _write(path: Path, data: bytes) -> None:
     except OSError as exc:
         fail(f"Não foi possível gravar {path}: {in_portuguese(exc)}.")
     replaced = " (substituiu o arquivo que havia)" if existed else ""
-    console.print(f"Gravado em {path} ({formats.number(len(data))} bytes){replaced}.", highlight=False)
+    console.print(f"Gravado em {escape(str(path))} ({formats.number(len(data))} bytes){replaced}.", highlight=False)
 
 
 app.command("void")(void)

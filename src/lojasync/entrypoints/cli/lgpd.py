@@ -36,5 +36,5 @@ def export(
     """Grava a exportação de um pedido de dados num arquivo (só o dono pode ler) para enviar ao titular."""
     target = output or Path(f"lgpd_data_request_{request_id}.json")
     written = write_export(container().read_uow(), request_id, target, store)
-    console.print(f"Exportação gravada em {written}. Envie ao titular por um canal seguro e apague depois.",
-                  highlight=False)
+    console.print(f"Exportação gravada em {escape(str(written))}. Envie ao titular por um canal seguro e apague "
+                  "depois.", highlight=False)

@@ -106,11 +106,11 @@ def webhooks(
         err_console.print(f"[bold red]Erro:[/] não foi possível listar os webhooks da loja {report.external_store_id}: "
                           f"{escape(report.error)}", highlight=False)
         raise typer.Exit(1)
-    table(f"Webhooks da loja {report.external_store_id} → {url}", ["Evento", "Situação", "Erro"],
+    table(f"Webhooks da loja {report.external_store_id} → {escape(url)}", ["Evento", "Situação", "Erro"],
           [[i.event, i.state.value, escape(i.error or "")] for i in report.items])
     if report.others:
         table("Outros webhooks registrados (não esperados aqui)", ["Evento", "URL"],
-              [[event, other_url] for event, other_url in report.others])
+              [[escape(event), escape(other_url)] for event, other_url in report.others])
     counts = {state: sum(1 for i in report.items if i.state is state) for state in WebhookState}
     console.print(f"Esperados: {len(report.items)}; registrados: {counts[WebhookState.PRESENT]}; "
                   f"criados agora: {counts[WebhookState.CREATED]}; faltando: {counts[WebhookState.MISSING]}; "

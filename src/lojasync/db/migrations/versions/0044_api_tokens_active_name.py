@@ -25,13 +25,19 @@ def upgrade() -> None:
     connection = op.get_bind()
     rows = connection.execute(sa.text(
         "SELECT id, name FROM api_tokens WHERE revoked_at IS NULL ORDER BY name, id DESC")).all()
+    taken = {name for _, name in rows}   # a new name is none of these (an "erp-1" may be a token's own name)
     newest: set[str] = set()
     for token_id, name in rows:
         if name not in newest:
             newest.add(name)
             continue
+        renamed, tries = f"{name[:69]}-{token_id}", 1
+        while renamed in taken:
+            tries += 1
+            renamed = f"{name[:60]}-{token_id}-{tries}"
+        taken.add(renamed)
         connection.execute(sa.text("UPDATE api_tokens SET name = :name WHERE id = :id"),
-                           {"name": f"{name[:69]}-{token_id}", "id": token_id})
+                           {"name": renamed, "id": token_id})
     op.create_index("uq_api_tokens_active_name", "api_tokens", ["name"], unique=True, sqlite_where=_ACTIVE,
                     postgresql_where=_ACTIVE)
 
