@@ -1426,7 +1426,7 @@ def test_a_number_voided_at_sefaz_is_rejected_once_then_discarded_and_is_no_gap(
     assert "o número já está inutilizado na SEFAZ (rejeição 206), não há o que inutilizar" in entry["message"]
     with pytest.raises(VoidNumberHeldAtSefaz) as not_a_gap:
         void_numbers(app.uow(), app.cipher, sefaz, 1, reason="Numero pulado por erro de configuracao")
-    assert not_a_gap.value.message == ("A SEFAZ já tem o número 1 (série 1) já inutilizado (rejeição 206): não há o "
+    assert not_a_gap.value.message == ("O número 1 (série 1) já está inutilizado na SEFAZ (rejeição 206): não há o "
                                        "que inutilizar; nada foi inutilizado.")
 
 

@@ -465,9 +465,14 @@ def test_a_gap_left_under_the_companys_former_cnpj_is_voided_under_that_cnpj(app
     set_company(app.uow(), CompanyData(cnpj=branch))
     later = _discarded_invoice(app, sefaz, 2000000952)   # nº 2, the branch's
     assert (discarded.number, later.number) == (1, 2)
+    # review: the gap list offered 1 and 2 as one range, which the void refuses: listed apart now
+    from lojasync.fiscal.services.number_gaps import numbers_to_void
+
+    assert [(g.first, g.last) for g in numbers_to_void(app.uow())] == [(1, 1), (2, 2)]
     with pytest.raises(VoidOfSeveralIssuers) as mixed:
         void_numbers(app.uow(), app.cipher, sefaz, 1, 2, reason=REASON)
-    assert "1 (CNPJ 11222333000181)" in mixed.value.message
+    assert mixed.value.message == ("A faixa da série 1 mistura números de emitentes diferentes (1 do CNPJ "
+                                   "11.222.333/0001-81; 2 da empresa): nada foi inutilizado.")
     voided, _ = void_numbers(app.uow(), app.cipher, sefaz, 1, reason=REASON)
     with app.read_uow() as uow:
         assert issuer_of_request(uow.number_voids.get(voided.id).request_xml) == ("35", "11222333000181")

@@ -147,8 +147,9 @@ def parse_day(value: str, option: str) -> date:
     raise InvalidDate(option=option, value=value)
 
 
-# Day, month and year as `parse_day` takes them (DD/MM/AAAA, DD/MM/AA, DD-MM-AAAA; AAAA-MM-DD).
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})")
+# Day, month and year as `parse_day` takes them (DD/MM/AAAA, DD/MM/AA, DD-MM-AAAA; AAAA-MM-DD), no other (review:
+# "31-02-26" was said inexistent, and "28-02-26" then refused for its format).
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:/(\d{1,2})/(\d{4}|\d{2})|-(\d{1,2})-(\d{4}))")
 _YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
@@ -156,7 +157,7 @@ def _day_that_does_not_exist(text: str) -> str | None:
     """What is wrong with a date written in a format `parse_day` takes whose day is not in the calendar (31/02/2026),
     or None (review: "use o formato DD/MM/AAAA" was said to whoever had used it)."""
     if (found := _DAY_MONTH_YEAR.fullmatch(text)) is not None:
-        day, month, year = int(found[1]), int(found[3]), found[4]
+        day, month, year = int(found[1]), int(found[2] or found[4]), found[3] or found[5]
         year_number = int(year) if len(year) == 4 else datetime.strptime(year, "%y").year
     elif (found := _YEAR_MONTH_DAY.fullmatch(text)) is not None:
         year_number, month, day = int(found[1]), int(found[2]), int(found[3])

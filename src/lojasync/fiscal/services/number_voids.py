@@ -42,7 +42,7 @@ from lojasync.fiscal.nfe_voids import (
     issuer_of_request,
     year_of_request,
 )
-from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, of_numbers
+from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, numbers_text, of_numbers
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
 from lojasync.fiscal.sefaz_outcomes import OVERUSE, UNDECIDED
@@ -58,6 +58,7 @@ from lojasync.fiscal.services.invoices import (
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who, actor_name
 from lojasync.shared.errors import Action, LojasyncError, WriteConflict
+from lojasync.shared.tax_id import format_cnpj
 
 Clock = Callable[[], datetime]
 # SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
@@ -105,19 +106,21 @@ class VoidNumbersInUse(LojasyncError):
 
 class VoidNumberHeldAtSefaz(LojasyncError):
     """A number in the range whose NF-e SEFAZ refused as taken (539) or voided (206): not a gap (review: refused as
-    "in use" by a discarded NF-e, with a resolution saying discarded ones can be voided)."""
+    "in use" by a discarded NF-e, with a resolution saying discarded ones can be voided). `held`: the sentence saying
+    how SEFAZ holds it."""
 
     code = "fiscal.void_number_held_at_sefaz"
-    message_template = ("A SEFAZ já tem o número {number} (série {series}) {how}: não há o que inutilizar; nada foi "
-                        "inutilizado.")
+    message_template = "{held}: não há o que inutilizar; nada foi inutilizado."
     resolution_template = ("Deixe esse número fora da faixa (lojasync invoices gaps lista os números que faltam "
                            "inutilizar).")
 
 
 class VoidOfSeveralIssuers(LojasyncError):
+    """`numbers`: each issuer's numbers in the range, "nº 1 do CNPJ 11.222.333/0001-81; nº 2 da empresa"."""
+
     code = "fiscal.void_of_several_issuers"
-    message_template = ("A faixa mistura números de outro emitente ({numbers}, da série {series}) com números da "
-                        "empresa como ela está agora: nada foi inutilizado.")
+    message_template = ("A faixa da série {series} mistura números de emitentes diferentes ({numbers}): nada foi "
+                        "inutilizado.")
     resolution_template = ("Inutilize os números de cada emitente numa faixa própria: os de NF-e descartadas de outro "
                            "CNPJ saem com o CNPJ e a UF da chave delas.")
 
@@ -279,9 +282,10 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         if in_use:
             number, _, status, code = in_use[0]
             if status is InvoiceStatus.DISCARDED:   # SEFAZ holds its number (539, 206): no gap, nothing to void
-                raise VoidNumberHeldAtSefaz(number=number, series=series, how=(
-                    "já inutilizado (rejeição 206)" if code == NUMBER_ALREADY_VOIDED else
-                    "com outra chave (rejeição 539)"))
+                raise VoidNumberHeldAtSefaz(number=number, series=series, held=(
+                    f"O número {number} (série {series}) já está inutilizado na SEFAZ (rejeição 206)"
+                    if code == NUMBER_ALREADY_VOIDED else
+                    f"A SEFAZ já tem o número {number} (série {series}) com outra chave (rejeição 539)"))
             raise VoidNumbersInUse(number=number, series=series, status=status.label.lower())
         earlier = uow.number_voids.overlapping(environment, series, first, last)
         same = next((v for v in earlier if (v.first, v.last) == (first, last)), None)
@@ -344,9 +348,17 @@ def _issuer_of_range(uow: ProcessingUnitOfWork, company, environment: str, serie
         return own
     if len(issuers) > 1 or len(discarded) < last - first + 1:
         # The other issuer's numbers and numbers of the company as it is now (or of two issuers): void them apart.
-        raise VoidOfSeveralIssuers(series=series, numbers=", ".join(
-            f"{i.number} (CNPJ {i.access_key[6:20]})" for i in discarded if (i.access_key[:2], i.access_key[6:20])
-            != own))
+        held = {i.number: i.access_key[6:20] for i in discarded}
+        runs: list[tuple[str, int, int]] = []   # (whose, first, last), in the range's order
+        for number in range(first, last + 1):
+            cnpj = held.get(number, own[1])
+            whose = "da empresa" if cnpj == own[1] else f"do CNPJ {format_cnpj(cnpj)}"
+            if runs and runs[-1][0] == whose and runs[-1][2] == number - 1:
+                runs[-1] = (whose, runs[-1][1], number)
+            else:
+                runs.append((whose, number, number))
+        raise VoidOfSeveralIssuers(series=series, numbers="; ".join(
+            f"{numbers_text(a, b)} {whose}" for whose, a, b in runs))
     return issuers.pop()
 
 
