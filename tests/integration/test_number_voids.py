@@ -480,3 +480,22 @@ def test_a_gap_left_under_the_companys_former_cnpj_is_voided_under_that_cnpj(app
     with app.read_uow() as uow:
         assert issuer_of_request(uow.number_voids.get(own.id).request_xml) == ("35", branch)
     assert voided.status == own.status == "voided"
+
+
+def test_a_request_awaiting_sefaz_for_a_range_of_the_former_cnpj_is_resent_not_refused(app, company, sefaz,
+                                                                                         simulator):
+    """Own-commits review: a range asked for under the former CNPJ (a discarded nº 1 and a nº 2 skipped) and left
+    unanswered was refused at its resend once the company moved to a branch ("mistura números de emitentes
+    diferentes"), though it is sent again as it was made."""
+    from lojasync.fiscal.nfe_voids import issuer_of_request
+
+    assert _discarded(app, sefaz, 2000000961) == 1
+    set_company(app.uow(), CompanyData(next_number=3))   # nº 2 skipped
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, 1, 2, reason=REASON)
+    set_company(app.uow(), CompanyData(cnpj="11.222.333/0002-62"))
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, 1, 2, reason=REASON)
+    assert voided.status == "voided"
+    with app.read_uow() as uow:
+        assert issuer_of_request(uow.number_voids.get(voided.id).request_xml) == ("35", "11222333000181")

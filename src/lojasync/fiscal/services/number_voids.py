@@ -295,7 +295,6 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         if blocking:
             raise VoidOverlaps(numbers=blocking[0].numbers, series=series, status=blocking[0].status.label)
         certificate = certificate_for(company, box)
-        uf_code, issuer = _issuer_of_range(uow, company, environment, series, first, last)
         # The year as SEFAZ reads it (Brasília): on 31 December after 21:00 the UTC year is already the next (453).
         # A request still unanswered is sent again as it was, in its own year: SEFAZ took the first, the same request
         # (its Id has the year) gets 563 and is recorded voided; another year's would be 256, recorded rejected.
@@ -304,7 +303,10 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
             year = year_of_request(same.request_xml) or year
             # For the CNPJ and UF it was made for, too: the company moved to a branch (or another UF) since, and
             # the resend voided the numbers of the new CNPJ as well, replacing the request SEFAZ may hold voided.
-            uf_code, issuer = issuer_of_request(same.request_xml) or (uf_code, issuer)
+            uf_code, issuer = issuer_of_request(same.request_xml) or _issuer_of_range(
+                uow, company, environment, series, first, last)
+        else:
+            uf_code, issuer = _issuer_of_range(uow, company, environment, series, first, last)
         certificate.ensure_issuer(issuer)
         xml = build_void_request_xml(issuer, uf_code, year, series, first, last, reason,
                                      environment=Environment(environment))
