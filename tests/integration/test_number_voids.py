@@ -499,3 +499,34 @@ def test_a_request_awaiting_sefaz_for_a_range_of_the_former_cnpj_is_resent_not_r
     assert voided.status == "voided"
     with app.read_uow() as uow:
         assert issuer_of_request(uow.number_voids.get(voided.id).request_xml) == ("35", "11222333000181")
+
+
+def test_a_void_refused_241_for_an_nfe_discarded_here_records_its_authorisation(app, company, sefaz, simulator):
+    """review: an NF-e discarded here that SEFAZ had authorised (a backup restored from before it was sent) left its
+    number in the gap list for good, every void refused with 241 naming its key, the authorisation unknown here.
+    SEFAZ is asked by that key, and the authorisation recorded as any late one."""
+    from lojasync.finance.services import list_receivables
+    from lojasync.fiscal.services.invoice_files import invoice_xml
+    from lojasync.fiscal.services.invoices import certificate_for
+    from lojasync.fiscal.services.number_gaps import numbers_to_void
+    from lojasync.fiscal.services.number_voids import VoidOfAnAuthorisedNfe
+    from lojasync.fiscal.services.views import show_invoice
+
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000971))
+    generate_invoice(app.uow(), app.cipher, imported(app, id=2000000972))   # nº 2: nº 1 is behind the sequence
+    with app.read_uow() as uow:
+        certificate = certificate_for(uow.company.get(), app.cipher)
+    with sefaz.gateway("35", "2", certificate) as gateway:   # the copy that ran after the backup sent it
+        assert gateway.authorise(invoice_xml(app.uow(), invoice.id)).status == "100"
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "pedido desistido")   # discarded in the restored base
+    assert [(g.first, g.last) for g in numbers_to_void(app.uow())] == [(1, 1)]
+
+    with pytest.raises(VoidOfAnAuthorisedNfe) as refused:
+        void_numbers(app.uow(), app.cipher, sefaz, 1, reason=REASON)
+    assert f"foi autorizada lá (chave {invoice.access_key})" in refused.value.message
+    assert f"lojasync invoices cancel {invoice.id}" in refused.value.resolution
+    assert show_invoice(app.uow(), invoice.id).status == "authorised"
+    assert numbers_to_void(app.uow()) == []
+    assert [r["order_number"] for r in list_receivables(app.uow())] == [invoice.order_number]
+    order = show_order(app.uow(), invoice.order_number)
+    assert order["needs_attention"] and "A SEFAZ autorizou a NF-e nº 1 série 1" in order["attention_reason"]

@@ -16,6 +16,7 @@ company moved to another environment, its certificate expired).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
@@ -33,7 +34,7 @@ from lojasync.fiscal.gateway import (
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES
-from lojasync.fiscal.nfe_proc import void_proc
+from lojasync.fiscal.nfe_proc import nfe_proc, void_proc
 from lojasync.fiscal.nfe_schema import void_schema_errors
 from lojasync.fiscal.nfe_voids import (
     LAST_NUMBER,
@@ -45,7 +46,7 @@ from lojasync.fiscal.nfe_voids import (
 from lojasync.fiscal.number_voids import NumberVoid, VoidStatus, numbers_text, of_numbers
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazInvalidAnswer, SefazUnreachable
-from lojasync.fiscal.sefaz_outcomes import OVERUSE, UNDECIDED
+from lojasync.fiscal.sefaz_outcomes import OVERUSE, UNDECIDED, Outcome, outcome_of
 from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, SecretBox
 from lojasync.fiscal.services.invoices import (
     MINUTE,
@@ -64,6 +65,8 @@ Clock = Callable[[], datetime]
 # SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
 MAX_NUMBERS = 10_000
 RECORD_ATTEMPTS = 3   # recording SEFAZ's answer, through write conflicts
+NUMBER_IN_USE = "241"   # a void refused: a number of the range is used at SEFAZ, the key in its reason
+_KEY_IN_REASON = re.compile(r"chNFe:\s*([0-9A-Z]{44})")
 # Resends by the worker without an answer before a person is told (with the 5-minute window: about 20 minutes).
 SILENT_RESENDS = 3
 
@@ -166,6 +169,16 @@ class VoidRejected(LojasyncError):
     message_template = "A SEFAZ rejeitou a inutilização {of_numbers} (série {series}): {status} - {reason}."
     resolution_template = ("Nada foi inutilizado. Corrija o que a SEFAZ apontou e peça de novo; um número já "
                            "usado (241) ou já inutilizado (256) não entra em outra faixa.")
+
+
+class VoidOfAnAuthorisedNfe(LojasyncError):
+    code = "fiscal.void_of_an_authorised_nfe"
+    message_template = ("A SEFAZ recusou a inutilização porque a NF-e nº {number} (série {series}), descartada aqui, "
+                        "foi autorizada lá (chave {key}): ela foi registrada agora como autorizada, com a baixa do "
+                        "estoque e as contas a receber; nada foi inutilizado.")
+    resolution_template = ("Confira o pedido da NF-e (lojasync invoices show {invoice_id}): se a venda não existe, "
+                           "cancele a NF-e (lojasync invoices cancel {invoice_id} --reason MOTIVO), dentro do prazo "
+                           "de cancelamento da SEFAZ.")
 
 
 class VoidUnanswered(LojasyncError):
@@ -335,7 +348,46 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
     except (SefazUnreachable, SefazInvalidAnswer) as exc:
         raise VoidUnanswered(of_numbers=request.of_numbers, series=series,
                              reason=str(exc.params.get("reason", exc.message))) from exc
-    return _record(uow, request, signed, answer, actor, now)
+    try:
+        return _record(uow, request, signed, answer, actor, now)
+    except VoidRejected as exc:
+        if answer.status == NUMBER_IN_USE:
+            _authorised_after_all(uow, sefaz, (uf_code, environment, certificate), request, answer.reason, exc)
+        raise
+
+
+def _authorised_after_all(uow: ProcessingUnitOfWork, sefaz: Sefaz, where: tuple, request: NumberVoid, reason: str,
+                          rejected: VoidRejected) -> None:
+    """SEFAZ refused the void with 241 naming the key of an NF-e discarded here (a backup restored from before it was
+    sent, a send whose answer came after the discard): SEFAZ holds it. Asked by key, an authorisation is recorded as
+    any late one (the effects, the order flagged), and `VoidOfAnAuthorisedNfe` says so (review: the number stayed
+    in the gap list for good, every void refused again with 241, the NF-e authorised at SEFAZ unknown here)."""
+    found = _KEY_IN_REASON.search(reason)
+    if found is None:
+        return
+    with uow:
+        discarded = next((i for i in uow.invoices.discarded_in(request.environment, request.series, request.first,
+                                                               request.last) if i.access_key == found[1]), None)
+        if discarded is None:
+            return   # another program's NF-e: SEFAZ's reason names it, for a person to look up
+        invoice_id, key = discarded.id, discarded.access_key
+    try:
+        with sefaz.gateway(*where) as gateway:
+            answer = gateway.query_nfe(key)
+    except (SefazUnreachable, SefazInvalidAnswer):
+        return   # the rejection stands; asked again, the next void finds it the same way
+    if outcome_of(answer) is not Outcome.AUTHORISED:
+        return
+    with uow:
+        invoice, order = uow.invoices.get_with_order(invoice_id)
+        xml = invoice.xml.encode("utf-8") if invoice.xml else None
+        proc = nfe_proc(xml, answer.xml).decode("utf-8") if xml and answer.xml else (invoice.xml or "")
+        invoice.authorise(order, Actor.SYSTEM, answer.protocol or "", proc, answer.received_at or _now(),
+                          sefaz.simulated, recorded_at=_now())
+        uow.flush()   # the history's handler, run at commit, reads the events the NF-e recorded
+        uow.commit()
+        number = invoice.number
+    raise VoidOfAnAuthorisedNfe(number=number, series=request.series, key=key, invoice_id=invoice_id) from rejected
 
 
 def _issuer_of_range(uow: ProcessingUnitOfWork, company, environment: str, series: int, first: int, last: int
