@@ -364,3 +364,23 @@ def test_a_moment_of_database_conflict_leaves_an_lgpd_event_pending_to_be_tried_
     assert failed.status == "com erro" and failed.attempts == 5 and failed.retryable
     assert failed.error.startswith("Outro processo gravava os mesmos dados ao mesmo tempo") and "WriteConflict" \
         not in failed.error and failed.error.endswith("(5 tentativas).")
+
+
+def test_a_store_the_operator_disabled_stays_so_through_a_new_token_and_its_webhooks_say_why(app, server, store_id):
+    """review: `store add` with a new token switched a store the operator had disabled back on, unsaid (its
+    reconciliation and pushes resumed, its log still saying "desativada"); and its webhooks were noted "app
+    desinstalado", sending the operator to reinstall it."""
+    from lojasync.nuvemshop.services.stores import list_stores, set_store_enabled
+
+    set_store_enabled(app.uow(), server.store_id, enabled=False)
+    view, created = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
+    assert not created and not view.active
+    assert not list_stores(app.read_uow())[0].active
+    notify(app, server, "order/created", server.simulator.create_order()["id"])
+    drain(app, store_id)
+    (event,) = list_events(app.read_uow())
+    assert event.status == "ignorado" and event.error.startswith("Loja desativada no lojasync: pedido não importado")
+    assert f"lojasync store enable {server.store_id}" in event.error
+    set_store_enabled(app.uow(), server.store_id, enabled=True)
+    view, _ = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
+    assert view.active

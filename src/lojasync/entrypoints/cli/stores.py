@@ -50,7 +50,11 @@ def add(
     app = container(create=True)
     view, created = add_store(app.uow(), app.cipher, *details, name, check=None if no_check else app.client_for)
     verb = "conectada" if created else "atualizada"
-    console.print(f"Loja [bold]{view.external_id}[/] {verb}. API: {view.api_url}", highlight=False)
+    console.print(f"Loja [bold]{escape(view.external_id)}[/] {verb}. API: {escape(view.api_url)}", highlight=False)
+    if not view.active:
+        console.print(f"Ela continua desativada: para voltar a importar dela, lojasync store enable "
+                      f"{escape(view.external_id)}", highlight=False)
+        return
     console.print("Próximo passo: [bold]lojasync sync[/] para importar os pedidos.")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError
-from lojasync.nuvemshop.errors import RETRY_NOTIFICATION, LeaseLost, OrderImportFailed
+from lojasync.nuvemshop.errors import RETRY_NOTIFICATION, LeaseLost, OrderImportFailed, StoreDisabled
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.nuvemshop.order_listing import listed_on, pages_apart, pages_shifted_back, payments
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
@@ -20,6 +20,7 @@ from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.leases import Lease
 from lojasync.nuvemshop.services.outcomes import ImportReport, Outcome
+from lojasync.nuvemshop.services.stores import inactive_error
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
 
@@ -68,9 +69,15 @@ def handle_order_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory,
     with uow:
         store = uow.stores.get(store_id)
         active, paused, cursor = store.active, store.paused, store.sync_cursor
+        # Disabled here by an operator, or the app uninstalled: each said as it is (review: a disabled store's
+        # webhooks said "app desinstalado", sending the operator to reinstall it).
+        why = None if active else inactive_error(uow, store)
         uow.detach(store)
     if not active:
-        finish(events, WebhookEventStatus.IGNORED, note="Loja desativada (app desinstalado): pedido não importado.")
+        note = ("Loja desativada no lojasync: pedido não importado (reative-a com lojasync store enable "
+                f"{store.external_id}, e a conferência periódica traz o que chegou)"
+                if isinstance(why, StoreDisabled) else "Loja desativada (app desinstalado): pedido não importado.")
+        finish(events, WebhookEventStatus.IGNORED, note=note)
         return True
     if paused:
         return False

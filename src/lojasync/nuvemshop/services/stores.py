@@ -112,7 +112,9 @@ def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: 
         else:
             store.api_url = api_url
             store.access_token = sealed
-            store.active = True
+            # A store an operator disabled stays so (review: a token replaced switched it back on, unsaid, its
+            # reconciliation and pushes resumed, its log still saying "desativada"); only `store enable` turns it on.
+            store.active = store.active or not isinstance(inactive_error(uow, store), StoreDisabled)
             store.paused = False  # a reinstall ends whatever suspension a late webhook left behind
             store.clear_attention()  # a new token or address is what a flagged store was waiting for
             store.name = name or store.name

@@ -117,6 +117,10 @@ def connect_with_token(request: Request, loja: Annotated[str, Form()] = "", toke
         # says it; anything else is what was typed.
         return _page(request, 503 if exc.retryable else 422, error=exc, error_title="Loja não conectada",
                      connect_values={"loja": loja, "api": api, "nome": nome})
+    if not view.active:   # disabled by an operator: a new token does not switch it back on
+        flash(request, f"Loja {view.external_id} atualizada; ela continua desativada: use Reativar para voltar a "
+                       "importar dela.", "success")
+        return redirect(request, "/integracao")
     flash(request, f"Loja {view.external_id} {'conectada' if created else 'atualizada'}. Use Sincronizar agora "
                    "para importar os pedidos que já existem.", "success")
     return redirect(request, "/integracao")
