@@ -315,7 +315,7 @@ def test_a_batch_stopped_with_ctrl_c_still_says_what_it_did_and_what_it_did_not_
         # reached, is a row too, so that a script sees every order it gave.
         assert [(r["order_number"], r["status"], r["error_code"]) for r in rows] == [
             (order_number, "authorised", None), (second, "authorised", None),
-            (third, "pending", None), (fourth, None, "batch.not_reached")]
+            (third, "pending", "batch.stopped_before_sending"), (fourth, None, "batch.not_reached")]
     else:
         words = " ".join(out.split())
         assert "2 NF-e autorizada(s) de 4 pedido(s)." in words   # the second's answer recorded on the way out
@@ -334,3 +334,19 @@ def test_a_batch_the_company_refuses_whole_still_gives_a_script_one_json_row_per
     assert all(row["id"] is None and row["error"].startswith("A empresa ainda não pode emitir NF-e") for row in rows)
     # The table keeps its one sentence for the whole run.
     assert "A empresa ainda não pode emitir NF-e" in lojasync("orders", "invoice", str(order_number), str(second), expect=1)
+
+
+def test_a_batch_run_again_says_the_orders_already_invoiced_without_calling_it_a_failure(lojasync, order_number, app):
+    """review: run again (as an interrupted run's own message asks), a batch whose orders all had their NF-e already
+    said "2 pedido(s) sem NF-e gerada" in red and exited 1, "someone must fix something", as the page does not."""
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    with app.read_uow() as uow:
+        store_id = uow.stores.list()[0].id
+    second = import_order(app.uow(), store_id, order_payload(id=1900000020), ImportPolicy()).order_number
+    lojasync("orders", "invoice", str(order_number), str(second))
+    again = " ".join(lojasync("orders", "invoice", str(order_number), str(second), expect=0).split())
+    assert "0 NF-e autorizada(s) de 2 pedido(s); 2 já tinha(m) NF-e ou venda simples (nada foi feito neles)." in again
+    assert "sem NF-e gerada" not in again
+    # One order alone keeps its refusal, as `invoices approve` would.
+    assert "já tem NF-e" in lojasync("orders", "invoice", str(order_number), expect=1)

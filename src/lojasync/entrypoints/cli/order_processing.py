@@ -130,7 +130,11 @@ def invoice(
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     _report(report, approve, len(targets), fmt, earlier, unsent)
-    failed = [i for i in report.items if i.error] if approve else [i for i in report.items if i.invoice is None]
+    # In a batch, an order that already had its NF-e or sale is no failure (review: a run again, as the interrupted
+    # run's own message asks, ended in exit 1 with them in red), as the batch page says them; one order alone keeps
+    # its refusal, as `invoices approve` would.
+    considered = report.failed if len(targets) > 1 else report.items
+    failed = [i for i in considered if i.error] if approve else [i for i in considered if i.invoice is None]
     if failed:
         # As `invoices approve`: 75 when only SEFAZ's absence stood in the way (run it again later), 1 when a
         # person has something to fix (a refusal, a rejection), so a script can tell the two apart.
@@ -157,14 +161,20 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
         done = len(report.authorised) if approve else len(created)
         # Each kind of "not authorised" counted, the reasons listed below (review: a batch SEFAZ rejected whole said
         # only "0 NF-e autorizada(s) de 2 pedido(s)", and orders refused before generation went uncounted).
+        had = {id(i) for i in report.had_document} if targets > 1 else set()
+        awaiting = [i for i in report.items if i.invoice is not None and i.invoice.status == "awaiting_sefaz"]
         counts = [(len(report.rejected), "rejeitada(s)"), (len(report.denied), "denegada(s)"),
-                  (len(report.not_generated), "pedido(s) sem NF-e gerada")]
+                  (len(awaiting), "aguardando a SEFAZ"),
+                  (len([i for i in report.not_generated if id(i) not in had]), "pedido(s) sem NF-e gerada"),
+                  (len(had), "já tinha(m) NF-e ou venda simples (nada foi feito neles)")]
         more = "".join(f"; {formats.number(count)} {words}" for count, words in counts if count)
         console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(targets)} pedido(s){more}.",
                       highlight=False)
         for item in report.items:
             if item.error:
-                console.print(f"[red]Pedido {item.order_number}:[/] {escape(item.error)}", highlight=False)
+                # An order of a batch that had its document already: nothing went wrong, not in red.
+                label = f"Pedido {item.order_number}:" if id(item) in had else f"[red]Pedido {item.order_number}:[/]"
+                console.print(f"{label} {escape(item.error)}", highlight=False)
                 for command in (*(item.refusal.terminal if item.refusal else ()), *_next_steps(item)):
                     console.print(f"  No terminal: {command}", highlight=False)
         # Those a stopped run put back unsent say so on their own line: SEFAZ had nothing to do with it; nor with
@@ -249,7 +259,7 @@ def _item_json(item: BatchItem) -> dict:
     # Refused for the document the order already has: which one, as the API's `existing_document` (review: its id
     # was only inside the error's words).
     kind, existing = item.refusal.document if item.refusal and item.refusal.document else (None, None)
-    code = item.refusal.code if item.refusal else _BY_SEFAZ.get(data["status"]) if item.error else None
+    code = item.why.code if item.why else _BY_SEFAZ.get(data["status"]) if item.error else None
     return {**data, "error": item.error, "error_code": code,
             "existing_document": {"kind": kind, "id": existing} if existing is not None else None,
             "earlier_run": False}

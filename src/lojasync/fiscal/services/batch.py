@@ -60,6 +60,11 @@ STALLED = timedelta(minutes=2)
 # "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
 NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
 STOPPED_BEFORE_SENDING = "não transmitida: o lote parou antes de enviá-la à SEFAZ; transmita depois"
+# The codes of an NF-e left unsent (`BatchItem.why`), as the API's `codigo` and the CLI's `error_code` give them.
+NOT_SENT_CODE = "fiscal.not_sent_sefaz_down"
+STOPPED_CODE = "batch.stopped_before_sending"
+NOT_SENT_TO_FIX_CODE = "fiscal.not_sent_to_fix"
+_SEND_LATER = "Transmita depois: lojasync invoices approve ID, ou o botão Transmitir da página da NF-e."
 # How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
 # transmitted while the caller waits.
 BATCH_LIMIT = 200
@@ -96,6 +101,20 @@ class BatchItem:
     error: str | None = None        # why it is not authorised (generation refused, SEFAZ's rejection...)
     not_sent: bool = False          # left pending, not transmitted: SEFAZ had failed earlier in the batch
     refusal: Refusal | None = None  # the error behind `error` (None for SEFAZ's rejection: see the invoice)
+
+    @property
+    def why(self) -> Refusal | None:
+        """`refusal`, or, for an NF-e left unsent, why, with a code a script can switch on (review: the API's
+        `error` and the CLI's `error_code` were null for them, so SEFAZ down, wait, could not be told from a
+        certificate SEFAZ refused, fix it)."""
+        if self.refusal is not None or not self.not_sent or self.error is None:
+            return self.refusal
+        if self.error == NOT_SENT:
+            return Refusal(NOT_SENT_CODE, self.error, _SEND_LATER, retryable=True)
+        if self.error == STOPPED_BEFORE_SENDING:
+            return Refusal(STOPPED_CODE, self.error, _SEND_LATER, retryable=True)
+        return Refusal(NOT_SENT_TO_FIX_CODE, self.error, "Corrija o que a mensagem diz e transmita depois: "
+                       "lojasync invoices approve ID, ou o botão Transmitir da página da NF-e.")
 
 
 @dataclass

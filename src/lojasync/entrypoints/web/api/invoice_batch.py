@@ -239,7 +239,7 @@ _SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.
 
 def _item_out(item: BatchItem) -> BatchItemOut:
     invoice = item.invoice
-    refusal = item.refusal
+    refusal = item.why
     existing = document_address(*refusal.document) if refusal and refusal.document else None
     if invoice is None and refusal is not None and refusal.code == ORDER_HAS_DOCUMENT:
         outcome = BatchOutcome.HAD_DOCUMENT
