@@ -350,3 +350,21 @@ def test_a_batch_run_again_says_the_orders_already_invoiced_without_calling_it_a
     assert "sem NF-e gerada" not in again
     # One order alone keeps its refusal, as `invoices approve` would.
     assert "já tem NF-e" in lojasync("orders", "invoice", str(order_number), expect=1)
+
+
+def test_a_run_by_status_names_the_orders_a_running_batch_holds(lojasync, app):
+    """review: `orders invoice --status confirmado` left the orders of a batch still running (the page's) out and
+    said "Nenhum pedido confirmado sem NF-e." (exit 0, JSON []), while confirmed orders still had no NF-e."""
+    from lojasync.fiscal.services.batch_reports import start_batch
+
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    store_id = make_store(app)
+    numbers = [import_order(app.uow(), store_id, order_payload(id=1900000030 + i, payment_status="paid"),
+                            ImportPolicy()).order_number for i in range(2)]
+    start_batch(app.uow, numbers, "ana@loja.com.br", "/pedidos")   # the page's, not run yet
+    said = " ".join(lojasync("orders", "invoice", "--status", "confirmado").split())
+    assert "Nenhum pedido confirmado sem NF-e fora de um lote em andamento." in said
+    assert f"2 pedido(s) num lote em andamento ({numbers[0]}, {numbers[1]}): este comando não os emitiu" in said
+    rows = json.loads(lojasync("orders", "invoice", "--status", "confirmado", "--format", "json"))
+    assert [(r["order_number"], r["error_code"]) for r in rows] == [(n, "batch.in_another_run") for n in numbers]

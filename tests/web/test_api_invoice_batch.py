@@ -376,6 +376,8 @@ def test_in_the_background_a_second_call_by_status_leaves_the_running_batchs_ord
     second = batch(api, status="confirmado", background=True)
     assert (first.json()["orders"], first.json()["remaining"]) == (numbers[:3], 3)
     assert (second.json()["orders"], second.json()["remaining"]) == (numbers[3:], 0)
+    # review: the orders left to the first batch were not named at all, as if nothing were left
+    assert second.json()["in_running_batch"] == numbers[:3]
     done = [followed(api, answer) for answer in (first, second)]
     assert [d["authorised"] for d in done] == [3, 3] and all(d["had_document"] == 0 for d in done)
     # Finished, a batch's orders are no one's: each now has its NF-e, and a third call finds nothing left.

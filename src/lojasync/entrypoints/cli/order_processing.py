@@ -32,6 +32,7 @@ from lojasync.fiscal.services.batch import (
     BatchItem,
     BatchReport,
     awaiting_in,
+    held_by_running_batches,
     invoice_orders,
     orders_to_invoice,
     refused_item,
@@ -77,11 +78,16 @@ def invoice(
     earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)], in_flight_only=approve,
                           now=moment) if status else []
     unsent = unsent_in(app_.read_uow(), _STATUS[status_key(status)], pending=not approve) if status else []
+    held = held_by_running_batches(app_.read_uow(), _STATUS[status_key(status)], with_pending=approve,
+                                   now=moment) if status else []
     if not targets:
         if fmt is OutputFormat.JSON:   # a script reads a list (empty when nothing is left), not a sentence
-            print_json([_earlier_json(invoice) for invoice in earlier + unsent])
+            print_json([_held_json(number) for number in held]
+                       + [_earlier_json(invoice) for invoice in earlier + unsent])
         else:
-            console.print(f"Nenhum pedido {status_key(status)} sem NF-e.", highlight=False)
+            console.print(f"Nenhum pedido {status_key(status)} sem NF-e"
+                          f"{' fora de um lote em andamento' if held else ''}.", highlight=False)
+            _print_held(held)
             _print_awaiting(earlier)
             _print_unsent(unsent)
         return
@@ -106,7 +112,7 @@ def invoice(
         # A script reads one row per order it gave, as when the company refuses a single order (review: stdout was
         # empty, no JSON at all, the reason on stderr only).
         _report(BatchReport([refused_item(number, refused) for number in targets]), approve, len(targets), fmt,
-                earlier, unsent)
+                earlier, unsent, held=held)
         raise typer.Exit(EXIT_REFUSED) from None
     except KeyboardInterrupt:
         # Stopped (Ctrl+C): what was done is said as a finished run says it (review: nothing was printed, in JSON
@@ -117,7 +123,7 @@ def invoice(
         reached = {item.order_number for item in done}
         left = [number for number in targets if number not in reached]
         # In JSON each order not reached is a row too, so that a script sees every order it gave.
-        _report(BatchReport(done), approve, len(targets), fmt, earlier, unsent,
+        _report(BatchReport(done), approve, len(targets), fmt, earlier, unsent, held=held,
                 not_reached=left if fmt is OutputFormat.JSON else [])
         if left and fmt is not OutputFormat.JSON:
             shown = ", ".join(str(n) for n in left[:AWAITING_SHOWN]) + (" ..." if len(left) > AWAITING_SHOWN else "")
@@ -129,7 +135,7 @@ def invoice(
         raise typer.Exit(INTERRUPTED) from None
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
-    _report(report, approve, len(targets), fmt, earlier, unsent)
+    _report(report, approve, len(targets), fmt, earlier, unsent, held=held)
     # In a batch, an order that already had its NF-e or sale is no failure (review: a run again, as the interrupted
     # run's own message asks, ended in exit 1 with them in red), as the batch page says them; one order alone keeps
     # its refusal, as `invoices approve` would.
@@ -145,13 +151,14 @@ def invoice(
 
 
 def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat, earlier: list[InvoiceView],
-            unsent: list[InvoiceView], not_reached: list[int] = ()) -> None:
+            unsent: list[InvoiceView], not_reached: list[int] = (), held: list[int] = ()) -> None:
     """The run's summary: its NF-e, how many were authorised (or generated) of how many orders, each order's
     problem with its commands, and what earlier runs left (`earlier`, awaiting SEFAZ; `unsent`, not authorised).
     `not_reached`: the orders an interrupted run never got to (JSON rows; the table says them after)."""
     if fmt is OutputFormat.JSON:
         print_json([_item_json(item) for item in report.items]
                    + [_not_reached_json(number) for number in not_reached]
+                   + [_held_json(number) for number in held]
                    + [_earlier_json(invoice) for invoice in earlier + unsent])
     else:
         created = [item.invoice for item in report.items if item.invoice is not None]
@@ -187,8 +194,27 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
             console.print(f"[red]{formats.number(len(report.not_sent_to_fix))} não transmitida(s) (geradas e "
                           f"pendentes): {escape(report.not_sent_to_fix[0].error.removeprefix('não transmitida: '))}."
                           "[/]", highlight=False)
+        _print_held(held)
         _print_awaiting(earlier)
         _print_unsent(unsent)
+
+
+IN_ANOTHER_RUN = "batch.in_another_run"
+
+
+def _held_json(number: int) -> dict:
+    """A row for an order of the status a batch still running holds: this run left it to that one."""
+    return {"id": None, "status": None, "order_number": number,
+            "error": "num lote em andamento (NF-e em lote, ou um lote da API): este comando não o emitiu",
+            "error_code": IN_ANOTHER_RUN, "existing_document": None, "earlier_run": False}
+
+
+def _print_held(held: list[int]) -> None:
+    if held:
+        shown = ", ".join(str(n) for n in held[:AWAITING_SHOWN]) + (" ..." if len(held) > AWAITING_SHOWN else "")
+        console.print(f"{formats.number(len(held))} pedido(s) num lote em andamento ({shown}): este comando não os "
+                      "emitiu; acompanhe o lote na página NF-e em lote (ou rode de novo quando ele terminar).",
+                      highlight=False)
 
 
 def _stopping(count: int) -> None:

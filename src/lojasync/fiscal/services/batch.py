@@ -184,15 +184,30 @@ def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pendi
     which a run that transmits sends (`invoice_orders`) instead of listing them for a person to send one by one.
     The orders of a batch still running (the back office's, or the API's in the background) are left to it: picked
     again, a second run reached them first or found them done, and an integrator following "remaining" kept being
-    given the same orders while the rest waited (review)."""
+    given the same orders while the rest waited (review); `held_by_running_batches` names them."""
+    undocumented, running = _undocumented(uow, status, with_pending, now)
+    return [number for number in undocumented if number not in running]
+
+
+def _undocumented(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool, now: datetime | None
+                  ) -> tuple[list[int], set[int]]:
+    """The orders in `status` to invoice (`orders_to_invoice`), and those of the batches still running."""
     moment = now or datetime.now(timezone.utc)
     ignored = (InvoiceStatus.DISCARDED, InvoiceStatus.PENDING) if with_pending else (InvoiceStatus.DISCARDED,)
     with uow:
         running = uow.invoice_batches.unfinished_orders(moment - STALLED)
         # A run that transmits also takes the NF-e awaiting SEFAZ that no send holds (`prepare_pending`).
-        return [number for number in uow.documents.undocumented_orders(
-            status, ignored, awaiting_sent_before=moment - SENDING_WINDOW if with_pending else None)
-            if number not in running]
+        return uow.documents.undocumented_orders(
+            status, ignored, awaiting_sent_before=moment - SENDING_WINDOW if with_pending else None), running
+
+
+def held_by_running_batches(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False,
+                            now: datetime | None = None) -> list[int]:
+    """The orders `orders_to_invoice` leaves to a batch still running (the back office's, the API's in the
+    background): said by a run by status, which would otherwise say nothing of them (review: "Nenhum pedido
+    confirmado sem NF-e", exit 0, while confirmed orders still had none)."""
+    undocumented, running = _undocumented(uow, status, with_pending, now)
+    return [number for number in undocumented if number in running]
 
 
 def awaiting_in(uow: ProcessingUnitOfWork, status: OrderStatus, in_flight_only: bool = False,
