@@ -244,3 +244,49 @@ def test_the_metrics_port_app_serves_without_a_token(app, store_id, monkeypatch)
     assert client.get("/readyz").json()["ok"] is True
     assert client.get("/healthz").json() == {"ok": True}
     assert client.post("/webhooks/nuvemshop", content=b"{}").status_code == 404  # only health and metrics there
+
+
+def test_readiness_fails_in_bounded_time_when_the_queue_or_the_database_stops_answering(app, store_id, monkeypatch):
+    """review: a PostgreSQL that accepted the connection and never answered held /readyz for as long as it stalled;
+    it answers 503, within READY_WITHIN, saying what did not answer. The PostgreSQL engine also gives up connecting
+    after CONNECT_TIMEOUT (libpq waits for ever by default), and its errors leave the statements' parameters out."""
+    import threading
+
+    from lojasync.db.engine import CONNECT_TIMEOUT, build_engine
+    from lojasync.entrypoints.web import health
+
+    stalled = threading.Event()
+
+    class Stalled(FakeQueue):
+        def pending_count(self) -> int:
+            stalled.wait(5)
+            return 0
+
+    monkeypatch.setattr(health, "READY_WITHIN", 0.2)
+    client = TestClient(create_metrics_app(app, Stalled()))
+    answer = client.get("/readyz")
+    stalled.set()
+    assert answer.status_code == 503
+    assert answer.json()["problemas"] == ["o banco de dados ou a fila não responderam em 0 s"]
+    assert CONNECT_TIMEOUT and build_engine("sqlite://").hide_parameters
+
+
+def test_a_postgresql_that_accepts_and_never_answers_is_given_up_on_connecting(monkeypatch):
+    """review: libpq waits for ever by default; `/readyz` and every request with it."""
+    import socket
+    import time
+
+    import sqlalchemy
+
+    from lojasync.db import engine as engines
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)   # accepted by the kernel, never answered
+    monkeypatch.setattr(engines, "CONNECT_TIMEOUT", 1)
+    stalled = engines.build_engine(f"postgresql+psycopg://ninguem@127.0.0.1:{listener.getsockname()[1]}/nada")
+    started = time.monotonic()
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        stalled.connect()
+    assert time.monotonic() - started < 5 and stalled.hide_parameters
+    listener.close()

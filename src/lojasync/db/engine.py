@@ -11,8 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from lojasync.db import direct_writes
 from lojasync.db.sqlite_writers import BUSY_TIMEOUT, GatedConnection
 
+# A PostgreSQL server that accepts the connection and never answers (stalled, a dead peer behind a proxy): libpq
+# waits for ever by default, and /readyz with it (review); a server that is up connects in milliseconds.
+CONNECT_TIMEOUT = 10
+
 
 def build_engine(database_url: str, **kwargs) -> Engine:
+    # Statements' parameters stay out of the errors' text: a failed INSERT logged with its traceback carried the
+    # customer's name, e-mail and phone (review; the log's masking catches CPF/CNPJ only).
+    kwargs.setdefault("hide_parameters", True)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -22,7 +29,7 @@ def build_engine(database_url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}, **kwargs)
     event.listen(engine, "begin", _server_begin)
     event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
     return engine

@@ -8,6 +8,7 @@ and presented as `Authorization: Bearer`; `lojasync serve` also serves them, wit
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import NoReturn
 
@@ -16,6 +17,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 router = APIRouter()
+# How long /readyz waits for the database and the queue (each with timeouts of its own, shorter or about this).
+READY_WITHIN = 8.0
 
 
 @router.get("/healthz")
@@ -29,7 +32,12 @@ async def readyz(request: Request) -> Response:
         return _not_found()
     container = request.app.state.container
     queue = request.app.state.queue
-    problems = await run_in_threadpool(_check, container, queue)
+    try:
+        # Bounded: a database or queue that stops answering makes the probe fail, not hang (review: a stalled
+        # PostgreSQL held each probe, and a thread of the pool, for as long as it stalled).
+        problems = await asyncio.wait_for(run_in_threadpool(_check, container, queue), READY_WITHIN)
+    except TimeoutError:
+        problems = [f"o banco de dados ou a fila não responderam em {READY_WITHIN:.0f} s"]
     if not getattr(getattr(request.app.state, "inbox", None), "writing", True):
         problems.append("webhooks não são registrados: o gravador da caixa de entrada parou (reinicie o serviço)")
     status = 200 if not problems else 503
