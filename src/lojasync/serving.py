@@ -222,7 +222,10 @@ class BackgroundServer:
                  name: str = "lojasync-web", *, limits: ConnectionLimits | None = None, http: str = "auto") -> None:
         self._socket = bind_socket(host, port)
         self.host, self.port = host, self._socket.getsockname()[1]
-        self._server = uvicorn_server(app, log_level, limits=limits, http=http)
+        # own_logging: uvicorn's default configuration, applied by any server made after lojasync configured its
+        # logs (the metrics port's, an embedded simulator's), replaced the handlers of every uvicorn logger in the
+        # process, the main server's too: their lines left the JSON and the CPF/token masking (review).
+        self._server = uvicorn_server(app, log_level, limits=limits, http=http, own_logging=True)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,
                                         name=f"{name}-{self.port}")
 

@@ -404,3 +404,39 @@ def test_company_show_with_a_key_that_does_not_open_the_certificate_is_not_ready
     (folder / "secret.key").unlink()
     gone = run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
     assert "Pronta para emitir" not in gone and "não existe mais" in gone
+
+
+def test_the_error_log_is_rotated_private_and_never_another_users_file(tmp_path, monkeypatch):
+    """review: the error log grew without bound; and in a shared temporary folder a file another user planted (or a
+    link) was written to, tracebacks and all."""
+    import logging
+
+    from lojasync.observability import logging as logs
+
+    log = tmp_path / "lojasync-erros.log"
+    monkeypatch.setattr(logs, "ERROR_LOG_BYTES", 2000)
+    logger = logs.error_file_logger(log)
+    try:
+        for index in range(40):
+            logger.error("erro %s %s", index, "x" * 200)
+        rotated = sorted(p.name for p in tmp_path.iterdir())
+        assert rotated == ["lojasync-erros.log", "lojasync-erros.log.1", "lojasync-erros.log.2",
+                           "lojasync-erros.log.3"]
+        assert all(stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600 for name in rotated)
+        assert all((tmp_path / name).stat().st_size <= 2300 for name in rotated)
+    finally:
+        for handler in list(logger.handlers):
+            if getattr(handler, "baseFilename", None) == str(log):
+                logger.removeHandler(handler)
+                handler.close()
+    planted = tmp_path / "planted.log"
+    (tmp_path / "elsewhere.log").write_text("")
+    planted.symlink_to(tmp_path / "elsewhere.log")
+    with pytest.raises(OSError):
+        logs.error_file_logger(planted)
+    someone_elses = tmp_path / "someone-elses.log"
+    someone_elses.write_text("")
+    monkeypatch.setattr(logs.os, "getuid", lambda: os.stat(someone_elses).st_uid + 1)
+    with pytest.raises(OSError):
+        logs.error_file_logger(someone_elses)
+    assert logging.getLogger("lojasync.errors") is logger

@@ -176,3 +176,27 @@ def test_configure_logging_is_idempotent_and_masks_what_reaches_stderr(clean_roo
     assert lines == [{**lines[0], "level": "INFO", "logger": "lojasync.nuvemshop",
                       "message": "cliente ***.***.*47-25", "token": "***"}]
     assert sys.stderr is not None
+
+
+def test_a_server_made_in_the_process_leaves_uvicorns_loggers_to_lojasyncs_configuration(monkeypatch):
+    """review: the metrics port's server (or an embedded simulator's), made after lojasync configured its logs,
+    applied uvicorn's own logging configuration to every uvicorn logger of the process: the main server's lines
+    left the JSON and the CPF/token masking."""
+    import logging
+
+    from lojasync.serving import BackgroundServer
+
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        monkeypatch.setattr(logging.getLogger(name), "handlers", [])
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
+
+    async def app(scope, receive, send):   # pragma: no cover - never called: the server is not started
+        pass
+
+    server = BackgroundServer(app)
+    try:
+        for name in ("uvicorn", "uvicorn.error"):   # uvicorn.access is off (access_log=False)
+            logger = logging.getLogger(name)
+            assert logger.handlers == [] and logger.propagate, name   # to the root's handlers, masked
+    finally:
+        server._socket.close()

@@ -7,8 +7,10 @@ alphanumeric CNPJ too) keep only their last four characters, and secrets (bearer
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import logging.handlers
 import os
 import re
 import sys
@@ -187,12 +189,36 @@ def configure_logging(settings) -> logging.Handler:
     return handler
 
 
-class _QuietFileHandler(logging.FileHandler):
+# The error log is kept to this size, and the last ERROR_LOG_KEPT files before it (review: one file, growing for
+# ever with every traceback a process met).
+ERROR_LOG_BYTES = 10 * 1024 * 1024
+ERROR_LOG_KEPT = 3
+
+
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
     """A log file that cannot be written (a full disk) loses the record, quietly: the terminal already shows the
-    error's line, and logging's own traceback ("--- Logging error ---") on top of it would bury that line."""
+    error's line, and logging's own traceback ("--- Logging error ---") on top of it would bury that line.
+    Rotated at ERROR_LOG_BYTES; each new file private from its first byte (tracebacks may quote data)."""
+
+    def __init__(self, filename: str) -> None:
+        super().__init__(filename, maxBytes=ERROR_LOG_BYTES, backupCount=ERROR_LOG_KEPT, encoding="utf-8")
+
+    def _open(self):
+        return open(_own_private_file(self.baseFilename), self.mode, encoding=self.encoding)
 
     def handleError(self, record: logging.LogRecord) -> None:
         pass
+
+
+def _own_private_file(path: str) -> int:
+    """`path` opened to append, created 0600; refused (OSError) when it is a link or someone else's file: in a
+    shared temporary folder another user could have planted it, readable by them (review)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    status = os.fstat(fd)
+    if hasattr(os, "getuid") and status.st_uid != os.getuid():
+        os.close(fd)
+        raise OSError(errno.EPERM, "o arquivo de log é de outro usuário", path)
+    return fd
 
 
 def error_file_logger(path) -> logging.Logger:
@@ -203,9 +229,9 @@ def error_file_logger(path) -> logging.Logger:
     if not any(getattr(h, "baseFilename", None) == os.path.abspath(target) for h in logger.handlers):
         # Never creates the folder (a command run in the wrong place must leave nothing behind); the
         # file is private like the database: tracebacks may quote data.
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        os.close(_own_private_file(target))
         tighten(Path(target), PRIVATE_FILE)  # a log left readable by an earlier version
-        handler = _QuietFileHandler(target, encoding="utf-8")
+        handler = _QuietFileHandler(target)
         handler.addFilter(MaskingFilter())
         handler.setFormatter(TextFormatter())
         logger.addHandler(handler)
