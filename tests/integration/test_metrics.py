@@ -206,6 +206,34 @@ def test_webhook_route_counts_received_and_rejected_and_serves_metrics(app, stor
     assert after[("lojasync_queue_depth", ())] == 1 + 1
 
 
+def test_a_webhook_refused_for_the_database_or_not_recorded_is_counted_as_that(app, store_id, monkeypatch):
+    """review: a database outage was counted as "disabled" (the client secret missing), and a webhook whose inbox
+    write failed (503 too) was not counted at all."""
+    from lojasync.nuvemshop.errors import DATABASE_UNAVAILABLE, WebhookRejected
+    from lojasync.observability.metrics import NOT_RECORDED, rejection_reason
+
+    assert rejection_reason(503, WebhookRejected(503, "x", reason=DATABASE_UNAVAILABLE).reason) == DATABASE_UNAVAILABLE
+    assert rejection_reason(503) == "disabled"
+    monkeypatch.setattr(app.settings, "nuvemshop_client_secret", SECRET)
+    monkeypatch.setattr(app.settings, "metrics_token", TOKEN)
+    web = create_app(app, FakeQueue())
+    client = TestClient(web, headers={"Authorization": f"Bearer {TOKEN}"})
+    before = samples(client.get("/metrics").text)
+
+    def broken(row):
+        raise RuntimeError("o gravador da caixa de entrada parou")
+
+    monkeypatch.setattr(web.state.inbox, "submit", broken)
+    body = json.dumps({"store_id": 1234567, "event": "order/created", "id": 1700000010}).encode()
+    refused = client.post("/webhooks/nuvemshop", content=body,
+                          headers={"Content-Type": "application/json", "X-Linkedstore-HMAC-SHA256": sign(body, SECRET)})
+    assert refused.status_code == 503
+    after = samples(client.get("/metrics").text)
+    key = ("lojasync_webhooks_rejected_total", (("reason", NOT_RECORDED),))
+    assert after[key] - before.get(key, 0) == 1
+    assert ("lojasync_webhooks_rejected_total", (("reason", DATABASE_UNAVAILABLE),)) in after
+
+
 # who may read them ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/metrics", "/readyz"])

@@ -193,11 +193,16 @@ class EventFailed(LojasyncError):
     action = Action.RETRY_EVENT
 
 
+# A webhook refused because the database did not answer (the store's lookup): `WebhookRejected.reason`.
+DATABASE_UNAVAILABLE = "database_unavailable"
+
+
 class WebhookRejected(LojasyncError):
     """A notification refused at the door; `status_code` is the HTTP answer."""
 
     code = "nuvemshop.webhook_rejected"
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, status_code: int, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.reason = reason   # the metrics' label, when the status alone does not say it (503: whose?)

@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 
 from lojasync.db.tables import order_history
 from lojasync.nuvemshop.db.tables import store_log, webhook_events
+from lojasync.nuvemshop.errors import DATABASE_UNAVAILABLE
 from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
@@ -47,6 +48,9 @@ IMPORT_OUTCOMES = ("created", "updated", "failed", "attention")
 _HISTORY_OUTCOMES = {HistoryType.CREATED: "created", HistoryType.UPDATED: "updated",
                      HistoryType.ATTENTION: "attention"}
 REJECT_REASONS = {401: "signature", 400: "malformed", 404: "unknown_store", 413: "too_large", 503: "disabled"}
+# A refusal the status does not tell apart from "disabled" (the inbox's write failing, 503 too): labelled by cause,
+# as the database's (`WebhookRejected.reason`).
+NOT_RECORDED = "not_recorded"
 LAG_WINDOW = timedelta(minutes=15)
 LAG_QUANTILES = (0.5, 0.95)
 
@@ -58,7 +62,8 @@ api_calls = Counter("lojasync_api_calls", "Nuvemshop API requests made by this p
                     ["store"], registry=registry)
 api_rate_limited = Counter("lojasync_api_rate_limited", "Nuvemshop 429 answers seen by this process, by store.",
                            ["store"], registry=registry)
-for _reason in sorted(set(REJECT_REASONS.values())) + ["other"]:
+_REASONS = frozenset({*REJECT_REASONS.values(), DATABASE_UNAVAILABLE, NOT_RECORDED, "other"})
+for _reason in sorted(_REASONS):
     webhooks_rejected.labels(_reason)  # every reason is a series from the start, at zero
 
 
@@ -68,13 +73,15 @@ def observe_webhook(event: str) -> None:
 
 
 def observe_rejected(reason: str) -> None:
-    """Count a refused webhook (signature, malformed, unknown_store, too_large, disabled)."""
-    webhooks_rejected.labels(reason if reason in REJECT_REASONS.values() else "other").inc()
+    """Count a refused webhook (signature, malformed, unknown_store, too_large, disabled, database_unavailable,
+    not_recorded)."""
+    webhooks_rejected.labels(reason if reason in _REASONS else "other").inc()
 
 
-def rejection_reason(status_code: int) -> str:
-    """The reason label for the HTTP status a webhook was refused with."""
-    return REJECT_REASONS.get(status_code, "other")
+def rejection_reason(status_code: int, reason: str | None = None) -> str:
+    """The reason label of a webhook refused with this HTTP status (`reason`, when the refusal says it; review: a
+    database outage was counted as "disabled", the client secret missing)."""
+    return reason or REJECT_REASONS.get(status_code, "other")
 
 
 def observe_api(external_store_id: str, calls: int, rate_limited: int = 0) -> None:

@@ -13,7 +13,7 @@ from starlette.requests import ClientDisconnect
 from lojasync.nuvemshop.errors import WebhookRejected
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.services.receive_webhook import accept_webhook
-from lojasync.observability.metrics import observe_rejected, observe_webhook, rejection_reason
+from lojasync.observability.metrics import NOT_RECORDED, observe_rejected, observe_webhook, rejection_reason
 
 router = APIRouter()
 # Order notifications are ~100 bytes; LGPD ones list order ids. Anything bigger is not from the platform.
@@ -41,7 +41,7 @@ async def nuvemshop_webhook(request: Request) -> JSONResponse:
         # Verification is CPU-only (the store id lookup is cached): no thread hop on the hot path.
         received, row = accept_webhook(inbox, body, signature, container.settings.nuvemshop_client_secret)
     except WebhookRejected as exc:
-        observe_rejected(rejection_reason(exc.status_code))
+        observe_rejected(rejection_reason(exc.status_code, exc.reason))
         log.warning("webhook rejected", extra={"status": exc.status_code, "reason": exc.message})
         return JSONResponse({"erro": exc.message}, status_code=exc.status_code)
     # Answer only once the row is committed: a 200 means the notification cannot be lost.
@@ -49,6 +49,7 @@ async def nuvemshop_webhook(request: Request) -> JSONResponse:
         await asyncio.wait_for(asyncio.wrap_future(inbox.submit(row)), timeout=INBOX_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - queue.Full, the timeout or the writer's database error: 503
         log.error("webhook not recorded", extra={"error_class": type(exc).__name__})
+        observe_rejected(NOT_RECORDED)   # refused with 503 too: counted (review: it was not at all)
         return JSONResponse({"erro": "Não foi possível registrar a notificação agora; a Nuvemshop reenviará."},
                             status_code=503)
     observe_webhook(received.event)

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from lojasync.nuvemshop.db.tables import stores, webhook_events
-from lojasync.nuvemshop.errors import WebhookRejected
+from lojasync.nuvemshop.errors import DATABASE_UNAVAILABLE, WebhookRejected
 from lojasync.shared.text import clean_text, clean_tree
 
 log = logging.getLogger("lojasync.inbox")
@@ -48,7 +48,7 @@ class _StoreLookup:
         except SQLAlchemyError as exc:
             # The database gone: 503, which the platform resends (it was a 500, logged as a bug).
             raise WebhookRejected(503, "Banco de dados indisponível: notificação não registrada; a Nuvemshop a "
-                                       "reenviará.") from exc
+                                       "reenviará.", reason=DATABASE_UNAVAILABLE) from exc
         if len(self._cache) > 10_000:  # forged store ids must not grow this forever
             self._cache.clear()
         self._cache[external_id] = (store_id, now)
