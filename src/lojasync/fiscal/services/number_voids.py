@@ -119,7 +119,7 @@ class VoidNumberHeldAtSefaz(LojasyncError):
 
 
 class VoidOfSeveralIssuers(LojasyncError):
-    """`numbers`: each issuer's numbers in the range, "nº 1 do CNPJ 11.222.333/0001-81; nº 2 da empresa"."""
+    """`numbers`: each issuer's numbers in the range, "1 do CNPJ 11.222.333/0001-81; 2 a 5 da empresa"."""
 
     code = "fiscal.void_of_several_issuers"
     message_template = ("A faixa da série {series} mistura números de emitentes diferentes ({numbers}): nada foi "
