@@ -415,20 +415,19 @@ def test_the_error_log_is_rotated_private_and_never_another_users_file(tmp_path,
 
     log = tmp_path / "lojasync-erros.log"
     monkeypatch.setattr(logs, "ERROR_LOG_BYTES", 2000)
-    logger = logs.error_file_logger(log)
-    try:
-        for index in range(40):
-            logger.error("erro %s %s", index, "x" * 200)
-        rotated = sorted(p.name for p in tmp_path.iterdir())
-        assert rotated == ["lojasync-erros.log", "lojasync-erros.log.1", "lojasync-erros.log.2",
-                           "lojasync-erros.log.3"]
-        assert all(stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600 for name in rotated)
-        assert all((tmp_path / name).stat().st_size <= 2300 for name in rotated)
-    finally:
+    for run in range(5):   # five commands, each finding the log full: rotated as it opens it, three kept
+        with log.open("a") as full:
+            full.write("y" * 2500)
+        logger = logs.error_file_logger(log)
+        logger.error("erro da execução %s", run)
         for handler in list(logger.handlers):
             if getattr(handler, "baseFilename", None) == str(log):
                 logger.removeHandler(handler)
                 handler.close()
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == ["lojasync-erros.log", "lojasync-erros.log.1", "lojasync-erros.log.2", "lojasync-erros.log.3"]
+    assert all(stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600 for name in kept)
+    assert "erro da execução 4" in log.read_text() and "yyy" not in log.read_text()
     planted = tmp_path / "planted.log"
     (tmp_path / "elsewhere.log").write_text("")
     planted.symlink_to(tmp_path / "elsewhere.log")

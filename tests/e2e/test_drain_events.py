@@ -384,3 +384,17 @@ def test_a_store_the_operator_disabled_stays_so_through_a_new_token_and_its_webh
     set_store_enabled(app.uow(), server.store_id, enabled=True)
     view, _ = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
     assert view.active
+
+
+def test_an_app_reinstalled_by_oauth_turns_a_disabled_store_back_on(app, server, store_id):
+    """Own-commits review: the OAuth reinstall (from an invite an operator made) left a disabled store disabled, its
+    install page saying it was connected, its webhooks then noted "app desinstalado"."""
+    from lojasync.nuvemshop.oauth import TokenGrant
+    from lojasync.nuvemshop.services.install_store import complete_install
+    from lojasync.nuvemshop.services.stores import list_stores, set_store_enabled
+
+    set_store_enabled(app.uow(), server.store_id, enabled=False)
+    complete_install(app.uow(), app.cipher, TokenGrant(server.access_token, "read_orders,read_customers",
+                                                       server.store_id),
+                     server.api_url, "https://loja.example/webhooks/nuvemshop", app.client_for)
+    assert list_stores(app.read_uow())[0].active

@@ -29,7 +29,9 @@ def build_engine(database_url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}, **kwargs)
+    # A connect_timeout the URL gives is the integrator's (connect_args would override it).
+    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     event.listen(engine, "begin", _server_begin)
     event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
     return engine

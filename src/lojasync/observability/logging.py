@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import logging.handlers
 import os
 import re
 import sys
@@ -195,19 +194,36 @@ ERROR_LOG_BYTES = 10 * 1024 * 1024
 ERROR_LOG_KEPT = 3
 
 
-class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+class _QuietFileHandler(logging.FileHandler):
     """A log file that cannot be written (a full disk) loses the record, quietly: the terminal already shows the
-    error's line, and logging's own traceback ("--- Logging error ---") on top of it would bury that line.
-    Rotated at ERROR_LOG_BYTES; each new file private from its first byte (tracebacks may quote data)."""
+    error's line, and logging's own traceback ("--- Logging error ---") on top of it would bury that line. Private
+    from its first byte (tracebacks may quote data)."""
 
     def __init__(self, filename: str) -> None:
-        super().__init__(filename, maxBytes=ERROR_LOG_BYTES, backupCount=ERROR_LOG_KEPT, encoding="utf-8")
+        super().__init__(filename, encoding="utf-8")
 
     def _open(self):
         return open(_own_private_file(self.baseFilename), self.mode, encoding=self.encoding)
 
     def handleError(self, record: logging.LogRecord) -> None:
         pass
+
+
+def _rotate_if_full(path: str) -> None:
+    """Past ERROR_LOG_BYTES, the file becomes `.1` (`.1` becomes `.2`...; ERROR_LOG_KEPT kept) before this process
+    writes to it. Rotated when a command opens it, not while processes write (own-commits review: rotating on write,
+    two commands writing at once kept rotating each other's file, the details they had just pointed to lost); a
+    command writes a few tracebacks at most."""
+    try:
+        if os.path.getsize(path) <= ERROR_LOG_BYTES:
+            return
+        for index in range(ERROR_LOG_KEPT - 1, 0, -1):
+            if os.path.exists(f"{path}.{index}"):
+                os.replace(f"{path}.{index}", f"{path}.{index + 1}")
+        os.replace(path, f"{path}.1")
+    except OSError:   # another command rotated it meanwhile, or the folder refuses: the file is written as it is
+        return
+    os.close(_own_private_file(path))
 
 
 def _own_private_file(path: str) -> int:
@@ -231,6 +247,7 @@ def error_file_logger(path) -> logging.Logger:
         # file is private like the database: tracebacks may quote data.
         os.close(_own_private_file(target))
         tighten(Path(target), PRIVATE_FILE)  # a log left readable by an earlier version
+        _rotate_if_full(target)
         handler = _QuietFileHandler(target)
         handler.addFilter(MaskingFilter())
         handler.setFormatter(TextFormatter())

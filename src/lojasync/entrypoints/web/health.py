@@ -32,12 +32,19 @@ async def readyz(request: Request) -> Response:
         return _not_found()
     container = request.app.state.container
     queue = request.app.state.queue
+    checking: asyncio.Future | None = getattr(request.app.state, "readiness_check", None)
+    if checking is None or checking.done():
+        # One check at a time: a probe that times out leaves its thread waiting on the stalled database or queue
+        # (a thread cannot be cancelled); the probes after it wait on that same check instead of piling up
+        # threads (own-commits review: ten probes, ten threads held).
+        checking = asyncio.ensure_future(run_in_threadpool(_check, container, queue))
+        request.app.state.readiness_check = checking
     try:
         # Bounded: a database or queue that stops answering makes the probe fail, not hang (review: a stalled
-        # PostgreSQL held each probe, and a thread of the pool, for as long as it stalled).
-        problems = await asyncio.wait_for(run_in_threadpool(_check, container, queue), READY_WITHIN)
+        # PostgreSQL held each probe for as long as it stalled).
+        problems = list(await asyncio.wait_for(asyncio.shield(checking), READY_WITHIN))
     except TimeoutError:
-        problems = [f"o banco de dados ou a fila não responderam em {READY_WITHIN:.0f} s"]
+        problems = [f"o banco de dados ou a fila não responderam em {READY_WITHIN:g} s"]
     if not getattr(getattr(request.app.state, "inbox", None), "writing", True):
         problems.append("webhooks não são registrados: o gravador da caixa de entrada parou (reinicie o serviço)")
     status = 200 if not problems else 503

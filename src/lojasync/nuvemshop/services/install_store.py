@@ -140,7 +140,7 @@ def store_webhooks(uow: ConnectorUnitOfWork, client_factory: ClientFactory, exte
 def complete_install(uow: ConnectorUnitOfWork, cipher: TokenCipher, grant: TokenGrant, api_url: str,
                      webhook_url: str, client_factory: ClientFactory) -> InstallReport:
     """Save the store with its (encrypted) token, then register its webhooks."""
-    view, created = add_store(uow, cipher, grant.external_store_id, grant.access_token, api_url)
+    view, created = add_store(uow, cipher, grant.external_store_id, grant.access_token, api_url, reinstall=True)
     missing_scopes = grant.missing_scopes()
     with uow:
         record = uow.stores.get(view.id)

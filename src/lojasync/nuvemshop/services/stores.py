@@ -90,7 +90,8 @@ def _refuse_unsafe_api_host(scheme: str, host: str, api_url: str) -> None:
 
 
 def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: str, access_token: str,
-              api_url: str, name: str | None = None, check: ClientFactory | None = None) -> tuple[StoreView, bool]:
+              api_url: str, name: str | None = None, check: ClientFactory | None = None, *,
+              reinstall: bool = False) -> tuple[StoreView, bool]:
     """Create the store, or replace its token and URL; return it and whether it was new.
 
     The token is stored encrypted with `cipher`. With `check`, one call to the store (GET /store) must
@@ -114,7 +115,9 @@ def add_store(uow: ConnectorUnitOfWork, cipher: TokenCipher, external_store_id: 
             store.access_token = sealed
             # A store an operator disabled stays so (review: a token replaced switched it back on, unsaid, its
             # reconciliation and pushes resumed, its log still saying "desativada"); only `store enable` turns it on.
-            store.active = store.active or not isinstance(inactive_error(uow, store), StoreDisabled)
+            # A reinstall of the app (`reinstall`: the OAuth install, from an invite an operator made) is the choice
+            # to have it back (own-commits review: it stayed disabled, its install page saying it was connected).
+            store.active = reinstall or store.active or not isinstance(inactive_error(uow, store), StoreDisabled)
             store.paused = False  # a reinstall ends whatever suspension a late webhook left behind
             store.clear_attention()  # a new token or address is what a flagged store was waiting for
             store.name = name or store.name
