@@ -532,6 +532,12 @@ class Invoice(Aggregate):
                                      **self._ids()))
 
     @property
+    def issuer(self) -> tuple[str, str] | None:
+        """(cUF, CNPJ) its access key names: whoever issued it, whatever the company says now (its CNPJ may have
+        moved to a branch, its UF changed); None before it has a key."""
+        return (self.access_key[:2], self.access_key[6:20]) if self.access_key else None
+
+    @property
     def number_taken_at_sefaz(self) -> bool:
         """Rejected with 539 or 206: SEFAZ holds this number under another key (a restored backup, another program on
         the series), or has it voided. Discarded, its number is no gap to void (SEFAZ would refuse it): it stays

@@ -223,7 +223,6 @@ def _rotate_if_full(path: str) -> None:
         os.replace(path, f"{path}.1")
     except OSError:   # another command rotated it meanwhile, or the folder refuses: the file is written as it is
         return
-    os.close(_own_private_file(path))
 
 
 def _own_private_file(path: str) -> int:

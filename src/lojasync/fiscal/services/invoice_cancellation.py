@@ -89,7 +89,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         # The NF-e's own UF (its key's cUF) and issuer (its key's CNPJ), whatever the company says now: its
         # authoriser holds it, and another one refuses a query by its key (226); an event by another CNPJ (the
         # company's CNPJ changed to a branch's since) is 574, "o autor do evento diverge do emissor da NF-e".
-        uf, issuer = invoice.access_key[:2], invoice.access_key[6:20]
+        uf, issuer = invoice.issuer
         certificate.ensure_issuer(issuer)   # another root's certificate: said here, not as SEFAZ's 213
         event = build_cancellation_event_xml(invoice.access_key, issuer, invoice.protocol, reason,
                                              when=issuer_time(now(), company.uf),

@@ -12,10 +12,9 @@ from typing import Any
 
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.local_time import local_zone
-from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.number_gaps import number_gaps
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.services.number_voids import MAX_NUMBERS
+from lojasync.fiscal.services.number_voids import MAX_NUMBERS, issuers_by_number
 
 Clock = Callable[[], datetime]
 PRODUCTION = Environment.PRODUCTION   # only production numbers have a legal deadline to be voided by
@@ -133,9 +132,7 @@ def _by_issuer(uow: ProcessingUnitOfWork, company, environment: str, gap):
     """`gap` cut where the issuer of its numbers changes: that in the keys of its discarded NF-e (a former CNPJ, the
     company moved to a branch since), the company's own for numbers no NF-e took. A void goes out under one issuer,
     and a range of two is refused (review: listed whole, it was offered to a void that refused it)."""
-    own = (UF_CODES.get(company.uf or ""), company.cnpj)
-    issuer = {i.number: (i.access_key[:2], i.access_key[6:20]) for i in
-              uow.invoices.discarded_in(environment, gap.series, gap.first, gap.last) if i.access_key}
+    issuer, own = issuers_by_number(uow, company, environment, gap.series, gap.first, gap.last)
     parts, start = [], gap.first
     for number in range(gap.first + 1, gap.last + 2):
         if number > gap.last or issuer.get(number, own) != issuer.get(number - 1, own):

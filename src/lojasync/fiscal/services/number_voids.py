@@ -390,22 +390,29 @@ def _authorised_after_all(uow: ProcessingUnitOfWork, sefaz: Sefaz, where: tuple,
     raise VoidOfAnAuthorisedNfe(number=number, series=request.series, key=key, invoice_id=invoice_id) from rejected
 
 
+def issuers_by_number(uow: ProcessingUnitOfWork, company, environment: str, series: int, first: int, last: int
+                      ) -> tuple[dict[int, tuple[str, str]], tuple[str, str]]:
+    """The issuer (cUF, CNPJ) in the key of each discarded NF-e numbered in the range, by number, and the company's
+    own: that of the numbers no NF-e took. What a void goes out under (`_issuer_of_range`), and where the gap list
+    cuts a gap (`number_gaps`)."""
+    held = {i.number: i.issuer for i in uow.invoices.discarded_in(environment, series, first, last) if i.issuer}
+    return held, (UF_CODES.get(company.uf or ""), company.cnpj)
+
+
 def _issuer_of_range(uow: ProcessingUnitOfWork, company, environment: str, series: int, first: int, last: int
                      ) -> tuple[str, str]:
     """(cUF, CNPJ) the range's numbers are of: the issuer in the keys of its discarded NF-e (review: after the company
     moved to a branch, a gap the old CNPJ left was voided under the new one, and recorded as closed while it stayed
     open at SEFAZ), the company's own for numbers no NF-e took. A range of several issuers is refused."""
-    discarded = [i for i in uow.invoices.discarded_in(environment, series, first, last) if i.access_key]
-    issuers = {(i.access_key[:2], i.access_key[6:20]) for i in discarded}
-    own = (UF_CODES[company.uf], company.cnpj)
+    held, own = issuers_by_number(uow, company, environment, series, first, last)
+    issuers = set(held.values())
     if not issuers or issuers == {own}:
         return own
-    if len(issuers) > 1 or len(discarded) < last - first + 1:
+    if len(issuers) > 1 or len(held) < last - first + 1:
         # The other issuer's numbers and numbers of the company as it is now (or of two issuers): void them apart.
-        held = {i.number: i.access_key[6:20] for i in discarded}
         runs: list[tuple[str, int, int]] = []   # (whose, first, last), in the range's order
         for number in range(first, last + 1):
-            cnpj = held.get(number, own[1])
+            cnpj = held.get(number, own)[1]
             whose = "da empresa" if cnpj == own[1] else f"do CNPJ {format_cnpj(cnpj)}"
             if runs and runs[-1][0] == whose and runs[-1][2] == number - 1:
                 runs[-1] = (whose, runs[-1][1], number)

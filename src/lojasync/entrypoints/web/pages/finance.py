@@ -213,20 +213,20 @@ def _landing(request: Request, back: str) -> str:
     """`back` once an action is done, on a page that still exists: the last row of the last page received or
     cancelled under a filter it no longer matches left that page empty (review: the operator landed on "Não há
     página 2")."""
-    parts = urlsplit(back)
-    shown = parse_qs(parts.query)
-    page = page_number(shown.get("pagina", ["1"])[0])
+    filters, asked = _shown_in(back)
+    page = page_number(asked)
     if page == 1:
         return back
     try:
-        criteria = _criteria(request, **{k: shown.get(k, [""])[0] for k in FILTERS})
+        criteria = _criteria(request, **filters)
         matched = find_receivables(request.app.state.container.read_uow(), criteria, limit=1).matched
     except LojasyncError:
         return back   # the page says what is wrong with its filters
     last = page_count(matched)
     if page <= last:
         return back
-    kept = [(k, v) for k, values in shown.items() if k != "pagina" for v in values]
+    parts = urlsplit(back)   # the same address, every parameter kept, at the last page
+    kept = [(k, v) for k, values in parse_qs(parts.query).items() if k != "pagina" for v in values]
     query = urlencode(kept + ([("pagina", str(last))] if last > 1 else []))
     return parts.path + (f"?{query}" if query else "")
 
@@ -243,8 +243,14 @@ def _as_date_input(typed: str) -> str:
 def _refused(request: Request, back: str, exc: LojasyncError, title: str,
              write_off: tuple[int, str] | None = None, receipt: tuple[int, str, str] | None = None) -> Response:
     # The list as it was shown (its filters travel in `voltar`), with the error above it.
-    shown = parse_qs(urlsplit(back).query)
+    filters, page = _shown_in(back)
     # 404 for a receivable that does not exist; 409 for one whose state refuses the action; 422 for a reason too
     # short to keep: as the API says it.
-    return _page(request, {k: shown.get(k, [""])[0] for k in FILTERS}, error=exc, status_code=error_status(exc),
-                 page=shown.get("pagina", ["1"])[0], error_title=title, write_off=write_off, receipt=receipt)
+    return _page(request, filters, error=exc, status_code=error_status(exc), page=page, error_title=title,
+                 write_off=write_off, receipt=receipt)
+
+
+def _shown_in(back: str) -> tuple[dict[str, str], str]:
+    """The filters and the page of the list `back` addresses, as its form gives them."""
+    shown = parse_qs(urlsplit(back).query)
+    return {k: shown.get(k, [""])[0] for k in FILTERS}, shown.get("pagina", ["1"])[0]
