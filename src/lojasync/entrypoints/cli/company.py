@@ -10,7 +10,6 @@ import typer
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, usage_error
-from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json
 from lojasync.fiscal.services.company import (
     CompanyData,
@@ -21,6 +20,7 @@ from lojasync.fiscal.services.company import (
 )
 from lojasync.fiscal.services.company_taxes import CompanyTaxes, TaxesView, set_company_taxes, show_company_taxes
 from lojasync.shared.errors import terminal_commands
+from lojasync.shared.os_words import in_portuguese
 
 app = typer.Typer(help="Empresa emitente (NF-e) e certificado A1.", no_args_is_help=True)
 _ENVIRONMENTS = {"homologacao": "homologação", "producao": "produção"}   # the JSON keeps the option's spelling

@@ -24,11 +24,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from lojasync.bootstrap import Container, bootstrap
-from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.observability.logging import configure_logging, error_file_logger
 from lojasync.sales.history import Person
 from lojasync.settings import load_settings
 from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.os_words import in_portuguese
 
 console = Console()
 err_console = Console(stderr=True)

@@ -12,7 +12,6 @@ from rich.markup import escape
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person, usage_error
 from lojasync.entrypoints.cli.number_voids import gaps, print_number_void, void, voids
-from lojasync.entrypoints.cli.os_errors import in_portuguese
 from lojasync.entrypoints.cli.output import (
     Column,
     FormatOption,
@@ -35,6 +34,7 @@ from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_dan
 from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
+from lojasync.shared.os_words import in_portuguese
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
 IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Id da NF-e (lojasync invoices list).")]

@@ -1,5 +1,5 @@
 """The operating system's errors in words a merchant reads, for the CLI: what a port that cannot be listened on
-means (`in_portuguese`, shared with the rest, is in `lojasync.shared.os_words`)."""
+means (the other errors' words: `lojasync.shared.os_words`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import errno
 import socket
 
 from lojasync.shared.os_words import in_portuguese
-
-__all__ = ["cannot_listen", "in_portuguese", "is_listen_error"]
 
 
 def cannot_listen(what: str, host: str, port: int, exc: OSError, option: str = "--port") -> str:
