@@ -366,6 +366,30 @@ def test_a_moment_of_database_conflict_leaves_an_lgpd_event_pending_to_be_tried_
         not in failed.error and failed.error.endswith("(5 tentativas).")
 
 
+def test_an_lgpd_event_that_fails_counts_no_attempt_against_the_order_events_it_kept_from_being_tried(
+        app, server, store_id):
+    """review: a pass whose app or LGPD event failed (a moment of database conflict) counted an attempt against every
+    event pending beside it, order events never tried included: five such passes turned them into failed ones, for a
+    person to retry, though nothing was wrong with them."""
+    from lojasync.shared.errors import WriteConflict
+
+    def lgpd(uow, store, event):
+        raise WriteConflict(reason="o banco estava ocupado por outra gravação")
+
+    order = server.simulator.create_order()
+    notify(app, server, "order/created", order["id"])
+    notify(app, server, "customers/redact", None)
+    for _attempt in range(5):
+        with pytest.raises(WriteConflict):
+            drain_store_events(app.uow(), app.client_for, app.policy(), store_id, threshold=3, lgpd_handler=lgpd)
+    events = {e.event: e for e in list_events(app.read_uow())}
+    assert (events["customers/redact"].status, events["customers/redact"].attempts) == ("com erro", 5)
+    assert (events["order/created"].status, events["order/created"].attempts) == ("pendente", 0)
+    drain(app, store_id)   # the next pass, the LGPD event failed aside, imports the order
+    assert next(e for e in list_events(app.read_uow()) if e.event == "order/created").status == "processado"
+    assert str(order["id"]) in by_store_id(app)
+
+
 def test_a_store_the_operator_disabled_stays_so_through_a_new_token_and_its_webhooks_say_why(app, server, store_id):
     """review: `store add` with a new token switched a store the operator had disabled back on, unsaid (its
     reconciliation and pushes resumed, its log still saying "desativada"); and its webhooks were noted "app

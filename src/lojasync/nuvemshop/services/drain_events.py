@@ -52,8 +52,13 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
             report.events += len(pending)
             others = [e for e in pending if e.event not in ORDER_EVENTS]
             orders = [e for e in pending if e.event in ORDER_EVENTS]
+            # The events this pass took up: a failure counts an attempt against them only (review: an app or LGPD
+            # event that failed counted one against every order event pending beside it, never tried, and five
+            # such failures turned those into failed ones a person had to retry).
+            tried: list[WebhookEvent] = []
             try:
-                _handle_store_events(uow, client_factory, store_id, others, report, lgpd_handler, finish)
+                _handle_store_events(uow, client_factory, store_id, others, report, lgpd_handler, finish, tried)
+                tried += orders
                 if orders and not handle_order_events(uow, client_factory, policy, store_id, orders, threshold,
                                                       report, finish, lease):
                     return report  # paused or unreachable: the events wait, the loop must not spin
@@ -61,7 +66,7 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
                 if not retryable(exc):
                     # Not the store being down: an error that would come back on every try. After a
                     # few attempts the events become failed ones a person can see and retry.
-                    _count_attempt(uow, pending, exc, finish.now)
+                    _count_attempt(uow, tried, exc, finish.now)
                 raise
             # The stock these orders' documents moved, between two batches: a push of its own would find the
             # store held by this loop for as long as webhooks keep coming.
@@ -99,9 +104,11 @@ def _token_still_works(client_factory: ClientFactory, store: Store) -> bool:
 
 def _handle_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store_id: int,
                          events: list[WebhookEvent], report: DrainReport, lgpd_handler: LgpdHandler | None,
-                         finish: Finisher) -> None:
-    """App and LGPD events, each in its own transaction: one that fails never blocks the others."""
+                         finish: Finisher, tried: list[WebhookEvent]) -> None:
+    """App and LGPD events, each in its own transaction: one that fails never blocks the others. Each is added
+    to `tried` as it is taken up."""
     for event in events:
+        tried.append(event)
         try:
             with uow:
                 record = uow.webhook_events.get(event.id)
