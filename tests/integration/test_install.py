@@ -286,6 +286,57 @@ def test_an_invite_connects_one_store(installer, simulator):
     assert fresh.status_code == 302
 
 
+def test_an_install_link_not_used_yet_can_be_revoked(installer, simulator):
+    """review: an install link sent to the wrong person could not be taken back (invites are not kept, so they could
+    not be listed either): it connected a store to this ERP until it expired, up to 30 days later. The operator
+    pastes it to revoke it: opened then, or coming back from the platform with an install begun before, it is
+    refused."""
+    from lojasync.nuvemshop.services.install_invite import (
+        InviteNotOurs,
+        InviteRevocation,
+        make_invite,
+        revoke_invite,
+    )
+
+    container = installer.container
+    link = f"{PUBLIC_URL}/nuvemshop/install?convite={make_invite(container.cipher)}"
+    assert revoke_invite(container.uow(), container.cipher, f"  {link} ") is InviteRevocation.REVOKED
+    opened = installer.get(link.removeprefix(PUBLIC_URL), follow_redirects=False)
+    assert opened.status_code == 403 and "ou foi revogado" in words(opened.text)
+    assert revoke_invite(container.uow(), container.cipher, link) is InviteRevocation.ALREADY_SPENT
+
+    # An install begun with the link before it was revoked (the invite alone pasted) is refused on its way back.
+    begun = make_invite(container.cipher)
+    started = installer.get(f"/nuvemshop/install?convite={begun}", follow_redirects=False)
+    approved = httpx.get(started.headers["location"], follow_redirects=False)
+    back = parse_qs(urlsplit(approved.headers["location"]).query)
+    assert revoke_invite(container.uow(), container.cipher, begun) is InviteRevocation.REVOKED
+    refused = installer.get("/nuvemshop/callback", params={"code": back["code"][0], "state": back["state"][0]})
+    assert refused.status_code == 403 and "ou foi revogado" in words(refused.text)
+    with container.read_uow() as uow:
+        assert uow.stores.list() == []
+
+    expired = make_invite(container.cipher, 1, now=time.time() - 7200)
+    assert revoke_invite(container.uow(), container.cipher, expired) is InviteRevocation.EXPIRED
+    for not_ours in ("", "https://outro.example/nuvemshop/install?convite=1.2.3", link.replace("convite=", "x=")):
+        with pytest.raises(InviteNotOurs) as refusal:
+            revoke_invite(container.uow(), container.cipher, not_ours)
+        assert refusal.value.resolution.startswith("Cole o link inteiro")
+    fresh = installer.get(install_url(installer), follow_redirects=False)   # a new link works
+    assert fresh.status_code == 302
+
+
+def test_store_revoke_link_says_what_became_of_the_link(app, lojasync):
+    from lojasync.nuvemshop.services.install_invite import make_invite
+
+    link = f"{PUBLIC_URL}/nuvemshop/install?convite={make_invite(app.cipher)}"
+    assert "Link de instalação revogado" in lojasync("store", "revoke-link", link)
+    assert "já tinha sido usado para conectar uma loja, ou revogado" in lojasync("store", "revoke-link", link)
+    refused = lojasync("store", "revoke-link", "qualquer coisa", expect=1)
+    assert "não é um link de instalação deste lojasync" in refused and "Resolução: Cole o link inteiro" in refused
+    assert "lojasync store revoke-link LINK" in lojasync("store", "install-link")
+
+
 def test_an_invite_made_before_invites_were_single_use_still_works_until_it_expires(installer, simulator):
     import time as clock
 

@@ -13,7 +13,7 @@ import pytest
 
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.services.events_admin import list_events
-from lojasync.nuvemshop.services.install_invite import invite_problem
+from lojasync.nuvemshop.services.install_invite import invite_problem, invite_spent
 from lojasync.nuvemshop.services.integration_views import store_states
 from lojasync.nuvemshop.services.stores import list_stores
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
@@ -157,6 +157,21 @@ def test_conectar_loja_shows_a_working_install_link(logged_in, app):
     # operator review: the field said max 168 (the server takes 720) and came back as 24 after a refusal.
     assert 'value="800,5"' in refused.text
     assert 'max="720"' in page.text and 'step="any"' in page.text
+
+
+def test_an_install_link_is_revoked_from_the_page(logged_in, app):
+    page = logged_in.get("/integracao")
+    assert 'action="/integracao/revogar-link"' in page.text and "Revogar link" in page.text
+    made = logged_in.post("/integracao/conectar", data={"csrf_token": csrf_of(page.text), "horas": "24"})
+    link = html.unescape(re.search(r'id="link-instalacao"[^>]*value="([^"]+)"', made.text).group(1))
+    revoked = logged_in.post("/integracao/revogar-link", data={"csrf_token": csrf_of(page.text), "link": link})
+    assert revoked.status_code == 303
+    assert "Link de instalação revogado" in logged_in.get("/integracao").text
+    assert invite_spent(app.uow(), parse_qs(urlsplit(link).query)["convite"][0])
+    logged_in.post("/integracao/revogar-link", data={"csrf_token": csrf_of(page.text), "link": link})
+    assert "já tinha sido usado para conectar uma loja, ou revogado" in logged_in.get("/integracao").text
+    refused = logged_in.post("/integracao/revogar-link", data={"csrf_token": csrf_of(page.text), "link": "abc"})
+    assert refused.status_code == 422 and "Link não revogado" in refused.text and "Cole o link inteiro" in refused.text
 
 
 def test_connecting_by_token_is_checked_with_the_store(logged_in, app, simulator):

@@ -10,7 +10,7 @@ from rich.markup import escape
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, table
-from lojasync.nuvemshop.services.install_invite import make_invite, setup_warnings
+from lojasync.nuvemshop.services.install_invite import InviteRevocation, make_invite, revoke_invite, setup_warnings
 from lojasync.nuvemshop.services.install_store import WebhookState, store_webhooks, webhook_url_for
 from lojasync.nuvemshop.services.stores import (
     add_store,
@@ -141,7 +141,26 @@ def install_link(hours: Annotated[float, typer.Option("--hours", help="Validade 
     console.print(f"{settings.public_url.rstrip('/')}/nuvemshop/install?convite={invite}", highlight=False,
                   soft_wrap=True)
     console.print(f"Válido por {hours:g} h, para uma loja só (usado, não serve de novo); até lá, quem tiver o link "
-                  "pode conectar uma loja: envie só ao lojista.", style="dim")
+                  "pode conectar uma loja: envie só ao lojista. Para revogá-lo: lojasync store revoke-link LINK",
+                  style="dim")
+
+
+_REVOKED_WORDS = {
+    InviteRevocation.REVOKED: "Link de instalação revogado: ele não conecta mais nenhuma loja.",
+    InviteRevocation.ALREADY_SPENT: "Este link já tinha sido usado para conectar uma loja, ou revogado: ele não "
+                                    "conecta mais nenhuma loja. Uma loja já conectada por ele continua conectada "
+                                    "(lojasync store list; para parar de importar dela: lojasync store disable ID).",
+    InviteRevocation.EXPIRED: "Este link já expirou: ele não conecta mais nenhuma loja.",
+}
+
+
+@app.command("revoke-link")
+@friendly_errors
+def revoke_link(link: Annotated[str, typer.Argument(metavar="LINK", help="O link de instalação (ou só o convite).")]
+                ) -> None:
+    """Revoga um link de instalação ainda não usado (enviado à pessoa errada, ou que não deve mais valer)."""
+    app = container()
+    console.print(_REVOKED_WORDS[revoke_invite(app.uow(), app.cipher, link)], highlight=False)
 
 
 @app.command("disable")

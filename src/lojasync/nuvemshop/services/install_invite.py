@@ -8,7 +8,8 @@ import re
 import secrets
 import time
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from enum import Enum
+from urllib.parse import parse_qs, urlsplit
 
 from lojasync.crypto import TokenCipher
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
@@ -35,9 +36,7 @@ def make_invite(cipher: TokenCipher, hours: float = 24.0, now: float | None = No
     return f"{expires}.{nonce}.{cipher.sign(f'install-invite:{expires}:{nonce}')}"
 
 
-def invite_problem(cipher: TokenCipher, invite: str | None, now: float | None = None) -> str | None:
-    """Why this invite does not allow an install (in words for the person holding it), or None. Spent or not is
-    the database's (`invite_spent`)."""
+def _signed_by_us(cipher: TokenCipher, invite: str | None) -> bool:
     parts = (invite or "").split(".")
     expires = parts[0]
     if len(parts) == 3 and re.fullmatch(r"[0-9a-f]{16}", parts[1]):
@@ -46,16 +45,61 @@ def invite_problem(cipher: TokenCipher, invite: str | None, now: float | None = 
         signed = f"install-invite:{expires}"
     else:   # a middle part the signature does not cover (an old invite with one added) is no invite
         signed = None
-    if signed is None or not ascii_digits(expires, 12) or not cipher.verify(signed, parts[-1]):
+    return signed is not None and ascii_digits(expires, 12) and cipher.verify(signed, parts[-1])
+
+
+def _expired(invite: str, now: float | None) -> bool:
+    return int(invite.split(".")[0]) < (now or time.time())
+
+
+def invite_problem(cipher: TokenCipher, invite: str | None, now: float | None = None) -> str | None:
+    """Why this invite does not allow an install (in words for the person holding it), or None. Spent or not is
+    the database's (`invite_spent`)."""
+    if not _signed_by_us(cipher, invite):
         return ("Este endereço público recebe webhooks, mas instalar uma loja exige um convite. Peça ao "
                 "responsável pelo lojasync um link de instalação.")
-    if int(expires) < (now or time.time()):
+    if _expired(invite, now):
         return "O convite de instalação expirou. Peça ao responsável pelo lojasync um link de instalação novo."
     return None
 
 
-SPENT = ("Este convite já foi usado para conectar uma loja: cada convite conecta uma loja só. Peça ao responsável "
-         "pelo lojasync um link de instalação novo.")
+SPENT = ("Este convite já foi usado para conectar uma loja, ou foi revogado: cada convite conecta uma loja só. Peça "
+         "ao responsável pelo lojasync um link de instalação novo.")
+
+
+class InviteNotOurs(LojasyncError):
+    code = "nuvemshop.invite_invalid"
+    message_template = "O texto informado não é um link de instalação deste lojasync."
+    resolution_template = ("Cole o link inteiro, como foi gerado (lojasync store install-link ou Integração → Conectar "
+                           "loja), ou só o que vem depois de convite=.")
+
+
+class InviteRevocation(Enum):
+    REVOKED = "revogado"
+    ALREADY_SPENT = "já usado ou revogado"
+    EXPIRED = "já expirado"
+
+
+def invite_in(given: str) -> str:
+    """The invite in what a person pastes: the whole install link, or the invite alone."""
+    text = given.strip()
+    found = parse_qs(urlsplit(text).query).get("convite")
+    return found[0].strip() if found else text
+
+
+def revoke_invite(uow: ConnectorUnitOfWork, cipher: TokenCipher, given: str,
+                  now: datetime | None = None) -> InviteRevocation:
+    """Revoke an install link not used yet (sent to the wrong person, or no longer wanted): it is spent, so it
+    connects no store (an install under way with it is refused when it comes back from the platform). Invites are
+    not kept (`invite_id`), so the link itself is what names the one to revoke."""
+    invite = invite_in(given)
+    if not _signed_by_us(cipher, invite):
+        raise InviteNotOurs()
+    moment = now or datetime.now(timezone.utc)
+    if _expired(invite, moment.timestamp()):
+        return InviteRevocation.EXPIRED
+    return InviteRevocation.REVOKED if spend_invite(uow, invite_id(invite), moment) \
+        else InviteRevocation.ALREADY_SPENT
 
 
 def invite_id(invite: str) -> str:

@@ -22,7 +22,9 @@ from lojasync.nuvemshop.services.events_admin import list_events, retry_events
 from lojasync.nuvemshop.services.install_invite import (
     MAX_INVITE_HOURS,
     InviteHoursInvalid,
+    InviteRevocation,
     make_invite,
+    revoke_invite,
     setup_warnings,
 )
 from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
@@ -102,6 +104,27 @@ def install_link(request: Request, horas: Annotated[str, Form()] = "24") -> Resp
     return render(request, "integration/connect.html", {"link": link, "hours": formats.measure(hours, 2),
                                                         "warnings": warnings},
                   headers={"Cache-Control": "no-store"})
+
+
+_REVOKED_WORDS = {
+    InviteRevocation.REVOKED: "Link de instalação revogado: ele não conecta mais nenhuma loja.",
+    InviteRevocation.ALREADY_SPENT: "Este link já tinha sido usado para conectar uma loja, ou revogado: ele não "
+                                    "conecta mais nenhuma loja. Uma loja já conectada por ele continua na lista acima "
+                                    "(use Desativar para parar de importar dela).",
+    InviteRevocation.EXPIRED: "Este link já expirou: ele não conecta mais nenhuma loja.",
+}
+
+
+@router.post("/integracao/revogar-link", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def revoke_link(request: Request, link: Annotated[str, Form()] = "") -> Response:
+    """Revoke an install link not used yet (as `store revoke-link`)."""
+    container = request.app.state.container
+    try:
+        outcome = revoke_invite(container.uow(), container.cipher, link)
+    except LojasyncError as exc:
+        return _page(request, 422, error=exc, error_title="Link não revogado")
+    flash(request, _REVOKED_WORDS[outcome], "success")
+    return redirect(request, "/integracao")
 
 
 @router.post("/integracao/lojas", include_in_schema=False, dependencies=[Depends(csrf_protect)])
