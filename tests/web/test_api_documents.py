@@ -192,6 +192,23 @@ def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusa
     assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
 
 
+def test_a_number_in_the_address_that_is_not_plain_digits_acts_on_nothing(app, api):
+    """review: ids and counts in the address were read in pydantic's lax mode: POST /sales/1.0/confirm confirmed sale 1
+    (stock down, receivables created), /orders/0_1/simple-sale made a sale for order 1, /orders/1_0 read order 10."""
+    number = imported(app, 2100000033)
+    sale = api.post(f"/api/v1/orders/{number}/simple-sale").json()
+    for typed in (f"{sale['id']}.0", f"+{sale['id']}", f"0_{sale['id']}", f" {sale['id']}"):
+        refused = api.post(f"/api/v1/sales/{typed}/confirm")
+        assert refused.status_code == 422 and "número inteiro" in refused.json()["erro"], (typed, refused.text)
+    assert api.get(f"/api/v1/sales/{sale['id']}").json()["status"] == "pending"
+    assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    for address in (f"/api/v1/orders/{number}.0", "/api/v1/orders?page=1_0", "/api/v1/receivables?order=0_1",
+                    "/api/v1/sales?limit=1.0"):
+        assert api.get(address).status_code == 422, address
+    assert api.get(f"/api/v1/orders/0{number}").status_code == 200   # digits, a leading zero: the same number
+    assert api.get("/api/v1/sales", params={"limit": "1"}).status_code == 200
+
+
 def test_simple_sale_confirmed_then_cancelled(app, api):
     number = imported(app, 2100000003)
     created = api.post(f"/api/v1/orders/{number}/simple-sale")

@@ -159,7 +159,7 @@ def test_fiscal_codes_in_other_digits_are_refused_not_a_500(logged_in, app):
     assert product_detail(app.uow(), "CAN-GT")["fiscal"]["ncm"] != SUPERSCRIPT * 8
 
 
-@pytest.mark.parametrize("path", ["/pedidos/abc", "/nfe/1x", "/vendas/-3"])
+@pytest.mark.parametrize("path", ["/pedidos/abc", "/nfe/1x", "/vendas/-3", "/vendas/1.0", "/pedidos/1_0", "/nfe/+1"])
 def test_an_address_whose_number_is_not_one_says_so_without_naming_code_parameters(logged_in, path):
     """dogfood: '/pedidos/abc' answered 'Dados inválidos em: number.' (the route's English parameter)."""
     answer = logged_in.get(path)

@@ -12,7 +12,7 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, WholeNumber
 from lojasync.nuvemshop.services.events_admin import RetriedStore, list_events, retry_events
 
 router = api_router("/events", "Notificações da loja")
@@ -41,8 +41,8 @@ class RetryOut(ApiModel):
 
 @router.get("", response_model=list[EventOut], summary="Lista as notificações, das mais novas para as mais antigas")
 def list_(failed: Annotated[bool, Query(description="Só as que falharam.")] = False,
-          limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 50,
-          before: Annotated[int | None, Query(ge=1, le=LARGEST_ID, description=(
+          limit: Annotated[WholeNumber, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 50,
+          before: Annotated[WholeNumber | None, Query(ge=1, le=LARGEST_ID, description=(
               "Só as anteriores a esta (id): a página seguinte é `before` = o menor id da página atual."))] = None,
           app: Container = Depends(container)) -> list[EventOut]:
     return [EventOut.model_validate(e)

@@ -13,7 +13,16 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import (
+    LARGEST_ID,
+    TOTAL_HEADER,
+    WITH_TOTAL,
+    ApiInput,
+    ApiModel,
+    Id,
+    Money,
+    WholeNumber,
+)
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.store_pushes import push_soon
@@ -136,8 +145,8 @@ def invoice_out(view: InvoiceView) -> InvoiceOut:
             responses=WITH_TOTAL)
 def list_(response: Response, status: Annotated[InvoiceSituation | None, Query(description=(
               "Situação: em português (autorizada) ou como `status` a diz (authorised)."))] = None,
-          limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
-          offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
+          limit: Annotated[WholeNumber, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
+          offset: Annotated[WholeNumber, Query(ge=0, le=LARGEST_ID, description=(
               "Quantas pular, das mais novas: a próxima página é offset + limit."))] = 0,
           app: Container = Depends(container)) -> list[InvoiceOut]:
     found, total = counted_invoices(app.read_uow(), _STORED.get(status), limit, offset)

@@ -12,7 +12,7 @@ from pydantic import Field
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id
+from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel, Id, WholeNumber
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.downloads import download
 from lojasync.fiscal.number_voids import VoidStatus
@@ -92,8 +92,8 @@ def create(body: NumberVoidRequest, app: Container = Depends(container), gateway
 @router.get("", response_model=list[NumberVoidOut], summary="Os pedidos de inutilização, do mais novo ao mais antigo",
             responses=WITH_TOTAL)
 def list_(response: Response,
-          limit: Annotated[int, Query(ge=1, le=1000, description="Quantos, dos mais novos.")] = 100,
-          offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
+          limit: Annotated[WholeNumber, Query(ge=1, le=1000, description="Quantos, dos mais novos.")] = 100,
+          offset: Annotated[WholeNumber, Query(ge=0, le=LARGEST_ID, description=(
               "Quantos pular, dos mais novos: a próxima página é offset + limit."))] = 0,
           app: Container = Depends(container)) -> list[NumberVoidOut]:
     found, total = list_number_voids(app.read_uow(), limit, offset)

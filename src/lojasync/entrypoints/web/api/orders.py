@@ -17,7 +17,7 @@ from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.routing import PREFIX, api_router
 from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
-from lojasync.entrypoints.web.api.types import ApiModel, Id, IsoDay, Money
+from lojasync.entrypoints.web.api.types import ApiModel, Id, IsoDay, Money, WholeNumber
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.services.invoices import Sefaz, generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
@@ -205,8 +205,8 @@ def list_(
     q: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH, description=(
         "Busca: número do pedido, número na loja (#1234: só o número), parte do nome do cliente (sem acentos "
         "ou maiúsculas) ou CPF/CNPJ (com ou sem pontuação)."))] = None,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
+    page: Annotated[WholeNumber, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[WholeNumber, Query(ge=1, le=MAX_PER_PAGE)] = 50,
     app: Container = Depends(container),
 ) -> OrderPageOut:
     for day in (placed_from, placed_to):

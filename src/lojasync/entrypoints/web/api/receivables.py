@@ -23,6 +23,7 @@ from lojasync.entrypoints.web.api.types import (
     Id,
     IsoDay,
     Money,
+    WholeNumber,
 )
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.finance.receivables import ReceivableStatus
@@ -95,14 +96,14 @@ def list_(
     situation: Annotated[Situation | None, Query(description="em-aberto, vencida, recebida ou cancelada.")] = None,
     due_from: Annotated[IsoDay | None, Query(description="Vencimento a partir deste dia (inclusive).")] = None,
     due_to: Annotated[IsoDay | None, Query(description="Vencimento até este dia (inclusive).")] = None,
-    order: Annotated[int | None, Query(ge=1, le=LARGEST_ID, description="Só deste pedido.")] = None,
+    order: Annotated[WholeNumber | None, Query(ge=1, le=LARGEST_ID, description="Só deste pedido.")] = None,
     needs_attention: Annotated[bool, Query(description=(
         "Só as marcadas \"conferir\" (recebidas e com o documento cancelado depois).")
     )] = False,
-    limit: Annotated[int | None, Query(ge=1, le=1000, description=(
+    limit: Annotated[WholeNumber | None, Query(ge=1, le=1000, description=(
         "Quantas, por vencimento; sem ele, todas (como sempre foi).")
     )] = None,
-    offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
+    offset: Annotated[WholeNumber, Query(ge=0, le=LARGEST_ID, description=(
         "Quantas pular: a próxima página é offset + limit."))] = 0,
     app: Container = Depends(container),
 ) -> ReceivableListOut:

@@ -14,7 +14,7 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.invoices import DocumentLineOut
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiModel, Id, Money
+from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiModel, Id, Money, WholeNumber
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
@@ -71,8 +71,8 @@ def sale_out(view: SaleView) -> SaleOut:
             responses=WITH_TOTAL)
 def list_(response: Response, status: Annotated[SaleSituation | None, Query(description=(
               "Situação: em português (confirmada) ou como `status` a diz (confirmed)."))] = None,
-          limit: Annotated[int, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
-          offset: Annotated[int, Query(ge=0, le=LARGEST_ID, description=(
+          limit: Annotated[WholeNumber, Query(ge=1, le=1000, description="Quantas, das mais novas.")] = 100,
+          offset: Annotated[WholeNumber, Query(ge=0, le=LARGEST_ID, description=(
               "Quantas pular, das mais novas: a próxima página é offset + limit."))] = 0,
           app: Container = Depends(container)) -> list[SaleOut]:
     found, total = counted_sales(app.read_uow(), _STORED.get(status), limit, offset)

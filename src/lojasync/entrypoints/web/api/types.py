@@ -13,6 +13,7 @@ from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from lojasync.entrypoints.web.address_numbers import WholeNumber
 from lojasync.shared.money import CENT
 from lojasync.shared.numbers import LARGEST_ID
 from lojasync.shared.text import clean_tree
@@ -28,7 +29,7 @@ Money = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["123.45"]}),
 ]
 
-Id = Annotated[int, Path(ge=1, le=LARGEST_ID, description="Número (id) no ERP.")]
+Id = Annotated[WholeNumber, Path(ge=1, le=LARGEST_ID, description="Número (id) no ERP.")]
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -8,9 +8,10 @@ from typing import Annotated
 
 from fastapi import Path
 
+from lojasync.entrypoints.web.address_numbers import WholeNumber
 from lojasync.shared.numbers import LARGEST_ID
 
-PageId = Annotated[int, Path(ge=1, le=LARGEST_ID)]
+PageId = Annotated[WholeNumber, Path(ge=1, le=LARGEST_ID)]
 
 
 # 1200 or 1.200 (pt-BR thousands), signed or not; 1.5, 1,5, 1_000 or ² are not whole numbers.
