@@ -158,6 +158,12 @@ def test_company_show_writes_the_environment_and_the_cep_as_a_person_does(lojasy
     assert "--name, --city em branco: toda NF-e precisa disso. Nada foi gravado" in refused
     assert json.loads(lojasync("company", "show", "--format", "json"))["legal_name"] == "Loja Exemplo Ltda"
     assert json.loads(lojasync("company", "show", "--format", "json"))["mercado_livre_seller"] == "LOJA_EXEMPLO"
+    # review: --ie "" erased the IE alike (every NF-e needs it); one missing its leading zero was kept short.
+    assert "Empresa gravada" in lojasync("company", "set", "--ie", "110042490114")
+    assert "--ie em branco: toda NF-e precisa disso" in lojasync("company", "set", "--ie", "", expect=2)
+    assert json.loads(lojasync("company", "show", "--format", "json"))["ie"] == "110042490114"
+    lojasync("company", "set", "--uf", "CE", "--city", "Fortaleza", "--ie", "60000015")
+    assert json.loads(lojasync("company", "show", "--format", "json"))["ie"] == "060000015"
 
 
 def test_an_incomplete_company_is_told_which_options_complete_it(lojasync, order_number):

@@ -157,8 +157,11 @@ def test_a_certificate_without_its_key_says_the_key_is_missing(pfx, rsa_key):
 
 
 def test_a_key_that_is_not_rsa_is_refused():
-    with pytest.raises(CertificateUnsupportedKey, match="não é RSA"):
+    # In words a person knows (review: the refusal named a Python class, "ECPrivateKey").
+    with pytest.raises(CertificateUnsupportedKey) as refused:
         Certificate.load(build_pfx(ec.generate_private_key(ec.SECP256R1()), "LOJA:" + CNPJ), "senha")
+    assert refused.value.message == ("A chave do certificado não é RSA (chave de curva elíptica, EC): a SEFAZ só "
+                                     "aceita assinaturas RSA.")
 
 
 def test_from_file_and_a_missing_file(tmp_path, pfx):

@@ -219,3 +219,30 @@ def test_goias_registrations_beginning_21_to_29_are_valid():
     """review: erpbrasil accepts only 10, 11 and 20 (Sintegra: 10, 11, 20 to 29); the check digit still counts."""
     assert is_valid_ie("211234567", "GO") and is_valid_ie("201234564", "GO") and is_valid_ie("109876547", "GO")
     assert not is_valid_ie("211234568", "GO") and not is_valid_ie("301234567", "GO")
+
+
+def test_sao_paulo_rural_producer_whose_remainder_is_ten_has_check_digit_zero():
+    """review: erpbrasil compared the ninth digit with the remainder itself, which cannot match when it is 10; Sintegra
+    takes its rightmost digit: P-0100000 4: 1*3 + 4*10 = 43, 43 mod 11 = 10, check digit 0."""
+    check_ie("P-01000004.0/001", "SP")
+    assert not is_valid_ie("P-01000004.1/001", "SP")
+    check_ie("P-01100424.3/002", "SP")   # Sintegra's own example: remainder 3
+
+
+def test_pernambuco_former_fourteen_digit_registration_with_remainder_one_has_check_digit_zero():
+    """review: CACEPE's rule subtracts 10 when 11 minus the remainder is above 9; erpbrasil did so only above 10, so
+    18.1.001.0000009-0 (sum 67, remainder 1) was refused."""
+    check_ie("18.1.001.0000009-0", "PE")
+    assert not is_valid_ie("18100100000091", "PE")
+    assert is_valid_ie(VALID["PE"], "PE") and is_valid_ie("18100100000049", "PE")
+    assert is_valid_ie("032141840", "PE")   # the 9-digit e-Fisco number: erpbrasil's rule, as before
+
+
+@pytest.mark.parametrize(("short", "uf", "kept"), [("60000015", "CE", "060000015"), ("130000019", "MT", "00130000019"),
+                                                  ("63873770", "CE", "063873770")])
+def test_an_ie_missing_its_leading_zeros_is_kept_at_its_ufs_length(short, uf, kept):
+    """review: accepted (the rule pads it), it was kept and sent short; the state registers it with the zeros."""
+    from lojasync.shared.state_registration import full_length, registration_to_keep
+
+    assert registration_to_keep(short, uf) == kept and full_length(kept, uf) == kept
+    assert full_length("2074337760", "RN") == "2074337760" and full_length("20743377", "BA") == "20743377"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -85,7 +85,7 @@ class Certificate:
         if certificate is None:
             raise CertificateUnreadable()
         if not isinstance(key, rsa.RSAPrivateKey):
-            raise CertificateUnsupportedKey(kind=type(key).__name__)
+            raise CertificateUnsupportedKey(kind=_key_kind(key))
         return cls(key, certificate, tuple(chain))
 
     @classmethod
@@ -189,3 +189,15 @@ def make_test_certificate(cnpj: str, company_name: str, days: int = 365, passwor
                   .key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC).hmac_hash(hashes.SHA1())
                   .build(password.encode("utf-8")))
     return pkcs12.serialize_key_and_certificates(company_name.encode("utf-8"), key, certificate, None, encryption)
+
+
+def _key_kind(key) -> str:
+    """The kind of a key that is not RSA, as a person knows it (review: the refusal named a Python class,
+    "ECPrivateKey")."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return "chave de curva elíptica, EC"
+    if isinstance(key, dsa.DSAPrivateKey):
+        return "chave DSA"
+    if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+        return "chave EdDSA"
+    return "outro tipo de chave"

@@ -13,6 +13,7 @@ from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES, municipality_by_code
 from lojasync.shared.errors import Gap
 from lojasync.shared.state_registration import is_valid_ie
+from lojasync.shared.tax_id import format_cnpj
 from lojasync.shared.text import is_unit_code
 
 # NF-e 4.00, tag CRT.
@@ -159,8 +160,8 @@ class Company:
                                 "lojasync company certificate ARQUIVO --password SENHA"))
         elif self.certificate_cnpj and self.cnpj and self.certificate_cnpj[:8] != self.cnpj[:8]:
             # Generation refuses it (the signer must be the emitter, else SEFAZ answers 213): not ready.
-            problems.append(Gap(f"o certificado A1 é de outro CNPJ ({self.certificate_cnpj}): instale o certificado "
-                                "da empresa (Configurações → certificado)",
+            problems.append(Gap(f"o certificado A1 é de outro CNPJ ({format_cnpj(self.certificate_cnpj)}): instale o "
+                                "certificado da empresa (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO --password SENHA"))
         if self.ie and self.uf in UF_CODES and not is_valid_ie(self.ie, self.uf):   # kept from before a UF change
             # Worded as the NF-e's own check words it, so that a refusal listing both says it once.

@@ -119,7 +119,9 @@ def check_ie(ie: str | None, uf: str) -> None:
     # The schema takes 2 to 14 digits; the library pads short values with zeros, so all zeros would pass.
     valid = (2 <= len(value) <= 14 and value.strip("0") != ""
              and (_valid_go(value) if state == "GO" else
-                  ie_rules.validar(state.lower(), "P" + value if rural_sp else value)))
+                  _valid_sp_rural(value) if rural_sp else
+                  _valid_pe_cacepe(value) if state == "PE" and len(value) == 14 else
+                  ie_rules.validar(state.lower(), value)))
     if not valid:
         # Where ISENTO is refused (rule 805), advising it would only lead to the next refusal.
         raise InvalidStateRegistration(ie=shown, uf=state, resolution=(
@@ -140,6 +142,41 @@ def _valid_go(digits: str) -> bool:
     else:
         check = 11 - remainder
     return int(digits[8]) == check
+
+
+def _valid_sp_rural(digits: str) -> bool:
+    """A São Paulo rural producer's IE (P-0MMMSSSS.D/SSS, the digits after the P): mod 11 over the first 8 with
+    weights 1, 3, 4, 5, 6, 7, 8, 10, the check digit the rightmost of the remainder (Sintegra). erpbrasil takes the
+    remainder itself, which never matches when it is 10: one valid registration in eleven was refused (review)."""
+    if len(digits) != 12:
+        return False
+    remainder = sum(int(d) * w for d, w in zip(digits[:8], (1, 3, 4, 5, 6, 7, 8, 10), strict=True)) % 11
+    return int(digits[8]) == remainder % 10
+
+
+def _valid_pe_cacepe(digits: str) -> bool:
+    """Pernambuco's former 14-digit IE (CACEPE, 18.1.001.0000004-9): mod 11 over the first 13 with weights
+    5, 4, 3, 2, 1, 9, 8, ..., 2; 11 minus the remainder, less 10 when above 9 (Sintegra). erpbrasil subtracts only
+    above 10, so a remainder of 1 (check digit 0) was refused (review)."""
+    weights = (5, 4, 3, 2, 1, 9, 8, 7, 6, 5, 4, 3, 2)
+    check = 11 - sum(int(d) * w for d, w in zip(digits[:13], weights, strict=True)) % 11
+    return int(digits[13]) == (check - 10 if check > 9 else check)
+
+
+# UFs whose IE has one length and erpbrasil's generic rule, which reads a shorter number as having zeros on the
+# left: kept with them (`full_length`).
+_ONE_LENGTH = {uf.upper(): int(rule["tam"]) for uf, rule in ie_rules.PARAMETERS.items()
+               if not hasattr(ie_rules, f"validar_{uf}") and isinstance(rule.get("tam"), int)}
+
+
+def full_length(ie: str | None, uf: str | None) -> str | None:
+    """A checked IE at its UF's length, the zeros a person left out on the left put back (CE 60000015 is
+    060000015): the number checked is the padded one, and the NF-e must carry the registration as the state
+    keeps it (review: it was kept, and sent, short). Anything else as it is."""
+    length = _ONE_LENGTH.get(uf or "")
+    if ie is None or length is None or not ie.isdigit() or len(ie) >= length:
+        return ie
+    return ie.rjust(length, "0")
 
 
 def _as_typed(ie: str | None) -> str:
@@ -186,7 +223,7 @@ def registration_to_keep(ie: str | None, uf: str | None) -> str | None:
     if state is None:
         raise StateRegistrationNeedsState(ie=shown)
     check_ie(ie, state)
-    return "P" + value if state == "SP" and shown.upper().startswith("P") else value
+    return "P" + value if state == "SP" and shown.upper().startswith("P") else full_length(value, state)
 
 
 # How each UF writes its IE, for the UFs whose number has one length and one mask ("#" a digit). Others are shown

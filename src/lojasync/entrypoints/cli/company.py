@@ -70,7 +70,7 @@ def set_(
     """Cadastra ou altera a empresa; só muda o que for informado."""
     # Given empty, what every NF-e needs was erased, "Empresa gravada." said, and every NF-e refused after (review):
     # the page empties a field on purpose; a command given --name "" is more likely a script's empty variable.
-    required = (("--name", name), ("--cnpj", cnpj), ("--street", street), ("--number", number),
+    required = (("--name", name), ("--cnpj", cnpj), ("--ie", ie), ("--street", street), ("--number", number),
                 ("--district", district), ("--city", city), ("--uf", uf), ("--zipcode", zipcode))
     blank = [option for option, value in required if value is not None and not value.strip()]
     if blank:

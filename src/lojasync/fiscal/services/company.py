@@ -36,7 +36,7 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, Gap, LojasyncError, terminal_commands
 from lojasync.shared.numbers import ascii_digits
-from lojasync.shared.state_registration import ISENTO, check_ie, normalise_ie
+from lojasync.shared.state_registration import ISENTO, check_ie, full_length, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, format_cnpj, parse_tax_id
 from lojasync.shared.text import is_unit_code
 
@@ -334,6 +334,9 @@ def _apply(company: Company, data: CompanyData) -> None:
         except LojasyncError as exc:
             kept = "" if "ie" in given else f": cada UF tem a sua inscrição estadual; informe a da empresa em {uf}"
             problems.append(exc.message.rstrip(".") + kept)
+        else:
+            if "ie" in given:
+                given["ie"] = full_length(given["ie"], uf)
     city = given.get("city", company.city)
     if "city_code" in given:
         found = municipality_by_code(given["city_code"])
@@ -603,7 +606,8 @@ def company_view(company: Company, now: datetime) -> CompanyView:
     if expiring and not company.certificate_expired(now):   # once expired, it is among the problems
         warnings.append(expiring)
     if company.certificate_cnpj and company.cnpj and company.certificate_cnpj[:8] != company.cnpj[:8]:
-        warnings.append(f"o certificado é do CNPJ {company.certificate_cnpj}, não da empresa ({company.cnpj}): a "
+        warnings.append(f"o certificado é do CNPJ {format_cnpj(company.certificate_cnpj)}, não da empresa "
+                        f"({format_cnpj(company.cnpj)}): a "
                         "SEFAZ rejeitaria as notas (213)")
     if company.certificate_is_test:
         warnings.append("certificado de teste: as notas só valem no simulador da SEFAZ (homologação)")
