@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    true,
+)
 
 from lojasync.db.metadata import metadata, timestamps
 from lojasync.db.types import DecimalText, MoneyCents, UTCDateTime
@@ -152,7 +165,9 @@ invoice_batches = Table(
     Column("items", JSON, nullable=False),   # one per order done: order, invoice, status, error, not_sent
     Column("finished_at", UTCDateTime),      # None while it runs (or if the process running it stopped)
     Column("problem", String(1000)),         # why the run stopped before its end (an unexpected error)
-    Column("approve", Boolean, nullable=False, default=True),   # False: it only generates (the API's "approve")
+    # False: it only generates (the API's "approve"). The database default is migration 0030's, which filled the
+    # batches kept before it: declared here too, so that a database made from these tables is the migrated one.
+    Column("approve", Boolean, nullable=False, default=True, server_default=true()),
     *timestamps(),
     Index("ix_invoice_batches_created", "created_at"),
 )

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, not_, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, literal, not_, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
@@ -505,10 +505,12 @@ class DocumentRepository:
             counted = and_(counted, not_(and_(
                 invoice_table.c.status == InvoiceStatus.AWAITING.value,
                 or_(invoice_table.c.sent_at.is_(None), invoice_table.c.sent_at < awaiting_sent_before))))
-        invoiced = select(invoice_table.c.order_id).where(counted)
+        # NOT EXISTS, by the documents' order index: NOT IN (SELECT ...) made PostgreSQL rescan every NF-e for each
+        # order once the NF-e ids outgrew its work memory (review: 12 s at 300,000 NF-e, 3 min at 1.5 million).
+        invoiced = exists().where(invoice_table.c.order_id == order_table.c.id, counted)
+        sold = exists().where(sale_table.c.order_id == order_table.c.id)
         query = (select(order_table.c.id)
-                 .where(order_table.c.status == status.value, order_table.c.processed_by.is_(None),
-                        order_table.c.id.not_in(invoiced), order_table.c.id.not_in(select(sale_table.c.order_id)))
+                 .where(order_table.c.status == status.value, order_table.c.processed_by.is_(None), ~invoiced, ~sold)
                  .order_by(order_table.c.id))
         return list(self.session.connection().execute(query).scalars())
 

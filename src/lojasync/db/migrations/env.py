@@ -23,6 +23,10 @@ def run_migrations_online() -> None:
             render_as_batch=sqlite,
             include_object=objects_of(connection.dialect.name),
             compare_type=True,
+            # On PostgreSQL each revision commits on its own: in one transaction, the first ALTER TABLE's exclusive
+            # lock on orders was held through every later revision's data rewrite, blocking even the reads of a
+            # process still running (review). SQLite keeps one transaction, whose foreign key check covers it all.
+            transaction_per_migration=not sqlite,
         )
         try:
             with context.begin_transaction():
