@@ -682,3 +682,22 @@ def test_a_sale_confirmed_while_a_count_holds_its_product_comes_after_the_count_
     movements = product_detail(app.uow(), "CAN-CER")["movements"]
     count_row = next(m for m in reversed(movements) if m["source_type"] == "count")
     assert count_row["balance"] == 10 and movements[-1]["balance"] == 9 == stock(app)["CAN-CER"]
+
+
+def test_an_order_with_a_negative_total_or_price_gets_no_document(app, store_id):
+    """review: a venda simples of an order whose total was -330,00 (discount beyond the items) was confirmed: stock
+    down, nothing owed. The order arrives (it is the store's); no document is made of it, and the refusal says why."""
+    number = imported(app, store_id, discount="500.00", total="-330.00")
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_sale(app.uow(), number)
+    assert refused.value.problems == ["o total do pedido é negativo (-R$ 330,00): confira os descontos do pedido na "
+                                      "loja e leia-o de novo (Reprocessar)"]
+    assert f"lojasync orders resync {number}" in refused.value.terminal_commands
+    products = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta", "sku": "CAM-ALG-P",
+                 "price": "-50.00", "quantity": 1}]
+    priced = imported(app, store_id, products=products, subtotal="-50.00", discount="0.00",
+                      shipping_cost_customer="0.00", total="-50.00")
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_sale(app.uow(), priced)
+    assert any("item 1 (SKU CAM-ALG-P) com preço negativo (-R$ 50,00)" in p for p in refused.value.problems)
+    assert list_sales(app.uow()) == [] and set(stock(app).values()) == {0}

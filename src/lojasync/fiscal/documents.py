@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from lojasync.shared.errors import Gap
-from lojasync.shared.money import to_money
+from lojasync.shared.money import brl, to_money
 
 
 class DocumentKind(StrEnum):
@@ -63,6 +63,16 @@ def lines_from_order(order) -> tuple[list[DocumentLine], list[str]]:
                                   line.total))
     if not order.lines:
         problems.append("o pedido não tem itens")
+    # No store sells at a negative price; a payload that says so is broken, and a document of it would issue stock
+    # for money owed to the buyer (review: a venda simples of total -330,00 was confirmed, stock down, nothing owed).
+    for line in order.lines:
+        if line.unit_price < 0:
+            problems.append(Gap(f"item {line.position} (SKU {line.sku or 'vazio'}) com preço negativo "
+                                f"({brl(line.unit_price)}): corrija o pedido na loja e leia-o de novo (Reprocessar)",
+                                f"lojasync orders resync {order.id}"))
+    if order.total < 0:
+        problems.append(Gap(f"o total do pedido é negativo ({brl(order.total)}): confira os descontos do pedido na "
+                            "loja e leia-o de novo (Reprocessar)", f"lojasync orders resync {order.id}"))
     return lines, problems
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
 from lojasync.sales.customers import CustomerData
 from lojasync.sales.marketplaces import MERCADO_LIVRE
@@ -40,7 +42,7 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
         total=order.order_total,
         payment_method=_clip((order.payment_details or {}).get("method") or None, 40),
         payment_gateway=_clip(order.gateway_name or order.gateway, 80),
-        installments=_int_or_none(installments),
+        installments=_installments(installments),
         billing_address=billing,
         shipping_address=_address(order.shipping_address),
         placed_at=order.created_at,
@@ -146,8 +148,20 @@ def _first(*values: str | None) -> str | None:
     return next((v for v in values if v), None)
 
 
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(str(value)) if value not in (None, "") else None
-    except ValueError:
+# More installments than any card plan has is a broken value, kept as none (the receivables then make one).
+MAX_INSTALLMENTS = 999
+
+
+def _installments(value: object) -> int | None:
+    """The store's installment count: a whole number, written 3, "3" or 3.0, from 1 to MAX_INSTALLMENTS; anything
+    else None. A huge one failed the whole import with a database overflow, retried for ever (review: the order never
+    reached Pedidos), and 3.0 was read as none, a 3x card sale recorded as one receivable."""
+    if value is None or isinstance(value, bool):
         return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or number != number.to_integral_value() or not 1 <= number <= MAX_INSTALLMENTS:
+        return None
+    return int(number)
