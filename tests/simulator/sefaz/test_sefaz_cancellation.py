@@ -154,3 +154,24 @@ def test_a_single_evento_is_wrapped_in_a_batch(client: SefazSoapClient) -> None:
     batch = etree.fromstring(cancellation(key, authorisation.protocol))
     (event,) = batch.findall(q("evento"))
     assert client.cancel(etree.tostring(event)).status == "135"
+
+
+def test_a_moment_the_schema_admits_but_no_clock_writes_is_a_schema_refusal_not_a_crash(
+        client: SefazSoapClient) -> None:
+    """review: TDateTimeUTC's pattern lets a comma stand before the offset; such a dhEmi or dhEvento crashed the
+    request (HTTP 500, and a whole asynchronous batch with it). Each is answered with its schema refusal."""
+    comma = now().strftime("%Y-%m-%dT%H:%M:%S") + ",03:00"
+
+    def comma_moment(info: etree._Element) -> None:
+        info.find(f"{q('ide')}/{q('dhEmi')}").text = comma
+
+    refused = client.authorise(signed_nfe(number=71, after_key=comma_moment))
+    assert refused.status == "225" and f"dhEmi: data e hora invalida: {comma}" in refused.reason
+    key, authorisation = authorised(client, number=72)
+
+    def comma_event(info: etree._Element) -> None:
+        info.find(q("dhEvento")).text = comma
+
+    answer = client.cancel(cancellation(key, authorisation.protocol, change=comma_event))
+    assert answer.status == "215" and "dhEvento: data e hora invalida" in answer.reason
+    assert client.query_nfe(key).status == "100"

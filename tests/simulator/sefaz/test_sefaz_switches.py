@@ -129,9 +129,13 @@ def test_an_nfe_of_a_batch_in_processing_is_not_found_by_key_until_processed(cli
     pending = client.authorise(document)   # 103, then 105 three times (the client's polls)
     assert pending.status == "105"
     assert client.query_nfe(key_of(document)).status == "217"
+    # Nor can it be cancelled (review: 135, the query still saying 217 after).
+    early = client.cancel(cancellation(key_of(document), "135260000000001"))
+    assert early.status == "494" and client.query_nfe(key_of(document)).status == "217"
     assert [client.query_receipt(pending.receipt).status for _ in range(2)] == ["105", "100"]
     found = client.query_nfe(key_of(document))
     assert found.status == "100" and found.protocol
+    assert client.cancel(cancellation(key_of(document), found.protocol)).status == "135"
 
 
 def test_an_nfe_already_in_the_base_sent_again_to_a_busy_authoriser_is_still_found_by_key(

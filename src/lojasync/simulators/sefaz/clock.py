@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
+from lojasync.simulators.sefaz.codes import Rejection
+
 BRASILIA = timezone(timedelta(hours=-3))
 
 
@@ -54,6 +56,12 @@ def sefaz_time(moment: datetime) -> str:
     return moment.astimezone(BRASILIA).replace(microsecond=0).isoformat()
 
 
-def parse_sefaz_time(text: str) -> datetime:
-    """A TDateTimeUTC value (always with its offset, the schema requires one)."""
-    return datetime.fromisoformat(text.strip())
+def parse_sefaz_time(text: str, field: str, schema_status: str) -> datetime:
+    """A TDateTimeUTC value (always with its offset, the schema requires one). The schema's pattern also lets a
+    comma stand before the offset ("[\\-,\\+]"), which no clock writes and Python cannot read: such a value is answered
+    as the schema failure it is for SEFAZ's validators (`schema_status`: 225 for an NF-e, 215 for an event), not
+    with a crash of the request (review: HTTP 500, and a whole asynchronous batch lost with it)."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Rejection(schema_status, f"[{field}: data e hora invalida: {text.strip()[:40]}]") from None

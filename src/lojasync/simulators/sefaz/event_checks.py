@@ -70,7 +70,7 @@ def check_event(event: etree._Element, environment: str, now: datetime, authoris
         raise Rejection("250")
     if access_key.issuer != author:
         raise Rejection("574")
-    happened_at = parse_sefaz_time(event_text(event, "dhEvento"))
+    happened_at = parse_sefaz_time(event_text(event, "dhEvento"), "dhEvento", "215")
     if happened_at > now:
         raise Rejection("578")
     return CheckedEvent(event_id, organ, key, event_type, sequence, happened_at,

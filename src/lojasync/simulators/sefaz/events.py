@@ -60,6 +60,10 @@ def _register(sim: SefazSimulator, event: etree._Element, authoriser: str | None
     deadline = timedelta(hours=sim.config.cancel_deadline_hours)
     with sim.state.shared():
         record = sim.state.get_nfe(checked.key)
+        if record is not None and sim.state.in_processing(checked.key):
+            # Its batch is not processed yet: not in the base for a query (217), nor for an event (review: it was
+            # cancelled, 135, while the query still answered that SEFAZ did not have it).
+            record = None
         try:
             known_event = sim.state.key_for_event(checked.event_id) is not None
             check_against(checked, record, known_event, now, deadline)

@@ -96,7 +96,7 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
     if ide["tpEmis"] == "1" and ide["serie"].isdigit() and int(ide["serie"]) > 889:   # 890-999: avulsa, SCAN
         raise Rejection("266")
     key = AccessKey((info.get("Id") or "")[3:])
-    issued_at = parse_sefaz_time(ide["dhEmi"])
+    issued_at = parse_sefaz_time(ide["dhEmi"], "dhEmi", "225")
     _check_key(key, ide, issued_at, cnpj or cpf.zfill(14))
     recipient = next(((kind, dest[kind]) for kind in ("CNPJ", "CPF") if dest[kind]), None)
     if dest["CNPJ"] and not cnpj_ok(dest["CNPJ"]):
