@@ -117,6 +117,18 @@ def test_the_documents_answer_not_the_batchs_is_what_counts() -> None:
     assert (answer.status, answer.access_key, answer.protocol) == ("204", KEY, None)
 
 
+@pytest.mark.parametrize(("average", "waits"), [("4", [4.0, 4.0]), ("1", [1.5, 1.5]), ("600", [15.0, 15.0]),
+                                               ("x", [1.5, 1.5])])
+def test_the_receipt_is_asked_for_after_the_authorisers_average_time(fake, average, waits) -> None:
+    """review: the client polled every poll_interval whatever tMed said; asked sooner than the authoriser's average
+    processing time, a receipt is 105 again, and asking too often is what SEFAZ answers 656 to."""
+    receipt = ret_envi("103", f"<infRec><nRec>351000000000001</nRec><tMed>{average}</tMed></infRec>")
+    canned = Canned((200, soap_answer("NFeAutorizacao4", receipt)),
+                    *[(200, soap_answer("NFeRetAutorizacao4", ret_reci("105")))] * 2)
+    client(canned, polls=2, poll_interval=1.5, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert fake.sleeps == waits
+
+
 def test_a_received_batch_is_polled_then_handed_back_with_its_receipt(fake) -> None:
     receipt = ret_envi("103", "<infRec><nRec>351000000000001</nRec><tMed>1</tMed></infRec>")
     canned = Canned((200, soap_answer("NFeAutorizacao4", receipt)),
@@ -165,6 +177,10 @@ def test_a_processed_batch_without_the_protocol_is_not_an_answer() -> None:
            "</soap:Value></soap:Code><soap:Reason><soap:Text>Server was unable to process request</soap:Text>"
            "</soap:Reason></soap:Fault></soap:Body></soap:Envelope>".encode()),
      "HTTP 500, SOAP Fault: soap:Receiver Server was unable to process request"),
+    ((500, b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>'
+           b"<faultcode>soap:Server</faultcode><faultstring>Server was unable to process request.</faultstring>"
+           b"</soap:Fault></soap:Body></soap:Envelope>"),
+     "HTTP 500, SOAP Fault: soap:Server Server was unable to process request."),   # review: SOAP 1.1's, lost
     ((200, soap_answer("NFeStatusServico4", f'<retConsStatServ xmlns="{NFE}"/>')), "resposta sem cStat"),
 ])
 def test_what_is_not_an_answer_is_a_retryable_error(reply: tuple[int, bytes], words: str) -> None:
@@ -265,3 +281,25 @@ def test_sefaz_refusing_the_certificate_says_so_and_is_not_retried(refusal) -> N
         client(Canned(refusal)).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
     assert not caught.value.retryable and "recusou o certificado digital A1" in caught.value.message
     assert "ICP-Brasil" in caught.value.resolution
+
+
+def test_a_403_about_something_else_is_no_answer_not_a_certificate_refusal() -> None:
+    """review: any 403 without SOAP (a firewall's or a rate limit's page in front of SEFAZ) was taken for SEFAZ refusing
+    the certificate: the operator told to change a good one, the NF-e taken for not sent. It is no answer, retried."""
+    page = b"<html><body>Access denied: too many requests from your IP</body></html>"
+    with pytest.raises(SefazInvalidAnswer) as caught:
+        client(Canned((403, page))).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert caught.value.retryable and "HTTP 403" in str(caught.value)
+    from lojasync.fiscal.sefaz.errors import SefazConfigurationError
+
+    for about_it in (b"", b"<html><body>HTTP Error 403.7 - Forbidden</body></html>"):
+        with pytest.raises(SefazConfigurationError):
+            client(Canned((403, about_it))).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+
+
+def test_a_timeout_given_as_a_number_is_the_wait_for_the_answer_and_the_connection_keeps_its_own() -> None:
+    """review: LOJASYNC_SEFAZ_TIMEOUT (60 s) became every limit, the connection's too: an unreachable authoriser held
+    a transmission a minute before it was said "not sent"."""
+    limits = client(Canned((200, b"")), timeout=60.0)._timeout
+    assert (limits.connect, limits.read, limits.write) == (10.0, 60.0, 60.0)
+    assert client(Canned((200, b"")), timeout=3.0)._timeout.connect == 3.0

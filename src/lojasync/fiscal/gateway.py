@@ -58,6 +58,7 @@ class SefazAnswer:
     xml: bytes | None = None         # the protocol (protNFe / retEvento) to store with the document
     digest: str | None = None        # digVal: the DigestValue of the NF-e SEFAZ authorised
     events: tuple[bytes, ...] = ()   # procEventoNFe of the NF-e's events (a query of a cancelled NF-e)
+    average_seconds: int | None = None   # tMed: the authoriser's average time to process a batch (with a receipt)
 
     @property
     def authorised(self) -> bool:

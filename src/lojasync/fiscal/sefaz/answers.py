@@ -15,6 +15,7 @@ from lxml import etree
 
 from lojasync.fiscal.gateway import SefazAnswer
 from lojasync.fiscal.sefaz.envelope import NFE
+from lojasync.shared.numbers import ascii_digits
 
 _ANY_NFE = f"{{{NFE}}}*"
 _NAME_START = len(NFE) + 2
@@ -67,7 +68,10 @@ def from_authorisation(message: etree._Element) -> SefazAnswer:
     prot = _child(message, "protNFe")
     if prot is not None:
         return _from_protocol(prot)
-    return _outer(message, receipt=_texts(_child(message, "infRec")).get("nRec"))
+    received = _texts(_child(message, "infRec"))
+    average = received.get("tMed", "")
+    return _outer(message, receipt=received.get("nRec"),
+                  average_seconds=int(average) if ascii_digits(average, 4) else None)
 
 
 def from_receipt(message: etree._Element, receipt: str) -> SefazAnswer:

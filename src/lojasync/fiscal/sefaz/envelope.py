@@ -15,6 +15,7 @@ from lxml import etree
 from lojasync.fiscal.sefaz.endpoints import Service
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NFE = "http://www.portalfiscal.inf.br/nfe"
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
 
@@ -52,7 +53,11 @@ def answer(service: Service, body: bytes) -> etree._Element:
     except etree.XMLSyntaxError:
         snippet = body[:120].decode("utf-8", "replace").strip()
         raise NotAnAnswer(f"não é XML: {snippet!r}" if snippet else "resposta vazia") from None
+    # A SOAP 1.1 Fault too: some servers' frameworks answer an error in 1.1 whatever the request's version (review:
+    # its words were lost, "sem nfeResultMsg" said instead).
     fault = envelope.find(f"{{{SOAP12}}}Body/{{{SOAP12}}}Fault")
+    if fault is None:
+        fault = envelope.find(f"{{{SOAP11}}}Body/{{{SOAP11}}}Fault")
     if fault is not None:
         words = " ".join(piece.strip() for piece in fault.itertext() if piece.strip())
         raise NotAnAnswer(f"SOAP Fault: {words[:300]}")

@@ -42,6 +42,8 @@ from lojasync.shared.numbers import ascii_digits
 
 # SEFAZ's own guidance is to wait up to a minute; the connection either opens fast or not at all.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+# The longest wait for a receipt that a tMed makes: an authoriser that says more is asked again later, not waited on.
+MAX_RECEIPT_WAIT = 15.0
 _RECEIPT = re.compile(r"[0-9]{15}")
 _KEY = re.compile(r"[0-9]{6}[0-9A-Z]{12}[0-9]{26}")
 # retConsReciNFe's cStat for a batch that was itself invalid (MOC, BR05): the NF-e's answer. Any other
@@ -80,7 +82,11 @@ class SefazSoapClient:
         self._sleep = sleep
         self.deadline = deadline
         self._clock = clock
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        # A number is the wait for an answer (LOJASYNC_SEFAZ_TIMEOUT): the connection keeps its own short limit
+        # (review: 60 s to find an authoriser unreachable, where 10 said "not sent" in time to go on).
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(
+            timeout, connect=min(timeout, DEFAULT_TIMEOUT.connect))
+        timeout = self._timeout
         secure = base_url is None or base_url.lower().startswith("https:")
         self._owns_http = connections is None or transport is not None
         try:
@@ -98,12 +104,15 @@ class SefazSoapClient:
     def authorise(self, signed_nfe: bytes) -> SefazAnswer:
         body = messages.envi_nfe(signed_nfe, messages.batch_id(), synchronous=True)
         answer = self._ask(Service.AUTHORISATION, body, answers.from_authorisation)
+        # The receipt is asked for after the authoriser's average processing time (tMed), as the MOC tells senders:
+        # asked sooner, it is 105 again, and asking too often is what SEFAZ answers 656 (consumo indevido) to.
+        wait = max(self.poll_interval, min(answer.average_seconds or 0, MAX_RECEIPT_WAIT))
         for _ in range(self.polls):
             if not (answer.in_processing and answer.receipt):
                 break
-            if not self._time_for(self.poll_interval):  # still in processing: the caller asks again later
+            if not self._time_for(wait):  # still in processing: the caller asks again later
                 break
-            self._sleep(self.poll_interval)
+            self._sleep(wait)
             receipt = answer.receipt
             try:
                 answer = self.query_receipt(receipt)
@@ -176,7 +185,10 @@ class SefazSoapClient:
         try:
             content_answer = envelope.answer(service, response.content)
         except envelope.NotAnAnswer as exc:
-            if response.status_code == 403:   # IIS's 403.7/403.16 pages: no client certificate, or not trusted
+            if response.status_code == 403 and _about_the_certificate(response.content):
+                # IIS's 403.7/403.16 pages: no client certificate, or not trusted. Any other 403 (a firewall, a rate
+                # limit in front of SEFAZ) is no answer, tried again like one (review: it sent the operator to change
+                # a good certificate, and the NF-e was taken for not sent).
                 raise _refused_certificate(f"HTTP 403, {exc}") from None
             raise SefazInvalidAnswer(service=service.value, reason=f"HTTP {response.status_code}, {exc}") from None
         if response.status_code != 200 and content_answer.find("{*}cStat") is None:
@@ -247,6 +259,17 @@ def _certificate_refused(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+# What IIS (the authorisers' servers) writes on a 403 about the client certificate: 403.7 none sent, 403.13 revoked,
+# 403.16 untrusted; and the words of such pages.
+_CERTIFICATE_PAGE = re.compile(rb"403\.(?:7|13|16)\b|certificate|certificado", re.IGNORECASE)
+
+
+def _about_the_certificate(body: bytes) -> bool:
+    """Whether a 403 without a SOAP answer is about the client certificate: it says so, or says nothing at all (a
+    bare 403 to a TLS client is most often that). A page about something else (a firewall, a rate limit) is not."""
+    return not body.strip() or _CERTIFICATE_PAGE.search(body[:20_000]) is not None
 
 
 def _refused_certificate(detail: object) -> SefazConfigurationError:
