@@ -29,6 +29,12 @@ PREFIX = "/api/v1"
 class ApiRoute(APIRoute):
     """A route whose `LojasyncError`s become the API's JSON error with `error_status`'s status."""
 
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # What only a write can be answered (review: clients generated from the schema met statuses it did not list).
+        if {method.upper() for method in kwargs.get("methods") or ()} & _WRITES:
+            kwargs["responses"] = {**WRITE_RESPONSES, **(kwargs.get("responses") or {})}
+        super().__init__(path, endpoint, **kwargs)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         known = _query_names(self.dependant)
@@ -178,4 +184,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _error("A situação atual não permite a operação."),
     422: _error("Dados inválidos."),
     503: _error("Indisponível agora: tente de novo."),
+}
+
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: _error("Chamada de escrita com a sessão do navegador sem o cabeçalho X-CSRF-Token (com token de API ela não "
+                "acontece)."),
+    413: _error("Corpo da requisição acima do limite (256 KiB)."),
 }
