@@ -148,3 +148,19 @@ def test_root_goes_to_the_order_list_and_htmx_is_served_from_the_package(logged_
     htmx = web.get("/static/htmx.min.js")
     assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
     assert web.get("/static/app.css").status_code == 200
+
+
+def test_every_answer_carries_the_protective_headers(web, api_token):
+    """review: the API's JSON, redirects, the webhook receiver's answers and the 413 page carried none (or some) of
+    the pages' headers."""
+    answers = [web.get("/"), web.get("/pedidos"), web.get("/api/v1/orders"), web.get("/healthz"),
+               web.get("/api/v1/orders", headers={"Authorization": f"Bearer {api_token}"}),
+               web.post("/pedidos/1/rastreio", content=b"x" * (3 << 20),
+                        headers={"Content-Type": "application/x-www-form-urlencoded"}),
+               web.post("/webhooks/nuvemshop", content=b"{}")]
+    assert [a.status_code for a in answers][-2] == 413
+    for answer in answers:
+        assert (answer.headers.get("x-frame-options"), answer.headers.get("x-content-type-options"),
+                answer.headers.get("referrer-policy"), answer.headers.get("content-security-policy")) == (
+            "DENY", "nosniff", "same-origin", "frame-ancestors 'none'"), (answer.request.url, answer.headers)
+        assert len(answer.headers.get_list("x-frame-options")) == 1   # a page's own is not doubled

@@ -119,6 +119,10 @@ def test_xml_and_danfe_downloads(app, logged_in, store_id, company, sefaz):
     danfe = logged_in.get(f"{url}/danfe")
     assert danfe.status_code == 200 and danfe.headers["content-type"] == "application/pdf"
     assert danfe.content.startswith(b"%PDF")
+    # review: the downloads carried none of the pages' headers; the DANFE, shown inline, could be framed elsewhere.
+    for download in (xml, danfe):
+        assert (download.headers["x-frame-options"], download.headers["x-content-type-options"],
+                download.headers["content-security-policy"]) == ("DENY", "nosniff", "frame-ancestors 'none'")
 
 
 def test_a_pending_nfe_has_no_danfe_yet_and_says_why(app, logged_in, store_id, company):

@@ -14,6 +14,7 @@ from lojasync.entrypoints.web.errors import install_error_handlers
 from lojasync.entrypoints.web.head_requests import HeadAsGet
 from lojasync.entrypoints.web.nul_queries import NulFreeQueries
 from lojasync.entrypoints.web.routers import ROUTERS
+from lojasync.entrypoints.web.security_headers import SecurityHeaders
 from lojasync.entrypoints.web.templating import STATIC_DIR
 
 
@@ -28,6 +29,7 @@ def create_app(container: Container, queue: TaskQueue) -> FastAPI:
     # Before any route reads a body (and so before the login check): see body_limit.py.
     app.add_middleware(BodyLimit)
     app.add_middleware(NulFreeQueries)
+    app.add_middleware(SecurityHeaders)   # on every answer, the body limit's 413 page included
     app.add_middleware(HeadAsGet)   # added last: the outermost, every route sees a HEAD as its GET
     app.include_router(webhooks.router)
     app.include_router(health.router)

@@ -1,0 +1,31 @@
+"""Every answer of the public app carries the pages' protective headers (`templating.PAGE_HEADERS`), not only the
+rendered pages: the NF-e's XML and the DANFE shown inline (store text inside, framable by another site), the JSON
+of the API (customers' names and addresses), redirects and the error pages other layers write (review). A response
+that sets one of them itself keeps its own."""
+
+from __future__ import annotations
+
+from lojasync.entrypoints.web.body_limit import ASGIApp, Receive, Scope, Send
+from lojasync.entrypoints.web.templating import PAGE_HEADERS
+
+_DEFAULTS = [(name.lower().encode(), value.encode()) for name, value in PAGE_HEADERS.items()]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in _DEFAULTS if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
