@@ -514,6 +514,21 @@ def test_nul_and_lone_surrogates_are_cleaned_at_the_boundary(caplog):
     assert "Silva" not in logged and "Maria" not in logged and "tarde" not in logged  # never the text itself
 
 
+def test_direction_controls_from_the_store_are_dropped(caplog):
+    """review: a name with U+202E (right-to-left override) was kept and shown reversed to the operator ("‮gpj.exe"
+    reads "exe.jpg"); no Brazilian order needs them. Joiners of emoji stay."""
+    payload = minimal(contact_name="Ana \u202egpj.exe", customer={"name": "Ana \u2067Lima\u2069"},
+                      shipping_address={"city": "São\u202a Paulo\u202c"},
+                      products=[line(name="Kit \U0001f468\u200d\U0001f469 \u202dX", sku="K\u202e-1")])
+    with caplog.at_level(logging.INFO, logger="lojasync.payloads"):
+        order = parse_order(payload)
+    assert (order.contact_name, order.customer.name, order.shipping_address.city) == (
+        "Ana gpj.exe", "Ana Lima", "São Paulo")
+    assert (order.products[0].name, order.products[0].sku) == ("Kit \U0001f468\u200d\U0001f469 X", "K-1")
+    (record,) = [r for r in caplog.records if r.name == "lojasync.payloads"]
+    assert {"contact_name", "name", "sku"} <= set(record.fields)
+
+
 def test_ordinary_text_is_left_alone_and_nothing_is_logged(caplog):
     with caplog.at_level(logging.INFO, logger="lojasync.payloads"):
         order = parse_order(minimal(contact_name="José 🙂 d'Ávila", note="ok"))

@@ -19,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.money import to_money
 from lojasync.shared.tax_id import normalize_tax_id
-from lojasync.shared.text import clean_text, clean_tree
+from lojasync.shared.text import clean_text, clean_tree, without_direction_controls
 
 log = logging.getLogger("lojasync.payloads")
 
@@ -35,7 +35,7 @@ def _text(value: Any, info: ValidationInfo | None) -> str | None:
     if isinstance(value, bool):
         return str(value).lower()
     raw = str(value)
-    text = clean_text(raw)
+    text = without_direction_controls(clean_text(raw))
     if text is not raw:
         _note_cleaned(info)
     return text.strip() or None

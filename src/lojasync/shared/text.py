@@ -18,6 +18,18 @@ def clean_text(text: str) -> str:
     return _UNSAFE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
 
 
+# Unicode's direction embeddings, overrides and isolates (LRE..RLO, LRI..PDI): in a name they make the page show
+# other text than the one kept ("‮gpj.exe" reads "exe.jpg"), and no Brazilian order needs them (review).
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def without_direction_controls(text: str) -> str:
+    """`text` without the characters that reorder what is shown (the same object when there were none)."""
+    if text.isascii() or _DIRECTION_CONTROLS.search(text) is None:
+        return text
+    return _DIRECTION_CONTROLS.sub("", text)
+
+
 def clean_tree(value: Any) -> tuple[Any, bool]:
     """A copy of a JSON value with every string, keys included, passed through `clean_text`, and whether
     any changed. Iterative: a deeply nested value must not exhaust the stack."""
