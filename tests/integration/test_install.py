@@ -326,6 +326,31 @@ def test_an_install_link_not_used_yet_can_be_revoked(installer, simulator):
     assert fresh.status_code == 302
 
 
+def test_a_link_revoked_while_its_install_fails_stays_revoked(installer, simulator, monkeypatch):
+    """review: the callback spends the invite before asking the platform for the token; revoked in that moment, the
+    revocation found it spent and wrote nothing, and the failed install's release gave the link back: it worked again,
+    though the operator had been told it no longer would."""
+    from lojasync.entrypoints.web import install
+    from lojasync.nuvemshop.oauth import OAuthError
+    from lojasync.nuvemshop.services.install_invite import InviteRevocation, make_invite, revoke_invite
+
+    container = installer.container
+    invite = make_invite(container.cipher)
+    started = installer.get(f"/nuvemshop/install?convite={invite}", follow_redirects=False)
+    back = parse_qs(urlsplit(httpx.get(started.headers["location"], follow_redirects=False).headers["location"]).query)
+    revoked = []
+
+    def exchange_failing(*args, **kwargs):
+        revoked.append(revoke_invite(container.uow(), container.cipher, invite))
+        raise OAuthError("A Nuvemshop não respondeu.", "Tente de novo.", retryable=True)
+
+    monkeypatch.setattr(install, "exchange_code", exchange_failing)
+    failed = installer.get("/nuvemshop/callback", params={"code": back["code"][0], "state": back["state"][0]})
+    assert failed.status_code == 502 and revoked == [InviteRevocation.ALREADY_SPENT]
+    again = TestClient(installer.app).get(f"/nuvemshop/install?convite={invite}", follow_redirects=False)
+    assert again.status_code == 403 and "ou foi revogado" in words(again.text)
+
+
 def test_store_revoke_link_says_what_became_of_the_link(app, lojasync):
     from lojasync.nuvemshop.services.install_invite import make_invite
 

@@ -152,3 +152,10 @@ def test_generating_an_nfe_reads_the_carriers_at_most_once_and_not_without_a_car
     for number in (pickup, silent):   # a pickup names no carrier; no code, nothing to look up
         generate_invoice(app.uow(), app.cipher, number)
     assert len(carrier_queries) == 1
+
+
+def test_a_carriers_ie_missing_its_leading_zeros_is_kept_at_its_ufs_length(app):
+    """review: the company's and the customers' IE were padded, the carrier's (written in transporta/IE) not."""
+    view, _ = set_carrier(app.uow(), "ce", CarrierData(name="Transportes CE Ltda", cnpj="11.444.777/0001-61",
+                                                      ie="60000015", city="Fortaleza", uf="CE"))
+    assert view.ie == "060000015"

@@ -117,7 +117,7 @@ def test_the_documents_answer_not_the_batchs_is_what_counts() -> None:
     assert (answer.status, answer.access_key, answer.protocol) == ("204", KEY, None)
 
 
-@pytest.mark.parametrize(("average", "waits"), [("4", [4.0, 4.0]), ("1", [1.5, 1.5]), ("600", [15.0, 15.0]),
+@pytest.mark.parametrize(("average", "waits"), [("4", [4.0, 1.5]), ("1", [1.5, 1.5]), ("600", [15.0, 1.5]),
                                                ("x", [1.5, 1.5])])
 def test_the_receipt_is_asked_for_after_the_authorisers_average_time(fake, average, waits) -> None:
     """review: the client polled every poll_interval whatever tMed said; asked sooner than the authoriser's average
@@ -126,7 +126,7 @@ def test_the_receipt_is_asked_for_after_the_authorisers_average_time(fake, avera
     canned = Canned((200, soap_answer("NFeAutorizacao4", receipt)),
                     *[(200, soap_answer("NFeRetAutorizacao4", ret_reci("105")))] * 2)
     client(canned, polls=2, poll_interval=1.5, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
-    assert fake.sleeps == waits
+    assert fake.sleeps == waits   # tMed before the first poll only (review: before every one, 45 s a transmission)
 
 
 def test_a_received_batch_is_polled_then_handed_back_with_its_receipt(fake) -> None:
@@ -233,6 +233,16 @@ def test_receipt_polls_stop_before_waiting_past_the_deadline(fake) -> None:
     answer = gateway.authorise(f'<NFe xmlns="{NFE}"/>'.encode())
     assert (answer.status, answer.receipt) == ("105", "351000000000001")   # in processing: asked again later
     assert fake.sleeps == [1.5, 1.5] and len(canned.requests) == 3   # a third wait would end at 4.5 s
+
+
+def test_a_tmed_that_does_not_fit_before_the_deadline_leaves_the_polls_at_their_interval(fake) -> None:
+    """review: with tMed 5 and 4 s left it polled no more (103 handed back), where polls of 1.5 s still fitted."""
+    received = soap_answer("NFeAutorizacao4", ret_envi("103", "<infRec><nRec>351000000000001</nRec><tMed>5</tMed>"
+                                                             "</infRec>"))
+    canned = Canned((200, received), *[(200, IN_PROCESSING)] * 5)
+    gateway = client(canned, polls=5, poll_interval=1.5, sleep=fake.sleep, clock=fake.clock, deadline=fake.now + 4.0)
+    assert gateway.authorise(f'<NFe xmlns="{NFE}"/>'.encode()).status == "105"
+    assert fake.sleeps == [1.5, 1.5]
 
 
 @pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow to connect")])

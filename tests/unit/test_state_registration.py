@@ -227,6 +227,8 @@ def test_sao_paulo_rural_producer_whose_remainder_is_ten_has_check_digit_zero():
     check_ie("P-01000004.0/001", "SP")
     assert not is_valid_ie("P-01000004.1/001", "SP")
     check_ie("P-01100424.3/002", "SP")   # Sintegra's own example: remainder 3
+    # P-0MMMSSSS: the digit after the P is 0 (review: the own rule dropped that check erpbrasil made).
+    assert not is_valid_ie("P912345673000", "SP") and not is_valid_ie("P-11100424.3/002", "SP")
 
 
 def test_pernambuco_former_fourteen_digit_registration_with_remainder_one_has_check_digit_zero():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
 from lojasync.sales.customers import CustomerData
@@ -150,18 +151,22 @@ def _first(*values: str | None) -> str | None:
 
 # More installments than any card plan has is a broken value, kept as none (the receivables then make one).
 MAX_INSTALLMENTS = 999
+_INSTALLMENTS_TEXT = re.compile(r"\s*[0-9]{1,6}(?:\.0+)?\s*")
 
 
 def _installments(value: object) -> int | None:
     """The store's installment count: a whole number, written 3, "3" or 3.0, from 1 to MAX_INSTALLMENTS; anything
     else None. A huge one failed the whole import with a database overflow, retried for ever (review: the order never
     reached Pedidos), and 3.0 was read as none, a 3x card sale recorded as one receivable."""
-    if value is None or isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
+    if isinstance(value, float):
+        value = Decimal(str(value))
+    if isinstance(value, str):
+        if not _INSTALLMENTS_TEXT.fullmatch(value):   # digits (ASCII), a ".0" at most: not "1e2", "+3" or "３"
+            return None
+        value = Decimal(value.strip())
+    number = Decimal(value)
     if not number.is_finite() or number != number.to_integral_value() or not 1 <= number <= MAX_INSTALLMENTS:
         return None
     return int(number)

@@ -148,7 +148,7 @@ def _valid_sp_rural(digits: str) -> bool:
     """A São Paulo rural producer's IE (P-0MMMSSSS.D/SSS, the digits after the P): mod 11 over the first 8 with
     weights 1, 3, 4, 5, 6, 7, 8, 10, the check digit the rightmost of the remainder (Sintegra). erpbrasil takes the
     remainder itself, which never matches when it is 10: one valid registration in eleven was refused (review)."""
-    if len(digits) != 12:
+    if len(digits) != 12 or digits[0] != "0":   # P-0MMMSSSS: a 0 first
         return False
     remainder = sum(int(d) * w for d, w in zip(digits[:8], (1, 3, 4, 5, 6, 7, 8, 10), strict=True)) % 11
     return int(digits[8]) == remainder % 10

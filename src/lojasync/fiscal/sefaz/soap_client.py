@@ -104,15 +104,19 @@ class SefazSoapClient:
     def authorise(self, signed_nfe: bytes) -> SefazAnswer:
         body = messages.envi_nfe(signed_nfe, messages.batch_id(), synchronous=True)
         answer = self._ask(Service.AUTHORISATION, body, answers.from_authorisation)
-        # The receipt is asked for after the authoriser's average processing time (tMed), as the MOC tells senders:
-        # asked sooner, it is 105 again, and asking too often is what SEFAZ answers 656 (consumo indevido) to.
-        wait = max(self.poll_interval, min(answer.average_seconds or 0, MAX_RECEIPT_WAIT))
+        # The receipt is first asked for after the authoriser's average processing time (tMed), as the MOC tells
+        # senders: asked sooner, it is 105 again, and asking too often is what SEFAZ answers 656 (consumo indevido)
+        # to. Then every poll_interval, as before (review: tMed before every poll held a transmission 45 s), and
+        # at poll_interval from the start when tMed does not fit before the deadline.
+        first = max(self.poll_interval, min(answer.average_seconds or 0, MAX_RECEIPT_WAIT))
+        wait = first if self._time_for(first) else self.poll_interval
         for _ in range(self.polls):
             if not (answer.in_processing and answer.receipt):
                 break
             if not self._time_for(wait):  # still in processing: the caller asks again later
                 break
             self._sleep(wait)
+            wait = self.poll_interval
             receipt = answer.receipt
             try:
                 answer = self.query_receipt(receipt)

@@ -12,7 +12,7 @@ from lojasync.fiscal.municipalities import find_municipality
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, LojasyncError
-from lojasync.shared.state_registration import ISENTO, check_ie, normalise_ie
+from lojasync.shared.state_registration import ISENTO, check_ie, full_length, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, parse_tax_id
 
 # The store's codes are words ("correios", "mercado_envios", "table_131313"): no spaces, within the column.
@@ -192,6 +192,8 @@ def _checked(data: CarrierData, carrier: RegisteredCarrier | None, problems: lis
                     check_ie(ie, uf)
                 except LojasyncError as exc:
                     problems.append(f"{exc.message.rstrip('.')} (transportadora)")
+                else:   # at its UF's length, as the company's and the customers' (review: it was kept short)
+                    given["ie"] = full_length(ie, uf)
             elif uf_known:
                 problems.append("informe a UF da transportadora (--uf) para conferir a inscrição estadual")
     elif "uf" in given and carrier is not None and carrier.ie and carrier.ie != ISENTO and uf:
@@ -199,4 +201,7 @@ def _checked(data: CarrierData, carrier: RegisteredCarrier | None, problems: lis
             check_ie(carrier.ie, uf)
         except LojasyncError as exc:
             problems.append(f"{exc.message.rstrip('.')} (a inscrição estadual cadastrada; informe a nova com a UF)")
+        else:
+            if full_length(carrier.ie, uf) != carrier.ie:
+                given["ie"] = full_length(carrier.ie, uf)
     return given

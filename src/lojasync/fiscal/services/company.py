@@ -335,8 +335,9 @@ def _apply(company: Company, data: CompanyData) -> None:
             kept = "" if "ie" in given else f": cada UF tem a sua inscrição estadual; informe a da empresa em {uf}"
             problems.append(exc.message.rstrip(".") + kept)
         else:
-            if "ie" in given:
-                given["ie"] = full_length(given["ie"], uf)
+            # Typed, or kept through a change of UF: at the UF's length (review: one kept was checked, not padded).
+            if "ie" in given or full_length(ie, uf) != ie:
+                given["ie"] = full_length(ie, uf)
     city = given.get("city", company.city)
     if "city_code" in given:
         found = municipality_by_code(given["city_code"])

@@ -98,8 +98,15 @@ def revoke_invite(uow: ConnectorUnitOfWork, cipher: TokenCipher, given: str,
     moment = now or datetime.now(timezone.utc)
     if _expired(invite, moment.timestamp()):
         return InviteRevocation.EXPIRED
-    return InviteRevocation.REVOKED if spend_invite(uow, invite_id(invite), moment) \
-        else InviteRevocation.ALREADY_SPENT
+    if spend_invite(uow, invite_id(invite), moment):
+        return InviteRevocation.REVOKED
+    # Spent already: by a store connected, or by an install under way, which may still fail and give the invite back
+    # (`release_invite`, by the moment it spent it). Stamped with this moment, it stays spent (review: a revocation
+    # during an install that then failed was undone, the link working again).
+    with uow:
+        uow.spent_invites.restamp(invite_id(invite), moment)
+        uow.commit()
+    return InviteRevocation.ALREADY_SPENT
 
 
 def invite_id(invite: str) -> str:
