@@ -37,6 +37,14 @@ def run(monkeypatch, tmp_path):
     reset_container()
 
 
+def test_the_test_certificate_first_on_a_new_data_dir_says_the_company_is_missing(run, tmp_path):
+    """review: `company certificate --test` before `company set` on a new data dir answered "no database here, connect
+    a store"; `company set` there creates it. Either order is a setup's first step: it says what is missing."""
+    output = run("company", "certificate", "--test")
+    assert "A empresa emitente ainda não foi cadastrada" in output and "Nenhum banco" not in output
+    assert "lojasync company set" in output
+
+
 def test_a_read_command_in_the_wrong_folder_says_there_is_no_database_and_creates_nothing(run, tmp_path):
     output = run("orders", "list")
     assert "Nenhum banco do lojasync em" in output and "LOJASYNC_DATA_DIR" in output

@@ -352,6 +352,44 @@ def test_a_batch_run_again_says_the_orders_already_invoiced_without_calling_it_a
     assert "já tem NF-e" in lojasync("orders", "invoice", str(order_number), expect=1)
 
 
+def test_a_batch_run_again_over_nfe_sefaz_rejected_is_still_a_failure(lojasync, order_number, app, monkeypatch):
+    """review: run again over orders whose NF-e SEFAZ had rejected, a batch said they "already had their NF-e (nothing
+    was done)" and exited 0, and its advice was "use o documento que já existe", of NF-e that will never be valid."""
+    with app.read_uow() as uow:
+        store_id = uow.stores.list()[0].id
+    second = import_order(app.uow(), store_id, order_payload(id=1900000021), ImportPolicy()).order_number
+    with BackgroundSefaz() as sefaz:
+        sefaz.simulator.set_switches(reject_with="225", reject_reason="Rejeicao: Falha no Schema XML")
+        monkeypatch.setenv("LOJASYNC_SEFAZ_URL", sefaz.url)
+        lojasync(*COMPANY)
+        lojasync("company", "certificate", "--test")
+        lojasync("orders", "invoice", str(order_number), str(second), expect=1)
+        again = lojasync("orders", "invoice", str(order_number), str(second), expect=1)
+    assert "0 NF-e autorizada(s) de 2 pedido(s); 2 já tinha(m) NF-e rejeitada ou venda pendente (veja abaixo)." in again
+    assert "nada foi feito neles" not in again and "Use o documento que já existe" not in again
+    assert "foi rejeitada pela SEFAZ: veja o motivo na página dela, corrija e transmita-a de novo" in again
+
+
+def test_a_batchs_progress_goes_to_stderr_also_in_json(lojasync, order_number, app, monkeypatch):
+    """review: the progress bar went to stdout (lost to `> arquivo` and `| tee`), and JSON runs had none."""
+    import io
+
+    from rich.console import Console
+
+    from lojasync.entrypoints.cli import order_processing
+
+    terminal = io.StringIO()
+    monkeypatch.setattr(order_processing, "err_console", Console(file=terminal, force_terminal=True, width=80))
+    with app.read_uow() as uow:
+        store_id = uow.stores.list()[0].id
+    second = import_order(app.uow(), store_id, order_payload(id=1900000022), ImportPolicy()).order_number
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    out = lojasync("orders", "invoice", str(order_number), str(second), "--format", "json")
+    assert [row["status"] for row in json.loads(out)] == ["authorised", "authorised"]
+    assert "Emitindo NF-e" in terminal.getvalue() and "Emitindo" not in out
+
+
 def test_a_run_by_status_names_the_orders_a_running_batch_holds(lojasync, app):
     """review: `orders invoice --status confirmado` left the orders of a batch still running (the page's) out and
     said "Nenhum pedido confirmado sem NF-e." (exit 0, JSON []), while confirmed orders still had no NF-e."""

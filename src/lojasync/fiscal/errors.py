@@ -35,9 +35,15 @@ class OrderAlreadyProcessing(LojasyncError):
                           "a NF-e em lote, que transmite as pendentes); para gerar outro documento, descarte-a "
                           "primeiro.")
 
+    # Rejected: used as it is, it never will be (review: a batch run again said "use o documento que já existe" of
+    # NF-e that SEFAZ had refused).
+    REJECTED_RESOLUTION = ("Essa NF-e foi rejeitada pela SEFAZ: veja o motivo na página dela, corrija e transmita-a de "
+                           "novo, ou descarte-a e gere outra.")
+
     def __init__(self, *, shown_by: str | None = None, awaiting_sefaz: bool = False, pending_nfe: bool = False,
-                 **params) -> None:
-        resolution = self.AWAITING_RESOLUTION if awaiting_sefaz else self.PENDING_RESOLUTION if pending_nfe else None
+                 rejected_nfe: bool = False, **params) -> None:
+        resolution = (self.AWAITING_RESOLUTION if awaiting_sefaz else self.PENDING_RESOLUTION if pending_nfe
+                      else self.REJECTED_RESOLUTION if rejected_nfe else None)
         super().__init__(resolution=resolution, **params)
         # The message names the NF-e by its number; the terminal finds it by its id (and sends a pending one).
         sends = f"lojasync invoices approve {params.get('document_id')}" if pending_nfe else None

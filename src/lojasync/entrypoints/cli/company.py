@@ -102,7 +102,7 @@ def certificate(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Instala o certificado A1 da empresa (guardado cifrado com LOJASYNC_SECRET_KEY)."""
-    app_ = container()
+    app_ = container(create=True)   # the first command on a new data dir, as `company set` may be
     if test and (file is not None or password is not None):   # installed a test certificate over the file given
         usage_error("Use ARQUIVO --password SENHA (o certificado A1 da empresa) ou --test (um certificado de teste), "
                     "não os dois.")

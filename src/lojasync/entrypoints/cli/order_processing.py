@@ -92,7 +92,6 @@ def invoice(
             _print_unsent(unsent)
         return
     sefaz = sefaz_for(app_.settings)
-    quiet = fmt is OutputFormat.JSON or len(targets) == 1
     seen: list[BatchItem] = []   # as each order finishes: what a stopped run still reports
 
     def advance(item: BatchItem) -> None:
@@ -100,8 +99,10 @@ def invoice(
         progress.advance(task)
 
     try:
-        with Progress(TextColumn("Emitindo NF-e"), BarColumn(), MofNCompleteColumn(), console=console,
-                      disable=quiet, transient=True) as progress:
+        # On stderr, JSON runs included: stdout is the result alone, and `> arquivo` or `| tee` still show progress
+        # (review: the bar went to stdout, and JSON runs had none). Not into a file or pipe: a blank line there.
+        with Progress(TextColumn("Emitindo NF-e"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                      disable=len(targets) == 1 or not err_console.is_terminal, transient=True) as progress:
             task = progress.add_task("nfe", total=len(targets))
             report = invoice_orders(app_.uow, app_.cipher, sefaz, targets, approve=approve, actor=terminal_person(),
                                     progress=advance, parallel=parallel or app_.settings.sefaz_parallel,
@@ -168,12 +169,16 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
         done = len(report.authorised) if approve else len(created)
         # Each kind of "not authorised" counted, the reasons listed below (review: a batch SEFAZ rejected whole said
         # only "0 NF-e autorizada(s) de 2 pedido(s)", and orders refused before generation went uncounted).
-        had = {id(i) for i in report.had_document} if targets > 1 else set()
+        had = {id(i) for i in report.already_done} if targets > 1 else set()
+        # An earlier document that does not stand (a rejected NF-e, a pending sale): counted apart, said in red.
+        in_the_way = {id(i) for i in report.had_document if id(i) not in had} if targets > 1 else set()
         awaiting = [i for i in report.items if i.invoice is not None and i.invoice.status == "awaiting_sefaz"]
         counts = [(len(report.rejected), "rejeitada(s)"), (len(report.denied), "denegada(s)"),
                   (len(awaiting), "aguardando a SEFAZ"),
-                  (len([i for i in report.not_generated if id(i) not in had]), "pedido(s) sem NF-e gerada"),
-                  (len(had), "já tinha(m) NF-e ou venda simples (nada foi feito neles)")]
+                  (len([i for i in report.not_generated if id(i) not in had | in_the_way]),
+                   "pedido(s) sem NF-e gerada"),
+                  (len(had), "já tinha(m) NF-e ou venda simples (nada foi feito neles)"),
+                  (len(in_the_way), "já tinha(m) NF-e rejeitada ou venda pendente (veja abaixo)")]
         more = "".join(f"; {formats.number(count)} {words}" for count, words in counts if count)
         console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(targets)} pedido(s){more}.",
                       highlight=False)

@@ -92,6 +92,9 @@ class Refusal:
     document: tuple[str, int] | None = None
     # What is missing, one item each, when that is the refusal (DocumentNotPossible): as the order's own call lists it.
     problems: tuple[str, ...] = ()
+    # ORDER_HAS_DOCUMENT: whether that document stands for the sale (authorised, awaiting SEFAZ, a confirmed sale)
+    # or is in the way (a rejected NF-e, a pending sale), see `BatchReport.already_done`.
+    settled: bool = True
 
 
 @dataclass(frozen=True)
@@ -136,10 +139,18 @@ class BatchReport:
         return [i for i in self.not_authorised if i.refusal is not None and i.refusal.code == ORDER_HAS_DOCUMENT]
 
     @property
+    def already_done(self) -> list[BatchItem]:
+        """Of `had_document`, those whose document stands for the sale (authorised, awaiting SEFAZ's decision, a
+        confirmed sale): the order is done. A rejected NF-e or a pending sale is not (review: a run again over orders
+        whose NF-e SEFAZ had rejected ended in exit 0, "nothing went wrong")."""
+        return [i for i in self.had_document if i.refusal.settled]
+
+    @property
     def failed(self) -> list[BatchItem]:
-        """Not authorised, for a reason of their own (refused, rejected, SEFAZ silent...): what needs a person."""
-        had = {id(i) for i in self.had_document}
-        return [i for i in self.not_authorised if id(i) not in had]
+        """Not authorised, for a reason of their own (refused, rejected, SEFAZ silent, an earlier document that does
+        not stand...): what needs a person."""
+        done = {id(i) for i in self.already_done}
+        return [i for i in self.not_authorised if id(i) not in done]
 
     @property
     def rejected(self) -> list[BatchItem]:
@@ -499,7 +510,8 @@ def refused_item(number: int, exc: LojasyncError, made: InvoiceView | None = Non
     for whoever lists every order it gave (`orders invoice --format json`)."""
     return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
                      refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands, exc.retryable,
-                                     _document_of(exc), tuple(str(p) for p in getattr(exc, "problems", None) or ())))
+                                     _document_of(exc), tuple(str(p) for p in getattr(exc, "problems", None) or ()),
+                                     settled=bool(exc.params.get("settled", True))))
 
 
 def _unsent_nfe_of(refused: OrderAlreadyProcessing) -> int | None:

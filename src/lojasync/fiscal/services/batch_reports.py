@@ -172,14 +172,16 @@ def _stored(item: BatchItem) -> dict:
             "status": item.invoice.status if item.invoice else None, "error": item.error, "not_sent": item.not_sent,
             "refusal": [refusal.code, refusal.message, refusal.resolution] if refusal else None,
             "document": list(refusal.document) if refusal and refusal.document else None,
-            "problems": list(refusal.problems) if refusal and refusal.problems else None}
+            "problems": list(refusal.problems) if refusal and refusal.problems else None,
+            "settled": refusal.settled if refusal else None}
 
 
 def _refusal(stored: dict) -> Refusal | None:
     kept = stored.get("refusal")
     document = stored.get("document")   # batches kept before it was stored have none
     return Refusal(*kept, document=(document[0], int(document[1])) if document else None,
-                   problems=tuple(stored.get("problems") or ())) if kept else None
+                   problems=tuple(stored.get("problems") or ()),
+                   settled=stored.get("settled") is not False) if kept else None   # kept before it: as they were
 
 
 @dataclass(frozen=True)

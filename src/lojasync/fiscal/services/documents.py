@@ -10,6 +10,7 @@ from lojasync.fiscal.documents import DocumentKind, lines_from_order
 from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing, OrderNeedsReread
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.sales.errors import OrderNotFound
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
@@ -64,5 +65,12 @@ def refuse_second_document(uow: ProcessingUnitOfWork, order, existing=_ASK) -> N
                                      document_kind=existing.kind.value, document_id=existing.id,
                                      awaiting_sefaz=existing.status is InvoiceStatus.AWAITING,
                                      pending_nfe=existing.kind is DocumentKind.NFE
-                                     and existing.status is InvoiceStatus.PENDING)
+                                     and existing.status is InvoiceStatus.PENDING,
+                                     rejected_nfe=existing.status is InvoiceStatus.REJECTED,
+                                     settled=existing.status in _SETTLED)
+
+
+# An active document that does, or may (awaiting SEFAZ's decision), stand for the sale: an order that has one is done
+# for a batch run again. A rejected or denied NF-e, a pending sale, are not: a person has something to do.
+_SETTLED = frozenset({InvoiceStatus.AUTHORISED, InvoiceStatus.AWAITING, SaleStatus.CONFIRMED})
 
