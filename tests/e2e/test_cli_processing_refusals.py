@@ -368,6 +368,20 @@ def test_a_batch_run_again_over_nfe_sefaz_rejected_is_still_a_failure(lojasync, 
     assert "0 NF-e autorizada(s) de 2 pedido(s); 2 já tinha(m) NF-e rejeitada ou venda pendente (veja abaixo)." in again
     assert "nada foi feito neles" not in again and "Use o documento que já existe" not in again
     assert "foi rejeitada pela SEFAZ: veja o motivo na página dela, corrija e transmita-a de novo" in again
+    rows = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json", expect=1))
+    assert rows[0]["existing_document"]["stands"] is False
+
+
+def test_a_run_that_only_generates_run_again_finds_its_nfe_done(lojasync, order_number, app):
+    """review of the change above: a pending NF-e is what a run that only generates makes; run again, it is done."""
+    with app.read_uow() as uow:
+        store_id = uow.stores.list()[0].id
+    second = import_order(app.uow(), store_id, order_payload(id=1900000023), ImportPolicy()).order_number
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number), str(second), "--no-approve")
+    again = lojasync("orders", "invoice", str(order_number), str(second), "--no-approve", expect=0)
+    assert "2 já tinha(m) NF-e ou venda simples (nada foi feito neles)" in again and "rejeitada" not in again
 
 
 def test_a_batchs_progress_goes_to_stderr_also_in_json(lojasync, order_number, app, monkeypatch):

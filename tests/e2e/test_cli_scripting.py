@@ -236,7 +236,7 @@ def test_a_batch_by_status_names_the_nfe_an_earlier_run_generated_and_left_unsen
     assert code == 1, err   # refused: the order has its NF-e already
     (row,) = json.loads(out)
     assert (row["error_code"], row["existing_document"]) == ("fiscal.order_has_document",
-                                                             {"kind": "nfe", "id": pending["id"]})
+                                                             {"kind": "nfe", "id": pending["id"], "stands": True})
 
 
 def test_a_certificate_file_and_test_together_is_a_usage_error(lojasync, tmp_path):

@@ -351,6 +351,31 @@ def test_a_link_revoked_while_its_install_fails_stays_revoked(installer, simulat
     assert again.status_code == 403 and "ou foi revogado" in words(again.text)
 
 
+def test_a_link_given_back_between_the_revocations_two_steps_is_revoked(app, monkeypatch):
+    """review: released by the failed install after the revocation found it spent and before it restamped it, the
+    invite was left unspent (the restamp changed no row), the operator told it was."""
+    from datetime import datetime, timezone
+
+    from lojasync.nuvemshop.services import install_invite
+    from lojasync.nuvemshop.services.install_invite import InviteRevocation, invite_id, invite_spent, make_invite
+
+    invite = make_invite(app.cipher)
+    spent_at = datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)
+    assert install_invite.spend_invite(app.uow(), invite_id(invite), spent_at)   # the install's
+    real, calls = install_invite.spend_invite, []
+
+    def spent_then_given_back(uow, spent_id, now=None):
+        calls.append(spent_id)
+        if len(calls) == 1:   # the revocation's first step finds it spent; the install fails and gives it back
+            install_invite.release_invite(app.uow(), spent_id, spent_at)
+            return False
+        return real(uow, spent_id, now)
+
+    monkeypatch.setattr(install_invite, "spend_invite", spent_then_given_back)
+    assert install_invite.revoke_invite(app.uow(), app.cipher, invite) is InviteRevocation.REVOKED
+    assert invite_spent(app.uow(), invite)
+
+
 def test_store_revoke_link_says_what_became_of_the_link(app, lojasync):
     from lojasync.nuvemshop.services.install_invite import make_invite
 

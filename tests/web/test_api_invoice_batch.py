@@ -66,6 +66,15 @@ def batch(client, **body):
     return answer
 
 
+def by_order_json(summary: dict) -> dict[int, dict]:
+    return {item["order_number"]: item for item in summary["items"]}
+
+
+def item_invoice_id(client, order_number: int) -> int:
+    (invoice,) = [i for i in client.get("/api/v1/invoices").json() if i["order_number"] == order_number]
+    return invoice["id"]
+
+
 def by_order(answer) -> dict[int, dict]:
     return {item["order_number"]: item for item in answer.json()["items"]}
 
@@ -131,6 +140,13 @@ def test_a_rejection_carries_sefazs_code_and_reason_and_moves_nothing(app, api, 
     assert (item["outcome"], item["sefaz_code"], item["invoice"]["status"]) == ("rejected", "611", "rejected")
     assert "GTIN invalido" in item["sefaz_reason"] and item["error"] is None
     assert answer.json()["authorised"] == 0 and stock(app) == stock_before
+    # Run again, the order's rejected NF-e stands in the way: refused, naming it; not "had_document, nothing to do"
+    # (review: the count and the outcome said a repeated batch, nothing wrong).
+    again = batch(api, orders=[number]).json()
+    item = by_order_json(again)[number]
+    assert (item["outcome"], again["had_document"]) == ("refused", 0)
+    assert item["existing_document"] == f"/api/v1/invoices/{item_invoice_id(api, number)}"
+    assert "rejeitada pela SEFAZ" in item["error"]["resolucao"]
 
 
 @pytest.mark.parametrize("parallel", [1, 3])

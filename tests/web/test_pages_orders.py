@@ -315,6 +315,13 @@ def test_a_batch_says_what_to_do_with_an_nfe_sefaz_rejected(app, logged_in, stor
     assert ("rejeitada pela SEFAZ: 778 - Rejeicao: NCM inexistente Resolução: Corrija o que a SEFAZ indicou (dados "
             "da empresa, do produto ou do cliente) e transmita de novo: o número é mantido. Ou descarte a nota."
             ) in text_of(answer.text)
+    # Run again, the order is among the not authorised, once, with what to do (review: also under "já tinham NF-e,
+    # nada foi feito").
+    again = run_batch(logged_in, [number])
+    assert again.text.count(f'data-testid="lote-recusada-{number}"') == 1
+    assert f'data-testid="lote-ja-tinha-{number}"' not in again.text
+    assert "0 NF-e autorizada(s) de 1 pedido(s); 1 não autorizada(s)." in text_of(again.text)
+    assert "foi rejeitada pela SEFAZ: veja o motivo na página dela" in text_of(again.text)
 
 
 def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in, store_id, company, sefaz,

@@ -71,6 +71,7 @@ def refuse_second_document(uow: ProcessingUnitOfWork, order, existing=_ASK) -> N
 
 
 # An active document that does, or may (awaiting SEFAZ's decision), stand for the sale: an order that has one is done
-# for a batch run again. A rejected or denied NF-e, a pending sale, are not: a person has something to do.
-_SETTLED = frozenset({InvoiceStatus.AUTHORISED, InvoiceStatus.AWAITING, SaleStatus.CONFIRMED})
+# for a batch run again. A pending NF-e too: what a run that only generates makes (a run that transmits sends it
+# instead of refusing the order). A rejected or denied NF-e, a pending sale, are not: a person has something to do.
+_SETTLED = frozenset({InvoiceStatus.AUTHORISED, InvoiceStatus.AWAITING, InvoiceStatus.PENDING, SaleStatus.CONFIRMED})
 

@@ -312,10 +312,12 @@ class SpentInviteRepository:
         """Spend the invite; False when it already was (the unique key settles two installs at once)."""
         return _created(self.session, insert(spent_invites).values(invite_id=invite_id, spent_at=now))
 
-    def restamp(self, invite_id: str, now: datetime) -> None:
+    def restamp(self, invite_id: str, now: datetime) -> bool:
         """A revocation of an invite an install spent meanwhile: the row stamped with the revocation's moment, so that
-        the `release` of that install, should it fail, no longer finds it (the invite stays spent)."""
-        self.session.execute(update(spent_invites).where(spent_invites.c.invite_id == invite_id).values(spent_at=now))
+        the `release` of that install, should it fail, no longer finds it (the invite stays spent). False when there
+        was no row any more (released in between)."""
+        return self.session.execute(update(spent_invites).where(spent_invites.c.invite_id == invite_id)
+                                    .values(spent_at=now)).rowcount > 0
 
     def release(self, invite_id: str, spent_at: datetime) -> None:
         """Undo `spend` of that moment (an install that then failed); one spent since by another install stays."""

@@ -104,8 +104,11 @@ def revoke_invite(uow: ConnectorUnitOfWork, cipher: TokenCipher, given: str,
     # (`release_invite`, by the moment it spent it). Stamped with this moment, it stays spent (review: a revocation
     # during an install that then failed was undone, the link working again).
     with uow:
-        uow.spent_invites.restamp(invite_id(invite), moment)
+        restamped = uow.spent_invites.restamp(invite_id(invite), moment)
         uow.commit()
+    if not restamped and spend_invite(uow, invite_id(invite), moment):
+        # Given back in between (that install failed just now): spent here, revoked.
+        return InviteRevocation.REVOKED
     return InviteRevocation.ALREADY_SPENT
 
 

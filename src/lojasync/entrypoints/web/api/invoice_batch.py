@@ -100,7 +100,9 @@ class BatchItemOut(ApiModel):
         "(o lojasync consulta de novo); not_sent: gerada e não transmitida porque a SEFAZ estava fora do ar "
         "(transmita depois); generated: só gerada (approve falso; com approve verdadeiro, a NF-e pendente que não "
         "pôde ser transmitida, veja error); had_document: o pedido já tinha NF-e ou venda "
-        "simples (um lote repetido: nada foi feito; existing_document diz qual); refused: não gerada (veja error)."))
+        "simples (um lote repetido: nada foi feito; existing_document diz qual); refused: não gerada (veja error; "
+        "com existing_document, o documento que o pedido já tem e que não vale como venda: uma NF-e rejeitada ou "
+        "denegada, uma venda simples pendente)."))
     invoice: InvoiceOut | None = Field(description="A NF-e gerada por esta chamada (nenhuma quando recusada).")
     sefaz_code: str | None = Field(None, description="Código da rejeição ou denegação da SEFAZ (cStat).")
     sefaz_reason: str | None = Field(None, description="Motivo da SEFAZ, por extenso (xMotivo).")
@@ -209,7 +211,7 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
         push_soon(request)
     items = [_item_out(item) for item in report.items]
     return InvoiceBatchOut(authorised=len(report.authorised), not_authorised=len(report.not_authorised),
-                           had_document=len(report.had_document), not_sent=len(report.not_sent),
+                           had_document=len(report.already_done), not_sent=len(report.not_sent),
                            remaining=remaining, items=items, awaiting=awaiting, unsent=unsent, in_running_batch=held)
 
 
@@ -236,7 +238,7 @@ def batch_progress(batch_id: Id, app: Container = Depends(container)) -> BatchPr
                             stopped=kept.stopped, problem=kept.problem, approve=kept.approve, orders=kept.orders,
                             left=kept.left,
                             authorised=len(report.authorised), not_authorised=len(report.not_authorised),
-                            had_document=len(report.had_document), not_sent=len(report.not_sent),
+                            had_document=len(report.already_done), not_sent=len(report.not_sent),
                             items=[_item_out(item) for item in report.items])
 
 
@@ -249,7 +251,8 @@ def _item_out(item: BatchItem) -> BatchItemOut:
     invoice = item.invoice
     refusal = item.why
     existing = document_address(*refusal.document) if refusal and refusal.document else None
-    if invoice is None and refusal is not None and refusal.code == ORDER_HAS_DOCUMENT:
+    if invoice is None and item.refusal is not None and item.refusal.code == ORDER_HAS_DOCUMENT \
+            and item.refusal.settled:
         outcome = BatchOutcome.HAD_DOCUMENT
     elif invoice is None:
         outcome = BatchOutcome.REFUSED
