@@ -93,3 +93,18 @@ def _retry_time_comes(app, store_id: int) -> None:
     with app.engine.begin() as conn:
         conn.execute(update(periodic_runs).where(periodic_runs.c.name == f"drain-retry:{store_id}")
                      .values(last_run_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+
+
+def test_a_push_with_more_to_send_lets_the_stores_webhooks_in_before_its_next_slice(app, queue, monkeypatch):
+    """Black Friday review: a push with more left than its slice went on at once, holding the store; the orders
+    arriving meanwhile were imported only after the last key was sent. The drain comes first, the rest after a
+    pause."""
+    from lojasync.nuvemshop.services.push_updates import PushReport
+
+    store_id = make_store(app)
+    drained, pushes = [], []
+    monkeypatch.setattr(tasks, "push_store_updates", lambda *a, **k: PushReport(store_id, pushed=5, more=True))
+    monkeypatch.setattr(queue, "_drain", lambda sid: drained.append(sid))
+    monkeypatch.setattr(queue._push, "schedule", lambda args, delay: pushes.append((args, delay)))
+    queue._push_task(store_id)
+    assert drained == [store_id] and pushes == [((store_id,), tasks.PUSH_SLICE_PAUSE)]

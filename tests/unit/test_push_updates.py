@@ -500,3 +500,20 @@ def test_a_person_resending_a_refused_update_starts_it_afresh(uow, store, client
     assert (row["status"], row["failing_since"], row["attempts"], row["next_attempt_at"]) == ("pending", None, 0, None)
     client.set_variants_stock, client.set_variant_stock = patch, put
     assert push(uow, client, store, clock).pushed == 1
+
+
+def test_a_long_push_gives_the_store_back_after_its_slice_and_leaves_the_rest_due(uow, store, client, monkeypatch):
+    """Black Friday review: a push of the keys of a batch of NF-e held the store's lease for minutes (2 calls a key at
+    2 requests a second), and the orders arriving meanwhile waited that long to be imported. A push goes on for a
+    slice of time, then says there is more; what it left is due, and the next push sends it."""
+    from lojasync.nuvemshop.services import push_updates
+
+    for order in range(3):
+        uow.store_updates.want_invoice_key(store.id, f"170000010{order}", str(order) * 44, NOW)
+    monkeypatch.setattr(push_updates, "SLICE_SECONDS", 0.0)   # every call past its slice: one key a push
+    first = push(uow, client, store)
+    assert (first.pushed, first.more) == (1, True) and len(client.metafields) == 1
+    assert sorted(statuses(uow).values()) == ["done", "pending", "pending"]
+    push(uow, client, store)
+    last = push(uow, client, store)
+    assert len(client.metafields) == 3 and not last.more and set(statuses(uow).values()) == {"done"}

@@ -68,6 +68,8 @@ log = logging.getLogger("lojasync.tasks")
 # Errors that belong to this process's configuration, not to the store: never flag the store for them.
 PROCESS_PROBLEMS = ("secrets.", "settings.")
 PUSH_BUSY_TRIES = 12
+# Seconds between two slices of a long push: time for a drain enqueued with the first to take the store.
+PUSH_SLICE_PAUSE = 1.0
 # SEFAZ answered out of service (108/109) or not at all: this process's other NF-e awaiting it are not asked for this
 # long (each is claimed again after its sending window). A round asked SEFAZ about every one of them, hundreds of
 # calls a SEFAZ that is down answers alike, and that SEFAZ counts against the sender ("consumo indevido", 656).
@@ -455,7 +457,10 @@ class TaskQueue:
         elif report.retry_in is not None:
             self._push.schedule((store_id,), delay=report.retry_in)
         elif report.more:
-            self._push(store_id)
+            # The rest after a moment, the store's webhooks drained first: a push of many updates goes in slices
+            # (`push_updates.SLICE_SECONDS`), and orders arriving meanwhile are imported between them.
+            self._drain(store_id)
+            self._push.schedule((store_id,), delay=PUSH_SLICE_PAUSE)
         if report.pushed or report.failed:
             log.info("store updates pushed", extra={"store_id": store_id, "pushed": report.pushed,
                                                     "failed": report.failed, "api_calls": report.calls})

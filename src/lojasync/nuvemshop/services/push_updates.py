@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -39,6 +40,11 @@ from lojasync.shared.errors import LojasyncError
 log = logging.getLogger("lojasync.push")
 
 BATCH = 500
+# Seconds of calls one push goes on for before it gives the store back: the store's lease is the imports' too, and
+# at the store's 2 requests a second a batch of 500 NF-e keys held it for minutes while orders waited to be
+# imported (review, Black Friday run: 100 orders waited 148 s behind the keys of one batch of NF-e). What is left
+# stays due, for the next push (`PushReport.more`).
+SLICE_SECONDS = 4.0
 # An unexpected error (a bug) is tried this many times, then the update fails where a person sees it.
 MAX_ATTEMPTS = 5
 # Seconds the updates a failed call left unsent wait before the next push takes them (without that call's).
@@ -126,6 +132,7 @@ def _push_batch(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: 
     report.more = len(rows) == BATCH
     if not rows:
         return report
+    ends = time.monotonic() + SLICE_SECONDS
     groups = list(_groups(rows))
     remaining = [row for group in groups for row in group]   # in the order the groups go
     failing = 0   # how many of `remaining` the call that failed was for (0: it failed before any call)
@@ -149,6 +156,9 @@ def _push_batch(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: 
             remaining, failing = remaining[len(group):], 0
             if not lease.renew():
                 break  # another worker took the store: it pushes what is left
+            if remaining and time.monotonic() >= ends:
+                report.more = True   # the rest stays due: the store goes back to the imports for a moment
+                break
     except Exception as exc:  # noqa: BLE001 - whatever stopped the push, the updates left must wait, counted
         _postpone(uow, remaining, exc, stock, report, clock, failing)
     finally:
