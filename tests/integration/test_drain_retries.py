@@ -103,8 +103,18 @@ def test_a_push_with_more_to_send_lets_the_stores_webhooks_in_before_its_next_sl
 
     store_id = make_store(app)
     drained, pushes = [], []
-    monkeypatch.setattr(tasks, "push_store_updates", lambda *a, **k: PushReport(store_id, pushed=5, more=True))
-    monkeypatch.setattr(queue, "_drain", lambda sid: drained.append(sid))
+    report = PushReport(store_id, pushed=5, calls=10, more=True)
+    monkeypatch.setattr(tasks, "push_store_updates", lambda *a, **k: report)
+    monkeypatch.setattr(tasks, "drain_store_events", lambda uow, cf, policy, sid, **k: drained.append(sid)
+                        or DrainReport(sid))
     monkeypatch.setattr(queue._push, "schedule", lambda args, delay: pushes.append((args, delay)))
+    # A drain that found the store busy has its follow-up waiting (up to a minute): this one does not wait for it.
+    assert queue._first_follow_up(store_id, 60.0)
     queue._push_task(store_id)
     assert drained == [store_id] and pushes == [((store_id,), tasks.PUSH_SLICE_PAUSE)]
+    report.more = False
+    queue._push_task(store_id)   # a push that held the store at all: its webhooks drained after it too
+    assert drained == [store_id, store_id] and len(pushes) == 1
+    report.calls = 0
+    queue._push_task(store_id)   # nothing sent, nothing held
+    assert drained == [store_id, store_id]

@@ -68,7 +68,7 @@ log = logging.getLogger("lojasync.tasks")
 # Errors that belong to this process's configuration, not to the store: never flag the store for them.
 PROCESS_PROBLEMS = ("secrets.", "settings.")
 PUSH_BUSY_TRIES = 12
-# Seconds between two slices of a long push: time for a drain enqueued with the first to take the store.
+# Seconds between two slices of a long push (the store's webhooks are drained in between).
 PUSH_SLICE_PAUSE = 1.0
 # SEFAZ answered out of service (108/109) or not at all: this process's other NF-e awaiting it are not asked for this
 # long (each is claimed again after its sending window). A round asked SEFAZ about every one of them, hundreds of
@@ -457,13 +457,30 @@ class TaskQueue:
         elif report.retry_in is not None:
             self._push.schedule((store_id,), delay=report.retry_in)
         elif report.more:
-            # The rest after a moment, the store's webhooks drained first: a push of many updates goes in slices
-            # (`push_updates.SLICE_SECONDS`), and orders arriving meanwhile are imported between them.
-            self._drain(store_id)
+            # The rest after a moment: a push of many updates goes in slices (`push_updates.SLICE_SECONDS`), and the
+            # orders arriving meanwhile are imported between them (below).
             self._push.schedule((store_id,), delay=PUSH_SLICE_PAUSE)
+        if report.calls:
+            self._drain_after_push(store_id)
         if report.pushed or report.failed:
             log.info("store updates pushed", extra={"store_id": store_id, "pushed": report.pushed,
                                                     "failed": report.failed, "api_calls": report.calls})
+
+    def _drain_after_push(self, store_id: int) -> None:
+        """The webhooks that came while this push held the store, drained now by this worker (Black Friday review:
+        their drain found the store busy and looked again later and later, up to a minute after, and a trigger
+        meanwhile is left to that follow-up). Whatever fails here is left to that follow-up and to housekeeping:
+        the events stay pending."""
+        app = self.container
+        try:
+            report = drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
+                                        threshold=app.settings.coalesce_threshold, lgpd_handler=handle_lgpd_event)
+        except Exception:
+            log.warning("drain after a push failed: its follow-up takes it", extra={"store_id": store_id},
+                        exc_info=True)
+            return
+        if report.needs_sync:
+            self.sync_soon(store_id)
 
     def recheck_paused(self) -> None:
         """Every 5 minutes: a store paused by a late or lost webhook must not stay paused for good."""
