@@ -517,3 +517,8 @@ def test_a_long_push_gives_the_store_back_after_its_slice_and_leaves_the_rest_du
     push(uow, client, store)
     last = push(uow, client, store)
     assert len(client.metafields) == 3 and not last.more and set(statuses(uow).values()) == {"done"}
+    # A person's push from the terminal sends them all, slice after slice (it said "run the command again").
+    for order in range(3):
+        uow.store_updates.want_invoice_key(store.id, f"170000010{order}", str(order + 5) * 44, NOW)
+    report, _ = push_now(uow, lambda s: client, store.external_id, now=lambda: NOW)
+    assert (report.pushed, report.more) == (3, False) and set(statuses(uow).values()) == {"done"}

@@ -4,7 +4,7 @@ failed (for a person), sending the failed ones again, and pushing from the termi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 
 from lojasync.nuvemshop.model.store_updates import StoreUpdate, UpdateKind, UpdateStatus
@@ -99,7 +99,15 @@ def push_now(uow: ConnectorUnitOfWork, client_factory: ClientFactory, external_s
         # and exited 0, saying nothing of the updates waiting.
         uow.store_updates.due_now(store_id, now())
         uow.commit()
-    return push_store_updates(uow, client_factory, store_id, now=now), again
+    report = push_store_updates(uow, client_factory, store_id, now=now)
+    # Slice after slice, the store free in between (`push_updates.SLICE_SECONDS`): a person asked for all of them.
+    while report.more and not report.busy and not report.error and report.retry_in is None:
+        following = push_store_updates(uow, client_factory, store_id, now=now)
+        if following.busy:   # another worker took the store between two slices: it pushes the rest
+            break
+        report = replace(following, pushed=report.pushed + following.pushed, failed=report.failed + following.failed,
+                         calls=report.calls + following.calls)
+    return report, again
 
 
 def _view(row: StoreUpdate, subject: str | None, now: datetime) -> UpdateView:
