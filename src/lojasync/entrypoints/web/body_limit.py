@@ -129,5 +129,4 @@ def too_large(scope: Scope, limit: int) -> Response:
                             status_code=413, headers=headers)
     resolution = "Volte à página e confira o que foi preenchido ou o arquivo escolhido antes de enviar de novo."
     html = templates.get_template("body_too_large.html").render(message=message, resolution=resolution)
-    return HTMLResponse(html, status_code=413, headers={**headers, "Cache-Control": "no-store",
-                                                        "X-Content-Type-Options": "nosniff"})
+    return HTMLResponse(html, status_code=413, headers={**headers, "Cache-Control": "no-store"})

@@ -1,13 +1,16 @@
-"""Every answer of the public app carries the pages' protective headers (`templating.PAGE_HEADERS`), not only the
-rendered pages: the NF-e's XML and the DANFE shown inline (store text inside, framable by another site), the JSON
-of the API (customers' names and addresses), redirects and the error pages other layers write (review). A response
-that sets one of them itself keeps its own."""
+"""Every answer of the public app carries the protective headers (`PAGE_HEADERS`), added here and nowhere else:
+the rendered pages, and also the NF-e's XML and the DANFE shown inline (store text inside, framable by another
+site), the JSON of the API (customers' names and addresses), redirects and the error pages other layers write
+(review). A response that sets one of them itself keeps its own."""
 
 from __future__ import annotations
 
 from lojasync.entrypoints.web.body_limit import ASGIApp, Receive, Scope, Send
-from lojasync.entrypoints.web.templating import PAGE_HEADERS
 
+# Never inside another site's frame (clickjacking a "Cancelar NF-e" button), no content-type guessing, and no page
+# address (order numbers, filters) sent to other sites.
+PAGE_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 _DEFAULTS = [(name.lower().encode(), value.encode()) for name, value in PAGE_HEADERS.items()]
 
 

@@ -32,10 +32,6 @@ MAX_FLASH_COOKIE = 4096  # a browser keeps at most ~4 KB per cookie anyway
 # Levels as callers say them in English, mapped to the words shown (and the CSS classes).
 _LEVEL_NAMES = {"info": "info", "success": "sucesso", "warning": "aviso", "error": "erro"}
 
-# Every page: never inside another site's frame (clickjacking a "Cancelar NF-e" button), no content-type
-# guessing, and no page address (order numbers, filters) sent to other sites.
-PAGE_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
-                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters.update({
@@ -104,9 +100,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         response = templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
     finally:
         _rendering_csrf.reset(rendering)
-    response.headers.setdefault("Cache-Control", "no-store")
-    for header, value in PAGE_HEADERS.items():
-        response.headers.setdefault(header, value)
+    response.headers.setdefault("Cache-Control", "no-store")   # the protective headers: `security_headers`
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path="/")
     finish_response(request, response)
@@ -116,11 +110,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 def render_public(request: Request, name: str, context: dict[str, Any] | None = None,
                   status_code: int = 200) -> HTMLResponse:
     """Render a page of `public.html` (no login: the store's install flow): no session is looked up and no
-    cookie is set, the page headers and `no-store` still apply."""
+    cookie is set, `no-store` still applies (and the protective headers, `security_headers`)."""
     response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
-    for header, value in PAGE_HEADERS.items():
-        response.headers.setdefault(header, value)
     return response
 
 

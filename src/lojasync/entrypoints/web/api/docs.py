@@ -14,7 +14,7 @@ from fastapi.routing import iter_route_contexts
 
 from lojasync.entrypoints.web.api.routing import PREFIX, ApiRoute
 from lojasync.entrypoints.web.auth import ApiCaller, api_caller, optional_user
-from lojasync.entrypoints.web.templating import PAGE_HEADERS, templates
+from lojasync.entrypoints.web.templating import templates
 
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 _FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css", "favicon.png": "image/png"}
@@ -62,8 +62,6 @@ def docs(request: Request, caller: ApiCaller = Depends(api_caller)) -> HTMLRespo
     response = templates.TemplateResponse(request, "api/docs.html", {
         "prefix": PREFIX, "csrf_token": user.csrf_token if user else None})
     response.headers["Cache-Control"] = "no-store"   # it holds the session's CSRF token
-    for header, value in PAGE_HEADERS.items():
-        response.headers.setdefault(header, value)
     return response
 
 
