@@ -145,13 +145,8 @@ def install_link(hours: Annotated[float, typer.Option("--hours", help="Validade 
                   style="dim")
 
 
-_REVOKED_WORDS = {
-    InviteRevocation.REVOKED: "Link de instalação revogado: ele não conecta mais nenhuma loja.",
-    InviteRevocation.ALREADY_SPENT: "Este link já tinha sido usado para conectar uma loja, ou revogado: ele não "
-                                    "conecta mais nenhuma loja. Uma loja já conectada por ele continua conectada "
-                                    "(lojasync store list; para parar de importar dela: lojasync store disable ID).",
-    InviteRevocation.EXPIRED: "Este link já expirou: ele não conecta mais nenhuma loja.",
-}
+_SPENT_STORE = (" Uma loja já conectada por ele continua conectada (lojasync store list; para parar de importar "
+                "dela: lojasync store disable ID).")
 
 
 @app.command("revoke-link")
@@ -160,7 +155,9 @@ def revoke_link(link: Annotated[str, typer.Argument(metavar="LINK", help="O link
                 ) -> None:
     """Revoga um link de instalação ainda não usado (enviado à pessoa errada, ou que não deve mais valer)."""
     app = container()
-    console.print(_REVOKED_WORDS[revoke_invite(app.uow(), app.cipher, link)], highlight=False)
+    outcome = revoke_invite(app.uow(), app.cipher, link)
+    console.print(outcome.value + (_SPENT_STORE if outcome is InviteRevocation.ALREADY_SPENT else ""),
+                  highlight=False)
 
 
 @app.command("disable")

@@ -75,9 +75,13 @@ class InviteNotOurs(LojasyncError):
 
 
 class InviteRevocation(Enum):
-    REVOKED = "revogado"
-    ALREADY_SPENT = "já usado ou revogado"
-    EXPIRED = "já expirado"
+    """What became of a link asked to be revoked, in the words the terminal and the page both say (each adds, for a
+    link already spent, where to find and stop the store it may have connected)."""
+
+    REVOKED = "Link de instalação revogado: ele não conecta mais nenhuma loja."
+    ALREADY_SPENT = ("Este link já tinha sido usado para conectar uma loja, ou revogado: ele não conecta mais nenhuma "
+                     "loja.")
+    EXPIRED = "Este link já expirou: ele não conecta mais nenhuma loja."
 
 
 def invite_in(given: str) -> str:

@@ -106,13 +106,7 @@ def install_link(request: Request, horas: Annotated[str, Form()] = "24") -> Resp
                   headers={"Cache-Control": "no-store"})
 
 
-_REVOKED_WORDS = {
-    InviteRevocation.REVOKED: "Link de instalação revogado: ele não conecta mais nenhuma loja.",
-    InviteRevocation.ALREADY_SPENT: "Este link já tinha sido usado para conectar uma loja, ou revogado: ele não "
-                                    "conecta mais nenhuma loja. Uma loja já conectada por ele continua na lista acima "
-                                    "(use Desativar para parar de importar dela).",
-    InviteRevocation.EXPIRED: "Este link já expirou: ele não conecta mais nenhuma loja.",
-}
+_SPENT_STORE = " Uma loja já conectada por ele continua na lista acima (use Desativar para parar de importar dela)."
 
 
 @router.post("/integracao/revogar-link", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -123,7 +117,7 @@ def revoke_link(request: Request, link: Annotated[str, Form()] = "") -> Response
         outcome = revoke_invite(container.uow(), container.cipher, link)
     except LojasyncError as exc:
         return _page(request, 422, error=exc, error_title="Link não revogado")
-    flash(request, _REVOKED_WORDS[outcome], "success")
+    flash(request, outcome.value + (_SPENT_STORE if outcome is InviteRevocation.ALREADY_SPENT else ""), "success")
     return redirect(request, "/integracao")
 
 
