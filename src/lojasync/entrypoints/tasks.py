@@ -44,7 +44,7 @@ from lojasync.fiscal.services.invoices import (
 from lojasync.fiscal.services.number_voids import claim_voids_to_resend, flag_stuck_void, resend_number_void
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.services.app_events import recheck_paused_store
-from lojasync.nuvemshop.services.drain_events import drain_store_events, retryable
+from lojasync.nuvemshop.services.drain_events import DrainReport, drain_store_events, retryable
 from lojasync.nuvemshop.services.drain_retries import claim_drain_retry, drain_retry_pending
 from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
 from lojasync.nuvemshop.services.maintenance import (
@@ -199,8 +199,7 @@ class TaskQueue:
                                                                      datetime.now(timezone.utc)):
             return
         try:
-            report = drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
-                                        threshold=settings.coalesce_threshold, lgpd_handler=handle_lgpd_event)
+            report = self._drain_now(store_id)
         except Exception as exc:
             # The events stay pending whatever happens; try again later, waiting longer each time, one retry per
             # store (`drain_retries`): a drain that failed while another retry waits leaves it to that one.
@@ -466,15 +465,19 @@ class TaskQueue:
             log.info("store updates pushed", extra={"store_id": store_id, "pushed": report.pushed,
                                                     "failed": report.failed, "api_calls": report.calls})
 
+    def _drain_now(self, store_id: int) -> DrainReport:
+        """The store's pending webhooks, drained in this thread (`drain_store_events`)."""
+        app = self.container
+        return drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
+                                  threshold=app.settings.coalesce_threshold, lgpd_handler=handle_lgpd_event)
+
     def _drain_after_push(self, store_id: int) -> None:
         """The webhooks that came while this push held the store, drained now by this worker (Black Friday review:
         their drain found the store busy and looked again later and later, up to a minute after, and a trigger
         meanwhile is left to that follow-up). Whatever fails here is left to that follow-up and to housekeeping:
         the events stay pending."""
-        app = self.container
         try:
-            report = drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
-                                        threshold=app.settings.coalesce_threshold, lgpd_handler=handle_lgpd_event)
+            report = self._drain_now(store_id)
         except Exception:
             log.warning("drain after a push failed: its follow-up takes it", extra={"store_id": store_id},
                         exc_info=True)
