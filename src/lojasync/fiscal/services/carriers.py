@@ -202,6 +202,6 @@ def _checked(data: CarrierData, carrier: RegisteredCarrier | None, problems: lis
         except LojasyncError as exc:
             problems.append(f"{exc.message.rstrip('.')} (a inscrição estadual cadastrada; informe a nova com a UF)")
         else:
-            if full_length(carrier.ie, uf) != carrier.ie:
-                given["ie"] = full_length(carrier.ie, uf)
+            if (padded := full_length(carrier.ie, uf)) != carrier.ie:
+                given["ie"] = padded
     return given

@@ -336,8 +336,9 @@ def _apply(company: Company, data: CompanyData) -> None:
             problems.append(exc.message.rstrip(".") + kept)
         else:
             # Typed, or kept through a change of UF: at the UF's length (review: one kept was checked, not padded).
-            if "ie" in given or full_length(ie, uf) != ie:
-                given["ie"] = full_length(ie, uf)
+            padded = full_length(ie, uf)
+            if "ie" in given or padded != ie:
+                given["ie"] = padded
     city = given.get("city", company.city)
     if "city_code" in given:
         found = municipality_by_code(given["city_code"])
