@@ -54,6 +54,24 @@ def test_a_file_that_cannot_be_written_whole_leaves_the_one_that_was_there(tmp_p
     assert target.read_bytes() == XML
 
 
+def test_a_file_the_user_may_not_write_is_not_replaced(tmp_path, monkeypatch) -> None:
+    """review: `invoices danfe --output` over a read-only file replaced it (the folder allowed it), where `cp`
+    refuses. Asked through os.access: root may write any file, and the tests run as root in CI."""
+    import typer
+
+    from lojasync.entrypoints.cli import invoices
+
+    target = tmp_path / "nota.pdf"
+    target.write_bytes(b"the earlier file")
+    target.chmod(0o444)
+    monkeypatch.setattr(os, "access", lambda path, how: not (Path(path) == target and how == os.W_OK))
+    with pytest.raises(typer.Exit) as stopped:
+        invoices._write(target, b"%PDF")
+    assert stopped.value.exit_code == 1
+    assert target.read_bytes() == b"the earlier file"
+    assert [p.name for p in tmp_path.iterdir()] == ["nota.pdf"]
+
+
 def test_a_link_is_written_through_and_a_fifo_as_it_is(tmp_path) -> None:
     """review: os.replace swapped a symlinked --output for a regular file (its target untouched) and a FIFO for a
     file; the file's mode was lost."""
