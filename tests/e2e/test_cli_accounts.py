@@ -129,3 +129,10 @@ def test_ctrl_c_at_the_password_prompt_exits_130_as_any_interrupted_command(app,
     stopped = lojasync("users", "add", "ana@loja.com.br", expect=130)
     assert "Interrompido." in stopped.output
     assert json.loads(lojasync("users", "list", "--format", "json").output) == []
+
+
+def test_secrets_reset_without_its_confirmation_is_a_usage_error(lojasync):
+    """review: without --yes it exited 1, as a refusal about the data; the README gives 2 for a command line that
+    cannot be run as written."""
+    refused = lojasync("secrets", "reset", expect=2)
+    assert "Confirme com --yes" in refused.output

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, usage_error
 from lojasync.fiscal.services.certificate_key import Resealed, discard_unreadable_certificate, reseal_certificate
 from lojasync.nuvemshop.services.secrets import discard_unreadable_tokens, rotate_tokens
 
@@ -38,9 +38,9 @@ def rotate() -> None:
 def reset(yes: Annotated[bool, typer.Option("--yes", help="Confirma: os tokens ilegíveis são apagados.")] = False
           ) -> None:
     """Apaga os tokens (e o certificado A1) que nenhuma chave abre (chave perdida); depois reconecte essas lojas."""
-    if not yes:
-        fail("Isto apaga os tokens e o certificado A1 que nenhuma chave abre; as lojas terão de ser reconectadas e o "
-             "certificado instalado de novo. Confirme com --yes.")
+    if not yes:   # the confirmation is part of the command line: without it, a usage error (2), not a refusal
+        usage_error("Isto apaga os tokens e o certificado A1 que nenhuma chave abre; as lojas terão de ser "
+                    "reconectadas e o certificado instalado de novo. Confirme com --yes.")
     discarded = discard_unreadable_tokens(container().uow(), container().cipher)
     certificate = discard_unreadable_certificate(container().uow(), container().cipher)
     if discarded:
