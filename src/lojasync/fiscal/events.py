@@ -155,6 +155,19 @@ class InvoiceCancellationNotRegistered(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceCancellationRefused(DocumentEvent):
+    """A cancellation requested here that SEFAZ did not register: refused with a code, out of service, or never
+    reached. The NF-e stands authorised; the request left no other trace (review: who asked, when and why it
+    failed were nowhere once the request was cleared)."""
+
+    history_type = HistoryType.INVOICE_CANCEL_REFUSED
+    number: int
+    series: int
+    justification: str
+    problem: str   # the refusal as the person who asked read it
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceUnanswered(DocumentEvent):
     """Sent, and no answer came (a timeout, a dropped connection): SEFAZ may hold it; it is asked by key later."""
 

@@ -25,6 +25,7 @@ from lojasync.fiscal.errors import DocumentStateRefused
 from lojasync.fiscal.events import (
     InvoiceAuthorised,
     InvoiceCancellationNotRegistered,
+    InvoiceCancellationRefused,
     InvoiceCancelled,
     InvoiceCancelledElsewhere,
     InvoiceDiscarded,
@@ -477,15 +478,20 @@ class Invoice(Aggregate):
         except ValueError:
             return Actor.SYSTEM
 
-    def cancel_refused(self, requested_at: datetime | None = None, order=None) -> bool:
+    def cancel_refused(self, requested_at: datetime | None = None, order=None, problem: str | None = None) -> bool:
         """SEFAZ answered the cancellation with a code and registered nothing: no longer pending. With
         `requested_at`, only that request is cleared (a newer one, by another hand, stays). With the `order`, what
-        the worker said of the request while it could not ask SEFAZ goes too (nothing is pending any more)."""
+        the worker said of the request while it could not ask SEFAZ goes too (nothing is pending any more), and the
+        order's history says who asked, why, and the `problem` that stopped it."""
         if self.cancel_requested_at is None or requested_at not in (None, self.cancel_requested_at):
             return False
+        requester, justification = self.cancel_requester, self.cancel_reason or ""
         self._cancel_request_over()
         if order is not None:
             self._settled(order, NOT_CANCELLED)
+            if problem:
+                self.record(InvoiceCancellationRefused(order=order, actor=requester, justification=justification,
+                                                       problem=problem[:500], **self._ids()))
         return True
 
     def cancel_unsettled(self, order, why: str) -> bool:

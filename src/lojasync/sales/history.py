@@ -124,6 +124,7 @@ class HistoryType(StrEnum):
     INVOICE_DISCARDED = "invoice_discarded"
     INVOICE_NUMBER_VOIDED = "invoice_number_voided"
     INVOICE_CANCEL_NOT_REGISTERED = "invoice_cancel_not_registered"
+    INVOICE_CANCEL_REFUSED = "invoice_cancel_refused"
     INVOICE_UNANSWERED = "invoice_unanswered"
     SALE_GENERATED = "sale_generated"
     SALE_CONFIRMED = "sale_confirmed"

@@ -202,6 +202,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"O cancelamento pedido da NF-e {_invoice(p)} não chegou à SEFAZ (consultada pela chave, ela continua "
         "autorizada): estoque e contas a receber ficaram como estavam. Se ainda quiser cancelá-la, cancele de novo "
         "(até 24 horas depois da autorização)."),
+    HistoryType.INVOICE_CANCEL_REFUSED: lambda p, n: (
+        f"Cancelamento da NF-e {_invoice(p)} pedido (motivo: {p.get('justification')}) e não registrado: "
+        f"{p.get('problem')} A NF-e continua autorizada; estoque e contas a receber ficaram como estavam."),
     HistoryType.INVOICE_UNANSWERED: lambda p, n: (
         f"NF-e {_invoice(p)} enviada à SEFAZ sem resposta ({p.get('reason')}): aguardando SEFAZ; o lojasync a "
         "consulta pela chave 5 minutos depois do envio, sem enviá-la de novo."),
@@ -252,6 +255,7 @@ _LEVELS = {
     HistoryType.UNKNOWN_SKU: Level.WARNING, HistoryType.ATTENTION: Level.WARNING,
     HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR,
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
+    HistoryType.INVOICE_CANCEL_REFUSED: Level.WARNING,
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: Level.WARNING, HistoryType.INVOICE_FOUND_CANCELLED: Level.WARNING,
     HistoryType.STOCK_NEGATIVE: Level.WARNING,
 }
@@ -311,6 +315,7 @@ TYPE_LABELS = {
     HistoryType.INVOICE_FOUND_CANCELLED: "NF-e cancelada fora do lojasync",
     HistoryType.INVOICE_NUMBER_VOIDED: "Número inutilizado",
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: "cancelamento não registrado",
+    HistoryType.INVOICE_CANCEL_REFUSED: "cancelamento não feito",
     HistoryType.INVOICE_UNANSWERED: "NF-e sem resposta da SEFAZ",
     HistoryType.SALE_GENERATED: "venda simples gerada",
     HistoryType.SALE_CONFIRMED: "venda simples confirmada", HistoryType.SALE_CANCELLED: "venda simples cancelada",

@@ -117,7 +117,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         if not earlier:
             # SEFAZ answered with a code, or was never reached (no connection, or its TLS refused the certificate
             # before it read anything): nothing is pending.
-            _request_refused(uow, invoice_id, requested_at)
+            _request_refused(uow, invoice_id, requested_at, exc.message)
         elif isinstance(exc, CancellationNotSent):
             # The earlier request may be registered: still pending, and the worker asks SEFAZ about it.
             raise CancellationUnanswered(number=number, reason=exc.params["reason"]) from exc
@@ -188,11 +188,11 @@ def flag_unsettled_cancellation(uow: ProcessingUnitOfWork, invoice_id: int, why:
         return True
 
 
-def _request_refused(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime) -> None:
+def _request_refused(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, problem: str) -> None:
     try:
         with uow:
             invoice = _invoice(uow, invoice_id)
-            if invoice.cancel_refused(requested_at, uow.orders.get(invoice.order_id, for_update=True)):
+            if invoice.cancel_refused(requested_at, uow.orders.get(invoice.order_id, for_update=True), problem):
                 uow.commit()
     except WriteConflict:
         pass   # still pending: the worker asks SEFAZ by key, finds it authorised and says so
