@@ -142,3 +142,30 @@ def test_a_simples_nacional_company_may_put_the_ibs_cbs_group_in_its_nfe(app):
     assert set_company_taxes(app.uow(), CompanyTaxes(ibs_cbs_for_simples=True)).ibs_cbs_for_simples
     second = import_order(app.uow(), store, order_payload(id=2500000004), ImportPolicy()).order_number
     assert nfe(app, generate_invoice(app.uow(), app.cipher, second).id).find(".//n:IBSCBS", NS) is not None
+
+
+def test_an_ibs_cbs_situation_lojasync_does_not_write_is_refused_not_written_as_full_taxation(app):
+    """review: any 3-digit CST and 6-digit cClassTrib were taken, and the NF-e still carried CST 000's gIBSCBS
+    under them: taxed values under CST 410 (immunity, where NT 2025.002 wants no group), no gRed under 200, and
+    class 200003 under CST 000."""
+    company(app)
+    for given, problem in (
+            (CompanyTaxes(ibs_cbs_cst="410", ibs_cbs_class="410001"), "CST do IBS/CBS 410 não é emitido"),
+            (CompanyTaxes(ibs_cbs_cst="200"), "CST do IBS/CBS 200 não é emitido"),
+            (CompanyTaxes(ibs_cbs_class="200003"), "cClassTrib do IBS/CBS 200003 não é do CST 000")):
+        with pytest.raises(CompanyDataInvalid) as refused:
+            set_company_taxes(app.uow(), given)
+        (said,) = refused.value.problems
+        assert said.startswith(problem), said
+    shown = show_company_taxes(app.read_uow())
+    assert (shown.ibs_cbs_cst, shown.ibs_cbs_class) == ("000", "000001")   # nothing written
+    assert set_company_taxes(app.uow(), CompanyTaxes(ibs_cbs_cst="000", ibs_cbs_class="000001")).ibs_cbs_cst == "000"
+
+    # Kept by an earlier version, which took them: the company is not ready, and generation says why.
+    with app.uow() as uow:
+        uow.company.get().ibs_cbs_cst = "410"
+        uow.commit()
+    number = import_order(app.uow(), make_store(app), order_payload(id=2500000009), ImportPolicy()).order_number
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert any("CST do IBS/CBS 410 não é emitido" in p for p in refused.value.problems), refused.value.problems

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES, municipality_by_code
+from lojasync.fiscal.tax_rules import ibs_cbs_code_problems
 from lojasync.shared.errors import Gap
 from lojasync.shared.state_registration import is_valid_ie
 from lojasync.shared.tax_id import format_cnpj
@@ -176,6 +177,10 @@ class Company:
             problems.append(Gap(f"unidade padrão {self.default_unit} não cabe na NF-e (sem emoji nem letras de outros "
                                 "alfabetos): informe outra (Configurações → Empresa)",
                                 "lojasync company set --default-unit UN"))
+        # Kept by an earlier version, which took any digits: the NF-e would carry CST 000's taxes under another CST.
+        problems.extend(Gap(f"{problem} (Configurações → Tributos)", "lojasync company taxes --ibs-cbs-cst 000 "
+                                                                    "--ibs-cbs-class 000001")
+                        for problem in ibs_cbs_code_problems(self.ibs_cbs_cst, self.ibs_cbs_class))
         technical = (self.tech_cnpj, self.tech_contact, self.tech_email, self.tech_phone)
         if any(technical) and not all(technical):
             # Left out of the NF-e while incomplete: the UFs that require it would reject them all.

@@ -167,6 +167,25 @@ RETAINED_REGIMES: dict[Crt, RegimeRule] = {
 }
 
 
+# The IBS/CBS situations whose group lojasync writes: full taxation (gIBSCBS with the rates). The others shape the
+# group differently (no gIBSCBS for 410, gRed for 200, gDif for 510...), which it does not write yet: written as
+# CST 000's group, their NF-e would carry taxes NT 2025.002 says are not there.
+IBS_CBS_CSTS = ("000",)
+
+
+def ibs_cbs_code_problems(cst: str | None, class_code: str | None) -> list[str]:
+    """What is wrong with an IBS/CBS CST and cClassTrib pair the NF-e would carry (None: lojasync's default)."""
+    problems = []
+    if cst is not None and cst not in IBS_CBS_CSTS:
+        problems.append(f"CST do IBS/CBS {cst} não é emitido pelo lojasync: ele gera o grupo IBS/CBS da tributação "
+                        "integral (CST 000); redução, isenção, imunidade ou diferimento mudam esse grupo e ainda "
+                        "não são gerados")
+    elif class_code is not None and not class_code.startswith(cst or IBS_CBS_CSTS[0]):
+        problems.append(f"cClassTrib do IBS/CBS {class_code} não é do CST {cst or IBS_CBS_CSTS[0]}: os três primeiros "
+                        "dígitos da classificação são o CST (000001 para a tributação integral)")
+    return problems
+
+
 @dataclass(frozen=True)
 class IbsCbsRule:
     cst: str

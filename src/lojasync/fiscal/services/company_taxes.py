@@ -19,6 +19,7 @@ from lojasync.fiscal.services.company import (
     default_rates_in_use,
 )
 from lojasync.fiscal.services.invoice_draft import taxes_of
+from lojasync.fiscal.tax_rules import ibs_cbs_code_problems
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.numbers import ascii_digits
@@ -88,6 +89,9 @@ def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesVi
                 if not (len(code) == size and ascii_digits(code)):
                     problems.append(f"{label} deve ter {size} dígitos: {text}")
                 changes[name] = code
+        if not problems:   # the pair as it will stand (one of the two may be kept from before)
+            problems += ibs_cbs_code_problems(changes.get("ibs_cbs_cst", company.ibs_cbs_cst),
+                                              changes.get("ibs_cbs_class", company.ibs_cbs_class))
         if taxes.ibs_cbs_for_simples is not None:
             changes["ibs_cbs_for_simples"] = taxes.ibs_cbs_for_simples
         destination = taxes.destination_icms_rates
