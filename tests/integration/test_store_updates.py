@@ -674,3 +674,59 @@ def test_the_list_puts_the_refused_updates_first_and_the_counts_are_the_whole_ba
     assert "Atualizações para a loja (205)" in shown
     assert "Mostrando 200 de 205 (as recusadas pela loja primeiro, depois as mais recentes): 1 recusada(s), 204 " \
            "pendente(s)." in shown
+
+
+def _without_skus(payload: dict) -> dict:
+    for line in payload["products"]:
+        line["sku"] = None
+    return payload
+
+
+def test_a_variant_gone_from_the_store_still_names_its_product_when_an_old_order_is_read_again(app, store_id):
+    """review: the push's 404 deleted the variant's binding; the store then sent the old order paid, its lines
+    without SKU matched nothing and made a second "Camiseta Algodão P", and the order's line moved to it (its NF-e
+    would take the copy's stock)."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from lojasync.sales.views import show_order
+    from tests.factories import ts
+    from tests.unit.fakes import FakeStoreClient
+
+    number = import_order(app.uow(), store_id, _without_skus(order_payload(id=1900000911)),
+                          ImportPolicy()).order_number
+    with app.read_uow() as uow:
+        products_before = sorted(p.id for p in uow.products.list())
+        bound = uow.bindings.products_by_variant_ids(store_id, ["601"])["601"].product.id
+    count_stock(app.uow(), f"id:{bound}", 10)
+    client = FakeStoreClient()
+    client.gone_variants = {"601"}
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert ("stock", "601", "failed") in queued(app)
+
+    paid = _without_skus(order_payload(id=1900000911, updated_at=ts(600), payment_status="paid"))
+    import_order(app.uow(), store_id, paid, ImportPolicy())
+    assert [line["product_id"] for line in show_order(app.read_uow(), number)["lines"]][0] == bound
+    with app.read_uow() as uow:
+        assert sorted(p.id for p in uow.products.list()) == products_before   # no second product
+    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)   # a move of the product: 601 is not queued again
+    assert ("stock", "601", "failed") in queued(app) and client.variant_stock.get("601") is None
+
+
+def test_a_variant_whose_store_product_an_order_gives_later_is_sent_again_by_itself(app, store_id):
+    """review: the order line that bound the variant had no product_id; its push failed "a loja não informou o
+    produto", and stayed failed when a later order gave it (Reenviar failed the same way)."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from tests.unit.fakes import FakeStoreClient
+
+    first = order_payload(id=1900000901)
+    first["products"][0]["product_id"] = None
+    import_order(app.uow(), store_id, first, ImportPolicy())
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    client = FakeStoreClient()
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert ("stock", "601", "failed") in queued(app) and "601" not in client.variant_stock
+
+    imported(app, store_id, 1900000902)   # its line says the store product of 601
+    assert ("stock", "601", "pending") in queued(app)
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    # Both orders were placed before the count: they reserve nothing of it.
+    assert client.variant_stock["601"] == 10 and ("stock", "601", "done") in queued(app)

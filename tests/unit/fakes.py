@@ -158,13 +158,15 @@ class FakeBindings(_Rows):
         return {b.external_id: b for b in self._of("CustomerBinding")
                 if b.store_id == store_id and b.external_id in wanted}
 
-    def forget_variant(self, store_id: int, variant_id: str) -> None:
-        self.rows = [b for b in self.rows if not (type(b).__name__ == "ProductBinding" and b.store_id == store_id
-                                                   and b.external_variant_id == variant_id)]
+    def variant_gone(self, store_id: int, variant_id: str, when) -> None:
+        for b in self._of("ProductBinding"):
+            if b.store_id == store_id and b.external_variant_id == variant_id and b.gone_at is None:
+                b.gone_at = when
 
     def products_for(self, product_ids: Iterable[int]) -> list:
         wanted = set(product_ids)
-        return [b for b in self._of("ProductBinding") if b.product is not None and b.product.id in wanted]
+        return [b for b in self._of("ProductBinding")
+                if b.product is not None and b.product.id in wanted and b.gone_at is None]
 
     def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict:
         wanted = set(variant_ids)

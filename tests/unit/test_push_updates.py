@@ -307,16 +307,31 @@ def test_failed_updates_are_sent_again_when_asked(uow, store, client):
     assert again == 1 and report.pushed == 1 and client.variant_stock == {"601": 3}
 
 
-def test_a_variant_gone_from_the_store_is_unbound_and_not_tried_again(uow, store, client):
+def test_a_variant_gone_from_the_store_is_marked_and_not_tried_again(uow, store, client):
     """review: a 404'd variant was queued again at every stock move, failed again, logged again; the store answers a
-    lone missing variant's PATCH with 422, which read as "a loja recusou o estoque"."""
+    lone missing variant's PATCH with 422, which read as "a loja recusou o estoque". Its binding stays (marked):
+    deleted, an old order with the variant read again made a second product of the same name."""
     product(uow, 1, "CAM-P", 3)
     want_stock(uow, store, ("601", "501", 1))
     client.gone_variants = {"601"}
     push(uow, client, store)
     assert statuses(uow) == {"601": "failed"}
-    assert uow.bindings.products_by_variant_ids(store.id, ["601"]) == {}   # an order with it binds it again
+    (binding,) = uow.bindings.products_by_variant_ids(store.id, ["601"]).values()
+    assert binding.product.id == 1 and binding.gone_at == NOW
+    assert uow.bindings.products_for([1]) == []   # no stock move queues it again
     assert "não existe mais" in render_store_log(uow.store_log.rows[0].type, uow.store_log.rows[0].params)
+
+
+def test_a_variant_whose_store_product_was_learned_after_its_push_failed_is_sent_when_resent(uow, store, client):
+    """review: queued before any order said its store product (the line without product_id), the row failed "a loja
+    não informou o produto"; the binding learned it from a later order, and Reenviar failed again the same way."""
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", None, 1))
+    push(uow, client, store)
+    assert statuses(uow) == {"601": "failed"} and client.variant_stock == {}
+    uow.bindings.products_by_variant_ids(store.id, ["601"])["601"].external_product_id = "501"   # an order said it
+    report, again = push_now(uow, lambda s: client, None, retry_failed=True)
+    assert again == 1 and report.pushed == 1 and client.variant_stock == {"601": 3}
 
 
 def test_a_token_that_may_not_write_nfe_keys_still_pushes_the_stock(uow, store, client):

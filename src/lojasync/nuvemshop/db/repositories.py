@@ -126,17 +126,19 @@ class BindingRepository:
         return {b.external_id: b for b in self.session.scalars(query)}
 
     def products_for(self, product_ids: Iterable[int]) -> list[ProductBinding]:
-        """Every store variant bound to these ERP products (in any store)."""
+        """Every store variant bound to these ERP products (in any store), but those the store said are gone."""
         found: list[ProductBinding] = []
         for chunk in chunks(sorted(set(product_ids))):
-            found.extend(self.session.scalars(select(ProductBinding).where(ProductBinding.product_id.in_(chunk))
+            found.extend(self.session.scalars(select(ProductBinding).where(ProductBinding.product_id.in_(chunk),
+                                                                           ProductBinding.gone_at.is_(None))
                                               .order_by(ProductBinding.id)))
         return found
 
-    def forget_variant(self, store_id: int, variant_id: str) -> None:
-        """The store variant is gone: no product is bound to it any more (an order with it binds it again)."""
-        self.session.execute(delete(ProductBinding).where(ProductBinding.store_id == store_id,
-                                                          ProductBinding.external_variant_id == variant_id))
+    def variant_gone(self, store_id: int, variant_id: str, when: datetime) -> None:
+        """The store variant is gone: its stock is no longer sent (`ProductBinding.gone_at`)."""
+        self.session.execute(update(ProductBinding).where(ProductBinding.store_id == store_id,
+                                                          ProductBinding.external_variant_id == variant_id,
+                                                          ProductBinding.gone_at.is_(None)).values(gone_at=when))
 
     def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict[str, ProductBinding]:
         wanted = set(variant_ids)

@@ -74,6 +74,9 @@ product_bindings = Table(
     Column("product_id", ForeignKey("products.id"), nullable=False, index=True),
     # When the order whose line's SKU last bound the variant was placed: an older order's line cannot bind it back.
     Column("sku_order_placed_at", UTCDateTime),
+    # When the store answered that the variant no longer exists: its stock is not sent any more, and the binding
+    # stays, for the old orders with it that are read again (deleted, their lines without SKU made new products).
+    Column("gone_at", UTCDateTime),
     UniqueConstraint("store_id", "external_variant_id", name="uq_nuvemshop_product_bindings_store_variant"),
 )
 

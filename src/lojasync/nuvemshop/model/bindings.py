@@ -53,6 +53,8 @@ class ProductBinding:
     product: Any = None   # the ERP product (stock)
     # When the order whose line's SKU last bound the variant (or confirmed it) was placed; None: not known.
     sku_order_placed_at: datetime | None = None
+    # When the store answered that the variant no longer exists (404): its stock is no longer sent. None: it does.
+    gone_at: datetime | None = None
 
     def __init__(self, store_id: int, external_variant_id: str, external_product_id: str | None) -> None:
         self.store_id = store_id
@@ -65,6 +67,14 @@ class ProductBinding:
         and then an older order paid, shipped or read again bound it back to A, and the store got A's stock
         (review: B had 3, the store offered 10). An order placed later, or at the same time, may."""
         return self.sku_order_placed_at is None or placed_at is None or placed_at >= self.sku_order_placed_at
+
+    def seen_in_order_placed_at(self, placed_at: datetime | None) -> bool:
+        """A line of an order placed at `placed_at` has the variant. Placed after the store said it was gone, it
+        was not gone (for good): its stock is sent again. True when it comes back so."""
+        if self.gone_at is None or placed_at is None or placed_at <= self.gone_at:
+            return False
+        self.gone_at = None
+        return True
 
     def seen_with_sku_at(self, placed_at: datetime | None) -> None:
         """A line of an order placed at `placed_at` names the variant's product by its SKU."""

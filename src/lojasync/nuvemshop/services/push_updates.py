@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from lojasync.nuvemshop.client.errors import (
@@ -192,6 +192,7 @@ class _Stock:
     # variant ref -> the product it is bound to now: a variant whose SKU moved to another product since its row was
     # queued gets that product's stock (the row's own product_id wrote the former product's count on it)
     bound: dict[str, int]
+    parents: dict[str, str] = field(default_factory=dict)   # variant ref -> the store's product of it, when known
 
 
 def _stock_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpdate]) -> _Stock:
@@ -201,18 +202,22 @@ def _stock_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpd
     refs = [row.ref for row in rows if row.kind == UpdateKind.STOCK]
     if not refs:
         return _Stock({}, {}, {})
-    bound = {ref: binding.product.id for ref, binding in uow.bindings.products_by_variant_ids(store_id, refs).items()
-             if binding.product is not None}
+    bindings = uow.bindings.products_by_variant_ids(store_id, refs)
+    bound = {ref: binding.product.id for ref, binding in bindings.items()
+             if binding.product is not None and binding.gone_at is None}
+    # The store's product of each variant as the binding has it now: a row queued before an order said it (its
+    # line without product_id) kept none, and failed again on every resend though the binding has it since.
+    parents = {ref: binding.external_product_id for ref, binding in bindings.items() if binding.external_product_id}
     ids = set(bound.values())
     if not ids:
-        return _Stock({}, {}, bound)
+        return _Stock({}, {}, bound, parents)
     levels, managed = uow.products.stock_levels(ids), uow.products.counted(ids)
     # What the store may still sell: the balance less the units on orders not yet issued (the store took
     # them off its own stock when they were placed; writing the bare balance would give them back and
     # oversell). Below zero (sold before it was counted again) means none.
     reserved = uow.products.reserved(managed)
     return _Stock({pid: max(levels.get(pid, 0) - reserved.get(pid, 0), 0) for pid in managed},
-                  {pid: p.sku for pid, p in uow.products.by_ids(ids).items()}, bound)
+                  {pid: p.sku for pid, p in uow.products.by_ids(ids).items()}, bound, parents)
 
 
 def _tracking_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpdate]
@@ -259,7 +264,7 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
             if isinstance(outcome, _Refusal):
                 _fail(uow, row, outcome, stock, report, clock())
                 if outcome.gone:   # else every stock move queued it again, failed again, logged again
-                    uow.bindings.forget_variant(row.store_id, row.ref)
+                    uow.bindings.variant_gone(row.store_id, row.ref, clock())
             else:
                 sent, remote_id = outcome
                 uow.store_updates.finish(row, clock(), sent, remote_id)
@@ -285,7 +290,7 @@ Outcome = tuple[str | None, str | None] | _Refusal   # (value written, metafield
 
 def _push_stock(client: StoreClient, group: list[StoreUpdate], stock: _Stock) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
-    product = group[0].parent_ref
+    product = group[0].parent_ref or stock.parents.get(group[0].ref)
     wanted = {}
     for row in group:
         if stock.bound.get(row.ref) in stock.quantity:
@@ -323,7 +328,8 @@ def _stock_refusal(exc: NuvemshopError, product: str | None, quantity: int) -> _
     if isinstance(exc, NotFoundError):
         return _Refusal(f"a variante não existe mais no produto {product} da loja",
                         "Se a variante foi apagada na Nuvemshop, nada a fazer: o estoque dela deixa de ser enviado "
-                        "(volta a ser se ela aparecer num pedido). Se foi engano, recrie-a na loja.", gone=True)
+                        "(volta a ser se ela aparecer num pedido feito depois). Se foi engano, recrie-a na loja.",
+                        gone=True)
     return _Refusal(f"a loja recusou o estoque {quantity}: {_detail(exc)}",
                     f"Confira a variante na Nuvemshop e reenvie as atualizações com erro {RESEND}.")
 

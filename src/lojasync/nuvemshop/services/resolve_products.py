@@ -48,8 +48,14 @@ def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[Order
             binding = ProductBinding(store_id, line.store_variant_id, line.store_product_id)
             uow.bindings.add(binding)
             bindings[line.store_variant_id] = binding
+        refresh = binding.seen_in_order_placed_at(placed_at)   # not gone after all: its stock is sent again
         if binding.external_product_id is None and line.store_product_id:
             binding.external_product_id = line.store_product_id   # the push's address, once the store gives it
+            # A push that failed for want of it ("a loja não informou o produto") is due again, with it.
+            refresh = refresh or binding.id is not None
+        if refresh and binding.product is not None and binding.product.id is not None:
+            rebound.append(StockTarget(store_id, line.store_variant_id, binding.external_product_id,
+                                       binding.product.id))
         if binding.product is not product and line.sku and binding.follows_sku_of(placed_at):
             # The SKU is the stronger key: a variant whose SKU now names another product follows it, and its
             # stock in the store becomes that product's (it kept showing the former product's count).
