@@ -167,6 +167,20 @@ def test_a_store_that_is_down_keeps_the_updates_and_is_tried_again_later(uow, st
     assert push(uow, client, store, clock).pushed == 1 and client.variant_stock == {"601": 3}
 
 
+def test_resending_from_the_page_makes_the_updates_waiting_for_their_next_attempt_due_too(uow, store, client):
+    """review: Reenviar said "as pendentes foram enviadas ao worker", and those waiting after a store outage kept
+    waiting (up to 10 minutes); `store push --failed` sends them at once."""
+    from lojasync.nuvemshop.services.integration_views import retry_failed_updates
+
+    product(uow, 1, "CAM-P", 3)
+    want_stock(uow, store, ("601", "501", 1))
+    client.down = True
+    push(uow, client, store)
+    assert stores_with_due_updates(uow, NOW) == []   # waiting for its next attempt
+    assert retry_failed_updates(uow, store.external_id, NOW) == (store.id, 0)
+    assert stores_with_due_updates(uow, NOW) == [store.id]
+
+
 def test_updates_not_sent_because_an_earlier_call_failed_do_not_show_its_error_as_theirs(uow, store, client):
     """Integração showed the failed call's "PATCH .../variants" error on every update waiting, a tracking code
     included: only the call that failed carries its error; the others say they were not sent."""

@@ -94,10 +94,15 @@ def _state(uow: ConnectorUnitOfWork, store: Store, now: datetime, failed_events:
 
 def retry_failed_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,
                          now: datetime | None = None) -> tuple[int, int]:
-    """Put the updates the store refused back in the queue (the worker sends them); returns the store's id
-    (to wake the worker) and how many went back."""
+    """Put the updates the store refused back in the queue (the worker sends them), and make those waiting for their
+    next attempt due now, as `lojasync store push --failed` does; returns the store's id (to wake the worker) and how
+    many refused ones went back."""
+    moment = now or datetime.now(timezone.utc)
     with uow:
         store = find_store(uow, external_store_id)
-        again = uow.store_updates.retry_failed(store.id, now or datetime.now(timezone.utc))
+        again = uow.store_updates.retry_failed(store.id, moment)
+        # review: the page said "as pendentes foram enviadas ao worker", and those waiting (up to 10 minutes after
+        # a store outage, listed "atrasada") kept waiting.
+        uow.store_updates.due_now(store.id, moment)
         uow.commit()
         return store.id, again
