@@ -169,3 +169,25 @@ def test_an_ibs_cbs_situation_lojasync_does_not_write_is_refused_not_written_as_
     with pytest.raises(DocumentNotPossible) as refused:
         generate_invoice(app.uow(), app.cipher, number)
     assert any("CST do IBS/CBS 410 não é emitido" in p for p in refused.value.problems), refused.value.problems
+
+
+def test_a_simples_company_without_the_group_is_not_stopped_by_a_pair_it_never_writes(app):
+    """review: a CST kept from an earlier version stopped every NF-e of a Simples Nacional company whose NF-e carry
+    no IBS/CBS group at all; and another problem in the same change hid the pair's (every problem at once)."""
+    company(app)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company_taxes(app.uow(), CompanyTaxes(icms_rate="abc", ibs_cbs_cst="410"))
+    assert [p.split(":")[0] for p in refused.value.problems] == ["alíquota de ICMS inválida",
+                                                                 "CST do IBS/CBS 410 não é emitido pelo lojasync"]
+
+    company(app, crt=1)
+    with app.uow() as uow:
+        uow.company.get().ibs_cbs_cst = "410"   # kept by an earlier version
+        uow.commit()
+    assert set_company_taxes(app.uow(), CompanyTaxes(pis_rate="0,65")).pis_rate == Decimal("0.65")
+    number = import_order(app.uow(), make_store(app), order_payload(id=2500000010), ImportPolicy()).order_number
+    xml = nfe(app, generate_invoice(app.uow(), app.cipher, number).id)
+    assert xml.find(".//n:IBSCBS", NS) is None
+    # Asking for the group makes the pair matter: refused until it is one lojasync writes.
+    with pytest.raises(CompanyDataInvalid):
+        set_company_taxes(app.uow(), CompanyTaxes(ibs_cbs_for_simples=True))

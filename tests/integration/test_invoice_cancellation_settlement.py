@@ -163,7 +163,9 @@ def test_a_cancellation_that_never_reached_sefaz_is_cleared_and_the_order_says_t
     order = show_order(app.uow(), number)
     (note,) = [e for e in order["log"] if e["event"] == "invoice_cancel_not_registered"]
     assert note["level"] == "warning"
-    assert note["message"].startswith("O cancelamento pedido da NF-e nº 1 série 1 não chegou à SEFAZ")
+    # Who had asked it and why (review: the worker's entry named neither).
+    assert note["message"].startswith("O cancelamento pedido da NF-e nº 1 série 1 (operador ana@loja.com.br; "
+                                      f"motivo: {REASON}) não chegou à SEFAZ")
     assert "cancele de novo (até 24 horas depois da autorização)" in note["message"]
     assert order["needs_attention"]
     assert order["attention_reason"].startswith("NF-e nº 1 série 1 não foi cancelada: o cancelamento pedido não "
@@ -647,3 +649,19 @@ def asked_long_ago(app, invoice_id: int) -> None:
         invoice = uow.invoices.get(invoice_id)
         invoice.cancel_asked_at -= SENDING_WINDOW + timedelta(seconds=1)
         uow.commit()
+
+
+def test_a_second_send_refused_while_an_earlier_request_is_pending_is_said_and_keeps_that_request(
+        app, sefaz, simulator):
+    """review: with an earlier request pending (its answer lost), a second send SEFAZ refused left no trace: the
+    earlier request stays for the worker, and nobody could tell that Bia had tried, nor SEFAZ's answer."""
+    number, invoice_id = authorised(app, sefaz, 2000000509)
+    with pytest.raises(CancellationUnanswered):
+        cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA)
+    simulator.simulator.set_switches(reject_with="250")
+    with pytest.raises(CancellationRefused):
+        cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, "Segundo pedido de cancelamento", Person("Bia"))
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None   # still for the worker to settle
+    (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_cancel_refused"]
+    assert entry["actor_name"] == "Bia" and "motivo: Segundo pedido de cancelamento" in entry["message"]
+    assert "250" in entry["message"]

@@ -135,6 +135,12 @@ class Company:
         self.next_number = number + 1
         return number
 
+    @property
+    def writes_ibs_cbs(self) -> bool:
+        """Whether its NF-e carry the IBS/CBS group (`tax_rules.line_tax_rule`): regime normal, or Simples Nacional
+        when the company asked for it."""
+        return self.crt == REGIME_NORMAL or bool(self.ibs_cbs_for_simples)
+
     def missing_fields(self) -> frozenset[str]:
         """The required data not filled in, by attribute ("zipcode"): `problems` names them."""
         return frozenset(attr for attr, *_ in _REQUIRED if not getattr(self, attr))
@@ -178,9 +184,11 @@ class Company:
                                 "alfabetos): informe outra (Configurações → Empresa)",
                                 "lojasync company set --default-unit UN"))
         # Kept by an earlier version, which took any digits: the NF-e would carry CST 000's taxes under another CST.
-        problems.extend(Gap(f"{problem} (Configurações → Tributos)", "lojasync company taxes --ibs-cbs-cst 000 "
-                                                                    "--ibs-cbs-class 000001")
-                        for problem in ibs_cbs_code_problems(self.ibs_cbs_cst, self.ibs_cbs_class))
+        # Only where its NF-e carry the group (Simples Nacional leaves it out unless asked to).
+        if self.writes_ibs_cbs:
+            problems.extend(Gap(f"{problem} (Configurações → Tributos)", "lojasync company taxes --ibs-cbs-cst 000 "
+                                                                        "--ibs-cbs-class 000001")
+                            for problem in ibs_cbs_code_problems(self.ibs_cbs_cst, self.ibs_cbs_class))
         technical = (self.tech_cnpj, self.tech_contact, self.tech_email, self.tech_phone)
         if any(technical) and not all(technical):
             # Left out of the NF-e while incomplete: the UFs that require it would reject them all.

@@ -152,6 +152,8 @@ class InvoiceCancellationNotRegistered(DocumentEvent):
     history_type = HistoryType.INVOICE_CANCEL_NOT_REGISTERED
     number: int
     series: int
+    requested_by: str | None = None    # who had asked it, in words (entries before 2026-12-05 lack it)
+    justification: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -36,7 +36,7 @@ from lojasync.fiscal.events import (
     InvoiceUnanswered,
 )
 from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
-from lojasync.sales.history import Actor, Person, Who, actor_name
+from lojasync.sales.history import Actor, Person, Who, actor_label, actor_name
 from lojasync.shared.events import Aggregate
 from lojasync.shared.text import clean_text
 
@@ -490,9 +490,15 @@ class Invoice(Aggregate):
         if order is not None:
             self._settled(order, NOT_CANCELLED)
             if problem:
-                self.record(InvoiceCancellationRefused(order=order, actor=requester, justification=justification,
-                                                       problem=problem[:500], **self._ids()))
+                self.cancel_send_refused(order, requester, justification, problem)
         return True
+
+    def cancel_send_refused(self, order, actor: Who, justification: str, problem: str) -> None:
+        """One send of the cancellation SEFAZ did not register, said in the order's history: who asked, why, what
+        stopped it. The request is the caller's to clear (`cancel_refused`) or keep (an earlier one, whose answer
+        was lost, may still be registered)."""
+        self.record(InvoiceCancellationRefused(order=order, actor=actor, justification=justification,
+                                               problem=problem[:500], **self._ids()))
 
     def cancel_unsettled(self, order, why: str) -> bool:
         """The worker cannot ask SEFAZ about the pending cancellation (its query refused, the certificate gone):
@@ -505,13 +511,18 @@ class Invoice(Aggregate):
 
     def cancel_not_registered(self, order, actor: Who) -> None:
         """SEFAZ, asked by key, holds the NF-e authorised: the cancellation requested never reached it. No
-        longer pending; the history says so and the order asks a person to cancel again, if still wanted."""
+        longer pending; the history says so (who had asked it, and why) and the order asks a person to cancel
+        again, if still wanted."""
+        requester = (actor_label(self.cancel_requested_by, self.cancel_requested_by_name)
+                     if self.cancel_requested_by else None)
+        justification = self.cancel_reason
         self._cancel_request_over()
         self._settled(order, NOT_CANCELLED)   # what the worker said while it could not ask SEFAZ is over
         order.ask_for_a_person(f"{self.about(NOT_CANCELLED)}: o cancelamento pedido não chegou à SEFAZ e a NF-e "
                                "continua autorizada. Se ainda quiser cancelá-la, cancele de novo (até 24 horas "
                                "depois da autorização).")
-        self.record(InvoiceCancellationNotRegistered(order=order, actor=actor, **self._ids()))
+        self.record(InvoiceCancellationNotRegistered(order=order, actor=actor, requested_by=requester,
+                                                     justification=justification, **self._ids()))
 
     def unanswered(self, order, actor: Who, reason: str) -> None:
         """A transmission got no answer: still awaiting SEFAZ (the worker asks by key after the sending window);

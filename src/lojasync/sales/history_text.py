@@ -199,7 +199,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         + ("pelo simulador da SEFAZ, sem valor fiscal" if p.get("simulated") else "na SEFAZ")
         + (f" (protocolo {p['protocol']})." if p.get("protocol") else " (a SEFAZ já o tinha inutilizado).")),
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: lambda p, n: (
-        f"O cancelamento pedido da NF-e {_invoice(p)} não chegou à SEFAZ (consultada pela chave, ela continua "
+        f"O cancelamento pedido da NF-e {_invoice(p)}"
+        + (f" ({p['requested_by']}; motivo: {p.get('justification')})" if p.get("requested_by") else "")
+        + " não chegou à SEFAZ (consultada pela chave, ela continua "
         "autorizada): estoque e contas a receber ficaram como estavam. Se ainda quiser cancelá-la, cancele de novo "
         "(até 24 horas depois da autorização)."),
     HistoryType.INVOICE_CANCEL_REFUSED: lambda p, n: (

@@ -82,18 +82,24 @@ def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesVi
             text = getattr(taxes, name)
             if text is not None:
                 changes[name] = _rate(text, label, problems)
+        codes_typed = True
         for name, label, size in (("ibs_cbs_cst", "CST do IBS/CBS", 3), ("ibs_cbs_class", "cClassTrib do IBS/CBS", 6)):
             text = getattr(taxes, name)
             if text is not None:
                 code = text.strip()
                 if not (len(code) == size and ascii_digits(code)):
                     problems.append(f"{label} deve ter {size} dígitos: {text}")
+                    codes_typed = False
                 changes[name] = code
-        if not problems:   # the pair as it will stand (one of the two may be kept from before)
-            problems += ibs_cbs_code_problems(changes.get("ibs_cbs_cst", company.ibs_cbs_cst),
-                                              changes.get("ibs_cbs_class", company.ibs_cbs_class))
         if taxes.ibs_cbs_for_simples is not None:
             changes["ibs_cbs_for_simples"] = taxes.ibs_cbs_for_simples
+        # The pair as it will stand (one of the two may be kept from before), when one of them is typed now or the
+        # NF-e will carry it: a Simples Nacional company without the group is not stopped by a pair it never writes.
+        typed_now = taxes.ibs_cbs_cst is not None or taxes.ibs_cbs_class is not None
+        writes = company.crt == REGIME_NORMAL or changes.get("ibs_cbs_for_simples", company.ibs_cbs_for_simples)
+        if codes_typed and (typed_now or writes):
+            problems += ibs_cbs_code_problems(changes.get("ibs_cbs_cst", company.ibs_cbs_cst),
+                                              changes.get("ibs_cbs_class", company.ibs_cbs_class))
         destination = taxes.destination_icms_rates
         if taxes.destination_lines is not None:
             destination = {**(destination or {}), **destination_rates_from_lines(

@@ -121,8 +121,11 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         elif isinstance(exc, CancellationNotSent):
             # The earlier request may be registered: still pending, and the worker asks SEFAZ about it.
             raise CancellationUnanswered(number=number, reason=exc.params["reason"]) from exc
-        # Else this refusal says nothing of the earlier request (SEFAZ out of service when asked, the query failed):
-        # still pending, for the worker's query by key, which records it if SEFAZ holds it registered.
+        else:
+            # This refusal says nothing of the earlier request (SEFAZ out of service when asked, the query failed):
+            # still pending, for the worker's query by key, which records it if SEFAZ holds it registered. This
+            # send's refusal is said all the same (review: it left no trace).
+            _send_refused(uow, invoice_id, actor, reason.strip(), exc.message)
         raise
     # SEFAZ holds the NF-e cancelled now: a write conflict must not leave it "autorizada" here. Recording it
     # locks the NF-e, the order and then (a handler) the order's store binding, in the order an import takes
@@ -186,6 +189,17 @@ def flag_unsettled_cancellation(uow: ProcessingUnitOfWork, invoice_id: int, why:
             return False
         uow.commit()
         return True
+
+
+def _send_refused(uow: ProcessingUnitOfWork, invoice_id: int, actor: Who, justification: str, problem: str) -> None:
+    try:
+        with uow:
+            invoice = _invoice(uow, invoice_id)
+            invoice.cancel_send_refused(uow.orders.get(invoice.order_id, for_update=True), actor, justification,
+                                        problem)
+            uow.commit()
+    except WriteConflict:
+        pass   # only the history's entry is lost: the NF-e and the earlier request are as they were
 
 
 def _request_refused(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, problem: str) -> None:
