@@ -147,3 +147,26 @@ def test_an_output_the_command_cannot_look_at_is_said_in_portuguese_not_as_a_bug
     with pytest.raises(typer.Exit) as stopped:
         invoices._write(target, b"%PDF")
     assert stopped.value.exit_code == 1
+
+
+def test_every_whole_file_refuses_a_file_it_may_not_write_and_says_a_read_only_mount_as_such(tmp_path, monkeypatch):
+    """review: the LGPD export (`lgpd export --output`) still replaced a read-only file; and on a read-only mount
+    the refusal said "sem permissão de acesso" where the disk is read-only."""
+    from lojasync.shared.whole_files import replace_whole
+
+    target = tmp_path / "4242.json"
+    target.write_bytes(b"the earlier export")
+    monkeypatch.setattr(os, "access", lambda path, how: not (Path(path) == target and how == os.W_OK))
+    with pytest.raises(PermissionError):
+        replace_whole(target, b"{}", 0o600)
+    assert target.read_bytes() == b"the earlier export"
+
+    class ReadOnlyMount:
+        f_flag = os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", lambda path: ReadOnlyMount())
+    with pytest.raises(OSError) as refused:
+        replace_whole(target, b"{}", 0o600)
+    assert refused.value.errno == errno.EROFS
+    replace_whole(tmp_path / "nova.json", b"{}", 0o600)   # a new file: nothing to refuse
+    assert (tmp_path / "nova.json").read_bytes() == b"{}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
@@ -113,12 +112,7 @@ def write_whole(path: Path, data: bytes) -> None:
             stream.write(data)
         return
     target = Path(os.path.realpath(path))
-    exists = target.exists()
-    if exists and not os.access(target, os.W_OK):
-        # Put in its place, a read-only file was replaced all the same (the folder allows it): refused as `cp`
-        # refuses it. root may write any file, as `cp` run by root does.
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-    replace_whole(target, data, stat.S_IMODE(target.stat().st_mode) if exists else None)
+    replace_whole(target, data, stat.S_IMODE(target.stat().st_mode) if target.exists() else None)
 
 
 # A moment the views already wrote as text (isoformat: "+00:00"): written with "Z", as the JSON API writes it,
