@@ -443,3 +443,18 @@ def test_an_action_on_the_last_row_of_the_last_page_lands_on_a_page_that_exists(
     kept = logged_in.post(f"/financeiro/{first}/receber",
                           data={"csrf_token": csrf_of(page.text), "voltar": "/financeiro?pagina=2"})
     assert kept.headers["location"].endswith("/financeiro?pagina=2")
+
+
+def test_a_receipt_is_shown_by_its_day_as_the_operator_typed_it(logged_in, app, order_number):
+    """review: a receipt typed for an earlier day was listed "em 01/12/2026 12:00", the noon lojasync keeps for a
+    day, shown as if it were a time someone entered."""
+    from datetime import date, timedelta
+
+    page = logged_in.get("/financeiro")
+    receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
+    yesterday = date.today() - timedelta(days=1)
+    answer = logged_in.post(f"/financeiro/{receivable_id}/receber",
+                            data={"csrf_token": csrf_of(page.text), "recebida_em": yesterday.isoformat()})
+    assert answer.status_code == 303
+    (row,) = rows_of(logged_in.get("/financeiro", params={"situacao": "recebida"}).text)
+    assert f"em {yesterday:%d/%m/%Y}" in row and "12:00" not in row

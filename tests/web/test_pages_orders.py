@@ -718,3 +718,10 @@ def test_marking_resolved_keeps_a_reason_raised_after_the_page_was_opened(app, l
     assert show_order(app.uow(), number)["needs_attention"] is True
     assert "os motivos mudaram desde que a página foi aberta; nada foi marcado" in text_of(
         logged_in.get(again.headers["location"]).text)
+
+
+def test_a_cancelled_order_without_documents_is_not_told_to_generate_one(app, logged_in, store_id):
+    """review: its Documentos said "Use Mais ações → Gerar para gerar a NF-e", which the same page refuses."""
+    (number,) = imported(app, store_id, {"id": 2200006002, "status": "cancelled"})
+    text = text_of(logged_in.get(f"/pedidos/{number}").text)
+    assert "Nenhum documento gerado." in text and "para gerar a NF-e ou uma venda simples" not in text

@@ -70,6 +70,8 @@ def invoices_page(request: Request, situacao: str = "", pagina: str = "") -> Res
 
 
 VOIDS_SHOWN = 200
+# What the pages say of a number to void: optional in homologação; due by the 10th of the next month in produção.
+GAP_NOTES = {"homologation": HOMOLOGATION_NOTE, "deadline": DEADLINE_NOTE, "check": CHECK_NOTE}
 
 
 def _voids_page(request: Request, status_code: int = 200, **context) -> Response:
@@ -79,7 +81,7 @@ def _voids_page(request: Request, status_code: int = 200, **context) -> Response
         "voids": voids, "total": total, "current_series": company_numbering(container.read_uow())[0],
         "gaps": numbers_to_void(container.read_uow()),
         "production_note": production_gaps_note(production_gaps_left(container.read_uow())),
-        "gap_notes": {"homologation": HOMOLOGATION_NOTE, "deadline": DEADLINE_NOTE, "check": CHECK_NOTE},
+        "gap_notes": GAP_NOTES,
         "void_error": None, "primeiro": "", "ultimo": "", "serie": "", "justificativa": "", "justificativa_error": None,
         **context},
         status_code=status_code)
@@ -155,7 +157,7 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
         "invoice": invoice, "asks_from": _asks_from(request, invoice), "transmittable": invoice.status in TRANSMITTABLE,
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
         "justificativa": "", "justificativa_error": None, "number_voids": voids, "void_error": None,
-        "voidable_here": environment_now == invoice.environment,
+        "voidable_here": environment_now == invoice.environment, "gap_notes": GAP_NOTES,
         "justificativa_inutilizacao": "", "justificativa_inutilizacao_error": None, **context},
         status_code=status_code)
 
@@ -214,6 +216,9 @@ def _unused_number_words(invoice) -> str:
     if invoice.rejection_code == NUMBER_ALREADY_VOIDED:
         return (f"O número {invoice.number} (série {invoice.series}) já está inutilizado na SEFAZ (rejeição 206): não "
                 "há o que inutilizar.")
+    if invoice.environment == "2":   # review: it read as a legal duty with a deadline, in homologação
+        return (f"O número {invoice.number} (série {invoice.series}) fica sem uso; em homologação, inutilizá-lo é "
+                "opcional.")
     return f"O número {invoice.number} (série {invoice.series}) fica sem uso: inutilize-o na SEFAZ, abaixo."
 
 
