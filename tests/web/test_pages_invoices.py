@@ -125,6 +125,30 @@ def test_xml_and_danfe_downloads(app, logged_in, store_id, company, sefaz):
                 download.headers["content-security-policy"]) == ("DENY", "nosniff", "frame-ancestors 'none'")
 
 
+def test_the_danfe_can_be_saved_under_its_name_and_the_cancel_form_says_the_deadline(app, logged_in, store_id,
+                                                                                       company, sefaz):
+    """review: the DANFE was only shown inline (no way to save it under its name from the page), and the cancel
+    form said nothing of SEFAZ's 24 hours until a refused attempt (501)."""
+    from datetime import timedelta
+
+    logged_in.store_id = store_id
+    _, url = authorised(app, logged_in, 2300000004)
+    page = logged_in.get(url).text
+    assert f'href="{url}/danfe?baixar=1"' in page
+    saved = logged_in.get(f"{url}/danfe", params={"baixar": "1"})
+    assert saved.status_code == 200 and saved.headers["content-disposition"].startswith("attachment;")
+    assert "-danfe.pdf" in saved.headers["content-disposition"] and saved.content.startswith(b"%PDF")
+    assert "Prazo da SEFAZ para cancelar: até" in text_of(page)
+
+    with app.uow() as uow:   # authorised 25 hours ago
+        invoice = uow.invoices.get(int(url.rsplit("/", 1)[1]))
+        invoice.authorised_at -= timedelta(hours=25)
+        uow.commit()
+    late = text_of(logged_in.get(url).text)
+    assert "O prazo de 24 horas para cancelar passou em" in late and "NF-e de devolução" in late
+    assert "Prazo da SEFAZ para cancelar: até" not in late
+
+
 def test_a_pending_nfe_has_no_danfe_yet_and_says_why(app, logged_in, store_id, company):
     (number,) = imported(app, store_id, {"id": 2300000003})
     url = invoice_for(app, logged_in, number)

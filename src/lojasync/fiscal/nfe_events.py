@@ -4,7 +4,7 @@ receives: one `evento` (versão 1.00) whose `infEvento` the signer signs by its 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from nfelib.nfe_evento_cancel.bindings.v1_0 import leiaute_evento_canc_nfe_v1_00 as event
 from nfelib.nfe_evento_cancel.bindings.v1_0 import tipos_basico_v1_03 as basic
@@ -16,6 +16,9 @@ from lojasync.fiscal.nfe_xml import to_xml
 from lojasync.shared.errors import LojasyncError
 
 CANCELLATION = "110111"
+# SEFAZ's deadline for the cancellation event, from the authorisation (past it: 501, though some UFs take it late,
+# 155). lojasync leaves the decision to SEFAZ; the NF-e's page says when it runs out.
+CANCELLATION_DEADLINE = timedelta(hours=24)
 _KEY = re.compile(r"[0-9]{6}[0-9A-Z]{12}[0-9]{26}")
 _PROTOCOL = re.compile(r"[0-9]{15}")
 REASON_MIN, REASON_MAX = 15, 255

@@ -20,7 +20,7 @@ from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
 from lojasync.fiscal.invoices import InvoiceStatus
-from lojasync.fiscal.nfe_events import CancellationReasonInvalid
+from lojasync.fiscal.nfe_events import CANCELLATION_DEADLINE, CancellationReasonInvalid
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
@@ -158,6 +158,8 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
         "justificativa": "", "justificativa_error": None, "number_voids": voids, "void_error": None,
         "voidable_here": environment_now == invoice.environment, "gap_notes": GAP_NOTES,
+        "cancel_deadline": invoice.authorised_at + CANCELLATION_DEADLINE if invoice.authorised_at else None,
+        "now": now(request),
         "justificativa_inutilizacao": "", "justificativa_inutilizacao_error": None, **context},
         status_code=status_code)
 
@@ -311,5 +313,7 @@ def invoice_danfe_file(request: Request, invoice_id: PageId) -> Response:
         data = invoice_danfe(request.app.state.container.read_uow(), invoice_id)
     except LojasyncError as exc:
         return _invoice_page(request, invoice_id, 409, action_error=exc, action_title="DANFE indisponível")
-    return download(data, "application/pdf", f"{invoice.access_key}-danfe.pdf", inline=True)
+    # Shown in the browser; `baixar=1` (the page's "Baixar DANFE"): saved under its name, as the XML is.
+    return download(data, "application/pdf", f"{invoice.access_key}-danfe.pdf",
+                    inline=request.query_params.get("baixar") != "1")
 
