@@ -236,6 +236,10 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     stock = {r["sku"]: r["quantity"] for r in json.loads(lojasync("stock", "list", "--format", "json"))}
     assert stock == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert "<procEventoNFe" in lojasync("invoices", "xml", str(created["id"]), "--cancellation")
+    # review: the nfeProc of a cancelled NF-e came with nothing saying it was cancelled (said on stderr).
+    authorised_xml = lojasync("invoices", "xml", str(created["id"]))
+    assert "<nfeProc" in authorised_xml and "Atenção: esta NF-e foi cancelada" in authorised_xml
+    assert f"lojasync invoices xml {created['id']} --cancellation" in authorised_xml
     shown = json.loads(lojasync("invoices", "show", str(created["id"]), "--format", "json"))
     assert shown["cancel_protocol"] and shown["cancel_protocol"] != shown["protocol"]
     assert f"Protocolo do cancelamento: {shown['cancel_protocol']}" in lojasync("invoices", "show", str(created["id"]))

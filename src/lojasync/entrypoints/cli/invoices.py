@@ -10,7 +10,15 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person, usage_error
+from lojasync.entrypoints.cli.context import (
+    console,
+    container,
+    err_console,
+    fail,
+    friendly_errors,
+    terminal_person,
+    usage_error,
+)
 from lojasync.entrypoints.cli.number_voids import gaps, print_number_void, void, voids
 from lojasync.entrypoints.cli.output import (
     Column,
@@ -211,8 +219,15 @@ def xml(
         fail("Esta NF-e não tem evento de cancelamento.")
     if output is None:
         write_document(data)
-        return
-    _write(output, data)
+    else:
+        _write(output, data)
+    if not cancellation and show_invoice(container().read_uow(), invoice_id).status == InvoiceStatus.CANCELLED:
+        # On stderr, beside the document (stdout stays the XML alone): the nfeProc of a cancelled NF-e reads as a
+        # valid one (review: nothing said it was cancelled).
+        err_console.print(f"Atenção: esta NF-e foi cancelada; o XML {'acima' if output is None else 'gravado'} é o "
+                          "da autorização. O do cancelamento: "
+                          f"lojasync invoices xml {invoice_id} --cancellation", highlight=False,
+                          soft_wrap=not err_console.is_terminal)
 
 
 @app.command("danfe")
