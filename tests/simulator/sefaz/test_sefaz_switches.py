@@ -138,6 +138,21 @@ def test_an_nfe_of_a_batch_in_processing_is_not_found_by_key_until_processed(cli
     assert client.cancel(cancellation(key_of(document), found.protocol)).status == "135"
 
 
+def test_a_batch_nobody_asks_about_is_processed_all_the_same(client: SefazSoapClient, sefaz: BackgroundSefaz) -> None:
+    """review (chaos run): a batch was processed only when its receipt was asked for; its receipt lost (a process
+    killed, an answer dropped), its NF-e answered 217 to every query for a day, "aguardando SEFAZ" in lojasync and
+    authorised here. SEFAZ processes a batch whether or not anyone asks."""
+    from lojasync.simulators.sefaz.records import BATCH_PROCESSED_AFTER
+
+    sefaz.simulator.set_switches(sync=False, processing_polls=50)
+    document = signed_nfe(number=1)
+    assert client.authorise(document).status == "105"
+    assert client.query_nfe(key_of(document)).status == "217"
+    sefaz.simulator.advance_clock(BATCH_PROCESSED_AFTER.total_seconds())
+    found = client.query_nfe(key_of(document))
+    assert found.status == "100" and found.protocol
+
+
 def test_an_nfe_already_in_the_base_sent_again_to_a_busy_authoriser_is_still_found_by_key(
         client: SefazSoapClient, sefaz: BackgroundSefaz) -> None:
     """review: a batch in processing hid every key it carried from the query by key (217), also those it rejected as
@@ -169,7 +184,7 @@ def test_receipts_are_forgotten_past_the_count_or_the_age_kept(monkeypatch) -> N
         state.add_receipt(Receipt(f"41000000000000{index}", "41", start + timedelta(minutes=index), [b"<p/>"], 1,
                                   (f"key{index}",)))
     assert list(state.receipts) == [f"41000000000000{i}" for i in (2, 3, 4)]
-    assert not state.in_processing("key0") and state.in_processing("key4")
+    assert not state.in_processing("key0", start) and state.in_processing("key4", start + timedelta(minutes=4))
     state.add_receipt(Receipt("410000000000009", "41", start + state_module.RECEIPT_LIFETIME + timedelta(minutes=3),
                               [b"<p/>"], 1, ("key9",)))
     assert list(state.receipts) == ["410000000000004", "410000000000009"]   # a day old: forgotten (106 if asked)

@@ -43,7 +43,7 @@ def query_nfe(sim: SefazSimulator, content: etree._Element, authoriser: str | No
     if not serves(authoriser, key[:2]):  # an NF-e of another UF: this authoriser cannot know it
         return answer("226")
     record = sim.state.get_nfe(key)
-    if record is None or sim.state.in_processing(key):   # the latter: its batch is not processed yet
+    if record is None or sim.state.in_processing(key, now):   # the latter: its batch is not processed yet
         return answer("217")
     protocol = etree.fromstring(record.prot_xml)
     events = [etree.fromstring(e.proc_xml) for e in record.events]

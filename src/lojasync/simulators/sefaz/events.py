@@ -60,7 +60,7 @@ def _register(sim: SefazSimulator, event: etree._Element, authoriser: str | None
     deadline = timedelta(hours=sim.config.cancel_deadline_hours)
     with sim.state.shared():
         record = sim.state.get_nfe(checked.key)
-        if record is not None and sim.state.in_processing(checked.key):
+        if record is not None and sim.state.in_processing(checked.key, now):
             # Its batch is not processed yet: not in the base for a query (217), nor for an event (review: it was
             # cancelled, 135, while the query still answered that SEFAZ did not have it).
             record = None

@@ -39,7 +39,7 @@ def query_receipt(sim: SefazSimulator, content: etree._Element, authoriser: str 
         receipt = sim.state.receipts.get(number)
         if receipt is None:
             return answers.ret_cons_reci_nfe(env, shown, uf, now, "106")
-        if receipt.polls_left > 0:
+        if receipt.in_processing(now):
             receipt.polls_left -= 1
             return answers.ret_cons_reci_nfe(env, shown, receipt.uf, now, "105")
         protocols = [etree.fromstring(p) for p in receipt.protocols]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 AUTHORISED = "100"
 CANCELLED = "101"
+# How long the simulator takes, at most, to process an asynchronous batch (its `processing_polls` may end it sooner).
+BATCH_PROCESSED_AFTER = timedelta(seconds=30)
 
 
 @dataclass
@@ -43,7 +45,9 @@ class StoredNFe:
 class Receipt:
     """An asynchronous batch: its answers are ready at reception; `polls_left` answers 105 first. Until they are
     spent, its NF-e are not in SEFAZ's base: a query by key of one answers 217, as SEFAZ's does while it processes
-    the batch."""
+    the batch. SEFAZ processes a batch whether or not anyone asks for its receipt: past `BATCH_PROCESSED_AFTER`
+    it is done (review: a receipt lost with a killed process was never asked for, and its NF-e answered 217 to
+    every query for a day, "aguardando SEFAZ" in lojasync, authorised here)."""
 
     number: str
     uf: str
@@ -52,6 +56,5 @@ class Receipt:
     polls_left: int = 0
     keys: tuple[str, ...] = ()
 
-    @property
-    def in_processing(self) -> bool:
-        return self.polls_left > 0
+    def in_processing(self, now: datetime) -> bool:
+        return self.polls_left > 0 and now - self.received_at < BATCH_PROCESSED_AFTER

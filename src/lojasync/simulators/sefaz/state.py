@@ -192,11 +192,11 @@ class SefazState:
                 if self._batch_of.get(key) == oldest.number:
                     del self._batch_of[key]
 
-    def in_processing(self, key: str) -> bool:
+    def in_processing(self, key: str, now: datetime) -> bool:
         """Whether the NF-e came in a batch still in processing (not yet in the base: a query by key says 217)."""
         with self.lock:
             receipt = self.receipts.get(self._batch_of.get(key, ""))
-            return receipt is not None and receipt.in_processing
+            return receipt is not None and receipt.in_processing(now)
 
     def clear(self) -> None:
         with self.shared():

@@ -18,7 +18,7 @@ class Switches:
     out_of_service: str | None = None   # "108" / "109": every service answers paralysed
     drop_answers: int = 0               # the next N authorisations/events are processed, their answers never sent
     sync: bool = True                   # False: indSinc 1 is answered 103 + receipt, like an asynchronous UF
-    processing_polls: int = 0           # how many consReciNFe of a batch get 105 before its 104
+    processing_polls: int = 0           # how many consReciNFe of a batch get 105 before its 104 (30 s at most)
 
     def as_dict(self) -> dict:
         return asdict(self)
