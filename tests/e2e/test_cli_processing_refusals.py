@@ -42,6 +42,25 @@ def test_a_denied_nfe_is_a_failure_with_its_reason(lojasync, order_number, denyi
     out = lojasync("orders", "invoice", str(order_number), expect=1)   # today: exit 0, no reason printed
     assert "301" in out and "1 denegada(s)" in out and "denegada pela SEFAZ" in out
     assert "denegada" in lojasync("invoices", "list", "--status", "denegada")
+    # review (chaos run): the run said nothing of what to do, and the order's history said "rejeitada" (which is
+    # corrected and sent again; a denied NF-e is final).
+    assert f"No terminal: lojasync orders invoice {order_number} (outra NF-e" in " ".join(out.split())
+    history = json.loads(lojasync("orders", "show", str(order_number), "--format", "json"))["log"]
+    (denied,) = [e for e in history if e["event"] == "invoice_denied"]
+    assert denied["message"].startswith("NF-e nº 1 série 1 com uso denegado pela SEFAZ: 301 - ")
+    assert not [e for e in history if e["event"] == "invoice_rejected"]
+
+
+def test_a_number_sefaz_holds_is_not_sent_again_by_the_batchs_advice(lojasync, order_number, denying_sefaz):
+    """review (chaos run): a 539 (the number at SEFAZ with another key) was told "invoices approve ID (corrigido o que
+    a SEFAZ indicou)", which lojasync then refuses: the number is spent."""
+    denying_sefaz.simulator.set_switches(reject_with="539")
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    out = " ".join(lojasync("orders", "invoice", str(order_number), expect=1).split())
+    assert "invoices approve" not in out
+    assert (f"No terminal: lojasync invoices cancel 1 (descarta: o número já está na SEFAZ) e lojasync orders invoice "
+            f"{order_number}") in out
 
 
 def test_a_batch_counts_its_rejections_and_gives_each_a_stable_code(lojasync, order_number, app, monkeypatch):

@@ -91,6 +91,18 @@ class InvoiceRejected(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceDenied(DocumentEvent):
+    """Uso denegado: SEFAZ registered the NF-e and refused its use (review: recorded as a rejection, "NF-e
+    rejeitada", which is corrected and sent again; a denied one is final)."""
+
+    history_type = HistoryType.INVOICE_DENIED
+    number: int
+    series: int
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceDiscarded(DocumentEvent):
     history_type = HistoryType.INVOICE_DISCARDED
     number: int

@@ -28,6 +28,7 @@ from lojasync.fiscal.events import (
     InvoiceCancellationRefused,
     InvoiceCancelled,
     InvoiceCancelledElsewhere,
+    InvoiceDenied,
     InvoiceDiscarded,
     InvoiceFoundCancelled,
     InvoiceGenerated,
@@ -342,7 +343,7 @@ class Invoice(Aggregate):
         self.rejection_code, self.rejection_reason = code, reason[:500]
         self._settled(order, STUCK)   # SEFAZ decided: what the order was flagged for while it waited is over
         self.protocol, self.proc_xml, self.simulated = protocol, proc_xml, simulated
-        self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
+        self.record(InvoiceDenied(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
 
     def cancel(self, order, actor: Who, protocol: str | None, justification: str, event_xml: str | None,

@@ -118,6 +118,7 @@ class HistoryType(StrEnum):
     INVOICE_GENERATED = "invoice_generated"
     INVOICE_AUTHORISED = "invoice_authorised"
     INVOICE_REJECTED = "invoice_rejected"
+    INVOICE_DENIED = "invoice_denied"
     INVOICE_CANCELLED = "invoice_cancelled"
     INVOICE_CANCELLED_ELSEWHERE = "invoice_cancelled_elsewhere"
     INVOICE_FOUND_CANCELLED = "invoice_found_cancelled"

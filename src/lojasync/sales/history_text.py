@@ -174,6 +174,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         + f" (protocolo {p.get('protocol')}, chave {p.get('access_key')})."),
     HistoryType.INVOICE_REJECTED: lambda p, n: (
         f"NF-e {_invoice(p)} rejeitada pela SEFAZ: {p.get('code')} - {p.get('reason')}."),
+    HistoryType.INVOICE_DENIED: lambda p, n: (
+        f"NF-e {_invoice(p)} com uso denegado pela SEFAZ: {p.get('code')} - {p.get('reason')}. Ela fica registrada "
+        "como está (o número foi usado) e nada foi movimentado; resolva a situação cadastral indicada e emita outra "
+        "NF-e para o pedido."),
     HistoryType.INVOICE_CANCELLED: lambda p, n: (
         f"NF-e {_invoice(p)} cancelada" + (f" (protocolo {p['protocol']})" if p.get("protocol") else "")
         + f": {p.get('justification')}."),
@@ -255,7 +259,7 @@ _TEXTS: dict[HistoryType, _Renderer] = {
 _LEVELS = {
     HistoryType.CUSTOMER_MISSING: Level.WARNING, HistoryType.CUSTOMER_KEPT: Level.WARNING,
     HistoryType.UNKNOWN_SKU: Level.WARNING, HistoryType.ATTENTION: Level.WARNING,
-    HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR,
+    HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR, HistoryType.INVOICE_DENIED: Level.ERROR,
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
     HistoryType.INVOICE_CANCEL_REFUSED: Level.WARNING,
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: Level.WARNING, HistoryType.INVOICE_FOUND_CANCELLED: Level.WARNING,
@@ -312,6 +316,7 @@ TYPE_LABELS = {
     HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
+    HistoryType.INVOICE_DENIED: "NF-e denegada",
     HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.INVOICE_DISCARDED: "NF-e descartada",
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: "NF-e cancelada fora do lojasync",
     HistoryType.INVOICE_FOUND_CANCELLED: "NF-e cancelada fora do lojasync",

@@ -27,6 +27,7 @@ from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.services.batch import (
     UNEXPECTED,
     BatchItem,
@@ -267,13 +268,23 @@ def _next_steps(item: BatchItem) -> tuple[str, ...]:
     """The commands for the NF-e this run left unauthorised, by the id they take (the summary names the order):
     transmit it (again: an NF-e awaiting SEFAZ is asked by key first), or discard a rejected one."""
     invoice = item.invoice
-    if invoice is None or invoice.status in ("authorised", "denied"):
+    if invoice is None or invoice.status == "authorised":
         return ()
+    if invoice.status == "denied":
+        # Final: kept as it is, the number used; the order takes another document once the cause is solved (review:
+        # the run said nothing of what to do).
+        return (f"lojasync orders invoice {invoice.order_number} (outra NF-e, resolvida a situação cadastral que a "
+                "SEFAZ indicou)",)
     return (_command_for(invoice),)
 
 
 def _command_for(invoice: InvoiceView) -> str:
     """What to run for an NF-e not authorised: transmit it, or, rejected, correct and transmit or discard it."""
+    if invoice.status == "rejected" and invoice.rejection_code in NUMBER_SPENT_AT_SEFAZ:
+        # 539/206: SEFAZ holds the number (another key, voided); transmitting it again is refused (review: the run
+        # said to).
+        return (f"lojasync invoices cancel {invoice.id} (descarta: o número já está na SEFAZ) e lojasync orders "
+                f"invoice {invoice.order_number} (outra NF-e, com outro número)")
     if invoice.status == "rejected":
         return (f"lojasync invoices approve {invoice.id} (corrigido o que a SEFAZ indicou) ou lojasync invoices "
                 f"cancel {invoice.id} (descarta)")
