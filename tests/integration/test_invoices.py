@@ -1963,3 +1963,19 @@ def test_a_denied_nfe_sent_again_is_recorded_with_sefazs_denial_protocol_not_the
     stats = simulator.simulator.stats()["chamadas"]
     assert stats["NFeConsultaProtocolo4"] == calls.get("NFeConsultaProtocolo4", 0) + 1   # asked by key after 205
     assert denied_at_sefaz["cStat"] == "301"
+
+
+def test_an_nfe_sefaz_was_out_of_service_for_is_said_in_the_history_once(app, company, sefaz, simulator):
+    """review (chaos run): an NF-e whose send met SEFAZ out of service (108) awaited SEFAZ while the order's history
+    still read "gerada (ainda não transmitida)"; the worker's sends through the outage add nothing more."""
+    number = imported(app, id=2000000449, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(out_of_service="108")
+    for _ in range(2):
+        with pytest.raises(SefazNotDecided):
+            approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    (down,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_sefaz_down"]
+    assert down["level"] == "warning"
+    assert down["message"].startswith("SEFAZ fora do ar ao transmitir a NF-e nº 1 série 1 (108 - ")
+    simulator.simulator.reset_switches()
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"

@@ -182,6 +182,18 @@ class InvoiceCancellationRefused(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceSefazDown(DocumentEvent):
+    """SEFAZ answered its first send "out of service" (108/109): it took nothing, and the NF-e awaits SEFAZ, sent
+    again by the worker (review: the history still read "gerada (ainda não transmitida)")."""
+
+    history_type = HistoryType.INVOICE_SEFAZ_DOWN
+    number: int
+    series: int
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceUnanswered(DocumentEvent):
     """Sent, and no answer came (a timeout, a dropped connection): SEFAZ may hold it; it is asked by key later."""
 

@@ -34,6 +34,7 @@ from lojasync.fiscal.events import (
     InvoiceGenerated,
     InvoiceNumberVoided,
     InvoiceRejected,
+    InvoiceSefazDown,
     InvoiceUnanswered,
 )
 from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
@@ -242,11 +243,14 @@ class Invoice(Aggregate):
         since = self.awaiting_since or self.issued_at
         return self.status is InvoiceStatus.AWAITING and since is not None and now - since > period
 
-    def sending_over(self) -> None:
+    def sending_over(self, order=None, actor: Who = Actor.SYSTEM, code: str = "", reason: str = "") -> None:
         """The send ended without a decision and without SEFAZ taking the NF-e (out of service): still awaiting
-        SEFAZ, but no longer in flight, so another attempt may start now."""
+        SEFAZ, but no longer in flight, so another attempt may start now. With the `order`, its first send says so
+        in the history (the worker's next ones, through the outage, add nothing)."""
         self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
         self.sent_at = None
+        if order is not None and self.attempts <= 1:
+            self.record(InvoiceSefazDown(order=order, actor=actor, code=code, reason=reason[:300], **self._ids()))
 
     def forget_xml(self) -> None:
         """The buyer asked for erasure (LGPD) and this NF-e will never be a fiscal document (rejected, discarded): its

@@ -127,6 +127,7 @@ class HistoryType(StrEnum):
     INVOICE_CANCEL_NOT_REGISTERED = "invoice_cancel_not_registered"
     INVOICE_CANCEL_REFUSED = "invoice_cancel_refused"
     INVOICE_UNANSWERED = "invoice_unanswered"
+    INVOICE_SEFAZ_DOWN = "invoice_sefaz_down"
     SALE_GENERATED = "sale_generated"
     SALE_CONFIRMED = "sale_confirmed"
     SALE_CANCELLED = "sale_cancelled"

@@ -211,6 +211,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.INVOICE_CANCEL_REFUSED: lambda p, n: (
         f"Cancelamento da NF-e {_invoice(p)} pedido (motivo: {p.get('justification')}) e não registrado: "
         f"{p.get('problem')} A NF-e continua autorizada; estoque e contas a receber ficaram como estavam."),
+    HistoryType.INVOICE_SEFAZ_DOWN: lambda p, n: (
+        f"SEFAZ fora do ar ao transmitir a NF-e {_invoice(p)} ({p.get('code')} - {p.get('reason')}): ela não foi "
+        "registrada e aguarda a SEFAZ; o lojasync a transmite de novo sozinho, ou transmita-a quando a SEFAZ voltar."),
     HistoryType.INVOICE_UNANSWERED: lambda p, n: (
         f"NF-e {_invoice(p)} enviada à SEFAZ sem resposta ({p.get('reason')}): aguardando SEFAZ; o lojasync a "
         "consulta pela chave 5 minutos depois do envio, sem enviá-la de novo."),
@@ -261,7 +264,7 @@ _LEVELS = {
     HistoryType.UNKNOWN_SKU: Level.WARNING, HistoryType.ATTENTION: Level.WARNING,
     HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR, HistoryType.INVOICE_DENIED: Level.ERROR,
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
-    HistoryType.INVOICE_CANCEL_REFUSED: Level.WARNING,
+    HistoryType.INVOICE_CANCEL_REFUSED: Level.WARNING, HistoryType.INVOICE_SEFAZ_DOWN: Level.WARNING,
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: Level.WARNING, HistoryType.INVOICE_FOUND_CANCELLED: Level.WARNING,
     HistoryType.STOCK_NEGATIVE: Level.WARNING,
 }
@@ -324,6 +327,7 @@ TYPE_LABELS = {
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: "cancelamento não registrado",
     HistoryType.INVOICE_CANCEL_REFUSED: "cancelamento não feito",
     HistoryType.INVOICE_UNANSWERED: "NF-e sem resposta da SEFAZ",
+    HistoryType.INVOICE_SEFAZ_DOWN: "SEFAZ fora do ar",
     HistoryType.SALE_GENERATED: "venda simples gerada",
     HistoryType.SALE_CONFIRMED: "venda simples confirmada", HistoryType.SALE_CANCELLED: "venda simples cancelada",
     HistoryType.STOCK_ISSUED: "baixa de estoque", HistoryType.STOCK_RETURNED: "estoque devolvido",

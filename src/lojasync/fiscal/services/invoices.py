@@ -685,7 +685,7 @@ def _record(uow: ProcessingUnitOfWork, sefaz: Sefaz, invoice_id: int, claim: _Cl
             if answer.status in OUT_OF_SERVICE and current:
                 # SEFAZ took nothing: no send is in flight, so the next attempt (a query first) need not wait
                 # out the sending window; it stays awaiting SEFAZ, for the worker's next round.
-                invoice.sending_over()
+                invoice.sending_over(order, actor, answer.status, answer.reason)
                 uow.commit()
             elif answer.in_processing and answer.receipt and current and invoice.sefaz_receipt != answer.receipt:
                 invoice.in_processing_at_sefaz(answer.receipt)   # asked by this receipt first from now on
