@@ -152,6 +152,9 @@ def test_a_cancellation_that_never_reached_sefaz_is_cleared_and_the_order_says_t
     with pytest.raises(CancellationUnanswered) as unanswered:
         cancel_invoice(app.uow(), app.cipher, nowhere, invoice_id, REASON, ANA)
     assert "consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in unanswered.value.resolution
+    # review (chaos run): the lower error's whole sentence was nested in this one's parentheses.
+    assert unanswered.value.message == ("SEFAZ não respondeu ao cancelamento da NF-e nº 1 (tempo esgotado esperando a "
+                                        "resposta).")
     assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None
 
     settled = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)

@@ -301,7 +301,10 @@ def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, s
             raise CancellationNotSent(number=number, reason=exc.params.get("reason") or exc.message) from exc
         settled = _already_cancelled(gateway, key)   # registered, but the answer was lost?
         if settled is None:
-            raise CancellationUnanswered(number=number, reason=exc.message) from exc
+            # Its reason alone: its whole message ("SEFAZ não respondeu (...).") inside this one's parentheses read
+            # "SEFAZ não respondeu ao cancelamento ... (SEFAZ não respondeu (...).)." (review).
+            raise CancellationUnanswered(number=number,
+                                         reason=exc.params.get("reason") or exc.message.rstrip(".")) from exc
         return settled
     if answer.status in REGISTERED:
         return answer, event_proc(signed, answer.xml).decode("utf-8") if answer.xml else None
