@@ -55,8 +55,9 @@ def invoice(
     numbers: Annotated[list[int] | None, typer.Argument(metavar="NUMERO...", help="Números dos pedidos no ERP.")]
     = None,
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
-        "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda (ex.: confirmado) e, "
-        "ao transmitir, os de NF-e só gerada (pendente); um com NF-e ou venda cancelada só pelo número."))] = None,
+        "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda (ex.: confirmado; uma "
+        "NF-e descartada, que nada movimentou, não conta) e, ao transmitir, os de NF-e só gerada (pendente); um com "
+        "NF-e ou venda cancelada só pelo número."))] = None,
     approve: Annotated[bool, typer.Option("--approve/--no-approve", help=(
         "Transmite à SEFAZ logo após gerar (padrão); --no-approve só gera (pendente)."))] = True,
     parallel: Annotated[int | None, typer.Option("--parallel", min=1, max=16, metavar="N", help=(

@@ -58,8 +58,9 @@ class InvoiceBatch(ApiInput):
     orders: list[OrderNumber] | None = Field(None, min_length=1, description=(
         f"Números dos pedidos no ERP, até {BATCH_LIMIT} (repetidos contam uma vez)."), examples=[[1021, 1022]])
     status: OrderSituation | None = Field(None, description=(
-        "Em vez dos números: os pedidos nesta situação que nunca tiveram NF-e nem venda simples (um com NF-e ou "
-        "venda cancelada, só pelo número) e, quando transmite, também os de NF-e só gerada (pendente, que esta "
+        "Em vez dos números: os pedidos nesta situação que nunca tiveram NF-e nem venda simples (uma NF-e "
+        "descartada, que nada movimentou, não conta; um com NF-e ou venda cancelada, só pelo número) e, quando "
+        "transmite, também os de NF-e só gerada (pendente, que esta "
         "chamada transmite com o número que já tem), dos mais antigos aos "
         f"mais novos, até {BATCH_LIMIT} por chamada (\"remaining\" diz quantos ficaram para a próxima)."))
     approve: bool = Field(True, strict=True, description=(
