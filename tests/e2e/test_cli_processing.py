@@ -188,7 +188,7 @@ def test_a_batch_for_a_company_without_certificate_says_so_once(lojasync, app, o
     assert "lojasync company set" not in refused
 
 
-def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync, order_number, tmp_path):
+def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync, app, order_number, tmp_path):
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
              "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
              "--zipcode", "01001-000", "--default-ncm", "61091000")
@@ -240,6 +240,11 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     authorised_xml = lojasync("invoices", "xml", str(created["id"]))
     assert "<nfeProc" in authorised_xml and "Atenção: esta NF-e foi cancelada" in authorised_xml
     assert f"lojasync invoices xml {created['id']} --cancellation" in authorised_xml
+    with app.uow() as uow:   # as one found cancelled by a query, without the event: no command that would fail
+        uow.invoices.get(created["id"]).cancel_xml = None
+        uow.commit()
+    without_event = lojasync("invoices", "xml", str(created["id"]))
+    assert "Atenção: esta NF-e foi cancelada" in without_event and "--cancellation" not in without_event
     shown = json.loads(lojasync("invoices", "show", str(created["id"]), "--format", "json"))
     assert shown["cancel_protocol"] and shown["cancel_protocol"] != shown["protocol"]
     assert f"Protocolo do cancelamento: {shown['cancel_protocol']}" in lojasync("invoices", "show", str(created["id"]))

@@ -61,6 +61,10 @@ def test_a_number_sefaz_holds_is_not_sent_again_by_the_batchs_advice(lojasync, o
     assert "invoices approve" not in out
     assert (f"No terminal: lojasync invoices cancel 1 (descarta: o número já está na SEFAZ) e lojasync orders invoice "
             f"{order_number}") in out
+    # Run again, the order is refused for the NF-e it has: the same advice (review: "corrija e transmita-a de novo").
+    again = " ".join(lojasync("orders", "invoice", str(order_number), expect=1).split())
+    assert "transmita-a de novo" not in again and "a SEFAZ já tem o número dela" in again
+    assert "No terminal: lojasync invoices cancel 1" in again
 
 
 def test_a_batch_counts_its_rejections_and_gives_each_a_stable_code(lojasync, order_number, app, monkeypatch):

@@ -1975,7 +1975,23 @@ def test_an_nfe_sefaz_was_out_of_service_for_is_said_in_the_history_once(app, co
         with pytest.raises(SefazNotDecided):
             approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     (down,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_sefaz_down"]
-    assert down["level"] == "warning"
+    assert down["level"] == "warning" and show_invoice(app.uow(), invoice.id).attempts == 2
     assert down["message"].startswith("SEFAZ fora do ar ao transmitir a NF-e nº 1 série 1 (108 - ")
     simulator.simulator.reset_switches()
     assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
+
+
+def test_a_send_that_reached_no_sefaz_is_not_counted_and_the_first_that_does_is_told(app, company, sefaz, simulator):
+    """review: a send refused at the connection counted as an attempt, so the first one that reached SEFAZ out of
+    service was the second, and the history never said SEFAZ was down."""
+    from tests.integration.test_invoice_cancellation_settlement import NOWHERE
+
+    number = imported(app, id=2000000450, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, NOWHERE, invoice.id)
+    assert show_invoice(app.uow(), invoice.id).attempts == 0
+    simulator.simulator.set_switches(out_of_service="108")
+    with pytest.raises(SefazNotDecided):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert [e["event"] for e in show_order(app.uow(), number)["log"]].count("invoice_sefaz_down") == 1

@@ -40,14 +40,24 @@ class OrderAlreadyProcessing(LojasyncError):
     REJECTED_RESOLUTION = ("Essa NF-e foi rejeitada pela SEFAZ: veja o motivo na página dela, corrija e transmita-a de "
                            "novo, ou descarte-a e gere outra.")
 
+    # Rejected with 539/206: SEFAZ holds its number (another key, voided); transmitting it again is refused (review:
+    # the batch run again said to correct and transmit it).
+    NUMBER_SPENT_RESOLUTION = ("Essa NF-e foi rejeitada porque a SEFAZ já tem o número dela (com outra chave, ou "
+                               "inutilizado): ela não pode ser transmitida de novo. Descarte-a e gere outra, com outro "
+                               "número.")
+
     def __init__(self, *, shown_by: str | None = None, awaiting_sefaz: bool = False, pending_nfe: bool = False,
-                 rejected_nfe: bool = False, **params) -> None:
+                 rejected_nfe: bool = False, number_spent: bool = False, **params) -> None:
         resolution = (self.AWAITING_RESOLUTION if awaiting_sefaz else self.PENDING_RESOLUTION if pending_nfe
+                      else self.NUMBER_SPENT_RESOLUTION if rejected_nfe and number_spent
                       else self.REJECTED_RESOLUTION if rejected_nfe else None)
         super().__init__(resolution=resolution, **params)
-        # The message names the NF-e by its number; the terminal finds it by its id (and sends a pending one).
+        # The message names the NF-e by its number; the terminal finds it by its id (and sends a pending one, or
+        # discards one whose number SEFAZ holds).
         sends = f"lojasync invoices approve {params.get('document_id')}" if pending_nfe else None
-        self.terminal_commands = tuple(c for c in (sends or shown_by,) if c)
+        discards = (f"lojasync invoices cancel {params.get('document_id')}" if rejected_nfe and number_spent
+                    else None)
+        self.terminal_commands = tuple(c for c in (sends or discards or shown_by,) if c)
 
 
 class DocumentNotPossible(LojasyncError):

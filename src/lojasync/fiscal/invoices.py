@@ -252,6 +252,13 @@ class Invoice(Aggregate):
         if order is not None and self.attempts <= 1:
             self.record(InvoiceSefazDown(order=order, actor=actor, code=code, reason=reason[:300], **self._ids()))
 
+    def never_reached_sefaz(self) -> None:
+        """The send made no connection (refused, unreachable, its TLS refused the certificate): as `sending_over`, and
+        the attempt it was counted for never reached SEFAZ (the count of sends stays SEFAZ's; and the first send that
+        does reach it, out of service, is the one the history tells)."""
+        self.sending_over()
+        self.attempts = max(0, self.attempts - 1)
+
     def forget_xml(self) -> None:
         """The buyer asked for erasure (LGPD) and this NF-e will never be a fiscal document (rejected, discarded): its
         signed XML, which names the buyer, is dropped. A rejected one approved again is built anew from the order."""

@@ -221,12 +221,16 @@ def xml(
         write_document(data)
     else:
         _write(output, data)
-    if not cancellation and show_invoice(container().read_uow(), invoice_id).status == InvoiceStatus.CANCELLED:
+    shown = None if cancellation else show_invoice(container().read_uow(), invoice_id)
+    if shown is not None and shown.status == InvoiceStatus.CANCELLED:
         # On stderr, beside the document (stdout stays the XML alone): the nfeProc of a cancelled NF-e reads as a
-        # valid one (review: nothing said it was cancelled).
-        err_console.print(f"Atenção: esta NF-e foi cancelada; o XML {'acima' if output is None else 'gravado'} é o "
-                          "da autorização. O do cancelamento: "
-                          f"lojasync invoices xml {invoice_id} --cancellation", highlight=False,
+        # valid one (review: nothing said it was cancelled). Its event only when lojasync has it (one cancelled
+        # elsewhere, found by a query, may not).
+        where = "acima" if output is None or is_standard_output(output) else "gravado"
+        what = "o da autorização" if shown.protocol else "a NF-e assinada"
+        event = (f" O do cancelamento: lojasync invoices xml {invoice_id} --cancellation"
+                 if cancellation_xml(container().read_uow(), invoice_id) is not None else "")
+        err_console.print(f"Atenção: esta NF-e foi cancelada; o XML {where} é {what}.{event}", highlight=False,
                           soft_wrap=not err_console.is_terminal)
 
 
