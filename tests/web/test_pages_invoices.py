@@ -307,6 +307,8 @@ def test_a_discarded_nfe_whose_number_sefaz_holds_is_not_offered_to_be_voided(ap
         invoice = uow.invoices.get(int(url.rsplit("/", 1)[1]))
         invoice.status, invoice.rejection_code, invoice.rejection_reason = "rejected", "539", "Rejeicao: Duplicidade"
         uow.commit()
+    # Not offered to be transmitted again, which is refused (review: the button was there).
+    assert f'action="{url}/transmitir"' not in logged_in.get(url).text
     answer = post(logged_in, url, f"{url}/cancelar")
     assert answer.status_code == 303
     page = text_of(logged_in.get(url).text)

@@ -18,7 +18,7 @@ from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED, NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CANCELLATION_DEADLINE, CancellationReasonInvalid
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
@@ -154,7 +154,10 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
         if invoice.status == "discarded" else []
     environment_now = company_numbering(container.read_uow())[1] if invoice.status == "discarded" else None
     return render(request, "invoices/detail.html", {
-        "invoice": invoice, "asks_from": _asks_from(request, invoice), "transmittable": invoice.status in TRANSMITTABLE,
+        "invoice": invoice, "asks_from": _asks_from(request, invoice),
+        # Not one rejected 539/206: SEFAZ holds its number, and transmitting it again is refused (review: the button
+        # was offered, then refused).
+        "transmittable": invoice.status in TRANSMITTABLE and invoice.rejection_code not in NUMBER_SPENT_AT_SEFAZ,
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
         "justificativa": "", "justificativa_error": None, "number_voids": voids, "void_error": None,
         "voidable_here": environment_now == invoice.environment, "gap_notes": GAP_NOTES,
