@@ -64,6 +64,7 @@ def test_a_number_sefaz_holds_is_not_sent_again_by_the_batchs_advice(lojasync, o
     # Run again, the order is refused for the NF-e it has: the same advice (review: "corrija e transmita-a de novo").
     again = " ".join(lojasync("orders", "invoice", str(order_number), expect=1).split())
     assert "transmita-a de novo" not in again and "a SEFAZ já tem o número dela" in again
+    assert "Consulte a outra chave no portal da SEFAZ" in again   # 539: it may be this company's valid NF-e
     assert "No terminal: lojasync invoices cancel 1" in again
 
 

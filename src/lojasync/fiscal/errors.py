@@ -41,15 +41,15 @@ class OrderAlreadyProcessing(LojasyncError):
                            "novo, ou descarte-a e gere outra.")
 
     # Rejected with 539/206: SEFAZ holds its number (another key, voided); transmitting it again is refused (review:
-    # the batch run again said to correct and transmit it).
-    NUMBER_SPENT_RESOLUTION = ("Essa NF-e foi rejeitada porque a SEFAZ já tem o número dela (com outra chave, ou "
-                               "inutilizado): ela não pode ser transmitida de novo. Descarte-a e gere outra, com outro "
-                               "número.")
+    # the batch run again said to correct and transmit it). Said as the NF-e's own refusal says it (539: the other key
+    # may be this company's valid NF-e, to be checked before invoicing the sale again).
+    NUMBER_SPENT = "Essa NF-e foi rejeitada porque a SEFAZ já tem o número dela e não pode ser transmitida de novo. "
 
     def __init__(self, *, shown_by: str | None = None, awaiting_sefaz: bool = False, pending_nfe: bool = False,
-                 rejected_nfe: bool = False, number_spent: bool = False, **params) -> None:
+                 rejected_nfe: bool = False, number_spent: str | None = None, **params) -> None:
+        spent = (NumberTakenAtSefaz if number_spent == "539" else NumberVoidedAtSefaz).resolution_template
         resolution = (self.AWAITING_RESOLUTION if awaiting_sefaz else self.PENDING_RESOLUTION if pending_nfe
-                      else self.NUMBER_SPENT_RESOLUTION if rejected_nfe and number_spent
+                      else self.NUMBER_SPENT + spent if rejected_nfe and number_spent
                       else self.REJECTED_RESOLUTION if rejected_nfe else None)
         super().__init__(resolution=resolution, **params)
         # The message names the NF-e by its number; the terminal finds it by its id (and sends a pending one, or

@@ -245,19 +245,13 @@ class Invoice(Aggregate):
 
     def sending_over(self, order=None, actor: Who = Actor.SYSTEM, code: str = "", reason: str = "") -> None:
         """The send ended without a decision and without SEFAZ taking the NF-e (out of service): still awaiting
-        SEFAZ, but no longer in flight, so another attempt may start now. With the `order`, its first send says so
-        in the history (the worker's next ones, through the outage, add nothing)."""
+        SEFAZ, but no longer in flight, so another attempt may start now. With the `order`, the history says so: of
+        a person's send (what they asked for), and of the worker's first (its rounds through the outage add nothing).
+        Not by a count of sends alone: one refused at the connection, or rejected, counts too."""
         self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
         self.sent_at = None
-        if order is not None and self.attempts <= 1:
+        if order is not None and (actor is not Actor.SYSTEM or self.attempts <= 1):
             self.record(InvoiceSefazDown(order=order, actor=actor, code=code, reason=reason[:300], **self._ids()))
-
-    def never_reached_sefaz(self) -> None:
-        """The send made no connection (refused, unreachable, its TLS refused the certificate): as `sending_over`, and
-        the attempt it was counted for never reached SEFAZ (the count of sends stays SEFAZ's; and the first send that
-        does reach it, out of service, is the one the history tells)."""
-        self.sending_over()
-        self.attempts = max(0, self.attempts - 1)
 
     def forget_xml(self) -> None:
         """The buyer asked for erasure (LGPD) and this NF-e will never be a fiscal document (rejected, discarded): its

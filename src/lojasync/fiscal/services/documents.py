@@ -68,8 +68,8 @@ def refuse_second_document(uow: ProcessingUnitOfWork, order, existing=_ASK) -> N
                                      pending_nfe=existing.kind is DocumentKind.NFE
                                      and existing.status is InvoiceStatus.PENDING,
                                      rejected_nfe=existing.status is InvoiceStatus.REJECTED,
-                                     number_spent=existing.kind is DocumentKind.NFE
-                                     and existing.rejection_code in NUMBER_SPENT_AT_SEFAZ,
+                                     number_spent=existing.rejection_code if existing.kind is DocumentKind.NFE
+                                     and existing.rejection_code in NUMBER_SPENT_AT_SEFAZ else None,
                                      settled=existing.status in _SETTLED)
 
 

@@ -522,11 +522,10 @@ def _pause_settling(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int, n
 
 
 def _sending_over(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int) -> None:
-    """The send reached no SEFAZ (`Invoice.never_reached_sefaz`)."""
     with uow:
         invoice = _invoice(uow, invoice_id)
         if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == claim.key:
-            invoice.never_reached_sefaz()
+            invoice.sending_over()
             uow.commit()
 
 
