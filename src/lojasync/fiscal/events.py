@@ -183,8 +183,8 @@ class InvoiceCancellationRefused(DocumentEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class InvoiceSefazDown(DocumentEvent):
-    """SEFAZ answered its first send "out of service" (108/109): it took nothing, and the NF-e awaits SEFAZ, sent
-    again by the worker (review: the history still read "gerada (ainda não transmitida)")."""
+    """SEFAZ answered a person's send (or the worker's first) "out of service" (108/109): it took nothing, and the
+    NF-e awaits SEFAZ, sent again by the worker (review: the history still read "gerada (ainda não transmitida)")."""
 
     history_type = HistoryType.INVOICE_SEFAZ_DOWN
     number: int
