@@ -1996,3 +1996,24 @@ def test_a_persons_send_that_meets_sefaz_out_of_service_is_told_whatever_came_be
     with pytest.raises(SefazNotDecided):
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert [e["event"] for e in show_order(app.uow(), number)["log"]].count("invoice_sefaz_down") == 1
+
+
+def test_money_given_back_while_the_nfe_awaits_sefaz_asks_a_person_after_it_is_authorised(app, company, sefaz,
+                                                                                       simulator):
+    """review (rule 7): refunded in the store while its NF-e awaited SEFAZ (answer lost), the order was authorised
+    later (stock issued, R$ 160,00 receivable for money given back) with no reason for anyone to look."""
+    from tests.factories import order_payload, ts
+
+    number = imported(app, id=2000000451, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000451, payment_status="refunded",
+                                                           updated_at=ts(60)), ImportPolicy())
+    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=6)  # noqa: E731 - past the sending window
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)[0].status == "authorised"
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"]
+    assert any(reason.startswith("O pagamento do pedido foi reembolsado na loja enquanto a NF-e nº 1 série 1 "
+                                 "aguardava a SEFAZ.") for reason in order["attention_reason"].split("\n"))
