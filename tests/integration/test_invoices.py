@@ -2017,3 +2017,16 @@ def test_money_given_back_while_the_nfe_awaits_sefaz_asks_a_person_after_it_is_a
     assert order["needs_attention"]
     assert any(reason.startswith("O pagamento do pedido foi reembolsado na loja enquanto a NF-e nº 1 série 1 "
                                  "aguardava a SEFAZ.") for reason in order["attention_reason"].split("\n"))
+
+
+def test_an_order_whose_customer_was_anonymised_says_so_when_an_nfe_is_refused(app, company):
+    """review (LGPD): the refusal read "cliente sem endereço" for a customer anonymised at the buyer's request."""
+    number = imported(app, id=2000000452, payment_status="paid")
+    with app.uow() as uow:   # as customers/redact leaves a customer still linked to an order (anonymised)
+        customer = uow.orders.get(number).customer
+        customer.tax_id, customer.name = "LGPD0000000001", "Cliente anonimizado (LGPD)"
+        uow.commit()
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert any("anonimizados a pedido dele (LGPD)" in problem for problem in refused.value.problems)
+    assert not any("cliente sem endereço" in problem for problem in refused.value.problems)
