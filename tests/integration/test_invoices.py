@@ -2030,3 +2030,21 @@ def test_an_order_whose_customer_was_anonymised_says_so_when_an_nfe_is_refused(a
         generate_invoice(app.uow(), app.cipher, number)
     assert any("anonimizados a pedido dele (LGPD)" in problem for problem in refused.value.problems)
     assert not any("cliente sem endereço" in problem for problem in refused.value.problems)
+
+
+def test_an_nfe_discarded_after_the_buyers_data_was_erased_drops_its_xml(app, company):
+    """review (LGPD): pending at the erasure (it might still be sent), then discarded, the NF-e kept its signed XML
+    with the buyer's CPF and e-mail for good; one rejected or discarded before the erasure loses it then."""
+    from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+    from lojasync.sales.history import HistoryType
+
+    number = imported(app, id=2000000453, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    with app.uow() as uow:
+        assert uow.orders.get(number).erase_personal_data(HistoryType.LGPD_CUSTOMER_REDACT)
+        uow.commit()
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).xml is not None   # pending: it may still become a fiscal document
+    cancel_invoice(app.uow(), app.cipher, None, invoice.id, "Cliente pediu a exclusão dos dados")
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).xml is None

@@ -333,6 +333,7 @@ class Invoice(Aggregate):
             return False
         self.status = InvoiceStatus.REJECTED
         self.rejection_code, self.rejection_reason = code, reason[:500]
+        self._never_issued_after_erasure(order)
         self._settled(order, STUCK)   # SEFAZ decided: what the order was flagged for while it waited is over
         self.record(InvoiceRejected(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
@@ -549,10 +550,18 @@ class Invoice(Aggregate):
         self.cancelled_at = when
         self.cancel_justification = " ".join(clean_text(reason or "").split())[:255] or None
         self._settled(order, NOT_SENT, STUCK)   # what the order was flagged for about it is dealt with
+        self._never_issued_after_erasure(order)
         self.record(InvoiceDiscarded(order=order, actor=actor, reason=self.cancel_justification,
                                      taken_at_sefaz=self.number_taken_at_sefaz,
                                      spent_by=self.rejection_code if self.number_taken_at_sefaz else None,
                                      **self._ids()))
+
+    def _never_issued_after_erasure(self, order) -> None:
+        """Rejected or discarded after the buyer's data was erased (LGPD): never a fiscal document, its signed XML
+        names the buyer for nothing, and goes as it went for the NF-e rejected or discarded before the erasure
+        (`fiscal.personal_data`; review: one pending at the erasure, discarded after, kept the CPF and e-mail)."""
+        if order is not None and order.personal_data_erased:
+            self.forget_xml()
 
     @property
     def issuer(self) -> tuple[str, str] | None:

@@ -434,6 +434,14 @@ class Order(Aggregate):
 
     # -- LGPD ------------------------------------------------------------------------------------------
 
+    @property
+    def personal_data_erased(self) -> bool:
+        """Whether the buyer's data was erased at their request (LGPD) and none of it is kept for a fiscal document:
+        its store customer unlinked as erased, or anonymised."""
+        if self.customer is not None:
+            return self.customer.is_anonymised()
+        return self.customer_problem == TaxIdProblem(TaxIdProblemCode.ERASED).reason
+
     def erase_personal_data(self, request: HistoryType, actor: Who = Actor.STORE) -> bool:
         """Blank the buyer's data; a processed order keeps what its fiscal document requires (recipient's
         name, CPF/CNPJ and billing address). Return whether anything changed (history records it)."""
