@@ -33,6 +33,12 @@ def sequence_key(environment: str, series: int) -> str:
     return f"{environment}/{series}"
 
 
+def writes_ibs_cbs(crt: int, for_simples: bool | None) -> bool:
+    """Whether a company's NF-e carry the IBS/CBS group (`tax_rules.line_tax_rule`): regime normal, or Simples
+    Nacional when the company asked for it."""
+    return crt == REGIME_NORMAL or bool(for_simples)
+
+
 class Company:
     id: int | None
     legal_name: str | None = None
@@ -137,9 +143,7 @@ class Company:
 
     @property
     def writes_ibs_cbs(self) -> bool:
-        """Whether its NF-e carry the IBS/CBS group (`tax_rules.line_tax_rule`): regime normal, or Simples Nacional
-        when the company asked for it."""
-        return self.crt == REGIME_NORMAL or bool(self.ibs_cbs_for_simples)
+        return writes_ibs_cbs(self.crt, self.ibs_cbs_for_simples)
 
     def missing_fields(self) -> frozenset[str]:
         """The required data not filled in, by attribute ("zipcode"): `problems` names them."""

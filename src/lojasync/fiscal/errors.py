@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
 from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 
 
@@ -46,17 +47,16 @@ class OrderAlreadyProcessing(LojasyncError):
     NUMBER_SPENT = "Essa NF-e foi rejeitada porque a SEFAZ já tem o número dela e não pode ser transmitida de novo. "
 
     def __init__(self, *, shown_by: str | None = None, awaiting_sefaz: bool = False, pending_nfe: bool = False,
-                 rejected_nfe: bool = False, number_spent: str | None = None, **params) -> None:
-        spent = (NumberTakenAtSefaz if number_spent == "539" else NumberVoidedAtSefaz).resolution_template
+                 rejected_nfe: bool = False, rejection_code: str | None = None, **params) -> None:
+        spent = number_spent_resolution(rejection_code)
         resolution = (self.AWAITING_RESOLUTION if awaiting_sefaz else self.PENDING_RESOLUTION if pending_nfe
-                      else self.NUMBER_SPENT + spent if rejected_nfe and number_spent
+                      else self.NUMBER_SPENT + spent if rejected_nfe and spent
                       else self.REJECTED_RESOLUTION if rejected_nfe else None)
         super().__init__(resolution=resolution, **params)
         # The message names the NF-e by its number; the terminal finds it by its id (and sends a pending one, or
         # discards one whose number SEFAZ holds).
         sends = f"lojasync invoices approve {params.get('document_id')}" if pending_nfe else None
-        discards = (f"lojasync invoices cancel {params.get('document_id')}" if rejected_nfe and number_spent
-                    else None)
+        discards = f"lojasync invoices cancel {params.get('document_id')}" if rejected_nfe and spent else None
         self.terminal_commands = tuple(c for c in (sends or discards or shown_by,) if c)
 
 
@@ -270,6 +270,13 @@ class NumberTakenAtSefaz(LojasyncError):
 
     def __init__(self, number: int, invoice_id: int) -> None:
         super().__init__(number=number, invoice_id=invoice_id)
+
+
+def number_spent_resolution(code: str | None) -> str | None:
+    """What to do with an NF-e SEFAZ rejected because it holds its number (539: another key; 206: voided), as its
+    page, the terminal and a refused second document say it; None for any other code."""
+    return {DUPLICATE_WITH_DIFFERENT_KEY: NumberTakenAtSefaz.resolution_template,
+            NUMBER_ALREADY_VOIDED: NumberVoidedAtSefaz.resolution_template}.get(code or "")
 
 
 class SimulatorInProduction(LojasyncError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from lojasync.fiscal.company import REGIME_NORMAL
+from lojasync.fiscal.company import REGIME_NORMAL, writes_ibs_cbs
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.company import (
     DEFAULT_RATES_WARNING,
@@ -96,7 +96,7 @@ def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesVi
         # The pair as it will stand (one of the two may be kept from before), when one of them is typed now or the
         # NF-e will carry it: a Simples Nacional company without the group is not stopped by a pair it never writes.
         typed_now = taxes.ibs_cbs_cst is not None or taxes.ibs_cbs_class is not None
-        writes = company.crt == REGIME_NORMAL or changes.get("ibs_cbs_for_simples", company.ibs_cbs_for_simples)
+        writes = writes_ibs_cbs(company.crt, changes.get("ibs_cbs_for_simples", company.ibs_cbs_for_simples))
         if codes_typed and (typed_now or writes):
             problems += ibs_cbs_code_problems(changes.get("ibs_cbs_cst", company.ibs_cbs_cst),
                                               changes.get("ibs_cbs_class", company.ibs_cbs_class))

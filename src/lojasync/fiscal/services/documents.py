@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from lojasync.fiscal.documents import DocumentKind, lines_from_order
 from lojasync.fiscal.errors import DocumentNotPossible, OrderAlreadyProcessing, OrderNeedsReread
-from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.simple_sales import SaleStatus
@@ -68,8 +67,8 @@ def refuse_second_document(uow: ProcessingUnitOfWork, order, existing=_ASK) -> N
                                      pending_nfe=existing.kind is DocumentKind.NFE
                                      and existing.status is InvoiceStatus.PENDING,
                                      rejected_nfe=existing.status is InvoiceStatus.REJECTED,
-                                     number_spent=existing.rejection_code if existing.kind is DocumentKind.NFE
-                                     and existing.rejection_code in NUMBER_SPENT_AT_SEFAZ else None,
+                                     rejection_code=existing.rejection_code
+                                     if existing.kind is DocumentKind.NFE else None,
                                      settled=existing.status in _SETTLED)
 
 

@@ -8,8 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from lojasync.fiscal.errors import InvoiceNotFound, NumberTakenAtSefaz, NumberVoidedAtSefaz, SaleNotFound
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
+from lojasync.fiscal.errors import InvoiceNotFound, SaleNotFound, number_spent_resolution
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
@@ -114,12 +113,9 @@ class InvoiceView:
     @property
     def rejection_resolution(self) -> str:
         """What to do with a rejected NF-e, as the pages and the terminal say it."""
-        if self.rejection_code == DUPLICATE_WITH_DIFFERENT_KEY:
-            return NumberTakenAtSefaz.resolution_template
-        if self.rejection_code == NUMBER_ALREADY_VOIDED:
-            return NumberVoidedAtSefaz.resolution_template
-        return ("Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente) e transmita de novo: o "
-                "número é mantido. Ou descarte a nota.")
+        return number_spent_resolution(self.rejection_code) or (
+            "Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente) e transmita de novo: o número "
+            "é mantido. Ou descarte a nota.")
 
 
 def items_total(lines: list[dict[str, Any]]) -> Decimal:
