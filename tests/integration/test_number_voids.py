@@ -22,6 +22,7 @@ from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
 from lojasync.fiscal.services.number_voids import (
     SILENT_RESENDS,
     VoidAheadOfSeries,
+    VoidBeingSent,
     VoidEnvironmentChanged,
     VoidNumbersInUse,
     VoidOverlaps,
@@ -141,7 +142,15 @@ def test_an_answer_lost_keeps_the_request_and_asking_again_records_the_563_as_vo
     assert unanswered.value.retryable and "563" in unanswered.value.resolution
     (waiting,), _ = list_number_voids(app.uow())
     assert waiting.status == "requested" and waiting.status_label == "Aguardando SEFAZ"
-    voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    calls = simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"]
+    # At once, the first send may still be on its way (a double click, two tabs): nothing is sent again.
+    with pytest.raises(VoidBeingSent) as being_sent:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert "há instantes" in being_sent.value.message and 0 < being_sent.value.params["seconds"] <= 60
+    assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == calls
+    # A minute later the first send has ended: asking again settles it.
+    later = datetime.now(timezone.utc) + timedelta(minutes=1)
+    voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON, now=lambda: later)
     assert changed and voided.id == waiting.id and voided.status == "voided"
     assert voided.rejection_code == "563" and voided.protocol is None
     last = show_order(app.uow(), invoice.order_number)["log"][-1]
@@ -414,7 +423,9 @@ def test_a_request_awaiting_sefaz_is_resent_for_the_cnpj_it_was_made_for(app, co
     with pytest.raises(VoidUnanswered):
         void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
     set_company(app.uow(), CompanyData(cnpj="11.222.333/0002-62"))   # the branch, same certificate (same base)
-    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)   # the worker's resend, or a person's
+    later = datetime.now(timezone.utc) + timedelta(minutes=1)   # the first send over
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON,   # the worker's resend, or a person's
+                             now=lambda: later)
     assert voided.status == "voided"
     with app.read_uow() as uow:
         kept = uow.number_voids.get(voided.id)
@@ -495,7 +506,8 @@ def test_a_request_awaiting_sefaz_for_a_range_of_the_former_cnpj_is_resent_not_r
     with pytest.raises(VoidUnanswered):
         void_numbers(app.uow(), app.cipher, sefaz, 1, 2, reason=REASON)
     set_company(app.uow(), CompanyData(cnpj="11.222.333/0002-62"))
-    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, 1, 2, reason=REASON)
+    later = datetime.now(timezone.utc) + timedelta(minutes=1)   # the first send over
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, 1, 2, reason=REASON, now=lambda: later)
     assert voided.status == "voided"
     with app.read_uow() as uow:
         assert issuer_of_request(uow.number_voids.get(voided.id).request_xml) == ("35", "11222333000181")
@@ -530,3 +542,46 @@ def test_a_void_refused_241_for_an_nfe_discarded_here_records_its_authorisation(
     assert [r["order_number"] for r in list_receivables(app.uow())] == [invoice.order_number]
     order = show_order(app.uow(), invoice.order_number)
     assert order["needs_attention"] and "A SEFAZ autorizou a NF-e nº 1 série 1" in order["attention_reason"]
+
+
+def test_a_request_sefaz_never_got_or_took_nothing_of_may_be_asked_again_at_once(app, company, sefaz, simulator):
+    """The window that refuses a second request while the first may be on its way ends with a send SEFAZ answered
+    without deciding (out of service: it took nothing) or never got (no connection): asking again goes at once."""
+    number = _discarded(app, sefaz, 2000000962)
+    simulator.simulator.set_switches(out_of_service="108")
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    simulator.simulator.reset_switches()
+    voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert changed and voided.status == "voided" and voided.protocol
+
+    number = _discarded(app, sefaz, 2000000963)
+    from lojasync.fiscal.gateway import Environment
+    from lojasync.fiscal.sefaz import SefazSoapClient
+    from lojasync.fiscal.services.invoices import Sefaz
+
+    closed = Sefaz(lambda uf, env, cert, deadline=None: SefazSoapClient(
+        uf, Environment(env), certificate=cert, deadline=deadline, base_url="http://127.0.0.1:9", timeout=2),
+        simulated=True)
+    with pytest.raises(VoidUnanswered) as unanswered:
+        void_numbers(app.uow(), app.cipher, closed, number, reason=REASON)
+    assert "VoidBeingSent" not in repr(unanswered.value)
+    voided, changed = void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    assert changed and voided.status == "voided" and voided.protocol
+
+
+def test_the_worker_resends_a_request_a_person_just_asked_for_only_after_the_window(app, company, sefaz, simulator):
+    """A person's second request within the first's time is refused; the worker's own resend (it claimed the request
+    first, the sending window over) is not refused by its own mark."""
+    from lojasync.fiscal.services.number_voids import claim_voids_to_resend, resend_number_void
+
+    number = _discarded(app, sefaz, 2000000964)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    _window_passed(app)
+    (claimed,) = claim_voids_to_resend(app.uow())
+    with pytest.raises(VoidBeingSent):   # the worker's resend is on its way
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    resent = resend_number_void(app.uow(), app.cipher, sefaz, claimed)
+    assert resent is not None and resent.status == "voided" and resent.rejection_code == "563"

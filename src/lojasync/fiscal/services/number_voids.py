@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from math import ceil
 from typing import Any
 
 from lojasync.fiscal.company import issuing_problems
@@ -51,6 +52,7 @@ from lojasync.fiscal.services.company import CompanyMissing, CompanyNotReady, Se
 from lojasync.fiscal.services.invoices import (
     MINUTE,
     SENDING_WINDOW,
+    TRANSMISSION_TIME,
     Sefaz,
     certificate_for,
     environment_name,
@@ -181,13 +183,24 @@ class VoidOfAnAuthorisedNfe(LojasyncError):
                            "de cancelamento da SEFAZ.")
 
 
+class VoidBeingSent(LojasyncError):
+    """A person asked again for a range whose request went to SEFAZ moments ago and may still be waiting for its
+    answer (a double click, two tabs, the API and a page at once). `seconds`: until the first send has surely ended."""
+
+    code = "fiscal.void_being_sent"
+    message_template = ("O pedido de inutilização {of_numbers} (série {series}) foi enviado à SEFAZ há instantes e "
+                        "ainda aguarda a resposta: nada foi enviado de novo.")
+    resolution_template = ("A resposta aparece no pedido em até {seconds} segundos. Se ele continuar aguardando SEFAZ, "
+                           "peça de novo a mesma faixa (ou deixe: o worker do lojasync o repete sozinho).")
+
+
 class VoidUnanswered(LojasyncError):
     code = "fiscal.void_unanswered"
     message_template = ("A SEFAZ não respondeu ao pedido de inutilização {of_numbers} (série {series}): "
                         "{reason}.")
     resolution_template = ("O pedido fica aguardando SEFAZ, e o worker do lojasync o repete sozinho 5 minutos depois "
-                           "(ou peça de novo a mesma faixa): se a SEFAZ já a tinha inutilizado, ela responde 563 e o "
-                           "lojasync registra a inutilização.")
+                           "(ou peça de novo a mesma faixa daqui a um minuto): se a SEFAZ já a tinha inutilizado, ela "
+                           "responde 563 e o lojasync registra a inutilização.")
     action = Action.TRY_AGAIN
     retryable = True
 
@@ -304,6 +317,9 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         same = next((v for v in earlier if (v.first, v.last) == (first, last)), None)
         if same is not None and same.status is VoidStatus.VOIDED:
             return void_view(same), False
+        if same is not None and actor is not Actor.SYSTEM and _in_flight(same, moment):
+            raise VoidBeingSent(of_numbers=same.of_numbers, series=series,
+                                seconds=ceil((same.sent_at + VOID_IN_FLIGHT - moment).total_seconds()))
         blocking = [v for v in earlier if v is not same and v.status is not VoidStatus.REJECTED]
         if blocking:
             raise VoidOverlaps(numbers=blocking[0].numbers, series=series, status=blocking[0].status.label)
@@ -346,6 +362,8 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
         with sefaz.gateway(uf_code, environment, certificate) as gateway:
             answer = gateway.void_numbers(signed)
     except (SefazUnreachable, SefazInvalidAnswer) as exc:
+        if isinstance(exc, SefazUnreachable) and exc.params.get("not_sent"):
+            _not_in_flight(uow, request, now())   # SEFAZ never got it: asking again may go at once
         raise VoidUnanswered(of_numbers=request.of_numbers, series=series,
                              reason=str(exc.params.get("reason", exc.message))) from exc
     try:
@@ -468,6 +486,10 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
             if answer.status == OVERUSE:
                 uow.number_voids.update(request.id, moment, sent_at=paused_for_overuse(moment))
                 uow.commit()
+            elif current is not None and current.sent_at == request.sent_at:
+                # Answered: this send is over, and SEFAZ took nothing (asking again may go at once).
+                uow.number_voids.update(request.id, moment, sent_at=moment - VOID_IN_FLIGHT)
+                uow.commit()
             raise VoidUnanswered(of_numbers=request.of_numbers, series=request.series,
                                  reason=f"{answer.status} - {answer.reason}")
         else:
@@ -484,6 +506,34 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
         uow.flush()   # the history's handler, run at commit, reads the events the NF-e recorded
         uow.commit()
         return void_view(uow.number_voids.get(request.id)), True
+
+
+# A request sent this long ago may still be on its way to SEFAZ (each call of a send is bounded by the transmission
+# time): a person's second request for the same range within it is refused (review: three clicks made three calls,
+# one 102 and two 563). Only within it: afterwards the first send has ended, answered or not, and asking again is
+# how a lost answer is settled (SEFAZ answers 563 for a range it voided). The worker's resends wait the whole
+# sending window.
+VOID_IN_FLIGHT = TRANSMISSION_TIME
+
+
+def _in_flight(void: NumberVoid, moment: datetime) -> bool:
+    # A send dated ahead of now is SEFAZ's pause after a 656, not a send: a person may still ask (as before).
+    return void.status is VoidStatus.REQUESTED and void.sent_at is not None \
+        and timedelta(0) <= moment - void.sent_at < VOID_IN_FLIGHT
+
+
+def _not_in_flight(uow: ProcessingUnitOfWork, request: NumberVoid, moment: datetime) -> None:
+    """The send of `request` ended without SEFAZ getting it (no connection made): no longer in flight, so that a
+    person's next request goes at once. Only if no other send marked it since. Best effort: the error the caller
+    raises is what matters."""
+    try:
+        with uow:
+            current = uow.number_voids.get(request.id, for_update=True)
+            if current is not None and current.status is VoidStatus.REQUESTED and current.sent_at == request.sent_at:
+                uow.number_voids.update(request.id, moment, sent_at=moment - VOID_IN_FLIGHT)
+                uow.commit()
+    except LojasyncError:
+        pass
 
 
 def _check_range(first: int, last: int) -> None:
