@@ -2044,7 +2044,96 @@ def test_an_nfe_discarded_after_the_buyers_data_was_erased_drops_its_xml(app, co
         assert uow.orders.get(number).erase_personal_data(HistoryType.LGPD_CUSTOMER_REDACT)
         uow.commit()
     with app.read_uow() as uow:
-        assert uow.invoices.get(invoice.id).xml is not None   # pending: it may still become a fiscal document
+        # Pending: never sent, so no fiscal document; its XML named the buyer (review of LGPD: it went to SEFAZ so).
+        assert uow.invoices.get(invoice.id).xml is None
     cancel_invoice(app.uow(), app.cipher, None, invoice.id, "Cliente pediu a exclusão dos dados")
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).xml is None
+
+
+def _erase_buyer(app, number: int) -> None:
+    """What customers/redact does to an order not yet processed and to its customer (anonymised, still linked)."""
+    from lojasync.sales.history import HistoryType
+
+    with app.uow() as uow:
+        found = uow.orders.get(number)
+        assert found.customer.erase_personal_data(keep_fiscal=False)
+        assert found.erase_personal_data(HistoryType.LGPD_CUSTOMER_REDACT)
+        uow.commit()
+
+
+def test_a_pending_nfe_is_not_transmitted_after_the_buyers_data_was_erased(app, company, sefaz, simulator):
+    """review (LGPD): generated, then customers/redact erased the buyer, the NF-e was still transmitted as it was
+    signed: SEFAZ got the name, CPF, e-mail and phone the buyer asked to erase. Refused, saying why and to discard it;
+    nothing reaches SEFAZ; its XML is gone."""
+    from lojasync.fiscal.errors import BuyerDataErasedSinceGenerated
+
+    number = imported(app, id=2000000454, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    _erase_buyer(app, number)
+    with pytest.raises(BuyerDataErasedSinceGenerated) as refused:
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert "a pedido dele (LGPD)" in refused.value.message and "e-mail e o telefone" in refused.value.message
+    assert refused.value.resolution.startswith("Descarte (cancele) a NF-e pendente")
+    assert refused.value.action is Action.DISCARD_INVOICE
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None   # nothing sent
+    with app.read_uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        assert (stored.status.value, stored.xml, stored.attempts) == ("pending", None, 0)
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente pediu a exclusão dos dados")[0].status \
+        == "discarded"
+
+
+def test_an_nfe_awaiting_sefaz_at_the_erasure_that_sefaz_never_got_is_not_sent_as_it_was(app, company, sefaz,
+                                                                                           simulator):
+    """review (LGPD): SEFAZ may hold an NF-e awaiting it, so its XML stays through the erasure; when the query by key
+    says SEFAZ never got it, it is not sent with the erased data: pending again, its XML dropped, the order flagged."""
+    number = imported(app, id=2000000455, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    _sent_without_answer(app, invoice.id)
+    _erase_buyer(app, number)
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).xml is not None   # awaiting SEFAZ: it may be a fiscal document
+    later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
+    with pytest.raises(LojasyncError, match="a pedido dele \\(LGPD\\)"):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None
+    with app.read_uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        assert (stored.status.value, stored.xml) == ("pending", None)
+    reason = show_order(app.uow(), number)["attention_reason"]
+    assert reason.startswith("NF-e nº 1 série 1 não foi enviada: Os dados pessoais") and "Descarte" in reason
+
+
+def test_a_pending_nfe_whose_buyer_was_erased_is_rebuilt_from_the_order_once_a_customer_is_linked(app, company,
+                                                                                                   sefaz):
+    """The sale may still be invoiced (the NF-e's dest is data SEFAZ requires), but not with the XML signed before
+    the erasure: once a person links the customer again with the data given for the invoice, it is built anew from
+    the order, same number, without the e-mail and phone the buyer asked to erase."""
+    from lojasync.fiscal.errors import BuyerDataErasedSinceGenerated
+    from lojasync.sales.history import HistoryType
+    from lojasync.sales.link_customer import link_customer
+    from lojasync.shared.address import Address
+
+    number = imported(app, id=2000000456, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    assert b"joao@example.com.br" in invoice_xml(app.uow(), invoice.id)   # signed with the buyer's e-mail
+    with app.uow() as uow:   # the customer kept (another store's orders): the order is unlinked from it
+        assert uow.orders.get(number).erase_personal_data(HistoryType.LGPD_CUSTOMER_REDACT)
+        uow.commit()
+    with pytest.raises(BuyerDataErasedSinceGenerated):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    linked = link_customer(app.uow(), number, "390.533.447-05", "Ana Pereira")
+    with app.uow() as uow:   # the address the buyer gives for the invoice, typed on the customer's page
+        uow.customers.by_tax_id("39053344705").address = Address(
+            street="Rua B", number="20", district="Centro", zipcode="01001-000", city="São Paulo", state="SP")
+        uow.commit()
+    assert linked["changed"]
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and authorised.status == "authorised" and authorised.number == invoice.number
+    assert authorised.access_key != invoice.access_key
+    proc = invoice_xml(app.uow(), invoice.id).decode()
+    dest = proc[proc.index("<dest>"):proc.index("</dest>")]
+    assert "<CPF>39053344705</CPF>" in dest and "Rua B" in dest, dest
+    assert "joao@example.com.br" not in proc and "987654321" not in proc

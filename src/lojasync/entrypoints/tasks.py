@@ -21,6 +21,7 @@ from huey.consumer import Consumer
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.errors import (
+    BuyerDataErasedSinceGenerated,
     DocumentStateRefused,
     InvoiceNotFound,
     OrderCancelledInStore,
@@ -80,7 +81,7 @@ BUSY_LOOK_MAX = 10.0
 # What settling an NF-e may meet that needs nothing more from the worker (the order changed in the store: the
 # NF-e SEFAZ never got is pending again and its order already says so).
 SETTLED_ELSEWHERE = (InvoiceNotFound, DocumentStateRefused, SefazNeedsAPerson, OrderCancelledInStore,
-                     OrderChangedSinceGenerated)
+                     OrderChangedSinceGenerated, BuyerDataErasedSinceGenerated)
 
 
 def build_huey(container: Container) -> Huey:

@@ -149,6 +149,19 @@ class OrderCancelledInStore(_PendingDocumentOutdated):
     resolution_template = "Descarte (cancele) o documento pendente; se a venda continua, reative o pedido na loja."
 
 
+class BuyerDataErasedSinceGenerated(_PendingDocumentOutdated):
+    """The buyer had their data erased (LGPD, customers/redact) after the NF-e was generated: its dest named them
+    (name, CPF/CNPJ, e-mail, phone) and the order no longer says who the recipient is. Sent as it was signed, it would
+    hand SEFAZ, for five years, data the buyer asked to erase (e-mail and phone are not even required in an NF-e)."""
+
+    code = "fiscal.buyer_data_erased"
+    message_template = ("Os dados pessoais do cliente do pedido {order_number} foram apagados a pedido dele (LGPD) "
+                        "depois de gerada a {document}: transmitida como foi assinada, ela levaria à SEFAZ o nome, o "
+                        "CPF/CNPJ, o e-mail e o telefone que ele pediu para apagar.")
+    resolution_template = ("Descarte (cancele) a NF-e pendente; se a venda ainda vale, vincule de novo o cliente na "
+                           "página do pedido, com os dados que ele informar para a nota, e gere outra NF-e.")
+
+
 class OrderNeedsReread(LojasyncError):
     """The store changed the order while a document stood; that document is cancelled, but the order still holds
     the sale as it was (the change was held back): a new document would describe the old sale."""

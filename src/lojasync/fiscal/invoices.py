@@ -254,9 +254,10 @@ class Invoice(Aggregate):
             self.record(InvoiceSefazDown(order=order, actor=actor, code=code, reason=reason[:300], **self._ids()))
 
     def forget_xml(self) -> None:
-        """The buyer asked for erasure (LGPD) and this NF-e will never be a fiscal document (rejected, discarded): its
-        signed XML, which names the buyer, is dropped. A rejected one approved again is built anew from the order."""
-        self._refuse_unless({InvoiceStatus.REJECTED, InvoiceStatus.DISCARDED}, "apagar o XML")
+        """The buyer asked for erasure (LGPD) and this NF-e is no fiscal document (rejected, discarded) or not yet one
+        (pending: SEFAZ never got it): its signed XML, which names the buyer, is dropped. A rejected or pending one
+        transmitted later is built anew from the order as it is then (`services.invoices._claim`)."""
+        self._refuse_unless({InvoiceStatus.REJECTED, InvoiceStatus.DISCARDED, InvoiceStatus.PENDING}, "apagar o XML")
         self.xml = None
 
     def in_processing_at_sefaz(self, receipt: str) -> None:
@@ -271,13 +272,15 @@ class Invoice(Aggregate):
         self._refuse_unless({InvoiceStatus.AWAITING}, "transmitir")
         self.sent_at = when
 
-    def not_sent_after_all(self) -> None:
+    def not_sent_after_all(self, order=None) -> None:
         """Marked as being sent and then never sent (a batch stopped sending: SEFAZ had failed on another NF-e):
-        pending again, as if only generated; the attempt it was counted for never happened."""
+        pending again, as if only generated; the attempt it was counted for never happened. With the `order`, one
+        whose buyer's data were erased meanwhile drops its XML, as a pending one does at the erasure."""
         self._refuse_unless({InvoiceStatus.AWAITING}, "devolver a pendente")
         self.status = InvoiceStatus.PENDING
         self.sent_at = None
         self.attempts = max(0, self.attempts - 1)
+        self._never_issued_after_erasure(order)
 
     def not_sent_again_after_all(self) -> None:
         """Marked as being sent again (it went before without an answer: SEFAZ may hold it) and then not sent after all
@@ -294,6 +297,8 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.PENDING
         if order is not None:
             self._settled(order, STUCK)
+            # Kept while SEFAZ might hold it; never there, it names a buyer who asked for erasure for nothing.
+            self._never_issued_after_erasure(order)
 
     def authorise(self, order, actor: Who, protocol: str, proc_xml: str, when: datetime, simulated: bool,
                   access_key: str | None = None, xml: str | None = None, recorded_at: datetime | None = None
@@ -557,8 +562,8 @@ class Invoice(Aggregate):
                                      **self._ids()))
 
     def _never_issued_after_erasure(self, order) -> None:
-        """Rejected or discarded after the buyer's data was erased (LGPD): never a fiscal document, its signed XML
-        names the buyer for nothing, and goes as it went for the NF-e rejected or discarded before the erasure
+        """Rejected, discarded or made pending again after the buyer's data was erased (LGPD): not a fiscal document,
+        its signed XML names the buyer for nothing, and goes as it went for the NF-e in those states at the erasure
         (`fiscal.personal_data`; review: one pending at the erasure, discarded after, kept the CPF and e-mail)."""
         if order is not None and order.personal_data_erased:
             self.forget_xml()

@@ -24,6 +24,7 @@ from lojasync.fiscal.company import Company
 from lojasync.fiscal.delivery_place import delivery_moved
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.errors import (
+    BuyerDataErasedSinceGenerated,
     DocumentNotPossible,
     DocumentStateRefused,
     EnvironmentChanged,
@@ -347,7 +348,7 @@ def resume_sending(uow: ProcessingUnitOfWork, sefaz: Sefaz, readies: Sequence[Re
                 continue
             drift = _drift(invoice, order)
             if drift is not None and not ready.claim.ask_first:
-                invoice.not_sent_after_all()
+                invoice.not_sent_after_all(order)
                 order.ask_for_a_person(_for_a_person(invoice.about(NOT_SENT), drift))
                 resumed.append(drift)
                 continue
@@ -431,9 +432,10 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     if invoice.status is InvoiceStatus.REJECTED and invoice.number_taken_at_sefaz:
         raise number_spent(invoice)   # the same number would get the same rejection again
     # Rejected: corrected data, same number, new key. Pending for days: its dhEmi would get too old for SEFAZ (228,
-    # past 30 days), so it is built again as of now (same number, new key: it was never sent).
-    stale = invoice.status is InvoiceStatus.PENDING and invoice.issued_at is not None and \
-        moment - invoice.issued_at > PENDING_REBUILT_AFTER
+    # past 30 days), so it is built again as of now (same number, new key: it was never sent). Pending without its
+    # XML: dropped when the buyer's data were erased (LGPD, `fiscal.personal_data`), built from the order as it is now.
+    stale = invoice.status is InvoiceStatus.PENDING and (
+        invoice.xml is None or (invoice.issued_at is not None and moment - invoice.issued_at > PENDING_REBUILT_AFTER))
     if invoice.status is InvoiceStatus.REJECTED or stale:
         if company.environment != invoice.environment:
             raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id,
@@ -472,6 +474,11 @@ def _drift(invoice: Invoice, order) -> LojasyncError | None:
     None while it still is."""
     if order.status is OrderStatus.CANCELLED:
         return OrderCancelledInStore(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
+    if order.personal_data_erased:
+        # The buyer asked for erasure (LGPD) after it was generated: the order names no recipient now, and the NF-e's
+        # dest still names them (review: a pending one went to SEFAZ with the name, CPF, e-mail and phone). One SEFAZ
+        # never got is not sent as it is: discarded, and another generated once a customer is linked again.
+        return BuyerDataErasedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
     if not same_sale(invoice, order) or delivery_moved(invoice.xml, order):
         return OrderChangedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
     return None
