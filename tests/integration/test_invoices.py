@@ -2137,3 +2137,33 @@ def test_a_pending_nfe_whose_buyer_was_erased_is_rebuilt_from_the_order_once_a_c
     dest = proc[proc.index("<dest>"):proc.index("</dest>")]
     assert "<CPF>39053344705</CPF>" in dest and "Rua B" in dest, dest
     assert "joao@example.com.br" not in proc and "987654321" not in proc
+
+
+def test_an_nfe_cancelled_after_customers_redact_lets_the_data_kept_for_it_go(app, company, sefaz):
+    """review (LGPD): cancel then redact erased the order's recipient and the customer; redact then cancel kept them
+    "for the NF-e" for good. When the last document the law kept them for is cancelled, they go as if asked now."""
+    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+    from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
+
+    number = imported(app, id=2000000457, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    with app.uow() as uow:
+        store = uow.stores.get(_stores(app)[0])
+        body = {"store_id": int(store.external_id), "event": "customers/redact",
+                "customer": {"id": order_payload()["customer"]["id"]}, "orders_to_redact": [2000000457]}
+        event = WebhookEvent(store.id, store.external_id, "customers/redact", None, body)
+        uow.webhook_events.add(event)
+        uow.flush()
+        handle_lgpd_event(uow, store, event)
+        uow.commit()
+    kept = show_order(app.uow(), number)
+    assert kept["customer"]["tax_id"] == "52998224725"   # kept for the NF-e
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
+    with app.read_uow() as uow:
+        erased = uow.orders.get(number)
+        assert (erased.contact_name, erased.contact_document, erased.billing_address) == (None, None, None)
+        assert erased.customer is None or erased.customer.is_anonymised()
+        assert uow.customers.by_tax_id("52998224725") is None
+    with app.read_uow() as uow:   # the authorised NF-e, cancelled, is a fiscal document: its XML stays
+        assert uow.invoices.get(invoice.id).proc_xml is not None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from lojasync.fiscal.documents import DocumentKind
+from lojasync.fiscal.events import DocumentCancelled
 from lojasync.nuvemshop.model.bindings import OrderBinding
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log
@@ -23,7 +25,7 @@ from lojasync.nuvemshop.services.lgpd.requests import (
 )
 from lojasync.sales.customers import Customer
 from lojasync.sales.history import Actor, HistoryType
-from lojasync.sales.orders import Order
+from lojasync.sales.orders import CustomerLink, Order
 from lojasync.shared.batching import chunks
 
 FISCAL_KEPT = "mantidos por obrigação fiscal (NF-e emitida ou venda confirmada)"
@@ -159,3 +161,26 @@ def redact_orders(uow: ConnectorUnitOfWork, rows: list[tuple[Order, OrderBinding
     # Entries written before history was typed hold finished sentences, which may name the person.
     uow.order_history.erase_legacy_texts(order.id for order, _ in rows)
     return orders, fiscal
+
+
+def erase_what_the_nfe_kept(event: DocumentCancelled, uow: ConnectorUnitOfWork) -> None:
+    """An NF-e cancelled after the buyer's data were erased (LGPD): what the erasure held back for it (the order's
+    recipient, the customer's name, CPF/CNPJ and address) goes now, as if the request came now (review: cancel then
+    redact erased them; redact then cancel kept them for good). A venda simples is another decision: left as it is."""
+    order = event.order
+    if getattr(event.document, "kind", None) is not DocumentKind.NFE or order.is_processed():
+        return   # another document still stands: the law keeps the data for it
+    binding = uow.bindings.for_orders([order.id]).get(order.id)
+    if binding is None or binding.redacted_at is None:
+        return   # not erased at anyone's request
+    requests = [e.type for e in uow.order_history.for_order(order.id)
+                if e.type in (HistoryType.LGPD_CUSTOMER_REDACT, HistoryType.LGPD_STORE_REDACT)]
+    request = HistoryType(requests[-1]) if requests else HistoryType.LGPD_CUSTOMER_REDACT
+    customer = order.customer
+    # The customer first, as customers/redact does: anonymised, it stays linked to the order; one someone else's
+    # too (another store's orders) or kept for another document stays, and the order is unlinked from it.
+    if customer is not None and order.customer_link == CustomerLink.STORE and not customer.is_anonymised() \
+            and not uow.lgpd.customers_with_other_sources([customer.id], binding.store_id) \
+            and not uow.lgpd.customers_with_processed_orders([customer.id]):
+        customer.erase_personal_data(keep_fiscal=False)
+    order.erase_personal_data(request, Actor.SYSTEM)
