@@ -2074,7 +2074,7 @@ def test_a_pending_nfe_is_not_transmitted_after_the_buyers_data_was_erased(app, 
     with pytest.raises(BuyerDataErasedSinceGenerated) as refused:
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert "a pedido dele (LGPD)" in refused.value.message and "e-mail e o telefone" in refused.value.message
-    assert refused.value.resolution.startswith("Descarte (cancele) a NF-e pendente")
+    assert refused.value.resolution.startswith("Descarte (cancele) essa NF-e")
     assert refused.value.action is Action.DISCARD_INVOICE
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None   # nothing sent
     with app.read_uow() as uow:

@@ -158,7 +158,7 @@ class BuyerDataErasedSinceGenerated(_PendingDocumentOutdated):
     message_template = ("Os dados pessoais do cliente do pedido {order_number} foram apagados a pedido dele (LGPD) "
                         "depois de gerada a {document}: transmitida como foi assinada, ela levaria à SEFAZ o nome, o "
                         "CPF/CNPJ, o e-mail e o telefone que ele pediu para apagar.")
-    resolution_template = ("Descarte (cancele) a NF-e pendente; se a venda ainda vale, vincule de novo o cliente na "
+    resolution_template = ("Descarte (cancele) essa NF-e; se a venda ainda vale, vincule de novo o cliente na "
                            "página do pedido, com os dados que ele informar para a nota, e gere outra NF-e.")
 
 
