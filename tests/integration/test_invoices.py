@@ -1876,6 +1876,52 @@ def test_an_order_the_store_moved_to_another_uf_after_its_nfe_was_built_is_not_s
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
 
 
+def test_a_pending_nfe_whose_buyer_the_store_changed_is_not_sent_naming_the_former_one(app, company, sefaz,
+                                                                                    simulator):
+    """review: the store sent another CPF/CNPJ or billing address for an order whose NF-e was pending; the items
+    alone were compared, and the NF-e went out naming the former buyer. A rejected one, rebuilt before it goes, takes
+    the buyer as the order names it now, and its authorisation flags nothing."""
+    from lojasync.fiscal.errors import RecipientChangedSinceGenerated
+    from tests.factories import cpf, ts
+
+    changes = {3100000021: {"identification": cpf("111444777")},
+               3100000022: {"billing_address": "Avenida Paulista", "billing_number": "1000", "billing_floor": "",
+                            "billing_zipcode": "01310-100"}}
+    for order_id, change in changes.items():
+        number = imported(app, id=order_id)
+        invoice = generate_invoice(app.uow(), app.cipher, number)
+        import_order(app.uow(), _stores(app)[0], order_payload(id=order_id, updated_at=ts(600), **change),
+                     ImportPolicy())
+        with pytest.raises(RecipientChangedSinceGenerated) as refused:
+            approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+        what = "o CPF/CNPJ" if "identification" in change else "o endereço"
+        assert refused.value.message == (f"A loja mudou {what} do comprador do pedido {number} depois de gerada a "
+                                         f"NF-e nº {invoice.number} série 1: transmiti-la agora autorizaria uma NF-e "
+                                         "com o destinatário de antes.")
+        assert "gere outro" in refused.value.resolution
+        assert show_invoice(app.uow(), invoice.id).status == "pending"
+        assert simulator.simulator.nfe(invoice.access_key) is None   # never sent
+
+    # The store changes nothing of the buyer (paid): sent as it is.
+    number = imported(app, id=3100000023)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=3100000023, updated_at=ts(600), payment_status="paid"),
+                 ImportPolicy())
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
+
+    number = imported(app, id=3100000024)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "rejected"
+    simulator.simulator.reset_switches()
+    import_order(app.uow(), _stores(app)[0], order_payload(id=3100000024, updated_at=ts(600),
+                                                           identification=cpf("111444777")), ImportPolicy())
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised"
+    assert "<CPF>11144477735</CPF>" in invoice_xml(app.uow(), invoice.id).decode()
+    assert "destinatário de antes" not in (show_order(app.uow(), number)["attention_reason"] or "")
+
+
 def test_sefaz_out_of_reach_is_said_as_not_sent_and_the_next_attempt_need_not_wait(app, company, sefaz, simulator):
     """Hostile-environment review: SEFAZ's address refusing connections (a wrong port, a firewall) said "ela pode ter
     sido autorizada sem que a resposta chegasse" and held the NF-e for five minutes; no connection was made, so

@@ -284,3 +284,37 @@ def test_cancelling_a_late_authorised_nfe_takes_away_the_reasons_that_asked_for_
     cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Venda mudou na loja, NF-e autorizada tarde")
     order = show_order(app.uow(), number)
     assert "cancele a NF-e" not in (order["attention_reason"] or ""), order["attention_reason"]
+
+
+def test_a_buyer_the_store_changed_while_sefaz_was_asked_flags_the_authorised_nfe(app, sefaz, simulator):
+    """review: the store sent another CPF/CNPJ, or another billing address, while the NF-e awaited SEFAZ; the import
+    took it (nothing processed yet), SEFAZ authorised the NF-e naming the former buyer, and nobody was told. The
+    NF-e stands, its effects as usual; the order asks a person. A change that leaves the buyer alone asks nothing."""
+    from tests.factories import cpf
+
+    label = "NF-e nº {} série 1"
+    changes = {2000000971: ({"identification": cpf("111444777")}, "o CPF/CNPJ"),
+               2000000972: ({"billing_address": "Avenida Paulista", "billing_number": "1000",
+                             "billing_zipcode": "01310-100"}, "o endereço"),
+               2000000973: ({"payment_status": "paid"}, None)}
+    for order_id, (change, what) in changes.items():
+        number = imported(app, id=order_id)
+        invoice = inv.generate_invoice(app.uow(), app.cipher, number)
+        stalled = _claimed(app, sefaz, invoice.id)
+        import_order(app.uow(), _stores(app)[0], order_payload(id=order_id, updated_at=ts(600), **change),
+                     ImportPolicy())
+        authorised, changed = inv.send_invoice(app.uow(), sefaz, stalled)
+        assert changed and authorised.status == "authorised"
+        order = show_order(app.uow(), number)
+        if what is None:
+            assert not order["needs_attention"], order["attention_reason"]
+            continue
+        flagged = (invoice.id, number)
+        assert order["attention_reason"] == (
+            f"Pedido alterado na loja depois do envio da {label.format(invoice.number)}, que a SEFAZ autorizou com o "
+            f"destinatário de antes (a loja mudou {what} do comprador): confira o pedido; se o destinatário estiver "
+            "errado, cancele a NF-e e gere outra.")
+    assert stock(app) == {"CAM-ALG-P": -6, "CAN-CER": -3}   # each NF-e's effects, as for any authorisation
+    # Cancelled (the recipient was wrong), the NF-e no longer asks for anything.
+    cancel_invoice(app.uow(), app.cipher, sefaz, flagged[0], "Endereco do destinatario alterado pela loja")
+    assert not show_order(app.uow(), flagged[1])["needs_attention"]

@@ -142,6 +142,16 @@ class OrderChangedSinceGenerated(_PendingDocumentOutdated):
     resolution_template = "Descarte (cancele) o documento pendente e gere outro a partir do pedido atualizado."
 
 
+class RecipientChangedSinceGenerated(OrderChangedSinceGenerated):
+    """The store changed the order's buyer (CPF/CNPJ, name, address) after the NF-e was built: said apart from
+    `OrderChangedSinceGenerated`, whose list a merchant who finds the items equal would search in vain."""
+
+    code = "fiscal.recipient_changed"
+    # `what`: "o CPF/CNPJ", "o endereço", "o nome e o endereço" (`fiscal.recipient_drift`).
+    message_template = ("A loja mudou {what} do comprador do pedido {order_number} depois de gerada a {document}: "
+                        "transmiti-la agora autorizaria uma NF-e com o destinatário de antes.")
+
+
 class OrderCancelledInStore(_PendingDocumentOutdated):
     code = "fiscal.order_cancelled"
     message_template = ("O pedido {order_number} foi cancelado depois de gerada a {document}: aprovar baixaria "

@@ -205,6 +205,8 @@ class Invoice(Aggregate):
         if access_key != self.access_key:   # a new document: no batch at SEFAZ holds it
             self.sefaz_receipt = None
         self.access_key, self.xml, self.issued_at = access_key, xml, issued_at
+        if self.customer_id != order.customer_id:   # rebuilt: it names the order's customer as it is now
+            self.customer_id = order.customer_id
         if first:
             self.record(InvoiceGenerated(order=order, actor=actor, **self._ids()))
 

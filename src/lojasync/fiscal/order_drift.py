@@ -12,6 +12,7 @@ from lojasync.fiscal.delivery_place import delivery_moved
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
 from lojasync.fiscal.invoices import NOT_SENT, InvoiceStatus
+from lojasync.fiscal.recipient_drift import recipient_changes
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.sales.events import OrderUpdated, PaymentReturnedInStore
 from lojasync.sales.history import ChangeKind, ProcessedBy
@@ -32,6 +33,13 @@ def flag_order_changed_meanwhile(event: InvoiceAuthorised, uow) -> None:
     if not same_sale(document, order, uow.orders.sale_lines(order.id)) or delivery_moved(document.proc_xml, order):
         order.ask_for_a_person(f"{document.changed_meanwhile_reason} com os itens e valores de antes: confira o "
                                "pedido; se a venda mudou, cancele a NF-e e gere outra.")
+    # The buyer too (review: another CPF/CNPJ or billing address taken meanwhile, the NF-e naming the former one,
+    # and nobody told).
+    changed = recipient_changes(document, order, document.proc_xml)
+    if changed is not None:
+        order.ask_for_a_person(f"{document.changed_meanwhile_reason} com o destinatário de antes (a loja mudou "
+                               f"{changed} do comprador): confira o pedido; se o destinatário estiver errado, "
+                               "cancele a NF-e e gere outra.")
 
 
 def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:

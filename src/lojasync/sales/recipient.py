@@ -22,5 +22,13 @@ def recipient_address(order, customer) -> Address | None:
             or next((a for a in candidates if a is not None and not a.is_empty()), None))
 
 
+def billing_recipient_address(order) -> Address | None:
+    """The order's billing address when it is the recipient's whoever the customer is (linked by the store, and
+    complete); None when that takes the customer (`recipient_address`). Read without loading the customer."""
+    billing = order.billing_address
+    manual = getattr(order, "customer_link", None) == CustomerLink.MANUAL
+    return billing if not manual and _complete(billing) else None
+
+
 def _complete(address: Address | None) -> bool:
     return address is not None and bool(address.street and address.city and address.state)

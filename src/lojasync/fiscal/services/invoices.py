@@ -35,6 +35,7 @@ from lojasync.fiscal.errors import (
     OrderCancelledInStore,
     OrderChangedSinceGenerated,
     OrderNeedsReread,
+    RecipientChangedSinceGenerated,
     SefazNeedsAPerson,
     SefazNotDecided,
     SefazQueryRefused,
@@ -53,6 +54,7 @@ from lojasync.fiscal.nfe_proc import nfe_proc
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.ports import ProcessingUnitOfWork
+from lojasync.fiscal.recipient_drift import recipient_changes
 from lojasync.fiscal.sefaz.errors import (
     SefazConfigurationError,
     SefazInvalidAnswer,
@@ -426,17 +428,18 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         # The store changed the order while another document stood (its change held back): the order here is the
         # old sale, which the comparison below would take for this NF-e's (review: a venda simples so confirmed).
         raise OrderNeedsReread(order_number=order.id, document=f"a {invoice.label}")
-    drift = None if generated else _drift(invoice, order)
-    if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
-        raise drift
-    if invoice.status is InvoiceStatus.REJECTED and invoice.number_taken_at_sefaz:
-        raise number_spent(invoice)   # the same number would get the same rejection again
     # Rejected: corrected data, same number, new key. Pending for days: its dhEmi would get too old for SEFAZ (228,
     # past 30 days), so it is built again as of now (same number, new key: it was never sent). Pending without its
     # XML: dropped when the buyer's data were erased (LGPD, `fiscal.personal_data`), built from the order as it is now.
     stale = invoice.status is InvoiceStatus.PENDING and (
         invoice.xml is None or (invoice.issued_at is not None and moment - invoice.issued_at > PENDING_REBUILT_AFTER))
-    if invoice.status is InvoiceStatus.REJECTED or stale:
+    rebuilt = invoice.status is InvoiceStatus.REJECTED or stale
+    drift = None if generated else _drift(invoice, order, rebuilt)
+    if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
+        raise drift
+    if invoice.status is InvoiceStatus.REJECTED and invoice.number_taken_at_sefaz:
+        raise number_spent(invoice)   # the same number would get the same rejection again
+    if rebuilt:
         if company.environment != invoice.environment:
             raise EnvironmentChanged(number=invoice.number, invoice_id=invoice.id,
                                      was=environment_name(invoice.environment),
@@ -469,9 +472,10 @@ def sendable_again(invoice: Invoice | InvoiceView, moment: datetime) -> bool:
                                                         and not in_flight(invoice, moment))
 
 
-def _drift(invoice: Invoice, order) -> LojasyncError | None:
+def _drift(invoice: Invoice, order, rebuilt: bool = False) -> LojasyncError | None:
     """Why the order is no longer the sale the NF-e was generated from (the store cancelled or changed it);
-    None while it still is."""
+    None while it still is. `rebuilt`: the NF-e is built again before it goes, naming the buyer as the order does
+    now (its lines stay its own)."""
     if order.status is OrderStatus.CANCELLED:
         return OrderCancelledInStore(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
     if order.personal_data_erased:
@@ -479,8 +483,14 @@ def _drift(invoice: Invoice, order) -> LojasyncError | None:
         # dest still names them (review: a pending one went to SEFAZ with the name, CPF, e-mail and phone). One SEFAZ
         # never got is not sent as it is: discarded, and another generated once a customer is linked again.
         return BuyerDataErasedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
-    if not same_sale(invoice, order) or delivery_moved(invoice.xml, order):
+    xml = invoice.xml
+    if not same_sale(invoice, order) or delivery_moved(xml, order):
         return OrderChangedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
+    # Sent as it is, an NF-e whose buyer the store changed would be authorised naming the former one (review).
+    changed = None if rebuilt else recipient_changes(invoice, order, xml)
+    if changed is not None:
+        return RecipientChangedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id,
+                                              what=changed)
     return None
 
 
