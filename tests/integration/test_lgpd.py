@@ -346,6 +346,7 @@ def test_data_request_keeps_the_export_in_the_database_and_is_idempotent(app, st
     assert [e["event"] for e in first["history"]] == ["created"]
     datetime.fromisoformat(first["placed_at"])
     assert export["orders"][1]["processed_by"] == "nfe"
+    assert all((o["invoices"], o["simple_sales"], o["receivables"]) == ([], [], []) for o in export["orders"])
     assert export["orders_not_found"] == []
     (entry,) = [e for e in log_of(app, numbers[1800000031]) if e["event"] == "lgpd_data_request"]
     assert "4242" in entry["message"]
@@ -513,6 +514,87 @@ def test_data_request_exports_every_customer_the_persons_orders_made(app, store_
     exported = [export["customer"], *export["other_customers"]]
     assert {c["tax_id"] for c in exported} == {typo, JOAO["doc"]}
     assert {o["customer_id"] for o in export["orders"]} <= {c["id"] for c in exported}
+
+
+def test_data_request_exports_each_orders_nfe_venda_simples_and_receivables_read_at_once(app, store_id, sefaz):
+    """The export left out the orders' fiscal documents and money: their NF-e (number, series, key, dates,
+    environment), venda simples and receivables (lançamentos). Listed, not copied: the NF-e's XML stays out. Each
+    kind is read for every order at once, not once per order."""
+    from datetime import date, timezone
+
+    from sqlalchemy import event
+
+    from lojasync.finance.services import list_receivables, receive
+    from lojasync.fiscal.services.company import install_test_certificate, set_company
+    from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+    from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
+    from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+    from tests.integration.test_invoices import COMPANY
+
+    set_company(app.uow(), COMPANY)
+    install_test_certificate(app.uow(), app.cipher)
+    card = {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}
+    numbers = imported(app, store_id, person_order(1800000031, JOAO),
+                       person_order(1800000032, JOAO, payment_details=card), person_order(1800000033, JOAO))
+    first, second = numbers[1800000031], numbers[1800000032]
+    nfe, _ = approve_invoice(app.uow(), app.cipher, sefaz, generate_invoice(app.uow(), app.cipher, first).id)
+    dropped = generate_invoice(app.uow(), app.cipher, second)
+    cancel_invoice(app.uow(), app.cipher, sefaz, dropped.id, "Cliente preferiu sem nota fiscal")
+    noon = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
+    sale, _ = confirm_sale(app.uow(), generate_sale(app.uow(), second).id, now=lambda: noon)
+    paid = next(r for r in list_receivables(app.uow(), order_number=second) if r["installment"] == 1)
+    receive(app.uow(), paid["id"], when=noon, received_on=date(2026, 12, 1))
+
+    statements: list[str] = []
+    listen = lambda conn, cursor, sql, params, context, many: statements.append(sql)  # noqa: E731
+    event.listen(app.engine, "before_cursor_execute", listen)
+    try:
+        handle(app, store_id, add_event(app, store_id, "customers/data_request",
+                                        _request_body(JOAO, [1800000031, 1800000032, 1800000033], "fin-1")))
+    finally:
+        event.remove(app.engine, "before_cursor_execute", listen)
+    with app.uow() as uow:
+        export = uow.lgpd_exports.content("fin-1")
+
+    by_store_id = {o["store_order_id"]: o for o in export["orders"]}
+    (invoice,) = by_store_id["1800000031"]["invoices"]
+    assert {k: invoice[k] for k in ("number", "series", "access_key", "status", "environment", "total")} == {
+        "number": nfe.number, "series": 1, "access_key": nfe.access_key, "status": "autorizada",
+        "environment": "homologação", "total": "160.00"}
+    assert datetime.fromisoformat(invoice["issued_at"]) and datetime.fromisoformat(invoice["authorised_at"])
+    assert (invoice["cancelled_at"], invoice["discarded_at"]) == (None, None)
+    (nfe_receivable,) = by_store_id["1800000031"]["receivables"]
+    assert (nfe_receivable["document"], nfe_receivable["document_id"], nfe_receivable["amount"],
+            nfe_receivable["status"], nfe_receivable["received_at"]) == ("nfe", nfe.id, "160.00", "em aberto", None)
+    assert date.fromisoformat(nfe_receivable["due_date"])
+    assert by_store_id["1800000031"]["simple_sales"] == []
+
+    sold = by_store_id["1800000032"]
+    (discarded,) = sold["invoices"]
+    assert (discarded["number"], discarded["status"], discarded["authorised_at"], discarded["cancelled_at"]) == (
+        dropped.number, "descartada", None, None)
+    assert datetime.fromisoformat(discarded["discarded_at"])
+    (exported_sale,) = sold["simple_sales"]
+    assert (exported_sale["number"], exported_sale["status"], exported_sale["total"], exported_sale["cancelled_at"]
+            ) == (sale.id, "confirmada", "160.00", None)
+    assert datetime.fromisoformat(exported_sale["confirmed_at"]) == noon
+    assert [(r["document"], r["document_id"], r["installment"], r["installments"], r["amount"], r["due_date"],
+             r["status"]) for r in sold["receivables"]] == [
+        ("simple_sale", sale.id, 1, 3, "53.34", "2026-12-31", "recebida"),
+        ("simple_sale", sale.id, 2, 3, "53.33", "2027-01-30", "em aberto"),
+        ("simple_sale", sale.id, 3, 3, "53.33", "2027-03-01", "em aberto")]
+    assert datetime.fromisoformat(sold["receivables"][0]["received_at"]).date() == date(2026, 12, 1)
+    assert [r["received_at"] for r in sold["receivables"][1:]] == [None, None]
+    assert (by_store_id["1800000033"]["invoices"], by_store_id["1800000033"]["simple_sales"],
+            by_store_id["1800000033"]["receivables"]) == ([], [], [])
+
+    # The fiscal document itself is the merchant's to archive: no XML in the export.
+    text = json.dumps(export, ensure_ascii=False)
+    assert "<NFe" not in text and "nfeProc" not in text and '"xml"' not in text
+    # One read of each kind for the three orders.
+    for table in ("invoices", "simple_sales", "receivables"):
+        reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT") and f"FROM {table}" in sql]
+        assert len(reads) == 1, (table, reads)
 
 
 # -- review of 2026-12-05 -----------------------------------------------------------------------------------------

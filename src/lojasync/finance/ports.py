@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
@@ -22,6 +23,10 @@ class ReceivableRepository(Protocol):
     def get(self, receivable_id: int, *, for_update: bool = False) -> Receivable | None: ...
 
     def for_source(self, source_type: str, source_id: str, *, for_update: bool = False) -> list[Receivable]: ...
+
+    def for_orders(self, order_ids: Iterable[int]) -> dict[int, list[Receivable]]:
+        """The receivables of these orders (every document's), by order id, in the order they were made; the
+        orders with none left out."""
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None, *,
              due_from: date | None = None, due_to: date | None = None, to_check: bool = False,

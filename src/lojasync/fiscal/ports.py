@@ -25,6 +25,9 @@ class SimpleSaleRepository(Protocol):
 
     def for_order(self, order_id: int) -> list[SimpleSale]: ...
 
+    def for_orders(self, order_ids: Iterable[int]) -> dict[int, list[SimpleSale]]:
+        """`for_order` of several orders in one round trip, by order id (the orders with none left out)."""
+
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]: ...
 
@@ -43,6 +46,9 @@ class InvoiceRepository(Protocol):
         """`get_with_order` of several NF-e in one round trip, by id (the unknown ones left out)."""
 
     def for_order(self, order_id: int) -> list[Invoice]: ...
+
+    def for_orders(self, order_ids: Iterable[int]) -> dict[int, list[Invoice]]:
+        """`for_order` of several orders in one round trip, by order id (the orders with none left out)."""
 
     def active_for_order(self, order_id: int) -> Invoice | None:
         """The order's NF-e that is pending, awaiting SEFAZ, authorised or rejected, if any."""
