@@ -2213,3 +2213,34 @@ def test_an_nfe_cancelled_after_customers_redact_lets_the_data_kept_for_it_go(ap
         assert uow.customers.by_tax_id("52998224725") is None
     with app.read_uow() as uow:   # the authorised NF-e, cancelled, is a fiscal document: its XML stays
         assert uow.invoices.get(invoice.id).proc_xml is not None
+
+
+def test_an_nfe_cancelled_after_customers_redact_leaves_the_customer_of_an_order_placed_since(app, company, sefaz):
+    """review (LGPD): the customer kept for the NF-e, then linked to a new order the buyer placed after the request
+    (their data given anew), was anonymised when the old NF-e was cancelled: the new order lost its recipient and its
+    NF-e was refused as if the buyer had asked for erasure since. Only the erased order lets its data go."""
+    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+    from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
+
+    number = imported(app, id=2000000458, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    with app.uow() as uow:
+        store = uow.stores.get(_stores(app)[0])
+        body = {"store_id": int(store.external_id), "event": "customers/redact",
+                "customer": {"id": order_payload()["customer"]["id"]}, "orders_to_redact": [2000000458]}
+        event = WebhookEvent(store.id, store.external_id, "customers/redact", None, body)
+        uow.webhook_events.add(event)
+        uow.flush()
+        handle_lgpd_event(uow, store, event)
+        uow.commit()
+    again = imported(app, id=2000000459, payment_status="paid")   # the buyer comes back
+    second = generate_invoice(app.uow(), app.cipher, again)
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
+    with app.read_uow() as uow:
+        erased, new = uow.orders.get(number), uow.orders.get(again)
+        assert (erased.contact_name, erased.contact_document, erased.billing_address) == (None, None, None)
+        assert erased.customer is None   # unlinked from the customer the new order keeps
+        assert new.customer is not None and new.customer.tax_id == "52998224725" and not new.customer.is_anonymised()
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, second.id)
+    assert authorised.status == "authorised"

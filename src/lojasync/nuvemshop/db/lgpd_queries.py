@@ -84,6 +84,17 @@ class LgpdQueries:
                 Order.customer_id.in_(chunk), Order.processed_by.is_not(None))))
         return found
 
+    def customers_with_orders_not_erased(self, customer_ids: Iterable[int]) -> set[int]:
+        """Customers linked to an order nobody asked to erase (its store binding not redacted, or none): an order the
+        buyer placed after the request, say, whose data they gave anew."""
+        found: set[int] = set()
+        for chunk in chunks(customer_ids):
+            found |= set(self.session.scalars(
+                select(Order.customer_id).distinct().outerjoin(OrderBinding, OrderBinding.order_id == Order.id)
+                .where(Order.customer_id.in_(chunk),
+                       or_(OrderBinding.id.is_(None), OrderBinding.redacted_at.is_(None)))))
+        return found
+
     def store_customer_external_ids(self, store_id: int, customer_id: int) -> list[str]:
         query = (select(CustomerBinding.external_id)
                  .where(CustomerBinding.store_id == store_id, CustomerBinding.customer_id == customer_id)

@@ -178,9 +178,11 @@ def erase_what_the_nfe_kept(event: DocumentCancelled, uow: ConnectorUnitOfWork) 
     request = HistoryType(requests[-1]) if requests else HistoryType.LGPD_CUSTOMER_REDACT
     customer = order.customer
     # The customer first, as customers/redact does: anonymised, it stays linked to the order; one someone else's
-    # too (another store's orders) or kept for another document stays, and the order is unlinked from it.
+    # too (another store's orders), kept for another document, or linked to an order nobody asked to erase (the
+    # buyer bought again after the request, giving their data anew: review) stays, and the order is unlinked from it.
     if customer is not None and order.customer_link == CustomerLink.STORE and not customer.is_anonymised() \
             and not uow.lgpd.customers_with_other_sources([customer.id], binding.store_id) \
-            and not uow.lgpd.customers_with_processed_orders([customer.id]):
+            and not uow.lgpd.customers_with_processed_orders([customer.id]) \
+            and not uow.lgpd.customers_with_orders_not_erased([customer.id]):
         customer.erase_personal_data(keep_fiscal=False)
     order.erase_personal_data(request, Actor.SYSTEM)
