@@ -2244,3 +2244,43 @@ def test_an_nfe_cancelled_after_customers_redact_leaves_the_customer_of_an_order
         assert new.customer is not None and new.customer.tax_id == "52998224725" and not new.customer.is_anonymised()
     authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, second.id)
     assert authorised.status == "authorised"
+
+
+def test_no_customer_is_linked_to_an_erased_order_while_its_nfe_awaits_sefaz(app, company, sefaz):
+    """review (LGPD): an NF-e awaiting SEFAZ at the erasure keeps its XML (SEFAZ may hold it). A customer linked to
+    the order meanwhile (it had none: erased) made it look no longer erased, so the NF-e SEFAZ never got went back
+    to pending with that XML and was sent with the e-mail and phone the buyer asked to erase. The link waits for
+    SEFAZ's answer; once the NF-e is pending again, without its XML, a customer linked builds it anew."""
+    from lojasync.fiscal.errors import RecipientFixedByInvoice
+    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+    from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
+    from lojasync.sales.link_customer import link_customer
+
+    kept_for = imported(app, id=2000000461, payment_status="paid")
+    approve_invoice(app.uow(), app.cipher, sefaz, generate_invoice(app.uow(), app.cipher, kept_for).id)
+    number = imported(app, id=2000000462, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    _sent_without_answer(app, invoice.id)
+    with app.uow() as uow:
+        store = uow.stores.get(_stores(app)[0])
+        body = {"store_id": int(store.external_id), "event": "customers/redact",
+                "customer": {"id": order_payload()["customer"]["id"]}, "orders_to_redact": [2000000461, 2000000462]}
+        event = WebhookEvent(store.id, store.external_id, "customers/redact", None, body)
+        uow.webhook_events.add(event)
+        uow.flush()
+        handle_lgpd_event(uow, store, event)
+        uow.commit()
+    with pytest.raises(RecipientFixedByInvoice):   # awaiting SEFAZ: SEFAZ may hold it as it was signed
+        link_customer(app.uow(), number, "529.982.247-25")
+    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=10)  # noqa: E731   # the sending window over
+    with pytest.raises(LojasyncError):   # SEFAZ never got it: not sent as it was, pending again
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    with app.read_uow() as uow:
+        pending = uow.invoices.get(invoice.id)
+        assert pending.status.value == "pending" and pending.xml is None
+    link_customer(app.uow(), number, "529.982.247-25")   # the data the buyer gives for the invoice
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised" and authorised.number == invoice.number   # built anew, same number
+    with app.read_uow() as uow:
+        xml = uow.invoices.get(invoice.id).proc_xml
+    assert "52998224725" in xml and "<email>" not in xml and "<fone>" not in xml
