@@ -1876,31 +1876,27 @@ def test_an_order_the_store_moved_to_another_uf_after_its_nfe_was_built_is_not_s
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
 
 
-def test_a_pending_nfe_whose_buyer_the_store_changed_is_not_sent_naming_the_former_one(app, company, sefaz,
-                                                                                    simulator):
+def test_a_pending_nfe_whose_buyer_the_store_changed_is_built_anew_naming_the_new_one(app, company, sefaz, simulator):
     """review: the store sent another CPF/CNPJ or billing address for an order whose NF-e was pending; the items
-    alone were compared, and the NF-e went out naming the former buyer. A rejected one, rebuilt before it goes, takes
-    the buyer as the order names it now, and its authorisation flags nothing."""
-    from lojasync.fiscal.errors import RecipientChangedSinceGenerated
+    alone were compared, and the NF-e went out naming the former buyer. Never sent, it is built anew from the order,
+    same number (refused, it had to be discarded and its number voided: a review of the first fix). A rejected one,
+    rebuilt before it goes, takes the buyer as the order names it now too, and its authorisation flags nothing."""
     from tests.factories import cpf, ts
 
-    changes = {3100000021: {"identification": cpf("111444777")},
-               3100000022: {"billing_address": "Avenida Paulista", "billing_number": "1000", "billing_floor": "",
-                            "billing_zipcode": "01310-100"}}
-    for order_id, change in changes.items():
+    changes = {3100000021: ({"identification": cpf("111444777")}, "<CPF>11144477735</CPF>"),
+               3100000022: ({"billing_address": "Avenida Paulista", "billing_number": "1000", "billing_floor": "",
+                             "billing_zipcode": "01310-100"}, "<xLgr>Avenida Paulista</xLgr>")}
+    for order_id, (change, expected) in changes.items():
         number = imported(app, id=order_id)
         invoice = generate_invoice(app.uow(), app.cipher, number)
         import_order(app.uow(), _stores(app)[0], order_payload(id=order_id, updated_at=ts(600), **change),
                      ImportPolicy())
-        with pytest.raises(RecipientChangedSinceGenerated) as refused:
-            approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-        what = "o CPF/CNPJ" if "identification" in change else "o endereço"
-        assert refused.value.message == (f"A loja mudou {what} do comprador do pedido {number} depois de gerada a "
-                                         f"NF-e nº {invoice.number} série 1: transmiti-la agora autorizaria uma NF-e "
-                                         "com o destinatário de antes.")
-        assert "gere outro" in refused.value.resolution
-        assert show_invoice(app.uow(), invoice.id).status == "pending"
-        assert simulator.simulator.nfe(invoice.access_key) is None   # never sent
+        authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+        assert (authorised.status, authorised.number) == ("authorised", invoice.number)
+        assert authorised.access_key != invoice.access_key   # built anew: a new key
+        assert expected in invoice_xml(app.uow(), invoice.id).decode()
+        assert simulator.simulator.nfe(invoice.access_key) is None   # the former one never sent
+        assert "destinatário de antes" not in (show_order(app.uow(), number)["attention_reason"] or "")
 
     # The store changes nothing of the buyer (paid): sent as it is.
     number = imported(app, id=3100000023)
@@ -2284,3 +2280,30 @@ def test_no_customer_is_linked_to_an_erased_order_while_its_nfe_awaits_sefaz(app
     with app.read_uow() as uow:
         xml = uow.invoices.get(invoice.id).proc_xml
     assert "52998224725" in xml and "<email>" not in xml and "<fone>" not in xml
+
+
+def test_an_nfe_sefaz_never_got_whose_buyer_changed_is_not_sent_as_it_was_and_goes_built_anew(app, company, sefaz,
+                                                                                               simulator):
+    """Sent without an answer, then the store changed the buyer's CPF: once SEFAZ says it never got it, the NF-e is
+    not sent naming the former buyer; pending again, transmitted again, it is built anew from the order, same
+    number (no discard, no number to void)."""
+    from lojasync.fiscal.errors import RecipientChangedSinceGenerated
+    from tests.factories import cpf, ts
+
+    number = imported(app, id=3100000031)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    _sent_without_answer(app, invoice.id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=3100000031, updated_at=ts(600),
+                                                           identification=cpf("111444777")), ImportPolicy())
+    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=10)  # noqa: E731   # the sending window over
+    with pytest.raises(RecipientChangedSinceGenerated) as refused:
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert refused.value.message == (f"O pedido {number} mudou o CPF/CNPJ do comprador depois de gerada a NF-e nº "
+                                     f"{invoice.number} série 1: ela não foi enviada como estava, para não ser "
+                                     "autorizada com o destinatário de antes.")
+    assert refused.value.action is Action.APPROVE_INVOICE and "mesmo número" in refused.value.resolution
+    assert show_invoice(app.uow(), invoice.id).status == "pending"
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert (authorised.status, authorised.number) == ("authorised", invoice.number)
+    assert "<CPF>11144477735</CPF>" in invoice_xml(app.uow(), invoice.id).decode()
+    assert "destinatário de antes" not in (show_order(app.uow(), number)["attention_reason"] or "")

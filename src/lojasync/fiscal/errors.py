@@ -143,13 +143,21 @@ class OrderChangedSinceGenerated(_PendingDocumentOutdated):
 
 
 class RecipientChangedSinceGenerated(OrderChangedSinceGenerated):
-    """The store changed the order's buyer (CPF/CNPJ, name, address) after the NF-e was built: said apart from
-    `OrderChangedSinceGenerated`, whose list a merchant who finds the items equal would search in vain."""
+    """The store changed the order's buyer (CPF/CNPJ, billing address) after the NF-e was built and sent, and SEFAZ
+    never got it: not sent as it was. Said apart from `OrderChangedSinceGenerated`, whose list a merchant who finds
+    the items equal would search in vain; and its way out is no discard: transmitted again, the NF-e (pending again)
+    is built anew from the order, same number (`services.invoices._claim`)."""
 
     code = "fiscal.recipient_changed"
-    # `what`: "o CPF/CNPJ", "o endereço", "o nome e o endereço" (`fiscal.recipient_drift`).
-    message_template = ("A loja mudou {what} do comprador do pedido {order_number} depois de gerada a {document}: "
-                        "transmiti-la agora autorizaria uma NF-e com o destinatário de antes.")
+    # `what`: "o CPF/CNPJ", "o endereço" (`fiscal.recipient_drift`).
+    message_template = ("O pedido {order_number} mudou {what} do comprador depois de gerada a {document}: ela não foi "
+                        "enviada como estava, para não ser autorizada com o destinatário de antes.")
+    resolution_template = ("Transmita a NF-e de novo: ela é refeita com o destinatário que o pedido tem agora, com o "
+                           "mesmo número.")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.action = Action.APPROVE_INVOICE
 
 
 class OrderCancelledInStore(_PendingDocumentOutdated):

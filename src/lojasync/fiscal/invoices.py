@@ -183,6 +183,12 @@ class Invoice(Aggregate):
         NF-e, which it then authorised (`order_drift`)."""
         return f"Pedido alterado na loja depois do envio da {self.label}, que a SEFAZ autorizou"
 
+    def built_for_the_new_recipient(self, order) -> None:
+        """Built anew naming the buyer as the order does now (the store changed them): the order's reason saying it
+        was not sent naming the former one (`RecipientChangedSinceGenerated`'s words) is dealt with; others stay."""
+        beginning = f"{self.about(NOT_SENT)}:"
+        order.withdraw_attention(lambda reason: reason.startswith(beginning) and "destinatário de antes" in reason)
+
     def _settled(self, order, *whats: str) -> None:
         """Take away the order's reasons about this NF-e that its new state deals with; other reasons stay."""
         beginnings = tuple(f"{self.about(what)}:" for what in whats)

@@ -435,6 +435,11 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         invoice.xml is None or (invoice.issued_at is not None and moment - invoice.issued_at > PENDING_REBUILT_AFTER))
     rebuilt = invoice.status is InvoiceStatus.REJECTED or stale
     drift = None if generated else _drift(invoice, order, rebuilt)
+    if isinstance(drift, RecipientChangedSinceGenerated) and not ask_first:
+        # Never sent: built anew below naming the buyer as the order does now, same number (review: refused, it had
+        # to be discarded, and its number voided, for a change the rebuild takes as it is).
+        rebuilt, drift = True, None
+        invoice.built_for_the_new_recipient(order)
     if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
         raise drift
     if invoice.status is InvoiceStatus.REJECTED and invoice.number_taken_at_sefaz:
