@@ -7,14 +7,16 @@ from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 
 
 class RecipientFixedByInvoice(LojasyncError):
-    """The NF-e names the customer it was generated for: the order cannot start naming someone else while it
-    waits or stands (it would be authorised, or stay authorised, for a customer the order no longer shows)."""
+    """The NF-e names the customer it was sent or authorised for: the order cannot start naming someone else while
+    SEFAZ may hold it (awaiting its answer) or it stands (authorised). A pending or rejected one is no obstacle: it is
+    built anew, naming the customer linked then, when it is transmitted (`services.invoices._claim`)."""
 
     code = "fiscal.recipient_fixed"
     message_template = ("O pedido {order_number} tem a {document} ({status}), feita para o cliente atual: o cliente "
                         "não pode ser trocado agora.")
-    resolution_template = ("Descarte a NF-e (pendente ou rejeitada) ou cancele-a (autorizada) na página dela, troque "
-                           "o cliente e gere outra; se ela aguarda a SEFAZ, espere a resposta.")
+    resolution_template = ("Se ela aguarda a SEFAZ, espere a resposta (autorizada, ela fica com o cliente atual; se "
+                           "não, o cliente pode ser trocado e ela é refeita com ele ao ser transmitida). Autorizada, "
+                           "cancele-a na página dela, troque o cliente e gere outra NF-e.")
     action = Action.SEE_INVOICES
 
 
@@ -168,16 +170,17 @@ class OrderCancelledInStore(_PendingDocumentOutdated):
 
 
 class BuyerDataErasedSinceGenerated(_PendingDocumentOutdated):
-    """The buyer had their data erased (LGPD, customers/redact) after the NF-e was generated: its dest named them
-    (name, CPF/CNPJ, e-mail, phone) and the order no longer says who the recipient is. Sent as it was signed, it would
-    hand SEFAZ, for five years, data the buyer asked to erase (e-mail and phone are not even required in an NF-e)."""
+    """The buyer had their data erased (LGPD, customers/redact) after the NF-e was generated: the order no longer says
+    who the recipient is, and the NF-e's signed XML, which named them (name, CPF/CNPJ, e-mail, phone), was dropped.
+    Nothing to send until a person links the customer again with the data the buyer gives for the invoice: the NF-e
+    is then built anew from the order, same number (`services.invoices._claim`)."""
 
     code = "fiscal.buyer_data_erased"
     message_template = ("Os dados pessoais do cliente do pedido {order_number} foram apagados a pedido dele (LGPD) "
-                        "depois de gerada a {document}: transmitida como foi assinada, ela levaria à SEFAZ o nome, o "
-                        "CPF/CNPJ, o e-mail e o telefone que ele pediu para apagar.")
-    resolution_template = ("Descarte (cancele) essa NF-e; se a venda ainda vale, vincule de novo o cliente na "
-                           "página do pedido, com os dados que ele informar para a nota, e gere outra NF-e.")
+                        "depois de gerada a {document}: ela não tem mais destinatário e não foi transmitida.")
+    resolution_template = ("Se a venda ainda vale, vincule o cliente no pedido com os dados que ele informar para a "
+                           "nota e transmita de novo: a NF-e é refeita com eles, com o mesmo número. Se não vale mais, "
+                           "descarte-a.")
 
 
 class OrderNeedsReread(LojasyncError):

@@ -127,7 +127,8 @@ def _customer_fixed(order: dict, documents) -> LojasyncError | None:
     if order["processed_by"]:
         return CustomerFixedByDocument(number=order["number"], document=ProcessedBy(order["processed_by"]).label,
                                        current=order["customer"]["name"])
-    if isinstance(documents.active, InvoiceView):
+    if isinstance(documents.active, InvoiceView) and documents.active.status not in ("pending", "rejected"):
+        # A pending or rejected NF-e is built anew with the customer linked when it is transmitted (recipient_guard).
         return RecipientFixedByInvoice(order_number=order["number"], status=documents.active.status_label,
                                        document=f"NF-e nº {documents.active.number} série {documents.active.series}")
     return None
