@@ -2255,7 +2255,7 @@ def test_no_customer_is_linked_to_an_erased_order_while_its_nfe_awaits_sefaz(app
     the order meanwhile (it had none: erased) made it look no longer erased, so the NF-e SEFAZ never got went back
     to pending with that XML and was sent with the e-mail and phone the buyer asked to erase. The link waits for
     SEFAZ's answer; once the NF-e is pending again, without its XML, a customer linked builds it anew."""
-    from lojasync.fiscal.errors import RecipientFixedByInvoice
+    from lojasync.fiscal.errors import CustomerWaitsForSefaz
     from lojasync.nuvemshop.model.webhook_events import WebhookEvent
     from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
     from lojasync.sales.link_customer import link_customer
@@ -2274,8 +2274,16 @@ def test_no_customer_is_linked_to_an_erased_order_while_its_nfe_awaits_sefaz(app
         uow.flush()
         handle_lgpd_event(uow, store, event)
         uow.commit()
-    with pytest.raises(RecipientFixedByInvoice):   # awaiting SEFAZ: SEFAZ may hold it as it was signed
+    with pytest.raises(CustomerWaitsForSefaz) as refused:   # awaiting SEFAZ: SEFAZ may hold it as it was signed
         link_customer(app.uow(), number, "529.982.247-25")
+    assert refused.value.message == (f"O pedido {number} tem a NF-e nº {invoice.number} série 1 aguardando a SEFAZ: "
+                                     "nenhum cliente pode ser vinculado a ele até a resposta.")
+    # The order's page says so in the form's place (review: it offered the form, then refused it).
+    from lojasync.entrypoints.web.pages.orders import _customer_fixed
+    from lojasync.fiscal.services.order_documents import order_documents
+
+    fixed = _customer_fixed(show_order(app.uow(), number), order_documents(app.read_uow(), number))
+    assert isinstance(fixed, CustomerWaitsForSefaz)
     later = lambda: datetime.now(timezone.utc) + timedelta(minutes=10)  # noqa: E731   # the sending window over
     with pytest.raises(LojasyncError):   # SEFAZ never got it: not sent as it was, pending again
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
@@ -2288,6 +2296,8 @@ def test_no_customer_is_linked_to_an_erased_order_while_its_nfe_awaits_sefaz(app
     with app.read_uow() as uow:
         xml = uow.invoices.get(invoice.id).proc_xml
     assert "52998224725" in xml and "<email>" not in xml and "<fone>" not in xml
+    # What the order was flagged for (no recipient: erased) is dealt with (review: it stayed once authorised).
+    assert "apagados a pedido dele" not in (show_order(app.uow(), number)["attention_reason"] or "")
 
 
 def test_an_nfe_sefaz_never_got_whose_buyer_changed_is_not_sent_as_it_was_and_goes_built_anew(app, company, sefaz,

@@ -20,6 +20,19 @@ class RecipientFixedByInvoice(LojasyncError):
     action = Action.SEE_INVOICES
 
 
+class CustomerWaitsForSefaz(RecipientFixedByInvoice):
+    """An order left without a customer (the buyer's data erased, LGPD) whose NF-e awaits SEFAZ: no customer is
+    linked until SEFAZ answers (it may hold the NF-e as it was signed; one it never got goes back to pending, and is
+    built anew with the customer linked then)."""
+
+    code = "fiscal.customer_waits_for_sefaz"
+    message_template = ("O pedido {order_number} tem a {document} aguardando a SEFAZ: nenhum cliente pode ser "
+                        "vinculado a ele até a resposta.")
+    resolution_template = ("Espere a resposta da SEFAZ (o lojasync a consulta sozinho): se ela não tiver recebido a "
+                           "NF-e, a nota volta a pendente, o cliente pode ser vinculado e ela é refeita com ele ao ser "
+                           "transmitida.")
+
+
 class OrderAlreadyProcessing(LojasyncError):
     """One active document per order: a second NF-e or sale would issue stock twice."""
 

@@ -45,6 +45,8 @@ from lojasync.shared.text import clean_text
 # How an order's attention reasons about one of its NF-e begin, after its label ("NF-e nº 3 série 1 não foi
 # enviada: ..."): the NF-e's authorisation or discard takes them away by that beginning (`Invoice.about`).
 NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
+# What the two refusals about an NF-e's recipient say (`fiscal.errors`), found in the order's reason about it.
+RECIPIENT_GONE_WORDS = ("com o destinatário de antes", "foram apagados a pedido dele (LGPD)")
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
 NOT_CONFIRMED = "não confirmada pela SEFAZ"   # authorised here; a query by key did not say it still stands
 NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)
@@ -183,11 +185,14 @@ class Invoice(Aggregate):
         NF-e, which it then authorised (`order_drift`)."""
         return f"Pedido alterado na loja depois do envio da {self.label}, que a SEFAZ autorizou"
 
-    def built_for_the_new_recipient(self, order) -> None:
-        """Built anew naming the buyer as the order does now (the store changed them): the order's reason saying it
-        was not sent naming the former one (`RecipientChangedSinceGenerated`'s words) is dealt with; others stay."""
+    def built_anew(self, order) -> None:
+        """Built anew from the order as it is now (same number): the order's reasons saying it was not sent naming a
+        recipient it no longer has (the store changed the buyer: `RecipientChangedSinceGenerated`; the buyer's data
+        were erased: `BuyerDataErasedSinceGenerated`) are dealt with; others stay (review: they stayed on an NF-e
+        authorised since)."""
         beginning = f"{self.about(NOT_SENT)}:"
-        order.withdraw_attention(lambda reason: reason.startswith(beginning) and "destinatário de antes" in reason)
+        order.withdraw_attention(lambda reason: reason.startswith(beginning)
+                                 and any(words in reason for words in RECIPIENT_GONE_WORDS))
 
     def _settled(self, order, *whats: str) -> None:
         """Take away the order's reasons about this NF-e that its new state deals with; other reasons stay."""

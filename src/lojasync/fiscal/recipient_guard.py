@@ -5,7 +5,7 @@ refusing raises, and the link is rolled back with the reason and what to do."""
 
 from __future__ import annotations
 
-from lojasync.fiscal.errors import RecipientFixedByInvoice
+from lojasync.fiscal.errors import CustomerWaitsForSefaz, RecipientFixedByInvoice
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.sales.events import CustomerLinked
@@ -22,4 +22,6 @@ def customer_replaced(event: CustomerLinked, uow: ProcessingUnitOfWork) -> None:
     # (review: a customer linked meanwhile to an order the erasure had left without one made it look no longer
     # erased, and the NF-e was sent with the e-mail and phone the buyer asked to erase): nobody links a customer until
     # SEFAZ answers. Authorised: it stands for its customer.
-    raise RecipientFixedByInvoice(order_number=event.order.id, document=invoice.label, status=invoice.status.label)
+    refusal = CustomerWaitsForSefaz if event.previous_customer is None and invoice.status is InvoiceStatus.AWAITING \
+        else RecipientFixedByInvoice
+    raise refusal(order_number=event.order.id, document=invoice.label, status=invoice.status.label)

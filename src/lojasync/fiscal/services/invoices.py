@@ -439,7 +439,6 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         # Never sent: built anew below naming the buyer as the order does now, same number (review: refused, it had
         # to be discarded, and its number voided, for a change the rebuild takes as it is).
         rebuilt, drift = True, None
-        invoice.built_for_the_new_recipient(order)
     if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
         raise drift
     if invoice.status is InvoiceStatus.REJECTED and invoice.number_taken_at_sefaz:
@@ -455,6 +454,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         if inputs.problems:
             raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
         _seal(invoice, company, order, inputs, box, actor, moment)
+        invoice.built_anew(order)
     invoice.sending(moment)
     deadline = time.monotonic() + sefaz.transmission_time.total_seconds()  # from now, when sent_at is set
     # The NF-e's own UF (its key's cUF) and environment, whatever the company says now: it was numbered and
