@@ -1905,6 +1905,10 @@ def test_a_pending_nfe_whose_buyer_the_store_changed_is_built_anew_naming_the_ne
         assert expected in invoice_xml(app.uow(), invoice.id).decode()
         assert simulator.simulator.nfe(invoice.access_key) is None   # the former one never sent
         assert "destinatário de antes" not in (show_order(app.uow(), number)["attention_reason"] or "")
+        what = "o CPF/CNPJ" if "identification" in change else "o endereço"
+        said = [e["message"] for e in show_order(app.uow(), number)["log"]]
+        assert (f"NF-e nº {invoice.number} série 1 refeita a partir do pedido (o pedido mudou {what} do comprador): "
+                f"o mesmo número, chave nova {authorised.access_key}.") in said
 
     # The store changes nothing of the buyer (paid): sent as it is.
     number = imported(app, id=3100000023)
@@ -1924,6 +1928,8 @@ def test_a_pending_nfe_whose_buyer_the_store_changed_is_built_anew_naming_the_ne
     assert authorised.status == "authorised"
     assert "<CPF>11144477735</CPF>" in invoice_xml(app.uow(), invoice.id).decode()
     assert "destinatário de antes" not in (show_order(app.uow(), number)["attention_reason"] or "")
+    assert (f"NF-e nº {invoice.number} série 1 refeita a partir do pedido (corrigida depois da rejeição): o mesmo "
+            f"número, chave nova {authorised.access_key}.") in [e["message"] for e in show_order(app.uow(), number)["log"]]
 
 
 def test_sefaz_out_of_reach_is_said_as_not_sent_and_the_next_attempt_need_not_wait(app, company, sefaz, simulator):

@@ -72,6 +72,17 @@ class InvoiceGenerated(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceRebuilt(DocumentEvent):
+    """Built anew from the order before it went (same number, a new key): `because` says why, in words."""
+
+    history_type = HistoryType.INVOICE_REBUILT
+    number: int
+    series: int
+    access_key: str
+    because: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceAuthorised(DocumentApproved):
     history_type = HistoryType.INVOICE_AUTHORISED
     number: int

@@ -33,6 +33,7 @@ from lojasync.fiscal.events import (
     InvoiceFoundCancelled,
     InvoiceGenerated,
     InvoiceNumberVoided,
+    InvoiceRebuilt,
     InvoiceRejected,
     InvoiceSefazDown,
     InvoiceUnanswered,
@@ -210,8 +211,10 @@ class Invoice(Aggregate):
     def _ids(self) -> dict:
         return {"document": self, "number": self.number, "series": self.series}
 
-    def signed(self, order, actor: Who, access_key: str, xml: str, issued_at: datetime) -> None:
-        """The XML is built, signed and valid: keep it (the first time, say so in the order's history)."""
+    def signed(self, order, actor: Who, access_key: str, xml: str, issued_at: datetime,
+               rebuilt_because: str | None = None) -> None:
+        """The XML is built, signed and valid: keep it (the first time, say so in the order's history; built anew,
+        `rebuilt_because` says why, which the history says with the new key: the one generated is gone)."""
         first = self.access_key is None
         if access_key != self.access_key:   # a new document: no batch at SEFAZ holds it
             self.sefaz_receipt = None
@@ -220,6 +223,9 @@ class Invoice(Aggregate):
             self.customer_id = order.customer_id
         if first:
             self.record(InvoiceGenerated(order=order, actor=actor, **self._ids()))
+        elif rebuilt_because:
+            self.record(InvoiceRebuilt(order=order, actor=actor, access_key=access_key, because=rebuilt_because,
+                                       **self._ids()))
 
     def sending(self, when: datetime) -> None:
         """About to be sent: from now on an unanswered send is settled by asking SEFAZ by key."""

@@ -116,6 +116,7 @@ class HistoryType(StrEnum):
     LGPD_DATA_REQUEST = "lgpd_data_request"
     # processing (fiscal, stock, finance)
     INVOICE_GENERATED = "invoice_generated"
+    INVOICE_REBUILT = "invoice_rebuilt"
     INVOICE_AUTHORISED = "invoice_authorised"
     INVOICE_REJECTED = "invoice_rejected"
     INVOICE_DENIED = "invoice_denied"

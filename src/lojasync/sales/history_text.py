@@ -168,6 +168,9 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"Solicitação de dados LGPD {p.get('request_id')}: exportação guardada no lojasync para o lojista enviar "
         "ao titular."),
     HistoryType.INVOICE_GENERATED: lambda p, n: f"NF-e {_invoice(p)} gerada (ainda não transmitida).",
+    HistoryType.INVOICE_REBUILT: lambda p, n: (
+        f"NF-e {_invoice(p)} refeita a partir do pedido ({p.get('because')}): o mesmo número, chave nova "
+        f"{p.get('access_key')}."),
     HistoryType.INVOICE_AUTHORISED: lambda p, n: (
         f"NF-e {_invoice(p)} autorizada "
         + ("pelo simulador da SEFAZ, sem valor fiscal" if p.get("simulated") else "pela SEFAZ")
@@ -318,6 +321,7 @@ TYPE_LABELS = {
     HistoryType.TRACKING_RECORDED: "código de rastreio",
     HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
+    HistoryType.INVOICE_REBUILT: "NF-e refeita",
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
     HistoryType.INVOICE_DENIED: "NF-e denegada",
     HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.INVOICE_DISCARDED: "NF-e descartada",

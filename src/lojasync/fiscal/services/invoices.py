@@ -93,6 +93,10 @@ MINUTE = timedelta(minutes=1)
 
 
 PENDING_REBUILT_AFTER = timedelta(days=7)
+# Why an NF-e was built anew before it went, as its order's history says it.
+REBUILT_AFTER_REJECTION = "corrigida depois da rejeição"
+REBUILT_AFTER_ERASURE = "com o cliente vinculado depois que os dados pessoais do comprador foram apagados (LGPD)"
+REBUILT_STALE = "gerada há mais de 7 dias: a data de emissão passa a ser a de agora"
 
 
 def paused_for_overuse(moment: datetime) -> datetime:
@@ -194,7 +198,8 @@ def _products(uow: ProcessingUnitOfWork, order, lines) -> dict:
     return {**attached, **uow.products.by_ids(missing)} if missing else attached
 
 
-def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, actor: Who, moment: datetime) -> None:
+def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, actor: Who, moment: datetime,
+          because: str | None = None) -> None:
     """Build, sign and validate the NF-e's XML (a new key each time: a rejected NF-e is rebuilt)."""
     draft = new_draft(company, order, inputs, invoice.series, invoice.number, moment)
     try:
@@ -208,7 +213,7 @@ def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, act
     errors = validate_signed(signed)
     if errors:  # our data broke the schema: say where, send nothing
         raise DocumentNotPossible("a NF-e", order.id, [f"XML fora do leiaute: {e}" for e in errors[:5]])
-    invoice.signed(order, actor, draft.access_key, signed.decode("utf-8"), draft.issued_at)
+    invoice.signed(order, actor, draft.access_key, signed.decode("utf-8"), draft.issued_at, because)
 
 
 @dataclass(frozen=True)
@@ -434,11 +439,13 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     stale = invoice.status is InvoiceStatus.PENDING and (
         invoice.xml is None or (invoice.issued_at is not None and moment - invoice.issued_at > PENDING_REBUILT_AFTER))
     rebuilt = invoice.status is InvoiceStatus.REJECTED or stale
+    because = (REBUILT_AFTER_REJECTION if invoice.status is InvoiceStatus.REJECTED else
+               REBUILT_AFTER_ERASURE if invoice.xml is None else REBUILT_STALE)
     drift = None if generated else _drift(invoice, order, rebuilt)
     if isinstance(drift, RecipientChangedSinceGenerated) and not ask_first:
         # Never sent: built anew below naming the buyer as the order does now, same number (review: refused, it had
         # to be discarded, and its number voided, for a change the rebuild takes as it is).
-        rebuilt, drift = True, None
+        rebuilt, because, drift = True, f"o pedido mudou {drift.params['what']} do comprador", None
     if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
         raise drift
     if invoice.status is InvoiceStatus.REJECTED and invoice.number_taken_at_sefaz:
@@ -453,7 +460,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
                               shipping_carrier(uow.carriers, order))
         if inputs.problems:
             raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
-        _seal(invoice, company, order, inputs, box, actor, moment)
+        _seal(invoice, company, order, inputs, box, actor, moment, because)
         invoice.built_anew(order)
     invoice.sending(moment)
     deadline = time.monotonic() + sefaz.transmission_time.total_seconds()  # from now, when sent_at is set
