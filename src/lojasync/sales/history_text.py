@@ -234,7 +234,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.RECEIVABLES_CREATED: lambda p, n: (
         f"{p.get('count')} conta(s) a receber criada(s), total {_money(n, p.get('total'))} ({p.get('document')})."),
     HistoryType.RECEIVABLES_CANCELLED: lambda p, n: (
-        f"{p.get('count')} conta(s) a receber cancelada(s) ({p.get('document')})."
+        (f"{p.get('count')} conta(s) a receber cancelada(s)" if p.get("count") else "Nenhuma conta a receber cancelada")
+        + f" ({p.get('document')})."
         + (f" {p['flagged']} já recebida(s): ficaram como estavam, marcadas para conferir a devolução ao cliente."
            if p.get("flagged") and not p.get("standing") else "")
         + (f" {p['flagged']} já recebida(s): ficaram como estavam, marcadas para conferir; a venda continua com a "

@@ -77,13 +77,20 @@ def print_receivables(rows: list[dict], numbers: dict[str, int]) -> None:
         Column("Situação", no_wrap=True)],
         [[r["id"], r["order_number"], formats.document(r["document"], str(r["document_id"]), numbers),
           f"{r['installment']}/{r['installments']}", formats.money(r["amount"]), formats.day(r["due_date"]),
-          r["situation_label"] + (" (conferir)" if r["needs_attention"] else "")] for r in rows],
+          _situation(r)] for r in rows],
         "Documento", "lojasync orders show PEDIDO, ou a lista com --format json")
     for r in rows:
         if r["needs_attention"]:
             reason = escape(r["attention_reason"] or "")
             console.print(f"[yellow]Conta {r['id']}:[/] {reason} Devolução decidida: lojasync receivables check "
                           f"{r['id']}", highlight=False)
+
+
+def _situation(row: dict) -> str:
+    # A receivable a person cancelled (its document standing) can still be received; one cancelled with its document
+    # cannot: the page tells them apart, and the list said "cancelada" for both (review).
+    written_off = " à mão" if row.get("written_off") and row["status"] == "cancelled" else ""
+    return row["situation_label"] + written_off + (" (conferir)" if row["needs_attention"] else "")
 
 
 def print_refund_check_hint(order_number: int) -> None:
