@@ -171,3 +171,22 @@ def test_a_cancel_from_a_page_that_showed_the_sale_pending_does_not_cancel_it_on
     assert logged_in.post(f"{url}/cancelar", data={"csrf_token": csrf_of(confirmed), "estado": "confirmed"}
                           ).status_code == 303
     assert receivables(app, number) == [("160.00", "cancelled")]
+
+
+def test_the_order_of_a_sale_cancelled_with_a_receipt_links_the_receivables_to_check(app, logged_in, store_id):
+    """review: the order said "confira se é preciso devolver o valor ao cliente" and did not say where: the
+    receivables to check, with their "Marcar como conferida", are on Financeiro filtered by the order."""
+    from lojasync.finance.services import list_receivables, receive
+
+    (number,) = imported(app, store_id, {"id": 2400000092, "payment_status": "paid"})
+    url = sale_for(logged_in, number)
+    assert post(logged_in, url, f"{url}/confirmar").status_code == 303
+    (first, *_) = list_receivables(app.uow(), order_number=number)
+    receive(app.uow(), first["id"])
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert 'data-testid="contas-a-conferir"' not in page
+    assert post(logged_in, url, f"{url}/cancelar").status_code == 303
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert f'href="/financeiro?pedido={number}&amp;conferir=1" data-testid="contas-a-conferir"' in page
+    listed = logged_in.get(f"/financeiro?pedido={number}&conferir=1")
+    assert listed.status_code == 200 and "Marcar como conferida" in listed.text
