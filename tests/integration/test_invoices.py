@@ -2198,21 +2198,10 @@ def test_a_pending_nfe_whose_buyer_was_erased_is_rebuilt_from_the_order_once_a_c
 def test_an_nfe_cancelled_after_customers_redact_lets_the_data_kept_for_it_go(app, company, sefaz):
     """review (LGPD): cancel then redact erased the order's recipient and the customer; redact then cancel kept them
     "for the NF-e" for good. When the last document the law kept them for is cancelled, they go as if asked now."""
-    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
-    from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
-
     number = imported(app, id=2000000457, payment_status="paid")
     invoice = generate_invoice(app.uow(), app.cipher, number)
     approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    with app.uow() as uow:
-        store = uow.stores.get(_stores(app)[0])
-        body = {"store_id": int(store.external_id), "event": "customers/redact",
-                "customer": {"id": order_payload()["customer"]["id"]}, "orders_to_redact": [2000000457]}
-        event = WebhookEvent(store.id, store.external_id, "customers/redact", None, body)
-        uow.webhook_events.add(event)
-        uow.flush()
-        handle_lgpd_event(uow, store, event)
-        uow.commit()
+    _customers_redact(app, [2000000457])
     kept = show_order(app.uow(), number)
     assert kept["customer"]["tax_id"] == "52998224725"   # kept for the NF-e
     cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
@@ -2229,21 +2218,10 @@ def test_an_nfe_cancelled_after_customers_redact_leaves_the_customer_of_an_order
     """review (LGPD): the customer kept for the NF-e, then linked to a new order the buyer placed after the request
     (their data given anew), was anonymised when the old NF-e was cancelled: the new order lost its recipient and its
     NF-e was refused as if the buyer had asked for erasure since. Only the erased order lets its data go."""
-    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
-    from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
-
     number = imported(app, id=2000000458, payment_status="paid")
     invoice = generate_invoice(app.uow(), app.cipher, number)
     approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    with app.uow() as uow:
-        store = uow.stores.get(_stores(app)[0])
-        body = {"store_id": int(store.external_id), "event": "customers/redact",
-                "customer": {"id": order_payload()["customer"]["id"]}, "orders_to_redact": [2000000458]}
-        event = WebhookEvent(store.id, store.external_id, "customers/redact", None, body)
-        uow.webhook_events.add(event)
-        uow.flush()
-        handle_lgpd_event(uow, store, event)
-        uow.commit()
+    _customers_redact(app, [2000000458])
     again = imported(app, id=2000000459, payment_status="paid")   # the buyer comes back
     second = generate_invoice(app.uow(), app.cipher, again)
     cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
@@ -2262,8 +2240,6 @@ def test_no_customer_is_linked_to_an_erased_order_while_its_nfe_awaits_sefaz(app
     to pending with that XML and was sent with the e-mail and phone the buyer asked to erase. The link waits for
     SEFAZ's answer; once the NF-e is pending again, without its XML, a customer linked builds it anew."""
     from lojasync.fiscal.errors import CustomerWaitsForSefaz
-    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
-    from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
     from lojasync.sales.link_customer import link_customer
 
     kept_for = imported(app, id=2000000461, payment_status="paid")
@@ -2271,15 +2247,7 @@ def test_no_customer_is_linked_to_an_erased_order_while_its_nfe_awaits_sefaz(app
     number = imported(app, id=2000000462, payment_status="paid")
     invoice = generate_invoice(app.uow(), app.cipher, number)
     _sent_without_answer(app, invoice.id)
-    with app.uow() as uow:
-        store = uow.stores.get(_stores(app)[0])
-        body = {"store_id": int(store.external_id), "event": "customers/redact",
-                "customer": {"id": order_payload()["customer"]["id"]}, "orders_to_redact": [2000000461, 2000000462]}
-        event = WebhookEvent(store.id, store.external_id, "customers/redact", None, body)
-        uow.webhook_events.add(event)
-        uow.flush()
-        handle_lgpd_event(uow, store, event)
-        uow.commit()
+    _customers_redact(app, [2000000461, 2000000462])
     with pytest.raises(CustomerWaitsForSefaz) as refused:   # awaiting SEFAZ: SEFAZ may hold it as it was signed
         link_customer(app.uow(), number, "529.982.247-25")
     assert refused.value.message == (f"O pedido {number} tem a NF-e nº {invoice.number} série 1 aguardando a SEFAZ: "
@@ -2331,3 +2299,19 @@ def test_an_nfe_sefaz_never_got_whose_buyer_changed_is_not_sent_as_it_was_and_go
     assert (authorised.status, authorised.number) == ("authorised", invoice.number)
     assert "<CPF>11144477735</CPF>" in invoice_xml(app.uow(), invoice.id).decode()
     assert "destinatário de antes" not in (show_order(app.uow(), number)["attention_reason"] or "")
+
+
+def _customers_redact(app, store_order_ids: list[int]) -> None:
+    """The store's customers/redact webhook for the factory's buyer and these store orders, handled."""
+    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+    from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
+
+    with app.uow() as uow:
+        store = uow.stores.get(_stores(app)[0])
+        body = {"store_id": int(store.external_id), "event": "customers/redact",
+                "customer": {"id": order_payload()["customer"]["id"]}, "orders_to_redact": store_order_ids}
+        event = WebhookEvent(store.id, store.external_id, "customers/redact", None, body)
+        uow.webhook_events.add(event)
+        uow.flush()
+        handle_lgpd_event(uow, store, event)
+        uow.commit()
