@@ -11,8 +11,8 @@ from lojasync.sales.events import PersonalDataErased
 # A pending one was never sent: the sale may still be invoiced (the NF-e's dest is fiscal data SEFAZ requires), but
 # not with an XML signed before the erasure, which carries what the buyer asked to erase, e-mail and phone too (optional
 # in an NF-e). Its XML goes; transmitting it is refused while the order names no recipient (`BuyerDataErasedSince-
-# Generated`: discard it, link the customer again with the data the buyer gives for the invoice, generate another),
-# and one transmitted with a recipient the order still names is built anew from the order, same number.
+# Generated`: link the customer again with the data the buyer gives for the invoice, or discard it), and once the
+# order names one it is built anew from the order when transmitted, same number.
 NEVER_ISSUED = frozenset({InvoiceStatus.REJECTED, InvoiceStatus.DISCARDED, InvoiceStatus.PENDING})
 
 

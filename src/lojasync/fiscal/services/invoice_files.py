@@ -50,7 +50,8 @@ class InvoiceXmlErased(LojasyncError):
     code = "fiscal.xml_erased"
     message_template = ("A NF-e nº {number} está {status} e o XML dela foi apagado a pedido do titular dos dados "
                         "(LGPD): ela nunca foi autorizada, e nenhuma lei exige guardá-la.")
-    resolution_template = "Nada a fazer: esta NF-e não tem valor fiscal."
+    resolution_template = ("Nada a fazer: esta NF-e não tem valor fiscal. Uma pendente, se a venda ainda vale, é "
+                           "refeita com o cliente que o pedido tiver quando for transmitida.")
 
 
 def invoice_xml(uow: ProcessingUnitOfWork, invoice_id: int) -> bytes:

@@ -493,7 +493,7 @@ def _drift(invoice: Invoice, order, rebuilt: bool = False) -> LojasyncError | No
     if order.personal_data_erased:
         # The buyer asked for erasure (LGPD) after it was generated: the order names no recipient now, and the NF-e's
         # dest still names them (review: a pending one went to SEFAZ with the name, CPF, e-mail and phone). One SEFAZ
-        # never got is not sent as it is: discarded, and another generated once a customer is linked again.
+        # never got is not sent as it is: pending again, its XML dropped, built anew once a customer is linked.
         return BuyerDataErasedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
     xml = invoice.xml
     if not same_sale(invoice, order) or delivery_moved(xml, order):
