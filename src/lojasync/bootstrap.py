@@ -44,7 +44,7 @@ from lojasync.nuvemshop.services.import_settings import (
     ImportSettings,
     current_import_settings,
 )
-from lojasync.nuvemshop.services.lgpd.redaction import erase_what_the_nfe_kept
+from lojasync.nuvemshop.services.lgpd.redaction import erase_what_the_document_kept
 from lojasync.nuvemshop.services.reread_order import reread_released_order
 from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import (
@@ -78,7 +78,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         InvoiceAuthorised: [flag_order_changed_meanwhile, invoice_authorised],
         DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
         DocumentCancelled: [functools.partial(reverse_effects, rules=rules), stock_moved, document_cancelled,
-                            reread_released_order, erase_what_the_nfe_kept],
+                            reread_released_order, erase_what_the_document_kept],
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
         OrderUpdated: [flag_unsent_nfe_of_cancelled_order],

@@ -2315,3 +2315,21 @@ def _customers_redact(app, store_order_ids: list[int]) -> None:
         uow.flush()
         handle_lgpd_event(uow, store, event)
         uow.commit()
+
+
+def test_a_venda_simples_cancelled_after_customers_redact_lets_the_data_kept_for_it_go(app, company):
+    """As an NF-e's (review): a confirmed venda simples kept the buyer's data through customers/redact; cancelled
+    afterwards, the data stayed for good, where cancel then redact erased them."""
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+
+    number = imported(app, id=2000000463, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    _customers_redact(app, [2000000463])
+    assert show_order(app.uow(), number)["customer"]["tax_id"] == "52998224725"   # kept for the sale
+    cancel_sale(app.uow(), sale.id)
+    with app.read_uow() as uow:
+        erased = uow.orders.get(number)
+        assert (erased.contact_name, erased.contact_document, erased.billing_address) == (None, None, None)
+        assert erased.customer is None or erased.customer.is_anonymised()
+        assert uow.customers.by_tax_id("52998224725") is None

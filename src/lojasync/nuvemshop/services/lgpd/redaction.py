@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from lojasync.fiscal.documents import DocumentKind
 from lojasync.fiscal.events import DocumentCancelled
 from lojasync.nuvemshop.model.bindings import OrderBinding
 from lojasync.nuvemshop.model.store import Store
@@ -163,12 +162,12 @@ def redact_orders(uow: ConnectorUnitOfWork, rows: list[tuple[Order, OrderBinding
     return orders, fiscal
 
 
-def erase_what_the_nfe_kept(event: DocumentCancelled, uow: ConnectorUnitOfWork) -> None:
-    """An NF-e cancelled after the buyer's data were erased (LGPD): what the erasure held back for it (the order's
-    recipient, the customer's name, CPF/CNPJ and address) goes now, as if the request came now (review: cancel then
-    redact erased them; redact then cancel kept them for good). A venda simples is another decision: left as it is."""
+def erase_what_the_document_kept(event: DocumentCancelled, uow: ConnectorUnitOfWork) -> None:
+    """An NF-e or a venda simples cancelled after the buyer's data were erased (LGPD): what the erasure held back for
+    it (the order's recipient, the customer's name, CPF/CNPJ and address: `FISCAL_KEPT`) goes now, as if the request
+    came now (review: cancel then redact erased them; redact then cancel kept them for good)."""
     order = event.order
-    if getattr(event.document, "kind", None) is not DocumentKind.NFE or order.is_processed():
+    if order.is_processed():
         return   # another document still stands: the law keeps the data for it
     binding = uow.bindings.for_orders([order.id]).get(order.id)
     if binding is None or binding.redacted_at is None:
