@@ -20,6 +20,7 @@ from lojasync.db.accounts_unit_of_work import SqlAccountsUnitOfWork
 from lojasync.db.engine import build_session_factory
 from lojasync.db.migrate import current_revision, upgrade
 from lojasync.db.opening import open_engine, translate_open_error
+from lojasync.finance.events import RefundCheckSettled
 from lojasync.fiscal.effects import apply_effects, reverse_effects
 from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised
 from lojasync.fiscal.order_drift import (
@@ -84,6 +85,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         OrderUpdated: [flag_unsent_nfe_of_cancelled_order],
         PaymentReturnedInStore: [flag_unsent_document_of_returned_payment],
         PersonalDataErased: [erase_unissued_nfe_xml],
+        RefundCheckSettled: [erase_what_the_document_kept],
         TrackingRecorded: [tracking_recorded],
         OrderEvent: [write_history],
     })

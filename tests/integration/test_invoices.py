@@ -2333,3 +2333,26 @@ def test_a_venda_simples_cancelled_after_customers_redact_lets_the_data_kept_for
         assert (erased.contact_name, erased.contact_document, erased.billing_address) == (None, None, None)
         assert erased.customer is None or erased.customer.is_anonymised()
         assert uow.customers.by_tax_id("52998224725") is None
+
+
+def test_the_buyer_owed_a_refund_is_kept_until_a_person_checks_it_then_erased(app, company):
+    """review (LGPD): cancelling a document with a received installment, after customers/redact, erased the buyer in
+    the same moment it asked a person to check whether the money is owed back: a refund to nobody. The data stay
+    while the receivable is to check (kept to meet an obligation), and go once it is checked."""
+    from lojasync.finance.services import check_receivable, list_receivables, receive
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+
+    number = imported(app, id=2000000464, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    (paid, *_) = list_receivables(app.uow(), order_number=number)
+    receive(app.uow(), paid["id"])
+    _customers_redact(app, [2000000464])
+    cancel_sale(app.uow(), sale.id)
+    kept = show_order(app.uow(), number)
+    assert kept["customer"]["tax_id"] == "52998224725" and "devolver o valor" in kept["attention_reason"]
+    check_receivable(app.uow(), paid["id"])
+    with app.read_uow() as uow:
+        erased = uow.orders.get(number)
+        assert (erased.contact_name, erased.contact_document, erased.billing_address) == (None, None, None)
+        assert uow.customers.by_tax_id("52998224725") is None

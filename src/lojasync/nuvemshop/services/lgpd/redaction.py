@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from lojasync.finance.events import RefundCheckSettled
+from lojasync.finance.receivables import is_refund_check_reason
 from lojasync.fiscal.events import DocumentCancelled
 from lojasync.nuvemshop.model.bindings import OrderBinding
 from lojasync.nuvemshop.model.store import Store
@@ -162,13 +164,17 @@ def redact_orders(uow: ConnectorUnitOfWork, rows: list[tuple[Order, OrderBinding
     return orders, fiscal
 
 
-def erase_what_the_document_kept(event: DocumentCancelled, uow: ConnectorUnitOfWork) -> None:
+def erase_what_the_document_kept(event: DocumentCancelled | RefundCheckSettled, uow: ConnectorUnitOfWork) -> None:
     """An NF-e or a venda simples cancelled after the buyer's data were erased (LGPD): what the erasure held back for
     it (the order's recipient, the customer's name, CPF/CNPJ and address: `FISCAL_KEPT`) goes now, as if the request
-    came now (review: cancel then redact erased them; redact then cancel kept them for good)."""
+    came now (review: cancel then redact erased them; redact then cancel kept them for good). Not while money the
+    buyer paid may be owed back (a received receivable of the cancelled document to check): the person to refund is
+    kept until it is checked (`RefundCheckSettled`, which runs this again; review)."""
     order = event.order
     if order.is_processed():
         return   # another document still stands: the law keeps the data for it
+    if any(is_refund_check_reason(reason) for reason in order.attention_reasons):
+        return
     binding = uow.bindings.for_orders([order.id]).get(order.id)
     if binding is None or binding.redacted_at is None:
         return   # not erased at anyone's request
