@@ -23,7 +23,7 @@ from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE,
 from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_step, document_words, order_page_data
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.fiscal.errors import CustomerWaitsForSefaz, RecipientFixedByInvoice
+from lojasync.fiscal.recipient_guard import link_refusal
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.fiscal.services.simple_sales import generate_sale
@@ -122,21 +122,15 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
 def _customer_fixed(order: dict, documents) -> LojasyncError | None:
     """Why the order's customer cannot be replaced now: the refusal the "Trocar cliente" form would get, shown
     in its place rather than after the operator has filled it in."""
-    if not order["customer"]:
-        awaiting = documents.active if isinstance(documents.active, InvoiceView) \
-            and documents.active.status == "awaiting_sefaz" else None
-        # An order the buyer's erasure (LGPD) left without a customer: the link waits for SEFAZ (recipient_guard).
-        return None if awaiting is None else CustomerWaitsForSefaz(
-            order_number=order["number"], status=awaiting.status_label,
-            document=f"NF-e nº {awaiting.number} série {awaiting.series}")
-    if order["processed_by"]:
+    if order["customer"] and order["processed_by"]:
         return CustomerFixedByDocument(number=order["number"], document=ProcessedBy(order["processed_by"]).label,
                                        current=order["customer"]["name"])
-    if isinstance(documents.active, InvoiceView) and documents.active.status not in ("pending", "rejected"):
-        # A pending or rejected NF-e is built anew with the customer linked when it is transmitted (recipient_guard).
-        return RecipientFixedByInvoice(order_number=order["number"], status=documents.active.status_label,
-                                       document=f"NF-e nº {documents.active.number} série {documents.active.series}")
-    return None
+    invoice = documents.active if isinstance(documents.active, InvoiceView) else None
+    if invoice is None:
+        return None
+    # The link's own rule (`fiscal.recipient_guard`), so that the page never offers a form the link refuses.
+    return link_refusal(order["number"], bool(order["customer"]), invoice.status,
+                        f"NF-e nº {invoice.number} série {invoice.series}", invoice.status_label)
 
 
 @router.get("/pedidos/{number}", include_in_schema=False)
