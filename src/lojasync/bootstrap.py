@@ -56,6 +56,7 @@ from lojasync.nuvemshop.services.write_back import (
     tracking_recorded,
 )
 from lojasync.sales.events import (
+    AttentionCleared,
     CustomerLinked,
     OrderEvent,
     OrderUpdated,
@@ -86,6 +87,8 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         PaymentReturnedInStore: [flag_unsent_document_of_returned_payment],
         PersonalDataErased: [erase_unissued_nfe_xml],
         RefundCheckSettled: [erase_what_the_document_kept],
+        # An erasure a cancellation owed and could not do is flagged: marking the order resolved tries it again.
+        AttentionCleared: [erase_what_the_document_kept],
         TrackingRecorded: [tracking_recorded],
         OrderEvent: [write_history],
     })

@@ -2356,3 +2356,123 @@ def test_the_buyer_owed_a_refund_is_kept_until_a_person_checks_it_then_erased(ap
         erased = uow.orders.get(number)
         assert (erased.contact_name, erased.contact_document, erased.billing_address) == (None, None, None)
         assert uow.customers.by_tax_id("52998224725") is None
+
+
+# The order's reason when the erasure a cancellation owes failed (`lgpd.redaction.erasure_pending_reason`).
+ERASURE_PENDING = "LGPD: os dados pessoais do comprador mantidos para a NF-e ou venda simples cancelada"
+
+
+def _refuse_the_erasure(monkeypatch, how: str) -> None:
+    """The erasure a cancellation owes fails: `database`, the database refuses the customer's row (a NOT NULL column
+    left empty) when the erasure, the order's done too, is written; `bug`, the order's erasure raises once the
+    customer's is done."""
+    from lojasync.sales.customers import Customer
+    from lojasync.sales.orders import Order
+
+    if how == "database":
+        monkeypatch.setattr(Customer, "erase_personal_data", lambda self, keep_fiscal: setattr(self, "name", None))
+    else:
+        def raises(self, request, actor):
+            raise RuntimeError("a bug in the erasure")
+        monkeypatch.setattr(Order, "erase_personal_data", raises)
+
+
+def _kept_whole(app, number: int) -> None:
+    """The buyer's data the erasure kept for the document are all there still: nothing half erased."""
+    with app.read_uow() as uow:
+        kept = uow.orders.get(number)
+        assert kept.contact_name is not None and kept.contact_document is not None
+        assert kept.billing_address is not None
+        assert kept.customer is not None and not kept.customer.is_anonymised()
+        assert uow.customers.by_tax_id("52998224725") is not None
+        # The erasure's history entry went with it: one, customers/redact's own.
+        assert [e.actor for e in uow.order_history.for_order(number)
+                if e.type in ("lgpd_customer_redact", "lgpd_store_redact")] == ["store"]
+
+
+def _erased(app, number: int) -> None:
+    with app.read_uow() as uow:
+        erased = uow.orders.get(number)
+        assert (erased.contact_name, erased.contact_document, erased.billing_address) == (None, None, None)
+        assert erased.customer is None or erased.customer.is_anonymised()
+        assert uow.customers.by_tax_id("52998224725") is None
+
+
+@pytest.mark.parametrize("how", ["database", "bug"])
+def test_an_nfe_cancellation_sefaz_registered_is_recorded_when_the_erasure_it_owes_fails(app, company, sefaz,
+                                                                                         monkeypatch, caplog, how):
+    """review (LGPD): the erasure of what customers/redact kept for the NF-e ran in the cancellation's transaction:
+    failing, it rolled back the cancellation SEFAZ had registered, with its stock and receivables. The cancellation
+    is recorded; the erasure, undone whole, is flagged on the order, and marking the order resolved runs it again."""
+    from lojasync.sales.attention import clear_attention
+
+    number = imported(app, id=2000000465, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    _customers_redact(app, [2000000465])
+    _refuse_the_erasure(monkeypatch, how)
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
+    assert show_invoice(app.uow(), invoice.id).status == "cancelled"
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert {r["status"] for r in list_receivables(app.uow(), order_number=number)} == {"cancelled"}
+    flagged = show_order(app.uow(), number)
+    assert flagged["processed_by"] is None
+    assert ERASURE_PENDING in flagged["attention_reason"]
+    assert f"lojasync orders resolve {number}" in flagged["attention_reason"]
+    _kept_whole(app, number)
+    (logged,) = [r for r in caplog.records if "LGPD erasure" in r.getMessage()]
+    assert logged.order_id == number and "52998224725" not in logged.getMessage()
+    monkeypatch.undo()   # the failure fixed
+    clear_attention(app.uow(), number)
+    _erased(app, number)
+    assert ERASURE_PENDING not in (show_order(app.uow(), number)["attention_reason"] or "")
+
+
+def test_a_venda_simples_cancellation_is_recorded_when_the_erasure_it_owes_fails(app, company, monkeypatch):
+    """As an NF-e's: the venda simples is cancelled, its receivables with it, and the buyer's data stay whole until
+    the erasure runs again. Failing again when retried, the order stays flagged."""
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.sales.attention import clear_attention
+
+    number = imported(app, id=2000000466, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    _customers_redact(app, [2000000466])
+    _refuse_the_erasure(monkeypatch, "bug")
+    cancel_sale(app.uow(), sale.id)
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    assert {r["status"] for r in list_receivables(app.uow(), order_number=number)} == {"cancelled"}
+    assert show_order(app.uow(), number)["processed_by"] is None
+    _kept_whole(app, number)
+    clear_attention(app.uow(), number)   # still failing: flagged again
+    assert ERASURE_PENDING in show_order(app.uow(), number)["attention_reason"]
+    _kept_whole(app, number)
+    monkeypatch.undo()
+    clear_attention(app.uow(), number)
+    _erased(app, number)
+
+
+def test_a_refund_checked_is_recorded_when_the_erasure_it_lets_run_fails(app, company, monkeypatch):
+    """The erasure a checked refund lets run (`RefundCheckSettled`) fails: the check is recorded all the same, and
+    the order flagged to run the erasure again."""
+    from lojasync.finance.services import check_receivable, receive
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.sales.attention import clear_attention
+
+    number = imported(app, id=2000000467, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    (paid, *_) = list_receivables(app.uow(), order_number=number)
+    receive(app.uow(), paid["id"])
+    _customers_redact(app, [2000000467])
+    cancel_sale(app.uow(), sale.id)
+    _refuse_the_erasure(monkeypatch, "database")
+    check_receivable(app.uow(), paid["id"])
+    (checked,) = [r for r in list_receivables(app.uow(), order_number=number) if r["id"] == paid["id"]]
+    assert not checked["needs_attention"]
+    reason = show_order(app.uow(), number)["attention_reason"]
+    assert ERASURE_PENDING in reason and "devolver o valor" not in reason
+    _kept_whole(app, number)
+    monkeypatch.undo()
+    clear_attention(app.uow(), number)
+    _erased(app, number)

@@ -455,6 +455,14 @@ class FakeUnitOfWork:
     def redoable(self) -> None:
         """Nothing to relax in memory."""
 
+    def attempt(self, part) -> Exception | None:
+        """No savepoint in memory: what a failed part changed stays (savepoints are tested on the real databases)."""
+        try:
+            part()
+        except Exception as exc:  # noqa: BLE001 - returned to the caller, as the real unit of work does
+            return exc
+        return None
+
     def flush(self) -> None:
         # New orders, customers and products reach the repositories through the objects that hold them.
         for binding in self.bindings.rows:

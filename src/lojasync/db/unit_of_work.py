@@ -7,6 +7,7 @@ first, so their handlers (the order history, later stock and receivables) write 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -34,7 +35,14 @@ from lojasync.db.repositories import (
     ProductRepository,
 )
 from lojasync.shared.errors import DataRefused, LojasyncError, WriteConflict
-from lojasync.shared.events import Aggregate, DomainEvent, pull_recorded, recording_events
+from lojasync.shared.events import (
+    Aggregate,
+    DomainEvent,
+    drop_recorded_since,
+    pull_recorded,
+    recording_events,
+    sequence_mark,
+)
 from lojasync.shared.messagebus import MessageBus
 
 
@@ -106,6 +114,22 @@ class SqlUnitOfWork:
         self.session.commit()
         # What this transaction read and kept aside may change once it is over (another writer's count).
         self.session.info.pop(COUNTED_KNOWN, None)
+
+    def attempt(self, part: Callable[[], None]) -> Exception | None:
+        """Run `part` of this transaction in a savepoint, so that its failure does not take the rest with it: failed,
+        what it wrote is rolled back (its objects expired, read again as they were) and the events it recorded go;
+        the exception is returned for the caller to say what was left undone, and the transaction goes on. For a
+        part that can wait (erasing what an LGPD request kept, after a cancellation SEFAZ already registered)."""
+        # What the transaction did before is written first, outside: a failure of its own is not the part's.
+        self.flush()
+        mark = sequence_mark()
+        try:
+            with self.session.begin_nested():   # released (and flushed) when `part` returns
+                part()
+        except Exception as exc:  # noqa: BLE001 - any failure of the part is the caller's to report
+            drop_recorded_since(self._aggregates, mark)
+            return exc
+        return None
 
     def no_autoflush(self) -> AbstractContextManager:
         """Queries inside do not flush pending objects first (a batch resolves all its lookups, then writes)."""

@@ -6,6 +6,7 @@ shape. The store client's shape is `client.protocol.StoreClient`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -59,6 +60,9 @@ class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
 
     def publish(self) -> None:
         """Hand the events recorded so far to their handlers (commit does it too)."""
+
+    def attempt(self, part: Callable[[], None]) -> Exception | None:
+        """Run `part` in a savepoint: failed, only it is undone, and its exception returned."""
 
     def no_autoflush(self) -> AbstractContextManager: ...
 

@@ -56,3 +56,17 @@ def pull_recorded(aggregates: dict[int, Aggregate]) -> list[DomainEvent]:
     events = [event for aggregate in aggregates.values() for event in aggregate.pull_events()]
     aggregates.clear()
     return events
+
+
+def sequence_mark() -> int:
+    """A point in the recording order: every event recorded after it has a greater `sequence`."""
+    return next(_sequence)
+
+
+def drop_recorded_since(aggregates: dict[int, Aggregate], mark: int) -> None:
+    """The events the listed aggregates recorded after `mark` go, those before stay: they told of work undone
+    (a savepoint rolled back), and handled they would record what never happened (a history entry, say)."""
+    for aggregate in aggregates.values():
+        pending = aggregate.__dict__.get("_pending_events")
+        if pending:
+            pending[:] = [event for event in pending if event.sequence < mark]

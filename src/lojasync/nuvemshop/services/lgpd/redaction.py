@@ -6,6 +6,7 @@ CPF/CNPJ and billing address, as fiscal law requires; its history entry says so 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from lojasync.finance.events import RefundCheckSettled
@@ -25,11 +26,29 @@ from lojasync.nuvemshop.services.lgpd.requests import (
     strip_bodies,
 )
 from lojasync.sales.customers import Customer
+from lojasync.sales.events import AttentionCleared
 from lojasync.sales.history import Actor, HistoryType
 from lojasync.sales.orders import CustomerLink, Order
 from lojasync.shared.batching import chunks
 
 FISCAL_KEPT = "mantidos por obrigação fiscal (NF-e emitida ou venda confirmada)"
+
+log = logging.getLogger(__name__)
+
+# The order's attention reason when erasing what a cancelled document kept failed (`erase_what_the_document_kept`).
+ERASURE_PENDING_BEGINS = "LGPD: os dados pessoais do comprador mantidos para a NF-e ou venda simples cancelada"
+
+
+def erasure_pending_reason(number: int) -> str:
+    """What the back office reads when the erasure a cancellation owed failed: that the data are still there, and
+    how to run it again (marking the order resolved does, `AttentionCleared`)."""
+    return (f"{ERASURE_PENDING_BEGINS} (nome, CPF/CNPJ, endereço) ainda não puderam ser apagados. Marque o pedido "
+            f"como resolvido para tentar de novo (no terminal: lojasync orders resolve {number}); se falhar outra "
+            "vez, o motivo está no log do lojasync.")
+
+
+def is_erasure_pending_reason(reason: str) -> bool:
+    return reason.startswith(ERASURE_PENDING_BEGINS)
 
 
 def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
@@ -164,20 +183,42 @@ def redact_orders(uow: ConnectorUnitOfWork, rows: list[tuple[Order, OrderBinding
     return orders, fiscal
 
 
-def erase_what_the_document_kept(event: DocumentCancelled | RefundCheckSettled, uow: ConnectorUnitOfWork) -> None:
+def erase_what_the_document_kept(event: DocumentCancelled | RefundCheckSettled | AttentionCleared,
+                                 uow: ConnectorUnitOfWork) -> None:
     """An NF-e or a venda simples cancelled after the buyer's data were erased (LGPD): what the erasure held back for
     it (the order's recipient, the customer's name, CPF/CNPJ and address: `FISCAL_KEPT`) goes now, as if the request
     came now (review: cancel then redact erased them; redact then cancel kept them for good). Not while money the
     buyer paid may be owed back (a received receivable of the cancelled document to check): the person to refund is
-    kept until it is checked (`RefundCheckSettled`, which runs this again; review)."""
+    kept until it is checked (`RefundCheckSettled`, which runs this again; review).
+
+    In a savepoint of the cancellation's transaction: the cancellation SEFAZ registered, and its stock and receivables
+    reversed, must be recorded whatever happens to the erasure, which can wait (review: a failure of it rolled them
+    all back). Failed, it is logged and the order flagged (`erasure_pending_reason`); the person who marks the order
+    resolved runs it again (`AttentionCleared`)."""
     order = event.order
     if order.is_processed():
         return   # another document still stands: the law keeps the data for it
     if any(is_refund_check_reason(reason) for reason in order.attention_reasons):
         return
+    by_hand = isinstance(event, AttentionCleared)
+    failure = uow.attempt(lambda: _erase_what_the_document_kept(order, uow, by_hand))
+    if failure is None:
+        order.withdraw_attention(is_erasure_pending_reason)
+        return
+    # Known by the order's number, never its buyer's data (errors' statements keep no parameters: `build_engine`).
+    log.error("LGPD erasure after a document's cancellation failed; the order is flagged to retry",
+              extra={"order_id": order.id, "error": type(failure).__name__}, exc_info=failure)
+    order.ask_for_a_person(erasure_pending_reason(order.id))
+
+
+def _erase_what_the_document_kept(order: Order, uow: ConnectorUnitOfWork, by_hand: bool) -> None:
+    """The erasure `erase_what_the_document_kept` owes, when the order was erased at someone's request. `by_hand`: the
+    order was marked resolved, which may have cleared the refund's reason too (`refund_check_reason`)."""
     binding = uow.bindings.for_orders([order.id]).get(order.id)
     if binding is None or binding.redacted_at is None:
         return   # not erased at anyone's request
+    if by_hand and any(receivable.needs_attention for receivable in uow.receivables.list(order_id=order.id)):
+        return   # the receivables still say a refund may be owed, and to whom: the data wait for their check
     requests = [e.type for e in uow.order_history.for_order(order.id)
                 if e.type in (HistoryType.LGPD_CUSTOMER_REDACT, HistoryType.LGPD_STORE_REDACT)]
     request = HistoryType(requests[-1]) if requests else HistoryType.LGPD_CUSTOMER_REDACT
