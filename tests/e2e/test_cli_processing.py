@@ -330,7 +330,7 @@ def test_a_flagged_receivable_is_marked_checked_from_the_terminal(lojasync, orde
     assert f"Conta {first['id']} não está marcada para conferir" in lojasync("receivables", "check", str(first["id"]))
     cancelled = lojasync("sales", "cancel", str(sale["id"]))
     # dogfood: both said 'confira se é preciso devolver o valor' and nothing of how to mark it done.
-    assert f"Para conferir: lojasync receivables list --order {order_number}" in cancelled
+    assert f"Para conferir: lojasync receivables list --order {order_number} --conferir" in cancelled
     listed = lojasync("receivables", "list")
     assert "(conferir)" in listed
     assert f"Devolução decidida: lojasync receivables check {first['id']}" in listed

@@ -180,6 +180,8 @@ def test_cancelling_an_nfe_with_a_received_receivable_says_it_was_kept_for_a_che
     assert "contas a receber canceladas" not in out
     assert "nenhuma conta a receber cancelada; 1 já recebida(s) mantida(s) como recebida (conferir)" in out
     assert "devolver o valor ao cliente" in out
+    # review: it said to check and not where: the command that lists them (the list names the one that marks each).
+    assert f"Para conferir: lojasync receivables list --order {order_number} --conferir" in out
 
 
 def test_cancelling_a_confirmed_sale_says_what_became_of_its_receivables(lojasync, order_number):
@@ -187,6 +189,7 @@ def test_cancelling_a_confirmed_sale_says_what_became_of_its_receivables(lojasyn
     lojasync("sales", "confirm", "1")
     out = lojasync("sales", "cancel", "1")
     assert "Venda simples 1 cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in out
+    assert "Para conferir" not in out   # nothing had been received: nothing to check
 
 
 def test_cancelling_a_sale_counts_only_the_receivables_it_cancelled(lojasync, app):

@@ -42,8 +42,10 @@ def test_cancel_with_a_short_justification_is_refused_and_a_valid_one_cancels(ap
 
     cancelled = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
     assert cancelled.status_code == 303
-    text = text_of(logged_in.get(url).text)
+    page = logged_in.get(url).text
+    text = text_of(page)
     assert "cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in text
+    assert 'data-testid="documento-contas-a-conferir"' not in page and "conferir=1" not in page   # none received
     assert "Justificativa Cliente desistiu da compra antes do envio" in text and "XML do cancelamento" in text
     assert re.search(r"Protocolo do cancelamento \d{15}", text), text
     assert "Autorizada e cancelada no simulador da SEFAZ: sem valor fiscal." in text
@@ -504,3 +506,22 @@ def test_cancelling_an_nfe_that_never_issued_stock_does_not_say_the_stock_came_b
     text = text_of(logged_in.get(url).text)
     assert "cancelada: nenhum estoque a devolver (este documento não tinha dado baixa" in text
     assert "estoque devolvido" not in text
+
+
+def test_an_nfe_cancelled_with_a_receipt_links_the_receivables_to_check(app, logged_in, store_id, company, sefaz):
+    """review: the flash said "confira se é preciso devolver o valor ao cliente" and not where: the page the
+    cancellation lands on links them, on Financeiro filtered by the order and "a conferir"."""
+    from lojasync.finance.services import list_receivables, receive
+
+    logged_in.store_id = store_id
+    number, url = authorised(app, logged_in, 2300000093)
+    (first,) = list_receivables(app.uow(), order_number=number)
+    receive(app.uow(), first["id"])
+    assert post(logged_in, url, f"{url}/cancelar",
+                justificativa="Cliente desistiu da compra antes do envio").status_code == 303
+    page = logged_in.get(url).text
+    assert "1 já recebida(s) mantida(s) como recebida (conferir)" in text_of(page)   # the flash
+    assert "1 conta(s) a receber já recebida(s) ficaram para conferir" in text_of(page)
+    assert f'href="/financeiro?pedido={number}&amp;conferir=1"' in page
+    listed = logged_in.get(f"/financeiro?pedido={number}&conferir=1")
+    assert listed.status_code == 200 and "Marcar como conferida" in listed.text

@@ -186,6 +186,10 @@ def test_the_order_of_a_sale_cancelled_with_a_receipt_links_the_receivables_to_c
     page = logged_in.get(f"/pedidos/{number}").text
     assert 'data-testid="contas-a-conferir"' not in page
     assert post(logged_in, url, f"{url}/cancelar").status_code == 303
+    # The sale's page the cancellation lands on (with its flash) links them too: its words said only "conferir".
+    landed = logged_in.get(url).text
+    assert "1 conta(s) a receber já recebida(s) ficaram para conferir" in text_of(landed)
+    assert f'href="/financeiro?pedido={number}&amp;conferir=1"' in landed
     page = logged_in.get(f"/pedidos/{number}").text
     assert f'href="/financeiro?pedido={number}&amp;conferir=1" data-testid="contas-a-conferir"' in page
     listed = logged_in.get(f"/financeiro?pedido={number}&conferir=1")

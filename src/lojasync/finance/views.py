@@ -131,6 +131,13 @@ def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: 
     return ReceivableList(rows, today, totals, flagged)
 
 
+def to_check_of(uow: FinanceUnitOfWork, source_type: str, source_id: str) -> int:
+    """How many of a document's receivables are flagged "conferir" (received, then the document cancelled): the
+    page, the terminal and the API that cancelled it say where they are (its words alone said to check, not where)."""
+    with uow:
+        return sum(1 for r in uow.receivables.for_source(source_type, source_id) if r.needs_attention)
+
+
 def _situation(status: ReceivableStatus, past_due: bool) -> Situation:
     if status is ReceivableStatus.OPEN:
         return Situation.OVERDUE if past_due else Situation.OPEN

@@ -201,7 +201,7 @@ def cancel(
     else:
         words = undone_words(app_.read_uow(), "nfe", str(invoice.id), invoice.order_number)
         console.print(f"NF-e nº {invoice.number} cancelada: {words}.", highlight=False)
-        print_refund_check_hint(invoice.order_number)
+        print_refund_check_hint("nfe", str(invoice.id), invoice.order_number)
 
 
 @app.command("xml")

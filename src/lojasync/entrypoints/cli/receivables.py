@@ -20,7 +20,7 @@ from lojasync.entrypoints.cli.output import (
 )
 from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import check_receivable, receive, undo_receipt, write_off_receivable
-from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated
+from lojasync.finance.views import ReceivableFilter, Situation, find_receivables, situated, to_check_of
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.numbers import LARGEST_ID
 
@@ -93,13 +93,11 @@ def _situation(row: dict) -> str:
     return row["situation_label"] + written_off + (" (conferir)" if row["needs_attention"] else "")
 
 
-def print_refund_check_hint(order_number: int) -> None:
-    """After a cancellation that kept received receivables flagged: where they are, and (in the list) the command
-    that marks each checked; the cancellation's words alone said to check without saying how."""
-    rows = find_receivables(container().read_uow(), ReceivableFilter(None, order_number=order_number)).items
-    if any(r["needs_attention"] for r in rows):
-        console.print(f"Para conferir: lojasync receivables list --order {order_number}", highlight=False)
-
+def print_refund_check_hint(source_type: str, source_id: str, order_number: int) -> None:
+    """After a cancellation that kept this document's received receivables flagged: the command that lists them (and
+    the list, the command that marks each checked); the cancellation's words alone said to check without saying how."""
+    if to_check_of(container().read_uow(), source_type, source_id):
+        console.print(f"Para conferir: lojasync receivables list --order {order_number} --conferir", highlight=False)
 
 
 @app.command("receive")

@@ -113,7 +113,7 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
                   if sale.confirmed_at else "")
         console.print(f"Venda simples {sale.id} cancelada{undone}.", highlight=False)
         if sale.confirmed_at:
-            print_refund_check_hint(sale.order_number)
+            print_refund_check_hint("simple_sale", str(sale.id), sale.order_number)
     else:
         console.print(f"Venda simples {sale.id} já estava cancelada: nada foi feito de novo.", highlight=False)
     if changed and sale.confirmed_at:   # a pending sale moved no stock: nothing for the stores

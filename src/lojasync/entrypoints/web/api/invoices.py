@@ -12,7 +12,7 @@ from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
-from lojasync.entrypoints.web.api.routing import api_router
+from lojasync.entrypoints.web.api.routing import PREFIX, api_router
 from lojasync.entrypoints.web.api.types import (
     LARGEST_ID,
     TOTAL_HEADER,
@@ -26,6 +26,7 @@ from lojasync.entrypoints.web.api.types import (
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.store_pushes import push_soon
+from lojasync.finance.views import to_check_of
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
@@ -125,9 +126,25 @@ class InvoiceOut(ApiModel):
     lines: list[DocumentLineOut]
 
 
+TO_CHECK_DESCRIPTION = (
+    "Cancelado o documento com contas já recebidas, elas ficam recebidas e marcadas \"conferir\" (o valor pode ter "
+    "de voltar ao cliente): a chamada que as lista (GET /api/v1/receivables?order=N&needs_attention=true), e cada "
+    "uma se marca conferida com POST /api/v1/receivables/{id}/check. Nula quando nenhuma conta do documento está "
+    "a conferir.")
+
+
 class InvoiceChange(ApiModel):
     invoice: InvoiceOut
     changed: bool = Field(description="Se esta chamada mudou a NF-e (falso: já estava assim).")
+    receivables_to_check: str | None = Field(None, description=TO_CHECK_DESCRIPTION)
+
+
+def receivables_to_check(app: Container, source_type: str, source_id: int, order_number: int) -> str | None:
+    """The call that lists a cancelled document's receivables flagged "conferir" (received before the
+    cancellation), as an error's `na_api` gives the call that resolves it; None when none of them is."""
+    if not to_check_of(app.read_uow(), source_type, str(source_id)):
+        return None
+    return f"GET {PREFIX}/receivables?order={order_number}&needs_attention=true"
 
 
 class Cancellation(ApiInput):
@@ -177,7 +194,9 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
     invoice, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice_id, body.reason, who)
     if changed:
         push_soon(request)
-    return InvoiceChange(invoice=invoice_out(invoice), changed=changed)
+    to_check = (receivables_to_check(app, "nfe", invoice.id, invoice.order_number)
+                if invoice.status == "cancelled" else None)
+    return InvoiceChange(invoice=invoice_out(invoice), changed=changed, receivables_to_check=to_check)
 
 
 @router.get("/{invoice_id}/xml", response_class=Response, summary="O XML (nfeProc quando autorizada)",

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
-from lojasync.entrypoints.web.api.invoices import DocumentLineOut
+from lojasync.entrypoints.web.api.invoices import TO_CHECK_DESCRIPTION, DocumentLineOut, receivables_to_check
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiModel, Id, Money, WholeNumber
 from lojasync.entrypoints.web.auth import api_person
@@ -61,6 +61,7 @@ class SaleOut(ApiModel):
 class SaleChange(ApiModel):
     sale: SaleOut
     changed: bool = Field(description="Se esta chamada mudou a venda (falso: já estava assim).")
+    receivables_to_check: str | None = Field(None, description=TO_CHECK_DESCRIPTION)
 
 
 def sale_out(view: SaleView) -> SaleOut:
@@ -102,4 +103,6 @@ def cancel(sale_id: Id, request: Request, app: Container = Depends(container),
     sale, changed = cancel_sale(app.uow(), sale_id, who)
     if changed:
         push_soon(request)
-    return SaleChange(sale=sale_out(sale), changed=changed)
+    to_check = (receivables_to_check(app, "simple_sale", sale.id, sale.order_number)
+                if sale.status == "cancelled" else None)
+    return SaleChange(sale=sale_out(sale), changed=changed, receivables_to_check=to_check)

@@ -18,6 +18,7 @@ from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.finance.views import to_check_of
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED, NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CANCELLATION_DEADLINE, CancellationReasonInvalid
@@ -163,7 +164,10 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
         "voidable_here": environment_now == invoice.environment, "gap_notes": GAP_NOTES,
         "cancel_deadline": invoice.authorised_at + CANCELLATION_DEADLINE if invoice.authorised_at else None,
         "now": now(request),
-        "justificativa_inutilizacao": "", "justificativa_inutilizacao_error": None, **context},
+        "justificativa_inutilizacao": "", "justificativa_inutilizacao_error": None,
+        # Received before the cancellation and flagged: where they are checked (the flash said only "conferir").
+        "to_check": to_check_of(container.read_uow(), "nfe", str(invoice.id)) if invoice.status == "cancelled" else 0,
+        **context},
         status_code=status_code)
 
 

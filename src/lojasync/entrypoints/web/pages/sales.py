@@ -15,6 +15,7 @@ from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.finance.views import to_check_of
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import page_of_sales, show_sale
@@ -41,8 +42,11 @@ def sales_page(request: Request, situacao: str = "", pagina: str = "") -> Respon
 
 def _sale_page(request: Request, sale_id: int, status_code: int = 200, **context) -> Response:
     sale = show_sale(request.app.state.container.read_uow(), sale_id)
-    return render(request, "sales/detail.html", {"sale": sale, "action_error": None, **context},
-                  status_code=status_code)
+    # Received before the cancellation and flagged: where they are checked (the flash said only "conferir").
+    to_check = (to_check_of(request.app.state.container.read_uow(), "simple_sale", str(sale.id))
+                if sale.status == "cancelled" else 0)
+    return render(request, "sales/detail.html", {"sale": sale, "action_error": None, "to_check": to_check,
+                                                 **context}, status_code=status_code)
 
 
 @router.get("/vendas/{sale_id}", include_in_schema=False)
