@@ -77,6 +77,9 @@ def handle(app, store_id: int, event_id: int) -> str:
         return summary
 
 
+STORE_ASKED = "dados pessoais removidos a pedido da loja (LGPD)"
+
+
 def order(app, number: int):
     with app.uow() as uow:
         found = uow.orders.get(number)
@@ -191,6 +194,8 @@ def test_store_redact_removes_credentials_and_personal_data_but_keeps_fiscal_rec
     assert ana.name == ANA["name"] and ana.email == ANA["email"]
     assert_blank_order(order(app, numbers[1800000003]))
     assert order(app, numbers[1800000099]).contact_email == ANA["email"]
+    # Unlinked from her kept record, the order says who asked: the store (it said "a pedido do cliente"; review).
+    assert order(app, numbers[1800000003]).customer_problem == STORE_ASKED
 
     # Pedro's invalid CPF is gone from the order's problem and from its log.
     o4 = order(app, numbers[1800000004])
@@ -654,6 +659,27 @@ def test_an_erased_order_is_no_longer_linked_to_a_customer_kept_for_another_stor
     for text in ("Ana Duas", ANA["doc"]):
         assert [o["number"] for o in find_orders(app.read_uow(), OrderFilter(text=text)).items] == [kept[1800000099]]
     assert show_order(app.read_uow(), kept[1800000099])["customer"]["name"] == ANA["name"]   # the other store's
+
+
+def test_an_order_erased_by_store_redact_says_the_store_asked_and_keeps_saying_it_when_read_again(app, store_id):
+    """review: an order unlinked by store/redact said "dados pessoais anonimizados a pedido do cliente (LGPD)":
+    the store asked, not the customer (the history said so). Read again from the store (installed anew), the import
+    kept it anonymous and said the customer had asked."""
+    other = make_store(app, external_id="7654321")
+    numbers = imported(app, store_id, person_order(1800000003, ANA))
+    imported(app, other, person_order(1800000099, ANA))   # Ana's record is kept: this order is unlinked from it
+    handle(app, store_id, add_event(app, store_id, "store/redact", {"store_id": 1234567, "event": "store/redact"}))
+    shown = show_order(app.read_uow(), numbers[1800000003])
+    assert shown["customer"] is None and shown["customer_problem"] == STORE_ASKED
+    with app.read_uow() as uow:
+        assert uow.orders.get(numbers[1800000003]).personal_data_erased   # no NF-e names the buyer: as before
+    report = import_orders(app.uow(), store_id, [person_order(1800000003, ANA, updated_at=ts(60),
+                                                               payment_status="paid")], POLICY)
+    assert [r.outcome.value for r in report.results] == ["updated"]   # read and applied, not skipped as the same
+    shown = show_order(app.read_uow(), numbers[1800000003])
+    assert shown["customer"] is None and shown["customer_problem"] == STORE_ASKED
+    assert shown["contact"] == {"name": None, "email": None, "phone": None, "document": None}
+    assert not [e for e in shown["log"] if "a pedido do cliente" in e["message"]]
 
 
 def test_an_erased_order_whose_document_stands_keeps_its_customer(app, store_id):

@@ -64,9 +64,10 @@ class OrderData:
     # the shipping is: the digest adds it only when there is one.
     marketplace: str | None = field(default=None, repr=False)
 
-    def without_personal_data(self) -> OrderData:
-        """The same sale with no one's data in it: the customer asked for erasure (LGPD)."""
-        return replace(self, customer=None, customer_problem=TaxIdProblem(TaxIdProblemCode.ERASED),
+    def without_personal_data(self, erased: TaxIdProblemCode = TaxIdProblemCode.ERASED) -> OrderData:
+        """The same sale with no one's data in it: the customer asked for erasure (LGPD), or the store did
+        (`erased`: who asked, as the order's customer problem says it)."""
+        return replace(self, customer=None, customer_problem=TaxIdProblem(erased),
                        **dict.fromkeys(PERSONAL_FIELDS))
 
 

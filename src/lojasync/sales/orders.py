@@ -33,7 +33,7 @@ from lojasync.shared.address import Address
 from lojasync.shared.events import Aggregate
 from lojasync.shared.money import brl
 from lojasync.shared.phone import national_digits
-from lojasync.shared.tax_id import TaxIdProblem, TaxIdProblemCode, normalize_tax_id, parse_tax_id
+from lojasync.shared.tax_id import ERASURES, TaxIdProblem, TaxIdProblemCode, normalize_tax_id, parse_tax_id
 
 ORIGIN_ONLINE_STORE = "nuvemshop"
 ORIGIN_LABELS = {ORIGIN_ONLINE_STORE: "Loja virtual"}
@@ -436,11 +436,11 @@ class Order(Aggregate):
 
     @property
     def personal_data_erased(self) -> bool:
-        """Whether the buyer's data was erased at their request (LGPD) and none of it is kept for a fiscal document:
-        its store customer unlinked as erased, or anonymised."""
+        """Whether the buyer's data was erased at their request or the store's (LGPD) and none of it is kept for a
+        fiscal document: its store customer unlinked as erased, or anonymised."""
         if self.customer is not None:
             return self.customer.is_anonymised()
-        return self.customer_problem == TaxIdProblem(TaxIdProblemCode.ERASED).reason
+        return self.customer_problem in _ERASED_REASONS
 
     def erase_personal_data(self, request: HistoryType, actor: Who = Actor.STORE) -> bool:
         """Blank the buyer's data; a processed order keeps what its fiscal document requires (recipient's
@@ -461,7 +461,7 @@ class Order(Aggregate):
                 # link named the person on this order still, and found it by their name and CPF (review). A link a
                 # person made (the merchant's own record) stays, as on an order whose document stands.
                 changes.update(customer=None, customer_link=None,
-                               customer_problem=TaxIdProblem(TaxIdProblemCode.ERASED).reason)
+                               customer_problem=TaxIdProblem(erasure_problem(request)).reason)
         changed = assign(self, changes)
         if changed:
             self.record(PersonalDataErased(order=self, actor=actor, request=request,
@@ -628,3 +628,13 @@ def document_forms(document: str | None) -> list[str]:
     if not isinstance(parsed, TaxIdProblem):
         forms.add(parsed.formatted())
     return sorted(f for f in forms if f)
+
+
+# The customer problems an erasure leaves (by the customer's request or the store's), as the order keeps them.
+_ERASED_REASONS = frozenset(TaxIdProblem(code).reason for code in ERASURES)
+
+
+def erasure_problem(request: HistoryType) -> TaxIdProblemCode:
+    """Who asked for the erasure, as the order's customer problem says it: the store (store/redact: every buyer's
+    data of the store) or the customer (customers/redact). It said "a pedido do cliente" for both (review)."""
+    return TaxIdProblemCode.ERASED_BY_STORE if request == HistoryType.LGPD_STORE_REDACT else TaxIdProblemCode.ERASED

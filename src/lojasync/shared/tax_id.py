@@ -89,6 +89,9 @@ class TaxIdProblemCode(StrEnum):
     INVALID_CNPJ = "invalid_cnpj"
     NOT_A_DOCUMENT = "not_a_document"
     ERASED = "erased"  # the customer asked for erasure (LGPD): no document is kept on purpose
+    # The store asked (Nuvemshop's store/redact: every buyer's data of the store), not the customer: no document is
+    # kept on purpose either. The order keeps the reason's words (a text column): no migration for a new member.
+    ERASED_BY_STORE = "erased_by_store"
 
     @property
     def label(self) -> str:
@@ -101,7 +104,10 @@ _PROBLEM_LABELS = {
     TaxIdProblemCode.INVALID_CNPJ: "CNPJ inválido",
     TaxIdProblemCode.NOT_A_DOCUMENT: "documento não é CPF nem CNPJ",
     TaxIdProblemCode.ERASED: "dados pessoais anonimizados a pedido do cliente (LGPD)",
+    TaxIdProblemCode.ERASED_BY_STORE: "dados pessoais removidos a pedido da loja (LGPD)",
 }
+# The problems that say the buyer's data were erased on purpose, by whoever asked.
+ERASURES = frozenset({TaxIdProblemCode.ERASED, TaxIdProblemCode.ERASED_BY_STORE})
 
 
 @dataclass(frozen=True)

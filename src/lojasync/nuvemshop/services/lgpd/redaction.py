@@ -219,9 +219,7 @@ def _erase_what_the_document_kept(order: Order, uow: ConnectorUnitOfWork, by_han
         return   # not erased at anyone's request
     if by_hand and any(receivable.needs_attention for receivable in uow.receivables.list(order_id=order.id)):
         return   # the receivables still say a refund may be owed, and to whom: the data wait for their check
-    requests = [e.type for e in uow.order_history.for_order(order.id)
-                if e.type in (HistoryType.LGPD_CUSTOMER_REDACT, HistoryType.LGPD_STORE_REDACT)]
-    request = HistoryType(requests[-1]) if requests else HistoryType.LGPD_CUSTOMER_REDACT
+    request = erasure_request(uow, order.id)
     customer = order.customer
     # The customer first, as customers/redact does: anonymised, it stays linked to the order; one someone else's
     # too (another store's orders), kept for another document, or linked to an order nobody asked to erase (the
@@ -232,3 +230,11 @@ def _erase_what_the_document_kept(order: Order, uow: ConnectorUnitOfWork, by_han
             and not uow.lgpd.customers_with_orders_not_erased([customer.id]):
         customer.erase_personal_data(keep_fiscal=False)
     order.erase_personal_data(request, Actor.SYSTEM)
+
+
+def erasure_request(uow: ConnectorUnitOfWork, order_id: int) -> HistoryType:
+    """Who asked for the order's erasure, as its history says: the store (store/redact) or the customer (the last of
+    them, when both did; the customer's when the history says neither)."""
+    requests = [e.type for e in uow.order_history.for_order(order_id)
+                if e.type in (HistoryType.LGPD_CUSTOMER_REDACT, HistoryType.LGPD_STORE_REDACT)]
+    return HistoryType(requests[-1]) if requests else HistoryType.LGPD_CUSTOMER_REDACT
