@@ -449,14 +449,18 @@ def test_a_variant_whose_sku_moved_to_another_product_gets_that_products_stock(a
     assert client.writes == []                   # CAN-CER's stock is not managed here: the store's own
     count_stock(app.uow(), "CAN-CER", 4)
     push_store_updates(app.uow(), lambda s: client, store_id)
-    assert ("PATCH", "501", {"601": 4}) in client.writes     # (and CAN-CER's own variant 602, of product 502)
+    # CAN-CER's own variant 602 (of product 502) has that SKU too now: the two share its 4.
+    assert ("PATCH", "501", {"601": 2}) in client.writes and ("PATCH", "502", {"602": 2}) in client.writes
 
 
 def test_a_variant_rebound_after_its_push_is_queued_again(app, store_id):
     """review: the SKU changed after a completed push queued nothing: the variant kept the former product's count
     until the new product's stock happened to move."""
-    client, _ = _renamed_after_a_push(app, store_id, order_payload(id=1900000201), 1900000202)
-    assert client.writes[-1] == ("PATCH", "501", {"601": 3})   # CAN-CER's 4 less the unit on the new order
+    client, push = _renamed_after_a_push(app, store_id, order_payload(id=1900000201), 1900000202)
+    # CAN-CER's 4 less the unit on the new order, shared with CAN-CER's own variant 602 (which showed 4): 2 and 1.
+    assert client.writes[-1] == ("PATCH", "501", {"601": 2})
+    push()
+    assert client.writes[-1] == ("PATCH", "502", {"602": 1})
 
 
 def _renamed_after_a_push(app, store_id, older: dict, renamed_id: int):
@@ -487,7 +491,7 @@ def test_an_older_order_read_again_does_not_bind_a_renamed_variant_back(app, sto
 
     older = order_payload(id=1900000301)   # placed 27/11/2026, its line CAM-ALG-P on variant 601
     client, push = _renamed_after_a_push(app, store_id, older, 1900000302)
-    assert client.writes[-1] == ("PATCH", "501", {"601": 3})
+    assert client.writes[-1] == ("PATCH", "501", {"601": 2})   # CAN-CER's 3 shared with its own variant 602
     writes = len(client.writes)
 
     import_order(app.uow(), store_id, dict(older, payment_status="paid", updated_at=ts(3600)), ImportPolicy())
@@ -730,3 +734,40 @@ def test_a_variant_whose_store_product_an_order_gives_later_is_sent_again_by_its
     push_store_updates(app.uow(), lambda s: client, store_id)
     # Both orders were placed before the count: they reserve nothing of it.
     assert client.variant_stock["601"] == 10 and ("stock", "601", "done") in queued(app)
+
+
+def test_a_variant_given_the_sku_of_another_shares_its_stock_with_it(app, store_id):
+    """An oversell: the merchant gave a new variant (603) the SKU of 601 (CAM-ALG-P). Its first order bound it to the
+    same product, and each showed the whole stock. They share it now, 601 too though only 603 was queued, and the store
+    log tells the merchant once (SQLite, or PostgreSQL: the binding, outbox and log queries)."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.nuvemshop.model.store_log import StoreLogType
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from lojasync.nuvemshop.services.stores import store_log
+    from tests.unit.fakes import FakeStoreClient
+
+    imported(app, store_id, 1900000951)   # placed before the count: it reserves nothing
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    client = FakeStoreClient()
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.writes == [("PATCH", "501", {"601": 10})]
+
+    moment = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    payload = order_payload(id=1900000952, created_at=moment, updated_at=moment)
+    payload["products"] = [{"id": 1, "product_id": 503, "variant_id": 603, "name": "Camiseta Algodão P (nova)",
+                            "sku": "CAM-ALG-P", "price": "50.00", "quantity": 1}]
+    import_order(app.uow(), store_id, payload, ImportPolicy())   # reserves 1: 9 available
+    assert [(ref, status) for kind, ref, status in queued(app) if status == "pending"] == [("603", "pending")]
+
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.writes[-1] == ("PATCH", "503", {"603": 4})   # 601 comes first: 5 and 4, not 9 and 9
+    push_store_updates(app.uow(), lambda s: client, store_id)   # 601 was queued by the split: it still showed 10
+    assert client.writes[-1] == ("PATCH", "501", {"601": 5}) and client.variant_stock == {"601": 5, "603": 4}
+    writes = len(client.writes)
+    count_stock(app.uow(), "CAM-ALG-P", 7)   # both queued: split again (3 and 3 of 6), not told again
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert sorted(client.writes[writes:]) == [("PATCH", "501", {"601": 3}), ("PATCH", "503", {"603": 3})]
+    told = [e for e in store_log(app.read_uow(), "1234567") if e["event"] == StoreLogType.STOCK_SPLIT]
+    assert len(told) == 1 and told[0]["message"].startswith("O SKU CAM-ALG-P está em 2 variantes da loja (601, 603)")

@@ -163,10 +163,11 @@ class FakeBindings(_Rows):
             if b.store_id == store_id and b.external_variant_id == variant_id and b.gone_at is None:
                 b.gone_at = when
 
-    def products_for(self, product_ids: Iterable[int]) -> list:
+    def products_for(self, product_ids: Iterable[int], store_id: int | None = None) -> list:
         wanted = set(product_ids)
         return [b for b in self._of("ProductBinding")
-                if b.product is not None and b.product.id in wanted and b.gone_at is None]
+                if b.product is not None and b.product.id in wanted and b.gone_at is None
+                and (store_id is None or b.store_id == store_id)]
 
     def products_by_variant_ids(self, store_id: int, variant_ids: Iterable[str]) -> dict:
         wanted = set(variant_ids)
@@ -215,6 +216,9 @@ class FakeStoreLog(_Rows):
 
     def for_store(self, store_id: int, limit: int = 100) -> list:
         return [e for e in reversed(self.rows) if e.store_id == store_id][:limit]
+
+    def has(self, store_id: int, entry_type: StoreLogType, params: dict) -> bool:
+        return any(e.store_id == store_id and e.type == entry_type.value and e.params == params for e in self.rows)
 
 
 class FakeWebhookEvents(_Rows):
@@ -283,6 +287,11 @@ class FakeStoreUpdates:
         for t in targets:
             self._upsert(t.store_id, UpdateKind.STOCK.value, t.variant_ref, now, parent_ref=t.product_ref,
                          product_id=t.product_id, value=None)
+
+    def stock_sent(self, store_id, variant_refs) -> dict:
+        wanted = set(variant_refs)
+        return {ref: (row["status"], row["sent_value"]) for (sid, kind, ref), row in self.rows.items()
+                if sid == store_id and kind == UpdateKind.STOCK.value and ref in wanted}
 
     def want_invoice_key(self, store_id, order_ref, key, now) -> None:
         self._upsert(store_id, UpdateKind.NFE_KEY.value, order_ref, now, parent_ref=None, product_id=None, value=key)

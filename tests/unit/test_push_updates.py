@@ -551,3 +551,104 @@ def test_a_long_push_gives_the_store_back_after_its_slice_and_leaves_the_rest_du
         uow.store_updates.want_invoice_key(store.id, f"170000010{order}", str(order + 5) * 44, NOW)
     report, _ = push_now(uow, lambda s: client, store.external_id, now=lambda: NOW)
     assert (report.pushed, report.more) == (3, False) and set(statuses(uow).values()) == {"done"}
+
+
+# One ERP product bound to several variants of one store (the merchant gave them the same SKU): each showing the whole
+# quantity, the store could sell it once per variant. They share it: the parts add up to the quantity, never more.
+
+
+def splits(uow) -> list:
+    return [entry for entry in uow.store_log.rows if entry.type == StoreLogType.STOCK_SPLIT]
+
+
+def test_variants_of_one_store_sharing_a_product_split_its_stock_and_the_merchant_is_told_once(uow, store, client):
+    product(uow, 1, "CAM-P", 5)
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 1))
+
+    report = push(uow, client, store)
+
+    assert client.writes == [("PATCH", "501", {"601": 3, "602": 2})]   # 5, not 10: the first bound gets the odd unit
+    assert report.pushed == 2 and statuses(uow) == {"601": "done", "602": "done"}
+    (told,) = splits(uow)
+    assert render_store_log(told.type, told.params) == (
+        "O SKU CAM-P está em 2 variantes da loja (601, 602): o estoque disponível do produto foi dividido entre elas, "
+        "para a loja não vender mais do que há. Dê a cada variante o seu próprio SKU na Nuvemshop; o estoque volta a "
+        "ir inteiro quando um pedido com o novo SKU for importado.")
+    uow.products.balances[1] = 4   # a sale: both queued again, split again, not told again
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 1))
+    push(uow, client, store)
+    assert client.writes[-1] == ("PATCH", "501", {"601": 2, "602": 2}) and len(splits(uow)) == 1
+
+
+def test_no_stock_to_share_gives_every_variant_none(uow, store, client):
+    product(uow, 1, "CAM-P", 0)
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 1))
+
+    push(uow, client, store)
+
+    assert client.writes == [("PATCH", "501", {"601": 0, "602": 0})]
+    assert len(splits(uow)) == 1   # told even now: the next count is split too
+
+
+def test_a_product_on_one_variant_still_gets_its_whole_quantity_beside_one_that_is_split(uow, store, client):
+    product(uow, 1, "CAM-P", 5)
+    product(uow, 2, "CAM-M", 7)
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 2), ("603", "502", 1))
+
+    push(uow, client, store)
+
+    assert sorted(client.writes) == [("PATCH", "501", {"601": 3, "602": 7}), ("PATCH", "502", {"603": 2})]
+    assert [entry.params for entry in splits(uow)] == [{"sku": "CAM-P", "variants": ["601", "603"]}]
+
+
+def test_each_store_with_one_variant_of_the_product_gets_the_whole_quantity(uow, store, client):
+    from lojasync.nuvemshop.model.store import Store
+
+    with uow:
+        other = Store("7654321", "http://127.0.0.1:9/2025-03", "token-cifrado")
+        uow.stores.add(other)
+        uow.commit()
+    product(uow, 1, "CAM-P", 5)
+    want_stock(uow, store, ("601", "501", 1))
+    want_stock(uow, other, ("901", "801", 1))   # the same product in another store: not a sibling of 601
+    other_client = FakeStoreClient(external_store_id="7654321")
+
+    push(uow, client, store)
+    push(uow, other_client, other)
+
+    assert client.writes == [("PATCH", "501", {"601": 5})]
+    assert other_client.writes == [("PATCH", "801", {"901": 5})]
+    assert splits(uow) == []
+
+
+def test_a_variant_pushed_alone_gets_its_share_and_its_sibling_gives_back_the_rest(uow, store, client):
+    # 601 had the product to itself and showed all 5; the merchant then gave a new variant, 602, the same SKU, and
+    # its first order bound it (only 602 queued). 602 showing 5 beside 601's 5 sells the 5 units twice.
+    product(uow, 1, "CAM-P", 5)
+    want_stock(uow, store, ("601", "501", 1))
+    push(uow, client, store)
+    assert client.writes == [("PATCH", "501", {"601": 5})]
+
+    want_stock(uow, store, ("602", "501", 1))
+    push(uow, client, store)
+    assert client.writes[-1] == ("PATCH", "501", {"602": 2})   # its share, the one left after 601's 3
+    assert statuses(uow) == {"601": "pending", "602": "done"}   # 601 still shows 5: queued for its 3
+
+    push(uow, client, store)
+    assert client.writes[-1] == ("PATCH", "501", {"601": 3}) and client.variant_stock == {"601": 3, "602": 2}
+    assert push(uow, client, store).pushed == 0   # in step now: nothing queued back and forth
+
+
+def test_a_sibling_the_store_refused_is_not_queued_again_by_the_split(uow, store, client):
+    product(uow, 1, "CAM-P", 5)
+    want_stock(uow, store, ("601", "501", 1))
+    client.set_variants_stock = refused_422
+    client.set_variant_stock = refused_422
+    push(uow, client, store)
+    assert statuses(uow) == {"601": "failed"}
+
+    client = FakeStoreClient()
+    want_stock(uow, store, ("602", "501", 1))
+    push(uow, client, store)
+    assert client.writes == [("PATCH", "501", {"602": 2})]
+    assert statuses(uow)["601"] == "failed"   # waits for a person's Reenviar, as before

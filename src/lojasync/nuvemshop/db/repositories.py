@@ -125,13 +125,15 @@ class BindingRepository:
             CustomerBinding.store_id == store_id, CustomerBinding.external_id.in_(wanted))
         return {b.external_id: b for b in self.session.scalars(query)}
 
-    def products_for(self, product_ids: Iterable[int]) -> list[ProductBinding]:
-        """Every store variant bound to these ERP products (in any store), but those the store said are gone."""
+    def products_for(self, product_ids: Iterable[int], store_id: int | None = None) -> list[ProductBinding]:
+        """Every store variant bound to these ERP products (in any store, or in `store_id` only), but those the store
+        said are gone; in the order they were bound (the push splits a product's stock among its variants so)."""
         found: list[ProductBinding] = []
         for chunk in chunks(sorted(set(product_ids))):
-            found.extend(self.session.scalars(select(ProductBinding).where(ProductBinding.product_id.in_(chunk),
-                                                                           ProductBinding.gone_at.is_(None))
-                                              .order_by(ProductBinding.id)))
+            query = select(ProductBinding).where(ProductBinding.product_id.in_(chunk), ProductBinding.gone_at.is_(None))
+            if store_id is not None:
+                query = query.where(ProductBinding.store_id == store_id)
+            found.extend(self.session.scalars(query.order_by(ProductBinding.id)))
         return found
 
     def variant_gone(self, store_id: int, variant_id: str, when: datetime) -> None:
@@ -201,6 +203,12 @@ class StoreLogRepository:
         query = (select(StoreLogEntry).where(StoreLogEntry.store_id == store_id)
                  .order_by(StoreLogEntry.id.desc()).limit(limit))
         return list(self.session.scalars(query))
+
+    def has(self, store_id: int, entry_type: StoreLogType, params: dict) -> bool:
+        """Whether the store's log already says this (same type and parameters): what is to be said once."""
+        query = select(StoreLogEntry.params).where(StoreLogEntry.store_id == store_id,
+                                                   StoreLogEntry.type == entry_type.value)
+        return any(found == params for found in self.session.scalars(query))
 
 
 class WebhookEventRepository:

@@ -84,6 +84,15 @@ class StoreUpdateRepository:
             found.update((ref, (status == _PENDING, at)) for ref, status, at in self.session.execute(query))
         return found
 
+    def stock_sent(self, store_id: int, variant_refs: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """Each of these variants' stock update, as (status, what the last push wrote); none: absent."""
+        found: dict[str, tuple[str, str | None]] = {}
+        for chunk in chunks(sorted(set(variant_refs))):
+            query = select(t.c.ref, t.c.status, t.c.sent_value).where(
+                t.c.store_id == store_id, t.c.kind == UpdateKind.STOCK.value, t.c.ref.in_(chunk))
+            found.update((ref, (status, sent)) for ref, status, sent in self.session.execute(query))
+        return found
+
     # read and finished by the push
     def due(self, store_id: int, now: datetime, limit: int = 500) -> list[StoreUpdate]:
         # Those that failed before go last: a product the store keeps refusing with 5xx, first of every batch, stopped

@@ -25,6 +25,7 @@ class StoreLogType(StrEnum):
     LGPD_DATA_REQUEST = "lgpd_data_request"
     IMPORT_FAILED = "import_failed"
     STORE_UPDATE_FAILED = "store_update_failed"   # the store refused a stock, NF-e key or tracking write for good
+    STOCK_SPLIT = "stock_split"   # a product's stock was split among the store variants sharing its SKU (said once)
     LEGACY = "legacy"   # migrated from the old sync log: the sentence as it was written
 
 
@@ -80,6 +81,14 @@ def _update_failed(p: Mapping[str, Any]) -> str:
     return f"{text if text.endswith(('.', '!', '?')) else text + '.'} Resolução: {p['resolution']}"
 
 
+def _stock_split(p: Mapping[str, Any]) -> str:
+    variants = p.get("variants") or []
+    return (f"O SKU {p.get('sku') or '?'} está em {len(variants)} variantes da loja ({', '.join(variants)}): o "
+            "estoque disponível do produto foi dividido entre elas, para a loja não vender mais do que há. Dê a cada "
+            "variante o seu próprio SKU na Nuvemshop; o estoque volta a ir inteiro quando um pedido com o novo SKU "
+            "for importado.")
+
+
 _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
     StoreLogType.APP_INSTALLED: _installed,
     StoreLogType.APP_UNINSTALLED: lambda p: ("App desinstalado na loja: sincronização desativada. Reinstale o app "
@@ -101,11 +110,12 @@ _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
         f"Pedido {p.get('external_id') or '?'} da loja não importado: {p.get('error') or 'erro'}. A próxima "
         "sincronização tenta de novo."),
     StoreLogType.STORE_UPDATE_FAILED: _update_failed,
+    StoreLogType.STOCK_SPLIT: _stock_split,
 }
 
 
 WARNINGS = frozenset({StoreLogType.APP_UNINSTALLED, StoreLogType.APP_SUSPENDED, StoreLogType.LGPD_STORE_REDACT,
-                      StoreLogType.STORE_DISABLED})
+                      StoreLogType.STORE_DISABLED, StoreLogType.STOCK_SPLIT})
 
 
 def render_store_log(entry_type: str, params: Mapping[str, Any] | None) -> str:

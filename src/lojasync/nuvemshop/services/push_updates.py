@@ -30,12 +30,20 @@ from lojasync.nuvemshop.client.errors import (
 )
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogType
-from lojasync.nuvemshop.model.store_updates import NFE_KEY, NFE_NAMESPACE, StoreUpdate, UpdateKind
+from lojasync.nuvemshop.model.store_updates import (
+    NFE_KEY,
+    NFE_NAMESPACE,
+    StockTarget,
+    StoreUpdate,
+    UpdateKind,
+    UpdateStatus,
+)
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.leases import Lease, store_lease
 from lojasync.nuvemshop.services.maintenance import stop_for_attention
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
+from lojasync.stock.views import product_reference
 
 log = logging.getLogger("lojasync.push")
 
@@ -193,6 +201,28 @@ class _Stock:
     # queued gets that product's stock (the row's own product_id wrote the former product's count on it)
     bound: dict[str, int]
     parents: dict[str, str] = field(default_factory=dict)   # variant ref -> the store's product of it, when known
+    # product id -> (variant ref, the store's product of it) of each of its live variants in this store, in the order
+    # they were bound, when it has more than one (a merchant gave two variants the same SKU). Each showing the whole
+    # quantity, the store could sell it twice over: they share it (`share`), all of them, queued now or not.
+    shared: dict[int, list[tuple[str, str | None]]] = field(default_factory=dict)
+
+    def for_variant(self, ref: str) -> int | None:
+        """What the store must show on this variant; None: nothing to write (unbound, or not managed by the ERP)."""
+        product = self.bound.get(ref)
+        return None if product not in self.quantity else self.part(product, ref)
+
+    def part(self, product: int, ref: str) -> int:
+        """The managed product's quantity the variant shows: all of it, or its share among the product's variants."""
+        variants = [variant for variant, _ in self.shared.get(product, ())]
+        if ref not in variants:
+            return self.quantity[product]
+        return share(self.quantity[product], len(variants), variants.index(ref))
+
+
+def share(quantity: int, variants: int, position: int) -> int:
+    """The part of `quantity` the variant at `position` (of `variants`, in binding order) shows: an even split, the
+    first `quantity % variants` one unit more, so the parts add up to the quantity, never more (5 on two: 3 and 2)."""
+    return quantity // variants + (1 if position < quantity % variants else 0)
 
 
 def _stock_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpdate]) -> _Stock:
@@ -216,8 +246,24 @@ def _stock_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpd
     # them off its own stock when they were placed; writing the bare balance would give them back and
     # oversell). Below zero (sold before it was counted again) means none.
     reserved = uow.products.reserved(managed)
-    return _Stock({pid: max(levels.get(pid, 0) - reserved.get(pid, 0), 0) for pid in managed},
-                  {pid: p.sku for pid, p in uow.products.by_ids(ids).items()}, bound, parents)
+    skus = {pid: p.sku for pid, p in uow.products.by_ids(ids).items()}
+    return _Stock({pid: max(levels.get(pid, 0) - reserved.get(pid, 0), 0) for pid in managed}, skus, bound, parents,
+                  _shared(uow, store_id, managed, bindings))
+
+
+def _shared(uow: ConnectorUnitOfWork, store_id: int, managed: set[int], queued: dict
+            ) -> dict[int, list[tuple[str, str | None]]]:
+    """The managed products bound to more than one live variant of this store, each with all of them (in binding
+    order), those without a row in this push included: the split is of the whole quantity among all of them."""
+    live: dict[int, dict[str, str | None]] = {}
+    for binding in uow.bindings.products_for(managed, store_id=store_id):
+        live.setdefault(binding.product.id, {})[binding.external_variant_id] = binding.external_product_id
+    # A variant of this push whose binding another transaction changed between the two reads is written as bound in
+    # the first (`bound`): it still counts among them, rather than get the whole quantity.
+    for ref, binding in queued.items():
+        if binding.product is not None and binding.gone_at is None and binding.product.id in managed:
+            live.setdefault(binding.product.id, {}).setdefault(ref, binding.external_product_id)
+    return {pid: list(variants.items()) for pid, variants in live.items() if len(variants) > 1}
 
 
 def _tracking_to_write(uow: ConnectorUnitOfWork, store_id: int, rows: list[StoreUpdate]
@@ -259,6 +305,7 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
     else:
         outcomes = _push_stock(client, group, stock)
     with uow:
+        split: set[int] = set()
         for row in group:
             outcome = outcomes[row.id]
             if isinstance(outcome, _Refusal):
@@ -269,7 +316,41 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
                 sent, remote_id = outcome
                 uow.store_updates.finish(row, clock(), sent, remote_id)
                 report.pushed += 1
+                if row.kind == UpdateKind.STOCK and sent is not None and stock.bound.get(row.ref) in stock.shared:
+                    split.add(stock.bound[row.ref])
+        for product_id in sorted(split):
+            _split_written(uow, group[0].store_id, product_id, stock, clock())
         uow.commit()
+
+
+def _split_written(uow: ConnectorUnitOfWork, store_id: int, product_id: int, stock: _Stock, moment: datetime) -> None:
+    """A product's stock was split among its variants in the store: the merchant is told once (the store log), and
+    a sibling without a row in this push whose last write is not its part now is queued. A variant bound to the
+    product since that sibling's push (a new variant given the same SKU, bound by its first order) makes the parts
+    smaller, and the sibling kept showing the former, larger one until the product moved again."""
+    variants = stock.shared[product_id]
+    others = [(ref, parent) for ref, parent in variants if ref not in stock.bound]   # not in this push
+    if others:
+        states = uow.store_updates.stock_sent(store_id, [ref for ref, _ in others])
+        stale = [StockTarget(store_id, ref, parent, product_id) for ref, parent in others
+                 if _stale(states.get(ref), stock.part(product_id, ref))]
+        if stale:
+            uow.store_updates.want_stock(stale, moment)
+    params = {"sku": product_reference(stock.skus.get(product_id), product_id),
+              "variants": [ref for ref, _ in variants]}
+    if not uow.store_log.has(store_id, StoreLogType.STOCK_SPLIT, params):
+        uow.store_log.record(store_id, StoreLogType.STOCK_SPLIT, Actor.SYSTEM.value, params)
+        log.warning("stock split among variants sharing a SKU", extra={"store_id": store_id, "product_id": product_id,
+                                                                        "variants": len(variants)})
+
+
+def _stale(state: tuple[str, str | None] | None, part: int) -> bool:
+    """Whether a sibling's last write is not its part now. Never queued: the store's own number is not the part.
+    Pending: it goes anyway, read then; refused: it waits for a person (queued again, it would be refused again)."""
+    if state is None:
+        return True
+    status, sent = state
+    return status == UpdateStatus.DONE.value and sent != str(part)
 
 
 def _fail(uow: ConnectorUnitOfWork, row: StoreUpdate, refusal: _Refusal, stock: _Stock, report: PushReport,
@@ -293,8 +374,9 @@ def _push_stock(client: StoreClient, group: list[StoreUpdate], stock: _Stock) ->
     product = group[0].parent_ref or stock.parents.get(group[0].ref)
     wanted = {}
     for row in group:
-        if stock.bound.get(row.ref) in stock.quantity:
-            wanted[row.ref] = stock.quantity[stock.bound[row.ref]]
+        quantity = stock.for_variant(row.ref)
+        if quantity is not None:
+            wanted[row.ref] = quantity
         else:  # no longer bound, or bound to a product whose stock the ERP does not manage: nothing to write
             outcomes[row.id] = (None, None)
     writing = [row for row in group if row.ref in wanted]
