@@ -270,6 +270,18 @@ def test_a_flagged_order_is_marked_resolved_from_the_terminal(lojasync, app, ord
     assert "Pedido 999999 não encontrado" in lojasync("orders", "resolve", "999999", expect=1)
 
 
+def test_a_reason_the_resolution_itself_raised_is_said(lojasync, order_number, monkeypatch):
+    """review: an LGPD erasure that marking the order resolved ran again, and that failed again, flagged the order
+    anew; the terminal said only "atenção marcada como resolvida"."""
+    from lojasync.entrypoints.cli import orders
+
+    again = "LGPD: os dados pessoais do comprador mantidos para a NF-e ou venda simples cancelada ainda não puderam"
+    monkeypatch.setattr(orders, "clear_attention", lambda uow, number, actor: (True, [again]))
+    said = lojasync("orders", "resolve", str(order_number))
+    assert f"Pedido {order_number}: atenção marcada como resolvida." in said
+    assert f"Ainda precisa de atenção: {again}" in said
+
+
 def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lojasync, app, order_number,
                                                                                 monkeypatch):
     from lojasync.entrypoints.cli import order_processing

@@ -5,6 +5,7 @@ unanswered (settled by a query, never sent blind), cancelled (both reversed)."""
 from __future__ import annotations
 
 import concurrent.futures
+import sys
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -2084,7 +2085,7 @@ def test_an_order_whose_customer_was_anonymised_says_so_when_an_nfe_is_refused(a
         uow.commit()
     with pytest.raises(DocumentNotPossible) as refused:
         generate_invoice(app.uow(), app.cipher, number)
-    assert any("anonimizados a pedido dele (LGPD)" in problem for problem in refused.value.problems)
+    assert any("anonimizados (LGPD, a pedido dele ou da loja)" in problem for problem in refused.value.problems)
     assert not any("cliente sem endereço" in problem for problem in refused.value.problems)
 
 
@@ -2129,7 +2130,7 @@ def test_a_pending_nfe_is_not_transmitted_after_the_buyers_data_was_erased(app, 
     _erase_buyer(app, number)
     with pytest.raises(BuyerDataErasedSinceGenerated) as refused:
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-    assert "a pedido dele (LGPD)" in refused.value.message and "não tem mais destinatário" in refused.value.message
+    assert "foram apagados (LGPD" in refused.value.message and "não tem mais destinatário" in refused.value.message
     assert "vincule o cliente" in refused.value.resolution and "mesmo número" in refused.value.resolution
     assert refused.value.action is Action.DISCARD_INVOICE
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None   # nothing sent
@@ -2152,7 +2153,7 @@ def test_an_nfe_awaiting_sefaz_at_the_erasure_that_sefaz_never_got_is_not_sent_a
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).xml is not None   # awaiting SEFAZ: it may be a fiscal document
     later = lambda: datetime(2099, 1, 1, tzinfo=timezone.utc)  # noqa: E731 - past the sending window
-    with pytest.raises(LojasyncError, match="a pedido dele \\(LGPD\\)"):
+    with pytest.raises(LojasyncError, match="foram apagados \\(LGPD"):
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") is None
     with app.read_uow() as uow:
@@ -2271,7 +2272,7 @@ def test_no_customer_is_linked_to_an_erased_order_while_its_nfe_awaits_sefaz(app
         xml = uow.invoices.get(invoice.id).proc_xml
     assert "52998224725" in xml and "<email>" not in xml and "<fone>" not in xml
     # What the order was flagged for (no recipient: erased) is dealt with (review: it stayed once authorised).
-    assert "apagados a pedido dele" not in (show_order(app.uow(), number)["attention_reason"] or "")
+    assert "foram apagados (LGPD" not in (show_order(app.uow(), number)["attention_reason"] or "")
 
 
 def test_an_nfe_sefaz_never_got_whose_buyer_changed_is_not_sent_as_it_was_and_goes_built_anew(app, company, sefaz,
@@ -2475,4 +2476,83 @@ def test_a_refund_checked_is_recorded_when_the_erasure_it_lets_run_fails(app, co
     _kept_whole(app, number)
     monkeypatch.undo()
     clear_attention(app.uow(), number)
+    _erased(app, number)
+
+
+def test_a_failure_in_what_the_erasure_sets_off_is_the_erasures_not_the_cancellations(app, company, monkeypatch):
+    """review: the handlers of the erasure's own events (its history entry, the unsent NF-e's XML dropped) ran after
+    the savepoint: one of them failing rolled the cancellation back all the same. They run inside it now: the
+    cancellation stands, the erasure is undone whole and flagged."""
+    from lojasync.db.processing_repositories import InvoiceRepository
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+
+    number = imported(app, id=2000000565, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    _customers_redact(app, [2000000565])
+    real = InvoiceRepository.for_order
+
+    def failing(self, order_id):
+        # Only where the erasure's event is handled (`fiscal.personal_data.erase_unissued_nfe_xml`).
+        if sys._getframe(1).f_code.co_name == "erase_unissued_nfe_xml":
+            raise RuntimeError("a failure in a consequence of the erasure")
+        return real(self, order_id)
+    monkeypatch.setattr(InvoiceRepository, "for_order", failing)
+    cancel_sale(app.uow(), sale.id)
+    assert show_order(app.uow(), number)["processed_by"] is None
+    assert {r["status"] for r in list_receivables(app.uow(), order_number=number)} == {"cancelled"}
+    assert ERASURE_PENDING in show_order(app.uow(), number)["attention_reason"]
+    _kept_whole(app, number)
+
+
+def test_a_database_failure_inside_the_erasure_fails_the_whole_cancellation(app, company, monkeypatch):
+    """review: SQLite rolls the whole transaction back on a full disk or an I/O error, savepoint included; the
+    savepoint's own rollback then failed, was taken for the part's failure, and the rest was written without a
+    transaction: the cancellation said done, nothing of it kept. A failure of the database is the unit of work's: the
+    cancellation fails whole, says why, and changes nothing."""
+    from sqlalchemy.orm import object_session
+
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.fiscal.services.views import show_sale
+    from lojasync.sales.orders import Order
+    from lojasync.shared.errors import LojasyncError
+
+    number = imported(app, id=2000000566, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    _customers_redact(app, [2000000566])
+
+    def the_disk_fills(self, request, actor):
+        # What SQLite does by itself on SQLITE_FULL or SQLITE_IOERR; PostgreSQL's transaction is aborted likewise.
+        object_session(self).connection().exec_driver_sql("ROLLBACK")
+        raise RuntimeError("database or disk is full")
+    monkeypatch.setattr(Order, "erase_personal_data", the_disk_fills)
+    with pytest.raises(LojasyncError):
+        cancel_sale(app.uow(), sale.id)
+    monkeypatch.undo()
+    assert show_sale(app.uow(), sale.id).status == "confirmed"
+    assert {r["status"] for r in list_receivables(app.uow(), order_number=number)} == {"open"}
+    assert show_order(app.uow(), number)["processed_by"] == "simple_sale"
+    _kept_whole(app, number)
+
+
+def test_the_last_refund_checked_after_the_order_was_resolved_lets_the_erasure_run(app, company):
+    """review: a person marked the order resolved (its "devolver o valor" reason went) before checking the received
+    installment; the check, finding no reason to withdraw, said nothing, and the erasure waiting for it never ran: the
+    buyer's name and CPF stayed for good, nothing flagged."""
+    from lojasync.finance.services import check_receivable, receive
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.sales.attention import clear_attention
+
+    number = imported(app, id=2000000564, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    (paid, *_) = list_receivables(app.uow(), order_number=number)
+    receive(app.uow(), paid["id"])
+    _customers_redact(app, [2000000564])
+    cancel_sale(app.uow(), sale.id)
+    assert "devolver o valor" in show_order(app.uow(), number)["attention_reason"]
+    clear_attention(app.uow(), number)   # resolved first: the refund may still be owed, the data stay
+    assert show_order(app.uow(), number)["customer"]["tax_id"] == "52998224725"
+    check_receivable(app.uow(), paid["id"])
     _erased(app, number)

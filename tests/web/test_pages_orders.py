@@ -711,7 +711,7 @@ def test_marking_resolved_keeps_a_reason_raised_after_the_page_was_opened(app, l
     assert order["needs_attention"] and order["attention_reasons"] == [
         "NF-e nº 3 série 1 aguardando SEFAZ: o certificado venceu."]
     words = text_of(logged_in.get(answer.headers["location"]).text)
-    assert "há motivo novo desde que ela foi aberta: confira abaixo" in words
+    assert "mas o pedido ainda precisa de atenção: confira abaixo" in words
     again = logged_in.post(f"/pedidos/{number}/atencao-resolvida",   # the same old page, sent again
                            data={"csrf_token": csrf_of(page), "motivos": shown})
     assert show_order(app.uow(), number)["needs_attention"] is True

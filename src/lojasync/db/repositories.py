@@ -317,6 +317,11 @@ class HistoryRepository:
     def add(self, event: OrderEvent) -> None:
         self._pending.append(event)
 
+    def drop_pending(self) -> None:
+        """Forget what was recorded and not written: a part of the transaction that failed recorded it
+        (`SqlUnitOfWork.attempt`)."""
+        self._pending.clear()
+
     def write_pending(self) -> None:
         """Insert what was recorded; call after the session flush, when new orders have their ids."""
         if not self._pending:

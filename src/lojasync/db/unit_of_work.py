@@ -40,6 +40,7 @@ from lojasync.shared.events import (
     DomainEvent,
     drop_recorded_since,
     pull_recorded,
+    pull_recorded_since,
     recording_events,
     sequence_mark,
 )
@@ -119,15 +120,28 @@ class SqlUnitOfWork:
         """Run `part` of this transaction in a savepoint, so that its failure does not take the rest with it: failed,
         what it wrote is rolled back (its objects expired, read again as they were) and the events it recorded go;
         the exception is returned for the caller to say what was left undone, and the transaction goes on. For a
-        part that can wait (erasing what an LGPD request kept, after a cancellation SEFAZ already registered)."""
+        part that can wait (erasing what an LGPD request kept, after a cancellation SEFAZ already registered).
+
+        The handlers of the part's own events run inside it too (its history entry, the XML its erasure drops): one
+        of them failing is the part's failure (review: they ran after the savepoint, and their failure still rolled
+        the cancellation back). A failure of the database itself (disk full, I/O, a lost connection, a deadlock) is
+        not the part's: it is raised, the whole unit of work fails as before (SQLite may have rolled the whole
+        transaction back, savepoint included: the rest, written without it, reported a cancellation it never kept)."""
         # What the transaction did before is written first, outside: a failure of its own is not the part's.
         self.flush()
         mark = sequence_mark()
         try:
-            with self.session.begin_nested():   # released (and flushed) when `part` returns
+            with self.session.begin_nested():   # released when the block ends
                 part()
-        except Exception as exc:  # noqa: BLE001 - any failure of the part is the caller's to report
+                self.bus.handle(self, lambda: pull_recorded_since(self._aggregates, mark))
+                self.flush()   # the history rows its events' handlers kept aside too, inside the savepoint
+        except OperationalError:
+            raise
+        except Exception as exc:   # any other failure of the part is the caller's to report
+            if isinstance(exc, DBAPIError) and _storage_failure(exc) is not None:
+                raise
             drop_recorded_since(self._aggregates, mark)
+            self.order_history.drop_pending()   # kept aside inside the part (what was before was written above)
             return exc
         return None
 

@@ -136,13 +136,14 @@ def undo_receipt(uow: FinanceUnitOfWork, receivable_id: int, reason: str,
 
 def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receivable], bool],
             event: type[ReceivableEvent], actor: Who,
-            then: Callable[[FinanceUnitOfWork, Order, Who], None] | None = None, with_order: bool = False,
+            then: Callable[[FinanceUnitOfWork, Order, Who, bool], None] | None = None, with_order: bool = False,
             before: Callable[[Receivable], dict[str, Any]] | None = None,
             after: Callable[[Receivable], dict[str, Any]] | None = None,
             **details: Any) -> tuple[dict[str, Any], bool]:
     """One change of a receivable, locked; when it changed, its order's history says who, and `then` does what
     follows on the order, in the same commit. `before`, `after`: more of the event's details, read off the
-    receivable before and after the change. `with_order`: `change` is given the order too (None without one)."""
+    receivable before and after the change. `with_order`: `change` is given the order too (None without one).
+    `then` is also told whether the receivable was flagged "conferir" before the change."""
     with uow:
         # The order first, then the receivable: the order a cancellation of its document locks before the
         # receivables. The other way round, "Marcar como recebida" and cancelling the sale at the same moment
@@ -154,6 +155,7 @@ def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receiv
         receivable = uow.receivables.get(receivable_id, for_update=True)
         if before is not None:
             details = {**details, **before(receivable)}
+        flagged = receivable.needs_attention
         changed = change(receivable, order) if with_order else change(receivable)
         if changed and after is not None:
             details = {**details, **after(receivable)}
@@ -163,16 +165,18 @@ def _change(uow: FinanceUnitOfWork, receivable_id: int, change: Callable[[Receiv
                                installment=receivable.installment, installments=receivable.installments,
                                amount=receivable.amount, **details))
             if then is not None:
-                then(uow, order, actor)
+                then(uow, order, actor, flagged)
         uow.commit()
         return receivable_view(receivable), changed
 
 
-def _settle_refund_check(uow: FinanceUnitOfWork, order: Order, actor: Who) -> None:
-    """None of the order's receivables is left to check: its reason asking to check a refund goes."""
+def _settle_refund_check(uow: FinanceUnitOfWork, order: Order, actor: Who, was_flagged: bool) -> None:
+    """None of the order's receivables is left to check: its reason asking to check a refund goes. Said also when the
+    last flagged one is checked after a person had marked the order resolved, the reason gone with it: what waited for
+    the check (the LGPD erasure of the buyer's data, `RefundCheckSettled`) runs now (review: it never ran)."""
     if any(r.needs_attention for r in uow.receivables.list(order_id=order.id)):
         return
-    if order.withdraw_attention(is_refund_check_reason):
+    if order.withdraw_attention(is_refund_check_reason) or was_flagged:
         order.record(RefundCheckSettled(order=order, actor=actor, still_pending=len(order.attention_reasons)))
 
 

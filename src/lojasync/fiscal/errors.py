@@ -189,8 +189,8 @@ class BuyerDataErasedSinceGenerated(_PendingDocumentOutdated):
     is then built anew from the order, same number (`services.invoices._claim`)."""
 
     code = "fiscal.buyer_data_erased"
-    message_template = ("Os dados pessoais do cliente do pedido {order_number} foram apagados a pedido dele (LGPD) "
-                        "depois de gerada a {document}: ela não tem mais destinatário e não foi transmitida.")
+    message_template = ("Os dados pessoais do cliente do pedido {order_number} foram apagados (LGPD: a pedido dele ou "
+                        "da loja) depois de gerada a {document}: ela não tem mais destinatário e não foi transmitida.")
     resolution_template = ("Se a venda ainda vale, vincule o cliente no pedido com os dados que ele informar para a "
                            "nota e transmita de novo: a NF-e é refeita com eles, com o mesmo número. Se não vale mais, "
                            "descarte-a.")

@@ -46,8 +46,9 @@ from lojasync.shared.text import clean_text
 # How an order's attention reasons about one of its NF-e begin, after its label ("NF-e nº 3 série 1 não foi
 # enviada: ..."): the NF-e's authorisation or discard takes them away by that beginning (`Invoice.about`).
 NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
-# What the two refusals about an NF-e's recipient say (`fiscal.errors`), found in the order's reason about it.
-RECIPIENT_GONE_WORDS = ("com o destinatário de antes", "foram apagados a pedido dele (LGPD)")
+# What the two refusals about an NF-e's recipient say (`fiscal.errors`), found in the order's reason about it ("a
+# pedido dele (LGPD)": how versions before 2026-12-05 worded the second, still in the reasons they recorded).
+RECIPIENT_GONE_WORDS = ("com o destinatário de antes", "foram apagados (LGPD", "foram apagados a pedido dele (LGPD)")
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
 NOT_CONFIRMED = "não confirmada pela SEFAZ"   # authorised here; a query by key did not say it still stands
 NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)

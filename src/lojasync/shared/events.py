@@ -70,3 +70,15 @@ def drop_recorded_since(aggregates: dict[int, Aggregate], mark: int) -> None:
         pending = aggregate.__dict__.get("_pending_events")
         if pending:
             pending[:] = [event for event in pending if event.sequence < mark]
+
+
+def pull_recorded_since(aggregates: dict[int, Aggregate], mark: int) -> list[DomainEvent]:
+    """The events recorded after `mark`, taken once; those before stay for the next round (a part of a transaction
+    handles its own events, `SqlUnitOfWork.attempt`)."""
+    taken: list[DomainEvent] = []
+    for aggregate in aggregates.values():
+        pending = aggregate.__dict__.get("_pending_events")
+        if pending:
+            taken.extend(event for event in pending if event.sequence >= mark)
+            pending[:] = [event for event in pending if event.sequence < mark]
+    return taken

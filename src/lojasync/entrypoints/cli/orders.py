@@ -206,8 +206,12 @@ def orders_tracking(
 @friendly_errors
 def orders_resolve(number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")]) -> None:
     """Marca como resolvido o que fez o pedido precisar de atenção (fica no histórico; nada é desfeito)."""
-    if clear_attention(container().uow(), number, terminal_person())[0]:
+    cleared, pending = clear_attention(container().uow(), number, terminal_person())
+    if cleared:
         console.print(f"Pedido {number}: atenção marcada como resolvida.", highlight=False)
+        # Raised by the resolution itself (an LGPD erasure it tried again and that failed again): said, not hidden.
+        for reason in pending:
+            console.print(f"Ainda precisa de atenção: {reason}", highlight=False)
     else:
         console.print(f"O pedido {number} não estava marcado como precisando de atenção: nada mudou.",
                       highlight=False)

@@ -80,10 +80,11 @@ def recipient_of(order) -> tuple[Recipient | None, list[str]]:
         return None, [Gap(f"pedido sem cliente com CPF/CNPJ{why}: vincule um cliente na página do pedido",
                           f"lojasync orders link-customer {order.id} --tax-id CPF/CNPJ")]
     if customer.is_anonymised():
-        # Erased at the buyer's request: said as such (review: "cliente sem endereço", nothing of LGPD).
-        return None, ["cliente com os dados pessoais anonimizados a pedido dele (LGPD): a NF-e precisa do nome, do "
-                      "CPF/CNPJ e do endereço do destinatário; se a venda ainda vale, vincule o cliente de novo com "
-                      "os dados que ele informar"]
+        # Erased at the buyer's or the store's request (the record keeps no word of which): said as such (review:
+        # "cliente sem endereço", nothing of LGPD).
+        return None, ["cliente com os dados pessoais anonimizados (LGPD, a pedido dele ou da loja): a NF-e precisa do "
+                      "nome, do CPF/CNPJ e do endereço do destinatário; se a venda ainda vale, vincule o cliente "
+                      "de novo com os dados que ele informar"]
     place = recipient_address(order, customer)
     if place is None:
         return None, ["cliente sem endereço: a NF-e precisa do endereço do destinatário"]

@@ -223,8 +223,10 @@ def order_attention_cleared(request: Request, number: PageId,
     # An unknown order: the 404 page.
     cleared, pending = clear_attention(request.app.state.container.uow(), number, page_person(request), motivos)
     if pending:
-        flash(request, (f"Pedido {number}: o que a página mostrava foi marcado como resolvido, mas há motivo novo "
-                        "desde que ela foi aberta: confira abaixo.") if cleared else
+        # A reason raised since the page was opened, or by the resolution itself (an LGPD erasure it tried again and
+        # that failed again: review, it was called "new since the page was opened").
+        flash(request, (f"Pedido {number}: o que a página mostrava foi marcado como resolvido, mas o pedido ainda "
+                        "precisa de atenção: confira abaixo.") if cleared else
               f"Pedido {number}: os motivos mudaram desde que a página foi aberta; nada foi marcado: confira abaixo.",
               "warning")
     else:
