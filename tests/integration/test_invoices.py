@@ -2556,3 +2556,20 @@ def test_the_last_refund_checked_after_the_order_was_resolved_lets_the_erasure_r
     assert show_order(app.uow(), number)["customer"]["tax_id"] == "52998224725"
     check_receivable(app.uow(), paid["id"])
     _erased(app, number)
+
+
+def test_the_erasure_a_cancellation_lets_run_comes_after_it_in_the_history(app, company):
+    """review: run in its savepoint with its own events' handlers, the erasure's history entry was written before the
+    cancellation's that caused it: the history read as if the data went first."""
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+
+    number = imported(app, id=2000000777, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    _customers_redact(app, [2000000777])
+    cancel_sale(app.uow(), sale.id)
+    _erased(app, number)
+    with app.read_uow() as uow:
+        types = [e.type for e in uow.order_history.for_order(number)]
+    cancelled = types.index("sale_cancelled")
+    assert types[cancelled:] == ["sale_cancelled", "stock_returned", "receivables_cancelled", "lgpd_customer_redact"]

@@ -652,3 +652,29 @@ def test_a_sibling_the_store_refused_is_not_queued_again_by_the_split(uow, store
     push(uow, client, store)
     assert client.writes == [("PATCH", "501", {"602": 2})]
     assert statuses(uow)["601"] == "failed"   # waits for a person's Reenviar, as before
+
+
+def test_a_variant_gone_from_the_store_gives_its_share_back_to_the_one_left(uow, store, client):
+    """review: a variant deleted in the store and made again with the same SKU: the new one got half, the old one's
+    push was answered 404 (gone), and the new one kept its half until the product's stock moved again."""
+    product(uow, 1, "CAM-P", 6)
+    want_stock(uow, store, ("601", "501", 1))
+    push(uow, client, store)
+    client.gone_variants.add("601")
+    want_stock(uow, store, ("602", "502", 1))   # its first order binds it
+    for _ in range(3):
+        push(uow, client, store)
+    assert client.variant_stock["602"] == 6
+
+
+def test_a_variant_given_its_share_beside_one_showing_the_whole_is_pushed_again_at_once(uow, store, client):
+    """review: the new variant's share went out and the old one, still showing the whole quantity, was only queued:
+    the store showed 7 of 5 until the next housekeeping round. The push says there is more to push right away."""
+    product(uow, 1, "CAM-P", 5)
+    want_stock(uow, store, ("601", "501", 1))
+    push(uow, client, store)
+    want_stock(uow, store, ("602", "501", 1))
+    report = push(uow, client, store)
+    assert client.variant_stock == {"601": 5, "602": 2} and report.more   # 601 lowered by the next push, at once
+    push(uow, client, store)
+    assert client.variant_stock == {"601": 3, "602": 2}

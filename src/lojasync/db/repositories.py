@@ -317,18 +317,21 @@ class HistoryRepository:
     def add(self, event: OrderEvent) -> None:
         self._pending.append(event)
 
-    def drop_pending(self) -> None:
-        """Forget what was recorded and not written: a part of the transaction that failed recorded it
-        (`SqlUnitOfWork.attempt`)."""
-        self._pending.clear()
+    def drop_pending_since(self, mark: int) -> None:
+        """Forget the entries of events recorded after `mark`, not written yet: a part of the transaction that failed
+        recorded them (`SqlUnitOfWork.attempt`)."""
+        self._pending[:] = [event for event in self._pending if event.sequence < mark]
 
     def write_pending(self) -> None:
         """Insert what was recorded; call after the session flush, when new orders have their ids."""
         if not self._pending:
             return
         now = utcnow()
+        # In the order the events were recorded: a part of the transaction handles its own first
+        # (`SqlUnitOfWork.attempt`), and its entries would come before those of what caused it.
         rows = [{"order_id": e.order.id, "type": e.history_type.value, "actor": e.actor.value,
-                 "actor_name": actor_name(e.actor), "params": e.params(), "created_at": now} for e in self._pending]
+                 "actor_name": actor_name(e.actor), "params": e.params(), "created_at": now}
+                for e in sorted(self._pending, key=lambda e: e.sequence)]
         self._pending.clear()
         # On the connection: through the ORM session a Core INSERT costs twice as much.
         self.session.connection().execute(_INSERT_HISTORY, rows)

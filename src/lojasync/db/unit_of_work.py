@@ -134,14 +134,17 @@ class SqlUnitOfWork:
             with self.session.begin_nested():   # released when the block ends
                 part()
                 self.bus.handle(self, lambda: pull_recorded_since(self._aggregates, mark))
-                self.flush()   # the history rows its events' handlers kept aside too, inside the savepoint
+                # Its rows written inside the savepoint; its history entries stay aside for the commit, written in
+                # the order their events were recorded (written here, the erasure's came before the cancellation's
+                # that caused it: review).
+                self.session.flush()
         except OperationalError:
             raise
         except Exception as exc:   # any other failure of the part is the caller's to report
             if isinstance(exc, DBAPIError) and _storage_failure(exc) is not None:
                 raise
             drop_recorded_since(self._aggregates, mark)
-            self.order_history.drop_pending()   # kept aside inside the part (what was before was written above)
+            self.order_history.drop_pending_since(mark)   # the entries of what was undone
             return exc
         return None
 

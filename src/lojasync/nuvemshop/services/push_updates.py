@@ -304,6 +304,7 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
         outcomes = {group[0].id: _push_tracking(client, group[0], tracking.get(group[0].ref))}
     else:
         outcomes = _push_stock(client, group, stock)
+    follow_up: list[StockTarget] = []   # siblings whose share changed: queued once this is committed
     with uow:
         split: set[int] = set()
         for row in group:
@@ -312,6 +313,7 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
                 _fail(uow, row, outcome, stock, report, clock())
                 if outcome.gone:   # else every stock move queued it again, failed again, logged again
                     uow.bindings.variant_gone(row.store_id, row.ref, clock())
+                    follow_up.extend(_left_behind(uow, row, stock))
             else:
                 sent, remote_id = outcome
                 uow.store_updates.finish(row, clock(), sent, remote_id)
@@ -319,29 +321,50 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
                 if row.kind == UpdateKind.STOCK and sent is not None and stock.bound.get(row.ref) in stock.shared:
                     split.add(stock.bound[row.ref])
         for product_id in sorted(split):
-            _split_written(uow, group[0].store_id, product_id, stock, clock())
+            follow_up.extend(_split_written(uow, group[0].store_id, product_id, stock))
         uow.commit()
+    if follow_up:
+        # In a transaction of its own: this one held its rows' locks, and queueing others (locked in the order
+        # every writer of them takes, `want_stock`) after them could deadlock with an approval queueing the same on
+        # PostgreSQL (review). And pushed soon, not at the next stock move: until then the store showed the new
+        # variant's share beside the old one's whole quantity (review).
+        with uow:
+            uow.store_updates.want_stock(follow_up, clock())
+            uow.commit()
+        report.more = True
 
 
-def _split_written(uow: ConnectorUnitOfWork, store_id: int, product_id: int, stock: _Stock, moment: datetime) -> None:
+def _left_behind(uow: ConnectorUnitOfWork, row: StoreUpdate, stock: _Stock) -> list[StockTarget]:
+    """A variant the store said is gone shared its product's stock with others: theirs is to be split again
+    without it (the last one left gets all of it), not kept at the smaller share (review: a variant deleted and made
+    again with the same SKU left the new one at half)."""
+    product_id = stock.bound.get(row.ref)
+    if product_id not in stock.shared:
+        return []
+    return [StockTarget(row.store_id, b.external_variant_id, b.external_product_id, product_id)
+            for b in uow.bindings.products_for([product_id], store_id=row.store_id) if b.external_variant_id != row.ref]
+
+
+def _split_written(uow: ConnectorUnitOfWork, store_id: int, product_id: int, stock: _Stock) -> list[StockTarget]:
     """A product's stock was split among its variants in the store: the merchant is told once (the store log), and
-    a sibling without a row in this push whose last write is not its part now is queued. A variant bound to the
-    product since that sibling's push (a new variant given the same SKU, bound by its first order) makes the parts
-    smaller, and the sibling kept showing the former, larger one until the product moved again."""
+    the siblings without a row in this push whose last write is not their part now are returned, to be queued. A
+    variant bound to the product since that sibling's push (a new variant given the same SKU, bound by its first
+    order) makes the parts smaller, and the sibling kept showing the former, larger one until the product moved
+    again."""
     variants = stock.shared[product_id]
     others = [(ref, parent) for ref, parent in variants if ref not in stock.bound]   # not in this push
+    stale: list[StockTarget] = []
     if others:
         states = uow.store_updates.stock_sent(store_id, [ref for ref, _ in others])
         stale = [StockTarget(store_id, ref, parent, product_id) for ref, parent in others
                  if _stale(states.get(ref), stock.part(product_id, ref))]
-        if stale:
-            uow.store_updates.want_stock(stale, moment)
     params = {"sku": product_reference(stock.skus.get(product_id), product_id),
               "variants": [ref for ref, _ in variants]}
     if not uow.store_log.has(store_id, StoreLogType.STOCK_SPLIT, params):
         uow.store_log.record(store_id, StoreLogType.STOCK_SPLIT, Actor.SYSTEM.value, params)
         log.warning("stock split among variants sharing a SKU", extra={"store_id": store_id, "product_id": product_id,
                                                                         "variants": len(variants)})
+    return stale
 
 
 def _stale(state: tuple[str, str | None] | None, part: int) -> bool:
