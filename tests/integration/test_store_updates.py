@@ -799,3 +799,29 @@ def test_a_variant_given_its_own_sku_gives_the_other_the_whole_stock_back(app, s
     assert ("stock", "601", "pending") in queued(app)
     push_store_updates(app.uow(), lambda s: client, store_id)
     assert client.variant_stock["601"] == 9   # the T-shirt's whole 9 again (the new SKU's stock is the store's own)
+
+
+def test_an_older_order_does_not_give_a_shared_variant_a_product_of_its_own(app, store_id):
+    """review: a binding whose SKU was never dated (made before those dates were kept) took any order with a SKU no
+    product has for a rename: an order from months ago (a full sync) moved the variant off the shared product, onto
+    a SKU it no longer has, and the other variant got the whole stock while this one kept showing its part."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
+
+    def placed(order_id: int, minutes: int, sku: str) -> dict:
+        moment = (datetime.now(timezone.utc) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+        payload = order_payload(id=order_id, created_at=moment, updated_at=moment)
+        payload["products"] = [{"id": 1, "product_id": 503, "variant_id": 603, "name": "Camiseta Algodão P (nova)",
+                                "sku": sku, "price": "50.00", "quantity": 1}]
+        return payload
+
+    imported(app, store_id, 1900000971)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    import_order(app.uow(), store_id, placed(1900000972, 5, "CAM-ALG-P"), ImportPolicy())
+    with app.uow() as uow:   # as bindings from before migration 0036 are
+        uow.session.execute(text("UPDATE nuvemshop_product_bindings SET sku_order_placed_at = NULL"))
+        uow.commit()
+    import_order(app.uow(), store_id, placed(1900000900, -60 * 24 * 90, "CAM-ANTIGA"), ImportPolicy())
+    with app.read_uow() as uow:
+        assert uow.bindings.products_by_variant_ids(store_id, ["603"])["603"].product.sku == "CAM-ALG-P"

@@ -678,3 +678,19 @@ def test_a_variant_given_its_share_beside_one_showing_the_whole_is_pushed_again_
     assert client.variant_stock == {"601": 5, "602": 2} and report.more   # 601 lowered by the next push, at once
     push(uow, client, store)
     assert client.variant_stock == {"601": 3, "602": 2}
+
+
+def test_two_variants_found_gone_together_both_stay_failed(uow, store, client):
+    """review: the store product holding two variants of a shared product was deleted: the first found gone took the
+    second for one left behind, queued it again, and its next push wrote nothing and marked it done: its "não existe
+    mais" left the failed list. Both stay failed; the one left gets the whole stock."""
+    product(uow, 1, "CAM-P", 6)
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 1), ("603", "503", 1))
+    push(uow, client, store)
+    client.gone_variants.update({"601", "602"})
+    uow.products.balances[1] = 5
+    want_stock(uow, store, ("601", "501", 1), ("602", "501", 1), ("603", "503", 1))
+    for _ in range(4):
+        push(uow, client, store)
+    assert statuses(uow)["601"] == "failed" and statuses(uow)["602"] == "failed"
+    assert client.variant_stock["603"] == 5

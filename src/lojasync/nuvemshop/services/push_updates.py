@@ -307,13 +307,14 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
     follow_up: list[StockTarget] = []   # siblings whose share changed: queued once this is committed
     with uow:
         split: set[int] = set()
+        gone: list[StoreUpdate] = []
         for row in group:
             outcome = outcomes[row.id]
             if isinstance(outcome, _Refusal):
                 _fail(uow, row, outcome, stock, report, clock())
                 if outcome.gone:   # else every stock move queued it again, failed again, logged again
                     uow.bindings.variant_gone(row.store_id, row.ref, clock())
-                    follow_up.extend(_left_behind(uow, row, stock))
+                    gone.append(row)
             else:
                 sent, remote_id = outcome
                 uow.store_updates.finish(row, clock(), sent, remote_id)
@@ -322,6 +323,9 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
                     split.add(stock.bound[row.ref])
         for product_id in sorted(split):
             follow_up.extend(_split_written(uow, group[0].store_id, product_id, stock))
+        # Once every gone variant of the group is marked: one found gone beside another was taken for one left
+        # behind, queued again, and its failure ("não existe mais") turned into a write of nothing (review).
+        follow_up.extend(_left_behind(uow, gone, stock))
         uow.commit()
     if follow_up:
         # In a transaction of its own: this one held its rows' locks, and queueing others (locked in the order
@@ -334,15 +338,16 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
         report.more = True
 
 
-def _left_behind(uow: ConnectorUnitOfWork, row: StoreUpdate, stock: _Stock) -> list[StockTarget]:
-    """A variant the store said is gone shared its product's stock with others: theirs is to be split again
-    without it (the last one left gets all of it), not kept at the smaller share (review: a variant deleted and made
-    again with the same SKU left the new one at half)."""
-    product_id = stock.bound.get(row.ref)
-    if product_id not in stock.shared:
+def _left_behind(uow: ConnectorUnitOfWork, gone: list[StoreUpdate], stock: _Stock) -> list[StockTarget]:
+    """Variants the store said are gone shared their product's stock with others: theirs is to be split again
+    without them (the last one left gets all of it), not kept at the smaller share (review: a variant deleted and
+    made again with the same SKU left the new one at half). Read once the gone ones are marked (`variant_gone`)."""
+    products = {stock.bound[row.ref] for row in gone if stock.bound.get(row.ref) in stock.shared}
+    if not products:
         return []
-    return [StockTarget(row.store_id, b.external_variant_id, b.external_product_id, product_id)
-            for b in uow.bindings.products_for([product_id], store_id=row.store_id) if b.external_variant_id != row.ref]
+    store_id = gone[0].store_id
+    return [StockTarget(store_id, b.external_variant_id, b.external_product_id, b.product.id)
+            for b in uow.bindings.products_for(products, store_id=store_id)]
 
 
 def _split_written(uow: ConnectorUnitOfWork, store_id: int, product_id: int, stock: _Stock) -> list[StockTarget]:

@@ -99,10 +99,13 @@ def _given_its_own_sku(line: LineData, binding: ProductBinding | None, shared: s
     """A variant sharing its product with another of the store (the same SKU given to both: the stock is split among
     them) now carries a SKU no product has: the merchant did what the store log asked, and it gets a product of its
     own (review: it stayed bound to the shared one, split for ever, since an unknown SKU does not move a bound
-    variant). Only such a variant: any other keeps its product through a change of SKU, as before."""
+    variant). Only such a variant: any other keeps its product through a change of SKU, as before. And only on an
+    order placed after the one its SKU was last seen in: an older one (read again, or a binding from before such
+    dates were kept) would move it off on a SKU it no longer has (review)."""
     return (bool(shared) and binding is not None and getattr(binding.product, "id", None) in shared
             and bool(line.sku) and line.sku not in resolution.by_sku and line.sku != binding.product.sku
-            and binding.follows_sku_of(placed_at))
+            and placed_at is not None and binding.sku_order_placed_at is not None
+            and placed_at > binding.sku_order_placed_at)
 
 
 def _shares_changed(uow: ConnectorUnitOfWork, store_id: int, joined: set, left: set,
