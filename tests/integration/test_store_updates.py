@@ -777,25 +777,17 @@ def test_a_variant_given_the_sku_of_another_shares_its_stock_with_it(app, store_
 def test_a_variant_given_its_own_sku_gives_the_other_the_whole_stock_back(app, store_id):
     """review: the store log tells the merchant to give each variant its own SKU; done, the variant that kept the SKU
     kept its half until the product's stock moved again. The import that rebinds the other queues it: whole again."""
-    from datetime import datetime, timedelta, timezone
-
     from lojasync.nuvemshop.services.push_updates import push_store_updates
     from tests.unit.fakes import FakeStoreClient
-
-    def placed(order_id: int, minutes: int, sku: str) -> dict:
-        moment = (datetime.now(timezone.utc) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000")
-        payload = order_payload(id=order_id, created_at=moment, updated_at=moment)
-        payload["products"] = [{"id": 1, "product_id": 503, "variant_id": 603, "name": "Camiseta Algodão P (nova)",
-                                "sku": sku, "price": "50.00", "quantity": 1}]
-        return payload
 
     imported(app, store_id, 1900000961)
     count_stock(app.uow(), "CAM-ALG-P", 10)
     client = FakeStoreClient()
-    import_order(app.uow(), store_id, placed(1900000962, 5, "CAM-ALG-P"), ImportPolicy())   # 9 available
+    import_order(app.uow(), store_id, _new_variant_order(1900000962, 5, "CAM-ALG-P"), ImportPolicy())   # 9 available
     push_store_updates(app.uow(), lambda s: client, store_id)
     assert client.variant_stock == {"601": 5, "603": 4}
-    import_order(app.uow(), store_id, placed(1900000963, 10, "CAM-ALG-P-NOVA"), ImportPolicy())   # its own SKU now
+    # Its own SKU now, one no product has: the variant gets a product of its own.
+    import_order(app.uow(), store_id, _new_variant_order(1900000963, 10, "CAM-ALG-P-NOVA"), ImportPolicy())
     assert ("stock", "601", "pending") in queued(app)
     push_store_updates(app.uow(), lambda s: client, store_id)
     assert client.variant_stock["601"] == 9   # the T-shirt's whole 9 again (the new SKU's stock is the store's own)
@@ -805,23 +797,25 @@ def test_an_older_order_does_not_give_a_shared_variant_a_product_of_its_own(app,
     """review: a binding whose SKU was never dated (made before those dates were kept) took any order with a SKU no
     product has for a rename: an order from months ago (a full sync) moved the variant off the shared product, onto
     a SKU it no longer has, and the other variant got the whole stock while this one kept showing its part."""
-    from datetime import datetime, timedelta, timezone
-
     from sqlalchemy import text
-
-    def placed(order_id: int, minutes: int, sku: str) -> dict:
-        moment = (datetime.now(timezone.utc) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000")
-        payload = order_payload(id=order_id, created_at=moment, updated_at=moment)
-        payload["products"] = [{"id": 1, "product_id": 503, "variant_id": 603, "name": "Camiseta Algodão P (nova)",
-                                "sku": sku, "price": "50.00", "quantity": 1}]
-        return payload
 
     imported(app, store_id, 1900000971)
     count_stock(app.uow(), "CAM-ALG-P", 10)
-    import_order(app.uow(), store_id, placed(1900000972, 5, "CAM-ALG-P"), ImportPolicy())
+    import_order(app.uow(), store_id, _new_variant_order(1900000972, 5, "CAM-ALG-P"), ImportPolicy())
     with app.uow() as uow:   # as bindings from before migration 0036 are
         uow.session.execute(text("UPDATE nuvemshop_product_bindings SET sku_order_placed_at = NULL"))
         uow.commit()
-    import_order(app.uow(), store_id, placed(1900000900, -60 * 24 * 90, "CAM-ANTIGA"), ImportPolicy())
+    import_order(app.uow(), store_id, _new_variant_order(1900000900, -60 * 24 * 90, "CAM-ANTIGA"), ImportPolicy())
     with app.read_uow() as uow:
         assert uow.bindings.products_by_variant_ids(store_id, ["603"])["603"].product.sku == "CAM-ALG-P"
+
+
+def _new_variant_order(order_id: int, minutes: int, sku: str) -> dict:
+    """An order placed `minutes` from now of variant 603 (a new variant of store product 503) carrying `sku`."""
+    from datetime import datetime, timedelta, timezone
+
+    moment = (datetime.now(timezone.utc) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    payload = order_payload(id=order_id, created_at=moment, updated_at=moment)
+    payload["products"] = [{"id": 1, "product_id": 503, "variant_id": 603, "name": "Camiseta Algodão P (nova)",
+                            "sku": sku, "price": "50.00", "quantity": 1}]
+    return payload

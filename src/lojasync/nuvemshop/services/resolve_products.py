@@ -34,7 +34,9 @@ def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[Order
     resolution.by_variant = {vid: b.product for vid, b in bindings.items()}
     rebound: list[StockTarget] = []
     joined, left = set(), set()   # products a variant of this store was bound to, or left, here
-    shared = _shared_in_store(uow, store_id, bindings) if policy is UnknownSkuPolicy.CREATE else set()
+    # Asked only when a line brings a SKU no product has (a shared variant given its own: `_given_its_own_sku`).
+    unknown = any(line.sku and line.sku not in resolution.by_sku for line in lines)
+    shared = _shared_in_store(uow, store_id, bindings) if unknown and policy is UnknownSkuPolicy.CREATE else set()
     for placed_at, line in ((data.placed_at, line) for data in orders for line in data.lines):
         product = resolution.for_line(line)
         if product is not None and _given_its_own_sku(line, bindings.get(line.store_variant_id or ""), shared,
