@@ -2573,3 +2573,42 @@ def test_the_erasure_a_cancellation_lets_run_comes_after_it_in_the_history(app, 
         types = [e.type for e in uow.order_history.for_order(number)]
     cancelled = types.index("sale_cancelled")
     assert types[cancelled:] == ["sale_cancelled", "stock_returned", "receivables_cancelled", "lgpd_customer_redact"]
+
+
+def test_cancelling_another_document_does_not_erase_a_buyer_a_refund_may_be_owed_to(app, company):
+    """review: once a person marked the order resolved (its "devolver o valor" reason gone), cancelling a second
+    document of the order erased the buyer while the first's received installment was still to be checked."""
+    from lojasync.finance.services import check_receivable, receive
+    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.sales.attention import clear_attention
+
+    number = imported(app, id=2000000901, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    (paid, *_) = list_receivables(app.uow(), order_number=number)
+    receive(app.uow(), paid["id"])
+    _customers_redact(app, [2000000901])
+    cancel_sale(app.uow(), sale.id)
+    clear_attention(app.uow(), number)
+    second = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), second.id)
+    cancel_sale(app.uow(), second.id)
+    assert show_order(app.uow(), number)["customer"]["tax_id"] == "52998224725"   # kept: a refund may be owed
+    check_receivable(app.uow(), paid["id"])
+    _erased(app, number)
+
+
+def test_the_log_of_a_failed_erasure_quotes_no_personal_data(app, company, sefaz, monkeypatch, caplog):
+    """review: on PostgreSQL the driver's message of the refused row ("Failing row contains (..., 52998224725, ...)")
+    went to the log with the traceback: the very data the erasure was removing."""
+    import logging
+
+    number = imported(app, id=2000000902, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    _customers_redact(app, [2000000902])
+    _refuse_the_erasure(monkeypatch, "database")
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra toda")
+    (logged,) = [r for r in caplog.records if "LGPD erasure" in r.getMessage()]
+    written = logging.Formatter().format(logged)
+    assert "52998224725" not in written and "Silva" not in written

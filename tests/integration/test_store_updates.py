@@ -819,3 +819,27 @@ def _new_variant_order(order_id: int, minutes: int, sku: str) -> dict:
     payload["products"] = [{"id": 1, "product_id": 503, "variant_id": 603, "name": "Camiseta Algodão P (nova)",
                             "sku": sku, "price": "50.00", "quantity": 1}]
     return payload
+
+
+def test_a_variant_back_from_gone_shares_again_in_the_same_push(app, store_id):
+    """review: a variant the store had said gone came back in a newer order: only it was queued, its share went out
+    while the other still showed the whole quantity. Both are queued by the import that brings it back."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from tests.unit.fakes import FakeStoreClient
+
+    imported(app, store_id, 1900000981)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    client = FakeStoreClient()
+    import_order(app.uow(), store_id, _new_variant_order(1900000982, 5, "CAM-ALG-P"), ImportPolicy())   # 9 left
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.variant_stock == {"601": 5, "603": 4}
+    client.gone_variants.add("603")
+    count_stock(app.uow(), "CAM-ALG-P", 11)   # both queued: 603 answered gone, 601 then alone
+    for _ in range(2):
+        push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.variant_stock["601"] == 10
+    client.gone_variants.discard("603")
+    import_order(app.uow(), store_id, _new_variant_order(1900000983, 10, "CAM-ALG-P"), ImportPolicy())   # back: 9
+    assert {("stock", "601", "pending"), ("stock", "603", "pending")} <= set(queued(app))
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.variant_stock == {"601": 5, "603": 4}

@@ -19,7 +19,13 @@ from lojasync.nuvemshop.model.store_updates import StoreUpdate, UpdateKind
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.sales.history import HistoryEntry, actor_name
 from lojasync.sales.ports import OriginRef
-from lojasync.shared.events import pull_recorded, recording_events
+from lojasync.shared.events import (
+    drop_recorded_since,
+    pull_recorded,
+    pull_recorded_since,
+    recording_events,
+    sequence_mark,
+)
 from tests.unit.fake_order_search import FakeOrderSearch
 
 _ids = itertools.count(1)
@@ -465,10 +471,15 @@ class FakeUnitOfWork:
         """Nothing to relax in memory."""
 
     def attempt(self, part) -> Exception | None:
-        """No savepoint in memory: what a failed part changed stays (savepoints are tested on the real databases)."""
+        """As the real one (`SqlUnitOfWork.attempt`), but for the rows: the part's own events handled inside it, and
+        those of a failed part dropped; what a failed part changed in memory stays (no savepoint here: they are tested
+        on the real databases)."""
+        mark = sequence_mark()
         try:
             part()
+            self.bus.handle(self, lambda: pull_recorded_since(self._aggregates, mark))
         except Exception as exc:  # noqa: BLE001 - returned to the caller, as the real unit of work does
+            drop_recorded_since(self._aggregates, mark)
             return exc
         return None
 

@@ -572,8 +572,9 @@ def test_variants_of_one_store_sharing_a_product_split_its_stock_and_the_merchan
     (told,) = splits(uow)
     assert render_store_log(told.type, told.params) == (
         "O SKU CAM-P está em 2 variantes da loja (601, 602): o estoque disponível do produto foi dividido entre elas, "
-        "para a loja não vender mais do que há. Dê a cada variante o seu próprio SKU na Nuvemshop; o estoque volta a "
-        "ir inteiro quando um pedido com o novo SKU for importado.")
+        "para a loja não vender mais do que há. Dê a cada variante o seu próprio SKU na Nuvemshop: o primeiro pedido "
+        "dela com o SKU novo a liga a um produto próprio (quando SKUs desconhecidos criam produto, o padrão; se ficam "
+        "sem produto, só apagar a variante repetida acaba a divisão), e a outra volta a receber o estoque inteiro.")
     uow.products.balances[1] = 4   # a sale: both queued again, split again, not told again
     want_stock(uow, store, ("601", "501", 1), ("602", "501", 1))
     push(uow, client, store)
@@ -694,3 +695,26 @@ def test_two_variants_found_gone_together_both_stay_failed(uow, store, client):
         push(uow, client, store)
     assert statuses(uow)["601"] == "failed" and statuses(uow)["602"] == "failed"
     assert client.variant_stock["603"] == 5
+
+
+def test_a_push_that_dies_after_a_shares_write_leaves_the_sibling_queued(uow, store, client, monkeypatch):
+    """review: the sibling whose larger part a new variant's share overlaps was queued after the write, in a
+    transaction of its own: a push that died in between (a worker killed, the database gone) left the store showing
+    more than there was until the product moved again. It is queued before the write."""
+    product(uow, 1, "CAM-P", 5)
+    want_stock(uow, store, ("601", "501", 1))
+    push(uow, client, store)
+    want_stock(uow, store, ("602", "502", 1))   # another store product: a PATCH of its own
+
+    real = client.set_variants_stock
+
+    def written_then_dies(product_id, stock):
+        real(product_id, stock)
+        raise KeyboardInterrupt   # the worker stopped right after the store took the write
+    monkeypatch.setattr(client, "set_variants_stock", written_then_dies)
+    with pytest.raises(KeyboardInterrupt):
+        push(uow, client, store)
+    monkeypatch.undo()
+    assert client.variant_stock == {"601": 5, "602": 2} and statuses(uow)["601"] == "pending"
+    push(uow, client, store)
+    assert client.variant_stock == {"601": 3, "602": 2}

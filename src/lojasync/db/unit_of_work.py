@@ -145,7 +145,9 @@ class SqlUnitOfWork:
                 raise
             drop_recorded_since(self._aggregates, mark)
             self.order_history.drop_pending_since(mark)   # the entries of what was undone
-            return exc
+            # In the unit of work's words, as every use case gives them: the driver's own can carry the row's values
+            # (PostgreSQL's DETAIL "Failing row contains (...)": the very data an erasure was removing; review).
+            return _translated(exc) if isinstance(exc, DBAPIError) else exc
         return None
 
     def no_autoflush(self) -> AbstractContextManager:

@@ -85,8 +85,9 @@ def _stock_split(p: Mapping[str, Any]) -> str:
     variants = p.get("variants") or []
     return (f"O SKU {p.get('sku') or '?'} está em {len(variants)} variantes da loja ({', '.join(variants)}): o "
             "estoque disponível do produto foi dividido entre elas, para a loja não vender mais do que há. Dê a cada "
-            "variante o seu próprio SKU na Nuvemshop; o estoque volta a ir inteiro quando um pedido com o novo SKU "
-            "for importado.")
+            "variante o seu próprio SKU na Nuvemshop: o primeiro pedido dela com o SKU novo a liga a um produto "
+            "próprio (quando SKUs desconhecidos criam produto, o padrão; se ficam sem produto, só apagar a variante "
+            "repetida acaba a divisão), e a outra volta a receber o estoque inteiro.")
 
 
 _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {

@@ -303,8 +303,9 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
     elif group[0].kind == UpdateKind.TRACKING:
         outcomes = {group[0].id: _push_tracking(client, group[0], tracking.get(group[0].ref))}
     else:
+        _queue_stale_siblings(uow, group, stock, report, clock)
         outcomes = _push_stock(client, group, stock)
-    follow_up: list[StockTarget] = []   # siblings whose share changed: queued once this is committed
+    follow_up: list[StockTarget] = []   # variants left behind by gone ones: queued once this is committed
     with uow:
         split: set[int] = set()
         gone: list[StoreUpdate] = []
@@ -322,7 +323,7 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
                 if row.kind == UpdateKind.STOCK and sent is not None and stock.bound.get(row.ref) in stock.shared:
                     split.add(stock.bound[row.ref])
         for product_id in sorted(split):
-            follow_up.extend(_split_written(uow, group[0].store_id, product_id, stock))
+            _split_written(uow, group[0].store_id, product_id, stock)
         # Once every gone variant of the group is marked: one found gone beside another was taken for one left
         # behind, queued again, and its failure ("não existe mais") turned into a write of nothing (review).
         follow_up.extend(_left_behind(uow, gone, stock))
@@ -330,12 +331,38 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
     if follow_up:
         # In a transaction of its own: this one held its rows' locks, and queueing others (locked in the order
         # every writer of them takes, `want_stock`) after them could deadlock with an approval queueing the same on
-        # PostgreSQL (review). And pushed soon, not at the next stock move: until then the store showed the new
-        # variant's share beside the old one's whole quantity (review).
+        # PostgreSQL (review). And pushed soon, not at the next stock move.
         with uow:
             uow.store_updates.want_stock(follow_up, clock())
             uow.commit()
         report.more = True
+
+
+def _queue_stale_siblings(uow: ConnectorUnitOfWork, group: list[StoreUpdate], stock: _Stock, report: PushReport,
+                          clock: Clock) -> None:
+    """The variants sharing a product with this group's, not in this push, whose last write is not their part now,
+    queued (committed) before the group is written, and pushed right after: a variant bound since a sibling's push
+    (a new variant given the same SKU) makes the parts smaller, and the sibling kept showing the former, larger one
+    (the store showed more than there was). Queued after the write, a push that died in between left it so until
+    the product moved again (review)."""
+    products = sorted({stock.bound[row.ref] for row in group if stock.bound.get(row.ref) in stock.shared})
+    if not products:
+        return
+    store_id = group[0].store_id
+    with uow:
+        stale: list[StockTarget] = []
+        for product_id in products:
+            others = [(ref, parent) for ref, parent in stock.shared[product_id] if ref not in stock.bound]
+            if not others:
+                continue
+            states = uow.store_updates.stock_sent(store_id, [ref for ref, _ in others])
+            stale.extend(StockTarget(store_id, ref, parent, product_id) for ref, parent in others
+                         if _stale(states.get(ref), stock.part(product_id, ref)))
+        if not stale:
+            return
+        uow.store_updates.want_stock(stale, clock())
+        uow.commit()
+    report.more = True
 
 
 def _left_behind(uow: ConnectorUnitOfWork, gone: list[StoreUpdate], stock: _Stock) -> list[StockTarget]:
@@ -350,26 +377,15 @@ def _left_behind(uow: ConnectorUnitOfWork, gone: list[StoreUpdate], stock: _Stoc
             for b in uow.bindings.products_for(products, store_id=store_id)]
 
 
-def _split_written(uow: ConnectorUnitOfWork, store_id: int, product_id: int, stock: _Stock) -> list[StockTarget]:
-    """A product's stock was split among its variants in the store: the merchant is told once (the store log), and
-    the siblings without a row in this push whose last write is not their part now are returned, to be queued. A
-    variant bound to the product since that sibling's push (a new variant given the same SKU, bound by its first
-    order) makes the parts smaller, and the sibling kept showing the former, larger one until the product moved
-    again."""
+def _split_written(uow: ConnectorUnitOfWork, store_id: int, product_id: int, stock: _Stock) -> None:
+    """A product's stock was split among its variants in the store: the merchant is told once (the store log)."""
     variants = stock.shared[product_id]
-    others = [(ref, parent) for ref, parent in variants if ref not in stock.bound]   # not in this push
-    stale: list[StockTarget] = []
-    if others:
-        states = uow.store_updates.stock_sent(store_id, [ref for ref, _ in others])
-        stale = [StockTarget(store_id, ref, parent, product_id) for ref, parent in others
-                 if _stale(states.get(ref), stock.part(product_id, ref))]
     params = {"sku": product_reference(stock.skus.get(product_id), product_id),
               "variants": [ref for ref, _ in variants]}
     if not uow.store_log.has(store_id, StoreLogType.STOCK_SPLIT, params):
         uow.store_log.record(store_id, StoreLogType.STOCK_SPLIT, Actor.SYSTEM.value, params)
         log.warning("stock split among variants sharing a SKU", extra={"store_id": store_id, "product_id": product_id,
                                                                         "variants": len(variants)})
-    return stale
 
 
 def _stale(state: tuple[str, str | None] | None, part: int) -> bool:

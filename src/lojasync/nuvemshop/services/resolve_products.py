@@ -63,6 +63,7 @@ def resolve_products(uow: ConnectorUnitOfWork, store_id: int, orders: list[Order
         if refresh and binding.product is not None and binding.product.id is not None:
             rebound.append(StockTarget(store_id, line.store_variant_id, binding.external_product_id,
                                        binding.product.id))
+            joined.add(binding.product)   # back among its product's variants: their parts change (review)
         if binding.product is not product and line.sku and binding.follows_sku_of(placed_at):
             # The SKU is the stronger key: a variant whose SKU now names another product follows it, and its
             # stock in the store becomes that product's (it kept showing the former product's count).

@@ -200,25 +200,27 @@ def erase_what_the_document_kept(event: DocumentCancelled | RefundCheckSettled |
         return   # another document still stands: the law keeps the data for it
     if any(is_refund_check_reason(reason) for reason in order.attention_reasons):
         return
-    by_hand = isinstance(event, AttentionCleared)
-    failure = uow.attempt(lambda: _erase_what_the_document_kept(order, uow, by_hand))
+    failure = uow.attempt(lambda: _erase_what_the_document_kept(order, uow))
     if failure is None:
         order.withdraw_attention(is_erasure_pending_reason)
         return
-    # Known by the order's number, never its buyer's data (errors' statements keep no parameters: `build_engine`).
+    # Known by the order's number, never its buyer's data: a database's refusal comes in the unit of work's words,
+    # without the driver's, which can quote the row (`SqlUnitOfWork.attempt`).
     log.error("LGPD erasure after a document's cancellation failed; the order is flagged to retry",
               extra={"order_id": order.id, "error": type(failure).__name__}, exc_info=failure)
     order.ask_for_a_person(erasure_pending_reason(order.id))
 
 
-def _erase_what_the_document_kept(order: Order, uow: ConnectorUnitOfWork, by_hand: bool) -> None:
-    """The erasure `erase_what_the_document_kept` owes, when the order was erased at someone's request. `by_hand`: the
-    order was marked resolved, which may have cleared the refund's reason too (`refund_check_reason`)."""
+def _erase_what_the_document_kept(order: Order, uow: ConnectorUnitOfWork) -> None:
+    """The erasure `erase_what_the_document_kept` owes, when the order was erased at someone's request and none of its
+    receivables is still to be checked: the order's reason about them may be gone (a person marked the order resolved)
+    while one, received before a cancellation, still says a refund may be owed, and to whom (review: cancelling
+    another document of the order erased the buyer then)."""
     binding = uow.bindings.for_orders([order.id]).get(order.id)
     if binding is None or binding.redacted_at is None:
         return   # not erased at anyone's request
-    if by_hand and any(receivable.needs_attention for receivable in uow.receivables.list(order_id=order.id)):
-        return   # the receivables still say a refund may be owed, and to whom: the data wait for their check
+    if any(receivable.needs_attention for receivable in uow.receivables.list(order_id=order.id)):
+        return   # `RefundCheckSettled`, when the last is checked, runs this again
     request = erasure_request(uow, order.id)
     customer = order.customer
     # The customer first, as customers/redact does: anonymised, it stays linked to the order; one someone else's
