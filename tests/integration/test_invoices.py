@@ -2321,14 +2321,11 @@ def _customers_redact(app, store_order_ids: list[int]) -> None:
 def test_a_venda_simples_cancelled_after_customers_redact_lets_the_data_kept_for_it_go(app, company):
     """As an NF-e's (review): a confirmed venda simples kept the buyer's data through customers/redact; cancelled
     afterwards, the data stayed for good, where cancel then redact erased them."""
-    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.fiscal.services.simple_sales import cancel_sale
 
-    number = imported(app, id=2000000463, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    _customers_redact(app, [2000000463])
+    number, sale_id, _ = _redacted_after_a_sale(app, 2000000463)
     assert show_order(app.uow(), number)["customer"]["tax_id"] == "52998224725"   # kept for the sale
-    cancel_sale(app.uow(), sale.id)
+    cancel_sale(app.uow(), sale_id)
     with app.read_uow() as uow:
         erased = uow.orders.get(number)
         assert (erased.contact_name, erased.contact_document, erased.billing_address) == (None, None, None)
@@ -2340,16 +2337,11 @@ def test_the_buyer_owed_a_refund_is_kept_until_a_person_checks_it_then_erased(ap
     """review (LGPD): cancelling a document with a received installment, after customers/redact, erased the buyer in
     the same moment it asked a person to check whether the money is owed back: a refund to nobody. The data stay
     while the receivable is to check (kept to meet an obligation), and go once it is checked."""
-    from lojasync.finance.services import check_receivable, list_receivables, receive
-    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.finance.services import check_receivable
+    from lojasync.fiscal.services.simple_sales import cancel_sale
 
-    number = imported(app, id=2000000464, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    (paid, *_) = list_receivables(app.uow(), order_number=number)
-    receive(app.uow(), paid["id"])
-    _customers_redact(app, [2000000464])
-    cancel_sale(app.uow(), sale.id)
+    number, sale_id, paid = _redacted_after_a_sale(app, 2000000464, received=True)
+    cancel_sale(app.uow(), sale_id)
     kept = show_order(app.uow(), number)
     assert kept["customer"]["tax_id"] == "52998224725" and "devolver o valor" in kept["attention_reason"]
     check_receivable(app.uow(), paid["id"])
@@ -2432,15 +2424,12 @@ def test_an_nfe_cancellation_sefaz_registered_is_recorded_when_the_erasure_it_ow
 def test_a_venda_simples_cancellation_is_recorded_when_the_erasure_it_owes_fails(app, company, monkeypatch):
     """As an NF-e's: the venda simples is cancelled, its receivables with it, and the buyer's data stay whole until
     the erasure runs again. Failing again when retried, the order stays flagged."""
-    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.fiscal.services.simple_sales import cancel_sale
     from lojasync.sales.attention import clear_attention
 
-    number = imported(app, id=2000000466, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    _customers_redact(app, [2000000466])
+    number, sale_id, _ = _redacted_after_a_sale(app, 2000000466)
     _refuse_the_erasure(monkeypatch, "bug")
-    cancel_sale(app.uow(), sale.id)
+    cancel_sale(app.uow(), sale_id)
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert {r["status"] for r in list_receivables(app.uow(), order_number=number)} == {"cancelled"}
     assert show_order(app.uow(), number)["processed_by"] is None
@@ -2456,17 +2445,12 @@ def test_a_venda_simples_cancellation_is_recorded_when_the_erasure_it_owes_fails
 def test_a_refund_checked_is_recorded_when_the_erasure_it_lets_run_fails(app, company, monkeypatch):
     """The erasure a checked refund lets run (`RefundCheckSettled`) fails: the check is recorded all the same, and
     the order flagged to run the erasure again."""
-    from lojasync.finance.services import check_receivable, receive
-    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.finance.services import check_receivable
+    from lojasync.fiscal.services.simple_sales import cancel_sale
     from lojasync.sales.attention import clear_attention
 
-    number = imported(app, id=2000000467, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    (paid, *_) = list_receivables(app.uow(), order_number=number)
-    receive(app.uow(), paid["id"])
-    _customers_redact(app, [2000000467])
-    cancel_sale(app.uow(), sale.id)
+    number, sale_id, paid = _redacted_after_a_sale(app, 2000000467, received=True)
+    cancel_sale(app.uow(), sale_id)
     _refuse_the_erasure(monkeypatch, "database")
     check_receivable(app.uow(), paid["id"])
     (checked,) = [r for r in list_receivables(app.uow(), order_number=number) if r["id"] == paid["id"]]
@@ -2484,12 +2468,9 @@ def test_a_failure_in_what_the_erasure_sets_off_is_the_erasures_not_the_cancella
     the savepoint: one of them failing rolled the cancellation back all the same. They run inside it now: the
     cancellation stands, the erasure is undone whole and flagged."""
     from lojasync.db.processing_repositories import InvoiceRepository
-    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.fiscal.services.simple_sales import cancel_sale
 
-    number = imported(app, id=2000000565, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    _customers_redact(app, [2000000565])
+    number, sale_id, _ = _redacted_after_a_sale(app, 2000000565)
     real = InvoiceRepository.for_order
 
     def failing(self, order_id):
@@ -2498,7 +2479,7 @@ def test_a_failure_in_what_the_erasure_sets_off_is_the_erasures_not_the_cancella
             raise RuntimeError("a failure in a consequence of the erasure")
         return real(self, order_id)
     monkeypatch.setattr(InvoiceRepository, "for_order", failing)
-    cancel_sale(app.uow(), sale.id)
+    cancel_sale(app.uow(), sale_id)
     assert show_order(app.uow(), number)["processed_by"] is None
     assert {r["status"] for r in list_receivables(app.uow(), order_number=number)} == {"cancelled"}
     assert ERASURE_PENDING in show_order(app.uow(), number)["attention_reason"]
@@ -2512,15 +2493,12 @@ def test_a_database_failure_inside_the_erasure_fails_the_whole_cancellation(app,
     cancellation fails whole, says why, and changes nothing."""
     from sqlalchemy.orm import object_session
 
-    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.fiscal.services.simple_sales import cancel_sale
     from lojasync.fiscal.services.views import show_sale
     from lojasync.sales.orders import Order
     from lojasync.shared.errors import LojasyncError
 
-    number = imported(app, id=2000000566, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    _customers_redact(app, [2000000566])
+    number, sale_id, _ = _redacted_after_a_sale(app, 2000000566)
 
     def the_disk_fills(self, request, actor):
         # What SQLite does by itself on SQLITE_FULL or SQLITE_IOERR; PostgreSQL's transaction is aborted likewise.
@@ -2528,9 +2506,9 @@ def test_a_database_failure_inside_the_erasure_fails_the_whole_cancellation(app,
         raise RuntimeError("database or disk is full")
     monkeypatch.setattr(Order, "erase_personal_data", the_disk_fills)
     with pytest.raises(LojasyncError):
-        cancel_sale(app.uow(), sale.id)
+        cancel_sale(app.uow(), sale_id)
     monkeypatch.undo()
-    assert show_sale(app.uow(), sale.id).status == "confirmed"
+    assert show_sale(app.uow(), sale_id).status == "confirmed"
     assert {r["status"] for r in list_receivables(app.uow(), order_number=number)} == {"open"}
     assert show_order(app.uow(), number)["processed_by"] == "simple_sale"
     _kept_whole(app, number)
@@ -2540,17 +2518,12 @@ def test_the_last_refund_checked_after_the_order_was_resolved_lets_the_erasure_r
     """review: a person marked the order resolved (its "devolver o valor" reason went) before checking the received
     installment; the check, finding no reason to withdraw, said nothing, and the erasure waiting for it never ran: the
     buyer's name and CPF stayed for good, nothing flagged."""
-    from lojasync.finance.services import check_receivable, receive
-    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.finance.services import check_receivable
+    from lojasync.fiscal.services.simple_sales import cancel_sale
     from lojasync.sales.attention import clear_attention
 
-    number = imported(app, id=2000000564, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    (paid, *_) = list_receivables(app.uow(), order_number=number)
-    receive(app.uow(), paid["id"])
-    _customers_redact(app, [2000000564])
-    cancel_sale(app.uow(), sale.id)
+    number, sale_id, paid = _redacted_after_a_sale(app, 2000000564, received=True)
+    cancel_sale(app.uow(), sale_id)
     assert "devolver o valor" in show_order(app.uow(), number)["attention_reason"]
     clear_attention(app.uow(), number)   # resolved first: the refund may still be owed, the data stay
     assert show_order(app.uow(), number)["customer"]["tax_id"] == "52998224725"
@@ -2561,13 +2534,10 @@ def test_the_last_refund_checked_after_the_order_was_resolved_lets_the_erasure_r
 def test_the_erasure_a_cancellation_lets_run_comes_after_it_in_the_history(app, company):
     """review: run in its savepoint with its own events' handlers, the erasure's history entry was written before the
     cancellation's that caused it: the history read as if the data went first."""
-    from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
+    from lojasync.fiscal.services.simple_sales import cancel_sale
 
-    number = imported(app, id=2000000777, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    _customers_redact(app, [2000000777])
-    cancel_sale(app.uow(), sale.id)
+    number, sale_id, _ = _redacted_after_a_sale(app, 2000000777)
+    cancel_sale(app.uow(), sale_id)
     _erased(app, number)
     with app.read_uow() as uow:
         types = [e.type for e in uow.order_history.for_order(number)]
@@ -2578,17 +2548,12 @@ def test_the_erasure_a_cancellation_lets_run_comes_after_it_in_the_history(app, 
 def test_cancelling_another_document_does_not_erase_a_buyer_a_refund_may_be_owed_to(app, company):
     """review: once a person marked the order resolved (its "devolver o valor" reason gone), cancelling a second
     document of the order erased the buyer while the first's received installment was still to be checked."""
-    from lojasync.finance.services import check_receivable, receive
+    from lojasync.finance.services import check_receivable
     from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
     from lojasync.sales.attention import clear_attention
 
-    number = imported(app, id=2000000901, payment_status="paid")
-    sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), sale.id)
-    (paid, *_) = list_receivables(app.uow(), order_number=number)
-    receive(app.uow(), paid["id"])
-    _customers_redact(app, [2000000901])
-    cancel_sale(app.uow(), sale.id)
+    number, sale_id, paid = _redacted_after_a_sale(app, 2000000901, received=True)
+    cancel_sale(app.uow(), sale_id)
     clear_attention(app.uow(), number)
     second = generate_sale(app.uow(), number)
     confirm_sale(app.uow(), second.id)
@@ -2612,3 +2577,21 @@ def test_the_log_of_a_failed_erasure_quotes_no_personal_data(app, company, sefaz
     (logged,) = [r for r in caplog.records if "LGPD erasure" in r.getMessage()]
     written = logging.Formatter().format(logged)
     assert "52998224725" not in written and "Silva" not in written
+
+
+def _redacted_after_a_sale(app, order_id: int, received: bool = False) -> tuple[int, int, dict | None]:
+    """A paid store order, its venda simples confirmed (its first installment received, when `received`), then the
+    buyer's data erased by customers/redact (kept for the sale): the order's number, the sale's id and the installment
+    received (None)."""
+    from lojasync.finance.services import receive
+    from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+
+    number = imported(app, id=order_id, payment_status="paid")
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    paid = None
+    if received:
+        (paid, *_) = list_receivables(app.uow(), order_number=number)
+        receive(app.uow(), paid["id"])
+    _customers_redact(app, [order_id])
+    return number, sale.id, paid

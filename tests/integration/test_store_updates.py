@@ -778,14 +778,8 @@ def test_a_variant_given_its_own_sku_gives_the_other_the_whole_stock_back(app, s
     """review: the store log tells the merchant to give each variant its own SKU; done, the variant that kept the SKU
     kept its half until the product's stock moved again. The import that rebinds the other queues it: whole again."""
     from lojasync.nuvemshop.services.push_updates import push_store_updates
-    from tests.unit.fakes import FakeStoreClient
 
-    imported(app, store_id, 1900000961)
-    count_stock(app.uow(), "CAM-ALG-P", 10)
-    client = FakeStoreClient()
-    import_order(app.uow(), store_id, _new_variant_order(1900000962, 5, "CAM-ALG-P"), ImportPolicy())   # 9 available
-    push_store_updates(app.uow(), lambda s: client, store_id)
-    assert client.variant_stock == {"601": 5, "603": 4}
+    client = _split_with_a_new_variant(app, store_id, 1900000961)
     # Its own SKU now, one no product has: the variant gets a product of its own.
     import_order(app.uow(), store_id, _new_variant_order(1900000963, 10, "CAM-ALG-P-NOVA"), ImportPolicy())
     assert ("stock", "601", "pending") in queued(app)
@@ -810,6 +804,21 @@ def test_an_older_order_does_not_give_a_shared_variant_a_product_of_its_own(app,
         assert uow.bindings.products_by_variant_ids(store_id, ["603"])["603"].product.sku == "CAM-ALG-P"
 
 
+def _split_with_a_new_variant(app, store_id, order_id: int):
+    """CAM-ALG-P (variant 601) counted 10, then an order of a new variant (603) with the same SKU: pushed, 601 and 603
+    share the 9 left (5 and 4). Returns the store's fake client."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from tests.unit.fakes import FakeStoreClient
+
+    imported(app, store_id, order_id)
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    client = FakeStoreClient()
+    import_order(app.uow(), store_id, _new_variant_order(order_id + 1, 5, "CAM-ALG-P"), ImportPolicy())   # 9 left
+    push_store_updates(app.uow(), lambda s: client, store_id)
+    assert client.variant_stock == {"601": 5, "603": 4}
+    return client
+
+
 def _new_variant_order(order_id: int, minutes: int, sku: str) -> dict:
     """An order placed `minutes` from now of variant 603 (a new variant of store product 503) carrying `sku`."""
     from datetime import datetime, timedelta, timezone
@@ -825,14 +834,8 @@ def test_a_variant_back_from_gone_shares_again_in_the_same_push(app, store_id):
     """review: a variant the store had said gone came back in a newer order: only it was queued, its share went out
     while the other still showed the whole quantity. Both are queued by the import that brings it back."""
     from lojasync.nuvemshop.services.push_updates import push_store_updates
-    from tests.unit.fakes import FakeStoreClient
 
-    imported(app, store_id, 1900000981)
-    count_stock(app.uow(), "CAM-ALG-P", 10)
-    client = FakeStoreClient()
-    import_order(app.uow(), store_id, _new_variant_order(1900000982, 5, "CAM-ALG-P"), ImportPolicy())   # 9 left
-    push_store_updates(app.uow(), lambda s: client, store_id)
-    assert client.variant_stock == {"601": 5, "603": 4}
+    client = _split_with_a_new_variant(app, store_id, 1900000981)
     client.gone_variants.add("603")
     count_stock(app.uow(), "CAM-ALG-P", 11)   # both queued: 603 answered gone, 601 then alone
     for _ in range(2):

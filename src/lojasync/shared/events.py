@@ -66,10 +66,7 @@ def sequence_mark() -> int:
 def drop_recorded_since(aggregates: dict[int, Aggregate], mark: int) -> None:
     """The events the listed aggregates recorded after `mark` go, those before stay: they told of work undone
     (a savepoint rolled back), and handled they would record what never happened (a history entry, say)."""
-    for aggregate in aggregates.values():
-        pending = aggregate.__dict__.get("_pending_events")
-        if pending:
-            pending[:] = [event for event in pending if event.sequence < mark]
+    pull_recorded_since(aggregates, mark)
 
 
 def pull_recorded_since(aggregates: dict[int, Aggregate], mark: int) -> list[DomainEvent]:
