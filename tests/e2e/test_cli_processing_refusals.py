@@ -190,6 +190,34 @@ def test_cancelling_a_confirmed_sale_says_what_became_of_its_receivables(lojasyn
     out = lojasync("sales", "cancel", "1")
     assert "Venda simples 1 cancelada: estoque devolvido; 1 conta(s) a receber cancelada(s)." in out
     assert "Para conferir" not in out   # nothing had been received: nothing to check
+    assert "Atenção (pedido" not in out   # no LGPD erasure owed
+
+
+# The order's reason when the erasure a cancellation owed failed (`lgpd.redaction.erasure_pending_reason`); the erasure
+# failing for real is tests/integration/test_invoices.py's.
+ERASURE_PENDING = ("LGPD: os dados pessoais do comprador mantidos para a NF-e ou venda simples cancelada (nome, CPF/CNPJ, "
+                   "endereço) ainda não puderam ser apagados.")
+
+
+@pytest.mark.parametrize("document", ["nfe", "sale"])
+def test_a_cancellation_says_the_lgpd_erasure_it_owed_failed(lojasync, order_number, monkeypatch, document):
+    """review: the cancellation stands when the erasure it owed fails, and its command said only that; the failure
+    showed on the order alone."""
+    from lojasync.entrypoints.cli import lgpd
+
+    if document == "nfe":
+        lojasync(*COMPANY)
+        lojasync("company", "certificate", "--test")
+        lojasync("orders", "invoice", str(order_number))
+    else:
+        lojasync("orders", "sale", str(order_number))
+        lojasync("sales", "confirm", "1")
+    asked = []
+    monkeypatch.setattr(lgpd, "erasure_still_pending", lambda uow, number: asked.append(number) or ERASURE_PENDING)
+    out = (lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio")
+           if document == "nfe" else lojasync("sales", "cancel", "1"))
+    assert "cancelada" in out and f"Atenção (pedido {order_number}): {ERASURE_PENDING}" in out
+    assert asked == [order_number]
 
 
 def test_cancelling_a_sale_counts_only_the_receivables_it_cancelled(lojasync, app):

@@ -2355,6 +2355,12 @@ def test_the_buyer_owed_a_refund_is_kept_until_a_person_checks_it_then_erased(ap
 ERASURE_PENDING = "LGPD: os dados pessoais do comprador mantidos para a NF-e ou venda simples cancelada"
 
 
+def erasure_still_pending(uow, number: int):
+    from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
+
+    return erasure_still_pending(uow, number)
+
+
 def _refuse_the_erasure(monkeypatch, how: str) -> None:
     """The erasure a cancellation owes fails: `database`, the database refuses the customer's row (a NOT NULL column
     left empty) when the erasure, the order's done too, is written; `bug`, the order's erasure raises once the
@@ -2412,6 +2418,8 @@ def test_an_nfe_cancellation_sefaz_registered_is_recorded_when_the_erasure_it_ow
     assert flagged["processed_by"] is None
     assert ERASURE_PENDING in flagged["attention_reason"]
     assert f"lojasync orders resolve {number}" in flagged["attention_reason"]
+    # What the cancel command and page add to their words (review: only the order said it).
+    assert erasure_still_pending(app.read_uow(), number).startswith(ERASURE_PENDING)
     _kept_whole(app, number)
     (logged,) = [r for r in caplog.records if "LGPD erasure" in r.getMessage()]
     assert logged.order_id == number and "52998224725" not in logged.getMessage()
@@ -2419,6 +2427,7 @@ def test_an_nfe_cancellation_sefaz_registered_is_recorded_when_the_erasure_it_ow
     clear_attention(app.uow(), number)
     _erased(app, number)
     assert ERASURE_PENDING not in (show_order(app.uow(), number)["attention_reason"] or "")
+    assert erasure_still_pending(app.read_uow(), number) is None
 
 
 def test_a_venda_simples_cancellation_is_recorded_when_the_erasure_it_owes_fails(app, company, monkeypatch):

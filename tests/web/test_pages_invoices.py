@@ -525,3 +525,25 @@ def test_an_nfe_cancelled_with_a_receipt_links_the_receivables_to_check(app, log
     assert f'href="/financeiro?pedido={number}&amp;conferir=1"' in page
     listed = logged_in.get(f"/financeiro?pedido={number}&conferir=1")
     assert listed.status_code == 200 and "Marcar como conferida" in listed.text
+
+
+# The order's reason when the erasure a cancellation owed failed (`lgpd.redaction.erasure_pending_reason`); the erasure
+# failing for real is tests/integration/test_invoices.py's.
+ERASURE_PENDING = ("LGPD: os dados pessoais do comprador mantidos para a NF-e ou venda simples cancelada (nome, CPF/CNPJ, "
+                   "endereço) ainda não puderam ser apagados.")
+
+
+def test_a_cancellation_says_the_lgpd_erasure_it_owed_failed(app, logged_in, store_id, company, sefaz, monkeypatch):
+    """review: the cancellation stands when the erasure it owed fails, and the page said only that it was cancelled;
+    the failure showed on the order alone."""
+    from lojasync.entrypoints.web.pages import invoices
+
+    logged_in.store_id = store_id
+    number, url = authorised(app, logged_in, 2300000093)
+    asked = []
+    monkeypatch.setattr(invoices, "erasure_still_pending", lambda uow, order: asked.append(order) or ERASURE_PENDING)
+    assert post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio"
+                ).status_code == 303
+    text = text_of(logged_in.get(url).text)
+    assert "cancelada: estoque devolvido" in text and f"Pedido {number}: {ERASURE_PENDING}" in text
+    assert asked == [number]

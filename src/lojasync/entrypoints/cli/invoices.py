@@ -19,6 +19,7 @@ from lojasync.entrypoints.cli.context import (
     terminal_person,
     usage_error,
 )
+from lojasync.entrypoints.cli.lgpd import print_erasure_still_pending
 from lojasync.entrypoints.cli.number_voids import gaps, print_number_void, void, voids
 from lojasync.entrypoints.cli.output import (
     Column,
@@ -202,6 +203,7 @@ def cancel(
         words = undone_words(app_.read_uow(), "nfe", str(invoice.id), invoice.order_number)
         console.print(f"NF-e nº {invoice.number} cancelada: {words}.", highlight=False)
         print_refund_check_hint("nfe", str(invoice.id), invoice.order_number)
+        print_erasure_still_pending(invoice.order_number)
 
 
 @app.command("xml")

@@ -12,6 +12,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors
 from lojasync.entrypoints.cli.output import table, time_column
 from lojasync.nuvemshop.services.lgpd.exports import list_exports, write_export
+from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
 
 app = typer.Typer(help="LGPD: exportações de dados pedidas pelos titulares.", no_args_is_help=True)
 
@@ -38,3 +39,10 @@ def export(
     written = write_export(container().read_uow(), request_id, target, store)
     console.print(f"Exportação gravada em {escape(str(written))}. Envie ao titular por um canal seguro e apague "
                   "depois.", highlight=False)
+
+
+def print_erasure_still_pending(order_number: int) -> None:
+    """After a cancellation: the LGPD erasure it owed that failed, said where the person cancelling looks."""
+    reason = erasure_still_pending(container().read_uow(), order_number)
+    if reason is not None:
+        console.print(f"[yellow]Atenção (pedido {order_number}):[/] {escape(reason)}", highlight=False)

@@ -207,11 +207,15 @@ def orders_tracking(
 def orders_resolve(number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")]) -> None:
     """Marca como resolvido o que fez o pedido precisar de atenção (fica no histórico; nada é desfeito)."""
     cleared, pending = clear_attention(container().uow(), number, terminal_person())
-    if cleared:
-        console.print(f"Pedido {number}: atenção marcada como resolvida.", highlight=False)
-        # Raised by the resolution itself (an LGPD erasure it tried again and that failed again): said, not hidden.
+    if cleared and pending:
+        # Raised by the resolution itself (an LGPD erasure it tried again and that failed again): said, not hidden,
+        # and not after a line saying the order was resolved (review: it read as resolved and flagged at once).
+        console.print(f"Pedido {number}: o que ele mostrava foi marcado como resolvido, mas ele ainda precisa de "
+                      "atenção:", highlight=False)
         for reason in pending:
-            console.print(f"Ainda precisa de atenção: {reason}", highlight=False)
+            console.print(f"  - {reason}", highlight=False)
+    elif cleared:
+        console.print(f"Pedido {number}: atenção marcada como resolvida.", highlight=False)
     else:
         console.print(f"O pedido {number} não estava marcado como precisando de atenção: nada mudou.",
                       highlight=False)

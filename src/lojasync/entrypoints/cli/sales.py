@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person, usage_error
+from lojasync.entrypoints.cli.lgpd import print_erasure_still_pending
 from lojasync.entrypoints.cli.output import (
     FormatOption,
     OutputFormat,
@@ -114,6 +115,7 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
         console.print(f"Venda simples {sale.id} cancelada{undone}.", highlight=False)
         if sale.confirmed_at:
             print_refund_check_hint("simple_sale", str(sale.id), sale.order_number)
+            print_erasure_still_pending(sale.order_number)
     else:
         console.print(f"Venda simples {sale.id} já estava cancelada: nada foi feito de novo.", highlight=False)
     if changed and sale.confirmed_at:   # a pending sale moved no stock: nothing for the stores

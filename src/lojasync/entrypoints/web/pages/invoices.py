@@ -44,6 +44,7 @@ from lojasync.fiscal.services.number_voids import (
     voids_covering,
 )
 from lojasync.fiscal.services.views import page_of_invoices, show_invoice
+from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
 from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(dependencies=[Depends(page_user)])
@@ -291,6 +292,9 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
     else:
         words = undone_words(container.read_uow(), "nfe", str(invoice.id), invoice.order_number)
         flash(request, f"NF-e nº {invoice.number} cancelada: {words}.", "success")
+        pending = erasure_still_pending(container.read_uow(), invoice.order_number)
+        if pending is not None:   # the cancellation stands; the erasure it owed waits (LGPD)
+            flash(request, f"Pedido {invoice.order_number}: {pending}", "warning")
     return redirect(request, f"/nfe/{invoice_id}")
 
 

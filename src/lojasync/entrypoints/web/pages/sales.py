@@ -20,6 +20,7 @@ from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import page_of_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
+from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
 from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(dependencies=[Depends(page_user)])
@@ -85,6 +86,9 @@ def sale_cancel(request: Request, sale_id: PageId, estado: Annotated[str, Form()
         undone = (f": {undone_words(read_uow, 'simple_sale', str(sale.id), sale.order_number)}"
                   if sale.confirmed_at else "")
         flash(request, f"Venda simples {sale.id} cancelada{undone}.", "success")
+        pending = erasure_still_pending(request.app.state.container.read_uow(), sale.order_number)
+        if sale.confirmed_at and pending:   # the cancellation stands; the erasure it owed waits (LGPD)
+            flash(request, f"Pedido {sale.order_number}: {pending}", "warning")
     else:
         flash(request, f"A venda simples {sale.id} já estava cancelada: nada foi feito de novo.")
     return redirect(request, f"/vendas/{sale_id}")

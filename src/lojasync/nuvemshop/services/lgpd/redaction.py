@@ -51,6 +51,16 @@ def is_erasure_pending_reason(reason: str) -> bool:
     return reason.startswith(ERASURE_PENDING_BEGINS)
 
 
+def erasure_still_pending(uow: ConnectorUnitOfWork, order_number: int) -> str | None:
+    """The order's reason when the erasure its document's cancellation owed failed (`erase_what_the_document_kept`);
+    None when it ran, or was not owed. What the cancel command and page add to their words: the cancellation stands,
+    and they said only that (review: the failure showed on the order alone, where nobody cancelling looks)."""
+    with uow:
+        order = uow.orders.get(order_number, lines=False)
+        reasons = order.attention_reasons if order is not None else []
+        return next((reason for reason in reasons if is_erasure_pending_reason(reason)), None)
+
+
 def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
     credentials = bool(store.access_token) or store.active
     store.access_token = ""  # the column is NOT NULL; an empty token is "erased" to the client
