@@ -98,6 +98,9 @@ def test_the_same_code_again_changes_nothing_and_a_new_one_requeues_the_same_row
     ("AA123456789BR", "javascript:alert(1)", InvalidTrackingUrl, "não é um endereço http:// ou https://"),
     ("AA123456789BR", "rastreio.com/AA1", InvalidTrackingUrl, "não é um endereço http:// ou https://"),
     ("AA123456789BR", "https://x.com/a b", InvalidTrackingUrl, "o endereço tem espaços"),
+    # review: invisible to whoever pasted them, they reached the customer's e-mail (a control; a right-to-left override)
+    ("AA123456789BR", "http://x.com/\u0001", InvalidTrackingUrl, "caracteres invisíveis"),
+    ("AA123456789BR", "https://x.com/\u202egpj.exe", InvalidTrackingUrl, "caracteres invisíveis"),
     ("AA123456789BR", "https://x.com/" + "a" * 490, InvalidTrackingUrl, "504 caracteres (o máximo é 500)"),
 ])
 def test_invalid_codes_and_links_are_refused_in_words_and_change_nothing(app, store_id, code, url, error, words):

@@ -10,6 +10,7 @@ one recorded with the same code, and is none with a new code (the old link track
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lojasync.sales.errors import InvalidTrackingCode, InvalidTrackingUrl, OrderNotFound, TrackingOnCancelledOrder
 from lojasync.sales.events import TrackingRecorded
@@ -58,6 +59,11 @@ def clean_tracking_url(url: str | None) -> str | None:
         raise InvalidTrackingUrl(reason="não é um endereço http:// ou https://", maximum=MAX_URL)
     if any(c.isspace() for c in text):
         raise InvalidTrackingUrl(reason="o endereço tem espaços", maximum=MAX_URL)
+    # Control and format characters (U+0001, a right-to-left override): invisible to the person who typed or pasted
+    # the link, they reach the customer's "enviado" e-mail as a broken or misleading one (review).
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+        raise InvalidTrackingUrl(reason="o endereço tem caracteres invisíveis (de controle ou de formatação)",
+                                 maximum=MAX_URL)
     return text
 
 
