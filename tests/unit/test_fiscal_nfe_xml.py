@@ -613,3 +613,14 @@ def test_a_product_without_sku_and_ncm_is_named_as_the_commands_take_it():
     assert items == ()
     assert str(gap).startswith("produto id:24 sem NCM")
     assert gap.terminal.startswith("lojasync products set id:24 --ncm NNNNNNNN")
+
+
+def test_a_sku_with_a_space_is_quoted_in_the_command_the_refusal_gives():
+    """review: "lojasync products set CAM P --ncm ..." as given set nothing (the shell reads two arguments)."""
+    from lojasync.fiscal.documents import DocumentLine
+    from lojasync.fiscal.services.invoice_draft import items_of
+
+    line = DocumentLine(1, 24, "CAM P", "Camiseta", 1, Decimal("10.00"), Decimal("10.00"))
+    _, (gap,) = items_of([line], {}, None)
+    assert str(gap).startswith("produto CAM P sem NCM")
+    assert gap.terminal.startswith("lojasync products set 'CAM P' --ncm NNNNNNNN")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated
 
 import typer
@@ -75,7 +76,8 @@ def count(
     else:
         said = "já estava registrada (nada se moveu agora)" if result["repeated"] else "registrada"
         adjustment = result["adjustment"]
-        console.print(f"Contagem de {result['reference']} {said}: estoque {formats.number(result['quantity'])} "
+        # Escaped: a store's SKU may hold brackets ("CAM-P[azul]" lost them; "KIT[/]" crashed after the count was kept).
+        console.print(f"Contagem de {escape(result['reference'])} {said}: estoque {formats.number(result['quantity'])} "
                       f"(era {formats.number(result['previous'])}; ajuste de {'-' if adjustment < 0 else '+'}"
                       f"{formats.number(abs(adjustment))}).", highlight=False)
     if not result["repeated"]:
@@ -107,4 +109,4 @@ def print_movements(sku: str, rows: list[dict], numbers: dict[str, int]) -> None
                   [[formats.when(r["at"]), formats.signed_number(r["quantity"]),   # +2 back, -2 out (as the page)
                     formats.number(r["balance"]), formats.document(r["source_type"], r["source_id"], numbers),
                     escape(formats.movement_reason(r["reason"]))] for r in rows],
-                  "Motivo", f"lojasync stock movements {escape(sku)} --format json")
+                  "Motivo", f"lojasync stock movements {escape(shlex.quote(sku))} --format json")

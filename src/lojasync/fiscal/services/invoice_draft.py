@@ -3,6 +3,7 @@ document's lines with their products' fiscal data. Every gap is a problem in Por
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -162,7 +163,8 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company | None
             named = line.sku or f"id:{line.product_id}"
             problems.append(Gap(f"produto {named} sem NCM: informe-o nos dados fiscais do produto (Estoque) ou defina "
                                 "um NCM padrão da empresa (Configurações)",
-                                f"lojasync products set {named} --ncm NNNNNNNN (ou lojasync company set "
+                                # Quoted as a shell takes it: a SKU may hold a space ("CAM P").
+                                f"lojasync products set {shlex.quote(named)} --ncm NNNNNNNN (ou lojasync company set "
                                 "--default-ncm NNNNNNNN)"))
             continue
         items.append(InvoiceItem(
