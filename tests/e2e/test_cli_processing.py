@@ -321,11 +321,11 @@ def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lo
         output = lojasync("orders", "invoice", str(order_number), str(second), "--parallel", "1", expect=75)
         assert server.simulator.stats()["chamadas"].get("NFeAutorizacao4") == 1   # the second was not sent
     assert "0 NF-e autorizada(s) de 2 pedido(s); 1 aguardando a SEFAZ." in output
-    assert f"Pedido {second}: não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois" in output
-    assert "1 não transmitida(s): a SEFAZ não respondeu (ou está fora do ar), transmita depois" in output
+    assert f"Pedido {second}: não transmitida: a SEFAZ não respondeu ou não decidiu (ou está fora do ar), transmita depois" in output
+    assert "1 não transmitida(s): a SEFAZ não respondeu ou não decidiu (ou está fora do ar), transmita depois" in output
     # dogfood: the summary named the orders but the command takes the NF-e's id, which only the table above had.
     ids = {i["order_number"]: i["id"] for i in json.loads(lojasync("invoices", "list", "--format", "json"))}
-    assert (f"Pedido {second}: não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois "
+    assert (f"Pedido {second}: não transmitida: a SEFAZ não respondeu ou não decidiu (ou está fora do ar), transmita depois "
             f"No terminal: lojasync invoices approve {ids[second]}") in output
     assert f"No terminal: lojasync invoices approve {ids[order_number]}" in output   # awaiting: asked again
 

@@ -10,7 +10,14 @@ from datetime import timedelta
 import pytest
 
 from lojasync.finance.services import list_receivables
-from lojasync.fiscal.services.batch import NOT_SENT, STOPPED_BEFORE_SENDING, invoice_orders
+from lojasync.fiscal.services.batch import (
+    NOT_SENT,
+    STILL_AWAITING,
+    STILL_AWAITING_CODE,
+    STOPPED_BEFORE_SENDING,
+    invoice_orders,
+    orders_to_invoice,
+)
 from lojasync.fiscal.services.invoices import (
     WAITED_TOO_LONG,
     prepare_invoices,
@@ -124,6 +131,32 @@ def test_sefaz_failing_on_a_group_leaves_the_next_one_pending_and_sends_nothing_
     assert [item.invoice.status for item in again.items] == ["authorised"] * 4
     assert [item.invoice.number for item in again.items] == nfe_numbers[2:]
     assert [len(invoices_of(app, n)) for n in numbers] == [1] * 6
+
+
+def test_a_run_again_while_sefaz_is_down_says_an_nfe_awaiting_it_is_awaiting_it_not_pending(app, company, store,
+                                                                                              sefaz, simulator, capsys):
+    """batch review: NF-e left awaiting SEFAZ by a 108, taken by the run again and held back behind a group that met
+    108 again, stay awaiting SEFAZ (asked by key before any send), and were said as "geradas e pendentes" too: the
+    summary counted 8 NF-e for 6 orders."""
+    from lojasync.entrypoints.cli import order_processing
+    from lojasync.entrypoints.cli.output import OutputFormat
+    from lojasync.sales.status import OrderStatus
+
+    numbers = [imported(app, store, id=2000000970 + i, payment_status="paid") for i in range(6)]
+    simulator.simulator.set_switches(out_of_service="108")
+    invoice_orders(app.uow, app.cipher, sefaz, numbers, parallel=4)
+    targets = orders_to_invoice(app.uow(), OrderStatus.CONFIRMED, with_pending=True)
+    again = invoice_orders(app.uow, app.cipher, sefaz, targets, parallel=2)
+    held = [item for item in again.not_sent if item.invoice.status == "awaiting_sefaz"]
+    assert len(held) == 2 and all(item.error == STILL_AWAITING and item.why.code == STILL_AWAITING_CODE
+                                  for item in held)
+    assert [item.invoice.status for item in again.not_sent_sefaz_down] == ["pending"] * 2
+    assert again.not_sent_to_fix == []   # nothing to correct: nothing said in red as such
+    order_processing._report(again, True, len(targets), OutputFormat.TABLE, [], [])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "0 NF-e autorizada(s) de 6 pedido(s); 4 aguardando a SEFAZ." in said
+    assert "2 não transmitida(s): a SEFAZ não respondeu ou não decidiu" in said
+    assert said.count("continua aguardando a SEFAZ, que será consultada pela chave") == 2
 
 
 @pytest.mark.postgresql

@@ -337,14 +337,14 @@ def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in,
     assert answer.status_code == 200
     text = text_of(answer.text)
     assert "0 NF-e autorizada(s) de 3 pedido(s); 3 não autorizada(s)." in text
-    assert "2 não transmitida(s): a SEFAZ não respondeu (ou está fora do ar), transmita depois." in text
+    assert "2 não transmitida(s): a SEFAZ não respondeu ou não decidiu (ou está fora do ar), transmita depois." in text
     assert sum(sefaz.stats()["chamadas"].values()) - calls_before == 1     # only the first order reached SEFAZ
     first, *rest = numbers
     assert "SEFAZ ainda não decidiu" in text_of(answer.text.split(f'data-testid="lote-recusada-{first}"')[1]
                                                 .split("</tr>")[0])
     for number in rest:
         row = text_of(answer.text.split(f'data-testid="lote-recusada-{number}"')[1].split("</tr>")[0])
-        assert "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois" in row and "pendente" in row
+        assert "não transmitida: a SEFAZ não respondeu ou não decidiu (ou está fora do ar), transmita depois" in row and "pendente" in row
         assert receivables(app, number) == []                          # nothing happened but the NF-e's draft
     assert stock(app) == stock_before                                  # no NF-e authorised: no stock moved
 
@@ -373,7 +373,7 @@ def test_a_batch_whose_certificate_sefaz_refused_does_not_say_to_wait_for_sefaz(
     text = text_of(run_batch(logged_in, numbers).text)
     assert "2 não transmitida(s) (geradas, pendentes): não é possível falar com a SEFAZ: a SEFAZ recusou o " \
            "certificado digital A1 da empresa (teste); corrija" in text
-    assert "a SEFAZ não respondeu (ou está fora do ar)" not in text and "quando a SEFAZ voltar" not in text
+    assert "a SEFAZ não respondeu ou não decidiu" not in text and "mais tarde, transmita" not in text
 
 
 def test_a_batch_summary_has_an_address_of_its_own_showing_its_nfe_as_they_are_now(app, logged_in, store_id, company,

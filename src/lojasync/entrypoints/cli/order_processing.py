@@ -195,8 +195,8 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
         # a certificate its TLS refused, which waiting does not fix (review: the line said SEFAZ was down).
         if report.not_sent_sefaz_down:
             console.print(f"[yellow]{formats.number(len(report.not_sent_sefaz_down))} não transmitida(s): a SEFAZ não "
-                          "respondeu (ou está fora do ar), transmita depois[/] (geradas e pendentes; quando a "
-                          "SEFAZ voltar: lojasync invoices approve ID).", highlight=False)
+                          "respondeu ou não decidiu (ou está fora do ar), transmita depois[/] (geradas e pendentes; "
+                          "para transmitir depois: lojasync invoices approve ID).", highlight=False)
         if report.not_sent_to_fix:
             console.print(f"[red]{formats.number(len(report.not_sent_to_fix))} não transmitida(s) (geradas e "
                           f"pendentes): {escape(report.not_sent_to_fix[0].error.removeprefix('não transmitida: '))}."

@@ -57,12 +57,19 @@ SEFAZ_DOWN = (SefazUnreachable, SefazInvalidAnswer, SefazNotDecided, SefazConfig
 # A batch run in the background with no news for this long is taken for stopped (its process was killed or
 # restarted; it beats every 20 s, batch_reports.HEARTBEAT): its page says so, and its orders are free for another run.
 STALLED = timedelta(minutes=2)
-# "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once.
-NOT_SENT = "não transmitida: a SEFAZ não respondeu (ou está fora do ar), transmita depois"
+# "Fora do ar" alone would be wrong for a lone timeout: SEFAZ may be up and have not answered this once; nor is
+# "não respondeu" the whole of it: an answer with no decision (105 lote em processamento, 656) stops the batch too
+# (review: it was told as SEFAZ silent or down).
+NOT_SENT = "não transmitida: a SEFAZ não respondeu ou não decidiu (ou está fora do ar), transmita depois"
 STOPPED_BEFORE_SENDING = "não transmitida: o lote parou antes de enviá-la à SEFAZ; transmita depois"
+# An NF-e sent before without an answer, taken by the run again and held back: it stays awaiting SEFAZ, to be asked
+# about by key before any send (review: it was counted both as awaiting SEFAZ and as "geradas e pendentes").
+STILL_AWAITING = ("não transmitida de novo: continua aguardando a SEFAZ, que será consultada pela chave antes de "
+                  "qualquer novo envio (o worker faz isso sozinho)")
 # The codes of an NF-e left unsent (`BatchItem.why`), as the API's `codigo` and the CLI's `error_code` give them.
 NOT_SENT_CODE = "fiscal.not_sent_sefaz_down"
 STOPPED_CODE = "batch.stopped_before_sending"
+STILL_AWAITING_CODE = "fiscal.still_awaiting_sefaz"
 NOT_SENT_TO_FIX_CODE = "fiscal.not_sent_to_fix"
 _SEND_LATER = "Transmita depois: lojasync invoices approve ID, ou o botão Transmitir da página da NF-e."
 # How many orders one web request (the page's "Gerar NF-e em lote", the API) invoices: each is generated and
@@ -116,6 +123,10 @@ class BatchItem:
             return Refusal(NOT_SENT_CODE, self.error, _SEND_LATER, retryable=True)
         if self.error == STOPPED_BEFORE_SENDING:
             return Refusal(STOPPED_CODE, self.error, _SEND_LATER, retryable=True)
+        if self.error == STILL_AWAITING:
+            return Refusal(STILL_AWAITING_CODE, self.error, "Nada a fazer: a consulta pela chave decide se ela foi "
+                           "autorizada; para pedi-la agora, lojasync invoices approve ID, ou o botão Transmitir da "
+                           "página da NF-e.", retryable=True)
         return Refusal(NOT_SENT_TO_FIX_CODE, self.error, "Corrija o que a mensagem diz e transmita depois: "
                        "lojasync invoices approve ID, ou o botão Transmitir da página da NF-e.")
 
@@ -182,7 +193,7 @@ class BatchReport:
     def not_sent_to_fix(self) -> list[BatchItem]:
         """Those left unsent because SEFAZ refused the connection for a reason here (the certificate, the trusted
         authorities): waiting fixes nothing (review: the summary said SEFAZ was down, and to wait)."""
-        return [i for i in self.not_sent if i.error not in (NOT_SENT, STOPPED_BEFORE_SENDING)]
+        return [i for i in self.not_sent if i.error not in (NOT_SENT, STOPPED_BEFORE_SENDING, STILL_AWAITING)]
 
 
 def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False,
@@ -407,7 +418,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             return
         prepared.clear()
         for (position, number, _), invoice in zip(ready_ones, views, strict=True):
-            finished(position, BatchItem(number, invoice, not_sent, not_sent=True))
+            # One sent before without an answer stays awaiting SEFAZ (`keep_unsent`): said as such, not as pending.
+            why = STILL_AWAITING if invoice.status == "awaiting_sefaz" else not_sent
+            finished(position, BatchItem(number, invoice, why, not_sent=True))
 
     def record(done: list[Future]) -> None:
         """Record the answers of these NF-e (their transmissions done): SEFAZ's decisions in one transaction, the
