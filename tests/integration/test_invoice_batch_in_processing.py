@@ -108,3 +108,45 @@ def test_a_receipt_asked_too_often_leaves_the_nfe_awaiting_and_an_empty_answer_g
     simulator.simulator.state.receipts.clear()   # processed meanwhile: by key SEFAZ has it
     view, changed = approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(12))
     assert changed and view.status == "authorised" and calls(simulator, "NFeConsultaProtocolo4") == 1
+
+
+@pytest.mark.parametrize("failure", ["unreachable", "invalid"])
+def test_a_receipt_whose_poll_failed_is_kept_and_asked_first(app, company, asynchronous, simulator,  # noqa: F811
+                                                             monkeypatch, failure):
+    """worker review: SEFAZ took the NF-e in a batch (103) and polling its receipt failed (no answer, or one that is
+    none): the error carried no receipt, the NF-e was asked by key next, which says 217 while the batch is processed,
+    and with the order changed meanwhile it was made pending, to be discarded, while SEFAZ went on to authorise it."""
+    from lojasync.fiscal.sefaz import SefazInvalidAnswer, SefazUnreachable
+
+    number = imported(app, id=2000000604, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    polled = SefazSoapClient.query_receipt
+
+    def fails(self, receipt):
+        if failure == "unreachable":
+            raise SefazUnreachable(service="NFeRetAutorizacao4", reason="tempo esgotado esperando a resposta")
+        raise SefazInvalidAnswer(service="NFeRetAutorizacao4", reason="HTTP 502, sem envelope SOAP")
+
+    monkeypatch.setattr(SefazSoapClient, "query_receipt", fails)
+    with pytest.raises((SefazUnreachable, SefazInvalidAnswer)):
+        approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id)
+    with app.read_uow() as uow:
+        kept = uow.invoices.get(invoice.id)
+        assert kept.status.value == "awaiting_sefaz" and kept.sefaz_receipt is not None
+    with app.uow() as uow:   # meanwhile the store cancels the order
+        uow.orders.get(number).status = OrderStatus.CANCELLED
+        uow.commit()
+    monkeypatch.setattr(SefazSoapClient, "query_receipt", polled)
+    # Asked by its receipt (by key, 217): still in processing, it stays awaiting SEFAZ; then authorised by it.
+    with pytest.raises(SefazNotDecided):
+        approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(6))
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).status.value == "awaiting_sefaz"
+    for minutes in (12, 18, 24):   # the simulator processes the batch after a number of polls
+        try:
+            view, changed = approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(minutes))
+            break
+        except SefazNotDecided:
+            continue
+    assert changed and view.status == "authorised"
+    assert calls(simulator, "NFeConsultaProtocolo4") == 0 and calls(simulator, "NFeAutorizacao4") == 1

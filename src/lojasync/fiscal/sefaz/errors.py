@@ -33,6 +33,18 @@ def maybe_delivered(exc: SefazUnreachable) -> SefazUnreachable:
     return SefazUnreachable(**{**params, "reason": f"{reason}; a NF-e pode já estar na SEFAZ"})
 
 
+# The error's parameter naming the asynchronous batch (its receipt) SEFAZ took the NF-e in, when polling it failed.
+IN_BATCH = "receipt"
+
+
+def in_batch(exc: LojasyncError, receipt: str) -> LojasyncError:
+    """`exc` saying the batch (`receipt`) SEFAZ holds the NF-e in: kept on the NF-e, the next attempt asks by it first.
+    Asked by key instead, SEFAZ answers 217 (not in its base) while it still processes the batch, and an order changed
+    meanwhile would have the NF-e made pending, to be discarded, while SEFAZ authorises it (worker review)."""
+    exc.params[IN_BATCH] = receipt
+    return exc
+
+
 class SefazInvalidAnswer(LojasyncError):
     code = "sefaz.invalid_answer"
     message_template = "SEFAZ respondeu algo que não é uma resposta do serviço ({service}: {reason})."

@@ -33,6 +33,7 @@ from lojasync.fiscal.sefaz.errors import (
     SefazInvalidAnswer,
     SefazReceiptRefused,
     SefazUnreachable,
+    in_batch,
     maybe_delivered,
 )
 from lojasync.fiscal.sefaz.http_client import SoapHttpClient
@@ -121,7 +122,9 @@ class SefazSoapClient:
             try:
                 answer = self.query_receipt(receipt)
             except SefazUnreachable as exc:   # SEFAZ holds the batch: whatever this poll met, it may be authorised
-                raise maybe_delivered(exc) from exc
+                raise in_batch(maybe_delivered(exc), receipt) from exc
+            except SefazInvalidAnswer as exc:
+                raise in_batch(exc, receipt) from exc
             if answer.xml is None and answer.status not in _INVALID_BATCH and outcome_of(answer) is Outcome.REJECTED:
                 raise SefazReceiptRefused(receipt=receipt, status=answer.status, reason=answer.reason)
         return answer

@@ -56,6 +56,7 @@ from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.recipient_drift import recipient_changes
 from lojasync.fiscal.sefaz.errors import (
+    IN_BATCH,
     SefazConfigurationError,
     SefazInvalidAnswer,
     SefazUnreachable,
@@ -568,6 +569,9 @@ def _record_unanswered(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int
             if invoice.access_key == claim.key:
                 invoice.unanswered(uow.orders.get(invoice.order_id, lines=False), actor,
                                    str(exc.params.get("reason", exc.code)))
+                receipt = exc.params.get(IN_BATCH)
+                if receipt and invoice.status is InvoiceStatus.AWAITING and invoice.sefaz_receipt != receipt:
+                    invoice.in_processing_at_sefaz(receipt)   # asked by it first, as an answer "em processamento"
                 uow.flush()   # the history's handler, run at commit, needs the NF-e's id
                 uow.commit()
     except LojasyncError:
