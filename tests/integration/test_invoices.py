@@ -2074,6 +2074,10 @@ def test_money_given_back_while_the_nfe_awaits_sefaz_asks_a_person_after_it_is_a
     assert order["needs_attention"]
     assert any(reason.startswith("O pagamento do pedido foi reembolsado na loja enquanto a NF-e nº 1 série 1 "
                                  "aguardava a SEFAZ.") for reason in order["attention_reason"].split("\n"))
+    # Cancelled as it asked, the reason goes (import review: it stayed, asking to cancel an NF-e already cancelled).
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pedido reembolsado pela loja ao cliente")
+    left = show_order(app.uow(), number)["attention_reason"] or ""
+    assert "O pagamento do pedido foi reembolsado" not in left
 
 
 def test_an_order_whose_customer_was_anonymised_says_so_when_an_nfe_is_refused(app, company):

@@ -60,6 +60,10 @@ NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached S
 SEFAZ_CHECKS = (timedelta(hours=25), timedelta(hours=169))
 
 
+# How the order's reason about money the store gave back while SEFAZ was asked about an NF-e begins
+# (`Invoice.payment_returned_meanwhile_reason`).
+_PAYMENT_RETURNED = "O pagamento do pedido foi "
+
 class InvoiceStatus(StrEnum):
     PENDING = "pending"
     AWAITING = "awaiting_sefaz"
@@ -186,6 +190,19 @@ class Invoice(Aggregate):
         """The beginning of the order's reason when the store changed the order while SEFAZ was asked about this
         NF-e, which it then authorised (`order_drift`)."""
         return f"Pedido alterado na loja depois do envio da {self.label}, que a SEFAZ autorizou"
+
+    def payment_returned_meanwhile_reason(self, words: str) -> str:
+        """The first sentence of the order's reason when the store gave the money back (`words`: "reembolsado",
+        "estornado"...) while SEFAZ was asked about this NF-e, which it may authorise (`order_drift`)."""
+        return f"{_PAYMENT_RETURNED}{words}{self._while_awaiting}"
+
+    def is_payment_returned_meanwhile_reason(self, reason: str) -> bool:
+        return reason.startswith(_PAYMENT_RETURNED) and self._while_awaiting in reason.split(". ", 1)[0] + "."
+
+    @property
+    def _while_awaiting(self) -> str:
+        # The full stop after the label: "série 1" is not "série 12".
+        return f" na loja enquanto a {self.label} aguardava a SEFAZ."
 
     def built_anew(self, order) -> None:
         """Built anew from the order as it is now (same number): the order's reasons saying it was not sent naming a
@@ -393,8 +410,10 @@ class Invoice(Aggregate):
         self._settled(order, NOT_CANCELLED)   # cancelled at last: "cancel again" is done
         # And what asked a person to cancel it: authorised late, or its order changed at the store while SEFAZ was
         # asked (review: both stayed on the order after the cancellation, asking for what was done).
+        # Also the store's refund while it awaited SEFAZ, which asked to cancel it once authorised (import review).
         asking = (self.authorised_late_reason, self.changed_meanwhile_reason)
-        order.withdraw_attention(lambda reason: reason.startswith(asking))
+        order.withdraw_attention(lambda reason: reason.startswith(asking)
+                                 or self.is_payment_returned_meanwhile_reason(reason))
         self.record(InvoiceCancelled(order=order, actor=actor, protocol=protocol, justification=justification,
                                      recorded_at=recorded_at or when, **self._ids()))
         return True

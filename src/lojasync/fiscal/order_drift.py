@@ -83,8 +83,8 @@ def flag_unsent_document_of_returned_payment(event: PaymentReturnedInStore, uow)
         # Sent, its answer not known yet: SEFAZ may authorise it (stock issued, receivables created for money given
         # back; review: nobody was told). Not worded as the NF-e's "aguardando SEFAZ" reasons, which its
         # authorisation takes away: this one stays for a person once it is authorised.
-        order.ask_for_a_person(f"O pagamento do pedido foi {event.words} na loja enquanto a {invoice.label} "
-                               "aguardava a SEFAZ. Resolução: se ela for autorizada e a venda não vale mais, "
+        order.ask_for_a_person(f"{invoice.payment_returned_meanwhile_reason(event.words)} "
+                               "Resolução: se ela for autorizada e a venda não vale mais, "
                                f"cancele-a (lojasync invoices cancel {invoice.id} --reason MOTIVO, ou na página da "
                                "NF-e: o estoque volta e as contas a receber são canceladas); se a venda vale, confira "
                                "o pagamento.")
