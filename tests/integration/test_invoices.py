@@ -20,7 +20,6 @@ from lojasync.fiscal.errors import (
     DocumentNotPossible,
     InvoiceBeingSent,
     OrderAlreadyProcessing,
-    OrderChangedSinceGenerated,
     SefazNotDecided,
     SefazQueryRefused,
 )
@@ -1870,19 +1869,87 @@ def test_an_order_shipped_elsewhere_says_where_in_entrega_and_one_the_nfe_cannot
     assert root.find(".//n:entrega", NS) is None
 
 
-def test_an_order_the_store_moved_to_another_uf_after_its_nfe_was_built_is_not_sent_as_it_was(app, company, sefaz):
-    """fiscal recheck: the delivery UF decides a consumer's taxes, and only lines, total and payment were compared:
-    an NF-e built for a shipment inside SP went out (5102) after the store moved the delivery to MG."""
+GIFT = {"name": "Ana Presenteada", "address": "Rua Augusta", "number": "900", "floor": "", "locality": "Consolação",
+        "zipcode": "01304-001", "city": "São Paulo", "province": "São Paulo", "country": "BR"}
+MOVED_IN_SP = {**GIFT, "address": "Avenida Brasil", "number": "1500", "locality": "Centro", "zipcode": "13010-000",
+               "city": "Campinas"}
+IN_MG = {"name": "Ana", "address": "Rua da Bahia", "number": "1000", "floor": "", "locality": "Lourdes",
+         "zipcode": "30160-011", "city": "Belo Horizonte", "province": "Minas Gerais", "country": "BR"}
+
+
+def _delivery_of(app, invoice_id: int) -> tuple:
+    root = etree.fromstring(invoice_xml(app.uow(), invoice_id))
+    return (root.findtext(".//n:entrega/n:xLgr", namespaces=NS), root.findtext(".//n:entrega/n:UF", namespaces=NS),
+            root.findtext(".//n:prod/n:CFOP", namespaces=NS), root.findtext(".//n:transp/n:modFrete", namespaces=NS))
+
+
+@pytest.mark.parametrize(("order_id", "built_for", "now", "sent_with"), [
+    # fiscal recheck: the delivery UF decides a consumer's taxes (5102 went out after the store moved it to MG).
+    (3100000011, {}, {"shipping_address": IN_MG}, ("Rua da Bahia", "MG", "6108", "0")),
+    # import review: only another UF was compared; a new address in the same UF went out with the old one.
+    (3100000012, {"shipping_address": GIFT}, {"shipping_address": MOVED_IN_SP}, ("Avenida Brasil", "SP", "5102", "0")),
+    # ...and a pickup at the store made a shipment went out as a pickup (modFrete 9).
+    (3100000013, {"shipping_pickup_type": "pickup", "shipping_store_branch_name": "Loja Centro",
+                  "shipping_address": IN_MG},
+     {"shipping_pickup_type": "ship", "shipping_address": IN_MG}, ("Rua da Bahia", "MG", "6108", "0")),
+])
+def test_a_pending_nfe_whose_delivery_the_store_changed_is_built_anew_going_where_the_order_goes(
+        app, company, sefaz, order_id, built_for, now, sent_with):
+    """Never sent, the NF-e is built anew from the order as it is now, same number, with the delivery (and a
+    consumer's taxes) the order has now; its authorisation flags nothing."""
     from tests.factories import ts
 
-    number = imported(app, id=3100000011)
+    number = imported(app, id=order_id, **built_for)
     invoice = generate_invoice(app.uow(), app.cipher, number)
-    moved = {"name": "Ana", "address": "Rua da Bahia", "number": "1000", "locality": "Lourdes", "zipcode": "30160-011",
-             "city": "Belo Horizonte", "province": "Minas Gerais", "country": "BR"}
-    import_order(app.uow(), _stores(app)[0], order_payload(id=3100000011, shipping_address=moved, updated_at=ts(600)),
-                 ImportPolicy())
-    with pytest.raises(OrderChangedSinceGenerated):
+    assert _delivery_of(app, invoice.id) != sent_with
+    import_order(app.uow(), _stores(app)[0], order_payload(id=order_id, updated_at=ts(600), **now), ImportPolicy())
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert (authorised.status, authorised.number) == ("authorised", invoice.number)
+    assert authorised.access_key != invoice.access_key   # built anew: a new key
+    assert _delivery_of(app, invoice.id) == sent_with
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
+def test_an_nfe_sefaz_authorised_after_the_store_changed_its_delivery_flags_the_order(app, company, sefaz,
+                                                                                     simulator):
+    """import review: sent without an answer, the store moved its delivery within the UF, and SEFAZ's authorisation
+    (learned by the query by key) flagged nothing; the reason says it is the delivery, and goes with the NF-e's
+    cancellation."""
+    from tests.factories import ts
+
+    number = imported(app, id=3100000019, shipping_address=GIFT)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=3100000019, shipping_address=MOVED_IN_SP,
+                                                           updated_at=ts(600)), ImportPolicy())
+    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=6)  # noqa: E731 - past the sending window
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)[0].status == "authorised"
+    flagged = show_order(app.uow(), number)["attention_reason"]
+    assert "com a entrega de antes (a loja mudou o endereço de entrega ou a retirada na loja)" in flagged
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Entrega mudou, emitir outra nota")
+    assert "com a entrega de antes" not in (show_order(app.uow(), number)["attention_reason"] or "")
+
+
+def test_a_contributors_order_shipped_to_an_address_the_nfe_cannot_code_is_not_taken_for_a_change(app, company,
+                                                                                                   sefaz):
+    """XML review: the buyer has an IE in RJ, the goods go to MG to an address the IBGE table does not know: the NF-e
+    says it in infCpl (no entrega group), and the recipient's UF was taken for where it went; the order, unchanged,
+    was refused as changed in the store, again with every new NF-e."""
+    from lojasync.sales.customer_registration import set_state_registration
+
+    rio = {"billing_address": "Av. Rio Branco", "billing_number": "1", "billing_floor": "",
+           "billing_locality": "Centro", "billing_zipcode": "20090-003", "billing_city": "Rio de Janeiro",
+           "billing_province": "Rio de Janeiro"}
+    number = imported(app, id=3100000020, shipping_address={**IN_MG, "city": "Cidade Que Não Existe"}, **rio)
+    set_state_registration(app.uow(), "52998224725", "78890169", order_number=number)   # a contributor in RJ
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    root = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+    assert root.find(".//n:entrega", NS) is None and "Local de entrega" in root.findtext(".//n:infCpl", namespaces=NS)
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert (authorised.status, authorised.access_key) == ("authorised", invoice.access_key)   # sent as it was
+    assert not show_order(app.uow(), number)["needs_attention"]
 
 
 def test_a_pending_nfe_whose_buyer_the_store_changed_is_built_anew_naming_the_new_one(app, company, sefaz, simulator):

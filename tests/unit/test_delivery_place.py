@@ -1,33 +1,54 @@
-"""Whether the store moved an order's delivery to another UF than its NF-e was built for."""
+"""Whether the store changed where an order's goods go after its NF-e was built (`fiscal.delivery_place`)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from lojasync.fiscal.delivery_place import delivery_moved, delivery_uf_of_xml
+from lojasync.fiscal.delivery_place import delivery_changed, delivery_note
 from lojasync.shared.address import Address
 
-XML_WITH_ENTREGA = ("<NFe><infNFe><dest><enderDest><xLgr>Rua</xLgr><UF>SP</UF></enderDest></dest>"
-                    "<entrega><CPF>1</CPF><UF>MG</UF></entrega><det/></infNFe></NFe>")
-XML_WITHOUT = "<NFe><infNFe><dest><enderDest><UF>SP</UF></enderDest></dest><det/></infNFe></NFe>"
+RECIPIENT = "<dest><enderDest><xLgr>Rua A</xLgr><nro>10</nro><UF>SP</UF><CEP>01001000</CEP></enderDest></dest>"
+ENTREGA = ("<entrega><CPF>1</CPF><xLgr>Rua da Bahia</xLgr><nro>1000</nro><UF>MG</UF><CEP>30160011</CEP></entrega>")
 
 
-def order(state: str | None, pickup: bool = False):
-    place = Address(street="Rua", city="Cidade", state=state) if state is not None else None
+def nfe(*groups: str, mode: str = "0", note: str = "") -> str:
+    return (f"<NFe><infNFe>{''.join(groups)}<det/><transp><modFrete>{mode}</modFrete></transp>"
+            f"<infAdic><infCpl>{note}</infCpl></infAdic></infNFe></NFe>")
+
+
+def order(street: str | None = "Rua da Bahia", number: str = "1000", state: str = "Minas Gerais",
+          zipcode: str = "30160-011", pickup: bool = False, city: str = "Belo Horizonte"):
+    place = Address(street=street, number=number, city=city, state=state, zipcode=zipcode) if street else None
     return SimpleNamespace(shipping_address=place, shipping=SimpleNamespace(pickup=pickup))
 
 
-def test_the_nfe_says_where_the_goods_go_by_entrega_else_by_the_recipient():
-    assert (delivery_uf_of_xml(XML_WITH_ENTREGA), delivery_uf_of_xml(XML_WITHOUT), delivery_uf_of_xml("<x/>")) == (
-        "MG", "SP", None)
+def test_the_entrega_groups_place_against_the_orders():
+    xml = nfe(RECIPIENT, ENTREGA)
+    assert not delivery_changed(xml, order())
+    assert not delivery_changed(xml, order(street="RUA  DA BAHIA", state="mg"))   # case and spacing
+    assert not delivery_changed(xml, order(zipcode=""))                            # a CEP on one side only
+    assert delivery_changed(xml, order(number="1001"))                             # same UF, another address
+    assert delivery_changed(xml, order(zipcode="30160-012"))
+    assert delivery_changed(xml, order(state="São Paulo"))                         # another UF
 
 
-def test_a_move_is_another_uf_and_nothing_to_compare_is_no_move():
-    assert delivery_moved(XML_WITHOUT, order("Minas Gerais"))
-    assert delivery_moved(XML_WITH_ENTREGA, order("SP"))
-    assert not delivery_moved(XML_WITH_ENTREGA, order("mg"))
-    assert not delivery_moved(XML_WITHOUT, order("São Paulo"))
-    assert not delivery_moved(XML_WITHOUT, order("MG", pickup=True))      # collected at the store
-    assert not delivery_moved(XML_WITHOUT, order(None))                   # no shipping address
-    assert not delivery_moved(XML_WITHOUT, order("Atlântida"))            # a state nobody can read
-    assert not delivery_moved(None, order("MG"))
+def test_a_pickup_is_modfrete_9_and_either_way_round_is_a_change():
+    pickup = nfe(RECIPIENT, mode="9")
+    assert not delivery_changed(pickup, order(pickup=True))
+    assert delivery_changed(pickup, order())                                       # a shipment now
+    assert delivery_changed(nfe(RECIPIENT, ENTREGA), order(pickup=True))           # collected at the store now
+
+
+def test_without_entrega_the_goods_went_to_the_recipient_or_to_the_place_infcpl_names():
+    assert not delivery_changed(nfe(RECIPIENT), order(street="Rua A", number="10", state="SP", zipcode="01001-000"))
+    assert delivery_changed(nfe(RECIPIENT), order())                               # elsewhere now
+    # A place the NF-e could not code, written in infCpl (XML review: taken for a move by the recipient's UF).
+    uncoded = order(city="Cidade Que Não Existe")
+    note = delivery_note(uncoded.shipping_address)
+    assert not delivery_changed(nfe(RECIPIENT, note=f"Pedido 7. {note}"), uncoded)
+    assert delivery_changed(nfe(RECIPIENT, note=f"Pedido 7. {note}"), order(city="Outra Cidade"))
+
+
+def test_nothing_to_compare_is_no_change():
+    assert not delivery_changed(None, order())
+    assert not delivery_changed(nfe(RECIPIENT, ENTREGA), order(street=None))       # no shipping address now

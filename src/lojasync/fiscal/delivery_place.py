@@ -1,28 +1,26 @@
-"""Whether the store moved an order's delivery to another UF after its NF-e was built.
+"""Whether the store changed where an order's goods go after its NF-e was built.
 
 Since the goods' destination decides a consumer's taxes (idDest, CFOP, DIFAL: `tax_rules.tax_uf`) and the
-`entrega` group names it, an NF-e built for one UF must not go out (nor stand unflagged) once the store says the
-order ships to another: the lines, total and payment compared by `documents.same_sale` would not notice.
+`entrega` group names it, an NF-e built for one place must not go out (nor stand unflagged) once the store says the
+order goes elsewhere: the lines, total and payment compared by `documents.same_sale` would not notice. Compared with
+what the NF-e wrote (`services.invoice_draft.delivery_of`): a pickup at the store (modFrete 9) or a shipment; the
+`entrega` group's address; with no group, the recipient's own address, or the place written as text in infCpl (a
+shipping address the NF-e cannot code).
 """
 
 from __future__ import annotations
 
 import re
+from html import unescape
 
-from lojasync.shared.address import uf_of
+from lojasync.fiscal import nfe_format as fmt
+from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import LojasyncError
 
-_UF = re.compile(r"<UF>([A-Z]{2})</UF>")
-
-
-def delivery_uf_of_xml(xml: str) -> str | None:
-    """Where the NF-e says the goods go: its entrega group's UF, else its recipient's (enderDest)."""
-    for group in ("<entrega>", "<enderDest>"):
-        start = xml.find(group)
-        if start >= 0:
-            found = _UF.search(xml, start)
-            return found.group(1) if found else None
-    return None
+_ADDRESS_TAGS = re.compile(r"<(xLgr|nro|xCpl|UF|CEP)>([^<]*)</\1>")
+_INF_CPL = re.compile(r"<infCpl>([^<]*)</infCpl>")
+# The transport mode of a pickup: "sem ocorrência de transporte" (`nfe_build.NO_TRANSPORT`).
+_PICKUP = "<modFrete>9</modFrete>"
 
 
 def known_uf(state: str | None) -> str | None:
@@ -33,12 +31,60 @@ def known_uf(state: str | None) -> str | None:
         return None
 
 
-def delivery_moved(xml: str | None, order) -> bool:
-    """True when the order now ships to a UF other than the one the NF-e (`xml`) was built for. Nothing to
-    compare (a pickup, no shipping address, a state nobody can read) is not a move."""
-    place = order.shipping_address
-    shipping = getattr(order, "shipping", None)
-    if not xml or place is None or place.is_empty() or (shipping is not None and shipping.pickup):
+def place_as_text(place: Address) -> str:
+    """A shipping address the NF-e cannot code, as infCpl says it ("Local de entrega: ...")."""
+    street = ", ".join(p for p in (place.street, place.number, place.complement) if p)
+    city = "/".join(p for p in (place.city, place.state) if p)
+    zipcode = f"CEP {place.zipcode}" if place.zipcode else ""
+    return " - ".join(p for p in (street, place.district, city, zipcode) if p)
+
+
+def delivery_note(place: Address) -> str:
+    return f"Local de entrega: {place_as_text(place)}."
+
+
+def delivery_changed(xml: str | None, order) -> bool:
+    """True when the order no longer goes where the NF-e (`xml`: its signed XML or nfeProc) says: collected at the
+    store now and not then, or the other way round; or shipped to another address than the one it was built for.
+    Nothing to compare (no XML, no shipping address now) is no change."""
+    if not xml:
         return False
-    now, built_for = known_uf(place.state), delivery_uf_of_xml(xml)
-    return now is not None and built_for is not None and built_for != now
+    shipping = getattr(order, "shipping", None)
+    pickup = shipping is not None and shipping.pickup
+    if pickup != (_PICKUP in xml):
+        return True
+    place = order.shipping_address
+    if pickup or place is None or place.is_empty():
+        return False
+    entrega = _address_in(xml, "entrega")
+    if entrega is not None:
+        return not _same_place(entrega, place)
+    # No group: shipped to the recipient's own address, or to one the NF-e wrote as text (review: a contributor's
+    # order shipped to an address it could not code, in another UF, was taken for a move by the recipient's UF).
+    recipient = _address_in(xml, "enderDest")
+    if recipient is not None and _same_place(recipient, place):
+        return False
+    written = _INF_CPL.search(xml)
+    return written is None or fmt.text(delivery_note(place), 5000) not in unescape(written.group(1))
+
+
+def _address_in(xml: str, group: str) -> dict[str, str] | None:
+    """The address tags of one group of the XML (`entrega`, `enderDest`), read without parsing the whole of it."""
+    start = xml.find(f"<{group}>")
+    end = xml.find(f"</{group}>", start)
+    if start < 0 or end < 0:
+        return None
+    return {tag: unescape(value) for tag, value in _ADDRESS_TAGS.findall(xml, start, end)}
+
+
+def _same_place(written: dict[str, str], place: Address) -> bool:
+    """Whether the order's shipping address is the one the group wrote: street, number, complement and UF (case and
+    spacing aside, as the draft compares them); the CEP only when both have one (the city follows the CEP)."""
+    def key(street, number, complement, uf) -> tuple:
+        return tuple(" ".join((v or "").casefold().split()) for v in (street, number, complement, uf))
+
+    now = key(fmt.text(place.street, 60), fmt.text(place.number, 60) or "S/N", fmt.text(place.complement, 60),
+              known_uf(place.state) or place.state)
+    zipcodes = fmt.digits(place.zipcode), written.get("CEP", "")
+    same_zipcode = not all(zipcodes) or zipcodes[0] == zipcodes[1]
+    return key(written.get("xLgr"), written.get("nro"), written.get("xCpl"), written.get("UF")) == now and same_zipcode

@@ -175,6 +175,20 @@ class RecipientChangedSinceGenerated(OrderChangedSinceGenerated):
         self.action = Action.APPROVE_INVOICE
 
 
+class DeliveryChangedSinceGenerated(RecipientChangedSinceGenerated):
+    """The store changed where the goods go (another shipping address, a pickup at the store made a shipment or the
+    other way round) after the NF-e was built: never sent, it is built anew with the same number, as for another
+    buyer (`services.invoices._claim`); sent and never received by SEFAZ, it is not sent as it was."""
+
+    code = "fiscal.delivery_changed"
+    # `what`: "a entrega" (said as "o pedido mudou a entrega do comprador" in the NF-e's history when rebuilt).
+    message_template = ("O pedido {order_number} mudou a entrega (endereço de entrega, ou retirada na loja) depois de "
+                        "gerada a {document}: ela não foi enviada como estava, para não ser autorizada com o local de "
+                        "entrega de antes (que decide o imposto de uma venda a consumidor de outra UF).")
+    resolution_template = ("Transmita a NF-e de novo: ela é refeita com a entrega que o pedido tem agora, com o mesmo "
+                           "número.")
+
+
 class OrderCancelledInStore(_PendingDocumentOutdated):
     code = "fiscal.order_cancelled"
     message_template = ("O pedido {order_number} foi cancelado depois de gerada a {document}: aprovar baixaria "

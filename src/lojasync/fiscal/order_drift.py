@@ -8,7 +8,7 @@ in the authorisation's own transaction.
 
 from __future__ import annotations
 
-from lojasync.fiscal.delivery_place import delivery_moved
+from lojasync.fiscal.delivery_place import delivery_changed
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
 from lojasync.fiscal.invoices import NOT_SENT, InvoiceStatus
@@ -30,9 +30,15 @@ def flag_order_changed_meanwhile(event: InvoiceAuthorised, uow) -> None:
     # The approval does not load the order's lines: their keys alone are read, without the ORM (a fifth of a
     # millisecond less than loading lines and products, on every authorisation).
     # The nfeProc the authorisation just set (in memory): the NF-e's own XML is a deferred column, a query more.
-    if not same_sale(document, order, uow.orders.sale_lines(order.id)) or delivery_moved(document.proc_xml, order):
+    if not same_sale(document, order, uow.orders.sale_lines(order.id)):
         order.ask_for_a_person(f"{document.changed_meanwhile_reason} com os itens e valores de antes: confira o "
                                "pedido; se a venda mudou, cancele a NF-e e gere outra.")
+    elif delivery_changed(document.proc_xml, order):
+        # Another shipping address, or a pickup made a shipment (import review: only another UF was seen, and said as
+        # items and values changed).
+        order.ask_for_a_person(f"{document.changed_meanwhile_reason} com a entrega de antes (a loja mudou o endereço "
+                               "de entrega ou a retirada na loja): confira o pedido; se a entrega mudou, cancele a "
+                               "NF-e e gere outra.")
     # The buyer too (review: another CPF/CNPJ or billing address taken meanwhile, the NF-e naming the former one,
     # and nobody told).
     changed = recipient_changes(document, order, document.proc_xml)

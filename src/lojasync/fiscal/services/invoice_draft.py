@@ -12,7 +12,7 @@ from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.access_key import build_access_key, parse_access_key
 from lojasync.fiscal.carriers import carrier_code
 from lojasync.fiscal.company import Company, issuing_problems
-from lojasync.fiscal.delivery_place import known_uf
+from lojasync.fiscal.delivery_place import known_uf, place_as_text
 from lojasync.fiscal.documents import DocumentLine
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.intermediaries import intermediary_of
@@ -113,10 +113,11 @@ def delivery_of(order, recipient: Recipient | None, pickup: bool) -> tuple[Deliv
         consumer = contributor_of(recipient.state_registration) is not Contributor.CONTRIBUTOR
         if consumer and elsewhere and elsewhere != recipient.address.uf.upper():
             return None, None, [Gap(
-                f"endereço de entrega em {elsewhere} incompleto ou com município desconhecido ({_as_text(place)}): "
-                "a entrega em outra UF decide o imposto da venda a consumidor, e a NF-e precisa do endereço "
-                "completo, com município do IBGE; corrija o endereço de entrega na loja (ou emita uma venda simples)")]
-        return None, _as_text(place), []
+                f"endereço de entrega em {elsewhere} incompleto ou com município desconhecido "
+                f"({place_as_text(place)}): a entrega em outra UF decide o imposto da venda a consumidor, e a NF-e "
+                "precisa do endereço completo, com município do IBGE; corrija o endereço de entrega na loja (ou "
+                "emita uma venda simples)")]
+        return None, place_as_text(place), []
     return Delivery(place.name or recipient.name, recipient.tax_id, address), None, []
 
 
@@ -128,13 +129,6 @@ def _same_place(one: FiscalAddress, other: FiscalAddress) -> bool:
                                                                                         a.complement)))
     zipcodes = fmt.digits(one.zipcode), fmt.digits(other.zipcode)
     return key(one) == key(other) and (not all(zipcodes) or zipcodes[0] == zipcodes[1])
-
-
-def _as_text(place: Address) -> str:
-    street = ", ".join(p for p in (place.street, place.number, place.complement) if p)
-    city = "/".join(p for p in (place.city, place.state) if p)
-    zipcode = f"CEP {place.zipcode}" if place.zipcode else ""
-    return " - ".join(p for p in (street, place.district, city, zipcode) if p)
 
 
 def fiscal_address(place: Address, who: str) -> tuple[FiscalAddress | None, list[str]]:

@@ -21,10 +21,11 @@ from typing import Protocol
 
 from lojasync.fiscal.certificate import Certificate
 from lojasync.fiscal.company import Company
-from lojasync.fiscal.delivery_place import delivery_moved
+from lojasync.fiscal.delivery_place import delivery_changed
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.errors import (
     BuyerDataErasedSinceGenerated,
+    DeliveryChangedSinceGenerated,
     DocumentNotPossible,
     DocumentStateRefused,
     EnvironmentChanged,
@@ -497,13 +498,20 @@ def _drift(invoice: Invoice, order, rebuilt: bool = False) -> LojasyncError | No
         # never got is not sent as it is: pending again, its XML dropped, built anew once a customer is linked.
         return BuyerDataErasedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
     xml = invoice.xml
-    if not same_sale(invoice, order) or delivery_moved(xml, order):
+    if not same_sale(invoice, order):
         return OrderChangedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id)
+    if rebuilt:
+        return None   # built anew before it goes: naming the buyer, and the delivery, as the order does now
     # Sent as it is, an NF-e whose buyer the store changed would be authorised naming the former one (review).
-    changed = None if rebuilt else recipient_changes(invoice, order, xml)
+    changed = recipient_changes(invoice, order, xml)
     if changed is not None:
         return RecipientChangedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id,
                                               what=changed)
+    # And one whose delivery it changed, with the place (and a consumer's taxes) of before: only another UF was
+    # compared (import review: a new address in the same UF, or a pickup made a shipment, went out unnoticed).
+    if delivery_changed(xml, order):
+        return DeliveryChangedSinceGenerated(order_number=order.id, document=invoice.label, invoice_id=invoice.id,
+                                             what="a entrega")
     return None
 
 
