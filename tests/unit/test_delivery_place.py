@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from lojasync.fiscal.delivery_place import delivery_changed, delivery_note
+from lojasync.fiscal.delivery_place import delivery_changed, delivery_note, place_as_text
 from lojasync.shared.address import Address
 
 RECIPIENT = "<dest><enderDest><xLgr>Rua A</xLgr><nro>10</nro><UF>SP</UF><CEP>01001000</CEP></enderDest></dest>"
@@ -44,7 +44,7 @@ def test_without_entrega_the_goods_went_to_the_recipient_or_to_the_place_infcpl_
     assert delivery_changed(nfe(RECIPIENT), order())                               # elsewhere now
     # A place the NF-e could not code, written in infCpl (XML review: taken for a move by the recipient's UF).
     uncoded = order(city="Cidade Que Não Existe")
-    note = delivery_note(uncoded.shipping_address)
+    note = delivery_note(place_as_text(uncoded.shipping_address))
     assert not delivery_changed(nfe(RECIPIENT, note=f"Pedido 7. {note}"), uncoded)
     assert delivery_changed(nfe(RECIPIENT, note=f"Pedido 7. {note}"), order(city="Outra Cidade"))
 

@@ -39,8 +39,9 @@ def place_as_text(place: Address) -> str:
     return " - ".join(p for p in (street, place.district, city, zipcode) if p)
 
 
-def delivery_note(place: Address) -> str:
-    return f"Local de entrega: {place_as_text(place)}."
+def delivery_note(place_text: str) -> str:
+    """How infCpl says the place (`place_as_text`): `nfe_build` writes it, `delivery_changed` looks for it."""
+    return f"Local de entrega: {place_text}."
 
 
 def delivery_changed(xml: str | None, order) -> bool:
@@ -65,7 +66,7 @@ def delivery_changed(xml: str | None, order) -> bool:
     if recipient is not None and _same_place(recipient, place):
         return False
     written = _INF_CPL.search(xml)
-    return written is None or fmt.text(delivery_note(place), 5000) not in unescape(written.group(1))
+    return written is None or fmt.text(delivery_note(place_as_text(place)), 5000) not in unescape(written.group(1))
 
 
 def _address_in(xml: str, group: str) -> dict[str, str] | None:

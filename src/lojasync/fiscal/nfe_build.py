@@ -19,6 +19,7 @@ from nfelib.nfe.bindings.v4_0 import tipos_basico_v4_00 as basic
 from nfelib.nfe.bindings.v4_0.nfe_v4_00 import Nfe
 
 from lojasync.fiscal import nfe_format as fmt
+from lojasync.fiscal.delivery_place import delivery_note
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.nfe_checks import (
@@ -233,7 +234,7 @@ NO_PAYMENT = "90"
 def _inf_adic(draft: InvoiceDraft) -> Inf.InfAdic:
     notes = [f"Pedido da loja virtual nº {fmt.text(draft.order_number, 60)}."]
     if draft.delivery_note:
-        notes.append(f"Local de entrega: {draft.delivery_note}.")
+        notes.append(delivery_note(draft.delivery_note))
     if draft.issuer.crt is Crt.SIMPLES_NACIONAL:
         notes.append(SIMPLES_NOTICE)
     return Inf.InfAdic(infCpl=fmt.text(" ".join(notes), 5000))
