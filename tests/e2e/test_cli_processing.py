@@ -199,7 +199,7 @@ def test_a_batch_for_a_company_without_certificate_says_so_once(lojasync, app, o
     refused = lojasync("orders", "invoice", str(order_number), str(second), expect=1)
     assert refused.count("Erro:") == 1 and "A empresa ainda não pode emitir NF-e: empresa sem certificado A1" in refused
     # The certificate's own command, not the company's general one.
-    assert "lojasync company certificate ARQUIVO --password SENHA (ou --test" in refused
+    assert "lojasync company certificate ARQUIVO (ou --test" in refused
     assert "lojasync company set" not in refused
 
 

@@ -477,3 +477,25 @@ def test_a_run_by_status_names_the_orders_a_running_batch_holds(lojasync, app):
     assert f"2 pedido(s) num lote em andamento ({numbers[0]}, {numbers[1]}): este comando não os emitiu" in said
     rows = json.loads(lojasync("orders", "invoice", "--status", "confirmado", "--format", "json"))
     assert [(r["order_number"], r["error_code"]) for r in rows] == [(n, "batch.in_another_run") for n in numbers]
+
+
+def test_the_certificate_password_is_asked_for_not_only_taken_on_the_command_line(lojasync, tmp_path):
+    """company review: only --password took it, which leaves the A1's password in the shell's history and, while the
+    command runs, in the process list; without it the command stopped. Asked for now (hidden at a terminal), or read
+    from the input as a script sends it; none sent is said in Portuguese."""
+    from typer.testing import CliRunner
+
+    from lojasync.entrypoints.cli.app import app as cli
+    from lojasync.fiscal.certificate import TEST_CERTIFICATE_PASSWORD, make_test_certificate
+
+    lojasync(*COMPANY)
+    pfx = tmp_path / "a1.pfx"
+    pfx.write_bytes(make_test_certificate("11222333000181", "LOJA EXEMPLO LTDA"))
+    asked = CliRunner().invoke(cli, ["company", "certificate", str(pfx)], input=f"{TEST_CERTIFICATE_PASSWORD}\r\n")
+    assert asked.exit_code == 0, asked.output
+    assert "Senha do certificado" in asked.output and "Certificado instalado." in asked.output   # "\r" not kept
+    none = CliRunner().invoke(cli, ["company", "certificate", str(pfx)], input="")
+    assert none.exit_code == 1 and "Nenhuma senha recebida" in none.output
+    # Scripts keep --password.
+    assert "Certificado instalado." in lojasync("company", "certificate", str(pfx), "--password",
+                                                TEST_CERTIFICATE_PASSWORD)

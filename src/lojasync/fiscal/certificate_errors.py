@@ -21,7 +21,7 @@ class CertificateMissing(CertificateError):
     code = "fiscal.certificate_missing"
     message_template = "A empresa não tem certificado digital A1 instalado: não é possível assinar."
     resolution_template = ("Instale o certificado A1 da empresa em Configurações (ou lojasync company certificate "
-                           "ARQUIVO --password SENHA; --test para um de teste em homologação).")
+                           "ARQUIVO; --test para um de teste em homologação).")
 
 
 class CertificateNotFound(CertificateError):
@@ -95,4 +95,4 @@ class CertificateSealedWithAnotherKey(CertificateError):
                         "arquivo secret.key da pasta de dados): não é possível abri-lo para assinar.")
     resolution_template = ("Use a mesma chave de antes (a variável, ou o secret.key de um backup; depois de trocar de "
                            "chave, rode lojasync secrets rotate com a antiga em LOJASYNC_OLD_SECRET_KEYS), ou instale "
-                           "o certificado de novo (lojasync company certificate ARQUIVO --password SENHA).")
+                           "o certificado de novo (lojasync company certificate ARQUIVO).")

@@ -158,7 +158,7 @@ class Company:
                          f"lojasync company set {options}")] if missing else [])
         if not self.certificate:
             problems.append(Gap("empresa sem certificado A1 (Configurações → certificado)",
-                                "lojasync company certificate ARQUIVO --password SENHA (ou --test para um de teste "
+                                "lojasync company certificate ARQUIVO (ou --test para um de teste "
                                 "em homologação)"))
         elif expired := self.certificate_expired(now):
             problems.append(expired)
@@ -168,12 +168,12 @@ class Company:
             # An e-CPF, or any certificate without a CNPJ: generation refuses it (ensure_issuer), SEFAZ would too.
             problems.append(Gap("o certificado A1 não traz CNPJ (não é um e-CNPJ): instale o certificado e-CNPJ A1 "
                                 "da empresa (Configurações → certificado)",
-                                "lojasync company certificate ARQUIVO --password SENHA"))
+                                "lojasync company certificate ARQUIVO"))
         elif self.certificate_cnpj and self.cnpj and self.certificate_cnpj[:8] != self.cnpj[:8]:
             # Generation refuses it (the signer must be the emitter, else SEFAZ answers 213): not ready.
             problems.append(Gap(f"o certificado A1 é de outro CNPJ ({format_cnpj(self.certificate_cnpj)}): instale o "
                                 "certificado da empresa (Configurações → certificado)",
-                                "lojasync company certificate ARQUIVO --password SENHA"))
+                                "lojasync company certificate ARQUIVO"))
         if self.ie and self.uf in UF_CODES and not is_valid_ie(self.ie, self.uf):   # kept from before a UF change
             # Worded as the NF-e's own check words it, so that a refusal listing both says it once.
             problems.append(Gap(f"Empresa: inscrição estadual {self.ie} inválida para {self.uf}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -97,7 +98,9 @@ def show(fmt: FormatOption = OutputFormat.TABLE) -> None:
 @friendly_errors
 def certificate(
     file: Annotated[Path | None, typer.Argument(metavar="ARQUIVO", help="Certificado A1 (.pfx ou .p12).")] = None,
-    password: Annotated[str | None, typer.Option("--password", metavar="SENHA", help="Senha do certificado.")] = None,
+    password: Annotated[str | None, typer.Option(
+        "--password", metavar="SENHA", help="Senha do certificado (sem ela, é pedida sem aparecer na tela: fora do "
+        "histórico do terminal e da lista de processos).")] = None,
     test: Annotated[bool, typer.Option("--test", help="Gera um certificado de teste (só homologação).")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
@@ -111,10 +114,9 @@ def certificate(
         _print(fmt, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.")
         return
     if file is None:
-        usage_error("Informe o arquivo do certificado (lojasync company certificate ARQUIVO --password SENHA) ou "
-                    "--test.")
+        usage_error("Informe o arquivo do certificado (lojasync company certificate ARQUIVO) ou --test.")
     if password is None:
-        usage_error("Informe a senha do certificado com --password SENHA.")
+        password = _certificate_password()
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -122,6 +124,21 @@ def certificate(
              ".p12) do certificado A1 e se este usuário pode lê-lo.")
     install_certificate(app_.uow(), app_.cipher, data, password, ca_bundle=app_.settings.sefaz_ca_bundle)
     _print(fmt, "Certificado instalado.")
+
+
+def _certificate_password() -> str:
+    """Asked for, not typed on the command line (company review: only --password took it, which leaves it in the
+    shell's history and, while the command runs, in the process list any local user reads; with the .pfx beside it,
+    anyone could sign NF-e as the company). Hidden at a terminal; a script's line read from the input as it comes."""
+    hidden = sys.stdin is not None and sys.stdin.isatty()
+    try:
+        # On stderr: stdout is the result's. A line piped from Windows ends in "\r", which is no part of the password.
+        return typer.prompt("Senha do certificado", hide_input=hidden, err=True).rstrip("\r")
+    except typer.Abort:
+        if hidden:
+            raise
+        fail("Nenhuma senha recebida: informe-a quando pedida, mande-a pela entrada (uma linha) ou use "
+             "--password SENHA.")
 
 
 def _city(view) -> str | None:

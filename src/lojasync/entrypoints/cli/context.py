@@ -50,7 +50,7 @@ COMMANDS = {
     Action.ENABLE_STORE: "lojasync store enable ID",
     Action.RESET_SECRETS: "restaure secret.key; sem backup: lojasync secrets reset (e reconecte as lojas)",
     Action.SET_COMPANY: "lojasync company set --name ... --cnpj ... --ie ... (veja lojasync company set --help)",
-    Action.INSTALL_CERTIFICATE: "lojasync company certificate ARQUIVO --password SENHA",
+    Action.INSTALL_CERTIFICATE: "lojasync company certificate ARQUIVO",
     Action.SEE_INVOICES: "lojasync invoices list",
     Action.SEE_SALES: "lojasync sales list",
     Action.APPROVE_INVOICE: "lojasync invoices approve {invoice_id}",

@@ -47,7 +47,7 @@ def reset(yes: Annotated[bool, typer.Option("--yes", help="Confirma: os tokens i
         console.print(f"Tokens apagados: {', '.join(discarded)}. Reconecte cada loja (lojasync store install-link, "
                       "ou lojasync store add --store ID --access-token TOKEN).", highlight=False)
     if certificate:
-        console.print("Certificado A1 apagado: instale-o de novo (lojasync company certificate ARQUIVO --password "
-                      "SENHA) para voltar a emitir NF-e.", highlight=False)
+        console.print("Certificado A1 apagado: instale-o de novo (lojasync company certificate ARQUIVO) para voltar "
+                      "a emitir NF-e.", highlight=False)
     if not discarded and not certificate:
         console.print("Todos os tokens e o certificado abrem com a chave atual: nada foi apagado.")

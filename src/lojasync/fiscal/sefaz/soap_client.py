@@ -283,7 +283,7 @@ def _refused_certificate(detail: object) -> SefazConfigurationError:
     return SefazConfigurationError(
         reason=f"a SEFAZ recusou o certificado digital A1 da empresa ({str(detail)[:200]})",
         resolution=("Confira o certificado A1: precisa ser ICP-Brasil, e-CNPJ da empresa, dentro da validade e não "
-                    "revogado. Instale o certificado certo (lojasync company certificate ARQUIVO --password SENHA) e "
+                    "revogado. Instale o certificado certo (lojasync company certificate ARQUIVO) e "
                     "transmita de novo."))
 
 

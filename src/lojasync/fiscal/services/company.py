@@ -99,7 +99,7 @@ SIMULATOR_IN_PRODUCTION = ("em produção, mas as NF-e iriam para o simulador da
 SEALED_WITH_ANOTHER_KEY = Gap("o certificado A1 guardado foi cifrado com outra chave (LOJASYNC_SECRET_KEY ou o arquivo "
                               "secret.key da pasta de dados): use a chave de antes (a variável, ou o secret.key de um "
                               "backup) ou instale o certificado de novo",
-                              "lojasync company certificate ARQUIVO --password SENHA")
+                              "lojasync company certificate ARQUIVO")
 
 
 def ensure_ready_to_issue(uow: ProcessingUnitOfWork, now: datetime | None = None, simulated: bool = False,
