@@ -110,6 +110,22 @@ def test_a_city_code_of_another_municipality_is_refused(app, changes, said):
     assert show_company(app.uow(), NOW).city_code == "3550308"  # unchanged
 
 
+def test_a_city_the_table_does_not_know_is_refused_with_the_way_out_that_works(app):
+    """company review: "Moji Guaçu" was refused without a word of the code; with the code added, the refusal said to
+    give the city alone, which had just failed. The code alone sets both; the Mogis' old spelling names them too."""
+    set_company(app.uow(), COMPANY, NOW)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(city="Mogy Guassu"), NOW)
+    assert any("informe só o código IBGE do município (no terminal, --city-code sem --city" in problem
+               for problem in refused.value.problems), refused.value.problems
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company(app.uow(), CompanyData(city="Mogy Guassu", city_code="3530706"), NOW)
+    assert any("informe só o código IBGE (a cidade vem dele)" in problem for problem in refused.value.problems)
+    assert set_company(app.uow(), CompanyData(city_code="3530706"), NOW).city == "Mogi Guaçu"
+    for old, code in (("Moji Guaçu", "3530706"), ("moji das cruzes", "3530607"), ("Moji-Mirim", "3530805")):
+        assert set_company(app.uow(), CompanyData(city=old), NOW).city_code == code
+
+
 def test_a_city_code_agrees_with_the_city_as_typed_or_formerly_named(app):
     set_company(app.uow(), COMPANY, NOW)
     assert set_company(app.uow(), CompanyData(city="CAMPINAS", city_code="3509502"), NOW).city_code == "3509502"

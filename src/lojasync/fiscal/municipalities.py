@@ -45,7 +45,8 @@ FORMER_NAMES: Mapping[str, Mapping[str, str]] = {
     "SE": {"Gracho Cardoso": "2802601", "Amparo de São Francisco": "2800100"},
     "RR": {"São Luiz": "1400605"},
     "MT": {"Santo Antônio do Leverger": "5107800", "Poxoréo": "5107008"},
-    "SP": {"Embu": "3515004", "Moji Mirim": "3530805"},
+    # "Moji", the spelling the three Mogis had for decades (and still on many addresses), for each of them.
+    "SP": {"Embu": "3515004", "Moji Mirim": "3530805", "Moji Guaçu": "3530706", "Moji das Cruzes": "3530607"},
     "RJ": {"Parati": "3303807"},
     "CE": {"Itapagé": "2306306"},
     "TO": {"Fortaleza do Tabocão": "1708254"},

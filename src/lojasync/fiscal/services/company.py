@@ -348,9 +348,13 @@ def _apply(company: Company, data: CompanyData) -> None:
         # protocol would show one city while the XML names another.
         elif uf and found.uf != uf:
             problems.append(f"o código IBGE {found.code} é de {found.name}/{found.uf}, não de um município de {uf}")
-        elif city and not city_names_municipality(city, found.code):
-            problems.append(f"o código IBGE {found.code} é de {found.name}/{found.uf}, não de {city}: informe a "
-                            "cidade e o código do mesmo município (ou só a cidade, e o código é encontrado)")
+        # Compared with the city typed with it; a code alone names the city (review: it was compared with the city
+        # kept, so that a company moving to another city could not give its code alone).
+        elif given.get("city") and not city_names_municipality(given["city"], found.code):
+            # Only the code, when the city as typed is one the table does not know (company review: both ways
+            # out this named were the ones that had failed).
+            problems.append(f"o código IBGE {found.code} é de {found.name}/{found.uf}, não de {given['city']}: "
+                            "informe só o código IBGE (a cidade vem dele), ou a cidade e o código do mesmo município")
         else:  # the NF-e's xMun, the DANFE and the page name it as IBGE does, not as typed ("sao paulo")
             given["city"] = found.name
     elif "city" in given and not (city or "").strip():
@@ -361,7 +365,9 @@ def _apply(company: Company, data: CompanyData) -> None:
             found = find_municipality(city, uf)
             given["city_code"], given["city"] = found.code, found.name
         except LojasyncError as exc:
-            problems.append(exc.message.rstrip("."))
+            # With the way out the table's refusal gives a customer's address, as the company's own is fixed here.
+            problems.append(f"{exc.message.rstrip('.')}: confira a grafia, ou informe só o código IBGE do município "
+                            "(no terminal, --city-code sem --city; na página, o Código IBGE com a Cidade em branco)")
     if problems:
         raise CompanyDataInvalid(problems)
     for name, value in given.items():
