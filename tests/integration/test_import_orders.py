@@ -803,6 +803,46 @@ def test_a_cleared_held_change_is_not_asked_again_when_the_order_is_paid_or_arch
     assert order["status"] == "Confirmado" and order["needs_attention"] is False
 
 
+def test_a_cleared_change_of_the_sale_itself_is_not_asked_again_when_the_store_archives_the_order(app, store_id):
+    """Import review: with the sale changed (items), the held change's digest had the store's own status: archiving
+    the order ("closed", Confirmado as before) flagged again, with a history entry, what the person had decided on.
+    A refund after it is still news."""
+    payload, number = _processed(app, store_id, payment_status="paid")
+    more = {**payload, "products": [{**payload["products"][0], "quantity": 3}, *payload["products"][1:]],
+            "subtotal": "200.00", "total": "210.00", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, more, POLICY).outcome is Outcome.ATTENTION
+    _cleared(app, number)
+    shipped = {**more, "shipping_status": "shipped", "updated_at": ts(120)}
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is Outcome.UNCHANGED
+    archived = {**shipped, "status": "closed", "updated_at": ts(180)}
+    assert import_order(app.uow(), store_id, archived, POLICY).outcome is Outcome.UNCHANGED
+    assert _only_order(app)["needs_attention"] is False
+    refunded = {**archived, "payment_status": "refunded", "updated_at": ts(240)}
+    assert import_order(app.uow(), store_id, refunded, POLICY).outcome is Outcome.ATTENTION
+
+
+def test_a_held_change_digested_by_an_earlier_version_is_no_news_after_the_upgrade(app, store_id, monkeypatch):
+    """The digest kept before the store's own status left it (the same change read again after the upgrade) still
+    names the change: not flagged again once a person cleared it."""
+    from lojasync.sales import orders
+
+    digested, held_digests = [], orders._held_digests
+    monkeypatch.setattr(orders, "_held_digests", lambda *args: digested.append(args) or held_digests(*args))
+    payload, number = _processed(app, store_id, payment_status="paid")
+    more = {**payload, "products": [{**payload["products"][0], "quantity": 3}, *payload["products"][1:]],
+            "subtotal": "200.00", "total": "210.00", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, more, POLICY).outcome is Outcome.ATTENTION
+    _cleared(app, number)
+    data, held, document, states = digested[-1]
+    assert states == ("open", "paid")
+    with app.uow() as uow:   # as the earlier version kept it: the store's status and payment status in it
+        uow.orders.get(number).held_change = orders._held_digest(data, held, document, states, by_variant=True)
+        uow.commit()
+    shipped = {**more, "shipping_status": "shipped", "updated_at": ts(120)}
+    assert import_order(app.uow(), store_id, shipped, POLICY).outcome is Outcome.UNCHANGED
+    assert _only_order(app)["needs_attention"] is False
+
+
 def test_the_same_items_in_another_order_are_no_change(app, store_id):
     payload, _ = _processed(app, store_id, payment_status="paid")
     swapped = {**payload, "products": list(reversed(payload["products"])), "updated_at": ts(60)}

@@ -297,10 +297,9 @@ class Order(Aggregate):
         The reason when the change is news; None when this very change was flagged before: not recorded again, and
         not asked again of a person who cleared it (deciding to keep the document). Still pending, its reason is
         said again of the store's order as it is now (paid since, say)."""
-        states = (store_status, payment_status) if sale_changed else None
-        digest = _held_digest(data, held, self.processed_by, states, by_variant=True)
-        # A digest kept before the variant was (same content, read again after the upgrade): not news.
-        news = self.held_change not in (digest, _held_digest(data, held, self.processed_by, states))
+        digests = _held_digests(data, held, self.processed_by, (store_status, payment_status) if sale_changed else None)
+        digest = digests[0]
+        news = self.held_change not in digests
         pending = [reason for reason in self.attention_reasons if is_store_change_reason(reason)]
         if not news and not pending:
             return None
@@ -356,10 +355,8 @@ class Order(Aggregate):
                     payment_status: str | None) -> bool:
         """Whether this version of the store's order is, as a changed sale, the very change held and flagged (a later
         version of it: shipped, a note), so that what made it a change (money given back) still stands."""
-        states = (store_status, payment_status)
-        return self.held_change is not None and self.held_change in (
-            _held_digest(data, held, self.processed_by, states, by_variant=True),
-            _held_digest(data, held, self.processed_by, states))
+        return self.held_change is not None and self.held_change in _held_digests(
+            data, held, self.processed_by, (store_status, payment_status))
 
     def store_change_undone(self) -> bool:
         """The store's order is again the sale the document stands on (the store undid what was held back, or
@@ -578,8 +575,20 @@ def known_by_variant(*sales: Sequence[Any]) -> bool:
     return all(line.store_variant_id for lines in sales for line in lines if not line.sku)
 
 
+def _held_digests(data: OrderData, held: Sequence[str], document: ProcessedBy | None,
+                  states: tuple[str | None, str | None] | None) -> tuple[str, ...]:
+    """The digest of a held store change to keep, first, then those earlier versions kept for the same change (read
+    again after an upgrade, it is no news). The store's own status is no part of it: what of it matters to the sale
+    (cancelled, reopened) is the order's status, and the rest is the store's housekeeping (import review: a change
+    a person had cleared, keeping the document, was flagged again when the store archived the order, "closed")."""
+    payment = (states[1],) if states is not None else None
+    return (_held_digest(data, held, document, payment, by_variant=True), _held_digest(data, held, document, payment),
+            # Kept before 2026-12-06, with the store's status in it; and before the store's variant was.
+            _held_digest(data, held, document, states, by_variant=True), _held_digest(data, held, document, states))
+
+
 def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None,
-                 states: tuple[str | None, str | None] | None, by_variant: bool = False) -> str:
+                 states: tuple[str | None, ...] | None, by_variant: bool = False) -> str:
     """What a store change held back is made of (the sale's total and items, the held fields' values; when the sale
     changed, its status and the store's own status and payment status, `states`) and the kind of document it was
     held from: the same change read again, in a later version of the order (shipped, paid, archived), digests the
