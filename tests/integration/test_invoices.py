@@ -1932,6 +1932,30 @@ def test_an_nfe_sefaz_authorised_after_the_store_changed_its_delivery_flags_the_
     assert "com a entrega de antes" not in (show_order(app.uow(), number)["attention_reason"] or "")
 
 
+def test_an_nfe_sefaz_never_got_whose_delivery_changed_goes_built_anew_and_its_reason_goes_with_it(app, company,
+                                                                                                   sefaz, simulator):
+    """Sent without an answer, then the store moved the delivery: once SEFAZ says it never got it, it is not sent
+    as it was; transmitted again, it goes built anew, and the order's reason saying it was not sent goes with it
+    (review of the delivery change: it stayed, asking to transmit an NF-e already authorised)."""
+    from lojasync.fiscal.errors import DeliveryChangedSinceGenerated
+    from tests.factories import ts
+
+    number = imported(app, id=3100000032, shipping_address=GIFT)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    _sent_without_answer(app, invoice.id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=3100000032, updated_at=ts(600),
+                                                           shipping_address=MOVED_IN_SP), ImportPolicy())
+    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=10)  # noqa: E731   # the sending window over
+    with pytest.raises(DeliveryChangedSinceGenerated) as refused:
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)
+    assert "local de entrega de antes" in refused.value.message and "mesmo número" in refused.value.resolution
+    assert "com o local de entrega de antes" in show_order(app.uow(), number)["attention_reason"]
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert (authorised.status, authorised.number) == ("authorised", invoice.number)
+    assert _delivery_of(app, invoice.id)[0] == "Avenida Brasil"
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
 def test_a_contributors_order_shipped_to_an_address_the_nfe_cannot_code_is_not_taken_for_a_change(app, company,
                                                                                                    sefaz):
     """XML review: the buyer has an IE in RJ, the goods go to MG to an address the IBGE table does not know: the NF-e

@@ -49,6 +49,22 @@ def test_without_entrega_the_goods_went_to_the_recipient_or_to_the_place_infcpl_
     assert delivery_changed(nfe(RECIPIENT, note=f"Pedido 7. {note}"), order(city="Outra Cidade"))
 
 
+def test_a_place_written_as_text_must_still_be_that_place():
+    """Review of the delivery change: the note said a place in MG, the store then shipped to the buyer's own address
+    (the recipient's, enderDest): a change, unseen when the recipient's address was looked at first."""
+    uncoded = order(city="Cidade Que Não Existe")
+    said = nfe(RECIPIENT, note=delivery_note(place_as_text(uncoded.shipping_address)))
+    assert delivery_changed(said, order(street="Rua A", number="10", state="SP", zipcode="01001-000"))
+
+
+def test_a_shipping_address_with_nothing_the_nfe_writes_is_nothing_to_compare():
+    """Review of the delivery change: a store's shipping address with a name or a phone alone (digital goods) had the
+    NF-e rebuilt at every send and flagged once authorised: the NF-e writes nothing of it."""
+    named_only = SimpleNamespace(shipping_address=Address(name="Ana", phone="11999999999"),
+                                 shipping=SimpleNamespace(pickup=False))
+    assert not delivery_changed(nfe(RECIPIENT), named_only)
+
+
 def test_nothing_to_compare_is_no_change():
     assert not delivery_changed(None, order())
     assert not delivery_changed(nfe(RECIPIENT, ENTREGA), order(street=None))       # no shipping address now

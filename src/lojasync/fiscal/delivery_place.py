@@ -39,9 +39,12 @@ def place_as_text(place: Address) -> str:
     return " - ".join(p for p in (street, place.district, city, zipcode) if p)
 
 
+_NOTE_BEGINS = "Local de entrega: "
+
+
 def delivery_note(place_text: str) -> str:
     """How infCpl says the place (`place_as_text`): `nfe_build` writes it, `delivery_changed` looks for it."""
-    return f"Local de entrega: {place_text}."
+    return f"{_NOTE_BEGINS}{place_text}."
 
 
 def delivery_changed(xml: str | None, order) -> bool:
@@ -62,11 +65,15 @@ def delivery_changed(xml: str | None, order) -> bool:
         return not _same_place(entrega, place)
     # No group: shipped to the recipient's own address, or to one the NF-e wrote as text (review: a contributor's
     # order shipped to an address it could not code, in another UF, was taken for a move by the recipient's UF).
-    recipient = _address_in(xml, "enderDest")
-    if recipient is not None and _same_place(recipient, place):
-        return False
+    as_text = place_as_text(place)
+    if not as_text:
+        return False   # a name or a phone alone: the NF-e wrote nothing of it, nor is there anything to compare
     written = _INF_CPL.search(xml)
-    return written is None or fmt.text(delivery_note(place_as_text(place)), 5000) not in unescape(written.group(1))
+    notes = unescape(written.group(1)) if written else ""
+    if _NOTE_BEGINS in notes:   # the place as text: the order must still name that place (review: shipped to the
+        return fmt.text(delivery_note(as_text), 5000) not in notes   # buyer's own address since, it went unseen)
+    recipient = _address_in(xml, "enderDest")
+    return recipient is None or not _same_place(recipient, place)
 
 
 def _address_in(xml: str, group: str) -> dict[str, str] | None:

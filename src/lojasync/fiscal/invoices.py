@@ -48,7 +48,8 @@ from lojasync.shared.text import clean_text
 NOT_SENT = "não foi enviada"        # the store changed or cancelled the order before it reached SEFAZ
 # What the two refusals about an NF-e's recipient say (`fiscal.errors`), found in the order's reason about it ("a
 # pedido dele (LGPD)": how versions before 2026-12-05 worded the second, still in the reasons they recorded).
-RECIPIENT_GONE_WORDS = ("com o destinatário de antes", "foram apagados (LGPD", "foram apagados a pedido dele (LGPD)")
+RECIPIENT_GONE_WORDS = ("com o destinatário de antes", "com o local de entrega de antes", "foram apagados (LGPD",
+                        "foram apagados a pedido dele (LGPD)")
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
 NOT_CONFIRMED = "não confirmada pela SEFAZ"   # authorised here; a query by key did not say it still stands
 NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)

@@ -582,9 +582,17 @@ def _held_digests(data: OrderData, held: Sequence[str], document: ProcessedBy | 
     (cancelled, reopened) is the order's status, and the rest is the store's housekeeping (import review: a change
     a person had cleared, keeping the document, was flagged again when the store archived the order, "closed")."""
     payment = (states[1],) if states is not None else None
+    kept_before = [None] if states is None else [states, *((status, states[1]) for status in
+                                                           _STORE_STATUSES_KEPT_BEFORE if status != states[0])]
     return (_held_digest(data, held, document, payment, by_variant=True), _held_digest(data, held, document, payment),
-            # Kept before 2026-12-06, with the store's status in it; and before the store's variant was.
-            _held_digest(data, held, document, states, by_variant=True), _held_digest(data, held, document, states))
+            # Kept before 2026-12-06 with the store's status in it, whichever it was then (the change cleared while the
+            # order was open, archived since: review); and before the store's variant was.
+            *(_held_digest(data, held, document, old, by_variant=variant)
+              for old in kept_before for variant in (True, False)))
+
+
+# The store order statuses earlier versions put in a held change's digest (those of the one store platform connected).
+_STORE_STATUSES_KEPT_BEFORE = ("open", "closed", "cancelled")
 
 
 def _held_digest(data: OrderData, held: Sequence[str], document: ProcessedBy | None,
