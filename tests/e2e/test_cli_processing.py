@@ -119,6 +119,26 @@ def test_a_count_names_a_sku_with_brackets_as_it_is(lojasync, app, sku):
                                                                                          "--quantity", "5")
 
 
+def test_a_batch_names_the_command_for_a_sku_with_brackets_as_it_is(lojasync, app):
+    """Review: the summary printed the command that sets a product's NCM as terminal markup: "KIT[/]" ended the
+    summary (and the run's exit code) in an unexpected error."""
+    from dataclasses import replace
+
+    from lojasync.fiscal.services.company import install_test_certificate, set_company
+    from tests.integration.test_invoices import COMPANY
+
+    set_company(app.uow(), replace(COMPANY, default_ncm=None))
+    install_test_certificate(app.uow(), app.cipher)
+    products = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Kit", "sku": "KIT[/]", "price": "150.00",
+                 "quantity": 1}]
+    store = make_store(app)
+    numbers = [import_order(app.uow(), store, order_payload(id=1900000070 + i, payment_status="paid",
+                                                            products=products), ImportPolicy()).order_number
+               for i in range(2)]
+    out = lojasync("orders", "invoice", *map(str, numbers), expect=1)
+    assert "No terminal: lojasync products set 'KIT[/]' --ncm NNNNNNNN" in out and "inesperado" not in out
+
+
 def test_a_quantity_written_with_a_thousands_dot_is_a_thousand_as_on_the_page(lojasync, order_number):
     """Review: `--quantity 1.000` set the stock to 1 (Typer read it as the float 1.0) where the product page counts
     1000; a number that is not whole is refused rather than cut."""

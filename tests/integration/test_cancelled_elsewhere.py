@@ -140,3 +140,24 @@ def test_an_nfe_sefaz_holds_cancelled_sent_as_new_is_recorded_as_sefaz_holds_it(
     assert simulator.simulator.stats()["respostas"].get("218") == 1
     assert stock(app) == stock_before and list_receivables(app.read_uow()) == []
     assert cancellation_xml(app.uow(), invoice.id)   # the cancellation event SEFAZ holds, kept
+
+
+def test_the_stores_refund_meanwhile_asks_nobody_to_cancel_an_nfe_found_cancelled_elsewhere(app, company, sefaz,  # noqa: F811
+                                                                                           simulator):
+    """Review of the refund's reason: refunded in the store while its NF-e awaited SEFAZ, the order asked to cancel
+    the NF-e once authorised; SEFAZ holding it cancelled already (another program), the reason stayed."""
+    from datetime import timedelta
+
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from tests.factories import order_payload, ts
+    from tests.integration.test_invoices import _stores
+
+    number, invoice = _awaiting(app, sefaz, simulator, 2000000461)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000461, payment_status="refunded",
+                                                           updated_at=ts(60)), ImportPolicy())
+    assert "O pagamento do pedido foi reembolsado" in show_order(app.uow(), number)["attention_reason"]
+    assert _cancel_elsewhere(app, sefaz, simulator.simulator, invoice.access_key).status == "135"
+    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=6)  # noqa: E731 - past the sending window
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)[0].status == "cancelled"
+    assert "O pagamento do pedido foi reembolsado" not in (show_order(app.uow(), number)["attention_reason"] or "")

@@ -391,6 +391,9 @@ class Invoice(Aggregate):
         self.status = InvoiceStatus.DENIED
         self.rejection_code, self.rejection_reason = code, reason[:500]
         self._settled(order, STUCK)   # SEFAZ decided: what the order was flagged for while it waited is over
+        # Never to be authorised: the store's refund meanwhile asks nobody to cancel it any more (a rejected one, or
+        # one SEFAZ never got, may still go: the refund stays said for whoever sends it again).
+        order.withdraw_attention(self.is_payment_returned_meanwhile_reason)
         self.protocol, self.proc_xml, self.simulated = protocol, proc_xml, simulated
         self.record(InvoiceDenied(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
@@ -436,6 +439,9 @@ class Invoice(Aggregate):
         self.cancel_justification = (justification or f"Cancelada fora do lojasync (a SEFAZ informou {code} - "
                                                        f"{reason})")[:255]
         self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
+        # Cancelled already: the store's refund meanwhile asks nobody to cancel it any more (review of the refund's
+        # reason: it stayed, asking to cancel an NF-e cancelled elsewhere).
+        order.withdraw_attention(self.is_payment_returned_meanwhile_reason)
         order.ask_for_a_person(f"{self.label}: a SEFAZ a autorizou, mas ela foi cancelada fora do lojasync ({code} - "
                                f"{reason}). Nada foi movimentado aqui. Confira a chave no portal da SEFAZ; se a "
                                "venda continuar, gere outra NF-e ou uma venda simples."[:500])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, usage_error
@@ -241,6 +242,6 @@ def _print(fmt: OutputFormat, done: str | None = None) -> None:
     if view.problems:
         console.print("[yellow]Para emitir NF-e falta:[/] " + "; ".join(view.problems), highlight=False)
         for command in terminal_commands(view.problems):
-            console.print(f"No terminal: {command}", highlight=False)
+            console.print(f"No terminal: {escape(command)}", highlight=False)
     else:
         console.print("Pronta para emitir NF-e.", highlight=False)

@@ -190,7 +190,9 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
                 label = f"Pedido {item.order_number}:" if id(item) in had else f"[red]Pedido {item.order_number}:[/]"
                 console.print(f"{label} {escape(item.error)}", highlight=False)
                 for command in (*(item.refusal.terminal if item.refusal else ()), *_next_steps(item)):
-                    console.print(f"  No terminal: {command}", highlight=False)
+                    # Escaped: a command names a SKU, which may hold brackets (review: "KIT[/]" ended the summary
+                    # in an unexpected error).
+                    console.print(f"  No terminal: {escape(command)}", highlight=False)
         # Those a stopped run put back unsent say so on their own line: SEFAZ had nothing to do with it; nor with
         # a certificate its TLS refused, which waiting does not fix (review: the line said SEFAZ was down).
         if report.not_sent_sefaz_down:

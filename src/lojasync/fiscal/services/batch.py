@@ -181,8 +181,9 @@ class BatchReport:
     @property
     def not_sent(self) -> list[BatchItem]:
         """NF-e generated and not transmitted (SEFAZ down, its TLS refusing the certificate, the run stopped): transmit
-        them later (NF-e page or `invoices approve`); each item's `error` says why."""
-        return [i for i in self.items if i.not_sent]
+        them later (NF-e page or `invoices approve`); each item's `error` says why. Not one held back still awaiting
+        SEFAZ (`STILL_AWAITING`): that one is awaiting SEFAZ, and counted so (review: the API counted it twice)."""
+        return [i for i in self.items if i.not_sent and i.error != STILL_AWAITING]
 
     @property
     def not_sent_sefaz_down(self) -> list[BatchItem]:

@@ -30,6 +30,7 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.batch import (
     BATCH_LIMIT,
     ORDER_HAS_DOCUMENT,
+    STILL_AWAITING,
     BatchItem,
     awaiting_in,
     held_by_running_batches,
@@ -98,12 +99,12 @@ class BatchItemOut(ApiModel):
     outcome: BatchOutcome = Field(description=(
         "authorised: autorizada (estoque baixado, contas a receber criadas); rejected/denied: rejeitada ou "
         "denegada pela SEFAZ (sefaz_code e sefaz_reason); awaiting_sefaz: enviada, a SEFAZ ainda não decidiu "
-        "(o lojasync consulta de novo); not_sent: gerada e não transmitida porque a SEFAZ estava fora do ar "
-        "(transmita depois); generated: só gerada (approve falso; com approve verdadeiro, a NF-e pendente que não "
-        "pôde ser transmitida, veja error); had_document: o pedido já tinha NF-e ou venda "
-        "simples (um lote repetido: nada foi feito; existing_document diz qual); refused: não gerada (veja error; "
-        "com existing_document, o documento que o pedido já tem e que não vale como venda: uma NF-e rejeitada ou "
-        "denegada, uma venda simples pendente)."))
+        "(o lojasync consulta de novo); not_sent: gerada e não transmitida porque a SEFAZ não respondeu, não "
+        "decidiu ou estava fora do ar (transmita depois); generated: só gerada (approve falso; com approve "
+        "verdadeiro, a NF-e pendente que não pôde ser transmitida, veja error); had_document: o pedido já tinha "
+        "NF-e ou venda simples (um lote repetido: nada foi feito; existing_document diz qual); refused: não gerada "
+        "(veja error; com existing_document, o documento que o pedido já tem e que não vale como venda: uma NF-e "
+        "rejeitada ou denegada, uma venda simples pendente)."))
     invoice: InvoiceOut | None = Field(description="A NF-e gerada por esta chamada (nenhuma quando recusada).")
     sefaz_code: str | None = Field(None, description="Código da rejeição ou denegação da SEFAZ (cStat).")
     sefaz_reason: str | None = Field(None, description="Motivo da SEFAZ, por extenso (xMotivo).")
@@ -127,9 +128,9 @@ class InvoiceBatchOut(ApiModel):
     not_authorised: int = Field(description="Quantos pedidos ficaram sem NF-e autorizada por esta chamada "
                                 "(contando os que já tinham documento).")
     had_document: int = Field(0, description="Quantos deles já tinham NF-e ou venda simples: nada foi feito.")
-    not_sent: int = Field(description="Quantas foram só geradas, sem transmitir: a SEFAZ fora do ar ou sem "
-                          "resposta, a conexão recusada por um motivo daqui (o certificado) ou o lote parado antes; "
-                          "o motivo de cada uma está em items[].error. Transmita cada uma depois (POST "
+    not_sent: int = Field(description="Quantas foram só geradas, sem transmitir: a SEFAZ sem resposta, sem "
+                          "decisão ou fora do ar, a conexão recusada por um motivo daqui (o certificado) ou o lote "
+                          "parado antes; o motivo de cada uma está em items[].error. Transmita cada uma depois (POST "
                           "/api/v1/invoices/{id}/approve).")
     remaining: int = Field(description=f"Com \"status\": pedidos da situação que passaram do limite de "
                            f"{BATCH_LIMIT} e ficaram para a próxima chamada.")
@@ -257,7 +258,7 @@ def _item_out(item: BatchItem) -> BatchItemOut:
         outcome = BatchOutcome.HAD_DOCUMENT
     elif invoice is None:
         outcome = BatchOutcome.REFUSED
-    elif item.not_sent:
+    elif item.not_sent and item.error != STILL_AWAITING:   # one held back still awaiting SEFAZ is awaiting_sefaz
         outcome = BatchOutcome.NOT_SENT
     else:
         # Pending: only generated (approve false), or generated and then not transmitted (see error).
