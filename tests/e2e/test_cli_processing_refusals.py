@@ -496,6 +496,13 @@ def test_the_certificate_password_is_asked_for_not_only_taken_on_the_command_lin
     assert "Senha do certificado" in asked.output and "Certificado instalado." in asked.output   # "\r" not kept
     none = CliRunner().invoke(cli, ["company", "certificate", str(pfx)], input="")
     assert none.exit_code == 1 and "Nenhuma senha recebida" in none.output
+    # An empty line is an empty password, tried as such (review: it was asked again); a wrong path is said before
+    # any password is asked for.
+    empty = CliRunner().invoke(cli, ["company", "certificate", str(pfx)], input="\n")
+    assert empty.exit_code == 1 and "senha" in empty.output.lower() and "Nenhuma senha recebida" not in empty.output
+    missing = CliRunner().invoke(cli, ["company", "certificate", str(tmp_path / "outro.pfx")], input="x\n")
+    assert missing.exit_code == 1 and "Senha do certificado" not in missing.output
+    assert "Não foi possível ler" in missing.output
     # Scripts keep --password.
     assert "Certificado instalado." in lojasync("company", "certificate", str(pfx), "--password",
                                                 TEST_CERTIFICATE_PASSWORD)

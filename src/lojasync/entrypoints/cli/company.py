@@ -108,21 +108,20 @@ def certificate(
     """Instala o certificado A1 da empresa (guardado cifrado com LOJASYNC_SECRET_KEY)."""
     app_ = container(create=True)   # the first command on a new data dir, as `company set` may be
     if test and (file is not None or password is not None):   # installed a test certificate over the file given
-        usage_error("Use ARQUIVO --password SENHA (o certificado A1 da empresa) ou --test (um certificado de teste), "
-                    "não os dois.")
+        usage_error("Use ARQUIVO (o certificado A1 da empresa) ou --test (um certificado de teste), não os dois.")
     if test:
         install_test_certificate(app_.uow(), app_.cipher)
         _print(fmt, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.")
         return
     if file is None:
         usage_error("Informe o arquivo do certificado (lojasync company certificate ARQUIVO) ou --test.")
-    if password is None:
-        password = _certificate_password()
-    try:
+    try:   # before the password is asked for: a wrong path is said at once (review)
         data = file.read_bytes()
     except OSError as exc:
         fail(f"Não foi possível ler {file}: {in_portuguese(exc)}. Resolução: confira o caminho do arquivo .pfx (ou "
              ".p12) do certificado A1 e se este usuário pode lê-lo.")
+    if password is None:
+        password = _certificate_password()
     install_certificate(app_.uow(), app_.cipher, data, password, ca_bundle=app_.settings.sefaz_ca_bundle)
     _print(fmt, "Certificado instalado.")
 
@@ -134,7 +133,9 @@ def _certificate_password() -> str:
     hidden = sys.stdin is not None and sys.stdin.isatty()
     try:
         # On stderr: stdout is the result's. A line piped from Windows ends in "\r", which is no part of the password.
-        return typer.prompt("Senha do certificado", hide_input=hidden, err=True).rstrip("\r")
+        # An empty line is an empty password (a .pfx may have none), not a reason to ask again.
+        return typer.prompt("Senha do certificado", default="", show_default=False, hide_input=hidden,
+                            err=True).rstrip("\r")
     except typer.Abort:
         if hidden:
             raise
