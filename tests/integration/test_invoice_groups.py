@@ -164,6 +164,26 @@ def test_a_run_again_while_sefaz_is_down_says_an_nfe_awaiting_it_is_awaiting_it_
     assert said.count("continua aguardando a SEFAZ, que será consultada pela chave") == 2
 
 
+def test_an_nfe_awaiting_sefaz_a_run_again_reaches_after_sefaz_failed_is_said_as_awaiting_it(app, company, store,
+                                                                                              sefaz, simulator):
+    """Review of the held-back fix: an NF-e awaiting SEFAZ with no send in flight, which the run reaches after SEFAZ
+    failed on a group before it, was still said "não transmitida ... transmita depois" and counted as only generated,
+    beside its "aguardando a SEFAZ"."""
+    from lojasync.entrypoints.web.api.invoice_batch import _item_out
+    from lojasync.sales.status import OrderStatus
+
+    numbers = [imported(app, store, id=2000007970 + i, payment_status="paid") for i in range(6)]
+    simulator.simulator.set_switches(out_of_service="108")
+    invoice_orders(app.uow, app.cipher, sefaz, numbers[4:], parallel=2)   # the last two: awaiting SEFAZ
+    targets = orders_to_invoice(app.uow(), OrderStatus.CONFIRMED, with_pending=True)
+    again = invoice_orders(app.uow, app.cipher, sefaz, targets, parallel=2)
+    late = [item for item in again.items if item.order_number in numbers[4:]]
+    assert [item.invoice.status for item in late] == ["awaiting_sefaz"] * 2
+    assert all(item.error == STILL_AWAITING for item in late)
+    assert [_item_out(item).outcome.value for item in late] == ["awaiting_sefaz"] * 2
+    assert len(again.not_sent) == 2 and all(item.invoice.status == "pending" for item in again.not_sent)
+
+
 @pytest.mark.postgresql
 def test_a_group_and_nfe_generated_one_by_one_on_the_same_orders_meet_without_deadlock(app, company, store, sefaz,
                                                                                       simulator):

@@ -354,8 +354,10 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             pending = _pending_nfe(exc) if approve else None
             if pending is not None:
                 # Its NF-e only generated, and SEFAZ down now: not sent either, said as the others not sent (it was
-                # reported as "already had a document", nothing done, and the run's exit read "fix something").
-                return BatchItem(number, pending, not_sent, not_sent=True)
+                # reported as "already had a document", nothing done, and the run's exit read "fix something"). One
+                # awaiting SEFAZ with no send in flight stays so, asked by key first: said as such (review).
+                why = STILL_AWAITING if pending.status == "awaiting_sefaz" else not_sent
+                return BatchItem(number, pending, why, not_sent=True)
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
             return _failure(uow_factory, number, None, exc, report_bug)
         except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
