@@ -65,6 +65,7 @@ SEFAZ_CHECKS = (timedelta(hours=25), timedelta(hours=169))
 # (`Invoice.payment_returned_meanwhile_reason`).
 _PAYMENT_RETURNED = "O pagamento do pedido foi "
 
+
 class InvoiceStatus(StrEnum):
     PENDING = "pending"
     AWAITING = "awaiting_sefaz"

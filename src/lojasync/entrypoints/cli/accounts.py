@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from lojasync.accounts.passwords import generate_password
 from lojasync.accounts.services.api_tokens import add_token, list_tokens, revoke_token
 from lojasync.accounts.services.users import add_user, disable_user, enable_user, list_users, set_password
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, usage_error
+from lojasync.entrypoints.cli.context import ask_secret, console, container, fail, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, table, time_column
 
 users_app = typer.Typer(help="Usuários do back office (entrar pelo navegador).", no_args_is_help=True)
@@ -32,19 +31,8 @@ def _password(password: str | None, generate: bool) -> tuple[str, bool]:
         return generate_password(), True
     if password is not None:
         return password, False
-    # No terminal (a script, a pipe): the lines are read as they come, without getpass's English warning that
-    # it cannot hide them (there is nothing to hide them from); none at all is said, not "Interrompido".
-    hidden = sys.stdin is not None and sys.stdin.isatty()
-    try:
-        # On stderr: stdout is the result's (a script reads it). A line piped from Windows ends in "\r", which was
-        # kept in the password: nobody could then log in with what they typed.
-        first = typer.prompt("Senha", hide_input=hidden, err=True).rstrip("\r")
-        second = typer.prompt("Repita a senha", hide_input=hidden, err=True).rstrip("\r")
-    except typer.Abort:
-        if hidden:
-            raise
-        fail("Nenhuma senha recebida: informe-a com --password SENHA, gere uma com --generate ou mande as duas "
-             "linhas pela entrada.")
+    first, second = ask_secret(("Senha", "Repita a senha"), "Nenhuma senha recebida: informe-a com --password SENHA, "
+                               "gere uma com --generate ou mande as duas linhas pela entrada.")
     if first != second:
         fail("As duas senhas digitadas são diferentes; nada foi gravado.")
     return first, False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, usage_error
+from lojasync.entrypoints.cli.context import ask_secret, console, container, fail, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json
 from lojasync.fiscal.services.company import (
     CompanyData,
@@ -129,18 +128,10 @@ def certificate(
 def _certificate_password() -> str:
     """Asked for, not typed on the command line (company review: only --password took it, which leaves it in the
     shell's history and, while the command runs, in the process list any local user reads; with the .pfx beside it,
-    anyone could sign NF-e as the company). Hidden at a terminal; a script's line read from the input as it comes."""
-    hidden = sys.stdin is not None and sys.stdin.isatty()
-    try:
-        # On stderr: stdout is the result's. A line piped from Windows ends in "\r", which is no part of the password.
-        # An empty line is an empty password (a .pfx may have none), not a reason to ask again.
-        return typer.prompt("Senha do certificado", default="", show_default=False, hide_input=hidden,
-                            err=True).rstrip("\r")
-    except typer.Abort:
-        if hidden:
-            raise
-        fail("Nenhuma senha recebida: informe-a quando pedida, mande-a pela entrada (uma linha) ou use "
-             "--password SENHA.")
+    anyone could sign NF-e as the company). An empty line is an empty password (a .pfx may have none)."""
+    (password,) = ask_secret(("Senha do certificado",), "Nenhuma senha recebida: informe-a quando pedida, mande-a "
+                             "pela entrada (uma linha) ou use --password SENHA.", default="")
+    return password
 
 
 def _city(view) -> str | None:

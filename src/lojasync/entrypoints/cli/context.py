@@ -122,6 +122,20 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def ask_secret(labels: tuple[str, ...], missing: str, default: str | None = None) -> list[str]:
+    """Each of `labels` asked in turn for a secret (a password), on stderr (stdout is the result's): hidden at a
+    terminal; from a script, its lines read from the input as they come (without getpass's English warning that it
+    cannot hide them), a Windows line's "\r" left out. Nothing to read from the input: `missing` said, exit 1."""
+    hidden = sys.stdin is not None and sys.stdin.isatty()
+    try:
+        return [typer.prompt(label, default=default, show_default=False, hide_input=hidden, err=True).rstrip("\r")
+                for label in labels]
+    except typer.Abort:
+        if hidden:
+            raise
+        fail(missing)
+
+
 class _Known(dict):
     """A command's placeholders filled from the error's parameters; one it lacks stays as written (ID)."""
 

@@ -194,7 +194,13 @@ class BatchReport:
     def not_sent_to_fix(self) -> list[BatchItem]:
         """Those left unsent because SEFAZ refused the connection for a reason here (the certificate, the trusted
         authorities): waiting fixes nothing (review: the summary said SEFAZ was down, and to wait)."""
-        return [i for i in self.not_sent if i.error not in (NOT_SENT, STOPPED_BEFORE_SENDING, STILL_AWAITING)]
+        return [i for i in self.not_sent if i.error not in (NOT_SENT, STOPPED_BEFORE_SENDING)]
+
+
+def _unsent_why(invoice: InvoiceView, not_sent: str) -> str:
+    """Why an NF-e the run holds back is not transmitted: `not_sent`, or, for one awaiting SEFAZ with no send in flight
+    (asked by key before any send), that it still is (review: it was also said as "geradas e pendentes")."""
+    return STILL_AWAITING if invoice.status == "awaiting_sefaz" else not_sent
 
 
 def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False,
@@ -356,8 +362,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 # Its NF-e only generated, and SEFAZ down now: not sent either, said as the others not sent (it was
                 # reported as "already had a document", nothing done, and the run's exit read "fix something"). One
                 # awaiting SEFAZ with no send in flight stays so, asked by key first: said as such (review).
-                why = STILL_AWAITING if pending.status == "awaiting_sefaz" else not_sent
-                return BatchItem(number, pending, why, not_sent=True)
+                return BatchItem(number, pending, _unsent_why(pending, not_sent), not_sent=True)
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
             return _failure(uow_factory, number, None, exc, report_bug)
         except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
@@ -422,8 +427,7 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         prepared.clear()
         for (position, number, _), invoice in zip(ready_ones, views, strict=True):
             # One sent before without an answer stays awaiting SEFAZ (`keep_unsent`): said as such, not as pending.
-            why = STILL_AWAITING if invoice.status == "awaiting_sefaz" else not_sent
-            finished(position, BatchItem(number, invoice, why, not_sent=True))
+            finished(position, BatchItem(number, invoice, _unsent_why(invoice, not_sent), not_sent=True))
 
     def record(done: list[Future]) -> None:
         """Record the answers of these NF-e (their transmissions done): SEFAZ's decisions in one transaction, the

@@ -86,8 +86,8 @@ def sale_cancel(request: Request, sale_id: PageId, estado: Annotated[str, Form()
         undone = (f": {undone_words(read_uow, 'simple_sale', str(sale.id), sale.order_number)}"
                   if sale.confirmed_at else "")
         flash(request, f"Venda simples {sale.id} cancelada{undone}.", "success")
-        pending = erasure_still_pending(request.app.state.container.read_uow(), sale.order_number)
-        if sale.confirmed_at and pending:   # the cancellation stands; the erasure it owed waits (LGPD)
+        # Only a confirmed sale kept the buyer's data (a pending one owed no erasure): asked only then.
+        if sale.confirmed_at and (pending := erasure_still_pending(read_uow, sale.order_number)):
             flash(request, f"Pedido {sale.order_number}: {pending}", "warning")
     else:
         flash(request, f"A venda simples {sale.id} já estava cancelada: nada foi feito de novo.")
