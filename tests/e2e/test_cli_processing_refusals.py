@@ -506,3 +506,24 @@ def test_the_certificate_password_is_asked_for_not_only_taken_on_the_command_lin
     # Scripts keep --password.
     assert "Certificado instalado." in lojasync("company", "certificate", str(pfx), "--password",
                                                 TEST_CERTIFICATE_PASSWORD)
+
+
+@pytest.mark.parametrize("document", ["nfe", "sale"])
+def test_a_cancellation_in_json_gives_the_lgpd_erasure_it_owed_failed(lojasync, order_number, monkeypatch, document):
+    """review (carried): the text said it, `--format json` did not: a script cancelling saw nothing."""
+    from lojasync.entrypoints.cli import lgpd
+
+    if document == "nfe":
+        lojasync(*COMPANY)
+        lojasync("company", "certificate", "--test")
+        lojasync("orders", "invoice", str(order_number))
+    else:
+        lojasync("orders", "sale", str(order_number))
+        lojasync("sales", "confirm", "1")
+    command = (["invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio"]
+               if document == "nfe" else ["sales", "cancel", "1"])
+    monkeypatch.setattr(lgpd, "erasure_still_pending", lambda uow, number: ERASURE_PENDING)
+    answer = json.loads(lojasync(*command, "--format", "json"))
+    assert answer["changed"] is True and answer["personal_data_erasure_pending"] == ERASURE_PENDING
+    again = json.loads(lojasync(*command, "--format", "json"))   # already cancelled: this call owed nothing
+    assert again["changed"] is False and again["personal_data_erasure_pending"] is None

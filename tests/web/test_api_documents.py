@@ -519,3 +519,45 @@ def test_an_nfe_cancelled_with_a_receipt_gives_the_call_that_lists_the_receivabl
     api.post(f"/api/v1/receivables/{row['id']}/check")   # the refund decided: nothing left to check
     assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON}
                     ).json()["receivables_to_check"] is None
+
+
+# The order's reason when the erasure a cancellation owed failed (`lgpd.redaction.erasure_pending_reason`); the erasure
+# failing for real is tests/integration/test_invoices.py's.
+ERASURE_PENDING = ("LGPD: os dados pessoais do comprador mantidos para a NF-e ou venda simples cancelada (nome, CPF/CNPJ, "
+                   "endereço) ainda não puderam ser apagados.")
+
+
+@pytest.mark.parametrize("document", ["nfe", "sale"])
+def test_a_cancellation_answers_the_lgpd_erasure_it_owed_failed(app, api, monkeypatch, document):
+    """review (carried): the pages and the terminal said a failed erasure after a cancellation, the API's answer
+    did not; a program that cancels saw nothing (the order's record alone had it)."""
+    from lojasync.entrypoints.web.api import invoices, sales
+
+    number = imported(app, 2100000071 if document == "nfe" else 2100000072)
+    if document == "nfe":
+        made = api.post(f"/api/v1/orders/{number}/nfe").json()
+        assert api.post(f"/api/v1/invoices/{made['id']}/approve").json()["invoice"]["status"] == "authorised"
+        cancel = f"/api/v1/invoices/{made['id']}/cancel", {"json": {"reason": REASON}}
+    else:
+        made = api.post(f"/api/v1/orders/{number}/simple-sale").json()
+        assert api.post(f"/api/v1/sales/{made['id']}/confirm").json()["changed"] is True
+        cancel = f"/api/v1/sales/{made['id']}/cancel", {}
+    asked = []
+    monkeypatch.setattr(invoices if document == "nfe" else sales, "erasure_still_pending",
+                        lambda uow, order: asked.append(order) or ERASURE_PENDING)
+    answer = api.post(cancel[0], **cancel[1])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["changed"] is True and answer.json()["personal_data_erasure_pending"] == ERASURE_PENDING
+    assert asked == [number]
+    again = api.post(cancel[0], **cancel[1]).json()   # already cancelled: this call owed nothing
+    assert again["changed"] is False and again["personal_data_erasure_pending"] is None and asked == [number]
+
+
+def test_a_cancellation_that_owed_no_erasure_answers_none(app, api):
+    invoice = api.post(f"/api/v1/orders/{imported(app, 2100000073)}/nfe").json()
+    api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    answer = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON}).json()
+    assert answer["invoice"]["status"] == "cancelled" and answer["personal_data_erasure_pending"] is None
+    sale = api.post(f"/api/v1/orders/{imported(app, 2100000074)}/simple-sale").json()
+    answer = api.post(f"/api/v1/sales/{sale['id']}/cancel").json()   # pending: no data were kept for it
+    assert answer["sale"]["status"] == "cancelled" and answer["personal_data_erasure_pending"] is None

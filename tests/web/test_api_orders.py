@@ -239,3 +239,41 @@ def test_a_read_by_token_does_not_wait_for_a_writer(app, api):
         release.set()
         thread.join(10)
     assert answered.status_code == 200 and still_writing   # answered while the writer held the database
+
+
+def test_resolve_marks_what_an_integrator_saw_and_keeps_what_came_after(app, api, orders):
+    """The order page's "Marcar como resolvido" and `orders resolve`, for a program (review: the API showed
+    `attention_reasons` and had no call to clear them, not even the one a failed LGPD erasure asks for)."""
+    number = orders["paid"]
+    with app.uow() as uow:
+        uow.orders.get(number).ask_for_a_person("Motivo A: confira o endereço.")
+        uow.commit()
+    seen = api.get(f"/api/v1/orders/{number}").json()["attention_reasons"]
+    assert seen == ["Motivo A: confira o endereço."]
+    with app.uow() as uow:   # meanwhile
+        uow.orders.get(number).ask_for_a_person("Motivo B: NF-e aguardando a SEFAZ.")
+        uow.commit()
+    answer = api.post(f"/api/v1/orders/{number}/resolve", json={"reasons": seen})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"order_number": number, "changed": True,
+                             "attention_reasons": ["Motivo B: NF-e aguardando a SEFAZ."]}
+    again = api.post(f"/api/v1/orders/{number}/resolve", json={"reasons": seen}).json()   # the same, sent again
+    assert again == {"order_number": number, "changed": False, "attention_reasons": ["Motivo B: NF-e aguardando a SEFAZ."]}
+    everything = api.post(f"/api/v1/orders/{number}/resolve").json()   # no body: every reason there is now
+    assert everything == {"order_number": number, "changed": True, "attention_reasons": []}
+    order = api.get(f"/api/v1/orders/{number}").json()
+    assert order["needs_attention"] is False and order["attention_reasons"] == []
+    assert [e["event"] for e in order["history"]].count("attention_cleared") == 2
+    assert api.post(f"/api/v1/orders/{number}/resolve").json()["changed"] is False
+    assert api.post("/api/v1/orders/424242/resolve").status_code == 404
+    typo = api.post(f"/api/v1/orders/{number}/resolve", json={"reason": "x"})
+    assert typo.status_code == 422
+
+
+def test_resolve_without_a_token_or_a_session_is_401(web):
+    assert web.post("/api/v1/orders/1/resolve").status_code == 401
+
+
+def test_resolve_from_a_session_needs_its_csrf_token(logged_in):
+    answer = logged_in.post("/api/v1/orders/1/resolve")
+    assert answer.status_code == 403 and answer.json()["codigo"] == "web.api_csrf"

@@ -41,8 +41,14 @@ def export(
                   "depois.", highlight=False)
 
 
+def erasure_pending_after(order_number: int) -> str | None:
+    """After a cancellation: the LGPD erasure it owed that failed (the order's reason), None when it ran or was
+    not owed; what `--format json` gives as `personal_data_erasure_pending`."""
+    return erasure_still_pending(container().read_uow(), order_number)
+
+
 def print_erasure_still_pending(order_number: int) -> None:
     """After a cancellation: the LGPD erasure it owed that failed, said where the person cancelling looks."""
-    reason = erasure_still_pending(container().read_uow(), order_number)
+    reason = erasure_pending_after(order_number)
     if reason is not None:
         console.print(f"[yellow]Atenção (pedido {order_number}):[/] {escape(reason)}", highlight=False)

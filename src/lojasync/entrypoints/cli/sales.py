@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person, usage_error
-from lojasync.entrypoints.cli.lgpd import print_erasure_still_pending
+from lojasync.entrypoints.cli.lgpd import erasure_pending_after, print_erasure_still_pending
 from lojasync.entrypoints.cli.output import (
     FormatOption,
     OutputFormat,
@@ -107,7 +107,9 @@ def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOpt
     app_ = container()
     sale, changed = cancel_sale(app_.uow(), sale_id, terminal_person())
     if fmt is OutputFormat.JSON:
-        print_json({**sale.to_dict(), "changed": changed})
+        # Only a confirmed sale owed an erasure (its data were kept for it).
+        erasure = erasure_pending_after(sale.order_number) if changed and sale.confirmed_at else None
+        print_json({**sale.to_dict(), "changed": changed, "personal_data_erasure_pending": erasure})
     elif changed:
         # A confirmed sale had moved stock and created receivables: say what became of them.
         undone = (f": {undone_words(app_.read_uow(), 'simple_sale', str(sale.id), sale.order_number)}"

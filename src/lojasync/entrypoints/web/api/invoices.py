@@ -32,6 +32,7 @@ from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice
 from lojasync.fiscal.services.views import InvoiceView, counted_invoices, show_invoice
+from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
 from lojasync.sales.history import Person
 from lojasync.shared.errors import LojasyncError
 
@@ -133,10 +134,17 @@ TO_CHECK_DESCRIPTION = (
     "a conferir.")
 
 
+ERASURE_PENDING_DESCRIPTION = (
+    "Só no cancelamento: os dados pessoais que o documento manteve (LGPD) deviam ser apagados com ele, e isso falhou "
+    "(o cancelamento vale). O motivo, o mesmo que fica no pedido; marcar o pedido como resolvido "
+    "(POST /api/v1/orders/{n}/resolve) tenta de novo. Nulo quando o apagamento rodou ou não era devido.")
+
+
 class InvoiceChange(ApiModel):
     invoice: InvoiceOut
     changed: bool = Field(description="Se esta chamada mudou a NF-e (falso: já estava assim).")
     receivables_to_check: str | None = Field(None, description=TO_CHECK_DESCRIPTION)
+    personal_data_erasure_pending: str | None = Field(None, description=ERASURE_PENDING_DESCRIPTION)
 
 
 def receivables_to_check(app: Container, source_type: str, source_id: int, order_number: int) -> str | None:
@@ -196,7 +204,11 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
         push_soon(request)
     to_check = (receivables_to_check(app, "nfe", invoice.id, invoice.order_number)
                 if invoice.status == "cancelled" else None)
-    return InvoiceChange(invoice=invoice_out(invoice), changed=changed, receivables_to_check=to_check)
+    # The erasure the cancellation owed, when it failed (review: the pages and the terminal said it, the API not).
+    erasure = (erasure_still_pending(app.read_uow(), invoice.order_number)
+               if changed and invoice.status == "cancelled" else None)
+    return InvoiceChange(invoice=invoice_out(invoice), changed=changed, receivables_to_check=to_check,
+                         personal_data_erasure_pending=erasure)
 
 
 @router.get("/{invoice_id}/xml", response_class=Response, summary="O XML (nfeProc quando autorizada)",

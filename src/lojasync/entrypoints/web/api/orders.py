@@ -17,13 +17,14 @@ from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.routing import PREFIX, api_router
 from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
-from lojasync.entrypoints.web.api.types import ApiModel, Id, IsoDay, Money, WholeNumber
+from lojasync.entrypoints.web.api.types import ApiInput, ApiModel, Id, IsoDay, Money, WholeNumber
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.services.invoices import Sefaz, generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.nuvemshop.services.order_search import search_store_orders
 from lojasync.nuvemshop.services.resync_order import resync_order
+from lojasync.sales.attention import clear_attention
 from lojasync.sales.history import Person
 from lojasync.sales.order_filter import MAX_SEARCH_LENGTH, OrderFilter
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE
@@ -191,6 +192,21 @@ class ResyncOut(ApiModel):
     message: str | None
 
 
+class Resolution(ApiInput):
+    reasons: list[Annotated[str, Field(max_length=4000)]] | None = Field(None, max_length=100, description=(
+        "Os motivos que você viu (`attention_reasons` do pedido), como a página os mostra: um motivo surgido depois "
+        "fica pendente, não é resolvido sem ser visto. Sem o campo, todos os motivos de agora."))
+
+
+class ResolutionOut(ApiModel):
+    order_number: int
+    changed: bool = Field(description="Se esta chamada marcou algo como resolvido (falso: já não precisava de "
+                                      "atenção, ou nenhum dos motivos enviados está mais pendente).")
+    attention_reasons: list[str] = Field(description=(
+        "O que ainda precisa de atenção: um motivo surgido depois dos enviados, ou levantado pela própria resolução "
+        "(um apagamento LGPD que falhou de novo). Vazia quando o pedido já não precisa de atenção."))
+
+
 @router.get("", response_model=OrderPageOut, summary="Lista os pedidos, do mais novo para o mais antigo, em páginas")
 def list_(
     status: Annotated[OrderSituation | None, Query(description="Situação.")] = None,
@@ -257,3 +273,14 @@ def generate_simple_sale(number: Id, response: Response, app: Container = Depend
 def resync(number: Id, app: Container = Depends(container), who: Person = Depends(api_person)) -> ResyncOut:
     result = resync_order(app.uow(), app.client_for, app.policy(), number, actor=who)
     return ResyncOut(order_number=result.order_number, outcome=result.outcome.value, message=result.message)
+
+
+@router.post("/{number}/resolve", response_model=ResolutionOut,
+             summary="Marca como resolvido o que fez o pedido precisar de atenção (fica no histórico; nada é desfeito)")
+def resolve(number: Id, body: Resolution | None = None, app: Container = Depends(container),
+            who: Person = Depends(api_person)) -> ResolutionOut:
+    """`lojasync orders resolve` and the order page's "Marcar como resolvido": only a person's word that they looked;
+    a new problem flags the order again."""
+    seen = body.reasons if body is not None else None
+    cleared, pending = clear_attention(app.uow(), number, who, seen)
+    return ResolutionOut(order_number=number, changed=cleared, attention_reasons=pending)

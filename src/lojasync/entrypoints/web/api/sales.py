@@ -12,7 +12,12 @@ from pydantic import Field
 
 from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
-from lojasync.entrypoints.web.api.invoices import TO_CHECK_DESCRIPTION, DocumentLineOut, receivables_to_check
+from lojasync.entrypoints.web.api.invoices import (
+    ERASURE_PENDING_DESCRIPTION,
+    TO_CHECK_DESCRIPTION,
+    DocumentLineOut,
+    receivables_to_check,
+)
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, TOTAL_HEADER, WITH_TOTAL, ApiModel, Id, Money, WholeNumber
 from lojasync.entrypoints.web.auth import api_person
@@ -20,6 +25,7 @@ from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
 from lojasync.fiscal.services.views import SaleView, counted_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
+from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
 from lojasync.sales.history import Person
 
 router = api_router("/sales", "Vendas simples")
@@ -62,6 +68,7 @@ class SaleChange(ApiModel):
     sale: SaleOut
     changed: bool = Field(description="Se esta chamada mudou a venda (falso: já estava assim).")
     receivables_to_check: str | None = Field(None, description=TO_CHECK_DESCRIPTION)
+    personal_data_erasure_pending: str | None = Field(None, description=ERASURE_PENDING_DESCRIPTION)
 
 
 def sale_out(view: SaleView) -> SaleOut:
@@ -105,4 +112,7 @@ def cancel(sale_id: Id, request: Request, app: Container = Depends(container),
         push_soon(request)
     to_check = (receivables_to_check(app, "simple_sale", sale.id, sale.order_number)
                 if sale.status == "cancelled" else None)
-    return SaleChange(sale=sale_out(sale), changed=changed, receivables_to_check=to_check)
+    # Only a confirmed sale owed an erasure (its data were kept for it).
+    erasure = erasure_still_pending(app.read_uow(), sale.order_number) if changed and sale.confirmed_at else None
+    return SaleChange(sale=sale_out(sale), changed=changed, receivables_to_check=to_check,
+                      personal_data_erasure_pending=erasure)
