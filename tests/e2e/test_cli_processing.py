@@ -513,3 +513,36 @@ def test_list_status_takes_the_value_the_json_gives(lojasync, order_number):
             ] == [sale["id"]]
     assert json.loads(lojasync("invoices", "list", "--status", "authorised", "--format", "json")) == []
     assert "Use pendente, aguardando" in lojasync("invoices", "list", "--status", "x", expect=2)
+
+
+def test_the_commands_suggested_for_a_sku_starting_with_a_dash_work_as_given(lojasync, app):
+    """review (carried): `lojasync products set -AZUL --ncm ...`, as the refusal gave it, failed: the shell's quotes
+    do not stop the command line reading "-AZUL" as an option. It goes last, after `--`; run as given, it works."""
+    import shlex
+    from dataclasses import replace
+
+    from lojasync.fiscal.services.company import install_test_certificate, set_company
+    from tests.integration.test_invoices import COMPANY
+
+    set_company(app.uow(), replace(COMPANY, default_ncm=None))
+    install_test_certificate(app.uow(), app.cipher)
+    products = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta azul", "sku": "-AZUL",
+                 "price": "150.00", "quantity": 1}]
+    number = import_order(app.uow(), make_store(app), order_payload(id=1900000080, payment_status="paid",
+                                                                    products=products), ImportPolicy()).order_number
+    out = lojasync("orders", "invoice", str(number), expect=1)
+    suggested = "lojasync products set --ncm NNNNNNNN -- -AZUL"
+    assert f"No terminal: {suggested}" in out, out
+    command = shlex.split(suggested.replace("NNNNNNNN", "61091000"))
+    assert command[0] == "lojasync"
+    lojasync(*command[1:])
+    assert '"status": "authorised"' in lojasync("orders", "invoice", str(number), "--format", "json")
+    movements = shlex.split(command_with_sku("-AZUL"))
+    (issued,) = json.loads(lojasync(*movements[1:]))
+    assert issued["quantity"] == -1
+
+
+def command_with_sku(sku: str) -> str:
+    from lojasync.shared.shell_words import command_with
+
+    return command_with("lojasync stock movements", sku, "--format json")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import Annotated
 
 import typer
@@ -21,6 +20,7 @@ from lojasync.entrypoints.cli.output import (
 )
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.views import invoice_numbers
+from lojasync.shared.shell_words import command_with
 from lojasync.stock.counts import count_stock
 from lojasync.stock.views import stock_levels, stock_movements
 
@@ -109,4 +109,4 @@ def print_movements(sku: str, rows: list[dict], numbers: dict[str, int]) -> None
                   [[formats.when(r["at"]), formats.signed_number(r["quantity"]),   # +2 back, -2 out (as the page)
                     formats.number(r["balance"]), formats.document(r["source_type"], r["source_id"], numbers),
                     escape(formats.movement_reason(r["reason"]))] for r in rows],
-                  "Motivo", f"lojasync stock movements {escape(shlex.quote(sku))} --format json")
+                  "Motivo", escape(command_with("lojasync stock movements", sku, "--format json")))

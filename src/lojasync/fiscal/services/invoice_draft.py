@@ -3,7 +3,6 @@ document's lines with their products' fiscal data. Every gap is a problem in Por
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -37,6 +36,7 @@ from lojasync.fiscal.ports import CarrierRepository
 from lojasync.sales.recipient import recipient_address
 from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import Gap, LojasyncError
+from lojasync.shared.shell_words import command_with
 from lojasync.shared.state_registration import Contributor, contributor_of
 
 
@@ -158,8 +158,8 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company | None
             problems.append(Gap(f"produto {named} sem NCM: informe-o nos dados fiscais do produto (Estoque) ou defina "
                                 "um NCM padrão da empresa (Configurações)",
                                 # Quoted as a shell takes it: a SKU may hold a space ("CAM P").
-                                f"lojasync products set {shlex.quote(named)} --ncm NNNNNNNN (ou lojasync company set "
-                                "--default-ncm NNNNNNNN)"))
+                                command_with("lojasync products set", named, "--ncm NNNNNNNN")
+                                + " (ou lojasync company set --default-ncm NNNNNNNN)"))
             continue
         items.append(InvoiceItem(
             line.sku or str(line.product_id), line.name, ncm, Decimal(line.quantity), line.unit_price,
