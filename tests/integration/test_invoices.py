@@ -1910,6 +1910,28 @@ def test_a_pending_nfe_whose_delivery_the_store_changed_is_built_anew_going_wher
     assert not show_order(app.uow(), number)["needs_attention"]
 
 
+@pytest.mark.parametrize(("order_id", "now", "field", "sent_with"), [
+    # review: only the street, number, complement, UF and CEP were compared; the group writes the district and the
+    # receiver's name too, and the NF-e went out with the old ones.
+    (3100000014, {**GIFT, "locality": "Cerqueira César"}, "xBairro", "Cerqueira César"),
+    (3100000015, {**GIFT, "name": "Beatriz Nova"}, "xNome", "Beatriz Nova"),
+])
+def test_a_pending_nfe_whose_delivery_district_or_receiver_changed_is_built_anew(app, company, sefaz, order_id, now,
+                                                                                 field, sent_with):
+    from tests.factories import ts
+
+    number = imported(app, id=order_id, shipping_address=GIFT)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=order_id, updated_at=ts(600), shipping_address=now),
+                 ImportPolicy())
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert (authorised.status, authorised.number) == ("authorised", invoice.number)
+    assert authorised.access_key != invoice.access_key   # built anew: a new key
+    root = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+    assert root.findtext(f".//n:entrega/n:{field}", namespaces=NS) == sent_with
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
 def test_an_nfe_sefaz_authorised_after_the_store_changed_its_delivery_flags_the_order(app, company, sefaz,
                                                                                      simulator):
     """import review: sent without an answer, the store moved its delivery within the UF, and SEFAZ's authorisation

@@ -67,4 +67,54 @@ def test_a_shipping_address_with_nothing_the_nfe_writes_is_nothing_to_compare():
 
 def test_nothing_to_compare_is_no_change():
     assert not delivery_changed(None, order())
-    assert not delivery_changed(nfe(RECIPIENT, ENTREGA), order(street=None))       # no shipping address now
+    assert not delivery_changed(nfe(RECIPIENT), order(street=None))                # to the recipient then and now
+
+
+# The group as `nfe_build._entrega` writes it: district, city code and name, the receiver's name.
+WHOLE = ("<entrega><CPF>1</CPF><xNome>Bia Souza</xNome><xLgr>Rua da Bahia</xLgr><nro>1000</nro>"
+         "<xBairro>Centro</xBairro><cMun>3106200</cMun><xMun>Belo Horizonte</xMun><UF>MG</UF></entrega>")
+
+
+def placed(**fields):
+    values = {"name": "Bia Souza", "street": "Rua da Bahia", "number": "1000", "district": "Centro",
+              "city": "Belo Horizonte", "state": "MG", **fields}
+    return SimpleNamespace(shipping_address=Address(**values), shipping=SimpleNamespace(pickup=False))
+
+
+def test_the_whole_entrega_group_is_compared():
+    """review: the district, the receiver's name and, without a CEP, the city were not compared: a rebuild would write
+    another group, and the NF-e went out (or stood, authorised) with the old one."""
+    xml = nfe(RECIPIENT, WHOLE)
+    assert not delivery_changed(xml, placed())
+    assert not delivery_changed(xml, placed(district=" CENTRO ", city="belo horizonte", name="BIA  SOUZA"))
+    assert not delivery_changed(xml, placed(name=None))   # the group named the buyer: the recipient's check follows it
+    assert delivery_changed(xml, placed(district="Savassi"))
+    assert delivery_changed(xml, placed(name="Carlos Lima"))
+    assert delivery_changed(xml, placed(city="Contagem"))                # the same street in another city, no CEP
+    assert delivery_changed(xml, placed(city="Cidade Que Não Existe"))   # a rebuild could not code it
+
+
+def test_the_recipients_own_address_is_compared_by_city_but_not_by_district():
+    """Shipped to the buyer's own address (no group): a rebuild adds a group for another city (the draft compares the
+    city code), not for another district (the draft's rule leaves it out)."""
+    recipient = ("<dest><enderDest><xLgr>Rua A</xLgr><nro>10</nro><xBairro>Sé</xBairro><cMun>3550308</cMun>"
+                 "<xMun>São Paulo</xMun><UF>SP</UF></enderDest></dest>")
+    xml = nfe(recipient)
+    assert not delivery_changed(xml, placed(name=None, street="Rua A", number="10", district="Sé", city="São Paulo",
+                                            state="SP"))
+    assert not delivery_changed(xml, placed(name=None, street="Rua A", number="10", district="Centro",
+                                            city="Sao Paulo", state="SP"))
+    assert delivery_changed(xml, placed(name=None, street="Rua A", number="10", city="Guarulhos", state="SP"))
+
+
+def test_a_shipping_address_the_store_removed_is_a_change_when_the_nfe_named_a_place():
+    """review: with the address removed, a rebuild sends the goods to the buyer's own address; an NF-e naming a place of
+    its own (the group, or the place as text) no longer says where they go."""
+    assert delivery_changed(nfe(RECIPIENT, ENTREGA), order(street=None))
+    uncoded = order(city="Cidade Que Não Existe")
+    noted = nfe(RECIPIENT, note=f"Pedido 7. {delivery_note(place_as_text(uncoded.shipping_address))}")
+    assert delivery_changed(noted, order(street=None))
+    assert not delivery_changed(nfe(RECIPIENT, note="Pedido 7."), order(street=None))
+    # The buyer's erasure (LGPD) removes it too: the drift's own case (`BuyerDataErasedSinceGenerated`), not a move.
+    erased = SimpleNamespace(shipping_address=None, shipping=SimpleNamespace(pickup=False), personal_data_erased=True)
+    assert not delivery_changed(nfe(RECIPIENT, ENTREGA), erased)

@@ -14,10 +14,11 @@ import re
 from html import unescape
 
 from lojasync.fiscal import nfe_format as fmt
+from lojasync.fiscal.municipalities import find_municipality
 from lojasync.shared.address import Address, uf_of
 from lojasync.shared.errors import LojasyncError
 
-_ADDRESS_TAGS = re.compile(r"<(xLgr|nro|xCpl|UF|CEP)>([^<]*)</\1>")
+_ADDRESS_TAGS = re.compile(r"<(xNome|xLgr|nro|xCpl|xBairro|cMun|xMun|UF|CEP)>([^<]*)</\1>")
 _INF_CPL = re.compile(r"<infCpl>([^<]*)</infCpl>")
 # The transport mode of a pickup: "sem ocorrência de transporte" (`nfe_build.NO_TRANSPORT`).
 _PICKUP = "<modFrete>9</modFrete>"
@@ -49,31 +50,43 @@ def delivery_note(place_text: str) -> str:
 
 def delivery_changed(xml: str | None, order) -> bool:
     """True when the order no longer goes where the NF-e (`xml`: its signed XML or nfeProc) says: collected at the
-    store now and not then, or the other way round; or shipped to another address than the one it was built for.
-    Nothing to compare (no XML, no shipping address now) is no change."""
+    store now and not then, or the other way round; shipped to another address than the one it was built for; or
+    with its shipping address removed, the NF-e naming a place of its own. Nothing to compare (no XML) is no
+    change."""
     if not xml:
         return False
     shipping = getattr(order, "shipping", None)
     pickup = shipping is not None and shipping.pickup
     if pickup != (_PICKUP in xml):
         return True
-    place = order.shipping_address
-    if pickup or place is None or place.is_empty():
+    if pickup:
         return False
+    place = order.shipping_address
     entrega = _address_in(xml, "entrega")
+    if place is None or place.is_empty():
+        # Removed by the store since: built now, the NF-e would send the goods to the buyer's own address, and one
+        # that named another place (its group, or the place as text) says something the order no longer does
+        # (review). The buyer's erasure (LGPD) removes it too: that is the drift's own case, not a new place.
+        if getattr(order, "personal_data_erased", False):
+            return False
+        return entrega is not None or _NOTE_BEGINS in _notes(xml)
     if entrega is not None:
-        return not _same_place(entrega, place)
+        return not _same_place(entrega, place, whole=True)
     # No group: shipped to the recipient's own address, or to one the NF-e wrote as text (review: a contributor's
     # order shipped to an address it could not code, in another UF, was taken for a move by the recipient's UF).
     as_text = place_as_text(place)
     if not as_text:
         return False   # a name or a phone alone: the NF-e wrote nothing of it, nor is there anything to compare
-    written = _INF_CPL.search(xml)
-    notes = unescape(written.group(1)) if written else ""
+    notes = _notes(xml)
     if _NOTE_BEGINS in notes:   # the place as text: the order must still name that place (review: shipped to the
         return fmt.text(delivery_note(as_text), 5000) not in notes   # buyer's own address since, it went unseen)
     recipient = _address_in(xml, "enderDest")
     return recipient is None or not _same_place(recipient, place)
+
+
+def _notes(xml: str) -> str:
+    written = _INF_CPL.search(xml)
+    return unescape(written.group(1)) if written else ""
 
 
 def _address_in(xml: str, group: str) -> dict[str, str] | None:
@@ -85,14 +98,42 @@ def _address_in(xml: str, group: str) -> dict[str, str] | None:
     return {tag: unescape(value) for tag, value in _ADDRESS_TAGS.findall(xml, start, end)}
 
 
-def _same_place(written: dict[str, str], place: Address) -> bool:
-    """Whether the order's shipping address is the one the group wrote: street, number, complement and UF (case and
-    spacing aside, as the draft compares them); the CEP only when both have one (the city follows the CEP)."""
+def _same_place(written: dict[str, str], place: Address, whole: bool = False) -> bool:
+    """Whether the order's shipping address is the one the group wrote: street, number, complement, city and UF (case,
+    spacing and accents aside, as the draft compares them); the CEP only when both have one. `whole`: the `entrega`
+    group, which a rebuild writes from this place, so its district and its receiver's name too (review: a district
+    changed, a receiver named anew, a city changed where the store gave no CEP, all went unseen); a shipment to the
+    recipient's own address (`enderDest`) is the same place by the draft's rule, which leaves the district out."""
     def key(street, number, complement, uf) -> tuple:
-        return tuple(" ".join((v or "").casefold().split()) for v in (street, number, complement, uf))
+        return tuple(_plain(v) for v in (street, number, complement, uf))
 
+    uf = known_uf(place.state)
     now = key(fmt.text(place.street, 60), fmt.text(place.number, 60) or "S/N", fmt.text(place.complement, 60),
-              known_uf(place.state) or place.state)
+              uf or place.state)
     zipcodes = fmt.digits(place.zipcode), written.get("CEP", "")
     same_zipcode = not all(zipcodes) or zipcodes[0] == zipcodes[1]
-    return key(written.get("xLgr"), written.get("nro"), written.get("xCpl"), written.get("UF")) == now and same_zipcode
+    if key(written.get("xLgr"), written.get("nro"), written.get("xCpl"), written.get("UF")) != now or not same_zipcode:
+        return False
+    if "cMun" in written and _municipality_code(place.city, uf) != written["cMun"]:
+        return False
+    if not whole:
+        return True
+    if _plain(written.get("xBairro")) != _plain(fmt.text(place.district, 60)):
+        return False
+    # The receiver the group names: the place's own, when it names one (else the buyer's, which the recipient's
+    # own check follows).
+    receiver = fmt.text(place.name, 60)
+    return len(receiver) < 2 or _plain(written.get("xNome")) == _plain(receiver)
+
+
+def _plain(value: str | None) -> str:
+    return " ".join((value or "").casefold().split())
+
+
+def _municipality_code(city: str | None, uf: str | None) -> str | None:
+    """The IBGE code the draft writes for this city (`invoice_draft.fiscal_address`); None when it knows none: the
+    NF-e could not have coded it, so a group with a code was built for another city."""
+    try:
+        return find_municipality(city, uf).code
+    except LojasyncError:
+        return None
