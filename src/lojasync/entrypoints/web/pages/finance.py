@@ -120,6 +120,9 @@ def _page(request: Request, filters: dict[str, str], error: LojasyncError | None
         "receipt_typed": _as_date_input(receipt[1]) if receipt else None,
         "receipt_shown": receipt[2] if receipt else None,
         "filter_error": filter_error, "back": "/financeiro" + (f"?{query}" if query else ""),
+        # "Ver só as a conferir": the ones the notice counted, those of this filter (review: the link dropped it).
+        "to_check_url": "/financeiro?" + urlencode([(k, v) for k, v in filters.items() if v and k != "conferir"]
+                                                   + [("conferir", "1")]),
         "today_iso": (listing.today if listing else local_today()).isoformat()},
         status_code=status_code)
 
