@@ -229,3 +229,23 @@ def test_make_test_certificate_checks_the_cnpj_and_fits_long_names():
     common_name = certificate.x509.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
     assert len(common_name) == 64 and common_name.endswith(f":{CNPJ}") and long_name.startswith(certificate.subject_name)
     assert certificate.cnpj == CNPJ
+
+
+def test_a_pem_with_the_key_and_the_certificate_says_it_is_the_format_not_the_key(pfx):
+    """review: a .pem holding both was told "não traz a chave privada", which it does: what it lacks is the format,
+    and the refusal gives the openssl command that makes the .pfx."""
+    from lojasync.fiscal.certificate_errors import CertificateInPemFile
+
+    opened = Certificate.load(pfx, TEST_CERTIFICATE_PASSWORD)
+    certificate_pem, key_pem = opened.pem_pair()
+    encrypted = opened.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.BestAvailableEncryption(b"senha"))
+    traditional = opened.private_key.private_bytes(serialization.Encoding.PEM,
+                                                   serialization.PrivateFormat.TraditionalOpenSSL,
+                                                   serialization.NoEncryption())
+    for data in (key_pem + certificate_pem, certificate_pem + key_pem, encrypted + certificate_pem,
+                 traditional + certificate_pem):
+        with pytest.raises(CertificateInPemFile) as caught:
+            Certificate.load(data, "senha")
+        assert "PEM" in str(caught.value) and "openssl pkcs12 -export" in caught.value.resolution
+        assert caught.value.action is Action.CONFIGURE

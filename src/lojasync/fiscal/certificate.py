@@ -21,6 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from lojasync.fiscal.certificate_errors import (
     CertificateCnpjMismatch,
     CertificateExpired,
+    CertificateInPemFile,
     CertificateNotFound,
     CertificateNotYetValid,
     CertificatePasswordWrong,
@@ -131,8 +132,11 @@ class Certificate:
         return f"<Certificate {self.subject_name!r} até {_shown_date(self.not_after)}>"
 
 
-def _unreadable(data: bytes) -> CertificateUnreadable | CertificateWithoutPrivateKey:
-    """A lone certificate (.cer/.crt, DER or PEM) is a common mix-up: say the key is what is missing."""
+def _unreadable(data: bytes) -> CertificateUnreadable | CertificateWithoutPrivateKey | CertificateInPemFile:
+    """A lone certificate (.cer/.crt, DER or PEM) is a common mix-up: say the key is what is missing. A PEM with the
+    key too lacks nothing but the format."""
+    if b"-----BEGIN " in data and _PEM_KEY.search(data):
+        return CertificateInPemFile()
     for loader in (x509.load_der_x509_certificate, x509.load_pem_x509_certificate):
         try:
             loader(data)
@@ -140,6 +144,9 @@ def _unreadable(data: bytes) -> CertificateUnreadable | CertificateWithoutPrivat
             continue
         return CertificateWithoutPrivateKey()
     return CertificateUnreadable()
+
+
+_PEM_KEY = re.compile(rb"-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----")
 
 
 # ---- the test certificate (demo, tests): self-signed, marked so every screen can say so ----------------

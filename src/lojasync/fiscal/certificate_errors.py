@@ -51,6 +51,18 @@ class CertificateWithoutPrivateKey(CertificateError):
                            "incluir a chave privada.")
 
 
+class CertificateInPemFile(CertificateError):
+    """Key and certificate as PEM text in one file (what openssl and some servers use): everything is there, but the
+    A1 is installed from its .pfx (review: it was told the key was missing, which it was not)."""
+
+    code = "fiscal.certificate_pem"
+    message_template = ("O arquivo é um PEM (texto) com a chave privada e o certificado; o certificado A1 é instalado "
+                        "a partir do arquivo .pfx/.p12.")
+    resolution_template = ("Use o .pfx/.p12 que a certificadora entregou; ou monte um a partir deste PEM com o "
+                           "openssl: openssl pkcs12 -export -in ARQUIVO.pem -out certificado.pfx (ele pede a senha "
+                           "do .pfx novo, a que você informa ao instalar).")
+
+
 class CertificateUnsupportedKey(CertificateError):
     code = "fiscal.certificate_unsupported_key"
     message_template = "A chave do certificado não é RSA ({kind}): a SEFAZ só aceita assinaturas RSA."
