@@ -676,6 +676,12 @@ def test_an_order_sold_on_mercado_livre_names_it_as_intermediary_once_the_seller
         "set --mercado-livre-seller APELIDO)"]
     with pytest.raises(CompanyDataInvalid):
         set_company(app.uow(), CompanyData(mercado_livre_seller="x"))
+    # review: one the NF-e would change (Latin-1) was kept, then cut to nothing: every such NF-e failed the XSD.
+    for foreign in ("販売者", "Loja販売", "LOJA\u200bX", "🛒🛒"):
+        with pytest.raises(CompanyDataInvalid) as refused:
+            set_company(app.uow(), CompanyData(mercado_livre_seller=foreign))
+        assert "sem emoji nem letras de outros alfabetos" in str(refused.value.problems)
+    assert set_company(app.uow(), CompanyData(mercado_livre_seller="Loja Ação")).mercado_livre_seller == "Loja Ação"
     assert set_company(app.uow(), CompanyData(mercado_livre_seller="  LOJA  EXEMPLO ")).mercado_livre_seller == \
         "LOJA EXEMPLO"
     invoice = generate_invoice(app.uow(), app.cipher, number)
