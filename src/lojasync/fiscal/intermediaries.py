@@ -8,6 +8,7 @@ company has no seller id for is a listed problem, not a guess.
 
 from __future__ import annotations
 
+from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.nfe_data import Intermediary
 from lojasync.sales.marketplaces import MERCADO_LIVRE, marketplace_name
@@ -30,4 +31,9 @@ def intermediary_of(company: Company, marketplace: str | None) -> tuple[Intermed
         return None, [f"pedido vendido no {name}: informe a identificação da empresa como vendedora no {name} "
                       "(nome de usuário), que a NF-e de uma venda por intermediador leva (Configurações → Empresa, "
                       "ou lojasync company set --mercado-livre-seller APELIDO)"]
+    if fmt.text(seller, 60) != seller:
+        # Kept before the company's form refused it (`services.company`): cut to nothing, it failed the XSD.
+        return None, [f"a identificação da empresa como vendedora no {name} ({seller}) tem caracteres que a NF-e não "
+                      "aceita (emoji ou letras de outros alfabetos): corrija-a em Configurações → Empresa (ou lojasync "
+                      "company set --mercado-livre-seller APELIDO)"]
     return Intermediary(cnpj, seller), []
