@@ -164,3 +164,18 @@ def test_every_answer_carries_the_protective_headers(web, api_token):
                 answer.headers.get("referrer-policy"), answer.headers.get("content-security-policy")) == (
             "DENY", "nosniff", "same-origin", "frame-ancestors 'none'"), (answer.request.url, answer.headers)
         assert len(answer.headers.get_list("x-frame-options")) == 1   # a page's own is not doubled
+
+
+def test_the_apis_answers_are_kept_by_no_cache(web, api_token, logged_in):
+    """review: the pages and the downloads naming a customer say no-store, the API's JSON (the same names, CPFs and
+    addresses, also called with the browser's session) said nothing; the Swagger bundle, naming nobody, may be kept."""
+    token = {"Authorization": f"Bearer {api_token}"}
+    answers = [web.get("/api/v1/orders", headers=token), web.get("/api/v1/orders/424242", headers=token),
+               web.get("/api/v1/orders", headers={"Authorization": "Bearer nao-e-um-token"}),
+               logged_in.get("/api/v1/stock"), logged_in.get("/api/v1/openapi.json"),
+               logged_in.get("/api/v1/docs")]
+    assert [a.status_code for a in answers] == [200, 404, 401, 200, 200, 200]
+    for answer in answers:
+        assert answer.headers.get_list("cache-control") == ["no-store"], (answer.request.url, answer.headers)
+    bundle = logged_in.get("/api/v1/docs/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and "no-store" not in bundle.headers.get("cache-control", "")

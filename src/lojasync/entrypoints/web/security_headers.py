@@ -12,6 +12,12 @@ from lojasync.entrypoints.web.body_limit import ASGIApp, Receive, Scope, Send
 PAGE_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 _DEFAULTS = [(name.lower().encode(), value.encode()) for name, value in PAGE_HEADERS.items()]
+# The API's answers name customers (CPF, addresses) as the pages do, and a browser's session may call it (Swagger's
+# "Try it out"): no copy kept by the browser or a shared cache, as the pages and downloads say (review: the JSON
+# alone had no Cache-Control). Its static Swagger bundle, which names nobody, may be kept.
+_API = "/api/"
+_API_STATIC = ("/api/v1/docs/swagger-ui", "/api/v1/docs/favicon")
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeaders:
@@ -23,11 +29,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        path = scope.get("path", "")
+        defaults = (_DEFAULTS + [_NO_STORE] if path.startswith(_API) and not path.startswith(_API_STATIC)
+                    else _DEFAULTS)
+
         async def with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
-                headers += [(name, value) for name, value in _DEFAULTS if name not in present]
+                headers += [(name, value) for name, value in defaults if name not in present]
                 message = {**message, "headers": headers}
             await send(message)
 
