@@ -624,3 +624,21 @@ def test_a_sku_with_a_space_is_quoted_in_the_command_the_refusal_gives():
     _, (gap,) = items_of([line], {}, None)
     assert str(gap).startswith("produto CAM P sem NCM")
     assert gap.terminal.startswith("lojasync products set 'CAM P' --ncm NNNNNNNN")
+
+
+def test_a_justification_that_grows_in_the_nfe_says_why_it_is_longer():
+    """review: 255 characters typed with a "…" (what phones type for "...") were refused as "tem 257 que a NF-e aceita:
+    emojis e símbolos fora do padrão da SEFAZ não contam", the opposite of what happened: the text grew."""
+    from lojasync.fiscal.nfe_voids import VoidReasonInvalid, check_void_reason
+
+    typed = "a" * 250 + " fim…"
+    assert len(typed) == 255
+    for check in (check_void_reason,
+                  lambda reason: build_cancellation_event_xml(draft().access_key, ALPHANUMERIC_CNPJ, "135260000012345",
+                                                              reason, when=ISSUED_AT,
+                                                              environment=Environment.HOMOLOGATION, uf_code="35")):
+        with pytest.raises((VoidReasonInvalid, CancellationReasonInvalid)) as refused:
+            check(typed)
+        assert "(tem 257 na NF-e, onde as reticências (…) viram três pontos" in refused.value.message
+        assert "não contam" not in refused.value.message
+    assert check_void_reason("Cliente desistiu…") == "Cliente desistiu..."   # within the limits: accepted, as sent

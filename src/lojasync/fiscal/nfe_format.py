@@ -98,11 +98,17 @@ def unit_price(value: Decimal) -> str:
 
 def justification_length(reason: str) -> tuple[int, str]:
     """How many characters of `reason` SEFAZ would get (cleaned as `text` cleans it), and the words that say
-    why when that is fewer than typed: emoji and other characters outside the NF-e's text are dropped, and
-    "tem 0" for sixteen emoji reads as a bug otherwise."""
+    why when that differs from what was typed: emoji and other characters outside the NF-e's text are dropped
+    ("tem 0" for sixteen emoji reads as a bug otherwise); an ellipsis (…, what phones type for "...") becomes three
+    dots, an Œ two letters (review: 255 typed with a "…" was refused as 257 "emojis ... não contam")."""
     kept = text(reason, 100_000)
-    dropped = len(" ".join(reason.split())) != len(kept)
-    return len(kept), " que a NF-e aceita: emojis e símbolos fora do padrão da SEFAZ não contam" if dropped else ""
+    typed = len(" ".join(reason.split()))
+    if len(kept) < typed:
+        return len(kept), " que a NF-e aceita: emojis e símbolos fora do padrão da SEFAZ não contam"
+    if len(kept) > typed:
+        return len(kept), (" na NF-e, onde as reticências (…) viram três pontos e letras como Œ viram duas; "
+                           "escreva menos ou troque-as")
+    return len(kept), ""
 
 
 def date_time(value: datetime) -> str:
