@@ -546,3 +546,41 @@ def command_with_sku(sku: str) -> str:
     from lojasync.shared.shell_words import command_with
 
     return command_with("lojasync stock movements", sku, "--format json")
+
+
+def test_the_same_command_again_while_its_nfe_awaits_sefaz_says_it_still_does(lojasync, app, order_number,
+                                                                                 monkeypatch):
+    """README review: `orders invoice N` given again within the sending window, its NF-e sent without an answer, said
+    "já tem NF-e ... transmita-a de novo" (fiscal.order_has_document) and exit 1, where a run of two orders said it
+    apart. It is still awaiting SEFAZ (fiscal.still_awaiting_sefaz), and only SEFAZ stands in the way: 75."""
+    from lojasync.entrypoints.cli import order_processing
+    from lojasync.fiscal.gateway import Environment
+    from lojasync.fiscal.sefaz import SefazSoapClient
+    from lojasync.fiscal.services.invoices import Sefaz
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+    second = import_order(app.uow(), make_store(app, "7654321"), order_payload(id=1900000002),
+                          ImportPolicy()).order_number
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000")
+    lojasync("company", "certificate", "--test")
+    with BackgroundSefaz() as server:
+        monkeypatch.setattr(order_processing, "sefaz_for", lambda settings: Sefaz(
+            lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert,
+                                                                 deadline=deadline, base_url=server.url, timeout=1),
+            simulated=True))
+        server.simulator.set_switches(drop_answers=1)   # SEFAZ takes it; its answer never arrives
+        (first,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json", expect=75))
+        assert (first["status"], first["error_code"]) == ("awaiting_sefaz", "sefaz.unreachable")
+        server.simulator.reset_switches()
+        calls = server.simulator.stats()["chamadas"].copy()
+        for given in ([str(order_number)], [str(order_number), str(second)]):
+            # Two orders: the second authorised, the first still due from SEFAZ, as a run held back by SEFAZ ends.
+            rows = json.loads(lojasync("orders", "invoice", *given, "--format", "json", expect=75))
+            again = next(row for row in rows if row["order_number"] == order_number)
+            assert (again["id"], again["status"], again["error_code"]) == (first["id"], "awaiting_sefaz",
+                                                                           "fiscal.still_awaiting_sefaz"), again
+        assert server.simulator.stats()["chamadas"].get("NFeAutorizacao4") == calls.get("NFeAutorizacao4", 0) + 1
+        said = lojasync("orders", "invoice", str(order_number), expect=75)
+        assert "continua aguardando a SEFAZ" in " ".join(said.split()) and "transmita-a de novo" not in said

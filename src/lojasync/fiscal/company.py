@@ -157,9 +157,7 @@ class Company:
         problems = ([Gap(f"empresa sem {', '.join(label for label, _ in missing)} (Configurações)",
                          f"lojasync company set {options}")] if missing else [])
         if not self.certificate:
-            problems.append(Gap("empresa sem certificado A1 (Configurações → certificado)",
-                                "lojasync company certificate ARQUIVO (ou --test para um de teste "
-                                "em homologação)"))
+            problems.append(NO_CERTIFICATE)
         elif expired := self.certificate_expired(now):
             problems.append(expired)
         elif self.certificate_is_test and self.in_production:
@@ -203,10 +201,15 @@ class Company:
         return problems
 
 
+NO_CERTIFICATE = Gap("empresa sem certificado A1 (Configurações → certificado)",
+                     "lojasync company certificate ARQUIVO (ou --test para um de teste em homologação)")
+
+
 def issuing_problems(company: Company | None, now: datetime) -> list[str]:
     """What keeps the company (None: not registered yet) from issuing any NF-e now, in Portuguese."""
     if company is None:
-        return [Gap("empresa emitente não cadastrada (Configurações)", SET_EVERYTHING)]
+        # The certificate too: the refusal lists everything at once (README review: it came a run later).
+        return [Gap("empresa emitente não cadastrada (Configurações)", SET_EVERYTHING), NO_CERTIFICATE]
     return company.problems(now)
 
 

@@ -363,6 +363,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 # reported as "already had a document", nothing done, and the run's exit read "fix something"). One
                 # awaiting SEFAZ with no send in flight stays so, asked by key first: said as such (review).
                 return BatchItem(number, pending, _unsent_why(pending, not_sent), not_sent=True)
+            awaiting = _awaiting_nfe(exc) if approve else None
+            if awaiting is not None:   # sent moments ago, its answer still due: as below, in `_pending_sent`
+                return BatchItem(number, awaiting, STILL_AWAITING, not_sent=True)
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
             return _failure(uow_factory, number, None, exc, report_bug)
         except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
@@ -375,6 +378,12 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
         return invoice if invoice is not None and sendable_again(invoice, datetime.now(timezone.utc)) else None
 
+    def _awaiting_nfe(refused: OrderAlreadyProcessing) -> InvoiceView | None:
+        """The order's NF-e when the refusal is for one awaiting SEFAZ, as it is now."""
+        invoice_id = _unsent_nfe_of(refused)
+        invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
+        return invoice if invoice is not None and invoice.status == InvoiceStatus.AWAITING else None
+
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
         invoice_id = _unsent_nfe_of(refused)
         if invoice_id is None:
@@ -385,6 +394,12 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             return _failure(uow_factory, number, invoice_id, exc, report_bug)
         if ready is not None:
             return ready
+        awaiting = _awaiting_nfe(refused)
+        if awaiting is not None:
+            # Sent moments ago (this run's command given again, another run, the worker) and its answer still due:
+            # nothing to send now, nothing to fix; it is asked by key once its send is over (review: said as "already
+            # has a document", "transmita-a de novo", exit 1, where a run of two orders said it apart, exit 0).
+            return BatchItem(number, awaiting, STILL_AWAITING, not_sent=True)
         # No longer pending: another process transmitted (or discarded) it meanwhile. The order is asked for again,
         # so that what it says is what the order has now, not the "pendente, transmita-a" read a moment ago.
         try:
