@@ -685,8 +685,12 @@ def test_an_order_sold_on_mercado_livre_names_it_as_intermediary_once_the_seller
     for foreign in ("販売者", "Loja販売", "LOJA\u200bX", "🛒🛒"):
         with pytest.raises(CompanyDataInvalid) as refused:
             set_company(app.uow(), CompanyData(mercado_livre_seller=foreign))
-        assert "sem emoji nem letras de outros alfabetos" in str(refused.value.problems)
+        assert "sem emoji, caracteres invisíveis nem letras de outros alfabetos" in str(refused.value.problems)
     assert set_company(app.uow(), CompanyData(mercado_livre_seller="Loja Ação")).mercado_livre_seller == "Loja Ação"
+    # Review of the check: written as the NF-e writes them, not refused (an accent typed apart, a typographic dash).
+    assert set_company(app.uow(), CompanyData(mercado_livre_seller="JOA\u0303O")).mercado_livre_seller == "JOÃO"
+    assert set_company(app.uow(), CompanyData(mercado_livre_seller="Loja – Oficial")).mercado_livre_seller == \
+        "Loja - Oficial"
     assert set_company(app.uow(), CompanyData(mercado_livre_seller="  LOJA  EXEMPLO ")).mercado_livre_seller == \
         "LOJA EXEMPLO"
     invoice = generate_invoice(app.uow(), app.cipher, number)

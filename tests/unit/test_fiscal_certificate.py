@@ -249,3 +249,14 @@ def test_a_pem_with_the_key_and_the_certificate_says_it_is_the_format_not_the_ke
             Certificate.load(data, "senha")
         assert "PEM" in str(caught.value) and "openssl pkcs12 -export" in caught.value.resolution
         assert caught.value.action is Action.CONFIGURE
+
+
+def test_a_pem_with_only_the_key_says_the_certificate_is_missing(pfx):
+    """Review of the PEM message: a .key alone was told it held the key and the certificate, and the openssl command
+    given fails on it ("Could not read any certificates")."""
+    from lojasync.fiscal.certificate_errors import CertificateKeyOnly
+
+    _, key_pem = Certificate.load(pfx, TEST_CERTIFICATE_PASSWORD).pem_pair()
+    with pytest.raises(CertificateKeyOnly) as caught:
+        Certificate.load(key_pem, "senha")
+    assert "só a chave privada, sem o certificado" in str(caught.value) and "openssl" not in caught.value.resolution

@@ -642,3 +642,7 @@ def test_a_justification_that_grows_in_the_nfe_says_why_it_is_longer():
         assert "(tem 257 na NF-e, onde as reticências (…) viram três pontos" in refused.value.message
         assert "não contam" not in refused.value.message
     assert check_void_reason("Cliente desistiu…") == "Cliente desistiu..."   # within the limits: accepted, as sent
+    # Review of the message: too short, a "…" in it is no reason to write less.
+    with pytest.raises(VoidReasonInvalid) as short:
+        check_void_reason("Desistiu…")
+    assert "(tem 11)" in short.value.message and "escreva menos" not in short.value.message

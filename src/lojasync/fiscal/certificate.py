@@ -20,8 +20,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from lojasync.fiscal.certificate_errors import (
     CertificateCnpjMismatch,
+    CertificateError,
     CertificateExpired,
     CertificateInPemFile,
+    CertificateKeyOnly,
     CertificateNotFound,
     CertificateNotYetValid,
     CertificatePasswordWrong,
@@ -132,11 +134,13 @@ class Certificate:
         return f"<Certificate {self.subject_name!r} até {_shown_date(self.not_after)}>"
 
 
-def _unreadable(data: bytes) -> CertificateUnreadable | CertificateWithoutPrivateKey | CertificateInPemFile:
+def _unreadable(data: bytes) -> CertificateError:
     """A lone certificate (.cer/.crt, DER or PEM) is a common mix-up: say the key is what is missing. A PEM with the
     key too lacks nothing but the format."""
     if b"-----BEGIN " in data and _PEM_KEY.search(data):
-        return CertificateInPemFile()
+        # Both in the file, only the format is wrong; the key alone (a .key taken for the certificate) lacks the
+        # certificate, and the openssl command would fail on it (review).
+        return CertificateInPemFile() if b"-----BEGIN CERTIFICATE-----" in data else CertificateKeyOnly()
     for loader in (x509.load_der_x509_certificate, x509.load_pem_x509_certificate):
         try:
             loader(data)

@@ -63,6 +63,13 @@ class CertificateInPemFile(CertificateError):
                            "do .pfx novo, a que você informa ao instalar).")
 
 
+class CertificateKeyOnly(CertificateError):
+    code = "fiscal.certificate_key_only"
+    message_template = "O arquivo traz só a chave privada, sem o certificado: é preciso o certificado A1 inteiro."
+    resolution_template = ("Use o arquivo .pfx ou .p12 do certificado A1, que traz a chave e o certificado juntos (não "
+                           "o .key).")
+
+
 class CertificateUnsupportedKey(CertificateError):
     code = "fiscal.certificate_unsupported_key"
     message_template = "A chave do certificado não é RSA ({kind}): a SEFAZ só aceita assinaturas RSA."

@@ -50,9 +50,10 @@ def delivery_note(place_text: str) -> str:
 
 def delivery_changed(xml: str | None, order) -> bool:
     """True when the order no longer goes where the NF-e (`xml`: its signed XML or nfeProc) says: collected at the
-    store now and not then, or the other way round; shipped to another address than the one it was built for; or
-    with its shipping address removed, the NF-e naming a place of its own. Nothing to compare (no XML) is no
-    change."""
+    store now and not then, or the other way round; or shipped to another address than the one it was built for.
+    Nothing to compare (no XML, no shipping address now) is no change: the buyer's erasure (LGPD) removes the address
+    too, with a customer a person linked kept, and a removal read as a move would flag an order the store never
+    changed (review: worse than the rare removal left unseen)."""
     if not xml:
         return False
     shipping = getattr(order, "shipping", None)
@@ -62,14 +63,9 @@ def delivery_changed(xml: str | None, order) -> bool:
     if pickup:
         return False
     place = order.shipping_address
-    entrega = _address_in(xml, "entrega")
     if place is None or place.is_empty():
-        # Removed by the store since: built now, the NF-e would send the goods to the buyer's own address, and one
-        # that named another place (its group, or the place as text) says something the order no longer does
-        # (review). The buyer's erasure (LGPD) removes it too: that is the drift's own case, not a new place.
-        if getattr(order, "personal_data_erased", False):
-            return False
-        return entrega is not None or _NOTE_BEGINS in _notes(xml)
+        return False
+    entrega = _address_in(xml, "entrega")
     if entrega is not None:
         return not _same_place(entrega, place, whole=True)
     # No group: shipped to the recipient's own address, or to one the NF-e wrote as text (review: a contributor's
@@ -99,11 +95,12 @@ def _address_in(xml: str, group: str) -> dict[str, str] | None:
 
 
 def _same_place(written: dict[str, str], place: Address, whole: bool = False) -> bool:
-    """Whether the order's shipping address is the one the group wrote: street, number, complement, city and UF (case,
-    spacing and accents aside, as the draft compares them); the CEP only when both have one. `whole`: the `entrega`
-    group, which a rebuild writes from this place, so its district and its receiver's name too (review: a district
-    changed, a receiver named anew, a city changed where the store gave no CEP, all went unseen); a shipment to the
-    recipient's own address (`enderDest`) is the same place by the draft's rule, which leaves the district out."""
+    """Whether the order's shipping address is the one the group wrote: street, number, complement, city and UF (case
+    and spacing aside, as the draft compares them; the city by its IBGE code); the CEP only when both have one.
+    `whole`: the `entrega` group, which a rebuild writes from this place, so its district and its receiver's name
+    too (review: a district changed, a receiver named anew, a city changed where the store gave no CEP, all went
+    unseen); a shipment to the recipient's own address (`enderDest`) is the same place by the draft's rule, which
+    leaves the district out."""
     def key(street, number, complement, uf) -> tuple:
         return tuple(_plain(v) for v in (street, number, complement, uf))
 

@@ -31,7 +31,7 @@ def intermediary_of(company: Company, marketplace: str | None) -> tuple[Intermed
         return None, [f"pedido vendido no {name}: informe a identificação da empresa como vendedora no {name} "
                       "(nome de usuário), que a NF-e de uma venda por intermediador leva (Configurações → Empresa, "
                       "ou lojasync company set --mercado-livre-seller APELIDO)"]
-    if fmt.text(seller, 60) != seller:
+    if fmt.drops_characters(seller):
         # Kept before the company's form refused it (`services.company`): cut to nothing, it failed the XSD.
         return None, [f"a identificação da empresa como vendedora no {name} ({seller}) tem caracteres que a NF-e não "
                       "aceita (emoji ou letras de outros alfabetos): corrija-a em Configurações → Empresa (ou lojasync "

@@ -64,7 +64,7 @@ def build_cancellation_event_xml(access_key: str, cnpj: str, protocol: str, reas
     """
     # Measured whole: cut at 256 first, a space there trimmed to 255 and passed, and the rest of what was typed
     # was dropped unsaid (review: 282 characters went as 255).
-    length, note = fmt.justification_length(reason)
+    length, note = fmt.justification_length(reason, REASON_MAX)
     if not REASON_MIN <= length <= REASON_MAX:
         raise CancellationReasonInvalid(length=length, note=note)
     if not _KEY.fullmatch(access_key):

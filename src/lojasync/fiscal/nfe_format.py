@@ -96,19 +96,31 @@ def unit_price(value: Decimal) -> str:
     return f"{whole}.{fraction.ljust(2, '0')}"
 
 
-def justification_length(reason: str) -> tuple[int, str]:
+def justification_length(reason: str, longest: int) -> tuple[int, str]:
     """How many characters of `reason` SEFAZ would get (cleaned as `text` cleans it), and the words that say
     why when that differs from what was typed: emoji and other characters outside the NF-e's text are dropped
     ("tem 0" for sixteen emoji reads as a bug otherwise); an ellipsis (…, what phones type for "...") becomes three
-    dots, an Œ two letters (review: 255 typed with a "…" was refused as 257 "emojis ... não contam")."""
+    dots, an Œ two letters, which matters only past `longest` (review: 255 typed with a "…" was refused as 257
+    "emojis ... não contam")."""
     kept = text(reason, 100_000)
     typed = len(" ".join(reason.split()))
     if len(kept) < typed:
         return len(kept), " que a NF-e aceita: emojis e símbolos fora do padrão da SEFAZ não contam"
-    if len(kept) > typed:
+    if len(kept) > max(typed, longest):
         return len(kept), (" na NF-e, onde as reticências (…) viram três pontos e letras como Œ viram duas; "
                            "escreva menos ou troque-as")
     return len(kept), ""
+
+
+def drops_characters(value: str) -> bool:
+    """Whether `text()` would drop any of `value`'s characters (emoji, other alphabets, invisible ones), rather than
+    only write them as the layout does (an accent typed apart joined to its letter, a typographic dash as "-")."""
+    for char in unicodedata.normalize("NFC", value).translate(_REPLACEMENTS):
+        if char.isspace() or " " <= char <= "~" or "\u00a0" < char <= "\u00ff":
+            continue
+        if not _latin1(char):
+            return True
+    return False
 
 
 def date_time(value: datetime) -> str:

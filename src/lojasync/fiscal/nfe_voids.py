@@ -44,7 +44,7 @@ def check_void_reason(reason: str) -> str:
     """The justification as it will be sent; `VoidReasonInvalid` outside 15-255 characters (once cleaned)."""
     # Measured whole: cut at 256 first, a space there trimmed to 255 and passed, and the rest of what was typed
     # was dropped unsaid (review: 282 characters went as 255).
-    length, note = fmt.justification_length(reason)
+    length, note = fmt.justification_length(reason, REASON_MAX)
     if not REASON_MIN <= length <= REASON_MAX:
         raise VoidReasonInvalid(length=length, note=note)
     return fmt.text(reason, REASON_MAX)

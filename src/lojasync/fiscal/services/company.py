@@ -310,11 +310,14 @@ def _apply(company: Company, data: CompanyData) -> None:
     if "mercado_livre_seller" in given:
         given["mercado_livre_seller"] = " ".join(given["mercado_livre_seller"].split()) or None
         seller = given["mercado_livre_seller"]
-        # As the NF-e writes it (Latin-1, `nfe_format.text`): one it would change is not the merchant's id there
-        # (review: "販売者" was kept, then cut to nothing and every such NF-e failed the XSD, "XML fora do leiaute").
-        if seller and not (2 <= len(seller) <= 60 and fmt.text(seller, 60) == seller):
-            problems.append("identificação do vendedor no Mercado Livre deve ter de 2 a 60 caracteres, sem emoji nem "
-                            "letras de outros alfabetos")
+        # One the NF-e would cut (emoji, other alphabets: `nfe_format.text` drops them) is not the merchant's id
+        # there (review: "販売者" was kept, then cut to nothing and every such NF-e failed the XSD, "XML fora do
+        # leiaute"). Kept as the NF-e writes it: an accent typed apart joined to its letter, a typographic dash "-".
+        if seller and (fmt.drops_characters(seller) or not 2 <= len(fmt.text(seller, 100)) <= 60):
+            problems.append("identificação do vendedor no Mercado Livre deve ter de 2 a 60 caracteres, sem emoji, "
+                            "caracteres invisíveis nem letras de outros alfabetos")
+        elif seller:
+            given["mercado_livre_seller"] = fmt.text(seller, 60)
     if "zipcode" in given:
         given["zipcode"] = "".join(c for c in given["zipcode"] if ascii_digits(c))
         if len(given["zipcode"]) != 8:
