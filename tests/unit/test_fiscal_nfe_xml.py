@@ -450,7 +450,8 @@ def test_build_refuses_incomplete_data_with_every_problem():
         build_nfe_xml(nfe)
     assert raised.value.problems == [
         "Cliente: nome não informado",
-        "Item 1 (CAM-001): CFOP 5102 não serve para venda para outro estado (use um CFOP 6xxx)",
+        "Item 1 (CAM-001): CFOP 5102 não serve para venda para outro estado (use um CFOP 6xxx, ou deixe o do produto "
+        "em branco, e o CFOP vem do destino de cada venda)",
         "Empresa: alíquota interna de ICMS de RJ não configurada (necessária para o DIFAL de vendas a "
         "consumidor com entrega em RJ): informe-a em Configurações → Tributos",
     ]

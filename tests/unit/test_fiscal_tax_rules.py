@@ -51,8 +51,8 @@ def test_a_product_cfop_wins_over_the_destination_default():
 @pytest.mark.parametrize(
     ("recipient_uf", "override", "fragment"),
     [
-        ("RJ", "5405", "para outro estado (use um CFOP 6xxx)"),
-        ("SP", "6102", "dentro do estado (use um CFOP 5xxx)"),
+        ("RJ", "5405", "para outro estado (use um CFOP 6xxx, ou deixe o do produto em branco"),
+        ("SP", "6102", "dentro do estado (use um CFOP 5xxx, ou deixe o do produto em branco"),
         ("SP", "51O2", "inválido"),
         ("SP", "4102", "inválido"),
         # Tax groups lojasync does not build: a substitute's ST, a gift, an interstate 6404.

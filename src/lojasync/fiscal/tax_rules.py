@@ -81,7 +81,10 @@ def cfop_problem(dest: Destination, override: str | None) -> str | None:
     expected = _CFOP_FIRST_DIGIT[dest.id_dest]
     if cfop[0] != expected:
         where = "dentro do estado" if dest.id_dest == "1" else "para outro estado"
-        return f"CFOP {cfop} não serve para venda {where} (use um CFOP {expected}xxx)"
+        # One product's CFOP goes to every sale of it: the way out that serves both kinds is to leave it blank (README
+        # review: "use um 6xxx" alone, followed, broke the sales inside the state).
+        return (f"CFOP {cfop} não serve para venda {where} (use um CFOP {expected}xxx, ou deixe o do produto em "
+                "branco, e o CFOP vem do destino de cada venda)")
     if not is_sale_cfop(cfop):
         retained = " ou 5405 (ICMS já retido por substituição tributária)" if expected == "5" else ""
         return (f"CFOP {cfop} é de uma operação que o lojasync não emite (substituto tributário, brinde, "
