@@ -46,7 +46,12 @@ def test_users_add_with_a_password_list_disable_enable(app, lojasync):
     disabled = lojasync("users", "disable", "ana@loja.com.br")
     assert "desativado; 1 sessão encerrada(s)" in disabled.output
     assert json.loads(lojasync("users", "list", "--format", "json").output)[0]["active"] is False
+    # Again: said as nothing done, as every command repeated says it (README review).
+    assert ("O usuário ana@loja.com.br já estava desativado: nada mudou."
+            in lojasync("users", "disable", "ana@loja.com.br").output)
     assert "reativado" in lojasync("users", "enable", "ana@loja.com.br").output
+    assert "O usuário ana@loja.com.br já estava ativo: nada mudou." in lojasync("users", "enable",
+                                                                                 "ana@loja.com.br").output
 
 
 def test_users_add_asks_the_password_twice_or_generates_one(app, lojasync):
@@ -79,6 +84,13 @@ def test_user_errors_are_explained_in_portuguese(lojasync):
     assert "Senha fraca" in weak.output
     missing = lojasync("users", "disable", "ninguem@loja.com.br", expect=1)
     assert "não encontrado" in missing.output
+    # README review: the password was asked twice, then the user was not found.
+    unknown = lojasync("users", "password", "ninguem@loja.com.br", input="senhaforte123\nsenhaforte123\n", expect=1)
+    assert "não encontrado" in unknown.output and "Senha" not in unknown.output
+    # ...and an empty token name said as such ("Nome de token inválido: .").
+    empty = lojasync("tokens", "add", "", expect=1)
+    assert "Nome de token inválido: vazio." in empty.output
+    assert 'Nome de token inválido: "a b".' in lojasync("tokens", "add", "a b", expect=1).output
 
 
 def test_tokens_add_shows_the_token_once_list_and_revoke(app, lojasync):

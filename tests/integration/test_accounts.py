@@ -66,7 +66,7 @@ def test_an_account_an_earlier_version_took_with_an_invisible_character_can_stil
         uow.users.add(User(rogue, passwords.hash_password(PASSWORD), created_at=datetime.now(timezone.utc)))
         uow.commit()
     assert disable_user(app.accounts_uow(), rogue)[0].active is False
-    assert enable_user(app.accounts_uow(), rogue).active is True
+    assert enable_user(app.accounts_uow(), rogue)[0].active is True
     with pytest.raises(InvalidEmail):   # none such: the refusal says why the address is not one
         disable_user(app.accounts_uow(), "bia\u200b@loja.com.br")
 
@@ -98,13 +98,18 @@ def test_disable_ends_sessions_enable_lets_in_again_and_a_new_password_logs_ever
     first = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
     second = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
     assert list_users(app.accounts_read_uow(), now=T0)[0].open_sessions == 2
-    user, ended = disable_user(app.accounts_uow(), "ana@loja.com.br", now=T0)
-    assert ended == 2 and not user.active and user.disabled_at == T0
+    user, ended, changed = disable_user(app.accounts_uow(), "ana@loja.com.br", now=T0)
+    assert changed and ended == 2 and not user.active and user.disabled_at == T0
+    # Again: nothing changes, when it was disabled stays (README review: said "desativado" again).
+    again, ended, changed = disable_user(app.accounts_uow(), "ana@loja.com.br", now=T0 + timedelta(hours=1))
+    assert (changed, ended, again.disabled_at) == (False, 0, T0)
     assert signed_in(app.accounts_read_uow(), first.token, now=T0) is None
     # Refused like a wrong password: the answer does not confirm that the password is right.
     with pytest.raises(InvalidLogin):
         log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
-    assert enable_user(app.accounts_uow(), "ana@loja.com.br").active
+    enabled, changed = enable_user(app.accounts_uow(), "ana@loja.com.br")
+    assert enabled.active and changed
+    assert enable_user(app.accounts_uow(), "ana@loja.com.br")[1] is False
     third = log_in(app.accounts_uow(), "ana@loja.com.br", PASSWORD, None, now=T0)
     _, ended = set_password(app.accounts_uow(), "ana@loja.com.br", "outra frase de senha")
     assert ended == 1 and signed_in(app.accounts_read_uow(), third.token, now=T0) is None

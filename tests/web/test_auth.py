@@ -301,7 +301,7 @@ def test_failures_far_apart_are_forgotten(web, user, clock):
 def test_a_disabled_user_cannot_log_in_and_loses_the_open_sessions(app, web, user):
     log_in(web, USER_EMAIL, USER_PASSWORD)
     assert web.get("/").headers["location"] == "/pedidos"
-    _, ended = disable_user(app.accounts_uow(), USER_EMAIL)
+    _, ended, _ = disable_user(app.accounts_uow(), USER_EMAIL)
     assert ended == 1
     assert web.get("/").headers["location"].startswith("/login")
     web.cookies.clear()

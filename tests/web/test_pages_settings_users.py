@@ -107,6 +107,10 @@ def test_disabling_a_user_ends_their_session_and_enabling_lets_them_back(logged_
     # review: no roles, so anyone may disable anyone: who did it to whom is kept in the log.
     audit = [(r.message, r.actor, r.target) for r in caplog.records if r.name == "lojasync.web.users"]
     assert audit == [("user disabled", logged_in.user_email, OTHER), ("user enabled", logged_in.user_email, OTHER)]
+    # Again (a second tab, a form sent twice): nothing done, said so, nothing logged as done.
+    post(logged_in, csrf_of, "/configuracoes/usuarios/reativar", {"email": OTHER})
+    assert f"O usuário {OTHER} já estava ativo: nada mudou." in text_of(logged_in.get("/configuracoes").text)
+    assert len([r for r in caplog.records if r.name == "lojasync.web.users"]) == 2
 
 
 def test_the_page_offers_disable_for_others_and_enable_for_the_disabled(logged_in, app):

@@ -73,6 +73,10 @@ class InvalidTokenName(LojasyncError):
     message_template = "Nome de token inválido: {name}."
     resolution_template = "Use de 1 a 80 letras, números, pontos, hífens ou sublinhados (ex.: erp-contabil)."
 
+    def __init__(self, *, name: str) -> None:
+        # An empty name said as such (README review: "Nome de token inválido: .").
+        super().__init__(name=f'"{name}"' if name.strip() else "vazio")
+
 
 class PasswordNotConfirmed(LojasyncError):
     code = "accounts.password_not_confirmed"

@@ -41,10 +41,18 @@ class User:
         self.active = True
         self.created_at = created_at
 
-    def disable(self, now: datetime) -> None:
+    def disable(self, now: datetime) -> bool:
+        """False when already disabled: nothing changes (when it was disabled stays as it was)."""
+        if not self.active:
+            return False
         self.active = False
         self.disabled_at = now
+        return True
 
-    def enable(self) -> None:
+    def enable(self) -> bool:
+        """False when already enabled."""
+        if self.active:
+            return False
         self.active = True
         self.disabled_at = None
+        return True

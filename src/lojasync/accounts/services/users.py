@@ -47,23 +47,25 @@ def list_users(uow: AccountsUnitOfWork, now: datetime | None = None,
         return [_view(u, uow.web_sessions.count_of_user(u.id, now, now - idle_timeout)) for u in uow.users.list()]
 
 
-def disable_user(uow: AccountsUnitOfWork, email: str, now: datetime | None = None) -> tuple[UserView, int]:
-    """The user can no longer log in and every open session of theirs ends now; returns how many ended."""
+def disable_user(uow: AccountsUnitOfWork, email: str, now: datetime | None = None) -> tuple[UserView, int, bool]:
+    """The user can no longer log in and every open session of theirs ends now; returns how many ended, and whether
+    this call disabled them (False: they already were, as the CLI and the page then say)."""
     now = now or utc_now()
     with uow:
         user = _get(uow, email)
-        user.disable(now)
+        changed = user.disable(now)
         ended = uow.web_sessions.delete_of_user(user.id)
         uow.commit()
-        return _view(user), ended
+        return _view(user), ended, changed
 
 
-def enable_user(uow: AccountsUnitOfWork, email: str) -> UserView:
+def enable_user(uow: AccountsUnitOfWork, email: str) -> tuple[UserView, bool]:
+    """The user may log in again; whether this call enabled them (False: they already could)."""
     with uow:
         user = _get(uow, email)
-        user.enable()
+        changed = user.enable()
         uow.commit()
-        return _view(user)
+        return _view(user), changed
 
 
 def set_password(uow: AccountsUnitOfWork, email: str, password: str) -> tuple[UserView, int]:
@@ -76,6 +78,13 @@ def set_password(uow: AccountsUnitOfWork, email: str, password: str) -> tuple[Us
         ended = uow.web_sessions.delete_of_user(user.id)
         uow.commit()
         return _view(user), ended
+
+
+def find_user(uow: AccountsUnitOfWork, email: str) -> UserView:
+    """The user as the commands below find them, or `UserNotFound`: what the terminal checks before asking for a
+    password twice (README review: asked, then told the user did not exist)."""
+    with uow:
+        return _view(_get(uow, email))
 
 
 def _get(uow: AccountsUnitOfWork, email: str) -> User:

@@ -10,7 +10,14 @@ from rich.markup import escape
 
 from lojasync.accounts.passwords import generate_password
 from lojasync.accounts.services.api_tokens import add_token, list_tokens, revoke_token
-from lojasync.accounts.services.users import add_user, disable_user, enable_user, list_users, set_password
+from lojasync.accounts.services.users import (
+    add_user,
+    disable_user,
+    enable_user,
+    find_user,
+    list_users,
+    set_password,
+)
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import ask_secret, console, container, fail, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, table, time_column
@@ -73,7 +80,11 @@ def users_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
 @friendly_errors
 def users_disable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Desativa um usuário: não entra mais, e as sessões abertas dele terminam agora."""
-    user, ended = disable_user(container().accounts_uow(), email)
+    user, ended, changed = disable_user(container().accounts_uow(), email)
+    if not changed:   # said as every other command repeated says it (README review: "desativado" twice)
+        console.print(f"O usuário {escape(user.email)} já estava desativado: nada mudou"
+                      + (f"; {_sessions(ended)} encerrada(s)." if ended else "."), highlight=False)
+        return
     console.print(f"Usuário {escape(user.email)} desativado; {_sessions(ended)} encerrada(s).", highlight=False)
 
 
@@ -81,8 +92,9 @@ def users_disable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> Non
 @friendly_errors
 def users_enable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Reativa um usuário desativado."""
-    user = enable_user(container().accounts_uow(), email)
-    console.print(f"Usuário {escape(user.email)} reativado.", highlight=False)
+    user, changed = enable_user(container().accounts_uow(), email)
+    console.print(f"Usuário {escape(user.email)} reativado." if changed
+                  else f"O usuário {escape(user.email)} já estava ativo: nada mudou.", highlight=False)
 
 
 @users_app.command("password")
@@ -90,6 +102,7 @@ def users_enable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None
 def users_password(email: Annotated[str, typer.Argument(metavar="EMAIL")], password: PasswordOption = None,
                    generate: GenerateOption = False) -> None:
     """Define uma nova senha (as sessões abertas com a antiga terminam)."""
+    find_user(container().accounts_uow(), email)   # an unknown e-mail said before the password is asked
     secret, generated = _password(password, generate)
     user, ended = set_password(container().accounts_uow(), email, secret)
     console.print(f"Senha de {escape(user.email)} trocada; {_sessions(ended)} encerrada(s).", highlight=False)

@@ -93,9 +93,12 @@ def user_disable(request: Request, me: PageUser, email: Annotated[str, Form()] =
         if _same(email, me.email):
             raise CannotDisableYourself(email=me.email)
         _confirm(request, me, sua_senha)
-        user, ended = disable_user(container.accounts_uow(), email)
+        user, ended, changed = disable_user(container.accounts_uow(), email)
     except LojasyncError as exc:
         return _refused(request, exc, errors={"user_action": exc})
+    if not changed:
+        flash(request, f"O usuário {user.email} já estava desativado: nada mudou.", "info")
+        return redirect(request, SECTION)
     _audit("user disabled", me, user.email, sessions_ended=ended)
     flash(request, f"Usuário {user.email} desativado; {_sessions(ended)}.", "success")
     return redirect(request, SECTION)
@@ -107,9 +110,12 @@ def user_enable(request: Request, me: PageUser, email: Annotated[str, Form()] = 
     container = request.app.state.container
     try:
         _confirm(request, me, sua_senha)
-        user = enable_user(container.accounts_uow(), email)
+        user, changed = enable_user(container.accounts_uow(), email)
     except LojasyncError as exc:
         return _refused(request, exc, errors={"user_action": exc})
+    if not changed:
+        flash(request, f"O usuário {user.email} já estava ativo: nada mudou.", "info")
+        return redirect(request, SECTION)
     _audit("user enabled", me, user.email)
     flash(request, f"Usuário {user.email} reativado.", "success")
     return redirect(request, SECTION)
