@@ -12,7 +12,9 @@ from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.company import Company
 from lojasync.fiscal.nfe_data import Intermediary
 from lojasync.sales.marketplaces import MERCADO_LIVRE, marketplace_name
+from lojasync.shared.errors import Gap
 
+SET_SELLER = "lojasync company set --mercado-livre-seller APELIDO"
 # Ebazar.com.br Ltda., the company behind Mercado Livre in Brazil.
 _CNPJ = {MERCADO_LIVRE: "03007331000141"}
 
@@ -28,12 +30,13 @@ def intermediary_of(company: Company, marketplace: str | None) -> tuple[Intermed
                       "na NF-e (intermediador): emita esta NF-e em outro emissor"]
     seller = company.mercado_livre_seller if marketplace == MERCADO_LIVRE else None
     if not seller:
-        return None, [f"pedido vendido no {name}: informe a identificação da empresa como vendedora no {name} "
-                      "(nome de usuário), que a NF-e de uma venda por intermediador leva (Configurações → Empresa, "
-                      "ou lojasync company set --mercado-livre-seller APELIDO)"]
+        # The command as the other refusals give it, on a line of its own (README review: only inline here).
+        return None, [Gap(f"pedido vendido no {name}: informe a identificação da empresa como vendedora no {name} "
+                          "(nome de usuário), que a NF-e de uma venda por intermediador leva (Configurações → "
+                          "Empresa, ou lojasync company set --mercado-livre-seller APELIDO)", SET_SELLER)]
     if fmt.drops_characters(seller):
         # Kept before the company's form refused it (`services.company`): cut to nothing, it failed the XSD.
-        return None, [f"a identificação da empresa como vendedora no {name} ({seller}) tem caracteres que a NF-e não "
-                      "aceita (emoji ou letras de outros alfabetos): corrija-a em Configurações → Empresa (ou lojasync "
-                      "company set --mercado-livre-seller APELIDO)"]
+        return None, [Gap(f"a identificação da empresa como vendedora no {name} ({seller}) tem caracteres que a NF-e "
+                          "não aceita (emoji ou letras de outros alfabetos): corrija-a em Configurações → Empresa "
+                          "(ou lojasync company set --mercado-livre-seller APELIDO)", SET_SELLER)]
     return Intermediary(cnpj, seller), []
