@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 
@@ -87,6 +88,13 @@ def test_the_authorised_nfe_key_goes_to_the_store_order_and_leaves_when_cancelle
         assert len(invoice["access_key"]) == 44
 
         lojasync("invoices", "cancel", str(invoice["id"]), "--reason", "Pedido devolvido pelo cliente na loja")
+        # Waiting, the key's removal says so (README review: an empty cell).
+        from lojasync.entrypoints.cli.store_updates import _sent
+
+        (removal,) = json.loads(lojasync("store", "updates", "--format", "json"))
+        assert (removal["kind"], removal["value"]) == ("nfe_key", None)
+        assert _sent(SimpleNamespace(**removal)) == "(remover a chave)"
+        assert _sent(SimpleNamespace(kind="tracking", value="BR[b]X", sent_value=None)) == "BR\\[b]X"   # escaped
         lojasync("store", "push")
         assert client.find_order_metafields(store_order, "nfe", "key") == []
 

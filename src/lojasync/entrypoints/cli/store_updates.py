@@ -40,7 +40,7 @@ def updates(
           ["Tipo", "Produto / pedido", "Situação", Column("Enviado", justify="right"),
            Column("Tentativas", justify="right"), time_column("Atualizada"), "Erro"],
           [[r.kind_label, escape(f"{r.subject} ({r.ref} na loja)" if r.subject else r.ref), r.status_label,
-            r.sent_value if r.kind == "stock" else r.value, r.attempts, formats.when(r.updated_at),
+            _sent(r), r.attempts, formats.when(r.updated_at),
             escape(_error(r))]
            for r in rows])
     if total > len(rows):
@@ -50,6 +50,15 @@ def updates(
                       f"{formats.number(counts.get('pending', 0))} pendente(s)"
                       + (f", {formats.number(counts.get('done', 0))} enviada(s)" if include_done else "") + ".",
                       highlight=False)
+
+
+def _sent(row) -> str:
+    """What goes to the store: the stock last written, the NF-e key or the tracking code (operator text: escaped);
+    an NF-e key with none is being taken away, its NF-e cancelled (README review: an empty cell)."""
+    value = row.sent_value if row.kind == "stock" else row.value
+    if not value and row.kind == "nfe_key":
+        return "(remover a chave)"
+    return escape(str(value)) if value is not None else ""
 
 
 def _error(row) -> str:
