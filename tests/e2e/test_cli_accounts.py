@@ -87,6 +87,8 @@ def test_user_errors_are_explained_in_portuguese(lojasync):
     # README review: the password was asked twice, then the user was not found.
     unknown = lojasync("users", "password", "ninguem@loja.com.br", input="senhaforte123\nsenhaforte123\n", expect=1)
     assert "não encontrado" in unknown.output and "Senha" not in unknown.output
+    both = lojasync("users", "password", "ninguem@loja.com.br", "--password", "x", "--generate", expect=2)
+    assert "Use --password ou --generate, não os dois." in both.output   # the command line first (review)
     # ...and an empty token name said as such ("Nome de token inválido: .").
     empty = lojasync("tokens", "add", "", expect=1)
     assert "Nome de token inválido: vazio." in empty.output

@@ -477,3 +477,32 @@ def test_an_nfe_sefaz_may_hold_is_asked_about_by_key_when_its_order_changed_whil
     view, changed = send_invoice(app.uow(), sefaz, resumed)
     assert changed and view.status == "authorised"   # SEFAZ's authorisation, found by key, is recorded
     assert simulator.simulator.stats()["chamadas"]["NFeAutorizacao4"] == 1   # never sent a second time
+
+
+def test_an_nfe_another_batch_sent_moments_ago_is_not_counted_as_this_batchs_once_authorised(app, company, store,
+                                                                                             sefaz, simulator):
+    """Review of a first fix: an order given again (a second tab) while its NF-e, sent by the first batch, still
+    awaited SEFAZ was listed with that NF-e as this batch's; once the worker settled it, both batches' pages counted
+    it authorised. It is refused here as being sent, not named as this run's."""
+    from datetime import datetime, timezone
+
+    from lojasync.fiscal.services.batch_reports import kept_batch, run_batch, start_batch
+    from lojasync.fiscal.services.invoices import approve_invoice
+    from lojasync.sales.history import Actor
+
+    x, y = (imported(app, store, id=2000000900 + i, payment_status="paid") for i in range(2))
+    simulator.simulator.set_switches(drop_answers=1)
+    first = start_batch(app.uow, [x], "ana", "/pedidos")
+    (sent,) = run_batch(app.uow, app.cipher, sefaz, first, [x], Actor.OPERATOR).items
+    assert sent.invoice.status == "awaiting_sefaz"
+    simulator.simulator.reset_switches()
+    second = start_batch(app.uow, [x, y], "bia", "/pedidos")
+    held, made = run_batch(app.uow, app.cipher, sefaz, second, [x, y], Actor.OPERATOR).items
+    assert (held.invoice, held.refusal.code) == (None, "fiscal.invoice_being_sent")
+    assert made.invoice.status == "authorised"
+    later = datetime.now(timezone.utc) + timedelta(minutes=10)   # the worker's query by key, past the window
+    approve_invoice(app.uow(), app.cipher, sefaz, sent.invoice.id, Actor.SYSTEM, now=lambda: later)
+    counted = {batch: [i.order_number for i in kept_batch(app.uow(), batch).report.authorised]
+               for batch in (first, second)}
+    assert counted == {first: [x], second: [y]}
+

@@ -570,8 +570,9 @@ def test_a_batch_run_again_transmits_the_nfe_only_generated_and_refuses_the_othe
     assert (sent.invoice.id, sent.invoice.number, sent.invoice.status) == (generated.id, generated.number,
                                                                           "authorised")
     assert refused.refusal.code == ORDER_HAS_DOCUMENT and len(report.had_document) == 1
-    # Sent moments ago and its answer still due: still awaiting SEFAZ, not "already has a document" (README review).
-    assert (held.invoice.status, held.not_sent, held.why.code) == ("awaiting_sefaz", True, "fiscal.still_awaiting_sefaz")
+    # Sent moments ago and its answer still due: refused as `invoices approve` refuses it, to try again (README
+    # review: "already has a document... transmita-a de novo"), and not this run's NF-e.
+    assert (held.invoice, held.refusal.code, held.refusal.retryable) == (None, "fiscal.invoice_being_sent", True)
     assert _invoice_ids(app, pending) == [generated.id]   # no second NF-e for the order
 
 

@@ -30,10 +30,15 @@ GenerateOption = Annotated[bool, typer.Option(
     "--generate", help="Gera uma senha forte e a mostra uma única vez.")]
 
 
-def _password(password: str | None, generate: bool) -> tuple[str, bool]:
-    """The password given, generated, or asked twice without echo; True when generated."""
+def _one_way(password: str | None, generate: bool) -> None:
+    """A command line with both is wrong (exit 2), whatever else is (an unknown user) (review)."""
     if password is not None and generate:
         usage_error("Use --password ou --generate, não os dois.")
+
+
+def _password(password: str | None, generate: bool) -> tuple[str, bool]:
+    """The password given, generated, or asked twice without echo; True when generated."""
+    _one_way(password, generate)
     if generate:
         return generate_password(), True
     if password is not None:
@@ -102,6 +107,7 @@ def users_enable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None
 def users_password(email: Annotated[str, typer.Argument(metavar="EMAIL")], password: PasswordOption = None,
                    generate: GenerateOption = False) -> None:
     """Define uma nova senha (as sessões abertas com a antiga terminam)."""
+    _one_way(password, generate)
     find_user(container().accounts_uow(), email)   # an unknown e-mail said before the password is asked
     secret, generated = _password(password, generate)
     user, ended = set_password(container().accounts_uow(), email, secret)

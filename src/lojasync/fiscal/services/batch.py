@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from math import ceil
 
 from lojasync.fiscal.documents import DocumentKind
-from lojasync.fiscal.errors import OrderAlreadyProcessing, SefazNotDecided
+from lojasync.fiscal.errors import InvoiceBeingSent, OrderAlreadyProcessing, SefazNotDecided
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazConfigurationError, SefazInvalidAnswer, SefazUnreachable
@@ -25,6 +26,7 @@ from lojasync.fiscal.sefaz_outcomes import outcome_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import (
     DECISIONS,
+    MINUTE,
     SENDING_WINDOW,
     WAITED_TOO_LONG,
     ReadyToSend,
@@ -363,9 +365,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
                 # reported as "already had a document", nothing done, and the run's exit read "fix something"). One
                 # awaiting SEFAZ with no send in flight stays so, asked by key first: said as such (review).
                 return BatchItem(number, pending, _unsent_why(pending, not_sent), not_sent=True)
-            awaiting = _awaiting_nfe(exc) if approve else None
-            if awaiting is not None:   # sent moments ago, its answer still due: as below, in `_pending_sent`
-                return BatchItem(number, awaiting, STILL_AWAITING, not_sent=True)
+            being_sent = _being_sent(number, exc) if approve else None
+            if being_sent is not None:   # sent moments ago, its answer still due: as below, in `_pending_sent`
+                return being_sent
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
             return _failure(uow_factory, number, None, exc, report_bug)
         except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
@@ -378,11 +380,21 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
         invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
         return invoice if invoice is not None and sendable_again(invoice, datetime.now(timezone.utc)) else None
 
-    def _awaiting_nfe(refused: OrderAlreadyProcessing) -> InvoiceView | None:
-        """The order's NF-e when the refusal is for one awaiting SEFAZ, as it is now."""
+    def _being_sent(number: int, refused: OrderAlreadyProcessing) -> BatchItem | None:
+        """The order's line when the refusal is for its NF-e awaiting SEFAZ with a send in flight (this command given
+        again, another run, the worker): refused as `invoices approve` refuses it, retryable (nothing to fix, its
+        answer is still due; README review: "já tem NF-e... transmita-a de novo", exit 1). Not this run's NF-e:
+        the run that sent it counts its authorisation (review of a first fix, which named the NF-e here, and a
+        batch page then counted it authorised twice)."""
         invoice_id = _unsent_nfe_of(refused)
         invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
-        return invoice if invoice is not None and invoice.status == InvoiceStatus.AWAITING else None
+        moment = datetime.now(timezone.utc)
+        if invoice is None or invoice.status != InvoiceStatus.AWAITING or not in_flight(invoice, moment):
+            return None
+        left = SENDING_WINDOW - (moment - invoice.sent_at)
+        return refused_item(number, InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id,
+                                                      minutes=max(1, ceil(left / MINUTE)),
+                                                      within=ceil(sefaz.transmission_time / MINUTE)))
 
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
         invoice_id = _unsent_nfe_of(refused)
@@ -394,12 +406,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             return _failure(uow_factory, number, invoice_id, exc, report_bug)
         if ready is not None:
             return ready
-        awaiting = _awaiting_nfe(refused)
-        if awaiting is not None:
-            # Sent moments ago (this run's command given again, another run, the worker) and its answer still due:
-            # nothing to send now, nothing to fix; it is asked by key once its send is over (review: said as "already
-            # has a document", "transmita-a de novo", exit 1, where a run of two orders said it apart, exit 0).
-            return BatchItem(number, awaiting, STILL_AWAITING, not_sent=True)
+        being_sent = _being_sent(number, refused)
+        if being_sent is not None:
+            return being_sent
         # No longer pending: another process transmitted (or discarded) it meanwhile. The order is asked for again,
         # so that what it says is what the order has now, not the "pendente, transmita-a" read a moment ago.
         try:
