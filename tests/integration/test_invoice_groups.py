@@ -498,7 +498,7 @@ def test_an_nfe_another_batch_sent_moments_ago_is_not_counted_as_this_batchs_onc
     simulator.simulator.reset_switches()
     second = start_batch(app.uow, [x, y], "bia", "/pedidos")
     held, made = run_batch(app.uow, app.cipher, sefaz, second, [x, y], Actor.OPERATOR).items
-    assert (held.invoice, held.refusal.code) == (None, "fiscal.invoice_being_sent")
+    assert (held.invoice, held.refusal.code, held.refusal.retryable) == (None, "fiscal.order_has_document", True)
     assert made.invoice.status == "authorised"
     later = datetime.now(timezone.utc) + timedelta(minutes=10)   # the worker's query by key, past the window
     approve_invoice(app.uow(), app.cipher, sefaz, sent.invoice.id, Actor.SYSTEM, now=lambda: later)

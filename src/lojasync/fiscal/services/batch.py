@@ -382,19 +382,22 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
 
     def _being_sent(number: int, refused: OrderAlreadyProcessing) -> BatchItem | None:
         """The order's line when the refusal is for its NF-e awaiting SEFAZ with a send in flight (this command given
-        again, another run, the worker): refused as `invoices approve` refuses it, retryable (nothing to fix, its
-        answer is still due; README review: "já tem NF-e... transmita-a de novo", exit 1). Not this run's NF-e:
-        the run that sent it counts its authorisation (review of a first fix, which named the NF-e here, and a
-        batch page then counted it authorised twice)."""
+        again, another run, the worker). Still "already has a document" (that NF-e stands for the sale: a batch of
+        several counts the order as done, and the run that sent it counts its authorisation, never this one: review of
+        a first fix, which named the NF-e here, and a batch page then counted it authorised twice), but saying what
+        `invoices approve` says of it, and retryable: its answer is still due, nothing to fix (README review:
+        "transmita-a de novo", just done, and exit 1 for the order given alone)."""
         invoice_id = _unsent_nfe_of(refused)
         invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
         moment = datetime.now(timezone.utc)
         if invoice is None or invoice.status != InvoiceStatus.AWAITING or not in_flight(invoice, moment):
             return None
         left = SENDING_WINDOW - (moment - invoice.sent_at)
-        return refused_item(number, InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id,
-                                                      minutes=max(1, ceil(left / MINUTE)),
-                                                      within=ceil(sefaz.transmission_time / MINUTE)))
+        being = InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)),
+                                 within=ceil(sefaz.transmission_time / MINUTE))
+        return BatchItem(number, None, f"{refused.message} {being.resolution}",
+                         refusal=Refusal(refused.code, refused.message, being.resolution, refused.terminal_commands,
+                                         retryable=True, document=_document_of(refused), settled=True))
 
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
         invoice_id = _unsent_nfe_of(refused)
