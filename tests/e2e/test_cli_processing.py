@@ -586,3 +586,4 @@ def test_the_same_command_again_while_its_nfe_awaits_sefaz_says_it_still_does(lo
         assert server.simulator.stats()["chamadas"].get("NFeAutorizacao4") == calls.get("NFeAutorizacao4", 0) + 1
         said = " ".join(lojasync("orders", "invoice", str(order_number), expect=75).split())
         assert "Se ela está sendo enviada agora" in said and "transmita-a de novo" not in said
+        assert "sem NF-e gerada" not in said, said   # its NF-e exists (final review)

@@ -105,6 +105,10 @@ def test_the_recipients_own_address_is_compared_by_city_but_not_by_district():
     assert not delivery_changed(xml, placed(name=None, street="Rua A", number="10", district="Centro",
                                             city="Sao Paulo", state="SP"))
     assert delivery_changed(xml, placed(name=None, street="Rua A", number="10", city="Guarulhos", state="SP"))
+    # A city the table cannot read: an NF-e built before unreadable places went as text (review: flagged after the
+    # upgrade); the city was not compared then, and is not now.
+    for unread in ("São Paulo/SP", "S. Paulo", ""):
+        assert not delivery_changed(xml, placed(name=None, street="Rua A", number="10", city=unread, state="SP"))
 
 
 def test_a_shipping_address_removed_is_no_change():

@@ -111,8 +111,13 @@ def _same_place(written: dict[str, str], place: Address, whole: bool = False) ->
     same_zipcode = not all(zipcodes) or zipcodes[0] == zipcodes[1]
     if key(written.get("xLgr"), written.get("nro"), written.get("xCpl"), written.get("UF")) != now or not same_zipcode:
         return False
-    if "cMun" in written and _municipality_code(place.city, uf) != written["cMun"]:
-        return False
+    if "cMun" in written:
+        code = _municipality_code(place.city, uf)
+        # A city the table cannot read ("São Paulo/SP") is no move from the recipient's own address: the draft writes
+        # such a place as text (compared above), so this is an NF-e built before it did (review: flagged after the
+        # upgrade). In the group, which a rebuild writes only for a city it can code, it is another city.
+        if code != written["cMun"] and (code is not None or whole):
+            return False
     if not whole:
         return True
     if _plain(written.get("xBairro")) != _plain(fmt.text(place.district, 60)):

@@ -174,13 +174,17 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
         had = {id(i) for i in report.already_done} if targets > 1 else set()
         # An earlier document that does not stand (a rejected NF-e, a pending sale): counted apart, said in red.
         in_the_way = {id(i) for i in report.had_document if id(i) not in had} if targets > 1 else set()
+        # One order alone that has its document: said as such, not as "sem NF-e gerada" (final review: its NF-e, sent
+        # moments ago, exists), its refusal below as the command's own.
+        alone = {id(i) for i in report.had_document} if targets == 1 else set()
         awaiting = [i for i in report.items if i.invoice is not None and i.invoice.status == "awaiting_sefaz"]
         counts = [(len(report.rejected), "rejeitada(s)"), (len(report.denied), "denegada(s)"),
                   (len(awaiting), "aguardando a SEFAZ"),
-                  (len([i for i in report.not_generated if id(i) not in had | in_the_way]),
+                  (len([i for i in report.not_generated if id(i) not in had | in_the_way | alone]),
                    "pedido(s) sem NF-e gerada"),
                   (len(had), "já tinha(m) NF-e ou venda simples (nada foi feito neles)"),
-                  (len(in_the_way), "já tinha(m) NF-e rejeitada ou venda pendente (veja abaixo)")]
+                  (len(in_the_way), "já tinha(m) NF-e rejeitada ou venda pendente (veja abaixo)"),
+                  (len(alone), "já tinha NF-e ou venda simples (veja abaixo)")]
         more = "".join(f"; {formats.number(count)} {words}" for count, words in counts if count)
         console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(targets)} pedido(s){more}.",
                       highlight=False)
