@@ -318,25 +318,32 @@ def test_a_reason_the_resolution_itself_raised_is_said(lojasync, order_number, m
             f"- {again}") in said
 
 
-def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lojasync, app, order_number,
-                                                                                monkeypatch):
+def _company_issuing_to(lojasync, monkeypatch, server, timeout: float) -> None:
+    """The company, with its test certificate, and the terminal's SEFAZ the simulator `server` (each call waiting
+    `timeout` seconds at most)."""
     from lojasync.entrypoints.cli import order_processing
     from lojasync.fiscal.gateway import Environment
     from lojasync.fiscal.sefaz import SefazSoapClient
     from lojasync.fiscal.services.invoices import Sefaz
-    from lojasync.simulators.sefaz.server import BackgroundSefaz
 
-    second = import_order(app.uow(), make_store(app, "7654321"), order_payload(id=1900000002),
-                          ImportPolicy()).order_number
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
              "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
              "--zipcode", "01001-000", "--default-ncm", "61091000")
     lojasync("company", "certificate", "--test")
+    monkeypatch.setattr(order_processing, "sefaz_for", lambda settings: Sefaz(
+        lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline,
+                                                             base_url=server.url, timeout=timeout), simulated=True))
+
+
+def test_a_batch_from_the_terminal_stops_sending_when_sefaz_is_out_of_service(lojasync, app, order_number,
+                                                                                monkeypatch):
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+    second = import_order(app.uow(), make_store(app, "7654321"), order_payload(id=1900000002),
+                          ImportPolicy()).order_number
     with BackgroundSefaz() as server:
         server.simulator.set_switches(out_of_service="108")
-        monkeypatch.setattr(order_processing, "sefaz_for", lambda settings: Sefaz(
-            lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert, deadline=deadline, base_url=server.url,
-                                                  timeout=2), simulated=True))
+        _company_issuing_to(lojasync, monkeypatch, server, timeout=2)
         # One at a time (--parallel 1): the first one's failure is in before the second would be sent.
         output = lojasync("orders", "invoice", str(order_number), str(second), "--parallel", "1", expect=75)
         assert server.simulator.stats()["chamadas"].get("NFeAutorizacao4") == 1   # the second was not sent
@@ -553,23 +560,12 @@ def test_the_same_command_again_while_its_nfe_awaits_sefaz_says_it_still_does(lo
     """README review: `orders invoice N` given again within the sending window, its NF-e sent without an answer, said
     "já tem NF-e ... transmita-a de novo" and exit 1. It says what `invoices approve` says of it, and only SEFAZ's
     answer stands in the way: 75 (in a run of several orders it is an order already done, as before: exit 0)."""
-    from lojasync.entrypoints.cli import order_processing
-    from lojasync.fiscal.gateway import Environment
-    from lojasync.fiscal.sefaz import SefazSoapClient
-    from lojasync.fiscal.services.invoices import Sefaz
     from lojasync.simulators.sefaz.server import BackgroundSefaz
 
     second = import_order(app.uow(), make_store(app, "7654321"), order_payload(id=1900000002),
                           ImportPolicy()).order_number
-    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
-             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
-             "--zipcode", "01001-000", "--default-ncm", "61091000")
-    lojasync("company", "certificate", "--test")
     with BackgroundSefaz() as server:
-        monkeypatch.setattr(order_processing, "sefaz_for", lambda settings: Sefaz(
-            lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert,
-                                                                 deadline=deadline, base_url=server.url, timeout=1),
-            simulated=True))
+        _company_issuing_to(lojasync, monkeypatch, server, timeout=1)
         server.simulator.set_switches(drop_answers=1)   # SEFAZ takes it; its answer never arrives
         (first,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json", expect=75))
         assert (first["status"], first["error_code"]) == ("awaiting_sefaz", "sefaz.unreachable")

@@ -199,23 +199,28 @@ ERASURE_PENDING = ("LGPD: os dados pessoais do comprador mantidos para a NF-e ou
                    "endereço) ainda não puderam ser apagados.")
 
 
+def _document_to_cancel(lojasync, order_number: int, document: str) -> list[str]:
+    """The order's NF-e authorised (`document` "nfe") or its venda simples confirmed: the command that cancels it."""
+    if document == "nfe":
+        lojasync(*COMPANY)
+        lojasync("company", "certificate", "--test")
+        lojasync("orders", "invoice", str(order_number))
+        return ["invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio"]
+    lojasync("orders", "sale", str(order_number))
+    lojasync("sales", "confirm", "1")
+    return ["sales", "cancel", "1"]
+
+
 @pytest.mark.parametrize("document", ["nfe", "sale"])
 def test_a_cancellation_says_the_lgpd_erasure_it_owed_failed(lojasync, order_number, monkeypatch, document):
     """review: the cancellation stands when the erasure it owed fails, and its command said only that; the failure
     showed on the order alone."""
     from lojasync.entrypoints.cli import lgpd
 
-    if document == "nfe":
-        lojasync(*COMPANY)
-        lojasync("company", "certificate", "--test")
-        lojasync("orders", "invoice", str(order_number))
-    else:
-        lojasync("orders", "sale", str(order_number))
-        lojasync("sales", "confirm", "1")
+    command = _document_to_cancel(lojasync, order_number, document)
     asked = []
     monkeypatch.setattr(lgpd, "erasure_still_pending", lambda uow, number: asked.append(number) or ERASURE_PENDING)
-    out = (lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio")
-           if document == "nfe" else lojasync("sales", "cancel", "1"))
+    out = lojasync(*command)
     assert "cancelada" in out and f"Atenção (pedido {order_number}): {ERASURE_PENDING}" in out
     assert asked == [order_number]
 
@@ -513,15 +518,7 @@ def test_a_cancellation_in_json_gives_the_lgpd_erasure_it_owed_failed(lojasync, 
     """review (carried): the text said it, `--format json` did not: a script cancelling saw nothing."""
     from lojasync.entrypoints.cli import lgpd
 
-    if document == "nfe":
-        lojasync(*COMPANY)
-        lojasync("company", "certificate", "--test")
-        lojasync("orders", "invoice", str(order_number))
-    else:
-        lojasync("orders", "sale", str(order_number))
-        lojasync("sales", "confirm", "1")
-    command = (["invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio"]
-               if document == "nfe" else ["sales", "cancel", "1"])
+    command = _document_to_cancel(lojasync, order_number, document)
     monkeypatch.setattr(lgpd, "erasure_still_pending", lambda uow, number: ERASURE_PENDING)
     answer = json.loads(lojasync(*command, "--format", "json"))
     assert answer["changed"] is True and answer["personal_data_erasure_pending"] == ERASURE_PENDING

@@ -37,8 +37,8 @@ def _one_way(password: str | None, generate: bool) -> None:
 
 
 def _password(password: str | None, generate: bool) -> tuple[str, bool]:
-    """The password given, generated, or asked twice without echo; True when generated."""
-    _one_way(password, generate)
+    """The password given, generated, or asked twice without echo; True when generated. The caller has checked
+    the options (`_one_way`) first."""
     if generate:
         return generate_password(), True
     if password is not None:
@@ -55,6 +55,7 @@ def _password(password: str | None, generate: bool) -> tuple[str, bool]:
 def users_add(email: Annotated[str, typer.Argument(metavar="EMAIL")], password: PasswordOption = None,
               generate: GenerateOption = False) -> None:
     """Cria um usuário que entra no back office com e-mail e senha."""
+    _one_way(password, generate)
     secret, generated = _password(password, generate)
     user = add_user(container(create=True).accounts_uow(), email, secret)
     console.print(f"Usuário {escape(user.email)} criado.", highlight=False)

@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from math import ceil
 
 from lojasync.fiscal.documents import DocumentKind
-from lojasync.fiscal.errors import InvoiceBeingSent, OrderAlreadyProcessing, SefazNotDecided
+from lojasync.fiscal.errors import OrderAlreadyProcessing, SefazNotDecided
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.sefaz.errors import SefazConfigurationError, SefazInvalidAnswer, SefazUnreachable
@@ -26,11 +25,11 @@ from lojasync.fiscal.sefaz_outcomes import outcome_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import (
     DECISIONS,
-    MINUTE,
     SENDING_WINDOW,
     WAITED_TOO_LONG,
     ReadyToSend,
     Sefaz,
+    being_sent,
     generate_invoice,
     in_flight,
     keep_unsent,
@@ -359,44 +358,37 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             invoice = generate_invoice(uow_factory(), box, number, actor, sefaz=sefaz)
             return BatchItem(number, invoice, not_sent, not_sent=True) if approve else BatchItem(number, invoice)
         except OrderAlreadyProcessing as exc:
-            pending = _pending_nfe(exc) if approve else None
-            if pending is not None:
+            nfe = _nfe_of(exc) if approve else None
+            if nfe is not None and sendable_again(nfe, datetime.now(timezone.utc)):
                 # Its NF-e only generated, and SEFAZ down now: not sent either, said as the others not sent (it was
                 # reported as "already had a document", nothing done, and the run's exit read "fix something"). One
                 # awaiting SEFAZ with no send in flight stays so, asked by key first: said as such (review).
-                return BatchItem(number, pending, _unsent_why(pending, not_sent), not_sent=True)
-            being_sent = _being_sent(number, exc) if approve else None
-            if being_sent is not None:   # sent moments ago, its answer still due: as below, in `_pending_sent`
-                return being_sent
+                return BatchItem(number, nfe, _unsent_why(nfe, not_sent), not_sent=True)
+            in_flight_now = _being_sent(number, exc, nfe)
+            if in_flight_now is not None:   # sent moments ago, its answer still due: as below, in `_pending_sent`
+                return in_flight_now
             # Refused because the order has a document: one made meanwhile by another run is that run's, not ours.
             return _failure(uow_factory, number, None, exc, report_bug)
         except Exception as exc:  # noqa: BLE001 - generation refused or failed: reported, the run goes on
             return _failure(uow_factory, number, _newer_invoice_id(uow_factory, number, before), exc, report_bug)
 
-    def _pending_nfe(refused: OrderAlreadyProcessing) -> InvoiceView | None:
-        """The order's NF-e when the refusal is for an NF-e a run would transmit (still pending, only generated; or
-        awaiting SEFAZ with no send in flight), as it is now."""
+    def _nfe_of(refused: OrderAlreadyProcessing) -> InvoiceView | None:
+        """The order's NF-e the refusal names, as it is now (None when its document is a sale)."""
         invoice_id = _unsent_nfe_of(refused)
-        invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
-        return invoice if invoice is not None and sendable_again(invoice, datetime.now(timezone.utc)) else None
+        return _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
 
-    def _being_sent(number: int, refused: OrderAlreadyProcessing) -> BatchItem | None:
-        """The order's line when the refusal is for its NF-e awaiting SEFAZ with a send in flight (this command given
-        again, another run, the worker). Still "already has a document" (that NF-e stands for the sale: a batch of
-        several counts the order as done, and the run that sent it counts its authorisation, never this one: review of
-        a first fix, which named the NF-e here, and a batch page then counted it authorised twice), but saying what
-        `invoices approve` says of it, and retryable: its answer is still due, nothing to fix (README review:
-        "transmita-a de novo", just done, and exit 1 for the order given alone)."""
-        invoice_id = _unsent_nfe_of(refused)
-        invoice = _invoice_made(uow_factory(), invoice_id) if invoice_id is not None else None
-        moment = datetime.now(timezone.utc)
-        if invoice is None or invoice.status != InvoiceStatus.AWAITING or not in_flight(invoice, moment):
+    def _being_sent(number: int, refused: OrderAlreadyProcessing, nfe: InvoiceView | None) -> BatchItem | None:
+        """The order's line when the refusal is for its NF-e (`nfe`, as read now) awaiting SEFAZ with a send in flight
+        (this command given again, another run, the worker). Still "already has a document" (that NF-e stands for the
+        sale: a batch of several counts the order as done, and the run that sent it counts its authorisation, never
+        this one: review of a first fix, which named the NF-e here, and a batch page then counted it authorised
+        twice), but saying what `invoices approve` says of it, and retryable: its answer is still due, nothing to fix
+        (README review: "transmita-a de novo", just done, and exit 1 for the order given alone)."""
+        busy = being_sent(nfe, datetime.now(timezone.utc), sefaz) if nfe is not None else None
+        if busy is None:
             return None
-        left = SENDING_WINDOW - (moment - invoice.sent_at)
-        being = InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)),
-                                 within=ceil(sefaz.transmission_time / MINUTE))
-        return BatchItem(number, None, f"{refused.message} {being.resolution}",
-                         refusal=Refusal(refused.code, refused.message, being.resolution, refused.terminal_commands,
+        return BatchItem(number, None, f"{refused.message} {busy.resolution}",
+                         refusal=Refusal(refused.code, refused.message, busy.resolution, refused.terminal_commands,
                                          retryable=True, document=_document_of(refused), settled=True))
 
     def _pending_sent(number: int, refused: OrderAlreadyProcessing) -> ReadyToSend | BatchItem:
@@ -409,9 +401,9 @@ def invoice_orders(uow_factory: Callable[[], ProcessingUnitOfWork], box: SecretB
             return _failure(uow_factory, number, invoice_id, exc, report_bug)
         if ready is not None:
             return ready
-        being_sent = _being_sent(number, refused)
-        if being_sent is not None:
-            return being_sent
+        in_flight_now = _being_sent(number, refused, _nfe_of(refused))
+        if in_flight_now is not None:
+            return in_flight_now
         # No longer pending: another process transmitted (or discarded) it meanwhile. The order is asked for again,
         # so that what it says is what the order has now, not the "pendente, transmita-a" read a moment ago.
         try:

@@ -313,11 +313,12 @@ def _apply(company: Company, data: CompanyData) -> None:
         # One the NF-e would cut (emoji, other alphabets: `nfe_format.text` drops them) is not the merchant's id
         # there (review: "販売者" was kept, then cut to nothing and every such NF-e failed the XSD, "XML fora do
         # leiaute"). Kept as the NF-e writes it: an accent typed apart joined to its letter, a typographic dash "-".
-        if seller and (fmt.drops_characters(seller) or not 2 <= len(fmt.text(seller, 100)) <= 60):
+        written = fmt.text(seller, 100)
+        if seller and (fmt.drops_characters(seller) or not 2 <= len(written) <= 60):
             problems.append("identificação do vendedor no Mercado Livre deve ter de 2 a 60 caracteres, sem emoji, "
                             "caracteres invisíveis nem letras de outros alfabetos")
         elif seller:
-            given["mercado_livre_seller"] = fmt.text(seller, 60)
+            given["mercado_livre_seller"] = written
     if "zipcode" in given:
         given["zipcode"] = "".join(c for c in given["zipcode"] if ascii_digits(c))
         if len(given["zipcode"]) != 8:

@@ -421,10 +421,9 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
         raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
-    if invoice.status is InvoiceStatus.AWAITING and in_flight(invoice, moment):
-        left = SENDING_WINDOW - (moment - invoice.sent_at)
-        raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)),
-                               within=ceil(sefaz.transmission_time / MINUTE))
+    busy = being_sent(invoice, moment, sefaz)
+    if busy is not None:
+        raise busy
     company = company or uow.company.get()
     if company is None:
         raise CompanyMissing()
@@ -471,6 +470,17 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, invoice.access_key[:2],
                   invoice.environment, certificate_for(company, box), invoice.number, deadline, drift,
                   invoice.sefaz_receipt if ask_first else None)
+
+
+def being_sent(invoice: Invoice | InvoiceView, moment: datetime, sefaz: Sefaz) -> InvoiceBeingSent | None:
+    """The refusal of a send while another may still be waiting for SEFAZ's answer (awaiting SEFAZ, sent within the
+    sending window): how long until it may go again, and how long an answer can still take; None otherwise. What
+    `invoices approve` says, and a batch's line for an order whose NF-e is in flight."""
+    if invoice.status != InvoiceStatus.AWAITING or not in_flight(invoice, moment):
+        return None
+    left = SENDING_WINDOW - (moment - invoice.sent_at)
+    return InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)),
+                            within=ceil(sefaz.transmission_time / MINUTE))
 
 
 def in_flight(invoice: Invoice | InvoiceView, moment: datetime) -> bool:
