@@ -916,8 +916,10 @@ def test_each_environment_and_series_keeps_its_own_sequence_and_a_used_number_is
     from lojasync.fiscal.services.company import EnvironmentChangeRefused, NumberAlreadyUsed
 
     first = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000013))
-    with pytest.raises(EnvironmentChangeRefused):   # a pending NF-e belongs to homologação
+    with pytest.raises(EnvironmentChangeRefused) as refused:   # a pending NF-e belongs to homologação
         set_company(app.uow(), CompanyData(environment="producao"))
+    # Which one, by its number (review: only a count was said)
+    assert refused.value.message == f"Há NF-e ainda não resolvidas (1): pendentes nº {first.number}."
     with pytest.raises(NumberAlreadyUsed):
         set_company(app.uow(), CompanyData(next_number=first.number))
     assert set_company(app.uow(), CompanyData(series=2)).next_number == 1         # a new series starts at 1
@@ -2739,3 +2741,16 @@ def _redacted_after_a_sale(app, order_id: int, received: bool = False) -> tuple[
         receive(app.uow(), paid["id"])
     _customers_redact(app, [order_id])
     return number, sale.id, paid
+
+
+def test_the_environment_refusal_names_at_most_ten_numbers_and_the_series_when_they_differ():
+    from types import SimpleNamespace
+
+    from lojasync.fiscal.services.company import _some_numbers
+
+    one_series = [SimpleNamespace(number=n, series=1) for n in (15, 3, 12)]
+    assert _some_numbers(one_series) == "3, 12 e 15"
+    many = [SimpleNamespace(number=n, series=1) for n in range(1, 14)]
+    assert _some_numbers(many) == "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 e mais 3"
+    mixed = [SimpleNamespace(number=5, series=2), SimpleNamespace(number=5, series=1)]
+    assert _some_numbers(mixed) == "5 (série 1) e 5 (série 2)"

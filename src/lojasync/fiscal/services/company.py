@@ -450,9 +450,10 @@ _ENVIRONMENT_NAMES = {HOMOLOGATION: "homologação", PRODUCTION: "produção"}
 
 class EnvironmentChangeRefused(LojasyncError):
     code = "fiscal.environment_change_refused"
-    message_template = "Há NF-e ainda não resolvidas ({count}: pendentes, aguardando SEFAZ ou rejeitadas)."
-    resolution_template = ("Transmita ou descarte essas notas (na lista de NF-e) antes de trocar de ambiente: "
-                           "cada uma pertence ao ambiente em que foi gerada.")
+    # Which ones, by status (review: only a count was said, and the list it pointed to showed every NF-e ever made).
+    message_template = "Há NF-e ainda não resolvidas ({count}): {which}."
+    resolution_template = ("Transmita ou descarte essas notas (na lista de NF-e, com o filtro da situação) antes de "
+                           "trocar de ambiente: cada uma pertence ao ambiente em que foi gerada.")
     action = Action.SEE_INVOICES
 
 
@@ -485,19 +486,36 @@ def _refuse_cnpj_change_in_flight(uow: ProcessingUnitOfWork, leaving: str, now: 
         raise CnpjChangeRefused(count=len(unsettled) + len(voids), cnpj=format_cnpj(leaving))
 
 
+_UNSETTLED = (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
+
+
 def _unsettled_invoice_ids(uow: ProcessingUnitOfWork) -> list[int]:
     """The NF-e not settled yet: pending, awaiting SEFAZ or rejected (each belongs to the company as it was)."""
-    return [i.id for status in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)
-            for i in uow.invoices.list(status)]
+    return [i.id for status in _UNSETTLED for i in uow.invoices.list(status)]
+
+
+_PLURALS = {InvoiceStatus.PENDING: "pendentes", InvoiceStatus.AWAITING: "aguardando SEFAZ",
+            InvoiceStatus.REJECTED: "rejeitadas"}
+
+
+def _some_numbers(invoices, shown: int = 10) -> str:
+    """ "12, 13 e 15": the first `shown` in number order and how many more; with the series when they differ."""
+    several_series = len({i.series for i in invoices}) > 1
+    found = sorted(invoices, key=lambda i: (i.series, i.number))
+    words = [f"{i.number} (série {i.series})" if several_series else str(i.number) for i in found[:shown]]
+    if len(found) > shown:
+        words.append(f"mais {len(found) - shown}")
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} e {words[-1]}"
 
 
 def _refuse_while_in_flight(uow: ProcessingUnitOfWork, leaving: str) -> None:
     """No switch away from `leaving` while something of it awaits SEFAZ or a person: NF-e not settled, requests
     to void numbers (only those of `leaving`: one an earlier version left in the other environment is resent
     once the company is back there, which must stay possible)."""
-    unsettled = _unsettled_invoice_ids(uow)
-    if unsettled:
-        raise EnvironmentChangeRefused(count=len(unsettled))
+    unsettled = {status: uow.invoices.list(status) for status in _UNSETTLED}
+    if any(unsettled.values()):
+        raise EnvironmentChangeRefused(count=sum(map(len, unsettled.values())), which="; ".join(
+            f"{_PLURALS[status]} nº {_some_numbers(found)}" for status, found in unsettled.items() if found))
     awaiting = [v for v in uow.number_voids.awaiting_sefaz() if v.environment == leaving]
     if awaiting:   # resent after the switch, they would go to the other environment
         raise EnvironmentChangeRefusedVoids(requests="pedidos" if len(awaiting) > 1 else "pedido",
