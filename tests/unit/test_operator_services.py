@@ -20,7 +20,12 @@ from lojasync.nuvemshop.services.order_search import (
     search_store_orders,
 )
 from lojasync.nuvemshop.services.outcomes import Outcome
-from lojasync.nuvemshop.services.resync_order import OrderNotFromStore, StoreOrderGone, resync_order
+from lojasync.nuvemshop.services.resync_order import (
+    OrderNotFromStore,
+    ResyncNotImported,
+    StoreOrderGone,
+    resync_order,
+)
 from lojasync.sales.errors import CustomerAlreadyLinked, OrderNotFound
 from lojasync.sales.link_customer import link_customer
 from lojasync.sales.orders import Order
@@ -132,6 +137,25 @@ def test_resync_reads_the_order_from_the_store_now(uow, store):
     assert shown["status"] == "Confirmado"
     assert (shown["log"][-1]["event"], shown["log"][-1]["actor"]) == ("updated", "operator")
     assert resync_order(uow, lambda s: client, POLICY, number).outcome is Outcome.UNCHANGED
+
+
+def test_resync_of_an_order_the_import_refuses_is_an_error_and_the_failure_is_kept(uow, store):
+    """review: the import's failure came back as an outcome, and the API answered it with 200."""
+    payload = order_payload(id=1700000404, number=14)
+    number = imported(uow, store, **{k: payload[k] for k in ("id", "number")})
+    broken = {**payload, "updated_at": ts(60), "products": [{**payload["products"][0], "quantity": "1.5"}]}
+
+    with pytest.raises(ResyncNotImported) as refused:
+        resync_order(uow, lambda s: FakeStoreClient({"1700000404": broken}), POLICY, number)
+
+    error = refused.value
+    assert error.code == "nuvemshop.resync_not_imported" and error.params["cause"] == "nuvemshop.payload_invalid"
+    assert error.message.startswith(f"O pedido {number} foi relido da loja, mas não importado: ")
+    assert "quantidade" in error.message and error.resolution and not error.retryable
+    with uow:   # kept for the next sync, and the order's history says it
+        (failure,) = uow.failures.list(store.id)
+        assert failure.external_id == "1700000404"
+    assert show_order(uow, number)["log"][-1]["event"] == "failed"
 
 
 def test_resync_of_an_order_gone_from_the_store_says_so(uow, store):

@@ -209,6 +209,26 @@ def test_resync_with_the_store_unreachable_is_a_503_not_a_500(app, api, orders, 
     assert response.json()["resolucao"]
 
 
+def test_resync_of_an_order_the_import_refuses_is_an_error_not_a_200(app, logged_in, api, web, orders, monkeypatch):
+    """review: answered 200 with `outcome: failed`, which a program took for done."""
+    from tests.unit.fakes import FakeStoreClient
+
+    broken = order_payload(id=1900000001, number=501, updated_at=at(20))
+    broken["products"][0]["quantity"] = "1.5"
+    monkeypatch.setattr(type(app), "client_for", lambda self, store: FakeStoreClient({"1900000001": broken}))
+
+    response = api.post(f"/api/v1/orders/{orders['ana']}/resync")
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["codigo"] == "nuvemshop.resync_not_imported" and "quantidade" in body["erro"] and body["resolucao"]
+    assert "failed" not in str(api.get("/api/v1/openapi.json").json()["components"]["schemas"]["ResyncOut"])
+
+    del web.headers["Authorization"]   # the page's button says it too, as an error with the resolution
+    token = csrf_of(web.get(f"/pedidos/{orders['ana']}").text)
+    page = web.post(f"/pedidos/{orders['ana']}/reprocessar", data={"csrf_token": token})
+    assert page.status_code == 409 and "Não foi possível reprocessar" in page.text and "quantidade" in page.text
+
+
 def test_a_read_by_token_does_not_wait_for_a_writer(app, api):
     """review: the token's lookup opened a writing transaction for every call: on SQLite an integrator's GET waited
     for each import and NF-e being written (up to the busy timeout, then a write conflict). Looked up with the

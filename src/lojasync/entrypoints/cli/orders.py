@@ -8,7 +8,15 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors, terminal_person, usage_error
+from lojasync.entrypoints.cli.context import (
+    console,
+    container,
+    explain,
+    fail,
+    friendly_errors,
+    terminal_person,
+    usage_error,
+)
 from lojasync.entrypoints.cli.order_page import print_order
 from lojasync.entrypoints.cli.output import (
     Column,
@@ -25,7 +33,7 @@ from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.order_documents import order_documents
 from lojasync.nuvemshop.services.order_search import order_number_for_store_number, search_store_orders
 from lojasync.nuvemshop.services.outcomes import Outcome
-from lojasync.nuvemshop.services.resync_order import resync_order
+from lojasync.nuvemshop.services.resync_order import ResyncNotImported, resync_order
 from lojasync.sales.attention import clear_attention
 from lojasync.sales.customer_registration import set_state_registration
 from lojasync.sales.link_customer import link_customer
@@ -226,9 +234,10 @@ def orders_resolve(number: Annotated[int, typer.Argument(metavar="NUMERO", help=
 def orders_resync(number: Annotated[int, typer.Argument(metavar="NUMERO", help="Número do pedido no ERP.")]) -> None:
     """Relê o pedido na loja agora e atualiza o ERP (o "reprocessar" de outros ERPs)."""
     app = container()
-    result = resync_order(app.uow(), app.client_for, app.policy(), number, actor=terminal_person())
-    if result.outcome is Outcome.FAILED:
-        fail(f"Pedido {number} relido da loja, mas não importado: {result.message}", code=2)
+    try:
+        result = resync_order(app.uow(), app.client_for, app.policy(), number, actor=terminal_person())
+    except ResyncNotImported as exc:   # 2, as `sync` says orders that failed (kept and tried again)
+        fail(explain(exc), code=2)
     said = {
         Outcome.UPDATED: "atualizado com o que está na loja.",
         Outcome.CREATED: "importado.",

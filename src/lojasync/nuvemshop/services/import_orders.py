@@ -362,5 +362,6 @@ def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Fai
         if binding is not None and binding.order is not None:
             # An update of an order already in the ERP: its history says so too.
             binding.order.record(ImportFailed(order=binding.order, actor=actor, error=failure.summary))
-        results.append(ImportResult(failure.external_id, Outcome.FAILED, None, failure.error.message))
+        results.append(ImportResult(failure.external_id, Outcome.FAILED, None, failure.error.message,
+                                    failure.error))
     return results

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from lojasync.shared.errors import LojasyncError
+
 
 class Outcome(StrEnum):
     CREATED = "created"
@@ -30,6 +32,7 @@ class ImportResult:
     outcome: Outcome
     order_number: int | None = None
     message: str | None = None
+    error: LojasyncError | None = None   # FAILED: the error itself (its code and resolution), kept with the payload
 
 
 @dataclass

@@ -11,7 +11,7 @@ from lojasync.nuvemshop.client.errors import NotFoundError
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.nuvemshop.services.outcomes import ImportResult
+from lojasync.nuvemshop.services.outcomes import ImportResult, Outcome
 from lojasync.nuvemshop.services.stores import inactive_error
 from lojasync.sales.errors import OrderNotFound
 from lojasync.sales.history import Actor, Who
@@ -30,6 +30,23 @@ class StoreOrderGone(LojasyncError):
     resolution_template = ("Confira na loja se o pedido foi excluído. No ERP o pedido fica como está; se voltar a "
                            "existir na loja, a próxima notificação ou sincronização o atualiza.")
     action = Action.SYNC
+
+
+KEPT_FOR_THE_NEXT_SYNC = "O erro fica no histórico do pedido, e a próxima sincronização tenta de novo."
+
+
+class ResyncNotImported(LojasyncError):
+    """The store answered with the order and the import refused it: kept with its error (the store's log, the
+    order's history) and tried again by the next sync, as any import's failure. An error, not an outcome: the API
+    answered 200 for it, and a program took the order for updated (review)."""
+
+    code = "nuvemshop.resync_not_imported"
+    message_template = "O pedido {number} foi relido da loja, mas não importado: {reason}"
+
+    def __init__(self, number: int, failure: LojasyncError) -> None:
+        super().__init__(resolution=failure.resolution or KEPT_FOR_THE_NEXT_SYNC, action=failure.action,
+                         retryable=failure.retryable,
+                         number=number, reason=failure.message, cause=failure.code)
 
 
 def resync_order(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy: ImportPolicy, number: int,
@@ -55,4 +72,7 @@ def resync_order(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy
         raise StoreOrderGone(number=number, store_number=store_number) from exc
     finally:
         client.close()
-    return import_orders(uow, store_id, [payload], policy, actor).results[0]
+    result = import_orders(uow, store_id, [payload], policy, actor).results[0]
+    if result.outcome is Outcome.FAILED:
+        raise ResyncNotImported(number, result.error or LojasyncError(result.message))
+    return result

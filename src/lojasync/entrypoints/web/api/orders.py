@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Response
 from pydantic import ConfigDict, Field
@@ -188,7 +188,10 @@ class OrderOut(OrderSummaryOut):
 
 class ResyncOut(ApiModel):
     order_number: int | None
-    outcome: str = Field(description="created, updated, unchanged, attention ou failed.")
+    outcome: Literal["created", "updated", "unchanged", "attention"] = Field(description=(
+        "created, updated, unchanged ou attention (o pedido já processado mudou na loja: sinalizado, nada aplicado). "
+        "Relido e não importado é um erro, `nuvemshop.resync_not_imported` (409, ou 503 quando tentar de novo pode "
+        "dar certo), com o motivo e a resolução."))
     message: str | None
 
 

@@ -50,7 +50,6 @@ _RESYNC_WORDS = {
     Outcome.CREATED: ("importado.", "success"),
     Outcome.UNCHANGED: ("nada mudou desde a última importação.", "info"),
     Outcome.ATTENTION: ("precisa de atenção: {message}", "warning"),
-    Outcome.FAILED: ("não importado: {message}", "error"),
 }
 
 
