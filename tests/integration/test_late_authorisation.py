@@ -89,6 +89,19 @@ def test_a_pending_sale_is_not_confirmed_while_the_order_waits_to_be_read_again(
     assert stock(app) == before and [r for r in list_receivables(app.uow()) if r["document"] == "simple_sale"] == []
 
 
+def test_cancelling_the_late_nfe_over_a_pending_sale_says_the_sale_has_issued_nothing(app, sefaz, simulator):
+    """review: told "estoque devolvido e baixado de novo pela venda simples 1, que continua a venda (com as contas
+    dela)" while that sale, pending, had issued nothing: whoever believed it never confirmed the sale."""
+    from lojasync.fiscal.services.effect_words import undone_words
+
+    number, invoice, sale = _late_over_a_sale(app, sefaz, 2000000954, confirm=False)
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cancelada para confirmar a venda simples")
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+    said = undone_words(app.read_uow(), "nfe", str(invoice.id), number)
+    assert said.startswith(f"estoque devolvido; a venda simples {sale.id} do pedido ainda não deu baixa nem criou "
+                           "contas a receber: confirme-a para que dê;"), said
+
+
 def test_a_pending_sale_is_not_confirmed_once_a_late_nfe_processed_the_order(app, sefaz, simulator):
     number, _, sale = _late_over_a_sale(app, sefaz, 2000000953, confirm=False)
     assert show_order(app.uow(), number)["processed_by"] == "nfe"   # nothing stood: the NF-e's effects written

@@ -173,4 +173,10 @@ def _standing(uow, order_id: int, cancelled):
     standing = uow.documents.active_for_order(order_id)
     if standing is None or (standing.kind, standing.id) == (cancelled.kind, cancelled.id):
         return None
-    return standing if standing.status in (InvoiceStatus.AUTHORISED, SaleStatus.CONFIRMED) else None
+    return standing if carries_the_sale(standing) else None
+
+
+def carries_the_sale(document) -> bool:
+    """Whether the document has issued the stock and created the receivables (authorised NF-e, confirmed sale): a
+    pending, awaiting or rejected one has moved nothing yet."""
+    return document.status in (InvoiceStatus.AUTHORISED, SaleStatus.CONFIRMED)

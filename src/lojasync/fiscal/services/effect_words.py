@@ -5,6 +5,8 @@ late, the order processed by another document, moves nothing)."""
 from __future__ import annotations
 
 from lojasync.finance.services import reversal_words
+from lojasync.fiscal.documents import DocumentKind
+from lojasync.fiscal.effects import carries_the_sale
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.sales.history import HistoryType
 from lojasync.stock.issues import RETURN_SUFFIX
@@ -51,8 +53,14 @@ def undone_words(uow: ProcessingUnitOfWork, source_type: str, source_id: str, or
         if standing is not None and (standing.kind.value, str(standing.id)) == (source_type, source_id):
             standing = None
         other = standing.label if standing is not None else None
-    if returned and other:
+        # Only an authorised NF-e or a confirmed sale issued anything (review: a pending venda simples was said to
+        # have issued the stock again and to carry on the sale with its receivables, and would never be confirmed).
+        carries = standing is not None and carries_the_sale(standing)
+    if returned and carries:
         stock = f"estoque devolvido e baixado de novo pela {other}, que continua a venda (com as contas dela)"
+    elif returned and other:
+        stock = (f"estoque devolvido; a {other} do pedido ainda não deu baixa nem criou contas a receber: " + (
+            "confirme-a para que dê" if standing.kind is DocumentKind.SIMPLE_SALE else "dará quando for autorizada"))
     elif returned:
         stock = "estoque devolvido"
     else:
