@@ -168,6 +168,34 @@ def test_an_unanswered_send_is_settled_by_asking_sefaz_not_by_sending_again(app,
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 
+def test_a_retry_whose_question_by_key_never_connects_holds_nothing_in_flight(app, company, sefaz, simulator):
+    """review (integrator): SEFAZ refused at the connection, the first approval said "nada foi enviado"; the second
+    asked by key first, that connection refused too, and it said the NF-e might be authorised and held it five minutes
+    as "enviada há instantes", though nothing of it was ever sent."""
+    from lojasync.fiscal.sefaz.soap_client import SefazSoapClient
+
+    def refused(uf, env, cert, deadline=None):   # nothing listens on port 9
+        return SefazSoapClient(uf, env, certificate=cert, deadline=deadline, base_url="http://127.0.0.1:9", timeout=2)
+
+    down = Sefaz(refused, simulated=True)
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000028))
+    for attempt in range(3):   # the first sends nothing; the next ones ask by key first, and reach nobody either
+        with pytest.raises(SefazUnreachable) as unreachable:
+            approve_invoice(app.uow(), app.cipher, down, invoice.id)
+        error = unreachable.value
+        assert error.params.get("not_sent") and "retry_after" not in error.params, attempt
+        assert "nada foi enviado" in error.message and "pode já estar" not in error.message, attempt
+        with app.read_uow() as uow:
+            assert uow.invoices.get(invoice.id).sent_at is None, attempt   # nothing in flight: free to go again
+    assert error.resolution.startswith("A SEFAZ não foi alcançada (nenhuma conexão foi feita) e a NF-e nº ")
+    assert "antes de qualquer novo envio ela é consultada pela chave" in error.resolution
+    with pytest.raises(SefazUnreachable):   # not "enviada há instantes" (InvoiceBeingSent)
+        approve_invoice(app.uow(), app.cipher, down, invoice.id)
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)   # SEFAZ back: asked, then sent
+    assert changed and settled.status == "authorised"
+    assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4") == 1
+
+
 @pytest.mark.parametrize("status", ["108", "109"])
 def test_sefaz_out_of_service_took_nothing_so_the_nfe_may_be_sent_again_at_once(app, company, sefaz, simulator,
                                                                                  status):

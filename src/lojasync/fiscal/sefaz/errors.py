@@ -30,7 +30,14 @@ def maybe_delivered(exc: SefazUnreachable) -> SefazUnreachable:
     # Its words said "nada foi enviado", beside a resolution saying the NF-e may be authorised.
     reason = str(exc.params.get("reason", "")).replace(", nada foi enviado", "").replace(" nada foi enviado", "")
     params = {name: value for name, value in exc.params.items() if name != "not_sent"}
-    return SefazUnreachable(**{**params, "reason": f"{reason}; a NF-e pode já estar na SEFAZ"})
+    # Kept apart: this call itself reached nobody. When it was the question asked before sending again, nothing of
+    # this attempt is in flight (`services.invoices._transmit`).
+    return SefazUnreachable(**{**params, "reason": f"{reason}; a NF-e pode já estar na SEFAZ",
+                               NO_CONNECTION: exc.params.get("reason", "")})
+
+
+# The parameter of `maybe_delivered`'s error that says its own call made no connection (its words then).
+NO_CONNECTION = "no_connection"
 
 
 # The error's parameter naming the asynchronous batch (its receipt) SEFAZ took the NF-e in, when polling it failed.

@@ -58,6 +58,7 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.recipient_drift import recipient_changes
 from lojasync.fiscal.sefaz.errors import (
     IN_BATCH,
+    NO_CONNECTION,
     SefazConfigurationError,
     SefazInvalidAnswer,
     SefazUnreachable,
@@ -534,6 +535,15 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
     try:
         return _exchange(sefaz, claim)
     except SefazUnreachable as exc:
+        if exc.params.get(_ASKED_ONLY) and exc.params.get(NO_CONNECTION) is not None:
+            # The question asked before sending again (an earlier send may be there) reached nobody: this attempt sent
+            # nothing, so nothing of it is in flight (review: the NF-e was held five minutes as "enviada há
+            # instantes", and told it might be authorised, by a retry that never connected).
+            _sending_over(uow, claim, invoice_id)
+            raise SefazUnreachable(
+                service=exc.params.get("service", ""), reason=exc.params[NO_CONNECTION], not_sent=True,
+                resolution=NOT_ASKED.format(number=claim.number), action=Action.APPROVE_INVOICE,
+                invoice_id=invoice_id) from exc
         if not exc.params.get("not_sent"):
             if not exc.params.get(_ASKED_ONLY):
                 _record_unanswered(uow, claim, invoice_id, actor, exc)
@@ -607,6 +617,11 @@ def _unanswered(exc: LojasyncError, claim: _Claim, invoice_id: int) -> LojasyncE
 
 NOT_SENT_TO_SEFAZ = ("A NF-e nº {number} não chegou à SEFAZ (nenhuma conexão foi feita) e fica aguardando SEFAZ: "
                      "transmita de novo quando ela estiver ao alcance; o worker tenta sozinho.")
+
+
+NOT_ASKED = ("A SEFAZ não foi alcançada (nenhuma conexão foi feita) e a NF-e nº {number} fica aguardando SEFAZ; antes "
+             "de qualquer novo envio ela é consultada pela chave (um envio anterior pode ter ficado sem resposta). "
+             "Transmita de novo quando a SEFAZ estiver ao alcance; o worker tenta sozinho.")
 
 
 UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. "
