@@ -5,6 +5,7 @@ Swagger UI's files come from the installed package `fastapi_offline`: no CDN, th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -45,8 +46,25 @@ def api_schema(request: Request) -> dict:
         cached.setdefault("components", {})["securitySchemes"] = {
             "token": {"type": "http", "scheme": "bearer", "description": "Token de `lojasync tokens add NOME`."}}
         cached["security"] = [{"token": []}]
-        app.state.api_schema = cached
+        app.state.api_schema = cached = _standard_bounds(cached)
     return cached
+
+
+# pydantic writes the bounds of a number validated first by a function (`address_numbers.WholeNumber`: every id,
+# page and limit) as its own keywords, which JSON Schema does not know: generators and validators ignored them, and
+# a call valid by the schema (?limit=0) was refused (review).
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _standard_bounds(schema: Any) -> Any:
+    """`schema` with every numeric schema's ge/le/gt/lt as JSON Schema's minimum/maximum/exclusive*."""
+    if isinstance(schema, list):
+        return [_standard_bounds(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    numeric = schema.get("type") in ("integer", "number")
+    return {(_BOUNDS[key] if numeric and key in _BOUNDS else key): _standard_bounds(value)
+            for key, value in schema.items()}
 
 
 @router.get("/openapi.json")
