@@ -39,3 +39,38 @@ def test_the_demo_prints_a_working_login_and_ends_by_itself_after_its_minutes(tm
         assert log_in(demo.accounts_uow(), email, password, "127.0.0.1").token
     finally:
         demo.close()
+
+
+def test_the_demo_on_another_port_says_that_address_is_the_one_the_store_calls(tmp_path, monkeypatch):
+    """review: on any port but 8000 the Integração page compared the store's webhooks with 127.0.0.1:8000, said all
+    13 were missing, and its button registered 13 more to nowhere."""
+    from lojasync.entrypoints.cli import demo
+
+    for name in ("LOJASYNC_DATABASE_URL", "LOJASYNC_REDIS_URL", "LOJASYNC_DATA_DIR", "LOJASYNC_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    seen = {}
+
+    def back_office(app, simulator, url, minutes, seed):
+        seen["url"], seen["public_url"] = url, app.settings.public_url
+        seen["checked"] = [[h.event for h in report.missing] for report in _webhook_pages(app, url)]
+
+    monkeypatch.setattr(demo, "open_back_office", back_office)
+    reset_container()
+    result = CliRunner().invoke(cli, ["demo", "--orders", "5", "--live-seconds", "0", "--invoices", "0",
+                                      "--minutes", "1", "--port", "0", "--data-dir", str(tmp_path / "demo")],
+                                env={"COLUMNS": "200"})
+    reset_container()
+    assert result.exit_code == 0, result.output + str(result.exception or "")
+    assert seen["public_url"] == seen["url"] and not seen["url"].endswith(":8000")
+    assert seen["checked"] == [[]]   # none missing
+
+
+
+def _webhook_pages(app, url):
+    """For each store, the webhooks the Integração page finds missing (its check, without registering any)."""
+    from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_url_for
+
+    with app.read_uow() as uow:
+        stores = [s.external_id for s in uow.stores.list()]
+    return [store_webhooks(app.uow(), app.client_for, external_id, webhook_url_for(app.settings.public_url),
+                           create=False) for external_id in stores]

@@ -79,6 +79,9 @@ def demo(
         queue = TaskQueue(app)
         consumer = queue.consumer(app.settings.worker_threads, embedded=True)
         with SimulatorServer(config=config) as store_api, _web_server(create_app(app, queue), port) as web:
+            # The address the store calls is the one serving now (another port when 8000 is taken, or --port): the
+            # Integração page compares the store's webhooks with it, and said all were missing (review).
+            app.settings.public_url = web.url
             console.print(f"Simulador da Nuvemshop em {store_api.api_url} ({orders} pedidos, loja "
                           f"{store_api.store_id}); lojasync recebendo webhooks em {web.url}/webhooks/nuvemshop.",
                           highlight=False)
