@@ -93,7 +93,7 @@ def test_a_sale_page_shows_how_its_items_add_up_to_its_total(app, logged_in, sto
     (discounted,) = imported(app, store_id, {"id": 2400000013, "discount": "40.00", "shipping_cost_customer": "10.00",
                                              "total": "120.00"})
     page = text_of(logged_in.get(sale_for(logged_in, discounted)).text)
-    assert "Itens R$ 150,00 Descontos menos frete −R$ 30,00 Total R$ 120,00" in page
+    assert "Itens R$ 150,00 Abatimento (descontos menos frete) −R$ 30,00 Total R$ 120,00" in page
 
 
 def cancel_section(html: str) -> str:
