@@ -159,3 +159,15 @@ def test_a_carriers_ie_missing_its_leading_zeros_is_kept_at_its_ufs_length(app):
     view, _ = set_carrier(app.uow(), "ce", CarrierData(name="Transportes CE Ltda", cnpj="11.444.777/0001-61",
                                                       ie="60000015", city="Fortaleza", uf="CE"))
     assert view.ie == "060000015"
+
+
+def test_a_carriers_ie_typed_as_words_is_refused_not_kept_as_none(app):
+    """review: "abc" (or "isent" for ISENTO) was read as no registration and the carrier "alterada"."""
+    from lojasync.fiscal.services.carriers import CarrierDataInvalid
+
+    data = dict(name="Transportes DF Ltda", cnpj="11.444.777/0001-61", city="Brasília", uf="DF")
+    with pytest.raises(CarrierDataInvalid) as refused:
+        set_carrier(app.uow(), "df", CarrierData(**data, ie="isent"))
+    assert "inscrição estadual isent não reconhecida" in str(refused.value.problems)
+    assert set_carrier(app.uow(), "df", CarrierData(**data, ie="ISENTO"))[0].ie == "ISENTO"
+    assert set_carrier(app.uow(), "df", CarrierData(**data, ie=""))[0].ie is None   # blank: none

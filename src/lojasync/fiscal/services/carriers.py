@@ -186,7 +186,12 @@ def _checked(data: CarrierData, carrier: RegisteredCarrier | None, problems: lis
     if data.ie is not None:
         ie = normalise_ie(data.ie)
         given["ie"] = ie
-        if ie and ie != ISENTO:
+        if ie is None and data.ie.strip():
+            # Words without a digit ("abc", "isent") read as no registration: said, as the company's (review: kept as
+            # none, and "alterada").
+            problems.append(f"inscrição estadual {' '.join(data.ie.split())[:40]} não reconhecida: informe os "
+                            "números da IE da transportadora, ISENTO, ou deixe em branco se ela não tem")
+        elif ie and ie != ISENTO:
             if uf:
                 try:
                     check_ie(ie, uf)
