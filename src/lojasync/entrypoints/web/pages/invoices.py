@@ -13,7 +13,7 @@ from lojasync.entrypoints.web.auth import csrf_protect, now, page_person, page_u
 from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
-from lojasync.entrypoints.web.pages.inputs import PageId
+from lojasync.entrypoints.web.pages.inputs import PageId, whole_number
 from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
@@ -141,10 +141,16 @@ def _series(text: str) -> int:
 
 
 def _whole_number(text: str, what: str) -> int:
+    # "1.000" as the other number fields of the site read it (review: the numbering form took it, this one refused it
+    # while its own resolution wrote "999.999.999").
     value = text.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    try:
+        number = whole_number(value)
+    except ValueError:
+        number = None
+    if number is None or number >= 10**9:
         raise VoidRangeInvalid(why=f"{what} deve ser um número inteiro de até 9 dígitos (veio \"{value[:20]}\")")
-    return int(value)
+    return number
 
 
 def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **context) -> Response:
