@@ -53,6 +53,10 @@ def test_a_method_an_api_address_does_not_take_says_which_it_does(api):  # noqa:
     body = answer.json()
     assert body["codigo"] == "web.http_405" and "DELETE" in body["erro"]
     assert "Use GET ou HEAD" in body["resolucao"] and "botão" not in body["resolucao"]
+    # An address two routes share names both (review: PUT /number-voids said "Allow: POST", and GET works there).
+    both = api.put("/api/v1/number-voids")
+    assert both.status_code == 405 and both.headers["allow"] == "GET, HEAD, POST"
+    assert "Use GET ou HEAD ou POST" in both.json()["resolucao"]
 
 
 def test_head_is_answered_as_get_without_a_body(api, web):  # noqa: F811

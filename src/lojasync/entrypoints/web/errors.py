@@ -13,7 +13,9 @@ import secrets
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from lojasync.entrypoints.web.auth import (
     IDLE_MESSAGE,
@@ -174,12 +176,26 @@ def _with_head(allowed: str) -> str:
     return ", ".join(methods)
 
 
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_here(request: Request) -> str | None:
+    """Every method some route takes at this address: Starlette's 405 names only the first route the path matched
+    (review: PUT /api/v1/number-voids said "Allow: POST", and GET there works)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        route = context.route
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods, key=lambda m: (_METHOD_ORDER + (m,)).index(m))) if methods else None
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     headers = getattr(exc, "headers", None)
     if is_api(request) and exc.status_code in (400, 404, 405) and (refused := caller_refused(request)) is not None:
         return refused   # an address, method or body the API cannot take is said only to who may call it
     if exc.status_code == 405 and headers and "Allow" in headers:
-        headers = {**headers, "Allow": _with_head(headers["Allow"])}
+        headers = {**headers, "Allow": _with_head(_allowed_here(request) or headers["Allow"])}
     if exc.status_code == 404:
         message, resolution = "Página não encontrada.", "Confira o endereço ou volte para a lista de pedidos."
         if is_api(request):
