@@ -116,6 +116,8 @@ def test_the_list_filters_searches_and_pages(api, orders):
     assert numbers(api, q="#501") == [orders["other"], orders["ana"]]
     assert numbers(api, q="501", store="7654321") == [orders["other"]]
     assert numbers(api, without_customer="true") == [orders["nodoc"]]
+    # false: those with one, as needs_attention=false (review: it was the same as leaving it out)
+    assert numbers(api, without_customer="false") == [orders["other"], orders["paid"], orders["ana"]]
     assert numbers(api, needs_attention="true") == []
     assert numbers(api, origin="nuvemshop") == numbers(api) == numbers(api, origin="loja-virtual")
     unknown = api.get("/api/v1/orders", params={"origin": "mercadolivre"})   # was an empty page

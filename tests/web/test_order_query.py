@@ -29,7 +29,7 @@ def test_each_field_becomes_the_filter_the_service_takes():
 def test_an_empty_form_asks_for_everything():
     criteria = query("").criteria()
     assert (criteria.status, criteria.origin, criteria.placed_from, criteria.text) == (None, None, None, None)
-    assert not criteria.without_customer and criteria.needs_attention is None
+    assert criteria.without_customer is None and criteria.needs_attention is None   # not "only with a customer"
 
 
 def test_a_value_that_makes_no_sense_is_left_out_and_named():

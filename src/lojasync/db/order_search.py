@@ -89,8 +89,9 @@ def order_conditions(criteria: OrderFilter) -> list[ColumnElement[bool]]:
         conditions.append(orders.c.status == criteria.status)
     if criteria.origin is not None:
         conditions.append(orders.c.origin == criteria.origin)
-    if criteria.without_customer:
-        conditions.append(orders.c.customer_id.is_(None))
+    if criteria.without_customer is not None:
+        conditions.append(orders.c.customer_id.is_(None) if criteria.without_customer
+                          else orders.c.customer_id.is_not(None))
     if criteria.needs_attention is not None:
         conditions.append(orders.c.needs_attention == criteria.needs_attention)
     if criteria.placed_from is not None:

@@ -449,7 +449,7 @@ class ReceivableRepository:
         return _of_orders(self.session, Receivable, order_ids)
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None, *,
-             due_from: date | None = None, due_to: date | None = None, to_check: bool = False,
+             due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None,
              limit: int | None = None, offset: int = 0) -> list[Receivable]:
         query = (select(Receivable).where(*_receivable_filter(status, order_id, due_from, due_to, to_check))
                  .order_by(Receivable.due_date, Receivable.id))
@@ -460,7 +460,7 @@ class ReceivableRepository:
         return list(self.session.scalars(query))
 
     def summary(self, overdue_before: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
-                due_from: date | None = None, due_to: date | None = None, to_check: bool = False
+                due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None
                 ) -> list[tuple[ReceivableStatus, bool, int, Decimal, int]]:
         past = case((receivable_table.c.due_date < overdue_before, 1), else_=0)
         query = (select(receivable_table.c.status, past, func.count(), func.sum(receivable_table.c.amount,
@@ -473,7 +473,7 @@ class ReceivableRepository:
 
 
 def _receivable_filter(status: ReceivableStatus | None, order_id: int | None, due_from: date | None,
-                       due_to: date | None, to_check: bool) -> list:
+                       due_to: date | None, to_check: bool | None) -> list:
     """The conditions of a list of receivables, in the query, not after it: a year of a store's receivables read
     whole took seconds, and the Financeiro's first page (no filter) read them all on every visit."""
     conditions = []
@@ -485,8 +485,8 @@ def _receivable_filter(status: ReceivableStatus | None, order_id: int | None, du
         conditions.append(receivable_table.c.due_date >= due_from)
     if due_to is not None:
         conditions.append(receivable_table.c.due_date <= due_to)
-    if to_check:
-        conditions.append(receivable_table.c.needs_attention.is_(True))
+    if to_check is not None:   # False: those not flagged
+        conditions.append(receivable_table.c.needs_attention.is_(to_check))
     return conditions
 
 

@@ -29,12 +29,12 @@ class ReceivableRepository(Protocol):
         orders with none left out."""
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None, *,
-             due_from: date | None = None, due_to: date | None = None, to_check: bool = False,
+             due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None,
              limit: int | None = None, offset: int = 0) -> list[Receivable]:
         """By due date (then id); `limit`/`offset`: one page of them."""
 
     def summary(self, overdue_before: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
-                due_from: date | None = None, due_to: date | None = None, to_check: bool = False
+                due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None
                 ) -> list[tuple[ReceivableStatus, bool, int, Decimal, int]]:
         """Of the receivables `list` would give, counted in the database: (status, due before `overdue_before`, how
         many, their amount, how many flagged "conferir") per status and side of that day."""

@@ -51,7 +51,7 @@ class ReceivableFilter:
     order_number: int | None = None
     # Only those flagged "conferir" (received, then their document cancelled: the money is to be returned or
     # kept on purpose, which a person settles with "Marcar como conferida").
-    to_check: bool = False
+    to_check: bool | None = None    # False: only those not flagged
     # The stored state, as the JSON's "status" says it ("open": due or past due alike); with `situation`, both.
     status: ReceivableStatus | None = None
 

@@ -27,7 +27,7 @@ class OrderFilter:
 
     status: OrderStatus | None = None
     origin: str | None = None               # where the orders came from ("nuvemshop": Loja virtual)
-    without_customer: bool = False
+    without_customer: bool | None = None    # True: only those without one; False: only those with one
     needs_attention: bool | None = None
     placed_from: datetime | None = None     # inclusive
     placed_before: datetime | None = None   # exclusive
@@ -76,7 +76,7 @@ def matches(criteria: OrderFilter, order: Order) -> bool:
         return False
     if criteria.origin is not None and order.origin != criteria.origin:
         return False
-    if criteria.without_customer and order.customer is not None:
+    if criteria.without_customer is not None and (order.customer is None) != criteria.without_customer:
         return False
     if criteria.needs_attention is not None and order.needs_attention != criteria.needs_attention:
         return False

@@ -90,7 +90,7 @@ def orders_list(
         usage_error(f"--search: no máximo {MAX_SEARCH_LENGTH} caracteres (um número de pedido, um nome ou um "
                     "CPF/CNPJ).")
     criteria = OrderFilter(
-        status=_parse_status(status), without_customer=without_customer or old_without_customer,
+        status=_parse_status(status), without_customer=True if without_customer or old_without_customer else None,
         needs_attention=True if attention or old_attention else None,
         placed_from=formats.day_start(formats.parse_day(since, "--since")) if since else None,
         placed_before=formats.day_end(formats.parse_day(until, "--until")) if until else None,

@@ -49,7 +49,8 @@ def list_(
         usage_error(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada (ou, como o "
                     "JSON diz no campo status, open, received ou cancelled).")
     app_ = container()
-    criteria = ReceivableFilter(_STATUS.get(key), order_number=order, to_check=to_check, status=_STORED.get(key))
+    criteria = ReceivableFilter(_STATUS.get(key), order_number=order, to_check=True if to_check else None,
+                                status=_STORED.get(key))
     rows = find_receivables(app_.read_uow(), criteria).items
     if fmt is OutputFormat.JSON:
         print_json(rows)

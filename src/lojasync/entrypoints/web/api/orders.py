@@ -220,7 +220,8 @@ def list_(
     placed_from: Annotated[IsoDay | None, Query(description="Feitos a partir deste dia (inclusive).")] = None,
     placed_to: Annotated[IsoDay | None, Query(description="Feitos até este dia (inclusive).")] = None,
     needs_attention: Annotated[bool | None, Query(description="Só os que precisam (ou não) de atenção.")] = None,
-    without_customer: Annotated[bool, Query(description="Só pedidos sem cliente.")] = False,
+    without_customer: Annotated[bool | None, Query(description=(
+        "Só pedidos sem cliente (true) ou só os com cliente (false), como needs_attention."))] = None,
     q: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH, description=(
         "Busca: número do pedido, número na loja (#1234: só o número), parte do nome do cliente (sem acentos "
         "ou maiúsculas) ou CPF/CNPJ (com ou sem pontuação)."))] = None,

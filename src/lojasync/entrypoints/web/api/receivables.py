@@ -97,9 +97,9 @@ def list_(
     due_from: Annotated[IsoDay | None, Query(description="Vencimento a partir deste dia (inclusive).")] = None,
     due_to: Annotated[IsoDay | None, Query(description="Vencimento até este dia (inclusive).")] = None,
     order: Annotated[WholeNumber | None, Query(ge=1, le=LARGEST_ID, description="Só deste pedido.")] = None,
-    needs_attention: Annotated[bool, Query(description=(
-        "Só as marcadas \"conferir\" (recebidas e com o documento cancelado depois).")
-    )] = False,
+    needs_attention: Annotated[bool | None, Query(description=(
+        "Só as marcadas \"conferir\" (true: recebidas e com o documento cancelado depois) ou só as outras (false).")
+    )] = None,
     limit: Annotated[WholeNumber | None, Query(ge=1, le=1000, description=(
         "Quantas, por vencimento; sem ele, todas (como sempre foi).")
     )] = None,

@@ -79,7 +79,7 @@ def _criteria(request: Request, situacao: str, vencimento_de: str, vencimento_at
                             hint="Escolha em aberto, vencida, recebida ou cancelada.") from None
     number = _order_number(request, pedido.strip()) if pedido.strip() else None
     return ReceivableFilter(situation, _day(vencimento_de, "Vencimento a partir de"),
-                            _day(vencimento_ate, "Vencimento até"), number, to_check=bool(conferir))
+                            _day(vencimento_ate, "Vencimento até"), number, to_check=True if conferir else None)
 
 
 @router.get("/financeiro", include_in_schema=False)

@@ -63,7 +63,7 @@ class OrderQuery:
             swapped = PlacedRangeInvalid()
             self.errors["ate"] = f"{swapped.message} {swapped.resolution}"
             start = end = None
-        return OrderFilter(status=status, origin=origin, without_customer=bool(self.sem_cliente),
+        return OrderFilter(status=status, origin=origin, without_customer=True if self.sem_cliente else None,
                            needs_attention=True if self.atencao else None,
                            placed_from=formats.day_start(start) if start else None,
                            placed_before=formats.day_end(end) if end else None,
