@@ -206,6 +206,10 @@ def test_a_number_in_the_address_that_is_not_plain_digits_acts_on_nothing(app, a
                     "/api/v1/sales?limit=1.0"):
         assert api.get(address).status_code == 422, address
     assert api.get(f"/api/v1/orders/0{number}").status_code == 200   # digits, a leading zero: the same number
+    # A negative number is told its bounds, as 0 is (review: "-1" was told it was no whole number)
+    for address, bound in (("/api/v1/orders/-1", "a partir de 1"), ("/api/v1/invoices?offset=-1", "a partir de 0")):
+        refused = api.get(address)
+        assert refused.status_code == 422 and bound in refused.json()["erro"], refused.text
     assert api.get("/api/v1/sales", params={"limit": "1"}).status_code == 200
 
 

@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-_DIGITS = re.compile(r"[0-9]+")
+# A minus sign is let through: the number's bounds then say what it must be ("a partir de 1"), where "-1" was told it
+# was no whole number (review).
+_DIGITS = re.compile(r"-?[0-9]+")
 
 
 def _digits_only(value: Any) -> Any:
