@@ -1778,7 +1778,7 @@ def test_a_cancellation_and_an_import_of_its_order_at_once_take_their_locks_in_o
                         if issubclass(kind, DocumentCancelled) else handlers_for(kind))
     monkeypatch.setattr(app, "bus", bus)
     # One attempt: a deadlock (or any write conflict) would be an error below, not a retry.
-    monkeypatch.setattr("lojasync.fiscal.services.invoice_cancellation.RECORD_ATTEMPTS", 1)
+    monkeypatch.setattr("lojasync.shared.conflicts.RECORD_ATTEMPTS", 1)
     errors: list[Exception] = []
 
     def run(job) -> None:
@@ -2782,3 +2782,96 @@ def test_the_environment_refusal_names_at_most_ten_numbers_and_the_series_when_t
     assert _some_numbers(many) == "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 e mais 3"
     mixed = [SimpleNamespace(number=5, series=2), SimpleNamespace(number=5, series=1)]
     assert _some_numbers(mixed) == "5 (série 1) e 5 (série 2)"
+
+
+def _one_line(app, order_id: int, line: dict) -> int:
+    total = f"{50 * int(line['quantity'])}.00"
+    return imported(app, id=order_id, products=[line], subtotal=total, discount="0.00", discount_coupon="0.00",
+                    shipping_cost_customer="0.00", total=total)
+
+
+def test_an_authorisation_recorded_beside_a_batchs_group_goes_through_a_deadlock(app, company, sefaz, simulator,
+                                                                                 monkeypatch):
+    """review (concurrency): a batch's group of answers, recorded in one transaction, locks the products NF-e by NF-e
+    (CAN-CER for the first, CAM-ALG-P for the second); a single approval of an order with both locks CAM-ALG-P, then
+    CAN-CER. On PostgreSQL one of them was killed as a deadlock: the operator was told to try again ("nada foi
+    gravado") about an NF-e SEFAZ had authorised, left awaiting SEFAZ. Recording an answer is tried again."""
+    from lojasync.bootstrap import message_bus
+    from lojasync.fiscal.events import InvoiceAuthorised
+    from lojasync.fiscal.services.invoices import prepare_invoices, record_answer, record_decisions, transmit_invoice
+    from lojasync.shared.errors import WriteConflict
+    from lojasync.stock.counts import count_stock
+
+    both = imported(app, id=2000000029)
+    cam, can = order_payload()["products"]
+    only_can, only_cam = _one_line(app, 2000000030, can), _one_line(app, 2000000031, cam)
+    for sku in ("CAM-ALG-P", "CAN-CER"):   # counted: their balances are locked when stock moves
+        count_stock(app.uow(), sku, 100)
+    single = generate_invoice(app.uow(), app.cipher, both).id
+    answered = [(ready, transmit_invoice(app.uow(), sefaz, ready))
+                for ready in prepare_invoices(app.uow(), app.cipher, sefaz, [only_can, only_cam])]
+    inside, release = threading.Event(), threading.Event()
+    bus = message_bus(app.settings)
+    handlers_for = bus.handlers_for
+
+    def hold(event, uow) -> None:   # the group, after its first NF-e's effects (CAN-CER locked)
+        if threading.current_thread().name == "group" and not inside.is_set():
+            inside.set()
+            release.wait(10)
+
+    monkeypatch.setattr(bus, "handlers_for", lambda kind: [*handlers_for(kind), hold] if kind is InvoiceAuthorised
+                        else handlers_for(kind))
+    monkeypatch.setattr(app, "bus", bus)
+    outcomes: dict[str, object] = {}
+
+    def run(name, job) -> None:
+        try:
+            outcomes[name] = job()
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            outcomes[name] = exc
+
+    group = threading.Thread(name="group", target=run, args=("group", lambda: record_decisions(app.uow(), sefaz,
+                                                                                               answered)))
+    group.start()
+    assert inside.wait(10)
+    alone = threading.Thread(name="single", target=run,
+                             args=("single", lambda: approve_invoice(app.uow(), app.cipher, sefaz, single)))
+    alone.start()
+    alone.join(timeout=1.5)   # CAM-ALG-P locked, waiting for CAN-CER (past PostgreSQL's deadlock_timeout, 1 s)
+    release.set()
+    group.join(timeout=30)
+    alone.join(timeout=30)
+    assert not isinstance(outcomes["single"], Exception), outcomes["single"]
+    if isinstance(outcomes["group"], WriteConflict):   # the side PostgreSQL killed: the batch records each alone
+        for ready, answer in answered:
+            record_answer(app.uow(), sefaz, ready, answer)
+    else:
+        assert not isinstance(outcomes["group"], Exception), outcomes["group"]
+    with app.read_uow() as uow:
+        assert {i.status.value for i in uow.invoices.list()} == {"authorised"}
+    assert stock(app) == {"CAM-ALG-P": 100 - 2 - 2, "CAN-CER": 100 - 1 - 1}   # each line once
+
+
+def test_recording_sefazs_answer_is_tried_again_after_a_write_conflict(app, company, sefaz, simulator, monkeypatch):
+    """The authorisation SEFAZ gave is not lost to a writer met on the way (a deadlock over the products' locks, a
+    busy SQLite): its transaction, rolled back whole, is run again (review: the operator was told "tente de novo",
+    the NF-e left awaiting SEFAZ)."""
+    from lojasync.fiscal.services import invoices as module
+    from lojasync.shared.errors import WriteConflict
+
+    record, conflicts = module._record, []
+
+    def once_in_conflict(*args, **kwargs):
+        if len(conflicts) < 1:
+            conflicts.append(True)
+            raise WriteConflict(reason="as duas gravações esperavam uma pela outra")
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(module, "_record", once_in_conflict)
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000032))
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert conflicts and changed and authorised.status == "authorised"
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+    conflicts.clear()
+    issued, changed = module.issue_invoice(app.uow(), app.cipher, sefaz, imported(app, id=2000000033))
+    assert conflicts and changed and issued.status == "authorised"   # `record_answer`, a batch's and the CLI's

@@ -49,13 +49,13 @@ from lojasync.fiscal.services.invoices import (
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
+from lojasync.shared.conflicts import through_conflicts
 from lojasync.shared.errors import LojasyncError, WriteConflict
 
 Clock = Callable[[], datetime]
 DUPLICATE_EVENT = "573"         # this very event was registered before (its answer was lost)
 # A request still unsettled this long after it was made: a person looks (the worker keeps asking meanwhile).
 STILL_PENDING_AFTER = timedelta(hours=24)
-RECORD_ATTEMPTS = 3   # recording a cancellation SEFAZ registered, through write conflicts
 
 
 def _now() -> datetime:
@@ -153,12 +153,7 @@ def _same_sefaz(invoice: Invoice, sefaz: Sefaz) -> None:
 def _record_through_conflicts(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, proc: str | None,
                               reason: str, actor: Who, now: Clock) -> tuple[InvoiceView, bool]:
     """`_record` of a cancellation SEFAZ registered, tried again on a write conflict (the last one raises)."""
-    for _ in range(RECORD_ATTEMPTS - 1):
-        try:
-            return _record(uow, invoice_id, answer, proc, reason, actor, now)
-        except WriteConflict:
-            continue
-    return _record(uow, invoice_id, answer, proc, reason, actor, now)
+    return through_conflicts(lambda: _record(uow, invoice_id, answer, proc, reason, actor, now))
 
 
 def _record(uow: ProcessingUnitOfWork, invoice_id: int, answer: SefazAnswer, proc: str | None, reason: str,

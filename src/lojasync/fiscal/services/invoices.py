@@ -73,6 +73,7 @@ from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.status import OrderStatus
+from lojasync.shared.conflicts import through_conflicts
 from lojasync.shared.errors import Action, LojasyncError
 
 log = logging.getLogger("lojasync.fiscal")
@@ -250,7 +251,8 @@ def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, inv
             return invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)), False
         claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, now())
         uow.commit()
-    return _record(uow, sefaz, invoice_id, claim, _transmit(uow, sefaz, claim, invoice_id, actor), actor, now)
+    answer = _transmit(uow, sefaz, claim, invoice_id, actor)
+    return through_conflicts(lambda: _record(uow, sefaz, invoice_id, claim, answer, actor, now))
 
 
 def issue_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, order_number: int,
@@ -411,7 +413,9 @@ def transmit_invoice(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend
 def record_answer(uow: ProcessingUnitOfWork, sefaz: Sefaz, ready: ReadyToSend, answer: SefazAnswer,
                   actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
     """SEFAZ's answer to `transmit_invoice`, in a transaction of its own (authorised: the effects run here)."""
-    return _record(uow, sefaz, ready.invoice_id, ready.claim, answer, actor, now)
+    # Through write conflicts (review: a group of answers recorded together deadlocked on PostgreSQL with this one,
+    # over the products' locks, and the operator was told to try again about an NF-e SEFAZ had authorised).
+    return through_conflicts(lambda: _record(uow, sefaz, ready.invoice_id, ready.claim, answer, actor, now))
 
 
 def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Invoice, order, actor: Who,

@@ -60,13 +60,13 @@ from lojasync.fiscal.services.invoices import (
 )
 from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who, actor_name
-from lojasync.shared.errors import Action, LojasyncError, WriteConflict
+from lojasync.shared.conflicts import through_conflicts
+from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.tax_id import format_cnpj
 
 Clock = Callable[[], datetime]
 # SEFAZ takes a range of any size in one request; a range this long is a typo (a missing dash, a year typed).
 MAX_NUMBERS = 10_000
-RECORD_ATTEMPTS = 3   # recording SEFAZ's answer, through write conflicts
 NUMBER_IN_USE = "241"   # a void refused: a number of the range is used at SEFAZ, the key in its reason
 _KEY_IN_REASON = re.compile(r"chNFe:\s*([0-9A-Z]{44})")
 # Resends by the worker without an answer before a person is told (with the 5-minute window: about 20 minutes).
@@ -445,12 +445,7 @@ def _record(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answe
             now: Clock) -> tuple[NumberVoidView, bool]:
     """SEFAZ's answer, tried again on a write conflict: a voiding SEFAZ holds must not be lost here (asking again
     would only get 563, without the protocol)."""
-    for _ in range(RECORD_ATTEMPTS - 1):
-        try:
-            return _record_once(uow, request, signed, answer, actor, now)
-        except WriteConflict:
-            continue
-    return _record_once(uow, request, signed, answer, actor, now)
+    return through_conflicts(lambda: _record_once(uow, request, signed, answer, actor, now))
 
 
 def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, answer: SefazAnswer, actor: Who,
