@@ -144,3 +144,50 @@ def test_the_api_with_a_session_needs_the_csrf_header(app, logged_in, store_id):
     done = logged_in.put(f"/api/v1/orders/{number}/tracking", json={"code": "AA123456789BR"},
                          headers={"X-CSRF-Token": token})
     assert done.status_code == 200, done.text
+
+
+def test_a_code_the_store_refuses_is_said_on_the_orders_page(app, logged_in, store_id):
+    """review: refused for good (the order cancelled in the store), the code was said in the store log and on
+    Integração only; the order's page kept promising that the store marks it shipped and tells the customer."""
+    from lojasync.nuvemshop.client.errors import BadRequestError
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from tests.unit.fakes import FakeStoreClient
+
+    class Refusing(FakeStoreClient):
+        def get_order(self, order_id):
+            return {"id": int(order_id), "shipping_status": "unpacked"}
+
+        def fulfill_order(self, order_id, tracking_number, tracking_url=None, notify_customer=True):
+            raise BadRequestError("Order is cancelled", status_code=422)
+
+    (number,) = imported(app, store_id, {"id": 2400000009})
+    post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/rastreio", codigo="AA123456789BR", link=URL)
+    report = push_store_updates(app.uow(), lambda store: Refusing(), store_id)
+    assert report.failed == 1 and tracking_updates(app) == [("2400000009", "AA123456789BR", "failed")]
+    (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "store_write_refused"]
+    assert entry["level"] == "warning", entry
+    assert entry["message"].startswith("A loja recusou o código de rastreio AA123456789BR: ")
+    assert "Resolução:" in entry["message"]
+    assert "A loja recusou o código de rastreio AA123456789BR" in text_of(logged_in.get(f"/pedidos/{number}").text)
+
+
+def test_a_code_the_token_may_not_write_is_said_on_the_orders_page_too(app, logged_in, store_id):
+    """The same, when the whole kind is refused (403: the app lacks write_orders), which fails them together."""
+    from lojasync.nuvemshop.client.errors import ForbiddenError
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from tests.unit.fakes import FakeStoreClient
+
+    class Forbidding(FakeStoreClient):
+        def get_order(self, order_id):
+            return {"id": int(order_id), "shipping_status": "unpacked"}
+
+        def fulfill_order(self, order_id, tracking_number, tracking_url=None, notify_customer=True):
+            raise ForbiddenError("sem permissão", status_code=403)
+
+    (number,) = imported(app, store_id, {"id": 2400000010})
+    post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/rastreio", codigo="AA123456789BR", link=URL)
+    push_store_updates(app.uow(), lambda store: Forbidding(), store_id)
+    assert tracking_updates(app) == [("2400000010", "AA123456789BR", "failed")]
+    (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "store_write_refused"]
+    assert entry["message"].startswith("A loja recusou o código de rastreio AA123456789BR: "), entry["message"]
+    assert "write_orders" in entry["message"] or "permiss" in entry["message"]

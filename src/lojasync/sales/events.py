@@ -170,6 +170,19 @@ class TrackingRecorded(OrderEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StoreWriteRefused(OrderEvent):
+    """The store refused for good what the ERP wrote back to the order (its tracking code, its NF-e key): said on
+    the order's page, where the tracking form promised that the store marks it shipped and tells the customer
+    (review: only the store log and Integração said it)."""
+
+    history_type = HistoryType.STORE_WRITE_REFUSED
+    what: str            # "tracking" or "nfe_key" (`nuvemshop.model.store_updates.UpdateKind`)
+    value: str | None    # the code, or the key (none: the key being taken away)
+    error: str
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class AttentionCleared(OrderEvent):
     """A person looked at what flagged the order and marked it resolved (the flag's text is not kept here:
     it was shown when the flag was raised, and may have named the buyer)."""

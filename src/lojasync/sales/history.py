@@ -110,6 +110,7 @@ class HistoryType(StrEnum):
     CUSTOMER_REGISTRATION = "customer_registration"
     ATTENTION_CLEARED = "attention_cleared"
     TRACKING_RECORDED = "tracking_recorded"
+    STORE_WRITE_REFUSED = "store_write_refused"   # the store refused what the ERP wrote back to this order
     # LGPD
     LGPD_CUSTOMER_REDACT = "lgpd_customer_redact"
     LGPD_STORE_REDACT = "lgpd_store_redact"

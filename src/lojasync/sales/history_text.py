@@ -160,6 +160,8 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"{_contributor(p.get('before'))}, agora {_contributor(p.get('after'))}."),
     HistoryType.ATTENTION_CLEARED: lambda p, n: "Atenção resolvida: marcado como conferido.",
     HistoryType.TRACKING_RECORDED: lambda p, n: _tracking(p),
+    HistoryType.STORE_WRITE_REFUSED: lambda p, n: (
+        _refused_by_the_store(p) + (f" Resolução: {p['resolution']}" if p.get("resolution") else "")),
     HistoryType.LGPD_CUSTOMER_REDACT: lambda p, n: (
         "Dados pessoais anonimizados a pedido do cliente (LGPD)." + _fiscal_kept(p)),
     HistoryType.LGPD_STORE_REDACT: lambda p, n: (
@@ -270,7 +272,7 @@ _LEVELS = {
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
     HistoryType.INVOICE_CANCEL_REFUSED: Level.WARNING, HistoryType.INVOICE_SEFAZ_DOWN: Level.WARNING,
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: Level.WARNING, HistoryType.INVOICE_FOUND_CANCELLED: Level.WARNING,
-    HistoryType.STOCK_NEGATIVE: Level.WARNING,
+    HistoryType.STOCK_NEGATIVE: Level.WARNING, HistoryType.STORE_WRITE_REFUSED: Level.WARNING,
 }
 
 
@@ -306,6 +308,21 @@ def _tracking(params: Mapping[str, Any]) -> str:
     return f"Código de rastreio {params.get('code')} registrado{link}{replaced}."
 
 
+def _refused_by_the_store(params: Mapping[str, Any]) -> str:
+    error = str(params.get("error") or "").rstrip(".")
+    if error.startswith("a loja recusou"):   # the push's own words already name what ("...o código de rastreio X: ...")
+        return f"A{error[1:]}."
+    return f"A loja recusou {_written_back(params)}: {error or 'sem motivo informado'}."
+
+
+def _written_back(params: Mapping[str, Any]) -> str:
+    """What the store refused: "o código de rastreio AA123BR", "a chave da NF-e 3526...", "a retirada da chave"."""
+    value = params.get("value")
+    if params.get("what") == "tracking":
+        return f"o código de rastreio {value}" if value else "o código de rastreio"
+    return f"a chave da NF-e {value}" if value else "a retirada da chave da NF-e do pedido"
+
+
 def _invoice(params: Mapping[str, Any]) -> str:
     return f"nº {params.get('number')} série {params.get('series')}"
 
@@ -320,6 +337,7 @@ TYPE_LABELS = {
     HistoryType.CUSTOMER_REGISTRATION: "IE do cliente",
     HistoryType.ATTENTION_CLEARED: "atenção resolvida",
     HistoryType.TRACKING_RECORDED: "código de rastreio",
+    HistoryType.STORE_WRITE_REFUSED: "recusado pela loja",
     HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
     HistoryType.INVOICE_REBUILT: "NF-e refeita",

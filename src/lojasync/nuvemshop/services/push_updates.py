@@ -41,6 +41,7 @@ from lojasync.nuvemshop.model.store_updates import (
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
 from lojasync.nuvemshop.services.leases import Lease, store_lease
 from lojasync.nuvemshop.services.maintenance import stop_for_attention
+from lojasync.sales.events import StoreWriteRefused
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
 from lojasync.stock.views import product_reference
@@ -403,6 +404,7 @@ def _fail(uow: ConnectorUnitOfWork, row: StoreUpdate, refusal: _Refusal, stock: 
     its turn, `_wait`)."""
     if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution):
         report.failed += 1
+        _tell_the_orders(uow, [row], refusal)
         uow.store_log.record(row.store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
                              {"kind": row.kind, "ref": row.ref, "sku": stock.skus.get(stock.bound.get(row.ref)),
                               "error": refusal.error, "resolution": refusal.resolution})
@@ -622,6 +624,22 @@ NO_PERMISSION = ("Reinstale o app concedendo as permissões write_products (esto
                  f"e reconecte a loja; depois reenvie as atualizações com erro {RESEND}.")
 
 
+def _tell_the_orders(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusal) -> None:
+    """The history of each order a failed update was about (its tracking code, its NF-e key) says so: the order's
+    page promised the store would mark it shipped and tell the customer (review: only the store log said it).
+    Only an entry is written, the order row is not: its lock is the fiscal side's, taken before these rows'."""
+    about_orders = [row for row in rows if row.kind != UpdateKind.STOCK.value]
+    if not about_orders:
+        return
+    bindings = uow.bindings.orders_by_external_ids(about_orders[0].store_id, [row.ref for row in about_orders])
+    for row in about_orders:
+        binding = bindings.get(row.ref)
+        if binding is not None and binding.order is not None:
+            binding.order.record(StoreWriteRefused(order=binding.order, actor=Actor.SYSTEM, what=row.kind,
+                                                   value=row.value, error=refusal.error,
+                                                   resolution=refusal.resolution))
+
+
 def _give_up(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusal, report: PushReport,
              moment: datetime) -> list[StoreUpdate]:
     """Fail them all, with one entry in the store log (not one per variant); returns those failed (not one that
@@ -633,6 +651,7 @@ def _give_up(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusa
         uow.store_log.record(rows[0].store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
                              {"kind": "all", "count": len(failed), "error": refusal.error,
                               "resolution": refusal.resolution})
+        _tell_the_orders(uow, failed, refusal)
     return failed
 
 
