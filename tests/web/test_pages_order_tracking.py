@@ -109,10 +109,12 @@ def test_the_api_records_the_code_idempotently(app, api, store_id):
     assert (order["history"][-1]["event"], order["history"][-1]["actor_name"]) == (
         "tracking_recorded", "token de API integracao-testes")
     assert tracking_updates(app) == [("2400001001", "AA123456789BR", "pending")]
+    assert pushes(api) == ["push_soon"]   # the worker woken, as from the page (review: it waited a minute)
 
     again = api.put(f"/api/v1/orders/{number}/tracking", json={"code": "AA123456789BR", "url": URL})
     assert again.status_code == 200 and again.json()["changed"] is False
     assert len(api.get(f"/api/v1/orders/{number}").json()["history"]) == len(order["history"])
+    assert pushes(api) == ["push_soon"]   # nothing new for the store
     # The same code without `url` in the body keeps the link; `"url": null` takes it away.
     kept = api.put(f"/api/v1/orders/{number}/tracking", json={"code": "AA123456789BR"})
     assert kept.json()["changed"] is False and kept.json()["tracking_url"] == URL

@@ -4,7 +4,7 @@ shipped there with it by the worker (the store tells the customer); the same cod
 
 from __future__ import annotations
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from pydantic import Field
 
 from lojasync.bootstrap import Container
@@ -12,6 +12,7 @@ from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
+from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.sales.history import Person
 from lojasync.sales.tracking import KEEP_LINK, MAX_CODE, MAX_URL, record_tracking
 
@@ -39,9 +40,11 @@ class TrackingRecordedOut(ApiModel):
 
 @router.put("/{number}/tracking", response_model=TrackingRecordedOut,
             summary="Registra o código de rastreio do envio (vai para a loja, se o pedido veio dela)")
-def put_tracking(number: Id, body: TrackingIn, app: Container = Depends(container),
+def put_tracking(number: Id, body: TrackingIn, request: Request, app: Container = Depends(container),
                  who: Person = Depends(api_person)) -> TrackingRecordedOut:
     """Recusas: pedido inexistente (404), código ou link inválido (422), pedido cancelado (409)."""
     url = body.url if "url" in body.model_fields_set else KEEP_LINK
     recorded = record_tracking(app.uow(), number, body.code, url, actor=who)
+    if recorded["from_store"] and recorded["changed"]:
+        push_soon(request)   # "em instantes", as from the page and the terminal (review: it waited for housekeeping)
     return TrackingRecordedOut.model_validate(recorded)
