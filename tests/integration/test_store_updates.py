@@ -846,3 +846,24 @@ def test_a_variant_back_from_gone_shares_again_in_the_same_push(app, store_id):
     assert {("stock", "601", "pending"), ("stock", "603", "pending")} <= set(queued(app))
     push_store_updates(app.uow(), lambda s: client, store_id)
     assert client.variant_stock == {"601": 5, "603": 4}
+
+
+def test_a_gone_variants_update_sent_again_is_closed_without_a_write_not_reported_sent(app, store_id):
+    """review: "Reenviar" (or `store push --failed`) of the update of a variant deleted in the store answered
+    "Enviadas: 1" and listed it "enviada", though no call was made: nothing was there to write to."""
+    from lojasync.nuvemshop.services.integration_views import retry_failed_updates
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+    from lojasync.nuvemshop.services.store_updates import push_now
+    from tests.unit.fakes import FakeStoreClient
+
+    import_order(app.uow(), store_id, order_payload(id=1900000481), ImportPolicy())
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+    store = FakeStoreClient()
+    store.gone_variants = {"601"}
+    assert push_store_updates(app.uow(), lambda s: store, store_id).failed == 1
+    retry_failed_updates(app.uow(), "1234567")
+    writes = len(store.writes)
+    report, _ = push_now(app.uow(), lambda s: store, "1234567")
+    assert (report.pushed, report.unsent, len(store.writes)) == (0, 1, writes)
+    (row,) = [u for u in list_store_updates(app.read_uow(), None, include_done=True) if u.ref == "601"]
+    assert (row.status, row.status_label, row.sent_value) == ("done", "encerrada sem envio", None)

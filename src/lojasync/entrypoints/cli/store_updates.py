@@ -83,8 +83,10 @@ def push(
         raise typer.Exit(1)
     if again:
         console.print(f"{formats.number(again)} atualização(ões) com erro recolocada(s) na fila.", highlight=False)
-    console.print(f"Enviadas: {formats.number(report.pushed)}; recusadas pela loja: {formats.number(report.failed)}; "
-                  f"chamadas à API: {formats.number(report.calls)}.", highlight=False)
+    unsent = (f"; encerradas sem envio (variante não mais vinculada, ou estoque que o ERP não controla): "
+              f"{formats.number(report.unsent)}" if report.unsent else "")
+    console.print(f"Enviadas: {formats.number(report.pushed)}; recusadas pela loja: {formats.number(report.failed)}"
+                  f"{unsent}; chamadas à API: {formats.number(report.calls)}.", highlight=False)
     if report.failed:
         console.print("Veja os motivos em lojasync store updates (ou lojasync store log).", highlight=False)
     if report.error:

@@ -70,6 +70,9 @@ class PushReport:
     store_id: int
     pushed: int = 0
     failed: int = 0
+    # Closed without a call: nothing to write (the variant no longer bound, or its stock not the ERP's to manage).
+    # Counted apart (review: "Enviadas: 1" for a deleted variant's update that sent nothing).
+    unsent: int = 0
     calls: int = 0
     busy: bool = False                 # another worker holds the store: try again shortly
     skipped: str | None = None         # why nothing was tried: "inactive", "paused", "attention"
@@ -320,7 +323,10 @@ def _push_group(uow: ConnectorUnitOfWork, client: StoreClient, group: list[Store
             else:
                 sent, remote_id = outcome
                 uow.store_updates.finish(row, clock(), sent, remote_id)
-                report.pushed += 1
+                if row.kind == UpdateKind.STOCK and sent is None:
+                    report.unsent += 1
+                else:
+                    report.pushed += 1
                 if row.kind == UpdateKind.STOCK and sent is not None and stock.bound.get(row.ref) in stock.shared:
                     split.add(stock.bound[row.ref])
         for product_id in sorted(split):

@@ -106,14 +106,21 @@ def push_now(uow: ConnectorUnitOfWork, client_factory: ClientFactory, external_s
         if following.busy:   # another worker took the store between two slices: it pushes the rest
             break
         report = replace(following, pushed=report.pushed + following.pushed, failed=report.failed + following.failed,
+                         unsent=report.unsent + following.unsent,
                          calls=report.calls + following.calls)
     return report, again
+
+
+def _status_label(row: StoreUpdate, status: UpdateStatus) -> str:
+    if status is UpdateStatus.DONE and row.kind == UpdateKind.STOCK.value and row.sent_value is None:
+        return "encerrada sem envio"   # nothing to write: the variant unbound (gone from the store), or not managed
+    return _STATUS_LABELS[status]
 
 
 def _view(row: StoreUpdate, subject: str | None, now: datetime) -> UpdateView:
     kind, status = UpdateKind(row.kind), UpdateStatus(row.status)
     late = row.late(now)
     return UpdateView(row.id, row.kind, _KIND_LABELS[kind], row.ref, subject, row.value, row.sent_value,
-                      row.status, "atrasada" if late else _STATUS_LABELS[status], row.attempts, row.last_error,
+                      row.status, "atrasada" if late else _status_label(row, status), row.attempts, row.last_error,
                       row.resolution, row.updated_at.isoformat(),
                       row.failing_since.isoformat() if row.failing_since else None, late)
