@@ -213,8 +213,13 @@ def test_a_tracking_code_the_store_refuses_is_kept_as_failed_with_the_reason(loj
     assert store.simulator.fulfillments() == []
     log = json.loads(lojasync("store", "log", "--format", "json"))
     assert log[0]["level"] == "error"
-    assert log[0]["message"].startswith(f"Código de rastreio não gravado no pedido {order['store_order_id']} da loja: "
-                                        "a loja recusou o código de rastreio AA123456789BR")
+    # Named as the merchant knows it, the store's number and the ERP's (review: the store's internal id alone)
+    assert log[0]["message"].startswith(
+        f"Código de rastreio não gravado no pedido #{order['store_order_number']} da loja (pedido {order['number']} "
+        "no ERP): a loja recusou o código de rastreio AA123456789BR"), log[0]["message"]
+    # And the order's own history says it (review: only the store log did)
+    shown = json.loads(lojasync("orders", "show", str(order["number"]), "--format", "json"))
+    assert shown["log"][-1]["event"] == "store_write_refused"
 
 
 def test_tracking_refusals_in_the_terminal_say_what_to_do(lojasync, store):

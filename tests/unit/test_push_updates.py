@@ -239,7 +239,8 @@ def test_a_token_without_write_permission_fails_the_batch_at_once_with_one_log_e
     assert statuses(uow) == {"601": "failed", "701": "failed"}
     (entry,) = uow.store_log.rows
     text = render_store_log(entry.type, entry.params)
-    assert text.startswith("2 atualização(ões) para a loja (estoque, chave da NF-e) não enviada(s): A Nuvemshop "
+    assert text.startswith("2 atualização(ões) para a loja (estoque, chave da NF-e, código de rastreio) não "
+                           "enviada(s): A Nuvemshop "
                            "negou acesso")
     assert "write_products (estoque) e write_orders (chave da NF-e)" in text
 

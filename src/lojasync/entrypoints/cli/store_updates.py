@@ -71,7 +71,8 @@ def push(
     store: StoreOption = None,
     failed: Annotated[bool, typer.Option("--failed", help="Reenvia também as que a loja recusou.")] = False,
 ) -> None:
-    """Envia agora à loja o estoque e as chaves de NF-e pendentes (o worker faz isso sozinho)."""
+    """Envia agora à loja o estoque, as chaves de NF-e e os códigos de rastreio pendentes (o worker faz isso
+    sozinho)."""
     app = container()
     report, again = push_now(app.uow(), app.client_for, store, retry_failed=failed)
     if report.skipped:

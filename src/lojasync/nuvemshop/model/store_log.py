@@ -66,11 +66,12 @@ def _redacted(p: Mapping[str, Any]) -> str:
 
 def _update_failed(p: Mapping[str, Any]) -> str:
     if p.get("kind") == "all":
-        what = f"{p.get('count', 0)} atualização(ões) para a loja (estoque, chave da NF-e) não enviada(s)"
+        what = (f"{p.get('count', 0)} atualização(ões) para a loja (estoque, chave da NF-e, código de rastreio) não "
+                "enviada(s)")
     elif p.get("kind") == "nfe_key":
-        what = f"Chave da NF-e não gravada no pedido {p.get('number') or p.get('ref') or '?'} da loja"
+        what = f"Chave da NF-e não gravada no {_store_order(p)}"
     elif p.get("kind") == "tracking":
-        what = f"Código de rastreio não gravado no pedido {p.get('ref') or '?'} da loja"
+        what = f"Código de rastreio não gravado no {_store_order(p)}"
     else:
         sku = f" (SKU {p['sku']})" if p.get("sku") else ""
         what = f"Estoque da variante {p.get('ref') or '?'}{sku} não atualizado na loja"
@@ -79,6 +80,12 @@ def _update_failed(p: Mapping[str, Any]) -> str:
         return text
     # The refusals' words end without a full stop (review: "...desta variante Resolução: ..."); some end with one.
     return f"{text if text.endswith(('.', '!', '?')) else text + '.'} Resolução: {p['resolution']}"
+
+
+def _store_order(p: Mapping[str, Any]) -> str:
+    """ "pedido #1234 da loja (pedido 16 no ERP)"; the store's internal id when its number is not known."""
+    which = f"#{p['number']}" if p.get("number") else (p.get("ref") or "?")
+    return f"pedido {which} da loja" + (f" (pedido {p['order']} no ERP)" if p.get("order") else "")
 
 
 def _stock_split(p: Mapping[str, Any]) -> str:

@@ -410,10 +410,15 @@ def _fail(uow: ConnectorUnitOfWork, row: StoreUpdate, refusal: _Refusal, stock: 
     its turn, `_wait`)."""
     if uow.store_updates.fail(row, moment, refusal.error, refusal.resolution):
         report.failed += 1
-        _tell_the_orders(uow, [row], refusal)
+        # An order's update names it as the merchant knows it: the store's number (#1234) and the ERP's, beside
+        # the store's internal id (review: the id alone matched nothing in the Nuvemshop admin).
+        binding = _bindings_of(uow, [row]).get(row.ref)
         uow.store_log.record(row.store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
                              {"kind": row.kind, "ref": row.ref, "sku": stock.skus.get(stock.bound.get(row.ref)),
+                              "number": binding.external_number if binding else None,
+                              "order": binding.order_id if binding else None,
                               "error": refusal.error, "resolution": refusal.resolution})
+        _tell_the_orders(uow, [row], refusal)
     else:
         _wait(uow, [row], refusal.error, moment)
 
@@ -630,15 +635,20 @@ NO_PERMISSION = ("Reinstale o app concedendo as permissões write_products (esto
                  f"e reconecte a loja; depois reenvie as atualizações com erro {RESEND}.")
 
 
+def _bindings_of(uow: ConnectorUnitOfWork, rows: list[StoreUpdate]) -> dict:
+    """The order bindings of those of `rows` about an order (tracking, NF-e key), by the store's order id."""
+    about_orders = [row for row in rows if row.kind != UpdateKind.STOCK.value]
+    if not about_orders:
+        return {}
+    return uow.bindings.orders_by_external_ids(about_orders[0].store_id, [row.ref for row in about_orders])
+
+
 def _tell_the_orders(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusal) -> None:
     """The history of each order a failed update was about (its tracking code, its NF-e key) says so: the order's
     page promised the store would mark it shipped and tell the customer (review: only the store log said it).
     Only an entry is written, the order row is not: its lock is the fiscal side's, taken before these rows'."""
-    about_orders = [row for row in rows if row.kind != UpdateKind.STOCK.value]
-    if not about_orders:
-        return
-    bindings = uow.bindings.orders_by_external_ids(about_orders[0].store_id, [row.ref for row in about_orders])
-    for row in about_orders:
+    bindings = _bindings_of(uow, rows)
+    for row in rows:
         binding = bindings.get(row.ref)
         if binding is not None and binding.order is not None:
             binding.order.record(StoreWriteRefused(order=binding.order, actor=Actor.SYSTEM, what=row.kind,
