@@ -254,3 +254,18 @@ def test_an_update_the_store_fails_for_over_an_hour_is_listed_late(app, lojasync
     monkeypatch.setattr(console, "_width", None)
     (line,) = [line for line in lojasync("store", "updates").splitlines() if "9999" in line]
     assert "│ atrasada " in line and "│ Com erro desde " in line and ": A Nuvemshop não respondeu (HTTP 503)." in line
+
+
+def test_store_push_with_the_store_out_of_reach_exits_75_and_says_what_happens_next(lojasync, store, monkeypatch):
+    """review: the README's 75 ("algo de fora indisponível agora") was 1 ("recusado, alguém corrige"), and a script
+    checking for 75 gave up on updates the worker sends once the store is back."""
+    order = next(o for o in synced(lojasync, store) if o["status"] != "cancelado")
+    lojasync("orders", "tracking", str(order["number"]), "AA123456789BR")
+    monkeypatch.setenv("LOJASYNC_HTTP_MAX_RETRIES", "0")   # refused at once: no waiting for retries
+    store.stop()   # the store out of reach
+    said = lojasync("store", "push", expect=75)
+    assert "Ficaram para depois:" in said
+    assert "Resolução: as atualizações ficam na fila e o worker tenta de novo sozinho. No terminal: lojasync store " \
+           "push" in " ".join(said.split())
+    (waiting,) = json.loads(lojasync("store", "updates", "--format", "json"))
+    assert (waiting["kind"], waiting["status"]) == ("tracking", "pending")

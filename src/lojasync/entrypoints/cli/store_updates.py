@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, err_console, friendly_errors
+from lojasync.entrypoints.cli.context import EXIT_TRY_AGAIN, console, container, err_console, friendly_errors
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table, time_column
 from lojasync.nuvemshop.services.store_updates import count_store_updates, list_store_updates, push_now
 
@@ -78,10 +78,10 @@ def push(
     if report.skipped:
         err_console.print(f"[yellow]Nada enviado:[/] {_SKIPPED[report.skipped]}.", highlight=False)
         raise typer.Exit(1)
-    if report.busy:
+    if report.busy:   # 75: the same command may work in a moment (README's exit codes; review: it was 1)
         err_console.print("[yellow]Nada enviado agora:[/] outro processo está usando esta loja; tente de novo em "
                           "instantes.", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_TRY_AGAIN)
     if again:
         console.print(f"{formats.number(again)} atualização(ões) com erro recolocada(s) na fila.", highlight=False)
     unsent = (f"; encerradas sem envio (variante não mais vinculada, ou estoque que o ERP não controla): "
@@ -90,8 +90,10 @@ def push(
                   f"{unsent}; chamadas à API: {formats.number(report.calls)}.", highlight=False)
     if report.failed:
         console.print("Veja os motivos em lojasync store updates (ou lojasync store log).", highlight=False)
-    if report.error:
+    if report.error:   # the store failed for now: kept in the queue, tried again (75, as any outside outage)
         err_console.print(f"[yellow]Ficaram para depois:[/] {escape(report.error)}", highlight=False)
-        raise typer.Exit(1)
+        err_console.print("Resolução: as atualizações ficam na fila e o worker tenta de novo sozinho. No terminal: "
+                          "lojasync store push", highlight=False)
+        raise typer.Exit(EXIT_TRY_AGAIN)
     if report.more:
         console.print("Há mais atualizações: rode o comando de novo (ou deixe o worker enviar).", highlight=False)
