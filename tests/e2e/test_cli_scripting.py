@@ -183,8 +183,11 @@ def test_a_batch_by_status_lists_the_nfe_an_earlier_run_left_awaiting_sefaz_as_r
     code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
     assert (code, err) == (0, "")
     (row,) = json.loads(out)
+    # With why, as this run's rows (review: error and error_code were null, and a script took the order for done)
     assert (row["id"], row["status"], row["error_code"], row["earlier_run"]) == (
-        earlier["id"], "awaiting_sefaz", None, True)
+        earlier["id"], "awaiting_sefaz", "fiscal.still_awaiting_sefaz", True)
+    assert row["error"].startswith("NF-e de uma emissão anterior aguardando a SEFAZ: consultada pela chave")
+    assert f"lojasync invoices approve {earlier['id']}" in row["error"]
     # That send never answered and its window ran out: a run takes it, asks SEFAZ by key, then sends it.
     _sent_by_another_process(app, earlier["id"], datetime.now(timezone.utc) - timedelta(minutes=6))
     code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
@@ -221,8 +224,12 @@ def test_a_batch_by_status_names_the_nfe_an_earlier_run_generated_and_left_unsen
     assert "1 NF-e de uma emissão anterior geradas e não autorizadas" in words
     assert f"Pedido {left}, NF-e nº {pending['number']} pendente: lojasync invoices approve {pending['id']}" in words
     code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--no-approve", "--format", "json")
-    assert [(r["order_number"], r["status"], r["earlier_run"]) for r in json.loads(out)] == [
+    rows = json.loads(out)
+    assert [(r["order_number"], r["status"], r["earlier_run"]) for r in rows] == [
         (left, "pending", True), (left + 1, "pending", True)]
+    assert rows[0]["error_code"] == "fiscal.earlier_not_sent"
+    assert rows[0]["error"] == ("NF-e de uma emissão anterior gerada e não transmitida: lojasync invoices approve "
+                                f"{pending['id']}")
     # A run that transmits sends them all, the earlier run's with its own number (review: "run it again"
     # transmitted nothing, the NF-e left to be sent one by one).
     code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--format", "json")
