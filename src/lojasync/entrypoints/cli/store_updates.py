@@ -11,7 +11,14 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import EXIT_TRY_AGAIN, console, container, err_console, friendly_errors
-from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table, time_column
+from lojasync.entrypoints.cli.output import (
+    Column,
+    FormatOption,
+    OutputFormat,
+    print_json,
+    table_or_lines,
+    time_column,
+)
 from lojasync.nuvemshop.services.store_updates import count_store_updates, list_store_updates, push_now
 
 StoreOption = Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")]
@@ -36,13 +43,14 @@ def updates(
         return
     counts = count_store_updates(container().read_uow(), store, include_done)
     total = sum(counts.values())
-    table(f"Atualizações para a loja ({formats.number(total)})",
-          ["Tipo", "Produto / pedido", "Situação", Column("Enviado", justify="right"),
-           Column("Tentativas", justify="right"), time_column("Atualizada"), "Erro"],
-          [[r.kind_label, escape(f"{r.subject} ({r.ref} na loja)" if r.subject else r.ref), r.status_label,
-            _sent(r), r.attempts, formats.when(r.updated_at),
-            escape(_error(r))]
-           for r in rows])
+    # One line per update where the table does not fit (80 columns: words were split, a key over six lines; review).
+    table_or_lines(f"Atualizações para a loja ({formats.number(total)})",
+                   ["Tipo", "Produto / pedido", Column("Situação", no_wrap=True), Column("Enviado", justify="right",
+                    no_wrap=True), Column("Tentativas", justify="right", no_wrap=True), time_column("Atualizada"),
+                    "Erro"],
+                   [[r.kind_label, escape(f"{r.subject} ({r.ref} na loja)" if r.subject else r.ref), r.status_label,
+                     _sent(r), r.attempts, formats.when(r.updated_at), escape(_error(r))]
+                    for r in rows])
     if total > len(rows):
         # review: "(200)" was printed over a backlog of thousands, the refused ones (a person's to act on) past it.
         console.print(f"Mostrando {formats.number(len(rows))} de {formats.number(total)} (as recusadas pela loja "
