@@ -255,6 +255,10 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     assert [e["message"][:81] for e in history if e["event"] == "invoice_authorised"] == [
         "NF-e nº 1 série 1 autorizada pelo simulador da SEFAZ, sem valor fiscal (protocolo"]
     assert "<nfeProc" in lojasync("invoices", "xml", str(created["id"]))
+    # Not cancelled: no event, and the command that shows where it stands (review: a bare sentence)
+    none = " ".join(lojasync("invoices", "xml", str(created["id"]), "--cancellation", expect=1).split())
+    assert f"não foi cancelada na SEFAZ. Para ver em que situação ela está: lojasync invoices show {created['id']}" \
+        in none
     pdf = tmp_path / "danfe.pdf"
     assert "Gravado em" in lojasync("invoices", "danfe", str(created["id"]), "--output", str(pdf))
     assert pdf.read_bytes().startswith(b"%PDF")

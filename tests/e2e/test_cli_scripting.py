@@ -252,3 +252,6 @@ def test_a_certificate_file_and_test_together_is_a_usage_error(lojasync, tmp_pat
     assert lojasync(*COMPANY)[0] == 0
     code, _, err = lojasync("company", "certificate", str(tmp_path / "c.pfx"), "--password", "segredo", "--test")
     assert code == 2 and "não os dois" in err
+    # --password alone beside --test: said as what it is (review: "ARQUIVO ou --test", with no ARQUIVO given)
+    code, _, err = lojasync("company", "certificate", "--password", "segredo", "--test")
+    assert code == 2 and "o certificado de teste (--test) não tem" in " ".join(err.split()), err

@@ -171,3 +171,14 @@ def test_a_carriers_ie_typed_as_words_is_refused_not_kept_as_none(app):
     assert "inscrição estadual isent não reconhecida" in str(refused.value.problems)
     assert set_carrier(app.uow(), "df", CarrierData(**data, ie="ISENTO"))[0].ie == "ISENTO"
     assert set_carrier(app.uow(), "df", CarrierData(**data, ie=""))[0].ie is None   # blank: none
+
+
+def test_a_carriers_city_without_its_uf_is_refused_not_kept_unchecked(app):
+    """review: `company carriers set x --city "Cidade Inventada"` (no --uf) was kept without the IBGE check."""
+    from lojasync.fiscal.services.carriers import CarrierDataInvalid
+
+    with pytest.raises(CarrierDataInvalid) as refused:
+        set_carrier(app.uow(), "x", CarrierData(name="Transp Teste", city="Cidade Inventada"))
+    assert "informe a UF da transportadora (--uf) para conferir o município" in refused.value.problems
+    view, _ = set_carrier(app.uow(), "x", CarrierData(name="Transp Teste", city="sao paulo", uf="SP"))
+    assert (view.city, view.uf) == ("São Paulo", "SP")

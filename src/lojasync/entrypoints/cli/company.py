@@ -106,8 +106,10 @@ def certificate(
 ) -> None:
     """Instala o certificado A1 da empresa (guardado cifrado com LOJASYNC_SECRET_KEY)."""
     app_ = container(create=True)   # the first command on a new data dir, as `company set` may be
-    if test and (file is not None or password is not None):   # installed a test certificate over the file given
+    if test and file is not None:   # installed a test certificate over the file given
         usage_error("Use ARQUIVO (o certificado A1 da empresa) ou --test (um certificado de teste), não os dois.")
+    if test and password is not None:   # review: it was told "ARQUIVO ou --test, não os dois" with no ARQUIVO given
+        usage_error("--password é a senha de um ARQUIVO de certificado: o certificado de teste (--test) não tem.")
     if test:
         install_test_certificate(app_.uow(), app_.cipher)
         _print(fmt, "Certificado de TESTE instalado: vale só para homologação no simulador da SEFAZ.")

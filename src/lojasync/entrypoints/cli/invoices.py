@@ -219,8 +219,9 @@ def xml(
     """O XML da NF-e (nfeProc quando autorizada; a NF-e assinada antes disso)."""
     uow = container().read_uow()
     data = cancellation_xml(uow, invoice_id) if cancellation else invoice_xml(uow, invoice_id)
-    if data is None:
-        fail("Esta NF-e não tem evento de cancelamento.")
+    if data is None:   # with what to do (review: the bare sentence)
+        fail(f"A NF-e {invoice_id} não tem evento de cancelamento: ela não foi cancelada na SEFAZ. Para ver em que "
+             f"situação ela está: lojasync invoices show {invoice_id}")
     if output is None:
         write_document(data)
     else:

@@ -53,7 +53,8 @@ AWAITING_SHOWN = 10
 
 @friendly_errors
 def invoice(
-    numbers: Annotated[list[int] | None, typer.Argument(metavar="NUMERO...", help="Números dos pedidos no ERP.")]
+    numbers: Annotated[list[int] | None, typer.Argument(metavar="NUMERO",
+                                                         help="Números dos pedidos no ERP (um ou mais).")]
     = None,
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
         "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda (ex.: confirmado; uma "

@@ -31,6 +31,10 @@ _STATUS = {s.value: s for s in Situation}
 _STORED = {s.value: s for s in ReceivableStatus}
 
 
+ReceivableId = Annotated[int, typer.Argument(metavar="ID", help="Número da conta a receber (a coluna Conta "
+                                                                  "de lojasync receivables list).")]
+
+
 @app.command("list")
 @friendly_errors
 def list_(
@@ -103,7 +107,7 @@ def print_refund_check_hint(source_type: str, source_id: str, order_number: int)
 
 @app.command("receive")
 @friendly_errors
-def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
+def receive_(receivable_id: ReceivableId,
              day: Annotated[str | None, typer.Option("--date", metavar="DATA", help=(
                  "Dia em que o dinheiro entrou (DD/MM/AAAA), quando a baixa é feita depois; sem ela, hoje."))] = None,
              fmt: FormatOption = OutputFormat.TABLE) -> None:
@@ -125,7 +129,7 @@ def receive_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
 
 @app.command("check")
 @friendly_errors
-def check_(receivable_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+def check_(receivable_id: ReceivableId, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Marca como conferida uma conta recebida antes do cancelamento do documento (devolução decidida)."""
     row, changed = check_receivable(container().uow(), receivable_id, actor=terminal_person())
     if fmt is OutputFormat.JSON:
@@ -138,7 +142,7 @@ def check_(receivable_id: Annotated[int, typer.Argument(metavar="ID")], fmt: For
 
 @app.command("cancel")
 @friendly_errors
-def cancel_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
+def cancel_(receivable_id: ReceivableId,
             reason: Annotated[str, typer.Option("--reason", metavar="MOTIVO", help=(
                 "Por que a conta não será paga (fica no histórico do pedido)."))],
             fmt: FormatOption = OutputFormat.TABLE) -> None:
@@ -157,7 +161,7 @@ def cancel_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
 
 @app.command("undo")
 @friendly_errors
-def undo_(receivable_id: Annotated[int, typer.Argument(metavar="ID")],
+def undo_(receivable_id: ReceivableId,
           reason: Annotated[str, typer.Option("--reason", metavar="MOTIVO", help=(
               "Por que o recebimento está sendo desfeito (fica no histórico do pedido)."))],
           fmt: FormatOption = OutputFormat.TABLE) -> None:

@@ -39,6 +39,10 @@ def print_sales(sales: list[SaleView], title: str = "Vendas simples") -> None:
             formats.when(s.created_at)] for s in sales])
 
 
+SaleId = Annotated[int, typer.Argument(metavar="ID", help="Número da venda simples (a coluna Venda de "
+                                                            "lojasync sales list).")]
+
+
 @app.command("list")
 @friendly_errors
 def list_(
@@ -63,7 +67,7 @@ def list_(
 
 @app.command("show")
 @friendly_errors
-def show(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+def show(sale_id: SaleId, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Mostra uma venda simples com seus itens."""
     sale = show_sale(container().read_uow(), sale_id)
     if fmt is OutputFormat.JSON:
@@ -85,7 +89,7 @@ def show(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOptio
 
 @app.command("confirm")
 @friendly_errors
-def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+def confirm(sale_id: SaleId, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Confirma a venda: baixa o estoque e cria as contas a receber (uma vez só)."""
     app_ = container()
     sale, changed = confirm_sale(app_.uow(), sale_id, terminal_person())
@@ -102,7 +106,7 @@ def confirm(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOp
 
 @app.command("cancel")
 @friendly_errors
-def cancel(sale_id: Annotated[int, typer.Argument(metavar="ID")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+def cancel(sale_id: SaleId, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Cancela a venda; se estava confirmada, devolve o estoque e cancela as contas a receber em aberto."""
     app_ = container()
     sale, changed = cancel_sale(app_.uow(), sale_id, terminal_person())

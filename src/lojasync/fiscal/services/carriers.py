@@ -183,6 +183,9 @@ def _checked(data: CarrierData, carrier: RegisteredCarrier | None, problems: lis
             given["city"] = find_municipality(city, uf).name
         except LojasyncError as exc:
             problems.append(exc.message.rstrip("."))
+    elif "city" in given and city and uf_known:
+        # Checked against IBGE only within a UF (review: a made-up city without --uf was kept unchecked)
+        problems.append("informe a UF da transportadora (--uf) para conferir o município")
     if data.ie is not None:
         ie = normalise_ie(data.ie)
         given["ie"] = ie
