@@ -261,10 +261,18 @@ def test_store_push_with_the_store_out_of_reach_exits_75_and_says_what_happens_n
     checking for 75 gave up on updates the worker sends once the store is back."""
     order = next(o for o in synced(lojasync, store) if o["status"] != "cancelado")
     lojasync("orders", "tracking", str(order["number"]), "AA123456789BR")
+    from lojasync.entrypoints.cli.context import reset_container
+
     monkeypatch.setenv("LOJASYNC_HTTP_MAX_RETRIES", "0")   # refused at once: no waiting for retries
+    reset_container()   # a new process, as each command is, reading it
     store.stop()   # the store out of reach
     said = lojasync("store", "push", expect=75)
     assert "Ficaram para depois:" in said
+    # Its own words only: the log's English warnings stay off a command run once (review), unless asked for
+    assert "WARNING" not in said and "lojasync.nuvemshop" not in said, said
+    monkeypatch.setenv("LOJASYNC_LOG_LEVEL", "WARNING")
+    reset_container()
+    assert "WARNING lojasync" in lojasync("store", "push", expect=75)
     assert "Resolução: as atualizações ficam na fila e o worker tenta de novo sozinho. No terminal: lojasync store " \
            "push" in " ".join(said.split())
     (waiting,) = json.loads(lojasync("store", "updates", "--format", "json"))

@@ -172,14 +172,17 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def configure_logging(settings) -> logging.Handler:
-    """Log to stderr at `settings.log_level`, as JSON lines when `settings.log_json`; safe to call again."""
+def configure_logging(settings, terminal_level: str | None = None) -> logging.Handler:
+    """Log to stderr at `settings.log_level`, as JSON lines when `settings.log_json`; safe to call again.
+    `terminal_level`: what stderr shows, when higher (a command run once: its own messages say what happened)."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_lojasync", False)]:
         root.removeHandler(handler)
     handler = _StderrHandler()
     handler._lojasync = True
     handler.setFormatter(JsonFormatter() if settings.log_json else TextFormatter())
+    if terminal_level is not None:
+        handler.setLevel(terminal_level)
     root.addHandler(handler)
     for each in root.handlers:  # handlers others installed mask too
         if not any(isinstance(f, MaskingFilter) for f in each.filters):

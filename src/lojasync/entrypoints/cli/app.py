@@ -34,7 +34,7 @@ from lojasync.entrypoints.cli import (
     typer_texts,
     worker,
 )
-from lojasync.entrypoints.cli.context import console, container, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, friendly_errors, show_warnings_in_terminal
 
 # Typer prints its own words (usage, help panels, parsing errors) when the command runs: Portuguese from
 # the start. Only Typer's module-level texts change; nothing is opened or connected here.
@@ -91,8 +91,13 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+# Commands that keep running, whose log is what an operator watches: their warnings stay on the terminal.
+LONG_RUNNING = frozenset({"serve", "worker", "simulator", "sefaz-simulator", "demo"})
+
+
 @app.callback()
 def lojasync(
+    ctx: typer.Context,
     _version: Annotated[bool, typer.Option("--version", help="Mostra a versão do lojasync e sai.",
                                            callback=_print_version, is_eager=True)] = False,
     data_dir: Annotated[Path | None, typer.Option(
@@ -100,6 +105,7 @@ def lojasync(
         file_okay=True, dir_okay=True)] = None,
 ) -> None:
     """lojasync: pedidos da loja Nuvemshop em Pedidos/Orçamentos do ERP."""
+    show_warnings_in_terminal(ctx.invoked_subcommand in LONG_RUNNING)
     if data_dir is not None:
         # Through the environment: the settings read it, and so do the processes a command starts (demo).
         os.environ["LOJASYNC_DATA_DIR"] = str(data_dir.expanduser())

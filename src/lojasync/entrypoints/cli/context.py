@@ -77,9 +77,21 @@ def container(create: bool = False) -> Container:
     global _container
     if _container is None:
         settings = load_settings()
-        configure_logging(settings)
+        configure_logging(settings, terminal_level=None if _LOGS_SHOWN["all"] or "LOJASYNC_LOG_LEVEL" in os.environ
+                          else "CRITICAL")
         _container = bootstrap(settings, create=create)
     return _container
+
+
+# A command run once (store push, invoices approve...) says what happened in its own Portuguese words, and a bug's
+# detail goes to the data folder's lojasync-erros.log: the log's lines beside them were English, technical ones
+# (review: six "WARNING lojasync.nuvemshop ... status=null" over a "Ficaram para depois"). Shown for the long-running
+# commands (serve, worker, the simulators, the demo), and for any command when LOJASYNC_LOG_LEVEL is set.
+_LOGS_SHOWN = {"all": True}
+
+
+def show_warnings_in_terminal(shown: bool) -> None:
+    _LOGS_SHOWN["all"] = shown
 
 
 def terminal_person() -> Person:
