@@ -148,11 +148,11 @@ def test_the_api_with_a_session_needs_the_csrf_header(app, logged_in, store_id):
     assert done.status_code == 200, done.text
 
 
-def test_a_code_the_store_refuses_is_said_on_the_orders_page(app, logged_in, store_id):
-    """review: refused for good (the order cancelled in the store), the code was said in the store log and on
-    Integração only; the order's page kept promising that the store marks it shipped and tells the customer."""
-    from lojasync.nuvemshop.client.errors import BadRequestError
-    from lojasync.nuvemshop.services.push_updates import push_store_updates
+
+def _refused(kind: str):
+    """The store refusing the order's fulfilment: the code alone (422, the order cancelled there), or every update of
+    the kind (403, the app without write_orders), which the push fails together."""
+    from lojasync.nuvemshop.client.errors import BadRequestError, ForbiddenError
     from tests.unit.fakes import FakeStoreClient
 
     class Refusing(FakeStoreClient):
@@ -160,36 +160,25 @@ def test_a_code_the_store_refuses_is_said_on_the_orders_page(app, logged_in, sto
             return {"id": int(order_id), "shipping_status": "unpacked"}
 
         def fulfill_order(self, order_id, tracking_number, tracking_url=None, notify_customer=True):
+            if kind == "forbidden":
+                raise ForbiddenError("sem permissão", status_code=403)
             raise BadRequestError("Order is cancelled", status_code=422)
 
-    (number,) = imported(app, store_id, {"id": 2400000009})
+    return Refusing()
+
+
+@pytest.mark.parametrize(("kind", "order_id"), [("refused", 2400000009), ("forbidden", 2400000010)])
+def test_a_code_the_store_refuses_is_said_on_the_orders_page(app, logged_in, store_id, kind, order_id):
+    """review: refused for good, the code was said in the store log and on Integração only; the order's page kept
+    promising that the store marks it shipped and tells the customer."""
+    from lojasync.nuvemshop.services.push_updates import push_store_updates
+
+    (number,) = imported(app, store_id, {"id": order_id})
     post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/rastreio", codigo="AA123456789BR", link=URL)
-    report = push_store_updates(app.uow(), lambda store: Refusing(), store_id)
-    assert report.failed == 1 and tracking_updates(app) == [("2400000009", "AA123456789BR", "failed")]
+    report = push_store_updates(app.uow(), lambda store: _refused(kind), store_id)
+    assert report.failed == 1 and tracking_updates(app) == [(str(order_id), "AA123456789BR", "failed")]
     (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "store_write_refused"]
     assert entry["level"] == "warning", entry
-    assert entry["message"].startswith("A loja recusou o código de rastreio AA123456789BR: ")
+    assert entry["message"].startswith("A loja recusou o código de rastreio AA123456789BR: "), entry["message"]
     assert "Resolução:" in entry["message"]
     assert "A loja recusou o código de rastreio AA123456789BR" in text_of(logged_in.get(f"/pedidos/{number}").text)
-
-
-def test_a_code_the_token_may_not_write_is_said_on_the_orders_page_too(app, logged_in, store_id):
-    """The same, when the whole kind is refused (403: the app lacks write_orders), which fails them together."""
-    from lojasync.nuvemshop.client.errors import ForbiddenError
-    from lojasync.nuvemshop.services.push_updates import push_store_updates
-    from tests.unit.fakes import FakeStoreClient
-
-    class Forbidding(FakeStoreClient):
-        def get_order(self, order_id):
-            return {"id": int(order_id), "shipping_status": "unpacked"}
-
-        def fulfill_order(self, order_id, tracking_number, tracking_url=None, notify_customer=True):
-            raise ForbiddenError("sem permissão", status_code=403)
-
-    (number,) = imported(app, store_id, {"id": 2400000010})
-    post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/rastreio", codigo="AA123456789BR", link=URL)
-    push_store_updates(app.uow(), lambda store: Forbidding(), store_id)
-    assert tracking_updates(app) == [("2400000010", "AA123456789BR", "failed")]
-    (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "store_write_refused"]
-    assert entry["message"].startswith("A loja recusou o código de rastreio AA123456789BR: "), entry["message"]
-    assert "write_orders" in entry["message"] or "permiss" in entry["message"]
