@@ -2875,3 +2875,22 @@ def test_recording_sefazs_answer_is_tried_again_after_a_write_conflict(app, comp
     conflicts.clear()
     issued, changed = module.issue_invoice(app.uow(), app.cipher, sefaz, imported(app, id=2000000033))
     assert conflicts and changed and issued.status == "authorised"   # `record_answer`, a batch's and the CLI's
+
+
+def test_a_stopped_batch_counts_the_nfe_it_numbered_before_keeping_its_line(app, company, sefaz, simulator):
+    """review (crashes): its process killed between numbering an NF-e and keeping the order's line, the batch's page
+    listed the order as never processed and offered a batch of it, after the worker had had its NF-e authorised."""
+    from lojasync.fiscal.services.batch_reports import kept_batch, start_batch
+    from lojasync.fiscal.services.invoices import issue_invoice
+
+    before, made, untouched = (imported(app, id=2000000034 + i) for i in range(3))
+    now = datetime.now(timezone.utc)
+    generate_invoice(app.uow(), app.cipher, before, now=lambda: now - timedelta(seconds=10))   # not the batch's
+    started = now - timedelta(seconds=5)
+    batch = start_batch(app.uow, [before, made, untouched], "operador@loja", "/pedidos", now=started)
+    authorised, _ = issue_invoice(app.uow(), app.cipher, sefaz, made)   # numbered by the run, its line never kept
+    kept = kept_batch(app.uow(), batch, now=started + timedelta(hours=1))
+    assert kept.stopped and kept.left == [before, untouched]
+    (item,) = kept.report.items
+    assert (item.order_number, item.invoice.id, item.error) == (made, authorised.id, None)
+    assert [i.order_number for i in kept.report.authorised] == [made]

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import BatchNotFound
+from lojasync.fiscal.invoices import Invoice
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.batch import STALLED, BatchItem, BatchReport, Refusal, invoice_orders, rejection_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
@@ -232,6 +233,34 @@ def _since(invoice: InvoiceView) -> str | None:
     return None
 
 
+def _made_before_stopping(uow: ProcessingUnitOfWork, row: dict) -> list[BatchItem]:
+    """The NF-e a stopped run numbered (and perhaps sent) for orders it never got to keep a line for: its process
+    stopped between the two. Shown as they are now, as the run's own (review: the page listed their orders as never
+    processed, and offered a batch of them, after the worker had had them authorised)."""
+    reached = {stored["order"] for stored in row["items"]}
+    unreached = [number for number in row["orders"] if number not in reached]
+    started = _aware(row["created_at"]).replace(microsecond=0)   # the NF-e's dhEmi is to the second
+    made = []
+    for number, document in uow.documents.active_for_orders(unreached).items():
+        if isinstance(document, Invoice) and document.issued_at is not None and _aware(document.issued_at) >= started:
+            view = invoice_view(document, uow.orders.get(document.order_id, lines=False))
+            made.append(BatchItem(number, view, rejection_of(view) or _STOPPED_WITH.get(view.status)))
+    return made
+
+
+# What an NF-e numbered by a run that stopped before keeping its line is, when not authorised.
+_STOPPED_WITH = {
+    "awaiting_sefaz": ("enviada pelo lote antes de ele parar: aguardando a SEFAZ, consultada pela chave sozinha "
+                       "(o worker faz isso), sem ser enviada de novo"),
+    "pending": ("gerada pelo lote antes de ele parar, não transmitida: transmita-a (botão Transmitir da página da "
+                "NF-e, ou lojasync invoices approve ID)"),
+}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = None) -> KeptBatch:
     """A batch as it stands, its NF-e as they are now; BatchNotFound when there is none (or it was forgotten)."""
     with uow:
@@ -239,6 +268,9 @@ def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = 
         if row is None:
             raise BatchNotFound(batch_id=batch_id, days=KEPT_FOR.days)
         items, changed = [], 0
+        running, stopped = _state(row, now or _now())
+        if stopped:
+            items += _made_before_stopping(uow, row)
         for stored in row["items"]:
             invoice = uow.invoices.get(stored["invoice"]) if stored["invoice"] is not None else None
             if invoice is None:    # the run could not generate it: its reason stays what the run said
@@ -254,6 +286,5 @@ def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = 
     # Kept as they came back from SEFAZ (several at once); shown in the order asked, the NF-e numbers' order.
     asked = {number: position for position, number in enumerate(row["orders"])}
     items.sort(key=lambda item: asked.get(item.order_number, len(asked)))
-    running, stopped = _state(row, now or _now())
     return KeptBatch(row["id"], row["created_at"], row["run_by"], row["back"], row["orders"], BatchReport(items),
                      changed, running=running, stopped=stopped, problem=row["problem"], approve=row["approve"])
