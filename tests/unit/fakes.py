@@ -373,6 +373,9 @@ class FakeStoreUpdates:
                    failing_since=row["failing_since"] or now, updated_at=now)
         return True
 
+    def still_failed(self, updates) -> set[int]:
+        return {u.id for u in updates if self._row(u)["status"] == "failed" and self._row(u)["revision"] == u.revision}
+
     def postpone(self, updates, now, error, retry_at, counted=True) -> None:
         for update in updates:
             row = self._row(update)

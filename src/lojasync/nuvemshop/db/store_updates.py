@@ -140,6 +140,15 @@ class StoreUpdateRepository:
             failing_since=func.coalesce(t.c.failing_since, now), updated_at=now))
         return bool(result.rowcount)
 
+    def still_failed(self, rows: Iterable[StoreUpdate]) -> set[int]:
+        """The ids of `rows` failed now at the revision they had (their failure committed, no newer change since)."""
+        wanted = {row.id: row.revision for row in rows}
+        if not wanted:
+            return set()
+        found = self.session.execute(select(t.c.id, t.c.revision).where(t.c.id.in_(list(wanted)),
+                                                                        t.c.status == UpdateStatus.FAILED.value))
+        return {row_id for row_id, revision in found if wanted.get(row_id) == revision}
+
     def postpone(self, rows: Iterable[StoreUpdate], now: datetime, error: str, retry_at: datetime,
                  counted: bool = True) -> None:
         """Not pushed this time (the store unreachable, a bug): tried again at `retry_at`; `counted`: as an

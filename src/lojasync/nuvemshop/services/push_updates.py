@@ -73,6 +73,9 @@ class PushReport:
     # Closed without a call: nothing to write (the variant no longer bound, or its stock not the ERP's to manage).
     # Counted apart (review: "Enviadas: 1" for a deleted variant's update that sent nothing).
     unsent: int = 0
+    # Those about an order (tracking, NF-e key) failed for good, with why: told in each order's history once the
+    # push's own transactions are over (`_tell_the_orders`).
+    refused_for_orders: list = field(default_factory=list, repr=False, compare=False)
     calls: int = 0
     busy: bool = False                 # another worker holds the store: try again shortly
     skipped: str | None = None         # why nothing was tried: "inactive", "paused", "attention"
@@ -186,6 +189,7 @@ def _push_batch(uow: ConnectorUnitOfWork, client_factory: ClientFactory, store: 
             _wait(uow, [row for row in refused if row not in failed], str(exc), moment)   # changed meanwhile
             uow.commit()
     report.retry_in = retry_in
+    _tell_the_orders(uow, report)
     return report
 
 
@@ -418,7 +422,7 @@ def _fail(uow: ConnectorUnitOfWork, row: StoreUpdate, refusal: _Refusal, stock: 
                               "number": binding.external_number if binding else None,
                               "order": binding.order_id if binding else None,
                               "error": refusal.error, "resolution": refusal.resolution})
-        _tell_the_orders(uow, [row], refusal)
+        _to_tell(report, [row], refusal)
     else:
         _wait(uow, [row], refusal.error, moment)
 
@@ -643,17 +647,34 @@ def _bindings_of(uow: ConnectorUnitOfWork, rows: list[StoreUpdate]) -> dict:
     return uow.bindings.orders_by_external_ids(about_orders[0].store_id, [row.ref for row in about_orders])
 
 
-def _tell_the_orders(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusal) -> None:
+def _to_tell(report: PushReport, rows: list[StoreUpdate], refusal: _Refusal) -> None:
+    report.refused_for_orders.extend((row, refusal) for row in rows if row.kind != UpdateKind.STOCK.value)
+
+
+def _tell_the_orders(uow: ConnectorUnitOfWork, report: PushReport) -> None:
     """The history of each order a failed update was about (its tracking code, its NF-e key) says so: the order's
     page promised the store would mark it shipped and tell the customer (review: only the store log said it).
-    Only an entry is written, the order row is not: its lock is the fiscal side's, taken before these rows'."""
-    bindings = _bindings_of(uow, rows)
-    for row in rows:
-        binding = bindings.get(row.ref)
-        if binding is not None and binding.order is not None:
-            binding.order.record(StoreWriteRefused(order=binding.order, actor=Actor.SYSTEM, what=row.kind,
-                                                   value=row.value, error=refusal.error,
-                                                   resolution=refusal.resolution))
+    In a transaction of its own, after the push's: the entry waits for the order's lock on PostgreSQL, which the
+    fiscal side takes before the update rows the push holds (review: written inside the push, the two deadlocked).
+    Only failures that were committed (and not changed since) are told; best effort, the push's outcome stands."""
+    if not report.refused_for_orders:
+        return
+    try:
+        with uow:
+            failed = uow.store_updates.still_failed(row for row, _ in report.refused_for_orders)
+            told = [(row, refusal) for row, refusal in report.refused_for_orders if row.id in failed]
+            bindings = _bindings_of(uow, [row for row, _ in told])
+            for row, refusal in told:
+                binding = bindings.get(row.ref)
+                if binding is not None and binding.order is not None:
+                    binding.order.record(StoreWriteRefused(order=binding.order, actor=Actor.SYSTEM, what=row.kind,
+                                                           value=row.value, error=refusal.error,
+                                                           resolution=refusal.resolution))
+            uow.commit()
+    except Exception:   # the store log and the update's row already say it
+        log.warning("store refusals not written in the orders' history", exc_info=True,
+                    extra={"store_id": report.store_id})
+    report.refused_for_orders.clear()
 
 
 def _give_up(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusal, report: PushReport,
@@ -667,7 +688,7 @@ def _give_up(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], refusal: _Refusa
         uow.store_log.record(rows[0].store_id, StoreLogType.STORE_UPDATE_FAILED, Actor.SYSTEM.value,
                              {"kind": "all", "count": len(failed), "error": refusal.error,
                               "resolution": refusal.resolution})
-        _tell_the_orders(uow, failed, refusal)
+        _to_tell(report, failed, refusal)
     return failed
 
 
