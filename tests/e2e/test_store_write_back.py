@@ -277,3 +277,18 @@ def test_store_push_with_the_store_out_of_reach_exits_75_and_says_what_happens_n
            "push" in " ".join(said.split())
     (waiting,) = json.loads(lojasync("store", "updates", "--format", "json"))
     assert (waiting["kind"], waiting["status"]) == ("tracking", "pending")
+
+
+def test_store_push_over_a_revoked_token_exits_1_with_what_a_person_must_do(lojasync, store, monkeypatch):
+    """review (own commits): 75 and "o worker tenta de novo sozinho" were said over a revoked token, which stops the
+    store's pushes until a person reconnects it: a script retrying on 75 looped."""
+    from lojasync.entrypoints.cli.context import reset_container
+
+    order = next(o for o in synced(lojasync, store) if o["status"] != "cancelado")
+    lojasync("orders", "tracking", str(order["number"]), "AA123456789BR")
+    monkeypatch.setenv("LOJASYNC_HTTP_MAX_RETRIES", "0")
+    reset_container()
+    store.simulator.revoke_token(store.access_token)
+    said = " ".join(lojasync("store", "push", expect=1).split())
+    assert "Ficaram para depois:" in said and "401" in said
+    assert "o worker tenta de novo sozinho" not in said and "Resolução: " in said, said

@@ -82,6 +82,11 @@ class PushReport:
     retry_in: float | None = None      # the store failed for now: the updates wait this long
     more: bool = False                 # more updates were due than one batch
     error: str | None = None           # what made the updates wait
+    # Set with `error`: what fixes it, and whether a person must act first (the token refused, the store suspended,
+    # the app without a permission, a bug): waiting alone does not make those go (review: `store push` told the
+    # operator the worker would retry, and exited 75, over a revoked token).
+    error_resolution: str | None = None
+    needs_person: bool = False
 
 
 @dataclass(frozen=True)
@@ -581,6 +586,9 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
     attempts = max(row.attempts for row in tried) + 1
     delay = retry_delay(attempts)
     report.retry_in, report.error = delay, error
+    report.error_resolution = (exc.resolution if not bug else "Informe o erro do log do lojasync a quem o mantém; "
+                               f"depois reenvie as atualizações com erro {RESEND}.")
+    report.needs_person = bug or isinstance(exc, (PaymentRequiredError, UnauthorizedError))
     moment = clock()
     if isinstance(exc, PaymentRequiredError) or (isinstance(exc, UnauthorizedError)
                                                   and not isinstance(exc, ForbiddenError)):
