@@ -178,6 +178,19 @@ def test_configure_logging_is_idempotent_and_masks_what_reaches_stderr(clean_roo
     assert sys.stderr is not None
 
 
+def test_a_command_run_once_shows_only_critical_lines_and_the_migrations_warnings(clean_root, capsys):
+    """A one-shot command's own words say what happened (review: English warnings beside them); what a migration
+    could not do is said anyway, as it runs once (review: `db upgrade` had become silent about pg_trgm)."""
+    configure_logging(SimpleNamespace(log_level="warning", log_json=False), terminal_level="CRITICAL")
+    logging.getLogger("lojasync.nuvemshop").warning("store updates postponed")
+    logging.getLogger("lojasync.nuvemshop").error("Nuvemshop indisponível; desistindo")
+    logging.getLogger("lojasync.db.trigram").warning("order search without trigram indexes")
+    logging.getLogger("lojasync.push").critical("the worst")
+    shown = capsys.readouterr().err
+    assert "postponed" not in shown and "desistindo" not in shown
+    assert "order search without trigram indexes" in shown and "the worst" in shown
+
+
 def test_a_server_made_in_the_process_leaves_uvicorns_loggers_to_lojasyncs_configuration(monkeypatch):
     """review: the metrics port's server (or an embedded simulator's), made after lojasync configured its logs,
     applied uvicorn's own logging configuration to every uvicorn logger of the process: the main server's lines

@@ -172,6 +172,22 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+class _TerminalFilter(logging.Filter):
+    """Records at `level` and above; and the migrations' warnings, whatever the command: a migration runs once, with
+    whichever command comes first, and what it could not do (PostgreSQL's pg_trgm, with the statements that create
+    it) is said there or nowhere (review: `db upgrade` had become silent about it)."""
+
+    SAID_ANYWAY = ("lojasync.db",)
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level or (record.levelno >= logging.WARNING
+                                                and record.name.startswith(self.SAID_ANYWAY))
+
+
 def configure_logging(settings, terminal_level: str | None = None) -> logging.Handler:
     """Log to stderr at `settings.log_level`, as JSON lines when `settings.log_json`; safe to call again.
     `terminal_level`: what stderr shows, when higher (a command run once: its own messages say what happened)."""
@@ -182,7 +198,7 @@ def configure_logging(settings, terminal_level: str | None = None) -> logging.Ha
     handler._lojasync = True
     handler.setFormatter(JsonFormatter() if settings.log_json else TextFormatter())
     if terminal_level is not None:
-        handler.setLevel(terminal_level)
+        handler.addFilter(_TerminalFilter(logging.getLevelName(terminal_level.upper())))
     root.addHandler(handler)
     for each in root.handlers:  # handlers others installed mask too
         if not any(isinstance(f, MaskingFilter) for f in each.filters):
