@@ -2794,8 +2794,10 @@ def test_an_authorisation_recorded_beside_a_batchs_group_goes_through_a_deadlock
                                                                                  monkeypatch):
     """review (concurrency): a batch's group of answers, recorded in one transaction, locks the products NF-e by NF-e
     (CAN-CER for the first, CAM-ALG-P for the second); a single approval of an order with both locks CAM-ALG-P, then
-    CAN-CER. On PostgreSQL one of them was killed as a deadlock: the operator was told to try again ("nada foi
-    gravado") about an NF-e SEFAZ had authorised, left awaiting SEFAZ. Recording an answer is tried again."""
+    CAN-CER. On PostgreSQL one of them is killed as a deadlock; whichever it is, each NF-e ends authorised and its
+    lines issued once (here PostgreSQL kills the group, which the batch records one by one; the single approval
+    killed, which told the operator to try again about an NF-e SEFAZ had authorised, is retried now: the retry itself
+    is proved by the test below)."""
     from lojasync.bootstrap import message_bus
     from lojasync.fiscal.events import InvoiceAuthorised
     from lojasync.fiscal.services.invoices import prepare_invoices, record_answer, record_decisions, transmit_invoice
