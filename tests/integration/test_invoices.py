@@ -2896,3 +2896,7 @@ def test_a_stopped_batch_counts_the_nfe_it_numbered_before_keeping_its_line(app,
     (item,) = kept.report.items
     assert (item.order_number, item.invoice.id, item.error) == (made, authorised.id, None)
     assert [i.order_number for i in kept.report.authorised] == [made]
+    from lojasync.fiscal.services.batch_reports import recent_batches
+
+    (line,) = recent_batches(app.uow(), now=started + timedelta(hours=1))   # the list of batches counts it too
+    assert (line.done, line.authorised, line.stopped) == (1, 1, True)

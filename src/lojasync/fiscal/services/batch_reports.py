@@ -203,14 +203,17 @@ class BatchLine:
 def recent_batches(uow: ProcessingUnitOfWork, limit: int = RECENT, now: datetime | None = None) -> list[BatchLine]:
     """The newest batches (of the last KEPT_FOR): where the operator finds one again, its page closed."""
     moment = now or _now()
-    with uow:
-        rows = uow.invoice_batches.recent(limit)
     lines = []
-    for row in rows:
-        running, stopped = _state(row, moment)
-        lines.append(BatchLine(row["id"], row["created_at"], row["run_by"], len(row["orders"]), len(row["items"]),
-                               sum(1 for item in row["items"] if item["status"] == "authorised"), running, stopped,
-                               row["approve"]))
+    with uow:
+        for row in uow.invoice_batches.recent(limit):
+            running, stopped = _state(row, moment)
+            # As its page counts them: with the NF-e a stopped run numbered before keeping their lines.
+            made = _made_before_stopping(uow, row) if stopped else []
+            lines.append(BatchLine(row["id"], row["created_at"], row["run_by"], len(row["orders"]),
+                                   len(row["items"]) + len(made),
+                                   sum(1 for item in row["items"] if item["status"] == "authorised")
+                                   + sum(1 for item in made if item.invoice.status == "authorised"),
+                                   running, stopped, row["approve"]))
     return lines
 
 
