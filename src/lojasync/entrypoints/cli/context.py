@@ -86,7 +86,8 @@ def container(create: bool = False) -> Container:
 # A command run once (store push, invoices approve...) says what happened in its own Portuguese words, and a bug's
 # detail goes to the data folder's lojasync-erros.log: the log's lines beside them were English, technical ones
 # (review: six "WARNING lojasync.nuvemshop ... status=null" over a "Ficaram para depois"). Shown for the long-running
-# commands (serve, worker, the simulators, the demo), and for any command when LOJASYNC_LOG_LEVEL is set.
+# commands (serve, worker, the simulators, the demo), and for any command when LOJASYNC_LOG_LEVEL is set; the
+# migrations' warnings always (`observability.logging._TerminalFilter`).
 _LOGS_SHOWN = {"all": True}
 
 
