@@ -292,3 +292,35 @@ def test_store_push_over_a_revoked_token_exits_1_with_what_a_person_must_do(loja
     said = " ".join(lojasync("store", "push", expect=1).split())
     assert "Ficaram para depois:" in said and "401" in said
     assert "o worker tenta de novo sozinho" not in said and "Resolução: " in said, said
+
+
+def test_a_bug_in_store_push_keeps_its_traceback_in_the_error_log_the_message_names(lojasync, store, app,
+                                                                                    monkeypatch):
+    """review (own commits): the terminal no longer shows a one-shot command's log; a bug the push reports and goes on
+    from was logged there alone, and lost, while its resolution said to report "o erro do log"."""
+    from lojasync.entrypoints.cli.context import reset_container
+
+    order = next(o for o in synced(lojasync, store) if o["status"] != "cancelado")
+    lojasync("orders", "tracking", str(order["number"]), "AA123456789BR")
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("defeito de teste no envio")
+
+    monkeypatch.setattr(NuvemshopClient, "fulfill_order", broken)
+    reset_container()
+    said = " ".join(lojasync("store", "push", expect=1).split())
+    assert "erro inesperado (RuntimeError)" in said and "lojasync-erros.log" in said
+    log = (app.settings.data_dir / "lojasync-erros.log").read_text(encoding="utf-8")
+    assert "defeito de teste no envio" in log and "Traceback" in log
+
+
+def test_store_push_over_a_key_that_no_longer_opens_the_token_exits_1(lojasync, store, app):
+    """review (own commits): a changed LOJASYNC_SECRET_KEY was told "o worker tenta de novo sozinho", exit 75."""
+    from sqlalchemy import text
+
+    order = next(o for o in synced(lojasync, store) if o["status"] != "cancelado")
+    lojasync("orders", "tracking", str(order["number"]), "AA123456789BR")
+    with app.engine.begin() as connection:
+        connection.execute(text("UPDATE nuvemshop_stores SET access_token = 'gAAAAAgarbage'"))
+    said = " ".join(lojasync("store", "push", expect=1).split())
+    assert "a chave mudou" in said and "o worker tenta de novo sozinho" not in said

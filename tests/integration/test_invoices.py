@@ -2881,22 +2881,22 @@ def test_recording_sefazs_answer_is_tried_again_after_a_write_conflict(app, comp
 
 def test_a_stopped_batch_counts_the_nfe_it_numbered_before_keeping_its_line(app, company, sefaz, simulator):
     """review (crashes): its process killed between numbering an NF-e and keeping the order's line, the batch's page
-    listed the order as never processed and offered a batch of it, after the worker had had its NF-e authorised."""
-    from lojasync.fiscal.services.batch_reports import kept_batch, start_batch
+    listed the order as never processed and offered a batch of it, after the worker had had its NF-e authorised.
+    Only the NF-e numbered while it ran (review of that fix: a resuming batch's, or one made by hand later, were
+    claimed too)."""
+    from lojasync.fiscal.services.batch_reports import kept_batch, recent_batches, start_batch
     from lojasync.fiscal.services.invoices import issue_invoice
 
-    before, made, untouched = (imported(app, id=2000000034 + i) for i in range(3))
-    now = datetime.now(timezone.utc)
-    generate_invoice(app.uow(), app.cipher, before, now=lambda: now - timedelta(seconds=10))   # not the batch's
-    started = now - timedelta(seconds=5)
-    batch = start_batch(app.uow, [before, made, untouched], "operador@loja", "/pedidos", now=started)
-    authorised, _ = issue_invoice(app.uow(), app.cipher, sefaz, made)   # numbered by the run, its line never kept
-    kept = kept_batch(app.uow(), batch, now=started + timedelta(hours=1))
-    assert kept.stopped and kept.left == [before, untouched]
+    before, made, by_hand = (imported(app, id=2000000034 + i) for i in range(3))
+    started = datetime.now(timezone.utc) - timedelta(hours=1)
+    generate_invoice(app.uow(), app.cipher, before, now=lambda: started - timedelta(seconds=10))   # before it
+    batch = start_batch(app.uow, [before, made, by_hand], "operador@loja", "/pedidos", now=started)
+    ours = generate_invoice(app.uow(), app.cipher, made, now=lambda: started + timedelta(seconds=5))  # while it ran
+    issue_invoice(app.uow(), app.cipher, sefaz, by_hand)   # an hour after it stopped: by hand, not the batch's
+    kept = kept_batch(app.uow(), batch)
+    assert kept.stopped and kept.left == [before, by_hand]
     (item,) = kept.report.items
-    assert (item.order_number, item.invoice.id, item.error) == (made, authorised.id, None)
-    assert [i.order_number for i in kept.report.authorised] == [made]
-    from lojasync.fiscal.services.batch_reports import recent_batches
-
-    (line,) = recent_batches(app.uow(), now=started + timedelta(hours=1))   # the list of batches counts it too
-    assert (line.done, line.authorised, line.stopped) == (1, 1, True)
+    assert (item.order_number, item.invoice.id) == (made, ours.id)
+    assert item.error.startswith("gerada pelo lote antes de ele parar, não transmitida: transmita-a")
+    (line,) = recent_batches(app.uow())   # the list of batches counts it too
+    assert (line.done, line.authorised, line.stopped) == (1, 0, True)

@@ -77,8 +77,13 @@ def container(create: bool = False) -> Container:
     global _container
     if _container is None:
         settings = load_settings()
-        configure_logging(settings, terminal_level=None if _LOGS_SHOWN["all"] or "LOJASYNC_LOG_LEVEL" in os.environ
-                          else "CRITICAL")
+        quiet = not _LOGS_SHOWN["all"] and "LOJASYNC_LOG_LEVEL" not in os.environ
+        configure_logging(settings, terminal_level="CRITICAL" if quiet else None)
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if isinstance(h, _ErrorsToFile)]:
+            root.removeHandler(handler)
+        if quiet:
+            root.addHandler(_ErrorsToFile())
         _container = bootstrap(settings, create=create)
     return _container
 
@@ -242,20 +247,42 @@ def _reader_gone() -> None:
 
 def _log_detail(exc: Exception, what: str, reference: str) -> str:
     """Write the traceback where a developer will find it; return where that is, in words."""
-    # Not the settings again: they may be what failed.
-    data_dir = _container.settings.data_dir if _container is not None else os.environ.get(
-        "LOJASYNC_DATA_DIR", "./lojasync-data")
-    # The data folder's log; without that folder (PostgreSQL needs none, and a command never creates it just
-    # for this) or where it cannot be written, a private file in the system's temporary folder, one per user.
-    for path in (Path(data_dir) / ERROR_LOG, Path(tempfile.gettempdir()) / f"lojasync-erros-{_user_id()}.log"):
-        try:
-            logger = error_file_logger(path)
-        except OSError:
-            continue
+    found = _error_log()
+    if found is not None:
+        path, logger = found
         logger.error(what, exc_info=exc, extra={"reference": reference})
         return f"em {path}"
     log.debug(what, exc_info=exc, extra={"reference": reference})
     return "no log do processo (LOJASYNC_LOG_LEVEL=DEBUG)"
+
+
+def _error_log() -> tuple[Path, logging.Logger] | None:
+    """The error log's path and logger: the data folder's; without that folder (PostgreSQL needs none, and a
+    command never creates it just for this) or where it cannot be written, a private file in the system's
+    temporary folder, one per user. None when neither can be written."""
+    # Not the settings again: they may be what failed.
+    data_dir = _container.settings.data_dir if _container is not None else os.environ.get(
+        "LOJASYNC_DATA_DIR", "./lojasync-data")
+    for path in (Path(data_dir) / ERROR_LOG, Path(tempfile.gettempdir()) / f"lojasync-erros-{_user_id()}.log"):
+        try:
+            return path, error_file_logger(path)
+        except OSError:
+            continue
+    return None
+
+
+class _ErrorsToFile(logging.Handler):
+    """A one-shot command's errors logged on its way (a bug it reports and goes on from: a push, an order of a sync)
+    go to the error log with their traceback, as a bug that stops a command does: the terminal no longer shows the
+    log (review: the traceback was lost, while the message said to report "o erro do log")."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = _error_log()
+        if found is not None:
+            found[1].handle(record)
 
 
 def record_bug(exc: Exception, reference: str, order_number: int | None = None) -> str:

@@ -242,10 +242,15 @@ def _made_before_stopping(uow: ProcessingUnitOfWork, row: dict) -> list[BatchIte
     processed, and offered a batch of them, after the worker had had them authorised)."""
     reached = {stored["order"] for stored in row["items"]}
     unreached = [number for number in row["orders"] if number not in reached]
+    # While it ran: from its start to its last news (its end, when it said why it stopped; else its last beat, the
+    # process dying within a HEARTBEAT of it). A batch that resumed its orders starts STALLED after that, and an NF-e
+    # made by hand later is not its own either (review: both were claimed).
     started = _aware(row["created_at"]).replace(microsecond=0)   # the NF-e's dhEmi is to the second
+    ended = _aware(row["finished_at"]) if row["finished_at"] is not None else _aware(row["updated_at"]) + HEARTBEAT
     made = []
     for number, document in uow.documents.active_for_orders(unreached).items():
-        if isinstance(document, Invoice) and document.issued_at is not None and _aware(document.issued_at) >= started:
+        if isinstance(document, Invoice) and document.issued_at is not None \
+                and started <= _aware(document.issued_at) <= ended:
             view = invoice_view(document, uow.orders.get(document.order_id, lines=False))
             made.append(BatchItem(number, view, rejection_of(view) or _STOPPED_WITH.get(view.status)))
     return made

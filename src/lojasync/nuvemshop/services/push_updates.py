@@ -43,7 +43,7 @@ from lojasync.nuvemshop.services.leases import Lease, store_lease
 from lojasync.nuvemshop.services.maintenance import stop_for_attention
 from lojasync.sales.events import StoreWriteRefused
 from lojasync.sales.history import Actor
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import Action, LojasyncError
 from lojasync.stock.views import product_reference
 
 log = logging.getLogger("lojasync.push")
@@ -564,6 +564,11 @@ def _detail(exc: NuvemshopError) -> str:
     return error_detail(exc.body) or f"HTTP {exc.status_code}"
 
 
+# A bug's traceback is in the process's log: the worker's, or, from the terminal, the data folder's lojasync-erros.log.
+BUG_RESOLUTION = ("Informe o erro do log do lojasync (do worker; de um comando, o lojasync-erros.log da pasta de "
+                  f"dados) a quem o mantém; depois reenvie as atualizações com erro {RESEND}.")
+
+
 def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception, stock: _Stock,
               report: PushReport, clock: Clock, failing: int = 0) -> None:
     """Not pushed now: each waits for its next attempt. A token without the write permissions, or an
@@ -586,9 +591,11 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
     attempts = max(row.attempts for row in tried) + 1
     delay = retry_delay(attempts)
     report.retry_in, report.error = delay, error
-    report.error_resolution = (exc.resolution if not bug else "Informe o erro do log do lojasync a quem o mantém; "
-                               f"depois reenvie as atualizações com erro {RESEND}.")
-    report.needs_person = bug or isinstance(exc, (PaymentRequiredError, UnauthorizedError))
+    report.error_resolution = exc.resolution if not bug else BUG_RESOLUTION
+    # What waiting alone does not mend: the token refused or gone, the key that opens it changed, the store suspended,
+    # a permission missing, a bug (review: a changed key and an erased token were told the worker would retry).
+    report.needs_person = bug or isinstance(exc, (PaymentRequiredError, UnauthorizedError)) or exc.action in (
+        Action.RECONNECT_STORE, Action.RESET_SECRETS, Action.CONFIGURE)
     moment = clock()
     if isinstance(exc, PaymentRequiredError) or (isinstance(exc, UnauthorizedError)
                                                   and not isinstance(exc, ForbiddenError)):
@@ -606,9 +613,7 @@ def _postpone(uow: ConnectorUnitOfWork, rows: list[StoreUpdate], exc: Exception,
         if isinstance(exc, ForbiddenError):
             given_up = _give_up(uow, tried, _Refusal(error, NO_PERMISSION), report, moment)
         elif bug and worn:
-            given_up = _give_up(uow, worn, _Refusal(error, "Informe o erro do log do lojasync a quem o mantém; depois "
-                                                           f"reenvie as atualizações com erro {RESEND}."),
-                                report, moment)
+            given_up = _give_up(uow, worn, _Refusal(error, BUG_RESOLUTION), report, moment)
         elif _answered_the_same(exc) and worn:
             # An answer asking again cannot change (the store's odd reply, a refusal of the call itself): failed
             # after a few tries, in the store log, rather than postponed for good with nobody told.
