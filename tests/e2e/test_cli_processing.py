@@ -587,3 +587,26 @@ def test_the_same_command_again_while_its_nfe_awaits_sefaz_says_it_still_does(lo
         said = " ".join(lojasync("orders", "invoice", str(order_number), expect=75).split())
         assert "Se ela está sendo enviada agora" in said and "transmita-a de novo" not in said
         assert "sem NF-e gerada" not in said, said   # its NF-e exists (final review)
+
+
+def test_a_pending_nfe_of_an_order_changed_in_the_store_is_told_to_be_discarded_not_transmitted(lojasync, app,
+                                                                                               order_number):
+    """review (rule 7): the batch's line said "Descarte (cancele) o documento pendente" and printed the approve that
+    had just been refused, which the operator ran again and again."""
+    from tests.factories import ts
+
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000")
+    lojasync("company", "certificate", "--test")
+    (pending,) = json.loads(lojasync("orders", "invoice", str(order_number), "--no-approve", "--format", "json"))
+    payment = {"method": "credit_card", "credit_card_company": "visa", "installments": "2"}
+    changed = order_payload(id=1900000001, payment_details=payment, updated_at=ts(600), total="110.00")
+    changed["products"][0]["quantity"] = 1
+    with app.read_uow() as uow:
+        (store_id,) = [store.id for store in uow.stores.list()]
+    import_order(app.uow(), store_id, changed, ImportPolicy())
+    output = lojasync("orders", "invoice", str(order_number), expect=1)
+    assert (f"No terminal: lojasync invoices cancel {pending['id']} (descarta) No terminal: lojasync orders invoice "
+            f"{order_number} (outra NF-e, do pedido como está agora)") in output, output
+    assert f"lojasync invoices approve {pending['id']}" not in output

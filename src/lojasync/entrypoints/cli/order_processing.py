@@ -279,12 +279,24 @@ def _next_steps(item: BatchItem) -> tuple[str, ...]:
     invoice = item.invoice
     if invoice is None or invoice.status == "authorised":
         return ()
+    code = item.refusal.code if item.refusal else None
+    if code in _OUTDATED and invoice.status in ("pending", "rejected"):
+        # Refused because the store changed or cancelled the order since it was generated: discard it (review: the
+        # line said "descarte" and printed the approve that had just been refused).
+        discard = f"lojasync invoices cancel {invoice.id} (descarta)"
+        if code == "fiscal.order_cancelled":
+            return (discard,)
+        return (discard, f"lojasync orders invoice {invoice.order_number} (outra NF-e, do pedido como está agora)")
     if invoice.status == "denied":
         # Final: kept as it is, the number used; the order takes another document once the cause is solved (review:
         # the run said nothing of what to do).
         return (f"lojasync orders invoice {invoice.order_number} (outra NF-e, resolvida a situação cadastral que a "
                 "SEFAZ indicou)",)
     return (_command_for(invoice),)
+
+
+# The refusals of a pending NF-e that no longer describes its order, which only a discard resolves.
+_OUTDATED = frozenset({"fiscal.order_changed", "fiscal.order_cancelled"})
 
 
 def _command_for(invoice: InvoiceView) -> str:
