@@ -25,6 +25,7 @@ from lojasync.fiscal.effects import apply_effects, reverse_effects
 from lojasync.fiscal.events import DocumentApproved, DocumentCancelled, InvoiceAuthorised
 from lojasync.fiscal.order_drift import (
     flag_order_changed_meanwhile,
+    flag_unsent_document_of_changed_sale,
     flag_unsent_document_of_returned_payment,
     flag_unsent_nfe_of_cancelled_order,
 )
@@ -83,7 +84,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
                             reread_released_order, erase_what_the_document_kept],
         StockCounted: [stock_counted],
         CustomerLinked: [customer_replaced],
-        OrderUpdated: [flag_unsent_nfe_of_cancelled_order],
+        OrderUpdated: [flag_unsent_nfe_of_cancelled_order, flag_unsent_document_of_changed_sale],
         PaymentReturnedInStore: [flag_unsent_document_of_returned_payment],
         PersonalDataErased: [erase_unissued_nfe_xml],
         RefundCheckSettled: [erase_what_the_document_kept],

@@ -65,19 +65,6 @@ def test_a_wide_terminal_keeps_every_column(lojasync, processed, monkeypatch, co
     assert "não cabe na largura deste terminal" not in shown
 
 
-def test_a_table_still_too_wide_without_its_optional_column_is_one_line_per_row(lojasync, app, monkeypatch):
-    """review: a product whose SKU says "sem SKU (id:N)" left the stock table at 82 columns without "Controlado pelo
-    ERP": rich cut its right edge and its caption. Every value stays whole, one row a line."""
-    payload = order_payload(id=1900000002)
-    payload["products"][0] = {**payload["products"][0], "sku": "CAMISETA-ALGODAO-ESTAMPADA-AZUL-GG-2026"}
-    import_order(app.uow(), make_store(app), payload, ImportPolicy())
-    terminal(monkeypatch, 80)
-    shown = lojasync("stock", "list")
-    assert all(len(line) <= 80 for line in shown.splitlines()), shown
-    assert "┃" not in shown and "CAMISETA-ALGODAO-ESTAMPADA-AZUL-GG-2026" in shown   # not cut
-    assert "Controlado pelo ERP" in shown   # no column left out
-
-
 def test_store_updates_at_80_columns_keep_words_and_keys_whole(lojasync, app, monkeypatch):
     """review: "Situaçã|o", "pendent|e", a 44-digit key over six lines."""
     from datetime import datetime, timezone

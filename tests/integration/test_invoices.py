@@ -2900,3 +2900,33 @@ def test_a_stopped_batch_counts_the_nfe_it_numbered_before_keeping_its_line(app,
     assert item.error.startswith("gerada pelo lote antes de ele parar, não transmitida: transmita-a")
     (line,) = recent_batches(app.uow())   # the list of batches counts it too
     assert (line.done, line.authorised, line.stopped) == (1, 0, True)
+
+
+def test_a_pending_document_of_an_order_the_store_changed_is_flagged_until_discarded(app, company, sefaz):
+    """review (rule 7): a pending NF-e or venda simples whose order the store changed (items, total) was flagged
+    nowhere: the list, the page and the API said nothing until a click on Transmitir or Confirmar was refused."""
+    from lojasync.fiscal.services.simple_sales import cancel_sale, generate_sale
+    from tests.factories import ts
+
+    def changed(order_id: int, minutes: int, quantity: int, total: str) -> None:
+        payload = order_payload(id=order_id, updated_at=ts(minutes), total=total)
+        payload["products"][0]["quantity"] = quantity
+        import_order(app.uow(), _stores(app)[0], payload, ImportPolicy())
+
+    number = imported(app, id=2000000037)
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    changed(2000000037, 600, 1, "110.00")
+    (reason,) = show_order(app.uow(), number)["attention_reasons"]
+    assert reason.startswith(f"NF-e nº {invoice.number} série 1 não foi enviada: a loja alterou os itens, o total")
+    assert f"lojasync invoices cancel {invoice.id}" in reason
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")   # discarded: the reason goes with it
+    assert show_order(app.uow(), number)["attention_reasons"] == []
+
+    other = imported(app, id=2000000038)
+    sale = generate_sale(app.uow(), other)
+    changed(2000000038, 600, 1, "110.00")
+    (reason,) = show_order(app.uow(), other)["attention_reasons"]
+    assert reason.startswith(f"Venda simples {sale.id} pendente: a loja alterou")
+    changed(2000000038, 1200, 2, "160.00")   # the store changed it back: the sale describes it again
+    assert show_order(app.uow(), other)["attention_reasons"] == []
+    assert cancel_sale(app.uow(), sale.id)[1]

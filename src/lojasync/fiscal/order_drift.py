@@ -71,6 +71,46 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
                                    f"(lojasync sales cancel {sale.id}, ou na página da venda).")
 
 
+# The fields of an update that may make it another sale (`fiscal.documents.same_sale` compares them).
+_SALE_FIELDS = frozenset({"subtotal", "discount", "freight", "total", "payment_method", "installments"})
+# What a reason about an unsent document says of a sale the store changed (`flag_unsent_document_of_changed_sale`).
+_SALE_CHANGED = ": a loja alterou os itens, o total ou o pagamento do pedido depois de gerado o documento."
+
+
+def flag_unsent_document_of_changed_sale(event: OrderUpdated, uow) -> None:
+    """The store changed the items, total or payment of an order whose NF-e waits to be sent (pending, rejected) or
+    whose venda simples waits to be confirmed: it can no longer go as it is (the approval and the confirmation refuse
+    it), and the order says so now, with the way out (review: nothing flagged it until a click was refused, and the
+    refusal flagged nothing either). Discarding the document takes the reason away; the store changing the order
+    back does too."""
+    order = event.order
+    if order.status is OrderStatus.CANCELLED or not any(
+            c.kind is ChangeKind.LINES or (c.kind is ChangeKind.FIELD and c.name in _SALE_FIELDS)
+            for c in event.changes):
+        return   # a cancellation says its own reason (`flag_unsent_nfe_of_cancelled_order`); an address is no sale
+    invoice = uow.invoices.active_for_order(order.id)
+    sales = [sale for sale in uow.simple_sales.for_order(order.id) if sale.status is SaleStatus.PENDING]
+    if (invoice is None or invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED)) and not sales:
+        return
+    lines = uow.orders.sale_lines(order.id)
+    if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
+        _changed_sale(order, invoice.about(NOT_SENT), same_sale(invoice, order, lines),
+                      f"descarte a NF-e (lojasync invoices cancel {invoice.id}, ou na página da NF-e) e gere outra do "
+                      "pedido como está agora")
+    for sale in sales:
+        _changed_sale(order, sale.about_pending, same_sale(sale, order, lines),
+                      f"descarte-a (lojasync sales cancel {sale.id}, ou na página da venda) e gere outra do pedido "
+                      "como está agora")
+
+
+def _changed_sale(order, about: str, still_the_sale: bool, way_out: str) -> None:
+    reason = f"{about}{_SALE_CHANGED} Resolução: {way_out}."
+    if still_the_sale:   # changed back in the store: the document describes it again
+        order.withdraw_attention(lambda pending: pending.startswith(f"{about}{_SALE_CHANGED}"))
+    else:
+        order.ask_for_a_person(reason)
+
+
 def flag_unsent_document_of_returned_payment(event: PaymentReturnedInStore, uow) -> None:
     """The store gave back the money of an order whose NF-e waits to be sent (pending, rejected) or whose venda
     simples waits to be confirmed (review: confirmed afterwards, it issued stock and created receivables for money

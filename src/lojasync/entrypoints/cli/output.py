@@ -178,14 +178,8 @@ def table_fitting(title: str | None, columns: list[str | Column], rows: list[lis
         table(title, columns, rows)
         return
     index = [_spec(c).name for c in columns].index(optional)
-    narrower = columns[:index] + columns[index + 1:]
-    kept = [row[:index] + row[index + 1:] for row in rows]
-    if not fits(narrower, kept):
-        # Still too wide (a long SKU): one line per row, every value whole (review: rich cut the table's right edge
-        # and its caption at 80 columns).
-        _records(title, columns, rows, None)
-        return
-    table(title, narrower, kept, caption=f"{optional}: {where} (não cabe na largura deste terminal).")
+    table(title, columns[:index] + columns[index + 1:], [row[:index] + row[index + 1:] for row in rows],
+          caption=f"{optional}: {where} (não cabe na largura deste terminal).")
 
 
 def fits(columns: list[str | Column], rows: list[list[object]]) -> bool:
