@@ -92,13 +92,13 @@ def flag_unsent_document_of_changed_sale(event: OrderUpdated, uow) -> None:
     sales = [sale for sale in uow.simple_sales.for_order(order.id) if sale.status is SaleStatus.PENDING]
     if (invoice is None or invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED)) and not sales:
         return
-    lines = uow.orders.sale_lines(order.id)
+    # The order's lines as this import left them (in memory: not necessarily written yet when the handlers run).
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
-        _changed_sale(order, invoice.about(NOT_SENT), same_sale(invoice, order, lines),
+        _changed_sale(order, invoice.about(NOT_SENT), same_sale(invoice, order),
                       f"descarte a NF-e (lojasync invoices cancel {invoice.id}, ou na página da NF-e) e gere outra do "
                       "pedido como está agora")
     for sale in sales:
-        _changed_sale(order, sale.about_pending, same_sale(sale, order, lines),
+        _changed_sale(order, sale.about_pending, same_sale(sale, order),
                       f"descarte-a (lojasync sales cancel {sale.id}, ou na página da venda) e gere outra do pedido "
                       "como está agora")
 
