@@ -281,8 +281,15 @@ class _ErrorsToFile(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         found = _error_log()
-        if found is not None:
-            found[1].handle(record)
+        if found is None:
+            return
+        # To the file alone: handled by the error logger, the record also reached whatever else hangs on it (test
+        # runners attach their capture there), and was seen twice.
+        target = os.path.abspath(str(found[0]))
+        for handler in found[1].handlers:
+            if getattr(handler, "baseFilename", None) == target:
+                handler.handle(record)
+                return
 
 
 def record_bug(exc: Exception, reference: str, order_number: int | None = None) -> str:
