@@ -1,8 +1,9 @@
-"""Writing what an outside system already decided, through write conflicts.
+"""A transaction run again when a write conflict rolled it back whole.
 
-A transaction that records SEFAZ's answer (an authorisation, a cancellation, a number void) must not be lost to a
-writer met on the way (PostgreSQL's deadlock between two groups locking products, SQLite's busy writer): SEFAZ holds
-the fact, and asking it again may not give the protocol back. The transaction rolled back whole, so it is run again.
+Recording what an outside system already decided: SEFAZ's answer (an authorisation, a cancellation, a number void)
+must not be lost to a writer met on the way (PostgreSQL's deadlock between two groups locking products, SQLite's busy
+writer): SEFAZ holds the fact, and asking it again may not give the protocol back. And counting a first failed login
+of a key: two at the same moment both insert its row, and the loser finds it on a second try.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ RECORD_ATTEMPTS = 3
 
 
 def through_conflicts(record: Callable[[], T], attempts: int | None = None) -> T:
-    """`record()`, run again on a WriteConflict (`RECORD_ATTEMPTS` times in all); the last one's conflict is raised."""
+    """`record()`, run again on a WriteConflict (`attempts` times in all, `RECORD_ATTEMPTS` by default); the last
+    one's conflict is raised."""
     for _ in range((attempts or RECORD_ATTEMPTS) - 1):
         try:
             return record()

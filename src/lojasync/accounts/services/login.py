@@ -38,7 +38,8 @@ from lojasync.accounts.throttle import (
 )
 from lojasync.accounts.tokens import digest, new_secret
 from lojasync.accounts.users import normalize_email
-from lojasync.shared.errors import LojasyncError, WriteConflict
+from lojasync.shared.conflicts import through_conflicts
+from lojasync.shared.errors import LojasyncError
 
 log = logging.getLogger("lojasync.accounts")
 
@@ -151,13 +152,7 @@ class _Counted:
 def _record_failure(uow: AccountsUnitOfWork, login: str, address: str | None, device: Device | None,
                     now: datetime) -> _Counted:
     # Two first failures of a key at the same moment both insert its row: the loser finds it on a second try.
-    for attempt in range(2):
-        try:
-            return _count_failure(uow, login, address, device, now)
-        except WriteConflict:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    return through_conflicts(lambda: _count_failure(uow, login, address, device, now), attempts=2)
 
 
 def _count_failure(uow: AccountsUnitOfWork, login: str, address: str | None, device: Device | None,

@@ -18,7 +18,7 @@ from lojasync.accounts.passwords import verify_password
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
 from lojasync.accounts.throttle import ACCOUNT_POLICY, LoginAttempts, wait_text
-from lojasync.shared.errors import WriteConflict
+from lojasync.shared.conflicts import through_conflicts
 
 
 def confirmation_key(email: str) -> str:
@@ -48,21 +48,19 @@ def _count(uow: AccountsUnitOfWork, key: str, email: str, now: datetime) -> str 
     """Refuse while blocked, else count this confirmation as failed; the password hash to check it against
     (None: no such active user, which still costs one argon2 verification)."""
     # Two first failures at the same moment both insert the key's row: the loser finds it on a second try.
-    for retry in range(2):
-        try:
-            with uow:
-                attempts = uow.login_attempts.get([key], for_update=True).get(key)
-                if attempts is not None and (wait := attempts.wait(now)) is not None:
-                    raise ConfirmationThrottled(wait=wait_text(wait), seconds=math.ceil(wait.total_seconds()))
-                if attempts is None:
-                    attempts = LoginAttempts(key, now)
-                    uow.login_attempts.add(attempts)
-                attempts.failed(now, ACCOUNT_POLICY)
-                user = uow.users.by_email(email)
-                password_hash = user.password_hash if user is not None and user.active else None
-                uow.commit()
-                return password_hash
-        except WriteConflict:
-            if retry:
-                raise
-    raise AssertionError("unreachable")
+    return through_conflicts(lambda: _count_once(uow, key, email, now), attempts=2)
+
+
+def _count_once(uow: AccountsUnitOfWork, key: str, email: str, now: datetime) -> str | None:
+    with uow:
+        attempts = uow.login_attempts.get([key], for_update=True).get(key)
+        if attempts is not None and (wait := attempts.wait(now)) is not None:
+            raise ConfirmationThrottled(wait=wait_text(wait), seconds=math.ceil(wait.total_seconds()))
+        if attempts is None:
+            attempts = LoginAttempts(key, now)
+            uow.login_attempts.add(attempts)
+        attempts.failed(now, ACCOUNT_POLICY)
+        user = uow.users.by_email(email)
+        password_hash = user.password_hash if user is not None and user.active else None
+        uow.commit()
+        return password_hash
