@@ -2798,11 +2798,11 @@ def test_an_authorisation_recorded_beside_a_batchs_group_goes_through_a_deadlock
     lines issued once (here PostgreSQL kills the group, which the batch records one by one; the single approval
     killed, which told the operator to try again about an NF-e SEFAZ had authorised, is retried now: the retry itself
     is proved by the test below)."""
-    from lojasync.bootstrap import message_bus
     from lojasync.fiscal.events import InvoiceAuthorised
     from lojasync.fiscal.services.invoices import prepare_invoices, record_answer, record_decisions, transmit_invoice
     from lojasync.shared.errors import WriteConflict
     from lojasync.stock.counts import count_stock
+    from tests.integration.races import race_while_held
 
     both = imported(app, id=2000000029)
     cam, can = order_payload()["products"]
@@ -2812,43 +2812,17 @@ def test_an_authorisation_recorded_beside_a_batchs_group_goes_through_a_deadlock
     single = generate_invoice(app.uow(), app.cipher, both).id
     answered = [(ready, transmit_invoice(app.uow(), sefaz, ready))
                 for ready in prepare_invoices(app.uow(), app.cipher, sefaz, [only_can, only_cam])]
-    inside, release = threading.Event(), threading.Event()
-    bus = message_bus(app.settings)
-    handlers_for = bus.handlers_for
-
-    def hold(event, uow) -> None:   # the group, after its first NF-e's effects (CAN-CER locked)
-        if threading.current_thread().name == "group" and not inside.is_set():
-            inside.set()
-            release.wait(10)
-
-    monkeypatch.setattr(bus, "handlers_for", lambda kind: [*handlers_for(kind), hold] if kind is InvoiceAuthorised
-                        else handlers_for(kind))
-    monkeypatch.setattr(app, "bus", bus)
-    outcomes: dict[str, object] = {}
-
-    def run(name, job) -> None:
-        try:
-            outcomes[name] = job()
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            outcomes[name] = exc
-
-    group = threading.Thread(name="group", target=run, args=("group", lambda: record_decisions(app.uow(), sefaz,
-                                                                                               answered)))
-    group.start()
-    assert inside.wait(10)
-    alone = threading.Thread(name="single", target=run,
-                             args=("single", lambda: approve_invoice(app.uow(), app.cipher, sefaz, single)))
-    alone.start()
-    alone.join(timeout=1.5)   # CAM-ALG-P locked, waiting for CAN-CER (past PostgreSQL's deadlock_timeout, 1 s)
-    release.set()
-    group.join(timeout=30)
-    alone.join(timeout=30)
-    assert not isinstance(outcomes["single"], Exception), outcomes["single"]
-    if isinstance(outcomes["group"], WriteConflict):   # the side PostgreSQL killed: the batch records each alone
+    # The group held after its first NF-e's effects (CAN-CER locked); the single approval locks CAM-ALG-P, then
+    # waits for CAN-CER.
+    group, alone = race_while_held(app, monkeypatch, InvoiceAuthorised,
+                                   lambda: record_decisions(app.uow(), sefaz, answered),
+                                   lambda: approve_invoice(app.uow(), app.cipher, sefaz, single))
+    assert not isinstance(alone, Exception), alone
+    if isinstance(group, WriteConflict):   # the side PostgreSQL killed: the batch records each alone
         for ready, answer in answered:
             record_answer(app.uow(), sefaz, ready, answer)
     else:
-        assert not isinstance(outcomes["group"], Exception), outcomes["group"]
+        assert not isinstance(group, Exception), group
     with app.read_uow() as uow:
         assert {i.status.value for i in uow.invoices.list()} == {"authorised"}
     assert stock(app) == {"CAM-ALG-P": 100 - 2 - 2, "CAN-CER": 100 - 1 - 1}   # each line once

@@ -188,46 +188,17 @@ def test_a_refusal_told_in_the_orders_history_does_not_deadlock_with_a_code_bein
                                                                                            monkeypatch):
     """review (own commits): written inside the push's transaction, the order's history entry waited on PostgreSQL for
     the order's lock, held by a tracking code being recorded, which waited for the update row the push held."""
-    import threading
-    import time
-
-    from lojasync.bootstrap import message_bus
     from lojasync.nuvemshop.services.push_updates import push_store_updates
     from lojasync.sales.events import TrackingRecorded
     from lojasync.sales.tracking import record_tracking
+    from tests.integration.races import race_while_held
 
     (number,) = imported(app, store_id, {"id": 2400000011})
     record_tracking(app.uow(), number, "AA123456789BR")
-    inside, release = threading.Event(), threading.Event()
-    bus = message_bus(app.settings)
-    handlers_for = bus.handlers_for
-
-    def hold(event, uow) -> None:   # the new code's transaction, the order locked
-        if threading.current_thread().name == "tracking" and not inside.is_set():
-            inside.set()
-            release.wait(10)
-
-    monkeypatch.setattr(bus, "handlers_for", lambda kind: [hold, *handlers_for(kind)] if kind is TrackingRecorded
-                        else handlers_for(kind))
-    monkeypatch.setattr(app, "bus", bus)
-    outcomes: dict[str, object] = {}
-
-    def run(name, job) -> None:
-        try:
-            outcomes[name] = job()
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            outcomes[name] = exc
-
-    tracking = threading.Thread(name="tracking", target=run,
-                                args=("tracking", lambda: record_tracking(app.uow(), number, "BB123456789BR")))
-    tracking.start()
-    assert inside.wait(10)
-    push = threading.Thread(name="push", target=run, args=("push", lambda: push_store_updates(
-        app.uow(), lambda store: _refused("refused"), store_id)))
-    push.start()
-    time.sleep(1.5)   # past PostgreSQL's deadlock_timeout (1 s)
-    release.set()
-    push.join(30)
-    tracking.join(30)
-    assert not isinstance(outcomes["tracking"], Exception), outcomes["tracking"]
-    assert not isinstance(outcomes["push"], Exception) and outcomes["push"].error is None, outcomes["push"]
+    # The new code's transaction held in its handlers, the order locked; the push fails the old code meanwhile.
+    tracking, push = race_while_held(app, monkeypatch, TrackingRecorded,
+                                     lambda: record_tracking(app.uow(), number, "BB123456789BR"),
+                                     lambda: push_store_updates(app.uow(), lambda store: _refused("refused"), store_id),
+                                     hold_first=True)
+    assert not isinstance(tracking, Exception), tracking
+    assert not isinstance(push, Exception) and push.error is None, push
