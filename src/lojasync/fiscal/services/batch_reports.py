@@ -37,6 +37,7 @@ from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.fiscal.services.views import InvoiceView, invoice_view
 from lojasync.sales.history import Who
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.utc import aware
 
 log = logging.getLogger("lojasync.fiscal")
 
@@ -245,12 +246,12 @@ def _made_before_stopping(uow: ProcessingUnitOfWork, row: dict) -> list[BatchIte
     # While it ran: from its start to its last news (its end, when it said why it stopped; else its last beat, the
     # process dying within a HEARTBEAT of it). A batch that resumed its orders starts STALLED after that, and an NF-e
     # made by hand later is not its own either (review: both were claimed).
-    started = _aware(row["created_at"]).replace(microsecond=0)   # the NF-e's dhEmi is to the second
-    ended = _aware(row["finished_at"]) if row["finished_at"] is not None else _aware(row["updated_at"]) + HEARTBEAT
+    started = aware(row["created_at"]).replace(microsecond=0)   # the NF-e's dhEmi is to the second
+    ended = aware(row["finished_at"]) if row["finished_at"] is not None else aware(row["updated_at"]) + HEARTBEAT
     made = []
     for number, document in uow.documents.active_for_orders(unreached).items():
         if isinstance(document, Invoice) and document.issued_at is not None \
-                and started <= _aware(document.issued_at) <= ended:
+                and started <= aware(document.issued_at) <= ended:
             view = invoice_view(document, uow.orders.get(document.order_id, lines=False))
             made.append(BatchItem(number, view, rejection_of(view) or _STOPPED_WITH.get(view.status)))
     return made
@@ -263,10 +264,6 @@ _STOPPED_WITH = {
     "pending": ("gerada pelo lote antes de ele parar, não transmitida: transmita-a (botão Transmitir da página da "
                 "NF-e, ou lojasync invoices approve ID)"),
 }
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def kept_batch(uow: ProcessingUnitOfWork, batch_id: int, now: datetime | None = None) -> KeptBatch:
