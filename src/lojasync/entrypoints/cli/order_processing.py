@@ -27,6 +27,7 @@ from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.errors import OrderCancelledInStore, OrderChangedSinceGenerated
 from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.services.batch import (
     STILL_AWAITING_CODE,
@@ -284,7 +285,7 @@ def _next_steps(item: BatchItem) -> tuple[str, ...]:
         # Refused because the store changed or cancelled the order since it was generated: discard it (review: the
         # line said "descarte" and printed the approve that had just been refused).
         discard = f"lojasync invoices cancel {invoice.id} (descarta)"
-        if code == "fiscal.order_cancelled":
+        if code == OrderCancelledInStore.code:
             return (discard,)
         return (discard, f"lojasync orders invoice {invoice.order_number} (outra NF-e, do pedido como está agora)")
     if invoice.status == "denied":
@@ -296,7 +297,7 @@ def _next_steps(item: BatchItem) -> tuple[str, ...]:
 
 
 # The refusals of a pending NF-e that no longer describes its order, which only a discard resolves.
-_OUTDATED = frozenset({"fiscal.order_changed", "fiscal.order_cancelled"})
+_OUTDATED = frozenset({OrderChangedSinceGenerated.code, OrderCancelledInStore.code})
 
 
 def _command_for(invoice: InvoiceView) -> str:
