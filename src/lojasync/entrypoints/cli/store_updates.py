@@ -98,13 +98,13 @@ def push(
                   f"{unsent}; chamadas à API: {formats.number(report.calls)}.", highlight=False)
     if report.failed:
         console.print("Veja os motivos em lojasync store updates (ou lojasync store log).", highlight=False)
-    if report.error and report.needs_person:   # the token, a permission, a suspension, a bug: a person first
+    if report.error:
         err_console.print(f"[yellow]Ficaram para depois:[/] {escape(report.error)}", highlight=False)
-        if report.error_resolution:
-            err_console.print(f"Resolução: {escape(report.error_resolution)}", highlight=False)
-        raise typer.Exit(1)
-    if report.error:   # the store failed for now: kept in the queue, tried again (75, as any outside outage)
-        err_console.print(f"[yellow]Ficaram para depois:[/] {escape(report.error)}", highlight=False)
+        if report.needs_person:   # the token, a permission, a suspension, a bug: a person first
+            if report.error_resolution:
+                err_console.print(f"Resolução: {escape(report.error_resolution)}", highlight=False)
+            raise typer.Exit(1)
+        # The store failed for now: kept in the queue, tried again (75, as any outside outage)
         err_console.print("Resolução: as atualizações ficam na fila e o worker tenta de novo sozinho. No terminal: "
                           "lojasync store push", highlight=False)
         raise typer.Exit(EXIT_TRY_AGAIN)
