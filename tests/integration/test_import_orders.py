@@ -1075,4 +1075,9 @@ def test_an_order_processed_already_refunded_in_part_takes_the_undoing_of_a_held
              "updated_at": ts(60)}
     assert import_order(app.uow(), store_id, moved, POLICY).outcome is Outcome.ATTENTION
     import_order(app.uow(), store_id, {**payload, "updated_at": ts(120)}, POLICY)
-    assert _only_order(app)["needs_attention"] is False
+    order = _only_order(app)
+    assert order["needs_attention"] is False
+    # The history says why the flag went (it vanished from the page, nothing saying why).
+    (entry,) = [e for e in order["log"] if e["event"] == "store_change_undone"]
+    assert entry["message"] == ("A loja desfez a mudança: o pedido voltou a ser a venda que o documento (NF-e "
+                                "autorizada) descreve, e o aviso sobre ela saiu; o pedido não precisa mais de atenção.")

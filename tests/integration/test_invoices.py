@@ -2902,5 +2902,9 @@ def test_a_pending_document_of_an_order_the_store_changed_is_flagged_until_disca
     (reason,) = show_order(app.uow(), other)["attention_reasons"]
     assert reason.startswith(f"Venda simples {sale.id} pendente: a loja alterou")
     changed(2000000038, 1200, 2, "160.00")   # the store changed it back: the sale describes it again
-    assert show_order(app.uow(), other)["attention_reasons"] == []
+    shown = show_order(app.uow(), other)
+    assert shown["attention_reasons"] == []
+    (entry,) = [e for e in shown["log"] if e["event"] == "store_change_undone"]   # said, not vanished
+    assert entry["message"].startswith(f"A loja desfez a mudança: o pedido voltou a ser a venda que o documento "
+                                       f"(venda simples {sale.id} pendente) descreve")
     assert cancel_sale(app.uow(), sale.id)[1]

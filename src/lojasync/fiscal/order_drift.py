@@ -14,7 +14,7 @@ from lojasync.fiscal.events import InvoiceAuthorised
 from lojasync.fiscal.invoices import NOT_SENT, InvoiceStatus
 from lojasync.fiscal.recipient_drift import recipient_changes
 from lojasync.fiscal.simple_sales import SaleStatus
-from lojasync.sales.events import OrderUpdated, PaymentReturnedInStore
+from lojasync.sales.events import OrderUpdated, PaymentReturnedInStore, StoreChangeUndone
 from lojasync.sales.history import ChangeKind, ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.sales.status import OrderStatus
@@ -96,19 +96,21 @@ def flag_unsent_document_of_changed_sale(event: OrderUpdated, uow) -> None:
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
         _changed_sale(order, invoice.about(NOT_SENT), same_sale(invoice, order),
                       f"descarte a NF-e (lojasync invoices cancel {invoice.id}, ou na página da NF-e) e gere outra do "
-                      "pedido como está agora")
+                      "pedido como está agora", event.actor, f"{invoice.label} {invoice.status.label}")
     for sale in sales:
         _changed_sale(order, sale.about_pending, same_sale(sale, order),
                       f"descarte-a (lojasync sales cancel {sale.id}, ou na página da venda) e gere outra do pedido "
-                      "como está agora")
+                      "como está agora", event.actor, sale.about_pending.lower())
 
 
-def _changed_sale(order, about: str, still_the_sale: bool, way_out: str) -> None:
+def _changed_sale(order, about: str, still_the_sale: bool, way_out: str, actor, document: str) -> None:
     reason = f"{about}{_SALE_CHANGED} Resolução: {way_out}."
-    if still_the_sale:   # changed back in the store: the document describes it again
-        order.withdraw_attention(lambda pending: pending.startswith(f"{about}{_SALE_CHANGED}"))
-    else:
+    if not still_the_sale:
         order.ask_for_a_person(reason)
+    elif order.withdraw_attention(lambda pending: pending.startswith(f"{about}{_SALE_CHANGED}")):
+        # Changed back in the store: the document describes it again, and the history says why the flag went.
+        order.record(StoreChangeUndone(order=order, actor=actor, document=document,
+                                       still_pending=len(order.attention_reasons)))
 
 
 def flag_unsent_document_of_returned_payment(event: PaymentReturnedInStore, uow) -> None:

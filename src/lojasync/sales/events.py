@@ -121,6 +121,18 @@ class StoreStateNoted(OrderEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StoreChangeUndone(OrderEvent):
+    """The store changed the order back into the sale its document describes (or reopened it): the reasons that
+    asked a person about the change went by themselves, and the history says so (review: the flag vanished from the
+    order's page with nothing saying why). `document`: what it describes ("NF-e autorizada", "Venda simples 3
+    pendente"); `still_pending`: the order's other reasons, still to be looked at."""
+
+    history_type = HistoryType.STORE_CHANGE_UNDONE
+    document: str | None
+    still_pending: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class ImportFailed(OrderEvent):
     history_type = HistoryType.FAILED
     error: str   # a short, data-free description ("dados inválidos no pedido da loja")

@@ -105,6 +105,7 @@ class HistoryType(StrEnum):
     RECOVERED = "recovered"
     ATTENTION = "attention"
     STORE_UPDATE = "store_update"
+    STORE_CHANGE_UNDONE = "store_change_undone"   # the store changed the order back: its flag went by itself
     # back office
     CUSTOMER_LINKED = "customer_linked"
     CUSTOMER_REGISTRATION = "customer_registration"

@@ -151,6 +151,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.STORE_UPDATE: lambda p, n: (
         "A loja atualizou o pedido já processado sem mudar situação, itens ou total: "
         + "; ".join(render_change(c, n) for c in p.get("changes", [])) + "."),
+    HistoryType.STORE_CHANGE_UNDONE: lambda p, n: (
+        "A loja desfez a mudança: o pedido voltou a ser a venda que o documento"
+        + (f" ({p['document']})" if p.get("document") else "")
+        + f" descreve, e o aviso sobre ela saiu; {_still_pending(p.get('still_pending') or 0)}."),
     HistoryType.CUSTOMER_LINKED: lambda p, n: (
         f"Cliente {n.customer(p.get('customer_id'))} ({n.documents.get(p.get('customer_id'), '?')}) "
         "vinculado manualmente"
@@ -333,7 +337,8 @@ TYPE_LABELS = {
     HistoryType.CUSTOMER_MISSING: "sem cliente", HistoryType.CUSTOMER_KEPT: "cliente mantido",
     HistoryType.UNKNOWN_SKU: "produto não encontrado", HistoryType.FAILED: "falha na importação",
     HistoryType.RECOVERED: "importação recuperada", HistoryType.ATTENTION: "precisa de atenção",
-    HistoryType.STORE_UPDATE: "atualização da loja", HistoryType.CUSTOMER_LINKED: "cliente vinculado",
+    HistoryType.STORE_UPDATE: "atualização da loja",
+    HistoryType.STORE_CHANGE_UNDONE: "mudança desfeita pela loja", HistoryType.CUSTOMER_LINKED: "cliente vinculado",
     HistoryType.CUSTOMER_REGISTRATION: "IE do cliente",
     HistoryType.ATTENTION_CLEARED: "atenção resolvida",
     HistoryType.TRACKING_RECORDED: "código de rastreio",

@@ -22,6 +22,7 @@ from lojasync.sales.events import (
     PaymentReturnedInStore,
     PersonalDataErased,
     StoreChangeFlagged,
+    StoreChangeUndone,
     StoreStateNoted,
 )
 from lojasync.sales.history import Actor, Change, ChangeKind, HistoryType, ProcessedBy, Who
@@ -358,14 +359,17 @@ class Order(Aggregate):
         return self.held_change is not None and self.held_change in _held_digests(
             data, held, self.processed_by, (store_status, payment_status))
 
-    def store_change_undone(self) -> bool:
+    def store_change_undone(self, actor: Who) -> bool:
         """The store's order is again the sale the document stands on (the store undid what was held back, or
-        reopened the order it had cancelled): nothing is held any more, and the reasons that asked about it go.
-        False when nothing was held."""
+        reopened the order it had cancelled): nothing is held any more, and the reasons that asked about it go,
+        said in the history. False when nothing was held."""
         if self.held_change is None and not any(is_store_change_reason(r) for r in self.attention_reasons):
             return False
         self.held_change = None
         self.withdraw_attention(is_store_change_reason)
+        self.record(StoreChangeUndone(order=self, actor=actor,
+                                      document=self.processed_by.label if self.processed_by else None,
+                                      still_pending=len(self.attention_reasons)))
         return True
 
     def store_details(self, data: OrderData, ignore: Sequence[str] = ()) -> tuple[list[str], list[str]]:

@@ -295,7 +295,7 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
                 if reason is None:
                     return ImportResult(store_order.id, Outcome.UPDATED if taken else Outcome.UNCHANGED, order.id)
                 return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
-            order.store_change_undone()
+            order.store_change_undone(actor)
             _update_binding(binding, candidate)
             return ImportResult(store_order.id, Outcome.UPDATED if paid or taken else Outcome.UNCHANGED, order.id)
     else:
