@@ -115,6 +115,9 @@ def test_at_80_columns_each_row_is_one_line_and_the_caption_says_where_the_dropp
     shown = shown_at(monkeypatch, capsys, 80, printer)
     assert all(len(line) <= 80 for line in shown.splitlines())
     assert len(rows_of(shown)) == count
+    # Whole: the terminal cuts a wider table at 80 (review: the stock list lost its right border).
+    assert all(line.endswith(("│", "┃", "┩", "┓", "┘")) for line in shown.splitlines()
+               if line.startswith(("│", "┃", "┡", "┏", "└")))
     header = next(line for line in shown.splitlines() if line.startswith("┃"))
     assert dropped not in header
     caption = " ".join(shown.split())
@@ -144,13 +147,35 @@ def test_a_long_product_name_is_cut_on_its_line_and_the_numbers_stay_whole(monke
 @pytest.mark.parametrize("width", range(60, 201, 7))
 def test_at_any_width_a_row_is_one_line_or_folds_only_when_even_the_narrow_table_cannot_fit(monkeypatch, capsys,
                                                                                            width):
-    """Between the two, the whole table is kept only if every row stays on one line."""
-    for printer, count in ((print_levels, len(LEVELS)), (print_movements, len(MOVEMENTS)),
-                           (print_receivables, len(RECEIVABLES))):
+    """Between the two, the whole table is kept only if every row stays on one line. Narrower than the table
+    without its optional column, one line per row, every column there and no value cut (review: the table was
+    cut at the terminal's edge, its last column and border lost)."""
+    for printer, count, values in ((print_levels, len(LEVELS), ["CAF-ESP-MOI-MED", LONG_NAME, "1.232"]),
+                                   (print_movements, len(MOVEMENTS), ["+1.500", "Contagem: 1.500 em estoque"]),
+                                   (print_receivables, len(RECEIVABLES), ["R$ 1.234,56", "NF-e nº 1041 (id 12)"])):
         shown = shown_at(monkeypatch, capsys, width, printer)
+        assert all(len(line.rstrip()) <= width for line in shown.splitlines())
         if width >= 80:
             assert len(rows_of(shown)) == count, (printer.__name__, width, shown)
-        assert all(len(line) <= width for line in rows_of(shown))
+        if "┡" in shown:   # a table: its right border is there, nothing cut at the edge
+            assert all(line.endswith(("│", "┃", "┩", "┓", "┘")) for line in shown.splitlines()
+                       if line.startswith(("│", "┃", "┡", "┏", "└"))), (printer.__name__, width, shown)
+        else:
+            assert all(value in " ".join(shown.split()) for value in values), (printer.__name__, width, shown)
+
+
+def test_a_sku_too_long_for_the_narrow_table_is_shown_whole_with_every_column(monkeypatch, capsys):
+    """review: at 80 columns a 46-character SKU left the table wider than the terminal, cut at its edge (the
+    last column and the border lost)."""
+    from lojasync.entrypoints.cli.stock import print_stock_levels
+
+    sku = "CAMISETA-ALGODAO-ORGANICO-AZUL-MARINHO-GG-2026"
+    monkeypatch.setattr(console, "_width", 80)
+    print_stock_levels([{**LEVELS[0], "sku": sku, "reference": sku}, LEVELS[1]])
+    shown = capsys.readouterr().out
+    assert all(len(line.rstrip()) <= 80 for line in shown.splitlines())
+    flat = " ".join(shown.split())
+    assert sku in flat and "Disponível na loja 1.232" in flat and "Controlado pelo ERP não (fica com a loja)" in flat
 
 
 def test_a_list_of_orders_too_wide_for_the_terminal_keeps_every_value_whole(monkeypatch, capsys):

@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from enum import StrEnum
 from pathlib import Path
@@ -178,13 +178,46 @@ def table_fitting(title: str | None, columns: list[str | Column], rows: list[lis
         table(title, columns, rows)
         return
     index = [_spec(c).name for c in columns].index(optional)
-    table(title, columns[:index] + columns[index + 1:], [row[:index] + row[index + 1:] for row in rows],
-          caption=f"{optional}: {where} (não cabe na largura deste terminal).")
+    shown = [row[:index] + row[index + 1:] for row in rows]
+    fewer = _cut_narrower(columns[:index] + columns[index + 1:], shown)
+    if not fits(fewer, shown):
+        # Still too wide (a long SKU or key, kept whole): one line per row with every column, each value whole,
+        # rather than a table rich cuts at the terminal's edge (review: the last column and the border were lost).
+        _records(title, columns, rows, None)
+        return
+    table(title, fewer, shown, caption=f"{optional}: {where} (não cabe na largura deste terminal).")
+
+
+# A cut column (a name beside the key) is never narrower than this: "Camiseta…" still says what it is.
+_NARROWEST_CUT = 8
+
+
+def _cut_narrower(columns: list[str | Column], rows: list[list[object]]) -> list[str | Column]:
+    """The columns, the cut ones narrowed (not below `_NARROWEST_CUT`) by what the table's minimum passes the
+    terminal's width: rich left a table one column too wide at 80 columns, its right border cut, rather than go
+    below a cut column's min_width."""
+    excess = _minimum(columns, rows) - console.width
+    if excess <= 0:
+        return columns
+    narrowed: list[str | Column] = []
+    for column in columns:
+        spec = _spec(column)
+        if spec.cut and spec.min_width and excess > 0:
+            width = max(_NARROWEST_CUT, spec.min_width - excess)
+            excess -= spec.min_width - width
+            column = replace(spec, min_width=width)
+        narrowed.append(column)
+    return narrowed
 
 
 def fits(columns: list[str | Column], rows: list[list[object]]) -> bool:
     """Whether the table fits the terminal with its no_wrap columns whole (free text folding at its spaces, a cut
     column shrinking to its min_width): rich would otherwise cut those too, to the width left."""
+    return _minimum(columns, rows) <= console.width
+
+
+def _minimum(columns: list[str | Column], rows: list[list[object]]) -> int:
+    """The narrowest the table can be with its no_wrap columns whole (see `fits`)."""
     measured = _table(None, columns, rows)
     for index, column in enumerate(measured.columns):
         if column.no_wrap:   # rich measures it by its longest word ("R$ 274,25": 6): the whole value counts
@@ -192,7 +225,7 @@ def fits(columns: list[str | Column], rows: list[list[object]]) -> bool:
             column.min_width = max(console.render_str("" if v is None else str(v)).cell_len for v in cells)
     # Measured without the terminal's limit: rich clamps a measurement to the width it is given.
     unbounded = console.options.update(max_width=1_000_000)
-    return Measurement.get(console, unbounded, measured).minimum <= console.width
+    return Measurement.get(console, unbounded, measured).minimum
 
 
 def _spec(column: str | Column) -> Column:
