@@ -530,6 +530,20 @@ def test_direction_controls_from_the_store_are_dropped(caplog):
     assert {"contact_name", "name"} <= set(record.fields) and "sku" not in record.fields
 
 
+def test_terminal_controls_from_the_store_are_dropped(caplog):
+    """security review: a buyer's name and note kept ESC sequences that, printed by `orders list` and `orders show`,
+    cleared the operator's screen, recoloured text, retitled the window and planted a link (OSC 8). Tabs and line
+    breaks of a note stay (a CR goes)."""
+    payload = minimal(contact_name="Eve \x1b]0;HACKED\x07\x1b[2J\x1b[31mVERMELHO\x1b[0m",
+                      customer={"name": "Eve \x9b31mX\x7f"}, note="linha 1\r\nlinha 2\tfim \x1b[5mPISCA\x1b[0m")
+    with caplog.at_level(logging.INFO, logger="lojasync.payloads"):
+        order = parse_order(payload)
+    assert (order.contact_name, order.customer.name) == ("Eve ]0;HACKED[2J[31mVERMELHO[0m", "Eve 31mX")
+    assert order.note == "linha 1\nlinha 2\tfim [5mPISCA[0m"
+    (record,) = [r for r in caplog.records if r.name == "lojasync.payloads"]
+    assert {"contact_name", "name", "note"} <= set(record.fields)
+
+
 def test_ordinary_text_is_left_alone_and_nothing_is_logged(caplog):
     with caplog.at_level(logging.INFO, logger="lojasync.payloads"):
         order = parse_order(minimal(contact_name="José 🙂 d'Ávila", note="ok"))

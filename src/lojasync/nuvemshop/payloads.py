@@ -19,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.money import to_money
 from lojasync.shared.tax_id import normalize_tax_id
-from lojasync.shared.text import clean_text, clean_tree, without_direction_controls
+from lojasync.shared.text import clean_text, clean_tree, without_controls
 
 log = logging.getLogger("lojasync.payloads")
 
@@ -33,7 +33,7 @@ def _text(value: Any, info: ValidationInfo | None) -> str | None:
     text = _as_kept(value, info)
     if text is None:
         return None
-    shown = without_direction_controls(text)
+    shown = without_controls(text)
     if shown is not text:
         _note_cleaned(info)
     return shown.strip() or None

@@ -20,14 +20,28 @@ def clean_text(text: str) -> str:
 
 # Unicode's direction embeddings, overrides and isolates (LRE..RLO, LRI..PDI): in a name they make the page show
 # other text than the one kept ("‮gpj.exe" reads "exe.jpg"), and no Brazilian order needs them (review).
-_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_DIRECTION_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+# The C0 controls but tab and line feed, DEL and the C1 controls: in a terminal, ESC and CSI begin sequences that
+# clear the screen, recolour or hide text, retitle the window or plant a link that goes elsewhere than it reads
+# (security review: a buyer's name did all that in `orders list`); no order needs them.
+_TERMINAL_CONTROLS = "\x01-\x08\x0b-\x1f\x7f-\x9f"
+_CONTROLS = re.compile(f"[{_DIRECTION_CONTROLS}{_TERMINAL_CONTROLS}]")
+_TERMINAL_ONLY = re.compile(f"[{_TERMINAL_CONTROLS}]")
 
 
-def without_direction_controls(text: str) -> str:
-    """`text` without the characters that reorder what is shown (the same object when there were none)."""
-    if text.isascii() or _DIRECTION_CONTROLS.search(text) is None:
+def without_controls(text: str) -> str:
+    """`text` without the characters that reorder what is shown or that a terminal obeys (the same object when
+    there were none); a carriage return goes too (a line feed stays)."""
+    if text.isprintable() or _CONTROLS.search(text) is None:
         return text
-    return _DIRECTION_CONTROLS.sub("", text)
+    return _CONTROLS.sub("", text)
+
+
+def without_terminal_controls(text: str) -> str:
+    """`text` without what a terminal obeys (see `without_controls`): what the CLI prints of stored data."""
+    if text.isprintable() or _TERMINAL_ONLY.search(text) is None:
+        return text
+    return _TERMINAL_ONLY.sub("", text)
 
 
 def clean_tree(value: Any) -> tuple[Any, bool]:

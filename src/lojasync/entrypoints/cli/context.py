@@ -20,18 +20,18 @@ from pathlib import Path
 from typing import TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from lojasync.bootstrap import Container, bootstrap
+from lojasync.entrypoints.cli.safe_console import safe_console
 from lojasync.observability.logging import configure_logging, error_file_logger
 from lojasync.sales.history import Person
 from lojasync.settings import load_settings
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.os_words import in_portuguese
 
-console = Console()
-err_console = Console(stderr=True)
+console = safe_console()
+err_console = safe_console(stderr=True)
 _container: Container | None = None
 log = logging.getLogger("lojasync.cli")
 
