@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from lojasync.accounts.throttle import ACCOUNT_POLICY, LoginAttempts, ThrottlePolicy, wait_text
+from lojasync.accounts.throttle import ACCOUNT_POLICY, LoginAttempts, ThrottlePolicy, address_key, wait_text
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -54,3 +54,12 @@ def test_wait_text_in_portuguese_rounds_up():
     assert wait_text(timedelta(seconds=60)) == "1 minuto"
     assert wait_text(timedelta(seconds=61)) == "2 minutos"
     assert wait_text(timedelta(hours=1)) == "1 hora"
+
+
+def test_an_ipv6_address_counts_by_its_64_block_and_an_ipv4_one_by_itself():
+    """security review: per /128, one subscriber's connection had 2^64 fresh addresses to guess from."""
+    assert address_key("2001:db8:1:2::1") == address_key("2001:db8:1:2:ffff:ffff:ffff:ffff") == "ip:2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:192.0.2.7") == address_key("192.0.2.7") == "ip:192.0.2.7"
+    assert address_key("192.0.2.8") != address_key("192.0.2.7")
+    assert address_key(None) == "ip:desconhecido" and address_key("testclient") == "ip:testclient"

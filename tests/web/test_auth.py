@@ -327,3 +327,56 @@ def test_a_new_login_ends_the_previous_session_of_the_browser(app, web, user):
 
 def test_a_logged_in_person_on_the_login_page_goes_to_the_order_list(logged_in):
     assert logged_in.get("/login").headers["location"] == "/pedidos"
+
+
+def test_logins_beyond_what_the_server_checks_at_once_are_told_to_come_back(web, user, monkeypatch):
+    """security review: 40 logins at once (from 2 addresses, within the throttle) each took argon2's 64 MiB
+    together: 250 MiB to 2 GiB, an operator's page 0.02 s to 4.7 s. With every place taken, a login waits a little
+    and is then answered 503 with Retry-After, checked by nobody; a place free again, it goes through."""
+    from lojasync.accounts import passwords
+
+    monkeypatch.setattr(passwords, "BUSY_WAIT", 0.05)
+    for _ in range(passwords.CONCURRENT_CHECKS):
+        assert passwords._checks.acquire(timeout=1)
+    try:
+        busy = log_in(web, USER_EMAIL, USER_PASSWORD)
+    finally:
+        for _ in range(passwords.CONCURRENT_CHECKS):
+            passwords._checks.release()
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
+    assert "Muitas tentativas de entrada ao mesmo tempo neste servidor" in busy.text
+    assert log_in(web, USER_EMAIL, USER_PASSWORD).status_code == 303
+
+
+def test_no_more_passwords_are_checked_at_once_than_the_process_allows(monkeypatch):
+    import threading
+
+    from lojasync.accounts import passwords
+
+    inside = most = 0
+    lock = threading.Lock()
+    hasher = passwords._hasher
+
+    class Counted:
+        def verify(self, *args):
+            nonlocal inside, most
+            with lock:
+                inside += 1
+                most = max(most, inside)
+            try:
+                threading.Event().wait(0.02)
+                return hasher.verify(*args)
+            finally:
+                with lock:
+                    inside -= 1
+
+    stored = passwords.hash_password("senha-certa-123")
+    monkeypatch.setattr(passwords, "_hasher", Counted())
+    results: list[bool] = []
+    threads = [threading.Thread(target=lambda: results.append(passwords.verify_password(stored, "senha-certa-123")))
+               for _ in range(passwords.CONCURRENT_CHECKS * 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True] * len(threads) and most == passwords.CONCURRENT_CHECKS

@@ -1,19 +1,33 @@
 """Password hashing with argon2id (argon2-cffi's defaults, RFC 9106's low-memory profile), and the rules
-a new password must meet."""
+a new password must meet.
+
+Each check takes 64 MiB and a core for tens of milliseconds, and anyone on the internet may ask for one (the login
+page must be reachable, the webhooks are served by the same process): the process runs at most
+`CONCURRENT_CHECKS` at once. A login that finds them taken for `BUSY_WAIT` seconds is answered "try again shortly"
+(503) rather than queued (security review: 40 logins at once, from 2 addresses the throttle let through, took the
+server from 250 MiB to 2 GiB and an operator's page from 0.02 s to 4.7 s; a small VPS would kill it).
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from lojasync.accounts.errors import WeakPassword
+from lojasync.accounts.errors import PasswordChecksBusy, WeakPassword
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256  # argon2 takes anything; a cap keeps a megabyte "password" from costing the server
 _hasher = PasswordHasher()
+CONCURRENT_CHECKS = max(1, min(4, os.cpu_count() or 1))
+BUSY_WAIT = 2.0
+# What a refused login is told to wait, in seconds (Retry-After).
+BUSY_RETRY_AFTER = 5
+_checks = threading.BoundedSemaphore(CONCURRENT_CHECKS)
 
 
 def use_parameters(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
@@ -50,17 +64,24 @@ def check_rules(password: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    # Waits its turn: a person creating a user, or a login already checked (each check frees its place quickly).
+    with _checks:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when `password` matches; a missing hash still costs one verification (constant timing)."""
+    """True when `password` matches; a missing hash still costs one verification (constant timing). Raises
+    `PasswordChecksBusy` when no place to check it frees within `BUSY_WAIT` seconds."""
     if len(password) > MAX_LENGTH:
         return False
+    if not _checks.acquire(timeout=BUSY_WAIT):
+        raise PasswordChecksBusy(wait=f"{BUSY_RETRY_AFTER} segundos", seconds=BUSY_RETRY_AFTER)
     try:
         return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+    finally:
+        _checks.release()
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -19,6 +19,7 @@ Which keys an attempt counts under depends on the browser (OWASP's device cookie
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,7 +59,21 @@ def account_key(email: str) -> str:
 
 
 def address_key(address: str | None) -> str:
-    return f"ip:{address or 'desconhecido'}"[:320]
+    """The key of an address's failures: an IPv6 address by its /64, the block one subscriber is given (security
+    review: counted per /128, a single connection had 2^64 fresh addresses to guess from)."""
+    return f"ip:{_network(address) if address else 'desconhecido'}"[:320]
+
+
+def _network(address: str) -> str:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:   # ::ffff:192.0.2.1, an IPv4 client of a dual-stack server
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def device_key(nonce: str) -> str:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from lojasync.accounts.errors import LoginThrottled
+from lojasync.accounts.errors import LoginThrottled, PasswordChecksBusy
 from lojasync.accounts.services.login import log_in, log_out
 from lojasync.entrypoints.web.auth import (
     DEVICE_COOKIE,
@@ -29,9 +29,10 @@ from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(include_in_schema=False)
 
-# How each refusal is answered: too many tries is 429 (with Retry-After), else 401 (a disabled user too: the
-# service answers it like a wrong password, so the page never confirms that password).
-_STATUS = {LoginThrottled: 429}
+# How each refusal is answered: too many tries is 429 (with Retry-After), too many logins at once on the server 503
+# (with it too), else 401 (a disabled user too: the service answers it like a wrong password, so the page never
+# confirms that password).
+_STATUS = {LoginThrottled: 429, PasswordChecksBusy: 503}
 
 
 @router.get("/")

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from lojasync.accounts.errors import ConfirmationThrottled
+from lojasync.accounts.errors import ConfirmationThrottled, PasswordChecksBusy
 from lojasync.accounts.passwords import generate_password
 from lojasync.accounts.services.reauth import confirm_password
 from lojasync.accounts.services.users import add_user, disable_user, enable_user, set_password
@@ -148,9 +148,10 @@ def user_password(request: Request, me: PageUser, usuario: Annotated[str, Form()
 
 def _refused(request: Request, exc: LojasyncError, **context) -> Response:
     """The page again with the error by its form: 422, or 429 with Retry-After while wrong confirmations of
-    the operator's own password wait (as the login answers its own throttle)."""
-    if isinstance(exc, ConfirmationThrottled):
-        response = settings_view(request, 429, **context)
+    the operator's own password wait (as the login answers its own throttle), 503 with it while the server checks
+    as many passwords as it may at once."""
+    if isinstance(exc, (ConfirmationThrottled, PasswordChecksBusy)):
+        response = settings_view(request, 429 if isinstance(exc, ConfirmationThrottled) else 503, **context)
         response.headers["Retry-After"] = str(exc.params["seconds"])
         return response
     return settings_view(request, 422, **context)
