@@ -1917,6 +1917,58 @@ def test_an_order_shipped_elsewhere_says_where_in_entrega_and_one_the_nfe_cannot
     assert root.find(".//n:entrega", NS) is None
 
 
+def test_an_order_going_abroad_is_refused_an_nfe_and_a_city_written_with_its_uf_is_found(app, company, sefaz):
+    """hostile-data review: a delivery to Montevideo got an authorised NF-e of a sale within SP (5102, idDest 1, the
+    address in infCpl only), stock and receivables following; a customer abroad was told "Município não encontrado"
+    beside "Cliente: endereço não informado" (it was there), and "São Paulo - SP" was no city."""
+    from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+    from tests.factories import cpf
+
+    montevideo = {"name": "Ana", "address": "Av. 18 de Julio", "number": "1234", "floor": "apto 4",
+                  "locality": "Centro", "zipcode": "11000", "city": "Montevideo", "province": "Montevideo",
+                  "country": "UY"}
+    number = imported(app, id=3100000011, shipping_address=montevideo)
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert refused.value.problems == ["endereço de entrega no exterior (UY): o lojasync não emite NF-e de exportação; "
+                                      "emita-a por outro meio, ou uma venda simples do pedido"]
+    assert confirm_sale(app.uow(), generate_sale(app.uow(), number).id)[0].status == "confirmed"   # the way out
+
+    buenos_aires = {"address": "Av. Corrientes", "number": "1000", "floor": "", "locality": "Centro",
+                    "zipcode": "C1043", "city": "Buenos Aires", "province": "Buenos Aires", "country": "AR"}
+    payload = order_payload(id=3100000012, identification=cpf("111444777"))
+    payload["customer"] = {**payload["customer"], "id": 90012, "default_address": buenos_aires}
+    payload.update(billing_address="Av. Corrientes", billing_city="Buenos Aires", billing_province="Buenos Aires",
+                   billing_country="AR", billing_zipcode="C1043", shipping_address=None)
+    number = import_order(app.uow(), _stores(app)[0], payload, ImportPolicy()).order_number
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert "endereço do cliente no exterior (AR): o lojasync não emite NF-e de exportação" in refused.value.problems[0]
+    assert not any("endereço não informado" in p for p in refused.value.problems), refused.value.problems
+
+    unknown = order_payload(id=3100000013, identification=cpf("222555888"))
+    unknown["customer"] = {**unknown["customer"], "id": 90013,
+                           "default_address": {**unknown["customer"]["default_address"], "city": "Sao Paolo"}}
+    unknown.update(billing_city="Sao Paolo")
+    number = import_order(app.uow(), _stores(app)[0], unknown, ImportPolicy()).order_number
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert refused.value.problems == ['endereço do cliente: Município "Sao Paolo" não encontrado em SP na tabela do '
+                                      "IBGE; corrija-o na loja (no pedido ou no cadastro do cliente): a atualização "
+                                      "chega ao pedido sozinha"]
+
+    with_uf = order_payload(id=3100000014, identification=cpf("333666999"))
+    with_uf["customer"] = {**with_uf["customer"], "id": 90014,
+                           "default_address": {**with_uf["customer"]["default_address"], "city": "São Paulo - SP"}}
+    with_uf.update(billing_city="Sao Paulo/SP")
+    number = import_order(app.uow(), _stores(app)[0], with_uf, ImportPolicy()).order_number
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    root = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+    assert (root.findtext(".//n:enderDest/n:cMun", namespaces=NS), root.findtext(".//n:enderDest/n:xMun",
+                                                                                 namespaces=NS)) == (
+        "3550308", "São Paulo")
+
+
 GIFT = {"name": "Ana Presenteada", "address": "Rua Augusta", "number": "900", "floor": "", "locality": "Consolação",
         "zipcode": "01304-001", "city": "São Paulo", "province": "São Paulo", "country": "BR"}
 MOVED_IN_SP = {**GIFT, "address": "Avenida Brasil", "number": "1500", "locality": "Centro", "zipcode": "13010-000",

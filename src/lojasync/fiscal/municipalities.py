@@ -136,6 +136,12 @@ class MunicipalityTable:
         uf = uf_of(state)
         shown = " ".join((city or "").split())
         codes = self._by_key.get((uf, city_key(shown)), set()) if shown else set()
+        if not codes and shown:
+            # "São Paulo - SP", "Sao Paulo/SP", "São Paulo, SP", "São Paulo (SP)": the city with the address's own
+            # UF after it, as many people type it (review: refused, and nothing in lojasync edits the address).
+            bare = _WITH_UF.fullmatch(shown)
+            if bare and bare.group("uf").upper() == uf:
+                codes = self._by_key.get((uf, city_key(bare.group("city"))), set())
         if not codes and uf == "DF" and city_key(shown) in _DF_KEYS and BRASILIA in self._by_code:
             codes = {BRASILIA}
         if not codes:
@@ -150,6 +156,7 @@ class MunicipalityTable:
 
 
 _DF_KEYS = frozenset(city_key(name) for name in DF_REGIONS)
+_WITH_UF = re.compile(r"(?P<city>.*\w.*?)\s*(?:[-/,]\s*|\(\s*)(?P<uf>[A-Za-z]{2})\s*\)?")
 
 
 def load_municipalities(rows: Iterable[str]) -> list[Municipality]:

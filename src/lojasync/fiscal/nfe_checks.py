@@ -98,7 +98,7 @@ def _issuer_problems(issuer: Issuer | None, reported: frozenset[str] = frozenset
     return problems
 
 
-def _recipient_problems(recipient: Recipient | None) -> list[str]:
+def _recipient_problems(recipient: Recipient | None, address_reported: bool = False) -> list[str]:
     if recipient is None:
         return ["Cliente: pedido sem cliente identificado (CPF/CNPJ): cadastre o CPF/CNPJ do cliente na loja ou "
                 "vincule um cliente"]
@@ -116,7 +116,8 @@ def _recipient_problems(recipient: Recipient | None) -> list[str]:
         problems.append(f"Cliente: inscrição estadual {recipient.state_registration} inválida para {uf} (se o "
                         "cliente não é contribuinte do ICMS, deixe em branco)")
     if recipient.address is None:
-        problems.append("Cliente: endereço não informado")
+        if not address_reported:   # its city not found, abroad: said as such by the caller
+            problems.append("Cliente: endereço não informado")
     else:
         problems += address_problems(recipient.address, "Cliente", zipcode_required=False)
     return problems
@@ -162,13 +163,14 @@ def missing_for_nfe(issuer: Issuer | None, recipient: Recipient | None, items: S
     `lines_left_out`: order lines that could not become items (their problem is already listed). The count
     and money checks are then skipped: about a partial set of items they would report nonsense ("no items",
     "discount greater than the goods") that goes away once those lines are fixed. `recipient_reported`: the
-    caller already said why there is no recipient (no customer, no address): not said twice. `issuer_reported`:
+    caller already said why there is no recipient (no customer, no address), or no address of it (its city not
+    found, abroad): not said twice. `issuer_reported`:
     the company's data the caller already listed as missing ("empresa sem CEP": {"zipcode"}), by `Company`
     attribute: not said again in other words.
     """
     problems = _issuer_problems(issuer, issuer_reported)
     if not (recipient is None and recipient_reported):
-        problems += _recipient_problems(recipient)
+        problems += _recipient_problems(recipient, address_reported=recipient_reported)
     if not items and not lines_left_out:
         problems.append("Pedido: o pedido não tem itens")
     elif len(items) + lines_left_out > _MAX_ITEMS:

@@ -93,6 +93,13 @@ class UnknownState(LojasyncError):
     resolution_template = "Corrija o estado no endereço do cliente (a sigla, como SP, ou o nome)."
 
 
+def abroad(country: str | None) -> str | None:
+    """The country of an address outside Brazil, as the store sent it ("UY"); None for Brazil or no country."""
+    if not country or not country.strip() or _key(country) in _BRAZIL:
+        return None
+    return country.strip()
+
+
 def uf_of(state: str | None) -> str:
     """The two-letter UF of a Brazilian state given as "SP", "sp" or "São Paulo"; UnknownState otherwise."""
     uf = state_code(state.strip()) if state else state

@@ -34,7 +34,7 @@ from lojasync.fiscal.nfe_data import (
 )
 from lojasync.fiscal.ports import CarrierRepository
 from lojasync.sales.recipient import recipient_address
-from lojasync.shared.address import Address, uf_of
+from lojasync.shared.address import Address, abroad, uf_of
 from lojasync.shared.errors import Gap, LojasyncError
 from lojasync.shared.shell_words import command_with
 from lojasync.shared.state_registration import Contributor, contributor_of
@@ -108,6 +108,8 @@ def delivery_of(order, recipient: Recipient | None, pickup: bool) -> tuple[Deliv
     address, problems = fiscal_address(place, "endereço de entrega")
     if address is not None and _same_place(address, recipient.address):
         return None, None, []
+    if abroad(place.country):
+        return None, None, problems
     if address is None or problems or address_problems(address, "entrega", zipcode_required=False):
         elsewhere = known_uf(place.state)
         consumer = contributor_of(recipient.state_registration) is not Contributor.CONTRIBUTOR
@@ -132,11 +134,20 @@ def _same_place(one: FiscalAddress, other: FiscalAddress) -> bool:
 
 
 def fiscal_address(place: Address, who: str) -> tuple[FiscalAddress | None, list[str]]:
+    country = abroad(place.country)
+    if country:
+        # An NF-e to an address abroad is an export (idDest 3, CFOP 7xxx, no UF, the country's code): one made as a
+        # sale within Brazil says something false (review: a Montevideo delivery got an authorised 5102, its address
+        # only in infCpl, and stock and receivables followed).
+        return None, [f"{who} no exterior ({country}): o lojasync não emite NF-e de exportação; emita-a por outro "
+                      "meio, ou uma venda simples do pedido"]
     try:
         uf = uf_of(place.state)
         municipality = find_municipality(place.city, uf)
     except LojasyncError as exc:
-        return None, [f"{who}: {exc.message.rstrip('.')}"]
+        # The way out too: nothing in lojasync edits a store's address (review: "corrija o que foi indicado").
+        return None, [f"{who}: {exc.message.rstrip('.')}; corrija-o na loja (no pedido ou no cadastro do cliente): "
+                      "a atualização chega ao pedido sozinha"]
     return FiscalAddress(place.street or "", place.number or "S/N", place.district or "", municipality.code,
                          municipality.name, uf, place.zipcode or "", complement=place.complement,
                          phone=place.phone), []
@@ -196,7 +207,8 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     problems = issuing_problems(company, now)
     recipient, found = recipient_of(order)
     problems += found
-    recipient_reported = recipient is None and bool(found)
+    # Why there is no recipient, or no address of it, said already: not said again in other words.
+    recipient_reported = bool(found) and (recipient is None or recipient.address is None)
     items, found = items_of(lines, products, company)
     problems += found
     if company is None:   # still everything else that is missing, so that one refusal lists it all
