@@ -79,8 +79,8 @@ def _rows(app):
 def test_a_stock_update_never_sent_is_failed_for_good_with_another_updates_error(app, store_id):
     """An NF-e key the store keeps answering oddly (an HTML page with 200 from a proxy, an unexpected shape) is
     tried 5 times, then failed: fine for that key. But a stock update queued just before its 5th try is in the
-    same batch, behind it (nfe_key sorts before stock): it is failed too, without ever being sent, with the key's
-    error, and the storefront keeps the old stock until a person resends it or the product moves again."""
+    same batch, behind it (one that failed more often goes after it): it was failed too, without ever being sent,
+    with the key's error, and the storefront kept the old stock until a person resent it or the product moved."""
     from lojasync.nuvemshop.client.errors import InvalidResponseError
 
     import_order(app.uow(), store_id, order_payload(id=1900000401), ImportPolicy())
@@ -100,16 +100,17 @@ def test_a_stock_update_never_sent_is_failed_for_good_with_another_updates_error
     assert _rows(app)[("nfe_key", "1900000401")].status == "pending"
 
     count_stock(app.uow(), "CAM-ALG-P", 10)   # a stock update, due now, beside the key's 5th try
-    # As if it had failed as often (the store down for a while): same attempts, so the key goes first.
+    # As if it had failed more often (the store down for a while): more attempts, so the key goes first (with as
+    # many, stock goes first: `StoreUpdateRepository.due`).
     with app.engine.begin() as connection:
-        connection.execute(update(store_updates).where(store_updates.c.kind == "stock").values(attempts=4))
+        connection.execute(update(store_updates).where(store_updates.c.kind == "stock").values(attempts=5))
     push_store_updates(app.uow(), lambda s: store, store_id, now=clock)
 
     rows = _rows(app)
     assert rows[("nfe_key", "1900000401")].status == "failed"   # the key's own fifth odd answer: given up
     stock_row = rows[("stock", "601")]
     assert store.writes == []   # never sent...
-    assert (stock_row.status, stock_row.attempts) == ("pending", 4), (stock_row.status, stock_row.error)
+    assert (stock_row.status, stock_row.attempts) == ("pending", 5), (stock_row.status, stock_row.error)
     assert stock_row.error.startswith("Não enviada: o envio à loja parou antes dela")
     clock.now += timedelta(seconds=30)   # due again soon, without the key
     push_store_updates(app.uow(), lambda s: store, store_id, now=clock)

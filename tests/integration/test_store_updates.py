@@ -89,6 +89,28 @@ def test_only_managed_bound_products_are_queued_one_row_per_variant(app, store_i
     assert stores_with_due_updates(app.read_uow()) == [store_id]
 
 
+def test_stock_goes_to_the_store_before_a_backlog_of_nfe_keys_and_tracking_codes(app, store_id):
+    """scale review: due updates went by the kinds' names, "nfe_key" before "stock": with 10,000 keys of a Black
+    Friday queued (two calls each), no stock reached the store for hours, and the storefront oversold."""
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    imported(app, store_id, 1900000099)
+    with app.uow() as uow:
+        for order in range(600):
+            uow.store_updates.want_invoice_key(store_id, f"9{order:05d}", f"3526{order:040d}", now)
+        uow.commit()
+    count_stock(app.uow(), "CAM-ALG-P", 10)   # variant 601's stock, queued after the keys
+    with app.uow() as uow:
+        uow.store_updates._upsert({(store_id, "tracking", "90001"): {"parent_ref": None, "product_id": None,
+                                                                     "value": "AA123456789BR"}}, now)
+        uow.commit()
+    with app.read_uow() as uow:
+        first = uow.store_updates.due(store_id, _far_future(), 500)
+    assert [(row.kind, row.ref) for row in first[:2]] == [("stock", "601"), ("tracking", "90001")]
+    assert {row.kind for row in first[2:]} == {"nfe_key"} and len(first) == 500
+
+
 def test_open_orders_placed_since_the_count_reserve_their_units_until_issued(app, store_id):
     from datetime import datetime, timedelta, timezone
 

@@ -21,6 +21,8 @@ from lojasync.nuvemshop.model.store_updates import StockTarget, StoreUpdate, Upd
 from lojasync.shared.batching import chunks
 
 _PENDING = UpdateStatus.PENDING.value
+# The order kinds go in (`due`): what the storefront sells first, then what the buyer waits for, then the key.
+_KIND_FIRST = case((t.c.kind == UpdateKind.STOCK.value, 0), (t.c.kind == UpdateKind.TRACKING.value, 1), else_=2)
 
 
 class StoreUpdateRepository:
@@ -96,9 +98,12 @@ class StoreUpdateRepository:
     # read and finished by the push
     def due(self, store_id: int, now: datetime, limit: int = 500) -> list[StoreUpdate]:
         # Those that failed before go last: a product the store keeps refusing with 5xx, first of every batch, stopped
-        # each push before the others (a push stops at the first failed call), for as long as it failed.
+        # each push before the others (a push stops at the first failed call), for as long as it failed. Then stock
+        # first, tracking codes, NF-e keys: a storefront selling what is gone is what a backlog must not cause
+        # (scale review: by the kinds' names, 10,000 keys of a Black Friday went before any stock, ~1 a second,
+        # and the store oversold for hours).
         query = (select(t).where(t.c.store_id == store_id, t.c.status == _PENDING, _is_due(now))
-                 .order_by(t.c.attempts, t.c.kind, t.c.parent_ref, t.c.id).limit(limit))
+                 .order_by(t.c.attempts, _KIND_FIRST, t.c.parent_ref, t.c.id).limit(limit))
         return [StoreUpdate(**row._mapping) for row in self.session.execute(query)]
 
     def stores_due(self, now: datetime, kind: UpdateKind | None = None) -> list[int]:
