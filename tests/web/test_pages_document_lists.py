@@ -120,3 +120,28 @@ def test_a_list_of_documents_reads_their_orders_store_numbers_at_once(app, store
         event.remove(app.engine, "before_cursor_execute", record)
     assert sorted(i.store_number for i in page.items) == sorted(str(7000 + i) for i in range(12))
     assert len(seen) <= 3   # the count, the page, the orders' numbers
+
+
+def test_the_nfe_left_unsent_in_a_status_are_read_with_their_orders_at_once(app, store_id, company):
+    """scale review: `orders invoice --status` and the API's batch by status read each pending NF-e's order on its
+    own (1,500 queries on a Black Friday, in the request's thread)."""
+    from lojasync.fiscal.services.batch import unsent_in
+    from lojasync.sales.status import OrderStatus
+
+    numbers = imported(app, store_id, *[{"id": 2700000100 + i, "number": 7100 + i} for i in range(12)])
+    for number in numbers:
+        generate_invoice(app.uow(), app.cipher, number)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, params, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        left = unsent_in(app.uow(), OrderStatus.OPEN)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+    assert sorted(i.store_number for i in left) == sorted(str(7100 + i) for i in range(12))
+    assert unsent_in(app.uow(), OrderStatus.CONFIRMED) == []   # another status: none of them
+    assert len(seen) <= 3   # the pending NF-e, the rejected ones, the orders' numbers

@@ -263,13 +263,16 @@ class OrderRepository:
             return self.session.scalars(_order(lines, for_update, after_lock), {"number": number}).unique().first()
         return self.session.get(Order, number)
 
-    def origin_numbers(self, order_ids: Iterable[int]) -> dict[int, str | None]:
+    def origin_numbers(self, order_ids: Iterable[int], status: OrderStatus | None = None) -> dict[int, str | None]:
         """The store's number of each of these orders, by id: what a list of documents shows of its orders, read
-        for the whole list at once (the orders themselves, with their lines, were read one by one)."""
+        for the whole list at once (the orders themselves, with their lines, were read one by one). `status`: only
+        the orders in it."""
         found: dict[int, str | None] = {}
         for chunk in chunks(sorted({i for i in order_ids if can_be_an_id(i)})):
-            found.update((order_id, number) for order_id, number in self.session.execute(
-                select(order_table.c.id, order_table.c.origin_number).where(order_table.c.id.in_(chunk))))
+            query = select(order_table.c.id, order_table.c.origin_number).where(order_table.c.id.in_(chunk))
+            if status is not None:
+                query = query.where(order_table.c.status == status.value)
+            found.update((order_id, number) for order_id, number in self.session.execute(query))
         return found
 
     def for_processing(self, numbers: Iterable[int]) -> dict[int, Order]:

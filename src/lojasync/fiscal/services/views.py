@@ -165,7 +165,7 @@ def _page_numbers(total: int, page: int, per_page: int) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class _ListedOrder:
+class ListedOrder:
     """What a row of a document list shows of its order: the store's number, read for the whole list at once
     (each order used to be read whole, with its lines: two queries a row)."""
 
@@ -174,12 +174,12 @@ class _ListedOrder:
 
 def _invoice_rows(uow: ProcessingUnitOfWork, invoices: list[Invoice]) -> list[InvoiceView]:
     numbers = uow.orders.origin_numbers(i.order_id for i in invoices)
-    return [invoice_view(i, _ListedOrder(numbers.get(i.order_id))) for i in invoices]
+    return [invoice_view(i, ListedOrder(numbers.get(i.order_id))) for i in invoices]
 
 
 def _sale_rows(uow: ProcessingUnitOfWork, sales: list[SimpleSale]) -> list[SaleView]:
     numbers = uow.orders.origin_numbers(s.order_id for s in sales)
-    return [sale_view(s, _ListedOrder(numbers.get(s.order_id))) for s in sales]
+    return [sale_view(s, ListedOrder(numbers.get(s.order_id))) for s in sales]
 
 
 def list_sales(uow: ProcessingUnitOfWork, status: SaleStatus | None = None, limit: int | None = None,
