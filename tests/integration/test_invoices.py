@@ -1969,6 +1969,31 @@ def test_an_order_going_abroad_is_refused_an_nfe_and_a_city_written_with_its_uf_
         "3550308", "São Paulo")
 
 
+def test_an_nfe_bigger_than_sefaz_takes_is_refused_before_its_number_is_spent(app, company, sefaz):
+    """hostile-data review: an order of 700 lines (long names, discount and freight) made a valid 518 KB NF-e: numbered, sent, rejected
+    214 (above SEFAZ's 500 KB a message), and told to correct and send it again, which is the same 214."""
+    from lojasync.fiscal.services.views import InvoiceView
+
+    lines = [{"id": n, "product_id": 5000 + n, "variant_id": 6000 + n, "price": "10.00", "quantity": 1,
+              "name": f"Camiseta Orgânica Estampada Coleção Verão Manga Curta Azul Marinho {n:04d}",
+              "sku": f"CAM-ORG-EST-M-AZUL-{n:04d}"} for n in range(800)]
+    number = imported(app, id=3100000021, products=lines, subtotal="8000.00", discount="0.00",
+                      discount_coupon="0.00", shipping_cost_customer="0.00", total="8000.00")
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    (problem,) = refused.value.problems
+    assert problem.startswith("a NF-e teria ") and "KB com os 800 itens do pedido, acima do limite de 500 KB por " \
+        "mensagem da SEFAZ (rejeição 214): divida a venda em pedidos menores na loja, ou emita uma venda simples" in problem
+    with app.read_uow() as uow:
+        assert uow.company.get().next_number == 1 and _invoice_ids(app, number) == []   # nothing numbered
+    # One SEFAZ rejected anyway (a real one counting otherwise) is not sent again as it is.
+    view = InvoiceView(1, "rejected", "rejeitada", number, None, 1, 1, None, "2", Decimal("7000.00"), None, True,
+                       "214", "Rejeicao: Tamanho da mensagem excedeu o limite estabelecido", 1, None, None, None, None,
+                       [])
+    assert view.rejection_resolution.startswith("A NF-e passa do tamanho que a SEFAZ aceita numa mensagem (500 KB): "
+                                                "transmiti-la de novo não resolve.")
+
+
 GIFT = {"name": "Ana Presenteada", "address": "Rua Augusta", "number": "900", "floor": "", "locality": "Consolação",
         "zipcode": "01304-001", "city": "São Paulo", "province": "São Paulo", "country": "BR"}
 MOVED_IN_SP = {**GIFT, "address": "Avenida Brasil", "number": "1500", "locality": "Centro", "zipcode": "13010-000",

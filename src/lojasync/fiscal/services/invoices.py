@@ -217,7 +217,20 @@ def _seal(invoice: Invoice, company: Company, order, inputs, box: SecretBox, act
     errors = validate_signed(signed)
     if errors:  # our data broke the schema: say where, send nothing
         raise DocumentNotPossible("a NF-e", order.id, [f"XML fora do leiaute: {e}" for e in errors[:5]])
+    if len(signed) > MAX_NFE_BYTES:
+        # SEFAZ refuses a message above 500 KB (214), and sent again it is the same: refused here, before a number is
+        # spent (review: 700 lines of an order, 518 KB, valid by the schema, numbered, then rejected for good).
+        raise DocumentNotPossible("a NF-e", order.id, [
+            f"a NF-e teria {len(signed) // 1024} KB com os {len(draft.items)} itens do pedido, acima do limite de "
+            f"{MAX_MESSAGE_BYTES // 1024} KB por mensagem da SEFAZ (rejeição 214): divida a venda em pedidos menores "
+            "na loja, ou emita uma venda simples"])
     invoice.signed(order, actor, draft.access_key, signed.decode("utf-8"), draft.issued_at, because)
+
+
+# SEFAZ's limit on a message (MOC 4.00, 214), and what the signed NF-e may take of it: the SOAP envelope and the batch
+# around it (enviNFe, idLote, indSinc) take well under 1 KB.
+MAX_MESSAGE_BYTES = 500 * 1024
+MAX_NFE_BYTES = MAX_MESSAGE_BYTES - 2 * 1024
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,9 @@ class InvoiceView:
     @property
     def rejection_resolution(self) -> str:
         """What to do with a rejected NF-e, as the pages and the terminal say it."""
+        if self.rejection_code == "214":   # the same NF-e is as big when sent again
+            return ("A NF-e passa do tamanho que a SEFAZ aceita numa mensagem (500 KB): transmiti-la de novo não "
+                    "resolve. Descarte-a e divida a venda em pedidos menores na loja, ou emita uma venda simples.")
         return number_spent_resolution(self.rejection_code) or (
             "Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente) e transmita de novo: o número "
             "é mantido. Ou descarte a nota.")
