@@ -1994,6 +1994,15 @@ def test_an_nfe_bigger_than_sefaz_takes_is_refused_before_its_number_is_spent(ap
                                                 "transmiti-la de novo não resolve.")
 
 
+def test_an_order_the_store_gave_no_payment_method_says_outros_on_its_nfe(app, company):
+    """hostile-data review: the platform's own example (payment_details null) printed xPag "outro", the internal
+    fallback word, on the buyer's DANFE."""
+    number = imported(app, id=3100000031, payment_details=None)
+    root = etree.fromstring(invoice_xml(app.uow(), generate_invoice(app.uow(), app.cipher, number).id))
+    assert (root.findtext(".//n:detPag/n:tPag", namespaces=NS), root.findtext(".//n:detPag/n:xPag", namespaces=NS)) \
+        == ("99", "Outros")
+
+
 GIFT = {"name": "Ana Presenteada", "address": "Rua Augusta", "number": "900", "floor": "", "locality": "Consolação",
         "zipcode": "01304-001", "city": "São Paulo", "province": "São Paulo", "country": "BR"}
 MOVED_IN_SP = {**GIFT, "address": "Avenida Brasil", "number": "1500", "locality": "Centro", "zipcode": "13010-000",

@@ -214,7 +214,8 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     if company is None:   # still everything else that is missing, so that one refusal lists it all
         return DraftInputs(None, None, (), (), TaxSettings(), list(dict.fromkeys(problems)))
     issuer = issuer_of(company)
-    payments = (Payment(order.payment_method or "outro", order.total, order.installments or 1),)
+    # No method from the store (payment_details null): "99 Outros" on the buyer's DANFE, not the word "outro".
+    payments = (Payment(order.payment_method or "other", order.total, order.installments or 1),)
     taxes = taxes_of(company)
     pickup = order.shipping is not None and order.shipping.pickup
     freight, other = charges(order, pickup)
