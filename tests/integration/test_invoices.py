@@ -2003,6 +2003,20 @@ def test_an_order_the_store_gave_no_payment_method_says_outros_on_its_nfe(app, c
         == ("99", "Outros")
 
 
+def test_amounts_past_what_the_nfe_takes_are_refused_in_portuguese(app, company):
+    """hostile-data review: 2147483647 units at R$ 99.999,99 reached the schema, whose English words were the
+    refusal ("[facet 'pattern'] The value '214748343225163.53' is not accepted"), three times."""
+    lines = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta", "sku": "CAM-ALG-P",
+              "price": "99999.99", "quantity": 2147483647}]
+    number = imported(app, id=3100000041, products=lines, subtotal="214748343225163.53", discount="0.00",
+                      discount_coupon="0.00", shipping_cost_customer="0.00", total="214748343225163.53")
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert refused.value.problems == [
+        "Pedido: item 1 (CAM-ALG-P): valor R$ 214.748.343.225.163,53 passa do máximo que a NF-e aceita (13 dígitos "
+        "antes da vírgula): confira a quantidade e o preço no pedido da loja"]
+
+
 GIFT = {"name": "Ana Presenteada", "address": "Rua Augusta", "number": "900", "floor": "", "locality": "Consolação",
         "zipcode": "01304-001", "city": "São Paulo", "province": "São Paulo", "country": "BR"}
 MOVED_IN_SP = {**GIFT, "address": "Avenida Brasil", "number": "1500", "locality": "Centro", "zipcode": "13010-000",

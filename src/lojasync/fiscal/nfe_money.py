@@ -164,6 +164,12 @@ def brl(value: Decimal) -> str:
     return "R$ " + text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+# The layout's limits: quantities and unit prices take 11 digits before the decimal point (TDec_1104v, TDec_1110v),
+# amounts 13 (TDec_1302).
+_MOST_QUANTITY = Decimal(10) ** 11
+_MOST_MONEY = Decimal(10) ** 13
+
+
 def amount_problems(items: Sequence[InvoiceItem], *, freight: Decimal, discount: Decimal, other: Decimal = ZERO,
                     order_total: Decimal | None = None, payments: Sequence[Payment] = ()) -> list[str]:
     """What keeps these amounts from making a valid NF-e, in Portuguese (empty when nothing does)."""
@@ -171,8 +177,19 @@ def amount_problems(items: Sequence[InvoiceItem], *, freight: Decimal, discount:
     for position, item in enumerate(items, start=1):
         if item.quantity <= 0:
             problems.append(f"item {position} ({item.code}): quantidade deve ser maior que zero")
+        elif item.quantity >= _MOST_QUANTITY:
+            problems.append(f"item {position} ({item.code}): quantidade {item.quantity} passa do máximo que a NF-e "
+                            "aceita (11 dígitos antes da vírgula)")
         if item.unit_price < 0:
             problems.append(f"item {position} ({item.code}): preço negativo")
+        elif item.unit_price >= _MOST_QUANTITY:
+            problems.append(f"item {position} ({item.code}): preço {brl(item.unit_price)} passa do máximo que a "
+                            "NF-e aceita (11 dígitos antes da vírgula)")
+        elif item.quantity > 0 and item_value(item) >= _MOST_MONEY:
+            # The schema's own words were all a person got (review: "[facet 'pattern'] The value '214748343225163.53'
+            # is not accepted", in English, three times).
+            problems.append(f"item {position} ({item.code}): valor {brl(item_value(item))} passa do máximo que a NF-e "
+                            "aceita (13 dígitos antes da vírgula): confira a quantidade e o preço no pedido da loja")
     for label, value in (("frete", freight), ("desconto", discount), ("outras despesas", other)):
         if value < 0:
             problems.append(f"{label} negativo: {brl(value)}")
@@ -183,6 +200,10 @@ def amount_problems(items: Sequence[InvoiceItem], *, freight: Decimal, discount:
         problems.append(f"desconto ({brl(discount)}) maior que o valor dos produtos ({brl(goods)})")
         return problems
     invoice_total = goods - cents(discount) + cents(freight) + cents(other)
+    if max(goods, invoice_total, cents(freight), cents(other)) >= _MOST_MONEY:
+        problems.append(f"total de {brl(max(goods, invoice_total))} passa do máximo que a NF-e aceita (13 dígitos "
+                        "antes da vírgula)")
+        return problems
     if order_total is not None and cents(order_total) != invoice_total:
         problems.append(f"o total do pedido na loja ({brl(order_total)}) difere de produtos − desconto + frete "
                         f"({brl(invoice_total)}): confira os itens, o desconto e o frete do pedido")
