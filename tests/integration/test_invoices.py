@@ -2017,6 +2017,23 @@ def test_amounts_past_what_the_nfe_takes_are_refused_in_portuguese(app, company)
         "antes da vírgula): confira a quantidade e o preço no pedido da loja"]
 
 
+def test_a_name_made_only_of_emoji_is_said_as_such_not_as_missing(app, company):
+    """hostile-data review: a product named "🎁🎁🎁" was "produto sem descrição", and a buyer named "😀😀" "nome não
+    informado", while the ERP showed both: the NF-e cannot write them, and the refusal says so."""
+    from tests.factories import cpf
+
+    payload = order_payload(id=3100000051, identification=cpf("444777000"))
+    payload["customer"] = {**payload["customer"], "id": 90051, "name": "😀😀"}
+    payload["products"][0]["name"] = "🎁🎁🎁"
+    number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert refused.value.problems == [
+        "Cliente: nome só tem caracteres que a NF-e não aceita (emojis, outros alfabetos): corrija-o na loja",
+        'Item 1 (CAM-ALG-P): nome do produto "🎁🎁🎁" só tem caracteres que a NF-e não aceita (emojis, outros '
+        "alfabetos): corrija-o na loja"]
+
+
 GIFT = {"name": "Ana Presenteada", "address": "Rua Augusta", "number": "900", "floor": "", "locality": "Consolação",
         "zipcode": "01304-001", "city": "São Paulo", "province": "São Paulo", "country": "BR"}
 MOVED_IN_SP = {**GIFT, "address": "Avenida Brasil", "number": "1500", "locality": "Centro", "zipcode": "13010-000",

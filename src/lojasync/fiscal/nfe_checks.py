@@ -104,7 +104,7 @@ def _recipient_problems(recipient: Recipient | None, address_reported: bool = Fa
                 "vincule um cliente"]
     problems = []
     if len(fmt.text(recipient.name, 60)) < 2:
-        problems.append("Cliente: nome não informado")
+        problems.append(f"Cliente: {_missing_or_unwritable(recipient.name, 'nome não informado', 'nome', shown=False)}")
     if not isinstance(parse_tax_id(recipient.tax_id), TaxId):
         problems.append("Cliente: CPF/CNPJ inválido ou não informado")
     uf = (recipient.address.uf or "").upper() if recipient.address else ""
@@ -123,13 +123,24 @@ def _recipient_problems(recipient: Recipient | None, address_reported: bool = Fa
     return problems
 
 
+def _missing_or_unwritable(value: str | None, missing: str, what: str, shown: bool = True) -> str:
+    """Why a text the NF-e needs is not there: missing, or made only of characters the NF-e cannot write (emoji,
+    another alphabet), which the operator sees in the ERP (review: "🎁🎁🎁" was "produto sem descrição"). `shown`:
+    the value quoted (not a person's name: a refusal is kept in batch reports)."""
+    if value and value.strip() and fmt.drops_characters(value):
+        quoted = f" \"{value.strip()}\"" if shown else ""
+        return f"{what}{quoted} só tem caracteres que a NF-e não aceita (emojis, outros alfabetos): corrija-o na loja"
+    return missing
+
+
 def _item_problems(position: int, item: InvoiceItem) -> list[str]:
     who = f"Item {position} ({fmt.text(item.code, 60) or 'sem código'})"
     problems = []
     if not fmt.text(item.code, 60):
-        problems.append(f"{who}: produto sem código (SKU)")
+        problems.append(f"{who}: {_missing_or_unwritable(item.code, 'produto sem código (SKU)', 'código (SKU)')}")
     if not fmt.text(item.description, 120):
-        problems.append(f"{who}: produto sem descrição")
+        why = _missing_or_unwritable(item.description, "produto sem descrição", "nome do produto")
+        problems.append(f"{who}: {why}")
     if not item.ncm:
         problems.append(f"{who}: produto sem NCM: cadastre o NCM do produto ou um NCM padrão da empresa")
     elif not _NCM.fullmatch(item.ncm):
