@@ -6,10 +6,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Text, bindparam, cast, func, insert, select, text, update
+from sqlalchemy import Text, bindparam, cast, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
-from lojasync.db.engine import UNICODE_LOWER
+from lojasync.db.engine import SEARCH_FOLD, UNICODE_LOWER
 from lojasync.db.metadata import utcnow
 from lojasync.db.tables import order_history, order_lines
 from lojasync.db.tables import orders as order_table
@@ -20,6 +20,8 @@ from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.batching import chunks
 from lojasync.shared.numbers import can_be_an_id
+from lojasync.shared.search_text import fold
+from lojasync.shared.tax_id import normalize_tax_id
 from lojasync.stock.counts import COUNT_SOURCE
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.products import Product
@@ -52,6 +54,9 @@ def _orders_with_lines():
             .execution_options(populate_existing=True))
 
 
+# What `shared.search_text.fold` takes off Portuguese names, for PostgreSQL's translate() (no `unaccent` needed).
+_ACCENTED = "áàâãäéèêëíìîïóòôõöúùûüçñ"
+_PLAIN = "aaaaaeeeeiiiiooooouuuucn"
 _LOCK_ORDERS = (select(order_table.c.id).where(order_table.c.id.in_(bindparam("ids", expanding=True)))
                 .order_by(order_table.c.id).with_for_update())
 
@@ -122,6 +127,28 @@ class CustomerRepository:
 
     def list(self) -> list[Customer]:
         return list(self.session.scalars(select(Customer).order_by(Customer.name, Customer.id)))
+
+    def page(self, text: str | None, offset: int = 0, limit: int | None = None) -> tuple[list[Customer], int]:
+        """The customers whose name (no case, no accents), e-mail or CPF/CNPJ contains `text`, by name, and how many
+        match in all."""
+        query = select(Customer)
+        wanted = fold(text)
+        if wanted:
+            sqlite = self.session.get_bind().dialect.name == "sqlite"
+            # PostgreSQL without `unaccent`: the accents of Portuguese taken off by translate (what `fold` does).
+            name = (getattr(func, SEARCH_FOLD)(Customer.name) if sqlite
+                    else func.translate(func.lower(Customer.name), _ACCENTED, _PLAIN))
+            matches = [name.contains(wanted, autoescape=True),
+                       func.lower(Customer.email).contains(wanted, autoescape=True)]
+            document = normalize_tax_id(text)
+            if sum(c.isdigit() for c in document) >= 3:   # a few digits of a CPF/CNPJ, with or without its punctuation
+                matches.append(Customer.tax_id.contains(document, autoescape=True))
+            query = query.where(or_(*matches))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        query = query.order_by(Customer.name, Customer.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.session.scalars(query)), total
 
 
 class ProductRepository:

@@ -68,6 +68,9 @@ class CustomerRepository(Protocol):
 
     def list(self) -> list[Customer]: ...
 
+    def page(self, text: str | None, offset: int = 0, limit: int | None = None) -> tuple[list[Customer], int]:
+        """The customers whose name, e-mail or CPF/CNPJ contains `text`, by name, and how many match in all."""
+
 
 class HistoryRepository(Protocol):
     def add(self, event: OrderEvent) -> None:

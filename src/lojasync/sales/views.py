@@ -167,11 +167,27 @@ def customer_details(customer: Customer) -> dict:
 
 def list_customers(uow: SalesUnitOfWork) -> list[dict]:
     with uow:
-        return [
-            {**customer_details(c), "email": c.email, "phone": c.phone,
-             "address": c.address.to_dict() if c.address else None}
-            for c in uow.customers.list()
-        ]
+        return [_customer_row(c) for c in uow.customers.list()]
+
+
+@dataclass(frozen=True)
+class CustomerPage(OrderPage):
+    """One page of customers (`items`), and how many match in all."""
+
+
+def find_customers(uow: SalesUnitOfWork, text: str | None = None, page: int = 1, per_page: int | None = None
+                   ) -> CustomerPage:
+    """One page of the customers whose name (no case, no accents), e-mail or CPF/CNPJ contains `text`, by name (the
+    database filters: a Black Friday's 27,000 customers took 17 s to list whole, to find one)."""
+    with uow:
+        page, offset = page_start(page, per_page)
+        customers, total = uow.customers.page(text, offset, per_page)
+        return CustomerPage([_customer_row(c) for c in customers], total, page, per_page)
+
+
+def _customer_row(customer: Customer) -> dict:
+    return {**customer_details(customer), "email": customer.email, "phone": customer.phone,
+            "address": customer.address.to_dict() if customer.address else None}
 
 
 def _store_state(origin: OriginRef | None) -> dict | None:
