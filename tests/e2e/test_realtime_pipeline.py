@@ -72,3 +72,34 @@ def test_a_dropped_webhook_is_healed_by_the_periodic_reconciliation(app, live):
         uow.commit()
     live.queue.housekeeping()
     wait_until(lambda: str(lost) in erp_orders(app), timeout=30)
+
+
+def test_lgpd_notifications_the_platform_sends_to_their_own_addresses_are_applied(app, live):
+    """LGPD review: the platform sends customers/redact, customers/data_request and store/redact to the address set
+    for each in the partner portal, with no "event" in the body; every one was refused with 400 ("Notificação sem os
+    campos 'event' e 'store_id'") and nobody's data was ever erased or exported."""
+    from lojasync.entrypoints.web.webhooks import lgpd_webhook_paths
+    from lojasync.nuvemshop.services.lgpd.exports import list_exports
+    from lojasync.sales.views import show_order
+
+    sim = live.simulator
+    base = f"http://127.0.0.1:{live.port}"
+    assert lgpd_webhook_paths() == ["/webhooks/nuvemshop/customers/data_request", "/webhooks/nuvemshop/customers/redact",
+                                    "/webhooks/nuvemshop/store/redact"]
+    sim.set_lgpd_urls({path.removeprefix("/webhooks/nuvemshop/"): base + path for path in lgpd_webhook_paths()})
+    placed = sim.create_order()
+    wait_until(lambda: erp_orders(app).get(str(placed["id"]), {}).get("customer") is not None)
+    person = placed["customer"]["id"]
+
+    asked = sim.request_customer_data(person)
+    wait_until(lambda: list_exports(app.read_uow()))
+    (export,) = list_exports(app.read_uow())
+    assert str(asked["data_request"]["id"]) in str(export)
+
+    sim.redact_customer(person)
+    number = erp_orders(app)[str(placed["id"])]["number"]
+    wait_until(lambda: any(e["event"] == "lgpd_customer_redact" for e in show_order(app.read_uow(), number)["log"]))
+    assert erp_orders(app)[str(placed["id"])]["contact_name"] is None
+    lgpd = [entry for entry in sim.webhook_log() if entry["kind"] == "lgpd"]
+    assert [entry["event"] for entry in lgpd] == ["customers/data_request", "customers/redact"], lgpd
+    assert {entry["status"] for entry in lgpd} == {200}, lgpd

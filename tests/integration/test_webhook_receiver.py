@@ -219,3 +219,28 @@ def test_a_webhook_that_stopped_waiting_for_a_stalled_database_does_not_stop_the
     assert post(web, {"store_id": 1234567, "event": "order/paid", "id": 1700000052}).status_code == 200
     assert inbox.writing   # what /readyz reports
     assert sorted(e.resource_id for e in list_events(app.read_uow())) == ["1700000051", "1700000052"]
+
+
+def test_lgpd_notifications_at_their_own_addresses_need_no_event_in_the_body(app, web):
+    """LGPD review: the platform sends them to the address set for each in the partner portal, without "event"."""
+    make_store(app)
+    body = {"store_id": 1234567, "customer": {"id": 80001}, "orders_to_redact": [1700000001]}
+    raw = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", "X-Linkedstore-HMAC-SHA256": sign(raw, SECRET)}
+    assert web.post("/webhooks/nuvemshop/customers/redact", content=raw, headers=headers).status_code == 200
+    (event,) = list_events(app.read_uow())
+    assert (event.event, event.status) == ("customers/redact", "pendente")
+    # Sent to another event's address, or to one that is none: refused, nothing recorded.
+    other = json.dumps({**body, "event": "store/redact"}).encode()
+    mixed = web.post("/webhooks/nuvemshop/customers/redact", content=other,
+                     headers={**headers, "X-Linkedstore-HMAC-SHA256": sign(other, SECRET)})
+    assert mixed.status_code == 400 and "enviada ao endereço de customers/redact" in mixed.json()["erro"]
+    unknown = web.post("/webhooks/nuvemshop/order/paid", content=raw, headers=headers)
+    assert unknown.status_code == 404 and "/webhooks/nuvemshop/customers/redact" in unknown.json()["erro"]
+    no_store = json.dumps({"customer": {"id": 1}}).encode()
+    refused = web.post("/webhooks/nuvemshop/customers/data_request", content=no_store,
+                       headers={**headers, "X-Linkedstore-HMAC-SHA256": sign(no_store, SECRET)})
+    assert refused.status_code == 400 and "sem o campo 'store_id'" in refused.json()["erro"]
+    unsigned = web.post("/webhooks/nuvemshop/store/redact", content=raw, headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 401
+    assert len(list_events(app.read_uow())) == 1

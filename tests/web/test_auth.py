@@ -57,7 +57,7 @@ def test_every_page_redirects_to_login_without_a_session(web, path):
 
 
 # What a stranger may reach: the platform's webhook and install callback, health, the login itself.
-PUBLIC = {"/webhooks/nuvemshop", "/healthz", "/readyz", "/metrics", "/nuvemshop/install", "/nuvemshop/callback",
+PUBLIC = {"/webhooks/nuvemshop", "/webhooks/nuvemshop/{group}/{action}", "/healthz", "/readyz", "/metrics", "/nuvemshop/install", "/nuvemshop/callback",
           "/login"}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from lojasync.entrypoints.web.templating import templates
+from lojasync.nuvemshop.webhook_topics import LGPD_EVENTS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,7 +32,8 @@ DEFAULT_LIMIT = 256 * KIB
 # this cap only has to leave room for that file plus the form's other fields and the multipart framing.
 PATH_LIMITS: dict[str, int | None] = {
     "/configuracoes/certificado": 1024 * KIB,
-    "/webhooks/nuvemshop": None,  # capped by the receiver itself (webhooks.MAX_BODY)
+    "/webhooks/nuvemshop": None,  # capped by the receiver itself (webhooks.MAX_BODY), the LGPD addresses too
+    **{f"/webhooks/nuvemshop/{event}": None for event in sorted(LGPD_EVENTS)},
 }
 API_PREFIX = "/api/"
 

@@ -1,4 +1,5 @@
-"""POST /webhooks/nuvemshop: verify, record, enqueue, answer. The store API is never called here."""
+"""POST /webhooks/nuvemshop (and the LGPD notifications' own addresses): verify, record, enqueue, answer. The store
+API is never called here."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.requests import ClientDisconnect
 from lojasync.nuvemshop.errors import WebhookRejected
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.services.receive_webhook import accept_webhook
+from lojasync.nuvemshop.webhook_topics import LGPD_EVENTS
 from lojasync.observability.metrics import NOT_RECORDED, observe_rejected, observe_webhook, rejection_reason
 
 router = APIRouter()
@@ -25,6 +27,27 @@ log = logging.getLogger("lojasync.web")
 
 @router.post("/webhooks/nuvemshop")
 async def nuvemshop_webhook(request: Request) -> JSONResponse:
+    return await _notified(request, None)
+
+
+# The LGPD notifications' addresses, one per event (set in the partner portal: their bodies name no event). The
+# path is the event's own name: /webhooks/nuvemshop/customers/redact is customers/redact.
+@router.post("/webhooks/nuvemshop/{group}/{action}")
+async def nuvemshop_lgpd_webhook(request: Request, group: str, action: str) -> JSONResponse:
+    event = f"{group}/{action}"
+    if event not in LGPD_EVENTS:
+        return JSONResponse({"erro": f"Endereço de notificação desconhecido: os da LGPD são "
+                                     f"{', '.join(lgpd_webhook_paths())}; os demais avisos vão a /webhooks/nuvemshop."},
+                            status_code=404)
+    return await _notified(request, event)
+
+
+def lgpd_webhook_paths() -> list[str]:
+    """The addresses (paths) to set in the partner portal for the LGPD notifications."""
+    return [f"/webhooks/nuvemshop/{event}" for event in sorted(LGPD_EVENTS)]
+
+
+async def _notified(request: Request, event: str | None) -> JSONResponse:
     container = request.app.state.container
     inbox = request.app.state.inbox
     try:
@@ -39,7 +62,8 @@ async def nuvemshop_webhook(request: Request) -> JSONResponse:
     signature = request.headers.get("x-linkedstore-hmac-sha256")
     try:
         # Verification is CPU-only (the store id lookup is cached): no thread hop on the hot path.
-        received, row = accept_webhook(inbox, body, signature, container.settings.nuvemshop_client_secret)
+        received, row = accept_webhook(inbox, body, signature, container.settings.nuvemshop_client_secret,
+                                       event=event)
     except WebhookRejected as exc:
         observe_rejected(rejection_reason(exc.status_code, exc.reason))
         log.warning("webhook rejected", extra={"status": exc.status_code, "reason": exc.message})

@@ -37,25 +37,29 @@ class Inbox(Protocol):
 
 
 def receive_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str | None,
-                    now: datetime | None = None) -> ReceivedWebhook:
+                    now: datetime | None = None, event: str | None = None) -> ReceivedWebhook:
     """Verify and record a notification; raise WebhookRejected (with the HTTP status) otherwise."""
-    received, row = accept_webhook(inbox, body, signature, secret, now)
+    received, row = accept_webhook(inbox, body, signature, secret, now, event)
     inbox.record(row)
     return received
 
 
 def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str | None,
-                   now: datetime | None = None) -> tuple[ReceivedWebhook, dict]:
-    """Verify a notification and build its row; the caller records it (and answers only after that)."""
+                   now: datetime | None = None, event: str | None = None) -> tuple[ReceivedWebhook, dict]:
+    """Verify a notification and build its row; the caller records it (and answers only after that).
+
+    `event`: the LGPD notification its address stands for (`LGPD_EVENTS`). The platform sends those to the URL set
+    for each in the partner portal, with no "event" in the body (`{store_id, customer, orders_to_redact}`): all of
+    them were refused with 400 for want of it, and nobody's data was ever erased or exported (LGPD review)."""
     if not secret:
         raise WebhookRejected(503, "Webhooks desativados: configure LOJASYNC_NUVEMSHOP_CLIENT_SECRET "
                                    "com o client secret do app Nuvemshop.")
     if not is_valid_signature(body, signature, secret):
         raise WebhookRejected(401, "Assinatura X-Linkedstore-HMAC-SHA256 ausente ou inválida: "
                                    "notificação recusada e não registrada.")
-    payload = _decode(body)
+    payload = _decode(body, event)
     # Cleaned before anything reads them: the status, the log and the stored row agree on one spelling.
-    event = clean_text(str(payload["event"]))
+    event = clean_text(str(payload.get("event", event)))
     external_store_id = clean_text(str(payload["store_id"]))
     resource = payload.get("id")
     now = now or datetime.now(timezone.utc)
@@ -81,15 +85,22 @@ def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str
     return ReceivedWebhook(store_id, event, status), row
 
 
-def _decode(body: bytes) -> dict:
+def _decode(body: bytes, event: str | None) -> dict:
     try:
         payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError as exc:  # thousands of nested brackets: a hostile body, not a notification
         raise WebhookRejected(400, "Corpo da notificação aninhado demais: notificação recusada.") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookRejected(400, f"Corpo da notificação não é JSON válido: {exc}") from exc
-    if not isinstance(payload, dict) or "event" not in payload or "store_id" not in payload:
-        raise WebhookRejected(400, "Notificação sem os campos 'event' e 'store_id'.")
+    if event is None:
+        if not isinstance(payload, dict) or "event" not in payload or "store_id" not in payload:
+            raise WebhookRejected(400, "Notificação sem os campos 'event' e 'store_id'.")
+        return payload
+    if not isinstance(payload, dict) or "store_id" not in payload:
+        raise WebhookRejected(400, f"Notificação {event} sem o campo 'store_id'.")
+    if "event" in payload and payload["event"] != event:
+        raise WebhookRejected(400, f"Notificação {payload['event']!s:.60} enviada ao endereço de {event}: confira os "
+                                   "endereços das notificações LGPD no portal de parceiros da Nuvemshop.")
     return payload
 
 
