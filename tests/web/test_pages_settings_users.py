@@ -268,3 +268,24 @@ def test_wrong_confirmations_are_throttled_without_locking_the_login(app, clock,
     clock.advance(minutes=1, seconds=1)
     assert post(logged_in, csrf_of, path, form).status_code == 303
     assert not users_of(app)[OTHER].active
+
+
+def test_a_confirmation_the_server_is_too_busy_to_check_is_not_counted(app, logged_in, csrf_of, monkeypatch):
+    """security review: with every place to check a password taken, a confirmation is answered 503 with
+    Retry-After, and (review of that fix) not counted as a wrong one: five of them blocked the person's own."""
+    from lojasync.accounts import passwords
+
+    add_user(app.accounts_uow(), OTHER, OTHER_PASSWORD)
+    path, (form, _, _field) = "/configuracoes/usuarios/desativar", FORMS["/configuracoes/usuarios/desativar"]
+    monkeypatch.setattr(passwords, "BUSY_WAIT", 0.05)
+    for _ in range(passwords.CONCURRENT_CHECKS):
+        assert passwords._checks.acquire(timeout=1)
+    try:
+        answers = [post(logged_in, csrf_of, path, form) for _ in range(6)]
+    finally:
+        for _ in range(passwords.CONCURRENT_CHECKS):
+            passwords._checks.release()
+    assert {(a.status_code, a.headers["retry-after"]) for a in answers} == {(503, "5")}
+    assert "Muitas senhas sendo conferidas ao mesmo tempo neste servidor" in text_of(answers[0].text)
+    assert users_of(app)[OTHER].active
+    assert post(logged_in, csrf_of, path, form).status_code == 303 and not users_of(app)[OTHER].active

@@ -60,9 +60,9 @@ class PasswordChecksBusy(LojasyncError):
     """The process is already checking as many passwords as it may at once (`accounts.passwords`)."""
 
     code = "accounts.password_checks_busy"
-    message_template = ("Muitas tentativas de entrada ao mesmo tempo neste servidor: a sua não foi conferida. "
-                        "Tente de novo em {wait}.")
-    resolution_template = ("Espere alguns segundos e entre de novo. Se isso se repete, alguém pode estar tentando "
+    message_template = ("Muitas senhas sendo conferidas ao mesmo tempo neste servidor: a sua não foi conferida nem "
+                        "contada como errada. Tente de novo em {wait}.")
+    resolution_template = ("Espere alguns segundos e envie de novo. Se isso se repete, alguém pode estar tentando "
                            "senhas em massa: veja o log do lojasync e bloqueie os endereços no seu firewall ou proxy.")
     action = Action.TRY_AGAIN
     retryable = True

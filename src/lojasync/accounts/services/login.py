@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from lojasync.accounts.devices import Device, Signer, recognised_device, remember_device
 from lojasync.accounts.errors import InvalidEmail, InvalidLogin, LoginThrottled
-from lojasync.accounts.passwords import hash_password, needs_rehash, verify_password
+from lojasync.accounts.passwords import hash_password, needs_rehash, password_check, verify_password
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
 from lojasync.accounts.services.sessions import MAX_TOKEN_LENGTH
@@ -53,12 +53,18 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
     now = now or utc_now()
     login = _login_name(email)
     device = _device_of(signer, device_cookie, login, now)
-    counted = _record_failure(uow, login, address, device, now)
-    password_hash = counted.password_hash
-    if not verify_password(password_hash, password):
+    # The place to check the password is taken first: a login the server is too busy to check is refused without
+    # being counted (`passwords`).
+    with password_check():
+        counted = _record_failure(uow, login, address, device, now)
+        password_hash = counted.password_hash
+        right = verify_password(password_hash, password)
+    if not right:
         # The failure that starts a block already says how long to wait.
         _refuse_if_blocked(counted.attempts, now)
         raise InvalidLogin()
+    # Hashed again with today's parameters before the transaction: no place to hash in is waited for under a lock.
+    rehashed = hash_password(password) if password_hash is not None and needs_rehash(password_hash) else None
     with uow:
         # Locked: a new password or a disabling being committed is waited for, and seen (review: read unlocked on
         # PostgreSQL, the session this login opened was added after theirs were ended, and outlived the password
@@ -75,8 +81,8 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
             uow.login_attempts.delete(account_key(login))
             _take_back(uow, address_key(address), counted.before[address_key(address)],
                        counted.failures[address_key(address)])
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        if rehashed is not None:
+            user.password_hash = rehashed
         user.last_login_at = now
         uow.web_sessions.delete_expired(now, idle_before=now - idle_timeout)
         token = new_secret()

@@ -14,7 +14,7 @@ import math
 from datetime import datetime
 
 from lojasync.accounts.errors import ConfirmationThrottled, PasswordNotConfirmed
-from lojasync.accounts.passwords import verify_password
+from lojasync.accounts.passwords import password_check, verify_password
 from lojasync.accounts.ports import AccountsUnitOfWork
 from lojasync.accounts.services.clock import utc_now
 from lojasync.accounts.throttle import ACCOUNT_POLICY, LoginAttempts, wait_text
@@ -30,8 +30,10 @@ def confirm_password(uow: AccountsUnitOfWork, email: str, password: str, now: da
     (or `ConfirmationThrottled` while too many were wrong)."""
     now = now or utc_now()
     key = confirmation_key(email)
-    password_hash = _count(uow, key, email, now)
-    if not verify_password(password_hash, password):
+    with password_check():   # taken before counting: one too busy to check is not counted (`passwords`)
+        password_hash = _count(uow, key, email, now)
+        right = verify_password(password_hash, password)
+    if not right:
         # The failure that starts a block already says how long to wait.
         with uow:
             attempts = uow.login_attempts.get([key]).get(key)
