@@ -1954,8 +1954,8 @@ def test_an_order_going_abroad_is_refused_an_nfe_and_a_city_written_with_its_uf_
     with pytest.raises(DocumentNotPossible) as refused:
         generate_invoice(app.uow(), app.cipher, number)
     assert refused.value.problems == ['endereço do cliente: Município "Sao Paolo" não encontrado em SP na tabela do '
-                                      "IBGE; corrija-o na loja (no pedido ou no cadastro do cliente): a atualização "
-                                      "chega ao pedido sozinha"]
+                                      "IBGE; corrija o endereço no pedido, na loja (a atualização chega sozinha), ou "
+                                      "emita uma venda simples"]
 
     with_uf = order_payload(id=3100000014, identification=cpf("333666999"))
     with_uf["customer"] = {**with_uf["customer"], "id": 90014,

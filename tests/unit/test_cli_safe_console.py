@@ -35,3 +35,18 @@ def test_a_table_cell_with_a_control_sequence_is_printed_without_it(monkeypatch,
     table("Estoque", [Column("SKU", no_wrap=True), Column("Produto")], [["K\x1b[2J-1", "Caneca \x1b[31mvermelha"]])
     printed = capsys.readouterr().out
     assert "\x1b" not in printed and "K[2J-1" in printed and "Caneca [31mvermelha" in printed
+
+
+def test_json_output_escapes_the_c1_controls_and_keeps_the_data(monkeypatch, capsys):
+    """review: a SKU is kept as the store sent it, and json.dumps writes U+009B (CSI) and U+009D (OSC) raw on a UTF-8
+    terminal, which some obey."""
+    import json
+
+    from lojasync.entrypoints.cli import output
+
+    monkeypatch.setattr(output, "_utf8", lambda stream: True)   # the terminal's UTF-8, where json.dumps wrote them raw
+    sku = "CAM\x9b2J\x9d8;;http://x\x9c\x7f-é"
+    output.print_json({"sku": sku})
+    printed = capsys.readouterr().out
+    assert not any("\x7f" <= c <= "\x9f" for c in printed) and "é" in printed
+    assert json.loads(printed) == {"sku": sku}

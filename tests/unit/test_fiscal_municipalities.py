@@ -22,6 +22,7 @@ from lojasync.fiscal.municipalities import (
     MunicipalityNotFound,
     MunicipalityTable,
     city_key,
+    city_names_municipality,
     find_municipality,
     municipalities,
     municipality_by_code,
@@ -160,6 +161,19 @@ def test_a_city_written_with_the_addresses_own_uf_after_it_is_found(city):
     """hostile-data review: "São Paulo - SP", as many people type it, was refused, and nothing in lojasync edits a
     store's address. Only the address's own UF: another one after the city is still not found."""
     assert find_municipality(city, "SP").code == "3550308"
+
+
+@pytest.mark.parametrize("city", ["Taguatinga - DF", "Ceilândia/DF", "Águas Claras, DF"])
+def test_a_df_region_written_with_its_uf_after_it_is_brasilia(city):
+    """review of the fix above: the regions of the Distrito Federal were still refused with "- DF" after them."""
+    assert find_municipality(city, "DF").code == "5300108"
+
+
+def test_a_city_written_with_its_uf_names_the_code_it_is_given_with():
+    """review: the company's city "São Paulo - SP" with its IBGE code was refused ("não de São Paulo - SP"), while
+    the same city alone was found."""
+    assert city_names_municipality("São Paulo - SP", "3550308") and city_names_municipality("Taguatinga/DF", "5300108")
+    assert not city_names_municipality("São Paulo - RJ", "3550308")
 
 
 @pytest.mark.parametrize(("city", "uf"), [

@@ -125,25 +125,13 @@ class MunicipalityTable:
         found = self._by_code.get(str(code).strip())
         if found is None:
             return False
-        key = city_key(" ".join(city.split()))
-        codes = self._by_key.get((found.uf, key), set())
-        if found.uf == "DF" and key in _DF_KEYS:
-            codes = codes | {BRASILIA}
-        return found.code in codes
+        return found.code in self._codes(" ".join(city.split()), found.uf)
 
     def find(self, city: str | None, state: str | None) -> Municipality:
         """The municipality the address names; MunicipalityNotFound / MunicipalityAmbiguous, never a guess."""
         uf = uf_of(state)
         shown = " ".join((city or "").split())
-        codes = self._by_key.get((uf, city_key(shown)), set()) if shown else set()
-        if not codes and shown:
-            # "São Paulo - SP", "Sao Paulo/SP", "São Paulo, SP", "São Paulo (SP)": the city with the address's own
-            # UF after it, as many people type it (review: refused, and nothing in lojasync edits the address).
-            bare = _WITH_UF.fullmatch(shown)
-            if bare and bare.group("uf").upper() == uf:
-                codes = self._by_key.get((uf, city_key(bare.group("city"))), set())
-        if not codes and uf == "DF" and city_key(shown) in _DF_KEYS and BRASILIA in self._by_code:
-            codes = {BRASILIA}
+        codes = self._codes(shown, uf) if shown else set()
         if not codes:
             if not shown:
                 raise MunicipalityNotFound(f"O endereço não informa a cidade ({uf}).", uf=uf, city="")
@@ -153,6 +141,22 @@ class MunicipalityTable:
             raise MunicipalityAmbiguous(city=shown, uf=uf, candidates=candidates)
         (code,) = codes
         return self._by_code[code]
+
+
+    def _codes(self, city: str, uf: str) -> set[str]:
+        """The codes `city` may name in `uf`: by its name (or a former one, or a DF region's), or the same with the
+        address's own UF after it ("São Paulo - SP", "Sao Paulo/SP", "Taguatinga, DF", "São Paulo (SP)"), as many
+        people type it (review: refused, and nothing in lojasync edits a store's address)."""
+        key = city_key(city)
+        codes = self._by_key.get((uf, key), set())
+        if not codes:
+            bare = _WITH_UF.fullmatch(city)
+            if bare and bare.group("uf").upper() == uf:
+                key = city_key(bare.group("city"))
+                codes = self._by_key.get((uf, key), set())
+        if not codes and uf == "DF" and key in _DF_KEYS and BRASILIA in self._by_code:
+            codes = {BRASILIA}
+        return codes
 
 
 _DF_KEYS = frozenset(city_key(name) for name in DF_REGIONS)

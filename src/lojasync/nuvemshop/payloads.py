@@ -301,7 +301,7 @@ def parse_order(payload: Any) -> StoreOrder:
         raise PayloadError(None, "Pedido da loja sem o campo 'id'.")
     if cleaned:
         # Which fields, never their text: it may be a customer's name or address.
-        log.warning("store order text cleaned (NUL or lone surrogate)",
+        log.warning("store order text cleaned (NUL, lone surrogate, terminal or direction control)",
                     extra={"external_id": order.id, "fields": sorted(cleaned)})
     return order
 

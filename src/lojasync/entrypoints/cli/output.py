@@ -67,7 +67,13 @@ def time_column(name: str = "Quando") -> Column:
 def print_json(data: object) -> None:
     # Plain print: rich would wrap long lines and break the JSON for a pipe. Escaped (\u00e3) on an output that is
     # not UTF-8 (a Latin-1 or ASCII locale): its "?" for "ã" changed the data ("Sand?lia").
-    print(json.dumps(_zulu(data), ensure_ascii=not _utf8(sys.stdout), indent=2, default=_json_value))
+    text = json.dumps(_zulu(data), ensure_ascii=not _utf8(sys.stdout), indent=2, default=_json_value)
+    # DEL and the C1 controls (a SKU is kept as the store sent it) escaped as the C0 ones are: the same data, and a
+    # terminal that obeys 8-bit controls (CSI, OSC) is not driven by a store's text (review).
+    print(_C1.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
+
+
+_C1 = re.compile("[\x7f-\x9f]")
 
 
 def _utf8(stream: object) -> bool:

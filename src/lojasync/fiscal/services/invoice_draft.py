@@ -146,8 +146,9 @@ def fiscal_address(place: Address, who: str) -> tuple[FiscalAddress | None, list
         municipality = find_municipality(place.city, uf)
     except LojasyncError as exc:
         # The way out too: nothing in lojasync edits a store's address (review: "corrija o que foi indicado").
-        return None, [f"{who}: {exc.message.rstrip('.')}; corrija-o na loja (no pedido ou no cadastro do cliente): "
-                      "a atualização chega ao pedido sozinha"]
+        # The order's own address, as the store sent it (the customer's record in the store reaches no order).
+        return None, [f"{who}: {exc.message.rstrip('.')}; corrija o endereço no pedido, na loja (a atualização chega "
+                      "sozinha), ou emita uma venda simples"]
     return FiscalAddress(place.street or "", place.number or "S/N", place.district or "", municipality.code,
                          municipality.name, uf, place.zipcode or "", complement=place.complement,
                          phone=place.phone), []
