@@ -715,3 +715,19 @@ def test_an_export_two_stores_asked_for_under_the_same_id_is_written_only_for_th
     assert json.loads(written.read_text())["customer"]["name"] == MARIA["name"]
     with pytest.raises(LojasyncError, match="Nenhuma exportação LGPD com a solicitação 4242"):
         write_export(app.read_uow(), "4242", tmp_path / "y.json", store="999")
+
+
+def test_a_customer_of_two_stores_is_erased_once_both_stores_asked(app, store_id):
+    """LGPD review: each store's request saw the other store's binding and kept the customer, so after both had asked
+    the customer record still had the e-mail, phone and address."""
+    other = make_store(app, external_id="7654321")
+    imported(app, store_id, person_order(1800000003, ANA))
+    imported(app, other, person_order(1800000099, ANA))
+    first = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(ANA, [1800000003])))
+    assert "mantido: também tem pedidos de outra origem" in first   # the other store's order still stands
+    second = handle(app, other, add_event(app, other, "customers/redact",
+                                          {**_redact_body(ANA, [1800000099]), "store_id": 7654321}))
+    assert "mantido" not in second, second
+    with app.read_uow() as uow:
+        ana = uow.customers.by_tax_id(ANA["doc"])
+    assert ana is None or (ana.email, ana.phone, ana.address) == (None, None, None), ana

@@ -65,15 +65,17 @@ class LgpdQueries:
         return set(self.session.scalars(bound)) | set(self.session.scalars(linked))
 
     def customers_with_other_sources(self, customer_ids: Iterable[int], store_id: int) -> set[int]:
-        """Customers bound to another store too, or linked to an order that did not come from this store."""
+        """Customers linked to an order that did not come from this store and that nobody asked to erase: another
+        store's, whose own request has not come (an order made here, none). Bound to another store that asked too,
+        a customer is no longer kept for it (LGPD review: each store's request saw the other store, and the e-mail,
+        phone and address stayed after both had asked)."""
         found: set[int] = set()
         for chunk in chunks(customer_ids):
-            other_binding = select(CustomerBinding.customer_id).where(
-                CustomerBinding.customer_id.in_(chunk), CustomerBinding.store_id != store_id)
             other_order = (select(Order.customer_id).outerjoin(OrderBinding, OrderBinding.order_id == Order.id)
                            .where(Order.customer_id.in_(chunk),
-                                  or_(OrderBinding.id.is_(None), OrderBinding.store_id != store_id)))
-            found |= set(self.session.scalars(other_binding)) | set(self.session.scalars(other_order))
+                                  or_(OrderBinding.id.is_(None),
+                                      and_(OrderBinding.store_id != store_id, OrderBinding.redacted_at.is_(None)))))
+            found |= set(self.session.scalars(other_order))
         return found
 
     def customers_with_processed_orders(self, customer_ids: Iterable[int]) -> set[int]:
