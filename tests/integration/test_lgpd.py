@@ -731,3 +731,11 @@ def test_a_customer_of_two_stores_is_erased_once_both_stores_asked(app, store_id
     with app.read_uow() as uow:
         ana = uow.customers.by_tax_id(ANA["doc"])
     assert ana is None or (ana.email, ana.phone, ana.address) == (None, None, None), ana
+    # What each request erased and kept is in its store's log, for the merchant to answer the person (review: the
+    # summary was thrown away).
+    from lojasync.nuvemshop.services.stores import store_log
+
+    (entry,) = [e for e in store_log(app.read_uow(), "1234567") if e["event"] == "lgpd_customer_redact"]
+    assert entry["message"] == first and "mantido: também tem pedidos de outra origem" in entry["message"]
+    (entry,) = [e for e in store_log(app.read_uow(), "7654321") if e["event"] == "lgpd_customer_redact"]
+    assert entry["message"] == second

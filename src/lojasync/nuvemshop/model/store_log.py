@@ -22,6 +22,7 @@ class StoreLogType(StrEnum):
     STORE_ENABLED = "store_enabled"
     NEEDS_ATTENTION = "needs_attention"
     LGPD_STORE_REDACT = "lgpd_store_redact"
+    LGPD_CUSTOMER_REDACT = "lgpd_customer_redact"
     LGPD_DATA_REQUEST = "lgpd_data_request"
     IMPORT_FAILED = "import_failed"
     STORE_UPDATE_FAILED = "store_update_failed"   # the store refused a stock, NF-e key or tracking write for good
@@ -49,6 +50,23 @@ def _installed(p: Mapping[str, Any]) -> str:
     if p.get("missing_scopes"):
         text += f" Faltam as permissões {', '.join(p['missing_scopes'])}: os pedidos chegam incompletos."
     return text
+
+
+# What the law keeps of a person's data an LGPD request erases.
+FISCAL_KEPT = "mantidos por obrigação fiscal (NF-e emitida ou venda confirmada)"
+
+
+def _customer_redacted(p: Mapping[str, Any]) -> str:
+    parts = [*(p.get("notes") or []), f"{p.get('orders', 0)} pedido(s) anonimizado(s)"]
+    if p.get("fiscal"):
+        parts.append(f"{p['fiscal']} com NF-e/venda: cadastro do destinatário {FISCAL_KEPT}")
+    if p.get("not_imported"):
+        parts.append("pedidos ainda não importados (chegarão sem dados pessoais): " + ", ".join(p["not_imported"]))
+    if p.get("unknown"):   # not an order id of the store: nothing could ever be imported under it
+        parts.append("pedidos não encontrados (não são ids de pedido da loja): " + ", ".join(p["unknown"]))
+    if p.get("raw_records"):
+        parts.append(f"{p['raw_records']} registro(s) brutos apagados")
+    return "customers/redact: " + "; ".join(parts) + "."
 
 
 def _redacted(p: Mapping[str, Any]) -> str:
@@ -111,6 +129,7 @@ _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
     StoreLogType.NEEDS_ATTENTION: lambda p: (
         f"A sincronização parou e precisa de atenção: {p.get('error')} Resolução: {p.get('resolution')}"),
     StoreLogType.LGPD_STORE_REDACT: _redacted,
+    StoreLogType.LGPD_CUSTOMER_REDACT: _customer_redacted,
     StoreLogType.LGPD_DATA_REQUEST: lambda p: (
         f"Solicitação de dados LGPD {p.get('request_id')}: exportação guardada no lojasync ({p.get('orders', 0)} "
         "pedido(s)) para o lojista enviar ao titular."),

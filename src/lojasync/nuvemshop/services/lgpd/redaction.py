@@ -14,7 +14,7 @@ from lojasync.finance.receivables import is_refund_check_reason
 from lojasync.fiscal.events import DocumentCancelled
 from lojasync.nuvemshop.model.bindings import OrderBinding
 from lojasync.nuvemshop.model.store import Store
-from lojasync.nuvemshop.model.store_log import StoreLogType, render_store_log
+from lojasync.nuvemshop.model.store_log import FISCAL_KEPT, StoreLogType, render_store_log
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.lgpd.requests import (
@@ -30,8 +30,6 @@ from lojasync.sales.events import AttentionCleared
 from lojasync.sales.history import Actor, HistoryType
 from lojasync.sales.orders import CustomerLink, Order
 from lojasync.shared.batching import chunks
-
-FISCAL_KEPT = "mantidos por obrigação fiscal (NF-e emitida ou venda confirmada)"
 
 log = logging.getLogger(__name__)
 
@@ -111,23 +109,22 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     redacted_customers = {each.id for each, shared in [(customer, None), *extra] if each is not None and shared is None}
     cleared += uow.lgpd_exports.delete(export_id for export_id, content in uow.lgpd_exports.of_store(store.id)
                                        if _export_about(content, request, external_ids, redacted_customers))
-    parts = [*notes, f"{orders} pedido(s) anonimizado(s)"]
-    if fiscal:
-        parts.append(f"{fiscal} com NF-e/venda: cadastro do destinatário {FISCAL_KEPT}")
     # An order known only by a failed import of it (its payload names the person, the request may not list it) is
     # remembered as erased too, by the store's id its failure is kept under (review: retried later, it came back
     # whole, a customer made again with the CPF).
     missing = sorted((set(request.order_ids) | {f.external_id for f in failures if f.retryable})
                      - {b.external_id for _, b in rows})
     remembered = _remember_redacted(uow, store, missing)
-    if remembered:
-        parts.append("pedidos ainda não importados (chegarão sem dados pessoais): " + ", ".join(remembered))
-    unknown = [external_id for external_id in missing if external_id not in remembered]
-    if unknown:   # not an order id of the store: nothing could ever be imported under it
-        parts.append("pedidos não encontrados (não são ids de pedido da loja): " + ", ".join(unknown))
-    if cleared:
-        parts.append(f"{cleared} registro(s) brutos apagados")
-    return "customers/redact: " + "; ".join(parts) + "."
+    # Ids and counts only: what the merchant answers the person with (what was erased, what the law keeps), kept in
+    # the store's log (review: the summary was thrown away, and nothing said what had been kept, or why).
+    params = {"notes": notes, "orders": orders, "fiscal": fiscal, "not_imported": remembered,
+              "unknown": [external_id for external_id in missing if external_id not in remembered],
+              "raw_records": cleared}
+    erased_now = any(note.startswith("cliente ") and "mantido" not in note and "já anonimizado" not in note
+                     for note in notes)
+    if orders or cleared or erased_now:   # the same request handled again adds nothing
+        uow.store_log.record(store.id, StoreLogType.LGPD_CUSTOMER_REDACT, Actor.STORE.value, params)
+    return render_store_log(StoreLogType.LGPD_CUSTOMER_REDACT, params)
 
 
 def _remember_redacted(uow: ConnectorUnitOfWork, store: Store, external_ids: list[str]) -> list[str]:
