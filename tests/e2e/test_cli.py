@@ -275,3 +275,19 @@ def test_a_second_demo_in_the_same_folder_is_refused_while_the_first_runs(tmp_pa
     with demo._only_demo_here(folder):   # the first one over: the folder is free again
         pass
     reset_container()
+
+
+def test_an_order_says_which_store_it_came_from(app, lojasync):
+    """multi-store review: two connected stores both had an order #100, and `orders show`, its JSON and the page
+    named neither store."""
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from tests.factories import make_store, order_payload
+
+    first, second = make_store(app), make_store(app, external_id="7654321")
+    numbers = [import_order(app.uow(), store, order_payload(id=1990000001, number=100), ImportPolicy()).order_number
+               for store in (first, second)]
+    shown = [json.loads(lojasync("orders", "show", str(n), "--format", "json").output)["store"] for n in numbers]
+    assert [(s["number"], s["store_id"]) for s in shown] == [("100", "1234567"), ("100", "7654321")]
+    text = " ".join(lojasync("orders", "show", str(numbers[1])).output.split())
+    assert "Na loja 7654321: pedido nº 100 (id 1990000001)" in text

@@ -26,6 +26,8 @@ class OriginRef:
     states: dict[str, str | None] = field(default_factory=dict)   # the store's own statuses
     updated_at: datetime | None = None
     synced_at: datetime | None = None
+    store: str | None = None          # the store's own id (two stores may both have an order #100)
+    store_name: str | None = None
 
 
 class OrderRepository(Protocol):

@@ -196,6 +196,8 @@ def _store_state(origin: OriginRef | None) -> dict | None:
     return {
         "order_id": origin.reference,
         "number": origin.number,
+        "store_id": origin.store,
+        "store_name": origin.store_name,
         **origin.states,
         "updated_at": origin.updated_at.isoformat() if origin.updated_at else None,
         "synced_at": origin.synced_at.isoformat() if origin.synced_at else None,

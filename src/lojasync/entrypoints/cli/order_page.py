@@ -115,6 +115,12 @@ def _print_addresses(order: dict) -> None:
 
 
 
+def _store_named(store: dict) -> str:
+    """The store as the commands take it (its id: --store), with its name when known."""
+    name = f" ({escape(store['store_name'])})" if store.get("store_name") else ""
+    return f"{escape(store.get('store_id') or '?')}{name}"
+
+
 def _print_store(store: dict | None) -> None:
     if not store:
         return
@@ -122,7 +128,7 @@ def _print_store(store: dict | None) -> None:
               for kind, label in (("status", "situação"), ("payment_status", "pagamento"),
                                   ("shipping_status", "envio")) if store.get(kind)]
     changed = f"; alterado na loja em {formats.when(store['updated_at'])}" if store.get("updated_at") else ""
-    _say(f"Na loja: pedido nº {escape(store['number'] or '?')} (id {escape(store['order_id'])}), "
+    _say(f"Na loja {_store_named(store)}: pedido nº {escape(store['number'] or '?')} (id {escape(store['order_id'])}), "
          f"{', '.join(states) or 'sem situação'}{changed}.")
     # Shown once the store's bindings keep it (they do not yet).
     if store.get("cancel_reason"):

@@ -159,12 +159,19 @@ class OriginRepository:
         self.bindings = bindings
 
     def for_orders(self, order_ids: Iterable[int]) -> dict[int, OriginRef]:
+        bindings = self.bindings.for_orders(order_ids)
+        # The stores they came from, by their id and name (two stores may both have an order #100: review).
+        store_ids = {b.store_id for b in bindings.values()}
+        stores = {row.id: row for row in self.bindings.session.execute(
+            select(Store.id, Store.external_id, Store.name).where(Store.id.in_(store_ids)))} if store_ids else {}
         return {order_id: OriginRef(
             order_id=order_id, reference=b.external_id, number=b.external_number,
             states={"status": b.store_status, "payment_status": b.store_payment_status,
                     "shipping_status": b.store_shipping_status, "cancel_reason": b.store_cancel_reason},
             updated_at=b.store_updated_at, synced_at=b.synced_at,
-        ) for order_id, b in self.bindings.for_orders(order_ids).items()}
+            store=stores[b.store_id].external_id if b.store_id in stores else None,
+            store_name=stores[b.store_id].name if b.store_id in stores else None,
+        ) for order_id, b in bindings.items()}
 
 
 class FailureRepository:

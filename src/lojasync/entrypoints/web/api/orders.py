@@ -155,6 +155,8 @@ class StoreStateOut(ApiModel):
 
     order_id: str | None = Field(None, description="O id do pedido na loja.")
     number: str | None = Field(None, description="O número do pedido na loja (o que o cliente vê).")
+    store_id: str | None = Field(None, description="O id da loja de onde veio (duas lojas podem ter um pedido nº 100).")
+    store_name: str | None = Field(None, description="O nome da loja, quando a loja o informou.")
     status: str | None = Field(None, description="Situação na loja (open, closed, cancelled).")
     payment_status: str | None = Field(None, description="Pagamento na loja (pending, authorized, paid...).")
     shipping_status: str | None = Field(None, description="Envio na loja (unpacked, fulfilled...).")
