@@ -22,11 +22,14 @@ from lojasync.entrypoints.cli.context import (
 from lojasync.entrypoints.cli.lgpd import erasure_pending_after, print_erasure_still_pending
 from lojasync.entrypoints.cli.number_voids import gaps, print_number_void, void, voids
 from lojasync.entrypoints.cli.output import (
+    PAGE_SIZE,
     Column,
     FormatOption,
     OutputFormat,
     is_standard_output,
     money_column,
+    page_caption,
+    per_page,
     print_json,
     status_key,
     table_fitting,
@@ -42,7 +45,8 @@ from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
-from lojasync.fiscal.services.views import InvoiceView, list_invoices, show_invoice
+from lojasync.fiscal.services.views import InvoiceView, list_invoices, page_of_invoices, show_invoice
+from lojasync.shared.numbers import LARGEST_ID
 from lojasync.shared.os_words import in_portuguese
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -114,20 +118,32 @@ def print_invoice(invoice: InvoiceView) -> None:
 def list_(
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
         "pendente, aguardando, autorizada, rejeitada, denegada, cancelada ou descartada."))] = None,
+    page: Annotated[int, typer.Option("--page", metavar="N", min=1, max=LARGEST_ID, help="Página da tabela.")] = 1,
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID, help=(
+        f"NF-e por página ({PAGE_SIZE} na tabela; o JSON traz todas, a menos que --limit seja dado)."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Lista as NF-e, da mais nova para a mais antiga."""
+    """Lista as NF-e, da mais nova para a mais antiga, em páginas."""
     if status is not None and status_key(status) not in _ACCEPTED:
         usage_error(f"Situação desconhecida: {status}. Use {', '.join(_STATUS)}.")
-    invoices = list_invoices(container().read_uow(), _ACCEPTED.get(status_key(status)))
+    wanted = _ACCEPTED.get(status_key(status))
+    size = per_page(limit, page, fmt is OutputFormat.JSON)
+    # Pages for people (scale review: 20,000 NF-e of a Black Friday took 11 s to list whole).
+    listed = page_of_invoices(container().read_uow(), wanted, page, size) if size else None
+    invoices = listed.items if listed else list_invoices(container().read_uow(), wanted)
     if fmt is OutputFormat.JSON:
         print_json([i.to_dict() for i in invoices])
+    elif listed is not None and listed.total and not invoices:
+        console.print(page_caption(listed.page, listed.pages), highlight=False)
     elif not invoices and status is not None:  # there may be others: say which were asked for
         console.print(f"Nenhuma NF-e {_ACCEPTED[status_key(status)].label}.", highlight=False)
     elif not invoices:
         console.print("Nenhuma NF-e. Gere uma a partir de um pedido: lojasync orders invoice NÚMERO.", highlight=False)
     else:
         print_invoices(invoices)
+        caption = page_caption(listed.page, listed.pages, "a mesma lista") if listed else None
+        if caption:
+            console.print(caption, style="dim", highlight=False)
 
 
 @app.command("show")

@@ -56,6 +56,27 @@ class Column:
     cut: bool = False
 
 
+# Rows of a table a page shows (`--page`, `--limit`); the JSON gives every row unless a limit is asked.
+PAGE_SIZE = 50
+
+
+def per_page(limit: int | None, page: int, as_json: bool) -> int | None:
+    """How many rows a page takes: scripts get every match unless they ask for pages; people get pages."""
+    return limit or (None if as_json and page == 1 else PAGE_SIZE)
+
+
+def page_caption(page: int, pages: int, again: str = "a mesma busca") -> str | None:
+    """Where this page is among the others, and how to get the next; None when there is one page only."""
+    if page > pages:
+        return f"Não há página {page}: são {pages:,}.".replace(",", ".")
+    if pages <= 1:
+        return None
+    caption = f"Página {page} de {pages:,}.".replace(",", ".")
+    if page < pages:
+        caption += f" Próxima: {again} com --page {page + 1}."
+    return caption
+
+
 def money_column(name: str) -> Column:
     return Column(name, justify="right", no_wrap=True)
 
