@@ -327,6 +327,8 @@ def test_data_request_keeps_the_export_in_the_database_and_is_idempotent(app, st
                        person_order(1800000033, PEDRO))
     imported(app, other_store, person_order(1800000039, JOAO))
     mark_processed(app, numbers[1800000032])
+    from lojasync.sales.tracking import record_tracking
+    record_tracking(app.uow(), numbers[1800000031], "AA123456789BR", "https://rastreio.example/AA123456789BR")
     event = add_event(app, store_id, "customers/data_request", _request_body(JOAO, [1800000031], 4242))
 
     summary = handle(app, store_id, event)
@@ -348,7 +350,10 @@ def test_data_request_keeps_the_export_in_the_database_and_is_idempotent(app, st
     assert [(ln["sku"], ln["quantity"], ln["unit_price"]) for ln in first["lines"]] == [
         ("CAM-ALG-P", 2, "50.00"), ("CAN-CER", 1, "50.00")]
     assert first["note"] == f"Entregar para {JOAO['name']}"
-    assert [e["event"] for e in first["history"]] == ["created"]
+    # How it was delivered too (review: the tracking code, the buyer's parcel, was left out).
+    assert first["tracking"] == {"code": "AA123456789BR", "url": "https://rastreio.example/AA123456789BR"}
+    assert "shipping" in first and export["orders"][1]["tracking"] is None
+    assert [e["event"] for e in first["history"]] == ["created", "tracking_recorded"]
     datetime.fromisoformat(first["placed_at"])
     assert export["orders"][1]["processed_by"] == "nfe"
     assert all((o["invoices"], o["simple_sales"], o["receivables"]) == ([], [], []) for o in export["orders"])

@@ -113,6 +113,9 @@ def _order_export(order: Order, binding: OrderBinding, history: list[dict], invo
                     "installments": order.installments},
         "billing_address": order.billing_address.to_dict() if order.billing_address else None,
         "shipping_address": order.shipping_address.to_dict() if order.shipping_address else None,
+        # How it was delivered: the buyer's parcel and where it went (review: the export left them out).
+        "shipping": order.shipping.to_dict() if order.shipping else None,
+        "tracking": {"code": order.tracking_code, "url": order.tracking_url} if order.tracking_code else None,
         "note": order.note, "processed_by": order.processed_by.value if order.processed_by else None,
         "lines": [{"position": ln.position, "sku": ln.sku, "name": ln.name, "quantity": ln.quantity,
                    "unit_price": str(ln.unit_price), "total": str(ln.total)} for ln in order.lines],
