@@ -16,12 +16,12 @@ from lojasync.db.tables import orders as order_table
 from lojasync.sales.customers import Customer
 from lojasync.sales.events import OrderEvent
 from lojasync.sales.history import HistoryEntry, actor_name
+from lojasync.sales.order_filter import SearchTerms
 from lojasync.sales.orders import Order
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.batching import chunks
 from lojasync.shared.numbers import can_be_an_id
 from lojasync.shared.search_text import fold
-from lojasync.shared.tax_id import normalize_tax_id
 from lojasync.stock.counts import COUNT_SOURCE
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.products import Product
@@ -54,9 +54,12 @@ def _orders_with_lines():
             .execution_options(populate_existing=True))
 
 
-# What `shared.search_text.fold` takes off Portuguese names, for PostgreSQL's translate() (no `unaccent` needed).
-_ACCENTED = "áàâãäéèêëíìîïóòôõöúùûüçñ"
-_PLAIN = "aaaaaeeeeiiiiooooouuuucn"
+# What `shared.search_text.fold` makes of each Latin letter with an accent (and of the other apostrophes), for
+# PostgreSQL's translate(): the same folding without `unaccent` (one character for one; "ß" and the like stay).
+_FOLDED = {c: fold(c) for c in map(chr, range(0xC0, 0x250))}
+_ACCENTED = "".join(c for c, f in _FOLDED.items() if len(f) == 1 and f != c) + "\u2019\u2018\u02bc\u00b4`"
+_PLAIN = "".join(f for c, f in _FOLDED.items() if len(f) == 1 and f != c) + "'" * 5
+
 _LOCK_ORDERS = (select(order_table.c.id).where(order_table.c.id.in_(bindparam("ids", expanding=True)))
                 .order_by(order_table.c.id).with_for_update())
 
@@ -130,25 +133,32 @@ class CustomerRepository:
 
     def page(self, text: str | None, offset: int = 0, limit: int | None = None) -> tuple[list[Customer], int]:
         """The customers whose name (no case, no accents), e-mail or CPF/CNPJ contains `text`, by name, and how many
-        match in all."""
+        match in all. A document as the orders' search takes it (`SearchTerms`: three characters, one a digit)."""
         query = select(Customer)
+        terms = SearchTerms.of(text)
         wanted = fold(text)
-        if wanted:
-            sqlite = self.session.get_bind().dialect.name == "sqlite"
-            # PostgreSQL without `unaccent`: the accents of Portuguese taken off by translate (what `fold` does).
-            name = (getattr(func, SEARCH_FOLD)(Customer.name) if sqlite
-                    else func.translate(func.lower(Customer.name), _ACCENTED, _PLAIN))
-            matches = [name.contains(wanted, autoescape=True),
-                       func.lower(Customer.email).contains(wanted, autoescape=True)]
-            document = normalize_tax_id(text)
-            if sum(c.isdigit() for c in document) >= 3:   # a few digits of a CPF/CNPJ, with or without its punctuation
-                matches.append(Customer.tax_id.contains(document, autoescape=True))
+        if terms is not None and wanted:
+            matches = [func.lower(Customer.email).contains(wanted, autoescape=True)]
+            if terms.words:
+                matches.append(self._folded(Customer.name).contains(terms.words, autoescape=True))
+            if terms.document:   # a few characters of a CPF/CNPJ, with or without its punctuation
+                matches.append(Customer.tax_id.contains(terms.document, autoescape=True))
             query = query.where(or_(*matches))
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         query = query.order_by(Customer.name, Customer.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         return list(self.session.scalars(query)), total
+
+    def _folded(self, column):
+        """`column` as `shared.search_text.fold` writes a text: on SQLite that very function; on PostgreSQL (no
+        `unaccent` needed) its spaces joined, its apostrophes one, its letters lower case without their accents,
+        capitals too (`lower()` leaves them under a C locale). Review: "JOÃO  DA  SILVA", "D’Ávila" and "Dvořák" were
+        found by the orders' search and not by this one on PostgreSQL."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            return getattr(func, SEARCH_FOLD)(column)
+        spaced = func.regexp_replace(func.btrim(column), r"\s+", " ", "g")
+        return func.lower(func.translate(spaced, _ACCENTED, _PLAIN))
 
 
 class ProductRepository:
