@@ -382,3 +382,22 @@ def test_no_more_passwords_are_checked_at_once_than_the_process_allows(monkeypat
     for thread in threads:
         thread.join()
     assert results == [True] * len(threads) and most == passwords.CONCURRENT_CHECKS
+
+
+def test_a_blocked_attempt_is_refused_without_taking_a_place_to_check_a_password(web, user, monkeypatch):
+    """review: blocked tries (cheap for a guesser to send) took the places to check a password while their block was
+    read, and the operator's login was told the server was too busy. Refused before a place is taken: 429 even with
+    every place held."""
+    from lojasync.accounts import passwords
+
+    for _ in range(5):
+        log_in(web, USER_EMAIL, "senha-errada-123")   # the account is blocked now
+    monkeypatch.setattr(passwords, "BUSY_WAIT", 0.05)
+    for _ in range(passwords.CONCURRENT_CHECKS):
+        assert passwords._checks.acquire(timeout=1)
+    try:
+        blocked = log_in(web, USER_EMAIL, USER_PASSWORD)
+    finally:
+        for _ in range(passwords.CONCURRENT_CHECKS):
+            passwords._checks.release()
+    assert blocked.status_code == 429 and "Aguarde" in blocked.text

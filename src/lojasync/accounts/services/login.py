@@ -53,6 +53,9 @@ def log_in(uow: AccountsUnitOfWork, email: str, password: str, address: str | No
     now = now or utc_now()
     login = _login_name(email)
     device = _device_of(signer, device_cookie, login, now)
+    # An attempt refused anyway is refused before a place is taken: a guesser's blocked tries, cheap to send, took
+    # the places and kept the operator out with "too busy" (review). Read without a lock; counted below with one.
+    _refuse_if_blocked_now(uow, login, address, device, now)
     # The place to check the password is taken first: a login the server is too busy to check is refused without
     # being counted (`passwords`).
     with password_check():
@@ -196,6 +199,20 @@ def _count_failure(uow: AccountsUnitOfWork, login: str, address: str | None, dev
         counted = _Counted(reported, {key: a.failures for key, a in found.items()}, before, password_hash, device)
         uow.commit()
     return counted
+
+
+def _refuse_if_blocked_now(uow: AccountsUnitOfWork, login: str, address: str | None, device: Device | None,
+                           now: datetime) -> None:
+    """`_refuse_if_blocked` for the counters this attempt would be counted under (see `_count_failure`), read as they
+    are now, unlocked."""
+    with uow:
+        if device is not None:
+            key = device_key(device.nonce)
+            known = uow.login_attempts.get([key]).get(key)
+            if known is None or not known.distrusted():
+                _refuse_if_blocked([known] if known is not None else [], now)
+                return
+        _refuse_if_blocked(uow.login_attempts.get([account_key(login), address_key(address)]).values(), now)
 
 
 def _state(attempts: LoginAttempts) -> tuple:

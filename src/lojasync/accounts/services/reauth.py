@@ -30,6 +30,10 @@ def confirm_password(uow: AccountsUnitOfWork, email: str, password: str, now: da
     (or `ConfirmationThrottled` while too many were wrong)."""
     now = now or utc_now()
     key = confirmation_key(email)
+    with uow:   # a confirmation refused anyway takes no place to check a password (read unlocked; counted below)
+        attempts = uow.login_attempts.get([key]).get(key)
+        if attempts is not None and (wait := attempts.wait(now)) is not None:
+            raise ConfirmationThrottled(wait=wait_text(wait), seconds=math.ceil(wait.total_seconds()))
     with password_check():   # taken before counting: one too busy to check is not counted (`passwords`)
         password_hash = _count(uow, key, email, now)
         right = verify_password(password_hash, password)
