@@ -265,3 +265,13 @@ def test_the_store_log_page(logged_in, app, store_id):
     page = logged_in.get(f"/integracao/lojas/{STORE}/registro")
     assert page.status_code == 200 and f"<h1>Registro da loja {STORE}</h1>" in page.text
     assert "desativada" in page.text.lower()
+
+
+def test_the_page_gives_the_lgpd_notifications_addresses_for_the_partner_portal(logged_in, app):
+    """review: the LGPD notifications' own addresses were in the README alone; the merchant sets them in the partner
+    portal, one per notification."""
+    words = text_of(logged_in.get("/integracao").text)
+    base = app.settings.public_url.rstrip("/")
+    for event in ("store/redact", "customers/redact", "customers/data_request"):
+        assert f"{base}/webhooks/nuvemshop/{event}" in words
+    assert "Notificações LGPD (portal de parceiros da Nuvemshop)" in words

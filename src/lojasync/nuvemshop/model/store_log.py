@@ -59,7 +59,7 @@ FISCAL_KEPT = "mantidos por obrigação fiscal (NF-e emitida ou venda confirmada
 def _customer_redacted(p: Mapping[str, Any]) -> str:
     parts = [*(p.get("notes") or []), f"{p.get('orders', 0)} pedido(s) anonimizado(s)"]
     if p.get("fiscal"):
-        parts.append(f"{p['fiscal']} com NF-e/venda: cadastro do destinatário {FISCAL_KEPT}")
+        parts.append(f"{p['fiscal']} com NF-e/venda: nome, CPF/CNPJ e endereço do destinatário {FISCAL_KEPT}")
     if p.get("not_imported"):
         parts.append("pedidos ainda não importados (chegarão sem dados pessoais): " + ", ".join(p["not_imported"]))
     if p.get("unknown"):   # not an order id of the store: nothing could ever be imported under it

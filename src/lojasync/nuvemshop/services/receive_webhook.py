@@ -16,7 +16,7 @@ from typing import Protocol
 from lojasync.nuvemshop.errors import WebhookRejected
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.signature import is_valid_signature
-from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
+from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS, LGPD_EVENTS
 from lojasync.shared.text import clean_text
 
 log = logging.getLogger("lojasync.webhooks")
@@ -66,9 +66,10 @@ def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str
     # Longer than the column, it cannot be a connected store: no lookup, and no giant key in its cache.
     store_id = inbox.store_for_webhook(external_store_id) if len(external_store_id) <= 40 else None
     if store_id is None and event != "store/redact":
+        # An LGPD notification is no webhook to remove: the partner portal sends it for every store of the app.
+        way_out = "" if event in LGPD_EVENTS else " ou remova o webhook"
         raise WebhookRejected(404, f"Loja {external_store_id} não está conectada a este lojasync: "
-                                   "notificação ignorada. Conecte a loja (instalação do app) ou "
-                                   "remova o webhook.")
+                                   f"notificação ignorada. Conecte a loja (instalação do app){way_out}.")
     status, note = WebhookEventStatus.PENDING, None
     if store_id is None:
         status, note = WebhookEventStatus.IGNORED, "Loja já removida: nada a apagar."

@@ -17,6 +17,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.entrypoints.web.webhooks import lgpd_webhook_paths
 from lojasync.nuvemshop.errors import StoreNotFound
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
 from lojasync.nuvemshop.services.install_invite import (
@@ -60,6 +61,8 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
         "stores": stores, "updates": updates, "events": events, "duration": duration,
         "several_stores": len(stores) > 1, "error": None, "error_title": None, "connect_values": {},
         "default_api_url": DEFAULT_API_URL, "invite_hours": "24", "max_invite_hours": MAX_INVITE_HOURS,
+        # What to set in the partner portal: the LGPD notifications name no event, each has an address of its own.
+        "lgpd_urls": [container.settings.public_url.rstrip("/") + path for path in lgpd_webhook_paths()],
         **context}, status_code=status_code)
 
 
