@@ -60,7 +60,8 @@ def test_customers_list_searches_by_name_email_or_document_and_pages(app, lojasy
               ("Mário Sérgio", cpf("300400500"))]
     # Written as stores keep them (review: found by the orders' search, not by this one, on PostgreSQL).
     others = [("JOÃO  DA  SILVA", cpf("987654321")), ("Ana D’Ávila", cpf("876543219")), ("Dvořák Ústí", cpf("765432198")),
-              ("Loja Alfa Ltda", cnpj("12ABC34501DE"))]
+              ("Loja Alfa Ltda", cnpj("12ABC34501DE")), ("Cláudia\u00a0Aparecida", cpf("654321987")),
+              ("Joa\u0303o Nguyễn Straße", cpf("543219876"))]   # a non-breaking space; an accent typed apart
     for n, (name, document) in enumerate(people + others):
         payload = order_payload(id=2400000100 + n, identification=document)
         payload["customer"] = {**payload["customer"], "id": 91000 + n, "name": name,
@@ -75,6 +76,9 @@ def test_customers_list_searches_by_name_email_or_document_and_pages(app, lojasy
     assert names("--search", "joao da silva") == ["JOÃO  DA  SILVA"]
     assert names("--search", "d'avila") == names("--search", "D’Ávila") == ["Ana D’Ávila"]
     assert names("--search", "dvorak usti") == ["Dvořák Ústí"]
+    assert names("--search", "claudia aparecida") == ["Cláudia\u00a0Aparecida"]
+    assert names("--search", "joao nguyen strasse") == names("--search", "Joa\u0303o Nguyễn Straße") == [
+        "Joa\u0303o Nguyễn Straße"]
     assert names("--search", "12ABC") == names("--search", "12.ABC.345") == ["Loja Alfa Ltda"]   # a CNPJ with letters
     formatted = people[1][1]
     assert names("--search", f"{formatted[:3]}.{formatted[3:6]}.{formatted[6:9]}-{formatted[9:]}") == [
@@ -84,5 +88,5 @@ def test_customers_list_searches_by_name_email_or_document_and_pages(app, lojasy
     assert names("--search", "%_") == []                                                # characters, not jokers
     assert names("--search", "MARI", "--limit", "1", "--page", "2") == ["Mário Sérgio"]
     shown = words(lojasync("customers", "list", "--limit", "2"))
-    assert "Clientes (7)" in shown and "Página 1 de 4. Próxima: a mesma busca com --page 2." in shown
+    assert "Clientes (9)" in shown and "Página 1 de 5. Próxima: a mesma busca com --page 2." in shown
     assert "Nenhum cliente com esse texto" in lojasync("customers", "list", "--search", "ninguém")

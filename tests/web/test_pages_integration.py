@@ -275,3 +275,13 @@ def test_the_page_gives_the_lgpd_notifications_addresses_for_the_partner_portal(
     for event in ("store/redact", "customers/redact", "customers/data_request"):
         assert f"{base}/webhooks/nuvemshop/{event}" in words
     assert "Notificações LGPD (portal de parceiros da Nuvemshop)" in words
+    # Those of 127.0.0.1 (LOJASYNC_PUBLIC_URL unset, or the demo) are said to be unreachable (review: listed unwarned).
+    assert ("LOJASYNC_PUBLIC_URL aponta para 127.0.0.1: a Nuvemshop não alcança este endereço" in words) == (
+        "127.0.0.1" in base)
+
+
+def test_the_lgpd_addresses_of_a_public_service_come_without_a_warning(logged_in, app, monkeypatch):
+    monkeypatch.setattr(app.settings, "public_url", "https://lojasync.loja.com.br")
+    words = text_of(logged_in.get("/integracao").text)
+    assert "https://lojasync.loja.com.br/webhooks/nuvemshop/customers/redact" in words
+    assert "a Nuvemshop não alcança este endereço" not in words

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lojasync.db import direct_writes
 from lojasync.db.sqlite_writers import BUSY_TIMEOUT, GatedConnection
-from lojasync.shared.search_text import fold
 
 # A PostgreSQL server that accepts the connection and never answers (stalled, a dead peer behind a proxy): libpq
 # waits for ever by default, and /readyz with it (review); a server that is up connects in milliseconds.
@@ -67,15 +66,11 @@ def _strip_nul(parameters):
 
 # Python's str.lower on SQLite, whose lower() folds ASCII letters only: what PostgreSQL's lower() does with accents.
 UNICODE_LOWER = "lojasync_lower"
-# `shared.search_text.fold` on SQLite: a name as a search compares it (no case, no accents).
-SEARCH_FOLD = "lojasync_fold"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # let the "begin" listener issue BEGIN
     dbapi_connection.create_function(UNICODE_LOWER, 1, lambda text: text.lower() if isinstance(text, str) else text,
-                                     deterministic=True)
-    dbapi_connection.create_function(SEARCH_FOLD, 1, lambda text: fold(text) if isinstance(text, str) else text,
                                      deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

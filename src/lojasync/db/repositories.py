@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from sqlalchemy import Text, bindparam, cast, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
-from lojasync.db.engine import SEARCH_FOLD, UNICODE_LOWER
+from lojasync.db.engine import UNICODE_LOWER
 from lojasync.db.metadata import utcnow
+from lojasync.db.tables import customers as customers_table
 from lojasync.db.tables import order_history, order_lines
 from lojasync.db.tables import orders as order_table
 from lojasync.sales.customers import Customer
@@ -53,12 +54,6 @@ def _orders_with_lines():
     return (select(Order).where(Order.id.in_(bindparam("ids", expanding=True))).options(joinedload(Order.lines))
             .execution_options(populate_existing=True))
 
-
-# What `shared.search_text.fold` makes of each Latin letter with an accent (and of the other apostrophes), for
-# PostgreSQL's translate(): the same folding without `unaccent` (one character for one; "ß" and the like stay).
-_FOLDED = {c: fold(c) for c in map(chr, range(0xC0, 0x250))}
-_ACCENTED = "".join(c for c, f in _FOLDED.items() if len(f) == 1 and f != c) + "\u2019\u2018\u02bc\u00b4`"
-_PLAIN = "".join(f for c, f in _FOLDED.items() if len(f) == 1 and f != c) + "'" * 5
 
 _LOCK_ORDERS = (select(order_table.c.id).where(order_table.c.id.in_(bindparam("ids", expanding=True)))
                 .order_by(order_table.c.id).with_for_update())
@@ -139,8 +134,8 @@ class CustomerRepository:
         wanted = fold(text)
         if terms is not None and wanted:
             matches = [func.lower(Customer.email).contains(wanted, autoescape=True)]
-            if terms.words:
-                matches.append(self._folded(Customer.name).contains(terms.words, autoescape=True))
+            if terms.words:   # the name as `fold` writes it, kept beside it (`search_columns`)
+                matches.append(customers_table.c.search_name.contains(terms.words, autoescape=True))
             if terms.document:   # a few characters of a CPF/CNPJ, with or without its punctuation
                 matches.append(Customer.tax_id.contains(terms.document, autoescape=True))
             query = query.where(or_(*matches))
@@ -149,16 +144,6 @@ class CustomerRepository:
         if limit is not None:
             query = query.limit(limit)
         return list(self.session.scalars(query)), total
-
-    def _folded(self, column):
-        """`column` as `shared.search_text.fold` writes a text: on SQLite that very function; on PostgreSQL (no
-        `unaccent` needed) its spaces joined, its apostrophes one, its letters lower case without their accents,
-        capitals too (`lower()` leaves them under a C locale). Review: "JOÃO  DA  SILVA", "D’Ávila" and "Dvořák" were
-        found by the orders' search and not by this one on PostgreSQL."""
-        if self.session.get_bind().dialect.name == "sqlite":
-            return getattr(func, SEARCH_FOLD)(column)
-        spaced = func.regexp_replace(func.btrim(column), r"\s+", " ", "g")
-        return func.lower(func.translate(spaced, _ACCENTED, _PLAIN))
 
 
 class ProductRepository:

@@ -46,6 +46,14 @@ def _order_written(mapper, connection, order: Order) -> None:
             setattr(order, column, value)
 
 
+def _customer_written(mapper, connection, customer: Customer) -> None:
+    """The customer's own search name (`customers list --search`): folded here, as the orders' are, so that SQLite and
+    PostgreSQL compare the same text (review: PostgreSQL's translate() missed what `fold` does beyond the accents)."""
+    value = fold(customer.name)[:NAME_LENGTH]
+    if getattr(customer, "search_name", None) != value:
+        customer.search_name = value
+
+
 def _customer_changed(mapper, connection, customer: Customer) -> None:
     """A new name or document (the store sent it, LGPD erased it) is written to the customer's orders."""
     state = inspect(customer)
@@ -71,3 +79,5 @@ def maintain_search_columns() -> None:
     event.listen(Order, "before_insert", _order_written)
     event.listen(Order, "before_update", _order_written)
     event.listen(Customer, "after_update", _customer_changed)
+    event.listen(Customer, "before_insert", _customer_written)
+    event.listen(Customer, "before_update", _customer_written)

@@ -27,6 +27,8 @@ customers = Table(
     Column("address", AddressJSON),
     # Inscrição estadual, set by the operator (the store sends none): empty = not an ICMS contributor.
     Column("state_registration", String(16)),
+    # The name as a search compares it (`shared.search_text.fold`), written with every change (`search_columns`).
+    Column("search_name", String(200)),
     # When the store's data kept here was current (the updated_at of the store order it came from): an order read
     # later but older does not bring older contact data back. NULL: kept before this was recorded.
     Column("store_data_at", UTCDateTime),

@@ -156,9 +156,15 @@ def setup_warnings(client_id: str | None, client_secret: str | None, public_url:
     if missing:
         warnings.append(f"{' e '.join(missing)} não definido(s): sem os dados do app a Nuvemshop não instala o app "
                         "nem assina os webhooks (eles serão recusados).")
+    unreachable = public_url_warning(public_url)
+    return warnings + ([unreachable] if unreachable else [])
+
+
+def public_url_warning(public_url: str) -> str | None:
+    """Why the platform cannot reach this service at `public_url` (LOJASYNC_PUBLIC_URL); None when it may."""
     host = urlsplit(public_url).hostname or ""
     if not host or is_loopback(host):
-        warnings.append(f"LOJASYNC_PUBLIC_URL aponta para {host}: a Nuvemshop não alcança este endereço. Defina o "
-                        "endereço público (HTTPS) por onde a loja chega a este serviço.")
-    return warnings
+        return (f"LOJASYNC_PUBLIC_URL aponta para {host}: a Nuvemshop não alcança este endereço. Defina o endereço "
+                "público (HTTPS) por onde a loja chega a este serviço.")
+    return None
 

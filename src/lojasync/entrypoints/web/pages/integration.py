@@ -25,6 +25,7 @@ from lojasync.nuvemshop.services.install_invite import (
     InviteHoursInvalid,
     InviteRevocation,
     make_invite,
+    public_url_warning,
     revoke_invite,
     setup_warnings,
 )
@@ -63,6 +64,8 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
         "default_api_url": DEFAULT_API_URL, "invite_hours": "24", "max_invite_hours": MAX_INVITE_HOURS,
         # What to set in the partner portal: the LGPD notifications name no event, each has an address of its own.
         "lgpd_urls": [container.settings.public_url.rstrip("/") + path for path in lgpd_webhook_paths()],
+        # Addresses the platform cannot reach are no addresses to set (review: 127.0.0.1 was listed, unwarned).
+        "lgpd_warning": public_url_warning(container.settings.public_url),
         **context}, status_code=status_code)
 
 
