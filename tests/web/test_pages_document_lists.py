@@ -3,7 +3,9 @@ list services (page_of_invoices, page_of_sales), with links that keep the filter
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 from sqlalchemy import event
 
@@ -101,12 +103,9 @@ def test_the_invoices_list_has_pages_of_50_that_keep_the_filter(app, logged_in, 
     assert shown(beyond.text, "nfe") == [] and "Não há página 3: são 2." in text_of(beyond.text)
 
 
-def test_a_list_of_documents_reads_their_orders_store_numbers_at_once(app, store_id, company):
-    """Each row shows its order's store number: read for the whole list in one query (each order was read whole,
-    with its lines: two queries a row, 100 for a page of NF-e)."""
-    numbers = imported(app, store_id, *[{"id": 2700000000 + i, "number": 7000 + i} for i in range(12)])
-    for number in numbers:
-        generate_invoice(app.uow(), app.cipher, number)
+@contextlib.contextmanager
+def selects(app) -> Iterator[list[str]]:
+    """The SELECT statements the database runs inside the block."""
     seen: list[str] = []
 
     def record(conn, cursor, statement, params, context, executemany) -> None:
@@ -115,9 +114,19 @@ def test_a_list_of_documents_reads_their_orders_store_numbers_at_once(app, store
 
     event.listen(app.engine, "before_cursor_execute", record)
     try:
-        page = page_of_invoices(app.read_uow(), None, 1, 50)
+        yield seen
     finally:
         event.remove(app.engine, "before_cursor_execute", record)
+
+
+def test_a_list_of_documents_reads_their_orders_store_numbers_at_once(app, store_id, company):
+    """Each row shows its order's store number: read for the whole list in one query (each order was read whole,
+    with its lines: two queries a row, 100 for a page of NF-e)."""
+    numbers = imported(app, store_id, *[{"id": 2700000000 + i, "number": 7000 + i} for i in range(12)])
+    for number in numbers:
+        generate_invoice(app.uow(), app.cipher, number)
+    with selects(app) as seen:
+        page = page_of_invoices(app.read_uow(), None, 1, 50)
     assert sorted(i.store_number for i in page.items) == sorted(str(7000 + i) for i in range(12))
     assert len(seen) <= 3   # the count, the page, the orders' numbers
 
@@ -131,17 +140,8 @@ def test_the_nfe_left_unsent_in_a_status_are_read_with_their_orders_at_once(app,
     numbers = imported(app, store_id, *[{"id": 2700000100 + i, "number": 7100 + i} for i in range(12)])
     for number in numbers:
         generate_invoice(app.uow(), app.cipher, number)
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, params, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(app.engine, "before_cursor_execute", record)
-    try:
+    with selects(app) as seen:
         left = unsent_in(app.uow(), OrderStatus.OPEN)
-    finally:
-        event.remove(app.engine, "before_cursor_execute", record)
     assert sorted(i.store_number for i in left) == sorted(str(7100 + i) for i in range(12))
     assert unsent_in(app.uow(), OrderStatus.CONFIRMED) == []   # another status: none of them
     assert len(seen) <= 3   # the pending NF-e, the rejected ones, the orders' numbers

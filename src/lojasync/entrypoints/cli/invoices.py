@@ -22,10 +22,11 @@ from lojasync.entrypoints.cli.context import (
 from lojasync.entrypoints.cli.lgpd import erasure_pending_after, print_erasure_still_pending
 from lojasync.entrypoints.cli.number_voids import gaps, print_number_void, void, voids
 from lojasync.entrypoints.cli.output import (
-    PAGE_SIZE,
     Column,
     FormatOption,
+    LimitOption,
     OutputFormat,
+    PageOption,
     is_standard_output,
     money_column,
     page_caption,
@@ -46,7 +47,6 @@ from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_dan
 from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, page_of_invoices, show_invoice
-from lojasync.shared.numbers import LARGEST_ID
 from lojasync.shared.os_words import in_portuguese
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -118,9 +118,8 @@ def print_invoice(invoice: InvoiceView) -> None:
 def list_(
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
         "pendente, aguardando, autorizada, rejeitada, denegada, cancelada ou descartada."))] = None,
-    page: Annotated[int, typer.Option("--page", metavar="N", min=1, max=LARGEST_ID, help="Página da tabela.")] = 1,
-    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID, help=(
-        f"NF-e por página ({PAGE_SIZE} na tabela; o JSON traz todas, a menos que --limit seja dado)."))] = None,
+    page: PageOption = 1,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as NF-e, da mais nova para a mais antiga, em páginas."""

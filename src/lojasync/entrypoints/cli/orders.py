@@ -19,10 +19,11 @@ from lojasync.entrypoints.cli.context import (
 )
 from lojasync.entrypoints.cli.order_page import print_order
 from lojasync.entrypoints.cli.output import (
-    PAGE_SIZE,
     Column,
     FormatOption,
+    LimitOption,
     OutputFormat,
+    PageOption,
     SkuArgument,
     money_column,
     page_caption,
@@ -79,9 +80,8 @@ def orders_list(
                                               help="Feitos até este dia (inclusive).")] = None,
     search: Annotated[str | None, typer.Option("--search", metavar="TEXTO", help=(
         "Número do pedido, número na loja, nome do cliente ou CPF/CNPJ."))] = None,
-    page: Annotated[int, typer.Option("--page", metavar="N", min=1, max=LARGEST_ID, help="Página da tabela.")] = 1,
-    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID, help=(
-        f"Pedidos por página ({PAGE_SIZE} na tabela; o JSON traz todos, a menos que --limit seja dado)."))] = None,
+    page: PageOption = 1,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     # The first spellings (0.1): still accepted, no longer shown.
     old_without_customer: Annotated[bool, typer.Option("--sem-cliente", hidden=True)] = False,
@@ -246,9 +246,8 @@ def orders_resync(number: Annotated[int, typer.Argument(metavar="NUMERO", help="
 def customers_list(
     search: Annotated[str | None, typer.Option("--search", metavar="TEXTO", help=(
         "Parte do nome (sem importar acentos e maiúsculas), do e-mail ou do CPF/CNPJ (com ou sem pontuação)."))] = None,
-    page: Annotated[int, typer.Option("--page", metavar="N", min=1, max=LARGEST_ID, help="Página da tabela.")] = 1,
-    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID, help=(
-        f"Clientes por página ({PAGE_SIZE} na tabela; o JSON traz todos, a menos que --limit seja dado)."))] = None,
+    page: PageOption = 1,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista os clientes (um por CPF/CNPJ), por nome, em páginas."""

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lojasync.entrypoints.cli.context import console
+from lojasync.shared.numbers import LARGEST_ID
 from lojasync.shared.whole_files import replace_whole
 
 
@@ -58,6 +59,9 @@ class Column:
 
 # Rows of a table a page shows (`--page`, `--limit`); the JSON gives every row unless a limit is asked.
 PAGE_SIZE = 50
+PageOption = Annotated[int, typer.Option("--page", metavar="N", min=1, max=LARGEST_ID, help="Página da tabela.")]
+LimitOption = Annotated[int | None, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID, help=(
+    f"Linhas por página ({PAGE_SIZE} na tabela; o JSON traz todas, a menos que --limit seja dado)."))]
 
 
 def per_page(limit: int | None, page: int, as_json: bool) -> int | None:

@@ -10,10 +10,11 @@ from rich.markup import escape
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person, usage_error
 from lojasync.entrypoints.cli.output import (
-    PAGE_SIZE,
     Column,
     FormatOption,
+    LimitOption,
     OutputFormat,
+    PageOption,
     money_column,
     page_caption,
     per_page,
@@ -48,9 +49,8 @@ def list_(
                                               help="Só deste pedido.")] = None,
     to_check: Annotated[bool, typer.Option("--conferir", help=(
         "Só as marcadas \"conferir\": recebidas e com o documento cancelado depois."))] = False,
-    page: Annotated[int, typer.Option("--page", metavar="N", min=1, max=LARGEST_ID, help="Página da tabela.")] = 1,
-    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, max=LARGEST_ID, help=(
-        f"Contas por página ({PAGE_SIZE} na tabela; o JSON traz todas, a menos que --limit seja dado)."))] = None,
+    page: PageOption = 1,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Lista as contas a receber por vencimento, em páginas."""
