@@ -18,6 +18,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console
 from lojasync.shared.numbers import LARGEST_ID
 from lojasync.shared.whole_files import replace_whole
@@ -72,10 +73,10 @@ def per_page(limit: int | None, page: int, as_json: bool) -> int | None:
 def page_caption(page: int, pages: int, again: str = "a mesma busca") -> str | None:
     """Where this page is among the others, and how to get the next; None when there is one page only."""
     if page > pages:
-        return f"Não há página {page}: são {pages:,}.".replace(",", ".")
+        return f"Não há página {page}: são {formats.number(pages)}."
     if pages <= 1:
         return None
-    caption = f"Página {page} de {pages:,}.".replace(",", ".")
+    caption = f"Página {page} de {formats.number(pages)}."
     if page < pages:
         caption += f" Próxima: {again} com --page {page + 1}."
     return caption

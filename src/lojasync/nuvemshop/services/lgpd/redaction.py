@@ -95,9 +95,10 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     # Every ERP customer the store's data made of this person (review: a second one, made by a mistyped CPF, kept the
     # name, e-mail, phone and address); one that is someone else's too is kept.
     extra = other_customers(uow, store, request, customer, rows)
-    notes = [_redact_customer(uow, store, customer)] if customer is not None else []
-    notes += [shared or _redact_customer(uow, store, each) for each, shared in extra]
-    notes = notes or ["cliente não encontrado no ERP"]
+    redacted = [_redact_customer(uow, store, customer)] if customer is not None else []
+    redacted += [(shared, False) if shared else _redact_customer(uow, store, each) for each, shared in extra]
+    notes = [note for note, _ in redacted] or ["cliente não encontrado no ERP"]
+    erased_now = any(erased for _, erased in redacted)
     orders, fiscal = redact_orders(uow, rows, HistoryType.LGPD_CUSTOMER_REDACT)
     external_ids = {b.external_id for _, b in rows} | set(request.order_ids)
     failures = [f for f in uow.lgpd.import_failures_of(store.id) if f.payload is not None
@@ -120,8 +121,6 @@ def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent
     params = {"notes": notes, "orders": orders, "fiscal": fiscal, "not_imported": remembered,
               "unknown": [external_id for external_id in missing if external_id not in remembered],
               "raw_records": cleared}
-    erased_now = any(note.startswith("cliente ") and "mantido" not in note and "já anonimizado" not in note
-                     for note in notes)
     if orders or cleared or erased_now:   # the same request handled again adds nothing
         uow.store_log.record(store.id, StoreLogType.LGPD_CUSTOMER_REDACT, Actor.STORE.value, params)
     return render_store_log(StoreLogType.LGPD_CUSTOMER_REDACT, params)
@@ -162,16 +161,17 @@ def _export_about(content: object, request: CustomerRequest, external_ids: set[s
     return any(isinstance(o, dict) and o.get("store_order_id") in external_ids for o in orders)
 
 
-def _redact_customer(uow: ConnectorUnitOfWork, store: Store, customer: Customer) -> str:
-    """Anonymise one customer of the person (the fiscal data kept when a document stands); what was done, in words."""
+def _redact_customer(uow: ConnectorUnitOfWork, store: Store, customer: Customer) -> tuple[str, bool]:
+    """Anonymise one customer of the person (the fiscal data kept when a document stands): what was done, in words,
+    and whether anything was erased now."""
     if uow.lgpd.customers_with_other_sources([customer.id], store.id):
-        return f"cliente {customer.id} mantido: também tem pedidos de outra origem"
+        return f"cliente {customer.id} mantido: também tem pedidos de outra origem", False
     keep = bool(uow.lgpd.customers_with_processed_orders([customer.id]))
     if not customer.erase_personal_data(keep_fiscal=keep):
-        return f"cliente {customer.id} já anonimizado"
+        return f"cliente {customer.id} já anonimizado", False
     if keep:
-        return f"cliente {customer.id}: e-mail e telefone removidos; nome, CPF/CNPJ e endereço {FISCAL_KEPT}"
-    return f"cliente {customer.id} anonimizado"
+        return f"cliente {customer.id}: e-mail e telefone removidos; nome, CPF/CNPJ e endereço {FISCAL_KEPT}", True
+    return f"cliente {customer.id} anonimizado", True
 
 
 def redact_orders(uow: ConnectorUnitOfWork, rows: list[tuple[Order, OrderBinding]], request: HistoryType
