@@ -168,15 +168,8 @@ def _count_failure(uow: AccountsUnitOfWork, login: str, address: str | None, dev
                    now: datetime) -> _Counted:
     """In one locked transaction: choose the keys (device, or account and address), refuse if one is blocked,
     else count this attempt as a failure of each."""
-    untrusted = {account_key(login): ACCOUNT_POLICY, address_key(address): ADDRESS_POLICY}
     with uow:
-        if device is not None:
-            key = device_key(device.nonce)
-            known = uow.login_attempts.get([key], for_update=True).get(key)
-            if known is not None and known.distrusted():
-                device = None
-        policies = {device_key(device.nonce): DEVICE_POLICY} if device is not None else untrusted
-        found = uow.login_attempts.get(list(policies), for_update=True)
+        device, policies, found = _counters(uow, login, address, device, lock=True)
         _refuse_if_blocked(found.values(), now)
         before = {key: _state(found[key]) if key in found else None for key in policies}
         for key, policy in policies.items():
@@ -206,13 +199,21 @@ def _refuse_if_blocked_now(uow: AccountsUnitOfWork, login: str, address: str | N
     """`_refuse_if_blocked` for the counters this attempt would be counted under (see `_count_failure`), read as they
     are now, unlocked."""
     with uow:
-        if device is not None:
-            key = device_key(device.nonce)
-            known = uow.login_attempts.get([key]).get(key)
-            if known is None or not known.distrusted():
-                _refuse_if_blocked([known] if known is not None else [], now)
-                return
-        _refuse_if_blocked(uow.login_attempts.get([account_key(login), address_key(address)]).values(), now)
+        _refuse_if_blocked(_counters(uow, login, address, device, lock=False)[2].values(), now)
+
+
+def _counters(uow: AccountsUnitOfWork, login: str, address: str | None, device: Device | None, *, lock: bool
+              ) -> tuple[Device | None, dict, dict[str, LoginAttempts]]:
+    """The keys an attempt counts under, with their policies and their counters as they are: the device's alone while
+    it is trusted, else the account's and the address's (`device` None then)."""
+    if device is not None:
+        key = device_key(device.nonce)
+        known = uow.login_attempts.get([key], for_update=lock).get(key)
+        if known is not None and known.distrusted():
+            device = None
+    policies = ({device_key(device.nonce): DEVICE_POLICY} if device is not None
+                else {account_key(login): ACCOUNT_POLICY, address_key(address): ADDRESS_POLICY})
+    return device, policies, uow.login_attempts.get(list(policies), for_update=lock)
 
 
 def _state(attempts: LoginAttempts) -> tuple:

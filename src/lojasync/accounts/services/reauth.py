@@ -31,19 +31,14 @@ def confirm_password(uow: AccountsUnitOfWork, email: str, password: str, now: da
     now = now or utc_now()
     key = confirmation_key(email)
     with uow:   # a confirmation refused anyway takes no place to check a password (read unlocked; counted below)
-        attempts = uow.login_attempts.get([key]).get(key)
-        if attempts is not None and (wait := attempts.wait(now)) is not None:
-            raise ConfirmationThrottled(wait=wait_text(wait), seconds=math.ceil(wait.total_seconds()))
+        _refuse_while_waiting(uow.login_attempts.get([key]).get(key), now)
     with password_check():   # taken before counting: one too busy to check is not counted (`passwords`)
         password_hash = _count(uow, key, email, now)
         right = verify_password(password_hash, password)
     if not right:
         # The failure that starts a block already says how long to wait.
         with uow:
-            attempts = uow.login_attempts.get([key]).get(key)
-            wait = attempts.wait(now) if attempts is not None else None
-        if wait is not None:
-            raise ConfirmationThrottled(wait=wait_text(wait), seconds=math.ceil(wait.total_seconds()))
+            _refuse_while_waiting(uow.login_attempts.get([key]).get(key), now)
         raise PasswordNotConfirmed()
     with uow:
         uow.login_attempts.delete(key)
@@ -60,8 +55,7 @@ def _count(uow: AccountsUnitOfWork, key: str, email: str, now: datetime) -> str 
 def _count_once(uow: AccountsUnitOfWork, key: str, email: str, now: datetime) -> str | None:
     with uow:
         attempts = uow.login_attempts.get([key], for_update=True).get(key)
-        if attempts is not None and (wait := attempts.wait(now)) is not None:
-            raise ConfirmationThrottled(wait=wait_text(wait), seconds=math.ceil(wait.total_seconds()))
+        _refuse_while_waiting(attempts, now)
         if attempts is None:
             attempts = LoginAttempts(key, now)
             uow.login_attempts.add(attempts)
@@ -70,3 +64,9 @@ def _count_once(uow: AccountsUnitOfWork, key: str, email: str, now: datetime) ->
         password_hash = user.password_hash if user is not None and user.active else None
         uow.commit()
         return password_hash
+
+
+def _refuse_while_waiting(attempts: LoginAttempts | None, now: datetime) -> None:
+    """`ConfirmationThrottled` while this user's wrong confirmations still make them wait."""
+    if attempts is not None and (wait := attempts.wait(now)) is not None:
+        raise ConfirmationThrottled(wait=wait_text(wait), seconds=math.ceil(wait.total_seconds()))
