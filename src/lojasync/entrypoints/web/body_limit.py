@@ -18,7 +18,7 @@ from typing import Any
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from lojasync.entrypoints.web.templating import templates
-from lojasync.nuvemshop.webhook_topics import LGPD_EVENTS
+from lojasync.entrypoints.web.webhooks import lgpd_webhook_paths
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -33,7 +33,7 @@ DEFAULT_LIMIT = 256 * KIB
 PATH_LIMITS: dict[str, int | None] = {
     "/configuracoes/certificado": 1024 * KIB,
     "/webhooks/nuvemshop": None,  # capped by the receiver itself (webhooks.MAX_BODY), the LGPD addresses too
-    **{f"/webhooks/nuvemshop/{event}": None for event in sorted(LGPD_EVENTS)},
+    **dict.fromkeys(lgpd_webhook_paths()),
 }
 API_PREFIX = "/api/"
 

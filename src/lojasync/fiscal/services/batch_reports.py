@@ -34,7 +34,7 @@ from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.batch import STALLED, BatchItem, BatchReport, Refusal, invoice_orders, rejection_of
 from lojasync.fiscal.services.company import SecretBox, ensure_ready_to_issue
 from lojasync.fiscal.services.invoices import Sefaz
-from lojasync.fiscal.services.views import InvoiceView, invoice_view
+from lojasync.fiscal.services.views import InvoiceView, ListedOrder, invoice_view
 from lojasync.sales.history import Who
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.utc import aware
@@ -248,12 +248,15 @@ def _made_before_stopping(uow: ProcessingUnitOfWork, row: dict) -> list[BatchIte
     # made by hand later is not its own either (review: both were claimed).
     started = aware(row["created_at"]).replace(microsecond=0)   # the NF-e's dhEmi is to the second
     ended = aware(row["finished_at"]) if row["finished_at"] is not None else aware(row["updated_at"]) + HEARTBEAT
+    ran = {number: document for number, document in uow.documents.active_for_orders(unreached).items()
+           if isinstance(document, Invoice) and document.issued_at is not None
+           and started <= aware(document.issued_at) <= ended}
+    # Their orders' store numbers read at once, as a list of documents reads them (`ListedOrder`).
+    origins = uow.orders.origin_numbers(document.order_id for document in ran.values())
     made = []
-    for number, document in uow.documents.active_for_orders(unreached).items():
-        if isinstance(document, Invoice) and document.issued_at is not None \
-                and started <= aware(document.issued_at) <= ended:
-            view = invoice_view(document, uow.orders.get(document.order_id, lines=False))
-            made.append(BatchItem(number, view, rejection_of(view) or _STOPPED_WITH.get(view.status)))
+    for number, document in ran.items():
+        view = invoice_view(document, ListedOrder(origins.get(document.order_id)))
+        made.append(BatchItem(number, view, rejection_of(view) or _STOPPED_WITH.get(view.status)))
     return made
 
 
