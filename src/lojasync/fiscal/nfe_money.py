@@ -166,7 +166,7 @@ def brl(value: Decimal) -> str:
 
 # The layout's limits: quantities and unit prices take 11 digits before the decimal point (TDec_1104v, TDec_1110v),
 # amounts 13 (TDec_1302).
-_MOST_QUANTITY = Decimal(10) ** 11
+_MOST_QUANTITY_OR_PRICE = Decimal(10) ** 11
 _MOST_MONEY = Decimal(10) ** 13
 
 
@@ -177,12 +177,12 @@ def amount_problems(items: Sequence[InvoiceItem], *, freight: Decimal, discount:
     for position, item in enumerate(items, start=1):
         if item.quantity <= 0:
             problems.append(f"item {position} ({item.code}): quantidade deve ser maior que zero")
-        elif item.quantity >= _MOST_QUANTITY:
+        elif item.quantity >= _MOST_QUANTITY_OR_PRICE:
             problems.append(f"item {position} ({item.code}): quantidade {item.quantity} passa do máximo que a NF-e "
                             "aceita (11 dígitos antes da vírgula)")
         if item.unit_price < 0:
             problems.append(f"item {position} ({item.code}): preço negativo")
-        elif item.unit_price >= _MOST_QUANTITY:
+        elif item.unit_price >= _MOST_QUANTITY_OR_PRICE:
             problems.append(f"item {position} ({item.code}): preço {brl(item.unit_price)} passa do máximo que a "
                             "NF-e aceita (11 dígitos antes da vírgula)")
         elif item.quantity > 0 and item_value(item) >= _MOST_MONEY:

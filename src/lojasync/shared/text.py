@@ -32,16 +32,18 @@ _TERMINAL_ONLY = re.compile(f"[{_TERMINAL_CONTROLS}]")
 def without_controls(text: str) -> str:
     """`text` without the characters that reorder what is shown or that a terminal obeys (the same object when
     there were none); a carriage return goes too (a line feed stays)."""
-    if text.isprintable() or _CONTROLS.search(text) is None:
-        return text
-    return _CONTROLS.sub("", text)
+    return _without(_CONTROLS, text)
 
 
 def without_terminal_controls(text: str) -> str:
     """`text` without what a terminal obeys (see `without_controls`): what the CLI prints of stored data."""
-    if text.isprintable() or _TERMINAL_ONLY.search(text) is None:
+    return _without(_TERMINAL_ONLY, text)
+
+
+def _without(unwanted: re.Pattern[str], text: str) -> str:
+    if text.isprintable() or unwanted.search(text) is None:   # most text: nothing to take away
         return text
-    return _TERMINAL_ONLY.sub("", text)
+    return unwanted.sub("", text)
 
 
 def clean_tree(value: Any) -> tuple[Any, bool]:
