@@ -637,3 +637,16 @@ def test_the_lists_of_nfe_and_receivables_come_in_pages(lojasync, app, order_num
     newest = lojasync("invoices", "list", "--limit", "1")
     assert "Página 1 de 2. Próxima: a mesma lista com --page 2." in newest
     assert lojasync("invoices", "list", "--limit", "1", "--page", "3") == "Não há página 3: são 2."
+
+
+def test_an_order_in_another_currency_is_shown_in_it_and_gets_no_sale(lojasync, app):
+    payload = order_payload(id=1900000091, currency="USD")
+    number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+    shown = lojasync("orders", "show", str(number))
+    assert "Total US$" in shown and "R$" not in shown
+    assert "Valores em USD, como a loja os informou (não em reais): o lojasync não emite NF-e nem venda simples deste " \
+           "pedido" in shown
+    assert "US$" in lojasync("orders", "list")
+    refused = lojasync("orders", "sale", str(number), expect=1)
+    assert "o pedido está em USD, não em reais (BRL)" in refused
+    assert json.loads(lojasync("orders", "show", str(number), "--format", "json"))["currency"] == "USD"

@@ -736,6 +736,53 @@ def test_an_order_sold_on_mercado_livre_names_it_as_intermediary_once_the_seller
     assert etree.fromstring(invoice_xml(app.uow(), own.id)).findtext(".//{*}ide/{*}indIntermed") == "0"
 
 
+def test_an_order_the_store_priced_in_another_currency_gets_no_document_in_reais(app, company, sefaz):
+    from lojasync.fiscal.errors import OrderChangedSinceGenerated
+    from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+    from tests.factories import ts
+
+    # The platform's own example orders are in USD and ARS: their figures are not reais.
+    number = imported(app, id=2000000047, currency="usd ")
+    order = show_order(app.uow(), number)
+    assert order["currency"] == "USD"
+    refusal = ("o pedido está em USD, não em reais (BRL): o lojasync emite NF-e e venda simples só em reais e não "
+               "converte moedas; emita o documento deste pedido fora do lojasync")
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_invoice(app.uow(), app.cipher, number)
+    assert refusal in refused.value.problems
+    with pytest.raises(DocumentNotPossible) as refused:
+        generate_sale(app.uow(), number)
+    assert refusal in refused.value.problems
+    assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
+
+    # One read before lojasync kept the currency (none said) takes it when the store sends it: the same order in
+    # reais keeps the content digest it had, one in another currency does not.
+    older = imported(app, id=2000000048, currency=None)
+    assert show_order(app.uow(), older)["currency"] == "BRL"
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000048, currency="BRL"), ImportPolicy())
+    assert show_order(app.uow(), older)["currency"] == "BRL"
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000048, currency="ARS"), ImportPolicy())
+    assert show_order(app.uow(), older)["currency"] == "ARS"
+
+    # A pending sale of an order the store then says is in another currency is not confirmed, and the order says so.
+    pending = imported(app, id=2000000050)
+    sale = generate_sale(app.uow(), pending)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000050, currency="USD", updated_at=ts(60)),
+                 ImportPolicy())
+    with pytest.raises(OrderChangedSinceGenerated):
+        confirm_sale(app.uow(), sale.id)
+    assert "a loja alterou os itens, o total ou o pagamento" in show_order(app.uow(), pending)["attention_reason"]
+
+    # A processed order the store says is now in another currency: held back and flagged (rule 7), nothing undone.
+    sold = imported(app, id=2000000049)
+    confirm_sale(app.uow(), generate_sale(app.uow(), sold).id)
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000049, currency="USD", updated_at=ts(60)),
+                 ImportPolicy())
+    order = show_order(app.uow(), sold)
+    assert order["currency"] == "BRL" and order["needs_attention"]
+    assert "moeda alterada" in order["attention_reason"], order["attention_reason"]
+
+
 def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):
     number = imported(app, id=2000000005, identification=None)
     with pytest.raises(DocumentNotPossible) as refused:

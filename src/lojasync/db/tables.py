@@ -96,6 +96,8 @@ orders = Table(
     Column("shipping", ShippingJSON),
     # The marketplace it was sold on (`sales.marketplaces`), None for the merchant's own store: the NF-e names it.
     Column("marketplace", String(40)),
+    # The currency the store priced it in ("BRL"), None when it did not say or the order came before it was kept.
+    Column("currency", String(10)),
     Column("placed_at", UTCDateTime, index=True),
     Column("paid_at", UTCDateTime),
     Column("note", Text),

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from lojasync.shared.errors import Gap
-from lojasync.shared.money import brl, to_money
+from lojasync.shared.money import brl, foreign_currency, to_money
 
 
 class DocumentKind(StrEnum):
@@ -73,6 +73,11 @@ def lines_from_order(order) -> tuple[list[DocumentLine], list[str]]:
     if order.total < 0:
         problems.append(Gap(f"o total do pedido é negativo ({brl(order.total)}): confira os descontos do pedido na "
                             "loja e leia-o de novo (Reprocessar)", f"lojasync orders resync {order.id}"))
+    # The amounts are the store's, in its currency: a document of them in reais would bill, and put in the receivables,
+    # 100 reais for 100 dollars (the platform's own example orders are in USD and ARS).
+    if currency := foreign_currency(getattr(order, "currency", None)):
+        problems.append(f"o pedido está em {currency}, não em reais (BRL): o lojasync emite NF-e e venda simples só em "
+                        "reais e não converte moedas; emita o documento deste pedido fora do lojasync")
     return lines, problems
 
 
@@ -83,10 +88,13 @@ def sale_key(lines) -> list[tuple]:
 
 def same_sale(document, order, line_keys: list[tuple] | None = None) -> bool:
     """Whether the order is still the sale the document was generated from: its lines, its total (freight and
-    discount included), its payment. The store may change an order before the document is approved.
+    discount included), its payment, its currency. The store may change an order before the document is approved.
     `line_keys`: the order's lines as `sale_key` gives them, when the caller read them without the ORM."""
     if line_keys is None:
         line_keys = sale_key(lines_from_order(order)[0])
     return (line_keys == sale_key(document.lines)
             and order.total == document.total and order.payment_method == document.payment_method
-            and order.installments == document.installments)
+            and order.installments == document.installments
+            # A document is in reais (`lines_from_order`): an order the store now says is in another currency is
+            # another sale, the same figures or not.
+            and foreign_currency(getattr(order, "currency", None)) is None)

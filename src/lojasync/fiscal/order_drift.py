@@ -72,7 +72,7 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
 
 
 # The fields of an update that may make it another sale (`fiscal.documents.same_sale` compares them).
-_SALE_FIELDS = frozenset({"subtotal", "discount", "freight", "total", "payment_method", "installments"})
+_SALE_FIELDS = frozenset({"subtotal", "discount", "freight", "total", "payment_method", "installments", "currency"})
 # What a reason about an unsent document says of a sale the store changed (`flag_unsent_document_of_changed_sale`).
 _SALE_CHANGED = ": a loja alterou os itens, o total ou o pagamento do pedido depois de gerado o documento."
 

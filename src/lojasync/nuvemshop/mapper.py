@@ -52,6 +52,7 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
         paid_at=order.paid_at,
         shipping=_shipping(order),
         marketplace=MARKETPLACE_STOREFRONTS.get((order.storefront or "").strip().lower()),
+        currency=_clip((order.currency or "").strip().upper() or None, 10),
     )
 
 

@@ -18,7 +18,7 @@ _FIELD_CHANGED = {
     "total": "total alterado", "payment_method": "forma de pagamento alterada", "installments": "parcelas alteradas",
     "billing_address": "endereço de cobrança alterado", "shipping_address": "endereço de entrega alterado",
     "shipping": "meio de envio alterado", "contact_email": "e-mail de contato alterado",
-    "contact_phone": "telefone de contato alterado", "note": "observação alterada",
+    "contact_phone": "telefone de contato alterado", "note": "observação alterada", "currency": "moeda alterada",
 }
 # Changes to these fields are reported in an update's history entry; the others are copied silently.
 REPORTED_FIELDS = frozenset(_FIELD_CHANGED)

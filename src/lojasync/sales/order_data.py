@@ -63,6 +63,9 @@ class OrderData:
     # The marketplace it was sold on (`sales.marketplaces`; None: the merchant's own store). Out of the repr as
     # the shipping is: the digest adds it only when there is one.
     marketplace: str | None = field(default=None, repr=False)
+    # The currency the store priced it in, as the store says it ("BRL"; None: not said). Documents are issued in
+    # reais only (`fiscal.documents`). Out of the repr as the marketplace is: the digest adds one other than reais.
+    currency: str | None = field(default=None, repr=False)
 
     def without_personal_data(self, erased: TaxIdProblemCode = TaxIdProblemCode.ERASED) -> OrderData:
         """The same sale with no one's data in it: the customer asked for erasure (LGPD), or the store did

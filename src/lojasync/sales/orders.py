@@ -150,6 +150,7 @@ class Order(Aggregate):
     shipping_address: Address | None = None
     shipping: Shipping | None = None
     marketplace: str | None = None   # where it was sold, when not on the merchant's own store (`sales.marketplaces`)
+    currency: str | None = None      # as the store says it ("BRL"; None: not said, kept before the ERP read it)
     placed_at: datetime | None = None
     paid_at: datetime | None = None
     note: str | None = None
@@ -540,7 +541,7 @@ def _variant(data: LineData) -> str | None:
 
 # Fields the ERP began keeping after orders were already imported: the first import that brings one to such an
 # order fills a blank, it does not change what the store said.
-_KEPT_SINCE_LATER = frozenset({"shipping", "marketplace"})
+_KEPT_SINCE_LATER = frozenset({"shipping", "marketplace", "currency"})
 
 
 def _first_known(name: str, old: Any) -> bool:

@@ -15,6 +15,7 @@ from lojasync.sales.order_filter import OrderFilter
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OriginRef, SalesUnitOfWork
 from lojasync.sales.status import OrderStatus
+from lojasync.shared.money import REAIS
 from lojasync.shared.state_registration import contributor_of
 from lojasync.shared.tax_id import TaxId, TaxIdKind
 
@@ -88,6 +89,8 @@ def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = No
                          if order.shipping else None),
             # Where it was sold when not on the store itself ("Mercado Livre"): its NF-e names the marketplace.
             "marketplace": marketplace_name(order.marketplace),
+            # The currency its amounts are in, as the store priced it: reais unless the store said another.
+            "currency": order.currency or REAIS,
             "placed_at": order.placed_at.isoformat() if order.placed_at else None,
             "paid_at": order.paid_at.isoformat() if order.paid_at else None,
             "note": order.note,
@@ -135,6 +138,7 @@ def order_summary(order: Order, origin: OriginRef | None) -> dict:
         "customer_problem": order.customer_problem,
         "contact_name": order.contact_name,
         "total": str(order.total),
+        "currency": order.currency or REAIS,
         "needs_attention": order.needs_attention,
         "attention_reason": order.attention_reason,     # every reason pending, one per line
         "attention_reasons": order.attention_reasons,

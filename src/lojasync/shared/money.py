@@ -11,6 +11,13 @@ from lojasync.shared.errors import LojasyncError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+REAIS = "BRL"   # ISO 4217: the one currency lojasync's documents, stock values and receivables are in
+
+
+def foreign_currency(code: str | None) -> str | None:
+    """The currency a store said an order is in, when it is not reais (None: reais, or nothing said: a
+    Brazilian store's orders are in reais)."""
+    return code if code is not None and code != REAIS else None
 
 
 class MoneyError(LojasyncError, ValueError):
@@ -44,6 +51,15 @@ def brl(value: Any) -> str:
     """`R$ 1.117,14`, as a Brazilian reads money (texts the domain stores, the CLI, the pages). Babel
     separates the symbol with a no-break space; a plain one is what people type and search for."""
     return format_currency(Decimal(str(value)), "BRL", locale="pt_BR").replace("\xa0", " ")
+
+
+def in_currency(value: Any, currency: str | None) -> str:
+    """An amount of an order the store priced in `currency`, with that currency's sign (`US$ 100,00`, `ARS 100,00`):
+    not mistaken for reais. In reais (or nothing said), `brl`."""
+    foreign = foreign_currency(currency)
+    if foreign is None:
+        return brl(value)
+    return format_currency(Decimal(str(value)), foreign, locale="pt_BR").replace("\xa0", " ")
 
 
 def split_by_weights(total: Decimal, weights: list[Decimal]) -> list[Decimal]:

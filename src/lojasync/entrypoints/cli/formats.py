@@ -19,7 +19,7 @@ from babel.numbers import format_decimal
 
 from lojasync.shared.day_bounds import bounds_text, within_bounds
 from lojasync.shared.errors import LojasyncError
-from lojasync.shared.money import brl
+from lojasync.shared.money import in_currency
 from lojasync.shared.phone import format_phone
 from lojasync.shared.state_registration import format_ie
 from lojasync.shared.tax_id import TaxId, parse_tax_id
@@ -41,11 +41,12 @@ class InvalidDate(LojasyncError):
     resolution_template = "Use o formato DD/MM/AAAA (por exemplo 30/11/2026)."
 
 
-def money(value: Any) -> str:
-    """`R$ 1.117,14` (shared.money.brl); the dash when there is none."""
+def money(value: Any, currency: str | None = None) -> str:
+    """`R$ 1.117,14` (shared.money.brl); the dash when there is none. `currency`: an order's, when the store priced it
+    in another (`US$ 100,00`)."""
     if value is None or value == "":
         return EMPTY
-    return brl(value)
+    return in_currency(value, currency)
 
 
 def number(value: int | None) -> str:

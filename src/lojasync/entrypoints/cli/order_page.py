@@ -12,6 +12,7 @@ from lojasync.entrypoints.cli.output import Column, money_column, table, time_co
 from lojasync.fiscal.services.order_documents import OrderDocuments
 from lojasync.sales.history import actor_label
 from lojasync.sales.history_text import level_label, store_state_label, type_label
+from lojasync.shared.money import foreign_currency
 
 _LEVEL_STYLES = {"warning": "yellow", "error": "red"}
 
@@ -36,13 +37,19 @@ def print_order(order: dict, documents: OrderDocuments) -> None:
     _print_customer(order)
     _print_payment(order)
     _print_addresses(order)
+    currency = order["currency"]
     table(None, ["SKU", Column("Produto", ratio=1), Column("Qtd", justify="right"), money_column("Unitário"),
                  money_column("Total")],
           [[escape(formats.product_cell(ln["sku"], ln.get("product_id"))), escape(ln["name"]),
-            formats.number(ln["quantity"]), formats.money(ln["unit_price"]), formats.money(ln["total"])]
+            formats.number(ln["quantity"]), formats.money(ln["unit_price"], currency),
+            formats.money(ln["total"], currency)]
            for ln in order["lines"]])
-    _say(f"Subtotal {formats.money(order['subtotal'])}  Desconto {formats.money(order['discount'])}  "
-         f"Frete {formats.money(order['freight'])}  [bold]Total {formats.money(order['total'])}[/]")
+    amount = {name: formats.money(order[name], currency) for name in ("subtotal", "discount", "freight", "total")}
+    _say(f"Subtotal {amount['subtotal']}  Desconto {amount['discount']}  Frete {amount['freight']}  "
+         f"[bold]Total {amount['total']}[/]")
+    if foreign_currency(currency):
+        _say(f"[bold]Valores em {escape(currency)}[/], como a loja os informou (não em reais): o lojasync não emite "
+             "NF-e nem venda simples deste pedido")
     if order["note"]:
         _say(f"Observação do comprador: {escape(order['note'])}")
     _print_documents(documents)

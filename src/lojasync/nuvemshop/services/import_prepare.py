@@ -16,6 +16,7 @@ from lojasync.nuvemshop.payloads import PayloadError, StoreOrder, parse_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.order_data import OrderData
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.money import foreign_currency
 
 log = logging.getLogger("lojasync.import")
 
@@ -80,7 +81,10 @@ def _content_digest(order: StoreOrder, data: OrderData, fingerprint: str) -> str
     shipping = f"|{data.shipping!r}" if data.shipping is not None else ""
     # The marketplace likewise: orders sold on one, imported before the ERP kept it, get it on their next read.
     marketplace = f"|sold on {data.marketplace}" if data.marketplace is not None else ""
-    return digest(f"{replace(data, customer_problem=problem)!r}|{states!r}|{fingerprint}{shipping}{marketplace}")
+    # And a currency other than reais: orders in reais (all of a Brazilian store's) keep the digest they had.
+    currency = f"|in {foreign}" if (foreign := foreign_currency(data.currency)) else ""
+    return digest(f"{replace(data, customer_problem=problem)!r}|{states!r}|{fingerprint}{shipping}{marketplace}"
+                  f"{currency}")
 
 
 def digest(text: str) -> str:

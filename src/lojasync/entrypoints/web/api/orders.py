@@ -95,6 +95,8 @@ class OrderSummaryOut(ApiModel):
     customer_problem: str | None = Field(description="Sem cliente: por quê (ex.: CPF inválido).")
     contact_name: str | None
     total: Money
+    currency: str = Field("BRL", description='A moeda em que a loja vendeu (ISO 4217), a dos valores do pedido: "BRL", '
+                          "ou outra que a loja informou (o lojasync não emite NF-e nem venda simples em outra moeda).")
     needs_attention: bool
     attention_reason: str | None = Field(description="O que precisa de atenção: um motivo por linha.")
     attention_reasons: list[str] = Field(description="Os mesmos motivos, um por item, do mais antigo ao mais novo.")
