@@ -640,8 +640,8 @@ def test_the_lists_of_nfe_and_receivables_come_in_pages(lojasync, app, order_num
 
 
 def test_an_order_in_another_currency_is_shown_in_it_and_gets_no_sale(lojasync, app):
-    payload = order_payload(id=1900000091, currency="USD")
-    number = import_order(app.uow(), make_store(app), payload, ImportPolicy()).order_number
+    store = make_store(app)
+    number = import_order(app.uow(), store, order_payload(id=1900000091, currency="USD"), ImportPolicy()).order_number
     shown = lojasync("orders", "show", str(number))
     assert "Total US$" in shown and "R$" not in shown
     assert "Valores em USD, como a loja os informou (não em reais): o lojasync não emite NF-e nem venda simples deste " \
@@ -650,3 +650,6 @@ def test_an_order_in_another_currency_is_shown_in_it_and_gets_no_sale(lojasync, 
     refused = lojasync("orders", "sale", str(number), expect=1)
     assert "o pedido está em USD, não em reais (BRL)" in refused
     assert json.loads(lojasync("orders", "show", str(number), "--format", "json"))["currency"] == "USD"
+    # A currency that reads as rich markup is printed as it came (review: MarkupError, the whole list unreadable).
+    odd = import_order(app.uow(), store, order_payload(id=1900000092, currency="[/]"), ImportPolicy()).order_number
+    assert "[/] 160,00" in lojasync("orders", "show", str(odd)) and "[/] 160,00" in lojasync("orders", "list")

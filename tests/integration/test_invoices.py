@@ -760,9 +760,12 @@ def test_an_order_the_store_priced_in_another_currency_gets_no_document_in_reais
     older = imported(app, id=2000000048, currency=None)
     assert show_order(app.uow(), older)["currency"] == "BRL"
     import_order(app.uow(), _stores(app)[0], order_payload(id=2000000048, currency="BRL"), ImportPolicy())
-    assert show_order(app.uow(), older)["currency"] == "BRL"
+    assert [e["event"] for e in show_order(app.uow(), older)["log"]] == ["created"]   # reais: no change
     import_order(app.uow(), _stores(app)[0], order_payload(id=2000000048, currency="ARS"), ImportPolicy())
-    assert show_order(app.uow(), older)["currency"] == "ARS"
+    order = show_order(app.uow(), older)
+    assert order["currency"] == "ARS"
+    # Not a first value filled in silently: its figures are no longer reais (review).
+    assert order["log"][-1]["event"] == "updated" and "moeda alterada" in order["log"][-1]["message"]
 
     # A pending sale of an order the store then says is in another currency is not confirmed, and the order says so.
     pending = imported(app, id=2000000050)
@@ -781,6 +784,31 @@ def test_an_order_the_store_priced_in_another_currency_gets_no_document_in_reais
     order = show_order(app.uow(), sold)
     assert order["currency"] == "BRL" and order["needs_attention"]
     assert "moeda alterada" in order["attention_reason"], order["attention_reason"]
+    assert "total US$ 160,00" in order["attention_reason"] and "R$" not in order["attention_reason"]
+
+
+def test_an_order_read_in_reais_before_the_currency_was_kept_is_another_sale_once_the_store_says_dollars(app, company):
+    """Review: orders read before lojasync kept the currency have none (reais). Said "USD" later, it was taken as a
+    first value: a processed one kept reais unflagged (and, its document cancelled, was sold in reais again), a
+    pending document's order was not flagged. "BRL" said or left out is no change."""
+    from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+    from tests.factories import ts
+
+    processed, pending, in_reais = (imported(app, id=n, currency=None) for n in (2000000051, 2000000052, 2000000053))
+    confirm_sale(app.uow(), generate_sale(app.uow(), processed).id)
+    generate_sale(app.uow(), pending)
+    confirm_sale(app.uow(), generate_sale(app.uow(), in_reais).id)
+    for number, currency in ((2000000051, "USD"), (2000000052, "USD"), (2000000053, "BRL")):
+        import_order(app.uow(), _stores(app)[0], order_payload(id=number, currency=currency, updated_at=ts(60)),
+                     ImportPolicy())
+    order = show_order(app.uow(), processed)
+    assert order["needs_attention"] and "moeda alterada" in order["attention_reason"]
+    assert "a loja alterou os itens, o total ou o pagamento" in show_order(app.uow(), pending)["attention_reason"]
+    assert not show_order(app.uow(), in_reais)["needs_attention"]
+    # And back: a processed order in reais the store sends without a currency is the same sale.
+    import_order(app.uow(), _stores(app)[0], order_payload(id=2000000053, currency=None, updated_at=ts(120)),
+                 ImportPolicy())
+    assert not show_order(app.uow(), in_reais)["needs_attention"]
 
 
 def test_what_is_missing_is_listed_before_anything_is_numbered(app, sefaz):

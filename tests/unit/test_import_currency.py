@@ -8,13 +8,11 @@ import pytest
 from lojasync.entrypoints.cli import formats
 from lojasync.nuvemshop.mapper import map_order
 from lojasync.nuvemshop.payloads import parse_order
-from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.import_prepare import prepare
 from lojasync.sales.status import default_status_rules
-from lojasync.sales.views import show_order
 from lojasync.shared.money import foreign_currency, in_currency
-from tests.factories import order_payload, ts
+from tests.factories import order_payload
 
 POLICY = ImportPolicy()
 
@@ -45,12 +43,3 @@ def test_the_digest_is_unchanged_for_orders_in_reais_and_news_for_another_curren
     (reais,), _ = prepare([order_payload(id=1700000021, number=21, currency="BRL")], POLICY)
     (dollars,), _ = prepare([order_payload(id=1700000021, number=21, currency="USD")], POLICY)
     assert unsaid.digest == reais.digest != dollars.digest
-
-
-def test_an_order_imported_before_gets_its_currency_silently_on_its_next_read(uow, store):
-    # As an earlier version left it: an order in dollars imported without its currency.
-    number = import_order(uow, store, order_payload(id=1700000022, currency=None), POLICY).order_number
-    import_order(uow, store, order_payload(id=1700000022, currency="USD", updated_at=ts(60)), POLICY)
-    order = show_order(uow, number)
-    assert order["currency"] == "USD"
-    assert [e["event"] for e in order["log"]] == ["created"]   # filled in, not reported as a change

@@ -152,8 +152,8 @@ class OrderChangedSinceGenerated(_PendingDocumentOutdated):
     # What `same_sale` compares, all of it: a merchant who finds the items equal must know where else to look.
     # `document`: its label ("NF-e nº 5 série 1", "venda simples 2"), both feminine.
     message_template = ("O pedido {order_number} mudou na loja depois de gerada a {document} (itens, quantidades, "
-                        "preços, frete, desconto, total ou pagamento): aprovar agora registraria uma venda que não "
-                        "é mais a do pedido.")
+                        "preços, frete, desconto, total, pagamento ou moeda): aprovar agora registraria uma venda "
+                        "que não é mais a do pedido.")
     resolution_template = "Descarte (cancele) o documento pendente e gere outro a partir do pedido atualizado."
 
 

@@ -32,7 +32,7 @@ from lojasync.sales.shipping import Shipping
 from lojasync.sales.status import OrderStatus
 from lojasync.shared.address import Address
 from lojasync.shared.events import Aggregate
-from lojasync.shared.money import brl
+from lojasync.shared.money import foreign_currency, in_currency
 from lojasync.shared.phone import national_digits
 from lojasync.shared.tax_id import ERASURES, TaxIdProblem, TaxIdProblemCode, normalize_tax_id, parse_tax_id
 
@@ -312,8 +312,10 @@ class Order(Aggregate):
                                    total=data.total,
                                    fields=tuple(_said_as(name, getattr(self, name, None), getattr(data, name, None))
                                                 for name in held))
-        # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97".
-        reason = render(HistoryType.ATTENTION, event.params(), Names(money=brl))
+        # Stored as text and shown as it is: the money in pt-BR ("R$ 968,97"), not Decimal's "968.97", in the currency
+        # the store now says (review: a change to dollars said "total R$ 160,00").
+        reason = render(HistoryType.ATTENTION, event.params(),
+                        Names(money=lambda value: in_currency(value, data.currency)))
         if data.status is OrderStatus.CANCELLED:
             # What the back office must do comes first: the fiscal document stands until a person cancels it.
             reason = f"{cancel_in_store_reason(self.processed_by)} {reason}"
@@ -541,7 +543,7 @@ def _variant(data: LineData) -> str | None:
 
 # Fields the ERP began keeping after orders were already imported: the first import that brings one to such an
 # order fills a blank, it does not change what the store said.
-_KEPT_SINCE_LATER = frozenset({"shipping", "marketplace", "currency"})
+_KEPT_SINCE_LATER = frozenset({"shipping", "marketplace"})
 
 
 def _first_known(name: str, old: Any) -> bool:
@@ -550,6 +552,11 @@ def _first_known(name: str, old: Any) -> bool:
 
 def _is_a_change(name: str, old: Any, new: Any) -> bool:
     """Whether two different values of a field are a change the store made (not a form, not a first value)."""
+    if name == "currency":
+        # None is reais (nothing said, or read before the ERP kept it): "BRL" after it is the same sale, while another
+        # currency is another sale even as a first value (review: an order in dollars processed before it was kept,
+        # then said "USD", was left in reais unflagged, and once its document was cancelled it was sold in reais again).
+        return foreign_currency(old) != foreign_currency(new)
     return not _same_place(old, new) and not _first_known(name, old)
 
 

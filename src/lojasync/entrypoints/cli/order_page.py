@@ -41,10 +41,12 @@ def print_order(order: dict, documents: OrderDocuments) -> None:
     table(None, ["SKU", Column("Produto", ratio=1), Column("Qtd", justify="right"), money_column("Unitário"),
                  money_column("Total")],
           [[escape(formats.product_cell(ln["sku"], ln.get("product_id"))), escape(ln["name"]),
-            formats.number(ln["quantity"]), formats.money(ln["unit_price"], currency),
-            formats.money(ln["total"], currency)]
+            formats.number(ln["quantity"]), escape(formats.money(ln["unit_price"], currency)),
+            escape(formats.money(ln["total"], currency))]
            for ln in order["lines"]])
-    amount = {name: formats.money(order[name], currency) for name in ("subtotal", "discount", "freight", "total")}
+    # The currency's sign is the store's text when babel knows no other (escaped: it is printed as rich markup).
+    amount = {name: escape(formats.money(order[name], currency))
+              for name in ("subtotal", "discount", "freight", "total")}
     _say(f"Subtotal {amount['subtotal']}  Desconto {amount['discount']}  Frete {amount['freight']}  "
          f"[bold]Total {amount['total']}[/]")
     if foreign_currency(currency):

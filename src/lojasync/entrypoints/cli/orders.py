@@ -114,7 +114,7 @@ def orders_list(
         customer = escape(o["customer"]["name"]) if o["customer"] else f"{buyer}[dim]— {escape(problem)}[/]"
         flag = " [yellow]⚠[/]" if o["needs_attention"] else ""
         rows.append([o["number"], formats.when(o["placed_at"]), o["status"] + flag, origin, customer,
-                     formats.money(o["total"], o["currency"])])
+                     escape(formats.money(o["total"], o["currency"]))])
     title = f"Pedidos/Orçamentos ({formats.number(result.total)})"
     table_or_lines(title, [Column("Nº", justify="right", no_wrap=True), time_column("Data"),
                            Column("Situação", no_wrap=True), Column("Nº loja", no_wrap=True),
