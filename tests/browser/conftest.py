@@ -100,10 +100,16 @@ def page(browser, shots, request):
                                   viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
+    # Whatever the pages' Content-Security-Policy blocked (an inline script, a style, eval): each test walks its pages
+    # under the policy, and one that blocked something of the site's own fails here.
+    blocked = []
+    tab.on("console", lambda message: blocked.append(message.text)
+           if "Content Security Policy" in message.text else None)
     yield tab
     if getattr(request.node, "browser_failed", False):
         tab.screenshot(path=str(shots.folder / "falha.png"), full_page=True)
     context.close()
+    assert not blocked, blocked
 
 
 @pytest.fixture()

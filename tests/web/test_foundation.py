@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from fastapi import Depends, Request
 
 from lojasync.entrypoints.web.auth import api_caller, csrf_protect, page_user
+from lojasync.entrypoints.web.security_headers import html_policy
 from lojasync.entrypoints.web.templating import flash, redirect, render, templates
 from lojasync.sales.errors import OrderNotFound
 from lojasync.shared.errors import LojasyncError
@@ -160,10 +162,45 @@ def test_every_answer_carries_the_protective_headers(web, api_token):
                web.post("/webhooks/nuvemshop", content=b"{}")]
     assert [a.status_code for a in answers][-2] == 413
     for answer in answers:
+        html = answer.headers.get("content-type", "").startswith("text/html")
         assert (answer.headers.get("x-frame-options"), answer.headers.get("x-content-type-options"),
                 answer.headers.get("referrer-policy"), answer.headers.get("content-security-policy")) == (
-            "DENY", "nosniff", "same-origin", "frame-ancestors 'none'"), (answer.request.url, answer.headers)
+            "DENY", "nosniff", "same-origin", html_policy() if html else "frame-ancestors 'none'"), (
+            answer.request.url, answer.headers)
         assert len(answer.headers.get_list("x-frame-options")) == 1   # a page's own is not doubled
+        assert len(answer.headers.get_list("content-security-policy")) == 1
+
+
+def test_no_template_carries_an_inline_script_the_policy_would_block():
+    """The pages' policy runs no inline script: one in a template would silently do nothing in the browser."""
+    from pathlib import Path
+
+    import lojasync.entrypoints.web as web_package
+
+    folder = Path(web_package.__file__).parent / "templates"
+    for template in folder.rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"\son[a-z]+\s*=", text), template
+        assert not re.search(r"javascript:", text, re.I), template
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert "src=" in tag or 'nonce="{{ nonce }}"' in tag, (template, tag)
+
+
+def test_a_page_runs_no_script_but_its_sites_own_files(web, logged_in):
+    """Store text that got past the templates' escaping would still not run: the pages allow no inline script, no
+    event attribute, no script of another origin, and the page's own files (htmx, forms.js) carry none either."""
+    page = logged_in.get("/pedidos")
+    policy = dict(part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";"))
+    assert policy["script-src"] == "'self' 'unsafe-eval'" and policy["object-src"] == "'none'"
+    assert policy["default-src"] == "'self'" and policy["base-uri"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'" and policy["form-action"] == "'self'"
+    assert "<script>" not in page.text and not re.search(r"\son[a-z]+=", page.text)
+    # Swagger's page runs its one inline script by a nonce of its own answer, new each time.
+    docs = [logged_in.get("/api/v1/docs") for _ in range(2)]
+    nonces = [re.search(r"'nonce-([^']+)'", d.headers["content-security-policy"]).group(1) for d in docs]
+    assert nonces[0] != nonces[1]
+    for answer, nonce in zip(docs, nonces, strict=True):
+        assert f'<script nonce="{nonce}">' in answer.text
 
 
 def test_the_apis_answers_are_kept_by_no_cache(web, api_token, logged_in):

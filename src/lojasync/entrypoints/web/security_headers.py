@@ -12,6 +12,24 @@ from lojasync.entrypoints.web.body_limit import ASGIApp, Receive, Scope, Send
 PAGE_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 _DEFAULTS = [(name.lower().encode(), value.encode()) for name, value in PAGE_HEADERS.items()]
+
+
+def html_policy(nonce: str | None = None) -> str:
+    """The Content-Security-Policy of an HTML page: scripts only from this site's own files (a script that store
+    text smuggled into a page, past the templates' escaping, does not run: no inline script, no event attribute, no
+    other origin), nothing loaded from elsewhere, no plugin, no <base> rewriting the links, forms sent here only.
+    `nonce`: the one inline script a page carries (the API's Swagger page). Allowed, and why: inline styles (htmx
+    adds its indicator's <style>; Swagger UI styles its elements), `data:` images (Swagger's icons), and eval (the
+    conditions of htmx's polling triggers, "every 15s [...]", are compiled by htmx with Function())."""
+    scripts = f"'self' 'nonce-{nonce}' 'unsafe-eval'" if nonce else "'self' 'unsafe-eval'"
+    return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+# An HTML answer gets the page policy; the others (JSON, the NF-e's XML, the DANFE's PDF: a browser's PDF viewer is
+# not to be second-guessed) keep the frame rule alone.
+_HTML_POLICY = (b"content-security-policy", html_policy().encode())
+_HTML = b"text/html"
 # The API's answers name customers (CPF, addresses) as the pages do, and a browser's session may call it (Swagger's
 # "Try it out"): no copy kept by the browser or a shared cache, as the pages and downloads say (review: the JSON
 # alone had no Cache-Control). Its static Swagger bundle, which names nobody, may be kept.
@@ -36,8 +54,11 @@ class SecurityHeaders:
         async def with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
-                headers += [(name, value) for name, value in defaults if name not in present]
+                present = {name.lower(): value for name, value in headers}
+                wanted = defaults
+                if present.get(b"content-type", b"").lower().startswith(_HTML):
+                    wanted = [_HTML_POLICY if name == _HTML_POLICY[0] else (name, value) for name, value in defaults]
+                headers += [(name, value) for name, value in wanted if name not in present]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -4,6 +4,7 @@ Swagger UI's files come from the installed package `fastapi_offline`: no CDN, th
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi.routing import iter_route_contexts
 
 from lojasync.entrypoints.web.api.routing import PREFIX, ApiRoute
 from lojasync.entrypoints.web.auth import ApiCaller, api_caller, optional_user
+from lojasync.entrypoints.web.security_headers import html_policy
 from lojasync.entrypoints.web.templating import templates
 
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -77,9 +79,12 @@ def docs(request: Request, caller: ApiCaller = Depends(api_caller)) -> HTMLRespo
     """Swagger UI. Opened from the browser's session, it carries that session's CSRF token so that "Try it out"
     works for the calls that change something too (a page of this site, like the others, so it may know it)."""
     user = optional_user(request) if caller.kind == "session" else None
+    # Its one inline script (Swagger UI's set-up) runs by this answer's own nonce; no other inline script does.
+    nonce = secrets.token_urlsafe(16)
     response = templates.TemplateResponse(request, "api/docs.html", {
-        "prefix": PREFIX, "csrf_token": user.csrf_token if user else None})
+        "prefix": PREFIX, "csrf_token": user.csrf_token if user else None, "nonce": nonce})
     response.headers["Cache-Control"] = "no-store"   # it holds the session's CSRF token
+    response.headers["Content-Security-Policy"] = html_policy(nonce)
     return response
 
 

@@ -25,3 +25,11 @@ window.addEventListener("pageshow", function (event) {
     });
   }
 });
+
+// A read-only field made to be copied (the install link) is selected whole when it takes the focus. Here, not in an
+// onfocus attribute: the pages' Content-Security-Policy runs no inline script.
+document.addEventListener("focusin", function (event) {
+  if (event.target.matches && event.target.matches("input[data-select-on-focus]")) {
+    event.target.select();
+  }
+});
