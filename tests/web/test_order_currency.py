@@ -15,8 +15,12 @@ def test_the_order_page_and_the_list_show_another_currency_as_such(app, logged_i
     assert "Moeda USD: valores como a loja os informou, não em reais; o lojasync não emite NF-e nem venda simples " \
            "deste pedido" in text_of(page)
     assert "US$" in page and "R$" not in text_of(page.split('id="documentos-titulo"')[0])
+    # Nothing offered that would be refused: the menu says why instead.
+    assert 'data-testid="gerar-nfe"' not in page and 'data-testid="sem-documento-moeda"' in page
+    assert "Mais ações → Gerar" not in page
     shown = logged_in.get(f"/pedidos/{reais}").text
     assert 'data-testid="moeda"' not in shown and "R$" in shown and "US$" not in shown
+    assert 'data-testid="gerar-nfe"' in shown and 'data-testid="sem-documento-moeda"' not in shown
     listed = text_of(logged_in.get("/pedidos").text)
     assert "US$" in listed and "R$" in listed
 
