@@ -289,6 +289,34 @@ def test_checking_the_last_flagged_receivable_takes_its_reason_off_the_order_and
     assert show_order(app.uow(), number)["log"][-1] == entry
 
 
+def test_a_sale_issued_again_after_one_cancelled_with_a_received_installment_says_the_customer_paid(app, store_id):
+    """Review: a 3x card sale, installment 1 received, cancelled to fix something and confirmed again: the order said
+    to check a refund of the money the new sale goes on owning, and the new 1/3 billed it again, nothing tying them."""
+    payload = {"id": 1800000018, "payment_status": "paid",
+               "payment_details": {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}}
+    number = imported(app, store_id, **payload)
+    first_sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), first_sale.id)
+    received = list_receivables(app.uow())[0]
+    receive(app.uow(), received["id"])
+    cancel_sale(app.uow(), first_sale.id)
+    assert "confira se é preciso devolver" in show_order(app.uow(), number)["attention_reason"]
+
+    second_sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), second_sale.id)
+    order = show_order(app.uow(), number)
+    assert order["attention_reasons"] == [
+        f"Venda simples {first_sale.id} cancelada com 1 conta(s) a receber já recebida(s), e a venda continua com a "
+        f"venda simples {second_sale.id}: o cliente já pagou; confira as contas do documento que continua, que "
+        "cobram o mesmo valor de novo."]
+    kept = next(r for r in list_receivables(app.uow()) if r["id"] == received["id"])
+    assert kept["needs_attention"] and kept["attention_reason"].startswith(
+        "Recebida antes do cancelamento do documento que a gerou, mas o outro documento do pedido continua a venda")
+    # Checked, the order's reason goes as before.
+    check_receivable(app.uow(), received["id"])
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
 def test_checking_the_only_flagged_receivable_clears_the_order_flagged_for_it_alone(app, store_id):
     number = imported(app, store_id, id=1800000017)
     sale = generate_sale(app.uow(), number)

@@ -63,13 +63,13 @@ PAID_FOR_THE_STANDING_SALE = ("Recebida antes do cancelamento do documento que a
                               "marque como recebidas (ou cancele, com o motivo) as contas do outro documento que "
                               "cobram este valor de novo, e esta como conferida.")
 # The end of the order's own reason for them: it goes when the last of the order's flagged receivables is checked.
-_ORDER_REFUND_CHECK = "conta(s) a receber já recebida(s): confira se é preciso devolver o valor ao cliente."
+REFUND_CHECK_ENDING = "conta(s) a receber já recebida(s): confira se é preciso devolver o valor ao cliente."
 _ORDER_PAID_OVER = "o cliente já pagou; confira as contas do documento que continua, que cobram o mesmo valor de novo."
 
 
 def refund_check_reason(document: str, flagged: int) -> str:
     """The order's attention text when cancelling `document` (its label) kept `flagged` received receivables."""
-    return f"{document[:1].upper()}{document[1:]} cancelada com {flagged} {_ORDER_REFUND_CHECK}"
+    return f"{document[:1].upper()}{document[1:]} cancelada com {flagged} {REFUND_CHECK_ENDING}"
 
 
 def paid_over_reason(document: str, flagged: int, standing: str) -> str:
@@ -78,10 +78,16 @@ def paid_over_reason(document: str, flagged: int, standing: str) -> str:
             f"venda continua com a {standing}: {_ORDER_PAID_OVER}")
 
 
+def is_refund_check_of(reason: str, document: str) -> bool:
+    """Whether an order's pending reason is `refund_check_reason`'s for `document` (its label), whatever the count."""
+    return reason.startswith(f"{document[:1].upper()}{document[1:]} cancelada com ") and \
+        reason.endswith(REFUND_CHECK_ENDING)
+
+
 def is_refund_check_reason(reason: str) -> bool:
     """Whether an order's pending reason is `refund_check_reason`'s or `paid_over_reason`'s (whatever the
     documents and count): it goes with the last of the order's flagged receivables checked."""
-    return reason.endswith(_ORDER_REFUND_CHECK) or reason.endswith(_ORDER_PAID_OVER)
+    return reason.endswith(REFUND_CHECK_ENDING) or reason.endswith(_ORDER_PAID_OVER)
 
 
 class Receivable:

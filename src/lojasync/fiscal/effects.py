@@ -14,6 +14,9 @@ from lojasync.finance.plans import InstallmentRule
 from lojasync.finance.receivables import (
     PAID_FOR_THE_STANDING_SALE,
     RECEIVED_BEFORE_CANCEL,
+    REFUND_CHECK_ENDING,
+    ReceivableStatus,
+    is_refund_check_of,
     paid_over_reason,
     refund_check_reason,
 )
@@ -101,7 +104,34 @@ def _write_effects(event: DocumentEvent, uow, rules: dict[str, InstallmentRule] 
         order.record(ReceivablesCreated(order=order, actor=event.actor, count=len(created),
                                         total=sum((r.amount for r in created), ZERO),
                                         document=document.label))
+        _paid_before(uow, order, document)
     order.mark_processed(_PROCESSED_BY[document.kind])
+
+
+def _paid_before(uow, order, document) -> None:
+    """The order's sale goes on with `document` after another of its documents was cancelled with receivables
+    already received (an NF-e with an error, cancelled and issued again): the customer paid part of this sale, which
+    `document`'s receivables bill again. No refund to check any more (review: the order said to give the money back
+    while the new document's installment 1/3 asked for it again): said as when the cancelled one had another
+    document standing (`PAID_FOR_THE_STANDING_SALE`)."""
+    if not any(reason.endswith(REFUND_CHECK_ENDING) for reason in order.attention_reasons):
+        return   # every ordinary approval: nothing to read
+    paid = [r for r in uow.receivables.list(order_id=order.id) if r.status is ReceivableStatus.RECEIVED
+            and r.needs_attention and r.attention_reason == RECEIVED_BEFORE_CANCEL]
+    counts: dict[tuple[str, str], int] = {}
+    for receivable in paid:
+        receivable.attention_reason = PAID_FOR_THE_STANDING_SALE
+        source = (receivable.source_type, receivable.source_id)
+        counts[source] = counts.get(source, 0) + 1
+    for (source_type, source_id), flagged in counts.items():
+        label = _label_of(uow, source_type, source_id)
+        order.withdraw_attention(lambda reason, label=label: is_refund_check_of(reason, label))
+        order.ask_for_a_person(paid_over_reason(label, flagged, document.label))
+
+
+def _label_of(uow, source_type: str, source_id: str) -> str:
+    repository = uow.invoices if source_type == DocumentKind.NFE.value else uow.simple_sales
+    return repository.get(int(source_id)).label
 
 
 def _warn_if_short(uow, event: DocumentApproved, product_ids: set[int]) -> None:
