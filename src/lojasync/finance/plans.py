@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from lojasync.sales.order_data import MAX_INSTALLMENTS
 from lojasync.shared.money import split_by_weights
 
 
@@ -67,7 +68,7 @@ def installment_plan(total: Decimal, installments: int | None, method: str | Non
     `not_before`: the day the receivables are written. An installment the rule puts earlier (a Pix paid in the
     store days before its NF-e was authorised) falls due that day: a receivable is never overdue ("vencida")
     the moment it exists, which would send the operator chasing a customer who already paid."""
-    count = installments if installments and 0 < installments <= 48 else 1
+    count = installments if installments and 0 < installments <= MAX_INSTALLMENTS else 1
     # Never an installment of R$ 0,00 (R$ 0,02 in 3 times is 2 of R$ 0,01): nobody pays or chases nothing.
     count = max(1, min(count, int(total * 100)))
     table = rules or DEFAULT_RULES

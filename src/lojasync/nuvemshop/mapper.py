@@ -8,7 +8,7 @@ from decimal import Decimal
 from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
 from lojasync.sales.customers import CustomerData
 from lojasync.sales.marketplaces import MERCADO_LIVRE
-from lojasync.sales.order_data import LineData, OrderData
+from lojasync.sales.order_data import MAX_INSTALLMENTS, LineData, OrderData
 from lojasync.sales.orders import ORIGIN_ONLINE_STORE
 from lojasync.sales.shipping import Shipping
 from lojasync.sales.status import StatusRules
@@ -150,15 +150,14 @@ def _first(*values: str | None) -> str | None:
     return next((v for v in values if v), None)
 
 
-# More installments than any card plan has is a broken value, kept as none (the receivables then make one).
-MAX_INSTALLMENTS = 999
 _INSTALLMENTS_TEXT = re.compile(r"\s*[0-9]{1,6}(?:\.0+)?\s*")
 
 
 def _installments(value: object) -> int | None:
     """The store's installment count: a whole number, written 3, "3" or 3.0, from 1 to MAX_INSTALLMENTS; anything
     else None. A huge one failed the whole import with a database overflow, retried for ever (review: the order never
-    reached Pedidos), and 3.0 was read as none, a 3x card sale recorded as one receivable."""
+    reached Pedidos), and 3.0 was read as none, a 3x card sale recorded as one receivable. The limit is the
+    receivables' own (review: 49 to 999 were kept, the order said "em 60x" and its receivables made one)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         return None
     if isinstance(value, float):

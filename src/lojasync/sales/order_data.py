@@ -12,6 +12,10 @@ from lojasync.sales.status import OrderStatus
 from lojasync.shared.address import Address
 from lojasync.shared.tax_id import TaxIdProblem, TaxIdProblemCode
 
+# The most installments a sale is taken in: more than any card or boleto plan has. One above it is a broken value,
+# kept as none by the import (the receivables then make one, and the order names no count it does not honour).
+MAX_INSTALLMENTS = 48
+
 
 @dataclass(frozen=True)
 class LineData:
