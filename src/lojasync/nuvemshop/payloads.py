@@ -150,6 +150,19 @@ OptionalMoney = Annotated[Decimal | None, BeforeValidator(lambda v: None if v in
 Quantity = Annotated[int, BeforeValidator(_quantity)]
 StoreDate = Annotated[datetime | None, BeforeValidator(parse_store_datetime)]
 
+
+def _date_or_none(value: Any) -> datetime | None:
+    """A date the ERP can do without: unreadable, it is none (review: a `cancelled_at` of "0000-00-00 00:00:00", PHP's
+    empty date, failed the whole order, which the merchant cannot fix in the store). An unreadable `paid_at` is as
+    if the store said none: the receivables count from the document's approval."""
+    try:
+        return parse_store_datetime(value)
+    except ValueError:
+        return None
+
+
+OptionalStoreDate = Annotated[datetime | None, BeforeValidator(_date_or_none)]
+
 _SHIPPING_SPELLINGS = {"unshipped": "unfulfilled", "shipped": "fulfilled"}
 
 
@@ -198,9 +211,9 @@ class StoreOrder(_Lenient):
     cancel_reason: Text = None
     created_at: StoreDate = None
     updated_at: StoreDate = None
-    paid_at: StoreDate = None
-    cancelled_at: StoreDate = None
-    completed_at: StoreDate = None
+    paid_at: OptionalStoreDate = None
+    cancelled_at: OptionalStoreDate = None
+    completed_at: OptionalStoreDate = None
 
     subtotal: Money = Decimal("0.00")
     discount: Money = Decimal("0.00")
