@@ -17,6 +17,7 @@ from lxml import etree
 from lojasync.finance.services import list_receivables
 from lojasync.fiscal.certificate_errors import CertificateMissing
 from lojasync.fiscal.errors import (
+    CancellationRefused,
     DocumentNotPossible,
     InvoiceBeingSent,
     OrderAlreadyProcessing,
@@ -3100,3 +3101,21 @@ def test_a_pending_document_of_an_order_the_store_changed_is_flagged_until_disca
     assert entry["message"].startswith(f"A loja desfez a mudança: o pedido voltou a ser a venda que o documento "
                                        f"(venda simples {sale.id} pendente) descreve")
     assert cancel_sale(app.uow(), sale.id)[1]
+
+
+def test_a_clock_ahead_of_sefazs_is_said_as_the_clock_not_the_data(app, company, sefaz):
+    """Review: with this server 90 s ahead, SEFAZ rejects the NF-e (703) and refuses its cancellation (578); the
+    advice sent the operator to the company's, the product's or the customer's data."""
+    ahead = lambda: datetime.now(timezone.utc) + timedelta(seconds=90)  # noqa: E731
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000009101), now=ahead)
+    view, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=ahead)
+    assert (view.status, view.rejection_code) == ("rejected", "703")
+    resolution = show_invoice(app.uow(), invoice.id).rejection_resolution
+    assert resolution.startswith("A SEFAZ recusou a data e a hora que esta máquina escreveu: o relógio do servidor")
+    assert "O número da NF-e é mantido." in resolution
+    # The clock right again: sent again, built anew, authorised.
+    assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
+    with pytest.raises(CancellationRefused) as refused:
+        cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra", now=ahead)
+    assert refused.value.params["status"] == "578"
+    assert "Acerte a hora da máquina (sincronização NTP)" in refused.value.resolution

@@ -333,6 +333,16 @@ class NumberTakenAtSefaz(LojasyncError):
         super().__init__(number=number, invoice_id=invoice_id)
 
 
+# SEFAZ's rejections of the moment an NF-e or event says it was made, against SEFAZ's own clock (228 issued too long
+# ago, 703 in the future, 578 an event after its processing): lojasync writes the moment from this machine's clock,
+# so the clock is what is wrong, not the order, the company or the customer (review: "corrija os dados da empresa,
+# do produto ou do cliente", for a server 90 seconds ahead).
+CLOCK_REJECTIONS = frozenset({"228", "703", "578"})
+CLOCK_ADVICE = ("A SEFAZ recusou a data e a hora que esta máquina escreveu: o relógio do servidor do lojasync está "
+                "adiantado ou atrasado em relação ao da SEFAZ. Acerte a hora da máquina (sincronização NTP) e tente de "
+                "novo; o pedido e os cadastros não precisam mudar.")
+
+
 def number_spent_resolution(code: str | None) -> str | None:
     """What to do with an NF-e SEFAZ rejected because it holds its number (539: another key; 206: voided), as its
     page, the terminal and a refused second document say it; None for any other code."""
@@ -423,6 +433,7 @@ WRONG_AUTHORISER = ("O pedido chegou a um autorizador da SEFAZ que não atende a
                     "é de 24 horas da autorização.")
 _CANCELLATION_REFUSAL_ADVICE = {
     CANCELLATION_DEADLINE_PASSED: PAST_CANCELLATION_DEADLINE,
+    "578": CLOCK_ADVICE,
     "249": WRONG_AUTHORISER,
     "250": WRONG_AUTHORISER,
 }

@@ -8,7 +8,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from lojasync.fiscal.errors import InvoiceNotFound, SaleNotFound, number_spent_resolution
+from lojasync.fiscal.errors import (
+    CLOCK_ADVICE,
+    CLOCK_REJECTIONS,
+    InvoiceNotFound,
+    SaleNotFound,
+    number_spent_resolution,
+)
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
@@ -116,6 +122,8 @@ class InvoiceView:
         if self.rejection_code == "214":   # the same NF-e is as big when sent again
             return ("A NF-e passa do tamanho que a SEFAZ aceita numa mensagem (500 KB): transmiti-la de novo não "
                     "resolve. Descarte-a e divida a venda em pedidos menores na loja, ou emita uma venda simples.")
+        if self.rejection_code in CLOCK_REJECTIONS:   # sent again once the clock is right: built anew, same number
+            return f"{CLOCK_ADVICE} O número da NF-e é mantido."
         return number_spent_resolution(self.rejection_code) or (
             "Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente) e transmita de novo: o número "
             "é mantido. Ou descarte a nota.")
