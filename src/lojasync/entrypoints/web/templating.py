@@ -33,8 +33,21 @@ MAX_FLASH_COOKIE = 4096  # a browser keeps at most ~4 KB per cookie anyway
 _LEVEL_NAMES = {"info": "info", "success": "sucesso", "warning": "aviso", "error": "erro"}
 
 
+def date_input_value(value: object) -> object:
+    """A day as a date input holds it (2026-01-31): one typed 31/01/2026 (accepted, and filtering the list) showed
+    an empty field, the browser dropping a value not in ISO form, and the next "Filtrar" lost the period (review). A
+    value that is no day stays as typed, beside its error."""
+    if not isinstance(value, str) or not value.strip():
+        return value
+    try:
+        return formats.parse_day(value, "").isoformat()
+    except LojasyncError:
+        return value
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters.update({
+    "date_input_value": date_input_value,
     "money": formats.money,
     "date": formats.day,
     "datetime": formats.when,
