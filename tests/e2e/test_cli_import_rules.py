@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from typer.testing import CliRunner
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.app import app as cli
 from lojasync.entrypoints.cli.context import reset_container
 from lojasync.sales.status import OrderStatus
@@ -51,6 +53,10 @@ def test_set_changes_the_rules_in_the_database_and_reset_goes_back(app, lojasync
     assert current.reconcile_minutes == 5
     shown = json.loads(lojasync("import-rules", "show", "--format", "json").output)
     assert shown["reconcile_minutes"]["updated_by"].startswith("terminal")
+    # The moment in the store's time, as the settings page says it (review: the terminal said it in UTC).
+    moment = formats.when(datetime.fromisoformat(shown["reconcile_minutes"]["updated_at"]))
+    table = " ".join(lojasync("import-rules", "show").output.split())
+    assert f"{moment} por terminal" in table and "UTC" not in table
 
     back = json.loads(lojasync("import-rules", "set", "--reset", "reconcile-minutes", "--reset", "unknown-sku",
                                "--format", "json").output)

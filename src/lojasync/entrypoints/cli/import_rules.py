@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json
 from lojasync.nuvemshop.services.import_settings import (
@@ -113,7 +114,8 @@ def _print(view: ImportSettingsView, fmt: OutputFormat, done: str | None = None)
 
     def origin(key: str) -> str:
         s = sources[key]
-        when = f", {s.updated_at:%d/%m/%Y %H:%M} UTC por {s.updated_by or '?'}" if s.updated_at else ""
+        # In the store's time, as the settings page says it (review: this said UTC, the page Brasília's).
+        when = f", {formats.when(s.updated_at)} por {s.updated_by or '?'}" if s.updated_at else ""
         return f"[dim]({s.label}{when})[/]"
 
     console.print(f"[bold]Tabela de situações[/] {origin(STATUS_RULES)}", highlight=False)

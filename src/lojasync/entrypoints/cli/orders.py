@@ -87,7 +87,7 @@ def orders_list(
     old_without_customer: Annotated[bool, typer.Option("--sem-cliente", hidden=True)] = False,
     old_attention: Annotated[bool, typer.Option("--atencao", hidden=True)] = False,
 ) -> None:
-    """Lista os pedidos, do mais novo para o mais antigo, em páginas."""
+    """Lista os pedidos, do mais novo para o mais antigo pelo número no ERP (a ordem em que chegaram), em páginas."""
     if search is not None and len(search) > MAX_SEARCH_LENGTH:
         usage_error(f"--search: no máximo {MAX_SEARCH_LENGTH} caracteres (um número de pedido, um nome ou um "
                     "CPF/CNPJ).")
