@@ -175,6 +175,14 @@ def test_errors_are_json_in_portuguese_with_a_status_of_their_kind(api, path, st
     assert body["codigo"] == code and body["erro"] and set(body) == {"erro", "codigo", "resolucao"}
 
 
+def test_a_day_not_in_the_calendar_and_a_day_out_of_range_are_said_as_such(api):
+    """review: 2026-02-30 was told to be written AAAA-MM-DD (it was), and year 1 was written "01/01/1"."""
+    missing = api.get("/api/v1/orders?placed_to=2026-02-30").json()
+    assert "placed_to (dia que não existe no calendário (AAAA-MM-DD))" in missing["erro"]
+    far = api.get("/api/v1/orders?placed_from=0001-01-01").json()
+    assert "01/01/0001 fora do intervalo aceito" in far["erro"]
+
+
 def test_a_document_the_state_does_not_allow_is_a_409(api, orders):
     response = api.post(f"/api/v1/orders/{orders['ana']}/nfe")   # no company (emitente) set up yet
     assert response.status_code == 409

@@ -15,6 +15,13 @@ def _expected_values(ctx: dict) -> str:
     return "use " + str(ctx.get("expected", "")).replace(" or ", " ou ")
 
 
+def _day_words(ctx: dict) -> str:
+    # 2026-02-30 is in the right form, and no day (review: it was told to be written AAAA-MM-DD, as it was).
+    if "outside expected range" in str(ctx.get("error", "")):
+        return "dia que não existe no calendário (AAAA-MM-DD)"
+    return "dia AAAA-MM-DD"
+
+
 # What a field of the wrong kind should hold, by pydantic's error type: an integrator reads "status (use
 # 'pendente' ou 'autorizada')" instead of guessing from the field's name.
 _EXPECTED = {
@@ -30,8 +37,8 @@ _EXPECTED = {
     "less_than": lambda ctx: f"menor que {ctx.get('lt')}",
     "bool_parsing": lambda ctx: "true ou false",
     "bool_type": lambda ctx: "true ou false",
-    "date_parsing": lambda ctx: "dia AAAA-MM-DD",
-    "date_from_datetime_parsing": lambda ctx: "dia AAAA-MM-DD",
+    "date_parsing": lambda ctx: _day_words(ctx),
+    "date_from_datetime_parsing": lambda ctx: _day_words(ctx),
     "date_type": lambda ctx: "dia AAAA-MM-DD",
     "string_type": lambda ctx: "texto",
     "string_too_short": lambda ctx: f"ao menos {ctx.get('min_length')} caractere(s)",

@@ -235,9 +235,9 @@ def list_(
 ) -> OrderPageOut:
     for day in (placed_from, placed_to):
         if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise PeriodInvalid(reason=f"{day:%d/%m/%Y} fora do intervalo aceito")
+            raise PeriodInvalid(reason=f"{formats.day(day)} fora do intervalo aceito")
     if placed_from and placed_to and placed_from > placed_to:
-        raise PeriodInvalid(reason=f"de {placed_from:%d/%m/%Y} até {placed_to:%d/%m/%Y}")
+        raise PeriodInvalid(reason=f"de {formats.day(placed_from)} até {formats.day(placed_to)}")
     criteria = OrderFilter(status=STATUS_OF.get(status), origin=ORIGIN_OF.get(origin),
                            without_customer=without_customer, needs_attention=needs_attention,
                            placed_from=formats.day_start(placed_from) if placed_from else None,
