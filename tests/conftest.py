@@ -41,6 +41,16 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _merchant_zone_back_to_brasilias():
+    """A test that ran a process in another time zone (LOJASYNC_TIME_ZONE) leaves the next one in Brasília's, as a
+    new process would be."""
+    yield
+    from lojasync.shared.local_zone import DEFAULT_ZONE, use_merchant_zone
+
+    use_merchant_zone(DEFAULT_ZONE)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _every_nfe_also_written_by_xsdata():
     """Every NF-e the tests build in this process is also written by xsdata's serializer and the two compared byte

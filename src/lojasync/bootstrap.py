@@ -68,6 +68,7 @@ from lojasync.sales.events import (
 from lojasync.sales.handlers import write_history
 from lojasync.settings import Settings, load_settings
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import use_merchant_zone
 from lojasync.shared.messagebus import MessageBus
 from lojasync.stock.counts import StockCounted
 
@@ -205,6 +206,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     say so, not leave an empty data folder behind).
     """
     settings = settings or load_settings()
+    use_merchant_zone(settings.time_zone)
     start_mappers()
     start_account_mappers()
     engine = open_engine(settings.resolved_database_url, create=create, data_dir=settings.data_dir)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -16,6 +17,7 @@ from pydantic_settings import SettingsError as SourceError
 from lojasync.finance.plans import DEFAULT_RULES, OTHER, InstallmentRule
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.local_zone import DEFAULT_ZONE
 from lojasync.shared.text import is_http_address
 from lojasync.stock.products import UnknownSkuPolicy
 
@@ -65,6 +67,8 @@ class Settings(BaseSettings):
     receivable_rules: dict[str, InstallmentRule] = Field(default_factory=dict)
 
     log_level: str = "WARNING"
+    # The merchant's time zone (lists, pages, date filters, due dates): Brasília's unless set (`shared.local_zone`).
+    time_zone: str = DEFAULT_ZONE
     log_json: bool = False
 
     # The Nuvemshop app: the client secret signs webhooks (HMAC) and, with the id, exchanges OAuth codes.
@@ -140,6 +144,17 @@ class Settings(BaseSettings):
                              f"termina em {MAX_SEFAZ_TIMEOUT} segundos, e sem resposta a NF-e fica aguardando SEFAZ "
                              "e é consultada depois")
         return value
+
+    @field_validator("time_zone", mode="after")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        name = value.strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"fuso horário desconhecido {value!r}: use um nome da base IANA, como America/Sao_Paulo, "
+                             "America/Manaus, America/Cuiaba ou America/Rio_Branco") from None
+        return name
 
     @field_validator("log_level", mode="after")
     @classmethod

@@ -8,11 +8,13 @@ from datetime import date, datetime, timezone
 import pytest
 
 from lojasync.finance.errors import ReceiptDateInvalid
-from lojasync.finance.receivables import LOCAL, receipt_moment
+from lojasync.finance.receivables import receipt_moment
+from lojasync.shared.local_zone import merchant_zone
 
 # 23:30 in São Paulo on 03/12/2026: already 04/12 in UTC.
 NOW = datetime(2026, 12, 4, 2, 30, tzinfo=timezone.utc)
 PLACED = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+LOCAL = merchant_zone()   # Brasília's, the default
 
 
 def test_no_day_or_today_where_the_merchant_is_is_the_moment_of_the_baixa():

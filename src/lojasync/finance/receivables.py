@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from lojasync.finance.errors import ReceiptDateInvalid, ReceivableAlreadyReceived, ReceivableCancelled
+from lojasync.shared.local_zone import merchant_zone
 
-# A due date, and a receipt's day (its bank statement's), are calendar days where the merchant is.
-LOCAL = ZoneInfo("America/Sao_Paulo")
+# A due date, and a receipt's day (its bank statement's), are calendar days where the merchant is (`merchant_zone`).
 
 
 def receipt_moment(received_on: date | None, now: datetime, placed_at: datetime | None = None) -> datetime:
@@ -26,17 +25,18 @@ def receipt_moment(received_on: date | None, now: datetime, placed_at: datetime 
     02/12) would put the money in the wrong month of the cash flow."""
     if received_on is None:
         return now
-    today = now.astimezone(LOCAL).date()
+    local = merchant_zone()
+    today = now.astimezone(local).date()
     if received_on > today:
         raise ReceiptDateInvalid(given=received_on.strftime("%d/%m/%Y"),
                                  why=f"é depois de hoje ({today.strftime('%d/%m/%Y')})")
-    if placed_at is not None and received_on < placed_at.astimezone(LOCAL).date():
-        placed = placed_at.astimezone(LOCAL).date()
+    if placed_at is not None and received_on < placed_at.astimezone(local).date():
+        placed = placed_at.astimezone(local).date()
         raise ReceiptDateInvalid(given=received_on.strftime("%d/%m/%Y"),
                                  why=f"é antes do pedido, feito em {placed.strftime('%d/%m/%Y')}")
     if received_on == today:
         return now
-    return datetime.combine(received_on, time(12), tzinfo=LOCAL).astimezone(timezone.utc)
+    return datetime.combine(received_on, time(12), tzinfo=local).astimezone(timezone.utc)
 
 
 class ReceivableStatus(StrEnum):

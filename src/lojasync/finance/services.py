@@ -18,7 +18,6 @@ from lojasync.finance.events import (
 )
 from lojasync.finance.ports import ReceivableRepository
 from lojasync.finance.receivables import (
-    LOCAL,
     PAID_FOR_THE_STANDING_SALE,
     Receivable,
     ReceivableStatus,
@@ -28,6 +27,7 @@ from lojasync.finance.receivables import (
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OrderRepository
+from lojasync.shared.local_zone import merchant_zone
 from lojasync.shared.text import clean_text
 
 
@@ -77,8 +77,9 @@ def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = 
 def _day_given(receivable: Receivable, now: datetime) -> str | None:
     """The receipt's day for the history, when it is not the baixa's own (the entry's time says that one)."""
     received_at = receivable.received_at
-    return received_at.astimezone(LOCAL).date().isoformat() if received_at is not None and received_at != now \
-        else None
+    if received_at is None or received_at == now:
+        return None
+    return received_at.astimezone(merchant_zone()).date().isoformat()
 
 
 def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,

@@ -10,12 +10,13 @@ from enum import StrEnum
 from typing import Any
 
 from lojasync.finance.business_days import overdue_before
-from lojasync.finance.receivables import LOCAL, ReceivableStatus
+from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import FinanceUnitOfWork, receivable_view
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import merchant_zone
 
-# A due date is a calendar day where the merchant is (LOCAL): a receivable due today is not overdue at 22:00 in
-# São Paulo, although it is already tomorrow in UTC.
+# A due date is a calendar day where the merchant is (`merchant_zone`): a receivable due today is not overdue at
+# 22:00 in São Paulo, although it is already tomorrow in UTC.
 
 
 class Situation(StrEnum):
@@ -83,7 +84,8 @@ class ReceivableList:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(LOCAL)).astimezone(LOCAL).date()
+    local = merchant_zone()
+    return (now or datetime.now(local)).astimezone(local).date()
 
 
 def situation_of(row: dict[str, Any], today: date) -> Situation:

@@ -38,13 +38,13 @@ from lojasync.fiscal.icp_brasil import (
     looks_like_pkcs12,
     valid_cnpj,
 )
-from lojasync.fiscal.local_time import BRASILIA
+from lojasync.shared.local_zone import merchant_zone
 
-# Dates shown to the merchant are Brasília's.
+# Dates shown to the merchant are in the merchant's time zone (`shared.local_zone`).
 
 
 def _shown_date(moment: datetime) -> str:
-    return moment.astimezone(BRASILIA).strftime("%d/%m/%Y")
+    return moment.astimezone(merchant_zone()).strftime("%d/%m/%Y")
 
 
 class Certificate:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.municipalities import UF_CODES, municipality_by_code
 from lojasync.fiscal.tax_rules import ibs_cbs_code_problems
 from lojasync.shared.errors import Gap
+from lojasync.shared.local_zone import merchant_zone
 from lojasync.shared.state_registration import is_valid_ie
 from lojasync.shared.tax_id import format_cnpj
 from lojasync.shared.text import is_unit_code
@@ -128,10 +128,10 @@ class Company:
         self.certificate_icp_brasil = None
 
     def certificate_expired(self, now: datetime) -> str | None:
-        """The problem of a certificate past its validity, on Brasília's calendar (UTC said the day after, at
+        """The problem of a certificate past its validity, on the merchant's calendar (UTC said the day after, at
         night); None while it is valid. `problems` lists it, every back-office page says it."""
         if self.certificate and self.certificate_not_after is not None and self.certificate_not_after <= now:
-            ended = self.certificate_not_after.astimezone(BRASILIA)
+            ended = self.certificate_not_after.astimezone(merchant_zone())
             return f"certificado A1 vencido em {ended:%d/%m/%Y}: instale um novo"
         return None
 

@@ -32,11 +32,11 @@ from lojasync.fiscal.events import (
     StockWentNegative,
 )
 from lojasync.fiscal.invoices import InvoiceStatus
-from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.fiscal.tax_rules import payment_kind
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
+from lojasync.shared.local_zone import merchant_zone
 from lojasync.shared.money import ZERO
 from lojasync.stock.issues import LineToMove, issue_stock, return_stock
 
@@ -45,7 +45,8 @@ _PROCESSED_BY = {DocumentKind.NFE: ProcessedBy.NFE, DocumentKind.SIMPLE_SALE: Pr
 
 def local_date(when: datetime | None) -> date:
     """The calendar day `when` (None: now) is where the merchant is: due dates count in such days."""
-    return (when or datetime.now(BRASILIA)).astimezone(BRASILIA).date()
+    local = merchant_zone()
+    return (when or datetime.now(local)).astimezone(local).date()
 
 
 def _first_day(order, document) -> date:

@@ -19,6 +19,7 @@ from babel.numbers import format_decimal
 
 from lojasync.shared.day_bounds import bounds_text, within_bounds
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import merchant_zone
 from lojasync.shared.money import in_currency
 from lojasync.shared.phone import format_phone
 from lojasync.shared.state_registration import format_ie
@@ -27,8 +28,6 @@ from lojasync.stock.counts import COUNT_REASON, counted_quantity
 from lojasync.stock.views import product_reference
 
 LOCALE = "pt_BR"
-# The store's time zone. Brazilian stores run on Brasília time; a setting will come for the others.
-STORE_TIME_ZONE = "America/Sao_Paulo"
 # One format for every time in the tables.
 DATE_TIME_PATTERN = "dd/MM/yyyy HH:mm"
 DATE_PATTERN = "dd/MM/yyyy"
@@ -82,7 +81,8 @@ def measure(value: float, places: int = 1) -> str:
 
 
 def store_zone() -> ZoneInfo:
-    return ZoneInfo(STORE_TIME_ZONE)
+    """The merchant's time zone (`shared.local_zone`: Brasília's unless LOJASYNC_TIME_ZONE says another)."""
+    return merchant_zone()
 
 
 def when(value: datetime | str | None) -> str:

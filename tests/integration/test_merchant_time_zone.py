@@ -1,0 +1,50 @@
+"""A merchant outside Brasília's time (Manaus, Cuiabá, Rio Branco) sets LOJASYNC_TIME_ZONE: the days and hours the
+back office reads and types are theirs, as the NF-e's own moments already were (review: a sale at 23:20 in Manaus
+on the 30th was listed on the 1st, and a receipt dated the 30th was refused as before the order)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lojasync.bootstrap import bootstrap
+from lojasync.entrypoints.cli import formats
+from lojasync.finance.services import list_receivables, receive
+from lojasync.fiscal.services.simple_sales import confirm_sale, generate_sale
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.views import show_order
+from lojasync.settings import Settings, SettingsError, load_settings
+from lojasync.shared.local_zone import merchant_zone
+from tests.factories import make_store, order_payload
+
+# 23:20 in Manaus (-04:00) on 30/11/2026: 00:20 of 01/12 in Brasília.
+SOLD = "2026-12-01T03:20:00+0000"
+
+
+def test_the_days_and_hours_are_the_merchants_where_it_says_so(app, tmp_path):
+    manaus = bootstrap(Settings(database_url=str(app.engine.url), data_dir=tmp_path, time_zone="America/Manaus"),
+                       migrate=False)
+    try:
+        assert merchant_zone().key == "America/Manaus"
+        number = import_order(app.uow(), make_store(app), order_payload(id=2600000001, created_at=SOLD,
+                                                                          updated_at=SOLD), ImportPolicy()).order_number
+        order = show_order(app.uow(), number)
+        assert formats.when(order["placed_at"]) == "30/11/2026 23:20"
+        assert formats.day_start(formats.parse_day("30/11/2026", "de")).isoformat() == "2026-11-30T00:00:00-04:00"
+        sale = generate_sale(app.uow(), number)
+        confirm_sale(app.uow(), sale.id)
+        (receivable,) = list_receivables(app.uow())
+        # Received on the day of the sale, as Manaus counts it: not "before the order".
+        from datetime import date
+        row, changed = receive(app.uow(), receivable["id"], received_on=date(2026, 11, 30))
+        assert changed and row["status"] == "received"
+    finally:
+        manaus.close()
+
+
+def test_an_unknown_time_zone_is_refused_in_portuguese(monkeypatch):
+    monkeypatch.setenv("LOJASYNC_TIME_ZONE", "America/Manaos")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert "fuso horário desconhecido 'America/Manaos'" in str(refused.value)
+    assert "America/Manaus" in str(refused.value)
