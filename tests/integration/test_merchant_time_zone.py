@@ -48,3 +48,22 @@ def test_an_unknown_time_zone_is_refused_in_portuguese(monkeypatch):
         load_settings()
     assert "fuso horário desconhecido 'America/Manaos'" in str(refused.value)
     assert "America/Manaus" in str(refused.value)
+
+
+def test_a_company_in_another_zone_than_the_pages_is_told_the_setting():
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from lojasync.fiscal.services.company import time_zone_notice
+    from lojasync.shared.local_zone import use_merchant_zone
+
+    now = datetime(2026, 12, 6, 15, 0, tzinfo=timezone.utc)
+    assert time_zone_notice(SimpleNamespace(uf="AM"), now) == (
+        "a empresa está em AM, no fuso America/Manaus, e o lojasync mostra datas e horas no fuso America/Sao_Paulo: "
+        "defina LOJASYNC_TIME_ZONE=America/Manaus para listas, filtros e vencimentos no horário da loja (as NF-e já "
+        "levam o da UF)")
+    assert time_zone_notice(SimpleNamespace(uf="BA"), now) is None     # the same hour, another zone's name
+    assert time_zone_notice(SimpleNamespace(uf=None), now) is None
+    use_merchant_zone("America/Manaus")
+    assert time_zone_notice(SimpleNamespace(uf="AM"), now) is None
+    assert "no fuso America/Sao_Paulo" in time_zone_notice(SimpleNamespace(uf="SP"), now)

@@ -1,6 +1,7 @@
 """What every page of the back office says about the company's ability to issue: the A1 certificate expiring (or
-expired). Said on Configurações only, it reached nobody: the operator works in the order and NF-e lists, and the
-first sign was generation refused on the expiry day.
+expired); and a company in a UF whose clock is not the one the pages show (LOJASYNC_TIME_ZONE). Said on
+Configurações only, it reached nobody: the operator works in the order and NF-e lists, and the first sign was
+generation refused on the expiry day.
 
 Read at most once a minute per application (one query, not one per page), kept on the application's state."""
 
@@ -11,7 +12,7 @@ from datetime import datetime, timezone
 
 from starlette.requests import Request
 
-from lojasync.fiscal.services.company import certificate_expiry
+from lojasync.fiscal.services.company import certificate_expiry, time_zone_notice
 
 REREAD_AFTER = 60.0   # seconds
 
@@ -33,8 +34,9 @@ def company_notices(request: Request) -> list[str]:
         # NF-e taking its number.
         with container.read_uow() as uow:
             company = uow.company.get()
-            said = certificate_expiry(company, datetime.now(timezone.utc)) if company is not None else None
-        notices = [said] if said else []
+            moment = datetime.now(timezone.utc)
+            said = [certificate_expiry(company, moment), time_zone_notice(company, moment)] if company else []
+        notices = [notice for notice in said if notice]
     except Exception:   # noqa: BLE001 - the banner is a courtesy: the page itself goes on
         return []
     if getattr(state, "company_notices_generation", 0) == generation:   # no certificate installed meanwhile

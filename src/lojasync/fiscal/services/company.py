@@ -28,6 +28,7 @@ from lojasync.fiscal.company import (
 )
 from lojasync.fiscal.icp_brasil import chains_to_icp_brasil, operator_cas
 from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.local_time import local_zone
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
 from lojasync.fiscal.nfe_build import nfe_phone
 from lojasync.fiscal.nfe_data import TaxSettings
@@ -634,11 +635,26 @@ def certificate_expiry(company: Company, now: datetime) -> str | None:
     return company.certificate_expired(now)
 
 
+def time_zone_notice(company: Company, now: datetime) -> str | None:
+    """The company is in a UF whose clock is not the one lojasync shows days and hours in (LOJASYNC_TIME_ZONE): its
+    NF-e say its own hour, the pages another. Said on Configurações and every page, with the setting that mends it:
+    a merchant in Manaus would not know it exists."""
+    zone = local_zone(company.uf)
+    if not company.uf or zone.utcoffset(now) == merchant_zone().utcoffset(now):
+        return None
+    return (f"a empresa está em {company.uf.upper()}, no fuso {zone.key}, e o lojasync mostra datas e horas no fuso "
+            f"{merchant_zone().key}: defina LOJASYNC_TIME_ZONE={zone.key} para listas, filtros e vencimentos no "
+            "horário da loja (as NF-e já levam o da UF)")
+
+
 def company_view(company: Company, now: datetime) -> CompanyView:
     warnings = []
     expiring = certificate_expiry(company, now)
     if expiring and not company.certificate_expired(now):   # once expired, it is among the problems
         warnings.append(expiring)
+    elsewhere = time_zone_notice(company, now)
+    if elsewhere:
+        warnings.append(elsewhere)
     if company.certificate_cnpj and company.cnpj and company.certificate_cnpj[:8] != company.cnpj[:8]:
         warnings.append(f"o certificado é do CNPJ {format_cnpj(company.certificate_cnpj)}, não da empresa "
                         f"({format_cnpj(company.cnpj)}): a "
