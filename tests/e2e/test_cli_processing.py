@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -653,3 +653,23 @@ def test_an_order_in_another_currency_is_shown_in_it_and_gets_no_sale(lojasync, 
     # A currency that reads as rich markup is printed as it came (review: MarkupError, the whole list unreadable).
     odd = import_order(app.uow(), store, order_payload(id=1900000092, currency="[/]"), ImportPolicy()).order_number
     assert "[/] 160,00" in lojasync("orders", "show", str(odd)) and "[/] 160,00" in lojasync("orders", "list")
+
+
+def test_receivables_list_filters_by_due_date_and_says_the_total(lojasync, order_number):
+    """Review: the terminal had no due-date filter (the page and the API had) and printed no total."""
+    sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    due = sorted(r["due_date"] for r in json.loads(lojasync("receivables", "list", "--format", "json")))
+    first = datetime.fromisoformat(due[0]).strftime("%d/%m/%Y")
+    both = lojasync("receivables", "list")
+    assert "Total sem as canceladas: R$ 160,00 em 2 conta(s); em aberto: R$ 160,00 (2)" in both
+    one = lojasync("receivables", "list", "--due-to", first)
+    assert "Total sem as canceladas: R$ 80,00 em 1 conta(s)" in one
+    as_json = json.loads(lojasync("receivables", "list", "--due-from", first, "--due-to", first, "--format", "json"))
+    assert [r["due_date"] for r in as_json] == [due[0]]
+    later = (datetime.fromisoformat(due[-1]) + timedelta(days=1)).strftime("%d/%m/%Y")
+    assert lojasync("receivables", "list", "--due-from", later) == (
+        f"Nenhuma conta a receber com vencimento a partir de {later}.")
+    assert "Período invertido" in lojasync("receivables", "list", "--due-from", later, "--due-to", first, expect=2)
+    assert "Data inexistente em --due-to: 31/02/2026" in lojasync("receivables", "list", "--due-to", "31/02/2026",
+                                                                  expect=1)

@@ -49,6 +49,10 @@ def list_(
                                               help="Só deste pedido.")] = None,
     to_check: Annotated[bool, typer.Option("--conferir", help=(
         "Só as marcadas \"conferir\": recebidas e com o documento cancelado depois."))] = False,
+    due_from: Annotated[str | None, typer.Option("--due-from", metavar="DD/MM/AAAA",
+                                                 help="Vencimento a partir deste dia (inclusive).")] = None,
+    due_to: Annotated[str | None, typer.Option("--due-to", metavar="DD/MM/AAAA",
+                                               help="Vencimento até este dia (inclusive).")] = None,
     page: PageOption = 1,
     limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
@@ -58,9 +62,14 @@ def list_(
     if status is not None and key not in _STATUS and key not in _STORED:
         usage_error(f"Situação desconhecida: {status}. Use em-aberto, vencida, recebida ou cancelada (ou, como o "
                     "JSON diz no campo status, open, received ou cancelled).")
+    # What the Financeiro page and the API filter by, the week's due dates included (review: only the page had them).
+    first = formats.parse_day(due_from, "--due-from") if due_from else None
+    last = formats.parse_day(due_to, "--due-to") if due_to else None
+    if first and last and first > last:
+        usage_error(f"Período invertido: --due-from {formats.day(first)} é depois de --due-to {formats.day(last)}.")
     app_ = container()
-    criteria = ReceivableFilter(_STATUS.get(key), order_number=order, to_check=True if to_check else None,
-                                status=_STORED.get(key))
+    criteria = ReceivableFilter(_STATUS.get(key), first, last, order_number=order,
+                                to_check=True if to_check else None, status=_STORED.get(key))
     # Pages for people (scale review: 23,000 receivables of a Black Friday took 20 s to list whole).
     size = per_page(limit, page, fmt is OutputFormat.JSON)
     found = find_receivables(app_.read_uow(), criteria, limit=size, offset=(page - 1) * size if size else 0)
@@ -72,10 +81,12 @@ def list_(
     if not rows and found.matched:
         console.print(page_caption(page, pages), highlight=False)
         return
-    if not rows and (status is not None or order is not None or to_check):  # there may be others: say which
+    if not rows and (status is not None or order is not None or to_check or first or last):   # say which
         asked = [(_STATUS.get(key) or _STORED[key]).label] if status is not None else []
         asked += ["a conferir"] if to_check else []
         asked += [f"do pedido {order}"] if order is not None else []
+        asked += [f"com vencimento a partir de {formats.day(first)}"] if first else []
+        asked += [f"com vencimento até {formats.day(last)}"] if last else []
         console.print(f"Nenhuma conta a receber {' '.join(asked)}.", highlight=False)
         return
     if not rows:
@@ -84,6 +95,10 @@ def list_(
         return
     numbers = invoice_numbers(app_.read_uow(), [(r["document"], str(r["document_id"])) for r in rows])
     print_receivables(rows, numbers)
+    # The whole list's total, every page's (counted by the database), as the page's "Total sem as canceladas".
+    console.print(f"Total sem as canceladas: {formats.money(found.total)} em {formats.number(found.count)} conta(s)"
+                  + "".join(f"; {t['label']}: {formats.money(t['amount'])} ({formats.number(t['count'])})"
+                            for t in found.totals.values() if t["count"]), highlight=False)
     caption = page_caption(page, pages, "a mesma lista")
     if caption:
         console.print(caption, style="dim", highlight=False)
