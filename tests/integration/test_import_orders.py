@@ -968,6 +968,10 @@ def test_linked_customer_is_kept_when_the_store_stops_sending_the_document(app, 
     order = _only_order(app)
     assert order["customer"]["tax_id"] == "52998224725" and order["customer_problem"] is None
     assert order["log"][-1]["event"] == "customer_kept"
+    # Said once: a later version without it either (a note changed) is no news of the customer (upgrade review).
+    later = {**without, "updated_at": ts(120), "note": "Entregar na portaria"}
+    assert import_order(app.uow(), store_id, later, POLICY).outcome is Outcome.UPDATED
+    assert [e["event"] for e in _only_order(app)["log"]].count("customer_kept") == 1
 
 
 def test_the_store_cancel_reason_is_kept_with_the_store_states(app, store_id):

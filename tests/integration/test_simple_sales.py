@@ -352,6 +352,32 @@ def _changed_lines(order_id: int, quantity: int, seconds: int, **fields) -> dict
          "price": "50.00", "quantity": quantity}], **fields)
 
 
+def test_a_change_flagged_and_settled_before_the_order_kept_what_it_held_is_not_flagged_again(app, store_id):
+    """Upgrade review: a version from before migration 0034 flagged a store change (the binding's held mark, no
+    held change on the order), a person settled it; upgraded, the content digest had grown, and the first full sync
+    flagged every such order again, the store having changed nothing."""
+    import sqlalchemy as sa
+
+    number = imported(app, store_id, id=1800000041, payment_status="paid")
+    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)
+    changed = _changed_lines(1800000041, 3, 60, payment_status="paid")
+    import_order(app.uow(), store_id, changed, POLICY)
+    assert show_order(app.uow(), number)["needs_attention"]
+    clear_attention(app.uow(), number)
+    # As such a version left it: the held mark of an older digest, nothing held on the order.
+    with app.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE nuvemshop_order_bindings SET payload_hash = :old WHERE order_id = :order"),
+                     {"old": "held:" + "0" * 59, "order": number})
+        conn.execute(sa.text("UPDATE orders SET held_change = NULL WHERE id = :order"), {"order": number})
+    entries = len(show_order(app.uow(), number)["log"])
+    import_order(app.uow(), store_id, changed, POLICY)   # the full sync: the same version of the store's order
+    order = show_order(app.uow(), number)
+    assert not order["needs_attention"] and len(order["log"]) == entries
+    # Remembered as held: the store's next version of the same change is no news either.
+    import_order(app.uow(), store_id, _changed_lines(1800000041, 3, 120, payment_status="paid"), POLICY)
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
 def test_a_store_change_held_back_while_the_sale_stood_is_read_again_before_another_document(app, store_id):
     """Effects review: the store changed a processed order (held back, flagged); the operator cancelled the sale
     and generated another, which went out with the old lines and total: the change was never applied, the

@@ -273,6 +273,7 @@ class Order(Aggregate):
     def update_from_store(self, data: OrderData, customer: Customer | None, products: list[Any],
                           store_changes: list[Change], actor: Who) -> None:
         """A newer version of the store order: take its values, record what changed."""
+        document_before = self.contact_document
         changes = self.apply(data, customer, products) + store_changes
         self.held_change = None
         self.withdraw_attention(is_reread_reason)   # read again: what the store changed is applied now
@@ -280,7 +281,10 @@ class Order(Aggregate):
             self.record(OrderUpdated(order=self, actor=actor, changes=tuple(changes)))
         if self.customer is None and any(c.kind is ChangeKind.CUSTOMER_MISSING for c in changes):
             self.record(CustomerMissing(order=self, actor=actor, problem=data.customer_problem.code))
-        if self.customer is not None and data.customer is None and data.customer_problem is not None:
+        # Said when the store's document changed (or went): not again at every later version bringing the same one
+        # (upgrade review: "cliente mantido" at each re-read of an order linked by hand for an invalid CPF).
+        if self.customer is not None and data.customer is None and data.customer_problem is not None \
+                and normalize_tax_id(data.contact_document) != normalize_tax_id(document_before):
             self.record(CustomerKept(order=self, actor=actor, problem=data.customer_problem.code,
                                      customer=self.customer))
         self._note_lines_without_product(actor)
@@ -289,6 +293,14 @@ class Order(Aggregate):
         """The store gave this order's money back, or never took it (`words`: "reembolsado", "anulado"): said to
         whoever must know (`PaymentReturnedInStore`)."""
         self.record(PaymentReturnedInStore(order=self, words=words))
+
+    def remember_held_change(self, data: OrderData, store_status: str | None, payment_status: str | None,
+                             held: Sequence[str] = (), sale_changed: bool = True) -> None:
+        """A store change an earlier version flagged before the order kept what it held back (migration 0034), read
+        again with the store's order unchanged since: kept as held, as `flag_store_change` keeps it, and not flagged
+        again (upgrade review: every such change a person had settled came back after the upgrade)."""
+        self.held_change = _held_digests(data, held, self.processed_by,
+                                         (store_status, payment_status) if sale_changed else None)[0]
 
     def flag_store_change(self, data: OrderData, store_status: str | None, payment_status: str | None,
                           actor: Who, held: Sequence[str] = (), sale_changed: bool = True) -> str | None:

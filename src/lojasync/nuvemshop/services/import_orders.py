@@ -303,6 +303,11 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
         order.note_store_states(taken + [c for c in states if c.name == "shipping_status"], actor, sale_changed=True)
         held = ["lines", *held] if not same_lines else held
         differing.update(_reserving(order))
+    if _flagged_before_it_was_kept(binding, candidate):
+        order.remember_held_change(data, store_order.status, store_order.payment_status, held,
+                                   sale_changed=not same_sale)
+        _update_binding(binding, candidate, applied=False)
+        return ImportResult(store_order.id, Outcome.UPDATED if taken else Outcome.UNCHANGED, order.id)
     reason = order.flag_store_change(data, store_order.status, store_order.payment_status, actor, held,
                                      sale_changed=not same_sale)
     _update_binding(binding, candidate, applied=False)
@@ -310,6 +315,15 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
         taken_now = taken or (paid and same_sale)   # a payment of a changed sale is held, not taken
         return ImportResult(store_order.id, Outcome.UPDATED if taken_now else Outcome.UNCHANGED, order.id)
     return ImportResult(store_order.id, Outcome.ATTENTION, order.id, reason)
+
+
+def _flagged_before_it_was_kept(binding: OrderBinding, candidate: Candidate) -> bool:
+    """A change held back (the binding's held mark) by a version from before the order kept what it held (0034),
+    and the store's order not changed since it was read then: the very change flagged before, whatever digest this
+    version makes of it (its content digest grew since, so the held mark no longer matches)."""
+    stored, incoming = binding.store_updated_at, candidate.order.updated_at
+    return (binding.order.held_change is None and (binding.payload_hash or "").startswith("held:")
+            and stored is not None and incoming is not None and incoming <= stored)
 
 
 def _update_binding(binding: OrderBinding, candidate: Candidate, applied: bool = True) -> None:
