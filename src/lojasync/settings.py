@@ -149,6 +149,8 @@ class Settings(BaseSettings):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         name = value.strip()
+        if not name:   # set and empty (a compose file's "LOJASYNC_TIME_ZONE="): the default, as if unset
+            return DEFAULT_ZONE
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):

@@ -670,6 +670,8 @@ def test_receivables_list_filters_by_due_date_and_says_the_total(lojasync, order
     later = (datetime.fromisoformat(due[-1]) + timedelta(days=1)).strftime("%d/%m/%Y")
     assert lojasync("receivables", "list", "--due-from", later) == (
         f"Nenhuma conta a receber com vencimento a partir de {later}.")
+    assert lojasync("receivables", "list", "--due-from", later, "--due-to", later) == (
+        f"Nenhuma conta a receber com vencimento de {later} a {later}.")
     assert "Período invertido" in lojasync("receivables", "list", "--due-from", later, "--due-to", first, expect=2)
     assert "Data inexistente em --due-to: 31/02/2026" in lojasync("receivables", "list", "--due-to", "31/02/2026",
                                                                   expect=1)

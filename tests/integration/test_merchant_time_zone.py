@@ -48,6 +48,8 @@ def test_an_unknown_time_zone_is_refused_in_portuguese(monkeypatch):
         load_settings()
     assert "fuso horário desconhecido 'America/Manaos'" in str(refused.value)
     assert "America/Manaus" in str(refused.value)
+    monkeypatch.setenv("LOJASYNC_TIME_ZONE", "")   # set and empty, as a compose file leaves it: the default
+    assert load_settings().time_zone == "America/Sao_Paulo"
 
 
 def test_a_company_in_another_zone_than_the_pages_is_told_the_setting():
@@ -67,3 +69,26 @@ def test_a_company_in_another_zone_than_the_pages_is_told_the_setting():
     use_merchant_zone("America/Manaus")
     assert time_zone_notice(SimpleNamespace(uf="AM"), now) is None
     assert "no fuso America/Sao_Paulo" in time_zone_notice(SimpleNamespace(uf="SP"), now)
+
+
+def test_orders_list_days_are_the_merchants_in_the_terminal(app, monkeypatch):
+    """Review: `orders list --until` built the day's bounds before the command's container set the zone, so a
+    terminal in Manaus cut days at Brasília's midnight while the list showed Manaus' hours."""
+    from typer.testing import CliRunner
+
+    from lojasync.entrypoints.cli.app import app as cli
+    from lojasync.entrypoints.cli.context import reset_container
+    from lojasync.shared.local_zone import DEFAULT_ZONE, use_merchant_zone
+
+    import_order(app.uow(), make_store(app), order_payload(id=2600000002, created_at=SOLD, updated_at=SOLD),
+                 ImportPolicy())
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
+    monkeypatch.setenv("LOJASYNC_TIME_ZONE", "America/Manaus")
+    reset_container()
+    use_merchant_zone(DEFAULT_ZONE)   # as a new process starts
+    try:
+        shown = CliRunner().invoke(cli, ["orders", "list", "--until", "30/11/2026"]).output
+        assert "Pedidos/Orçamentos (1)" in shown and "30/11/2026 23:20" in shown
+    finally:
+        reset_container()

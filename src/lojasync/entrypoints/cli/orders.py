@@ -91,14 +91,17 @@ def orders_list(
     if search is not None and len(search) > MAX_SEARCH_LENGTH:
         usage_error(f"--search: no máximo {MAX_SEARCH_LENGTH} caracteres (um número de pedido, um nome ou um "
                     "CPF/CNPJ).")
+    first = formats.parse_day(since, "--since") if since else None
+    last = formats.parse_day(until, "--until") if until else None
+    app_ = container()   # first: it sets the merchant's time zone (LOJASYNC_TIME_ZONE), which the days' bounds are in
     criteria = OrderFilter(
         status=_parse_status(status), without_customer=True if without_customer or old_without_customer else None,
         needs_attention=True if attention or old_attention else None,
-        placed_from=formats.day_start(formats.parse_day(since, "--since")) if since else None,
-        placed_before=formats.day_end(formats.parse_day(until, "--until")) if until else None,
+        placed_from=formats.day_start(first) if first else None,
+        placed_before=formats.day_end(last) if last else None,
         text=search)
     as_json = fmt is OutputFormat.JSON
-    result = search_store_orders(container().read_uow(), criteria, store, page, per_page(limit, page, as_json))
+    result = search_store_orders(app_.read_uow(), criteria, store, page, per_page(limit, page, as_json))
     if as_json:   # as GET /api/v1/orders gives them: `status` the stable id, `status_label` the label
         print_json([for_scripts(o) for o in result.items])
         return

@@ -85,8 +85,11 @@ def list_(
         asked = [(_STATUS.get(key) or _STORED[key]).label] if status is not None else []
         asked += ["a conferir"] if to_check else []
         asked += [f"do pedido {order}"] if order is not None else []
-        asked += [f"com vencimento a partir de {formats.day(first)}"] if first else []
-        asked += [f"com vencimento até {formats.day(last)}"] if last else []
+        if first and last:
+            asked += [f"com vencimento de {formats.day(first)} a {formats.day(last)}"]
+        elif first or last:
+            asked += [f"com vencimento a partir de {formats.day(first)}" if first else
+                      f"com vencimento até {formats.day(last)}"]
         console.print(f"Nenhuma conta a receber {' '.join(asked)}.", highlight=False)
         return
     if not rows:

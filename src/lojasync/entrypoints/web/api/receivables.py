@@ -71,7 +71,8 @@ class TotalOut(ApiModel):
 
 class ReceivableListOut(ApiModel):
     items: list[ReceivableOut]
-    today: date = Field(description="O dia de hoje na loja (America/Sao_Paulo), que decide o que está vencido.")
+    today: date = Field(description="O dia de hoje no fuso do lojista (LOJASYNC_TIME_ZONE; America/Sao_Paulo por "
+                                    "padrão), que decide o que está vencido.")
     total: Money = Field(description="Soma das contas que atendem ao filtro (todas, não só as desta página), sem "
                                      "as canceladas (o valor delas está em totals.cancelada).")
     totals: dict[str, TotalOut] = Field(description="Quantidade e valor por situação, de todas as que atendem ao "
