@@ -1,0 +1,28 @@
+"""an installment count above what the receivables split (48) is none, on orders and on their documents
+
+Revision ID: 0048
+Revises: 0047
+Create Date: 2026-12-06 13:00:00
+
+The import kept counts up to 999 while the receivables plan made one receivable of any count above 48; the
+import now keeps none above 48 (`sales.order_data.MAX_INSTALLMENTS`). Orders and documents kept with such a count
+would look changed on their next read (the order's "parcelas alteradas", a processed one flagged, a pending
+document refused as another sale) though the store changed nothing: they take none too, which is what their
+receivables already were made of.
+"""
+from alembic import op
+
+
+revision = '0048'
+down_revision = '0047'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for table in ("orders", "invoices", "simple_sales"):
+        op.execute(f"UPDATE {table} SET installments = NULL WHERE installments > 48")
+
+
+def downgrade() -> None:
+    pass   # the counts are not kept anywhere else; none is what the receivables were made of
