@@ -317,6 +317,54 @@ def test_a_sale_issued_again_after_one_cancelled_with_a_received_installment_say
     assert not show_order(app.uow(), number)["needs_attention"]
 
 
+def test_a_sale_issued_again_then_cancelled_too_says_to_check_the_refund_again(app, store_id):
+    """Review of the change above: the second sale cancelled as well (nothing goes on with the sale), the order and
+    the received installment kept saying "não devolva", naming a sale cancelled since."""
+    payload = {"id": 1800000019, "payment_status": "paid",
+               "payment_details": {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}}
+    number = imported(app, store_id, **payload)
+    first_sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), first_sale.id)
+    received = list_receivables(app.uow())[0]
+    receive(app.uow(), received["id"])
+    cancel_sale(app.uow(), first_sale.id)
+    second_sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), second_sale.id)
+    cancel_sale(app.uow(), second_sale.id)
+    assert show_order(app.uow(), number)["attention_reasons"] == [
+        f"Venda simples {first_sale.id} cancelada com 1 conta(s) a receber já recebida(s): confira se é preciso "
+        "devolver o valor ao cliente."]
+    kept = next(r for r in list_receivables(app.uow()) if r["id"] == received["id"])
+    assert kept["attention_reason"].startswith("Recebida antes do cancelamento do documento que a gerou: confira se")
+    # And a third sale goes on with it again.
+    third_sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), third_sale.id)
+    assert f"e a venda continua com a venda simples {third_sale.id}" in show_order(app.uow(), number)[
+        "attention_reason"]
+
+
+def test_a_smaller_sale_issued_again_keeps_the_refund_check_of_what_came_in_beyond_it(app, store_id):
+    """Review of the change above: R$ 160 received, the store took an item off (R$ 60 now), the sale cancelled and
+    issued again: "não devolva" was said of R$ 100 owed back."""
+    number = imported(app, store_id, id=1800000020, payment_status="paid")   # Pix, one receivable of R$ 160,00
+    first_sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), first_sale.id)
+    received = list_receivables(app.uow())[0]
+    receive(app.uow(), received["id"])
+    smaller = _changed_lines(1800000020, 1, 600, payment_status="paid", subtotal="50.00", total="60.00",
+                             shipping_cost_customer="10.00")
+    import_order(app.uow(), store_id, smaller, POLICY)
+    cancel_sale(app.uow(), first_sale.id)
+    import_order(app.uow(), store_id, smaller, POLICY)   # read again, as the order asks
+    second_sale = generate_sale(app.uow(), number)
+    assert second_sale.total == Decimal("60.00")
+    confirm_sale(app.uow(), second_sale.id)
+    reasons = show_order(app.uow(), number)["attention_reasons"]
+    assert any("confira se é preciso devolver o valor ao cliente" in r for r in reasons), reasons
+    kept = next(r for r in list_receivables(app.uow()) if r["id"] == received["id"])
+    assert kept["attention_reason"].startswith("Recebida antes do cancelamento do documento que a gerou: confira se")
+
+
 def test_checking_the_only_flagged_receivable_clears_the_order_flagged_for_it_alone(app, store_id):
     number = imported(app, store_id, id=1800000017)
     sale = generate_sale(app.uow(), number)

@@ -78,6 +78,12 @@ def paid_over_reason(document: str, flagged: int, standing: str) -> str:
             f"venda continua com a {standing}: {_ORDER_PAID_OVER}")
 
 
+def goes_on_with(reason: str, standing: str) -> bool:
+    """Whether an order's pending reason is `paid_over_reason`'s naming `standing` (its label) as the document that
+    goes on with the sale."""
+    return reason.endswith(f", e a venda continua com a {standing}: {_ORDER_PAID_OVER}")
+
+
 def is_refund_check_of(reason: str, document: str) -> bool:
     """Whether an order's pending reason is `refund_check_reason`'s for `document` (its label), whatever the count."""
     return reason.startswith(f"{document[:1].upper()}{document[1:]} cancelada com ") and \

@@ -16,6 +16,7 @@ from lojasync.finance.receivables import (
     RECEIVED_BEFORE_CANCEL,
     REFUND_CHECK_ENDING,
     ReceivableStatus,
+    goes_on_with,
     is_refund_check_of,
     paid_over_reason,
     refund_check_reason,
@@ -117,17 +118,46 @@ def _paid_before(uow, order, document) -> None:
     document standing (`PAID_FOR_THE_STANDING_SALE`)."""
     if not any(reason.endswith(REFUND_CHECK_ENDING) for reason in order.attention_reasons):
         return   # every ordinary approval: nothing to read
-    paid = [r for r in uow.receivables.list(order_id=order.id) if r.status is ReceivableStatus.RECEIVED
-            and r.needs_attention and r.attention_reason == RECEIVED_BEFORE_CANCEL]
-    counts: dict[tuple[str, str], int] = {}
-    for receivable in paid:
-        receivable.attention_reason = PAID_FOR_THE_STANDING_SALE
-        source = (receivable.source_type, receivable.source_id)
-        counts[source] = counts.get(source, 0) + 1
-    for (source_type, source_id), flagged in counts.items():
+    paid = _flagged_received(uow, order, RECEIVED_BEFORE_CANCEL)
+    if sum((r.amount for r in paid), ZERO) > document.total:
+        # More came in than this document bills (the store took items off before it was issued again): part of it
+        # is to be given back, which the refund check says (review of this change).
+        return
+    for (source_type, source_id), receivables in _by_source(paid).items():
+        for receivable in receivables:
+            receivable.attention_reason = PAID_FOR_THE_STANDING_SALE
         label = _label_of(uow, source_type, source_id)
         order.withdraw_attention(lambda reason, label=label: is_refund_check_of(reason, label))
-        order.ask_for_a_person(paid_over_reason(label, flagged, document.label))
+        order.ask_for_a_person(paid_over_reason(label, len(receivables), document.label))
+
+
+def _nothing_goes_on(uow, order, document) -> None:
+    """`document` went on with a sale whose earlier document was cancelled with receivables received
+    (`_paid_before`, or a late NF-e standing), and is cancelled in turn with no other standing: nothing goes on with
+    the sale, and what the customer paid for the earlier one is a refund to check again (review of this change: the
+    order and the receivable kept saying "não devolva", naming a document cancelled since)."""
+    if not any(goes_on_with(reason, document.label) for reason in order.attention_reasons):
+        return   # every ordinary cancellation: nothing to read
+    mine = (document.kind.value, str(document.id))
+    paid = [r for r in _flagged_received(uow, order, PAID_FOR_THE_STANDING_SALE)
+            if (r.source_type, r.source_id) != mine]
+    order.withdraw_attention(lambda reason: goes_on_with(reason, document.label))
+    for (source_type, source_id), receivables in _by_source(paid).items():
+        for receivable in receivables:
+            receivable.attention_reason = RECEIVED_BEFORE_CANCEL
+        order.ask_for_a_person(refund_check_reason(_label_of(uow, source_type, source_id), len(receivables)))
+
+
+def _flagged_received(uow, order, reason: str) -> list:
+    return [r for r in uow.receivables.list(order_id=order.id) if r.status is ReceivableStatus.RECEIVED
+            and r.needs_attention and r.attention_reason == reason]
+
+
+def _by_source(receivables: list) -> dict[tuple[str, str], list]:
+    grouped: dict[tuple[str, str], list] = {}
+    for receivable in receivables:
+        grouped.setdefault((receivable.source_type, receivable.source_id), []).append(receivable)
+    return grouped
 
 
 def _label_of(uow, source_type: str, source_id: str) -> str:
@@ -167,6 +197,8 @@ def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentR
     if flagged:
         order.ask_for_a_person(paid_over_reason(document.label, flagged, standing.label) if standing
                                else refund_check_reason(document.label, flagged))
+    if standing is None:
+        _nothing_goes_on(uow, order, document)
     if standing is not None:
         # Another document of this sale stands (SEFAZ authorised an NF-e discarded here after a sale was confirmed
         # in its place): the order stays processed, by it now, and its effects, skipped while this one stood,
