@@ -17,7 +17,10 @@ def test_counts_past_the_plans_become_none_and_the_others_stay(tmp_path):
         conn.execute(sa.text("INSERT INTO orders (id, status, subtotal, discount, freight, total, needs_attention, "
                              "installments, created_at, updated_at) VALUES (11, 'open', 0, 0, 0, 0, 0, 12, :now, :now)"),
                      {"now": now})
-        for sale, order, count in ((1, ORDER_ID, 60), (2, 11, 12)):
+        conn.execute(sa.text("INSERT INTO orders (id, status, subtotal, discount, freight, total, needs_attention, "
+                             "installments, created_at, updated_at) VALUES (12, 'open', 0, 0, 0, 0, 0, 0, :now, :now)"),
+                     {"now": now})
+        for sale, order, count in ((1, ORDER_ID, 60), (2, 11, 12), (3, 12, -3)):
             conn.execute(sa.text("INSERT INTO simple_sales (id, order_id, status, lines_data, total, installments, "
                                  "created_at, updated_at) VALUES (:id, :order, 'pending', '[]', 0, :count, :now, :now)"),
                          {"id": sale, "order": order, "count": count, "now": now})
@@ -27,5 +30,5 @@ def test_counts_past_the_plans_become_none_and_the_others_stay(tmp_path):
     with engine.connect() as conn:
         orders = dict(conn.execute(sa.text("SELECT id, installments FROM orders ORDER BY id")).all())
         sales = dict(conn.execute(sa.text("SELECT id, installments FROM simple_sales ORDER BY id")).all())
-    assert orders == {ORDER_ID: None, 11: 12} and sales == {1: None, 2: 12}
+    assert orders == {ORDER_ID: None, 11: 12, 12: None} and sales == {1: None, 2: 12, 3: None}
     command.downgrade(config, "0047")

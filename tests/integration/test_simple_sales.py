@@ -343,6 +343,51 @@ def test_a_sale_issued_again_then_cancelled_too_says_to_check_the_refund_again(a
         "attention_reason"]
 
 
+def _issued_again_after_a_receipt(app, store_id, order_id: int):
+    payload = {"id": order_id, "payment_status": "paid",
+               "payment_details": {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}}
+    number = imported(app, store_id, **payload)
+    first_sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), first_sale.id)
+    received = list_receivables(app.uow())[0]
+    receive(app.uow(), received["id"])
+    cancel_sale(app.uow(), first_sale.id)
+    second_sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), second_sale.id)
+    return number, received, second_sale
+
+
+def test_the_same_payment_marked_received_on_the_sale_issued_again_is_one_refund_check_when_it_is_cancelled(
+        app, store_id):
+    """Review: the person did as the words said (marked the new sale's 1/3 received), then the new sale was cancelled
+    too: both sales' receivables asked to check a refund of the one payment."""
+    number, received, second_sale = _issued_again_after_a_receipt(app, store_id, 1800000021)
+    again = next(r for r in list_receivables(app.uow()) if r["document_id"] == second_sale.id and r["installment"] == 1)
+    receive(app.uow(), again["id"])
+    cancel_sale(app.uow(), second_sale.id)
+    flagged = [r for r in list_receivables(app.uow()) if r["needs_attention"]]
+    refunds = [r for r in flagged if "confira se é preciso devolver" in r["attention_reason"]]
+    assert [r["id"] for r in refunds] == [again["id"]]
+    (same,) = [r for r in flagged if r["id"] == received["id"]]
+    assert same["attention_reason"] == (
+        "Recebida antes do cancelamento do documento que a gerou; o mesmo pagamento foi marcado como recebido na "
+        f"venda simples {second_sale.id}, cancelada depois, e a conferência da devolução é a das contas dela: não "
+        "devolva duas vezes; marque esta como conferida.")
+    assert show_order(app.uow(), number)["attention_reasons"] == [
+        f"Venda simples {second_sale.id} cancelada com 1 conta(s) a receber já recebida(s): confira se é preciso "
+        "devolver o valor ao cliente."]
+
+
+def test_a_sale_issued_again_and_cancelled_after_the_order_was_cleared_still_says_to_check_the_refund(app, store_id):
+    """Review: with the order's flag cleared by a person meanwhile, the received installment kept "não devolva"."""
+    number, received, second_sale = _issued_again_after_a_receipt(app, store_id, 1800000022)
+    clear_attention(app.uow(), number)
+    cancel_sale(app.uow(), second_sale.id)
+    kept = next(r for r in list_receivables(app.uow()) if r["id"] == received["id"])
+    assert kept["attention_reason"].startswith("Recebida antes do cancelamento do documento que a gerou: confira se")
+    assert any("confira se é preciso devolver" in r for r in show_order(app.uow(), number)["attention_reasons"])
+
+
 def test_a_smaller_sale_issued_again_keeps_the_refund_check_of_what_came_in_beyond_it(app, store_id):
     """Review of the change above: R$ 160 received, the store took an item off (R$ 60 now), the sale cancelled and
     issued again: "não devolva" was said of R$ 100 owed back."""

@@ -288,7 +288,7 @@ def test_a_receipt_takes_the_day_the_money_came_in(app, api):
                        (20261203, "received_on (dia AAAA-MM-DD)"),   # not a Unix time (1970)
                        ("1796083200", "received_on (dia AAAA-MM-DD)"),   # nor as text (review: 01/12/2026)
                        ("2026-12-01T00:00:00Z", "received_on (dia AAAA-MM-DD)"), ("20261201", "received_on (dia"),
-                       ("03/12/2026", "received_on (dia AAAA-MM-DD)"), ("2026-02-31", "received_on (dia AAAA-MM-DD)")):
+                       ("03/12/2026", "received_on (dia AAAA-MM-DD)"), ("2026-02-31", "received_on (dia que não existe no calendário (AAAA-MM-DD))")):
         refused = api.post(f"/api/v1/receivables/{row['id']}/receive", json={"received_on": day})
         assert refused.status_code == 422 and words in refused.json()["erro"], (day, refused.json())
     wrong_field = api.post(f"/api/v1/receivables/{row['id']}/receive", json={"received_at": "2026-12-01"})

@@ -62,6 +62,14 @@ PAID_FOR_THE_STANDING_SALE = ("Recebida antes do cancelamento do documento que a
                               "pedido continua a venda e criou contas próprias: o cliente já pagou. Não devolva: "
                               "marque como recebidas (ou cancele, com o motivo) as contas do outro documento que "
                               "cobram este valor de novo, e esta como conferida.")
+def same_payment_reason(document: str) -> str:
+    """A received receivable of a cancelled document whose money a person marked received again on `document` (its
+    label), cancelled since: that document's refund check is this money's, not a second one."""
+    return (f"Recebida antes do cancelamento do documento que a gerou; o mesmo pagamento foi marcado como recebido na "
+            f"{document}, cancelada depois, e a conferência da devolução é a das contas dela: não devolva duas vezes; "
+            "marque esta como conferida.")
+
+
 # The end of the order's own reason for them: it goes when the last of the order's flagged receivables is checked.
 REFUND_CHECK_ENDING = "conta(s) a receber já recebida(s): confira se é preciso devolver o valor ao cliente."
 _ORDER_PAID_OVER = "o cliente já pagou; confira as contas do documento que continua, que cobram o mesmo valor de novo."

@@ -20,6 +20,7 @@ from lojasync.finance.receivables import (
     is_refund_check_of,
     paid_over_reason,
     refund_check_reason,
+    same_payment_reason,
 )
 from lojasync.fiscal.documents import DocumentKind
 from lojasync.fiscal.events import (
@@ -135,14 +136,24 @@ def _nothing_goes_on(uow, order, document) -> None:
     """`document` went on with a sale whose earlier document was cancelled with receivables received
     (`_paid_before`, or a late NF-e standing), and is cancelled in turn with no other standing: nothing goes on with
     the sale, and what the customer paid for the earlier one is a refund to check again (review of this change: the
-    order and the receivable kept saying "não devolva", naming a document cancelled since)."""
-    if not any(goes_on_with(reason, document.label) for reason in order.attention_reasons):
-        return   # every ordinary cancellation: nothing to read
+    order and the receivable kept saying "não devolva", naming a document cancelled since; and only while the order's
+    reason was pending: the receivables are read whatever the order says). Unless the same money is in `document`'s
+    own received receivables, a person having marked them received as those words asked: their refund check is that
+    money's, and a second one would give it back twice (review)."""
     mine = (document.kind.value, str(document.id))
     paid = [r for r in _flagged_received(uow, order, PAID_FOR_THE_STANDING_SALE)
             if (r.source_type, r.source_id) != mine]
     order.withdraw_attention(lambda reason: goes_on_with(reason, document.label))
+    if not paid:
+        return
+    covered = sum((r.amount for r in uow.receivables.for_source(*mine) if r.status is ReceivableStatus.RECEIVED), ZERO)
     for (source_type, source_id), receivables in _by_source(paid).items():
+        amount = sum((r.amount for r in receivables), ZERO)
+        if amount <= covered:
+            covered -= amount
+            for receivable in receivables:
+                receivable.attention_reason = same_payment_reason(document.label)
+            continue
         for receivable in receivables:
             receivable.attention_reason = RECEIVED_BEFORE_CANCEL
         order.ask_for_a_person(refund_check_reason(_label_of(uow, source_type, source_id), len(receivables)))

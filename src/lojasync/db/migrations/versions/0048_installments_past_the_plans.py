@@ -1,4 +1,4 @@
-"""an installment count above what the receivables split (48) is none, on orders and on their documents
+"""an installment count the receivables do not split (above 48, or below 1) is none, on orders and their documents
 
 Revision ID: 0048
 Revises: 0047
@@ -8,7 +8,8 @@ The import kept counts up to 999 while the receivables plan made one receivable 
 import now keeps none above 48 (`sales.order_data.MAX_INSTALLMENTS`). Orders and documents kept with such a count
 would look changed on their next read (the order's "parcelas alteradas", a processed one flagged, a pending
 document refused as another sale) though the store changed nothing: they take none too, which is what their
-receivables already were made of.
+receivables already were made of. So do the counts of 0 or below that versions before 90eaa09 kept (the import
+keeps none of them either now).
 """
 from alembic import op
 
@@ -21,7 +22,7 @@ depends_on = None
 
 def upgrade() -> None:
     for table in ("orders", "invoices", "simple_sales"):
-        op.execute(f"UPDATE {table} SET installments = NULL WHERE installments > 48")
+        op.execute(f"UPDATE {table} SET installments = NULL WHERE installments > 48 OR installments < 1")
 
 
 def downgrade() -> None:
