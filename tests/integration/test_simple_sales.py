@@ -317,10 +317,8 @@ def test_a_sale_issued_again_after_one_cancelled_with_a_received_installment_say
     assert not show_order(app.uow(), number)["needs_attention"]
 
 
-def test_a_sale_issued_again_then_cancelled_too_says_to_check_the_refund_again(app, store_id):
-    """Review of the change above: the second sale cancelled as well (nothing goes on with the sale), the order and
-    the received installment kept saying "não devolva", naming a sale cancelled since."""
-    payload = {"id": 1800000019, "payment_status": "paid",
+def _issued_again_after_a_receipt(app, store_id, order_id: int):
+    payload = {"id": order_id, "payment_status": "paid",
                "payment_details": {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}}
     number = imported(app, store_id, **payload)
     first_sale = generate_sale(app.uow(), number)
@@ -330,6 +328,13 @@ def test_a_sale_issued_again_then_cancelled_too_says_to_check_the_refund_again(a
     cancel_sale(app.uow(), first_sale.id)
     second_sale = generate_sale(app.uow(), number)
     confirm_sale(app.uow(), second_sale.id)
+    return number, received, first_sale, second_sale
+
+
+def test_a_sale_issued_again_then_cancelled_too_says_to_check_the_refund_again(app, store_id):
+    """Review of the change above: the second sale cancelled as well (nothing goes on with the sale), the order and
+    the received installment kept saying "não devolva", naming a sale cancelled since."""
+    number, received, first_sale, second_sale = _issued_again_after_a_receipt(app, store_id, 1800000019)
     cancel_sale(app.uow(), second_sale.id)
     assert show_order(app.uow(), number)["attention_reasons"] == [
         f"Venda simples {first_sale.id} cancelada com 1 conta(s) a receber já recebida(s): confira se é preciso "
@@ -343,25 +348,11 @@ def test_a_sale_issued_again_then_cancelled_too_says_to_check_the_refund_again(a
         "attention_reason"]
 
 
-def _issued_again_after_a_receipt(app, store_id, order_id: int):
-    payload = {"id": order_id, "payment_status": "paid",
-               "payment_details": {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}}
-    number = imported(app, store_id, **payload)
-    first_sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), first_sale.id)
-    received = list_receivables(app.uow())[0]
-    receive(app.uow(), received["id"])
-    cancel_sale(app.uow(), first_sale.id)
-    second_sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), second_sale.id)
-    return number, received, second_sale
-
-
 def test_the_same_payment_marked_received_on_the_sale_issued_again_is_one_refund_check_when_it_is_cancelled(
         app, store_id):
     """Review: the person did as the words said (marked the new sale's 1/3 received), then the new sale was cancelled
     too: both sales' receivables asked to check a refund of the one payment."""
-    number, received, second_sale = _issued_again_after_a_receipt(app, store_id, 1800000021)
+    number, received, _, second_sale = _issued_again_after_a_receipt(app, store_id, 1800000021)
     again = next(r for r in list_receivables(app.uow()) if r["document_id"] == second_sale.id and r["installment"] == 1)
     receive(app.uow(), again["id"])
     cancel_sale(app.uow(), second_sale.id)
@@ -380,7 +371,7 @@ def test_the_same_payment_marked_received_on_the_sale_issued_again_is_one_refund
 
 def test_a_sale_issued_again_and_cancelled_after_the_order_was_cleared_still_says_to_check_the_refund(app, store_id):
     """Review: with the order's flag cleared by a person meanwhile, the received installment kept "não devolva"."""
-    number, received, second_sale = _issued_again_after_a_receipt(app, store_id, 1800000022)
+    number, received, _, second_sale = _issued_again_after_a_receipt(app, store_id, 1800000022)
     clear_attention(app.uow(), number)
     cancel_sale(app.uow(), second_sale.id)
     kept = next(r for r in list_receivables(app.uow()) if r["id"] == received["id"])
@@ -593,7 +584,7 @@ def test_concurrent_confirmations_issue_the_stock_once(app, store_id):
 
 
 def test_due_dates_are_local_calendar_days():
-    from lojasync.fiscal.effects import local_date
+    from lojasync.shared.local_zone import local_day as local_date
 
     late_evening = datetime(2026, 12, 2, 1, 30, tzinfo=timezone.utc)  # 22:30 of the 1st in São Paulo
     assert local_date(late_evening) == date(2026, 12, 1)
