@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from lojasync.finance.errors import ReceiptDateInvalid, ReceivableAlreadyReceived, ReceivableCancelled
-from lojasync.shared.local_zone import merchant_zone
+from lojasync.shared.local_zone import local_day, merchant_zone
 
 # A due date, and a receipt's day (its bank statement's), are calendar days where the merchant is (`merchant_zone`).
 
@@ -25,18 +25,17 @@ def receipt_moment(received_on: date | None, now: datetime, placed_at: datetime 
     02/12) would put the money in the wrong month of the cash flow."""
     if received_on is None:
         return now
-    local = merchant_zone()
-    today = now.astimezone(local).date()
+    today = local_day(now)
     if received_on > today:
         raise ReceiptDateInvalid(given=received_on.strftime("%d/%m/%Y"),
                                  why=f"é depois de hoje ({today.strftime('%d/%m/%Y')})")
-    if placed_at is not None and received_on < placed_at.astimezone(local).date():
-        placed = placed_at.astimezone(local).date()
+    if placed_at is not None and received_on < local_day(placed_at):
+        placed = local_day(placed_at)
         raise ReceiptDateInvalid(given=received_on.strftime("%d/%m/%Y"),
                                  why=f"é antes do pedido, feito em {placed.strftime('%d/%m/%Y')}")
     if received_on == today:
         return now
-    return datetime.combine(received_on, time(12), tzinfo=local).astimezone(timezone.utc)
+    return datetime.combine(received_on, time(12), tzinfo=merchant_zone()).astimezone(timezone.utc)
 
 
 class ReceivableStatus(StrEnum):
@@ -75,14 +74,19 @@ REFUND_CHECK_ENDING = "conta(s) a receber já recebida(s): confira se é preciso
 _ORDER_PAID_OVER = "o cliente já pagou; confira as contas do documento que continua, que cobram o mesmo valor de novo."
 
 
+def _cancelled(document: str) -> str:
+    """How the order's reasons about a cancelled document's receipts begin: "Venda simples 2 cancelada com"."""
+    return f"{document[:1].upper()}{document[1:]} cancelada com"
+
+
 def refund_check_reason(document: str, flagged: int) -> str:
     """The order's attention text when cancelling `document` (its label) kept `flagged` received receivables."""
-    return f"{document[:1].upper()}{document[1:]} cancelada com {flagged} {REFUND_CHECK_ENDING}"
+    return f"{_cancelled(document)} {flagged} {REFUND_CHECK_ENDING}"
 
 
 def paid_over_reason(document: str, flagged: int, standing: str) -> str:
     """`refund_check_reason` when `standing` (its label) goes on with the sale: nothing is to be given back."""
-    return (f"{document[:1].upper()}{document[1:]} cancelada com {flagged} conta(s) a receber já recebida(s), e a "
+    return (f"{_cancelled(document)} {flagged} conta(s) a receber já recebida(s), e a "
             f"venda continua com a {standing}: {_ORDER_PAID_OVER}")
 
 
@@ -94,7 +98,7 @@ def goes_on_with(reason: str, standing: str) -> bool:
 
 def is_refund_check_of(reason: str, document: str) -> bool:
     """Whether an order's pending reason is `refund_check_reason`'s for `document` (its label), whatever the count."""
-    return reason.startswith(f"{document[:1].upper()}{document[1:]} cancelada com ") and \
+    return reason.startswith(f"{_cancelled(document)} ") and \
         reason.endswith(REFUND_CHECK_ENDING)
 
 

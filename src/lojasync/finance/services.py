@@ -27,7 +27,7 @@ from lojasync.finance.receivables import (
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.orders import Order
 from lojasync.sales.ports import OrderRepository
-from lojasync.shared.local_zone import merchant_zone
+from lojasync.shared.local_zone import local_day
 from lojasync.shared.text import clean_text
 
 
@@ -79,7 +79,7 @@ def _day_given(receivable: Receivable, now: datetime) -> str | None:
     received_at = receivable.received_at
     if received_at is None or received_at == now:
         return None
-    return received_at.astimezone(merchant_zone()).date().isoformat()
+    return local_day(received_at).isoformat()
 
 
 def check_receivable(uow: FinanceUnitOfWork, receivable_id: int,

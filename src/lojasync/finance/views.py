@@ -4,7 +4,7 @@ and past due) told apart, and the totals of what is shown."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -13,7 +13,9 @@ from lojasync.finance.business_days import overdue_before
 from lojasync.finance.receivables import ReceivableStatus
 from lojasync.finance.services import FinanceUnitOfWork, receivable_view
 from lojasync.shared.errors import LojasyncError
-from lojasync.shared.local_zone import merchant_zone
+
+# Today where the merchant is, under the name the pages and the API read it by.
+from lojasync.shared.local_zone import local_day as local_today
 
 # A due date is a calendar day where the merchant is (`merchant_zone`): a receivable due today is not overdue at
 # 22:00 in São Paulo, although it is already tomorrow in UTC.
@@ -81,11 +83,6 @@ class ReceivableList:
     def count(self) -> int:
         """How many receivables the total adds up (the cancelled ones are not)."""
         return sum(t["count"] for key, t in self.totals.items() if key != Situation.CANCELLED)
-
-
-def local_today(now: datetime | None = None) -> date:
-    local = merchant_zone()
-    return (now or datetime.now(local)).astimezone(local).date()
 
 
 def situation_of(row: dict[str, Any], today: date) -> Situation:

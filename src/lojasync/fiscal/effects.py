@@ -38,24 +38,18 @@ from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.fiscal.tax_rules import payment_kind
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.orders import cancel_in_store_reason
-from lojasync.shared.local_zone import merchant_zone
+from lojasync.shared.local_zone import local_day
 from lojasync.shared.money import ZERO
 from lojasync.stock.issues import LineToMove, issue_stock, return_stock
 
 _PROCESSED_BY = {DocumentKind.NFE: ProcessedBy.NFE, DocumentKind.SIMPLE_SALE: ProcessedBy.SIMPLE_SALE}
 
 
-def local_date(when: datetime | None) -> date:
-    """The calendar day `when` (None: now) is where the merchant is: due dates count in such days."""
-    local = merchant_zone()
-    return (when or datetime.now(local)).astimezone(local).date()
-
-
 def _first_day(order, document) -> date:
     """Where the installments count from: the day the store received the payment (a card's acquirer pays
     30 days after the purchase, not after the NF-e); the document's approval when the store gave no payment
     date (unpaid, or imported before lojasync kept it)."""
-    return local_date(order.paid_at or document.approved_at)
+    return local_day(order.paid_at or document.approved_at)
 
 
 def _written_on(document, recorded_at: datetime | None) -> date:
@@ -63,8 +57,8 @@ def _written_on(document, recorded_at: datetime | None) -> date:
     recording transaction's when that is later (an authorisation learned by asking SEFAZ by key days after its
     answer was lost; a cancelled sale making a late NF-e the order's document). A Pix due on SEFAZ's day would
     be born overdue, sending the operator after a customer who paid."""
-    approved = local_date(document.approved_at)
-    return max(approved, local_date(recorded_at)) if recorded_at is not None else approved
+    approved = local_day(document.approved_at)
+    return max(approved, local_day(recorded_at)) if recorded_at is not None else approved
 
 
 def apply_effects(event: DocumentApproved, uow, rules: dict[str, InstallmentRule] | None = None) -> None:

@@ -7,6 +7,7 @@ Set once per process, when it starts (`bootstrap`), as the log level is."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 DEFAULT_ZONE = "America/Sao_Paulo"
@@ -15,6 +16,12 @@ _zone = ZoneInfo(DEFAULT_ZONE)
 
 def merchant_zone() -> ZoneInfo:
     return _zone
+
+
+def local_day(moment: datetime | None = None) -> date:
+    """The calendar day `moment` (None: now) is where the merchant is: due dates, receipts and validity count in such
+    days (at 22:00 in São Paulo it is already tomorrow in UTC)."""
+    return (moment or datetime.now(_zone)).astimezone(_zone).date()
 
 
 def use_merchant_zone(name: str) -> None:

@@ -35,6 +35,7 @@ from lojasync.nuvemshop.services.stores import add_store
 from lojasync.sales.history import Person
 from lojasync.sales.views import list_customers, list_orders
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import merchant_zone
 from lojasync.stock.views import list_products
 
 DEMO_SECRET = "demo-client-secret-0123456789abcdef"
@@ -267,7 +268,7 @@ def _demo_login(app) -> str:
 
 def _clock() -> str:
     # Seconds: the point of the live part is how soon an order arrives.
-    return datetime.now(timezone.utc).astimezone(formats.store_zone()).strftime("%H:%M:%S")
+    return datetime.now(timezone.utc).astimezone(merchant_zone()).strftime("%H:%M:%S")
 
 
 def _summary(app, data_dir: Path) -> None:

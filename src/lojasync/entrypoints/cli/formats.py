@@ -12,7 +12,6 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_month_names
 from babel.numbers import format_decimal
@@ -80,17 +79,12 @@ def measure(value: float, places: int = 1) -> str:
     return format_decimal(round(value, places), format=f"#,##0.{'#' * places}", locale=LOCALE)
 
 
-def store_zone() -> ZoneInfo:
-    """The merchant's time zone (`shared.local_zone`: Brasília's unless LOJASYNC_TIME_ZONE says another)."""
-    return merchant_zone()
-
-
 def when(value: datetime | str | None) -> str:
     """`30/11/2026 07:40` in the store's time zone; stored times without a zone are UTC."""
     moment = _moment(value)
     if moment is None:
         return EMPTY
-    return format_datetime(moment, DATE_TIME_PATTERN, tzinfo=store_zone(), locale=LOCALE)
+    return format_datetime(moment, DATE_TIME_PATTERN, tzinfo=merchant_zone(), locale=LOCALE)
 
 
 def day(value: datetime | date | str | None) -> str:
@@ -100,7 +94,7 @@ def day(value: datetime | date | str | None) -> str:
     moment = _moment(value)
     if moment is None:
         return EMPTY
-    return format_datetime(moment, DATE_PATTERN, tzinfo=store_zone(), locale=LOCALE)
+    return format_datetime(moment, DATE_PATTERN, tzinfo=merchant_zone(), locale=LOCALE)
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -176,7 +170,7 @@ def _day_that_does_not_exist(text: str) -> str | None:
 
 def day_start(value: date) -> datetime:
     """The first moment of that day in the store's time zone (as an aware datetime)."""
-    return datetime.combine(value, time.min).replace(tzinfo=store_zone())
+    return datetime.combine(value, time.min).replace(tzinfo=merchant_zone())
 
 
 def day_end(value: date) -> datetime:

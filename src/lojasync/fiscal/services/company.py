@@ -35,7 +35,7 @@ from lojasync.fiscal.nfe_data import TaxSettings
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, Gap, LojasyncError, terminal_commands
-from lojasync.shared.local_zone import merchant_zone
+from lojasync.shared.local_zone import local_day, merchant_zone
 from lojasync.shared.numbers import ascii_digits
 from lojasync.shared.state_registration import ISENTO, check_ie, full_length, normalise_ie
 from lojasync.shared.tax_id import TaxIdKind, format_cnpj, parse_tax_id
@@ -628,8 +628,8 @@ def certificate_expiry(company: Company, now: datetime) -> str | None:
     if company.certificate_not_after is not None and now < company.certificate_not_after <= now + EXPIRY_WARNING:
         # Calendar days on the merchant's clock, as the date beside them: expiring on the 12th, seen on the 2nd, is
         # "10 dias" whatever the hours (whole 24-hour periods said 9).
-        ends = company.certificate_not_after.astimezone(merchant_zone()).date()
-        days = (ends - now.astimezone(merchant_zone()).date()).days
+        ends = local_day(company.certificate_not_after)
+        days = (ends - local_day(now)).days
         when = "hoje" if days == 0 else "amanhã" if days == 1 else f"em {days} dias"
         return f"o certificado A1 vence {when} ({ends:%d/%m/%Y}): renove-o com a certificadora"
     return company.certificate_expired(now)
