@@ -12,6 +12,7 @@ import pytest
 from lojasync.fiscal.services.simple_sales import confirm_sale
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.shared.local_zone import local_day
 from tests.factories import make_store, order_payload
 
 
@@ -675,3 +676,23 @@ def test_receivables_list_filters_by_due_date_and_says_the_total(lojasync, order
     assert "Período invertido" in lojasync("receivables", "list", "--due-from", later, "--due-to", first, expect=2)
     assert "Data inexistente em --due-to: 31/02/2026" in lojasync("receivables", "list", "--due-to", "31/02/2026",
                                                                   expect=1)
+
+
+def test_receivables_list_filters_by_the_day_the_money_came_in(lojasync, order_number):
+    """The cash of a day or a month, as the bank statement shows it (only the due dates could be asked for)."""
+    sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))
+    rows = json.loads(lojasync("receivables", "list", "--format", "json"))
+    lojasync("receivables", "receive", str(rows[0]["id"]))
+    today = local_day().strftime("%d/%m/%Y")
+    received = lojasync("receivables", "list", "--received-from", today, "--received-to", today)
+    assert "Total sem as canceladas: R$ 80,00 em 1 conta(s); recebida: R$ 80,00 (1)" in received
+    as_json = json.loads(lojasync("receivables", "list", "--received-from", today, "--format", "json"))
+    assert [r["id"] for r in as_json] == [rows[0]["id"]]
+    tomorrow = (local_day() + timedelta(days=1)).strftime("%d/%m/%Y")
+    assert lojasync("receivables", "list", "--received-from", tomorrow) == (
+        f"Nenhuma conta a receber recebida a partir de {tomorrow}.")
+    assert lojasync("receivables", "list", "--received-to", today, "--status", "em-aberto") == (
+        f"Nenhuma conta a receber em aberto recebida até {today}.")
+    assert "Período invertido: --received-from" in lojasync("receivables", "list", "--received-from", tomorrow,
+                                                            "--received-to", today, expect=2)

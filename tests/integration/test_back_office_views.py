@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 
 from lojasync.finance.services import receive
-from lojasync.finance.views import DueRangeInvalid, ReceivableFilter, Situation, find_receivables, local_today
+from lojasync.finance.views import (
+    DueRangeInvalid,
+    ReceiptRangeInvalid,
+    ReceivableFilter,
+    Situation,
+    find_receivables,
+    local_today,
+)
 from lojasync.fiscal.services.company import CompanyData, set_company
 from lojasync.fiscal.services.company_form import changed_only, company_fields
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
@@ -116,6 +123,36 @@ def test_receivables_filter_by_situation_and_due_dates(app, store_id):
     with pytest.raises(DueRangeInvalid) as refused:
         find_receivables(app.uow(), ReceivableFilter(due_from=date(2027, 2, 1), due_to=date(2027, 1, 1)))
     assert "01/02/2027" in refused.value.message
+
+
+def test_receivables_filter_by_the_day_the_money_came_in_where_the_merchant_is(app, store_id):
+    """The cash of a day, as the bank statement shows it, whatever the due dates (the list could only be filtered by
+    due date). A receipt marked at 22:30 in São Paulo is that day's, though UTC is already in the next one."""
+    _card_order(app, store_id, 2100000006)            # three installments of R$ 53,33 / 53,33 / 53,34
+    first, second, third = find_receivables(app.uow(), ReceivableFilter()).items
+    late_evening = datetime(2026, 12, 3, 1, 30, tzinfo=timezone.utc)   # 02/12 22:30 in São Paulo
+    receive(app.uow(), first["id"], when=late_evening)
+    receive(app.uow(), second["id"], when=datetime(2026, 12, 3, 13, 0, tzinfo=timezone.utc))
+
+    def received(since: date | None, until: date | None) -> list[int]:
+        found = find_receivables(app.uow(), ReceivableFilter(received_from=since, received_to=until))
+        return [r["id"] for r in found.items]
+
+    assert received(date(2026, 12, 2), date(2026, 12, 2)) == [first["id"]]
+    assert received(date(2026, 12, 3), date(2026, 12, 3)) == [second["id"]]
+    assert received(date(2026, 12, 2), None) == [first["id"], second["id"]]
+    assert received(None, date(2026, 12, 2)) == [first["id"]]
+    assert received(date(2026, 12, 4), None) == []
+    # The totals are those of the receipts asked for; the one never received is in no period of receipts.
+    listing = find_receivables(app.uow(), ReceivableFilter(received_from=date(2026, 12, 1),
+                                                           received_to=date(2026, 12, 31)))
+    assert listing.total == first["amount"] + second["amount"] and listing.count == 2
+    assert third["id"] not in [r["id"] for r in listing.items]
+    # With a situation that cannot have been received, nothing (not every open one).
+    assert find_receivables(app.uow(), ReceivableFilter(Situation.OPEN, received_from=date(2026, 12, 1))).items == []
+    with pytest.raises(ReceiptRangeInvalid) as refused:
+        find_receivables(app.uow(), ReceivableFilter(received_from=date(2026, 12, 4), received_to=date(2026, 12, 3)))
+    assert refused.value.message == "Período de recebimento inválido: de 04/12/2026 até 03/12/2026."
 
 
 def test_a_receivable_due_on_a_weekend_or_a_holiday_is_overdue_only_after_the_next_business_day(app, store_id):

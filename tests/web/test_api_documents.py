@@ -4,6 +4,8 @@ simples confirmed and cancelled; a receivable received; states that forbid an op
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from lxml import etree
 
@@ -14,6 +16,7 @@ from lojasync.fiscal.services.company import CompanyData, install_test_certifica
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.shared.local_zone import local_day
 from lojasync.simulators.sefaz.server import BackgroundSefaz
 from tests.factories import make_store, order_payload
 
@@ -258,6 +261,12 @@ def test_receivables_filtered_received_once(app, api):
     refused = api.post(f"/api/v1/receivables/{row['id']}/cancel", json={"reason": "cliente desistiu"})
     assert refused.status_code == 409 and refused.json()["codigo"] == "finance.receivable_received"
     assert [r["id"] for r in receivables(api, situation="recebida")["items"]] == [row["id"]]
+    # The day the money came in, where the merchant is (the API said only the due dates).
+    today = local_day().isoformat()
+    assert [r["id"] for r in receivables(api, received_from=today, received_to=today)["items"]] == [row["id"]]
+    assert receivables(api, received_to=(local_day() - timedelta(days=1)).isoformat())["items"] == []
+    bad = api.get("/api/v1/receivables", params={"received_from": today, "received_to": "2026-01-01"})
+    assert bad.status_code == 422 and bad.json()["codigo"] == "finance.receipt_range_invalid"
     # The order's history says who received it, once (the second call changed nothing).
     history = api.get(f"/api/v1/orders/{sale['order_number']}").json()["history"]
     (entry,) = [e for e in history if e["event"] == "receivable_received"]

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lojasync.entrypoints.cli import formats
-from lojasync.finance.services import list_receivables
+from lojasync.finance.services import list_receivables, receive
 from lojasync.fiscal.services.company import CompanyData, set_company
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.shared.local_zone import local_day
 from tests.factories import make_store, order_payload
 from tests.web import documents_setup as setup
 
@@ -109,6 +110,21 @@ def test_filters_by_situation_and_due_date(logged_in, order_number):
     typed = {"vencimento_de": (today + timedelta(days=1)).strftime("%d/%m/%Y")}   # a browser without a date picker
     assert len(rows_of(logged_in.get("/financeiro", params=typed).text)) == 2
     assert rows_of(logged_in.get("/financeiro", params={"situacao": "cancelada"}).text) == []
+
+
+def test_filters_by_the_day_the_money_came_in(logged_in, app, order_number):
+    """The cash of a day, as the bank statement shows it (the page filtered only by due date)."""
+    page = logged_in.get("/financeiro", params={"situacao": "vencida"})
+    receivable_id = int(re.search(r'<tr id="conta-(\d+)">', page.text).group(1))
+    receive(app.uow(), receivable_id)
+    today = local_day()
+    shown = logged_in.get("/financeiro", params={"recebida_de": today.isoformat(), "recebida_ate": today.isoformat()})
+    assert [int(i) for i in re.findall(r'<tr id="conta-(\d+)">', shown.text)] == [receivable_id]
+    assert f'name="recebida_de" type="date" value="{today.isoformat()}"' in shown.text
+    later = logged_in.get("/financeiro", params={"recebida_de": (today + timedelta(days=1)).strftime("%d/%m/%Y")})
+    assert rows_of(later.text) == [] and "Nenhuma conta a receber com esse filtro." in text_of(later.text)
+    backwards = logged_in.get("/financeiro", params={"recebida_de": today.isoformat(), "recebida_ate": "2026-01-01"})
+    assert backwards.status_code == 422 and "Período de recebimento inválido" in backwards.text
 
 
 def test_bad_filters_are_refused_in_portuguese(logged_in, order_number):

@@ -450,8 +450,10 @@ class ReceivableRepository:
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None, *,
              due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None,
+             received_since: datetime | None = None, received_before: datetime | None = None,
              limit: int | None = None, offset: int = 0) -> list[Receivable]:
-        query = (select(Receivable).where(*_receivable_filter(status, order_id, due_from, due_to, to_check))
+        query = (select(Receivable).where(*_receivable_filter(status, order_id, due_from, due_to, to_check,
+                                                              received_since, received_before))
                  .order_by(Receivable.due_date, Receivable.id))
         if limit:
             query = query.limit(limit)
@@ -460,20 +462,23 @@ class ReceivableRepository:
         return list(self.session.scalars(query))
 
     def summary(self, overdue_before: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
-                due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None
+                due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None,
+                received_since: datetime | None = None, received_before: datetime | None = None
                 ) -> list[tuple[ReceivableStatus, bool, int, Decimal, int]]:
         past = case((receivable_table.c.due_date < overdue_before, 1), else_=0)
         query = (select(receivable_table.c.status, past, func.count(), func.sum(receivable_table.c.amount,
                                                                                type_=MoneyCents),
                         func.sum(case((receivable_table.c.needs_attention.is_(True), 1), else_=0)))
-                 .where(*_receivable_filter(status, order_id, due_from, due_to, to_check))
+                 .where(*_receivable_filter(status, order_id, due_from, due_to, to_check, received_since,
+                                            received_before))
                  .group_by(receivable_table.c.status, past))
         return [(ReceivableStatus(status), bool(is_past), count, amount or Decimal(0), int(flagged or 0))
                 for status, is_past, count, amount, flagged in self.session.execute(query)]
 
 
 def _receivable_filter(status: ReceivableStatus | None, order_id: int | None, due_from: date | None,
-                       due_to: date | None, to_check: bool | None) -> list:
+                       due_to: date | None, to_check: bool | None, received_since: datetime | None = None,
+                       received_before: datetime | None = None) -> list:
     """The conditions of a list of receivables, in the query, not after it: a year of a store's receivables read
     whole took seconds, and the Financeiro's first page (no filter) read them all on every visit."""
     conditions = []
@@ -487,6 +492,12 @@ def _receivable_filter(status: ReceivableStatus | None, order_id: int | None, du
         conditions.append(receivable_table.c.due_date <= due_to)
     if to_check is not None:   # False: those not flagged
         conditions.append(receivable_table.c.needs_attention.is_(to_check))
+    # Received in [since, before): only a receivable received has the moment (one not received, or its receipt
+    # undone, has none and is left out).
+    if received_since is not None:
+        conditions.append(receivable_table.c.received_at >= received_since)
+    if received_before is not None:
+        conditions.append(receivable_table.c.received_at < received_before)
     return conditions
 
 

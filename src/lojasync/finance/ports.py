@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -30,11 +30,13 @@ class ReceivableRepository(Protocol):
 
     def list(self, status: ReceivableStatus | None = None, order_id: int | None = None, *,
              due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None,
+             received_since: datetime | None = None, received_before: datetime | None = None,
              limit: int | None = None, offset: int = 0) -> list[Receivable]:
         """By due date (then id); `limit`/`offset`: one page of them."""
 
     def summary(self, overdue_before: date, status: ReceivableStatus | None = None, order_id: int | None = None, *,
-                due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None
+                due_from: date | None = None, due_to: date | None = None, to_check: bool | None = None,
+                received_since: datetime | None = None, received_before: datetime | None = None
                 ) -> list[tuple[ReceivableStatus, bool, int, Decimal, int]]:
         """Of the receivables `list` would give, counted in the database: (status, due before `overdue_before`, how
         many, their amount, how many flagged "conferir") per status and side of that day."""

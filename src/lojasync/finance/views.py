@@ -15,6 +15,7 @@ from lojasync.finance.services import FinanceUnitOfWork, receivable_view
 from lojasync.shared.errors import LojasyncError
 
 # Today where the merchant is, under the name the pages and the API read it by.
+from lojasync.shared.local_zone import day_end, day_start
 from lojasync.shared.local_zone import local_day as local_today
 
 # A due date is a calendar day where the merchant is (`merchant_zone`): a receivable due today is not overdue at
@@ -46,6 +47,12 @@ class DueRangeInvalid(LojasyncError):
     resolution_template = "Informe a data inicial antes da final (ou deixe uma delas em branco)."
 
 
+class ReceiptRangeInvalid(LojasyncError):
+    code = "finance.receipt_range_invalid"
+    message_template = "Período de recebimento inválido: de {start} até {end}."
+    resolution_template = "Informe a data inicial antes da final (ou deixe uma delas em branco)."
+
+
 @dataclass(frozen=True)
 class ReceivableFilter:
     situation: Situation | None = None
@@ -57,6 +64,10 @@ class ReceivableFilter:
     to_check: bool | None = None    # False: only those not flagged
     # The stored state, as the JSON's "status" says it ("open": due or past due alike); with `situation`, both.
     status: ReceivableStatus | None = None
+    # The days the money came in (inclusive, where the merchant is): the cash of a day or a month, as the bank
+    # statement shows it, whatever the due dates. Given, only received receivables match.
+    received_from: date | None = None
+    received_to: date | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,8 @@ def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: 
     today = today or local_today()
     if criteria.due_from and criteria.due_to and criteria.due_from > criteria.due_to:
         raise DueRangeInvalid(start=f"{criteria.due_from:%d/%m/%Y}", end=f"{criteria.due_to:%d/%m/%Y}")
+    if criteria.received_from and criteria.received_to and criteria.received_from > criteria.received_to:
+        raise ReceiptRangeInvalid(start=f"{criteria.received_from:%d/%m/%Y}", end=f"{criteria.received_to:%d/%m/%Y}")
     totals = {s.value: {"label": s.label, "count": 0, "amount": Decimal("0")} for s in Situation}
     stored = _STORED[criteria.situation] if criteria.situation else criteria.status
     if criteria.situation and criteria.status and criteria.status is not stored:   # "vencida" and "received"
@@ -116,7 +129,11 @@ def find_receivables(uow: FinanceUnitOfWork, criteria: ReceivableFilter, today: 
         due_from = max(due_from, threshold) if due_from else threshold
     if due_from and due_to and due_from > due_to:   # "vencida" of a range that starts today or later
         return ReceivableList([], today, totals)
-    where = {"due_from": due_from, "due_to": due_to, "to_check": criteria.to_check}
+    where = {"due_from": due_from, "due_to": due_to, "to_check": criteria.to_check,
+             # A receipt is kept as a moment (noon of the day a person gave, or when it was marked): the day's
+             # bounds where the merchant is, not UTC's (a receipt at 22:00 in São Paulo is the next day in UTC).
+             "received_since": day_start(criteria.received_from) if criteria.received_from else None,
+             "received_before": day_end(criteria.received_to) if criteria.received_to else None}
     with uow:
         counted = uow.receivables.summary(threshold, stored, criteria.order_number, **where)
         rows = [situated(receivable_view(r), today) for r in uow.receivables.list(

@@ -7,7 +7,7 @@ Set once per process, when it starts (`bootstrap`), as the log level is."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DEFAULT_ZONE = "America/Sao_Paulo"
@@ -22,6 +22,17 @@ def local_day(moment: datetime | None = None) -> date:
     """The calendar day `moment` (None: now) is where the merchant is: due dates, receipts and validity count in such
     days (at 22:00 in São Paulo it is already tomorrow in UTC)."""
     return (moment or datetime.now(_zone)).astimezone(_zone).date()
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of `day` where the merchant is (an aware datetime): a period of days asked for ("from the
+    1st") starts there, not at UTC's midnight."""
+    return datetime.combine(day, time.min).replace(tzinfo=_zone)
+
+
+def day_end(day: date) -> datetime:
+    """The first moment of the next day: periods include their last day."""
+    return day_start(day + timedelta(days=1))
 
 
 def use_merchant_zone(name: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from babel.numbers import format_decimal
 
 from lojasync.shared.day_bounds import bounds_text, within_bounds
 from lojasync.shared.errors import LojasyncError
-from lojasync.shared.local_zone import merchant_zone
+from lojasync.shared.local_zone import day_end, day_start, merchant_zone  # noqa: F401 - the callers read them here
 from lojasync.shared.money import in_currency
 from lojasync.shared.phone import format_phone
 from lojasync.shared.state_registration import format_ie
@@ -166,16 +166,6 @@ def _day_that_does_not_exist(text: str) -> str | None:
     if 1 <= day <= days:
         return None
     return f"{get_month_names('wide', locale=LOCALE)[month].capitalize()} de {year_number} tem {days} dias."
-
-
-def day_start(value: date) -> datetime:
-    """The first moment of that day in the store's time zone (as an aware datetime)."""
-    return datetime.combine(value, time.min).replace(tzinfo=merchant_zone())
-
-
-def day_end(value: date) -> datetime:
-    """The first moment of the next day: periods include their last day."""
-    return day_start(value + timedelta(days=1))
 
 
 def address_line(address: dict | None) -> str | None:

@@ -49,7 +49,8 @@ def is_api(request: Request) -> bool:
 # Errors about what the caller sent (422); other errors of things that exist are about their state (409).
 INVALID_INPUT = frozenset({
     "money.invalid", "sales.invalid_tax_id", "sales.customer_name_required", "nfe.cancellation_reason",
-    "finance.due_range_invalid", "stock.count_invalid", "stock.count_id_invalid", "stock.fiscal_data_invalid",
+    "finance.due_range_invalid", "finance.receipt_range_invalid", "stock.count_invalid", "stock.count_id_invalid",
+    "stock.fiscal_data_invalid",
     "stock.sku_missing", "stock.sku_ambiguous",
     "nuvemshop.store_id_invalid", "fiscal.invalid_access_key", "fiscal.invalid_state_registration",
     "fiscal.company_invalid",

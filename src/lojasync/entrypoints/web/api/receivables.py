@@ -97,6 +97,9 @@ def list_(
     situation: Annotated[Situation | None, Query(description="em-aberto, vencida, recebida ou cancelada.")] = None,
     due_from: Annotated[IsoDay | None, Query(description="Vencimento a partir deste dia (inclusive).")] = None,
     due_to: Annotated[IsoDay | None, Query(description="Vencimento até este dia (inclusive).")] = None,
+    received_from: Annotated[IsoDay | None, Query(description=(
+        "Só as recebidas a partir deste dia (inclusive, no fuso do lojista): o dinheiro que entrou."))] = None,
+    received_to: Annotated[IsoDay | None, Query(description="Só as recebidas até este dia (inclusive).")] = None,
     order: Annotated[WholeNumber | None, Query(ge=1, le=LARGEST_ID, description="Só deste pedido.")] = None,
     needs_attention: Annotated[bool | None, Query(description=(
         "Só as marcadas \"conferir\" (true: recebidas e com o documento cancelado depois) ou só as outras (false).")
@@ -109,7 +112,9 @@ def list_(
     app: Container = Depends(container),
 ) -> ReceivableListOut:
     found = find_receivables(app.read_uow(), ReceivableFilter(situation, due_from, due_to, order,
-                                                              to_check=needs_attention), limit=limit, offset=offset)
+                                                              to_check=needs_attention, received_from=received_from,
+                                                              received_to=received_to),
+                             limit=limit, offset=offset)
     # The totals are of every match, the items of the page; how many match goes in the header, as on /invoices.
     response.headers[TOTAL_HEADER] = str(found.matched)
     return ReceivableListOut(items=[ReceivableOut.model_validate(row) for row in found.items], today=found.today,

@@ -32,7 +32,7 @@ from lojasync.shared.numbers import id_or_none
 router = APIRouter(dependencies=[Depends(page_user)])
 
 SITUATIONS = [("", "Todas")] + [(s.value, s.label.capitalize()) for s in Situation]
-FILTERS = ("situacao", "vencimento_de", "vencimento_ate", "pedido", "conferir")
+FILTERS = ("situacao", "vencimento_de", "vencimento_ate", "recebida_de", "recebida_ate", "pedido", "conferir")
 PAYMENT_METHODS = {"credit_card": "cartão de crédito", "debit_card": "cartão de débito", "boleto": "boleto",
                    "pix": "Pix", "wire_transfer": "transferência", "cash": "dinheiro"}
 
@@ -71,7 +71,7 @@ def _order_number(request: Request, typed: str) -> int:
 
 
 def _criteria(request: Request, situacao: str, vencimento_de: str, vencimento_ate: str, pedido: str,
-              conferir: str = "") -> ReceivableFilter:
+              conferir: str = "", recebida_de: str = "", recebida_ate: str = "") -> ReceivableFilter:
     try:
         situation = Situation(situacao) if situacao else None
     except ValueError:
@@ -79,14 +79,18 @@ def _criteria(request: Request, situacao: str, vencimento_de: str, vencimento_at
                             hint="Escolha em aberto, vencida, recebida ou cancelada.") from None
     number = _order_number(request, pedido.strip()) if pedido.strip() else None
     return ReceivableFilter(situation, _day(vencimento_de, "Vencimento a partir de"),
-                            _day(vencimento_ate, "Vencimento até"), number, to_check=True if conferir else None)
+                            _day(vencimento_ate, "Vencimento até"), number, to_check=True if conferir else None,
+                            received_from=_day(recebida_de, "Recebida a partir de"),
+                            received_to=_day(recebida_ate, "Recebida até"))
 
 
 @router.get("/financeiro", include_in_schema=False)
 def finance_page(request: Request, situacao: str = "", vencimento_de: str = "", vencimento_ate: str = "",
-                 pedido: str = "", conferir: str = "", pagina: str = "1") -> Response:
+                 recebida_de: str = "", recebida_ate: str = "", pedido: str = "", conferir: str = "",
+                 pagina: str = "1") -> Response:
     return _page(request, {"situacao": situacao, "vencimento_de": vencimento_de, "vencimento_ate": vencimento_ate,
-                           "pedido": pedido, "conferir": "1" if conferir else ""}, page=pagina)
+                           "recebida_de": recebida_de, "recebida_ate": recebida_ate, "pedido": pedido,
+                           "conferir": "1" if conferir else ""}, page=pagina)
 
 
 def _page(request: Request, filters: dict[str, str], error: LojasyncError | None = None,
