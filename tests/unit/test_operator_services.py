@@ -206,6 +206,14 @@ def test_replacing_a_customer_needs_force_and_the_history_keeps_the_previous_one
     assert stored.params == {"customer_id": linked["id"], "previous_customer_id": before["id"]}
 
 
+def test_a_name_linked_by_hand_loses_what_reorders_a_page_or_drives_a_terminal(uow, store):
+    """Review: the store's names lost them at the import, a name typed or sent to the API kept them."""
+    number = imported(uow, store, id=1700000503)
+    linked = link_customer(uow, number, "111.444.777-35", name="Ana Pereira\u0001 \u202egpj.exe\x1b[2J\x00",
+                           force=True)
+    assert linked["name"] == "Ana Pereira gpj.exe[2J"
+
+
 def test_linking_the_customer_the_order_already_has_changes_nothing(uow, store):
     number = imported(uow, store, id=1700000502)
     linked = link_customer(uow, number, cpf("529982247"))

@@ -367,6 +367,32 @@ def test_in_the_background_approve_false_only_generates(app, api, sefaz):
     assert done["approve"] is False   # its page says so (tests/web/test_pages_orders.py), and resumes the same way
 
 
+def test_a_batch_followed_after_its_nfe_was_cancelled_or_discarded_says_so(app, api, sefaz):
+    """Review: an NF-e the batch had authorised, cancelled later, was "refused" with no error (and one only generated,
+    discarded later, too): a reconciling script took it for an NF-e never issued."""
+    numbers = imported(app, *paid(2400003101, 2))
+    started = batch(api, orders=numbers, background=True)
+    done = followed(api, started)
+    first = {item["order_number"]: item for item in done["items"]}[numbers[0]]
+    cancelled = api.post(f"/api/v1/invoices/{first['invoice']['id']}/cancel",
+                         json={"reason": "Cliente desistiu da compra"})
+    assert cancelled.status_code == 200, cancelled.text
+    later = api.get(started.headers["location"]).json()
+    items = {item["order_number"]: item for item in later["items"]}
+    assert items[numbers[0]]["outcome"] == "cancelled" and items[numbers[0]]["error"] is None
+    assert items[numbers[0]]["note"] == "autorizada pelo lote e cancelada depois"
+    assert items[numbers[0]]["invoice"]["status"] == "cancelled" and items[numbers[1]]["outcome"] == "authorised"
+    assert (later["authorised"], later["not_authorised"]) == (1, 1)
+
+    (generated,) = imported(app, *paid(2400003103, 1))
+    started = batch(api, orders=[generated], approve=False, background=True)
+    (item,) = followed(api, started)["items"]
+    assert api.post(f"/api/v1/invoices/{item['invoice']['id']}/cancel",
+                    json={"reason": "Gerada por engano no lote"}).status_code == 200
+    (item,) = api.get(started.headers["location"]).json()["items"]
+    assert (item["outcome"], item["note"]) == ("discarded", "descartada depois do lote")
+
+
 def test_an_unknown_batch_is_a_404_with_its_code(api):
     answer = api.get("/api/v1/invoices/batches/987654")
     assert answer.status_code == 404 and answer.json()["codigo"] == "fiscal.batch_not_found"

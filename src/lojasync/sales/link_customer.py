@@ -15,7 +15,7 @@ from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
 from lojasync.sales.typed_tax_id import typed_tax_id
 from lojasync.sales.views import customer_ref
-from lojasync.shared.text import clean_text
+from lojasync.shared.text import clean_text, without_controls
 
 # The customers table's name column.
 MAX_NAME = 200
@@ -29,8 +29,9 @@ def link_customer(uow: SalesUnitOfWork, number: int, tax_id: str, name: str | No
     order already has changes nothing. The returned dict says which customer was replaced, if any.
     """
     # Typed by a person or sent by an integrator: NUL (refused by PostgreSQL), lone surrogates (no UTF-8) and
-    # blanks are not a name.
-    name = (clean_text(name).strip() or None) if name else None
+    # blanks are not a name; nor what reorders a page's text or drives a terminal, taken out as the import takes
+    # it out of the store's names (review: a name linked by hand kept "\u202egpj.exe").
+    name = (without_controls(clean_text(name)).strip() or None) if name else None
     if name and len(name) > MAX_NAME:
         raise CustomerNameTooLong(length=len(name), maximum=MAX_NAME)
     document = typed_tax_id(tax_id)

@@ -92,6 +92,8 @@ class BatchOutcome(StrEnum):
     GENERATED = "generated"
     HAD_DOCUMENT = "had_document"
     REFUSED = "refused"
+    CANCELLED = "cancelled"
+    DISCARDED = "discarded"
 
 
 class BatchItemOut(ApiModel):
@@ -104,7 +106,10 @@ class BatchItemOut(ApiModel):
         "verdadeiro, a NF-e pendente que não pôde ser transmitida, veja error); had_document: o pedido já tinha "
         "NF-e ou venda simples (um lote repetido: nada foi feito; existing_document diz qual); refused: não gerada "
         "(veja error; com existing_document, o documento que o pedido já tem e que não vale como venda: uma NF-e "
-        "rejeitada ou denegada, uma venda simples pendente)."))
+        "rejeitada ou denegada, uma venda simples pendente); cancelled: autorizada e cancelada depois do lote "
+        "(o estoque voltou, as contas a receber foram canceladas; note diz como); discarded: gerada e descartada "
+        "depois do lote, sem autorização. O lote é mostrado como está agora: authorised e not_authorised contam "
+        "as NF-e como estão hoje."))
     invoice: InvoiceOut | None = Field(description="A NF-e gerada por esta chamada (nenhuma quando recusada).")
     sefaz_code: str | None = Field(None, description="Código da rejeição ou denegação da SEFAZ (cStat).")
     sefaz_reason: str | None = Field(None, description="Motivo da SEFAZ, por extenso (xMotivo).")
@@ -112,6 +117,8 @@ class BatchItemOut(ApiModel):
                                        "mensagem e a resolução do erro, como nas respostas de erro da API.")
     existing_document: str | None = Field(None, description=(
         "Com had_document: o documento que o pedido já tem (/api/v1/invoices/ID ou /api/v1/sales/ID)."))
+    note: str | None = Field(None, description=(
+        "O que aconteceu com a NF-e depois do lote (cancelled, discarded), como a página do lote diz."))
 
 
 UNSENT_DESCRIPTION = (
@@ -246,7 +253,11 @@ def batch_progress(batch_id: Id, app: Container = Depends(container)) -> BatchPr
 
 _SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.REJECTED: BatchOutcome.REJECTED,
                InvoiceStatus.DENIED: BatchOutcome.DENIED, InvoiceStatus.AWAITING: BatchOutcome.AWAITING,
-               InvoiceStatus.PENDING: BatchOutcome.GENERATED}
+               InvoiceStatus.PENDING: BatchOutcome.GENERATED, InvoiceStatus.CANCELLED: BatchOutcome.CANCELLED,
+               InvoiceStatus.DISCARDED: BatchOutcome.DISCARDED}
+# What became of an NF-e after its batch: said in `note`, not as a refusal (review: one authorised by the batch and
+# cancelled later was "refused", with no error, and a reconciling script took it for an NF-e never issued).
+_AFTERWARDS = (BatchOutcome.CANCELLED, BatchOutcome.DISCARDED)
 
 
 def _item_out(item: BatchItem) -> BatchItemOut:
@@ -270,4 +281,4 @@ def _item_out(item: BatchItem) -> BatchItemOut:
         sefaz_reason=invoice.rejection_reason if refused_by_sefaz else None,
         error=ApiErrorBody(erro=refusal.message, codigo=refusal.code, resolucao=refusal.resolution,
                            problemas=list(refusal.problems) or None) if refusal else None,
-        existing_document=existing)
+        existing_document=existing, note=item.error if outcome in _AFTERWARDS else None)
