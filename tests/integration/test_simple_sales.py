@@ -82,6 +82,20 @@ def test_a_second_confirmation_moves_nothing_twice(app, store_id):
     assert len(list_receivables(app.uow())) == 1
 
 
+def test_the_negative_stock_warning_names_the_product_as_estoque_does_after_the_store_renamed_its_sku(app, store_id):
+    """Review: the warning named the order line's SKU (the store's new one), which Estoque has no product for."""
+    from lojasync.stock.counts import count_stock
+
+    imported(app, store_id, id=1800000020)           # makes CAM-ALG-P (variant 601) and CAN-CER
+    count_stock(app.uow(), "CAM-ALG-P", 1)
+    lines = order_payload()["products"]
+    lines[0]["sku"] = "CAM-P-2027"                     # the same variant, renamed in the store
+    number = imported(app, store_id, id=1800000021, products=lines)
+    confirm_sale(app.uow(), generate_sale(app.uow(), number).id)
+    (warning,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "stock_negative"]
+    assert "CAM-ALG-P ficou com -1" in warning["message"] and "CAM-P-2027" not in warning["message"]
+
+
 def test_an_issue_that_takes_a_counted_product_below_zero_is_a_warning_in_the_orders_history(app, store_id):
     from lojasync.fiscal.services.effect_words import done_words
     from lojasync.stock.counts import count_stock

@@ -41,6 +41,7 @@ from lojasync.sales.orders import cancel_in_store_reason
 from lojasync.shared.local_zone import local_day
 from lojasync.shared.money import ZERO
 from lojasync.stock.issues import LineToMove, issue_stock, return_stock
+from lojasync.stock.views import product_reference
 
 _PROCESSED_BY = {DocumentKind.NFE: ProcessedBy.NFE, DocumentKind.SIMPLE_SALE: ProcessedBy.SIMPLE_SALE}
 
@@ -176,8 +177,11 @@ def _warn_if_short(uow, event: DocumentApproved, product_ids: set[int]) -> None:
     short = uow.products.short(product_ids)
     if not short:
         return
-    names = {line.product_id: line.sku or f"id:{line.product_id}" for line in event.document.lines}
-    products = tuple({"sku": names.get(pid, f"id:{pid}"), "balance": balance} for pid, balance in sorted(short.items()))
+    # Named as Estoque names them (the product's SKU), not by the store's SKU on the line: the store may have renamed
+    # its variant since the product was made, and "confira a contagem em Estoque" named a SKU Estoque has not (review).
+    found = uow.products.by_ids(short)
+    products = tuple({"sku": product_reference(found[pid].sku, pid) if pid in found else f"id:{pid}",
+                      "balance": balance} for pid, balance in sorted(short.items()))
     event.order.record(StockWentNegative(order=event.order, actor=event.actor, products=products,
                                          document=event.document.label))
 
