@@ -52,6 +52,7 @@ from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import (
     document_cancelled,
     invoice_authorised,
+    stock_adjusted,
     stock_counted,
     stock_moved,
     tracking_recorded,
@@ -70,6 +71,7 @@ from lojasync.settings import Settings, load_settings
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.local_zone import use_merchant_zone
 from lojasync.shared.messagebus import MessageBus
+from lojasync.stock.adjustments import StockAdjusted
 from lojasync.stock.counts import StockCounted
 
 
@@ -84,6 +86,7 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         DocumentCancelled: [functools.partial(reverse_effects, rules=rules), stock_moved, document_cancelled,
                             reread_released_order, erase_what_the_document_kept],
         StockCounted: [stock_counted],
+        StockAdjusted: [stock_adjusted],
         CustomerLinked: [customer_replaced],
         OrderUpdated: [flag_unsent_nfe_of_cancelled_order, flag_unsent_document_of_changed_sale],
         PaymentReturnedInStore: [flag_unsent_document_of_returned_payment],

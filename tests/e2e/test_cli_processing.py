@@ -166,6 +166,32 @@ def test_a_count_with_its_own_key_is_recorded_once_however_often_it_is_sent(loja
     assert "Chave de contagem inválida: 'com espaço'" in refused
 
 
+def test_an_entrada_adds_to_the_balance_as_it_is_and_keeps_a_sale_confirmed_meanwhile(lojasync, order_number):
+    """Review: receiving goods could only be typed as a count: the stock keeper read 8, received 50 and counted 58
+    while a sale of 2 was confirmed, and the sale's issue was wiped out (56 on the shelf, 58 in the ERP)."""
+    refused = lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "50", expect=1)
+    assert "O estoque de CAM-ALG-P ainda é da loja" in refused and "lojasync stock count CAM-ALG-P" in refused
+    lojasync("stock", "count", "CAM-ALG-P", "--quantity", "10")
+    sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
+    lojasync("sales", "confirm", str(sale["id"]))                       # 2 out: 8 on the shelf
+    said = lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "50", "--reason", "NF 1234 do fornecedor",
+                    "--adjustment-id", "nf-1234")
+    assert said.startswith("Entrada de 50 unidade(s) de CAM-ALG-P registrada: estoque 58. Estoque na fila para a loja")
+    again = json.loads(lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "50", "--adjustment-id", "nf-1234",
+                                "--format", "json"))
+    assert (again["repeated"], again["quantity"], again["adjustment"]) == (True, 58, 50)
+    assert "Saída de 3 unidade(s) de CAM-ALG-P registrada: estoque 55." in lojasync(
+        "stock", "adjust", "CAM-ALG-P", "--quantity", "-3", "--reason", "avaria")
+    moved = json.loads(lojasync("stock", "movements", "CAM-ALG-P", "--format", "json"))
+    assert [(m["quantity"], m["reason"]) for m in moved[-2:]] == [(50, "Entrada: NF 1234 do fornecedor"),
+                                                                  (-3, "Saída: avaria")]
+    assert "entrada/saída" in lojasync("stock", "movements", "CAM-ALG-P")
+    taken = lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "5", "--adjustment-id", "nf-1234", expect=1)
+    assert "O ajuste nf-1234 já foi registrado para CAM-ALG-P com +50, não +5." in taken
+    assert "Quantidade inválida para CAM-ALG-P: 0." in lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "0",
+                                                                 expect=1)
+
+
 def test_product_fiscal_data_is_checked_and_kept(lojasync, order_number):
     refused = lojasync("products", "set", "CAM-ALG-P", "--ncm", "6109", "--gtin", "7891234567890", "--origin", "9",
                        expect=1)

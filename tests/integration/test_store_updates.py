@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import text
 
 from lojasync.bootstrap import message_bus
 from lojasync.fiscal.events import DocumentApproved
@@ -17,6 +18,7 @@ from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.store_updates import list_store_updates, stores_with_due_updates
 from lojasync.sales.tracking import record_tracking
 from lojasync.shared.messagebus import MessageBus
+from lojasync.stock.adjustments import ProductNotCounted, adjust_stock
 from lojasync.stock.counts import CountInvalid, count_stock
 from lojasync.stock.views import ProductNotFound, stock_levels, stock_movements
 from tests.e2e.test_cli import lojasync  # noqa: F401 - the fixture, used by name
@@ -63,6 +65,25 @@ def test_each_update_names_the_erp_product_or_order_it_is_about(app, store_id):
     record_tracking(app.uow(), number, "AA123456789BR")
     subjects = {(u.kind, u.ref): u.subject for u in list_store_updates(app.read_uow(), None, include_done=True)}
     assert subjects[("tracking", "1900000041")] == f"pedido {number}"
+
+
+def test_an_entrada_or_a_saida_of_a_counted_product_queues_its_stock_for_the_store(app, store_id):
+    imported(app, store_id, 1900000005)
+    with pytest.raises(ProductNotCounted):          # the store's stock: nobody counted the shelf
+        adjust_stock(app.uow(), "CAM-ALG-P", 5)
+    assert queued(app) == []
+    count_stock(app.uow(), "CAM-ALG-P", 10)
+
+    def revision() -> int:
+        with app.uow() as uow:
+            return uow.session.execute(text("SELECT revision FROM nuvemshop_store_updates")).scalar_one()
+
+    counted = revision()
+    done = adjust_stock(app.uow(), "CAM-ALG-P", -4, "amostra para o fotógrafo\u202e")
+    assert (done["previous"], done["adjustment"], done["quantity"]) == (10, -4, 6)
+    assert done["reason"] == "Saída: amostra para o fotógrafo"
+    assert levels(app)["CAM-ALG-P"] == (6, True)
+    assert queued(app) == [("stock", "601", "pending")] and revision() == counted + 1   # wanted again
 
 
 def test_a_count_refuses_what_cannot_be_a_quantity_or_a_product(app, store_id):

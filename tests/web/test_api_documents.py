@@ -427,6 +427,30 @@ def test_a_stock_count_over_the_api_is_safe_to_retry_with_its_count_id(app, api)
     assert api.post("/api/v1/stock/counts", json={"sku": "NAO-EXISTE", "quantity": 1}).status_code == 404
 
 
+def test_an_entrada_over_the_api_is_safe_to_retry_with_its_adjustment_id(app, api):
+    """Review: a WMS receiving goods could only send a count, which undid the sales approved meanwhile."""
+    imported(app, 2300000093)
+    body = {"sku": "CAN-CER", "quantity": 50, "reason": "NF 77", "adjustment_id": "wms-entrada-77"}
+    uncounted = api.post("/api/v1/stock/adjustments", json=body)
+    assert uncounted.status_code == 409 and uncounted.json()["codigo"] == "stock.product_not_counted"
+    api.post("/api/v1/stock/counts", json={"sku": "CAN-CER", "quantity": 7})
+    first = api.post("/api/v1/stock/adjustments", json=body)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"sku": "CAN-CER", "reference": "CAN-CER", "name": "Caneca Cerâmica", "quantity": 57,
+                            "adjustment": 50, "reason": "Entrada: NF 77", "repeated": False}
+    assert api.post("/api/v1/stock/adjustments", json=body).json() == {**first.json(), "repeated": True}
+    taken = api.post("/api/v1/stock/adjustments", json={**body, "quantity": 5})
+    assert taken.status_code == 409 and taken.json()["codigo"] == "stock.adjustment_id_taken"
+    out = api.post("/api/v1/stock/adjustments", json={"sku": "CAN-CER", "quantity": -2}).json()
+    assert (out["quantity"], out["reason"]) == (55, "Saída avulsa")
+    for refused in ({"sku": "CAN-CER", "quantity": 0}, {"sku": "CAN-CER", "quantity": 1.5},
+                    {"sku": "CAN-CER", "quantity": 1, "reason": "x" * 201},
+                    {"sku": "CAN-CER", "quantity": 1, "adjustment_id": "a b"}):
+        answer = api.post("/api/v1/stock/adjustments", json=refused)
+        assert answer.status_code == 422, (refused, answer.text)
+    assert api.post("/api/v1/stock/adjustments", json={"sku": "NAO-EXISTE", "quantity": 1}).status_code == 404
+
+
 def test_a_products_fiscal_data_is_set_field_by_field_through_the_api(app, api):
     """A PIM fills NCM and GTIN without touching what it does not send; "" or null gives the company's default
     back; every problem is listed at once (422)."""

@@ -156,6 +156,32 @@ def test_the_same_count_form_sent_again_moves_nothing_a_second_time(logged_in, a
     assert product_detail(app.uow(), "CAN-CER")["quantity"] == 7   # another quantity: a count of its own
 
 
+def test_an_entrada_or_saida_adds_to_the_balance_once_per_form(logged_in, app, sale_id):
+    """Review: goods received could only be typed as a count, which undid a sale approved meanwhile."""
+    page = logged_in.get("/estoque/CAN-CER").text
+    assert "O estoque deste produto ainda é da loja: faça a primeira contagem" in page   # no form before a count
+    refused = logged_in.post("/estoque/CAN-CER/ajuste", data={"csrf_token": csrf_of(page), "quantidade_ajuste": "5"})
+    assert refused.status_code == 409 and "O estoque de CAN-CER ainda é da loja" in refused.text
+    logged_in.post("/estoque/CAN-CER/contagem", data={"csrf_token": csrf_of(page), "quantidade": "10"})
+    page = logged_in.get("/estoque/CAN-CER").text
+    form = {"csrf_token": csrf_of(page), "quantidade_ajuste": "1.000", "motivo": "NF 88 do fornecedor",
+            "ajuste": re.search(r'name="ajuste" value="([0-9a-f]{32})"', page).group(1)}
+    assert logged_in.post("/estoque/CAN-CER/ajuste", data=form).status_code == 303
+    shown = logged_in.get("/estoque/CAN-CER").text
+    assert "Entrada de 1.000 unidade(s) de CAN-CER registrada: estoque 1.010." in shown
+    assert ">+1.000</td>" in shown and "Entrada: NF 88 do fornecedor" in shown and "Entrada/saída" in shown
+    assert logged_in.post("/estoque/CAN-CER/ajuste", data=form).status_code == 303   # the same form again
+    assert product_detail(app.uow(), "CAN-CER")["quantity"] == 1010
+    assert "já estava registrada (estoque 1.010): nada foi movimentado de novo" in logged_in.get("/estoque/CAN-CER").text
+    out = {"csrf_token": form["csrf_token"], "quantidade_ajuste": "-3", "motivo": "avaria"}
+    assert logged_in.post("/estoque/CAN-CER/ajuste", data=out).status_code == 303
+    assert product_detail(app.uow(), "CAN-CER")["quantity"] == 1007
+    for typed in ("0", "dois", "", "1,5"):
+        answer = logged_in.post("/estoque/CAN-CER/ajuste", data={**out, "quantidade_ajuste": typed})
+        assert answer.status_code == 422 and "Quantidade inválida para CAN-CER" in answer.text, typed
+        assert 'name="motivo"' in answer.text and 'value="avaria"' in answer.text   # what was typed stays
+
+
 def test_a_count_that_is_not_a_quantity_is_refused_next_to_the_form(logged_in, app, sale_id):
     token = csrf_of(logged_in.get("/estoque/CAN-CER").text)
     for typed in ("-3", "dois", ""):

@@ -60,7 +60,7 @@ class CountIdInvalid(LojasyncError):
 
 
 # What the ledger's source id column holds, and characters no shell or URL mangles.
-_COUNT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+COUNT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 class CountIdTaken(LojasyncError):
@@ -79,7 +79,7 @@ def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | N
     sku = required_sku(sku)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_COUNT:
         raise CountInvalid(sku=sku, quantity=quantity)
-    if count_id is not None and not _COUNT_ID.fullmatch(count_id):
+    if count_id is not None and not COUNT_ID.fullmatch(count_id):
         raise CountIdInvalid(count_id=count_id)
     try:
         return _count(uow, sku, quantity, count_id)

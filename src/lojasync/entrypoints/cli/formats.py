@@ -185,7 +185,7 @@ def cep(value: str) -> str:
 
 
 _SOURCES = {"nfe": "NF-e", "nfe_cancel": "NF-e cancelada", "simple_sale": "venda simples",
-            "simple_sale_cancel": "venda simples cancelada", "count": "contagem"}
+            "simple_sale_cancel": "venda simples cancelada", "count": "contagem", "adjustment": "entrada/saída"}
 
 
 def document(source_type: str, source_id: str, numbers: dict[str, int]) -> str:
@@ -193,7 +193,7 @@ def document(source_type: str, source_id: str, numbers: dict[str, int]) -> str:
     `invoices show`/`sales show` take: an NF-e's nº and id are two numbers ("NF-e nº 41 (id 1)", `numbers` by id);
     a venda simples' number is its id. A count's reference is internal."""
     words = _SOURCES.get(source_type, source_type)
-    if source_type == "count":
+    if source_type in ("count", "adjustment"):
         return words
     if source_type in ("nfe", "nfe_cancel"):
         number = numbers.get(source_id)

@@ -1,4 +1,5 @@
-"""`lojasync stock ...`: stock on hand per product, one product's movements, and counting a product."""
+"""`lojasync stock ...`: stock on hand per product, one product's movements, counting a product, and its entradas
+and saídas."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from lojasync.entrypoints.cli.output import (
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.shell_words import command_with
+from lojasync.stock.adjustments import adjust_stock
 from lojasync.stock.counts import count_stock
 from lojasync.stock.views import stock_levels, stock_movements
 
@@ -80,6 +82,37 @@ def count(
         console.print(f"Contagem de {escape(result['reference'])} {said}: estoque {formats.number(result['quantity'])} "
                       f"(era {formats.number(result['previous'])}; ajuste de {'-' if adjustment < 0 else '+'}"
                       f"{formats.number(abs(adjustment))}).", highlight=False)
+    if not result["repeated"]:
+        push_soon(app_, quiet=fmt is OutputFormat.JSON)
+
+
+@app.command("adjust")
+@friendly_errors
+def adjust(
+    sku: SkuArgument,
+    quantity: Annotated[int, typer.Option("--quantity", metavar="N", help=(
+        "Quantas unidades entram (10: mercadoria recebida) ou saem (-3: perda, avaria).")
+    )],
+    reason: Annotated[str | None, typer.Option("--reason", metavar="MOTIVO", help=(
+        "O motivo, que aparece nas movimentações (a nota do fornecedor, uma avaria).")
+    )] = None,
+    adjustment_id: Annotated[str | None, typer.Option(
+        "--adjustment-id", metavar="CHAVE", help="Chave do ajuste no seu sistema: repetida, o comando responde o "
+                                                 "ajuste já registrado e nada se move de novo.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Registra uma entrada ou saída de estoque de um produto já contado: soma ao saldo de agora (uma venda
+    aprovada enquanto a mercadoria era recebida continua contada, o que uma contagem nova apagaria)."""
+    app_ = container()
+    result = adjust_stock(app_.uow(), sku, quantity, reason, adjustment_id)
+    if fmt is OutputFormat.JSON:
+        print_json(result)
+    else:
+        moved = result["adjustment"]
+        kind = "Entrada" if moved > 0 else "Saída"
+        said = "já estava registrada (nada se moveu agora)" if result["repeated"] else "registrada"
+        console.print(f"{kind} de {formats.number(abs(moved))} unidade(s) de {escape(result['reference'])} {said}: "
+                      f"estoque {formats.number(result['quantity'])}.", highlight=False)
     if not result["repeated"]:
         push_soon(app_, quiet=fmt is OutputFormat.JSON)
 

@@ -19,6 +19,7 @@ from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.nuvemshop.model.store_updates import StockTarget
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.sales.events import TrackingRecorded
+from lojasync.stock.adjustments import StockAdjusted
 from lojasync.stock.counts import StockCounted
 
 # The lookups below read what earlier transactions wrote (counts, bindings): they need not flush the
@@ -43,6 +44,11 @@ def stock_moved(event: DocumentEvent, uow: ConnectorUnitOfWork) -> None:
 def stock_counted(event: StockCounted, uow: ConnectorUnitOfWork) -> None:
     with uow.no_autoflush():
         want_stock(uow, [event.product_id])   # counted now: managed by the ERP from this count on
+
+
+def stock_adjusted(event: StockAdjusted, uow: ConnectorUnitOfWork) -> None:
+    with uow.no_autoflush():
+        want_stock(uow, [event.product_id])   # an entrada or a saída of a managed product: the store gets it
 
 
 def want_stock(uow: ConnectorUnitOfWork, managed: Iterable[int]) -> None:

@@ -14,6 +14,7 @@ from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiInput, ApiModel
 from lojasync.entrypoints.web.store_pushes import push_soon
+from lojasync.stock.adjustments import MAX_REASON, adjust_stock
 from lojasync.stock.counts import MAX_COUNT, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import stock_levels, stock_movements
@@ -94,6 +95,40 @@ def count(body: StockCount, request: Request, app: Container = Depends(container
     if not result["repeated"]:
         push_soon(request)
     return StockCountOut.model_validate(result)
+
+
+class StockAdjustment(ApiInput):
+    sku: str = Field(min_length=1, max_length=100, description="SKU do produto (id:N sem SKU: veja `reference`).")
+    quantity: int = Field(ge=-MAX_COUNT, le=MAX_COUNT, strict=True, description=(
+        "Quantas unidades entram (10: mercadoria recebida) ou saem (-3: perda, avaria); diferente de zero."))
+    reason: str | None = Field(default=None, max_length=MAX_REASON,
+                               description="O motivo, que aparece nas movimentações (a nota do fornecedor).")
+    adjustment_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
+                                      description=(
+        "Chave do seu sistema para este ajuste: repetida (depois de um timeout), a chamada responde o ajuste já "
+        "registrado, com `repeated` verdadeiro, e nada se move de novo."))
+
+
+class StockAdjustmentOut(ApiModel):
+    sku: str | None
+    reference: str
+    name: str
+    quantity: int = Field(description="O estoque depois do ajuste (numa repetição, o de agora).")
+    adjustment: int = Field(description="O que o ajuste moveu (+ entrada, - saída).")
+    reason: str = Field(description="O motivo gravado na movimentação (\"Entrada: ...\", \"Saída avulsa\").")
+    repeated: bool = Field(description="A mesma adjustment_id já estava registrada: nada foi gravado agora.")
+
+
+@router.post("/adjustments", response_model=StockAdjustmentOut,
+             summary="Registra uma entrada ou saída de estoque de um produto já contado",
+             description=("Soma ao saldo de agora (uma venda aprovada no meio continua contada, o que uma contagem "
+                          "nova apagaria). Um produto nunca contado é recusado (409 stock.product_not_counted): o "
+                          "estoque dele ainda é da loja; faça antes a contagem (POST /api/v1/stock/counts)."))
+def adjust(body: StockAdjustment, request: Request, app: Container = Depends(container)) -> StockAdjustmentOut:
+    result = adjust_stock(app.uow(), body.sku, body.quantity, body.reason, body.adjustment_id)
+    if not result["repeated"]:
+        push_soon(request)
+    return StockAdjustmentOut.model_validate(result)
 
 
 def _fiscal(description: str, longest: int):

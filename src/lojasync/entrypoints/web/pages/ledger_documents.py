@@ -4,7 +4,8 @@ from __future__ import annotations
 
 SOURCES = {"nfe": ("NF-e", "/nfe/{id}"), "nfe_cancel": ("NF-e cancelada", "/nfe/{id}"),
            "simple_sale": ("Venda simples", "/vendas/{id}"),
-           "simple_sale_cancel": ("Venda simples cancelada", "/vendas/{id}"), "count": ("Contagem", None)}
+           "simple_sale_cancel": ("Venda simples cancelada", "/vendas/{id}"), "count": ("Contagem", None),
+           "adjustment": ("Entrada/saída", None)}
 
 
 def ledger_document(source_type: str, source_id: str, numbers: dict[str, int]) -> dict:

@@ -1,5 +1,5 @@
 """Estoque: products with their stock on hand, and one product's page: its ledger (which document moved it),
-a stock count and its fiscal data (NCM, CEST, origem, unidade, GTIN, CFOP)."""
+a stock count, an entrada or saída, and its fiscal data (NCM, CEST, origem, unidade, GTIN, CFOP)."""
 
 from __future__ import annotations
 
@@ -23,13 +23,14 @@ from lojasync.fiscal.services.company import CompanyMissing, show_company
 from lojasync.fiscal.services.views import invoice_numbers
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.search_text import fold
+from lojasync.stock.adjustments import AdjustmentIdTaken, AdjustmentInvalid, adjust_stock
 from lojasync.stock.counts import CountIdTaken, CountInvalid, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
 
 router = APIRouter(dependencies=[Depends(page_user)])
 # The product page's forms, by the last part of their action's address.
-PRODUCT_FORMS = ("contagem", "dados-fiscais")
+PRODUCT_FORMS = ("contagem", "ajuste", "dados-fiscais")
 
 # The document behind each kind of movement: its words and where its page is.
 ORIGINS = [("", "— (padrão da empresa)"), ("0", "0 - Nacional"), ("1", "1 - Estrangeira, importação direta"),
@@ -71,7 +72,8 @@ def _product_page(request: Request, sku: str, status_code: int = 200, **context)
     values = context.pop("fiscal_values", None) or {k: v or "" for k, v in product["fiscal"].items()}
     return render(request, "stock/product.html", {
         "product": product, "movements": list(reversed(movements)), "origins": ORIGINS, "fiscal_values": values,
-        "count_error": None, "fiscal_error": None, "quantity": "", "count_key": uuid.uuid4().hex, **context},
+        "count_error": None, "fiscal_error": None, "quantity": "", "count_key": uuid.uuid4().hex,
+        "adjust_error": None, "adjust_quantity": "", "adjust_reason": "", **context},
         status_code=status_code)
 
 
@@ -124,6 +126,37 @@ def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "",
 
 
 _FORM_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+@router.post("/estoque/{sku:path}/ajuste", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def adjust(request: Request, sku: str, quantidade_ajuste: Annotated[str, Form()] = "",
+           motivo: Annotated[str, Form()] = "", ajuste: Annotated[str, Form()] = "") -> Response:
+    """An entrada or a saída: added to the balance as it is now. `ajuste`: the form's own key, as the count's: the
+    same form sent again moves nothing a second time (it would have brought the goods in twice)."""
+    container = request.app.state.container
+    typed = {"adjust_quantity": quantidade_ajuste, "adjust_reason": motivo}
+    try:
+        quantity = whole_number(quantidade_ajuste)
+    except ValueError:
+        error = AdjustmentInvalid(sku=sku, quantity=quantidade_ajuste.strip() or "(vazio)")
+        return _product_page(request, sku, 422, adjust_error=error, **typed)
+    key = ajuste if _FORM_KEY.fullmatch(ajuste) else None
+    try:
+        try:
+            result = adjust_stock(container.uow(), sku, quantity, motivo, key and f"pagina:{key}")
+        except AdjustmentIdTaken:   # the same page sent again with another quantity: an adjustment of its own
+            result = adjust_stock(container.uow(), sku, quantity, motivo)
+    except LojasyncError as exc:
+        return _product_page(request, sku, error_status(exc), adjust_error=exc, **typed)
+    moved = result["adjustment"]
+    if result["repeated"]:
+        flash(request, f"Esta {'entrada' if moved > 0 else 'saída'} de {result['reference']} já estava registrada "
+                       f"(estoque {number(result['quantity'])}): nada foi movimentado de novo.", "info")
+    else:
+        push_soon(request)
+        flash(request, f"{'Entrada' if moved > 0 else 'Saída'} de {number(abs(moved))} unidade(s) de "
+                       f"{result['reference']} registrada: estoque {number(result['quantity'])}.", "success")
+    return redirect(request, _product_url(sku))
 
 
 @router.post("/estoque/{sku:path}/dados-fiscais", include_in_schema=False, dependencies=[Depends(csrf_protect)])
