@@ -90,12 +90,29 @@ def test_moving_to_another_uf_checks_the_ie_kept_and_one_kept_invalid_is_a_liste
         set_company(app.uow(), CompanyData(uf="RJ", city="Rio de Janeiro", zipcode="20010-000"), NOW)
     assert "Inscrição estadual 110042490114 inválida para RJ: cada UF tem a sua inscrição estadual; informe a da empresa em RJ" \
         in refused.value.problems
-    moved = set_company(app.uow(), CompanyData(uf="RJ", city="Rio de Janeiro", zipcode="20010-000", ie="ISENTO"), NOW)
+    moved = set_company(app.uow(), CompanyData(uf="RJ", city="Rio de Janeiro", zipcode="20010-000", ie="10000009"),
+                        NOW)
     assert moved.uf == "RJ" and not any("inscrição estadual" in p for p in moved.problems)
     with app.uow() as uow:   # an IE kept from an earlier version, invalid for its UF
         uow.company.get().ie = "110042490114"
         uow.commit()
     assert "Empresa: inscrição estadual 110042490114 inválida para RJ" in show_company(app.uow(), NOW).problems
+
+
+def test_an_issuer_is_never_isento_its_nfe_carries_its_registration(app):
+    """Review: ISENTO was kept as the company's IE (RJ, and SP too), its NF-e went out with <IE>ISENTO</IE>, the
+    simulator authorised it, and a real SEFAZ rejects every one (209): the word is a recipient's."""
+    set_company(app.uow(), COMPANY, NOW)
+    for uf, city, zipcode in (("RJ", "Rio de Janeiro", "20010-000"), ("SP", "São Paulo", "01001-000")):
+        with pytest.raises(CompanyDataInvalid) as refused:
+            set_company(app.uow(), CompanyData(uf=uf, city=city, zipcode=zipcode, ie="isento"), NOW)
+        (problem,) = [p for p in refused.value.problems if "ISENTO" in p]
+        assert "ISENTO só vale para o cliente" in problem and "209" in problem
+    assert show_company(app.uow(), NOW).ie == COMPANY.ie   # unchanged
+    with app.uow() as uow:   # kept so by an older version: a listed problem, no NF-e generated
+        uow.company.get().ie = "ISENTO"
+        uow.commit()
+    assert any("inscrição estadual ISENTO não vale para quem emite" in p for p in show_company(app.uow(), NOW).problems)
 
 
 @pytest.mark.parametrize(("changes", "said"), [

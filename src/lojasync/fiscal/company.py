@@ -10,10 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from lojasync.fiscal.municipalities import UF_CODES, municipality_by_code
+from lojasync.fiscal.nfe_checks import ISSUER_EXEMPT
 from lojasync.fiscal.tax_rules import ibs_cbs_code_problems
 from lojasync.shared.errors import Gap
 from lojasync.shared.local_zone import merchant_zone
-from lojasync.shared.state_registration import is_valid_ie
+from lojasync.shared.state_registration import ISENTO, is_valid_ie, normalise_ie
 from lojasync.shared.tax_id import format_cnpj
 from lojasync.shared.text import is_unit_code
 
@@ -172,7 +173,9 @@ class Company:
             problems.append(Gap(f"o certificado A1 é de outro CNPJ ({format_cnpj(self.certificate_cnpj)}): instale o "
                                 "certificado da empresa (Configurações → certificado)",
                                 "lojasync company certificate ARQUIVO"))
-        if self.ie and self.uf in UF_CODES and not is_valid_ie(self.ie, self.uf):   # kept from before a UF change
+        if normalise_ie(self.ie) == ISENTO:   # kept by an earlier version, which took it: no NF-e goes out so
+            problems.append(Gap(ISSUER_EXEMPT, "lojasync company set --ie IE"))
+        elif self.ie and self.uf in UF_CODES and not is_valid_ie(self.ie, self.uf):   # kept from before a UF change
             # Worded as the NF-e's own check words it, so that a refusal listing both says it once.
             problems.append(Gap(f"Empresa: inscrição estadual {self.ie} inválida para {self.uf}",
                                 "lojasync company set --ie IE"))

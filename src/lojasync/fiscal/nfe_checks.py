@@ -79,6 +79,12 @@ def address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool
     return problems
 
 
+# ISENTO is a recipient's word: an issuer's NF-e carries its registration's digits (SEFAZ rejects the word, 209).
+# One wording for the company's problems and the NF-e's, so that a refusal listing both says it once.
+ISSUER_EXEMPT = ("Empresa: inscrição estadual ISENTO não vale para quem emite a NF-e (a SEFAZ rejeita, 209): "
+                 "informe os números da IE da empresa")
+
+
 def _issuer_problems(issuer: Issuer | None, reported: frozenset[str] = frozenset()) -> list[str]:
     if issuer is None:
         return ["Empresa: dados da empresa (emitente) não cadastrados"]
@@ -92,6 +98,8 @@ def _issuer_problems(issuer: Issuer | None, reported: frozenset[str] = frozenset
     if "ie" not in reported:
         if normalise_ie(issuer.state_registration) is None:
             problems.append("Empresa: inscrição estadual não informada")
+        elif normalise_ie(issuer.state_registration) == ISENTO:   # a company saved so by an older version
+            problems.append(ISSUER_EXEMPT)
         elif uf in UF_CODES and not is_valid_ie(issuer.state_registration, uf):
             problems.append(f"Empresa: inscrição estadual {issuer.state_registration} inválida para {uf}")
     problems += address_problems(issuer.address, "Empresa", zipcode_required=True, reported=reported)

@@ -117,10 +117,11 @@ def test_a_valid_gtin_or_none_is_authorised(client: SefazSoapClient, gtin: str) 
     (dict(change=_set("det/prod/cEAN", "7891234567891")), "611", "Rejeicao: GTIN do item (cEAN) invalido"),
     (dict(change=_set("det/prod/cEANTrib", "78912345")), "612", "Rejeicao: GTIN da unidade tributavel (cEANTrib) invalido"),
     (dict(change=_remove_ie_as_non_contributor), "696", "Rejeicao: Operacao com nao contribuinte deve indicar operacao com consumidor final"),
+    (dict(change=_set("emit/IE", "ISENTO")), "209", "Rejeicao: IE do emitente invalida"),
 ], ids=["225-schema", "252-environment", "598-homologation-name", "703-future", "228-too-old", "561-key-month",
         "562-key-code", "502-key-fields", "236-key-digit", "213-certificate-cnpj", "897-repeated-code",
         "897-ascending-code", "897-descending-code", "897-code-is-the-number", "434-no-intermediary", "611-gtin",
-        "612-taxable-unit-gtin", "696-non-contributor-not-final"])
+        "612-taxable-unit-gtin", "696-non-contributor-not-final", "209-exempt-issuer"])
 def test_each_crafted_document_gets_sefaz_rejection(client: SefazSoapClient, sefaz: BackgroundSefaz, fields: dict,
                                                     status: str, words: str) -> None:
     # A moment given as a function is taken when the test runs, not when pytest collected it (an hour ahead of

@@ -331,13 +331,20 @@ def _apply(company: Company, data: CompanyData) -> None:
             # Words without a digit ("abc", "ISNETO") read as no registration: said, not saved as "gravados".
             problems.append(f"inscrição estadual {' '.join(typed.split())[:40]} não reconhecida: informe os "
                             "números da IE da empresa")
+        elif given["ie"] == ISENTO:
+            # ISENTO is a recipient's word: an issuer's NF-e carries its registration's digits (the MOC admits the
+            # word only on an NF-e avulsa), and SEFAZ rejects every other one (209). Review: kept, then every NF-e
+            # went out with <IE>ISENTO</IE>, authorised by the simulator, rejected in production.
+            problems.append("inscrição estadual da empresa: ISENTO só vale para o cliente; quem emite NF-e tem "
+                            "inscrição estadual, informe os números dela (a SEFAZ rejeita a NF-e com IE ISENTO do "
+                            "emitente, código 209)")
         elif uf == "SP" and given["ie"] not in (None, ISENTO) and typed.strip().upper().startswith("P"):
             # A São Paulo rural producer's: kept with its "P", which picks its rule wherever it is checked again
             # (the NF-e carries the digits alone). Without it the IE was refused, by the commercial rule.
             given["ie"] = "P" + given["ie"]
     # The IE typed, or the one kept when the company moves to another UF: it must be one of that UF.
     ie = given.get("ie", company.ie if "uf" in given else None)
-    if uf and ie:
+    if uf and ie and ie != ISENTO:
         try:
             check_ie(ie, uf)
         except LojasyncError as exc:

@@ -29,6 +29,7 @@ REASONS: dict[str, str] = {
     "206": "Rejeicao: NF-e ja esta inutilizada na Base de dados da SEFAZ",
     "207": "Rejeicao: CNPJ do emitente invalido",
     "208": "Rejeicao: CNPJ do destinatario invalido",
+    "209": "Rejeicao: IE do emitente invalida",
     "213": "Rejeicao: CNPJ-Base do Emitente difere do CNPJ-Base do Certificado Digital",
     "237": "Rejeicao: CPF do destinatario invalido",
     "271": "Rejeicao: Codigo Municipio do Fato Gerador: difere da UF do emitente",

@@ -89,6 +89,8 @@ def check_nfe(nfe: etree._Element, environment: str, now: datetime, max_age: tim
         raise Rejection("207")
     if cnpj:
         check_signer(signature, cnpj)
+    if emit["IE"].upper() == "ISENTO":   # the word is a recipient's; an issuer has its registration (MOC: avulsa only)
+        raise Rejection("209")
     if ide["tpAmb"] != environment:
         raise Rejection("252")
     if not serves(authoriser, ide["cUF"]):  # sent to another UF's web service (the key's UF is checked by 502)
