@@ -184,6 +184,18 @@ def test_try_again_later_says_when_and_statuses_are_listed_in_the_schema(app, ap
     assert schemas["ReceivableStatus"]["enum"] == ["open", "received", "cancelled"]
 
 
+def test_the_schema_declares_the_headers_scripts_rely_on(api):  # noqa: F811
+    """Review: Retry-After (every 503) and Location (a new document, a repeated generation's 409, a batch in the
+    background) were sent but not declared: a client generated from the schema did not expose them."""
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+    approve = paths["/api/v1/invoices/{invoice_id}/approve"]["post"]["responses"]
+    assert "Retry-After" in approve["503"]["headers"]
+    for path in ("/api/v1/orders/{number}/nfe", "/api/v1/orders/{number}/simple-sale"):
+        responses = paths[path]["post"]["responses"]
+        assert "Location" in responses["201"]["headers"] and "Location" in responses["409"]["headers"], path
+    assert "Location" in paths["/api/v1/invoices/batch"]["post"]["responses"]["202"]["headers"]
+
+
 def test_a_body_that_is_no_json_says_how_to_send_it(app, api):  # noqa: F811
     """Integrator's review: `curl -d` (a form) got "corpo (objeto JSON)" with nothing of the header, and a body
     out of UTF-8 got Starlette's English "There was an error parsing the body" with no resolution."""

@@ -21,7 +21,7 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.orders import STATUS_OF, OrderSituation
-from lojasync.entrypoints.web.api.routing import api_router, document_address
+from lojasync.entrypoints.web.api.routing import LOCATION, api_router, document_address
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiInput, ApiModel, Id
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.batch_runs import run_after_answering
@@ -188,7 +188,8 @@ class BatchProgressOut(ApiModel):
 
 
 @router.post("/batch", response_model=InvoiceBatchOut, status_code=200,
-             responses={202: {"model": BatchStartedOut, "description": "Com background: o lote começou."}},
+             responses={202: {"model": BatchStartedOut, "headers": LOCATION,
+                              "description": "Com background: o lote começou (Location: onde acompanhá-lo)."}},
              summary="Gera (e transmite) a NF-e de vários pedidos; o resumo diz, pedido a pedido, o que houve")
 def batch(body: InvoiceBatch, request: Request, app: Container = Depends(container),
           gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceBatchOut | JSONResponse:

@@ -15,7 +15,7 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
-from lojasync.entrypoints.web.api.routing import PREFIX, api_router
+from lojasync.entrypoints.web.api.routing import LOCATION, PREFIX, api_router
 from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
 from lojasync.entrypoints.web.api.types import ApiInput, ApiModel, Id, IsoDay, Money, WholeNumber
 from lojasync.entrypoints.web.auth import api_person
@@ -259,6 +259,7 @@ def show(number: Id, app: Container = Depends(container)) -> OrderOut:
 
 
 @router.post("/{number}/nfe", response_model=InvoiceOut, status_code=201,
+             responses={201: {"description": "A NF-e gerada.", "headers": LOCATION}},
              summary="Gera a NF-e do pedido (pendente: numerada, assinada e validada; nada se move até a aprovação)")
 def generate_nfe(number: Id, response: Response, app: Container = Depends(container),
                  gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceOut:
@@ -269,6 +270,7 @@ def generate_nfe(number: Id, response: Response, app: Container = Depends(contai
 
 
 @router.post("/{number}/simple-sale", response_model=SaleOut, status_code=201,
+             responses={201: {"description": "A venda simples gerada.", "headers": LOCATION}},
              summary="Gera uma venda simples do pedido (pendente: nada se move até ser confirmada)")
 def generate_simple_sale(number: Id, response: Response, app: Container = Depends(container),
                          who: Person = Depends(api_person)) -> SaleOut:

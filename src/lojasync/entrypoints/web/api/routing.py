@@ -174,16 +174,23 @@ def api_router(prefix: str, tag: str) -> APIRouter:
                      responses=ERROR_RESPONSES, generate_unique_id_function=operation_id)
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "model": ApiErrorBody}
+def _error(description: str, headers: dict[str, Any] | None = None) -> dict:
+    return {"description": description, "model": ApiErrorBody, **({"headers": headers} if headers else {})}
 
+
+# The headers a client generated from the schema must see (review: none was declared, though scripts rely on them).
+RETRY_AFTER = {"Retry-After": {"description": "Quantos segundos esperar antes de tentar de novo.",
+                               "schema": {"type": "integer"}}}
+LOCATION = {"Location": {"description": "Onde está o recurso criado (ou, num 409 de documento repetido, o documento "
+                                        "que o pedido já tem).", "schema": {"type": "string"}}}
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _error("Sem token válido nem sessão."),
     404: _error("Não encontrado."),
-    409: _error("A situação atual não permite a operação."),
+    409: _error("A situação atual não permite a operação (com Location, quando o pedido já tem o documento pedido).",
+                LOCATION),
     422: _error("Dados inválidos."),
-    503: _error("Indisponível agora: tente de novo."),
+    503: _error("Indisponível agora: tente de novo depois do Retry-After.", RETRY_AFTER),
 }
 
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
