@@ -48,7 +48,9 @@ def test_a_sale_from_generation_to_cancellation_in_json(lojasync, order_number):
     assert all(len(r["due_date"]) == 10 for r in receivables)  # ISO dates, for scripts
 
     movements = lojasync("stock", "movements", "CAM-ALG-P")
-    assert "venda simples" in movements and "-2" in movements
+    assert "venda simples" in movements and "-2" in movements and f"│ {order_number} │" in movements
+    (moved,) = json.loads(lojasync("stock", "movements", "CAM-ALG-P", "--format", "json"))
+    assert moved["order_number"] == order_number   # which sale took the units (review: only the document)
     refused = lojasync("orders", "sale", str(order_number), expect=1)
     assert "já tem venda simples" in refused
     # The document that stands is one command away (by its id, which the lists show).
@@ -501,10 +503,11 @@ def test_the_ledger_names_an_nfe_by_its_number_and_the_id_the_commands_take(loja
     lojasync("company", "certificate", "--test")
     (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))
     assert (created["number"], created["id"]) == (41, 1)
-    assert "│ -2 │ -2 │ NF-e nº 41 (id 1) │ Baixa: NF-e nº 41 série 1" in lojasync("stock", "movements", "CAM-ALG-P")
+    assert f"│ -2 │ -2 │ NF-e nº 41 (id 1) │ {order_number} │ Baixa: NF-e nº 41 série 1" in lojasync(
+        "stock", "movements", "CAM-ALG-P")
     assert f"│ 1 │ {order_number} │ NF-e nº 41 (id 1) │ 1/2 │" in lojasync("receivables", "list")
     lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio")
-    assert "│ +2 │ 0 │ NF-e nº 41 cancelada (id 1) │ Devolução: NF-e nº 41 série 1 cancelada" in lojasync(
+    assert f"│ +2 │ 0 │ NF-e nº 41 cancelada (id 1) │ {order_number} │ Devolução: NF-e nº 41 série 1 cancelada" in lojasync(
         "stock", "movements", "CAM-ALG-P")
 
 

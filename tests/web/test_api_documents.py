@@ -87,7 +87,8 @@ def test_order_to_authorised_nfe_and_back(app, api):
         store_ids = [(s.id,) for s in uow.stores.list()]
     assert [args for name, args, _ in getattr(api.queue, "calls", []) if name == "push_soon"] == store_ids
     moves = api.get("/api/v1/stock/movements", params={"sku": "CAM-ALG-P"}).json()
-    assert [(m["quantity"], m["balance"], m["source_type"]) for m in moves] == [(-2, -2, "nfe")]
+    assert [(m["quantity"], m["balance"], m["source_type"], m["order_number"]) for m in moves] == [
+        (-2, -2, "nfe", number)]
     (receivable,) = receivables(api, order=number)["items"]
     assert (receivable["amount"], receivable["status"], receivable["document"]) == ("160.00", "open", "nfe")
     # The document's id as the NF-e routes take it: an integer, as every other id the API gives.

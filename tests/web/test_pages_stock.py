@@ -182,6 +182,26 @@ def test_an_entrada_or_saida_adds_to_the_balance_once_per_form(logged_in, app, s
         assert 'name="motivo"' in answer.text and 'value="avaria"' in answer.text   # what was typed stays
 
 
+def test_the_movements_name_their_order_and_come_a_page_at_a_time(logged_in, app, sale_id):
+    """Review: the movements named only the document (the stock keeper clicked through to find the sale), and a
+    product sold all year listed 30,000 of them in one page of 7 MB."""
+    from lojasync.stock.adjustments import adjust_stock
+    from lojasync.stock.counts import count_stock
+
+    page = logged_in.get("/estoque/CAN-CER").text
+    (order,) = set(re.findall(r'<a href="/pedidos/(\d+)">', page))
+    assert re.search(rf'<td><a href="/pedidos/{order}">{order}</a></td>', page)
+    count_stock(app.uow(), "CAN-CER", 500)
+    for _ in range(100):
+        adjust_stock(app.uow(), "CAN-CER", -1)
+    first = logged_in.get("/estoque/CAN-CER").text
+    assert "102 movimentações, página 1 de 2" in first and first.count("Saída avulsa") == 100
+    second = logged_in.get("/estoque/CAN-CER", params={"pagina": "2"}).text
+    assert "página 2 de 2" in second and "Contagem: 500 em estoque" in second and f'/pedidos/{order}"' in second
+    assert 'href="/estoque/CAN-CER?pagina=1"' in second
+    assert "Não há página 9" in logged_in.get("/estoque/CAN-CER", params={"pagina": "9"}).text
+
+
 def test_a_count_that_is_not_a_quantity_is_refused_next_to_the_form(logged_in, app, sale_id):
     token = csrf_of(logged_in.get("/estoque/CAN-CER").text)
     for typed in ("-3", "dois", ""):
@@ -258,12 +278,12 @@ def test_an_authorised_then_cancelled_nfe_is_in_the_ledger_with_its_link(app, lo
     assert invoice_id != "41"
     page = logged_in.get("/estoque/CAM-ALG-P")
     assert f'href="/nfe/{invoice_id}">NF-e nº 41</a>' in page.text
-    assert re.search(r"-2 -2 NF-e nº 41 Baixa: NF-e nº 41 série 1", text_of(page.text))
+    assert re.search(rf"-2 -2 NF-e nº 41 {number} Baixa: NF-e nº 41 série 1", text_of(page.text))
 
     cancelled = setup.post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
     assert cancelled.status_code == 303
     words = text_of(logged_in.get("/estoque/CAM-ALG-P").text)
-    assert re.search(r"\+2 0 NF-e nº 41 cancelada Devolução: NF-e nº 41 série 1 cancelada", words)
+    assert re.search(rf"\+2 0 NF-e nº 41 cancelada {number} Devolução: NF-e nº 41 série 1 cancelada", words)
     assert product_detail(app.uow(), "CAM-ALG-P")["quantity"] == 0
 
 

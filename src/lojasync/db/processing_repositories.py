@@ -232,6 +232,15 @@ class StockMovementRepository:
         return list(self.session.scalars(query))
 
 
+def _order_ids(session: Session, table, document_ids: Iterable[int]) -> dict[int, int]:
+    """The order of each of these documents, by document id: the columns alone (a product's ledger names thousands)."""
+    found: dict[int, int] = {}
+    for chunk in chunks(sorted({i for i in document_ids if can_be_an_id(i)})):
+        rows = session.execute(select(table.c.id, table.c.order_id).where(table.c.id.in_(chunk)))
+        found.update((document_id, order_id) for document_id, order_id in rows)
+    return found
+
+
 class SimpleSaleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -254,6 +263,9 @@ class SimpleSaleRepository:
 
     def for_orders(self, order_ids: Iterable[int]) -> dict[int, list[SimpleSale]]:
         return _of_orders(self.session, SimpleSale, order_ids)
+
+    def order_ids(self, sale_ids: Iterable[int]) -> dict[int, int]:
+        return _order_ids(self.session, sale_table, sale_ids)
 
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]:
@@ -319,6 +331,9 @@ class InvoiceRepository:
                                         .where(invoice_table.c.id.in_(chunk)))
             found.update((invoice_id, number) for invoice_id, number in rows)
         return found
+
+    def order_ids(self, invoice_ids: Iterable[int]) -> dict[int, int]:
+        return _order_ids(self.session, invoice_table, invoice_ids)
 
     def numbers_in_use(self, environment: str, series: int, first: int, last: int
                        ) -> list[tuple[int, int, InvoiceStatus, str | None]]:

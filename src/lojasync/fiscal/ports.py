@@ -28,6 +28,9 @@ class SimpleSaleRepository(Protocol):
     def for_orders(self, order_ids: Iterable[int]) -> dict[int, list[SimpleSale]]:
         """`for_order` of several orders in one round trip, by order id (the orders with none left out)."""
 
+    def order_ids(self, sale_ids: Iterable[int]) -> dict[int, int]:
+        """The order of each of these sales, by sale id (the unknown ones left out)."""
+
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]: ...
 
@@ -60,6 +63,9 @@ class InvoiceRepository(Protocol):
 
     def numbers(self, invoice_ids: Iterable[int]) -> dict[int, int]:
         """The nº of these NF-e, by id (the unknown ones left out)."""
+
+    def order_ids(self, invoice_ids: Iterable[int]) -> dict[int, int]:
+        """The order of each of these NF-e, by id (the unknown ones left out)."""
 
     def highest_number(self, environment: str, series: int) -> int: ...
 

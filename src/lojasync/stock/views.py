@@ -140,10 +140,6 @@ def stock_overview(uow: StockUnitOfWork) -> list[dict]:
                 for p in sorted(uow.products.list(), key=lambda p: (fold(p.name), p.sku or ""))]
 
 
-# A product's own fiscal data, as `fiscal_data.ProductFiscalData` names it (a test holds the two together).
-FISCAL_FIELDS = ("ncm", "cest", "origin", "unit", "gtin", "cfop")
-
-
 def product_detail(uow: StockUnitOfWork, sku: str) -> dict:
     """One product for its page: identity, stock on hand, who manages it, its fiscal data and its ledger
     (oldest first, with the running balance and the document that moved it)."""

@@ -20,7 +20,7 @@ from lojasync.entrypoints.cli.output import (
     time_column,
 )
 from lojasync.entrypoints.cli.write_back import push_soon
-from lojasync.fiscal.services.views import invoice_numbers
+from lojasync.fiscal.services.views import document_orders, invoice_numbers
 from lojasync.shared.shell_words import command_with
 from lojasync.stock.adjustments import adjust_stock
 from lojasync.stock.counts import count_stock
@@ -123,6 +123,9 @@ def movements(sku: SkuArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """As movimentações de um produto, da mais antiga para a mais nova, com o saldo."""
     app_ = container()
     rows = stock_movements(app_.read_uow(), sku)
+    # The order behind each document's movement: which sale took the units (review: only the document was named).
+    orders = document_orders(app_.read_uow(), [(r["source_type"], r["source_id"]) for r in rows])
+    rows = [{**r, "order_number": orders.get((r["source_type"], r["source_id"]))} for r in rows]
     if fmt is OutputFormat.JSON:
         print_json(rows)
     elif not rows:
@@ -138,8 +141,9 @@ def print_movements(sku: str, rows: list[dict], numbers: dict[str, int]) -> None
     table_fitting(f"Movimentações de {escape(sku)}",
                   [time_column(), Column("Qtd.", justify="right", no_wrap=True),
                    Column("Saldo", justify="right", no_wrap=True), Column("Documento", no_wrap=True),
-                   Column("Motivo", no_wrap=True)],
+                   Column("Pedido", justify="right", no_wrap=True), Column("Motivo", no_wrap=True)],
                   [[formats.when(r["at"]), formats.signed_number(r["quantity"]),   # +2 back, -2 out (as the page)
                     formats.number(r["balance"]), formats.document(r["source_type"], r["source_id"], numbers),
+                    str(r["order_number"]) if r.get("order_number") else "—",
                     escape(formats.movement_reason(r["reason"]))] for r in rows],
                   "Motivo", escape(command_with("lojasync stock movements", sku, "--format json")))

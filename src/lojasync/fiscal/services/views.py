@@ -267,6 +267,27 @@ def invoice_numbers(uow: ProcessingUnitOfWork, sources: Iterable[tuple[str, str]
         return {str(invoice_id): number for invoice_id, number in uow.invoices.numbers(ids).items()}
 
 
+_SALE_SOURCES = frozenset({"simple_sale", "simple_sale_cancel"})
+
+
+def document_orders(uow: ProcessingUnitOfWork, sources: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The order number of each document among these ledger sources (type, id): a stock keeper reading a product's
+    movements asks which sale took the units, and knows it by its order (review: only the document was named)."""
+    wanted = {(source_type, source_id) for source_type, source_id in sources if source_id.isdigit()
+              and (source_type in _INVOICE_SOURCES or source_type in _SALE_SOURCES)}
+    if not wanted:
+        return {}
+    with uow:
+        invoices = uow.invoices.order_ids(int(i) for t, i in wanted if t in _INVOICE_SOURCES)
+        sales = uow.simple_sales.order_ids(int(i) for t, i in wanted if t in _SALE_SOURCES)
+    found = {}
+    for source_type, source_id in wanted:
+        order = (invoices if source_type in _INVOICE_SOURCES else sales).get(int(source_id))
+        if order is not None:
+            found[(source_type, source_id)] = order
+    return found
+
+
 def show_invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> InvoiceView:
     with uow:
         invoice = uow.invoices.get(invoice_id)

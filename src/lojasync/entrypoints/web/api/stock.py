@@ -14,6 +14,7 @@ from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiInput, ApiModel
 from lojasync.entrypoints.web.store_pushes import push_soon
+from lojasync.fiscal.services.views import document_orders
 from lojasync.stock.adjustments import MAX_REASON, adjust_stock
 from lojasync.stock.counts import MAX_COUNT, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
@@ -48,9 +49,12 @@ class MovementOut(ApiModel):
     quantity: int
     balance: int = Field(description="Saldo depois desta movimentação.")
     reason: str
-    source_type: str = Field(description="nfe, nfe_cancel, simple_sale, simple_sale_cancel ou count.")
+    source_type: str = Field(description="nfe, nfe_cancel, simple_sale, simple_sale_cancel, count ou adjustment "
+                                         "(entrada ou saída).")
     source_id: str
     line: int
+    order_number: int | None = Field(None, description="O pedido do documento que moveu (nenhum numa contagem ou "
+                                                       "numa entrada ou saída).")
 
 
 @router.get("", response_model=list[StockLevelOut], summary="Estoque de cada produto")
@@ -63,7 +67,10 @@ def levels(app: Container = Depends(container)) -> list[StockLevelOut]:
 def movements(sku: Annotated[str, Query(min_length=1, max_length=100,
                                         description="SKU do produto (id:N sem SKU: veja `reference`).")],
               app: Container = Depends(container)) -> list[MovementOut]:
-    return [MovementOut.model_validate(row) for row in stock_movements(app.read_uow(), sku)]
+    rows = stock_movements(app.read_uow(), sku)
+    orders = document_orders(app.read_uow(), [(r["source_type"], r["source_id"]) for r in rows])
+    return [MovementOut.model_validate({**row, "order_number": orders.get((row["source_type"], row["source_id"]))})
+            for row in rows]
 
 
 class StockCount(ApiInput):
