@@ -25,9 +25,11 @@ def test_shows_changes_and_forgets_a_destination_uf(app, lojasync):
     assert "ICMS (dentro da UF): 18%" in shown and "PIS: 0,65%" in shown
     assert "ICMS interno das UFs de destino (DIFAL): nenhuma" in shown and "--difal UF=ALÍQUOTA" in shown
 
+    assert "IBS (município): 0%" in shown
     changed = words(lojasync("company", "taxes", "--icms-rate", "19,5", "--difal", "rj=20", "--difal", "MG=18",
-                             "--cofins-rate", "7.6"))
+                             "--cofins-rate", "7.6", "--ibs-municipal-rate", "0,05"))
     assert "Tributos gravados." in changed and "ICMS (dentro da UF): 19,5%" in changed
+    assert "IBS (município): 0,05%" in changed
     assert "MG 18%, RJ 20%" in changed and "COFINS: 7,6%" in changed
 
     as_json = json.loads(lojasync("company", "taxes", "--difal", "MG=", "--format", "json"))

@@ -134,6 +134,23 @@ def test_the_rates_set_are_the_ones_the_nfe_applies(app):
                      "pCBS": {Decimal("1")}}
 
 
+def test_the_municipal_ibs_rate_is_set_as_the_ufs_and_the_nfe_carries_it(app):
+    """Review: the municipal IBS rate was fixed at 0 (2026's), and 2027's is not: every NF-e with the group would be
+    rejected then, with no way to change it."""
+    company(app)
+    assert show_company_taxes(app.uow()).ibs_municipal_rate == Decimal("0")
+    assert "ibs_municipal_rate" in show_company_taxes(app.uow()).unset
+    view = set_company_taxes(app.uow(), CompanyTaxes(ibs_rate="0,05", ibs_municipal_rate="0,05"))
+    assert (view.ibs_rate, view.ibs_municipal_rate) == (Decimal("0.05"), Decimal("0.05"))
+    number = import_order(app.uow(), make_store(app), order_payload(id=2500000005), ImportPolicy()).order_number
+    xml = nfe(app, generate_invoice(app.uow(), app.cipher, number).id)
+    assert {Decimal(x) for x in xml.xpath(".//n:det//n:gIBSMun/n:pIBSMun/text()", namespaces=NS)} == {Decimal("0.05")}
+    assert Decimal(xml.findtext(".//n:IBSCBSTot/n:gIBS/n:gIBSMun/n:vIBSMun", namespaces=NS)) > 0
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company_taxes(app.uow(), CompanyTaxes(ibs_municipal_rate="101"))
+    assert refused.value.problems == ["alíquota de IBS do município deve estar entre 0 e 100: 101"]
+
+
 def test_a_simples_nacional_company_may_put_the_ibs_cbs_group_in_its_nfe(app):
     company(app, crt=1)
     store = make_store(app)

@@ -60,6 +60,7 @@ company = Table(
     Column("cofins_rate", DecimalText),
     Column("cbs_rate", DecimalText),
     Column("ibs_rate", DecimalText),
+    Column("ibs_municipal_rate", DecimalText),
     Column("ibs_cbs_for_simples", Boolean, nullable=False, default=False),
     Column("ibs_cbs_cst", String(3)),
     Column("ibs_cbs_class", String(6)),

@@ -69,6 +69,7 @@ class Company:
     cofins_rate: Decimal | None = None
     cbs_rate: Decimal | None = None
     ibs_rate: Decimal | None = None
+    ibs_municipal_rate: Decimal | None = None
     ibs_cbs_for_simples: bool
     ibs_cbs_cst: str | None = None
     ibs_cbs_class: str | None = None               # cClassTrib

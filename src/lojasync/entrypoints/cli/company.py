@@ -157,6 +157,8 @@ def taxes(
                                             "ALÍQUOTA")] = None,
     cbs_rate: Annotated[str | None, _opt("--cbs-rate", "Alíquota de CBS (%).", "ALÍQUOTA")] = None,
     ibs_rate: Annotated[str | None, _opt("--ibs-rate", "Alíquota de IBS da UF (%).", "ALÍQUOTA")] = None,
+    ibs_municipal_rate: Annotated[str | None, _opt("--ibs-municipal-rate", "Alíquota de IBS do município (%).",
+                                                   "ALÍQUOTA")] = None,
     ibs_cbs_cst: Annotated[str | None, _opt("--ibs-cbs-cst", "CST do IBS/CBS (3 dígitos).", "CST")] = None,
     ibs_cbs_class: Annotated[str | None, _opt("--ibs-cbs-class", "cClassTrib do IBS/CBS (6 dígitos).",
                                               "CÓDIGO")] = None,
@@ -175,7 +177,8 @@ def taxes(
                 usage_error(f"--difal {item}: informe UF=ALÍQUOTA, como RJ=20 (ou RJ= para esquecer a UF).")
             rates[uf.strip()] = rate
     given = CompanyTaxes(icms_rate=icms_rate, pis_rate=pis_rate, cofins_rate=cofins_rate, cbs_rate=cbs_rate,
-                         ibs_rate=ibs_rate, ibs_cbs_cst=ibs_cbs_cst, ibs_cbs_class=ibs_cbs_class,
+                         ibs_rate=ibs_rate, ibs_municipal_rate=ibs_municipal_rate, ibs_cbs_cst=ibs_cbs_cst,
+                         ibs_cbs_class=ibs_cbs_class,
                          ibs_cbs_for_simples=ibs_cbs_simples, destination_icms_rates=rates)
     if given == CompanyTaxes():
         _print_taxes(show_company_taxes(container().read_uow()), fmt)
@@ -195,6 +198,7 @@ def _print_taxes(view: TaxesView, fmt: OutputFormat, done: str | None = None) ->
             ("ICMS interno das UFs de destino (DIFAL)", destinations or "nenhuma"),
             ("PIS", formats.percent(view.pis_rate)), ("COFINS", formats.percent(view.cofins_rate)),
             ("CBS", formats.percent(view.cbs_rate)), ("IBS (UF)", formats.percent(view.ibs_rate)),
+            ("IBS (município)", formats.percent(view.ibs_municipal_rate)),
             ("IBS/CBS", f"CST {view.ibs_cbs_cst}, cClassTrib {view.ibs_cbs_class}"
                         + ("" if view.crt == 3 else ", na NF-e" if view.ibs_cbs_for_simples else ", fora da NF-e"))]
     for label, value in rows:

@@ -37,6 +37,7 @@ class CompanyTaxes:
     cofins_rate: str | None = None
     cbs_rate: str | None = None
     ibs_rate: str | None = None
+    ibs_municipal_rate: str | None = None
     ibs_cbs_cst: str | None = None
     ibs_cbs_class: str | None = None
     ibs_cbs_for_simples: bool | None = None
@@ -56,6 +57,7 @@ class TaxesView:
     cofins_rate: Decimal
     cbs_rate: Decimal
     ibs_rate: Decimal
+    ibs_municipal_rate: Decimal
     ibs_cbs_cst: str
     ibs_cbs_class: str
     ibs_cbs_for_simples: bool
@@ -67,7 +69,8 @@ class TaxesView:
 
 
 _RATES = (("icms_rate", "alíquota de ICMS"), ("pis_rate", "alíquota de PIS"), ("cofins_rate", "alíquota de COFINS"),
-          ("cbs_rate", "alíquota de CBS"), ("ibs_rate", "alíquota de IBS"))
+          ("cbs_rate", "alíquota de CBS"), ("ibs_rate", "alíquota de IBS"),
+          ("ibs_municipal_rate", "alíquota de IBS do município"))
 
 
 def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesView:
@@ -173,10 +176,12 @@ def taxes_view(company) -> TaxesView:
                      "da UF de destino não entram na NF-e")
         if not settings.ibs_cbs_for_simples:
             notes.append("grupo IBS/CBS fora da NF-e (opcional para o Simples Nacional em 2026)")
-    unset = tuple(name for name in ("icms_rate", "pis_rate", "cofins_rate", "cbs_rate", "ibs_rate", "ibs_cbs_cst",
-                                    "ibs_cbs_class") if getattr(company, name) is None)
+    unset = tuple(name for name in ("icms_rate", "pis_rate", "cofins_rate", "cbs_rate", "ibs_rate",
+                                    "ibs_municipal_rate", "ibs_cbs_cst", "ibs_cbs_class")
+                  if getattr(company, name) is None)
     return TaxesView(company.crt, settings.icms_rate, settings.pis_rate, settings.cofins_rate, settings.cbs_rate,
-                     settings.ibs_uf_rate, settings.ibs_cbs_cst, settings.ibs_cbs_class, settings.ibs_cbs_for_simples,
+                     settings.ibs_uf_rate, settings.ibs_municipal_rate, settings.ibs_cbs_cst, settings.ibs_cbs_class,
+                     settings.ibs_cbs_for_simples,
                      dict(settings.destination_icms_rates), notes, unset)
 
 

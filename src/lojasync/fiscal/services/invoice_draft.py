@@ -67,7 +67,8 @@ def issuer_of(company: Company) -> Issuer:
 
 def taxes_of(company: Company) -> TaxSettings:
     given = {"icms_rate": company.icms_rate, "pis_rate": company.pis_rate, "cofins_rate": company.cofins_rate,
-             "cbs_rate": company.cbs_rate, "ibs_uf_rate": company.ibs_rate, "ibs_cbs_cst": company.ibs_cbs_cst,
+             "cbs_rate": company.cbs_rate, "ibs_uf_rate": company.ibs_rate,
+             "ibs_municipal_rate": company.ibs_municipal_rate, "ibs_cbs_cst": company.ibs_cbs_cst,
              "ibs_cbs_class": company.ibs_cbs_class}
     destination = {uf: Decimal(rate) for uf, rate in (company.destination_icms_rates or {}).items()}
     return TaxSettings(**{k: v for k, v in given.items() if v is not None},

@@ -104,7 +104,7 @@ def _shown(fields: dict) -> dict[str, object]:
     return values
 
 
-TAX_RATES = ("icms_rate", "pis_rate", "cofins_rate", "cbs_rate", "ibs_rate")
+TAX_RATES = ("icms_rate", "pis_rate", "cofins_rate", "cbs_rate", "ibs_rate", "ibs_municipal_rate")
 
 
 def _taxes_shown(view: TaxesView) -> dict[str, object]:
