@@ -79,3 +79,21 @@ def test_store_updates_at_80_columns_keep_words_and_keys_whole(lojasync, app, mo
     shown = lojasync("store", "updates")
     assert all(len(line) <= 80 for line in shown.splitlines()), shown
     assert key in shown and "pendente" in shown
+
+
+def test_at_80_columns_an_entradas_reason_stays_when_no_movement_has_an_order(lojasync, app, monkeypatch):
+    """Review: the order's column, added, pushed "Motivo" out at 80 columns, and with it the only place the terminal
+    says an entrada's or a saída's reason; a ledger of counts and adjustments has no order to show."""
+    from decimal import Decimal
+
+    from lojasync.stock.products import Product
+
+    with app.uow() as uow:
+        uow.products.add(Product("CAMISA-NOVA", "Camisa nova", Decimal("10")))
+        uow.commit()
+    lojasync("stock", "count", "CAMISA-NOVA", "--quantity", "5")
+    lojasync("stock", "adjust", "CAMISA-NOVA", "--quantity", "-1", "--reason", "avaria")
+    terminal(monkeypatch, 80)
+    shown = lojasync("stock", "movements", "CAMISA-NOVA")
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert "Saída: avaria" in shown and "Pedido" not in shown and "não cabe" not in shown

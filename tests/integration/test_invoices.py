@@ -3067,6 +3067,12 @@ def test_a_stopped_batch_counts_the_nfe_it_numbered_before_keeping_its_line(app,
     assert item.error.startswith("gerada pelo lote antes de ele parar, não transmitida: transmita-a")
     (line,) = recent_batches(app.uow())   # the list of batches counts it too
     assert (line.done, line.authorised, line.stopped) == (1, 0, True)
+    # Discarded since, its order is no longer the batch's: left again, to invoice anew (review suspected a
+    # "discarded" item with no words: only a standing document is taken for one the batch made before stopping).
+    from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+    cancel_invoice(app.uow(), app.cipher, sefaz, ours.id, "Gerada por engano no lote")
+    kept = kept_batch(app.uow(), batch)
+    assert kept.report.items == [] and kept.left == [before, made, by_hand]
 
 
 def test_a_pending_document_of_an_order_the_store_changed_is_flagged_until_discarded(app, company, sefaz):

@@ -176,10 +176,23 @@ def test_an_entrada_or_saida_adds_to_the_balance_once_per_form(logged_in, app, s
     out = {"csrf_token": form["csrf_token"], "quantidade_ajuste": "-3", "motivo": "avaria"}
     assert logged_in.post("/estoque/CAN-CER/ajuste", data=out).status_code == 303
     assert product_detail(app.uow(), "CAN-CER")["quantity"] == 1007
-    for typed in ("0", "dois", "", "1,5"):
+    for typed in ("0", "dois", "", "1,5", "+-5"):
         answer = logged_in.post("/estoque/CAN-CER/ajuste", data={**out, "quantidade_ajuste": typed})
         assert answer.status_code == 422 and "Quantidade inválida para CAN-CER" in answer.text, typed
         assert 'name="motivo"' in answer.text and 'value="avaria"' in answer.text   # what was typed stays
+    # "+5", as the movements list writes an entrada (review: refused here, taken by the terminal).
+    assert logged_in.post("/estoque/CAN-CER/ajuste", data={**out, "quantidade_ajuste": "+5"}).status_code == 303
+    assert product_detail(app.uow(), "CAN-CER")["quantity"] == 1012
+    # Each refusal under its own field (review: a reason too long was shown under the quantity).
+    long = logged_in.post("/estoque/CAN-CER/ajuste", data={**out, "motivo": "x" * 201})
+    assert long.status_code == 422 and "Motivo longo demais: 201 caracteres." in long.text
+    motivo = long.text.split('id="campo-motivo"')[1].split("</div>")[0]
+    assert "Motivo longo demais" in motivo and 'aria-invalid="true"' in motivo
+    quantity = long.text.split('id="campo-quantidade_ajuste"')[1].split("</div>")[0]
+    assert 'aria-invalid' not in quantity
+    beyond = logged_in.post("/estoque/CAN-CER/ajuste", data={**out, "quantidade_ajuste": "-2000"})
+    assert beyond.status_code == 409 and "Saída de 2.000 unidade(s) de CAN-CER maior que o estoque (1.012)." in \
+        beyond.text
 
 
 def test_the_movements_name_their_order_and_come_a_page_at_a_time(logged_in, app, sale_id):

@@ -43,3 +43,9 @@ def page_or_first(value: str | int | None) -> int:
         return 1
     number = int(text)
     return number if 1 <= number <= LAST_PAGE else 1
+
+
+def whole(number: int) -> str:
+    """A whole number as a Brazilian writes it: 1.012, -2.000 (messages the core words; the pages and the terminal
+    format theirs with babel, the same way)."""
+    return f"{number:,}".replace(",", ".")

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from lojasync.shared.errors import LojasyncError, WriteConflict
 from lojasync.shared.events import DomainEvent
+from lojasync.shared.numbers import whole
+from lojasync.shared.shell_words import command_with
 from lojasync.shared.text import clean_text, without_controls
 from lojasync.stock.counts import COUNT_ID, MAX_COUNT, MAX_MOVEMENT
 from lojasync.stock.ledger import StockMovement
@@ -44,7 +46,7 @@ class AdjustmentInvalid(LojasyncError):
 
 
 class AdjustmentReasonInvalid(LojasyncError):
-    code = "stock.adjustment_invalid"
+    code = "stock.adjustment_reason_invalid"
     message_template = "Motivo longo demais: {length} caracteres."
     resolution_template = "Escreva o motivo (a nota do fornecedor, uma avaria) em até 200 caracteres."
 
@@ -62,12 +64,26 @@ class AdjustmentIdTaken(LojasyncError):
                            "ajuste já registrado.")
 
 
+class OutMoreThanInStock(LojasyncError):
+    code = "stock.adjustment_beyond_stock"
+    message_template = "Saída de {out} unidade(s) de {sku} maior que o estoque ({balance})."
+    resolution_template = ("Confira a quantidade (-3, não -30); se o estoque do ERP está errado, conte o produto "
+                           "({count_command}, ou Contagem na página do produto).")
+
+
+class BalanceTooLarge(LojasyncError):
+    code = "stock.adjustment_invalid"
+    message_template = ("A entrada de {quantity} unidade(s) levaria o estoque de {sku} a {balance}, mais do que ele "
+                        "guarda.")
+    resolution_template = "Confira a quantidade; se o estoque do ERP está errado, conte o produto."
+
+
 class ProductNotCounted(LojasyncError):
     code = "stock.product_not_counted"
     message_template = "O estoque de {sku} ainda é da loja: o ERP não sabe quanto há na prateleira."
     resolution_template = ("Faça a primeira contagem dele com o que há agora, já contando esta entrada ou saída "
-                           "(lojasync stock count {sku} --quantity N, ou Contagem na página do produto); depois "
-                           "dela, entradas e saídas se registram aqui.")
+                           "({count_command}, ou Contagem na página do produto); "
+                           "depois dela, entradas e saídas se registram aqui.")
 
 
 def adjust_stock(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | None = None,
@@ -102,6 +118,10 @@ def movement_reason(quantity: int, reason: str | None) -> str:
     return f"{kind}: {reason}" if reason else f"{kind} avulsa"
 
 
+def _count_command(reference: str) -> str:
+    return command_with("lojasync stock count", reference, "--quantity N")
+
+
 def _adjust(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | None, adjustment_id: str | None) -> dict:
     with uow:
         # Locked, as a count locks it: two adjustments (or an adjustment and a count) of one product queue.
@@ -120,11 +140,16 @@ def _adjust(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | None, a
                 return {"sku": product.sku, "reference": reference, "name": product.name, "quantity": balance,
                         "adjustment": movement.quantity, "reason": movement.reason, "repeated": True}
         if not uow.products.counted([product.id]):
-            raise ProductNotCounted(sku=reference)
+            raise ProductNotCounted(sku=reference, count_command=_count_command(reference))
         previous = uow.products.stock_levels([product.id]).get(product.id, 0)
         balance = previous + quantity
-        if abs(balance) > MAX_MOVEMENT:
-            raise AdjustmentInvalid(sku=reference, quantity=quantity)
+        if quantity < 0 and balance < 0:
+            # A typo (-30 for -3) would leave the ERP below zero without a word (review); sales may take it there,
+            # with a warning on their order, but what a person takes out is at most what there is.
+            raise OutMoreThanInStock(out=whole(-quantity), sku=reference, balance=whole(previous),
+                                     count_command=_count_command(reference))
+        if balance > MAX_MOVEMENT:
+            raise BalanceTooLarge(quantity=whole(quantity), sku=reference, balance=whole(balance))
         text = movement_reason(quantity, reason)
         uow.stock_movements.add(StockMovement(product.id, quantity, text, ADJUSTMENT_SOURCE,
                                               adjustment_id or uuid.uuid4().hex))

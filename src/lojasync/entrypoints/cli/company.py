@@ -37,7 +37,7 @@ def set_(
     name: Annotated[str | None, _opt("--name", "Razão social.")] = None,
     trade_name: Annotated[str | None, _opt("--trade-name", "Nome fantasia.")] = None,
     cnpj: Annotated[str | None, _opt("--cnpj", "CNPJ (numérico ou alfanumérico).")] = None,
-    ie: Annotated[str | None, _opt("--ie", "Inscrição estadual (ou ISENTO).")] = None,
+    ie: Annotated[str | None, _opt("--ie", "Inscrição estadual: os números (quem emite NF-e não é ISENTO).")] = None,
     crt: Annotated[int | None, _opt("--crt", "1 Simples Nacional, 3 regime normal.")] = None,
     street: Annotated[str | None, _opt("--street", "Logradouro.")] = None,
     number: Annotated[str | None, _opt("--number", "Número.")] = None,

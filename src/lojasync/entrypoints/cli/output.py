@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -202,22 +203,28 @@ def _records(title: str | None, columns: list[str | Column], rows: list[list[obj
         console.print(caption, style="dim", highlight=False)
 
 
-def table_fitting(title: str | None, columns: list[str | Column], rows: list[list[object]], optional: str,
-                  where: str) -> None:
-    """The table whole when it fits the terminal (see `fits`); else without the column named `optional`, and a
-    caption saying where its values are (`where`). Columns whose values must stay on one line are no_wrap."""
+def table_fitting(title: str | None, columns: list[str | Column], rows: list[list[object]],
+                  optional: str | tuple[str, ...], where: str) -> None:
+    """The table whole when it fits the terminal (see `fits`); else without one of the columns named `optional`
+    (the first that makes it fit, in the order given; then two of them...), and a caption saying where their values
+    are (`where`). Columns whose values must stay on one line are no_wrap."""
     if fits(columns, rows):
         table(title, columns, rows)
         return
-    index = [_spec(c).name for c in columns].index(optional)
-    shown = [row[:index] + row[index + 1:] for row in rows]
-    fewer = _cut_narrower(columns[:index] + columns[index + 1:], shown)
-    if not fits(fewer, shown):
-        # Still too wide (a long SKU or key, kept whole): one line per row with every column, each value whole,
-        # rather than a table rich cuts at the terminal's edge (review: the last column and the border were lost).
-        _records(title, columns, rows, None)
-        return
-    table(title, fewer, shown, caption=f"{optional}: {where} (não cabe na largura deste terminal).")
+    names = [_spec(c).name for c in columns]
+    droppable = (optional,) if isinstance(optional, str) else optional
+    for count in range(1, len(droppable) + 1):
+        for dropped in itertools.combinations(droppable, count):
+            kept = [i for i, name in enumerate(names) if name not in dropped]
+            shown = [[row[i] for i in kept] for row in rows]
+            fewer = _cut_narrower([columns[i] for i in kept], shown)
+            if fits(fewer, shown):
+                table(title, fewer, shown, caption=f"{' e '.join(dropped)}: {where} (não cabe"
+                                                   f"{'m' if count > 1 else ''} na largura deste terminal).")
+                return
+    # Still too wide (a long SKU or key, kept whole): one line per row with every column, each value whole,
+    # rather than a table rich cuts at the terminal's edge (review: the last column and the border were lost).
+    _records(title, columns, rows, None)
 
 
 # A cut column (a name beside the key) is never narrower than this: "Camiseta…" still says what it is.

@@ -143,7 +143,11 @@ def _situation(row: dict) -> str:
     # A receivable a person cancelled (its document standing) can still be received; one cancelled with its document
     # cannot: the page tells them apart, and the list said "cancelada" for both (review).
     written_off = " à mão" if row.get("written_off") and row["status"] == "cancelled" else ""
-    return row["situation_label"] + written_off + (" (conferir)" if row["needs_attention"] else "")
+    # The day the money came in, as the Financeiro page says it under the situation (review: a list of a month's
+    # receipts showed only their due dates).
+    received = f" em {formats.day(row['received_at'])}" if row["status"] == "received" and row.get("received_at") \
+        else ""
+    return row["situation_label"] + received + written_off + (" (conferir)" if row["needs_attention"] else "")
 
 
 def print_refund_check_hint(source_type: str, source_id: str, order_number: int) -> None:

@@ -136,14 +136,20 @@ def movements(sku: SkuArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
 
 
 def print_movements(sku: str, rows: list[dict], numbers: dict[str, int]) -> None:
-    """One movement a line. A narrow terminal (80 columns) gets the table without "Motivo" (baixa, devolução,
-    contagem), which the sign and the document mostly say, and the command that has it."""
-    table_fitting(f"Movimentações de {escape(sku)}",
-                  [time_column(), Column("Qtd.", justify="right", no_wrap=True),
-                   Column("Saldo", justify="right", no_wrap=True), Column("Documento", no_wrap=True),
-                   Column("Pedido", justify="right", no_wrap=True), Column("Motivo", no_wrap=True)],
+    """One movement a line, with the order of each document's ("Pedido": none when no row has one). A narrow
+    terminal (80 columns) gets the table without the order, or else without "Motivo" (baixa, devolução, contagem,
+    entrada), and the command that has them."""
+    with_orders = any(r.get("order_number") for r in rows)
+    columns = [time_column(), Column("Qtd.", justify="right", no_wrap=True),
+               Column("Saldo", justify="right", no_wrap=True), Column("Documento", no_wrap=True),
+               *([Column("Pedido", justify="right", no_wrap=True)] if with_orders else []),
+               Column("Motivo", no_wrap=True)]
+    table_fitting(f"Movimentações de {escape(sku)}", columns,
                   [[formats.when(r["at"]), formats.signed_number(r["quantity"]),   # +2 back, -2 out (as the page)
                     formats.number(r["balance"]), formats.document(r["source_type"], r["source_id"], numbers),
-                    str(r["order_number"]) if r.get("order_number") else "—",
+                    *([str(r["order_number"]) if r.get("order_number") else "—"] if with_orders else []),
                     escape(formats.movement_reason(r["reason"]))] for r in rows],
-                  "Motivo", escape(command_with("lojasync stock movements", sku, "--format json")))
+                  # The order first: the reason is the only place a count's or an entrada's words are said (review:
+                  # the order's column, added, pushed the reason out of an 80-column terminal).
+                  ("Pedido", "Motivo") if with_orders else "Motivo",
+                  escape(command_with("lojasync stock movements", sku, "--format json")))

@@ -51,6 +51,7 @@ INVALID_INPUT = frozenset({
     "money.invalid", "sales.invalid_tax_id", "sales.customer_name_required", "nfe.cancellation_reason",
     "finance.due_range_invalid", "finance.receipt_range_invalid", "stock.count_invalid", "stock.count_id_invalid",
     "stock.fiscal_data_invalid", "stock.adjustment_invalid", "stock.adjustment_id_invalid",
+    "stock.adjustment_reason_invalid",
     "stock.sku_missing", "stock.sku_ambiguous",
     "nuvemshop.store_id_invalid", "fiscal.invalid_access_key", "fiscal.invalid_state_registration",
     "fiscal.company_invalid",

@@ -145,7 +145,9 @@ def adjust(request: Request, sku: str, quantidade_ajuste: Annotated[str, Form()]
     container = request.app.state.container
     typed = {"adjust_quantity": quantidade_ajuste, "adjust_reason": motivo}
     try:
-        quantity = whole_number(quantidade_ajuste)
+        # "+5", as the movements list writes an entrada (review: the page refused what the terminal took).
+        text = quantidade_ajuste.strip()
+        quantity = whole_number(text[1:] if text[:1] == "+" and text[1:2].isdigit() else text)
     except ValueError:
         error = AdjustmentInvalid(sku=sku, quantity=quantidade_ajuste.strip() or "(vazio)")
         return _product_page(request, sku, 422, adjust_error=error, **typed)
