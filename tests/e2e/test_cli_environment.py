@@ -291,6 +291,18 @@ def test_a_metrics_port_in_use_names_the_variable(run, tmp_path, taken_port):
     assert f"porta de métricas 127.0.0.1:{taken_port}" in output and "LOJASYNC_METRICS_PORT" in output
 
 
+def test_a_first_step_that_creates_the_database_says_so(run, tmp_path):
+    """Review: `users add` in a shell without the server's environment made an empty database here and said "Usuário
+    criado", as if it were the server's."""
+    folder = str(tmp_path / "dados")
+    output = run("users", "add", "ana@loja.com.br", "--password", "uma senha bem longa", expect=0,
+                 LOJASYNC_DATA_DIR=folder)
+    assert f"Banco novo criado em {tmp_path / 'dados' / 'lojasync.db'}" in output and "LOJASYNC_DATABASE_URL" in output
+    again = run("users", "add", "beto@loja.com.br", "--password", "outra senha bem longa", expect=0,
+                LOJASYNC_DATA_DIR=folder)
+    assert "Banco novo" not in again
+
+
 def test_store_add_with_a_typo_creates_no_data_folder(run, tmp_path):
     output = run("store", "add", "--store", "12a", "--access-token", "x", LOJASYNC_DATA_DIR=str(tmp_path / "nova"))
     assert "Id de loja inválido" in output

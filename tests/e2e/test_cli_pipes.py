@@ -38,6 +38,7 @@ def test_an_output_closed_from_the_start_is_no_error_either(tmp_path):
     # `lojasync company show >&-`: Python starts with no stdout at all; the command runs, nothing is shown.
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOJASYNC_")}
     env.update(LOJASYNC_DATA_DIR=str(tmp_path / "dados"))
+    assert _lojasync(tmp_path / "dados", "db", "upgrade") == (0, "")   # a database made first says so on stderr
     done = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m lojasync company set --name "Loja Exemplo" >&-'],
                           env=env, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (0, "")

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from lojasync.nuvemshop.scopes import REQUIRED_SCOPES
 from lojasync.shared.errors import Action, LojasyncError
 
 log = logging.getLogger("lojasync.oauth")
 
-# Without read_customers the orders carry no customer; without read_orders there is nothing to import.
-REQUIRED_SCOPES = ("read_orders", "read_customers")
 
 
 @dataclass(frozen=True)

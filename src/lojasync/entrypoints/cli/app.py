@@ -115,7 +115,7 @@ def lojasync(
 @friendly_errors
 def db_upgrade() -> None:
     """Aplica as migrações pendentes (os outros comandos também aplicam sozinhos)."""
-    app = container(create=True)  # the first step of a new installation
+    app = container(create=True, say_new=False)  # the first step of a new installation; names the database below
     console.print(f"Banco atualizado (revisão {app.database_revision()}): {app.database_url()}", highlight=False)
 
 

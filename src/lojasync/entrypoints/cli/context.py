@@ -70,10 +70,11 @@ EXIT_TRY_AGAIN = 75
 INTERRUPTED = 130
 
 
-def container(create: bool = False) -> Container:
+def container(create: bool = False, say_new: bool = True) -> Container:
     """The process's container. Only the first steps of an installation (store add, install-link, company set,
     users add, tokens add, serve, worker, db upgrade) pass `create`: any other, run in the wrong folder, says no
-    database was found instead of leaving an empty one behind."""
+    database was found instead of leaving an empty one behind. A database they create is said on stderr, unless
+    `say_new` is False (a command that names the database it used anyway)."""
     global _container
     if _container is None:
         settings = load_settings()
@@ -84,8 +85,22 @@ def container(create: bool = False) -> Container:
             root.removeHandler(handler)
         if quiet:
             root.addHandler(_ErrorsToFile())
+        new_file = _new_sqlite_file(settings) if create and say_new else None
         _container = bootstrap(settings, create=create)
+        if new_file is not None and new_file.exists():
+            # A first step run in a shell without the server's environment (sudo, a new SSH session) made an empty
+            # database here, and said "Usuário criado" as if it were the server's (review).
+            err_console.print(f"Banco novo criado em {new_file}: se o lojasync já roda com outro banco, este terminal "
+                              "não tem o ambiente dele (LOJASYNC_DATABASE_URL, LOJASYNC_DATA_DIR).", highlight=False)
     return _container
+
+
+def _new_sqlite_file(settings) -> Path | None:
+    """The embedded database's file when it does not exist yet (the command about to run creates it); else None."""
+    if settings.database_url:
+        return None
+    path = Path(settings.resolved_database_url.removeprefix("sqlite:///"))
+    return None if path.exists() else path
 
 
 # A command run once (store push, invoices approve...) says what happened in its own Portuguese words, and a bug's

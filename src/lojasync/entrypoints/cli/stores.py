@@ -55,7 +55,12 @@ def add(
         console.print(f"Ela continua desativada: para voltar a importar dela, lojasync store enable "
                       f"{escape(view.external_id)}", highlight=False)
         return
-    console.print("Próximo passo: [bold]lojasync sync[/] para importar os pedidos.")
+    # A store added by its token has no webhooks yet (the install link registers them): without them the orders
+    # arrive only with the periodic reconciliation, and nothing said so (review).
+    console.print("Próximos passos: [bold]lojasync store webhooks[/] para registrar os avisos em tempo real (sem eles "
+                  "os pedidos chegam só na conferência periódica, a cada poucos minutos; o endereço é "
+                  "LOJASYNC_PUBLIC_URL, que a Nuvemshop precisa alcançar) e [bold]lojasync sync[/] para importar os "
+                  "pedidos.", highlight=False)
 
 
 @app.command("list")

@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from lojasync.nuvemshop.scopes import missing_scopes_effect
+
 
 class StoreLogType(StrEnum):
     APP_INSTALLED = "app_installed"
@@ -48,7 +50,7 @@ class StoreLogEntry:
 def _installed(p: Mapping[str, Any]) -> str:
     text = "App reinstalado na loja: token trocado." if p.get("reinstall") else "App instalado na loja: token salvo."
     if p.get("missing_scopes"):
-        text += f" Faltam as permissões {', '.join(p['missing_scopes'])}: os pedidos chegam incompletos."
+        text += f" Faltam as permissões {', '.join(p['missing_scopes'])}: {missing_scopes_effect(p['missing_scopes'])}."
     return text
 
 

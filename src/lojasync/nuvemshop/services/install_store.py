@@ -16,6 +16,7 @@ from lojasync.nuvemshop.client.errors import NuvemshopError
 from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.oauth import TokenGrant
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
+from lojasync.nuvemshop.scopes import missing_scopes_effect
 from lojasync.nuvemshop.services.stores import StoreView, add_store, find_store
 from lojasync.nuvemshop.webhook_topics import SUBSCRIBED_EVENTS
 from lojasync.sales.history import Actor
@@ -87,6 +88,10 @@ class InstallReport:
     new_store: bool
     missing_scopes: list[str]
     webhooks: WebhookReport
+
+    @property
+    def missing_scopes_effect(self) -> str:
+        return missing_scopes_effect(self.missing_scopes)
 
 
 def ensure_webhooks(client: StoreClient, webhook_url: str, *, create: bool = True,
