@@ -484,6 +484,24 @@ def test_a_run_by_status_names_the_orders_a_running_batch_holds(lojasync, app):
     assert [(r["order_number"], r["error_code"]) for r in rows] == [(n, "batch.in_another_run") for n in numbers]
 
 
+def test_a_run_by_status_takes_only_the_orders_placed_from_a_day(lojasync, app):
+    """Review (production install): a store connected with its history brought the orders the previous ERP had
+    invoiced as confirmed without an NF-e, and the run by status issued a second NF-e of each."""
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    store_id = make_store(app)
+    old, new = (import_order(app.uow(), store_id, order_payload(id=1900000040 + i, payment_status="paid",
+                                                                created_at=placed), ImportPolicy()).order_number
+                for i, placed in enumerate(("2026-10-20T15:00:00+0000", "2026-11-20T02:30:00+0000")))
+    # 19/11 23:30 in São Paulo: not yet the 20th there, though it is in UTC.
+    assert "Nenhum pedido confirmado sem NF-e feito a partir de 20/11/2026." in " ".join(lojasync(
+        "orders", "invoice", "--status", "confirmado", "--placed-from", "20/11/2026").split())
+    rows = json.loads(lojasync("orders", "invoice", "--status", "confirmado", "--placed-from", "19/11/2026",
+                               "--no-approve", "--format", "json"))
+    assert [row["order_number"] for row in rows] == [new]
+    assert "use-o com --status" in lojasync("orders", "invoice", str(old), "--placed-from", "01/11/2026", expect=2)
+
+
 def test_the_certificate_password_is_asked_for_not_only_taken_on_the_command_line(lojasync, tmp_path):
     """company review: only --password took it, which leaves the A1's password in the shell's history and, while the
     command runs, in the process list; without it the command stopped. Asked for now (hidden at a terminal), or read

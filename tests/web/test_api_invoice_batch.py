@@ -393,6 +393,18 @@ def test_a_batch_followed_after_its_nfe_was_cancelled_or_discarded_says_so(app, 
     assert (item["outcome"], item["note"]) == ("discarded", "descartada depois do lote")
 
 
+def test_a_batch_by_status_takes_only_the_orders_placed_from_a_day(app, api, sefaz):
+    """Review (production install): the store's history, invoiced by the previous ERP, came confirmed without an
+    NF-e, and a batch by status issued a second one of each."""
+    old, new = imported(app, {"id": 2400003201, "payment_status": "paid", "created_at": "2026-10-20T15:00:00+0000"},
+                        {"id": 2400003202, "payment_status": "paid", "created_at": "2026-11-20T15:00:00+0000"})
+    answer = batch(api, status="confirmado", placed_from="2026-11-01", approve=False)
+    assert answer.status_code == 200, answer.text
+    assert [item["order_number"] for item in answer.json()["items"]] == [new]
+    refused = batch(api, orders=[old], placed_from="2026-11-01")
+    assert refused.status_code == 422 and refused.json()["codigo"] == "web.batch_choice_invalid"
+
+
 def test_an_unknown_batch_is_a_404_with_its_code(api):
     answer = api.get("/api/v1/invoices/batches/987654")
     assert answer.status_code == 404 and answer.json()["codigo"] == "fiscal.batch_not_found"

@@ -543,7 +543,8 @@ class DocumentRepository:
                 for order_id, (kind, document_id) in found.items()}
 
     def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus],
-                            awaiting_sent_before: datetime | None = None) -> list[int]:
+                            awaiting_sent_before: datetime | None = None,
+                            placed_from: datetime | None = None) -> list[int]:
         # One query of ids: a run by status read every order of the status and every NF-e and sale ever made as
         # ORM objects (review: slower every month of a store's history).
         counted = invoice_table.c.status.not_in([s.value for s in ignoring])
@@ -558,6 +559,8 @@ class DocumentRepository:
         query = (select(order_table.c.id)
                  .where(order_table.c.status == status.value, order_table.c.processed_by.is_(None), ~invoiced, ~sold)
                  .order_by(order_table.c.id))
+        if placed_from is not None:   # as the orders list dates an order: when placed, else when it arrived
+            query = query.where(func.coalesce(order_table.c.placed_at, order_table.c.created_at) >= placed_from)
         return list(self.session.connection().execute(query).scalars())
 
 

@@ -100,9 +100,11 @@ class DocumentRepository(Protocol):
         committed or flushed: a document added and not flushed yet is not seen."""
 
     def undocumented_orders(self, status: OrderStatus, ignoring: Iterable[InvoiceStatus],
-                            awaiting_sent_before: datetime | None = None) -> list[int]:
+                            awaiting_sent_before: datetime | None = None,
+                            placed_from: datetime | None = None) -> list[int]:
         """The ids of the orders in `status`, not processed, that have no venda simples and no NF-e but those in
-        `ignoring` (ascending); with `awaiting_sent_before`, nor those awaiting SEFAZ not sent since then."""
+        `ignoring` (ascending); with `awaiting_sent_before`, nor those awaiting SEFAZ not sent since then; with
+        `placed_from`, only those placed then or later."""
 
 
 class CompanyRepository(Protocol):

@@ -61,6 +61,10 @@ def invoice(
         "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda (ex.: confirmado; uma "
         "NF-e descartada, que nada movimentou, não conta) e, ao transmitir, os de NF-e só gerada (pendente); um com "
         "NF-e ou venda cancelada só pelo número."))] = None,
+    placed_from: Annotated[str | None, typer.Option("--placed-from", metavar="DD/MM/AAAA", help=(
+        "Com --status: só os pedidos feitos a partir deste dia. Numa loja conectada com o histórico, os pedidos "
+        "que o sistema anterior já faturou também vêm como confirmados e sem NF-e: informe o dia em que o lojasync "
+        "passou a faturar."))] = None,
     approve: Annotated[bool, typer.Option("--approve/--no-approve", help=(
         "Transmite à SEFAZ logo após gerar (padrão); --no-approve só gera (pendente)."))] = True,
     parallel: Annotated[int | None, typer.Option("--parallel", min=1, max=16, metavar="N", help=(
@@ -73,24 +77,28 @@ def invoice(
         usage_error("Informe os números dos pedidos ou --status SITUAÇÃO (um dos dois).")
     if status is not None and status_key(status) not in _STATUS:
         usage_error(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
+    if placed_from is not None and not status:
+        usage_error("--placed-from escolhe entre os pedidos de uma situação: use-o com --status.")
+    since = formats.day_start(formats.parse_day(placed_from, "--placed-from")) if placed_from else None
     app_ = container()
     # The same order twice would be refused the second time for the NF-e made the first (the API keeps one).
     moment = datetime.now(timezone.utc)   # one moment for both lists: an NF-e whose window ends between is in one
     targets = list(dict.fromkeys(numbers)) if numbers else orders_to_invoice(
-        app_.read_uow(), _STATUS[status_key(status)], with_pending=approve, now=moment)
+        app_.read_uow(), _STATUS[status_key(status)], with_pending=approve, now=moment, placed_from=since)
     # Read before this run, so that they are those an earlier run left (killed mid-way, SEFAZ silent); the pending
     # ones, and those awaiting SEFAZ that no send holds, are among the targets of a run that transmits.
     earlier = awaiting_in(app_.read_uow(), _STATUS[status_key(status)], in_flight_only=approve,
                           now=moment) if status else []
     unsent = unsent_in(app_.read_uow(), _STATUS[status_key(status)], pending=not approve) if status else []
     held = held_by_running_batches(app_.read_uow(), _STATUS[status_key(status)], with_pending=approve,
-                                   now=moment) if status else []
+                                   now=moment, placed_from=since) if status else []
     if not targets:
         if fmt is OutputFormat.JSON:   # a script reads a list (empty when nothing is left), not a sentence
             print_json([_held_json(number) for number in held]
                        + [_earlier_json(invoice) for invoice in earlier + unsent])
         else:
             console.print(f"Nenhum pedido {status_key(status)} sem NF-e"
+                          f"{f' feito a partir de {formats.day(since)}' if since else ''}"
                           f"{' fora de um lote em andamento' if held else ''}.", highlight=False)
             _print_held(held)
             _print_awaiting(earlier)

@@ -205,7 +205,7 @@ def _unsent_why(invoice: InvoiceView, not_sent: str) -> str:
 
 
 def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False,
-                      now: datetime | None = None) -> list[int]:
+                      now: datetime | None = None, placed_from: datetime | None = None) -> list[int]:
     """The orders in `status` that never had an NF-e or a sale (oldest first); a discarded NF-e, which moved
     nothing, does not count. An order whose NF-e or sale was cancelled (or denied) while the store still says
     paid is left to a person, who invoices it again by its number if the sale still stands: picked by status,
@@ -214,13 +214,16 @@ def orders_to_invoice(uow: ProcessingUnitOfWork, status: OrderStatus, with_pendi
     which a run that transmits sends (`invoice_orders`) instead of listing them for a person to send one by one.
     The orders of a batch still running (the back office's, or the API's in the background) are left to it: picked
     again, a second run reached them first or found them done, and an integrator following "remaining" kept being
-    given the same orders while the rest waited (review); `held_by_running_batches` names them."""
-    undocumented, running = _undocumented(uow, status, with_pending, now)
+    given the same orders while the rest waited (review); `held_by_running_batches` names them.
+    `placed_from`: only the orders placed then or later. A store connected with its history brings every order it
+    ever had, those the previous ERP invoiced too, confirmed and without a document here (review: a run by status
+    on the first day issued a second NF-e of each)."""
+    undocumented, running = _undocumented(uow, status, with_pending, now, placed_from)
     return [number for number in undocumented if number not in running]
 
 
-def _undocumented(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool, now: datetime | None
-                  ) -> tuple[list[int], set[int]]:
+def _undocumented(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool, now: datetime | None,
+                  placed_from: datetime | None = None) -> tuple[list[int], set[int]]:
     """The orders in `status` to invoice (`orders_to_invoice`), and those of the batches still running."""
     moment = now or datetime.now(timezone.utc)
     ignored = (InvoiceStatus.DISCARDED, InvoiceStatus.PENDING) if with_pending else (InvoiceStatus.DISCARDED,)
@@ -228,15 +231,16 @@ def _undocumented(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: 
         running = uow.invoice_batches.unfinished_orders(moment - STALLED)
         # A run that transmits also takes the NF-e awaiting SEFAZ that no send holds (`prepare_pending`).
         return uow.documents.undocumented_orders(
-            status, ignored, awaiting_sent_before=moment - SENDING_WINDOW if with_pending else None), running
+            status, ignored, awaiting_sent_before=moment - SENDING_WINDOW if with_pending else None,
+            placed_from=placed_from), running
 
 
 def held_by_running_batches(uow: ProcessingUnitOfWork, status: OrderStatus, with_pending: bool = False,
-                            now: datetime | None = None) -> list[int]:
+                            now: datetime | None = None, placed_from: datetime | None = None) -> list[int]:
     """The orders `orders_to_invoice` leaves to a batch still running (the back office's, the API's in the
     background): said by a run by status, which would otherwise say nothing of them (review: "Nenhum pedido
     confirmado sem NF-e", exit 0, while confirmed orders still had none)."""
-    undocumented, running = _undocumented(uow, status, with_pending, now)
+    undocumented, running = _undocumented(uow, status, with_pending, now, placed_from)
     return [number for number in undocumented if number in running]
 
 

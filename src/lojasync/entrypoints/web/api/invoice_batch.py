@@ -22,7 +22,7 @@ from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.orders import STATUS_OF, OrderSituation
 from lojasync.entrypoints.web.api.routing import LOCATION, api_router, document_address
-from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiInput, ApiModel, Id
+from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiInput, ApiModel, Id, IsoDay
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.batch_runs import run_after_answering
 from lojasync.entrypoints.web.store_pushes import push_soon
@@ -42,6 +42,7 @@ from lojasync.fiscal.services.batch_reports import kept_batch, start_batch
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.sales.history import Person
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import day_start
 
 router = api_router("/invoices", "NF-e")
 
@@ -64,6 +65,10 @@ class InvoiceBatch(ApiInput):
         "transmite, também os de NF-e só gerada (pendente, que esta "
         "chamada transmite com o número que já tem), dos mais antigos aos "
         f"mais novos, até {BATCH_LIMIT} por chamada (\"remaining\" diz quantos ficaram para a próxima)."))
+    placed_from: IsoDay | None = Field(None, description=(
+        "Com \"status\": só os pedidos feitos a partir deste dia (AAAA-MM-DD, no fuso do lojista). Numa loja "
+        "conectada com o histórico, os pedidos que o sistema anterior já faturou também vêm confirmados e sem NF-e: "
+        "informe o dia em que o lojasync passou a faturar."))
     approve: bool = Field(True, strict=True, description=(
         "Transmite cada NF-e à SEFAZ logo após gerá-la (padrão); falso só gera (pendentes, nada se move até a "
         "aprovação)."))
@@ -199,12 +204,17 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
     if (body.orders is None) == (body.status is None):
         raise BatchChoiceInvalid(reason="nenhum dos dois" if body.orders is None else "os dois ao mesmo tempo",
                                  limit=BATCH_LIMIT)
+    if body.placed_from is not None and body.status is None:
+        raise BatchChoiceInvalid(reason="placed_from sem status (ele escolhe entre os pedidos de uma situação)",
+                                 limit=BATCH_LIMIT)
+    since = day_start(body.placed_from) if body.placed_from else None
     remaining, awaiting, unsent, held = 0, [], [], []
     if body.orders is not None:
         numbers = list(dict.fromkeys(body.orders))
     else:
         moment = datetime.now(timezone.utc)   # one moment for both lists (an NF-e's window may end between)
-        candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status], with_pending=body.approve, now=moment)
+        candidates = orders_to_invoice(app.read_uow(), STATUS_OF[body.status], with_pending=body.approve, now=moment,
+                                       placed_from=since)
         numbers, remaining = candidates[:BATCH_LIMIT], max(0, len(candidates) - BATCH_LIMIT)
         # Read before this run, as `orders invoice --status` reads them: those an earlier run left (the pending
         # ones, and those awaiting SEFAZ that no send holds, are among the orders of a run that transmits).
@@ -212,7 +222,8 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
                                                         in_flight_only=body.approve, now=moment)]
         unsent = [invoice_out(i) for i in unsent_in(app.read_uow(), STATUS_OF[body.status], pending=not body.approve)]
         # Left to a batch still running (review: not named at all, remaining 0, as if nothing were left).
-        held = held_by_running_batches(app.read_uow(), STATUS_OF[body.status], with_pending=body.approve, now=moment)
+        held = held_by_running_batches(app.read_uow(), STATUS_OF[body.status], with_pending=body.approve, now=moment,
+                                       placed_from=since)
     if body.background:
         return _started(request, app, gateway, who, numbers, body.approve, remaining, awaiting, unsent, held)
     report = invoice_orders(app.uow, app.cipher, gateway, numbers, approve=body.approve, actor=who,
