@@ -43,7 +43,8 @@ def test_store_add_sync_and_list_orders_as_json(lojasync, server):
                      "--api-url", server.api_url)
     assert "conectada" in added.output
     # Review: added by its token, the store had no webhooks and only "lojasync sync" was suggested.
-    assert "lojasync store webhooks para registrar os avisos em tempo real" in " ".join(added.output.split())
+    assert (f"lojasync store webhooks --store {server.store_id} para registrar os avisos em tempo real"
+            in " ".join(added.output.split()))
 
     synced = lojasync("sync")
     assert "120 criados" in synced.output

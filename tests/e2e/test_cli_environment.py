@@ -303,6 +303,33 @@ def test_a_first_step_that_creates_the_database_says_so(run, tmp_path):
     assert "Banco novo" not in again
 
 
+def test_a_run_by_status_from_a_day_begins_that_day_where_the_merchant_is(run, tmp_path):
+    """Review: `--placed-from` was read before the command set the merchant's time zone: the day began at Brasília's
+    midnight, and a store in Manaus had the previous day's last hour (invoiced by its former ERP) taken again."""
+    import json
+    from pathlib import Path
+
+    from lojasync.bootstrap import bootstrap
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from lojasync.settings import Settings
+    from tests.factories import make_store, order_payload
+
+    folder = tmp_path / "dados"
+    app = bootstrap(Settings(data_dir=Path(folder), database_url=None, redis_url=None), create=True)
+    store = make_store(app)
+    late, early = (import_order(app.uow(), store, order_payload(id=1900000050 + i, payment_status="paid",
+                                                                created_at=placed), ImportPolicy()).order_number
+                   for i, placed in enumerate(("2026-11-01T03:30:00+0000", "2026-11-01T04:30:00+0000")))
+    app.close()
+    from lojasync.shared.local_zone import DEFAULT_ZONE, use_merchant_zone
+    use_merchant_zone(DEFAULT_ZONE)   # a new process: no zone set before the command runs
+    output = run("orders", "invoice", "--status", "confirmado", "--placed-from", "01/11/2026", "--no-approve",
+                 "--format", "json", expect=1, LOJASYNC_DATA_DIR=str(folder), LOJASYNC_TIME_ZONE="America/Manaus")
+    # 31/10 23:30 in Manaus is not of the 1st there (it is in Brasília); refused for want of a company, but not taken.
+    assert [row["order_number"] for row in json.loads(output)] == [early] and late != early
+
+
 def test_store_add_with_a_typo_creates_no_data_folder(run, tmp_path):
     output = run("store", "add", "--store", "12a", "--access-token", "x", LOJASYNC_DATA_DIR=str(tmp_path / "nova"))
     assert "Id de loja inválido" in output

@@ -468,10 +468,14 @@ def test_exchange_reads_the_grant_and_reports_missing_scopes():
     assert (grant.access_token, grant.external_store_id) == (TOKEN, "1234567")
     assert grant.missing_scopes() == ["read_customers", "write_products"]
     # Review: without the write permissions the install said "Loja conectada" and the write-backs failed later.
+    from lojasync.nuvemshop.oauth import TokenGrant
     from lojasync.nuvemshop.scopes import missing_scopes_effect
     assert missing_scopes_effect(grant.missing_scopes()) == (
-        "os pedidos chegam incompletos e o estoque não vai para a loja")
+        "os pedidos chegam sem cliente e o estoque não vai para a loja")
     assert missing_scopes_effect(["write_orders"]) == "a chave da NF-e e o rastreio não vão para o pedido da loja"
+    # Writing includes reading: the portal grants one level per resource (review: read_orders said missing).
+    assert TokenGrant("t", "write_orders,read_customers,write_products", "1").missing_scopes() == []
+    assert TokenGrant("t", "read_orders,write_products", "1").missing_scopes() == ["read_customers", "write_orders"]
     assert TOKEN not in repr(grant)
 
     def refuses(request: httpx.Request) -> httpx.Response:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from lojasync.nuvemshop.scopes import REQUIRED_SCOPES
+from lojasync.nuvemshop.scopes import REQUIRED_SCOPES, missing_from
 from lojasync.shared.errors import Action, LojasyncError
 
 log = logging.getLogger("lojasync.oauth")
@@ -29,7 +29,7 @@ class TokenGrant:
         return frozenset(s.strip() for s in self.scope.replace(" ", ",").split(",") if s.strip())
 
     def missing_scopes(self, required: tuple[str, ...] = REQUIRED_SCOPES) -> list[str]:
-        return [s for s in required if s not in self.scopes]
+        return missing_from(set(self.scopes), required)
 
 
 class OAuthError(LojasyncError):

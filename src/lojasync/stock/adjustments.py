@@ -68,7 +68,7 @@ class OutMoreThanInStock(LojasyncError):
     code = "stock.adjustment_beyond_stock"
     message_template = "Saída de {out} unidade(s) de {sku} maior que o estoque ({balance})."
     resolution_template = ("Confira a quantidade (-3, não -30); se o estoque do ERP está errado, conte o produto "
-                           "({count_command}, ou Contagem na página do produto).")
+                           "({count_command}, Contagem na página do produto ou POST /api/v1/stock/counts).")
 
 
 class BalanceTooLarge(LojasyncError):

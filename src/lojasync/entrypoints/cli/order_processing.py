@@ -79,8 +79,11 @@ def invoice(
         usage_error(f"Situação desconhecida: {status}. Use em-aberto, confirmado ou cancelado.")
     if placed_from is not None and not status:
         usage_error("--placed-from escolhe entre os pedidos de uma situação: use-o com --status.")
-    since = formats.day_start(formats.parse_day(placed_from, "--placed-from")) if placed_from else None
+    day = formats.parse_day(placed_from, "--placed-from") if placed_from else None
     app_ = container()
+    # After the container: it sets the merchant's time zone, where the day begins (review: read before it, the day
+    # began at Brasília's midnight, and a store in Manaus had its previous day's last hour invoiced again).
+    since = formats.day_start(day) if day else None
     # The same order twice would be refused the second time for the NF-e made the first (the API keeps one).
     moment = datetime.now(timezone.utc)   # one moment for both lists: an NF-e whose window ends between is in one
     targets = list(dict.fromkeys(numbers)) if numbers else orders_to_invoice(

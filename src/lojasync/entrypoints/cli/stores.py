@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated
 
 import typer
@@ -57,10 +58,12 @@ def add(
         return
     # A store added by its token has no webhooks yet (the install link registers them): without them the orders
     # arrive only with the periodic reconciliation, and nothing said so (review).
-    console.print("Próximos passos: [bold]lojasync store webhooks[/] para registrar os avisos em tempo real (sem eles "
-                  "os pedidos chegam só na conferência periódica, a cada poucos minutos; o endereço é "
-                  "LOJASYNC_PUBLIC_URL, que a Nuvemshop precisa alcançar) e [bold]lojasync sync[/] para importar os "
-                  "pedidos.", highlight=False)
+    # With the store named: with two stores connected, the commands alone ask which (review).
+    store = escape(shlex.quote(view.external_id))
+    console.print(f"Próximos passos: [bold]lojasync store webhooks --store {store}[/] para registrar os avisos em "
+                  "tempo real (sem eles os pedidos chegam só na conferência periódica, a cada poucos minutos; o "
+                  "endereço é LOJASYNC_PUBLIC_URL, que a Nuvemshop precisa alcançar) e "
+                  f"[bold]lojasync sync --store {store}[/] para importar os pedidos.", highlight=False)
 
 
 @app.command("list")

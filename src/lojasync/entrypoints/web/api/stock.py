@@ -130,7 +130,8 @@ class StockAdjustmentOut(ApiModel):
              summary="Registra uma entrada ou saída de estoque de um produto já contado",
              description=("Soma ao saldo de agora (uma venda aprovada no meio continua contada, o que uma contagem "
                           "nova apagaria). Um produto nunca contado é recusado (409 stock.product_not_counted): o "
-                          "estoque dele ainda é da loja; faça antes a contagem (POST /api/v1/stock/counts)."))
+                          "estoque dele ainda é da loja; faça antes a contagem (POST /api/v1/stock/counts). Uma "
+                          "saída maior que o estoque também (409 stock.adjustment_beyond_stock)."))
 def adjust(body: StockAdjustment, request: Request, app: Container = Depends(container)) -> StockAdjustmentOut:
     result = adjust_stock(app.uow(), body.sku, body.quantity, body.reason, body.adjustment_id)
     if not result["repeated"]:
