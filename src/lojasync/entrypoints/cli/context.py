@@ -91,7 +91,8 @@ def container(create: bool = False, say_new: bool = True) -> Container:
             # A first step run in a shell without the server's environment (sudo, a new SSH session) made an empty
             # database here, and said "Usuário criado" as if it were the server's (review).
             err_console.print(f"Banco novo criado em {new_file}: se o lojasync já roda com outro banco, este terminal "
-                              "não tem o ambiente dele (LOJASYNC_DATABASE_URL, LOJASYNC_DATA_DIR).", highlight=False)
+                              "não tem o ambiente dele (LOJASYNC_DATABASE_URL, LOJASYNC_DATA_DIR).", highlight=False,
+                              soft_wrap=True)   # the path whole, to copy
     return _container
 
 

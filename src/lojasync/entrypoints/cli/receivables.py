@@ -145,7 +145,7 @@ def _situation(row: dict) -> str:
     written_off = " à mão" if row.get("written_off") and row["status"] == "cancelled" else ""
     # The day the money came in, as the Financeiro page says it under the situation (review: a list of a month's
     # receipts showed only their due dates).
-    received = f" em {formats.day(row['received_at'])}" if row["status"] == "received" and row.get("received_at") \
+    received = f" em {formats.day(row['received_at'])}" if row.get("status") == "received" and row.get("received_at") \
         else ""
     return row["situation_label"] + received + written_off + (" (conferir)" if row["needs_attention"] else "")
 
