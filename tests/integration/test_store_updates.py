@@ -18,7 +18,7 @@ from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.store_updates import list_store_updates, stores_with_due_updates
 from lojasync.sales.tracking import record_tracking
 from lojasync.shared.messagebus import MessageBus
-from lojasync.stock.adjustments import ProductNotCounted, adjust_stock
+from lojasync.stock.adjustments import MAX_REASON, ProductNotCounted, adjust_stock
 from lojasync.stock.counts import CountInvalid, count_stock
 from lojasync.stock.views import ProductNotFound, stock_levels, stock_movements
 from tests.e2e.test_cli import lojasync  # noqa: F401 - the fixture, used by name
@@ -84,6 +84,9 @@ def test_an_entrada_or_a_saida_of_a_counted_product_queues_its_stock_for_the_sto
     assert done["reason"] == "Saída: amostra para o fotógrafo"
     assert levels(app)["CAM-ALG-P"] == (6, True)
     assert queued(app) == [("stock", "601", "pending")] and revision() == counted + 1   # wanted again
+    # The longest reason taken fits the movement's column with its "Entrada: " (PostgreSQL refused 209 characters).
+    longest = adjust_stock(app.uow(), "CAM-ALG-P", 1, "x" * MAX_REASON)
+    assert longest["reason"] == "Entrada: " + "x" * MAX_REASON
 
 
 def test_a_count_refuses_what_cannot_be_a_quantity_or_a_product(app, store_id):

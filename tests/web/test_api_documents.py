@@ -445,7 +445,7 @@ def test_an_entrada_over_the_api_is_safe_to_retry_with_its_adjustment_id(app, ap
     out = api.post("/api/v1/stock/adjustments", json={"sku": "CAN-CER", "quantity": -2}).json()
     assert (out["quantity"], out["reason"]) == (55, "Saída avulsa")
     for refused in ({"sku": "CAN-CER", "quantity": 0}, {"sku": "CAN-CER", "quantity": 1.5},
-                    {"sku": "CAN-CER", "quantity": 1, "reason": "x" * 201},
+                    {"sku": "CAN-CER", "quantity": 1, "reason": "x" * 191},
                     {"sku": "CAN-CER", "quantity": 1, "adjustment_id": "a b"}):
         answer = api.post("/api/v1/stock/adjustments", json=refused)
         assert answer.status_code == 422, (refused, answer.text)

@@ -184,8 +184,9 @@ def test_an_entrada_or_saida_adds_to_the_balance_once_per_form(logged_in, app, s
     assert logged_in.post("/estoque/CAN-CER/ajuste", data={**out, "quantidade_ajuste": "+5"}).status_code == 303
     assert product_detail(app.uow(), "CAN-CER")["quantity"] == 1012
     # Each refusal under its own field (review: a reason too long was shown under the quantity).
-    long = logged_in.post("/estoque/CAN-CER/ajuste", data={**out, "motivo": "x" * 201})
-    assert long.status_code == 422 and "Motivo longo demais: 201 caracteres." in long.text
+    long = logged_in.post("/estoque/CAN-CER/ajuste", data={**out, "motivo": "x" * 191})
+    assert long.status_code == 422 and "Motivo longo demais: 191 caracteres." in long.text
+    assert 'maxlength="190"' in long.text
     motivo = long.text.split('id="campo-motivo"')[1].split("</div>")[0]
     assert "Motivo longo demais" in motivo and 'aria-invalid="true"' in motivo
     quantity = long.text.split('id="campo-quantidade_ajuste"')[1].split("</div>")[0]

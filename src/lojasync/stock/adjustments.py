@@ -26,7 +26,8 @@ from lojasync.stock.ports import StockUnitOfWork
 from lojasync.stock.views import product_by_sku, product_reference, required_sku
 
 ADJUSTMENT_SOURCE = "adjustment"   # the movements' source type; each adjustment has a source id of its own
-MAX_REASON = 200
+# The movement's reason column holds 200 characters, "Entrada: " before the person's words (PostgreSQL refuses more).
+MAX_REASON = 190
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +49,7 @@ class AdjustmentInvalid(LojasyncError):
 class AdjustmentReasonInvalid(LojasyncError):
     code = "stock.adjustment_reason_invalid"
     message_template = "Motivo longo demais: {length} caracteres."
-    resolution_template = "Escreva o motivo (a nota do fornecedor, uma avaria) em até 200 caracteres."
+    resolution_template = "Escreva o motivo (a nota do fornecedor, uma avaria) em até {maximum} caracteres."
 
 
 class AdjustmentIdInvalid(LojasyncError):
@@ -100,7 +101,7 @@ def adjust_stock(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | No
     # reorders a page or drives a terminal.
     reason = (without_controls(clean_text(reason)).strip() or None) if reason else None
     if reason is not None and len(reason) > MAX_REASON:
-        raise AdjustmentReasonInvalid(length=len(reason))
+        raise AdjustmentReasonInvalid(length=len(reason), maximum=MAX_REASON)
     if adjustment_id is not None and not COUNT_ID.fullmatch(adjustment_id):
         raise AdjustmentIdInvalid(adjustment_id=adjustment_id)
     try:

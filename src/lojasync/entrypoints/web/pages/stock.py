@@ -23,7 +23,7 @@ from lojasync.fiscal.services.company import CompanyMissing, show_company
 from lojasync.fiscal.services.views import document_orders, invoice_numbers
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.search_text import fold
-from lojasync.stock.adjustments import AdjustmentIdTaken, AdjustmentInvalid, adjust_stock
+from lojasync.stock.adjustments import MAX_REASON, AdjustmentIdTaken, AdjustmentInvalid, adjust_stock
 from lojasync.stock.counts import CountIdTaken, CountInvalid, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
@@ -82,7 +82,7 @@ def _product_page(request: Request, sku: str, status_code: int = 200, page: str 
     return render(request, "stock/product.html", {
         "product": product, "movements": movements, "result": shown, "origins": ORIGINS, "fiscal_values": values,
         "count_error": None, "fiscal_error": None, "quantity": "", "count_key": uuid.uuid4().hex,
-        "adjust_error": None, "adjust_quantity": "", "adjust_reason": "", **context},
+        "adjust_error": None, "adjust_quantity": "", "adjust_reason": "", "max_reason": MAX_REASON, **context},
         status_code=status_code)
 
 
