@@ -156,6 +156,9 @@ def test_install_connects_the_store_and_registers_every_subscribed_webhook(insta
         assert f'<tr data-testid="webhook-{event}"><td>{event}</td><td>criado agora</td>' in page.text
     assert f"Todos os {len(SUBSCRIBED_EVENTS)} webhooks estão registrados ({len(SUBSCRIBED_EVENTS)} criados" \
         in said
+    # Registered at an address the platform cannot reach (here 127.0.0.1): said so, not "chegarão sozinhos" (review:
+    # a LAN address took every registration and the page promised the orders would arrive by themselves).
+    assert "LOJASYNC_PUBLIC_URL aponta para 127.0.0.1" in said and "chegarão sozinhos" not in said
     # What comes next is a page of the back office, never a command for a terminal.
     assert "Sincronizar agora" in said and 'href="/integracao"' in page.text
     assert_no_cli(page.text)

@@ -280,6 +280,21 @@ def test_the_page_gives_the_lgpd_notifications_addresses_for_the_partner_portal(
         "127.0.0.1" in base)
 
 
+@pytest.mark.parametrize(("public_url", "said"), [
+    ("http://192.168.1.10:8000", "aponta para 192.168.1.10, um endereço da rede local"),
+    ("https://10.0.0.5", "aponta para 10.0.0.5, um endereço da rede local"),
+    ("https://servidor", "aponta para servidor, um endereço da rede local"),
+    ("https://erp.loja.lan", "aponta para erp.loja.lan, um endereço da rede local"),
+    ("http://lojasync.loja.com.br", "começa com http://, não https://"),
+])
+def test_a_public_url_the_platform_cannot_reach_is_said_so(logged_in, app, monkeypatch, public_url, said):
+    """Review (production install): only loopback was warned about; a LAN address or plain http let the install go
+    through (a browser on the same network reached it) while no webhook could ever arrive."""
+    monkeypatch.setattr(app.settings, "public_url", public_url)
+    words = text_of(logged_in.get("/integracao").text)
+    assert said in words and "LOJASYNC_PUBLIC_URL" in words
+
+
 def test_the_lgpd_addresses_of_a_public_service_come_without_a_warning(logged_in, app, monkeypatch):
     monkeypatch.setattr(app.settings, "public_url", "https://lojasync.loja.com.br")
     words = text_of(logged_in.get("/integracao").text)

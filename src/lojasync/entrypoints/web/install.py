@@ -24,6 +24,7 @@ from lojasync.nuvemshop.services.install_invite import (
     invite_id,
     invite_problem,
     invite_spent,
+    public_url_warning,
     release_invite,
     spend_invite,
 )
@@ -105,7 +106,10 @@ def callback(request: Request, code: str | None = None, state: str | None = None
                                       operator_hint=_NEW_LINK))
     report = complete_install(container.uow(), container.cipher, grant, settings.nuvemshop_api_url,
                               webhook_url_for(settings.public_url), container.client_for)
-    return _forget_state(render_public(request, "install/installed.html", {"report": report}))
+    # Registered is not reachable: a LAN or plain-http address took the registrations, and no webhook can arrive there
+    # (review: the page said the new orders would arrive by themselves).
+    return _forget_state(render_public(request, "install/installed.html", {
+        "report": report, "unreachable": public_url_warning(settings.public_url)}))
 
 
 # state cookie ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from lojasync.crypto import TokenCipher
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.shared.errors import LojasyncError
-from lojasync.shared.hosts import is_loopback
+from lojasync.shared.hosts import is_local_network, is_loopback
 from lojasync.shared.numbers import ascii_digits
 
 MAX_INVITE_HOURS = 24 * 30
@@ -162,9 +162,20 @@ def setup_warnings(client_id: str | None, client_secret: str | None, public_url:
 
 def public_url_warning(public_url: str) -> str | None:
     """Why the platform cannot reach this service at `public_url` (LOJASYNC_PUBLIC_URL); None when it may."""
-    host = urlsplit(public_url).hostname or ""
+    parts = urlsplit(public_url)
+    host = parts.hostname or ""
     if not host or is_loopback(host):
         return (f"LOJASYNC_PUBLIC_URL aponta para {host}: a Nuvemshop não alcança este endereço. Defina o endereço "
                 "público (HTTPS) por onde a loja chega a este serviço.")
+    # A LAN address reaches a merchant's browser on the same network, and the install went through while the platform,
+    # on the internet, could never deliver a webhook (review: the page said every webhook was registered).
+    if is_local_network(host):
+        return (f"LOJASYNC_PUBLIC_URL aponta para {host}, um endereço da rede local: a Nuvemshop, na internet, não "
+                "alcança este endereço e os webhooks nunca chegam (os pedidos vêm só na conferência periódica). Defina "
+                "o endereço público (HTTPS) por onde a loja chega a este serviço.")
+    if parts.scheme != "https":
+        return (f"LOJASYNC_PUBLIC_URL começa com {parts.scheme or 'nada'}://, não https://: a Nuvemshop só entrega "
+                "webhooks a endereços HTTPS. Ponha o serviço atrás de um proxy com HTTPS (README, Operação) e defina "
+                "o endereço https://.")
     return None
 
