@@ -52,9 +52,8 @@ from lojasync.nuvemshop.services.stores import has_sealed_tokens
 from lojasync.nuvemshop.services.write_back import (
     document_cancelled,
     invoice_authorised,
-    stock_adjusted,
-    stock_counted,
     stock_moved,
+    stock_set_by_hand,
     tracking_recorded,
 )
 from lojasync.sales.events import (
@@ -85,8 +84,8 @@ def message_bus(settings: Settings | None = None) -> MessageBus:
         DocumentApproved: [functools.partial(apply_effects, rules=rules), stock_moved],
         DocumentCancelled: [functools.partial(reverse_effects, rules=rules), stock_moved, document_cancelled,
                             reread_released_order, erase_what_the_document_kept],
-        StockCounted: [stock_counted],
-        StockAdjusted: [stock_adjusted],
+        StockCounted: [stock_set_by_hand],
+        StockAdjusted: [stock_set_by_hand],
         CustomerLinked: [customer_replaced],
         OrderUpdated: [flag_unsent_nfe_of_cancelled_order, flag_unsent_document_of_changed_sale],
         PaymentReturnedInStore: [flag_unsent_document_of_returned_payment],

@@ -226,10 +226,15 @@ class Settings(BaseSettings):
         return {**base, **table}
 
     @property
+    def embedded_database_file(self) -> Path:
+        """The SQLite file used when no LOJASYNC_DATABASE_URL is set."""
+        return (self.data_dir / "lojasync.db").resolve()
+
+    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'lojasync.db').resolve()}"
+        return f"sqlite:///{self.embedded_database_file}"
 
     @property
     def session_idle_timeout(self) -> timedelta:

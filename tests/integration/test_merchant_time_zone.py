@@ -14,6 +14,7 @@ from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.views import show_order
 from lojasync.settings import Settings, SettingsError, load_settings
+from lojasync.shared import local_zone
 from lojasync.shared.local_zone import merchant_zone
 from tests.factories import make_store, order_payload
 
@@ -30,7 +31,7 @@ def test_the_days_and_hours_are_the_merchants_where_it_says_so(app, tmp_path):
                                                                           updated_at=SOLD), ImportPolicy()).order_number
         order = show_order(app.uow(), number)
         assert formats.when(order["placed_at"]) == "30/11/2026 23:20"
-        assert formats.day_start(formats.parse_day("30/11/2026", "de")).isoformat() == "2026-11-30T00:00:00-04:00"
+        assert local_zone.day_start(formats.parse_day("30/11/2026", "de")).isoformat() == "2026-11-30T00:00:00-04:00"
         sale = generate_sale(app.uow(), number)
         confirm_sale(app.uow(), sale.id)
         (receivable,) = list_receivables(app.uow())

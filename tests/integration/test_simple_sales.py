@@ -306,14 +306,7 @@ def test_checking_the_last_flagged_receivable_takes_its_reason_off_the_order_and
 def test_a_sale_issued_again_after_one_cancelled_with_a_received_installment_says_the_customer_paid(app, store_id):
     """Review: a 3x card sale, installment 1 received, cancelled to fix something and confirmed again: the order said
     to check a refund of the money the new sale goes on owning, and the new 1/3 billed it again, nothing tying them."""
-    payload = {"id": 1800000018, "payment_status": "paid",
-               "payment_details": {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}}
-    number = imported(app, store_id, **payload)
-    first_sale = generate_sale(app.uow(), number)
-    confirm_sale(app.uow(), first_sale.id)
-    received = list_receivables(app.uow())[0]
-    receive(app.uow(), received["id"])
-    cancel_sale(app.uow(), first_sale.id)
+    number, received, first_sale = _cancelled_after_a_receipt(app, store_id, 1800000018)
     assert "confira se é preciso devolver" in show_order(app.uow(), number)["attention_reason"]
 
     second_sale = generate_sale(app.uow(), number)
@@ -331,7 +324,8 @@ def test_a_sale_issued_again_after_one_cancelled_with_a_received_installment_say
     assert not show_order(app.uow(), number)["needs_attention"]
 
 
-def _issued_again_after_a_receipt(app, store_id, order_id: int):
+def _cancelled_after_a_receipt(app, store_id, order_id: int):
+    """A 3x card sale confirmed, its first installment received, then cancelled."""
     payload = {"id": order_id, "payment_status": "paid",
                "payment_details": {"method": "credit_card", "credit_card_company": "visa", "installments": "3"}}
     number = imported(app, store_id, **payload)
@@ -340,6 +334,11 @@ def _issued_again_after_a_receipt(app, store_id, order_id: int):
     received = list_receivables(app.uow())[0]
     receive(app.uow(), received["id"])
     cancel_sale(app.uow(), first_sale.id)
+    return number, received, first_sale
+
+
+def _issued_again_after_a_receipt(app, store_id, order_id: int):
+    number, received, first_sale = _cancelled_after_a_receipt(app, store_id, order_id)
     second_sale = generate_sale(app.uow(), number)
     confirm_sale(app.uow(), second_sale.id)
     return number, received, first_sale, second_sale

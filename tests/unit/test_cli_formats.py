@@ -20,6 +20,7 @@ from lojasync.sales.history_text import (
     store_state_label,
     type_label,
 )
+from lojasync.shared import local_zone
 
 # -- values ------------------------------------------------------------------------------------------------------
 
@@ -66,7 +67,7 @@ def test_a_day_as_people_type_it(typed):
 
 
 def test_a_period_covers_whole_days_in_the_store_time_zone():
-    start, end = formats.day_start(date(2026, 11, 30)), formats.day_end(date(2026, 11, 30))
+    start, end = local_zone.day_start(date(2026, 11, 30)), local_zone.day_end(date(2026, 11, 30))
     assert start.astimezone(timezone.utc) == datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
     assert end.astimezone(timezone.utc) == datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
 

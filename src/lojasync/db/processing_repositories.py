@@ -232,12 +232,14 @@ class StockMovementRepository:
         return list(self.session.scalars(query))
 
 
-def _order_ids(session: Session, table, document_ids: Iterable[int]) -> dict[int, int]:
-    """The order of each of these documents, by document id: the columns alone (a product's ledger names thousands)."""
+def _column_by_id(session: Session, column, ids: Iterable[int]) -> dict[int, int]:
+    """`column` of the rows with these ids, by id: that column alone (a ledger names hundreds of documents, their
+    XML stays out)."""
+    table = column.table
     found: dict[int, int] = {}
-    for chunk in chunks(sorted({i for i in document_ids if can_be_an_id(i)})):
-        rows = session.execute(select(table.c.id, table.c.order_id).where(table.c.id.in_(chunk)))
-        found.update((document_id, order_id) for document_id, order_id in rows)
+    for chunk in chunks(sorted({i for i in ids if can_be_an_id(i)})):
+        rows = session.execute(select(table.c.id, column).where(table.c.id.in_(chunk)))
+        found.update((row_id, value) for row_id, value in rows)
     return found
 
 
@@ -265,7 +267,7 @@ class SimpleSaleRepository:
         return _of_orders(self.session, SimpleSale, order_ids)
 
     def order_ids(self, sale_ids: Iterable[int]) -> dict[int, int]:
-        return _order_ids(self.session, sale_table, sale_ids)
+        return _column_by_id(self.session, sale_table.c.order_id, sale_ids)
 
     def list(self, status: SaleStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[SimpleSale]:
@@ -324,16 +326,11 @@ class InvoiceRepository:
         return _first_active(self.session, Invoice, invoice_table, ACTIVE_INVOICE, order_id)
 
     def numbers(self, invoice_ids: Iterable[int]) -> dict[int, int]:
-        """The nº of these NF-e, by id: the columns alone (a ledger names hundreds of them; their XML stays out)."""
-        found: dict[int, int] = {}
-        for chunk in chunks(sorted({i for i in invoice_ids if can_be_an_id(i)})):
-            rows = self.session.execute(select(invoice_table.c.id, invoice_table.c.number)
-                                        .where(invoice_table.c.id.in_(chunk)))
-            found.update((invoice_id, number) for invoice_id, number in rows)
-        return found
+        """The nº of these NF-e, by id."""
+        return _column_by_id(self.session, invoice_table.c.number, invoice_ids)
 
     def order_ids(self, invoice_ids: Iterable[int]) -> dict[int, int]:
-        return _order_ids(self.session, invoice_table, invoice_ids)
+        return _column_by_id(self.session, invoice_table.c.order_id, invoice_ids)
 
     def numbers_in_use(self, environment: str, series: int, first: int, last: int
                        ) -> list[tuple[int, int, InvoiceStatus, str | None]]:

@@ -61,6 +61,8 @@ PAID_FOR_THE_STANDING_SALE = ("Recebida antes do cancelamento do documento que a
                               "pedido continua a venda e criou contas próprias: o cliente já pagou. Não devolva: "
                               "marque como recebidas (ou cancele, com o motivo) as contas do outro documento que "
                               "cobram este valor de novo, e esta como conferida.")
+
+
 def same_payment_reason(document: str) -> str:
     """A received receivable of a cancelled document whose money a person marked received again on `document` (its
     label), cancelled since: that document's refund check is this money's, not a second one."""

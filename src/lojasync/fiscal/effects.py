@@ -208,7 +208,7 @@ def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentR
                                else refund_check_reason(document.label, flagged))
     if standing is None:
         _nothing_goes_on(uow, order, document)
-    if standing is not None:
+    else:
         # Another document of this sale stands (SEFAZ authorised an NF-e discarded here after a sale was confirmed
         # in its place): the order stays processed, by it now, and its effects, skipped while this one stood,
         # are written (once: a document's movements and receivables are unique).

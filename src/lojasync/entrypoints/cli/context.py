@@ -100,7 +100,7 @@ def _new_sqlite_file(settings) -> Path | None:
     """The embedded database's file when it does not exist yet (the command about to run creates it); else None."""
     if settings.database_url:
         return None
-    path = Path(settings.resolved_database_url.removeprefix("sqlite:///"))
+    path = settings.embedded_database_file
     return None if path.exists() else path
 
 

@@ -18,7 +18,7 @@ from babel.numbers import format_decimal
 
 from lojasync.shared.day_bounds import bounds_text, within_bounds
 from lojasync.shared.errors import LojasyncError
-from lojasync.shared.local_zone import day_end, day_start, merchant_zone  # noqa: F401 - the callers read them here
+from lojasync.shared.local_zone import merchant_zone
 from lojasync.shared.money import in_currency
 from lojasync.shared.phone import format_phone
 from lojasync.shared.state_registration import format_ie

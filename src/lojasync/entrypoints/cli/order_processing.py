@@ -46,6 +46,7 @@ from lojasync.fiscal.services.invoices import MINUTE, SENDING_WINDOW
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.fiscal.services.views import InvoiceView
 from lojasync.sales.status import OrderStatus
+from lojasync.shared.local_zone import day_start
 
 _STATUS = {"em-aberto": OrderStatus.OPEN, "confirmado": OrderStatus.CONFIRMED, "cancelado": OrderStatus.CANCELLED}
 # NF-e left awaiting SEFAZ by an earlier run named one by one after a run by status; past this, the list command.
@@ -83,7 +84,7 @@ def invoice(
     app_ = container()
     # After the container: it sets the merchant's time zone, where the day begins (review: read before it, the day
     # began at Brasília's midnight, and a store in Manaus had its previous day's last hour invoiced again).
-    since = formats.day_start(day) if day else None
+    since = day_start(day) if day else None
     # The same order twice would be refused the second time for the NF-e made the first (the API keeps one).
     moment = datetime.now(timezone.utc)   # one moment for both lists: an NF-e whose window ends between is in one
     targets = list(dict.fromkeys(numbers)) if numbers else orders_to_invoice(

@@ -45,6 +45,7 @@ from lojasync.sales.order_filter import MAX_SEARCH_LENGTH
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.tracking import KEEP_LINK, record_tracking
 from lojasync.sales.views import OrderFilter, find_customers, for_scripts, show_order
+from lojasync.shared.local_zone import day_end, day_start
 from lojasync.shared.numbers import LARGEST_ID
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import list_products
@@ -97,8 +98,8 @@ def orders_list(
     criteria = OrderFilter(
         status=_parse_status(status), without_customer=True if without_customer or old_without_customer else None,
         needs_attention=True if attention or old_attention else None,
-        placed_from=formats.day_start(first) if first else None,
-        placed_before=formats.day_end(last) if last else None,
+        placed_from=day_start(first) if first else None,
+        placed_before=day_end(last) if last else None,
         text=search)
     as_json = fmt is OutputFormat.JSON
     result = search_store_orders(app_.read_uow(), criteria, store, page, per_page(limit, page, as_json))

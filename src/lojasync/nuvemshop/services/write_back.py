@@ -41,14 +41,11 @@ def stock_moved(event: DocumentEvent, uow: ConnectorUnitOfWork) -> None:
         want_stock(uow, uow.products.counted(moved))
 
 
-def stock_counted(event: StockCounted, uow: ConnectorUnitOfWork) -> None:
+def stock_set_by_hand(event: StockCounted | StockAdjusted, uow: ConnectorUnitOfWork) -> None:
+    """A count (the product managed by the ERP from then on) or an entrada or saída of a managed product: the store
+    gets the new balance."""
     with uow.no_autoflush():
-        want_stock(uow, [event.product_id])   # counted now: managed by the ERP from this count on
-
-
-def stock_adjusted(event: StockAdjusted, uow: ConnectorUnitOfWork) -> None:
-    with uow.no_autoflush():
-        want_stock(uow, [event.product_id])   # an entrada or a saída of a managed product: the store gets it
+        want_stock(uow, [event.product_id])
 
 
 def want_stock(uow: ConnectorUnitOfWork, managed: Iterable[int]) -> None:

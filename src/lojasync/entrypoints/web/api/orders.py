@@ -31,6 +31,7 @@ from lojasync.sales.orders import ORIGIN_ONLINE_STORE
 from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import for_scripts, show_order
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import day_end, day_start
 
 router = api_router("/orders", "Pedidos")
 MAX_PER_PAGE = 200
@@ -240,8 +241,8 @@ def list_(
         raise PeriodInvalid(reason=f"de {formats.day(placed_from)} até {formats.day(placed_to)}")
     criteria = OrderFilter(status=STATUS_OF.get(status), origin=ORIGIN_OF.get(origin),
                            without_customer=without_customer, needs_attention=needs_attention,
-                           placed_from=formats.day_start(placed_from) if placed_from else None,
-                           placed_before=formats.day_end(placed_to) if placed_to else None, text=q)
+                           placed_from=day_start(placed_from) if placed_from else None,
+                           placed_before=day_end(placed_to) if placed_to else None, text=q)
     result = search_store_orders(app.read_uow(), criteria, store, page, per_page)
     return OrderPageOut(items=[OrderSummaryOut.model_validate(for_scripts(o)) for o in result.items],
                         total=result.total, page=result.page, per_page=per_page, pages=result.pages)

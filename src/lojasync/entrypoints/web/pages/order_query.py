@@ -14,6 +14,7 @@ from lojasync.sales.status import OrderStatus
 from lojasync.sales.views import OrderFilter
 from lojasync.shared.day_bounds import bounds_text, within_bounds
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import day_end, day_start
 from lojasync.shared.numbers import page_or_first
 
 PER_PAGE = 50
@@ -65,8 +66,8 @@ class OrderQuery:
             start = end = None
         return OrderFilter(status=status, origin=origin, without_customer=True if self.sem_cliente else None,
                            needs_attention=True if self.atencao else None,
-                           placed_from=formats.day_start(start) if start else None,
-                           placed_before=formats.day_end(end) if end else None,
+                           placed_from=day_start(start) if start else None,
+                           placed_before=day_end(end) if end else None,
                            text=self.busca or None)
 
     def _day(self, name: str, label: str):
