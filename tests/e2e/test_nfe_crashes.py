@@ -345,7 +345,7 @@ def test_a_cancellation_killed_while_sefaz_answers_is_recorded_by_the_worker_wit
     assert pending["status"] == "authorised" and pending["cancel_requested_at"] is not None
     # Not simply "autorizada": the terminal and the page say a cancellation was requested and SEFAZ is asked.
     requested = formats.when(datetime.fromisoformat(pending["cancel_requested_at"]))
-    said = f"Cancelamento pedido em {requested}: a SEFAZ está sendo consultada para saber se registrou o cancelamento."
+    said = f"Cancelamento pedido em {requested}: ainda não registrado na SEFAZ. O lojasync consulta a NF-e pela chave a cada 5 minutos"
     assert said in " ".join(lojasync("invoices", "show", invoice_id).split())
     assert said in text_of(back_office.get(f"/nfe/{invoice_id}").text)
 

@@ -36,7 +36,7 @@ def test_a_cancellation_past_the_deadline_says_what_can_still_undo_the_sale(app,
 def test_a_refused_cancellation_is_in_the_orders_history_with_who_asked_and_why(app, sefaz, simulator):
     """review: a cancellation SEFAZ refused (or that never reached it) left no trace once the request was
     cleared: not who asked, not the justification, not SEFAZ's answer."""
-    from lojasync.fiscal.errors import CancellationNotSent
+    from lojasync.fiscal.errors import CancellationQueued
     from lojasync.sales.history import Person
     from lojasync.sales.views import show_order
     from tests.integration.test_invoice_cancellation_settlement import NOWHERE
@@ -46,22 +46,24 @@ def test_a_refused_cancellation_is_in_the_orders_history_with_who_asked_and_why(
     number = import_order(app.uow(), make_store(app), order_payload(id=2200000002), ImportPolicy()).order_number
     invoice, _ = issue_invoice(app.uow(), app.cipher, sefaz, number)
 
-    def refusals() -> list[dict]:
-        return [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_cancel_refused"]
+    def entries(kind: str) -> list[dict]:
+        return [e for e in show_order(app.uow(), number)["log"] if e["event"] == kind]
 
-    with pytest.raises(CancellationNotSent):   # no connection: SEFAZ never got it
+    with pytest.raises(CancellationQueued):   # no connection: SEFAZ never got it, the worker will send it
         cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice.id, "Pedido em duplicidade na loja", Person("Bia"))
-    (never,) = refusals()
+    (never,) = entries("invoice_cancel_queued")
     assert never["actor_name"] == "Bia" and "motivo: Pedido em duplicidade na loja" in never["message"]
-    assert "Não foi possível falar com a SEFAZ" in never["message"]
+    assert "conexão recusada ou servidor fora do alcance" in never["message"]
 
     simulator.simulator.advance_clock(25 * 3600)
-    with pytest.raises(CancellationRefused):
+    with pytest.raises(CancellationRefused):   # asked first, SEFAZ holds it authorised: Bia's never got there
         cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra", Person("Ana"))
-    refused = refusals()[1]
+    (refused,) = entries("invoice_cancel_refused")
     assert refused["level"] == "warning" and refused["actor_name"] == "Ana"
     assert refused["message"].startswith("Cancelamento da NF-e nº 1 série 1 pedido (motivo: Cliente desistiu da "
                                          "compra) e não registrado: SEFAZ recusou o cancelamento da NF-e nº 1: 501 - ")
     assert refused["message"].endswith("A NF-e continua autorizada; estoque e contas a receber ficaram como "
                                        "estavam.")
     assert [r["status"] for r in list_receivables(app.uow())] == ["open"]   # nothing moved
+    with app.read_uow() as uow:   # nothing left pending: sent again, it would only be refused again
+        assert uow.invoices.get(invoice.id).cancel_requested_at is None

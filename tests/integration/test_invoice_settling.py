@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
+from typing import ClassVar
 
 import pytest
 from huey import MemoryHuey
@@ -186,7 +187,11 @@ def test_failed_queries_by_key_are_not_written_as_more_unanswered_sends(app, com
 
 
 class _AuthorisedLate:
-    """SEFAZ's query answering 150 (authorised late) for the NF-e; the cancellation's answer lost."""
+    """SEFAZ's query answering 150 (authorised late) for the NF-e; the cancellation's answer lost, or the events
+    service answering (`answer`)."""
+
+    sent: ClassVar[list] = []
+    answer: ClassVar[SefazAnswer | None] = None
 
     def __init__(self, *_, **__) -> None:
         pass
@@ -195,23 +200,31 @@ class _AuthorisedLate:
         return SefazAnswer(status="150", reason="Autorizado o uso da NF-e, autorizacao fora de prazo")
 
     def cancel(self, signed):
-        raise SefazUnreachable(service="NFeRecepcaoEvento4", reason="tempo esgotado esperando a resposta")
+        self.sent.append(signed)
+        if self.answer is None:
+            raise SefazUnreachable(service="NFeRecepcaoEvento4", reason="tempo esgotado esperando a resposta")
+        return self.answer
 
     def close(self) -> None:
         pass
 
 
-def test_a_lost_cancellation_of_an_nfe_authorised_late_is_settled_as_not_registered(app, company, sefaz, simulator):
+def test_a_lost_cancellation_of_an_nfe_authorised_late_is_sent_again(app, company, sefaz, simulator, monkeypatch):
     """150 is an authorisation (everywhere else it counts as one): taken as "undecided", the request was asked about
-    every five minutes for good, and after a day the order said SEFAZ had not answered, which it had."""
+    every five minutes for good, and after a day the order said SEFAZ had not answered, which it had. It says the
+    request never reached SEFAZ: the worker sends it."""
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000941))
     approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     lost = Sefaz(_AuthorisedLate, simulated=True)
+    monkeypatch.setattr(_AuthorisedLate, "sent", [])
     with pytest.raises(CancellationUnanswered):
         cancel_invoice(app.uow(), app.cipher, lost, invoice.id, "Cliente desistiu da compra antes do envio")
-    settled = settle_cancellation(app.uow(), app.cipher, lost, invoice.id,
-                                  now=lambda: datetime.now(timezone.utc) + timedelta(minutes=10))
-    assert settled.not_registered and settled.undecided is None
+    monkeypatch.setattr(_AuthorisedLate, "answer", SefazAnswer(status="220", reason="Rejeicao: NF-e ja autorizada "
+                                                                "ha mais de 24 horas"))
+    later = datetime.now(timezone.utc) + timedelta(minutes=10)
+    settled = settle_cancellation(app.uow(), app.cipher, lost, invoice.id, now=lambda: later)
+    assert len(_AuthorisedLate.sent) == 2 and settled.undecided is None
+    assert settled.refused_by_sefaz.startswith("SEFAZ recusou o cancelamento da NF-e nº 1: 220")
     with app.read_uow() as uow:
         stored = uow.invoices.get(invoice.id)
         assert stored.status.value == "authorised" and stored.cancel_requested_at is None

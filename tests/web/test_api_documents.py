@@ -182,11 +182,12 @@ def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusa
     postponed = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
     assert postponed.status_code == 503, postponed.text
     body = postponed.json()
-    assert body["codigo"] == "fiscal.cancellation_not_processed"
-    assert body["erro"] == ("SEFAZ fora do ar: o cancelamento da NF-e nº 1 não foi registrado (109 - Servico "
-                            "Paralisado sem Previsao).")
-    assert "recusou" not in body["erro"] and "cancele de novo quando a SEFAZ voltar" in body["resolucao"]
-    assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["status"] == "authorised"
+    assert body["codigo"] == "fiscal.cancellation_queued"
+    assert body["erro"] == ("A SEFAZ não recebeu o cancelamento da NF-e nº 1 agora (109 - Servico Paralisado sem "
+                            "Previsao): o pedido ficou guardado e o lojasync o envia sozinho quando a SEFAZ responder.")
+    assert "recusou" not in body["erro"] and "tenta de novo a cada 5 minutos" in body["resolucao"]
+    pending = api.get(f"/api/v1/invoices/{invoice['id']}").json()
+    assert pending["status"] == "authorised" and pending["cancel_requested_at"] is not None
     assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
     simulator.simulator.reset_switches()

@@ -89,8 +89,9 @@ def test_sefaz_failing_a_cancellation_is_not_told_as_a_wrong_justification(app, 
     answer = post(logged_in, url, f"{url}/cancelar", justificativa=reason)
     assert (answer.status_code, answer.headers["retry-after"]) == (503, "60")   # as the API says it (it said none)
     text = text_of(answer.text)
-    said = "SEFAZ fora do ar: o cancelamento da NF-e nº 1 não foi registrado"
-    assert text.count(said) == 1 and "cancele de novo quando a SEFAZ voltar" in text
+    said = "A SEFAZ não recebeu o cancelamento da NF-e nº 1 agora (109 - Servico Paralisado sem Previsao)"
+    assert text.count(said) == 1 and "o lojasync o envia sozinho quando a SEFAZ responder" in text
+    assert "Cancelamento guardado, a enviar" in text and "NF-e não cancelada" not in text
     assert 'aria-invalid="true"' not in answer.text and f">{reason}</textarea>" in answer.text   # kept, not blamed
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
@@ -266,7 +267,7 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     """dogfood: the resolution read 'Rode o cancelamento de novo' (the terminal's words) on the NF-e page."""
     logged_in.store_id = store_id
     _, url = authorised(app, logged_in, 2300000017)
-    # SEFAZ never reached (a port where nothing listens): nothing was sent, nothing is pending.
+    # SEFAZ never reached (a port where nothing listens): nothing was sent; the request waits for the worker.
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         nowhere = f"http://127.0.0.1:{free.getsockname()[1]}"
@@ -274,9 +275,9 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
         uf, Environment(env), certificate=cert, base_url=nowhere, timeout=2), simulated=True)
     answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
     text = text_of(answer.text)
-    assert "o cancelamento da NF-e nº 1 não foi enviado" in text, (answer.status_code, answer.text[:300])
-    assert "peça o cancelamento de novo em instantes" in text
-    assert "a SEFAZ está sendo consultada" not in text, text
+    assert "A SEFAZ não recebeu o cancelamento da NF-e nº 1 agora" in text, (answer.status_code, answer.text[:300])
+    assert "o lojasync o envia sozinho quando a SEFAZ responder" in text and "tenta de novo a cada 5 minutos" in text
+    assert "Cancelamento pedido em" in text and "ele o envia sozinho, até 24 horas depois da autorização" in text
 
     class Lost:   # sent, its answer never came: SEFAZ may hold it
         def __init__(self, *_, **__) -> None:
@@ -296,7 +297,7 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     assert "SEFAZ não respondeu ao cancelamento" in text, (answer.status_code, answer.headers, answer.text[:300])
     assert "Rode o cancelamento" not in text and "Peça o cancelamento de novo" in text
     # The request stays on the NF-e: the page says so, and that SEFAZ is being asked (not simply "autorizada").
-    assert "a SEFAZ está sendo consultada para saber se registrou o cancelamento" in text, text
+    assert "ainda não registrado na SEFAZ. O lojasync consulta a NF-e pela chave a cada 5 minutos" in text, text
     assert "O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in text, text
 
 

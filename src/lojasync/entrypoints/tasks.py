@@ -339,8 +339,8 @@ class TaskQueue:
             self.push_soon(store_id)
 
     def _settle_cancel_task(self, invoice_id: int) -> None:
-        """A cancellation requested whose outcome was never recorded (a process killed, an answer lost): ask
-        SEFAZ by key and record what it holds."""
+        """A cancellation requested whose outcome was never recorded (SEFAZ out of reach or out of service, a
+        process killed, an answer lost): ask SEFAZ by key and record what it holds, or send it if SEFAZ never got it."""
         app = self.container
         try:
             settled = settle_cancellation(app.uow(), app.cipher, sefaz_for(app.settings), invoice_id)
@@ -359,11 +359,12 @@ class TaskQueue:
                                                                   f"{bug.message.rstrip('.')}. {bug.resolution}"))
             return
         if settled.cancelled:
-            log.info("cancellation settled: cancelled at SEFAZ", extra={"invoice_id": invoice_id})
+            log.info("cancellation settled: cancelled at SEFAZ", extra={"invoice_id": invoice_id, "sent": settled.sent})
             for store_id in stores_with_due_updates(app.read_uow()):
                 self.push_soon(store_id)
-        elif settled.not_registered:
-            log.warning("cancellation settled: it never reached SEFAZ", extra={"invoice_id": invoice_id})
+        elif settled.refused_by_sefaz:
+            log.warning("cancellation sent and refused by SEFAZ", extra={"invoice_id": invoice_id,
+                                                                         "reason": settled.refused_by_sefaz})
         elif settled.undecided:
             log.warning("cancellation still awaiting SEFAZ", extra={"invoice_id": invoice_id,
                                                                     "sefaz_answer": settled.undecided})

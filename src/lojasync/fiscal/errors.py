@@ -439,6 +439,20 @@ _CANCELLATION_REFUSAL_ADVICE = {
 }
 
 
+class CancellationQueued(LojasyncError):
+    """The cancellation could not be delivered now (no connection to SEFAZ, or SEFAZ out of service: it registered
+    nothing): the request stays on the NF-e and the worker sends it when SEFAZ answers, as the person asked, within
+    the 24 hours SEFAZ gives (an operator cannot watch SEFAZ come back before the deadline runs out)."""
+
+    code = "fiscal.cancellation_queued"
+    message_template = ("A SEFAZ não recebeu o cancelamento da NF-e nº {number} agora ({reason}): o pedido ficou "
+                        "guardado e o lojasync o envia sozinho quando a SEFAZ responder.")
+    resolution_template = ("O lojasync tenta de novo a cada 5 minutos, até o fim do prazo de cancelamento "
+                           "({deadline}); até lá a NF-e segue autorizada, com estoque e contas a receber como estavam. "
+                           "Se a SEFAZ recusar o cancelamento ou não voltar a tempo, o pedido avisa.")
+    retryable = True
+
+
 class CancellationUnanswered(LojasyncError):
     code = "fiscal.cancellation_unanswered"
     message_template = "SEFAZ não respondeu ao cancelamento da NF-e nº {number} ({reason})."

@@ -169,17 +169,6 @@ class InvoiceFoundCancelled(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvoiceCancellationNotRegistered(DocumentEvent):
-    """A cancellation requested never reached SEFAZ (asked by key, the NF-e is authorised there): nothing moved."""
-
-    history_type = HistoryType.INVOICE_CANCEL_NOT_REGISTERED
-    number: int
-    series: int
-    requested_by: str | None = None    # who had asked it, in words (entries before 2026-12-05 lack it)
-    justification: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
 class InvoiceCancellationRefused(DocumentEvent):
     """A cancellation requested here that SEFAZ did not register: refused with a code, out of service, or never
     reached. The NF-e stands authorised; the request left no other trace (review: who asked, when and why it
@@ -190,6 +179,18 @@ class InvoiceCancellationRefused(DocumentEvent):
     series: int
     justification: str
     problem: str   # the refusal as the person who asked read it
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceCancellationQueued(DocumentEvent):
+    """A cancellation requested here that SEFAZ could not take now (never reached, or out of service): kept on the
+    NF-e, and sent by the worker when SEFAZ answers. Nothing moved yet."""
+
+    history_type = HistoryType.INVOICE_CANCEL_QUEUED
+    number: int
+    series: int
+    justification: str
+    problem: str   # why it did not go now, as the person who asked read it
 
 
 @dataclass(frozen=True, kw_only=True)

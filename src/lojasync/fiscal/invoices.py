@@ -24,7 +24,7 @@ from lojasync.fiscal.documents import DocumentKind, DocumentLine
 from lojasync.fiscal.errors import DocumentStateRefused
 from lojasync.fiscal.events import (
     InvoiceAuthorised,
-    InvoiceCancellationNotRegistered,
+    InvoiceCancellationQueued,
     InvoiceCancellationRefused,
     InvoiceCancelled,
     InvoiceCancelledElsewhere,
@@ -39,7 +39,7 @@ from lojasync.fiscal.events import (
     InvoiceUnanswered,
 )
 from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
-from lojasync.sales.history import Actor, Person, Who, actor_label, actor_name
+from lojasync.sales.history import Actor, Person, Who, actor_name
 from lojasync.shared.events import Aggregate
 from lojasync.shared.text import clean_text
 
@@ -552,12 +552,33 @@ class Invoice(Aggregate):
                 self.cancel_send_refused(order, requester, justification, problem)
         return True
 
+    def queued_cancel_refused(self, requested_at: datetime, order, problem: str, advice: str) -> bool:
+        """The worker sent the pending request, and SEFAZ refused it with a code: cleared as `cancel_refused` clears
+        one, and the order asks a person, since nobody was there to read the refusal. False when that request was
+        settled meanwhile."""
+        if not self.cancel_refused(requested_at, order, problem):
+            return False
+        order.ask_for_a_person(f"{self.about(NOT_CANCELLED)}: a SEFAZ recusou o cancelamento pedido, enviado pelo "
+                               f"lojasync quando ela voltou a responder. {problem} {advice}".strip()[:500])
+        return True
+
     def cancel_send_refused(self, order, actor: Who, justification: str, problem: str) -> None:
         """One send of the cancellation SEFAZ did not register, said in the order's history: who asked, why, what
         stopped it. The request is the caller's to clear (`cancel_refused`) or keep (an earlier one, whose answer
         was lost, may still be registered)."""
         self.record(InvoiceCancellationRefused(order=order, actor=actor, justification=justification,
                                                problem=problem[:500], **self._ids()))
+
+    def cancel_queued(self, order, problem: str) -> bool:
+        """The pending request could not go now (SEFAZ never reached, or out of service): it stays, for the worker
+        to send when SEFAZ answers; the order's history says so, in the name of who asked. False when the request
+        was settled meanwhile."""
+        if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at is None:
+            return False
+        self.record(InvoiceCancellationQueued(order=order, actor=self.cancel_requester,
+                                              justification=self.cancel_reason or "", problem=problem[:500],
+                                              **self._ids()))
+        return True
 
     def cancel_unsettled(self, order, why: str) -> bool:
         """The worker cannot ask SEFAZ about the pending cancellation (its query refused, the certificate gone):
@@ -567,21 +588,6 @@ class Invoice(Aggregate):
                   f"({why}). Confira a UF, o ambiente e o certificado digital da empresa; o lojasync consulta de "
                   "novo a cada 5 minutos. Se continuar, consulte a chave de acesso no portal da SEFAZ.")
         return order.ask_for_a_person(reason[:500])
-
-    def cancel_not_registered(self, order, actor: Who) -> None:
-        """SEFAZ, asked by key, holds the NF-e authorised: the cancellation requested never reached it. No
-        longer pending; the history says so (who had asked it, and why) and the order asks a person to cancel
-        again, if still wanted."""
-        requester = (actor_label(self.cancel_requested_by, self.cancel_requested_by_name)
-                     if self.cancel_requested_by else None)
-        justification = self.cancel_reason
-        self._cancel_request_over()
-        self._settled(order, NOT_CANCELLED)   # what the worker said while it could not ask SEFAZ is over
-        order.ask_for_a_person(f"{self.about(NOT_CANCELLED)}: o cancelamento pedido não chegou à SEFAZ e a NF-e "
-                               "continua autorizada. Se ainda quiser cancelá-la, cancele de novo (até 24 horas "
-                               "depois da autorização).")
-        self.record(InvoiceCancellationNotRegistered(order=order, actor=actor, requested_by=requester,
-                                                     justification=justification, **self._ids()))
 
     def unanswered(self, order, actor: Who, reason: str) -> None:
         """A transmission got no answer: still awaiting SEFAZ (the worker asks by key after the sending window);

@@ -127,8 +127,10 @@ class HistoryType(StrEnum):
     INVOICE_FOUND_CANCELLED = "invoice_found_cancelled"
     INVOICE_DISCARDED = "invoice_discarded"
     INVOICE_NUMBER_VOIDED = "invoice_number_voided"
+    # Written until 2026-12-06, when a request SEFAZ never got was cleared; now the worker sends it: kept for those.
     INVOICE_CANCEL_NOT_REGISTERED = "invoice_cancel_not_registered"
     INVOICE_CANCEL_REFUSED = "invoice_cancel_refused"
+    INVOICE_CANCEL_QUEUED = "invoice_cancel_queued"
     INVOICE_UNANSWERED = "invoice_unanswered"
     INVOICE_SEFAZ_DOWN = "invoice_sefaz_down"
     SALE_GENERATED = "sale_generated"

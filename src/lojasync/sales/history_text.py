@@ -220,6 +220,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.INVOICE_CANCEL_REFUSED: lambda p, n: (
         f"Cancelamento da NF-e {_invoice(p)} pedido (motivo: {p.get('justification')}) e não registrado: "
         f"{p.get('problem')} A NF-e continua autorizada; estoque e contas a receber ficaram como estavam."),
+    HistoryType.INVOICE_CANCEL_QUEUED: lambda p, n: (
+        f"Cancelamento da NF-e {_invoice(p)} pedido (motivo: {p.get('justification')}) e guardado: a SEFAZ não o "
+        f"recebeu agora ({p.get('problem')}). O lojasync o envia sozinho quando ela responder, até 24 horas depois "
+        "da autorização; até lá a NF-e segue autorizada, com estoque e contas a receber como estavam."),
     HistoryType.INVOICE_SEFAZ_DOWN: lambda p, n: (
         f"SEFAZ fora do ar ao transmitir a NF-e {_invoice(p)} ({p.get('code')} - {p.get('reason')}): ela não foi "
         "registrada e aguarda a SEFAZ; o lojasync a transmite de novo sozinho, ou transmita-a quando a SEFAZ voltar."),
@@ -275,6 +279,7 @@ _LEVELS = {
     HistoryType.FAILED: Level.ERROR, HistoryType.INVOICE_REJECTED: Level.ERROR, HistoryType.INVOICE_DENIED: Level.ERROR,
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: Level.WARNING, HistoryType.INVOICE_UNANSWERED: Level.WARNING,
     HistoryType.INVOICE_CANCEL_REFUSED: Level.WARNING, HistoryType.INVOICE_SEFAZ_DOWN: Level.WARNING,
+    HistoryType.INVOICE_CANCEL_QUEUED: Level.WARNING,
     HistoryType.INVOICE_CANCELLED_ELSEWHERE: Level.WARNING, HistoryType.INVOICE_FOUND_CANCELLED: Level.WARNING,
     HistoryType.STOCK_NEGATIVE: Level.WARNING, HistoryType.STORE_WRITE_REFUSED: Level.WARNING,
 }
@@ -354,6 +359,7 @@ TYPE_LABELS = {
     HistoryType.INVOICE_NUMBER_VOIDED: "Número inutilizado",
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: "cancelamento não registrado",
     HistoryType.INVOICE_CANCEL_REFUSED: "cancelamento não feito",
+    HistoryType.INVOICE_CANCEL_QUEUED: "cancelamento na fila",
     HistoryType.INVOICE_UNANSWERED: "NF-e sem resposta da SEFAZ",
     HistoryType.INVOICE_SEFAZ_DOWN: "SEFAZ fora do ar",
     HistoryType.SALE_GENERATED: "venda simples gerada",

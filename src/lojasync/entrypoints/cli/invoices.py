@@ -64,7 +64,7 @@ def status_words(invoice: InvoiceView) -> str:
     if invoice.simulated:
         words += " (simulador)"
     if invoice.cancel_requested_at is not None:
-        words += " (cancelamento pedido, consultando a SEFAZ)"
+        words += " (cancelamento pedido, aguardando a SEFAZ)"
     if invoice.environment == "2":
         words += escape(" [homologação]")   # Rich would take the brackets for a markup tag and drop them
     return words
@@ -94,10 +94,10 @@ def print_invoice(invoice: InvoiceView) -> None:
         console.print(f"[red]{what} {invoice.rejection_code}:[/] {escape(invoice.rejection_reason or '')}",
                       highlight=False)
     if invoice.cancel_requested_at is not None:
-        console.print(f"[yellow]Cancelamento pedido em {formats.when(invoice.cancel_requested_at)}:[/] a SEFAZ está "
-                      "sendo consultada para saber se registrou o cancelamento. O lojasync consulta sozinho (pela "
-                      "chave, sem enviar o evento de novo) e registra o resultado; até lá a NF-e segue autorizada.",
-                      highlight=False)
+        console.print(f"[yellow]Cancelamento pedido em {formats.when(invoice.cancel_requested_at)}:[/] ainda não "
+                      "registrado na SEFAZ. O lojasync consulta a NF-e pela chave a cada 5 minutos e registra o "
+                      "resultado; se a SEFAZ não tiver recebido o pedido, ele o envia sozinho, até 24 horas depois da "
+                      "autorização. Até lá a NF-e segue autorizada.", highlight=False)
     if invoice.status == "cancelled":
         justification = escape(invoice.cancel_justification or "")
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {justification}", highlight=False)

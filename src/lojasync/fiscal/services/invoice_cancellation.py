@@ -7,8 +7,9 @@ asked about the NF-e, and a cancellation it already holds is recorded here (a se
 send says nothing of the first: that request stays pending, for the worker's query by key.
 
 The request is committed on the NF-e before the event is sent (as an NF-e is committed "aguardando SEFAZ"
-before its send): should the process die, or the answer be lost, the worker asks SEFAZ by key once the
-sending window has passed and records what SEFAZ holds (`settle_cancellation`), with nobody cancelling again.
+before its send): should the process die, the answer be lost, or SEFAZ be out of reach or out of service, the
+worker asks SEFAZ by key once the sending window has passed and records what SEFAZ holds, or sends the event if
+SEFAZ never got it (`settle_cancellation`), with nobody cancelling again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from lojasync.fiscal.errors import (
     CancellationNotProcessed,
     CancellationNotSent,
+    CancellationQueued,
     CancellationRefused,
     CancellationUnanswered,
     CancelledAtTheSefazThatAuthorised,
@@ -31,7 +33,12 @@ from lojasync.fiscal.errors import (
 from lojasync.fiscal.gateway import ALREADY_CANCELLED, Environment, SefazAnswer
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.local_time import issuer_time
-from lojasync.fiscal.nfe_events import CancellationNeedsReason, build_cancellation_event_xml, justification_sent
+from lojasync.fiscal.nfe_events import (
+    CANCELLATION_DEADLINE,
+    CancellationNeedsReason,
+    build_cancellation_event_xml,
+    justification_sent,
+)
 from lojasync.fiscal.nfe_proc import event_proc
 from lojasync.fiscal.nfe_schema import event_schema_errors
 from lojasync.fiscal.ports import ProcessingUnitOfWork
@@ -51,6 +58,7 @@ from lojasync.fiscal.signing import sign
 from lojasync.sales.history import Actor, Who
 from lojasync.shared.conflicts import through_conflicts
 from lojasync.shared.errors import LojasyncError, WriteConflict
+from lojasync.shared.local_zone import merchant_zone
 
 Clock = Callable[[], datetime]
 DUPLICATE_EVENT = "573"         # this very event was registered before (its answer was lost)
@@ -86,24 +94,15 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         _same_sefaz(invoice, sefaz)
         company = uow.company.get()
         certificate = certificate_for(company, box)
-        # The NF-e's own UF (its key's cUF) and issuer (its key's CNPJ), whatever the company says now: its
-        # authoriser holds it, and another one refuses a query by its key (226); an event by another CNPJ (the
-        # company's CNPJ changed to a branch's since) is 574, "o autor do evento diverge do emissor da NF-e".
-        uf, issuer = invoice.issuer
-        certificate.ensure_issuer(issuer)   # another root's certificate: said here, not as SEFAZ's 213
-        event = build_cancellation_event_xml(invoice.access_key, issuer, invoice.protocol, reason,
-                                             when=issuer_time(now(), company.uf),
-                                             environment=Environment(invoice.environment), uf_code=uf)
-        signed = sign(event, certificate, element="infEvento")
-        errors = event_schema_errors(signed, signed=True)
-        if errors:
-            raise DocumentNotPossible("o cancelamento", order.id, errors[:5])
-        environment, number, key = invoice.environment, invoice.number, invoice.access_key
+        signed = _signed_event(invoice, company, certificate, reason, now())
+        uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
+        deadline = cancellation_deadline(invoice)
         reason = justification_sent(reason)   # kept as SEFAZ gets it
         # An earlier request whose outcome was never recorded (its answer lost): SEFAZ may hold it registered.
         earlier = invoice.cancel_requested_at is not None
-        # Committed before the send: an outcome never recorded (a process killed, an answer lost) is settled
-        # by the worker asking SEFAZ by key, as an NF-e awaiting SEFAZ is.
+        # Committed before the send: an outcome never recorded (a process killed, an answer lost, SEFAZ out of
+        # reach) is settled by the worker asking SEFAZ by key, as an NF-e awaiting SEFAZ is, and sending it if
+        # SEFAZ never got it.
         requested_at = now()
         invoice.cancel_requested(actor, reason.strip(), requested_at)
         uow.commit()
@@ -111,20 +110,27 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
     # which the worker asks by key.
     try:
         with sefaz.gateway(uf, environment, certificate) as gateway:
-            # The earlier request first: registered, it is recorded with no second event sent.
-            answer, proc = (earlier and _already_cancelled(gateway, key)) or _send(gateway, signed, key, number)
-    except (CancellationRefused, CancellationNotProcessed, CancellationNotSent, SefazConfigurationError) as exc:
+            found = None
+            if earlier:
+                # The earlier request first: registered, it is recorded with no second event sent; SEFAZ saying the
+                # NF-e is authorised, it never got it, and this send is the only request there is.
+                found, absent = _earlier_request(gateway, key)
+                earlier = not absent
+            answer, proc = found or _send(gateway, signed, key, number)
+    except (CancellationNotSent, CancellationNotProcessed) as exc:
+        # SEFAZ took nothing now (never reached, or out of service): the request stays, and the worker sends it when
+        # SEFAZ answers (asking first by key, in case an earlier request's answer was lost), within the 24 hours
+        # SEFAZ gives: an operator cannot watch SEFAZ come back, and the deadline runs all the same.
+        raise _queued(uow, invoice_id, requested_at, number, deadline, exc) from exc
+    except (CancellationRefused, SefazConfigurationError) as exc:
         if not earlier:
-            # SEFAZ answered with a code, or was never reached (no connection, or its TLS refused the certificate
-            # before it read anything): nothing is pending.
+            # SEFAZ answered with a code, or its TLS refused the certificate before it read anything: nothing is
+            # pending (sent again as it is, it would meet the same refusal).
             _request_refused(uow, invoice_id, requested_at, exc.message)
-        elif isinstance(exc, CancellationNotSent):
-            # The earlier request may be registered: still pending, and the worker asks SEFAZ about it.
-            raise CancellationUnanswered(number=number, reason=exc.params["reason"]) from exc
         else:
-            # This refusal says nothing of the earlier request (SEFAZ out of service when asked, the query failed):
-            # still pending, for the worker's query by key, which records it if SEFAZ holds it registered. This
-            # send's refusal is said all the same (review: it left no trace).
+            # This refusal says nothing of the earlier request (SEFAZ could not be asked about it): still pending,
+            # for the worker's query by key, which records it if SEFAZ holds it registered. This send's refusal is
+            # said all the same (review: it left no trace).
             _send_refused(uow, invoice_id, actor, reason.strip(), exc.message)
         raise
     # SEFAZ holds the NF-e cancelled now: a write conflict must not leave it "autorizada" here. Recording it
@@ -132,6 +138,47 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
     # the last two; should another writer still meet it in a deadlock, PostgreSQL may fail this side: it is
     # recorded again.
     return _record_through_conflicts(uow, invoice_id, answer, proc, reason, actor, now)
+
+
+def _signed_event(invoice: Invoice, company, certificate, reason: str, moment: datetime) -> bytes:
+    """The NF-e's cancellation event (110111), dated `moment`, signed and valid against its schema. Built when it is
+    sent: a request the worker sends later carries the time it went."""
+    # The NF-e's own UF (its key's cUF) and issuer (its key's CNPJ), whatever the company says now: its
+    # authoriser holds it, and another one refuses a query by its key (226); an event by another CNPJ (the
+    # company's CNPJ changed to a branch's since) is 574, "o autor do evento diverge do emissor da NF-e".
+    uf, issuer = invoice.issuer
+    certificate.ensure_issuer(issuer)   # another root's certificate: said here, not as SEFAZ's 213
+    event = build_cancellation_event_xml(invoice.access_key, issuer, invoice.protocol, reason,
+                                         when=issuer_time(moment, company.uf),
+                                         environment=Environment(invoice.environment), uf_code=uf)
+    signed = sign(event, certificate, element="infEvento")
+    errors = event_schema_errors(signed, signed=True)
+    if errors:
+        raise DocumentNotPossible("o cancelamento", invoice.order_id, errors[:5])
+    return signed
+
+
+def cancellation_deadline(invoice: Invoice | InvoiceView) -> datetime | None:
+    """Until when SEFAZ takes the NF-e's cancellation (24 hours from its authorisation)."""
+    return invoice.authorised_at + CANCELLATION_DEADLINE if invoice.authorised_at is not None else None
+
+
+def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, number: int,
+            deadline: datetime | None, exc: LojasyncError) -> CancellationQueued:
+    """The request kept for the worker, said in the order's history; the error that tells the person so."""
+    why = (f"{exc.params['status']} - {exc.params['reason']}" if "status" in exc.params
+           else exc.params.get("reason") or exc.message.rstrip("."))
+    try:
+        with uow:
+            invoice = _invoice(uow, invoice_id)
+            order = uow.orders.get(invoice.order_id, for_update=True)
+            if invoice.cancel_requested_at == requested_at and invoice.cancel_queued(order, why):
+                uow.commit()
+    except WriteConflict:
+        pass   # only the history's entry is lost: the request is on the NF-e, committed before the send
+    when = (f"{deadline.astimezone(merchant_zone()).strftime('%d/%m às %H:%M')}" if deadline is not None
+            else "24 horas da autorização")
+    return CancellationQueued(number=number, reason=why, deadline=when)
 
 
 def _same_sefaz(invoice: Invoice, sefaz: Sefaz) -> None:
@@ -228,13 +275,15 @@ def claim_cancellations_to_settle(uow: ProcessingUnitOfWork, now: datetime | Non
 
 @dataclass(frozen=True)
 class CancellationSettled:
-    """What the worker's query by key settled: `cancelled` (recorded here now), `not_registered` (the request
-    cleared, the history says so), or neither (nothing pending any more, or SEFAZ cannot say now)."""
+    """What the worker's round did with a pending cancellation: `cancelled` (recorded here now: SEFAZ held it, or
+    took it when sent now), `sent` and refused (the request cleared, the order asks a person), or neither (nothing
+    pending any more, or SEFAZ cannot say or take it now: the next round tries again)."""
 
     cancelled: bool = False
-    not_registered: bool = False
     undecided: str | None = None   # SEFAZ's answer when it said neither (paralysed, a refusal of the query)
     refused: bool = False          # that answer refused the query itself (226, 252...): asking again won't help
+    sent: bool = False             # the request, not at SEFAZ, was sent now (`cancelled`: and registered)
+    refused_by_sefaz: str | None = None   # sent now and refused with a code: cleared, the order asks a person
 
 
 def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -274,15 +323,39 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         # SEFAZ) is as final as a refused query: a person looks.
         return CancellationSettled(undecided=f"{answer.status} - {answer.reason}",
                                    refused=outcome_of(answer) in (Outcome.REJECTED, Outcome.UNKNOWN))
+    return _send_pending(uow, box, sefaz, invoice_id, requested_at, now)
+
+
+def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, requested_at: datetime,
+                  now: Clock) -> CancellationSettled:
+    """SEFAZ, asked by key, holds the NF-e authorised: the pending request never reached it (no connection, SEFAZ
+    out of service, an answer lost before SEFAZ read the event). Sent now, as the person asked, in their name;
+    sent twice (a person cancelling again at the same moment), SEFAZ answers the second 573 and `_send` finds the
+    first registered."""
     with uow:
         invoice = _invoice(uow, invoice_id)
         # Only the request that was asked about: a person who cancelled again meanwhile has theirs in flight.
         if invoice.status is not InvoiceStatus.AUTHORISED or invoice.cancel_requested_at != requested_at:
             return CancellationSettled()
-        order = uow.orders.get(invoice.order_id, for_update=True)
-        invoice.cancel_not_registered(order, Actor.SYSTEM)
-        uow.commit()
-        return CancellationSettled(not_registered=True)
+        company = uow.company.get()
+        certificate = certificate_for(company, box)
+        reason, requester = invoice.cancel_reason or "", invoice.cancel_requester
+        signed = _signed_event(invoice, company, certificate, reason, now())
+        uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
+    try:
+        with sefaz.gateway(uf, environment, certificate) as gateway:
+            answer, proc = _send(gateway, signed, key, number)
+    except (CancellationNotSent, CancellationNotProcessed) as exc:
+        return CancellationSettled(undecided=exc.message)   # still pending: the next round sends it again
+    except CancellationRefused as exc:   # e.g. past the deadline (501): sent again, the same refusal
+        with uow:
+            invoice = _invoice(uow, invoice_id)
+            order = uow.orders.get(invoice.order_id, for_update=True)
+            if invoice.queued_cancel_refused(requested_at, order, exc.message, exc.resolution):
+                uow.commit()
+        return CancellationSettled(refused_by_sefaz=exc.message)
+    _, changed = _record_through_conflicts(uow, invoice_id, answer, proc, reason, requester, now)
+    return CancellationSettled(cancelled=changed, sent=True)
 
 
 def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, str | None]:
@@ -315,6 +388,17 @@ def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, s
     if answer.status in OUT_OF_SERVICE:   # SEFAZ took nothing: not a refusal, send it again later
         raise CancellationNotProcessed(number=number, status=answer.status, reason=answer.reason)
     raise CancellationRefused(number=number, status=answer.status, reason=answer.reason)
+
+
+def _earlier_request(gateway, key: str) -> tuple[tuple[SefazAnswer, str | None] | None, bool]:
+    """What became of an earlier request whose outcome was never recorded: its registration, when SEFAZ holds the NF-e
+    cancelled, and whether SEFAZ said the NF-e is authorised (it never got the request). (None, False) when SEFAZ
+    could not be asked."""
+    try:
+        answer = gateway.query_nfe(key)
+    except LojasyncError:
+        return None, False
+    return cancellation_in(answer), outcome_of(answer) is Outcome.AUTHORISED
 
 
 def _already_cancelled(gateway, key: str) -> tuple[SefazAnswer, str | None] | None:

@@ -21,10 +21,10 @@ from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.views import to_check_of
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED, NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.invoices import InvoiceStatus
-from lojasync.fiscal.nfe_events import CANCELLATION_DEADLINE, CancellationReasonInvalid
+from lojasync.fiscal.nfe_events import CancellationReasonInvalid
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
 from lojasync.fiscal.services.effect_words import done_words, undone_words
-from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, cancellation_deadline
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import SENDING_WINDOW, approve_invoice
 from lojasync.fiscal.services.number_gaps import (
@@ -169,7 +169,7 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
         "justificativa": "", "justificativa_error": None, "number_voids": voids, "void_error": None,
         "voidable_here": environment_now == invoice.environment, "gap_notes": GAP_NOTES,
-        "cancel_deadline": invoice.authorised_at + CANCELLATION_DEADLINE if invoice.authorised_at else None,
+        "cancel_deadline": cancellation_deadline(invoice),
         "now": now(request),
         "justificativa_inutilizacao": "", "justificativa_inutilizacao_error": None,
         # Received before the cancellation and flagged: where they are checked (the flash said only "conferir").
