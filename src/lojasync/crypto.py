@@ -51,9 +51,10 @@ class SecretKeyLost(LojasyncError):
     code = "secrets.key_lost"
     message_template = "A chave {path} não existe mais, mas há tokens de lojas ou o certificado A1 cifrados com ela."
     resolution_template = ("Restaure o arquivo secret.key de um backup (ou defina LOJASYNC_SECRET_KEY com a chave "
-                           "de antes). Sem backup, descarte o que ela cifrava (lojasync secrets reset --yes), "
+                           "de antes). Sem backup, quem instalou o lojasync descarta o que ela cifrava, e então "
                            "reconecte cada loja (reinstale o app ou cadastre o token de novo) e instale o certificado "
                            "A1 de novo.")
+    terminal_commands = ("lojasync secrets reset --yes",)
     action = Action.RESET_SECRETS
 
 

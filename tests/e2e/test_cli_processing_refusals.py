@@ -124,7 +124,9 @@ def test_a_huge_id_is_not_found_not_an_unexpected_error(lojasync):
     out = lojasync("invoices", "show", "99999999999999999999", expect=1)
     assert "não encontrada" in out and "inesperado" not in out
     # dogfood: "Confira o número" sent the operator to the NF-e's nº, which the commands do not take.
-    assert "Abra a NF-e pela lista de NF-e (no terminal, o id é a coluna Id): o id não é o nº da NF-e." in " ".join(out.split())
+    said = " ".join(out.split())
+    assert "Abra a NF-e pela lista de NF-e: o id não é o nº da NF-e." in said
+    assert "No terminal: lojasync invoices list (o id é a coluna Id)" in said
 
 
 def test_a_huge_order_number_in_a_batch_is_not_found_and_the_summary_is_printed(lojasync, order_number):

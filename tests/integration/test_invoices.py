@@ -112,7 +112,8 @@ def test_approving_or_cancelling_with_no_certificate_installed_says_so(app, comp
         with pytest.raises(CertificateMissing) as refused:
             attempt()
         assert "não tem certificado digital A1" in refused.value.message
-        assert "company certificate ARQUIVO" in refused.value.resolution
+        assert "Configurações → Certificado A1" in refused.value.resolution
+        assert refused.value.terminal_commands[0].startswith("lojasync company certificate ARQUIVO")
     assert show_invoice(app.uow(), pending.id).status == "pending"
     assert show_invoice(app.uow(), authorised.id).status == "authorised"
 

@@ -43,7 +43,9 @@ def test_a_store_cancellation_after_the_deadline_is_settled_by_cancelling_the_op
         write_off_receivable(app.uow(), first["id"], "cancelado na loja depois do prazo da NF-e", ANA)
     assert received.value.message == f"A conta a receber {first['id']} já foi recebida: não pode ser cancelada."
     # Marked received by mistake is the usual case: the way out is named (review: only a refund was).
-    assert f"lojasync receivables undo {first['id']} --reason MOTIVO) e então cancele" in received.value.resolution
+    assert "desfaça o recebimento (Desfazer recebimento, na lista do Financeiro) e então cancele" in \
+        received.value.resolution
+    assert received.value.terminal_commands == (f"lojasync receivables undo {first['id']} --reason MOTIVO",)
     assert [r["status"] for r in list_receivables(app.uow())] == ["received", "cancelled", "cancelled"]
 
     history = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "receivable_written_off"]

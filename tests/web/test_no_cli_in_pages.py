@@ -8,10 +8,20 @@ import re
 from pathlib import Path
 
 from lojasync.entrypoints.web import templating
+from lojasync.entrypoints.web.terminal_words import for_page
+from lojasync.fiscal.services.invoices import generate_invoice
+from lojasync.nuvemshop.services.import_orders import import_order
+from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.sales.views import show_order
+from lojasync.shared.errors import LojasyncError
+from tests.factories import order_payload, ts
+from tests.web import documents_setup as setup
+from tests.web.documents_setup import imported, text_of
 
 WEB = Path(templating.__file__).parent
+company, store_id = setup.company, setup.store_id
 COMMAND = re.compile(r"lojasync (store|sync|users|tokens|import-rules|company|orders|invoices|products|sales|"
-                     r"events|serve|demo|secrets)\b")
+                     r"events|serve|demo|secrets|stock|receivables|customers|lgpd|db|worker)\b")
 JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 
 
@@ -36,3 +46,49 @@ def test_no_page_module_says_a_cli_command():
 def test_the_login_page_points_to_the_users_settings(web):
     page = web.get("/login").text
     assert "Configurações → Usuários" in page and not COMMAND.search(page)
+
+
+def _error_classes(klass=LojasyncError):
+    for sub in klass.__subclasses__():
+        yield sub
+        yield from _error_classes(sub)
+
+
+def test_no_error_a_page_shows_names_a_cli_command():
+    """review (back office): pages show an error's message and resolution as they are, and six of them told the
+    operator to run `lojasync stock count ...`, `lojasync receivables undo ...`. The terminal's commands go in
+    `terminal_commands`, which the CLI adds and no page shows."""
+    import lojasync.entrypoints.web.app  # noqa: F401 - every module whose errors a page can meet
+
+    found = [f"{klass.__module__}.{klass.__name__}.{attr}" for klass in set(_error_classes())
+             for attr in ("message_template", "resolution_template")
+             if isinstance(klass.__dict__.get(attr), str) and COMMAND.search(klass.__dict__[attr])]
+    assert found == []
+
+
+def test_an_orders_stored_reasons_show_only_the_pages_way(app, logged_in, store_id, company):
+    """review (back office): an order's attention reasons, stored for every interface, read "descarte a NF-e
+    (lojasync invoices cancel 1, ou na página da NF-e)" on the page. The page drops the command; the terminal keeps it."""
+    (number,) = imported(app, store_id, {"id": 2200009101, "payment_status": "paid"})
+    generate_invoice(app.uow(), app.cipher, number)
+    import_order(app.uow(), store_id, order_payload(id=2200009101, payment_status="paid", status="cancelled",
+                                                    updated_at=ts(600)), ImportPolicy())
+    stored = show_order(app.uow(), number)["attention_reasons"]
+    assert any("(lojasync invoices cancel 1, ou na página da NF-e)" in reason for reason in stored)   # the terminal's
+    # What a person reads: the text and the tooltips (the form's hidden field carries the stored reason back).
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert not COMMAND.search(text_of(page)) and "descarte a NF-e (na página da NF-e)." in text_of(page)
+    listed = logged_in.get("/pedidos").text
+    assert "descarte a NF-e (na página da NF-e)." in listed   # the badge's title
+    assert not any(COMMAND.search(title) for title in re.findall(r'title="([^"]*)"', page + listed))
+
+
+def test_the_pages_words_of_a_text_for_every_interface():
+    assert for_page("leia-o de novo da loja (Reprocessar; no terminal: lojasync orders resync 5) antes") == \
+        "leia-o de novo da loja (Reprocessar) antes"
+    assert for_page("cancele-a (lojasync invoices cancel 3 --reason MOTIVO, ou na página da NF-e: o estoque volta); "
+                    "se a venda vale") == "cancele-a (na página da NF-e: o estoque volta); se a venda vale"
+    assert for_page("(Configurações → Importação, ou lojasync import-rules set --unknown-sku create) e leia") == \
+        "(Configurações → Importação) e leia"
+    assert for_page("o lojasync consulta a SEFAZ (sem comando)") == "o lojasync consulta a SEFAZ (sem comando)"
+    assert for_page(None) is None

@@ -21,15 +21,15 @@ class WeakPassword(LojasyncError):
 class UserExists(LojasyncError):
     code = "accounts.user_exists"
     message_template = "Já existe um usuário com o e-mail {email}."
-    resolution_template = ("Use outro e-mail, ou reative o usuário existente (Configurações → Usuários, ou "
-                           "'lojasync users enable EMAIL').")
+    resolution_template = "Use outro e-mail, ou reative o usuário existente (Configurações → Usuários)."
+    terminal_commands = ("lojasync users enable EMAIL",)
 
 
 class UserNotFound(LojasyncError):
     code = "accounts.user_not_found"
     message_template = "Usuário {email} não encontrado."
-    resolution_template = ("Confira o e-mail na lista de usuários (Configurações → Usuários, ou "
-                           "'lojasync users list').")
+    resolution_template = "Confira o e-mail na lista de usuários (Configurações → Usuários)."
+    terminal_commands = ("lojasync users list",)
 
 
 class InvalidLogin(LojasyncError):
@@ -43,8 +43,8 @@ class InvalidLogin(LojasyncError):
 class UserDisabled(LojasyncError):
     code = "accounts.user_disabled"
     message_template = "Este usuário está desativado."
-    resolution_template = ("Peça a quem administra o lojasync para reativá-lo (Configurações → Usuários, ou "
-                           "'lojasync users enable EMAIL').")
+    resolution_template = "Peça a quem administra o lojasync para reativá-lo (Configurações → Usuários)."
+    terminal_commands = ("lojasync users enable EMAIL",)
 
 
 class LoginThrottled(LojasyncError):
@@ -71,13 +71,18 @@ class PasswordChecksBusy(LojasyncError):
 class TokenExists(LojasyncError):
     code = "accounts.token_exists"
     message_template = "Já existe um token ativo chamado {name}."
-    resolution_template = "Escolha outro nome, ou revogue o antigo com 'lojasync tokens revoke {name}'."
+    resolution_template = "Escolha outro nome, ou revogue o antigo."
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.terminal_commands = (f"lojasync tokens revoke {params['name']}",)
 
 
 class TokenNotFound(LojasyncError):
     code = "accounts.token_not_found"
     message_template = "Token {reference} não encontrado."
-    resolution_template = "Confira o nome ou o número na lista de tokens (lojasync tokens list)."
+    resolution_template = "Confira o nome ou o número na lista de tokens."
+    terminal_commands = ("lojasync tokens list",)
 
 
 class InvalidTokenName(LojasyncError):

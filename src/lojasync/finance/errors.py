@@ -25,9 +25,12 @@ class ReceivableAlreadyReceived(LojasyncError):
     code = "finance.receivable_received"
     message_template = "A conta a receber {receivable_id} já foi recebida: não pode ser cancelada."
     resolution_template = ("Se ela foi marcada como recebida por engano, desfaça o recebimento (Desfazer "
-                           "recebimento, na lista do Financeiro, ou lojasync receivables undo {receivable_id} --reason "
-                           "MOTIVO) e então cancele. Se o dinheiro entrou e volta ao cliente, faça a devolução pelo "
-                           "meio de pagamento; a conta fica como recebida.")
+                           "recebimento, na lista do Financeiro) e então cancele. Se o dinheiro entrou e volta ao "
+                           "cliente, faça a devolução pelo meio de pagamento; a conta fica como recebida.")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.terminal_commands = (f"lojasync receivables undo {params['receivable_id']} --reason MOTIVO",)
 
 
 class WriteOffReasonInvalid(LojasyncError):

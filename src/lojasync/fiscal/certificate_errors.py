@@ -20,8 +20,8 @@ class CertificateMissing(CertificateError):
 
     code = "fiscal.certificate_missing"
     message_template = "A empresa não tem certificado digital A1 instalado: não é possível assinar."
-    resolution_template = ("Instale o certificado A1 da empresa em Configurações (ou lojasync company certificate "
-                           "ARQUIVO; --test para um de teste em homologação).")
+    resolution_template = "Instale o certificado A1 da empresa em Configurações → Certificado A1."
+    terminal_commands = ("lojasync company certificate ARQUIVO (--test: um de teste, em homologação)",)
 
 
 class CertificateNotFound(CertificateError):
@@ -113,5 +113,7 @@ class CertificateSealedWithAnotherKey(CertificateError):
     message_template = ("O certificado digital A1 guardado foi cifrado com outra chave (LOJASYNC_SECRET_KEY ou o "
                         "arquivo secret.key da pasta de dados): não é possível abri-lo para assinar.")
     resolution_template = ("Use a mesma chave de antes (a variável, ou o secret.key de um backup; depois de trocar de "
-                           "chave, rode lojasync secrets rotate com a antiga em LOJASYNC_OLD_SECRET_KEYS), ou instale "
-                           "o certificado de novo (lojasync company certificate ARQUIVO).")
+                           "chave, quem instalou o lojasync recifra os segredos com a antiga em "
+                           "LOJASYNC_OLD_SECRET_KEYS), ou instale o certificado de novo (Configurações → Certificado "
+                           "A1).")
+    terminal_commands = ("lojasync secrets rotate", "lojasync company certificate ARQUIVO")

@@ -113,8 +113,8 @@ class InvoiceNotFound(LojasyncError):
     message_template = "NF-e de id {invoice_id} não encontrada."
     # The commands and the page's address take the NF-e's id, not its number (nº): the terminal's list shows
     # both; the web's list links each nº to its NF-e.
-    resolution_template = ("Abra a NF-e pela lista de NF-e (no terminal, o id é a coluna Id): o id não é o nº da "
-                           "NF-e.")
+    resolution_template = "Abra a NF-e pela lista de NF-e: o id não é o nº da NF-e."
+    terminal_commands = ("lojasync invoices list (o id é a coluna Id)",)
     action = Action.SEE_INVOICES
 
 
@@ -388,6 +388,8 @@ class CancellationRefused(LojasyncError):
         more = _CANCELLATION_REFUSAL_ADVICE.get(status)
         resolution = f"{self.resolution_template} {more}" if more else None
         super().__init__(number=number, status=status, reason=reason, resolution=resolution)
+        if status == CANCELLATION_DEADLINE_PASSED:   # the terminal's way to what the advice says of the receivables
+            self.terminal_commands = ("lojasync receivables cancel ID --reason MOTIVO",)
 
 
 class CancellationNotSent(LojasyncError):
@@ -420,8 +422,8 @@ CANCELLATION_DEADLINE_PASSED = "501"
 PAST_CANCELLATION_DEADLINE = ("O prazo de cancelamento (24 horas da autorização) passou: para desfazer a venda, "
                               "emita uma NF-e de devolução (entrada) ou, com o contador, peça o cancelamento "
                               "extemporâneo à SEFAZ do seu estado. As contas a receber em aberto que o cliente não "
-                              "vai pagar, cancele no Financeiro (Cancelar conta; no terminal: lojasync receivables "
-                              "cancel ID --reason MOTIVO); o estoque que voltar, acerte pela contagem.")
+                              "vai pagar, cancele no Financeiro (Cancelar conta); o estoque que voltar, acerte pela "
+                              "contagem.")
 
 # 249 "UF da Chave de Acesso diverge da UF autorizadora", 250 "UF diverge da UF autorizadora" (cOrgao): the
 # event went to an authoriser that does not hold the NF-e's UF. lojasync sends it to the authoriser of the

@@ -117,8 +117,8 @@ class EventNotRetryable(LojasyncError):
 
     code = "nuvemshop.event_not_retryable"
     message_template = "O evento {event_id} está {status}: só um evento com erro é reprocessado."
-    resolution_template = ("Para ler um pedido da loja de novo, use Reprocessar na página do pedido "
-                           "(lojasync orders resync NÚMERO).")
+    resolution_template = "Para ler um pedido da loja de novo, use Reprocessar na página do pedido."
+    terminal_commands = ("lojasync orders resync NÚMERO",)
 
 
 class EventNotFound(LojasyncError):
@@ -137,7 +137,11 @@ class ExportNotFound(LojasyncError):
 class ExportOfSeveralStores(LojasyncError):
     code = "nuvemshop.lgpd_export_ambiguous"
     message_template = "Lojas diferentes têm uma exportação LGPD com a solicitação {request_id} (lojas {stores})."
-    resolution_template = "Diga de qual loja: lojasync lgpd export {request_id} --store LOJA (a lista mostra a loja)."
+    resolution_template = "Diga de qual loja é a exportação (a lista das exportações mostra a loja)."
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.terminal_commands = (f"lojasync lgpd export {params['request_id']} --store LOJA",)
 
 
 class LgpdRequestError(LojasyncError):
@@ -154,7 +158,9 @@ class LgpdNotHandledHere(LojasyncError):
 
     code = "nuvemshop.lgpd_not_handled"
     message_template = "Solicitação LGPD recebida, mas este processo não trata LGPD."
-    resolution_template = "Rode um worker completo (lojasync worker ou serve) e reprocesse a notificação."
+    resolution_template = ("Peça a quem instalou o lojasync um worker completo (o do serve ou um worker à parte) e "
+                           "reprocesse a notificação.")
+    terminal_commands = ("lojasync worker",)
     action = Action.RETRY_EVENT
 
 

@@ -68,8 +68,14 @@ class AdjustmentIdTaken(LojasyncError):
 class OutMoreThanInStock(LojasyncError):
     code = "stock.adjustment_beyond_stock"
     message_template = "Saída de {out} unidade(s) de {sku} maior que o estoque ({balance})."
+    # Neutral words: the pages show the resolution as it is, and no page tells its reader to run a command (the
+    # terminal adds `terminal_commands`; the API's reader knows POST /stock/counts from the same words).
     resolution_template = ("Confira a quantidade (-3, não -30); se o estoque do ERP está errado, conte o produto "
-                           "({count_command}, Contagem na página do produto ou POST /api/v1/stock/counts).")
+                           "(Contagem, na página do produto no Estoque).")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.terminal_commands = (params["count_command"],)
 
 
 class BalanceTooLarge(LojasyncError):

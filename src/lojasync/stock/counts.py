@@ -50,7 +50,11 @@ class CountAdjustmentTooLarge(LojasyncError):
     message_template = ("A contagem de {sku} ({quantity}) ajustaria o estoque em {adjustment} unidades, mais do que "
                         "um movimento registra.")
     resolution_template = ("O saldo atual ({previous}) vem de vendas sem contagem por muito tempo: confira as "
-                           "movimentações do produto (lojasync stock movements SKU) e conte de novo.")
+                           "movimentações do produto (na página do produto no Estoque) e conte de novo.")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.terminal_commands = (f"lojasync stock movements {params['sku']}",)
 
 
 class CountIdInvalid(LojasyncError):

@@ -21,6 +21,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.error_actions import error_link
 from lojasync.entrypoints.web.retry import retry_headers
 from lojasync.entrypoints.web.sections import SECTIONS
+from lojasync.entrypoints.web.terminal_words import for_page
 from lojasync.entrypoints.web.url_filters import sku_path
 from lojasync.shared.errors import LojasyncError
 
@@ -58,6 +59,7 @@ templates.env.filters.update({
     "signed_number": formats.signed_number,
     "movement_reason": formats.movement_reason,
     "sku_path": sku_path,
+    "for_page": for_page,
 })
 # Jinja2Templates turns autoescape on for .html: every value is escaped unless a template says otherwise.
 

@@ -35,8 +35,8 @@ class CarrierDataInvalid(LojasyncError):
 class CarrierNotFound(LojasyncError):
     code = "fiscal.carrier_not_found"
     message_template = "Nenhuma transportadora cadastrada com o código {code}."
-    resolution_template = ("Confira o código nas transportadoras cadastradas (Configurações → Transportadoras, ou "
-                           "lojasync company carriers list).")
+    resolution_template = "Confira o código nas transportadoras cadastradas (Configurações → Transportadoras)."
+    terminal_commands = ("lojasync company carriers list",)
 
 
 @dataclass(frozen=True)

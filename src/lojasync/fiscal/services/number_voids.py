@@ -87,10 +87,11 @@ class VoidAheadOfSeries(LojasyncError):
     code = "fiscal.void_ahead_of_series"
     message_template = ("O número {number} ainda não foi usado na série {series}: a próxima NF-e desta série recebe o "
                         "nº {next_number}.")
+    # The pages show resolutions as they are: the terminal's commands go apart (`terminal_commands`).
     resolution_template = ("Inutilize só números que ficaram para trás (menores que {next_number}). Para pular "
                            "números, mude o próximo número da série nos dados da empresa (Configurações → Série e "
-                           "numeração da NF-e; no terminal, lojasync company set --next-number N) e inutilize os "
-                           "pulados.")
+                           "numeração da NF-e) e inutilize os pulados.")
+    terminal_commands = ("lojasync company set --next-number N",)
 
 
 class VoidSeriesUnused(VoidAheadOfSeries):
@@ -98,7 +99,8 @@ class VoidSeriesUnused(VoidAheadOfSeries):
 
     message_template = "A série {series} ainda não tem NF-e: nenhum número dela ficou para trás."
     resolution_template = ("Só se inutilizam números que a série pulou. Confira a série (a atual da empresa é a "
-                           "{current_series}; lojasync invoices gaps lista os números a inutilizar).")
+                           "{current_series}; NF-e → Inutilização de números lista os números a inutilizar).")
+    terminal_commands = ("lojasync invoices gaps",)
 
 
 class VoidNumbersInUse(LojasyncError):
@@ -116,8 +118,9 @@ class VoidNumberHeldAtSefaz(LojasyncError):
 
     code = "fiscal.void_number_held_at_sefaz"
     message_template = "{held}: não há o que inutilizar; nada foi inutilizado."
-    resolution_template = ("Deixe esse número fora da faixa (lojasync invoices gaps lista os números que faltam "
-                           "inutilizar).")
+    resolution_template = ("Deixe esse número fora da faixa (NF-e → Inutilização de números lista os números que "
+                           "faltam inutilizar).")
+    terminal_commands = ("lojasync invoices gaps",)
 
 
 class VoidOfSeveralIssuers(LojasyncError):
@@ -156,7 +159,8 @@ class VoidRequestOfOtherEnvironment(LojasyncError):
 class NumberVoidNotFound(LojasyncError):
     code = "fiscal.number_void_not_found"
     message_template = "Pedido de inutilização {void_id} não encontrado."
-    resolution_template = "Veja os pedidos em NF-e → Inutilização de números (ou lojasync invoices voids)."
+    resolution_template = "Veja os pedidos em NF-e → Inutilização de números."
+    terminal_commands = ("lojasync invoices voids",)
 
 
 class VoidNotPossible(LojasyncError):
@@ -178,9 +182,13 @@ class VoidOfAnAuthorisedNfe(LojasyncError):
     message_template = ("A SEFAZ recusou a inutilização porque a NF-e nº {number} (série {series}), descartada aqui, "
                         "foi autorizada lá (chave {key}): ela foi registrada agora como autorizada, com a baixa do "
                         "estoque e as contas a receber; nada foi inutilizado.")
-    resolution_template = ("Confira o pedido da NF-e (lojasync invoices show {invoice_id}): se a venda não existe, "
-                           "cancele a NF-e (lojasync invoices cancel {invoice_id} --reason MOTIVO), dentro do prazo "
-                           "de cancelamento da SEFAZ.")
+    resolution_template = ("Confira o pedido da NF-e (na página da NF-e): se a venda não existe, cancele a NF-e, "
+                           "dentro do prazo de cancelamento da SEFAZ.")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.terminal_commands = (f"lojasync invoices show {params['invoice_id']}",
+                                  f"lojasync invoices cancel {params['invoice_id']} --reason MOTIVO")
 
 
 class VoidBeingSent(LojasyncError):

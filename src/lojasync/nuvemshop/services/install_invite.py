@@ -70,8 +70,9 @@ SPENT = ("Este convite já foi usado para conectar uma loja, ou foi revogado: ca
 class InviteNotOurs(LojasyncError):
     code = "nuvemshop.invite_invalid"
     message_template = "O texto informado não é um link de instalação deste lojasync."
-    resolution_template = ("Cole o link inteiro, como foi gerado (lojasync store install-link ou Integração → Conectar "
-                           "loja), ou só o que vem depois de convite=.")
+    resolution_template = ("Cole o link inteiro, como foi gerado (Integração → Conectar loja), ou só o que vem depois "
+                           "de convite=.")
+    terminal_commands = ("lojasync store install-link",)
 
 
 class InviteRevocation(Enum):
