@@ -2377,6 +2377,28 @@ def test_a_denied_nfe_sent_again_is_recorded_with_sefazs_denial_protocol_not_the
     assert denied_at_sefaz["cStat"] == "301"
 
 
+def test_a_denied_nfe_asks_a_person_on_the_order_until_another_document_takes_the_sale(app, company, sefaz, simulator):
+    """review (SEFAZ unstable): an order whose NF-e the worker found denied was left Confirmado without a document, out
+    of every later batch, and nobody was told. The order asks a person, with SEFAZ's code and what to do; another
+    document of the sale taking effect takes that away."""
+    number = imported(app, id=2000009302, payment_status="paid")
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    simulator.simulator.set_switches(reject_with="302")
+    denied, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    simulator.simulator.reset_switches()
+    assert changed and denied.status == "denied"
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"]
+    (reason,) = order["attention_reasons"]
+    assert reason.startswith("NF-e nº 1 série 1 denegada pela SEFAZ (302 - ")
+    assert "o número fica usado e nada se moveu; o pedido continua sem documento" in reason
+    assert "irregularidade fiscal do destinatário" in reason
+
+    again = generate_invoice(app.uow(), app.cipher, number)   # regularised: another NF-e of the sale
+    assert approve_invoice(app.uow(), app.cipher, sefaz, again.id)[0].status == "authorised"
+    assert not show_order(app.uow(), number)["needs_attention"]
+
+
 def test_an_nfe_sefaz_was_out_of_service_for_is_said_in_the_history_once(app, company, sefaz, simulator):
     """review (chaos run): an NF-e whose send met SEFAZ out of service (108) awaited SEFAZ while the order's history
     still read "gerada (ainda não transmitida)"; the worker's sends through the outage add nothing more."""

@@ -712,7 +712,8 @@ def test_an_export_two_stores_asked_for_under_the_same_id_is_written_only_for_th
     handle(app, other, add_event(app, other, "customers/data_request", body))
     with pytest.raises(ExportOfSeveralStores) as refused:
         write_export(app.read_uow(), "4242", tmp_path / "x.json")
-    assert "lojas 1234567, 7654321" in refused.value.message and "--store" in refused.value.resolution
+    assert "lojas 1234567, 7654321" in refused.value.message and "de qual loja" in refused.value.resolution
+    assert refused.value.terminal_commands == ("lojasync lgpd export 4242 --store LOJA",)
     assert not (tmp_path / "x.json").exists()
     written = write_export(app.read_uow(), "4242", tmp_path / "joao.json", store="1234567")
     assert json.loads(written.read_text())["customer"]["name"] == JOAO["name"]

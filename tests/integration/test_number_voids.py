@@ -536,7 +536,8 @@ def test_a_void_refused_241_for_an_nfe_discarded_here_records_its_authorisation(
     with pytest.raises(VoidOfAnAuthorisedNfe) as refused:
         void_numbers(app.uow(), app.cipher, sefaz, 1, reason=REASON)
     assert f"foi autorizada lá (chave {invoice.access_key})" in refused.value.message
-    assert f"lojasync invoices cancel {invoice.id}" in refused.value.resolution
+    assert "cancele a NF-e, dentro do prazo de cancelamento" in refused.value.resolution
+    assert f"lojasync invoices cancel {invoice.id} --reason MOTIVO" in refused.value.terminal_commands
     assert show_invoice(app.uow(), invoice.id).status == "authorised"
     assert numbers_to_void(app.uow()) == []
     assert [r["order_number"] for r in list_receivables(app.uow())] == [invoice.order_number]

@@ -117,7 +117,8 @@ def test_rotating_the_key_reseals_the_certificate_too(app):
     _company_with_test_certificate(app, TokenCipher("chave-antiga"))
     with app.read_uow() as uow, pytest.raises(CertificateSealedWithAnotherKey) as refused:
         load_certificate(uow.company.get(), TokenCipher("chave-nova"))
-    assert "certificado digital A1" in refused.value.message and "secrets rotate" in refused.value.resolution
+    assert "certificado digital A1" in refused.value.message and "LOJASYNC_OLD_SECRET_KEYS" in refused.value.resolution
+    assert "lojasync secrets rotate" in refused.value.terminal_commands
     assert reseal_certificate(app.uow(), TokenCipher("chave-nova")) is Resealed.UNREADABLE   # the old key not given
     assert reseal_certificate(app.uow(), TokenCipher("chave-nova", old_secrets=["chave-antiga"])) is Resealed.RESEALED
     with app.read_uow() as uow:

@@ -90,5 +90,6 @@ def test_a_count_whose_adjustment_a_movement_cannot_hold_is_refused_in_words(app
         uow.commit()
     with pytest.raises(CountAdjustmentTooLarge) as refused:
         count_stock(app.uow(), "CAN-CER", 10**9)
-    assert refused.value.code == "stock.count_invalid" and "stock movements" in refused.value.resolution
+    assert refused.value.code == "stock.count_invalid" and "movimentações do produto" in refused.value.resolution
+    assert refused.value.terminal_commands == ("lojasync stock movements CAN-CER",)
     assert count_stock(app.uow(), "CAN-CER", 10)["adjustment"] == 2_000_000_010

@@ -344,7 +344,7 @@ def test_a_batch_stops_transmitting_once_sefaz_is_out_of_service(app, logged_in,
     assert "2 não transmitida(s): a SEFAZ não respondeu ou não decidiu (ou está fora do ar), transmita depois." in text
     assert sum(sefaz.stats()["chamadas"].values()) - calls_before == 1     # only the first order reached SEFAZ
     first, *rest = numbers
-    assert "SEFAZ ainda não decidiu" in text_of(answer.text.split(f'data-testid="lote-recusada-{first}"')[1]
+    assert "SEFAZ fora do ar (108 - " in text_of(answer.text.split(f'data-testid="lote-recusada-{first}"')[1]
                                                 .split("</tr>")[0])
     for number in rest:
         row = text_of(answer.text.split(f'data-testid="lote-recusada-{number}"')[1].split("</tr>")[0])
@@ -414,7 +414,7 @@ def test_a_batch_summary_has_an_address_of_its_own_showing_its_nfe_as_they_are_n
     assert "1 não transmitida(s)" in text                               # the third one only
     assert "Desde então, 1 NF-e mudou de situação: ela aparece como está agora." in text
     first_row = text_of(now.text.split(f'data-testid="lote-recusada-{first}"')[1].split("</tr>")[0])
-    assert "SEFAZ ainda não decidiu" in first_row                       # unchanged: what the run said
+    assert "SEFAZ fora do ar (108 - " in first_row                      # unchanged: what the run said
 
 
 def test_a_batch_runs_after_the_forms_answer_and_its_page_follows_it(app, logged_in, store_id, company, sefaz,

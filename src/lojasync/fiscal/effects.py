@@ -33,7 +33,7 @@ from lojasync.fiscal.events import (
     StockReturned,
     StockWentNegative,
 )
-from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.invoices import InvoiceStatus, is_denial_reason
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.fiscal.tax_rules import payment_kind
 from lojasync.sales.history import ProcessedBy
@@ -103,6 +103,7 @@ def _write_effects(event: DocumentEvent, uow, rules: dict[str, InstallmentRule] 
                                         total=sum((r.amount for r in created), ZERO),
                                         document=document.label))
         _paid_before(uow, order, document)
+    order.withdraw_attention(is_denial_reason)   # the sale went on with another document
     order.mark_processed(_PROCESSED_BY[document.kind])
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
+from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED, SERVICE_PARALYSED
+from lojasync.fiscal.sefaz_outcomes import OVERUSE
 from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 
 
@@ -266,6 +267,23 @@ class SefazNotDecided(LojasyncError):
     resolution_template = "A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente."
     action = Action.TRY_AGAIN
     retryable = True
+
+    def __init__(self, *, number: int, status: str, reason: str) -> None:
+        if status == OVERUSE:
+            # review (SEFAZ unstable): "repita o comando" after 656, which a repeat within the hour keeps blocked.
+            super().__init__(number=number, status=status, reason=reason, resolution=(
+                "A SEFAZ bloqueia por uma hora a chave consultada demais (consumo indevido): não transmita nem "
+                "consulte esta NF-e antes disso. Ela fica aguardando SEFAZ e o lojasync a consulta sozinho depois."))
+            self.action = None   # no "repita o comando"
+        elif status in SERVICE_PARALYSED:
+            # review (SEFAZ unstable): "não decidiu" read as if SEFAZ held the NF-e; out of service, it took nothing.
+            super().__init__(f"SEFAZ fora do ar ({status} - {reason}): ela não registrou a NF-e nº {number} agora.",
+                             number=number, status=status, reason=reason, resolution=(
+                                 "A NF-e fica aguardando SEFAZ, e o lojasync a consulta pela chave e a transmite de "
+                                 "novo sozinho quando a SEFAZ voltar."))
+        else:
+            super().__init__(number=number, status=status, reason=reason)
+
 
 
 class SefazQueryRefused(LojasyncError):

@@ -53,6 +53,23 @@ RECIPIENT_GONE_WORDS = ("com o destinatário de antes", "com o local de entrega 
 STUCK = "aguardando SEFAZ"          # the worker cannot settle it by retrying (certificate, company)
 NOT_CONFIRMED = "não confirmada pela SEFAZ"   # authorised here; a query by key did not say it still stands
 NOT_CANCELLED = "não foi cancelada"  # a cancellation requested never reached SEFAZ (the worker asked it)
+# An order's reason after its NF-e was denied ("NF-e nº 5 série 1 denegada pela SEFAZ (302 - ...)").
+DENIED_BY_SEFAZ = " denegada pela SEFAZ ("
+DENIAL_ADVICE = {
+    "301": "A SEFAZ aponta irregularidade fiscal da empresa emitente: regularize-a com o contador e gere outra NF-e "
+           "do pedido.",
+    "302": "A SEFAZ aponta irregularidade fiscal do destinatário: confira com o cliente; regularizado, gere outra "
+           "NF-e do pedido, ou faça a venda por outro documento.",
+    "303": "O destinatário não está habilitado a operar na UF dele: confira com o cliente a inscrição estadual; "
+           "corrigida, gere outra NF-e do pedido.",
+    "": "Confira o motivo com o contador; gere outra NF-e do pedido quando puder ser autorizada.",
+}
+
+
+def is_denial_reason(reason: str) -> bool:
+    """Whether an order's attention reason is the one `Invoice.deny` gave."""
+    return reason.startswith("NF-e nº ") and DENIED_BY_SEFAZ in reason
+
 
 # When the worker asks SEFAZ whether an authorised NF-e still stands (another program with the certificate, or
 # the SEFAZ portal, may have cancelled it): once the deadline of a cancellation is over (24 h after the
@@ -396,6 +413,12 @@ class Invoice(Aggregate):
         # one SEFAZ never got, may still go: the refund stays said for whoever sends it again).
         order.withdraw_attention(self.is_payment_returned_meanwhile_reason)
         self.protocol, self.proc_xml, self.simulated = protocol, proc_xml, simulated
+        # The order is left without a document and no batch takes it again (whether the sale can still be invoiced
+        # is a person's call: the issuer's or the buyer's situation at SEFAZ): said on the order (review: when the
+        # worker found the denial, nobody was ever told). Another document of the sale taking effect takes it away.
+        advice = DENIAL_ADVICE.get(code, DENIAL_ADVICE[""])
+        order.ask_for_a_person(f"{self.label}{DENIED_BY_SEFAZ}{code} - {reason}): o número fica usado e nada se "
+                               f"moveu; o pedido continua sem documento. {advice}"[:500])
         self.record(InvoiceDenied(order=order, actor=actor, code=code, reason=reason[:500], **self._ids()))
         return True
 
