@@ -102,6 +102,23 @@ def test_every_problem_is_listed_and_nothing_is_written(app):
     assert show_company_taxes(app.read_uow()).ibs_rate == Decimal("0.10")   # the valid one was not written either
 
 
+def test_a_rate_is_digits_and_one_decimal_separator_and_a_thousands_look_is_not_guessed(app):
+    """review (back office): "1.000" was saved as 1% while the other fields read it as mil, and "1.5e1" as 15%."""
+    company(app)
+    with pytest.raises(CompanyDataInvalid) as refused:
+        set_company_taxes(app.uow(), CompanyTaxes(icms_rate="1.000", pis_rate="1.5e1", cofins_rate="1_0",
+                                                  cbs_rate="NaN"))
+    assert refused.value.problems == [
+        "alíquota de ICMS ambígua: 1.000 (use a vírgula para as casas decimais, como 1,5 ou 7,6)",
+        "alíquota de PIS inválida: 1.5e1 (informe um percentual, como 18 ou 7,6)",
+        "alíquota de COFINS inválida: 1_0 (informe um percentual, como 18 ou 7,6)",
+        "alíquota de CBS inválida: NaN (informe um percentual, como 18 ou 7,6)",
+    ]
+    set_company_taxes(app.uow(), CompanyTaxes(icms_rate="7,6", pis_rate="0.65", cofins_rate="3%"))
+    shown = show_company_taxes(app.read_uow())
+    assert (shown.icms_rate, shown.pis_rate, shown.cofins_rate) == (Decimal("7.6"), Decimal("0.65"), Decimal("3"))
+
+
 def test_a_sale_to_a_consumer_in_another_uf_needs_that_ufs_rate_then_carries_the_difal(app, sefaz):
     company(app)
     number = order_from_rio(app, 2500000001)

@@ -7,6 +7,7 @@ internal rate (DIFAL). Rates are percentages, as the NF-e writes them ("18" is 1
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -185,11 +186,23 @@ def taxes_view(company) -> TaxesView:
                      dict(settings.destination_icms_rates), notes, unset)
 
 
+_RATE_TEXT = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")   # a minus sign is told as out of range
+_THOUSANDS_LIKE = re.compile(r"[0-9]{1,3}\.[0-9]{3}")
+
+
 def _rate(text: str, label: str, problems: list[str]) -> Decimal | None:
     """A percentage between 0 and 100 with at most 4 decimal places, typed as a Brazilian does ("7,6")."""
-    cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
+    cleaned = text.strip().removesuffix("%").strip()
+    if _THOUSANDS_LIKE.fullmatch(cleaned):
+        # "1.000" is mil where the other fields read numbers, and 1 for Decimal: neither is guessed (review).
+        problems.append(f"{label} ambígua: {text} (use a vírgula para as casas decimais, como 1,5 ou 7,6)")
+        return None
+    if not _RATE_TEXT.fullmatch(cleaned):
+        # Digits and one decimal separator only: Decimal also takes "1.5e1", "1_0" or "NaN" (review: 1.5e1 saved 15%).
+        problems.append(f"{label} inválida: {text} (informe um percentual, como 18 ou 7,6)")
+        return None
     try:
-        rate = Decimal(cleaned)
+        rate = Decimal(cleaned.replace(",", "."))
     except InvalidOperation:
         problems.append(f"{label} inválida: {text} (informe um percentual, como 18 ou 7,6)")
         return None
