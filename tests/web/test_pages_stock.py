@@ -151,7 +151,9 @@ def test_the_same_count_form_sent_again_moves_nothing_a_second_time(logged_in, a
 
     assert logged_in.post("/estoque/CAN-CER/contagem", data=form).status_code == 303   # the same form again
     assert product_detail(app.uow(), "CAN-CER")["quantity"] == 1499
-    assert "já estava registrada (estoque 1.500): nada foi movimentado de novo" in logged_in.get("/estoque/CAN-CER").text
+    again = text_of(logged_in.get("/estoque/CAN-CER").text)
+    assert "Esta contagem de CAN-CER (1.500 em estoque na hora) já estava registrada: nada foi movimentado de novo" \
+        in again   # the count's figure, not said as the balance (1.499 now)
     assert logged_in.post("/estoque/CAN-CER/contagem", data={**form, "quantidade": "7"}).status_code == 303
     assert product_detail(app.uow(), "CAN-CER")["quantity"] == 7   # another quantity: a count of its own
 
@@ -172,7 +174,8 @@ def test_an_entrada_or_saida_adds_to_the_balance_once_per_form(logged_in, app, s
     assert ">+1.000</td>" in shown and "Entrada: NF 88 do fornecedor" in shown and "Entrada/saída" in shown
     assert logged_in.post("/estoque/CAN-CER/ajuste", data=form).status_code == 303   # the same form again
     assert product_detail(app.uow(), "CAN-CER")["quantity"] == 1010
-    assert "já estava registrada (estoque 1.010): nada foi movimentado de novo" in logged_in.get("/estoque/CAN-CER").text
+    assert "Esta entrada de 1.000 unidade(s) de CAN-CER já estava registrada: nada foi movimentado de novo" in \
+        text_of(logged_in.get("/estoque/CAN-CER").text)
     out = {"csrf_token": form["csrf_token"], "quantidade_ajuste": "-3", "motivo": "avaria"}
     assert logged_in.post("/estoque/CAN-CER/ajuste", data=out).status_code == 303
     assert product_detail(app.uow(), "CAN-CER")["quantity"] == 1007

@@ -125,8 +125,10 @@ def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "",
         return _product_page(request, sku, error_status(exc), count_error=exc, quantity=quantidade)
     push_soon(request)
     if result["repeated"]:
-        flash(request, f"Esta contagem de {result['reference']} já estava registrada (estoque "
-                       f"{number(result['quantity'])}): nada foi movimentado de novo.", "info")
+        # The count's own figure, said as the count's: the stock now is the page's (review: "(estoque 10)" read as the
+        # balance, under a card saying 1.003).
+        flash(request, f"Esta contagem de {result['reference']} ({number(result['quantity'])} em estoque na hora) já "
+                       "estava registrada: nada foi movimentado de novo.", "info")
     else:
         flash(request, f"Contagem de {result['reference']} registrada: estoque {number(result['quantity'])} "
                        f"(era {number(result['previous'])}; ajuste de {signed_number(result['adjustment'])}).",
@@ -161,8 +163,8 @@ def adjust(request: Request, sku: str, quantidade_ajuste: Annotated[str, Form()]
         return _product_page(request, sku, error_status(exc), adjust_error=exc, **typed)
     moved = result["adjustment"]
     if result["repeated"]:
-        flash(request, f"Esta {'entrada' if moved > 0 else 'saída'} de {result['reference']} já estava registrada "
-                       f"(estoque {number(result['quantity'])}): nada foi movimentado de novo.", "info")
+        flash(request, f"Esta {'entrada' if moved > 0 else 'saída'} de {number(abs(moved))} unidade(s) de "
+                       f"{result['reference']} já estava registrada: nada foi movimentado de novo.", "info")
     else:
         push_soon(request)
         flash(request, f"{'Entrada' if moved > 0 else 'Saída'} de {number(abs(moved))} unidade(s) de "
