@@ -118,7 +118,10 @@ class EventNotRetryable(LojasyncError):
     code = "nuvemshop.event_not_retryable"
     message_template = "O evento {event_id} está {status}: só um evento com erro é reprocessado."
     resolution_template = "Para ler um pedido da loja de novo, use Reprocessar na página do pedido."
-    terminal_commands = ("lojasync orders resync NÚMERO",)
+
+    def __init__(self, message: str | None = None, **params) -> None:
+        super().__init__(message, **params)
+        self.terminal_commands = (f"lojasync orders resync {params.get('order_number') or 'NÚMERO'}",)
 
 
 class EventNotFound(LojasyncError):

@@ -337,6 +337,7 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         # Only the request that was asked about: a person who cancelled again meanwhile has theirs in flight.
         if invoice.status is not InvoiceStatus.AUTHORISED or invoice.cancel_requested_at != requested_at:
             return CancellationSettled()
+        _same_sefaz(invoice, sefaz)   # the worker's SEFAZ is the one that authorised it
         company = uow.company.get()
         certificate = certificate_for(company, box)
         reason, requester = invoice.cancel_reason or "", invoice.cancel_requester

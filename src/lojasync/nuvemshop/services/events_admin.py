@@ -45,8 +45,7 @@ def list_events(uow: ConnectorUnitOfWork, failed_only: bool = False, limit: int 
         return [_view(e, numbers.get((e.store_id, e.resource_id))) for e in events]
 
 
-RESYNC_ORDER = ("Para ler o pedido {number} da loja de novo, use Reprocessar na página do pedido (lojasync orders "
-                "resync {number}).")
+RESYNC_ORDER = "Para ler o pedido {number} da loja de novo, use Reprocessar na página do pedido."
 
 
 def _order_numbers(uow: ConnectorUnitOfWork, events: list[WebhookEvent]) -> dict[tuple[int, str], int]:
