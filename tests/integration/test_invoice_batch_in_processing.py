@@ -83,6 +83,7 @@ def test_a_receipt_asked_too_often_leaves_the_nfe_awaiting_and_an_empty_answer_g
     to the query by key, which says 217 while the batch is in processing: with the order changed, the NF-e was made
     pending. It stays awaiting SEFAZ. An answer with nothing in it (104 without the protNFe) is no reason to wait
     for ever: the NF-e is asked about by key."""
+    from lojasync.fiscal.errors import SefazPausedTheKey
     from lojasync.fiscal.gateway import SefazAnswer
     from lojasync.fiscal.sefaz import SefazInvalidAnswer
 
@@ -106,7 +107,9 @@ def test_a_receipt_asked_too_often_leaves_the_nfe_awaiting_and_an_empty_answer_g
 
     monkeypatch.setattr(SefazSoapClient, "query_receipt", empty)
     simulator.simulator.state.receipts.clear()   # processed meanwhile: by key SEFAZ has it
-    view, changed = approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(12))
+    with pytest.raises(SefazPausedTheKey):   # within SEFAZ's hour after the 656: not asked again
+        approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(12))
+    view, changed = approve_invoice(app.uow(), app.cipher, asynchronous, invoice.id, now=in_minutes(62))
     assert changed and view.status == "authorised" and calls(simulator, "NFeConsultaProtocolo4") == 1
 
 

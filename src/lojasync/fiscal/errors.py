@@ -245,6 +245,22 @@ class InvoiceBeingSent(LojasyncError):
     retryable = True
 
 
+class SefazPausedTheKey(LojasyncError):
+    """SEFAZ answered 656 ("consumo indevido") about this NF-e within the hour: asked again now, by a person or a batch,
+    SEFAZ keeps the block (review: the worker waited the hour, `invoices approve` and a batch run did not)."""
+
+    code = "fiscal.sefaz_paused_the_key"
+    message_template = ("A SEFAZ bloqueou as consultas da NF-e nº {number} por consumo indevido (656): perguntar de "
+                        "novo antes de uma hora mantém o bloqueio.")
+    resolution_template = ("Nada a fazer agora: a NF-e segue aguardando SEFAZ e o lojasync a consulta sozinho daqui a "
+                           "{minutes} {minutes_word}.")
+    retryable = True
+
+    def __init__(self, *, number: int, invoice_id: int, minutes: int) -> None:
+        super().__init__(number=number, invoice_id=invoice_id, minutes=minutes,
+                         minutes_word="minuto" if minutes == 1 else "minutos")
+
+
 class InvoiceAwaitingSefaz(LojasyncError):
     """Cancel or discard an NF-e SEFAZ has not decided: it may be authorised there (an answer lost), so it is
     neither discarded nor cancelled until a transmission (a query by key first) settles what SEFAZ holds."""

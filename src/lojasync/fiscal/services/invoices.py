@@ -39,6 +39,7 @@ from lojasync.fiscal.errors import (
     RecipientChangedSinceGenerated,
     SefazNeedsAPerson,
     SefazNotDecided,
+    SefazPausedTheKey,
     SefazQueryRefused,
     SimulatorInProduction,
 )
@@ -439,7 +440,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
         raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=invoice.status.label,
                                    what="transmitir")
-    busy = being_sent(invoice, moment, sefaz)
+    busy = being_sent(invoice, moment, sefaz) or paused_by_sefaz(invoice, moment)
     if busy is not None:
         raise busy
     company = company or uow.company.get()
@@ -499,6 +500,17 @@ def being_sent(invoice: Invoice | InvoiceView, moment: datetime, sefaz: Sefaz) -
     left = SENDING_WINDOW - (moment - invoice.sent_at)
     return InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)),
                             within=ceil(sefaz.transmission_time / MINUTE))
+
+
+def paused_by_sefaz(invoice: Invoice, moment: datetime) -> SefazPausedTheKey | None:
+    """The refusal of a send (its query by key first) within the hour SEFAZ blocks a key it answered 656 about; None
+    otherwise. Only such a pause marks the NF-e as asked in the future (`paused_for_overuse`, ~55 minutes ahead): the
+    worker's own marks are its round's moment, which a minute's margin keeps clear of clocks a little apart."""
+    asked = invoice.settle_asked_at
+    if invoice.status is not InvoiceStatus.AWAITING or asked is None or asked <= moment + MINUTE:
+        return None
+    left = asked + SENDING_WINDOW - moment   # the worker's rounds take it again once the window after the mark is over
+    return SefazPausedTheKey(number=invoice.number, invoice_id=invoice.id, minutes=max(1, ceil(left / MINUTE)))
 
 
 def in_flight(invoice: Invoice | InvoiceView, moment: datetime) -> bool:
