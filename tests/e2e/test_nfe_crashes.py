@@ -203,9 +203,9 @@ def test_a_worker_killed_while_settling_an_nfe_and_restarted_sends_it_once(app, 
     (pending,) = json.loads(lojasync("orders", "invoice", str(number), "--no-approve", "--format", "json"))
     sefaz.switches(out_of_service="108")   # SEFAZ takes nothing: the NF-e is left to the worker
     said = " ".join(lojasync("invoices", "approve", str(pending["id"]), expect=75).split())   # try again later
-    assert "SEFAZ fora do ar (108 - Servico Paralisado Momentaneamente (curto prazo)): ela não registrou a NF-e nº 1 " \
-        "agora." in said, said
-    assert "a transmite de novo sozinho quando a SEFAZ voltar" in said
+    assert "SEFAZ fora do ar (108 - Servico Paralisado Momentaneamente (curto prazo)): a NF-e nº 1 segue aguardando " \
+        "a SEFAZ." in said, said
+    assert "se a SEFAZ não a tiver recebido, a transmite de novo sozinho" in said
     assert invoice(lojasync, pending["id"])["status"] == "awaiting_sefaz"
     before, sends = stock(lojasync), sefaz.calls("NFeAutorizacao4")
 

@@ -189,8 +189,9 @@ def test_a_cancellation_sefaz_could_not_take_is_queued_and_sent_by_the_worker_wh
         cancel_invoice(app.uow(), app.cipher, NOWHERE if how == "unreachable" else sefaz, invoice_id, REASON, ANA)
     assert queued.value.retryable and "o pedido ficou guardado e o lojasync o envia sozinho" in queued.value.message
     assert ("conexão recusada" if how == "unreachable" else "(109 - ") in queued.value.message
-    assert "até o fim do prazo de cancelamento (" in queued.value.resolution
-    assert "segue autorizada" in queued.value.resolution
+    assert "a SEFAZ só aceita o cancelamento até " in queued.value.resolution
+    assert "segue autorizada" in queued.value.resolution and "faltarem 3 horas para o fim do prazo" in \
+        queued.value.resolution
     pending = show_invoice(app.uow(), invoice_id)
     assert pending.status == "authorised" and pending.cancel_requested_at is not None and stock(app) == ISSUED
     (note,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_cancel_queued"]
@@ -736,3 +737,40 @@ def test_a_second_send_refused_after_sefaz_said_the_earlier_never_reached_it_lea
     assert cancellations_awaiting_sefaz(app.read_uow(), after_the_window()) == []
     (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "invoice_cancel_refused"]
     assert entry["actor_name"] == "Bia" and "250" in entry["message"]
+
+
+def _authorised_hours_ago(app, invoice_id: int, hours: float) -> None:
+    with app.uow() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        invoice.authorised_at -= timedelta(hours=hours)
+        uow.commit()
+
+
+def test_a_cancellation_queued_past_the_deadline_says_sefaz_will_refuse_it(app, sefaz, simulator):
+    """review of the queue: it said the worker would try "até" a time already gone."""
+    _, invoice_id = authorised(app, sefaz, 2000000514)
+    _authorised_hours_ago(app, invoice_id, 30)
+    with pytest.raises(CancellationQueued) as queued:
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    assert "mas o prazo de cancelamento terminou em " in queued.value.message
+    assert "a SEFAZ deve recusá-lo (501) quando o receber" in queued.value.message
+    assert queued.value.resolution.startswith("O prazo de cancelamento (24 horas da autorização) passou")
+
+
+def test_a_queued_cancellation_close_to_the_deadline_asks_a_person_before_it_runs_out(app, sefaz, simulator):
+    """review of the queue: the day's warning was counted from the request, so it came once the 24 hours from the
+    authorisation were gone; now a person hears of it in the last 3 hours."""
+    number, invoice_id = authorised(app, sefaz, 2000000515)
+    with pytest.raises(CancellationQueued):
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    with pytest.raises(LojasyncError):   # hours before the deadline, SEFAZ still out of reach: nobody asked yet
+        settle_cancellation(app.uow(), app.cipher, NOWHERE, invoice_id)
+    assert not show_order(app.uow(), number)["needs_attention"]
+    _authorised_hours_ago(app, invoice_id, 22)   # two hours left
+    with pytest.raises(LojasyncError):
+        settle_cancellation(app.uow(), app.cipher, NOWHERE, invoice_id)
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"]
+    assert "a SEFAZ ainda não o registrou, e o prazo de cancelamento termina em " in order["attention_reason"]
+    settled = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)   # SEFAZ back in time
+    assert settled.cancelled and settled.sent and not show_order(app.uow(), number)["needs_attention"]

@@ -15,10 +15,12 @@ def test_overuse_says_to_wait_the_hour_not_to_repeat():
     assert "bloqueia por uma hora" in said.resolution and "não transmita nem consulte" in said.resolution
 
 
-def test_out_of_service_says_sefaz_took_nothing_and_lojasync_sends_it_again():
+def test_out_of_service_says_sefaz_took_nothing_now_and_lojasync_asks_then_sends_it_again():
     said = SefazNotDecided(number=7, status="109", reason="Servico Paralisado sem Previsao")
-    assert said.message == "SEFAZ fora do ar (109 - Servico Paralisado sem Previsao): ela não registrou a NF-e nº 7 agora."
-    assert said.action is Action.TRY_AGAIN and "a transmite de novo sozinho quando a SEFAZ voltar" in said.resolution
+    assert said.message == "SEFAZ fora do ar (109 - Servico Paralisado sem Previsao): a NF-e nº 7 segue aguardando a SEFAZ."
+    # Not "she did not register it": the 108 may answer the query by key before a send, an earlier send being there.
+    assert said.action is Action.TRY_AGAIN and "consulta a NF-e pela chave e, se a SEFAZ não a tiver recebido, a " \
+        "transmite de novo sozinho" in said.resolution
 
 
 def test_a_batch_in_processing_keeps_the_general_words():

@@ -90,5 +90,11 @@ def test_the_pages_words_of_a_text_for_every_interface():
                     "se a venda vale") == "cancele-a (na página da NF-e: o estoque volta); se a venda vale"
     assert for_page("(Configurações → Importação, ou lojasync import-rules set --unknown-sku create) e leia") == \
         "(Configurações → Importação) e leia"
+    assert for_page("transmitir de novo (Transmitir, na página da NF-e; lojasync invoices approve 1).") == \
+        "transmitir de novo (Transmitir, na página da NF-e)."
+    assert for_page("instale o certificado de novo (lojasync company certificate ARQUIVO).") == \
+        "instale o certificado de novo."
+    assert for_page("informe as da empresa (Configurações → Tributos; no terminal, lojasync company taxes)") == \
+        "informe as da empresa (Configurações → Tributos)"
     assert for_page("o lojasync consulta a SEFAZ (sem comando)") == "o lojasync consulta a SEFAZ (sem comando)"
     assert for_page(None) is None

@@ -277,7 +277,7 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     text = text_of(answer.text)
     assert "A SEFAZ não recebeu o cancelamento da NF-e nº 1 agora" in text, (answer.status_code, answer.text[:300])
     assert "o lojasync o envia sozinho quando a SEFAZ responder" in text and "tenta de novo a cada 5 minutos" in text
-    assert "Cancelamento pedido em" in text and "ele o envia sozinho, até 24 horas depois da autorização" in text
+    assert "Cancelamento pedido em" in text and "ele o envia sozinho (a SEFAZ só o aceita até 24 horas" in text
 
     class Lost:   # sent, its answer never came: SEFAZ may hold it
         def __init__(self, *_, **__) -> None:

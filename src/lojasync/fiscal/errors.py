@@ -292,11 +292,12 @@ class SefazNotDecided(LojasyncError):
                 "consulte esta NF-e antes disso. Ela fica aguardando SEFAZ e o lojasync a consulta sozinho depois."))
             self.action = None   # no "repita o comando"
         elif status in SERVICE_PARALYSED:
-            # review (SEFAZ unstable): "não decidiu" read as if SEFAZ held the NF-e; out of service, it took nothing.
-            super().__init__(f"SEFAZ fora do ar ({status} - {reason}): ela não registrou a NF-e nº {number} agora.",
+            # review (SEFAZ unstable): "não decidiu" read as if SEFAZ held the NF-e. Out of service, SEFAZ took nothing
+            # now; an earlier send (this one a query by key first) may still be there: said as neither.
+            super().__init__(f"SEFAZ fora do ar ({status} - {reason}): a NF-e nº {number} segue aguardando a SEFAZ.",
                              number=number, status=status, reason=reason, resolution=(
-                                 "A NF-e fica aguardando SEFAZ, e o lojasync a consulta pela chave e a transmite de "
-                                 "novo sozinho quando a SEFAZ voltar."))
+                                 "A SEFAZ não registrou nada agora. Quando ela voltar, o lojasync consulta a NF-e pela "
+                                 "chave e, se a SEFAZ não a tiver recebido, a transmite de novo sozinho."))
         else:
             super().__init__(number=number, status=status, reason=reason)
 
@@ -483,9 +484,10 @@ class CancellationQueued(LojasyncError):
     code = "fiscal.cancellation_queued"
     message_template = ("A SEFAZ não recebeu o cancelamento da NF-e nº {number} agora ({reason}): o pedido ficou "
                         "guardado e o lojasync o envia sozinho quando a SEFAZ responder.")
-    resolution_template = ("O lojasync tenta de novo a cada 5 minutos, até o fim do prazo de cancelamento "
-                           "({deadline}); até lá a NF-e segue autorizada, com estoque e contas a receber como estavam. "
-                           "Se a SEFAZ recusar o cancelamento ou não voltar a tempo, o pedido avisa.")
+    resolution_template = ("O lojasync tenta de novo a cada 5 minutos; a SEFAZ só aceita o cancelamento até {deadline} "
+                           "(24 horas da autorização). Até ser registrado, a NF-e segue autorizada, com estoque e "
+                           "contas a receber como estavam. Se a SEFAZ o recusar, ou se faltarem 3 horas para o fim do "
+                           "prazo sem registro, o pedido avisa.")
     retryable = True
 
 

@@ -96,8 +96,8 @@ def print_invoice(invoice: InvoiceView) -> None:
     if invoice.cancel_requested_at is not None:
         console.print(f"[yellow]Cancelamento pedido em {formats.when(invoice.cancel_requested_at)}:[/] ainda não "
                       "registrado na SEFAZ. O lojasync consulta a NF-e pela chave a cada 5 minutos e registra o "
-                      "resultado; se a SEFAZ não tiver recebido o pedido, ele o envia sozinho, até 24 horas depois da "
-                      "autorização. Até lá a NF-e segue autorizada.", highlight=False)
+                      "resultado; se a SEFAZ não tiver recebido o pedido, ele o envia sozinho (a SEFAZ só o aceita "
+                      "até 24 horas depois da autorização). Até lá a NF-e segue autorizada.", highlight=False)
     if invoice.status == "cancelled":
         justification = escape(invoice.cancel_justification or "")
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {justification}", highlight=False)

@@ -16,6 +16,10 @@ _COMMAND_OR_PAGE = re.compile(r"\(lojasync [^(),]*, ou (na página [^()]*)\)")
 _TERMINAL_ASIDE = re.compile(r"[;,] (?:ou )?no terminal[:,] lojasync [^()]*?(?=\))")
 # "(Reprocessar, ou lojasync orders resync)" -> "(Reprocessar)"
 _OR_COMMAND = re.compile(r",? ou lojasync [^(),]*?(?=\))")
+# "(Transmitir, na página da NF-e; lojasync invoices approve 1)" -> "(Transmitir, na página da NF-e)"
+_AFTER_SEMICOLON = re.compile(r"; lojasync [^()]*?(?=\))")
+# "... de novo (lojasync company certificate ARQUIVO)." -> "... de novo."
+_ALONE = re.compile(r" ?\(lojasync [^()]*\)")
 
 
 def for_page(text: object) -> object:
@@ -24,4 +28,6 @@ def for_page(text: object) -> object:
         return text
     text = _COMMAND_OR_PAGE.sub(r"(\1)", text)
     text = _TERMINAL_ASIDE.sub("", text)
-    return _OR_COMMAND.sub("", text)
+    text = _OR_COMMAND.sub("", text)
+    text = _AFTER_SEMICOLON.sub("", text)
+    return _ALONE.sub("", text)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from lojasync.fiscal.errors import (
+    PAST_CANCELLATION_DEADLINE,
     CancellationNotProcessed,
     CancellationNotSent,
     CancellationQueued,
@@ -64,6 +65,8 @@ Clock = Callable[[], datetime]
 DUPLICATE_EVENT = "573"         # this very event was registered before (its answer was lost)
 # A request still unsettled this long after it was made: a person looks (the worker keeps asking meanwhile).
 STILL_PENDING_AFTER = timedelta(hours=24)
+# A request still unsettled this close to SEFAZ's cancellation deadline: a person looks before it runs out.
+DEADLINE_WARNING = timedelta(hours=3)
 
 
 def _now() -> datetime:
@@ -121,7 +124,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         # SEFAZ took nothing now (never reached, or out of service): the request stays, and the worker sends it when
         # SEFAZ answers (asking first by key, in case an earlier request's answer was lost), within the 24 hours
         # SEFAZ gives: an operator cannot watch SEFAZ come back, and the deadline runs all the same.
-        raise _queued(uow, invoice_id, requested_at, number, deadline, exc) from exc
+        raise _queued(uow, invoice_id, requested_at, number, deadline, exc, now()) from exc
     except (CancellationRefused, SefazConfigurationError) as exc:
         if not earlier:
             # SEFAZ answered with a code, or its TLS refused the certificate before it read anything: nothing is
@@ -164,7 +167,7 @@ def cancellation_deadline(invoice: Invoice | InvoiceView) -> datetime | None:
 
 
 def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, number: int,
-            deadline: datetime | None, exc: LojasyncError) -> CancellationQueued:
+            deadline: datetime | None, exc: LojasyncError, moment: datetime) -> CancellationQueued:
     """The request kept for the worker, said in the order's history; the error that tells the person so."""
     why = (f"{exc.params['status']} - {exc.params['reason']}" if "status" in exc.params
            else exc.params.get("reason") or exc.message.rstrip("."))
@@ -176,9 +179,18 @@ def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, 
                 uow.commit()
     except WriteConflict:
         pass   # only the history's entry is lost: the request is on the NF-e, committed before the send
-    when = (f"{deadline.astimezone(merchant_zone()).strftime('%d/%m às %H:%M')}" if deadline is not None
-            else "24 horas da autorização")
-    return CancellationQueued(number=number, reason=why, deadline=when)
+    if deadline is not None and moment >= deadline:
+        # review: it said the worker would try "até" a time already gone; SEFAZ will refuse it (501) when it gets it.
+        return CancellationQueued(
+            f"A SEFAZ não recebeu o cancelamento da NF-e nº {number} agora ({why}): o pedido ficou guardado, mas o "
+            f"prazo de cancelamento terminou em {_local(deadline)}, e a SEFAZ deve recusá-lo (501) quando o receber.",
+            number=number, reason=why, deadline=_local(deadline), resolution=PAST_CANCELLATION_DEADLINE)
+    return CancellationQueued(number=number, reason=why,
+                              deadline=_local(deadline) if deadline is not None else "24 horas da autorização")
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(merchant_zone()).strftime("%d/%m às %H:%M")
 
 
 def _same_sefaz(invoice: Invoice, sefaz: Sefaz) -> None:
@@ -296,12 +308,20 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         requested_at = invoice.cancel_requested_at
         if invoice.status is not InvoiceStatus.AUTHORISED or requested_at is None:
             return CancellationSettled()   # recorded meanwhile (a person cancelled, a late answer)
+        deadline = cancellation_deadline(invoice)
         if now() - requested_at > STILL_PENDING_AFTER:
             # Asked every 5 minutes for a day without an outcome (SEFAZ silent, out of service): a person looks too.
             # Said once (the same words); the outcome, when it comes, takes it away.
             order = uow.orders.get(invoice.order_id, for_update=True)
             if order is not None and invoice.cancel_unsettled(
                     order, f"sem resposta da SEFAZ há mais de {STILL_PENDING_AFTER.days * 24} horas"):
+                uow.commit()
+        elif deadline is not None and deadline - DEADLINE_WARNING < now() < deadline:
+            # Before SEFAZ's deadline runs out, not after (review: counted from the request, the day's warning came
+            # when the 24 hours from the authorisation were already gone).
+            order = uow.orders.get(invoice.order_id, for_update=True)
+            if order is not None and invoice.cancel_unsettled(
+                    order, f"a SEFAZ ainda não o registrou, e o prazo de cancelamento termina em {_local(deadline)}"):
                 uow.commit()
         certificate = certificate_for(uow.company.get(), box)
         uf, environment, key = invoice.access_key[:2], invoice.environment, invoice.access_key

@@ -120,7 +120,8 @@ class InvoiceOut(ApiModel):
         "Quando foi descartada sem autorização (nada se moveu; o número fica para inutilizar)."))
     cancel_requested_at: datetime | None = Field(default=None, description=(
         "Cancelamento pedido e ainda não registrado: a SEFAZ é consultada pela chave a cada 5 minutos e, se não o "
-        "tiver recebido (fora do ar, sem conexão), ele é enviado de novo pelo lojasync, até o prazo de 24 horas."))
+        "tiver recebido (fora do ar, sem conexão), ele é enviado de novo pelo lojasync (a SEFAZ só o aceita até 24 "
+        "horas depois da autorização)."))
     sent_at: datetime | None = Field(default=None, description=(
         "A última vez que foi marcada para envio à SEFAZ: aguardando a SEFAZ, ela não é enviada de novo (nem "
         "consultada) antes de 5 minutos depois disso."))
