@@ -72,10 +72,7 @@ class TokenExists(LojasyncError):
     code = "accounts.token_exists"
     message_template = "Já existe um token ativo chamado {name}."
     resolution_template = "Escolha outro nome, ou revogue o antigo."
-
-    def __init__(self, **params) -> None:
-        super().__init__(**params)
-        self.terminal_commands = (f"lojasync tokens revoke {params['name']}",)
+    terminal_commands = ("lojasync tokens revoke {name}",)
 
 
 class TokenNotFound(LojasyncError):

@@ -27,10 +27,7 @@ class ReceivableAlreadyReceived(LojasyncError):
     resolution_template = ("Se ela foi marcada como recebida por engano, desfaça o recebimento (Desfazer "
                            "recebimento, na lista do Financeiro) e então cancele. Se o dinheiro entrou e volta ao "
                            "cliente, faça a devolução pelo meio de pagamento; a conta fica como recebida.")
-
-    def __init__(self, **params) -> None:
-        super().__init__(**params)
-        self.terminal_commands = (f"lojasync receivables undo {params['receivable_id']} --reason MOTIVO",)
+    terminal_commands = ("lojasync receivables undo {receivable_id} --reason MOTIVO",)
 
 
 class WriteOffReasonInvalid(LojasyncError):

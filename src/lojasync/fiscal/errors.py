@@ -225,6 +225,10 @@ class OrderNeedsReread(LojasyncError):
         self.terminal_commands = (f"lojasync orders resync {params['order_number']}",)
 
 
+def _minutes(count: int) -> str:
+    return "minuto" if count == 1 else "minutos"
+
+
 class InvoiceBeingSent(LojasyncError):
     """Sent moments ago, maybe still waiting for SEFAZ: `minutes` is what is left of the sending window
     (`services.invoices.SENDING_WINDOW`), after which it may be transmitted again; `within`, the minutes a
@@ -239,8 +243,7 @@ class InvoiceBeingSent(LojasyncError):
 
     def __init__(self, number: int, invoice_id: int, minutes: int, within: int = 1) -> None:
         super().__init__(number=number, invoice_id=invoice_id, minutes=minutes,
-                         minutes_word="minuto" if minutes == 1 else "minutos", within=within,
-                         within_word="minuto" if within == 1 else "minutos")
+                         minutes_word=_minutes(minutes), within=within, within_word=_minutes(within))
     action = Action.APPROVE_INVOICE
     retryable = True
 
@@ -258,7 +261,7 @@ class SefazPausedTheKey(LojasyncError):
 
     def __init__(self, *, number: int, invoice_id: int, minutes: int) -> None:
         super().__init__(number=number, invoice_id=invoice_id, minutes=minutes,
-                         minutes_word="minuto" if minutes == 1 else "minutos")
+                         minutes_word=_minutes(minutes))
 
 
 class InvoiceAwaitingSefaz(LojasyncError):
@@ -300,7 +303,6 @@ class SefazNotDecided(LojasyncError):
                                  "chave e, se a SEFAZ não a tiver recebido, a transmite de novo sozinho."))
         else:
             super().__init__(number=number, status=status, reason=reason)
-
 
 
 class SefazQueryRefused(LojasyncError):

@@ -141,10 +141,7 @@ class ExportOfSeveralStores(LojasyncError):
     code = "nuvemshop.lgpd_export_ambiguous"
     message_template = "Lojas diferentes têm uma exportação LGPD com a solicitação {request_id} (lojas {stores})."
     resolution_template = "Diga de qual loja é a exportação (a lista das exportações mostra a loja)."
-
-    def __init__(self, **params) -> None:
-        super().__init__(**params)
-        self.terminal_commands = (f"lojasync lgpd export {params['request_id']} --store LOJA",)
+    terminal_commands = ("lojasync lgpd export {request_id} --store LOJA",)
 
 
 class LgpdRequestError(LojasyncError):

@@ -65,8 +65,8 @@ class LojasyncError(Exception):
     action: Action | None = None
     # Transient (the store is down, another worker holds the store): trying again later may work.
     retryable: bool = False
-    # Commands, beyond the action's, that fix parts of this error from the terminal (filled in); the pages
-    # show their own buttons and never these.
+    # Commands, beyond the action's, that fix parts of this error from the terminal: templates filled with the
+    # parameters, as the message's; the pages show their own buttons and never these.
     terminal_commands: tuple[str, ...] = ()
 
     def __init__(self, message: str | None = None, *, resolution: str | None = None, action: Action | None = None,
@@ -74,6 +74,7 @@ class LojasyncError(Exception):
         self.params = params
         self.message = message if message is not None else self.message_template.format(**params)
         self.resolution = resolution if resolution is not None else self.resolution_template.format(**params)
+        self.terminal_commands = tuple(command.format(**params) for command in self.terminal_commands)
         if action is not None:
             self.action = action
         if retryable is not None:

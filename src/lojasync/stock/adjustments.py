@@ -72,10 +72,7 @@ class OutMoreThanInStock(LojasyncError):
     # terminal adds `terminal_commands`; the API's reader knows POST /stock/counts from the same words).
     resolution_template = ("Confira a quantidade (-3, não -30); se o estoque do ERP está errado, conte o produto "
                            "(Contagem, na página do produto no Estoque).")
-
-    def __init__(self, **params) -> None:
-        super().__init__(**params)
-        self.terminal_commands = (params["count_command"],)
+    terminal_commands = ("{count_command}",)
 
 
 class BalanceTooLarge(LojasyncError):

@@ -51,10 +51,7 @@ class CountAdjustmentTooLarge(LojasyncError):
                         "um movimento registra.")
     resolution_template = ("O saldo atual ({previous}) vem de vendas sem contagem por muito tempo: confira as "
                            "movimentações do produto (na página do produto no Estoque) e conte de novo.")
-
-    def __init__(self, **params) -> None:
-        super().__init__(**params)
-        self.terminal_commands = (f"lojasync stock movements {params['sku']}",)
+    terminal_commands = ("lojasync stock movements {sku}",)
 
 
 class CountIdInvalid(LojasyncError):

@@ -426,11 +426,7 @@ def _already_cancelled(gateway, key: str) -> tuple[SefazAnswer, str | None] | No
     """SEFAZ's registration of the cancellation, when it holds the NF-e cancelled: the event's answer (its
     protocol and time, read from the retEvento in the procEventoNFe) and that procEventoNFe (None when SEFAZ
     does not say it is cancelled, or cannot be asked now)."""
-    try:
-        answer = gateway.query_nfe(key)
-    except LojasyncError:
-        return None
-    return cancellation_in(answer)
+    return _earlier_request(gateway, key)[0]
 
 
 def _invoice(uow: ProcessingUnitOfWork, invoice_id: int) -> Invoice:

@@ -184,11 +184,7 @@ class VoidOfAnAuthorisedNfe(LojasyncError):
                         "estoque e as contas a receber; nada foi inutilizado.")
     resolution_template = ("Confira o pedido da NF-e (na página da NF-e): se a venda não existe, cancele a NF-e, "
                            "dentro do prazo de cancelamento da SEFAZ.")
-
-    def __init__(self, **params) -> None:
-        super().__init__(**params)
-        self.terminal_commands = (f"lojasync invoices show {params['invoice_id']}",
-                                  f"lojasync invoices cancel {params['invoice_id']} --reason MOTIVO")
+    terminal_commands = ("lojasync invoices show {invoice_id}", "lojasync invoices cancel {invoice_id} --reason MOTIVO")
 
 
 class VoidBeingSent(LojasyncError):
