@@ -49,6 +49,7 @@ from lojasync.nuvemshop.services.drain_events import DrainReport, drain_store_ev
 from lojasync.nuvemshop.services.drain_retries import claim_drain_retry, drain_retry_pending
 from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
 from lojasync.nuvemshop.services.maintenance import (
+    HOUSEKEEPING,
     claim_round,
     due_work,
     paused_stores,
@@ -139,8 +140,8 @@ class TaskQueue:
         self._resend_void = self.huey.task(name="resend_number_void")(self._resend_void_task)
         self._push = self.huey.task(name="push_store_updates")(self._push_task)
         # Every consumer (each worker, each serve with its worker) schedules these; one runs each round.
-        self.huey.periodic_task(crontab(minute="*"), name="housekeeping")(
-            self._once_per_round("housekeeping", 50, self.housekeeping))
+        self.huey.periodic_task(crontab(minute="*"), name=HOUSEKEEPING)(
+            self._once_per_round(HOUSEKEEPING, 50, self.housekeeping))
         self.huey.periodic_task(crontab(minute="*/5"), name="recheck_paused")(
             self._once_per_round("recheck_paused", 280, self.recheck_paused))
         self.huey.periodic_task(crontab(minute="17", hour="*"), name="purge_events")(

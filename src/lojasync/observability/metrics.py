@@ -30,10 +30,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from lojasync.db.tables import order_history
-from lojasync.nuvemshop.db.tables import store_log, webhook_events
+from lojasync.nuvemshop.db.tables import periodic_runs, store_log, webhook_events
 from lojasync.nuvemshop.errors import DATABASE_UNAVAILABLE
 from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
+from lojasync.nuvemshop.services.maintenance import HOUSEKEEPING
 from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
 from lojasync.sales.history import HistoryType
 
@@ -103,6 +104,7 @@ class DatabaseCollector(Collector):
         return [GaugeMetricFamily("lojasync_webhook_events", ""), CounterMetricFamily("lojasync_imports", ""),
                 GaugeMetricFamily("lojasync_queue_depth", ""), GaugeMetricFamily("lojasync_webhook_lag_seconds", ""),
                 GaugeMetricFamily("lojasync_webhook_lag_window_events", ""),
+                GaugeMetricFamily("lojasync_worker_round_age_seconds", ""),
                 GaugeMetricFamily("lojasync_metrics_database_up", "")]
 
     def collect(self):
@@ -154,6 +156,7 @@ def _database_families(container, queue, now: datetime | None = None):
             select(webhook_events.c.received_at, webhook_events.c.processed_at)
             .where(webhook_events.c.status == WebhookEventStatus.DONE,
                    webhook_events.c.processed_at >= now - LAG_WINDOW))]
+        last_round = conn.scalar(select(periodic_runs.c.last_run_at).where(periodic_runs.c.name == HOUSEKEEPING))
 
     events = GaugeMetricFamily("lojasync_webhook_events", "Webhook events recorded, by status (all processes).",
                                labels=["status"])
@@ -185,6 +188,13 @@ def _database_families(container, queue, now: datetime | None = None):
                                "Webhook events done in the last 15 minutes (the lag quantiles' sample size).")
     window.add_metric([], len(lags))
     yield window
+
+    # The workers' heartbeat: alert when it grows past a few minutes (no worker, or none free for the round).
+    age = GaugeMetricFamily("lojasync_worker_round_age_seconds",
+                            "Seconds since a worker last ran the minute's round (housekeeping), any process.")
+    if last_round is not None:  # never run: no sample, rather than a made-up age
+        age.add_metric([], max(0.0, (now - last_round).total_seconds()))
+    yield age
 
 
 def _queued_tasks(queue) -> int | None:

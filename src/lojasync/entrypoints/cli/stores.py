@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from lojasync.entrypoints.cli.context import console, container, err_console, fr
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, table
 from lojasync.nuvemshop.services.install_invite import InviteRevocation, make_invite, revoke_invite, setup_warnings
 from lojasync.nuvemshop.services.install_store import WebhookState, store_webhooks, webhook_url_for
+from lojasync.nuvemshop.services.maintenance import worker_silence
 from lojasync.nuvemshop.services.stores import (
     add_store,
     check_store_details,
@@ -86,6 +88,16 @@ def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
         if s.attention:
             err_console.print(f"[yellow]Loja {s.external_id}:[/] {escape(s.attention)} Resolução: "
                               f"{escape(s.attention_resolution or '')}", highlight=False)
+    say_worker_silence()
+
+
+def say_worker_silence() -> None:
+    """Said where an operator looks at the stores: no worker, and the orders stop arriving with nothing saying why."""
+    moment = datetime.now(timezone.utc)
+    silence = worker_silence(container().read_uow(), moment)
+    if silence is not None:
+        err_console.print(f"[yellow]Atenção:[/] {escape(silence.text(moment))}. No terminal: [bold]lojasync "
+                          "worker[/] (ou [bold]lojasync serve[/] sem --no-worker).", highlight=False)
 
 
 @app.command("log")

@@ -1,4 +1,4 @@
-"""Liveness, readiness (database and queue reachable) and Prometheus metrics.
+"""Liveness, readiness (database and queue reachable; workers silent, as a warning) and Prometheus metrics.
 
 `/healthz` is public: it says nothing but "up". `/readyz` and `/metrics` name stores and count their
 notifications, so on the public app they answer 404 (as if absent) unless `LOJASYNC_METRICS_TOKEN` is set
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from datetime import datetime, timezone
 from typing import NoReturn
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
+
+from lojasync.nuvemshop.services.maintenance import worker_silence
 
 router = APIRouter()
 # How long /readyz waits for the database and the queue (each with timeouts of its own, shorter or about this).
@@ -42,22 +45,35 @@ async def readyz(request: Request) -> Response:
     try:
         # Bounded: a database or queue that stops answering makes the probe fail, not hang (review: a stalled
         # PostgreSQL held each probe for as long as it stalled).
-        problems = list(await asyncio.wait_for(asyncio.shield(checking), READY_WITHIN))
+        problems, warnings = await asyncio.wait_for(asyncio.shield(checking), READY_WITHIN)
     except TimeoutError:
-        problems = [f"o banco de dados ou a fila não responderam em {READY_WITHIN:g} s"]
+        problems, warnings = [f"o banco de dados ou a fila não responderam em {READY_WITHIN:g} s"], []
+    problems = list(problems)
     if not getattr(getattr(request.app.state, "inbox", None), "writing", True):
         problems.append("webhooks não são registrados: o gravador da caixa de entrada parou (reinicie o serviço)")
     status = 200 if not problems else 503
-    return JSONResponse({"ok": not problems, "problemas": problems}, status_code=status)
+    return JSONResponse({"ok": not problems, "problemas": problems, "avisos": warnings}, status_code=status)
 
 
-def _check(container, queue) -> list[str]:
+def _check(container, queue) -> tuple[list[str], list[str]]:
+    """What keeps this process from receiving (problems: 503), and what it receives for nobody (warnings)."""
     problems = [problem] if (problem := container.database_problem()) else []
     try:
         queue.huey.pending_count()
     except Exception as exc:  # noqa: BLE001 - a readiness probe reports any failure, it does not raise
         problems.append(f"fila inacessível: {exc.__class__.__name__}")
-    return problems
+    # Silent workers are a warning, not a 503: this process still records every webhook, and a load balancer
+    # taking it out of rotation would lose what it keeps now; the monitor reads `avisos` (and /metrics).
+    warnings = []
+    if not problems:
+        moment = datetime.now(timezone.utc)
+        try:
+            silence = worker_silence(container.read_uow(), moment)
+        except Exception:  # noqa: BLE001 - the database answered a moment ago; a warning is not worth failing for
+            silence = None
+        if silence is not None:
+            warnings.append(silence.text(moment))
+    return problems, warnings
 
 
 @router.get("/metrics")

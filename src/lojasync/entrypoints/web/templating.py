@@ -94,6 +94,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     """Render a page with the logged-in user, the CSRF token and the pending flash messages."""
     from lojasync.entrypoints.web.auth import csrf_token_for, finish_response, optional_user
     from lojasync.entrypoints.web.company_notices import company_notices
+    from lojasync.entrypoints.web.worker_notice import worker_notice
 
     user = optional_user(request)
     shown = _read_flash(request) + _take_flash(request)
@@ -102,6 +103,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "csrf_token": csrf_token_for(request),
         "flashes": shown,
         "company_notices": company_notices(request) if user is not None else [],
+        "worker_notice": worker_notice(request) if user is not None else None,
         "current_path": request.url.path,
         **(context or {}),
     }

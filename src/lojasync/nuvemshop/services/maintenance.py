@@ -12,6 +12,53 @@ from lojasync.nuvemshop.services.lgpd.exports import purge_exports
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
 
+# The minute's round every consumer schedules (`entrypoints.tasks`): the time a worker last ran it is the
+# heartbeat of the workers, in the database every process reads.
+HOUSEKEEPING = "housekeeping"
+# Three rounds missed: a worker restarting, or a round late behind a long task, stays under it.
+WORKER_SILENT_AFTER = timedelta(minutes=3)
+
+
+@dataclass(frozen=True)
+class WorkerSilence:
+    """No worker has run the minute's round for a while (stopped, or too busy for it): webhooks are still recorded
+    by `serve`, but nothing imports them, reconciles the stores, settles NF-e awaiting SEFAZ or sends a queued
+    cancellation. `last_round_at` None: no worker has ever run it, with a store connected `since`."""
+
+    last_round_at: datetime | None
+    since: datetime
+
+    def text(self, now: datetime) -> str:
+        when = (f"há {elapsed_words(now - self.since)}" if self.last_round_at is not None
+                else f"desde que a primeira loja foi conectada, há {elapsed_words(now - self.since)}")
+        return (f"Nenhum worker do lojasync dá sinal {when} (parado, ou sem folga para a rotina de cada minuto): "
+                "os webhooks da loja seguem guardados, mas nenhum pedido é importado, nenhuma NF-e aguardando a SEFAZ "
+                "é conferida e nenhum cancelamento guardado é enviado até um worker voltar. Confira se o worker está "
+                "no ar (ou o serviço do lojasync, quando o worker roda nele) e reinicie-o")
+
+
+def worker_silence(uow: ConnectorUnitOfWork, now: datetime) -> WorkerSilence | None:
+    """Whether the workers are silent now (see WorkerSilence); None when a worker ran the round lately, or when no
+    store was connected long enough ago for one to have run it."""
+    with uow:
+        last = uow.periodic_runs.last_run(HOUSEKEEPING)
+        if last is not None:
+            return WorkerSilence(last, last) if now - last > WORKER_SILENT_AFTER else None
+        connected = [s.created_at for s in uow.stores.list() if s.active and s.created_at is not None]
+    first = min(connected, default=None)
+    return WorkerSilence(None, first) if first is not None and now - first > WORKER_SILENT_AFTER else None
+
+
+def elapsed_words(delta: timedelta) -> str:
+    """A while in the words a person says it: "5 minutos", "2 h 10 min", "3 dias"."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h" + (f" {rest} min" if rest else "")
+    return f"{minutes // (24 * 60)} dias"
+
 
 @dataclass(frozen=True)
 class DueWork:
