@@ -180,8 +180,13 @@ def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusa
     assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()["invoice"]["status"] == "authorised"
     simulator.simulator.set_switches(out_of_service="109")
     postponed = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
-    assert postponed.status_code == 503, postponed.text
-    body = postponed.json()
+    # Accepted and kept (202), not "try again" (503): the worker sends it when SEFAZ answers.
+    assert postponed.status_code == 202, postponed.text
+    assert "retry-after" not in postponed.headers
+    kept = postponed.json()
+    assert kept["changed"] is False and kept["invoice"]["status"] == "authorised"
+    assert kept["invoice"]["cancel_requested_at"] is not None
+    body = kept["cancellation_queued"]
     assert body["codigo"] == "fiscal.cancellation_queued"
     assert body["erro"] == ("A SEFAZ não recebeu o cancelamento da NF-e nº 1 agora (109 - Servico Paralisado sem "
                             "Previsao): o pedido ficou guardado e o lojasync o envia sozinho quando a SEFAZ responder.")

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from lojasync.bootstrap import Container
@@ -17,6 +18,7 @@ from lojasync.entrypoints.web.api.types import (
     LARGEST_ID,
     TOTAL_HEADER,
     WITH_TOTAL,
+    ApiErrorBody,
     ApiInput,
     ApiModel,
     Id,
@@ -27,6 +29,7 @@ from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.finance.views import to_check_of
+from lojasync.fiscal.errors import CancellationQueued
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
@@ -146,6 +149,12 @@ class InvoiceChange(ApiModel):
     changed: bool = Field(description="Se esta chamada mudou a NF-e (falso: já estava assim).")
     receivables_to_check: str | None = Field(None, description=TO_CHECK_DESCRIPTION)
     personal_data_erasure_pending: str | None = Field(None, description=ERASURE_PENDING_DESCRIPTION)
+    cancellation_queued: ApiErrorBody | None = Field(None, description=(
+        "Só numa resposta 202 de cancel: a SEFAZ não recebeu o cancelamento agora (sem conexão, ou fora de serviço, "
+        "sem registrar nada), e o pedido ficou guardado na NF-e (cancel_requested_at): o worker o envia sozinho "
+        "quando a SEFAZ responder (fiscal.cancellation_queued; a resolução diz até quando a SEFAZ o aceita). A NF-e "
+        "segue autorizada (changed falso) até ele ser registrado; acompanhe por GET /api/v1/invoices/{id}. Não "
+        "é preciso chamar de novo."))
 
 
 def receivables_to_check(app: Container, source_type: str, source_id: int, order_number: int) -> str | None:
@@ -197,10 +206,21 @@ def approve(invoice_id: Id, request: Request, app: Container = Depends(container
 
 
 @router.post("/{invoice_id}/cancel", response_model=InvoiceChange,
+             responses={202: {"model": InvoiceChange, "description": (
+                 "A SEFAZ não recebeu o cancelamento agora: o pedido ficou guardado e o worker o envia quando ela "
+                 "responder (cancellation_queued diz o motivo e o prazo).")}},
              summary="Cancela a NF-e na SEFAZ (devolve o estoque, cancela as contas a receber); pendente: descarta")
 def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container = Depends(container),
-           gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceChange:
-    invoice, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice_id, body.reason, who)
+           gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceChange | JSONResponse:
+    try:
+        invoice, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice_id, body.reason, who)
+    except CancellationQueued as queued:
+        # Accepted and kept, not "try again" (it was a 503): the worker sends it, and a client retrying a 503 only
+        # asked SEFAZ again while it was down (the integrator's review).
+        kept = InvoiceChange(invoice=invoice_out(show_invoice(app.read_uow(), invoice_id)), changed=False,
+                             cancellation_queued=ApiErrorBody(erro=queued.message, codigo=queued.code,
+                                                              resolucao=queued.resolution))
+        return JSONResponse(kept.model_dump(mode="json"), status_code=202)
     if changed:
         push_soon(request)
     to_check = (receivables_to_check(app, "nfe", invoice.id, invoice.order_number)
