@@ -49,11 +49,13 @@ from lojasync.nuvemshop.services.drain_events import DrainReport, drain_store_ev
 from lojasync.nuvemshop.services.drain_retries import claim_drain_retry, drain_retry_pending
 from lojasync.nuvemshop.services.lgpd import handle_lgpd_event
 from lojasync.nuvemshop.services.maintenance import (
+    HEARTBEAT_EVERY,
     HOUSEKEEPING,
     claim_round,
     due_work,
     paused_stores,
     purge_old_records,
+    record_heartbeat,
     stop_for_attention,
     syncable_store,
 )
@@ -505,15 +507,44 @@ class TaskQueue:
 
     # consuming -------------------------------------------------------------------------------------
     def consumer(self, workers: int, embedded: bool = False) -> Consumer:
+        beat = self.heartbeat
         if embedded:
             return EmbeddedConsumer(self.huey, workers=workers, worker_type="thread", periodic=True,
-                                    check_worker_health=True)
+                                    check_worker_health=True, beat=beat)
         # SIGTERM (docker, systemd, k8s) finishes the running tasks, so their leases are released.
-        return Consumer(self.huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
-                        graceful_signal="TERM")
+        return BeatingConsumer(self.huey, workers=workers, worker_type="thread", periodic=True,
+                               check_worker_health=True, graceful_signal="TERM", beat=beat)
+
+    def heartbeat(self) -> None:
+        """This process's consumer is running (`maintenance.worker_silence` reads it). Never raises: the database
+        gone for a moment costs a beat, said once in the log, not the consumer."""
+        try:
+            record_heartbeat(self.container.uow(), datetime.now(timezone.utc))
+        except Exception as exc:  # noqa: BLE001 - see above
+            log.warning("worker heartbeat not recorded", extra={"error_class": type(exc).__name__})
 
 
-class EmbeddedConsumer(Consumer):
+class BeatingConsumer(Consumer):
+    """huey's consumer, with a thread of its own writing the heartbeat every HEARTBEAT_EVERY while it runs: the tasks
+    may hold every worker thread for minutes (a long drain), and a round waiting behind them is not a dead worker."""
+
+    def __init__(self, huey: Huey, *, beat: Callable[[], None], **options) -> None:
+        super().__init__(huey, **options)
+        self._beat = beat
+        self._beating: threading.Thread | None = None
+
+    def start(self) -> None:
+        super().start()
+        self._beating = threading.Thread(target=self._keep_beating, name="lojasync-heartbeat", daemon=True)
+        self._beating.start()
+
+    def _keep_beating(self) -> None:
+        self._beat()
+        while not self.stop_flag.wait(HEARTBEAT_EVERY.total_seconds()):
+            self._beat()
+
+
+class EmbeddedConsumer(BeatingConsumer):
     """A consumer inside another server's process: uvicorn owns the signals there."""
 
     def _set_signal_handlers(self) -> None:

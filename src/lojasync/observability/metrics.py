@@ -34,7 +34,7 @@ from lojasync.nuvemshop.db.tables import periodic_runs, store_log, webhook_event
 from lojasync.nuvemshop.errors import DATABASE_UNAVAILABLE
 from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
-from lojasync.nuvemshop.services.maintenance import HOUSEKEEPING
+from lojasync.nuvemshop.services.maintenance import HEARTBEAT, worker_silence
 from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS
 from lojasync.sales.history import HistoryType
 
@@ -104,7 +104,8 @@ class DatabaseCollector(Collector):
         return [GaugeMetricFamily("lojasync_webhook_events", ""), CounterMetricFamily("lojasync_imports", ""),
                 GaugeMetricFamily("lojasync_queue_depth", ""), GaugeMetricFamily("lojasync_webhook_lag_seconds", ""),
                 GaugeMetricFamily("lojasync_webhook_lag_window_events", ""),
-                GaugeMetricFamily("lojasync_worker_round_age_seconds", ""),
+                GaugeMetricFamily("lojasync_worker_heartbeat_age_seconds", ""),
+                GaugeMetricFamily("lojasync_workers_silent", ""),
                 GaugeMetricFamily("lojasync_metrics_database_up", "")]
 
     def collect(self):
@@ -156,7 +157,7 @@ def _database_families(container, queue, now: datetime | None = None):
             select(webhook_events.c.received_at, webhook_events.c.processed_at)
             .where(webhook_events.c.status == WebhookEventStatus.DONE,
                    webhook_events.c.processed_at >= now - LAG_WINDOW))]
-        last_round = conn.scalar(select(periodic_runs.c.last_run_at).where(periodic_runs.c.name == HOUSEKEEPING))
+        last_beat = conn.scalar(select(periodic_runs.c.last_run_at).where(periodic_runs.c.name == HEARTBEAT))
 
     events = GaugeMetricFamily("lojasync_webhook_events", "Webhook events recorded, by status (all processes).",
                                labels=["status"])
@@ -189,12 +190,17 @@ def _database_families(container, queue, now: datetime | None = None):
     window.add_metric([], len(lags))
     yield window
 
-    # The workers' heartbeat: alert when it grows past a few minutes (no worker, or none free for the round).
-    age = GaugeMetricFamily("lojasync_worker_round_age_seconds",
-                            "Seconds since a worker last ran the minute's round (housekeeping), any process.")
-    if last_round is not None:  # never run: no sample, rather than a made-up age
-        age.add_metric([], max(0.0, (now - last_round).total_seconds()))
+    # The workers' heartbeat (every 30 s from each running consumer, whatever its tasks are doing).
+    age = GaugeMetricFamily("lojasync_worker_heartbeat_age_seconds",
+                            "Seconds since a worker (any process) last gave a sign of life.")
+    if last_beat is not None:  # never: no sample, rather than a made-up age (lojasync_workers_silent says it)
+        age.add_metric([], max(0.0, (now - last_beat).total_seconds()))
     yield age
+    # What to alert on: 1 when the pages and /readyz say no worker is running, the never-started one included.
+    silent = GaugeMetricFamily("lojasync_workers_silent",
+                               "1 when no worker has given a sign of life for 3 minutes with a store connected.")
+    silent.add_metric([], 1 if worker_silence(container.read_uow(), now) is not None else 0)
+    yield silent
 
 
 def _queued_tasks(queue) -> int | None:

@@ -74,6 +74,7 @@ def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Lista as lojas conectadas."""
     stores = list_stores(container().read_uow())
     if fmt is OutputFormat.JSON:
+        say_worker_silence()   # on stderr: a script polling the list reads it in its log (review)
         print_json([s.__dict__ for s in stores])
         return
     if not stores:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from lojasync.nuvemshop.services.maintenance import worker_silence
 
 REREAD_AFTER = 60.0   # seconds
+RETRY_AFTER = 10.0    # seconds: after a failed read, not one query per page while the database fails
 
 
 def worker_notice(request: Request) -> str | None:
@@ -33,6 +34,7 @@ def worker_notice(request: Request) -> str | None:
         silence = worker_silence(container.read_uow(), moment)
         notice = silence.text(moment) if silence is not None else None
     except Exception:   # noqa: BLE001 - the banner is a courtesy: the page itself goes on
+        state.worker_notice = (now - REREAD_AFTER + RETRY_AFTER, None)
         return None
     state.worker_notice = (now, notice)
     return notice

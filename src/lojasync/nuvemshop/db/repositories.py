@@ -355,5 +355,10 @@ class PeriodicRunRepository:
             .values(last_run_at=now),
             insert(periodic_runs).values(name=name, last_run_at=now))
 
+    def stamp(self, name: str, now: datetime) -> None:
+        """Row `name` holds `now`, whatever it held (a heartbeat: the latest writer's time)."""
+        _take_or_create(self.session, update(periodic_runs).where(periodic_runs.c.name == name).values(last_run_at=now),
+                        insert(periodic_runs).values(name=name, last_run_at=now))
+
     def last_run(self, name: str) -> datetime | None:
         return self.session.scalar(select(periodic_runs.c.last_run_at).where(periodic_runs.c.name == name))

@@ -12,41 +12,54 @@ from lojasync.nuvemshop.services.lgpd.exports import purge_exports
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
 
-# The minute's round every consumer schedules (`entrypoints.tasks`): the time a worker last ran it is the
-# heartbeat of the workers, in the database every process reads.
-HOUSEKEEPING = "housekeeping"
-# Three rounds missed: a worker restarting, or a round late behind a long task, stays under it.
+HOUSEKEEPING = "housekeeping"   # the minute's round every consumer schedules (`entrypoints.tasks`)
+# Every running consumer (each `worker`, each `serve` with its worker) writes its time here every HEARTBEAT_EVERY,
+# from a thread of its own: the round itself waits in the queue behind the tasks, and a worker busy with two long
+# drains on Black Friday would read as a dead one (review).
+HEARTBEAT = "worker-heartbeat"
+HEARTBEAT_EVERY = timedelta(seconds=30)
+# Six beats missed: a worker restarting stays under it.
 WORKER_SILENT_AFTER = timedelta(minutes=3)
+
+
+def record_heartbeat(uow: ConnectorUnitOfWork, now: datetime) -> None:
+    """A consumer of this process is running now."""
+    with uow:
+        uow.periodic_runs.stamp(HEARTBEAT, now)
+        uow.commit()
 
 
 @dataclass(frozen=True)
 class WorkerSilence:
-    """No worker has run the minute's round for a while (stopped, or too busy for it): webhooks are still recorded
-    by `serve`, but nothing imports them, reconciles the stores, settles NF-e awaiting SEFAZ or sends a queued
-    cancellation. `last_round_at` None: no worker has ever run it, with a store connected `since`."""
+    """No worker has given a sign of life for a while: webhooks are still recorded by `serve`, but nothing imports
+    them, reconciles the stores, settles NF-e awaiting SEFAZ or sends a queued cancellation. `last_beat_at` None: no
+    worker ever ran, with a store connected `since`."""
 
-    last_round_at: datetime | None
+    last_beat_at: datetime | None
     since: datetime
 
     def text(self, now: datetime) -> str:
-        when = (f"há {elapsed_words(now - self.since)}" if self.last_round_at is not None
-                else f"desde que a primeira loja foi conectada, há {elapsed_words(now - self.since)}")
-        return (f"Nenhum worker do lojasync dá sinal {when} (parado, ou sem folga para a rotina de cada minuto): "
-                "os webhooks da loja seguem guardados, mas nenhum pedido é importado, nenhuma NF-e aguardando a SEFAZ "
-                "é conferida e nenhum cancelamento guardado é enviado até um worker voltar. Confira se o worker está "
-                "no ar (ou o serviço do lojasync, quando o worker roda nele) e reinicie-o")
+        when = (f"há {elapsed_words(now - self.since)}" if self.last_beat_at is not None
+                else f"desde que a loja foi conectada, há {elapsed_words(now - self.since)}")
+        return (f"Nenhum worker do lojasync está no ar {when}: os webhooks da loja seguem guardados, mas nenhum "
+                "pedido é importado, nenhuma NF-e aguardando a SEFAZ é conferida e nenhum cancelamento guardado é "
+                "enviado até um worker voltar. Confira se o worker está no ar (ou o serviço do lojasync, quando o "
+                "worker roda nele) e reinicie-o")
 
 
 def worker_silence(uow: ConnectorUnitOfWork, now: datetime) -> WorkerSilence | None:
-    """Whether the workers are silent now (see WorkerSilence); None when a worker ran the round lately, or when no
-    store was connected long enough ago for one to have run it."""
+    """Whether the workers are silent now (see WorkerSilence); None while one beats, and while no store is active
+    (connected, enabled) since long enough for a worker to have started: with none, a stopped worker leaves nothing
+    undone (review: the banner stayed for ever after the last store was removed)."""
     with uow:
-        last = uow.periodic_runs.last_run(HOUSEKEEPING)
-        if last is not None:
-            return WorkerSilence(last, last) if now - last > WORKER_SILENT_AFTER else None
         connected = [s.created_at for s in uow.stores.list() if s.active and s.created_at is not None]
+        last = uow.periodic_runs.last_run(HEARTBEAT) if connected else None
     first = min(connected, default=None)
-    return WorkerSilence(None, first) if first is not None and now - first > WORKER_SILENT_AFTER else None
+    if first is None or now - first <= WORKER_SILENT_AFTER:
+        return None
+    if last is None:
+        return WorkerSilence(None, first)
+    return WorkerSilence(last, last) if now - last > WORKER_SILENT_AFTER else None
 
 
 def elapsed_words(delta: timedelta) -> str:
