@@ -734,3 +734,30 @@ def test_receivables_list_filters_by_the_day_the_money_came_in(lojasync, order_n
         f"Nenhuma conta a receber em aberto recebida até {today}.")
     assert "Período invertido: --received-from" in lojasync("receivables", "list", "--received-from", tomorrow,
                                                             "--received-to", today, expect=2)
+
+
+def test_a_queued_cancellation_is_withdrawn_from_the_terminal(lojasync, app, order_number, monkeypatch):
+    """The wrong NF-e cancelled while SEFAZ was down: `invoices show` says the request can still be taken back, and
+    `invoices withdraw-cancel` takes it back before the worker sends it."""
+    from lojasync.entrypoints.cli import invoices, order_processing
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+    with BackgroundSefaz() as server:
+        _company_issuing_to(lojasync, monkeypatch, server, timeout=2)
+        monkeypatch.setattr(invoices, "sefaz_for", order_processing.sefaz_for)   # the same simulator
+        (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))
+        server.simulator.set_switches(out_of_service="109")
+        queued = " ".join(lojasync("invoices", "cancel", str(created["id"]), "--reason",
+                                   "Cliente desistiu da compra antes do envio", expect=75).split())
+        assert "o pedido ficou guardado e o lojasync o envia sozinho" in queued
+        shown = " ".join(lojasync("invoices", "show", str(created["id"])).split())
+        assert ("A SEFAZ não recebeu este pedido: ainda dá para retirá-lo, antes que o lojasync o envie "
+                f"(lojasync invoices withdraw-cancel {created['id']}).") in shown
+        withdrawn = " ".join(lojasync("invoices", "withdraw-cancel", str(created["id"])).split())
+        assert withdrawn == ("Pedido de cancelamento da NF-e nº 1 retirado: nada será enviado à SEFAZ, e ela segue "
+                             "autorizada.")
+        again = " ".join(lojasync("invoices", "withdraw-cancel", str(created["id"]), expect=1).split())
+        assert "sem pedido de cancelamento guardado" in again
+        server.simulator.reset_switches()
+    shown = json.loads(lojasync("invoices", "show", str(created["id"]), "--format", "json"))
+    assert shown["status"] == "authorised" and shown["cancel_requested_at"] is None

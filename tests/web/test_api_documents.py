@@ -193,6 +193,7 @@ def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusa
     assert "recusou" not in body["erro"] and "tenta de novo a cada 5 minutos" in body["resolucao"]
     pending = api.get(f"/api/v1/invoices/{invoice['id']}").json()
     assert pending["status"] == "authorised" and pending["cancel_requested_at"] is not None
+    assert pending["cancel_withdrawable"] is True
     assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
     simulator.simulator.reset_switches()
@@ -200,6 +201,24 @@ def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusa
     assert again.status_code == 200, again.text
     assert again.json()["invoice"]["status"] == "cancelled"
     assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
+
+
+def test_a_queued_cancellation_is_withdrawn_through_the_api(app, api, simulator):
+    number = imported(app, 2100000007)
+    invoice = api.post(f"/api/v1/orders/{number}/nfe").json()
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()["invoice"]["status"] == "authorised"
+    simulator.simulator.set_switches(out_of_service="108")
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON}).status_code == 202
+    simulator.simulator.reset_switches()
+    withdrawn = api.post(f"/api/v1/invoices/{invoice['id']}/withdraw-cancel")
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "authorised" and withdrawn.json()["cancel_requested_at"] is None
+    again = api.post(f"/api/v1/invoices/{invoice['id']}/withdraw-cancel")
+    assert again.status_code == 409 and again.json()["codigo"] == "fiscal.state_refused"
+    order = api.get(f"/api/v1/orders/{number}").json()
+    (entry,) = [e for e in order["history"] if e["event"] == "invoice_cancel_withdrawn"]
+    assert "retirado antes de chegar à SEFAZ" in entry["message"]
+    assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 
 def test_a_number_in_the_address_that_is_not_plain_digits_acts_on_nothing(app, api):

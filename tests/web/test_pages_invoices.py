@@ -96,6 +96,29 @@ def test_sefaz_failing_a_cancellation_is_not_told_as_a_wrong_justification(app, 
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 
+def test_a_queued_cancellation_is_withdrawn_from_the_nfes_page(app, logged_in, store_id, company, sefaz):
+    """The wrong NF-e cancelled while SEFAZ was down: the page offers to take the request back before it goes."""
+    logged_in.store_id = store_id
+    number, url = authorised(app, logged_in, 2300000013)
+    sefaz.set_switches(out_of_service="109")
+    assert post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio"
+                ).status_code == 503
+    page = logged_in.get(url).text
+    assert f'action="{url}/retirar-cancelamento"' in page and "Retirar pedido de cancelamento" in page
+    withdrawn = post(logged_in, url, f"{url}/retirar-cancelamento")
+    assert withdrawn.status_code == 303
+    text = text_of(logged_in.get(url).text)
+    assert "Pedido de cancelamento da NF-e nº 1 retirado: nada será enviado à SEFAZ, e ela segue autorizada." in text
+    assert "Cancelamento pedido em" not in text and "Retirar pedido de cancelamento" not in text
+    sefaz.reset_switches()
+    # From a page opened before (the form kept): said, not an error page.
+    again = post(logged_in, url, f"{url}/retirar-cancelamento")
+    assert again.status_code == 409
+    words = text_of(again.text)
+    assert "Pedido de cancelamento não retirado" in words and "sem pedido de cancelamento guardado" in words
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1} and receivables(app, number) == [("160.00", "open")]
+
+
 def test_a_cancellation_refused_for_the_nfes_uf_shows_sefazs_code_and_who_can_fix_it(app, logged_in, store_id,
                                                                                         company, sefaz):
     """250 ("UF diverge da UF autorizadora"): the event reached an authoriser that does not serve the NF-e's UF.

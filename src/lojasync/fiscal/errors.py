@@ -493,6 +493,19 @@ class CancellationQueued(LojasyncError):
     retryable = True
 
 
+class CancellationMayBeAtSefaz(LojasyncError):
+    """A person asked to withdraw a pending cancellation one send of which may have reached SEFAZ (in flight, its
+    answer lost): SEFAZ may hold it registered, and a registered cancellation cannot be taken back."""
+
+    code = "fiscal.cancellation_may_be_at_sefaz"
+    message_template = ("O pedido de cancelamento da NF-e nº {number} não pode ser retirado agora: o último envio à "
+                        "SEFAZ ainda está em curso ou ficou sem resposta, e ela pode tê-lo registrado.")
+    resolution_template = ("O lojasync consulta a NF-e na SEFAZ pela chave: se ela não recebeu o cancelamento e "
+                           "continua fora do ar, o pedido volta a ficar só guardado e pode ser retirado; se ela "
+                           "responde, ele é enviado. Se a SEFAZ registrar o cancelamento, a NF-e fica cancelada, com o "
+                           "estoque devolvido: gere outra NF-e (ou uma venda simples) para a venda.")
+
+
 class CancellationUnanswered(LojasyncError):
     code = "fiscal.cancellation_unanswered"
     message_template = "SEFAZ não respondeu ao cancelamento da NF-e nº {number} ({reason})."

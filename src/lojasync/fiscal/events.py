@@ -194,6 +194,17 @@ class InvoiceCancellationQueued(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceCancellationWithdrawn(DocumentEvent):
+    """A cancellation kept for the worker (SEFAZ never got it), withdrawn by a person before it went: the NF-e stays
+    authorised, nothing moved, and nothing will be sent."""
+
+    history_type = HistoryType.INVOICE_CANCEL_WITHDRAWN
+    number: int
+    series: int
+    justification: str   # the request's, as it would have gone
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceSefazDown(DocumentEvent):
     """SEFAZ answered a person's send (or the worker's first) "out of service" (108/109): it took nothing, and the
     NF-e awaits SEFAZ, sent again by the worker (review: the history still read "gerada (ainda não transmitida)")."""

@@ -21,11 +21,12 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from lojasync.fiscal.documents import DocumentKind, DocumentLine
-from lojasync.fiscal.errors import DocumentStateRefused
+from lojasync.fiscal.errors import CancellationMayBeAtSefaz, DocumentStateRefused
 from lojasync.fiscal.events import (
     InvoiceAuthorised,
     InvoiceCancellationQueued,
     InvoiceCancellationRefused,
+    InvoiceCancellationWithdrawn,
     InvoiceCancelled,
     InvoiceCancelledElsewhere,
     InvoiceDenied,
@@ -155,6 +156,10 @@ class Invoice(Aggregate):
     cancel_requested_by_name: str | None
     cancel_reason: str | None
     cancel_asked_at: datetime | None       # the worker's last query by key about it was enqueued then
+    # A send of the request began then and SEFAZ may have it (in flight, its answer lost, a process killed): None
+    # once every send is known not to have reached SEFAZ (no connection, out of service), and only then may a person
+    # withdraw the request (`withdraw_cancel`): SEFAZ may hold a cancellation nobody can take back.
+    cancel_sending_at: datetime | None
     # Authorised: when the worker next asks SEFAZ by key whether it still stands (`SEFAZ_CHECKS`); None: no more.
     sefaz_check_due_at: datetime | None
     found_cancelled: bool   # authorised here, found cancelled at SEFAZ by another program: reversed here
@@ -538,6 +543,42 @@ class Invoice(Aggregate):
         self.cancel_requested_at, self.cancel_reason = when, reason[:255]
         self.cancel_requested_by, self.cancel_requested_by_name = actor.value, actor_name(actor)
         self.cancel_asked_at = None
+        self.cancel_sending_at = when
+
+    def cancel_sending(self, requested_at: datetime, when: datetime) -> bool:
+        """The worker is about to send the pending request (SEFAZ, asked by key, never got it): from now until its
+        outcome is known, it may reach SEFAZ. False when that request was settled or replaced meanwhile."""
+        if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at != requested_at:
+            return False
+        self.cancel_sending_at = when
+        return True
+
+    def cancel_not_received(self, requested_at: datetime) -> None:
+        """The last send of the request (`requested_at`) is known not to have reached SEFAZ (no connection, or
+        SEFAZ out of service): a person may withdraw it until the next send."""
+        if self.cancel_requested_at == requested_at:
+            self.cancel_sending_at = None
+
+    @property
+    def cancel_withdrawable(self) -> bool:
+        """A pending request no send of which can have reached SEFAZ (see `cancel_sending_at`)."""
+        return (self.status is InvoiceStatus.AUTHORISED and self.cancel_requested_at is not None
+                and self.cancel_sending_at is None)
+
+    def withdraw_cancel(self, order, actor: Who) -> bool:
+        """A person takes back the pending request before it goes (the wrong NF-e, cancelled while SEFAZ was down):
+        cleared, with what the order was flagged for about it, and said in the history. False when nothing is
+        pending (a double click: settled already); refused while a send may have reached SEFAZ."""
+        if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at is None:
+            return False
+        if self.cancel_sending_at is not None:
+            raise CancellationMayBeAtSefaz(number=self.number, since=self.cancel_sending_at)
+        justification = self.cancel_reason or ""
+        self._cancel_request_over()
+        self._settled(order, NOT_CANCELLED)
+        self.record(InvoiceCancellationWithdrawn(order=order, actor=actor, justification=justification,
+                                                 **self._ids()))
+        return True
 
     def cancel_asking(self, when: datetime, asked_before: datetime | None = None) -> bool:
         """The worker enqueues a query by key about the pending cancellation: left out of its next rounds for the
@@ -619,7 +660,7 @@ class Invoice(Aggregate):
             self.record(InvoiceUnanswered(order=order, actor=actor, reason=reason[:300], **self._ids()))
 
     def _cancel_request_over(self) -> None:
-        self.cancel_requested_at = self.cancel_reason = self.cancel_asked_at = None
+        self.cancel_requested_at = self.cancel_reason = self.cancel_asked_at = self.cancel_sending_at = None
         self.cancel_requested_by = self.cancel_requested_by_name = None
 
     def discard(self, order, actor: Who, when: datetime, reason: str | None = None) -> None:

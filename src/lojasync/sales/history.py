@@ -131,6 +131,7 @@ class HistoryType(StrEnum):
     INVOICE_CANCEL_NOT_REGISTERED = "invoice_cancel_not_registered"
     INVOICE_CANCEL_REFUSED = "invoice_cancel_refused"
     INVOICE_CANCEL_QUEUED = "invoice_cancel_queued"
+    INVOICE_CANCEL_WITHDRAWN = "invoice_cancel_withdrawn"
     INVOICE_UNANSWERED = "invoice_unanswered"
     INVOICE_SEFAZ_DOWN = "invoice_sefaz_down"
     SALE_GENERATED = "sale_generated"

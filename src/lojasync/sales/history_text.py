@@ -224,6 +224,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"Cancelamento da NF-e {_invoice(p)} pedido (motivo: {p.get('justification')}) e guardado: a SEFAZ não o "
         f"recebeu agora ({p.get('problem')}). O lojasync o envia sozinho quando ela responder, até 24 horas depois "
         "da autorização; até lá a NF-e segue autorizada, com estoque e contas a receber como estavam."),
+    HistoryType.INVOICE_CANCEL_WITHDRAWN: lambda p, n: (
+        f"Pedido de cancelamento da NF-e {_invoice(p)} retirado antes de chegar à SEFAZ (motivo que iria: "
+        f"{p.get('justification')}): nada será enviado, e a NF-e segue autorizada, com estoque e contas a receber "
+        "como estavam."),
     HistoryType.INVOICE_SEFAZ_DOWN: lambda p, n: (
         f"SEFAZ fora do ar ao transmitir a NF-e {_invoice(p)} ({p.get('code')} - {p.get('reason')}): ela não foi "
         "registrada e aguarda a SEFAZ; o lojasync a transmite de novo sozinho, ou transmita-a quando a SEFAZ voltar."),
@@ -360,6 +364,7 @@ TYPE_LABELS = {
     HistoryType.INVOICE_CANCEL_NOT_REGISTERED: "cancelamento não registrado",
     HistoryType.INVOICE_CANCEL_REFUSED: "cancelamento não feito",
     HistoryType.INVOICE_CANCEL_QUEUED: "cancelamento na fila",
+    HistoryType.INVOICE_CANCEL_WITHDRAWN: "cancelamento retirado",
     HistoryType.INVOICE_UNANSWERED: "NF-e sem resposta da SEFAZ",
     HistoryType.INVOICE_SEFAZ_DOWN: "SEFAZ fora do ar",
     HistoryType.SALE_GENERATED: "venda simples gerada",

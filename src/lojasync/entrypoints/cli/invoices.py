@@ -42,7 +42,7 @@ from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.effect_words import done_words, undone_words
-from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, withdraw_cancellation
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
@@ -98,6 +98,9 @@ def print_invoice(invoice: InvoiceView) -> None:
                       "registrado na SEFAZ. O lojasync consulta a NF-e pela chave a cada 5 minutos e registra o "
                       "resultado; se a SEFAZ não tiver recebido o pedido, ele o envia sozinho (a SEFAZ só o aceita "
                       "até 24 horas depois da autorização). Até lá a NF-e segue autorizada.", highlight=False)
+        if invoice.cancel_withdrawable:
+            console.print("A SEFAZ não recebeu este pedido: ainda dá para retirá-lo, antes que o lojasync o envie "
+                          f"(lojasync invoices withdraw-cancel {invoice.id}).", highlight=False)
     if invoice.status == "cancelled":
         justification = escape(invoice.cancel_justification or "")
         console.print(f"Cancelada em {formats.when(invoice.cancelled_at)}: {justification}", highlight=False)
@@ -221,6 +224,19 @@ def cancel(
         console.print(f"NF-e nº {invoice.number} cancelada: {words}.", highlight=False)
         print_refund_check_hint("nfe", str(invoice.id), invoice.order_number)
         print_erasure_still_pending(invoice.order_number)
+
+
+@app.command("withdraw-cancel")
+@friendly_errors
+def withdraw_cancel(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Retira um pedido de cancelamento guardado (a SEFAZ fora do ar) antes que o lojasync o envie."""
+    app_ = container()
+    invoice = withdraw_cancellation(app_.uow(), invoice_id, terminal_person())
+    if fmt is OutputFormat.JSON:
+        print_json({**invoice.to_dict(), "changed": True})
+        return
+    console.print(f"Pedido de cancelamento da NF-e nº {invoice.number} retirado: nada será enviado à SEFAZ, e ela "
+                  f"segue {invoice.status_label}.", highlight=False)
 
 
 @app.command("xml")

@@ -124,7 +124,9 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         # SEFAZ took nothing now (never reached, or out of service): the request stays, and the worker sends it when
         # SEFAZ answers (asking first by key, in case an earlier request's answer was lost), within the 24 hours
         # SEFAZ gives: an operator cannot watch SEFAZ come back, and the deadline runs all the same.
-        raise _queued(uow, invoice_id, requested_at, number, deadline, exc, now()) from exc
+        # Withdrawable from now on, unless an earlier request SEFAZ could not be asked about may be there.
+        raise _queued(uow, invoice_id, requested_at, number, deadline, exc, now(),
+                      received_nothing=not earlier) from exc
     except (CancellationRefused, SefazConfigurationError) as exc:
         if not earlier:
             # SEFAZ answered with a code, or its TLS refused the certificate before it read anything: nothing is
@@ -167,8 +169,10 @@ def cancellation_deadline(invoice: Invoice | InvoiceView) -> datetime | None:
 
 
 def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, number: int,
-            deadline: datetime | None, exc: LojasyncError, moment: datetime) -> CancellationQueued:
-    """The request kept for the worker, said in the order's history; the error that tells the person so."""
+            deadline: datetime | None, exc: LojasyncError, moment: datetime,
+            received_nothing: bool) -> CancellationQueued:
+    """The request kept for the worker, said in the order's history; the error that tells the person so.
+    `received_nothing`: SEFAZ has no send of it (a person may withdraw it now)."""
     why = (f"{exc.params['status']} - {exc.params['reason']}" if "status" in exc.params
            else exc.params.get("reason") or exc.message.rstrip("."))
     try:
@@ -176,9 +180,13 @@ def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, 
             invoice = _invoice(uow, invoice_id)
             order = uow.orders.get(invoice.order_id, for_update=True)
             if invoice.cancel_requested_at == requested_at and invoice.cancel_queued(order, why):
+                if received_nothing:
+                    invoice.cancel_not_received(requested_at)
                 uow.commit()
     except WriteConflict:
-        pass   # only the history's entry is lost: the request is on the NF-e, committed before the send
+        # Only the history's entry is lost, and the request counts as maybe sent (not withdrawable) until the
+        # worker's query by key: the request is on the NF-e, committed before the send.
+        pass
     if deadline is not None and moment >= deadline:
         # review: it said the worker would try "até" a time already gone; SEFAZ will refuse it (501) when it gets it.
         return CancellationQueued(
@@ -363,11 +371,22 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         reason, requester = invoice.cancel_reason or "", invoice.cancel_requester
         signed = _signed_event(invoice, company, certificate, reason, now())
         uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
+        # Committed before the send: a person withdrawing the request from now on is refused, since it may reach
+        # SEFAZ (withdrawn before this, the request is gone and nothing is sent).
+        invoice.cancel_sending(requested_at, now())
+        uow.commit()
     try:
         with sefaz.gateway(uf, environment, certificate) as gateway:
             answer, proc = _send(gateway, signed, key, number)
     except (CancellationNotSent, CancellationNotProcessed) as exc:
-        return CancellationSettled(undecided=exc.message)   # still pending: the next round sends it again
+        # Still pending: the next round sends it again; SEFAZ has nothing of it, so it may be withdrawn meanwhile.
+        try:
+            with uow:
+                _invoice(uow, invoice_id).cancel_not_received(requested_at)
+                uow.commit()
+        except WriteConflict:
+            pass   # it stays counted as maybe sent until the next round's query by key
+        return CancellationSettled(undecided=exc.message)
     except CancellationRefused as exc:   # e.g. past the deadline (501): sent again, the same refusal
         with uow:
             invoice = _invoice(uow, invoice_id)
@@ -377,6 +396,23 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         return CancellationSettled(refused_by_sefaz=exc.message)
     _, changed = _record_through_conflicts(uow, invoice_id, answer, proc, reason, requester, now)
     return CancellationSettled(cancelled=changed, sent=True)
+
+
+def withdraw_cancellation(uow: ProcessingUnitOfWork, invoice_id: int, actor: Who = Actor.OPERATOR) -> InvoiceView:
+    """Take back a cancellation kept for the worker before it goes (the wrong NF-e, cancelled while SEFAZ was down):
+    nothing is sent, and the NF-e stays authorised. Refused once a send of it may have reached SEFAZ
+    (`fiscal.cancellation_may_be_at_sefaz`), and when nothing is pending."""
+    with uow:
+        invoice = _invoice(uow, invoice_id)
+        order = uow.orders.get(invoice.order_id, for_update=True)
+        if invoice.status is not InvoiceStatus.AUTHORISED or invoice.cancel_requested_at is None:
+            status = (f"{invoice.status.label}, sem pedido de cancelamento guardado"
+                      if invoice.status is InvoiceStatus.AUTHORISED else invoice.status.label)
+            raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=status,
+                                       what="retirar um pedido de cancelamento")
+        invoice.withdraw_cancel(order, actor)
+        uow.commit()
+        return invoice_view(invoice, order)
 
 
 def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, str | None]:

@@ -83,6 +83,8 @@ class InvoiceView:
     # Authorised here, then found cancelled at SEFAZ by another program (the worker's query after the deadlines):
     # cancelled here as lojasync's own cancellations are, stock back and open receivables cancelled.
     found_cancelled: bool = False
+    # The pending cancellation can be withdrawn: no send of it can have reached SEFAZ (`Invoice.cancel_sending_at`).
+    cancel_withdrawable: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,7 +153,7 @@ def invoice_view(invoice: Invoice, order) -> InvoiceView:
                        list(invoice.lines_data), invoice.sent_at,
                        invoice.cancel_requested_at if invoice.status is InvoiceStatus.AUTHORISED else None,
                        invoice.cancelled_at if discarded else None, invoice.cancelled_elsewhere,
-                       invoice.cancel_protocol, invoice.found_cancelled)
+                       invoice.cancel_protocol, invoice.found_cancelled, invoice.cancel_withdrawable)
 
 
 T = TypeVar("T")

@@ -31,7 +31,7 @@ from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.finance.views import to_check_of
 from lojasync.fiscal.errors import CancellationQueued
 from lojasync.fiscal.invoices import InvoiceStatus
-from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, withdraw_cancellation
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import Sefaz, approve_invoice
 from lojasync.fiscal.services.views import InvoiceView, counted_invoices, show_invoice
@@ -125,6 +125,10 @@ class InvoiceOut(ApiModel):
         "Cancelamento pedido e ainda não registrado: a SEFAZ é consultada pela chave a cada 5 minutos e, se não o "
         "tiver recebido (fora do ar, sem conexão), ele é enviado de novo pelo lojasync (a SEFAZ só o aceita até 24 "
         "horas depois da autorização)."))
+    cancel_withdrawable: bool = Field(default=False, description=(
+        "O cancelamento pedido pode ser retirado (POST /api/v1/invoices/{id}/withdraw-cancel): nenhum envio dele "
+        "pode ter chegado à SEFAZ (sem conexão, ou ela fora de serviço). Falso enquanto um envio está em curso ou "
+        "ficou sem resposta."))
     sent_at: datetime | None = Field(default=None, description=(
         "A última vez que foi marcada para envio à SEFAZ: aguardando a SEFAZ, ela não é enviada de novo (nem "
         "consultada) antes de 5 minutos depois disso."))
@@ -230,6 +234,15 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
                if changed and invoice.status == "cancelled" else None)
     return InvoiceChange(invoice=invoice_out(invoice), changed=changed, receivables_to_check=to_check,
                          personal_data_erasure_pending=erasure)
+
+
+@router.post("/{invoice_id}/withdraw-cancel", response_model=InvoiceOut,
+             summary="Retira um cancelamento guardado (a SEFAZ não o recebeu) antes que o worker o envie")
+def withdraw_cancel(invoice_id: Id, app: Container = Depends(container),
+                    who: Person = Depends(api_person)) -> InvoiceOut:
+    """409 `fiscal.cancellation_may_be_at_sefaz` quando um envio pode ter chegado à SEFAZ (em curso, ou sem
+    resposta), e `fiscal.state_refused` quando não há pedido guardado."""
+    return invoice_out(withdraw_cancellation(app.uow(), invoice_id, who))
 
 
 @router.get("/{invoice_id}/xml", response_class=Response, summary="O XML (nfeProc quando autorizada)",

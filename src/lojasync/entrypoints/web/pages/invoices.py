@@ -24,7 +24,11 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
 from lojasync.fiscal.nfe_voids import VoidReasonInvalid
 from lojasync.fiscal.services.effect_words import done_words, undone_words
-from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, cancellation_deadline
+from lojasync.fiscal.services.invoice_cancellation import (
+    cancel_invoice,
+    cancellation_deadline,
+    withdraw_cancellation,
+)
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import SENDING_WINDOW, approve_invoice
 from lojasync.fiscal.services.number_gaps import (
@@ -167,7 +171,8 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
         # was offered, then refused).
         "transmittable": invoice.status in TRANSMITTABLE and invoice.rejection_code not in NUMBER_SPENT_AT_SEFAZ,
         "discardable": invoice.status in DISCARDABLE, "action_error": None, "cancel_error": None,
-        "justificativa": "", "justificativa_error": None, "number_voids": voids, "void_error": None,
+        "withdraw_error": None, "justificativa": "", "justificativa_error": None, "number_voids": voids,
+        "void_error": None,
         "voidable_here": environment_now == invoice.environment, "gap_notes": GAP_NOTES,
         "cancel_deadline": cancellation_deadline(invoice),
         "now": now(request),
@@ -301,6 +306,18 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
         pending = erasure_still_pending(container.read_uow(), invoice.order_number)
         if pending is not None:   # the cancellation stands; the erasure it owed waits (LGPD)
             flash(request, f"Pedido {invoice.order_number}: {pending}", "warning")
+    return redirect(request, f"/nfe/{invoice_id}")
+
+
+@router.post("/nfe/{invoice_id}/retirar-cancelamento", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def invoice_withdraw_cancel(request: Request, invoice_id: PageId) -> Response:
+    """Take back a cancellation kept for the worker (SEFAZ never got it) before it goes (`invoices withdraw-cancel`)."""
+    try:
+        invoice = withdraw_cancellation(request.app.state.container.uow(), invoice_id, page_person(request))
+    except LojasyncError as exc:
+        return _invoice_page(request, invoice_id, error_status(exc), withdraw_error=exc)
+    flash(request, f"Pedido de cancelamento da NF-e nº {invoice.number} retirado: nada será enviado à SEFAZ, e ela "
+                   f"segue {invoice.status_label}.", "success")
     return redirect(request, f"/nfe/{invoice_id}")
 
 
