@@ -107,6 +107,7 @@ def invoice(
             _print_held(held)
             _print_awaiting(earlier)
             _print_unsent(unsent)
+        _still_awaiting(earlier)
         return
     sefaz = sefaz_for(app_.settings)
     seen: list[BatchItem] = []   # as each order finishes: what a stopped run still reports
@@ -166,6 +167,14 @@ def invoice(
         # 70 when a bug stood in the way of any order (its line names the reference), as for a command it stops.
         bug = any(i.refusal is not None and i.refusal.code == UNEXPECTED for i in failed)
         raise typer.Exit(EXIT_UNEXPECTED if bug else EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
+    _still_awaiting(earlier)
+
+
+def _still_awaiting(earlier: list[InvoiceView]) -> None:
+    """75, as for this run's own NF-e left awaiting SEFAZ, when an earlier run's still await it (said in the
+    summary): a script running `--status confirmado` until it exits 0 saw 0 with them undecided (review)."""
+    if earlier:
+        raise typer.Exit(EXIT_TRY_AGAIN)
 
 
 def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat, earlier: list[InvoiceView],
