@@ -750,6 +750,7 @@ def test_a_queued_cancellation_is_withdrawn_from_the_terminal(lojasync, app, ord
         queued = " ".join(lojasync("invoices", "cancel", str(created["id"]), "--reason",
                                    "Cliente desistiu da compra antes do envio", expect=75).split())
         assert "o pedido ficou guardado e o lojasync o envia sozinho" in queued
+        assert f"No terminal: lojasync invoices withdraw-cancel {created['id']}" in queued
         shown = " ".join(lojasync("invoices", "show", str(created["id"])).split())
         assert ("A SEFAZ não recebeu este pedido: ainda dá para retirá-lo, antes que o lojasync o envie "
                 f"(lojasync invoices withdraw-cancel {created['id']}).") in shown

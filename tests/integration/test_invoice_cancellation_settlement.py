@@ -98,6 +98,15 @@ def after_the_window() -> datetime:
     return datetime.now(timezone.utc) + SENDING_WINDOW + timedelta(seconds=1)
 
 
+def sent_long_ago(app, invoice_id: int) -> None:
+    """The last send of the pending cancellation began before the sending window, as it has when the worker asks
+    (it claims a request only then): SEFAZ's "autorizada" now proves it never got there."""
+    with app.uow() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        invoice.cancel_sending_at -= SENDING_WINDOW + timedelta(seconds=1)
+        uow.commit()
+
+
 def authorised(app, sefaz, order_id: int) -> tuple[int, int]:
     number = imported(app, id=order_id, payment_status="paid")
     invoice = generate_invoice(app.uow(), app.cipher, number)
@@ -159,6 +168,9 @@ def test_a_cancellation_that_never_reached_sefaz_is_sent_by_the_worker_in_the_na
     assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None
     assert cancelled_at_sefaz(simulator, invoice_id, app) == []
 
+    # Right away, the lost send may still be on its way: SEFAZ's "autorizada" proves nothing yet, nothing is sent.
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id) == NOTHING
+    sent_long_ago(app, invoice_id)
     settled = settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id)
     assert settled.cancelled and settled.sent
     (event,) = cancelled_at_sefaz(simulator, invoice_id, app)
@@ -730,6 +742,7 @@ def test_a_second_send_refused_after_sefaz_said_the_earlier_never_reached_it_lea
     number, invoice_id = authorised(app, sefaz, 2000000513)
     with pytest.raises(CancellationUnanswered):
         cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA)
+    sent_long_ago(app, invoice_id)   # past the window: it cannot still be on its way
     simulator.simulator.set_switches(reject_with="250")
     with pytest.raises(CancellationRefused):
         cancel_invoice(app.uow(), app.cipher, sefaz, invoice_id, "Segundo pedido de cancelamento", Person("Bia"))

@@ -34,6 +34,7 @@ from tests.integration.test_invoice_cancellation_settlement import (  # noqa: F4
     authorised,
     cancelled_at_sefaz,
     history,
+    sent_long_ago,
     switches_off,
     wrapping,
 )
@@ -62,9 +63,13 @@ def test_a_queued_cancellation_withdrawn_is_never_sent(app, sefaz, simulator, ho
     number, invoice_id = authorised(app, sefaz, 2000000601)
     if how == "out_of_service":
         simulator.simulator.set_switches(out_of_service="108")
-    with pytest.raises(CancellationQueued):
+    with pytest.raises(CancellationQueued) as queued:
         cancel_invoice(app.uow(), app.cipher, NOWHERE if how == "unreachable" else sefaz, invoice_id, REASON, ANA)
     assert show_invoice(app.uow(), invoice_id).cancel_withdrawable
+    # Said where the person reads that it was kept (review: only `invoices show` said it).
+    assert queued.value.resolution.endswith("Cancelou a NF-e errada? Retire o pedido antes que ele seja enviado "
+                                            "(Retirar pedido de cancelamento, na página da NF-e).")
+    assert queued.value.terminal_commands == (f"lojasync invoices withdraw-cancel {invoice_id}",)
 
     kept = withdraw_cancellation(app.uow(), invoice_id, BRUNO)
     assert kept.status == "authorised" and kept.cancel_requested_at is None and not kept.cancel_withdrawable
@@ -102,7 +107,9 @@ def test_a_request_whose_answer_was_lost_cannot_be_withdrawn_until_sefaz_says_it
                                      "registrado.")
     assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None
 
-    # The worker asks by key: authorised there (it never got it); its own send is refused a connection.
+    # The worker asks by key past the window: authorised there (it never got it); its own send is refused a
+    # connection.
+    sent_long_ago(app, invoice_id)
     settled = settle_cancellation(app.uow(), app.cipher, wrapping(sefaz, CannotSend), invoice_id)
     assert not settled.cancelled and "nada foi enviado" in settled.undecided
     assert show_invoice(app.uow(), invoice_id).cancel_withdrawable
@@ -146,8 +153,89 @@ def test_an_earlier_request_sefaz_could_not_be_asked_about_keeps_a_queued_send_f
     _, invoice_id = authorised(app, sefaz, 2000000604)
     with pytest.raises(CancellationUnanswered):
         cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA)
+    with pytest.raises(CancellationQueued) as queued:
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    assert not show_invoice(app.uow(), invoice_id).cancel_withdrawable
+    assert "Retire o pedido" not in queued.value.resolution and not queued.value.terminal_commands
+    with pytest.raises(CancellationMayBeAtSefaz):
+        withdraw_cancellation(app.uow(), invoice_id, BRUNO)
+
+
+class Lost:
+    """The event reaches SEFAZ (registered there); its answer never comes back, nor any answer after it."""
+
+    def __init__(self, gateway) -> None:
+        self.gateway = gateway
+        self.gone = False
+
+    def query_nfe(self, key):
+        if self.gone:
+            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
+        return self.gateway.query_nfe(key)
+
+    def cancel(self, signed):
+        self.gateway.cancel(signed)
+        self.gone = True
+        raise SefazUnreachable(service="NFeRecepcaoEvento4", reason="tempo esgotado esperando a resposta")
+
+
+def test_a_person_cancelling_again_while_the_worker_sends_does_not_make_it_withdrawable(app, sefaz, simulator):
+    """review, reproduced: the person's query, while the worker's event was on its way, answered "autorizada"; their
+    own send refused a connection cleared the mark the worker's send had set, the request was withdrawn, and SEFAZ
+    registered the worker's event: authorised here with nothing pending, cancelled at SEFAZ."""
+    _, invoice_id = authorised(app, sefaz, 2000000605)
     with pytest.raises(CancellationQueued):
         cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    withdrawable = []
+
+    class PersonCancelsAgainMeanwhile(Lost):
+        def cancel(self, signed):
+            with pytest.raises(CancellationQueued):   # their query says "autorizada"; their send gets no connection
+                cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, CannotSend), invoice_id, REASON, BRUNO)
+            withdrawable.append(show_invoice(app.uow(), invoice_id).cancel_withdrawable)
+            return super().cancel(signed)
+
+    with pytest.raises(CancellationUnanswered):   # the worker's answer lost: SEFAZ has it registered
+        settle_cancellation(app.uow(), app.cipher, wrapping(sefaz, PersonCancelsAgainMeanwhile), invoice_id)
+    assert withdrawable == [False]
+    with pytest.raises(CancellationMayBeAtSefaz):
+        withdraw_cancellation(app.uow(), invoice_id, BRUNO)
+    assert len(cancelled_at_sefaz(simulator, invoice_id, app)) == 1
+    # Still pending: the worker's query past the window records what SEFAZ holds.
+    sent_long_ago(app, invoice_id)
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id).cancelled
+    assert show_invoice(app.uow(), invoice_id).status == "cancelled"
+
+
+def test_a_round_while_a_persons_send_is_on_its_way_sends_nothing(app, sefaz, simulator):
+    """review, reproduced: a settling task claimed earlier ran while the person's new send was on its way, heard
+    "autorizada", sent the request too, and its refused connection cleared the mark of the person's send, whose answer
+    was then lost: withdrawn, and registered at SEFAZ."""
+    _, invoice_id = authorised(app, sefaz, 2000000606)
+    with pytest.raises(CancellationQueued):
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    rounds = []
+
+    class WorkerRoundMeanwhile(Lost):
+        def cancel(self, signed):
+            rounds.append(settle_cancellation(app.uow(), app.cipher, wrapping(sefaz, CannotSend), invoice_id))
+            return super().cancel(signed)
+
+    with pytest.raises(CancellationUnanswered):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, WorkerRoundMeanwhile), invoice_id, REASON, BRUNO)
+    assert rounds == [NOTHING]   # neither sent nor settled: the person's send may be on its way
     assert not show_invoice(app.uow(), invoice_id).cancel_withdrawable
     with pytest.raises(CancellationMayBeAtSefaz):
         withdraw_cancellation(app.uow(), invoice_id, BRUNO)
+    assert len(cancelled_at_sefaz(simulator, invoice_id, app)) == 1
+
+
+def test_cancelling_again_during_the_outage_keeps_the_request_withdrawable(app, sefaz, simulator):
+    """review, reproduced: a second click (or a script's retry) while SEFAZ stayed out of reach counted the first,
+    never sent, as maybe at SEFAZ: the request could no longer be withdrawn, with a reason that was not true."""
+    _, invoice_id = authorised(app, sefaz, 2000000607)
+    for _ in range(2):
+        with pytest.raises(CancellationQueued):
+            cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+        assert show_invoice(app.uow(), invoice_id).cancel_withdrawable
+    assert withdraw_cancellation(app.uow(), invoice_id, BRUNO).cancel_requested_at is None

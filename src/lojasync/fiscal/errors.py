@@ -489,8 +489,20 @@ class CancellationQueued(LojasyncError):
     resolution_template = ("O lojasync tenta de novo a cada 5 minutos; a SEFAZ só aceita o cancelamento até {deadline} "
                            "(24 horas da autorização). Até ser registrado, a NF-e segue autorizada, com estoque e "
                            "contas a receber como estavam. Se a SEFAZ o recusar, ou se faltarem 3 horas para o fim do "
-                           "prazo sem registro, o pedido avisa.")
+                           "prazo sem registro, o pedido avisa.{withdrawal}")
     retryable = True
+
+    def __init__(self, message: str | None = None, *, withdrawable_id: int | None = None, **params) -> None:
+        # Withdrawable (SEFAZ has nothing of it): the person who cancelled the wrong NF-e reads how to take it back
+        # before it goes (review: only `invoices show` said it).
+        params.setdefault("withdrawal", WITHDRAWAL if withdrawable_id is not None else "")
+        super().__init__(message, **params)
+        if withdrawable_id is not None:
+            self.terminal_commands = (f"lojasync invoices withdraw-cancel {withdrawable_id}",)
+
+
+WITHDRAWAL = (" Cancelou a NF-e errada? Retire o pedido antes que ele seja enviado (Retirar pedido de cancelamento, na "
+              "página da NF-e).")
 
 
 class CancellationMayBeAtSefaz(LojasyncError):
@@ -500,10 +512,10 @@ class CancellationMayBeAtSefaz(LojasyncError):
     code = "fiscal.cancellation_may_be_at_sefaz"
     message_template = ("O pedido de cancelamento da NF-e nº {number} não pode ser retirado agora: o último envio à "
                         "SEFAZ ainda está em curso ou ficou sem resposta, e ela pode tê-lo registrado.")
-    resolution_template = ("O lojasync consulta a NF-e na SEFAZ pela chave: se ela não recebeu o cancelamento e "
-                           "continua fora do ar, o pedido volta a ficar só guardado e pode ser retirado; se ela "
-                           "responde, ele é enviado. Se a SEFAZ registrar o cancelamento, a NF-e fica cancelada, com o "
-                           "estoque devolvido: gere outra NF-e (ou uma venda simples) para a venda.")
+    resolution_template = ("Ele só volta a poder ser retirado se a SEFAZ, consultada pela chave depois de 5 "
+                           "minutos, disser que não o recebeu e o envio seguinte do lojasync também não chegar a ela; "
+                           "com a SEFAZ no ar, ele é enviado. Se a SEFAZ registrar o cancelamento, a NF-e fica "
+                           "cancelada, com o estoque devolvido: gere outra NF-e (ou uma venda simples) para a venda.")
 
 
 class CancellationUnanswered(LojasyncError):

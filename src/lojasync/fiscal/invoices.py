@@ -156,9 +156,12 @@ class Invoice(Aggregate):
     cancel_requested_by_name: str | None
     cancel_reason: str | None
     cancel_asked_at: datetime | None       # the worker's last query by key about it was enqueued then
-    # A send of the request began then and SEFAZ may have it (in flight, its answer lost, a process killed): None
-    # once every send is known not to have reached SEFAZ (no connection, out of service), and only then may a person
-    # withdraw the request (`withdraw_cancel`): SEFAZ may hold a cancellation nobody can take back.
+    # The latest send of the request began then, and SEFAZ may have one (in flight, its answer lost, a process
+    # killed): None once every send is known not to have reached SEFAZ, and only then may a person withdraw the
+    # request (`withdraw_cancel`): SEFAZ may hold a cancellation nobody can take back. A send that found it None (or
+    # learned, from SEFAZ asked past the sending window, that none before it got there) clears it when SEFAZ is known
+    # not to have it, unless another send began since (`cancel_not_received`): two senders (the worker, a person
+    # cancelling again) must not clear it for each other (review).
     cancel_sending_at: datetime | None
     # Authorised: when the worker next asks SEFAZ by key whether it still stands (`SEFAZ_CHECKS`); None: no more.
     sefaz_check_due_at: datetime | None
@@ -546,17 +549,18 @@ class Invoice(Aggregate):
         self.cancel_sending_at = when
 
     def cancel_sending(self, requested_at: datetime, when: datetime) -> bool:
-        """The worker is about to send the pending request (SEFAZ, asked by key, never got it): from now until its
-        outcome is known, it may reach SEFAZ. False when that request was settled or replaced meanwhile."""
+        """The worker is about to send the pending request, SEFAZ having said by key that none of its earlier sends
+        got there (all of them begun before the sending window): from now until its outcome is known, it may reach
+        SEFAZ. False when that request was settled or replaced meanwhile."""
         if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at != requested_at:
             return False
         self.cancel_sending_at = when
         return True
 
-    def cancel_not_received(self, requested_at: datetime) -> None:
-        """The last send of the request (`requested_at`) is known not to have reached SEFAZ (no connection, or
-        SEFAZ out of service): a person may withdraw it until the next send."""
-        if self.cancel_requested_at == requested_at:
+    def cancel_not_received(self, token: datetime) -> None:
+        """The send begun at `token` is known not to have reached SEFAZ (no connection, or SEFAZ out of service), and
+        none before it did: withdrawable, unless another send began since (its own mark stands)."""
+        if self.cancel_sending_at == token:
             self.cancel_sending_at = None
 
     @property

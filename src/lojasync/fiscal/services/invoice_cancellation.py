@@ -101,8 +101,11 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
         deadline = cancellation_deadline(invoice)
         reason = justification_sent(reason)   # kept as SEFAZ gets it
-        # An earlier request whose outcome was never recorded (its answer lost): SEFAZ may hold it registered.
-        earlier = invoice.cancel_requested_at is not None
+        # An earlier send of the pending request whose outcome is not known (in flight, its answer lost): SEFAZ may
+        # hold it registered. A request known not received (queued: SEFAZ out of reach or out of service) has none,
+        # and this send is the only one (review: a second click during the outage counted it as maybe sent).
+        previous = invoice.cancel_sending_at if invoice.cancel_requested_at is not None else None
+        earlier = previous is not None
         # Committed before the send: an outcome never recorded (a process killed, an answer lost, SEFAZ out of
         # reach) is settled by the worker asking SEFAZ by key, as an NF-e awaiting SEFAZ is, and sending it if
         # SEFAZ never got it.
@@ -118,7 +121,10 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
                 # The earlier request first: registered, it is recorded with no second event sent; SEFAZ saying the
                 # NF-e is authorised, it never got it, and this send is the only request there is.
                 found, absent = _earlier_request(gateway, key)
-                earlier = not absent
+                # "Autorizada" proves the earlier send never got there only once it cannot still be on its way
+                # (begun before the sending window): one in flight is not in SEFAZ's answer yet (review: the worker's
+                # send, registered after this query, was taken as absent, and the request cleared or withdrawn).
+                earlier = not (absent and previous <= requested_at - SENDING_WINDOW)
             answer, proc = found or _send(gateway, signed, key, number)
     except (CancellationNotSent, CancellationNotProcessed) as exc:
         # SEFAZ took nothing now (never reached, or out of service): the request stays, and the worker sends it when
@@ -175,6 +181,7 @@ def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, 
     `received_nothing`: SEFAZ has no send of it (a person may withdraw it now)."""
     why = (f"{exc.params['status']} - {exc.params['reason']}" if "status" in exc.params
            else exc.params.get("reason") or exc.message.rstrip("."))
+    withdrawable = False
     try:
         with uow:
             invoice = _invoice(uow, invoice_id)
@@ -182,6 +189,7 @@ def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, 
             if invoice.cancel_requested_at == requested_at and invoice.cancel_queued(order, why):
                 if received_nothing:
                     invoice.cancel_not_received(requested_at)
+                withdrawable = invoice.cancel_withdrawable
                 uow.commit()
     except WriteConflict:
         # Only the history's entry is lost, and the request counts as maybe sent (not withdrawable) until the
@@ -194,7 +202,8 @@ def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, 
             f"prazo de cancelamento terminou em {_local(deadline)}, e a SEFAZ deve recusá-lo (501) quando o receber.",
             number=number, reason=why, deadline=_local(deadline), resolution=PAST_CANCELLATION_DEADLINE)
     return CancellationQueued(number=number, reason=why,
-                              deadline=_local(deadline) if deadline is not None else "24 horas da autorização")
+                              deadline=_local(deadline) if deadline is not None else "24 horas da autorização",
+                              withdrawable_id=invoice_id if withdrawable else None)
 
 
 def _local(moment: datetime) -> str:
@@ -334,6 +343,7 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         certificate = certificate_for(uow.company.get(), box)
         uf, environment, key = invoice.access_key[:2], invoice.environment, invoice.access_key
         reason, requester = invoice.cancel_reason or "", invoice.cancel_requester
+    asked_at = now()
     answer = ask_by_key(sefaz, certificate, uf, environment, key)   # raises: the next round asks again
     settled = cancellation_in(answer)
     if settled is not None:
@@ -351,11 +361,11 @@ def settle_cancellation(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz,
         # SEFAZ) is as final as a refused query: a person looks.
         return CancellationSettled(undecided=f"{answer.status} - {answer.reason}",
                                    refused=outcome_of(answer) in (Outcome.REJECTED, Outcome.UNKNOWN))
-    return _send_pending(uow, box, sefaz, invoice_id, requested_at, now)
+    return _send_pending(uow, box, sefaz, invoice_id, requested_at, asked_at, now)
 
 
 def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, requested_at: datetime,
-                  now: Clock) -> CancellationSettled:
+                  asked_at: datetime, now: Clock) -> CancellationSettled:
     """SEFAZ, asked by key, holds the NF-e authorised: the pending request never reached it (no connection, SEFAZ
     out of service, an answer lost before SEFAZ read the event). Sent now, as the person asked, in their name;
     sent twice (a person cancelling again at the same moment), SEFAZ answers the second 573 and `_send` finds the
@@ -371,9 +381,14 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         reason, requester = invoice.cancel_reason or "", invoice.cancel_requester
         signed = _signed_event(invoice, company, certificate, reason, now())
         uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
+        # SEFAZ's "autorizada" says nothing of a send begun since the sending window before the query (the person
+        # cancelling again, another round's task): it may be on its way, and sending again races it (review).
+        if invoice.cancel_sending_at is not None and invoice.cancel_sending_at > asked_at - SENDING_WINDOW:
+            return CancellationSettled()
         # Committed before the send: a person withdrawing the request from now on is refused, since it may reach
         # SEFAZ (withdrawn before this, the request is gone and nothing is sent).
-        invoice.cancel_sending(requested_at, now())
+        sending_at = now()
+        invoice.cancel_sending(requested_at, sending_at)
         uow.commit()
     try:
         with sefaz.gateway(uf, environment, certificate) as gateway:
@@ -382,7 +397,7 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         # Still pending: the next round sends it again; SEFAZ has nothing of it, so it may be withdrawn meanwhile.
         try:
             with uow:
-                _invoice(uow, invoice_id).cancel_not_received(requested_at)
+                _invoice(uow, invoice_id).cancel_not_received(sending_at)
                 uow.commit()
         except WriteConflict:
             pass   # it stays counted as maybe sent until the next round's query by key

@@ -224,7 +224,12 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
         kept = InvoiceChange(invoice=invoice_out(show_invoice(app.read_uow(), invoice_id)), changed=False,
                              cancellation_queued=ApiErrorBody(erro=queued.message, codigo=queued.code,
                                                               resolucao=queued.resolution))
-        return JSONResponse(kept.model_dump(mode="json"), status_code=202)
+        body = kept.model_dump(mode="json")
+        # As an error body says it: na_api and problemas only when there are some (review: null keys read as fields
+        # to act on).
+        body["cancellation_queued"] = {key: value for key, value in body["cancellation_queued"].items()
+                                       if value is not None}
+        return JSONResponse(body, status_code=202)
     if changed:
         push_soon(request)
     to_check = (receivables_to_check(app, "nfe", invoice.id, invoice.order_number)
