@@ -103,7 +103,8 @@ def sent_long_ago(app, invoice_id: int) -> None:
     (it claims a request only then): SEFAZ's "autorizada" now proves it never got there."""
     with app.uow() as uow:
         invoice = uow.invoices.get(invoice_id)
-        invoice.cancel_sending_at -= SENDING_WINDOW + timedelta(seconds=1)
+        invoice.cancel_sends = [(datetime.fromisoformat(sent) - SENDING_WINDOW - timedelta(seconds=1)).isoformat()
+                                for sent in invoice.cancel_sends]
         uow.commit()
 
 

@@ -239,3 +239,22 @@ def test_cancelling_again_during_the_outage_keeps_the_request_withdrawable(app, 
             cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
         assert show_invoice(app.uow(), invoice_id).cancel_withdrawable
     assert withdraw_cancellation(app.uow(), invoice_id, BRUNO).cancel_requested_at is None
+
+
+def test_two_overlapping_cancels_during_the_outage_leave_it_withdrawable(app, sefaz, simulator):
+    """review, reproduced: a double click (or a client retrying after its own timeout) while SEFAZ was out of reach:
+    the second send took the first's mark for a send maybe at SEFAZ and kept its own, the first's "nothing sent" then
+    cleared nothing, and the request could not be withdrawn, with nothing ever sent."""
+    _, invoice_id = authorised(app, sefaz, 2000000608)
+
+    class SecondClickMeanwhile(CannotSend):
+        def cancel(self, signed):
+            with pytest.raises(CancellationQueued):
+                cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+            return super().cancel(signed)
+
+    with pytest.raises(CancellationQueued):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, SecondClickMeanwhile), invoice_id, REASON, ANA)
+    assert show_invoice(app.uow(), invoice_id).cancel_withdrawable
+    withdraw_cancellation(app.uow(), invoice_id, BRUNO)
+    assert cancelled_at_sefaz(simulator, invoice_id, app) == []

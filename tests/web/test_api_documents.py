@@ -187,7 +187,8 @@ def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusa
     assert kept["changed"] is False and kept["invoice"]["status"] == "authorised"
     assert kept["invoice"]["cancel_requested_at"] is not None
     body = kept["cancellation_queued"]
-    assert body.keys() == {"erro", "codigo", "resolucao"}   # no null na_api or problemas to act on
+    assert body.keys() == {"erro", "codigo", "resolucao", "na_api"}   # no null problemas to act on
+    assert body["na_api"] == f"POST /api/v1/invoices/{invoice['id']}/withdraw-cancel"   # the wrong NF-e?
     assert body["codigo"] == "fiscal.cancellation_queued"
     assert body["erro"] == ("A SEFAZ não recebeu o cancelamento da NF-e nº 1 agora (109 - Servico Paralisado sem "
                             "Previsao): o pedido ficou guardado e o lojasync o envia sozinho quando a SEFAZ responder.")

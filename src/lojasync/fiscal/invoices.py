@@ -156,13 +156,14 @@ class Invoice(Aggregate):
     cancel_requested_by_name: str | None
     cancel_reason: str | None
     cancel_asked_at: datetime | None       # the worker's last query by key about it was enqueued then
-    # The latest send of the request began then, and SEFAZ may have one (in flight, its answer lost, a process
-    # killed): None once every send is known not to have reached SEFAZ, and only then may a person withdraw the
-    # request (`withdraw_cancel`): SEFAZ may hold a cancellation nobody can take back. A send that found it None (or
-    # learned, from SEFAZ asked past the sending window, that none before it got there) clears it when SEFAZ is known
-    # not to have it, unless another send began since (`cancel_not_received`): two senders (the worker, a person
-    # cancelling again) must not clear it for each other (review).
-    cancel_sending_at: datetime | None
+    # The sends of the pending request whose outcome is not known (in flight, the answer lost, a process killed), by
+    # the moment each began (ISO, UTC): SEFAZ may hold one registered, and a registered cancellation cannot be taken
+    # back, so a person may withdraw the request only when there is none (`withdraw_cancel`). A send SEFAZ is known not
+    # to have (no connection, out of service, refused with a code) takes itself out; SEFAZ asked by key, holding the
+    # NF-e authorised, takes out those begun a sending window before (ended, and never there). One mark for all the
+    # sends let two overlapping ones (a person cancelling again, the worker, a double click) clear it for each other
+    # or keep it for nothing (reviews).
+    cancel_sends: list[str] | None
     # Authorised: when the worker next asks SEFAZ by key whether it still stands (`SEFAZ_CHECKS`); None: no more.
     sefaz_check_due_at: datetime | None
     found_cancelled: bool   # authorised here, found cancelled at SEFAZ by another program: reversed here
@@ -546,28 +547,40 @@ class Invoice(Aggregate):
         self.cancel_requested_at, self.cancel_reason = when, reason[:255]
         self.cancel_requested_by, self.cancel_requested_by_name = actor.value, actor_name(actor)
         self.cancel_asked_at = None
-        self.cancel_sending_at = when
+        self._send_begins(when)
 
     def cancel_sending(self, requested_at: datetime, when: datetime) -> bool:
-        """The worker is about to send the pending request, SEFAZ having said by key that none of its earlier sends
-        got there (all of them begun before the sending window): from now until its outcome is known, it may reach
-        SEFAZ. False when that request was settled or replaced meanwhile."""
+        """The worker is about to send the pending request (SEFAZ, asked by key, never got it): from now until its
+        outcome is known, it may reach SEFAZ. False when that request was settled or replaced meanwhile."""
         if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at != requested_at:
             return False
-        self.cancel_sending_at = when
+        self._send_begins(when)
         return True
 
-    def cancel_not_received(self, token: datetime) -> None:
-        """The send begun at `token` is known not to have reached SEFAZ (no connection, or SEFAZ out of service), and
-        none before it did: withdrawable, unless another send began since (its own mark stands)."""
-        if self.cancel_sending_at == token:
-            self.cancel_sending_at = None
+    def _send_begins(self, when: datetime) -> None:
+        self.cancel_sends = [*(self.cancel_sends or []), when.isoformat()]   # a new list: the JSON column sees it
+
+    def cancel_not_received(self, began: datetime) -> None:
+        """The send begun at `began` is known not to be at SEFAZ (no connection, out of service, refused with a code);
+        the other sends stay as they are."""
+        token = began.isoformat()
+        if token in (self.cancel_sends or []):
+            self.cancel_sends = [send for send in self.cancel_sends if send != token]
+
+    def cancel_sends_never_arrived(self, before: datetime) -> None:
+        """SEFAZ, asked by key, holds the NF-e authorised: the sends begun before `before` (a sending window before
+        the question: ended by then) never got there."""
+        self.cancel_sends = [send for send in self.cancel_sends or [] if datetime.fromisoformat(send) >= before]
+
+    def cancel_send_since(self, moment: datetime) -> bool:
+        """Whether a send of the request with no known outcome began after `moment` (it may be on its way)."""
+        return any(datetime.fromisoformat(send) > moment for send in self.cancel_sends or [])
 
     @property
     def cancel_withdrawable(self) -> bool:
-        """A pending request no send of which can have reached SEFAZ (see `cancel_sending_at`)."""
+        """A pending request no send of which can be at SEFAZ (see `cancel_sends`)."""
         return (self.status is InvoiceStatus.AUTHORISED and self.cancel_requested_at is not None
-                and self.cancel_sending_at is None)
+                and not self.cancel_sends)
 
     def withdraw_cancel(self, order, actor: Who) -> bool:
         """A person takes back the pending request before it goes (the wrong NF-e, cancelled while SEFAZ was down):
@@ -575,8 +588,8 @@ class Invoice(Aggregate):
         pending (a double click: settled already); refused while a send may have reached SEFAZ."""
         if self.status is not InvoiceStatus.AUTHORISED or self.cancel_requested_at is None:
             return False
-        if self.cancel_sending_at is not None:
-            raise CancellationMayBeAtSefaz(number=self.number, since=self.cancel_sending_at)
+        if self.cancel_sends:
+            raise CancellationMayBeAtSefaz(number=self.number)
         justification = self.cancel_reason or ""
         self._cancel_request_over()
         self._settled(order, NOT_CANCELLED)
@@ -664,7 +677,7 @@ class Invoice(Aggregate):
             self.record(InvoiceUnanswered(order=order, actor=actor, reason=reason[:300], **self._ids()))
 
     def _cancel_request_over(self) -> None:
-        self.cancel_requested_at = self.cancel_reason = self.cancel_asked_at = self.cancel_sending_at = None
+        self.cancel_requested_at = self.cancel_reason = self.cancel_asked_at = self.cancel_sends = None
         self.cancel_requested_by = self.cancel_requested_by_name = None
 
     def discard(self, order, actor: Who, when: datetime, reason: str | None = None) -> None:

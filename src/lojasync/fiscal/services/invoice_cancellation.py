@@ -101,11 +101,13 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
         deadline = cancellation_deadline(invoice)
         reason = justification_sent(reason)   # kept as SEFAZ gets it
-        # An earlier send of the pending request whose outcome is not known (in flight, its answer lost): SEFAZ may
-        # hold it registered. A request known not received (queued: SEFAZ out of reach or out of service) has none,
+        # The earlier sends of the pending request whose outcome is not known (in flight, the answer lost): SEFAZ may
+        # hold one registered. A request known not received (queued: SEFAZ out of reach or out of service) has none,
         # and this send is the only one (review: a second click during the outage counted it as maybe sent).
-        previous = invoice.cancel_sending_at if invoice.cancel_requested_at is not None else None
-        earlier = previous is not None
+        previous = [datetime.fromisoformat(sent) for sent in invoice.cancel_sends or []] \
+            if invoice.cancel_requested_at is not None else []
+        earlier = bool(previous)
+        proven_before = None   # SEFAZ's "autorizada" proves the sends begun before this never got there
         # Committed before the send: an outcome never recorded (a process killed, an answer lost, SEFAZ out of
         # reach) is settled by the worker asking SEFAZ by key, as an NF-e awaiting SEFAZ is, and sending it if
         # SEFAZ never got it.
@@ -121,18 +123,18 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
                 # The earlier request first: registered, it is recorded with no second event sent; SEFAZ saying the
                 # NF-e is authorised, it never got it, and this send is the only request there is.
                 found, absent = _earlier_request(gateway, key)
-                # "Autorizada" proves the earlier send never got there only once it cannot still be on its way
-                # (begun before the sending window): one in flight is not in SEFAZ's answer yet (review: the worker's
-                # send, registered after this query, was taken as absent, and the request cleared or withdrawn).
-                earlier = not (absent and previous <= requested_at - SENDING_WINDOW)
+                if absent:
+                    # Only of the sends that cannot still be on their way (begun a sending window before): one in
+                    # flight is not in SEFAZ's answer yet (review: the worker's send, registered after this query, was
+                    # taken as absent, and the request cleared or withdrawn).
+                    proven_before = requested_at - SENDING_WINDOW
+                    earlier = any(sent >= proven_before for sent in previous)
             answer, proc = found or _send(gateway, signed, key, number)
     except (CancellationNotSent, CancellationNotProcessed) as exc:
         # SEFAZ took nothing now (never reached, or out of service): the request stays, and the worker sends it when
         # SEFAZ answers (asking first by key, in case an earlier request's answer was lost), within the 24 hours
         # SEFAZ gives: an operator cannot watch SEFAZ come back, and the deadline runs all the same.
-        # Withdrawable from now on, unless an earlier request SEFAZ could not be asked about may be there.
-        raise _queued(uow, invoice_id, requested_at, number, deadline, exc, now(),
-                      received_nothing=not earlier) from exc
+        raise _queued(uow, invoice_id, requested_at, number, deadline, exc, now(), proven_before) from exc
     except (CancellationRefused, SefazConfigurationError) as exc:
         if not earlier:
             # SEFAZ answered with a code, or its TLS refused the certificate before it read anything: nothing is
@@ -142,7 +144,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
             # This refusal says nothing of the earlier request (SEFAZ could not be asked about it): still pending,
             # for the worker's query by key, which records it if SEFAZ holds it registered. This send's refusal is
             # said all the same (review: it left no trace).
-            _send_refused(uow, invoice_id, actor, reason.strip(), exc.message)
+            _send_refused(uow, invoice_id, actor, reason.strip(), exc.message, requested_at, proven_before)
         raise
     # SEFAZ holds the NF-e cancelled now: a write conflict must not leave it "autorizada" here. Recording it
     # locks the NF-e, the order and then (a handler) the order's store binding, in the order an import takes
@@ -176,9 +178,10 @@ def cancellation_deadline(invoice: Invoice | InvoiceView) -> datetime | None:
 
 def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, number: int,
             deadline: datetime | None, exc: LojasyncError, moment: datetime,
-            received_nothing: bool) -> CancellationQueued:
-    """The request kept for the worker, said in the order's history; the error that tells the person so.
-    `received_nothing`: SEFAZ has no send of it (a person may withdraw it now)."""
+            proven_before: datetime | None) -> CancellationQueued:
+    """The request kept for the worker, said in the order's history; the error that tells the person so. This send
+    is not at SEFAZ, nor those begun before `proven_before` (SEFAZ said so by key): with no other, it may be
+    withdrawn."""
     why = (f"{exc.params['status']} - {exc.params['reason']}" if "status" in exc.params
            else exc.params.get("reason") or exc.message.rstrip("."))
     withdrawable = False
@@ -186,13 +189,15 @@ def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, 
         with uow:
             invoice = _invoice(uow, invoice_id)
             order = uow.orders.get(invoice.order_id, for_update=True)
-            if invoice.cancel_requested_at == requested_at and invoice.cancel_queued(order, why):
-                if received_nothing:
-                    invoice.cancel_not_received(requested_at)
-                withdrawable = invoice.cancel_withdrawable
-                uow.commit()
+            if invoice.cancel_requested_at == requested_at:
+                invoice.cancel_queued(order, why)
+            # Whoever's request is pending now: this send is not at SEFAZ (review: a second click replacing the
+            # request left the first send counted as maybe there for good).
+            _not_at_sefaz(invoice, requested_at, proven_before)
+            withdrawable = invoice.cancel_withdrawable
+            uow.commit()
     except WriteConflict:
-        # Only the history's entry is lost, and the request counts as maybe sent (not withdrawable) until the
+        # Only the history's entry is lost, and this send counts as maybe at SEFAZ (not withdrawable) until the
         # worker's query by key: the request is on the NF-e, committed before the send.
         pass
     if deadline is not None and moment >= deadline:
@@ -262,12 +267,22 @@ def flag_unsettled_cancellation(uow: ProcessingUnitOfWork, invoice_id: int, why:
         return True
 
 
-def _send_refused(uow: ProcessingUnitOfWork, invoice_id: int, actor: Who, justification: str, problem: str) -> None:
+def _not_at_sefaz(invoice: Invoice, began: datetime, proven_before: datetime | None) -> None:
+    """The send begun at `began` is not at SEFAZ, nor those begun before `proven_before` (SEFAZ, asked by key, holds
+    the NF-e authorised)."""
+    if proven_before is not None:
+        invoice.cancel_sends_never_arrived(proven_before)
+    invoice.cancel_not_received(began)
+
+
+def _send_refused(uow: ProcessingUnitOfWork, invoice_id: int, actor: Who, justification: str, problem: str,
+                  began: datetime, proven_before: datetime | None) -> None:
     try:
         with uow:
             invoice = _invoice(uow, invoice_id)
             invoice.cancel_send_refused(uow.orders.get(invoice.order_id, for_update=True), actor, justification,
                                         problem)
+            _not_at_sefaz(invoice, began, proven_before)   # refused with a code: this send is not there
             uow.commit()
     except WriteConflict:
         pass   # only the history's entry is lost: the NF-e and the earlier request are as they were
@@ -383,8 +398,9 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
         # SEFAZ's "autorizada" says nothing of a send begun since the sending window before the query (the person
         # cancelling again, another round's task): it may be on its way, and sending again races it (review).
-        if invoice.cancel_sending_at is not None and invoice.cancel_sending_at > asked_at - SENDING_WINDOW:
+        if invoice.cancel_send_since(asked_at - SENDING_WINDOW):
             return CancellationSettled()
+        invoice.cancel_sends_never_arrived(asked_at - SENDING_WINDOW)   # all the others: ended, and not there
         # Committed before the send: a person withdrawing the request from now on is refused, since it may reach
         # SEFAZ (withdrawn before this, the request is gone and nothing is sent).
         sending_at = now()

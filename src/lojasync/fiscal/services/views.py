@@ -83,7 +83,7 @@ class InvoiceView:
     # Authorised here, then found cancelled at SEFAZ by another program (the worker's query after the deadlines):
     # cancelled here as lojasync's own cancellations are, stock back and open receivables cancelled.
     found_cancelled: bool = False
-    # The pending cancellation can be withdrawn: no send of it can have reached SEFAZ (`Invoice.cancel_sending_at`).
+    # The pending cancellation can be withdrawn: no send of it can have reached SEFAZ (`Invoice.cancel_sends`).
     cancel_withdrawable: bool = False
 
     def to_dict(self) -> dict[str, Any]:

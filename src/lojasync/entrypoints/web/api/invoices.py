@@ -221,9 +221,12 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
     except CancellationQueued as queued:
         # Accepted and kept, not "try again" (it was a 503): the worker sends it, and a client retrying a 503 only
         # asked SEFAZ again while it was down (the integrator's review).
+        # Withdrawable (the terminal's command says so): the call that withdraws it, as an error's na_api gives the
+        # call that acts on it (review: only the page was named).
+        call = f"POST {PREFIX}/invoices/{invoice_id}/withdraw-cancel" if queued.terminal_commands else None
         kept = InvoiceChange(invoice=invoice_out(show_invoice(app.read_uow(), invoice_id)), changed=False,
                              cancellation_queued=ApiErrorBody(erro=queued.message, codigo=queued.code,
-                                                              resolucao=queued.resolution))
+                                                              resolucao=queued.resolution, na_api=call))
         body = kept.model_dump(mode="json")
         # As an error body says it: na_api and problemas only when there are some (review: null keys read as fields
         # to act on).
