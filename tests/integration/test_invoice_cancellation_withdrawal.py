@@ -10,9 +10,11 @@ import pytest
 from lojasync.fiscal.errors import (
     CancellationMayBeAtSefaz,
     CancellationQueued,
+    CancellationRefused,
     CancellationUnanswered,
     DocumentStateRefused,
 )
+from lojasync.fiscal.gateway import SefazAnswer
 from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services.invoice_cancellation import (
     cancel_invoice,
@@ -258,3 +260,70 @@ def test_two_overlapping_cancels_during_the_outage_leave_it_withdrawable(app, se
     assert show_invoice(app.uow(), invoice_id).cancel_withdrawable
     withdraw_cancellation(app.uow(), invoice_id, BRUNO)
     assert cancelled_at_sefaz(simulator, invoice_id, app) == []
+
+
+class RefusedWithACode(CannotSend):
+    """SEFAZ answers queries and refuses the event with a code (999): it registered nothing."""
+
+    def cancel(self, signed):
+        return SefazAnswer(status="999", reason="Rejeicao: Erro nao catalogado")
+
+
+def test_a_double_click_refused_twice_is_not_sent_by_the_worker_later(app, sefaz, simulator):
+    """review, reproduced: the second click, while the first was on its way, was refused with a code and kept for the
+    first's fate; the first refused too, its entry stayed (the request was the second's), withdrawal was refused, and
+    the worker then sent the request: the NF-e cancelled after both clicks read "SEFAZ recusou"."""
+    number, invoice_id = authorised(app, sefaz, 2000000609)
+
+    class SecondClickMeanwhile(RefusedWithACode):
+        def cancel(self, signed):
+            with pytest.raises(CancellationRefused):
+                cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, RefusedWithACode), invoice_id, REASON, BRUNO)
+            return super().cancel(signed)
+
+    with pytest.raises(CancellationRefused):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, SecondClickMeanwhile), invoice_id, REASON, ANA)
+    kept = show_invoice(app.uow(), invoice_id)
+    assert kept.cancel_withdrawable   # nothing can be at SEFAZ
+    # The worker past the window: nothing was registered, and a request refused is not sent.
+    sent_long_ago(app, invoice_id)
+    assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id) == NOTHING
+    assert cancelled_at_sefaz(simulator, invoice_id, app) == []
+    cleared = show_invoice(app.uow(), invoice_id)
+    assert cleared.status == "authorised" and cleared.cancel_requested_at is None and stock(app) == ISSUED
+    assert history(app, number)["invoice_cancel_refused"] == 2
+
+
+def test_a_send_refused_after_another_click_replaced_its_request_leaves_it_withdrawable(app, sefaz, simulator):
+    """review, reproduced: the first click refused with a code after a second, queued during the outage, had replaced
+    the request: the first's entry stayed, and the person could not withdraw for the whole outage."""
+    _, invoice_id = authorised(app, sefaz, 2000000610)
+
+    class SecondClickQueuedMeanwhile(RefusedWithACode):
+        def cancel(self, signed):
+            with pytest.raises(CancellationQueued):
+                cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, BRUNO)
+            return super().cancel(signed)
+
+    with pytest.raises(CancellationRefused):
+        cancel_invoice(app.uow(), app.cipher, wrapping(sefaz, SecondClickQueuedMeanwhile), invoice_id, REASON, ANA)
+    assert show_invoice(app.uow(), invoice_id).cancel_withdrawable
+    withdraw_cancellation(app.uow(), invoice_id, BRUNO)
+
+
+def test_the_workers_send_refused_after_a_person_replaced_the_request_leaves_it_withdrawable(app, sefaz, simulator):
+    """review, reproduced: the worker's send refused with a code, a person's queued request having replaced the one it
+    sent: the worker's entry stayed."""
+    _, invoice_id = authorised(app, sefaz, 2000000611)
+    with pytest.raises(CancellationQueued):
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+
+    class PersonQueuesMeanwhile(RefusedWithACode):
+        def cancel(self, signed):
+            with pytest.raises(CancellationQueued):
+                cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, BRUNO)
+            return super().cancel(signed)
+
+    settled = settle_cancellation(app.uow(), app.cipher, wrapping(sefaz, PersonQueuesMeanwhile), invoice_id)
+    assert settled.refused_by_sefaz and "999" in settled.refused_by_sefaz
+    assert show_invoice(app.uow(), invoice_id).cancel_withdrawable

@@ -141,7 +141,8 @@ invoices = Table(
     Column("cancel_reason", String(255)),
     # When the worker last enqueued its settling: the next rounds leave it out for the sending window.
     Column("cancel_asked_at", UTCDateTime),
-    Column("cancel_sends", JSON),   # ISO moments (UTC), see Invoice.cancel_sends
+    Column("cancel_sends", JSON(none_as_null=True)),   # ISO moments (UTC), see Invoice.cancel_sends
+    Column("cancel_refusal", Text),
     # Authorised: when the worker next asks SEFAZ whether it still stands (cancelled elsewhere?); None: no more.
     Column("sefaz_check_due_at", UTCDateTime),
     # Authorised here, then found cancelled at SEFAZ by another program: cancelled here with stock and money back.

@@ -164,6 +164,9 @@ class Invoice(Aggregate):
     # sends let two overlapping ones (a person cancelling again, the worker, a double click) clear it for each other
     # or keep it for nothing (reviews).
     cancel_sends: list[str] | None
+    # The pending request's own send was refused with a code; it stays only for an earlier send whose fate SEFAZ could
+    # not be asked about: if none got there, the worker clears it rather than send it.
+    cancel_refusal: str | None
     # Authorised: when the worker next asks SEFAZ by key whether it still stands (`SEFAZ_CHECKS`); None: no more.
     sefaz_check_due_at: datetime | None
     found_cancelled: bool   # authorised here, found cancelled at SEFAZ by another program: reversed here
@@ -546,7 +549,7 @@ class Invoice(Aggregate):
         self._refuse_unless({InvoiceStatus.AUTHORISED}, "cancelar")
         self.cancel_requested_at, self.cancel_reason = when, reason[:255]
         self.cancel_requested_by, self.cancel_requested_by_name = actor.value, actor_name(actor)
-        self.cancel_asked_at = None
+        self.cancel_asked_at = self.cancel_refusal = None
         self._send_begins(when)
 
     def cancel_sending(self, requested_at: datetime, when: datetime) -> bool:
@@ -563,9 +566,10 @@ class Invoice(Aggregate):
     def cancel_not_received(self, began: datetime) -> None:
         """The send begun at `began` is known not to be at SEFAZ (no connection, out of service, refused with a code);
         the other sends stay as they are."""
-        token = began.isoformat()
-        if token in (self.cancel_sends or []):
-            self.cancel_sends = [send for send in self.cancel_sends if send != token]
+        sends = list(self.cancel_sends or [])
+        if began.isoformat() in sends:
+            sends.remove(began.isoformat())   # one: another send begun at the same instant is another send
+            self.cancel_sends = sends
 
     def cancel_sends_never_arrived(self, before: datetime) -> None:
         """SEFAZ, asked by key, holds the NF-e authorised: the sends begun before `before` (a sending window before
@@ -678,6 +682,7 @@ class Invoice(Aggregate):
 
     def _cancel_request_over(self) -> None:
         self.cancel_requested_at = self.cancel_reason = self.cancel_asked_at = self.cancel_sends = None
+        self.cancel_refusal = None
         self.cancel_requested_by = self.cancel_requested_by_name = None
 
     def discard(self, order, actor: Who, when: datetime, reason: str | None = None) -> None:

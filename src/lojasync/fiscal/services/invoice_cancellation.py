@@ -139,7 +139,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         if not earlier:
             # SEFAZ answered with a code, or its TLS refused the certificate before it read anything: nothing is
             # pending (sent again as it is, it would meet the same refusal).
-            _request_refused(uow, invoice_id, requested_at, exc.message)
+            _request_refused(uow, invoice_id, requested_at, exc.message, actor, reason.strip())
         else:
             # This refusal says nothing of the earlier request (SEFAZ could not be asked about it): still pending,
             # for the worker's query by key, which records it if SEFAZ holds it registered. This send's refusal is
@@ -283,17 +283,26 @@ def _send_refused(uow: ProcessingUnitOfWork, invoice_id: int, actor: Who, justif
             invoice.cancel_send_refused(uow.orders.get(invoice.order_id, for_update=True), actor, justification,
                                         problem)
             _not_at_sefaz(invoice, began, proven_before)   # refused with a code: this send is not there
+            if invoice.cancel_requested_at == began:
+                invoice.cancel_refusal = problem[:500]   # the worker clears it, not sends it, if none got there
             uow.commit()
     except WriteConflict:
         pass   # only the history's entry is lost: the NF-e and the earlier request are as they were
 
 
-def _request_refused(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, problem: str) -> None:
+def _request_refused(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, problem: str, actor: Who,
+                     justification: str) -> None:
     try:
         with uow:
             invoice = _invoice(uow, invoice_id)
-            if invoice.cancel_refused(requested_at, uow.orders.get(invoice.order_id, for_update=True), problem):
-                uow.commit()
+            order = uow.orders.get(invoice.order_id, for_update=True)
+            if not invoice.cancel_refused(requested_at, order, problem):
+                # Another request replaced this one meanwhile (a second click): it stays, and this send, refused,
+                # is not at SEFAZ (review: its entry stayed, and the request could not be withdrawn); the refusal is
+                # said in the history all the same.
+                invoice.cancel_not_received(requested_at)
+                invoice.cancel_send_refused(order, actor, justification, problem)
+            uow.commit()
     except WriteConflict:
         pass   # still pending: the worker asks SEFAZ by key, finds it authorised and says so
 
@@ -400,6 +409,13 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         # cancelling again, another round's task): it may be on its way, and sending again races it (review).
         if invoice.cancel_send_since(asked_at - SENDING_WINDOW):
             return CancellationSettled()
+        if invoice.cancel_refusal is not None:
+            # This request's own send was refused with a code, and it was kept only for an earlier send SEFAZ could
+            # not be asked about then: none got there, so nothing is pending, and nothing is sent (review: the worker
+            # cancelled an NF-e whose person had been told, twice, that SEFAZ refused it).
+            invoice.cancel_refused(requested_at, uow.orders.get(invoice.order_id, for_update=True))
+            uow.commit()
+            return CancellationSettled()
         invoice.cancel_sends_never_arrived(asked_at - SENDING_WINDOW)   # all the others: ended, and not there
         # Committed before the send: a person withdrawing the request from now on is refused, since it may reach
         # SEFAZ (withdrawn before this, the request is gone and nothing is sent).
@@ -422,8 +438,9 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         with uow:
             invoice = _invoice(uow, invoice_id)
             order = uow.orders.get(invoice.order_id, for_update=True)
-            if invoice.queued_cancel_refused(requested_at, order, exc.message, exc.resolution):
-                uow.commit()
+            if not invoice.queued_cancel_refused(requested_at, order, exc.message, exc.resolution):
+                invoice.cancel_not_received(sending_at)   # a person's request replaced it: this send is not there
+            uow.commit()
         return CancellationSettled(refused_by_sefaz=exc.message)
     _, changed = _record_through_conflicts(uow, invoice_id, answer, proc, reason, requester, now)
     return CancellationSettled(cancelled=changed, sent=True)

@@ -1,4 +1,4 @@
-"""an NF-e keeps the sends of its pending cancellation that may have reached SEFAZ
+"""an NF-e keeps the sends of its pending cancellation that may have reached SEFAZ, and its own send's refusal
 
 Revision ID: 0050
 Revises: 0049
@@ -22,7 +22,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('invoices') as batch_op:
-        batch_op.add_column(sa.Column('cancel_sends', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('cancel_sends', sa.JSON(none_as_null=True), nullable=True))
+        batch_op.add_column(sa.Column('cancel_refusal', sa.Text(), nullable=True))
     invoices = sa.table('invoices', sa.column('id', sa.Integer), sa.column('cancel_sends', sa.JSON()),
                         sa.column('cancel_requested_at', lojasync.db.types.UTCDateTime()))
     bind = op.get_bind()
@@ -35,4 +36,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('invoices') as batch_op:
+        batch_op.drop_column('cancel_refusal')
         batch_op.drop_column('cancel_sends')
