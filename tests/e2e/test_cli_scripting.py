@@ -189,6 +189,9 @@ def test_a_batch_by_status_lists_the_nfe_an_earlier_run_left_awaiting_sefaz_as_r
     assert (row["id"], row["status"], row["error_code"], row["earlier_run"]) == (
         earlier["id"], "awaiting_sefaz", "fiscal.still_awaiting_sefaz", True)
     assert row["error"].startswith("NF-e de uma emissão anterior aguardando a SEFAZ: consultada pela chave")
+    # Only generating (--no-approve), running it again settles nothing: 0 (it was 75 for ever: integrator's review).
+    code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--no-approve", "--format", "json")
+    assert code == 0, err
     assert f"lojasync invoices approve {earlier['id']}" in row["error"]
     # That send never answered and its window ran out: a run takes it, asks SEFAZ by key, then sends it.
     _sent_by_another_process(app, earlier["id"], datetime.now(timezone.utc) - timedelta(minutes=6))

@@ -15,6 +15,7 @@ from lojasync.fiscal.errors import (
     DocumentStateRefused,
 )
 from lojasync.fiscal.gateway import SefazAnswer
+from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.sefaz import SefazUnreachable
 from lojasync.fiscal.services.invoice_cancellation import (
     cancel_invoice,
@@ -73,8 +74,8 @@ def test_a_queued_cancellation_withdrawn_is_never_sent(app, sefaz, simulator, ho
                                             "(Retirar pedido de cancelamento, na página da NF-e).")
     assert queued.value.terminal_commands == (f"lojasync invoices withdraw-cancel {invoice_id}",)
 
-    kept = withdraw_cancellation(app.uow(), invoice_id, BRUNO)
-    assert kept.status == "authorised" and kept.cancel_requested_at is None and not kept.cancel_withdrawable
+    kept, changed = withdraw_cancellation(app.uow(), invoice_id, BRUNO)
+    assert changed and kept.status == "authorised" and kept.cancel_requested_at is None and not kept.cancel_withdrawable
     assert stock(app) == ISSUED
     order = show_order(app.uow(), number)
     (entry,) = [e for e in order["log"] if e["event"] == "invoice_cancel_withdrawn"]
@@ -90,11 +91,17 @@ def test_a_queued_cancellation_withdrawn_is_never_sent(app, sefaz, simulator, ho
     assert settle_cancellation(app.uow(), app.cipher, sefaz, invoice_id) == NOTHING
     assert cancelled_at_sefaz(simulator, invoice_id, app) == []
     assert show_invoice(app.uow(), invoice_id).status == "authorised"
-    # Twice (a double click, a stale page): said, nothing changes.
-    with pytest.raises(DocumentStateRefused) as again:
+    # Twice (a double click, a retry after a timeout): as it is, unchanged (it was a refusal: integrator's review).
+    again, changed = withdraw_cancellation(app.uow(), invoice_id, BRUNO)
+    assert not changed and again.status == "authorised"
+    assert history(app, number)["invoice_cancel_withdrawn"] == 1
+    # An NF-e no longer authorised: refused, saying where it stands.
+    with app.uow() as uow:
+        uow.invoices.get(invoice_id).status = InvoiceStatus.CANCELLED
+        uow.commit()
+    with pytest.raises(DocumentStateRefused) as refused:
         withdraw_cancellation(app.uow(), invoice_id, BRUNO)
-    assert again.value.message == ("NF-e nº 1 está autorizada, sem pedido de cancelamento guardado: não é possível "
-                                   "retirar um pedido de cancelamento.")
+    assert refused.value.message == "NF-e nº 1 está cancelada: não é possível retirar um pedido de cancelamento."
 
 
 def test_a_request_whose_answer_was_lost_cannot_be_withdrawn_until_sefaz_says_it_never_got_it(app, sefaz, simulator):
@@ -240,7 +247,7 @@ def test_cancelling_again_during_the_outage_keeps_the_request_withdrawable(app, 
         with pytest.raises(CancellationQueued):
             cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
         assert show_invoice(app.uow(), invoice_id).cancel_withdrawable
-    assert withdraw_cancellation(app.uow(), invoice_id, BRUNO).cancel_requested_at is None
+    assert withdraw_cancellation(app.uow(), invoice_id, BRUNO)[0].cancel_requested_at is None
 
 
 def test_two_overlapping_cancels_during_the_outage_leave_it_withdrawable(app, sefaz, simulator):

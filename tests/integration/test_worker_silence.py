@@ -145,3 +145,19 @@ def test_store_list_says_so_with_the_terminals_commands(app, monkeypatch):
         assert result.exit_code == 0 and "Nenhum worker" not in result.output
     finally:
         reset_container()
+
+
+def test_a_consumer_whose_scheduler_died_stops_beating(app):
+    """The integrator's review: `serve` starts its consumer without huey's health checks that restart dead threads,
+    and a consumer whose scheduler had died (no round is ever enqueued again) went on beating."""
+    queue = TaskQueue(app, MemoryHuey(utc=True))
+    consumer = queue.consumer(1, embedded=True)
+    consumer.start()
+    try:
+        assert consumer._working()
+        alive = consumer.environment.is_alive
+        consumer.environment.is_alive = lambda thread: thread is not consumer.scheduler and alive(thread)
+        assert not consumer._working()
+    finally:
+        consumer.environment.is_alive = alive
+        consumer.stop(graceful=True)

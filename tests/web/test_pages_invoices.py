@@ -113,9 +113,8 @@ def test_a_queued_cancellation_is_withdrawn_from_the_nfes_page(app, logged_in, s
     sefaz.reset_switches()
     # From a page opened before (the form kept): said, not an error page.
     again = post(logged_in, url, f"{url}/retirar-cancelamento")
-    assert again.status_code == 409
-    words = text_of(again.text)
-    assert "Pedido de cancelamento não retirado" in words and "sem pedido de cancelamento guardado" in words
+    assert again.status_code == 303
+    assert "A NF-e nº 1 não tem pedido de cancelamento guardado: segue autorizada." in text_of(logged_in.get(url).text)
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1} and receivables(app, number) == [("160.00", "open")]
 
 

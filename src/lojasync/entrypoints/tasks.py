@@ -539,9 +539,18 @@ class BeatingConsumer(Consumer):
         self._beating.start()
 
     def _keep_beating(self) -> None:
-        self._beat()
-        while not self.stop_flag.wait(HEARTBEAT_EVERY.total_seconds()):
-            self._beat()
+        while True:
+            # Only while it can work: its scheduler (which enqueues the rounds) and a worker thread alive; `serve`
+            # starts its consumer without huey's health checks that restart them (the integrator's review: a dead
+            # scheduler went on beating).
+            if self._working():
+                self._beat()
+            if self.stop_flag.wait(HEARTBEAT_EVERY.total_seconds()):
+                return
+
+    def _working(self) -> bool:
+        alive = self.environment.is_alive
+        return alive(self.scheduler) and any(alive(thread) for _, thread in self.worker_threads)
 
 
 class EmbeddedConsumer(BeatingConsumer):

@@ -516,6 +516,8 @@ class CancellationMayBeAtSefaz(LojasyncError):
                            "minutos, disser que não o recebeu e o envio seguinte do lojasync também não chegar a ela; "
                            "com a SEFAZ no ar, ele é enviado. Se a SEFAZ registrar o cancelamento, a NF-e fica "
                            "cancelada, com o estoque devolvido: gere outra NF-e (ou uma venda simples) para a venda.")
+    # It may be withdrawn later (the worker's query): try again, not fix something (the integrator's review).
+    retryable = True
 
 
 class CancellationUnanswered(LojasyncError):

@@ -14,6 +14,7 @@ from lojasync.entrypoints.cli.context import (
     console,
     container,
     err_console,
+    explain,
     fail,
     friendly_errors,
     terminal_person,
@@ -40,6 +41,7 @@ from lojasync.entrypoints.cli.output import (
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.fiscal.errors import CancellationQueued
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, withdraw_cancellation
@@ -206,8 +208,20 @@ def cancel(
 ) -> None:
     """Cancela a NF-e na SEFAZ (devolve o estoque e cancela as contas a receber); uma pendente é descartada."""
     app_ = container()
-    invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
-                                      terminal_person())
+    try:
+        invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
+                                          terminal_person())
+    except CancellationQueued as queued:
+        # Accepted and kept, as the API's 202: exit 0 (75 told a script to run it again, and each run sent the event
+        # again and moved the request's time: the integrator's review); the words on stderr, the NF-e on stdout.
+        err_console.print(f"[yellow]Atenção:[/] {escape(explain(queued))}", highlight=False,
+                          soft_wrap=not err_console.is_terminal)
+        if fmt is OutputFormat.JSON:
+            kept = show_invoice(app_.read_uow(), invoice_id)
+            print_json({**kept.to_dict(), "changed": False,
+                        "cancellation_queued": {"erro": queued.message, "codigo": queued.code,
+                                                "resolucao": queued.resolution}})
+        return
     if changed:
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:
@@ -231,12 +245,15 @@ def cancel(
 def withdraw_cancel(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Retira um pedido de cancelamento guardado (a SEFAZ fora do ar) antes que o lojasync o envie."""
     app_ = container()
-    invoice = withdraw_cancellation(app_.uow(), invoice_id, terminal_person())
+    invoice, changed = withdraw_cancellation(app_.uow(), invoice_id, terminal_person())
     if fmt is OutputFormat.JSON:
-        print_json({**invoice.to_dict(), "changed": True})
-        return
-    console.print(f"Pedido de cancelamento da NF-e nº {invoice.number} retirado: nada será enviado à SEFAZ, e ela "
-                  f"segue {invoice.status_label}.", highlight=False)
+        print_json({**invoice.to_dict(), "changed": changed})
+    elif changed:
+        console.print(f"Pedido de cancelamento da NF-e nº {invoice.number} retirado: nada será enviado à SEFAZ, e "
+                      f"ela segue {invoice.status_label}.", highlight=False)
+    else:
+        console.print(f"A NF-e nº {invoice.number} não tem pedido de cancelamento guardado: segue "
+                      f"{invoice.status_label}.", highlight=False)
 
 
 @app.command("xml")

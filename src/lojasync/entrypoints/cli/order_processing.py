@@ -107,7 +107,7 @@ def invoice(
             _print_held(held)
             _print_awaiting(earlier)
             _print_unsent(unsent)
-        _still_awaiting(earlier)
+        _still_awaiting(earlier if approve else [])
         return
     sefaz = sefaz_for(app_.settings)
     seen: list[BatchItem] = []   # as each order finishes: what a stopped run still reports
@@ -167,12 +167,13 @@ def invoice(
         # 70 when a bug stood in the way of any order (its line names the reference), as for a command it stops.
         bug = any(i.refusal is not None and i.refusal.code == UNEXPECTED for i in failed)
         raise typer.Exit(EXIT_UNEXPECTED if bug else EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
-    _still_awaiting(earlier)
+    _still_awaiting(earlier if approve else [])
 
 
 def _still_awaiting(earlier: list[InvoiceView]) -> None:
     """75, as for this run's own NF-e left awaiting SEFAZ, when an earlier run's still await it (said in the
-    summary): a script running `--status confirmado` until it exits 0 saw 0 with them undecided (review)."""
+    summary): a script running `--status confirmado` until it exits 0 saw 0 with them undecided (review). Not for a
+    run that only generates (`--no-approve`): running it again settles nothing (the integrator's review)."""
     if earlier:
         raise typer.Exit(EXIT_TRY_AGAIN)
 

@@ -446,21 +446,23 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
     return CancellationSettled(cancelled=changed, sent=True)
 
 
-def withdraw_cancellation(uow: ProcessingUnitOfWork, invoice_id: int, actor: Who = Actor.OPERATOR) -> InvoiceView:
+def withdraw_cancellation(uow: ProcessingUnitOfWork, invoice_id: int,
+                          actor: Who = Actor.OPERATOR) -> tuple[InvoiceView, bool]:
     """Take back a cancellation kept for the worker before it goes (the wrong NF-e, cancelled while SEFAZ was down):
-    nothing is sent, and the NF-e stays authorised. Refused once a send of it may have reached SEFAZ
-    (`fiscal.cancellation_may_be_at_sefaz`), and when nothing is pending."""
+    nothing is sent, and the NF-e stays authorised. Returns whether this call withdrew it: an authorised NF-e with
+    nothing pending (a retry after a timeout, a double click) is answered as it is, unchanged. Refused once a send of
+    it may have reached SEFAZ (`fiscal.cancellation_may_be_at_sefaz`), and for an NF-e no longer authorised."""
     with uow:
         invoice = _invoice(uow, invoice_id)
         order = uow.orders.get(invoice.order_id, for_update=True)
-        if invoice.status is not InvoiceStatus.AUTHORISED or invoice.cancel_requested_at is None:
-            status = (f"{invoice.status.label}, sem pedido de cancelamento guardado"
-                      if invoice.status is InvoiceStatus.AUTHORISED else invoice.status.label)
-            raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=status,
-                                       what="retirar um pedido de cancelamento")
-        invoice.withdraw_cancel(order, actor)
-        uow.commit()
-        return invoice_view(invoice, order)
+        if invoice.status is not InvoiceStatus.AUTHORISED:
+            raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=invoice.status.label,
+                                       what="retirar um pedido de cancelamento",
+                                       resolution="Confira a situação da NF-e e o histórico do pedido.")
+        changed = invoice.withdraw_cancel(order, actor)
+        if changed:
+            uow.commit()
+        return invoice_view(invoice, order), changed
 
 
 def _send(gateway, signed: bytes, key: str, number: int) -> tuple[SefazAnswer, str | None]:

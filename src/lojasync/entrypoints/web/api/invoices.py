@@ -244,13 +244,15 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
                          personal_data_erasure_pending=erasure)
 
 
-@router.post("/{invoice_id}/withdraw-cancel", response_model=InvoiceOut,
+@router.post("/{invoice_id}/withdraw-cancel", response_model=InvoiceChange,
              summary="Retira um cancelamento guardado (a SEFAZ não o recebeu) antes que o worker o envie")
 def withdraw_cancel(invoice_id: Id, app: Container = Depends(container),
-                    who: Person = Depends(api_person)) -> InvoiceOut:
-    """409 `fiscal.cancellation_may_be_at_sefaz` quando um envio pode ter chegado à SEFAZ (em curso, ou sem
-    resposta), e `fiscal.state_refused` quando não há pedido guardado."""
-    return invoice_out(withdraw_cancellation(app.uow(), invoice_id, who))
+                    who: Person = Depends(api_person)) -> InvoiceChange:
+    """`changed` falso quando não havia pedido guardado (repetir não faz nada duas vezes). 503
+    `fiscal.cancellation_may_be_at_sefaz` quando um envio pode ter chegado à SEFAZ (em curso, ou sem resposta: pode
+    voltar a ser possível depois da consulta do worker); 409 `fiscal.state_refused` se a NF-e não está autorizada."""
+    invoice, changed = withdraw_cancellation(app.uow(), invoice_id, who)
+    return InvoiceChange(invoice=invoice_out(invoice), changed=changed)
 
 
 @router.get("/{invoice_id}/xml", response_class=Response, summary="O XML (nfeProc quando autorizada)",

@@ -313,11 +313,15 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
 def invoice_withdraw_cancel(request: Request, invoice_id: PageId) -> Response:
     """Take back a cancellation kept for the worker (SEFAZ never got it) before it goes (`invoices withdraw-cancel`)."""
     try:
-        invoice = withdraw_cancellation(request.app.state.container.uow(), invoice_id, page_person(request))
+        invoice, changed = withdraw_cancellation(request.app.state.container.uow(), invoice_id, page_person(request))
     except LojasyncError as exc:
         return _invoice_page(request, invoice_id, error_status(exc), withdraw_error=exc)
-    flash(request, f"Pedido de cancelamento da NF-e nº {invoice.number} retirado: nada será enviado à SEFAZ, e ela "
-                   f"segue {invoice.status_label}.", "success")
+    if changed:
+        flash(request, f"Pedido de cancelamento da NF-e nº {invoice.number} retirado: nada será enviado à SEFAZ, e "
+                       f"ela segue {invoice.status_label}.", "success")
+    else:   # a page opened before, its form sent again
+        flash(request, f"A NF-e nº {invoice.number} não tem pedido de cancelamento guardado: segue "
+                       f"{invoice.status_label}.")
     return redirect(request, f"/nfe/{invoice_id}")
 
 
