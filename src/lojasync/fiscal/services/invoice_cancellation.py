@@ -403,8 +403,6 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
         company = uow.company.get()
         certificate = certificate_for(company, box)
         reason, requester = invoice.cancel_reason or "", invoice.cancel_requester
-        signed = _signed_event(invoice, company, certificate, reason, now())
-        uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
         # SEFAZ's "autorizada" says nothing of a send begun since the sending window before the query (the person
         # cancelling again, another round's task): it may be on its way, and sending again races it (review).
         if invoice.cancel_send_since(asked_at - SENDING_WINDOW):
@@ -417,6 +415,9 @@ def _send_pending(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoi
             uow.commit()
             return CancellationSettled()
         invoice.cancel_sends_never_arrived(asked_at - SENDING_WINDOW)   # all the others: ended, and not there
+        # Signed only when it goes (a round that sends nothing signs nothing).
+        signed = _signed_event(invoice, company, certificate, reason, now())
+        uf, environment, number, key = invoice.issuer[0], invoice.environment, invoice.number, invoice.access_key
         # Committed before the send: a person withdrawing the request from now on is refused, since it may reach
         # SEFAZ (withdrawn before this, the request is gone and nothing is sent).
         sending_at = now()
