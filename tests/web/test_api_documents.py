@@ -4,18 +4,20 @@ simples confirmed and cancelled; a receivable received; states that forbid an op
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from lxml import etree
 
 from lojasync.entrypoints.web.api import deps
+from lojasync.entrypoints.worker_words import NO_WORKER
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.sefaz import SefazSoapClient
 from lojasync.fiscal.services.company import CompanyData, install_test_certificate, set_company
 from lojasync.fiscal.services.invoices import Sefaz
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.maintenance import record_heartbeat
 from lojasync.shared.local_zone import local_day
 from lojasync.simulators.sefaz.server import BackgroundSefaz
 from tests.factories import make_store, order_payload
@@ -193,10 +195,18 @@ def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusa
     assert body["erro"] == ("A SEFAZ não recebeu o cancelamento da NF-e nº 1 agora (109 - Servico Paralisado sem "
                             "Previsao): o pedido ficou guardado e o lojasync o envia sozinho quando a SEFAZ responder.")
     assert "recusou" not in body["erro"] and "tenta de novo a cada 5 minutos" in body["resolucao"]
+    # No worker running here: said (review: "o envia sozinho" with every worker stopped, the request waited for
+    # nobody while its 24 hours ran).
+    assert body["resolucao"].endswith(" " + NO_WORKER)
     pending = api.get(f"/api/v1/invoices/{invoice['id']}").json()
     assert pending["status"] == "authorised" and pending["cancel_requested_at"] is not None
     assert pending["cancel_withdrawable"] is True
     assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+    # A worker beating: nothing more to say.
+    record_heartbeat(app.uow(), datetime.now(timezone.utc))
+    beating = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
+    assert beating.status_code == 202 and NO_WORKER not in beating.json()["cancellation_queued"]["resolucao"]
 
     simulator.simulator.reset_switches()
     again = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})

@@ -80,6 +80,9 @@ class InvoiceRepository(Protocol):
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]: ...
 
+    def awaiting_to_settle(self, before: datetime) -> list[int]:
+        """NF-e awaiting SEFAZ, neither sent nor asked about by the worker after `before`, oldest first."""
+
     def cancellations_requested(self, before: datetime) -> list[int]:
         """Authorised NF-e whose cancellation was requested at or before `before` and is not recorded yet, and
         whose settling was not enqueued after `before` either."""

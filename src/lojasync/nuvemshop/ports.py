@@ -16,7 +16,7 @@ from lojasync.sales.ports import SalesUnitOfWork
 if TYPE_CHECKING:
     from lojasync.db.repositories import ProductRepository
     from lojasync.finance.ports import ReceivableRepository
-    from lojasync.fiscal.ports import InvoiceRepository, SimpleSaleRepository
+    from lojasync.fiscal.ports import InvoiceRepository, NumberVoidRepository, SimpleSaleRepository
     from lojasync.nuvemshop.db.import_settings import ImportSettingRepository
     from lojasync.nuvemshop.db.lgpd_queries import ExportRepository, LgpdQueries
     from lojasync.nuvemshop.db.order_search import StoreOrderSearchRepository
@@ -38,6 +38,7 @@ __all__ = ["ClientFactory", "ConnectorUnitOfWork", "StoreClient"]
 class ConnectorUnitOfWork(SalesUnitOfWork, Protocol):
     products: ProductRepository
     invoices: InvoiceRepository            # the core's documents and receivables: the LGPD export lists them
+    number_voids: NumberVoidRepository    # with `invoices`: the fiscal work a stopped worker leaves waiting
     simple_sales: SimpleSaleRepository
     receivables: ReceivableRepository
     order_search: StoreOrderSearchRepository   # the core's search, narrowed to one store on request

@@ -198,7 +198,8 @@ def _database_families(container, queue, now: datetime | None = None):
     yield age
     # What to alert on: 1 when the pages and /readyz say no worker is running, the never-started one included.
     silent = GaugeMetricFamily("lojasync_workers_silent",
-                               "1 when no worker has given a sign of life for 3 minutes with a store connected.")
+                               "1 when no worker has given a sign of life for 3 minutes with a store connected or "
+                               "fiscal work waiting for one.")
     silent.add_metric([], 1 if worker_silence(container.read_uow(), now) is not None else 0)
     yield silent
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lojasync.fiscal.services.worker_work import fiscal_work_waiting
 from lojasync.nuvemshop.client.errors import PaymentRequiredError
 from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
@@ -33,33 +34,50 @@ def record_heartbeat(uow: ConnectorUnitOfWork, now: datetime) -> None:
 class WorkerSilence:
     """No worker has given a sign of life for a while: webhooks are still recorded by `serve`, but nothing imports
     them, reconciles the stores, settles NF-e awaiting SEFAZ or sends a queued cancellation. `last_beat_at` None: no
-    worker ever ran, with a store connected `since`."""
+    worker ever ran, with a store connected `since` (None: with no store, fiscal work waits). `stores`: an active
+    store waits for the worker (False: only fiscal work, the stores disabled or removed)."""
 
     last_beat_at: datetime | None
-    since: datetime
+    since: datetime | None
+    stores: bool = True
 
     def text(self, now: datetime) -> str:
-        when = (f"há {elapsed_words(now - self.since)}" if self.last_beat_at is not None
-                else f"desde que a loja foi conectada, há {elapsed_words(now - self.since)}")
-        return (f"Nenhum worker do lojasync está no ar {when}: os webhooks da loja seguem guardados, mas nenhum "
-                "pedido é importado, nenhuma NF-e aguardando a SEFAZ é conferida e nenhum cancelamento guardado é "
-                "enviado até um worker voltar. Confira se o worker está no ar (ou o serviço do lojasync, quando o "
-                "worker roda nele) e reinicie-o")
+        when = (f" há {elapsed_words(now - self.since)}" if self.last_beat_at is not None and self.since is not None
+                else f" desde que a loja foi conectada, há {elapsed_words(now - self.since)}" if self.since is not None
+                else "")
+        undone = ("os webhooks da loja seguem guardados, mas nenhum pedido é importado, nenhuma NF-e aguardando a "
+                  "SEFAZ é conferida e nenhum cancelamento guardado é enviado" if self.stores else
+                  "nenhuma NF-e aguardando a SEFAZ é conferida, nenhum cancelamento guardado é enviado e nenhuma "
+                  "inutilização pendente é conferida")
+        return (f"Nenhum worker do lojasync está no ar{when}: {undone} até um worker voltar. Confira se o worker está "
+                "no ar (ou o serviço do lojasync, quando o worker roda nele) e reinicie-o")
 
 
 def worker_silence(uow: ConnectorUnitOfWork, now: datetime) -> WorkerSilence | None:
-    """Whether the workers are silent now (see WorkerSilence); None while one beats, and while no store is active
-    (connected, enabled) since long enough for a worker to have started: with none, a stopped worker leaves nothing
-    undone (review: the banner stayed for ever after the last store was removed)."""
+    """Whether the workers are silent now (see WorkerSilence); None while one beats, and while nothing needs one: no
+    store active (connected, enabled) since long enough for a worker to have started, and no fiscal work waiting
+    that long (`fiscal.services.worker_work`). With neither, a stopped worker leaves nothing undone (review: the
+    banner stayed for ever after the last store was removed); with fiscal work only, it does (review: a cancellation
+    queued after `store disable` waited for a worker nobody was told was stopped)."""
+    before = now - WORKER_SILENT_AFTER
     with uow:
         connected = [s.created_at for s in uow.stores.list() if s.active and s.created_at is not None]
-        last = uow.periodic_runs.last_run(HEARTBEAT) if connected else None
-    first = min(connected, default=None)
-    if first is None or now - first <= WORKER_SILENT_AFTER:
-        return None
+        first = min(connected, default=None)
+        stores = first is not None and first < before
+        if not stores and not fiscal_work_waiting(uow, before):
+            return None
+        last = uow.periodic_runs.last_run(HEARTBEAT)
     if last is None:
-        return WorkerSilence(None, first)
-    return WorkerSilence(last, last) if now - last > WORKER_SILENT_AFTER else None
+        return WorkerSilence(None, first if stores else None, stores)
+    return WorkerSilence(last, last, stores) if last < before else None
+
+
+def worker_beating(uow: ConnectorUnitOfWork, now: datetime) -> bool:
+    """Whether a worker gave a sign of life within WORKER_SILENT_AFTER (a consumer beats as it starts): what a use
+    case that leaves work to a worker tells its caller, at once, with or without a store connected."""
+    with uow:
+        last = uow.periodic_runs.last_run(HEARTBEAT)
+    return last is not None and last >= now - WORKER_SILENT_AFTER
 
 
 def elapsed_words(delta: timedelta) -> str:

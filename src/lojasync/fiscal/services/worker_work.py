@@ -1,0 +1,23 @@
+"""What of the fiscal module only a worker settles: NF-e awaiting SEFAZ (asked about by key), cancellations kept to be
+sent, number voids awaiting SEFAZ. The workers' silence (`nuvemshop.services.maintenance.worker_silence`) is said
+while any of these waits, with no store connected too (review: after `store disable`, a queued cancellation waited
+for a stopped worker and nothing said so)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from lojasync.fiscal.ports import InvoiceRepository, NumberVoidRepository
+
+
+class _FiscalQueues(Protocol):
+    invoices: InvoiceRepository
+    number_voids: NumberVoidRepository
+
+
+def fiscal_work_waiting(uow: _FiscalQueues, before: datetime) -> bool:
+    """Inside the caller's transaction: whether such work has waited since `before` with nothing done about it since
+    (not sent, not asked about). Three indexed queries; read only."""
+    return bool(uow.invoices.awaiting_to_settle(before) or uow.invoices.cancellations_requested(before)
+                or uow.number_voids.sent_before(before))
