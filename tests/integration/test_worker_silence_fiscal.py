@@ -10,8 +10,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from huey import MemoryHuey
 from sqlalchemy import insert, update
+from typer.testing import CliRunner
 
 from lojasync.db.fiscal_tables import number_voids
+from lojasync.entrypoints.cli.app import app as cli
+from lojasync.entrypoints.cli.context import reset_container
 from lojasync.entrypoints.tasks import TaskQueue
 from lojasync.fiscal.errors import CancellationQueued
 from lojasync.fiscal.invoices import InvoiceStatus
@@ -52,8 +55,8 @@ def test_a_cancellation_kept_for_the_worker_with_no_store_active_says_a_stopped_
     assert silence is not None and not silence.stores
     text = silence.text(later)
     assert text == ("Nenhum worker do lojasync está no ar há 1 h 4 min: nenhuma NF-e aguardando a SEFAZ é conferida, "
-                    "nenhum cancelamento guardado é enviado e nenhuma inutilização pendente é conferida até um worker "
-                    "voltar. Confira se o worker está no ar (ou o serviço do lojasync, quando o worker roda nele) e "
+                    "nenhum cancelamento guardado é enviado e nenhuma inutilização pendente é reenviada até um worker "
+                    "entrar no ar. Confira se o worker está no ar (ou o serviço do lojasync, quando o worker roda nele) e "
                     "reinicie-o")
     # A worker beating: nothing to say.
     last_beat(app, later - timedelta(seconds=30))
@@ -123,3 +126,27 @@ def test_a_heartbeat_failing_is_logged_once_until_it_records_again(app, caplog, 
     assert said == ["worker heartbeat not recorded (said once until it records again)",
                     "worker heartbeat recorded again"]
     assert worker_silence(app.read_uow(), datetime.now(timezone.utc)) is None
+
+
+def test_store_list_with_the_store_disabled_says_it_while_fiscal_work_waits(app, sefaz, monkeypatch):
+    """Where the operator who disabled the store looks (a store with orders cannot be removed: one disabled is what
+    leaves fiscal work with no store active)."""
+    _, invoice_id = authorised(app, sefaz, 2000000704)
+    no_store_active(app)
+    with pytest.raises(CancellationQueued):
+        cancel_invoice(app.uow(), app.cipher, NOWHERE, invoice_id, REASON, ANA)
+    with app.uow() as uow:   # kept 10 minutes ago
+        uow.invoices.get(invoice_id).cancel_requested_at = datetime.now(timezone.utc) - timedelta(minutes=10)
+        uow.commit()
+    last_beat(app, datetime.now(timezone.utc) - timedelta(hours=2))
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", app.settings.resolved_database_url)
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(app.settings.data_dir))
+    reset_container()
+    try:
+        for fmt in ("table", "json"):
+            result = CliRunner().invoke(cli, ["store", "list", "--format", fmt])
+            assert result.exit_code == 0, result.output
+            said = " ".join(result.stderr.split())
+            assert "Nenhum worker do lojasync está no ar há 2 h: nenhuma NF-e aguardando a SEFAZ" in said, said
+    finally:
+        reset_container()

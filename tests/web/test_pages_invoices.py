@@ -8,6 +8,8 @@ import socket
 
 from lxml import etree
 
+from lojasync.entrypoints.web.terminal_words import for_page
+from lojasync.entrypoints.worker_words import NO_WORKER
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.invoices import Sefaz
@@ -93,6 +95,8 @@ def test_sefaz_failing_a_cancellation_is_not_told_as_a_wrong_justification(app, 
     assert text.count(said) == 1 and "o lojasync o envia sozinho quando a SEFAZ responder" in text
     assert "Cancelamento guardado, a enviar" in text and "NF-e não cancelada" not in text
     assert 'aria-invalid="true"' not in answer.text and f">{reason}</textarea>" in answer.text   # kept, not blamed
+    # No worker running here: said at once, not only by the banner 3 minutes later (review).
+    assert text.count(for_page(NO_WORKER)) == 1   # the page's words: no terminal command
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 

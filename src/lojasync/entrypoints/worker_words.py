@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from lojasync.nuvemshop.services.maintenance import worker_beating
 
-NO_WORKER = ("Atenção: nenhum worker do lojasync está no ar agora, e só um worker envia o pedido guardado: inicie-o "
+NO_WORKER = ("Mas nenhum worker do lojasync está no ar agora, e só um worker envia o pedido guardado: inicie-o "
              "(lojasync worker, ou o serviço do lojasync sem --no-worker).")
 
 

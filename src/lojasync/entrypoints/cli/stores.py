@@ -80,6 +80,7 @@ def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
     if not stores:
         console.print("Nenhuma loja conectada. Para conectar: lojasync store install-link (ou lojasync store add).",
                       highlight=False)
+        say_worker_silence()   # fiscal work may wait for a worker with no store left (review)
         return
     table("Lojas", ["Loja", "Nome", "Ativa", "Sincronizado até", "Interrompida", "Precisa de atenção"],
           [[s.external_id, escape(s.name or ""), "sim" if s.active else "não", formats.when(s.sync_cursor)

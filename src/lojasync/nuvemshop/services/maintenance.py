@@ -48,9 +48,9 @@ class WorkerSilence:
         undone = ("os webhooks da loja seguem guardados, mas nenhum pedido é importado, nenhuma NF-e aguardando a "
                   "SEFAZ é conferida e nenhum cancelamento guardado é enviado" if self.stores else
                   "nenhuma NF-e aguardando a SEFAZ é conferida, nenhum cancelamento guardado é enviado e nenhuma "
-                  "inutilização pendente é conferida")
-        return (f"Nenhum worker do lojasync está no ar{when}: {undone} até um worker voltar. Confira se o worker está "
-                "no ar (ou o serviço do lojasync, quando o worker roda nele) e reinicie-o")
+                  "inutilização pendente é reenviada")
+        return (f"Nenhum worker do lojasync está no ar{when}: {undone} até um worker entrar no ar. Confira se o "
+                "worker está no ar (ou o serviço do lojasync, quando o worker roda nele) e reinicie-o")
 
 
 def worker_silence(uow: ConnectorUnitOfWork, now: datetime) -> WorkerSilence | None:
