@@ -1,5 +1,6 @@
 """schemathesis against `/api/v1/openapi.json`, with a token: whatever the schema allows a client to send, the
-API never answers 5xx. The database has orders of a store, the company and an NF-e waiting, so generated ids
+API never answers 5xx, and every answer is as the schema documents it (its status code, content type and body: an
+integrator's generated client parses what the schema promises). The database has orders of a store, the company and an NF-e waiting, so generated ids
 reach real records and states; the store and SEFAZ are the simulators on 127.0.0.1, so that an answer "try
 again later" (503) would be a defect too."""
 
@@ -10,6 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
 from lojasync.entrypoints.web.api import deps
 from lojasync.fiscal.gateway import Environment
@@ -68,7 +70,7 @@ def api_schema(app, web, api_token, simulator, store_server):
 EXAMPLES = 10
 
 
-def test_no_generated_request_gets_a_server_error(api_schema):
+def test_no_generated_request_gets_a_server_error_and_every_answer_is_documented(api_schema):
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 20
     for operation in operations:
@@ -83,6 +85,9 @@ def _never_5xx(operation, mode: GenerationMode) -> None:
     def check(case) -> None:
         response = case.call()
         assert response.status_code < 500, (case.method, case.formatted_path, case.query, case.body, response.text)
+        # As documented (it checked for 5xx only: the last notes): raises, naming the mismatch, otherwise.
+        case.validate_response(response, checks=[status_code_conformance, content_type_conformance,
+                                                  response_schema_conformance])
 
     try:
         check()
