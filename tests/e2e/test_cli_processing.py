@@ -753,8 +753,8 @@ def test_a_queued_cancellation_is_withdrawn_from_the_terminal(lojasync, app, ord
         assert "o pedido ficou guardado e o lojasync o envia sozinho" in queued
         assert f"No terminal: lojasync invoices withdraw-cancel {created['id']}" in queued
         # No worker running: said, with how to start one.
-        assert ("Mas nenhum worker do lojasync está no ar agora, e só um worker envia o pedido guardado: "
-                "inicie-o (lojasync worker, ou o serviço do lojasync sem --no-worker).") in queued
+        assert ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no "
+                "ar: inicie-o (lojasync worker, ou o serviço do lojasync sem --no-worker).") in queued
         shown = " ".join(lojasync("invoices", "show", str(created["id"])).split())
         assert ("A SEFAZ não recebeu este pedido: ainda dá para retirá-lo, antes que o lojasync o envie "
                 f"(lojasync invoices withdraw-cancel {created['id']}).") in shown

@@ -14,6 +14,7 @@ import pytest
 
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.maintenance import record_heartbeat
 from tests.e2e.conftest import forget_sefaz_state
 from tests.factories import make_store, order_payload
 
@@ -260,3 +261,23 @@ def test_a_certificate_file_and_test_together_is_a_usage_error(lojasync, tmp_pat
     # --password alone beside --test: said as what it is (review: "ARQUIVO ou --test", with no ARQUIVO given)
     code, _, err = lojasync("company", "certificate", "--password", "segredo", "--test")
     assert code == 2 and "o certificado de teste (--test) não tem" in " ".join(err.split()), err
+
+
+def test_an_nfe_left_to_the_worker_with_no_worker_running_says_so_in_the_terminal(lojasync, app):
+    """The resolution of an NF-e SEFAZ could not be reached for ends "o worker tenta sozinho": with no worker running
+    (none here), the terminal says it and how to start one (review: only the pages' banner said it, 3 minutes later).
+    With a worker's heartbeat fresh (a worker in another process), nothing is added."""
+    store = make_store(app)
+    order_number = import_order(app.uow(), store, order_payload(id=1950000011), ImportPolicy()).order_number
+    assert lojasync(*COMPANY)[0] == 0 and lojasync("company", "certificate", "--test")[0] == 0
+    (invoice,) = json.loads(lojasync("orders", "invoice", str(order_number), "--no-approve", "--format", "json")[1])
+    nowhere = {"LOJASYNC_SEFAZ_URL": "http://127.0.0.1:9", "LOJASYNC_SEFAZ_TIMEOUT": "2"}
+    code, _, err = lojasync("invoices", "approve", str(invoice["id"]), **nowhere)
+    said = " ".join(err.split())
+    assert code == 75 and "o worker tenta sozinho" in said, err
+    assert ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no ar: "
+            "inicie-o (lojasync worker, ou o serviço do lojasync sem --no-worker).") in said
+
+    record_heartbeat(app.uow(), datetime.now(timezone.utc))
+    code, _, err = lojasync("invoices", "approve", str(invoice["id"]), **nowhere)
+    assert code == 75 and "nenhuma conexão foi feita" in " ".join(err.split()) and "nenhum worker" not in err, err

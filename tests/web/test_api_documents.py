@@ -145,13 +145,21 @@ def test_cancelling_an_nfe_awaiting_sefaz_says_to_transmit_it_first(app, api, si
     refuses (it has that NF-e) and an NF-e SEFAZ may have authorised is not discarded: it must be settled first."""
     invoice = api.post(f"/api/v1/orders/{imported(app, 2100000004)}/nfe").json()
     simulator.simulator.set_switches(out_of_service="108")
-    assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").status_code == 503
+    unsent = api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    assert unsent.status_code == 503
+    # It is left to the worker ("consultada de novo automaticamente"), and none runs here: said (review).
+    assert unsent.json()["resolucao"].endswith(" " + NO_WORKER), unsent.json()
     refused = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
     assert refused.status_code == 409, refused.text
     body = refused.json()
     assert body["codigo"] == "fiscal.invoice_awaiting_sefaz"
     assert body["erro"] == "A NF-e nº 1 aguarda a decisão da SEFAZ: ainda não pode ser cancelada nem descartada."
     assert body["resolucao"].startswith("Transmita de novo") and "gere outro" not in body["resolucao"]
+    assert body["resolucao"].count(NO_WORKER) == 1
+    # A worker beating (in another process: its heartbeat is in the database): nothing added.
+    record_heartbeat(app.uow(), datetime.now(timezone.utc))
+    assert NO_WORKER not in api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON}
+                                     ).json()["resolucao"]
     assert stock(api) == {"CAM-ALG-P": 0, "CAN-CER": 0}
     assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["status"] == "awaiting_sefaz"
     # Another NF-e for the order is refused the same way: not 'cancele (ou descarte) esse primeiro', refused too.

@@ -479,7 +479,10 @@ def test_an_nfe_cancelled_elsewhere_while_awaiting_sefaz_says_so_and_that_nothin
     (number,) = imported(app, store_id, {"id": 2300000040, "payment_status": "paid"})
     url = invoice_for(app, logged_in, number)
     sefaz.set_switches(drop_answers=1)                         # SEFAZ authorises; the answer never arrives
-    assert post(logged_in, url, f"{url}/transmitir").status_code == 503
+    unanswered = post(logged_in, url, f"{url}/transmitir")
+    assert unanswered.status_code == 503
+    # Left to the worker ("o worker faz isso sozinho") with none running: the page says it at once (review).
+    assert text_of(unanswered.text).count(for_page(NO_WORKER)) == 1
     invoice_id = int(url.rsplit("/", 1)[1])
     gateway = logged_in.app.state.sefaz
     with app.read_uow() as uow:

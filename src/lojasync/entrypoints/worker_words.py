@@ -1,15 +1,18 @@
-"""What the API and the terminal add when they leave work to a worker and none is running (a cancellation kept while
-SEFAZ is down): "o lojasync o envia sozinho" is true only with a worker (review: a 202 said it with every worker
-stopped, and the request waited for nobody, its 24 hours running)."""
+"""What the API, the terminal and the pages add to an error whose resolution leaves the rest to a worker
+(`LojasyncError.left_to_worker`: "o lojasync a consulta sozinho", a cancellation kept to be sent) when none is
+running: the promise holds only with one (review: a 202 said "o envia sozinho" with every worker stopped, and the
+request waited for nobody, its 24 hours running; the banner says it only 3 minutes later, and an API client never
+sees it)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from lojasync.nuvemshop.services.maintenance import worker_beating
+from lojasync.shared.errors import LojasyncError
 
-NO_WORKER = ("Mas nenhum worker do lojasync está no ar agora, e só um worker envia o pedido guardado: inicie-o "
-             "(lojasync worker, ou o serviço do lojasync sem --no-worker).")
+NO_WORKER = ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no ar: "
+             "inicie-o (lojasync worker, ou o serviço do lojasync sem --no-worker).")
 
 
 def no_worker_words(container) -> str | None:
@@ -20,3 +23,10 @@ def no_worker_words(container) -> str | None:
     except Exception:  # noqa: BLE001 - see above
         return None
     return None if beating else NO_WORKER
+
+
+def with_worker_words(container, error: LojasyncError) -> LojasyncError:
+    """`error`, its resolution ending in NO_WORKER when it leaves the rest to a worker and none is running (once)."""
+    if error.left_to_worker and NO_WORKER not in error.resolution and (words := no_worker_words(container)):
+        error.resolution = f"{error.resolution} {words}" if error.resolution else words
+    return error

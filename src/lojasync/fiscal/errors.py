@@ -27,6 +27,7 @@ class CustomerWaitsForSefaz(RecipientFixedByInvoice):
     built anew with the customer linked then)."""
 
     code = "fiscal.customer_waits_for_sefaz"
+    left_to_worker = True
     message_template = ("O pedido {order_number} tem a {document} aguardando a SEFAZ: nenhum cliente pode ser "
                         "vinculado a ele até a resposta.")
     resolution_template = ("Espere a resposta da SEFAZ (o lojasync a consulta sozinho): se ela não tiver recebido a "
@@ -253,6 +254,7 @@ class SefazPausedTheKey(LojasyncError):
     SEFAZ keeps the block (review: the worker waited the hour, `invoices approve` and a batch run did not)."""
 
     code = "fiscal.sefaz_paused_the_key"
+    left_to_worker = True
     message_template = ("A SEFAZ bloqueou as consultas da NF-e nº {number} por consumo indevido (656): perguntar de "
                         "novo antes de uma hora mantém o bloqueio.")
     resolution_template = ("Nada a fazer agora: a NF-e segue aguardando SEFAZ e o lojasync a consulta sozinho daqui a "
@@ -269,6 +271,7 @@ class InvoiceAwaitingSefaz(LojasyncError):
     neither discarded nor cancelled until a transmission (a query by key first) settles what SEFAZ holds."""
 
     code = "fiscal.invoice_awaiting_sefaz"
+    left_to_worker = True
     message_template = ("A NF-e nº {number} aguarda a decisão da SEFAZ: ainda não pode ser cancelada nem "
                         "descartada.")
     # The worker asks SEFAZ by key once the sending window has passed since the send, not every minute.
@@ -282,6 +285,7 @@ class SefazNotDecided(LojasyncError):
     """SEFAZ answered, but without a decision (out of service, batch still in processing, asked too often)."""
 
     code = "fiscal.sefaz_not_decided"
+    left_to_worker = True
     message_template = "SEFAZ ainda não decidiu a NF-e nº {number}: {status} - {reason}."
     resolution_template = "A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente."
     action = Action.TRY_AGAIN
@@ -484,6 +488,7 @@ class CancellationQueued(LojasyncError):
     the 24 hours SEFAZ gives (an operator cannot watch SEFAZ come back before the deadline runs out)."""
 
     code = "fiscal.cancellation_queued"
+    left_to_worker = True
     message_template = ("A SEFAZ não recebeu o cancelamento da NF-e nº {number} agora ({reason}): o pedido ficou "
                         "guardado e o lojasync o envia sozinho quando a SEFAZ responder.")
     resolution_template = ("O lojasync tenta de novo a cada 5 minutos; a SEFAZ só aceita o cancelamento até {deadline} "
@@ -522,6 +527,7 @@ class CancellationMayBeAtSefaz(LojasyncError):
 
 class CancellationUnanswered(LojasyncError):
     code = "fiscal.cancellation_unanswered"
+    left_to_worker = True
     message_template = "SEFAZ não respondeu ao cancelamento da NF-e nº {number} ({reason})."
     # The request stays on the NF-e: the worker settles it by key after the sending window (5 minutes).
     resolution_template = ("O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido e registra o "

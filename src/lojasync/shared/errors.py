@@ -65,6 +65,9 @@ class LojasyncError(Exception):
     action: Action | None = None
     # Transient (the store is down, another worker holds the store): trying again later may work.
     retryable: bool = False
+    # The resolution says a worker settles it by itself ("o lojasync a consulta sozinho"): true only with one running,
+    # and the API, the terminal and the pages add so when none is (`entrypoints.worker_words`).
+    left_to_worker: bool = False
     # Commands, beyond the action's, that fix parts of this error from the terminal: templates filled with the
     # parameters, as the message's; the pages show their own buttons and never these.
     terminal_commands: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ traceback in the log file of the data folder.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import getpass
@@ -24,6 +25,7 @@ from rich.markup import escape
 
 from lojasync.bootstrap import Container, bootstrap
 from lojasync.entrypoints.cli.safe_console import safe_console
+from lojasync.entrypoints.worker_words import with_worker_words
 from lojasync.observability.logging import configure_logging, error_file_logger
 from lojasync.sales.history import Person
 from lojasync.settings import load_settings
@@ -209,6 +211,8 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
             if exc.__cause__ is not None:
                 # The driver's or library's words help whoever maintains the machine, not the screen.
                 _log_detail(exc, "error with a technical cause", reference=exc.code)
+            if exc.left_to_worker:
+                _say_no_worker(exc)
             fail(explain(exc), exit_code(exc))
         except typer.Exit:
             raise
@@ -236,6 +240,13 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
                 _no_room(exc)
 
     return wrapper
+
+
+def _say_no_worker(exc: LojasyncError) -> None:
+    """`exc`'s resolution saying when no worker runs to do what it promises (`entrypoints.worker_words`); nothing
+    when this process cannot reach its database (the error may be about that)."""
+    with contextlib.suppress(Exception):   # the error itself is what the person reads
+        with_worker_words(container(), exc)
 
 
 def _disk_full(exc: BaseException) -> bool:

@@ -41,7 +41,7 @@ from lojasync.entrypoints.cli.output import (
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.entrypoints.worker_words import no_worker_words
+from lojasync.entrypoints.worker_words import with_worker_words
 from lojasync.fiscal.errors import CancellationQueued
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.effect_words import done_words, undone_words
@@ -215,16 +215,14 @@ def cancel(
     except CancellationQueued as queued:
         # Accepted and kept, as the API's 202: exit 0 (75 told a script to run it again, and each run sent the event
         # again and moved the request's time: the integrator's review); the words on stderr, the NF-e on stdout.
+        with_worker_words(app_, queued)
         err_console.print(f"[yellow]Atenção:[/] {escape(explain(queued))}", highlight=False,
                           soft_wrap=not err_console.is_terminal)
-        no_worker = no_worker_words(app_)
-        if no_worker:
-            err_console.print(escape(no_worker), highlight=False, soft_wrap=not err_console.is_terminal)
         if fmt is OutputFormat.JSON:
             kept = show_invoice(app_.read_uow(), invoice_id)
             print_json({**kept.to_dict(), "changed": False,
                         "cancellation_queued": {"erro": queued.message, "codigo": queued.code,
-                                                "resolucao": " ".join(filter(None, (queued.resolution, no_worker)))}})
+                                                "resolucao": queued.resolution}})
         return
     if changed:
         push_soon(app_, quiet=True)

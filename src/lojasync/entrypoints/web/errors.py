@@ -33,6 +33,7 @@ from lojasync.entrypoints.web.retry import retry_headers
 from lojasync.entrypoints.web.sections import section_of
 from lojasync.entrypoints.web.templating import flash, redirect, render, write_flash
 from lojasync.entrypoints.web.validation_words import field_problem
+from lojasync.entrypoints.worker_words import with_worker_words
 from lojasync.shared.errors import LojasyncError
 
 log = logging.getLogger("lojasync.web")
@@ -164,7 +165,8 @@ def _section(path: str) -> dict[str, str]:
 
 def _lojasync_error(request: Request, exc: LojasyncError) -> Response:
     status_code = error_status(exc)
-    if is_api(request):
+    if is_api(request):   # a page's `render` adds it itself
+        with_worker_words(getattr(request.app.state, "container", None), exc)
         return api_error(exc.code, exc.message, exc.resolution, status_code, retry_headers(status_code, exc) or None)
     return render(request, "error.html", {"title": "Não foi possível concluir", "error": exc,
                                           **_section(request.url.path)}, status_code=status_code)

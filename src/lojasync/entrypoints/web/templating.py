@@ -95,9 +95,15 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     from lojasync.entrypoints.web.auth import csrf_token_for, finish_response, optional_user
     from lojasync.entrypoints.web.company_notices import company_notices
     from lojasync.entrypoints.web.worker_notice import worker_notice
+    from lojasync.entrypoints.worker_words import with_worker_words
 
     user = optional_user(request)
     shown = _read_flash(request) + _take_flash(request)
+    for value in (context or {}).values():
+        if isinstance(value, LojasyncError) and value.left_to_worker:
+            # "o lojasync a consulta sozinho" holds only with a worker running: said on the page that shows the
+            # error, at once (the banner says it 3 minutes later, and only with a store connected).
+            with_worker_words(getattr(request.app.state, "container", None), value)
     full = {
         "user": user,
         "csrf_token": csrf_token_for(request),

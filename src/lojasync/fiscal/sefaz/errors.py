@@ -14,6 +14,7 @@ WAITING = "A NF-e fica aguardando SEFAZ e é consultada de novo automaticamente.
 
 class SefazUnreachable(LojasyncError):
     code = "sefaz.unreachable"
+    left_to_worker = True
     message_template = "SEFAZ não respondeu ({service}: {reason})."
     resolution_template = WAITING
     action = Action.TRY_AGAIN
@@ -54,6 +55,7 @@ def in_batch(exc: LojasyncError, receipt: str) -> LojasyncError:
 
 class SefazInvalidAnswer(LojasyncError):
     code = "sefaz.invalid_answer"
+    left_to_worker = True
     message_template = "SEFAZ respondeu algo que não é uma resposta do serviço ({service}: {reason})."
     resolution_template = WAITING
     action = Action.TRY_AGAIN
@@ -74,6 +76,7 @@ class SefazReceiptRefused(LojasyncError):
     stays "aguardando SEFAZ" and is settled by a query by key at its UF's authoriser."""
 
     code = "sefaz.receipt_refused"
+    left_to_worker = True
     message_template = ("A SEFAZ recusou a consulta do recibo {receipt} ({status} - {reason}): a recusa é da "
                         "consulta, não da NF-e.")
     resolution_template = ("A NF-e fica aguardando SEFAZ (ela pode já estar autorizada lá) e é consultada de novo "

@@ -467,6 +467,7 @@ class EnvironmentChangeRefused(LojasyncError):
 
 class EnvironmentChangeRefusedVoids(LojasyncError):
     code = "fiscal.environment_change_refused_voids"
+    left_to_worker = True
     message_template = "Há {requests} de inutilização aguardando a SEFAZ: {numbers}."
     resolution_template = ("Espere a resposta (o lojasync repete o pedido sozinho a cada 5 minutos) ou peça de novo a "
                            "mesma faixa em NF-e → Inutilização de números antes de trocar de ambiente: cada pedido "
@@ -476,6 +477,7 @@ class EnvironmentChangeRefusedVoids(LojasyncError):
 
 class CnpjChangeRefused(LojasyncError):
     code = "fiscal.cnpj_change_refused"
+    left_to_worker = True
     message_template = ("Há {count} documento(s) do CNPJ {cnpj} ainda não resolvido(s) (NF-e pendentes, aguardando a "
                         "SEFAZ ou rejeitadas, cancelamentos ou inutilizações sem resposta): o CNPJ não foi trocado.")
     resolution_template = ("Transmita ou descarte as NF-e não resolvidas e espere as respostas da SEFAZ (o lojasync "

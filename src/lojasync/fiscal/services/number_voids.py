@@ -150,6 +150,7 @@ class VoidEnvironmentChanged(LojasyncError):
 
 class VoidRequestOfOtherEnvironment(LojasyncError):
     code = "fiscal.void_request_other_environment"
+    left_to_worker = True
     message_template = ("O pedido foi feito em {was}, e a empresa emite agora em {now}: reenviado agora, iria para "
                         "{now}, onde os números são outros.")
     resolution_template = ("Volte a empresa para {was} para que o lojasync o reenvie sozinho (ou peça de novo a mesma "
@@ -192,6 +193,7 @@ class VoidBeingSent(LojasyncError):
     answer (a double click, two tabs, the API and a page at once). `seconds`: until the first send has surely ended."""
 
     code = "fiscal.void_being_sent"
+    left_to_worker = True
     message_template = ("O pedido de inutilização {of_numbers} (série {series}) foi enviado à SEFAZ há instantes e "
                         "ainda aguarda a resposta: nada foi enviado de novo.")
     resolution_template = ("A resposta aparece no pedido em até {seconds} segundos. Se ele continuar aguardando SEFAZ, "
@@ -200,6 +202,7 @@ class VoidBeingSent(LojasyncError):
 
 class VoidUnanswered(LojasyncError):
     code = "fiscal.void_unanswered"
+    left_to_worker = True
     message_template = ("A SEFAZ não respondeu ao pedido de inutilização {of_numbers} (série {series}): "
                         "{reason}.")
     resolution_template = ("O pedido fica aguardando SEFAZ, e o worker do lojasync o repete sozinho 5 minutos depois "

@@ -28,7 +28,7 @@ from lojasync.entrypoints.web.api.types import (
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.store_pushes import push_soon
-from lojasync.entrypoints.worker_words import no_worker_words
+from lojasync.entrypoints.worker_words import with_worker_words
 from lojasync.finance.views import to_check_of
 from lojasync.fiscal.errors import CancellationQueued
 from lojasync.fiscal.invoices import InvoiceStatus
@@ -162,12 +162,6 @@ class InvoiceChange(ApiModel):
         "é preciso chamar de novo."))
 
 
-def _with_worker_words(app: Container, resolution: str) -> str:
-    """The resolution of work left to the worker, saying when none is running (`entrypoints.worker_words`)."""
-    words = no_worker_words(app)
-    return f"{resolution} {words}" if words else resolution
-
-
 def receivables_to_check(app: Container, source_type: str, source_id: int, order_number: int) -> str | None:
     """The call that lists a cancelled document's receivables flagged "conferir" (received before the
     cancellation), as an error's `na_api` gives the call that resolves it; None when none of them is."""
@@ -233,7 +227,7 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
         call = f"POST {PREFIX}/invoices/{invoice_id}/withdraw-cancel" if queued.terminal_commands else None
         kept = InvoiceChange(invoice=invoice_out(show_invoice(app.read_uow(), invoice_id)), changed=False,
                              cancellation_queued=ApiErrorBody(erro=queued.message, codigo=queued.code,
-                                                              resolucao=_with_worker_words(app, queued.resolution),
+                                                              resolucao=with_worker_words(app, queued).resolution,
                                                               na_api=call))
         body = kept.model_dump(mode="json")
         # As an error body says it: na_api and problemas only when there are some (review: null keys read as fields

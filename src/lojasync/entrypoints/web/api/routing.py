@@ -21,6 +21,7 @@ from lojasync.entrypoints.web.api.types import ApiErrorBody
 from lojasync.entrypoints.web.auth import api_caller
 from lojasync.entrypoints.web.errors import api_error, caller_refused, error_status
 from lojasync.entrypoints.web.retry import retry_headers
+from lojasync.entrypoints.worker_words import with_worker_words
 from lojasync.shared.errors import Action, LojasyncError
 
 PREFIX = "/api/v1"
@@ -76,6 +77,7 @@ class ApiRoute(APIRoute):
                 return await handler(request)
             except LojasyncError as error:
                 status = error_status(error)
+                with_worker_words(request.app.state.container, error)
                 headers = {**(_location_of_existing(error) or {}), **retry_headers(status, error)}
                 return api_error(error.code, error.message, error.resolution, status, headers=headers or None,
                                  call=api_call(error), problems=getattr(error, "problems", None))

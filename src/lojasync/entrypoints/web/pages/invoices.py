@@ -18,9 +18,7 @@ from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.entrypoints.worker_words import no_worker_words
 from lojasync.finance.views import to_check_of
-from lojasync.fiscal.errors import CancellationQueued
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED, NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
@@ -293,9 +291,6 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
     except LojasyncError as exc:
         # Only a justification of the wrong length is the field's fault; SEFAZ's refusal or absence is not.
         field_error = exc.message if isinstance(exc, CancellationReasonInvalid) else None
-        if isinstance(exc, CancellationQueued) and (no_worker := no_worker_words(container)):
-            # "o envia sozinho" holds only with a worker running; the banner says it 3 minutes later (review).
-            exc.resolution = f"{exc.resolution} {no_worker}"
         return _invoice_page(request, invoice_id, error_status(exc), cancel_error=exc,
                              justificativa=justificativa, justificativa_error=field_error)
     if changed:

@@ -1,0 +1,37 @@
+"""`with_worker_words`: an error whose resolution leaves the rest to a worker says so when none is running; others,
+and every error while the database cannot be read, are left as they are."""
+
+from __future__ import annotations
+
+from lojasync.entrypoints import worker_words
+from lojasync.entrypoints.worker_words import NO_WORKER, with_worker_words
+from lojasync.fiscal.errors import CancellationUnanswered, InvoiceAwaitingSefaz
+from lojasync.fiscal.services.invoices import InvoiceNotFound
+
+
+class Broken:
+    def read_uow(self):
+        raise ConnectionError("database gone")
+
+
+class Reachable:
+    def read_uow(self):
+        return None   # `worker_beating` is replaced in these tests
+
+
+def test_only_work_left_to_a_worker_is_told_no_worker_runs_and_once(monkeypatch):
+    monkeypatch.setattr(worker_words, "worker_beating", lambda uow, now: False)
+    left = with_worker_words(Reachable(), CancellationUnanswered(number=3, reason="tempo esgotado"))
+    assert left.resolution.endswith(" " + NO_WORKER)
+    assert with_worker_words(Reachable(), left).resolution.count(NO_WORKER) == 1   # said once, however often it passes
+    mine = InvoiceNotFound(invoice_id=7)   # nothing left to a worker
+    assert NO_WORKER not in with_worker_words(Reachable(), mine).resolution
+    monkeypatch.setattr(worker_words, "worker_beating", lambda uow, now: True)
+    awaiting = InvoiceAwaitingSefaz(number=1)
+    assert NO_WORKER not in with_worker_words(Reachable(), awaiting).resolution
+
+
+def test_the_database_failing_adds_nothing():
+    awaiting = InvoiceAwaitingSefaz(number=1)
+    before = awaiting.resolution
+    assert with_worker_words(Broken(), awaiting).resolution == before
