@@ -388,27 +388,27 @@ class InvoiceRepository:
             query = query.limit(limit)
         return list(self.session.scalars(query))
 
-    def awaiting_to_settle(self, before: datetime) -> list[int]:
+    def awaiting_to_settle(self, before: datetime, limit: int | None = None) -> list[int]:
         """NF-e awaiting SEFAZ, not being sent since `before` nor asked about by the worker since, oldest first: the
-        columns alone (their XML stays out)."""
+        columns alone (their XML stays out). `limit`: at most that many (whether there is any: 1)."""
         sent, asked = invoice_table.c.sent_at, invoice_table.c.settle_asked_at
         rows = self.session.execute(
             select(invoice_table.c.id)
             .where(invoice_table.c.status == InvoiceStatus.AWAITING, or_(sent.is_(None), sent <= before),
                    or_(asked.is_(None), asked <= before))
-            .order_by(invoice_table.c.id))
+            .order_by(invoice_table.c.id).limit(limit))
         return [invoice_id for (invoice_id,) in rows]
 
-    def cancellations_requested(self, before: datetime) -> list[int]:
+    def cancellations_requested(self, before: datetime, limit: int | None = None) -> list[int]:
         """Authorised NF-e whose cancellation was requested at or before `before` and not asked about since,
         oldest request first: the columns alone (the index on the request time finds the few among every NF-e
-        ever authorised)."""
+        ever authorised). `limit`: at most that many."""
         asked = invoice_table.c.cancel_asked_at
         rows = self.session.execute(
             select(invoice_table.c.id)
             .where(invoice_table.c.cancel_requested_at <= before,
                    invoice_table.c.status == InvoiceStatus.AUTHORISED, or_(asked.is_(None), asked <= before))
-            .order_by(invoice_table.c.cancel_requested_at, invoice_table.c.id))
+            .order_by(invoice_table.c.cancel_requested_at, invoice_table.c.id).limit(limit))
         return [invoice_id for (invoice_id,) in rows]
 
     def due_for_sefaz_check(self, now: datetime, limit: int) -> list[int]:
@@ -714,6 +714,12 @@ class NumberVoidRepository:
         query = select(void_table).where(void_table.c.status == VoidStatus.REQUESTED,
                                          void_table.c.sent_at <= moment).order_by(void_table.c.id)
         return [_void(row) for row in self.session.connection().execute(query)]
+
+    def any_sent_before(self, moment: datetime) -> bool:
+        """Whether `sent_before(moment)` has any, without reading them (their XML)."""
+        query = select(void_table.c.id).where(void_table.c.status == VoidStatus.REQUESTED,
+                                              void_table.c.sent_at <= moment).limit(1)
+        return self.session.connection().execute(query).first() is not None
 
     def list(self, limit: int | None = None, offset: int = 0) -> list[NumberVoid]:
         """Newest first."""

@@ -80,10 +80,10 @@ class InvoiceRepository(Protocol):
     def list(self, status: InvoiceStatus | None = None, limit: int | None = None,
              offset: int = 0) -> list[Invoice]: ...
 
-    def awaiting_to_settle(self, before: datetime) -> list[int]:
+    def awaiting_to_settle(self, before: datetime, limit: int | None = None) -> list[int]:
         """NF-e awaiting SEFAZ, neither sent nor asked about by the worker after `before`, oldest first."""
 
-    def cancellations_requested(self, before: datetime) -> list[int]:
+    def cancellations_requested(self, before: datetime, limit: int | None = None) -> list[int]:
         """Authorised NF-e whose cancellation was requested at or before `before` and is not recorded yet, and
         whose settling was not enqueued after `before` either."""
 
@@ -168,6 +168,8 @@ class NumberVoidRepository(Protocol):
     def awaiting_sefaz(self) -> list[NumberVoid]: ...
 
     def sent_before(self, moment: datetime) -> list[NumberVoid]: ...
+
+    def any_sent_before(self, moment: datetime) -> bool: ...
 
     def list(self, limit: int | None = None, offset: int = 0) -> list[NumberVoid]: ...
 

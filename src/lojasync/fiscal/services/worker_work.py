@@ -18,6 +18,8 @@ class _FiscalQueues(Protocol):
 
 def fiscal_work_waiting(uow: _FiscalQueues, before: datetime) -> bool:
     """Inside the caller's transaction: whether such work has waited since `before` with nothing done about it since
-    (not sent, not asked about). Three indexed queries; read only."""
-    return bool(uow.invoices.awaiting_to_settle(before) or uow.invoices.cancellations_requested(before)
-                or uow.number_voids.sent_before(before))
+    (not sent, not asked about). At most three indexed queries of one row each, read only: /readyz and /metrics
+    ask on every probe, and after a long SEFAZ outage thousands may wait (review)."""
+    return bool(uow.invoices.awaiting_to_settle(before, limit=1)
+                or uow.invoices.cancellations_requested(before, limit=1)
+                or uow.number_voids.any_sent_before(before))
