@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -107,7 +108,7 @@ def invoice(
             _print_held(held)
             _print_awaiting(earlier)
             _print_unsent(unsent)
-        _still_awaiting(earlier if approve else [])
+        _still_awaiting(earlier if approve else [], held)
         return
     sefaz = sefaz_for(app_.settings)
     seen: list[BatchItem] = []   # as each order finishes: what a stopped run still reports
@@ -167,14 +168,16 @@ def invoice(
         # 70 when a bug stood in the way of any order (its line names the reference), as for a command it stops.
         bug = any(i.refusal is not None and i.refusal.code == UNEXPECTED for i in failed)
         raise typer.Exit(EXIT_UNEXPECTED if bug else EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
-    _still_awaiting(earlier if approve else [])
+    _still_awaiting(earlier if approve else [], held)
 
 
-def _still_awaiting(earlier: list[InvoiceView]) -> None:
+def _still_awaiting(earlier: list[InvoiceView], held: Sequence[int] = ()) -> None:
     """75, as for this run's own NF-e left awaiting SEFAZ, when an earlier run's still await it (said in the
     summary): a script running `--status confirmado` until it exits 0 saw 0 with them undecided (review). Not for a
-    run that only generates (`--no-approve`): running it again settles nothing (the integrator's review)."""
-    if earlier:
+    run that only generates (`--no-approve`): running it again settles nothing (the integrator's review). 75 too
+    when a batch still running holds orders of the status (said as "rode de novo quando ele terminar"): this run did
+    not issue them, and a script took 0 for "every order invoiced" (the last notes)."""
+    if earlier or held:
         raise typer.Exit(EXIT_TRY_AGAIN)
 
 
