@@ -198,6 +198,47 @@ def test_a_retry_whose_question_by_key_never_connects_holds_nothing_in_flight(ap
     assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4") == 1
 
 
+def test_a_retry_whose_question_by_key_goes_unanswered_holds_nothing_in_flight(app, company, sefaz, simulator):
+    """The last notes: the question asked before sending again connected and timed out; nothing was sent, and the NF-e
+    was held five minutes as "enviada à SEFAZ há instantes", its words saying it might be authorised "5 minutos
+    depois do envio" of a send that never happened. Now nothing of this attempt is in flight: asked again at once."""
+
+    class SilentQueries:   # SEFAZ takes the question and never answers it
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def __getattr__(self, name):
+            return getattr(self.gateway, name)
+
+        def query_nfe(self, key):
+            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
+
+    silent = Sefaz(lambda uf, env, cert, deadline=None: SilentQueries(sefaz.connect(uf, env, cert, deadline=deadline)),
+                   simulated=True)
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000029))
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises it; the answer never arrives
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    simulator.simulator.reset_switches()
+    with app.uow() as uow:   # the sending window has passed
+        uow.invoices.get(invoice.id).sent_at -= timedelta(minutes=6)
+        uow.commit()
+    sends = simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4")
+    with pytest.raises(SefazUnreachable) as unanswered:
+        approve_invoice(app.uow(), app.cipher, silent, invoice.id)
+    assert unanswered.value.resolution == (
+        "A NF-e nº 1 fica aguardando SEFAZ: um envio anterior dela ficou sem resposta, e a consulta pela chave feita "
+        "agora, antes de reenviá-la, também ficou; nada foi reenviado. Transmita de novo quando quiser (o lojasync "
+        "consulta a SEFAZ antes de reenviar); o worker também consulta sozinho.")
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).sent_at is None   # nothing of this attempt in flight
+    # At once, not "enviada à SEFAZ há instantes": asked by key, it was authorised; nothing sent again.
+    settled, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert changed and settled.status == "authorised"
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") == sends
+    assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
 @pytest.mark.parametrize("status", ["108", "109"])
 def test_sefaz_out_of_service_took_nothing_so_the_nfe_may_be_sent_again_at_once(app, company, sefaz, simulator,
                                                                                  status):

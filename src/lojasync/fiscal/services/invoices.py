@@ -573,9 +573,10 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
                 service=exc.params.get("service", ""), reason=exc.params[NO_CONNECTION], not_sent=True,
                 resolution=NOT_ASKED.format(number=claim.number), action=Action.APPROVE_INVOICE,
                 invoice_id=invoice_id) from exc
+        if exc.params.get(_ASKED_ONLY):
+            raise _question_unanswered(uow, exc, claim, invoice_id) from exc
         if not exc.params.get("not_sent"):
-            if not exc.params.get(_ASKED_ONLY):
-                _record_unanswered(uow, claim, invoice_id, actor, exc)
+            _record_unanswered(uow, claim, invoice_id, actor, exc)
             raise _unanswered(exc, claim, invoice_id) from exc
         # No connection was ever made (refused, unreachable, no time left): SEFAZ cannot have it, so the next
         # attempt need not wait out the sending window, and nothing is to be feared authorised.
@@ -589,8 +590,9 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
         _sending_over(uow, claim, invoice_id)
         raise
     except SefazInvalidAnswer as exc:
-        if not exc.params.get(_ASKED_ONLY):
-            _record_unanswered(uow, claim, invoice_id, actor, exc)
+        if exc.params.get(_ASKED_ONLY):
+            raise _question_unanswered(uow, exc, claim, invoice_id) from exc
+        _record_unanswered(uow, claim, invoice_id, actor, exc)
         raise _unanswered(exc, claim, invoice_id) from exc
     except SefazNotDecided as exc:   # the query by key (or the receipt) answered no decision
         if exc.params.get("status") == OVERUSE:
@@ -635,6 +637,18 @@ def _record_unanswered(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int
         log.warning("could not record an unanswered transmission", extra={"invoice_id": invoice_id})
 
 
+def _question_unanswered(uow: ProcessingUnitOfWork, exc: LojasyncError, claim: _Claim,
+                         invoice_id: int) -> LojasyncError:
+    """The question asked before sending again (by key, or the batch's receipt) connected and got no answer (or no
+    answer that says anything): this attempt sent nothing, only asked, so nothing of it is in flight and the next
+    attempt may ask again at once. Held for the sending window, the NF-e was refused as "enviada à SEFAZ há
+    instantes" for five minutes, and the words said it might have been authorised "5 minutos depois do envio" of a
+    send that had not happened (the last notes)."""
+    _sending_over(uow, claim, invoice_id)
+    return type(exc)(exc.message, resolution=QUESTION_UNANSWERED.format(number=claim.number),
+                     action=Action.APPROVE_INVOICE, **{**exc.params, "invoice_id": invoice_id})
+
+
 def _unanswered(exc: LojasyncError, claim: _Claim, invoice_id: int) -> LojasyncError:
         # The gateway's words say only "consultada de novo automaticamente", and each interface adds "try again"
         # (the CLI: "repita o comando"), which the sending window then refuses for five minutes: say when SEFAZ
@@ -651,6 +665,12 @@ NOT_SENT_TO_SEFAZ = ("A NF-e nº {number} não chegou à SEFAZ (nenhuma conexão
 NOT_ASKED = ("A SEFAZ não foi alcançada (nenhuma conexão foi feita) e a NF-e nº {number} fica aguardando SEFAZ; antes "
              "de qualquer novo envio ela é consultada pela chave (um envio anterior pode ter ficado sem resposta). "
              "Transmita de novo quando a SEFAZ estiver ao alcance; o worker tenta sozinho.")
+
+
+QUESTION_UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: um envio anterior dela ficou sem resposta, e a "
+                       "consulta pela chave feita agora, antes de reenviá-la, também ficou; nada foi reenviado. "
+                       "Transmita de novo quando quiser (o lojasync consulta a SEFAZ antes de reenviar); o worker "
+                       "também consulta sozinho.")
 
 
 UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. "
