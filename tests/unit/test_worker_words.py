@@ -4,7 +4,7 @@ and every error while the database cannot be read, are left as they are."""
 from __future__ import annotations
 
 from lojasync.entrypoints import worker_words
-from lojasync.entrypoints.worker_words import NO_WORKER, with_worker_words
+from lojasync.entrypoints.worker_words import NO_WORKER, PAGE_NO_WORKER, with_worker_words
 from lojasync.fiscal.errors import CancellationUnanswered, InvoiceAwaitingSefaz
 from lojasync.fiscal.services.invoices import InvoiceNotFound
 
@@ -35,3 +35,20 @@ def test_the_database_failing_adds_nothing():
     awaiting = InvoiceAwaitingSefaz(number=1)
     before = awaiting.resolution
     assert with_worker_words(Broken(), awaiting).resolution == before
+
+
+def test_a_page_finds_the_errors_a_form_keeps_by_field():
+    """review: the settings page keeps its errors in `errors` by field, and the words were never added there."""
+    from lojasync.entrypoints.web.templating import _errors_in
+
+    awaiting, missing = InvoiceAwaitingSefaz(number=1), InvoiceNotFound(invoice_id=2)
+    found = _errors_in({"error": awaiting, "errors": {"company": missing, "name": "texto"}, "rows": [missing],
+                        "title": "NF-e"})
+    assert found == [awaiting, missing, missing]
+
+
+def test_a_page_is_given_its_own_words_and_never_both(monkeypatch):
+    monkeypatch.setattr(worker_words, "worker_beating", lambda uow, now: False)
+    awaiting = with_worker_words(Reachable(), InvoiceAwaitingSefaz(number=1), PAGE_NO_WORKER)
+    assert awaiting.resolution.endswith(" " + PAGE_NO_WORKER) and "lojasync worker" not in awaiting.resolution
+    assert NO_WORKER not in with_worker_words(Reachable(), awaiting).resolution

@@ -13,20 +13,27 @@ from lojasync.shared.errors import LojasyncError
 
 NO_WORKER = ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no ar: "
              "inicie-o (lojasync worker, ou o serviço do lojasync sem --no-worker).")
+# A page shows no command (`web.terminal_words`): NO_WORKER there lost its only instruction ("inicie-o.", review).
+PAGE_NO_WORKER = ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no "
+                  "ar: peça a quem mantém o lojasync para iniciar o worker (ou o serviço do lojasync, quando o worker "
+                  "roda nele).")
 
 
-def no_worker_words(container) -> str | None:
-    """NO_WORKER when no worker gave a sign of life lately; None while one does. Never raises: the answer it adds to
+def no_worker_words(container, words: str = NO_WORKER) -> str | None:
+    """`words` when no worker gave a sign of life lately; None while one does. Never raises: the answer it adds to
     was given already (the database failing now, nothing is added)."""
     try:
         beating = worker_beating(container.read_uow(), datetime.now(timezone.utc))
     except Exception:  # noqa: BLE001 - see above
         return None
-    return None if beating else NO_WORKER
+    return None if beating else words
 
 
-def with_worker_words(container, error: LojasyncError) -> LojasyncError:
-    """`error`, its resolution ending in NO_WORKER when it leaves the rest to a worker and none is running (once)."""
-    if error.left_to_worker and NO_WORKER not in error.resolution and (words := no_worker_words(container)):
-        error.resolution = f"{error.resolution} {words}" if error.resolution else words
+def with_worker_words(container, error: LojasyncError, words: str = NO_WORKER) -> LojasyncError:
+    """`error`, its resolution ending in `words` (NO_WORKER; a page's, PAGE_NO_WORKER) when it leaves the rest to a
+    worker and none is running; once."""
+    if not error.left_to_worker or NO_WORKER in error.resolution or PAGE_NO_WORKER in error.resolution:
+        return error
+    if said := no_worker_words(container, words):
+        error.resolution = f"{error.resolution} {said}" if error.resolution else said
     return error

@@ -515,6 +515,7 @@ class CancellationMayBeAtSefaz(LojasyncError):
     answer lost): SEFAZ may hold it registered, and a registered cancellation cannot be taken back."""
 
     code = "fiscal.cancellation_may_be_at_sefaz"
+    left_to_worker = True   # the worker's query by key makes it withdrawable, or sends it
     message_template = ("O pedido de cancelamento da NF-e nº {number} não pode ser retirado agora: o último envio à "
                         "SEFAZ ainda está em curso ou ficou sem resposta, e ela pode tê-lo registrado.")
     resolution_template = ("Ele só volta a poder ser retirado se a SEFAZ, consultada pela chave depois de 5 "

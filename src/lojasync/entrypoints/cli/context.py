@@ -245,8 +245,10 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
 def _say_no_worker(exc: LojasyncError) -> None:
     """`exc`'s resolution saying when no worker runs to do what it promises (`entrypoints.worker_words`); nothing
     when this process cannot reach its database (the error may be about that)."""
+    if _container is None:   # the command failed before opening the database: nothing to ask it (review)
+        return
     with contextlib.suppress(Exception):   # the error itself is what the person reads
-        with_worker_words(container(), exc)
+        with_worker_words(_container, exc)
 
 
 def _disk_full(exc: BaseException) -> bool:

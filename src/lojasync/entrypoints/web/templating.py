@@ -89,21 +89,32 @@ def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     return response
 
 
+def _errors_in(context: dict[str, Any]) -> list[LojasyncError]:
+    """The errors a page shows: context values, and those one level inside a dict or list (a form's `errors` by
+    field: review, the settings page's were missed)."""
+    found = []
+    for value in context.values():
+        inner = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else (value,)
+        found.extend(item for item in inner if isinstance(item, LojasyncError))
+    return found
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
            headers: dict[str, str] | None = None) -> HTMLResponse:
     """Render a page with the logged-in user, the CSRF token and the pending flash messages."""
     from lojasync.entrypoints.web.auth import csrf_token_for, finish_response, optional_user
     from lojasync.entrypoints.web.company_notices import company_notices
     from lojasync.entrypoints.web.worker_notice import worker_notice
-    from lojasync.entrypoints.worker_words import with_worker_words
+    from lojasync.entrypoints.worker_words import PAGE_NO_WORKER, with_worker_words
 
     user = optional_user(request)
     shown = _read_flash(request) + _take_flash(request)
-    for value in (context or {}).values():
-        if isinstance(value, LojasyncError) and value.left_to_worker:
+    for error in _errors_in(context or {}):
+        if error.left_to_worker:
             # "o lojasync a consulta sozinho" holds only with a worker running: said on the page that shows the
-            # error, at once (the banner says it 3 minutes later, and only with a store connected).
-            with_worker_words(getattr(request.app.state, "container", None), value)
+            # error, at once (the banner says it 3 minutes later, and only with a store connected), in the page's
+            # words (no terminal command).
+            with_worker_words(getattr(request.app.state, "container", None), error, PAGE_NO_WORKER)
     full = {
         "user": user,
         "csrf_token": csrf_token_for(request),

@@ -490,10 +490,14 @@ def _refuse_cnpj_change_in_flight(uow: ProcessingUnitOfWork, leaving: str, now: 
     """No other company (another CNPJ base: a branch of the same one keeps its certificate) while a document of this
     one is unsettled: an NF-e not decided (sent as signed, it would go with the new company's certificate, which
     SEFAZ refuses for it), a cancellation or a number void awaiting SEFAZ (review: the change was taken)."""
-    unsettled = set(_unsettled_invoice_ids(uow)) | set(uow.invoices.cancellations_requested(now + timedelta(days=3650)))
+    cancellations = set(uow.invoices.cancellations_requested(now + timedelta(days=3650)))
+    unsettled = set(_unsettled_invoice_ids(uow)) | cancellations
     voids = uow.number_voids.awaiting_sefaz()
     if unsettled or voids:
-        raise CnpjChangeRefused(count=len(unsettled) + len(voids), cnpj=format_cnpj(leaving))
+        refused = CnpjChangeRefused(count=len(unsettled) + len(voids), cnpj=format_cnpj(leaving))
+        # A worker settles only what awaits SEFAZ; pending or rejected NF-e wait for a person (review).
+        refused.left_to_worker = bool(voids or cancellations or uow.invoices.list(InvoiceStatus.AWAITING, limit=1))
+        raise refused
 
 
 _UNSETTLED = (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED)

@@ -202,10 +202,12 @@ def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, 
         pass
     if deadline is not None and moment >= deadline:
         # review: it said the worker would try "até" a time already gone; SEFAZ will refuse it (501) when it gets it.
-        return CancellationQueued(
+        late = CancellationQueued(
             f"A SEFAZ não recebeu o cancelamento da NF-e nº {number} agora ({why}): o pedido ficou guardado, mas o "
             f"prazo de cancelamento terminou em {_local(deadline)}, e a SEFAZ deve recusá-lo (501) quando o receber.",
             number=number, reason=why, deadline=_local(deadline), resolution=PAST_CANCELLATION_DEADLINE)
+        late.left_to_worker = False   # a person acts (a return, a late cancellation): a worker sends only a refusal
+        return late
     return CancellationQueued(number=number, reason=why,
                               deadline=_local(deadline) if deadline is not None else "24 horas da autorização",
                               withdrawable_id=invoice_id if withdrawable else None)

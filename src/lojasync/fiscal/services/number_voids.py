@@ -150,7 +150,6 @@ class VoidEnvironmentChanged(LojasyncError):
 
 class VoidRequestOfOtherEnvironment(LojasyncError):
     code = "fiscal.void_request_other_environment"
-    left_to_worker = True
     message_template = ("O pedido foi feito em {was}, e a empresa emite agora em {now}: reenviado agora, iria para "
                         "{now}, onde os números são outros.")
     resolution_template = ("Volte a empresa para {was} para que o lojasync o reenvie sozinho (ou peça de novo a mesma "

@@ -77,7 +77,8 @@ class ApiRoute(APIRoute):
                 return await handler(request)
             except LojasyncError as error:
                 status = error_status(error)
-                with_worker_words(request.app.state.container, error)
+                # In a thread: it reads the database (the heartbeat), which would hold this event loop (review).
+                await run_in_threadpool(with_worker_words, request.app.state.container, error)
                 headers = {**(_location_of_existing(error) or {}), **retry_headers(status, error)}
                 return api_error(error.code, error.message, error.resolution, status, headers=headers or None,
                                  call=api_call(error), problems=getattr(error, "problems", None))
