@@ -28,6 +28,7 @@ from lojasync.entrypoints.cli.invoices import print_invoices
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, status_key
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.entrypoints.worker_words import no_worker_words
 from lojasync.fiscal.errors import OrderCancelledInStore, OrderChangedSinceGenerated
 from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.services.batch import (
@@ -108,6 +109,7 @@ def invoice(
             _print_held(held)
             _print_awaiting(earlier)
             _print_unsent(unsent)
+        _say_no_worker(app_, earlier)
         _still_awaiting(earlier if approve else [], held)
         return
     sefaz = sefaz_for(app_.settings)
@@ -156,6 +158,7 @@ def invoice(
     if report.authorised:
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     _report(report, approve, len(targets), fmt, earlier, unsent, held=held)
+    _say_no_worker(app_, earlier + [i.invoice for i in report.items if i.invoice is not None])
     # In a batch, an order that already had its NF-e or sale is no failure (review: a run again, as the interrupted
     # run's own message asks, ended in exit 1 with them in red), as the batch page says them; one order alone keeps
     # its refusal, as `invoices approve` would.
@@ -169,6 +172,20 @@ def invoice(
         bug = any(i.refusal is not None and i.refusal.code == UNEXPECTED for i in failed)
         raise typer.Exit(EXIT_UNEXPECTED if bug else EXIT_TRY_AGAIN if waiting else EXIT_REFUSED)
     _still_awaiting(earlier if approve else [], held)
+
+
+def _say_no_worker(app_, invoices: list[InvoiceView]) -> None:
+    """Once, on stderr: NF-e left awaiting SEFAZ are asked about by key by a worker alone ("consultada pela chave
+    sozinha"), and none is running (review: the rows' words came from copies of the errors, which the terminal's
+    errors now complete, and never said it)."""
+    if any(invoice.status == "awaiting_sefaz" for invoice in invoices) and no_worker_words(app_):
+        err_console.print(f"[yellow]Atenção:[/] {NO_WORKER_FOR_AWAITING}", highlight=False,
+                          soft_wrap=not err_console.is_terminal)
+
+
+NO_WORKER_FOR_AWAITING = ("nenhum worker do lojasync está no ar agora, e as NF-e aguardando a SEFAZ só são consultadas "
+                          "pela chave sozinhas quando um entrar no ar: inicie-o (lojasync worker, ou o serviço do "
+                          "lojasync sem --no-worker), ou rode este comando de novo depois.")
 
 
 def _still_awaiting(earlier: list[InvoiceView], held: Sequence[int] = ()) -> None:
