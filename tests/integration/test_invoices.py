@@ -227,9 +227,9 @@ def test_a_retry_whose_question_by_key_goes_unanswered_holds_nothing_in_flight(a
     with pytest.raises(SefazUnreachable) as unanswered:
         approve_invoice(app.uow(), app.cipher, silent, invoice.id)
     assert unanswered.value.resolution == (
-        "A NF-e nº 1 fica aguardando SEFAZ: um envio anterior dela ficou sem resposta, e a consulta pela chave feita "
-        "agora, antes de reenviá-la, também ficou; nada foi reenviado. Transmita de novo quando quiser (o lojasync "
-        "consulta a SEFAZ antes de reenviar); o worker também consulta sozinho.")
+        "A NF-e nº 1 fica aguardando SEFAZ: ela já foi transmitida antes sem uma decisão da SEFAZ, e a consulta pela "
+        "chave feita agora, antes de reenviá-la, ficou sem resposta; nada foi reenviado. Transmita de novo quando "
+        "quiser (o lojasync consulta a SEFAZ antes de reenviar); o worker também consulta sozinho.")
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).sent_at is None   # nothing of this attempt in flight
     # At once, not "enviada à SEFAZ há instantes": asked by key, it was authorised; nothing sent again.
@@ -237,6 +237,47 @@ def test_a_retry_whose_question_by_key_goes_unanswered_holds_nothing_in_flight(a
     assert changed and settled.status == "authorised"
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") == sends
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+def test_a_question_unanswered_never_clears_the_mark_of_another_process_that_took_the_nfe(app, company, sefaz,
+                                                                                          simulator):
+    """Review: while one process's question waited past the sending window, another took the NF-e and marked it as
+    being sent; the first one's end cleared that mark, and a third could then send it while the second's send was on
+    its way. Only the claim's own mark is cleared."""
+    from lojasync.fiscal.services.invoices import being_sent, prepare_pending
+
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000030))
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    simulator.simulator.reset_switches()
+
+    def window_passed() -> None:
+        with app.uow() as uow:
+            uow.invoices.get(invoice.id).sent_at -= timedelta(minutes=6)
+            uow.commit()
+
+    class TakenMeanwhile:   # the question waits past the window; the worker takes the NF-e; then the question fails
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def __getattr__(self, name):
+            return getattr(self.gateway, name)
+
+        def query_nfe(self, key):
+            window_passed()
+            assert prepare_pending(app.uow(), app.cipher, sefaz, invoice.id) is not None   # another process's mark
+            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
+
+    window_passed()
+    slow = Sefaz(lambda uf, env, cert, deadline=None: TakenMeanwhile(sefaz.connect(uf, env, cert, deadline=deadline)),
+                 simulated=True)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, slow, invoice.id)
+    with app.read_uow() as uow:
+        taken = uow.invoices.get(invoice.id)
+        assert taken.sent_at is not None   # the other process's mark stands
+        assert being_sent(taken, datetime.now(timezone.utc), sefaz) is not None
 
 
 @pytest.mark.parametrize("status", ["108", "109"])

@@ -250,6 +250,9 @@ class _Claim:
     drift: LojasyncError | None = None
     # Asked first: the receipt of the asynchronous batch SEFAZ was still processing it in (`Invoice.sefaz_receipt`).
     receipt: str | None = None
+    # The NF-e's count of sends once marked by this claim: another process that takes it since counts one more, and
+    # this claim's end of sending must not clear that one's mark (`_sending_over`, review).
+    attempts: int | None = None
 
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -488,7 +491,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     # built for them, and another UF's authoriser refuses it, or a query by its key, with 226.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, invoice.access_key[:2],
                   invoice.environment, certificate_for(company, box), invoice.number, deadline, drift,
-                  invoice.sefaz_receipt if ask_first else None)
+                  invoice.sefaz_receipt if ask_first else None, invoice.attempts)
 
 
 def being_sent(invoice: Invoice | InvoiceView, moment: datetime, sefaz: Sefaz) -> InvoiceBeingSent | None:
@@ -611,9 +614,12 @@ def _pause_settling(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int, n
 
 
 def _sending_over(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int) -> None:
+    """This claim's send is over with nothing in flight: the NF-e's mark cleared, unless another process took it
+    since (its window ran out while this one waited: review, clearing that one's mark let a third send meanwhile)."""
     with uow:
         invoice = _invoice(uow, invoice_id)
-        if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == claim.key:
+        if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == claim.key and \
+                (claim.attempts is None or invoice.attempts == claim.attempts):
             invoice.sending_over()
             uow.commit()
 
@@ -644,8 +650,12 @@ def _question_unanswered(uow: ProcessingUnitOfWork, exc: LojasyncError, claim: _
     attempt may ask again at once. Held for the sending window, the NF-e was refused as "enviada à SEFAZ há
     instantes" for five minutes, and the words said it might have been authorised "5 minutos depois do envio" of a
     send that had not happened (the last notes)."""
-    _sending_over(uow, claim, invoice_id)
-    return type(exc)(exc.message, resolution=QUESTION_UNANSWERED.format(number=claim.number),
+    try:
+        _sending_over(uow, claim, invoice_id)
+    except LojasyncError:   # SEFAZ's silence is what the caller reports; the mark then runs out with its window
+        log.warning("could not clear the mark of an unanswered question", extra={"invoice_id": invoice_id})
+    asked = "pelo recibo do lote" if exc.params.get("service") == "NFeRetAutorizacao4" else "pela chave"
+    return type(exc)(exc.message, resolution=QUESTION_UNANSWERED.format(number=claim.number, asked=asked),
                      action=Action.APPROVE_INVOICE, **{**exc.params, "invoice_id": invoice_id})
 
 
@@ -667,10 +677,10 @@ NOT_ASKED = ("A SEFAZ não foi alcançada (nenhuma conexão foi feita) e a NF-e 
              "Transmita de novo quando a SEFAZ estiver ao alcance; o worker tenta sozinho.")
 
 
-QUESTION_UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: um envio anterior dela ficou sem resposta, e a "
-                       "consulta pela chave feita agora, antes de reenviá-la, também ficou; nada foi reenviado. "
-                       "Transmita de novo quando quiser (o lojasync consulta a SEFAZ antes de reenviar); o worker "
-                       "também consulta sozinho.")
+QUESTION_UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela já foi transmitida antes sem uma decisão da "
+                       "SEFAZ, e a consulta {asked} feita agora, antes de reenviá-la, ficou sem resposta; nada foi "
+                       "reenviado. Transmita de novo quando quiser (o lojasync consulta a SEFAZ antes de reenviar); o "
+                       "worker também consulta sozinho.")
 
 
 UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. "
