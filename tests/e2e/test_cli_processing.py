@@ -759,6 +759,9 @@ def test_a_queued_cancellation_is_withdrawn_from_the_terminal(lojasync, app, ord
         assert ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no "
                 "ar: inicie-o (lojasync worker, ou o serviço do lojasync sem --no-worker).") in queued
         shown = " ".join(lojasync("invoices", "show", str(created["id"])).split())
+        # The kept cancellation is the worker's to send, and none runs here: said (review).
+        assert ("Nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no ar: "
+                "inicie-o (lojasync worker, ou o serviço do lojasync sem --no-worker).") in shown
         assert ("A SEFAZ não recebeu este pedido: ainda dá para retirá-lo, antes que o lojasync o envie "
                 f"(lojasync invoices withdraw-cancel {created['id']}).") in shown
         withdrawn = " ".join(lojasync("invoices", "withdraw-cancel", str(created["id"])).split())

@@ -13,6 +13,8 @@ from lojasync.shared.errors import LojasyncError
 
 NO_WORKER = ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no ar: "
              "inicie-o (lojasync worker, ou o serviço do lojasync sem --no-worker).")
+# Said on its own, not after a resolution (`invoices show` of an NF-e whose rest is the worker's).
+NO_WORKER_ALONE = "N" + NO_WORKER.removeprefix("Mas n")
 # A page shows no command (`web.terminal_words`): NO_WORKER there lost its only instruction ("inicie-o.", review).
 PAGE_NO_WORKER = ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no "
                   "ar: peça a quem mantém o lojasync para iniciar o worker (ou o serviço do lojasync, quando o worker "

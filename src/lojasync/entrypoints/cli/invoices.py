@@ -41,7 +41,7 @@ from lojasync.entrypoints.cli.output import (
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.entrypoints.worker_words import with_worker_words
+from lojasync.entrypoints.worker_words import NO_WORKER_ALONE, no_worker_words, with_worker_words
 from lojasync.fiscal.errors import CancellationQueued
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.effect_words import done_words, undone_words
@@ -160,6 +160,10 @@ def show(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None
         print_json(invoice.to_dict())
         return
     print_invoice(invoice)
+    # Left to the worker (its query by key, the kept cancellation's send): said when none is running (review).
+    left = invoice.status == "awaiting_sefaz" or invoice.cancel_requested_at is not None
+    if left and (words := no_worker_words(container(), NO_WORKER_ALONE)):
+        err_console.print(f"[yellow]{escape(words)}[/]", highlight=False, soft_wrap=not err_console.is_terminal)
     if invoice.status == "discarded":   # its number is a gap the issuer closes at SEFAZ
         print_number_void(invoice, voids_covering(container().read_uow(), invoice.environment, invoice.series,
                                                   invoice.number), company_numbering(container().read_uow())[1])
