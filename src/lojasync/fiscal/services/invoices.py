@@ -245,14 +245,14 @@ class _Claim:
     number: int
     # time.monotonic() by which the transmission ends, counted from the mark "aguardando SEFAZ" (sent_at).
     deadline: float
+    # The NF-e's count of sends once marked by this claim: another process that takes it since counts one more, and
+    # this claim's end of sending must not clear that one's mark (`_sending_over`, review).
+    attempts: int
     # Sent before without an answer, and the order is no longer the sale it describes: the refusal to raise
     # when SEFAZ says it never got it (then it is not sent as it is).
     drift: LojasyncError | None = None
     # Asked first: the receipt of the asynchronous batch SEFAZ was still processing it in (`Invoice.sefaz_receipt`).
     receipt: str | None = None
-    # The NF-e's count of sends once marked by this claim: another process that takes it since counts one more, and
-    # this claim's end of sending must not clear that one's mark (`_sending_over`, review).
-    attempts: int | None = None
 
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -490,8 +490,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     # The NF-e's own UF (its key's cUF) and environment, whatever the company says now: it was numbered and
     # built for them, and another UF's authoriser refuses it, or a query by its key, with 226.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, invoice.access_key[:2],
-                  invoice.environment, certificate_for(company, box), invoice.number, deadline, drift,
-                  invoice.sefaz_receipt if ask_first else None, invoice.attempts)
+                  invoice.environment, certificate_for(company, box), invoice.number, deadline, invoice.attempts,
+                  drift, invoice.sefaz_receipt if ask_first else None)
 
 
 def being_sent(invoice: Invoice | InvoiceView, moment: datetime, sefaz: Sefaz) -> InvoiceBeingSent | None:
@@ -619,7 +619,7 @@ def _sending_over(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int) -> 
     with uow:
         invoice = _invoice(uow, invoice_id)
         if invoice.status is InvoiceStatus.AWAITING and invoice.access_key == claim.key and \
-                (claim.attempts is None or invoice.attempts == claim.attempts):
+                invoice.attempts == claim.attempts:
             invoice.sending_over()
             uow.commit()
 

@@ -42,9 +42,12 @@ class WorkerSilence:
     stores: bool = True
 
     def text(self, now: datetime) -> str:
-        when = (f" há {elapsed_words(now - self.since)}" if self.last_beat_at is not None and self.since is not None
-                else f" desde que a loja foi conectada, há {elapsed_words(now - self.since)}" if self.since is not None
-                else "")
+        if self.last_beat_at is not None:
+            when = f" há {elapsed_words(now - self.last_beat_at)}"
+        elif self.since is not None:
+            when = f" desde que a loja foi conectada, há {elapsed_words(now - self.since)}"
+        else:   # none ever ran, and no store waits for one: only fiscal work does
+            when = ""
         undone = ("os webhooks da loja seguem guardados, mas nenhum pedido é importado, nenhuma NF-e aguardando a "
                   "SEFAZ é conferida e nenhum cancelamento guardado é enviado" if self.stores else
                   "nenhuma NF-e aguardando a SEFAZ é conferida, nenhum cancelamento guardado é enviado e nenhuma "
