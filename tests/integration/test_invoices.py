@@ -230,6 +230,9 @@ def test_a_retry_whose_question_by_key_goes_unanswered_holds_nothing_in_flight(a
         "A NF-e nº 1 fica aguardando SEFAZ: ela já foi transmitida antes sem uma decisão da SEFAZ, e a consulta pela "
         "chave feita agora, antes de reenviá-la, ficou sem resposta; nada foi reenviado. Transmita de novo quando "
         "quiser (o lojasync consulta a SEFAZ antes de reenviar); o worker também consulta sozinho.")
+    # An API client that retries by itself waits the worker's 5 minutes, not a minute: asked every minute, SEFAZ
+    # answers 656 and blocks the key for an hour (the last notes).
+    assert unanswered.value.params["retry_after"] == 300
     with app.read_uow() as uow:
         assert uow.invoices.get(invoice.id).sent_at is None   # nothing of this attempt in flight
     # At once, not "enviada à SEFAZ há instantes": asked by key, it was authorised; nothing sent again.
@@ -237,6 +240,45 @@ def test_a_retry_whose_question_by_key_goes_unanswered_holds_nothing_in_flight(a
     assert changed and settled.status == "authorised"
     assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") == sends
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
+
+
+@pytest.mark.parametrize("connected", [True, False])
+def test_a_question_by_the_receipt_that_fails_says_it_was_the_receipt(app, company, sefaz, simulator, connected):
+    """The last notes: the words of a question that went unanswered, or reached nobody, said "pela chave" when the
+    question was the asynchronous batch's receipt."""
+
+    class SilentReceipts:
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def __getattr__(self, name):
+            return getattr(self.gateway, name)
+
+        def query_receipt(self, receipt):
+            if connected:   # SEFAZ takes the question and never answers it
+                raise SefazUnreachable(service="NFeRetAutorizacao4", reason="tempo esgotado esperando a resposta")
+            raise SefazUnreachable(service="NFeRetAutorizacao4", reason="conexão recusada, nada foi enviado",
+                                   not_sent=True)
+
+    silent = Sefaz(lambda uf, env, cert, deadline=None: SilentReceipts(sefaz.connect(uf, env, cert, deadline=deadline)),
+                   simulated=True)
+    invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000030 + connected))
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    simulator.simulator.reset_switches()
+    with app.uow() as uow:   # SEFAZ had said it was processing it in a batch; the sending window has passed
+        awaiting = uow.invoices.get(invoice.id)
+        awaiting.in_processing_at_sefaz("351000000000001")
+        awaiting.sent_at -= timedelta(minutes=6)
+        uow.commit()
+    with pytest.raises(SefazUnreachable) as failed:
+        approve_invoice(app.uow(), app.cipher, silent, invoice.id)
+    assert "consulta pelo recibo do lote feita agora" in failed.value.resolution if connected else \
+        "antes de qualquer novo envio ela é consultada pelo recibo do lote" in failed.value.resolution
+    assert "pela chave" not in failed.value.resolution
+    with app.read_uow() as uow:
+        assert uow.invoices.get(invoice.id).sent_at is None   # only asked: nothing in flight
 
 
 def test_a_question_unanswered_never_clears_the_mark_of_another_process_that_took_the_nfe(app, company, sefaz,
@@ -1171,14 +1213,16 @@ def test_the_customer_of_an_order_whose_nfe_awaits_sefaz_or_stands_cannot_be_rep
     with pytest.raises(RecipientFixedByInvoice) as refused:
         link_customer(app.uow(), number, "529.982.247-25", "João da Silva", force=True)
     assert f"NF-e nº {invoice.number}" in refused.value.message and "espere a resposta" in refused.value.resolution
+    assert refused.value.left_to_worker   # the answer is a worker's to bring: said when none runs (the last notes)
     assert show_order(app.uow(), number)["customer"]["name"] == "Ana Pereira"
     later = lambda: datetime.now(timezone.utc) + timedelta(minutes=10)  # noqa: E731   # the sending window over
     authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id, now=later)   # SEFAZ never got it: built
     assert (authorised.status, authorised.number) == ("authorised", invoice.number)        # anew for Ana, then sent
     xml = invoice_xml(app.uow(), invoice.id).decode()
     assert "<CPF>39053344705</CPF>" in xml and "52998224725" not in xml
-    with pytest.raises(LojasyncError):   # authorised: it stands for its customer
+    with pytest.raises(LojasyncError) as stands:   # authorised: it stands for its customer
         link_customer(app.uow(), number, "529.982.247-25", "João da Silva", force=True)
+    assert not stands.value.left_to_worker   # a person cancels it: nothing for a worker to do
 
 
 def test_a_cancellation_settled_after_a_lost_answer_keeps_the_events_protocol_and_time(app, company, sefaz,

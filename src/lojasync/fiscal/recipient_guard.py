@@ -37,5 +37,9 @@ def link_refusal(order_number: int, had_customer: bool, status: str, document: s
     # erased, and the NF-e was sent with the e-mail and phone the buyer asked to erase): nobody links a customer until
     # SEFAZ answers. Authorised: it stands for its customer.
     waits = not had_customer and status == InvoiceStatus.AWAITING
-    refusal = CustomerWaitsForSefaz if waits else RecipientFixedByInvoice
-    return refusal(order_number=order_number, document=document, status=status_label)
+    refusal = (CustomerWaitsForSefaz if waits else RecipientFixedByInvoice)(
+        order_number=order_number, document=document, status=status_label)
+    # Awaiting SEFAZ, "espere a resposta" is a worker's (or a transmission's) to bring: said when none runs (the last
+    # notes: only the erased buyer's refusal said so).
+    refusal.left_to_worker = status == InvoiceStatus.AWAITING
+    return refusal

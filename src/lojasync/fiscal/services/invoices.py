@@ -574,7 +574,7 @@ def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id
             _sending_over(uow, claim, invoice_id)
             raise SefazUnreachable(
                 service=exc.params.get("service", ""), reason=exc.params[NO_CONNECTION], not_sent=True,
-                resolution=NOT_ASKED.format(number=claim.number), action=Action.APPROVE_INVOICE,
+                resolution=NOT_ASKED.format(number=claim.number, asked=_asked(exc)), action=Action.APPROVE_INVOICE,
                 invoice_id=invoice_id) from exc
         if exc.params.get(_ASKED_ONLY):
             raise _question_unanswered(uow, exc, claim, invoice_id) from exc
@@ -654,9 +654,16 @@ def _question_unanswered(uow: ProcessingUnitOfWork, exc: LojasyncError, claim: _
         _sending_over(uow, claim, invoice_id)
     except LojasyncError:   # SEFAZ's silence is what the caller reports; the mark then runs out with its window
         log.warning("could not clear the mark of an unanswered question", extra={"invoice_id": invoice_id})
-    asked = "pelo recibo do lote" if exc.params.get("service") == "NFeRetAutorizacao4" else "pela chave"
-    return type(exc)(exc.message, resolution=QUESTION_UNANSWERED.format(number=claim.number, asked=asked),
-                     action=Action.APPROVE_INVOICE, **{**exc.params, "invoice_id": invoice_id})
+    # Retry-After as the worker's rounds: an API client retrying every minute would ask SEFAZ about the key every
+    # minute, which SEFAZ answers with 656 and an hour's block (the last notes).
+    return type(exc)(exc.message, resolution=QUESTION_UNANSWERED.format(number=claim.number, asked=_asked(exc)),
+                     action=Action.APPROVE_INVOICE,
+                     **{**exc.params, "invoice_id": invoice_id, "retry_after": SENDING_WINDOW.total_seconds()})
+
+
+def _asked(exc: LojasyncError) -> str:
+    """How the question before sending again was asked: by the asynchronous batch's receipt, or by key."""
+    return "pelo recibo do lote" if exc.params.get("service") == "NFeRetAutorizacao4" else "pela chave"
 
 
 def _unanswered(exc: LojasyncError, claim: _Claim, invoice_id: int) -> LojasyncError:
@@ -673,7 +680,7 @@ NOT_SENT_TO_SEFAZ = ("A NF-e nº {number} não chegou à SEFAZ (nenhuma conexão
 
 
 NOT_ASKED = ("A SEFAZ não foi alcançada (nenhuma conexão foi feita) e a NF-e nº {number} fica aguardando SEFAZ; antes "
-             "de qualquer novo envio ela é consultada pela chave (um envio anterior pode ter ficado sem resposta). "
+             "de qualquer novo envio ela é consultada {asked} (um envio anterior pode ter ficado sem resposta). "
              "Transmita de novo quando a SEFAZ estiver ao alcance; o worker tenta sozinho.")
 
 
