@@ -510,3 +510,40 @@ def test_a_call_by_status_names_the_orders_a_running_batch_holds(app, api, sefaz
     start_batch(app.uow, numbers, "ana@loja.com.br", "/pedidos")   # the page's, not run yet
     answer = batch(api, status="confirmado")
     assert (answer.json()["items"], answer.json()["in_running_batch"]) == ([], numbers)
+
+
+def test_a_rows_nfe_left_to_the_worker_says_when_none_is_running(app, api, sefaz, monkeypatch):
+    """The last notes: every error answer of the API adds NO_WORKER when what it leaves to a worker waits for none,
+    but a batch's rows were copies of the errors without it: an NF-e left awaiting SEFAZ by a batch said "o worker
+    faz isso sozinho" with every worker stopped. Said per row, in the answer and in the kept batch; not once a
+    worker beats, nor for a row whose NF-e was settled since (a kept batch shows each NF-e as it is now)."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.entrypoints.worker_words import NO_WORKER
+    from lojasync.nuvemshop.services.maintenance import record_heartbeat
+
+    monkeypatch.setattr(app.settings, "sefaz_parallel", 1)   # the first one sent is the one whose answer is lost
+    held, done = imported(app, *paid(2400009101, 2))
+    sefaz.set_switches(drop_answers=1)   # the first NF-e is sent and its answer never comes: awaiting SEFAZ
+    answer = batch(api, orders=[held, done], background=True)
+    assert answer.status_code == 202, answer.text
+    items = by_order_json(followed(api, answer))
+    sefaz.reset_switches()
+    assert items[held]["outcome"] == "awaiting_sefaz" and items[held]["error"]["resolucao"].endswith(" " + NO_WORKER)
+    assert items[held]["error"]["resolucao"].count(NO_WORKER) == 1
+    assert all(NO_WORKER not in (item["error"] or {}).get("resolucao", "") for n, item in items.items() if n != held)
+
+    record_heartbeat(app.uow(), datetime.now(timezone.utc))   # a worker beats (in another process)
+    beating = by_order_json(api.get(answer.headers["location"]).json())
+    assert beating[held]["outcome"] == "awaiting_sefaz" and NO_WORKER not in beating[held]["error"]["resolucao"]
+
+    # No worker again (its last beat an hour ago), and the NF-e settled since: asked by key, it was authorised.
+    record_heartbeat(app.uow(), datetime.now(timezone.utc) - timedelta(hours=1))
+    assert by_order_json(api.get(answer.headers["location"]).json())[held]["error"]["resolucao"].endswith(NO_WORKER)
+    invoice_id = items[held]["invoice"]["id"]
+    with app.uow() as uow:   # the sending window has passed
+        uow.invoices.get(invoice_id).sent_at -= timedelta(minutes=6)
+        uow.commit()
+    assert api.post(f"/api/v1/invoices/{invoice_id}/approve").json()["invoice"]["status"] == "authorised"
+    settled = by_order_json(api.get(answer.headers["location"]).json())[held]
+    assert settled["outcome"] == "authorised" and NO_WORKER not in str(settled)

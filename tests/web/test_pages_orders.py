@@ -728,3 +728,24 @@ def test_a_cancelled_order_without_documents_is_not_told_to_generate_one(app, lo
     (number,) = imported(app, store_id, {"id": 2200006002, "status": "cancelled"})
     text = text_of(logged_in.get(f"/pedidos/{number}").text)
     assert "Nenhum documento gerado." in text and "para gerar a NF-e ou uma venda simples" not in text
+
+
+def test_a_batch_page_says_when_no_worker_runs_to_settle_its_nfe_awaiting_sefaz(app, logged_in, store_id, company,
+                                                                                 sefaz):
+    """The last notes: the batch page's rows are copies of the errors, and the words every error page adds when the
+    worker it leaves things to is not running were missing: an NF-e left awaiting SEFAZ said "o worker faz isso
+    sozinho" with every worker stopped. Said once, in the page's words; not once a worker beats."""
+    from datetime import datetime, timezone
+
+    from lojasync.entrypoints.worker_words import NO_WORKER, PAGE_NO_WORKER_ALONE
+    from lojasync.nuvemshop.services.maintenance import record_heartbeat
+
+    (number,) = imported(app, store_id, {"id": 2200016001, "payment_status": "paid"})
+    sefaz.set_switches(drop_answers=1)   # sent, and its answer never comes: awaiting SEFAZ
+    page = run_batch(logged_in, [number])
+    sefaz.reset_switches()
+    text = text_of(page.text)
+    assert text.count(PAGE_NO_WORKER_ALONE) == 1 and NO_WORKER not in text, text
+    assert 'data-testid="lote-sem-worker"' in page.text
+    record_heartbeat(app.uow(), datetime.now(timezone.utc))   # a worker beats (in another process)
+    assert 'data-testid="lote-sem-worker"' not in logged_in.get(page.url.path).text

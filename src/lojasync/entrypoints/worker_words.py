@@ -19,6 +19,7 @@ NO_WORKER_ALONE = "N" + NO_WORKER.removeprefix("Mas n")
 PAGE_NO_WORKER = ("Mas nenhum worker do lojasync está no ar agora, e o que ele faria sozinho espera até um entrar no "
                   "ar: peça a quem mantém o lojasync para iniciar o worker (ou o serviço do lojasync, quando o worker "
                   "roda nele).")
+PAGE_NO_WORKER_ALONE = "N" + PAGE_NO_WORKER.removeprefix("Mas n")
 
 
 def no_worker_words(container, words: str = NO_WORKER) -> str | None:

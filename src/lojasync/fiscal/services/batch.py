@@ -103,6 +103,9 @@ class Refusal:
     # ORDER_HAS_DOCUMENT: whether that document stands for the sale (authorised, awaiting SEFAZ, a confirmed sale)
     # or is in the way (a rejected NF-e, a pending sale), see `BatchReport.already_done`.
     settled: bool = True
+    # The resolution leaves the rest to a worker (`LojasyncError.left_to_worker`): the API's rows and the batch's
+    # page say when none is running, as every error answer does (the last notes: the rows were copies without it).
+    left_to_worker: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,14 @@ class BatchItem:
     error: str | None = None        # why it is not authorised (generation refused, SEFAZ's rejection...)
     not_sent: bool = False          # left pending, not transmitted: SEFAZ had failed earlier in the batch
     refusal: Refusal | None = None  # the error behind `error` (None for SEFAZ's rejection: see the invoice)
+
+    @property
+    def waits_for_worker(self) -> bool:
+        """Its NF-e is still awaiting SEFAZ and what settles it is a worker's (`Refusal.left_to_worker`): a kept
+        batch shows each NF-e as it is now, and one settled since waits for nothing."""
+        why = self.why
+        return why is not None and why.left_to_worker and (self.invoice is None
+                                                            or self.invoice.status == "awaiting_sefaz")
 
     @property
     def why(self) -> Refusal | None:
@@ -127,7 +138,7 @@ class BatchItem:
         if self.error == STILL_AWAITING:
             return Refusal(STILL_AWAITING_CODE, self.error, "Nada a fazer: a consulta pela chave decide se ela foi "
                            "autorizada; para pedi-la agora, lojasync invoices approve ID, ou o botão Transmitir da "
-                           "página da NF-e.", retryable=True)
+                           "página da NF-e.", retryable=True, left_to_worker=True)
         return Refusal(NOT_SENT_TO_FIX_CODE, self.error, "Corrija o que a mensagem diz e transmita depois: "
                        "lojasync invoices approve ID, ou o botão Transmitir da página da NF-e.")
 
@@ -553,7 +564,7 @@ def refused_item(number: int, exc: LojasyncError, made: InvoiceView | None = Non
     return BatchItem(number, made, f"{exc.message} {exc.resolution}".strip(),
                      refusal=Refusal(exc.code, exc.message, exc.resolution, exc.terminal_commands, exc.retryable,
                                      _document_of(exc), tuple(str(p) for p in getattr(exc, "problems", None) or ()),
-                                     settled=bool(exc.params.get("settled", True))))
+                                     settled=bool(exc.params.get("settled", True)), left_to_worker=exc.left_to_worker))
 
 
 def _unsent_nfe_of(refused: OrderAlreadyProcessing) -> int | None:

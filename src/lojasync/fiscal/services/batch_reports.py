@@ -175,7 +175,8 @@ def _stored(item: BatchItem) -> dict:
             "refusal": [refusal.code, refusal.message, refusal.resolution] if refusal else None,
             "document": list(refusal.document) if refusal and refusal.document else None,
             "problems": list(refusal.problems) if refusal and refusal.problems else None,
-            "settled": refusal.settled if refusal else None}
+            "settled": refusal.settled if refusal else None,
+            "left_to_worker": refusal.left_to_worker if refusal else None}
 
 
 def _refusal(stored: dict) -> Refusal | None:
@@ -183,7 +184,8 @@ def _refusal(stored: dict) -> Refusal | None:
     document = stored.get("document")   # batches kept before it was stored have none
     return Refusal(*kept, document=(document[0], int(document[1])) if document else None,
                    problems=tuple(stored.get("problems") or ()),
-                   settled=stored.get("settled") is not False) if kept else None   # kept before it: as they were
+                   settled=stored.get("settled") is not False,   # kept before it: as they were
+                   left_to_worker=bool(stored.get("left_to_worker"))) if kept else None
 
 
 @dataclass(frozen=True)

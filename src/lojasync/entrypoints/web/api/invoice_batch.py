@@ -26,12 +26,14 @@ from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiErrorBody, ApiInpu
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.batch_runs import run_after_answering
 from lojasync.entrypoints.web.store_pushes import push_soon
+from lojasync.entrypoints.worker_words import no_worker_words
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.batch import (
     BATCH_LIMIT,
     ORDER_HAS_DOCUMENT,
     STILL_AWAITING,
     BatchItem,
+    BatchReport,
     awaiting_in,
     held_by_running_batches,
     invoice_orders,
@@ -230,7 +232,7 @@ def batch(body: InvoiceBatch, request: Request, app: Container = Depends(contain
                             parallel=app.settings.sefaz_parallel)
     if report.authorised:
         push_soon(request)
-    items = [_item_out(item) for item in report.items]
+    items = _items_out(app, report)
     return InvoiceBatchOut(authorised=len(report.authorised), not_authorised=len(report.not_authorised),
                            had_document=len(report.already_done), not_sent=len(report.not_sent),
                            remaining=remaining, items=items, awaiting=awaiting, unsent=unsent, in_running_batch=held)
@@ -260,7 +262,7 @@ def batch_progress(batch_id: Id, app: Container = Depends(container)) -> BatchPr
                             left=kept.left,
                             authorised=len(report.authorised), not_authorised=len(report.not_authorised),
                             had_document=len(report.already_done), not_sent=len(report.not_sent),
-                            items=[_item_out(item) for item in report.items])
+                            items=_items_out(app, report))
 
 
 _SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.REJECTED: BatchOutcome.REJECTED,
@@ -272,7 +274,14 @@ _SEFAZ_SAID = {InvoiceStatus.AUTHORISED: BatchOutcome.AUTHORISED, InvoiceStatus.
 _AFTERWARDS = (BatchOutcome.CANCELLED, BatchOutcome.DISCARDED)
 
 
-def _item_out(item: BatchItem) -> BatchItemOut:
+def _items_out(app: Container, report: BatchReport) -> list[BatchItemOut]:
+    """The report's rows; a resolution that leaves the rest to a worker ends in NO_WORKER when none is running, as
+    every error answer of the API does (the last notes: the rows were copies without it). Asked once per answer."""
+    words = no_worker_words(app) if any(item.waits_for_worker for item in report.items) else None
+    return [_item_out(item, words) for item in report.items]
+
+
+def _item_out(item: BatchItem, no_worker: str | None = None) -> BatchItemOut:
     invoice = item.invoice
     refusal = item.why
     existing = document_address(*refusal.document) if refusal and refusal.document else None
@@ -291,6 +300,8 @@ def _item_out(item: BatchItem) -> BatchItemOut:
         order_number=item.order_number, outcome=outcome, invoice=invoice_out(invoice) if invoice else None,
         sefaz_code=invoice.rejection_code if refused_by_sefaz else None,
         sefaz_reason=invoice.rejection_reason if refused_by_sefaz else None,
-        error=ApiErrorBody(erro=refusal.message, codigo=refusal.code, resolucao=refusal.resolution,
+        error=ApiErrorBody(erro=refusal.message, codigo=refusal.code,
+                           resolucao=f"{refusal.resolution} {no_worker}".strip()
+                           if no_worker and item.waits_for_worker else refusal.resolution,
                            problemas=list(refusal.problems) or None) if refusal else None,
         existing_document=existing, note=item.error if outcome in _AFTERWARDS else None)

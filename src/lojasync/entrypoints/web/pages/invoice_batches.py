@@ -17,6 +17,7 @@ from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.entrypoints.worker_words import PAGE_NO_WORKER_ALONE, no_worker_words
 from lojasync.fiscal.services.batch import BATCH_LIMIT
 from lojasync.fiscal.services.batch_reports import (
     KEPT_FOR,
@@ -79,7 +80,13 @@ def invoice_batch(request: Request, pedidos: Annotated[list[str], Form()] = (),
 @router.get("/pedidos/nfe-em-lote/{batch_id}", include_in_schema=False)
 def invoice_batch_page(request: Request, batch_id: PageId) -> Response:
     """A batch: its progress while it runs (the page reloads itself), then its summary, each NF-e as it is now."""
-    kept = kept_batch(request.app.state.container.read_uow(), batch_id)
+    container = request.app.state.container
+    kept = kept_batch(container.read_uow(), batch_id)
     back = _list_address(kept.back)
+    # Its NF-e still awaiting SEFAZ are the worker's to settle: said once when none runs (the last notes: the rows
+    # are copies of the errors, without the words every error page adds).
+    no_worker = (no_worker_words(container, PAGE_NO_WORKER_ALONE)
+                 if any(item.waits_for_worker for item in kept.report.items) else None)
     return render(request, "orders/batch.html", {"report": kept.report, "back": back, "kept": kept,
-                                                 "refresh": REFRESH_SECONDS if kept.running else None})
+                                                 "refresh": REFRESH_SECONDS if kept.running else None,
+                                                 "no_worker": no_worker})
