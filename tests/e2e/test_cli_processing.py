@@ -739,6 +739,43 @@ def test_receivables_list_filters_by_the_day_the_money_came_in(lojasync, order_n
                                                             "--received-to", today, expect=2)
 
 
+def test_a_cancellation_sent_without_an_answer_exits_0_kept_for_the_worker(lojasync, app, order_number, monkeypatch):
+    """The last notes: a cancellation whose answer never came exited 75 ("repita o comando"), though the request
+    stays on the NF-e and the worker settles it by key; a script running it until 0 only repeated the worker's work.
+    Kept, as a cancellation SEFAZ did not receive is: exit 0, the words on stderr."""
+    from lojasync.entrypoints.cli import invoices, order_processing
+    from lojasync.fiscal.sefaz import SefazUnreachable
+    from lojasync.fiscal.services.invoices import Sefaz
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+    class QueryUnanswered:   # the question by key, asked when the event's answer is lost, goes unanswered too
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def __getattr__(self, name):
+            return getattr(self.gateway, name)
+
+        def query_nfe(self, key):
+            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
+
+    with BackgroundSefaz() as server:
+        _company_issuing_to(lojasync, monkeypatch, server, timeout=2)
+        (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))
+        plain = order_processing.sefaz_for(app.settings)
+        monkeypatch.setattr(invoices, "sefaz_for", lambda settings: Sefaz(
+            lambda uf, env, cert, deadline=None: QueryUnanswered(plain.connect(uf, env, cert, deadline=deadline)),
+            simulated=True))
+        server.simulator.set_switches(drop_answers=1)   # SEFAZ registers it; its answer never comes
+        kept = " ".join(lojasync("invoices", "cancel", str(created["id"]), "--reason",
+                                 "Cliente desistiu da compra antes do envio").split())
+        server.simulator.reset_switches()
+    assert kept.startswith("Atenção: SEFAZ não respondeu ao cancelamento da NF-e nº 1 ("), kept
+    assert "O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in kept
+    assert "Mas nenhum worker do lojasync está no ar agora" in kept   # none runs here
+    shown = json.loads(lojasync("invoices", "show", str(created["id"]), "--format", "json"))
+    assert shown["status"] == "authorised" and shown["cancel_requested_at"] is not None
+
+
 def test_a_queued_cancellation_is_withdrawn_from_the_terminal(lojasync, app, order_number, monkeypatch):
     """The wrong NF-e cancelled while SEFAZ was down: `invoices show` says the request can still be taken back, and
     `invoices withdraw-cancel` takes it back before the worker sends it."""

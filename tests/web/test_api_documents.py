@@ -182,6 +182,44 @@ def test_a_discarded_nfe_says_when_it_was_discarded_not_cancelled(app, api):
     assert entry["message"].endswith(f"Motivo: {REASON}.")
 
 
+def test_a_cancellation_sent_without_an_answer_is_accepted_and_kept_for_the_worker(app, api, web, simulator):
+    """The last notes: a cancellation sent whose answer never came was a 503 saying to ask again, though the request
+    stays on the NF-e and the worker settles it by key 5 minutes later; a client retrying the 503 only repeats what
+    the worker does. Accepted and kept (202), as a cancellation SEFAZ did not receive is."""
+    number = imported(app, 2100000006)
+    invoice = api.post(f"/api/v1/orders/{number}/nfe").json()
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()["invoice"]["status"] == "authorised"
+    from lojasync.fiscal.sefaz import SefazUnreachable
+
+    class QueryUnanswered:   # the question by key, asked when the event's answer is lost, goes unanswered too
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def __getattr__(self, name):
+            return getattr(self.gateway, name)
+
+        def query_nfe(self, key):
+            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
+
+    plain = web.app.dependency_overrides[deps.sefaz]()
+    web.app.dependency_overrides[deps.sefaz] = lambda: Sefaz(
+        lambda uf, env, cert, deadline=None: QueryUnanswered(plain.connect(uf, env, cert, deadline=deadline)),
+        simulated=True)
+    simulator.simulator.set_switches(drop_answers=1)   # SEFAZ registers it; its answer never comes
+    unanswered = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
+    simulator.simulator.reset_switches()
+    assert unanswered.status_code == 202, unanswered.text
+    assert "retry-after" not in unanswered.headers
+    kept = unanswered.json()
+    assert kept["changed"] is False and kept["invoice"]["status"] == "authorised"
+    assert kept["invoice"]["cancel_requested_at"] is not None
+    body = kept["cancellation_queued"]
+    assert body["codigo"] == "fiscal.cancellation_unanswered" and "na_api" not in body   # it may be at SEFAZ
+    assert body["erro"].startswith("SEFAZ não respondeu ao cancelamento da NF-e nº ")
+    assert body["resolucao"].endswith(" " + NO_WORKER)   # no worker running here
+    assert stock(api) == {"CAM-ALG-P": -2, "CAN-CER": -1}   # nothing moves until it is registered here
+
+
 def test_a_cancellation_sefaz_is_out_of_service_for_is_to_try_again_not_a_refusal(app, api, simulator):
     """dogfood: SEFAZ paralysed (108/109) registered nothing; the cancellation was answered 409 'SEFAZ recusou o
     cancelamento', as if the NF-e could not be cancelled, with nothing to do next."""

@@ -100,6 +100,35 @@ def test_sefaz_failing_a_cancellation_is_not_told_as_a_wrong_justification(app, 
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1}
 
 
+def test_a_cancellation_sent_without_an_answer_is_titled_as_such_not_as_not_cancelled(app, logged_in, store_id,
+                                                                                        company, sefaz):
+    """The last notes: a cancellation sent whose answer never came (SEFAZ may have registered it, and the worker
+    settles it by key) was titled "NF-e não cancelada"."""
+    logged_in.store_id = store_id
+    _, url = authorised(app, logged_in, 2300000015)
+    plain = logged_in.app.state.sefaz
+
+    class QueryUnanswered:   # the question by key, asked when the event's answer is lost, goes unanswered too
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def __getattr__(self, name):
+            return getattr(self.gateway, name)
+
+        def query_nfe(self, key):
+            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
+
+    logged_in.app.state.sefaz = Sefaz(
+        lambda uf, env, cert, deadline=None: QueryUnanswered(plain.connect(uf, env, cert, deadline=deadline)),
+        simulated=True)
+    sefaz.set_switches(drop_answers=1)   # SEFAZ registers it; its answer never comes
+    answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
+    sefaz.reset_switches()
+    text = text_of(answer.text)
+    assert "SEFAZ não respondeu ao cancelamento da NF-e nº 1" in text, text
+    assert "Cancelamento enviado, sem resposta da SEFAZ" in text and "NF-e não cancelada" not in text
+
+
 def test_a_queued_cancellation_is_withdrawn_from_the_nfes_page(app, logged_in, store_id, company, sefaz):
     """The wrong NF-e cancelled while SEFAZ was down: the page offers to take the request back before it goes."""
     logged_in.store_id = store_id

@@ -42,7 +42,7 @@ from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.entrypoints.worker_words import NO_WORKER_ALONE, no_worker_words, with_worker_words
-from lojasync.fiscal.errors import CancellationQueued
+from lojasync.fiscal.errors import CancellationQueued, CancellationUnanswered
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, withdraw_cancellation
@@ -216,9 +216,10 @@ def cancel(
     try:
         invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
                                           terminal_person())
-    except CancellationQueued as queued:
+    except (CancellationQueued, CancellationUnanswered) as queued:
         # Accepted and kept, as the API's 202: exit 0 (75 told a script to run it again, and each run sent the event
         # again and moved the request's time: the integrator's review); the words on stderr, the NF-e on stdout.
+        # Sent without an answer, it is kept too, for the worker's query by key (the last notes).
         with_worker_words(app_, queued)
         err_console.print(f"[yellow]Atenção:[/] {escape(explain(queued))}", highlight=False,
                           soft_wrap=not err_console.is_terminal)

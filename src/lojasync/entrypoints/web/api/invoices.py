@@ -30,7 +30,7 @@ from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.worker_words import with_worker_words
 from lojasync.finance.views import to_check_of
-from lojasync.fiscal.errors import CancellationQueued
+from lojasync.fiscal.errors import CancellationQueued, CancellationUnanswered
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, withdraw_cancellation
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
@@ -155,11 +155,13 @@ class InvoiceChange(ApiModel):
     receivables_to_check: str | None = Field(None, description=TO_CHECK_DESCRIPTION)
     personal_data_erasure_pending: str | None = Field(None, description=ERASURE_PENDING_DESCRIPTION)
     cancellation_queued: ApiErrorBody | None = Field(None, description=(
-        "Só numa resposta 202 de cancel: a SEFAZ não recebeu o cancelamento agora (sem conexão, ou fora de serviço, "
-        "sem registrar nada), e o pedido ficou guardado na NF-e (cancel_requested_at): o worker o envia sozinho "
-        "quando a SEFAZ responder (fiscal.cancellation_queued; a resolução diz até quando a SEFAZ o aceita). A NF-e "
-        "segue autorizada (changed falso) até ele ser registrado; acompanhe por GET /api/v1/invoices/{id}. Não "
-        "é preciso chamar de novo."))
+        "Só numa resposta 202 de cancel: o pedido de cancelamento ficou guardado na NF-e (cancel_requested_at) e o "
+        "worker o resolve sozinho. fiscal.cancellation_queued: a SEFAZ não o recebeu agora (sem conexão, ou fora de "
+        "serviço, sem registrar nada), e o worker o envia quando ela responder (a resolução diz até quando a SEFAZ o "
+        "aceita). fiscal.cancellation_unanswered: ele foi enviado e a resposta não chegou (a SEFAZ pode tê-lo "
+        "registrado), e o worker consulta a NF-e pela chave 5 minutos depois do envio: registrado lá, ele o registra "
+        "aqui; se não, o envia. A NF-e segue autorizada (changed falso) até ele ser registrado; acompanhe por GET "
+        "/api/v1/invoices/{id}. Não é preciso chamar de novo."))
 
 
 def receivables_to_check(app: Container, source_type: str, source_id: int, order_number: int) -> str | None:
@@ -212,16 +214,18 @@ def approve(invoice_id: Id, request: Request, app: Container = Depends(container
 
 @router.post("/{invoice_id}/cancel", response_model=InvoiceChange,
              responses={202: {"model": InvoiceChange, "description": (
-                 "A SEFAZ não recebeu o cancelamento agora: o pedido ficou guardado e o worker o envia quando ela "
-                 "responder (cancellation_queued diz o motivo e o prazo).")}},
+                 "O pedido de cancelamento ficou guardado e o worker o resolve: a SEFAZ não o recebeu agora (o worker "
+                 "o envia quando ela responder), ou não respondeu ao envio (o worker a consulta pela chave); "
+                 "cancellation_queued diz qual, o motivo e o prazo.")}},
              summary="Cancela a NF-e na SEFAZ (devolve o estoque, cancela as contas a receber); pendente: descarta")
 def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container = Depends(container),
            gateway: Sefaz = Depends(sefaz), who: Person = Depends(api_person)) -> InvoiceChange | JSONResponse:
     try:
         invoice, changed = cancel_invoice(app.uow(), app.cipher, gateway, invoice_id, body.reason, who)
-    except CancellationQueued as queued:
+    except (CancellationQueued, CancellationUnanswered) as queued:
         # Accepted and kept, not "try again" (it was a 503): the worker sends it, and a client retrying a 503 only
-        # asked SEFAZ again while it was down (the integrator's review).
+        # asked SEFAZ again while it was down (the integrator's review). Sent without an answer, it is kept as well,
+        # and the worker settles it by key (the last notes: a 503 saying "peça de novo" for what needs no call).
         # Withdrawable (the terminal's command says so): the call that withdraws it, as an error's na_api gives the
         # call that acts on it (review: only the page was named).
         call = f"POST {PREFIX}/invoices/{invoice_id}/withdraw-cancel" if queued.terminal_commands else None
