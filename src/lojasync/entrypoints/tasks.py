@@ -131,7 +131,7 @@ class TaskQueue:
         self._last_drain: dict[int, float] = {}
         self._lock = threading.Lock()
         self._sefaz_down_until = 0.0   # time.monotonic(): see SEFAZ_DOWN_PAUSE
-        self._heartbeat_failing = False   # see `heartbeat`
+        self._heartbeat_failing: str | None = None   # the error class of the beats failing now: see `heartbeat`
         self._drain = self.huey.task(name="drain_store")(self._drain_task)
         # No huey retries: a transient failure is tried again by the next housekeeping round anyway, and a
         # permanent one must stop (and say so once), not be repeated with a traceback each time.
@@ -518,19 +518,20 @@ class TaskQueue:
 
     def heartbeat(self) -> None:
         """This process's consumer is running (`maintenance.worker_silence` reads it). Never raises: the database
-        gone for a while costs beats, said once in the log when they start failing and once when they record again
-        (it was said every 30 s for as long as the outage lasted), not the consumer."""
+        gone for a while costs beats, said once in the log when they start failing (and again when they fail for
+        another reason) and once when they record again (it was said every 30 s for as long as the outage lasted), not
+        the consumer. The words are those of every earlier version, for the alerts keyed on them (the last notes)."""
         try:
             record_heartbeat(self.container.uow(), datetime.now(timezone.utc))
         except Exception as exc:  # noqa: BLE001 - see above
-            if not self._heartbeat_failing:
-                log.warning("worker heartbeat not recorded (said once until it records again)",
-                            extra={"error_class": type(exc).__name__})
-            self._heartbeat_failing = True
+            if self._heartbeat_failing != type(exc).__name__:
+                log.warning("worker heartbeat not recorded",
+                            extra={"error_class": type(exc).__name__, "said_once": "until it records again"})
+            self._heartbeat_failing = type(exc).__name__
             return
         if self._heartbeat_failing:
             log.info("worker heartbeat recorded again")
-        self._heartbeat_failing = False
+        self._heartbeat_failing = None
 
 
 class BeatingConsumer(Consumer):
