@@ -72,6 +72,39 @@ def test_a_discarded_nfe_says_what_became_of_its_number(lojasync, company, app):
     assert f"Número {created['number']} inutilizado na SEFAZ em" in lojasync("invoices", "show", str(created["id"]))
 
 
+def test_a_void_request_left_to_the_worker_says_when_none_runs(lojasync, company, app, monkeypatch):
+    """The last notes: `invoices show` of a discarded NF-e whose void request awaits SEFAZ says "o lojasync pede de
+    novo sozinho", which holds only with a worker running; said when none is (as for an NF-e awaiting SEFAZ)."""
+    from datetime import datetime, timezone
+
+    from lojasync.entrypoints.cli import number_voids
+    from lojasync.fiscal.gateway import Environment
+    from lojasync.fiscal.sefaz import SefazSoapClient
+    from lojasync.fiscal.services.invoices import Sefaz, generate_invoice
+    from lojasync.nuvemshop.services.import_orders import import_order
+    from lojasync.nuvemshop.services.import_policy import ImportPolicy
+    from lojasync.nuvemshop.services.maintenance import record_heartbeat
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+    from tests.factories import make_store, order_payload
+
+    order = import_order(app.uow(), make_store(app), order_payload(id=1900000078), ImportPolicy()).order_number
+    created = generate_invoice(app.uow(), app.cipher, order).to_dict()   # generated, not transmitted
+    lojasync("invoices", "cancel", str(created["id"]), "--reason", "Cliente desistiu da compra antes do envio")
+    with BackgroundSefaz() as server:
+        monkeypatch.setattr(number_voids, "sefaz_for", lambda settings: Sefaz(
+            lambda uf, env, cert, deadline=None: SefazSoapClient(uf, Environment(env), certificate=cert,
+                                                                 deadline=deadline, base_url=server.url, timeout=2),
+            simulated=True))
+        server.simulator.set_switches(out_of_service="108")   # SEFAZ took nothing: the request is kept
+        lojasync("invoices", "void", str(created["number"]), "--reason", "NF-e descartada antes da autorizacao",
+                 expect=75)
+    shown = lojasync("invoices", "show", str(created["id"]))
+    assert "aguardando SEFAZ: o lojasync pede de novo sozinho." in shown, shown
+    assert "Nenhum worker do lojasync está no ar agora" in shown
+    record_heartbeat(app.uow(), datetime.now(timezone.utc))   # a worker beats (in another process)
+    assert "Nenhum worker" not in lojasync("invoices", "show", str(created["id"]))
+
+
 def test_a_request_for_a_person_says_so_in_the_list():
     from datetime import datetime, timezone
 

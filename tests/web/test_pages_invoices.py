@@ -8,7 +8,7 @@ import socket
 
 from lxml import etree
 
-from lojasync.entrypoints.worker_words import NO_WORKER, PAGE_NO_WORKER
+from lojasync.entrypoints.worker_words import NO_WORKER, PAGE_NO_WORKER, PAGE_NO_WORKER_ALONE
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.invoices import Sefaz
@@ -127,6 +127,36 @@ def test_a_cancellation_sent_without_an_answer_is_titled_as_such_not_as_not_canc
     text = text_of(answer.text)
     assert "SEFAZ não respondeu ao cancelamento da NF-e nº 1" in text, text
     assert "Cancelamento enviado, sem resposta da SEFAZ" in text and "NF-e não cancelada" not in text
+
+
+def test_the_nfes_page_says_when_no_worker_runs_to_do_what_it_promises(app, logged_in, store_id, company, sefaz):
+    """The last notes: the page's paragraphs on an NF-e awaiting SEFAZ ("o lojasync consulta de novo
+    automaticamente") and on a kept cancellation ("ele o envia sozinho") held only with a worker running, and only the
+    banner said so, 3 minutes later. Said once on the page, in its words; not with a worker beating."""
+    from datetime import datetime, timezone
+
+    from lojasync.nuvemshop.services.maintenance import record_heartbeat
+
+    logged_in.store_id = store_id
+    _, url = authorised(app, logged_in, 2300000016)
+    sefaz.set_switches(out_of_service="109")
+    post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
+    sefaz.reset_switches()
+    kept = text_of(logged_in.get(url).text)
+    assert "Cancelamento pedido em" in kept and kept.count(PAGE_NO_WORKER_ALONE) == 1, kept
+    assert PAGE_NO_WORKER not in kept and NO_WORKER not in kept   # once, the page's words
+
+    (number,) = imported(app, store_id, {"id": 2300000017, "payment_status": "paid"})
+    awaiting_url = invoice_for(app, logged_in, number)
+    sefaz.set_switches(drop_answers=1)   # sent, and its answer never comes: awaiting SEFAZ
+    post(logged_in, awaiting_url, f"{awaiting_url}/transmitir")
+    sefaz.reset_switches()
+    awaiting = text_of(logged_in.get(awaiting_url).text)
+    assert "Aguardando SEFAZ:" in awaiting and awaiting.count(PAGE_NO_WORKER_ALONE) == 1, awaiting
+
+    record_heartbeat(app.uow(), datetime.now(timezone.utc))   # a worker beats (in another process)
+    assert PAGE_NO_WORKER_ALONE not in text_of(logged_in.get(url).text)
+    assert PAGE_NO_WORKER_ALONE not in text_of(logged_in.get(awaiting_url).text)
 
 
 def test_a_queued_cancellation_is_withdrawn_from_the_nfes_page(app, logged_in, store_id, company, sefaz):
@@ -389,7 +419,10 @@ def test_a_discarded_nfes_number_is_voided_from_its_page(app, logged_in, store_i
     waiting = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",
                    justificativa_inutilizacao="NF-e descartada antes da autorizacao")
     assert waiting.status_code == 503 and "Número não inutilizado" in text_of(waiting.text)
-    assert "Aguardando SEFAZ" in text_of(logged_in.get(invoice_url).text)   # the request is kept
+    kept = text_of(logged_in.get(invoice_url).text)
+    assert "Aguardando SEFAZ" in kept   # the request is kept
+    # The worker sends it again by itself, and none runs here: said (the last notes), once, in the page's words.
+    assert kept.count(PAGE_NO_WORKER_ALONE) == 1 and NO_WORKER not in kept, kept
     # What the worker found when it tried to resend it, for a person: on the NF-e and in the list.
     from lojasync.fiscal.services.company import CompanyNotReady
     from lojasync.fiscal.services.number_voids import flag_stuck_void
@@ -398,6 +431,7 @@ def test_a_discarded_nfes_number_is_voided_from_its_page(app, logged_in, store_i
         page = text_of(logged_in.get(url).text)
         assert "precisa de atenção O lojasync não consegue reenviar este pedido sozinho. A empresa ainda não pode " \
                "emitir NF-e: certificado A1 vencido em 01/11/2026." in page, url
+        assert PAGE_NO_WORKER_ALONE not in page   # a person's to fix now, not a worker's
     sefaz.reset_switches()
 
     voided = post(logged_in, invoice_url, f"{invoice_url}/inutilizar",

@@ -160,13 +160,16 @@ def show(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None
         print_json(invoice.to_dict())
         return
     print_invoice(invoice)
-    # Left to the worker (its query by key, the kept cancellation's send): said when none is running (review).
-    left = invoice.status == "awaiting_sefaz" or invoice.cancel_requested_at is not None
+    voids = voids_covering(container().read_uow(), invoice.environment, invoice.series, invoice.number) \
+        if invoice.status == "discarded" else []
+    if invoice.status == "discarded":   # its number is a gap the issuer closes at SEFAZ
+        print_number_void(invoice, voids, company_numbering(container().read_uow())[1])
+    # Left to the worker (its query by key, the kept cancellation's send, a void request sent again): said when none
+    # is running (review; the void's, the last notes).
+    left = invoice.status == "awaiting_sefaz" or invoice.cancel_requested_at is not None or any(
+        void.status == "requested" and not void.attention for void in voids)   # flagged: a person's, not a worker's
     if left and (words := no_worker_words(container(), NO_WORKER_ALONE)):
         err_console.print(f"[yellow]{escape(words)}[/]", highlight=False, soft_wrap=not err_console.is_terminal)
-    if invoice.status == "discarded":   # its number is a gap the issuer closes at SEFAZ
-        print_number_void(invoice, voids_covering(container().read_uow(), invoice.environment, invoice.series,
-                                                  invoice.number), company_numbering(container().read_uow())[1])
 
 
 @app.command("approve")
