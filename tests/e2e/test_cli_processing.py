@@ -770,7 +770,8 @@ def test_a_cancellation_sent_without_an_answer_exits_0_kept_for_the_worker(lojas
                                  "Cliente desistiu da compra antes do envio").split())
         server.simulator.reset_switches()
     assert kept.startswith("Atenção: SEFAZ não respondeu ao cancelamento da NF-e nº 1 ("), kept
-    assert "O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in kept
+    assert "5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ pela chave" in kept
+    assert "Não é preciso pedir de novo" in kept and "repita o comando" not in kept, kept   # review: it said both
     assert "Mas nenhum worker do lojasync está no ar agora" in kept   # none runs here
     shown = json.loads(lojasync("invoices", "show", str(created["id"]), "--format", "json"))
     assert shown["status"] == "authorised" and shown["cancel_requested_at"] is not None

@@ -162,7 +162,8 @@ def test_a_cancellation_that_never_reached_sefaz_is_sent_by_the_worker_in_the_na
     number, invoice_id = authorised(app, sefaz, 2000000502)
     with pytest.raises(CancellationUnanswered) as unanswered:
         cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA)
-    assert "consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in unanswered.value.resolution
+    assert "5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ pela chave e registra o cancelamento se " \
+           "ela o aceitou; se não, ele o envia sozinho (a SEFAZ só o aceita até " in unanswered.value.resolution
     # review (chaos run): the lower error's whole sentence was nested in this one's parentheses.
     assert unanswered.value.message == ("SEFAZ não respondeu ao cancelamento da NF-e nº 1 (tempo esgotado esperando a "
                                         "resposta).")
@@ -320,6 +321,26 @@ class QueryDown:
 
     def close(self) -> None:
         self.gateway.close()
+
+
+def test_a_cancellation_unanswered_past_the_deadline_says_what_a_person_does(app, sefaz, simulator):
+    """Review: sent without an answer after the 24 hours, it still promised the worker would send it, which SEFAZ
+    refuses then (501); a queued one past the deadline said so. The worker's query by key still matters (SEFAZ may have
+    registered it in time): kept, and said with the deadline gone and what to do instead."""
+    _, invoice_id = authorised(app, sefaz, 2000000515)
+    authorised_at = show_invoice(app.uow(), invoice_id).authorised_at
+    late = lambda: authorised_at + timedelta(hours=25)  # noqa: E731
+    with pytest.raises(CancellationUnanswered) as unanswered:
+        cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA, now=late)
+    said = unanswered.value.resolution
+    assert "Mas o prazo de cancelamento terminou em " in said and "ela o recusa (501)" in said, said
+    assert "emita uma NF-e de devolução" in said and "ele o envia sozinho" not in said
+    assert show_invoice(app.uow(), invoice_id).cancel_requested_at is not None   # kept for the query by key
+    with pytest.raises(CancellationUnanswered) as in_time:   # within the 24 hours: the deadline, and the worker sends
+        cancel_invoice(app.uow(), app.cipher, LOST, invoice_id, REASON, ANA,
+                       now=lambda: authorised_at + timedelta(hours=1))
+    assert "ele o envia sozinho (a SEFAZ só o aceita até " in in_time.value.resolution
+    assert "24 horas da autorização" not in in_time.value.resolution   # the NF-e's own deadline, as a time
 
 
 def test_a_second_cancel_answered_573_with_the_query_down_stays_pending_not_refused(app, sefaz, simulator):

@@ -228,8 +228,9 @@ def test_a_retry_whose_question_by_key_goes_unanswered_holds_nothing_in_flight(a
         approve_invoice(app.uow(), app.cipher, silent, invoice.id)
     assert unanswered.value.resolution == (
         "A NF-e nº 1 fica aguardando SEFAZ: ela já foi transmitida antes sem uma decisão da SEFAZ, e a consulta pela "
-        "chave feita agora, antes de reenviá-la, ficou sem resposta; nada foi reenviado. Transmita de novo quando "
-        "quiser (o lojasync consulta a SEFAZ antes de reenviar); o worker também consulta sozinho.")
+        "chave feita agora, antes de reenviá-la, ficou sem resposta; nada foi reenviado. Transmita de novo daqui a "
+        "alguns minutos (consultas seguidas da mesma NF-e fazem a SEFAZ bloqueá-la por uma hora, 656); o lojasync "
+        "consulta a SEFAZ antes de reenviar, e o worker também consulta sozinho.")
     # An API client that retries by itself waits the worker's 5 minutes, not a minute: asked every minute, SEFAZ
     # answers 656 and blocks the key for an hour (the last notes).
     assert unanswered.value.params["retry_after"] == 300

@@ -380,10 +380,11 @@ def test_a_cancellation_sefaz_did_not_answer_says_what_to_do_in_the_page_s_words
     answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
     text = text_of(answer.text)
     assert "SEFAZ não respondeu ao cancelamento" in text, (answer.status_code, answer.headers, answer.text[:300])
-    assert "Rode o cancelamento" not in text and "Peça o cancelamento de novo" in text
+    # Kept for the worker: nothing to ask again (review of the 202: it said "peça o cancelamento de novo").
+    assert "Rode o cancelamento" not in text and "Não é preciso pedir de novo" in text
     # The request stays on the NF-e: the page says so, and that SEFAZ is being asked (not simply "autorizada").
     assert "ainda não registrado na SEFAZ. O lojasync consulta a NF-e pela chave a cada 5 minutos" in text, text
-    assert "O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido" in text, text
+    assert "5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ pela chave" in text, text
 
 
 def test_a_discarded_nfe_whose_number_sefaz_holds_is_not_offered_to_be_voided(app, logged_in, store_id, company):

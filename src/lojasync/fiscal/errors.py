@@ -527,13 +527,22 @@ class CancellationMayBeAtSefaz(LojasyncError):
 
 
 class CancellationUnanswered(LojasyncError):
+    """Sent, its answer lost (or SEFAZ said it holds the NF-e cancelled and could not be asked how): the request stays
+    on the NF-e, committed before the send, and the worker settles it by key after the sending window (5 minutes),
+    sending it if SEFAZ never got it. Kept, as a queued one is: the API answers 202, the terminal exits 0 (the last
+    notes: a 503 and "repita o comando" for what needed nobody)."""
+
     code = "fiscal.cancellation_unanswered"
     left_to_worker = True
     message_template = "SEFAZ não respondeu ao cancelamento da NF-e nº {number} ({reason})."
-    # The request stays on the NF-e: the worker settles it by key after the sending window (5 minutes).
-    resolution_template = ("O lojasync consulta a NF-e na SEFAZ sozinho 5 minutos depois do pedido e registra o "
-                           "cancelamento se ela o aceitou (se não, o pedido avisa). Peça o cancelamento de novo se "
-                           "preferir não esperar: antes de reenviar, o lojasync consulta a NF-e na SEFAZ e registra "
-                           "o cancelamento se ele já tiver sido aceito.")
-    action = Action.TRY_AGAIN
+    # Review: it said "se não, o pedido avisa" (the worker sends it) and "peça de novo", beside a 202 saying no call
+    # is needed.
+    resolution_template = ("O pedido ficou guardado: 5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ "
+                           "pela chave e registra o cancelamento se ela o aceitou; se não, ele o envia sozinho (a "
+                           "SEFAZ só o aceita até {deadline}). Até lá a NF-e segue autorizada, com estoque e contas a "
+                           "receber como estavam. Não é preciso pedir de novo.")
     retryable = True
+
+    def __init__(self, message: str | None = None, **params) -> None:
+        params.setdefault("deadline", "24 horas da autorização")   # the worker's own sends: no person reads it
+        super().__init__(message, **params)

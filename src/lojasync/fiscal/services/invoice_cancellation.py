@@ -135,6 +135,8 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         # SEFAZ answers (asking first by key, in case an earlier request's answer was lost), within the 24 hours
         # SEFAZ gives: an operator cannot watch SEFAZ come back, and the deadline runs all the same.
         raise _queued(uow, invoice_id, requested_at, number, deadline, exc, now(), proven_before) from exc
+    except CancellationUnanswered as exc:
+        raise _unanswered(exc, deadline, now()) from exc
     except (CancellationRefused, SefazConfigurationError) as exc:
         if not earlier:
             # SEFAZ answered with a code, or its TLS refused the certificate before it read anything: nothing is
@@ -174,6 +176,19 @@ def _signed_event(invoice: Invoice, company, certificate, reason: str, moment: d
 def cancellation_deadline(invoice: Invoice | InvoiceView) -> datetime | None:
     """Until when SEFAZ takes the NF-e's cancellation (24 hours from its authorisation)."""
     return invoice.authorised_at + CANCELLATION_DEADLINE if invoice.authorised_at is not None else None
+
+
+def _unanswered(exc: CancellationUnanswered, deadline: datetime | None, moment: datetime) -> CancellationUnanswered:
+    """`exc` with the NF-e's deadline; past it, what a person does (review: it promised the worker would send it, and
+    SEFAZ refuses it then, 501). The worker's query by key still matters: SEFAZ may have registered it in time."""
+    params = {**exc.params, "deadline": _local(deadline) if deadline is not None else "24 horas da autorização"}
+    if deadline is None or moment < deadline:
+        return CancellationUnanswered(exc.message, **params)
+    return CancellationUnanswered(
+        exc.message, resolution=(f"5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ pela chave e "
+                                 f"registra o cancelamento se ela o aceitou. Mas o prazo de cancelamento terminou em "
+                                 f"{_local(deadline)}: se a SEFAZ não o registrou, ela o recusa (501). "
+                                 f"{PAST_CANCELLATION_DEADLINE}"), **params)
 
 
 def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, number: int,

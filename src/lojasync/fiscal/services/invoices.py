@@ -686,8 +686,9 @@ NOT_ASKED = ("A SEFAZ não foi alcançada (nenhuma conexão foi feita) e a NF-e 
 
 QUESTION_UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela já foi transmitida antes sem uma decisão da "
                        "SEFAZ, e a consulta {asked} feita agora, antes de reenviá-la, ficou sem resposta; nada foi "
-                       "reenviado. Transmita de novo quando quiser (o lojasync consulta a SEFAZ antes de reenviar); o "
-                       "worker também consulta sozinho.")
+                       "reenviado. Transmita de novo daqui a alguns minutos (consultas seguidas da mesma NF-e fazem a "
+                       "SEFAZ bloqueá-la por uma hora, 656); o lojasync consulta a SEFAZ antes de reenviar, e o worker "
+                       "também consulta sozinho.")
 
 
 UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. "

@@ -229,7 +229,12 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
         # Withdrawable (the terminal's command says so): the call that withdraws it, as an error's na_api gives the
         # call that acts on it (review: only the page was named).
         call = f"POST {PREFIX}/invoices/{invoice_id}/withdraw-cancel" if queued.terminal_commands else None
-        kept = InvoiceChange(invoice=invoice_out(show_invoice(app.read_uow(), invoice_id)), changed=False,
+        now_is = show_invoice(app.read_uow(), invoice_id)
+        if now_is.cancel_requested_at is None:
+            # Settled meanwhile (another person's cancel found it registered, or the request was withdrawn): the NF-e
+            # as it is, not a 202 saying the worker will settle what is settled (review).
+            return InvoiceChange(invoice=invoice_out(now_is), changed=False)
+        kept = InvoiceChange(invoice=invoice_out(now_is), changed=False,
                              cancellation_queued=ApiErrorBody(erro=queued.message, codigo=queued.code,
                                                               resolucao=with_worker_words(app, queued).resolution,
                                                               na_api=call))
