@@ -744,27 +744,15 @@ def test_a_cancellation_sent_without_an_answer_exits_0_kept_for_the_worker(lojas
     stays on the NF-e and the worker settles it by key; a script running it until 0 only repeated the worker's work.
     Kept, as a cancellation SEFAZ did not receive is: exit 0, the words on stderr."""
     from lojasync.entrypoints.cli import invoices, order_processing
-    from lojasync.fiscal.sefaz import SefazUnreachable
-    from lojasync.fiscal.services.invoices import Sefaz
     from lojasync.simulators.sefaz.server import BackgroundSefaz
-
-    class QueryUnanswered:   # the question by key, asked when the event's answer is lost, goes unanswered too
-        def __init__(self, gateway) -> None:
-            self.gateway = gateway
-
-        def __getattr__(self, name):
-            return getattr(self.gateway, name)
-
-        def query_nfe(self, key):
-            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
+    from tests.sefaz_doubles import queries_unanswered
 
     with BackgroundSefaz() as server:
         _company_issuing_to(lojasync, monkeypatch, server, timeout=2)
         (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))
-        plain = order_processing.sefaz_for(app.settings)
-        monkeypatch.setattr(invoices, "sefaz_for", lambda settings: Sefaz(
-            lambda uf, env, cert, deadline=None: QueryUnanswered(plain.connect(uf, env, cert, deadline=deadline)),
-            simulated=True))
+        # The question by key, asked when the event's answer is lost, goes unanswered too.
+        unanswered_queries = queries_unanswered(order_processing.sefaz_for(app.settings))
+        monkeypatch.setattr(invoices, "sefaz_for", lambda settings: unanswered_queries)
         server.simulator.set_switches(drop_answers=1)   # SEFAZ registers it; its answer never comes
         kept = " ".join(lojasync("invoices", "cancel", str(created["id"]), "--reason",
                                  "Cliente desistiu da compra antes do envio").split())

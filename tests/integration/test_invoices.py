@@ -40,6 +40,7 @@ from lojasync.sales.views import show_order
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.stock.views import stock_levels
 from tests.factories import make_store, order_payload
+from tests.sefaz_doubles import queries_unanswered
 
 NS = {"n": "http://www.portalfiscal.inf.br/nfe"}
 COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
@@ -202,19 +203,7 @@ def test_a_retry_whose_question_by_key_goes_unanswered_holds_nothing_in_flight(a
     """The last notes: the question asked before sending again connected and timed out; nothing was sent, and the NF-e
     was held five minutes as "enviada à SEFAZ há instantes", its words saying it might be authorised "5 minutos
     depois do envio" of a send that never happened. Now nothing of this attempt is in flight: asked again at once."""
-
-    class SilentQueries:   # SEFAZ takes the question and never answers it
-        def __init__(self, gateway) -> None:
-            self.gateway = gateway
-
-        def __getattr__(self, name):
-            return getattr(self.gateway, name)
-
-        def query_nfe(self, key):
-            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
-
-    silent = Sefaz(lambda uf, env, cert, deadline=None: SilentQueries(sefaz.connect(uf, env, cert, deadline=deadline)),
-                   simulated=True)
+    silent = queries_unanswered(sefaz)   # SEFAZ takes the question and never answers it
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000029))
     simulator.simulator.set_switches(drop_answers=1)   # SEFAZ authorises it; the answer never arrives
     with pytest.raises(SefazUnreachable):

@@ -21,6 +21,7 @@ from lojasync.nuvemshop.services.maintenance import record_heartbeat
 from lojasync.shared.local_zone import local_day
 from lojasync.simulators.sefaz.server import BackgroundSefaz
 from tests.factories import make_store, order_payload
+from tests.sefaz_doubles import queries_unanswered
 
 COMPANY = CompanyData(legal_name="Loja Exemplo Ltda", cnpj="11.222.333/0001-81", ie="110042490114", street="Rua A",
                       number="10", district="Centro", city="São Paulo", uf="SP", zipcode="01001-000",
@@ -189,22 +190,9 @@ def test_a_cancellation_sent_without_an_answer_is_accepted_and_kept_for_the_work
     number = imported(app, 2100000006)
     invoice = api.post(f"/api/v1/orders/{number}/nfe").json()
     assert api.post(f"/api/v1/invoices/{invoice['id']}/approve").json()["invoice"]["status"] == "authorised"
-    from lojasync.fiscal.sefaz import SefazUnreachable
-
-    class QueryUnanswered:   # the question by key, asked when the event's answer is lost, goes unanswered too
-        def __init__(self, gateway) -> None:
-            self.gateway = gateway
-
-        def __getattr__(self, name):
-            return getattr(self.gateway, name)
-
-        def query_nfe(self, key):
-            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
-
-    plain = web.app.dependency_overrides[deps.sefaz]()
-    web.app.dependency_overrides[deps.sefaz] = lambda: Sefaz(
-        lambda uf, env, cert, deadline=None: QueryUnanswered(plain.connect(uf, env, cert, deadline=deadline)),
-        simulated=True)
+    # The question by key, asked when the event's answer is lost, goes unanswered too.
+    unanswered_queries = queries_unanswered(web.app.dependency_overrides[deps.sefaz]())
+    web.app.dependency_overrides[deps.sefaz] = lambda: unanswered_queries
     simulator.simulator.set_switches(drop_answers=1)   # SEFAZ registers it; its answer never comes
     unanswered = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON})
     simulator.simulator.reset_switches()

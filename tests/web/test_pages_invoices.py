@@ -12,6 +12,7 @@ from lojasync.entrypoints.worker_words import NO_WORKER, PAGE_NO_WORKER, PAGE_NO
 from lojasync.fiscal.gateway import Environment
 from lojasync.fiscal.sefaz import SefazSoapClient, SefazUnreachable
 from lojasync.fiscal.services.invoices import Sefaz
+from tests.sefaz_doubles import queries_unanswered
 from tests.web import documents_setup as setup
 from tests.web.documents_setup import imported, invoice_for, post, receivables, stock, text_of
 
@@ -106,21 +107,8 @@ def test_a_cancellation_sent_without_an_answer_is_titled_as_such_not_as_not_canc
     settles it by key) was titled "NF-e não cancelada"."""
     logged_in.store_id = store_id
     _, url = authorised(app, logged_in, 2300000015)
-    plain = logged_in.app.state.sefaz
-
-    class QueryUnanswered:   # the question by key, asked when the event's answer is lost, goes unanswered too
-        def __init__(self, gateway) -> None:
-            self.gateway = gateway
-
-        def __getattr__(self, name):
-            return getattr(self.gateway, name)
-
-        def query_nfe(self, key):
-            raise SefazUnreachable(service="NFeConsultaProtocolo4", reason="tempo esgotado esperando a resposta")
-
-    logged_in.app.state.sefaz = Sefaz(
-        lambda uf, env, cert, deadline=None: QueryUnanswered(plain.connect(uf, env, cert, deadline=deadline)),
-        simulated=True)
+    # The question by key, asked when the event's answer is lost, goes unanswered too.
+    logged_in.app.state.sefaz = queries_unanswered(logged_in.app.state.sefaz)
     sefaz.set_switches(drop_answers=1)   # SEFAZ registers it; its answer never comes
     answer = post(logged_in, url, f"{url}/cancelar", justificativa="Cliente desistiu da compra antes do envio")
     sefaz.reset_switches()
