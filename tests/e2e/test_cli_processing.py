@@ -765,6 +765,29 @@ def test_a_cancellation_sent_without_an_answer_exits_0_kept_for_the_worker(lojas
     assert shown["status"] == "authorised" and shown["cancel_requested_at"] is not None
 
 
+def test_a_cancellation_settled_meanwhile_is_said_as_the_nfe_is(lojasync, app, order_number, monkeypatch):
+    """Review: another person's cancel may record the cancellation while this command's answer is lost; the words
+    then said the worker would settle what is settled."""
+    from lojasync.entrypoints.cli import invoices, order_processing
+    from lojasync.fiscal.errors import CancellationUnanswered
+    from lojasync.simulators.sefaz.server import BackgroundSefaz
+
+    with BackgroundSefaz() as server:
+        _company_issuing_to(lojasync, monkeypatch, server, timeout=2)
+        monkeypatch.setattr(invoices, "sefaz_for", order_processing.sefaz_for)   # the same simulator
+        (created,) = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json"))
+        cancel = invoices.cancel_invoice
+
+        def settled_meanwhile(*args, **kwargs):   # the other person's cancel lands; this command's answer is lost
+            cancel(*args, **kwargs)
+            raise CancellationUnanswered(number=1, reason="tempo esgotado esperando a resposta")
+
+        monkeypatch.setattr(invoices, "cancel_invoice", settled_meanwhile)
+        said = " ".join(lojasync("invoices", "cancel", str(created["id"]), "--reason",
+                                 "Cliente desistiu da compra antes do envio").split())
+    assert said == "A NF-e nº 1 já estava cancelada.", said
+
+
 def test_a_queued_cancellation_is_withdrawn_from_the_terminal(lojasync, app, order_number, monkeypatch):
     """The wrong NF-e cancelled while SEFAZ was down: `invoices show` says the request can still be taken back, and
     `invoices withdraw-cancel` takes it back before the worker sends it."""

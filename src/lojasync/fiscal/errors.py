@@ -538,11 +538,12 @@ class CancellationUnanswered(LojasyncError):
     # Review: it said "se não, o pedido avisa" (the worker sends it) and "peça de novo", beside a 202 saying no call
     # is needed.
     resolution_template = ("O pedido ficou guardado: 5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ "
-                           "pela chave e registra o cancelamento se ela o aceitou; se não, ele o envia sozinho (a "
-                           "SEFAZ só o aceita até {deadline}). Até lá a NF-e segue autorizada, com estoque e contas a "
-                           "receber como estavam. Não é preciso pedir de novo.")
+                           "pela chave e registra o cancelamento se ela o aceitou; se ela não o recebeu, o lojasync o "
+                           "envia sozinho (a SEFAZ só o aceita até {deadline}). Até o cancelamento ser registrado, a "
+                           "NF-e segue autorizada, com estoque e contas a receber como estavam. Não é preciso pedir de "
+                           "novo.")
     retryable = True
 
     def __init__(self, message: str | None = None, **params) -> None:
-        params.setdefault("deadline", "24 horas da autorização")   # the worker's own sends: no person reads it
+        params.setdefault("deadline", "24 horas após a autorização")   # the worker's own sends: no person reads it
         super().__init__(message, **params)

@@ -50,6 +50,7 @@ from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_dan
 from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, page_of_invoices, show_invoice
+from lojasync.shared.errors import LojasyncError
 from lojasync.shared.os_words import in_portuguese
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -220,18 +221,28 @@ def cancel(
         invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
                                           terminal_person())
     except (CancellationQueued, CancellationUnanswered) as queued:
-        # Accepted and kept, as the API's 202: exit 0 (75 told a script to run it again, and each run sent the event
-        # again and moved the request's time: the integrator's review); the words on stderr, the NF-e on stdout.
-        # Sent without an answer, it is kept too, for the worker's query by key (the last notes).
-        with_worker_words(app_, queued)
-        err_console.print(f"[yellow]Atenção:[/] {escape(explain(queued))}", highlight=False,
-                          soft_wrap=not err_console.is_terminal)
-        if fmt is OutputFormat.JSON:
-            kept = show_invoice(app_.read_uow(), invoice_id)
-            print_json({**kept.to_dict(), "changed": False,
-                        "cancellation_queued": {"erro": queued.message, "codigo": queued.code,
-                                                "resolucao": queued.resolution}})
-        return
+        invoice, changed = show_invoice(app_.read_uow(), invoice_id), False
+        if invoice.status != "cancelled":   # cancelled meanwhile (another person's cancel): said as it is (review)
+            _say_kept(app_, invoice, queued, fmt)
+            return
+    _said_cancelled(app_, invoice, changed, fmt)
+
+
+def _say_kept(app_, kept, queued: LojasyncError, fmt: OutputFormat) -> None:
+    """A cancellation accepted and kept, as the API's 202: exit 0 (75 told a script to run it again, and each run sent
+    the event again and moved the request's time: the integrator's review); the words on stderr, the NF-e on stdout.
+    Sent without an answer, it is kept too, for the worker's query by key (the last notes)."""
+    with_worker_words(app_, queued)
+    err_console.print(f"[yellow]Atenção:[/] {escape(explain(queued))}", highlight=False,
+                      soft_wrap=not err_console.is_terminal)
+    if fmt is OutputFormat.JSON:
+        print_json({**kept.to_dict(), "changed": False,
+                    "cancellation_queued": {"erro": queued.message, "codigo": queued.code,
+                                            "resolucao": queued.resolution}})
+
+
+def _said_cancelled(app_, invoice, changed: bool, fmt: OutputFormat) -> None:
+    """The NF-e cancelled (or discarded) by this command, or found so."""
     if changed:
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:

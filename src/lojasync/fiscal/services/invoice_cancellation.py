@@ -136,7 +136,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         # SEFAZ gives: an operator cannot watch SEFAZ come back, and the deadline runs all the same.
         raise _queued(uow, invoice_id, requested_at, number, deadline, exc, now(), proven_before) from exc
     except CancellationUnanswered as exc:
-        raise _unanswered(exc, deadline, now()) from exc
+        raise _unanswered(exc, deadline, requested_at) from exc
     except (CancellationRefused, SefazConfigurationError) as exc:
         if not earlier:
             # SEFAZ answered with a code, or its TLS refused the certificate before it read anything: nothing is
@@ -178,17 +178,24 @@ def cancellation_deadline(invoice: Invoice | InvoiceView) -> datetime | None:
     return invoice.authorised_at + CANCELLATION_DEADLINE if invoice.authorised_at is not None else None
 
 
-def _unanswered(exc: CancellationUnanswered, deadline: datetime | None, moment: datetime) -> CancellationUnanswered:
-    """`exc` with the NF-e's deadline; past it, what a person does (review: it promised the worker would send it, and
-    SEFAZ refuses it then, 501). The worker's query by key still matters: SEFAZ may have registered it in time."""
-    params = {**exc.params, "deadline": _local(deadline) if deadline is not None else "24 horas da autorização"}
-    if deadline is None or moment < deadline:
+def _unanswered(exc: CancellationUnanswered, deadline: datetime | None, sent_at: datetime) -> CancellationUnanswered:
+    """`exc` with the NF-e's deadline, in words that hold for when the send began (`sent_at`): in time, the worker
+    asks by key and sends it if SEFAZ never got it; in time but too close to the deadline for the worker's send
+    (5 minutes later), only the question (review: it promised a send SEFAZ refuses, 501); after the deadline, what a
+    person does. Judged by the send's start, not its end: a send begun in time may be registered (review)."""
+    params = {**exc.params, "deadline": _local(deadline) if deadline is not None else "24 horas após a autorização"}
+    if deadline is None or sent_at + SENDING_WINDOW < deadline:
         return CancellationUnanswered(exc.message, **params)
-    return CancellationUnanswered(
-        exc.message, resolution=(f"5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ pela chave e "
-                                 f"registra o cancelamento se ela o aceitou. Mas o prazo de cancelamento terminou em "
-                                 f"{_local(deadline)}: se a SEFAZ não o registrou, ela o recusa (501). "
-                                 f"{PAST_CANCELLATION_DEADLINE}"), **params)
+    asked = ("O pedido ficou guardado: 5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ pela chave e "
+             "registra o cancelamento se ela o aceitou.")
+    if sent_at < deadline:
+        return CancellationUnanswered(exc.message, resolution=(
+            f"{asked} Se ela não o recebeu, um novo envio passaria do prazo ({_local(deadline)}) e seria recusado "
+            "(501): o pedido avisa, e só então desfaça a venda de outro jeito (uma NF-e de devolução, ou o "
+            "cancelamento extemporâneo pedido à SEFAZ com o contador)."), **params)
+    return CancellationUnanswered(exc.message, resolution=(
+        f"{asked} Mas ele foi enviado depois do fim do prazo ({_local(deadline)}), e a SEFAZ deve recusá-lo (501). "
+        f"{PAST_CANCELLATION_DEADLINE}"), **params)
 
 
 def _queued(uow: ProcessingUnitOfWork, invoice_id: int, requested_at: datetime, number: int,

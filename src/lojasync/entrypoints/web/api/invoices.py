@@ -230,9 +230,9 @@ def cancel(invoice_id: Id, body: Cancellation, request: Request, app: Container 
         # call that acts on it (review: only the page was named).
         call = f"POST {PREFIX}/invoices/{invoice_id}/withdraw-cancel" if queued.terminal_commands else None
         now_is = show_invoice(app.read_uow(), invoice_id)
-        if now_is.cancel_requested_at is None:
-            # Settled meanwhile (another person's cancel found it registered, or the request was withdrawn): the NF-e
-            # as it is, not a 202 saying the worker will settle what is settled (review).
+        if now_is.status == "cancelled":
+            # Cancelled meanwhile (another person's cancel found it registered): the NF-e as it is, not a 202 saying
+            # the worker will settle what is settled (review).
             return InvoiceChange(invoice=invoice_out(now_is), changed=False)
         kept = InvoiceChange(invoice=invoice_out(now_is), changed=False,
                              cancellation_queued=ApiErrorBody(erro=queued.message, codigo=queued.code,
