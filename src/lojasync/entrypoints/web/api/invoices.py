@@ -160,7 +160,8 @@ class InvoiceChange(ApiModel):
         "serviço, sem registrar nada), e o worker o envia quando ela responder (a resolução diz até quando a SEFAZ o "
         "aceita). fiscal.cancellation_unanswered: ele foi enviado e a resposta não chegou (a SEFAZ pode tê-lo "
         "registrado), e o worker consulta a NF-e pela chave 5 minutos depois do envio: registrado lá, ele o registra "
-        "aqui; se não, o envia. A NF-e segue autorizada (changed falso) até ele ser registrado; acompanhe por GET "
+        "aqui; se ela não o recebeu, o envia (perto do fim do prazo, a resolução diz o que fazer). A NF-e segue "
+        "autorizada (changed falso) até ele ser registrado; acompanhe por GET "
         "/api/v1/invoices/{id}. Não é preciso chamar de novo."))
 
 
