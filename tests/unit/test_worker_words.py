@@ -39,10 +39,10 @@ def test_the_database_failing_adds_nothing():
 
 def test_a_page_finds_the_errors_a_form_keeps_by_field():
     """review: the settings page keeps its errors in `errors` by field, and the words were never added there."""
-    from lojasync.entrypoints.web.templating import _errors_in
+    from lojasync.entrypoints.web.templating import errors_in
 
     awaiting, missing = InvoiceAwaitingSefaz(number=1), InvoiceNotFound(invoice_id=2)
-    found = _errors_in({"error": awaiting, "errors": {"company": missing, "name": "texto"}, "rows": [missing],
+    found = errors_in({"error": awaiting, "errors": {"company": missing, "name": "texto"}, "rows": [missing],
                         "title": "NF-e"})
     assert found == [awaiting, missing, missing]
 

@@ -657,6 +657,11 @@ def _void(row) -> NumberVoid:
     return NumberVoid(**values)
 
 
+def _sent_before(moment: datetime) -> tuple:
+    """Void requests still awaiting SEFAZ, last sent at or before `moment`."""
+    return void_table.c.status == VoidStatus.REQUESTED, void_table.c.sent_at <= moment
+
+
 class NumberVoidRepository:
     """Requests to void ranges of NF-e numbers (rows of the connection, read as `NumberVoid`)."""
 
@@ -711,14 +716,12 @@ class NumberVoidRepository:
 
     def sent_before(self, moment: datetime) -> list[NumberVoid]:
         """Requests still awaiting SEFAZ, last sent at or before `moment`, oldest first."""
-        query = select(void_table).where(void_table.c.status == VoidStatus.REQUESTED,
-                                         void_table.c.sent_at <= moment).order_by(void_table.c.id)
+        query = select(void_table).where(*_sent_before(moment)).order_by(void_table.c.id)
         return [_void(row) for row in self.session.connection().execute(query)]
 
     def any_sent_before(self, moment: datetime) -> bool:
         """Whether `sent_before(moment)` has any, without reading them (their XML)."""
-        query = select(void_table.c.id).where(void_table.c.status == VoidStatus.REQUESTED,
-                                              void_table.c.sent_at <= moment).limit(1)
+        query = select(void_table.c.id).where(*_sent_before(moment)).limit(1)
         return self.session.connection().execute(query).first() is not None
 
     def list(self, limit: int | None = None, offset: int = 0) -> list[NumberVoid]:

@@ -50,6 +50,7 @@ from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_dan
 from lojasync.fiscal.services.invoices import approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, page_of_invoices, show_invoice
+from lojasync.fiscal.services.worker_work import left_to_worker
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.os_words import in_portuguese
 
@@ -165,11 +166,8 @@ def show(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None
         if invoice.status == "discarded" else []
     if invoice.status == "discarded":   # its number is a gap the issuer closes at SEFAZ
         print_number_void(invoice, voids, company_numbering(container().read_uow())[1])
-    # Left to the worker (its query by key, the kept cancellation's send, a void request sent again): said when none
-    # is running (review; the void's, the last notes).
-    left = invoice.status == "awaiting_sefaz" or invoice.cancel_requested_at is not None or any(
-        void.status == "requested" and not void.attention for void in voids)   # flagged: a person's, not a worker's
-    if left and (words := no_worker_words(container(), NO_WORKER_ALONE)):
+    # Left to the worker: said when none is running (review; the void's, the last notes).
+    if left_to_worker(invoice, voids) and (words := no_worker_words(container(), NO_WORKER_ALONE)):
         err_console.print(f"[yellow]{escape(words)}[/]", highlight=False, soft_wrap=not err_console.is_terminal)
 
 

@@ -89,7 +89,7 @@ def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     return response
 
 
-def _errors_in(context: dict[str, Any]) -> list[LojasyncError]:
+def errors_in(context: dict[str, Any]) -> list[LojasyncError]:
     """The errors a page shows: context values, and those one level inside a dict or list (a form's `errors` by
     field: review, the settings page's were missed)."""
     found = []
@@ -109,7 +109,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 
     user = optional_user(request)
     shown = _read_flash(request) + _take_flash(request)
-    for error in _errors_in(context or {}):
+    for error in errors_in(context or {}):
         if error.left_to_worker:
             # "o lojasync a consulta sozinho" holds only with a worker running: said on the page that shows the
             # error, at once (the banner says it 3 minutes later, and only with a store connected), in the page's

@@ -183,7 +183,7 @@ def _unanswered(exc: CancellationUnanswered, deadline: datetime | None, sent_at:
     asks by key and sends it if SEFAZ never got it; in time but too close to the deadline for the worker's send
     (5 minutes later), only the question (review: it promised a send SEFAZ refuses, 501); after the deadline, what a
     person does. Judged by the send's start, not its end: a send begun in time may be registered (review)."""
-    params = {**exc.params, "deadline": _local(deadline) if deadline is not None else "24 horas após a autorização"}
+    params = {**exc.params, **({"deadline": _local(deadline)} if deadline is not None else {})}   # else the default
     if deadline is None or sent_at + SENDING_WINDOW < deadline:
         return CancellationUnanswered(exc.message, **params)
     asked = ("O pedido ficou guardado: 5 minutos depois do envio, o lojasync consulta a NF-e na SEFAZ pela chave e "

@@ -277,11 +277,13 @@ _AFTERWARDS = (BatchOutcome.CANCELLED, BatchOutcome.DISCARDED)
 def _items_out(app: Container, report: BatchReport) -> list[BatchItemOut]:
     """The report's rows; a resolution that leaves the rest to a worker ends in NO_WORKER when none is running, as
     every error answer of the API does (the last notes: the rows were copies without it). Asked once per answer."""
-    words = no_worker_words(app) if any(item.waits_for_worker for item in report.items) else None
-    return [_item_out(item, words) for item in report.items]
+    waiting = [item.waits_for_worker for item in report.items]
+    words = no_worker_words(app) if any(waiting) else None
+    return [_item_out(item, words if waits else None) for item, waits in zip(report.items, waiting, strict=True)]
 
 
 def _item_out(item: BatchItem, no_worker: str | None = None) -> BatchItemOut:
+    """One row; `no_worker`: the words its resolution ends in (its NF-e waits for a worker, and none runs)."""
     invoice = item.invoice
     refusal = item.why
     existing = document_address(*refusal.document) if refusal and refusal.document else None
@@ -301,7 +303,6 @@ def _item_out(item: BatchItem, no_worker: str | None = None) -> BatchItemOut:
         sefaz_code=invoice.rejection_code if refused_by_sefaz else None,
         sefaz_reason=invoice.rejection_reason if refused_by_sefaz else None,
         error=ApiErrorBody(erro=refusal.message, codigo=refusal.code,
-                           resolucao=f"{refusal.resolution} {no_worker}".strip()
-                           if no_worker and item.waits_for_worker else refusal.resolution,
+                           resolucao=f"{refusal.resolution} {no_worker}".strip() if no_worker else refusal.resolution,
                            problemas=list(refusal.problems) or None) if refusal else None,
         existing_document=existing, note=item.error if outcome in _AFTERWARDS else None)

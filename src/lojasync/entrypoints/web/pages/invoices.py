@@ -17,7 +17,7 @@ from lojasync.entrypoints.web.pages.inputs import PageId, whole_number
 from lojasync.entrypoints.web.pages.order_query import UNKNOWN_SITUATION
 from lojasync.entrypoints.web.pages.paging import counted_page, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
-from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.entrypoints.web.templating import errors_in, flash, redirect, render
 from lojasync.entrypoints.worker_words import PAGE_NO_WORKER_ALONE, no_worker_words
 from lojasync.finance.views import to_check_of
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED, NUMBER_SPENT_AT_SEFAZ
@@ -49,6 +49,7 @@ from lojasync.fiscal.services.number_voids import (
     voids_covering,
 )
 from lojasync.fiscal.services.views import page_of_invoices, show_invoice
+from lojasync.fiscal.services.worker_work import left_to_worker
 from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
 from lojasync.shared.errors import LojasyncError
 
@@ -166,13 +167,11 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
     voids = voids_covering(container.read_uow(), invoice.environment, invoice.series, invoice.number) \
         if invoice.status == "discarded" else []
     environment_now = company_numbering(container.read_uow())[1] if invoice.status == "discarded" else None
-    # What the worker does by itself (its query by key, the kept cancellation's send, a void request sent again) waits
-    # for one: said when none runs, as `invoices show` says it (the last notes: the page's banner said it only 3
-    # minutes later). Not when the page shows an error of it, which says so already.
-    left = invoice.status == "awaiting_sefaz" or invoice.cancel_requested_at is not None or any(
-        void.status == "requested" and not void.attention for void in voids)   # flagged: a person's, not a worker's
-    said = any(isinstance(error, LojasyncError) and error.left_to_worker for error in context.values())
-    no_worker = no_worker_words(container, PAGE_NO_WORKER_ALONE) if left and not said else None
+    # What the worker does by itself waits for one: said when none runs, as `invoices show` says it (the last notes:
+    # the page's banner said it only 3 minutes later). Not when the page shows an error of it, which `render` completes.
+    said = any(error.left_to_worker for error in errors_in(context))
+    no_worker = (no_worker_words(container, PAGE_NO_WORKER_ALONE)
+                 if left_to_worker(invoice, voids) and not said else None)
     return render(request, "invoices/detail.html", {
         "invoice": invoice, "asks_from": _asks_from(request, invoice),
         # Not one rejected 539/206: SEFAZ holds its number, and transmitting it again is refused (review: the button
