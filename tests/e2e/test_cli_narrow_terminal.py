@@ -96,4 +96,28 @@ def test_at_80_columns_an_entradas_reason_stays_when_no_movement_has_an_order(lo
     terminal(monkeypatch, 80)
     shown = lojasync("stock", "movements", "CAMISA-NOVA")
     assert all(len(line) <= 80 for line in shown.splitlines())
-    assert "Saída: avaria" in shown and "Pedido" not in shown and "não cabe" not in shown
+    assert "Saída: avaria" in shown and "Pedido" not in shown
+    # Who made them (the terminal's login) gives way first, and the caption says where it is.
+    assert "Por: lojasync stock movements CAMISA-NOVA --format json (não cabe" in " ".join(shown.split())
+
+
+def test_the_movements_say_who_made_them(lojasync, app, monkeypatch):
+    """The person who counted or registered an entrada or saída, and who approved the document behind a baixa, are kept
+    with each movement and shown by the terminal (wide enough), the JSON and the API."""
+    from decimal import Decimal
+
+    from lojasync.sales.history import Person
+    from lojasync.stock.products import Product
+    from lojasync.stock.views import stock_movements
+
+    with app.uow() as uow:
+        uow.products.add(Product("CAMISA-NOVA", "Camisa nova", Decimal("10")))
+        uow.commit()
+    monkeypatch.setattr("getpass.getuser", lambda: "maria")
+    lojasync("stock", "count", "CAMISA-NOVA", "--quantity", "5")
+    lojasync("stock", "adjust", "CAMISA-NOVA", "--quantity", "-1", "--reason", "avaria")
+    terminal(monkeypatch, 160)
+    shown = lojasync("stock", "movements", "CAMISA-NOVA")
+    assert shown.count(Person.terminal("maria").label) == 2 and "não cabe" not in shown
+    rows = stock_movements(app.read_uow(), "CAMISA-NOVA")
+    assert [r["made_by"] for r in rows] == ["operador terminal (maria)"] * 2

@@ -242,6 +242,9 @@ def test_numbers_and_yes_no_fields_take_only_numbers_and_true_false(app, api):  
         assert "quantity" in refused.json()["erro"]
     assert api.get("/api/v1/stock/movements", params={"sku": "CAN-CER"}).json() == []   # nothing counted
     assert api.post("/api/v1/stock/counts", json={"sku": "CAN-CER", "quantity": 10}).status_code == 200
+    # Who counted: the token, by its name.
+    counted = api.get("/api/v1/stock/movements", params={"sku": "CAN-CER"}).json()
+    assert [m["made_by"] for m in counted] == ["operador token de API integracao-testes"]
     for body in ({"orders": [True]}, {"orders": ["1"]}, {"orders": [1], "approve": "no"}):
         refused = api.post("/api/v1/invoices/batch", json=body)
         assert refused.status_code == 422 and refused.json()["codigo"] == "web.invalid_request", body

@@ -129,6 +129,10 @@ def test_a_count_sets_the_balance_and_makes_the_erp_control_the_product(logged_i
     assert "controlado pelo ERP" in page.text
     listing = {r["sku"]: r for r in stock_overview(app.uow())}
     assert listing["CAN-CER"]["available"] == 12
+    # Who: the logged-in person for the count, whoever confirmed the sale for its baixa (a service call: "operador").
+    rows = re.findall(r"<tr>(.*?)</tr>", page.text, re.S)
+    assert [r for r in rows if "Contagem" in r and f"<td>operador {logged_in.user_email}</td>" in r]
+    assert [r for r in rows if "Baixa" in r and "<td>operador</td>" in r]
     # The product is bound to a variant of the store: its new stock waits for the worker, which was woken.
     assert [name for name, *_ in logged_in.queue.calls] == ["push_soon"]
 

@@ -179,7 +179,7 @@ def _add_new(session: Session, table, key: str, items: list, row) -> list:
 
 def _movement_row(m: StockMovement) -> dict:
     return {"product_id": m.product_id, "quantity": m.quantity, "reason": m.reason, "source_type": m.source_type,
-            "source_id": m.source_id, "source_line": m.source_line}
+            "source_id": m.source_id, "source_line": m.source_line, "made_by": m.made_by}
 
 
 def _receivable_row(r: Receivable) -> dict:

@@ -63,6 +63,8 @@ stock_movements = Table(
     Column("source_id", String(64), nullable=False),
     Column("source_line", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    # Who made it, in words ("operador ana@loja.com.br", "sistema"): null on movements written before 0051.
+    Column("made_by", String(300)),
     # A source document (NF-e, venda simples) moves each of its lines once: retries cannot issue twice.
     UniqueConstraint("source_type", "source_id", "source_line", name="uq_stock_movements_source"),
 )

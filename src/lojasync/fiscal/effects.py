@@ -87,7 +87,8 @@ def _write_effects(event: DocumentEvent, uow, rules: dict[str, InstallmentRule] 
     # The ledgers' lookups read what earlier transactions wrote for this document: they need not flush
     # the approval's pending rows first (a flush per lookup, three per NF-e instead of the commit's one).
     with uow.no_autoflush():
-        issued = issue_stock(uow.stock_movements, *source, lines, reason=f"Baixa: {document.label}")
+        issued = issue_stock(uow.stock_movements, *source, lines, reason=f"Baixa: {document.label}",
+                             made_by=event.actor.label)
         created = create_receivables(uow.receivables, order_id=order.id, source_type=source[0],
                                      source_id=source[1], total=document.total,
                                      installments=document.installments, payment_method=document.payment_method,
@@ -192,7 +193,8 @@ def reverse_effects(event: DocumentCancelled, uow, rules: dict[str, InstallmentR
     another document of it stands (then processed by that one, whose effects are written if they were not)."""
     document, order = event.document, event.order
     source = (document.kind.value, str(document.id))
-    returned = return_stock(uow.stock_movements, *source, reason=f"Devolução: {document.label} cancelada")
+    returned = return_stock(uow.stock_movements, *source, reason=f"Devolução: {document.label} cancelada",
+                            made_by=event.actor.label)
     if returned:
         order.record(StockReturned(order=order, actor=event.actor, units=sum(m.quantity for m in returned),
                                    products=len({m.product_id for m in returned}), document=document.label))

@@ -91,12 +91,13 @@ class ProductNotCounted(LojasyncError):
 
 
 def adjust_stock(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | None = None,
-                 adjustment_id: str | None = None) -> dict:
+                 adjustment_id: str | None = None, made_by: str | None = None) -> dict:
     """Add `quantity` (negative: take it out) to a counted product's balance, one movement (source "adjustment").
 
     `adjustment_id` (a program's own key) makes a retry safe, as a count's key does: the same adjustment again
     answers what was recorded (`repeated`) and moves nothing; the same key for another product or quantity is
-    refused. Without it, each call is an adjustment of its own."""
+    refused. Without it, each call is an adjustment of its own. `made_by`: who made it, in words, kept with the
+    movement."""
     sku = required_sku(sku)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity == 0 or abs(quantity) > MAX_COUNT:
         raise AdjustmentInvalid(sku=sku, quantity=quantity)
@@ -108,12 +109,12 @@ def adjust_stock(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | No
     if adjustment_id is not None and not COUNT_ID.fullmatch(adjustment_id):
         raise AdjustmentIdInvalid(adjustment_id=adjustment_id)
     try:
-        return _adjust(uow, sku, quantity, reason, adjustment_id)
+        return _adjust(uow, sku, quantity, reason, adjustment_id, made_by)
     except WriteConflict as conflict:
         if adjustment_id is None or not conflict.params.get("duplicate"):
             raise
         # The same key sent for two products at once (see `count_stock`): once more, the second finds the first.
-        return _adjust(uow, sku, quantity, reason, adjustment_id)
+        return _adjust(uow, sku, quantity, reason, adjustment_id, made_by)
 
 
 def movement_reason(quantity: int, reason: str | None) -> str:
@@ -126,7 +127,8 @@ def _count_command(reference: str) -> str:
     return command_with("lojasync stock count", reference, "--quantity N")
 
 
-def _adjust(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | None, adjustment_id: str | None) -> dict:
+def _adjust(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | None, adjustment_id: str | None,
+            made_by: str | None) -> dict:
     with uow:
         # Locked, as a count locks it: two adjustments (or an adjustment and a count) of one product queue.
         product = product_by_sku(uow, sku, for_update=True)
@@ -156,7 +158,7 @@ def _adjust(uow: StockUnitOfWork, sku: str, quantity: int, reason: str | None, a
             raise BalanceTooLarge(quantity=whole(quantity), sku=reference, balance=whole(balance))
         text = movement_reason(quantity, reason)
         uow.stock_movements.add(StockMovement(product.id, quantity, text, ADJUSTMENT_SOURCE,
-                                              adjustment_id or uuid.uuid4().hex))
+                                              adjustment_id or uuid.uuid4().hex, made_by=made_by))
         product.record(StockAdjusted(product_id=product.id, quantity=balance, adjustment=quantity))
         uow.commit()
         return {"sku": product.sku, "reference": reference, "name": product.name, "quantity": balance,

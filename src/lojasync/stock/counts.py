@@ -71,29 +71,30 @@ class CountIdTaken(LojasyncError):
                            "resposta da contagem já registrada.")
 
 
-def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None = None) -> dict:
+def count_stock(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None = None,
+                made_by: str | None = None) -> dict:
     """Bring the product's balance to `quantity` with one adjustment movement (source "count").
 
     `count_id` (a program's own key for the count) makes a retry safe: the same count again, after a timeout,
     answers what was recorded (`repeated`) and moves nothing; the same key for another product or quantity is
-    refused. Without it, each call is a count of its own."""
+    refused. Without it, each call is a count of its own. `made_by`: who counted, in words, kept with the movement."""
     sku = required_sku(sku)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_COUNT:
         raise CountInvalid(sku=sku, quantity=quantity)
     if count_id is not None and not COUNT_ID.fullmatch(count_id):
         raise CountIdInvalid(count_id=count_id)
     try:
-        return _count(uow, sku, quantity, count_id)
+        return _count(uow, sku, quantity, count_id, made_by)
     except WriteConflict as conflict:
         if count_id is None or not conflict.params.get("duplicate"):
             raise   # a busy database is the caller's to retry: not waited out a second time here
         # The same key sent for two products at once: each locked only its own product, so both found the key
         # free and the ledger's unique key refused the second. Once more, the second finds the first's count and
         # says so (count_id_taken, or the count repeated), instead of a "try again" that would say the same.
-        return _count(uow, sku, quantity, count_id)
+        return _count(uow, sku, quantity, count_id, made_by)
 
 
-def _count(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None) -> dict:
+def _count(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None, made_by: str | None) -> dict:
     with uow:
         # Locked: two counts of one product at once would each add their own adjustment to the same balance
         # (and two retries of one count_id would both find it missing).
@@ -110,7 +111,7 @@ def _count(uow: StockUnitOfWork, sku: str, quantity: int, count_id: str | None) 
             raise CountAdjustmentTooLarge(sku=reference, quantity=quantity, adjustment=adjustment, previous=previous)
         # Written even when nothing changes: the movement is what makes the product managed by the ERP.
         uow.stock_movements.add(StockMovement(product.id, adjustment, COUNT_REASON.format(quantity),
-                                              COUNT_SOURCE, count_id or uuid.uuid4().hex))
+                                              COUNT_SOURCE, count_id or uuid.uuid4().hex, made_by=made_by))
         product.record(StockCounted(product_id=product.id, quantity=quantity, adjustment=adjustment))
         uow.commit()
         return {"sku": product.sku, "reference": reference, "name": product.name, "quantity": quantity,

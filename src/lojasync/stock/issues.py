@@ -25,20 +25,21 @@ class LineToMove:
 
 
 def issue_stock(repo: StockMovementRepository, source_type: str, source_id: str, lines: Iterable[LineToMove],
-                reason: str) -> list[StockMovement]:
-    """Issue (negative movements) every line not yet issued by this document."""
-    return _move(repo, source_type, source_id, lines, reason, sign=-1)
+                reason: str, made_by: str | None = None) -> list[StockMovement]:
+    """Issue (negative movements) every line not yet issued by this document. `made_by`: who approved it, in words."""
+    return _move(repo, source_type, source_id, lines, reason, -1, made_by)
 
 
-def return_stock(repo: StockMovementRepository, source_type: str, source_id: str, reason: str) -> list[StockMovement]:
-    """Put back what the document issued (its cancellation), once."""
+def return_stock(repo: StockMovementRepository, source_type: str, source_id: str, reason: str,
+                 made_by: str | None = None) -> list[StockMovement]:
+    """Put back what the document issued (its cancellation), once. `made_by`: who cancelled it, in words."""
     issued = repo.for_source(source_type, source_id)
     lines = [LineToMove(m.source_line, m.product_id, -m.quantity) for m in issued]
-    return _move(repo, source_type + RETURN_SUFFIX, source_id, lines, reason, sign=1)
+    return _move(repo, source_type + RETURN_SUFFIX, source_id, lines, reason, 1, made_by)
 
 
 def _move(repo: StockMovementRepository, source_type: str, source_id: str, lines: Iterable[LineToMove],
-          reason: str, sign: int) -> list[StockMovement]:
-    wanted = [StockMovement(line.product_id, sign * abs(line.quantity), reason, source_type, source_id, line.position)
-              for line in lines if line.quantity != 0]
+          reason: str, sign: int, made_by: str | None) -> list[StockMovement]:
+    wanted = [StockMovement(line.product_id, sign * abs(line.quantity), reason, source_type, source_id, line.position,
+                            made_by) for line in lines if line.quantity != 0]
     return repo.add_new(wanted)

@@ -121,7 +121,7 @@ def _ledger(uow: StockUnitOfWork, product_id: int) -> list[dict]:
         balance += movement.quantity
         rows.append({"id": movement.id, "at": movement.created_at, "quantity": movement.quantity,
                      "balance": balance, "reason": movement.reason, "source_type": movement.source_type,
-                     "source_id": movement.source_id, "line": movement.source_line})
+                     "source_id": movement.source_id, "line": movement.source_line, "made_by": movement.made_by})
     return rows
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, friendly_errors
+from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import (
     Column,
     FormatOption,
@@ -72,7 +72,7 @@ def count(
     """Registra a contagem de estoque de um produto: o saldo passa a ser N, e dali em diante o ERP controla o
     estoque dele e o envia à loja a cada movimentação."""
     app_ = container()
-    result = count_stock(app_.uow(), sku, quantity, count_id)
+    result = count_stock(app_.uow(), sku, quantity, count_id, terminal_person().label)
     if fmt is OutputFormat.JSON:
         print_json(result)
     else:
@@ -104,7 +104,7 @@ def adjust(
     """Registra uma entrada ou saída de estoque de um produto já contado: soma ao saldo de agora (uma venda
     aprovada enquanto a mercadoria era recebida continua contada, o que uma contagem nova apagaria)."""
     app_ = container()
-    result = adjust_stock(app_.uow(), sku, quantity, reason, adjustment_id)
+    result = adjust_stock(app_.uow(), sku, quantity, reason, adjustment_id, terminal_person().label)
     if fmt is OutputFormat.JSON:
         print_json(result)
     else:
@@ -140,16 +140,19 @@ def print_movements(sku: str, rows: list[dict], numbers: dict[str, int]) -> None
     terminal (80 columns) gets the table without the order, or else without "Motivo" (baixa, devolução, contagem,
     entrada), and the command that has them."""
     with_orders = any(r.get("order_number") for r in rows)
+    with_who = any(r.get("made_by") for r in rows)   # none on a ledger written before lojasync kept it
     columns = [time_column(), Column("Qtd.", justify="right", no_wrap=True),
                Column("Saldo", justify="right", no_wrap=True), Column("Documento", no_wrap=True),
                *([Column("Pedido", justify="right", no_wrap=True)] if with_orders else []),
-               Column("Motivo", no_wrap=True)]
+               Column("Motivo", no_wrap=True), *([Column("Por")] if with_who else [])]
     table_fitting(f"Movimentações de {escape(sku)}", columns,
                   [[formats.when(r["at"]), formats.signed_number(r["quantity"]),   # +2 back, -2 out (as the page)
                     formats.number(r["balance"]), formats.document(r["source_type"], r["source_id"], numbers),
                     *([str(r["order_number"]) if r.get("order_number") else "—"] if with_orders else []),
-                    escape(formats.movement_reason(r["reason"]))] for r in rows],
-                  # The order first: the reason is the only place a count's or an entrada's words are said (review:
-                  # the order's column, added, pushed the reason out of an 80-column terminal).
-                  ("Pedido", "Motivo") if with_orders else "Motivo",
+                    escape(formats.movement_reason(r["reason"])),
+                    *([escape(r.get("made_by") or "—")] if with_who else [])] for r in rows],
+                  # Who goes first, then the order: the reason is the only place a count's or an entrada's words are
+                  # said (review: the order's column, added, pushed the reason out of an 80-column terminal).
+                  tuple(name for name, shown in (("Por", with_who), ("Pedido", with_orders), ("Motivo", True))
+                        if shown),
                   escape(command_with("lojasync stock movements", sku, "--format json")))

@@ -13,8 +13,10 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import ApiInput, ApiModel
+from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.services.views import document_orders
+from lojasync.sales.history import Person
 from lojasync.stock.adjustments import MAX_REASON, adjust_stock
 from lojasync.stock.counts import MAX_COUNT, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
@@ -55,6 +57,10 @@ class MovementOut(ApiModel):
     line: int
     order_number: int | None = Field(None, description="O pedido do documento que moveu (nenhum numa contagem ou "
                                                        "numa entrada ou saída).")
+    made_by: str | None = Field(None, description=(
+        "Quem fez a movimentação: quem contou ou registrou a entrada ou saída (\"operador ana@loja.com.br\", "
+        "\"operador token de API erp\"), ou quem aprovou ou cancelou o documento (\"sistema\": o lojasync, ao "
+        "saber da autorização pela SEFAZ). Nenhum nas movimentações gravadas antes desta informação existir."))
 
 
 @router.get("", response_model=list[StockLevelOut], summary="Estoque de cada produto")
@@ -95,10 +101,11 @@ class StockCountOut(ApiModel):
 
 @router.post("/counts", response_model=StockCountOut,
              summary="Registra a contagem de um produto: o saldo passa a ser a quantidade contada")
-def count(body: StockCount, request: Request, app: Container = Depends(container)) -> StockCountOut:
+def count(body: StockCount, request: Request, app: Container = Depends(container),
+          person: Person = Depends(api_person)) -> StockCountOut:
     """Dali em diante o ERP controla o estoque do produto e o envia à loja a cada movimentação (a primeira vez,
     logo depois desta chamada)."""
-    result = count_stock(app.uow(), body.sku, body.quantity, body.count_id)
+    result = count_stock(app.uow(), body.sku, body.quantity, body.count_id, person.label)
     if not result["repeated"]:
         push_soon(request)
     return StockCountOut.model_validate(result)
@@ -132,8 +139,9 @@ class StockAdjustmentOut(ApiModel):
                           "nova apagaria). Um produto nunca contado é recusado (409 stock.product_not_counted): o "
                           "estoque dele ainda é da loja; faça antes a contagem (POST /api/v1/stock/counts). Uma "
                           "saída maior que o estoque também (409 stock.adjustment_beyond_stock)."))
-def adjust(body: StockAdjustment, request: Request, app: Container = Depends(container)) -> StockAdjustmentOut:
-    result = adjust_stock(app.uow(), body.sku, body.quantity, body.reason, body.adjustment_id)
+def adjust(body: StockAdjustment, request: Request, app: Container = Depends(container),
+           person: Person = Depends(api_person)) -> StockAdjustmentOut:
+    result = adjust_stock(app.uow(), body.sku, body.quantity, body.reason, body.adjustment_id, person.label)
     if not result["repeated"]:
         push_soon(request)
     return StockAdjustmentOut.model_validate(result)

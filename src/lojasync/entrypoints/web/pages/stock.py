@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.cli.formats import number, signed_number
-from lojasync.entrypoints.web.auth import csrf_protect, page_user
+from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.inputs import whole_number
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
@@ -116,11 +116,12 @@ def count(request: Request, sku: str, quantidade: Annotated[str, Form()] = "",
         error = CountInvalid(sku=sku, quantity=quantidade.strip() or "(vazio)")
         return _product_page(request, sku, 422, count_error=error, quantity=quantidade)
     key = contagem if _FORM_KEY.fullmatch(contagem) else None
+    made_by = page_person(request).label
     try:
         try:
-            result = count_stock(container.uow(), sku, quantity, key and f"pagina:{key}")
+            result = count_stock(container.uow(), sku, quantity, key and f"pagina:{key}", made_by)
         except CountIdTaken:
-            result = count_stock(container.uow(), sku, quantity)
+            result = count_stock(container.uow(), sku, quantity, made_by=made_by)
     except LojasyncError as exc:
         return _product_page(request, sku, error_status(exc), count_error=exc, quantity=quantidade)
     push_soon(request)
@@ -154,11 +155,12 @@ def adjust(request: Request, sku: str, quantidade_ajuste: Annotated[str, Form()]
         error = AdjustmentInvalid(sku=sku, quantity=quantidade_ajuste.strip() or "(vazio)")
         return _product_page(request, sku, 422, adjust_error=error, **typed)
     key = ajuste if _FORM_KEY.fullmatch(ajuste) else None
+    made_by = page_person(request).label
     try:
         try:
-            result = adjust_stock(container.uow(), sku, quantity, motivo, key and f"pagina:{key}")
+            result = adjust_stock(container.uow(), sku, quantity, motivo, key and f"pagina:{key}", made_by)
         except AdjustmentIdTaken:   # the same page sent again with another quantity: an adjustment of its own
-            result = adjust_stock(container.uow(), sku, quantity, motivo)
+            result = adjust_stock(container.uow(), sku, quantity, motivo, made_by=made_by)
     except LojasyncError as exc:
         return _product_page(request, sku, error_status(exc), adjust_error=exc, **typed)
     moved = result["adjustment"]
