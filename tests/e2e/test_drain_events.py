@@ -422,3 +422,51 @@ def test_an_app_reinstalled_by_oauth_turns_a_disabled_store_back_on(app, server,
                                                        server.store_id),
                      server.api_url, "https://loja.example/webhooks/nuvemshop", app.client_for)
     assert list_stores(app.read_uow())[0].active
+
+
+def _drained_within(app, store_id, seconds: float = 20.0):
+    """The drain run on a thread, so that one that never ends fails the test instead of hanging it."""
+    import threading
+
+    done = {}
+    worker = threading.Thread(target=lambda: done.setdefault("report", drain(app, store_id)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert "report" in done, "the drain did not end"
+    return done["report"]
+
+
+@pytest.mark.parametrize("nothing", ["", "  ", "\u0000"])
+def test_an_order_notification_naming_no_order_is_ignored_and_the_others_go_on(app, server, store_id, nothing):
+    """Review: "id": "" was kept pending, never finished, and the drain looped on it for good, holding the store's
+    other notifications."""
+    order = server.simulator.create_order()
+    notify(app, server, "order/updated", nothing)
+    notify(app, server, "order/created", order["id"])
+    _drained_within(app, store_id)
+    assert str(order["id"]) in by_store_id(app)
+    events = {e.resource_id: e for e in list_events(app.read_uow())}
+    assert events[None].status == "ignorado" and "sem o número do pedido" in events[None].error
+    assert events[str(order["id"])].status == "processado"
+
+
+def test_an_order_id_sent_as_a_number_with_a_point_is_read_as_the_order(app, server, store_id):
+    order = server.simulator.create_order()
+    notify(app, server, "order/paid", float(order["id"]))
+    _drained_within(app, store_id)
+    (event,) = list_events(app.read_uow())
+    assert event.resource_id == str(order["id"]) and event.status == "processado"
+    assert str(order["id"]) in by_store_id(app)
+
+
+def test_a_pending_notification_kept_naming_no_order_before_the_receiver_refused_it_is_finished(app, server,
+                                                                                                  store_id):
+    """Rows written before the receiver took a blank id for none: the drain finishes them instead of looping."""
+    from sqlalchemy import text
+
+    order = server.simulator.create_order()
+    notify(app, server, "order/updated", order["id"])
+    with app.engine.begin() as conn:
+        conn.execute(text("UPDATE nuvemshop_webhook_events SET resource_id = ''"))
+    _drained_within(app, store_id)
+    assert [e.status for e in list_events(app.read_uow())] == ["processado"]

@@ -156,7 +156,9 @@ class _OrderReader:
                 finish([event], WebhookEventStatus.FAILED, OrderImportFailed(failed[event.resource_id]))
         # Orders beyond this pass's GET budget stay pending for the next pass.
         unfinished = self.not_found | self.refused.keys() | failed.keys()
-        done = [e for e in events if e.resource_id is None
+        # One naming no order ("" kept before receive_webhook took it for none) has nothing to wait for: left
+        # pending, it kept the drain's loop going for good.
+        done = [e for e in events if not e.resource_id
                 or (e.resource_id in self.seen and e.resource_id not in unfinished)]
         finish(done, WebhookEventStatus.DONE)
 

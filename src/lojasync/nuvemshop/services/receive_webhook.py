@@ -16,7 +16,7 @@ from typing import Protocol
 from lojasync.nuvemshop.errors import WebhookRejected
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.signature import is_valid_signature
-from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS, LGPD_EVENTS
+from lojasync.nuvemshop.webhook_topics import KNOWN_EVENTS, LGPD_EVENTS, ORDER_EVENTS
 from lojasync.shared.text import clean_text
 
 log = logging.getLogger("lojasync.webhooks")
@@ -61,7 +61,7 @@ def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str
     # Cleaned before anything reads them: the status, the log and the stored row agree on one spelling.
     event = clean_text(str(payload.get("event", event)))
     external_store_id = clean_text(str(payload["store_id"]))
-    resource = payload.get("id")
+    resource = _resource_id(payload.get("id"))
     now = now or datetime.now(timezone.utc)
     # Longer than the column, it cannot be a connected store: no lookup, and no giant key in its cache.
     store_id = inbox.store_for_webhook(external_store_id) if len(external_store_id) <= 40 else None
@@ -77,13 +77,29 @@ def accept_webhook(inbox: Inbox, body: bytes, signature: str | None, secret: str
         log.info("unknown webhook event acknowledged", extra={"event": event, "external_store_id": external_store_id})
         status = WebhookEventStatus.IGNORED
         note = f"Evento '{event}' não é tratado pelo lojasync (registrado e ignorado)."
+    elif event in ORDER_EVENTS and resource is None:
+        # Nothing to read from the store: left pending, it was never finished and held the store's drain in a loop
+        # (review: "id": "" kept the worker spinning and every other notification of the store waiting).
+        status = WebhookEventStatus.IGNORED
+        note = (f"Notificação {event} sem o número do pedido: nada a ler da loja (registrada e ignorada). A "
+                "reconciliação periódica traz o pedido, se ele mudou.")
     row = {
         "store_id": store_id, "external_store_id": external_store_id[:40], "event": event[:60],
-        "resource_id": None if resource is None else clean_text(str(resource))[:40], "body": payload,
+        "resource_id": resource, "body": payload,
         "received_at": now, "status": status, "attempts": 0, "error": note,
         "processed_at": now if status != WebhookEventStatus.PENDING else None,
     }
     return ReceivedWebhook(store_id, event, status), row
+
+
+def _resource_id(value: object) -> str | None:
+    """The id the notification names, as the store's order ids are kept: None when it names none (absent, blank,
+    NUL alone); 1700000001.0 (a JSON number with a point) as 1700000001, which the store's API knows."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return clean_text(str(value)).strip()[:40] or None
 
 
 def _decode(body: bytes, event: str | None) -> dict:
