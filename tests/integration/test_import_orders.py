@@ -1085,3 +1085,23 @@ def test_an_order_processed_already_refunded_in_part_takes_the_undoing_of_a_held
     (entry,) = [e for e in order["log"] if e["event"] == "store_change_undone"]
     assert entry["message"] == ("A loja desfez a mudança: o pedido voltou a ser a venda que o documento (NF-e "
                                 "autorizada) descreve, e o aviso sobre ela saiu; o pedido não precisa mais de atenção.")
+
+
+def test_a_later_order_without_a_buyer_name_keeps_the_customers_name(app, store_id):
+    """Review: a later order of the same CPF naming nobody renamed the known buyer "Cliente 529.982.247-25" (the
+    placeholder a new customer gets), on the customer list and on every NF-e issued for them afterwards."""
+    import_order(app.uow(), store_id, order_payload(id=1700000200, updated_at=ts(0)), POLICY)
+    nameless = order_payload(id=1700000201, updated_at=ts(10), contact_name=None, billing_name=None)
+    nameless["customer"]["name"] = None
+    nameless["shipping_address"]["name"] = None
+    assert import_order(app.uow(), store_id, nameless, POLICY).outcome is Outcome.CREATED
+    (customer,) = list_customers(app.uow())
+    assert customer["name"] == "João da Silva Araújo"
+    # A buyer first known without a name takes the one a later order gives.
+    other = order_payload(id=1700000202, updated_at=ts(20), contact_name=None, billing_name=None)
+    other["customer"].update(name=None, identification=cnpj("112223330001"))
+    import_order(app.uow(), store_id, other, POLICY)
+    named = order_payload(id=1700000203, updated_at=ts(30))
+    named["customer"]["identification"] = cnpj("112223330001")
+    import_order(app.uow(), store_id, named, POLICY)
+    assert sorted(c["name"] for c in list_customers(app.uow())) == ["João da Silva Araújo"] * 2

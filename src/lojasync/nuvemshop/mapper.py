@@ -94,10 +94,10 @@ def resolve_tax_id(order: StoreOrder) -> tuple[TaxId | TaxIdProblem, str | None]
 
 def _customer_data(order: StoreOrder, tax_id: TaxId, billing: Address | None) -> CustomerData:
     store_customer = order.customer
-    name = _first(store_customer and store_customer.name, order.contact_name, order.billing_name)
+    name = _clip(_first(store_customer and store_customer.name, order.contact_name, order.billing_name), 200)
     return CustomerData(
         tax_id=tax_id,
-        name=_clip(name, 200) or f"Cliente {tax_id.formatted()}",
+        name=name or f"Cliente {tax_id.formatted()}", name_given=bool(name),
         email=_clip(_first(store_customer and store_customer.email, order.contact_email), 200),
         phone=_clip(_first(store_customer and store_customer.phone, order.contact_phone, order.billing_phone), 40),
         address=_address(store_customer.default_address if store_customer else None) or billing,
