@@ -14,10 +14,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, model_validator
 
 from lojasync.shared.errors import Action, LojasyncError
-from lojasync.shared.money import to_money
+from lojasync.shared.money import MAX_MONEY, brl, to_money
 from lojasync.shared.tax_id import normalize_tax_id
 from lojasync.shared.text import clean_text, clean_tree, without_controls
 
@@ -86,7 +86,8 @@ def _quantity(value: Any) -> int:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValueError(problem) from None
-    if not amount.is_finite() or amount != amount.to_integral_value() or amount <= 0:
+    if not amount.is_finite() or amount != amount.to_integral_value() or amount <= 0 or "e" in str(value).lower():
+        # "1e3" is no quantity a store writes: read as 1000, it issued a thousand units (review).
         raise ValueError(problem)
     if amount > _MAX_QUANTITY:  # checked before int(): "1e400000" would build a huge integer
         raise ValueError(f"quantidade acima do limite ({_MAX_QUANTITY}), veio {value!r}")
@@ -200,6 +201,15 @@ class StoreLine(_Lenient):
     sku: Code = None
     price: Money
     quantity: Quantity
+
+    @model_validator(mode="after")
+    def _total_fits(self) -> StoreLine:
+        # Each within its limit, their product may not be (2 billion units at R$ 100 million): the line's total is
+        # money kept as the order's other amounts are.
+        if abs(self.price * self.quantity) > MAX_MONEY:
+            raise ValueError(f"item {self.sku or self.name or self.id or ''}: quantidade {self.quantity} × preço "
+                             f"{brl(self.price)} passa do limite de um valor ({brl(MAX_MONEY)})")
+        return self
 
 
 class StoreOrder(_Lenient):

@@ -11,6 +11,11 @@ from lojasync.shared.errors import LojasyncError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest amount taken in (15 digits of reais): the database keeps money as 64-bit cents (up to about R$ 92
+# quadrillion), and a few such amounts added (an order's subtotal, freight, total) must still fit. No sale comes
+# near it; past it, the figure is a broken payload (review: SQLite's driver raised OverflowError at the flush, which
+# stopped the whole reconciliation page by page, for good, with nothing recorded).
+MAX_MONEY = Decimal("999999999999999.99")
 REAIS = "BRL"   # ISO 4217: the one currency lojasync's documents, stock values and receivables are in
 
 
@@ -41,10 +46,9 @@ def to_money(value: object) -> Decimal:
         raise MoneyError(f"valor monetário inválido: {value!r}") from exc
     if not amount.is_finite():
         raise MoneyError(f"valor monetário inválido: {value!r}")
-    try:
-        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    except InvalidOperation as exc:  # too many digits for the decimal context (e.g. "1e30")
-        raise MoneyError(f"valor monetário fora do limite: {value!r}") from exc
+    if abs(amount) > MAX_MONEY:   # before quantize: "1e30" has too many digits for the decimal context
+        raise MoneyError(f"valor monetário fora do limite (até {brl(MAX_MONEY)}): {value!r}")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def brl(value: Any) -> str:
