@@ -48,6 +48,36 @@ def test_a_person_who_keeps_the_sale_can_still_confirm_it(app):
     assert confirm_sale(app.uow(), sale.id)[1] is True   # told, not refused: paid another way, say
 
 
+def test_confirming_or_then_cancelling_the_sale_takes_away_the_reason_calling_it_pending(app):
+    """review: confirmed (the payment checked, as the reason asked), the order still called the sale pending and told
+    to run `sales cancel`, which on a confirmed sale reverses stock and receivables; cancelled, it stayed too."""
+    store = make_store(app)
+    payload = order_payload(id=1900000303, payment_status="paid")
+    number = import_order(app.uow(), store, payload, POLICY).order_number
+    sale = generate_sale(app.uow(), number)
+    import_order(app.uow(), store, {**payload, "payment_status": "refunded", "updated_at": ts(60)}, POLICY)
+    assert f"Venda simples {sale.id} pendente:" in show_order(app.uow(), number)["attention_reason"]
+    confirm_sale(app.uow(), sale.id)
+    assert f"Venda simples {sale.id} pendente" not in (show_order(app.uow(), number)["attention_reason"] or "")
+    cancel_sale(app.uow(), sale.id)
+    assert f"Venda simples {sale.id} pendente" not in (show_order(app.uow(), number)["attention_reason"] or "")
+
+
+def test_cancelling_a_sale_confirmed_with_the_reason_still_on_the_order_takes_it_away(app):
+    """A reason left by a version whose confirmation kept it: the cancellation takes it away."""
+    store = make_store(app)
+    payload = order_payload(id=1900000304, payment_status="paid")
+    number = import_order(app.uow(), store, payload, POLICY).order_number
+    sale = generate_sale(app.uow(), number)
+    confirm_sale(app.uow(), sale.id)
+    with app.uow() as uow:
+        uow.orders.get(number).ask_for_a_person(f"Venda simples {sale.id} pendente: o pagamento do pedido foi "
+                                                "reembolsado na loja. Resolução: ...")
+        uow.commit()
+    cancel_sale(app.uow(), sale.id)
+    assert f"Venda simples {sale.id} pendente" not in (show_order(app.uow(), number)["attention_reason"] or "")
+
+
 def test_an_unsent_nfe_of_an_order_whose_payment_the_store_voided_asks_a_person(app, sefaz):
     from lojasync.fiscal.services.company import install_test_certificate, set_company
     from tests.integration.test_invoices import COMPANY

@@ -85,6 +85,10 @@ class SimpleSale(Aggregate):
         # The order's customer as it is now: the morning's fix (a customer linked to an order that had none, after
         # its sale was generated) never reached the sale, which stayed "consumidor final".
         self.customer_id = order.customer_id
+        # Pending no more: the order's reasons about it as pending go. The one about money the store gave back asked
+        # to check the payment before confirming, which confirming says was done (review: it stayed, calling the
+        # confirmed sale pending and telling to run `sales cancel`, which now reverses stock and receivables).
+        self._not_pending_any_more(order)
         self.record(SaleConfirmed(order=order, actor=actor, document=self, sale_number=self.id, recorded_at=when))
         return True
 
@@ -95,12 +99,12 @@ class SimpleSale(Aggregate):
         was_confirmed = self.status is SaleStatus.CONFIRMED
         self.status = SaleStatus.CANCELLED
         self.cancelled_at = when
+        # Over either way (of a confirmed sale: a reason its confirmation kept, in versions up to 2026-12-07).
+        self._not_pending_any_more(order)
         if was_confirmed:
             self.record(SaleCancelled(order=order, actor=actor, document=self, sale_number=self.id,
                                       recorded_at=when))
         else:  # nothing moved: only the history says it
-            pending = f"{self.about_pending}:"
-            order.withdraw_attention(lambda reason: reason.startswith(pending))   # the flag below is dealt with
             self.record(SaleDiscarded(order=order, actor=actor, document=self, sale_number=self.id))
         return True
 
@@ -108,6 +112,10 @@ class SimpleSale(Aggregate):
     def about_pending(self) -> str:
         """The beginning of the order's attention reason about this sale left pending (`order_drift`)."""
         return f"Venda simples {self.id} pendente"
+
+    def _not_pending_any_more(self, order) -> None:
+        pending = f"{self.about_pending}:"
+        order.withdraw_attention(lambda reason: reason.startswith(pending))
 
     def _refuse_unless(self, status: SaleStatus, action: str) -> None:
         if self.status is not status:
