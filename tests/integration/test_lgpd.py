@@ -578,6 +578,10 @@ def test_data_request_exports_each_orders_nfe_venda_simples_and_receivables_read
             nfe_receivable["status"], nfe_receivable["received_at"]) == ("nfe", nfe.id, "160.00", "em aberto", None)
     assert date.fromisoformat(nfe_receivable["due_date"])
     assert by_store_id["1800000031"]["simple_sales"] == []
+    # The history's sentences write money as the pages do (review: "R$ 160.00", Decimal's notation, in what the
+    # customer receives).
+    messages = " ".join(entry["message"] for entry in by_store_id["1800000031"]["history"])
+    assert "total R$ 160,00" in messages and "R$ 160.00" not in messages
 
     sold = by_store_id["1800000032"]
     (discarded,) = sold["invoices"]

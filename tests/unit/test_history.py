@@ -27,14 +27,14 @@ from lojasync.sales.history_text import Names, level_of, render, render_change
     (HistoryType.STOCK_ISSUED, {"units": 3, "products": 2, "document": "NF-e 12"},
      "Baixa de estoque: 3 unidade(s) de 2 produto(s) (NF-e 12)."),
     (HistoryType.RECEIVABLES_CREATED, {"count": 2, "total": "160.00", "document": "NF-e 12"},
-     "2 conta(s) a receber criada(s), total R$ 160.00 (NF-e 12)."),
+     "2 conta(s) a receber criada(s), total R$ 160,00 (NF-e 12)."),
     (HistoryType.RECEIVABLES_CANCELLED, {"count": 2, "document": "venda 7"}, "2 conta(s) a receber cancelada(s) (venda 7)."),
     # review: "0 conta(s) a receber cancelada(s)" when the only installment had been received
     (HistoryType.RECEIVABLES_CANCELLED, {"count": 0, "flagged": 1, "document": "venda 7"},
      "Nenhuma conta a receber cancelada (venda 7). 1 já recebida(s): ficaram como estavam, marcadas para conferir a "
      "devolução ao cliente."),
     (HistoryType.RECEIVABLE_RECEIVED, {"receivable_id": 3, "installment": 2, "installments": 3, "amount": "53.33"},
-     "Conta a receber 2/3 de R$ 53.33 marcada como recebida."),
+     "Conta a receber 2/3 de R$ 53,33 marcada como recebida."),
     (HistoryType.REFUND_CHECK_SETTLED, {"still_pending": 2},
      "Contas a receber já recebidas de documento cancelado todas conferidas: o pedido não pede mais para conferir a "
      "devolução; 2 outros motivos de atenção continuam pendentes."),

@@ -8,6 +8,7 @@ from typing import Any
 
 from lojasync.sales.history import ChangeKind, HistoryType, Level, ProcessedBy
 from lojasync.sales.status import OrderStatus
+from lojasync.shared.money import brl
 from lojasync.shared.state_registration import Contributor
 from lojasync.shared.tax_id import CUSTOMER_PROBLEM_RESOLUTION, TaxIdProblemCode
 
@@ -93,18 +94,16 @@ def _held_fields(names: Any) -> str:
     return "; não aplicado aqui: " + ", ".join(words)
 
 
-def _plain_money(value: Any) -> str:
-    return f"R$ {value}"
-
-
 @dataclass(frozen=True)
 class Names:
     """What rendering may look up: customers' current names and masked documents, by id, and how the
-    interface writes money (each one formats it its own way; the plain form is the default)."""
+    interface writes money (each one formats it its own way; reais in pt-BR, `R$ 1.117,14`, is the default)."""
 
     customers: Mapping[Any, str] = field(default_factory=dict)
     documents: Mapping[Any, str] = field(default_factory=dict)
-    money: Callable[[Any], str] = _plain_money
+    # pt-BR when the interface names no way: the plain "R$ 160.00" (Decimal's notation) reached the customer in
+    # the LGPD data export, which named none (review).
+    money: Callable[[Any], str] = brl
 
     def customer(self, customer_id: Any) -> str:
         return self.customers.get(customer_id) or f"cliente {customer_id}"
