@@ -91,3 +91,10 @@ def test_an_unsent_nfe_of_an_order_whose_payment_the_store_voided_asks_a_person(
     assert reason.startswith(f"NF-e nº {invoice.number} série 1 não foi enviada: o pagamento do pedido foi anulado "
                              f"na loja. Resolução: se a venda não vale mais, descarte a NF-e (lojasync invoices cancel "
                              f"{invoice.id}")
+    # The person checked the payment and sent it, as the reason asked: once authorised, the order no longer says
+    # it "não foi enviada" nor to discard it (review: it stayed, as the venda simples' did after its confirmation).
+    from lojasync.fiscal.services.invoices import approve_invoice
+
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised"
+    assert "não foi enviada" not in (show_order(app.uow(), number)["attention_reason"] or "")

@@ -227,6 +227,14 @@ class Invoice(Aggregate):
         "estornado"...) while SEFAZ was asked about this NF-e, which it may authorise (`order_drift`)."""
         return f"{_PAYMENT_RETURNED}{words}{self._while_awaiting}"
 
+    def payment_returned_unsent_reason(self, words: str) -> str:
+        """The beginning of the order's reason when the store gave the money back (`words`) while this NF-e waited to be
+        transmitted (pending, rejected): it asks to check the payment before sending it (`order_drift`)."""
+        return f"{self.about(NOT_SENT)}: o pagamento do pedido foi {words} na loja."
+
+    def is_payment_returned_unsent_reason(self, reason: str) -> bool:
+        return reason.startswith(f"{self.about(NOT_SENT)}: o pagamento do pedido foi ")
+
     def is_payment_returned_meanwhile_reason(self, reason: str) -> bool:
         return reason.startswith(_PAYMENT_RETURNED) and self._while_awaiting in reason.split(". ", 1)[0] + "."
 
@@ -395,6 +403,10 @@ class Invoice(Aggregate):
         self.rejection_code = self.rejection_reason = None
         self.sefaz_check_due_at = when + SEFAZ_CHECKS[0]
         self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
+        # Sent after the store gave the money back, as the reason asked, once the payment was checked: it no longer
+        # says the NF-e "não foi enviada" nor to discard it (review: it stayed, as the venda simples' did after its
+        # confirmation). The reasons of a refund while SEFAZ was asked stay: nobody checked anything then.
+        order.withdraw_attention(self.is_payment_returned_unsent_reason)
         self.record(InvoiceAuthorised(order=order, actor=actor, protocol=protocol, access_key=self.access_key,
                                       simulated=simulated, recorded_at=recorded_at, **self._ids()))
         return True

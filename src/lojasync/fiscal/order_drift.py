@@ -123,7 +123,7 @@ def flag_unsent_document_of_returned_payment(event: PaymentReturnedInStore, uow)
         return   # `flag_unsent_nfe_of_cancelled_order` asks to discard it
     invoice = uow.invoices.active_for_order(order.id)
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
-        order.ask_for_a_person(f"{invoice.about(NOT_SENT)}: o pagamento do pedido foi {event.words} na loja. "
+        order.ask_for_a_person(f"{invoice.payment_returned_unsent_reason(event.words)} "
                                "Resolução: se a venda não vale mais, descarte a NF-e (lojasync invoices cancel "
                                f"{invoice.id}, ou na página da NF-e); se vale, confira o pagamento antes de "
                                "transmiti-la.")
