@@ -136,6 +136,32 @@ def test_errors_are_portuguese_and_actionable(lojasync):
     assert "Evento 999 não encontrado" in missing and "Traceback" not in missing
 
 
+def test_events_retry_of_a_deactivated_store_says_to_enable_it_first(lojasync, app):
+    """It said "Eventos recolocados na fila." and the worker then ignored the notification (review)."""
+    from datetime import datetime, timezone
+
+    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+    from lojasync.nuvemshop.services.stores import set_store_enabled
+    from tests.factories import make_store
+
+    store_id = make_store(app, "1234567")
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        event = WebhookEvent(store_id, "1234567", "order/paid", "987654", {"id": 987654}, received_at=now)
+        event.mark_failed(now, "A loja respondeu 500.", "Reprocesse a notificação.", code="nuvemshop.event_failed")
+        uow.webhook_events.add(event)
+        uow.commit()
+    set_store_enabled(app.uow(), "1234567", False)
+    refused = " ".join(lojasync("events", "retry", str(event.id), expect=1).output.split())
+    assert f"A notificação {event.id} é da loja 1234567, que está desativada no lojasync" in refused
+    assert "Resolução: Reative a loja e depois reprocesse a notificação." in refused
+    assert ("No terminal: lojasync store enable 1234567 No terminal: lojasync events retry "
+            f"{event.id}") in refused
+    left = " ".join(lojasync("events", "retry", "--all").output.split())
+    assert left == ("Nenhum evento recolocado na fila: 1 com erro ficou como estava por ser de loja desativada "
+                    "(1234567). Reative a loja (lojasync store enable 1234567) e repita.")
+
+
 def test_a_bug_is_one_line_with_a_reference_and_the_traceback_goes_to_the_log(lojasync, app, monkeypatch):
     from lojasync.entrypoints.cli import orders
 

@@ -115,7 +115,7 @@ def test_unknown_order_becomes_a_failed_event_with_a_resolution_and_can_be_retri
     drain(app, store_id)
     (event,) = list_events(app.read_uow(), failed_only=True)
     assert "999999" in event.error and "404" in event.error and event.resolution
-    assert [store.id for store in retry_events(app.uow(), event.id)] == [store_id]
+    assert [store.id for store in retry_events(app.uow(), event.id).stores] == [store_id]
     assert list_events(app.read_uow())[0].status == "pendente"
 
 
@@ -174,7 +174,7 @@ def test_an_error_that_keeps_coming_back_turns_into_failed_events(app, server, s
     assert event.status == "com erro" and event.attempts == 5
     assert "RuntimeError" in event.error and "reprocesse a notificação" in event.resolution
     assert event.error_code == "nuvemshop.event_failed" and event.retryable
-    assert [store.id for store in retry_events(app.uow(), all_failed=True)] == [store_id]
+    assert [store.id for store in retry_events(app.uow(), all_failed=True).stores] == [store_id]
     assert drain(app, store_id).events == 1
     assert list_events(app.read_uow())[0].status == "processado"
 

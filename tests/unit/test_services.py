@@ -214,7 +214,7 @@ def test_a_notification_of_a_deleted_order_fails_with_its_reason_and_can_be_retr
     (view,) = list_events(uow, failed_only=True)
     assert view.id == event.id and view.error_code == "nuvemshop.not_found" and view.retryable
     assert "não existe na loja" in view.error and "reprocesse a notificação" in view.resolution
-    assert retry_events(uow, event.id) == [(store.id, store.external_id)]
+    assert retry_events(uow, event.id).stores == [(store.id, store.external_id)]
     assert event.status == "pending"
 
 

@@ -22,12 +22,12 @@ def test_a_session_post_without_the_csrf_header_is_refused(logged_in):
 def test_a_session_post_with_the_pages_csrf_token_works(logged_in):
     token = csrf_of(logged_in.get("/pedidos").text)
     answer = logged_in.post("/api/v1/events/retry", headers={"X-CSRF-Token": token})
-    assert answer.status_code == 200 and answer.json() == {"stores": [], "retried": False}
+    assert answer.status_code == 200 and answer.json()["retried"] is False
 
 
 def test_a_bearer_token_post_needs_no_csrf_header(web, api_token):
     answer = web.post("/api/v1/events/retry", headers={"Authorization": f"Bearer {api_token}"})
-    assert answer.status_code == 200 and answer.json() == {"stores": [], "retried": False}
+    assert answer.status_code == 200 and answer.json()["retried"] is False
 
 
 def test_a_session_read_needs_no_csrf_header(logged_in):

@@ -61,12 +61,14 @@ def test_the_list_pages_back_by_id_past_the_newest(api, events):
 def test_retrying_puts_the_event_back_and_drains_its_store(api, events):
     answer = api.post(f"/api/v1/events/{events['failed']}/retry")
     # The store as the rest of the API names it (its Nuvemshop id): what `/orders?store=` takes.
-    assert answer.status_code == 200 and answer.json() == {"stores": ["1234567"], "retried": True}
+    assert answer.status_code == 200 and answer.json() == {"stores": ["1234567"], "retried": True, "left": 0,
+                                                          "left_stores": []}
     assert api.get("/api/v1/orders", params={"store": answer.json()["stores"][0]}).status_code == 200
     assert api.get("/api/v1/events", params={"failed": "true"}).json() == []
     assert [args for name, args, _ in api.queue.calls if name == "drain_soon"] == [(events["store"],)]
 
-    assert api.post("/api/v1/events/retry").json() == {"stores": [], "retried": False}   # none failed now
+    assert api.post("/api/v1/events/retry").json() == {"stores": [], "retried": False, "left": 0,
+                                                       "left_stores": []}   # none failed now
     missing = api.post("/api/v1/events/424242/retry")
     assert missing.status_code == 404 and missing.json()["codigo"] == "nuvemshop.event_not_found"
 
@@ -93,3 +95,50 @@ def test_a_processed_event_of_an_imported_order_names_that_order_to_read_again(a
     answer = api.post(f"/api/v1/events/{events['done']}/retry").json()
     assert answer["resolucao"] == f"Para ler o pedido {number} da loja de novo, use Reprocessar na página do pedido."
     assert answer["na_api"].startswith(f"POST /api/v1/orders/{number}/resync")
+
+
+def test_a_notification_of_a_deactivated_store_is_not_said_retried(app, api, events):
+    """It answered 200 "retried" and the worker then ignored it (the store is off): the order was never read."""
+    from lojasync.nuvemshop.services.stores import set_store_enabled
+
+    set_store_enabled(app.uow(), "1234567", False)
+    answer = api.post(f"/api/v1/events/{events['failed']}/retry")
+    assert answer.status_code == 409 and answer.json()["codigo"] == "nuvemshop.event_store_disabled"
+    assert answer.json()["erro"] == (f"A notificação {events['failed']} é da loja 1234567, que está desativada no "
+                                     "lojasync: reprocessada agora, ela seria ignorada. Ela fica como está.")
+    assert answer.json()["resolucao"] == "Reative a loja e depois reprocesse a notificação."
+    (failed,) = api.get("/api/v1/events", params={"failed": "true"}).json()
+    assert (failed["id"], failed["status"], failed["retryable"]) == (events["failed"], "com erro", True)
+    assert not [args for name, args, _ in vars(api.queue).get("calls", []) if name == "drain_soon"]
+
+
+def test_retrying_all_leaves_the_notifications_of_deactivated_stores_and_says_how_many(app, api, events):
+    from lojasync.nuvemshop.services.stores import set_store_enabled
+
+    other = make_store(app, "7654321")
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        failed = WebhookEvent(other, "7654321", "order/paid", "1700000002", {"id": 1700000002}, now)
+        failed.mark_failed(now, ERROR, RESOLUTION, code="nuvemshop.import_failed")
+        uow.webhook_events.add(failed)
+        uow.commit()
+    set_store_enabled(app.uow(), "1234567", False)
+    answer = api.post("/api/v1/events/retry")
+    assert answer.status_code == 200
+    assert answer.json() == {"stores": ["7654321"], "retried": True, "left": 1, "left_stores": ["1234567"]}
+    (still,) = api.get("/api/v1/events", params={"failed": "true"}).json()
+    assert still["id"] == events["failed"] and still["retryable"]
+    assert [args for name, args, _ in api.queue.calls if name == "drain_soon"] == [(other,)]
+
+    # Only the deactivated store's left: nothing retried, and it says why.
+    assert api.post("/api/v1/events/retry").json() == {"stores": [], "retried": False, "left": 1,
+                                                       "left_stores": ["1234567"]}
+
+
+def test_a_notification_of_an_uninstalled_store_says_to_reconnect_it(app, api, events):
+    with app.uow() as uow:   # what app/uninstalled leaves: inactive, and no operator disabled it
+        uow.stores.get(events["store"]).active = False
+        uow.commit()
+    answer = api.post(f"/api/v1/events/{events['failed']}/retry").json()
+    assert answer["codigo"] == "nuvemshop.event_store_inactive" and "o app foi desinstalado" in answer["erro"]
+    assert answer["resolucao"] == "Reconecte a loja e depois reprocesse a notificação."

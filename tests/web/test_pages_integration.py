@@ -15,7 +15,7 @@ from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.services.events_admin import list_events
 from lojasync.nuvemshop.services.install_invite import invite_problem, invite_spent
 from lojasync.nuvemshop.services.integration_views import store_states
-from lojasync.nuvemshop.services.stores import list_stores
+from lojasync.nuvemshop.services.stores import list_stores, set_store_enabled
 from lojasync.simulators.nuvemshop.config import SimulatorConfig
 from lojasync.simulators.nuvemshop.server import SimulatorServer
 from tests.factories import make_store
@@ -102,6 +102,29 @@ def test_reprocessar_puts_the_event_back_and_wakes_the_worker(logged_in, app, st
     after = logged_in.get("/integracao")
     assert f"Notificação {event_id} recolocada na fila" in after.text
     assert "Nenhuma notificação (webhook) com erro." in after.text
+
+
+def test_reprocessar_of_a_deactivated_store_says_to_reactivate_it_first(logged_in, app, store_id):
+    """It flashed "recolocada na fila: o pedido será lido de novo" and the worker then ignored it (review)."""
+    event_id = failed_event(app, store_id)
+    set_store_enabled(app.uow(), STORE, False)
+    token = csrf_of(logged_in.get("/integracao").text)
+    answer = logged_in.post(f"/integracao/eventos/{event_id}/reprocessar", data={"csrf_token": token})
+    assert answer.status_code == 303
+    (event,) = list_events(app.uow())
+    assert (event.status, event.retryable) == ("com erro", True)
+    assert not any(name == "drain_soon" for name, *_ in logged_in.queue.__dict__.get("calls", []))
+    words = text_of(logged_in.get("/integracao").text)
+    assert "recolocada na fila" not in words
+    assert (f"Notificação {event_id} não reprocessada: A notificação {event_id} é da loja {STORE}, que está "
+            "desativada no lojasync: reprocessada agora, ela seria ignorada. Ela fica como está. Resolução: "
+            "Reative a loja e depois reprocesse a notificação. (Reativar loja, aqui em Integração)") in words
+
+    logged_in.post("/integracao/eventos/reprocessar-todos", data={"csrf_token": token})
+    words = text_of(logged_in.get("/integracao").text)
+    assert ("Nenhuma notificação recolocada na fila: 1 com erro ficou como estava por ser de loja desativada "
+            f"({STORE}). Reative a loja (Reativar loja) e reprocesse.") in words
+    assert list_events(app.uow())[0].status == "com erro"
 
 
 def test_reprocessar_an_unknown_event_is_a_page_in_portuguese(logged_in, store_id):

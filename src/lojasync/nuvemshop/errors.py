@@ -124,6 +124,30 @@ class EventNotRetryable(LojasyncError):
         self.terminal_commands = (f"lojasync orders resync {params.get('order_number') or 'NÚMERO'}",)
 
 
+class EventStoreInactive(LojasyncError):
+    """A failed notification of an inactive store: back in the queue, the worker would mark it ignored without
+    reading the order, so it is not put back and stays failed (review: "recolocada na fila: o pedido será lido de
+    novo" was said, and then the order was never read)."""
+
+    code = "nuvemshop.event_store_inactive"
+    message_template = ("A notificação {event_id} é da loja {external_store_id}, que está desativada (o app foi "
+                        "desinstalado da loja): reprocessada agora, ela seria ignorada. Ela fica como está.")
+    resolution_template = "Reconecte a loja e depois reprocesse a notificação."
+    action = Action.RECONNECT_STORE
+    terminal_commands = ("lojasync events retry {event_id}",)
+
+
+class EventStoreDisabled(EventStoreInactive):
+    """The same, of a store an operator disabled here (`store disable`): enabling it is enough."""
+
+    code = "nuvemshop.event_store_disabled"
+    message_template = ("A notificação {event_id} é da loja {external_store_id}, que está desativada no lojasync: "
+                        "reprocessada agora, ela seria ignorada. Ela fica como está.")
+    resolution_template = "Reative a loja e depois reprocesse a notificação."
+    action = Action.ENABLE_STORE
+    terminal_commands = ("lojasync store enable {external_store_id}", "lojasync events retry {event_id}")
+
+
 class EventNotFound(LojasyncError):
     code = "nuvemshop.event_not_found"
     message_template = "Evento {event_id} não encontrado."

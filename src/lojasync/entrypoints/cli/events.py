@@ -11,7 +11,7 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import console, container, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
 from lojasync.entrypoints.cli.runtime import task_queue
-from lojasync.nuvemshop.services.events_admin import list_events, retry_events
+from lojasync.nuvemshop.services.events_admin import left_words, list_events, retry_events
 from lojasync.shared.numbers import LARGEST_ID
 
 app = typer.Typer(help="Notificações (webhooks) recebidas da loja.", no_args_is_help=True)
@@ -65,8 +65,13 @@ def events_retry(
     """Tenta de novo um evento com erro (ou todos)."""
     if event_id is None and not all_failed:
         usage_error("Informe o ID do evento ou --all.")
-    stores = retry_events(container().uow(), event_id, all_failed)
+    outcome = retry_events(container().uow(), event_id, all_failed)
     queue = task_queue()
-    for store in stores:
+    for store in outcome.stores:
         queue.drain_soon(store.id)
-    console.print("Eventos recolocados na fila." if stores else "Nenhum evento com erro.")
+    if outcome.left:   # put back, the worker would ignore them: left failed, and said so
+        enable = "; ".join(f"lojasync store enable {store}" for store in outcome.left_stores)
+        console.print(("Eventos recolocados na fila; " if outcome.stores else "Nenhum evento recolocado na fila: ")
+                      + f"{left_words(outcome)}. Reative a loja ({enable}) e repita.", highlight=False)
+        return
+    console.print("Eventos recolocados na fila." if outcome.stores else "Nenhum evento com erro.")

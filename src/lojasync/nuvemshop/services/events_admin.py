@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from lojasync.nuvemshop.errors import EventNotFound, EventNotRetryable
+from lojasync.nuvemshop.errors import (
+    EventNotFound,
+    EventNotRetryable,
+    EventStoreDisabled,
+    EventStoreInactive,
+    StoreDisabled,
+)
+from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.nuvemshop.services.stores import inactive_error
 
 STATUS_LABELS = {
     WebhookEventStatus.PENDING: "pendente",
@@ -70,9 +78,19 @@ class RetriedStore(NamedTuple):
     external_id: str
 
 
-def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None,
-                 all_failed: bool = False) -> list[RetriedStore]:
-    """Put failed events back in the queue; return the stores to drain. A processed or ignored one is refused."""
+@dataclass(frozen=True)
+class RetryOutcome:
+    """What a retry did: the stores to drain, and the failed events left as they were because their store is
+    inactive (by its Nuvemshop id): put back, the worker would ignore them without reading the order."""
+
+    stores: list[RetriedStore]
+    left: int = 0
+    left_stores: tuple[str, ...] = ()
+
+
+def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_failed: bool = False) -> RetryOutcome:
+    """Put failed events back in the queue; return the stores to drain. A processed or ignored one is refused, and
+    so is one of an inactive store (it stays failed); retrying all leaves those and counts them."""
     with uow:
         if all_failed:
             events = uow.webhook_events.list(status=WebhookEventStatus.FAILED, limit=100_000)
@@ -86,11 +104,34 @@ def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None,
                                         **({"order_number": number,
                                             "resolution": RESYNC_ORDER.format(number=number)} if number else {}))
             events = [event]   # failed, or still pending (already queued: its store is drained again)
+        inactive = {store.id: store for store in _inactive_stores(uow, events)}
+        if not all_failed and events[0].store_id in inactive:
+            store = inactive[events[0].store_id]
+            refusal = EventStoreDisabled if isinstance(inactive_error(uow, store), StoreDisabled) \
+                else EventStoreInactive
+            raise refusal(event_id=event_id, external_store_id=store.external_id)
+        left = [e for e in events if e.store_id in inactive]
+        events = [e for e in events if e.store_id not in inactive]
         for event in events:
             event.status = WebhookEventStatus.PENDING
         stores = sorted({RetriedStore(e.store_id, e.external_store_id) for e in events if e.store_id is not None})
         uow.commit()
-        return stores
+        return RetryOutcome(stores, len(left), tuple(sorted({store.external_id for store in inactive.values()})))
+
+
+def left_words(outcome: RetryOutcome) -> str:
+    """How many failed events a retry left, and whose: "1 com erro ficou como estava por ser de loja desativada
+    (1234567)", the number agreeing; each interface adds how to reactivate the store."""
+    one = outcome.left == 1
+    stores = "loja desativada" if len(outcome.left_stores) == 1 else "lojas desativadas"
+    return (f"{outcome.left} com erro {'ficou como estava' if one else 'ficaram como estavam'} por "
+            f"{'ser' if one else 'serem'} de {stores} ({', '.join(outcome.left_stores)})")
+
+
+def _inactive_stores(uow: ConnectorUnitOfWork, events: list[WebhookEvent]) -> list[Store]:
+    """The inactive stores among the events' (one read per store, however many events)."""
+    stores = (uow.stores.get(store_id) for store_id in {e.store_id for e in events if e.store_id is not None})
+    return [store for store in stores if store is not None and not store.active]
 
 
 def _view(event: WebhookEvent, order_number: int | None = None) -> EventView:

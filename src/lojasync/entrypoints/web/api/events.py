@@ -13,7 +13,7 @@ from lojasync.bootstrap import Container
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
 from lojasync.entrypoints.web.api.types import LARGEST_ID, ApiModel, Id, WholeNumber
-from lojasync.nuvemshop.services.events_admin import RetriedStore, list_events, retry_events
+from lojasync.nuvemshop.services.events_admin import RetryOutcome, list_events, retry_events
 
 router = api_router("/events", "Notificações da loja")
 
@@ -36,7 +36,12 @@ class EventOut(ApiModel):
 
 class RetryOut(ApiModel):
     stores: list[str] = Field(description="Lojas cuja fila foi reprocessada (o id na Nuvemshop, como em `store`).")
-    retried: bool = Field(description="Falso: não havia evento com erro.")
+    retried: bool = Field(description="Falso: nenhuma foi recolocada na fila (não havia notificação com erro, ou "
+                                      "todas são de lojas desativadas: veja `left`).")
+    left: int = Field(description=(
+        "Notificações com erro deixadas como estavam por serem de loja desativada: reprocessadas, seriam "
+        "ignoradas sem ler o pedido. Reative a loja (ou reconecte-a, se o app foi desinstalado) e reprocesse."))
+    left_stores: list[str] = Field(description="As lojas desativadas dessas notificações (o id na Nuvemshop).")
 
 
 @router.get("", response_model=list[EventOut], summary="Lista as notificações, das mais novas para as mais antigas")
@@ -49,18 +54,23 @@ def list_(failed: Annotated[bool, Query(description="Só as que falharam.")] = F
             for e in list_events(app.read_uow(), failed_only=failed, limit=limit, before=before)]
 
 
-@router.post("/retry", response_model=RetryOut, summary="Reprocessa todas as notificações com erro")
+@router.post("/retry", response_model=RetryOut, summary="Reprocessa todas as notificações com erro",
+             description="As de lojas desativadas ficam com erro, contadas em `left`: reative a loja antes.")
 def retry_all(request: Request, app: Container = Depends(container)) -> RetryOut:
     return _drain(request, retry_events(app.uow(), None, all_failed=True))
 
 
-@router.post("/{event_id}/retry", response_model=RetryOut, summary="Reprocessa uma notificação com erro")
+@router.post("/{event_id}/retry", response_model=RetryOut, summary="Reprocessa uma notificação com erro",
+             description=("Uma notificação de loja desativada é recusada com 409 (`nuvemshop.event_store_disabled`, "
+                          "ou `nuvemshop.event_store_inactive` se o app foi desinstalado) e fica com erro: "
+                          "reprocessada, seria ignorada sem ler o pedido. Reative a loja antes."))
 def retry(event_id: Id, request: Request, app: Container = Depends(container)) -> RetryOut:
     return _drain(request, retry_events(app.uow(), event_id))
 
 
-def _drain(request: Request, stores: list[RetriedStore]) -> RetryOut:
+def _drain(request: Request, outcome: RetryOutcome) -> RetryOut:
     queue = request.app.state.queue
-    for store in stores:
+    for store in outcome.stores:
         queue.drain_soon(store.id)
-    return RetryOut(stores=[store.external_id for store in stores], retried=bool(stores))
+    return RetryOut(stores=[store.external_id for store in outcome.stores], retried=bool(outcome.stores),
+                    left=outcome.left, left_stores=list(outcome.left_stores))

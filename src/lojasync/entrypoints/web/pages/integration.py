@@ -18,8 +18,8 @@ from lojasync.entrypoints.web.auth import csrf_protect, page_user
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.entrypoints.web.webhooks import lgpd_webhook_paths
-from lojasync.nuvemshop.errors import StoreNotFound
-from lojasync.nuvemshop.services.events_admin import list_events, retry_events
+from lojasync.nuvemshop.errors import EventStoreDisabled, EventStoreInactive, StoreNotFound
+from lojasync.nuvemshop.services.events_admin import left_words, list_events, retry_events
 from lojasync.nuvemshop.services.install_invite import (
     MAX_INVITE_HOURS,
     InviteHoursInvalid,
@@ -229,8 +229,14 @@ def store_log_page(request: Request, external_id: str) -> Response:
              dependencies=[Depends(csrf_protect)])
 def retry_event(request: Request, event_id: PageId) -> Response:
     """Reprocessar: the failed notification goes back to the queue and the store's drain is scheduled."""
-    stores = retry_events(request.app.state.container.uow(), event_id)
-    for store in stores:
+    try:
+        outcome = retry_events(request.app.state.container.uow(), event_id)
+    except EventStoreInactive as exc:   # said here, as Sincronizar agora says it of an inactive store
+        how = " (Reativar loja, aqui em Integração)" if isinstance(exc, EventStoreDisabled) else ""
+        flash(request, f"Notificação {event_id} não reprocessada: {exc.message} Resolução: {exc.resolution}{how}",
+              "warning")
+        return redirect(request, "/integracao#eventos")
+    for store in outcome.stores:
         request.app.state.queue.drain_soon(store.id)
     flash(request, f"Notificação {event_id} recolocada na fila: o pedido será lido de novo da loja.", "success")
     return redirect(request, "/integracao#eventos")
@@ -238,9 +244,14 @@ def retry_event(request: Request, event_id: PageId) -> Response:
 
 @router.post("/integracao/eventos/reprocessar-todos", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def retry_all_events(request: Request) -> Response:
-    stores = retry_events(request.app.state.container.uow(), all_failed=True)
-    for store in stores:
+    outcome = retry_events(request.app.state.container.uow(), all_failed=True)
+    for store in outcome.stores:
         request.app.state.queue.drain_soon(store.id)
-    flash(request, "Notificações com erro recolocadas na fila." if stores else "Nenhuma notificação com erro.",
-          "success" if stores else "info")
+    if outcome.left:   # put back, the worker would ignore them: left failed, and said so
+        flash(request, ("Notificações com erro recolocadas na fila; " if outcome.stores
+                        else "Nenhuma notificação recolocada na fila: ")
+              + f"{left_words(outcome)}. Reative a loja (Reativar loja) e reprocesse.", "warning")
+    else:
+        flash(request, "Notificações com erro recolocadas na fila." if outcome.stores
+              else "Nenhuma notificação com erro.", "success" if outcome.stores else "info")
     return redirect(request, "/integracao#eventos")
