@@ -58,9 +58,14 @@ def test_confirming_or_then_cancelling_the_sale_takes_away_the_reason_calling_it
     import_order(app.uow(), store, {**payload, "payment_status": "refunded", "updated_at": ts(60)}, POLICY)
     assert f"Venda simples {sale.id} pendente:" in show_order(app.uow(), number)["attention_reason"]
     confirm_sale(app.uow(), sale.id)
-    assert f"Venda simples {sale.id} pendente" not in (show_order(app.uow(), number)["attention_reason"] or "")
+    # Still said, as it stands now: stock issued and receivables created for money the store gave back (a review
+    # of the fix: taken away, the warning went though nothing on the way checked the payment).
+    assert show_order(app.uow(), number)["attention_reasons"] == [
+        f"O pagamento do pedido foi reembolsado na loja antes da confirmação da venda simples {sale.id}. Resolução: se "
+        f"a venda não vale mais, cancele-a (lojasync sales cancel {sale.id}, ou na página da venda: o estoque volta e "
+        "as contas a receber são canceladas); se a venda vale, confira o pagamento."]
     cancel_sale(app.uow(), sale.id)
-    assert f"Venda simples {sale.id} pendente" not in (show_order(app.uow(), number)["attention_reason"] or "")
+    assert show_order(app.uow(), number)["attention_reasons"] == []
 
 
 def test_cancelling_a_sale_confirmed_with_the_reason_still_on_the_order_takes_it_away(app):
@@ -97,4 +102,14 @@ def test_an_unsent_nfe_of_an_order_whose_payment_the_store_voided_asks_a_person(
 
     authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert authorised.status == "authorised"
-    assert "não foi enviada" not in (show_order(app.uow(), number)["attention_reason"] or "")
+    # Still said, as it stands now, asking to cancel it if the sale is off: nothing on the way checked the payment
+    # (a batch run again sends what an earlier run generated).
+    assert show_order(app.uow(), number)["attention_reasons"] == [
+        f"O pagamento do pedido foi anulado na loja antes do envio da NF-e nº {invoice.number} série 1, que a SEFAZ "
+        f"autorizou. Resolução: se a venda não vale mais, cancele-a (lojasync invoices cancel {invoice.id} --reason "
+        "MOTIVO, ou na página da NF-e: o estoque volta e as contas a receber são canceladas); se a venda vale, confira "
+        "o pagamento."]
+    from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
+
+    cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Pagamento anulado pela loja, venda desfeita")
+    assert show_order(app.uow(), number)["attention_reasons"] == []

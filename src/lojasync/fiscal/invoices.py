@@ -40,6 +40,7 @@ from lojasync.fiscal.events import (
     InvoiceUnanswered,
 )
 from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
+from lojasync.fiscal.payment_returned import PAYMENT_RETURNED, said_again, unsent_reason
 from lojasync.sales.history import Actor, Person, Who, actor_name
 from lojasync.shared.events import Aggregate
 from lojasync.shared.text import clean_text
@@ -79,9 +80,6 @@ def is_denial_reason(reason: str) -> bool:
 SEFAZ_CHECKS = (timedelta(hours=25), timedelta(hours=169))
 
 
-# How the order's reason about money the store gave back while SEFAZ was asked about an NF-e begins
-# (`Invoice.payment_returned_meanwhile_reason`).
-_PAYMENT_RETURNED = "O pagamento do pedido foi "
 
 
 class InvoiceStatus(StrEnum):
@@ -225,18 +223,31 @@ class Invoice(Aggregate):
     def payment_returned_meanwhile_reason(self, words: str) -> str:
         """The first sentence of the order's reason when the store gave the money back (`words`: "reembolsado",
         "estornado"...) while SEFAZ was asked about this NF-e, which it may authorise (`order_drift`)."""
-        return f"{_PAYMENT_RETURNED}{words}{self._while_awaiting}"
+        return f"{PAYMENT_RETURNED}{words}{self._while_awaiting}"
 
     def payment_returned_unsent_reason(self, words: str) -> str:
-        """The beginning of the order's reason when the store gave the money back (`words`) while this NF-e waited to be
-        transmitted (pending, rejected): it asks to check the payment before sending it (`order_drift`)."""
-        return f"{self.about(NOT_SENT)}: o pagamento do pedido foi {words} na loja."
+        """The first sentence of the order's reason when the store gave the money back (`words`) while this NF-e
+        waited to be transmitted (pending, rejected): it asks to check the payment before sending it (`order_drift`)."""
+        return unsent_reason(self.about(NOT_SENT), words)
 
-    def is_payment_returned_unsent_reason(self, reason: str) -> bool:
-        return reason.startswith(f"{self.about(NOT_SENT)}: o pagamento do pedido foi ")
+    def payment_returned_before_sending_reason(self, words: str) -> str:
+        """The order's reason once this NF-e, sent after the store gave the money back, is authorised
+        (`payment_returned.said_again`): it asks, as the one of a refund while SEFAZ was asked does, to cancel it if
+        the sale is off."""
+        return (f"{PAYMENT_RETURNED}{words}{self._before_sending} Resolução: se a venda não vale mais, cancele-a "
+                f"(lojasync invoices cancel {self.id} --reason MOTIVO, ou na página da NF-e: o estoque volta e as "
+                "contas a receber são canceladas); se a venda vale, confira o pagamento.")
 
     def is_payment_returned_meanwhile_reason(self, reason: str) -> bool:
-        return reason.startswith(_PAYMENT_RETURNED) and self._while_awaiting in reason.split(". ", 1)[0] + "."
+        """Whether `reason` is the store's refund while SEFAZ was asked about this NF-e, or before it was sent and then
+        authorised: the reasons that ask to cancel it if the sale is off."""
+        first = reason.split(". ", 1)[0] + "."
+        return reason.startswith(PAYMENT_RETURNED) and (self._while_awaiting in first or self._before_sending in first)
+
+    @property
+    def _before_sending(self) -> str:
+        # ", que": "série 1" is not "série 12".
+        return f" na loja antes do envio da {self.label}, que a SEFAZ autorizou."
 
     @property
     def _while_awaiting(self) -> str:
@@ -403,10 +414,10 @@ class Invoice(Aggregate):
         self.rejection_code = self.rejection_reason = None
         self.sefaz_check_due_at = when + SEFAZ_CHECKS[0]
         self._settled(order, STUCK)   # SEFAZ decided what the order was flagged for while it waited
-        # Sent after the store gave the money back, as the reason asked, once the payment was checked: it no longer
-        # says the NF-e "não foi enviada" nor to discard it (review: it stayed, as the venda simples' did after its
-        # confirmation). The reasons of a refund while SEFAZ was asked stay: nobody checked anything then.
-        order.withdraw_attention(self.is_payment_returned_unsent_reason)
+        # Sent after the store gave the money back: the order no longer says it "não foi enviada" nor to discard it
+        # (review), yet still that the money went back, now asking to cancel it if the sale is off: nothing on the
+        # way checked the payment (a batch run again sends what an earlier run generated).
+        said_again(order, self.about(NOT_SENT), self.payment_returned_before_sending_reason)
         self.record(InvoiceAuthorised(order=order, actor=actor, protocol=protocol, access_key=self.access_key,
                                       simulated=simulated, recorded_at=recorded_at, **self._ids()))
         return True

@@ -12,6 +12,7 @@ from lojasync.fiscal.delivery_place import delivery_changed
 from lojasync.fiscal.documents import same_sale
 from lojasync.fiscal.events import InvoiceAuthorised
 from lojasync.fiscal.invoices import NOT_SENT, InvoiceStatus
+from lojasync.fiscal.payment_returned import unsent_reason
 from lojasync.fiscal.recipient_drift import recipient_changes
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.sales.events import OrderUpdated, PaymentReturnedInStore, StoreChangeUndone
@@ -138,7 +139,7 @@ def flag_unsent_document_of_returned_payment(event: PaymentReturnedInStore, uow)
                                "o pagamento.")
     for sale in uow.simple_sales.for_order(order.id):
         if sale.status is SaleStatus.PENDING:
-            order.ask_for_a_person(f"{sale.about_pending}: o pagamento do pedido foi {event.words} na loja. "
+            order.ask_for_a_person(f"{unsent_reason(sale.about_pending, event.words)} "
                                    f"Resolução: se a venda não vale mais, descarte-a (lojasync sales cancel {sale.id}, "
                                    "ou na página da venda); se vale, confira o pagamento antes de confirmá-la.")
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 from lojasync.fiscal.documents import DocumentKind, DocumentLine
 from lojasync.fiscal.errors import DocumentStateRefused
 from lojasync.fiscal.events import SaleCancelled, SaleConfirmed, SaleDiscarded, SaleGenerated
+from lojasync.fiscal.payment_returned import PAYMENT_RETURNED, said_again
 from lojasync.sales.history import Who
 from lojasync.shared.events import Aggregate
 
@@ -85,9 +86,10 @@ class SimpleSale(Aggregate):
         # The order's customer as it is now: the morning's fix (a customer linked to an order that had none, after
         # its sale was generated) never reached the sale, which stayed "consumidor final".
         self.customer_id = order.customer_id
-        # Pending no more: the order's reasons about it as pending go. The one about money the store gave back asked
-        # to check the payment before confirming, which confirming says was done (review: it stayed, calling the
-        # confirmed sale pending and telling to run `sales cancel`, which now reverses stock and receivables).
+        # Pending no more: the order's reasons about it as pending go (review: they called the confirmed sale pending
+        # and told to run `sales cancel`, which now reverses stock and receivables). The money the store gave back is
+        # said again as it stands now: stock issued and receivables created for it.
+        said_again(order, self.about_pending, self.payment_returned_before_confirming_reason)
         self._not_pending_any_more(order)
         self.record(SaleConfirmed(order=order, actor=actor, document=self, sale_number=self.id, recorded_at=when))
         return True
@@ -99,8 +101,12 @@ class SimpleSale(Aggregate):
         was_confirmed = self.status is SaleStatus.CONFIRMED
         self.status = SaleStatus.CANCELLED
         self.cancelled_at = when
-        # Over either way (of a confirmed sale: a reason its confirmation kept, in versions up to 2026-12-07).
+        # Over either way (of a confirmed sale: a reason its confirmation kept, in versions up to 2026-12-07), and so is
+        # the refund said at its confirmation, which asked to cancel it if the sale was off.
         self._not_pending_any_more(order)
+        before = self._before_confirming
+        order.withdraw_attention(lambda reason: reason.startswith(PAYMENT_RETURNED)
+                                 and before in reason.split(". ", 1)[0] + ".")
         if was_confirmed:
             self.record(SaleCancelled(order=order, actor=actor, document=self, sale_number=self.id,
                                       recorded_at=when))
@@ -112,6 +118,18 @@ class SimpleSale(Aggregate):
     def about_pending(self) -> str:
         """The beginning of the order's attention reason about this sale left pending (`order_drift`)."""
         return f"Venda simples {self.id} pendente"
+
+    def payment_returned_before_confirming_reason(self, words: str) -> str:
+        """The order's reason once this sale, confirmed after the store gave the money back, took effect
+        (`payment_returned.said_again`)."""
+        return (f"{PAYMENT_RETURNED}{words}{self._before_confirming} Resolução: se a venda não vale mais, cancele-a "
+                f"(lojasync sales cancel {self.id}, ou na página da venda: o estoque volta e as contas a receber são "
+                "canceladas); se a venda vale, confira o pagamento.")
+
+    @property
+    def _before_confirming(self) -> str:
+        # The full stop: "venda simples 1" is not "venda simples 12".
+        return f" na loja antes da confirmação da {self.label}."
 
     def _not_pending_any_more(self, order) -> None:
         pending = f"{self.about_pending}:"
