@@ -159,7 +159,16 @@ def test_events_retry_of_a_deactivated_store_says_to_enable_it_first(lojasync, a
             f"{event.id}") in refused
     left = " ".join(lojasync("events", "retry", "--all").output.split())
     assert left == ("Nenhum evento recolocado na fila: 1 com erro ficou como estava por ser de loja desativada "
-                    "(1234567). Reative a loja (lojasync store enable 1234567) e repita.")
+                    "(1234567). Reative a loja 1234567 (lojasync store enable 1234567); depois reprocesse.")
+    # The app uninstalled from the store since: reconnected, not enabled (review: enabled, its token was dead).
+    from lojasync.nuvemshop.services.app_events import app_uninstalled
+
+    with app.uow() as uow:
+        app_uninstalled(uow, uow.stores.get(store_id))
+        uow.commit()
+    left = " ".join(lojasync("events", "retry", "--all").output.split())
+    assert left.endswith("(1234567). Reconecte a loja 1234567 (lojasync store install-link (ou lojasync store add "
+                         "--store ID --access-token TOKEN)); depois reprocesse."), left
 
 
 def test_a_bug_is_one_line_with_a_reference_and_the_traceback_goes_to_the_log(lojasync, app, monkeypatch):

@@ -62,13 +62,13 @@ def test_retrying_puts_the_event_back_and_drains_its_store(api, events):
     answer = api.post(f"/api/v1/events/{events['failed']}/retry")
     # The store as the rest of the API names it (its Nuvemshop id): what `/orders?store=` takes.
     assert answer.status_code == 200 and answer.json() == {"stores": ["1234567"], "retried": True, "left": 0,
-                                                          "left_stores": []}
+                                                          "left_stores": [], "left_uninstalled": []}
     assert api.get("/api/v1/orders", params={"store": answer.json()["stores"][0]}).status_code == 200
     assert api.get("/api/v1/events", params={"failed": "true"}).json() == []
     assert [args for name, args, _ in api.queue.calls if name == "drain_soon"] == [(events["store"],)]
 
     assert api.post("/api/v1/events/retry").json() == {"stores": [], "retried": False, "left": 0,
-                                                       "left_stores": []}   # none failed now
+                                                       "left_stores": [], "left_uninstalled": []}   # none failed now
     missing = api.post("/api/v1/events/424242/retry")
     assert missing.status_code == 404 and missing.json()["codigo"] == "nuvemshop.event_not_found"
 
@@ -125,14 +125,15 @@ def test_retrying_all_leaves_the_notifications_of_deactivated_stores_and_says_ho
     set_store_enabled(app.uow(), "1234567", False)
     answer = api.post("/api/v1/events/retry")
     assert answer.status_code == 200
-    assert answer.json() == {"stores": ["7654321"], "retried": True, "left": 1, "left_stores": ["1234567"]}
+    assert answer.json() == {"stores": ["7654321"], "retried": True, "left": 1, "left_stores": ["1234567"],
+                             "left_uninstalled": []}
     (still,) = api.get("/api/v1/events", params={"failed": "true"}).json()
     assert still["id"] == events["failed"] and still["retryable"]
     assert [args for name, args, _ in api.queue.calls if name == "drain_soon"] == [(other,)]
 
     # Only the deactivated store's left: nothing retried, and it says why.
     assert api.post("/api/v1/events/retry").json() == {"stores": [], "retried": False, "left": 1,
-                                                       "left_stores": ["1234567"]}
+                                                       "left_stores": ["1234567"], "left_uninstalled": []}
 
 
 def test_a_notification_of_an_uninstalled_store_says_to_reconnect_it(app, api, events):
@@ -142,3 +143,7 @@ def test_a_notification_of_an_uninstalled_store_says_to_reconnect_it(app, api, e
     answer = api.post(f"/api/v1/events/{events['failed']}/retry").json()
     assert answer["codigo"] == "nuvemshop.event_store_inactive" and "o app foi desinstalado" in answer["erro"]
     assert answer["resolucao"] == "Reconecte a loja e depois reprocesse a notificação."
+    # Retrying all says it of this store too: to reconnect it, not to enable it (review: "Reative a loja" switched on a
+    # store whose token died with the uninstall).
+    left = api.post("/api/v1/events/retry").json()
+    assert (left["left"], left["left_stores"], left["left_uninstalled"]) == (1, ["1234567"], ["1234567"])

@@ -123,7 +123,7 @@ def test_reprocessar_of_a_deactivated_store_says_to_reactivate_it_first(logged_i
     logged_in.post("/integracao/eventos/reprocessar-todos", data={"csrf_token": token})
     words = text_of(logged_in.get("/integracao").text)
     assert ("Nenhuma notificação recolocada na fila: 1 com erro ficou como estava por ser de loja desativada "
-            f"({STORE}). Reative a loja (Reativar loja) e reprocesse.") in words
+            f"({STORE}). Reative a loja {STORE} (Reativar loja, aqui em Integração); depois reprocesse.") in words
     assert list_events(app.uow())[0].status == "com erro"
 
 

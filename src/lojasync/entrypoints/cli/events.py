@@ -8,10 +8,11 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, friendly_errors, usage_error
+from lojasync.entrypoints.cli.context import COMMANDS, console, container, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import Column, OutputFormat, print_json, table, time_column
 from lojasync.entrypoints.cli.runtime import task_queue
-from lojasync.nuvemshop.services.events_admin import left_words, list_events, retry_events
+from lojasync.nuvemshop.services.events_admin import left_advice, left_words, list_events, retry_events
+from lojasync.shared.errors import Action
 from lojasync.shared.numbers import LARGEST_ID
 
 app = typer.Typer(help="Notificações (webhooks) recebidas da loja.", no_args_is_help=True)
@@ -70,8 +71,9 @@ def events_retry(
     for store in outcome.stores:
         queue.drain_soon(store.id)
     if outcome.left:   # put back, the worker would ignore them: left failed, and said so
-        enable = "; ".join(f"lojasync store enable {store}" for store in outcome.left_stores)
+        advice = left_advice(outcome, lambda stores: "; ".join(f"lojasync store enable {s}" for s in stores),
+                             COMMANDS[Action.RECONNECT_STORE])
         console.print(("Eventos recolocados na fila; " if outcome.stores else "Nenhum evento recolocado na fila: ")
-                      + f"{left_words(outcome)}. Reative a loja ({enable}) e repita.", highlight=False)
+                      + f"{left_words(outcome)}. {advice}", highlight=False)
         return
     console.print("Eventos recolocados na fila." if outcome.stores else "Nenhum evento com erro.")

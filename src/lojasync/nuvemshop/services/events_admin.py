@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -86,6 +87,9 @@ class RetryOutcome:
     stores: list[RetriedStore]
     left: int = 0
     left_stores: tuple[str, ...] = ()
+    # Of `left_stores`, those whose app was uninstalled from the store: reconnected, not enabled (review: "Reative a
+    # loja" switched on a store whose token died with the uninstall, and the notifications failed again).
+    uninstalled: tuple[str, ...] = ()
 
 
 def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_failed: bool = False) -> RetryOutcome:
@@ -116,7 +120,10 @@ def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_fail
             event.status = WebhookEventStatus.PENDING
         stores = sorted({RetriedStore(e.store_id, e.external_store_id) for e in events if e.store_id is not None})
         uow.commit()
-        return RetryOutcome(stores, len(left), tuple(sorted({store.external_id for store in inactive.values()})))
+        uninstalled = {store.external_id for store in inactive.values()
+                       if not isinstance(inactive_error(uow, store), StoreDisabled)}
+        return RetryOutcome(stores, len(left), tuple(sorted({store.external_id for store in inactive.values()})),
+                            tuple(sorted(uninstalled)))
 
 
 def left_words(outcome: RetryOutcome) -> str:
@@ -126,6 +133,22 @@ def left_words(outcome: RetryOutcome) -> str:
     stores = "loja desativada" if len(outcome.left_stores) == 1 else "lojas desativadas"
     return (f"{outcome.left} com erro {'ficou como estava' if one else 'ficaram como estavam'} por "
             f"{'ser' if one else 'serem'} de {stores} ({', '.join(outcome.left_stores)})")
+
+
+def left_advice(outcome: RetryOutcome, enable: Callable[[list[str]], str], reconnect: str) -> str:
+    """What to do about the stores of the events a retry left: enable those disabled here (`enable(ids)`: how, in the
+    interface's words), reconnect those whose app was uninstalled (`reconnect`: how); then retry."""
+    disabled = [store for store in outcome.left_stores if store not in outcome.uninstalled]
+    steps = [f"{_stores_word(disabled, 'Reative')} {', '.join(disabled)} ({enable(disabled)})"] if disabled else []
+    if outcome.uninstalled:
+        verb = "reconecte" if steps else "Reconecte"
+        steps.append(f"{_stores_word(list(outcome.uninstalled), verb)} {', '.join(outcome.uninstalled)} "
+                     f"({reconnect})")
+    return " e ".join(steps) + "; depois reprocesse."
+
+
+def _stores_word(stores: list[str], verb: str) -> str:
+    return f"{verb} a loja" if len(stores) == 1 else f"{verb} as lojas"
 
 
 def _inactive_stores(uow: ConnectorUnitOfWork, events: list[WebhookEvent]) -> list[Store]:

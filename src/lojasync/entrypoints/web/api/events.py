@@ -42,6 +42,9 @@ class RetryOut(ApiModel):
         "Notificações com erro deixadas como estavam por serem de loja desativada: reprocessadas, seriam "
         "ignoradas sem ler o pedido. Reative a loja (ou reconecte-a, se o app foi desinstalado) e reprocesse."))
     left_stores: list[str] = Field(description="As lojas desativadas dessas notificações (o id na Nuvemshop).")
+    left_uninstalled: list[str] = Field(description=(
+        "Dessas lojas, aquelas em que o app foi desinstalado: reconecte-as (reinstale o app ou cadastre o token "
+        "novo); as outras foram desativadas no lojasync: reative-as."))
 
 
 @router.get("", response_model=list[EventOut], summary="Lista as notificações, das mais novas para as mais antigas")
@@ -73,4 +76,5 @@ def _drain(request: Request, outcome: RetryOutcome) -> RetryOut:
     for store in outcome.stores:
         queue.drain_soon(store.id)
     return RetryOut(stores=[store.external_id for store in outcome.stores], retried=bool(outcome.stores),
-                    left=outcome.left, left_stores=list(outcome.left_stores))
+                    left=outcome.left, left_stores=list(outcome.left_stores),
+                    left_uninstalled=list(outcome.uninstalled))

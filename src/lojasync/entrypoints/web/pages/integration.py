@@ -19,7 +19,7 @@ from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.entrypoints.web.webhooks import lgpd_webhook_paths
 from lojasync.nuvemshop.errors import EventStoreDisabled, EventStoreInactive, StoreNotFound
-from lojasync.nuvemshop.services.events_admin import left_words, list_events, retry_events
+from lojasync.nuvemshop.services.events_admin import left_advice, left_words, list_events, retry_events
 from lojasync.nuvemshop.services.install_invite import (
     MAX_INVITE_HOURS,
     InviteHoursInvalid,
@@ -250,7 +250,9 @@ def retry_all_events(request: Request) -> Response:
     if outcome.left:   # put back, the worker would ignore them: left failed, and said so
         flash(request, ("Notificações com erro recolocadas na fila; " if outcome.stores
                         else "Nenhuma notificação recolocada na fila: ")
-              + f"{left_words(outcome)}. Reative a loja (Reativar loja) e reprocesse.", "warning")
+              + f"{left_words(outcome)}. " + left_advice(outcome, lambda stores: "Reativar loja, aqui em Integração",
+                                                          "reinstale o app na loja ou cadastre o token novo"),
+              "warning")
     else:
         flash(request, "Notificações com erro recolocadas na fila." if outcome.stores
               else "Nenhuma notificação com erro.", "success" if outcome.stores else "info")
