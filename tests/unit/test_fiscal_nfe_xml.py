@@ -440,7 +440,18 @@ def test_recipient_problems():
     no_city = replace(person(), address=replace(RIO, municipality_code="", district=""))
     assert missing_for_nfe(issuer(), no_city, shirts(1), payments=(Payment("pix", D("50.90")),)) == [
         "Cliente: bairro do endereço não informado(a)",
-        "Cliente: código IBGE do município não informado ou inválido (7 dígitos)"]
+        "Cliente: código IBGE do município não informado ou inválido (7 dígitos)",
+        # Nothing here edits an order's address: where to mend it (review: "corrija o que foi indicado" said nowhere).
+        "Cliente: endereço incompleto: corrija-o na loja (a atualização do pedido chega sozinha) ou emita uma venda "
+        "simples"]
+    # A letter is given, not missing (review: "nome não informado" of a buyer named "J").
+    one_letter = replace(person(), name="J", address=replace(RIO, district="A"))
+    assert missing_for_nfe(issuer(), one_letter, shirts(1), payments=(Payment("pix", D("50.90")),)) == [
+        "Cliente: nome com menos de 2 letras: corrija-o na loja (a atualização do pedido chega sozinha) ou emita uma "
+        "venda simples",
+        "Cliente: bairro do endereço com menos de 2 caracteres",
+        "Cliente: endereço incompleto: corrija-o na loja (a atualização do pedido chega sozinha) ou emita uma venda "
+        "simples"]
 
 
 def test_build_refuses_incomplete_data_with_every_problem():

@@ -42,6 +42,8 @@ _NCM = re.compile(r"\d{8}")
 _CEST = re.compile(r"\d{7}")
 _KEY = re.compile(r"[0-9]{6}[0-9A-Z]{12}[0-9]{26}")
 _MAX_ITEMS = 990
+# Where the buyer's data are mended: the store's order, whose update arrives by itself.
+FIX_IN_STORE = "corrija-o na loja (a atualização do pedido chega sozinha) ou emita uma venda simples"
 
 
 class NfeIncomplete(LojasyncError):
@@ -63,7 +65,9 @@ def address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool
     for field, label, value in (("street", "rua", address.street), ("district", "bairro", address.district),
                                 ("city", "município", address.municipality)):
         if field not in reported and len(fmt.text(value, 60)) < 2:
-            problems.append(f"{who}: {label} do endereço não informado(a)")
+            # One letter is given, not missing (review: "bairro não informado" of a bairro "A").
+            problems.append(f"{who}: {label} do endereço com menos de 2 caracteres" if fmt.text(value, 60)
+                            else f"{who}: {label} do endereço não informado(a)")
     uf = (address.uf or "").upper()
     code = fmt.digits(address.municipality_code)
     if "uf" not in reported and uf not in UF_CODES:
@@ -112,7 +116,9 @@ def _recipient_problems(recipient: Recipient | None, address_reported: bool = Fa
                 "vincule um cliente"]
     problems = []
     if len(fmt.text(recipient.name, 60)) < 2:
-        problems.append(f"Cliente: {_missing_or_unwritable(recipient.name, 'nome não informado', 'nome', shown=False)}")
+        given = fmt.text(recipient.name, 60)
+        missing = f"nome com menos de 2 letras: {FIX_IN_STORE}" if given else "nome não informado"
+        problems.append(f"Cliente: {_missing_or_unwritable(recipient.name, missing, 'nome', shown=False)}")
     if not isinstance(parse_tax_id(recipient.tax_id), TaxId):
         problems.append("Cliente: CPF/CNPJ inválido ou não informado")
     uf = (recipient.address.uf or "").upper() if recipient.address else ""
@@ -127,7 +133,10 @@ def _recipient_problems(recipient: Recipient | None, address_reported: bool = Fa
         if not address_reported:   # its city not found, abroad: said as such by the caller
             problems.append("Cliente: endereço não informado")
     else:
-        problems += address_problems(recipient.address, "Cliente", zipcode_required=False)
+        found = address_problems(recipient.address, "Cliente", zipcode_required=False)
+        # Nothing here edits an order's address: where to mend it, said once (review: "corrija o que foi indicado"
+        # gave nowhere to do it).
+        problems += [*found, f"Cliente: endereço incompleto: {FIX_IN_STORE}"] if found else []
     return problems
 
 
