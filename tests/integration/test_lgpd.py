@@ -749,3 +749,70 @@ def test_a_customer_of_two_stores_is_erased_once_both_stores_asked(app, store_id
     assert entry["message"] == first and "mantido: também tem pedidos de outra origem" in entry["message"]
     (entry,) = [e for e in store_log(app.read_uow(), "7654321") if e["event"] == "lgpd_customer_redact"]
     assert entry["message"] == second
+
+
+# -- a customer someone else shares, an order linked by hand (LGPD review) ----------------------------------------
+
+COMPANY_CNPJ = "11222333000181"
+
+
+def test_one_employees_request_leaves_out_the_colleague_who_typed_the_same_company_cnpj(app, store_id):
+    """Review: João and Maria both typed their employer's CNPJ (one ERP customer, holding whoever bought last): João's
+    data request handed over Maria's name, e-mail, phone, address and order, and his erasure anonymised the customer
+    and erased her order."""
+    joao, maria = ({**person, "doc": COMPANY_CNPJ} for person in (JOAO, MARIA))
+    numbers = imported(app, store_id, person_order(1800000051, joao),
+                       person_order(1800000052, maria, updated_at=ts(60)))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(joao, [], "r-joao")))
+    with app.uow() as uow:
+        content = uow.lgpd_exports.content("r-joao")
+    exported = json.dumps(content, ensure_ascii=False)
+    assert [o["store_order_id"] for o in content["orders"]] == ["1800000051"]
+    assert content["customer"] is None and content["other_customers"] == []
+    assert MARIA["email"] not in exported and MARIA["name"] not in exported and MARIA["phone"] not in exported
+
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(joao, [])))
+    assert "mantido" in summary, summary
+    kept = order(app, numbers[1800000052])
+    assert (kept.contact_name, kept.contact_email) == (MARIA["name"], MARIA["email"])
+    customer = customer_by_id(app, kept.customer_id)
+    assert (customer.tax_id, customer.email) == (COMPANY_CNPJ, MARIA["email"])
+    assert_blank_order(order(app, numbers[1800000051]))
+
+
+def test_an_order_linked_by_hand_belongs_to_its_buyers_requests_not_the_linked_customers(app, store_id):
+    """Review: Pedro bought without a CPF and the operator linked João's customer to his order by hand: João's export
+    held Pedro's order, and Pedro's own request found nothing to export or erase."""
+    from lojasync.sales.link_customer import link_customer
+
+    numbers = imported(app, store_id, person_order(1800000061, JOAO),
+                       person_order(1800000062, PEDRO, identification=None))
+    link_customer(app.uow(), numbers[1800000062], JOAO["doc"])
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(JOAO, [], "r-joao")))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(PEDRO, [], "r-pedro")))
+    with app.uow() as uow:
+        joao, pedro = uow.lgpd_exports.content("r-joao"), uow.lgpd_exports.content("r-pedro")
+    assert [o["store_order_id"] for o in joao["orders"]] == ["1800000061"]
+    assert PEDRO["email"] not in json.dumps(joao, ensure_ascii=False)
+    assert [o["store_order_id"] for o in pedro["orders"]] == ["1800000062"]
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(PEDRO, [])))
+    assert_blank_order(order(app, numbers[1800000062]))
+    assert order(app, numbers[1800000061]).contact_email == JOAO["email"]
+
+
+def test_a_buyers_order_linked_by_hand_to_a_company_is_in_the_buyers_requests(app, store_id):
+    """Review: the buyer wanted the NF-e in the company's CNPJ, and the order was linked to it by hand: the buyer's
+    export left it out, and after the buyer's erasure it kept his name, e-mail, phone, note and address."""
+    from lojasync.sales.link_customer import link_customer
+
+    numbers = imported(app, store_id, person_order(1800000071, JOAO), person_order(1800000072, JOAO,
+                                                                                   updated_at=ts(60)))
+    link_customer(app.uow(), numbers[1800000072], "11.222.333/0001-81", "Empresa Exemplo Ltda", force=True)
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(JOAO, [], "r-joao")))
+    with app.uow() as uow:
+        content = uow.lgpd_exports.content("r-joao")
+    assert sorted(o["store_order_id"] for o in content["orders"]) == ["1800000071", "1800000072"]
+    assert [c["tax_id"] for c in content["other_customers"]] == []   # the company is not his to hand over
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [])))
+    assert_blank_order(order(app, numbers[1800000072]))
+    assert customer_by_id(app, order(app, numbers[1800000072]).customer_id).name == "Empresa Exemplo Ltda"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from lojasync.nuvemshop.db.tables import import_failures, lgpd_exports, stores
 from lojasync.nuvemshop.model.bindings import CustomerBinding, OrderBinding
 from lojasync.nuvemshop.model.import_failures import ImportFailure
-from lojasync.sales.orders import Order
+from lojasync.sales.orders import CustomerLink, Order
 from lojasync.shared.batching import chunks
 
 
@@ -27,18 +27,24 @@ class LgpdQueries:
         return list(self.session.scalars(query))
 
     def customer_order_ids(self, store_id: int, *, external_ids: Iterable[str] = (), customer_id: int | None = None,
-                           email: str | None = None, documents: Iterable[str] = ()) -> list[int]:
-        """Orders of this store listed by the platform, linked to the customer, or carrying its e-mail or
-        document while linked to no other customer."""
+                           email: str | None = None, documents: Iterable[str] = (),
+                           shared_customer_id: int | None = None) -> list[int]:
+        """Orders of this store listed by the platform, linked to the customer by their own document, or carrying
+        its e-mail or document while linked to no other customer. A customer linked by hand is no claim on the
+        order's buyer (a person chose it: the company a buyer wanted the NF-e for, or a customer given to another
+        buyer's order; LGPD review: that buyer's order went to the customer's export, and was missed by the buyer's
+        own request). `shared_customer_id`: the customer the store's data made of this person and of others (a
+        company's CNPJ several employees type), whose orders only the person's e-mail tells apart."""
         external_ids, documents = list(external_ids), list(documents)
-        unlinked = Order.customer_id.is_(None)
-        if customer_id is not None:
-            unlinked = or_(unlinked, Order.customer_id == customer_id)
+        unlinked = or_(Order.customer_id.is_(None), Order.customer_link == CustomerLink.MANUAL)
+        for mine in (customer_id, shared_customer_id):
+            if mine is not None:
+                unlinked = or_(unlinked, Order.customer_id == mine)
         conditions = []
         if external_ids:
             conditions.append(OrderBinding.external_id.in_(external_ids))
         if customer_id is not None:
-            conditions.append(Order.customer_id == customer_id)
+            conditions.append(and_(Order.customer_id == customer_id, Order.customer_link == CustomerLink.STORE))
         if email:
             conditions.append(and_(func.lower(Order.contact_email) == email.lower(), unlinked))
         if documents:
@@ -47,6 +53,12 @@ class LgpdQueries:
             return []
         query = (select(Order.id).join(OrderBinding, OrderBinding.order_id == Order.id)
                  .where(OrderBinding.store_id == store_id, or_(*conditions)).order_by(Order.id))
+        return list(self.session.scalars(query))
+
+    def linked_order_ids(self, store_id: int, customer_id: int) -> list[int]:
+        """Orders of this store linked to the customer, by their document or by hand."""
+        query = (select(Order.id).join(OrderBinding, OrderBinding.order_id == Order.id)
+                 .where(OrderBinding.store_id == store_id, Order.customer_id == customer_id).order_by(Order.id))
         return list(self.session.scalars(query))
 
     def orders_with_bindings(self, store_id: int, order_ids: Iterable[int]) -> list[tuple[Order, OrderBinding]]:

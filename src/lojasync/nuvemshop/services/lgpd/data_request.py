@@ -22,8 +22,8 @@ from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.lgpd.requests import (
     CustomerRequest,
     customer_orders,
-    find_customer,
     other_customers,
+    person_customer,
     strip_bodies,
 )
 from lojasync.sales.customers import Customer
@@ -41,8 +41,8 @@ def data_request(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
     request_id = str(raw.get("id", "")).strip() if isinstance(raw, dict) else ""
     if not _SAFE_ID.match(request_id):
         raise LgpdRequestError("customers/data_request sem 'data_request.id' válido (letras, números, - ou _).")
-    customer = find_customer(uow, store, request)
-    rows = customer_orders(uow, store, request, customer)
+    customer, common = person_customer(uow, store, request)
+    rows = customer_orders(uow, store, request, customer, common)
     external_ids = [b.external_id for _, b in rows]
     order_ids = [order.id for order, _ in rows]
     histories = uow.order_history.for_orders(order_ids)
@@ -67,7 +67,8 @@ def data_request(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
         # one, its name, e-mail, phone and address left out of the export); one that is someone else's too is not
         # the person's data to hand over.
         "other_customers": [_customer_export(uow, store, each)
-                            for each, shared in other_customers(uow, store, request, customer, rows) if shared is None],
+                            for each, kept in other_customers(uow, store, request, customer, rows, common)
+                            if kept is None],
         "orders": [_order_export(order, binding, history_view(uow, histories.get(order.id, [])),
                                  invoices.get(order.id, []), sales.get(order.id, []), receivables.get(order.id, []))
                    for order, binding in rows],

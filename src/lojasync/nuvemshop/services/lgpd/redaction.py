@@ -21,8 +21,8 @@ from lojasync.nuvemshop.services.lgpd.requests import (
     CUSTOMER_EVENTS,
     CustomerRequest,
     customer_orders,
-    find_customer,
     other_customers,
+    person_customer,
     strip_bodies,
 )
 from lojasync.sales.customers import Customer
@@ -90,11 +90,11 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
 
 def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
     request = CustomerRequest.parse(body, "orders_to_redact")
-    customer = find_customer(uow, store, request)
-    rows = customer_orders(uow, store, request, customer)
+    customer, common = person_customer(uow, store, request)
+    rows = customer_orders(uow, store, request, customer, common)
     # Every ERP customer the store's data made of this person (review: a second one, made by a mistyped CPF, kept the
     # name, e-mail, phone and address); one that is someone else's too is kept.
-    extra = other_customers(uow, store, request, customer, rows)
+    extra = other_customers(uow, store, request, customer, rows, common)
     redacted = [_redact_customer(uow, store, customer)] if customer is not None else []
     redacted += [(shared, False) if shared else _redact_customer(uow, store, each) for each, shared in extra]
     notes = [note for note, _ in redacted] or ["cliente não encontrado no ERP"]

@@ -80,21 +80,45 @@ def find_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerReque
     return None
 
 
-def customer_orders(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None
-                    ) -> list[tuple[Order, OrderBinding]]:
+def person_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest
+                    ) -> tuple[Customer | None, Customer | None]:
+    """The person's ERP customer, and the one the store's data made of this person and of others of the store's
+    customers (a company's CNPJ several employees type: its record holds whoever bought last), which is not the
+    person's to hand over or to erase (LGPD review: one employee's request exported, then anonymised, the other's
+    name, e-mail, phone and address, and erased her orders). At most one of the two."""
+    customer = find_customer(uow, store, request)
+    if customer is None:
+        return None, None
+    bound = set(uow.lgpd.store_customer_external_ids(store.id, customer.id))
+    # Found by the store's customer id, any other store customer bound to it is someone else; found by the document
+    # (the id unknown here, or not sent), one store customer bound is taken for the person (the store may have made
+    # the person a new customer record), two or more are several people.
+    by_id = request.store_customer_id in bound
+    if bound - {request.store_customer_id} and (by_id or len(bound) > 1):
+        return None, customer
+    return customer, None
+
+
+def customer_orders(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None,
+                    shared: Customer | None = None) -> list[tuple[Order, OrderBinding]]:
+    """The person's orders of the store (`customer`, `shared`: as `person_customer` gives them). Of a shared customer,
+    those the person's e-mail names: its document is on the others' orders too."""
     ids = uow.lgpd.customer_order_ids(store.id, external_ids=request.order_ids,
                                       customer_id=customer.id if customer else None, email=request.email,
-                                      documents=request.documents())
+                                      documents=request.documents() if shared is None else (),
+                                      shared_customer_id=shared.id if shared else None)
     return uow.lgpd.orders_with_bindings(store.id, ids)
 
 
 def other_customers(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None,
-                    rows: list[tuple[Order, OrderBinding]]) -> list[tuple[Customer, str | None]]:
+                    rows: list[tuple[Order, OrderBinding]], shared: Customer | None = None
+                    ) -> list[tuple[Customer, str | None]]:
     """Every other ERP customer the store's data made of this person, not only the one the store's customer is bound to
     now (a first order with a mistyped, valid CPF made a second one, with the name, e-mail, phone and address), each
     with why it is someone else's too (then it is not the person's to erase or to hand over), or None. A customer a
-    person linked by hand (a company) is not the person: left out."""
-    found: list[Customer] = []
+    person linked by hand (a company) is not the person: left out. `shared`: the customer found for the person that
+    is someone else's too (`person_customer`), always among them."""
+    found: list[Customer] = [shared] if shared is not None else []
     for order, _ in rows:
         if order.customer is not None and order.customer_link == CustomerLink.STORE \
                 and order.customer is not customer and order.customer not in found:
@@ -108,7 +132,7 @@ def _shared(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, cu
     store, or bound to another of the store's customers (a CPF mistyped as another person's, a company's CNPJ several
     employees type)."""
     requested = {order.id for order, _ in rows}
-    others = set(uow.lgpd.customer_order_ids(store.id, customer_id=customer.id)) - requested
+    others = set(uow.lgpd.linked_order_ids(store.id, customer.id)) - requested
     bound = set(uow.lgpd.store_customer_external_ids(store.id, customer.id)) - {request.store_customer_id}
     if others or bound:
         return f"cliente {customer.id} mantido: também é de outros pedidos da loja"
