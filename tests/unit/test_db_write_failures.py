@@ -58,3 +58,26 @@ def test_a_deadlock_is_said_in_portuguese():
     assert said.message == ("Outro processo gravava os mesmos dados ao mesmo tempo (as duas gravações esperavam uma "
                             "pela outra).")
     assert said.params["detail"] == "_PostgresError"
+
+
+def test_a_postgresql_server_not_reached_is_said_as_gone_not_as_a_conflict():
+    """Review: PostgreSQL down under a running `serve` answered every API call with "Outro processo gravava os mesmos
+    dados ao mesmo tempo" (psycopg's connection failure has no SQLSTATE), and the worker's heartbeat said
+    WriteConflict."""
+    pytest.importorskip("psycopg")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/test", connect_args={"connect_timeout": 2})
+    with pytest.raises(OperationalError) as raised:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    engine.dispose()
+    said = _translated(raised.value)
+    assert isinstance(said, DatabaseWriteFailed) and "a conexão com o servidor caiu" in said.message
+    assert "PostgreSQL está no ar" in said.resolution
+
+
+def test_a_connection_dropped_under_a_query_is_said_as_gone():
+    dropped = OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+    assert "a conexão com o servidor caiu" in _translated(dropped).message

@@ -232,11 +232,22 @@ _POSTGRES_STATES = {"53100": _FULL, "25006": _READ_ONLY, "42501": _DENIED}
 def _storage_failure(exc: DBAPIError) -> DatabaseWriteFailed | None:
     original = getattr(exc, "orig", None)
     state = getattr(original, "sqlstate", None) or ""
-    said = _POSTGRES_STATES.get(state) or (_GONE if state.startswith(("08", "57P")) else None)
+    said = _POSTGRES_STATES.get(state) or (_GONE if state.startswith(("08", "57P")) or _connection_lost(exc) else None)
     if said is None and not state:
         text = str(original or exc)
         said = next((words for needle, words in _SQLITE_WORDS if needle in text), None)
     return DatabaseWriteFailed(reason=said[0], resolution=said[1]) if said else None
+
+
+def _connection_lost(exc: DBAPIError) -> bool:
+    """The server was not reached, or stopped answering: SQLAlchemy saw the connection drop, or psycopg failed to
+    connect (its OperationalError then has no SQLSTATE; review: PostgreSQL down under a running `serve` answered
+    every call with "outro processo gravava os mesmos dados", and the worker's heartbeat said WriteConflict)."""
+    if exc.connection_invalidated:
+        return True
+    original = getattr(exc, "orig", None)
+    return (isinstance(exc, OperationalError) and getattr(original, "sqlstate", None) is None
+            and type(original).__module__.split(".")[0] == "psycopg")
 
 
 def describe(exc: DBAPIError) -> str:
