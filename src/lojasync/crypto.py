@@ -88,9 +88,10 @@ def _fernet_key_bytes(secret: str) -> bytes | None:
 
 class SecretKeyUnreadable(LojasyncError):
     code = "secrets.key_unreadable"
-    message_template = "A chave {path} não é texto (UTF-8): não é uma chave do lojasync."
+    message_template = "A chave {path} {what}: não é uma chave do lojasync."
     resolution_template = ("Restaure o arquivo secret.key de um backup (ou defina LOJASYNC_SECRET_KEY com a chave "
-                           "de antes).")
+                           "de antes). Numa instalação nova, sem loja nem certificado cadastrados, apague o arquivo: o "
+                           "lojasync cria outro.")
     action = Action.CONFIGURE
 
 
@@ -98,9 +99,14 @@ def _read_key(path: Path) -> str:
     # UTF-8, as LOJASYNC_SECRET_KEY: a passphrase written into the file by hand works as in the variable (review: a
     # file with an accent stopped every command with "Erro inesperado (UnicodeDecodeError)").
     try:
-        return path.read_text(encoding="utf-8").strip()
+        key = path.read_text(encoding="utf-8").strip()
     except UnicodeDecodeError:
-        raise SecretKeyUnreadable(path=path) from None
+        raise SecretKeyUnreadable(path=path, what="não é texto (UTF-8)") from None
+    if not key:
+        # An empty file (a `touch`, a restore that failed) would be the empty passphrase: what it sealed, anyone with a
+        # copy of the database could open (operations review: the A1 certificate and its password).
+        raise SecretKeyUnreadable(path=path, what="está vazia")
+    return key
 
 
 def load_or_create_key_file(data_dir: Path) -> str:

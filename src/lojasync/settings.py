@@ -124,6 +124,13 @@ class Settings(BaseSettings):
     # The metrics port listens on this address only: loopback unless an internal network is chosen.
     metrics_host: str = "127.0.0.1"
 
+    @field_validator("secret_key", mode="after")
+    @classmethod
+    def _no_blank_key(cls, value):
+        # Blank is unset, as the cipher takes it: "   " passed the check that several machines share a key, and each
+        # machine sealed with a secret.key of its own (operations review).
+        return (value or "").strip() or None
+
     @field_validator("old_secret_keys", mode="before")
     @classmethod
     def _split_keys(cls, value):

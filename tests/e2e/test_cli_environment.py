@@ -448,6 +448,12 @@ def test_company_show_with_a_key_that_does_not_open_the_certificate_is_not_ready
     assert any("cifrado com outra chave" in p for p in as_json["problems"])
     (folder / "secret.key").write_bytes(b"\xff\xfe\x00")
     assert "não é texto (UTF-8)" in run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    # Empty (a `touch`, a failed restore), it is no key: taken for the empty passphrase, it opened what it sealed for
+    # anyone with the database (operations review).
+    (folder / "secret.key").write_text("\n", encoding="utf-8")
+    empty = run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
+    assert "secret.key está vazia: não é uma chave do lojasync" in " ".join(empty.split())
+    assert "Pronta para emitir" not in empty
     (folder / "secret.key").unlink()
     gone = run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
     assert "Pronta para emitir" not in gone and "não existe mais" in gone

@@ -68,9 +68,8 @@ def test_a_postgresql_server_not_reached_is_said_as_gone_not_as_a_conflict():
     from sqlalchemy import create_engine, text
 
     engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/test", connect_args={"connect_timeout": 2})
-    with pytest.raises(OperationalError) as raised:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    with pytest.raises(OperationalError) as raised, engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
     engine.dispose()
     said = _translated(raised.value)
     assert isinstance(said, DatabaseWriteFailed) and "a conexão com o servidor caiu" in said.message

@@ -31,3 +31,13 @@ def test_a_setting_that_cannot_work_is_refused_at_start_saying_what_it_takes(mon
 def test_a_log_level_is_taken_in_any_case(monkeypatch):
     monkeypatch.setenv("LOJASYNC_LOG_LEVEL", "info")
     assert load_settings().log_level == "INFO"
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+def test_a_blank_secret_key_is_no_key(monkeypatch, blank):
+    """Operations review: "   " passed the check that serve and worker on PostgreSQL or Redis share a key, while the
+    cipher took it for none and each machine sealed with a secret.key of its own."""
+    monkeypatch.setenv("LOJASYNC_SECRET_KEY", blank)
+    assert load_settings().secret_key is None
+    monkeypatch.setenv("LOJASYNC_SECRET_KEY", "  uma frase secreta  ")
+    assert load_settings().secret_key == "uma frase secreta"
