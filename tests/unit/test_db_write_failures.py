@@ -80,3 +80,21 @@ def test_a_connection_dropped_under_a_query_is_said_as_gone():
     dropped = OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"),
                                connection_invalidated=True)
     assert "a conexão com o servidor caiu" in _translated(dropped).message
+
+
+@pytest.mark.parametrize(("driver_says", "words", "remedy"), [
+    ("database or disk is full", "disco cheio", "Libere espaço"),
+    ("disk I/O error", "erro de leitura ou gravação no disco", "Confira o disco"),
+    ("unable to open database file", "unable to open database file", "Confira as permissões"),
+])
+def test_a_sqlite_file_that_cannot_be_opened_says_why_in_portuguese(driver_says, words, remedy):
+    """Operations review: a full disk at the first `db upgrade` said the driver's "database or disk is full" and to
+    check the permissions."""
+    from sqlalchemy.engine import make_url
+
+    from lojasync.db.opening import translate_open_error
+
+    said = translate_open_error(OperationalError("SELECT 1", {}, sqlite3.OperationalError(driver_says)),
+                                make_url("sqlite:////tmp/dados/lojasync.db"))
+    assert said.message == f"Não foi possível abrir o banco de dados /tmp/dados/lojasync.db: {words}."
+    assert said.resolution.startswith(remedy)

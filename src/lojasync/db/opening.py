@@ -19,6 +19,7 @@ from lojasync.db.errors import (
     DataFolderProblem,
     NoDataFolder,
 )
+from lojasync.db.unit_of_work import sqlite_failure_words
 from lojasync.shared.os_words import in_portuguese
 from lojasync.shared.private_files import PRIVATE_DIR, PRIVATE_FILE, make_private, tighten
 
@@ -67,7 +68,12 @@ def translate_open_error(exc: Exception, url: URL) -> Exception:
         if isinstance(exc, DatabaseError) and ("not a database" in said or "malformed" in said):
             return DatabaseCorrupt(path=url.database)
         if isinstance(exc, OperationalError):
-            return DatabaseUnavailable(where=url.database, reason=str(exc.orig or exc)[:120],
+            # The file's own trouble in Portuguese, with its remedy (operations review: a full disk read "database or
+            # disk is full", and "confira as permissões").
+            words = sqlite_failure_words(said)
+            if words is not None:
+                return DatabaseUnavailable(where=url.database, reason=words[0], resolution=words[1])
+            return DatabaseUnavailable(where=url.database, reason=said[:120],
                                        resolution="Confira as permissões do arquivo e da pasta de dados.")
         return exc
     if not isinstance(exc, OperationalError):

@@ -234,9 +234,14 @@ def _storage_failure(exc: DBAPIError) -> DatabaseWriteFailed | None:
     state = getattr(original, "sqlstate", None) or ""
     said = _POSTGRES_STATES.get(state) or (_GONE if state.startswith(("08", "57P")) or _connection_lost(exc) else None)
     if said is None and not state:
-        text = str(original or exc)
-        said = next((words for needle, words in _SQLITE_WORDS if needle in text), None)
+        said = sqlite_failure_words(str(original or exc))
     return DatabaseWriteFailed(reason=said[0], resolution=said[1]) if said else None
+
+
+def sqlite_failure_words(text: str) -> tuple[str, str] | None:
+    """What SQLite's message says happened to the file (full, read-only, I/O, corrupt), and what to do; None for
+    anything else."""
+    return next((words for needle, words in _SQLITE_WORDS if needle in text), None)
 
 
 def _connection_lost(exc: DBAPIError) -> bool:
