@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.os_words import in_portuguese
 
 KEY_FILE = "secret.key"
 _ENCRYPTION_INFO = b"lojasync/token-encryption"
@@ -109,6 +110,13 @@ def _read_key(path: Path) -> str:
     return key
 
 
+class SecretKeyNotWritten(LojasyncError):
+    code = "secrets.key_not_written"
+    message_template = "Não foi possível criar a chave {path}: {reason}. Nada foi cifrado com ela."
+    resolution_template = "Libere espaço (ou dê permissão de gravação) na pasta de dados e rode de novo."
+    action = Action.CONFIGURE
+
+
 def load_or_create_key_file(data_dir: Path) -> str:
     """Read `data_dir/secret.key`, creating it (0600) on first use; safe when processes race."""
     path = Path(data_dir) / KEY_FILE
@@ -116,6 +124,16 @@ def load_or_create_key_file(data_dir: Path) -> str:
         return _read_key(path)
     except FileNotFoundError:
         pass
+    try:
+        _create_key_file(path)
+    except OSError as exc:
+        # The key's own file, not the command's output, is what could not be written (operations review: a full data
+        # folder was told to "mande a saída para outro lugar").
+        raise SecretKeyNotWritten(path=path, reason=in_portuguese(exc)) from exc
+    return _read_key(path)
+
+
+def _create_key_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write a complete file aside and link it into place: a racing process sees either no file
     # or the whole key, and the loser of the race reads the winner's key.
@@ -128,7 +146,6 @@ def load_or_create_key_file(data_dir: Path) -> str:
             os.link(temp, path)
     finally:
         temp.unlink(missing_ok=True)
-    return _read_key(path)
 
 
 def _key_pair(secret: str) -> tuple[Fernet, bytes]:

@@ -97,3 +97,23 @@ def test_a_passphrase_written_in_the_key_file_opens_its_tokens_before_and_after_
     sealed = TokenCipher(data_dir=tmp_path).encrypt("token-da-loja")
     assert TokenCipher(data_dir=tmp_path).decrypt(sealed) == "token-da-loja"
     assert TokenCipher("chave nova", data_dir=tmp_path).decrypt(sealed) == "token-da-loja"   # the file left behind
+
+
+def test_a_key_file_that_cannot_be_written_says_so_and_where(tmp_path, monkeypatch):
+    """Operations review: on a full data folder, creating secret.key ended in the terminal's generic "mande a saída
+    para outro lugar", as if the command's output had failed."""
+    import errno
+    import os
+
+    from lojasync.crypto import SecretKeyNotWritten, load_or_create_key_file
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "open", full)
+    with pytest.raises(SecretKeyNotWritten) as refused:
+        load_or_create_key_file(tmp_path)
+    assert refused.value.message == (f"Não foi possível criar a chave {tmp_path / 'secret.key'}: o disco está cheio. "
+                                     "Nada foi cifrado com ela.")
+    assert refused.value.resolution.startswith("Libere espaço")
+    assert not list(tmp_path.iterdir())
