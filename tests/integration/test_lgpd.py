@@ -816,3 +816,13 @@ def test_a_buyers_order_linked_by_hand_to_a_company_is_in_the_buyers_requests(ap
     handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [])))
     assert_blank_order(order(app, numbers[1800000072]))
     assert customer_by_id(app, order(app, numbers[1800000072]).customer_id).name == "Empresa Exemplo Ltda"
+
+
+def test_a_cpf_sent_as_a_number_finds_the_order_imported_with_it(app, store_id):
+    """LGPD review: a CPF with a leading zero sent as a JSON number (its zeros lost) found nothing to erase."""
+    doc = cpf("012345678")
+    numbers = imported(app, store_id, person_order(1800000081, JOAO, identification=doc))
+    body = _redact_body(JOAO, [])
+    body["customer"] = {"id": 5555, "identification": int(doc)}
+    handle(app, store_id, add_event(app, store_id, "customers/redact", body))
+    assert_blank_order(order(app, numbers[1800000081]))

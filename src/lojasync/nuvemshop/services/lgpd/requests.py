@@ -33,6 +33,11 @@ class CustomerRequest:
             raise LgpdRequestError("Notificação LGPD sem o objeto 'customer'.")
         store_customer_id, email, phone, identification = (
             text(customer.get(key)) for key in ("id", "email", "phone", "identification"))
+        raw = customer.get("identification")
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            # A CPF sent as a JSON number lost its leading zeros: put back, as the import does (LGPD review: the
+            # request found nothing of an order imported with the CPF whole).
+            identification = normalize_tax_id(raw) or identification
         if not (store_customer_id or email or identification):
             raise LgpdRequestError("Notificação LGPD sem identificação do cliente (customer.id, e-mail ou CPF/CNPJ).")
         orders = body.get(orders_key)
