@@ -826,3 +826,80 @@ def test_a_cpf_sent_as_a_number_finds_the_order_imported_with_it(app, store_id):
     body["customer"] = {"id": 5555, "identification": int(doc)}
     handle(app, store_id, add_event(app, store_id, "customers/redact", body))
     assert_blank_order(order(app, numbers[1800000081]))
+
+
+def _customer_of(app, document: str):
+    with app.uow() as uow:
+        found = uow.customers.by_tax_id(document)
+        uow.session.expunge_all()
+        return found
+
+
+def test_the_same_person_under_two_store_records_is_erased_by_either_request(app, store_id):
+    """Review of the shared-customer rule: a CPF bound to two store records (the same person, two e-mails) was kept
+    as someone else's by both requests, for good."""
+    again = {**JOAO, "customer_id": 80009, "email": "joao.outro@example.com.br"}
+    numbers = imported(app, store_id, person_order(1800000101, JOAO), person_order(1800000102, again,
+                                                                                   updated_at=ts(60)))
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [])))
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(again, [])))
+    assert _customer_of(app, JOAO["doc"]) is None   # anonymised: its CPF is a placeholder now
+    for number in numbers.values():
+        assert_blank_order(order(app, number))
+
+
+def test_a_company_customer_holding_the_requesters_own_contact_is_theirs_to_receive_and_to_erase(app, store_id):
+    """Review of the shared-customer rule: João bought last with the company's CNPJ, so its record held his name,
+    e-mail and phone; his export left it out and, after both employees' erasures, it kept them."""
+    maria, joao = ({**person, "doc": COMPANY_CNPJ} for person in (MARIA, JOAO))
+    numbers = imported(app, store_id, person_order(1800000111, maria), person_order(1800000112, joao,
+                                                                                    updated_at=ts(60)))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(joao, [], "r-joao")))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(maria, [], "r-maria")))
+    with app.uow() as uow:
+        for_joao, for_maria = uow.lgpd_exports.content("r-joao"), uow.lgpd_exports.content("r-maria")
+    assert for_joao["customer"]["email"] == JOAO["email"]
+    assert [o["store_order_id"] for o in for_joao["orders"]] == ["1800000112"]
+    assert for_maria["customer"] is None and JOAO["email"] not in json.dumps(for_maria, ensure_ascii=False)
+    assert [o["store_order_id"] for o in for_maria["orders"]] == ["1800000111"]
+
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(joao, [])))
+    assert _customer_of(app, COMPANY_CNPJ) is None
+    assert order(app, numbers[1800000111]).contact_email == MARIA["email"]
+    assert_blank_order(order(app, numbers[1800000112]))
+
+
+def test_an_order_mended_by_hand_from_someone_elses_cpf_is_not_that_persons(app, store_id):
+    """Review of the hand-link rule: Maria's order carried João's CPF by mistake and the operator linked it to her by
+    hand; João's export held it (her e-mail), and his erasure blanked it."""
+    from lojasync.sales.link_customer import link_customer
+
+    typo = {**MARIA, "doc": JOAO["doc"]}
+    numbers = imported(app, store_id, person_order(1800000151, JOAO, updated_at=ts(60)), person_order(1800000152, typo))
+    link_customer(app.uow(), numbers[1800000152], MARIA["doc"], MARIA["name"], force=True)
+    numbers |= imported(app, store_id, person_order(1800000153, MARIA, updated_at=ts(120)))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(JOAO, [], "r-joao")))
+    with app.uow() as uow:
+        content = uow.lgpd_exports.content("r-joao")
+    assert [o["store_order_id"] for o in content["orders"]] == ["1800000151"]
+    assert MARIA["email"] not in json.dumps(content, ensure_ascii=False)
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [])))
+    assert order(app, numbers[1800000152]).contact_email == MARIA["email"]
+
+
+def test_the_persons_own_order_linked_by_hand_is_found_by_the_platforms_list(app, store_id):
+    """A hand link is no claim on an order's buyer: the person's own order with another e-mail and no CPF, linked by
+    hand to their customer, is theirs by the list of orders the platform sends with the request."""
+    from lojasync.sales.link_customer import link_customer
+
+    old = {**JOAO, "email": "joao.antigo@example.com.br"}
+    numbers = imported(app, store_id, person_order(1800000141, JOAO), person_order(1800000142, old,
+                                                                                   identification=None))
+    link_customer(app.uow(), numbers[1800000142], JOAO["doc"])
+    handle(app, store_id, add_event(app, store_id, "customers/data_request",
+                                    _request_body(JOAO, [1800000141, 1800000142], "r-joao")))
+    with app.uow() as uow:
+        assert [o["store_order_id"] for o in uow.lgpd_exports.content("r-joao")["orders"]] == ["1800000141",
+                                                                                                 "1800000142"]
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [1800000141, 1800000142])))
+    assert_blank_order(order(app, numbers[1800000142]))

@@ -29,24 +29,30 @@ class LgpdQueries:
     def customer_order_ids(self, store_id: int, *, external_ids: Iterable[str] = (), customer_id: int | None = None,
                            email: str | None = None, documents: Iterable[str] = (),
                            shared_customer_id: int | None = None) -> list[int]:
-        """Orders of this store listed by the platform, linked to the customer by their own document, or carrying
-        its e-mail or document while linked to no other customer. A customer linked by hand is no claim on the
-        order's buyer (a person chose it: the company a buyer wanted the NF-e for, or a customer given to another
-        buyer's order; LGPD review: that buyer's order went to the customer's export, and was missed by the buyer's
-        own request). `shared_customer_id`: the customer the store's data made of this person and of others (a
-        company's CNPJ several employees type), whose orders only the person's e-mail tells apart."""
+        """Orders of this store listed by the platform, linked to the customer by their own document, carrying its
+        document while linked to no other customer, or its e-mail while no other customer is linked by the store's
+        data. A customer linked by hand is no claim on the order's buyer (a person chose it: the company a buyer wanted
+        the NF-e for, or a customer given to another buyer's order; LGPD review: that buyer's order went to the
+        customer's export, and was missed by the buyer's own request); the platform lists the person's orders in
+        the request. `shared_customer_id`: the customer a company's CNPJ made of this person and of others, whose
+        orders only the person's e-mail tells apart."""
         external_ids, documents = list(external_ids), list(documents)
-        unlinked = or_(Order.customer_id.is_(None), Order.customer_link == CustomerLink.MANUAL)
-        for mine in (customer_id, shared_customer_id):
-            if mine is not None:
-                unlinked = or_(unlinked, Order.customer_id == mine)
+        unlinked = Order.customer_id.is_(None)
+        if customer_id is not None:
+            unlinked = or_(unlinked, Order.customer_id == customer_id)
+        # By its e-mail, an order linked by hand to anyone, or to the customer others share, is the person's too. Not by
+        # its document: a hand link often mends a document typed wrong, someone else's (review of this very rule: a
+        # buyer's order, linked by hand to her own customer, went to the export of the person whose CPF she mistyped).
+        by_email = or_(unlinked, Order.customer_link == CustomerLink.MANUAL)
+        if shared_customer_id is not None:
+            by_email = or_(by_email, Order.customer_id == shared_customer_id)
         conditions = []
         if external_ids:
             conditions.append(OrderBinding.external_id.in_(external_ids))
         if customer_id is not None:
             conditions.append(and_(Order.customer_id == customer_id, Order.customer_link == CustomerLink.STORE))
         if email:
-            conditions.append(and_(func.lower(Order.contact_email) == email.lower(), unlinked))
+            conditions.append(and_(func.lower(Order.contact_email) == email.lower(), by_email))
         if documents:
             conditions.append(and_(Order.contact_document.in_(documents), unlinked))
         if not conditions:

@@ -11,7 +11,7 @@ from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.sales.customers import Customer
 from lojasync.sales.orders import CustomerLink, Order, document_forms
-from lojasync.shared.tax_id import normalize_tax_id
+from lojasync.shared.tax_id import TaxIdKind, normalize_tax_id
 
 CUSTOMER_EVENTS = ("customers/redact", "customers/data_request")
 _KEPT_BODY_KEYS = ("store_id", "event", "id", "orders_to_redact", "orders_requested")
@@ -67,6 +67,12 @@ class CustomerRequest:
         return (self.matches_customer(payload.get("customer"))
                 or self._same_contact(payload.get("contact_email"), payload.get("contact_identification")))
 
+    def holds_contact(self, email: object, phone: object) -> bool:
+        """Whether a record holds this person's e-mail or phone (a company's customer, holding whoever bought last)."""
+        email, phone = text(email), text(phone)
+        return bool((self.email and email and email.lower() == self.email.lower())
+                    or (self.phone and phone and phone == self.phone))
+
     def _same_contact(self, email: object, document: object) -> bool:
         email = text(email)
         if self.email and email and email.lower() == self.email.lower():
@@ -87,30 +93,34 @@ def find_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerReque
 
 def person_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest
                     ) -> tuple[Customer | None, Customer | None]:
-    """The person's ERP customer, and the one the store's data made of this person and of others of the store's
-    customers (a company's CNPJ several employees type: its record holds whoever bought last), which is not the
-    person's to hand over or to erase (LGPD review: one employee's request exported, then anonymised, the other's
-    name, e-mail, phone and address, and erased her orders). At most one of the two."""
+    """The person's ERP customer (handed over and erased with the person), and the customer a company's CNPJ made of
+    several of the store's customers (employees typing their employer's CNPJ), whose orders only the person's e-mail
+    tells apart (`customer_orders`).
+
+    A company's customer holds whoever bought last: it is the person's own, and the first of the two too, when it holds
+    the person's e-mail or phone; else it is someone else's, left as it is and not handed over (LGPD review: one
+    employee's request exported, then anonymised, the other's name, e-mail, phone and address, and erased her
+    orders). A CPF is one person's: a customer of it stays the person's whoever else the store bound to it (the same
+    person under two store records; a typo of it), as before."""
     customer = find_customer(uow, store, request)
-    if customer is None:
-        return None, None
+    if customer is None or customer.kind != TaxIdKind.CNPJ.value:
+        return customer, None
     bound = set(uow.lgpd.store_customer_external_ids(store.id, customer.id))
     # Found by the store's customer id, any other store customer bound to it is someone else; found by the document
     # (the id unknown here, or not sent), one store customer bound is taken for the person (the store may have made
     # the person a new customer record), two or more are several people.
-    by_id = request.store_customer_id in bound
-    if bound - {request.store_customer_id} and (by_id or len(bound) > 1):
-        return None, customer
-    return customer, None
+    if not (bound - {request.store_customer_id} and (request.store_customer_id in bound or len(bound) > 1)):
+        return customer, None
+    return (customer if request.holds_contact(customer.email, customer.phone) else None), customer
 
 
 def customer_orders(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None,
                     shared: Customer | None = None) -> list[tuple[Order, OrderBinding]]:
     """The person's orders of the store (`customer`, `shared`: as `person_customer` gives them). Of a shared customer,
-    those the person's e-mail names: its document is on the others' orders too."""
+    those the platform lists and those the person's e-mail names: its document, and its link, are the others' too."""
     ids = uow.lgpd.customer_order_ids(store.id, external_ids=request.order_ids,
-                                      customer_id=customer.id if customer else None, email=request.email,
-                                      documents=request.documents() if shared is None else (),
+                                      customer_id=customer.id if customer and shared is None else None,
+                                      email=request.email, documents=request.documents() if shared is None else (),
                                       shared_customer_id=shared.id if shared else None)
     return uow.lgpd.orders_with_bindings(store.id, ids)
 
@@ -123,7 +133,7 @@ def other_customers(uow: ConnectorUnitOfWork, store: Store, request: CustomerReq
     with why it is someone else's too (then it is not the person's to erase or to hand over), or None. A customer a
     person linked by hand (a company) is not the person: left out. `shared`: the customer found for the person that
     is someone else's too (`person_customer`), always among them."""
-    found: list[Customer] = [shared] if shared is not None else []
+    found: list[Customer] = [shared] if shared is not None and shared is not customer else []
     for order, _ in rows:
         if order.customer is not None and order.customer_link == CustomerLink.STORE \
                 and order.customer is not customer and order.customer not in found:
