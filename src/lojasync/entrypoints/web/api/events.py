@@ -58,7 +58,8 @@ def list_(failed: Annotated[bool, Query(description="Só as que falharam.")] = F
 
 
 @router.post("/retry", response_model=RetryOut, summary="Reprocessa todas as notificações com erro",
-             description="As de lojas desativadas ficam com erro, contadas em `left`: reative a loja antes.")
+             description=("As de lojas desativadas ficam com erro, contadas em `left`: reative a loja antes (ou "
+                          "reconecte-a, se o app foi desinstalado: veja `left_uninstalled`)."))
 def retry_all(request: Request, app: Container = Depends(container)) -> RetryOut:
     return _drain(request, retry_events(app.uow(), None, all_failed=True))
 
@@ -66,7 +67,8 @@ def retry_all(request: Request, app: Container = Depends(container)) -> RetryOut
 @router.post("/{event_id}/retry", response_model=RetryOut, summary="Reprocessa uma notificação com erro",
              description=("Uma notificação de loja desativada é recusada com 409 (`nuvemshop.event_store_disabled`, "
                           "ou `nuvemshop.event_store_inactive` se o app foi desinstalado) e fica com erro: "
-                          "reprocessada, seria ignorada sem ler o pedido. Reative a loja antes."))
+                          "reprocessada, seria ignorada sem ler o pedido. Reative a loja antes (ou reconecte-a, se o "
+                          "app foi desinstalado)."))
 def retry(event_id: Id, request: Request, app: Container = Depends(container)) -> RetryOut:
     return _drain(request, retry_events(app.uow(), event_id))
 
