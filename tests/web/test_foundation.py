@@ -135,6 +135,17 @@ def test_a_defect_is_a_500_page_with_a_reference_and_no_trace(logged_in):
     assert response.status_code == 500
     assert "Erro inesperado" in response.text and "referência" in response.text
     assert "segredo interno" not in response.text and "Traceback" not in response.text
+    # The protective headers every other answer carries (review: Starlette writes the 500 outside the middleware).
+    assert (response.headers["x-frame-options"], response.headers["cache-control"]) == ("DENY", "no-store")
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+    @logged_in.app.get("/api/v1/teste/defeito")
+    def api_defect():
+        raise RuntimeError("segredo interno")
+
+    api = client.get("/api/v1/teste/defeito")
+    assert api.status_code == 500 and api.json()["codigo"] == "web.unexpected"
+    assert (api.headers["x-frame-options"], api.headers["cache-control"]) == ("DENY", "no-store")
 
 
 def test_the_api_without_a_token_is_401_json_in_portuguese(web):

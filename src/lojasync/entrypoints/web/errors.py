@@ -31,6 +31,7 @@ from lojasync.entrypoints.web.auth import (
 )
 from lojasync.entrypoints.web.retry import retry_headers
 from lojasync.entrypoints.web.sections import section_of
+from lojasync.entrypoints.web.security_headers import PAGE_HEADERS
 from lojasync.entrypoints.web.templating import flash, redirect, render, write_flash
 from lojasync.entrypoints.web.validation_words import field_problem
 from lojasync.entrypoints.worker_words import with_worker_words
@@ -272,6 +273,16 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
+    # Starlette runs a catch-all handler outside every middleware: the protective headers `SecurityHeaders` adds to
+    # all other answers are set here (review: the 500s had none, and the API's one no Cache-Control).
+    answer = _unexpected_answer(request, exc)
+    for name, value in PAGE_HEADERS.items():
+        answer.headers.setdefault(name, value)
+    answer.headers.setdefault("Cache-Control", "no-store")
+    return answer
+
+
+def _unexpected_answer(request: Request, exc: Exception) -> Response:
     reference = secrets.token_hex(4)
     log.error("unexpected error in a web request", exc_info=exc,
               extra={"reference": reference, "path": request.url.path})
