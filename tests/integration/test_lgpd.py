@@ -903,3 +903,58 @@ def test_the_persons_own_order_linked_by_hand_is_found_by_the_platforms_list(app
                                                                                                  "1800000142"]
     handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(JOAO, [1800000141, 1800000142])))
     assert_blank_order(order(app, numbers[1800000142]))
+
+
+def _export(app, request_id: str):
+    with app.uow() as uow:
+        return uow.lgpd_exports.content(request_id)
+
+
+@pytest.mark.parametrize("phone", ["11911112222", None])
+def test_a_company_customer_of_the_persons_last_order_is_erased_though_their_contact_changed(app, store_id, phone):
+    """Re-review: João bought last with the company's CNPJ, then changed his store e-mail, and the request wrote his
+    phone without +55 (or none): the customer kept his name, e-mail, phone and address for good."""
+    maria, joao = ({**person, "doc": COMPANY_CNPJ} for person in (MARIA, JOAO))
+    numbers = imported(app, store_id, person_order(1800000201, maria),
+                       person_order(1800000202, joao, updated_at=ts(60)))
+    company = order(app, numbers[1800000202]).customer_id
+    body = _redact_body({**joao, "email": "joao.novo@example.com.br", "phone": phone}, [1800000202])
+    handle(app, store_id, add_event(app, store_id, "customers/redact", body))
+    assert_blank_order(order(app, numbers[1800000202]))
+    assert customer_by_id(app, company).email is None
+    assert order(app, numbers[1800000201]).contact_email == MARIA["email"]
+
+
+def test_a_company_customer_bound_now_to_one_employee_still_hides_the_others_orders(app, store_id):
+    """Re-review: João bought with the CNPJ, Maria too, then João with his CPF (his store record moved to his CPF's
+    customer): the company's was Maria's alone, and her request exported and erased João's CNPJ order."""
+    joao, maria = ({**person, "doc": COMPANY_CNPJ} for person in (JOAO, MARIA))
+    numbers = imported(app, store_id, person_order(1800000211, joao))
+    numbers |= imported(app, store_id, person_order(1800000212, maria, updated_at=ts(60)))
+    numbers |= imported(app, store_id, person_order(1800000213, JOAO, updated_at=ts(120)))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(maria, [1800000212], "r")))
+    assert JOAO["email"] not in json.dumps(_export(app, "r"), ensure_ascii=False)
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(maria, [1800000212])))
+    assert order(app, numbers[1800000211]).contact_email == JOAO["email"]
+
+
+def test_a_request_naming_only_the_companys_cnpj_gets_nobody_elses_data(app, store_id):
+    """Re-review: João's store profile has the company's CNPJ, and none of his orders is here: the CNPJ found the
+    customer Maria's order made, and his request exported her data and erased her order."""
+    maria, joao = ({**person, "doc": COMPANY_CNPJ} for person in (MARIA, JOAO))
+    numbers = imported(app, store_id, person_order(1800000221, maria))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(joao, [], "r")))
+    exported = _export(app, "r")
+    assert exported["customer"] is None and MARIA["email"] not in json.dumps(exported, ensure_ascii=False)
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(joao, [])))
+    assert order(app, numbers[1800000221]).contact_email == MARIA["email"]
+
+
+def test_one_employees_erasure_leaves_a_colleagues_data_export(app, store_id):
+    """Re-review: the company's CNPJ in both requests: João's erasure deleted the export made for Maria."""
+    joao, maria = ({**person, "doc": COMPANY_CNPJ} for person in (JOAO, MARIA))
+    imported(app, store_id, person_order(1800000231, joao), person_order(1800000232, maria, updated_at=ts(60)))
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(maria, [1800000232], "r")))
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(joao, [1800000231])))
+    assert _export(app, "r") is not None
+    assert _export(app, "r")["customer"]["store_customer_ids"] == [str(MARIA["customer_id"])]

@@ -21,16 +21,16 @@ from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.lgpd.requests import (
     CustomerRequest,
-    customer_orders,
     other_customers,
-    person_customer,
     strip_bodies,
+    the_persons,
 )
 from lojasync.sales.customers import Customer
 from lojasync.sales.events import DataExported
 from lojasync.sales.history import Actor
 from lojasync.sales.orders import Order
 from lojasync.sales.views import history_view
+from lojasync.shared.tax_id import TaxIdKind
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -41,8 +41,7 @@ def data_request(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
     request_id = str(raw.get("id", "")).strip() if isinstance(raw, dict) else ""
     if not _SAFE_ID.match(request_id):
         raise LgpdRequestError("customers/data_request sem 'data_request.id' válido (letras, números, - ou _).")
-    customer, common = person_customer(uow, store, request)
-    rows = customer_orders(uow, store, request, customer, common)
+    customer, company, rows = the_persons(uow, store, request)
     external_ids = [b.external_id for _, b in rows]
     order_ids = [order.id for order, _ in rows]
     histories = uow.order_history.for_orders(order_ids)
@@ -62,12 +61,12 @@ def data_request(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
         "request": {"store_customer_id": request.store_customer_id, "email": request.email,
                     "phone": request.phone, "identification": request.identification,
                     "orders_requested": request.order_ids},
-        "customer": _customer_export(uow, store, customer),
+        "customer": _customer_export(uow, store, customer, request),
         # The other customers the store's data made of this person (review: a first order with a mistyped CPF made
         # one, its name, e-mail, phone and address left out of the export); one that is someone else's too is not
         # the person's data to hand over.
-        "other_customers": [_customer_export(uow, store, each)
-                            for each, kept in other_customers(uow, store, request, customer, rows, common)
+        "other_customers": [_customer_export(uow, store, each, request)
+                            for each, kept in other_customers(uow, store, request, customer, rows, company)
                             if kept is None],
         "orders": [_order_export(order, binding, history_view(uow, histories.get(order.id, [])),
                                  invoices.get(order.id, []), sales.get(order.id, []), receivables.get(order.id, []))
@@ -87,15 +86,20 @@ def data_request(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
     return f"customers/data_request {request_id}: {len(rows)} pedido(s) exportado(s); exportação guardada no lojasync."
 
 
-def _customer_export(uow: ConnectorUnitOfWork, store: Store, customer: Customer | None) -> dict | None:
+def _customer_export(uow: ConnectorUnitOfWork, store: Store, customer: Customer | None,
+                     request: CustomerRequest) -> dict | None:
     if customer is None:
         return None
+    bound = uow.lgpd.store_customer_external_ids(store.id, customer.id)
+    if customer.kind == TaxIdKind.CNPJ.value:
+        # A company's customer: its other store customers are the colleagues who typed the same CNPJ (review).
+        bound = [external_id for external_id in bound if external_id == request.store_customer_id]
     return {
         "id": customer.id, "name": customer.name, "tax_id": customer.tax_id, "kind": customer.kind,
         "email": customer.email, "phone": customer.phone,
         "address": customer.address.to_dict() if customer.address else None,
         "state_registration": customer.state_registration,  # set in the back office: also data held about them
-        "store_customer_ids": uow.lgpd.store_customer_external_ids(store.id, customer.id),
+        "store_customer_ids": bound,
         "created_at": _iso(customer.created_at), "updated_at": _iso(customer.updated_at),
     }
 

@@ -20,10 +20,9 @@ from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.lgpd.requests import (
     CUSTOMER_EVENTS,
     CustomerRequest,
-    customer_orders,
     other_customers,
-    person_customer,
     strip_bodies,
+    the_persons,
 )
 from lojasync.sales.customers import Customer
 from lojasync.sales.events import AttentionCleared
@@ -90,11 +89,10 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
 
 def customers_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, body: dict) -> str:
     request = CustomerRequest.parse(body, "orders_to_redact")
-    customer, common = person_customer(uow, store, request)
-    rows = customer_orders(uow, store, request, customer, common)
+    customer, company, rows = the_persons(uow, store, request)
     # Every ERP customer the store's data made of this person (review: a second one, made by a mistyped CPF, kept the
     # name, e-mail, phone and address); one that is someone else's too is kept.
-    extra = other_customers(uow, store, request, customer, rows, common)
+    extra = other_customers(uow, store, request, customer, rows, company)
     redacted = [_redact_customer(uow, store, customer)] if customer is not None else []
     redacted += [(shared, False) if shared else _redact_customer(uow, store, each) for each, shared in extra]
     notes = [note for note, _ in redacted] or ["cliente não encontrado no ERP"]

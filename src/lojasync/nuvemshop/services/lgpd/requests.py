@@ -13,6 +13,8 @@ from lojasync.sales.customers import Customer
 from lojasync.sales.orders import CustomerLink, Order, document_forms
 from lojasync.shared.tax_id import TaxIdKind, normalize_tax_id
 
+CPF_LENGTH = 11
+
 CUSTOMER_EVENTS = ("customers/redact", "customers/data_request")
 _KEPT_BODY_KEYS = ("store_id", "event", "id", "orders_to_redact", "orders_requested")
 
@@ -67,17 +69,18 @@ class CustomerRequest:
         return (self.matches_customer(payload.get("customer"))
                 or self._same_contact(payload.get("contact_email"), payload.get("contact_identification")))
 
-    def holds_contact(self, email: object, phone: object) -> bool:
-        """Whether a record holds this person's e-mail or phone (a company's customer, holding whoever bought last)."""
-        email, phone = text(email), text(phone)
-        return bool((self.email and email and email.lower() == self.email.lower())
-                    or (self.phone and phone and phone == self.phone))
+    @property
+    def personal_tax_id(self) -> str | None:
+        """The request's document when it names one person (a CPF): a company's CNPJ is typed by several of the store's
+        customers (employees), and names none of them (LGPD review: one employee's erasure deleted a colleague's data
+        export and cleared her notifications)."""
+        return self.tax_id if self.tax_id and len(self.tax_id) == CPF_LENGTH else None
 
     def _same_contact(self, email: object, document: object) -> bool:
         email = text(email)
         if self.email and email and email.lower() == self.email.lower():
             return True
-        return bool(self.tax_id and document and normalize_tax_id(document) == self.tax_id)
+        return bool(self.personal_tax_id and document and normalize_tax_id(document) == self.personal_tax_id)
 
 
 def find_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest) -> Customer | None:
@@ -93,25 +96,34 @@ def find_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerReque
 
 def person_customer(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest
                     ) -> tuple[Customer | None, Customer | None]:
-    """The person's ERP customer (handed over and erased with the person), and the customer a company's CNPJ made of
-    several of the store's customers (employees typing their employer's CNPJ), whose orders only the person's e-mail
-    tells apart (`customer_orders`).
+    """The person's ERP customer found by the request, as (a CPF's, the company's): at most one of the two.
 
-    A company's customer holds whoever bought last: it is the person's own, and the first of the two too, when it holds
-    the person's e-mail or phone; else it is someone else's, left as it is and not handed over (LGPD review: one
-    employee's request exported, then anonymised, the other's name, e-mail, phone and address, and erased her
-    orders). A CPF is one person's: a customer of it stays the person's whoever else the store bound to it (the same
-    person under two store records; a typo of it), as before."""
+    A CPF is one person's: its customer is the person's, handed over and erased with them, whoever else the store bound
+    to it (the same person under two store records; a typo of it). A company's CNPJ is typed by several of the store's
+    customers (employees), and its customer holds whoever bought last: its orders are the person's only as the platform
+    lists them or as they carry the person's e-mail (`customer_orders`), and the customer itself only when it holds the
+    person's contact (`company_is_theirs`; LGPD review: one employee's request exported, then anonymised, a
+    colleague's name, e-mail, phone and address, and erased her orders)."""
     customer = find_customer(uow, store, request)
-    if customer is None or customer.kind != TaxIdKind.CNPJ.value:
-        return customer, None
-    bound = set(uow.lgpd.store_customer_external_ids(store.id, customer.id))
-    # Found by the store's customer id, any other store customer bound to it is someone else; found by the document
-    # (the id unknown here, or not sent), one store customer bound is taken for the person (the store may have made
-    # the person a new customer record), two or more are several people.
-    if not (bound - {request.store_customer_id} and (request.store_customer_id in bound or len(bound) > 1)):
-        return customer, None
-    return (customer if request.holds_contact(customer.email, customer.phone) else None), customer
+    if customer is not None and customer.kind == TaxIdKind.CNPJ.value:
+        return None, customer
+    return customer, None
+
+
+def company_is_theirs(request: CustomerRequest, company: Customer, rows: list[tuple[Order, OrderBinding]]) -> bool:
+    """Whether a company's customer holds the person's data: the e-mail or phone of the request, or of one of the
+    person's own orders (`rows`: the e-mail changed since, the phone written otherwise)."""
+    emails = {e.lower() for e in (request.email, *(order.contact_email for order, _ in rows)) if e}
+    phones = {p for p in (_phone(request.phone), *(_phone(order.contact_phone) for order, _ in rows)) if p}
+    return bool((company.email and company.email.lower() in emails) or (_phone(company.phone) in phones))
+
+
+def _phone(value: object) -> str | None:
+    """A phone as digits without Brazil's country code: "+55 (11) 91111-2222" is "11911112222"."""
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if len(digits) in (12, 13) and digits.startswith("55"):
+        digits = digits[2:]
+    return digits or None
 
 
 def customer_orders(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None,
@@ -125,20 +137,33 @@ def customer_orders(uow: ConnectorUnitOfWork, store: Store, request: CustomerReq
     return uow.lgpd.orders_with_bindings(store.id, ids)
 
 
+def the_persons(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest
+                ) -> tuple[Customer | None, Customer | None, list[tuple[Order, OrderBinding]]]:
+    """The person's customer, the company's customer the request found when it is not theirs (None otherwise), and
+    the person's orders: what a request erases or hands over (`person_customer`, `company_is_theirs`)."""
+    customer, company = person_customer(uow, store, request)
+    rows = customer_orders(uow, store, request, customer, company)
+    if company is not None and company_is_theirs(request, company, rows):
+        return company, None, rows
+    return customer, company, rows
+
+
 def other_customers(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None,
                     rows: list[tuple[Order, OrderBinding]], shared: Customer | None = None
                     ) -> list[tuple[Customer, str | None]]:
     """Every other ERP customer the store's data made of this person, not only the one the store's customer is bound to
     now (a first order with a mistyped, valid CPF made a second one, with the name, e-mail, phone and address), each
     with why it is someone else's too (then it is not the person's to erase or to hand over), or None. A customer a
-    person linked by hand (a company) is not the person: left out. `shared`: the customer found for the person that
-    is someone else's too (`person_customer`), always among them."""
-    found: list[Customer] = [shared] if shared is not None and shared is not customer else []
+    person linked by hand (a company) is not the person: left out. `shared`: the company's customer the request found
+    that holds someone else's data (`the_persons`): first, kept."""
+    found: list[Customer] = []
     for order, _ in rows:
         if order.customer is not None and order.customer_link == CustomerLink.STORE \
-                and order.customer is not customer and order.customer not in found:
+                and order.customer is not customer and order.customer is not shared and order.customer not in found:
             found.append(order.customer)
-    return [(each, _shared(uow, store, request, each, rows)) for each in found]
+    kept = [(shared, f"cliente {shared.id} mantido: é de uma empresa e guarda os dados de outra pessoa")] \
+        if shared is not None else []
+    return kept + [(each, _shared(uow, store, request, each, rows)) for each in found]
 
 
 def _shared(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer,
