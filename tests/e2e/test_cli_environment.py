@@ -301,6 +301,10 @@ def test_a_first_step_that_creates_the_database_says_so(run, tmp_path):
     again = run("users", "add", "beto@loja.com.br", "--password", "outra senha bem longa", expect=0,
                 LOJASYNC_DATA_DIR=folder)
     assert "Banco novo" not in again
+    # The import rules are a first step too (settings review: on a new folder it said to connect a store first).
+    rules = run("import-rules", "set", "--payment-status", "authorized=Confirmado", expect=0,
+                LOJASYNC_DATA_DIR=str(tmp_path / "outros"))
+    assert "Banco novo criado em" in rules and "Regras de importação gravadas" in rules
 
 
 def test_a_run_by_status_from_a_day_begins_that_day_where_the_merchant_is(run, tmp_path):

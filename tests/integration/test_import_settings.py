@@ -24,7 +24,7 @@ from lojasync.sales.views import list_orders, show_order
 from lojasync.settings import Settings
 from lojasync.stock.products import UnknownSkuPolicy
 from lojasync.stock.views import list_products
-from tests.factories import make_store, order_payload
+from tests.factories import make_store, order_payload, ts
 
 
 def _set(app, **change):
@@ -116,6 +116,28 @@ def test_an_import_after_a_change_uses_the_new_table_and_remaps(app):
     _set(app, reset=frozenset({"status_rules"}))
     assert import_order(app.uow(), store_id, payload, app.policy()).outcome is Outcome.UPDATED
     assert _status(app) == "Em Aberto"
+
+
+def test_a_table_change_leaves_a_processed_order_as_it_is_and_unflagged(app):
+    """Review: after a change of the table, the full sync re-read the same payload of a processed order and flagged it
+    as changed by the store ("aqui seria Em Aberto ... cancele a NF-e"): the store had changed nothing. A processed
+    order keeps its status; the store's own changes are still flagged."""
+    from lojasync.sales.history import ProcessedBy
+
+    store_id = make_store(app)
+    _set(app, by_payment_status={"authorized": "Confirmado"})
+    payload = order_payload(payment_status="authorized")
+    number = import_order(app.uow(), store_id, payload, app.policy()).order_number
+    with app.uow() as uow:
+        uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+        uow.commit()
+    _set(app, reset=frozenset({"status_rules"}))
+    assert import_order(app.uow(), store_id, payload, app.policy()).outcome is Outcome.UNCHANGED
+    order = show_order(app.uow(), number)
+    assert (order["status"], order["needs_attention"]) == ("Confirmado", False)
+    # The store cancelling it is still the store's change, flagged.
+    cancelled = {**payload, "status": "cancelled", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, cancelled, app.policy()).outcome is Outcome.ATTENTION
 
 
 def test_an_import_after_a_change_uses_the_new_unknown_sku_rule(app):

@@ -81,10 +81,12 @@ def set_(
     if not (change.touches_status_rules() or unknown_sku is not None or reconcile_minutes is not None or resets):
         usage_error("Nada a mudar: informe --payment-status, --order-status, --default-status, --unknown-sku, "
              "--reconcile-minutes ou --reset (veja lojasync import-rules set --help).")
-    app_ = container()
+    # A new installation's rules are set before any store is connected, as its company and users are.
+    app_ = container(create=True)
     view = set_import_settings(app_.uow(), app_.import_defaults, change, _who())
     _print(view, fmt, "Regras de importação gravadas: valem a partir da próxima importação (uma sincronização "
-                      "completa reaplica a tabela de situações aos pedidos já importados).")
+                      "completa, lojasync sync --full, reaplica a tabela de situações aos pedidos já importados, menos "
+                      "aos já processados, que ficam como estão).")
 
 
 def _pairs(given: list[str] | None, option: str) -> dict[str, str]:

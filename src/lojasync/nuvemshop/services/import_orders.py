@@ -262,7 +262,13 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     same_lines = sale_lines(data.lines, by_variant) == sale_lines(order.lines, by_variant)
     # Erased (LGPD): nobody's data is taken again, nor compared (erasure blanked what the document does not need).
     free, held = order.store_details(data, ignore=PERSONAL_FIELDS if _redacted(binding) else ())
-    paid = order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED
+    # The store's own states as the binding kept them, another status here comes from the status table changed since:
+    # the store changed nothing, and a processed order keeps its status (review: a table change flagged every
+    # processed order at the next full sync as changed by the store, asking to cancel its NF-e).
+    by_the_table = (data.status != order.status and binding.store_status is not None
+                    and (binding.store_status, binding.store_payment_status)
+                    == (store_order.status, store_order.payment_status))
+    paid = not by_the_table and order.status is OrderStatus.OPEN and data.status is OrderStatus.CONFIRMED
     # The buyer's contact and note and the store's states are taken whatever else changed: no document holds them.
     taken = order.take_store_details(data, free)
     states = _store_state_changes(binding, store_order)
@@ -275,7 +281,7 @@ def _processed_order_changed(binding: OrderBinding, candidate: Candidate, actor:
     money_back = _money_given_back(binding, store_order) or (
         store_order.payment_status in MONEY_GIVEN_BACK
         and order.still_holds(data, held, store_order.status, store_order.payment_status))
-    same_sale = (same_lines and data.total == order.total and (data.status == order.status or paid)
+    same_sale = (same_lines and data.total == order.total and (data.status == order.status or paid or by_the_table)
                  and not money_back)
     if same_sale:
         # The same sale, a payment received later included (a boleto or a Pix paid after the NF-e): taken as it is;
