@@ -150,6 +150,14 @@ def test_series_numbering_and_environment(logged_in, app):
     assert answer.status_code == 303
     fields = company_fields(app.uow())
     assert (fields["series"], fields["next_number"]) == (2, 150)
+    assert "Numeração da NF-e gravada: série 2, próximo número 150." in logged_in.get("/configuracoes").text
+    # Another series with the number shown left as it was: the series resumes where it stopped (a number carried over
+    # would skip numbers), and the page says so (review: the new series started at 1, unsaid).
+    assert post(logged_in, "/configuracoes/numeracao", {"series": "3", "next_number": "150"}).status_code == 303
+    fields = company_fields(app.uow())
+    assert (fields["series"], fields["next_number"]) == (3, 1)
+    assert ("Numeração da NF-e gravada: série 3, próximo número 1 (a série 3 continua de onde parou; para começar de "
+            "outro número, informe-o e grave de novo).") in logged_in.get("/configuracoes").text
     bad = post(logged_in, "/configuracoes/numeracao", {"series": "dois", "next_number": "150"})
     assert bad.status_code == 422 and "Série deve ser um número inteiro: dois." in bad.text
     assert 'value="dois"' in bad.text

@@ -181,11 +181,19 @@ def set_numbering(request: Request, series: Annotated[str, Form()] = "",
     container = request.app.state.container
     try:
         given = {"series": _int(series, "Série"), "next_number": _int(next_number, "Próximo número")}
-        save_company(container.uow(), changed_only(company_fields(container.read_uow()), given))
+        data = changed_only(company_fields(container.read_uow()), given)
+        save_company(container.uow(), data)
     except LojasyncError as exc:
         return settings_view(request, 422, errors={"numbering": exc},
                              numbering={"series": series, "next_number": next_number})
-    flash(request, "Numeração da NF-e gravada.", "success")
+    now = company_fields(container.read_uow()) or {}
+    # Another series with the number shown left as it was resumes that series where it stopped (a number carried over
+    # would skip numbers, to be voided at SEFAZ): said, with how to choose another (review: the new series started at
+    # 1, unsaid, for a merchant continuing another ERP's numbering).
+    resumed = data.series is not None and data.next_number is None and now.get("next_number") != given["next_number"]
+    flash(request, f"Numeração da NF-e gravada: série {now.get('series')}, próximo número {now.get('next_number')}"
+                   + (f" (a série {now.get('series')} continua de onde parou; para começar de outro número, informe-o "
+                      "e grave de novo)." if resumed else "."), "success")
     return redirect(request, "/configuracoes#numeracao")
 
 
