@@ -140,6 +140,51 @@ def test_a_table_change_leaves_a_processed_order_as_it_is_and_unflagged(app):
     assert import_order(app.uow(), store_id, cancelled, app.policy()).outcome is Outcome.ATTENTION
 
 
+def _processed(app, store_id, payload):
+    from lojasync.sales.history import ProcessedBy
+
+    number = import_order(app.uow(), store_id, payload, app.policy()).order_number
+    with app.uow() as uow:
+        uow.orders.get(number).mark_processed(ProcessedBy.NFE)
+        uow.commit()
+    return number
+
+
+def test_the_table_is_applied_by_the_first_read_after_the_document_is_cancelled(app):
+    """Review of the fix above: stored as applied, the table's new status never reached the order once its NF-e was
+    cancelled."""
+    store_id = make_store(app)
+    _set(app, by_payment_status={"authorized": "Confirmado"})
+    payload = order_payload(payment_status="authorized")
+    number = _processed(app, store_id, payload)
+    _set(app, reset=frozenset({"status_rules"}))
+    assert import_order(app.uow(), store_id, payload, app.policy()).outcome is Outcome.UNCHANGED
+    with app.uow() as uow:
+        uow.orders.get(number).unmark_processed("NF-e 1")   # its NF-e cancelled
+        uow.commit()
+    import_order(app.uow(), store_id, payload, app.policy())   # the next full sync
+    assert show_order(app.uow(), number)["status"] == "Em Aberto"
+
+
+@pytest.mark.parametrize("then", ["a later version", "a rules change read again"])
+def test_a_store_cancellation_flagged_stays_flagged_whatever_is_read_next(app, then):
+    """Review of the fix above: the binding keeps the states of a change held back, so a flagged store cancellation,
+    read again (a later version with a note; the same payload after any rules change), was taken for the table's
+    difference and its flag withdrawn: the NF-e stood for a cancelled sale, nobody told."""
+    store_id = make_store(app)
+    payload = order_payload(payment_status="paid")
+    number = _processed(app, store_id, payload)
+    cancelled = {**payload, "status": "cancelled", "updated_at": ts(60)}
+    assert import_order(app.uow(), store_id, cancelled, app.policy()).outcome is Outcome.ATTENTION
+    if then == "a later version":
+        import_order(app.uow(), store_id, {**cancelled, "note": "estornem", "updated_at": ts(120)}, app.policy())
+    else:
+        _set(app, unknown_sku="unlinked")
+        import_order(app.uow(), store_id, cancelled, app.policy())
+    order = show_order(app.uow(), number)
+    assert order["needs_attention"] and "cancelado na loja" in order["attention_reason"]
+
+
 def test_an_import_after_a_change_uses_the_new_unknown_sku_rule(app):
     store_id = make_store(app)
     _set(app, unknown_sku="unlinked")
