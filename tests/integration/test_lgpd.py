@@ -958,3 +958,18 @@ def test_one_employees_erasure_leaves_a_colleagues_data_export(app, store_id):
     handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(joao, [1800000231])))
     assert _export(app, "r") is not None
     assert _export(app, "r")["customer"]["store_customer_ids"] == [str(MARIA["customer_id"])]
+
+
+def test_a_sole_proprietors_own_cnpj_customer_is_theirs(app, store_id):
+    """Review: a sole proprietor bought with their own CNPJ; their erasure with the platform's list of orders, their
+    store e-mail changed since, kept the customer whole; a request with no e-mail exported nothing of it."""
+    joao = {**JOAO, "doc": COMPANY_CNPJ}
+    numbers = imported(app, store_id, person_order(1800000301, joao))
+    company = order(app, numbers[1800000301]).customer_id
+    handle(app, store_id, add_event(app, store_id, "customers/data_request",
+                                    _request_body({**joao, "email": None, "phone": None}, [], "r")))
+    assert _export(app, "r")["customer"]["email"] == JOAO["email"]
+    body = _redact_body({**joao, "email": "joao.novo@example.com.br", "phone": None}, [1800000301])
+    handle(app, store_id, add_event(app, store_id, "customers/redact", body))
+    assert customer_by_id(app, company).email is None
+    assert_blank_order(order(app, numbers[1800000301]))
