@@ -228,7 +228,7 @@ def test_a_batch_by_status_names_the_nfe_an_earlier_run_generated_and_left_unsen
     assert code == 0, err
     words = " ".join(out.split())
     assert "1 NF-e gerada(s) de 1 pedido(s)." in words   # only the order without an NF-e
-    assert "1 NF-e de uma emissão anterior geradas e não autorizadas" in words
+    assert "1 NF-e de uma emissão anterior gerada e não autorizada (não foi emitida de novo; ninguém a transmite" in words
     assert f"Pedido {left}, NF-e nº {pending['number']} pendente: lojasync invoices approve {pending['id']}" in words
     code, out, err = lojasync("orders", "invoice", "--status", "em-aberto", "--no-approve", "--format", "json")
     rows = json.loads(out)

@@ -938,6 +938,21 @@ def test_a_company_customer_bound_now_to_one_employee_still_hides_the_others_ord
     assert order(app, numbers[1800000211]).contact_email == JOAO["email"]
 
 
+def test_a_company_customer_bound_to_the_requester_alone_but_holding_a_colleagues_data_stays(app, store_id):
+    """Review: João, then Maria, bought with the CNPJ, then Maria with her CPF (her store record moved): the company's
+    customer, bound to João alone, held Maria's data, and a request of João's without e-mail or phone handed it over and
+    erased it."""
+    joao, maria = ({**person, "doc": COMPANY_CNPJ} for person in (JOAO, MARIA))
+    numbers = imported(app, store_id, person_order(1800000321, joao))
+    numbers |= imported(app, store_id, person_order(1800000322, maria, updated_at=ts(60)))
+    numbers |= imported(app, store_id, person_order(1800000323, MARIA, updated_at=ts(120)))
+    anonymous = {**joao, "email": None, "phone": None}
+    handle(app, store_id, add_event(app, store_id, "customers/data_request", _request_body(anonymous, [], "r")))
+    assert MARIA["email"] not in json.dumps(_export(app, "r"), ensure_ascii=False)
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(anonymous, [])))
+    assert customer_by_id(app, order(app, numbers[1800000322]).customer_id).email == MARIA["email"]
+
+
 def test_a_request_naming_only_the_companys_cnpj_gets_nobody_elses_data(app, store_id):
     """Re-review: João's store profile has the company's CNPJ, and none of his orders is here: the CNPJ found the
     customer Maria's order made, and his request exported her data and erased her order."""
@@ -961,13 +976,14 @@ def test_one_employees_erasure_leaves_a_colleagues_data_export(app, store_id):
 
 
 def test_a_sole_proprietors_own_cnpj_customer_is_theirs(app, store_id):
-    """Review: a sole proprietor bought with their own CNPJ; their erasure with the platform's list of orders, their
-    store e-mail changed since, kept the customer whole; a request with no e-mail exported nothing of it."""
+    """Review: a sole proprietor bought with their own CNPJ; their requests, their store e-mail changed since or none
+    sent, exported nothing of the customer and kept it whole. The platform's list of their orders tells it is theirs
+    (the contact of their orders)."""
     joao = {**JOAO, "doc": COMPANY_CNPJ}
     numbers = imported(app, store_id, person_order(1800000301, joao))
     company = order(app, numbers[1800000301]).customer_id
     handle(app, store_id, add_event(app, store_id, "customers/data_request",
-                                    _request_body({**joao, "email": None, "phone": None}, [], "r")))
+                                    _request_body({**joao, "email": None, "phone": None}, [1800000301], "r")))
     assert _export(app, "r")["customer"]["email"] == JOAO["email"]
     body = _redact_body({**joao, "email": "joao.novo@example.com.br", "phone": None}, [1800000301])
     handle(app, store_id, add_event(app, store_id, "customers/redact", body))

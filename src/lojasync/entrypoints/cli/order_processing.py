@@ -305,8 +305,11 @@ def _print_unsent(invoices: list[InvoiceView]) -> None:
     before its summary; rejected), whose orders this run by status left out: nobody sends them by themselves."""
     if not invoices:
         return
-    console.print(f"[yellow]{formats.number(len(invoices))} NF-e de uma emissão anterior geradas e não autorizadas[/] "
-                  "(não foram emitidas de novo; ninguém as transmite sozinho):", highlight=False)
+    one = len(invoices) == 1   # "1 NF-e ... gerada e não autorizada (... ninguém a transmite)": the number agreeing
+    console.print(f"[yellow]{formats.number(len(invoices))} NF-e de uma emissão anterior "
+                  f"{'gerada e não autorizada' if one else 'geradas e não autorizadas'}[/] (não "
+                  f"{'foi emitida' if one else 'foram emitidas'} de novo; ninguém {'a' if one else 'as'} transmite "
+                  "sozinho):", highlight=False)
     for invoice in invoices[:AWAITING_SHOWN]:
         state = f"rejeitada ({invoice.rejection_code})" if invoice.status == "rejected" else "pendente"
         console.print(f"  Pedido {invoice.order_number}, NF-e nº {invoice.number} {state}: "

@@ -143,18 +143,12 @@ def the_persons(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest
     the person's orders: what a request erases or hands over (`person_customer`, `company_is_theirs`)."""
     customer, company = person_customer(uow, store, request)
     rows = customer_orders(uow, store, request, customer, company)
-    if company is not None and (company_is_theirs(request, company, rows)
-                                or _only_theirs(uow, store, request, company)):
+    # Whose data a company's customer holds is told by contact data alone: being bound to the person's store record
+    # says nothing of who bought last (bindings move with each order; review: a company customer bound to João alone,
+    # last updated by Maria's order, was handed to João and erased by his request).
+    if company is not None and company_is_theirs(request, company, rows):
         return company, None, rows
     return customer, company, rows
-
-
-def _only_theirs(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, company: Customer) -> bool:
-    """A company's customer bound to the person's store record alone, with no e-mail on one side to tell otherwise: the
-    person's (a sole proprietor's own CNPJ; review: their erasure, with no e-mail in the request, kept it whole)."""
-    bound = uow.lgpd.store_customer_external_ids(store.id, company.id)
-    return bool(request.store_customer_id) and bound == [request.store_customer_id] and not (
-        request.email and company.email)
 
 
 def other_customers(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None,
