@@ -164,7 +164,7 @@ def other_customers(uow: ConnectorUnitOfWork, store: Store, request: CustomerReq
         if order.customer is not None and order.customer_link == CustomerLink.STORE \
                 and order.customer is not customer and order.customer is not shared and order.customer not in found:
             found.append(order.customer)
-    kept = [(shared, f"cliente {shared.id} mantido: é de uma empresa e guarda os dados de outra pessoa")] \
+    kept = [(shared, f"cliente {shared.id} mantido: é de uma empresa (CNPJ) e não guarda os contatos desta pessoa")] \
         if shared is not None else []
     return kept + [(each, _shared(uow, store, request, each, rows)) for each in found]
 
