@@ -456,7 +456,8 @@ def test_company_show_with_a_key_that_does_not_open_the_certificate_is_not_ready
     # anyone with the database (operations review).
     (folder / "secret.key").write_text("\n", encoding="utf-8")
     empty = run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
-    assert "secret.key está vazia: não é uma chave do lojasync" in " ".join(empty.split())
+    # The terminal may fold the long path anywhere: compared without the folds.
+    assert "secret.keyestávazia:nãoéumachavedolojasync" in "".join(empty.split())
     assert "Pronta para emitir" not in empty
     (folder / "secret.key").unlink()
     gone = run("company", "show", expect=0, LOJASYNC_DATA_DIR=str(folder))
