@@ -40,7 +40,7 @@ from lojasync.fiscal.events import (
     InvoiceUnanswered,
 )
 from lojasync.fiscal.gateway import NUMBER_SPENT_AT_SEFAZ
-from lojasync.fiscal.payment_returned import PAYMENT_RETURNED, said_again, unsent_reason
+from lojasync.fiscal.payment_returned import PAYMENT_RETURNED, is_returned_reason, said_again, unsent_reason
 from lojasync.sales.history import Actor, Person, Who, actor_name
 from lojasync.shared.events import Aggregate
 from lojasync.shared.text import clean_text
@@ -78,8 +78,6 @@ def is_denial_reason(reason: str) -> bool:
 # authorisation), and once the deadline of a late one (168 h, cStat 155, where the UF accepts it), each with an
 # hour's margin. After both, SEFAZ accepts no cancellation of it.
 SEFAZ_CHECKS = (timedelta(hours=25), timedelta(hours=169))
-
-
 
 
 class InvoiceStatus(StrEnum):
@@ -241,8 +239,7 @@ class Invoice(Aggregate):
     def is_payment_returned_meanwhile_reason(self, reason: str) -> bool:
         """Whether `reason` is the store's refund while SEFAZ was asked about this NF-e, or before it was sent and then
         authorised: the reasons that ask to cancel it if the sale is off."""
-        first = reason.split(". ", 1)[0] + "."
-        return reason.startswith(PAYMENT_RETURNED) and (self._while_awaiting in first or self._before_sending in first)
+        return is_returned_reason(reason, self._while_awaiting, self._before_sending)
 
     @property
     def _before_sending(self) -> str:

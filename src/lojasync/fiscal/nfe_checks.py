@@ -64,9 +64,10 @@ def address_problems(address: FiscalAddress, who: str, *, zipcode_required: bool
     problems = []
     for field, label, value in (("street", "rua", address.street), ("district", "bairro", address.district),
                                 ("city", "município", address.municipality)):
-        if field not in reported and len(fmt.text(value, 60)) < 2:
+        written = fmt.text(value, 60)
+        if field not in reported and len(written) < 2:
             # One letter is given, not missing (review: "bairro não informado" of a bairro "A").
-            problems.append(f"{who}: {label} do endereço com menos de 2 caracteres" if fmt.text(value, 60)
+            problems.append(f"{who}: {label} do endereço com menos de 2 caracteres" if written
                             else f"{who}: {label} do endereço não informado(a)")
     uf = (address.uf or "").upper()
     code = fmt.digits(address.municipality_code)
@@ -115,8 +116,8 @@ def _recipient_problems(recipient: Recipient | None, address_reported: bool = Fa
         return ["Cliente: pedido sem cliente identificado (CPF/CNPJ): cadastre o CPF/CNPJ do cliente na loja ou "
                 "vincule um cliente"]
     problems = []
-    if len(fmt.text(recipient.name, 60)) < 2:
-        given = fmt.text(recipient.name, 60)
+    given = fmt.text(recipient.name, 60)
+    if len(given) < 2:
         missing = f"nome com menos de 2 letras: {FIX_IN_STORE}" if given else "nome não informado"
         problems.append(f"Cliente: {_missing_or_unwritable(recipient.name, missing, 'nome', shown=False)}")
     if not isinstance(parse_tax_id(recipient.tax_id), TaxId):

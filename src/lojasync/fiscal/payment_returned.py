@@ -33,6 +33,13 @@ def returned_words(reason: str, about: str) -> str | None:
     return words if found else None
 
 
+def is_returned_reason(reason: str, *endings: str) -> bool:
+    """Whether `reason` is one of those (`PAYMENT_RETURNED`) whose first sentence ends as one of `endings` says (which
+    names the document: " na loja antes da confirmação da venda simples 2.")."""
+    first = reason.split(". ", 1)[0] + "."
+    return reason.startswith(PAYMENT_RETURNED) and any(ending in first for ending in endings)
+
+
 def said_again(order, about: str, reworded: Callable[[str], str]) -> None:
     """The order's reasons about the document `about` begins, waiting while the money went back, said as
     `reworded(words)` now that it took effect (in their place, after the reasons already pending)."""

@@ -11,7 +11,7 @@ from enum import StrEnum
 from lojasync.fiscal.documents import DocumentKind, DocumentLine
 from lojasync.fiscal.errors import DocumentStateRefused
 from lojasync.fiscal.events import SaleCancelled, SaleConfirmed, SaleDiscarded, SaleGenerated
-from lojasync.fiscal.payment_returned import PAYMENT_RETURNED, said_again
+from lojasync.fiscal.payment_returned import PAYMENT_RETURNED, is_returned_reason, said_again
 from lojasync.sales.history import Who
 from lojasync.shared.events import Aggregate
 
@@ -105,8 +105,7 @@ class SimpleSale(Aggregate):
         # the refund said at its confirmation, which asked to cancel it if the sale was off.
         self._not_pending_any_more(order)
         before = self._before_confirming
-        order.withdraw_attention(lambda reason: reason.startswith(PAYMENT_RETURNED)
-                                 and before in reason.split(". ", 1)[0] + ".")
+        order.withdraw_attention(lambda reason: is_returned_reason(reason, before))
         if was_confirmed:
             self.record(SaleCancelled(order=order, actor=actor, document=self, sale_number=self.id,
                                       recorded_at=when))
