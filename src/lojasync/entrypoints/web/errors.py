@@ -31,7 +31,7 @@ from lojasync.entrypoints.web.auth import (
 )
 from lojasync.entrypoints.web.retry import retry_headers
 from lojasync.entrypoints.web.sections import section_of
-from lojasync.entrypoints.web.security_headers import PAGE_HEADERS
+from lojasync.entrypoints.web.security_headers import protective_headers
 from lojasync.entrypoints.web.templating import flash, redirect, render, write_flash
 from lojasync.entrypoints.web.validation_words import field_problem
 from lojasync.entrypoints.worker_words import with_worker_words
@@ -274,10 +274,10 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     # Starlette runs a catch-all handler outside every middleware: the protective headers `SecurityHeaders` adds to
-    # all other answers are set here (review: the 500s had none, and the API's one no Cache-Control).
+    # all other answers are added here, by the same rule (review: the 500s had none, and the API's one no
+    # Cache-Control); and no copy kept of the plain text one either.
     answer = _unexpected_answer(request, exc)
-    for name, value in PAGE_HEADERS.items():
-        answer.headers.setdefault(name, value)
+    answer.raw_headers = protective_headers(request.scope.get("path", ""), list(answer.raw_headers))
     answer.headers.setdefault("Cache-Control", "no-store")
     return answer
 

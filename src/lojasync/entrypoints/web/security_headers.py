@@ -38,6 +38,16 @@ _API_STATIC = ("/api/v1/docs/swagger-ui", "/api/v1/docs/favicon")
 _NO_STORE = (b"cache-control", b"no-store")
 
 
+def protective_headers(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` of an answer to `path` with the protective ones it lacks: `PAGE_HEADERS` (an HTML page's policy in
+    place of the frame rule alone), and no-store on the API's."""
+    defaults = _DEFAULTS + [_NO_STORE] if path.startswith(_API) and not path.startswith(_API_STATIC) else _DEFAULTS
+    present = {name.lower(): value for name, value in headers}
+    if present.get(b"content-type", b"").lower().startswith(_HTML):
+        defaults = [_HTML_POLICY if name == _HTML_POLICY[0] else (name, value) for name, value in defaults]
+    return headers + [(name, value) for name, value in defaults if name not in present]
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,18 +58,10 @@ class SecurityHeaders:
             return
 
         path = scope.get("path", "")
-        defaults = (_DEFAULTS + [_NO_STORE] if path.startswith(_API) and not path.startswith(_API_STATIC)
-                    else _DEFAULTS)
 
         async def with_headers(message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                present = {name.lower(): value for name, value in headers}
-                wanted = defaults
-                if present.get(b"content-type", b"").lower().startswith(_HTML):
-                    wanted = [_HTML_POLICY if name == _HTML_POLICY[0] else (name, value) for name, value in defaults]
-                headers += [(name, value) for name, value in wanted if name not in present]
-                message = {**message, "headers": headers}
+                message = {**message, "headers": protective_headers(path, list(message.get("headers", ())))}
             await send(message)
 
         await self.app(scope, receive, with_headers)
