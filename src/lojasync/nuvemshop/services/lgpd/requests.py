@@ -11,6 +11,7 @@ from lojasync.nuvemshop.model.webhook_events import WebhookEvent
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.sales.customers import Customer
 from lojasync.sales.orders import CustomerLink, Order, document_forms
+from lojasync.shared.phone import national_digits
 from lojasync.shared.tax_id import TaxIdKind, normalize_tax_id
 
 CPF_LENGTH = 11
@@ -119,11 +120,10 @@ def company_is_theirs(request: CustomerRequest, company: Customer, rows: list[tu
 
 
 def _phone(value: object) -> str | None:
-    """A phone as digits without Brazil's country code: "+55 (11) 91111-2222" is "11911112222"."""
-    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
-    if len(digits) in (12, 13) and digits.startswith("55"):
-        digits = digits[2:]
-    return digits or None
+    """A phone as its national digits ("+55 (11) 91111-2222" is "11911112222", as the NF-e reads it); one that is not
+    a Brazilian number, as its digits."""
+    text = str(value or "")
+    return national_digits(text) or "".join(ch for ch in text if ch.isdigit()) or None
 
 
 def customer_orders(uow: ConnectorUnitOfWork, store: Store, request: CustomerRequest, customer: Customer | None,
