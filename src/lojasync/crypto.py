@@ -87,6 +87,29 @@ def _fernet_key_bytes(secret: str) -> bytes | None:
     return raw if len(secret) == 44 and len(raw) == 32 else None
 
 
+# A passphrase is stretched with HKDF, which costs a guess nothing: only its own length keeps someone holding a copy of
+# the database from guessing it and opening the stores' tokens and the A1 certificate. A generated key
+# (`lojasync secrets new-key`, 44 characters) or a phrase of at least this many characters.
+MIN_PASSPHRASE_LENGTH = 32
+
+
+def new_key() -> str:
+    """A new key for LOJASYNC_SECRET_KEY: a Fernet key (32 random bytes), used as it is."""
+    return Fernet.generate_key().decode("ascii")
+
+
+def weak_key_warning(secret: str | None) -> str | None:
+    """What to tell the operator when LOJASYNC_SECRET_KEY is a short passphrase; None for a generated key, a long
+    phrase, or no key (the data folder's secret.key is always generated)."""
+    secret = (secret or "").strip()
+    if not secret or _fernet_key_bytes(secret) is not None or len(secret) >= MIN_PASSPHRASE_LENGTH:
+        return None
+    return (f"LOJASYNC_SECRET_KEY tem só {len(secret)} caracteres: quem tiver uma cópia do banco de dados pode "
+            "adivinhá-la e abrir os tokens das lojas e o certificado A1. Gere uma chave com `lojasync secrets new-key` "
+            "e troque a atual por ela (a atual em LOJASYNC_OLD_SECRET_KEYS, depois `lojasync secrets rotate`), ou use "
+            f"uma frase de pelo menos {MIN_PASSPHRASE_LENGTH} caracteres.")
+
+
 class SecretKeyUnreadable(LojasyncError):
     code = "secrets.key_unreadable"
     message_template = "A chave {path} {what}: não é uma chave do lojasync."

@@ -497,3 +497,21 @@ def test_the_error_log_is_rotated_private_and_never_another_users_file(tmp_path,
     with pytest.raises(OSError):
         logs.error_file_logger(someone_elses)
     assert logging.getLogger("lojasync.errors") is logger
+
+
+def test_secrets_new_key_prints_only_a_key_and_a_short_key_is_warned_about_at_start(run, tmp_path):
+    """review (operations): no way to make a key was shown, and a short LOJASYNC_SECRET_KEY went unsaid."""
+    from cryptography.fernet import Fernet
+
+    key = run("secrets", "new-key", expect=0).strip()
+    assert len(key) == 44 and Fernet(key.encode())   # the whole output is the key: `$(lojasync secrets new-key)`
+    folder = tmp_path / "dados"
+    from lojasync.bootstrap import bootstrap
+    from lojasync.settings import Settings
+
+    bootstrap(Settings(data_dir=folder)).close()
+    (folder / "queue.db").write_bytes(b"isto nao e uma fila " * 300)   # the worker stops right after its checks
+    output = run("worker", LOJASYNC_DATA_DIR=str(folder), LOJASYNC_SECRET_KEY="chave de teste")
+    assert "Atenção: LOJASYNC_SECRET_KEY tem só 14 caracteres" in output
+    output = run("worker", LOJASYNC_DATA_DIR=str(folder), LOJASYNC_SECRET_KEY=key)
+    assert "LOJASYNC_SECRET_KEY tem só" not in output and "está ilegível" in output

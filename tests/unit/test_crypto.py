@@ -117,3 +117,19 @@ def test_a_key_file_that_cannot_be_written_says_so_and_where(tmp_path, monkeypat
                                      "Nada foi cifrado com ela.")
     assert refused.value.resolution.startswith("Libere espaço")
     assert not list(tmp_path.iterdir())
+
+
+def test_a_short_passphrase_is_warned_about_and_a_generated_key_or_a_long_phrase_is_not():
+    """review (operations): LOJASYNC_SECRET_KEY had no minimum strength; HKDF stretches a passphrase at no cost to a
+    guess, so a short one let whoever copied the database open the tokens and the A1 certificate."""
+    from lojasync.crypto import MIN_PASSPHRASE_LENGTH, new_key, weak_key_warning
+
+    warning = weak_key_warning("  minhasenha  ")
+    assert warning is not None and warning.startswith("LOJASYNC_SECRET_KEY tem só 10 caracteres")
+    assert "lojasync secrets new-key" in warning and "lojasync secrets rotate" in warning
+    assert weak_key_warning("x" * MIN_PASSPHRASE_LENGTH) is None
+    assert weak_key_warning(None) is None and weak_key_warning("   ") is None
+    generated = new_key()
+    assert weak_key_warning(generated) is None and len(generated) == 44
+    assert generated != new_key()
+    assert TokenCipher(generated).decrypt(Fernet(generated.encode()).encrypt(TOKEN.encode()).decode()) == TOKEN

@@ -5,7 +5,7 @@ Both start something, so they may create the data folder (the other commands onl
 
 from __future__ import annotations
 
-from lojasync.entrypoints.cli.context import container, fail
+from lojasync.entrypoints.cli.context import console, container, fail
 
 
 def task_queue():
@@ -21,6 +21,15 @@ def require_shared_key() -> None:
     if shared and not settings.secret_key:
         fail("Com PostgreSQL ou Redis (vários processos ou máquinas), defina LOJASYNC_SECRET_KEY igual em "
              "todos: sem ela cada máquina geraria a sua e não conseguiria ler os tokens das lojas.")
+
+
+def warn_weak_key() -> None:
+    """A short LOJASYNC_SECRET_KEY still works (refusing it would stop a running installation): said at every start."""
+    from lojasync.crypto import weak_key_warning
+
+    warning = weak_key_warning(container(create=True).settings.secret_key)
+    if warning is not None:
+        console.print(f"Atenção: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 def queue_address(settings) -> str:

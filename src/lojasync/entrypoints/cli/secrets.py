@@ -14,6 +14,16 @@ from lojasync.nuvemshop.services.secrets import discard_unreadable_tokens, rotat
 app = typer.Typer(help="Chave que cifra os tokens das lojas e o certificado A1.", no_args_is_help=True)
 
 
+@app.command("new-key")
+def new_key_command() -> None:
+    """Gera uma chave nova para LOJASYNC_SECRET_KEY e a escreve (só ela) na saída."""
+    from lojasync.crypto import new_key
+
+    # Only the key on stdout, so that `export LOJASYNC_SECRET_KEY=$(lojasync secrets new-key)` works; nothing is
+    # changed here: the key counts once it is set (and, replacing one in use, after `secrets rotate`).
+    print(new_key())
+
+
 @app.command("rotate")
 @friendly_errors
 def rotate() -> None:

@@ -12,7 +12,7 @@ import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.os_errors import cannot_listen
-from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue
+from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue, warn_weak_key
 
 # Long enough for a request waiting on the inbox's commit to be answered; a second Ctrl+C stops at once.
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -40,6 +40,7 @@ def serve(
     app = container(create=True)  # serve may start a new data folder (the embedded setup)
     settings = app.settings
     require_shared_key()
+    warn_weak_key()
     for warning in setup_warnings(settings.nuvemshop_client_id, settings.nuvemshop_client_secret,
                                   settings.public_url):
         console.print(f"Atenção: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)

@@ -8,7 +8,7 @@ import typer
 
 from lojasync.entrypoints.cli.context import console, container, fail, friendly_errors
 from lojasync.entrypoints.cli.os_errors import cannot_listen
-from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue
+from lojasync.entrypoints.cli.runtime import queue_address, require_shared_key, task_queue, warn_weak_key
 
 QUEUE_WAIT_SECONDS = 120.0
 
@@ -24,6 +24,7 @@ def worker(
     from lojasync.observability.metrics import maybe_start_worker_metrics_server
 
     require_shared_key()
+    warn_weak_key()
     queue = task_queue()
     settings = container().settings
     where = queue_address(settings)
