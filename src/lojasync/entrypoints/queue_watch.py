@@ -4,11 +4,15 @@ after a bounded time, instead of a traceback from every worker thread at every p
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 
 from huey.api import Huey
+
+from lojasync.db.unit_of_work import sqlite_failure_words
+from lojasync.shared.os_words import in_portuguese
 
 log = logging.getLogger("lojasync.worker")
 
@@ -22,8 +26,37 @@ def queue_problem(huey: Huey) -> str | None:
     try:
         huey.pending_count()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable now"; its kind is reported
-        return f"{type(exc).__name__}: {str(exc)[:120]}"
+        return queue_words(exc)
     return None
+
+
+def queue_words(exc: BaseException) -> str:
+    """A queue failure in Portuguese: the Redis driver's and SQLite's messages are in English (review: the warning
+    quoted "Error 111 connecting to 127.0.0.1:1. Connection refused."); the kind stays, to be looked up."""
+    kind = type(exc).__name__
+    module = type(exc).__module__.split(".")[0]
+    if module == "redis":
+        from redis import exceptions
+
+        if isinstance(exc, exceptions.AuthenticationError):
+            words = "o Redis recusou a senha (confira LOJASYNC_REDIS_URL)"
+        elif isinstance(exc, exceptions.TimeoutError):
+            words = "o Redis não respondeu a tempo"
+        elif isinstance(exc, exceptions.ConnectionError):
+            cause = exc.__cause__ or exc.__context__
+            words = ("não foi possível conectar ao Redis"
+                     + (f": {in_portuguese(cause)}" if isinstance(cause, OSError) else ""))
+        elif isinstance(exc, exceptions.InvalidResponse):
+            words = "o que respondeu nesse endereço não é um Redis"
+        else:
+            words = "o Redis recusou o pedido"
+        return f"{words}; {kind}"
+    if isinstance(exc, sqlite3.Error):
+        found = sqlite_failure_words(str(exc))
+        return f"{found[0] if found else 'o arquivo da fila não pôde ser lido'}; {kind}"
+    if isinstance(exc, OSError):
+        return f"{in_portuguese(exc)}; {kind}"
+    return f"erro inesperado; {kind}"
 
 
 def wait_for_queue(huey: Huey, where: str, give_up_seconds: float, say: Callable[[str], None],
@@ -69,7 +102,7 @@ class QueueOutage(logging.Filter):
             return False
         error = record.exc_info[1] if record.exc_info else None
         limit = "" if self.give_up_seconds is None else f"; desistem após {self.give_up_seconds:.0f} s"
-        record.msg = (f"Fila inacessível em {self.where} ({type(error).__name__ if error else 'erro'}): os workers "
+        record.msg = (f"Fila inacessível em {self.where} ({queue_words(error) if error else 'erro'}): os workers "
                       f"tentam de novo com espera crescente{limit}.")
         record.args, record.exc_info, record.exc_text, record.levelno, record.levelname = (
             None, None, None, logging.WARNING, "WARNING")

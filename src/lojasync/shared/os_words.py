@@ -17,6 +17,11 @@ _WORDS = {
     errno.ENAMETOOLONG: "o nome é longo demais",
     errno.EADDRINUSE: "o endereço já está em uso",
     errno.EADDRNOTAVAIL: "o endereço não existe nesta máquina",
+    errno.ECONNREFUSED: "conexão recusada (nada escuta nessa porta)",
+    errno.ECONNRESET: "a conexão foi encerrada pelo outro lado",
+    errno.ETIMEDOUT: "tempo esgotado",
+    errno.EHOSTUNREACH: "máquina fora do alcance",
+    errno.ENETUNREACH: "rede fora do alcance",
 }
 
 
