@@ -75,7 +75,8 @@ def test_queue_errors_from_the_consumer_become_one_line_without_traceback(fake):
     (redis_errors.InvalidResponse("Protocol Error: b'HTTP/1.1 400 Bad Request'"),
      "o que respondeu nesse endereço não é um Redis; InvalidResponse"),
     (sqlite3.OperationalError("database or disk is full"), "disco cheio; OperationalError"),
-    (sqlite3.DatabaseError("file is not a database"), "o arquivo da fila não pôde ser lido; DatabaseError"),
+    (sqlite3.DatabaseError("file is not a database"), "o arquivo da fila está corrompido; DatabaseError"),
+    (sqlite3.OperationalError("locking protocol"), "o arquivo da fila não pôde ser lido; OperationalError"),
     (PermissionError(errno.EACCES, "Permission denied"), "sem permissão de acesso; PermissionError"),
     (RuntimeError("boom"), "erro inesperado; RuntimeError"),
 ])

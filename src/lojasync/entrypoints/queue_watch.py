@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from huey.api import Huey
 
-from lojasync.db.unit_of_work import sqlite_failure_words
 from lojasync.shared.os_words import in_portuguese
 
 log = logging.getLogger("lojasync.worker")
@@ -28,6 +27,16 @@ def queue_problem(huey: Huey) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable now"; its kind is reported
         return queue_words(exc)
     return None
+
+
+# What SQLite says of the queue's file, as the queue's (the database's own words, in db.unit_of_work, speak of the
+# database and its backups).
+_SQLITE_QUEUE_WORDS = (("database or disk is full", "disco cheio"),
+                       ("readonly database", "o arquivo da fila está somente para leitura"),
+                       ("disk I/O error", "erro de leitura ou gravação no disco"),
+                       ("malformed", "o arquivo da fila está corrompido"),
+                       ("not a database", "o arquivo da fila está corrompido"),
+                       ("unable to open", "não foi possível abrir o arquivo da fila"))
 
 
 def queue_words(exc: BaseException) -> str:
@@ -52,8 +61,9 @@ def queue_words(exc: BaseException) -> str:
             words = "o Redis recusou o pedido"
         return f"{words}; {kind}"
     if isinstance(exc, sqlite3.Error):
-        found = sqlite_failure_words(str(exc))
-        return f"{found[0] if found else 'o arquivo da fila não pôde ser lido'}; {kind}"
+        text = str(exc)
+        words = next((w for needle, w in _SQLITE_QUEUE_WORDS if needle in text), "o arquivo da fila não pôde ser lido")
+        return f"{words}; {kind}"
     if isinstance(exc, OSError):
         return f"{in_portuguese(exc)}; {kind}"
     return f"erro inesperado; {kind}"
