@@ -39,6 +39,7 @@ from lojasync.nuvemshop.db.unit_of_work import SqlConnectorUnitOfWork
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.import_settings import (
+    ORDERS_FROM,
     RECONCILE_MINUTES,
     STATUS_RULES,
     UNKNOWN_SKU,
@@ -193,11 +194,11 @@ class Container:
 
 def import_defaults(settings: Settings) -> ImportDefaults:
     fields = {STATUS_RULES: ("status_by_order_status", "status_by_payment_status", "default_status"),
-              UNKNOWN_SKU: ("unknown_sku",), RECONCILE_MINUTES: ("reconcile_minutes",)}
+              UNKNOWN_SKU: ("unknown_sku",), RECONCILE_MINUTES: ("reconcile_minutes",), ORDERS_FROM: ("orders_from",)}
     variables = {key: tuple(f"LOJASYNC_{name.upper()}" for name in names if name in settings.model_fields_set)
                  for key, names in fields.items()}
     return ImportDefaults(rules=settings.status_rules(), unknown_sku=settings.unknown_sku,
-                          reconcile_minutes=settings.reconcile_minutes,
+                          reconcile_minutes=settings.reconcile_minutes, orders_from=settings.orders_from,
                           variables={key: names for key, names in variables.items() if names})
 
 

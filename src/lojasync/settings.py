@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     default_status: OrderStatus = OrderStatus.OPEN
 
     unknown_sku: UnknownSkuPolicy = UnknownSkuPolicy.CREATE
+    # Orders the store created before this day (AAAA-MM-DD, where the merchant is) are not brought in; unset: every
+    # order, the store's whole history at the first sync.
+    orders_from: date | None = None
 
     # Due dates of receivables per payment method, added to (or overriding) the defaults, e.g.
     # {"credit_card": {"first_days": 30, "every_days": 30}, "boleto": {"first_days": 5}}.
@@ -123,6 +126,20 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # 0 or unset: no metrics port
     # The metrics port listens on this address only: loopback unless an internal network is chosen.
     metrics_host: str = "127.0.0.1"
+
+    @field_validator("orders_from", mode="before")
+    @classmethod
+    def _day_as_typed(cls, value):
+        # DD/MM/AAAA as Configurações and `import-rules set` take it; blank is unset (every order).
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            parts = text.split("/")
+            if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+                return f"{parts[2]}-{parts[1].zfill(2)}-{parts[0].zfill(2)}"
+            return text
+        return value
 
     @field_validator("secret_key", mode="after")
     @classmethod

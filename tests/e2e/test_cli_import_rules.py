@@ -76,3 +76,18 @@ def test_wrong_values_are_explained_in_portuguese_and_nothing_changes(app, lojas
     assert "--reset" in lojasync("import-rules", "set", "--reset", "tudo", expect=2).output
     assert app.import_settings().reconcile_minutes == 10     # this process has no variable: the default
     assert json.loads(lojasync("import-rules", "show", "--format", "json").output)["reconcile_minutes"]["value"] == 20
+
+
+def test_orders_from_is_set_shown_and_reset(app, lojasync):
+    done = lojasync("import-rules", "set", "--orders-from", "25/11/2026")
+    shown = " ".join(done.output.split())
+    assert "Pedidos importados: os criados na loja a partir de 25/11/2026 (configurado no lojasync" in shown
+    assert app.import_settings().orders_from.isoformat() == "2026-11-25"
+    as_json = json.loads(lojasync("import-rules", "show", "--format", "json").output)
+    assert as_json["orders_from"]["value"] == "2026-11-25" and as_json["orders_from"]["source"] == "lojasync"
+    refused = lojasync("import-rules", "set", "--orders-from", "amanhã", expect=1)
+    assert "a data inicial dos pedidos deve ser um dia (AAAA-MM-DD ou DD/MM/AAAA) ou todos" in " ".join(
+        refused.output.split())
+    lojasync("import-rules", "set", "--reset", "orders-from")
+    shown = " ".join(lojasync("import-rules", "show").output.split())
+    assert "Pedidos importados: todos, o histórico inteiro da loja (padrão)" in shown

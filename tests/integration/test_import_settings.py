@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from huey import MemoryHuey
@@ -24,7 +25,7 @@ from lojasync.sales.views import list_orders, show_order
 from lojasync.settings import Settings
 from lojasync.stock.products import UnknownSkuPolicy
 from lojasync.stock.views import list_products
-from tests.factories import make_store, order_payload, ts
+from tests.factories import cpf, make_store, order_payload, ts
 
 
 def _set(app, **change):
@@ -45,7 +46,7 @@ def _status(app) -> str:
 def test_without_anything_set_the_defaults_apply_and_say_so(app):
     view = show_import_settings(app.read_uow(), app.import_defaults)
     assert {key: s.label for key, s in view.sources.items()} == {
-        "status_rules": "padrão", "unknown_sku": "padrão", "reconcile_minutes": "padrão"}
+        "status_rules": "padrão", "unknown_sku": "padrão", "reconcile_minutes": "padrão", "orders_from": "padrão"}
     assert view.current.rules.map("open", "paid") is OrderStatus.CONFIRMED
     assert view.current.unknown_sku is UnknownSkuPolicy.CREATE and view.current.reconcile_minutes == 10
 
@@ -217,3 +218,55 @@ def test_import_defaults_name_only_the_variables_that_were_set():
     assert defaults.variables == {"status_rules": ("LOJASYNC_DEFAULT_STATUS",),
                                   "reconcile_minutes": ("LOJASYNC_RECONCILE_MINUTES",)}
     assert defaults.rules.default is OrderStatus.CONFIRMED and defaults.reconcile_minutes == 3
+
+
+def _order_created(app, order_id: int, created_at: str, **overrides) -> Outcome:
+    payload = order_payload(id=order_id, created_at=created_at, updated_at=overrides.pop("updated_at", created_at),
+                            **overrides)
+    return import_order(app.uow(), 1, payload, app.policy()).outcome
+
+
+def test_orders_created_before_the_first_day_are_not_brought_in_and_those_already_in_keep_being_updated(app):
+    """A store with years of history: the merchant brings in the orders from a day on (no order, customer or product
+    of the older ones is written); an older order already in the ERP is still kept in step with the store."""
+    make_store(app)
+    assert _order_created(app, 501, "2026-11-20T15:00:00+0000") is Outcome.CREATED   # before any data inicial
+    view = _set(app, orders_from="25/11/2026")
+    assert view.current.orders_from.isoformat() == "2026-11-25"
+    assert view.to_dict()["orders_from"]["value"] == "2026-11-25"
+    # Where the merchant is: 02:30 UTC on the 25th is 23:30 of the 24th in Brasília, 03:30 UTC is 00:30 of the 25th.
+    assert _order_created(app, 502, "2026-11-25T02:30:00+0000", identification=cpf("111444777")) is \
+        Outcome.BEFORE_START
+    assert _order_created(app, 503, "2026-11-25T03:30:00+0000") is Outcome.CREATED
+    assert _order_created(app, 501, "2026-11-20T15:00:00+0000", updated_at="2026-11-26T10:00:00+0000",
+                          payment_status="paid") is Outcome.UPDATED
+    orders = {o["store_order_id"]: o for o in list_orders(app.read_uow())}
+    assert set(orders) == {"501", "503"} and orders["501"]["status"] == "Confirmado"
+    with app.read_uow() as uow:
+        assert uow.customers.by_tax_id(cpf("111444777")) is None   # the older order's buyer is not brought in
+    # Moved back ("todos"): the next read brings it in.
+    _set(app, orders_from="todos")
+    assert show_import_settings(app.read_uow(), app.import_defaults).current.orders_from is None
+    assert _order_created(app, 502, "2026-11-25T02:30:00+0000", identification=cpf("111444777")) is Outcome.CREATED
+
+
+def test_the_first_day_is_checked_and_the_variable_sets_it_until_the_lojasync_has_its_own(app):
+    today = datetime.now(timezone.utc).astimezone(ZoneInfo("America/Sao_Paulo")).date()
+    with pytest.raises(ImportSettingsInvalid) as caught:
+        _set(app, orders_from=(today + timedelta(days=1)).strftime("%d/%m/%Y"))
+    assert "é depois de hoje" in caught.value.message
+    for typed in ("2026-13-01", "31/02/2026", "ontem", "1/12/26"):
+        with pytest.raises(ImportSettingsInvalid) as caught:
+            _set(app, orders_from=typed)
+        assert "a data inicial dos pedidos deve ser um dia (AAAA-MM-DD ou DD/MM/AAAA) ou todos" in caught.value.message
+    assert _set(app, orders_from=today.isoformat()).current.orders_from == today
+    env = _with_variables(app, orders_from="2026-01-15")
+    assert show_import_settings(env.read_uow(), env.import_defaults).current.orders_from == today   # the lojasync's
+    _set(app, reset=frozenset({"orders_from"}))
+    view = show_import_settings(env.read_uow(), env.import_defaults)
+    assert view.current.orders_from.isoformat() == "2026-01-15"
+    assert view.sources["orders_from"].label == "variável LOJASYNC_ORDERS_FROM"
+    # "todos" set in the lojasync sets the variable's day aside.
+    _set(app, orders_from="todos")
+    view = show_import_settings(env.read_uow(), env.import_defaults)
+    assert view.current.orders_from is None and view.sources["orders_from"].label == "configurado no lojasync"

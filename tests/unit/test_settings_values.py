@@ -41,3 +41,11 @@ def test_a_blank_secret_key_is_no_key(monkeypatch, blank):
     assert load_settings().secret_key is None
     monkeypatch.setenv("LOJASYNC_SECRET_KEY", "  uma frase secreta  ")
     assert load_settings().secret_key == "uma frase secreta"
+
+
+@pytest.mark.parametrize(("typed", "day"), [("2026-12-01", "2026-12-01"), ("01/12/2026", "2026-12-01"),
+                                            ("1/2/2026", "2026-02-01"), ("  ", None)])
+def test_the_first_day_of_the_orders_is_taken_as_the_pages_take_it(monkeypatch, typed, day):
+    monkeypatch.setenv("LOJASYNC_ORDERS_FROM", typed)
+    found = load_settings().orders_from
+    assert (found.isoformat() if found else None) == day

@@ -90,6 +90,29 @@ def test_the_interval_is_a_number_within_bounds(logged_in, app):
     assert app.import_settings().reconcile_minutes == 10
 
 
+def test_the_first_day_of_the_orders_is_a_date_and_empty_is_every_order(logged_in, app):
+    page = text_of(logged_in.get("/configuracoes").text)
+    assert "Hoje: todos, o histórico inteiro da loja" in page
+    answer = post(logged_in, "/configuracoes/data-inicial", {"orders_from": "2026-11-25"})
+    assert answer.status_code == 303 and answer.headers["location"].endswith("/configuracoes#data-inicial")
+    assert app.import_settings().orders_from.isoformat() == "2026-11-25"
+    page = logged_in.get("/configuracoes").text
+    assert "só os criados na loja a partir de 25/11/2026" in text_of(page)
+    assert "Data inicial dos pedidos gravada" in text_of(page)
+    field = page.split('id="campo-orders_from"')[1].split(">")[0]
+    assert 'value="2026-11-25"' in field and 'type="date"' in page.split('id="campo-orders_from"')[0][-200:] + field
+    wrong = post(logged_in, "/configuracoes/data-inicial", {"orders_from": "2999-01-01"})
+    assert wrong.status_code == 422
+    field = wrong.text.split('id="campo-orders_from"')[1].split("</div>")[0]
+    assert 'value="2999-01-01"' in field and "é depois de hoje" in field and 'aria-invalid="true"' in field
+    assert app.import_settings().orders_from.isoformat() == "2026-11-25"
+    assert post(logged_in, "/configuracoes/data-inicial", {"orders_from": ""}).status_code == 303
+    assert app.import_settings().orders_from is None
+    assert _current(app).sources["orders_from"].source == "lojasync"   # "todos", set here
+    assert post(logged_in, "/configuracoes/importacao/padrao", {"regra": "orders_from"}).status_code == 303
+    assert _current(app).sources["orders_from"].source == "default"
+
+
 def test_the_forms_need_the_csrf_token_and_a_login(logged_in, web, app):
     refused = logged_in.post("/configuracoes/conferencia", data={"reconcile_minutes": "5"})
     assert refused.status_code == 403

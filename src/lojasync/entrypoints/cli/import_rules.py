@@ -1,4 +1,5 @@
-"""`lojasync import-rules ...`: the status table, the unknown-SKU rule and the reconciliation interval, shown with
+"""`lojasync import-rules ...`: the status table, the unknown-SKU rule, the reconciliation interval and the first day
+of the orders brought in, shown with
 where each comes from and changed in the database (the same services as Configurações), without a restart."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_js
 from lojasync.nuvemshop.services.import_settings import (
     KEYS,
     ORDER_STATUSES,
+    ORDERS_FROM,
     PAYMENT_STATUSES,
     RECONCILE_MINUTES,
     STATUS_RULES,
@@ -26,7 +28,8 @@ from lojasync.nuvemshop.services.import_settings import (
     whole_minutes,
 )
 
-app = typer.Typer(help="Regras de importação: tabela de situações, SKU desconhecido e conferência periódica.",
+app = typer.Typer(help="Regras de importação: tabela de situações, SKU desconhecido, conferência periódica e data "
+                       "inicial dos pedidos.",
                   no_args_is_help=True)
 # The names a person types for --reset, with dashes as the other options.
 RESET_NAMES = {key.replace("_", "-"): key for key in KEYS}
@@ -58,10 +61,14 @@ def set_(
         help="create: cria o produto a partir do item; unlinked: deixa o item sem produto vinculado.")] = None,
     reconcile_minutes: Annotated[int | None, typer.Option(
         "--reconcile-minutes", metavar="N", help="Conferência periódica a cada N minutos (1 a 1440).")] = None,
+    orders_from: Annotated[str | None, typer.Option(
+        "--orders-from", metavar="DATA|todos",
+        help="Importa só os pedidos criados na loja a partir deste dia (AAAA-MM-DD ou DD/MM/AAAA); os já importados "
+             "continuam sendo atualizados. todos: o histórico inteiro.")] = None,
     reset: Annotated[list[str] | None, typer.Option(
         "--reset", metavar="REGRA",
-        help="Volta ao padrão (a variável LOJASYNC_…, se houver): status-rules, unknown-sku, reconcile-minutes ou "
-             "all. Repita para várias.")] = None,
+        help="Volta ao padrão (a variável LOJASYNC_…, se houver): status-rules, unknown-sku, reconcile-minutes, "
+             "orders-from ou all. Repita para várias.")] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Muda as regras no banco de dados: valem a partir da próxima importação, sem reiniciar o lojasync."""
@@ -72,21 +79,23 @@ def set_(
         elif name.strip().lower() in RESET_NAMES:
             resets.add(RESET_NAMES[name.strip().lower()])
         else:
-            usage_error(f"--reset {name}: use status-rules, unknown-sku, reconcile-minutes ou all.")
+            usage_error(f"--reset {name}: use status-rules, unknown-sku, reconcile-minutes, orders-from ou all.")
     change = ImportSettingsChange(
         by_order_status=_pairs(order_status, "--order-status"),
         by_payment_status=_pairs(payment_status, "--payment-status"),
         default_status=default_status, unknown_sku=unknown_sku, reconcile_minutes=reconcile_minutes,
-        reset=frozenset(resets))
-    if not (change.touches_status_rules() or unknown_sku is not None or reconcile_minutes is not None or resets):
+        orders_from=orders_from, reset=frozenset(resets))
+    if not (change.touches_status_rules() or unknown_sku is not None or reconcile_minutes is not None
+            or orders_from is not None or resets):
         usage_error("Nada a mudar: informe --payment-status, --order-status, --default-status, --unknown-sku, "
-             "--reconcile-minutes ou --reset (veja lojasync import-rules set --help).")
+                    "--reconcile-minutes, --orders-from ou --reset (veja lojasync import-rules set --help).")
     # A new installation's rules are set before any store is connected, as its company and users are.
     app_ = container(create=True)
     view = set_import_settings(app_.uow(), app_.import_defaults, change, _who())
     _print(view, fmt, "Regras de importação gravadas: valem a partir da próxima importação (uma sincronização "
                       "completa, lojasync sync --full, reaplica a tabela de situações aos pedidos já importados, menos "
-                      "aos já processados, que ficam como estão).")
+                      "aos já processados, que ficam como estão; com uma data inicial mais antiga, traz os pedidos "
+                      "anteriores que faltam).")
 
 
 def _pairs(given: list[str] | None, option: str) -> dict[str, str]:
@@ -132,3 +141,7 @@ def _print(view: ImportSettingsView, fmt: OutputFormat, done: str | None = None)
     minutes = whole_minutes(view.current.reconcile_minutes)
     console.print(f"[bold]Conferência periódica:[/] a cada {minutes} minuto(s) {origin(RECONCILE_MINUTES)}",
                   highlight=False)
+    first = view.current.orders_from
+    console.print("[bold]Pedidos importados:[/] " + (f"os criados na loja a partir de {formats.day(first)}"
+                                                     if first else "todos, o histórico inteiro da loja")
+                  + f" {origin(ORDERS_FROM)}", highlight=False)

@@ -148,6 +148,14 @@ def _import_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             if not _older(binding, candidate):
                 _recovered(uow, failures, candidate.order.id, binding.order, actor)
             results.append((ImportResult(candidate.order.id, Outcome.UNCHANGED, binding.order.id), None))
+        elif (binding is None or binding.order is None) and policy.before_start(candidate.order.created_at):
+            # Older than the orders the merchant chose to bring in: nothing is written (no order, no customer, no
+            # binding), so a data inicial moved back later brings it in at the next full sync. One already in the ERP
+            # is updated as any other: what the ERP holds stays in step with the store.
+            results.append((ImportResult(candidate.order.id, Outcome.BEFORE_START), None))
+            earlier = failures.pop(candidate.order.id, None)
+            if earlier is not None:   # read whole now, and not wanted: nothing left to retry
+                uow.failures.delete(earlier)
         elif binding is not None and binding.order is not None and binding.order.is_processed():
             # Set aside before resolving dependencies: a processed order must not touch customers
             # or products either.

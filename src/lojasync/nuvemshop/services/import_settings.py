@@ -1,5 +1,5 @@
-"""The import rules the operator changes without restarting: the status table, the unknown-SKU rule and the
-reconciliation interval (Configurações, `lojasync import-rules`).
+"""The import rules the operator changes without restarting: the status table, the unknown-SKU rule, the
+reconciliation interval and the day the store's orders are imported from (Configurações, `lojasync import-rules`).
 
 Precedence, per rule: a value set in the lojasync (table import_settings) wins over the LOJASYNC_* variable,
 which wins over the built-in default. "Voltar ao padrão" deletes the lojasync's value, so the variable (if the
@@ -10,28 +10,34 @@ whole (the form shows every status of the store, so nothing is merged behind the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import day_start, local_day
 from lojasync.shared.numbers import ascii_digits
 from lojasync.stock.products import UnknownSkuPolicy
 
 STATUS_RULES = "status_rules"
 UNKNOWN_SKU = "unknown_sku"
 RECONCILE_MINUTES = "reconcile_minutes"
-KEYS = (STATUS_RULES, UNKNOWN_SKU, RECONCILE_MINUTES)
+ORDERS_FROM = "orders_from"
+KEYS = (STATUS_RULES, UNKNOWN_SKU, RECONCILE_MINUTES, ORDERS_FROM)
 LABELS = {STATUS_RULES: "tabela de situações", UNKNOWN_SKU: "SKU desconhecido",
-          RECONCILE_MINUTES: "intervalo da conferência periódica"}
+          RECONCILE_MINUTES: "intervalo da conferência periódica", ORDERS_FROM: "data inicial dos pedidos"}
 # The variables that set each rule when the lojasync has no value of its own.
 VARIABLES = {
     STATUS_RULES: ("LOJASYNC_STATUS_BY_ORDER_STATUS", "LOJASYNC_STATUS_BY_PAYMENT_STATUS", "LOJASYNC_DEFAULT_STATUS"),
     UNKNOWN_SKU: ("LOJASYNC_UNKNOWN_SKU",),
     RECONCILE_MINUTES: ("LOJASYNC_RECONCILE_MINUTES",),
+    ORDERS_FROM: ("LOJASYNC_ORDERS_FROM",),
 }
+# Stored for "every order, whatever the variable says" (the variable's date set aside by the operator).
+ALL_ORDERS = "all"
+_ALL_WORDS = ("all", "todos", "todas", "tudo")
 
 # What Nuvemshop sends in `status` and `payment_status` (the values the table may map), as a person reads them.
 ORDER_STATUSES = {"open": "aberto", "closed": "concluído (closed)", "cancelled": "cancelado"}
@@ -59,7 +65,8 @@ class ImportSettingsInvalid(LojasyncError):
     message_template = "Regras de importação não gravadas: {problems}."
     resolution_template = ("Corrija o que foi indicado e grave de novo (nada foi gravado): a situação no ERP é Em "
                            "Aberto, Confirmado ou Cancelado; o SKU desconhecido é create ou unlinked; a conferência "
-                           f"periódica vai de {MIN_MINUTES} a {MAX_MINUTES} minutos.")
+                           f"periódica vai de {MIN_MINUTES} a {MAX_MINUTES} minutos; a data inicial dos pedidos é um "
+                           "dia até hoje (AAAA-MM-DD ou DD/MM/AAAA), ou todos.")
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(problems="; ".join(problems))
@@ -73,6 +80,7 @@ class ImportDefaults:
     rules: StatusRules = field(default_factory=default_status_rules)
     unknown_sku: UnknownSkuPolicy = UnknownSkuPolicy.CREATE
     reconcile_minutes: float = 10.0
+    orders_from: date | None = None
     # Per rule, the variables that were set (none: the built-in default).
     variables: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -84,9 +92,13 @@ class ImportSettings:
     rules: StatusRules
     unknown_sku: UnknownSkuPolicy
     reconcile_minutes: float
+    # Orders the store created before this day (where the merchant is) are not brought in; those already in the ERP
+    # keep being updated. None: every order.
+    orders_from: date | None = None
 
     def policy(self) -> ImportPolicy:
-        return ImportPolicy(rules=self.rules, unknown_sku=self.unknown_sku)
+        return ImportPolicy(rules=self.rules, unknown_sku=self.unknown_sku,
+                            orders_from=day_start(self.orders_from) if self.orders_from else None)
 
     @property
     def reconcile_every(self) -> timedelta:
@@ -115,6 +127,7 @@ class ImportSettingsView:
                            "default": rules.default.value},
             UNKNOWN_SKU: self.current.unknown_sku.value,
             RECONCILE_MINUTES: whole_minutes(self.current.reconcile_minutes),
+            ORDERS_FROM: self.current.orders_from.isoformat() if self.current.orders_from else None,
         }
         return {key: {"value": values[key], "source": s.source, "source_label": s.label,
                       "updated_at": s.updated_at.isoformat() if s.updated_at else None, "updated_by": s.updated_by}
@@ -130,6 +143,7 @@ class ImportSettingsChange:
     default_status: str | None = None
     unknown_sku: str | None = None
     reconcile_minutes: str | int | float | None = None
+    orders_from: str | None = None          # a day (AAAA-MM-DD or DD/MM/AAAA), or "todos"
     reset: frozenset[str] = frozenset()     # rules going back to the variable or the default
 
     def touches_status_rules(self) -> bool:
@@ -175,6 +189,16 @@ def set_import_settings(uow: ConnectorUnitOfWork, defaults: ImportDefaults, chan
                                 f"{MAX_MINUTES} (recebido: {change.reconcile_minutes!r})")
             else:
                 writes[RECONCILE_MINUTES] = minutes
+        if change.orders_from is not None:
+            day = parse_orders_from(change.orders_from)
+            if day is None:
+                problems.append(f"a data inicial dos pedidos deve ser um dia (AAAA-MM-DD ou DD/MM/AAAA) ou todos "
+                                f"(recebido: {change.orders_from!r})")
+            elif day != ALL_ORDERS and day > local_day(now):
+                problems.append(f"a data inicial dos pedidos ({day.strftime('%d/%m/%Y')}) é depois de hoje: os "
+                                "pedidos feitos até lá não seriam importados")
+            else:
+                writes[ORDERS_FROM] = day if day == ALL_ORDERS else day.isoformat()
         for key in change.reset & set(writes):
             problems.append(f"{LABELS[key]}: escolha entre mudar e voltar ao padrão")
         if problems:
@@ -192,6 +216,20 @@ def set_import_settings(uow: ConnectorUnitOfWork, defaults: ImportDefaults, chan
 def whole_minutes(minutes: float) -> int | float:
     """10.0 (a variable read as a number) shown as 10; 0.5 stays."""
     return int(minutes) if float(minutes).is_integer() else minutes
+
+
+def parse_orders_from(text: str) -> date | str | None:
+    """The day typed (2026-12-01, 01/12/2026), or ALL_ORDERS for "todos"; None when it is neither."""
+    words = (text or "").strip()
+    if words.casefold() in _ALL_WORDS:
+        return ALL_ORDERS
+    try:
+        if "/" in words:
+            day, month, year = words.split("/")
+            return date(int(year), int(month), int(day)) if len(year) == 4 else None
+        return date.fromisoformat(words) if len(words) == 10 else None
+    except ValueError:
+        return None
 
 
 def parse_status(text: str | None) -> OrderStatus | None:
@@ -272,14 +310,19 @@ def _stored(stored: dict[str, Any], key: str):
             return UnknownSkuPolicy(value)
         except ValueError:
             return None
+    if key == ORDERS_FROM:
+        # ALL_ORDERS, or a day; anything else (a row edited by hand into nonsense): the variable or the default.
+        return parse_orders_from(value) if isinstance(value, str) and "/" not in value else None
     return _minutes(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
 
 
 def _resolve(stored: dict[str, Any], defaults: ImportDefaults) -> ImportSettings:
-    rules, sku, minutes = (_stored(stored, key) for key in KEYS)
+    rules, sku, minutes, orders_from = (_stored(stored, key) for key in KEYS)
     return ImportSettings(rules=rules if rules is not None else defaults.rules,
                           unknown_sku=sku if sku is not None else defaults.unknown_sku,
-                          reconcile_minutes=minutes if minutes is not None else defaults.reconcile_minutes)
+                          reconcile_minutes=minutes if minutes is not None else defaults.reconcile_minutes,
+                          orders_from=(defaults.orders_from if orders_from is None else
+                                       None if orders_from == ALL_ORDERS else orders_from))
 
 
 def _sources(rows: dict, defaults: ImportDefaults) -> dict[str, SettingSource]:

@@ -15,6 +15,7 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"      # same or older version than the one imported: skipped
     ATTENTION = "attention"      # processed order changed in the store: recorded and flagged, not applied
     FAILED = "failed"
+    BEFORE_START = "before_start"  # created in the store before the import rules' first day: not brought in
 
 
 OUTCOME_LABELS = {
@@ -23,6 +24,7 @@ OUTCOME_LABELS = {
     Outcome.UNCHANGED: "sem mudança",
     Outcome.ATTENTION: "precisam de atenção",
     Outcome.FAILED: "com erro",
+    Outcome.BEFORE_START: "anteriores à data inicial (não importados)",
 }
 
 

@@ -1,6 +1,7 @@
-"""Configurações → Situação dos pedidos and Importação: the status table, the unknown-SKU rule and the
-reconciliation interval, changed here (the services of `lojasync import-rules`) and in force from the next import
-or housekeeping round, without a restart. Each can go back to the LOJASYNC_* variable or the default."""
+"""Configurações → Situação dos pedidos and Importação: the status table, the unknown-SKU rule, the
+reconciliation interval and the first day of the orders brought in, changed here (the services of `lojasync
+import-rules`) and in force from the next import or housekeeping round, without a restart. Each can go back to the
+LOJASYNC_* variable or the default."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from lojasync.entrypoints.web.templating import flash, redirect
 from lojasync.nuvemshop.services.import_settings import (
     KEYS,
     LABELS,
+    ORDERS_FROM,
     RECONCILE_MINUTES,
     STATUS_RULES,
     UNKNOWN_SKU,
@@ -26,8 +28,10 @@ from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(dependencies=[Depends(page_user)])
 
-ANCHORS = {STATUS_RULES: "situacoes", UNKNOWN_SKU: "sku-desconhecido", RECONCILE_MINUTES: "conferencia"}
-ERROR_KEYS = {STATUS_RULES: "import_status", UNKNOWN_SKU: "import_sku", RECONCILE_MINUTES: "import_reconcile"}
+ANCHORS = {STATUS_RULES: "situacoes", UNKNOWN_SKU: "sku-desconhecido", RECONCILE_MINUTES: "conferencia",
+           ORDERS_FROM: "data-inicial"}
+ERROR_KEYS = {STATUS_RULES: "import_status", UNKNOWN_SKU: "import_sku", RECONCILE_MINUTES: "import_reconcile",
+              ORDERS_FROM: "import_orders_from"}
 
 
 def _save(request: Request, key: str, change: ImportSettingsChange, email: str, done: str,
@@ -66,6 +70,15 @@ def set_reconcile_minutes(request: Request, user: PageUser,
     return _save(request, RECONCILE_MINUTES, ImportSettingsChange(reconcile_minutes=reconcile_minutes), user.email,
                  "Intervalo da conferência periódica gravado: vale a partir da próxima rodada do worker.",
                  typed={"reconcile_minutes": reconcile_minutes})
+
+
+@router.post("/configuracoes/data-inicial", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def set_orders_from(request: Request, user: PageUser, orders_from: Annotated[str, Form()] = "") -> Response:
+    """The date field left empty: every order (the store's whole history)."""
+    return _save(request, ORDERS_FROM, ImportSettingsChange(orders_from=orders_from.strip() or "todos"), user.email,
+                 "Data inicial dos pedidos gravada: vale a partir da próxima importação (com uma data mais antiga, uma "
+                 "sincronização completa traz os pedidos anteriores que faltam).",
+                 typed={"orders_from": orders_from})
 
 
 @router.post("/configuracoes/importacao/padrao", include_in_schema=False, dependencies=[Depends(csrf_protect)])
