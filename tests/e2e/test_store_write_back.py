@@ -324,3 +324,37 @@ def test_store_push_over_a_key_that_no_longer_opens_the_token_exits_1(lojasync, 
         connection.execute(text("UPDATE nuvemshop_stores SET access_token = 'gAAAAAgarbage'"))
     said = " ".join(lojasync("store", "push", expect=1).split())
     assert "a chave mudou" in said and "o worker tenta de novo sozinho" not in said
+
+
+def test_a_sync_that_reads_the_store_again_ends_a_suspension_and_the_push_goes(lojasync, store):
+    """review (batch and write-back): after the store's suspension ended, a sync by hand read it whole and `store push`
+    still refused it as suspended, with nothing to do but wait for the worker's recheck or `store enable`."""
+    order = next(o for o in synced(lojasync, store) if o["lines"] and all(line["sku"] for line in o["lines"]))
+    lojasync("stock", "count", sorted(sold_in(order))[0], "--quantity", "50")
+    store.simulator.suspend(store.store_id)
+    assert "suspens" in lojasync("store", "push", expect=1)
+    assert "a loja está suspensa" in lojasync("store", "push", expect=1)   # paused: the push no longer tries
+    store.simulator.resume(store.store_id)
+    lojasync("sync")
+    lojasync("store", "push")
+    assert json.loads(lojasync("store", "updates", "--format", "json")) == []
+    assert "Uma sincronização leu a loja inteira: suspensão encerrada." in lojasync("store", "log", "--format", "json")
+
+
+def test_the_json_list_of_updates_says_on_stderr_what_it_leaves_out(lojasync, store, monkeypatch):
+    """review: `store updates --format json` gave 200 rows of 311, and nothing told the script more were waiting."""
+    from typer.testing import CliRunner
+
+    from lojasync.entrypoints.cli.app import app as cli
+    from lojasync.nuvemshop.services import store_updates
+
+    skus = sorted({line["sku"] for o in synced(lojasync, store) for line in o["lines"] if line["sku"]})[:3]
+    for sku in skus:
+        lojasync("stock", "count", sku, "--quantity", "7")
+    # The repository's cap (200) made 1, so that three updates are more than the list holds.
+    listed = store_updates.list_store_updates
+    monkeypatch.setattr("lojasync.entrypoints.cli.store_updates.list_store_updates",
+                        lambda *a, **k: listed(*a, **k)[:1])
+    result = CliRunner().invoke(cli, ["store", "updates", "--format", "json"])
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == 1
+    assert "Atenção: Mostrando 1 de 3" in " ".join(result.stderr.split())

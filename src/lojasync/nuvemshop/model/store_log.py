@@ -125,7 +125,9 @@ _TEXTS: dict[StoreLogType, Callable[[Mapping[str, Any]], str]] = {
                                            "reativação; pedidos serão conferidos ao reativar."),
     StoreLogType.APP_RESUMED: lambda p: (
         "A API da loja voltou a responder: suspensão encerrada; conferindo os pedidos do período."
-        if p.get("by") == "api" else "App reativado: conferindo os pedidos do período suspenso."),
+        if p.get("by") == "api" else
+        "Uma sincronização leu a loja inteira: suspensão encerrada." if p.get("by") == "sync" else
+        "App reativado: conferindo os pedidos do período suspenso."),
     StoreLogType.STORE_DISABLED: lambda p: "Loja desativada pelo operador: nada mais é importado dela.",
     StoreLogType.STORE_ENABLED: lambda p: "Loja reativada pelo operador.",
     StoreLogType.NEEDS_ATTENTION: lambda p: (

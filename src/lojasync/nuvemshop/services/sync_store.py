@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.model.store_log import StoreLogType
 from lojasync.nuvemshop.order_listing import changed_since, listed_on, pages_apart, pages_shifted_back, payments
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
@@ -151,6 +152,11 @@ def _finish_run(uow: ConnectorUnitOfWork, store_id: int, finished: datetime) -> 
         store.run_started_at = store.run_since = store.run_next_page = None
         store.last_sync_at = finished
         store.clear_attention()  # whatever stopped it before is over
+        if store.paused:
+            # The store answered every page: a suspension that paused it is over (review: after `resume`, a sync by
+            # hand read the store, and `store push` still refused it as suspended until the worker's recheck).
+            store.paused = False
+            uow.store_log.record(store.id, StoreLogType.APP_RESUMED, Actor.SYSTEM.value, {"by": "sync"})
         uow.commit()
 
 
