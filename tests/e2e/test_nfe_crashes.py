@@ -196,6 +196,30 @@ def test_an_approval_killed_while_sefaz_answers_is_settled_by_asking_sefaz_never
     assert output_of(approving) == ""   # killed before it printed anything (no half-told story)
 
 
+def test_ctrl_c_while_sefaz_answers_an_approval_waits_for_the_answer_and_records_it(app, shop, sefaz, lojasync):
+    """review (CLI): Ctrl+C during `invoices approve` printed "Interrompido." and left the NF-e SEFAZ had authorised
+    "aguardando SEFAZ" for five minutes, stock and receivables unmoved, as `orders invoice` does not."""
+    import signal
+
+    (number,) = shop.paid_orders(1)
+    (pending,) = json.loads(lojasync("orders", "invoice", str(number), "--no-approve", "--format", "json"))
+    before = stock(lojasync)
+    sefaz.switches(delay=3)
+    approving = shop.processes.start("invoices", "approve", str(pending["id"]))
+    wait_until(lambda: sefaz.stats()["nfe_conhecidas"] == 1, timeout=60)
+    approving.send_signal(signal.SIGINT)   # the person's Ctrl+C while the answer is on its way
+    approving.wait(timeout=60)
+    said = output_of(approving)
+    assert approving.returncode == 130, said
+    assert "Interrompido: aguardando a resposta da SEFAZ para registrá-la" in said, said
+    assert "NF-e autorizada: estoque baixado e contas a receber criadas." in said, said
+    assert "Traceback" not in said
+    assert invoice(lojasync, pending["id"])["status"] == "authorised"
+    assert {sku: before[sku] - quantity for sku, quantity in stock(lojasync).items()} == SOLD
+    assert sum(Decimal(r["amount"]) for r in receivables(lojasync, number)) == TOTAL
+    assert (sefaz.calls("NFeAutorizacao4"), sefaz.calls("NFeConsultaProtocolo4")) == (1, 0)
+
+
 def test_a_worker_killed_while_settling_an_nfe_and_restarted_sends_it_once(app, shop, sefaz, lojasync):
     """Settling NF-e left "aguardando SEFAZ" is the worker's (its housekeeping, on start and every minute);
     generating and transmitting run in the process that asked (CLI, page, API)."""

@@ -119,6 +119,22 @@ def test_approving_or_cancelling_with_no_certificate_installed_says_so(app, comp
     assert show_invoice(app.uow(), authorised.id).status == "authorised"
 
 
+def test_an_nfe_generated_before_the_certificate_expired_is_not_sent_after_it(app, company, sefaz, simulator):
+    """CLI review: a pending NF-e approved after the certificate expired went to SEFAZ, came back "Rejeição 291" and
+    the advice spoke of the company's, product's or buyer's data; `orders invoice` refused the same case here."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.fiscal.certificate_errors import CertificateExpired
+
+    install_test_certificate(app.uow(), app.cipher, now=datetime.now(timezone.utc) - timedelta(days=364))  # 1 day left
+    pending = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000073))
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    with pytest.raises(CertificateExpired) as refused:
+        approve_invoice(app.uow(), app.cipher, sefaz, pending.id, now=lambda: later)
+    assert "venceu em" in refused.value.message and "Renove o certificado" in refused.value.resolution
+    assert show_invoice(app.uow(), pending.id).status == "pending" and simulator.simulator.state.counts() == (0, 0)
+
+
 def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, company, sefaz, simulator):
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000002))
     simulator.simulator.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")

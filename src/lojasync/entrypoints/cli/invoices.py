@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import (
+    INTERRUPTED,
     console,
     container,
     err_console,
@@ -39,6 +40,7 @@ from lojasync.entrypoints.cli.output import (
     write_whole,
 )
 from lojasync.entrypoints.cli.receivables import print_refund_check_hint
+from lojasync.entrypoints.cli.to_the_end import run_to_the_end
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.entrypoints.worker_words import NO_WORKER_ALONE, no_worker_words, with_worker_words
@@ -47,7 +49,7 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, withdraw_cancellation
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
-from lojasync.fiscal.services.invoices import approve_invoice
+from lojasync.fiscal.services.invoices import MINUTE, SENDING_WINDOW, approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
 from lojasync.fiscal.services.views import InvoiceView, list_invoices, page_of_invoices, show_invoice
 from lojasync.fiscal.services.worker_work import left_to_worker
@@ -176,8 +178,22 @@ def show(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None
 def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Transmite a NF-e à SEFAZ e espera a resposta; autorizada, baixa o estoque e cria as contas a receber."""
     app_ = container()
-    invoice, changed = approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id,
-                                       terminal_person())
+    (invoice, changed), interrupted = run_to_the_end(
+        lambda: approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, terminal_person()),
+        "aguardando a resposta da SEFAZ para registrá-la (até o tempo limite da SEFAZ); Ctrl+C de novo deixa de "
+        "esperar.",
+        f"a NF-e fica aguardando a SEFAZ: o worker a consulta pela chave, sem reenviar; no terminal, lojasync invoices "
+        f"approve {invoice_id} {SENDING_WINDOW // MINUTE} minutos depois do envio.")
+    try:
+        _say_approved(app_, invoice, changed, fmt)
+    except typer.Exit:
+        if not interrupted:
+            raise
+    if interrupted:
+        raise typer.Exit(INTERRUPTED)
+
+
+def _say_approved(app_, invoice: InvoiceView, changed: bool, fmt: OutputFormat) -> None:
     if changed and invoice.status == "authorised":
         push_soon(app_, quiet=True)
     if fmt is OutputFormat.JSON:

@@ -485,12 +485,17 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
             raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
         _seal(invoice, company, order, inputs, box, actor, moment, because)
         invoice.built_anew(order)
+    certificate = certificate_for(company, box)
+    if not ask_first:
+        # Generated while the certificate was valid, sent after it expired: SEFAZ refuses the signature (291), whose
+        # rejection's advice speaks of the data (review); refused here, nothing sent. A query by key still goes.
+        certificate.ensure_valid(moment)
     invoice.sending(moment)
     deadline = time.monotonic() + sefaz.transmission_time.total_seconds()  # from now, when sent_at is set
     # The NF-e's own UF (its key's cUF) and environment, whatever the company says now: it was numbered and
     # built for them, and another UF's authoriser refuses it, or a query by its key, with 226.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, invoice.access_key[:2],
-                  invoice.environment, certificate_for(company, box), invoice.number, deadline, invoice.attempts,
+                  invoice.environment, certificate, invoice.number, deadline, invoice.attempts,
                   drift, invoice.sefaz_receipt if ask_first else None)
 
 
