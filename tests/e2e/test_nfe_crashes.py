@@ -220,6 +220,26 @@ def test_ctrl_c_while_sefaz_answers_an_approval_waits_for_the_answer_and_records
     assert (sefaz.calls("NFeAutorizacao4"), sefaz.calls("NFeConsultaProtocolo4")) == (1, 0)
 
 
+def test_ctrl_c_while_sefaz_answers_a_cancellation_waits_for_the_answer_and_records_it(app, shop, sefaz, lojasync):
+    """As for an approval (above): the cancellation SEFAZ registered is recorded here, stock and receivables back."""
+    import signal
+
+    (number,) = shop.paid_orders(1)
+    before = stock(lojasync)
+    (authorised,) = json.loads(lojasync("orders", "invoice", str(number), "--format", "json"))
+    sefaz.switches(delay=3)
+    cancelling = shop.processes.start("invoices", "cancel", str(authorised["id"]), "--reason", CANCEL_REASON)
+    wait_until(lambda: sefaz.stats()["nfe_canceladas"] == 1, timeout=60)
+    cancelling.send_signal(signal.SIGINT)
+    cancelling.wait(timeout=60)
+    said = output_of(cancelling)
+    assert cancelling.returncode == 130, said
+    assert "Interrompido: aguardando a resposta da SEFAZ ao cancelamento para registrá-la" in said, said
+    assert invoice(lojasync, authorised["id"])["status"] == "cancelled"
+    assert stock(lojasync) == before
+    assert {r["status"] for r in receivables(lojasync, number)} == {"cancelled"}
+
+
 def test_a_worker_killed_while_settling_an_nfe_and_restarted_sends_it_once(app, shop, sefaz, lojasync):
     """Settling NF-e left "aguardando SEFAZ" is the worker's (its housekeeping, on start and every minute);
     generating and transmitting run in the process that asked (CLI, page, API)."""

@@ -231,15 +231,22 @@ def cancel(
 ) -> None:
     """Cancela a NF-e na SEFAZ (devolve o estoque e cancela as contas a receber); uma pendente é descartada."""
     app_ = container()
+    interrupted = False
     try:
-        invoice, changed = cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
-                                          terminal_person())
+        (invoice, changed), interrupted = run_to_the_end(
+            lambda: cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
+                                   terminal_person()),
+            "aguardando a resposta da SEFAZ ao cancelamento para registrá-la; Ctrl+C de novo deixa de esperar.",
+            "o pedido de cancelamento fica guardado: o worker consulta a SEFAZ pela chave, sem enviá-lo às cegas; no "
+            f"terminal, lojasync invoices cancel {invoice_id} de novo depois.")
     except (CancellationQueued, CancellationUnanswered) as queued:
         invoice, changed = show_invoice(app_.read_uow(), invoice_id), False
         if invoice.status != "cancelled":   # cancelled meanwhile (another person's cancel): said as it is (review)
             _say_kept(app_, invoice, queued, fmt)
             return
     _said_cancelled(app_, invoice, changed, fmt)
+    if interrupted:
+        raise typer.Exit(INTERRUPTED)
 
 
 def _say_kept(app_, kept, queued: LojasyncError, fmt: OutputFormat) -> None:
