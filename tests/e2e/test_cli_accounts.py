@@ -134,12 +134,13 @@ def test_an_email_with_brackets_is_shown_as_it_is_kept(app, lojasync):
 
 def test_ctrl_c_at_the_password_prompt_exits_130_as_any_interrupted_command(app, lojasync, monkeypatch):
     """review: Ctrl+C at a prompt left with click's exit 1, a refusal's code; `sync` and a batch say 130."""
-    from lojasync.entrypoints.cli import accounts
+    from lojasync.entrypoints.cli import accounts, context
 
     def pressed_ctrl_c(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(accounts.typer, "prompt", pressed_ctrl_c)
+    monkeypatch.setattr(accounts.typer, "prompt", pressed_ctrl_c)          # at a terminal
+    monkeypatch.setattr(context, "_line_from_input", pressed_ctrl_c)      # reading a script's input
     stopped = lojasync("users", "add", "ana@loja.com.br", expect=130)
     assert "Interrompido." in stopped.output
     assert json.loads(lojasync("users", "list", "--format", "json").output) == []

@@ -533,6 +533,11 @@ def test_the_certificate_password_is_asked_for_not_only_taken_on_the_command_lin
     # Scripts keep --password.
     assert "Certificado instalado." in lojasync("company", "certificate", str(pfx), "--password",
                                                 TEST_CERTIFICATE_PASSWORD)
+    # Read from a pipe with --format json: stdout is the JSON alone (review: click's prompt wrote a space there).
+    piped = CliRunner().invoke(cli, ["company", "certificate", str(pfx), "--format", "json"],
+                               input=f"{TEST_CERTIFICATE_PASSWORD}\n")
+    assert piped.exit_code == 0 and piped.stdout.startswith("{"), repr(piped.stdout[:20])
+    assert "Senha do certificado: " in piped.stderr
 
 
 @pytest.mark.parametrize("document", ["nfe", "sale"])

@@ -163,13 +163,26 @@ def ask_secret(labels: tuple[str, ...], missing: str, default: str | None = None
     terminal; from a script, its lines read from the input as they come (without getpass's English warning that it
     cannot hide them), a Windows line's "\r" left out. Nothing to read from the input: `missing` said, exit 1."""
     hidden = sys.stdin is not None and sys.stdin.isatty()
-    try:
-        return [typer.prompt(label, default=default, show_default=False, hide_input=hidden, err=True).rstrip("\r")
-                for label in labels]
-    except typer.Abort:
-        if hidden:
-            raise
-        fail(missing)
+    if not hidden:
+        return [_line_from_input(label, missing, default) for label in labels]
+    return [typer.prompt(label, default=default, show_default=False, hide_input=True, err=True).rstrip("\r")
+            for label in labels]
+
+
+def _line_from_input(label: str, missing: str, default: str | None) -> str:
+    """One secret from a script's input, as click's prompt reads it (an empty line is asked again, or is `default`),
+    without click's " " written to stdout after the label (review: stdout began with a space before the JSON)."""
+    while True:
+        err_console.print(f"{label}: ", end="", highlight=False, markup=False)
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        if not line:   # the input ended: nothing to read
+            err_console.print("", highlight=False)
+            fail(missing)
+        value = line.rstrip("\n").rstrip("\r")
+        if value:
+            return value
+        if default is not None:
+            return default
 
 
 class _Known(dict):
