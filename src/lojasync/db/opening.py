@@ -124,10 +124,17 @@ def _prepare_sqlite_file(database: Path, create: bool, data_dir: Path | None) ->
             raise DataFolderProblem(path=folder, reason=f"não pode ser criada ou escrita ({in_portuguese(exc)})",
                                     resolution="Dê permissão de escrita ao usuário do lojasync ou use outra "
                                                f"pasta em {setting}.") from exc
-    if not os.access(folder, os.W_OK) or not os.access(database, os.R_OK | os.W_OK):
+    if not os.access(folder, os.W_OK):
         raise DataFolderProblem(path=folder, reason="não pode ser escrita pelo usuário do lojasync",
                                 resolution="Dê permissão de escrita ao usuário do lojasync ou use outra pasta em "
                                            f"{setting}.")
+    if not os.access(database, os.R_OK | os.W_OK):
+        # The file, not the folder (review: a root-owned lojasync.db in a writable folder blamed the folder).
+        raise DataFolderProblem(
+            f"O arquivo do banco {database} não pode ser lido e escrito pelo usuário do lojasync.", path=database,
+            reason="", resolution="Dê ao usuário que roda o lojasync permissão de leitura e escrita no arquivo do "
+                                  "banco (e nos seus -wal e -shm, se houver), por exemplo com chown, ou rode o "
+                                  "lojasync com o usuário dono dele.")
     if data_dir is not None and _same_folder(folder, data_dir):
         tighten(folder, PRIVATE_DIR)
     make_private(database)
