@@ -133,6 +133,15 @@ def test_an_nfe_generated_before_the_certificate_expired_is_not_sent_after_it(ap
         approve_invoice(app.uow(), app.cipher, sefaz, pending.id, now=lambda: later)
     assert "venceu em" in refused.value.message and "Renove o certificado" in refused.value.resolution
     assert show_invoice(app.uow(), pending.id).status == "pending" and simulator.simulator.state.counts() == (0, 0)
+    # Renewed, as the refusal says: signed again with the new certificate, same number, new key (review: the old
+    # signature went, and came back 291).
+    install_test_certificate(app.uow(), app.cipher)
+    simulator.simulator.advance_clock(2 * 86400)   # SEFAZ's clock at `later` too (a dhEmi ahead of it is 703)
+    authorised, changed = approve_invoice(app.uow(), app.cipher, sefaz, pending.id, now=lambda: later)
+    assert changed and authorised.status == "authorised", authorised
+    assert (authorised.number, authorised.series) == (pending.number, pending.series)
+    assert authorised.access_key != pending.access_key
+    assert "assinada de novo com o certificado A1 instalado depois" in str(show_order(app.uow(), pending.order_number))
 
 
 def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, company, sefaz, simulator):

@@ -102,6 +102,7 @@ PENDING_REBUILT_AFTER = timedelta(days=7)
 REBUILT_AFTER_REJECTION = "corrigida depois da rejeição"
 REBUILT_AFTER_ERASURE = "com o cliente vinculado depois que os dados pessoais do comprador foram apagados (LGPD)"
 REBUILT_STALE = "gerada há mais de 7 dias: a data de emissão passa a ser a de agora"
+REBUILT_NEW_CERTIFICATE = "assinada de novo com o certificado A1 instalado depois que ela foi gerada"
 
 
 def paused_for_overuse(moment: datetime) -> datetime:
@@ -461,9 +462,14 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     # XML: dropped when the buyer's data were erased (LGPD, `fiscal.personal_data`), built from the order as it is now.
     stale = invoice.status is InvoiceStatus.PENDING and (
         invoice.xml is None or (invoice.issued_at is not None and moment - invoice.issued_at > PENDING_REBUILT_AFTER))
-    rebuilt = invoice.status is InvoiceStatus.REJECTED or stale
+    certificate = certificate_for(company, box)
+    # Never sent, signed with a certificate that is no longer the company's (renewed after it expired, say): signed
+    # again with this one, same number (review: the old signature went and came back 291, the certificate expired).
+    resigned = (invoice.status is InvoiceStatus.PENDING and not generated and invoice.xml is not None
+                and certificate.x509_base64 not in invoice.xml)
+    rebuilt = invoice.status is InvoiceStatus.REJECTED or stale or resigned
     because = (REBUILT_AFTER_REJECTION if invoice.status is InvoiceStatus.REJECTED else
-               REBUILT_AFTER_ERASURE if invoice.xml is None else REBUILT_STALE)
+               REBUILT_AFTER_ERASURE if invoice.xml is None else REBUILT_STALE if stale else REBUILT_NEW_CERTIFICATE)
     drift = None if generated else _drift(invoice, order, rebuilt)
     if isinstance(drift, RecipientChangedSinceGenerated) and not ask_first:
         # Never sent: built anew below naming the buyer as the order does now, same number (review: refused, it had
@@ -485,7 +491,6 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
             raise DocumentNotPossible("a NF-e", order.id, inputs.problems)
         _seal(invoice, company, order, inputs, box, actor, moment, because)
         invoice.built_anew(order)
-    certificate = certificate_for(company, box)
     if not ask_first:
         # Generated while the certificate was valid, sent after it expired: SEFAZ refuses the signature (291), whose
         # rejection's advice speaks of the data (review); refused here, nothing sent. A query by key still goes.
