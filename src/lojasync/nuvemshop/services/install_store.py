@@ -126,7 +126,7 @@ def ensure_webhooks(client: StoreClient, webhook_url: str, *, create: bool = Tru
             else:
                 report.items.append(WebhookStatus(event, webhook_url, WebhookState.CREATED))
     log.info("webhooks checked", extra={"external_store_id": external_store_id, "present": len(report.present),
-                                        "created": len(report.created), "missing": len(report.missing),
+                                        "webhooks_created": len(report.created), "missing": len(report.missing),
                                         "failed": len(report.failed)})
     return report
 
