@@ -17,7 +17,7 @@ from pydantic_settings import SettingsError as SourceError
 from lojasync.finance.plans import DEFAULT_RULES, OTHER, InstallmentRule
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import Action, LojasyncError
-from lojasync.shared.local_zone import DEFAULT_ZONE
+from lojasync.shared.local_zone import DEFAULT_ZONE, local_day
 from lojasync.shared.text import is_http_address
 from lojasync.stock.products import UnknownSkuPolicy
 
@@ -130,15 +130,24 @@ class Settings(BaseSettings):
     @field_validator("orders_from", mode="before")
     @classmethod
     def _day_as_typed(cls, value):
-        # DD/MM/AAAA as Configurações and `import-rules set` take it; blank is unset (every order).
+        # DD/MM/AAAA as Configurações and `import-rules set` take it; blank or "todos" is unset (every order).
         if isinstance(value, str):
             text = value.strip()
-            if not text:
+            if not text or text.casefold() in ("todos", "todas", "tudo", "all"):
                 return None
             parts = text.split("/")
             if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
                 return f"{parts[2]}-{parts[1].zfill(2)}-{parts[0].zfill(2)}"
             return text
+        return value
+
+    @field_validator("orders_from", mode="after")
+    @classmethod
+    def _not_after_today(cls, value):
+        # A typo (2062 for 2026) would leave out every new order with nothing said: refused, as the page refuses it
+        # (review). Checked where the merchant is by default: the process's zone is set after its settings are read.
+        if value is not None and value > local_day():
+            raise ValueError(f"é depois de hoje ({value:%d/%m/%Y}): nenhum pedido novo seria importado até lá")
         return value
 
     @field_validator("secret_key", mode="after")
@@ -299,6 +308,8 @@ _PROBLEMS = {
     "greater_than_equal": "abaixo do mínimo",
     "less_than_equal": "acima do máximo", "greater_than": "deveria ser maior que", "enum": "valor não aceito",
     "json_invalid": "deveria ser JSON", "dict_type": "deveria ser um objeto JSON",
+    "date_from_datetime_parsing": "deveria ser uma data (AAAA-MM-DD ou DD/MM/AAAA)",
+    "date_parsing": "deveria ser uma data (AAAA-MM-DD ou DD/MM/AAAA)",
 }
 
 

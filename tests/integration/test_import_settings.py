@@ -250,6 +250,21 @@ def test_orders_created_before_the_first_day_are_not_brought_in_and_those_alread
     assert _order_created(app, 502, "2026-11-25T02:30:00+0000", identification=cpf("111444777")) is Outcome.CREATED
 
 
+def test_an_unreadable_order_before_the_first_day_is_not_kept_as_a_failure_unless_it_is_in_the_erp(app):
+    """review (the session's commits): an order the merchant chose to leave out, which could not be read, was kept as an
+    import failure to fix, its buyer's data in the kept payload, and fetched again at every sync."""
+    make_store(app)
+    unreadable = [{"id": 1, "product_id": 501, "variant_id": 601, "name": "Camiseta", "sku": "CAM-ALG-P",
+                   "price": "50.00", "quantity": "dois"}]
+    assert _order_created(app, 601, "2026-11-20T15:00:00+0000") is Outcome.CREATED   # in the ERP before the rule
+    _set(app, orders_from="25/11/2026")
+    assert _order_created(app, 602, "2025-01-10T15:00:00+0000", products=unreadable) is Outcome.BEFORE_START
+    assert _order_created(app, 601, "2026-11-20T15:00:00+0000", updated_at="2026-11-26T10:00:00+0000",
+                          products=unreadable) is Outcome.FAILED   # an ERP order's update: kept, to be fixed
+    with app.read_uow() as uow:
+        assert [f.external_id for f in uow.failures.list()] == ["601"]
+
+
 def test_the_first_day_is_checked_and_the_variable_sets_it_until_the_lojasync_has_its_own(app):
     today = datetime.now(timezone.utc).astimezone(ZoneInfo("America/Sao_Paulo")).date()
     with pytest.raises(ImportSettingsInvalid) as caught:

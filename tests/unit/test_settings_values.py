@@ -44,8 +44,22 @@ def test_a_blank_secret_key_is_no_key(monkeypatch, blank):
 
 
 @pytest.mark.parametrize(("typed", "day"), [("2026-12-01", "2026-12-01"), ("01/12/2026", "2026-12-01"),
-                                            ("1/2/2026", "2026-02-01"), ("  ", None)])
+                                            ("1/2/2026", "2026-02-01"), ("  ", None), ("todos", None)])
 def test_the_first_day_of_the_orders_is_taken_as_the_pages_take_it(monkeypatch, typed, day):
     monkeypatch.setenv("LOJASYNC_ORDERS_FROM", typed)
     found = load_settings().orders_from
     assert (found.isoformat() if found else None) == day
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("2099-01-01", "LOJASYNC_ORDERS_FROM é depois de hoje (01/01/2099): nenhum pedido novo seria importado até lá"),
+    ("ontem", "LOJASYNC_ORDERS_FROM deveria ser uma data (AAAA-MM-DD ou DD/MM/AAAA)"),
+])
+def test_a_first_day_after_today_or_not_a_day_is_refused_naming_the_variable(monkeypatch, typed, words):
+    """review: a typo (2099 for 2026) in the variable left out every new order, with nothing said; the page refuses it."""
+    from lojasync.settings import SettingsError
+
+    monkeypatch.setenv("LOJASYNC_ORDERS_FROM", typed)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert words in refused.value.message

@@ -17,7 +17,7 @@ from lojasync.nuvemshop.errors import ImportConflictError, OrderNotSaved
 from lojasync.nuvemshop.model.bindings import OrderBinding
 from lojasync.nuvemshop.model.import_failures import ImportFailure
 from lojasync.nuvemshop.model.store_log import StoreLogType
-from lojasync.nuvemshop.payloads import StoreOrder
+from lojasync.nuvemshop.payloads import StoreOrder, parse_store_datetime
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.import_prepare import Candidate, Failure, failure_key, prepare
@@ -85,7 +85,7 @@ def _commit_batch(uow: ConnectorUnitOfWork, store_id: int, candidates: list[Cand
             with uow:
                 with uow.no_autoflush():
                     report = _import_batch(uow, store_id, candidates, policy, actor)
-                    report.results += _record_failures(uow, store_id, failures, actor)
+                    report.results += _record_failures(uow, store_id, failures, policy, actor)
                 if in_transaction is not None:
                     in_transaction(uow)
                 uow.commit()
@@ -374,8 +374,8 @@ def _held(digest: str) -> str:
     return f"held:{digest[:59]}"
 
 
-def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Failure], actor: Who
-                     ) -> list[ImportResult]:
+def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Failure], policy: ImportPolicy,
+                     actor: Who) -> list[ImportResult]:
     """Keep the payload and the error: nothing the store sent is lost, and the next sync retries it."""
     if not failures:
         return []
@@ -383,6 +383,15 @@ def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Fai
     existing = uow.bindings.orders_by_external_ids(store_id, [f.external_id for f in failures if f.external_id])
     results = []
     for failure in failures:
+        binding = existing.get(failure.external_id or "")
+        if (binding is None or binding.order is None) and policy.before_start(_placed_at(failure.payload)):
+            # Older than the orders brought in, and not in the ERP: nothing of it is kept, its buyer's data least of
+            # all, nor retried (review: one that could not be read was kept as a failure to fix, payload included).
+            earlier = known.pop(failure.key, None)
+            if earlier is not None:
+                uow.failures.delete(earlier)
+            results.append(ImportResult(failure.external_id, Outcome.BEFORE_START))
+            continue
         record = known.get(failure.key)
         if record is None:
             record = ImportFailure(store_id, failure.key)
@@ -393,7 +402,6 @@ def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Fai
         record.resolution = failure.error.resolution
         record.attempts = (record.attempts or 0) + 1
         record.retryable = failure.external_id == failure.key
-        binding = existing.get(failure.external_id or "")
         # An order erased at the person's request (LGPD) keeps nothing the store sent about them, failed or not
         # (review: a version that failed after the redaction kept the name, e-mail and CPF here, for the next
         # data_request to export). Nothing reads it back to retry: the next read asks the store again.
@@ -407,3 +415,11 @@ def _record_failures(uow: ConnectorUnitOfWork, store_id: int, failures: list[Fai
         results.append(ImportResult(failure.external_id, Outcome.FAILED, None, failure.error.message,
                                     failure.error))
     return results
+
+
+def _placed_at(payload) -> datetime | None:
+    """When the store says an order it sent unreadable was created, if that much can be read."""
+    try:
+        return parse_store_datetime(payload.get("created_at")) if isinstance(payload, dict) else None
+    except (ValueError, TypeError):
+        return None
