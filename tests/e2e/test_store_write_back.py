@@ -358,3 +358,29 @@ def test_the_json_list_of_updates_says_on_stderr_what_it_leaves_out(lojasync, st
     result = CliRunner().invoke(cli, ["store", "updates", "--format", "json"])
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == 1
     assert "Atenção: Mostrando 1 de 3" in " ".join(result.stderr.split())
+
+
+def test_a_sync_whose_retries_meet_a_suspension_leaves_the_store_paused(app, lojasync, store, monkeypatch):
+    """review (the session's commits): a run whose listing went through and whose retries of failed orders got 402
+    ended as a read of the whole store, and lifted the pause of a store still suspended."""
+    from lojasync.nuvemshop.client.errors import PaymentRequiredError
+    from lojasync.nuvemshop.model.import_failures import ImportFailure
+    from lojasync.nuvemshop.services.sync_store import sync_store
+
+    synced(lojasync, store)
+    with app.uow() as uow:
+        (shop,) = uow.stores.list()
+        shop.paused = True   # suspended earlier, as a 402 or app/suspended leaves it
+        failure = ImportFailure(shop.id, "999001")   # an order to fetch again, one by one
+        failure.error, failure.retryable = "dados inválidos", True
+        uow.failures.add(failure)
+        uow.commit()
+
+    def suspended(self, order_id):
+        raise PaymentRequiredError("Loja suspensa", status_code=402)
+
+    monkeypatch.setattr(NuvemshopClient, "get_order", suspended)
+    with pytest.raises(PaymentRequiredError):
+        sync_store(app.uow(), app.client_for, app.policy(), external_store_id=store.store_id)
+    with app.read_uow() as uow:
+        assert uow.stores.list()[0].paused is True

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError
+from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError
 from lojasync.nuvemshop.errors import SyncBusy
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_log import StoreLogType
@@ -174,6 +174,10 @@ def _retry_failures(uow: ConnectorUnitOfWork, client, store_id: int, policy: Imp
         except NotFoundError:
             _give_up(uow, store_id, external_id)
             continue
+        except PaymentRequiredError:
+            # Suspended meanwhile: the run stops as its listing would have (and the store is paused), never ending
+            # as a read of the whole store that lifts the pause (review).
+            raise
         except NuvemshopError as exc:
             report.retry_stopped = exc.message
             break
