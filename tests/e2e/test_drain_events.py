@@ -470,3 +470,56 @@ def test_a_pending_notification_kept_naming_no_order_before_the_receiver_refused
         conn.execute(text("UPDATE nuvemshop_webhook_events SET resource_id = ''"))
     _drained_within(app, store_id)
     assert [e.status for e in list_events(app.read_uow())] == ["processado"]
+
+
+def test_a_drain_runs_the_reconciliation_that_is_due_so_a_storm_does_not_put_it_off(app, server, store_id):
+    """review (Black Friday): a drain loops for as long as webhooks come, and the housekeeping's sync, finding the
+    store busy, gave up every round: an order whose webhook was lost before the storm waited for the storm's end
+    (7 min 52 s with the reconciliation every 3 minutes). The drain now runs the reconciliation when it is due."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.nuvemshop.services.sync_store import reconcile_while_holding, sync_store
+
+    sync_store(app.uow(), app.client_for, app.policy(), external_store_id=server.store_id)
+    lost = next(o for o in server.simulator.orders() if o["payment_status"] == "pending" and o["status"] == "open")
+    server.simulator.pay_order(lost["id"])   # its order/paid never arrives
+    every = timedelta(minutes=3)
+
+    def reconcile(lease):
+        return reconcile_while_holding(app.uow(), app.client_for, app.policy(), store_id, lease, every)
+
+    stormy = server.simulator.create_order()
+    notify(app, server, "order/created", stormy["id"])
+    drain_store_events(app.uow(), app.client_for, app.policy(), store_id, reconcile=reconcile)
+    assert by_store_id(app)[str(lost["id"])]["status"] == "Em Aberto"   # not due yet: the drain only drains
+
+    with app.uow() as uow:   # three minutes and more since the last reconciliation
+        uow.stores.get(store_id).last_sync_at = datetime.now(timezone.utc) - every - timedelta(seconds=5)
+        uow.commit()
+    another = server.simulator.create_order()
+    notify(app, server, "order/created", another["id"])
+    drain_store_events(app.uow(), app.client_for, app.policy(), store_id, reconcile=reconcile)
+    orders = by_store_id(app)
+    assert orders[str(lost["id"])]["status"] == "Confirmado" and str(another["id"]) in orders
+    with app.read_uow() as uow:
+        assert uow.stores.get(store_id).last_sync_at > datetime.now(timezone.utc) - timedelta(minutes=1)
+
+
+def test_the_workers_drain_reconciles_a_store_whose_reconciliation_is_due(app, server, store_id):
+    """The worker's drain (`TaskQueue`) is the one given the reconciliation: the same lost payment, found by it."""
+    from datetime import datetime, timedelta, timezone
+
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.nuvemshop.services.sync_store import sync_store
+
+    sync_store(app.uow(), app.client_for, app.policy(), external_store_id=server.store_id)
+    lost = next(o for o in server.simulator.orders() if o["payment_status"] == "pending" and o["status"] == "open")
+    server.simulator.pay_order(lost["id"])
+    with app.uow() as uow:
+        uow.stores.get(store_id).last_sync_at = datetime.now(timezone.utc) - timedelta(hours=1)
+        uow.commit()
+    notify(app, server, "order/created", server.simulator.create_order()["id"])
+    TaskQueue(app, huey=MemoryHuey("test-drain", immediate=True))._drain_now(store_id)
+    assert by_store_id(app)[str(lost["id"])]["status"] == "Confirmado"

@@ -61,7 +61,7 @@ from lojasync.nuvemshop.services.maintenance import (
 )
 from lojasync.nuvemshop.services.push_updates import push_store_updates
 from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
-from lojasync.nuvemshop.services.sync_store import sync_store
+from lojasync.nuvemshop.services.sync_store import reconcile_while_holding, sync_store
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.private_files import make_private
@@ -474,8 +474,17 @@ class TaskQueue:
     def _drain_now(self, store_id: int) -> DrainReport:
         """The store's pending webhooks, drained in this thread (`drain_store_events`)."""
         app = self.container
-        return drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
-                                  threshold=app.settings.coalesce_threshold, lgpd_handler=handle_lgpd_event)
+        policy = app.policy()
+
+        def reconcile(lease) -> None:
+            reconcile_while_holding(app.uow(), app.client_for, policy, store_id, lease,
+                                    app.import_settings().reconcile_every,
+                                    overlap_seconds=app.settings.sync_overlap_seconds,
+                                    page_size=app.settings.sync_page_size)
+
+        return drain_store_events(app.uow(), app.client_for, policy, store_id,
+                                  threshold=app.settings.coalesce_threshold, lgpd_handler=handle_lgpd_event,
+                                  reconcile=reconcile)
 
     def _drain_after_push(self, store_id: int) -> None:
         """The webhooks that came while this push held the store, drained now by this worker (Black Friday review:

@@ -19,7 +19,7 @@ from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.app_events import APP_HANDLERS
 from lojasync.nuvemshop.services.drain_orders import DrainReport, Finisher, handle_order_events
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.nuvemshop.services.leases import store_lease
+from lojasync.nuvemshop.services.leases import Lease, store_lease
 from lojasync.nuvemshop.services.push_updates import push_while_holding
 from lojasync.nuvemshop.webhook_topics import APP_EVENTS, LGPD_EVENTS, ORDER_EVENTS
 from lojasync.shared.errors import LojasyncError
@@ -35,14 +35,18 @@ __all__ = ["MAX_ATTEMPTS", "DrainReport", "drain_store_events", "retryable"]
 
 def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy: ImportPolicy,
                        store_id: int, *, threshold: int = 3, lgpd_handler: LgpdHandler | None = None,
-                       now: Callable[[], datetime] | None = None) -> DrainReport:
-    """Process every pending event of a store under its lease; loop until none is left."""
+                       now: Callable[[], datetime] | None = None,
+                       reconcile: Callable[[Lease], object] | None = None) -> DrainReport:
+    """Process every pending event of a store under its lease; loop until none is left. `reconcile`: the store's
+    reconciliation if it is due (`sync_store.reconcile_while_holding`), asked between two batches (a storm's drain
+    lasts for minutes) until it fails once."""
     finish = Finisher(uow, now or (lambda: datetime.now(timezone.utc)))
     report = DrainReport(store_id)
     with store_lease(uow, store_id) as lease:
         if lease is None:
             report.busy = True
             return report
+        may_reconcile = reconcile is not None
         while True:
             with uow:
                 pending = uow.webhook_events.pending_for_store(store_id)
@@ -72,8 +76,22 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
             # store held by this loop for as long as webhooks keep coming.
             # Its requests count in the drain's own (they spend the same store's rate limit).
             report.api_calls += push_while_holding(uow, client_factory, store_id, lease, now).calls
+            if may_reconcile:
+                # Likewise the reconciliation, when due: what it finds is what the webhooks lost.
+                may_reconcile = _reconcile(reconcile, lease, store_id)
             if not lease.renew():
                 return report
+
+
+def _reconcile(reconcile: Callable[[Lease], object], lease: Lease, store_id: int) -> bool:
+    """The reconciliation between two batches, if due; whether it may be asked again in this drain. Its failure is its
+    own (the housekeeping's next sync meets it again, and flags the store if it must), never the drain's."""
+    try:
+        reconcile(lease)
+        return True
+    except Exception:   # the webhooks still go on being drained
+        log.warning("reconciliation between drain batches failed", exc_info=True, extra={"store_id": store_id})
+        return False
 
 
 def retryable(exc: Exception) -> bool:
