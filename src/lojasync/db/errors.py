@@ -79,3 +79,16 @@ class DatabaseWriteFailed(LojasyncError):
     # Retryable for the worker (the next round tries again once the disk or the server is back: a store is never
     # stopped for it); the terminal still exits 1, a person fixing the machine first (`cli.context.exit_code`).
     retryable = True
+
+
+class SchemaMismatch(LojasyncError):
+    """The database lacks a table or column this version reads or writes: it was migrated by another version (a
+    development snapshot whose migration changed later, say). No "try again": the same statement fails for ever."""
+
+    code = "database.schema_mismatch"
+    message_template = ("O banco de dados não tem o que esta versão do lojasync espera ({what}): ele foi atualizado "
+                        "por outra versão.")
+    resolution_template = ("Rode lojasync db upgrade. Se o erro continuar, o banco passou por uma versão de "
+                           "desenvolvimento do lojasync: restaure o backup de antes da atualização, ou informe quem "
+                           "mantém o lojasync (o detalhe está no log de erros).")
+    action = Action.CONFIGURE
