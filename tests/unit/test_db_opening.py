@@ -33,3 +33,16 @@ def test_a_folder_the_user_cannot_write_is_said_of_the_folder(tmp_path, monkeypa
     with pytest.raises(DataFolderProblem) as refused:
         opening.open_engine(f"sqlite:///{database}", data_dir=tmp_path)
     assert refused.value.message == f"A pasta de dados {tmp_path} não pode ser escrita pelo usuário do lojasync."
+
+
+def test_a_database_locked_at_opening_is_said_as_another_process_not_as_permissions():
+    """upgrade review: "database is locked" at opening was told to check the file's and folder's permissions."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    error = OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+    said = opening.translate_open_error(error, make_url("sqlite:////dados/lojasync.db"))
+    assert "outro processo está usando o banco agora" in said.message and said.resolution == "Tente de novo em instantes."
+    assert said.retryable

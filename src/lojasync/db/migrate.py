@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:   # not on this system (Windows): SQLite's own lock, as before
+    fcntl = None
 
 from alembic import command
 from alembic.config import Config
@@ -58,7 +64,13 @@ MIGRATION_LOCK = 7_291_604_553
 def _one_migrator(engine: Engine) -> Iterator[None]:
     """Processes started together on a new PostgreSQL database (serve and two workers) migrate one at a time:
     the others wait, then find it done. Side by side, one of them failed on a table the other had just made
-    (IntegrityError). SQLite's writers already queue on its own lock."""
+    (IntegrityError). On SQLite, a lock file beside the database does the same: the migration reads the revision in
+    a plain transaction, and a second process met the first one's write with "database is locked" at once (upgrade
+    review: two commands started together after an update, one failed, told to check the file's permissions)."""
+    if engine.url.get_backend_name() == "sqlite":
+        with _sqlite_migration_lock(engine.url.database):
+            yield
+        return
     if engine.url.get_backend_name() != "postgresql":
         yield
         return
@@ -70,6 +82,25 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
             connection.commit()
+
+
+@contextmanager
+def _sqlite_migration_lock(database: str | None) -> Iterator[None]:
+    """An exclusive lock on `<database>.migrating`, held while this process migrates (waited for, not failed on);
+    none for an in-memory database, or where the system has no such locks."""
+    if not database or database == ":memory:" or fcntl is None:
+        yield
+        return
+    try:
+        descriptor = os.open(f"{database}.migrating", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:   # a folder this process cannot write: the opening says so; nothing to serialise here
+        yield
+        return
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)   # the lock goes with it
 
 
 def _where(engine: Engine, connection) -> str:

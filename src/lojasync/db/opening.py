@@ -73,6 +73,9 @@ def translate_open_error(exc: Exception, url: URL) -> Exception:
             words = sqlite_failure_words(said)
             if words is not None:
                 return DatabaseUnavailable(where=url.database, reason=words[0], resolution=words[1])
+            if "locked" in said:   # another process held it past the busy timeout: no permission to check
+                return DatabaseUnavailable(where=url.database, reason="outro processo está usando o banco agora",
+                                           resolution="Tente de novo em instantes.")
             return DatabaseUnavailable(where=url.database, reason=said[:120],
                                        resolution="Confira as permissões do arquivo e da pasta de dados.")
         return exc
