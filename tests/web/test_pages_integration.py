@@ -80,6 +80,20 @@ def test_the_page_shows_each_store_its_state_and_the_failed_notifications(logged
     assert ">Sincronizar agora<" in page.text and ">Conectar loja<" in page.text
 
 
+def test_a_reconciliation_three_intervals_late_is_said_on_the_page(logged_in, app, store_id):
+    """storm review: the reconciliation put off for as long as a webhook storm lasted (or no worker up), and the page
+    showed only when it last ran."""
+    with app.uow() as uow:
+        uow.stores.get(store_id).last_sync_at = datetime.now(timezone.utc) - timedelta(minutes=25)
+        uow.commit()
+    assert "atrasada: a conferência periódica" not in text_of(logged_in.get("/integracao").text)   # 25 < 3 x 10
+    with app.uow() as uow:
+        uow.stores.get(store_id).last_sync_at = datetime.now(timezone.utc) - timedelta(minutes=31)
+        uow.commit()
+    words = text_of(logged_in.get("/integracao").text)
+    assert "atrasada: a conferência periódica é a cada 10 minutos (o worker está no ar?)" in words
+
+
 def test_a_store_that_needs_attention_shows_the_reason_and_resolution(logged_in, app, store_id):
     with app.uow() as uow:
         store = uow.stores.get(store_id)

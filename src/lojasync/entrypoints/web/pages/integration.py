@@ -60,6 +60,9 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
     events = list_events(container.read_uow(), failed_only=True, limit=FAILED_EVENTS_SHOWN)
     return render(request, "integration/index.html", {
         "stores": stores, "updates": updates, "events": events, "duration": duration,
+        # Past three intervals without a reconciliation, the page says it is late (storm review: nothing told the
+        # operator that it had not run for as long as a webhook storm lasted, or that no worker was up).
+        "reconcile_seconds": container.import_settings().reconcile_every.total_seconds(),
         "several_stores": len(stores) > 1, "error": None, "error_title": None, "connect_values": {},
         "default_api_url": DEFAULT_API_URL, "invite_hours": "24", "max_invite_hours": MAX_INVITE_HOURS,
         # What to set in the partner portal: the LGPD notifications name no event, each has an address of its own.
