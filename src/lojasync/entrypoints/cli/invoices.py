@@ -182,8 +182,9 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
         lambda: approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, terminal_person()),
         "aguardando a resposta da SEFAZ para registrá-la (até o tempo limite da SEFAZ); Ctrl+C de novo deixa de "
         "esperar.",
-        f"a NF-e fica aguardando a SEFAZ: o worker a consulta pela chave, sem reenviar; no terminal, lojasync invoices "
-        f"approve {invoice_id} {SENDING_WINDOW // MINUTE} minutos depois do envio.")
+        f"se a NF-e já tinha sido enviada, fica aguardando a SEFAZ: o worker a consulta pela chave, sem reenviar; no "
+        f"terminal, lojasync invoices approve {invoice_id} {SENDING_WINDOW // MINUTE} minutos depois do envio (se "
+        f"ainda não, fica como estava). Veja em lojasync invoices show {invoice_id}.")
     try:
         _say_approved(app_, invoice, changed, fmt)
     except typer.Exit:
@@ -237,8 +238,9 @@ def cancel(
             lambda: cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
                                    terminal_person()),
             "aguardando a resposta da SEFAZ ao cancelamento para registrá-la; Ctrl+C de novo deixa de esperar.",
-            "o pedido de cancelamento fica guardado: o worker consulta a SEFAZ pela chave, sem enviá-lo às cegas; no "
-            f"terminal, lojasync invoices cancel {invoice_id} de novo depois.")
+            "se o cancelamento já tinha sido enviado, o pedido fica guardado: o worker consulta a SEFAZ pela chave, "
+            f"sem enviá-lo às cegas (se ainda não, a NF-e fica como estava). Veja em lojasync invoices show "
+            f"{invoice_id}.")
     except (CancellationQueued, CancellationUnanswered) as queued:
         invoice, changed = show_invoice(app_.read_uow(), invoice_id), False
         if invoice.status != "cancelled":   # cancelled meanwhile (another person's cancel): said as it is (review)
