@@ -243,8 +243,11 @@ def cancel(
             f"{invoice_id}.")
     except (CancellationQueued, CancellationUnanswered) as queued:
         invoice, changed = show_invoice(app_.read_uow(), invoice_id), False
+        interrupted = getattr(queued, "interrupted", False)
         if invoice.status != "cancelled":   # cancelled meanwhile (another person's cancel): said as it is (review)
             _say_kept(app_, invoice, queued, fmt)
+            if interrupted:
+                raise typer.Exit(INTERRUPTED) from None
             return
     _said_cancelled(app_, invoice, changed, fmt)
     if interrupted:

@@ -48,5 +48,8 @@ def run_to_the_end(call: Callable[[], T], waiting: str, abandoned: str) -> tuple
             err_console.print(f"[yellow]Interrompido:[/] {waiting}", highlight=False,
                               soft_wrap=not err_console.is_terminal)
     if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
+        error = outcome["error"]
+        if interrupted:   # the caller that says such an error as an outcome (a cancellation kept) still exits 130
+            error.interrupted = True  # type: ignore[union-attr]
+        raise error  # type: ignore[misc]
     return outcome["result"], interrupted  # type: ignore[return-value]
