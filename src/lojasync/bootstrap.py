@@ -113,6 +113,8 @@ class Container:
     # One bucket model per store for the whole process, shared by every client and thread.
     _gates: dict = field(default_factory=dict, repr=False)
     _gates_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The revision this process migrated the database from ("" for a new one); None when it applied nothing.
+    migrated_from: str | None = None
 
     def uow(self) -> SqlConnectorUnitOfWork:
         """A unit of work for a use case that writes."""
@@ -213,9 +215,12 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     start_mappers()
     start_account_mappers()
     engine = open_engine(settings.resolved_database_url, create=create, data_dir=settings.data_dir)
+    migrated_from = None
     if migrate:
         try:
-            upgrade(engine)
+            before = current_revision(engine)
+            if upgrade(engine):
+                migrated_from = before or ""
         except LojasyncError:
             engine.dispose()
             raise
@@ -228,4 +233,5 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
         settings, may_create_key=lambda: not has_sealed_tokens(SqlConnectorUnitOfWork(readers))
         and not has_sealed_certificate(SqlConnectorUnitOfWork(readers)))
     return Container(settings=settings, engine=engine, session_factory=build_session_factory(engine),
-                     read_session_factory=readers, cipher=cipher, bus=message_bus(settings))
+                     read_session_factory=readers, cipher=cipher, bus=message_bus(settings),
+                     migrated_from=migrated_from)

@@ -235,7 +235,20 @@ def test_a_worker_without_its_queue_says_so_once_and_gives_up_after_a_bounded_wa
 
 def test_db_upgrade_starts_a_new_installation(run, tmp_path):
     output = run("db", "upgrade", expect=0, LOJASYNC_DATA_DIR=str(tmp_path / "nova"))
-    assert "Banco atualizado" in output and (tmp_path / "nova" / "lojasync.db").exists()
+    assert "Banco criado (revisão" in output and (tmp_path / "nova" / "lojasync.db").exists()
+    # Run again: said as nothing applied (upgrade review: the same line whether 16 migrations ran or none).
+    assert "Banco já estava atualizado, nada a aplicar (revisão" in run("db", "upgrade", expect=0,
+                                                                         LOJASYNC_DATA_DIR=str(tmp_path / "nova"))
+
+
+def test_db_upgrade_says_from_which_revision_it_migrated(run, tmp_path):
+    from tests.integration.old_database import database_at
+
+    engine, _, _ = database_at(tmp_path, "0049")
+    engine.dispose()
+    output = run("db", "upgrade", expect=0, LOJASYNC_DATABASE_URL=f"sqlite:///{tmp_path / 'old.db'}",
+                 LOJASYNC_DATA_DIR=str(tmp_path / "dados"))
+    assert "Banco atualizado a partir da revisão 0049 (revisão" in output
 
 
 def test_serve_with_its_database_down_is_one_line(run, tmp_path):

@@ -116,7 +116,11 @@ def lojasync(
 def db_upgrade() -> None:
     """Aplica as migrações pendentes (os outros comandos também aplicam sozinhos)."""
     app = container(create=True, say_new=False)  # the first step of a new installation; names the database below
-    console.print(f"Banco atualizado (revisão {app.database_revision()}): {app.database_url()}", highlight=False)
+    # What was done, not only where it stands (upgrade review: the same line whether 16 migrations ran or none).
+    revision, was = app.database_revision(), app.migrated_from
+    done = ("já estava atualizado, nada a aplicar" if was is None else "criado" if not was else
+            f"atualizado a partir da revisão {was}")
+    console.print(f"Banco {done} (revisão {revision}): {app.database_url()}", highlight=False)
 
 
 def main() -> None:
