@@ -2212,6 +2212,20 @@ def test_an_nfe_bigger_than_sefaz_takes_is_refused_before_its_number_is_spent(ap
                                                 "transmiti-la de novo não resolve.")
 
 
+def test_a_rejection_of_the_certificate_says_to_install_one_not_to_correct_the_data():
+    """review: an NF-e sent signed by an expired certificate (SEFAZ never got it while it waited, then the certificate
+    expired) came back 291 with "Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente)"."""
+    from decimal import Decimal
+
+    from lojasync.fiscal.services.views import InvoiceView
+
+    for code in ("291", "280", "295"):
+        view = InvoiceView(1, "rejected", "rejeitada", 1, None, 1, 1, None, "2", Decimal("160.00"), None, True, code,
+                           "Rejeicao: Certificado Assinatura Data Validade", 1, None, None, None, None, [])
+        assert view.rejection_resolution.startswith("A SEFAZ recusou o certificado digital A1 que assinou a NF-e")
+        assert "Configurações → Certificado A1" in view.rejection_resolution
+
+
 def test_an_order_the_store_gave_no_payment_method_says_outros_on_its_nfe(app, company):
     """hostile-data review: the platform's own example (payment_details null) printed xPag "outro", the internal
     fallback word, on the buyer's DANFE."""

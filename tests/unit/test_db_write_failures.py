@@ -98,3 +98,40 @@ def test_a_sqlite_file_that_cannot_be_opened_says_why_in_portuguese(driver_says,
                                 make_url("sqlite:////tmp/dados/lojasync.db"))
     assert said.message == f"Não foi possível abrir o banco de dados /tmp/dados/lojasync.db: {words}."
     assert said.resolution.startswith(remedy)
+
+
+class _PostgresSchemaError(Exception):
+    def __init__(self, sqlstate: str, text: str) -> None:
+        super().__init__(text)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    (OperationalError("SELECT", {}, sqlite3.OperationalError("no such column: invoices.cancel_refusal")),
+     "falta a coluna invoices.cancel_refusal"),
+    (OperationalError("INSERT", {}, sqlite3.OperationalError("table invoices has no column named cancel_refusal")),
+     "falta a coluna cancel_refusal"),
+    (OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: stock_counts")),
+     "falta a tabela stock_counts"),
+    (ProgrammingError("SELECT", {}, _PostgresSchemaError("42703", 'column invoices.cancel_refusal does not exist')),
+     "falta a coluna invoices.cancel_refusal"),
+    # An INSERT or UPDATE names the table after the column (review: read as a missing table).
+    (ProgrammingError("UPDATE", {}, _PostgresSchemaError(
+        "42703", 'column "cancel_refusal" of relation "invoices" does not exist')), "falta a coluna cancel_refusal"),
+    (ProgrammingError("SELECT", {}, _PostgresSchemaError("42P01", 'relation "stock_counts" does not exist')),
+     "falta a tabela stock_counts"),
+])
+def test_a_schema_this_version_does_not_find_is_said_as_such_and_retried_by_the_worker(error, words):
+    """upgrade review: a column missing read as "outro processo gravava", exit 75, a script retrying for ever. The
+    worker retries it each round, flagging no store (review of the fix); the terminal exits 1."""
+    from lojasync.db.errors import SchemaMismatch
+    from lojasync.nuvemshop.services.drain_events import retryable
+
+    said = _translated(error)
+    assert isinstance(said, SchemaMismatch) and words in said.message
+    assert said.retryable and exit_code(said) == 1 and retryable(said)   # no notification failed for it
+
+
+def test_a_constraint_naming_a_column_is_no_schema_mismatch():
+    said = _translated(IntegrityError("INSERT", {}, sqlite3.IntegrityError("NOT NULL constraint failed: orders.total")))
+    assert isinstance(said, WriteConflict)

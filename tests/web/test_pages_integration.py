@@ -92,6 +92,12 @@ def test_a_reconciliation_three_intervals_late_is_said_on_the_page(logged_in, ap
         uow.commit()
     words = text_of(logged_in.get("/integracao").text)
     assert "atrasada: a conferência periódica é a cada 10 minutos (o worker está no ar?)" in words
+    # One that needs attention waits for a person, as said above: no worker to ask about (review of the badge).
+    with app.uow() as uow:
+        uow.stores.get(store_id).flag("nuvemshop.unauthorized", "Token recusado pela loja.", "Reconecte a loja.",
+                                      datetime.now(timezone.utc))
+        uow.commit()
+    assert "o worker está no ar?" not in text_of(logged_in.get("/integracao").text)
 
 
 def test_a_store_that_needs_attention_shows_the_reason_and_resolution(logged_in, app, store_id):

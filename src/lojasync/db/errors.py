@@ -92,3 +92,6 @@ class SchemaMismatch(LojasyncError):
                            "desenvolvimento do lojasync: restaure o backup de antes da atualização, ou informe quem "
                            "mantém o lojasync (o detalhe está no log de erros).")
     action = Action.CONFIGURE
+    # The database's, not a store's nor an event's: the worker logs it and tries again next round, flagging no store
+    # and failing no notification (review); the terminal still exits 1 (CONFIGURE), a person upgrading first.
+    retryable = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,9 @@ from sqlalchemy import Engine, inspect, text
 
 from lojasync.db.errors import DatabaseFromNewerVersion, DatabaseOfAnotherSystem
 from lojasync.db.metadata import metadata
+from lojasync.shared.os_words import in_portuguese
+
+log = logging.getLogger("lojasync.db")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -40,6 +44,8 @@ def upgrade(engine: Engine) -> bool:
     config = alembic_config(engine)
     scripts = ScriptDirectory.from_config(config)
     head = scripts.get_current_head()
+    if current_revision(engine) == head:   # every start, nothing to do: no lock taken (read again under it below)
+        return False
     with _one_migrator(engine):
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
@@ -93,7 +99,9 @@ def _sqlite_migration_lock(database: str | None) -> Iterator[None]:
         return
     try:
         descriptor = os.open(f"{database}.migrating", os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:   # a folder this process cannot write: the opening says so; nothing to serialise here
+    except OSError as exc:   # a lock file another user left (a `sudo lojasync db upgrade`): migrated without it
+        log.warning("migration lock file not opened: migrating without it",
+                    extra={"path": f"{database}.migrating", "reason": in_portuguese(exc)})
         yield
         return
     try:

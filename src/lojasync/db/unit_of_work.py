@@ -202,7 +202,7 @@ def _translated(exc: DBAPIError) -> LojasyncError:
 _MISSING_WORDS = ((re.compile(r"no such column: ([\w.]+)"), "falta a coluna {}"),
                   (re.compile(r"has no column named (\w+)"), "falta a coluna {}"),
                   (re.compile(r"no such table: ([\w.]+)"), "falta a tabela {}"),
-                  (re.compile(r'column "?([\w.]+)"? does not exist'), "falta a coluna {}"),
+                  (re.compile(r'column "?([\w.]+)"? (?:of relation "?[\w.]+"? )?does not exist'), "falta a coluna {}"),
                   (re.compile(r'relation "([\w.]+)" does not exist'), "falta a tabela {}"))
 _MISSING_STATES = {"42703", "42P01"}
 

@@ -126,9 +126,19 @@ class InvoiceView:
                     "resolve. Descarte-a e divida a venda em pedidos menores na loja, ou emita uma venda simples.")
         if self.rejection_code in CLOCK_REJECTIONS:   # sent again once the clock is right: built anew, same number
             return f"{CLOCK_ADVICE} O número da NF-e é mantido."
+        if self.rejection_code in CERTIFICATE_REJECTIONS:   # the signer's certificate, not the data (review: 291)
+            return ("A SEFAZ recusou o certificado digital A1 que assinou a NF-e (vencido, revogado ou de uma cadeia "
+                    "que ela não reconhece): instale um certificado válido em Configurações → Certificado A1 (ou "
+                    "lojasync company certificate ARQUIVO) e transmita de novo: a NF-e é assinada com ele e o número "
+                    "é mantido.")
         return number_spent_resolution(self.rejection_code) or (
             "Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente) e transmita de novo: o número "
             "é mantido. Ou descarte a nota.")
+
+
+# SEFAZ's rejections of the transmitter's (280-286) or the signature's (290-295) certificate: expired, revoked, its
+# chain or revocation list unknown, no CNPJ in it.
+CERTIFICATE_REJECTIONS = frozenset({*(str(code) for code in range(280, 287)), *(str(code) for code in range(290, 296))})
 
 
 def items_total(lines: list[dict[str, Any]]) -> Decimal:

@@ -8,6 +8,8 @@ order notifications are read in bulk by `drain_orders`.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -26,6 +28,10 @@ from lojasync.shared.errors import LojasyncError
 
 log = logging.getLogger("lojasync.drain")
 
+# The database's own mismatch with this version (`db.errors.SchemaMismatch`; its code, the connector not importing db).
+SCHEMA_MISMATCH = "database.schema_mismatch"
+# A reconciliation that failed between two batches is asked again this long after, in the same drain.
+RECONCILE_AGAIN_AFTER = 60.0
 # After this many attempts an error that keeps coming back turns the events into failed ones.
 MAX_ATTEMPTS = 5
 LgpdHandler = Callable[[ConnectorUnitOfWork, Store, WebhookEvent], object]
@@ -46,7 +52,7 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
         if lease is None:
             report.busy = True
             return report
-        may_reconcile = reconcile is not None
+        reconcile_from = 0.0 if reconcile is not None else math.inf   # monotonic time it may be asked again
         while True:
             with uow:
                 pending = uow.webhook_events.pending_for_store(store_id)
@@ -76,27 +82,34 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
             # store held by this loop for as long as webhooks keep coming.
             # Its requests count in the drain's own (they spend the same store's rate limit).
             report.api_calls += push_while_holding(uow, client_factory, store_id, lease, now).calls
-            if may_reconcile:
-                # Likewise the reconciliation, when due: what it finds is what the webhooks lost.
-                may_reconcile = _reconcile(reconcile, lease, store_id)
+            # Likewise the reconciliation, when due: what it finds is what the webhooks lost.
+            if time.monotonic() >= reconcile_from and not _reconcile(reconcile, lease, store_id):
+                reconcile_from = time.monotonic() + RECONCILE_AGAIN_AFTER
             if not lease.renew():
                 return report
 
 
 def _reconcile(reconcile: Callable[[Lease], object], lease: Lease, store_id: int) -> bool:
-    """The reconciliation between two batches, if due; whether it may be asked again in this drain. Its failure is its
-    own (the housekeeping's next sync meets it again, and flags the store if it must), never the drain's."""
+    """The reconciliation between two batches, if due; False when it failed (asked again RECONCILE_AGAIN_AFTER later in
+    this drain: a storm's drain lasts, and one 5xx must not put the reconciliation off for the storm). Its failure is
+    its own (the housekeeping's sync meets it again, and flags the store if it must), never the drain's."""
     try:
         reconcile(lease)
         return True
-    except Exception:   # the webhooks still go on being drained
-        log.warning("reconciliation between drain batches failed", exc_info=True, extra={"store_id": store_id})
+    except LojasyncError as exc:   # the store's answer, or the lease taken: one line, the webhooks still drained
+        log.warning("reconciliation between drain batches failed",
+                    extra={"store_id": store_id, "error_code": exc.code, "reason": exc.message})
+        return False
+    except Exception:   # a bug: its traceback, and the webhooks still drained
+        log.exception("reconciliation between drain batches failed", extra={"store_id": store_id})
         return False
 
 
 def retryable(exc: Exception) -> bool:
     """The store unreachable for now, or the store taken by another worker: the events stay pending and the
     task is retried with backoff. Anything else counts an attempt; after a few the events fail for a person."""
+    if isinstance(exc, LojasyncError) and exc.code == SCHEMA_MISMATCH:
+        return True   # the database lacks a column: no notification's fault, none is failed for it (review)
     return isinstance(exc, (NuvemshopError, LeaseLost)) and exc.retryable
 
 
