@@ -32,7 +32,7 @@ def test_the_column_the_first_0050_left_out_is_added_and_a_missing_one_is_said_a
         with pytest.raises(SchemaMismatch) as refused:
             list_invoices(app.read_uow())
         assert "falta a coluna" in refused.value.message and "cancel_refusal" in refused.value.message
-        assert "lojasync db upgrade" in refused.value.resolution
+        assert "migrações" in refused.value.resolution and refused.value.terminal_commands == ("lojasync db upgrade",)
     finally:
         app.close()
 

@@ -88,9 +88,10 @@ class SchemaMismatch(LojasyncError):
     code = "database.schema_mismatch"
     message_template = ("O banco de dados não tem o que esta versão do lojasync espera ({what}): ele foi atualizado "
                         "por outra versão.")
-    resolution_template = ("Rode lojasync db upgrade. Se o erro continuar, o banco passou por uma versão de "
-                           "desenvolvimento do lojasync: restaure o backup de antes da atualização, ou informe quem "
-                           "mantém o lojasync (o detalhe está no log de erros).")
+    resolution_template = ("Aplique as migrações do banco (quem instalou o servidor). Se o erro continuar, o banco "
+                           "passou por uma versão de desenvolvimento do lojasync: restaure o backup de antes da "
+                           "atualização, ou informe quem mantém o lojasync (o detalhe está no log de erros).")
+    terminal_commands = ("lojasync db upgrade",)
     action = Action.CONFIGURE
     # The database's, not a store's nor an event's: the worker logs it and tries again next round, flagging no store
     # and failing no notification (review); the terminal still exits 1 (CONFIGURE), a person upgrading first.
