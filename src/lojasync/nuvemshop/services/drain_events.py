@@ -45,7 +45,7 @@ def drain_store_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory, 
                        reconcile: Callable[[Lease], object] | None = None) -> DrainReport:
     """Process every pending event of a store under its lease; loop until none is left. `reconcile`: the store's
     reconciliation if it is due (`sync_store.reconcile_while_holding`), asked between two batches (a storm's drain
-    lasts for minutes) until it fails once."""
+    lasts for minutes); one that failed is asked again RECONCILE_AGAIN_AFTER later."""
     finish = Finisher(uow, now or (lambda: datetime.now(timezone.utc)))
     report = DrainReport(store_id)
     with store_lease(uow, store_id) as lease:
