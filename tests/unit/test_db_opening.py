@@ -10,26 +10,24 @@ from lojasync.db import opening
 from lojasync.db.errors import DataFolderProblem
 
 
-def test_a_database_file_the_user_cannot_write_is_said_of_the_file_not_the_folder(tmp_path, monkeypatch):
-    """review (CLI): a root-owned lojasync.db in a folder anyone could write was reported as "A pasta de dados ... não
-    pode ser escrita", sending the operator to the folder's permissions. Faked here (root passes every access check)."""
-    database = tmp_path / "lojasync.db"
-    database.write_bytes(b"")
+def _refused_access(monkeypatch, denied) -> None:
+    """The user may not write `denied` (faked: root passes every access check)."""
     real_access = os.access
     monkeypatch.setattr(opening.os, "access",
-                        lambda path, mode: False if os.fspath(path) == os.fspath(database) else real_access(path, mode))
+                        lambda path, mode: False if os.fspath(path) == os.fspath(denied) else real_access(path, mode))
+
+
+def test_a_database_file_the_user_cannot_write_is_said_of_the_file_not_the_folder(tmp_path, monkeypatch):
+    """review (CLI): a root-owned lojasync.db in a folder anyone could write was reported as "A pasta de dados ... não
+    pode ser escrita", sending the operator to the folder's permissions."""
+    database = tmp_path / "lojasync.db"
+    database.write_bytes(b"")
+    _refused_access(monkeypatch, database)
     with pytest.raises(DataFolderProblem) as refused:
         opening.open_engine(f"sqlite:///{database}", data_dir=tmp_path)
     assert refused.value.message == f"O arquivo do banco {database} não pode ser lido e escrito pelo usuário do lojasync."
     assert "chown" in refused.value.resolution
-
-
-def test_a_folder_the_user_cannot_write_is_said_of_the_folder(tmp_path, monkeypatch):
-    database = tmp_path / "lojasync.db"
-    database.write_bytes(b"")
-    real_access = os.access
-    monkeypatch.setattr(opening.os, "access",
-                        lambda path, mode: False if os.fspath(path) == os.fspath(tmp_path) else real_access(path, mode))
+    _refused_access(monkeypatch, tmp_path)   # the folder, then: said of the folder
     with pytest.raises(DataFolderProblem) as refused:
         opening.open_engine(f"sqlite:///{database}", data_dir=tmp_path)
     assert refused.value.message == f"A pasta de dados {tmp_path} não pode ser escrita pelo usuário do lojasync."
