@@ -128,9 +128,8 @@ class InvoiceView:
             return f"{CLOCK_ADVICE} O número da NF-e é mantido."
         if self.rejection_code in CERTIFICATE_REJECTIONS:   # the signer's certificate, not the data (review: 291)
             return ("A SEFAZ recusou o certificado digital A1 que assinou a NF-e (vencido, revogado ou de uma cadeia "
-                    "que ela não reconhece): instale um certificado válido em Configurações → Certificado A1 (ou "
-                    "lojasync company certificate ARQUIVO) e transmita de novo: a NF-e é assinada com ele e o número "
-                    "é mantido.")
+                    "que ela não reconhece): instale um certificado válido em Configurações → Certificado A1 e "
+                    "transmita de novo: a NF-e é assinada com ele e o número é mantido.")
         return number_spent_resolution(self.rejection_code) or (
             "Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente) e transmita de novo: o número "
             "é mantido. Ou descarte a nota.")
