@@ -148,6 +148,8 @@ class Settings(BaseSettings):
         # (review). Checked where the merchant is by default: the process's zone is set after its settings are read.
         if value is not None and value > local_day():
             raise ValueError(f"é depois de hoje ({value:%d/%m/%Y}): nenhum pedido novo seria importado até lá")
+        if value is not None and value.year < 2000:
+            raise ValueError(f"é antes de 2000 ({value.day:02d}/{value.month:02d}/{value.year:04d}): confira o ano")
         return value
 
     @field_validator("secret_key", mode="after")

@@ -270,10 +270,18 @@ def test_the_first_day_is_checked_and_the_variable_sets_it_until_the_lojasync_ha
     with pytest.raises(ImportSettingsInvalid) as caught:
         _set(app, orders_from=(today + timedelta(days=1)).strftime("%d/%m/%Y"))
     assert "é depois de hoje" in caught.value.message
-    for typed in ("2026-13-01", "31/02/2026", "ontem", "1/12/26"):
+    for typed in ("ontem", "1/12/26", "2026/12/01"):
         with pytest.raises(ImportSettingsInvalid) as caught:
             _set(app, orders_from=typed)
         assert "a data inicial dos pedidos deve ser um dia (AAAA-MM-DD ou DD/MM/AAAA) ou todos" in caught.value.message
+    for typed in ("2026-13-01", "31/02/2026"):   # shaped as a day, and no such day (review: said as no day at all)
+        with pytest.raises(ImportSettingsInvalid) as caught:
+            _set(app, orders_from=typed)
+        assert f"a data inicial dos pedidos {typed} não existe no calendário" in caught.value.message
+    with pytest.raises(ImportSettingsInvalid) as caught:   # review: year 1 was taken
+        _set(app, orders_from="0001-01-01")
+    assert "a data inicial dos pedidos (01/01/0001) é antes de 2000: confira o ano" in caught.value.message
+    assert _set(app, orders_from="2026-2-3").current.orders_from.isoformat() == "2026-02-03"   # unpadded, as typed
     assert _set(app, orders_from=today.isoformat()).current.orders_from == today
     env = _with_variables(app, orders_from="2026-01-15")
     assert show_import_settings(env.read_uow(), env.import_defaults).current.orders_from == today   # the lojasync's

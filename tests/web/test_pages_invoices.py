@@ -57,6 +57,18 @@ def test_cancel_with_a_short_justification_is_refused_and_a_valid_one_cancels(ap
     assert cancel_xml.status_code == 200 and b"110111" in cancel_xml.content
 
 
+def test_descartar_is_apart_from_transmitir_with_what_it_does(app, logged_in, store_id, company):
+    """review (back office): on a pending NF-e, "Descartar NF-e" sat beside "Transmitir" in one row, and one click
+    discarded it (its number then to be voided at SEFAZ), where the venda simples keeps "Cancelar" apart."""
+    logged_in.store_id = store_id
+    (number,) = imported(app, store_id, {"id": 2300000032, "payment_status": "paid"})
+    page = logged_in.get(invoice_for(app, logged_in, number)).text
+    actions = page.split('<div class="actions">')[1].split("</div>")[0]
+    assert "/transmitir" in actions and "/cancelar" not in actions
+    apart = page.split('id="descartar"')[1].split("</section>")[0]
+    assert "/cancelar" in apart and "precisa ser inutilizado na SEFAZ" in text_of(apart)
+
+
 def test_discarding_from_a_page_opened_before_the_nfe_was_authorised_says_it_was(app, logged_in, store_id, company,
                                                                                  sefaz):
     """review: "Descartar NF-e" on a page opened while the NF-e was pending, after it was transmitted elsewhere,

@@ -9,6 +9,7 @@ whole (the form shows every status of the store, so nothing is merged behind the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -35,6 +36,9 @@ VARIABLES = {
     RECONCILE_MINUTES: ("LOJASYNC_RECONCILE_MINUTES",),
     ORDERS_FROM: ("LOJASYNC_ORDERS_FROM",),
 }
+# The earliest day taken: before it, a typo of the year (no store's orders go back that far).
+FIRST_DAY = date(2000, 1, 1)
+_DAY_SHAPE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}")
 # Stored for "every order, whatever the variable says" (the variable's date set aside by the operator).
 ALL_ORDERS = "all"
 _ALL_WORDS = ("all", "todos", "todas", "tudo")
@@ -190,12 +194,19 @@ def set_import_settings(uow: ConnectorUnitOfWork, defaults: ImportDefaults, chan
             else:
                 writes[RECONCILE_MINUTES] = minutes
         if change.orders_from is not None:
-            day = parse_orders_from(change.orders_from)
-            if day is None:
+            typed = str(change.orders_from).strip()
+            day = parse_orders_from(typed)
+            if day is None and _DAY_SHAPE.fullmatch(typed):
+                problems.append(f"a data inicial dos pedidos {typed} não existe no calendário")
+            elif day is None:
                 problems.append(f"a data inicial dos pedidos deve ser um dia (AAAA-MM-DD ou DD/MM/AAAA) ou todos "
-                                f"(recebido: {change.orders_from!r})")
+                                f"(recebido: {typed or 'vazio'})")
+            elif day != ALL_ORDERS and day < FIRST_DAY:
+                # Year 1 was taken (review): a typo, and every order would be brought in with nothing said.
+                problems.append(f"a data inicial dos pedidos ({_shown(day)}) é antes de "
+                                f"{FIRST_DAY.year}: confira o ano")
             elif day != ALL_ORDERS and day > local_day(now):
-                problems.append(f"a data inicial dos pedidos ({day.strftime('%d/%m/%Y')}) é depois de hoje: os "
+                problems.append(f"a data inicial dos pedidos ({_shown(day)}) é depois de hoje: os "
                                 "pedidos feitos até lá não seriam importados")
             else:
                 writes[ORDERS_FROM] = day if day == ALL_ORDERS else day.isoformat()
@@ -218,17 +229,25 @@ def whole_minutes(minutes: float) -> int | float:
     return int(minutes) if float(minutes).is_integer() else minutes
 
 
+def _shown(day: date) -> str:
+    """DD/MM/AAAA with the year's four digits (the year 1 was written "1")."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def parse_orders_from(text: str) -> date | str | None:
     """The day typed (2026-12-01, 01/12/2026), or ALL_ORDERS for "todos"; None when it is neither."""
     words = (text or "").strip()
     if words.casefold() in _ALL_WORDS:
         return ALL_ORDERS
+    if not _DAY_SHAPE.fullmatch(words):
+        return None
     try:
         if "/" in words:
             day, month, year = words.split("/")
-            return date(int(year), int(month), int(day)) if len(year) == 4 else None
-        return date.fromisoformat(words) if len(words) == 10 else None
-    except ValueError:
+        else:
+            year, month, day = words.split("-")
+        return date(int(year), int(month), int(day))
+    except ValueError:   # the 31st of February
         return None
 
 
