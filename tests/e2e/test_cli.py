@@ -329,3 +329,8 @@ def test_an_order_says_which_store_it_came_from(app, lojasync):
     assert [(s["number"], s["store_id"]) for s in shown] == [("100", "1234567"), ("100", "7654321")]
     text = " ".join(lojasync("orders", "show", str(numbers[1])).output.split())
     assert "Na loja 7654321: pedido nº 100 (id 1990000001)" in text
+    # The list too (a later multi-store review: `orders list` said "#100" for both).
+    listed = " ".join(lojasync("orders", "list").output.split())
+    assert "#100 (loja 1234567)" in listed and "#100 (loja 7654321)" in listed
+    rows = json.loads(lojasync("orders", "list", "--format", "json").output)
+    assert sorted(r["store_id"] for r in rows) == ["1234567", "7654321"]

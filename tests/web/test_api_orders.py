@@ -129,6 +129,16 @@ def test_the_list_filters_searches_and_pages(api, orders):
     assert [o["number"] for o in page["items"]] == [orders["ana"]]
 
 
+def test_orders_of_two_stores_with_the_same_number_say_their_store_in_the_lists(api, orders, logged_in):
+    """multi-store review: two stores both had a #501, and the API's list, `orders list` and the page said "#501" for
+    both (only the order itself named its store)."""
+    items = {o["number"]: o for o in api.get("/api/v1/orders").json()["items"]}
+    assert (items[orders["ana"]]["store_order_number"], items[orders["ana"]]["store_id"]) == ("501", "1234567")
+    assert (items[orders["other"]]["store_order_number"], items[orders["other"]]["store_id"]) == ("501", "7654321")
+    page = " ".join(logged_in.get("/pedidos").text.split())
+    assert "Loja virtual #501 · loja 1234567" in page and "Loja virtual #501 · loja 7654321" in page
+
+
 def test_one_order_in_full(api, orders):
     order = api.get(f"/api/v1/orders/{orders['ana']}").json()
     assert (order["subtotal"], order["discount"], order["freight"], order["total"]) == ("150.00", "10.00", "20.00",

@@ -133,6 +133,8 @@ def order_summary(order: Order, origin: OriginRef | None) -> dict:
         "origin_label": order.origin_label,
         "store_order_id": origin.reference if origin else None,
         "store_order_number": order.origin_number,
+        # The store it came from: two stores may both have an order #112 (multi-store review: lists said only "#112").
+        "store_id": origin.store if origin else None,
         "customer": customer_ref(customer) if customer else None,
         "customer_link": order.customer_link,
         "customer_problem": order.customer_problem,

@@ -91,6 +91,7 @@ class OrderSummaryOut(ApiModel):
     origin_label: str | None
     store_order_id: str | None = Field(description="Id do pedido na loja.")
     store_order_number: str | None = Field(description="Número do pedido na loja.")
+    store_id: str | None = Field(None, description="O id da loja de onde veio (duas lojas podem ter um pedido nº 100).")
     customer: CustomerOut | None
     customer_link: str | None = Field(description='"store" (veio da loja) ou "manual".')
     customer_problem: str | None = Field(description="Sem cliente: por quê (ex.: CPF inválido).")
