@@ -913,3 +913,19 @@ def test_a_gone_variants_update_sent_again_is_closed_without_a_write_not_reporte
     assert (report.pushed, report.unsent, len(store.writes)) == (0, 1, writes)
     (row,) = [u for u in list_store_updates(app.read_uow(), None, include_done=True) if u.ref == "601"]
     assert (row.status, row.status_label, row.sent_value) == ("done", "encerrada sem envio", None)
+
+
+def test_the_updates_of_a_disabled_store_are_said_beside_the_listed_one(app, lojasync):  # noqa: F811
+    """multi-store review: with one store disabled, `store updates` said "Nada esperando para ser enviado à loja"
+    while the disabled store's storefront stock waited for a write."""
+    from lojasync.nuvemshop.services.stores import set_store_enabled
+
+    make_store(app)
+    second = make_store(app, "7654321")
+    imported(app, second, 1900000091)   # the other store's variants bound to the products
+    count_stock(app.uow(), "CAM-ALG-P", 5)   # queued for the store whose variant it is
+    set_store_enabled(app.uow(), "7654321", False)
+    said = " ".join(lojasync("store", "updates").output.split())
+    assert "Nada esperando para ser enviado à loja 1234567." in said
+    assert ("Atenção: a loja 7654321 (desativada: nada é enviado a ela até ser reativada) tem 1 atualização(ões) "
+            "esperando: lojasync store updates --store 7654321") in said

@@ -19,7 +19,12 @@ from lojasync.entrypoints.cli.output import (
     table_or_lines,
     time_column,
 )
-from lojasync.nuvemshop.services.store_updates import count_store_updates, list_store_updates, push_now
+from lojasync.nuvemshop.services.store_updates import (
+    count_store_updates,
+    list_store_updates,
+    push_now,
+    waiting_elsewhere,
+)
 
 StoreOption = Annotated[str | None, typer.Option("--store", help="Id da loja (se houver mais de uma).")]
 _SKIPPED = {"inactive": "a loja está desativada",
@@ -41,6 +46,8 @@ def updates(
     rows = list_store_updates(container().read_uow(), store, include_done)
     counts = count_store_updates(container().read_uow(), store, include_done) if rows else {}
     total = sum(counts.values())
+    chosen, others = waiting_elsewhere(container().read_uow(), store)
+    others = [] if store else others   # a store named: that one was asked for
     if fmt is OutputFormat.JSON:
         print_json([r.to_dict() for r in rows])
         if total > len(rows):
@@ -48,9 +55,11 @@ def updates(
             # of 311, and nothing told a script checking that everything was written back).
             err_console.print(f"Atenção: {_shown(rows, total, counts, include_done)}", highlight=False,
                               soft_wrap=True)
+        _say_others(others, err_console)
         return
     if not rows:
-        console.print("Nada esperando para ser enviado à loja.", highlight=False)
+        console.print(f"Nada esperando para ser enviado à loja {chosen}.", highlight=False)
+        _say_others(others, console)
         return
     # One line per update where the table does not fit (80 columns: words were split, a key over six lines; review).
     table_or_lines(f"Atualizações para a loja ({formats.number(total)})",
@@ -63,6 +72,13 @@ def updates(
     if total > len(rows):
         # review: "(200)" was printed over a backlog of thousands, the refused ones (a person's to act on) past it.
         console.print(_shown(rows, total, counts, include_done), highlight=False)
+
+
+def _say_others(others: list[tuple[str, bool, int]], where) -> None:
+    for external_id, active, waiting in others:
+        state = "" if active else " (desativada: nada é enviado a ela até ser reativada)"
+        where.print(f"Atenção: a loja {external_id}{state} tem {formats.number(waiting)} atualização(ões) esperando: "
+                    f"lojasync store updates --store {external_id}", highlight=False, soft_wrap=True)
 
 
 def _shown(rows, total: int, counts: dict, include_done: bool) -> str:

@@ -71,6 +71,23 @@ def list_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None, 
         return [_view(row, _subject(row, variants, orders), moment) for row in rows]
 
 
+def waiting_elsewhere(uow: ConnectorUnitOfWork, external_store_id: str | None
+                      ) -> tuple[str, list[tuple[str, bool, int]]]:
+    """The store `list_store_updates` lists, and the others with updates waiting (pending or refused), as (id, active,
+    how many): the store chosen when none is named leaves a disabled one out, and its storefront's stock waited
+    unseen (multi-store review)."""
+    statuses = [UpdateStatus.PENDING.value, UpdateStatus.FAILED.value]
+    with uow:
+        chosen = find_store(uow, external_store_id)
+        found = []
+        for store in uow.stores.list():
+            if store.id != chosen.id:
+                waiting = sum(uow.store_updates.counts(store.id, statuses).values())
+                if waiting:
+                    found.append((store.external_id, store.active, waiting))
+        return chosen.external_id, found
+
+
 def count_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,
                         include_done: bool = False) -> dict[str, int]:
     """How many updates of each status `list_store_updates` would list, were it not cut (pending, failed, done)."""
