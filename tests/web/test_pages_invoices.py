@@ -66,7 +66,7 @@ def test_descartar_is_apart_from_transmitir_with_what_it_does(app, logged_in, st
     actions = page.split('<div class="actions">')[1].split("</div>")[0]
     assert "/transmitir" in actions and "/cancelar" not in actions
     apart = page.split('id="descartar"')[1].split("</section>")[0]
-    assert "/cancelar" in apart and "precisa ser inutilizado na SEFAZ" in text_of(apart)
+    assert "/cancelar" in apart and "fica sem uso (a inutilizar na SEFAZ" in text_of(apart)
 
 
 def test_discarding_from_a_page_opened_before_the_nfe_was_authorised_says_it_was(app, logged_in, store_id, company,
