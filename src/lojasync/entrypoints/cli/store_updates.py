@@ -46,8 +46,8 @@ def updates(
     rows = list_store_updates(container().read_uow(), store, include_done)
     counts = count_store_updates(container().read_uow(), store, include_done) if rows else {}
     total = sum(counts.values())
-    chosen, others = waiting_elsewhere(container().read_uow(), store)
-    others = [] if store else others   # a store named: that one was asked for
+    # A store named: that one was asked for, and the others are not read.
+    chosen, others = (store, []) if store else waiting_elsewhere(container().read_uow(), None)
     if fmt is OutputFormat.JSON:
         print_json([r.to_dict() for r in rows])
         if total > len(rows):
