@@ -83,7 +83,8 @@ class DatabaseWriteFailed(LojasyncError):
 
 class SchemaMismatch(LojasyncError):
     """The database lacks a table or column this version reads or writes: it was migrated by another version (a
-    development snapshot whose migration changed later, say). No "try again": the same statement fails for ever."""
+    development snapshot whose migration changed later, say). The same statement fails until the schema is mended:
+    not two writers meeting, whose "try again" a script would follow for ever."""
 
     code = "database.schema_mismatch"
     message_template = ("O banco de dados não tem o que esta versão do lojasync espera ({what}): ele foi atualizado "

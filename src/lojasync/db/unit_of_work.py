@@ -210,7 +210,7 @@ _MISSING_STATES = {"42703", "42P01"}
 def _schema_missing(exc: DBAPIError) -> str | None:
     """What of the schema this version did not find, or None for any other failure."""
     original = getattr(exc, "orig", None)
-    text = str(original or exc).splitlines()[0] if str(original or exc) else ""
+    text = (str(original or exc).splitlines() or [""])[0]
     state = getattr(original, "sqlstate", None) or ""
     if state not in _MISSING_STATES and not text.startswith(("no such column", "no such table")) \
             and "has no column named" not in text:
