@@ -19,6 +19,7 @@ from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.local_zone import DEFAULT_ZONE, local_day
 from lojasync.shared.text import is_http_address
+from lojasync.shared.typed_day import EARLIEST, means_all, shown, typed_day
 from lojasync.stock.products import UnknownSkuPolicy
 
 DEFAULT_API_URL = "https://api.nuvemshop.com.br/2025-03"
@@ -132,13 +133,9 @@ class Settings(BaseSettings):
     def _day_as_typed(cls, value):
         # DD/MM/AAAA as Configurações and `import-rules set` take it; blank or "todos" is unset (every order).
         if isinstance(value, str):
-            text = value.strip()
-            if not text or text.casefold() in ("todos", "todas", "tudo", "all"):
+            if not value.strip() or means_all(value):
                 return None
-            parts = text.split("/")
-            if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
-                return f"{parts[2]}-{parts[1].zfill(2)}-{parts[0].zfill(2)}"
-            return text
+            return typed_day(value) or value.strip()   # not a day: pydantic's refusal names the variable
         return value
 
     @field_validator("orders_from", mode="after")
@@ -147,9 +144,9 @@ class Settings(BaseSettings):
         # A typo (2062 for 2026) would leave out every new order with nothing said: refused, as the page refuses it
         # (review). Checked where the merchant is by default: the process's zone is set after its settings are read.
         if value is not None and value > local_day():
-            raise ValueError(f"é depois de hoje ({value:%d/%m/%Y}): nenhum pedido novo seria importado até lá")
-        if value is not None and value.year < 2000:
-            raise ValueError(f"é antes de 2000 ({value.day:02d}/{value.month:02d}/{value.year:04d}): confira o ano")
+            raise ValueError(f"é depois de hoje ({shown(value)}): nenhum pedido novo seria importado até lá")
+        if value is not None and value < EARLIEST:
+            raise ValueError(f"é antes de {EARLIEST.year} ({shown(value)}): confira o ano")
         return value
 
     @field_validator("secret_key", mode="after")

@@ -9,7 +9,6 @@ whole (the form shows every status of the store, so nothing is merged behind the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -20,6 +19,7 @@ from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.local_zone import day_start, local_day
 from lojasync.shared.numbers import ascii_digits
+from lojasync.shared.typed_day import DAY_SHAPE, EARLIEST, means_all, shown, typed_day
 from lojasync.stock.products import UnknownSkuPolicy
 
 STATUS_RULES = "status_rules"
@@ -36,12 +36,8 @@ VARIABLES = {
     RECONCILE_MINUTES: ("LOJASYNC_RECONCILE_MINUTES",),
     ORDERS_FROM: ("LOJASYNC_ORDERS_FROM",),
 }
-# The earliest day taken: before it, a typo of the year (no store's orders go back that far).
-FIRST_DAY = date(2000, 1, 1)
-_DAY_SHAPE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}")
 # Stored for "every order, whatever the variable says" (the variable's date set aside by the operator).
 ALL_ORDERS = "all"
-_ALL_WORDS = ("all", "todos", "todas", "tudo")
 
 # What Nuvemshop sends in `status` and `payment_status` (the values the table may map), as a person reads them.
 ORDER_STATUSES = {"open": "aberto", "closed": "concluído (closed)", "cancelled": "cancelado"}
@@ -196,17 +192,17 @@ def set_import_settings(uow: ConnectorUnitOfWork, defaults: ImportDefaults, chan
         if change.orders_from is not None:
             typed = str(change.orders_from).strip()
             day = parse_orders_from(typed)
-            if day is None and _DAY_SHAPE.fullmatch(typed):
+            if day is None and DAY_SHAPE.fullmatch(typed):
                 problems.append(f"a data inicial dos pedidos {typed} não existe no calendário")
             elif day is None:
                 problems.append(f"a data inicial dos pedidos deve ser um dia (AAAA-MM-DD ou DD/MM/AAAA) ou todos "
                                 f"(recebido: {typed or 'vazio'})")
-            elif day != ALL_ORDERS and day < FIRST_DAY:
+            elif day != ALL_ORDERS and day < EARLIEST:
                 # Year 1 was taken (review): a typo, and every order would be brought in with nothing said.
-                problems.append(f"a data inicial dos pedidos ({_shown(day)}) é antes de "
-                                f"{FIRST_DAY.year}: confira o ano")
+                problems.append(f"a data inicial dos pedidos ({shown(day)}) é antes de "
+                                f"{EARLIEST.year}: confira o ano")
             elif day != ALL_ORDERS and day > local_day(now):
-                problems.append(f"a data inicial dos pedidos ({_shown(day)}) é depois de hoje: os "
+                problems.append(f"a data inicial dos pedidos ({shown(day)}) é depois de hoje: os "
                                 "pedidos feitos até lá não seriam importados")
             else:
                 writes[ORDERS_FROM] = day if day == ALL_ORDERS else day.isoformat()
@@ -229,26 +225,9 @@ def whole_minutes(minutes: float) -> int | float:
     return int(minutes) if float(minutes).is_integer() else minutes
 
 
-def _shown(day: date) -> str:
-    """DD/MM/AAAA with the year's four digits (the year 1 was written "1")."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
-
-
 def parse_orders_from(text: str) -> date | str | None:
     """The day typed (2026-12-01, 01/12/2026), or ALL_ORDERS for "todos"; None when it is neither."""
-    words = (text or "").strip()
-    if words.casefold() in _ALL_WORDS:
-        return ALL_ORDERS
-    if not _DAY_SHAPE.fullmatch(words):
-        return None
-    try:
-        if "/" in words:
-            day, month, year = words.split("/")
-        else:
-            year, month, day = words.split("-")
-        return date(int(year), int(month), int(day))
-    except ValueError:   # the 31st of February
-        return None
+    return ALL_ORDERS if means_all(text or "") else typed_day(text or "")
 
 
 def parse_status(text: str | None) -> OrderStatus | None:
