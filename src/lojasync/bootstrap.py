@@ -18,7 +18,7 @@ from lojasync.crypto import TokenCipher
 from lojasync.db.accounts_orm import start_mappers as start_account_mappers
 from lojasync.db.accounts_unit_of_work import SqlAccountsUnitOfWork
 from lojasync.db.engine import build_session_factory
-from lojasync.db.migrate import current_revision, upgrade
+from lojasync.db.migrate import current_revision, upgrade_from
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.finance.events import RefundCheckSettled
 from lojasync.fiscal.effects import apply_effects, reverse_effects
@@ -218,9 +218,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     migrated_from = None
     if migrate:
         try:
-            before = current_revision(engine)
-            if upgrade(engine):
-                migrated_from = before or ""
+            migrated_from = upgrade_from(engine)
         except LojasyncError:
             engine.dispose()
             raise

@@ -36,7 +36,13 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the latest revision; return True when something was applied.
+    """Bring the schema to the latest revision; return True when something was applied."""
+    return upgrade_from(engine) is not None
+
+
+def upgrade_from(engine: Engine) -> str | None:
+    """Bring the schema to the latest revision; return the revision it was at ("" for a new database), or None when
+    nothing was applied (what `db upgrade` says).
 
     A revision this code does not know means a newer lojasync migrated the database: refused before Alembic
     is asked (its own error is a bare "Can't locate revision"), and nothing is written.
@@ -45,21 +51,21 @@ def upgrade(engine: Engine) -> bool:
     scripts = ScriptDirectory.from_config(config)
     head = scripts.get_current_head()
     if current_revision(engine) == head:   # every start, nothing to do: no lock taken (read again under it below)
-        return False
+        return None
     with _one_migrator(engine):
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             others = _other_systems_tables(connection) if current is None else []
             where = _where(engine, connection) if current != head else ""
         if current == head:
-            return False
+            return None
         if others:
             shown = ", ".join(others[:5]) + (f" e mais {len(others) - 5}" if len(others) > 5 else "")
             raise DatabaseOfAnotherSystem(where=where, tables=shown)
         if current is not None and current not in {script.revision for script in scripts.walk_revisions()}:
             raise DatabaseFromNewerVersion(where=where, revision=current, head=head)
         command.upgrade(config, "head")
-        return True
+        return current or ""
 
 
 # pg_advisory_lock's key for lojasync's migrations (any number; the same in every process).
