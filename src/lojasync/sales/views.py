@@ -35,6 +35,12 @@ class OrderPage:
             return 1
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def several_stores(self) -> bool:
+        """Whether this page holds orders of more than one store: each then says its store beside its number (two
+        stores may both have a #112; multi-store review)."""
+        return len({o["store_id"] for o in self.items if o["origin"]}) > 1
+
 
 def list_orders(uow: SalesUnitOfWork, status: OrderStatus | None = None, without_customer: bool = False,
                 needs_attention: bool | None = None, limit: int | None = None) -> list[dict]:

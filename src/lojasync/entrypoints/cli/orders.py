@@ -107,12 +107,10 @@ def orders_list(
         print_json([for_scripts(o) for o in result.items])
         return
     rows = []
-    # Orders of several stores: each number says its store (two stores may both have a #112; multi-store review).
-    several = len({o["store_id"] for o in result.items if o["origin"]}) > 1
     for o in result.items:
         # The store's number marks an order of the online store ("Loja virtual"); orders made here have none.
         origin = f"#{escape(o['store_order_number'] or '?')}" if o["origin"] else "—"
-        if o["origin"] and several:
+        if o["origin"] and result.several_stores:
             origin += f" (loja {escape(o['store_id'] or '?')})"
         # The kind of problem only ("CPF inválido"): the document as sent is on the order's page.
         problem = (o["customer_problem"] or "sem cliente").split(":")[0]

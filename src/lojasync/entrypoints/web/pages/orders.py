@@ -67,9 +67,7 @@ def _orders_context(request: Request) -> dict:
         result = search_store_orders(container.read_uow(), criteria, None, query.pagina, PER_PAGE)
     return {"query": query, "result": result, "list_error": error, "badges": STATUS_BADGES,
             "poll_seconds": POLL_SECONDS, "table_url": f"/pedidos/tabela?{query.query_string(pagina=query.pagina)}",
-            "list_query": query.query_string(pagina=query.pagina),
-            # Each store order says its store when the page holds several (two may both have a #112).
-            "several_stores": len({o["store_id"] for o in result.items if o["origin"]}) > 1}
+            "list_query": query.query_string(pagina=query.pagina)}
 
 
 @router.get("/pedidos", include_in_schema=False)
