@@ -551,3 +551,60 @@ def test_a_cancellation_in_json_gives_the_lgpd_erasure_it_owed_failed(lojasync, 
     assert answer["changed"] is True and answer["personal_data_erasure_pending"] == ERASURE_PENDING
     again = json.loads(lojasync(*command, "--format", "json"))   # already cancelled: this call owed nothing
     assert again["changed"] is False and again["personal_data_erasure_pending"] is None
+
+
+@pytest.fixture()
+def ctrl_c_before_the_send(monkeypatch):
+    """Ctrl+C pressed while the command still reads and checks the NF-e (its certificate opened), before the commit
+    after which it goes to SEFAZ: the main thread gets it, and the work goes on only once the terminal has taken it."""
+    import _thread
+    import threading
+
+    from lojasync.entrypoints.cli import to_the_end
+    from lojasync.fiscal.services import invoice_cancellation, invoices
+
+    taken = threading.Event()
+    stop = to_the_end._Gate.stop
+    monkeypatch.setattr(to_the_end._Gate, "stop", lambda gate: (stop(gate), taken.set())[0])
+    opened = invoices.certificate_for
+
+    def pressed(company, box):
+        if not taken.is_set():   # once: the command run again afterwards is not interrupted
+            _thread.interrupt_main()
+            assert taken.wait(10)
+        return opened(company, box)
+
+    def patch():
+        monkeypatch.setattr(invoices, "certificate_for", pressed)
+        monkeypatch.setattr(invoice_cancellation, "certificate_for", pressed)
+
+    return patch
+
+
+def test_ctrl_c_before_an_approval_is_sent_stops_it_and_nothing_goes(lojasync, order_number, ctrl_c_before_the_send):
+    """The last notes: the first Ctrl+C during `invoices approve` said it waited for SEFAZ's answer and went on to send
+    an NF-e the person meant to stop; before the send, it stops, and the NF-e stays pending."""
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number), "--no-approve")
+    ctrl_c_before_the_send()
+    out = lojasync("invoices", "approve", "1", expect=130)
+    assert "Interrompido: nada foi enviado à SEFAZ; a NF-e fica como estava." in out
+    assert "aguardando a resposta" not in out
+    shown = json.loads(lojasync("invoices", "show", "1", "--format", "json"))
+    assert (shown["status"], shown["attempts"]) == ("pending", 0)
+    # Not held as "enviada à SEFAZ há instantes" either: approved again, it goes at once.
+    assert "NF-e autorizada" in lojasync("invoices", "approve", "1")
+
+
+def test_ctrl_c_before_a_cancellation_is_sent_stops_it_and_the_nfe_stays_authorised(lojasync, order_number,
+                                                                                     ctrl_c_before_the_send):
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number))
+    ctrl_c_before_the_send()
+    out = lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio", expect=130)
+    assert "Interrompido: nada foi enviado à SEFAZ; a NF-e fica como estava." in out
+    shown = json.loads(lojasync("invoices", "show", "1", "--format", "json"))
+    assert shown["status"] == "authorised"
+    assert shown.get("cancel_requested_at") is None

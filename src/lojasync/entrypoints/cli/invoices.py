@@ -179,12 +179,14 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
     """Transmite a NF-e à SEFAZ e espera a resposta; autorizada, baixa o estoque e cria as contas a receber."""
     app_ = container()
     (invoice, changed), interrupted = run_to_the_end(
-        lambda: approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, terminal_person()),
+        lambda last_chance: approve_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id,
+                                            terminal_person(), last_chance=last_chance),
         "aguardando a resposta da SEFAZ para registrá-la (até o tempo limite da SEFAZ); Ctrl+C de novo deixa de "
         "esperar.",
-        f"se a NF-e já tinha sido enviada, fica aguardando a SEFAZ: o worker a consulta pela chave, sem reenviar; no "
-        f"terminal, lojasync invoices approve {invoice_id} {SENDING_WINDOW // MINUTE} minutos depois do envio (se "
-        f"ainda não, fica como estava). Veja em lojasync invoices show {invoice_id}.")
+        f"a NF-e fica aguardando a SEFAZ: o worker a consulta pela chave (e a envia se a SEFAZ não a recebeu), sem "
+        f"reenviar às cegas; no terminal, lojasync invoices approve {invoice_id} {SENDING_WINDOW // MINUTE} minutos "
+        f"depois do envio. Veja em lojasync invoices show {invoice_id}.",
+        "nada foi enviado à SEFAZ; a NF-e fica como estava.")
     try:
         _say_approved(app_, invoice, changed, fmt)
     except typer.Exit:
@@ -235,12 +237,12 @@ def cancel(
     interrupted = False
     try:
         (invoice, changed), interrupted = run_to_the_end(
-            lambda: cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id, reason or "",
-                                   terminal_person()),
+            lambda last_chance: cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id,
+                                               reason or "", terminal_person(), last_chance=last_chance),
             "aguardando a resposta da SEFAZ ao cancelamento para registrá-la; Ctrl+C de novo deixa de esperar.",
-            "se o cancelamento já tinha sido enviado, o pedido fica guardado: o worker consulta a SEFAZ pela chave, "
-            f"sem enviá-lo às cegas (se ainda não, a NF-e fica como estava). Veja em lojasync invoices show "
-            f"{invoice_id}.")
+            "o pedido de cancelamento fica guardado: o worker consulta a SEFAZ pela chave e o envia se ela não o "
+            f"recebeu, sem enviá-lo às cegas. Veja em lojasync invoices show {invoice_id}.",
+            "nada foi enviado à SEFAZ; a NF-e fica como estava.")
     except (CancellationQueued, CancellationUnanswered) as queued:
         invoice, changed = show_invoice(app_.read_uow(), invoice_id), False
         interrupted = getattr(queued, "interrupted", False)

@@ -2,7 +2,10 @@
 and recorded, as a stopped batch does (`fiscal.services.batch`), and the interruption said after the result.
 
 Cut on the main thread, the HTTP wait ended with "Interrompido." and nothing recorded: an NF-e SEFAZ had authorised
-stayed "aguardando SEFAZ", its stock and receivables unmoved, until someone asked again five minutes later (review)."""
+stayed "aguardando SEFAZ", its stock and receivables unmoved, until someone asked again five minutes later (review).
+Before that point (the commit that marks the send), Ctrl+C stops the command and nothing goes: the service calls the
+gate's `passing` just before that commit, and raising there rolls its transaction back (the last notes: the first
+Ctrl+C went on to send an NF-e the person meant to stop)."""
 
 from __future__ import annotations
 
@@ -18,15 +21,46 @@ from lojasync.entrypoints.cli.context import INTERRUPTED, err_console
 T = TypeVar("T")
 
 
-def run_to_the_end(call: Callable[[], T], waiting: str, abandoned: str) -> tuple[T, bool]:
-    """`call`'s result, and whether Ctrl+C was pressed meanwhile (the caller says the result, then exits 130).
-    `waiting`: said at the first Ctrl+C; a second one stops the waiting (the work may go on no further: the process
-    ends), with `abandoned` said and exit 130."""
+class StoppedBeforeSending(Exception):
+    """Raised on the work's thread at its last chance, the person having pressed Ctrl+C before it: nothing was sent."""
+
+
+class _Gate:
+    """Whether the work passed its point of no return, or was stopped before it: one or the other, under a lock, so
+    that what the terminal says at Ctrl+C is what the work then does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopped = self._passed = False
+
+    def passing(self) -> None:
+        """On the work's thread, just before the commit after which the document goes to SEFAZ."""
+        with self._lock:
+            if self._stopped:
+                raise StoppedBeforeSending()
+            self._passed = True
+
+    def stop(self) -> bool:
+        """On the main thread, at Ctrl+C: True when the work had not passed its point (and now never will)."""
+        with self._lock:
+            if not self._passed:
+                self._stopped = True
+            return self._stopped
+
+
+def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abandoned: str,
+                   unsent: str) -> tuple[T, bool]:
+    """`call(last_chance)`'s result, and whether Ctrl+C was pressed meanwhile (the caller says the result, then exits
+    130). `call` hands `last_chance` to the service, which calls it just before the commit after which the document
+    goes. The first Ctrl+C before that stops the command with `unsent` said (exit 130); after it, `waiting` is said
+    and the answer waited for; a second Ctrl+C stops the waiting (the work may go on no further: the process ends),
+    with `abandoned` said and exit 130."""
     outcome: dict[str, object] = {}
+    gate = _Gate()
 
     def work() -> None:
         try:
-            outcome["result"] = call()
+            outcome["result"] = call(gate.passing)
         except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread, whatever it is
             outcome["error"] = exc
 
@@ -41,15 +75,21 @@ def run_to_the_end(call: Callable[[], T], waiting: str, abandoned: str) -> tuple
             time.sleep(0.05)
         except KeyboardInterrupt:
             if interrupted:
-                err_console.print(f"[yellow]Interrompido:[/] {abandoned}", highlight=False,
-                                  soft_wrap=not err_console.is_terminal)
+                _say(abandoned)
                 raise typer.Exit(INTERRUPTED) from None
             interrupted = True
-            err_console.print(f"[yellow]Interrompido:[/] {waiting}", highlight=False,
-                              soft_wrap=not err_console.is_terminal)
+            if gate.stop():
+                # Its transaction never commits: the process may end without it (rolled back).
+                _say(unsent)
+                raise typer.Exit(INTERRUPTED) from None
+            _say(waiting)
     if "error" in outcome:
         error = outcome["error"]
         if interrupted:   # the caller that says such an error as an outcome (a cancellation kept) still exits 130
             error.interrupted = True  # type: ignore[union-attr]
         raise error  # type: ignore[misc]
     return outcome["result"], interrupted  # type: ignore[return-value]
+
+
+def _say(words: str) -> None:
+    err_console.print(f"[yellow]Interrompido:[/] {words}", highlight=False, soft_wrap=not err_console.is_terminal)

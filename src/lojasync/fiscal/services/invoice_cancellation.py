@@ -74,9 +74,12 @@ def _now() -> datetime:
 
 
 def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int, reason: str,
-                   actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+                   actor: Who = Actor.OPERATOR, now: Clock = _now,
+                   last_chance: Callable[[], None] | None = None) -> tuple[InvoiceView, bool]:
     """Register the cancellation at SEFAZ; then the stock comes back and open receivables are cancelled. A
-    pending or rejected NF-e is discarded instead (nothing was authorised). Returns whether this call changed it."""
+    pending or rejected NF-e is discarded instead (nothing was authorised). Returns whether this call changed it.
+    `last_chance`: called just before the request is kept to be sent (or the NF-e discarded); what it raises leaves
+    the NF-e as it was (the terminal's Ctrl+C)."""
     with uow:
         invoice = _invoice(uow, invoice_id)
         order = uow.orders.get(invoice.order_id, for_update=True)
@@ -85,6 +88,8 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
             return invoice_view(invoice, order), False
         if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
             invoice.discard(order, actor, now(), reason)
+            if last_chance is not None:
+                last_chance()
             uow.commit()
             return invoice_view(invoice, order), True
         if invoice.status is InvoiceStatus.AWAITING:
@@ -113,6 +118,8 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
         # SEFAZ never got it.
         requested_at = now()
         invoice.cancel_requested(actor, reason.strip(), requested_at)
+        if last_chance is not None:
+            last_chance()
         uow.commit()
     # Bounded as a transmission is (the gateway's default deadline), so that no send outlasts the window after
     # which the worker asks by key.

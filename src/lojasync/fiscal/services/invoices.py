@@ -257,17 +257,22 @@ class _Claim:
 
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
-                    actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[InvoiceView, bool]:
+                    actor: Who = Actor.OPERATOR, now: Clock = _now,
+                    last_chance: Callable[[], None] | None = None) -> tuple[InvoiceView, bool]:
     """Transmit and record SEFAZ's answer. Returns the NF-e and whether this call changed it (authorised,
     rejected or denied it; only an authorisation moves stock and money).
 
     Rejected: SEFAZ's code and reason are kept in full and nothing moves; approving again rebuilds it with
-    the same number. No answer or no decision: it stays "aguardando SEFAZ" and a retryable error says so."""
+    the same number. No answer or no decision: it stays "aguardando SEFAZ" and a retryable error says so.
+    `last_chance`: called just before the NF-e is marked as being sent (the commit after which it goes); what it
+    raises leaves the NF-e as it was, nothing sent (the terminal's Ctrl+C)."""
     with uow:
         invoice = _invoice(uow, invoice_id)
         if invoice.status is InvoiceStatus.AUTHORISED:
             return invoice_view(invoice, uow.orders.get(invoice.order_id, lines=False)), False
         claim = _claim(uow, box, sefaz, invoice, uow.orders.get(invoice.order_id, for_update=True), actor, now())
+        if last_chance is not None:
+            last_chance()
         uow.commit()
     answer = _transmit(uow, sefaz, claim, invoice_id, actor)
     return through_conflicts(lambda: _record(uow, sefaz, invoice_id, claim, answer, actor, now))
