@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from lojasync.db.engine import build_engine
@@ -37,3 +38,72 @@ def test_processes_started_together_migrate_one_at_a_time(tmp_path):
     assert results == [("ok", False)] * 3 + [("ok", True)], results   # one migrated, the others found it done
     head = ScriptDirectory.from_config(alembic_config(build_engine(url))).get_current_head()
     assert current_revision(build_engine(url)) == head
+
+
+def test_a_process_that_waits_for_another_ones_migration_says_so(tmp_path, monkeypatch):
+    """The last notes: a command started beside an upgrade waited for the other process's migrations with nothing
+    said. The terminal says it on stderr; the services' log has it as a warning."""
+    import fcntl
+    import os
+    import threading
+
+    from typer.testing import CliRunner
+
+    from lojasync.entrypoints.cli.app import app as cli
+    from lojasync.entrypoints.cli.context import reset_container
+
+    engine, _, _ = database_at(tmp_path, "0035")
+    engine.dispose()
+    lock = os.open(f"{tmp_path / 'old.db'}.migrating", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)   # another process migrating
+    released = threading.Timer(1.0, os.close, args=(lock,))
+    released.start()
+    monkeypatch.setenv("LOJASYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'old.db'}")
+    monkeypatch.setenv("LOJASYNC_DATA_DIR", str(tmp_path))
+    reset_container()
+    try:
+        result = CliRunner().invoke(cli, ["db", "upgrade"])
+    finally:
+        released.join()
+        reset_container()
+    assert result.exit_code == 0, result.output
+    assert "Outro processo está aplicando as migrações deste banco de dados: aguardando ele terminar" in result.output
+    head = ScriptDirectory.from_config(alembic_config(build_engine(f"sqlite:///{tmp_path / 'old.db'}"))).get_current_head()
+    assert current_revision(build_engine(f"sqlite:///{tmp_path / 'old.db'}")) == head
+
+
+def test_nothing_is_said_when_no_other_process_migrates(tmp_path):
+    from lojasync.db.migrate import upgrade_from
+
+    engine, _, _ = database_at(tmp_path, "0035")
+    said = []
+    assert upgrade_from(engine, lambda: said.append("waiting")) == "0035"
+    assert said == []
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_a_process_that_waits_for_the_migration_lock_says_so():
+    import threading
+
+    from sqlalchemy import text
+
+    from lojasync.db.migrate import MIGRATION_LOCK, _one_migrator
+    from tests.conftest import PG_URL
+
+    engine = build_engine(PG_URL)
+    said, inside = [], threading.Event()
+
+    def migrator() -> None:
+        with _one_migrator(engine, lambda: said.append("waiting")):
+            inside.set()
+
+    with engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        other = threading.Thread(target=migrator)
+        other.start()
+        assert not inside.wait(1.0)   # waits while the lock is held
+        holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+        holder.commit()
+    other.join(timeout=30)
+    assert inside.is_set() and said == ["waiting"]
+    engine.dispose()

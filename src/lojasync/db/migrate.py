@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,9 +40,18 @@ def upgrade(engine: Engine) -> bool:
     return upgrade_from(engine) is not None
 
 
-def upgrade_from(engine: Engine) -> str | None:
+def waiting_in_the_log() -> None:
+    log.warning(MIGRATION_BUSY)
+
+
+MIGRATION_BUSY = ("Outro processo está aplicando as migrações deste banco de dados: aguardando ele terminar (numa "
+                  "atualização do lojasync, isso pode levar alguns minutos).")
+
+
+def upgrade_from(engine: Engine, waiting: Callable[[], None] = waiting_in_the_log) -> str | None:
     """Bring the schema to the latest revision; return the revision it was at ("" for a new database), or None when
-    nothing was applied (what `db upgrade` says).
+    nothing was applied (what `db upgrade` says). `waiting` is called once when another process holds the migration
+    lock, before this one waits for it (the last notes: a command started beside an upgrade hung with nothing said).
 
     A revision this code does not know means a newer lojasync migrated the database: refused before Alembic
     is asked (its own error is a bare "Can't locate revision"), and nothing is written.
@@ -52,7 +61,7 @@ def upgrade_from(engine: Engine) -> str | None:
     head = scripts.get_current_head()
     if current_revision(engine) == head:   # every start, nothing to do: no lock taken (read again under it below)
         return None
-    with _one_migrator(engine):
+    with _one_migrator(engine, waiting):
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             others = _other_systems_tables(connection) if current is None else []
@@ -73,21 +82,23 @@ MIGRATION_LOCK = 7_291_604_553
 
 
 @contextmanager
-def _one_migrator(engine: Engine) -> Iterator[None]:
+def _one_migrator(engine: Engine, waiting: Callable[[], None]) -> Iterator[None]:
     """Processes started together on a new PostgreSQL database (serve and two workers) migrate one at a time:
     the others wait, then find it done. Side by side, one of them failed on a table the other had just made
     (IntegrityError). On SQLite, a lock file beside the database does the same: the migration reads the revision in
     a plain transaction, and a second process met the first one's write with "database is locked" at once (upgrade
     review: two commands started together after an update, one failed, told to check the file's permissions)."""
     if engine.url.get_backend_name() == "sqlite":
-        with _sqlite_migration_lock(engine.url.database):
+        with _sqlite_migration_lock(engine.url.database, waiting):
             yield
         return
     if engine.url.get_backend_name() != "postgresql":
         yield
         return
     with engine.connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK}).scalar():
+            waiting()
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
         connection.commit()   # a session lock: it outlives the transaction, which must not stay open
         try:
             yield
@@ -97,7 +108,7 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
 
 
 @contextmanager
-def _sqlite_migration_lock(database: str | None) -> Iterator[None]:
+def _sqlite_migration_lock(database: str | None, waiting: Callable[[], None]) -> Iterator[None]:
     """An exclusive lock on `<database>.migrating`, held while this process migrates (waited for, not failed on);
     none for an in-memory database, or where the system has no such locks."""
     if not database or database == ":memory:" or fcntl is None:
@@ -111,7 +122,11 @@ def _sqlite_migration_lock(database: str | None) -> Iterator[None]:
         yield
         return
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:   # another process migrates: said, then waited for
+            waiting()
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
     finally:
         os.close(descriptor)   # the lock goes with it
