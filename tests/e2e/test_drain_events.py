@@ -523,3 +523,50 @@ def test_the_workers_drain_reconciles_a_store_whose_reconciliation_is_due(app, s
     notify(app, server, "order/created", server.simulator.create_order()["id"])
     TaskQueue(app, huey=MemoryHuey("test-drain", immediate=True))._drain_now(store_id)
     assert by_store_id(app)[str(lost["id"])]["status"] == "Confirmado"
+
+
+def _older_than_today(server, count: int) -> tuple[list[str], str]:
+    """`count` store orders created before today where the merchant is, and today as DD/MM/AAAA."""
+    from datetime import datetime
+
+    from lojasync.shared.local_zone import day_start, local_day
+    from lojasync.shared.typed_day import shown
+
+    today = local_day()
+    old = [str(o["id"]) for o in server.simulator.orders()
+           if datetime.fromisoformat(o["created_at"].replace("+0000", "+00:00")) < day_start(today)]
+    assert len(old) >= count
+    return old[:count], shown(today)
+
+
+def _orders_from_today(app) -> None:
+    from lojasync.nuvemshop.services.import_settings import ImportSettingsChange, set_import_settings
+    from lojasync.shared.local_zone import local_day
+
+    set_import_settings(app.uow(), app.import_defaults, ImportSettingsChange(orders_from=local_day().isoformat()),
+                        "op@loja.com.br")
+
+
+@pytest.mark.parametrize("storm", [False, True], ids=["one by one", "through the listing"])
+def test_a_notification_of_an_order_from_before_the_data_inicial_says_it_was_not_imported(app, server, store_id,
+                                                                                           storm):
+    """Gap of the data inicial: the notification of an order created before it ended "processado" with nothing
+    said, as if the order had been imported. It says why it was not, and is no failure to retry."""
+    old, day = _older_than_today(server, 4 if storm else 1)
+    _orders_from_today(app)
+    new = str(server.simulator.create_order()["id"])
+    for order_id in old:
+        server.simulator.edit_order(order_id, note="Entregar à tarde")   # changed now: the storm's listing has it
+    for order_id in [*old, new]:
+        notify(app, server, "order/updated", order_id)
+    report = drain(app, store_id)
+    assert report.api_calls == (1 + len(LISTED_APART) if storm else 2)   # the listing (and those apart), or 2 GETs
+    events = {e.resource_id: e for e in list_events(app.read_uow())}
+    assert set(by_store_id(app)) == {new}
+    assert events[new].status == "processado" and events[new].error is None
+    for order_id in old:
+        event = events[order_id]
+        assert event.status == "ignorado" and not event.retryable and event.resolution is None
+        assert event.error.startswith(f"Pedido criado na loja antes da data inicial dos pedidos ({day}): não "
+                                      "importado.")
+    assert retry_events(app.uow(), all_failed=True).stores == []   # nothing failed, nothing put back

@@ -23,6 +23,8 @@ from lojasync.nuvemshop.services.outcomes import ImportReport, Outcome
 from lojasync.nuvemshop.services.stores import inactive_error
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import LojasyncError
+from lojasync.shared.local_zone import local_day
+from lojasync.shared.typed_day import shown
 
 # Orders are stamped by the store's clock, notifications by ours: read a little further back.
 CLOCK_MARGIN = timedelta(minutes=2)
@@ -104,6 +106,15 @@ def handle_order_events(uow: ConnectorUnitOfWork, client_factory: ClientFactory,
     return True
 
 
+def before_start_note(policy: ImportPolicy) -> str | None:
+    """What the notification of an order created before the data inicial says (the day where the merchant is)."""
+    if policy.orders_from is None:
+        return None
+    return (f"Pedido criado na loja antes da data inicial dos pedidos ({shown(local_day(policy.orders_from))}): não "
+            "importado. Para trazê-lo, mude a data inicial (Configurações → Pedidos importados, ou lojasync "
+            "import-rules set --orders-from) e faça uma sincronização completa.")
+
+
 class _OrderReader:
     """One pass over the orders that pending notifications name."""
 
@@ -144,6 +155,9 @@ class _OrderReader:
 
     def finish(self, events: list[WebhookEvent], finish: Finisher) -> None:
         failed = {r.external_id: r.message for r in self.report.imports.results if r.outcome is Outcome.FAILED}
+        # How each order's last read ended: one left out for its date is said so on its notification (it was done
+        # with nothing said, "processado" as if the order had been imported).
+        last = {r.external_id: r.outcome for r in self.report.imports.results}
         for event in events:
             if event.resource_id in self.not_found:
                 finish([event], WebhookEventStatus.FAILED, NotFoundError(
@@ -160,7 +174,11 @@ class _OrderReader:
         # pending, it kept the drain's loop going for good.
         done = [e for e in events if not e.resource_id
                 or (e.resource_id in self.seen and e.resource_id not in unfinished)]
-        finish(done, WebhookEventStatus.DONE)
+        before = [e for e in done if e.resource_id and last.get(e.resource_id) is Outcome.BEFORE_START]
+        # Handled, as an order of a disabled store is: ignored with the reason, never failed nor retried.
+        finish(before, WebhookEventStatus.IGNORED, note=before_start_note(self.policy))
+        left_out = {e.id for e in before}
+        finish([e for e in done if e.id not in left_out], WebhookEventStatus.DONE)
 
     def _import_listing(self, since: datetime, until: datetime | None = None) -> None:
         params = {"updated_at_min": since.isoformat(timespec="seconds"), "per_page": 200}
