@@ -151,6 +151,23 @@ def test_a_token_this_process_cannot_open_does_not_flag_the_store(app, server, c
     assert store.attention is None
     assert any(getattr(r, "error_code", "") == "secrets.token_unreadable" for r in caplog.records)
 
+def test_the_workers_sync_logs_what_it_did(app, server, caplog):
+    """The last notes: the worker's syncs logged nothing when they succeeded (the orders left out for the data inicial
+    were counted by `lojasync sync` only); at INFO, one line with the terminal's counts."""
+    from lojasync.entrypoints.tasks import TaskQueue
+    from lojasync.nuvemshop.services.stores import add_store
+
+    view, _ = add_store(app.uow(), app.cipher, server.store_id, server.access_token, server.api_url)
+    with caplog.at_level("INFO", logger="lojasync"):
+        TaskQueue(app, huey=_memory_huey())._sync_task(view.id)
+    (synced,) = [r for r in caplog.records if r.getMessage() == "store synced"]
+    with app.read_uow() as uow:
+        imported = len(uow.orders.list())
+    assert imported > 0
+    assert (synced.store_id, synced.orders_created, synced.orders_failed) == (view.id, imported, 0)
+    assert synced.orders_before_start == 0 and synced.fetched >= imported and synced.api_calls >= 1
+
+
 def _memory_huey():
     from huey import MemoryHuey
 

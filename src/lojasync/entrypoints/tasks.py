@@ -59,9 +59,10 @@ from lojasync.nuvemshop.services.maintenance import (
     stop_for_attention,
     syncable_store,
 )
+from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.push_updates import push_store_updates
 from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
-from lojasync.nuvemshop.services.sync_store import reconcile_while_holding, sync_store
+from lojasync.nuvemshop.services.sync_store import SyncReport, reconcile_while_holding, sync_store
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.private_files import make_private
@@ -103,6 +104,16 @@ def build_huey(container: Container) -> Huey:
     except sqlite3.DatabaseError as exc:      # not a database, malformed
         raise QueueUnreadable(path=settings.queue_path, reason="está ilegível (não é um banco SQLite ou está "
                               "corrompida)", resolution=QUEUE_CORRUPT) from exc
+
+
+def _log_synced(store_id: int, report: SyncReport, full: bool) -> None:
+    """What `lojasync sync` prints, for the operator who runs the worker at INFO (the last notes: the worker's syncs
+    logged nothing when they succeeded, and the orders left out for the data inicial were counted by the terminal's
+    sync only)."""
+    counts = report.imports.counts()
+    log.info("store synced", extra={"store_id": store_id, "full": full, "fetched": report.fetched,
+                                    "api_calls": report.api_calls,
+                                    **{f"orders_{outcome.value}": counts[outcome] for outcome in Outcome}})
 
 
 class QueueUnreadable(LojasyncError):
@@ -243,9 +254,9 @@ class TaskQueue:
         if external_id is None:
             return
         try:
-            sync_store(app.uow(), app.client_for, app.policy(), external_store_id=external_id, full=full,
-                       overlap_seconds=app.settings.sync_overlap_seconds, page_size=app.settings.sync_page_size,
-                       lease_wait_seconds=0)
+            report = sync_store(app.uow(), app.client_for, app.policy(), external_store_id=external_id, full=full,
+                                overlap_seconds=app.settings.sync_overlap_seconds,
+                                page_size=app.settings.sync_page_size, lease_wait_seconds=0)
         except SyncBusy:
             # Another worker is on this store (every consumer runs housekeeping): do not hold a
             # worker thread waiting; the next housekeeping tries again.
@@ -263,6 +274,8 @@ class TaskQueue:
                 log.warning("sync stopped: the store needs attention", extra={**extra, "reason": exc.message})
         except Exception:
             log.exception("sync failed", extra={"store_id": store_id})  # a bug: the next round tries again
+        else:
+            _log_synced(store_id, report, full)
 
     def _once_per_round(self, name: str, seconds: int, job):
         def run_once() -> None:
@@ -477,10 +490,12 @@ class TaskQueue:
         policy = app.policy()
 
         def reconcile(lease) -> None:
-            reconcile_while_holding(app.uow(), app.client_for, policy, store_id, lease,
-                                    app.import_settings().reconcile_every,
-                                    overlap_seconds=app.settings.sync_overlap_seconds,
-                                    page_size=app.settings.sync_page_size)
+            report = reconcile_while_holding(app.uow(), app.client_for, policy, store_id, lease,
+                                             app.import_settings().reconcile_every,
+                                             overlap_seconds=app.settings.sync_overlap_seconds,
+                                             page_size=app.settings.sync_page_size)
+            if report is not None:
+                _log_synced(store_id, report, False)
 
         return drain_store_events(app.uow(), app.client_for, policy, store_id,
                                   threshold=app.settings.coalesce_threshold, lgpd_handler=handle_lgpd_event,
