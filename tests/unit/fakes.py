@@ -69,6 +69,12 @@ class FakeProducts(_Rows):
         self.counted_ids: set[int] = set()
         self.reservations: dict[int, int] = {}   # units on open orders placed since the first count
 
+    def list(self, limit: int | None = None, offset: int = 0) -> list:
+        return self.rows[offset:None if limit is None else offset + limit]
+
+    def count(self) -> int:
+        return len(self.rows)
+
     def by_skus(self, skus: Iterable[str], for_update: bool = False) -> dict:
         wanted = set(skus)
         return {p.sku: p for p in self.rows if p.sku in wanted}

@@ -571,6 +571,42 @@ def test_a_products_fiscal_data_is_set_field_by_field_through_the_api(app, api):
     assert api.patch("/api/v1/stock/fiscal-data", json={"sku": "NAO-EXISTE", "ncm": "69120000"}).status_code == 404
 
 
+def test_the_stock_goes_page_by_page_by_sku_as_the_other_lists(app, api):
+    """GET /stock answered every product at once, with no limit/offset: now it pages as
+    /receivables does, by SKU then id (walking the offsets meets each product once), with X-Total-Count; without
+    limit, every product, as before."""
+    from lojasync.stock.counts import count_stock
+
+    imported(app, 2300000094)   # CAM-ALG-P and CAN-CER
+    lines = [{"id": 1, "product_id": 501, "variant_id": 779, "name": "Brinde", "sku": None, "price": "160.00",
+              "quantity": 1}]
+    imported(app, 2300000095, products=lines)   # a product without SKU, named id:N
+    count_stock(app.uow(), "CAN-CER", 5)
+    everything = api.get("/api/v1/stock")
+    assert everything.status_code == 200 and everything.headers["x-total-count"] == "3"
+    assert len(everything.json()) == 3
+    pages = [api.get("/api/v1/stock", params={"limit": 2, "offset": offset}) for offset in (0, 2, 4)]
+    assert [len(p.json()) for p in pages] == [2, 1, 0]
+    assert {p.headers["x-total-count"] for p in pages} == {"3"}
+    assert [row for p in pages for row in p.json()] == everything.json()   # the same rows, each once, in order
+    walked = [api.get("/api/v1/stock", params={"limit": 1, "offset": n}).json() for n in range(3)]
+    assert [row["reference"] for (row,) in walked] == [row["reference"] for row in everything.json()]
+    (counted,) = [row for (row,) in walked if row["sku"] == "CAN-CER"]
+    assert (counted["quantity"], counted["managed"], counted["available"]) == (5, True, 5)
+    assert api.get("/api/v1/stock", params={"offset": 2}).json() == everything.json()[2:]
+    # The bounds and words of the other lists' limit and offset.
+    for query, other in (("limit=0", "limit=0"), ("limit=1001", "limit=1001"), ("offset=-1", "offset=-1"),
+                         ("limit=1.0", "limit=1.0"), ("limit=5&limit=9", "limit=5&limit=9")):
+        refused, as_invoices = api.get(f"/api/v1/stock?{query}"), api.get(f"/api/v1/invoices?{other}")
+        assert refused.status_code == 422, (query, refused.text)
+        assert {k: refused.json()[k] for k in ("codigo", "erro")} == \
+            {k: as_invoices.json()[k] for k in ("codigo", "erro")}, query
+    documented = api.get("/api/v1/openapi.json").json()["paths"]["/api/v1/stock"]["get"]
+    assert "X-Total-Count" in documented["responses"]["200"]["headers"]
+    (limit,) = [p for p in documented["parameters"] if p["name"] == "limit"]
+    assert (limit["schema"]["anyOf"][0]["minimum"], limit["schema"]["anyOf"][0]["maximum"]) == (1, 1000)
+
+
 def test_the_number_of_a_discarded_nfe_is_voided_through_the_api_once(app, api, simulator):
     invoice = api.post(f"/api/v1/orders/{imported(app, 2100000031)}/nfe").json()
     assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON}).status_code == 200

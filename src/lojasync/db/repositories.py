@@ -186,8 +186,15 @@ class ProductRepository:
             found.update((p.id, p) for p in self.session.scalars(_products_by_ids(), {"ids": chunk}))
         return found
 
-    def list(self) -> list[Product]:
-        return list(self.session.scalars(select(Product).order_by(Product.sku, Product.id)))
+    def list(self, limit: int | None = None, offset: int = 0) -> list[Product]:
+        # By SKU then id: the id settles equal SKUs (and the ones without), so walking offsets meets each once.
+        query = select(Product).order_by(Product.sku, Product.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.session.scalars(query))
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Product)) or 0
 
     def stock_levels(self, product_ids: Iterable[int] | None = None) -> dict[int, int]:
         """Stock on hand per product (all, or these): the sum of its ledger."""

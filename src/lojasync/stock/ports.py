@@ -21,7 +21,10 @@ class ProductRepository(Protocol):
 
     def by_ids(self, product_ids: Iterable[int]) -> dict[int, Product]: ...
 
-    def list(self) -> list[Product]: ...
+    def list(self, limit: int | None = None, offset: int = 0) -> list[Product]:
+        """The products by SKU, then id (`limit` of them from `offset`; without `limit`, all)."""
+
+    def count(self) -> int: ...
 
     def stock_levels(self, product_ids: Iterable[int] | None = None) -> dict[int, int]:
         """Stock on hand per product id (all, or these): the sum of its ledger."""

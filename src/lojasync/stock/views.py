@@ -86,8 +86,19 @@ def list_products(uow: StockUnitOfWork) -> list[dict]:
 def stock_levels(uow: StockUnitOfWork) -> list[dict]:
     """Every product with its stock on hand (the sum of its movements) and whether the ERP manages it (it
     was counted: only then is its stock written back to the store): what `stock list` shows."""
+    return counted_stock_levels(uow, None, 0)[0]
+
+
+def counted_stock_levels(uow: StockUnitOfWork, limit: int | None, offset: int) -> tuple[list[dict], int]:
+    """`limit` products from `offset` (by SKU, then id; without `limit`, all of them from `offset`), as
+    `stock_levels` gives them, and how many products there are in all (one transaction)."""
     with uow:
-        stock, managed = uow.products.stock_levels(), uow.products.counted()
+        products = uow.products.list(limit, offset)
+        # Without `limit` the whole ledger is summed at once (as `stock list` always did); a page reads only its
+        # products' movements.
+        ids = None if limit is None else [p.id for p in products]
+        total = len(products) if limit is None and not offset else uow.products.count()
+        stock, managed = uow.products.stock_levels(ids), uow.products.counted(ids)
         reserved = uow.products.reserved(managed) if managed else {}
         # available: what the store is told it may sell (the balance less open orders placed since the count)
         return [{"product_id": p.id, "sku": p.sku, "reference": product_reference(p.sku, p.id), "name": p.name,
@@ -95,7 +106,7 @@ def stock_levels(uow: StockUnitOfWork) -> list[dict]:
                  "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
                  "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None,
                  **fiscal_fields(p)}
-                for p in uow.products.list()]
+                for p in products], total
 
 
 # A product's own fiscal data, as `fiscal_data.ProductFiscalData` names it (a test holds the two together).

@@ -6,21 +6,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from pydantic import Field
 
 from lojasync.bootstrap import Container
+from lojasync.entrypoints.web.address_numbers import WholeNumber
 from lojasync.entrypoints.web.api.deps import container
 from lojasync.entrypoints.web.api.routing import api_router
-from lojasync.entrypoints.web.api.types import ApiInput, ApiModel
+from lojasync.entrypoints.web.api.types import TOTAL_HEADER, WITH_TOTAL, ApiInput, ApiModel
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.fiscal.services.views import document_orders
 from lojasync.sales.history import Person
+from lojasync.shared.numbers import LARGEST_ID
 from lojasync.stock.adjustments import MAX_REASON, adjust_stock
 from lojasync.stock.counts import MAX_COUNT, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
-from lojasync.stock.views import stock_levels, stock_movements
+from lojasync.stock.views import counted_stock_levels, stock_movements
 
 router = api_router("/stock", "Estoque")
 
@@ -63,9 +65,19 @@ class MovementOut(ApiModel):
         "saber da autorização pela SEFAZ). Nenhum nas movimentações gravadas antes desta informação existir."))
 
 
-@router.get("", response_model=list[StockLevelOut], summary="Estoque de cada produto")
-def levels(app: Container = Depends(container)) -> list[StockLevelOut]:
-    return [StockLevelOut.model_validate(row) for row in stock_levels(app.read_uow())]
+@router.get("", response_model=list[StockLevelOut], summary="Estoque de cada produto, por SKU",
+            responses=WITH_TOTAL)
+def levels(response: Response,
+           limit: Annotated[WholeNumber | None, Query(ge=1, le=1000, description=(
+               "Quantos, por SKU; sem ele, todos (como sempre foi).")
+           )] = None,
+           offset: Annotated[WholeNumber, Query(ge=0, le=LARGEST_ID, description=(
+               "Quantos pular: a próxima página é offset + limit."))] = 0,
+           app: Container = Depends(container)) -> list[StockLevelOut]:
+    # Without limit every product, as before paging (as GET /receivables); the header either way.
+    rows, total = counted_stock_levels(app.read_uow(), limit, offset)
+    response.headers[TOTAL_HEADER] = str(total)
+    return [StockLevelOut.model_validate(row) for row in rows]
 
 
 @router.get("/movements", response_model=list[MovementOut],
