@@ -167,3 +167,30 @@ def test_a_justification_with_brackets_is_listed_as_typed(lojasync, company):
     as long as the request was kept, and "[a]" vanished from it."""
     lojasync("invoices", "void", "3", "--reason", "Numero pulado [a] por erro [/x] de configuracao")
     assert "Numero pulado [a] por erro [/x] de configuracao" in lojasync("invoices", "voids")
+
+
+def test_ctrl_c_before_a_void_is_sent_stops_it_and_nothing_goes(lojasync, company, monkeypatch):
+    """As `invoices approve` (tests/e2e/test_cli_processing_refusals.py): a Ctrl+C before the request is kept to be
+    sent stops the command, nothing kept nor sent."""
+    import _thread
+    import threading
+
+    from lojasync.entrypoints.cli import to_the_end
+    from lojasync.fiscal.services import number_voids
+
+    taken = threading.Event()
+    stop, opened = to_the_end._Gate.stop, number_voids.certificate_for
+    monkeypatch.setattr(to_the_end._Gate, "stop", lambda gate: (stop(gate), taken.set())[0])
+
+    def pressed(company, box):
+        _thread.interrupt_main()
+        assert taken.wait(10)
+        return opened(company, box)
+
+    monkeypatch.setattr(number_voids, "certificate_for", pressed)
+    out = lojasync("invoices", "void", "3", "--reason", "Numero pulado por erro de configuracao", expect=130)
+    for thread in threading.enumerate():
+        if thread.name == "lojasync-sefaz-exchange":
+            thread.join(10)
+    assert "Interrompido: nada foi enviado à SEFAZ." in out
+    assert json.loads(lojasync("invoices", "voids", "--format", "json")) == []

@@ -581,6 +581,16 @@ def ctrl_c_before_the_send(monkeypatch):
     return patch
 
 
+def _work_ended() -> None:
+    """The command's work thread, left running when it exited 130, has ended: what it did (or not) is in the database."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "lojasync-sefaz-exchange":
+            thread.join(10)
+            assert not thread.is_alive()
+
+
 def test_ctrl_c_before_an_approval_is_sent_stops_it_and_nothing_goes(lojasync, order_number, ctrl_c_before_the_send):
     """The last notes: the first Ctrl+C during `invoices approve` said it waited for SEFAZ's answer and went on to send
     an NF-e the person meant to stop; before the send, it stops, and the NF-e stays pending."""
@@ -589,6 +599,7 @@ def test_ctrl_c_before_an_approval_is_sent_stops_it_and_nothing_goes(lojasync, o
     lojasync("orders", "invoice", str(order_number), "--no-approve")
     ctrl_c_before_the_send()
     out = lojasync("invoices", "approve", "1", expect=130)
+    _work_ended()
     assert "Interrompido: nada foi enviado à SEFAZ; a NF-e fica como estava." in out
     assert "aguardando a resposta" not in out
     shown = json.loads(lojasync("invoices", "show", "1", "--format", "json"))
@@ -604,6 +615,7 @@ def test_ctrl_c_before_a_cancellation_is_sent_stops_it_and_the_nfe_stays_authori
     lojasync("orders", "invoice", str(order_number))
     ctrl_c_before_the_send()
     out = lojasync("invoices", "cancel", "1", "--reason", "Cliente desistiu da compra antes do envio", expect=130)
+    _work_ended()
     assert "Interrompido: nada foi enviado à SEFAZ; a NF-e fica como estava." in out
     shown = json.loads(lojasync("invoices", "show", "1", "--format", "json"))
     assert shown["status"] == "authorised"

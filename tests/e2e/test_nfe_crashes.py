@@ -240,6 +240,27 @@ def test_ctrl_c_while_sefaz_answers_a_cancellation_waits_for_the_answer_and_reco
     assert {r["status"] for r in receivables(lojasync, number)} == {"cancelled"}
 
 
+def test_ctrl_c_while_sefaz_answers_a_void_waits_for_the_answer_and_records_it(app, shop, sefaz, lojasync):
+    """review: Ctrl+C during `invoices void` said "Interrompido." and the numbers SEFAZ had voided stayed "aguardando
+    SEFAZ", the answer lost; as an approval, the answer is waited for and recorded."""
+    import signal
+
+    (number,) = shop.paid_orders(1)
+    (pending,) = json.loads(lojasync("orders", "invoice", str(number), "--no-approve", "--format", "json"))
+    lojasync("invoices", "cancel", str(pending["id"]), "--reason", CANCEL_REASON)   # discarded: its number unused
+    sefaz.switches(delay=3)
+    voiding = shop.processes.start("invoices", "void", str(pending["number"]), "--reason", CANCEL_REASON)
+    wait_until(lambda: sefaz.calls("NFeInutilizacao4") == 1, timeout=60)
+    voiding.send_signal(signal.SIGINT)
+    voiding.wait(timeout=60)
+    said = output_of(voiding)
+    assert voiding.returncode == 130, said
+    assert "Interrompido: aguardando a resposta da SEFAZ à inutilização para registrá-la" in said, said
+    assert f"Número {pending['number']} da série 1 inutilizado na SEFAZ" in " ".join(said.split()), said
+    (void,) = json.loads(lojasync("invoices", "voids", "--format", "json"))
+    assert void["status"] == "voided" and sefaz.calls("NFeInutilizacao4") == 1
+
+
 def test_a_worker_killed_while_settling_an_nfe_and_restarted_sends_it_once(app, shop, sefaz, lojasync):
     """Settling NF-e left "aguardando SEFAZ" is the worker's (its housekeeping, on start and every minute);
     generating and transmitting run in the process that asked (CLI, page, API)."""

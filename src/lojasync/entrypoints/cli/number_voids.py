@@ -9,8 +9,9 @@ import typer
 from rich.markup import escape
 
 from lojasync.entrypoints.cli import formats
-from lojasync.entrypoints.cli.context import console, container, friendly_errors, terminal_person
+from lojasync.entrypoints.cli.context import INTERRUPTED, console, container, friendly_errors, terminal_person
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table_or_lines
+from lojasync.entrypoints.cli.to_the_end import run_to_the_end
 from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
 from lojasync.fiscal.services.number_gaps import (
@@ -86,8 +87,21 @@ def void(
 ) -> None:
     """Inutiliza na SEFAZ números de NF-e que ficaram sem uso (de NF-e descartadas, ou pulados na série)."""
     app_ = container()
-    voided, changed = void_numbers(app_.uow(), app_.cipher, sefaz_for(app_.settings), first, last, reason,
-                                   series=series, actor=terminal_person())
+    # Ctrl+C as in `invoices approve` (review: during SEFAZ's answer it said "Interrompido." and the numbers SEFAZ had
+    # voided stayed "aguardando SEFAZ", the answer lost).
+    (voided, changed), interrupted = run_to_the_end(
+        lambda last_chance: void_numbers(app_.uow(), app_.cipher, sefaz_for(app_.settings), first, last, reason,
+                                         series=series, actor=terminal_person(), last_chance=last_chance),
+        "aguardando a resposta da SEFAZ à inutilização para registrá-la; Ctrl+C de novo deixa de esperar.",
+        "o pedido de inutilização fica aguardando a SEFAZ: o worker o envia de novo (se a SEFAZ já o tinha, ela "
+        "responde que os números estão inutilizados, e isso é registrado). Veja em lojasync invoices voids.",
+        "nada foi enviado à SEFAZ.")
+    _say_voided(voided, changed, fmt)
+    if interrupted:
+        raise typer.Exit(INTERRUPTED)
+
+
+def _say_voided(voided: NumberVoidView, changed: bool, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.JSON:
         print_json({**voided.to_dict(), "changed": changed})
     elif not changed:

@@ -9,6 +9,7 @@ Ctrl+C went on to send an NF-e the person meant to stop)."""
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -66,29 +67,45 @@ def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abando
 
     # A daemon: a second Ctrl+C ends the process without it (its transaction, not committed, is rolled back).
     thread = threading.Thread(target=work, name="lojasync-sefaz-exchange", daemon=True)
-    thread.start()
-    interrupted = False
-    # Polled with sleeps, not `thread.join()`: a join cut by KeyboardInterrupt can leave `is_alive()` False while the
-    # thread still runs (CPython 3.11), and the result was read before it existed.
-    while "result" not in outcome and "error" not in outcome:
-        try:
+    presses: list[int] = []
+    # Ctrl+C counted by a handler, not caught as KeyboardInterrupt: one landing outside the `try` around the wait (as
+    # the thread starts, in the loop's test, while a message was printed) escaped it, said a bare "Interrompido." and
+    # left the work going on to send (review of this change).
+    previous = _count_presses(presses)
+    try:
+        thread.start()
+        said = 0
+        while "result" not in outcome and "error" not in outcome:
             time.sleep(0.05)
-        except KeyboardInterrupt:
-            if interrupted:
-                _say(abandoned)
-                raise typer.Exit(INTERRUPTED) from None
-            interrupted = True
-            if gate.stop():
-                # Its transaction never commits: the process may end without it (rolled back).
-                _say(unsent)
-                raise typer.Exit(INTERRUPTED) from None
-            _say(waiting)
+            while said < len(presses):
+                said += 1
+                if said > 1:
+                    _say(abandoned)
+                    raise typer.Exit(INTERRUPTED)
+                if gate.stop():
+                    # Its transaction never commits: the process may end without it (rolled back).
+                    _say(unsent)
+                    raise typer.Exit(INTERRUPTED)
+                _say(waiting)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    interrupted = bool(presses)
     if "error" in outcome:
         error = outcome["error"]
         if interrupted:   # the caller that says such an error as an outcome (a cancellation kept) still exits 130
             error.interrupted = True  # type: ignore[union-attr]
         raise error  # type: ignore[misc]
     return outcome["result"], interrupted  # type: ignore[return-value]
+
+
+def _count_presses(presses: list[int]):
+    """SIGINT appended to `presses` until the previous handler (returned) is put back; None off the main thread,
+    where no handler can be set (Ctrl+C then ends the process as Python's default does)."""
+    try:
+        return signal.signal(signal.SIGINT, lambda signum, _frame: presses.append(signum))
+    except ValueError:
+        return None
 
 
 def _say(words: str) -> None:

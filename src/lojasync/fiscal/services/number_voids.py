@@ -271,11 +271,13 @@ def void_view(void: NumberVoid) -> NumberVoidView:
 
 def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first: int, last: int | None = None,
                  reason: str = "", *, series: int | None = None, environment: str | None = None,
-                 actor: Who = Actor.OPERATOR, now: Clock = _now) -> tuple[NumberVoidView, bool]:
+                 actor: Who = Actor.OPERATOR, now: Clock = _now,
+                 last_chance: Callable[[], None] | None = None) -> tuple[NumberVoidView, bool]:
     """Void numbers `first`..`last` (one number when `last` is None) of `series` (the company's by default) at
     SEFAZ, in the company's environment; `environment`: the one the numbers belong to (an NF-e's), refused when
     the company now issues in another. Returns the request and whether this call voided them (False: voided
-    before, nothing sent)."""
+    before, nothing sent). `last_chance`: called just before the request is kept to be sent (the commit after which
+    it goes); what it raises leaves everything as it was (the terminal's Ctrl+C)."""
     last = first if last is None else last
     _check_range(first, last)
     justification = check_void_reason(reason)
@@ -362,6 +364,8 @@ def void_numbers(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, first:
             void_id = same.id
         else:
             void_id = uow.number_voids.add(request)
+        if last_chance is not None:
+            last_chance()
         uow.commit()
     request = replace(request, id=void_id)
     try:
