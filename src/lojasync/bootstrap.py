@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -19,7 +18,7 @@ from lojasync.crypto import TokenCipher
 from lojasync.db.accounts_orm import start_mappers as start_account_mappers
 from lojasync.db.accounts_unit_of_work import SqlAccountsUnitOfWork
 from lojasync.db.engine import build_session_factory
-from lojasync.db.migrate import MIGRATION_BUSY, current_revision, upgrade_from
+from lojasync.db.migrate import current_revision, upgrade_from
 from lojasync.db.opening import open_engine, translate_open_error
 from lojasync.finance.events import RefundCheckSettled
 from lojasync.fiscal.effects import apply_effects, reverse_effects
@@ -205,13 +204,11 @@ def import_defaults(settings: Settings) -> ImportDefaults:
                           variables={key: names for key, names in variables.items() if names})
 
 
-def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create: bool = True,
-              say_waiting: Callable[[str], None] | None = None) -> Container:
+def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create: bool = True) -> Container:
     """Build everything once per process; apply pending migrations unless told not to.
 
     `create=False` refuses to start an empty embedded database (a command run in the wrong folder must
-    say so, not leave an empty data folder behind). `say_waiting`: says the words given when another process is
-    migrating the database and this one waits for it (by default the log; the terminal says them on stderr).
+    say so, not leave an empty data folder behind).
     """
     settings = settings or load_settings()
     use_merchant_zone(settings.time_zone)
@@ -221,8 +218,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True, create:
     migrated_from = None
     if migrate:
         try:
-            migrated_from = upgrade_from(engine) if say_waiting is None else \
-                upgrade_from(engine, lambda: say_waiting(MIGRATION_BUSY))
+            migrated_from = upgrade_from(engine)
         except LojasyncError:
             engine.dispose()
             raise

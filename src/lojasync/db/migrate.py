@@ -41,6 +41,8 @@ def upgrade(engine: Engine) -> bool:
 
 
 def waiting_in_the_log() -> None:
+    """Said by every command (the terminal shows the migrations' warnings whatever the command: `lojasync.db`), and by
+    serve and the worker in their log."""
     log.warning(MIGRATION_BUSY)
 
 

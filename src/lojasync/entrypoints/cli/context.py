@@ -88,7 +88,7 @@ def container(create: bool = False, say_new: bool = True) -> Container:
         if quiet:
             root.addHandler(_ErrorsToFile())
         new_file = _new_sqlite_file(settings) if create and say_new else None
-        _container = bootstrap(settings, create=create, say_waiting=_say_waiting_to_migrate)
+        _container = bootstrap(settings, create=create)
         if new_file is not None and new_file.exists():
             # A first step run in a shell without the server's environment (sudo, a new SSH session) made an empty
             # database here, and said "Usuário criado" as if it were the server's (review).
@@ -96,12 +96,6 @@ def container(create: bool = False, say_new: bool = True) -> Container:
                               "não tem o ambiente dele (LOJASYNC_DATABASE_URL, LOJASYNC_DATA_DIR).", highlight=False,
                               soft_wrap=True)   # the path whole, to copy
     return _container
-
-
-def _say_waiting_to_migrate(words: str) -> None:
-    """Said on stderr (the log is written nowhere by a one-shot command): a command started beside an upgrade waited
-    for the other process's migrations with nothing said (the last notes)."""
-    err_console.print(words, highlight=False, soft_wrap=not err_console.is_terminal)
 
 
 def _new_sqlite_file(settings) -> Path | None:
