@@ -7,6 +7,7 @@ import json
 import pytest
 
 from lojasync.nuvemshop.db.inbox import DirectInbox
+from lojasync.nuvemshop.errors import EventNotRetryable
 from lojasync.nuvemshop.order_listing import LISTED_APART
 from lojasync.nuvemshop.services.drain_events import drain_store_events
 from lojasync.nuvemshop.services.events_admin import list_events, retry_events
@@ -570,3 +571,10 @@ def test_a_notification_of_an_order_from_before_the_data_inicial_says_it_was_not
         assert event.error.startswith(f"Pedido criado na loja antes da data inicial dos pedidos ({day}): não "
                                       "importado.")
     assert retry_events(app.uow(), all_failed=True).stores == []   # nothing failed, nothing put back
+    # Asked for one by one: refused with the note's way to bring the order in (review: the advice was the order page's
+    # Reprocessar and `orders resync NÚMERO`, of an order that is not in the ERP).
+    with pytest.raises(EventNotRetryable) as refused:
+        retry_events(app.uow(), events[old[0]].id)
+    assert refused.value.resolution == events[old[0]].error and "Reprocessar" not in refused.value.resolution
+    assert refused.value.terminal_commands == ("lojasync import-rules set --orders-from AAAA-MM-DD",
+                                               "lojasync sync --full")

@@ -111,6 +111,11 @@ class ImportConflictError(LojasyncError):
     retryable = True
 
 
+# How to bring in an order left out for the data inicial (said on its notification, `drain_orders.before_start_note`).
+BRING_IN_OLDER_ORDERS = ("Para trazê-lo, mude a data inicial (Configurações → Pedidos importados) e faça uma "
+                         "sincronização completa.")
+
+
 class EventNotRetryable(LojasyncError):
     """Only a failed notification is put back in the queue: one processed (or ignored, as stale or for
     another store) would apply again what it said then, e.g. an old "app suspended" pausing the store now."""
@@ -121,7 +126,9 @@ class EventNotRetryable(LojasyncError):
 
     def __init__(self, message: str | None = None, **params) -> None:
         super().__init__(message, **params)
-        self.terminal_commands = (f"lojasync orders resync {params.get('order_number') or 'NÚMERO'}",)
+        self.terminal_commands = (
+            ("lojasync import-rules set --orders-from AAAA-MM-DD", "lojasync sync --full") if params.get("before_start")
+            else (f"lojasync orders resync {params.get('order_number') or 'NÚMERO'}",))
 
 
 class EventStoreInactive(LojasyncError):

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from lojasync.nuvemshop.client.errors import NotFoundError, NuvemshopError, PaymentRequiredError, UnauthorizedError
-from lojasync.nuvemshop.errors import RETRY_NOTIFICATION, LeaseLost, OrderImportFailed, StoreDisabled
+from lojasync.nuvemshop.errors import (
+    BRING_IN_OLDER_ORDERS,
+    RETRY_NOTIFICATION,
+    LeaseLost,
+    OrderImportFailed,
+    StoreDisabled,
+)
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent, WebhookEventStatus
 from lojasync.nuvemshop.order_listing import listed_on, pages_apart, pages_shifted_back, payments
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork, StoreClient
@@ -110,9 +116,9 @@ def before_start_note(policy: ImportPolicy) -> str | None:
     """What the notification of an order created before the data inicial says (the day where the merchant is)."""
     if policy.orders_from is None:
         return None
+    # No command in it: the pages show it as it is (the terminal adds its own, `EventNotRetryable`).
     return (f"Pedido criado na loja antes da data inicial dos pedidos ({shown(local_day(policy.orders_from))}): não "
-            "importado. Para trazê-lo, mude a data inicial (Configurações → Pedidos importados, ou lojasync "
-            "import-rules set --orders-from) e faça uma sincronização completa.")
+            f"importado. {BRING_IN_OLDER_ORDERS}")
 
 
 class _OrderReader:

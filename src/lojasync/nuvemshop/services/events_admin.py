@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from lojasync.nuvemshop.errors import (
+    BRING_IN_OLDER_ORDERS,
     EventNotFound,
     EventNotRetryable,
     EventStoreDisabled,
@@ -104,6 +105,11 @@ def retry_events(uow: ConnectorUnitOfWork, event_id: int | None = None, all_fail
                 raise EventNotFound(event_id=event_id)
             if event.status in (WebhookEventStatus.DONE, WebhookEventStatus.IGNORED):
                 number = _order_numbers(uow, [event]).get((event.store_id, event.resource_id))
+                if number is None and event.error and event.error.endswith(BRING_IN_OLDER_ORDERS):
+                    # An order left out for the data inicial: no order here to read again (review: the advice
+                    # was the order page's Reprocessar and `orders resync NÚMERO`).
+                    raise EventNotRetryable(event_id=event_id, status=STATUS_LABELS[event.status],
+                                            resolution=event.error, before_start=True)
                 raise EventNotRetryable(event_id=event_id, status=STATUS_LABELS[event.status],
                                         **({"order_number": number,
                                             "resolution": RESYNC_ORDER.format(number=number)} if number else {}))
