@@ -187,8 +187,9 @@ class ProductRepository:
         return found
 
     def list(self, limit: int | None = None, offset: int = 0) -> list[Product]:
-        # By SKU then id: the id settles equal SKUs (and the ones without), so walking offsets meets each once.
-        query = select(Product).order_by(Product.sku, Product.id).offset(offset)
+        # By SKU then id: the id settles equal SKUs (and the ones without), so walking offsets meets each once. Those
+        # without a SKU last on every database (SQLite put them first, PostgreSQL last: review).
+        query = select(Product).order_by(Product.sku.is_(None), Product.sku, Product.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         return list(self.session.scalars(query))
