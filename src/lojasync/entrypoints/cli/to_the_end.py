@@ -71,7 +71,7 @@ def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abando
     # Ctrl+C counted by a handler, not caught as KeyboardInterrupt: one landing outside the `try` around the wait (as
     # the thread starts, in the loop's test, while a message was printed) escaped it, said a bare "Interrompido." and
     # left the work going on to send (review of this change).
-    previous = _count_presses(presses)
+    installed, previous = _count_presses(presses)
     try:
         thread.start()
         said = 0
@@ -88,8 +88,8 @@ def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abando
                     raise typer.Exit(INTERRUPTED)
                 _say(waiting)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        if installed:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
     interrupted = bool(presses)
     if "error" in outcome:
         error = outcome["error"]
@@ -99,13 +99,13 @@ def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abando
     return outcome["result"], interrupted  # type: ignore[return-value]
 
 
-def _count_presses(presses: list[int]):
-    """SIGINT appended to `presses` until the previous handler (returned) is put back; None off the main thread,
-    where no handler can be set (Ctrl+C then ends the process as Python's default does)."""
+def _count_presses(presses: list[int]) -> tuple[bool, object]:
+    """SIGINT appended to `presses` until the previous handler (returned) is put back; (False, None) off the main
+    thread, where no handler can be set (Ctrl+C then ends the process as Python's default does)."""
     try:
-        return signal.signal(signal.SIGINT, lambda signum, _frame: presses.append(signum))
+        return True, signal.signal(signal.SIGINT, lambda signum, _frame: presses.append(signum))
     except ValueError:
-        return None
+        return False, None
 
 
 def _say(words: str) -> None:
