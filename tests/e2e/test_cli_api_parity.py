@@ -4,6 +4,7 @@ same values, so that a script may move from one to the other without translating
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -133,3 +134,118 @@ def test_documents_stock_and_receivables_are_the_same_in_the_cli_and_the_api(app
     receivables = rest("/receivables")["items"]
     assert cli("receivables", "list") == receivables and len(receivables) == 2
     assert {r["situation_label"] for r in receivables} == {"em aberto"}
+
+
+# The forms the README gives the API (and the CLI's JSON with it): moments in UTC with "Z", microseconds only when
+# the moment has them (SEFAZ's are to the second, the ERP's own are not: both interfaces write each as it is);
+# money as text with two decimals.
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z")
+_MONEY = re.compile(r"-?\d+\.\d\d")
+_MONEY_FIELDS = {"amount", "total", "unit_price", "subtotal", "discount", "freight", "price"}
+
+
+def _forms(data: object, where: str = "") -> list[str]:
+    """Every moment or amount in `data` that is not in the API's form, by its path."""
+    wrong = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, (dict, list)):
+                wrong += _forms(value, f"{where}.{key}")
+                continue
+            form = _MOMENT if key == "at" or key.endswith("_at") else _MONEY if key in _MONEY_FIELDS else None
+            if value is not None and form and not (isinstance(value, str) and form.fullmatch(value)):
+                wrong.append(f"{where}.{key}={value!r}")
+    elif isinstance(data, list):
+        for item in data:
+            wrong += _forms(item, f"{where}[]")
+    return wrong
+
+
+def test_every_other_answer_has_the_apis_values_in_the_apis_forms(app, api, lojasync):
+    """The audit of every `--format json` with an API twin that the tests above leave out: stock movements
+    (`source_id` text in both, as the API declares it: a count's or an adjustment's key is no number; a
+    receivable's `document_id` is the document's id, a number), number voids (the CLI adds `numbers`, the range in
+    words), failed notifications, a customer's IE, a product's fiscal data, and what approve, confirm, cancel and
+    receive answer (the API nests the document under `invoice`, `sale` or `receivable`; the CLI gives it flat with
+    `changed`). Field by field the same values, moments with "Z" and amounts with two decimals in both."""
+    from datetime import datetime, timezone
+
+    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+
+    invoiced, sold = imported(app, {"id": 2500000501, "payment_status": "paid", "paid_at": ts(3600)},
+                              {"id": 2500000502, "payment_status": "paid"})
+    lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
+             "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
+             "--zipcode", "01001-000", "--default-ncm", "61091000", "--next-number", "3")
+    lojasync("company", "certificate", "--test")
+
+    def cli(*args: str):
+        return json.loads(lojasync(*args, "--format", "json"))
+
+    def rest(path: str, method: str = "get", **kwargs):
+        answer = getattr(api, method)(f"/api/v1{path}", **kwargs)
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    def flat(answer: dict, *cli_only: str) -> dict:
+        return {key: value for key, value in answer.items() if key not in cli_only}
+
+    seen: list[object] = []
+    (invoice,) = cli("orders", "invoice", str(invoiced), "--no-approve")
+    approved = cli("invoices", "approve", str(invoice["id"]))
+    answer = rest(f"/invoices/{invoice['id']}/approve", "post")
+    assert (approved["changed"], answer["changed"]) == (True, False)
+    assert flat(approved, "changed") == answer["invoice"]
+    sale = cli("orders", "sale", str(sold))
+    confirmed = cli("sales", "confirm", str(sale["id"]))
+    answer = rest(f"/sales/{sale['id']}/confirm", "post")
+    assert flat(confirmed, "changed") == answer["sale"] and answer["sale"]["confirmed_at"] is not None
+    seen += [approved, answer]
+
+    receivable = cli("receivables", "list")[0]
+    received = cli("receivables", "receive", str(receivable["id"]))
+    answer = rest(f"/receivables/{receivable['id']}/receive", "post")
+    assert flat(received, "changed") == answer["receivable"] and received["received_at"] is not None
+    assert isinstance(received["document_id"], int)
+    seen += [received, answer]
+
+    sku = cli("stock", "list")[0]["reference"]
+    cli("stock", "count", sku, "--quantity", "10")
+    rest("/stock/adjustments", "post", json={"sku": sku, "quantity": 2, "adjustment_id": "nf-fornecedor-7"})
+    movements = cli("stock", "movements", sku)
+    assert movements == rest("/stock/movements", params={"sku": sku})
+    assert {m["source_type"] for m in movements} == {"nfe", "simple_sale", "count", "adjustment"}
+    assert all(isinstance(m["source_id"], str) for m in movements)
+    seen += [movements]
+
+    voided = cli("invoices", "void", "1", "2", "--reason", "Numeros pulados por erro de configuracao")
+    (listed,) = rest("/number-voids")
+    assert flat(voided, "changed", "numbers") == listed and voided["numbers"] == "1 a 2"
+    assert [flat(v, "numbers") for v in cli("invoices", "voids")] == [listed]
+    assert cli("invoices", "gaps") == rest("/number-voids/gaps")
+    seen += [voided]
+
+    store_id = make_store(app, "7654321")
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        event = WebhookEvent(store_id, "7654321", "order/paid", "987654", {"id": 987654}, received_at=now)
+        event.mark_failed(now, "A loja respondeu 500.", "Reprocesse a notificação.", code="nuvemshop.event_failed")
+        uow.webhook_events.add(event)
+        uow.commit()
+    failed = cli("events", "list", "--failed")
+    assert failed == rest("/events", params={"failed": "true"}) and failed[0]["processed_at"] is not None
+    assert cli("events", "list") == rest("/events")
+    seen += [failed]
+
+    (customer,) = cli("customers", "list")
+    assert cli("customers", "ie", customer["tax_id"], "--clear") == rest(
+        f"/customers/{customer['tax_id']}/ie", "put", json={"state_registration": None})
+    assert cli("products", "set", sku, "--ncm", "61091000") == rest(
+        "/stock/fiscal-data", "patch", json={"sku": sku, "ncm": "61091000"})
+
+    cancelled = cli("invoices", "cancel", str(invoice["id"]), "--reason", "Pedido devolvido pelo cliente na loja")
+    answer = rest(f"/invoices/{invoice['id']}")
+    assert flat(cancelled, "changed", "personal_data_erasure_pending") == answer and answer["cancelled_at"]
+    seen += [cancelled, cli("orders", "show", str(invoiced)), cli("invoices", "list"), cli("sales", "list"),
+             cli("receivables", "list"), rest("/receivables"), rest(f"/orders/{invoiced}")]
+    assert _forms(seen) == []
