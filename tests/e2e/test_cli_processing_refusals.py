@@ -620,3 +620,16 @@ def test_ctrl_c_before_a_cancellation_is_sent_stops_it_and_the_nfe_stays_authori
     shown = json.loads(lojasync("invoices", "show", "1", "--format", "json"))
     assert shown["status"] == "authorised"
     assert shown.get("cancel_requested_at") is None
+
+
+def test_the_xml_of_an_nfe_sefaz_never_authorised_says_so_beside_it(lojasync, order_number):
+    """review: `invoices xml` warned about a cancelled NF-e only; a pending one's signed XML read as the authorised."""
+    lojasync(*COMPANY)
+    lojasync("company", "certificate", "--test")
+    lojasync("orders", "invoice", str(order_number), "--no-approve")
+    out = lojasync("invoices", "xml", "1")
+    assert "<NFe" in out and "<nfeProc" not in out
+    assert ("Atenção: esta NF-e não foi autorizada pela SEFAZ (pendente); o XML acima é a NF-e assinada, sem o "
+            "protocolo da SEFAZ e sem valor fiscal.") in out
+    lojasync("invoices", "approve", "1")
+    assert "Atenção" not in lojasync("invoices", "xml", "1")

@@ -46,6 +46,20 @@ def test_the_xml_the_cancellation_and_the_danfe_download_under_names_of_their_ow
     assert b"<procEventoNFe" in cancellation.content and b"<nfeProc" in xml.content
 
 
+def test_the_signed_xml_of_an_nfe_sefaz_never_authorised_is_named_so(app, api):  # noqa: F811
+    """review: a pending NF-e's signed XML downloaded as "<chave>-nfe.xml", the authorised file's name, under the same
+    button; an accountant could not tell one from the other."""
+    number = imported(app, 2100000303)
+    invoice = api.post(f"/api/v1/orders/{number}/nfe").json()
+    assert invoice["status"] == "pending", invoice
+    signed = api.get(f"/api/v1/invoices/{invoice['id']}/xml")
+    assert signed.headers["content-disposition"] == f'attachment; filename="{invoice["access_key"]}-nfe-assinada.xml"'
+    assert b"<nfeProc" not in signed.content and b"<NFe" in signed.content
+    api.post(f"/api/v1/invoices/{invoice['id']}/approve")
+    authorised = api.get(f"/api/v1/invoices/{invoice['id']}/xml")
+    assert authorised.headers["content-disposition"] == f'attachment; filename="{invoice["access_key"]}-nfe.xml"'
+
+
 def test_a_method_an_api_address_does_not_take_says_which_it_does(api):  # noqa: F811
     """dogfood: DELETE /api/v1/orders/1 answered "Use o botão ou o formulário da página" to a program."""
     answer = api.delete("/api/v1/orders/1")

@@ -204,6 +204,7 @@ def test_xml_and_danfe_downloads(app, logged_in, store_id, company, sefaz):
     assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
     assert "attachment" in xml.headers["content-disposition"] and "-nfe.xml" in xml.headers["content-disposition"]
     assert etree.QName(etree.fromstring(xml.content)).localname == "nfeProc"
+    assert ">Baixar XML</a>" in logged_in.get(url).text
     danfe = logged_in.get(f"{url}/danfe")
     assert danfe.status_code == 200 and danfe.headers["content-type"] == "application/pdf"
     assert danfe.content.startswith(b"%PDF")
@@ -245,6 +246,9 @@ def test_a_pending_nfe_has_no_danfe_yet_and_says_why(app, logged_in, store_id, c
     assert "só uma NF-e autorizada tem DANFE" in answer.text and "Resolução:" in answer.text
     signed = logged_in.get(f"{url}/xml")                      # the signed NF-e, before SEFAZ
     assert etree.QName(etree.fromstring(signed.content)).localname == "NFe"
+    # Named and labelled as what it is (review: "-nfe.xml" and "Baixar XML", as the authorised file).
+    assert signed.headers["content-disposition"].endswith('-nfe-assinada.xml"')
+    assert "Baixar XML assinado (sem protocolo da SEFAZ)" in logged_in.get(url).text
 
 
 def test_a_rejection_shows_sefaz_code_and_reason_and_moves_nothing(app, logged_in, store_id, company, sefaz):

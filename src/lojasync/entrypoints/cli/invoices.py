@@ -334,6 +334,12 @@ def xml(
                  if cancellation_xml(container().read_uow(), invoice_id) is not None else "")
         err_console.print(f"Atenção: esta NF-e foi cancelada; o XML {where} é {what}.{event}", highlight=False,
                           soft_wrap=not err_console.is_terminal)
+    elif shown is not None and not shown.with_sefaz_protocol:
+        # The signed NF-e alone reads as the authorised one too (review: said for a cancelled NF-e only).
+        where = "acima" if output is None or is_standard_output(output) else "gravado"
+        err_console.print(f"Atenção: esta NF-e não foi autorizada pela SEFAZ ({shown.status_label.lower()}); o XML "
+                          f"{where} é a NF-e assinada, sem o protocolo da SEFAZ e sem valor fiscal.", highlight=False,
+                          soft_wrap=not err_console.is_terminal)
 
 
 @app.command("danfe")

@@ -94,6 +94,21 @@ class InvoiceView:
         return items_total(self.lines)
 
     @property
+    def with_sefaz_protocol(self) -> bool:
+        """Whether the NF-e's XML is the nfeProc SEFAZ decided (authorised, then maybe cancelled; or denied): without
+        it, the XML is the signed NF-e alone, which SEFAZ never authorised here."""
+        return bool(self.protocol) and self.status in ("authorised", "cancelled", "denied")
+
+    @property
+    def xml_file_suffix(self) -> str:
+        """What the XML's download is named after the key. Only the authorised one is "-nfe.xml" (review: a pending,
+        awaiting, rejected or discarded NF-e's signed XML downloaded under that name and the same button, which an
+        accountant could not tell from the authorised file, and the two downloads of one NF-e had the same name)."""
+        if not self.with_sefaz_protocol:
+            return "nfe-assinada.xml"
+        return "nfe-denegada.xml" if self.status == "denied" else "nfe.xml"
+
+    @property
     def simulator_note(self) -> str | None:
         """What the pages and the terminal say of an NF-e the SEFAZ simulator answered, by what it is now."""
         if not self.simulated:

@@ -275,7 +275,8 @@ def xml(invoice_id: Id, cancellation: Annotated[bool, Query(description="O XML d
     data = cancellation_xml(app.read_uow(), invoice_id) if cancellation else invoice_xml(app.read_uow(), invoice_id)
     if data is None:
         raise CancellationXmlMissing(invoice_id=invoice_id)
-    return download(data, "application/xml", file_name(invoice, "cancelamento.xml" if cancellation else "nfe.xml"))
+    return download(data, "application/xml",
+                    file_name(invoice, "cancelamento.xml" if cancellation else invoice.xml_file_suffix))
 
 
 @router.get("/{invoice_id}/danfe", response_class=Response, summary="O DANFE (PDF) de uma NF-e autorizada",
@@ -287,7 +288,8 @@ def danfe(invoice_id: Id, app: Container = Depends(container)) -> Response:
 
 def file_name(invoice: InvoiceView, suffix: str) -> str:
     """As the NF-e page names its downloads and as accountants file them: the access key, then what the file is
-    ("...-nfe.xml", "...-cancelamento.xml", "...-danfe.pdf"). By the id alone, the NF-e's XML and its
-    cancellation's would both be "nfe-7.xml", the second download overwriting the first."""
+    ("...-nfe.xml", "...-cancelamento.xml", "...-danfe.pdf"; "...-nfe-assinada.xml" without SEFAZ's protocol). By the
+    id alone, the NF-e's XML and its cancellation's would both be "nfe-7.xml", the second download overwriting the
+    first."""
     return f"{invoice.access_key or f'nfe-{invoice.id}'}-{suffix}"
 

@@ -337,7 +337,7 @@ def invoice_xml_file(request: Request, invoice_id: PageId) -> Response:
     """The nfeProc once authorised (the signed NF-e before), as a download."""
     invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
     data = invoice_xml(request.app.state.container.read_uow(), invoice_id)
-    return download(data, "application/xml", f"{invoice.access_key or f'nfe-{invoice.id}'}-nfe.xml")
+    return download(data, "application/xml", f"{invoice.access_key or f'nfe-{invoice.id}'}-{invoice.xml_file_suffix}")
 
 
 @router.get("/nfe/{invoice_id}/xml-cancelamento", include_in_schema=False)
