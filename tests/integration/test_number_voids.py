@@ -586,3 +586,28 @@ def test_the_worker_resends_a_request_a_person_just_asked_for_only_after_the_win
         void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
     resent = resend_number_void(app.uow(), app.cipher, sefaz, claimed)
     assert resent is not None and resent.status == "voided" and resent.rejection_code == "563"
+
+
+def test_a_voids_xml_is_named_by_environment_and_stage_and_one_without_any_is_refused(app, company, sefaz, simulator):
+    """Documents review: a homologação void and a produção one of the same range, or the signed request and the
+    procInutNFe, came under one name; a request with no XML at all downloaded as an empty file."""
+    from sqlalchemy import text
+
+    from lojasync.fiscal.services.number_voids import NumberVoidXmlMissing, void_xml
+
+    number = _discarded(app, sefaz, 2000000119)
+    simulator.simulator.set_switches(drop_answers=1)
+    with pytest.raises(VoidUnanswered):
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    (waiting,), _ = list_number_voids(app.uow())
+    # The signed request, SEFAZ's protocol not known (still awaiting, or voided by a 563 that brings none).
+    assert waiting.file_name == f"inutilizacao-homologacao-serie1-{number}-{number}-pedido.xml"
+    assert b"<inutNFe" in void_xml(app.uow(), waiting.id)[1]
+    other = _discarded(app, sefaz, 2000000120)
+    voided, _ = void_numbers(app.uow(), app.cipher, sefaz, other, reason=REASON)
+    assert voided.protocol and voided.file_name == f"inutilizacao-homologacao-serie1-{other}-{other}.xml"
+    assert b"<ProcInutNFe" in void_xml(app.uow(), voided.id)[1]
+    with app.engine.begin() as connection:   # as a row of an older version may be
+        connection.execute(text("UPDATE number_voids SET proc_xml = NULL, request_xml = NULL"))
+    with pytest.raises(NumberVoidXmlMissing):
+        void_xml(app.uow(), voided.id)

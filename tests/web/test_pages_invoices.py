@@ -495,7 +495,7 @@ def test_numbers_skipped_in_the_series_are_voided_from_the_nfe_list(app, logged_
     assert "1 pedido de inutilização" in page and "Inutilizada simulador homologação" in page
     xml = logged_in.get("/nfe/inutilizacoes/1/xml")
     assert xml.status_code == 200 and b"<ProcInutNFe" in xml.content
-    assert 'filename="inutilizacao-serie1-3-9.xml"' in xml.headers["content-disposition"]
+    assert 'filename="inutilizacao-homologacao-serie1-3-9.xml"' in xml.headers["content-disposition"]
 
 
 def test_the_numbers_still_to_void_are_listed_and_a_link_fills_the_request(app, logged_in, store_id, company,

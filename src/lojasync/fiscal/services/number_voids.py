@@ -258,8 +258,12 @@ class NumberVoidView:
 
     @property
     def file_name(self) -> str:
-        """Its XML's name as the page and the API hand it over: the series and the range."""
-        return f"inutilizacao-serie{self.series}-{self.first}-{self.last}.xml"
+        """Its XML's name as the page and the API hand it over: the environment, the series and the range, and
+        "-pedido" for the signed request before SEFAZ's protocol (review: a homologação void and a produção one of
+        the same range, or a request and the procInutNFe, came under one name)."""
+        environment = "producao" if self.environment == "1" else "homologacao"
+        request = "" if self.protocol else "-pedido"
+        return f"inutilizacao-{environment}-serie{self.series}-{self.first}-{self.last}{request}.xml"
 
 
 def void_view(void: NumberVoid) -> NumberVoidView:
@@ -617,7 +621,19 @@ def void_xml(uow: ProcessingUnitOfWork, void_id: int) -> tuple[NumberVoidView, b
         void = uow.number_voids.get(void_id)
         if void is None:
             raise NumberVoidNotFound(void_id=void_id)
-        return void_view(void), (void.proc_xml or void.request_xml or "").encode("utf-8")
+        if not (void.proc_xml or void.request_xml):   # a row of an older version: an empty download said nothing
+            raise NumberVoidXmlMissing(void_id=void_id)
+        return void_view(void), (void.proc_xml or void.request_xml).encode("utf-8")
+
+
+class NumberVoidXmlMissing(LojasyncError):
+    """A request recorded by an older version without its XML: an empty download said nothing (documents review)."""
+
+    code = "fiscal.number_void_xml_missing"
+    message_template = ("O pedido de inutilização {void_id} não tem XML guardado (nem o pedido assinado, nem a "
+                        "resposta da SEFAZ).")
+    resolution_template = ("Foi registrado por uma versão anterior do lojasync. A situação e o protocolo dele estão "
+                           "na lista de inutilizações; o XML, se preciso, só a SEFAZ da sua UF pode dar.")
 
 
 def flag_stuck_void(uow: ProcessingUnitOfWork, void_id: int, problem: LojasyncError) -> bool:
