@@ -365,6 +365,14 @@ def test_shipping_status_normalized(raw, normalized):
         ({"date": "2022-02-23 12:25:18.000000", "timezone_type": 3, "timezone": "America/Sao_Paulo"},
          datetime(2022, 2, 23, 15, 25, 18, tzinfo=UTC)),
         ({"date": "2022-02-23 12:25:18.000000", "timezone_type": 3}, datetime(2022, 2, 23, 12, 25, 18, tzinfo=UTC)),
+        # PHP's other two kinds of zone (dates review: refused, a payment date was dropped and the receivables counted
+        # from the approval): an offset, and an abbreviation.
+        ({"date": "2022-02-23 22:30:00.000000", "timezone_type": 1, "timezone": "-03:00"},
+         datetime(2022, 2, 24, 1, 30, tzinfo=UTC)),
+        ({"date": "2022-02-23 22:30:00.000000", "timezone_type": 1, "timezone": "+0530"},
+         datetime(2022, 2, 23, 17, 0, tzinfo=UTC)),
+        ({"date": "2022-02-23 22:30:00.000000", "timezone_type": 2, "timezone": "BRT"},
+         datetime(2022, 2, 24, 1, 30, tzinfo=UTC)),
         (datetime(2022, 2, 23, 9, 0, tzinfo=timezone(timedelta(hours=-3))), datetime(2022, 2, 23, 12, 0, tzinfo=UTC)),
     ],
 )
@@ -382,7 +390,9 @@ def test_absent_dates(raw):
 @pytest.mark.parametrize(
     "raw",
     ["garbage", "2022-13-01T00:00:00Z", "23/02/2022", {"timezone": "UTC"}, {"date": "ontem"},
-     {"date": "2022-02-23 12:25:18", "timezone": "Marte/Olympus"}, "0001-01-01T00:00:00+01:00"],
+     {"date": "2022-02-23 12:25:18", "timezone": "Marte/Olympus"}, "0001-01-01T00:00:00+01:00",
+     {"date": "2022-02-23 12:25:18", "timezone_type": 1, "timezone": "-25:00"},
+     {"date": "2022-02-23 12:25:18", "timezone_type": 2, "timezone": "CST"}],   # ambiguous: not guessed
 )
 def test_bad_dates_raise_value_error(raw):
     with pytest.raises(ValueError):

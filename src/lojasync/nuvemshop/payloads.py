@@ -9,7 +9,8 @@ loses NUL characters and lone surrogates here, at the boundary, so no database e
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,11 +108,7 @@ def parse_store_datetime(value: Any) -> datetime | None:
             raise ValueError(f"data sem o campo 'date': {value!r}")
         moment = _iso_datetime(str(value["date"]))
         if moment.tzinfo is None:
-            try:
-                zone = ZoneInfo(str(value.get("timezone") or "UTC"))
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"fuso horário desconhecido: {value.get('timezone')!r}") from exc
-            moment = moment.replace(tzinfo=zone)
+            moment = moment.replace(tzinfo=_php_zone(str(value.get("timezone") or "UTC")))
     else:
         moment = _iso_datetime(str(value).strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
@@ -120,6 +117,29 @@ def parse_store_datetime(value: Any) -> datetime | None:
         return moment.astimezone(timezone.utc)
     except OverflowError as exc:  # e.g. year 1 with a positive offset
         raise ValueError(f"data fora do intervalo: {value!r}") from exc
+
+
+# PHP's DateTime as JSON names its zone three ways (`timezone_type`): 1 an offset ("-03:00"), 2 an abbreviation
+# ("BRT"), 3 an identifier ("America/Sao_Paulo"). Only 3 was read: a payment date of the other two was dropped, and
+# the receivables counted from the approval (dates review). The abbreviations of the countries the platform sells in
+# whose offset is not ambiguous.
+_ABBREVIATIONS = {"UTC": 0, "GMT": 0, "Z": 0, "BRT": -3, "BRST": -2, "AMT": -4, "AMST": -3, "ACT": -5, "FNT": -2,
+                  "ART": -3}
+_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
+
+
+def _php_zone(name: str) -> tzinfo:
+    hours = _ABBREVIATIONS.get(name.upper())
+    if hours is not None:
+        return timezone(timedelta(hours=hours))
+    offset = _OFFSET.fullmatch(name.strip())
+    if offset is not None and int(offset[2]) < 24 and int(offset[3]) < 60:
+        sign = -1 if offset[1] == "-" else 1
+        return timezone(sign * timedelta(hours=int(offset[2]), minutes=int(offset[3])))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"fuso horário desconhecido: {name!r}") from exc
 
 
 def _iso_datetime(text: str) -> datetime:

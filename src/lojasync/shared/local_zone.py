@@ -7,7 +7,7 @@ Set once per process, when it starts (`bootstrap`), as the log level is."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 DEFAULT_ZONE = "America/Sao_Paulo"
@@ -21,7 +21,9 @@ def merchant_zone() -> ZoneInfo:
 def local_day(moment: datetime | None = None) -> date:
     """The calendar day `moment` (None: now) is where the merchant is: due dates, receipts and validity count in such
     days (at 22:00 in São Paulo it is already tomorrow in UTC)."""
-    return (moment or datetime.now(_zone)).astimezone(_zone).date()
+    # A naive moment is UTC, as the database's are: `astimezone` would read it in the server's own zone.
+    moment = moment or datetime.now(_zone)
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)).astimezone(_zone).date()
 
 
 def day_start(day: date) -> datetime:

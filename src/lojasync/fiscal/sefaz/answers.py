@@ -14,6 +14,7 @@ from datetime import datetime
 from lxml import etree
 
 from lojasync.fiscal.gateway import SefazAnswer
+from lojasync.fiscal.local_time import BRASILIA
 from lojasync.fiscal.sefaz.envelope import NFE
 from lojasync.shared.numbers import ascii_digits
 
@@ -40,10 +41,13 @@ def _texts(element: etree._Element | None) -> dict[str, str]:
 
 
 def _moment(text: str | None) -> datetime | None:
+    """SEFAZ's times carry their offset (its schema asks for it); one without is Brasília's, SEFAZ's clock, not this
+    server's zone nor UTC (dates review: a naive one was stored as UTC and its day read in the server's zone)."""
     try:
-        return datetime.fromisoformat(text) if text else None
+        moment = datetime.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return moment.replace(tzinfo=BRASILIA) if moment is not None and moment.tzinfo is None else moment
 
 
 def _xml(element: etree._Element) -> bytes:
