@@ -670,6 +670,70 @@ def test_an_erased_order_is_no_longer_linked_to_a_customer_kept_for_another_stor
     assert show_order(app.read_uow(), kept[1800000099])["customer"]["name"] == ANA["name"]   # the other store's
 
 
+def _ana_in_two_stores(app, store_id: int) -> tuple[int, dict[int, int]]:
+    """Ana bought in store B first with no e-mail, another phone, name and address; then in store A with all of hers:
+    the ERP customer holds store A's e-mail, phone, name and address (the newest order's)."""
+    other = make_store(app, external_id="7654321")
+    in_b = person_order(1800000099, ANA, billing_city="Rio de Janeiro", billing_province="Rio de Janeiro",
+                        billing_zipcode="20040-002")
+    in_b.update(contact_name="Ana D. Lojas", contact_email=None, contact_phone="+5521900001111",
+                billing_name="Ana D. Lojas", billing_phone="+5521900001111")
+    in_b["customer"].update(name="Ana D. Lojas", email=None, phone="+5521900001111", default_address=None)
+    imported(app, other, in_b)
+    numbers = imported(app, store_id, person_order(1800000003, ANA, updated_at=ts(60)))
+    with app.read_uow() as uow:
+        ana = uow.customers.by_tax_id(ANA["doc"])
+        assert (ana.name, ana.email, ana.phone) == (ANA["name"], ANA["email"], ANA["phone"])
+        assert ana.address.city == "São Paulo"
+    return other, numbers
+
+
+def test_a_customer_kept_for_another_store_keeps_only_what_the_other_stores_orders_say(app, store_id):
+    """review: the customer kept for store B's order still had the e-mail, phone, name and address only store A's
+    order had given, after store A asked to erase them (and B's data export handed them over)."""
+    from lojasync.nuvemshop.services.stores import store_log
+
+    _ana_in_two_stores(app, store_id)
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(ANA, [1800000003])))
+    with app.read_uow() as uow:
+        ana = uow.customers.by_tax_id(ANA["doc"])
+        assert (ana.name, ana.email, ana.phone) == ("Ana D. Lojas", None, "+5521900001111")
+        assert ana.address.city == "Rio de Janeiro" and ana.tax_id == ANA["doc"]
+    assert "mantido: também tem pedidos de outra origem; nome, e-mail, telefone e endereço refeitos a partir " \
+           "desses pedidos" in summary
+    (entry,) = [e for e in store_log(app.read_uow(), "1234567") if e["event"] == "lgpd_customer_redact"]
+    assert entry["message"] == summary
+
+
+def test_a_customer_kept_by_store_redact_for_another_store_keeps_only_what_its_orders_say(app, store_id):
+    _ana_in_two_stores(app, store_id)
+    summary = handle(app, store_id, add_event(app, store_id, "store/redact", {"store_id": 1234567,
+                                                                              "event": "store/redact"}))
+    with app.read_uow() as uow:
+        ana = uow.customers.by_tax_id(ANA["doc"])
+        assert (ana.name, ana.email, ana.phone, ana.address.city) == ("Ana D. Lojas", None, "+5521900001111",
+                                                                      "Rio de Janeiro")
+    assert "1 cliente(s) mantido(s) por terem pedidos de outra origem, com nome, e-mail, telefone e endereço " \
+           "refeitos a partir desses pedidos" in summary
+
+
+def test_a_customer_kept_for_another_stores_order_linked_by_hand_takes_nothing_of_its_buyer(app, store_id):
+    """The order linked by hand keeps Ana's customer but its contact is Pedro's: none of it goes to Ana's record."""
+    from lojasync.sales.link_customer import link_customer
+    from lojasync.shared.tax_id import format_cpf as cpf_formatted
+
+    other = make_store(app, external_id="7654321")
+    imported(app, store_id, person_order(1800000003, ANA))
+    pedros = imported(app, other, person_order(1800000098, PEDRO, identification=None))
+    link_customer(app.uow(), pedros[1800000098], ANA["doc"])
+    summary = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(ANA, [1800000003])))
+    assert "mantido: também tem pedidos de outra origem" in summary
+    with app.read_uow() as uow:
+        ana = uow.customers.by_tax_id(ANA["doc"])
+        assert (ana.name, ana.email, ana.phone, ana.address) == (f"Cliente {cpf_formatted(ANA['doc'])}", None, None,
+                                                                 None)
+
+
 def test_an_order_erased_by_store_redact_says_the_store_asked_and_keeps_saying_it_when_read_again(app, store_id):
     """review: an order unlinked by store/redact said "dados pessoais anonimizados a pedido do cliente (LGPD)":
     the store asked, not the customer (the history said so). Read again from the store (installed anew), the import

@@ -455,3 +455,21 @@ def test_erasure_keeps_what_an_issued_nfe_requires_and_says_so_in_a_typed_field(
     assert event.params() == {"fiscal_retention": "nfe"}
     assert not order.erase_personal_data(HistoryType.LGPD_CUSTOMER_REDACT)  # nothing left: nothing recorded
     assert order.pull_events() == []
+
+
+def test_a_customer_kept_for_other_orders_keeps_only_what_the_newest_of_them_says():
+    """LGPD: a store asked to erase, another store's order keeps the customer: its contact is that order's."""
+    customer = Customer("52998224725", "CPF", "Maria Loja A", "maria@a.example", "+5511911112222", ADDRESS)
+    customer.state_registration = "ISENTO"
+    standing = Order()
+    standing.contact_name, standing.contact_phone = "Maria B", "+5521900001111"
+    standing.billing_address = replace(ADDRESS, city="Niterói")
+    moment = datetime(2025, 1, 2, tzinfo=timezone.utc)
+    assert customer.keep_only_contact_of(standing, moment)
+    assert (customer.name, customer.email, customer.phone, customer.address) == (
+        "Maria B", None, "+5521900001111", standing.billing_address)
+    assert (customer.tax_id, customer.state_registration, customer.store_data_at) == ("52998224725", "ISENTO", moment)
+    assert not customer.keep_only_contact_of(standing, moment)
+    # An order that names nobody: the import's placeholder, as for a new customer.
+    assert customer.keep_only_contact_of(Order())
+    assert (customer.name, customer.phone, customer.address) == ("Cliente 529.982.247-25", None, None)

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from lojasync.sales.erasure import ANONYMISED_NAME, assign
 from lojasync.shared.address import Address
-from lojasync.shared.tax_id import TaxId
+from lojasync.shared.tax_id import TaxId, TaxIdKind
 from lojasync.shared.utc import aware
+
+if TYPE_CHECKING:
+    from lojasync.sales.orders import Order
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,24 @@ class Customer:
                 # tax_id is NOT NULL and unique: a placeholder that cannot be a CPF/CNPJ.
                 changes["tax_id"] = f"LGPD{self.id:010d}"
         return assign(self, changes)
+
+    def keep_only_contact_of(self, order: Order | None, as_of: datetime | None = None) -> bool:
+        """Kept for orders still standing while an erased source's go (LGPD: a store asked, the person bought in
+        another store too): name, e-mail, phone and address become what the newest standing order keeps of them
+        (its own copy of what the import takes: `contact_*` and the billing address), a field it has not going
+        blank, the name the import's placeholder; none of what only the erased orders gave stays (review: an
+        e-mail only store A's order had survived A's request, for B's data export to hand over). None: no standing
+        order was linked by its own document (only by hand, its contact someone else's): all go. The CPF/CNPJ,
+        which links the standing orders, and the IE, the operator's, stay. `as_of`: that order's moment in its
+        store, the data's age from now on. Return whether anything changed."""
+        if self.is_anonymised():
+            return False
+        name, email, phone, address = ((order.contact_name, order.contact_email, order.contact_phone,
+                                        order.billing_address) if order is not None else (None, None, None, None))
+        name = name or f"Cliente {TaxId(self.tax_id, TaxIdKind(self.kind)).formatted()}"
+        changed = assign(self, {"name": name, "email": email, "phone": phone, "address": address})
+        self.store_data_at = as_of
+        return changed
 
     def is_anonymised(self) -> bool:
         return self.tax_id.startswith("LGPD")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, null, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, func, insert, null, or_, select, update
+from sqlalchemy.orm import Session, lazyload
 
 from lojasync.nuvemshop.db.tables import import_failures, lgpd_exports, stores
 from lojasync.nuvemshop.model.bindings import CustomerBinding, OrderBinding
@@ -90,10 +90,29 @@ class LgpdQueries:
         found: set[int] = set()
         for chunk in chunks(customer_ids):
             other_order = (select(Order.customer_id).outerjoin(OrderBinding, OrderBinding.order_id == Order.id)
-                           .where(Order.customer_id.in_(chunk),
-                                  or_(OrderBinding.id.is_(None),
-                                      and_(OrderBinding.store_id != store_id, OrderBinding.redacted_at.is_(None)))))
+                           .where(Order.customer_id.in_(chunk), _of_another_source(store_id)))
             found |= set(self.session.scalars(other_order))
+        return found
+
+    def newest_orders_of_other_sources(self, customer_ids: Iterable[int], store_id: int
+                                       ) -> dict[int, tuple[Order, datetime | None]]:
+        """The newest of the orders that keep each customer (`customers_with_other_sources`) and were linked to it by
+        their own document, by its store's moment (when it was placed, made here), with that moment: what the
+        customer's contact is rebuilt from when this store's are erased (`Customer.keep_only_contact_of`). An order
+        linked by hand is left out: its contact is its buyer's, who may be someone else (the company's employee, a
+        gift's giver). A customer with none is left out."""
+        moment = func.coalesce(OrderBinding.store_updated_at, Order.placed_at, Order.created_at)
+        found: dict[int, tuple[Order, datetime | None]] = {}
+        for chunk in chunks(customer_ids):
+            ranked = (select(Order.id.label("order_id"), OrderBinding.store_updated_at.label("as_of"),
+                             func.row_number().over(partition_by=Order.customer_id,
+                                                    order_by=(moment.desc(), Order.id.desc())).label("rank"))
+                      .outerjoin(OrderBinding, OrderBinding.order_id == Order.id)
+                      .where(Order.customer_id.in_(chunk), Order.customer_link == CustomerLink.STORE,
+                             _of_another_source(store_id))).subquery()
+            query = (select(Order, ranked.c.as_of).join(ranked, ranked.c.order_id == Order.id)
+                     .where(ranked.c.rank == 1).options(lazyload(Order.lines)))
+            found |= {order.customer_id: (order, as_of) for order, as_of in self.session.execute(query)}
         return found
 
     def customers_with_processed_orders(self, customer_ids: Iterable[int]) -> set[int]:
@@ -139,6 +158,12 @@ class LgpdQueries:
                 .where(import_failures.c.store_id == store_id, import_failures.c.id.in_(chunk))
                 .values(payload=null())).rowcount or 0
         return cleared
+
+
+def _of_another_source(store_id: int) -> ColumnElement[bool]:
+    """An order (outer-joined to its store binding) that keeps its customer when this store's are erased: made here
+    (no binding), or another store's that nobody asked to erase."""
+    return or_(OrderBinding.id.is_(None), and_(OrderBinding.store_id != store_id, OrderBinding.redacted_at.is_(None)))
 
 
 class ExportRepository:

@@ -64,6 +64,10 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
     store.active = False
     customer_ids = uow.lgpd.store_customer_ids(store.id)
     shared = uow.lgpd.customers_with_other_sources(customer_ids, store.id)
+    # Kept for another source's orders, a customer keeps only what they say (`Customer.keep_only_contact_of`).
+    standing = uow.lgpd.newest_orders_of_other_sources(shared, store.id)
+    for cid, customer in uow.customers.by_ids(shared).items():
+        customer.keep_only_contact_of(*standing.get(cid, (None, None)))
     processed = uow.lgpd.customers_with_processed_orders(customer_ids)
     customers = uow.customers.by_ids(customer_ids - shared)
     anonymised = sum(customers[cid].erase_personal_data(keep_fiscal=cid in processed) for cid in sorted(customers))
@@ -163,7 +167,12 @@ def _redact_customer(uow: ConnectorUnitOfWork, store: Store, customer: Customer)
     """Anonymise one customer of the person (the fiscal data kept when a document stands): what was done, in words,
     and whether anything was erased now."""
     if uow.lgpd.customers_with_other_sources([customer.id], store.id):
-        return f"cliente {customer.id} mantido: também tem pedidos de outra origem", False
+        # Kept, with only what those orders say: what this store alone gave goes (review: an e-mail only this store's
+        # order had stayed in the ERP, for the other store's data export to hand over).
+        standing = uow.lgpd.newest_orders_of_other_sources([customer.id], store.id).get(customer.id, (None, None))
+        changed = customer.keep_only_contact_of(*standing)
+        return (f"cliente {customer.id} mantido: também tem pedidos de outra origem; nome, e-mail, telefone e "
+                "endereço refeitos a partir desses pedidos"), changed
     keep = bool(uow.lgpd.customers_with_processed_orders([customer.id]))
     if not customer.erase_personal_data(keep_fiscal=keep):
         return f"cliente {customer.id} já anonimizado", False
