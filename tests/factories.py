@@ -97,3 +97,16 @@ def make_store(app, external_id: str = "1234567", api_url: str = "http://127.0.0
         uow.stores.add(store)
         uow.commit()
         return store.id
+
+
+def failed_order_event(app, store_id: int, external_id: str, order_id: str = "987654"):
+    """A notification (order/paid) the worker failed on with the store's 500: what `events list --failed` shows."""
+    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        event = WebhookEvent(store_id, external_id, "order/paid", order_id, {"id": int(order_id)}, received_at=now)
+        event.mark_failed(now, "A loja respondeu 500.", "Reprocesse a notificação.", code="nuvemshop.event_failed")
+        uow.webhook_events.add(event)
+        uow.commit()
+    return event

@@ -138,19 +138,11 @@ def test_errors_are_portuguese_and_actionable(lojasync):
 
 def test_events_retry_of_a_deactivated_store_says_to_enable_it_first(lojasync, app):
     """It said "Eventos recolocados na fila." and the worker then ignored the notification (review)."""
-    from datetime import datetime, timezone
-
-    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
     from lojasync.nuvemshop.services.stores import set_store_enabled
-    from tests.factories import make_store
+    from tests.factories import failed_order_event, make_store
 
     store_id = make_store(app, "1234567")
-    now = datetime.now(timezone.utc)
-    with app.uow() as uow:
-        event = WebhookEvent(store_id, "1234567", "order/paid", "987654", {"id": 987654}, received_at=now)
-        event.mark_failed(now, "A loja respondeu 500.", "Reprocesse a notificação.", code="nuvemshop.event_failed")
-        uow.webhook_events.add(event)
-        uow.commit()
+    event = failed_order_event(app, store_id, "1234567")
     set_store_enabled(app.uow(), "1234567", False)
     refused = " ".join(lojasync("events", "retry", str(event.id), expect=1).output.split())
     assert f"A notificação {event.id} é da loja 1234567, que está desativada no lojasync" in refused

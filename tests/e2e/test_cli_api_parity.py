@@ -10,7 +10,7 @@ import pytest
 
 from lojasync.nuvemshop.services.import_orders import import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from tests.factories import make_store, order_payload, ts
+from tests.factories import failed_order_event, make_store, order_payload, ts
 from tests.web.conftest import api_token, web  # noqa: F401 - fixtures
 
 
@@ -168,10 +168,6 @@ def test_every_other_answer_has_the_apis_values_in_the_apis_forms(app, api, loja
     words), failed notifications, a customer's IE, a product's fiscal data, and what approve, confirm, cancel and
     receive answer (the API nests the document under `invoice`, `sale` or `receivable`; the CLI gives it flat with
     `changed`). Field by field the same values, moments with "Z" and amounts with two decimals in both."""
-    from datetime import datetime, timezone
-
-    from lojasync.nuvemshop.model.webhook_events import WebhookEvent
-
     invoiced, sold = imported(app, {"id": 2500000501, "payment_status": "paid", "paid_at": ts(3600)},
                               {"id": 2500000502, "payment_status": "paid"})
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
@@ -226,12 +222,7 @@ def test_every_other_answer_has_the_apis_values_in_the_apis_forms(app, api, loja
     seen += [voided]
 
     store_id = make_store(app, "7654321")
-    now = datetime.now(timezone.utc)
-    with app.uow() as uow:
-        event = WebhookEvent(store_id, "7654321", "order/paid", "987654", {"id": 987654}, received_at=now)
-        event.mark_failed(now, "A loja respondeu 500.", "Reprocesse a notificação.", code="nuvemshop.event_failed")
-        uow.webhook_events.add(event)
-        uow.commit()
+    failed_order_event(app, store_id, "7654321")
     failed = cli("events", "list", "--failed")
     assert failed == rest("/events", params={"failed": "true"}) and failed[0]["processed_at"] is not None
     assert cli("events", "list") == rest("/events")
