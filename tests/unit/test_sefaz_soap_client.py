@@ -8,6 +8,7 @@ import pytest
 from lxml import etree
 
 from lojasync.fiscal.sefaz import SefazInvalidAnswer, SefazReceiptRefused, SefazSoapClient, SefazUnreachable
+from lojasync.fiscal.sefaz.errors import IN_BATCH
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 NFE = "http://www.portalfiscal.inf.br/nfe"
@@ -313,3 +314,15 @@ def test_a_timeout_given_as_a_number_is_the_wait_for_the_answer_and_the_connecti
     limits = client(Canned((200, b"")), timeout=60.0)._timeout
     assert (limits.connect, limits.read, limits.write) == (10.0, 60.0, 60.0)
     assert client(Canned((200, b"")), timeout=3.0)._timeout.connect == 3.0
+
+
+@pytest.mark.parametrize("refusal", [(403, b""), httpx.ReadError("[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca")])
+def test_a_poll_whose_connection_refuses_the_certificate_keeps_the_batch(fake, refusal) -> None:
+    """TLS review: after SEFAZ's 103 (it holds the NF-e), a poll refused for the certificate was a configuration error
+    without the receipt: taken for "refused before SEFAZ read anything", the sending window was cleared and the
+    receipt lost while SEFAZ might authorise the NF-e."""
+    canned = Canned((200, RECEIVED), refusal)
+    with pytest.raises(SefazUnreachable) as caught:
+        client(canned, polls=1, poll_interval=1.0, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
+    assert caught.value.params[IN_BATCH] == "351000000000001" and not caught.value.params.get("not_sent")
+    assert "certificado digital A1" in caught.value.message and "pode já estar na SEFAZ" in caught.value.message

@@ -125,6 +125,13 @@ class SefazSoapClient:
                 raise in_batch(maybe_delivered(exc), receipt) from exc
             except SefazInvalidAnswer as exc:
                 raise in_batch(exc, receipt) from exc
+            except SefazConfigurationError as exc:
+                # The poll's connection refused (the certificate, its chain: TLS review): SEFAZ holds the batch all the
+                # same. Taken for "refused before SEFAZ read anything", the receipt was lost and the sending window
+                # cleared while SEFAZ might authorise the NF-e.
+                raise in_batch(SefazUnreachable(
+                    service=Service.RECEIPT.value,
+                    reason=f"{exc.params.get('reason', exc.message)}; a NF-e pode já estar na SEFAZ"), receipt) from exc
             if answer.xml is None and answer.status not in _INVALID_BATCH and outcome_of(answer) is Outcome.REJECTED:
                 raise SefazReceiptRefused(receipt=receipt, status=answer.status, reason=answer.reason)
         return answer
