@@ -7,7 +7,13 @@ import httpx
 import pytest
 from lxml import etree
 
-from lojasync.fiscal.sefaz import SefazInvalidAnswer, SefazReceiptRefused, SefazSoapClient, SefazUnreachable
+from lojasync.fiscal.sefaz import (
+    SefazConfigurationError,
+    SefazInvalidAnswer,
+    SefazReceiptRefused,
+    SefazSoapClient,
+    SefazUnreachable,
+)
 from lojasync.fiscal.sefaz.errors import IN_BATCH
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -326,3 +332,32 @@ def test_a_poll_whose_connection_refuses_the_certificate_keeps_the_batch(fake, r
         client(canned, polls=1, poll_interval=1.0, sleep=fake.sleep).authorise(f'<NFe xmlns="{NFE}"/>'.encode())
     assert caught.value.params[IN_BATCH] == "351000000000001" and not caught.value.params.get("not_sent")
     assert "certificado digital A1" in caught.value.message and "pode já estar na SEFAZ" in caught.value.message
+
+
+def _verification_failure(code: int, message: str) -> httpx.ConnectError:
+    import ssl
+
+    failure = ssl.SSLCertVerificationError(1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {message}")
+    failure.verify_code, failure.verify_message = code, message
+    error = httpx.ConnectError(str(failure))
+    error.__cause__ = failure
+    return error
+
+
+@pytest.mark.parametrize(("failure", "said", "advice"), [
+    (_verification_failure(62, "Hostname mismatch, certificate is not valid for 'x'."),
+     "não é do endereço da SEFAZ", "Confira o endereço chamado"),
+    (_verification_failure(10, "certificate has expired"), "fora da validade", "Confira a data e a hora"),
+    (_verification_failure(20, "unable to get local issuer certificate"), "não foi reconhecido",
+     "LOJASYNC_SEFAZ_CA_BUNDLE"),
+    (httpx.ConnectError("[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1006)"),
+     "(ALERT_PROTOCOL_VERSION), nada foi enviado", "TLS 1.2 ou mais novo"),
+    (httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"),
+     "(WRONG_VERSION_NUMBER), nada foi enviado", "um servidor sem TLS"),
+])
+def test_a_server_certificate_or_tls_failure_says_what_fixes_it(failure, said, advice) -> None:
+    """TLS review: a hostname mismatch and an expired server certificate were told to set LOJASYNC_SEFAZ_CA_BUNDLE,
+    which fixes neither; a server of TLS 1.0/1.1 only was "fora do alcance", retried for ever."""
+    with pytest.raises(SefazConfigurationError) as caught:
+        client(Canned(failure)).service_status()
+    assert said in caught.value.message and advice in caught.value.resolution and not caught.value.retryable

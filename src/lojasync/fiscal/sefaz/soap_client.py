@@ -185,14 +185,16 @@ class SefazSoapClient:
             raise SefazUnreachable(service=service.value, reason=f"tempo esgotado {words}") from exc
         except httpx.ConnectError as exc:
             if _server_not_trusted(exc):
-                raise _untrusted_server() from exc
+                raise _untrusted_server(exc) from exc
             if _certificate_refused(exc):
                 raise _refused_certificate(exc) from exc
+            if (alert := _no_tls_agreement(exc)) is not None:
+                raise _tls_not_agreed(alert) from exc
             raise SefazUnreachable(service=service.value, reason="conexão recusada ou servidor fora do alcance, nada "
                                    "foi enviado", not_sent=True) from exc
         except httpx.TransportError as exc:
             if _server_not_trusted(exc):
-                raise _untrusted_server() from exc
+                raise _untrusted_server(exc) from exc
             if _certificate_refused(exc):   # TLS 1.3: the server's alert comes after the request was written
                 raise _refused_certificate(exc) from exc
             raise SefazUnreachable(service=service.value, reason="a conexão caiu antes da resposta") from exc
@@ -250,12 +252,42 @@ def _shorter(configured: float | None, left: float) -> float:
 
 
 def _server_not_trusted(error: BaseException) -> bool:
+    return _verification_error(error) is not None
+
+
+def _verification_error(error: BaseException) -> ssl.SSLCertVerificationError | None:
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
+
+
+# The handshake failing for want of a common TLS version or cipher (a server of TLS 1.0/1.1 only, a proxy in front of
+# SEFAZ set so), or a TLS client speaking to a port without TLS: retried as "servidor fora do alcance" for ever (TLS
+# review). A handshake failure may also be a server refusing the A1 without saying so: the words say both.
+_NO_AGREEMENT = ("ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL", "NO_PROTOCOLS_AVAILABLE", "ALERT_HANDSHAKE_FAILURE",
+                 "NO_SHARED_CIPHER", "WRONG_VERSION_NUMBER")
+
+
+def _no_tls_agreement(error: BaseException) -> str | None:
+    seen: BaseException | None = error
+    while seen is not None:
+        words = str(seen).upper()
+        found = next((alert for alert in _NO_AGREEMENT if alert in words), None)
+        if found is not None:
+            return found
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _tls_not_agreed(alert: str) -> SefazConfigurationError:
+    return SefazConfigurationError(
+        reason=f"a conexão TLS com o servidor da SEFAZ não se estabeleceu ({alert}), nada foi enviado",
+        resolution=("O lojasync usa TLS 1.2 ou mais novo, como a SEFAZ: confira o endereço chamado (um servidor sem "
+                    "TLS, ou um proxy na frente da SEFAZ com TLS antigo) e se o certificado A1 instalado é o da "
+                    "empresa; corrigido, transmita de novo."))
 
 
 # The TLS alerts a server sends about the client's certificate (OpenSSL's names): SEFAZ refused the A1 before it
@@ -294,7 +326,24 @@ def _refused_certificate(detail: object) -> SefazConfigurationError:
                     "transmita de novo."))
 
 
-def _untrusted_server() -> SefazConfigurationError:
+# OpenSSL's verification codes that a CA bundle does not fix (TLS review: a hostname mismatch and an expired server
+# certificate were both told to set LOJASYNC_SEFAZ_CA_BUNDLE).
+_HOSTNAME_MISMATCH, _IP_MISMATCH, _CERTIFICATE_EXPIRED, _NOT_YET_VALID = 62, 64, 10, 9
+
+
+def _untrusted_server(error: BaseException | None = None) -> SefazConfigurationError:
+    verification = _verification_error(error) if error is not None else None
+    code = getattr(verification, "verify_code", None)
+    if code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
+        return SefazConfigurationError(
+            reason="o certificado TLS do servidor chamado não é do endereço da SEFAZ (nome ou IP diferente)",
+            resolution=("Confira o endereço chamado: a UF e o ambiente da empresa, e LOJASYNC_SEFAZ_URL se estiver "
+                        "definida. Uma cadeia de certificados não resolve isso."))
+    if code in (_CERTIFICATE_EXPIRED, _NOT_YET_VALID):
+        return SefazConfigurationError(
+            reason="o certificado TLS do servidor da SEFAZ está fora da validade para esta máquina",
+            resolution=("Confira a data e a hora desta máquina (o relógio errado faz um certificado válido parecer "
+                        "vencido); se estiverem certas, o problema é do servidor: transmita mais tarde."))
     return SefazConfigurationError(
         reason="o certificado TLS do servidor da SEFAZ não foi reconhecido",
         resolution=("O servidor não encadeia às raízes do sistema nem à cadeia ICP-Brasil que acompanha o lojasync: "
