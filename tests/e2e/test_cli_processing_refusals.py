@@ -629,7 +629,7 @@ def test_the_xml_of_an_nfe_sefaz_never_authorised_says_so_beside_it(lojasync, or
     lojasync("orders", "invoice", str(order_number), "--no-approve")
     out = lojasync("invoices", "xml", "1")
     assert "<NFe" in out and "<nfeProc" not in out
-    assert ("Atenção: esta NF-e não foi autorizada pela SEFAZ (pendente); o XML acima é a NF-e assinada, sem o "
-            "protocolo da SEFAZ e sem valor fiscal.") in out
+    assert ("Atenção: esta NF-e não foi autorizada pela SEFAZ (situação: pendente); o XML acima é a NF-e assinada, "
+            "sem o protocolo da SEFAZ e sem valor fiscal.") in out
     lojasync("invoices", "approve", "1")
     assert "Atenção" not in lojasync("invoices", "xml", "1")

@@ -51,7 +51,13 @@ from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, withdr
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
 from lojasync.fiscal.services.invoices import MINUTE, SENDING_WINDOW, approve_invoice
 from lojasync.fiscal.services.number_voids import company_numbering, void_xml, voids_covering
-from lojasync.fiscal.services.views import InvoiceView, list_invoices, page_of_invoices, show_invoice
+from lojasync.fiscal.services.views import (
+    InvoiceView,
+    holds_sefaz_answer,
+    list_invoices,
+    page_of_invoices,
+    show_invoice,
+)
 from lojasync.fiscal.services.worker_work import left_to_worker
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.os_words import in_portuguese
@@ -334,12 +340,15 @@ def xml(
                  if cancellation_xml(container().read_uow(), invoice_id) is not None else "")
         err_console.print(f"Atenção: esta NF-e foi cancelada; o XML {where} é {what}.{event}", highlight=False,
                           soft_wrap=not err_console.is_terminal)
-    elif shown is not None and not shown.with_sefaz_protocol:
-        # The signed NF-e alone reads as the authorised one too (review: said for a cancelled NF-e only).
+    elif shown is not None and not holds_sefaz_answer(data):
+        # The signed NF-e alone reads as the authorised one too (review: said for a cancelled NF-e only). One awaiting
+        # SEFAZ may be authorised there, its answer not yet here: not said to be without value.
         where = "acima" if output is None or is_standard_output(output) else "gravado"
-        err_console.print(f"Atenção: esta NF-e não foi autorizada pela SEFAZ ({shown.status_label.lower()}); o XML "
-                          f"{where} é a NF-e assinada, sem o protocolo da SEFAZ e sem valor fiscal.", highlight=False,
-                          soft_wrap=not err_console.is_terminal)
+        state = ("ainda não tem a resposta da SEFAZ" if shown.status == InvoiceStatus.AWAITING
+                 else f"não foi autorizada pela SEFAZ (situação: {shown.status_label})")
+        worth = "" if shown.status == InvoiceStatus.AWAITING else " e sem valor fiscal"
+        err_console.print(f"Atenção: esta NF-e {state}; o XML {where} é a NF-e assinada, sem o protocolo da "
+                          f"SEFAZ{worth}.", highlight=False, soft_wrap=not err_console.is_terminal)
 
 
 @app.command("danfe")

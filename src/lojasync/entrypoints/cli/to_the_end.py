@@ -101,8 +101,11 @@ def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abando
 
 def _count_presses(presses: list[int]) -> tuple[bool, object]:
     """SIGINT appended to `presses` until the previous handler (returned) is put back; (False, None) off the main
-    thread, where no handler can be set (Ctrl+C then ends the process as Python's default does)."""
+    thread, where no handler can be set (Ctrl+C then ends the process as Python's default does), and when SIGINT is
+    ignored (a command a script started in the background: review, it stopped on a Ctrl+C it was told to ignore)."""
     try:
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            return False, None
         return True, signal.signal(signal.SIGINT, lambda signum, _frame: presses.append(signum))
     except ValueError:
         return False, None

@@ -256,13 +256,13 @@ class NumberVoidView:
         """"já estava inutilizado" or "já estavam inutilizados", agreeing with `numbers_phrase`."""
         return f"já {'estava' if self.first == self.last else 'estavam'} {self.voided_word}"
 
-    @property
-    def file_name(self) -> str:
-        """Its XML's name as the page and the API hand it over: the environment, the series and the range, and
-        "-pedido" for the signed request before SEFAZ's protocol (review: a homologação void and a produção one of
-        the same range, or a request and the procInutNFe, came under one name)."""
+    def file_name(self, data: bytes) -> str:
+        """The name of its XML (`data`, from `void_xml`) as the page and the API hand it over: the environment, the
+        series and the range, and "-pedido" when it is the signed request, not SEFAZ's procInutNFe (review: a
+        homologação void and a produção one of the same range, or a request and the procInutNFe, came under one
+        name)."""
         environment = "producao" if self.environment == "1" else "homologacao"
-        request = "" if self.protocol else "-pedido"
+        request = "" if b"<ProcInutNFe" in data[:400] else "-pedido"
         return f"inutilizacao-{environment}-serie{self.series}-{self.first}-{self.last}{request}.xml"
 
 

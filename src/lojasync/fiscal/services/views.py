@@ -99,12 +99,12 @@ class InvoiceView:
         it, the XML is the signed NF-e alone, which SEFAZ never authorised here."""
         return bool(self.protocol) and self.status in ("authorised", "cancelled", "denied")
 
-    @property
-    def xml_file_suffix(self) -> str:
-        """What the XML's download is named after the key. Only the authorised one is "-nfe.xml" (review: a pending,
-        awaiting, rejected or discarded NF-e's signed XML downloaded under that name and the same button, which an
-        accountant could not tell from the authorised file, and the two downloads of one NF-e had the same name)."""
-        if not self.with_sefaz_protocol:
+    def xml_file_suffix(self, data: bytes) -> str:
+        """What the XML's download (`data`, from `invoice_files.invoice_xml`) is named after the key, by what it holds.
+        Only SEFAZ's nfeProc is "-nfe.xml" (review: a pending, awaiting, rejected or discarded NF-e's signed XML
+        downloaded under that name and the same button, which an accountant could not tell from the authorised file,
+        and the two downloads of one NF-e had the same name)."""
+        if not holds_sefaz_answer(data):
             return "nfe-assinada.xml"
         return "nfe-denegada.xml" if self.status == "denied" else "nfe.xml"
 
@@ -165,6 +165,11 @@ def sale_view(sale: SimpleSale, order) -> SaleView:
     return SaleView(sale.id, sale.status.value, sale.status.label, sale.order_id,
                     getattr(order, "origin_number", None), sale.total, sale.payment_method, sale.installments,
                     sale.customer_id, list(sale.lines_data), sale.created_at, sale.confirmed_at, sale.cancelled_at)
+
+
+def holds_sefaz_answer(data: bytes) -> bool:
+    """Whether an NF-e's stored XML is SEFAZ's nfeProc (the NF-e with its protocol), not the signed NF-e alone."""
+    return b"<nfeProc" in data[:400]
 
 
 def invoice_view(invoice: Invoice, order) -> InvoiceView:

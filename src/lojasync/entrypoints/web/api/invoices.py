@@ -276,7 +276,7 @@ def xml(invoice_id: Id, cancellation: Annotated[bool, Query(description="O XML d
     if data is None:
         raise CancellationXmlMissing(invoice_id=invoice_id)
     return download(data, "application/xml",
-                    file_name(invoice, "cancelamento.xml" if cancellation else invoice.xml_file_suffix))
+                    file_name(invoice, "cancelamento.xml" if cancellation else invoice.xml_file_suffix(data)))
 
 
 @router.get("/{invoice_id}/danfe", response_class=Response, summary="O DANFE (PDF) de uma NF-e autorizada",

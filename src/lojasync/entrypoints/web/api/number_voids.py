@@ -114,4 +114,4 @@ def gaps(app: Container = Depends(container)) -> list[NumberGapOut]:
             responses={200: {"content": {"application/xml": {}}}})
 def xml(void_id: Id, app: Container = Depends(container)) -> Response:
     void, data = void_xml(app.read_uow(), void_id)
-    return download(data, "application/xml", void.file_name)
+    return download(data, "application/xml", void.file_name(data))

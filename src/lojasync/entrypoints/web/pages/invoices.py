@@ -134,7 +134,7 @@ def number_void(request: Request, primeiro: Annotated[str, Form()] = "", ultimo:
 def number_void_xml(request: Request, void_id: PageId) -> Response:
     """The procInutNFe (the signed request before SEFAZ voided it), as a download."""
     void, data = void_xml(request.app.state.container.read_uow(), void_id)
-    return download(data, "application/xml", void.file_name)
+    return download(data, "application/xml", void.file_name(data))
 
 
 def _series(text: str) -> int:
@@ -337,7 +337,8 @@ def invoice_xml_file(request: Request, invoice_id: PageId) -> Response:
     """The nfeProc once authorised (the signed NF-e before), as a download."""
     invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
     data = invoice_xml(request.app.state.container.read_uow(), invoice_id)
-    return download(data, "application/xml", f"{invoice.access_key or f'nfe-{invoice.id}'}-{invoice.xml_file_suffix}")
+    name = f"{invoice.access_key or f'nfe-{invoice.id}'}-{invoice.xml_file_suffix(data)}"
+    return download(data, "application/xml", name)
 
 
 @router.get("/nfe/{invoice_id}/xml-cancelamento", include_in_schema=False)
