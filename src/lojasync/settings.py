@@ -18,6 +18,7 @@ from lojasync.finance.plans import DEFAULT_RULES, OTHER, InstallmentRule
 from lojasync.sales.status import OrderStatus, StatusRules, default_status_rules
 from lojasync.shared.errors import Action, LojasyncError
 from lojasync.shared.local_zone import DEFAULT_ZONE, local_day
+from lojasync.shared.os_words import in_portuguese
 from lojasync.shared.text import is_http_address
 from lojasync.shared.typed_day import EARLIEST, means_all, shown, typed_day
 from lojasync.stock.products import UnknownSkuPolicy
@@ -209,6 +210,22 @@ class Settings(BaseSettings):
             example = "http://127.0.0.1:8790" if info.field_name == "sefaz_url" else "https://lojasync.minhaloja.com.br"
             raise ValueError(f"{value!r} não é um endereço http:// ou https:// (ex.: {example})")
         return value.strip()
+
+    @field_validator("sefaz_ca_bundle", mode="after")
+    @classmethod
+    def _ca_bundle(cls, value: str | None) -> str | None:
+        # Checked here, not at the first transmission, which numbered an NF-e and said "certificado ou cadeia TLS
+        # ilegível ([Errno 2] ...)" without the path or the variable (TLS review).
+        if value is None or not value.strip():
+            return None
+        path = Path(value.strip()).expanduser()
+        try:
+            text = path.read_text(encoding="ascii", errors="replace")
+        except OSError as exc:
+            raise ValueError(f"{path}: {in_portuguese(exc)}") from None
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise ValueError(f"{path} não é um arquivo PEM com certificados (-----BEGIN CERTIFICATE-----)")
+        return str(path)
 
     @field_validator("redis_url", mode="after")
     @classmethod

@@ -528,3 +528,19 @@ def test_secrets_new_key_prints_only_a_key_and_a_short_key_is_warned_about_at_st
     assert "Atenção: LOJASYNC_SECRET_KEY tem só 14 caracteres" in output
     output = run("worker", LOJASYNC_DATA_DIR=str(folder), LOJASYNC_SECRET_KEY=key)
     assert "LOJASYNC_SECRET_KEY tem só" not in output and "está ilegível" in output
+
+
+def test_a_sefaz_url_with_the_real_sefaz_is_warned_about_at_start(run, tmp_path):
+    """TLS review: LOJASYNC_SEFAZ_URL was ignored in silence with LOJASYNC_SEFAZ=real."""
+    folder = tmp_path / "dados"
+    from lojasync.bootstrap import bootstrap
+    from lojasync.settings import Settings
+
+    bootstrap(Settings(data_dir=folder)).close()
+    (folder / "queue.db").write_bytes(b"isto nao e uma fila " * 300)   # the worker stops right after its checks
+    output = " ".join(run("worker", LOJASYNC_DATA_DIR=str(folder), LOJASYNC_SEFAZ="real",
+                          LOJASYNC_SEFAZ_URL="http://127.0.0.1:8790").split())
+    assert "Atenção: LOJASYNC_SEFAZ_URL não vale com LOJASYNC_SEFAZ=real" in output
+    output = run("worker", LOJASYNC_DATA_DIR=str(folder), LOJASYNC_SEFAZ="simulator",
+                 LOJASYNC_SEFAZ_URL="http://127.0.0.1:8790")
+    assert "LOJASYNC_SEFAZ_URL não vale" not in output

@@ -63,3 +63,19 @@ def test_a_first_day_after_today_or_not_a_day_is_refused_naming_the_variable(mon
     with pytest.raises(SettingsError) as refused:
         load_settings()
     assert words in refused.value.message
+
+
+def test_the_sefaz_ca_bundle_is_checked_when_the_settings_are_read(monkeypatch, tmp_path):
+    """TLS review: a missing or non-PEM LOJASYNC_SEFAZ_CA_BUNDLE was found at the first transmission, which numbered
+    an NF-e and said "certificado ou cadeia TLS ilegível ([Errno 2] ...)" without the path or the variable."""
+    missing = tmp_path / "cadeia.pem"
+    monkeypatch.setenv("LOJASYNC_SEFAZ_CA_BUNDLE", str(missing))
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert "LOJASYNC_SEFAZ_CA_BUNDLE" in refused.value.message and str(missing) in refused.value.message
+    missing.write_text("não é um certificado\n")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert "não é um arquivo PEM com certificados" in refused.value.message
+    missing.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    assert load_settings().sefaz_ca_bundle == str(missing)

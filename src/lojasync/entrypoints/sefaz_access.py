@@ -37,8 +37,9 @@ def sefaz_for(settings: Settings) -> Sefaz:
     def connect_simulator(uf: str, environment: str, certificate, *,
                           deadline: float | None = None) -> SefazSoapClient:
         url = settings.sefaz_url or embedded_simulator_url(settings)
+        # The CA bundle too: a simulator served over https:// with a private CA could never be trusted (TLS review).
         return SefazSoapClient(uf, Environment(environment), certificate=certificate, base_url=url, timeout=timeout,
-                               connections=_connections, deadline=deadline)
+                               ca_bundle=settings.sefaz_ca_bundle, connections=_connections, deadline=deadline)
     return Sefaz(connect_simulator, simulated=True)
 
 

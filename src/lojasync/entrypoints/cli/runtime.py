@@ -24,11 +24,17 @@ def require_shared_key() -> None:
 
 
 def warn_weak_key() -> None:
-    """A short LOJASYNC_SECRET_KEY still works (refusing it would stop a running installation): said at every start."""
+    """A short LOJASYNC_SECRET_KEY still works (refusing it would stop a running installation): said at every start;
+    so is a setting that changes nothing (LOJASYNC_SEFAZ_URL with the real SEFAZ)."""
     from lojasync.crypto import weak_key_warning
 
-    warning = weak_key_warning(container(create=True).settings.secret_key)
-    if warning is not None:
+    settings = container(create=True).settings
+    warnings = [weak_key_warning(settings.secret_key)]
+    if settings.sefaz == "real" and settings.sefaz_url:
+        # TLS review: ignored in silence, as if it still pointed the transmissions somewhere.
+        warnings.append("LOJASYNC_SEFAZ_URL não vale com LOJASYNC_SEFAZ=real: as NF-e vão aos endereços oficiais da "
+                        "SEFAZ da UF e do ambiente da empresa. Remova a variável (ela só aponta um simulador).")
+    for warning in filter(None, warnings):
         console.print(f"Atenção: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
