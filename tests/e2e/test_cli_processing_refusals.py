@@ -429,7 +429,7 @@ def test_a_batch_run_again_over_nfe_sefaz_rejected_is_still_a_failure(lojasync, 
         lojasync("company", "certificate", "--test")
         lojasync("orders", "invoice", str(order_number), str(second), expect=1)
         again = lojasync("orders", "invoice", str(order_number), str(second), expect=1)
-    assert "0 NF-e autorizada(s) de 2 pedido(s); 2 já tinha(m) NF-e rejeitada ou venda pendente (veja abaixo)." in again
+    assert "0 NF-e autorizada(s) de 2 pedido(s); 2 já tinha(m) NF-e rejeitada ou venda simples pendente (veja abaixo)." in again
     assert "nada foi feito neles" not in again and "Use o documento que já existe" not in again
     assert "foi rejeitada pela SEFAZ: veja o motivo na página dela, corrija e transmita-a de novo" in again
     rows = json.loads(lojasync("orders", "invoice", str(order_number), "--format", "json", expect=1))

@@ -169,7 +169,7 @@ def test_an_approval_killed_while_sefaz_answers_is_settled_by_asking_sefaz_never
     # When Transmitir will ask, not "consulte agora" (which Transmitir then refused for five minutes).
     asks_from = formats.when(datetime.fromisoformat(invoice(lojasync, pending["id"])["sent_at"]) + SENDING_WINDOW)
     assert (f"Como a resposta ainda pode estar a caminho, o lojasync só consulta a SEFAZ a partir de {asks_from} "
-            "(sozinho ou com Transmitir), sem enviar a nota duas vezes.") in page, page
+            "(sozinho ou com Transmitir), sem enviar a NF-e duas vezes.") in page, page
     assert "consultar agora" not in page
     answer = post(back_office, f"/nfe/{pending['id']}", f"/nfe/{pending['id']}/transmitir")
     assert answer.status_code == 503
@@ -444,7 +444,7 @@ def test_a_lost_answer_tells_when_sefaz_will_be_asked_not_to_repeat_the_command(
     said = " ".join(lojasync("invoices", "approve", str(pending["id"]), expect=75).split())   # try again later
     assert "SEFAZ não respondeu (NFeAutorizacao4" in said, said
     assert ("A NF-e nº 1 fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. 5 minutos "
-            "depois do envio, o lojasync consulta a SEFAZ pela chave, sem enviar a nota de novo: o worker faz isso "
+            "depois do envio, o lojasync consulta a SEFAZ pela chave, sem enviar a NF-e de novo: o worker faz isso "
             "sozinho, e transmitir de novo a partir daí faz o mesmo.") in said, said
     assert f"No terminal: lojasync invoices approve {pending['id']}" in said and "repita o comando" not in said
     # As said: within the window, nothing is sent; after it, SEFAZ is asked and its authorisation recorded.

@@ -87,7 +87,7 @@ def test_amount_problems_lists_what_cannot_make_a_valid_nfe():
                                  payments=(Payment("pix", D("115.00")),))
     assert mismatch.startswith("o total do pedido na loja (R$ 110,00) difere")
     assert amount_problems(items, freight=D(0), discount=D(0), payments=(Payment("pix", D("99.99")),)) == [
-        "os pagamentos (R$ 99,99) não cobrem o total da nota (R$ 100,00)"]
+        "os pagamentos (R$ 99,99) não cobrem o total da NF-e (R$ 100,00)"]
     assert amount_problems(items, freight=D(0), discount=D(0)) == ["pedido sem forma de pagamento"]
     assert amount_problems(items, freight=D("-1"), discount=D(0), payments=pay) == ["frete negativo: R$ -1,00"]
     assert "quantidade deve ser maior que zero" in amount_problems([item(0, "1.00")], freight=D(0),

@@ -317,7 +317,7 @@ def test_the_page_gives_the_lgpd_notifications_addresses_for_the_partner_portal(
     base = app.settings.public_url.rstrip("/")
     for event in ("store/redact", "customers/redact", "customers/data_request"):
         assert f"{base}/webhooks/nuvemshop/{event}" in words
-    assert "Notificações LGPD (portal de parceiros da Nuvemshop)" in words
+    assert "Notificações LGPD (Portal de Parceiros da Nuvemshop)" in words
     # Those of 127.0.0.1 (LOJASYNC_PUBLIC_URL unset, or the demo) are said to be unreachable (review: listed unwarned).
     assert ("LOJASYNC_PUBLIC_URL aponta para 127.0.0.1: a Nuvemshop não alcança este endereço" in words) == (
         "127.0.0.1" in base)

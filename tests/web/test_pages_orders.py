@@ -316,7 +316,7 @@ def test_a_batch_says_what_to_do_with_an_nfe_sefaz_rejected(app, logged_in, stor
     answer = run_batch(logged_in, [number])
     assert answer.status_code == 200
     assert ("rejeitada pela SEFAZ: 778 - Rejeicao: NCM inexistente Resolução: Corrija o que a SEFAZ indicou (dados "
-            "da empresa, do produto ou do cliente) e transmita de novo: o número é mantido. Ou descarte a nota."
+            "da empresa, do produto ou do cliente) e transmita de novo: o número é mantido. Ou descarte a NF-e."
             ) in text_of(answer.text)
     # Run again, the order is among the not authorised, once, with what to do (review: also under "já tinham NF-e,
     # nada foi feito").

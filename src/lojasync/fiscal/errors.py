@@ -208,7 +208,7 @@ class BuyerDataErasedSinceGenerated(_PendingDocumentOutdated):
     message_template = ("Os dados pessoais do cliente do pedido {order_number} foram apagados (LGPD: a pedido dele ou "
                         "da loja) depois de gerada a {document}: ela não tem mais destinatário e não foi transmitida.")
     resolution_template = ("Se a venda ainda vale, vincule o cliente no pedido com os dados que ele informar para a "
-                           "nota e transmita de novo: a NF-e é refeita com eles, com o mesmo número. Se não vale mais, "
+                           "NF-e e transmita de novo: a NF-e é refeita com eles, com o mesmo número. Se não vale mais, "
                            "descarte-a.")
 
 
@@ -327,7 +327,7 @@ class SefazNeedsAPerson(LojasyncError):
 
     code = "fiscal.sefaz_needs_a_person"
     message_template = "A SEFAZ respondeu {status} - {reason} para a NF-e nº {number}."
-    resolution_template = ("Consulte a chave no portal da SEFAZ e acerte a nota: nada foi alterado aqui (a NF-e "
+    resolution_template = ("Consulte a chave no portal da SEFAZ e acerte a NF-e: nada foi alterado aqui (a NF-e "
                            "segue aguardando SEFAZ).")
 
 
@@ -393,7 +393,7 @@ def number_spent_resolution(code: str | None) -> str | None:
 
 class SimulatorInProduction(LojasyncError):
     code = "fiscal.simulator_in_production"
-    message_template = "A empresa está em produção, mas as notas iriam para o simulador da SEFAZ."
+    message_template = "A empresa está em produção, mas as NF-e iriam para o simulador da SEFAZ."
     resolution_template = ("Defina LOJASYNC_SEFAZ=real para transmitir à SEFAZ (com o certificado A1 da empresa), "
                            "ou volte a empresa para o ambiente de homologação nos dados da empresa.")
     action = Action.CONFIGURE

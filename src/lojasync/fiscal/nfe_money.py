@@ -210,7 +210,7 @@ def amount_problems(items: Sequence[InvoiceItem], *, freight: Decimal, discount:
     if payments:
         paid = _sum(cents(p.amount) for p in payments)
         if paid < invoice_total:
-            problems.append(f"os pagamentos ({brl(paid)}) não cobrem o total da nota ({brl(invoice_total)})")
+            problems.append(f"os pagamentos ({brl(paid)}) não cobrem o total da NF-e ({brl(invoice_total)})")
     else:
         problems.append("pedido sem forma de pagamento")
     return problems

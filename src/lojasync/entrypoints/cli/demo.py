@@ -276,7 +276,7 @@ def _summary(app, data_dir: Path) -> None:
     from_store = [o for o in orders if o["origin"] == "nuvemshop"]
     by_status = Counter(o["status"] for o in from_store)
     count = Column("Pedidos", justify="right")
-    table("Pedidos/Orçamentos vindos da loja virtual", ["Situação", count],
+    table("Pedidos/Orçamentos vindos da loja", ["Situação", count],
           [[status, formats.number(by_status.get(status, 0))] for status in ("Em Aberto", "Confirmado", "Cancelado")]
           + [["Total", formats.number(len(from_store))]])
     reasons = Counter(_reason_kind(o["customer_problem"]) for o in from_store if o["customer"] is None)
@@ -354,7 +354,7 @@ def _process(app, count: int, data_dir: Path) -> None:
     console.rule("Processando pedidos: NF-e e venda simples")
     set_company(app.uow(), CompanyData(**DEMO_COMPANY))
     install_test_certificate(app.uow(), app.cipher)
-    console.print("Empresa de teste (CNPJ 11.222.333/0001-81) com um certificado A1 de TESTE, autoassinado: as notas "
+    console.print("Empresa de teste (CNPJ 11.222.333/0001-81) com um certificado A1 de TESTE, autoassinado: as NF-e "
                   "vão para o simulador da SEFAZ (homologação) e não têm valor fiscal.", highlight=False)
     set_carrier(app.uow(), "correios", CarrierData(**DEMO_CARRIER))
     console.print(f"Transportadora cadastrada: {DEMO_CARRIER['name']} (CNPJ {DEMO_CARRIER['cnpj']}), código "

@@ -61,9 +61,10 @@ def invoice(
                                                          help="Números dos pedidos no ERP (um ou mais).")]
     = None,
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
-        "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda (ex.: confirmado; uma "
-        "NF-e descartada, que nada movimentou, não conta) e, ao transmitir, os de NF-e só gerada (pendente); um com "
-        "NF-e ou venda cancelada só pelo número."))] = None,
+        "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda simples (ex.: "
+        "confirmado; uma NF-e descartada, que nada movimentou, não conta) e, ao transmitir, os de NF-e só gerada "
+        "(pendente); um com "
+        "NF-e ou venda simples cancelada só pelo número."))] = None,
     placed_from: Annotated[str | None, typer.Option("--placed-from", metavar="DD/MM/AAAA", help=(
         "Com --status: só os pedidos feitos a partir deste dia. Numa loja conectada com o histórico, os pedidos "
         "que o sistema anterior já faturou também vêm como confirmados e sem NF-e: informe o dia em que o lojasync "
@@ -228,7 +229,7 @@ def _report(report: BatchReport, approve: bool, targets: int, fmt: OutputFormat,
                   (len([i for i in report.not_generated if id(i) not in had | in_the_way | alone]),
                    "pedido(s) sem NF-e gerada"),
                   (len(had), "já tinha(m) NF-e ou venda simples (nada foi feito neles)"),
-                  (len(in_the_way), "já tinha(m) NF-e rejeitada ou venda pendente (veja abaixo)"),
+                  (len(in_the_way), "já tinha(m) NF-e rejeitada ou venda simples pendente (veja abaixo)"),
                   (len(alone), "já tinha NF-e ou venda simples (veja abaixo)")]
         more = "".join(f"; {formats.number(count)} {words}" for count, words in counts if count)
         console.print(f"{formats.number(done)} NF-e {wanted} de {formats.number(targets)} pedido(s){more}.",

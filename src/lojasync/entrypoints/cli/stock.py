@@ -33,7 +33,7 @@ app = typer.Typer(help="Estoque.", no_args_is_help=True)
 @friendly_errors
 def list_(fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Estoque de cada produto (a soma das suas movimentações), o reservado por pedidos ainda sem NF-e ou venda
-    confirmada, e se o ERP controla o estoque dele (o disponível é o que vai para a loja)."""
+    simples confirmada, e se o ERP controla o estoque dele (o disponível é o que vai para a loja)."""
     rows = stock_levels(container().read_uow())
     if fmt is OutputFormat.JSON:
         print_json(rows)

@@ -460,7 +460,7 @@ class EnvironmentChangeRefused(LojasyncError):
     code = "fiscal.environment_change_refused"
     # Which ones, by status (review: only a count was said, and the list it pointed to showed every NF-e ever made).
     message_template = "Há NF-e ainda não resolvidas ({count}): {which}."
-    resolution_template = ("Transmita ou descarte essas notas (na lista de NF-e, com o filtro da situação) antes de "
+    resolution_template = ("Transmita ou descarte essas NF-e (na lista de NF-e, com o filtro da situação) antes de "
                            "trocar de ambiente: cada uma pertence ao ambiente em que foi gerada.")
     action = Action.SEE_INVOICES
 
@@ -671,7 +671,7 @@ def company_view(company: Company, now: datetime) -> CompanyView:
     if company.certificate_cnpj and company.cnpj and company.certificate_cnpj[:8] != company.cnpj[:8]:
         warnings.append(f"o certificado é do CNPJ {format_cnpj(company.certificate_cnpj)}, não da empresa "
                         f"({format_cnpj(company.cnpj)}): a "
-                        "SEFAZ rejeitaria as notas (213)")
+                        "SEFAZ rejeitaria as NF-e (213)")
     if company.certificate_is_test:
         warnings.append("certificado de teste: as notas só valem no simulador da SEFAZ (homologação)")
     elif company.certificate_icp_brasil is False:

@@ -707,7 +707,7 @@ QUESTION_UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela já foi t
 
 
 UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido autorizada sem que a resposta chegasse. "
-              "{minutes} minutos depois do envio, o lojasync consulta a SEFAZ pela chave, sem enviar a nota de novo: o "
+              "{minutes} minutos depois do envio, o lojasync consulta a SEFAZ pela chave, sem enviar a NF-e de novo: o "
               "worker faz isso sozinho, e transmitir de novo a partir daí faz o mesmo.")
 
 
@@ -978,7 +978,7 @@ def flag_unsettled_invoice(uow: ProcessingUnitOfWork, invoice_id: int, now: date
                   f"a chave a cada {SENDING_WINDOW // MINUTE} minutos). Resolução: confira se a SEFAZ está no ar e a "
                   f"rede até ela; consulte a chave {invoice.access_key} no portal da SEFAZ; "
                   f"transmitir de novo (Transmitir, na página da NF-e; lojasync invoices approve {invoice.id}) "
-                  "consulta a SEFAZ pela chave na hora e só envia a nota se a SEFAZ não a tiver.")
+                  "consulta a SEFAZ pela chave na hora e só envia a NF-e se a SEFAZ não a tiver.")
         if not order.ask_for_a_person(reason):
             return False
         uow.commit()

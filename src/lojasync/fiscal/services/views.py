@@ -147,7 +147,7 @@ class InvoiceView:
                     "transmita de novo: a NF-e é assinada com ele e o número é mantido.")
         return number_spent_resolution(self.rejection_code) or (
             "Corrija o que a SEFAZ indicou (dados da empresa, do produto ou do cliente) e transmita de novo: o número "
-            "é mantido. Ou descarte a nota.")
+            "é mantido. Ou descarte a NF-e.")
 
 
 # SEFAZ's rejections of the transmitter's (280-286) or the signature's (290-295) certificate: expired, revoked, its

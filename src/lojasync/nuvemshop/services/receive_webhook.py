@@ -117,7 +117,7 @@ def _decode(body: bytes, event: str | None) -> dict:
         raise WebhookRejected(400, f"Notificação {event} sem o campo 'store_id'.")
     if "event" in payload and payload["event"] != event:
         raise WebhookRejected(400, f"Notificação {payload['event']!s:.60} enviada ao endereço de {event}: confira os "
-                                   "endereços das notificações LGPD no portal de parceiros da Nuvemshop.")
+                                   "endereços das notificações LGPD no Portal de Parceiros da Nuvemshop.")
     return payload
 
 

@@ -20,7 +20,7 @@ from lojasync.shared.errors import Action, LojasyncError
 
 class OrderNotFromStore(LojasyncError):
     code = "nuvemshop.order_not_from_store"
-    message_template = "O pedido {number} não veio de uma loja virtual: não há o que reler."
+    message_template = "O pedido {number} não veio de uma loja: não há o que reler."
     resolution_template = "Só pedidos importados de uma loja podem ser relidos dela."
 
 

@@ -46,7 +46,7 @@ router = api_router("/invoices", "NF-e")
 class CancellationXmlMissing(LojasyncError):
     code = "fiscal.cancellation_xml_not_found"
     message_template = "A NF-e {invoice_id} não tem evento de cancelamento."
-    resolution_template = "Só uma NF-e cancelada na SEFAZ tem o XML do cancelamento; peça o XML da própria nota."
+    resolution_template = "Só uma NF-e cancelada na SEFAZ tem o XML do cancelamento; peça o XML da própria NF-e."
 
 
 class InvoiceSituation(StrEnum):

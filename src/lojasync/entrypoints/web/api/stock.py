@@ -97,8 +97,8 @@ class StockCount(ApiInput):
                           description="Quantas unidades há em estoque (o saldo passa a ser este).")
     count_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
                                  description=(
-        "Chave do seu sistema para esta contagem: repetida (depois de um timeout), a chamada responde a contagem "
-        "já registrada, com `repeated` verdadeiro, e nada se move de novo."))
+        "Chave do seu sistema para esta contagem: repetida (depois de uma chamada sem resposta), a chamada responde a "
+        "contagem já registrada, com `repeated` verdadeiro, e nada se move de novo."))
 
 
 class StockCountOut(ApiModel):
@@ -131,8 +131,8 @@ class StockAdjustment(ApiInput):
                                description="O motivo, que aparece nas movimentações (a nota do fornecedor).")
     adjustment_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
                                       description=(
-        "Chave do seu sistema para este ajuste: repetida (depois de um timeout), a chamada responde o ajuste já "
-        "registrado, com `repeated` verdadeiro, e nada se move de novo."))
+        "Chave do seu sistema para este ajuste: repetida (depois de uma chamada sem resposta), a chamada responde o "
+        "ajuste já registrado, com `repeated` verdadeiro, e nada se move de novo."))
 
 
 class StockAdjustmentOut(ApiModel):

@@ -49,7 +49,7 @@ COMPANY_FIELDS = ("legal_name", "trade_name", "cnpj", "ie", "crt", "street", "nu
                   "tech_cnpj", "tech_contact", "tech_email", "tech_phone", "mercado_livre_seller")
 REGIMES = [(str(SIMPLES_NACIONAL), "1 - Simples Nacional"), (str(REGIME_NORMAL), "3 - Regime normal")]
 ENVIRONMENTS = [("homologacao", "Homologação (testes, sem valor fiscal)"),
-                ("producao", "Produção (notas com valor fiscal)")]
+                ("producao", "Produção (NF-e com valor fiscal)")]
 
 
 class NumberInvalid(LojasyncError):
