@@ -63,8 +63,7 @@ def invoice(
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO", help=(
         "Em vez dos números: todos os pedidos nesta situação que nunca tiveram NF-e nem venda simples (ex.: "
         "confirmado; uma NF-e descartada, que nada movimentou, não conta) e, ao transmitir, os de NF-e só gerada "
-        "(pendente); um com "
-        "NF-e ou venda simples cancelada só pelo número."))] = None,
+        "(pendente); um com NF-e ou venda simples cancelada só pelo número."))] = None,
     placed_from: Annotated[str | None, typer.Option("--placed-from", metavar="DD/MM/AAAA", help=(
         "Com --status: só os pedidos feitos a partir deste dia. Numa loja conectada com o histórico, os pedidos "
         "que o sistema anterior já faturou também vêm como confirmados e sem NF-e: informe o dia em que o lojasync "
