@@ -194,3 +194,22 @@ def test_a_closed_set_of_connections_opens_new_ones() -> None:
     assert first.is_closed
     assert connections.client(None, secure=False, verify=True, ca_bundle=None, timeout=5) is not first
     connections.close()
+
+
+def test_a_ca_bundle_written_anew_is_read_by_the_next_call(tmp_path: Path, server_files: tuple[Path, Path]) -> None:
+    """TLS review: the kept client was keyed by the bundle's path, so a renewed chain written over the file was read
+    only at the process's restart."""
+    import os
+
+    bundle = tmp_path / "cadeia.pem"
+    bundle.write_bytes(server_files[0].read_bytes())
+    connections = SefazConnections()
+    try:
+        first = connections.client(None, secure=True, verify=True, ca_bundle=bundle, timeout=5)
+        assert connections.client(None, secure=True, verify=True, ca_bundle=bundle, timeout=5) is first
+        bundle.write_bytes(server_files[0].read_bytes())
+        later = os.stat(bundle).st_mtime_ns + 1_000_000_000
+        os.utime(bundle, ns=(later, later))
+        assert connections.client(None, secure=True, verify=True, ca_bundle=bundle, timeout=5) is not first
+    finally:
+        connections.close()

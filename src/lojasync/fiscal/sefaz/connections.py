@@ -43,6 +43,17 @@ def certificate_identity(certificate: ClientCertificate | None) -> str | None:
     return hashlib.sha256(certificate.pem_pair()[0]).hexdigest()
 
 
+def _bundle_key(ca_bundle: str | Path | None) -> tuple[str, int | None] | None:
+    """The CA bundle by path and modification time: a new chain written over the file (the ITI's renewed roots) is
+    read by the next call, not at the process's restart (TLS review)."""
+    if not ca_bundle:
+        return None
+    try:
+        return str(ca_bundle), os.stat(ca_bundle).st_mtime_ns
+    except OSError:
+        return str(ca_bundle), None   # `tls_context` says what is wrong with it
+
+
 class SefazConnections:
     """httpx clients by TLS identity, created on first use and kept for the process (see the module)."""
 
@@ -56,8 +67,8 @@ class SefazConnections:
     def client(self, certificate: ClientCertificate | None, *, secure: bool, verify: bool,
                ca_bundle: str | Path | None, timeout: float | httpx.Timeout) -> httpx.Client:
         """The shared client for this identity. Raises what `tls_context` raises (ssl.SSLError, OSError)."""
-        key = (certificate_identity(certificate) if secure else None, secure, verify,
-               str(ca_bundle) if ca_bundle else None, repr(timeout))
+        key = (certificate_identity(certificate) if secure else None, secure, verify, _bundle_key(ca_bundle),
+               repr(timeout))
         with self._lock:
             if self._pid != os.getpid():  # a forked child must not share its parent's sockets
                 self._clients.clear()
