@@ -713,8 +713,8 @@ def test_a_customer_kept_by_store_redact_for_another_store_keeps_only_what_its_o
         ana = uow.customers.by_tax_id(ANA["doc"])
         assert (ana.name, ana.email, ana.phone, ana.address.city) == ("Ana D. Lojas", None, "+5521900001111",
                                                                       "Rio de Janeiro")
-    assert "1 cliente(s) mantido(s) por terem pedidos de outra origem, com nome, e-mail, telefone e endereço " \
-           "refeitos a partir desses pedidos" in summary
+    assert "1 cliente(s) mantido(s) por terem pedidos de outra origem, 1 deles com nome, e-mail, telefone e " \
+           "endereço refeitos a partir desses pedidos" in summary
 
 
 def test_a_customer_kept_for_another_stores_order_linked_by_hand_takes_nothing_of_its_buyer(app, store_id):
@@ -1053,3 +1053,28 @@ def test_a_sole_proprietors_own_cnpj_customer_is_theirs(app, store_id):
     handle(app, store_id, add_event(app, store_id, "customers/redact", body))
     assert customer_by_id(app, company).email is None
     assert_blank_order(order(app, numbers[1800000301]))
+
+
+def test_a_company_made_and_linked_by_hand_keeps_its_razao_social_when_a_store_is_erased(app, store_id):
+    """review: a company the operator made and linked by hand to orders of two stores became "Cliente <CNPJ>" with no
+    address when one store was erased, the name the other store's NF-e would then carry; the store never gave it
+    anything."""
+    from lojasync.sales.link_customer import link_customer
+
+    other = make_store(app, external_id="7654321")
+    ours = imported(app, store_id, person_order(1800000003, ANA))
+    theirs = imported(app, other, person_order(1800000099, PEDRO))
+    link_customer(app.uow(), ours[1800000003], "11.222.333/0001-81", "Empresa Exemplo Ltda", force=True)
+    link_customer(app.uow(), theirs[1800000099], "11.222.333/0001-81", force=True)
+    summary = handle(app, store_id, add_event(app, store_id, "store/redact", {"store_id": 1234567,
+                                                                            "event": "store/redact"}))
+    assert "1 cliente(s) mantido(s) por terem pedidos de outra origem" in summary and "refeitos" not in summary
+    with app.read_uow() as uow:
+        assert uow.customers.by_tax_id("11222333000181").name == "Empresa Exemplo Ltda"
+
+
+def test_a_second_redact_of_the_same_person_says_nothing_was_rebuilt_again(app, store_id):
+    _ana_in_two_stores(app, store_id)
+    first = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(ANA, [1800000003])))
+    again = handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(ANA, [1800000003])))
+    assert "refeitos a partir desses pedidos" in first and "refeitos" not in again

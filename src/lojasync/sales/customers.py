@@ -107,20 +107,28 @@ class Customer:
         return assign(self, changes)
 
     def keep_only_contact_of(self, order: Order | None, as_of: datetime | None = None) -> bool:
-        """Kept for orders still standing while an erased source's go (LGPD: a store asked, the person bought in
-        another store too): name, e-mail, phone and address become what the newest standing order keeps of them
-        (its own copy of what the import takes: `contact_*` and the billing address), a field it has not going
-        blank, the name the import's placeholder; none of what only the erased orders gave stays (review: an
-        e-mail only store A's order had survived A's request, for B's data export to hand over). None: no standing
-        order was linked by its own document (only by hand, its contact someone else's): all go. The CPF/CNPJ,
-        which links the standing orders, and the IE, the operator's, stay. `as_of`: that order's moment in its
-        store, the data's age from now on. Return whether anything changed."""
+        """Kept for orders still standing while an erased store's go (LGPD: a store asked, the person bought in
+        another store too): name, e-mail, phone and address become what `order`, the newest standing one linked by
+        its own document, keeps of them (its own copy of what the import takes: `contact_*` and the billing address),
+        a field it has not going blank, the name the import's placeholder; none of what only the erased orders gave
+        stays (review: an e-mail only store A's order had survived A's request, for B's data export to hand over).
+        None: the standing orders were all linked by hand (their contact someone else's), and what the record holds
+        came from the erased store: it goes, but a company's razão social and address, which the NF-e of those orders
+        name and which are no one's personal data (review: a company became "Cliente <CNPJ>" with no address).
+        The CPF/CNPJ, which links the standing orders, and the IE, the operator's, stay. `as_of`: that order's moment
+        in its store, the data's age from now on. Return whether anything changed."""
         if self.is_anonymised():
             return False
-        name, email, phone, address = ((order.contact_name, order.contact_email, order.contact_phone,
-                                        order.billing_address) if order is not None else (None, None, None, None))
-        name = name or f"Cliente {TaxId(self.tax_id, TaxIdKind(self.kind)).formatted()}"
-        changed = assign(self, {"name": name, "email": email, "phone": phone, "address": address})
+        if order is not None:
+            changes = {"name": order.contact_name, "email": order.contact_email, "phone": order.contact_phone,
+                       "address": order.billing_address}
+        elif self.kind == TaxIdKind.CNPJ.value:
+            changes = {"name": self.name, "email": None, "phone": None,
+                       "address": replace(self.address, phone=None) if self.address is not None else None}
+        else:
+            changes = {"name": None, "email": None, "phone": None, "address": None}
+        changes["name"] = changes["name"] or f"Cliente {TaxId(self.tax_id, TaxIdKind(self.kind)).formatted()}"
+        changed = assign(self, changes)
         self.store_data_at = as_of
         return changed
 

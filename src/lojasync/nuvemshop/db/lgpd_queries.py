@@ -115,6 +115,17 @@ class LgpdQueries:
             found |= {order.customer_id: (order, as_of) for order, as_of in self.session.execute(query)}
         return found
 
+    def customers_given_by_store(self, customer_ids: Iterable[int], store_id: int) -> set[int]:
+        """Customers an order of this store was linked to by its own document (the import made or updated them from
+        it), not only by hand."""
+        found: set[int] = set()
+        for chunk in chunks(customer_ids):
+            given = (select(Order.customer_id).join(OrderBinding, OrderBinding.order_id == Order.id)
+                     .where(Order.customer_id.in_(chunk), Order.customer_link == CustomerLink.STORE,
+                            OrderBinding.store_id == store_id))
+            found |= set(self.session.scalars(given))
+        return found
+
     def customers_with_processed_orders(self, customer_ids: Iterable[int]) -> set[int]:
         """Customers named on an approved NF-e or a confirmed sale (any origin)."""
         found: set[int] = set()

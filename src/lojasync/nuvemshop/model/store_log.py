@@ -75,8 +75,9 @@ def _redacted(p: Mapping[str, Any]) -> str:
     parts = [("credenciais removidas, loja desativada" if p.get("credentials_removed") else "credenciais já removidas"),
              f"{p.get('customers', 0)} cliente(s) anonimizado(s)", f"{p.get('orders', 0)} pedido(s) anonimizado(s)"]
     if p.get("shared"):
-        parts.append(f"{p['shared']} cliente(s) mantido(s) por terem pedidos de outra origem, com nome, e-mail, "
-                     "telefone e endereço refeitos a partir desses pedidos")
+        rebuilt = (f", {p['rebuilt']} deles com nome, e-mail, telefone e endereço refeitos a partir desses pedidos"
+                   if p.get("rebuilt") else "")
+        parts.append(f"{p['shared']} cliente(s) mantido(s) por terem pedidos de outra origem{rebuilt}")
     if p.get("fiscal"):
         parts.append(f"{p['fiscal']} pedido(s) com NF-e emitida ou venda confirmada: nome, CPF/CNPJ e endereço de "
                      "cobrança do destinatário mantidos por obrigação fiscal")

@@ -64,10 +64,12 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
     store.active = False
     customer_ids = uow.lgpd.store_customer_ids(store.id)
     shared = uow.lgpd.customers_with_other_sources(customer_ids, store.id)
-    # Kept for another source's orders, a customer keeps only what they say (`Customer.keep_only_contact_of`).
+    # Kept for another source's orders, a customer keeps only what they say (`Customer.keep_only_contact_of`); one
+    # this store never gave data to (made and linked by hand) is the operator's, left as it is.
     standing = uow.lgpd.newest_orders_of_other_sources(shared, store.id)
-    for cid, customer in uow.customers.by_ids(shared).items():
-        customer.keep_only_contact_of(*standing.get(cid, (None, None)))
+    given = uow.lgpd.customers_given_by_store(shared, store.id)
+    rebuilt = sum(customer.keep_only_contact_of(*standing.get(cid, (None, None)))
+                  for cid, customer in uow.customers.by_ids(set(standing) | given).items())
     processed = uow.lgpd.customers_with_processed_orders(customer_ids)
     customers = uow.customers.by_ids(customer_ids - shared)
     anonymised = sum(customers[cid].erase_personal_data(keep_fiscal=cid in processed) for cid in sorted(customers))
@@ -85,7 +87,7 @@ def store_redact(uow: ConnectorUnitOfWork, store: Store, event: WebhookEvent, bo
                    + strip_bodies(uow.webhook_events.of_store(store.id, CUSTOMER_EVENTS, exclude_id=event.id))
                    + uow.lgpd_exports.delete_of_store(store.id))
     params = {"credentials_removed": credentials, "customers": anonymised, "orders": orders, "shared": len(shared),
-              "fiscal": fiscal, "raw_records": raw_records}
+              "rebuilt": rebuilt, "fiscal": fiscal, "raw_records": raw_records}
     if credentials or anonymised or orders or raw_records:
         uow.store_log.record(store.id, StoreLogType.LGPD_STORE_REDACT, Actor.STORE.value, params)
     return render_store_log(StoreLogType.LGPD_STORE_REDACT, params)
@@ -169,10 +171,14 @@ def _redact_customer(uow: ConnectorUnitOfWork, store: Store, customer: Customer)
     if uow.lgpd.customers_with_other_sources([customer.id], store.id):
         # Kept, with only what those orders say: what this store alone gave goes (review: an e-mail only this store's
         # order had stayed in the ERP, for the other store's data export to hand over).
-        standing = uow.lgpd.newest_orders_of_other_sources([customer.id], store.id).get(customer.id, (None, None))
-        changed = customer.keep_only_contact_of(*standing)
+        # One this store never gave data to (made and linked by hand) is the operator's, left as it is (review: a
+        # company so made became "Cliente <CNPJ>" with no address, which its NF-e would have named).
+        standing = uow.lgpd.newest_orders_of_other_sources([customer.id], store.id).get(customer.id)
+        given = standing is not None or bool(uow.lgpd.customers_given_by_store([customer.id], store.id))
+        if not given or not customer.keep_only_contact_of(*(standing or (None, None))):
+            return f"cliente {customer.id} mantido: também tem pedidos de outra origem", False
         return (f"cliente {customer.id} mantido: também tem pedidos de outra origem; nome, e-mail, telefone e "
-                "endereço refeitos a partir desses pedidos"), changed
+                "endereço refeitos a partir desses pedidos"), True
     keep = bool(uow.lgpd.customers_with_processed_orders([customer.id]))
     if not customer.erase_personal_data(keep_fiscal=keep):
         return f"cliente {customer.id} já anonimizado", False
