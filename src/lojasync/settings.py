@@ -223,7 +223,7 @@ class Settings(BaseSettings):
             text = path.read_text(encoding="ascii", errors="replace")
         except OSError as exc:
             raise ValueError(f"{path}: {in_portuguese(exc)}") from None
-        if "-----BEGIN CERTIFICATE-----" not in text:
+        if "CERTIFICATE-----" not in text:   # BEGIN CERTIFICATE, or OpenSSL's BEGIN TRUSTED CERTIFICATE (review)
             raise ValueError(f"{path} não é um arquivo PEM com certificados (-----BEGIN CERTIFICATE-----)")
         return str(path)
 

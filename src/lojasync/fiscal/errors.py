@@ -31,7 +31,7 @@ class CustomerWaitsForSefaz(RecipientFixedByInvoice):
     message_template = ("O pedido {order_number} tem a {document} aguardando a SEFAZ: nenhum cliente pode ser "
                         "vinculado a ele até a resposta.")
     resolution_template = ("Espere a resposta da SEFAZ (o lojasync a consulta sozinho): se ela não tiver recebido a "
-                           "NF-e, a nota volta a pendente, o cliente pode ser vinculado e ela é refeita com ele ao ser "
+                           "NF-e, ela volta a pendente, o cliente pode ser vinculado e ela é refeita com ele ao ser "
                            "transmitida.")
 
 
@@ -208,7 +208,7 @@ class BuyerDataErasedSinceGenerated(_PendingDocumentOutdated):
     message_template = ("Os dados pessoais do cliente do pedido {order_number} foram apagados (LGPD: a pedido dele ou "
                         "da loja) depois de gerada a {document}: ela não tem mais destinatário e não foi transmitida.")
     resolution_template = ("Se a venda ainda vale, vincule o cliente no pedido com os dados que ele informar para a "
-                           "NF-e e transmita de novo: a NF-e é refeita com eles, com o mesmo número. Se não vale mais, "
+                           "NF-e e transmita de novo: ela é refeita com eles, com o mesmo número. Se não vale mais, "
                            "descarte-a.")
 
 
@@ -327,7 +327,7 @@ class SefazNeedsAPerson(LojasyncError):
 
     code = "fiscal.sefaz_needs_a_person"
     message_template = "A SEFAZ respondeu {status} - {reason} para a NF-e nº {number}."
-    resolution_template = ("Consulte a chave no portal da SEFAZ e acerte a NF-e: nada foi alterado aqui (a NF-e "
+    resolution_template = ("Consulte a chave no portal da SEFAZ e acerte a situação: nada foi alterado aqui (a NF-e "
                            "segue aguardando SEFAZ).")
 
 

@@ -43,15 +43,17 @@ def certificate_identity(certificate: ClientCertificate | None) -> str | None:
     return hashlib.sha256(certificate.pem_pair()[0]).hexdigest()
 
 
-def _bundle_key(ca_bundle: str | Path | None) -> tuple[str, int | None] | None:
-    """The CA bundle by path and modification time: a new chain written over the file (the ITI's renewed roots) is
-    read by the next call, not at the process's restart (TLS review)."""
+def _bundle_key(ca_bundle: str | Path | None) -> tuple | None:
+    """The CA bundle by path and what the file is now (modification time, size, inode: a copy that kept the old time
+    still differs in one of the others): a new chain written over the file (the ITI's renewed roots) is read by the
+    next call, not at the process's restart (TLS review)."""
     if not ca_bundle:
         return None
     try:
-        return str(ca_bundle), os.stat(ca_bundle).st_mtime_ns
+        found = os.stat(ca_bundle)
     except OSError:
         return str(ca_bundle), None   # `tls_context` says what is wrong with it
+    return str(ca_bundle), found.st_mtime_ns, found.st_size, found.st_ino
 
 
 class SefazConnections:

@@ -266,9 +266,9 @@ def _verification_error(error: BaseException) -> ssl.SSLCertVerificationError | 
 
 # The handshake failing for want of a common TLS version or cipher (a server of TLS 1.0/1.1 only, a proxy in front of
 # SEFAZ set so), or a TLS client speaking to a port without TLS: retried as "servidor fora do alcance" for ever (TLS
-# review). A handshake failure may also be a server refusing the A1 without saying so: the words say both.
-_NO_AGREEMENT = ("ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL", "NO_PROTOCOLS_AVAILABLE", "ALERT_HANDSHAKE_FAILURE",
-                 "NO_SHARED_CIPHER", "WRONG_VERSION_NUMBER")
+# review). A bare handshake failure is left to the retries: one node of SEFAZ's set badly can say it for a while.
+_NO_AGREEMENT = ("ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL", "NO_PROTOCOLS_AVAILABLE", "NO_SHARED_CIPHER",
+                 "WRONG_VERSION_NUMBER")
 
 
 def _no_tls_agreement(error: BaseException) -> str | None:

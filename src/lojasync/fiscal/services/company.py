@@ -673,7 +673,7 @@ def company_view(company: Company, now: datetime) -> CompanyView:
                         f"({format_cnpj(company.cnpj)}): a "
                         "SEFAZ rejeitaria as NF-e (213)")
     if company.certificate_is_test:
-        warnings.append("certificado de teste: as notas só valem no simulador da SEFAZ (homologação)")
+        warnings.append("certificado de teste: as NF-e só valem no simulador da SEFAZ (homologação)")
     elif company.certificate_icp_brasil is False:
         # Said, not refused: a real A1 whose file lacks an AC lojasync does not ship would be refused wrongly.
         warnings.append("não foi possível confirmar que o certificado é da cadeia ICP-Brasil (nem o arquivo nem as "
