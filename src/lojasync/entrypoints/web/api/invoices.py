@@ -271,6 +271,9 @@ def withdraw_cancel(invoice_id: Id, app: Container = Depends(container),
             responses={200: {"content": {"application/xml": {}}}})
 def xml(invoice_id: Id, cancellation: Annotated[bool, Query(description="O XML do evento de cancelamento.")] = False,
         app: Container = Depends(container)) -> Response:
+    """O arquivo vem com o nome pela chave e pelo que ele é: `CHAVE-nfe.xml` (o nfeProc, com o protocolo da SEFAZ),
+    `CHAVE-nfe-assinada.xml` (a NF-e assinada, sem o protocolo: pendente, aguardando, rejeitada ou descartada),
+    `CHAVE-nfe-denegada.xml`, `CHAVE-cancelamento.xml` (com `cancellation`)."""
     invoice = show_invoice(app.read_uow(), invoice_id)
     data = cancellation_xml(app.read_uow(), invoice_id) if cancellation else invoice_xml(app.read_uow(), invoice_id)
     if data is None:

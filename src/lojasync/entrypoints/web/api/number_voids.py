@@ -113,5 +113,8 @@ def gaps(app: Container = Depends(container)) -> list[NumberGapOut]:
 @router.get("/{void_id}/xml", response_class=Response, summary="O XML (procInutNFe quando inutilizada)",
             responses={200: {"content": {"application/xml": {}}}})
 def xml(void_id: Id, app: Container = Depends(container)) -> Response:
+    """O nome do arquivo diz o ambiente, a série e a faixa: `inutilizacao-homologacao-serie1-3-9.xml` (o procInutNFe,
+    com o protocolo da SEFAZ) ou `...-pedido.xml` (o pedido assinado, sem ele). Um pedido sem XML guardado (de uma
+    versão anterior) é recusado com 409 `fiscal.number_void_xml_missing`."""
     void, data = void_xml(app.read_uow(), void_id)
     return download(data, "application/xml", void.file_name(data))
