@@ -121,8 +121,8 @@ def parse_store_datetime(value: Any) -> datetime | None:
 
 # PHP's DateTime as JSON names its zone three ways (`timezone_type`): 1 an offset ("-03:00"), 2 an abbreviation
 # ("BRT"), 3 an identifier ("America/Sao_Paulo"). Only 3 was read: a payment date of the other two was dropped, and
-# the receivables counted from the approval (dates review). The abbreviations of the countries the platform sells in
-# whose offset is not ambiguous.
+# the receivables counted from the approval (dates review). Abbreviations are read as the platform's countries use
+# them (AMT is Amazon time here, not Armenia's); one they share with others (CST) is refused, not guessed.
 _ABBREVIATIONS = {"UTC": 0, "GMT": 0, "Z": 0, "BRT": -3, "BRST": -2, "AMT": -4, "AMST": -3, "ACT": -5, "FNT": -2,
                   "ART": -3}
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
