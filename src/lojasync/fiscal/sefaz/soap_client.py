@@ -286,8 +286,7 @@ def _tls_not_agreed(alert: str) -> SefazConfigurationError:
     return SefazConfigurationError(
         reason=f"a conexão TLS com o servidor da SEFAZ não se estabeleceu ({alert}), nada foi enviado",
         resolution=("O lojasync usa TLS 1.2 ou mais novo, como a SEFAZ: confira o endereço chamado (um servidor sem "
-                    "TLS, ou um proxy na frente da SEFAZ com TLS antigo) e se o certificado A1 instalado é o da "
-                    "empresa; corrigido, transmita de novo."))
+                    "TLS, ou um proxy na frente da SEFAZ com TLS antigo); corrigido, transmita de novo."))
 
 
 # The TLS alerts a server sends about the client's certificate (OpenSSL's names): SEFAZ refused the A1 before it
