@@ -18,7 +18,7 @@ import functools
 import re
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -255,13 +255,16 @@ def _server_not_trusted(error: BaseException) -> bool:
     return _verification_error(error) is not None
 
 
-def _verification_error(error: BaseException) -> ssl.SSLCertVerificationError | None:
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """`error`, then what caused it, down the chain httpx and httpcore wrap the ssl module's errors in."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return seen
+        yield seen
         seen = seen.__cause__ or seen.__context__
-    return None
+
+
+def _verification_error(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    return next((seen for seen in _causes(error) if isinstance(seen, ssl.SSLCertVerificationError)), None)
 
 
 # The handshake failing for want of a common TLS version or cipher (a server of TLS 1.0/1.1 only, a proxy in front of
@@ -272,14 +275,7 @@ _NO_AGREEMENT = ("ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL", "NO_PROTOCOLS
 
 
 def _no_tls_agreement(error: BaseException) -> str | None:
-    seen: BaseException | None = error
-    while seen is not None:
-        words = str(seen).upper()
-        found = next((alert for alert in _NO_AGREEMENT if alert in words), None)
-        if found is not None:
-            return found
-        seen = seen.__cause__ or seen.__context__
-    return None
+    return next((alert for seen in _causes(error) for alert in _NO_AGREEMENT if alert in str(seen).upper()), None)
 
 
 def _tls_not_agreed(alert: str) -> SefazConfigurationError:
@@ -297,13 +293,7 @@ _CERTIFICATE_ALERTS = ("ALERT_UNKNOWN_CA", "ALERT_BAD_CERTIFICATE", "ALERT_CERTI
 
 
 def _certificate_refused(error: BaseException) -> bool:
-    seen: BaseException | None = error
-    while seen is not None:
-        words = str(seen).upper()
-        if any(alert in words for alert in _CERTIFICATE_ALERTS):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(alert in str(seen).upper() for seen in _causes(error) for alert in _CERTIFICATE_ALERTS)
 
 
 # What IIS (the authorisers' servers) writes on a 403 about the client certificate: 403.7 none sent, 403.13 revoked,
