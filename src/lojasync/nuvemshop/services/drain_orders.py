@@ -160,10 +160,11 @@ class _OrderReader:
                 raise LeaseLost()
 
     def finish(self, events: list[WebhookEvent], finish: Finisher) -> None:
-        failed = {r.external_id: r.message for r in self.report.imports.results if r.outcome is Outcome.FAILED}
-        # How each order's last read ended: one left out for its date is said so on its notification (it was done
-        # with nothing said, "processado" as if the order had been imported).
-        last = {r.external_id: r.outcome for r in self.report.imports.results}
+        # How each order's last read ended decides its notification: the order as the store has it now. One left out
+        # for its date is said so (it was done with nothing said, "processado" as if the order had been imported);
+        # one read as failed and then read again, imported or left out, is no failure (review: the failure won).
+        last = {r.external_id: r for r in self.report.imports.results}
+        failed = {external_id: r.message for external_id, r in last.items() if r.outcome is Outcome.FAILED}
         for event in events:
             if event.resource_id in self.not_found:
                 finish([event], WebhookEventStatus.FAILED, NotFoundError(
@@ -180,7 +181,8 @@ class _OrderReader:
         # pending, it kept the drain's loop going for good.
         done = [e for e in events if not e.resource_id
                 or (e.resource_id in self.seen and e.resource_id not in unfinished)]
-        before = [e for e in done if e.resource_id and last.get(e.resource_id) is Outcome.BEFORE_START]
+        before = [e for e in done
+                  if e.resource_id and e.resource_id in last and last[e.resource_id].outcome is Outcome.BEFORE_START]
         # Handled, as an order of a disabled store is: ignored with the reason, never failed nor retried.
         finish(before, WebhookEventStatus.IGNORED, note=before_start_note(self.policy))
         left_out = {e.id for e in before}
