@@ -220,6 +220,29 @@ def test_ctrl_c_while_sefaz_answers_an_approval_waits_for_the_answer_and_records
     assert (sefaz.calls("NFeAutorizacao4"), sefaz.calls("NFeConsultaProtocolo4")) == (1, 0)
 
 
+def test_a_second_ctrl_c_leaves_the_nfe_to_a_worker_and_says_when_none_is_running(app, shop, sefaz, lojasync):
+    """Carried gap: the second Ctrl+C stops waiting and leaves the NF-e to the worker's query by key; with no worker
+    running, it said so for nothing (the message an error leaving its rest to a worker ends with was missing)."""
+    import signal
+    import time
+
+    (number,) = shop.paid_orders(1)
+    (pending,) = json.loads(lojasync("orders", "invoice", str(number), "--no-approve", "--format", "json"))
+    sefaz.switches(delay=20)
+    approving = shop.processes.start("invoices", "approve", str(pending["id"]))
+    wait_until(lambda: sefaz.stats()["nfe_conhecidas"] == 1, timeout=60)
+    approving.send_signal(signal.SIGINT)
+    time.sleep(1)   # the first one said, waiting for the answer
+    approving.send_signal(signal.SIGINT)
+    approving.wait(timeout=60)
+    said = " ".join(output_of(approving).split())
+    assert approving.returncode == 130, said
+    assert "Interrompido: a NF-e fica aguardando a SEFAZ: o worker a consulta pela chave" in said, said
+    assert "Mas nenhum worker do lojasync está no ar agora" in said, said
+    assert "Traceback" not in said
+    assert invoice(lojasync, pending["id"])["status"] == "awaiting_sefaz"
+
+
 def test_ctrl_c_while_sefaz_answers_a_cancellation_waits_for_the_answer_and_records_it(app, shop, sefaz, lojasync):
     """As for an approval (above): the cancellation SEFAZ registered is recorded here, stock and receivables back."""
     import signal

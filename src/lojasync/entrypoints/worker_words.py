@@ -32,6 +32,12 @@ def no_worker_words(container, words: str = NO_WORKER) -> str | None:
     return None if beating else words
 
 
+def and_no_worker(container, said: str, words: str = NO_WORKER) -> str:
+    """`said`, which leaves the rest to a worker, followed by `words` when none is running."""
+    more = no_worker_words(container, words)
+    return f"{said} {more}" if more else said
+
+
 def with_worker_words(container, error: LojasyncError, words: str = NO_WORKER) -> LojasyncError:
     """`error`, its resolution ending in `words` (NO_WORKER; a page's, PAGE_NO_WORKER) when it leaves the rest to a
     worker and none is running; once."""

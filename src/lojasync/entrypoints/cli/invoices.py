@@ -43,7 +43,7 @@ from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.to_the_end import run_to_the_end
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
-from lojasync.entrypoints.worker_words import NO_WORKER_ALONE, no_worker_words, with_worker_words
+from lojasync.entrypoints.worker_words import NO_WORKER_ALONE, and_no_worker, no_worker_words, with_worker_words
 from lojasync.fiscal.errors import CancellationQueued, CancellationUnanswered
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.services.effect_words import done_words, undone_words
@@ -189,9 +189,10 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
                                             terminal_person(), last_chance=last_chance),
         "aguardando a resposta da SEFAZ para registrá-la (até o tempo limite da SEFAZ); Ctrl+C de novo deixa de "
         "esperar.",
-        f"a NF-e fica aguardando a SEFAZ: o worker a consulta pela chave (e a envia se a SEFAZ não a recebeu), sem "
-        f"reenviar às cegas; no terminal, lojasync invoices approve {invoice_id} {SENDING_WINDOW // MINUTE} minutos "
-        f"depois do envio. Veja em lojasync invoices show {invoice_id}.",
+        lambda: and_no_worker(app_, (
+            f"a NF-e fica aguardando a SEFAZ: o worker a consulta pela chave (e a envia se a SEFAZ não a recebeu), sem "
+            f"reenviar às cegas; no terminal, lojasync invoices approve {invoice_id} {SENDING_WINDOW // MINUTE} "
+            f"minutos depois do envio. Veja em lojasync invoices show {invoice_id}.")),
         "nada foi enviado à SEFAZ; a NF-e fica como estava.")
     try:
         _say_approved(app_, invoice, changed, fmt)
@@ -246,8 +247,9 @@ def cancel(
             lambda last_chance: cancel_invoice(app_.uow(), app_.cipher, sefaz_for(app_.settings), invoice_id,
                                                reason or "", terminal_person(), last_chance=last_chance),
             "aguardando a resposta da SEFAZ ao cancelamento para registrá-la; Ctrl+C de novo deixa de esperar.",
-            "o pedido de cancelamento fica guardado: o worker consulta a SEFAZ pela chave e o envia se ela não o "
-            f"recebeu, sem enviá-lo às cegas. Veja em lojasync invoices show {invoice_id}.",
+            lambda: and_no_worker(app_, (
+                "o pedido de cancelamento fica guardado: o worker consulta a SEFAZ pela chave e o envia se ela não o "
+                f"recebeu, sem enviá-lo às cegas. Veja em lojasync invoices show {invoice_id}.")),
             "nada foi enviado à SEFAZ; a NF-e fica como estava.")
     except (CancellationQueued, CancellationUnanswered) as queued:
         invoice, changed = show_invoice(app_.read_uow(), invoice_id), False

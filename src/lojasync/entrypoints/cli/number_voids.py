@@ -13,6 +13,7 @@ from lojasync.entrypoints.cli.context import INTERRUPTED, console, container, fr
 from lojasync.entrypoints.cli.output import Column, FormatOption, OutputFormat, print_json, table_or_lines
 from lojasync.entrypoints.cli.to_the_end import run_to_the_end
 from lojasync.entrypoints.sefaz_access import sefaz_for
+from lojasync.entrypoints.worker_words import and_no_worker
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED
 from lojasync.fiscal.services.number_gaps import (
     CHECK_NOTE,
@@ -93,8 +94,9 @@ def void(
         lambda last_chance: void_numbers(app_.uow(), app_.cipher, sefaz_for(app_.settings), first, last, reason,
                                          series=series, actor=terminal_person(), last_chance=last_chance),
         "aguardando a resposta da SEFAZ à inutilização para registrá-la; Ctrl+C de novo deixa de esperar.",
-        "o pedido de inutilização fica aguardando a SEFAZ: o worker o envia de novo (se a SEFAZ já o tinha, ela "
-        "responde que os números estão inutilizados, e isso é registrado). Veja em lojasync invoices voids.",
+        lambda: and_no_worker(app_, (
+            "o pedido de inutilização fica aguardando a SEFAZ: o worker o envia de novo (se a SEFAZ já o tinha, ela "
+            "responde que os números estão inutilizados, e isso é registrado). Veja em lojasync invoices voids.")),
         "nada foi enviado à SEFAZ.")
     _say_voided(voided, changed, fmt)
     if interrupted:

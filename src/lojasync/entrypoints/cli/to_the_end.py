@@ -49,13 +49,14 @@ class _Gate:
             return self._stopped
 
 
-def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abandoned: str,
+def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abandoned: str | Callable[[], str],
                    unsent: str) -> tuple[T, bool]:
     """`call(last_chance)`'s result, and whether Ctrl+C was pressed meanwhile (the caller says the result, then exits
     130). `call` hands `last_chance` to the service, which calls it just before the commit after which the document
     goes. The first Ctrl+C before that stops the command with `unsent` said (exit 130); after it, `waiting` is said
     and the answer waited for; a second Ctrl+C stops the waiting (the work may go on no further: the process ends),
-    with `abandoned` said and exit 130."""
+    with `abandoned` said and exit 130 (a function giving the words then: what it leaves to a worker says whether one
+    is running)."""
     outcome: dict[str, object] = {}
     gate = _Gate()
 
@@ -80,7 +81,7 @@ def run_to_the_end(call: Callable[[Callable[[], None]], T], waiting: str, abando
             while said < len(presses):
                 said += 1
                 if said > 1:
-                    _say(abandoned)
+                    _say(abandoned if isinstance(abandoned, str) else abandoned())
                     raise typer.Exit(INTERRUPTED)
                 if gate.stop():
                     # Its transaction never commits: the process may end without it (rolled back).
