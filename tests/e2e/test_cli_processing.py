@@ -680,6 +680,23 @@ def test_the_lists_of_nfe_and_receivables_come_in_pages(lojasync, app, order_num
     assert lojasync("invoices", "list", "--limit", "1", "--page", "3") == "Não há página 3: são 2."
 
 
+def test_the_list_of_vendas_simples_comes_in_pages(lojasync, app):
+    """Review: the scale review paged the NF-e and the receivables and left `sales list` printing every sale ever made,
+    with no --page or --limit (a Black Friday's vendas simples are as many as its NF-e)."""
+    store = make_store(app)
+    for n in range(3):
+        number = import_order(app.uow(), store, order_payload(id=1900000201 + n), ImportPolicy()).order_number
+        lojasync("orders", "sale", str(number))
+    assert len(json.loads(lojasync("sales", "list", "--format", "json"))) == 3   # scripts get every one
+    assert len(json.loads(lojasync("sales", "list", "--format", "json", "--limit", "2"))) == 2
+    newest = lojasync("sales", "list", "--limit", "2")
+    assert "Página 1 de 2. Próxima: a mesma lista com --page 2." in newest
+    last = lojasync("sales", "list", "--limit", "2", "--page", "2")
+    assert "Página 2 de 2." in last and "Próxima" not in last
+    assert lojasync("sales", "list", "--limit", "2", "--page", "3") == "Não há página 3: são 2."
+    assert lojasync("sales", "list", "--status", "confirmada", "--limit", "2") == "Nenhuma venda simples confirmada."
+
+
 def test_an_order_in_another_currency_is_shown_in_it_and_gets_no_sale(lojasync, app):
     store = make_store(app)
     number = import_order(app.uow(), store, order_payload(id=1900000091, currency="USD"), ImportPolicy()).order_number

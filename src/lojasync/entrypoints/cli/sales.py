@@ -12,8 +12,12 @@ from lojasync.entrypoints.cli.context import console, container, friendly_errors
 from lojasync.entrypoints.cli.lgpd import erasure_pending_after, print_erasure_still_pending
 from lojasync.entrypoints.cli.output import (
     FormatOption,
+    LimitOption,
     OutputFormat,
+    PageOption,
     money_column,
+    page_caption,
+    per_page,
     print_json,
     status_key,
     table,
@@ -23,7 +27,7 @@ from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
-from lojasync.fiscal.services.views import SaleView, list_sales, show_sale
+from lojasync.fiscal.services.views import SaleView, list_sales, page_of_sales, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 
 app = typer.Typer(help="Vendas simples (sem NF-e).", no_args_is_help=True)
@@ -48,14 +52,23 @@ SaleId = Annotated[int, typer.Argument(metavar="ID", help="Número da venda simp
 def list_(
     status: Annotated[str | None, typer.Option("--status", metavar="SITUAÇÃO",
                                                help="pendente, confirmada ou cancelada.")] = None,
+    page: PageOption = 1,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Lista as vendas simples, da mais nova para a mais antiga."""
+    """Lista as vendas simples, da mais nova para a mais antiga, em páginas."""
     if status is not None and status_key(status) not in _ACCEPTED:
         usage_error(f"Situação desconhecida: {status}. Use pendente, confirmada ou cancelada.")
-    sales = list_sales(container().read_uow(), _ACCEPTED.get(status_key(status)))
+    wanted = _ACCEPTED.get(status_key(status))
+    # Pages for people, as `invoices list` and `receivables list` (review: the scale review paged those two and left
+    # this one printing every sale of a store's history, with no --page or --limit to ask for less).
+    size = per_page(limit, page, fmt is OutputFormat.JSON)
+    listed = page_of_sales(container().read_uow(), wanted, page, size) if size else None
+    sales = listed.items if listed else list_sales(container().read_uow(), wanted)
     if fmt is OutputFormat.JSON:
         print_json([s.to_dict() for s in sales])
+    elif listed is not None and listed.total and not sales:
+        console.print(page_caption(listed.page, listed.pages), highlight=False)
     elif not sales and status is not None:  # there may be others: say which were asked for
         console.print(f"Nenhuma venda simples {_ACCEPTED[status_key(status)].label}.", highlight=False)
     elif not sales:
@@ -63,6 +76,9 @@ def list_(
                       highlight=False)
     else:
         print_sales(sales)
+        caption = page_caption(listed.page, listed.pages, "a mesma lista") if listed else None
+        if caption:
+            console.print(caption, style="dim", highlight=False)
 
 
 @app.command("show")
